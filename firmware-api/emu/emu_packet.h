@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet parsing and header rewriting for the emulated card's packet engine.
+ * Pure functions over a frame in a buffer: no device state, no I/O.
+ *
+ * A frame lives in a buffer of EMU_FRAME_ROOM bytes with EMU_FRAME_HEADROOM
+ * bytes free in front of it, so encapsulation and VLAN push never move data
+ * out of bounds. Every function checks lengths: a truncated or malformed
+ * frame is parsed as far as it is valid and never read past its end.
+ */
+#ifndef SNIC_EMU_PACKET_H
+#define SNIC_EMU_PACKET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "snic/fw_abi.h"
+
+#define EMU_FRAME_HEADROOM  128u
+#define EMU_FRAME_ROOM      (EMU_FRAME_HEADROOM + FW_PKT_BUF_SIZE + 64u)
+
+struct emu_frame {
+    uint8_t *data;          /* start of the Ethernet header */
+    uint32_t len;
+    uint32_t headroom;      /* bytes free before data */
+    uint32_t tailroom;      /* bytes free after data + len */
+};
+
+/* Offsets of parsed headers from data; -1 when absent. */
+struct emu_layout {
+    int16_t vlan;           /* outer 802.1Q/802.1ad tag */
+    int16_t l3;             /* IPv4 or IPv6 header */
+    int16_t l4;             /* TCP, UDP, ICMP or ICMPv6 header */
+    int16_t vxlan;          /* VXLAN header (UDP dst 4789) */
+    uint8_t l3_kind;        /* 0 none, 4, 6 */
+    uint8_t l4_proto;       /* IPPROTO_*, 0 when none or a fragment */
+};
+
+/* Fill @key (all-zero for absent headers) for a frame entering from
+ * @src_vport. */
+void emu_parse(const struct emu_frame *f, uint16_t src_vport,
+               struct fw_match *key, struct emu_layout *lay);
+
+/* Does @key match @value under @mask? (value is pre-masked) */
+bool emu_match(const struct fw_match *key, const struct fw_match *value,
+               const struct fw_match *mask);
+
+/*
+ * Apply one header-rewrite action (PUSH_VLAN, POP_VLAN, SET_VLAN_VID,
+ * SET_VLAN_PCP, VXLAN_ENCAP, VXLAN_DECAP, SET_MAC_*, SET_IPV4_*, SET_L4_*,
+ * DEC_TTL, SET_IP_TOS). IP and L4 checksums are kept correct
+ * (incrementally). Re-parses @lay and @key on return. Returns false when the
+ * action does not apply to this frame and the frame must be dropped
+ * (DEC_TTL reaching 0, POP_VLAN on an untagged frame...). Actions whose
+ * header is absent (SET_IPV4_SRC on an ARP frame) leave the frame alone
+ * and return true, as OpenFlow does.
+ */
+bool emu_rewrite(struct emu_frame *f, const struct fw_action *act,
+                 struct fw_match *key, struct emu_layout *lay);
+
+/* RFC 1071 sum helpers, exposed for tests. */
+uint16_t emu_csum(const void *data, uint32_t len);
+
+#endif /* SNIC_EMU_PACKET_H */
