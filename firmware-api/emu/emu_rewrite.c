@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Header rewrite actions of the emulated card's packet engine
+ * (emu_packet.h). Both the emulated eSwitch and, through it, every
+ * comparison with the software datapath depend on these being exact, so
+ * each action's meaning is written next to its code.
+ *
+ * Headers are found through the caller's layout, which emu_parse or a
+ * previous emu_rewrite filled for this very frame; every offset is still
+ * checked against f->len, so a stale layout can give a wrong result but
+ * never an out-of-bounds access. Checksums are updated incrementally
+ * (RFC 1624, eqn. 3), so a frame whose checksum was wrong stays wrong by
+ * the same amount, as on real hardware.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "emu_packet.h"
+
+#define ETH_HLEN_       14u
+#define MACS_LEN_       12u
+#define VLAN_HLEN_      4u
+#define IPV4_HLEN_      20u
+#define IPV6_HLEN_      40u
+#define UDP_HLEN_       8u
+#define TCP_HLEN_       20u
+#define VXLAN_HLEN_     8u
+#define VXLAN_ENCAP_LEN (ETH_HLEN_ + IPV4_HLEN_ + UDP_HLEN_ + VXLAN_HLEN_)
+
+#define PROTO_TCP       6u
+#define PROTO_UDP       17u
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline void
+wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static inline uint16_t
+act_type(const struct fw_action *act)
+{
+    return le16toh(act->type);
+}
+
+/* @need bytes at @off, or NULL: the layout's word is never taken blindly. */
+static uint8_t *
+hdr_at(const struct emu_frame *f, int off, uint32_t need)
+{
+    if (off < 0 || (uint32_t)off + need > f->len)
+        return NULL;
+    return f->data + off;
+}
+
+/* ------------------------------------------------------------------------
+ * Checksums
+ * ------------------------------------------------------------------------ */
+
+/*
+ * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for a change of @n_words 16-bit
+ * words from @old to @new (both big-endian byte strings, even-aligned within
+ * the checksummed data). Eqn. 3 rather than eqn. 2 because it never turns a
+ * correct checksum into -0 for a non-zero header.
+ */
+static void
+csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
+         unsigned n_words)
+{
+    uint32_t sum = (uint16_t)~rd16(csum_field);
+
+    for (unsigned i = 0; i < n_words; i++) {
+        sum += (uint16_t)~rd16(old + 2 * i);
+        sum += rd16(new + 2 * i);
+    }
+    while (sum >> 16)
+        sum = (sum & 0xffffu) + (sum >> 16);
+    wr16(csum_field, (uint16_t)~sum);
+}
+
+static void
+csum_fix16(uint8_t *csum_field, uint16_t old, uint16_t new)
+{
+    uint8_t o[2], n[2];
+
+    wr16(o, old);
+    wr16(n, new);
+    csum_fix(csum_field, o, n, 1);
+}
+
+/*
+ * The TCP or UDP checksum field of the frame, or NULL when there is none to
+ * keep: not TCP/UDP, a non-first fragment (no L4 in the layout), or a UDP
+ * datagram sent without checksum (0 means "none" and must stay 0).
+ */
+static uint8_t *
+l4_csum_field(const struct emu_frame *f, const struct emu_layout *lay)
+{
+    uint8_t *l4;
+
+    if (lay->l4_proto == PROTO_TCP) {
+        l4 = hdr_at(f, lay->l4, TCP_HLEN_);
+        return l4 ? l4 + 16 : NULL;
+    }
+    if (lay->l4_proto == PROTO_UDP) {
+        l4 = hdr_at(f, lay->l4, UDP_HLEN_);
+        if (l4 == NULL || rd16(l4 + 6) == 0)
+            return NULL;
+        return l4 + 6;
+    }
+    return NULL;
+}
+
+/* Update the L4 checksum for a change its sum covers (ports, or addresses
+ * through the pseudo-header). */
+static void
+l4_csum_fix(const struct emu_frame *f, const struct emu_layout *lay,
+            const uint8_t *old, const uint8_t *new, unsigned n_words)
+{
+    uint8_t *field = l4_csum_field(f, lay);
+
+    if (field == NULL)
+        return;
+    csum_fix(field, old, new, n_words);
+    /* in UDP a computed 0 is sent as 0xffff: 0 would mean "no checksum" */
+    if (lay->l4_proto == PROTO_UDP && rd16(field) == 0)
+        wr16(field, 0xffff);
+}
+
+/* ------------------------------------------------------------------------
+ * Growing and shrinking the frame at its front
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Make @n more bytes in front of the frame, which is then @n bytes longer
+ * and starts with them (uninitialised). Uses the headroom; when it is short,
+ * slides the frame into the tailroom first. False, frame untouched, when the
+ * result would exceed what the card carries or the buffer has no room.
+ */
+static bool
+frame_push(struct emu_frame *f, uint32_t n)
+{
+    if (f->len + n > FW_PKT_BUF_SIZE)
+        return false;
+    if (f->headroom < n) {
+        uint32_t shift = n - f->headroom;
+        if (f->tailroom < shift)
+            return false;
+        memmove(f->data + shift, f->data, f->len);
+        f->data += shift;
+        f->headroom += shift;
+        f->tailroom -= shift;
+    }
+    f->data -= n;
+    f->headroom -= n;
+    f->len += n;
+    return true;
+}
+
+/* Drop the first @n bytes (the caller checked n <= len). */
+static void
+frame_pull(struct emu_frame *f, uint32_t n)
+{
+    f->data += n;
+    f->headroom += n;
+    f->len -= n;
+}
+
+/* ------------------------------------------------------------------------
+ * VLAN
+ * ------------------------------------------------------------------------ */
+
+/* Insert a tag right after the MACs; it becomes the outer tag. A zero TPID
+ * in the action means 802.1Q. A frame too short to hold the MACs and an
+ * EtherType is not Ethernet and cannot carry a tag: dropped. */
+static bool
+act_push_vlan(struct emu_frame *f, const struct fw_action *act)
+{
+    uint16_t tpid = ntohs(act->u.push_vlan.tpid);
+
+    if (f->len < ETH_HLEN_ || !frame_push(f, VLAN_HLEN_))
+        return false;
+    memmove(f->data, f->data + VLAN_HLEN_, MACS_LEN_);
+    wr16(f->data + MACS_LEN_, tpid ? tpid : 0x8100);
+    memcpy(f->data + MACS_LEN_ + 2, &act->u.push_vlan.tci, 2);
+    return true;
+}
+
+/* Remove the outer tag; an untagged frame is dropped (OpenFlow's
+ * pop_vlan on an untagged packet has no meaning). */
+static bool
+act_pop_vlan(struct emu_frame *f, const struct emu_layout *lay)
+{
+    if (lay->vlan != (int16_t)MACS_LEN_ ||
+        hdr_at(f, lay->vlan, VLAN_HLEN_ + 2) == NULL)
+        return false;
+    memmove(f->data + VLAN_HLEN_, f->data, MACS_LEN_);
+    frame_pull(f, VLAN_HLEN_);
+    return true;
+}
+
+/*
+ * Modify the outer tag's VID or PCP. Hardware semantics: modify only. On an
+ * untagged frame nothing happens (unlike OpenFlow 1.0's mod_vlan_vid, which
+ * would push a tag); the DEI bit of the frame is kept as it was.
+ */
+static bool
+act_set_vlan(struct emu_frame *f, const struct fw_action *act,
+             const struct emu_layout *lay)
+{
+    uint8_t *tag = hdr_at(f, lay->vlan, VLAN_HLEN_);
+
+    if (tag == NULL)
+        return true;
+    uint16_t tci = rd16(tag + 2);
+    if (act_type(act) == FW_ACT_SET_VLAN_VID)
+        tci = (uint16_t)((tci & 0xf000u) |
+                         (ntohs(act->u.set_vid.vid) & 0x0fffu));
+    else
+        tci = (uint16_t)((tci & 0x1fffu) | ((act->u.set_pcp.pcp & 7u) << 13));
+    wr16(tag + 2, tci);
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * VXLAN
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Outer UDP source port chosen from the inner flow, so that ECMP on the
+ * underlay spreads flows but keeps each one on a path (RFC 7348 5.).
+ * Hashes the flow identity of the inner frame's key: not the ingress vport,
+ * TTL or TOS, which do not name a flow. FNV-1a, then the 14-bit dynamic
+ * port range 49152..65535.
+ */
+static uint16_t
+vxlan_src_port(const struct fw_match *inner)
+{
+    struct fw_match k = *inner;
+    const uint8_t *p = (const uint8_t *)&k;
+    uint32_t h = 2166136261u;
+
+    k.src_vport = 0;
+    k.ip_ttl = 0;
+    k.ip_tos = 0;
+    for (size_t i = 0; i < sizeof(k); i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    h ^= h >> 16;
+    return (uint16_t)(49152u + (h & 0x3fffu));
+}
+
+/*
+ * Prepend Ethernet (eth_dst, eth_src, IPv4) + IPv4 (tos, ttl, DF, id 0,
+ * protocol UDP, header checksum) + UDP (checksum 0, allowed over IPv4) +
+ * VXLAN (I flag, VNI). The IPv4 and UDP lengths cover the whole inner frame.
+ */
+static bool
+act_vxlan_encap(struct emu_frame *f, const struct fw_action *act,
+                const struct fw_match *key)
+{
+    const struct fw_vxlan_encap *e = &act->u.vxlan_encap;
+    uint32_t inner_len = f->len;
+    uint16_t sport = ntohs(e->udp_src);
+    uint32_t vni = le32toh(e->vni) & 0xffffffu;
+
+    if (sport == 0)
+        sport = vxlan_src_port(key);
+    if (!frame_push(f, VXLAN_ENCAP_LEN))
+        return false;
+
+    uint8_t *p = f->data;
+    memcpy(p, e->eth_dst, 6);
+    memcpy(p + 6, e->eth_src, 6);
+    wr16(p + 12, 0x0800);
+
+    uint8_t *ip = p + ETH_HLEN_;
+    ip[0] = 0x45;
+    ip[1] = e->tos;
+    wr16(ip + 2, (uint16_t)(IPV4_HLEN_ + UDP_HLEN_ + VXLAN_HLEN_ + inner_len));
+    wr16(ip + 4, 0);            /* id: DF set, never fragmented */
+    wr16(ip + 6, 0x4000);
+    ip[8] = e->ttl;
+    ip[9] = PROTO_UDP;
+    wr16(ip + 10, 0);
+    memcpy(ip + 12, &e->ipv4_src, 4);
+    memcpy(ip + 16, &e->ipv4_dst, 4);
+    wr16(ip + 10, emu_csum(ip, IPV4_HLEN_));
+
+    uint8_t *udp = ip + IPV4_HLEN_;
+    wr16(udp, sport);
+    memcpy(udp + 2, &e->udp_dst, 2);
+    wr16(udp + 4, (uint16_t)(UDP_HLEN_ + VXLAN_HLEN_ + inner_len));
+    wr16(udp + 6, 0);
+
+    uint8_t *vx = udp + UDP_HLEN_;
+    vx[0] = 0x08;
+    vx[1] = vx[2] = vx[3] = 0;
+    vx[4] = (uint8_t)(vni >> 16);
+    vx[5] = (uint8_t)(vni >> 8);
+    vx[6] = (uint8_t)vni;
+    vx[7] = 0;
+    return true;
+}
+
+/*
+ * Strip everything up to and including the VXLAN header (outer Ethernet,
+ * optional tag, IPv4 or IPv6, UDP, VXLAN). Bytes past the UDP length are
+ * outer padding and go too. A frame that is not VXLAN, or whose inner frame
+ * is shorter than an Ethernet header, is dropped.
+ */
+static bool
+act_vxlan_decap(struct emu_frame *f, const struct emu_layout *lay)
+{
+    uint8_t *udp = hdr_at(f, lay->l4, UDP_HLEN_);
+
+    if (hdr_at(f, lay->vxlan, VXLAN_HLEN_) == NULL || udp == NULL ||
+        lay->vxlan != lay->l4 + (int)UDP_HLEN_)
+        return false;
+    uint32_t inner = (uint32_t)lay->vxlan + VXLAN_HLEN_;
+    uint32_t end = f->len;
+    uint32_t udp_len = rd16(udp + 4);
+    if (udp_len >= UDP_HLEN_ + VXLAN_HLEN_ && lay->l4 + udp_len < end)
+        end = (uint32_t)lay->l4 + udp_len;
+    if (end - inner < ETH_HLEN_)
+        return false;
+
+    f->tailroom += f->len - end;
+    f->len = end;
+    frame_pull(f, inner);
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * IP and L4 fields
+ * ------------------------------------------------------------------------ */
+
+/* New IPv4 source or destination: the header checksum and, through the
+ * pseudo-header, the TCP/UDP checksum. */
+static bool
+act_set_ipv4(struct emu_frame *f, const struct fw_action *act,
+             const struct emu_layout *lay)
+{
+    uint8_t *ip = hdr_at(f, lay->l3, IPV4_HLEN_);
+
+    if (ip == NULL || lay->l3_kind != 4)
+        return true;
+    uint8_t *field = ip + (act_type(act) == FW_ACT_SET_IPV4_SRC ? 12 : 16);
+    uint8_t old[4], new[4];
+    memcpy(old, field, 4);
+    memcpy(new, &act->u.set_ipv4.addr, 4);
+    memcpy(field, new, 4);
+    csum_fix(ip + 10, old, new, 2);
+    l4_csum_fix(f, lay, old, new, 2);
+    return true;
+}
+
+/* New TCP or UDP port; ICMP and others are left alone. */
+static bool
+act_set_l4(struct emu_frame *f, const struct fw_action *act,
+           const struct emu_layout *lay)
+{
+    uint32_t need = lay->l4_proto == PROTO_TCP ? TCP_HLEN_ : UDP_HLEN_;
+    uint8_t *l4 = hdr_at(f, lay->l4, need);
+
+    if (l4 == NULL ||
+        (lay->l4_proto != PROTO_TCP && lay->l4_proto != PROTO_UDP))
+        return true;
+    uint8_t *field = l4 + (act_type(act) == FW_ACT_SET_L4_SRC ? 0 : 2);
+    uint8_t old[2], new[2];
+    memcpy(old, field, 2);
+    memcpy(new, &act->u.set_l4.port, 2);
+    memcpy(field, new, 2);
+    l4_csum_fix(f, lay, old, new, 1);
+    return true;
+}
+
+/* TTL or hop limit minus one; a packet that arrives with 0 or 1 would
+ * leave with 0 and is dropped instead, as a router does. */
+static bool
+act_dec_ttl(struct emu_frame *f, const struct emu_layout *lay)
+{
+    uint8_t *ip;
+
+    if (lay->l3_kind == 4 && (ip = hdr_at(f, lay->l3, IPV4_HLEN_)) != NULL) {
+        if (ip[8] <= 1)
+            return false;
+        uint16_t old = rd16(ip + 8);    /* TTL shares a word with protocol */
+        ip[8]--;
+        csum_fix16(ip + 10, old, rd16(ip + 8));
+    } else if (lay->l3_kind == 6 &&
+               (ip = hdr_at(f, lay->l3, IPV6_HLEN_)) != NULL) {
+        if (ip[7] <= 1)
+            return false;
+        ip[7]--;
+    }
+    return true;
+}
+
+/* The whole TOS / traffic class byte (DSCP and ECN). IPv6 has no header
+ * checksum; its traffic class straddles the version and flow label. */
+static bool
+act_set_tos(struct emu_frame *f, const struct fw_action *act,
+            const struct emu_layout *lay)
+{
+    uint8_t tos = act->u.set_tos.tos;
+    uint8_t *ip;
+
+    if (lay->l3_kind == 4 && (ip = hdr_at(f, lay->l3, IPV4_HLEN_)) != NULL) {
+        uint16_t old = rd16(ip);
+        ip[1] = tos;
+        csum_fix16(ip + 10, old, rd16(ip));
+    } else if (lay->l3_kind == 6 &&
+               (ip = hdr_at(f, lay->l3, IPV6_HLEN_)) != NULL) {
+        ip[0] = (uint8_t)((ip[0] & 0xf0u) | (tos >> 4));
+        ip[1] = (uint8_t)((ip[1] & 0x0fu) | (uint8_t)(tos << 4));
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Dispatch
+ * ------------------------------------------------------------------------ */
+
+static bool
+apply(struct emu_frame *f, const struct fw_action *act,
+      const struct fw_match *key, const struct emu_layout *lay)
+{
+    switch (act_type(act)) {
+    case FW_ACT_PUSH_VLAN:
+        return act_push_vlan(f, act);
+    case FW_ACT_POP_VLAN:
+        return act_pop_vlan(f, lay);
+    case FW_ACT_SET_VLAN_VID:
+    case FW_ACT_SET_VLAN_PCP:
+        return act_set_vlan(f, act, lay);
+    case FW_ACT_VXLAN_ENCAP:
+        return act_vxlan_encap(f, act, key);
+    case FW_ACT_VXLAN_DECAP:
+        return act_vxlan_decap(f, lay);
+    case FW_ACT_SET_MAC_SRC:
+    case FW_ACT_SET_MAC_DST:
+        /* a runt without a whole Ethernet header has no MACs to set */
+        if (f->len >= ETH_HLEN_)
+            memcpy(f->data + (act_type(act) == FW_ACT_SET_MAC_SRC ? 6 : 0),
+                   act->u.set_mac.mac, 6);
+        return true;
+    case FW_ACT_SET_IPV4_SRC:
+    case FW_ACT_SET_IPV4_DST:
+        return act_set_ipv4(f, act, lay);
+    case FW_ACT_SET_L4_SRC:
+    case FW_ACT_SET_L4_DST:
+        return act_set_l4(f, act, lay);
+    case FW_ACT_DEC_TTL:
+        return act_dec_ttl(f, lay);
+    case FW_ACT_SET_IP_TOS:
+        return act_set_tos(f, act, lay);
+    default:
+        /* fates, COUNT and MARK do not touch headers: the pipeline runs
+         * them; here they are no-ops */
+        return true;
+    }
+}
+
+bool
+emu_rewrite(struct emu_frame *f, const struct fw_action *act,
+            struct fw_match *key, struct emu_layout *lay)
+{
+    bool ok = apply(f, act, key, lay);
+
+    emu_parse(f, le16toh(key->src_vport), key, lay);
+    return ok;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control socket's request parser and reply builder. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "snic/ctl.h"
+
+static int
+parse(const char *text, struct ctl_request *req, json_t **id,
+      struct ctl_error *err)
+{
+    return ctl_request_parse(text, strlen(text), req, id, err);
+}
+
+Test(ctl_proto, valid_request)
+{
+    struct ctl_request req;
+    struct ctl_error err = { 0 };
+    json_t *id = NULL;
+    cr_assert_eq(parse("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"add-flow\","
+                       "\"params\":{\"flow\":\"actions=drop\"}}",
+                       &req, &id, &err), 0, "%s", err.message);
+    cr_expect_str_eq(req.method, "add-flow");
+    cr_expect_eq(json_integer_value(req.id), 7);
+    cr_expect_str_eq(json_string_value(json_object_get(req.params, "flow")),
+                     "actions=drop");
+    ctl_request_free(&req);
+    json_decref(id);
+}
+
+Test(ctl_proto, params_default_to_empty_object)
+{
+    struct ctl_request req;
+    cr_assert_eq(parse("{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"show\"}",
+                       &req, NULL, NULL), 0);
+    cr_expect(json_is_object(req.params));
+    cr_expect_eq(json_object_size(req.params), 0);
+    cr_expect_str_eq(json_string_value(req.id), "x");
+    ctl_request_free(&req);
+}
+
+/* Arrays, not pointers: Criterion runs each parameter in a fresh process
+ * where the parent's pointers mean nothing. */
+struct bad_case {
+    char text[96];
+    int code;
+    char fragment[48];
+};
+
+ParameterizedTestParameters(ctl_proto, refusals)
+{
+    static struct bad_case cases[] = {
+        { "{", CTL_ERR_PARSE, "not valid JSON" },
+        { "", CTL_ERR_PARSE, "not valid JSON" },
+        { "[1,2]", CTL_ERR_INVALID_REQUEST, "batches are not supported" },
+        { "42", CTL_ERR_INVALID_REQUEST, "a scalar" },
+        { "{\"id\":1,\"method\":\"x\"}", CTL_ERR_INVALID_REQUEST,
+          "\"jsonrpc\" must be \"2.0\"" },
+        { "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"x\"}",
+          CTL_ERR_INVALID_REQUEST, "\"jsonrpc\" must be \"2.0\"" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":1}", CTL_ERR_INVALID_REQUEST,
+          "\"method\" must be a string" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"Bad Name\"}",
+          CTL_ERR_INVALID_REQUEST, "characters of a-z" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\"}",
+          CTL_ERR_INVALID_REQUEST, "characters of a-z" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":[],\"method\":\"x\"}",
+          CTL_ERR_INVALID_REQUEST, "\"id\" must be" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":\"s\"}",
+          CTL_ERR_INVALID_REQUEST, "\"params\" must be an object" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"x\":1}",
+          CTL_ERR_INVALID_REQUEST, "unknown member \"x\"" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\",\"method\":\"b\"}",
+          CTL_ERR_PARSE, "duplicate" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\\u0000b\"}",
+          CTL_ERR_PARSE, "not valid JSON" },
+    };
+    return cr_make_param_array(struct bad_case, cases,
+                               sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct bad_case *c, ctl_proto, refusals)
+{
+    struct ctl_request req;
+    struct ctl_error err = { 0 };
+    json_t *id = NULL;
+    cr_assert_lt(parse(c->text, &req, &id, &err), 0, "accepted: %s", c->text);
+    cr_expect_eq(err.code, c->code, "%s: code %d", c->text, err.code);
+    cr_expect(strstr(err.message, c->fragment) != NULL,
+              "%s: message '%s' lacks '%s'", c->text, err.message,
+              c->fragment);
+    json_decref(id);
+}
+
+Test(ctl_proto, error_reply_keeps_the_id)
+{
+    struct ctl_request req;
+    struct ctl_error err = { 0 };
+    json_t *id = NULL;
+    cr_assert_lt(parse("{\"jsonrpc\":\"1.0\",\"id\":99,\"method\":\"x\"}",
+                       &req, &id, &err), 0);
+    cr_assert_not_null(id);
+    size_t size;
+    char *line = ctl_reply_error(id, &err, &size);
+    cr_assert_not_null(line);
+    cr_expect_eq(line[size - 1], '\n');
+    json_t *reply = json_loadb(line, size, 0, NULL);
+    cr_assert_not_null(reply);
+    cr_expect_eq(json_integer_value(json_object_get(reply, "id")), 99);
+    cr_expect_eq(json_integer_value(json_object_get(
+                     json_object_get(reply, "error"), "code")),
+                 CTL_ERR_INVALID_REQUEST);
+    json_decref(reply);
+    json_decref(id);
+    free(line);
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control socket end to end: a server thread, real clients. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "snic/ctl.h"
+
+static char rundir[64];
+static struct ctl_server *server;
+static pthread_t server_thread;
+static atomic_bool stop;
+
+static json_t *
+m_echo(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    (void)ctx;
+    (void)err;
+    return json_deep_copy(params);
+}
+
+static json_t *
+m_fail(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    (void)ctx;
+    (void)params;
+    return ctl_fail(err, CTL_ERR_FAILED, "flow at 3 'x': nope");
+}
+
+static const struct ctl_method methods[] = {
+    { "echo", m_echo, "echo PARAMS: return them" },
+    { "fail", m_fail, "fail: always refuse" },
+};
+
+static void *
+serve(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&stop))
+        ctl_server_run_once(server, 20);
+    return NULL;
+}
+
+static void
+start(void)
+{
+    snprintf(rundir, sizeof(rundir), "/tmp/snic-ctl-test.XXXXXX");
+    cr_assert_not_null(mkdtemp(rundir));
+    server = ctl_server_create(rundir, (gid_t)-1, methods, 2, NULL);
+    cr_assert_not_null(server, "ctl_server_create: %s", strerror(errno));
+    atomic_store(&stop, false);
+    pthread_create(&server_thread, NULL, serve, NULL);
+}
+
+static void
+finish(void)
+{
+    atomic_store(&stop, true);
+    pthread_join(server_thread, NULL);
+    ctl_server_destroy(server);
+    rmdir(rundir);
+}
+
+TestSuite(ctl_server, .init = start, .fini = finish, .timeout = 30);
+
+Test(ctl_server, round_trip_and_errors)
+{
+    struct ctl_client *c = ctl_client_open(rundir, 1000);
+    cr_assert_not_null(c, "connect: %s", strerror(errno));
+    struct ctl_error err = { 0 };
+
+    json_t *r = ctl_client_call(c, "echo", json_pack("{s:i}", "n", 5), 2000,
+                                &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "n")), 5);
+    json_decref(r);
+
+    cr_expect_null(ctl_client_call(c, "fail", NULL, 2000, &err));
+    cr_expect_eq(err.code, CTL_ERR_FAILED);
+    cr_expect_str_eq(err.message, "flow at 3 'x': nope");
+
+    cr_expect_null(ctl_client_call(c, "nonesuch", NULL, 2000, &err));
+    cr_expect_eq(err.code, CTL_ERR_NO_METHOD);
+    cr_expect(strstr(err.message, "nonesuch") != NULL, "%s", err.message);
+
+    r = ctl_client_call(c, "help", NULL, 2000, &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_array_size(r), 3); /* echo, fail, help */
+    json_decref(r);
+    ctl_client_close(c);
+}
+
+Test(ctl_server, modes_are_private)
+{
+    struct stat st;
+    cr_assert_eq(stat(rundir, &st), 0);
+    cr_expect_eq(st.st_mode & 0777, 0750, "run dir mode %o", st.st_mode & 0777);
+    cr_assert_eq(stat(ctl_server_path(server), &st), 0);
+    cr_expect(S_ISSOCK(st.st_mode));
+    cr_expect_eq(st.st_mode & 0777, 0660, "socket mode %o", st.st_mode & 0777);
+}
+
+Test(ctl_server, second_daemon_is_refused)
+{
+    errno = 0;
+    struct ctl_server *other = ctl_server_create(rundir, (gid_t)-1, methods,
+                                                 2, NULL);
+    cr_expect_null(other);
+    cr_expect_eq(errno, EADDRINUSE);
+    ctl_server_destroy(other);
+}
+
+Test(ctl_server, garbage_line_gets_an_error_and_the_next_works)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl_server_path(server));
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    const char *lines = "this is not json\n"
+                        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\"}\n";
+    cr_assert_eq(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+    char buf[1024];
+    size_t got = 0;
+    while (got < sizeof(buf) - 1) {
+        ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+        cr_assert_gt(n, 0);
+        got += (size_t)n;
+        buf[got] = '\0';
+        char *first = strchr(buf, '\n');
+        if (first && strchr(first + 1, '\n'))
+            break;
+    }
+    cr_expect(strstr(buf, "\"code\":-32700") != NULL, "%s", buf);
+    cr_expect(strstr(buf, "\"id\":2,\"result\":{}") != NULL
+              || strstr(buf, "\"result\":{}") != NULL, "%s", buf);
+    close(fd);
+}
+
+/* The file modes are the first gate; the peer credential check is the
+ * second. Open the first one on purpose and show the second holds. */
+Test(ctl_server, other_users_are_refused)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root to act as another user");
+    cr_assert_eq(chmod(rundir, 0755), 0);
+    cr_assert_eq(chmod(ctl_server_path(server), 0666), 0);
+
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(10);
+        struct ctl_client *c = ctl_client_open(ctl_server_path(server), 1000);
+        if (c == NULL)
+            _exit(11);
+        struct ctl_error err = { 0 };
+        json_t *r = ctl_client_call(c, "echo", NULL, 2000, &err);
+        _exit(r == NULL && err.code == CTL_ERR_DENIED
+                      && strstr(err.message, "uid 65534") != NULL
+                  ? 0 : 12);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    chmod(rundir, 0750);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "child status %d", WEXITSTATUS(status));
+}
+
+Test(ctl_server, oversized_request_is_cut_off, .timeout = 60)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl_server_path(server));
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    size_t chunk = 1u << 20;
+    char *junk = malloc(chunk);
+    memset(junk, 'a', chunk);
+    size_t sent = 0;
+    while (sent <= CTL_MAX_REQUEST + chunk) {
+        ssize_t n = send(fd, junk, chunk, MSG_NOSIGNAL);
+        if (n <= 0)
+            break; /* the server closed on us: that is the point */
+        sent += (size_t)n;
+    }
+    free(junk);
+    char buf[512] = { 0 };
+    ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+    if (n > 0)
+        cr_expect(strstr(buf, "-32002") != NULL, "%s", buf);
+    close(fd);
+    cr_expect_leq(sent, CTL_MAX_REQUEST + 2 * chunk);
+}
