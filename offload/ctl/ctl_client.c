@@ -159,11 +159,12 @@ ctl_client_call(struct ctl_client *c, const char *method, json_t *params,
     text[n] = '\n'; /* json_dumps leaves room for its NUL: reuse it */
     int rc = send_all(c->fd, text, n + 1, deadline);
     free(text);
-    if (rc < 0)
+    /* A daemon that refuses us answers once and closes: read that answer
+     * even when the send already failed, it says why. */
+    long len = read_line(c, rc < 0 ? now_ms() + 200 : deadline);
+    if (rc < 0 && len < 0)
         return ctl_fail(err, CTL_ERR_INTERNAL,
                         "cannot send to snicd: %s", strerror(-rc));
-
-    long len = read_line(c, deadline);
     if (len < 0)
         return ctl_fail(err, CTL_ERR_INTERNAL, "no reply from snicd: %s",
                         len == -ECONNRESET ? "connection closed"

@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Switch flows: the model, the ovs-ofctl flow language, and the OpenFlow flow
+ * table that holds snicd's desired state.
+ *
+ * What
+ * ----
+ * A switch flow is an OpenFlow rule between ports: a match (struct
+ * flow_match), a priority, a table, a cookie, timeouts and an action list.
+ * Everything downstream consumes this one model: the translation to rte_flow
+ * transfer rules, the software datapath's classifier, the control socket's
+ * dump-flows, and the differential test that proves hardware and software
+ * agree. So the model is plain data with exact meaning:
+ *
+ *  - struct flow_key holds a packet's header fields in the packet's own
+ *    byte order (network order), plus metadata (in_port in host order, the
+ *    tunnel id and outer IPv4 addresses of a decapsulated packet). A field of
+ *    a header the packet lacks is zero.
+ *  - struct flow_match is a key and a mask of the same layout; bits set in
+ *    the mask must equal the key. value & ~mask is always zero (normalised),
+ *    so two matches with the same meaning are byte-identical and memcmp()
+ *    is the "identical match" test OpenFlow's strict semantics need.
+ *  - struct flow_action is a small tagged union in a fixed array: no heap, so
+ *    a flow can be copied by assignment and compared with flow_equal().
+ *
+ * Field conventions follow Open vSwitch, so ovs-ofctl users are at home:
+ *  - vlan_tci carries FLOW_VLAN_CFI (0x1000) when the packet is tagged.
+ *    dl_vlan=N is vlan_tci=(0x1000|N)/0x1fff, dl_vlan_pcp=P is
+ *    vlan_tci=(0x1000|P<<13)/0xf000, dl_vlan=0xffff ("no tag") is
+ *    vlan_tci=0/0xffff. dl_type is the EtherType after the outer tag.
+ *  - nw_tos is the whole IPv4 TOS / IPv6 traffic class byte; only its DSCP
+ *    bits (0xfc) are matchable. ip_dscp=N is nw_tos=N<<2.
+ *  - For ARP, nw_src/nw_dst are the sender/target protocol addresses and
+ *    nw_proto is the low byte of the opcode. For ICMP and ICMPv6, tp_src and
+ *    tp_dst hold the type and code (icmp_type=/icmp_code=).
+ *  - tun_id is 64 bits as in OpenFlow; a VXLAN VNI is its low 24 bits.
+ *
+ * Action semantics (what the datapath and the translator must implement):
+ *  - The list runs in order on the packet as modified so far; each OUTPUT
+ *    sends a copy as it is at that point. An empty list drops ("drop").
+ *    Output to the port the packet came in on is skipped (OpenFlow: only
+ *    the reserved IN_PORT port does that, and snic does not offer it).
+ *  - MOD_VLAN_VID / MOD_VLAN_PCP with push_if_untagged (mod_vlan_vid:,
+ *    mod_vlan_pcp:) push an 802.1Q tag with the other TCI bits zero when the
+ *    packet is untagged (OpenFlow 1.0); without it (set_field:->vlan_vid)
+ *    the parser guarantees the packet is tagged. STRIP_VLAN is only accepted
+ *    where the match or an earlier PUSH_VLAN guarantees a tag.
+ *  - DEC_TTL drops a packet whose TTL / hop limit is 0 or 1.
+ *  - GOTO_TABLE is always last and always to a higher table.
+ *  - Actions whose header the packet lacks cannot occur: the parser enforces
+ *    OpenFlow's prerequisites (mod_tp_dst needs a match on tcp/udp/sctp...).
+ *
+ * How
+ * ---
+ * flow_parse() reads one ovs-ofctl line (add-flow, mod-flows or del-flows
+ * syntax) into a struct flow_mod. It is all-or-nothing: the output is only
+ * written on success; on failure struct flow_error names the token, its
+ * byte offset (from 0) and what would have been right. flow_format() is its
+ * inverse in a canonical field order, like `ovs-ofctl dump-flows`, so
+ * parse(format(f)) == f.
+ *
+ * struct flow_table holds tables 0..254 with OpenFlow 1.3 add / modify /
+ * delete semantics (strict and loose, cookie masks, out_port on delete),
+ * per-flow ids, counters and timeouts. Every change is reported to a
+ * listener as it happens, so the daemon re-translates exactly what changed.
+ * An operation either fully succeeds or changes nothing. Time is whatever
+ * monotonic nanosecond clock the caller passes in; the table never reads a
+ * clock, so tests control time.
+ *
+ * flow_table_lookup() is a deliberately simple linear classifier: the
+ * reference ("oracle") the fast software classifier is tested against.
+ *
+ * Thread-safety
+ * -------------
+ * The parser and formatter are pure functions, safe from any thread.
+ * A struct flow_table has a single writer and no internal lock: the caller
+ * must exclude concurrent modifiers and readers (snicd's control thread owns
+ * it; the datapath lcores never read it, they get their own published
+ * classifier). Listener callbacks run synchronously inside the modifying call
+ * and must not modify the table.
+ */
+#ifndef SNIC_FLOW_H
+#define SNIC_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Byte-order markers: these fields hold network-order values. */
+typedef uint16_t flow_be16;
+typedef uint32_t flow_be32;
+typedef uint64_t flow_be64;
+
+#define FLOW_VLAN_CFI           0x1000u     /* host order; "tag present" */
+#define FLOW_VLAN_VID_MASK      0x0fffu
+#define FLOW_VLAN_PCP_SHIFT     13
+
+#define FLOW_TABLE_MAX          254u        /* tables 0..254 */
+#define FLOW_TABLE_ALL          255u        /* mod/del: every table */
+#define FLOW_DEFAULT_PRIORITY   32768u
+#define FLOW_MAX_ACTIONS        32u
+
+/* OpenFlow 1.3 port numbers: 1..FLOW_PORT_MAX are real or logical ports. */
+#define FLOW_PORT_MAX           0xffffff00u
+#define FLOW_PORT_ANY           0xffffffffu /* "no out_port filter" */
+
+/* ------------------------------------------------------------------------
+ * The model
+ * ------------------------------------------------------------------------ */
+
+/* Header fields of a packet, and the layout of a match's value and mask.
+ * No implicit padding: memcmp() and hashing over the whole struct are
+ * meaningful as long as pad stays zero. */
+struct flow_key {
+    flow_be64 tun_id;       /* tunnel id (VXLAN VNI) of a decapsulated pkt */
+    flow_be32 tun_src;      /* outer IPv4 source of a decapsulated packet */
+    flow_be32 tun_dst;
+    uint32_t in_port;       /* host order: OpenFlow port it arrived on */
+    flow_be32 nw_src;       /* IPv4 source, ARP SPA */
+    flow_be32 nw_dst;       /* IPv4 destination, ARP TPA */
+    uint8_t ipv6_src[16];
+    uint8_t ipv6_dst[16];
+    uint8_t dl_dst[6];
+    uint8_t dl_src[6];
+    flow_be16 dl_type;      /* EtherType after the outer VLAN tag */
+    flow_be16 vlan_tci;     /* with FLOW_VLAN_CFI when tagged */
+    flow_be16 tp_src;       /* L4 source port; ICMP type */
+    flow_be16 tp_dst;       /* L4 destination port; ICMP code */
+    uint8_t nw_proto;       /* IP protocol, IPv6 next header, ARP opcode */
+    uint8_t nw_tos;         /* TOS / traffic class byte */
+    uint8_t nw_ttl;         /* TTL / hop limit */
+    uint8_t pad[5];
+};
+
+struct flow_match {
+    struct flow_key value;  /* value & ~mask == 0 */
+    struct flow_key mask;
+};
+
+enum flow_action_type {
+    FLOW_ACT_OUTPUT = 1,    /* u.port */
+    FLOW_ACT_PUSH_VLAN,     /* u.tpid: 0x8100 or 0x88a8 */
+    FLOW_ACT_MOD_VLAN_VID,  /* u.vlan.vid (12 bits), u.vlan.push_if_untagged */
+    FLOW_ACT_MOD_VLAN_PCP,  /* u.vlan.pcp (0..7), u.vlan.push_if_untagged */
+    FLOW_ACT_STRIP_VLAN,
+    FLOW_ACT_MOD_DL_SRC,    /* u.mac */
+    FLOW_ACT_MOD_DL_DST,
+    FLOW_ACT_MOD_NW_SRC,    /* u.ipv4 (IPv4 only) */
+    FLOW_ACT_MOD_NW_DST,
+    FLOW_ACT_MOD_NW_TOS,    /* u.tos: DSCP bits of the TOS byte, ECN kept */
+    FLOW_ACT_MOD_TP_SRC,    /* u.tp_port (TCP, UDP or SCTP) */
+    FLOW_ACT_MOD_TP_DST,
+    FLOW_ACT_DEC_TTL,
+    FLOW_ACT_SET_TUNNEL,    /* u.tun_id: tunnel id for an output to a tunnel */
+    FLOW_ACT_SET_TUN_SRC,   /* u.ipv4: outer source for the encapsulation */
+    FLOW_ACT_SET_TUN_DST,   /* u.ipv4: outer destination */
+    FLOW_ACT_GOTO_TABLE,    /* u.table: always last, > the flow's table */
+};
+
+/* Bytes of the union a type does not use are zero, so memcmp() compares. */
+struct flow_action {
+    uint16_t type;          /* enum flow_action_type */
+    uint16_t pad0;
+    uint32_t pad1;
+    union {
+        uint32_t port;              /* host order */
+        flow_be16 tpid;
+        struct {
+            flow_be16 vid;
+            uint8_t pcp;
+            uint8_t push_if_untagged;
+        } vlan;
+        uint8_t mac[6];
+        flow_be32 ipv4;
+        uint8_t tos;
+        flow_be16 tp_port;
+        flow_be64 tun_id;
+        uint8_t table;
+    } u;
+};
+
+struct flow {
+    struct flow_match match;
+    uint64_t cookie;
+    uint16_t priority;      /* higher is matched first */
+    uint8_t table_id;       /* 0..254; FLOW_TABLE_ALL only in a mod/del */
+    uint8_t n_actions;      /* 0: drop */
+    uint16_t idle_timeout;  /* seconds, 0: none */
+    uint16_t hard_timeout;
+    struct flow_action actions[FLOW_MAX_ACTIONS];
+};
+
+/* Same rule (match, priority, table, cookie, timeouts, actions)? */
+bool flow_equal(const struct flow *a, const struct flow *b);
+
+/* ------------------------------------------------------------------------
+ * Match helpers (flow_match.c)
+ * ------------------------------------------------------------------------ */
+
+/* The match that matches everything. */
+void flow_match_init_catchall(struct flow_match *m);
+
+/* Clear value bits outside the mask. The parser's output is normalised. */
+void flow_match_normalise(struct flow_match *m);
+
+/* Does a packet with @key match @m? */
+bool flow_match_key(const struct flow_match *m, const struct flow_key *key);
+
+/* Identical matches (OpenFlow "strict"): same mask, same value. */
+bool flow_match_identical(const struct flow_match *a,
+                          const struct flow_match *b);
+
+/* Is @specific at least as specific as @general, i.e. does every packet that
+ * matches @specific also match @general? (OpenFlow "loose" mod/del.) */
+bool flow_match_covers(const struct flow_match *general,
+                       const struct flow_match *specific);
+
+/* Can one packet match both? */
+bool flow_match_overlaps(const struct flow_match *a,
+                         const struct flow_match *b);
+
+/* Prerequisites the match guarantees, for checking fields and actions. */
+bool flow_match_is_ipv4(const struct flow_match *m);
+bool flow_match_is_ipv6(const struct flow_match *m);
+bool flow_match_is_arp(const struct flow_match *m);
+/* IPv4 or IPv6 with exactly @proto (IPPROTO_TCP...). */
+bool flow_match_is_ip_proto(const struct flow_match *m, uint8_t proto);
+/* Guarantees an 802.1Q tag (CFI bit matched as 1). */
+bool flow_match_is_tagged(const struct flow_match *m);
+
+/* A match field whose prerequisite the match lacks, or NULL when every field
+ * is consistent. The string is the ovs-ofctl field name. */
+const char *flow_match_prereq_error(const struct flow_match *m,
+                                    const char **hint);
+
+/* ------------------------------------------------------------------------
+ * The ovs-ofctl flow language (flow_parse*.c, flow_format.c)
+ * ------------------------------------------------------------------------ */
+
+enum flow_cmd {
+    FLOW_CMD_ADD,
+    FLOW_CMD_MODIFY,        /* loose */
+    FLOW_CMD_MODIFY_STRICT,
+    FLOW_CMD_DELETE,        /* loose */
+    FLOW_CMD_DELETE_STRICT,
+};
+
+#define FLOW_MOD_RESET_COUNTS   0x1u    /* replace/modify zero the counters */
+#define FLOW_MOD_CHECK_OVERLAP  0x2u    /* add fails on an overlapping flow */
+
+/* One parsed line. For modify/delete without table=, flow.table_id is
+ * FLOW_TABLE_ALL; without priority=, strict commands use the default
+ * priority and loose ones ignore it. */
+struct flow_mod {
+    enum flow_cmd cmd;
+    struct flow flow;
+    uint64_t cookie_mask;   /* mod/del: only flows with
+                             * (cookie & mask) == (flow.cookie & mask) */
+    uint32_t out_port;      /* delete: only flows that output there;
+                             * FLOW_PORT_ANY: no filter */
+    uint32_t flags;         /* FLOW_MOD_* */
+};
+
+/* Port names. name_to_port returns 0 and sets *port, or -ENOENT. It sees
+ * names only (numbers are taken as they are). port_to_name (optional)
+ * returns a name for formatting, or NULL to print the number. */
+struct flow_port_map {
+    int (*name_to_port)(void *ctx, const char *name, uint32_t *port);
+    const char *(*port_to_name)(void *ctx, uint32_t port);
+    void *ctx;
+};
+
+#define FLOW_ERROR_MSG_SIZE     320u
+
+struct flow_error {
+    int code;               /* negative errno, same as the return value */
+    size_t pos;             /* byte offset of the offending token */
+    size_t len;             /* its length (0 at end of input) */
+    /* "flow: at POS 'TOKEN': what is wrong (what would be right)" */
+    char msg[FLOW_ERROR_MSG_SIZE];
+};
+
+/*
+ * Parse one ovs-ofctl line for command @cmd. @ports may be NULL (only
+ * numeric ports then). Returns 0 and fills *out, or a negative errno
+ * (-EINVAL malformed or inconsistent, -ERANGE value out of range, -ENOENT
+ * unknown port, -ENOTSUP valid OpenFlow that snic does not do, -E2BIG
+ * more than FLOW_MAX_ACTIONS actions) and fills
+ * *err (if not NULL) leaving *out untouched.
+ *
+ * `duration`, `n_packets` and `n_bytes` are accepted and ignored when
+ * adding, so dump-flows output can be fed back (as ovs-ofctl does).
+ */
+int flow_parse(const char *line, enum flow_cmd cmd,
+               const struct flow_port_map *ports, struct flow_mod *out,
+               struct flow_error *err);
+
+/* Room that always suffices for flow_format() / flow_entry_format(). */
+#define FLOW_FORMAT_MAX         4096u
+
+/*
+ * Write @f as an add-flow line in canonical order, e.g.
+ *   "cookie=0x0, table=0, priority=100,tcp,in_port=vf0,tp_dst=80
+ *    actions=output:uplink"
+ * like snprintf: returns the length it needs (excluding the NUL), always
+ * NUL-terminates when @size > 0. @ports may be NULL.
+ */
+int flow_format(const struct flow *f, const struct flow_port_map *ports,
+                char *buf, size_t size);
+
+/* Only the action list ("drop", "output:1,dec_ttl"...). */
+int flow_format_actions(const struct flow *f,
+                        const struct flow_port_map *ports,
+                        char *buf, size_t size);
+
+/* ------------------------------------------------------------------------
+ * The flow table (flow_table.c)
+ * ------------------------------------------------------------------------ */
+
+struct flow_table;
+
+struct flow_entry {
+    uint64_t id;            /* unique, never reused; survives replace/modify */
+    struct flow flow;
+    uint64_t created_ns;    /* add, or the add that replaced it */
+    uint64_t used_ns;       /* last time counters grew (idle timeout) */
+    uint64_t n_packets;     /* hardware + software, merged by the daemon */
+    uint64_t n_bytes;
+};
+
+enum flow_change_kind {
+    FLOW_CHANGE_ADDED,
+    FLOW_CHANGE_MODIFIED,   /* actions, cookie or timeouts changed; same id */
+    FLOW_CHANGE_REMOVED,
+};
+
+enum flow_removed_reason {
+    FLOW_REMOVED_NONE,          /* not a removal */
+    FLOW_REMOVED_DELETE,
+    FLOW_REMOVED_IDLE_TIMEOUT,
+    FLOW_REMOVED_HARD_TIMEOUT,
+    FLOW_REMOVED_FLUSH,         /* flow_table_destroy() */
+};
+
+/* Called after each change, with the entry as it now is (for a removal: as
+ * it was, with its last counters; the pointer dies when the callback
+ * returns). Must not modify the table. */
+typedef void flow_change_fn(void *ctx, enum flow_change_kind kind,
+                            const struct flow_entry *e,
+                            enum flow_removed_reason reason);
+
+/* Caller must exclude concurrent modifiers and readers (single writer). */
+
+/* NULL and errno = ENOMEM on failure. @fn may be NULL. */
+struct flow_table *flow_table_create(flow_change_fn *fn, void *ctx);
+/* Reports every flow as REMOVED (FLUSH), then frees. NULL is a no-op. */
+void flow_table_destroy(struct flow_table *t);
+
+/*
+ * Apply a parsed add/modify/delete at time @now_ns. Returns the number of
+ * flows added, modified or removed (an add that replaces counts 1), or a
+ * negative errno with nothing changed:
+ *   -EINVAL  malformed mod (add to FLOW_TABLE_ALL, goto_table backwards...)
+ *   -EEXIST  add with FLOW_MOD_CHECK_OVERLAP and an overlapping flow
+ *   -ENOMEM
+ */
+int flow_table_apply(struct flow_table *t, const struct flow_mod *fm,
+                     uint64_t now_ns);
+
+/* Merge counters reported by hardware + software: the totals, not deltas.
+ * A growth marks the flow used at @now_ns. -ENOENT for an unknown id. */
+int flow_table_set_stats(struct flow_table *t, uint64_t id,
+                         uint64_t n_packets, uint64_t n_bytes,
+                         uint64_t now_ns);
+
+/* Remove every flow whose idle or hard timeout has passed at @now_ns
+ * (reported as REMOVED with the reason). Returns how many. If @ids is not
+ * NULL, the first @max removed ids are stored there. */
+size_t flow_table_expire(struct flow_table *t, uint64_t now_ns,
+                         uint64_t *ids, size_t max);
+
+/* Earliest time a timeout may fire, or UINT64_MAX if no flow has one. */
+uint64_t flow_table_next_expiry(const struct flow_table *t);
+
+const struct flow_entry *flow_table_find(const struct flow_table *t,
+                                         uint64_t id);
+size_t flow_table_count(const struct flow_table *t, unsigned table_id);
+
+/* Visit flows of @table_id (FLOW_TABLE_ALL: all) by table, priority
+ * (highest first), then id. Stops when @fn returns non-zero, and returns
+ * that value. -ENOMEM if the ordering could not be built. */
+typedef int flow_visit_fn(void *ctx, const struct flow_entry *e);
+int flow_table_walk(const struct flow_table *t, unsigned table_id,
+                    flow_visit_fn *fn, void *ctx);
+
+/* Reference classifier: the highest-priority flow of @table_id matching
+ * @key (ties: the oldest id), or NULL (a table miss drops). Linear. */
+const struct flow_entry *flow_table_lookup(const struct flow_table *t,
+                                           unsigned table_id,
+                                           const struct flow_key *key);
+
+/* dump-flows line with statistics:
+ *   "cookie=0x0, duration=1.250s, table=0, n_packets=3, n_bytes=180, ..."
+ * (flow_parse accepts it back). Same return convention as flow_format. */
+int flow_entry_format(const struct flow_entry *e, uint64_t now_ns,
+                      const struct flow_port_map *ports,
+                      char *buf, size_t size);
+
+#endif /* SNIC_FLOW_H */

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow language, written: the inverse of flow_parse() for every flow it
+ * can produce, in one canonical order (like `ovs-ofctl dump-flows`), so two
+ * equal flows always print the same line and parse(format(f)) == f.
+ *
+ * Where several spellings parse to the same model (eth_src=/dl_src=,
+ * pop_vlan/strip_vlan, set_field:V->ip_dscp / mod_nw_tos:V<<2...), the
+ * formatter picks one; the model, not the text, is what round-trips.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "snic/flow.h"
+
+/* snprintf-style accumulator: counts what it would need past the end. */
+struct sbuf {
+    char *buf;
+    size_t size;
+    size_t len;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+sb_printf(struct sbuf *sb, const char *fmt, ...)
+{
+    char *dst = sb->len < sb->size ? sb->buf + sb->len : NULL;
+    size_t room = sb->len < sb->size ? sb->size - sb->len : 0;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(dst, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        sb->len += (size_t)n;
+}
+
+static int
+sb_result(struct sbuf *sb)
+{
+    if (sb->size > 0 && sb->len >= sb->size)
+        sb->buf[sb->size - 1] = '\0';
+    return sb->len > INT32_MAX ? INT32_MAX : (int)sb->len;
+}
+
+/* Match items are comma-separated; the first one needs no comma. */
+struct items {
+    struct sbuf *sb;
+    bool any;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+item(struct items *it, const char *fmt, ...)
+{
+    char tmp[160];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    sb_printf(it->sb, "%s%s", it->any ? "," : "", tmp);
+    it->any = true;
+}
+
+static void
+port_name(const struct flow_port_map *ports, uint32_t port, char *buf,
+          size_t size)
+{
+    const char *name = NULL;
+
+    if (ports != NULL && ports->port_to_name != NULL)
+        name = ports->port_to_name(ports->ctx, port);
+    if (name != NULL)
+        snprintf(buf, size, "%s", name);
+    else
+        snprintf(buf, size, "%u", port);
+}
+
+static void
+mac_str(const uint8_t m[6], char *buf, size_t size)
+{
+    snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x",
+             m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static bool
+all_ones(const void *p, size_t size)
+{
+    const uint8_t *b = p;
+
+    for (size_t i = 0; i < size; i++)
+        if (b[i] != 0xff)
+            return false;
+    return true;
+}
+
+static bool
+all_zero(const void *p, size_t size)
+{
+    const uint8_t *b = p;
+
+    for (size_t i = 0; i < size; i++)
+        if (b[i] != 0)
+            return false;
+    return true;
+}
+
+static void
+fmt_mac(struct items *it, const char *name, const uint8_t v[6],
+        const uint8_t m[6])
+{
+    char a[24], b[24];
+
+    if (all_zero(m, 6))
+        return;
+    mac_str(v, a, sizeof(a));
+    if (all_ones(m, 6)) {
+        item(it, "%s=%s", name, a);
+        return;
+    }
+    mac_str(m, b, sizeof(b));
+    item(it, "%s=%s/%s", name, a, b);
+}
+
+/* Prefix length of a contiguous network-order mask, or -1. */
+static int
+prefix_len(const uint8_t *m, size_t size)
+{
+    size_t bits = 0;
+    bool ended = false;
+
+    for (size_t i = 0; i < size * 8; i++) {
+        bool one = m[i / 8] & (0x80u >> (i % 8));
+
+        if (one && ended)
+            return -1;
+        if (one)
+            bits++;
+        else
+            ended = true;
+    }
+    return (int)bits;
+}
+
+static void
+fmt_ipv4(struct items *it, const char *name, flow_be32 v, flow_be32 m)
+{
+    char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+    int plen = prefix_len((const uint8_t *)&m, 4);
+
+    if (m == 0)
+        return;
+    inet_ntop(AF_INET, &v, a, sizeof(a));
+    if (plen == 32)
+        item(it, "%s=%s", name, a);
+    else if (plen > 0)
+        item(it, "%s=%s/%d", name, a, plen);
+    else {
+        inet_ntop(AF_INET, &m, b, sizeof(b));
+        item(it, "%s=%s/%s", name, a, b);
+    }
+}
+
+static void
+fmt_ipv6(struct items *it, const char *name, const uint8_t v[16],
+         const uint8_t m[16])
+{
+    char a[INET6_ADDRSTRLEN];
+    int plen = prefix_len(m, 16);
+
+    if (all_zero(m, 16))
+        return;
+    inet_ntop(AF_INET6, v, a, sizeof(a));
+    if (plen == 128)
+        item(it, "%s=%s", name, a);
+    else
+        item(it, "%s=%s/%d", name, a, plen < 0 ? 128 : plen);
+}
+
+static void
+fmt_be16(struct items *it, const char *name, flow_be16 v, flow_be16 m)
+{
+    if (m == 0)
+        return;
+    if (m == 0xffff)
+        item(it, "%s=%u", name, ntohs(v));
+    else
+        item(it, "%s=0x%x/0x%x", name, ntohs(v), ntohs(m));
+}
+
+/* The shorthand that says dl_type (and nw_proto); sets *proto_done. */
+static void
+fmt_proto(struct items *it, const struct flow_match *fm, bool *proto_done)
+{
+    static const struct {
+        uint16_t dl_type;
+        uint8_t proto;
+        const char *name;
+    } names[] = {
+        { 0x0800, IPPROTO_TCP, "tcp" }, { 0x0800, IPPROTO_UDP, "udp" },
+        { 0x0800, IPPROTO_SCTP, "sctp" }, { 0x0800, IPPROTO_ICMP, "icmp" },
+        { 0x86dd, IPPROTO_TCP, "tcp6" }, { 0x86dd, IPPROTO_UDP, "udp6" },
+        { 0x86dd, IPPROTO_SCTP, "sctp6" },
+        { 0x86dd, IPPROTO_ICMPV6, "icmp6" },
+    };
+    const struct flow_key *v = &fm->value, *m = &fm->mask;
+    uint16_t type = ntohs(v->dl_type);
+
+    *proto_done = false;
+    if (m->dl_type == 0)
+        return;
+    if (m->nw_proto == 0xff)
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (names[i].dl_type == type && names[i].proto == v->nw_proto) {
+                item(it, "%s", names[i].name);
+                *proto_done = true;
+                return;
+            }
+    if (type == 0x0800)
+        item(it, "ip");
+    else if (type == 0x86dd)
+        item(it, "ipv6");
+    else if (type == 0x0806)
+        item(it, "arp");
+    else
+        item(it, "dl_type=0x%04x", type);
+}
+
+static void
+fmt_vlan(struct items *it, flow_be16 bv, flow_be16 bm)
+{
+    uint16_t v = ntohs(bv), m = ntohs(bm);
+
+    if (m == 0)
+        return;
+    if ((v & FLOW_VLAN_CFI) && (m == 0x1fff || m == 0xffff))
+        item(it, "dl_vlan=%u", v & FLOW_VLAN_VID_MASK);
+    if ((v & FLOW_VLAN_CFI) && (m == 0xf000 || m == 0xffff))
+        item(it, "dl_vlan_pcp=%u", v >> FLOW_VLAN_PCP_SHIFT);
+    if ((v & FLOW_VLAN_CFI) && (m == 0x1fff || m == 0xf000 || m == 0xffff))
+        return;
+    if (m == 0xffff)
+        item(it, "vlan_tci=0x%04x", v);
+    else
+        item(it, "vlan_tci=0x%04x/0x%04x", v, m);
+}
+
+static void
+fmt_match(struct items *it, const struct flow *f,
+          const struct flow_port_map *ports)
+{
+    const struct flow_match *fm = &f->match;
+    const struct flow_key *v = &fm->value, *m = &fm->mask;
+    bool proto_done, icmp;
+    char port[64];
+
+    if (f->priority != FLOW_DEFAULT_PRIORITY)
+        item(it, "priority=%u", f->priority);
+    fmt_proto(it, fm, &proto_done);
+    if (m->tun_id == UINT64_MAX)
+        item(it, "tun_id=0x%llx", (unsigned long long)be64toh(v->tun_id));
+    else if (m->tun_id != 0)
+        item(it, "tun_id=0x%llx/0x%llx",
+             (unsigned long long)be64toh(v->tun_id),
+             (unsigned long long)be64toh(m->tun_id));
+    fmt_ipv4(it, "tun_src", v->tun_src, m->tun_src);
+    fmt_ipv4(it, "tun_dst", v->tun_dst, m->tun_dst);
+    if (m->in_port != 0) {
+        port_name(ports, v->in_port, port, sizeof(port));
+        item(it, "in_port=%s", port);
+    }
+    fmt_vlan(it, v->vlan_tci, m->vlan_tci);
+    fmt_mac(it, "dl_src", v->dl_src, m->dl_src);
+    fmt_mac(it, "dl_dst", v->dl_dst, m->dl_dst);
+    fmt_ipv4(it, "nw_src", v->nw_src, m->nw_src);
+    fmt_ipv4(it, "nw_dst", v->nw_dst, m->nw_dst);
+    fmt_ipv6(it, "ipv6_src", v->ipv6_src, m->ipv6_src);
+    fmt_ipv6(it, "ipv6_dst", v->ipv6_dst, m->ipv6_dst);
+    if (m->nw_proto != 0 && !proto_done)
+        item(it, "nw_proto=%u", v->nw_proto);
+    if (m->nw_tos != 0)
+        item(it, "nw_tos=%u", v->nw_tos);
+    if (m->nw_ttl != 0)
+        item(it, "nw_ttl=%u", v->nw_ttl);
+    icmp = flow_match_is_ip_proto(fm, IPPROTO_ICMP)
+        || flow_match_is_ip_proto(fm, IPPROTO_ICMPV6);
+    if (icmp && m->tp_src == 0xffff)
+        item(it, "icmp_type=%u", ntohs(v->tp_src));
+    else
+        fmt_be16(it, "tp_src", v->tp_src, m->tp_src);
+    if (icmp && m->tp_dst == 0xffff)
+        item(it, "icmp_code=%u", ntohs(v->tp_dst));
+    else
+        fmt_be16(it, "tp_dst", v->tp_dst, m->tp_dst);
+}
+
+static void
+fmt_action(struct sbuf *sb, const struct flow_action *a,
+           const struct flow_port_map *ports)
+{
+    char s[64];
+
+    switch (a->type) {
+    case FLOW_ACT_OUTPUT:
+        port_name(ports, a->u.port, s, sizeof(s));
+        sb_printf(sb, "output:%s", s);
+        break;
+    case FLOW_ACT_PUSH_VLAN:
+        sb_printf(sb, "push_vlan:0x%04x", ntohs(a->u.tpid));
+        break;
+    case FLOW_ACT_MOD_VLAN_VID:
+        if (a->u.vlan.push_if_untagged)
+            sb_printf(sb, "mod_vlan_vid:%u", ntohs(a->u.vlan.vid));
+        else
+            sb_printf(sb, "set_field:%u->vlan_vid", ntohs(a->u.vlan.vid));
+        break;
+    case FLOW_ACT_MOD_VLAN_PCP:
+        if (a->u.vlan.push_if_untagged)
+            sb_printf(sb, "mod_vlan_pcp:%u", a->u.vlan.pcp);
+        else
+            sb_printf(sb, "set_field:%u->vlan_pcp", a->u.vlan.pcp);
+        break;
+    case FLOW_ACT_STRIP_VLAN:
+        sb_printf(sb, "strip_vlan");
+        break;
+    case FLOW_ACT_MOD_DL_SRC:
+    case FLOW_ACT_MOD_DL_DST:
+        mac_str(a->u.mac, s, sizeof(s));
+        sb_printf(sb, "mod_dl_%s:%s",
+                  a->type == FLOW_ACT_MOD_DL_SRC ? "src" : "dst", s);
+        break;
+    case FLOW_ACT_MOD_NW_SRC:
+    case FLOW_ACT_MOD_NW_DST:
+        inet_ntop(AF_INET, &a->u.ipv4, s, sizeof(s));
+        sb_printf(sb, "mod_nw_%s:%s",
+                  a->type == FLOW_ACT_MOD_NW_SRC ? "src" : "dst", s);
+        break;
+    case FLOW_ACT_MOD_NW_TOS:
+        sb_printf(sb, "mod_nw_tos:%u", a->u.tos);
+        break;
+    case FLOW_ACT_MOD_TP_SRC:
+    case FLOW_ACT_MOD_TP_DST:
+        sb_printf(sb, "mod_tp_%s:%u",
+                  a->type == FLOW_ACT_MOD_TP_SRC ? "src" : "dst",
+                  ntohs(a->u.tp_port));
+        break;
+    case FLOW_ACT_DEC_TTL:
+        sb_printf(sb, "dec_ttl");
+        break;
+    case FLOW_ACT_SET_TUNNEL:
+        sb_printf(sb, "set_tunnel:0x%llx",
+                  (unsigned long long)be64toh(a->u.tun_id));
+        break;
+    case FLOW_ACT_SET_TUN_SRC:
+    case FLOW_ACT_SET_TUN_DST:
+        inet_ntop(AF_INET, &a->u.ipv4, s, sizeof(s));
+        sb_printf(sb, "set_field:%s->tun_%s", s,
+                  a->type == FLOW_ACT_SET_TUN_SRC ? "src" : "dst");
+        break;
+    case FLOW_ACT_GOTO_TABLE:
+        sb_printf(sb, "goto_table:%u", a->u.table);
+        break;
+    default:
+        /* not from the parser: say so rather than print something valid */
+        sb_printf(sb, "unknown_action_%u", a->type);
+        break;
+    }
+}
+
+static void
+fmt_actions(struct sbuf *sb, const struct flow *f,
+            const struct flow_port_map *ports)
+{
+    unsigned n = f->n_actions > FLOW_MAX_ACTIONS ? FLOW_MAX_ACTIONS
+                                                 : f->n_actions;
+
+    if (n == 0) {
+        sb_printf(sb, "drop");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (i > 0)
+            sb_printf(sb, ",");
+        fmt_action(sb, &f->actions[i], ports);
+    }
+}
+
+/* Everything after the table/stats prefix. */
+static void
+fmt_rest(struct sbuf *sb, const struct flow *f,
+         const struct flow_port_map *ports)
+{
+    struct items it = { .sb = sb };
+
+    if (f->idle_timeout)
+        sb_printf(sb, "idle_timeout=%u, ", f->idle_timeout);
+    if (f->hard_timeout)
+        sb_printf(sb, "hard_timeout=%u, ", f->hard_timeout);
+    fmt_match(&it, f, ports);
+    sb_printf(sb, "%sactions=", it.any ? " " : "");
+    fmt_actions(sb, f, ports);
+}
+
+int
+flow_format(const struct flow *f, const struct flow_port_map *ports,
+            char *buf, size_t size)
+{
+    struct sbuf sb = { .buf = buf, .size = size };
+
+    sb_printf(&sb, "cookie=0x%llx, table=%u, ", (unsigned long long)f->cookie,
+              f->table_id);
+    fmt_rest(&sb, f, ports);
+    return sb_result(&sb);
+}
+
+int
+flow_format_actions(const struct flow *f, const struct flow_port_map *ports,
+                    char *buf, size_t size)
+{
+    struct sbuf sb = { .buf = buf, .size = size };
+
+    fmt_actions(&sb, f, ports);
+    return sb_result(&sb);
+}
+
+int
+flow_entry_format(const struct flow_entry *e, uint64_t now_ns,
+                  const struct flow_port_map *ports, char *buf, size_t size)
+{
+    struct sbuf sb = { .buf = buf, .size = size };
+    uint64_t age = now_ns > e->created_ns ? now_ns - e->created_ns : 0;
+
+    sb_printf(&sb, "cookie=0x%llx, duration=%llu.%03llus, table=%u, "
+              "n_packets=%llu, n_bytes=%llu, ",
+              (unsigned long long)e->flow.cookie,
+              (unsigned long long)(age / 1000000000u),
+              (unsigned long long)(age % 1000000000u / 1000000u),
+              e->flow.table_id, (unsigned long long)e->n_packets,
+              (unsigned long long)e->n_bytes);
+    fmt_rest(&sb, &e->flow, ports);
+    return sb_result(&sb);
+}

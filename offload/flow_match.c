@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Match helpers: normalisation, packet matching, the subset and overlap tests
+ * OpenFlow's loose and strict semantics are built on, and the prerequisites
+ * a match guarantees. The key is treated as an array of bytes wherever the
+ * meaning is bitwise, so a field added to struct flow_key is covered without
+ * touching these loops.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "snic/flow.h"
+
+_Static_assert(sizeof(struct flow_key) == 88,
+               "struct flow_key must have no implicit padding");
+_Static_assert(sizeof(struct flow_action) == 16,
+               "struct flow_action grew: keep it compact");
+
+#define ETH_TYPE_IPV4   0x0800u
+#define ETH_TYPE_ARP    0x0806u
+#define ETH_TYPE_IPV6   0x86ddu
+
+bool
+flow_equal(const struct flow *a, const struct flow *b)
+{
+    if (a->n_actions > FLOW_MAX_ACTIONS || b->n_actions > FLOW_MAX_ACTIONS)
+        return false;
+    if (!flow_match_identical(&a->match, &b->match)
+        || a->cookie != b->cookie || a->priority != b->priority
+        || a->table_id != b->table_id || a->n_actions != b->n_actions
+        || a->idle_timeout != b->idle_timeout
+        || a->hard_timeout != b->hard_timeout)
+        return false;
+    return memcmp(a->actions, b->actions,
+                  a->n_actions * sizeof(a->actions[0])) == 0;
+}
+
+void
+flow_match_init_catchall(struct flow_match *m)
+{
+    memset(m, 0, sizeof(*m));
+}
+
+void
+flow_match_normalise(struct flow_match *m)
+{
+    uint8_t *v = (uint8_t *)&m->value;
+    const uint8_t *k = (const uint8_t *)&m->mask;
+
+    for (size_t i = 0; i < sizeof(m->value); i++)
+        v[i] &= k[i];
+    /* padding is never part of the meaning */
+    memset(m->value.pad, 0, sizeof(m->value.pad));
+    memset(m->mask.pad, 0, sizeof(m->mask.pad));
+}
+
+bool
+flow_match_key(const struct flow_match *m, const struct flow_key *key)
+{
+    const uint8_t *v = (const uint8_t *)&m->value;
+    const uint8_t *k = (const uint8_t *)&m->mask;
+    const uint8_t *p = (const uint8_t *)key;
+
+    for (size_t i = 0; i < offsetof(struct flow_key, pad); i++)
+        if ((p[i] & k[i]) != v[i])
+            return false;
+    return true;
+}
+
+bool
+flow_match_identical(const struct flow_match *a, const struct flow_match *b)
+{
+    return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+bool
+flow_match_covers(const struct flow_match *general,
+                  const struct flow_match *specific)
+{
+    const uint8_t *gv = (const uint8_t *)&general->value;
+    const uint8_t *gm = (const uint8_t *)&general->mask;
+    const uint8_t *sv = (const uint8_t *)&specific->value;
+    const uint8_t *sm = (const uint8_t *)&specific->mask;
+
+    for (size_t i = 0; i < offsetof(struct flow_key, pad); i++) {
+        /* every bit the general one looks at, the specific one fixes... */
+        if (gm[i] & ~sm[i])
+            return false;
+        /* ...to the same value */
+        if ((sv[i] & gm[i]) != gv[i])
+            return false;
+    }
+    return true;
+}
+
+bool
+flow_match_overlaps(const struct flow_match *a, const struct flow_match *b)
+{
+    const uint8_t *av = (const uint8_t *)&a->value;
+    const uint8_t *am = (const uint8_t *)&a->mask;
+    const uint8_t *bv = (const uint8_t *)&b->value;
+    const uint8_t *bm = (const uint8_t *)&b->mask;
+
+    for (size_t i = 0; i < offsetof(struct flow_key, pad); i++)
+        if ((av[i] ^ bv[i]) & am[i] & bm[i])
+            return false;
+    return true;
+}
+
+static bool
+exact_dl_type(const struct flow_match *m, uint16_t type)
+{
+    return m->mask.dl_type == 0xffff && m->value.dl_type == htons(type);
+}
+
+bool
+flow_match_is_ipv4(const struct flow_match *m)
+{
+    return exact_dl_type(m, ETH_TYPE_IPV4);
+}
+
+bool
+flow_match_is_ipv6(const struct flow_match *m)
+{
+    return exact_dl_type(m, ETH_TYPE_IPV6);
+}
+
+bool
+flow_match_is_arp(const struct flow_match *m)
+{
+    return exact_dl_type(m, ETH_TYPE_ARP);
+}
+
+bool
+flow_match_is_ip_proto(const struct flow_match *m, uint8_t proto)
+{
+    return (flow_match_is_ipv4(m) || flow_match_is_ipv6(m))
+        && m->mask.nw_proto == 0xff && m->value.nw_proto == proto;
+}
+
+bool
+flow_match_is_tagged(const struct flow_match *m)
+{
+    flow_be16 cfi = htons(FLOW_VLAN_CFI);
+
+    return (m->mask.vlan_tci & cfi) && (m->value.vlan_tci & cfi);
+}
+
+static bool
+is_zero(const void *p, size_t size)
+{
+    const uint8_t *b = p;
+
+    for (size_t i = 0; i < size; i++)
+        if (b[i])
+            return false;
+    return true;
+}
+
+#define MASKED(m, field) (!is_zero(&(m)->mask.field, sizeof((m)->mask.field)))
+
+const char *
+flow_match_prereq_error(const struct flow_match *m, const char **hint)
+{
+    bool ip4 = flow_match_is_ipv4(m), ip6 = flow_match_is_ipv6(m);
+    bool arp = flow_match_is_arp(m);
+    bool icmp = flow_match_is_ip_proto(m, IPPROTO_ICMP)
+        || flow_match_is_ip_proto(m, IPPROTO_ICMPV6);
+    bool l4 = flow_match_is_ip_proto(m, IPPROTO_TCP)
+        || flow_match_is_ip_proto(m, IPPROTO_UDP)
+        || flow_match_is_ip_proto(m, IPPROTO_SCTP);
+    const char *dummy;
+
+    if (hint == NULL)
+        hint = &dummy;
+    if ((MASKED(m, nw_src) || MASKED(m, nw_dst)) && !ip4 && !arp) {
+        *hint = "add 'ip' or 'arp'";
+        return MASKED(m, nw_src) ? "nw_src" : "nw_dst";
+    }
+    if ((MASKED(m, ipv6_src) || MASKED(m, ipv6_dst)) && !ip6) {
+        *hint = "add 'ipv6'";
+        return MASKED(m, ipv6_src) ? "ipv6_src" : "ipv6_dst";
+    }
+    if (MASKED(m, nw_proto) && !ip4 && !ip6 && !arp) {
+        *hint = "add 'ip', 'ipv6' or 'arp'";
+        return "nw_proto";
+    }
+    if ((MASKED(m, nw_tos) || MASKED(m, nw_ttl)) && !ip4 && !ip6) {
+        *hint = "add 'ip' or 'ipv6'";
+        return MASKED(m, nw_tos) ? "nw_tos" : "nw_ttl";
+    }
+    if ((MASKED(m, tp_src) || MASKED(m, tp_dst)) && !l4 && !icmp) {
+        *hint = "add 'tcp' or 'udp'";
+        return MASKED(m, tp_src) ? "tp_src" : "tp_dst";
+    }
+    return NULL;
+}

@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ovs-ofctl flow language: the line, its flow-level keywords and its
+ * match fields. Actions are in flow_parse_act.c.
+ *
+ * A table indexed by field name gives the field's identity (for the
+ * duplicate check: aliases share one), its prerequisite and its reader.
+ * Readers write into the context's temporary; prerequisites are checked once
+ * the whole match is known (so "tp_dst=80,tcp" is as good as "tcp,tp_dst=80",
+ * as in ovs-ofctl), reporting the earliest field that lacks one.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "flow_priv.h"
+
+#define ETH_TYPE_IPV4   0x0800u
+#define ETH_TYPE_ARP    0x0806u
+#define ETH_TYPE_IPV6   0x86ddu
+
+enum fp_prereq {
+    PR_NONE,
+    PR_IP_ARP,      /* nw_src, nw_dst */
+    PR_IPV6,
+    PR_IP_ANY_ARP,  /* nw_proto */
+    PR_IP_ANY,      /* nw_tos, nw_ttl */
+    PR_L4,          /* tp_src, tp_dst */
+    PR_TCP,
+    PR_UDP,
+    PR_SCTP,
+    PR_ICMP,
+};
+
+struct fp_match_field;
+typedef int fp_read_fn(struct fp_ctx *c, const struct fp_tok *tok,
+                       const struct fp_match_field *f);
+
+struct fp_match_field {
+    const char *name;
+    enum fp_field id;
+    enum fp_prereq prereq;
+    fp_read_fn *read;
+    size_t offset;      /* of the field in struct flow_key, for readers */
+};
+
+static struct flow_key *
+val(struct fp_ctx *c)
+{
+    return &c->fm.flow.match.value;
+}
+
+static struct flow_key *
+msk(struct fp_ctx *c)
+{
+    return &c->fm.flow.match.mask;
+}
+
+/* Give a field to @tok, or fail naming the token that already has it. */
+static int
+claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id,
+      bool shorthand)
+{
+    if (c->set[id]) {
+        const struct fp_tok *first = &c->seen[id];
+
+        return fp_fail(c, -EINVAL, tok, "duplicate field: '%.*s' at %zu "
+                       "already sets it (give each field once)",
+                       (int)(first->len > 40 ? 40 : first->len),
+                       c->line + first->pos, first->pos);
+    }
+    c->set[id] = true;
+    c->seen[id] = *tok;
+    c->by_shorthand[id] = shorthand;
+    return 0;
+}
+
+/* ---- readers ---- */
+
+static int
+read_in_port(struct fp_ctx *c, const struct fp_tok *tok,
+             const struct fp_match_field *f)
+{
+    uint32_t port;
+    int rc = fp_port(c, tok, tok->val, tok->vlen, f->name, &port);
+
+    if (rc < 0)
+        return rc;
+    val(c)->in_port = port;
+    msk(c)->in_port = 0xffffffffu;
+    return 0;
+}
+
+static int
+read_mac(struct fp_ctx *c, const struct fp_tok *tok,
+         const struct fp_match_field *f)
+{
+    return fp_mac_masked(c, tok, f->name,
+                         (uint8_t *)val(c) + f->offset,
+                         (uint8_t *)msk(c) + f->offset);
+}
+
+static int
+read_dl_type(struct fp_ctx *c, const struct fp_tok *tok,
+             const struct fp_match_field *f)
+{
+    uint64_t v;
+    int rc = fp_uint(c, tok, tok->val, tok->vlen, 0xffff, f->name,
+                     "an EtherType 0..0xffff, e.g. 0x0800", &v);
+
+    if (rc < 0)
+        return rc;
+    val(c)->dl_type = htons((uint16_t)v);
+    msk(c)->dl_type = 0xffff;
+    return 0;
+}
+
+static int
+read_dl_vlan(struct fp_ctx *c, const struct fp_tok *tok,
+             const struct fp_match_field *f)
+{
+    uint64_t v;
+    int rc = fp_uint(c, tok, tok->val, tok->vlen, 0xffff, f->name,
+                     "0..4095, or 0xffff for no VLAN", &v);
+
+    if (rc < 0)
+        return rc;
+    if (v == 0xffff) {
+        /* "untagged" fixes the whole TCI, priority included */
+        rc = claim(c, tok, FP_VLAN_PCP, false);
+        if (rc < 0)
+            return rc;
+        val(c)->vlan_tci = 0;
+        msk(c)->vlan_tci = 0xffff;
+        return 0;
+    }
+    if (v > FLOW_VLAN_VID_MASK)
+        return fp_fail(c, -ERANGE, tok, "dl_vlan %llu is out of range "
+                       "(expected 0..4095, or 0xffff for no VLAN)",
+                       (unsigned long long)v);
+    val(c)->vlan_tci |= htons((uint16_t)(FLOW_VLAN_CFI | v));
+    msk(c)->vlan_tci |= htons(FLOW_VLAN_CFI | FLOW_VLAN_VID_MASK);
+    return 0;
+}
+
+static int
+read_dl_vlan_pcp(struct fp_ctx *c, const struct fp_tok *tok,
+                 const struct fp_match_field *f)
+{
+    uint64_t v;
+    int rc = fp_uint(c, tok, tok->val, tok->vlen, 7, f->name, "0..7", &v);
+
+    if (rc < 0)
+        return rc;
+    val(c)->vlan_tci |= htons((uint16_t)(FLOW_VLAN_CFI
+                                         | v << FLOW_VLAN_PCP_SHIFT));
+    msk(c)->vlan_tci |= htons(0xf000);
+    return 0;
+}
+
+static int
+read_vlan_tci(struct fp_ctx *c, const struct fp_tok *tok,
+              const struct fp_match_field *f)
+{
+    uint64_t v, m;
+    int rc = fp_uint_masked(c, tok, 0xffff, f->name,
+                            "0..0xffff[/mask], 0x1000 meaning tagged", &v, &m);
+
+    if (rc < 0)
+        return rc;
+    rc = claim(c, tok, FP_VLAN_PCP, false);
+    if (rc < 0)
+        return rc;
+    val(c)->vlan_tci = htons((uint16_t)v);
+    msk(c)->vlan_tci = htons((uint16_t)m);
+    return 0;
+}
+
+static int
+read_ipv4(struct fp_ctx *c, const struct fp_tok *tok,
+          const struct fp_match_field *f)
+{
+    return fp_ipv4_masked(c, tok, f->name,
+                          (flow_be32 *)((uint8_t *)val(c) + f->offset),
+                          (flow_be32 *)((uint8_t *)msk(c) + f->offset));
+}
+
+static int
+read_ipv6(struct fp_ctx *c, const struct fp_tok *tok,
+          const struct fp_match_field *f)
+{
+    return fp_ipv6_masked(c, tok, f->name, (uint8_t *)val(c) + f->offset,
+                          (uint8_t *)msk(c) + f->offset);
+}
+
+static int
+read_u8_exact(struct fp_ctx *c, const struct fp_tok *tok,
+              const struct fp_match_field *f)
+{
+    uint64_t v;
+    int rc = fp_uint(c, tok, tok->val, tok->vlen, 0xff, f->name, "0..255",
+                     &v);
+
+    if (rc < 0)
+        return rc;
+    ((uint8_t *)val(c))[f->offset] = (uint8_t)v;
+    ((uint8_t *)msk(c))[f->offset] = 0xff;
+    return 0;
+}
+
+static int
+read_nw_tos(struct fp_ctx *c, const struct fp_tok *tok,
+            const struct fp_match_field *f)
+{
+    uint64_t v;
+    int rc = fp_uint(c, tok, tok->val, tok->vlen, 0xff, f->name,
+                     "0..252, a multiple of 4", &v);
+
+    if (rc < 0)
+        return rc;
+    if (v & 3)
+        return fp_fail(c, -EINVAL, tok, "nw_tos %llu has ECN bits set "
+                       "(expected a multiple of 4, or ip_dscp=0..63)",
+                       (unsigned long long)v);
+    val(c)->nw_tos = (uint8_t)v;
+    msk(c)->nw_tos = 0xfc;
+    return 0;
+}
+
+static int
+read_ip_dscp(struct fp_ctx *c, const struct fp_tok *tok,
+             const struct fp_match_field *f)
+{
+    uint64_t v;
+    int rc = fp_uint(c, tok, tok->val, tok->vlen, 63, f->name, "0..63", &v);
+
+    if (rc < 0)
+        return rc;
+    val(c)->nw_tos = (uint8_t)(v << 2);
+    msk(c)->nw_tos = 0xfc;
+    return 0;
+}
+
+static int
+read_tp(struct fp_ctx *c, const struct fp_tok *tok,
+        const struct fp_match_field *f)
+{
+    uint64_t v, m;
+    int rc = fp_uint_masked(c, tok, 0xffff, f->name, "0..65535[/mask]",
+                            &v, &m);
+
+    if (rc < 0)
+        return rc;
+    *(flow_be16 *)((uint8_t *)val(c) + f->offset) = htons((uint16_t)v);
+    *(flow_be16 *)((uint8_t *)msk(c) + f->offset) = htons((uint16_t)m);
+    return 0;
+}
+
+static int
+read_icmp(struct fp_ctx *c, const struct fp_tok *tok,
+          const struct fp_match_field *f)
+{
+    uint64_t v;
+    int rc = fp_uint(c, tok, tok->val, tok->vlen, 0xff, f->name, "0..255",
+                     &v);
+
+    if (rc < 0)
+        return rc;
+    *(flow_be16 *)((uint8_t *)val(c) + f->offset) = htons((uint16_t)v);
+    *(flow_be16 *)((uint8_t *)msk(c) + f->offset) = 0xffff;
+    return 0;
+}
+
+static int
+read_tun_id(struct fp_ctx *c, const struct fp_tok *tok,
+            const struct fp_match_field *f)
+{
+    uint64_t v, m;
+    int rc = fp_uint_masked(c, tok, UINT64_MAX, f->name,
+                            "a 64-bit tunnel id[/mask]", &v, &m);
+
+    if (rc < 0)
+        return rc;
+    val(c)->tun_id = htobe64(v);
+    msk(c)->tun_id = htobe64(m);
+    return 0;
+}
+
+#define OFF(field) offsetof(struct flow_key, field)
+
+static const struct fp_match_field match_fields[] = {
+    { "in_port",      FP_IN_PORT,  PR_NONE,       read_in_port, 0 },
+    { "dl_src",       FP_DL_SRC,   PR_NONE,       read_mac, OFF(dl_src) },
+    { "eth_src",      FP_DL_SRC,   PR_NONE,       read_mac, OFF(dl_src) },
+    { "dl_dst",       FP_DL_DST,   PR_NONE,       read_mac, OFF(dl_dst) },
+    { "eth_dst",      FP_DL_DST,   PR_NONE,       read_mac, OFF(dl_dst) },
+    { "dl_type",      FP_DL_TYPE,  PR_NONE,       read_dl_type, 0 },
+    { "eth_type",     FP_DL_TYPE,  PR_NONE,       read_dl_type, 0 },
+    { "dl_vlan",      FP_VLAN_VID, PR_NONE,       read_dl_vlan, 0 },
+    { "dl_vlan_pcp",  FP_VLAN_PCP, PR_NONE,       read_dl_vlan_pcp, 0 },
+    { "vlan_tci",     FP_VLAN_VID, PR_NONE,       read_vlan_tci, 0 },
+    { "nw_src",       FP_NW_SRC,   PR_IP_ARP,     read_ipv4, OFF(nw_src) },
+    { "ip_src",       FP_NW_SRC,   PR_IP_ARP,     read_ipv4, OFF(nw_src) },
+    { "ipv4_src",     FP_NW_SRC,   PR_IP_ARP,     read_ipv4, OFF(nw_src) },
+    { "nw_dst",       FP_NW_DST,   PR_IP_ARP,     read_ipv4, OFF(nw_dst) },
+    { "ip_dst",       FP_NW_DST,   PR_IP_ARP,     read_ipv4, OFF(nw_dst) },
+    { "ipv4_dst",     FP_NW_DST,   PR_IP_ARP,     read_ipv4, OFF(nw_dst) },
+    { "ipv6_src",     FP_IPV6_SRC, PR_IPV6,       read_ipv6, OFF(ipv6_src) },
+    { "ipv6_dst",     FP_IPV6_DST, PR_IPV6,       read_ipv6, OFF(ipv6_dst) },
+    { "nw_proto",     FP_NW_PROTO, PR_IP_ANY_ARP, read_u8_exact,
+      OFF(nw_proto) },
+    { "ip_proto",     FP_NW_PROTO, PR_IP_ANY_ARP, read_u8_exact,
+      OFF(nw_proto) },
+    { "nw_tos",       FP_NW_TOS,   PR_IP_ANY,     read_nw_tos, 0 },
+    { "ip_dscp",      FP_NW_TOS,   PR_IP_ANY,     read_ip_dscp, 0 },
+    { "nw_ttl",       FP_NW_TTL,   PR_IP_ANY,     read_u8_exact, OFF(nw_ttl) },
+    { "tp_src",       FP_TP_SRC,   PR_L4,         read_tp, OFF(tp_src) },
+    { "tp_dst",       FP_TP_DST,   PR_L4,         read_tp, OFF(tp_dst) },
+    { "tcp_src",      FP_TP_SRC,   PR_TCP,        read_tp, OFF(tp_src) },
+    { "tcp_dst",      FP_TP_DST,   PR_TCP,        read_tp, OFF(tp_dst) },
+    { "udp_src",      FP_TP_SRC,   PR_UDP,        read_tp, OFF(tp_src) },
+    { "udp_dst",      FP_TP_DST,   PR_UDP,        read_tp, OFF(tp_dst) },
+    { "sctp_src",     FP_TP_SRC,   PR_SCTP,       read_tp, OFF(tp_src) },
+    { "sctp_dst",     FP_TP_DST,   PR_SCTP,       read_tp, OFF(tp_dst) },
+    { "icmp_type",    FP_TP_SRC,   PR_ICMP,       read_icmp, OFF(tp_src) },
+    { "icmp_code",    FP_TP_DST,   PR_ICMP,       read_icmp, OFF(tp_dst) },
+    { "icmpv6_type",  FP_TP_SRC,   PR_ICMP,       read_icmp, OFF(tp_src) },
+    { "icmpv6_code",  FP_TP_DST,   PR_ICMP,       read_icmp, OFF(tp_dst) },
+    { "tun_id",       FP_TUN_ID,   PR_NONE,       read_tun_id, 0 },
+    { "tunnel_id",    FP_TUN_ID,   PR_NONE,       read_tun_id, 0 },
+    { "tun_src",      FP_TUN_SRC,  PR_NONE,       read_ipv4, OFF(tun_src) },
+    { "tun_dst",      FP_TUN_DST,  PR_NONE,       read_ipv4, OFF(tun_dst) },
+};
+
+#define N_MATCH_FIELDS (sizeof(match_fields) / sizeof(match_fields[0]))
+
+struct fp_shorthand {
+    const char *name;
+    uint16_t dl_type;
+    uint8_t nw_proto;   /* 0: none */
+};
+
+static const struct fp_shorthand shorthands[] = {
+    { "ip",    ETH_TYPE_IPV4, 0 },
+    { "ipv6",  ETH_TYPE_IPV6, 0 },
+    { "arp",   ETH_TYPE_ARP,  0 },
+    { "tcp",   ETH_TYPE_IPV4, IPPROTO_TCP },
+    { "udp",   ETH_TYPE_IPV4, IPPROTO_UDP },
+    { "sctp",  ETH_TYPE_IPV4, IPPROTO_SCTP },
+    { "icmp",  ETH_TYPE_IPV4, IPPROTO_ICMP },
+    { "tcp6",  ETH_TYPE_IPV6, IPPROTO_TCP },
+    { "udp6",  ETH_TYPE_IPV6, IPPROTO_UDP },
+    { "sctp6", ETH_TYPE_IPV6, IPPROTO_SCTP },
+    { "icmp6", ETH_TYPE_IPV6, IPPROTO_ICMPV6 },
+};
+
+#define N_SHORTHANDS (sizeof(shorthands) / sizeof(shorthands[0]))
+
+/* Every word the line part understands, for "did you mean". */
+static const char *const known_words[] = {
+    "table", "priority", "cookie", "idle_timeout", "hard_timeout",
+    "out_port", "reset_counts", "check_overlap", "actions",
+    "in_port", "dl_src", "dl_dst", "dl_type", "dl_vlan", "dl_vlan_pcp",
+    "vlan_tci", "nw_src", "nw_dst", "ipv6_src", "ipv6_dst", "nw_proto",
+    "nw_tos", "ip_dscp", "nw_ttl", "tp_src", "tp_dst", "tcp_src", "tcp_dst",
+    "udp_src", "udp_dst", "icmp_type", "icmp_code", "tun_id", "tun_src",
+    "tun_dst", "eth_src", "eth_dst", "eth_type",
+    "ip", "ipv6", "arp", "tcp", "udp", "sctp", "icmp", "tcp6", "udp6",
+    "sctp6", "icmp6", NULL,
+};
+
+static int
+apply_shorthand(struct fp_ctx *c, const struct fp_tok *tok,
+                const struct fp_shorthand *s)
+{
+    struct flow_key *v = val(c), *m = msk(c);
+    int rc;
+
+    if (tok->val != NULL)
+        return fp_fail(c, -EINVAL, tok, "'%s' takes no value "
+                       "(write it alone, e.g. '%s,tp_dst=80')", s->name,
+                       s->name);
+    /* "ip,tcp" is redundant but consistent; "tcp,udp" is not */
+    if (!(c->set[FP_DL_TYPE] && c->by_shorthand[FP_DL_TYPE]
+          && v->dl_type == htons(s->dl_type))) {
+        rc = claim(c, tok, FP_DL_TYPE, true);
+        if (rc < 0)
+            return rc;
+        v->dl_type = htons(s->dl_type);
+        m->dl_type = 0xffff;
+    }
+    if (s->nw_proto != 0) {
+        rc = claim(c, tok, FP_NW_PROTO, true);
+        if (rc < 0)
+            return rc;
+        v->nw_proto = s->nw_proto;
+        m->nw_proto = 0xff;
+    }
+    return 0;
+}
+
+static int
+check_prereq(struct fp_ctx *c, const struct fp_tok *tok, enum fp_prereq pr,
+             const char *name)
+{
+    const struct flow_match *m = &c->fm.flow.match;
+    bool ip4 = flow_match_is_ipv4(m), ip6 = flow_match_is_ipv6(m);
+    bool arp = flow_match_is_arp(m);
+
+    switch (pr) {
+    case PR_NONE:
+        return 0;
+    case PR_IP_ARP:
+        if (ip4 || arp)
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires ip or arp (add 'ip'%s)",
+                       name, ip6 ? "; for IPv6 use ipv6_src/ipv6_dst" : "");
+    case PR_IPV6:
+        if (ip6)
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires ipv6 (add 'ipv6')",
+                       name);
+    case PR_IP_ANY_ARP:
+        if (ip4 || ip6 || arp)
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires ip, ipv6 or arp "
+                       "(add 'ip' or 'ipv6')", name);
+    case PR_IP_ANY:
+        if (ip4 || ip6)
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires ip or ipv6 "
+                       "(add 'ip' or 'ipv6')", name);
+    case PR_L4:
+        if (flow_match_is_ip_proto(m, IPPROTO_TCP)
+            || flow_match_is_ip_proto(m, IPPROTO_UDP)
+            || flow_match_is_ip_proto(m, IPPROTO_SCTP))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires tcp, udp or sctp "
+                       "(add 'tcp' or 'udp'%s)", name,
+                       flow_match_is_ip_proto(m, IPPROTO_ICMP)
+                       || flow_match_is_ip_proto(m, IPPROTO_ICMPV6)
+                       ? "; for ICMP use icmp_type/icmp_code" : "");
+    case PR_TCP:
+        if (flow_match_is_ip_proto(m, IPPROTO_TCP))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires tcp (add 'tcp' or "
+                       "'tcp6')", name);
+    case PR_UDP:
+        if (flow_match_is_ip_proto(m, IPPROTO_UDP))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires udp (add 'udp' or "
+                       "'udp6')", name);
+    case PR_SCTP:
+        if (flow_match_is_ip_proto(m, IPPROTO_SCTP))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires sctp (add 'sctp' or "
+                       "'sctp6')", name);
+    case PR_ICMP:
+        if ((ip4 && flow_match_is_ip_proto(m, IPPROTO_ICMP))
+            || (ip6 && flow_match_is_ip_proto(m, IPPROTO_ICMPV6)))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires icmp or icmp6 "
+                       "(add 'icmp' or 'icmp6')", name);
+    }
+    return 0;
+}
+
+/* The match is complete: normalise it and check every field's
+ * prerequisite, reporting the earliest offending token. */
+static int
+finish_match(struct fp_ctx *c, const enum fp_prereq *prereq,
+             const char *const *names)
+{
+    const struct fp_tok *worst = NULL;
+    enum fp_field worst_id = FP_N_FIELDS;
+
+    flow_match_normalise(&c->fm.flow.match);
+    for (int id = 0; id < FP_N_FIELDS; id++) {
+        if (!c->set[id] || prereq[id] == PR_NONE)
+            continue;
+        if (check_prereq(c, &c->seen[id], prereq[id], names[id]) == 0)
+            continue;
+        if (worst == NULL || c->seen[id].pos < worst->pos) {
+            worst = &c->seen[id];
+            worst_id = (enum fp_field)id;
+        }
+    }
+    if (worst != NULL)
+        return check_prereq(c, worst, prereq[worst_id], names[worst_id]);
+    return 0;
+}
+
+/* ---- flow-level keywords ---- */
+
+static bool
+is_mod_or_del(const struct fp_ctx *c)
+{
+    return c->cmd != FLOW_CMD_ADD;
+}
+
+static bool
+is_delete(const struct fp_ctx *c)
+{
+    return c->cmd == FLOW_CMD_DELETE || c->cmd == FLOW_CMD_DELETE_STRICT;
+}
+
+static int
+read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
+{
+    struct flow *f = &c->fm.flow;
+    uint64_t v, m;
+    int rc;
+
+    *handled = true;
+    if (fp_key_is(tok, "table")) {
+        if ((rc = claim(c, tok, FP_TABLE, false)) < 0)
+            return rc;
+        rc = fp_uint(c, tok, tok->val, tok->vlen, 255, "table",
+                     is_mod_or_del(c) ? "0..254, or 255 for all tables"
+                                      : "0..254", &v);
+        if (rc < 0)
+            return rc;
+        if (v == FLOW_TABLE_ALL && !is_mod_or_del(c))
+            return fp_fail(c, -ERANGE, tok, "table 255 means all tables, "
+                           "only for mod-flows and del-flows "
+                           "(expected 0..254)");
+        f->table_id = (uint8_t)v;
+    } else if (fp_key_is(tok, "priority")) {
+        if ((rc = claim(c, tok, FP_PRIORITY, false)) < 0)
+            return rc;
+        rc = fp_uint(c, tok, tok->val, tok->vlen, 65535, "priority",
+                     "0..65535", &v);
+        if (rc < 0)
+            return rc;
+        f->priority = (uint16_t)v;
+    } else if (fp_key_is(tok, "cookie")) {
+        bool masked = tok->val && memchr(tok->val, '/', tok->vlen);
+
+        if ((rc = claim(c, tok, FP_COOKIE, false)) < 0)
+            return rc;
+        if (masked && !is_mod_or_del(c))
+            return fp_fail(c, -EINVAL, tok, "a cookie mask only filters "
+                           "mod-flows and del-flows (write cookie=N to "
+                           "add)");
+        if (!masked && is_mod_or_del(c))
+            return fp_fail(c, -EINVAL, tok, "cookie needs a mask to filter "
+                           "flows (cookie=N/-1 matches it exactly)");
+        rc = fp_uint_masked(c, tok, UINT64_MAX, "cookie",
+                            "a 64-bit number[/mask]", &v, &m);
+        if (rc < 0)
+            return rc;
+        f->cookie = v & (masked ? m : UINT64_MAX);
+        c->fm.cookie_mask = masked ? m : 0;
+    } else if (fp_key_is(tok, "idle_timeout")
+               || fp_key_is(tok, "hard_timeout")) {
+        bool idle = tok->key[0] == 'i';
+
+        if ((rc = claim(c, tok, idle ? FP_IDLE : FP_HARD, false)) < 0)
+            return rc;
+        if (c->cmd != FLOW_CMD_ADD)
+            return fp_fail(c, -EINVAL, tok, "timeouts are set when a flow "
+                           "is added (use add-flow)");
+        rc = fp_uint(c, tok, tok->val, tok->vlen, 65535,
+                     idle ? "idle_timeout" : "hard_timeout",
+                     "0..65535 seconds", &v);
+        if (rc < 0)
+            return rc;
+        if (idle)
+            f->idle_timeout = (uint16_t)v;
+        else
+            f->hard_timeout = (uint16_t)v;
+    } else if (fp_key_is(tok, "out_port")) {
+        if ((rc = claim(c, tok, FP_OUT_PORT, false)) < 0)
+            return rc;
+        if (!is_delete(c))
+            return fp_fail(c, -EINVAL, tok, "out_port only filters "
+                           "del-flows");
+        return fp_port(c, tok, tok->val, tok->vlen, "out_port",
+                       &c->fm.out_port);
+    } else if (fp_key_is(tok, "reset_counts")
+               || fp_key_is(tok, "check_overlap")) {
+        bool reset = tok->key[0] == 'r';
+
+        if ((rc = claim(c, tok, reset ? FP_RESET_COUNTS : FP_CHECK_OVERLAP,
+                        false)) < 0)
+            return rc;
+        if (tok->val != NULL)
+            return fp_fail(c, -EINVAL, tok, "this flag takes no value");
+        if (is_delete(c) || (!reset && c->cmd != FLOW_CMD_ADD))
+            return fp_fail(c, -EINVAL, tok, "this flag only applies to %s",
+                           reset ? "add-flow and mod-flows" : "add-flow");
+        c->fm.flags |= reset ? FLOW_MOD_RESET_COUNTS
+                             : FLOW_MOD_CHECK_OVERLAP;
+    } else if (fp_key_is(tok, "duration") || fp_key_is(tok, "n_packets")
+               || fp_key_is(tok, "n_bytes") || fp_key_is(tok, "idle_age")
+               || fp_key_is(tok, "hard_age")) {
+        /* statistics of dump-flows output: ignored so it can be replayed */
+    } else {
+        *handled = false;
+    }
+    return 0;
+}
+
+static int
+read_token(struct fp_ctx *c, const struct fp_tok *tok)
+{
+    bool handled;
+    int rc;
+
+    rc = read_keyword(c, tok, &handled);
+    if (rc < 0 || handled)
+        return rc;
+    for (size_t i = 0; i < N_SHORTHANDS; i++)
+        if (fp_key_is(tok, shorthands[i].name))
+            return apply_shorthand(c, tok, &shorthands[i]);
+    for (size_t i = 0; i < N_MATCH_FIELDS; i++) {
+        const struct fp_match_field *f = &match_fields[i];
+
+        if (!fp_key_is(tok, f->name))
+            continue;
+        if (tok->val == NULL)
+            return fp_fail(c, -EINVAL, tok, "%s needs a value (%s=VALUE)",
+                           f->name, f->name);
+        rc = claim(c, tok, f->id, false);
+        if (rc < 0)
+            return rc;
+        return f->read(c, tok, f);
+    }
+    {
+        const char *near = fp_suggest(tok->key, tok->klen, known_words);
+
+        if (near != NULL)
+            return fp_fail(c, -EINVAL, tok, "unknown field '%.*s' "
+                           "(did you mean '%s'?)",
+                           (int)(tok->klen > 32 ? 32 : tok->klen), tok->key,
+                           near);
+        return fp_fail(c, -EINVAL, tok, "unknown field '%.*s' (expected "
+                       "key=value such as priority=, in_port=, nw_src=, "
+                       "or actions= last)",
+                       (int)(tok->klen > 32 ? 32 : tok->klen), tok->key);
+    }
+}
+
+int
+flow_parse(const char *line, enum flow_cmd cmd,
+           const struct flow_port_map *ports, struct flow_mod *out,
+           struct flow_error *err)
+{
+    enum fp_prereq prereq[FP_N_FIELDS] = { 0 };
+    const char *names[FP_N_FIELDS] = { 0 };
+    struct fp_ctx c;
+    struct fp_tok tok;
+    size_t pos = 0;
+    int rc;
+
+    if (err != NULL)
+        memset(err, 0, sizeof(*err));
+    memset(&c, 0, sizeof(c));
+    c.line = line;
+    c.cmd = cmd;
+    c.ports = ports;
+    c.err = err;
+    if (line == NULL || out == NULL || cmd < FLOW_CMD_ADD
+        || cmd > FLOW_CMD_DELETE_STRICT) {
+        c.line = "";
+        return fp_fail(&c, -EINVAL, NULL, "no line or no output given");
+    }
+    c.fm.cmd = cmd;
+    c.fm.flow.priority = FLOW_DEFAULT_PRIORITY;
+    c.fm.flow.table_id = cmd == FLOW_CMD_ADD ? 0 : FLOW_TABLE_ALL;
+    c.fm.out_port = FLOW_PORT_ANY;
+
+    while (fp_next_token(line, &pos, &tok)) {
+        if (fp_key_is(&tok, "actions")) {
+            if (is_delete(&c))
+                return fp_fail(&c, -EINVAL, &tok, "del-flows takes no "
+                               "actions (remove 'actions=...')");
+            if (tok.val == NULL)
+                return fp_fail(&c, -EINVAL, &tok, "actions needs '=' "
+                               "(actions=output:PORT or actions=drop)");
+            c.has_actions = true;
+            break;
+        }
+        rc = read_token(&c, &tok);
+        if (rc < 0)
+            return rc;
+        /* the reader knows which alias it was: remember it for messages */
+        for (size_t i = 0; i < N_MATCH_FIELDS; i++)
+            if (fp_key_is(&tok, match_fields[i].name)) {
+                prereq[match_fields[i].id] = match_fields[i].prereq;
+                names[match_fields[i].id] = match_fields[i].name;
+            }
+    }
+
+    rc = finish_match(&c, prereq, names);
+    if (rc < 0)
+        return rc;
+    if (c.has_actions) {
+        rc = fp_parse_actions(&c, (size_t)(tok.val - line));
+        if (rc < 0)
+            return rc;
+    } else if (!is_delete(&c)) {
+        return fp_fail(&c, -EINVAL, NULL, "missing actions (end the line "
+                       "with actions=output:PORT or actions=drop)");
+    }
+    *out = c.fm;
+    return 0;
+}

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The action list of the flow language ("actions=" to the end of the line).
+ *
+ * Actions are checked against the match as they are read, the way OpenFlow
+ * checks an action set against its flow: a header rewrite must be guaranteed
+ * to find its header (mod_tp_dst needs tcp, udp or sctp in the match), and a
+ * VLAN rewrite or strip must be guaranteed a tag by the match or by an
+ * earlier push. So the datapath and the translator never meet an action whose
+ * meaning depends on the packet having a header the match did not promise.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "flow_priv.h"
+
+struct act_state {
+    struct fp_ctx *c;
+    bool tagged;            /* a tag is guaranteed at this point */
+    bool dropped;           /* "drop" was given */
+    bool ended;             /* goto_table was given */
+};
+
+enum act_prereq {
+    AP_NONE,
+    AP_IPV4,
+    AP_IP_ANY,
+    AP_L4,
+    AP_TCP,
+    AP_UDP,
+    AP_SCTP,
+    AP_TAGGED,
+};
+
+static int
+act_prereq(struct act_state *st, const struct fp_tok *tok,
+           enum act_prereq pr, const char *name)
+{
+    struct fp_ctx *c = st->c;
+    const struct flow_match *m = &c->fm.flow.match;
+    bool ip = flow_match_is_ipv4(m) || flow_match_is_ipv6(m);
+
+    switch (pr) {
+    case AP_NONE:
+        return 0;
+    case AP_IPV4:
+        if (flow_match_is_ipv4(m))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on IPv4 "
+                       "(add 'ip' to the match)", name);
+    case AP_IP_ANY:
+        if (ip)
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on ip or ipv6 "
+                       "(add 'ip' or 'ipv6' to the match)", name);
+    case AP_L4:
+        if (flow_match_is_ip_proto(m, IPPROTO_TCP)
+            || flow_match_is_ip_proto(m, IPPROTO_UDP)
+            || flow_match_is_ip_proto(m, IPPROTO_SCTP))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on tcp, udp or "
+                       "sctp (add 'tcp' or 'udp' to the match)", name);
+    case AP_TCP:
+        if (flow_match_is_ip_proto(m, IPPROTO_TCP))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on tcp "
+                       "(add 'tcp' or 'tcp6' to the match)", name);
+    case AP_UDP:
+        if (flow_match_is_ip_proto(m, IPPROTO_UDP))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on udp "
+                       "(add 'udp' or 'udp6' to the match)", name);
+    case AP_SCTP:
+        if (flow_match_is_ip_proto(m, IPPROTO_SCTP))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on sctp "
+                       "(add 'sctp' or 'sctp6' to the match)", name);
+    case AP_TAGGED:
+        if (st->tagged)
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s needs a VLAN-tagged packet "
+                       "(match dl_vlan=N or vlan_tci=0x1000/0x1000, or "
+                       "push_vlan first)", name);
+    }
+    return 0;
+}
+
+/* Append a zeroed action of @type; its unused bytes stay zero so actions
+ * compare with memcmp. */
+static int
+append(struct act_state *st, const struct fp_tok *tok, uint16_t type,
+       struct flow_action **out)
+{
+    struct flow *f = &st->c->fm.flow;
+
+    if (st->dropped)
+        return fp_fail(st->c, -EINVAL, tok, "drop must be the only action");
+    if (st->ended)
+        return fp_fail(st->c, -EINVAL, tok, "goto_table must be the last "
+                       "action");
+    if (f->n_actions >= FLOW_MAX_ACTIONS)
+        return fp_fail(st->c, -E2BIG, tok, "too many actions (at most %u)",
+                       FLOW_MAX_ACTIONS);
+    *out = &f->actions[f->n_actions++];
+    memset(*out, 0, sizeof(**out));
+    (*out)->type = type;
+    return 0;
+}
+
+/* Set-field targets and the legacy mod_* names: one table, one reader. */
+enum act_arg { ARG_MAC, ARG_IPV4, ARG_TOS, ARG_DSCP, ARG_TP, ARG_VID,
+               ARG_PCP, ARG_TUN_ID };
+
+struct act_field {
+    const char *name;
+    uint16_t type;
+    enum act_arg arg;
+    enum act_prereq prereq;
+};
+
+static const struct act_field set_fields[] = {
+    { "eth_src",   FLOW_ACT_MOD_DL_SRC,   ARG_MAC,    AP_NONE },
+    { "dl_src",    FLOW_ACT_MOD_DL_SRC,   ARG_MAC,    AP_NONE },
+    { "eth_dst",   FLOW_ACT_MOD_DL_DST,   ARG_MAC,    AP_NONE },
+    { "dl_dst",    FLOW_ACT_MOD_DL_DST,   ARG_MAC,    AP_NONE },
+    { "ipv4_src",  FLOW_ACT_MOD_NW_SRC,   ARG_IPV4,   AP_IPV4 },
+    { "nw_src",    FLOW_ACT_MOD_NW_SRC,   ARG_IPV4,   AP_IPV4 },
+    { "ip_src",    FLOW_ACT_MOD_NW_SRC,   ARG_IPV4,   AP_IPV4 },
+    { "ipv4_dst",  FLOW_ACT_MOD_NW_DST,   ARG_IPV4,   AP_IPV4 },
+    { "nw_dst",    FLOW_ACT_MOD_NW_DST,   ARG_IPV4,   AP_IPV4 },
+    { "ip_dst",    FLOW_ACT_MOD_NW_DST,   ARG_IPV4,   AP_IPV4 },
+    { "ip_dscp",   FLOW_ACT_MOD_NW_TOS,   ARG_DSCP,   AP_IP_ANY },
+    { "nw_tos",    FLOW_ACT_MOD_NW_TOS,   ARG_TOS,    AP_IP_ANY },
+    { "tcp_src",   FLOW_ACT_MOD_TP_SRC,   ARG_TP,     AP_TCP },
+    { "tcp_dst",   FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_TCP },
+    { "udp_src",   FLOW_ACT_MOD_TP_SRC,   ARG_TP,     AP_UDP },
+    { "udp_dst",   FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_UDP },
+    { "sctp_src",  FLOW_ACT_MOD_TP_SRC,   ARG_TP,     AP_SCTP },
+    { "sctp_dst",  FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_SCTP },
+    { "vlan_vid",  FLOW_ACT_MOD_VLAN_VID, ARG_VID,    AP_TAGGED },
+    { "vlan_pcp",  FLOW_ACT_MOD_VLAN_PCP, ARG_PCP,    AP_TAGGED },
+    { "tun_id",    FLOW_ACT_SET_TUNNEL,   ARG_TUN_ID, AP_NONE },
+    { "tunnel_id", FLOW_ACT_SET_TUNNEL,   ARG_TUN_ID, AP_NONE },
+    { "tun_src",   FLOW_ACT_SET_TUN_SRC,  ARG_IPV4,   AP_NONE },
+    { "tun_dst",   FLOW_ACT_SET_TUN_DST,  ARG_IPV4,   AP_NONE },
+    { NULL, 0, 0, 0 },
+};
+
+static const struct act_field mod_actions[] = {
+    { "mod_dl_src",   FLOW_ACT_MOD_DL_SRC,   ARG_MAC,    AP_NONE },
+    { "mod_dl_dst",   FLOW_ACT_MOD_DL_DST,   ARG_MAC,    AP_NONE },
+    { "mod_nw_src",   FLOW_ACT_MOD_NW_SRC,   ARG_IPV4,   AP_IPV4 },
+    { "mod_nw_dst",   FLOW_ACT_MOD_NW_DST,   ARG_IPV4,   AP_IPV4 },
+    { "mod_nw_tos",   FLOW_ACT_MOD_NW_TOS,   ARG_TOS,    AP_IP_ANY },
+    { "mod_tp_src",   FLOW_ACT_MOD_TP_SRC,   ARG_TP,     AP_L4 },
+    { "mod_tp_dst",   FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_L4 },
+    /* OpenFlow 1.0 semantics: push a tag when there is none */
+    { "mod_vlan_vid", FLOW_ACT_MOD_VLAN_VID, ARG_VID,    AP_NONE },
+    { "mod_vlan_pcp", FLOW_ACT_MOD_VLAN_PCP, ARG_PCP,    AP_NONE },
+    { "set_tunnel",   FLOW_ACT_SET_TUNNEL,   ARG_TUN_ID, AP_NONE },
+    { "set_tunnel64", FLOW_ACT_SET_TUNNEL,   ARG_TUN_ID, AP_NONE },
+    { NULL, 0, 0, 0 },
+};
+
+static const char *const known_actions[] = {
+    "output", "drop", "push_vlan", "mod_vlan_vid", "mod_vlan_pcp",
+    "strip_vlan", "pop_vlan", "mod_dl_src", "mod_dl_dst", "mod_nw_src",
+    "mod_nw_dst", "mod_nw_tos", "mod_tp_src", "mod_tp_dst", "dec_ttl",
+    "set_field", "set_tunnel", "set_tunnel64", "goto_table", NULL,
+};
+
+static const char *const known_set_fields[] = {
+    "eth_src", "eth_dst", "ipv4_src", "ipv4_dst", "ip_dscp", "nw_tos",
+    "tcp_src", "tcp_dst", "udp_src", "udp_dst", "sctp_src", "sctp_dst",
+    "vlan_vid", "vlan_pcp", "tun_id", "tun_src", "tun_dst", NULL,
+};
+
+/* Read the argument s[0..len) of @af into a new action. */
+static int
+field_action(struct act_state *st, const struct fp_tok *tok,
+             const struct act_field *af, const char *s, size_t len,
+             bool legacy)
+{
+    struct fp_ctx *c = st->c;
+    struct flow_action *a;
+    uint64_t v = 0;
+    int rc;
+
+    rc = act_prereq(st, tok, af->prereq, af->name);
+    if (rc < 0)
+        return rc;
+    rc = append(st, tok, af->type, &a);
+    if (rc < 0)
+        return rc;
+    switch (af->arg) {
+    case ARG_MAC:
+        return fp_mac(c, tok, s, len, af->name, a->u.mac);
+    case ARG_IPV4:
+        return fp_ipv4(c, tok, s, len, af->name, &a->u.ipv4);
+    case ARG_TOS:
+        rc = fp_uint(c, tok, s, len, 0xff, af->name,
+                     "0..252, a multiple of 4", &v);
+        if (rc == 0 && (v & 3))
+            return fp_fail(c, -EINVAL, tok, "%s %llu has ECN bits set "
+                           "(expected a multiple of 4: DSCP<<2)", af->name,
+                           (unsigned long long)v);
+        a->u.tos = (uint8_t)v;
+        return rc;
+    case ARG_DSCP:
+        rc = fp_uint(c, tok, s, len, 63, af->name, "0..63", &v);
+        a->u.tos = (uint8_t)(v << 2);
+        return rc;
+    case ARG_TP:
+        rc = fp_uint(c, tok, s, len, 0xffff, af->name, "0..65535", &v);
+        a->u.tp_port = htons((uint16_t)v);
+        return rc;
+    case ARG_VID:
+        /* OXM's vlan_vid may carry OFPVID_PRESENT (0x1000) */
+        rc = fp_uint(c, tok, s, len, legacy ? FLOW_VLAN_VID_MASK : 0x1fff,
+                     af->name, "a VLAN id 0..4095", &v);
+        a->u.vlan.vid = htons((uint16_t)(v & FLOW_VLAN_VID_MASK));
+        a->u.vlan.push_if_untagged = legacy;
+        st->tagged = true;
+        return rc;
+    case ARG_PCP:
+        rc = fp_uint(c, tok, s, len, 7, af->name, "a VLAN priority 0..7",
+                     &v);
+        a->u.vlan.pcp = (uint8_t)v;
+        a->u.vlan.push_if_untagged = legacy;
+        st->tagged = true;
+        return rc;
+    case ARG_TUN_ID:
+        rc = fp_uint(c, tok, s, len, UINT64_MAX, af->name,
+                     "a 64-bit tunnel id", &v);
+        a->u.tun_id = htobe64(v);
+        return rc;
+    }
+    return 0;
+}
+
+static int
+set_field(struct act_state *st, const struct fp_tok *tok)
+{
+    const char *arrow = NULL;
+    const char *name;
+    size_t vlen, nlen;
+
+    for (size_t i = 0; tok->val != NULL && i + 1 < tok->vlen; i++)
+        if (tok->val[i] == '-' && tok->val[i + 1] == '>') {
+            arrow = tok->val + i;
+            break;
+        }
+    if (arrow == NULL)
+        return fp_fail(st->c, -EINVAL, tok, "set_field needs VALUE->FIELD "
+                       "(e.g. set_field:10.0.0.1->ipv4_dst)");
+    vlen = (size_t)(arrow - tok->val);
+    name = arrow + 2;
+    nlen = tok->vlen - vlen - 2;
+    if (memchr(tok->val, '/', vlen) != NULL)
+        return fp_fail(st->c, -ENOTSUP, tok, "a masked set_field is not "
+                       "supported (give the whole value)");
+    for (int i = 0; set_fields[i].name != NULL; i++)
+        if (strlen(set_fields[i].name) == nlen
+            && memcmp(set_fields[i].name, name, nlen) == 0)
+            return field_action(st, tok, &set_fields[i], tok->val, vlen,
+                                false);
+    {
+        const char *near = fp_suggest(name, nlen, known_set_fields);
+
+        return fp_fail(st->c, -EINVAL, tok, "set_field: unknown or "
+                       "unsupported field '%.*s' (%s%s%s)",
+                       (int)(nlen > 32 ? 32 : nlen), name,
+                       near ? "did you mean '" : "expected eth_src, "
+                       "ipv4_dst, tcp_dst, vlan_vid, tun_id...",
+                       near ? near : "", near ? "'?" : "");
+    }
+}
+
+static int
+no_value(struct act_state *st, const struct fp_tok *tok, const char *name)
+{
+    if (tok->val != NULL)
+        return fp_fail(st->c, -EINVAL, tok, "%s takes no argument", name);
+    return 0;
+}
+
+static bool
+known_port(struct fp_ctx *c, const char *s, size_t len)
+{
+    char buf[64];
+    uint32_t port;
+
+    if (c->ports == NULL || c->ports->name_to_port == NULL
+        || len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return c->ports->name_to_port(c->ports->ctx, buf, &port) == 0;
+}
+
+static int
+read_action(struct act_state *st, const struct fp_tok *tok)
+{
+    struct fp_ctx *c = st->c;
+    struct flow *f = &c->fm.flow;
+    struct flow_action *a;
+    const char *near;
+    uint64_t v;
+    int rc;
+
+    if (fp_key_is(tok, "output")) {
+        if ((rc = append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
+            return rc;
+        return fp_port(c, tok, tok->val, tok->vlen, "output", &a->u.port);
+    }
+    if (fp_key_is(tok, "drop")) {
+        if ((rc = no_value(st, tok, "drop")) < 0)
+            return rc;
+        if (f->n_actions > 0 || st->ended || st->dropped)
+            return fp_fail(c, -EINVAL, tok, "drop must be the only action");
+        st->dropped = true;
+        return 0;
+    }
+    if (fp_key_is(tok, "push_vlan")) {
+        rc = fp_uint(c, tok, tok->val, tok->vlen, 0xffff, "push_vlan",
+                     "a TPID, 0x8100 or 0x88a8", &v);
+        if (rc < 0)
+            return rc;
+        if (v != 0x8100 && v != 0x88a8)
+            return fp_fail(c, -EINVAL, tok, "push_vlan: TPID 0x%llx is not "
+                           "a VLAN ethertype (expected 0x8100 or 0x88a8)",
+                           (unsigned long long)v);
+        if ((rc = append(st, tok, FLOW_ACT_PUSH_VLAN, &a)) < 0)
+            return rc;
+        a->u.tpid = htons((uint16_t)v);
+        st->tagged = true;
+        return 0;
+    }
+    if (fp_key_is(tok, "strip_vlan") || fp_key_is(tok, "pop_vlan")) {
+        const char *name = tok->key[0] == 's' ? "strip_vlan" : "pop_vlan";
+
+        if ((rc = no_value(st, tok, name)) < 0)
+            return rc;
+        if ((rc = act_prereq(st, tok, AP_TAGGED, name)) < 0)
+            return rc;
+        if ((rc = append(st, tok, FLOW_ACT_STRIP_VLAN, &a)) < 0)
+            return rc;
+        /* an inner tag may or may not follow: promise nothing */
+        st->tagged = false;
+        return 0;
+    }
+    if (fp_key_is(tok, "dec_ttl")) {
+        if ((rc = no_value(st, tok, "dec_ttl")) < 0)
+            return rc;
+        if ((rc = act_prereq(st, tok, AP_IP_ANY, "dec_ttl")) < 0)
+            return rc;
+        return append(st, tok, FLOW_ACT_DEC_TTL, &a);
+    }
+    if (fp_key_is(tok, "goto_table")) {
+        rc = fp_uint(c, tok, tok->val, tok->vlen, FLOW_TABLE_MAX,
+                     "goto_table", "a table 1..254", &v);
+        if (rc < 0)
+            return rc;
+        if (f->table_id != FLOW_TABLE_ALL && v <= f->table_id)
+            return fp_fail(c, -EINVAL, tok, "goto_table:%llu must go to a "
+                           "later table than this flow's table %u "
+                           "(OpenFlow forbids going back)",
+                           (unsigned long long)v, f->table_id);
+        if ((rc = append(st, tok, FLOW_ACT_GOTO_TABLE, &a)) < 0)
+            return rc;
+        a->u.table = (uint8_t)v;
+        st->ended = true;
+        return 0;
+    }
+    if (fp_key_is(tok, "set_field"))
+        return set_field(st, tok);
+    for (int i = 0; mod_actions[i].name != NULL; i++)
+        if (fp_key_is(tok, mod_actions[i].name)) {
+            if (tok->val == NULL)
+                return fp_fail(c, -EINVAL, tok, "%s needs an argument "
+                               "(%s:VALUE)", mod_actions[i].name,
+                               mod_actions[i].name);
+            return field_action(st, tok, &mod_actions[i], tok->val,
+                                tok->vlen, true);
+        }
+    /* a bare port is an output, as in ovs-ofctl */
+    if (tok->val == NULL) {
+        if ((tok->key[0] >= '0' && tok->key[0] <= '9')
+            || fp_is_reserved_port(tok->key, tok->klen)
+            || known_port(c, tok->key, tok->klen)) {
+            if ((rc = append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
+                return rc;
+            return fp_port(c, tok, tok->key, tok->klen, "output",
+                           &a->u.port);
+        }
+        if (fp_suggest(tok->key, tok->klen, known_actions) == NULL)
+            return fp_fail(c, -EINVAL, tok, "unknown action or port '%.*s' "
+                           "(expected output:PORT, a port name the daemon "
+                           "knows, drop, mod_*, set_field:V->F...)",
+                           (int)(tok->klen > 32 ? 32 : tok->klen),
+                           tok->key);
+    }
+    near = fp_suggest(tok->key, tok->klen, known_actions);
+    if (near != NULL)
+        return fp_fail(c, -EINVAL, tok, "unknown action '%.*s' "
+                       "(did you mean '%s'?)",
+                       (int)(tok->klen > 32 ? 32 : tok->klen), tok->key,
+                       near);
+    return fp_fail(c, -EINVAL, tok, "unknown action '%.*s' (expected "
+                   "output:PORT, drop, mod_*, set_field:V->F, goto_table:N"
+                   "...)", (int)(tok->klen > 32 ? 32 : tok->klen), tok->key);
+}
+
+int
+fp_parse_actions(struct fp_ctx *c, size_t pos)
+{
+    struct act_state st = {
+        .c = c,
+        .tagged = flow_match_is_tagged(&c->fm.flow.match),
+    };
+    struct fp_tok tok;
+    int rc;
+
+    c->fm.flow.n_actions = 0;
+    while (fp_next_token(c->line, &pos, &tok)) {
+        rc = read_action(&st, &tok);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}

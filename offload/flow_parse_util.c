@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Tokens, error messages and value readers of the flow-language parser.
+ * The input is untrusted (a control socket, a flow file, a fuzzer): every
+ * reader bounds its copy, checks ranges before converting, and reports the
+ * token it failed on.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "flow_priv.h"
+
+/* Longest value any reader accepts (an IPv6 address with a prefix). */
+#define FP_VALUE_MAX    64u
+/* Longest token quoted whole in a message. */
+#define FP_QUOTE_MAX    48u
+
+static bool
+is_sep(char ch)
+{
+    return ch == ',' || ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+bool
+fp_next_token(const char *line, size_t *pos, struct fp_tok *tok)
+{
+    size_t i = *pos;
+
+    while (line[i] != '\0' && is_sep(line[i]))
+        i++;
+    if (line[i] == '\0') {
+        *pos = i;
+        return false;
+    }
+    memset(tok, 0, sizeof(*tok));
+    tok->pos = i;
+    tok->key = line + i;
+    while (line[i] != '\0' && !is_sep(line[i])) {
+        if (tok->val == NULL && (line[i] == '=' || line[i] == ':')) {
+            tok->klen = (size_t)(line + i - tok->key);
+            tok->val = line + i + 1;
+        }
+        i++;
+    }
+    tok->len = i - tok->pos;
+    if (tok->val == NULL)
+        tok->klen = tok->len;
+    else
+        tok->vlen = (size_t)(line + i - tok->val);
+    *pos = i;
+    return true;
+}
+
+bool
+fp_key_is(const struct fp_tok *tok, const char *key)
+{
+    size_t n = strlen(key);
+
+    return tok->klen == n && memcmp(tok->key, key, n) == 0;
+}
+
+static void
+quote(char *dst, size_t size, const char *s, size_t len)
+{
+    size_t n = 0;
+    bool cut = len > FP_QUOTE_MAX;
+
+    if (cut)
+        len = FP_QUOTE_MAX;
+    for (size_t i = 0; i < len && n + 1 < size; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        /* a fuzzer or a binary file must not put control bytes on a tty */
+        dst[n++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+    }
+    if (cut && n + 3 < size) {
+        memcpy(dst + n, "...", 3);
+        n += 3;
+    }
+    dst[n] = '\0';
+}
+
+int
+fp_fail(struct fp_ctx *c, int code, const struct fp_tok *tok,
+        const char *fmt, ...)
+{
+    struct flow_error *err = c->err;
+    char q[FP_QUOTE_MAX + 4];
+    va_list ap;
+    int n;
+
+    if (err == NULL)
+        return code;
+    err->code = code;
+    if (tok != NULL) {
+        err->pos = tok->pos;
+        err->len = tok->len;
+        quote(q, sizeof(q), c->line + tok->pos, tok->len);
+    } else {
+        err->pos = strlen(c->line);
+        err->len = 0;
+        q[0] = '\0';
+    }
+    n = snprintf(err->msg, sizeof(err->msg), "flow: at %zu '%s': ",
+                 err->pos, q);
+    if (n < 0 || (size_t)n >= sizeof(err->msg))
+        return code;
+    va_start(ap, fmt);
+    vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Copy a value into a NUL-terminated buffer for the libc converters. */
+static int
+copy_value(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+           size_t len, const char *what, char *buf)
+{
+    if (len == 0)
+        return fp_fail(c, -EINVAL, tok, "%s needs a value", what);
+    if (len >= FP_VALUE_MAX)
+        return fp_fail(c, -EINVAL, tok, "%s value is too long (%zu bytes)",
+                       what, len);
+    if (memchr(s, '\0', len) != NULL)
+        return fp_fail(c, -EINVAL, tok, "%s value contains a NUL byte", what);
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return 0;
+}
+
+/* Parse decimal or 0x-hex; false when not a number or above UINT64_MAX. */
+static bool
+read_u64(const char *s, size_t len, uint64_t *out, bool *overflow)
+{
+    uint64_t v = 0;
+    unsigned base = 10;
+    size_t i = 0;
+
+    *overflow = false;
+    if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        i = 2;
+    }
+    if (i == len)
+        return false;
+    for (; i < len; i++) {
+        unsigned d;
+        char ch = s[i];
+
+        if (ch >= '0' && ch <= '9')
+            d = (unsigned)(ch - '0');
+        else if (base == 16 && ch >= 'a' && ch <= 'f')
+            d = (unsigned)(ch - 'a' + 10);
+        else if (base == 16 && ch >= 'A' && ch <= 'F')
+            d = (unsigned)(ch - 'A' + 10);
+        else
+            return false;
+        if (v > (UINT64_MAX - d) / base)
+            *overflow = true;
+        else
+            v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+int
+fp_uint(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+        size_t len, uint64_t max, const char *what, const char *expect,
+        uint64_t *out)
+{
+    bool overflow;
+    uint64_t v;
+
+    if (len == 0)
+        return fp_fail(c, -EINVAL, tok, "%s needs a value (expected %s)",
+                       what, expect);
+    if (!read_u64(s, len, &v, &overflow))
+        return fp_fail(c, -EINVAL, tok, "%s: '%.*s' is not a number "
+                       "(expected %s)", what, (int)(len > 24 ? 24 : len), s,
+                       expect);
+    if (overflow || v > max)
+        return fp_fail(c, -ERANGE, tok, "%s %.*s is out of range "
+                       "(expected %s)", what, (int)(len > 24 ? 24 : len), s,
+                       expect);
+    *out = v;
+    return 0;
+}
+
+int
+fp_uint_masked(struct fp_ctx *c, const struct fp_tok *tok, uint64_t max,
+               const char *what, const char *expect, uint64_t *value,
+               uint64_t *mask)
+{
+    const char *slash = tok->val ? memchr(tok->val, '/', tok->vlen) : NULL;
+    size_t vlen = slash ? (size_t)(slash - tok->val) : tok->vlen;
+    int rc;
+
+    rc = fp_uint(c, tok, tok->val, vlen, max, what, expect, value);
+    if (rc < 0)
+        return rc;
+    if (slash == NULL) {
+        *mask = max;
+        return 0;
+    }
+    /* -1 is the usual spelling of "all ones" (cookie=5/-1) */
+    if (tok->vlen - vlen - 1 == 2 && memcmp(slash + 1, "-1", 2) == 0) {
+        *mask = max;
+        return 0;
+    }
+    {
+        char w[48];
+
+        snprintf(w, sizeof(w), "%s mask", what);
+        return fp_uint(c, tok, slash + 1, tok->vlen - vlen - 1, max, w,
+                       expect, mask);
+    }
+}
+
+int
+fp_mac(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+       size_t len, const char *what, uint8_t mac[6])
+{
+    size_t i = 0;
+
+    for (int b = 0; b < 6; b++) {
+        unsigned v = 0;
+        int digits = 0;
+
+        while (i < len && digits < 2) {
+            char ch = s[i];
+            unsigned d;
+
+            if (ch >= '0' && ch <= '9')
+                d = (unsigned)(ch - '0');
+            else if (ch >= 'a' && ch <= 'f')
+                d = (unsigned)(ch - 'a' + 10);
+            else if (ch >= 'A' && ch <= 'F')
+                d = (unsigned)(ch - 'A' + 10);
+            else
+                break;
+            v = v * 16 + d;
+            digits++;
+            i++;
+        }
+        if (digits == 0 || (b < 5 && (i >= len || s[i] != ':')))
+            goto bad;
+        mac[b] = (uint8_t)v;
+        if (b < 5)
+            i++;
+    }
+    if (i != len)
+        goto bad;
+    return 0;
+bad:
+    if (len == 0)
+        return fp_fail(c, -EINVAL, tok, "%s needs a value "
+                       "(expected a MAC address xx:xx:xx:xx:xx:xx)", what);
+    return fp_fail(c, -EINVAL, tok, "%s: bad MAC address "
+                   "(expected xx:xx:xx:xx:xx:xx)", what);
+}
+
+int
+fp_mac_masked(struct fp_ctx *c, const struct fp_tok *tok, const char *what,
+              uint8_t mac[6], uint8_t mask[6])
+{
+    const char *slash = tok->val ? memchr(tok->val, '/', tok->vlen) : NULL;
+    size_t vlen = slash ? (size_t)(slash - tok->val) : tok->vlen;
+    int rc;
+
+    rc = fp_mac(c, tok, tok->val, vlen, what, mac);
+    if (rc < 0)
+        return rc;
+    if (slash == NULL) {
+        memset(mask, 0xff, 6);
+        return 0;
+    }
+    return fp_mac(c, tok, slash + 1, tok->vlen - vlen - 1, what, mask);
+}
+
+int
+fp_ipv4(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+        size_t len, const char *what, flow_be32 *addr)
+{
+    char buf[FP_VALUE_MAX];
+    struct in_addr a;
+    int rc;
+
+    rc = copy_value(c, tok, s, len, what, buf);
+    if (rc < 0)
+        return rc;
+    /* inet_pton takes exactly a.b.c.d, no shortened or octal forms */
+    if (inet_pton(AF_INET, buf, &a) != 1)
+        return fp_fail(c, -EINVAL, tok, "%s: bad IPv4 address "
+                       "(expected a.b.c.d)", what);
+    *addr = a.s_addr;
+    return 0;
+}
+
+int
+fp_ipv4_masked(struct fp_ctx *c, const struct fp_tok *tok, const char *what,
+               flow_be32 *addr, flow_be32 *mask)
+{
+    const char *slash = tok->val ? memchr(tok->val, '/', tok->vlen) : NULL;
+    size_t vlen = slash ? (size_t)(slash - tok->val) : tok->vlen;
+    const char *m;
+    size_t mlen;
+    int rc;
+
+    rc = fp_ipv4(c, tok, tok->val, vlen, what, addr);
+    if (rc < 0)
+        return rc;
+    if (slash == NULL) {
+        *mask = 0xffffffffu;
+        return 0;
+    }
+    m = slash + 1;
+    mlen = tok->vlen - vlen - 1;
+    if (mlen > 0 && memchr(m, '.', mlen) != NULL)
+        return fp_ipv4(c, tok, m, mlen, what, mask);
+    {
+        char w[48];
+        uint64_t plen;
+
+        snprintf(w, sizeof(w), "%s prefix length", what);
+        rc = fp_uint(c, tok, m, mlen, 32, w, "0..32, or a dotted mask such "
+                     "as 255.255.0.0", &plen);
+        if (rc < 0)
+            return rc;
+        *mask = plen == 0 ? 0 : htonl(0xffffffffu << (32 - plen));
+    }
+    return 0;
+}
+
+int
+fp_ipv6_masked(struct fp_ctx *c, const struct fp_tok *tok, const char *what,
+               uint8_t addr[16], uint8_t mask[16])
+{
+    const char *slash = tok->val ? memchr(tok->val, '/', tok->vlen) : NULL;
+    size_t vlen = slash ? (size_t)(slash - tok->val) : tok->vlen;
+    char buf[FP_VALUE_MAX];
+    uint64_t plen = 128;
+    int rc;
+
+    rc = copy_value(c, tok, tok->val, vlen, what, buf);
+    if (rc < 0)
+        return rc;
+    if (inet_pton(AF_INET6, buf, addr) != 1)
+        return fp_fail(c, -EINVAL, tok, "%s: bad IPv6 address "
+                       "(expected e.g. 2001:db8::1[/64])", what);
+    if (slash != NULL) {
+        char w[48];
+
+        snprintf(w, sizeof(w), "%s prefix length", what);
+        rc = fp_uint(c, tok, slash + 1, tok->vlen - vlen - 1, 128, w,
+                     "0..128", &plen);
+        if (rc < 0)
+            return rc;
+    }
+    memset(mask, 0, 16);
+    for (unsigned i = 0; i < plen; i++)
+        mask[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+    return 0;
+}
+
+static const char *const reserved_ports[] = {
+    "IN_PORT", "TABLE", "NORMAL", "FLOOD", "ALL", "CONTROLLER", "LOCAL",
+    "ANY", "NONE", NULL,
+};
+
+bool
+fp_is_reserved_port(const char *s, size_t len)
+{
+    for (int i = 0; reserved_ports[i] != NULL; i++)
+        if (strlen(reserved_ports[i]) == len
+            && strncasecmp(s, reserved_ports[i], len) == 0)
+            return true;
+    return false;
+}
+
+int
+fp_port(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+        size_t len, const char *what, uint32_t *port)
+{
+    char buf[FP_VALUE_MAX];
+    bool overflow;
+    uint64_t v;
+    int rc;
+
+    if (len == 0)
+        return fp_fail(c, -EINVAL, tok, "%s needs a port (a name such as "
+                       "uplink, pf, vf0, or a number)", what);
+    if (read_u64(s, len, &v, &overflow)) {
+        if (overflow || v == 0 || v > FLOW_PORT_MAX)
+            return fp_fail(c, -ERANGE, tok, "%s: port %.*s is out of range "
+                           "(expected 1..%u)", what,
+                           (int)(len > 24 ? 24 : len), s, FLOW_PORT_MAX);
+        *port = (uint32_t)v;
+        return 0;
+    }
+    if (fp_is_reserved_port(s, len))
+        return fp_fail(c, -ENOTSUP, tok, "%s: reserved port %.*s is not "
+                       "supported by snic (name a port such as uplink, pf, "
+                       "vf0, or give its number)", what, (int)len, s);
+    rc = copy_value(c, tok, s, len, what, buf);
+    if (rc < 0)
+        return rc;
+    if (c->ports != NULL && c->ports->name_to_port != NULL
+        && c->ports->name_to_port(c->ports->ctx, buf, port) == 0) {
+        if (*port == 0 || *port > FLOW_PORT_MAX)
+            return fp_fail(c, -ERANGE, tok, "%s: port '%s' maps to %u, "
+                           "not a valid OpenFlow port", what, buf, *port);
+        return 0;
+    }
+    return fp_fail(c, -ENOENT, tok, "%s: unknown port '%s' (use a port the "
+                   "daemon knows, such as uplink, pf or vf0, or a number)",
+                   what, buf);
+}
+
+static size_t
+edit_distance(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t row[FP_VALUE_MAX + 1];
+
+    if (alen > FP_VALUE_MAX || blen > FP_VALUE_MAX)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= blen; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= alen; i++) {
+        size_t diag = row[0];
+
+        row[0] = i;
+        for (size_t j = 1; j <= blen; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[blen];
+}
+
+const char *
+fp_suggest(const char *s, size_t len, const char *const *names)
+{
+    const char *best = NULL;
+    size_t best_d = 3;
+
+    for (int i = 0; names[i] != NULL; i++) {
+        size_t d = edit_distance(s, len, names[i], strlen(names[i]));
+
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    return best;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private to the flow-language parser (flow_parse*.c): the parse context,
+ * tokens, and value readers shared by the match and action halves.
+ *
+ * Every reader takes the token it reads from, so an error always quotes the
+ * token and its byte offset; every reader writes only into the context's
+ * temporary flow_mod, which flow_parse() copies out on success.
+ */
+#ifndef SNIC_OFFLOAD_FLOW_PRIV_H
+#define SNIC_OFFLOAD_FLOW_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snic/flow.h"
+
+/* One "key=value", "key:value" or "key" token of the line. */
+struct fp_tok {
+    size_t pos;             /* byte offset of the token in the line */
+    size_t len;             /* whole token */
+    const char *key;
+    size_t klen;
+    const char *val;        /* NULL when the token has no delimiter */
+    size_t vlen;
+};
+
+/* Match fields as the duplicate check sees them: aliases share an id. */
+enum fp_field {
+    FP_TABLE, FP_PRIORITY, FP_COOKIE, FP_IDLE, FP_HARD, FP_OUT_PORT,
+    FP_RESET_COUNTS, FP_CHECK_OVERLAP,
+    FP_IN_PORT, FP_DL_SRC, FP_DL_DST, FP_DL_TYPE, FP_VLAN_VID, FP_VLAN_PCP,
+    FP_NW_SRC, FP_NW_DST, FP_IPV6_SRC, FP_IPV6_DST, FP_NW_PROTO, FP_NW_TOS,
+    FP_NW_TTL, FP_TP_SRC, FP_TP_DST, FP_TUN_ID, FP_TUN_SRC, FP_TUN_DST,
+    FP_N_FIELDS
+};
+
+struct fp_ctx {
+    const char *line;
+    enum flow_cmd cmd;
+    const struct flow_port_map *ports;
+    struct flow_error *err;
+    struct flow_mod fm;                 /* the temporary */
+    struct fp_tok seen[FP_N_FIELDS];    /* token that set the field */
+    bool set[FP_N_FIELDS];
+    bool by_shorthand[FP_N_FIELDS];     /* set by ip, tcp... */
+    bool has_actions;
+};
+
+/* Fill c->err ("flow: at POS 'TOKEN': ...") and return @code. @tok NULL
+ * means the end of the line. */
+int fp_fail(struct fp_ctx *c, int code, const struct fp_tok *tok,
+            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Next token from *pos; false at the end of the line. */
+bool fp_next_token(const char *line, size_t *pos, struct fp_tok *tok);
+
+bool fp_key_is(const struct fp_tok *tok, const char *key);
+
+/* Value readers. @what names the field in messages, @expect says what a
+ * correct value looks like. Decimal or 0x hexadecimal. */
+int fp_uint(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+            size_t len, uint64_t max, const char *what, const char *expect,
+            uint64_t *out);
+/* N or N/M */
+int fp_uint_masked(struct fp_ctx *c, const struct fp_tok *tok, uint64_t max,
+                   const char *what, const char *expect, uint64_t *value,
+                   uint64_t *mask);
+int fp_mac(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+           size_t len, const char *what, uint8_t mac[6]);
+/* MAC[/MASK] */
+int fp_mac_masked(struct fp_ctx *c, const struct fp_tok *tok,
+                  const char *what, uint8_t mac[6], uint8_t mask[6]);
+int fp_ipv4(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+            size_t len, const char *what, flow_be32 *addr);
+/* a.b.c.d[/len|/a.b.c.d] */
+int fp_ipv4_masked(struct fp_ctx *c, const struct fp_tok *tok,
+                   const char *what, flow_be32 *addr, flow_be32 *mask);
+/* IPv6[/len] */
+int fp_ipv6_masked(struct fp_ctx *c, const struct fp_tok *tok,
+                   const char *what, uint8_t addr[16], uint8_t mask[16]);
+/* number or name; reserved OpenFlow ports are refused */
+int fp_port(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+            size_t len, const char *what, uint32_t *port);
+
+/* Is s[0..len) a port spelled as a number or a reserved name (so not a
+ * candidate for the name callback)? */
+bool fp_is_reserved_port(const char *s, size_t len);
+
+/* The action list from @pos to the end of the line (flow_parse_act.c). */
+int fp_parse_actions(struct fp_ctx *c, size_t pos);
+
+/* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */
+const char *fp_suggest(const char *s, size_t len, const char *const *names);
+
+#endif /* SNIC_OFFLOAD_FLOW_PRIV_H */

@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The OpenFlow flow table: snicd's desired state.
+ *
+ * Each OpenFlow table is an unordered array of nodes (removal swaps the last
+ * one in), plus two hash indexes over all tables: by id, and by
+ * (table, priority, match) so an add finds the flow it replaces without a
+ * scan, which keeps bulk insertion of 100,000 flows linear. Loose
+ * modify/delete, overlap checks and lookups scan one table: they are
+ * rare, or (lookup) deliberately the simple reference classifier.
+ *
+ * Every operation first decides everything that can fail (allocation,
+ * validation, the set of flows it touches) and only then changes the table,
+ * so a failed operation changes nothing and reports nothing.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snic/flow.h"
+
+#define NS_PER_SEC  1000000000ull
+
+struct ft_node {
+    struct flow_entry e;        /* first: callers only see &node->e */
+    struct ft_node *id_next;    /* chain in the id index */
+    struct ft_node *rule_next;  /* chain in the rule index */
+    uint64_t rule_hash;
+    size_t slot;                /* index in its table's array */
+};
+
+struct ft_array {
+    struct ft_node **v;
+    size_t n;
+    size_t cap;
+};
+
+struct ft_index {
+    struct ft_node **buckets;   /* power of two */
+    size_t n_buckets;
+};
+
+struct flow_table {
+    struct ft_array tables[FLOW_TABLE_MAX + 1];
+    struct ft_index by_id;      /* chained through id_next */
+    struct ft_index by_rule;    /* chained through rule_next */
+    size_t count;
+    uint64_t next_id;
+    flow_change_fn *fn;
+    void *ctx;
+};
+
+static uint64_t
+fnv1a(uint64_t h, const void *p, size_t size)
+{
+    const uint8_t *b = p;
+
+    for (size_t i = 0; i < size; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static uint64_t
+rule_hash(const struct flow_match *m, uint16_t priority, uint8_t table)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    h = fnv1a(h, m, sizeof(*m));
+    h = fnv1a(h, &priority, sizeof(priority));
+    return fnv1a(h, &table, sizeof(table));
+}
+
+static size_t
+id_bucket(const struct ft_index *ix, uint64_t id)
+{
+    return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 17) & (ix->n_buckets - 1);
+}
+
+static size_t
+rule_bucket(const struct ft_index *ix, uint64_t hash)
+{
+    return (size_t)(hash ^ (hash >> 29)) & (ix->n_buckets - 1);
+}
+
+static void
+notify(struct flow_table *t, enum flow_change_kind kind,
+       const struct ft_node *n, enum flow_removed_reason reason)
+{
+    if (t->fn != NULL)
+        t->fn(t->ctx, kind, &n->e, reason);
+}
+
+struct flow_table *
+flow_table_create(flow_change_fn *fn, void *ctx)
+{
+    struct flow_table *t = calloc(1, sizeof(*t));
+
+    if (t == NULL)
+        goto err_alloc;
+    t->by_id.n_buckets = 64;
+    t->by_id.buckets = calloc(64, sizeof(struct ft_node *));
+    if (t->by_id.buckets == NULL)
+        goto err_id;
+    t->by_rule.n_buckets = 64;
+    t->by_rule.buckets = calloc(64, sizeof(struct ft_node *));
+    if (t->by_rule.buckets == NULL)
+        goto err_rule;
+    t->next_id = 1;
+    t->fn = fn;
+    t->ctx = ctx;
+    return t;
+
+err_rule:
+    free(t->by_id.buckets);
+err_id:
+    free(t);
+err_alloc:
+    errno = ENOMEM;
+    return NULL;
+}
+
+/* ---- indexes ---- */
+
+static struct ft_node *
+find_id(const struct flow_table *t, uint64_t id)
+{
+    struct ft_node *n = t->by_id.buckets[id_bucket(&t->by_id, id)];
+
+    while (n != NULL && n->e.id != id)
+        n = n->id_next;
+    return n;
+}
+
+static struct ft_node *
+find_rule(const struct flow_table *t, const struct flow_match *m,
+          uint16_t priority, uint8_t table)
+{
+    uint64_t h = rule_hash(m, priority, table);
+    struct ft_node *n = t->by_rule.buckets[rule_bucket(&t->by_rule, h)];
+
+    for (; n != NULL; n = n->rule_next)
+        if (n->rule_hash == h && n->e.flow.priority == priority
+            && n->e.flow.table_id == table
+            && flow_match_identical(&n->e.flow.match, m))
+            return n;
+    return NULL;
+}
+
+/* Double both indexes when they would exceed one node per bucket. Nothing
+ * is changed unless both allocations succeed. */
+static int
+reserve_indexes(struct flow_table *t, size_t want)
+{
+    size_t nb = t->by_id.n_buckets;
+    struct ft_node **ids, **rules;
+
+    if (want <= nb)
+        return 0;
+    while (nb < want)
+        nb *= 2;
+    ids = calloc(nb, sizeof(*ids));
+    rules = calloc(nb, sizeof(*rules));
+    if (ids == NULL || rules == NULL) {
+        free(ids);
+        free(rules);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < t->by_id.n_buckets; i++) {
+        struct ft_node *n = t->by_id.buckets[i];
+
+        while (n != NULL) {
+            struct ft_node *next = n->id_next;
+            size_t b = (size_t)((n->e.id * 0x9e3779b97f4a7c15ull) >> 17)
+                       & (nb - 1);
+
+            n->id_next = ids[b];
+            ids[b] = n;
+            n = next;
+        }
+    }
+    for (size_t i = 0; i < t->by_rule.n_buckets; i++) {
+        struct ft_node *n = t->by_rule.buckets[i];
+
+        while (n != NULL) {
+            struct ft_node *next = n->rule_next;
+            size_t b = (size_t)(n->rule_hash ^ (n->rule_hash >> 29))
+                       & (nb - 1);
+
+            n->rule_next = rules[b];
+            rules[b] = n;
+            n = next;
+        }
+    }
+    free(t->by_id.buckets);
+    free(t->by_rule.buckets);
+    t->by_id.buckets = ids;
+    t->by_id.n_buckets = nb;
+    t->by_rule.buckets = rules;
+    t->by_rule.n_buckets = nb;
+    return 0;
+}
+
+static int
+reserve_array(struct ft_array *a, size_t want)
+{
+    struct ft_node **v;
+    size_t cap;
+
+    if (want <= a->cap)
+        return 0;
+    cap = a->cap ? a->cap * 2 : 16;
+    while (cap < want)
+        cap *= 2;
+    v = realloc(a->v, cap * sizeof(*v));
+    if (v == NULL)
+        return -ENOMEM;
+    a->v = v;
+    a->cap = cap;
+    return 0;
+}
+
+static void
+unlink_rule(struct flow_table *t, struct ft_node *n)
+{
+    struct ft_node **pp = &t->by_rule.buckets[rule_bucket(&t->by_rule,
+                                                          n->rule_hash)];
+
+    while (*pp != n)
+        pp = &(*pp)->rule_next;
+    *pp = n->rule_next;
+}
+
+static void
+link_rule(struct flow_table *t, struct ft_node *n)
+{
+    size_t b;
+
+    n->rule_hash = rule_hash(&n->e.flow.match, n->e.flow.priority,
+                             n->e.flow.table_id);
+    b = rule_bucket(&t->by_rule, n->rule_hash);
+    n->rule_next = t->by_rule.buckets[b];
+    t->by_rule.buckets[b] = n;
+}
+
+/* Unlink, report and free one flow. */
+static void
+remove_node(struct flow_table *t, struct ft_node *n,
+            enum flow_removed_reason reason)
+{
+    struct ft_array *a = &t->tables[n->e.flow.table_id];
+    struct ft_node **pp = &t->by_id.buckets[id_bucket(&t->by_id, n->e.id)];
+
+    while (*pp != n)
+        pp = &(*pp)->id_next;
+    *pp = n->id_next;
+    unlink_rule(t, n);
+    a->v[n->slot] = a->v[--a->n];
+    a->v[n->slot]->slot = n->slot;
+    t->count--;
+    notify(t, FLOW_CHANGE_REMOVED, n, reason);
+    free(n);
+}
+
+void
+flow_table_destroy(struct flow_table *t)
+{
+    if (t == NULL)
+        return;
+    for (unsigned i = 0; i <= FLOW_TABLE_MAX; i++) {
+        struct ft_array *a = &t->tables[i];
+
+        while (a->n > 0)
+            remove_node(t, a->v[a->n - 1], FLOW_REMOVED_FLUSH);
+        free(a->v);
+    }
+    free(t->by_id.buckets);
+    free(t->by_rule.buckets);
+    free(t);
+}
+
+/* ---- validation shared by add and modify ---- */
+
+static int
+check_actions(const struct flow *f, unsigned table_id)
+{
+    if (f->n_actions > FLOW_MAX_ACTIONS)
+        return -EINVAL;
+    for (unsigned i = 0; i < f->n_actions; i++) {
+        const struct flow_action *a = &f->actions[i];
+
+        if (a->type < FLOW_ACT_OUTPUT || a->type > FLOW_ACT_GOTO_TABLE)
+            return -EINVAL;
+        if (a->type == FLOW_ACT_GOTO_TABLE
+            && (i + 1 != f->n_actions || a->u.table > FLOW_TABLE_MAX
+                || (table_id != FLOW_TABLE_ALL && a->u.table <= table_id)))
+            return -EINVAL;
+    }
+    return 0;
+}
+
+static bool
+cookie_ok(const struct flow_mod *fm, const struct flow_entry *e)
+{
+    return ((e->flow.cookie ^ fm->flow.cookie) & fm->cookie_mask) == 0;
+}
+
+static bool
+outputs_to(const struct flow *f, uint32_t port)
+{
+    if (port == FLOW_PORT_ANY)
+        return true;
+    for (unsigned i = 0; i < f->n_actions; i++)
+        if (f->actions[i].type == FLOW_ACT_OUTPUT
+            && f->actions[i].u.port == port)
+            return true;
+    return false;
+}
+
+/* ---- add ---- */
+
+static int
+table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
+{
+    struct flow f = fm->flow;
+    struct ft_array *a;
+    struct ft_node *old, *n;
+    int rc;
+
+    if (f.table_id > FLOW_TABLE_MAX)
+        return -EINVAL;
+    flow_match_normalise(&f.match);
+    if (flow_match_prereq_error(&f.match, NULL) != NULL)
+        return -EINVAL;
+    rc = check_actions(&f, f.table_id);
+    if (rc < 0)
+        return rc;
+    a = &t->tables[f.table_id];
+    if (fm->flags & FLOW_MOD_CHECK_OVERLAP)
+        for (size_t i = 0; i < a->n; i++)
+            if (a->v[i]->e.flow.priority == f.priority
+                && flow_match_overlaps(&a->v[i]->e.flow.match, &f.match))
+                return -EEXIST;
+
+    old = find_rule(t, &f.match, f.priority, f.table_id);
+    if (old != NULL) {
+        /* OpenFlow 1.3: the new flow replaces it, duration restarts,
+         * counters carry over unless asked to reset */
+        old->e.flow = f;
+        old->e.created_ns = now_ns;
+        old->e.used_ns = now_ns;
+        if (fm->flags & FLOW_MOD_RESET_COUNTS) {
+            old->e.n_packets = 0;
+            old->e.n_bytes = 0;
+        }
+        notify(t, FLOW_CHANGE_MODIFIED, old, FLOW_REMOVED_NONE);
+        return 1;
+    }
+
+    n = calloc(1, sizeof(*n));
+    if (n == NULL)
+        return -ENOMEM;
+    if (reserve_array(a, a->n + 1) < 0 || reserve_indexes(t, t->count + 1)) {
+        free(n);
+        return -ENOMEM;
+    }
+    n->e.id = t->next_id++;
+    n->e.flow = f;
+    n->e.created_ns = now_ns;
+    n->e.used_ns = now_ns;
+    n->slot = a->n;
+    a->v[a->n++] = n;
+    {
+        size_t b = id_bucket(&t->by_id, n->e.id);
+
+        n->id_next = t->by_id.buckets[b];
+        t->by_id.buckets[b] = n;
+    }
+    link_rule(t, n);
+    t->count++;
+    notify(t, FLOW_CHANGE_ADDED, n, FLOW_REMOVED_NONE);
+    return 1;
+}
+
+/* ---- modify and delete: choose the flows, then act ---- */
+
+static bool
+selected(const struct flow_mod *fm, const struct ft_node *n, bool strict)
+{
+    const struct flow *f = &n->e.flow;
+
+    if (!cookie_ok(fm, &n->e))
+        return false;
+    if (strict) {
+        if (f->priority != fm->flow.priority
+            || !flow_match_identical(&f->match, &fm->flow.match))
+            return false;
+    } else if (!flow_match_covers(&fm->flow.match, &f->match)) {
+        return false;
+    }
+    if (fm->cmd == FLOW_CMD_DELETE || fm->cmd == FLOW_CMD_DELETE_STRICT)
+        return outputs_to(f, fm->out_port);
+    return true;
+}
+
+/* The flows @fm applies to, in a new array (*out, *n_out); -ENOMEM. */
+static int
+select_flows(const struct flow_table *t, const struct flow_mod *fm,
+             const struct flow_match *match, struct ft_node ***out,
+             size_t *n_out)
+{
+    bool strict = fm->cmd == FLOW_CMD_MODIFY_STRICT
+        || fm->cmd == FLOW_CMD_DELETE_STRICT;
+    unsigned lo = 0, hi = FLOW_TABLE_MAX;
+    struct flow_mod norm = *fm;
+    struct ft_node **v = NULL;
+    size_t n = 0, cap = 0;
+
+    norm.flow.match = *match;
+    if (fm->flow.table_id != FLOW_TABLE_ALL)
+        lo = hi = fm->flow.table_id;
+    for (unsigned tid = lo; tid <= hi; tid++) {
+        const struct ft_array *a = &t->tables[tid];
+
+        for (size_t i = 0; i < a->n; i++) {
+            if (!selected(&norm, a->v[i], strict))
+                continue;
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                struct ft_node **nv = realloc(v, ncap * sizeof(*nv));
+
+                if (nv == NULL) {
+                    free(v);
+                    return -ENOMEM;
+                }
+                v = nv;
+                cap = ncap;
+            }
+            v[n++] = a->v[i];
+        }
+    }
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+static int
+table_modify(struct flow_table *t, const struct flow_mod *fm,
+             const struct flow_match *match)
+{
+    struct ft_node **v;
+    size_t n;
+    int rc;
+
+    rc = check_actions(&fm->flow, fm->flow.table_id);
+    if (rc < 0)
+        return rc;
+    rc = select_flows(t, fm, match, &v, &n);
+    if (rc < 0)
+        return rc;
+    /* with table=all, a goto_table must still go forward from every flow */
+    for (size_t i = 0; i < n; i++)
+        if (check_actions(&fm->flow, v[i]->e.flow.table_id) < 0) {
+            free(v);
+            return -EINVAL;
+        }
+    for (size_t i = 0; i < n; i++) {
+        struct flow_entry *e = &v[i]->e;
+
+        /* OpenFlow 1.3: instructions change; cookie, timeouts stay */
+        e->flow.n_actions = fm->flow.n_actions;
+        memcpy(e->flow.actions, fm->flow.actions, sizeof(e->flow.actions));
+        if (fm->flags & FLOW_MOD_RESET_COUNTS) {
+            e->n_packets = 0;
+            e->n_bytes = 0;
+        }
+        notify(t, FLOW_CHANGE_MODIFIED, v[i], FLOW_REMOVED_NONE);
+    }
+    free(v);
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+static int
+table_delete(struct flow_table *t, const struct flow_mod *fm,
+             const struct flow_match *match)
+{
+    struct ft_node **v;
+    size_t n;
+    int rc;
+
+    rc = select_flows(t, fm, match, &v, &n);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        remove_node(t, v[i], FLOW_REMOVED_DELETE);
+    free(v);
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+int
+flow_table_apply(struct flow_table *t, const struct flow_mod *fm,
+                 uint64_t now_ns)
+{
+    struct flow_match match;
+
+    if (t == NULL || fm == NULL)
+        return -EINVAL;
+    match = fm->flow.match;
+    flow_match_normalise(&match);
+    switch (fm->cmd) {
+    case FLOW_CMD_ADD:
+        return table_add(t, fm, now_ns);
+    case FLOW_CMD_MODIFY:
+    case FLOW_CMD_MODIFY_STRICT:
+        return table_modify(t, fm, &match);
+    case FLOW_CMD_DELETE:
+    case FLOW_CMD_DELETE_STRICT:
+        return table_delete(t, fm, &match);
+    }
+    return -EINVAL;
+}
+
+/* ---- counters, timeouts ---- */
+
+int
+flow_table_set_stats(struct flow_table *t, uint64_t id, uint64_t n_packets,
+                     uint64_t n_bytes, uint64_t now_ns)
+{
+    struct ft_node *n = find_id(t, id);
+
+    if (n == NULL)
+        return -ENOENT;
+    if (n_packets != n->e.n_packets || n_bytes != n->e.n_bytes)
+        n->e.used_ns = now_ns;
+    n->e.n_packets = n_packets;
+    n->e.n_bytes = n_bytes;
+    return 0;
+}
+
+static uint64_t
+deadline(const struct flow_entry *e, enum flow_removed_reason *why)
+{
+    uint64_t when = UINT64_MAX;
+
+    if (e->flow.idle_timeout) {
+        when = e->used_ns + e->flow.idle_timeout * NS_PER_SEC;
+        *why = FLOW_REMOVED_IDLE_TIMEOUT;
+    }
+    if (e->flow.hard_timeout) {
+        uint64_t hard = e->created_ns + e->flow.hard_timeout * NS_PER_SEC;
+
+        /* when both are due, the hard one is the reason */
+        if (hard <= when) {
+            when = hard;
+            *why = FLOW_REMOVED_HARD_TIMEOUT;
+        }
+    }
+    return when;
+}
+
+size_t
+flow_table_expire(struct flow_table *t, uint64_t now_ns, uint64_t *ids,
+                  size_t max)
+{
+    size_t removed = 0;
+
+    for (unsigned tid = 0; tid <= FLOW_TABLE_MAX; tid++) {
+        struct ft_array *a = &t->tables[tid];
+        size_t i = 0;
+
+        while (i < a->n) {
+            enum flow_removed_reason why = FLOW_REMOVED_NONE;
+
+            if (deadline(&a->v[i]->e, &why) > now_ns) {
+                i++;
+                continue;
+            }
+            if (ids != NULL && removed < max)
+                ids[removed] = a->v[i]->e.id;
+            removed++;
+            /* the last node moves into slot i: look at i again */
+            remove_node(t, a->v[i], why);
+        }
+    }
+    return removed;
+}
+
+uint64_t
+flow_table_next_expiry(const struct flow_table *t)
+{
+    uint64_t next = UINT64_MAX;
+
+    for (unsigned tid = 0; tid <= FLOW_TABLE_MAX; tid++) {
+        const struct ft_array *a = &t->tables[tid];
+
+        for (size_t i = 0; i < a->n; i++) {
+            enum flow_removed_reason why;
+            uint64_t d = deadline(&a->v[i]->e, &why);
+
+            if (d < next)
+                next = d;
+        }
+    }
+    return next;
+}
+
+/* ---- queries ---- */
+
+const struct flow_entry *
+flow_table_find(const struct flow_table *t, uint64_t id)
+{
+    struct ft_node *n = find_id(t, id);
+
+    return n ? &n->e : NULL;
+}
+
+size_t
+flow_table_count(const struct flow_table *t, unsigned table_id)
+{
+    if (table_id == FLOW_TABLE_ALL)
+        return t->count;
+    if (table_id > FLOW_TABLE_MAX)
+        return 0;
+    return t->tables[table_id].n;
+}
+
+static int
+walk_order(const void *pa, const void *pb)
+{
+    const struct flow_entry *a = *(const struct flow_entry *const *)pa;
+    const struct flow_entry *b = *(const struct flow_entry *const *)pb;
+
+    if (a->flow.table_id != b->flow.table_id)
+        return a->flow.table_id < b->flow.table_id ? -1 : 1;
+    if (a->flow.priority != b->flow.priority)
+        return a->flow.priority > b->flow.priority ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+int
+flow_table_walk(const struct flow_table *t, unsigned table_id,
+                flow_visit_fn *fn, void *ctx)
+{
+    unsigned lo = 0, hi = FLOW_TABLE_MAX;
+    const struct flow_entry **v;
+    size_t n = 0;
+    int rc = 0;
+
+    if (table_id != FLOW_TABLE_ALL) {
+        if (table_id > FLOW_TABLE_MAX)
+            return 0;
+        lo = hi = table_id;
+    }
+    v = malloc((flow_table_count(t, table_id) + 1) * sizeof(*v));
+    if (v == NULL)
+        return -ENOMEM;
+    for (unsigned tid = lo; tid <= hi; tid++)
+        for (size_t i = 0; i < t->tables[tid].n; i++)
+            v[n++] = &t->tables[tid].v[i]->e;
+    qsort(v, n, sizeof(*v), walk_order);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = fn(ctx, v[i]);
+    free(v);
+    return rc;
+}
+
+const struct flow_entry *
+flow_table_lookup(const struct flow_table *t, unsigned table_id,
+                  const struct flow_key *key)
+{
+    const struct flow_entry *best = NULL;
+    const struct ft_array *a;
+
+    if (table_id > FLOW_TABLE_MAX)
+        return NULL;
+    a = &t->tables[table_id];
+    for (size_t i = 0; i < a->n; i++) {
+        const struct flow_entry *e = &a->v[i]->e;
+
+        if (!flow_match_key(&e->flow.match, key))
+            continue;
+        if (best == NULL || e->flow.priority > best->flow.priority
+            || (e->flow.priority == best->flow.priority && e->id < best->id))
+            best = e;
+    }
+    return best;
+}

@@ -1,0 +1,837 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow-language parser: every field and action it accepts, with the
+ * model each line must produce (built by hand here, field by field), and
+ * every way a line can be wrong, with the message fragment and the byte
+ * offset the error must name.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <endian.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "flow_test_ports.h"
+
+/* ------------------------------------------------------------------------
+ * Expected models
+ * ------------------------------------------------------------------------ */
+
+#define V(f) ((f)->match.value)
+#define M(f) ((f)->match.mask)
+
+static struct flow_action *
+act(struct flow *f, uint16_t type)
+{
+    struct flow_action *a = &f->actions[f->n_actions++];
+
+    memset(a, 0, sizeof(*a));
+    a->type = type;
+    return a;
+}
+
+static void
+out(struct flow *f, uint32_t port)
+{
+    act(f, FLOW_ACT_OUTPUT)->u.port = port;
+}
+
+static void
+ip4(flow_be32 *v, flow_be32 *m, const char *addr, const char *mask)
+{
+    inet_pton(AF_INET, addr, v);
+    inet_pton(AF_INET, mask, m);
+}
+
+static void
+proto(struct flow *f, uint16_t dl_type, int nw_proto)
+{
+    V(f).dl_type = htons(dl_type);
+    M(f).dl_type = 0xffff;
+    if (nw_proto >= 0) {
+        V(f).nw_proto = (uint8_t)nw_proto;
+        M(f).nw_proto = 0xff;
+    }
+}
+
+static void
+mac(uint8_t dst[6], uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t e,
+    uint8_t g)
+{
+    dst[0] = a; dst[1] = b; dst[2] = c; dst[3] = d; dst[4] = e; dst[5] = g;
+}
+
+static void
+ex_in_port(struct flow *f)
+{
+    V(f).in_port = 10;
+    M(f).in_port = 0xffffffff;
+    out(f, 1);
+}
+
+static void
+ex_bare_port(struct flow *f)
+{
+    V(f).in_port = 7;
+    M(f).in_port = 0xffffffff;
+    out(f, 7);
+    out(f, 12);
+}
+
+static void
+ex_flow_fields(struct flow *f)
+{
+    f->table_id = 3;
+    f->priority = 7;
+    f->cookie = 0x99;
+    f->idle_timeout = 10;
+    f->hard_timeout = 20;
+}
+
+static void
+ex_macs(struct flow *f)
+{
+    mac(V(f).dl_src, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55);
+    memset(M(f).dl_src, 0xff, 6);
+    mac(V(f).dl_dst, 0xaa, 0xbb, 0xcc, 0, 0, 0);
+    mac(M(f).dl_dst, 0xff, 0xff, 0xff, 0, 0, 0);
+}
+
+static void
+ex_dl_type(struct flow *f)
+{
+    proto(f, 0x88cc, -1);
+}
+
+static void
+ex_dl_vlan(struct flow *f)
+{
+    V(f).vlan_tci = htons(0x100a);
+    M(f).vlan_tci = htons(0x1fff);
+}
+
+static void
+ex_dl_vlan_pcp(struct flow *f)
+{
+    V(f).vlan_tci = htons(0xb000);
+    M(f).vlan_tci = htons(0xf000);
+}
+
+static void
+ex_vlan_both(struct flow *f)
+{
+    V(f).vlan_tci = htons(0xb00a);
+    M(f).vlan_tci = htons(0xffff);
+}
+
+static void
+ex_no_vlan(struct flow *f)
+{
+    M(f).vlan_tci = 0xffff;
+}
+
+static void
+ex_vlan_tci(struct flow *f)
+{
+    V(f).vlan_tci = htons(0x0234);
+    M(f).vlan_tci = htons(0x0fff);
+}
+
+static void
+ex_ip(struct flow *f)
+{
+    proto(f, 0x0800, -1);
+}
+
+static void
+ex_ipv6(struct flow *f)
+{
+    proto(f, 0x86dd, -1);
+}
+
+static void
+ex_arp(struct flow *f)
+{
+    proto(f, 0x0806, -1);
+}
+
+static void
+ex_tcp(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_TCP);
+}
+
+static void
+ex_udp(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_UDP);
+}
+
+static void
+ex_sctp(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_SCTP);
+}
+
+static void
+ex_icmp(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_ICMP);
+}
+
+static void
+ex_tcp6(struct flow *f)
+{
+    proto(f, 0x86dd, IPPROTO_TCP);
+}
+
+static void
+ex_udp6(struct flow *f)
+{
+    proto(f, 0x86dd, IPPROTO_UDP);
+}
+
+static void
+ex_icmp6(struct flow *f)
+{
+    proto(f, 0x86dd, IPPROTO_ICMPV6);
+}
+
+static void
+ex_nw_addrs(struct flow *f)
+{
+    proto(f, 0x0800, -1);
+    ip4(&V(f).nw_src, &M(f).nw_src, "10.0.0.0", "255.0.0.0");
+    ip4(&V(f).nw_dst, &M(f).nw_dst, "192.168.0.1", "255.255.0.255");
+}
+
+static void
+ex_arp_fields(struct flow *f)
+{
+    proto(f, 0x0806, 2);
+    ip4(&V(f).nw_src, &M(f).nw_src, "10.0.0.1", "255.255.255.255");
+}
+
+static void
+ex_ipv6_addrs(struct flow *f)
+{
+    proto(f, 0x86dd, -1);
+    inet_pton(AF_INET6, "2001:db8::", V(f).ipv6_src);
+    memset(M(f).ipv6_src, 0xff, 4);
+    inet_pton(AF_INET6, "fe80::1", V(f).ipv6_dst);
+    memset(M(f).ipv6_dst, 0xff, 16);
+}
+
+static void
+ex_ip_misc(struct flow *f)
+{
+    proto(f, 0x0800, 47);
+    V(f).nw_tos = 184;
+    M(f).nw_tos = 0xfc;
+    V(f).nw_ttl = 64;
+    M(f).nw_ttl = 0xff;
+}
+
+static void
+ex_dscp(struct flow *f)
+{
+    proto(f, 0x86dd, -1);
+    V(f).nw_tos = 46 << 2;
+    M(f).nw_tos = 0xfc;
+}
+
+static void
+ex_tp(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_TCP);
+    V(f).tp_src = htons(1024);
+    M(f).tp_src = htons(0xfc00);
+    V(f).tp_dst = htons(80);
+    M(f).tp_dst = 0xffff;
+}
+
+static void
+ex_udp_dst(struct flow *f)
+{
+    proto(f, 0x86dd, IPPROTO_UDP);
+    V(f).tp_dst = htons(53);
+    M(f).tp_dst = 0xffff;
+}
+
+static void
+ex_icmp_fields(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_ICMP);
+    V(f).tp_src = htons(8);
+    M(f).tp_src = 0xffff;
+    M(f).tp_dst = 0xffff;
+}
+
+static void
+ex_tunnel_match(struct flow *f)
+{
+    V(f).tun_id = htobe64(0x1234);
+    M(f).tun_id = htobe64(0xffff);
+    ip4(&V(f).tun_src, &M(f).tun_src, "1.1.1.1", "255.255.255.255");
+    ip4(&V(f).tun_dst, &M(f).tun_dst, "2.2.2.0", "255.255.255.0");
+    V(f).in_port = 100;
+    M(f).in_port = 0xffffffff;
+    out(f, 11);
+}
+
+static void
+ex_vlan_actions(struct flow *f)
+{
+    struct flow_action *a;
+
+    V(f).vlan_tci = htons(0x1003);
+    M(f).vlan_tci = htons(0x1fff);
+    act(f, FLOW_ACT_PUSH_VLAN)->u.tpid = htons(0x88a8);
+    a = act(f, FLOW_ACT_MOD_VLAN_VID);
+    a->u.vlan.vid = htons(100);
+    a->u.vlan.push_if_untagged = 1;
+    a = act(f, FLOW_ACT_MOD_VLAN_PCP);
+    a->u.vlan.pcp = 3;
+    a->u.vlan.push_if_untagged = 1;
+    act(f, FLOW_ACT_STRIP_VLAN);
+    out(f, 1);
+}
+
+static void
+ex_mod_actions(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_TCP);
+    mac(act(f, FLOW_ACT_MOD_DL_SRC)->u.mac, 0, 0, 0, 0, 0, 1);
+    mac(act(f, FLOW_ACT_MOD_DL_DST)->u.mac, 0, 0, 0, 0, 0, 2);
+    inet_pton(AF_INET, "1.2.3.4", &act(f, FLOW_ACT_MOD_NW_SRC)->u.ipv4);
+    inet_pton(AF_INET, "5.6.7.8", &act(f, FLOW_ACT_MOD_NW_DST)->u.ipv4);
+    act(f, FLOW_ACT_MOD_NW_TOS)->u.tos = 32;
+    act(f, FLOW_ACT_MOD_TP_SRC)->u.tp_port = htons(1);
+    act(f, FLOW_ACT_MOD_TP_DST)->u.tp_port = htons(2);
+    act(f, FLOW_ACT_DEC_TTL);
+    out(f, 2);
+}
+
+static void
+ex_set_fields(struct flow *f)
+{
+    struct flow_action *a;
+
+    proto(f, 0x0800, IPPROTO_UDP);
+    V(f).vlan_tci = htons(0x1005);
+    M(f).vlan_tci = htons(0x1fff);
+    mac(act(f, FLOW_ACT_MOD_DL_SRC)->u.mac, 0, 0x11, 0x22, 0x33, 0x44, 0x55);
+    inet_pton(AF_INET, "10.0.0.1", &act(f, FLOW_ACT_MOD_NW_DST)->u.ipv4);
+    act(f, FLOW_ACT_MOD_NW_TOS)->u.tos = 46 << 2;
+    act(f, FLOW_ACT_MOD_TP_DST)->u.tp_port = htons(53);
+    a = act(f, FLOW_ACT_MOD_VLAN_VID);
+    a->u.vlan.vid = htons(1);
+    a = act(f, FLOW_ACT_MOD_VLAN_PCP);
+    a->u.vlan.pcp = 6;
+    out(f, 1);
+}
+
+static void
+ex_tunnel_actions(struct flow *f)
+{
+    V(f).in_port = 12;
+    M(f).in_port = 0xffffffff;
+    act(f, FLOW_ACT_SET_TUNNEL)->u.tun_id = htobe64(0x2a);
+    inet_pton(AF_INET, "10.1.1.1", &act(f, FLOW_ACT_SET_TUN_SRC)->u.ipv4);
+    inet_pton(AF_INET, "10.1.1.2", &act(f, FLOW_ACT_SET_TUN_DST)->u.ipv4);
+    act(f, FLOW_ACT_SET_TUNNEL)->u.tun_id = htobe64(7);
+    act(f, FLOW_ACT_SET_TUNNEL)->u.tun_id = htobe64(0x100000000ull);
+    out(f, 100);
+}
+
+static void
+ex_goto(struct flow *f)
+{
+    f->table_id = 1;
+    out(f, 1);
+    out(f, 10);
+    act(f, FLOW_ACT_GOTO_TABLE)->u.table = 2;
+}
+
+static void
+ex_dump_line(struct flow *f)
+{
+    f->priority = 5;
+    proto(f, 0x0800, -1);
+    out(f, 1);
+}
+
+static void
+ex_pop_vlan(struct flow *f)
+{
+    V(f).vlan_tci = htons(0x1001);
+    M(f).vlan_tci = htons(0x1fff);
+    act(f, FLOW_ACT_STRIP_VLAN);
+}
+
+static void
+ex_tcp_dst(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_TCP);
+    V(f).tp_dst = htons(22);
+    M(f).tp_dst = 0xffff;
+}
+
+static void
+ex_aliases(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_UDP);
+}
+
+static void
+ex_drop(struct flow *f)
+{
+    (void)f;
+}
+
+static void
+ex_prio0(struct flow *f)
+{
+    f->priority = 0;
+}
+
+static void
+ex_prio_max(struct flow *f)
+{
+    f->priority = 65535;
+}
+
+static void
+ex_spaces(struct flow *f)
+{
+    f->priority = 1;
+    V(f).in_port = 1;
+    M(f).in_port = 0xffffffff;
+    out(f, 2);
+}
+
+struct accept_case {
+    const char *line;
+    void (*expect)(struct flow *f);
+};
+
+static const struct accept_case accepts_cases[] = {
+    { "in_port=vf0,actions=output:uplink", ex_in_port },
+    { "in_port=7 actions=7,vf2", ex_bare_port },
+    { "table=3,priority=7,cookie=0x99,idle_timeout=10,hard_timeout=20,"
+      "actions=drop", ex_flow_fields },
+    { "dl_src=00:11:22:33:44:55,"
+      "dl_dst=aa:bb:cc:dd:ee:ff/ff:ff:ff:00:00:00,actions=drop",
+      ex_macs },
+    { "dl_type=0x88cc,actions=drop", ex_dl_type },
+    { "dl_vlan=10,actions=drop", ex_dl_vlan },
+    { "dl_vlan_pcp=5,actions=drop", ex_dl_vlan_pcp },
+    { "dl_vlan_pcp=5,dl_vlan=10,actions=drop", ex_vlan_both },
+    { "dl_vlan=0xffff,actions=drop", ex_no_vlan },
+    { "vlan_tci=0x0000,actions=drop", ex_no_vlan },
+    { "vlan_tci=0x1234/0x0fff,actions=drop", ex_vlan_tci },
+    { "ip,actions=drop", ex_ip },
+    { "ipv6,actions=drop", ex_ipv6 },
+    { "arp,actions=drop", ex_arp },
+    { "tcp,actions=drop", ex_tcp },
+    { "udp,actions=drop", ex_udp },
+    { "sctp,actions=drop", ex_sctp },
+    { "icmp,actions=drop", ex_icmp },
+    { "tcp6,actions=drop", ex_tcp6 },
+    { "udp6,actions=drop", ex_udp6 },
+    { "icmp6,actions=drop", ex_icmp6 },
+    { "ip,tcp,actions=drop", ex_tcp },
+    { "ip,nw_src=10.1.2.3/8,nw_dst=192.168.1.1/255.255.0.255,"
+      "actions=drop", ex_nw_addrs },
+    { "arp,nw_src=10.0.0.1,nw_proto=2,actions=drop", ex_arp_fields },
+    { "ipv6,ipv6_src=2001:db8::/32,ipv6_dst=fe80::1,actions=drop",
+      ex_ipv6_addrs },
+    { "ip,nw_proto=47,nw_tos=184,nw_ttl=64,actions=drop", ex_ip_misc },
+    { "ipv6,ip_dscp=46,actions=drop", ex_dscp },
+    { "tp_src=1024/0xfc00,tcp,tp_dst=80,actions=drop", ex_tp },
+    { "udp6,udp_dst=53,actions=drop", ex_udp_dst },
+    { "icmp,icmp_type=8,icmp_code=0,actions=drop", ex_icmp_fields },
+    { "tun_id=0x1234/0xffff,tun_src=1.1.1.1,tun_dst=2.2.2.0/24,"
+      "in_port=vxlan0,actions=output:vf1", ex_tunnel_match },
+    { "dl_vlan=3,actions=push_vlan:0x88a8,mod_vlan_vid:100,"
+      "mod_vlan_pcp:3,strip_vlan,output:1", ex_vlan_actions },
+    { "tcp,actions=mod_dl_src:00:00:00:00:00:01,"
+      "mod_dl_dst:00:00:00:00:00:02,mod_nw_src:1.2.3.4,"
+      "mod_nw_dst:5.6.7.8,mod_nw_tos:32,mod_tp_src:1,mod_tp_dst:2,"
+      "dec_ttl,output:2", ex_mod_actions },
+    { "udp,dl_vlan=5,actions=set_field:00:11:22:33:44:55->eth_src,"
+      "set_field:10.0.0.1->ipv4_dst,set_field:46->ip_dscp,"
+      "set_field:53->udp_dst,set_field:4097->vlan_vid,"
+      "set_field:6->vlan_pcp,output:1", ex_set_fields },
+    { "in_port=vf2,actions=set_tunnel:0x2a,"
+      "set_field:10.1.1.1->tun_src,set_field:10.1.1.2->tun_dst,"
+      "set_field:7->tun_id,set_tunnel64:0x100000000,output:vxlan0",
+      ex_tunnel_actions },
+    { "table=1,actions=output:1,output:vf0,goto_table:2", ex_goto },
+    { "cookie=0x0, duration=5.000s, table=0, n_packets=3, n_bytes=180, "
+      "priority=5,ip actions=output:1", ex_dump_line },
+    { "dl_vlan=1,actions=pop_vlan", ex_pop_vlan },
+    { "tcp,tcp_dst=22,actions=drop", ex_tcp_dst },
+    { "eth_type=0x0800,ip_proto=17,actions=drop", ex_aliases },
+    { "actions=", ex_drop },
+    { "actions=drop", ex_drop },
+    { "priority=0,actions=drop", ex_prio0 },
+    { "priority=65535,actions=drop", ex_prio_max },
+    { "  priority=1 ,  in_port:1\tactions=output:2 ", ex_spaces },
+};
+
+#define N_ACCEPTS (sizeof(accepts_cases) / sizeof(accepts_cases[0]))
+
+/* Parameters reach the test's own process by value: pass only an index, as
+ * pointers to literals or functions need not be valid there. */
+ParameterizedTestParameters(parse, accepts)
+{
+    static size_t idx[N_ACCEPTS];
+
+    for (size_t i = 0; i < N_ACCEPTS; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, N_ACCEPTS);
+}
+
+ParameterizedTest(size_t *i, parse, accepts)
+{
+    const struct accept_case *tc = &accepts_cases[*i];
+    struct flow_mod fm;
+    struct flow expect;
+    struct flow_error err;
+    char got[FLOW_FORMAT_MAX], want[FLOW_FORMAT_MAX];
+    int rc;
+
+    memset(&expect, 0, sizeof(expect));
+    expect.priority = FLOW_DEFAULT_PRIORITY;
+    tc->expect(&expect);
+
+    rc = flow_parse(tc->line, FLOW_CMD_ADD, &test_ports, &fm, &err);
+    cr_assert_eq(rc, 0, "'%s' rejected: %s", tc->line, err.msg);
+    cr_assert_eq(fm.cmd, FLOW_CMD_ADD);
+    flow_format(&fm.flow, NULL, got, sizeof(got));
+    flow_format(&expect, NULL, want, sizeof(want));
+    cr_assert(flow_equal(&fm.flow, &expect),
+              "'%s'\n parsed as %s\n expected  %s", tc->line, got, want);
+}
+
+/* ------------------------------------------------------------------------
+ * Rejections
+ * ------------------------------------------------------------------------ */
+
+struct reject_case {
+    const char *line;
+    enum flow_cmd cmd;
+    int code;
+    size_t pos;
+    const char *fragment;
+};
+
+#define ADD FLOW_CMD_ADD
+#define MOD FLOW_CMD_MODIFY
+#define DEL FLOW_CMD_DELETE
+
+static const struct reject_case rejects_cases[] = {
+    /* prerequisites */
+    { "tp_dst=80,actions=drop", ADD, -EINVAL, 0,
+      "'tp_dst=80': tp_dst requires tcp, udp or sctp (add 'tcp' or "
+      "'udp')" },
+    { "priority=10,ip,tp_dst=80,actions=drop", ADD, -EINVAL, 15,
+      "tp_dst requires tcp, udp or sctp" },
+    { "ipv6,nw_src=1.1.1.1,actions=drop", ADD, -EINVAL, 5,
+      "nw_src requires ip or arp" },
+    { "ip,ipv6_src=::1,actions=drop", ADD, -EINVAL, 3,
+      "ipv6_src requires ipv6 (add 'ipv6')" },
+    { "nw_proto=6,actions=drop", ADD, -EINVAL, 0,
+      "nw_proto requires ip, ipv6 or arp" },
+    { "arp,nw_ttl=6,actions=drop", ADD, -EINVAL, 4,
+      "nw_ttl requires ip or ipv6" },
+    { "arp,ip_dscp=6,actions=drop", ADD, -EINVAL, 4,
+      "ip_dscp requires ip or ipv6" },
+    { "tcp,icmp_type=1,actions=drop", ADD, -EINVAL, 4,
+      "icmp_type requires icmp or icmp6" },
+    { "udp,tcp_dst=1,actions=drop", ADD, -EINVAL, 4,
+      "tcp_dst requires tcp" },
+    { "icmp,tp_src=1,actions=drop", ADD, -EINVAL, 5,
+      "use icmp_type/icmp_code" },
+    { "nw_dst=1.1.1.1,tp_src=5,actions=drop", ADD, -EINVAL, 0,
+      "nw_dst requires ip or arp" },
+    /* out of range */
+    { "dl_vlan=5000,actions=drop", ADD, -ERANGE, 0,
+      "dl_vlan 5000 is out of range" },
+    { "dl_vlan_pcp=8,actions=drop", ADD, -ERANGE, 0, "0..7" },
+    { "priority=70000,actions=drop", ADD, -ERANGE, 0,
+      "priority 70000 is out of range (expected 0..65535)" },
+    { "ip,nw_src=1.2.3.4/33,actions=drop", ADD, -ERANGE, 3,
+      "prefix length 33 is out of range" },
+    { "ipv6,ipv6_src=::1/129,actions=drop", ADD, -ERANGE, 5,
+      "0..128" },
+    { "tcp,tp_dst=65536,actions=drop", ADD, -ERANGE, 4,
+      "tp_dst 65536 is out of range" },
+    { "tcp,tp_dst=1/0x10000,actions=drop", ADD, -ERANGE, 4,
+      "tp_dst mask" },
+    { "tun_id=0x10000000000000000,actions=drop", ADD, -ERANGE, 0,
+      "out of range" },
+    { "table=255,actions=drop", ADD, -ERANGE, 0, "expected 0..254" },
+    { "table=256,actions=drop", DEL, -ERANGE, 0, "0..254, or 255" },
+    { "idle_timeout=65536,actions=drop", ADD, -ERANGE, 0, "0..65535" },
+    { "ip,nw_ttl=256,actions=drop", ADD, -ERANGE, 3, "0..255" },
+    { "actions=output:0", ADD, -ERANGE, 8, "port 0 is out of range" },
+    { "actions=mod_vlan_vid:4096", ADD, -ERANGE, 8, "0..4095" },
+    { "table=1,actions=goto_table:255", ADD, -ERANGE, 16, "1..254" },
+    /* malformed values */
+    { "ip,nw_src=1.2.3,actions=drop", ADD, -EINVAL, 3,
+      "bad IPv4 address" },
+    { "dl_src=00:11:22:33:44:gg,actions=drop", ADD, -EINVAL, 0,
+      "bad MAC address" },
+    { "ipv6,ipv6_dst=fe80:::1,actions=drop", ADD, -EINVAL, 5,
+      "bad IPv6 address" },
+    { "tcp,tp_dst=0x,actions=drop", ADD, -EINVAL, 4, "not a number" },
+    { "tcp,tp_src=-1,actions=drop", ADD, -EINVAL, 4, "not a number" },
+    { "tcp,tp_src=,actions=drop", ADD, -EINVAL, 4, "needs a value" },
+    { "nw_src,actions=drop", ADD, -EINVAL, 0, "nw_src needs a value" },
+    { "ip,nw_tos=5,actions=drop", ADD, -EINVAL, 3, "ECN bits" },
+    { "ip=1,actions=drop", ADD, -EINVAL, 0, "'ip' takes no value" },
+    /* unknown names, ports */
+    { "garbage", ADD, -EINVAL, 0, "unknown field 'garbage'" },
+    { "foo=1,actions=drop", ADD, -EINVAL, 0, "unknown field 'foo'" },
+    { "ip,nw_sr=1.2.3.4,actions=drop", ADD, -EINVAL, 3,
+      "did you mean 'nw_src'?" },
+    { "in_port=vf9,actions=drop", ADD, -ENOENT, 0,
+      "unknown port 'vf9'" },
+    { "in_port=1,actions=output:nope", ADD, -ENOENT, 18,
+      "unknown port 'nope'" },
+    { "actions=output:LOCAL", ADD, -ENOTSUP, 8,
+      "reserved port LOCAL is not supported" },
+    { "in_port=IN_PORT,actions=drop", ADD, -ENOTSUP, 0,
+      "reserved port IN_PORT" },
+    { "actions=ALL", ADD, -ENOTSUP, 8, "reserved port ALL" },
+    { "actions=foo", ADD, -EINVAL, 8, "unknown action or port 'foo'" },
+    { "actions=outptu:1", ADD, -EINVAL, 8, "did you mean 'output'?" },
+    { "actions=set_field:1->tcp_dts", ADD, -EINVAL, 8,
+      "did you mean 'tcp_dst'?" },
+    { "a\001b,actions=drop", ADD, -EINVAL, 0, "'a?b'" },
+    /* duplicates */
+    { "ip,nw_src=1.1.1.1,nw_src=2.2.2.2,actions=drop", ADD, -EINVAL, 18,
+      "duplicate field: 'nw_src=1.1.1.1' at 3" },
+    { "eth_src=00:00:00:00:00:01,dl_src=00:00:00:00:00:02,actions=drop",
+      ADD, -EINVAL, 26, "duplicate field" },
+    { "tcp,udp,actions=drop", ADD, -EINVAL, 4,
+      "duplicate field: 'tcp' at 0" },
+    { "tcp,nw_proto=6,actions=drop", ADD, -EINVAL, 4, "duplicate" },
+    { "dl_vlan=0xffff,dl_vlan_pcp=3,actions=drop", ADD, -EINVAL, 15,
+      "duplicate" },
+    { "vlan_tci=0x1000,dl_vlan=3,actions=drop", ADD, -EINVAL, 16,
+      "duplicate" },
+    { "priority=1,priority=2,actions=drop", ADD, -EINVAL, 11,
+      "duplicate" },
+    /* actions */
+    { "in_port=1", ADD, -EINVAL, 9, "missing actions" },
+    { "", ADD, -EINVAL, 0, "missing actions" },
+    { "in_port=1", MOD, -EINVAL, 9, "missing actions" },
+    { "actions", ADD, -EINVAL, 0, "actions needs '='" },
+    { "actions=drop,output:1", ADD, -EINVAL, 13,
+      "drop must be the only action" },
+    { "actions=output:1,drop", ADD, -EINVAL, 17,
+      "drop must be the only action" },
+    { "table=2,actions=goto_table:1", ADD, -EINVAL, 16,
+      "later table than this flow's table 2" },
+    { "actions=goto_table:3,output:1", ADD, -EINVAL, 21,
+      "goto_table must be the last" },
+    { "actions=mod_tp_dst:80", ADD, -EINVAL, 8,
+      "mod_tp_dst requires a match on tcp, udp or sctp" },
+    { "udp,actions=set_field:80->tcp_dst", ADD, -EINVAL, 12,
+      "requires a match on tcp" },
+    { "arp,actions=mod_nw_src:1.2.3.4", ADD, -EINVAL, 12,
+      "requires a match on IPv4" },
+    { "ipv6,actions=set_field:1.2.3.4->ipv4_dst", ADD, -EINVAL, 13,
+      "IPv4" },
+    { "actions=dec_ttl", ADD, -EINVAL, 8,
+      "dec_ttl requires a match on ip or ipv6" },
+    { "actions=strip_vlan", ADD, -EINVAL, 8, "VLAN-tagged" },
+    { "actions=set_field:5->vlan_vid", ADD, -EINVAL, 8, "VLAN-tagged" },
+    { "dl_vlan=5,actions=strip_vlan,set_field:1->vlan_pcp", ADD,
+      -EINVAL, 29, "VLAN-tagged" },
+    { "actions=push_vlan:0x0800", ADD, -EINVAL, 8,
+      "expected 0x8100 or 0x88a8" },
+    { "ip,actions=set_field:1.2.3.4/8->ipv4_dst", ADD, -ENOTSUP, 11,
+      "masked set_field" },
+    { "actions=set_field:1.2.3.4", ADD, -EINVAL, 8, "VALUE->FIELD" },
+    { "ip,actions=mod_nw_tos:3", ADD, -EINVAL, 11, "ECN bits" },
+    { "actions=mod_dl_src", ADD, -EINVAL, 8, "needs an argument" },
+    { "actions=dec_ttl:1", ADD, -EINVAL, 8, "takes no argument" },
+    /* per command */
+    { "cookie=1/1,actions=drop", ADD, -EINVAL, 0, "cookie mask only" },
+    { "cookie=5,actions=drop", MOD, -EINVAL, 0, "needs a mask" },
+    { "in_port=1,actions=drop", DEL, -EINVAL, 10,
+      "del-flows takes no actions" },
+    { "idle_timeout=5", DEL, -EINVAL, 0, "timeouts are set when" },
+    { "hard_timeout=5,actions=drop", MOD, -EINVAL, 0, "timeouts" },
+    { "out_port=1,actions=drop", ADD, -EINVAL, 0,
+      "out_port only filters del-flows" },
+    { "reset_counts", DEL, -EINVAL, 0, "only applies to" },
+    { "check_overlap,actions=drop", MOD, -EINVAL, 0, "add-flow" },
+};
+
+#define N_REJECTS (sizeof(rejects_cases) / sizeof(rejects_cases[0]))
+
+/* Parameters reach the test's own process by value: pass only an index, as
+ * pointers to literals or functions need not be valid there. */
+ParameterizedTestParameters(parse, rejects)
+{
+    static size_t idx[N_REJECTS];
+
+    for (size_t i = 0; i < N_REJECTS; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, N_REJECTS);
+}
+
+ParameterizedTest(size_t *i, parse, rejects)
+{
+    const struct reject_case *tc = &rejects_cases[*i];
+    struct flow_mod fm;
+    struct flow_error err;
+    char prefix[64];
+    int rc;
+
+    rc = flow_parse(tc->line, tc->cmd, &test_ports, &fm, &err);
+    cr_assert_eq(rc, tc->code, "'%s': rc %d, want %d (%s)", tc->line, rc,
+                 tc->code, err.msg);
+    cr_expect_eq(err.code, rc);
+    cr_expect_eq(err.pos, tc->pos, "'%s': pos %zu, want %zu (%s)", tc->line,
+                 err.pos, tc->pos, err.msg);
+    snprintf(prefix, sizeof(prefix), "flow: at %zu '", tc->pos);
+    cr_expect(strncmp(err.msg, prefix, strlen(prefix)) == 0,
+              "message '%s' should start with '%s'", err.msg, prefix);
+    cr_expect(strstr(err.msg, tc->fragment) != NULL,
+              "'%s': message '%s' lacks '%s'", tc->line, err.msg,
+              tc->fragment);
+}
+
+/* ------------------------------------------------------------------------
+ * Commands, defaults, all-or-nothing
+ * ------------------------------------------------------------------------ */
+
+Test(parse, failure_leaves_output_untouched)
+{
+    struct flow_mod fm, before;
+    struct flow_error err;
+
+    memset(&fm, 0xa5, sizeof(fm));
+    before = fm;
+    /* fails late: after the match and most actions were read */
+    cr_assert_eq(flow_parse("tcp,in_port=1,tp_dst=80,actions=output:2,"
+                            "mod_tp_dst:1,output:bogus", FLOW_CMD_ADD,
+                            &test_ports, &fm, &err), -ENOENT);
+    cr_assert(memcmp(&fm, &before, sizeof(fm)) == 0);
+}
+
+Test(parse, error_is_optional)
+{
+    struct flow_mod fm;
+
+    cr_assert_eq(flow_parse("bogus", FLOW_CMD_ADD, NULL, &fm, NULL),
+                 -EINVAL);
+    cr_assert_eq(flow_parse(NULL, FLOW_CMD_ADD, NULL, &fm, NULL), -EINVAL);
+}
+
+Test(parse, names_need_a_port_map)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+
+    cr_assert_eq(flow_parse("in_port=vf0,actions=1", FLOW_CMD_ADD, NULL,
+                            &fm, &err), -ENOENT);
+    cr_assert(strstr(err.msg, "unknown port 'vf0'") != NULL);
+    cr_assert_eq(flow_parse("in_port=10,actions=0x20", FLOW_CMD_ADD, NULL,
+                            &fm, &err), 0);
+    cr_assert_eq(fm.flow.match.value.in_port, 10);
+    cr_assert_eq(fm.flow.actions[0].u.port, 0x20);
+}
+
+Test(parse, long_token_is_cut_in_the_message)
+{
+    char line[300];
+    struct flow_mod fm;
+    struct flow_error err;
+
+    memset(line, 'x', 200);
+    strcpy(line + 200, ",actions=drop");
+    cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, NULL, &fm, &err), -EINVAL);
+    cr_assert_eq(err.pos, 0);
+    cr_assert_eq(err.len, 200);
+    cr_assert(strstr(err.msg, "...'") != NULL, "%s", err.msg);
+    cr_assert_lt(strlen(err.msg), sizeof(err.msg));
+}
+
+Test(parse, modify_and_delete_defaults)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+
+    cr_assert_eq(flow_parse("ip,actions=output:1", FLOW_CMD_MODIFY,
+                            &test_ports, &fm, &err), 0, "%s", err.msg);
+    cr_assert_eq(fm.cmd, FLOW_CMD_MODIFY);
+    cr_assert_eq(fm.flow.table_id, FLOW_TABLE_ALL);
+    cr_assert_eq(fm.cookie_mask, 0);
+    cr_assert_eq(fm.out_port, FLOW_PORT_ANY);
+
+    cr_assert_eq(flow_parse("table=4,cookie=0x10/0xf0,out_port=vf1",
+                            FLOW_CMD_DELETE_STRICT, &test_ports, &fm, &err),
+                 0, "%s", err.msg);
+    cr_assert_eq(fm.flow.table_id, 4);
+    cr_assert_eq(fm.flow.cookie, 0x10);
+    cr_assert_eq(fm.cookie_mask, 0xf0);
+    cr_assert_eq(fm.out_port, 11);
+    cr_assert_eq(fm.flow.priority, FLOW_DEFAULT_PRIORITY);
+
+    cr_assert_eq(flow_parse("cookie=0x5/-1", FLOW_CMD_DELETE, &test_ports,
+                            &fm, &err), 0, "%s", err.msg);
+    cr_assert_eq(fm.cookie_mask, UINT64_MAX);
+
+    cr_assert_eq(flow_parse("", FLOW_CMD_DELETE, &test_ports, &fm, &err), 0);
+    cr_assert_eq(fm.flow.table_id, FLOW_TABLE_ALL);
+}
+
+Test(parse, flags)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+
+    cr_assert_eq(flow_parse("reset_counts,check_overlap,actions=drop",
+                            FLOW_CMD_ADD, NULL, &fm, &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(fm.flags, FLOW_MOD_RESET_COUNTS | FLOW_MOD_CHECK_OVERLAP);
+    cr_assert_eq(flow_parse("reset_counts,actions=drop",
+                            FLOW_CMD_MODIFY_STRICT, NULL, &fm, &err), 0);
+    cr_assert_eq(fm.flags, FLOW_MOD_RESET_COUNTS);
+}
+
+Test(parse, goto_with_all_tables_is_checked_later)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+
+    /* the target tables are unknown here: the flow table checks */
+    cr_assert_eq(flow_parse("actions=goto_table:1", FLOW_CMD_MODIFY, NULL,
+                            &fm, &err), 0, "%s", err.msg);
+    cr_assert_eq(fm.flow.actions[0].u.table, 1);
+}
+
+Test(parse, too_many_actions)
+{
+    char line[1024] = "actions=";
+    struct flow_mod fm;
+    struct flow_error err;
+
+    for (unsigned i = 0; i < FLOW_MAX_ACTIONS; i++)
+        strcat(line, "output:1,");
+    cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, NULL, &fm, &err), 0);
+    cr_assert_eq(fm.flow.n_actions, FLOW_MAX_ACTIONS);
+    strcat(line, "output:2");
+    cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, NULL, &fm, &err), -E2BIG);
+    cr_assert_eq(err.pos, 8 + 9 * FLOW_MAX_ACTIONS);
+    cr_assert(strstr(err.msg, "too many actions") != NULL);
+}

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The OpenFlow flow table: add and replace, modify and delete (strict and
+ * loose), cookie masks, out_port, overlapping priorities, timeouts, counters
+ * and the change notifications the daemon re-translates from.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow_test_ports.h"
+
+#define SEC 1000000000ull
+
+/* Everything the listener heard, in order. */
+struct heard {
+    enum flow_change_kind kind;
+    enum flow_removed_reason reason;
+    uint64_t id;
+    uint64_t n_packets;
+    struct flow flow;
+};
+
+static struct heard log_[256];
+static size_t n_log;
+static size_t n_flushed;
+static struct flow_table *tbl;
+
+static void
+listener(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
+         enum flow_removed_reason reason)
+{
+    (void)ctx;
+    if (reason == FLOW_REMOVED_FLUSH)
+        n_flushed++;
+    if (n_log < sizeof(log_) / sizeof(log_[0]))
+        log_[n_log++] = (struct heard){ kind, reason, e->id, e->n_packets,
+                                        e->flow };
+}
+
+static void
+setup(void)
+{
+    n_log = 0;
+    n_flushed = 0;
+    tbl = flow_table_create(listener, NULL);
+    cr_assert_not_null(tbl);
+}
+
+static void
+teardown(void)
+{
+    flow_table_destroy(tbl);
+}
+
+TestSuite(table, .init = setup, .fini = teardown);
+
+/* Parse and apply one line; returns what flow_table_apply returned. */
+static int
+run(enum flow_cmd cmd, const char *line, uint64_t now)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    int rc = flow_parse(line, cmd, &test_ports, &fm, &err);
+
+    cr_assert_eq(rc, 0, "'%s': %s", line, err.msg);
+    return flow_table_apply(tbl, &fm, now);
+}
+
+static int
+add(const char *line)
+{
+    return run(FLOW_CMD_ADD, line, 0);
+}
+
+/* id of the flow of @table with exactly this (add-syntax) match line */
+static uint64_t
+id_of(const char *line)
+{
+    struct flow_mod fm;
+    const struct flow_entry *found = NULL;
+    char full[256];
+
+    snprintf(full, sizeof(full), "%s actions=drop", line);
+    cr_assert_eq(flow_parse(full, FLOW_CMD_ADD, &test_ports, &fm, NULL), 0);
+    for (uint64_t id = 1; id < 1000; id++) {
+        const struct flow_entry *e = flow_table_find(tbl, id);
+
+        if (e && e->flow.table_id == fm.flow.table_id
+            && e->flow.priority == fm.flow.priority
+            && flow_match_identical(&e->flow.match, &fm.flow.match))
+            found = e;
+    }
+    return found ? found->id : 0;
+}
+
+static struct flow_key
+pkt_tcp(uint32_t in_port, const char *src, const char *dst, uint16_t dport)
+{
+    struct flow_key k;
+
+    memset(&k, 0, sizeof(k));
+    k.in_port = in_port;
+    k.dl_type = htons(0x0800);
+    k.nw_proto = 6;
+    inet_pton(AF_INET, src, &k.nw_src);
+    inet_pton(AF_INET, dst, &k.nw_dst);
+    k.tp_src = htons(40000);
+    k.tp_dst = htons(dport);
+    k.nw_ttl = 64;
+    return k;
+}
+
+Test(table, add_reports_and_counts)
+{
+    cr_assert_eq(add("priority=10,in_port=vf0,actions=output:uplink"), 1);
+    cr_assert_eq(add("table=1,priority=10,in_port=vf0,actions=drop"), 1);
+    cr_assert_eq(flow_table_count(tbl, 0), 1);
+    cr_assert_eq(flow_table_count(tbl, 1), 1);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 2);
+    cr_assert_eq(n_log, 2);
+    cr_assert_eq(log_[0].kind, FLOW_CHANGE_ADDED);
+    cr_assert_eq(log_[1].kind, FLOW_CHANGE_ADDED);
+    cr_assert_neq(log_[0].id, log_[1].id);
+    cr_assert_not_null(flow_table_find(tbl, log_[0].id));
+    cr_assert_null(flow_table_find(tbl, 9999));
+}
+
+Test(table, add_identical_replaces_keeping_id_and_counters)
+{
+    uint64_t id;
+    const struct flow_entry *e;
+
+    add("priority=10,ip,nw_dst=10.0.0.1,actions=output:1");
+    id = log_[0].id;
+    cr_assert_eq(flow_table_set_stats(tbl, id, 5, 300, 2 * SEC), 0);
+    cr_assert_eq(run(FLOW_CMD_ADD, "cookie=0x7,priority=10,ip,"
+                     "nw_dst=10.0.0.1,actions=output:2", 3 * SEC), 1);
+    cr_assert_eq(flow_table_count(tbl, 0), 1);
+    e = flow_table_find(tbl, id);
+    cr_assert_not_null(e);
+    cr_assert_eq(e->flow.actions[0].u.port, 2);
+    cr_assert_eq(e->flow.cookie, 7);
+    cr_assert_eq(e->n_packets, 5, "counters carry over by default");
+    cr_assert_eq(e->created_ns, 3 * SEC, "duration restarts");
+    cr_assert_eq(n_log, 2);
+    cr_assert_eq(log_[1].kind, FLOW_CHANGE_MODIFIED);
+    cr_assert_eq(log_[1].id, id);
+
+    /* the same match at another priority is another flow */
+    add("priority=11,ip,nw_dst=10.0.0.1,actions=output:2");
+    cr_assert_eq(flow_table_count(tbl, 0), 2);
+
+    cr_assert_eq(add("reset_counts,priority=10,ip,nw_dst=10.0.0.1,"
+                     "actions=output:3"), 1);
+    cr_assert_eq(flow_table_find(tbl, id)->n_packets, 0);
+}
+
+Test(table, check_overlap)
+{
+    add("priority=5,tcp,tp_dst=80,actions=output:1");
+    cr_assert_eq(add("check_overlap,priority=5,ip,nw_src=1.1.1.1,"
+                     "actions=output:2"), -EEXIST);
+    cr_assert_eq(add("check_overlap,priority=5,udp,actions=output:2"), 1,
+                 "udp cannot overlap tcp");
+    cr_assert_eq(add("check_overlap,priority=6,ip,actions=output:2"), 1,
+                 "other priority");
+    cr_assert_eq(flow_table_count(tbl, 0), 3);
+    cr_assert_eq(n_log, 3, "a refused add reports nothing");
+}
+
+Test(table, lookup_prefers_priority_then_age)
+{
+    struct flow_key k = pkt_tcp(10, "10.0.0.1", "192.168.1.1", 80);
+    const struct flow_entry *e;
+
+    add("priority=1,actions=output:1");
+    add("priority=100,tcp,tp_dst=80,actions=output:2");
+    add("priority=50,ip,nw_dst=192.168.0.0/16,actions=output:3");
+    add("priority=100,ip,nw_src=10.0.0.0/8,actions=output:4");
+    add("table=1,priority=200,actions=output:5");
+
+    e = flow_table_lookup(tbl, 0, &k);
+    cr_assert_not_null(e);
+    cr_assert_eq(e->flow.actions[0].u.port, 2, "same priority: oldest wins");
+    k.tp_dst = htons(443);
+    e = flow_table_lookup(tbl, 0, &k);
+    cr_assert_eq(e->flow.actions[0].u.port, 4);
+    inet_pton(AF_INET, "11.0.0.1", &k.nw_src);
+    cr_assert_eq(flow_table_lookup(tbl, 0, &k)->flow.actions[0].u.port, 3);
+    k.dl_type = htons(0x86dd);
+    cr_assert_eq(flow_table_lookup(tbl, 0, &k)->flow.actions[0].u.port, 1);
+    cr_assert_eq(flow_table_lookup(tbl, 1, &k)->flow.actions[0].u.port, 5);
+    cr_assert_null(flow_table_lookup(tbl, 2, &k), "a miss drops");
+}
+
+Test(table, modify_loose_changes_covered_flows_only)
+{
+    int n;
+
+    add("priority=10,tcp,tp_dst=80,actions=output:1");
+    add("priority=20,tcp,tp_dst=443,actions=output:1");
+    add("priority=30,udp,actions=output:1");
+    add("table=2,priority=30,tcp,actions=output:1");
+    n_log = 0;
+    n = run(FLOW_CMD_MODIFY, "tcp,actions=output:9", 0);
+    cr_assert_eq(n, 3, "both tcp flows of table 0 and the one of table 2");
+    cr_assert_eq(n_log, 3);
+    for (size_t i = 0; i < n_log; i++) {
+        cr_assert_eq(log_[i].kind, FLOW_CHANGE_MODIFIED);
+        cr_assert_eq(log_[i].flow.actions[0].u.port, 9);
+    }
+    cr_assert_eq(flow_table_find(tbl, id_of("priority=30,udp"))
+                 ->flow.actions[0].u.port, 1);
+    /* a more general flow is not touched by a more specific modify */
+    cr_assert_eq(run(FLOW_CMD_MODIFY, "table=0,tcp,tp_dst=80,nw_src=1.1.1.1,"
+                     "actions=output:8", 0), 0);
+}
+
+Test(table, modify_strict_needs_same_match_and_priority)
+{
+    add("priority=10,tcp,tp_dst=80,actions=output:1");
+    add("priority=20,tcp,tp_dst=80,actions=output:1");
+    add("priority=10,tcp,actions=output:1");
+    cr_assert_eq(run(FLOW_CMD_MODIFY_STRICT, "priority=10,tcp,tp_dst=80,"
+                     "actions=output:7", 0), 1);
+    cr_assert_eq(flow_table_find(tbl, id_of("priority=10,tcp,tp_dst=80"))
+                 ->flow.actions[0].u.port, 7);
+    cr_assert_eq(flow_table_find(tbl, id_of("priority=20,tcp,tp_dst=80"))
+                 ->flow.actions[0].u.port, 1);
+    cr_assert_eq(flow_table_find(tbl, id_of("priority=10,tcp"))
+                 ->flow.actions[0].u.port, 1);
+}
+
+Test(table, modify_never_adds_and_keeps_cookie_and_timeouts)
+{
+    cr_assert_eq(run(FLOW_CMD_MODIFY, "ip,actions=output:1", 0), 0);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 0, "OF1.3");
+    cr_assert_eq(n_log, 0);
+
+    add("cookie=0x42,idle_timeout=9,ip,actions=output:1");
+    cr_assert_eq(flow_table_set_stats(tbl, log_[0].id, 3, 100, 0), 0);
+    cr_assert_eq(run(FLOW_CMD_MODIFY, "ip,actions=dec_ttl,output:2", 0), 1);
+    {
+        const struct flow_entry *e = flow_table_find(tbl, log_[0].id);
+
+        cr_assert_eq(e->flow.cookie, 0x42);
+        cr_assert_eq(e->flow.idle_timeout, 9);
+        cr_assert_eq(e->flow.n_actions, 2);
+        cr_assert_eq(e->n_packets, 3);
+    }
+    cr_assert_eq(run(FLOW_CMD_MODIFY, "reset_counts,ip,actions=output:2", 0),
+                 1);
+    cr_assert_eq(flow_table_find(tbl, log_[0].id)->n_packets, 0);
+}
+
+Test(table, modify_goto_must_go_forward_from_every_flow)
+{
+    add("table=0,ip,actions=output:1");
+    add("table=3,ip,actions=output:1");
+    n_log = 0;
+    /* goto_table:2 is fine from table 0 but not from table 3: nothing */
+    cr_assert_eq(run(FLOW_CMD_MODIFY, "ip,actions=goto_table:2", 0), -EINVAL);
+    cr_assert_eq(n_log, 0);
+    cr_assert_eq(flow_table_find(tbl, id_of("table=0,ip"))
+                 ->flow.actions[0].type, FLOW_ACT_OUTPUT);
+    cr_assert_eq(run(FLOW_CMD_MODIFY, "ip,actions=goto_table:4", 0), 2);
+}
+
+Test(table, delete_loose_removes_more_specific_flows)
+{
+    add("priority=1,actions=drop");
+    add("priority=10,ip,actions=output:1");
+    add("priority=20,ip,nw_src=10.0.0.0/8,actions=output:1");
+    add("priority=30,ip,nw_src=10.1.0.0/16,actions=output:1");
+    add("priority=40,ip,nw_src=11.0.0.0/8,actions=output:1");
+    n_log = 0;
+    cr_assert_eq(run(FLOW_CMD_DELETE, "ip,nw_src=10.0.0.0/8", 0), 2);
+    cr_assert_eq(n_log, 2);
+    for (size_t i = 0; i < n_log; i++) {
+        cr_assert_eq(log_[i].kind, FLOW_CHANGE_REMOVED);
+        cr_assert_eq(log_[i].reason, FLOW_REMOVED_DELETE);
+        cr_assert_null(flow_table_find(tbl, log_[i].id));
+    }
+    cr_assert_eq(flow_table_count(tbl, 0), 3);
+    cr_assert_eq(run(FLOW_CMD_DELETE, "", 0), 3, "empty match: all flows");
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 0);
+}
+
+Test(table, delete_strict_and_tables)
+{
+    add("priority=10,tcp,actions=output:1");
+    add("priority=20,tcp,actions=output:1");
+    add("table=5,priority=10,tcp,actions=output:1");
+    cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, "priority=10,tcp", 0), 2,
+                 "strict without table= looks in every table");
+    cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, "priority=10,tcp", 0), 0);
+    cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, "tcp", 0), 0,
+                 "default priority 32768 is not 20");
+    cr_assert_eq(run(FLOW_CMD_DELETE, "table=5", 0), 0);
+    cr_assert_eq(run(FLOW_CMD_DELETE, "table=0", 0), 1);
+}
+
+Test(table, cookie_masks_filter_modify_and_delete)
+{
+    add("cookie=0x1100,ip,nw_src=1.1.1.1,actions=output:1");
+    add("cookie=0x1200,ip,nw_src=1.1.1.2,actions=output:1");
+    add("cookie=0x2100,ip,nw_src=1.1.1.3,actions=output:1");
+    cr_assert_eq(run(FLOW_CMD_MODIFY, "cookie=0x1000/0xf000,"
+                     "actions=output:5", 0), 2);
+    cr_assert_eq(run(FLOW_CMD_DELETE, "cookie=0x0100/0x0f00", 0), 2);
+    cr_assert_eq(flow_table_count(tbl, 0), 1);
+    cr_assert_eq(flow_table_find(tbl, id_of("ip,nw_src=1.1.1.2"))->flow.cookie,
+                 0x1200);
+    cr_assert_eq(run(FLOW_CMD_DELETE, "cookie=0x1201/-1", 0), 0);
+    cr_assert_eq(run(FLOW_CMD_DELETE, "cookie=0x1200/-1", 0), 1);
+}
+
+Test(table, delete_by_out_port)
+{
+    add("in_port=1,actions=output:vf0,output:vf1");
+    add("in_port=2,actions=output:vf1");
+    add("in_port=3,actions=output:vf2");
+    cr_assert_eq(run(FLOW_CMD_DELETE, "out_port=vf1", 0), 2);
+    cr_assert_eq(flow_table_count(tbl, 0), 1);
+    cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, "in_port=3,out_port=vf1", 0), 0);
+}
+
+Test(table, hard_and_idle_timeouts)
+{
+    uint64_t ids[4];
+    uint64_t hard, idle, both;
+
+    run(FLOW_CMD_ADD, "hard_timeout=10,in_port=1,actions=drop", 0);
+    hard = log_[0].id;
+    run(FLOW_CMD_ADD, "idle_timeout=5,in_port=2,actions=drop", 0);
+    idle = log_[1].id;
+    run(FLOW_CMD_ADD, "idle_timeout=3,hard_timeout=4,in_port=3,actions=drop",
+        0);
+    both = log_[2].id;
+    run(FLOW_CMD_ADD, "in_port=4,actions=drop", 0);
+
+    cr_assert_eq(flow_table_next_expiry(tbl), 3 * SEC);
+    /* traffic at 2 s keeps the idle ones alive */
+    flow_table_set_stats(tbl, idle, 1, 64, 2 * SEC);
+    flow_table_set_stats(tbl, both, 1, 64, 2 * SEC);
+    cr_assert_eq(flow_table_expire(tbl, 3 * SEC, ids, 4), 0);
+    /* unchanged totals are not traffic */
+    flow_table_set_stats(tbl, both, 1, 64, 3 * SEC);
+
+    n_log = 0;
+    cr_assert_eq(flow_table_expire(tbl, 4 * SEC, ids, 4), 1);
+    cr_assert_eq(ids[0], both);
+    cr_assert_eq(log_[0].reason, FLOW_REMOVED_HARD_TIMEOUT);
+    cr_assert_eq(log_[0].n_packets, 1, "removal reports the last counters");
+
+    cr_assert_eq(flow_table_expire(tbl, 7 * SEC - 1, ids, 4), 0);
+    cr_assert_eq(flow_table_expire(tbl, 7 * SEC, ids, 4), 1);
+    cr_assert_eq(ids[0], idle);
+    cr_assert_eq(log_[1].reason, FLOW_REMOVED_IDLE_TIMEOUT);
+
+    cr_assert_eq(flow_table_expire(tbl, 10 * SEC, NULL, 0), 1);
+    cr_assert_eq(log_[2].id, hard);
+    cr_assert_eq(log_[2].reason, FLOW_REMOVED_HARD_TIMEOUT);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 1);
+    cr_assert_eq(flow_table_next_expiry(tbl), UINT64_MAX);
+    cr_assert_eq(flow_table_set_stats(tbl, hard, 1, 1, 0), -ENOENT);
+}
+
+static int
+collect(void *ctx, const struct flow_entry *e)
+{
+    uint64_t **p = ctx;
+
+    *(*p)++ = e->id;
+    return 0;
+}
+
+static int
+stop_at_second(void *ctx, const struct flow_entry *e)
+{
+    int *n = ctx;
+
+    (void)e;
+    return ++*n == 2 ? 42 : 0;
+}
+
+Test(table, walk_orders_by_table_priority_id)
+{
+    uint64_t got[8], *p = got;
+    int n = 0;
+
+    add("table=1,priority=5,in_port=1,actions=drop");    /* id 1 */
+    add("priority=5,in_port=2,actions=drop");            /* id 2 */
+    add("priority=9,in_port=3,actions=drop");            /* id 3 */
+    add("priority=5,in_port=4,actions=drop");            /* id 4 */
+    cr_assert_eq(flow_table_walk(tbl, FLOW_TABLE_ALL, collect, &p), 0);
+    cr_assert_eq(p - got, 4);
+    cr_assert_eq(got[0], 3);
+    cr_assert_eq(got[1], 2);
+    cr_assert_eq(got[2], 4);
+    cr_assert_eq(got[3], 1);
+    p = got;
+    cr_assert_eq(flow_table_walk(tbl, 1, collect, &p), 0);
+    cr_assert_eq(p - got, 1);
+    cr_assert_eq(flow_table_walk(tbl, FLOW_TABLE_ALL, stop_at_second, &n),
+                 42);
+}
+
+Test(table, apply_refuses_bad_mods_without_changes)
+{
+    struct flow_mod fm;
+
+    memset(&fm, 0, sizeof(fm));
+    fm.cmd = FLOW_CMD_ADD;
+    fm.flow.table_id = FLOW_TABLE_ALL;
+    cr_assert_eq(flow_table_apply(tbl, &fm, 0), -EINVAL);
+    fm.flow.table_id = 0;
+    /* tp_dst without tcp: the table checks prerequisites too */
+    fm.flow.match.mask.tp_dst = 0xffff;
+    cr_assert_eq(flow_table_apply(tbl, &fm, 0), -EINVAL);
+    fm.flow.match.mask.tp_dst = 0;
+    fm.flow.n_actions = 1;
+    fm.flow.actions[0].type = 999;
+    cr_assert_eq(flow_table_apply(tbl, &fm, 0), -EINVAL);
+    fm.flow.actions[0].type = FLOW_ACT_GOTO_TABLE;
+    fm.flow.actions[0].u.table = 0;
+    cr_assert_eq(flow_table_apply(tbl, &fm, 0), -EINVAL);
+    cr_assert_eq(n_log, 0);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 0);
+}
+
+Test(table, many_flows_and_destroy_reports_flush)
+{
+    char line[128];
+
+    for (int i = 0; i < 5000; i++) {
+        snprintf(line, sizeof(line), "priority=%d,ip,nw_dst=10.%d.%d.%d,"
+                 "actions=output:%d", i % 7, (i >> 16) & 255, (i >> 8) & 255,
+                 i & 255, 1 + i % 5);
+        cr_assert_eq(add(line), 1);
+    }
+    cr_assert_eq(flow_table_count(tbl, 0), 5000);
+    /* every replace finds its flow through the index */
+    for (int i = 0; i < 5000; i += 97) {
+        snprintf(line, sizeof(line), "priority=%d,ip,nw_dst=10.%d.%d.%d,"
+                 "actions=drop", i % 7, (i >> 16) & 255, (i >> 8) & 255,
+                 i & 255);
+        cr_assert_eq(add(line), 1);
+    }
+    cr_assert_eq(flow_table_count(tbl, 0), 5000);
+    cr_assert_eq(run(FLOW_CMD_DELETE, "ip,nw_dst=10.0.0.0/24", 0), 256);
+    cr_assert_eq(flow_table_count(tbl, 0), 4744);
+    flow_table_destroy(tbl);
+    tbl = NULL;
+    cr_assert_eq(n_flushed, 4744);
+}
+
+/* The table against a trivial model: random adds and deletes, then every
+ * surviving flow must be exactly the ones the model kept. */
+Test(table, random_against_model)
+{
+    struct { bool live; int prio; int net; } model[64];
+    size_t live = 0;
+    char line[128];
+
+    memset(model, 0, sizeof(model));
+    srand(1234);
+    for (int step = 0; step < 2000; step++) {
+        int i = rand() % 64;
+        int prio = rand() % 4, net = rand() % 16;
+
+        if (rand() % 3) {
+            /* flow i is (priority, nw_dst 10.net.i.0/24): i decides */
+            snprintf(line, sizeof(line), "priority=%d,ip,"
+                     "nw_dst=10.%d.%d.0/24,actions=output:%d", prio, net, i,
+                     1 + i);
+            if (model[i].live && (model[i].prio != prio
+                                  || model[i].net != net)) {
+                snprintf(line, sizeof(line), "priority=%d,ip,"
+                         "nw_dst=10.%d.%d.0/24", model[i].prio, model[i].net,
+                         i);
+                cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, line, 0), 1);
+                live--;
+                model[i].live = false;
+                continue;
+            }
+            cr_assert_eq(add(line), 1);
+            if (!model[i].live)
+                live++;
+            model[i].live = true;
+            model[i].prio = prio;
+            model[i].net = net;
+        } else {
+            int removed = 0;
+
+            snprintf(line, sizeof(line), "ip,nw_dst=10.%d.0.0/16", net);
+            for (int j = 0; j < 64; j++)
+                if (model[j].live && model[j].net == net) {
+                    model[j].live = false;
+                    removed++;
+                }
+            cr_assert_eq(run(FLOW_CMD_DELETE, line, 0), removed);
+            live -= (size_t)removed;
+        }
+        cr_assert_eq(flow_table_count(tbl, 0), live);
+    }
+}
