@@ -392,6 +392,7 @@ struct fw_caps {
     fw_le16 max_queues_per_port;
     fw_le32 max_queue_depth;
     fw_le32 max_mtu;
+    fw_le32 rsvd_pad0;      /* must be 0; keeps the bitmaps 8-byte aligned */
     fw_le64 match_fields;   /* FW_FIELD_BIT set */
     fw_le64 actions;        /* FW_ACTION_BIT set */
     fw_le64 exact_mask_fields;  /* fields whose mask must be all-0 or all-1 */

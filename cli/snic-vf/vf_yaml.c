@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * YAML apply files: libyaml loads the document, which is converted to the
+ * JSON tree vf_json_to_want() validates. Plain scalars that read as
+ * integers, true/false or null become those; quoted scalars stay strings.
+ * Without libyaml at build time, YAML files are refused with a clear line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vf_json.h"
+
+#ifdef SNIC_VF_HAVE_YAML
+#include <yaml.h>
+
+bool
+vf_json_have_yaml(void)
+{
+    return true;
+}
+
+static json_t *
+vf_yaml_scalar(const yaml_node_t *n)
+{
+    const char *s = (const char *)n->data.scalar.value;
+    char *end;
+    long long v;
+
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return json_string(s);
+    if (strcmp(s, "true") == 0)
+        return json_true();
+    if (strcmp(s, "false") == 0)
+        return json_false();
+    if (strcmp(s, "null") == 0 || strcmp(s, "~") == 0 || s[0] == '\0')
+        return json_null();
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno == 0 && end != s && *end == '\0')
+        return json_integer(v);
+    return json_string(s);
+}
+
+static json_t *
+vf_yaml_node(yaml_document_t *doc, yaml_node_t *n, unsigned depth)
+{
+    json_t *out;
+
+    if (n == NULL || depth > 32)
+        return NULL;
+    switch (n->type) {
+    case YAML_SCALAR_NODE:
+        return vf_yaml_scalar(n);
+    case YAML_SEQUENCE_NODE:
+        out = json_array();
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             it < n->data.sequence.items.top; it++) {
+            json_t *v = vf_yaml_node(doc, yaml_document_get_node(doc, *it),
+                                     depth + 1);
+
+            if (v == NULL || json_array_append_new(out, v) < 0)
+                goto free_out;
+        }
+        return out;
+    case YAML_MAPPING_NODE:
+        out = json_object();
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+             p < n->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = yaml_document_get_node(doc, p->key);
+            json_t *v;
+
+            if (k == NULL || k->type != YAML_SCALAR_NODE)
+                goto free_out;
+            v = vf_yaml_node(doc, yaml_document_get_node(doc, p->value),
+                             depth + 1);
+            if (v == NULL ||
+                json_object_set_new(out, (const char *)k->data.scalar.value,
+                                    v) < 0)
+                goto free_out;
+        }
+        return out;
+    default:
+        return NULL;
+    }
+free_out:
+    json_decref(out);
+    return NULL;
+}
+
+json_t *
+vf_yaml_load(const char *path, struct vf_err *err)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    json_t *root = NULL;
+    FILE *f = fopen(path, "r");
+
+    if (f == NULL) {
+        vf_err_set(err, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!yaml_parser_initialize(&parser)) {
+        vf_err_set(err, "%s: cannot initialise the YAML parser", path);
+        goto close_file;
+    }
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        vf_err_set(err, "%s:%zu:%zu: not valid YAML: %s", path,
+                   parser.problem_mark.line + 1,
+                   parser.problem_mark.column + 1,
+                   parser.problem ? parser.problem : "parse error");
+        goto delete_parser;
+    }
+    root = vf_yaml_node(&doc, yaml_document_get_root_node(&doc), 0);
+    if (root == NULL)
+        vf_err_set(err, "%s: empty YAML document or unsupported node "
+                   "(keys must be plain scalars)", path);
+    yaml_document_delete(&doc);
+delete_parser:
+    yaml_parser_delete(&parser);
+close_file:
+    fclose(f);
+    return root;
+}
+
+#else
+
+bool
+vf_json_have_yaml(void)
+{
+    return false;
+}
+
+json_t *
+vf_yaml_load(const char *path, struct vf_err *err)
+{
+    vf_err_set(err, "%s: YAML apply files are not supported by this build "
+               "(libyaml was not found when it was built); write the file "
+               "as JSON", path);
+    return NULL;
+}
+
+#endif

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private half of the device model: the objects behind struct emu_dev and
+ * the calls between its files. Only firmware-api/emu/ and the device-model
+ * tests include this.
+ *
+ * Object nesting follows the card: device -> vports (uplink + VFs) ->
+ * steering (tables -> tuples by mask -> rules) -> counters. Every command
+ * validates completely before it mutates anything, so a refused command
+ * leaves all of this exactly as it was.
+ *
+ * Thread-safety: none; the server's loop owns the device.
+ */
+#ifndef SNIC_EMU_DEV_PRIV_H
+#define SNIC_EMU_DEV_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu_dev.h"
+#include "snic/fw_abi.h"
+
+#define EMU_MAX_VFS             256u
+#define EMU_DEFAULT_MTU         1500u
+#define EMU_MAX_MTU             1950u   /* VXLAN-encapsulated max frame fits */
+#define EMU_MIN_MTU             68u
+#define EMU_COUNTER_ALLOC_MAX   1024u
+#define EMU_FAULT_DELAY_MAX     10000000u /* 10 s */
+#define EMU_KEY_WORDS           (sizeof(struct fw_match) / 8u)
+
+/* ------------------------------------------------------------------------
+ * Intrusive hash map (chained, power-of-two buckets, grows at load 1)
+ * ------------------------------------------------------------------------ */
+
+struct emu_hnode {
+    struct emu_hnode *next;
+    uint64_t hash;
+};
+
+struct emu_hmap {
+    struct emu_hnode **buckets;
+    uint32_t mask;          /* n_buckets - 1 */
+    uint32_t count;
+};
+
+/* ------------------------------------------------------------------------
+ * Steering
+ * ------------------------------------------------------------------------ */
+
+struct emu_table;
+
+struct emu_rule {
+    struct emu_hnode node;      /* in its tuple's map, hash of value */
+    struct emu_tuple *tuple;
+    struct emu_table *table;
+    struct emu_table *jump;     /* resolved JUMP target, NULL without */
+    uint64_t seq;               /* add order: earlier wins a tie */
+    uint64_t value[EMU_KEY_WORDS]; /* struct fw_match, pre-masked */
+    uint32_t id;
+    uint16_t priority;
+    uint16_t n_actions;
+    struct fw_action actions[];
+};
+
+/* All rules of one table that share one mask ("tuple space search"). */
+struct emu_tuple {
+    struct emu_hnode node;      /* in the table's tuple map, hash of mask */
+    uint64_t mask[EMU_KEY_WORDS];
+    struct emu_hmap rules;
+    uint32_t n_rules;
+    uint16_t best_prio;         /* lowest priority number present */
+    uint32_t *prio_count;       /* [prio_per_table] rules per priority */
+};
+
+struct emu_table {
+    uint32_t group;
+    uint32_t level;
+    uint32_t n_rules;
+    uint32_t jump_refs;         /* rules whose JUMP targets this table */
+    struct emu_hmap tuples;     /* by mask */
+    struct emu_tuple **tvec;    /* same tuples, for the lookup scan */
+    uint32_t n_tvec, cap_tvec;
+};
+
+struct emu_rule_slot {
+    struct emu_rule *rule;      /* NULL when free */
+    uint32_t gen;               /* generation of the current or next rule */
+    uint32_t next_free;
+};
+
+struct emu_steering {
+    struct emu_table **tables;  /* [caps.max_tables], NULL when free */
+    uint32_t n_tables;
+    struct emu_rule_slot *slots;
+    uint32_t n_slots, cap_slots;
+    uint32_t free_head;         /* UINT32_MAX: none */
+    uint32_t n_rules;
+    uint32_t idx_bits;          /* rule id = gen << idx_bits | index */
+    uint64_t next_seq;
+};
+
+/* ------------------------------------------------------------------------
+ * Counters: ids 1..max_counters (0 is never allocated)
+ * ------------------------------------------------------------------------ */
+
+struct emu_counter {
+    uint64_t packets;
+    uint64_t bytes;
+    uint32_t range_base;        /* 0: free; else the id its ALLOC returned */
+    uint32_t range_count;       /* on the base entry only */
+    uint32_t refs;              /* rules counting into it */
+};
+
+/* ------------------------------------------------------------------------
+ * Vports
+ * ------------------------------------------------------------------------ */
+
+struct emu_vport_stats {
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+    uint64_t rx_dropped, tx_dropped, rep_rx_packets, rep_rx_dropped;
+};
+
+struct emu_vport {
+    struct fw_vport_ctx ctx;    /* oper_up is computed on query */
+    struct emu_vport_stats stats;
+    uint32_t rule_refs;         /* rules naming this vport (match or fwd) */
+    double tb_tokens;           /* token bucket, bytes */
+    uint64_t tb_last_ns;
+};
+
+/* ------------------------------------------------------------------------
+ * Fault knobs
+ * ------------------------------------------------------------------------ */
+
+struct emu_knob {
+    uint32_t count;             /* 0: off */
+    uint16_t opcode;            /* 0: any */
+    uint8_t status;
+};
+
+struct emu_faults {
+    struct emu_knob fail_next;
+    struct emu_knob drop_next;
+    struct emu_knob garbage_next;
+    uint32_t delay_us;
+};
+
+/* ------------------------------------------------------------------------
+ * The device
+ * ------------------------------------------------------------------------ */
+
+struct emu_dev {
+    struct emu_config cfg;
+    struct emu_dev_ops ops;
+    void *ctx;
+    struct fw_caps caps;        /* num_vfs and esw_mode kept current */
+
+    uint32_t health;
+    uint32_t reset_generation;
+    uint32_t fatal_syndrome;
+    uint64_t start_ns;
+    uint64_t commands;
+    uint64_t commands_failed;
+
+    struct emu_vport *vports;   /* [1 + max_vfs] */
+    struct emu_steering steer;
+    struct emu_counter *counters; /* [max_counters], id - 1 */
+    struct emu_faults faults;
+};
+
+/* One command being executed. */
+struct emu_cmd {
+    uint16_t function;
+    struct fw_cmd_hdr hdr;
+    const uint8_t *raw;         /* the driver's input, hdr.in_size bytes */
+    uint8_t *out;               /* FW_SLOT_OUT_MAX bytes */
+    uint32_t out_len;           /* bytes written incl. fw_out_hdr */
+    uint32_t syndrome;
+};
+
+typedef uint8_t (*emu_cmd_fn)(struct emu_dev *dev, struct emu_cmd *cmd);
+
+/* emu_dev.c: input discipline shared by every handler */
+uint8_t emu_cmd_input(struct emu_cmd *cmd, void *in, size_t size);
+uint8_t emu_cmd_trailing(struct emu_cmd *cmd, uint32_t known);
+uint8_t emu_cmd_need_out(struct emu_cmd *cmd, uint32_t size);
+bool emu_bytes_zero(const void *p, size_t size);
+uint8_t emu_fail(struct emu_cmd *cmd, uint8_t status, uint32_t syndrome);
+void emu_dev_firmware_reset(struct emu_dev *dev);
+uint64_t emu_now_ns(void);
+bool emu_func_is_vf(const struct emu_dev *dev, uint16_t function);
+
+/* emu_vport.c */
+uint8_t emu_cmd_sriov_enable(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_sriov_disable(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_esw_get_mode(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_esw_set_mode(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_vport_query(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_vport_modify(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_vport_stats(struct emu_dev *dev, struct emu_cmd *cmd);
+void emu_vport_reset_ctx(struct emu_dev *dev, uint16_t vport);
+bool emu_vport_exists(const struct emu_dev *dev, uint32_t vport);
+bool emu_vport_oper_up(const struct emu_dev *dev, uint16_t vport);
+
+/* emu_steering.c */
+int emu_steer_init(struct emu_dev *dev);
+void emu_steer_fini(struct emu_dev *dev);
+/* Destroy every table and rule; recreate the root table when @switchdev. */
+int emu_steer_flush(struct emu_dev *dev, bool switchdev);
+struct emu_table *emu_steer_table(const struct emu_dev *dev, uint32_t group);
+/* Highest-priority (lowest number, then earliest) rule matching @key. */
+const struct emu_rule *emu_steer_lookup(const struct emu_table *t,
+                                        const struct fw_match *key);
+const struct emu_rule *emu_steer_rule(const struct emu_dev *dev, uint32_t id);
+uint8_t emu_cmd_table_create(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_table_destroy(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_rule_delete(struct emu_dev *dev, struct emu_cmd *cmd);
+
+/* emu_rule_check.c: RULE_ADD validation; 0 or a status with *synd set */
+uint8_t emu_rule_check_match(const struct emu_dev *dev,
+                             const struct fw_match *value,
+                             const struct fw_match *mask, uint32_t *synd);
+uint8_t emu_rule_check_actions(const struct emu_dev *dev,
+                               const struct emu_table *table,
+                               const struct fw_action *acts, uint16_t n,
+                               uint32_t *synd);
+
+/* emu_counter.c */
+int emu_counter_init(struct emu_dev *dev);
+void emu_counter_fini(struct emu_dev *dev);
+void emu_counter_flush(struct emu_dev *dev);
+struct emu_counter *emu_counter_get(const struct emu_dev *dev, uint32_t id);
+uint8_t emu_cmd_counter_alloc(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_counter_free(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_counter_query(struct emu_dev *dev, struct emu_cmd *cmd);
+
+/* emu_fault.c */
+uint8_t emu_cmd_debug_fault(struct emu_dev *dev, struct emu_cmd *cmd);
+/* Consume a one-shot knob for @opcode: true when it fired. */
+bool emu_fault_take(struct emu_knob *k, uint16_t opcode);
+
+/* emu_profile.c */
+void emu_profile_fill_caps(const struct emu_config *cfg, struct fw_caps *caps);
+
+#endif /* SNIC_EMU_DEV_PRIV_H */

@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Steering tables and the rule classifier.
+ *
+ * Classifier: tuple space search. Each table keeps one hash map per
+ * distinct mask ("tuple"); a rule lives in the tuple of its mask, hashed by
+ * its (pre-masked) value. Adding is O(1) amortised: find the tuple by mask
+ * hash, insert by value hash; nothing is ever sorted. A lookup masks the
+ * key once per tuple and probes; tuples whose best priority cannot beat
+ * the match found so far are skipped. Among equal priorities the earliest
+ * added rule wins (rules carry an add sequence number), so identical rules
+ * are allowed and the first one added keeps matching until it is deleted.
+ *
+ * Rule ids are handles: slot index in the low idx_bits, the slot's
+ * generation above it. A slot's generation moves on whenever its rule
+ * goes, so a stale id never reaches a later rule in the same slot.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_dev_priv.h"
+
+#define EMU_NO_SLOT UINT32_MAX
+
+/* ------------------------------------------------------------------------
+ * Hash map
+ * ------------------------------------------------------------------------ */
+
+static uint64_t
+emu_hash_words(const uint64_t *w)
+{
+    uint64_t h = 0x84222325cbf29ce4ull;
+
+    for (unsigned i = 0; i < EMU_KEY_WORDS; i++) {
+        h ^= w[i];
+        h *= 0x9e3779b97f4a7c15ull;
+        h ^= h >> 32;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
+}
+
+static int
+emu_hmap_init(struct emu_hmap *m)
+{
+    m->count = 0;
+    m->mask = 7;
+    m->buckets = calloc(m->mask + 1u, sizeof(*m->buckets));
+    return m->buckets != NULL ? 0 : -1;
+}
+
+static void
+emu_hmap_fini(struct emu_hmap *m)
+{
+    free(m->buckets);
+    m->buckets = NULL;
+}
+
+/* Growing is best effort: a map that cannot grow only gets longer chains. */
+static void
+emu_hmap_grow(struct emu_hmap *m)
+{
+    uint32_t n = (m->mask + 1u) * 2u;
+    struct emu_hnode **nb;
+
+    if (m->count < m->mask + 1u || n == 0)
+        return;
+    nb = calloc(n, sizeof(*nb));
+    if (nb == NULL)
+        return;
+    for (uint32_t i = 0; i <= m->mask; i++) {
+        struct emu_hnode *node = m->buckets[i], *next;
+
+        for (; node != NULL; node = next) {
+            next = node->next;
+            node->next = nb[node->hash & (n - 1u)];
+            nb[node->hash & (n - 1u)] = node;
+        }
+    }
+    free(m->buckets);
+    m->buckets = nb;
+    m->mask = n - 1u;
+}
+
+static void
+emu_hmap_insert(struct emu_hmap *m, struct emu_hnode *node, uint64_t hash)
+{
+    struct emu_hnode **b;
+
+    emu_hmap_grow(m);
+    b = &m->buckets[hash & m->mask];
+    node->hash = hash;
+    node->next = *b;
+    *b = node;
+    m->count++;
+}
+
+static void
+emu_hmap_remove(struct emu_hmap *m, struct emu_hnode *node)
+{
+    struct emu_hnode **pp = &m->buckets[node->hash & m->mask];
+
+    for (; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == node) {
+            *pp = node->next;
+            m->count--;
+            return;
+        }
+}
+
+static struct emu_hnode *
+emu_hmap_first(const struct emu_hmap *m, uint64_t hash)
+{
+    return m->buckets[hash & m->mask];
+}
+
+/* ------------------------------------------------------------------------
+ * Tables and tuples
+ * ------------------------------------------------------------------------ */
+
+struct emu_table *
+emu_steer_table(const struct emu_dev *dev, uint32_t group)
+{
+    for (uint32_t i = 0; i < dev->caps.max_tables; i++) {
+        struct emu_table *t = dev->steer.tables[i];
+
+        if (t != NULL && t->group == group)
+            return t;
+    }
+    return NULL;
+}
+
+static struct emu_table *
+emu_table_new(struct emu_dev *dev, uint32_t group, uint32_t level)
+{
+    struct emu_table *t;
+
+    for (uint32_t i = 0; i < dev->caps.max_tables; i++) {
+        if (dev->steer.tables[i] != NULL)
+            continue;
+        t = calloc(1, sizeof(*t));
+        if (t == NULL)
+            return NULL;
+        if (emu_hmap_init(&t->tuples) != 0) {
+            free(t);
+            return NULL;
+        }
+        t->group = group;
+        t->level = level;
+        dev->steer.tables[i] = t;
+        dev->steer.n_tables++;
+        return t;
+    }
+    return NULL;
+}
+
+static void
+emu_tuple_free(struct emu_tuple *tu)
+{
+    emu_hmap_fini(&tu->rules);
+    free(tu->prio_count);
+    free(tu);
+}
+
+static struct emu_tuple *
+emu_tuple_find(const struct emu_table *t, const uint64_t *mask, uint64_t hash)
+{
+    for (struct emu_hnode *n = emu_hmap_first(&t->tuples, hash); n != NULL;
+         n = n->next) {
+        struct emu_tuple *tu = (struct emu_tuple *)n;
+
+        if (n->hash == hash && memcmp(tu->mask, mask, sizeof(tu->mask)) == 0)
+            return tu;
+    }
+    return NULL;
+}
+
+static struct emu_tuple *
+emu_tuple_new(struct emu_dev *dev, struct emu_table *t, const uint64_t *mask,
+              uint64_t hash)
+{
+    struct emu_tuple *tu;
+
+    if (t->n_tvec == t->cap_tvec) {
+        uint32_t cap = t->cap_tvec ? t->cap_tvec * 2u : 8u;
+        struct emu_tuple **v = realloc(t->tvec, cap * sizeof(*v));
+
+        if (v == NULL)
+            return NULL;
+        t->tvec = v;
+        t->cap_tvec = cap;
+    }
+    tu = calloc(1, sizeof(*tu));
+    if (tu == NULL)
+        return NULL;
+    tu->prio_count = calloc(dev->caps.prio_per_table,
+                            sizeof(*tu->prio_count));
+    if (tu->prio_count == NULL || emu_hmap_init(&tu->rules) != 0) {
+        free(tu->prio_count);
+        free(tu);
+        return NULL;
+    }
+    memcpy(tu->mask, mask, sizeof(tu->mask));
+    tu->best_prio = UINT16_MAX;
+    emu_hmap_insert(&t->tuples, &tu->node, hash);
+    t->tvec[t->n_tvec++] = tu;
+    return tu;
+}
+
+static void
+emu_tuple_unlink(struct emu_table *t, struct emu_tuple *tu)
+{
+    emu_hmap_remove(&t->tuples, &tu->node);
+    for (uint32_t i = 0; i < t->n_tvec; i++)
+        if (t->tvec[i] == tu) {
+            t->tvec[i] = t->tvec[--t->n_tvec];
+            break;
+        }
+    emu_tuple_free(tu);
+}
+
+/* ------------------------------------------------------------------------
+ * Rules
+ * ------------------------------------------------------------------------ */
+
+/* Every object a rule names, taken (+1) or released (-1) together. */
+static void
+emu_rule_refs(struct emu_dev *dev, const struct emu_rule *r,
+              const struct fw_match *value, int delta)
+{
+    if (value->src_vport != 0 && value->src_vport < dev->caps.num_vports)
+        dev->vports[value->src_vport].rule_refs += (uint32_t)delta;
+    if (r->jump != NULL)
+        r->jump->jump_refs += (uint32_t)delta;
+    for (unsigned i = 0; i < r->n_actions; i++) {
+        const struct fw_action *a = &r->actions[i];
+        struct emu_counter *c;
+
+        if ((a->type == FW_ACT_FWD_VPORT || a->type == FW_ACT_FWD_REP) &&
+            a->u.fwd.vport != 0 && a->u.fwd.vport < dev->caps.num_vports)
+            dev->vports[a->u.fwd.vport].rule_refs += (uint32_t)delta;
+        if (a->type == FW_ACT_COUNT &&
+            (c = emu_counter_get(dev, a->u.count.counter_id)) != NULL)
+            c->refs += (uint32_t)delta;
+    }
+}
+
+static void
+emu_rule_free(struct emu_dev *dev, struct emu_rule *r, bool release_refs)
+{
+    struct fw_match value;
+
+    if (release_refs) {
+        memcpy(&value, r->value, sizeof(value));
+        emu_rule_refs(dev, r, &value, -1);
+    }
+    free(r);
+}
+
+const struct emu_rule *
+emu_steer_rule(const struct emu_dev *dev, uint32_t id)
+{
+    const struct emu_steering *s = &dev->steer;
+    uint32_t idx = id & ((1u << s->idx_bits) - 1u);
+    uint32_t gen = id >> s->idx_bits;
+
+    if (idx >= s->n_slots || s->slots[idx].rule == NULL ||
+        s->slots[idx].gen != gen)
+        return NULL;
+    return s->slots[idx].rule;
+}
+
+static uint32_t
+emu_slot_gen_next(const struct emu_steering *s, uint32_t gen)
+{
+    uint32_t max = (uint32_t)((1ull << (32u - s->idx_bits)) - 1u);
+
+    return gen >= max ? 1u : gen + 1u;
+}
+
+/* A free slot index, growing the array; EMU_NO_SLOT on allocation failure.
+ * The caller has checked max_rules_total already. */
+static uint32_t
+emu_slot_get(struct emu_dev *dev)
+{
+    struct emu_steering *s = &dev->steer;
+    uint32_t idx;
+
+    if (s->free_head == EMU_NO_SLOT) {
+        if (s->n_slots == s->cap_slots) {
+            uint32_t cap = s->cap_slots ? s->cap_slots * 2u : 1024u;
+            struct emu_rule_slot *v;
+
+            if (cap > dev->caps.max_rules_total)
+                cap = dev->caps.max_rules_total;
+            if (cap <= s->cap_slots)
+                return EMU_NO_SLOT;
+            v = realloc(s->slots, (size_t)cap * sizeof(*v));
+            if (v == NULL)
+                return EMU_NO_SLOT;
+            s->slots = v;
+            s->cap_slots = cap;
+        }
+        idx = s->n_slots++;
+        s->slots[idx].rule = NULL;
+        s->slots[idx].gen = 1;
+        s->slots[idx].next_free = EMU_NO_SLOT;
+        return idx;
+    }
+    idx = s->free_head;
+    s->free_head = s->slots[idx].next_free;
+    return idx;
+}
+
+static void
+emu_slot_put(struct emu_steering *s, uint32_t idx)
+{
+    s->slots[idx].rule = NULL;
+    s->slots[idx].gen = emu_slot_gen_next(s, s->slots[idx].gen);
+    s->slots[idx].next_free = s->free_head;
+    s->free_head = idx;
+}
+
+static void
+emu_rule_unlink(struct emu_dev *dev, struct emu_rule *r)
+{
+    struct emu_tuple *tu = r->tuple;
+    struct emu_table *t = r->table;
+
+    emu_hmap_remove(&tu->rules, &r->node);
+    tu->n_rules--;
+    tu->prio_count[r->priority]--;
+    t->n_rules--;
+    dev->steer.n_rules--;
+    if (tu->n_rules == 0) {
+        emu_tuple_unlink(t, tu);
+    } else if (r->priority == tu->best_prio &&
+               tu->prio_count[r->priority] == 0) {
+        uint16_t p = r->priority;
+
+        while (p < dev->caps.prio_per_table && tu->prio_count[p] == 0)
+            p++;
+        tu->best_prio = p;
+    }
+}
+
+const struct emu_rule *
+emu_steer_lookup(const struct emu_table *t, const struct fw_match *key)
+{
+    uint64_t kw[EMU_KEY_WORDS], mk[EMU_KEY_WORDS];
+    const struct emu_rule *best = NULL;
+
+    if (t == NULL)
+        return NULL;
+    memcpy(kw, key, sizeof(kw));
+    for (uint32_t i = 0; i < t->n_tvec; i++) {
+        const struct emu_tuple *tu = t->tvec[i];
+        uint64_t h;
+
+        if (best != NULL && tu->best_prio > best->priority)
+            continue;
+        for (unsigned w = 0; w < EMU_KEY_WORDS; w++)
+            mk[w] = kw[w] & tu->mask[w];
+        h = emu_hash_words(mk);
+        for (const struct emu_hnode *n = emu_hmap_first(&tu->rules, h);
+             n != NULL; n = n->next) {
+            const struct emu_rule *r = (const struct emu_rule *)n;
+
+            if (n->hash != h || memcmp(r->value, mk, sizeof(mk)) != 0)
+                continue;
+            if (best == NULL || r->priority < best->priority ||
+                (r->priority == best->priority && r->seq < best->seq))
+                best = r;
+        }
+    }
+    return best;
+}
+
+/* ------------------------------------------------------------------------
+ * Lifecycle
+ * ------------------------------------------------------------------------ */
+
+int
+emu_steer_init(struct emu_dev *dev)
+{
+    struct emu_steering *s = &dev->steer;
+    uint32_t bits = 1;
+
+    while ((1ull << bits) < dev->caps.max_rules_total)
+        bits++;
+    s->idx_bits = bits;
+    s->free_head = EMU_NO_SLOT;
+    s->tables = calloc(dev->caps.max_tables, sizeof(*s->tables));
+    return s->tables != NULL ? 0 : -1;
+}
+
+static void
+emu_steer_clear(struct emu_dev *dev, bool release_refs)
+{
+    struct emu_steering *s = &dev->steer;
+
+    for (uint32_t i = 0; i < s->n_slots; i++)
+        if (s->slots[i].rule != NULL) {
+            emu_rule_free(dev, s->slots[i].rule, release_refs);
+            s->slots[i].rule = NULL;
+            s->slots[i].gen = emu_slot_gen_next(s, s->slots[i].gen);
+        }
+    /* rebuild the free list over every slot, lowest index first */
+    s->free_head = EMU_NO_SLOT;
+    for (uint32_t i = s->n_slots; i-- > 0;) {
+        s->slots[i].next_free = s->free_head;
+        s->free_head = i;
+    }
+    s->n_rules = 0;
+    for (uint32_t i = 0; i < dev->caps.max_tables; i++) {
+        struct emu_table *t = s->tables[i];
+
+        if (t == NULL)
+            continue;
+        for (uint32_t j = 0; j < t->n_tvec; j++)
+            emu_tuple_free(t->tvec[j]);
+        free(t->tvec);
+        emu_hmap_fini(&t->tuples);
+        free(t);
+        s->tables[i] = NULL;
+    }
+    s->n_tables = 0;
+}
+
+int
+emu_steer_flush(struct emu_dev *dev, bool switchdev)
+{
+    emu_steer_clear(dev, true);
+    if (switchdev && emu_table_new(dev, 0, 0) == NULL)
+        return -1;
+    return 0;
+}
+
+void
+emu_steer_fini(struct emu_dev *dev)
+{
+    if (dev->steer.tables != NULL)
+        emu_steer_clear(dev, false);
+    free(dev->steer.tables);
+    free(dev->steer.slots);
+    memset(&dev->steer, 0, sizeof(dev->steer));
+}
+
+/* ------------------------------------------------------------------------
+ * Commands
+ * ------------------------------------------------------------------------ */
+
+uint8_t
+emu_cmd_table_create(struct emu_dev *dev, struct emu_cmd *cmd)
+{
+    struct fw_table_create_in in;
+    uint8_t st;
+
+    if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0)
+        return st;
+    if (in.flags != 0 || in.rsvd != 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0));
+    if (dev->caps.esw_mode != FW_ESW_SWITCHDEV)
+        return emu_fail(cmd, FW_STATUS_BAD_STATE,
+                        FW_SYND(FW_SYND_MODE, 0, dev->caps.esw_mode));
+    if (in.group == 0 || in.group > dev->caps.max_group || in.level == 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM,
+                        FW_SYND(FW_SYND_TABLE, 0, in.group));
+    if (emu_steer_table(dev, in.group) != NULL)
+        return emu_fail(cmd, FW_STATUS_EXISTS,
+                        FW_SYND(FW_SYND_TABLE, 0, in.group));
+    if (dev->steer.n_tables >= dev->caps.max_tables)
+        return emu_fail(cmd, FW_STATUS_NO_SPACE,
+                        FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_TABLES));
+    if (emu_table_new(dev, in.group, in.level) == NULL)
+        return emu_fail(cmd, FW_STATUS_INTERNAL, 0);
+    return FW_STATUS_OK;
+}
+
+uint8_t
+emu_cmd_table_destroy(struct emu_dev *dev, struct emu_cmd *cmd)
+{
+    struct fw_table_destroy_in in;
+    struct emu_table *t;
+    uint8_t st;
+
+    if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0)
+        return st;
+    if (in.rsvd != 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0));
+    if (dev->caps.esw_mode != FW_ESW_SWITCHDEV)
+        return emu_fail(cmd, FW_STATUS_BAD_STATE,
+                        FW_SYND(FW_SYND_MODE, 0, dev->caps.esw_mode));
+    if (in.group == 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM,
+                        FW_SYND(FW_SYND_TABLE, 0, 0));
+    t = emu_steer_table(dev, in.group);
+    if (t == NULL)
+        return emu_fail(cmd, FW_STATUS_BAD_RESOURCE,
+                        FW_SYND(FW_SYND_TABLE, 0, in.group));
+    if (t->n_rules != 0 || t->jump_refs != 0)
+        return emu_fail(cmd, FW_STATUS_BUSY,
+                        FW_SYND(FW_SYND_TABLE, 0, in.group));
+    for (uint32_t i = 0; i < dev->caps.max_tables; i++)
+        if (dev->steer.tables[i] == t)
+            dev->steer.tables[i] = NULL;
+    dev->steer.n_tables--;
+    free(t->tvec);
+    emu_hmap_fini(&t->tuples);
+    free(t);
+    return FW_STATUS_OK;
+}
+
+/* Everything RULE_ADD checks, in the documented order; no state touched. */
+static uint8_t
+emu_rule_add_check(struct emu_dev *dev, struct emu_cmd *cmd,
+                   const struct fw_rule_add_in *in, struct emu_table **tp)
+{
+    const struct emu_profile *p = &dev->cfg.profile;
+    struct emu_table *t;
+    uint32_t synd = 0;
+    uint8_t st;
+
+    if (in->flags != 0 || in->rsvd != 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0));
+    if (dev->caps.esw_mode != FW_ESW_SWITCHDEV)
+        return emu_fail(cmd, FW_STATUS_BAD_STATE,
+                        FW_SYND(FW_SYND_MODE, 0, dev->caps.esw_mode));
+    t = emu_steer_table(dev, in->group);
+    if (t == NULL)
+        return emu_fail(cmd, FW_STATUS_BAD_RESOURCE,
+                        FW_SYND(FW_SYND_TABLE, 0, in->group));
+    if (in->priority >= dev->caps.prio_per_table)
+        return emu_fail(cmd, FW_STATUS_NOT_SUPPORTED,
+                        FW_SYND(FW_SYND_PRIORITY, 0, in->priority));
+    if (in->n_actions == 0 || in->n_actions > FW_RULE_MAX_ACTIONS)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM,
+                        FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_ACTIONS));
+    if (in->n_actions > p->max_actions)
+        return emu_fail(cmd, FW_STATUS_NOT_SUPPORTED,
+                        FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_ACTIONS));
+    if ((st = emu_rule_check_match(dev, &in->value, &in->mask, &synd)) != 0 ||
+        (st = emu_rule_check_actions(dev, t, in->actions, in->n_actions,
+                                     &synd)) != 0)
+        return emu_fail(cmd, st, synd);
+    if (t->n_rules >= dev->caps.max_rules_per_table)
+        return emu_fail(cmd, FW_STATUS_NO_SPACE,
+                        FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_RULES_TABLE));
+    if (dev->steer.n_rules >= dev->caps.max_rules_total)
+        return emu_fail(cmd, FW_STATUS_NO_SPACE,
+                        FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_RULES_TOTAL));
+    *tp = t;
+    return FW_STATUS_OK;
+}
+
+uint8_t
+emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd)
+{
+    struct fw_rule_add_in in;
+    struct fw_rule_add_out *out = (void *)cmd->out;
+    struct emu_steering *s = &dev->steer;
+    struct emu_table *t = NULL;
+    struct emu_tuple *tu;
+    struct emu_rule *r;
+    uint64_t mw[EMU_KEY_WORDS], mhash;
+    uint32_t known, idx;
+    size_t asize;
+    uint8_t st;
+
+    memset(&in, 0, sizeof(in));
+    memcpy(&in, cmd->raw,
+           cmd->hdr.in_size < sizeof(in) ? cmd->hdr.in_size : sizeof(in));
+    /* the known layout ends after actions[n_actions - 1] */
+    known = sizeof(in);
+    if (in.n_actions >= 1 && in.n_actions <= FW_RULE_MAX_ACTIONS)
+        known = (uint32_t)(offsetof(struct fw_rule_add_in, actions) +
+                           in.n_actions * sizeof(in.actions[0]));
+    if ((st = emu_cmd_trailing(cmd, known)) != 0 ||
+        (st = emu_cmd_need_out(cmd, sizeof(*out))) != 0 ||
+        (st = emu_rule_add_check(dev, cmd, &in, &t)) != 0)
+        return st;
+
+    asize = (size_t)in.n_actions * sizeof(in.actions[0]);
+    r = malloc(sizeof(*r) + asize);
+    if (r == NULL)
+        goto fail;
+    memcpy(mw, &in.mask, sizeof(mw));
+    mhash = emu_hash_words(mw);
+    tu = emu_tuple_find(t, mw, mhash);
+    if (tu == NULL && (tu = emu_tuple_new(dev, t, mw, mhash)) == NULL)
+        goto free_rule;
+    idx = emu_slot_get(dev);
+    if (idx == EMU_NO_SLOT)
+        goto drop_tuple;
+
+    memcpy(r->value, &in.value, sizeof(r->value));
+    r->tuple = tu;
+    r->table = t;
+    r->jump = NULL;
+    r->seq = s->next_seq++;
+    r->priority = in.priority;
+    r->n_actions = in.n_actions;
+    memcpy(r->actions, in.actions, asize);
+    for (unsigned i = 0; i < in.n_actions; i++)
+        if (in.actions[i].type == FW_ACT_JUMP)
+            r->jump = emu_steer_table(dev, in.actions[i].u.jump.group);
+    r->id = (s->slots[idx].gen << s->idx_bits) | idx;
+    s->slots[idx].rule = r;
+    emu_hmap_insert(&tu->rules, &r->node, emu_hash_words(r->value));
+    tu->n_rules++;
+    tu->prio_count[in.priority]++;
+    if (in.priority < tu->best_prio)
+        tu->best_prio = in.priority;
+    t->n_rules++;
+    s->n_rules++;
+    emu_rule_refs(dev, r, &in.value, +1);
+
+    out->rule_id = r->id;
+    out->rsvd = 0;
+    cmd->out_len = sizeof(*out);
+    return FW_STATUS_OK;
+
+drop_tuple:
+    if (tu->n_rules == 0)
+        emu_tuple_unlink(t, tu);
+free_rule:
+    free(r);
+fail:
+    return emu_fail(cmd, FW_STATUS_INTERNAL, 0);
+}
+
+uint8_t
+emu_cmd_rule_delete(struct emu_dev *dev, struct emu_cmd *cmd)
+{
+    struct fw_rule_delete_in in;
+    struct emu_rule *r;
+    uint8_t st;
+
+    if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0)
+        return st;
+    if (in.rsvd != 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0));
+    r = (struct emu_rule *)emu_steer_rule(dev, in.rule_id);
+    if (r == NULL)
+        return emu_fail(cmd, FW_STATUS_BAD_RESOURCE,
+                        FW_SYND(FW_SYND_RULE, 0, 0));
+    emu_rule_unlink(dev, r);
+    emu_slot_put(&dev->steer, r->id & ((1u << dev->steer.idx_bits) - 1u));
+    emu_rule_free(dev, r, true);
+    return FW_STATUS_OK;
+}

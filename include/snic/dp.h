@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The software datapath core: frame bytes in, classified, rewritten frames
+ * out. Pure C, no DPDK: snicd's lcores hand it frame buffers (an mbuf's data
+ * room is one), so every piece is unit-testable on plain arrays.
+ *
+ * What
+ * ----
+ * A packet's journey through the software datapath:
+ *
+ *   dp_vxlan_decap()    a frame from an underlay (uplink) port addressed to a
+ *                       local VTEP on UDP 4789 loses its outer headers and
+ *                       enters as if received on the tunnel port, with
+ *                       tun_id/tun_src/tun_dst in its key;
+ *   dp_extract()        frame bytes -> struct flow_key (include/snic/flow.h)
+ *                       plus a struct dp_layout saying where each header is;
+ *   classify            table 0 first: the highest-priority flow matching the
+ *                       key, ties to the oldest flow id -- by definition the
+ *                       answer of flow_table_lookup(), the linear reference;
+ *   dp_actions_run()    the flow's action list, in order, on the frame as
+ *                       modified so far; each OUTPUT emits the frame as it is
+ *                       at that point (VXLAN-encapsulated for a tunnel port);
+ *   GOTO_TABLE          re-extract the modified frame, classify in the higher
+ *                       table, go on. A miss in any table drops.
+ *
+ * How
+ * ---
+ * The classifier is tuple space search: per OpenFlow table, one hash table
+ * ("subtable") per distinct mask, keyed by the masked key. Within a subtable
+ * flows with an identical match shadow each other, so a bucket keeps only the
+ * best one. Subtables are ordered by the highest priority they hold, so a
+ * lookup stops as soon as its best candidate beats every remaining
+ * subtable's maximum. In front of it each worker has an exact-match cache
+ * (EMC) keyed by a hash of the whole key; it also caches misses.
+ *
+ * Flows change while traffic flows, RCU-style. The classifier is a tree of
+ * immutable objects: snapshot -> per-table subtable list -> subtables ->
+ * rules. The control thread stages puts and deletes, and dp_commit() builds
+ * a new snapshot copy-on-write: only the subtables whose flows changed (and
+ * the lists of their tables) are rebuilt; everything else is shared with the
+ * previous snapshot by reference count. The snapshot is published with one
+ * release store; workers read it with an acquire load. The previous one is
+ * freed only after every registered worker has passed a quiescent state
+ * (QSBR: workers announce, between bursts, that they hold no pointer into
+ * the datapath). EMC entries carry the snapshot version they were filled
+ * from, so a publish invalidates every cache without touching it.
+ *
+ * Per-flow counters are per worker, indexed by a flow slot, written with
+ * plain (relaxed) loads and stores by their one owner -- no atomic
+ * read-modify-write on the fast path -- and summed by the control thread.
+ * A deleted flow's slot is reused only after a grace period, once its final
+ * counts have been reported.
+ *
+ * Tunnel metadata follows OpenFlow's set_field: SET_TUNNEL / SET_TUN_SRC /
+ * SET_TUN_DST change the packet's tun_id / tun_src / tun_dst (a later table
+ * matches the new values). An output to a VXLAN port encapsulates with
+ * VNI = low 24 bits of tun_id; outer source = tun_src if an action set it,
+ * else the port's local IP; outer destination = tun_dst if an action set it,
+ * else the port's remote IP, else (flow-based port) the packet's tun_dst;
+ * an output with no destination at all is dropped and counted.
+ *
+ * Thread-safety
+ * -------------
+ * One control thread owns a struct dp: every function below not listed as
+ * "worker side" must be called by it, or by callers that exclude each other.
+ * Each struct dp_worker belongs to one worker thread (lcore); any number of
+ * workers run concurrently with each other and with the control thread.
+ * Workers never block and never take a lock: they read published snapshots
+ * and write only their own EMC and counters. The control thread may block
+ * (dp_synchronize(), dp_destroy()) until every online worker quiesces, so a
+ * worker must call dp_worker_quiesce() regularly or go offline while idle.
+ * dp_extract(), the action executor and the tunnel helpers are pure
+ * functions of their arguments, safe from any thread.
+ */
+#ifndef SNIC_DP_H
+#define SNIC_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snic/flow.h"
+
+#define DP_VXLAN_UDP_PORT       4789u
+/* Outer Ethernet + IPv4 + UDP + VXLAN headers an encapsulation prepends. */
+#define DP_VXLAN_OVERHEAD       50u
+/* Headroom a frame buffer needs so that no action lacks room: one pushed
+ * VLAN tag per action at most, plus an encapsulation. */
+#define DP_HEADROOM_MIN         (DP_VXLAN_OVERHEAD + 4u * FLOW_MAX_ACTIONS)
+
+/* ------------------------------------------------------------------------
+ * Frames and header extraction (dp_extract.c) -- pure, any thread
+ * ------------------------------------------------------------------------ */
+
+/* A frame in a buffer: data[0..len) is the frame; headroom bytes before
+ * data may be written (VLAN push, encapsulation). */
+struct dp_buf {
+    uint8_t *data;
+    size_t len;
+    size_t headroom;
+};
+
+#define DP_L_VLAN   0x01u   /* an outer 802.1Q/802.1ad tag at offset 12 */
+#define DP_L_IPV4   0x02u   /* a complete IPv4 header at l3_ofs */
+#define DP_L_IPV6   0x04u   /* a complete fixed IPv6 header at l3_ofs */
+#define DP_L_ARP    0x08u   /* a complete Ethernet/IPv4 ARP body at l3_ofs */
+#define DP_L_FRAG   0x10u   /* IPv4 fragment (first or later): no ports */
+#define DP_L_L4     0x20u   /* a complete TCP/UDP/SCTP/ICMP(v6) header at
+                             * l4_ofs (nw_proto says which); also set for a
+                             * first fragment, whose checksum still needs
+                             * fixing when addresses change */
+
+/* Where the headers of a frame are. Offsets from the frame start. */
+struct dp_layout {
+    uint16_t l3_ofs;        /* after Ethernet and the outer tag */
+    uint16_t l4_ofs;        /* valid with DP_L_L4 */
+    uint16_t l4_end;        /* end of the IP payload, bounded by the frame */
+    uint8_t nw_proto;       /* IP protocol / IPv6 next header */
+    uint8_t flags;          /* DP_L_* */
+};
+
+/*
+ * Fill @key from the frame (and @layout, if not NULL). Metadata: in_port is
+ * set to @in_port; tun_* are zeroed (the caller adds a decapsulated packet's
+ * tunnel metadata). Never reads outside frame[0..len). A header cut short
+ * counts as absent: its fields and all that follow it are zero, while the
+ * fields of the complete headers before it are kept (a truncated IPv4
+ * header leaves dl_type 0x0800 and nw_* zero). IPv4 fragments carry no
+ * ports; IPv6 extension headers are not walked (nw_proto is the fixed
+ * header's next header). Returns 0, or -EINVAL for a frame shorter than an
+ * Ethernet header (the key then holds in_port only).
+ */
+int dp_extract(const uint8_t *frame, size_t len, uint32_t in_port,
+               struct flow_key *key, struct dp_layout *layout);
+
+/* ------------------------------------------------------------------------
+ * VXLAN tunnel ports (dp_tunnel.c) -- pure, any thread
+ * ------------------------------------------------------------------------ */
+
+struct dp_vxlan_port {
+    uint32_t ofport;        /* the tunnel port's OpenFlow number */
+    uint32_t underlay_port; /* port that carries the encapsulated frames */
+    flow_be32 local_ip;     /* local VTEP */
+    flow_be32 remote_ip;    /* 0: flow-based (the destination is tun_dst) */
+    uint8_t local_mac[6];   /* outer source MAC */
+    uint8_t remote_mac[6];  /* outer destination MAC (the next hop) */
+};
+
+/* Tunnel metadata of a packet, in network order like struct flow_key. */
+#define DP_TUN_SET_SRC  0x1u    /* tun_src was set by an action */
+#define DP_TUN_SET_DST  0x2u    /* tun_dst was set by an action */
+struct dp_tun_md {
+    flow_be64 tun_id;
+    flow_be32 tun_src;
+    flow_be32 tun_dst;
+    uint32_t set;           /* DP_TUN_SET_* */
+};
+
+/*
+ * If @buf, received on @in_port, is a VXLAN frame for one of @ports (same
+ * underlay port, outer IPv4 destination = local_ip, not a fragment, UDP
+ * destination 4789, and outer source = remote_ip unless the port is
+ * flow-based; an exact remote wins over a flow-based port), strip the outer
+ * headers in place (data moves forward, headroom grows), fill @md and
+ * *@tun_port and return 1. Return 0 when the frame is not for a tunnel
+ * (untouched), -EINVAL when it is but is malformed (no I flag, inner frame
+ * shorter than Ethernet): the caller drops it. @key/@lay are the frame's
+ * own dp_extract() result.
+ */
+int dp_vxlan_decap(const struct dp_vxlan_port *ports, size_t n_ports,
+                   const struct flow_key *key, const struct dp_layout *lay,
+                   struct dp_buf *buf, struct dp_tun_md *md,
+                   uint32_t *tun_port);
+
+/*
+ * Prepend outer Ethernet/IPv4/UDP/VXLAN headers for @port in @buf's
+ * headroom (addresses as described under "Tunnel metadata" above; TTL 64,
+ * DF, UDP checksum 0, UDP source port from a hash of the inner flow so
+ * ECMP spreads flows). @lay is the inner frame's layout. Returns 0,
+ * -ENOSPC without DP_VXLAN_OVERHEAD bytes of headroom, or -EHOSTUNREACH
+ * when no outer destination is known. @buf is unchanged on failure.
+ */
+int dp_vxlan_encap(const struct dp_vxlan_port *port,
+                   const struct dp_tun_md *md, const struct dp_layout *lay,
+                   struct dp_buf *buf);
+
+/* The UDP source port dp_vxlan_encap() uses for this inner frame
+ * (host order, 49152..65535). */
+uint16_t dp_vxlan_src_port(const struct dp_buf *buf,
+                           const struct dp_layout *lay);
+
+/* ------------------------------------------------------------------------
+ * Actions (dp_actions.c) -- pure, any thread
+ * ------------------------------------------------------------------------ */
+
+struct dp_output {
+    uint32_t port;          /* the OUTPUT action's port */
+    uint32_t tx_port;       /* where to send: port itself, or the tunnel
+                             * port's underlay port (frame encapsulated) */
+    const uint8_t *frame;   /* valid only during the callback: copy it */
+    size_t len;
+};
+
+typedef void dp_output_fn(void *ctx, const struct dp_output *out);
+
+/* A packet being processed: the frame, where its headers are, and its
+ * metadata. The executor keeps layout right as tags come and go. */
+struct dp_pkt {
+    struct dp_buf buf;
+    struct dp_layout layout;
+    uint32_t in_port;
+    struct dp_tun_md tun;
+};
+
+struct dp_actions_env {
+    dp_output_fn *output;
+    void *ctx;
+    const struct dp_vxlan_port *tunnels;    /* may be NULL */
+    size_t n_tunnels;
+};
+
+enum dp_act_result {
+    DP_ACT_DONE,            /* list finished (possibly after outputs) */
+    DP_ACT_GOTO,            /* continue in *goto_table */
+    DP_ACT_DROP_TTL,        /* DEC_TTL on TTL / hop limit 0 or 1 */
+    DP_ACT_DROP_NOROOM,     /* a push found no headroom */
+};
+
+/* Counters of the executor's soft failures, for the datapath's stats. */
+struct dp_act_stats {
+    uint64_t tunnel_drops;  /* output to a tunnel port without a route or
+                             * headroom */
+};
+
+/*
+ * Run @acts on @pkt. Rewrites update the IPv4 header checksum and the
+ * TCP/UDP checksums incrementally (RFC 1624; a zero UDP checksum stays zero,
+ * SCTP's CRC32c is recomputed); a rewrite of a header the frame lacks is
+ * skipped. An OUTPUT to @pkt->in_port is skipped. Actions after a drop do
+ * not run; outputs before it have been emitted. @stats may be NULL.
+ */
+enum dp_act_result dp_actions_run(const struct dp_actions_env *env,
+                                  struct dp_pkt *pkt,
+                                  const struct flow_action *acts,
+                                  unsigned n_acts, uint8_t *goto_table,
+                                  struct dp_act_stats *stats);
+
+/* Internet checksum helpers (RFC 1071 / RFC 1624), exported for tests:
+ * the one's complement sum folded and complemented, over @size bytes. */
+uint16_t dp_csum(const void *data, size_t size, uint32_t initial);
+/* CRC32c (Castagnoli) as SCTP uses it. */
+uint32_t dp_crc32c(const void *data, size_t size);
+
+/* ------------------------------------------------------------------------
+ * Classifier snapshots (dp_classifier.c)
+ * ------------------------------------------------------------------------ */
+
+/* A published flow. Immutable once published; shared between snapshots. */
+struct dp_rule {
+    uint64_t id;            /* the flow table's id */
+    uint32_t slot;          /* counter index, stable across modifications */
+    uint32_t refcnt;        /* classifier writer only */
+    uint16_t priority;
+    uint8_t table_id;
+    uint8_t n_actions;
+    struct flow_match match;
+    struct flow_action actions[];
+};
+
+struct dp_cls;
+struct dp_cls_snap;
+struct dp_qsbr;
+
+/* RCU-protected, may run concurrently with the writer: @snap must come
+ * from dp_cls_snap_get() by a worker that has not quiesced since. */
+const struct dp_rule *dp_cls_lookup(const struct dp_cls_snap *snap,
+                                    unsigned table_id,
+                                    const struct flow_key *key);
+uint64_t dp_cls_snap_version(const struct dp_cls_snap *snap);
+const struct dp_cls_snap *dp_cls_snap_get(const struct dp_cls *cls);
+/* 64-bit hash of a whole key (the EMC's). */
+uint64_t dp_key_hash(const struct flow_key *key);
+
+/* Writer side (one thread, or callers exclude each other). */
+struct dp_cls *dp_cls_create(struct dp_qsbr *qsbr);
+void dp_cls_destroy(struct dp_cls *cls);    /* waits for a grace period */
+/* Stage flow @id (a new one, or a change of an existing one) with counter
+ * @slot. 0, -EINVAL (table, priority or action count out of range) or
+ * -ENOMEM; nothing is staged on failure. */
+int dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
+               uint32_t slot);
+/* Stage the removal of @id: its slot (>= 0), or -ENOENT. */
+int64_t dp_cls_del(struct dp_cls *cls, uint64_t id);
+/* The slot of a staged or published @id, or -ENOENT. */
+int64_t dp_cls_slot(const struct dp_cls *cls, uint64_t id);
+/* Publish what was staged (a no-op without changes). The old snapshot is
+ * freed after a grace period, by dp_qsbr_poll(). 0 or -ENOMEM (then
+ * nothing is published and the staged changes stay staged). */
+int dp_cls_publish(struct dp_cls *cls);
+size_t dp_cls_count(const struct dp_cls *cls);  /* staged view */
+/* Subtables in the published snapshot (all tables), for tests/benchmarks. */
+size_t dp_cls_n_subtables(const struct dp_cls *cls);
+
+/* ------------------------------------------------------------------------
+ * QSBR (dp_qsbr.c): quiescent-state-based reclamation
+ * ------------------------------------------------------------------------ */
+
+#define DP_QSBR_MAX_READERS     64u
+
+struct dp_qsbr_reader;
+
+/* Writer side. */
+struct dp_qsbr *dp_qsbr_create(void);
+void dp_qsbr_destroy(struct dp_qsbr *q);    /* runs every pending callback */
+/* Call @fn(@arg) once every reader has quiesced after this call. */
+int dp_qsbr_defer(struct dp_qsbr *q, void (*fn)(void *arg), void *arg);
+/* Run the callbacks whose grace period has ended; returns how many. */
+size_t dp_qsbr_poll(struct dp_qsbr *q);
+/* Wait (sleeping, not spinning hot) until all callbacks deferred so far
+ * have run. Online readers must keep quiescing. */
+void dp_qsbr_barrier(struct dp_qsbr *q);
+/* Wait for a grace period that starts now (callbacks are not run). */
+void dp_qsbr_synchronize(struct dp_qsbr *q);
+/* Register / unregister a reader. The reader starts offline. */
+struct dp_qsbr_reader *dp_qsbr_register(struct dp_qsbr *q);
+void dp_qsbr_unregister(struct dp_qsbr_reader *r);
+
+/* Reader side (the reader's own thread). */
+void dp_qsbr_quiescent(struct dp_qsbr_reader *r);
+void dp_qsbr_online(struct dp_qsbr_reader *r);
+void dp_qsbr_offline(struct dp_qsbr_reader *r);
+
+/* ------------------------------------------------------------------------
+ * The datapath (dp_pipeline.c)
+ * ------------------------------------------------------------------------ */
+
+struct dp;
+struct dp_worker;
+
+/* Final counters of a deleted flow, reported by the control thread when its
+ * slot is reclaimed (from dp_commit(), dp_poll() or dp_destroy()). */
+typedef void dp_retired_fn(void *ctx, uint64_t id, uint64_t n_packets,
+                           uint64_t n_bytes);
+
+/* Control thread. NULL and errno on failure. @fn may be NULL. */
+struct dp *dp_create(dp_retired_fn *fn, void *ctx);
+/* Workers must be destroyed first. */
+void dp_destroy(struct dp *dp);
+
+/* Stage a flow (add, or change of the flow with the same @id) or its
+ * removal; dp_commit() publishes the batch. 0 or negative errno. */
+int dp_flow_put(struct dp *dp, uint64_t id, const struct flow *f);
+int dp_flow_del(struct dp *dp, uint64_t id);
+int dp_commit(struct dp *dp);
+/* A flow_change_fn feeding a struct dp (ctx) from a struct flow_table;
+ * an allocation failure is remembered and returned by the next
+ * dp_commit(). The caller still commits. */
+void dp_flow_table_listener(void *ctx, enum flow_change_kind kind,
+                            const struct flow_entry *e,
+                            enum flow_removed_reason reason);
+/* Replace the set of VXLAN ports (published like flows). */
+int dp_set_vxlan_ports(struct dp *dp, const struct dp_vxlan_port *ports,
+                       size_t n);
+/* Software counters of a published flow summed over all workers. */
+int dp_flow_stats(const struct dp *dp, uint64_t id, uint64_t *n_packets,
+                  uint64_t *n_bytes);
+/* Reclaim what the grace periods allow; returns how many objects. */
+size_t dp_poll(struct dp *dp);
+/* Wait until everything retired so far is reclaimed. */
+void dp_synchronize(struct dp *dp);
+const struct dp_cls *dp_classifier(const struct dp *dp);
+
+struct dp_worker_stats {
+    uint64_t packets;       /* frames given to dp_worker_process() */
+    uint64_t emc_hits;
+    uint64_t misses;        /* table misses (drops) */
+    uint64_t ttl_drops;
+    uint64_t noroom_drops;
+    uint64_t tunnel_drops;  /* bad VXLAN, or tunnel output without route */
+    uint64_t outputs;
+};
+
+/* Control thread: create a worker (offline) / destroy a stopped one (its
+ * counters are kept in the datapath's totals). */
+struct dp_worker *dp_worker_create(struct dp *dp);
+void dp_worker_destroy(struct dp_worker *w);
+
+/* Worker side: only from the worker's own thread. */
+void dp_worker_online(struct dp_worker *w);
+void dp_worker_offline(struct dp_worker *w);
+/* Announce that no pointer from the datapath is held (between bursts). */
+void dp_worker_quiesce(struct dp_worker *w);
+/*
+ * One frame received on @in_port through the whole pipeline: decap, extract,
+ * classify (EMC first), actions, goto_table... Outputs go to @fn. The frame
+ * in @buf may be rewritten in place. Returns the number of outputs.
+ */
+unsigned dp_worker_process(struct dp_worker *w, struct dp_buf *buf,
+                           uint32_t in_port, dp_output_fn *fn, void *ctx);
+/* The classification step alone (EMC, then the classifier). */
+const struct dp_rule *dp_worker_classify(struct dp_worker *w,
+                                         unsigned table_id,
+                                         const struct flow_key *key);
+/* The worker's own counters; read by the worker, or once it stopped. */
+const struct dp_worker_stats *dp_worker_stats(const struct dp_worker *w);
+
+#endif /* SNIC_DP_H */

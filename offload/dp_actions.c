@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The action executor: one flow's action list on a frame, in order.
+ *
+ * Checksums are patched incrementally (RFC 1624, HC' = ~(~HC + ~m + m')) so
+ * a rewrite costs the same whatever the payload size, and a checksum that
+ * was wrong stays exactly as wrong (a forwarder must not launder corrupt
+ * packets). SCTP's CRC32c cannot be patched and is recomputed.
+ *
+ * Every rewrite first checks that its header is really in the frame: the
+ * parser's prerequisites guarantee the protocol, not that the frame was not
+ * cut short, and a frame from the wire is never trusted.
+ */
+#include <errno.h>
+#include <pthread.h>
+
+#include "dp_priv.h"
+
+/* ---- checksums ---- */
+
+static uint32_t
+csum_add(uint32_t sum, const uint8_t *p, size_t size)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < size; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (i < size)
+        sum += (uint32_t)p[i] << 8;
+    return sum;
+}
+
+static uint16_t
+csum_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
+uint16_t
+dp_csum(const void *data, size_t size, uint32_t initial)
+{
+    return (uint16_t)~csum_fold(csum_add(initial, data, size));
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* Patch the checksum at @sum for one 16-bit word going from @old to @new. */
+static void
+csum_patch16(uint8_t *sum, uint16_t old, uint16_t new)
+{
+    uint32_t s = (uint16_t)~rd16(sum) + (uint32_t)(uint16_t)~old + new;
+
+    wr16(sum, (uint16_t)~csum_fold(s));
+}
+
+/* Same for 4 bytes at an even offset of the summed data. */
+static void
+csum_patch32(uint8_t *sum, const uint8_t old[4], const uint8_t new[4])
+{
+    csum_patch16(sum, rd16(old), rd16(new));
+    csum_patch16(sum, rd16(old + 2), rd16(new + 2));
+}
+
+static uint32_t crc32c_table[256];
+static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
+
+static void
+crc32c_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1)));
+        crc32c_table[i] = c;
+    }
+}
+
+uint32_t
+dp_crc32c(const void *data, size_t size)
+{
+    const uint8_t *p = data;
+    uint32_t c = 0xffffffffu;
+
+    pthread_once(&crc32c_once, crc32c_init);
+    for (size_t i = 0; i < size; i++)
+        c = crc32c_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    return ~c;
+}
+
+/* ---- L3/L4 rewrites ---- */
+
+static bool
+has_l4(const struct dp_pkt *pkt, uint8_t proto)
+{
+    return (pkt->layout.flags & DP_L_L4) && pkt->layout.nw_proto == proto;
+}
+
+static void
+sctp_fix(struct dp_pkt *pkt)
+{
+    uint8_t *sctp = pkt->buf.data + pkt->layout.l4_ofs;
+    size_t size = pkt->layout.l4_end - pkt->layout.l4_ofs;
+    uint32_t crc;
+
+    memset(sctp + 8, 0, 4);
+    crc = dp_crc32c(sctp, size);
+    /* RFC 4960 appendix B: the CRC's low byte goes first on the wire */
+    sctp[8] = (uint8_t)crc;
+    sctp[9] = (uint8_t)(crc >> 8);
+    sctp[10] = (uint8_t)(crc >> 16);
+    sctp[11] = (uint8_t)(crc >> 24);
+}
+
+/* An IPv4 address changes: the IP header sum and the pseudo-header sums. */
+static void
+set_ipv4_addr(struct dp_pkt *pkt, size_t field, flow_be32 addr)
+{
+    uint8_t *ip = pkt->buf.data + pkt->layout.l3_ofs;
+    uint8_t *l4 = pkt->buf.data + pkt->layout.l4_ofs;
+    uint8_t new[4];
+
+    if (!(pkt->layout.flags & DP_L_IPV4))
+        return;
+    memcpy(new, &addr, 4);
+    if (memcmp(ip + field, new, 4) == 0)
+        return;
+    csum_patch32(ip + 10, ip + field, new);
+    /* a first fragment carries the L4 checksum of the whole datagram */
+    if (has_l4(pkt, DP_IPPROTO_TCP)) {
+        csum_patch32(l4 + 16, ip + field, new);
+    } else if (has_l4(pkt, DP_IPPROTO_UDP) && rd16(l4 + 6) != 0) {
+        csum_patch32(l4 + 6, ip + field, new);
+        if (rd16(l4 + 6) == 0)
+            wr16(l4 + 6, 0xffff);   /* 0 would mean "no checksum" */
+    }
+    memcpy(ip + field, new, 4);
+}
+
+static void
+set_tos(struct dp_pkt *pkt, uint8_t tos)
+{
+    uint8_t *ip = pkt->buf.data + pkt->layout.l3_ofs;
+
+    if (pkt->layout.flags & DP_L_IPV4) {
+        uint16_t old = rd16(ip);
+
+        ip[1] = (uint8_t)((ip[1] & 0x03) | (tos & 0xfc));
+        csum_patch16(ip + 10, old, rd16(ip));
+    } else if (pkt->layout.flags & DP_L_IPV6) {
+        /* the traffic class straddles bytes 0 and 1 */
+        uint8_t tc = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
+
+        tc = (uint8_t)((tc & 0x03) | (tos & 0xfc));
+        ip[0] = (uint8_t)((ip[0] & 0xf0) | tc >> 4);
+        ip[1] = (uint8_t)((ip[1] & 0x0f) | (tc & 0x0f) << 4);
+    }
+}
+
+static void
+set_port(struct dp_pkt *pkt, size_t field, flow_be16 port)
+{
+    uint8_t *l4 = pkt->buf.data + pkt->layout.l4_ofs;
+    uint8_t new[2];
+    uint16_t old;
+
+    if (!(pkt->layout.flags & DP_L_L4) || (pkt->layout.flags & DP_L_FRAG))
+        return;
+    memcpy(new, &port, 2);
+    old = rd16(l4 + field);
+    switch (pkt->layout.nw_proto) {
+    case DP_IPPROTO_TCP:
+        memcpy(l4 + field, new, 2);
+        csum_patch16(l4 + 16, old, rd16(new));
+        break;
+    case DP_IPPROTO_UDP:
+        memcpy(l4 + field, new, 2);
+        if (rd16(l4 + 6) != 0 || (pkt->layout.flags & DP_L_IPV6)) {
+            csum_patch16(l4 + 6, old, rd16(new));
+            if (rd16(l4 + 6) == 0)
+                wr16(l4 + 6, 0xffff);
+        }
+        break;
+    case DP_IPPROTO_SCTP:
+        memcpy(l4 + field, new, 2);
+        sctp_fix(pkt);
+        break;
+    default:
+        break;
+    }
+}
+
+static enum dp_act_result
+dec_ttl(struct dp_pkt *pkt)
+{
+    uint8_t *ip = pkt->buf.data + pkt->layout.l3_ofs;
+
+    if (pkt->layout.flags & DP_L_IPV4) {
+        uint16_t old = rd16(ip + 8);
+
+        if (ip[8] <= 1)
+            return DP_ACT_DROP_TTL;
+        ip[8]--;
+        csum_patch16(ip + 10, old, rd16(ip + 8));
+    } else if (pkt->layout.flags & DP_L_IPV6) {
+        if (ip[7] <= 1)
+            return DP_ACT_DROP_TTL;
+        ip[7]--;
+    }
+    return DP_ACT_DONE;
+}
+
+/* ---- VLAN ---- */
+
+static bool
+tagged(const struct dp_pkt *pkt)
+{
+    uint16_t tpid;
+
+    if (pkt->buf.len < 18)
+        return false;
+    tpid = rd16(pkt->buf.data + 12);
+    return tpid == DP_ETH_VLAN || tpid == DP_ETH_QINQ;
+}
+
+static void
+shift_layout(struct dp_layout *lay, int delta)
+{
+    lay->l3_ofs = (uint16_t)(lay->l3_ofs + delta);
+    lay->l4_ofs = (uint16_t)(lay->l4_ofs + delta);
+    lay->l4_end = (uint16_t)(lay->l4_end + delta);
+}
+
+/* Push an outer tag: the old outer TCI is copied (OpenFlow 1.3), else 0 --
+ * or @tci when @force. */
+static enum dp_act_result
+push_tag(struct dp_pkt *pkt, uint16_t tpid, uint16_t tci, bool force)
+{
+    struct dp_buf *b = &pkt->buf;
+
+    if (b->len < 14)
+        return DP_ACT_DONE;
+    if (b->headroom < 4 || b->len + 4 > UINT16_MAX)
+        return DP_ACT_DROP_NOROOM;
+    if (!force)
+        tci = tagged(pkt) ? rd16(b->data + 14) : 0;
+    memmove(b->data - 4, b->data, 12);
+    b->data -= 4;
+    b->headroom -= 4;
+    b->len += 4;
+    wr16(b->data + 12, tpid);
+    wr16(b->data + 14, tci);
+    pkt->layout.flags |= DP_L_VLAN;
+    shift_layout(&pkt->layout, 4);
+    return DP_ACT_DONE;
+}
+
+static void
+strip_tag(struct dp_pkt *pkt)
+{
+    struct dp_buf *b = &pkt->buf;
+
+    if (!tagged(pkt))
+        return;
+    memmove(b->data + 4, b->data, 12);
+    b->data += 4;
+    b->headroom += 4;
+    b->len -= 4;
+    shift_layout(&pkt->layout, -4);
+    if (!tagged(pkt))
+        pkt->layout.flags &= (uint8_t)~DP_L_VLAN;
+}
+
+/* Set the TCI bits in @keep_mask's complement to @bits; push a tag with
+ * just @bits when untagged and @push. */
+static enum dp_act_result
+mod_tci(struct dp_pkt *pkt, uint16_t keep_mask, uint16_t bits, bool push)
+{
+    uint8_t *tci = pkt->buf.data + 14;
+
+    if (tagged(pkt)) {
+        wr16(tci, (uint16_t)((rd16(tci) & keep_mask) | bits));
+        return DP_ACT_DONE;
+    }
+    if (!push)
+        return DP_ACT_DONE;
+    return push_tag(pkt, DP_ETH_VLAN, bits, true);
+}
+
+/* ---- output ---- */
+
+static const struct dp_vxlan_port *
+find_tunnel(const struct dp_actions_env *env, uint32_t port)
+{
+    for (size_t i = 0; i < env->n_tunnels; i++)
+        if (env->tunnels[i].ofport == port)
+            return &env->tunnels[i];
+    return NULL;
+}
+
+static void
+output(const struct dp_actions_env *env, struct dp_pkt *pkt, uint32_t port,
+       struct dp_act_stats *stats)
+{
+    const struct dp_vxlan_port *tun;
+    struct dp_output out = { .port = port, .tx_port = port };
+
+    if (port == pkt->in_port)
+        return;
+    tun = env->tunnels ? find_tunnel(env, port) : NULL;
+    if (tun != NULL) {
+        /* the encapsulation lives in the headroom only for this copy: the
+         * packet goes on unencapsulated for the actions that follow */
+        struct dp_buf outer = pkt->buf;
+
+        if (dp_vxlan_encap(tun, &pkt->tun, &pkt->layout, &outer) < 0) {
+            if (stats != NULL)
+                stats->tunnel_drops++;
+            return;
+        }
+        out.tx_port = tun->underlay_port;
+        out.frame = outer.data;
+        out.len = outer.len;
+    } else {
+        out.frame = pkt->buf.data;
+        out.len = pkt->buf.len;
+    }
+    env->output(env->ctx, &out);
+}
+
+enum dp_act_result
+dp_actions_run(const struct dp_actions_env *env, struct dp_pkt *pkt,
+               const struct flow_action *acts, unsigned n_acts,
+               uint8_t *goto_table, struct dp_act_stats *stats)
+{
+    for (unsigned i = 0; i < n_acts; i++) {
+        const struct flow_action *a = &acts[i];
+        enum dp_act_result rc = DP_ACT_DONE;
+
+        switch ((enum flow_action_type)a->type) {
+        case FLOW_ACT_OUTPUT:
+            output(env, pkt, a->u.port, stats);
+            break;
+        case FLOW_ACT_PUSH_VLAN:
+            rc = push_tag(pkt, ntohs(a->u.tpid), 0, false);
+            break;
+        case FLOW_ACT_MOD_VLAN_VID:
+            rc = mod_tci(pkt, (uint16_t)~FLOW_VLAN_VID_MASK,
+                         ntohs(a->u.vlan.vid) & FLOW_VLAN_VID_MASK,
+                         a->u.vlan.push_if_untagged);
+            break;
+        case FLOW_ACT_MOD_VLAN_PCP:
+            rc = mod_tci(pkt, 0x1fff,
+                         (uint16_t)((a->u.vlan.pcp & 7) << FLOW_VLAN_PCP_SHIFT),
+                         a->u.vlan.push_if_untagged);
+            break;
+        case FLOW_ACT_STRIP_VLAN:
+            strip_tag(pkt);
+            break;
+        case FLOW_ACT_MOD_DL_SRC:
+            if (pkt->buf.len >= 12)
+                memcpy(pkt->buf.data + 6, a->u.mac, 6);
+            break;
+        case FLOW_ACT_MOD_DL_DST:
+            if (pkt->buf.len >= 6)
+                memcpy(pkt->buf.data, a->u.mac, 6);
+            break;
+        case FLOW_ACT_MOD_NW_SRC:
+            set_ipv4_addr(pkt, 12, a->u.ipv4);
+            break;
+        case FLOW_ACT_MOD_NW_DST:
+            set_ipv4_addr(pkt, 16, a->u.ipv4);
+            break;
+        case FLOW_ACT_MOD_NW_TOS:
+            set_tos(pkt, a->u.tos);
+            break;
+        case FLOW_ACT_MOD_TP_SRC:
+            set_port(pkt, 0, a->u.tp_port);
+            break;
+        case FLOW_ACT_MOD_TP_DST:
+            set_port(pkt, 2, a->u.tp_port);
+            break;
+        case FLOW_ACT_DEC_TTL:
+            rc = dec_ttl(pkt);
+            break;
+        case FLOW_ACT_SET_TUNNEL:
+            pkt->tun.tun_id = a->u.tun_id;
+            break;
+        case FLOW_ACT_SET_TUN_SRC:
+            pkt->tun.tun_src = a->u.ipv4;
+            pkt->tun.set |= DP_TUN_SET_SRC;
+            break;
+        case FLOW_ACT_SET_TUN_DST:
+            pkt->tun.tun_dst = a->u.ipv4;
+            pkt->tun.set |= DP_TUN_SET_DST;
+            break;
+        case FLOW_ACT_GOTO_TABLE:
+            *goto_table = a->u.table;
+            return DP_ACT_GOTO;
+        }
+        if (rc != DP_ACT_DONE)
+            return rc;
+    }
+    return DP_ACT_DONE;
+}

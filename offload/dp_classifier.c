@@ -1,0 +1,843 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The software datapath's classifier: tuple space search over immutable,
+ * RCU-published snapshots (see the essay in include/snic/dp.h).
+ *
+ * Reader side: snapshot -> ctable (one per OpenFlow table: its subtables,
+ * highest max_priority first) -> subtable (one mask, an open-addressing
+ * hash of masked key -> best rule) -> rule. Nothing a reader can reach is
+ * ever written after publication; reference counts are touched by the
+ * writer only, so they need no atomics.
+ *
+ * Writer side (private, mutable): every staged flow (wflow, by id) sits in
+ * the wsub of its (table, mask). A change marks its wsub and table dirty;
+ * publishing rebuilds exactly the dirty wsubs' subtables and the dirty
+ * tables' ctables, and shares the rest.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "dp_priv.h"
+
+struct bucket {
+    uint64_t hash;
+    const struct dp_rule *rule;     /* NULL: empty */
+};
+
+struct subtable {
+    uint32_t refcnt;                /* ctables holding it */
+    uint16_t max_priority;
+    uint8_t n_idx;                  /* words of the mask that are non-zero */
+    uint8_t idx[DP_KEY_WORDS];
+    uint64_t mask[DP_KEY_WORDS];
+    size_t n_rules;
+    size_t bucket_mask;
+    struct bucket *buckets;
+};
+
+struct ctable {
+    uint32_t refcnt;                /* snapshots holding it */
+    uint32_t n;
+    struct subtable *subs[];
+};
+
+struct dp_cls_snap {
+    uint64_t version;
+    size_t n_subtables;
+    struct ctable *tables[FLOW_TABLE_MAX + 1];
+};
+
+struct wsub;
+
+struct wflow {
+    uint64_t id;
+    struct dp_rule *rule;           /* holds one reference */
+    struct wsub *sub;
+    size_t idx;                     /* in sub->flows */
+    struct wflow *next;             /* id chain */
+};
+
+struct wsub {
+    uint8_t table;
+    bool dirty;
+    struct flow_key mask;
+    uint64_t mask_hash;
+    struct wflow **flows;
+    size_t n, cap;
+    struct subtable *pub;           /* in the published snapshot, or NULL */
+    struct subtable *next_pub;      /* being published */
+    struct wsub *next;              /* mask chain */
+    size_t tidx;                    /* index in its wtable */
+};
+
+struct wtable {
+    struct wsub **subs;
+    size_t n, cap;
+    bool dirty;
+};
+
+struct dp_cls {
+    struct dp_qsbr *qsbr;
+    _Atomic(struct dp_cls_snap *) snap;
+    uint64_t version;               /* of the published snapshot */
+    struct wtable tables[FLOW_TABLE_MAX + 1];
+    uint8_t dirty[FLOW_TABLE_MAX + 1];
+    size_t n_dirty;
+    struct wflow **flows;           /* by id, chained */
+    size_t n_flows, flows_size;     /* size: power of two */
+    struct wsub **subs;             /* by (table, mask), chained */
+    size_t n_subs, subs_size;
+};
+
+/* ---- hashing ---- */
+
+uint64_t
+dp_key_hash(const struct flow_key *key)
+{
+    uint64_t w[DP_KEY_WORDS];
+    uint64_t h = 0x2545f4914f6cdd1dull;
+
+    dp_key_words(key, w);
+    for (size_t i = 0; i < DP_KEY_WORDS; i++)
+        h = dp_hash_mix(h, w[i]);
+    return dp_hash_final(h);
+}
+
+static uint64_t
+masked_hash(const struct subtable *st, const uint64_t *k)
+{
+    uint64_t h = st->n_idx;
+
+    for (unsigned j = 0; j < st->n_idx; j++)
+        h = dp_hash_mix(h, k[st->idx[j]] & st->mask[st->idx[j]]);
+    return dp_hash_final(h);
+}
+
+static uint64_t
+id_hash(uint64_t id)
+{
+    return dp_hash_final(id * 0x9e3779b97f4a7c15ull);
+}
+
+/* ---- reader side ---- */
+
+static bool
+rule_better(const struct dp_rule *a, const struct dp_rule *b)
+{
+    return a->priority > b->priority
+        || (a->priority == b->priority && a->id < b->id);
+}
+
+static bool
+rule_matches(const struct subtable *st, const struct dp_rule *r,
+             const uint64_t *k)
+{
+    const uint8_t *value = (const uint8_t *)&r->match.value;
+
+    for (unsigned j = 0; j < st->n_idx; j++) {
+        unsigned i = st->idx[j];
+        uint64_t v;
+
+        memcpy(&v, value + i * 8, sizeof(v));
+        if ((k[i] & st->mask[i]) != v)
+            return false;
+    }
+    return true;
+}
+
+static const struct dp_rule *
+subtable_find(const struct subtable *st, const uint64_t *k)
+{
+    uint64_t h = masked_hash(st, k);
+
+    for (size_t pos = h;; pos++) {
+        const struct bucket *b = &st->buckets[pos & st->bucket_mask];
+
+        if (b->rule == NULL)
+            return NULL;
+        if (b->hash == h && rule_matches(st, b->rule, k))
+            return b->rule;
+    }
+}
+
+const struct dp_rule *
+dp_cls_lookup(const struct dp_cls_snap *snap, unsigned table_id,
+              const struct flow_key *key)
+{
+    const struct dp_rule *best = NULL;
+    const struct ctable *ct;
+    uint64_t k[DP_KEY_WORDS];
+
+    if (table_id > FLOW_TABLE_MAX || (ct = snap->tables[table_id]) == NULL)
+        return NULL;
+    dp_key_words(key, k);
+    for (uint32_t i = 0; i < ct->n; i++) {
+        const struct subtable *st = ct->subs[i];
+        const struct dp_rule *r;
+
+        /* sorted by max_priority: nothing further down can win (an equal
+         * priority still can, by an older id) */
+        if (best != NULL && st->max_priority < best->priority)
+            break;
+        r = subtable_find(st, k);
+        if (r != NULL && (best == NULL || rule_better(r, best)))
+            best = r;
+    }
+    return best;
+}
+
+uint64_t
+dp_cls_snap_version(const struct dp_cls_snap *snap)
+{
+    return snap->version;
+}
+
+const struct dp_cls_snap *
+dp_cls_snap_get(const struct dp_cls *cls)
+{
+    return atomic_load_explicit(&((struct dp_cls *)cls)->snap,
+                                memory_order_acquire);
+}
+
+/* ---- reference counting (writer only) ---- */
+
+static void
+rule_unref(const struct dp_rule *cr)
+{
+    struct dp_rule *r = (struct dp_rule *)cr;
+
+    if (--r->refcnt == 0)
+        free(r);
+}
+
+static void
+subtable_unref(struct subtable *st)
+{
+    if (--st->refcnt > 0)
+        return;
+    for (size_t i = 0; i <= st->bucket_mask; i++)
+        if (st->buckets[i].rule != NULL)
+            rule_unref(st->buckets[i].rule);
+    free(st->buckets);
+    free(st);
+}
+
+static void
+ctable_unref(struct ctable *ct)
+{
+    if (ct == NULL || --ct->refcnt > 0)
+        return;
+    for (uint32_t i = 0; i < ct->n; i++)
+        subtable_unref(ct->subs[i]);
+    free(ct);
+}
+
+static void
+snap_release(void *arg)
+{
+    struct dp_cls_snap *snap = arg;
+
+    for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
+        ctable_unref(snap->tables[t]);
+    free(snap);
+}
+
+/* ---- creation ---- */
+
+struct dp_cls *
+dp_cls_create(struct dp_qsbr *qsbr)
+{
+    struct dp_cls *cls = calloc(1, sizeof(*cls));
+    struct dp_cls_snap *snap;
+
+    if (cls == NULL)
+        goto err_cls;
+    snap = calloc(1, sizeof(*snap));
+    if (snap == NULL)
+        goto err_snap;
+    cls->flows_size = 64;
+    cls->flows = calloc(cls->flows_size, sizeof(*cls->flows));
+    if (cls->flows == NULL)
+        goto err_flows;
+    cls->subs_size = 16;
+    cls->subs = calloc(cls->subs_size, sizeof(*cls->subs));
+    if (cls->subs == NULL)
+        goto err_subs;
+    /* version 0 is never published: a zeroed EMC entry never matches */
+    cls->version = snap->version = 1;
+    atomic_init(&cls->snap, snap);
+    cls->qsbr = qsbr;
+    return cls;
+
+err_subs:
+    free(cls->flows);
+err_flows:
+    free(snap);
+err_snap:
+    free(cls);
+err_cls:
+    errno = ENOMEM;
+    return NULL;
+}
+
+void
+dp_cls_destroy(struct dp_cls *cls)
+{
+    if (cls == NULL)
+        return;
+    /* older snapshots first, so none outlives what it shares */
+    dp_qsbr_barrier(cls->qsbr);
+    snap_release(atomic_load(&cls->snap));
+    for (size_t i = 0; i < cls->flows_size; i++) {
+        struct wflow *f = cls->flows[i];
+
+        while (f != NULL) {
+            struct wflow *next = f->next;
+
+            rule_unref(f->rule);
+            free(f);
+            f = next;
+        }
+    }
+    for (size_t i = 0; i < cls->subs_size; i++) {
+        struct wsub *s = cls->subs[i];
+
+        while (s != NULL) {
+            struct wsub *next = s->next;
+
+            free(s->flows);
+            free(s);
+            s = next;
+        }
+    }
+    for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
+        free(cls->tables[t].subs);
+    free(cls->flows);
+    free(cls->subs);
+    free(cls);
+}
+
+/* ---- writer indexes ---- */
+
+static struct wflow *
+find_flow(const struct dp_cls *cls, uint64_t id)
+{
+    struct wflow *f = cls->flows[id_hash(id) & (cls->flows_size - 1)];
+
+    while (f != NULL && f->id != id)
+        f = f->next;
+    return f;
+}
+
+static int
+flows_reserve(struct dp_cls *cls, size_t want)
+{
+    size_t size = cls->flows_size;
+    struct wflow **v;
+
+    if (want <= size)
+        return 0;
+    while (size < want)
+        size *= 2;
+    v = calloc(size, sizeof(*v));
+    if (v == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < cls->flows_size; i++) {
+        struct wflow *f = cls->flows[i];
+
+        while (f != NULL) {
+            struct wflow *next = f->next;
+            size_t b = id_hash(f->id) & (size - 1);
+
+            f->next = v[b];
+            v[b] = f;
+            f = next;
+        }
+    }
+    free(cls->flows);
+    cls->flows = v;
+    cls->flows_size = size;
+    return 0;
+}
+
+static uint64_t
+mask_hash(unsigned table, const struct flow_key *mask)
+{
+    return dp_hash_final(dp_key_hash(mask) ^ table);
+}
+
+static struct wsub *
+find_sub(const struct dp_cls *cls, unsigned table, const struct flow_key *mask,
+         uint64_t h)
+{
+    struct wsub *s = cls->subs[h & (cls->subs_size - 1)];
+
+    for (; s != NULL; s = s->next)
+        if (s->mask_hash == h && s->table == table
+            && memcmp(&s->mask, mask, sizeof(*mask)) == 0)
+            return s;
+    return NULL;
+}
+
+static int
+subs_reserve(struct dp_cls *cls, size_t want)
+{
+    size_t size = cls->subs_size;
+    struct wsub **v;
+
+    if (want <= size)
+        return 0;
+    while (size < want)
+        size *= 2;
+    v = calloc(size, sizeof(*v));
+    if (v == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < cls->subs_size; i++) {
+        struct wsub *s = cls->subs[i];
+
+        while (s != NULL) {
+            struct wsub *next = s->next;
+            size_t b = s->mask_hash & (size - 1);
+
+            s->next = v[b];
+            v[b] = s;
+            s = next;
+        }
+    }
+    free(cls->subs);
+    cls->subs = v;
+    cls->subs_size = size;
+    return 0;
+}
+
+static void
+mark_dirty(struct dp_cls *cls, struct wsub *s)
+{
+    struct wtable *wt = &cls->tables[s->table];
+
+    s->dirty = true;
+    if (!wt->dirty) {
+        wt->dirty = true;
+        cls->dirty[cls->n_dirty++] = s->table;
+    }
+}
+
+/* The wsub of (table, mask), created empty (and dirty, so that publishing
+ * sweeps it if it stays empty). NULL on ENOMEM. */
+static struct wsub *
+get_sub(struct dp_cls *cls, unsigned table, const struct flow_key *mask)
+{
+    uint64_t h = mask_hash(table, mask);
+    struct wsub *s = find_sub(cls, table, mask, h);
+    struct wtable *wt = &cls->tables[table];
+
+    if (s != NULL)
+        return s;
+    if (subs_reserve(cls, cls->n_subs + 1) < 0)
+        return NULL;
+    if (wt->n == wt->cap) {
+        size_t cap = wt->cap ? wt->cap * 2 : 4;
+        struct wsub **v = realloc(wt->subs, cap * sizeof(*v));
+
+        if (v == NULL)
+            return NULL;
+        wt->subs = v;
+        wt->cap = cap;
+    }
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    s->table = (uint8_t)table;
+    s->mask = *mask;
+    s->mask_hash = h;
+    s->next = cls->subs[h & (cls->subs_size - 1)];
+    cls->subs[h & (cls->subs_size - 1)] = s;
+    cls->n_subs++;
+    s->tidx = wt->n;
+    wt->subs[wt->n++] = s;
+    mark_dirty(cls, s);
+    return s;
+}
+
+static int
+sub_reserve(struct wsub *s)
+{
+    size_t cap;
+    struct wflow **v;
+
+    if (s->n < s->cap)
+        return 0;
+    cap = s->cap ? s->cap * 2 : 8;
+    v = realloc(s->flows, cap * sizeof(*v));
+    if (v == NULL)
+        return -ENOMEM;
+    s->flows = v;
+    s->cap = cap;
+    return 0;
+}
+
+static void
+sub_link(struct dp_cls *cls, struct wsub *s, struct wflow *f)
+{
+    f->sub = s;
+    f->idx = s->n;
+    s->flows[s->n++] = f;
+    mark_dirty(cls, s);
+}
+
+static void
+sub_unlink(struct dp_cls *cls, struct wflow *f)
+{
+    struct wsub *s = f->sub;
+
+    s->flows[f->idx] = s->flows[--s->n];
+    s->flows[f->idx]->idx = f->idx;
+    f->sub = NULL;
+    mark_dirty(cls, s);
+}
+
+/* ---- staging ---- */
+
+static struct dp_rule *
+rule_new(uint64_t id, const struct flow *f, uint32_t slot)
+{
+    struct dp_rule *r = malloc(sizeof(*r)
+                               + f->n_actions * sizeof(r->actions[0]));
+
+    if (r == NULL)
+        return NULL;
+    r->id = id;
+    r->slot = slot;
+    r->refcnt = 1;
+    r->priority = f->priority;
+    r->table_id = f->table_id;
+    r->n_actions = f->n_actions;
+    r->match = f->match;
+    flow_match_normalise(&r->match);
+    memcpy(r->actions, f->actions, f->n_actions * sizeof(r->actions[0]));
+    return r;
+}
+
+int
+dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
+           uint32_t slot)
+{
+    struct wflow *wf = find_flow(cls, id), *fresh = NULL;
+    struct dp_rule *r;
+    struct wsub *s;
+
+    if (f->table_id > FLOW_TABLE_MAX || f->n_actions > FLOW_MAX_ACTIONS)
+        return -EINVAL;
+    r = rule_new(id, f, slot);
+    if (r == NULL)
+        goto err_rule;
+    s = get_sub(cls, f->table_id, &r->match.mask);
+    if (s == NULL || sub_reserve(s) < 0)
+        goto err_sub;
+    if (wf == NULL) {
+        if (flows_reserve(cls, cls->n_flows + 1) < 0)
+            goto err_sub;
+        fresh = calloc(1, sizeof(*fresh));
+        if (fresh == NULL)
+            goto err_sub;
+    }
+
+    /* nothing fails from here on */
+    if (wf == NULL) {
+        size_t b = id_hash(id) & (cls->flows_size - 1);
+
+        wf = fresh;
+        wf->id = id;
+        wf->next = cls->flows[b];
+        cls->flows[b] = wf;
+        cls->n_flows++;
+        sub_link(cls, s, wf);
+    } else {
+        rule_unref(wf->rule);
+        if (wf->sub != s) {
+            sub_unlink(cls, wf);
+            sub_link(cls, s, wf);
+        } else {
+            mark_dirty(cls, s);
+        }
+    }
+    wf->rule = r;
+    return 0;
+
+err_sub:
+    /* an empty wsub left behind is swept by the next publish */
+    free(r);
+err_rule:
+    return -ENOMEM;
+}
+
+int64_t
+dp_cls_del(struct dp_cls *cls, uint64_t id)
+{
+    struct wflow **pp = &cls->flows[id_hash(id) & (cls->flows_size - 1)];
+    struct wflow *f;
+    uint32_t slot;
+
+    while (*pp != NULL && (*pp)->id != id)
+        pp = &(*pp)->next;
+    if ((f = *pp) == NULL)
+        return -ENOENT;
+    *pp = f->next;
+    cls->n_flows--;
+    sub_unlink(cls, f);
+    slot = f->rule->slot;
+    rule_unref(f->rule);
+    free(f);
+    return slot;
+}
+
+int64_t
+dp_cls_slot(const struct dp_cls *cls, uint64_t id)
+{
+    const struct wflow *f = find_flow(cls, id);
+
+    return f ? (int64_t)f->rule->slot : -ENOENT;
+}
+
+size_t
+dp_cls_count(const struct dp_cls *cls)
+{
+    return cls->n_flows;
+}
+
+size_t
+dp_cls_n_subtables(const struct dp_cls *cls)
+{
+    return dp_cls_snap_get(cls)->n_subtables;
+}
+
+/* ---- publishing ---- */
+
+static size_t
+pow2_at_least(size_t n)
+{
+    size_t p = 8;
+
+    while (p < n)
+        p *= 2;
+    return p;
+}
+
+/* A new subtable (refcnt 1) from a wsub's flows; NULL on ENOMEM. */
+static struct subtable *
+subtable_build(const struct wsub *s)
+{
+    struct subtable *st = calloc(1, sizeof(*st));
+    uint64_t m[DP_KEY_WORDS];
+
+    if (st == NULL)
+        return NULL;
+    dp_key_words(&s->mask, m);
+    for (unsigned i = 0; i < DP_KEY_WORDS; i++) {
+        st->mask[i] = m[i];
+        if (m[i] != 0)
+            st->idx[st->n_idx++] = (uint8_t)i;
+    }
+    st->bucket_mask = pow2_at_least(s->n * 2) - 1;
+    st->buckets = calloc(st->bucket_mask + 1, sizeof(*st->buckets));
+    if (st->buckets == NULL) {
+        free(st);
+        return NULL;
+    }
+    st->refcnt = 1;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct dp_rule *r = s->flows[i]->rule;
+        uint64_t v[DP_KEY_WORDS];
+        uint64_t h;
+
+        dp_key_words(&r->match.value, v);
+        h = masked_hash(st, v);
+        for (size_t pos = h;; pos++) {
+            struct bucket *b = &st->buckets[pos & st->bucket_mask];
+
+            if (b->rule == NULL) {
+                b->hash = h;
+                b->rule = r;
+                st->n_rules++;
+                break;
+            }
+            /* an identical match: only the better one is ever chosen */
+            if (b->hash == h && rule_matches(st, b->rule, v)) {
+                if (rule_better(r, b->rule))
+                    b->rule = r;
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i <= st->bucket_mask; i++) {
+        struct dp_rule *r = (struct dp_rule *)st->buckets[i].rule;
+
+        if (r != NULL) {
+            r->refcnt++;
+            if (r->priority > st->max_priority)
+                st->max_priority = r->priority;
+        }
+    }
+    return st;
+}
+
+static int
+by_max_priority(const void *pa, const void *pb)
+{
+    const struct subtable *a = *(struct subtable *const *)pa;
+    const struct subtable *b = *(struct subtable *const *)pb;
+
+    return (int)b->max_priority - (int)a->max_priority;
+}
+
+/* Build table @t's next ctable into *out (NULL when empty). */
+static int
+ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
+{
+    struct wtable *wt = &cls->tables[t];
+    struct ctable *ct;
+    uint32_t n = 0;
+
+    *out = NULL;
+    for (size_t i = 0; i < wt->n; i++) {
+        struct wsub *s = wt->subs[i];
+
+        s->next_pub = NULL;
+        if (s->n == 0)
+            continue;
+        if (s->dirty || s->pub == NULL) {
+            s->next_pub = subtable_build(s);
+            if (s->next_pub == NULL)
+                return -ENOMEM;
+        } else {
+            s->next_pub = s->pub;
+        }
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    ct = malloc(sizeof(*ct) + n * sizeof(ct->subs[0]));
+    if (ct == NULL)
+        return -ENOMEM;
+    ct->refcnt = 1;
+    ct->n = 0;
+    for (size_t i = 0; i < wt->n; i++)
+        if (wt->subs[i]->next_pub != NULL)
+            ct->subs[ct->n++] = wt->subs[i]->next_pub;
+    qsort(ct->subs, ct->n, sizeof(ct->subs[0]), by_max_priority);
+    *out = ct;
+    return 0;
+}
+
+/* Undo ctable_build() of table @t. */
+static void
+ctable_unbuild(struct dp_cls *cls, unsigned t, struct ctable *ct)
+{
+    struct wtable *wt = &cls->tables[t];
+
+    for (size_t i = 0; i < wt->n; i++) {
+        struct wsub *s = wt->subs[i];
+
+        if (s->next_pub != NULL && s->next_pub != s->pub)
+            subtable_unref(s->next_pub);
+        s->next_pub = NULL;
+    }
+    free(ct);
+}
+
+static void
+sub_free(struct dp_cls *cls, struct wsub *s)
+{
+    struct wtable *wt = &cls->tables[s->table];
+    struct wsub **pp = &cls->subs[s->mask_hash & (cls->subs_size - 1)];
+
+    while (*pp != s)
+        pp = &(*pp)->next;
+    *pp = s->next;
+    cls->n_subs--;
+    wt->subs[s->tidx] = wt->subs[--wt->n];
+    wt->subs[s->tidx]->tidx = s->tidx;
+    free(s->flows);
+    free(s);
+}
+
+/* Table @t's new ctable is in place: adopt next_pub, sweep empty wsubs. */
+static void
+table_commit(struct dp_cls *cls, unsigned t)
+{
+    struct wtable *wt = &cls->tables[t];
+    size_t i = 0;
+
+    while (i < wt->n) {
+        struct wsub *s = wt->subs[i];
+
+        if (s->next_pub != NULL && s->next_pub == s->pub)
+            s->pub->refcnt++;           /* shared with the old ctable */
+        s->pub = s->next_pub;
+        s->next_pub = NULL;
+        s->dirty = false;
+        if (s->n == 0) {
+            sub_free(cls, s);           /* the last one moved into i */
+            continue;
+        }
+        i++;
+    }
+    wt->dirty = false;
+}
+
+int
+dp_cls_publish(struct dp_cls *cls)
+{
+    struct dp_cls_snap *old = atomic_load(&cls->snap), *snap;
+    struct ctable *built[FLOW_TABLE_MAX + 1];
+    size_t done = 0;
+    int rc = -ENOMEM;
+
+    if (cls->n_dirty == 0)
+        return 0;
+    snap = malloc(sizeof(*snap));
+    if (snap == NULL)
+        return -ENOMEM;
+    for (done = 0; done < cls->n_dirty; done++) {
+        unsigned t = cls->dirty[done];
+
+        rc = ctable_build(cls, t, &built[done]);
+        if (rc < 0) {
+            ctable_unbuild(cls, t, NULL);
+            goto err_build;
+        }
+    }
+
+    /* nothing fails from here on */
+    *snap = *old;
+    snap->version = ++cls->version;
+    for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
+        if (snap->tables[t] != NULL)
+            snap->tables[t]->refcnt++;
+    for (size_t i = 0; i < cls->n_dirty; i++) {
+        unsigned t = cls->dirty[i];
+
+        ctable_unref(snap->tables[t]);  /* old still holds its own */
+        snap->tables[t] = built[i];
+        table_commit(cls, t);
+    }
+    cls->n_dirty = 0;
+    snap->n_subtables = 0;
+    for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
+        if (snap->tables[t] != NULL)
+            snap->n_subtables += snap->tables[t]->n;
+    atomic_store_explicit(&cls->snap, snap, memory_order_release);
+    if (dp_qsbr_defer(cls->qsbr, snap_release, old) < 0) {
+        /* no memory to queue it: wait for the grace period instead */
+        dp_qsbr_synchronize(cls->qsbr);
+        snap_release(old);
+    }
+    return 0;
+
+err_build:
+    while (done-- > 0)
+        ctable_unbuild(cls, cls->dirty[done], built[done]);
+    free(snap);
+    return rc;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * snicd's offload manager: decides where each switch flow lives (hw,
+ * partial, sw), installs and removes the hardware rules through rte_flow,
+ * reads their counters in bulk, and re-installs everything after a device
+ * reset. See docs/snicd.md ("Where a flow lives") for the rules it keeps.
+ *
+ * It consumes the desired state as change notifications from the flow
+ * table (struct flow_entry, include/snic/flow.h), buffered until
+ * snicd_offload_commit(), so a batch of 100,000 adds is placed in one pass.
+ *
+ * Thread-safety: everything here runs on snicd's control thread; the
+ * datapath lcores never call it. The mark table the datapath needs is
+ * published through snicd_offload_marks_fn (see below).
+ */
+#ifndef SNICD_OFFLOAD_H
+#define SNICD_OFFLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "snic/flow.h"
+
+struct snicd_offload;
+
+enum snicd_where {
+    SNICD_WHERE_SW = 0,     /* software datapath only */
+    SNICD_WHERE_HW = 1,     /* one hardware rule does everything */
+    SNICD_WHERE_PARTIAL = 2,/* hardware matches + MARKs, software acts */
+};
+
+#define SNICD_REASON_SIZE   160u
+
+/* How snicd names and reaches ports (filled by snicd_port.c). */
+struct snicd_port_info {
+    uint32_t ofport;        /* OpenFlow port number */
+    uint16_t ethdev;        /* DPDK port id; UINT16_MAX for logical ports */
+    bool is_uplink;         /* the PF / uplink representor */
+    bool is_tunnel;         /* logical VXLAN port: no ethdev */
+    int vf;                 /* VF index for a representor, else -1 */
+    char name[32];
+};
+
+/* What the mark on a received packet means to the datapath. */
+enum snicd_mark_kind {
+    SNICD_MARK_PARTIAL = 1, /* run flow @flow_id's actions (packet unmodified) */
+    SNICD_MARK_RESUME = 2,  /* flow @flow_id ran in hw; resume at @table */
+};
+
+struct snicd_mark {
+    uint32_t mark;
+    uint8_t kind;           /* enum snicd_mark_kind */
+    uint8_t table;          /* SNICD_MARK_RESUME: the goto target */
+    uint64_t flow_id;
+};
+
+struct snicd_offload_cfg {
+    uint16_t proxy_port;    /* ethdev port on which transfer rules go */
+    bool enabled;           /* false: every flow stays in software */
+    const struct snicd_port_info *ports;
+    unsigned n_ports;
+    /* Called at commit when the set of live marks changed: the datapath
+     * publishes it RCU-style. @marks is valid only during the call. */
+    void (*marks_changed)(void *ctx, const struct snicd_mark *marks,
+                          unsigned n);
+    void *ctx;
+};
+
+/* NULL and errno. Queries the device's rte_flow support up front. */
+struct snicd_offload *snicd_offload_create(const struct snicd_offload_cfg *c);
+/* Destroys every hardware rule it made. */
+void snicd_offload_destroy(struct snicd_offload *o);
+
+/* Flow-table listener (matches flow_change_fn): records the change; nothing
+ * reaches the hardware until commit. */
+void snicd_offload_flow_changed(void *o, enum flow_change_kind kind,
+                                const struct flow_entry *e,
+                                enum flow_removed_reason reason);
+
+/* Place every recorded change: recompute priority levels and shadowing for
+ * the touched tables, validate (cached by flow shape), create and destroy
+ * rules. Never fails a flow: what the hardware refuses stays in software.
+ * Returns the number of rule operations done, or a negative errno only when
+ * the device itself is gone (flows then stay in software until resync). */
+int snicd_offload_commit(struct snicd_offload *o);
+
+/* Where flow @id lives, and why (for dump-flows); reason may be "". */
+enum snicd_where snicd_offload_where(const struct snicd_offload *o,
+                                     uint64_t id, const char **reason);
+
+/* Read every hardware counter (bulk) and report per flow the hardware's
+ * totals since the flow was installed. */
+typedef void snicd_hw_stats_fn(void *ctx, uint64_t id, uint64_t n_packets,
+                               uint64_t n_bytes);
+int snicd_offload_read_counters(struct snicd_offload *o,
+                                snicd_hw_stats_fn *fn, void *ctx);
+
+/* The device was reset or a port came back: every hardware rule is gone;
+ * re-validate and re-install all flows. Returns flows placed in hw. */
+int snicd_offload_resync(struct snicd_offload *o);
+
+/* A port disappeared (hot-unplug): flows touching it leave hardware. */
+int snicd_offload_port_gone(struct snicd_offload *o, uint32_t ofport);
+
+struct snicd_offload_stats {
+    uint64_t n_hw, n_partial, n_sw;
+    uint64_t rules_created, rules_destroyed;
+    uint64_t validate_calls, validate_cache_hits;
+    uint64_t create_failures;
+    uint64_t resyncs;
+};
+void snicd_offload_get_stats(const struct snicd_offload *o,
+                             struct snicd_offload_stats *s);
+
+#endif /* SNICD_OFFLOAD_H */

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_emunic private header: the objects the PMD's files share.
+ *
+ * Objects nest like the card. One struct emunic_adapter per probed vdev owns
+ * the firmware channel (include/snic/fw_chan.h), the cached capabilities,
+ * the device tables created for rte_flow groups and the switch domain. Every
+ * ethdev port of that vdev (the PF port, its representors; or the single
+ * VF / uplink-peer port) points at it and holds a reference.
+ *
+ * The rte_flow translation (emunic_flow_xlate.c, _items.c, _actions.c) is
+ * pure: it turns attributes, items and actions into a struct fw_rule_add_in
+ * given a capability struct and a port resolver, touches no device and needs
+ * no EAL. Validate and create both run it; create then posts the command.
+ * That split is also what the template/async API will reuse: translate once
+ * per template, post many commands into the channel, ring one doorbell.
+ *
+ * Thread-safety: control-path calls (ethdev ops, rte_flow ops, the health
+ * alarm) may come from different threads; adapter->lock serialises every use
+ * of the channel and of the adapter's tables. Bursts never take it: they use
+ * only their own queue mapping and per-queue counters.
+ */
+#ifndef EMUNIC_H
+#define EMUNIC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_flow.h>
+
+#include "snic/fw_abi.h"
+#include "snic/fw_chan.h"
+
+#define EMUNIC_DRIVER_NAME      net_emunic
+#define EMUNIC_CMD_TIMEOUT_MS   2000
+#define EMUNIC_MAX_QUEUES       16
+#define EMUNIC_MAX_REPS         64
+#define EMUNIC_MAX_GROUPS       256
+
+extern int emunic_logtype;
+#define EMUNIC_LOG(level, fmt, ...) \
+    rte_log(RTE_LOG_ ## level, emunic_logtype, "net_emunic: " fmt "\n", \
+            ##__VA_ARGS__)
+
+/* ------------------------------------------------------------------------
+ * Translation (no device, no EAL)
+ * ------------------------------------------------------------------------ */
+
+/* Resolves an ethdev port id named by an item or action to the vport it
+ * represents on this switch (the PF port: the wire). -ENODEV when the port
+ * is not one of ours. */
+typedef int (*emunic_port_resolver_t)(void *opaque, uint32_t port_id,
+                                      uint16_t *vport);
+
+struct emunic_xlate_ctx {
+    const struct fw_caps *caps;
+    uint16_t port_vport;        /* vport the rule's port represents */
+    uint16_t nb_rx_queues;      /* 0: not configured yet, no QUEUE check */
+    emunic_port_resolver_t resolve;
+    void *opaque;
+};
+
+/* A translated rule: the command to post and what create must finish. */
+struct emunic_xlate {
+    struct fw_rule_add_in rule;
+    int count_idx;              /* rule.actions index of COUNT, -1 none */
+    unsigned n_jumps;
+    uint32_t jump_group[FW_RULE_MAX_ACTIONS];
+    /* which item set each match field, which action produced each device
+     * action: a device refusal names a field or an action index, and the
+     * driver must point the application at the object it wrote */
+    const struct rte_flow_item *field_item[FW_FIELD_COUNT_];
+    const struct rte_flow_action *act_src[FW_RULE_MAX_ACTIONS];
+};
+
+/* Walker state shared by the item and action converters. */
+struct emunic_walk {
+    const struct emunic_xlate_ctx *ctx;
+    const struct rte_flow_attr *attr;
+    struct emunic_xlate *x;     /* always valid (validate uses a scratch) */
+    int last_proto;             /* enum emunic_proto of the previous item */
+    bool has_port_item;
+    unsigned n_fates;
+    bool has_drop;
+    int push_vlan_idx;          /* device index of a PUSH_VLAN to fold into */
+    /* the device walks nothing after a JUMP: it is appended last */
+    const struct rte_flow_action *jump_src;
+    struct fw_action jump;
+};
+
+enum emunic_proto {
+    EMUNIC_P_START = 0,
+    EMUNIC_P_ETH,
+    EMUNIC_P_VLAN,
+    EMUNIC_P_IPV4,
+    EMUNIC_P_IPV6,
+    EMUNIC_P_TCP,
+    EMUNIC_P_UDP,
+    EMUNIC_P_ICMP,
+    EMUNIC_P_VXLAN,
+};
+
+/*
+ * Translate a rule. @out NULL validates: the same walker runs on a scratch
+ * result, so validate and create cannot disagree. 0, or a negative errno
+ * with @error pointing at the attribute, item or action at fault.
+ */
+int emunic_flow_translate(const struct emunic_xlate_ctx *ctx,
+                          const struct rte_flow_attr *attr,
+                          const struct rte_flow_item items[],
+                          const struct rte_flow_action actions[],
+                          struct emunic_xlate *out,
+                          struct rte_flow_error *error);
+
+/* Map a device refusal of @x's RULE_ADD (status + syndrome) back onto the
+ * item or action it names. Returns the negative errno it set. */
+int emunic_flow_refusal(const struct emunic_xlate *x, uint8_t status,
+                        uint32_t syndrome, struct rte_flow_error *error);
+
+/* Per-thread message buffer for rte_flow_error.message (must outlive the
+ * call), and the setter every converter uses. */
+int emunic_flow_err(struct rte_flow_error *error, int code,
+                    enum rte_flow_error_type type, const void *cause,
+                    const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Items and actions (emunic_flow_items.c, emunic_flow_actions.c). */
+int emunic_item_convert(struct emunic_walk *w, const struct rte_flow_item *item,
+                        struct rte_flow_error *error);
+int emunic_items_finish(struct emunic_walk *w, const struct rte_flow_item *items,
+                        struct rte_flow_error *error);
+int emunic_action_convert(struct emunic_walk *w,
+                          const struct rte_flow_action *act,
+                          struct rte_flow_error *error);
+int emunic_actions_finish(struct emunic_walk *w, struct rte_flow_error *error);
+/* Append one device action produced by @src; refuses what caps lack. */
+int emunic_action_push(struct emunic_walk *w, const struct rte_flow_action *src,
+                       const struct fw_action *fa, struct rte_flow_error *error);
+const char *emunic_profile(const struct fw_caps *caps);
+
+/* ------------------------------------------------------------------------
+ * Runtime objects (EAL)
+ * ------------------------------------------------------------------------ */
+
+enum emunic_role {
+    EMUNIC_ROLE_PF = 0,         /* uplink representor, eSwitch manager */
+    EMUNIC_ROLE_REP,            /* representor of a VF */
+    EMUNIC_ROLE_VF,             /* VM side of a VF */
+    EMUNIC_ROLE_UPLINK,         /* the wire's peer */
+};
+
+struct emunic_adapter {
+    pthread_mutex_t lock;       /* channel, caps, groups, flows' device ids */
+    struct fw_chan *chan;       /* NULL after close */
+    struct fw_caps caps;
+    char path[256];
+    char name[64];
+    uint16_t function;
+    uint16_t switch_domain;
+    bool has_domain;
+    unsigned refcnt;            /* ports using it */
+    bool dead;                  /* channel reported -EPIPE/-ETIMEDOUT */
+    uint32_t reset_gen;         /* generation our flows belong to */
+    uint32_t generation;        /* bumped by us on every device reset seen */
+    uint16_t pf_port_id;
+    bool alarm_armed;
+    /* device tables created on demand for groups > 0 */
+    uint32_t n_groups;
+    uint32_t groups[EMUNIC_MAX_GROUPS];
+};
+
+struct emunic_rxq {
+    struct fw_pktq_map *map;    /* NULL while stopped */
+    struct rte_mempool *mp;
+    uint16_t port_id;
+    uint16_t queue_id;
+    uint16_t nb_desc;
+    uint64_t packets;
+    uint64_t bytes;
+    uint64_t nombuf;
+    uint64_t errors;
+};
+
+struct emunic_txq {
+    struct fw_pktq_map *map;
+    uint16_t queue_id;
+    uint16_t nb_desc;
+    uint64_t packets;
+    uint64_t bytes;
+    uint64_t errors;            /* frames dropped: too long, queue gone */
+};
+
+struct rte_flow {
+    TAILQ_ENTRY(rte_flow) next;
+    uint32_t rule_id;
+    uint32_t counter_id;
+    bool has_counter;
+    uint32_t generation;        /* adapter->generation at creation */
+};
+TAILQ_HEAD(emunic_flow_list, rte_flow);
+
+struct emunic_port {
+    struct emunic_adapter *ad;
+    enum emunic_role role;
+    uint16_t vport;             /* the vport this port is / represents */
+    uint16_t port_id;
+    uint16_t nb_rxq_req;        /* devargs rxq/txq: advertised maxima */
+    uint16_t nb_txq_req;
+    struct rte_ether_addr mac;
+    bool started;
+    bool link_up;
+    struct emunic_rxq rxq[EMUNIC_MAX_QUEUES];
+    struct emunic_txq txq[EMUNIC_MAX_QUEUES];
+    struct emunic_flow_list flows;
+};
+
+/* Adapter helpers (emunic_adapter.c). Every call takes ad->lock. */
+int emunic_adapter_exec(struct emunic_adapter *ad, uint16_t opcode, void *in,
+                        size_t in_size, void *out, size_t out_size,
+                        uint8_t *status, uint32_t *syndrome);
+int emunic_adapter_exec_locked(struct emunic_adapter *ad, uint16_t opcode,
+                               void *in, size_t in_size, void *out,
+                               size_t out_size, uint8_t *status,
+                               uint32_t *syndrome);
+int emunic_vport_stats(struct emunic_adapter *ad, uint16_t vport,
+                       struct fw_vport_stats_out *out);
+int emunic_vport_query(struct emunic_adapter *ad, uint16_t vport,
+                       struct fw_vport_ctx *ctx);
+bool emunic_adapter_alive(struct emunic_adapter *ad);
+/* Notice death or a firmware reset; emits ethdev events for @ad's ports. */
+void emunic_adapter_check(struct emunic_adapter *ad);
+
+/* Bursts (emunic_rxtx.c). */
+uint16_t emunic_rx_burst(void *q, struct rte_mbuf **bufs, uint16_t n);
+uint16_t emunic_tx_burst(void *q, struct rte_mbuf **bufs, uint16_t n);
+
+/* rte_flow ops (emunic_flow.c). */
+extern const struct rte_flow_ops emunic_flow_ops;
+int emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error);
+
+#endif /* EMUNIC_H */

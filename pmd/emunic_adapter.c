@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The adapter: one firmware channel shared by every port of a vdev, and the
+ * watch over the card's health.
+ *
+ * A channel that reports -EPIPE / -ETIMEDOUT / -EPROTO is dead for good: the
+ * adapter stops using it, ports report link down and flow operations fail
+ * with EIO. A firmware reset is not death: the device keeps answering but
+ * has forgotten our steering tables, rules and counters; the adapter bumps
+ * its generation (flows of an older generation are known lost) and raises
+ * RTE_ETH_EVENT_INTR_RESET so the control plane re-installs.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+#include <rte_alarm.h>
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+
+#include "emunic.h"
+
+bool
+emunic_adapter_alive(struct emunic_adapter *ad)
+{
+    return ad->chan != NULL && !ad->dead;
+}
+
+static void
+adapter_mark_dead(struct emunic_adapter *ad, int err)
+{
+    if (ad->dead)
+        return;
+    ad->dead = true;
+    EMUNIC_LOG(ERR, "%s: the card at %s stopped answering (%s): ports are "
+               "down, flow operations fail until the device is re-probed",
+               ad->name, ad->path, strerror(-err));
+}
+
+int
+emunic_adapter_exec_locked(struct emunic_adapter *ad, uint16_t opcode,
+                           void *in, size_t in_size, void *out,
+                           size_t out_size, uint8_t *status,
+                           uint32_t *syndrome)
+{
+    int ret;
+
+    if (!emunic_adapter_alive(ad))
+        return -EPIPE;
+    ret = fw_chan_exec(ad->chan, opcode, in, in_size, out, out_size, status,
+                       syndrome, EMUNIC_CMD_TIMEOUT_MS);
+    if (ret == -EPIPE || ret == -ETIMEDOUT || ret == -EPROTO)
+        adapter_mark_dead(ad, ret);
+    return ret;
+}
+
+int
+emunic_adapter_exec(struct emunic_adapter *ad, uint16_t opcode, void *in,
+                    size_t in_size, void *out, size_t out_size,
+                    uint8_t *status, uint32_t *syndrome)
+{
+    int ret;
+
+    pthread_mutex_lock(&ad->lock);
+    ret = emunic_adapter_exec_locked(ad, opcode, in, in_size, out, out_size,
+                                     status, syndrome);
+    pthread_mutex_unlock(&ad->lock);
+    return ret;
+}
+
+/* 0 with the command done, or a negative errno (transport or status). */
+static int
+exec_ok(struct emunic_adapter *ad, uint16_t opcode, void *in, size_t in_size,
+        void *out, size_t out_size)
+{
+    uint8_t status = 0;
+    uint32_t synd = 0;
+    int ret;
+
+    ret = emunic_adapter_exec(ad, opcode, in, in_size, out, out_size, &status,
+                              &synd);
+    if (ret < 0)
+        return ret;
+    return status == FW_STATUS_OK ? 0 : -fw_status_errno(status);
+}
+
+int
+emunic_vport_stats(struct emunic_adapter *ad, uint16_t vport,
+                   struct fw_vport_stats_out *out)
+{
+    struct fw_vport_query_in in = { .vport = vport };
+
+    memset(out, 0, sizeof(*out));
+    return exec_ok(ad, FW_CMD_VPORT_STATS, &in, sizeof(in), out, sizeof(*out));
+}
+
+int
+emunic_vport_query(struct emunic_adapter *ad, uint16_t vport,
+                   struct fw_vport_ctx *ctx)
+{
+    struct fw_vport_query_in in = { .vport = vport };
+    struct fw_vport_query_out out;
+    int ret;
+
+    memset(&out, 0, sizeof(out));
+    ret = exec_ok(ad, FW_CMD_VPORT_QUERY, &in, sizeof(in), &out, sizeof(out));
+    if (ret == 0)
+        *ctx = out.ctx;
+    return ret;
+}
+
+/* Every ethdev port whose private data belongs to @ad. */
+static void
+adapter_notify(struct emunic_adapter *ad, enum rte_eth_event_type ev)
+{
+    uint16_t pid;
+
+    RTE_ETH_FOREACH_DEV(pid) {
+        struct rte_eth_dev *dev = &rte_eth_devices[pid];
+        struct emunic_port *p;
+
+        if (dev->dev_ops != NULL && dev->data->dev_private != NULL &&
+            dev->rx_pkt_burst == emunic_rx_burst) {
+            p = dev->data->dev_private;
+            if (p->ad != ad)
+                continue;
+            if (ev == RTE_ETH_EVENT_INTR_LSC) {
+                p->link_up = false;
+                dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+            }
+            rte_eth_dev_callback_process(dev, ev, NULL);
+        }
+    }
+}
+
+void
+emunic_adapter_check(struct emunic_adapter *ad)
+{
+    bool was_dead, reset = false;
+    struct pollfd pfd;
+    uint32_t gen;
+
+    pthread_mutex_lock(&ad->lock);
+    was_dead = ad->dead;
+    if (ad->chan != NULL && !ad->dead) {
+        pfd.fd = fw_chan_fd(ad->chan);
+        pfd.events = POLLRDHUP;
+        pfd.revents = 0;
+        if (fw_chan_dead(ad->chan))
+            adapter_mark_dead(ad, -EPIPE);
+        else if (poll(&pfd, 1, 0) > 0 &&
+                 (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)))
+            adapter_mark_dead(ad, -EPIPE);
+    }
+    if (ad->chan != NULL && !ad->dead) {
+        gen = fw_chan_reset_generation(ad->chan);
+        if (gen != ad->reset_gen) {
+            EMUNIC_LOG(WARNING, "%s: firmware reset (generation %u -> %u): "
+                       "the card lost every steering rule, table and "
+                       "counter; re-install flows (RTE_ETH_EVENT_INTR_RESET)",
+                       ad->name, ad->reset_gen, gen);
+            ad->reset_gen = gen;
+            ad->generation++;
+            ad->n_groups = 0;
+            reset = true;
+        }
+    }
+    pthread_mutex_unlock(&ad->lock);
+    if (ad->dead && !was_dead)
+        adapter_notify(ad, RTE_ETH_EVENT_INTR_LSC);
+    if (reset)
+        adapter_notify(ad, RTE_ETH_EVENT_INTR_RESET);
+}

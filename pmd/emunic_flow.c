@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rte_flow ops: validate, create, destroy, flush, query (COUNT), isolate.
+ *
+ * Create = translate (the same walker validate runs) + the device objects
+ * the rule needs (tables for its group and its JUMP targets, a counter) +
+ * RULE_ADD. Anything the device refuses is mapped back onto the item or
+ * action it names; a dead card is EIO; rules from before a firmware reset
+ * are known lost (their generation is old) and only their memory is freed.
+ *
+ * Template/async readiness: translation fills a caller-owned struct
+ * fw_rule_add_in and never talks to the device, so an async create can
+ * translate into a batch of commands, fw_chan_post() each and ring one
+ * fw_chan_doorbell(); completions map back through the same
+ * emunic_flow_refusal().
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <rte_flow_driver.h>
+
+#include "emunic.h"
+
+static int
+flow_resolve(void *opaque, uint32_t port_id, uint16_t *vport)
+{
+    struct emunic_adapter *ad = opaque;
+    struct emunic_port *p;
+    struct rte_eth_dev *dev;
+
+    if (port_id >= RTE_MAX_ETHPORTS || !rte_eth_dev_is_valid_port(port_id))
+        return -ENODEV;
+    dev = &rte_eth_devices[port_id];
+    if (dev->rx_pkt_burst != emunic_rx_burst || dev->data->dev_private == NULL)
+        return -ENODEV;
+    p = dev->data->dev_private;
+    if (p->ad != ad || (p->role != EMUNIC_ROLE_PF &&
+                        p->role != EMUNIC_ROLE_REP))
+        return -ENODEV;
+    *vport = p->vport;
+    return 0;
+}
+
+static int
+flow_port_check(struct rte_eth_dev *dev, struct rte_flow_error *error)
+{
+    struct emunic_port *p = dev->data->dev_private;
+
+    if (p->role == EMUNIC_ROLE_VF || p->role == EMUNIC_ROLE_UPLINK)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_UNSPECIFIED,
+                               NULL, "port %u is a %s port: only the PF "
+                               "(eSwitch manager) and its representors "
+                               "program steering rules", dev->data->port_id,
+                               p->role == EMUNIC_ROLE_VF ? "VF" : "uplink");
+    return 0;
+}
+
+static int
+flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error)
+{
+    return emunic_flow_err(error, EIO, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
+                           "the card behind %s is not answering (firmware "
+                           "dead or emunic gone): flow operations are "
+                           "impossible until the device is re-probed",
+                           ad->path);
+}
+
+static int
+flow_translate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
+               const struct rte_flow_item items[],
+               const struct rte_flow_action actions[], struct emunic_xlate *x,
+               struct rte_flow_error *error)
+{
+    struct emunic_port *p = dev->data->dev_private;
+    struct emunic_xlate_ctx ctx = {
+        .caps = &p->ad->caps,
+        .port_vport = p->vport,
+        .nb_rx_queues = dev->data->nb_rx_queues,
+        .resolve = flow_resolve,
+        .opaque = p->ad,
+    };
+    int ret;
+
+    ret = flow_port_check(dev, error);
+    if (ret < 0)
+        return ret;
+    if (!emunic_adapter_alive(p->ad))
+        return flow_dead(p->ad, error);
+    return emunic_flow_translate(&ctx, attr, items, actions, x, error);
+}
+
+static int
+emunic_flow_validate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
+                     const struct rte_flow_item items[],
+                     const struct rte_flow_action actions[],
+                     struct rte_flow_error *error)
+{
+    return flow_translate(dev, attr, items, actions, NULL, error);
+}
+
+/* Status/transport result of one command as an rte_flow error. */
+static int
+flow_cmd(struct emunic_adapter *ad, uint16_t opcode, void *in, size_t in_size,
+         void *out, size_t out_size, uint8_t *status, uint32_t *synd,
+         struct rte_flow_error *error)
+{
+    int ret;
+
+    *status = 0;
+    *synd = 0;
+    ret = emunic_adapter_exec_locked(ad, opcode, in, in_size, out, out_size,
+                                     status, synd);
+    if (ret < 0)
+        return flow_dead(ad, error);
+    return 0;
+}
+
+/* Device table for @group, created on demand; level = group number. */
+static int
+flow_group_get(struct emunic_adapter *ad, uint32_t group,
+               const struct rte_flow_action *jump, struct rte_flow_error *error)
+{
+    struct fw_table_create_in in = { .group = group, .level = group };
+    struct fw_out_hdr out;
+    uint8_t status;
+    uint32_t synd;
+    char sbuf[96];
+    int ret;
+
+    if (group == 0)
+        return 0;
+    for (uint32_t i = 0; i < ad->n_groups; i++)
+        if (ad->groups[i] == group)
+            return 0;
+    if (ad->n_groups >= EMUNIC_MAX_GROUPS)
+        return emunic_flow_err(error, ENOSPC, RTE_FLOW_ERROR_TYPE_ATTR_GROUP,
+                               NULL, "net_emunic tracks at most %u groups",
+                               EMUNIC_MAX_GROUPS);
+    ret = flow_cmd(ad, FW_CMD_TABLE_CREATE, &in, sizeof(in), &out,
+                   sizeof(out), &status, &synd, error);
+    if (ret < 0)
+        return ret;
+    if (status != FW_STATUS_OK && status != FW_STATUS_EXISTS) {
+        int code = status == FW_STATUS_NO_SPACE ? ENOSPC :
+                   fw_status_errno(status);
+
+        return emunic_flow_err(error, code > 0 ? code : EIO,
+                               jump ? RTE_FLOW_ERROR_TYPE_ACTION :
+                               RTE_FLOW_ERROR_TYPE_ATTR_GROUP, jump,
+                               "cannot create the device table for group "
+                               "%u: %s (%s)", group, fw_status_str(status),
+                               fw_syndrome_str(synd, sbuf, sizeof(sbuf)));
+    }
+    ad->groups[ad->n_groups++] = group;
+    return 0;
+}
+
+static void
+flow_counter_free(struct emunic_adapter *ad, uint32_t id)
+{
+    struct fw_counter_free_in in = { .base_id = id, .count = 1 };
+    struct fw_out_hdr out;
+    uint8_t status;
+    uint32_t synd;
+
+    (void)emunic_adapter_exec_locked(ad, FW_CMD_COUNTER_FREE, &in, sizeof(in),
+                                     &out, sizeof(out), &status, &synd);
+}
+
+static struct rte_flow *
+emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
+                   const struct rte_flow_item items[],
+                   const struct rte_flow_action actions[],
+                   struct rte_flow_error *error)
+{
+    struct emunic_port *p = dev->data->dev_private;
+    struct emunic_adapter *ad = p->ad;
+    struct fw_counter_alloc_in cin = { .count = 1 };
+    struct fw_counter_alloc_out cout;
+    struct fw_rule_add_out rout;
+    struct rte_flow *flow = NULL;
+    struct emunic_xlate x;
+    uint8_t status;
+    uint32_t synd;
+    char sbuf[96];
+    int ret;
+
+    if (flow_translate(dev, attr, items, actions, &x, error) < 0)
+        return NULL;
+    flow = calloc(1, sizeof(*flow));
+    if (flow == NULL) {
+        emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
+                        "out of memory for the flow handle");
+        return NULL;
+    }
+    pthread_mutex_lock(&ad->lock);
+    if (flow_group_get(ad, attr->group, NULL, error) < 0)
+        goto free_flow;
+    for (unsigned i = 0; i < x.n_jumps; i++) {
+        const struct rte_flow_action *src = NULL;
+
+        for (unsigned k = 0; k < x.rule.n_actions; k++)
+            if (x.rule.actions[k].type == FW_ACT_JUMP)
+                src = x.act_src[k];
+        if (flow_group_get(ad, x.jump_group[i], src, error) < 0)
+            goto free_flow;
+    }
+    if (x.count_idx >= 0) {
+        if (flow_cmd(ad, FW_CMD_COUNTER_ALLOC, &cin, sizeof(cin), &cout,
+                     sizeof(cout), &status, &synd, error) < 0)
+            goto free_flow;
+        if (status != FW_STATUS_OK) {
+            ret = fw_status_errno(status);
+            emunic_flow_err(error, status == FW_STATUS_NO_SPACE ? ENOSPC :
+                            (ret > 0 ? ret : EIO), RTE_FLOW_ERROR_TYPE_ACTION,
+                            x.act_src[x.count_idx], "COUNT: no device counter "
+                            "left: %s (%s)", fw_status_str(status),
+                            fw_syndrome_str(synd, sbuf, sizeof(sbuf)));
+            goto free_flow;
+        }
+        flow->counter_id = cout.base_id;
+        flow->has_counter = true;
+        x.rule.actions[x.count_idx].u.count.counter_id = cout.base_id;
+    }
+    if (flow_cmd(ad, FW_CMD_RULE_ADD, &x.rule,
+                 offsetof(struct fw_rule_add_in, actions) +
+                 x.rule.n_actions * sizeof(struct fw_action),
+                 &rout, sizeof(rout), &status, &synd, error) < 0)
+        goto free_counter;
+    if (status != FW_STATUS_OK) {
+        emunic_flow_refusal(&x, status, synd, error);
+        goto free_counter;
+    }
+    flow->rule_id = rout.rule_id;
+    flow->generation = ad->generation;
+    TAILQ_INSERT_TAIL(&p->flows, flow, next);
+    pthread_mutex_unlock(&ad->lock);
+    return flow;
+
+free_counter:
+    if (flow->has_counter && emunic_adapter_alive(ad))
+        flow_counter_free(ad, flow->counter_id);
+free_flow:
+    pthread_mutex_unlock(&ad->lock);
+    free(flow);
+    return NULL;
+}
+
+/* Remove @flow from the device (caller holds ad->lock). */
+static int
+flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
+                   struct rte_flow_error *error)
+{
+    struct emunic_adapter *ad = p->ad;
+    struct fw_rule_delete_in in = { .rule_id = flow->rule_id };
+    struct fw_out_hdr out;
+    uint8_t status;
+    uint32_t synd;
+    char sbuf[96];
+
+    if (flow->generation == ad->generation) {
+        if (!emunic_adapter_alive(ad))
+            return flow_dead(ad, error);
+        if (flow_cmd(ad, FW_CMD_RULE_DELETE, &in, sizeof(in), &out,
+                     sizeof(out), &status, &synd, error) < 0)
+            return -EIO;
+        /* BAD_RESOURCE: the device no longer has it; that is the goal */
+        if (status != FW_STATUS_OK && status != FW_STATUS_BAD_RESOURCE) {
+            int code = fw_status_errno(status);
+
+            return emunic_flow_err(error, code > 0 ? code : EIO,
+                                   RTE_FLOW_ERROR_TYPE_HANDLE, flow,
+                                   "device refused to delete rule %u: %s "
+                                   "(%s)", flow->rule_id,
+                                   fw_status_str(status),
+                                   fw_syndrome_str(synd, sbuf, sizeof(sbuf)));
+        }
+        if (flow->has_counter)
+            flow_counter_free(ad, flow->counter_id);
+    }
+    TAILQ_REMOVE(&p->flows, flow, next);
+    free(flow);
+    return 0;
+}
+
+static int
+emunic_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *flow,
+                    struct rte_flow_error *error)
+{
+    struct emunic_port *p = dev->data->dev_private;
+    struct rte_flow *f;
+    int ret;
+
+    pthread_mutex_lock(&p->ad->lock);
+    TAILQ_FOREACH(f, &p->flows, next)
+        if (f == flow)
+            break;
+    if (f == NULL) {
+        pthread_mutex_unlock(&p->ad->lock);
+        return emunic_flow_err(error, ENOENT, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
+                               "no such flow on port %u",
+                               dev->data->port_id);
+    }
+    ret = flow_remove_locked(p, flow, error);
+    pthread_mutex_unlock(&p->ad->lock);
+    return ret;
+}
+
+int
+emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error)
+{
+    struct rte_flow *f;
+    int ret = 0;
+
+    pthread_mutex_lock(&p->ad->lock);
+    while ((f = TAILQ_FIRST(&p->flows)) != NULL) {
+        ret = flow_remove_locked(p, f, error);
+        if (ret < 0)
+            break;
+    }
+    pthread_mutex_unlock(&p->ad->lock);
+    return ret;
+}
+
+static int
+emunic_flow_flush(struct rte_eth_dev *dev, struct rte_flow_error *error)
+{
+    int ret = flow_port_check(dev, error);
+
+    return ret < 0 ? ret : emunic_flow_flush_port(dev->data->dev_private,
+                                                  error);
+}
+
+static int
+emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
+                  const struct rte_flow_action *action, void *data,
+                  struct rte_flow_error *error)
+{
+    struct emunic_port *p = dev->data->dev_private;
+    struct emunic_adapter *ad = p->ad;
+    struct rte_flow_query_count *qc = data;
+    struct fw_counter_query_in in = { .n = 1 };
+    struct fw_counter_query_out out;
+    uint8_t status;
+    uint32_t synd;
+    char sbuf[96];
+    int ret;
+
+    if (action->type != RTE_FLOW_ACTION_TYPE_COUNT)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION,
+                               action, "only COUNT can be queried");
+    if (!flow->has_counter)
+        return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
+                               action, "the flow has no COUNT action");
+    pthread_mutex_lock(&ad->lock);
+    if (flow->generation != ad->generation) {
+        pthread_mutex_unlock(&ad->lock);
+        return emunic_flow_err(error, EIO, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
+                               "the rule and its counter were lost in a "
+                               "firmware reset; re-create the flow");
+    }
+    in.ids[0] = flow->counter_id;
+    in.flags = qc->reset ? FW_COUNTER_Q_CLEAR : 0;
+    memset(&out, 0, sizeof(out));
+    ret = flow_cmd(ad, FW_CMD_COUNTER_QUERY, &in,
+                   offsetof(struct fw_counter_query_in, ids) + sizeof(in.ids[0]),
+                   &out, sizeof(out.hdr) + sizeof(out.values[0]), &status,
+                   &synd, error);
+    pthread_mutex_unlock(&ad->lock);
+    if (ret < 0)
+        return ret;
+    if (status != FW_STATUS_OK) {
+        ret = fw_status_errno(status);
+        return emunic_flow_err(error, ret > 0 ? ret : EIO,
+                               RTE_FLOW_ERROR_TYPE_ACTION, action,
+                               "counter query refused: %s (%s)",
+                               fw_status_str(status),
+                               fw_syndrome_str(synd, sbuf, sizeof(sbuf)));
+    }
+    qc->hits_set = 1;
+    qc->bytes_set = 1;
+    qc->hits = out.values[0].packets;
+    qc->bytes = out.values[0].bytes;
+    return 0;
+}
+
+static int
+emunic_flow_isolate(struct rte_eth_dev *dev, int set,
+                    struct rte_flow_error *error)
+{
+    int ret = flow_port_check(dev, error);
+
+    if (ret < 0)
+        return ret;
+    if (set)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_UNSPECIFIED,
+                               NULL, "isolated mode is not supported: the "
+                               "card delivers every steering miss to the "
+                               "representor; add a lowest-priority DROP "
+                               "rule to get the same effect");
+    return 0;
+}
+
+const struct rte_flow_ops emunic_flow_ops = {
+    .validate = emunic_flow_validate,
+    .create = emunic_flow_create,
+    .destroy = emunic_flow_destroy,
+    .flush = emunic_flow_flush,
+    .query = emunic_flow_query,
+    .isolate = emunic_flow_isolate,
+};

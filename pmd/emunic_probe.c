@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_emunic: devargs, port creation, probe and remove.
+ *
+ *   --vdev=net_emunic0,socket=PATH[,representor=vf[0-3]][,rxq=N][,txq=N]
+ *   --vdev=net_emunic1,socket=PATH,vf=N       (the VM side of VF N)
+ *   --vdev=net_emunic2,socket=PATH,uplink=1   (the wire's peer)
+ *
+ * The PF form creates the PF port (the uplink representor) and one
+ * representor port per requested VF, all in one switch domain.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_alarm.h>
+#include <rte_ethdev.h>
+#include <rte_kvargs.h>
+#include <rte_malloc.h>
+#include <ethdev_driver.h>
+#include <ethdev_vdev.h>
+#include <bus_vdev_driver.h>
+
+#include "emunic.h"
+
+RTE_LOG_REGISTER_DEFAULT(emunic_logtype, NOTICE);
+
+extern const struct eth_dev_ops emunic_ops;
+void emunic_adapter_put(struct emunic_adapter *ad);
+
+#define EMUNIC_ALARM_US 200000
+
+static const char *const valid_keys[] = {
+    "socket", "representor", "vf", "uplink", "rxq", "txq", NULL,
+};
+
+struct emunic_args {
+    char socket[256];
+    int vf;                     /* -1: not a VF port */
+    bool uplink;
+    uint16_t rxq, txq;
+    struct rte_eth_devargs eth_da;
+};
+
+/* ------------------------------------------------------------------------
+ * Devargs
+ * ------------------------------------------------------------------------ */
+
+static int
+parse_uint(const char *name, const char *key, const char *val, unsigned long lo,
+           unsigned long hi, unsigned long *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtoul(val, &end, 0);
+    if (errno || end == val || *end != '\0' || *out < lo || *out > hi) {
+        EMUNIC_LOG(ERR, "%s: bad devarg %s=%s: expected a number in %lu..%lu",
+                   name, key, val, lo, hi);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int
+parse_args(const char *name, const char *args, struct emunic_args *a)
+{
+    struct rte_kvargs *kv;
+    unsigned long v;
+    int ret = 0;
+
+    memset(a, 0, sizeof(*a));
+    a->vf = -1;
+    if (args == NULL || args[0] == '\0') {
+        EMUNIC_LOG(ERR, "%s: missing devarg socket=PATH (the card's PF "
+                   "socket, see emunic --help)", name);
+        return -EINVAL;
+    }
+    kv = rte_kvargs_parse(args, NULL);
+    if (kv == NULL) {
+        EMUNIC_LOG(ERR, "%s: cannot parse devargs '%s'", name, args);
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < kv->count && ret == 0; i++) {
+        const char *k = kv->pairs[i].key, *val = kv->pairs[i].value;
+        unsigned j;
+
+        for (j = 0; valid_keys[j] != NULL; j++)
+            if (strcmp(k, valid_keys[j]) == 0)
+                break;
+        if (valid_keys[j] == NULL) {
+            EMUNIC_LOG(ERR, "%s: unknown devarg '%s' (known: socket, "
+                       "representor, vf, uplink, rxq, txq)", name, k);
+            ret = -EINVAL;
+        } else if (val == NULL || val[0] == '\0') {
+            EMUNIC_LOG(ERR, "%s: devarg '%s' needs a value", name, k);
+            ret = -EINVAL;
+        } else if (strcmp(k, "socket") == 0) {
+            if (strlen(val) >= sizeof(a->socket) - 16) {
+                EMUNIC_LOG(ERR, "%s: devarg socket=%s is too long", name, val);
+                ret = -EINVAL;
+            } else {
+                snprintf(a->socket, sizeof(a->socket), "%s", val);
+            }
+        } else if (strcmp(k, "vf") == 0) {
+            ret = parse_uint(name, k, val, 0, 255, &v);
+            a->vf = (int)v;
+        } else if (strcmp(k, "uplink") == 0) {
+            ret = parse_uint(name, k, val, 0, 1, &v);
+            a->uplink = v == 1;
+        } else if (strcmp(k, "rxq") == 0) {
+            ret = parse_uint(name, k, val, 1, EMUNIC_MAX_QUEUES, &v);
+            a->rxq = (uint16_t)v;
+        } else if (strcmp(k, "txq") == 0) {
+            ret = parse_uint(name, k, val, 1, EMUNIC_MAX_QUEUES, &v);
+            a->txq = (uint16_t)v;
+        }
+    }
+    rte_kvargs_free(kv);
+    if (ret < 0)
+        return ret;
+    if (a->socket[0] == '\0') {
+        EMUNIC_LOG(ERR, "%s: missing devarg socket=PATH", name);
+        return -EINVAL;
+    }
+    if (strstr(args, "representor=") != NULL) {
+        if (rte_eth_devargs_parse(args, &a->eth_da) < 0 ||
+            a->eth_da.nb_representor_ports == 0) {
+            EMUNIC_LOG(ERR, "%s: bad devarg representor: expected e.g. "
+                       "representor=vf[0-3] or representor=vf1", name);
+            return -EINVAL;
+        }
+        if (a->eth_da.type != RTE_ETH_REPRESENTOR_VF) {
+            EMUNIC_LOG(ERR, "%s: bad devarg representor: the card has VF "
+                       "representors only (representor=vf[...])", name);
+            return -EINVAL;
+        }
+        if (a->vf >= 0 || a->uplink) {
+            EMUNIC_LOG(ERR, "%s: devarg representor is for the PF port; it "
+                       "cannot be combined with vf= or uplink=", name);
+            return -EINVAL;
+        }
+    }
+    if (a->vf >= 0 && a->uplink) {
+        EMUNIC_LOG(ERR, "%s: devargs vf= and uplink=1 exclude each other",
+                   name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Adapter
+ * ------------------------------------------------------------------------ */
+
+static void
+adapter_alarm(void *arg)
+{
+    struct emunic_adapter *ad = arg;
+
+    emunic_adapter_check(ad);
+    if (rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm, ad) == 0)
+        ad->alarm_armed = true;
+}
+
+static struct emunic_adapter *
+adapter_open(const char *name, const struct emunic_args *a)
+{
+    struct emunic_adapter *ad;
+    struct fw_cmd_hdr qin;
+    struct fw_query_adapter_out qout;
+    uint8_t status = 0;
+    uint32_t synd = 0;
+    char path[sizeof(ad->path)];
+    int err = ENAMETOOLONG, n;
+
+    ad = calloc(1, sizeof(*ad));
+    if (ad == NULL)
+        return NULL;
+    pthread_mutex_init(&ad->lock, NULL);
+    snprintf(ad->name, sizeof(ad->name), "%s", name);
+    if (a->vf >= 0)
+        n = snprintf(path, sizeof(path), "%s.vf%d", a->socket, a->vf);
+    else if (a->uplink)
+        n = snprintf(path, sizeof(path), "%s.uplink", a->socket);
+    else
+        n = snprintf(path, sizeof(path), "%s", a->socket);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        goto free_ad;
+    memcpy(ad->path, path, sizeof(path));
+    ad->chan = fw_chan_open(path, EMUNIC_CMD_TIMEOUT_MS);
+    if (ad->chan == NULL) {
+        err = errno;
+        EMUNIC_LOG(ERR, "%s: cannot reach the card at %s: %s", name, path,
+                   strerror(err));
+        goto free_ad;
+    }
+    ad->function = fw_chan_function(ad->chan);
+    ad->reset_gen = fw_chan_reset_generation(ad->chan);
+    memset(&qin, 0, sizeof(qin));
+    memset(&qout, 0, sizeof(qout));
+    if (emunic_adapter_exec(ad, FW_CMD_QUERY_ADAPTER, &qin, sizeof(qin), &qout,
+                            sizeof(qout), &status, &synd) < 0) {
+        err = EIO;
+        EMUNIC_LOG(ERR, "%s: the card at %s does not answer QUERY_ADAPTER",
+                   name, path);
+        goto close_chan;
+    }
+    if (status == FW_STATUS_OK) {
+        ad->caps = qout.caps;
+    } else {
+        /* the wire's peer moves packets only: assume modest queues */
+        ad->caps.max_queues_per_port = 1;
+        ad->caps.max_queue_depth = 1024;
+    }
+    if (ad->caps.max_queues_per_port == 0)
+        ad->caps.max_queues_per_port = 1;
+    if (ad->caps.max_queue_depth == 0)
+        ad->caps.max_queue_depth = 1024;
+    return ad;
+
+close_chan:
+    fw_chan_close(ad->chan);
+free_ad:
+    pthread_mutex_destroy(&ad->lock);
+    free(ad);
+    errno = err;
+    return NULL;
+}
+
+void
+emunic_adapter_put(struct emunic_adapter *ad)
+{
+    if (--ad->refcnt > 0)
+        return;
+    rte_eal_alarm_cancel(adapter_alarm, ad);
+    if (ad->has_domain)
+        rte_eth_switch_domain_free(ad->switch_domain);
+    if (ad->chan != NULL)
+        fw_chan_close(ad->chan);
+    pthread_mutex_destroy(&ad->lock);
+    free(ad);
+}
+
+/* ------------------------------------------------------------------------
+ * Ports
+ * ------------------------------------------------------------------------ */
+
+struct port_params {
+    struct emunic_adapter *ad;
+    enum emunic_role role;
+    uint16_t vport;
+    uint16_t rxq, txq;
+    uint16_t rep_id;
+};
+
+static int
+port_init(struct rte_eth_dev *dev, void *arg)
+{
+    const struct port_params *pp = arg;
+    struct emunic_port *p = dev->data->dev_private;
+    struct emunic_adapter *ad = pp->ad;
+    struct fw_vport_ctx ctx;
+
+    memset(p, 0, sizeof(*p));
+    p->ad = ad;
+    p->role = pp->role;
+    p->vport = pp->vport;
+    p->port_id = dev->data->port_id;
+    p->nb_rxq_req = pp->rxq;
+    p->nb_txq_req = pp->txq;
+    TAILQ_INIT(&p->flows);
+    dev->data->mac_addrs = rte_zmalloc(NULL, sizeof(struct rte_ether_addr), 0);
+    if (dev->data->mac_addrs == NULL)
+        return -ENOMEM;
+    switch (pp->role) {
+    case EMUNIC_ROLE_PF:
+        memcpy(p->mac.addr_bytes, ad->caps.base_mac, 6);
+        break;
+    case EMUNIC_ROLE_REP:
+        /* representors get a stable, locally administered MAC */
+        memcpy(p->mac.addr_bytes, ad->caps.base_mac, 6);
+        p->mac.addr_bytes[0] |= 0x02;
+        p->mac.addr_bytes[5] = (uint8_t)(p->mac.addr_bytes[5] + pp->vport);
+        dev->data->dev_flags |= RTE_ETH_DEV_REPRESENTOR;
+        dev->data->representor_id = pp->rep_id;
+        dev->data->backer_port_id = ad->pf_port_id;
+        break;
+    case EMUNIC_ROLE_VF:
+        if (emunic_vport_query(ad, pp->vport, &ctx) == 0)
+            memcpy(p->mac.addr_bytes, ctx.mac, 6);
+        break;
+    default:
+        break;
+    }
+    if (rte_is_zero_ether_addr(&p->mac))
+        rte_eth_random_addr(p->mac.addr_bytes);
+    rte_ether_addr_copy(&p->mac, dev->data->mac_addrs);
+    dev->dev_ops = &emunic_ops;
+    dev->rx_pkt_burst = emunic_rx_burst;
+    dev->tx_pkt_burst = emunic_tx_burst;
+    dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+    dev->data->dev_link.link_speed = ad->caps.max_link_speed;
+    dev->data->dev_link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
+    dev->data->dev_link.link_autoneg = RTE_ETH_LINK_AUTONEG;
+    dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+    ad->refcnt++;
+    return 0;
+}
+
+static int
+create_representors(struct rte_vdev_device *vdev, struct emunic_adapter *ad,
+                    const struct emunic_args *a)
+{
+    const struct rte_eth_devargs *da = &a->eth_da;
+
+    for (uint16_t i = 0; i < da->nb_representor_ports; i++) {
+        uint16_t vf = da->representor_ports[i];
+        struct port_params pp = {
+            .ad = ad, .role = EMUNIC_ROLE_REP, .vport = FW_VPORT_VF(vf),
+            .rxq = a->rxq, .txq = a->txq, .rep_id = vf,
+        };
+        char name[RTE_ETH_NAME_MAX_LEN];
+        int ret;
+
+        if (vf >= ad->caps.num_vfs) {
+            EMUNIC_LOG(ERR, "%s: bad devarg representor: vf%u does not exist, "
+                       "the card has %u VFs enabled (snic-vf create)",
+                       ad->name, vf, ad->caps.num_vfs);
+            return -EINVAL;
+        }
+        ret = snprintf(name, sizeof(name), "%s_representor_%u", ad->name, vf);
+        if (ret < 0 || (size_t)ret >= sizeof(name))
+            return -ENAMETOOLONG;
+        ret = rte_eth_dev_create(&vdev->device, name,
+                                 sizeof(struct emunic_port), NULL, NULL,
+                                 port_init, &pp);
+        if (ret < 0) {
+            EMUNIC_LOG(ERR, "%s: cannot create representor port %s: %s",
+                       ad->name, name, strerror(-ret));
+            return ret;
+        }
+    }
+    return 0;
+}
+
+static int
+emunic_remove(struct rte_vdev_device *vdev)
+{
+    uint16_t pid;
+
+    RTE_ETH_FOREACH_DEV_OF(pid, &vdev->device)
+        rte_eth_dev_close(pid);
+    return 0;
+}
+
+static int
+emunic_probe(struct rte_vdev_device *vdev)
+{
+    const char *name = rte_vdev_device_name(vdev);
+    struct port_params pp = { 0 };
+    struct rte_eth_dev *dev;
+    struct emunic_adapter *ad;
+    struct emunic_args a;
+    int ret;
+
+    if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+        EMUNIC_LOG(ERR, "%s: secondary processes are not supported", name);
+        return -ENOTSUP;
+    }
+    ret = parse_args(name, rte_vdev_device_args(vdev), &a);
+    if (ret < 0)
+        return ret;
+    ad = adapter_open(name, &a);
+    if (ad == NULL)
+        return -errno;
+    pp.ad = ad;
+    pp.rxq = a.rxq;
+    pp.txq = a.txq;
+    if (a.vf >= 0) {
+        pp.role = EMUNIC_ROLE_VF;
+        pp.vport = FW_VPORT_VF(a.vf);
+    } else if (a.uplink) {
+        pp.role = EMUNIC_ROLE_UPLINK;
+        pp.vport = FW_VPORT_UPLINK;
+    } else {
+        pp.role = EMUNIC_ROLE_PF;
+        pp.vport = FW_VPORT_UPLINK;
+        if (rte_eth_switch_domain_alloc(&ad->switch_domain) == 0)
+            ad->has_domain = true;
+    }
+    /* the adapter's own reference until probe is done */
+    ad->refcnt = 1;
+    dev = rte_eth_vdev_allocate(vdev, sizeof(struct emunic_port));
+    if (dev == NULL) {
+        ret = -ENOMEM;
+        goto put_adapter;
+    }
+    ad->pf_port_id = dev->data->port_id;
+    ret = port_init(dev, &pp);
+    if (ret < 0) {
+        rte_eth_dev_release_port(dev);
+        goto put_adapter;
+    }
+    rte_eth_dev_probing_finish(dev);
+    if (pp.role == EMUNIC_ROLE_PF && a.eth_da.nb_representor_ports > 0) {
+        ret = create_representors(vdev, ad, &a);
+        if (ret < 0) {
+            emunic_adapter_put(ad);
+            emunic_remove(vdev);
+            return ret;
+        }
+    }
+    if (rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm, ad) == 0)
+        ad->alarm_armed = true;
+    EMUNIC_LOG(INFO, "%s: %s port %u on %s (profile %s, %u VFs, %s mode)",
+               name, pp.role == EMUNIC_ROLE_VF ? "VF" :
+               pp.role == EMUNIC_ROLE_UPLINK ? "uplink" : "PF",
+               dev->data->port_id, ad->path, emunic_profile(&ad->caps),
+               ad->caps.num_vfs, ad->caps.esw_mode == FW_ESW_SWITCHDEV ?
+               "switchdev" : "legacy");
+    emunic_adapter_put(ad);
+    return 0;
+
+put_adapter:
+    emunic_adapter_put(ad);
+    return ret;
+}
+
+static struct rte_vdev_driver emunic_vdev_drv = {
+    .probe = emunic_probe,
+    .remove = emunic_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_emunic, emunic_vdev_drv);
+RTE_PMD_REGISTER_PARAM_STRING(net_emunic,
+    "socket=<path> representor=vf[<list>] vf=<n> uplink=<0|1> "
+    "rxq=<n> txq=<n>");

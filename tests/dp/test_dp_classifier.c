@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The classifier against flow_table_lookup(), the linear reference, on
+ * random flow sets and keys; and under concurrent publishing.
+ */
+#include <criterion/criterion.h>
+#include <endian.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "dp_test_flows.h"
+
+#define N_TABLES    3u
+
+struct world {
+    struct flow_table *ft;
+    struct dp *dp;
+    struct dp_worker *w;
+    uint64_t ids[4096];             /* flows added, some deleted since */
+    struct flow flows[4096];
+    size_t n;
+};
+
+static void
+world_init(struct world *wd)
+{
+    memset(wd, 0, sizeof(*wd));
+    wd->dp = dp_create(NULL, NULL);
+    cr_assert_not_null(wd->dp);
+    wd->ft = flow_table_create(dp_flow_table_listener, wd->dp);
+    cr_assert_not_null(wd->ft);
+    wd->w = dp_worker_create(wd->dp);
+    cr_assert_not_null(wd->w);
+}
+
+static void
+world_fini(struct world *wd)
+{
+    dp_worker_destroy(wd->w);
+    flow_table_destroy(wd->ft);     /* reports REMOVED to the dp: fine */
+    dp_destroy(wd->dp);
+}
+
+static void
+add_random(struct world *wd, unsigned *seed, size_t n)
+{
+    for (size_t i = 0; i < n && wd->n < 4096; i++) {
+        struct flow_mod fm;
+        int rc;
+
+        t_random_add(seed, t_rand(seed, N_TABLES), N_TABLES, &fm);
+        rc = flow_table_apply(wd->ft, &fm, 0);
+        cr_assert_eq(rc, 1, "add: %d", rc);
+        wd->flows[wd->n++] = fm.flow;
+    }
+}
+
+/* Delete (strict) or modify roughly a third of the flows added so far. */
+static void
+churn(struct world *wd, unsigned *seed)
+{
+    for (size_t i = 0; i < wd->n; i++) {
+        struct flow_mod fm;
+        unsigned r = t_rand(seed, 6);
+
+        if (r > 1)
+            continue;
+        memset(&fm, 0, sizeof(fm));
+        fm.cmd = r == 0 ? FLOW_CMD_DELETE_STRICT : FLOW_CMD_MODIFY_STRICT;
+        fm.out_port = FLOW_PORT_ANY;
+        fm.flow = wd->flows[i];
+        if (r == 1) {
+            fm.flow.n_actions = 1;
+            fm.flow.actions[0].type = FLOW_ACT_OUTPUT;
+            fm.flow.actions[0].u.port = 99;
+        }
+        cr_assert_geq(flow_table_apply(wd->ft, &fm, 0), 0);
+    }
+}
+
+static void
+compare_all(struct world *wd, unsigned seed, unsigned round, size_t n_keys)
+{
+    unsigned kseed = seed * 31 + round;
+    const struct dp_cls_snap *snap;
+
+    dp_worker_online(wd->w);
+    snap = dp_cls_snap_get(dp_classifier(wd->dp));
+    for (size_t i = 0; i < n_keys; i++) {
+        struct flow_key key;
+
+        t_random_key(&kseed, &key);
+        for (unsigned t = 0; t < N_TABLES; t++) {
+            const struct flow_entry *want = flow_table_lookup(wd->ft, t, &key);
+            const struct dp_rule *got = dp_cls_lookup(snap, t, &key);
+            /* twice through the EMC: a miss, then a hit */
+            const struct dp_rule *emc1 = dp_worker_classify(wd->w, t, &key);
+            const struct dp_rule *emc2 = dp_worker_classify(wd->w, t, &key);
+            uint64_t want_id = want ? want->id : 0;
+
+            cr_assert_eq(got ? got->id : 0, want_id,
+                         "seed %u round %u key %zu table %u: classifier chose "
+                         "flow %llu, reference %llu", seed, round, i, t,
+                         (unsigned long long)(got ? got->id : 0),
+                         (unsigned long long)want_id);
+            cr_assert_eq(emc1, got, "seed %u: EMC path differs", seed);
+            cr_assert_eq(emc2, got, "seed %u: EMC hit differs", seed);
+            if (want != NULL) {
+                cr_assert_eq(got->n_actions, want->flow.n_actions);
+                cr_assert_eq(memcmp(got->actions, want->flow.actions,
+                                    got->n_actions * sizeof(got->actions[0])),
+                             0, "seed %u: stale actions", seed);
+            }
+        }
+    }
+    dp_worker_quiesce(wd->w);
+    dp_worker_offline(wd->w);
+}
+
+Test(dp_classifier, differential_random_flow_sets, .timeout = 60)
+{
+    static const unsigned seeds[] = { 1, 7, 42, 1234, 99991 };
+
+    for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+        unsigned seed = seeds[s];
+        struct world wd;
+
+        world_init(&wd);
+        for (unsigned round = 0; round < 4; round++) {
+            add_random(&wd, &seed, round == 0 ? 300 : 60);
+            if (round > 0)
+                churn(&wd, &seed);
+            cr_assert_eq(dp_commit(wd.dp), 0);
+            cr_assert_eq(dp_cls_count(dp_classifier(wd.dp)),
+                         flow_table_count(wd.ft, FLOW_TABLE_ALL),
+                         "seed %u round %u", seeds[s], round);
+            compare_all(&wd, seeds[s], round, 2000);
+        }
+        cr_log_info("seed %u: %zu flows, %zu subtables", seeds[s],
+                    flow_table_count(wd.ft, FLOW_TABLE_ALL),
+                    dp_cls_n_subtables(dp_classifier(wd.dp)));
+        world_fini(&wd);
+    }
+}
+
+Test(dp_classifier, ties_go_to_the_oldest_id)
+{
+    struct world wd;
+    struct flow_mod fm;
+    struct flow_key key;
+    const struct dp_rule *r;
+
+    world_init(&wd);
+    memset(&fm, 0, sizeof(fm));
+    fm.cmd = FLOW_CMD_ADD;
+    fm.out_port = FLOW_PORT_ANY;
+    fm.flow.priority = 5;
+    /* id 1: in_port=1 ; id 2: catch-all, same priority, a separate mask */
+    fm.flow.match.mask.in_port = 0xffffffffu;
+    fm.flow.match.value.in_port = 1;
+    cr_assert_eq(flow_table_apply(wd.ft, &fm, 0), 1);
+    memset(&fm.flow.match, 0, sizeof(fm.flow.match));
+    cr_assert_eq(flow_table_apply(wd.ft, &fm, 0), 1);
+    cr_assert_eq(dp_commit(wd.dp), 0);
+    memset(&key, 0, sizeof(key));
+    key.in_port = 1;
+    r = dp_cls_lookup(dp_cls_snap_get(dp_classifier(wd.dp)), 0, &key);
+    cr_assert_not_null(r);
+    cr_expect_eq(r->id, 1);
+    key.in_port = 2;
+    r = dp_cls_lookup(dp_cls_snap_get(dp_classifier(wd.dp)), 0, &key);
+    cr_expect_eq(r->id, 2);
+    world_fini(&wd);
+}
+
+Test(dp_classifier, unchanged_subtables_are_shared)
+{
+    struct world wd;
+    unsigned seed = 5;
+
+    world_init(&wd);
+    add_random(&wd, &seed, 200);
+    cr_assert_eq(dp_commit(wd.dp), 0);
+    /* no change: no new snapshot */
+    {
+        const struct dp_cls_snap *a = dp_cls_snap_get(dp_classifier(wd.dp));
+
+        cr_assert_eq(dp_commit(wd.dp), 0);
+        cr_expect_eq(dp_cls_snap_get(dp_classifier(wd.dp)), a);
+    }
+    churn(&wd, &seed);
+    cr_assert_eq(dp_commit(wd.dp), 0);
+    compare_all(&wd, 5, 9, 500);
+    world_fini(&wd);
+}
+
+/* ---- concurrency: one publisher, two readers ---- */
+
+#define C_FLOWS     64u
+#define C_CATCHALL  1000u
+
+static atomic_bool c_stop;
+static struct dp *c_dp;
+static struct dp_worker *c_workers[2];
+static atomic_ulong c_checked;
+
+static bool
+c_present(unsigned i, uint64_t version)
+{
+    return (i * 7 + version) % 3 != 0;
+}
+
+static void
+c_flow(unsigned i, uint64_t version, struct flow *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->priority = 100;
+    f->match.mask.dl_type = 0xffff;
+    f->match.value.dl_type = htons(0x0800);
+    f->match.mask.nw_src = 0xffffffffu;
+    f->match.value.nw_src = htonl(0x0a000000u + i);
+    f->n_actions = 2;
+    f->actions[0].type = FLOW_ACT_OUTPUT;
+    f->actions[0].u.port = 1000 + i;
+    f->actions[1].type = FLOW_ACT_OUTPUT;
+    f->actions[1].u.port = (uint32_t)version;     /* when it was written */
+}
+
+static void
+c_check(const struct dp_rule *r, unsigned i, uint64_t v_lo, uint64_t v_hi)
+{
+    bool ok = false;
+
+    cr_assert_not_null(r, "the catch-all is always there");
+    if (r->id == C_CATCHALL) {
+        for (uint64_t v = v_lo; v <= v_hi && !ok; v++)
+            ok = !c_present(i, v);
+        cr_assert(ok, "flow %u should have matched in [%llu,%llu]", i,
+                  (unsigned long long)v_lo, (unsigned long long)v_hi);
+        return;
+    }
+    cr_assert_eq(r->id, i + 1);
+    for (uint64_t v = v_lo; v <= v_hi && !ok; v++)
+        ok = c_present(i, v);
+    cr_assert(ok, "flow %u absent in [%llu,%llu]", i,
+              (unsigned long long)v_lo, (unsigned long long)v_hi);
+    /* the rule's contents are intact, and from no later than its snapshot */
+    cr_assert_eq(r->n_actions, 2);
+    cr_assert_eq(r->actions[0].u.port, 1000 + i);
+    cr_assert_leq(r->actions[1].u.port, v_hi);
+}
+
+static void
+c_sink(void *ctx, const struct dp_output *out)
+{
+    (void)ctx;
+    (void)out;
+}
+
+static void *
+c_reader(void *arg)
+{
+    struct dp_worker *w = arg;
+    const struct dp_cls *cls = dp_classifier(c_dp);
+    unsigned seed = (unsigned)(uintptr_t)arg;
+    uint8_t frame[128];
+    struct t_pkt tp;
+    unsigned long n = 0;
+
+    dp_worker_online(w);
+    while (!atomic_load(&c_stop)) {
+        for (int b = 0; b < 16; b++) {
+            const struct dp_cls_snap *snap = dp_cls_snap_get(cls);
+            uint64_t v = dp_cls_snap_version(snap), v2;
+            unsigned i = t_rand(&seed, C_FLOWS);
+            struct flow_key key;
+            const struct dp_rule *r, *e;
+            size_t len;
+
+            memset(&key, 0, sizeof(key));
+            key.dl_type = htons(0x0800);
+            key.nw_src = htonl(0x0a000000u + i);
+            r = dp_cls_lookup(snap, 0, &key);
+            c_check(r, i, v, v);
+            e = dp_worker_classify(w, 0, &key);
+            v2 = dp_cls_snap_version(dp_cls_snap_get(cls));
+            c_check(e, i, v, v2);
+
+            len = t_frame_ip4(frame, -1, 17, 1, 2, 0);
+            memcpy(frame + 26, &key.nw_src, 4);
+            t_pkt_load(&tp, frame, len);
+            dp_worker_process(w, &tp.buf, 5, c_sink, NULL);
+            n++;
+        }
+        dp_worker_quiesce(w);
+    }
+    dp_worker_offline(w);
+    atomic_fetch_add(&c_checked, n);
+    return NULL;
+}
+
+static uint64_t
+now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+Test(dp_classifier, concurrent_publish_and_lookup, .timeout = 30)
+{
+    pthread_t th[2];
+    struct flow f;
+    uint64_t version = 1, start = now_ns();
+    unsigned long publishes = 0;
+
+    c_dp = dp_create(NULL, NULL);
+    cr_assert_not_null(c_dp);
+    memset(&f, 0, sizeof(f));
+    f.priority = 1;
+    f.n_actions = 1;
+    f.actions[0].type = FLOW_ACT_OUTPUT;
+    f.actions[0].u.port = 1;
+    cr_assert_eq(dp_flow_put(c_dp, C_CATCHALL, &f), 0);
+    for (unsigned i = 0; i < C_FLOWS; i++)
+        if (c_present(i, 2)) {
+            c_flow(i, 2, &f);
+            cr_assert_eq(dp_flow_put(c_dp, i + 1, &f), 0);
+        }
+    cr_assert_eq(dp_commit(c_dp), 0);
+    version = 2;
+    for (int i = 0; i < 2; i++) {
+        c_workers[i] = dp_worker_create(c_dp);
+        cr_assert_not_null(c_workers[i]);
+    }
+    atomic_store(&c_stop, false);
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, c_reader, c_workers[i]), 0);
+
+    while (now_ns() - start < 1500000000ull) {
+        version++;
+        for (unsigned i = 0; i < C_FLOWS; i++) {
+            bool was = c_present(i, version - 1), is = c_present(i, version);
+
+            if (is) {
+                /* new flows, and a third of the others modified */
+                if (!was || i % 3 == version % 3) {
+                    c_flow(i, version, &f);
+                    cr_assert_eq(dp_flow_put(c_dp, i + 1, &f), 0);
+                }
+            } else if (was) {
+                cr_assert_eq(dp_flow_del(c_dp, i + 1), 0);
+            }
+        }
+        cr_assert_eq(dp_commit(c_dp), 0);
+        cr_assert_eq(dp_cls_snap_version(dp_cls_snap_get(
+                         dp_classifier(c_dp))), version);
+        publishes++;
+        if (publishes % 64 == 0)
+            sched_yield();
+    }
+    atomic_store(&c_stop, true);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    cr_log_info("%lu publishes, %lu reader checks", publishes,
+                atomic_load(&c_checked));
+    cr_expect_gt(publishes, 100);
+    cr_expect_gt(atomic_load(&c_checked), 1000);
+    for (int i = 0; i < 2; i++)
+        dp_worker_destroy(c_workers[i]);
+    dp_destroy(c_dp);
+}

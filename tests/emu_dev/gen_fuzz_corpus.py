@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Write the seed corpus of tests/fuzz/fuzz_emu_cmd.c.
+
+One valid input per opcode, then hostile ones. Layouts follow
+include/snic/fw_abi.h; run the replay with FUZZ_EMU_CMD_VERBOSE=1 to see
+each seed's statuses. Usage: gen_fuzz_corpus.py OUT_DIR
+"""
+import os
+import struct
+import sys
+
+PF, VF0, VF1, UPLINK, VF4 = 5, 0, 1, 6, 4
+
+OP = dict(QUERY_ADAPTER=0x100, QUERY_HEALTH=0x101, FUNCTION_RESET=0x102,
+          SRIOV_ENABLE=0x200, SRIOV_DISABLE=0x201, GET_MODE=0x210,
+          SET_MODE=0x211, VPORT_QUERY=0x300, VPORT_MODIFY=0x301,
+          VPORT_STATS=0x302, TABLE_CREATE=0x400, TABLE_DESTROY=0x401,
+          RULE_ADD=0x410, RULE_DELETE=0x411, COUNTER_ALLOC=0x500,
+          COUNTER_FREE=0x501, COUNTER_QUERY=0x502, DEBUG_FAULT=0xf00)
+
+
+def hdr(op, body, in_size=None, out_size=1024, token=7, op_mod=0):
+    size = 16 + len(body) if in_size is None else in_size
+    return struct.pack('<HHIII', op, op_mod, size, out_size, token) + body
+
+
+def cmd(fn, payload):
+    return struct.pack('<BH', fn, len(payload)) + payload
+
+
+def frame(port, data):
+    return struct.pack('<BH', port, len(data)) + data
+
+
+def match(src_vport=0, vlan_tci=0, eth_dst=b'\0' * 6, eth_type=0,
+          ip_proto=0, ipv4_dst=0, l4_dst=0, vni=0):
+    m = struct.pack('<H', src_vport) + struct.pack('>H', vlan_tci)
+    m += eth_dst + b'\0' * 6 + struct.pack('>H', eth_type)
+    m += bytes([ip_proto, 0, 0, 0, 0, 0])
+    m += struct.pack('>II', 0, ipv4_dst) + b'\0' * 32
+    m += struct.pack('>HH', 0, l4_dst) + struct.pack('<I', vni) + b'\0' * 8
+    assert len(m) == 80
+    return m
+
+
+def action(typ, arg=b''):
+    a = struct.pack('<HHI', typ, 0, 0) + arg
+    return a + b'\0' * (48 - len(a))
+
+
+def rule(group, prio, value, mask, acts, flags=0, n=None):
+    n = len(acts) if n is None else n
+    body = struct.pack('<IHHII', group, prio, n, flags, 0) + value + mask
+    return hdr(OP['RULE_ADD'], body + b''.join(acts))
+
+
+def ctx(mac=b'\0' * 6, vid=0, qos=0, proto=0, spoof=0, trust=0, link=0,
+        promisc=0, allmulti=0, min_rate=0, max_rate=0, mtu=0):
+    c = mac + struct.pack('<HBBBBBBBB', vid, qos, proto, spoof, trust, link,
+                          promisc, allmulti, 0)
+    c += struct.pack('<IIHB', min_rate, max_rate, mtu, 0) + b'\0' * 5
+    assert len(c) == 32
+    return c
+
+
+def modify(vport, sel, c):
+    return hdr(OP['VPORT_MODIFY'], struct.pack('<HHI', vport, 0, sel) + c)
+
+
+def fault(kind, opcode=0, status=0, count=0, value=0):
+    return hdr(OP['DEBUG_FAULT'],
+               struct.pack('<IHBBII', kind, opcode, status, 0, count, value))
+
+
+def udp_frame(dst, src, dport=80, vid=None):
+    f = dst + src
+    if vid is not None:
+        f += struct.pack('>HH', 0x8100, vid)
+    ip = struct.pack('>BBHHHBBHII', 0x45, 0, 28 + 16, 0, 0, 64, 17, 0,
+                     0x0a000001, 0x0a000002)
+    return f + struct.pack('>H', 0x0800) + ip + \
+        struct.pack('>HHHH', 1000, dport, 24, 0) + b'\x5a' * 16
+
+
+MAC1 = bytes([2, 0x11, 0x22, 0x33, 0x44, 0x10])
+MAC2 = bytes([2, 0x11, 0x22, 0x33, 0x44, 0x11])
+BCAST = b'\xff' * 6
+
+seeds = {}
+Q = hdr(OP['QUERY_ADAPTER'], b'')
+seeds['query_adapter'] = cmd(PF, Q) + cmd(VF0, Q) + cmd(UPLINK, Q)
+seeds['query_health'] = cmd(PF, hdr(OP['QUERY_HEALTH'], b''))
+seeds['function_reset'] = cmd(PF, hdr(OP['FUNCTION_RESET'], b'\0' * 8)) + \
+    cmd(VF1, hdr(OP['FUNCTION_RESET'], b'\0' * 8))
+seeds['sriov'] = cmd(PF, hdr(OP['SRIOV_DISABLE'], b'')) + \
+    cmd(PF, hdr(OP['SRIOV_ENABLE'], struct.pack('<HHI', 2, 0, 0))) + \
+    cmd(VF1, Q)
+seeds['eswitch_mode'] = cmd(VF0, hdr(OP['GET_MODE'], b'')) + \
+    cmd(PF, hdr(OP['SET_MODE'], b'\0' * 8)) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
+    frame(0, udp_frame(BCAST, MAC2)) + frame(0x80, udp_frame(MAC1, MAC2))
+seeds['vport_query_stats'] = \
+    cmd(PF, hdr(OP['VPORT_QUERY'], struct.pack('<HHI', 1, 0, 0))) + \
+    cmd(VF0, hdr(OP['VPORT_STATS'], struct.pack('<HHI', 1, 0, 0)))
+seeds['vport_modify'] = \
+    cmd(PF, modify(1, 0x1ff, ctx(MAC1, 10, 3, 0, 1, 1, 1, 1, 1, 10, 100,
+                                 1500))) + \
+    cmd(VF0, modify(1, 0x80, ctx())) + \
+    cmd(VF0, modify(1, 0x01, ctx(MAC2)))
+seeds['tables'] = \
+    cmd(PF, hdr(OP['TABLE_CREATE'], struct.pack('<IIII', 1, 1, 0, 0))) + \
+    cmd(PF, hdr(OP['TABLE_DESTROY'], struct.pack('<II', 1, 0)))
+FWD_REP = action(3, struct.pack('<HH', 1, 0))
+seeds['rule_add_delete'] = \
+    cmd(PF, rule(0, 0, match(src_vport=1), match(src_vport=0xffff),
+                 [action(6, struct.pack('<I', 9)), FWD_REP])) + \
+    cmd(PF, hdr(OP['RULE_DELETE'], struct.pack('<II', (1 << 20), 0)))
+seeds['counters'] = \
+    cmd(PF, hdr(OP['COUNTER_ALLOC'], struct.pack('<II', 4, 0))) + \
+    cmd(PF, rule(0, 1, match(), match(),
+                 [action(5, struct.pack('<I', 1)), action(1)])) + \
+    cmd(PF, hdr(OP['COUNTER_QUERY'], struct.pack('<III', 1, 1, 1))) + \
+    cmd(PF, hdr(OP['COUNTER_FREE'], struct.pack('<II', 1, 4))) + \
+    b'\xff' + frame(2, udp_frame(MAC2, MAC1))
+seeds['debug_fault'] = \
+    cmd(PF, fault(1, OP['QUERY_HEALTH'], 6, 1)) + \
+    cmd(PF, hdr(OP['QUERY_HEALTH'], b'')) + \
+    cmd(PF, fault(2, value=10)) + cmd(PF, fault(3, count=1)) + \
+    cmd(PF, Q) + cmd(PF, fault(6, count=1)) + cmd(PF, Q) + \
+    cmd(PF, fault(4)) + cmd(PF, fault(5)) + cmd(PF, Q) + \
+    cmd(PF, hdr(OP['FUNCTION_RESET'], b'\0' * 8))
+# a steering pipeline: jump, rewrite, mirror, miss with mark
+seeds['pipeline'] = \
+    cmd(PF, hdr(OP['TABLE_CREATE'], struct.pack('<IIII', 2, 3, 0, 0))) + \
+    cmd(PF, rule(0, 0, match(eth_type=0x0800), match(eth_type=0xffff),
+                 [action(6, struct.pack('<I', 5)),
+                  action(7, struct.pack('>HH', 0x8100, 42)),
+                  action(4, struct.pack('<I', 2))])) + \
+    cmd(PF, rule(2, 0, match(l4_dst=80), match(l4_dst=0xffff),
+                 [action(19), action(3, struct.pack('<HH', 2, 1)),
+                  action(2, struct.pack('<HH', 0, 0))])) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
+    frame(1, udp_frame(MAC2, MAC1, 81)) + frame(0x82, udp_frame(MAC1, MAC2))
+
+# hostile
+seeds['bad_lengths'] = \
+    cmd(PF, b'\x00\x01\x00') + \
+    cmd(PF, hdr(0x100, b'', in_size=8)) + \
+    cmd(PF, hdr(0x100, b'', in_size=5000)) + \
+    cmd(PF, hdr(0x100, b'', in_size=64)) + \
+    cmd(PF, hdr(0x100, b'', out_size=3)) + \
+    cmd(PF, hdr(0x502, struct.pack('<II', 60, 0), out_size=100))
+seeds['bad_opcodes'] = cmd(PF, hdr(0x777, b'')) + \
+    cmd(PF, hdr(0x100, b'', op_mod=3)) + cmd(PF, hdr(0xffff, b'\xff' * 40))
+seeds['reserved_and_trailing'] = \
+    cmd(PF, hdr(OP['SRIOV_ENABLE'], struct.pack('<HHI', 1, 1, 0))) + \
+    cmd(PF, hdr(OP['TABLE_CREATE'], struct.pack('<IIII', 1, 1, 0, 0) +
+                b'\0' * 7 + b'\x01')) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(1)], flags=4))
+seeds['privilege'] = \
+    cmd(VF0, rule(0, 0, match(), match(), [action(1)])) + \
+    cmd(VF0, modify(2, 0x100, ctx(mtu=1400))) + \
+    cmd(VF0, modify(1, 0x08, ctx(trust=1))) + \
+    cmd(VF0, modify(1, 0x80, ctx(promisc=1))) + \
+    cmd(UPLINK, hdr(OP['GET_MODE'], b'')) + \
+    cmd(VF4, Q) + cmd(VF1, fault(5))
+seeds['bad_rules'] = \
+    cmd(PF, rule(0, 99, match(), match(), [action(1)])) + \
+    cmd(PF, rule(9, 0, match(), match(), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(ip_proto=6), match(), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(1)], n=0)) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(1)] * 17, n=17)) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(6)])) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(1), action(6)])) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(4, struct.pack('<I', 0))])) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(2, b'\x09\x00')])) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(99)])) + \
+    cmd(PF, rule(0, 0, match(vni=1 << 25), match(vni=1 << 25), [action(1)])) + \
+    cmd(PF, hdr(OP['RULE_DELETE'], struct.pack('<II', 0xffffffff, 0)))
+seeds['bad_counters'] = \
+    cmd(PF, hdr(OP['COUNTER_ALLOC'], struct.pack('<II', 0, 0))) + \
+    cmd(PF, hdr(OP['COUNTER_ALLOC'], struct.pack('<II', 100000, 0))) + \
+    cmd(PF, hdr(OP['COUNTER_FREE'], struct.pack('<II', 5, 3))) + \
+    cmd(PF, hdr(OP['COUNTER_QUERY'], struct.pack('<II', 61, 0))) + \
+    cmd(PF, hdr(OP['COUNTER_QUERY'], struct.pack('<III', 1, 0, 77)))
+seeds['bad_frames'] = b'\xff' + frame(1, b'') + frame(2, b'\x01' * 13) + \
+    frame(0x81, b'\xff' * 14) + frame(3, b'\x00' * 2100) + \
+    frame(7, udp_frame(MAC1, MAC2)) + \
+    frame(1, udp_frame(BCAST, MAC1, vid=4095)[:20])
+
+out = sys.argv[1] if len(sys.argv) > 1 else '.'
+os.makedirs(out, exist_ok=True)
+for name, data in seeds.items():
+    with open(os.path.join(out, name), 'wb') as f:
+        f.write(data)

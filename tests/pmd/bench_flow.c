@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_emunic benchmark (not a test): synchronous rte_flow_create/destroy
+ * rates and forwarding Mpps through the emulated card.
+ *
+ *   bench_flow EAL-ARGS -- [--rules N] [--runs R] [--seconds S]
+ *
+ * EAL args must probe, in this order, the PF (net_emunic0,socket=P), VF 0
+ * (net_emunicX,socket=P,vf=0) and the wire (net_emunicY,socket=P,uplink=1);
+ * scripts/bench-pmd does that. Prints medians over the runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+#include <rte_mbuf.h>
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static double
+median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return v[n / 2];
+}
+
+static int
+port_setup(uint16_t port, struct rte_mempool *mp)
+{
+    struct rte_eth_conf conf;
+
+    memset(&conf, 0, sizeof(conf));
+    if (rte_eth_dev_configure(port, 1, 1, &conf) < 0 ||
+        rte_eth_rx_queue_setup(port, 0, 1024, 0, NULL, mp) < 0 ||
+        rte_eth_tx_queue_setup(port, 0, 1024, 0, NULL) < 0 ||
+        rte_eth_dev_start(port) < 0)
+        return -1;
+    return 0;
+}
+
+static void
+bench_rules(uint16_t pf, unsigned n_rules, int runs)
+{
+    struct rte_flow_attr attr = { .transfer = 1 };
+    struct rte_flow_item_eth spec, mask;
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec, .mask = &mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow **flows = calloc(n_rules, sizeof(*flows));
+    double cr[16], de[16];
+    struct rte_flow_error err;
+
+    memset(&mask, 0, sizeof(mask));
+    memset(mask.hdr.dst_addr.addr_bytes, 0xff, 6);
+    for (int r = 0; r < runs; r++) {
+        uint64_t t0 = rte_get_timer_cycles(), t1;
+        unsigned made = 0;
+
+        for (unsigned i = 0; i < n_rules; i++) {
+            memset(&spec, 0, sizeof(spec));
+            spec.hdr.dst_addr.addr_bytes[0] = 0x02;
+            spec.hdr.dst_addr.addr_bytes[4] = (uint8_t)(i >> 8);
+            spec.hdr.dst_addr.addr_bytes[5] = (uint8_t)i;
+            flows[i] = rte_flow_create(pf, &attr, items, actions, &err);
+            if (flows[i] == NULL) {
+                fprintf(stderr, "create %u: %s\n", i,
+                        err.message ? err.message : "?");
+                break;
+            }
+            made++;
+        }
+        t1 = rte_get_timer_cycles();
+        cr[r] = made / ((double)(t1 - t0) / rte_get_timer_hz());
+        t0 = rte_get_timer_cycles();
+        for (unsigned i = 0; i < made; i++)
+            rte_flow_destroy(pf, flows[i], &err);
+        t1 = rte_get_timer_cycles();
+        de[r] = made / ((double)(t1 - t0) / rte_get_timer_hz());
+    }
+    printf("rte_flow_create:  %.0f flows/s (median of %d runs, %u rules)\n",
+           median(cr, runs), runs, n_rules);
+    printf("rte_flow_destroy: %.0f flows/s (median of %d runs)\n",
+           median(de, runs), runs);
+    free(flows);
+}
+
+static void
+bench_forward(uint16_t pf, uint16_t vf, uint16_t wire, struct rte_mempool *mp,
+              double seconds, int runs)
+{
+    struct rte_flow_attr attr = { .transfer = 1 };
+    struct rte_flow_item_ethdev src = { .port_id = 1 };
+    struct rte_flow_action_ethdev dst = { .port_id = pf };
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &src },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, .conf = &dst },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_error err;
+    struct rte_flow *flow;
+    double mpps[16];
+
+    /* port 1 is the representor of VF 0 when the PF probes vf[0] */
+    flow = rte_flow_create(pf, &attr, items, actions, &err);
+    if (flow == NULL) {
+        fprintf(stderr, "forwarding rule: %s\n", err.message);
+        return;
+    }
+    for (int r = 0; r < runs; r++) {
+        uint64_t hz = rte_get_timer_hz(), t0 = rte_get_timer_cycles();
+        uint64_t end = t0 + (uint64_t)(seconds * hz), rx = 0;
+        struct rte_mbuf *pk[32];
+
+        while (rte_get_timer_cycles() < end) {
+            if (rte_pktmbuf_alloc_bulk(mp, pk, 32) == 0) {
+                uint16_t sent;
+
+                for (int i = 0; i < 32; i++) {
+                    char *d = rte_pktmbuf_append(pk[i], 64);
+
+                    memset(d, 0, 64);
+                    d[0] = 0x02;
+                    d[12] = 0x08;
+                }
+                sent = rte_eth_tx_burst(vf, 0, pk, 32);
+                if (sent < 32)
+                    rte_pktmbuf_free_bulk(pk + sent, 32u - sent);
+            }
+            uint16_t n = rte_eth_rx_burst(wire, 0, pk, 32);
+            rx += n;
+            rte_pktmbuf_free_bulk(pk, n);
+        }
+        mpps[r] = rx / seconds / 1e6;
+    }
+    rte_flow_destroy(pf, flow, &err);
+    printf("forwarding VF0 -> wire: %.3f Mpps (64-byte frames, median of "
+           "%d runs)\n", median(mpps, runs), runs);
+}
+
+int
+main(int argc, char **argv)
+{
+    unsigned n_rules = 2000;
+    double seconds = 2.0;
+    int runs = 5, n;
+    struct rte_mempool *mp;
+
+    n = rte_eal_init(argc, argv);
+    if (n < 0)
+        return 1;
+    argc -= n;
+    argv += n;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--rules") == 0)
+            n_rules = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--runs") == 0)
+            runs = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--seconds") == 0)
+            seconds = atof(argv[i + 1]);
+    }
+    if (runs < 1 || runs > 16)
+        runs = 5;
+    if (rte_eth_dev_count_avail() < 3) {
+        fprintf(stderr, "bench_flow: needs the PF, VF 0 and uplink ports\n");
+        return 1;
+    }
+    mp = rte_pktmbuf_pool_create("bench", 8192, 256, 0,
+                                 RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    if (mp == NULL)
+        return 1;
+    uint16_t nports = rte_eth_dev_count_avail();
+    uint16_t vf = (uint16_t)(nports - 2), wire = (uint16_t)(nports - 1);
+    for (uint16_t p = 0; p < nports; p++)
+        if (port_setup(p, mp) < 0) {
+            fprintf(stderr, "bench_flow: port %u setup failed\n", p);
+            return 1;
+        }
+    bench_rules(0, n_rules, runs);
+    bench_forward(0, vf, wire, mp, seconds, runs);
+    for (uint16_t p = 0; p < nports; p++) {
+        rte_eth_dev_stop(p);
+        rte_eth_dev_close(p);
+    }
+    rte_eal_cleanup();
+    return 0;
+}

@@ -1,0 +1,454 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Integration test: the real dpdk-testpmd drives net_emunic against emunic.
+
+    testpmd_flow.py [SCENARIO...]     (default: all)
+
+Environment: EMUNIC (emunic binary), TESTPMD (dpdk-testpmd), PMD (our .so).
+Each scenario starts its own emunic and testpmd (on a pty, so testpmd's
+output comes line by line) and always kills both. Standard library only.
+"""
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emu/emunic")
+TESTPMD = os.environ.get("TESTPMD", "/usr/bin/dpdk-testpmd")
+PMD = os.path.abspath(os.environ.get("PMD", "build/pmd/librte_net_emunic.so"))
+PROMPT = "testpmd> "
+failures = []
+
+
+def check(cond, what, output=""):
+    if cond:
+        print("  ok   " + what)
+    else:
+        print("  FAIL " + what)
+        if output:
+            print("       --- output ---\n" + output[-1500:])
+        failures.append(what)
+
+
+class Emunic:
+    def __init__(self, tmp, *args):
+        self.sock = os.path.join(tmp, "nic")
+        self.proc = subprocess.Popen(
+            [EMUNIC, "--socket", self.sock, "--max-vfs", "8", "--num-vfs", "4",
+             "--mode", "switchdev", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.proc.stdout.readline()
+        if "listening" not in line:
+            raise RuntimeError("emunic did not start: " + line)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+class Testpmd:
+    def __init__(self, vdevs, extra=()):
+        args = [TESTPMD, "-d", PMD, "--no-huge", "--no-pci", "-m", "512",
+                "--file-prefix", "pmdit%d_%d" % (os.getpid(), time.time_ns()
+                                                 % 100000),
+                "--no-telemetry", "-l", "0,1"]
+        for v in vdevs:
+            args += ["--vdev", v]
+        args += ["--", "-i", "--total-num-mbufs=4096", *extra]
+        master, slave = pty.openpty()
+        self.fd = master
+        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave,
+                                     stderr=slave, start_new_session=True)
+        os.close(slave)
+        self.log = ""
+        self.startup = self.wait_prompt(30)
+
+    def read(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return ""
+        try:
+            return os.read(self.fd, 65536).decode(errors="replace")
+        except OSError:
+            return ""
+
+    def wait_prompt(self, timeout=15):
+        out = ""
+        end = time.time() + timeout
+        while time.time() < end:
+            out += self.read(0.2)
+            if out.rstrip(" ").endswith(PROMPT.rstrip(" ")):
+                break
+            if self.proc.poll() is not None:
+                out += self.read(0.2)
+                break
+        self.log += out
+        return out
+
+    def cmd(self, line, timeout=15):
+        os.write(self.fd, (line + "\n").encode())
+        out = self.wait_prompt(timeout)
+        # drop the echoed command line
+        return out.split("\n", 1)[1] if "\n" in out else out
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def close(self):
+        if self.alive():
+            try:
+                os.write(self.fd, b"quit\n")
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.alive():
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        os.close(self.fd)
+
+
+def pf_vdev(nic, extra=""):
+    return "net_emunic0,socket=%s,representor=vf[0-3]%s" % (nic.sock, extra)
+
+
+def created(out):
+    return re.search(r"Flow rule #\d+ created", out) is not None
+
+
+# --------------------------------------------------------------------------
+# Scenarios
+# --------------------------------------------------------------------------
+
+FLOW_OK = [
+    ("eth fields + count + represented_port",
+     "flow create 0 transfer pattern represented_port ethdev_port_id is 1 / "
+     "eth src is 02:00:00:00:00:01 dst is 02:00:00:00:00:02 type is 0x0800 / "
+     "end actions count / represented_port ethdev_port_id 0 / end"),
+    ("vlan + ipv4 + udp, mark + port_representor",
+     "flow create 0 transfer pattern eth / vlan vid is 10 pcp is 3 / ipv4 "
+     "src is 10.0.0.1 dst is 10.0.0.2 proto is 17 tos is 4 ttl is 64 / udp "
+     "src is 1 dst is 2 / end actions mark id 5 / port_representor port_id 1 "
+     "/ end"),
+    ("ipv6 + tcp, of_pop_vlan + port_id",
+     "flow create 0 transfer pattern eth / ipv6 src is ::1 dst is ::2 proto "
+     "is 6 tc is 1 hop is 5 / tcp src is 3 dst is 4 / end actions of_pop_vlan "
+     "/ port_id id 2 / end"),
+    ("icmp, drop",
+     "flow create 0 transfer pattern eth / ipv4 / icmp type is 8 code is 0 / "
+     "end actions count / drop / end"),
+    ("vxlan vni, vxlan_decap + jump",
+     "flow create 0 transfer pattern eth / ipv4 / udp / vxlan vni is 100 / "
+     "end actions vxlan_decap / jump group 2 / end"),
+    ("group 2 header rewrites",
+     "flow create 0 transfer group 2 pattern eth / ipv4 / tcp / end actions "
+     "set_mac_src mac_addr 02:00:00:00:00:aa / set_mac_dst mac_addr "
+     "02:00:00:00:00:bb / set_ipv4_src ipv4_addr 1.1.1.1 / set_ipv4_dst "
+     "ipv4_addr 2.2.2.2 / set_tp_src port 10 / set_tp_dst port 20 / dec_ttl "
+     "/ represented_port ethdev_port_id 3 / end"),
+    ("port_id item, vxlan_encap",
+     "flow create 0 transfer pattern port_id id is 2 / end actions vxlan_encap "
+     "/ represented_port ethdev_port_id 0 / end"),
+    ("port_representor item, push_vlan folding",
+     "flow create 0 transfer priority 1 pattern port_representor port_id is "
+     "3 / end actions of_push_vlan ethertype 0x8100 / of_set_vlan_vid "
+     "vlan_vid 7 / of_set_vlan_pcp vlan_pcp 2 / represented_port "
+     "ethdev_port_id 0 / end"),
+    ("standalone set_vlan_vid / set_vlan_pcp",
+     "flow create 0 transfer pattern eth / vlan / end actions of_set_vlan_vid "
+     "vlan_vid 9 / of_set_vlan_pcp vlan_pcp 1 / represented_port "
+     "ethdev_port_id 0 / end"),
+    ("ingress queue on a representor",
+     "flow create 1 ingress pattern eth / ipv4 / udp dst is 53 / end actions "
+     "queue index 0 / end"),
+    ("ingress rss on the PF",
+     "flow create 0 ingress pattern eth / end actions rss queues 0 end / end"),
+]
+
+FLOW_REFUSED = [
+    ("egress", "flow create 0 egress pattern eth / end actions drop / end",
+     "egress rules are not supported"),
+    ("backward jump",
+     "flow create 0 transfer group 3 pattern eth / end actions jump group 1 "
+     "/ end", "jumps go only to a higher group"),
+    ("priority beyond caps",
+     "flow create 0 transfer priority 20 pattern eth / end actions drop / end",
+     "priority 20 is beyond"),
+    ("queue beyond the port",
+     "flow create 0 ingress pattern eth / end actions queue index 9 / end",
+     "queue 9 does not exist"),
+    ("inner headers after vxlan",
+     "flow validate 0 transfer pattern eth / ipv4 / udp / vxlan / eth / end "
+     "actions drop / end", "inner headers"),
+    ("unsupported item",
+     "flow validate 0 transfer pattern eth / ipv4 / gre / end actions drop / "
+     "end", "cannot follow|not supported"),
+    ("no fate", "flow validate 0 transfer pattern eth / end actions mark id 1"
+     " / end", "no fate"),
+]
+
+
+def scenario_flow_cmds(tmp):
+    nic = Emunic(tmp)
+    pmd = Testpmd([pf_vdev(nic)])
+    try:
+        out = pmd.cmd("flow validate 0 ingress pattern eth / ipv4 / udp dst is "
+                      "53 / end actions queue index 0 / end")
+        check("Flow rule validated" in out, "validate", out)
+        out = pmd.cmd("set vxlan ip-version ipv4 vni 4 udp-src 4 udp-dst 4789 "
+                      "ip-src 10.1.1.1 ip-dst 10.1.1.2 eth-src "
+                      "02:00:00:00:00:01 eth-dst 02:00:00:00:00:02")
+        for what, line in FLOW_OK:
+            out = pmd.cmd(line)
+            check(created(out), "create: " + what, out)
+        out = pmd.cmd("flow list 0")
+        check(out.count("=>") == 10, "flow list shows the 10 rules of port 0",
+              out)
+        check("REPRESENTED_PORT ETH => COUNT REPRESENTED_PORT" in out,
+              "flow list names items and actions", out)
+        out = pmd.cmd("flow query 0 0 count")
+        check("hits_set: 1" in out and "hits: 0" in out, "query count", out)
+        for what, line, words in FLOW_REFUSED:
+            out = pmd.cmd(line)
+            check(re.search(words, out) is not None and not created(out),
+                  "refused: " + what, out)
+        out = pmd.cmd("flow destroy 0 rule 0")
+        check("Flow rule #0 destroyed" in out, "destroy", out)
+        out = pmd.cmd("flow flush 0")
+        out = pmd.cmd("flow list 0")
+        check("=>" not in out, "flush empties the port's list", out)
+        out = pmd.cmd("flow list 1")
+        check(out.count("=>") == 1, "flush of port 0 leaves port 1's rule",
+              out)
+        check(pmd.alive(), "testpmd still running")
+    finally:
+        pmd.close()
+        nic.kill()
+
+
+def scenario_tiny(tmp):
+    nic = Emunic(tmp, "--profile", "tiny")
+    pmd = Testpmd([pf_vdev(nic)])
+    try:
+        cases = [
+            ("field the profile lacks",
+             "flow validate 0 transfer pattern eth / ipv4 src is 1.2.3.4 / end"
+             " actions drop / end", "cannot match"),
+            ("group beyond the profile",
+             "flow validate 0 transfer group 1 pattern eth / end actions drop"
+             " / end", "highest group 0"),
+            ("action the profile lacks",
+             "flow validate 0 transfer pattern eth / end actions dec_ttl / "
+             "represented_port ethdev_port_id 0 / end",
+             "does not support action dec_ttl"),
+            ("priority beyond the profile",
+             "flow validate 0 transfer priority 2 pattern eth / end actions "
+             "drop / end", "priorities 0..1"),
+        ]
+        for what, line, words in cases:
+            out = pmd.cmd(line)
+            check(words in out, "tiny refuses: " + what, out)
+        out = pmd.cmd("flow validate 0 transfer pattern represented_port "
+                      "ethdev_port_id is 1 / eth dst is 02:00:00:00:00:01 / "
+                      "end actions represented_port ethdev_port_id 0 / end")
+        check("Flow rule validated" in out, "tiny accepts port + MAC", out)
+        full = ""
+        for i in range(70):
+            out = pmd.cmd("flow create 0 transfer pattern eth dst is "
+                          "02:00:00:00:%02x:%02x / end actions drop / end"
+                          % (i // 256, i % 256))
+            if not created(out):
+                full = out
+                break
+        check("full" in full or "No space" in full,
+              "a full table is ENOSPC with a message", full)
+        out = pmd.cmd("flow flush 0")
+        out = pmd.cmd("flow create 0 transfer pattern eth dst is "
+                      "02:00:00:00:01:01 / end actions drop / end")
+        check(created(out), "room again after flush", out)
+    finally:
+        pmd.close()
+        nic.kill()
+
+
+def port_stat(pmd, port, what):
+    out = pmd.cmd("show port stats %d" % port)
+    m = re.search(what + r":\s+(\d+)", out)
+    return int(m.group(1)) if m else -1
+
+
+def scenario_forward(tmp):
+    nic = Emunic(tmp)
+    # ports: 0 PF, 1..4 representors of VF 0..3, 5 VF 0 (VM side), 6 wire
+    pmd = Testpmd([pf_vdev(nic),
+                   "net_emunic1,socket=%s,vf=0" % nic.sock,
+                   "net_emunic2,socket=%s,uplink=1" % nic.sock],
+                  ["--forward-mode=rxonly", "--burst=16"])
+    try:
+        out = pmd.cmd("show port summary all")
+        check(out.count("net_emunic") >= 7, "7 ports probed", out)
+        out = pmd.cmd("flow create 0 transfer pattern represented_port "
+                      "ethdev_port_id is 1 / eth / ipv4 / end actions count / "
+                      "of_push_vlan ethertype 0x8100 / of_set_vlan_vid "
+                      "vlan_vid 100 / set_mac_dst mac_addr 02:00:00:00:00:99 "
+                      "/ represented_port ethdev_port_id 0 / end")
+        check(created(out), "transfer rule VF0 -> wire with push + rewrite",
+              out)
+        pmd.cmd("set verbose 1")
+        pmd.cmd("set portlist 5,6")
+        out = pmd.cmd("start tx_first")
+        time.sleep(1)
+        out += pmd.read(1)
+        out += pmd.cmd("stop")
+        rx6 = port_stat(pmd, 6, "RX-packets")
+        check(rx6 == 16, "the wire received the VF's burst (%d)" % rx6, out)
+        check("dst=02:00:00:00:00:99" in out, "rewritten dst MAC seen", out)
+        check("type=0x8100" in out or "VLAN" in out,
+              "pushed VLAN tag seen on the wire", out)
+        out = pmd.cmd("flow query 0 0 count")
+        check("hits: 16" in out, "counter counted 16", out)
+        pmd.cmd("flow destroy 0 rule 0")
+        out = pmd.cmd("flow create 0 transfer pattern represented_port "
+                      "ethdev_port_id is 1 / end actions count / drop / end")
+        check(created(out), "drop rule", out)
+        rule = re.search(r"Flow rule #(\d+) created", out).group(1)
+        pmd.cmd("clear port stats all")
+        pmd.cmd("start tx_first")
+        time.sleep(1)
+        pmd.cmd("stop")
+        rx6 = port_stat(pmd, 6, "RX-packets")
+        out = pmd.cmd("flow query 0 %s count" % rule)
+        check(rx6 == 0 and "hits: 16" in out,
+              "drop dropped 16 (wire got %d)" % rx6, out)
+        pmd.cmd("flow flush 0")
+        pmd.cmd("set portlist 1,5")
+        pmd.cmd("clear port stats all")
+        out = pmd.cmd("start tx_first")
+        time.sleep(1)
+        out += pmd.cmd("stop")
+        rx1 = port_stat(pmd, 1, "RX-packets")
+        check(rx1 == 16, "a miss reaches the representor (%d)" % rx1, out)
+        out = pmd.cmd("show port xstats 1")
+        check("dev_rep_rx_packets" in out, "device counters in xstats", out)
+        out = pmd.cmd("flow create 0 transfer pattern represented_port "
+                      "ethdev_port_id is 1 / end actions mark id 0x1234 / "
+                      "port_representor port_id 1 / end")
+        check(created(out), "mark + port_representor rule", out)
+        pmd.cmd("clear port stats all")
+        out = pmd.cmd("start tx_first")
+        time.sleep(1)
+        out += pmd.cmd("stop")
+        check("FDIR matched ID=0x1234" in out, "MARK reaches the mbuf", out)
+    finally:
+        pmd.close()
+        nic.kill()
+
+
+def scenario_hotplug(tmp):
+    nic = Emunic(tmp)
+    pmd = Testpmd([pf_vdev(nic)])
+    try:
+        pmd.cmd("port stop 2")
+        out = pmd.cmd("port close 2")
+        check("closed" in out.lower(), "representor port 2 closed", out)
+        out = pmd.cmd("show port summary all")
+        check("net_emunic0_representor_1" not in out,
+              "port 2 is gone, the others stay", out)
+        out = pmd.cmd("flow create 0 transfer pattern represented_port "
+                      "ethdev_port_id is 1 / end actions represented_port "
+                      "ethdev_port_id 0 / end")
+        check(created(out), "flows still work after the unplug", out)
+        pmd.cmd("port stop all")
+        out = pmd.cmd("device detach net_emunic0", 20)
+        check("detached" in out.lower(), "device detached", out)
+        out = pmd.cmd("port attach %s" % pf_vdev(nic), 20)
+        check("attached" in out.lower(), "device re-probed", out)
+        out = pmd.cmd("show port summary all")
+        check(out.count("net_emunic0") == 5, "PF and 4 representors back",
+              out)
+        check(pmd.alive(), "testpmd alive")
+    finally:
+        pmd.close()
+        nic.kill()
+
+
+def scenario_death(tmp):
+    nic = Emunic(tmp)
+    pmd = Testpmd([pf_vdev(nic)])
+    try:
+        out = pmd.cmd("flow create 0 transfer pattern eth / end actions drop "
+                      "/ end")
+        check(created(out), "rule before death", out)
+        nic.kill()
+        time.sleep(1)
+        out = pmd.cmd("show port info 0")
+        check("Link status: down" in out, "link down after the card died",
+              out)
+        out = pmd.cmd("flow create 0 transfer pattern eth / end actions drop "
+                      "/ end")
+        check("not answering" in out and not created(out),
+              "flow create fails with a clear error", out)
+        out = pmd.cmd("flow query 0 0 count")
+        out = pmd.cmd("show port summary all")
+        check("net_emunic0" in out, "testpmd keeps answering", out)
+        start = time.time()
+        pmd.close()
+        check(time.time() - start < 10, "quit does not hang")
+    finally:
+        pmd.close() if pmd.alive() else None
+        nic.kill()
+
+
+def scenario_badargs(tmp):
+    nic = Emunic(tmp)
+    try:
+        for arg, words in [("bogus=1", "unknown devarg 'bogus'"),
+                           ("rxq=99", "rxq=99"),
+                           ("representor=pf[0]", "representor")]:
+            pmd = Testpmd(["net_emunic0,socket=%s,%s" % (nic.sock, arg)])
+            out = pmd.startup
+            pmd.close()
+            check(words in out, "bad devarg %s named in the log" % arg, out)
+    finally:
+        nic.kill()
+
+
+SCENARIOS = {
+    "flow_cmds": scenario_flow_cmds,
+    "tiny": scenario_tiny,
+    "forward": scenario_forward,
+    "hotplug": scenario_hotplug,
+    "death": scenario_death,
+    "badargs": scenario_badargs,
+}
+
+
+def main():
+    names = sys.argv[1:] or list(SCENARIOS)
+    for n in names:
+        tmp = tempfile.mkdtemp(prefix="pmdit")
+        print("[%s]" % n)
+        try:
+            SCENARIOS[n](tmp)
+        except Exception as e:  # a crash of the harness is a failure too
+            check(False, "%s raised %r" % (n, e))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

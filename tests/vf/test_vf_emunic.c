@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * snic-vf's emunic backend end to end: a real emunic process ($EMUNIC) on
+ * a private socket; create, set every attribute the card has, read back,
+ * apply twice (second run a no-op), roll back on a refusal, destroy.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/if_ether.h>
+
+#include "run_main.h"
+#include "vf_emunic.h"
+
+static pid_t emu_pid;
+static char emu_dir[64];
+static char sock[96];
+static struct vf_backend *be;
+
+static void
+start_emunic(void)
+{
+    const char *bin = getenv("EMUNIC");
+    char line[256] = "";
+    int fds[2];
+    ssize_t n = 0;
+    struct pollfd p;
+    struct vf_err err = { "" };
+
+    cr_assert_not_null(bin, "EMUNIC not set (run through meson test)");
+    snprintf(emu_dir, sizeof(emu_dir), "/tmp/snicvf-emu-XXXXXX");
+    cr_assert_not_null(mkdtemp(emu_dir));
+    snprintf(sock, sizeof(sock), "%s/nic", emu_dir);
+    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+    emu_pid = fork();
+    cr_assert_geq(emu_pid, 0);
+    if (emu_pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        execl(bin, bin, "--socket", sock, "-q", "--max-vfs", "8",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+    if (poll(&p, 1, 5000) == 1)
+        n = read(fds[0], line, sizeof(line) - 1);
+    close(fds[0]);
+    line[n > 0 ? n : 0] = '\0';
+    cr_assert(strncmp(line, "emunic: listening on ", 21) == 0,
+              "emunic did not start: '%s'", line);
+    be = vf_emunic_open(sock, 2000, &err);
+    cr_assert_not_null(be, "%s", err.msg);
+}
+
+static void
+stop_emunic(void)
+{
+    char cmd[128];
+
+    vf_backend_close(be);
+    be = NULL;
+    if (emu_pid > 0) {
+        kill(emu_pid, SIGTERM);
+        waitpid(emu_pid, NULL, 0);
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", emu_dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(vf_emunic, .init = start_emunic, .fini = stop_emunic,
+          .timeout = 20);
+
+Test(vf_emunic, create_set_read_back_destroy)
+{
+    struct run_out r;
+    struct vf_dev d;
+    char path[128];
+    const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x11 };
+
+    r = run_main(be, "create", sock, "4", NULL);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(path, sizeof(path), "%s.vf3", sock);
+    cr_expect_eq(access(path, F_OK), 0, "VF socket missing");
+
+    r = run_main(be, "set", sock, "1", "mac", "02:00:00:00:00:11", "vlan",
+                 "10", "qos", "2", "proto", "802.1ad", "spoofchk", "on",
+                 "trust", "on", "state", "disable", "min-rate", "100",
+                 "max-rate", "500", NULL);
+    cr_expect_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+
+    cr_assert_eq(be->ops->get(be, sock, &d), 0, "%s", be->err.msg);
+    cr_expect_eq(d.numvfs, 4);
+    cr_expect_eq(d.totalvfs, 8);
+    cr_assert_eq(d.nvfs, 4);
+    cr_expect_arr_eq(d.vfs[1].cur.mac, mac, 6);
+    cr_expect_eq(d.vfs[1].cur.vlan, 10);
+    cr_expect_eq(d.vfs[1].cur.qos, 2);
+    cr_expect_eq(d.vfs[1].cur.proto, ETH_P_8021AD);
+    cr_expect(d.vfs[1].cur.spoofchk);
+    cr_expect(d.vfs[1].cur.trust);
+    cr_expect_eq(d.vfs[1].cur.state, VF_STATE_DISABLE);
+    cr_expect_eq(d.vfs[1].cur.min_rate, 100);
+    cr_expect_eq(d.vfs[1].cur.max_rate, 500);
+    /* untouched neighbour */
+    cr_expect_eq(d.vfs[2].cur.vlan, 0);
+    vf_dev_clear(&d);
+
+    r = run_main(be, "destroy", sock, NULL);
+    cr_expect_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    cr_expect_neq(access(path, F_OK), 0, "VF socket still there");
+    cr_assert_eq(be->ops->get(be, sock, &d), 0);
+    cr_expect_eq(d.numvfs, 0);
+    vf_dev_clear(&d);
+}
+
+Test(vf_emunic, apply_twice_second_is_a_no_op)
+{
+    char file[128];
+    struct run_out r;
+    struct vf_dev d;
+    FILE *f;
+
+    snprintf(file, sizeof(file), "%s/vfs.json", emu_dir);
+    f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "{\"devices\":[{\"name\":\"%s\",\"num_vfs\":3,"
+            "\"eswitch_mode\":\"switchdev\",\"vfs\":[{\"index\":2,"
+            "\"mac\":\"02:00:00:00:00:22\",\"vlan\":7,\"spoofchk\":true,"
+            "\"max_rate\":900}]}]}", sock);
+    fclose(f);
+    r = run_main(be, "apply", file, NULL);
+    cr_expect_eq(r.rc, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "using default order") != NULL, "%s", r.out);
+    run_free(&r);
+    cr_assert_eq(be->ops->get(be, sock, &d), 0);
+    cr_expect_eq(d.esw_mode, VF_ESW_SWITCHDEV);
+    cr_expect_eq(d.numvfs, 3);
+    cr_expect_eq(d.vfs[2].cur.vlan, 7);
+    cr_expect_eq(d.vfs[2].cur.max_rate, 900);
+    vf_dev_clear(&d);
+
+    r = run_main(be, "apply", file, NULL);
+    cr_expect_eq(r.rc, 0, "%s", r.err);
+    cr_expect(strncmp(r.out, "nothing to do: the host already matches ", 40)
+              == 0, "%s", r.out);
+    run_free(&r);
+}
+
+Test(vf_emunic, refusal_rolls_back_what_was_applied)
+{
+    struct run_out r;
+    struct vf_dev d;
+
+    r = run_main(be, "create", sock, "2", NULL);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    r = run_main(be, "set", sock, "0", "mac", "02:00:00:00:00:33", "trust",
+                 "on", "node-guid", "00:11:22:33:44:55:66:77", NULL);
+    cr_expect_eq(r.rc, VF_EXIT_FAILED);
+    cr_expect(strstr(r.err, "node-guid 00:11:22:33:44:55:66:77: the emulated "
+                     "card has no InfiniBand GUIDs\n") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "rolled back to trust off\n") != NULL, "%s",
+              r.err);
+    cr_expect(strstr(r.err, "rolled back to mac 00:00:00:00:00:00\n") != NULL,
+              "%s", r.err);
+    run_free(&r);
+    cr_assert_eq(be->ops->get(be, sock, &d), 0);
+    cr_expect_eq(d.vfs[0].cur.mac[5], 0);
+    cr_expect(!d.vfs[0].cur.trust);
+    vf_dev_clear(&d);
+}
+
+Test(vf_emunic, wrong_device_and_binding)
+{
+    struct run_out r = run_main(be, "set", "/tmp/other", "0", "trust", "on",
+                                NULL);
+
+    cr_expect_eq(r.rc, VF_EXIT_USAGE);
+    cr_expect(strstr(r.err, "/tmp/other: no such device (this emunic backend "
+                     "drives ") != NULL, "%s", r.err);
+    run_free(&r);
+    r = run_main(be, "create", sock, "1", NULL);
+    run_free(&r);
+    r = run_main(be, "bind", sock, "0", "vfio-pci", NULL);
+    cr_expect_eq(r.rc, VF_EXIT_FAILED);
+    cr_expect(strstr(r.err, "emunic VFs have no kernel driver to bind") !=
+              NULL, "%s", r.err);
+    run_free(&r);
+}
