@@ -556,9 +556,14 @@ count_output(void *ctx, const struct dp_output *out)
     oc->fn(oc->ctx, out);
 }
 
-unsigned
-dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
-                  dp_output_fn *fn, void *ctx)
+/* One packet through the tables. Normally it starts with decapsulation
+ * and table 0; a packet the hardware partly processed starts at @table,
+ * after running @acts (the hardware's partial flow) when @acts is not
+ * NULL. */
+static unsigned
+pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
+         unsigned table, const struct flow_action *acts, unsigned n_acts,
+         bool decap, dp_output_fn *fn, void *ctx)
 {
     const struct dp_cls_snap *snap = dp_cls_snap_get(w->dp->cls);
     const struct tunnels *tun = atomic_load_explicit(&w->dp->tunnels,
@@ -571,12 +576,11 @@ dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
     struct dp_act_stats as = { 0 };
     struct dp_pkt pkt = { .buf = *buf, .in_port = in_port };
     struct flow_key key;
-    unsigned table = 0;
     bool reextract = false;
 
     w->stats.packets++;
     dp_extract(buf->data, buf->len, in_port, &key, &pkt.layout);
-    if (tun->n > 0) {
+    if (decap && tun->n > 0) {
         int rc = dp_vxlan_decap(tun->ports, tun->n, &key, &pkt.layout,
                                 &pkt.buf, &pkt.tun, &pkt.in_port);
 
@@ -585,6 +589,21 @@ dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
             return 0;
         }
         reextract = rc > 0;
+    }
+    if (acts != NULL) {
+        enum dp_act_result res;
+        uint8_t next = 0;
+
+        /* the hardware matched (and counted) this flow: no count here */
+        res = dp_actions_run(&env, &pkt, acts, n_acts, &next, &as);
+        if (res == DP_ACT_DROP_TTL)
+            w->stats.ttl_drops++;
+        else if (res == DP_ACT_DROP_NOROOM)
+            w->stats.noroom_drops++;
+        if (res != DP_ACT_GOTO)
+            goto out;
+        table = next;
+        reextract = true;
     }
     for (;;) {
         const struct dp_rule *r;
@@ -618,8 +637,46 @@ dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
             break;
         table = next;
     }
+out:
     w->stats.tunnel_drops += as.tunnel_drops;
     w->stats.outputs += oc.n;
     *buf = pkt.buf;
     return oc.n;
+}
+
+unsigned
+dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
+                  dp_output_fn *fn, void *ctx)
+{
+    return pipeline(w, buf, in_port, 0, NULL, 0, true, fn, ctx);
+}
+
+unsigned
+dp_worker_process_from(struct dp_worker *w, struct dp_buf *buf,
+                       uint32_t in_port, unsigned table, dp_output_fn *fn,
+                       void *ctx)
+{
+    if (table > FLOW_TABLE_MAX) {
+        w->stats.packets++;
+        w->stats.misses++;
+        return 0;
+    }
+    return pipeline(w, buf, in_port, table, NULL, 0, false, fn, ctx);
+}
+
+unsigned
+dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
+                      uint32_t in_port, const struct flow_action *acts,
+                      unsigned n_acts, dp_output_fn *fn, void *ctx)
+{
+    static const struct flow_action none[1];
+
+    return pipeline(w, buf, in_port, 0, acts != NULL ? acts : none,
+                    acts != NULL ? n_acts : 0, false, fn, ctx);
+}
+
+int
+dp_defer(struct dp *dp, void (*fn)(void *arg), void *arg)
+{
+    return dp_qsbr_defer(dp->qsbr, fn, arg);
 }

@@ -210,6 +210,15 @@ emu_region_process(struct emu_client *c, unsigned budget)
 
         if (cq_used >= c->depth)
             break;
+        /* the driver wrote the next slot from another core: start pulling
+         * its lines over while this one runs */
+        if (c->cmd_cons + 1 != prod) {
+            const uint8_t *next = c->slots +
+                (size_t)((c->cmd_cons + 1) & c->mask) * FW_SLOT_SIZE;
+
+            for (unsigned l = 0; l < 4; l++)
+                __builtin_prefetch(next + l * FW_CACHE_LINE, 0, 3);
+        }
         emu_region_exec_slot(c, c->cmd_cons & c->mask);
         c->cmd_cons++;
         n++;

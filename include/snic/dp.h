@@ -366,6 +366,10 @@ int dp_flow_stats(const struct dp *dp, uint64_t id, uint64_t *n_packets,
                   uint64_t *n_bytes);
 /* Reclaim what the grace periods allow; returns how many objects. */
 size_t dp_poll(struct dp *dp);
+/* Call @fn(@arg) from dp_poll() (or a later control-thread call) once
+ * every worker has quiesced: lets the caller publish its own RCU-style data
+ * to the workers (snicd's mark table). 0 or -ENOMEM. */
+int dp_defer(struct dp *dp, void (*fn)(void *arg), void *arg);
 /* Wait until everything retired so far is reclaimed. */
 void dp_synchronize(struct dp *dp);
 const struct dp_cls *dp_classifier(const struct dp *dp);
@@ -397,6 +401,24 @@ void dp_worker_quiesce(struct dp_worker *w);
  */
 unsigned dp_worker_process(struct dp_worker *w, struct dp_buf *buf,
                            uint32_t in_port, dp_output_fn *fn, void *ctx);
+/*
+ * Packets the hardware processed part of (snicd's marks, docs/snicd.md
+ * "Where a flow lives", rule 3). Both skip decapsulation.
+ * dp_worker_process_from(): the hardware ran a flow ending in goto_table
+ * and the packet then missed in hardware table @table; classification
+ * starts there with the frame as the hardware left it.
+ * dp_worker_run_actions(): the hardware matched a partial flow (and
+ * counted it, so the software does not): run its action list @acts on the
+ * frame without classifying, then continue at its goto_table target.
+ * Both return the number of outputs, like dp_worker_process().
+ */
+unsigned dp_worker_process_from(struct dp_worker *w, struct dp_buf *buf,
+                                uint32_t in_port, unsigned table,
+                                dp_output_fn *fn, void *ctx);
+unsigned dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
+                               uint32_t in_port,
+                               const struct flow_action *acts,
+                               unsigned n_acts, dp_output_fn *fn, void *ctx);
 /* The classification step alone (EMC, then the classifier). */
 const struct dp_rule *dp_worker_classify(struct dp_worker *w,
                                          unsigned table_id,

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emu/emunic")
+EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 TESTPMD = os.environ.get("TESTPMD", "/usr/bin/dpdk-testpmd")
 PMD = os.path.abspath(os.environ.get("PMD", "build/pmd/librte_net_emunic.so"))
 PROMPT = "testpmd> "
@@ -64,8 +64,15 @@ class Testpmd:
         args += ["--", "-i", "--total-num-mbufs=4096", *extra]
         master, slave = pty.openpty()
         self.fd = master
+        env = dict(os.environ)
+        if os.environ.get("TESTPMD_PRELOAD"):
+            # sanitized PMD in the stock testpmd: runtimes first; testpmd's
+            # own allocations at exit are not ours to judge
+            env["LD_PRELOAD"] = os.environ["TESTPMD_PRELOAD"]
+            env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
         self.proc = subprocess.Popen(args, stdin=slave, stdout=slave,
-                                     stderr=slave, start_new_session=True)
+                                     stderr=slave, start_new_session=True,
+                                     env=env)
         os.close(slave)
         self.log = ""
         self.startup = self.wait_prompt(30)

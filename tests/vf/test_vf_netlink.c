@@ -26,6 +26,16 @@
 #include "vf_rtnl.h"
 
 /* Decode one SETLINK down to the IFLA_VF_INFO's attribute table. */
+/* Attribute payloads are only 4-byte aligned; struct ifla_vf_guid holds a
+ * u64, so copy it out instead of dereferencing in place. */
+static uint64_t
+guid_of(const struct nlattr *a)
+{
+    struct ifla_vf_guid g;
+    memcpy(&g, nla_data(a), sizeof(g));
+    return g.guid;
+}
+
 static void
 decode_set(struct nl_msg *msg, int ifindex, struct nlattr **vf_tb)
 {
@@ -166,15 +176,13 @@ Test(vf_rtnl, setlink_flags_state_rate_guids)
     decode_set(msg, 2, tb);
     cr_assert_not_null(tb[IFLA_VF_IB_NODE_GUID]);
     cr_expect_null(tb[IFLA_VF_IB_PORT_GUID]);
-    cr_expect_eq(((struct ifla_vf_guid *)nla_data(tb[IFLA_VF_IB_NODE_GUID]))
-                 ->guid, 0x0102030405060708ull);
+    cr_expect_eq(guid_of(tb[IFLA_VF_IB_NODE_GUID]), 0x0102030405060708ull);
     nlmsg_free(msg);
 
     cr_assert_eq(vf_rtnl_build_set(2, 1, VF_ATTR_PORT_GUID, &s, &msg), 0);
     decode_set(msg, 2, tb);
     cr_assert_not_null(tb[IFLA_VF_IB_PORT_GUID]);
-    cr_expect_eq(((struct ifla_vf_guid *)nla_data(tb[IFLA_VF_IB_PORT_GUID]))
-                 ->guid, 0x1112131415161718ull);
+    cr_expect_eq(guid_of(tb[IFLA_VF_IB_PORT_GUID]), 0x1112131415161718ull);
     nlmsg_free(msg);
 }
 
