@@ -191,6 +191,10 @@ vf_attr_differs(enum vf_attr a, const struct vf_settings *w,
         return w->min_rate != c->min_rate || w->max_rate != c->max_rate;
     case VF_ATTR_NODE_GUID: return w->node_guid != c->node_guid;
     case VF_ATTR_PORT_GUID: return w->port_guid != c->port_guid;
+    case VF_ATTR_HW_ADDR: return memcmp(w->hw_addr, c->hw_addr, 6) != 0;
+    case VF_ATTR_ROCE: return w->roce != c->roce;
+    case VF_ATTR_MIGRATABLE: return w->migratable != c->migratable;
+    case VF_ATTR_FN_STATE: return w->fn_state != c->fn_state;
     default: return true;
     }
 }

@@ -66,30 +66,6 @@ vf_devlink_build_eswitch_set(int family, const char *pci, int mode,
     return 0;
 }
 
-int
-vf_devlink_build_port_hw_addr(int family, const char *pci, uint32_t port_index,
-                              const uint8_t mac[6], struct nl_msg **out)
-{
-    struct nlattr *fn;
-    int rc = vf_devlink_build(family, DEVLINK_CMD_PORT_SET, NLM_F_ACK, pci,
-                              out);
-
-    if (rc < 0)
-        return rc;
-    if (nla_put_u32(*out, DEVLINK_ATTR_PORT_INDEX, port_index) < 0)
-        goto free_msg;
-    fn = nla_nest_start(*out, DEVLINK_ATTR_PORT_FUNCTION);
-    if (fn == NULL ||
-        nla_put(*out, DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR, 6, mac) < 0)
-        goto free_msg;
-    nla_nest_end(*out, fn);
-    return 0;
-free_msg:
-    nlmsg_free(*out);
-    *out = NULL;
-    return -ENOMEM;
-}
-
 static int
 vf_devlink_parse(struct nlmsghdr *hdr, struct nlattr **tb)
 {
@@ -149,18 +125,8 @@ vf_devlink_decode_port(struct nlmsghdr *hdr, struct vf_devlink_port *p)
     if (tb[DEVLINK_ATTR_PORT_NETDEV_NAME] != NULL)
         nla_strlcpy(p->netdev, tb[DEVLINK_ATTR_PORT_NETDEV_NAME],
                     sizeof(p->netdev));
-    if (tb[DEVLINK_ATTR_PORT_FUNCTION] != NULL) {
-        struct nlattr *fn[DEVLINK_PORT_FUNCTION_ATTR_MAX + 1];
-
-        if (nla_parse_nested(fn, DEVLINK_PORT_FUNCTION_ATTR_MAX,
-                             tb[DEVLINK_ATTR_PORT_FUNCTION], NULL) == 0 &&
-            fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR] != NULL &&
-            nla_len(fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR]) == 6) {
-            memcpy(p->hw_addr, nla_data(fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR]),
-                   6);
-            p->has_hw_addr = true;
-        }
-    }
+    if (tb[DEVLINK_ATTR_PORT_FUNCTION] != NULL)
+        vf_devlink_decode_port_fn(tb[DEVLINK_ATTR_PORT_FUNCTION], p);
     return 0;
 }
 
@@ -207,6 +173,13 @@ int
 vf_devlink_family(const struct vf_devlink *dl)
 {
     return dl->family;
+}
+
+int
+vf_devlink_transact(struct vf_devlink *dl, struct nl_msg *msg,
+                    struct vf_err *err)
+{
+    return vf_nlsock_transact(dl->sk, msg, NULL, NULL, err);
 }
 
 struct vf_esw_ctx {

@@ -290,6 +290,13 @@ vf_emu_set(struct vf_backend *be, const char *name, unsigned vf,
             in.ctx.min_tx_rate = s->min_rate;
             in.ctx.max_tx_rate = s->max_rate;
             break;
+        case VF_ATTR_HW_ADDR:
+        case VF_ATTR_ROCE:
+        case VF_ATTR_MIGRATABLE:
+        case VF_ATTR_FN_STATE:
+            vf_err_set(&be->err, "%s: the emulated card has no devlink port "
+                       "functions (its VF MAC is set with mac)", what);
+            return -EOPNOTSUPP;
         default:
             vf_err_set(&be->err, "%s: the emulated card has no InfiniBand "
                        "GUIDs", what);

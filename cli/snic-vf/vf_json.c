@@ -50,6 +50,16 @@ vf_json_vf(const struct vf_info *vi)
                         json_integer(c->min_rate) : json_null());
     json_object_set_new(o, "max_rate", VF_KNOWN(VF_ATTR_RATE) ?
                         json_integer(c->max_rate) : json_null());
+    json_object_set_new(o, "hw_addr", VF_KNOWN(VF_ATTR_HW_ADDR) ?
+                        json_string(vf_fmt_mac(c->hw_addr, buf, sizeof(buf))) :
+                        json_null());
+    json_object_set_new(o, "roce", VF_KNOWN(VF_ATTR_ROCE) ?
+                        json_boolean(c->roce) : json_null());
+    json_object_set_new(o, "migratable", VF_KNOWN(VF_ATTR_MIGRATABLE) ?
+                        json_boolean(c->migratable) : json_null());
+    json_object_set_new(o, "fn_state", VF_KNOWN(VF_ATTR_FN_STATE) ?
+                        json_string(c->fn_state == VF_FN_ACTIVE ? "active" :
+                                    "inactive") : json_null());
 #undef VF_KNOWN
     json_object_set_new(o, "representor", vf_json_str_or_null(vi->representor));
     json_object_set_new(o, "rdma_device", vf_json_str_or_null(vi->rdma));
@@ -191,7 +201,7 @@ vf_json_vf_want(json_t *o, struct vf_want_vf *wv, struct vf_err *err)
     static const char *const keys[] = {
         "index", "mac", "vlan", "qos", "vlan_proto", "spoofchk", "trust",
         "state", "min_rate", "max_rate", "node_guid", "port_guid", "driver",
-        NULL,
+        "hw_addr", "roce", "migratable", "fn_state", NULL,
     };
     const char *str;
     long long v;
@@ -203,7 +213,8 @@ vf_json_vf_want(json_t *o, struct vf_want_vf *wv, struct vf_err *err)
     }
     rc = vf_check_keys(o, wv->path, keys, "index, mac, vlan, qos, vlan_proto, "
                        "spoofchk, trust, state, min_rate, max_rate, node_guid, "
-                       "port_guid or driver", err);
+                       "port_guid, driver, hw_addr, roce, migratable or "
+                       "fn_state", err);
     if (rc < 0)
         return rc;
     wv->s.proto = ETH_P_8021Q;
@@ -266,6 +277,18 @@ vf_json_vf_want(json_t *o, struct vf_want_vf *wv, struct vf_err *err)
                 VF_ATTR_BIT(VF_ATTR_NODE_GUID));
     VF_STR_ATTR("port_guid", vf_parse_guid, &wv->s.port_guid,
                 VF_ATTR_BIT(VF_ATTR_PORT_GUID));
+    VF_STR_ATTR("hw_addr", vf_parse_mac, wv->s.hw_addr,
+                VF_ATTR_BIT(VF_ATTR_HW_ADDR));
+    rc = vf_get_bool(o, "roce", wv->path, &wv->s.roce, err);
+    if (rc < 0)
+        return rc;
+    wv->s.mask |= rc > 0 ? VF_ATTR_BIT(VF_ATTR_ROCE) : 0;
+    rc = vf_get_bool(o, "migratable", wv->path, &wv->s.migratable, err);
+    if (rc < 0)
+        return rc;
+    wv->s.mask |= rc > 0 ? VF_ATTR_BIT(VF_ATTR_MIGRATABLE) : 0;
+    VF_STR_ATTR("fn_state", vf_parse_fn_state, &wv->s.fn_state,
+                VF_ATTR_BIT(VF_ATTR_FN_STATE));
     rc = vf_get_str(o, "driver", wv->path, &str, err);
     if (rc < 0)
         return rc;
@@ -415,33 +438,140 @@ vf_is_yaml_name(const char *path)
 }
 
 int
-vf_json_load_want(const char *path, struct vf_want *want, struct vf_err *err)
+vf_json_parse_want(const char *name, const char *data, size_t size,
+                   bool yaml, struct vf_want *want, struct vf_err *err)
 {
     json_error_t jerr;
     json_t *root;
     int rc;
 
     memset(want, 0, sizeof(*want));
-    if (vf_is_yaml_name(path)) {
-        root = vf_yaml_load(path, err);
+    if (yaml) {
+        root = vf_yaml_parse(name, data, size, err);
         if (root == NULL)
             return -EINVAL;
     } else {
-        root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerr);
         if (root == NULL) {
-            if (jerr.line < 0)
-                vf_err_set(err, "%s: %s", path, jerr.text);
-            else
-                vf_err_set(err, "%s:%d:%d: not valid JSON: %s%s", path,
-                           jerr.line, jerr.column, jerr.text,
-                           vf_json_have_yaml() ? "" :
-                           " (YAML files need a build with libyaml)");
+            vf_err_set(err, "%s:%d:%d: not valid JSON: %s%s", name,
+                       jerr.line, jerr.column, jerr.text,
+                       vf_json_have_yaml() ? "" :
+                       " (YAML files need a build with libyaml)");
             return -EINVAL;
         }
     }
     rc = vf_json_to_want(root, want, err);
     json_decref(root);
     if (rc < 0)
-        vf_err_prefix(err, "%s: ", path);
+        vf_err_prefix(err, "%s: ", name);
     return rc;
+}
+
+/* A layout file is small; anything bigger is a mistake, not a layout. */
+#define VF_APPLY_FILE_MAX (16u << 20)
+
+int
+vf_json_load_want(const char *path, struct vf_want *want, struct vf_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = NULL;
+    size_t size = 0, cap = 0, n;
+    int rc;
+
+    memset(want, 0, sizeof(*want));
+    if (f == NULL) {
+        vf_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+        return -errno;
+    }
+    for (;;) {
+        if (size == cap) {
+            char *bigger;
+
+            if (cap >= VF_APPLY_FILE_MAX) {
+                vf_err_set(err, "%s: larger than %u MiB: not a layout file",
+                           path, VF_APPLY_FILE_MAX >> 20);
+                rc = -EFBIG;
+                goto free_data;
+            }
+            cap = cap ? cap * 2 : 4096;
+            bigger = realloc(data, cap);
+            if (bigger == NULL) {
+                rc = -ENOMEM;
+                goto free_data;
+            }
+            data = bigger;
+        }
+        n = fread(data + size, 1, cap - size, f);
+        size += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        vf_err_set(err, "%s: read error: %s", path, strerror(errno));
+        rc = -EIO;
+        goto free_data;
+    }
+    rc = vf_json_parse_want(path, data, size, vf_is_yaml_name(path), want,
+                            err);
+free_data:
+    free(data);
+    fclose(f);
+    return rc;
+}
+
+int
+vf_want_check(const struct vf_want *want, struct vf_err *err)
+{
+    const uint32_t all = (1u << VF_ATTR__COUNT) - 1;
+
+    for (unsigned i = 0; i < want->ndevs; i++) {
+        const struct vf_want_dev *d = &want->devs[i];
+
+        if (d->name[0] == '\0' || memchr(d->name, '\0', VF_NAME_MAX) == NULL) {
+            vf_err_set(err, "devices[%u]: empty or unterminated name", i);
+            return -EINVAL;
+        }
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(want->devs[j].name, d->name) == 0) {
+                vf_err_set(err, "devices[%u]: name %s twice", i, d->name);
+                return -EINVAL;
+            }
+        if (d->num_vfs < -1 || d->num_vfs > VF_MAX_VFS ||
+            (d->esw_mode != VF_ESW_UNKNOWN && d->esw_mode != VF_ESW_LEGACY &&
+             d->esw_mode != VF_ESW_SWITCHDEV) ||
+            (d->nvfs > 0 && d->vfs == NULL)) {
+            vf_err_set(err, "devices[%u]: num_vfs %d / mode %d / vfs out of "
+                       "range", i, d->num_vfs, d->esw_mode);
+            return -EINVAL;
+        }
+        for (unsigned k = 0; k < d->nvfs; k++) {
+            const struct vf_want_vf *v = &d->vfs[k];
+            const struct vf_settings *s = &v->s;
+
+            for (unsigned m = 0; m < k; m++)
+                if (d->vfs[m].index == v->index) {
+                    vf_err_set(err, "devices[%u].vfs[%u]: index %u twice",
+                               i, k, v->index);
+                    return -EINVAL;
+                }
+            if (v->index >= VF_MAX_VFS || (s->mask & ~all) != 0 ||
+                s->vlan > 4094 || s->qos > 7 ||
+                (s->proto != ETH_P_8021Q && s->proto != ETH_P_8021AD) ||
+                ((s->mask & VF_ATTR_BIT(VF_ATTR_MAC)) && (s->mac[0] & 1)) ||
+                ((s->mask & VF_ATTR_BIT(VF_ATTR_HW_ADDR)) &&
+                 (s->hw_addr[0] & 1)) ||
+                s->state > VF_STATE_DISABLE || s->fn_state > VF_FN_ACTIVE ||
+                (s->rate_given & ~(VF_RATE_MIN | VF_RATE_MAX)) != 0 ||
+                ((s->rate_given != 0) !=
+                 ((s->mask & VF_ATTR_BIT(VF_ATTR_RATE)) != 0)) ||
+                (v->has_driver &&
+                 (memchr(v->driver, '\0', VF_NAME_MAX) == NULL ||
+                  strchr(v->driver, '/') != NULL))) {
+                vf_err_set(err, "devices[%u].vfs[%u]: a value escaped "
+                           "validation", i, k);
+                return -EINVAL;
+            }
+        }
+    }
+    return 0;
 }

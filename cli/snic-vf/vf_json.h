@@ -32,9 +32,20 @@ int vf_json_to_want(json_t *root, struct vf_want *want, struct vf_err *err);
 int vf_json_load_want(const char *path, struct vf_want *want,
                       struct vf_err *err);
 
+/* The same on @size bytes at @data (need not be NUL-terminated); @name
+ * stands for the file in messages. What the fuzzer drives. */
+int vf_json_parse_want(const char *name, const char *data, size_t size,
+                       bool yaml, struct vf_want *want, struct vf_err *err);
+
+/* Invariants every accepted layout keeps (what vf_json_to_want promises
+ * the planner): names set and unique, values in range, VF indexes unique,
+ * only known attribute bits. 0 or -EINVAL with err naming the breach. */
+int vf_want_check(const struct vf_want *want, struct vf_err *err);
+
 /* Whether YAML files are understood by this build. */
 bool vf_json_have_yaml(void);
 /* YAML text -> JSON tree (NULL and err when unsupported or malformed). */
-json_t *vf_yaml_load(const char *path, struct vf_err *err);
+json_t *vf_yaml_parse(const char *name, const char *data, size_t size,
+                      struct vf_err *err);
 
 #endif /* SNIC_VF_JSON_H */

@@ -9,6 +9,7 @@
 
 #include "vf_ibv.h"
 #include "vf_kernel.h"
+#include "vf_parse.h"
 #include "vf_rtnl.h"
 #include "vf_sysfs.h"
 
@@ -107,6 +108,25 @@ vf_real_ports(void *ctx, const char *pci,
                                                         err);
 }
 
+static int
+vf_real_port_fn_set(void *ctx, const char *ifname, const char *pci,
+                    unsigned vf, const struct vf_settings *s,
+                    struct vf_err *err)
+{
+    struct vf_real_nl *r = ctx;
+    struct vf_devlink *dl = vf_real_dl(r, err);
+
+    /* no devlink at all says more than "no PCI device": check it first */
+    if (dl == NULL)
+        return -r->dl_errno;
+    if (pci[0] == '\0') {
+        vf_err_set(err, "%s has no PCI device, so no devlink port function",
+                   ifname);
+        return -EOPNOTSUPP;
+    }
+    return vf_devlink_port_fn_set(dl, pci, vf, s, err);
+}
+
 static void
 vf_real_close(void *ctx)
 {
@@ -123,6 +143,7 @@ static const struct vf_kernel_nl_ops vf_real_nl_ops = {
     .esw_get = vf_real_esw_get,
     .esw_set = vf_real_esw_set,
     .ports = vf_real_ports,
+    .port_fn_set = vf_real_port_fn_set,
     .close = vf_real_close,
 };
 
@@ -133,9 +154,13 @@ vf_rep_from_port(const struct vf_devlink_port *p, void *arg)
 {
     struct vf_dev *dev = arg;
 
-    if (p->flavour == DEVLINK_PORT_FLAVOUR_PCI_VF && p->vf >= 0 &&
-        (unsigned)p->vf < dev->nvfs && p->netdev[0] != '\0')
+    if (p->flavour != DEVLINK_PORT_FLAVOUR_PCI_VF || p->vf < 0 ||
+        (unsigned)p->vf >= dev->nvfs)
+        return;
+    if (p->netdev[0] != '\0')
         snprintf(dev->vfs[p->vf].representor, VF_NAME_MAX, "%s", p->netdev);
+    /* known port function values make `set` able to roll them back */
+    vf_devlink_port_to_settings(p, &dev->vfs[p->vf].cur);
 }
 
 /* Everything beyond sysfs: mode, VF attributes, representors, RDMA. Each
@@ -237,12 +262,44 @@ vf_kernel_eswitch_set(struct vf_backend *be, const char *name, int mode)
     return rc;
 }
 
+/* Port function attributes go to devlink, on the PF's PCI address. */
+static int
+vf_kernel_port_fn_set(struct vf_kernel *k, struct vf_backend *be,
+                      const char *name, unsigned vf,
+                      const struct vf_settings *s)
+{
+    struct vf_dev dev;
+    char what[96] = "";
+    int rc;
+
+    for (unsigned a = 0; a < VF_ATTR__COUNT; a++)
+        if (s->mask & VF_ATTR_BIT(a) & VF_ATTR_DEVLINK_BITS) {
+            vf_fmt_attr((enum vf_attr)a, s, what, sizeof(what));
+            break;
+        }
+    if (k->nl->port_fn_set == NULL) {
+        vf_err_set(&be->err, "%s: devlink port functions are not available "
+                   "here", what);
+        return -EOPNOTSUPP;
+    }
+    rc = vf_sysfs_read_dev(&k->sysfs, name, &dev, &be->err);
+    if (rc < 0)
+        return rc;
+    rc = k->nl->port_fn_set(k->nl_ctx, name, dev.pci, vf, s, &be->err);
+    vf_dev_clear(&dev);
+    if (rc < 0)
+        vf_err_prefix(&be->err, "%s: ", what);
+    return rc;
+}
+
 static int
 vf_kernel_set(struct vf_backend *be, const char *name, unsigned vf,
               const struct vf_settings *s)
 {
     struct vf_kernel *k = be->priv;
 
+    if (s->mask & VF_ATTR_DEVLINK_BITS)
+        return vf_kernel_port_fn_set(k, be, name, vf, s);
     return k->nl->vf_set(k->nl_ctx, name, vf, s, &be->err);
 }
 

@@ -23,6 +23,11 @@ struct vf_kernel_nl_ops {
     int (*ports)(void *ctx, const char *pci,
                  void (*fn)(const struct vf_devlink_port *p, void *arg),
                  void *arg, struct vf_err *err);
+    /* devlink port function attributes (VF_ATTR_DEVLINK_BITS) of VF @vf
+     * of PF @ifname at PCI @pci ("" when it has none); NULL: unsupported */
+    int (*port_fn_set)(void *ctx, const char *ifname, const char *pci,
+                       unsigned vf, const struct vf_settings *s,
+                       struct vf_err *err);
     void (*close)(void *ctx);
 };
 

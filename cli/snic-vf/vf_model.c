@@ -9,6 +9,16 @@
 #include "vf_backend.h"
 #include "vf_model.h"
 
+/* Messages quote user input (file values, names): a control character
+ * in it must not break the one-line promise or reach the terminal raw. */
+static void
+vf_err_clean(char *msg)
+{
+    for (unsigned char *p = (unsigned char *)msg; *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}
+
 void
 vf_err_set(struct vf_err *err, const char *fmt, ...)
 {
@@ -19,6 +29,7 @@ vf_err_set(struct vf_err *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
+    vf_err_clean(err->msg);
 }
 
 void
@@ -41,6 +52,7 @@ vf_err_prefix(struct vf_err *err, const char *fmt, ...)
     memmove(err->msg + hl, err->msg, ol);
     memcpy(err->msg, head, hl);
     err->msg[hl + ol] = '\0';
+    vf_err_clean(err->msg);
 }
 
 static const char *
@@ -132,6 +144,10 @@ vf_attr_name(enum vf_attr attr)
         [VF_ATTR_RATE] = "rate",
         [VF_ATTR_NODE_GUID] = "node-guid",
         [VF_ATTR_PORT_GUID] = "port-guid",
+        [VF_ATTR_HW_ADDR] = "hw-addr",
+        [VF_ATTR_ROCE] = "roce",
+        [VF_ATTR_MIGRATABLE] = "migratable",
+        [VF_ATTR_FN_STATE] = "fn-state",
     };
 
     if ((unsigned)attr >= VF_ATTR__COUNT)

@@ -42,10 +42,27 @@ enum vf_attr {
     VF_ATTR_RATE,           /* min + max travel together (IFLA_VF_RATE) */
     VF_ATTR_NODE_GUID,
     VF_ATTR_PORT_GUID,
+    /* devlink port function attributes (kernel, switchdev): the function's
+     * own MAC and capabilities first, its state last, since drivers take
+     * hw_addr and caps only while the function is inactive */
+    VF_ATTR_HW_ADDR,
+    VF_ATTR_ROCE,
+    VF_ATTR_MIGRATABLE,
+    VF_ATTR_FN_STATE,
     VF_ATTR__COUNT,
 };
 
+/* Port function states are devlink's DEVLINK_PORT_FN_STATE_* numbers. */
+enum vf_fn_state {
+    VF_FN_INACTIVE = 0,
+    VF_FN_ACTIVE = 1,
+};
+
 #define VF_ATTR_BIT(a) (1u << (a))
+#define VF_ATTR_DEVLINK_BITS (VF_ATTR_BIT(VF_ATTR_HW_ADDR) | \
+                              VF_ATTR_BIT(VF_ATTR_ROCE) | \
+                              VF_ATTR_BIT(VF_ATTR_MIGRATABLE) | \
+                              VF_ATTR_BIT(VF_ATTR_FN_STATE))
 
 /*
  * A set of VF attribute values. @mask says which are meaningful. For a
@@ -66,6 +83,10 @@ struct vf_settings {
     unsigned rate_given;    /* VF_RATE_MIN | VF_RATE_MAX, requests only */
     uint64_t node_guid;
     uint64_t port_guid;
+    uint8_t hw_addr[6];     /* devlink port function */
+    bool roce;
+    bool migratable;
+    uint32_t fn_state;      /* enum vf_fn_state */
 };
 
 #define VF_RATE_MIN 1u

@@ -237,6 +237,21 @@ vf_parse_index(const char *s, unsigned *index, struct vf_err *err)
     return 0;
 }
 
+int
+vf_parse_fn_state(const char *s, uint32_t *state, struct vf_err *err)
+{
+    if (strcmp(s, "inactive") == 0) {
+        *state = VF_FN_INACTIVE;
+        return 0;
+    }
+    if (strcmp(s, "active") == 0) {
+        *state = VF_FN_ACTIVE;
+        return 0;
+    }
+    vf_err_set(err, "fn-state %s: expected active or inactive", s);
+    return -EINVAL;
+}
+
 static int
 vf_once(uint32_t *seen, unsigned bit, const char *kw, struct vf_err *err)
 {
@@ -249,7 +264,8 @@ vf_once(uint32_t *seen, unsigned bit, const char *kw, struct vf_err *err)
 }
 
 enum { KW_MAC, KW_VLAN, KW_QOS, KW_PROTO, KW_SPOOF, KW_TRUST, KW_STATE,
-       KW_MIN, KW_MAX, KW_NODE, KW_PORT, KW__COUNT };
+       KW_MIN, KW_MAX, KW_NODE, KW_PORT, KW_HWADDR, KW_ROCE, KW_MIGR,
+       KW_FNSTATE, KW__COUNT };
 
 int
 vf_parse_set_args(int argc, char **argv, struct vf_settings *out,
@@ -257,7 +273,8 @@ vf_parse_set_args(int argc, char **argv, struct vf_settings *out,
 {
     static const char *const kws[KW__COUNT] = {
         "mac", "vlan", "qos", "proto", "spoofchk", "trust", "state",
-        "min-rate", "max-rate", "node-guid", "port-guid",
+        "min-rate", "max-rate", "node-guid", "port-guid", "hw-addr",
+        "roce", "migratable", "fn-state",
     };
     uint32_t seen = 0;
     int rc;
@@ -266,8 +283,8 @@ vf_parse_set_args(int argc, char **argv, struct vf_settings *out,
     out->proto = ETH_P_8021Q;
     if (argc == 0) {
         vf_err_set(err, "nothing to set (expected mac, vlan, qos, proto, "
-                   "spoofchk, trust, state, min-rate, max-rate, node-guid "
-                   "or port-guid)");
+                   "spoofchk, trust, state, min-rate, max-rate, node-guid, "
+                   "port-guid, hw-addr, roce, migratable or fn-state)");
         return -EINVAL;
     }
     for (int i = 0; i < argc; i += 2) {
@@ -281,7 +298,8 @@ vf_parse_set_args(int argc, char **argv, struct vf_settings *out,
         if (k == KW__COUNT) {
             vf_err_set(err, "%s: unknown attribute (expected mac, vlan, qos, "
                        "proto, spoofchk, trust, state, min-rate, max-rate, "
-                       "node-guid or port-guid)", kw);
+                       "node-guid, port-guid, hw-addr, roce, migratable or "
+                       "fn-state)", kw);
             return -EINVAL;
         }
         if (val == NULL) {
@@ -340,10 +358,30 @@ vf_parse_set_args(int argc, char **argv, struct vf_settings *out,
             rc = vf_parse_guid(val, &out->port_guid, err);
             out->mask |= VF_ATTR_BIT(VF_ATTR_PORT_GUID);
             break;
+        case KW_HWADDR:
+            rc = vf_parse_mac(val, out->hw_addr, err);
+            out->mask |= VF_ATTR_BIT(VF_ATTR_HW_ADDR);
+            break;
+        case KW_ROCE:
+            rc = vf_parse_onoff(val, &out->roce, err);
+            out->mask |= VF_ATTR_BIT(VF_ATTR_ROCE);
+            break;
+        case KW_MIGR:
+            rc = vf_parse_onoff(val, &out->migratable, err);
+            out->mask |= VF_ATTR_BIT(VF_ATTR_MIGRATABLE);
+            break;
+        case KW_FNSTATE:
+            rc = vf_parse_fn_state(val, &out->fn_state, err);
+            out->mask |= VF_ATTR_BIT(VF_ATTR_FN_STATE);
+            break;
         }
         if (rc < 0) {
             if (k == KW_MIN || k == KW_MAX || k == KW_NODE || k == KW_PORT)
                 vf_err_prefix(err, "%s: ", kw);
+            else if (k == KW_ROCE || k == KW_MIGR)
+                vf_err_prefix(err, "%s ", kw);
+            else if (k == KW_HWADDR)
+                vf_err_prefix(err, "hw-addr: ");
             return rc;
         }
     }
@@ -468,6 +506,20 @@ vf_fmt_attr(enum vf_attr attr, const struct vf_settings *s, char *buf,
     case VF_ATTR_PORT_GUID:
         snprintf(buf, size, "port-guid %s",
                  vf_fmt_guid(s->port_guid, tmp, sizeof(tmp)));
+        break;
+    case VF_ATTR_HW_ADDR:
+        snprintf(buf, size, "hw-addr %s",
+                 vf_fmt_mac(s->hw_addr, tmp, sizeof(tmp)));
+        break;
+    case VF_ATTR_ROCE:
+        snprintf(buf, size, "roce %s", s->roce ? "on" : "off");
+        break;
+    case VF_ATTR_MIGRATABLE:
+        snprintf(buf, size, "migratable %s", s->migratable ? "on" : "off");
+        break;
+    case VF_ATTR_FN_STATE:
+        snprintf(buf, size, "fn-state %s",
+                 s->fn_state == VF_FN_ACTIVE ? "active" : "inactive");
         break;
     default:
         snprintf(buf, size, "?");

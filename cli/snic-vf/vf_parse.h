@@ -19,6 +19,8 @@ int vf_parse_proto(const char *s, uint16_t *proto, struct vf_err *err);
 int vf_parse_onoff(const char *s, bool *on, struct vf_err *err);
 int vf_parse_state(const char *s, uint32_t *state, struct vf_err *err);
 int vf_parse_rate(const char *s, uint32_t *rate, struct vf_err *err);
+/* devlink port function state: active | inactive. */
+int vf_parse_fn_state(const char *s, uint32_t *state, struct vf_err *err);
 int vf_parse_guid(const char *s, uint64_t *guid, struct vf_err *err);
 /* Parse a VF index; @what names it in the message ("VF index"). */
 int vf_parse_index(const char *s, unsigned *index, struct vf_err *err);

@@ -43,13 +43,19 @@ vf_yaml_scalar(const yaml_node_t *n)
     return json_string(s);
 }
 
+/* Aliases let a small document name one node many times; the budget
+ * bounds the tree built from it (a "billion laughs" file is refused). */
+#define VF_YAML_MAX_NODES 100000u
+
 static json_t *
-vf_yaml_node(yaml_document_t *doc, yaml_node_t *n, unsigned depth)
+vf_yaml_node(yaml_document_t *doc, yaml_node_t *n, unsigned depth,
+             unsigned *budget)
 {
     json_t *out;
 
-    if (n == NULL || depth > 32)
+    if (n == NULL || depth > 32 || *budget == 0)
         return NULL;
+    (*budget)--;
     switch (n->type) {
     case YAML_SCALAR_NODE:
         return vf_yaml_scalar(n);
@@ -58,7 +64,7 @@ vf_yaml_node(yaml_document_t *doc, yaml_node_t *n, unsigned depth)
         for (yaml_node_item_t *it = n->data.sequence.items.start;
              it < n->data.sequence.items.top; it++) {
             json_t *v = vf_yaml_node(doc, yaml_document_get_node(doc, *it),
-                                     depth + 1);
+                                     depth + 1, budget);
 
             if (v == NULL || json_array_append_new(out, v) < 0)
                 goto free_out;
@@ -69,15 +75,19 @@ vf_yaml_node(yaml_document_t *doc, yaml_node_t *n, unsigned depth)
         for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
              p < n->data.mapping.pairs.top; p++) {
             yaml_node_t *k = yaml_document_get_node(doc, p->key);
+            const char *key;
             json_t *v;
 
             if (k == NULL || k->type != YAML_SCALAR_NODE)
                 goto free_out;
+            key = (const char *)k->data.scalar.value;
+            /* JSON files refuse duplicate keys; YAML ones must too, or the
+             * last one would silently win */
+            if (json_object_get(out, key) != NULL)
+                goto free_out;
             v = vf_yaml_node(doc, yaml_document_get_node(doc, p->value),
-                             depth + 1);
-            if (v == NULL ||
-                json_object_set_new(out, (const char *)k->data.scalar.value,
-                                    v) < 0)
+                             depth + 1, budget);
+            if (v == NULL || json_object_set_new(out, key, v) < 0)
                 goto free_out;
         }
         return out;
@@ -90,38 +100,34 @@ free_out:
 }
 
 json_t *
-vf_yaml_load(const char *path, struct vf_err *err)
+vf_yaml_parse(const char *name, const char *data, size_t size,
+              struct vf_err *err)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
     json_t *root = NULL;
-    FILE *f = fopen(path, "r");
+    unsigned budget = VF_YAML_MAX_NODES;
 
-    if (f == NULL) {
-        vf_err_set(err, "%s: %s", path, strerror(errno));
+    if (!yaml_parser_initialize(&parser)) {
+        vf_err_set(err, "%s: cannot initialise the YAML parser", name);
         return NULL;
     }
-    if (!yaml_parser_initialize(&parser)) {
-        vf_err_set(err, "%s: cannot initialise the YAML parser", path);
-        goto close_file;
-    }
-    yaml_parser_set_input_file(&parser, f);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, size);
     if (!yaml_parser_load(&parser, &doc)) {
-        vf_err_set(err, "%s:%zu:%zu: not valid YAML: %s", path,
+        vf_err_set(err, "%s:%zu:%zu: not valid YAML: %s", name,
                    parser.problem_mark.line + 1,
                    parser.problem_mark.column + 1,
                    parser.problem ? parser.problem : "parse error");
         goto delete_parser;
     }
-    root = vf_yaml_node(&doc, yaml_document_get_root_node(&doc), 0);
+    root = vf_yaml_node(&doc, yaml_document_get_root_node(&doc), 0, &budget);
     if (root == NULL)
-        vf_err_set(err, "%s: empty YAML document or unsupported node "
-                   "(keys must be plain scalars)", path);
+        vf_err_set(err, "%s: empty YAML document or unsupported node (keys "
+                   "must be unique plain scalars, nesting at most 32 deep, "
+                   "at most %u nodes)", name, VF_YAML_MAX_NODES);
     yaml_document_delete(&doc);
 delete_parser:
     yaml_parser_delete(&parser);
-close_file:
-    fclose(f);
     return root;
 }
 
@@ -134,11 +140,14 @@ vf_json_have_yaml(void)
 }
 
 json_t *
-vf_yaml_load(const char *path, struct vf_err *err)
+vf_yaml_parse(const char *name, const char *data, size_t size,
+              struct vf_err *err)
 {
+    (void)data;
+    (void)size;
     vf_err_set(err, "%s: YAML apply files are not supported by this build "
                "(libyaml was not found when it was built); write the file "
-               "as JSON", path);
+               "as JSON", name);
     return NULL;
 }
 

@@ -198,3 +198,24 @@ Test(vf_emunic, wrong_device_and_binding)
               NULL, "%s", r.err);
     run_free(&r);
 }
+
+Test(vf_emunic, port_function_attributes_refused_and_rolled_back)
+{
+    struct run_out r;
+    struct vf_dev d;
+
+    r = run_main(be, "create", sock, "1", NULL);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    r = run_main(be, "set", sock, "0", "spoofchk", "on", "roce", "on", NULL);
+    cr_expect_eq(r.rc, VF_EXIT_FAILED);
+    cr_expect(strstr(r.err, "roce on: the emulated card has no devlink port "
+                     "functions (its VF MAC is set with mac)\n") != NULL,
+              "%s", r.err);
+    cr_expect(strstr(r.err, "rolled back to spoofchk off\n") != NULL, "%s",
+              r.err);
+    run_free(&r);
+    cr_assert_eq(be->ops->get(be, sock, &d), 0);
+    cr_expect(!d.vfs[0].cur.spoofchk);
+    vf_dev_clear(&d);
+}

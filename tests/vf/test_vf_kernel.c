@@ -220,3 +220,32 @@ Test(vf_kernel, create_on_veth_is_refused_locally)
     cr_expect_str_eq(r.err, "snic-vf: create v0: v0 has no SR-IOV "
                      "capability\n");
 }
+
+/* devlink port function attributes on this kernel: a veth has no devlink
+ * port, and a kernel without the devlink family says so first. Either way
+ * one line, exit 1, nothing applied. */
+Test(vf_kernel, port_function_set_on_veth_is_one_clear_line)
+{
+    struct cmd_out r;
+
+    if (!need_root())
+        cr_skip_test("needs root for network namespaces");
+    make_veth();
+    r = run("ip netns exec %s %s set v0 0 hw-addr 02:00:00:00:00:07", ns,
+            bin());
+    cr_expect_eq(r.rc, 1, "exit %d: %s", r.rc, r.err);
+    cr_expect_str_eq(r.out, "");
+    cr_expect(strncmp(r.err, "snic-vf: set v0 vf 0: hw-addr "
+                      "02:00:00:00:00:07: ", 38) == 0, "%s", r.err);
+    cr_expect(strstr(r.err, "devlink") != NULL, "%s", r.err);
+    cr_expect_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1,
+                 "more than one line: %s", r.err);
+
+    /* the rtnetlink attribute is refused first: nothing reaches devlink */
+    r = run("ip netns exec %s %s set v0 0 trust on roce on fn-state active",
+            ns, bin());
+    cr_expect_eq(r.rc, 1, "%s", r.err);
+    cr_expect(strstr(r.err, "trust on: the kernel refused") != NULL, "%s",
+              r.err);
+    cr_expect(strstr(r.err, "roce") == NULL, "%s", r.err);
+}

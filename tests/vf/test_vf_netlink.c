@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <linux/devlink.h>
+#include <linux/netlink.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -390,6 +391,148 @@ Test(vf_devlink, port_dump_and_function_hw_addr)
     cr_assert_eq(nla_len(fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR]), 6);
     cr_expect_arr_eq(nla_data(fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR]), mac, 6);
     nlmsg_free(msg);
+}
+
+/* Decode a PORT_SET request back: its port index and function nest. */
+static void
+decode_port_fn(struct nl_msg *msg, struct nlattr **fn)
+{
+    struct nlattr *tb[DEVLINK_ATTR_MAX + 1];
+
+    decode_genl(msg, 33, DEVLINK_CMD_PORT_SET, tb);
+    cr_expect(nlmsg_hdr(msg)->nlmsg_flags & NLM_F_ACK);
+    cr_assert_not_null(tb[DEVLINK_ATTR_PORT_INDEX]);
+    cr_expect_eq(nla_get_u32(tb[DEVLINK_ATTR_PORT_INDEX]), 65539);
+    cr_assert_not_null(tb[DEVLINK_ATTR_PORT_FUNCTION]);
+    cr_assert_eq(nla_parse_nested(fn, VF_DEVLINK_FN_ATTR_MAX,
+                                  tb[DEVLINK_ATTR_PORT_FUNCTION], NULL), 0);
+}
+
+static struct nla_bitfield32
+fn_caps(struct nlattr **fn)
+{
+    struct nla_bitfield32 c;
+
+    cr_assert_not_null(fn[VF_DEVLINK_FN_ATTR_CAPS]);
+    cr_assert_eq(nla_len(fn[VF_DEVLINK_FN_ATTR_CAPS]), (int)sizeof(c));
+    memcpy(&c, nla_data(fn[VF_DEVLINK_FN_ATTR_CAPS]), sizeof(c));
+    return c;
+}
+
+Test(vf_devlink, port_function_set_each_attribute)
+{
+    struct nlattr *fn[VF_DEVLINK_FN_ATTR_MAX + 1];
+    struct vf_settings s = { 0 };
+    const uint8_t mac[6] = { 2, 0, 0, 0, 7, 1 };
+    struct nla_bitfield32 c;
+    struct nl_msg *msg;
+
+    /* hw-addr alone */
+    s.mask = VF_ATTR_BIT(VF_ATTR_HW_ADDR);
+    memcpy(s.hw_addr, mac, 6);
+    cr_assert_eq(vf_devlink_build_port_fn(33, "0000:03:00.0", 65539, &s,
+                                          &msg), 0);
+    decode_port_fn(msg, fn);
+    cr_assert_not_null(fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR]);
+    cr_assert_eq(nla_len(fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR]), 6);
+    cr_expect_arr_eq(nla_data(fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR]), mac, 6);
+    cr_expect_null(fn[DEVLINK_PORT_FN_ATTR_STATE]);
+    cr_expect_null(fn[VF_DEVLINK_FN_ATTR_CAPS]);
+    nlmsg_free(msg);
+
+    /* roce on: only the RoCE bit selected, and set */
+    s = (struct vf_settings){ .mask = VF_ATTR_BIT(VF_ATTR_ROCE), .roce = true };
+    cr_assert_eq(vf_devlink_build_port_fn(33, "0000:03:00.0", 65539, &s,
+                                          &msg), 0);
+    decode_port_fn(msg, fn);
+    c = fn_caps(fn);
+    cr_expect_eq(c.selector, VF_DEVLINK_CAP_ROCE);
+    cr_expect_eq(c.value, VF_DEVLINK_CAP_ROCE);
+    cr_expect_null(fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR]);
+    nlmsg_free(msg);
+
+    /* migratable off: its bit selected, value clear, RoCE untouched */
+    s = (struct vf_settings){ .mask = VF_ATTR_BIT(VF_ATTR_MIGRATABLE),
+                              .migratable = false, .roce = true };
+    cr_assert_eq(vf_devlink_build_port_fn(33, "0000:03:00.0", 65539, &s,
+                                          &msg), 0);
+    decode_port_fn(msg, fn);
+    c = fn_caps(fn);
+    cr_expect_eq(c.selector, VF_DEVLINK_CAP_MIGRATABLE);
+    cr_expect_eq(c.value, 0u);
+    nlmsg_free(msg);
+
+    /* fn-state active / inactive: devlink's u8 numbers */
+    s = (struct vf_settings){ .mask = VF_ATTR_BIT(VF_ATTR_FN_STATE),
+                              .fn_state = VF_FN_ACTIVE };
+    cr_assert_eq(vf_devlink_build_port_fn(33, "0000:03:00.0", 65539, &s,
+                                          &msg), 0);
+    decode_port_fn(msg, fn);
+    cr_assert_not_null(fn[DEVLINK_PORT_FN_ATTR_STATE]);
+    cr_expect_eq(nla_get_u8(fn[DEVLINK_PORT_FN_ATTR_STATE]),
+                 DEVLINK_PORT_FN_STATE_ACTIVE);
+    cr_expect_null(fn[VF_DEVLINK_FN_ATTR_CAPS]);
+    nlmsg_free(msg);
+    s.fn_state = VF_FN_INACTIVE;
+    cr_assert_eq(vf_devlink_build_port_fn(33, "0000:03:00.0", 65539, &s,
+                                          &msg), 0);
+    decode_port_fn(msg, fn);
+    cr_expect_eq(nla_get_u8(fn[DEVLINK_PORT_FN_ATTR_STATE]),
+                 DEVLINK_PORT_FN_STATE_INACTIVE);
+    nlmsg_free(msg);
+
+    /* nothing devlink about it: refused, no message built */
+    s = (struct vf_settings){ .mask = VF_ATTR_BIT(VF_ATTR_MAC) };
+    msg = NULL;
+    cr_expect_eq(vf_devlink_build_port_fn(33, "0000:03:00.0", 65539, &s,
+                                          &msg), -EINVAL);
+    cr_expect_null(msg);
+}
+
+Test(vf_devlink, port_function_answer_decoded_into_settings)
+{
+    struct nl_msg *msg = nlmsg_alloc();
+    struct nla_bitfield32 caps = { .value = VF_DEVLINK_CAP_MIGRATABLE,
+                                   .selector = VF_DEVLINK_CAP_ROCE |
+                                               VF_DEVLINK_CAP_MIGRATABLE };
+    const uint8_t mac[6] = { 2, 0, 0, 0, 7, 2 };
+    struct vf_devlink_port p;
+    struct vf_settings cur = { 0 };
+    struct nlattr *fn;
+
+    genlmsg_put(msg, 0, 0, 33, 0, 0, DEVLINK_CMD_PORT_NEW, 1);
+    nla_put_string(msg, DEVLINK_ATTR_BUS_NAME, "pci");
+    nla_put_string(msg, DEVLINK_ATTR_DEV_NAME, "0000:03:00.0");
+    nla_put_u32(msg, DEVLINK_ATTR_PORT_INDEX, 65539);
+    nla_put_u16(msg, DEVLINK_ATTR_PORT_FLAVOUR, DEVLINK_PORT_FLAVOUR_PCI_VF);
+    nla_put_u16(msg, DEVLINK_ATTR_PORT_PCI_VF_NUMBER, 1);
+    fn = nla_nest_start(msg, DEVLINK_ATTR_PORT_FUNCTION);
+    nla_put(msg, DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR, 6, mac);
+    nla_put_u8(msg, DEVLINK_PORT_FN_ATTR_STATE, DEVLINK_PORT_FN_STATE_ACTIVE);
+    nla_put_u8(msg, DEVLINK_PORT_FN_ATTR_OPSTATE,
+               DEVLINK_PORT_FN_OPSTATE_ATTACHED);
+    nla_put(msg, VF_DEVLINK_FN_ATTR_CAPS, sizeof(caps), &caps);
+    /* an attribute from a newer kernel is skipped, not an error */
+    nla_put_u32(msg, VF_DEVLINK_FN_ATTR_MAX + 2, 7);
+    nla_nest_end(msg, fn);
+    cr_assert_eq(vf_devlink_decode_port(nlmsg_hdr(msg), &p), 0);
+    cr_expect_eq(p.vf, 1);
+    cr_expect(p.has_hw_addr);
+    cr_expect_arr_eq(p.hw_addr, mac, 6);
+    cr_expect(p.has_fn_state);
+    cr_expect_eq(p.fn_state, DEVLINK_PORT_FN_STATE_ACTIVE);
+    cr_expect(p.has_fn_opstate);
+    cr_expect_eq(p.fn_opstate, DEVLINK_PORT_FN_OPSTATE_ATTACHED);
+    cr_expect_eq(p.caps_known, VF_DEVLINK_CAP_ROCE | VF_DEVLINK_CAP_MIGRATABLE);
+    cr_expect_eq(p.caps, VF_DEVLINK_CAP_MIGRATABLE);
+    nlmsg_free(msg);
+
+    vf_devlink_port_to_settings(&p, &cur);
+    cr_expect_eq(cur.mask, VF_ATTR_DEVLINK_BITS);
+    cr_expect_arr_eq(cur.hw_addr, mac, 6);
+    cr_expect_eq(cur.fn_state, VF_FN_ACTIVE);
+    cr_expect_not(cur.roce);
+    cr_expect(cur.migratable);
 }
 
 /* Integration: the real kernel's generic netlink controller. */

@@ -30,8 +30,11 @@ Test(vf_parse, every_attribute_at_once)
     int rc = parse_line("mac 02:00:00:00:00:01 vlan 10 qos 3 proto 802.1ad "
                         "spoofchk on trust off state disable min-rate 100 "
                         "max-rate 1000 node-guid 00:11:22:33:44:55:66:77 "
-                        "port-guid 0x8899aabbccddeeff", &s, &err);
+                        "port-guid 0x8899aabbccddeeff hw-addr "
+                        "02:00:00:00:07:01 roce on migratable off fn-state "
+                        "active", &s, &err);
     const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+    const uint8_t hw[6] = { 2, 0, 0, 0, 7, 1 };
 
     cr_assert_eq(rc, 0, "%s", err.msg);
     cr_expect_eq(s.mask, (1u << VF_ATTR__COUNT) - 1);
@@ -47,6 +50,33 @@ Test(vf_parse, every_attribute_at_once)
     cr_expect_eq(s.rate_given, VF_RATE_MIN | VF_RATE_MAX);
     cr_expect_eq(s.node_guid, 0x0011223344556677ull);
     cr_expect_eq(s.port_guid, 0x8899aabbccddeeffull);
+    cr_expect_arr_eq(s.hw_addr, hw, 6);
+    cr_expect(s.roce);
+    cr_expect_not(s.migratable);
+    cr_expect_eq(s.fn_state, VF_FN_ACTIVE);
+}
+
+Test(vf_parse, port_function_attributes_format_back)
+{
+    struct vf_settings s;
+    struct vf_err err = { "" };
+    char buf[64];
+
+    cr_assert_eq(parse_line("fn-state inactive roce off migratable on "
+                            "hw-addr 02:aa:00:00:00:01", &s, &err), 0, "%s",
+                 err.msg);
+    cr_expect_eq(s.mask, VF_ATTR_DEVLINK_BITS);
+    cr_expect_str_eq(vf_fmt_attr(VF_ATTR_HW_ADDR, &s, buf, sizeof(buf)),
+                     "hw-addr 02:aa:00:00:00:01");
+    cr_expect_str_eq(vf_fmt_attr(VF_ATTR_ROCE, &s, buf, sizeof(buf)),
+                     "roce off");
+    cr_expect_str_eq(vf_fmt_attr(VF_ATTR_MIGRATABLE, &s, buf, sizeof(buf)),
+                     "migratable on");
+    cr_expect_str_eq(vf_fmt_attr(VF_ATTR_FN_STATE, &s, buf, sizeof(buf)),
+                     "fn-state inactive");
+    /* devlink attributes are set after the rtnetlink ones, state last */
+    cr_expect_gt(VF_ATTR_HW_ADDR, VF_ATTR_PORT_GUID);
+    cr_expect_eq(VF_ATTR_FN_STATE, VF_ATTR__COUNT - 1);
 }
 
 Test(vf_parse, defaults_and_single_rate)
@@ -94,8 +124,15 @@ static const struct bad_case bad_cases[] = {
       "bytes, e.g. 00:11:22:33:44:55:66:77)" },
     { "mac 02:00:00:00:00:01 mac 02:00:00:00:00:02", "mac given twice" },
     { "colour red", "colour: unknown attribute (expected mac, vlan, qos, "
-      "proto, spoofchk, trust, state, min-rate, max-rate, node-guid or "
-      "port-guid)" },
+      "proto, spoofchk, trust, state, min-rate, max-rate, node-guid, "
+      "port-guid, hw-addr, roce, migratable or fn-state)" },
+    { "hw-addr 03:00:00:00:00:01", "hw-addr: mac 03:00:00:00:00:01: "
+      "multicast address (low bit of the first byte set); a VF needs a "
+      "unicast MAC such as 02:00:00:00:00:01" },
+    { "roce yes", "roce yes: expected on or off" },
+    { "migratable 1", "migratable 1: expected on or off" },
+    { "fn-state up", "fn-state up: expected active or inactive" },
+    { "roce on roce off", "roce given twice" },
     { "mac", "mac: missing value" },
 };
 
