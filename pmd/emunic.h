@@ -164,6 +164,8 @@ struct emunic_adapter {
     bool dead;                  /* channel reported -EPIPE/-ETIMEDOUT */
     uint32_t reset_gen;         /* generation our flows belong to */
     uint32_t generation;        /* bumped by us on every device reset seen */
+    bool reset_event;           /* a reset seen, INTR_RESET not raised yet */
+    bool dead_event;            /* death seen, INTR_LSC not raised yet */
     uint16_t pf_port_id;
     bool alarm_armed;
     /* device tables created on demand for groups > 0 */
@@ -189,7 +191,7 @@ struct emunic_txq {
     uint16_t nb_desc;
     uint64_t packets;
     uint64_t bytes;
-    uint64_t errors;            /* frames dropped: too long, queue gone */
+    uint64_t errors;            /* frames dropped: too long, bad chain */
 };
 
 struct rte_flow {
@@ -229,8 +231,13 @@ int emunic_vport_stats(struct emunic_adapter *ad, uint16_t vport,
 int emunic_vport_query(struct emunic_adapter *ad, uint16_t vport,
                        struct fw_vport_ctx *ctx);
 bool emunic_adapter_alive(struct emunic_adapter *ad);
-/* Notice death or a firmware reset; emits ethdev events for @ad's ports. */
+/* Notice death or a firmware reset; emits ethdev events for @ad's ports.
+ * Takes ad->lock and calls the applications' callbacks without it. */
 void emunic_adapter_check(struct emunic_adapter *ad);
+/* Notice a firmware reset with ad->lock held (no events: the next
+ * emunic_adapter_check raises them). True when the card's reset generation
+ * moved since the adapter last looked: every older flow is lost. */
+bool emunic_adapter_sync_locked(struct emunic_adapter *ad);
 
 /* Bursts (emunic_rxtx.c). */
 uint16_t emunic_rx_burst(void *q, struct rte_mbuf **bufs, uint16_t n);

@@ -32,6 +32,7 @@ adapter_mark_dead(struct emunic_adapter *ad, int err)
     if (ad->dead)
         return;
     ad->dead = true;
+    ad->dead_event = true;
     EMUNIC_LOG(ERR, "%s: the card at %s stopped answering (%s): ports are "
                "down, flow operations fail until the device is re-probed",
                ad->name, ad->path, strerror(-err));
@@ -133,15 +134,35 @@ adapter_notify(struct emunic_adapter *ad, enum rte_eth_event_type ev)
     }
 }
 
+bool
+emunic_adapter_sync_locked(struct emunic_adapter *ad)
+{
+    uint32_t gen;
+
+    if (!emunic_adapter_alive(ad))
+        return false;
+    gen = fw_chan_reset_generation(ad->chan);
+    if (gen == ad->reset_gen)
+        return false;
+    EMUNIC_LOG(WARNING, "%s: firmware reset (generation %u -> %u): the card "
+               "lost every steering rule, table and counter; flows created "
+               "before it are lost (query fails, destroy only frees them): "
+               "re-install them (RTE_ETH_EVENT_INTR_RESET)",
+               ad->name, ad->reset_gen, gen);
+    ad->reset_gen = gen;
+    ad->generation++;
+    ad->n_groups = 0;
+    ad->reset_event = true;
+    return true;
+}
+
 void
 emunic_adapter_check(struct emunic_adapter *ad)
 {
-    bool was_dead, reset = false;
+    bool died, reset;
     struct pollfd pfd;
-    uint32_t gen;
 
     pthread_mutex_lock(&ad->lock);
-    was_dead = ad->dead;
     if (ad->chan != NULL && !ad->dead) {
         pfd.fd = fw_chan_fd(ad->chan);
         pfd.events = POLLRDHUP;
@@ -152,21 +173,16 @@ emunic_adapter_check(struct emunic_adapter *ad)
                  (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)))
             adapter_mark_dead(ad, -EPIPE);
     }
-    if (ad->chan != NULL && !ad->dead) {
-        gen = fw_chan_reset_generation(ad->chan);
-        if (gen != ad->reset_gen) {
-            EMUNIC_LOG(WARNING, "%s: firmware reset (generation %u -> %u): "
-                       "the card lost every steering rule, table and "
-                       "counter; re-install flows (RTE_ETH_EVENT_INTR_RESET)",
-                       ad->name, ad->reset_gen, gen);
-            ad->reset_gen = gen;
-            ad->generation++;
-            ad->n_groups = 0;
-            reset = true;
-        }
-    }
+    emunic_adapter_sync_locked(ad);
+    /* a command may have seen the death or the reset first: each event is
+     * raised once, here, outside the lock (callbacks may call back into
+     * the driver) */
+    died = ad->dead_event;
+    reset = ad->reset_event;
+    ad->dead_event = false;
+    ad->reset_event = false;
     pthread_mutex_unlock(&ad->lock);
-    if (ad->dead && !was_dead)
+    if (died)
         adapter_notify(ad, RTE_ETH_EVENT_INTR_LSC);
     if (reset)
         adapter_notify(ad, RTE_ETH_EVENT_INTR_RESET);

@@ -5,8 +5,10 @@
  * Create = translate (the same walker validate runs) + the device objects
  * the rule needs (tables for its group and its JUMP targets, a counter) +
  * RULE_ADD. Anything the device refuses is mapped back onto the item or
- * action it names; a dead card is EIO; rules from before a firmware reset
- * are known lost (their generation is old) and only their memory is freed.
+ * action it names, and the steps already done are undone (counter freed,
+ * new tables destroyed) so a failed create leaves the card as it was; a
+ * dead card is EIO; rules from before a firmware reset are known lost
+ * (their generation is old) and only their memory is freed.
  *
  * Template/async readiness: translation fills a caller-owned struct
  * fw_rule_add_in and never talks to the device, so an async create can
@@ -171,6 +173,56 @@ flow_counter_free(struct emunic_adapter *ad, uint32_t id)
                                      &out, sizeof(out), &status, &synd);
 }
 
+static void
+flow_rule_delete_quiet(struct emunic_adapter *ad, uint32_t rule_id)
+{
+    struct fw_rule_delete_in in = { .rule_id = rule_id };
+    struct fw_out_hdr out;
+    uint8_t status;
+    uint32_t synd;
+
+    (void)emunic_adapter_exec_locked(ad, FW_CMD_RULE_DELETE, &in, sizeof(in),
+                                     &out, sizeof(out), &status, &synd);
+}
+
+/* Undo the tables a failed create made: groups[from..] are empty (no rule
+ * of ours reached them), so a later create for them starts clean. */
+static void
+flow_groups_rollback(struct emunic_adapter *ad, uint32_t from)
+{
+    while (ad->n_groups > from) {
+        struct fw_table_destroy_in in = {
+            .group = ad->groups[--ad->n_groups],
+        };
+        struct fw_out_hdr out;
+        uint8_t status;
+        uint32_t synd;
+
+        (void)emunic_adapter_exec_locked(ad, FW_CMD_TABLE_DESTROY, &in,
+                                         sizeof(in), &out, sizeof(out),
+                                         &status, &synd);
+    }
+}
+
+/*
+ * True when the card went through a firmware reset since @gen (caller holds
+ * ad->lock): whatever a create in progress put into the card is gone or
+ * unknowable, so that, not the command that happened to fail, is the error.
+ */
+static bool
+flow_reset_raced(struct emunic_adapter *ad, uint32_t gen,
+                 struct rte_flow_error *error)
+{
+    emunic_adapter_sync_locked(ad);
+    if (ad->generation == gen)
+        return false;
+    emunic_flow_err(error, EAGAIN, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
+                    "the card went through a firmware reset while the rule "
+                    "was being installed; nothing of it is left: create it "
+                    "again");
+    return true;
+}
+
 static struct rte_flow *
 emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                    const struct rte_flow_item items[],
@@ -184,6 +236,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     struct fw_rule_add_out rout;
     struct rte_flow *flow = NULL;
     struct emunic_xlate x;
+    uint32_t gen, n_groups0;
     uint8_t status;
     uint32_t synd;
     char sbuf[96];
@@ -197,9 +250,14 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                         "out of memory for the flow handle");
         return NULL;
     }
+    /* a reset not noticed yet would leave our table cache stale */
+    emunic_adapter_check(ad);
     pthread_mutex_lock(&ad->lock);
+    emunic_adapter_sync_locked(ad);
+    gen = ad->generation;
+    n_groups0 = ad->n_groups;
     if (flow_group_get(ad, attr->group, NULL, error) < 0)
-        goto free_flow;
+        goto destroy_tables;
     for (unsigned i = 0; i < x.n_jumps; i++) {
         const struct rte_flow_action *src = NULL;
 
@@ -207,20 +265,23 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
             if (x.rule.actions[k].type == FW_ACT_JUMP)
                 src = x.act_src[k];
         if (flow_group_get(ad, x.jump_group[i], src, error) < 0)
-            goto free_flow;
+            goto destroy_tables;
     }
     if (x.count_idx >= 0) {
         if (flow_cmd(ad, FW_CMD_COUNTER_ALLOC, &cin, sizeof(cin), &cout,
                      sizeof(cout), &status, &synd, error) < 0)
-            goto free_flow;
+            goto destroy_tables;
         if (status != FW_STATUS_OK) {
             ret = fw_status_errno(status);
             emunic_flow_err(error, status == FW_STATUS_NO_SPACE ? ENOSPC :
                             (ret > 0 ? ret : EIO), RTE_FLOW_ERROR_TYPE_ACTION,
-                            x.act_src[x.count_idx], "COUNT: no device counter "
-                            "left: %s (%s)", fw_status_str(status),
+                            x.act_src[x.count_idx], "COUNT: %s: %s (%s)",
+                            status == FW_STATUS_NO_SPACE ?
+                            "no device counter left" :
+                            "the device did not allocate a counter",
+                            fw_status_str(status),
                             fw_syndrome_str(synd, sbuf, sizeof(sbuf)));
-            goto free_flow;
+            goto destroy_tables;
         }
         flow->counter_id = cout.base_id;
         flow->has_counter = true;
@@ -235,18 +296,31 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
         emunic_flow_refusal(&x, status, synd, error);
         goto free_counter;
     }
+    if (flow_reset_raced(ad, gen, error)) {
+        /* the card may hold the rule (reset first) or not (reset after):
+         * only we add rules on this card, so its id names nothing else */
+        flow_rule_delete_quiet(ad, rout.rule_id);
+        goto free_counter;
+    }
     flow->rule_id = rout.rule_id;
-    flow->generation = ad->generation;
+    flow->generation = gen;
     TAILQ_INSERT_TAIL(&p->flows, flow, next);
     pthread_mutex_unlock(&ad->lock);
     return flow;
 
+    /* Undo in reverse. Nothing of a failed create stays in the card: its
+     * counter is freed and the tables it made are destroyed, unless a reset
+     * already took them (then the reset is the error to report). */
 free_counter:
-    if (flow->has_counter && emunic_adapter_alive(ad))
+    if (flow->has_counter && !flow_reset_raced(ad, gen, error))
         flow_counter_free(ad, flow->counter_id);
-free_flow:
+destroy_tables:
+    if (!flow_reset_raced(ad, gen, error))
+        flow_groups_rollback(ad, n_groups0);
     pthread_mutex_unlock(&ad->lock);
     free(flow);
+    /* raise INTR_RESET now if this create is what noticed the reset */
+    emunic_adapter_check(ad);
     return NULL;
 }
 
@@ -262,6 +336,7 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
     uint32_t synd;
     char sbuf[96];
 
+    emunic_adapter_sync_locked(ad);
     if (flow->generation == ad->generation) {
         if (!emunic_adapter_alive(ad))
             return flow_dead(ad, error);
@@ -357,6 +432,7 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
                                action, "the flow has no COUNT action");
     pthread_mutex_lock(&ad->lock);
+    emunic_adapter_sync_locked(ad);
     if (flow->generation != ad->generation) {
         pthread_mutex_unlock(&ad->lock);
         return emunic_flow_err(error, EIO, RTE_FLOW_ERROR_TYPE_HANDLE, flow,

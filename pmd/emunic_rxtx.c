@@ -73,21 +73,26 @@ emunic_rx_burst(void *qp, struct rte_mbuf **bufs, uint16_t n)
     return done;
 }
 
-/* Copy an mbuf chain into one ring buffer; false if it does not fit. */
+/*
+ * Copy an mbuf chain into one ring buffer. False, and nothing sent, when it
+ * does not fit or when its segments do not add up to pkt_len: a malformed
+ * chain is a counted drop, never a frame cut short or padded with stale
+ * ring bytes.
+ */
 static bool
 tx_gather(uint8_t *dst, const struct rte_mbuf *m)
 {
-    uint32_t off = 0;
+    uint32_t off = 0, len = m->pkt_len;
 
-    if (m->pkt_len > FW_PKT_BUF_SIZE)
+    if (len > FW_PKT_BUF_SIZE)
         return false;
     for (; m != NULL; m = m->next) {
-        if (off + m->data_len > FW_PKT_BUF_SIZE)
-            return false;   /* pkt_len lied about the chain */
+        if (off + m->data_len > len)
+            return false;
         memcpy(dst + off, rte_pktmbuf_mtod(m, const void *), m->data_len);
         off += m->data_len;
     }
-    return true;
+    return off == len;
 }
 
 uint16_t

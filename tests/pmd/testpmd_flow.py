@@ -4,7 +4,8 @@
 
     testpmd_flow.py [SCENARIO...]     (default: all)
 
-Environment: EMUNIC (emunic binary), TESTPMD (dpdk-testpmd), PMD (our .so).
+Environment: EMUNIC (emunic binary), TESTPMD (dpdk-testpmd), PMD (our .so),
+SNIC_FW (the snic-fw tool: firmware reset and fault knobs from outside).
 Each scenario starts its own emunic and testpmd (on a pty, so testpmd's
 output comes line by line) and always kills both. Standard library only.
 """
@@ -19,9 +20,12 @@ import sys
 import tempfile
 import time
 
+import pktlib
+
 EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 TESTPMD = os.environ.get("TESTPMD", "/usr/bin/dpdk-testpmd")
 PMD = os.path.abspath(os.environ.get("PMD", "build/pmd/librte_net_emunic.so"))
+SNIC_FW = os.environ.get("SNIC_FW", "build/cli/snic-fw/snic-fw")
 PROMPT = "testpmd> "
 failures = []
 
@@ -130,6 +134,24 @@ def pf_vdev(nic, extra=""):
 
 def created(out):
     return re.search(r"Flow rule #\d+ created", out) is not None
+
+
+def snic_fw(nic, *args):
+    """Run snic-fw against @nic's PF socket; (exit code, output)."""
+    r = subprocess.run([SNIC_FW, "--socket", nic.sock, *args],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=10)
+    return r.returncode, r.stdout
+
+
+def wait_output(pmd, pattern, timeout=3):
+    """Read testpmd's asynchronous output (logs, events) until @pattern."""
+    out = ""
+    end = time.time() + timeout
+    while time.time() < end and re.search(pattern, out) is None:
+        out += pmd.read(0.2)
+    pmd.log += out
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -310,9 +332,11 @@ def scenario_forward(tmp):
                       "/ represented_port ethdev_port_id 0 / end")
         check(created(out), "transfer rule VF0 -> wire with push + rewrite",
               out)
+        # verbose packet lines follow the prompt, so the prompt is not the
+        # last thing printed: bound each start by a short wait instead
         pmd.cmd("set verbose 1")
         pmd.cmd("set portlist 5,6")
-        out = pmd.cmd("start tx_first")
+        out = pmd.cmd("start tx_first", 3)
         time.sleep(1)
         out += pmd.read(1)
         out += pmd.cmd("stop")
@@ -329,7 +353,7 @@ def scenario_forward(tmp):
         check(created(out), "drop rule", out)
         rule = re.search(r"Flow rule #(\d+) created", out).group(1)
         pmd.cmd("clear port stats all")
-        pmd.cmd("start tx_first")
+        pmd.cmd("start tx_first", 3)
         time.sleep(1)
         pmd.cmd("stop")
         rx6 = port_stat(pmd, 6, "RX-packets")
@@ -339,7 +363,7 @@ def scenario_forward(tmp):
         pmd.cmd("flow flush 0")
         pmd.cmd("set portlist 1,5")
         pmd.cmd("clear port stats all")
-        out = pmd.cmd("start tx_first")
+        out = pmd.cmd("start tx_first", 3)
         time.sleep(1)
         out += pmd.cmd("stop")
         rx1 = port_stat(pmd, 1, "RX-packets")
@@ -351,7 +375,7 @@ def scenario_forward(tmp):
                       "port_representor port_id 1 / end")
         check(created(out), "mark + port_representor rule", out)
         pmd.cmd("clear port stats all")
-        out = pmd.cmd("start tx_first")
+        out = pmd.cmd("start tx_first", 3)
         time.sleep(1)
         out += pmd.cmd("stop")
         check("FDIR matched ID=0x1234" in out, "MARK reaches the mbuf", out)
@@ -429,6 +453,264 @@ def scenario_badargs(tmp):
         nic.kill()
 
 
+# --------------------------------------------------------------------------
+# A card that resets or fails commands under the driver
+# --------------------------------------------------------------------------
+
+def vm_vdevs(nic, pcap=None):
+    """PF + 4 representors (ports 0-4), VF 0's VM side (5), the wire's
+    peer (6), and with @pcap = (rx file, tx file) a net_pcap port (7)."""
+    v = [pf_vdev(nic), "net_emunic1,socket=%s,vf=0" % nic.sock,
+         "net_emunic2,socket=%s,uplink=1" % nic.sock]
+    if pcap:
+        v.append("net_pcap0,rx_pcap=%s,tx_pcap=%s" % pcap)
+    return v
+
+
+def rule_id(out):
+    m = re.search(r"Flow rule #(\d+) created", out)
+    return m.group(1) if m else "none"
+
+
+def burst(pmd, ports):
+    """One tx_first burst on the streams of @ports, then stop; counters are
+    cleared first so port stats show this burst only."""
+    pmd.cmd("set portlist " + ports)
+    pmd.cmd("clear port stats all")
+    out = pmd.cmd("start tx_first")
+    time.sleep(1)
+    out += pmd.read(0.2)
+    return out + pmd.cmd("stop")
+
+
+# VF 0 -> group 1 -> the wire, counted: a reset must also forget group 1's
+# table, or the re-created JUMP would point at nothing.
+R_JUMP = ("flow create 0 transfer pattern represented_port ethdev_port_id is "
+          "1 / end actions jump group 1 / end")
+R_WIRE = ("flow create 0 transfer group 1 pattern eth / end actions count / "
+          "represented_port ethdev_port_id 0 / end")
+
+
+def scenario_reset(tmp):
+    nic = Emunic(tmp)
+    pmd = Testpmd(vm_vdevs(nic), ["--forward-mode=rxonly", "--burst=16"])
+    try:
+        check(created(pmd.cmd(R_JUMP)) and created(pmd.cmd(R_WIRE)),
+              "VF0 -> group 1 -> wire rules")
+        burst(pmd, "5,6")
+        rx6 = port_stat(pmd, 6, "RX-packets")
+        check(rx6 == 16, "before the reset the wire gets the burst (%d)" % rx6)
+        rc, out = snic_fw(nic, "reset")
+        check(rc == 0 and "generation 0 -> 1" in out, "snic-fw reset", out)
+        out = wait_output(pmd, r"Port 4: reset event")
+        check("firmware reset (generation 0 -> 1)" in out and
+              "re-install" in out, "the PMD logs the reset", out)
+        check(all("Port %d: reset event" % i in out for i in range(5)),
+              "RTE_ETH_EVENT_INTR_RESET on the PF and every representor", out)
+        out = pmd.cmd("flow list 0")
+        check(out.count("=>") == 2, "testpmd keeps its 2 handles", out)
+        out = pmd.cmd("flow query 0 1 count")
+        check("lost in a firmware reset; re-create the flow" in out and
+              "hits:" not in out, "query of a lost flow says it is lost", out)
+        out = burst(pmd, "1,5")
+        rx1 = port_stat(pmd, 1, "RX-packets")
+        check(rx1 == 16, "the card forgot the rules: VF0's burst misses to "
+              "its representor (%d)" % rx1, out)
+        out = pmd.cmd("flow destroy 0 rule 0")
+        check("Flow rule #0 destroyed" in out, "destroy of a lost flow", out)
+        out = pmd.cmd("flow flush 0")
+        check("Caught PMD error" not in out, "flush of lost flows", out)
+        check("=>" not in pmd.cmd("flow list 0"), "the list is empty")
+        out = pmd.cmd(R_JUMP)
+        check(created(out), "JUMP re-created after the reset", out)
+        out = pmd.cmd(R_WIRE)
+        check(created(out), "group 1 rule re-created (table made anew)", out)
+        burst(pmd, "5,6")
+        rx6 = port_stat(pmd, 6, "RX-packets")
+        check(rx6 == 16, "forwarding works again (%d)" % rx6)
+        out = pmd.cmd("flow query 0 %s count" % rule_id(out))
+        check("hits: 16" in out, "the new counter counts", out)
+        check(pmd.alive(), "testpmd alive")
+    finally:
+        pmd.close()
+        nic.kill()
+
+
+def scenario_fault(tmp):
+    # 4 counters and the root + 2 tables: a leak of either shows as a
+    # refusal below
+    nic = Emunic(tmp, "--max-counters", "4", "--max-tables", "3")
+    pmd = Testpmd([pf_vdev(nic)])
+    cnt = ("flow create 0 transfer pattern eth dst is 02:00:00:00:00:%02x / "
+           "end actions count / drop / end")
+    grp = "flow create 0 transfer group %d pattern eth / end actions drop / end"
+    try:
+        check(created(pmd.cmd(cnt % 1)), "a counted rule")
+        listing = pmd.cmd("flow list 0")
+        rc, out = snic_fw(nic, "fault", "fail-next", "opcode=0x410", "count=6")
+        check(rc == 0, "RULE_ADD fault armed 6 times", out)
+        outs = [pmd.cmd(cnt % (0x10 + i)) for i in range(6)]
+        check(all("device refused the rule: internal error (injected fault)"
+                  in o and not created(o) for o in outs),
+              "6 creates fail at RULE_ADD with the device's reason",
+              "".join(outs))
+        check(pmd.cmd("flow list 0") == listing, "the flow list is unchanged")
+        outs = [pmd.cmd(cnt % (0x20 + i)) for i in range(3)]
+        check(all(created(o) for o in outs), "the other 3 counters are free: "
+              "each failed create freed its counter", "".join(outs))
+        out = pmd.cmd(cnt % 0x30)
+        check("no device counter left" in out and not created(out),
+              "a 5th counter is refused: the limit is real", out)
+        pmd.cmd("flow flush 0")
+        snic_fw(nic, "fault", "fail-next", "opcode=0x500")
+        out = pmd.cmd(cnt % 0x40)
+        check("did not allocate a counter: internal error (injected fault)"
+              in out and not created(out), "a COUNTER_ALLOC fault", out)
+        check(created(pmd.cmd(cnt % 0x41)), "the next create succeeds")
+        snic_fw(nic, "fault", "fail-next", "opcode=0x410", "count=4")
+        outs = [pmd.cmd(grp % g) for g in range(1, 5)]
+        check(all("injected fault" in o and not created(o) for o in outs),
+              "4 creates into new groups fail at RULE_ADD", "".join(outs))
+        outs = [pmd.cmd(grp % g) for g in (3, 4)]
+        check(all(created(o) for o in outs), "their tables were destroyed: "
+              "2 new groups still fit", "".join(outs))
+        out = pmd.cmd(grp % 5)
+        check("cannot create the device table for group 5" in out and
+              not created(out), "a third table is refused: the limit is real",
+              out)
+        check(pmd.alive(), "testpmd alive")
+    finally:
+        pmd.close()
+        nic.kill()
+
+
+# --------------------------------------------------------------------------
+# Bytes on the wire: header rewrites, VLAN pop, multi-segment tx
+# --------------------------------------------------------------------------
+
+VM_MAC = "02:00:00:00:10:01"
+
+
+def scenario_rewrite(tmp):
+    """Frames from a pcap go out of VF 0 (chained io: pcap -> VF0, VF0 ->
+    wire, wire -> pcap); the rules rewrite them; the wire's frames land in
+    another pcap and are compared byte for byte with frames built here."""
+    f = pktlib.ipv4_frame
+    sent = [f("02:00:00:00:00:a1", VM_MAC, "10.0.0.1", "10.0.0.2", 17, 1000,
+              2000, vlan=100),
+            f("02:00:00:00:00:b1", VM_MAC, "10.0.0.1", "10.0.0.2", 17, 1000,
+              2000),
+            f("02:00:00:00:00:c1", VM_MAC, "10.0.0.1", "10.0.0.2", 6, 3000,
+              80)]
+    want = {"a1": f("02:00:00:00:00:a1", VM_MAC, "10.0.0.1", "10.0.0.2", 17,
+                    1000, 2000),
+            "b1": f("02:00:00:00:00:b1", VM_MAC, "192.0.2.1", "198.51.100.7",
+                    17, 4242, 53, ttl=63),
+            "c1": f("02:00:00:00:00:c1", VM_MAC, "10.0.0.1", "10.0.0.2", 6,
+                    5555, 8080, ttl=63)}
+    rules = [
+        "eth dst is 02:00:00:00:00:a1 / vlan vid is 100 / end actions count "
+        "/ of_pop_vlan",
+        "eth dst is 02:00:00:00:00:b1 / ipv4 / udp / end actions set_ipv4_src"
+        " ipv4_addr 192.0.2.1 / set_ipv4_dst ipv4_addr 198.51.100.7 / "
+        "set_tp_src port 4242 / set_tp_dst port 53 / dec_ttl",
+        "eth dst is 02:00:00:00:00:c1 / ipv4 / tcp / end actions set_tp_src "
+        "port 5555 / set_tp_dst port 8080 / dec_ttl",
+    ]
+    rx, tx = os.path.join(tmp, "in.pcap"), os.path.join(tmp, "out.pcap")
+    pktlib.pcap_write(rx, sent)
+    nic = Emunic(tmp)
+    # --no-flush-rx: testpmd's start would otherwise drain the pcap first
+    pmd = Testpmd(vm_vdevs(nic, (rx, tx)),
+                  ["--forward-mode=io", "--port-topology=chained",
+                   "--no-flush-rx", "--burst=16"])
+    try:
+        for r in rules:
+            out = pmd.cmd("flow create 0 transfer pattern represented_port "
+                          "ethdev_port_id is 1 / %s / represented_port "
+                          "ethdev_port_id 0 / end" % r)
+            check(created(out), "rule: " + r[:40], out)
+        pmd.cmd("set portlist 7,5,6")
+        out = pmd.cmd("start")
+        check("RX P=7/Q=0 (socket 0) -> TX P=5" in out and
+              "RX P=6/Q=0 (socket 0) -> TX P=7" in out,
+              "chained streams pcap -> VF0 and wire -> pcap", out)
+        time.sleep(1)
+        out = pmd.cmd("stop")
+        got = {fr[:6].hex()[-2:]: fr for fr in pktlib.pcap_read(tx)}
+        check(len(got) == 3, "the wire received the 3 frames (%d)" % len(got),
+              out)
+        for k, what in (("a1", "OF_POP_VLAN: the tag is gone"),
+                        ("b1", "SET_IPV4_SRC/DST, SET_TP_SRC/DST (UDP), "
+                         "DEC_TTL"),
+                        ("c1", "SET_TP_SRC/DST (TCP), DEC_TTL")):
+            fr = got.get(k, b"")
+            check(fr == want[k], what + " in the received bytes",
+                  "got  %s\nwant %s" % (fr.hex(), want[k].hex()))
+            ok = pktlib.checksums_ok(fr) if fr else (False, False)
+            check(ok == (True, True), "IPv4 header and L4 checksums correct "
+                  "after " + k, fr.hex())
+        out = pmd.cmd("flow query 0 0 count")
+        check(re.search(r"hits: 1\s", out) is not None,
+              "the pop rule counted the tagged frame", out)
+    finally:
+        pmd.close()
+        nic.kill()
+
+
+def scenario_multiseg(tmp):
+    """testpmd's txonly engine (tx_first) with `set txpkts` sends chained
+    mbufs out of VF 0; the wire's frames are then forwarded into a pcap."""
+    rx, tx = os.path.join(tmp, "empty.pcap"), os.path.join(tmp, "out.pcap")
+    pktlib.pcap_write(rx, [])
+    nic = Emunic(tmp)
+    pmd = Testpmd(vm_vdevs(nic, (rx, tx)),
+                  ["--forward-mode=rxonly", "--no-flush-rx", "--burst=16"])
+
+    def to_pcap():
+        pmd.cmd("set fwd io")
+        pmd.cmd("set portlist 6,7")
+        pmd.cmd("start")
+        time.sleep(1)
+        pmd.cmd("stop")
+        pmd.cmd("set fwd rxonly")
+        return pktlib.pcap_read(tx)
+
+    try:
+        out = pmd.cmd("flow create 0 transfer pattern represented_port "
+                      "ethdev_port_id is 1 / end actions represented_port "
+                      "ethdev_port_id 0 / end")
+        check(created(out), "VF0 -> wire rule", out)
+        out = pmd.cmd("set txpkts 32,32")
+        out = pmd.cmd("show config txpkts")
+        check(re.search(r"segments: 2\b.*32,32", out, re.S) is not None,
+              "2 segments of 32 bytes (the IPv4 header spans both)", out)
+        burst(pmd, "1,5")
+        frames = to_pcap()
+        check(len(frames) == 16, "the wire received 16 frames (%d)"
+              % len(frames))
+        bad = [fr.hex() for fr in frames
+               if len(fr) != 64 or fr[12:14] != b"\x08\x00" or
+               pktlib.checksums_ok(fr) != (True, True) or
+               fr[16:18] != b"\x00\x32" or fr[34:38] != b"\x00\x09\x00\x09"]
+        check(frames and not bad, "each is a whole 64-byte frame: gathered, "
+              "IPv4 header and UDP ports intact", "\n".join(bad))
+        out = pmd.cmd("show port xstats 5")
+        check("tx_oversize_dropped: 0" in out and "tx_good_packets: 16" in out,
+              "no tx drop on VF0", out)
+        out = pmd.cmd("set txpkts 1024,1024,512")
+        burst(pmd, "1,5")
+        out = pmd.cmd("show port xstats 5")
+        check("tx_oversize_dropped: 16" in out and "tx_errors: 16" in out,
+              "a 2560-byte 3-segment frame is a counted drop", out)
+        frames = to_pcap()
+        check(len(frames) == 16, "nothing truncated reached the wire (%d)"
+              % len(frames))
+    finally:
+        pmd.close()
+        nic.kill()
+
+
 SCENARIOS = {
     "flow_cmds": scenario_flow_cmds,
     "tiny": scenario_tiny,
@@ -436,6 +718,10 @@ SCENARIOS = {
     "hotplug": scenario_hotplug,
     "death": scenario_death,
     "badargs": scenario_badargs,
+    "reset": scenario_reset,
+    "fault": scenario_fault,
+    "rewrite": scenario_rewrite,
+    "multiseg": scenario_multiseg,
 }
 
 
