@@ -563,7 +563,7 @@ count_output(void *ctx, const struct dp_output *out)
 static unsigned
 pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
          unsigned table, const struct flow_action *acts, unsigned n_acts,
-         bool decap, dp_output_fn *fn, void *ctx)
+         int64_t slot, bool decap, dp_output_fn *fn, void *ctx)
 {
     const struct dp_cls_snap *snap = dp_cls_snap_get(w->dp->cls);
     const struct tunnels *tun = atomic_load_explicit(&w->dp->tunnels,
@@ -594,7 +594,9 @@ pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
         enum dp_act_result res;
         uint8_t next = 0;
 
-        /* the hardware matched (and counted) this flow: no count here */
+        /* the hardware matched this flow; software counts it */
+        if (slot >= 0)
+            count(w, (uint32_t)slot, pkt.buf.len);
         res = dp_actions_run(&env, &pkt, acts, n_acts, &next, &as);
         if (res == DP_ACT_DROP_TTL)
             w->stats.ttl_drops++;
@@ -648,7 +650,7 @@ unsigned
 dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
                   dp_output_fn *fn, void *ctx)
 {
-    return pipeline(w, buf, in_port, 0, NULL, 0, true, fn, ctx);
+    return pipeline(w, buf, in_port, 0, NULL, 0, -1, true, fn, ctx);
 }
 
 unsigned
@@ -661,18 +663,19 @@ dp_worker_process_from(struct dp_worker *w, struct dp_buf *buf,
         w->stats.misses++;
         return 0;
     }
-    return pipeline(w, buf, in_port, table, NULL, 0, false, fn, ctx);
+    return pipeline(w, buf, in_port, table, NULL, 0, -1, false, fn, ctx);
 }
 
 unsigned
 dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
-                      uint32_t in_port, const struct flow_action *acts,
-                      unsigned n_acts, dp_output_fn *fn, void *ctx)
+                      uint32_t in_port, int64_t slot,
+                      const struct flow_action *acts, unsigned n_acts,
+                      dp_output_fn *fn, void *ctx)
 {
     static const struct flow_action none[1];
 
     return pipeline(w, buf, in_port, 0, acts != NULL ? acts : none,
-                    acts != NULL ? n_acts : 0, false, fn, ctx);
+                    acts != NULL ? n_acts : 0, slot, false, fn, ctx);
 }
 
 int

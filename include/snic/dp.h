@@ -407,16 +407,20 @@ unsigned dp_worker_process(struct dp_worker *w, struct dp_buf *buf,
  * dp_worker_process_from(): the hardware ran a flow ending in goto_table
  * and the packet then missed in hardware table @table; classification
  * starts there with the frame as the hardware left it.
- * dp_worker_run_actions(): the hardware matched a partial flow (and
- * counted it, so the software does not): run its action list @acts on the
- * frame without classifying, then continue at its goto_table target.
+ * dp_worker_run_actions(): the hardware matched a partial flow: run its
+ * action list @acts on the frame without classifying, counting the packet
+ * in counter @slot (the flow's, from dp_cls_slot(); negative: count
+ * nothing), then continue at its goto_table target. The slot is reused
+ * after the grace period that the dp_commit() deleting the flow starts, so
+ * the caller stops handing it to workers before that commit (snicd drops
+ * it from its mark table first).
  * Both return the number of outputs, like dp_worker_process().
  */
 unsigned dp_worker_process_from(struct dp_worker *w, struct dp_buf *buf,
                                 uint32_t in_port, unsigned table,
                                 dp_output_fn *fn, void *ctx);
 unsigned dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
-                               uint32_t in_port,
+                               uint32_t in_port, int64_t slot,
                                const struct flow_action *acts,
                                unsigned n_acts, dp_output_fn *fn, void *ctx);
 /* The classification step alone (EMC, then the classifier). */

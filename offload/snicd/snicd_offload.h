@@ -9,9 +9,21 @@
  * table (struct flow_entry, include/snic/flow.h), buffered until
  * snicd_offload_commit(), so a batch of 100,000 adds is placed in one pass.
  *
+ * Placement (snicd_offload_place.c) visits a table's flows in the software
+ * classifier's order (priority, then oldest id) once: a flow overlapping an
+ * earlier software flow is "shadowed" into software, the others get the
+ * level one below their deepest overlapping earlier hardware flow (equal
+ * priorities too, so ties break as in software). Overlap is found through
+ * per-mask hash indexes, not pairwise. Rules are re-created only for flows
+ * whose level, actions or state changed; the new rule goes in before the
+ * old one is destroyed.
+ *
+ * Lifetime: destroy the flow table first (its REMOVED reports are only
+ * recorded), then the manager; destroy removes every rule.
+ *
  * Thread-safety: everything here runs on snicd's control thread; the
  * datapath lcores never call it. The mark table the datapath needs is
- * published through snicd_offload_marks_fn (see below).
+ * published through cfg.marks_changed (see below).
  */
 #ifndef SNICD_OFFLOAD_H
 #define SNICD_OFFLOAD_H
@@ -39,6 +51,14 @@ struct snicd_port_info {
     bool is_tunnel;         /* logical VXLAN port: no ethdev */
     int vf;                 /* VF index for a representor, else -1 */
     char name[32];
+    /* is_tunnel: the VXLAN port's encapsulation, as the software datapath
+     * uses it (struct dp_vxlan_port). tun_underlay 0: not configured, and
+     * outputs to the port stay in software. Addresses in network order. */
+    uint32_t tun_underlay;  /* ofport that carries the encapsulated frames */
+    flow_be32 tun_local_ip; /* outer source (local VTEP) */
+    flow_be32 tun_remote_ip;/* outer destination; 0: flow-based (tun_dst) */
+    uint8_t tun_local_mac[6];   /* outer source MAC */
+    uint8_t tun_remote_mac[6];  /* outer destination MAC (next hop) */
 };
 
 /* What the mark on a received packet means to the datapath. */
@@ -66,7 +86,9 @@ struct snicd_offload_cfg {
     void *ctx;
 };
 
-/* NULL and errno. Queries the device's rte_flow support up front. */
+/* NULL and errno. Queries the device's rte_flow support up front (the
+ * number of priority levels, by validating a trivial rule). The port table
+ * is copied (see snicd_offload_set_ports). */
 struct snicd_offload *snicd_offload_create(const struct snicd_offload_cfg *c);
 /* Destroys every hardware rule it made. */
 void snicd_offload_destroy(struct snicd_offload *o);
@@ -89,7 +111,11 @@ enum snicd_where snicd_offload_where(const struct snicd_offload *o,
                                      uint64_t id, const char **reason);
 
 /* Read every hardware counter (bulk) and report per flow the hardware's
- * totals since the flow was installed. */
+ * totals since the flow was first installed (summed over the rules it had:
+ * a level change or a resync re-creates the rule). Partial flows are not
+ * reported: the software datapath counts their packets when it runs their
+ * actions by mark. Returns the number of flows reported, or -EIO while the
+ * device is not answering. */
 typedef void snicd_hw_stats_fn(void *ctx, uint64_t id, uint64_t n_packets,
                                uint64_t n_bytes);
 int snicd_offload_read_counters(struct snicd_offload *o,
@@ -99,8 +125,15 @@ int snicd_offload_read_counters(struct snicd_offload *o,
  * re-validate and re-install all flows. Returns flows placed in hw. */
 int snicd_offload_resync(struct snicd_offload *o);
 
-/* A port disappeared (hot-unplug): flows touching it leave hardware. */
+/* A port disappeared (hot-unplug): flows touching it (exact in_port, or
+ * an output to it) leave hardware now, and lower overlapping ones with
+ * them. Returns how many flows left hardware. Until the next resync. */
 int snicd_offload_port_gone(struct snicd_offload *o, uint32_t ofport);
+
+/* The port map changed (hotplug, new ethdev ids): replace the manager's
+ * copy. Every flow is re-translated at the next commit or resync. */
+int snicd_offload_set_ports(struct snicd_offload *o,
+                            const struct snicd_port_info *ports, unsigned n);
 
 struct snicd_offload_stats {
     uint64_t n_hw, n_partial, n_sw;
@@ -108,6 +141,8 @@ struct snicd_offload_stats {
     uint64_t validate_calls, validate_cache_hits;
     uint64_t create_failures;
     uint64_t resyncs;
+    uint32_t hw_levels;     /* rte_flow priorities the device offers */
+    uint32_t n_marks;       /* live marks (partial + resume) */
 };
 void snicd_offload_get_stats(const struct snicd_offload *o,
                              struct snicd_offload_stats *s);

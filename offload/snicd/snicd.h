@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * snicd's private header: the daemon's state and the seams between its
+ * files (docs/snicd.md has the design).
+ *
+ *   snicd_port.c     port discovery (ethdev), names and OpenFlow numbers
+ *   snicd_portmap.c  the name <-> number map (pure; unit-tested)
+ *   snicd_core.c     desired state: flow table + listeners (datapath,
+ *                    offload manager, journal), batches, stats merging
+ *   snicd_journal.c  the crash-safe journal of the desired state
+ *   snicd_ctl.c      control-socket methods
+ *   snicd_marks.c    the published mark table the workers read
+ *   snicd_worker.c   datapath lcores
+ *   snicd_opts.c     command line
+ *   snicd_main.c     EAL, emunic, the control thread's loop
+ *
+ * Thread-safety: everything in struct snicd belongs to the control thread,
+ * except what the workers read through RCU-style publication (the
+ * datapath's snapshots, the mark table) and the per-worker counters, which
+ * each worker writes alone and the control thread only reads.
+ */
+#ifndef SNICD_H
+#define SNICD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "snic/ctl.h"
+#include "snic/dp.h"
+#include "snic/flow.h"
+#include "snicd_offload.h"
+
+#define SNICD_OFPORT_UPLINK     1u
+#define SNICD_OFPORT_VF_BASE    2u
+#define SNICD_OFPORT_VXLAN      100u
+#define SNICD_MAX_PORTS         64u
+/* OpenFlow numbers below this index the workers' tx table directly. */
+#define SNICD_OFPORT_TABLE      256u
+#define SNICD_MAX_WORKERS       16u
+
+/* ---- logging ---- */
+
+enum snicd_log_level { SNICD_LOG_ERR, SNICD_LOG_WARN, SNICD_LOG_INFO,
+                       SNICD_LOG_DEBUG };
+extern int snicd_log_level;
+void snicd_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- ports and names (snicd_portmap.c: pure) ---- */
+
+struct snicd_ports {
+    struct snicd_port_info v[SNICD_MAX_PORTS];
+    unsigned n;
+    /* show: what discovery saw (filled by snicd_port.c) */
+    char mac[SNICD_MAX_PORTS][18];
+    bool link_up[SNICD_MAX_PORTS];
+    bool gone[SNICD_MAX_PORTS];
+};
+
+/* Name a port found on the device: the uplink becomes "uplink" (OpenFlow
+ * 1), the representor of VF N "vfN" (2 + N). 0, -EEXIST (same name twice),
+ * -ENOSPC or -EINVAL (VF index out of range). */
+int snicd_ports_add_ethdev(struct snicd_ports *p, uint16_t ethdev,
+                           bool is_uplink, int vf);
+/* The logical VXLAN port "vxlan0" (OpenFlow 100) with its encapsulation. */
+int snicd_ports_add_tunnel(struct snicd_ports *p,
+                           const struct dp_vxlan_port *vx);
+const struct snicd_port_info *snicd_ports_by_ofport(
+    const struct snicd_ports *p, uint32_t ofport);
+const struct snicd_port_info *snicd_ports_by_ethdev(
+    const struct snicd_ports *p, uint16_t ethdev);
+/* "uplink", "pf", "vf3", "vxlan0" -> number; -ENOENT. */
+int snicd_ports_lookup(const struct snicd_ports *p, const char *name,
+                       uint32_t *ofport);
+/* flow_port_map over @p (names for parsing and formatting). */
+void snicd_ports_flow_map(const struct snicd_ports *p,
+                          struct flow_port_map *map);
+/* The VF a representor's ethdev name or switch port stands for:
+ * "..._representor_3", "..._representor_vf3", "...representor_c0pf0vf3"
+ * give 3; otherwise @switch_port - 1 when the device numbers its switch
+ * ports vport-style (uplink 0, VF N at 1 + N); -1 if neither says. */
+int snicd_port_vf_from_name(const char *ethdev_name, int switch_port);
+
+/* ---- journal (snicd_journal.c) ---- */
+
+struct snicd_journal;
+
+/* Replay callback: one journaled change, as a flow and whether it was
+ * added (or replaced) or removed. Return a negative errno to stop. */
+typedef int snicd_journal_replay_fn(void *ctx, bool add,
+                                    const struct flow *f);
+
+/* Open (creating) @path, replay every complete line into @fn, drop a torn
+ * last line. *@n_lines (may be NULL) gets the number of records kept.
+ * NULL and errno. */
+struct snicd_journal *snicd_journal_open(const char *path,
+                                         snicd_journal_replay_fn *fn,
+                                         void *ctx, size_t *n_lines);
+void snicd_journal_close(struct snicd_journal *j);
+/* Queue one change (written at the next sync). 0 or -ENOMEM. */
+int snicd_journal_record(struct snicd_journal *j, bool add,
+                         const struct flow *f);
+/* Write and fsync what was queued: after 0 the batch survives a crash. */
+int snicd_journal_sync(struct snicd_journal *j);
+/* Records in the file (after the last compaction). */
+size_t snicd_journal_lines(const struct snicd_journal *j);
+/* Should the journal be rewritten for @live flows? (lines > 2 * live) */
+bool snicd_journal_wants_compaction(const struct snicd_journal *j,
+                                    size_t live);
+/* Atomically replace the file by one add record per flow of @t. */
+int snicd_journal_compact(struct snicd_journal *j,
+                          const struct flow_table *t);
+const char *snicd_journal_path(const struct snicd_journal *j);
+
+/* ---- mark table (snicd_marks.c) ---- */
+
+struct snicd_mark_entry {
+    uint32_t mark;
+    uint8_t kind;               /* enum snicd_mark_kind; 0: empty */
+    uint8_t table;              /* resume table */
+    uint8_t n_actions;          /* partial: the flow's actions */
+    int64_t slot;               /* partial: its datapath counter, or -1 */
+    uint64_t flow_id;
+    struct flow_action actions[FLOW_MAX_ACTIONS];
+};
+
+struct snicd_mark_table {
+    uint32_t mask;              /* slots - 1 (power of two) */
+    struct snicd_mark_entry slots[];
+};
+
+/* Worker side: the entry for @mark in @t, or NULL. */
+const struct snicd_mark_entry *snicd_marks_find(
+    const struct snicd_mark_table *t, uint32_t mark);
+/* Control side: a new table from the offload manager's marks (partial
+ * flows' actions are copied from @flows, their counter slots taken from
+ * @cls; either may be NULL). NULL and errno. */
+struct snicd_mark_table *snicd_marks_build(const struct snicd_mark *marks,
+                                           unsigned n,
+                                           const struct flow_table *flows,
+                                           const struct dp_cls *cls);
+
+/* ---- the daemon (snicd_core.c) ---- */
+
+struct snicd_worker;
+
+struct snicd_batch_stats {
+    uint64_t flows;             /* flows in the last add-flows */
+    uint64_t ns;                /* parse to hardware acknowledgement */
+};
+
+struct snicd {
+    struct snicd_ports ports;
+    struct flow_table *table;
+    struct dp *dp;
+    struct snicd_offload *offload;      /* NULL: --no-offload */
+    struct snicd_journal *journal;      /* NULL: none */
+    bool replaying;                     /* journal replay: do not record */
+    int journal_err;                    /* recording failed in this batch */
+    _Atomic(struct snicd_mark_table *) marks;
+    struct snicd_worker *workers[SNICD_MAX_WORKERS];
+    unsigned n_workers;
+    struct dp_vxlan_port vxlan;
+    bool has_vxlan;
+    struct snicd_batch_stats last_batch;
+    /* hardware counters per flow id (open addressing), see snicd_core.c */
+    struct snicd_hwctr *hwctr;
+    size_t hwctr_cap, hwctr_n;
+    uint64_t start_ns;
+    struct flow_port_map portmap;
+    /* ---- shared with the workers (snicd_port.c, snicd_worker.c) ---- */
+    bool eal;                           /* ethdev is usable */
+    _Atomic uint8_t active[SNICD_MAX_PORTS];  /* by index in ports.v */
+    /* ofport -> ethdev for tx (UINT16_MAX: none); rewritten only while
+     * the workers are paused */
+    uint16_t tx_ethdev[SNICD_OFPORT_TABLE];
+    _Atomic int pause;                  /* control asks workers to park */
+    _Atomic unsigned parked;            /* workers parked */
+    _Atomic int stop;
+    unsigned n_queues;                  /* rx/tx queues per port */
+    void *mempool;                      /* struct rte_mempool */
+    /* ethdev events seen by the interrupt thread, by ethdev id, handled
+     * by the control thread (SNICD_EV_* bits) */
+    _Atomic uint32_t events[SNICD_MAX_PORTS];
+};
+
+#define SNICD_EV_RESET  0x1u
+#define SNICD_EV_RMV    0x2u
+#define SNICD_EV_NEW    0x4u
+#define SNICD_EV_LSC    0x8u
+
+uint64_t snicd_now_ns(void);
+
+/* Create the flow table and the datapath; no ports, no offload yet. */
+int snicd_core_init(struct snicd *d);
+/* Flows are destroyed without journaling (they stay desired); the offload
+ * manager (d->offload, owned from now on) destroys its rules. */
+void snicd_core_fini(struct snicd *d);
+/* After the ports are known: the port map for names. */
+void snicd_core_ports_ready(struct snicd *d);
+
+/* Apply @n parsed mods as one batch (in order), then commit to the
+ * offload manager, the datapath and the journal. If a mod is refused by
+ * the flow table, the mods before it stay applied (the flow table has no
+ * multi-mod transaction) and *@failed is its index. Returns the number of
+ * flows changed, or a negative errno. */
+int snicd_core_apply(struct snicd *d, const struct flow_mod *mods, size_t n,
+                     size_t *failed);
+/* Commit without new mods (after expiry, resync...). */
+int snicd_core_commit(struct snicd *d);
+/* Counters: hardware + software per flow into the flow table, then
+ * expire timeouts. Once a second from the control loop. */
+void snicd_core_refresh(struct snicd *d);
+/* Where flow @id lives. */
+enum snicd_where snicd_core_where(const struct snicd *d, uint64_t id,
+                                  const char **reason);
+
+/* ---- ports on the device (snicd_port.c; DPDK) ---- */
+
+/* Find, name, configure and start every ethdev port (and vxlan0 when
+ * configured). The uplink is the transfer proxy. 0 or negative errno. */
+int snicd_ports_init(struct snicd *d);
+/* Stop and close every port. */
+void snicd_ports_fini(struct snicd *d);
+/* Handle what the interrupt thread reported: reset -> re-configure and
+ * snicd_offload_resync; removal -> snicd_offload_port_gone; a port back
+ * -> start it and resync. Control thread. */
+void snicd_ports_process_events(struct snicd *d);
+/* Park / release the workers around port reconfiguration. */
+void snicd_workers_pause(struct snicd *d);
+void snicd_workers_resume(struct snicd *d);
+
+/* ---- control methods (snicd_ctl.c) ---- */
+
+extern const struct ctl_method snicd_ctl_methods[];
+extern const size_t snicd_ctl_n_methods;
+
+/* ---- workers (snicd_worker.c; DPDK) ---- */
+
+struct snicd_worker_stats {
+    uint64_t rx, tx, tx_drops, multiseg_drops, nombuf_drops;
+    uint64_t marked, unknown_marks;
+};
+
+int snicd_workers_start(struct snicd *d, unsigned n);
+void snicd_workers_stop(struct snicd *d);
+/* Sum of every worker's counters (relaxed reads). */
+void snicd_workers_stats(const struct snicd *d,
+                         struct snicd_worker_stats *s,
+                         struct dp_worker_stats *dps);
+/* Publish a new mark table (the old one is freed after a grace period). */
+void snicd_marks_publish(struct snicd *d, struct snicd_mark_table *t);
+
+#endif /* SNICD_H */

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control-socket methods: what snicctl (cli/snicctl/snicctl.c) sends.
+ * Flows arrive as text and are parsed here, so the parser's messages
+ * ("flow: at 17 'tp_dst=80': ...") reach the user verbatim. Params are
+ * checked strictly (types, unknown members) before anything changes.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snicd.h"
+#include "snicd_ctl_fmt.h"
+
+/* Every member of @params must be named in @allowed (NULL-terminated). */
+static bool
+params_known(const json_t *params, const char *const *allowed,
+             struct ctl_error *err)
+{
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(params)) {
+        ctl_fail(err, CTL_ERR_INVALID_PARAMS, "params must be an object");
+        return false;
+    }
+    json_object_foreach((json_t *)params, key, v) {
+        size_t i;
+
+        (void)v;
+        for (i = 0; allowed[i] != NULL; i++)
+            if (strcmp(key, allowed[i]) == 0)
+                break;
+        if (allowed[i] == NULL) {
+            char list[160] = "";
+
+            for (i = 0; allowed[i] != NULL; i++)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list),
+                         "%s%s", i ? ", " : "", allowed[i]);
+            ctl_fail(err, CTL_ERR_INVALID_PARAMS, "unknown parameter '%s' "
+                     "(expected %s)", key, list[0] ? list : "none");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Optional string member: 0 (absent: *out = NULL), or -EINVAL. */
+static int
+get_string(const json_t *params, const char *name, bool required,
+           const char **out, struct ctl_error *err)
+{
+    const json_t *v = json_object_get(params, name);
+
+    *out = NULL;
+    if (v == NULL || json_is_null(v)) {
+        if (!required)
+            return 0;
+        ctl_fail(err, CTL_ERR_INVALID_PARAMS, "missing parameter '%s' (a "
+                 "flow in ovs-ofctl syntax)", name);
+        return -EINVAL;
+    }
+    if (!json_is_string(v)) {
+        ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter '%s' must be a "
+                 "string", name);
+        return -EINVAL;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int
+get_bool(const json_t *params, const char *name, bool *out,
+         struct ctl_error *err)
+{
+    const json_t *v = json_object_get(params, name);
+
+    *out = false;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v)) {
+        ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter '%s' must be true "
+                 "or false", name);
+        return -EINVAL;
+    }
+    *out = json_is_true(v);
+    return 0;
+}
+
+static json_t *
+apply_one(struct snicd *d, const char *line, enum flow_cmd cmd,
+          const char *what, struct ctl_error *err)
+{
+    struct flow_error ferr;
+    struct flow_mod fm;
+    int rc = flow_parse(line, cmd, &d->portmap, &fm, &ferr);
+
+    if (rc < 0)
+        return ctl_fail(err, CTL_ERR_FAILED, "%s", ferr.msg);
+    rc = snicd_core_apply(d, &fm, 1, NULL);
+    if (rc < 0)
+        return ctl_fail(err, CTL_ERR_FAILED, "%s refused: %s", what,
+                        rc == -EEXIST ? "overlaps an existing flow "
+                        "(check_overlap)" : strerror(-rc));
+    return json_pack("{s:i}", what, rc);
+}
+
+static json_t *
+m_add_flow(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { "flow", NULL };
+    const char *line;
+
+    if (!params_known(params, allowed, err)
+        || get_string(params, "flow", true, &line, err) < 0)
+        return NULL;
+    return apply_one(ctx, line, FLOW_CMD_ADD, "added", err);
+}
+
+static json_t *
+m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { "flows", "file", "first_line",
+                                           NULL };
+    struct snicd *d = ctx;
+    const json_t *flows = json_object_get(params, "flows");
+    const json_t *first = json_object_get(params, "first_line");
+    const char *file;
+    json_int_t first_line = 1;
+    struct flow_mod *mods;
+    size_t n = 0, i, failed = 0;
+    uint64_t t0 = snicd_now_ns(), ns;
+    json_t *v;
+    int rc;
+
+    if (!params_known(params, allowed, err)
+        || get_string(params, "file", false, &file, err) < 0)
+        return NULL;
+    if (!json_is_array(flows))
+        return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter 'flows' "
+                        "must be an array of flow strings (null for a blank "
+                        "line)");
+    if (first != NULL && !json_is_null(first)) {
+        if (!json_is_integer(first) || json_integer_value(first) < 1)
+            return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter "
+                            "'first_line' must be a line number >= 1");
+        first_line = json_integer_value(first);
+    }
+    if (file == NULL)
+        file = "flows";
+    mods = malloc((json_array_size(flows) + 1) * sizeof(*mods));
+    if (mods == NULL)
+        return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory for %zu flows",
+                        json_array_size(flows));
+    /* all of it parses, or nothing is applied */
+    json_array_foreach((json_t *)flows, i, v) {
+        struct flow_error ferr;
+
+        if (json_is_null(v))
+            continue;
+        if (!json_is_string(v)) {
+            free(mods);
+            return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "%s:%" JSON_INTEGER_FORMAT
+                            ": not a string (flows are strings, null for a "
+                            "blank line)", file, first_line + (json_int_t)i);
+        }
+        rc = flow_parse(json_string_value(v), FLOW_CMD_ADD, &d->portmap,
+                        &mods[n], &ferr);
+        if (rc < 0) {
+            free(mods);
+            return ctl_fail(err, CTL_ERR_FAILED, "%s:%" JSON_INTEGER_FORMAT
+                            ": %s (nothing of this batch was added)", file,
+                            first_line + (json_int_t)i, ferr.msg);
+        }
+        n++;
+    }
+    rc = snicd_core_apply(d, mods, n, &failed);
+    free(mods);
+    if (rc < 0)
+        return ctl_fail(err, CTL_ERR_FAILED, "%s: flow %zu of the batch "
+                        "refused: %s (the flows before it were added)", file,
+                        failed + 1, rc == -EEXIST ? "overlaps an existing "
+                        "flow (check_overlap)" : strerror(-rc));
+    ns = snicd_now_ns() - t0;
+    d->last_batch.flows = n;
+    d->last_batch.ns = ns ? ns : 1;
+    return json_pack("{s:I, s:f, s:f}", "added", (json_int_t)n, "seconds",
+                     (double)ns / 1e9, "flows_per_sec",
+                     (double)n * 1e9 / (double)d->last_batch.ns);
+}
+
+static json_t *
+mod_del(struct snicd *d, const json_t *params, bool del,
+        struct ctl_error *err)
+{
+    static const char *const allowed[] = { "flow", "strict", NULL };
+    const char *line;
+    bool strict;
+    enum flow_cmd cmd;
+
+    if (!params_known(params, allowed, err)
+        || get_string(params, "flow", !del, &line, err) < 0
+        || get_bool(params, "strict", &strict, err) < 0)
+        return NULL;
+    if (line == NULL)
+        line = "";      /* del-flows without a flow: every flow */
+    if (del)
+        cmd = strict ? FLOW_CMD_DELETE_STRICT : FLOW_CMD_DELETE;
+    else
+        cmd = strict ? FLOW_CMD_MODIFY_STRICT : FLOW_CMD_MODIFY;
+    return apply_one(d, line, cmd, del ? "deleted" : "modified", err);
+}
+
+static json_t *
+m_mod_flows(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    return mod_del(ctx, params, false, err);
+}
+
+static json_t *
+m_del_flows(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    return mod_del(ctx, params, true, err);
+}
+
+/* ---- dump-flows ---- */
+
+struct dump_ctx {
+    struct snicd *d;
+    const struct flow_mod *filter;
+    json_t *flows;
+    uint64_t now;
+    char buf[FLOW_FORMAT_MAX];
+};
+
+static const char *
+where_name(enum snicd_where w)
+{
+    switch (w) {
+    case SNICD_WHERE_HW:
+        return "hw";
+    case SNICD_WHERE_PARTIAL:
+        return "partial";
+    default:
+        return "sw";
+    }
+}
+
+static bool
+filter_accepts(const struct flow_mod *fm, const struct flow_entry *e)
+{
+    const struct flow *f = &fm->flow;
+
+    if (f->table_id != FLOW_TABLE_ALL && f->table_id != e->flow.table_id)
+        return false;
+    if ((e->flow.cookie & fm->cookie_mask) != (f->cookie & fm->cookie_mask))
+        return false;
+    if (!flow_match_covers(&f->match, &e->flow.match))
+        return false;
+    if (fm->out_port != FLOW_PORT_ANY) {
+        for (unsigned i = 0; i < e->flow.n_actions; i++)
+            if (e->flow.actions[i].type == FLOW_ACT_OUTPUT
+                && e->flow.actions[i].u.port == fm->out_port)
+                return true;
+        return false;
+    }
+    return true;
+}
+
+static int
+dump_one(void *ctx_, const struct flow_entry *e)
+{
+    struct dump_ctx *c = ctx_;
+    const char *reason = "";
+    char cookie[24];
+    enum snicd_where w;
+    json_t *o;
+
+    if (c->filter != NULL && !filter_accepts(c->filter, e))
+        return 0;
+    w = snicd_core_where(c->d, e->id, &reason);
+    snprintf(cookie, sizeof(cookie), "0x%" PRIx64, e->flow.cookie);
+    flow_entry_format(e, c->now, &c->d->portmap, c->buf, sizeof(c->buf));
+    o = json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:s}",
+                  "text", c->buf, "offload", where_name(w),
+                  "reason", reason ? reason : "", "id", (json_int_t)e->id,
+                  "table", e->flow.table_id, "priority", e->flow.priority,
+                  "n_packets", (json_int_t)e->n_packets,
+                  "n_bytes", (json_int_t)e->n_bytes, "cookie", cookie);
+    if (o == NULL)
+        return -ENOMEM;
+    return json_array_append_new(c->flows, o) < 0 ? -ENOMEM : 0;
+}
+
+static json_t *
+m_dump_flows(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { "filter", NULL };
+    struct snicd *d = ctx;
+    struct dump_ctx *c;
+    struct flow_mod fm;
+    const char *filter;
+    json_t *r = NULL;
+    int rc;
+
+    if (!params_known(params, allowed, err)
+        || get_string(params, "filter", false, &filter, err) < 0)
+        return NULL;
+    if (filter != NULL) {
+        struct flow_error ferr;
+
+        if (flow_parse(filter, FLOW_CMD_DELETE, &d->portmap, &fm, &ferr) < 0)
+            return ctl_fail(err, CTL_ERR_FAILED, "%s", ferr.msg);
+    }
+    c = malloc(sizeof(*c));
+    if (c == NULL)
+        return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
+    /* counters as of now, not as of the last periodic refresh */
+    snicd_core_refresh(d);
+    c->d = d;
+    c->filter = filter != NULL ? &fm : NULL;
+    c->flows = json_array();
+    c->now = snicd_now_ns();
+    rc = flow_table_walk(d->table, FLOW_TABLE_ALL, dump_one, c);
+    if (rc < 0) {
+        json_decref(c->flows);
+        ctl_fail(err, CTL_ERR_INTERNAL, "dump-flows: %s", strerror(-rc));
+    } else {
+        r = json_pack("{s:o}", "flows", c->flows);
+    }
+    free(c);
+    return r;
+}
+
+/* ---- show, capabilities, stats ---- */
+
+static json_t *
+m_show(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { NULL };
+
+    if (!params_known(params, allowed, err))
+        return NULL;
+    return snicd_ctl_show(ctx);
+}
+
+static json_t *
+m_capabilities(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { NULL };
+
+    if (!params_known(params, allowed, err))
+        return NULL;
+    return snicd_ctl_capabilities(ctx);
+}
+
+static json_t *
+m_stats(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { NULL };
+
+    if (!params_known(params, allowed, err))
+        return NULL;
+    return snicd_ctl_stats(ctx);
+}
+
+const struct ctl_method snicd_ctl_methods[] = {
+    { "add-flow", m_add_flow, "add-flow {flow}: add or replace one flow" },
+    { "add-flows", m_add_flows, "add-flows {flows:[...], file, first_line}: "
+      "add a batch; nothing is applied if a line does not parse" },
+    { "mod-flows", m_mod_flows, "mod-flows {flow, strict}: change the "
+      "actions of matching flows" },
+    { "del-flows", m_del_flows, "del-flows {flow?, strict}: delete matching "
+      "flows (all without flow)" },
+    { "dump-flows", m_dump_flows, "dump-flows {filter?}: flows, counters, "
+      "and where each lives (hw, partial, sw) and why" },
+    { "show", m_show, "show: ports, representor mapping, link state" },
+    { "capabilities", m_capabilities, "capabilities: what the offload "
+      "manager found on the device" },
+    { "stats", m_stats, "stats: flows by place, insertion rate, datapath "
+      "counters" },
+};
+const size_t snicd_ctl_n_methods =
+    sizeof(snicd_ctl_methods) / sizeof(snicd_ctl_methods[0]);

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The read-only control methods' answers (snicd_ctl_info.c): JSON with a
+ * "text" member holding what snicctl prints. */
+#ifndef SNICD_CTL_FMT_H
+#define SNICD_CTL_FMT_H
+
+#include <jansson.h>
+
+struct snicd;
+
+json_t *snicd_ctl_show(struct snicd *d);
+json_t *snicd_ctl_capabilities(struct snicd *d);
+json_t *snicd_ctl_stats(struct snicd *d);
+
+/* Device facts from ethdev (snicd_port.c): driver, limits, switch domain.
+ * An empty object before the EAL is up. */
+json_t *snicd_port_device_json(const struct snicd *d);
+/* Refresh link state and MAC of every port (snicd_port.c). */
+void snicd_ports_refresh(struct snicd *d);
+
+#endif /* SNICD_CTL_FMT_H */

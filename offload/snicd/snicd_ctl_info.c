@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The read-only control methods (show, capabilities, stats): facts as JSON
+ * members for scripts, and the same facts rendered in "text" for people.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "snicd.h"
+#include "snicd_ctl_fmt.h"
+
+/* Attach the rendering @f collected to @o as "text". */
+static json_t *
+with_text(json_t *o, FILE *f, char **buf)
+{
+    fclose(f);      /* only now is *buf complete */
+    if (o != NULL)
+        json_object_set_new(o, "text", json_string(*buf ? *buf : ""));
+    free(*buf);
+    return o;
+}
+
+static const char *
+port_kind(const struct snicd_port_info *p)
+{
+    if (p->is_uplink)
+        return "uplink";
+    if (p->is_tunnel)
+        return "vxlan";
+    return "representor";
+}
+
+json_t *
+snicd_ctl_show(struct snicd *d)
+{
+    json_t *ports = json_array(), *o;
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+
+    if (f == NULL || ports == NULL) {
+        json_decref(ports);
+        if (f != NULL)
+            fclose(f);
+        free(buf);
+        return NULL;
+    }
+    snicd_ports_refresh(d);
+    fprintf(f, "%-8s %6s %6s  %-11s %4s %-4s %s\n", "port", "ofport",
+            "ethdev", "kind", "vf", "link", "mac");
+    for (unsigned i = 0; i < d->ports.n; i++) {
+        const struct snicd_port_info *p = &d->ports.v[i];
+        const char *link = d->ports.gone[i] ? "gone"
+                           : p->is_tunnel ? "-"
+                           : d->ports.link_up[i] ? "up" : "down";
+        json_t *j = json_pack("{s:s, s:I, s:s, s:s}", "name", p->name,
+                              "ofport", (json_int_t)p->ofport,
+                              "kind", port_kind(p), "link", link);
+
+        json_object_set_new(j, "ethdev", p->is_tunnel ? json_null()
+                            : json_integer(p->ethdev));
+        json_object_set_new(j, "vf", p->vf >= 0 ? json_integer(p->vf)
+                            : json_null());
+        json_object_set_new(j, "mac", json_string(d->ports.mac[i]));
+        json_array_append_new(ports, j);
+        fprintf(f, "%-8s %6" PRIu32 " ", p->name, p->ofport);
+        if (p->is_tunnel)
+            fprintf(f, "%6s", "-");
+        else
+            fprintf(f, "%6u", p->ethdev);
+        fprintf(f, "  %-11s ", port_kind(p));
+        if (p->vf >= 0)
+            fprintf(f, "%4d", p->vf);
+        else
+            fprintf(f, "%4s", "-");
+        fprintf(f, " %-4s %s\n", link, d->ports.mac[i][0] ? d->ports.mac[i]
+                                                          : "-");
+    }
+    if (d->has_vxlan) {
+        const uint8_t *l = (const uint8_t *)&d->vxlan.local_ip;
+        const uint8_t *r = (const uint8_t *)&d->vxlan.remote_ip;
+
+        fprintf(f, "vxlan0: local %u.%u.%u.%u remote %u.%u.%u.%u over "
+                "uplink\n", l[0], l[1], l[2], l[3], r[0], r[1], r[2], r[3]);
+    }
+    o = json_pack("{s:o, s:b, s:i}", "ports", ports, "offload",
+                  d->offload != NULL, "workers", (int)d->n_workers);
+    return with_text(o, f, &buf);
+}
+
+json_t *
+snicd_ctl_capabilities(struct snicd *d)
+{
+    struct snicd_offload_stats s = { 0 };
+    json_t *dev = snicd_port_device_json(d), *o;
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    const char *key;
+    json_t *v;
+
+    if (f == NULL) {
+        json_decref(dev);
+        return NULL;
+    }
+    if (d->offload != NULL)
+        snicd_offload_get_stats(d->offload, &s);
+    fprintf(f, "offload: %s\n", d->offload != NULL ? "enabled"
+            : "disabled (--no-offload: every flow in software)");
+    json_object_foreach(dev, key, v) {
+        char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+        fprintf(f, "%s: %s\n", key, txt ? txt : "?");
+        free(txt);
+    }
+    fprintf(f, "priority levels per table: %" PRIu32 "\n", s.hw_levels);
+    fprintf(f, "hardware answers: %" PRIu64 " validate calls, %" PRIu64
+            " cache hits (by flow shape)\n", s.validate_calls,
+            s.validate_cache_hits);
+    fprintf(f, "live marks: %" PRIu32 "\n", s.n_marks);
+    o = json_pack("{s:b, s:o, s:I, s:I, s:{s:I, s:I}}", "offload",
+                  d->offload != NULL, "device", dev, "priority_levels",
+                  (json_int_t)s.hw_levels, "marks", (json_int_t)s.n_marks,
+                  "validate", "calls", (json_int_t)s.validate_calls,
+                  "cache_hits", (json_int_t)s.validate_cache_hits);
+    return with_text(o, f, &buf);
+}
+
+struct place_count {
+    const struct snicd *d;
+    uint64_t n[3];
+};
+
+static int
+count_place(void *ctx, const struct flow_entry *e)
+{
+    struct place_count *c = ctx;
+    const char *why;
+    enum snicd_where w = snicd_core_where(c->d, e->id, &why);
+
+    c->n[w <= SNICD_WHERE_PARTIAL ? w : 0]++;
+    return 0;
+}
+
+json_t *
+snicd_ctl_stats(struct snicd *d)
+{
+    struct place_count pc = { .d = d };
+    struct snicd_worker_stats ws;
+    struct dp_worker_stats dps;
+    struct snicd_offload_stats os = { 0 };
+    double rate = 0;
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f;
+    json_t *o;
+
+    flow_table_walk(d->table, FLOW_TABLE_ALL, count_place, &pc);
+    snicd_workers_stats(d, &ws, &dps);
+    if (d->offload != NULL)
+        snicd_offload_get_stats(d->offload, &os);
+    if (d->last_batch.ns > 0)
+        rate = (double)d->last_batch.flows * 1e9 / (double)d->last_batch.ns;
+    f = open_memstream(&buf, &size);
+    if (f == NULL)
+        return NULL;
+    fprintf(f, "flows: %" PRIu64 " hw, %" PRIu64 " partial, %" PRIu64
+            " sw\n", pc.n[SNICD_WHERE_HW], pc.n[SNICD_WHERE_PARTIAL],
+            pc.n[SNICD_WHERE_SW]);
+    fprintf(f, "last add-flows: %" PRIu64 " flows in %.3f s (%.0f flows/s)\n",
+            d->last_batch.flows, (double)d->last_batch.ns / 1e9, rate);
+    fprintf(f, "hardware rules: %" PRIu64 " created, %" PRIu64 " destroyed, %"
+            PRIu64 " create failures, %" PRIu64 " resyncs\n",
+            os.rules_created, os.rules_destroyed, os.create_failures,
+            os.resyncs);
+    fprintf(f, "datapath: rx %" PRIu64 ", tx %" PRIu64 ", drops %" PRIu64
+            " (tx refused %" PRIu64 ", multi-segment %" PRIu64 ", no mbuf %"
+            PRIu64 ", ttl %" PRIu64 ", tunnel %" PRIu64 "), misses %" PRIu64
+            ", emc hits %" PRIu64 ", marked %" PRIu64 "\n", ws.rx, ws.tx,
+            ws.tx_drops + ws.multiseg_drops + ws.nombuf_drops + dps.ttl_drops
+            + dps.noroom_drops + dps.tunnel_drops, ws.tx_drops,
+            ws.multiseg_drops, ws.nombuf_drops, dps.ttl_drops,
+            dps.tunnel_drops, dps.misses, dps.emc_hits, ws.marked);
+    o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
+                  "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+                  " s:{s:I, s:I, s:I, s:I}}",
+                  "flows", "hw", (json_int_t)pc.n[SNICD_WHERE_HW],
+                  "partial", (json_int_t)pc.n[SNICD_WHERE_PARTIAL],
+                  "sw", (json_int_t)pc.n[SNICD_WHERE_SW],
+                  "last_batch", "flows", (json_int_t)d->last_batch.flows,
+                  "seconds", (double)d->last_batch.ns / 1e9,
+                  "flows_per_sec", rate,
+                  "datapath", "rx", (json_int_t)ws.rx,
+                  "tx", (json_int_t)ws.tx,
+                  "tx_drops", (json_int_t)ws.tx_drops,
+                  "multiseg_drops", (json_int_t)ws.multiseg_drops,
+                  "nombuf_drops", (json_int_t)ws.nombuf_drops,
+                  "misses", (json_int_t)dps.misses,
+                  "emc_hits", (json_int_t)dps.emc_hits,
+                  "ttl_drops", (json_int_t)dps.ttl_drops,
+                  "tunnel_drops", (json_int_t)dps.tunnel_drops,
+                  "marked", (json_int_t)ws.marked,
+                  "unknown_marks", (json_int_t)ws.unknown_marks,
+                  "offload", "rules_created", (json_int_t)os.rules_created,
+                  "rules_destroyed", (json_int_t)os.rules_destroyed,
+                  "create_failures", (json_int_t)os.create_failures,
+                  "resyncs", (json_int_t)os.resyncs);
+    return with_text(o, f, &buf);
+}

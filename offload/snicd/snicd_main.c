@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * snicd: EAL, the default card, start-up order, the control thread's loop,
+ * and a clean stop.
+ *
+ * Start-up order matters: ports first (names are needed to parse flows),
+ * then the offload manager (it needs the ports), the workers, the journal
+ * replay (the desired state comes back before anybody can talk to us), the
+ * --flows file, and only then the control socket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "snicd.h"
+#include "snicd_opts.h"
+
+#define MAX_EAL_ARGS    64
+#define EMUNIC_WAIT_MS  5000
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* The card's sockets are SOCK_SEQPACKET (docs/firmware-abi.md). */
+static bool
+socket_answers(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    bool ok;
+
+    if (fd < 0)
+        return false;
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    close(fd);
+    return ok;
+}
+
+/* <dir of this executable>/../../REL: the build tree's layout. */
+static char *
+beside_build(const char *rel)
+{
+    char self[PATH_MAX], *out;
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+    if (n < 0)
+        return NULL;
+    self[n] = '\0';
+    if (asprintf(&out, "%s/../../%s", dirname(self), rel) < 0)
+        return NULL;
+    return out;
+}
+
+static void
+mkdir_parent(const char *path)
+{
+    char *copy = strdup(path);
+
+    if (copy != NULL) {
+        mkdir(dirname(copy), 0750);
+        free(copy);
+    }
+}
+
+/* Start emunic on @socket unless something answers there already. */
+static pid_t
+ensure_emunic(const struct snicd_opts *o)
+{
+    char *bin = o->emunic_bin ? strdup(o->emunic_bin)
+                              : beside_build("firmware-api/emunic");
+    char vfs[16];
+    pid_t pid;
+
+    if (socket_answers(o->emunic_socket)) {
+        free(bin);
+        return 0;
+    }
+    if (bin == NULL)
+        return -ENOMEM;
+    if (o->emunic_bin == NULL && access(bin, X_OK) < 0) {
+        /* the layout the design named first */
+        free(bin);
+        bin = beside_build("firmware-api/emu/emunic");
+        if (bin == NULL)
+            return -ENOMEM;
+    }
+    mkdir_parent(o->emunic_socket);
+    snprintf(vfs, sizeof(vfs), "%u", o->vfs);
+    snicd_log(SNICD_LOG_INFO, "no card at %s: starting %s",
+              o->emunic_socket, bin);
+    pid = fork();
+    if (pid == 0) {
+        const char *argv[12] = { bin, "--socket", o->emunic_socket,
+                                 "--num-vfs", vfs, "--mode", "switchdev",
+                                 "--quiet" };
+        int k = 8;
+
+        if (o->emunic_profile != NULL) {
+            argv[k++] = "--profile";
+            argv[k++] = o->emunic_profile;
+        }
+        argv[k] = NULL;
+        setpgid(0, 0);  /* a ^C to snicd is handled by snicd */
+        execv(bin, (char *const *)argv);
+        fprintf(stderr, "snicd: cannot run %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    free(bin);
+    if (pid < 0)
+        return -errno;
+    for (int waited = 0; waited < EMUNIC_WAIT_MS; waited += 10) {
+        int status;
+
+        if (socket_answers(o->emunic_socket))
+            return pid;
+        if (stop_requested)
+            break;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            snicd_log(SNICD_LOG_ERR, "emunic exited before listening");
+            return -ECHILD;
+        }
+        usleep(10000);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    return -ETIMEDOUT;
+}
+
+static void
+stop_emunic(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 200; i++) {
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+struct eal_args {
+    char *v[MAX_EAL_ARGS];
+    int n;
+    char *owned[8];
+    int n_owned;
+};
+
+static void
+eal_push(struct eal_args *a, const char *s)
+{
+    if (a->n < MAX_EAL_ARGS - 1)
+        a->v[a->n++] = (char *)s;
+}
+
+static void
+eal_push_owned(struct eal_args *a, char *s)
+{
+    if (s == NULL)
+        return;
+    if (a->n_owned < 8)
+        a->owned[a->n_owned++] = s;
+    eal_push(a, s);
+}
+
+/* EAL arguments for the default card: the PMD from the build tree, the PF
+ * with one representor per VF, no hugepages, a private file prefix. */
+static int
+default_eal_args(const struct snicd_opts *o, const char *argv0,
+                 struct eal_args *a)
+{
+    char *pmd = o->pmd_path ? strdup(o->pmd_path)
+                            : beside_build("pmd/librte_net_emunic.so");
+    char *vdev, *prefix, *lcores;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (pmd == NULL)
+        return -ENOMEM;
+    int r1, r2, r3;
+
+    if (o->vfs > 0)
+        r1 = asprintf(&vdev, "net_emunic0,socket=%s,representor=vf[0-%u]",
+                      o->emunic_socket, o->vfs - 1);
+    else
+        r1 = asprintf(&vdev, "net_emunic0,socket=%s", o->emunic_socket);
+    r2 = asprintf(&prefix, "--file-prefix=snicd-%d", (int)getpid());
+    /* lcore 0 is the control thread; the workers float over the CPUs */
+    r3 = asprintf(&lcores, "(0-%u)@(0-%ld)", o->workers,
+                  ncpu > 1 ? ncpu - 1 : 0);
+    if (r1 < 0 || r2 < 0 || r3 < 0) {
+        free(pmd);
+        return -ENOMEM;
+    }
+    eal_push(a, argv0);
+    eal_push(a, "-d");
+    eal_push_owned(a, pmd);
+    eal_push(a, "--vdev");
+    eal_push_owned(a, vdev);
+    eal_push(a, "--no-huge");
+    eal_push(a, "--no-pci");
+    eal_push(a, "-m");
+    eal_push(a, "1024");
+    eal_push_owned(a, prefix);
+    eal_push(a, "--no-telemetry");
+    eal_push(a, "--lcores");
+    eal_push_owned(a, lcores);
+    return 0;
+}
+
+/* ---- journal replay and the --flows file ---- */
+
+static int
+replay_one(void *ctx, bool add, const struct flow *f)
+{
+    struct snicd *d = ctx;
+    struct flow_mod fm = {
+        .cmd = add ? FLOW_CMD_ADD : FLOW_CMD_DELETE_STRICT,
+        .flow = *f, .out_port = FLOW_PORT_ANY,
+    };
+    int rc = flow_table_apply(d->table, &fm, snicd_now_ns());
+
+    if (rc < 0)
+        snicd_log(SNICD_LOG_WARN, "journal record refused by the flow table: "
+                  "%s", strerror(-rc));
+    return 0;
+}
+
+static int
+load_flows_file(struct snicd *d, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    struct flow_mod *mods = NULL;
+    size_t n = 0, cap = 0, lineno = 0, lcap = 0;
+    char *line = NULL;
+    int rc = 0;
+
+    if (f == NULL) {
+        snicd_log(SNICD_LOG_ERR, "--flows %s: %s", path, strerror(errno));
+        return -errno;
+    }
+    while (getline(&line, &lcap, f) >= 0) {
+        struct flow_error ferr;
+        char *p = line + strspn(line, " \t");
+
+        lineno++;
+        p[strcspn(p, "\r\n")] = '\0';
+        if (*p == '\0' || *p == '#')
+            continue;
+        if (n == cap) {
+            struct flow_mod *nm;
+
+            cap = cap ? cap * 2 : 1024;
+            nm = realloc(mods, cap * sizeof(*mods));
+            if (nm == NULL) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            mods = nm;
+        }
+        rc = flow_parse(p, FLOW_CMD_ADD, &d->portmap, &mods[n], &ferr);
+        if (rc < 0) {
+            snicd_log(SNICD_LOG_ERR, "%s:%zu: %s (no flow of the file was "
+                      "added)", path, lineno, ferr.msg);
+            goto out;
+        }
+        n++;
+    }
+    rc = snicd_core_apply(d, mods, n, NULL);
+    if (rc >= 0)
+        snicd_log(SNICD_LOG_INFO, "%zu flows from %s", n, path);
+out:
+    free(line);
+    free(mods);
+    fclose(f);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- the offload manager's marks ---- */
+
+static void
+marks_changed(void *ctx, const struct snicd_mark *marks, unsigned n)
+{
+    struct snicd *d = ctx;
+    struct snicd_mark_table *t = snicd_marks_build(marks, n, d->table,
+                                                 dp_classifier(d->dp));
+
+    if (t == NULL) {
+        snicd_log(SNICD_LOG_ERR, "mark table: out of memory (marked "
+                  "packets are classified from table 0 meanwhile)");
+        return;
+    }
+    snicd_marks_publish(d, t);
+}
+
+static int
+start_offload(struct snicd *d)
+{
+    const struct snicd_port_info *up =
+        snicd_ports_by_ofport(&d->ports, SNICD_OFPORT_UPLINK);
+    struct snicd_offload_cfg cfg = {
+        .proxy_port = up->ethdev, .enabled = true,
+        .ports = d->ports.v, .n_ports = d->ports.n,
+        .marks_changed = marks_changed, .ctx = d,
+    };
+    struct rte_flow_error ferr;
+    uint16_t proxy;
+
+    if (rte_flow_pick_transfer_proxy(up->ethdev, &proxy, &ferr) == 0)
+        cfg.proxy_port = proxy;
+    d->offload = snicd_offload_create(&cfg);
+    if (d->offload == NULL) {
+        snicd_log(SNICD_LOG_ERR, "offload manager: %s", strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
+static int
+open_journal(struct snicd *d, const struct snicd_opts *o)
+{
+    char *path = NULL;
+    size_t n = 0;
+
+    if (o->no_journal)
+        return 0;
+    if (o->journal != NULL)
+        path = strdup(o->journal);
+    else if (asprintf(&path, "%s/flows.journal", o->rundir) < 0)
+        path = NULL;
+    if (path == NULL)
+        return -ENOMEM;
+    mkdir_parent(path);
+    d->replaying = true;
+    d->journal = snicd_journal_open(path, replay_one, d, &n);
+    d->replaying = false;
+    if (d->journal == NULL) {
+        int rc = -errno;
+
+        snicd_log(SNICD_LOG_ERR, "journal %s: %s", path, strerror(errno));
+        free(path);
+        return rc;
+    }
+    free(path);
+    snicd_log(SNICD_LOG_INFO, "journal %s: %zu records, %zu flows restored",
+              snicd_journal_path(d->journal), n,
+              flow_table_count(d->table, FLOW_TABLE_ALL));
+    return snicd_core_commit(d);
+}
+
+static void
+control_loop(struct snicd *d, struct ctl_server *srv)
+{
+    uint64_t last = snicd_now_ns();
+
+    while (!stop_requested) {
+        int rc = ctl_server_run_once(srv, 100);
+        uint64_t now;
+
+        if (rc < 0 && rc != -EINTR) {
+            snicd_log(SNICD_LOG_ERR, "control socket: %s", strerror(-rc));
+            break;
+        }
+        snicd_ports_process_events(d);
+        now = snicd_now_ns();
+        if (now - last >= 1000000000ull) {
+            snicd_core_refresh(d);
+            last = now;
+        }
+        dp_poll(d->dp);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    static struct snicd d;      /* large: static, zero-initialised */
+    struct snicd_opts o;
+    struct eal_args ea = { .n = 0 };
+    struct ctl_server *srv = NULL;
+    char err[256] = "";
+    int sep = 0, rc, exit_code = 1;
+    pid_t emunic = 0;
+    gid_t gid = (gid_t)-1;
+
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--") == 0) {
+            sep = i;
+            break;
+        }
+    /* argv[sep] becomes the options' argv[0] */
+    rc = sep ? snicd_opts_parse(argc - sep, argv + sep, &o, err, sizeof(err))
+             : snicd_opts_parse(argc, argv, &o, err, sizeof(err));
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "snicd: %s\n", err);
+        return rc < 0 ? 2 : 0;
+    }
+    snicd_log_level = o.log_level;
+    if (o.group != NULL) {
+        struct group *g = getgrnam(o.group);
+
+        if (g == NULL) {
+            fprintf(stderr, "snicd: --group %s: no such group\n", o.group);
+            return 2;
+        }
+        gid = g->gr_gid;
+    }
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    if (sep <= 1) {
+        emunic = ensure_emunic(&o);
+        if (emunic < 0) {
+            snicd_log(SNICD_LOG_ERR, "cannot start emunic on %s: %s",
+                      o.emunic_socket, strerror((int)-emunic));
+            return 1;
+        }
+        if (default_eal_args(&o, argv[0], &ea) < 0)
+            goto out_emunic;
+    } else {
+        for (int i = 0; i < sep; i++)
+            eal_push(&ea, argv[i]);
+    }
+    ea.v[ea.n] = NULL;
+
+    rc = rte_eal_init(ea.n, ea.v);
+    if (rc < 0) {
+        snicd_log(SNICD_LOG_ERR, "EAL: %s", rte_strerror(rte_errno));
+        goto out_emunic;
+    }
+    d.has_vxlan = o.has_vxlan;
+    d.vxlan = o.vxlan;
+    d.n_queues = o.workers;
+    d.mempool = rte_pktmbuf_pool_create("snicd_mbufs",
+        (rte_eth_dev_count_avail() + 1) * o.workers * 2048u + 4096u, 256, 0,
+        RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+    if (d.mempool == NULL) {
+        snicd_log(SNICD_LOG_ERR, "mbuf pool: %s", rte_strerror(rte_errno));
+        goto out_eal;
+    }
+    rc = snicd_core_init(&d);
+    if (rc < 0)
+        goto out_pool;
+    if (snicd_ports_init(&d) < 0)
+        goto out_core;
+    snicd_core_ports_ready(&d);
+    if (o.has_vxlan && dp_set_vxlan_ports(d.dp, &d.vxlan, 1) < 0)
+        goto out_ports;
+    if (o.offload && start_offload(&d) < 0)
+        goto out_ports;
+    if (snicd_workers_start(&d, o.workers) < 0)
+        goto out_workers;
+    if (open_journal(&d, &o) < 0)
+        goto out_workers;
+    if (o.flows_file != NULL && load_flows_file(&d, o.flows_file) < 0)
+        goto out_workers;
+    srv = ctl_server_create(o.rundir, gid, snicd_ctl_methods,
+                            snicd_ctl_n_methods, &d);
+    if (srv == NULL) {
+        snicd_log(SNICD_LOG_ERR, "control socket in %s: %s", o.rundir,
+                  strerror(errno));
+        goto out_workers;
+    }
+    snicd_log(SNICD_LOG_INFO, "ready: %u ports, %s, control socket %s",
+              d.ports.n, o.offload ? "offload on" : "offload off",
+              ctl_server_path(srv));
+    control_loop(&d, srv);
+    exit_code = 0;
+    snicd_log(SNICD_LOG_INFO, "stopping");
+    ctl_server_destroy(srv);
+out_workers:
+    snicd_workers_stop(&d);
+out_ports:
+    snicd_core_fini(&d);        /* hardware rules go; the journal stays */
+    snicd_ports_fini(&d);
+    goto out_pool;
+out_core:
+    snicd_core_fini(&d);
+out_pool:
+    rte_mempool_free(d.mempool);
+out_eal:
+    rte_eal_cleanup();
+out_emunic:
+    stop_emunic(emunic);
+    for (int i = 0; i < ea.n_owned; i++)
+        free(ea.owned[i]);
+    return exit_code;
+}

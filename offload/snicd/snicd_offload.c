@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offload manager's public API: records of the flows (fed by the flow
+ * table's listener), commit, where/why, counters, resync, port loss. The
+ * per-table decision is snicd_offload_place.c; installing, marks and the
+ * device probe are snicd_offload_rule.c.
+ *
+ * Nothing reaches the device outside snicd_offload_commit() (and resync /
+ * port_gone, which commit themselves): the listener only records.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_flow.h>
+
+#include "snicd_offload_priv.h"
+#include "snicd_xlate.h"
+
+/* ------------------------------------------------------------------------
+ * Records and the listener
+ * ------------------------------------------------------------------------ */
+
+static int
+table_add(struct snicd_otable *t, struct snicd_oflow *f)
+{
+    if (t->n == t->cap) {
+        uint32_t nc = t->cap ? t->cap * 2 : 64;
+        struct snicd_oflow **n = realloc(t->flows, nc * sizeof(*n));
+
+        if (n == NULL)
+            return -ENOMEM;
+        t->flows = n;
+        t->cap = nc;
+    }
+    f->tidx = t->n;
+    t->flows[t->n++] = f;
+    t->dirty = true;
+    return 0;
+}
+
+static void
+table_del(struct snicd_otable *t, struct snicd_oflow *f)
+{
+    struct snicd_oflow *last = t->flows[--t->n];
+
+    t->flows[f->tidx] = last;
+    last->tidx = f->tidx;
+    t->dirty = true;
+}
+
+static void
+flow_added(struct snicd_offload *o, const struct flow_entry *e)
+{
+    struct snicd_oflow *f = calloc(1, sizeof(*f));
+
+    if (f == NULL)
+        return;         /* unknown to us = software, which has it */
+    f->id = e->id;
+    f->flow = e->flow;
+    f->where = SNICD_WHERE_SW;
+    snprintf(f->reason, sizeof(f->reason), "%s", "pending commit");
+    if (snicd_idmap_put(&o->ids, f) < 0)
+        goto free_flow;
+    if (table_add(&o->tables[f->flow.table_id], f) < 0)
+        goto unmap;
+    return;
+
+unmap:
+    snicd_idmap_del(&o->ids, f->id);
+free_flow:
+    free(f);
+}
+
+static void
+flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
+{
+    snicd_idmap_del(&o->ids, f->id);
+    table_del(&o->tables[f->flow.table_id], f);
+    if (f->handle == NULL && f->mark == 0) {
+        free(f);
+        return;
+    }
+    if (o->n_removed == o->cap_removed) {
+        uint32_t nc = o->cap_removed ? o->cap_removed * 2 : 64;
+        struct snicd_oflow **n = realloc(o->removed, nc * sizeof(*n));
+
+        if (n == NULL) {
+            /* cannot defer: drop the rule now */
+            snicd_offload_to_sw(o, f, "removed", false);
+            free(f);
+            return;
+        }
+        o->removed = n;
+        o->cap_removed = nc;
+    }
+    o->removed[o->n_removed++] = f;
+}
+
+void
+snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
+                           const struct flow_entry *e,
+                           enum flow_removed_reason reason)
+{
+    struct snicd_offload *o = o_;
+    struct snicd_oflow *f = snicd_idmap_find(&o->ids, e->id);
+
+    (void)reason;
+    if (kind == FLOW_CHANGE_REMOVED) {
+        if (f != NULL)
+            flow_removed(o, f);
+        return;
+    }
+    if (f == NULL) {
+        flow_added(o, e);
+        return;
+    }
+    if (f->flow.n_actions != e->flow.n_actions ||
+        memcmp(f->flow.actions, e->flow.actions,
+               e->flow.n_actions * sizeof(e->flow.actions[0])) != 0 ||
+        !flow_match_identical(&f->flow.match, &e->flow.match) ||
+        f->flow.priority != e->flow.priority) {
+        f->changed = true;
+        o->tables[f->flow.table_id].dirty = true;
+    }
+    f->flow = e->flow;
+}
+
+static int
+seq_cmp(const void *a_, const void *b_)
+{
+    const struct snicd_oflow *a = *(const struct snicd_oflow *const *)a_;
+    const struct snicd_oflow *b = *(const struct snicd_oflow *const *)b_;
+
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* ------------------------------------------------------------------------
+ * Public API
+ * ------------------------------------------------------------------------ */
+
+static int
+ports_copy(struct snicd_offload *o, const struct snicd_port_info *p,
+           unsigned n)
+{
+    struct snicd_port_info *c = NULL;
+
+    if (n > 0) {
+        c = malloc(n * sizeof(*c));
+        if (c == NULL)
+            return -ENOMEM;
+        memcpy(c, p, n * sizeof(*c));
+    }
+    free(o->ports);
+    o->ports = c;
+    o->n_ports = n;
+    return 0;
+}
+
+struct snicd_offload *
+snicd_offload_create(const struct snicd_offload_cfg *c)
+{
+    struct snicd_offload *o;
+
+    if (c == NULL || (c->n_ports > 0 && c->ports == NULL)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    o = calloc(1, sizeof(*o));
+    if (o == NULL)
+        goto fail;
+    o->cfg = *c;
+    if (ports_copy(o, c->ports, c->n_ports) < 0)
+        goto free_o;
+    if (snicd_idmap_init(&o->ids) < 0)
+        goto free_ports;
+    o->shapes = snicd_shape_cache_create();
+    if (o->shapes == NULL)
+        goto free_ids;
+    o->x = malloc(sizeof(*o->x));
+    if (o->x == NULL)
+        goto free_shapes;
+    if (o->cfg.enabled)
+        snicd_offload_probe_levels(o);
+    o->st.hw_levels = o->n_levels;
+    return o;
+
+free_shapes:
+    snicd_shape_cache_destroy(o->shapes);
+free_ids:
+    snicd_idmap_fini(&o->ids);
+free_ports:
+    free(o->ports);
+free_o:
+    free(o);
+fail:
+    errno = ENOMEM;
+    return NULL;
+}
+
+void
+snicd_offload_destroy(struct snicd_offload *o)
+{
+    struct snicd_oflow *f, **all;
+    uint64_t pos = 0, n = 0;
+
+    if (o == NULL)
+        return;
+    /* oldest rule first: PMDs that keep their rules in a list (net_emunic
+     * does) then find each one at its head */
+    all = malloc((o->ids.n + o->n_removed + 1) * sizeof(*all));
+    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+        if (all != NULL)
+            all[n++] = f;
+        else
+            snicd_offload_rule_retire(o, f);
+    }
+    for (uint32_t i = 0; i < o->n_removed; i++) {
+        if (all != NULL)
+            all[n++] = o->removed[i];
+        else
+            snicd_offload_rule_retire(o, o->removed[i]);
+    }
+    if (all != NULL) {
+        qsort(all, n, sizeof(*all), seq_cmp);
+        for (uint64_t i = 0; i < n; i++) {
+            snicd_offload_rule_retire(o, all[i]);
+            free(all[i]);
+        }
+        free(all);
+    } else {
+        pos = 0;
+        while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL)
+            free(f);
+        for (uint32_t i = 0; i < o->n_removed; i++)
+            free(o->removed[i]);
+    }
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        free(o->tables[t].flows);
+    free(o->removed);
+    snicd_idmap_fini(&o->ids);
+    snicd_shape_cache_destroy(o->shapes);
+    free(o->x);
+    free(o->gone);
+    free(o->free_marks);
+    free(o->ports);
+    free(o);
+}
+
+int
+snicd_offload_set_ports(struct snicd_offload *o,
+                        const struct snicd_port_info *ports, unsigned n)
+{
+    int ret = ports_copy(o, ports, n);
+
+    if (ret < 0)
+        return ret;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        o->tables[t].dirty = o->tables[t].n > 0;
+    /* a rule installed with the old map may name another port now */
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        for (uint32_t i = 0; i < o->tables[t].n; i++)
+            o->tables[t].flows[i]->changed = true;
+    return 0;
+}
+
+int
+snicd_offload_commit(struct snicd_offload *o)
+{
+    int ret = 0;
+
+    o->ops = 0;
+    /* oldest rule first (see snicd_offload_destroy); nobody asks for the
+     * counters of a removed flow any more */
+    if (o->n_removed > 1)
+        qsort(o->removed, o->n_removed, sizeof(o->removed[0]), seq_cmp);
+    for (uint32_t i = 0; i < o->n_removed; i++) {
+        struct snicd_oflow *f = o->removed[i];
+
+        f->where = SNICD_WHERE_SW;
+        snicd_offload_rule_retire(o, f);
+        snicd_offload_mark_settle(o, f, 0, 0);
+        free(f);
+    }
+    o->n_removed = 0;
+    if (o->space_freed)
+        for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+            if (o->tables[t].has_no_space)
+                o->tables[t].dirty = true;
+    o->space_freed = false;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
+        if (!o->tables[t].dirty)
+            continue;
+        ret = snicd_place_table(o, &o->tables[t], o->n_levels);
+        if (ret < 0)
+            break;
+    }
+    snicd_offload_marks_publish(o);
+    if (o->dead)
+        return -EIO;
+    return ret < 0 ? ret : o->ops;
+}
+
+enum snicd_where
+snicd_offload_where(const struct snicd_offload *o, uint64_t id,
+                    const char **reason)
+{
+    const struct snicd_oflow *f = snicd_idmap_find(&o->ids, id);
+
+    if (f == NULL) {
+        if (reason != NULL)
+            *reason = "unknown flow";
+        return SNICD_WHERE_SW;
+    }
+    if (reason != NULL)
+        *reason = f->reason;
+    return (enum snicd_where)f->where;
+}
+
+int
+snicd_offload_read_counters(struct snicd_offload *o, snicd_hw_stats_fn *fn,
+                            void *ctx)
+{
+    struct snicd_oflow *f;
+    uint64_t pos = 0;
+    int n = 0;
+
+    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+        /* a rule the device lost (reset, no resync yet) keeps its last
+         * reading: that is what the device counted */
+        if (f->handle != NULL && f->where == SNICD_WHERE_HW && !o->dead)
+            (void)snicd_offload_rule_count(o, f->handle, &f->cur_pkts,
+                                           &f->cur_bytes);
+        if (f->where != SNICD_WHERE_HW && f->acc_pkts == 0 &&
+            f->acc_bytes == 0)
+            continue;
+        fn(ctx, f->id, f->acc_pkts + f->cur_pkts, f->acc_bytes + f->cur_bytes);
+        n++;
+    }
+    return o->dead ? -EIO : n;
+}
+
+int
+snicd_offload_resync(struct snicd_offload *o)
+{
+    struct rte_flow_error err;
+    struct snicd_oflow *f;
+    uint64_t pos = 0;
+    int ret, placed = 0;
+
+    /* every rule is gone from the device; destroy only frees what the PMD
+     * kept about it, and any error it reports changes nothing */
+    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+        if (f->handle != NULL)
+            (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
+        if (f->where == SNICD_WHERE_HW) {
+            f->acc_pkts += f->cur_pkts;
+            f->acc_bytes += f->cur_bytes;
+        }
+        f->cur_pkts = f->cur_bytes = 0;
+        f->handle = NULL;
+        f->changed = true;
+    }
+    for (uint32_t i = 0; i < o->n_removed; i++) {
+        f = o->removed[i];
+        if (f->handle != NULL)
+            (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
+        f->handle = NULL;
+    }
+    o->dead = false;
+    o->n_gone = 0;
+    o->st.resyncs++;
+    snicd_shape_cache_clear(o->shapes);
+    if (o->cfg.enabled)
+        snicd_offload_probe_levels(o);
+    o->st.hw_levels = o->n_levels;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        o->tables[t].dirty = o->tables[t].n > 0;
+    ret = snicd_offload_commit(o);
+    if (ret < 0)
+        return ret;
+    pos = 0;
+    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL)
+        placed += f->where != SNICD_WHERE_SW;
+    return placed;
+}
+
+static int
+count_in_hw(struct snicd_offload *o)
+{
+    struct snicd_oflow *f;
+    uint64_t pos = 0;
+    int n = 0;
+
+    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL)
+        n += f->where != SNICD_WHERE_SW;
+    return n;
+}
+
+int
+snicd_offload_port_gone(struct snicd_offload *o, uint32_t ofport)
+{
+    int before, ret;
+
+    if (!snicd_offload_port_is_gone(o, ofport)) {
+        if (o->n_gone == o->cap_gone) {
+            unsigned nc = o->cap_gone ? o->cap_gone * 2 : 8;
+            uint32_t *n = realloc(o->gone, nc * sizeof(*n));
+
+            if (n == NULL)
+                return -ENOMEM;
+            o->gone = n;
+            o->cap_gone = nc;
+        }
+        o->gone[o->n_gone++] = ofport;
+    }
+    before = count_in_hw(o);
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        o->tables[t].dirty = o->tables[t].n > 0;
+    ret = snicd_offload_commit(o);
+    if (ret < 0)
+        return ret;
+    ret = before - count_in_hw(o);
+    return ret > 0 ? ret : 0;
+}
+
+void
+snicd_offload_get_stats(const struct snicd_offload *o,
+                        struct snicd_offload_stats *s)
+{
+    const struct snicd_oflow *f;
+    uint64_t pos = 0;
+
+    *s = o->st;
+    s->n_hw = s->n_partial = s->n_sw = 0;
+    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+        if (f->where == SNICD_WHERE_HW)
+            s->n_hw++;
+        else if (f->where == SNICD_WHERE_PARTIAL)
+            s->n_partial++;
+        else
+            s->n_sw++;
+    }
+    s->hw_levels = o->n_levels;
+    s->n_marks = o->n_marks;
+}

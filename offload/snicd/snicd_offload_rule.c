@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offload manager's device side: install a flow at a level (full
+ * translation, else partial, else software with the reason), validate by
+ * shape, retire rules keeping their counts, marks, and the probe of how many
+ * priority levels the device has. snicd_offload_place.c decides which flows
+ * may be in hardware; this file makes it so.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_flow.h>
+
+#include "snicd_offload_priv.h"
+#include "snicd_xlate.h"
+
+#define MARK_FRESH_MAX  (1u << 20)  /* fresh numbers first, then reuse */
+#define PROBE_MAX_LEVEL 4096u
+
+/* snprintf for reasons: a long device message is cut, which is fine. */
+static void say(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------------------
+ * Marks
+ * ------------------------------------------------------------------------ */
+
+static uint32_t
+mark_alloc(struct snicd_offload *o)
+{
+    if (o->next_mark < MARK_FRESH_MAX || o->n_free == 0)
+        return ++o->next_mark;
+    return o->free_marks[--o->n_free];
+}
+
+static void
+mark_release(struct snicd_offload *o, uint32_t m)
+{
+    if (m == 0)
+        return;
+    if (o->n_free == o->cap_free) {
+        uint32_t nc = o->cap_free ? o->cap_free * 2 : 64;
+        uint32_t *n = realloc(o->free_marks, nc * sizeof(*n));
+
+        if (n == NULL)
+            return;     /* leak one number out of 2^32 rather than fail */
+        o->free_marks = n;
+        o->cap_free = nc;
+    }
+    o->free_marks[o->n_free++] = m;
+}
+
+/* The mark @f should carry as @kind: its own if it already means that. */
+static uint32_t
+mark_want(struct snicd_offload *o, const struct snicd_oflow *f, uint8_t kind)
+{
+    if (f->mark != 0 && f->mark_kind == kind)
+        return f->mark;
+    return mark_alloc(o);
+}
+
+void
+snicd_offload_mark_settle(struct snicd_offload *o, struct snicd_oflow *f,
+                          uint32_t m, uint8_t kind)
+{
+    if (f->mark != m) {
+        mark_release(o, f->mark);
+        o->marks_dirty = true;
+        if (f->mark != 0)
+            o->n_marks--;
+        if (m != 0)
+            o->n_marks++;
+        f->mark = m;
+    }
+    if (m != 0 && f->mark_kind != kind) {
+        f->mark_kind = kind;
+        o->marks_dirty = true;
+    }
+}
+
+void
+snicd_offload_marks_publish(struct snicd_offload *o)
+{
+    struct snicd_mark *marks;
+    struct snicd_oflow *f;
+    uint64_t pos = 0;
+    unsigned n = 0;
+
+    if (!o->marks_dirty || o->cfg.marks_changed == NULL)
+        return;
+    marks = calloc(o->n_marks ? o->n_marks : 1, sizeof(*marks));
+    if (marks == NULL)
+        return;         /* stays dirty: next commit retries */
+    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+        const struct flow *fl = &f->flow;
+
+        if (f->mark == 0 || n >= o->n_marks)
+            continue;
+        marks[n].mark = f->mark;
+        marks[n].kind = f->mark_kind;
+        marks[n].flow_id = f->id;
+        if (f->mark_kind == SNICD_MARK_RESUME && fl->n_actions > 0)
+            marks[n].table = fl->actions[fl->n_actions - 1].u.table;
+        n++;
+    }
+    o->cfg.marks_changed(o->cfg.ctx, marks, n);
+    free(marks);
+    o->marks_dirty = false;
+}
+
+/* ------------------------------------------------------------------------
+ * Rules
+ * ------------------------------------------------------------------------ */
+
+static bool
+flow_has_goto(const struct flow *f)
+{
+    return f->n_actions > 0 &&
+           f->actions[f->n_actions - 1].type == FLOW_ACT_GOTO_TABLE;
+}
+
+static const struct rte_flow_action count_action[] = {
+    { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+};
+
+int
+snicd_offload_rule_count(struct snicd_offload *o, struct rte_flow *h,
+                         uint64_t *pkts, uint64_t *bytes)
+{
+    struct rte_flow_query_count qc = { .reset = 0 };
+    struct rte_flow_error err;
+
+    if (rte_flow_query(o->cfg.proxy_port, h, count_action, &qc, &err) != 0)
+        return -rte_errno;
+    *pkts = qc.hits_set ? qc.hits : 0;
+    *bytes = qc.bytes_set ? qc.bytes : 0;
+    return 0;
+}
+
+/* Drop @f's rule, keeping what its counter said. */
+void
+snicd_offload_rule_retire(struct snicd_offload *o, struct snicd_oflow *f)
+{
+    struct rte_flow_error err;
+
+    if (f->handle == NULL)
+        return;
+    if (!o->dead) {
+        if (f->where == SNICD_WHERE_HW)
+            (void)snicd_offload_rule_count(o, f->handle, &f->cur_pkts,
+                                           &f->cur_bytes);
+        /* a refusal to delete leaves nothing we could do better */
+        (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
+        o->st.rules_destroyed++;
+        o->ops++;
+    }
+    if (f->where == SNICD_WHERE_HW) {
+        f->acc_pkts += f->cur_pkts;
+        f->acc_bytes += f->cur_bytes;
+    }
+    f->cur_pkts = f->cur_bytes = 0;
+    f->handle = NULL;
+    o->space_freed = true;
+}
+
+void
+snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
+                    const char *reason, bool no_space)
+{
+    snicd_offload_rule_retire(o, f);
+    f->where = SNICD_WHERE_SW;
+    f->no_space = no_space;
+    f->changed = false;
+    say(f->reason, sizeof(f->reason), "%s", reason);
+    snicd_offload_mark_settle(o, f, 0, 0);
+}
+
+static bool
+is_action_error(enum rte_flow_error_type t)
+{
+    return t == RTE_FLOW_ERROR_TYPE_ACTION ||
+           t == RTE_FLOW_ERROR_TYPE_ACTION_NUM ||
+           t == RTE_FLOW_ERROR_TYPE_ACTION_CONF;
+}
+
+static void
+error_text(const struct rte_flow_error *err, int code, char *buf, size_t size)
+{
+    if (err->message != NULL)
+        say(buf, size, "%s", err->message);
+    else
+        say(buf, size, "%s", strerror(code));
+}
+
+/* rte_flow_validate, asked once per shape. NULL when the device is gone. */
+static const struct snicd_shape_result *
+validate_cached(struct snicd_offload *o, const struct snicd_xlate *x)
+{
+    static struct snicd_shape_result uncached;
+    const struct snicd_shape_result *r;
+    struct snicd_shape_result res;
+    struct rte_flow_error err;
+    int len = snicd_xlate_shape(x, o->shape, sizeof(o->shape));
+
+    if (len >= 0) {
+        r = snicd_shape_lookup(o->shapes, o->shape, (size_t)len);
+        if (r != NULL) {
+            o->st.validate_cache_hits++;
+            return r;
+        }
+    }
+    memset(&err, 0, sizeof(err));
+    memset(&res, 0, sizeof(res));
+    o->st.validate_calls++;
+    res.rc = rte_flow_validate(o->cfg.proxy_port, &x->attr, x->items,
+                               x->actions, &err);
+    if (res.rc != 0) {
+        res.action = is_action_error(err.type);
+        error_text(&err, -res.rc, res.msg, sizeof(res.msg));
+        if (res.rc == -EIO) {
+            o->dead = true;
+            return NULL;
+        }
+    }
+    if (len >= 0 && snicd_shape_insert(o->shapes, o->shape, (size_t)len,
+                                       &res) == 0)
+        return snicd_shape_lookup(o->shapes, o->shape, (size_t)len);
+    uncached = res;
+    return &uncached;
+}
+
+/* Create @x's rule for @f; the old rule (if any) goes after the new one is
+ * in, so traffic never falls through between the two. */
+static enum snicd_where
+rule_install(struct snicd_offload *o, struct snicd_oflow *f,
+             const struct snicd_xlate *x, uint32_t level,
+             enum snicd_where where, uint32_t mark, uint8_t kind,
+             const char *reason)
+{
+    struct rte_flow_error err;
+    struct rte_flow *h;
+    char msg[SNICD_REASON_SIZE], why[SNICD_REASON_SIZE];
+    int code;
+
+    memset(&err, 0, sizeof(err));
+    h = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items, x->actions,
+                        &err);
+    if (h == NULL && rte_errno == ENOSPC && f->handle != NULL) {
+        /* full: the old rule's place is the only room there is */
+        snicd_offload_rule_retire(o, f);
+        memset(&err, 0, sizeof(err));
+        h = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items,
+                            x->actions, &err);
+    }
+    if (h == NULL) {
+        code = rte_errno;
+        o->st.create_failures++;
+        error_text(&err, code, msg, sizeof(msg));
+        if (mark != f->mark)
+            mark_release(o, mark);
+        if (code == EIO)
+            o->dead = true;
+        say(why, sizeof(why), "%s: %s", code == ENOSPC ?
+                 "no space in hardware (ENOSPC)" : code == EIO ?
+                 "device not answering" : "rule create failed", msg);
+        snicd_offload_to_sw(o, f, why, code == ENOSPC);
+        return SNICD_WHERE_SW;
+    }
+    o->st.rules_created++;
+    o->ops++;
+    snicd_offload_rule_retire(o, f);
+    f->handle = h;
+    f->seq = ++o->seq;
+    f->where = where;
+    f->level = level;
+    f->changed = false;
+    f->no_space = false;
+    snicd_offload_mark_settle(o, f, mark, kind);
+    say(f->reason, sizeof(f->reason), "%s", reason);
+    return where;
+}
+
+static void
+xlate_ctx(const struct snicd_offload *o, struct snicd_xlate_ctx *c,
+          uint32_t level, uint32_t mark, enum snicd_xlate_mode mode)
+{
+    c->ports = o->ports;
+    c->n_ports = o->n_ports;
+    c->priority = level;
+    c->mark = mark;
+    c->mode = mode;
+}
+
+static enum snicd_where
+try_partial(struct snicd_offload *o, struct snicd_oflow *f, uint32_t level,
+            const char *full_reason)
+{
+    struct snicd_xlate *x = o->x;
+    const struct snicd_shape_result *r;
+    struct snicd_xlate_ctx c;
+    char why[SNICD_REASON_SIZE];
+    uint32_t m = mark_want(o, f, SNICD_MARK_PARTIAL);
+
+    xlate_ctx(o, &c, level, m, SNICD_XLATE_PARTIAL);
+    if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
+        say(why, sizeof(why), "%s; partial: %s", full_reason, x->reason);
+        goto sw;
+    }
+    r = validate_cached(o, x);
+    if (r == NULL || r->rc != 0) {
+        say(why, sizeof(why), "%s; partial refused by the device: %s",
+                 full_reason, r ? r->msg : "not answering");
+        goto sw;
+    }
+    say(why, sizeof(why), "partial: %s", full_reason);
+    return rule_install(o, f, x, level, SNICD_WHERE_PARTIAL, m,
+                        SNICD_MARK_PARTIAL, why);
+sw:
+    if (m != f->mark)
+        mark_release(o, m);
+    snicd_offload_to_sw(o, f, why, false);
+    return SNICD_WHERE_SW;
+}
+
+enum snicd_where
+snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
+                     uint32_t level)
+{
+    struct snicd_xlate *x = o->x;
+    const struct snicd_shape_result *r;
+    struct snicd_xlate_ctx c;
+    char why[SNICD_REASON_SIZE];
+    bool has_goto = flow_has_goto(&f->flow);
+    uint32_t m = 0;
+
+    if (f->handle != NULL && !f->changed && f->level == level &&
+        f->where != SNICD_WHERE_SW)
+        return f->where;        /* already right */
+    if (has_goto)
+        m = mark_want(o, f, SNICD_MARK_RESUME);
+    xlate_ctx(o, &c, level, m, SNICD_XLATE_FULL);
+    if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
+        if (m != f->mark)
+            mark_release(o, m);
+        if (x->refusal != SNICD_XLATE_REFUSED_ACTION) {
+            snicd_offload_to_sw(o, f, x->reason, false);
+            return SNICD_WHERE_SW;
+        }
+        say(why, sizeof(why), "%s", x->reason);
+        return try_partial(o, f, level, why);
+    }
+    r = validate_cached(o, x);
+    if (r != NULL && r->rc == 0)
+        return rule_install(o, f, x, level, SNICD_WHERE_HW, m,
+                            has_goto ? SNICD_MARK_RESUME : 0, "");
+    if (m != f->mark)
+        mark_release(o, m);
+    say(why, sizeof(why), "refused by the device: %s",
+             r ? r->msg : "not answering");
+    if (r == NULL || !r->action) {
+        snicd_offload_to_sw(o, f, why, false);
+        return SNICD_WHERE_SW;
+    }
+    return try_partial(o, f, level, why);
+}
+
+bool
+snicd_offload_port_is_gone(const struct snicd_offload *o, uint32_t ofport)
+{
+    for (unsigned i = 0; i < o->n_gone; i++)
+        if (o->gone[i] == ofport)
+            return true;
+    return false;
+}
+
+const char *
+snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
+                      char *buf, size_t size)
+{
+    const struct flow *fl = &f->flow;
+
+    if (!o->cfg.enabled)
+        return "offload disabled";
+    if (o->dead)
+        return "device not answering (waiting for resync)";
+    if (o->n_levels == 0)
+        return o->probe_reason;
+    if (o->n_gone == 0)
+        return NULL;
+    if (fl->match.mask.in_port == UINT32_MAX &&
+        snicd_offload_port_is_gone(o, fl->match.value.in_port)) {
+        say(buf, size, "port %u gone", fl->match.value.in_port);
+        return buf;
+    }
+    for (unsigned i = 0; i < fl->n_actions; i++)
+        if (fl->actions[i].type == FLOW_ACT_OUTPUT &&
+            snicd_offload_port_is_gone(o, fl->actions[i].u.port)) {
+            say(buf, size, "port %u gone", fl->actions[i].u.port);
+            return buf;
+        }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Device probe: how many rte_flow priorities does a transfer rule get?
+ * ------------------------------------------------------------------------ */
+
+static int
+probe_prio(struct snicd_offload *o, uint32_t prio, char *msg, size_t size)
+{
+    const struct rte_flow_attr attr = { .transfer = 1, .priority = prio };
+    const struct rte_flow_item pattern[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    const struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_error err;
+    int ret;
+
+    memset(&err, 0, sizeof(err));
+    ret = rte_flow_validate(o->cfg.proxy_port, &attr, pattern, actions, &err);
+    if (ret != 0 && msg != NULL)
+        error_text(&err, -ret, msg, size);
+    return ret;
+}
+
+void
+snicd_offload_probe_levels(struct snicd_offload *o)
+{
+    char msg[SNICD_REASON_SIZE];
+    uint32_t lo = 0, hi;
+    int ret;
+
+    o->n_levels = 0;
+    ret = probe_prio(o, 0, msg, sizeof(msg));
+    if (ret != 0) {
+        say(o->probe_reason, sizeof(o->probe_reason), "the device "
+                 "refuses a trivial transfer rule: %s", msg);
+        if (ret == -EIO)
+            o->dead = true;
+        return;
+    }
+    for (hi = 1; hi < PROBE_MAX_LEVEL; hi <<= 1) {
+        if (probe_prio(o, hi, NULL, 0) != 0)
+            break;
+        lo = hi;
+    }
+    if (hi >= PROBE_MAX_LEVEL) {
+        o->n_levels = PROBE_MAX_LEVEL;
+        return;
+    }
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (probe_prio(o, mid, NULL, 0) == 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    o->n_levels = lo + 1;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* snicd's options and its log. Pure: unit-tested without an EAL. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "snicd.h"
+#include "snicd_opts.h"
+
+int snicd_log_level = SNICD_LOG_INFO;
+
+void
+snicd_log(int level, const char *fmt, ...)
+{
+    static const char *const names[] = { "error", "warning", "info",
+                                         "debug" };
+    va_list ap;
+
+    if (level > snicd_log_level)
+        return;
+    va_start(ap, fmt);
+    fprintf(stderr, "snicd: %s: ", names[level < 0 ? 0 : level > 3 ? 3
+                                         : level]);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void
+snicd_opts_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: snicd [EAL ARGS] -- [OPTIONS]\n"
+        "\n"
+        "The snic offload control plane: switch flows into the NIC's eSwitch\n"
+        "through rte_flow, the rest in a software datapath. Without EAL\n"
+        "arguments it attaches to the default emunic (starting one).\n"
+        "\n"
+        "  --rundir DIR           control socket DIR/snicd.ctl (default "
+        "/run/snic)\n"
+        "  --group NAME           group allowed on the control socket\n"
+        "  --no-offload           every flow in the software datapath\n"
+        "  --workers N            datapath lcores (default 1)\n"
+        "  --flows FILE           load these flows at start\n"
+        "  --journal FILE|none    desired-state journal (default "
+        "RUNDIR/flows.journal)\n"
+        "  --vxlan local=IP,remote=IP[,local-mac=MAC,remote-mac=MAC]\n"
+        "                         tunnel port vxlan0 (OpenFlow 100) over the "
+        "uplink\n"
+        "  --emunic-socket PATH   default card's socket (default %s)\n"
+        "  --emunic PATH          emunic binary to start if none answers\n"
+        "  --emunic-profile NAME  its capability profile (full, basic, tiny)\n"
+        "  --pmd PATH             the net_emunic PMD (.so) to load\n"
+        "  --vfs N                representors of the default card "
+        "(default 4)\n"
+        "  --log-level LEVEL      error, warning, info (default) or debug\n"
+        "  -h, --help             this text\n", SNICD_DEFAULT_EMUNIC_SOCKET);
+}
+
+static int
+fail(char *err, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, size, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+static int
+parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    char tail;
+
+    if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
+               &v[5], &tail) != 6)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++) {
+        if (v[i] > 0xff)
+            return -EINVAL;
+        mac[i] = (uint8_t)v[i];
+    }
+    return 0;
+}
+
+int
+snicd_opts_parse_vxlan(const char *s, struct dp_vxlan_port *p, char *err,
+                       size_t err_size)
+{
+    char *copy = strdup(s), *save = NULL, *tok;
+    bool local = false;
+    int rc = 0;
+
+    if (copy == NULL)
+        return -ENOMEM;
+    memset(p, 0, sizeof(*p));
+    p->ofport = SNICD_OFPORT_VXLAN;
+    p->underlay_port = SNICD_OFPORT_UPLINK;
+    for (tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        struct in_addr a;
+
+        if (eq == NULL) {
+            rc = fail(err, err_size, "--vxlan: '%s' is not KEY=VALUE", tok);
+            break;
+        }
+        *eq++ = '\0';
+        if (strcmp(tok, "local") == 0 || strcmp(tok, "remote") == 0) {
+            if (inet_pton(AF_INET, eq, &a) != 1) {
+                rc = fail(err, err_size, "--vxlan: %s=%s is not an IPv4 "
+                          "address", tok, eq);
+                break;
+            }
+            if (tok[0] == 'l') {
+                p->local_ip = a.s_addr;
+                local = true;
+            } else {
+                p->remote_ip = a.s_addr;
+            }
+        } else if (strcmp(tok, "local-mac") == 0
+                   || strcmp(tok, "remote-mac") == 0) {
+            if (parse_mac(eq, tok[0] == 'l' ? p->local_mac
+                                             : p->remote_mac) < 0)
+                rc = fail(err, err_size, "--vxlan: %s=%s is not a MAC "
+                          "address (aa:bb:cc:dd:ee:ff)", tok, eq);
+        } else if (strcmp(tok, "dstport") == 0) {
+            if (strcmp(eq, "4789") != 0)
+                rc = fail(err, err_size, "--vxlan: only UDP port 4789 is "
+                          "supported (got %s)", eq);
+        } else {
+            rc = fail(err, err_size, "--vxlan: unknown key '%s' (local, "
+                      "remote, local-mac, remote-mac, dstport)", tok);
+        }
+    }
+    free(copy);
+    if (rc == 0 && !local)
+        rc = fail(err, err_size, "--vxlan needs local=IP (the local VTEP)");
+    return rc;
+}
+
+static int
+parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi)
+        return -EINVAL;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int
+snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
+                 size_t err_size)
+{
+    enum { O_RUNDIR = 256, O_GROUP, O_NO_OFFLOAD, O_WORKERS, O_FLOWS,
+           O_JOURNAL, O_VXLAN, O_ESOCK, O_EBIN, O_EPROFILE, O_PMD, O_VFS,
+           O_LOG };
+    static const struct option opts[] = {
+        { "rundir", required_argument, NULL, O_RUNDIR },
+        { "group", required_argument, NULL, O_GROUP },
+        { "no-offload", no_argument, NULL, O_NO_OFFLOAD },
+        { "workers", required_argument, NULL, O_WORKERS },
+        { "flows", required_argument, NULL, O_FLOWS },
+        { "journal", required_argument, NULL, O_JOURNAL },
+        { "vxlan", required_argument, NULL, O_VXLAN },
+        { "emunic-socket", required_argument, NULL, O_ESOCK },
+        { "emunic", required_argument, NULL, O_EBIN },
+        { "emunic-profile", required_argument, NULL, O_EPROFILE },
+        { "pmd", required_argument, NULL, O_PMD },
+        { "vfs", required_argument, NULL, O_VFS },
+        { "log-level", required_argument, NULL, O_LOG },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    static const char *const levels[] = { "error", "warning", "info",
+                                          "debug" };
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->rundir = CTL_DEFAULT_RUNDIR;
+    o->offload = true;
+    o->workers = 1;
+    o->log_level = SNICD_LOG_INFO;
+    o->emunic_socket = SNICD_DEFAULT_EMUNIC_SOCKET;
+    o->vfs = 4;
+    optind = 0;     /* reset getopt: the parser may run more than once */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_RUNDIR: o->rundir = optarg; break;
+        case O_GROUP: o->group = optarg; break;
+        case O_NO_OFFLOAD: o->offload = false; break;
+        case O_WORKERS:
+            if (parse_uint(optarg, 1, SNICD_MAX_WORKERS, &o->workers) < 0)
+                return fail(err, err_size, "--workers %s: want 1..%u",
+                            optarg, SNICD_MAX_WORKERS);
+            break;
+        case O_FLOWS: o->flows_file = optarg; break;
+        case O_JOURNAL:
+            if (strcmp(optarg, "none") == 0)
+                o->no_journal = true;
+            else
+                o->journal = optarg;
+            break;
+        case O_VXLAN:
+            if (snicd_opts_parse_vxlan(optarg, &o->vxlan, err, err_size) < 0)
+                return -EINVAL;
+            o->has_vxlan = true;
+            break;
+        case O_ESOCK: o->emunic_socket = optarg; break;
+        case O_EBIN: o->emunic_bin = optarg; break;
+        case O_EPROFILE: o->emunic_profile = optarg; break;
+        case O_PMD: o->pmd_path = optarg; break;
+        case O_VFS:
+            if (parse_uint(optarg, 0, 64, &o->vfs) < 0)
+                return fail(err, err_size, "--vfs %s: want 0..64", optarg);
+            break;
+        case O_LOG: {
+            int l;
+
+            for (l = 0; l < 4; l++)
+                if (strcmp(optarg, levels[l]) == 0)
+                    break;
+            if (l == 4)
+                return fail(err, err_size, "--log-level %s: want error, "
+                            "warning, info or debug", optarg);
+            o->log_level = l;
+            break;
+        }
+        case 'h':
+            snicd_opts_usage(stdout);
+            return 1;
+        case ':':
+            return fail(err, err_size, "option %s needs a value",
+                        argv[optind - 1]);
+        default:
+            return fail(err, err_size, "unknown option '%s' (see --help)",
+                        argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return fail(err, err_size, "unexpected argument '%s' (EAL arguments "
+                    "go before '--')", argv[optind]);
+    return 0;
+}

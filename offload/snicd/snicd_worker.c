@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Datapath lcores. Each worker owns queue N of every port: it polls the
+ * uplink's rx (the hardware's misses from the wire) and every
+ * representor's rx (misses from the VFs) in bursts, runs each frame
+ * through the software datapath (include/snic/dp.h) and sends the outputs
+ * in per-port tx bursts. Nothing on this path takes a lock: flows and
+ * marks are read from RCU-style snapshots, counters are per worker.
+ *
+ * A marked frame was partly handled by the hardware (docs/snicd.md, rule
+ * 3): a partial flow's mark runs that flow's actions without classifying,
+ * a resume mark continues at the goto target table.
+ *
+ * Output frames are copied into fresh mbufs: one input can produce several
+ * outputs, each as the frame was at that point of the action list.
+ *
+ * An idle worker goes offline (QSBR) and naps briefly, so it neither holds
+ * grace periods back nor burns a shared core.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "snicd.h"
+
+#define BURST           32u
+#define IDLE_SPINS      256u    /* empty polls before napping */
+#define NAP_US          100u
+
+struct wstats {
+    _Atomic uint64_t rx, tx, tx_drops, multiseg_drops, nombuf_drops;
+    _Atomic uint64_t marked, unknown_marks;
+};
+
+struct txbuf {
+    uint16_t n;
+    struct rte_mbuf *pkts[BURST];
+};
+
+struct snicd_worker {
+    struct snicd *d;
+    struct dp_worker *dpw;
+    uint16_t queue;
+    unsigned lcore;
+    struct wstats st;
+    struct txbuf tx[SNICD_MAX_PORTS];   /* by ethdev id */
+};
+
+/* single writer: plain load + store, no locked instruction */
+static inline void
+bump(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed)
+                          + n, memory_order_relaxed);
+}
+
+static void
+tx_flush(struct snicd_worker *w, uint16_t ethdev)
+{
+    struct txbuf *b = &w->tx[ethdev];
+    uint16_t sent;
+
+    if (b->n == 0)
+        return;
+    sent = rte_eth_tx_burst(ethdev, w->queue, b->pkts, b->n);
+    bump(&w->st.tx, sent);
+    if (sent < b->n) {
+        bump(&w->st.tx_drops, b->n - sent);
+        rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+    }
+    b->n = 0;
+}
+
+static void
+on_output(void *ctx, const struct dp_output *out)
+{
+    struct snicd_worker *w = ctx;
+    struct snicd *d = w->d;
+    uint16_t ethdev = out->tx_port < SNICD_OFPORT_TABLE
+                      ? d->tx_ethdev[out->tx_port] : UINT16_MAX;
+    struct rte_mbuf *m;
+    char *p;
+
+    if (ethdev >= SNICD_MAX_PORTS) {
+        bump(&w->st.tx_drops, 1);   /* no such port (or it is gone) */
+        return;
+    }
+    m = rte_pktmbuf_alloc(d->mempool);
+    if (m == NULL) {
+        bump(&w->st.nombuf_drops, 1);
+        return;
+    }
+    p = rte_pktmbuf_append(m, (uint16_t)out->len);
+    if (p == NULL || out->len > UINT16_MAX) {
+        rte_pktmbuf_free(m);
+        bump(&w->st.tx_drops, 1);
+        return;
+    }
+    memcpy(p, out->frame, out->len);
+    if (w->tx[ethdev].n == BURST)
+        tx_flush(w, ethdev);
+    w->tx[ethdev].pkts[w->tx[ethdev].n++] = m;
+}
+
+static void
+process(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
+{
+    const struct snicd_mark_entry *me = NULL;
+    struct dp_buf buf;
+
+    if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0) {
+        bump(&w->st.multiseg_drops, 1);
+        return;
+    }
+    buf.data = rte_pktmbuf_mtod(m, uint8_t *);
+    buf.len = m->data_len;
+    buf.headroom = rte_pktmbuf_headroom(m);
+    if (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) {
+        bump(&w->st.marked, 1);
+        me = snicd_marks_find(atomic_load_explicit(&w->d->marks,
+                                                   memory_order_acquire),
+                              m->hash.fdir.hi);
+        if (me == NULL)
+            bump(&w->st.unknown_marks, 1);
+    }
+    if (me != NULL && me->kind == SNICD_MARK_PARTIAL)
+        dp_worker_run_actions(w->dpw, &buf, in_port, me->slot, me->actions,
+                              me->n_actions, on_output, w);
+    else if (me != NULL)
+        dp_worker_process_from(w->dpw, &buf, in_port, me->table, on_output,
+                               w);
+    else
+        dp_worker_process(w->dpw, &buf, in_port, on_output, w);
+}
+
+static int
+worker_main(void *arg)
+{
+    struct snicd_worker *w = arg;
+    struct snicd *d = w->d;
+    struct rte_mbuf *pkts[BURST];
+    unsigned idle = 0;
+
+    dp_worker_online(w->dpw);
+    while (!atomic_load_explicit(&d->stop, memory_order_acquire)) {
+        unsigned got = 0;
+
+        if (atomic_load_explicit(&d->pause, memory_order_acquire)) {
+            dp_worker_offline(w->dpw);
+            atomic_fetch_add(&d->parked, 1);
+            while (atomic_load(&d->pause) && !atomic_load(&d->stop))
+                usleep(NAP_US);
+            atomic_fetch_sub(&d->parked, 1);
+            dp_worker_online(w->dpw);
+            continue;
+        }
+        for (unsigned i = 0; i < d->ports.n; i++) {
+            const struct snicd_port_info *p = &d->ports.v[i];
+            uint16_t n;
+
+            if (p->is_tunnel || !atomic_load_explicit(&d->active[i],
+                                                      memory_order_acquire))
+                continue;
+            n = rte_eth_rx_burst(p->ethdev, w->queue, pkts, BURST);
+            got += n;
+            bump(&w->st.rx, n);
+            for (uint16_t k = 0; k < n; k++) {
+                process(w, pkts[k], p->ofport);
+                rte_pktmbuf_free(pkts[k]);
+            }
+        }
+        for (uint16_t e = 0; e < SNICD_MAX_PORTS; e++)
+            if (w->tx[e].n > 0)
+                tx_flush(w, e);
+        dp_worker_quiesce(w->dpw);
+        if (got > 0) {
+            idle = 0;
+        } else if (++idle >= IDLE_SPINS) {
+            dp_worker_offline(w->dpw);
+            usleep(NAP_US);
+            dp_worker_online(w->dpw);
+        }
+    }
+    dp_worker_offline(w->dpw);
+    return 0;
+}
+
+int
+snicd_workers_start(struct snicd *d, unsigned n)
+{
+    unsigned lcore;
+
+    if (n > SNICD_MAX_WORKERS)
+        return -EINVAL;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        struct snicd_worker *w;
+
+        if (d->n_workers == n)
+            break;
+        w = calloc(1, sizeof(*w));
+        if (w == NULL)
+            return -ENOMEM;
+        w->d = d;
+        w->queue = (uint16_t)d->n_workers;
+        w->lcore = lcore;
+        w->dpw = dp_worker_create(d->dp);
+        if (w->dpw == NULL) {
+            free(w);
+            return -ENOMEM;
+        }
+        d->workers[d->n_workers++] = w;
+        if (rte_eal_remote_launch(worker_main, w, lcore) < 0) {
+            d->n_workers--;
+            dp_worker_destroy(w->dpw);
+            free(w);
+            return -EBUSY;
+        }
+    }
+    if (d->n_workers < n) {
+        snicd_log(SNICD_LOG_ERR, "%u workers asked, %u worker lcores "
+                  "available (give the EAL more with -l / --lcores)", n,
+                  d->n_workers);
+        return -ENOSPC;
+    }
+    return 0;
+}
+
+void
+snicd_workers_stop(struct snicd *d)
+{
+    atomic_store(&d->stop, 1);
+    for (unsigned i = 0; i < d->n_workers; i++)
+        rte_eal_wait_lcore(d->workers[i]->lcore);
+    for (unsigned i = 0; i < d->n_workers; i++) {
+        dp_worker_destroy(d->workers[i]->dpw);
+        free(d->workers[i]);
+        d->workers[i] = NULL;
+    }
+    d->n_workers = 0;
+}
+
+void
+snicd_workers_pause(struct snicd *d)
+{
+    atomic_store(&d->pause, 1);
+    /* workers park between bursts; a burst takes microseconds */
+    for (unsigned spins = 0; atomic_load(&d->parked) < d->n_workers
+                             && spins < 100000; spins++)
+        usleep(10);
+}
+
+void
+snicd_workers_resume(struct snicd *d)
+{
+    atomic_store(&d->pause, 0);
+}
+
+void
+snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
+                    struct dp_worker_stats *dps)
+{
+    memset(s, 0, sizeof(*s));
+    memset(dps, 0, sizeof(*dps));
+    for (unsigned i = 0; i < d->n_workers; i++) {
+        const struct snicd_worker *w = d->workers[i];
+        const struct dp_worker_stats *x = dp_worker_stats(w->dpw);
+
+        s->rx += atomic_load_explicit(&w->st.rx, memory_order_relaxed);
+        s->tx += atomic_load_explicit(&w->st.tx, memory_order_relaxed);
+        s->tx_drops += atomic_load_explicit(&w->st.tx_drops,
+                                            memory_order_relaxed);
+        s->multiseg_drops += atomic_load_explicit(&w->st.multiseg_drops,
+                                                  memory_order_relaxed);
+        s->nombuf_drops += atomic_load_explicit(&w->st.nombuf_drops,
+                                                memory_order_relaxed);
+        s->marked += atomic_load_explicit(&w->st.marked,
+                                          memory_order_relaxed);
+        s->unknown_marks += atomic_load_explicit(&w->st.unknown_marks,
+                                                 memory_order_relaxed);
+        /* the datapath's worker counters are plain fields: a racy read
+         * may be a burst old, which stats tolerate */
+        dps->packets += x->packets;
+        dps->emc_hits += x->emc_hits;
+        dps->misses += x->misses;
+        dps->ttl_drops += x->ttl_drops;
+        dps->noroom_drops += x->noroom_drops;
+        dps->tunnel_drops += x->tunnel_drops;
+        dps->outputs += x->outputs;
+    }
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One switch flow -> one rte_flow transfer rule (attributes, pattern,
+ * actions), or a precise reason why the rule cannot say what the flow says.
+ *
+ * What
+ * ----
+ * Pure translation: no device, no EAL, no allocation. The caller owns a
+ * struct snicd_xlate (about 4 KiB); the item and action arrays point into
+ * it, so it must not be copied while a translation is in use. The device is
+ * asked separately (rte_flow_validate): this file only refuses what rte_flow
+ * cannot express with the flow's exact meaning.
+ *
+ * How
+ * ---
+ * The match is consumed field by field (Open vSwitch's netdev-offload-dpdk
+ * discipline): every field turned into an item is cleared from a working
+ * copy of the mask, and a bit left over at the end refuses the flow, naming
+ * the field. Nothing is ever silently dropped from a match.
+ *
+ * Pattern: REPRESENTED_PORT (in_port: "entered the switch from that port's
+ * represented side"), ETH, VLAN, IPV4 | IPV6, TCP | UDP | SCTP | ICMP |
+ * ICMP6. dl_type 0x0800 / 0x86dd is carried by the IP item (lower layers
+ * omitted), so tagged and untagged packets match as in OpenFlow; other
+ * EtherTypes go in ETH type (or VLAN inner_type when the flow matches a
+ * tag). "No tag" is ETH has_vlan = 0.
+ *
+ * Actions: COUNT first (every rule is counted); then the flow's list in
+ * order (rte_flow applies actions in list order and each port action emits
+ * the packet as modified so far, which is OpenFlow's output semantics);
+ * goto_table ends with MARK(resume mark) + JUMP; a list with no fate left is
+ * DROP. Partial mode keeps the pattern and replaces the actions with
+ * COUNT + MARK + PORT_REPRESENTOR(ingress port): the software finishes.
+ *
+ * Refused by design (the flow stays in software, or goes partial when
+ * only an action is at fault): tunnel matches (decap offload is not
+ * implemented), ARP fields (rte_flow's ARP item is not portable; a plain
+ * "arp" is ETH type 0x0806), a vlan_tci mask without the CFI bit and a zero
+ * value (tagged and untagged alike), push_vlan where the TCI it copies is
+ * not pinned by the match, push-if-untagged where the tag is not known,
+ * an output that may hit the ingress port without an exact in_port, any
+ * action after an output to a tunnel port (encapsulation is in place),
+ * set_tunnel before goto_table. mod_nw_tos becomes SET_IPVx_DSCP and the
+ * device decides. Not modelled: the wire's DEI bit, which push_vlan copies
+ * in software but SET_VLAN_VID/PCP leave 0.
+ *
+ * Thread-safety: pure functions of their arguments.
+ */
+#ifndef SNICD_XLATE_H
+#define SNICD_XLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_flow.h>
+
+#include "snic/flow.h"
+#include "snicd_offload.h"
+
+#define SNICD_XLATE_MAX_ITEMS   8u
+/* COUNT + per flow action at most 4 (push + vid + pcp + ..., or encap +
+ * port) + MARK + JUMP + END */
+#define SNICD_XLATE_MAX_ACTIONS (4u * FLOW_MAX_ACTIONS + 4u)
+#define SNICD_XLATE_MAX_ENCAPS  2u
+
+enum snicd_xlate_mode {
+    SNICD_XLATE_FULL = 0,       /* the rule does match and every action */
+    SNICD_XLATE_PARTIAL = 1,    /* match + MARK, to the ingress representor */
+};
+
+struct snicd_xlate_ctx {
+    const struct snicd_port_info *ports;
+    unsigned n_ports;
+    uint32_t priority;          /* rte_flow priority (hw level) */
+    uint32_t mark;              /* partial: the flow's mark; full: the
+                                 * resume mark of a goto_table flow */
+    enum snicd_xlate_mode mode;
+};
+
+/* Where a refusal came from: the manager tries partial only for actions. */
+enum snicd_xlate_refusal {
+    SNICD_XLATE_OK = 0,
+    SNICD_XLATE_REFUSED_MATCH,
+    SNICD_XLATE_REFUSED_ACTION,
+};
+
+/* One VXLAN_ENCAP definition: ETH / IPV4 / UDP / VXLAN / END. */
+struct snicd_xlate_encap {
+    struct rte_flow_action_vxlan_encap conf;
+    struct rte_flow_item def[5];
+    struct rte_flow_item_eth eth;
+    struct rte_flow_item_ipv4 ipv4;
+    struct rte_flow_item_udp udp;
+    struct rte_flow_item_vxlan vxlan;
+};
+
+/* Storage for one action's configuration. */
+union snicd_xlate_conf {
+    struct rte_flow_action_ethdev ethdev;
+    struct rte_flow_action_of_push_vlan push_vlan;
+    struct rte_flow_action_of_set_vlan_vid vid;
+    struct rte_flow_action_of_set_vlan_pcp pcp;
+    struct rte_flow_action_set_mac mac;
+    struct rte_flow_action_set_ipv4 ipv4;
+    struct rte_flow_action_set_tp tp;
+    struct rte_flow_action_set_dscp dscp;
+    struct rte_flow_action_mark mark;
+    struct rte_flow_action_jump jump;
+    struct rte_flow_action_count count;
+};
+
+struct snicd_xlate {
+    struct rte_flow_attr attr;
+    struct rte_flow_item items[SNICD_XLATE_MAX_ITEMS];       /* END-ended */
+    struct rte_flow_action actions[SNICD_XLATE_MAX_ACTIONS]; /* END-ended */
+    unsigned n_items;           /* without END */
+    unsigned n_actions;         /* without END */
+    enum snicd_xlate_refusal refusal;
+    char reason[SNICD_REASON_SIZE];
+    bool has_goto;              /* ends with MARK + JUMP (full mode) */
+    bool uses_mark;             /* a MARK action carries ctx->mark */
+
+    /* what the arrays point into */
+    struct rte_flow_item_ethdev port_spec, port_mask;
+    struct rte_flow_item_eth eth_spec, eth_mask;
+    struct rte_flow_item_vlan vlan_spec, vlan_mask;
+    struct rte_flow_item_ipv4 ipv4_spec, ipv4_mask;
+    struct rte_flow_item_ipv6 ipv6_spec, ipv6_mask;
+    struct rte_flow_item_tcp tcp_spec, tcp_mask;
+    struct rte_flow_item_udp udp_spec, udp_mask;
+    struct rte_flow_item_sctp sctp_spec, sctp_mask;
+    struct rte_flow_item_icmp icmp_spec, icmp_mask;
+    struct rte_flow_item_icmp6 icmp6_spec, icmp6_mask;
+    union snicd_xlate_conf conf[SNICD_XLATE_MAX_ACTIONS];
+    struct snicd_xlate_encap encap[SNICD_XLATE_MAX_ENCAPS];
+    unsigned n_encaps;
+};
+
+/*
+ * Translate @f for @ctx into @x (fully overwritten). Returns 0, or -ENOTSUP
+ * with x->reason ("match on tun_src not expressible", ...) and x->refusal
+ * saying whether the match or an action was at fault.
+ */
+int snicd_xlate_flow(const struct flow *f, const struct snicd_xlate_ctx *ctx,
+                     struct snicd_xlate *x);
+
+/* The port entry for OpenFlow port @ofport, or NULL. */
+const struct snicd_port_info *
+snicd_xlate_port(const struct snicd_xlate_ctx *ctx, uint32_t ofport);
+
+/*
+ * The translation's "shape": the rule without its values (attributes, item
+ * types and masks, action types and the configuration bits a device's
+ * support depends on: jump group, push TPID, encap layout). Rules of one
+ * shape are accepted or refused alike by validate, so the answer is cached
+ * by it. Writes at most @size bytes into @buf and returns the length, or
+ * -ENOSPC when @size is too small (SNICD_XLATE_SHAPE_MAX always suffices).
+ */
+#define SNICD_XLATE_SHAPE_MAX   1024u
+int snicd_xlate_shape(const struct snicd_xlate *x, uint8_t *buf, size_t size);
+
+#endif /* SNICD_XLATE_H */

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The action half of the translator: a switch flow's action list into
+ * rte_flow actions with the same effect on every packet the match lets in.
+ *
+ * What the hardware cannot decide per packet must be known statically:
+ * whether the packet is tagged (push-if-untagged, strip), the TCI that
+ * push_vlan copies from the outer tag, whether an output may hit the
+ * ingress port (OpenFlow skips it, hardware cannot). The translator tracks
+ * what the match and the earlier actions guarantee, and refuses, with the
+ * reason, where a guarantee is missing.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "snicd_xlate_priv.h"
+
+enum tag_state { TAG_UNKNOWN, TAG_NONE, TAG_YES };
+
+struct vlan_st {
+    enum tag_state tag;
+    bool vid_known, pcp_known;
+    uint16_t vid;
+    uint8_t pcp;
+};
+
+struct act_st {
+    struct vlan_st vlan;
+    struct vlan_st before_push; /* to restore at a strip of our own push */
+    unsigned pushed;
+    bool tun_touched;           /* a set_tunnel / set_tun_* was seen */
+    bool tun_src_set, tun_dst_set;
+    flow_be64 tun_id;
+    flow_be32 tun_src, tun_dst;
+    bool encapped;              /* the packet was encapsulated in place */
+    unsigned n_fates;
+};
+
+static union snicd_xlate_conf *
+add_action(struct snicd_xlate *x, enum rte_flow_action_type type,
+           bool with_conf)
+{
+    struct rte_flow_action *a;
+    union snicd_xlate_conf *c;
+
+    /* the caller checked room: SNICD_XLATE_MAX_ACTIONS covers the worst
+     * case of FLOW_MAX_ACTIONS flow actions */
+    a = &x->actions[x->n_actions];
+    c = &x->conf[x->n_actions];
+    x->n_actions++;
+    a->type = type;
+    a->conf = with_conf ? c : NULL;
+    return c;
+}
+
+static int
+room(struct snicd_xlate *x, unsigned n)
+{
+    /* + MARK + JUMP + END */
+    if (x->n_actions + n + 3 > SNICD_XLATE_MAX_ACTIONS)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "action list too long for one rule");
+    return 0;
+}
+
+static void
+vlan_from_match(const struct flow_match *m, struct vlan_st *v)
+{
+    uint16_t tm = ntohs(m->mask.vlan_tci), tv = ntohs(m->value.vlan_tci);
+
+    memset(v, 0, sizeof(*v));
+    if (tm & FLOW_VLAN_CFI)
+        v->tag = (tv & FLOW_VLAN_CFI) ? TAG_YES : TAG_NONE;
+    else
+        v->tag = tv != 0 ? TAG_YES : TAG_UNKNOWN;
+    if (v->tag != TAG_YES)
+        return;
+    if ((tm & FLOW_VLAN_VID_MASK) == FLOW_VLAN_VID_MASK) {
+        v->vid_known = true;
+        v->vid = tv & FLOW_VLAN_VID_MASK;
+    }
+    if ((tm & 0xe000) == 0xe000) {
+        v->pcp_known = true;
+        v->pcp = (uint8_t)(tv >> FLOW_VLAN_PCP_SHIFT);
+    }
+}
+
+static void
+emit_vid(struct snicd_xlate *x, uint16_t vid)
+{
+    add_action(x, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID, true)->vid.vlan_vid =
+        htons(vid);
+}
+
+static void
+emit_pcp(struct snicd_xlate *x, uint8_t pcp)
+{
+    add_action(x, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP, true)->pcp.vlan_pcp =
+        pcp;
+}
+
+static void
+emit_push(struct snicd_xlate *x, uint16_t tpid)
+{
+    add_action(x, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN, true)->push_vlan
+        .ethertype = htons(tpid);
+}
+
+/* push_vlan: the new tag copies the outer tag's TCI (OpenFlow 1.3), or is
+ * zero on an untagged packet. rte_flow pushes what OF_SET_VLAN_VID/PCP
+ * right after it say, so the copied values must be known statically,
+ * unless the flow's own mod_vlan_vid/pcp right after overwrite them. */
+static int
+act_push(struct snicd_xl *s, struct act_st *st, unsigned i)
+{
+    const struct flow *f = s->f;
+    struct vlan_st *v = &st->vlan;
+    bool vid_over = false, pcp_over = false;
+    uint16_t vid = 0;
+    uint8_t pcp = 0;
+
+    for (unsigned j = i + 1; j < f->n_actions; j++) {
+        if (f->actions[j].type == FLOW_ACT_MOD_VLAN_VID)
+            vid_over = true;
+        else if (f->actions[j].type == FLOW_ACT_MOD_VLAN_PCP)
+            pcp_over = true;
+        else
+            break;
+    }
+    if (v->tag == TAG_UNKNOWN && !(vid_over && pcp_over))
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "push_vlan on a packet that may or may not "
+                               "be tagged (it copies an outer tag's TCI, "
+                               "else pushes 0) not expressible");
+    if (v->tag == TAG_YES) {
+        if (!v->vid_known && !vid_over)
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "push_vlan copies the outer tag's VID, "
+                                   "which the match does not pin: not "
+                                   "expressible (match dl_vlan exactly or "
+                                   "set it with mod_vlan_vid)");
+        if (!v->pcp_known && !pcp_over)
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "push_vlan copies the outer tag's PCP, "
+                                   "which the match does not pin: not "
+                                   "expressible (match dl_vlan_pcp exactly "
+                                   "or set it with mod_vlan_pcp)");
+        vid = v->vid;
+        pcp = v->pcp;
+    }
+    emit_push(s->x, ntohs(f->actions[i].u.tpid));
+    if (!vid_over)
+        emit_vid(s->x, vid);
+    if (!pcp_over)
+        emit_pcp(s->x, pcp);
+    if (st->pushed++ == 0)
+        st->before_push = *v;
+    v->tag = TAG_YES;
+    v->vid_known = v->pcp_known = true;
+    v->vid = vid;
+    v->pcp = pcp;
+    return 0;
+}
+
+/* mod_vlan_vid / mod_vlan_pcp: set on a tagged packet; with
+ * push_if_untagged, push a tag (other TCI bits zero) on an untagged one. */
+static int
+act_mod_vlan(struct snicd_xl *s, struct act_st *st,
+             const struct flow_action *a)
+{
+    bool is_vid = a->type == FLOW_ACT_MOD_VLAN_VID;
+    const char *name = is_vid ? "mod_vlan_vid" : "mod_vlan_pcp";
+    struct vlan_st *v = &st->vlan;
+
+    switch (v->tag) {
+    case TAG_UNKNOWN:
+        if (a->u.vlan.push_if_untagged)
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "%s on a match that does not guarantee "
+                                   "the tag pushes one only if untagged: "
+                                   "not expressible (hardware cannot push "
+                                   "conditionally)", name);
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s on a packet that may be untagged at that "
+                               "point not expressible", name);
+    case TAG_NONE:
+        if (!a->u.vlan.push_if_untagged)
+            return 0;       /* no tag: OpenFlow does nothing */
+        emit_push(s->x, 0x8100);
+        v->tag = TAG_YES;
+        v->vid_known = v->pcp_known = true;
+        v->vid = 0;
+        v->pcp = 0;
+        if (is_vid) {
+            v->vid = ntohs(a->u.vlan.vid) & FLOW_VLAN_VID_MASK;
+            emit_vid(s->x, v->vid);
+            emit_pcp(s->x, 0);
+        } else {
+            v->pcp = a->u.vlan.pcp & 7;
+            emit_vid(s->x, 0);
+            emit_pcp(s->x, v->pcp);
+        }
+        return 0;
+    case TAG_YES:
+        if (is_vid) {
+            v->vid_known = true;
+            v->vid = ntohs(a->u.vlan.vid) & FLOW_VLAN_VID_MASK;
+            emit_vid(s->x, v->vid);
+        } else {
+            v->pcp_known = true;
+            v->pcp = a->u.vlan.pcp & 7;
+            emit_pcp(s->x, v->pcp);
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static int
+act_strip(struct snicd_xl *s, struct act_st *st)
+{
+    const struct flow_match *m = &s->f->match;
+    struct vlan_st *v = &st->vlan;
+
+    if (v->tag == TAG_NONE)
+        return 0;
+    if (v->tag == TAG_UNKNOWN)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "strip_vlan on a packet that may be untagged "
+                               "at that point not expressible");
+    add_action(s->x, RTE_FLOW_ACTION_TYPE_OF_POP_VLAN, false);
+    if (st->pushed > 0) {
+        if (--st->pushed == 0)
+            *v = st->before_push;
+        return 0;
+    }
+    memset(v, 0, sizeof(*v));
+    /* dl_type is the EtherType after the outer tag: a non-TPID there means
+     * no tag is left */
+    if (m->mask.dl_type == 0xffff) {
+        uint16_t dt = ntohs(m->value.dl_type);
+
+        v->tag = (dt == 0x8100 || dt == 0x88a8 || dt == 0x9100) ?
+                 TAG_UNKNOWN : TAG_NONE;
+    } else {
+        v->tag = TAG_UNKNOWN;
+    }
+    return 0;
+}
+
+/* An output to the ingress port is skipped by OpenFlow: decide it now. */
+static int
+out_in_port(struct snicd_xl *s, uint32_t port, bool *skip)
+{
+    const struct flow_match *m = &s->f->match;
+    char nb[16];
+
+    *skip = false;
+    if (s->in_port_exact) {
+        *skip = port == s->in_port;
+        return 0;
+    }
+    if ((port & m->mask.in_port) != (m->value.in_port & m->mask.in_port))
+        return 0;       /* the match excludes that ingress port */
+    return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                           "output to %s needs an exact in_port match "
+                           "(OpenFlow skips an output to the ingress port; "
+                           "hardware cannot)",
+                           snicd_xl_port_name(s->ctx, port, nb, sizeof(nb)));
+}
+
+static int
+act_output_tunnel(struct snicd_xl *s, struct act_st *st,
+                  const struct snicd_port_info *p)
+{
+    struct snicd_xlate *x = s->x;
+    const struct snicd_port_info *u;
+    struct snicd_xlate_encap *e;
+    flow_be32 src, dst;
+    uint32_t vni;
+
+    if (p->tun_underlay == 0)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "output to tunnel port %s: no tunnel "
+                               "configuration", p->name);
+    u = snicd_xlate_port(s->ctx, p->tun_underlay);
+    if (u == NULL || u->ethdev == UINT16_MAX || u->is_tunnel)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "output to tunnel port %s: its underlay port "
+                               "%u has no ethdev port", p->name,
+                               p->tun_underlay);
+    src = st->tun_src_set ? st->tun_src : p->tun_local_ip;
+    dst = st->tun_dst_set ? st->tun_dst : p->tun_remote_ip;
+    if (dst == 0)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "output to flow-based tunnel port %s without "
+                               "set_tun_dst: no outer destination", p->name);
+    if (x->n_encaps >= SNICD_XLATE_MAX_ENCAPS)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "more than %u tunnel outputs in one flow",
+                               SNICD_XLATE_MAX_ENCAPS);
+    e = &x->encap[x->n_encaps++];
+    memcpy(e->eth.hdr.dst_addr.addr_bytes, p->tun_remote_mac, 6);
+    memcpy(e->eth.hdr.src_addr.addr_bytes, p->tun_local_mac, 6);
+    e->eth.hdr.ether_type = htons(0x0800);
+    e->ipv4.hdr.version_ihl = 0x45;
+    e->ipv4.hdr.time_to_live = 64;
+    e->ipv4.hdr.next_proto_id = 17;
+    e->ipv4.hdr.fragment_offset = htons(0x4000);   /* DF, as software */
+    e->ipv4.hdr.src_addr = src;
+    e->ipv4.hdr.dst_addr = dst;
+    /* source port 0: the device derives it from the inner flow */
+    e->udp.hdr.dst_port = htons(4789);
+    vni = (uint32_t)(be64toh(st->tun_id) & 0xffffff);
+    e->vxlan.hdr.vx_flags = htonl(0x08000000);
+    e->vxlan.vni[0] = (uint8_t)(vni >> 16);
+    e->vxlan.vni[1] = (uint8_t)(vni >> 8);
+    e->vxlan.vni[2] = (uint8_t)vni;
+    e->def[0] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_ETH,
+                                        .spec = &e->eth };
+    e->def[1] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_IPV4,
+                                        .spec = &e->ipv4 };
+    e->def[2] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_UDP,
+                                        .spec = &e->udp };
+    e->def[3] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_VXLAN,
+                                        .spec = &e->vxlan };
+    e->def[4] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_END };
+    e->conf.definition = e->def;
+    x->actions[x->n_actions].type = RTE_FLOW_ACTION_TYPE_VXLAN_ENCAP;
+    x->actions[x->n_actions].conf = &e->conf;
+    x->n_actions++;
+    add_action(x, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, true)->ethdev
+        .port_id = u->ethdev;
+    st->encapped = true;
+    st->n_fates++;
+    return 0;
+}
+
+static int
+act_output(struct snicd_xl *s, struct act_st *st, uint32_t port)
+{
+    const struct snicd_port_info *p = snicd_xlate_port(s->ctx, port);
+    bool skip;
+    int ret;
+
+    if (p == NULL)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "output to port %u: no such port", port);
+    if (p->is_tunnel)
+        return act_output_tunnel(s, st, p);
+    ret = out_in_port(s, port, &skip);
+    if (ret < 0 || skip)
+        return ret;
+    if (p->ethdev == UINT16_MAX)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "output to %s: the port has no ethdev port",
+                               p->name);
+    add_action(s->x, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, true)->ethdev
+        .port_id = p->ethdev;
+    st->n_fates++;
+    return 0;
+}
+
+static int
+act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
+{
+    const struct flow_action *a = &s->f->actions[i];
+    struct snicd_xlate *x = s->x;
+    union snicd_xlate_conf *c;
+
+    switch (a->type) {
+    case FLOW_ACT_OUTPUT:
+        return act_output(s, st, a->u.port);
+    case FLOW_ACT_PUSH_VLAN:
+        return act_push(s, st, i);
+    case FLOW_ACT_MOD_VLAN_VID:
+    case FLOW_ACT_MOD_VLAN_PCP:
+        return act_mod_vlan(s, st, a);
+    case FLOW_ACT_STRIP_VLAN:
+        return act_strip(s, st);
+    case FLOW_ACT_MOD_DL_SRC:
+    case FLOW_ACT_MOD_DL_DST:
+        c = add_action(x, a->type == FLOW_ACT_MOD_DL_SRC ?
+                       RTE_FLOW_ACTION_TYPE_SET_MAC_SRC :
+                       RTE_FLOW_ACTION_TYPE_SET_MAC_DST, true);
+        memcpy(c->mac.mac_addr, a->u.mac, 6);
+        return 0;
+    case FLOW_ACT_MOD_NW_SRC:
+    case FLOW_ACT_MOD_NW_DST:
+        c = add_action(x, a->type == FLOW_ACT_MOD_NW_SRC ?
+                       RTE_FLOW_ACTION_TYPE_SET_IPV4_SRC :
+                       RTE_FLOW_ACTION_TYPE_SET_IPV4_DST, true);
+        c->ipv4.ipv4_addr = a->u.ipv4;
+        return 0;
+    case FLOW_ACT_MOD_NW_TOS:
+        /* DSCP only, ECN kept: exactly rte_flow's SET_IPVx_DSCP */
+        c = add_action(x, flow_match_is_ipv6(&s->f->match) ?
+                       RTE_FLOW_ACTION_TYPE_SET_IPV6_DSCP :
+                       RTE_FLOW_ACTION_TYPE_SET_IPV4_DSCP, true);
+        c->dscp.dscp = (uint8_t)(a->u.tos >> 2);
+        return 0;
+    case FLOW_ACT_MOD_TP_SRC:
+    case FLOW_ACT_MOD_TP_DST:
+        c = add_action(x, a->type == FLOW_ACT_MOD_TP_SRC ?
+                       RTE_FLOW_ACTION_TYPE_SET_TP_SRC :
+                       RTE_FLOW_ACTION_TYPE_SET_TP_DST, true);
+        c->tp.port = a->u.tp_port;
+        return 0;
+    case FLOW_ACT_DEC_TTL:
+        add_action(x, RTE_FLOW_ACTION_TYPE_DEC_TTL, false);
+        return 0;
+    case FLOW_ACT_SET_TUNNEL:
+        st->tun_touched = true;
+        st->tun_id = a->u.tun_id;
+        return 0;
+    case FLOW_ACT_SET_TUN_SRC:
+        st->tun_touched = st->tun_src_set = true;
+        st->tun_src = a->u.ipv4;
+        return 0;
+    case FLOW_ACT_SET_TUN_DST:
+        st->tun_touched = st->tun_dst_set = true;
+        st->tun_dst = a->u.ipv4;
+        return 0;
+    case FLOW_ACT_GOTO_TABLE:
+        if (st->tun_touched)
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                                   "set_tunnel before goto_table: tunnel "
+                                   "metadata cannot cross tables in "
+                                   "hardware");
+        /* software resumes at the target for a packet that misses there
+         * (docs/snicd.md, rule 3) */
+        add_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =
+            s->ctx->mark;
+        add_action(x, RTE_FLOW_ACTION_TYPE_JUMP, true)->jump.group =
+            a->u.table;
+        x->has_goto = x->uses_mark = true;
+        st->n_fates++;
+        return 0;
+    default:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "action type %u not expressible", a->type);
+    }
+}
+
+int
+snicd_xl_actions(struct snicd_xl *s)
+{
+    const struct flow *f = s->f;
+    struct snicd_xlate *x = s->x;
+    struct act_st st;
+    int ret;
+
+    memset(&st, 0, sizeof(st));
+    vlan_from_match(&f->match, &st.vlan);
+    add_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
+    for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++) {
+        if (st.encapped)
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                                   "actions after an output to a tunnel port "
+                                   "not expressible (hardware encapsulates "
+                                   "the packet in place)");
+        ret = room(x, 4);
+        if (ret == 0)
+            ret = act_one(s, &st, i);
+        if (ret < 0)
+            return ret;
+    }
+    if (st.n_fates == 0) {
+        /* nothing leaves the switch: whatever was rewritten dies with it */
+        x->n_actions = 0;
+        x->n_encaps = 0;
+        add_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
+        add_action(x, RTE_FLOW_ACTION_TYPE_DROP, false);
+    }
+    return 0;
+}
+
+int
+snicd_xl_partial(struct snicd_xl *s)
+{
+    struct snicd_xlate *x = s->x;
+    const struct snicd_port_info *p;
+
+    if (!s->in_port_exact)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
+                               "partial offload needs an exact in_port match "
+                               "(the ingress representor must be known)");
+    p = snicd_xlate_port(s->ctx, s->in_port);
+    add_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
+    add_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id = s->ctx->mark;
+    add_action(x, RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR, true)->ethdev
+        .port_id = p->ethdev;
+    x->uses_mark = true;
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * State the match and action halves of the translator share
+ * (snicd_xlate.c, snicd_xlate_act.c). Private to the translator.
+ */
+#ifndef SNICD_XLATE_PRIV_H
+#define SNICD_XLATE_PRIV_H
+
+#include "snicd_xlate.h"
+
+struct snicd_xl {
+    const struct flow *f;
+    const struct snicd_xlate_ctx *ctx;
+    struct snicd_xlate *x;
+    const struct flow_key *v;
+    struct flow_key m;          /* mask bits not yet consumed */
+    bool in_port_exact;
+    uint32_t in_port;           /* valid with in_port_exact */
+};
+
+int snicd_xl_refuse(struct snicd_xlate *x, enum snicd_xlate_refusal kind,
+                    const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *snicd_xl_port_name(const struct snicd_xlate_ctx *ctx,
+                               uint32_t ofport, char *buf, size_t size);
+
+/* The action list (full mode) or MARK + to the ingress representor. */
+int snicd_xl_actions(struct snicd_xl *s);
+int snicd_xl_partial(struct snicd_xl *s);
+
+#endif /* SNICD_XLATE_PRIV_H */

@@ -1,0 +1,603 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Integration tests of snicd with real packets: emunic (the card), snicd
+(the daemon, through its default attach path), and snic_traffic (the VFs'
+side and the wire, a DPDK process of its own).
+
+    snicd_it.py SCENARIO [--seed N]
+
+Scenarios: hw, sw, miss, errors, vxlan, reset, taps, restart, diff_full,
+diff_basic, diff_tiny. Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC, PMD,
+SNIC_FW (paths). Standard library only. Every process started here is
+killed at the end, whatever happens (snicd_harness.py).
+"""
+import os
+import random
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from snicd_harness import (EMUNIC, NVFS, Emunic, Snicd, Traffic,  # noqa
+                           VF_MAC, by_text, check, csum, failures, frame,
+                           ip4, kill_all, mac, spawn, tag, tag_of,
+                           wait_counters)
+
+# ---- scenarios ----
+
+
+def scenario_hw(tmp):
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic)
+    tr = Traffic(nic)
+    d.ok("add-flow", {"flow": "priority=10,in_port=vf0,actions=output:vf1"})
+    d.ok("add-flow", {"flow": "priority=20,in_port=vf0,dl_vlan=0xffff,udp,"
+                              "tp_dst=53,actions=mod_vlan_vid:7,"
+                              "output:uplink"})
+    fl = d.flows()
+    check(len(fl) == 2 and all(f["offload"] == "hw" for f in fl),
+          "flows from the control socket are in hardware", fl)
+    r = d.ctl("dump-flows")
+    check(r.returncode == 0 and r.stdout.count("offload=hw") == 2,
+          "snicctl dump-flows says offload=hw", r.stdout + r.stderr)
+    sent = []
+    for i in range(20):
+        f = frame(VF_MAC[1], VF_MAC[0], payload=tag(i))
+        sent.append(f)
+        tr.send("vf0", f)
+    for i in range(5):
+        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], dport=53,
+                             payload=tag(100 + i)))
+    got = tr.recv(800)
+    at_vf1 = [p for port, p in got if port == "vf1"]
+    at_wire = [p for port, p in got if port == "wire"]
+    check(sorted(at_vf1) == sorted(sent), "20 frames vf0 -> vf1, unchanged",
+          got[:3])
+    check(len(at_wire) == 5 and all(p[12:16] == b"\x81\x00\x00\x07"
+                                    for p in at_wire),
+          "5 DNS frames to the wire with VLAN 7 pushed", at_wire[:2])
+    fl = wait_counters(d, {})
+    counts = sorted(f["n_packets"] for f in fl.values())
+    check(counts == [5, 20], "hardware counters count the packets: %s"
+          % counts, list(fl))
+    st = d.ok("stats")
+    check(st["flows"]["hw"] == 2 and st["datapath"]["rx"] == 0,
+          "stats: 2 hw flows, nothing reached the software datapath",
+          st["text"])
+    sh = d.ctl("show")
+    check(sh.returncode == 0 and "vf3" in sh.stdout and "uplink" in
+          sh.stdout, "show lists the uplink and the representors", sh.stdout)
+
+
+def scenario_sw(tmp):
+    nic = Emunic(tmp, "basic")
+    d = Snicd(tmp, nic)
+    tr = Traffic(nic)
+    d.ok("add-flow", {"flow": "in_port=vf0,udp6,ipv6_dst=2001:db8::2,"
+                              "actions=output:vf2"})
+    d.ok("add-flow", {"flow": "in_port=vf0,ip,actions=mod_dl_dst:"
+                              "02:00:00:00:00:99,output:vf1"})
+    fl = d.flows()
+    where = {("ipv6" in f["text"]): f["offload"] for f in fl}
+    check(where.get(True) == "sw", "ipv6 match under --profile basic lives "
+          "in software", fl)
+    check(where.get(False) in ("partial", "sw"), "mod_dl_dst under basic is "
+          "partial or software: %s" % where.get(False), fl)
+    for i in range(10):
+        tr.send("vf0", frame(VF_MAC[2], VF_MAC[0], l3="ipv6",
+                             payload=tag(i)))
+    for i in range(7):
+        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], payload=tag(50 + i)))
+    got = tr.recv(1000)
+    v6 = [p for port, p in got if port == "vf2"]
+    v4 = [p for port, p in got if port == "vf1"]
+    check(len(v6) == 10, "software datapath forwards the 10 IPv6 frames to "
+          "vf2 (%d)" % len(v6), got[:2])
+    check(len(v4) == 7 and all(p[:6] == mac("02:00:00:00:00:99")
+                               for p in v4),
+          "7 IPv4 frames reach vf1 with the rewritten destination MAC",
+          [p[:12].hex() for p in v4[:2]])
+    fl = wait_counters(d, {})
+    counts = sorted(f["n_packets"] for f in fl.values())
+    check(counts == [7, 10], "counters of sw/partial flows: %s" % counts)
+    st = d.ok("stats")
+    check(st["datapath"]["rx"] >= 10, "stats: the software datapath "
+          "received the frames (rx %d)" % st["datapath"]["rx"], st["text"])
+
+
+def scenario_miss(tmp):
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic)
+    tr = Traffic(nic)
+    for i in range(5):
+        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], payload=tag(i)))
+    got = tr.recv(600)
+    check(got == [], "no flow: a table miss drops (nothing arrives)", got)
+    st = d.ok("stats")
+    check(st["datapath"]["misses"] >= 5, "stats count the misses (%d)"
+          % st["datapath"]["misses"], st["text"])
+    d.ok("add-flow", {"flow": "table=0,priority=0,actions=goto_table:3"})
+    d.ok("add-flow", {"flow": "table=3,priority=0,actions=output:uplink"})
+    d.ok("add-flow", {"flow": "table=3,priority=5,in_port=vf1,actions=drop"})
+    for i in range(5):
+        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], payload=tag(10 + i)))
+        tr.send("vf1", frame(VF_MAC[0], VF_MAC[1], payload=tag(20 + i)))
+    got = tr.recv(800)
+    tags = sorted(tag_of(p) for port, p in got if port == "wire")
+    check(tags == list(range(10, 15)), "table-miss flow and goto_table: vf0 "
+          "to the wire, vf1 dropped", got[:3])
+
+
+def nobody_connects(path):
+    """Can user nobody connect to @path? (a child process drops to it)"""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            os._exit(0)
+        except OSError:
+            os._exit(1)
+        os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    return os.WEXITSTATUS(status) == 0
+
+
+def scenario_errors(tmp):
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic)
+    ctl = os.path.join(d.rundir, "snicd.ctl")
+    check(os.stat(d.rundir).st_mode & 0o777 == 0o750 and
+          os.stat(ctl).st_mode & 0o777 == 0o660,
+          "run directory 0750, control socket 0660")
+    if os.getuid() == 0:
+        check(not nobody_connects(ctl), "another user cannot reach the "
+              "control socket")
+    r = d.ctl("add-flow", "in_port=vf0,tp_dst=80,actions=output:vf1")
+    check(r.returncode != 0 and "flow: at 12 'tp_dst=80': tp_dst requires"
+          in r.stderr, "the parser's message reaches snicctl verbatim",
+          r.stderr)
+    r = d.ctl("add-flow", "in_port=vf9,actions=output:vf1")
+    check(r.returncode != 0 and "vf9" in r.stderr, "unknown port named",
+          r.stderr)
+    path = os.path.join(tmp, "flows.txt")
+    with open(path, "w") as f:
+        f.write("# comment\npriority=1,in_port=vf0,actions=output:vf1\n\n"
+                "priority=2,in_port=vf0,actoins=drop\n")
+    r = d.ctl("add-flows", path)
+    check(r.returncode != 0 and (path + ":4:") in r.stderr,
+          "add-flows names file:line of the bad line", r.stderr)
+    check(d.flows() == [], "nothing of a bad batch is applied")
+    _, e = d.call("add-flows", {"flows": "x"})
+    check(e is not None and e["code"] == -32602, "flows must be an array",
+          e)
+    _, e = d.call("add-flow", {"flow": "in_port=vf0,actions=drop", "x": 1})
+    check(e is not None and "unknown parameter 'x'" in e["message"],
+          "unknown parameters are refused", e)
+    _, e = d.call("del-flows", {"strict": "yes"})
+    check(e is not None and "strict" in e["message"], "strict must be a "
+          "boolean", e)
+    with open(path, "w") as f:
+        for i in range(50):
+            f.write("priority=%d,in_port=vf0,actions=output:vf1\n" % i)
+    r = d.ctl("add-flows", path)
+    check(r.returncode == 0 and "50 flows added" in r.stdout,
+          "add-flows of 50 flows", r.stdout + r.stderr)
+    r = d.ctl("--strict", "del-flows", "priority=7,in_port=vf0")
+    check(r.returncode == 0 and len(d.flows()) == 49, "strict delete of one")
+    r = d.ctl("mod-flows", "in_port=vf0,actions=output:vf2")
+    fl = d.flows()
+    check(all("output:vf2" in f["text"] for f in fl), "loose modify of all")
+    r = d.ctl("stats")
+    check(r.returncode == 0 and "50 flows" in r.stdout and "flows/s" in
+          r.stdout, "stats show the last batch's insertion rate", r.stdout)
+    r = d.ctl("capabilities")
+    check(r.returncode == 0 and "net_emunic" in r.stdout and "priority "
+          "levels" in r.stdout, "capabilities", r.stdout)
+
+
+def scenario_restart(tmp, seed):
+    rnd = random.Random(seed)
+    nic = Emunic(tmp)
+    journal = os.path.join(tmp, "flows.journal")
+    d = Snicd(tmp, nic, "--journal", journal)
+    acked = []
+    stop = threading.Event()
+
+    def writer():
+        n = 0
+        while not stop.is_set():
+            batch = ["priority=%d,in_port=vf%d,ip,nw_dst=10.%d.%d.%d,"
+                     "actions=output:uplink" % (100 + (n + i) % 1000,
+                     (n + i) % 4, ((n + i) >> 16) & 255,
+                     ((n + i) >> 8) & 255, (n + i) & 255)
+                     for i in range(500)]
+            try:
+                _, e = d.call("add-flows", {"flows": batch, "file": "bulk"},
+                              timeout=30)
+            except (OSError, ValueError):
+                return
+            if e is not None:
+                return
+            acked.extend(batch)
+            n += 500
+
+    t = threading.Thread(target=writer)
+    t.start()
+    time.sleep(rnd.uniform(0.8, 2.5))
+    d.proc.kill()       # SIGKILL during the bulk insertion
+    d.proc.wait()
+    stop.set()
+    t.join()
+    print("  killed snicd after %d acknowledged flows (seed %d)"
+          % (len(acked), seed))
+    check(len(acked) > 0, "some batches were acknowledged before the kill")
+    d.start()
+    fl = d.flows()
+    texts = set()
+    for f in fl:
+        t_ = f["text"]
+        texts.add(t_[t_.index("priority="):])
+    missing = [a for a in acked
+               if a.replace(",actions=", " actions=").replace(
+                   "in_port=", "ip,in_port=").replace(",ip,nw_dst", ",nw_dst")
+               not in texts]
+    check(len(fl) >= len(acked), "after restart %d flows, %d were "
+          "acknowledged" % (len(fl), len(acked)))
+    check(not missing, "every acknowledged flow is back (%d missing)"
+          % len(missing), missing[:3])
+    hw = sum(1 for f in fl if f["offload"] == "hw")
+    check(hw == len(fl), "and in hardware (%d of %d)" % (hw, len(fl)))
+    check(d.stop() == 0, "SIGTERM stops snicd cleanly (exit 0)")
+    d.start()
+    check(len(d.flows()) == len(fl), "a clean stop keeps them too")
+
+
+def vxlan_frame(inner, vni, src="192.168.0.2", dst="192.168.0.1"):
+    udp = struct.pack("!HHHH", 4321, 4789, 16 + len(inner), 0)
+    vx = struct.pack("!II", 0x08000000, vni << 8)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + 8 + len(inner), 0,
+                     0x4000, 64, 17, 0, ip4(src), ip4(dst))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return mac("02:00:00:00:00:a1") + mac("02:00:00:00:00:b2") + \
+        b"\x08\x00" + ip + udp + vx + inner
+
+
+def scenario_vxlan(tmp):
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic, "--vxlan", "local=192.168.0.1,remote=192.168.0.2,"
+              "local-mac=02:00:00:00:00:a1,remote-mac=02:00:00:00:00:b2")
+    tr = Traffic(nic)
+    sh = d.ok("show")
+    check(any(p["name"] == "vxlan0" and p["ofport"] == 100
+              for p in sh["ports"]), "show lists vxlan0 as OpenFlow 100",
+          sh["text"])
+    d.ok("add-flow", {"flow": "in_port=vf0,actions=set_tunnel:5,"
+                              "output:vxlan0"})
+    d.ok("add-flow", {"flow": "in_port=vxlan0,tun_id=5,actions=output:vf1"})
+    inner = frame(VF_MAC[1], VF_MAC[0], payload=tag(1))
+    tr.send("vf0", inner)
+    got = tr.recv(600)
+    wire = [p for port, p in got if port == "wire"]
+    ok = len(wire) == 1
+    if ok:
+        o = wire[0]
+        ok = (o[:6] == mac("02:00:00:00:00:b2") and o[12:14] == b"\x08\x00"
+              and o[30:34] == ip4("192.168.0.2") and o[26:30] ==
+              ip4("192.168.0.1") and o[36:38] == b"\x12\xb5" and
+              o[46:49] == b"\x00\x00\x05" and o[50:] == inner)
+    check(ok, "vf0 -> vxlan0: encapsulated to the remote VTEP, VNI 5",
+          [p.hex() for p in wire])
+    tr.send("wire", vxlan_frame(inner, 5))
+    tr.send("wire", vxlan_frame(frame(VF_MAC[1], VF_MAC[0], payload=tag(2)),
+                                6))
+    got = tr.recv(600)
+    check([(port, p) for port, p in got] == [("vf1", inner)],
+          "wire -> vxlan0 (VNI 5) decapsulated to vf1; VNI 6 misses",
+          [(port, p.hex()) for port, p in got])
+
+
+def scenario_reset(tmp):
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic)
+    tr = Traffic(nic)
+    flows = ["priority=%d,in_port=vf0,ip,nw_dst=10.0.0.%d,actions=output:vf1"
+             % (10 + i, i) for i in range(1, 101)]
+    d.ok("add-flows", {"flows": flows})
+    check(all(f["offload"] == "hw" for f in d.flows()), "100 flows in hw")
+    tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], nw_dst="10.0.0.7",
+                         payload=tag(1)))
+    check(len(tr.recv(500)) == 1, "a frame through hardware")
+    # counts the card holds are read at least once a second (dump-flows
+    # reads them at once); a reset loses only what was not read yet
+    fl = wait_counters(d, {})
+    check([f["n_packets"] for f in fl.values() if "10.0.0.7 " in f["text"]]
+          == [1], "counted in hardware before the reset")
+    fw = os.environ.get("SNIC_FW", os.path.join(
+        os.path.dirname(EMUNIC), "..", "cli", "snic-fw", "snic-fw"))
+    r = subprocess.run([fw, "-s", nic.sock, "reset"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 0, "firmware reset through snic-fw", r.stderr)
+    t0 = time.time()
+    st = {}
+    while time.time() - t0 < 10:
+        st = d.ok("stats")
+        if st["offload"]["resyncs"] >= 1 and st["flows"]["hw"] == 100:
+            break
+        time.sleep(0.05)
+    print("  recovered in %.2f s" % (time.time() - t0))
+    check(st.get("offload", {}).get("resyncs", 0) >= 1 and
+          st["flows"]["hw"] == 100, "after the reset all 100 flows are back "
+          "in hardware", st.get("text"))
+    for i in range(10):
+        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], nw_dst="10.0.0.7",
+                             payload=tag(10 + i)))
+    got = tr.recv(800)
+    check(len([1 for port, p in got if port == "vf1"]) == 10,
+          "traffic resumes: 10 frames vf0 -> vf1 (%d)" % len(got))
+    fl = wait_counters(d, {})
+    n = [f["n_packets"] for f in fl.values() if "10.0.0.7 " in f["text"]]
+    check(n == [11], "the flow's counter kept its count across the reset: %s"
+          % n)
+
+
+def scenario_taps(tmp):
+    """The demo's set-up: emunic's VFs as kernel taps in network
+    namespaces, ping between them through snicd (ARP in hardware, IP in
+    software under the tiny profile)."""
+    if os.getuid() != 0 or shutil.which("ip") is None:
+        print("  skipped: needs root and iproute2")
+        sys.exit(77)
+    tag_ = "%d" % (os.getpid() % 10000)
+    taps = ["snt%s_%d" % (tag_, i) for i in range(2)]
+    nss = ["snins%s_%d" % (tag_, i) for i in range(2)]
+    sock = os.path.join(tmp, "nic")
+    emu = spawn([EMUNIC, "--socket", sock, "--num-vfs", str(NVFS), "--mode",
+                 "switchdev", "--profile", "tiny", "--vf-tap",
+                 "0=" + taps[0], "--vf-tap", "1=" + taps[1]],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = emu.stdout.readline()
+    if "listening" not in line:
+        raise RuntimeError("emunic did not start: " + line)
+    threading.Thread(target=emu.stdout.read, daemon=True).start()
+
+    class Nic:
+        pass
+    nic = Nic()
+    nic.sock = sock
+    try:
+        for i in range(2):
+            ns = ["ip", "-n", nss[i]]
+            for cmd in (["ip", "netns", "add", nss[i]],
+                        ["ip", "link", "set", taps[i], "netns", nss[i]],
+                        ns + ["addr", "add", "10.77.0.%d/24" % (i + 1),
+                              "dev", taps[i]],
+                        ns + ["link", "set", taps[i], "up"]):
+                subprocess.run(cmd, check=True, capture_output=True)
+        d = Snicd(tmp, nic)
+        d.ok("add-flows", {"flows": [
+            "in_port=vf0,arp,actions=output:vf1",
+            "in_port=vf1,arp,actions=output:vf0",
+            "in_port=vf0,ip,nw_dst=10.77.0.2,actions=output:vf1",
+            "in_port=vf1,ip,nw_dst=10.77.0.1,actions=output:vf0"]})
+        r = subprocess.run(["ip", "netns", "exec", nss[0], "ping", "-c", "3",
+                            "-i", "0.2", "-W", "2", "10.77.0.2"],
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 0 and " 0% packet loss" in r.stdout,
+              "ping between two VF taps in namespaces", r.stdout + r.stderr)
+        fl = wait_counters(d, {})
+        arp = [f for f in fl.values() if ",arp" in f["text"] or "arp," in
+               f["text"]]
+        ip = [f for f in fl.values() if "nw_dst" in f["text"]]
+        check(all(f["offload"] == "hw" for f in arp) and
+              all(f["offload"] == "sw" for f in ip),
+              "under --profile tiny ARP is in hardware, IP in software",
+              [(f["text"], f["offload"]) for f in fl.values()])
+        check(all(f["n_packets"] >= 3 for f in ip), "the software flows "
+              "counted the echo requests and replies",
+              [f["text"] for f in ip])
+        d.stop()
+    finally:
+        for n in nss:
+            subprocess.run(["ip", "netns", "del", n], capture_output=True)
+
+
+# ---- the differential test ----
+
+MACS = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"]
+NETS = ["10.0.0.", "10.0.1.", "10.1.0."]
+
+
+def rand_flow(rnd, table):
+    m, prereq_ip, tagged = [], False, False
+    if rnd.random() < 0.8:
+        m.append("in_port=" + rnd.choice(["vf0", "vf1", "vf2", "uplink"]))
+    if rnd.random() < 0.3:
+        m.append("dl_dst=" + rnd.choice(MACS))
+    r = rnd.random()
+    if r < 0.5:
+        m.append("ip")
+        prereq_ip = True
+        if rnd.random() < 0.5:
+            m.append("nw_src=%s0/%d" % (rnd.choice(NETS), rnd.choice([16, 24,
+                                                                      32])))
+        if rnd.random() < 0.4:
+            m.append("nw_dst=%s%d" % (rnd.choice(NETS), rnd.randint(1, 2)))
+        if rnd.random() < 0.5:
+            proto = rnd.choice(["6", "17"])
+            m.append("nw_proto=" + proto)
+            if rnd.random() < 0.6:
+                m.append("tp_dst=" + rnd.choice(["80", "53", "443"]))
+    elif r < 0.6:
+        m.append("dl_type=0x0806")
+    if rnd.random() < 0.25:
+        m.append("dl_vlan=" + rnd.choice(["10", "20"]))
+        tagged = True
+    acts = []
+    for _ in range(0 if rnd.random() < 0.15 else rnd.randint(1, 3)):
+        a = rnd.random()
+        if a < 0.15 and not tagged:
+            acts.append("mod_vlan_vid:%d" % rnd.choice([10, 30]))
+            tagged = True
+        elif a < 0.25 and tagged:
+            acts.append("strip_vlan")
+            tagged = False
+        elif a < 0.4:
+            acts.append("mod_dl_dst:" + rnd.choice(MACS))
+        elif a < 0.5:
+            acts.append("mod_dl_src:02:00:00:00:00:aa")
+        elif a < 0.6 and prereq_ip:
+            acts.append("mod_nw_dst:10.9.9.9")
+        elif a < 0.7 and prereq_ip:
+            acts.append("dec_ttl")
+        acts.append("output:" + rnd.choice(["vf0", "vf1", "vf2", "vf3",
+                                             "uplink"]))
+    if table == 0 and rnd.random() < 0.2:
+        acts.append("goto_table:1")
+    if not acts:
+        acts = ["drop"]
+    prio = rnd.choice([0, 10, 20, 30, 40, 50, 60, 70])
+    return "table=%d,priority=%d%s actions=%s" % (
+        table, prio, "".join("," + x for x in m), ",".join(acts))
+
+
+def rand_packet(rnd, n):
+    src_port = rnd.choice(["vf0", "vf1", "vf2", "wire"])
+    l3 = rnd.choice(["ip", "ip", "ip", "arp", "ipv6"])
+    vlan = rnd.choice([None, None, 10, 20])
+    proto = rnd.choice([6, 17, 1])
+    return src_port, frame(rnd.choice(MACS), "02:00:00:00:00:0%d"
+                           % rnd.randint(1, 9), vlan=vlan, l3=l3,
+                           nw_src=rnd.choice(NETS) + str(rnd.randint(1, 3)),
+                           nw_dst=rnd.choice(NETS) + str(rnd.randint(1, 2)),
+                           proto=proto, ttl=rnd.choice([64, 64, 1]),
+                           dport=rnd.choice([80, 53, 443, 22]),
+                           payload=tag(n))
+
+
+def diff_run(tmp, profile, offload, flows, packets, name):
+    nic = Emunic(tmp, profile)
+    opts = ["--journal", "none"] + ([] if offload else ["--no-offload"])
+    d = Snicd(tmp, nic, *opts, name=name)
+    tr = Traffic(nic)
+    r, e = d.call("add-flows", {"flows": flows, "file": "random"})
+    if e is not None:
+        raise RuntimeError("add-flows: " + e["message"])
+    where = {}
+    for f in d.flows():
+        where[f["offload"]] = where.get(f["offload"], 0) + 1
+    out = {}
+    for i in range(0, len(packets), 50):
+        for n, (port, f) in enumerate(packets[i:i + 50]):
+            tr.send(port, f)
+        for port, p in tr.recv(400):
+            out.setdefault(tag_of(p), []).append((port, p))
+    for port, p in tr.recv(600):
+        out.setdefault(tag_of(p), []).append((port, p))
+    time.sleep(1.2)
+    counters = {k: (v["n_packets"], v["n_bytes"])
+                for k, v in by_text(d.flows()).items()}
+    st = d.ok("stats")
+    d.stop()
+    tr.proc.stdin.close()
+    tr.proc.wait(timeout=10)
+    nic.proc.kill()
+    nic.proc.wait()
+    return out, counters, where, st
+
+
+def scenario_diff(tmp, profile, seed):
+    t0 = time.time()
+    rnd = random.Random(seed)
+    flows = [rand_flow(rnd, 0) for _ in range(40)] + \
+        [rand_flow(rnd, 1) for _ in range(15)]
+    packets = [rand_packet(rnd, n) for n in range(300)]
+    print("  seed %d: %d flows, %d packets, profile %s" % (seed, len(flows),
+          len(packets), profile), flush=True)
+    hw_out, hw_ctr, where, st = diff_run(tmp, profile, True, flows, packets,
+                                         "offload")
+    print("  offload run: %s; datapath rx %d, marked %d" % (
+        where, st["datapath"]["rx"], st["datapath"]["marked"]), flush=True)
+    sw_out, sw_ctr, _, _ = diff_run(tmp, profile, False, flows, packets,
+                                    "reference")
+    diffs = []
+    for n in range(len(packets)):
+        a = sorted(hw_out.get(n, []))
+        b = sorted(sw_out.get(n, []))
+        if a != b:
+            diffs.append("packet %d from %s %s:\n  offload %s\n  software %s"
+                         % (n, packets[n][0], packets[n][1].hex(),
+                            [(p, x.hex()) for p, x in a],
+                            [(p, x.hex()) for p, x in b]))
+    check(not diffs, "every output packet is the same with and without "
+          "offload (%d differ, seed %d)" % (len(diffs), seed),
+          "\n".join(diffs[:5]))
+    cdiff = ["%s: offload %s software %s" % (k, hw_ctr.get(k), v)
+             for k, v in sw_ctr.items() if hw_ctr.get(k) != v]
+    check(not cdiff, "every flow counter is the same (%d differ, seed %d)"
+          % (len(cdiff), seed), "\n".join(cdiff[:8]))
+    n_out = sum(len(v) for v in sw_out.values())
+    check(n_out > 0, "the flow set forwards something (%d outputs)" % n_out)
+    print("  %.1f s" % (time.time() - t0))
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    which = sys.argv[1]
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == \
+        "--seed" else int(time.time()) % 100000
+    tmp = tempfile.mkdtemp(prefix="snicd_it.")
+    os.chmod(tmp, 0o755)
+    print("== %s" % which, flush=True)
+    try:
+        if which == "hw":
+            scenario_hw(tmp)
+        elif which == "sw":
+            scenario_sw(tmp)
+        elif which == "miss":
+            scenario_miss(tmp)
+        elif which == "errors":
+            scenario_errors(tmp)
+        elif which == "taps":
+            scenario_taps(tmp)
+        elif which == "reset":
+            scenario_reset(tmp)
+        elif which == "vxlan":
+            scenario_vxlan(tmp)
+        elif which == "restart":
+            scenario_restart(tmp, seed)
+        elif which.startswith("diff_"):
+            scenario_diff(tmp, which[5:], seed)
+        else:
+            print("unknown scenario " + which)
+            return 2
+    except Exception as e:  # a crash of the harness is a failure too
+        import traceback
+        traceback.print_exc()
+        failures.append("%s: %s" % (which, e))
+        for name in os.listdir(tmp):
+            if name.endswith(".log"):
+                with open(os.path.join(tmp, name)) as f:
+                    print("--- %s ---\n%s" % (name, f.read()[-3000:]))
+    finally:
+        kill_all()
+    if failures:
+        print("FAILED (%d): %s (seed %d)" % (len(failures), which, seed))
+        return 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Control methods without a device: parameter validation, all-or-nothing
+ * batches, the parser's messages verbatim, dump-flows, the journal. No EAL,
+ * no offload manager (as with --no-offload). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "snicd.h"
+
+static struct snicd d;
+static char jpath[64];
+
+static void
+setup(void)
+{
+    memset(&d, 0, sizeof(d));
+    cr_assert_eq(snicd_ports_add_ethdev(&d.ports, 0, true, -1), 0);
+    cr_assert_eq(snicd_ports_add_ethdev(&d.ports, 1, false, 0), 0);
+    cr_assert_eq(snicd_ports_add_ethdev(&d.ports, 2, false, 1), 0);
+    cr_assert_eq(snicd_core_init(&d), 0);
+    jpath[0] = '\0';
+}
+
+static void
+teardown(void)
+{
+    snicd_core_fini(&d);
+    if (jpath[0])
+        unlink(jpath);
+}
+
+TestSuite(ctl, .init = setup, .fini = teardown);
+
+static json_t *
+call(const char *method, const char *params_json, struct ctl_error *err)
+{
+    json_t *params = json_loads(params_json, 0, NULL);
+    json_t *r = NULL;
+
+    cr_assert_not_null(params, "bad test JSON %s", params_json);
+    memset(err, 0, sizeof(*err));
+    for (size_t i = 0; i < snicd_ctl_n_methods; i++)
+        if (strcmp(snicd_ctl_methods[i].name, method) == 0)
+            r = snicd_ctl_methods[i].fn(&d, params, err);
+    json_decref(params);
+    return r;
+}
+
+static void
+expect_error(const char *method, const char *params, int code,
+             const char *needle)
+{
+    struct ctl_error err;
+    json_t *r = call(method, params, &err);
+
+    cr_expect_null(r, "%s %s should fail", method, params);
+    json_decref(r);
+    cr_expect_eq(err.code, code, "%s %s: code %d (%s)", method, params,
+                 err.code, err.message);
+    cr_expect(strstr(err.message, needle) != NULL, "%s %s: '%s' lacks '%s'",
+              method, params, err.message, needle);
+}
+
+Test(ctl, params_are_validated)
+{
+    expect_error("add-flow", "{}", CTL_ERR_INVALID_PARAMS, "missing "
+                 "parameter 'flow'");
+    expect_error("add-flow", "{\"flow\": 5}", CTL_ERR_INVALID_PARAMS,
+                 "'flow' must be a string");
+    expect_error("add-flow", "{\"flow\": \"actions=drop\", \"x\": 1}",
+                 CTL_ERR_INVALID_PARAMS, "unknown parameter 'x'");
+    expect_error("add-flow", "[1]", CTL_ERR_INVALID_PARAMS, "object");
+    expect_error("add-flows", "{\"flows\": \"a\"}", CTL_ERR_INVALID_PARAMS,
+                 "'flows' must be an array");
+    expect_error("add-flows", "{\"flows\": [\"actions=drop\", 7], \"file\": "
+                 "\"f\", \"first_line\": 10}", CTL_ERR_INVALID_PARAMS,
+                 "f:11: not a string");
+    expect_error("add-flows", "{\"flows\": [], \"first_line\": 0}",
+                 CTL_ERR_INVALID_PARAMS, "first_line");
+    expect_error("add-flows", "{\"flows\": [], \"file\": 3}",
+                 CTL_ERR_INVALID_PARAMS, "'file' must be a string");
+    expect_error("mod-flows", "{\"strict\": true}", CTL_ERR_INVALID_PARAMS,
+                 "missing parameter 'flow'");
+    expect_error("del-flows", "{\"strict\": 1}", CTL_ERR_INVALID_PARAMS,
+                 "'strict' must be true or false");
+    expect_error("dump-flows", "{\"filter\": []}", CTL_ERR_INVALID_PARAMS,
+                 "'filter' must be a string");
+    expect_error("stats", "{\"verbose\": true}", CTL_ERR_INVALID_PARAMS,
+                 "unknown parameter 'verbose'");
+    cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 0);
+}
+
+Test(ctl, parser_errors_pass_through)
+{
+    struct flow_mod fm;
+    struct flow_error ferr;
+    const char *bad = "in_port=vf0,tp_dst=80,actions=output:vf1";
+
+    /* the message the parser itself gives, word for word */
+    cr_assert_lt(flow_parse(bad, FLOW_CMD_ADD, &d.portmap, &fm, &ferr), 0);
+    expect_error("add-flow", "{\"flow\": \"in_port=vf0,tp_dst=80,"
+                 "actions=output:vf1\"}", CTL_ERR_FAILED, ferr.msg);
+    expect_error("add-flow", "{\"flow\": \"in_port=vf7,actions=drop\"}",
+                 CTL_ERR_FAILED, "vf7");
+}
+
+Test(ctl, a_bad_line_leaves_the_batch_unapplied)
+{
+    struct ctl_error err;
+    json_t *r;
+
+    expect_error("add-flows", "{\"flows\": [\"priority=1,actions=drop\", "
+                 "null, null, \"priority=2,in_port=vf1,actions=bogus\"], "
+                 "\"file\": \"my.flows\", \"first_line\": 20}",
+                 CTL_ERR_FAILED, "my.flows:23: flow: at");
+    cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 0);
+    r = call("add-flows", "{\"flows\": [\"priority=1,actions=drop\", null, "
+             "\"priority=2,in_port=vf1,actions=output:pf\"]}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "added")), 2);
+    cr_expect_gt(json_real_value(json_object_get(r, "flows_per_sec")), 0);
+    json_decref(r);
+    cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 2);
+    cr_expect_eq(d.last_batch.flows, 2);
+}
+
+Test(ctl, dump_mod_del)
+{
+    struct ctl_error err;
+    json_t *r, *flows;
+
+    json_decref(call("add-flow", "{\"flow\": \"priority=5,in_port=vf0,"
+                     "actions=output:vf1\"}", &err));
+    json_decref(call("add-flow", "{\"flow\": \"priority=6,in_port=vf1,ip,"
+                     "actions=output:uplink\"}", &err));
+    r = call("dump-flows", "{\"filter\": \"in_port=vf1\"}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    flows = json_object_get(r, "flows");
+    cr_assert_eq(json_array_size(flows), 1);
+    {
+        json_t *f = json_array_get(flows, 0);
+        const char *text = json_string_value(json_object_get(f, "text"));
+
+        cr_expect(strstr(text, "in_port=vf1") && strstr(text,
+                  "actions=output:uplink"), "%s", text);
+        cr_expect_str_eq(json_string_value(json_object_get(f, "offload")),
+                         "sw");
+        cr_expect_str_eq(json_string_value(json_object_get(f, "reason")),
+                         "offload disabled");
+        cr_expect_eq(json_integer_value(json_object_get(f, "priority")), 6);
+    }
+    json_decref(r);
+    r = call("mod-flows", "{\"flow\": \"in_port=vf0,actions=drop\"}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "modified")), 1);
+    json_decref(r);
+    r = call("del-flows", "{\"flow\": \"priority=5,in_port=vf0\", "
+             "\"strict\": true}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "deleted")), 1);
+    json_decref(r);
+    r = call("del-flows", "{}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "deleted")), 1);
+    json_decref(r);
+    cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 0);
+}
+
+Test(ctl, show_stats_capabilities_have_text)
+{
+    static const char *const m[] = { "show", "stats", "capabilities" };
+    struct ctl_error err;
+
+    for (size_t i = 0; i < 3; i++) {
+        json_t *r = call(m[i], "{}", &err);
+
+        cr_assert_not_null(r, "%s: %s", m[i], err.message);
+        cr_expect(json_is_string(json_object_get(r, "text")), "%s", m[i]);
+        json_decref(r);
+    }
+    {
+        json_t *r = call("show", "{}", &err);
+        const char *t = json_string_value(json_object_get(r, "text"));
+
+        cr_expect(strstr(t, "vf1") && strstr(t, "uplink"), "%s", t);
+        cr_expect_eq(json_array_size(json_object_get(r, "ports")), 3);
+        json_decref(r);
+    }
+}
+
+Test(ctl, accepted_mods_reach_the_journal)
+{
+    struct ctl_error err;
+    struct snicd_journal *j;
+    int n = 0;
+    char line[512];
+    FILE *f;
+
+    snprintf(jpath, sizeof(jpath), "/tmp/snicd_ctl_journal.%d", getpid());
+    unlink(jpath);
+    j = snicd_journal_open(jpath, NULL, NULL, NULL);
+    cr_assert_not_null(j);
+    d.journal = j;
+    json_decref(call("add-flows", "{\"flows\": [\"priority=1,in_port=vf0,"
+                     "actions=output:vf1\", \"priority=2,actions=drop\"]}",
+                     &err));
+    json_decref(call("del-flows", "{\"flow\": \"priority=2\", \"strict\": "
+                     "true}", &err));
+    /* a refused batch leaves no trace */
+    cr_expect_null(call("add-flows", "{\"flows\": [\"actions=nope\"]}",
+                        &err));
+    f = fopen(jpath, "r");
+    cr_assert_not_null(f);
+    while (fgets(line, sizeof(line), f))
+        n++;
+    fclose(f);
+    cr_expect_eq(n, 4, "header + 2 adds + 1 removal, got %d lines", n);
+}

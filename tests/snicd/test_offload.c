@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offload manager against a real emunic through net_emunic: where flows
+ * go (hw / partial / sw and why) under the full, basic and tiny profiles,
+ * shadowing (docs/snicd.md rule 1), priority levels (rule 2), a full table
+ * and the move back, resume marks, counters after real packets, resync
+ * after a firmware reset, a port that goes away. Each test runs in its own
+ * process (Criterion's default) with its own card and EAL.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "test_offload_env.h"
+
+static void
+stop(void)
+{
+    env_stop();
+}
+
+TestSuite(offload, .fini = stop, .timeout = 40);
+
+static const struct snicd_mark *
+find_mark(uint64_t id)
+{
+    for (unsigned i = 0; i < env.n_marks; i++)
+        if (env.marks[i].flow_id == id)
+            return &env.marks[i];
+    return NULL;
+}
+
+Test(offload, full_profile_places_each_kind)
+{
+    struct snicd_offload_stats st;
+    uint64_t hw, part, sw_inport, sw_arp, go, sw_tun;
+    const struct snicd_mark *m;
+
+    env_start("full", false, true, NULL);
+    hw = env_add("priority=100,in_port=vf0,ip,nw_dst=10.0.0.1 "
+                 "actions=output:vf1");
+    /* the PMD has no SET_IPV4_DSCP: only an action is refused */
+    part = env_add("priority=90,in_port=vf1,ip "
+                   "actions=mod_nw_tos:0x20,output:vf2");
+    sw_inport = env_add("priority=80,ip,nw_src=10.9.0.0/16 "
+                        "actions=output:vf1");
+    sw_arp = env_add("priority=70,in_port=vf3,arp,nw_dst=10.0.0.1 "
+                     "actions=output:uplink");
+    go = env_add("priority=95,in_port=vf2 actions=goto_table:3");
+    /* overlaps the software flows above it: shadowed before it is asked */
+    sw_tun = env_add("priority=50,tun_id=7 actions=output:vf0");
+    env_expect(hw, SNICD_WHERE_SW, "pending commit");
+    cr_assert_geq(env_commit(), 0);
+
+    env_expect(hw, SNICD_WHERE_HW, NULL);
+    env_expect(part, SNICD_WHERE_PARTIAL, "partial: refused by the device");
+    env_expect(sw_inport, SNICD_WHERE_SW, "needs an exact in_port match");
+    env_expect(sw_arp, SNICD_WHERE_SW, "ARP fields");
+    env_expect(go, SNICD_WHERE_HW, NULL);
+    env_expect(sw_tun, SNICD_WHERE_SW, "shadowed by flow");
+
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.hw_levels, 16, "full profile: 16 priorities");
+    cr_expect_eq(st.n_hw, 2);
+    cr_expect_eq(st.n_partial, 1);
+    cr_expect_eq(st.n_sw, 3);
+    cr_expect_eq(st.rules_created, 3);
+
+    /* marks: one partial, one resume at the goto target */
+    cr_expect_geq(env.marks_calls, 1);
+    cr_expect_eq(env.n_marks, 2);
+    m = find_mark(part);
+    cr_assert_not_null(m);
+    cr_expect_eq(m->kind, SNICD_MARK_PARTIAL);
+    m = find_mark(go);
+    cr_assert_not_null(m);
+    cr_expect_eq(m->kind, SNICD_MARK_RESUME);
+    cr_expect_eq(m->table, 3);
+    cr_expect_neq(find_mark(part)->mark, m->mark);
+
+    /* a modify that makes the action offloadable re-installs it as hw */
+    env_add("priority=90,in_port=vf1,ip actions=output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(part, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env.n_marks, 1, "the partial mark was withdrawn");
+}
+
+Test(offload, basic_profile_refusals_and_validate_cache)
+{
+    struct snicd_offload_stats st;
+    uint64_t v6, pre, pre_bad, mac, ids[100];
+    char line[256];
+
+    env_start("basic", false, true, NULL);
+    v6 = env_add("priority=10,in_port=vf0,ipv6,ipv6_dst=2001:db8::1 "
+                 "actions=output:vf1");
+    pre = env_add("priority=10,in_port=vf0,ip,nw_dst=10.1.0.0/16 "
+                  "actions=output:vf1");
+    pre_bad = env_add("priority=10,in_port=vf0,ip,"
+                      "nw_dst=10.1.0.1/255.0.255.0 actions=output:vf1");
+    mac = env_add("priority=10,in_port=vf1 "
+                  "actions=mod_dl_dst:02:00:00:00:00:01,output:vf2");
+    for (unsigned i = 0; i < 100; i++) {
+        snprintf(line, sizeof(line), "priority=20,in_port=vf2,udp,"
+                 "nw_dst=10.2.%u.%u,tp_dst=%u actions=output:uplink",
+                 i / 200, i % 200, 1000 + i);
+        ids[i] = env_add(line);
+    }
+    cr_assert_geq(env_commit(), 0);
+    env_expect(v6, SNICD_WHERE_SW, "refused by the device");
+    env_expect(pre, SNICD_WHERE_HW, NULL);
+    env_expect(pre_bad, SNICD_WHERE_SW, "prefix");
+    env_expect(mac, SNICD_WHERE_PARTIAL, "partial");
+    for (unsigned i = 0; i < 100; i++)
+        env_expect(ids[i], SNICD_WHERE_HW, NULL);
+
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.hw_levels, 4);
+    /* 100 flows of one shape: one question to the device */
+    cr_expect_leq(st.validate_calls, 8, "validate_calls %llu",
+                  (unsigned long long)st.validate_calls);
+    cr_expect_geq(st.validate_cache_hits, 99);
+}
+
+Test(offload, shadowing_keeps_priority_safety)
+{
+    uint64_t a, b, c, d;
+
+    env_start("full", false, true, NULL);
+    /* a: software (ARP fields), overlaps every vf0 ARP packet */
+    a = env_add("priority=200,in_port=vf0,arp,nw_dst=10.0.0.1 "
+                "actions=output:vf1");
+    /* b overlaps a (any vf0 packet): must follow it into software */
+    b = env_add("priority=100,in_port=vf0 actions=output:vf2");
+    /* c: different in_port, no overlap: stays in hardware */
+    c = env_add("priority=100,in_port=vf1 actions=output:vf2");
+    /* d: vf0 IPv4 only; ARP and IPv4 never overlap */
+    d = env_add("priority=150,in_port=vf0,ip actions=output:vf3");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(a, SNICD_WHERE_SW, "ARP fields");
+    env_expect(b, SNICD_WHERE_SW, "shadowed by flow");
+    env_expect(c, SNICD_WHERE_HW, NULL);
+    env_expect(d, SNICD_WHERE_HW, NULL);
+
+    /* the software flow goes: the shadowed one moves to hardware */
+    env_del("priority=200,in_port=vf0,arp,nw_dst=10.0.0.1");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(b, SNICD_WHERE_HW, NULL);
+    env_expect(c, SNICD_WHERE_HW, NULL);
+    env_expect(d, SNICD_WHERE_HW, NULL);
+}
+
+Test(offload, overlapping_priorities_beyond_levels)
+{
+    uint64_t p30, p20, p10, other;
+
+    /* tiny: 2 priority levels */
+    env_start("tiny", false, true, NULL);
+    p30 = env_add("priority=30,in_port=vf0,dl_dst=02:00:00:00:00:01 "
+                  "actions=output:vf1");
+    p20 = env_add("priority=20,in_port=vf0 actions=output:vf2");
+    p10 = env_add("priority=10,dl_dst=02:00:00:00:00:01,in_port=vf0 "
+                  "actions=drop");
+    /* overlaps nothing above it: level 0 whatever its priority */
+    other = env_add("priority=5,in_port=vf1 actions=output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(p30, SNICD_WHERE_HW, NULL);
+    env_expect(p20, SNICD_WHERE_HW, NULL);
+    env_expect(p10, SNICD_WHERE_SW, "needs hardware level 2");
+    env_expect(other, SNICD_WHERE_HW, NULL);
+}
+
+Test(offload, tiny_table_full_then_move_back)
+{
+    struct snicd_offload_stats st;
+    uint64_t ids[80];
+    char line[128];
+    unsigned hw = 0, nospace = 0;
+    const char *reason;
+
+    env_start("tiny", false, true, NULL);
+    for (unsigned i = 0; i < 80; i++) {
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
+                 "dl_dst=02:00:00:00:01:%02x actions=output:vf1", i);
+        ids[i] = env_add(line);
+    }
+    cr_assert_geq(env_commit(), 0, "a full device is not an error");
+    for (unsigned i = 0; i < 80; i++) {
+        enum snicd_where w = env_where(ids[i], &reason);
+
+        hw += w == SNICD_WHERE_HW;
+        nospace += w == SNICD_WHERE_SW && strstr(reason, "ENOSPC") != NULL;
+    }
+    cr_expect_eq(hw, 64, "the tiny card holds 64 rules (%u hw)", hw);
+    cr_expect_eq(nospace, 16, "the rest wait in software (%u)", nospace);
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_geq(st.create_failures, 16);
+
+    /* free 20 hardware slots: every waiting flow moves back */
+    for (unsigned i = 0, freed = 0; i < 80 && freed < 20; i++) {
+        if (env_where(ids[i], NULL) != SNICD_WHERE_HW)
+            continue;
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
+                 "dl_dst=02:00:00:00:01:%02x", i);
+        env_del(line);
+        ids[i] = 0;
+        freed++;
+    }
+    cr_assert_geq(env_commit(), 0);
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.n_hw, 60, "%llu hw after the deletes",
+                 (unsigned long long)st.n_hw);
+    cr_expect_eq(st.n_sw, 0);
+    for (unsigned i = 0; i < 80; i++)
+        if (ids[i] != 0)
+            env_expect(ids[i], SNICD_WHERE_HW, NULL);
+}
+
+struct seen {
+    uint64_t id, pkts, bytes;
+    unsigned calls;
+};
+
+static void
+count_cb(void *ctx, uint64_t id, uint64_t pkts, uint64_t bytes)
+{
+    struct seen *s = ctx;
+
+    if (id == s->id) {
+        s->pkts = pkts;
+        s->bytes = bytes;
+        s->calls++;
+    }
+}
+
+Test(offload, counters_marks_and_traffic)
+{
+    struct seen s = { 0 };
+    uint64_t fwd, part;
+    const struct snicd_mark *m;
+    uint32_t mark;
+
+    env_start("full", true, true, NULL);
+    fwd = env_add("priority=10,in_port=vf0,ip,nw_dst=10.0.0.1 "
+                  "actions=output:uplink");
+    part = env_add("priority=10,in_port=vf0,ip,nw_dst=10.0.0.2 "
+                   "actions=mod_nw_tos:0x20,output:uplink");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(fwd, SNICD_WHERE_HW, NULL);
+    env_expect(part, SNICD_WHERE_PARTIAL, NULL);
+
+    /* hardware forwards VF 0 -> wire and counts */
+    cr_expect_eq(env_send(10, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 10);
+    s.id = fwd;
+    cr_assert_geq(snicd_offload_read_counters(env.o, count_cb, &s), 1);
+    cr_expect_eq(s.calls, 1);
+    cr_expect_eq(s.pkts, 10);
+    cr_expect_eq(s.bytes, 1000);
+
+    /* partial: the packet reaches the ingress representor with the mark */
+    cr_expect_eq(env_send(3, 80, 0x0a000002, 1, &mark), 3);
+    m = find_mark(part);
+    cr_assert_not_null(m);
+    cr_expect_eq(mark, m->mark, "mark %u on the representor, want %u", mark,
+                 m->mark);
+    cr_expect_eq(env_send(2, 80, 0x0a000002, ENV_WIRE_PORT, NULL), 0,
+                 "nothing of a partial flow reaches the wire by itself");
+
+    /* a level change re-creates the rule: totals keep counting */
+    env_add("priority=20,in_port=vf0,ip,nw_dst=10.0.0.0/24 actions=drop");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(fwd, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_send(4, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 0,
+                 "the higher drop flow wins");
+    env_del("priority=20,in_port=vf0,ip,nw_dst=10.0.0.0/24");
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(env_send(5, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 5);
+    s.calls = 0;
+    cr_assert_geq(snicd_offload_read_counters(env.o, count_cb, &s), 1);
+    cr_expect_eq(s.pkts, 15, "totals since install: %llu",
+                 (unsigned long long)s.pkts);
+}
+
+Test(offload, resync_after_firmware_reset)
+{
+    struct snicd_offload_stats st;
+    uint64_t ids[10];
+    char line[160];
+    int placed;
+
+    env_start("full", true, true, NULL);
+    for (unsigned i = 0; i < 10; i++) {
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,ip,"
+                 "nw_dst=10.0.0.%u actions=output:uplink", i + 1);
+        ids[i] = env_add(line);
+    }
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(env_send(4, 100, 0x0a000003, ENV_WIRE_PORT, NULL), 4);
+
+    cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
+    cr_assert(env_wait_reset(3000), "the PMD reported the reset");
+    cr_expect_eq(env_send(4, 100, 0x0a000003, ENV_WIRE_PORT, NULL), 0,
+                 "the card lost its rules");
+
+    placed = snicd_offload_resync(env.o);
+    cr_expect_eq(placed, 10, "resync placed %d", placed);
+    for (unsigned i = 0; i < 10; i++)
+        env_expect(ids[i], SNICD_WHERE_HW, NULL);
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.resyncs, 1);
+    cr_expect_eq(env_send(4, 100, 0x0a000003, ENV_WIRE_PORT, NULL), 4,
+                 "traffic flows again through the re-installed rule");
+}
+
+Test(offload, port_gone_leaves_hardware)
+{
+    uint64_t from, to, other, below;
+    int n;
+
+    env_start("full", false, true, NULL);
+    from = env_add("priority=50,in_port=vf1 actions=output:vf0");
+    to = env_add("priority=50,in_port=vf0,ip actions=output:vf1");
+    other = env_add("priority=50,in_port=vf2 actions=output:vf3");
+    /* below "to", overlapping it: follows it into software */
+    below = env_add("priority=10,in_port=vf0 actions=output:vf3");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(below, SNICD_WHERE_HW, NULL);
+
+    n = snicd_offload_port_gone(env.o, 3);     /* vf1 */
+    cr_expect_eq(n, 3, "%d flows left hardware", n);
+    env_expect(from, SNICD_WHERE_SW, "port 3 gone");
+    env_expect(to, SNICD_WHERE_SW, "port 3 gone");
+    env_expect(below, SNICD_WHERE_SW, "shadowed by flow");
+    env_expect(other, SNICD_WHERE_HW, NULL);
+
+    cr_expect_eq(snicd_offload_resync(env.o), 4, "the port came back");
+    env_expect(from, SNICD_WHERE_HW, NULL);
+    env_expect(below, SNICD_WHERE_HW, NULL);
+}
+
+Test(offload, disabled_keeps_everything_in_software)
+{
+    struct snicd_offload_stats st;
+    uint64_t a;
+
+    env_start("full", false, false, NULL);
+    a = env_add("priority=10,in_port=vf0 actions=output:vf1");
+    cr_assert_eq(env_commit(), 0, "no rule operation");
+    env_expect(a, SNICD_WHERE_SW, "offload disabled");
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.rules_created, 0);
+    cr_expect_eq(st.validate_calls, 0);
+}

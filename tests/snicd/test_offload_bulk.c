@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offload manager at scale: 100,000 flows in one commit against emunic,
+ * and the work one overlapping flow causes afterwards. Prints the times.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+
+#include "test_offload_env.h"
+
+static void
+stop(void)
+{
+    env_stop();
+}
+
+TestSuite(offload_bulk, .fini = stop, .timeout = 55);
+
+static double
+mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 100,000 flows (SNICD_BULK_FLOWS) in one batch: placement is linear (no
+ * pairwise overlap checks), one validate, then mostly rte_flow_create. */
+Test(offload_bulk, bulk_100k_one_commit)
+{
+    struct snicd_offload_stats st;
+    char line[160];
+    double t0, t1, t2;
+    const char *want = getenv("SNICD_BULK_FLOWS");
+    unsigned n = want != NULL ? (unsigned)atoi(want) : 100000;
+    int ret;
+
+    env_start("full", false, true, "--max-counters", "200000", NULL);
+    t0 = mono_s();
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(line, sizeof(line), "priority=%u,in_port=vf%u,ip,"
+                 "nw_dst=10.%u.%u.%u actions=output:uplink", 100 + i % 3,
+                 i % 4, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+        env_add(line);
+    }
+    t1 = mono_s();
+    ret = env_commit();
+    t2 = mono_s();
+    cr_assert_eq(ret, (int)n, "rule operations: %d", ret);
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.n_hw, n);
+    cr_expect_leq(st.validate_calls, 10);
+    fprintf(stderr, "bulk: %u flows: table %.2f s, commit %.2f s "
+            "(%.0f flows/s)\n", n, t1 - t0, t2 - t1, n / (t2 - t1));
+    cr_expect_lt(t2 - t1, 20.0, "commit took %.2f s", t2 - t1);
+
+    /* one more flow above 1,024 of them (vf0, 10.0.0.0/20): it is
+     * created, and exactly those move one level down (create + destroy);
+     * the others are not touched */
+    cr_assert_geq(n, 4096);
+    env_add("priority=200,in_port=vf0,ip,nw_dst=10.0.0.0/20 actions=drop");
+    t1 = mono_s();
+    ret = env_commit();
+    t2 = mono_s();
+    fprintf(stderr, "bulk: +1 overlapping flow: commit %.3f s, %d ops\n",
+            t2 - t1, ret);
+    cr_expect_eq(ret, 1 + 2 * 1024);
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.n_hw, n + 1);
+}

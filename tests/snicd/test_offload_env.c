@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offload manager's test environment (see test_offload_env.h).
+ * Paths come from the environment: EMUNIC (the card), EMUNIC_PMD (our .so)
+ * and SNIC_FW (the firmware CLI), set by tests/snicd/meson.build.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "test_offload_env.h"
+
+struct env env;
+
+static struct rte_mempool *env_mp;
+static atomic_int env_resets;
+static bool env_eal_up;
+
+static const char *const port_names[ENV_N_OFPORTS] = {
+    "uplink", "vf0", "vf1", "vf2", "vf3",
+};
+
+static int
+name_to_port(void *ctx, const char *name, uint32_t *port)
+{
+    (void)ctx;
+    if (strcmp(name, "pf") == 0)
+        name = "uplink";
+    for (unsigned i = 0; i < ENV_N_OFPORTS; i++)
+        if (strcmp(port_names[i], name) == 0) {
+            *port = i + 1;
+            return 0;
+        }
+    return -ENOENT;
+}
+
+static const struct flow_port_map pmap = { .name_to_port = name_to_port };
+
+static void
+on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
+          enum flow_removed_reason reason)
+{
+    if (kind == FLOW_CHANGE_ADDED)
+        env.last_id = e->id;
+    snicd_offload_flow_changed(ctx, kind, e, reason);
+}
+
+static void
+on_marks(void *ctx, const struct snicd_mark *marks, unsigned n)
+{
+    (void)ctx;
+    env.marks_calls++;
+    env.n_marks = n < ENV_MAX_MARKS ? n : ENV_MAX_MARKS;
+    memcpy(env.marks, marks, env.n_marks * sizeof(*marks));
+}
+
+static int
+on_reset(uint16_t port, enum rte_eth_event_type ev, void *ctx, void *ret)
+{
+    (void)port;
+    (void)ev;
+    (void)ctx;
+    (void)ret;
+    atomic_fetch_add(&env_resets, 1);
+    return 0;
+}
+
+static const char *
+env_path(const char *var)
+{
+    const char *p = getenv(var);
+
+    cr_assert(p != NULL && *p != '\0', "%s is not set (meson test sets it)",
+              var);
+    return p;
+}
+
+static void
+emunic_start(const char *profile, va_list ap)
+{
+    const char *argv[32];
+    unsigned n = 0;
+    const char *a;
+    char log[256], line[512];
+    pid_t pid;
+    int fd;
+
+    argv[n++] = env_path("EMUNIC");
+    argv[n++] = "--socket";
+    argv[n++] = env.sock;
+    argv[n++] = "--max-vfs";
+    argv[n++] = "8";
+    argv[n++] = "--num-vfs";
+    argv[n++] = "4";
+    argv[n++] = "--mode";
+    argv[n++] = "switchdev";
+    argv[n++] = "--profile";
+    argv[n++] = profile;
+    argv[n++] = "-q";
+    while ((a = va_arg(ap, const char *)) != NULL && n < 30)
+        argv[n++] = a;
+    argv[n] = NULL;
+    snprintf(log, sizeof(log), "%s/emunic.log", env.dir);
+    fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert_geq(fd, 0);
+    pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        /* a test killed by its timeout must not leave a card running */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fd);
+    env.emunic_pid = pid;
+    /* ready when it says so (its socket exists then) */
+    for (int i = 0; i < 500; i++) {
+        FILE *f = fopen(log, "r");
+        bool ready = false;
+
+        line[0] = '\0';
+        if (f != NULL) {
+            ready = fgets(line, sizeof(line), f) != NULL &&
+                    strstr(line, "listening") != NULL;
+            fclose(f);
+        }
+        if (ready)
+            return;
+        cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0, "emunic exited: %s",
+                     line);
+        usleep(10000);
+    }
+    cr_assert_fail("emunic did not start in 5 s");
+}
+
+static void
+eal_start(void)
+{
+    char prefix[64], pf[256], vf[256], wire[256];
+    char *argv[16];
+    int argc = 0;
+
+    snprintf(prefix, sizeof(prefix), "--file-prefix=snicd-offload-%d",
+             (int)getpid());
+    snprintf(pf, sizeof(pf), "--vdev=net_emunic0,socket=%s,"
+             "representor=vf[0-3]", env.sock);
+    snprintf(vf, sizeof(vf), "--vdev=net_emunic1,socket=%s,vf=0", env.sock);
+    snprintf(wire, sizeof(wire), "--vdev=net_emunic2,socket=%s,uplink=1",
+             env.sock);
+    argv[argc++] = "test_offload";
+    argv[argc++] = "--no-huge";
+    argv[argc++] = "--no-pci";
+    argv[argc++] = "-m";
+    argv[argc++] = "512";
+    argv[argc++] = "-l";
+    argv[argc++] = "0";
+    argv[argc++] = prefix;
+    argv[argc++] = "--no-telemetry";
+    argv[argc++] = "--log-level=error";
+    argv[argc++] = "-d";
+    argv[argc++] = (char *)env_path("EMUNIC_PMD");
+    argv[argc++] = pf;
+    if (env.traffic) {
+        argv[argc++] = vf;
+        argv[argc++] = wire;
+    }
+    argv[argc] = NULL;
+    cr_assert_geq(rte_eal_init(argc, argv), 0, "rte_eal_init: %s",
+                  rte_strerror(rte_errno));
+    env_eal_up = true;
+}
+
+/* rte_eal_cleanup() leaves the runtime folder (config, fbarrays: several
+ * MB per run) behind: remove it, it is ours alone (unique prefix). */
+static void
+runtime_dir_remove(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void
+ports_start(void)
+{
+    struct rte_eth_conf conf;
+    uint16_t n = rte_eth_dev_count_avail();
+
+    cr_assert_eq(n, env.traffic ? 7 : 5, "%u ethdev ports", n);
+    env_mp = rte_pktmbuf_pool_create("test_mp", 4095, 0, 0,
+                                     RTE_MBUF_DEFAULT_BUF_SIZE,
+                                     SOCKET_ID_ANY);
+    cr_assert_not_null(env_mp);
+    for (uint16_t p = 0; p < n; p++) {
+        memset(&conf, 0, sizeof(conf));
+        cr_assert_eq(rte_eth_dev_configure(p, 1, 1, &conf), 0);
+        cr_assert_eq(rte_eth_rx_queue_setup(p, 0, 256, SOCKET_ID_ANY, NULL,
+                                            env_mp), 0);
+        cr_assert_eq(rte_eth_tx_queue_setup(p, 0, 256, SOCKET_ID_ANY, NULL),
+                     0);
+        cr_assert_eq(rte_eth_dev_start(p), 0, "start port %u", p);
+    }
+    rte_eth_dev_callback_register(0, RTE_ETH_EVENT_INTR_RESET, on_reset,
+                                  NULL);
+}
+
+void
+env_start(const char *profile, bool traffic, bool enabled, ...)
+{
+    struct snicd_offload_cfg cfg;
+    va_list ap;
+
+    memset(&env, 0, sizeof(env));
+    env.traffic = traffic;
+    env.now_ns = 1000000000ull;
+    snprintf(env.dir, sizeof(env.dir), "/tmp/snicd-offload-XXXXXX");
+    cr_assert_not_null(mkdtemp(env.dir));
+    snprintf(env.sock, sizeof(env.sock), "%s/nic", env.dir);
+    va_start(ap, enabled);
+    emunic_start(profile, ap);
+    va_end(ap);
+    eal_start();
+    ports_start();
+    for (unsigned i = 0; i < ENV_N_OFPORTS; i++) {
+        env.ports[i].ofport = i + 1;
+        env.ports[i].ethdev = (uint16_t)i;
+        env.ports[i].is_uplink = i == 0;
+        env.ports[i].vf = (int)i - 1;
+        snprintf(env.ports[i].name, sizeof(env.ports[i].name), "%s",
+                 port_names[i]);
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.proxy_port = 0;
+    cfg.enabled = enabled;
+    cfg.ports = env.ports;
+    cfg.n_ports = ENV_N_OFPORTS;
+    cfg.marks_changed = on_marks;
+    env.o = snicd_offload_create(&cfg);
+    cr_assert_not_null(env.o, "snicd_offload_create: %s", strerror(errno));
+    env.t = flow_table_create(on_change, env.o);
+    cr_assert_not_null(env.t);
+}
+
+void
+env_stop(void)
+{
+    flow_table_destroy(env.t);
+    env.t = NULL;
+    if (env.o != NULL)
+        snicd_offload_commit(env.o);
+    snicd_offload_destroy(env.o);
+    env.o = NULL;
+    if (env_eal_up) {
+        char rundir[256];
+        uint16_t p;
+
+        RTE_ETH_FOREACH_DEV(p) {
+            rte_eth_dev_stop(p);
+            rte_eth_dev_close(p);
+        }
+        snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+        rte_eal_cleanup();
+        runtime_dir_remove(rundir);
+        env_eal_up = false;
+    }
+    if (env.emunic_pid > 0) {
+        kill(env.emunic_pid, SIGTERM);
+        waitpid(env.emunic_pid, NULL, 0);
+    }
+    unlink(env.sock);
+    {
+        char log[256];
+
+        snprintf(log, sizeof(log), "%s/emunic.log", env.dir);
+        unlink(log);
+    }
+    rmdir(env.dir);
+}
+
+uint64_t
+env_add(const char *line)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    int ret = flow_parse(line, FLOW_CMD_ADD, &pmap, &fm, &err);
+
+    cr_assert_eq(ret, 0, "parse '%s': %s", line, err.msg);
+    ret = flow_table_apply(env.t, &fm, env.now_ns);
+    cr_assert_eq(ret, 1, "apply '%s': %d", line, ret);
+    return env.last_id;
+}
+
+void
+env_del(const char *line)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    const char *acts = strstr(line, " actions=");
+    char match[512];
+    int ret;
+
+    snprintf(match, sizeof(match), "%.*s",
+             acts ? (int)(acts - line) : (int)strlen(line), line);
+    ret = flow_parse(match, FLOW_CMD_DELETE_STRICT, &pmap, &fm, &err);
+    cr_assert_eq(ret, 0, "parse '%s': %s", match, err.msg);
+    cr_assert_eq(flow_table_apply(env.t, &fm, env.now_ns), 1, "delete '%s'",
+                 match);
+}
+
+int
+env_commit(void)
+{
+    return snicd_offload_commit(env.o);
+}
+
+enum snicd_where
+env_where(uint64_t id, const char **reason)
+{
+    return snicd_offload_where(env.o, id, reason);
+}
+
+void
+env_expect(uint64_t id, enum snicd_where w, const char *words)
+{
+    static const char *const names[] = { "sw", "hw", "partial" };
+    const char *reason = NULL;
+    enum snicd_where got = env_where(id, &reason);
+    char line[FLOW_FORMAT_MAX];
+    const struct flow_entry *e = flow_table_find(env.t, id);
+
+    if (e != NULL)
+        flow_format(&e->flow, &pmap, line, sizeof(line));
+    else
+        snprintf(line, sizeof(line), "(flow %llu)", (unsigned long long)id);
+    cr_expect_eq(got, w, "%s: where=%s, want %s (reason '%s')", line,
+                 names[got], names[w], reason);
+    if (words != NULL)
+        cr_expect(reason != NULL && strstr(reason, words) != NULL,
+                  "%s: reason '%s' lacks '%s'", line, reason, words);
+}
+
+static struct rte_mbuf *
+frame(unsigned len, uint32_t dst_ip)
+{
+    struct rte_mbuf *m = rte_pktmbuf_alloc(env_mp);
+    uint8_t *p;
+
+    cr_assert_not_null(m);
+    p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+    cr_assert_not_null(p);
+    memset(p, 0, len);
+    memcpy(p, "\x02\x00\x00\x00\x00\x99\x02\x00\x00\x00\x00\x10\x08\x00", 14);
+    p[14] = 0x45;
+    p[16] = (uint8_t)((len - 14) >> 8);
+    p[17] = (uint8_t)(len - 14);
+    p[22] = 64;
+    p[23] = 17;
+    memcpy(p + 26, "\x0a\x00\x00\x10", 4);
+    dst_ip = htonl(dst_ip);
+    memcpy(p + 30, &dst_ip, 4);
+    p[34] = 0x30;
+    p[35] = 0x39;
+    p[36] = 0x00;
+    p[37] = 0x35;
+    p[38] = (uint8_t)((len - 34) >> 8);
+    p[39] = (uint8_t)(len - 34);
+    return m;
+}
+
+static void
+drain(uint16_t port)
+{
+    struct rte_mbuf *b[32];
+    uint16_t n;
+
+    while ((n = rte_eth_rx_burst(port, 0, b, 32)) > 0)
+        rte_pktmbuf_free_bulk(b, n);
+}
+
+unsigned
+env_send(unsigned n, unsigned len, uint32_t dst_ip, uint16_t rx_port,
+         uint32_t *mark_out)
+{
+    struct rte_mbuf *tx[64], *rx[32];
+    unsigned got = 0;
+    uint16_t sent = 0;
+
+    cr_assert_leq(n, 64);
+    drain(rx_port);
+    for (unsigned i = 0; i < n; i++)
+        tx[i] = frame(len, dst_ip);
+    for (int tries = 0; sent < n && tries < 100; tries++) {
+        sent += rte_eth_tx_burst(ENV_VF_PORT, 0, tx + sent,
+                                 (uint16_t)(n - sent));
+        if (sent < n)
+            usleep(1000);
+    }
+    if (sent < n)
+        rte_pktmbuf_free_bulk(tx + sent, n - sent);
+    if (mark_out != NULL)
+        *mark_out = 0;
+    for (int waited = 0; got < sent && waited < 2000; waited++) {
+        uint16_t k = rte_eth_rx_burst(rx_port, 0, rx, 32);
+
+        for (uint16_t i = 0; i < k; i++) {
+            if (mark_out != NULL && (rx[i]->ol_flags & RTE_MBUF_F_RX_FDIR_ID))
+                *mark_out = rx[i]->hash.fdir.hi;
+            rte_pktmbuf_free(rx[i]);
+        }
+        got += k;
+        if (k == 0)
+            usleep(1000);
+    }
+    /* nothing else should be on its way */
+    usleep(20000);
+    {
+        uint16_t k = rte_eth_rx_burst(rx_port, 0, rx, 32);
+
+        got += k;
+        rte_pktmbuf_free_bulk(rx, k);
+    }
+    return got;
+}
+
+int
+env_snic_fw(const char *cmd)
+{
+    char line[512];
+    int st;
+
+    snprintf(line, sizeof(line), "%s --socket %s %s >/dev/null",
+             env_path("SNIC_FW"), env.sock, cmd);
+    st = system(line);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+bool
+env_wait_reset(unsigned ms)
+{
+    for (unsigned i = 0; i < ms / 10; i++) {
+        if (atomic_load(&env_resets) > 0)
+            return true;
+        usleep(10000);
+    }
+    return atomic_load(&env_resets) > 0;
+}

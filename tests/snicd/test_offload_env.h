@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offload manager's test environment: a real emunic process, DPDK in
+ * this process with net_emunic (PF + representors of VF 0..3, optionally a
+ * VF-side port and the wire's peer for traffic), a flow table whose
+ * listener is the manager. Criterion runs every test in its own process, so
+ * each test gets its own EAL (which initialises once per process) and its
+ * own card.
+ *
+ * Ports: ethdev 0 = PF (OpenFlow 1, "uplink"), 1..4 = representors of VF
+ * 0..3 (OpenFlow 2..5, "vf0".."vf3"); with traffic, 5 = VF 0's VM side and
+ * 6 = the wire's peer.
+ */
+#ifndef TEST_OFFLOAD_ENV_H
+#define TEST_OFFLOAD_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "snic/flow.h"
+#include "snicd_offload.h"
+
+#define ENV_N_OFPORTS   5
+#define ENV_VF_PORT     5
+#define ENV_WIRE_PORT   6
+#define ENV_MAX_MARKS   4096
+
+struct env {
+    int emunic_pid;
+    char dir[128];
+    char sock[192];
+    struct snicd_offload *o;
+    struct flow_table *t;
+    struct snicd_port_info ports[ENV_N_OFPORTS];
+    bool traffic;
+    uint64_t last_id;           /* id of the last flow added */
+    uint64_t now_ns;
+    /* last list published through marks_changed */
+    struct snicd_mark marks[ENV_MAX_MARKS];
+    unsigned n_marks, marks_calls;
+};
+
+extern struct env env;
+
+/* Start emunic with @profile (plus optional extra arguments, NULL-ended),
+ * DPDK, the manager (offload @enabled) and a flow table. */
+void env_start(const char *profile, bool traffic, bool enabled, ...);
+void env_stop(void);
+
+/* Add one ovs-ofctl flow (asserts success); returns its id. */
+uint64_t env_add(const char *line);
+/* Strict delete of one flow by its add line's match and priority. */
+void env_del(const char *line);
+int env_commit(void);
+enum snicd_where env_where(uint64_t id, const char **reason);
+/* Assert where @id lives, and that its reason contains @words (may be
+ * NULL). */
+void env_expect(uint64_t id, enum snicd_where w, const char *words);
+
+/* Send @n UDP frames of @len bytes from VF 0's VM side with @dst_ip (host
+ * order) and wait for them on @rx_port; returns how many arrived there.
+ * @mark_out (if not NULL) gets the mark of the last frame (0: none). */
+unsigned env_send(unsigned n, unsigned len, uint32_t dst_ip, uint16_t rx_port,
+                  uint32_t *mark_out);
+
+/* Run build/cli/snic-fw/snic-fw against the card; returns its exit status. */
+int env_snic_fw(const char *cmd);
+/* Wait (at most @ms) for the PMD's RTE_ETH_EVENT_INTR_RESET. */
+bool env_wait_reset(unsigned ms);
+
+#endif /* TEST_OFFLOAD_ENV_H */

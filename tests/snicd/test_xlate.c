@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * snicd's translator without a device: ovs-ofctl lines -> struct flow ->
+ * rte_flow attributes, items and actions, checked type by type, spec by
+ * spec, mask by mask; and every refusal with its reason.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "snic/flow.h"
+#include "snicd_xlate.h"
+
+/* uplink = ethdev 0, vfN = ethdev 1 + N, vxlan0 = tunnel over the uplink */
+static struct snicd_port_info ports[] = {
+    { .ofport = 1, .ethdev = 0, .is_uplink = true, .vf = -1,
+      .name = "uplink" },
+    { .ofport = 2, .ethdev = 1, .vf = 0, .name = "vf0" },
+    { .ofport = 3, .ethdev = 2, .vf = 1, .name = "vf1" },
+    { .ofport = 4, .ethdev = 3, .vf = 2, .name = "vf2" },
+    { .ofport = 5, .ethdev = 4, .vf = 3, .name = "vf3" },
+    { .ofport = 100, .ethdev = UINT16_MAX, .is_tunnel = true, .vf = -1,
+      .name = "vxlan0", .tun_underlay = 1,
+      .tun_local_mac = { 2, 0, 0, 0, 0, 1 },
+      .tun_remote_mac = { 2, 0, 0, 0, 0, 2 } },
+    { .ofport = 101, .ethdev = UINT16_MAX, .is_tunnel = true, .vf = -1,
+      .name = "vxlan1" },     /* no tunnel configuration */
+};
+#define N_PORTS (sizeof(ports) / sizeof(ports[0]))
+
+static int
+name_to_port(void *ctx, const char *name, uint32_t *port)
+{
+    (void)ctx;
+    if (strcmp(name, "pf") == 0)
+        name = "uplink";
+    for (size_t i = 0; i < N_PORTS; i++)
+        if (strcmp(ports[i].name, name) == 0) {
+            *port = ports[i].ofport;
+            return 0;
+        }
+    return -ENOENT;
+}
+
+static const struct flow_port_map pmap = { .name_to_port = name_to_port };
+static struct snicd_xlate x;
+
+static void
+setup(void)
+{
+    ports[5].tun_local_ip = htonl(0x0a000001);
+    ports[5].tun_remote_ip = htonl(0x0a000002);
+}
+
+TestSuite(xlate, .init = setup);
+
+static int
+xl_mode(const char *line, enum snicd_xlate_mode mode, uint32_t prio,
+        uint32_t mark)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    struct snicd_xlate_ctx ctx = {
+        .ports = ports, .n_ports = N_PORTS, .priority = prio, .mark = mark,
+        .mode = mode,
+    };
+    int ret = flow_parse(line, FLOW_CMD_ADD, &pmap, &fm, &err);
+
+    cr_assert_eq(ret, 0, "parse '%s': %s", line, err.msg);
+    return snicd_xlate_flow(&fm.flow, &ctx, &x);
+}
+
+static int
+xl(const char *line)
+{
+    return xl_mode(line, SNICD_XLATE_FULL, 0, 77);
+}
+
+static void
+expect_items(const enum rte_flow_item_type *types, unsigned n)
+{
+    cr_assert_eq(x.n_items, n, "%u items, want %u", x.n_items, n);
+    for (unsigned i = 0; i < n; i++)
+        cr_expect_eq(x.items[i].type, types[i], "item %u: type %d, want %d",
+                     i, x.items[i].type, types[i]);
+    cr_expect_eq(x.items[n].type, RTE_FLOW_ITEM_TYPE_END);
+}
+
+static void
+expect_actions(const enum rte_flow_action_type *types, unsigned n)
+{
+    cr_assert_eq(x.n_actions, n, "%u actions, want %u", x.n_actions, n);
+    for (unsigned i = 0; i < n; i++)
+        cr_expect_eq(x.actions[i].type, types[i],
+                     "action %u: type %d, want %d", i, x.actions[i].type,
+                     types[i]);
+    cr_expect_eq(x.actions[n].type, RTE_FLOW_ACTION_TYPE_END);
+}
+
+#define ITEMS(...) do { \
+        static const enum rte_flow_item_type t_[] = { __VA_ARGS__ }; \
+        expect_items(t_, sizeof(t_) / sizeof(t_[0])); } while (0)
+#define ACTIONS(...) do { \
+        static const enum rte_flow_action_type t_[] = { __VA_ARGS__ }; \
+        expect_actions(t_, sizeof(t_) / sizeof(t_[0])); } while (0)
+
+static void
+expect_refused(const char *line, enum snicd_xlate_refusal kind,
+               const char *words)
+{
+    int ret = xl(line);
+
+    cr_assert_eq(ret, -ENOTSUP, "'%s' translated", line);
+    cr_expect_eq(x.refusal, kind, "'%s': refusal kind %d", line, x.refusal);
+    cr_expect(strstr(x.reason, words) != NULL,
+              "'%s': reason '%s' lacks '%s'", line, x.reason, words);
+}
+
+/* ---- pattern ---- */
+
+Test(xlate, attributes_port_ip_tcp)
+{
+    const struct rte_flow_item_ethdev *pm;
+
+    cr_assert_eq(xl_mode("table=3,priority=7,tcp,in_port=vf1,"
+                         "nw_src=10.1.0.0/16,tp_dst=80 actions=output:uplink",
+                         SNICD_XLATE_FULL, 2, 0), 0, "%s", x.reason);
+    cr_expect_eq(x.attr.transfer, 1);
+    cr_expect_eq(x.attr.group, 3);
+    cr_expect_eq(x.attr.priority, 2);
+    cr_expect_eq(x.attr.ingress, 0);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV4,
+          RTE_FLOW_ITEM_TYPE_TCP);
+    pm = x.items[0].spec;
+    cr_expect_eq(pm->port_id, 2);
+    cr_expect_eq(((const struct rte_flow_item_ethdev *)x.items[0].mask)
+                 ->port_id, 0xffff);
+    const struct rte_flow_item_ipv4 *is = x.items[1].spec, *im = x.items[1].mask;
+    cr_expect_eq(ntohl(is->hdr.src_addr), 0x0a010000);
+    cr_expect_eq(ntohl(im->hdr.src_addr), 0xffff0000);
+    cr_expect_eq(im->hdr.dst_addr, 0);
+    cr_expect_eq(is->hdr.next_proto_id, 6);
+    cr_expect_eq(im->hdr.next_proto_id, 0xff);
+    const struct rte_flow_item_tcp *ts = x.items[2].spec, *tm = x.items[2].mask;
+    cr_expect_eq(ntohs(ts->hdr.dst_port), 80);
+    cr_expect_eq(tm->hdr.dst_port, 0xffff);
+    cr_expect_eq(tm->hdr.src_port, 0);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(((const struct rte_flow_action_ethdev *)x.actions[1].conf)
+                 ->port_id, 0);
+    cr_expect_not(x.uses_mark);
+}
+
+Test(xlate, eth_masks_and_type)
+{
+    cr_assert_eq(xl("in_port=vf0,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,"
+                    "dl_src=02:00:00:00:00:07,dl_type=0x88cc "
+                    "actions=output:vf1"), 0, "%s", x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_ETH);
+    const struct rte_flow_item_eth *s = x.items[1].spec, *m = x.items[1].mask;
+    cr_expect_eq(s->hdr.dst_addr.addr_bytes[0], 1);
+    cr_expect_eq(m->hdr.dst_addr.addr_bytes[0], 1);
+    cr_expect_eq(m->hdr.dst_addr.addr_bytes[1], 0);
+    cr_expect_eq(s->hdr.src_addr.addr_bytes[5], 7);
+    cr_expect_eq(m->hdr.src_addr.addr_bytes[5], 0xff);
+    cr_expect_eq(ntohs(s->hdr.ether_type), 0x88cc);
+    cr_expect_eq(m->hdr.ether_type, 0xffff);
+    cr_expect_eq(m->has_vlan, 0);
+}
+
+Test(xlate, vlan_vid_and_pcp)
+{
+    cr_assert_eq(xl("in_port=vf0,dl_vlan=5,dl_vlan_pcp=3,dl_type=0x88cc "
+                    "actions=output:vf1"), 0, "%s", x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_ETH,
+          RTE_FLOW_ITEM_TYPE_VLAN);
+    const struct rte_flow_item_vlan *s = x.items[2].spec, *m = x.items[2].mask;
+    /* the CFI ("present") bit is not the wire's DEI: never in the mask */
+    cr_expect_eq(ntohs(s->hdr.vlan_tci), 0x6005);
+    cr_expect_eq(ntohs(m->hdr.vlan_tci), 0xefff);
+    cr_expect_eq(ntohs(s->hdr.eth_proto), 0x88cc);
+    cr_expect_eq(m->hdr.eth_proto, 0xffff);
+    const struct rte_flow_item_eth *em = x.items[1].mask;
+    cr_expect_eq(em->hdr.ether_type, 0, "the type goes in VLAN inner_type");
+}
+
+Test(xlate, no_vlan_is_has_vlan_zero)
+{
+    cr_assert_eq(xl("in_port=vf0,dl_vlan=0xffff,ip actions=output:vf1"), 0,
+                 "%s", x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_ETH,
+          RTE_FLOW_ITEM_TYPE_IPV4);
+    const struct rte_flow_item_eth *s = x.items[1].spec, *m = x.items[1].mask;
+    cr_expect_eq(s->has_vlan, 0);
+    cr_expect_eq(m->has_vlan, 1);
+}
+
+Test(xlate, ipv6_and_icmp)
+{
+    cr_assert_eq(xl("in_port=vf0,ipv6,ipv6_src=2001:db8::1,nw_tos=0x20,"
+                    "nw_ttl=9 actions=output:vf1"), 0, "%s", x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV6);
+    const struct rte_flow_item_ipv6 *s = x.items[1].spec, *m = x.items[1].mask;
+    cr_expect_eq(s->hdr.src_addr[0], 0x20);
+    cr_expect_eq(s->hdr.src_addr[15], 1);
+    cr_expect_eq(m->hdr.src_addr[15], 0xff);
+    cr_expect_eq(m->hdr.dst_addr[0], 0);
+    cr_expect_eq(ntohl(s->hdr.vtc_flow), 0x20u << 20);
+    cr_expect_eq(ntohl(m->hdr.vtc_flow), 0xfcu << 20);
+    cr_expect_eq(s->hdr.hop_limits, 9);
+
+    cr_assert_eq(xl("in_port=vf0,icmp,icmp_type=8,icmp_code=0 "
+                    "actions=output:vf1"), 0, "%s", x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV4,
+          RTE_FLOW_ITEM_TYPE_ICMP);
+    const struct rte_flow_item_icmp *is = x.items[2].spec,
+                                    *im = x.items[2].mask;
+    cr_expect_eq(is->hdr.icmp_type, 8);
+    cr_expect_eq(im->hdr.icmp_type, 0xff);
+    cr_expect_eq(im->hdr.icmp_code, 0xff);
+
+    cr_assert_eq(xl("in_port=vf0,udp6,tp_src=53 actions=output:vf1"), 0);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV6,
+          RTE_FLOW_ITEM_TYPE_UDP);
+}
+
+Test(xlate, prerequisite_only_matches)
+{
+    /* nw_proto without ports: the IP item carries it, no L4 item */
+    cr_assert_eq(xl("in_port=vf0,ip,nw_proto=47 actions=output:vf1"), 0);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV4);
+    cr_expect_eq(((const struct rte_flow_item_ipv4 *)x.items[1].spec)
+                 ->hdr.next_proto_id, 47);
+    /* plain "ip": an IPV4 item that matches any IPv4 packet */
+    cr_assert_eq(xl("ip actions=drop"), 0);
+    ITEMS(RTE_FLOW_ITEM_TYPE_IPV4);
+    cr_expect_eq(((const struct rte_flow_item_ipv4 *)x.items[0].mask)
+                 ->hdr.src_addr, 0);
+    /* ARP without ARP fields is an EtherType */
+    cr_assert_eq(xl("arp actions=drop"), 0);
+    ITEMS(RTE_FLOW_ITEM_TYPE_ETH);
+    cr_expect_eq(ntohs(((const struct rte_flow_item_eth *)x.items[0].spec)
+                       ->hdr.ether_type), 0x0806);
+    /* match everything */
+    cr_assert_eq(xl("priority=0 actions=drop"), 0);
+    cr_expect_eq(x.n_items, 0);
+}
+
+Test(xlate, match_refusals)
+{
+    expect_refused("tun_id=5,in_port=vf0 actions=drop",
+                   SNICD_XLATE_REFUSED_MATCH, "match on tun_id not expressible");
+    expect_refused("tun_src=1.2.3.4 actions=drop",
+                   SNICD_XLATE_REFUSED_MATCH, "match on tun_src not expressible");
+    expect_refused("in_port=vxlan0 actions=output:vf0",
+                   SNICD_XLATE_REFUSED_MATCH,
+                   "tunnel decap offload not implemented");
+    expect_refused("arp,nw_dst=10.0.0.1 actions=drop",
+                   SNICD_XLATE_REFUSED_MATCH, "ARP fields");
+    expect_refused("vlan_tci=0/0x0fff actions=drop",
+                   SNICD_XLATE_REFUSED_MATCH, "tagged and untagged");
+    expect_refused("in_port=77 actions=drop", SNICD_XLATE_REFUSED_MATCH,
+                   "in_port 77 is not a port");
+}
+
+/* ---- actions ---- */
+
+Test(xlate, drop_and_goto)
+{
+    cr_assert_eq(xl("in_port=vf0 actions=drop"), 0);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_DROP);
+
+    cr_assert_eq(xl("in_port=vf0,ip actions=dec_ttl"), 0,
+                 "no fate left: the packet is dropped");
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_DROP);
+
+    cr_assert_eq(xl("in_port=vf0 actions=mod_dl_dst:02:00:00:00:00:09,"
+                    "goto_table:4"), 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_SET_MAC_DST,
+            RTE_FLOW_ACTION_TYPE_MARK, RTE_FLOW_ACTION_TYPE_JUMP);
+    cr_expect_eq(((const struct rte_flow_action_mark *)x.actions[2].conf)->id,
+                 77);
+    cr_expect_eq(((const struct rte_flow_action_jump *)x.actions[3].conf)
+                 ->group, 4);
+    cr_expect(x.has_goto);
+    cr_expect(x.uses_mark);
+}
+
+Test(xlate, rewrites_in_order)
+{
+    cr_assert_eq(xl("in_port=vf0,tcp,tp_dst=80 actions=output:vf1,"
+                    "mod_dl_src:02:00:00:00:00:01,mod_nw_dst:10.9.9.9,"
+                    "mod_tp_dst:8080,mod_nw_tos:0x28,dec_ttl,output:vf2"), 0,
+                 "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT,
+            RTE_FLOW_ACTION_TYPE_SET_MAC_SRC,
+            RTE_FLOW_ACTION_TYPE_SET_IPV4_DST,
+            RTE_FLOW_ACTION_TYPE_SET_TP_DST,
+            RTE_FLOW_ACTION_TYPE_SET_IPV4_DSCP, RTE_FLOW_ACTION_TYPE_DEC_TTL,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(((const struct rte_flow_action_ethdev *)x.actions[1].conf)
+                 ->port_id, 2);
+    cr_expect_eq(((const struct rte_flow_action_set_mac *)x.actions[2].conf)
+                 ->mac_addr[5], 1);
+    cr_expect_eq(ntohl(((const struct rte_flow_action_set_ipv4 *)
+                        x.actions[3].conf)->ipv4_addr), 0x0a090909);
+    cr_expect_eq(ntohs(((const struct rte_flow_action_set_tp *)
+                        x.actions[4].conf)->port), 8080);
+    cr_expect_eq(((const struct rte_flow_action_set_dscp *)
+                  x.actions[5].conf)->dscp, 0x28 >> 2);
+    cr_expect_eq(((const struct rte_flow_action_ethdev *)x.actions[7].conf)
+                 ->port_id, 3);
+}
+
+Test(xlate, output_to_in_port)
+{
+    /* exact in_port: the output to it is dropped statically */
+    cr_assert_eq(xl("in_port=vf0 actions=output:vf0,output:vf1"), 0);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(((const struct rte_flow_action_ethdev *)x.actions[1].conf)
+                 ->port_id, 2);
+    cr_assert_eq(xl("in_port=vf0 actions=output:vf0"), 0);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_DROP);
+    expect_refused("ip actions=output:vf1", SNICD_XLATE_REFUSED_MATCH,
+                   "output to vf1 needs an exact in_port match");
+}
+
+Test(xlate, vlan_actions)
+{
+    /* untagged: push a zero tag, then the new VID */
+    cr_assert_eq(xl("in_port=vf0,dl_vlan=0xffff actions=push_vlan:0x8100,"
+                    "set_field:10->vlan_vid,output:uplink"), 0, "%s",
+                 x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN,
+            RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP,
+            RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(ntohs(((const struct rte_flow_action_of_push_vlan *)
+                        x.actions[1].conf)->ethertype), 0x8100);
+    cr_expect_eq(((const struct rte_flow_action_of_set_vlan_pcp *)
+                  x.actions[2].conf)->vlan_pcp, 0);
+    cr_expect_eq(ntohs(((const struct rte_flow_action_of_set_vlan_vid *)
+                        x.actions[3].conf)->vlan_vid), 10);
+
+    /* tagged with a pinned TCI: push copies it */
+    cr_assert_eq(xl("in_port=vf0,dl_vlan=7,dl_vlan_pcp=2 "
+                    "actions=push_vlan:0x88a8,output:uplink"), 0, "%s",
+                 x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN,
+            RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID,
+            RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(ntohs(((const struct rte_flow_action_of_set_vlan_vid *)
+                        x.actions[2].conf)->vlan_vid), 7);
+    cr_expect_eq(((const struct rte_flow_action_of_set_vlan_pcp *)
+                  x.actions[3].conf)->vlan_pcp, 2);
+
+    /* OpenFlow 1.0 mod_vlan_vid on a guaranteed-untagged packet pushes */
+    cr_assert_eq(xl("in_port=vf0,dl_vlan=0xffff actions=mod_vlan_vid:12,"
+                    "output:uplink"), 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN,
+            RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID,
+            RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    /* ... and on a tagged one just sets */
+    cr_assert_eq(xl("in_port=vf0,dl_vlan=3 actions=mod_vlan_vid:12,"
+                    "output:uplink"), 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+
+    cr_assert_eq(xl("in_port=uplink,dl_vlan=3 actions=strip_vlan,"
+                    "output:vf0"), 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_OF_POP_VLAN,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+
+    expect_refused("in_port=vf0 actions=mod_vlan_vid:12,output:uplink",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "hardware cannot push conditionally");
+    expect_refused("in_port=vf0,dl_vlan=3 actions=push_vlan:0x8100,"
+                   "output:uplink", SNICD_XLATE_REFUSED_ACTION,
+                   "outer tag's PCP");
+    expect_refused("in_port=vf0 actions=push_vlan:0x8100,output:uplink",
+                   SNICD_XLATE_REFUSED_ACTION, "may or may not be tagged");
+}
+
+Test(xlate, tunnel_encap)
+{
+    const struct rte_flow_action_vxlan_encap *e;
+    const struct rte_flow_item_ipv4 *ip;
+    const struct rte_flow_item_vxlan *vx;
+    const struct rte_flow_item_eth *eth;
+
+    cr_assert_eq(xl("in_port=vf0 actions=set_tunnel:0x123456,output:vxlan0"),
+                 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_VXLAN_ENCAP,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    e = x.actions[1].conf;
+    cr_assert_eq(e->definition[0].type, RTE_FLOW_ITEM_TYPE_ETH);
+    cr_assert_eq(e->definition[1].type, RTE_FLOW_ITEM_TYPE_IPV4);
+    cr_assert_eq(e->definition[2].type, RTE_FLOW_ITEM_TYPE_UDP);
+    cr_assert_eq(e->definition[3].type, RTE_FLOW_ITEM_TYPE_VXLAN);
+    cr_assert_eq(e->definition[4].type, RTE_FLOW_ITEM_TYPE_END);
+    eth = e->definition[0].spec;
+    cr_expect_eq(eth->hdr.dst_addr.addr_bytes[5], 2);
+    cr_expect_eq(eth->hdr.src_addr.addr_bytes[5], 1);
+    ip = e->definition[1].spec;
+    cr_expect_eq(ntohl(ip->hdr.src_addr), 0x0a000001);
+    cr_expect_eq(ntohl(ip->hdr.dst_addr), 0x0a000002);
+    vx = e->definition[3].spec;
+    cr_expect_eq(vx->vni[0], 0x12);
+    cr_expect_eq(vx->vni[2], 0x56);
+    cr_expect_eq(((const struct rte_flow_action_ethdev *)x.actions[2].conf)
+                 ->port_id, 0, "out of the underlay (uplink)");
+
+    cr_assert_eq(xl("in_port=vf0 actions=set_field:10.7.7.7->tun_dst,"
+                    "output:vxlan0"), 0, "%s", x.reason);
+    e = x.actions[1].conf;
+    ip = e->definition[1].spec;
+    cr_expect_eq(ntohl(ip->hdr.dst_addr), 0x0a070707);
+
+    expect_refused("in_port=vf0 actions=output:vxlan1",
+                   SNICD_XLATE_REFUSED_ACTION, "no tunnel configuration");
+    expect_refused("in_port=vf0 actions=output:vxlan0,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "actions after an output to a tunnel port");
+    expect_refused("in_port=vf0 actions=set_tunnel:5,goto_table:2",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "tunnel metadata cannot cross tables");
+}
+
+Test(xlate, partial_mode)
+{
+    cr_assert_eq(xl_mode("in_port=vf2,ip actions=mod_nw_tos:0x10,output:vf1",
+                         SNICD_XLATE_PARTIAL, 1, 99), 0, "%s", x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV4);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_MARK,
+            RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR);
+    cr_expect_eq(((const struct rte_flow_action_mark *)x.actions[1].conf)->id,
+                 99);
+    cr_expect_eq(((const struct rte_flow_action_ethdev *)x.actions[2].conf)
+                 ->port_id, 3, "to the ingress port's representor");
+    cr_expect(x.uses_mark);
+    cr_expect_eq(x.attr.priority, 1);
+
+    cr_assert_eq(xl_mode("ip actions=output:vf1", SNICD_XLATE_PARTIAL, 0, 1),
+                 -ENOTSUP);
+    cr_expect(strstr(x.reason, "partial offload needs an exact in_port") !=
+              NULL, "%s", x.reason);
+}
+
+/* ---- shapes ---- */
+
+static int
+shape_of(const char *line, uint8_t *buf)
+{
+    cr_assert_eq(xl(line), 0, "%s: %s", line, x.reason);
+    return snicd_xlate_shape(&x, buf, SNICD_XLATE_SHAPE_MAX);
+}
+
+Test(xlate, shapes)
+{
+    static uint8_t a[SNICD_XLATE_SHAPE_MAX], b[SNICD_XLATE_SHAPE_MAX];
+    int la, lb;
+
+    la = shape_of("in_port=vf0,ip,nw_dst=10.0.0.1 actions=output:vf1", a);
+    lb = shape_of("in_port=vf0,ip,nw_dst=10.0.9.9 actions=output:vf1", b);
+    cr_assert_gt(la, 0);
+    cr_expect(la == lb && memcmp(a, b, (size_t)la) == 0,
+              "same fields, masks and actions: same shape");
+    lb = shape_of("in_port=vf0,ip,nw_dst=10.0.0.0/24 actions=output:vf1", b);
+    cr_expect(la != lb || memcmp(a, b, (size_t)la) != 0, "mask differs");
+    lb = shape_of("in_port=vf0,ip,nw_dst=10.0.0.1 actions=dec_ttl,"
+                  "output:vf1", b);
+    cr_expect(la != lb || memcmp(a, b, (size_t)la) != 0, "actions differ");
+    cr_expect_eq(snicd_xlate_shape(&x, b, 8), -ENOSPC);
+}
