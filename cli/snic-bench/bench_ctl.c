@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The harness's side of snicd's control socket, and the flows it sends.
+ *
+ * Flow i of the forwarding set matches in_port + UDP + nw_dst 10.0.0.0 + i
+ * and outputs to the out port: distinct exact matches of one shape, the
+ * common case of a flow cache, which every profile of the card offloads.
+ * Churn flows use 11.0.0.0 + i, so they never match the traffic and can be
+ * deleted by block with one loose del-flows on a prefix.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "snic/ctl.h"
+#include "bench.h"
+
+#define CALL_TIMEOUT_MS     300000  /* a 100k-flow batch on a slow card */
+
+uint32_t
+bench_flow_dst(bool churn, uint32_t i)
+{
+    return ((churn ? 11u : 10u) << 24) + (i & 0xffffffu);
+}
+
+int
+bench_flow_text(char *buf, size_t size, const struct bench_opts *o,
+                bool churn, uint32_t i)
+{
+    uint32_t d = bench_flow_dst(churn, i);
+    int n = snprintf(buf, size, "priority=100,in_port=%s,udp,"
+                     "nw_dst=%u.%u.%u.%u actions=output:%s", o->in_port,
+                     d >> 24, (d >> 16) & 255, (d >> 8) & 255, d & 255,
+                     o->out_port);
+
+    return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
+struct ctl_client *
+bench_ctl_open(const struct bench_env *e, double timeout_s)
+{
+    double end = bench_now() + timeout_s;
+    struct ctl_client *c;
+
+    for (;;) {
+        c = ctl_client_open(e->ctl_dir, 1000);
+        if (c != NULL || bench_now() >= end || bench_stop)
+            return c;
+        usleep(20000);
+    }
+}
+
+static json_t *
+call(struct ctl_client *c, const char *method, json_t *params)
+{
+    struct ctl_error err = { 0 };
+    json_t *r = ctl_client_call(c, method, params, CALL_TIMEOUT_MS, &err);
+
+    if (r == NULL)
+        fprintf(stderr, "snic-bench: snicd %s: %s\n", method, err.message);
+    return r;
+}
+
+int
+bench_ctl_add(struct ctl_client *c, const struct bench_opts *o, bool churn,
+              uint32_t first, uint32_t n, double *seconds)
+{
+    json_t *flows = json_array(), *r;
+    char text[256];
+    double t0;
+
+    if (flows == NULL)
+        return -ENOMEM;
+    for (uint32_t i = first; i < first + n; i++) {
+        if (bench_flow_text(text, sizeof(text), o, churn, i) < 0
+            || json_array_append_new(flows, json_string(text)) < 0) {
+            json_decref(flows);
+            return -ENOMEM;
+        }
+    }
+    /* the clock covers the request on the wire, parsing, the flow table,
+     * the offload commit and the reply: what a controller waits for */
+    t0 = bench_now();
+    r = call(c, "add-flows", json_pack("{s:o, s:s}", "flows", flows, "file",
+                                       churn ? "churn" : "bench"));
+    if (seconds != NULL)
+        *seconds = bench_now() - t0;
+    if (r == NULL)
+        return -EIO;
+    json_int_t added = json_integer_value(json_object_get(r, "added"));
+    json_decref(r);
+    if (added != (json_int_t)n) {
+        fprintf(stderr, "snic-bench: add-flows added %lld of %u flows\n",
+                (long long)added, n);
+        return -EIO;
+    }
+    return 0;
+}
+
+int
+bench_ctl_del(struct ctl_client *c, const char *match)
+{
+    json_t *params = json_pack("{s:b}", "strict", 0), *r;
+
+    if (params == NULL)
+        return -ENOMEM;
+    if (match != NULL)
+        json_object_set_new(params, "flow", json_string(match));
+    r = call(c, "del-flows", params);
+    if (r == NULL)
+        return -EIO;
+    json_decref(r);
+    return 0;
+}
+
+int
+bench_ctl_placed(struct ctl_client *c, struct bench_placed *p)
+{
+    json_t *r = call(c, "stats", NULL), *f;
+
+    if (r == NULL)
+        return -EIO;
+    f = json_object_get(r, "flows");
+    p->hw = (uint64_t)json_integer_value(json_object_get(f, "hw"));
+    p->partial = (uint64_t)json_integer_value(json_object_get(f, "partial"));
+    p->sw = (uint64_t)json_integer_value(json_object_get(f, "sw"));
+    json_decref(r);
+    return f != NULL ? 0 : -EPROTO;
+}
+
+/* snicd commits (rte_flow creates included) before it replies, so the
+ * first look normally finds everything placed; the poll keeps the
+ * harness honest for a daemon or card that acknowledges earlier. */
+int
+bench_ctl_wait_placed(struct ctl_client *c, enum bench_path path,
+                      uint64_t want, double timeout_s, struct bench_placed *p)
+{
+    double end = bench_now() + timeout_s;
+    int rc;
+
+    for (;;) {
+        rc = bench_ctl_placed(c, p);
+        if (rc < 0)
+            return rc;
+        uint64_t total = p->hw + p->partial + p->sw;
+
+        if (path == BENCH_OFFLOAD ? p->hw >= want && total >= want
+                                  : total >= want)
+            return 0;
+        /* everything is in the table but not all in hardware: the card
+         * refused some; that is the answer, not a reason to wait */
+        if (path == BENCH_OFFLOAD && total >= want && p->sw + p->partial > 0)
+            return 0;
+        if (bench_now() > end || bench_stop)
+            return -ETIMEDOUT;
+        usleep(1000);
+    }
+}
