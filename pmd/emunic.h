@@ -200,6 +200,7 @@ struct rte_flow {
     uint32_t counter_id;
     bool has_counter;
     uint32_t generation;        /* adapter->generation at creation */
+    struct rte_flow *hnext;     /* chain in the port's flow_index */
 };
 TAILQ_HEAD(emunic_flow_list, rte_flow);
 
@@ -216,6 +217,12 @@ struct emunic_port {
     struct emunic_rxq rxq[EMUNIC_MAX_QUEUES];
     struct emunic_txq txq[EMUNIC_MAX_QUEUES];
     struct emunic_flow_list flows;
+    /* Live handles by address (emunic_flow.c, under ad->lock): destroy
+     * checks a handle is one of this port's in O(1) without dereferencing
+     * it. NULL until needed and after every flush; rebuilt from flows. */
+    struct rte_flow **flow_index;
+    uint32_t flow_index_mask;   /* buckets - 1 */
+    uint32_t n_flows;           /* handles in flow_index */
 };
 
 /* Adapter helpers (emunic_adapter.c). Every call takes ad->lock. */

@@ -10,6 +10,11 @@
  * dead card is EIO; rules from before a firmware reset are known lost
  * (their generation is old) and only their memory is freed.
  *
+ * Handles: each port keeps its live flows on a list (flush and close walk
+ * it) and in an address-keyed hash index, so destroy costs O(1) with 100,000s
+ * of flows and refuses, without touching it, a handle that is not one of the
+ * port's live flows (another port's, destroyed already, or garbage).
+ *
  * Template/async readiness: translation fills a caller-owned struct
  * fw_rule_add_in and never talks to the device, so an async create can
  * translate into a batch of commands, fw_chan_post() each and ring one
@@ -18,6 +23,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +75,105 @@ flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error)
                            "dead or emunic gone): flow operations are "
                            "impossible until the device is re-probed",
                            ad->path);
+}
+
+/* ------------------------------------------------------------------------
+ * Handle index (caller holds ad->lock)
+ * ------------------------------------------------------------------------ */
+
+#define FLOW_INDEX_MIN  64u
+
+static uint32_t
+flow_index_hash(const struct rte_flow *f, uint32_t mask)
+{
+    /* Fibonacci hashing of the address without its alignment bits: the
+     * product's middle bits depend on every address bit */
+    uint64_t x = ((uint64_t)(uintptr_t)f >> 4) * 0x9e3779b97f4a7c15ull;
+
+    return (uint32_t)(x >> 32) & mask;
+}
+
+/* (Re)build the index from the list with room for @want handles at load
+ * at most 1: used to grow it and after a flush dropped it. */
+static int
+flow_index_build(struct emunic_port *p, uint32_t want)
+{
+    uint32_t n = FLOW_INDEX_MIN, count = 0;
+    struct rte_flow **b, *f;
+
+    while (n < want && n < (1u << 31))
+        n <<= 1;
+    b = calloc(n, sizeof(*b));
+    if (b == NULL)
+        return -ENOMEM;
+    TAILQ_FOREACH(f, &p->flows, next) {
+        uint32_t h = flow_index_hash(f, n - 1);
+
+        f->hnext = b[h];
+        b[h] = f;
+        count++;
+    }
+    free(p->flow_index);
+    p->flow_index = b;
+    p->flow_index_mask = n - 1;
+    p->n_flows = count;
+    return 0;
+}
+
+/* Make sure one more handle fits; the list is the truth when there is no
+ * index yet (first create, or a flush dropped it). */
+static int
+flow_index_reserve(struct emunic_port *p, uint32_t more)
+{
+    if (p->flow_index == NULL) {
+        uint32_t count = 0;
+        struct rte_flow *f;
+
+        TAILQ_FOREACH(f, &p->flows, next)
+            count++;
+        return flow_index_build(p, count + more);
+    }
+    if (p->n_flows + more <= p->flow_index_mask + 1)
+        return 0;
+    return flow_index_build(p, 2 * (p->flow_index_mask + 1));
+}
+
+/* The bucket slot naming @flow, or NULL: compares addresses only, so a
+ * bogus or freed @flow is never read. */
+static struct rte_flow **
+flow_index_slot(struct emunic_port *p, const struct rte_flow *flow)
+{
+    struct rte_flow **pp;
+
+    if (p->flow_index == NULL)
+        return NULL;
+    pp = &p->flow_index[flow_index_hash(flow, p->flow_index_mask)];
+    while (*pp != NULL && *pp != flow)
+        pp = &(*pp)->hnext;
+    return *pp != NULL ? pp : NULL;
+}
+
+static void
+flow_index_add(struct emunic_port *p, struct rte_flow *flow)
+{
+    struct rte_flow **b = &p->flow_index[flow_index_hash(flow,
+                                                         p->flow_index_mask)];
+
+    flow->hnext = *b;
+    *b = flow;
+    p->n_flows++;
+}
+
+/* A flush drops the index: on the close path the ethdev layer frees the
+ * handles a failed flush left on the list without telling us, and there is
+ * then nothing here to leak or to point at them. */
+static void
+flow_index_drop(struct emunic_port *p)
+{
+    free(p->flow_index);
+    p->flow_index = NULL;
+    p->flow_index_mask = 0;
+    p->n_flows = 0;
 }
 
 static int
@@ -256,6 +361,12 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     emunic_adapter_sync_locked(ad);
     gen = ad->generation;
     n_groups0 = ad->n_groups;
+    /* before the card is touched: nothing to undo if the index cannot grow */
+    if (flow_index_reserve(p, 1) < 0) {
+        emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
+                        "out of memory for the port's flow index");
+        goto destroy_tables;
+    }
     if (flow_group_get(ad, attr->group, NULL, error) < 0)
         goto destroy_tables;
     for (unsigned i = 0; i < x.n_jumps; i++) {
@@ -305,6 +416,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     flow->rule_id = rout.rule_id;
     flow->generation = gen;
     TAILQ_INSERT_TAIL(&p->flows, flow, next);
+    flow_index_add(p, flow);
     pthread_mutex_unlock(&ad->lock);
     return flow;
 
@@ -324,10 +436,11 @@ destroy_tables:
     return NULL;
 }
 
-/* Remove @flow from the device (caller holds ad->lock). */
+/* Remove @flow from the device (caller holds ad->lock); @slot is its place
+ * in the index when the caller already looked it up, else NULL. */
 static int
 flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
-                   struct rte_flow_error *error)
+                   struct rte_flow **slot, struct rte_flow_error *error)
 {
     struct emunic_adapter *ad = p->ad;
     struct fw_rule_delete_in in = { .rule_id = flow->rule_id };
@@ -358,6 +471,12 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
             flow_counter_free(ad, flow->counter_id);
     }
     TAILQ_REMOVE(&p->flows, flow, next);
+    if (slot == NULL)
+        slot = flow_index_slot(p, flow);
+    if (slot != NULL) {
+        *slot = flow->hnext;
+        p->n_flows--;
+    }
     free(flow);
     return 0;
 }
@@ -367,20 +486,30 @@ emunic_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *flow,
                     struct rte_flow_error *error)
 {
     struct emunic_port *p = dev->data->dev_private;
-    struct rte_flow *f;
+    struct rte_flow **slot;
     int ret;
 
+    if (flow == NULL)
+        return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE,
+                               NULL, "NULL flow handle");
     pthread_mutex_lock(&p->ad->lock);
-    TAILQ_FOREACH(f, &p->flows, next)
-        if (f == flow)
-            break;
-    if (f == NULL) {
+    /* a flush dropped the index: bring it back so the check below holds */
+    ret = flow_index_reserve(p, 0);
+    if (ret < 0) {
         pthread_mutex_unlock(&p->ad->lock);
-        return emunic_flow_err(error, ENOENT, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
-                               "no such flow on port %u",
-                               dev->data->port_id);
+        return emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE,
+                               flow, "out of memory for the port's flow "
+                               "index");
     }
-    ret = flow_remove_locked(p, flow, error);
+    slot = flow_index_slot(p, flow);
+    if (slot == NULL) {
+        pthread_mutex_unlock(&p->ad->lock);
+        return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
+                               "not a live flow of port %u: destroyed "
+                               "already, created on another port, or not "
+                               "a flow handle", dev->data->port_id);
+    }
+    ret = flow_remove_locked(p, flow, slot, error);
     pthread_mutex_unlock(&p->ad->lock);
     return ret;
 }
@@ -393,10 +522,11 @@ emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error)
 
     pthread_mutex_lock(&p->ad->lock);
     while ((f = TAILQ_FIRST(&p->flows)) != NULL) {
-        ret = flow_remove_locked(p, f, error);
+        ret = flow_remove_locked(p, f, NULL, error);
         if (ret < 0)
             break;
     }
+    flow_index_drop(p);
     pthread_mutex_unlock(&p->ad->lock);
     return ret;
 }

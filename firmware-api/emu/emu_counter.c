@@ -9,27 +9,161 @@
 
 #include "emu_dev_priv.h"
 
+/*
+ * Free ids are kept as maximal runs (neighbouring free runs are always
+ * merged), each on one of a set of size-segregated lists, so that ALLOC and
+ * FREE cost O(1) however full the id space is (snicd allocates one counter
+ * per flow, 100,000s in one commit):
+ *
+ * - lists 0..EMU_COUNTER_ALLOC_MAX-1 hold runs of exactly 1..1024 ids, so a
+ *   request of n takes a run from list n-1 if there is one (an exact fit),
+ *   else from the first non-empty list above it (a bitmap finds that in a
+ *   few word scans); every run on a higher list is long enough, so there
+ *   is never a search inside a list;
+ * - longer runs go on one list per power of two.
+ *
+ * The run records live in the free counters themselves, which hold no
+ * value while free: a run's first entry (its head) and last entry (its
+ * tail) carry the run's length in range_count, so FREE finds the run just
+ * before it through that run's tail, and the head carries the list links
+ * (next and prev head index) in packets and bytes. A free entry is still
+ * range_base == 0, the one test emu_counter_get() and the rest of the
+ * device make. The list heads live in a header allocated in front of the
+ * counter array, so struct emu_dev keeps its single counters pointer.
+ */
+#define EMU_CNT_EXACT_LOG2  10u
+#define EMU_CNT_LISTS       (EMU_COUNTER_ALLOC_MAX + 32u - EMU_CNT_EXACT_LOG2)
+#define EMU_CNT_WORDS       ((EMU_CNT_LISTS + 63u) / 64u)
+#define EMU_CNT_NONE        UINT32_MAX
+
+_Static_assert((1u << EMU_CNT_EXACT_LOG2) == EMU_COUNTER_ALLOC_MAX,
+               "exact-size lists must cover every COUNTER_ALLOC count");
+
+struct emu_counter_pool {
+    uint32_t head[EMU_CNT_LISTS];       /* index of a run's head, or NONE */
+    uint64_t nonempty[EMU_CNT_WORDS];   /* bit per list with a run on it */
+    uint32_t n;                         /* entries in slot[] */
+    struct emu_counter slot[];          /* dev->counters points here */
+};
+
+static struct emu_counter_pool *
+cnt_pool(const struct emu_dev *dev)
+{
+    return (struct emu_counter_pool *)(void *)
+           ((char *)dev->counters - offsetof(struct emu_counter_pool, slot));
+}
+
+static uint32_t
+cnt_list(uint32_t len)
+{
+    if (len <= EMU_COUNTER_ALLOC_MAX)
+        return len - 1;
+    /* len > 1024: floor(log2(len)) is at least EMU_CNT_EXACT_LOG2 */
+    return EMU_COUNTER_ALLOC_MAX +
+           (31u - (uint32_t)__builtin_clz(len)) - EMU_CNT_EXACT_LOG2;
+}
+
+static void
+cnt_run_push(struct emu_counter_pool *p, uint32_t h, uint32_t len)
+{
+    uint32_t l = cnt_list(len);
+    struct emu_counter *c = &p->slot[h];
+
+    c->range_count = len;
+    p->slot[h + len - 1].range_count = len;
+    c->packets = p->head[l];
+    c->bytes = EMU_CNT_NONE;
+    if (p->head[l] != EMU_CNT_NONE)
+        p->slot[p->head[l]].bytes = h;
+    p->head[l] = h;
+    p->nonempty[l / 64u] |= 1ull << (l % 64u);
+}
+
+static void
+cnt_run_unlink(struct emu_counter_pool *p, uint32_t h)
+{
+    const struct emu_counter *c = &p->slot[h];
+    uint32_t l = cnt_list(c->range_count);
+    uint32_t next = (uint32_t)c->packets, prev = (uint32_t)c->bytes;
+
+    if (prev != EMU_CNT_NONE)
+        p->slot[prev].packets = next;
+    else
+        p->head[l] = next;
+    if (next != EMU_CNT_NONE)
+        p->slot[next].bytes = prev;
+    if (p->head[l] == EMU_CNT_NONE)
+        p->nonempty[l / 64u] &= ~(1ull << (l % 64u));
+}
+
+/* Lowest non-empty list at or above @from, or NONE. */
+static uint32_t
+cnt_first_list(const struct emu_counter_pool *p, uint32_t from)
+{
+    uint32_t w = from / 64u;
+    uint64_t bits = p->nonempty[w] & (~0ull << (from % 64u));
+
+    for (;;) {
+        if (bits != 0)
+            return w * 64u + (uint32_t)__builtin_ctzll(bits);
+        if (++w == EMU_CNT_WORDS)
+            return EMU_CNT_NONE;
+        bits = p->nonempty[w];
+    }
+}
+
+/* Every id free again, as one run. */
+static void
+cnt_pool_reset(struct emu_counter_pool *p)
+{
+    for (uint32_t l = 0; l < EMU_CNT_LISTS; l++)
+        p->head[l] = EMU_CNT_NONE;
+    memset(p->nonempty, 0, sizeof(p->nonempty));
+    if (p->n > 0)
+        cnt_run_push(p, 0, p->n);
+}
+
 int
 emu_counter_init(struct emu_dev *dev)
 {
     uint32_t n = dev->caps.max_counters;
+    struct emu_counter_pool *p;
 
-    dev->counters = calloc(n ? n : 1, sizeof(*dev->counters));
-    return dev->counters != NULL ? 0 : -1;
+    /* calloc leaves the pages of never-used counters untouched, so a big
+     * profile costs memory only for the counters actually handed out */
+    p = calloc(1, sizeof(*p) + (size_t)(n ? n : 1) * sizeof(p->slot[0]));
+    if (p == NULL)
+        return -1;
+    p->n = n;
+    cnt_pool_reset(p);
+    dev->counters = p->slot;
+    return 0;
 }
 
 void
 emu_counter_fini(struct emu_dev *dev)
 {
-    free(dev->counters);
+    if (dev->counters != NULL)
+        free(cnt_pool(dev));
     dev->counters = NULL;
 }
 
+/* Zero only the allocated ranges (walking run to run), not the whole array:
+ * that would fault in every page of a 1M-counter profile on each reset. */
 void
 emu_counter_flush(struct emu_dev *dev)
 {
-    memset(dev->counters, 0,
-           (size_t)dev->caps.max_counters * sizeof(*dev->counters));
+    struct emu_counter_pool *p = cnt_pool(dev);
+    uint32_t i = 0;
+
+    while (i < p->n) {
+        uint32_t len = p->slot[i].range_count;
+
+        if (p->slot[i].range_base != 0)
+            memset(&p->slot[i], 0, (size_t)len * sizeof(p->slot[0]));
+        i += len;
+    }
+    cnt_pool_reset(p);
 }
 
 struct emu_counter *
@@ -42,22 +176,49 @@ emu_counter_get(const struct emu_dev *dev, uint32_t id)
     return &dev->counters[id - 1];
 }
 
-/* First fit over the id space: counters are allocated in bulk and rarely,
- * so a scan is cheaper than keeping a free-range index exact. */
+/* Take @count ids off the free runs: an exact fit when one exists, else
+ * the front of the shortest longer run. Returns the base id or 0. */
 static uint32_t
-emu_counter_find_range(const struct emu_dev *dev, uint32_t count)
+cnt_alloc(struct emu_counter_pool *p, uint32_t count)
 {
-    uint32_t run = 0;
+    uint32_t l = cnt_first_list(p, count - 1), h, len;
 
-    for (uint32_t i = 0; i < dev->caps.max_counters; i++) {
-        if (dev->counters[i].range_base != 0) {
-            run = 0;
-            continue;
-        }
-        if (++run == count)
-            return i + 2 - count; /* id of the run's first counter */
+    if (l == EMU_CNT_NONE)
+        return 0;
+    h = p->head[l];
+    len = p->slot[h].range_count;
+    cnt_run_unlink(p, h);
+    if (len > count)
+        cnt_run_push(p, h + count, len - count);
+    memset(&p->slot[h], 0, (size_t)count * sizeof(p->slot[0]));
+    for (uint32_t i = 0; i < count; i++)
+        p->slot[h + i].range_base = h + 1;
+    p->slot[h].range_count = count;
+    return h + 1;
+}
+
+/* Return an allocated range (checked by the caller) to the free runs,
+ * merged with the free runs on either side. */
+static void
+cnt_free(struct emu_counter_pool *p, uint32_t base, uint32_t count)
+{
+    uint32_t h = base - 1, len = count, r = base - 1 + count;
+
+    memset(&p->slot[h], 0, (size_t)count * sizeof(p->slot[0]));
+    if (h > 0 && p->slot[h - 1].range_base == 0) {
+        /* the entry before us is free, so it is a run's tail */
+        uint32_t left = p->slot[h - 1].range_count;
+
+        h -= left;
+        cnt_run_unlink(p, h);
+        len += left;
     }
-    return 0;
+    if (r < p->n && p->slot[r].range_base == 0) {
+        /* ... and the entry after us, if free, a run's head */
+        len += p->slot[r].range_count;
+        cnt_run_unlink(p, r);
+    }
+    cnt_run_push(p, h, len);
 }
 
 uint8_t
@@ -76,17 +237,10 @@ emu_cmd_counter_alloc(struct emu_dev *dev, struct emu_cmd *cmd)
     if (in.count == 0 || in.count > EMU_COUNTER_ALLOC_MAX)
         return emu_fail(cmd, FW_STATUS_BAD_PARAM,
                         FW_SYND(FW_SYND_COUNTER, 0, in.count));
-    base = emu_counter_find_range(dev, in.count);
+    base = cnt_alloc(cnt_pool(dev), in.count);
     if (base == 0)
         return emu_fail(cmd, FW_STATUS_NO_SPACE,
                         FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_COUNTERS));
-    for (uint32_t i = 0; i < in.count; i++) {
-        struct emu_counter *c = &dev->counters[base - 1 + i];
-
-        memset(c, 0, sizeof(*c));
-        c->range_base = base;
-    }
-    dev->counters[base - 1].range_count = in.count;
     out->base_id = base;
     out->rsvd = 0;
     cmd->out_len = sizeof(*out);
@@ -111,7 +265,7 @@ emu_cmd_counter_free(struct emu_dev *dev, struct emu_cmd *cmd)
         if (c[i].refs != 0)
             return emu_fail(cmd, FW_STATUS_BUSY,
                             FW_SYND(FW_SYND_COUNTER, 0, in.base_id + i));
-    memset(c, 0, (size_t)in.count * sizeof(*c));
+    cnt_free(cnt_pool(dev), in.base_id, in.count);
     return FW_STATUS_OK;
 }
 

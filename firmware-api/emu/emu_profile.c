@@ -26,7 +26,7 @@ static const struct emu_profile emu_profiles[] = {
         .max_group = 65535,
         .max_rules_per_table = 1u << 20,
         .max_rules_total = 1u << 20,
-        .max_counters = 1u << 16,
+        .max_counters = 1u << 20,
         .prio_per_table = 16,
         .max_actions = 16,
     },

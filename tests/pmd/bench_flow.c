@@ -4,11 +4,19 @@
  * rates and forwarding Mpps through the emulated card.
  *
  *   bench_flow EAL-ARGS -- [--rules N] [--runs R] [--seconds S]
+ *                           [--count 0|1] [--shuffle 0|1]
+ *
+ * --count 1 gives every rule a COUNT action (one device counter each, as
+ * snicd's offload manager does); --shuffle 1 destroys the rules in a random
+ * (fixed-seed) order instead of creation order, which is what a bulk
+ * teardown of aged-out flows looks like; --seconds 0 skips forwarding.
  *
  * EAL args must probe, in this order, the PF (net_emunic0,socket=P), VF 0
  * (net_emunicX,socket=P,vf=0) and the wire (net_emunicY,socket=P,uplink=1);
  * scripts/bench-pmd does that. Prints medians over the runs.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +56,27 @@ port_setup(uint16_t port, struct rte_mempool *mp)
     return 0;
 }
 
+/* Fisher-Yates with a fixed-seed xorshift: same order on every run. */
 static void
-bench_rules(uint16_t pf, unsigned n_rules, int runs)
+shuffle(unsigned *order, unsigned n)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+
+    for (unsigned i = n; i > 1; i--) {
+        unsigned j, t;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        j = (unsigned)(x % i);
+        t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+}
+
+static void
+bench_rules(uint16_t pf, unsigned n_rules, int runs, bool count, bool shuf)
 {
     struct rte_flow_attr attr = { .transfer = 1 };
     struct rte_flow_item_eth spec, mask;
@@ -57,14 +84,24 @@ bench_rules(uint16_t pf, unsigned n_rules, int runs)
         { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec, .mask = &mask },
         { .type = RTE_FLOW_ITEM_TYPE_END },
     };
+    struct rte_flow_action_count cnt = { .id = 0 };
     struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT, .conf = &cnt },
         { .type = RTE_FLOW_ACTION_TYPE_DROP },
         { .type = RTE_FLOW_ACTION_TYPE_END },
     };
     struct rte_flow **flows = calloc(n_rules, sizeof(*flows));
+    unsigned *order = calloc(n_rules, sizeof(*order));
+    /* without --count the action list starts at DROP */
+    const struct rte_flow_action *acts = count ? actions : actions + 1;
     double cr[16], de[16];
     struct rte_flow_error err;
+    unsigned failed = 0;
 
+    if (flows == NULL || order == NULL) {
+        fprintf(stderr, "bench_flow: out of memory for %u rules\n", n_rules);
+        goto free_arrays;
+    }
     memset(&mask, 0, sizeof(mask));
     memset(mask.hdr.dst_addr.addr_bytes, 0xff, 6);
     for (int r = 0; r < runs; r++) {
@@ -74,9 +111,10 @@ bench_rules(uint16_t pf, unsigned n_rules, int runs)
         for (unsigned i = 0; i < n_rules; i++) {
             memset(&spec, 0, sizeof(spec));
             spec.hdr.dst_addr.addr_bytes[0] = 0x02;
+            spec.hdr.dst_addr.addr_bytes[3] = (uint8_t)(i >> 16);
             spec.hdr.dst_addr.addr_bytes[4] = (uint8_t)(i >> 8);
             spec.hdr.dst_addr.addr_bytes[5] = (uint8_t)i;
-            flows[i] = rte_flow_create(pf, &attr, items, actions, &err);
+            flows[i] = rte_flow_create(pf, &attr, items, acts, &err);
             if (flows[i] == NULL) {
                 fprintf(stderr, "create %u: %s\n", i,
                         err.message ? err.message : "?");
@@ -86,16 +124,25 @@ bench_rules(uint16_t pf, unsigned n_rules, int runs)
         }
         t1 = rte_get_timer_cycles();
         cr[r] = made / ((double)(t1 - t0) / rte_get_timer_hz());
+        for (unsigned i = 0; i < made; i++)
+            order[i] = i;
+        if (shuf)
+            shuffle(order, made);
         t0 = rte_get_timer_cycles();
         for (unsigned i = 0; i < made; i++)
-            rte_flow_destroy(pf, flows[i], &err);
+            if (rte_flow_destroy(pf, flows[order[i]], &err) != 0)
+                failed++;
         t1 = rte_get_timer_cycles();
         de[r] = made / ((double)(t1 - t0) / rte_get_timer_hz());
     }
-    printf("rte_flow_create:  %.0f flows/s (median of %d runs, %u rules)\n",
-           median(cr, runs), runs, n_rules);
-    printf("rte_flow_destroy: %.0f flows/s (median of %d runs)\n",
-           median(de, runs), runs);
+    printf("rte_flow_create:  %.0f flows/s (median of %d runs, %u rules%s)\n",
+           median(cr, runs), runs, n_rules, count ? ", COUNT each" : "");
+    printf("rte_flow_destroy: %.0f flows/s (median of %d runs, %s order)\n",
+           median(de, runs), runs, shuf ? "random" : "creation");
+    if (failed != 0)
+        fprintf(stderr, "bench_flow: %u destroys failed\n", failed);
+free_arrays:
+    free(order);
     free(flows);
 }
 
@@ -161,6 +208,7 @@ main(int argc, char **argv)
     unsigned n_rules = 2000;
     double seconds = 2.0;
     int runs = 5, n;
+    bool count = false, shuf = false;
     struct rte_mempool *mp;
 
     n = rte_eal_init(argc, argv);
@@ -175,6 +223,10 @@ main(int argc, char **argv)
             runs = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--seconds") == 0)
             seconds = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--count") == 0)
+            count = atoi(argv[i + 1]) != 0;
+        else if (strcmp(argv[i], "--shuffle") == 0)
+            shuf = atoi(argv[i + 1]) != 0;
     }
     if (runs < 1 || runs > 16)
         runs = 5;
@@ -193,8 +245,9 @@ main(int argc, char **argv)
             fprintf(stderr, "bench_flow: port %u setup failed\n", p);
             return 1;
         }
-    bench_rules(0, n_rules, runs);
-    bench_forward(0, vf, wire, mp, seconds, runs);
+    bench_rules(0, n_rules, runs, count, shuf);
+    if (seconds > 0)
+        bench_forward(0, vf, wire, mp, seconds, runs);
     for (uint16_t p = 0; p < nports; p++) {
         rte_eth_dev_stop(p);
         rte_eth_dev_close(p);

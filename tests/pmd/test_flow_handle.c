@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_emunic rte_flow handles against a running emunic: destroy refuses,
+ * with EINVAL and without touching it, a handle that is not a live flow of
+ * the port (NULL, garbage, another port's, destroyed already, flushed), and
+ * every refusal leaves the port's real flows destroyable.
+ *
+ * Needs EMUNIC (the emunic binary) and PMD (librte_net_emunic.so) in the
+ * environment; meson sets both. Each test starts its own emunic and EAL.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+
+#define PF      0       /* net_emunic0: the PF (eSwitch manager) */
+#define REP     1       /* its representor of VF 0 */
+
+static char dir[64];
+static char sock[96];
+static pid_t emu = -1;
+
+static void
+emu_start(void)
+{
+    const char *bin = getenv("EMUNIC");
+
+    cr_assert_not_null(bin, "EMUNIC must name the emunic binary");
+    snprintf(dir, sizeof(dir), "/tmp/snic-flowh.XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(sock, sizeof(sock), "%s/nic", dir);
+    emu = fork();
+    cr_assert(emu >= 0);
+    if (emu == 0) {
+        execl(bin, bin, "--socket", sock, "--num-vfs", "1", "--mode",
+              "switchdev", "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100; i++) {
+        struct stat st;
+
+        if (stat(sock, &st) == 0)
+            return;
+        usleep(20000);
+    }
+    cr_assert_fail("emunic did not create %s", sock);
+}
+
+static void
+setup(void)
+{
+    const char *pmd = getenv("PMD");
+    char prefix[32], vdev0[160], vdev1[160];
+    char *argv[] = {
+        "test_flow_handle", "-d", (char *)pmd, "--no-huge", "--no-pci",
+        "-m", "64", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
+        "--log-level=pmd.net.emunic:error", "--log-level=lib.eal:error",
+        "--vdev", vdev0, "--vdev", vdev1,
+    };
+
+    cr_assert_not_null(pmd, "PMD must name librte_net_emunic.so");
+    emu_start();
+    snprintf(prefix, sizeof(prefix), "flowh%d", (int)getpid());
+    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s,representor=vf[0]",
+             sock);
+    snprintf(vdev1, sizeof(vdev1), "net_emunic1,socket=%s,vf=0", sock);
+    cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
+              "EAL init: %s", rte_strerror(rte_errno));
+    cr_assert(rte_eth_dev_count_avail() >= 2, "PF and representor probed");
+}
+
+static void
+teardown(void)
+{
+    uint16_t p;
+
+    RTE_ETH_FOREACH_DEV(p)
+        rte_eth_dev_close(p);
+    rte_eal_cleanup();
+    if (emu > 0) {
+        kill(emu, SIGTERM);
+        waitpid(emu, NULL, 0);
+    }
+    unlink(sock);
+    rmdir(dir);
+}
+
+TestSuite(pmd_flow_handle, .init = setup, .fini = teardown, .timeout = 30);
+
+/* A transfer rule on the PF: dst MAC 02:00:00:00:hi:lo -> COUNT, DROP. */
+static struct rte_flow *
+flow_make(uint16_t port, unsigned i, struct rte_flow_error *err)
+{
+    struct rte_flow_attr attr = { .transfer = 1 };
+    struct rte_flow_item_eth spec, mask;
+    struct rte_flow_action_count cnt = { .id = 0 };
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec, .mask = &mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT, .conf = &cnt },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+
+    memset(&spec, 0, sizeof(spec));
+    memset(&mask, 0, sizeof(mask));
+    memset(mask.hdr.dst_addr.addr_bytes, 0xff, 6);
+    spec.hdr.dst_addr.addr_bytes[0] = 0x02;
+    spec.hdr.dst_addr.addr_bytes[4] = (uint8_t)(i >> 8);
+    spec.hdr.dst_addr.addr_bytes[5] = (uint8_t)i;
+    return rte_flow_create(port, &attr, items, actions, err);
+}
+
+static void
+expect_refused(uint16_t port, struct rte_flow *f, const char *what)
+{
+    struct rte_flow_error err;
+
+    memset(&err, 0, sizeof(err));
+    cr_expect_eq(rte_flow_destroy(port, f, &err), -EINVAL, "%s", what);
+    cr_expect_eq(err.type, RTE_FLOW_ERROR_TYPE_HANDLE, "%s: error type",
+                 what);
+    cr_expect_not_null(err.message, "%s: says why", what);
+}
+
+Test(pmd_flow_handle, null_and_garbage_refused)
+{
+    struct rte_flow_error err;
+    uint64_t junk[8];
+    struct rte_flow *f;
+
+    memset(junk, 0xa5, sizeof(junk));
+    f = flow_make(PF, 1, &err);
+    cr_assert_not_null(f, "create: %s", err.message);
+    expect_refused(PF, NULL, "NULL handle");
+    expect_refused(PF, (struct rte_flow *)junk, "stack garbage");
+    expect_refused(PF, (struct rte_flow *)(uintptr_t)0x10, "wild pointer");
+    cr_expect_eq(rte_flow_destroy(PF, f, &err), 0,
+                 "the real flow is untouched by the refusals");
+}
+
+Test(pmd_flow_handle, destroyed_twice_refused)
+{
+    struct rte_flow_error err;
+    struct rte_flow *a, *b;
+
+    a = flow_make(PF, 1, &err);
+    b = flow_make(PF, 2, &err);
+    cr_assert(a != NULL && b != NULL, "create: %s", err.message);
+    cr_assert_eq(rte_flow_destroy(PF, a, &err), 0);
+    expect_refused(PF, a, "already destroyed");
+    cr_expect_eq(rte_flow_destroy(PF, b, &err), 0, "neighbour still live");
+    expect_refused(PF, b, "already destroyed (last one)");
+}
+
+Test(pmd_flow_handle, other_ports_handle_refused)
+{
+    struct rte_flow_error err;
+    struct rte_flow *f;
+
+    f = flow_make(PF, 7, &err);
+    cr_assert_not_null(f, "create: %s", err.message);
+    /* the representor shares the PF's card and lock: only ownership
+     * tells them apart */
+    expect_refused(REP, f, "PF's flow destroyed through the representor");
+    cr_expect_eq(rte_flow_destroy(PF, f, &err), 0, "still the PF's");
+}
+
+/* Many flows destroyed in a scrambled order, a flush, and handles from
+ * before the flush refused; the counters they held are free again. */
+Test(pmd_flow_handle, scrambled_destroy_and_flush)
+{
+    enum { N = 600 };
+    struct rte_flow *f[N];
+    struct rte_flow_error err;
+    unsigned done = 0;
+
+    for (unsigned i = 0; i < N; i++) {
+        f[i] = flow_make(PF, i, &err);
+        cr_assert_not_null(f[i], "create %u: %s", i, err.message);
+    }
+    /* 7 is coprime with N: visits every other-third flow exactly once */
+    for (unsigned k = 0; k < N; k++) {
+        unsigned i = (k * 7u) % N;
+
+        if (i % 3 != 0)
+            continue;
+        cr_expect_eq(rte_flow_destroy(PF, f[i], &err), 0, "destroy %u", i);
+        done++;
+    }
+    cr_expect_eq(done, N / 3);
+    expect_refused(PF, f[0], "destroyed before the flush");
+    cr_assert_eq(rte_flow_flush(PF, &err), 0, "flush: %s", err.message);
+    expect_refused(PF, f[1], "flushed");
+    /* the index comes back after a flush dropped it */
+    f[0] = flow_make(PF, 0, &err);
+    cr_assert_not_null(f[0], "create after flush: %s", err.message);
+    expect_refused(PF, f[2], "flushed, with a new flow live");
+    cr_expect_eq(rte_flow_destroy(PF, f[0], &err), 0);
+}
