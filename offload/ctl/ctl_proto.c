@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,43 @@ refuse(struct ctl_error *err, int code, int errnum, const char *fmt, ...)
         va_end(ap);
     }
     return -errnum;
+}
+
+/* Copy @in to @out (@size bytes, NUL-terminated), each byte that is not
+ * part of a well-formed UTF-8 sequence replaced by '?'. */
+static void
+utf8_sanitize(char *out, const char *in, size_t size)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t i = 0, o = 0;
+
+    while (s[i] != '\0' && o + 1 < size) {
+        unsigned c = s[i], len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2
+                     : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        bool ok = len > 0 && o + len < size;
+        uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f)
+                      : len == 3 ? (c & 0x0f) : (c & 0x07);
+
+        for (unsigned k = 1; ok && k < len; k++) {
+            ok = (s[i + k] & 0xc0) == 0x80;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        /* overlong forms, surrogates and values past U+10FFFF are not
+         * UTF-8 either (jansson refuses them) */
+        if (ok && ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800)
+                   || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
+                   || (cp >= 0xd800 && cp <= 0xdfff)))
+            ok = false;
+        if (!ok) {
+            out[o++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + o, s + i, len);
+        o += len;
+        i += len;
+    }
+    out[o] = '\0';
 }
 
 static bool
@@ -189,8 +228,15 @@ ctl_reply_result(json_t *id, json_t *result, size_t *size)
 char *
 ctl_reply_error(json_t *id, const struct ctl_error *err, size_t *size)
 {
-    json_t *reply = json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0",
-                              "id", id != NULL ? id : json_null(), "error",
-                              "code", err->code, "message", err->message);
+    char msg[sizeof(err->message)];
+    json_t *reply;
+
+    /* a message may quote the client's bytes (jansson's parse errors do)
+     * or be cut inside a character: JSON strings must be UTF-8, and a
+     * reply that cannot be built would leave the client without one */
+    utf8_sanitize(msg, err->message, sizeof(msg));
+    reply = json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0",
+                      "id", id != NULL ? id : json_null(), "error",
+                      "code", err->code, "message", msg);
     return reply != NULL ? dump_line(reply, size) : NULL;
 }

@@ -142,6 +142,24 @@ struct snicd_mark_table *snicd_marks_build(const struct snicd_mark *marks,
                                            const struct flow_table *flows,
                                            const struct dp_cls *cls);
 
+/* ---- the device as a whole (snicd_device.c) ---- */
+
+#define SNICD_MAX_DEVS  4u
+
+/* A device backing our ports, as it is probed again (EAL hotplug). */
+struct snicd_devspec {
+    char bus[32];
+    char name[64];
+    char args[512];
+    bool attached;              /* probed again during this recovery */
+};
+
+struct snicd;
+/* Control thread, every loop: after a link change (or a commit that met
+ * EIO) check whether the device still answers, and if not detach it and
+ * keep trying to re-attach it (docs/reliability.md). */
+void snicd_device_poll(struct snicd *d, bool link_changed);
+
 /* ---- the daemon (snicd_core.c) ---- */
 
 struct snicd_worker;
@@ -184,6 +202,15 @@ struct snicd {
     /* ethdev events seen by the interrupt thread, by ethdev id, handled
      * by the control thread (SNICD_EV_* bits) */
     _Atomic uint32_t events[SNICD_MAX_PORTS];
+    /* ---- the device lost and re-attached (snicd_device.c) ---- */
+    bool dev_suspect;                   /* a commit met EIO: check it */
+    bool dev_lost;                      /* detached, probing again */
+    uint64_t dev_lost_ns, dev_next_try_ns;
+    unsigned dev_tries;
+    uint64_t dev_reattaches;
+    uint64_t dev_last_recovery_ns;      /* loss to every flow re-placed */
+    struct snicd_devspec devs[SNICD_MAX_DEVS];
+    unsigned n_devs;
 };
 
 #define SNICD_EV_RESET  0x1u
@@ -228,6 +255,12 @@ void snicd_ports_fini(struct snicd *d);
  * snicd_offload_resync; removal -> snicd_offload_port_gone; a port back
  * -> start it and resync. Control thread. */
 void snicd_ports_process_events(struct snicd *d);
+/* Configure (one rx/tx queue per worker) and start ethdev @pid. */
+int snicd_port_start(struct snicd *d, uint16_t pid);
+/* 1: the uplink, 0: a VF representor (*@vf), negative: neither. */
+int snicd_port_classify(uint16_t pid, int *vf);
+/* The workers' ofport -> ethdev map from the ports (workers parked). */
+void snicd_ports_rebuild_tx(struct snicd *d);
 /* Park / release the workers around port reconfiguration. */
 void snicd_workers_pause(struct snicd *d);
 void snicd_workers_resume(struct snicd *d);

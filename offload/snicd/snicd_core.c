@@ -207,6 +207,8 @@ snicd_core_commit(struct snicd *d)
         if (n < 0)
             snicd_log(SNICD_LOG_WARN, "offload commit: %s (flows stay in "
                       "software until the device is back)", strerror(-n));
+        if (n == -EIO)
+            d->dev_suspect = true;
     }
     rc = dp_commit(d->dp);
     if (rc < 0)
@@ -309,7 +311,12 @@ snicd_core_refresh(struct snicd *d)
     uint64_t now;
 
     if (d->offload != NULL) {
-        int rc = snicd_offload_read_counters(d->offload, hw_stats_cb, d);
+        int rc = snicd_offload_retry_failed(d->offload);
+
+        if (rc > 0)
+            snicd_log(SNICD_LOG_INFO, "retried flows whose rule creation "
+                      "failed: %d rule operations", rc);
+        rc = snicd_offload_read_counters(d->offload, hw_stats_cb, d);
 
         if (rc < 0)
             snicd_log(SNICD_LOG_DEBUG, "hardware counters: %s",

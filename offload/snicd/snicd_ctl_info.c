@@ -175,6 +175,11 @@ snicd_ctl_stats(struct snicd *d)
             PRIu64 " create failures, %" PRIu64 " resyncs\n",
             os.rules_created, os.rules_destroyed, os.create_failures,
             os.resyncs);
+    fprintf(f, "device: %s, lost %" PRIu64 " times, re-attached %" PRIu64
+            " times (last recovery %.3f s), %" PRIu64 " create retries\n",
+            d->dev_lost ? "gone (re-attaching)" : "attached",
+            os.device_losses, d->dev_reattaches,
+            (double)d->dev_last_recovery_ns / 1e9, os.retries);
     fprintf(f, "datapath: rx %" PRIu64 ", tx %" PRIu64 ", drops %" PRIu64
             " (tx refused %" PRIu64 ", multi-segment %" PRIu64 ", no mbuf %"
             PRIu64 ", ttl %" PRIu64 ", tunnel %" PRIu64 "), misses %" PRIu64
@@ -185,7 +190,8 @@ snicd_ctl_stats(struct snicd *d)
             dps.tunnel_drops, dps.misses, dps.emc_hits, ws.marked);
     o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
                   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-                  " s:{s:I, s:I, s:I, s:I}}",
+                  " s:{s:I, s:I, s:I, s:I},"
+                  " s:{s:b, s:I, s:I, s:f, s:I}}",
                   "flows", "hw", (json_int_t)pc.n[SNICD_WHERE_HW],
                   "partial", (json_int_t)pc.n[SNICD_WHERE_PARTIAL],
                   "sw", (json_int_t)pc.n[SNICD_WHERE_SW],
@@ -206,6 +212,11 @@ snicd_ctl_stats(struct snicd *d)
                   "offload", "rules_created", (json_int_t)os.rules_created,
                   "rules_destroyed", (json_int_t)os.rules_destroyed,
                   "create_failures", (json_int_t)os.create_failures,
-                  "resyncs", (json_int_t)os.resyncs);
+                  "resyncs", (json_int_t)os.resyncs,
+                  "device", "lost", d->dev_lost,
+                  "losses", (json_int_t)os.device_losses,
+                  "reattaches", (json_int_t)d->dev_reattaches,
+                  "last_recovery_s", (double)d->dev_last_recovery_ns / 1e9,
+                  "retries", (json_int_t)os.retries);
     return with_text(o, f, &buf);
 }

@@ -370,6 +370,7 @@ snicd_offload_resync(struct snicd_offload *o)
         f->handle = NULL;
     }
     o->dead = false;
+    o->dead_reason[0] = '\0';
     o->n_gone = 0;
     o->st.resyncs++;
     snicd_shape_cache_clear(o->shapes);
@@ -385,6 +386,50 @@ snicd_offload_resync(struct snicd_offload *o)
     while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL)
         placed += f->where != SNICD_WHERE_SW;
     return placed;
+}
+
+int
+snicd_offload_device_gone(struct snicd_offload *o, const char *why)
+{
+    int ret;
+
+    o->dead = true;
+    o->st.device_losses++;
+    snprintf(o->dead_reason, sizeof(o->dead_reason), "%s",
+             why != NULL ? why : "device gone");
+    /* every flow is re-placed: blocked, it leaves hardware, and since the
+     * manager is dead its rules are forgotten, not destroyed */
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        o->tables[t].dirty = o->tables[t].n > 0;
+    ret = snicd_offload_commit(o);
+    return ret == -EIO ? 0 : ret;
+}
+
+int
+snicd_offload_device_back(struct snicd_offload *o, uint16_t proxy_port)
+{
+    o->cfg.proxy_port = proxy_port;
+    return snicd_offload_resync(o);
+}
+
+int
+snicd_offload_retry_failed(struct snicd_offload *o)
+{
+    bool any = false;
+    int ret;
+
+    if (o->dead)
+        return 0;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        if (o->tables[t].has_failed) {
+            o->tables[t].dirty = true;
+            any = true;
+        }
+    if (!any)
+        return 0;
+    o->st.retries++;
+    ret = snicd_offload_commit(o);
+    return ret;
 }
 
 static int

@@ -125,6 +125,29 @@ int snicd_offload_read_counters(struct snicd_offload *o,
  * re-validate and re-install all flows. Returns flows placed in hw. */
 int snicd_offload_resync(struct snicd_offload *o);
 
+/* The whole device stopped answering (its channel died, the card process
+ * went away): every flow leaves hardware now, with @why as its reason, and
+ * the manager forgets its rule handles without asking the device (the PMD
+ * frees them when the device is detached). New flows stay in software
+ * until snicd_offload_device_back(). Call it before the device is
+ * detached. 0 or a negative errno. */
+int snicd_offload_device_gone(struct snicd_offload *o, const char *why);
+
+/* The device answers again, re-attached (its transfer proxy may have a new
+ * ethdev id): re-validate and re-install every flow, as resync does.
+ * Returns flows placed in hw, or a negative errno. */
+int snicd_offload_device_back(struct snicd_offload *o, uint16_t proxy_port);
+
+/* Is the device still there? A trivial rule's validation answers EIO when
+ * the PMD has lost its device. Also true while already known gone: false. */
+bool snicd_offload_device_answers(struct snicd_offload *o);
+
+/* Flows whose rule creation failed for a reason that may pass (an error
+ * from the device other than "no space" or a refusal at validation) are
+ * tried again: called about once a second. Returns the rule operations
+ * done (0 when nothing was waiting). */
+int snicd_offload_retry_failed(struct snicd_offload *o);
+
 /* A port disappeared (hot-unplug): flows touching it (exact in_port, or
  * an output to it) leave hardware now, and lower overlapping ones with
  * them. Returns how many flows left hardware. Until the next resync. */
@@ -141,6 +164,8 @@ struct snicd_offload_stats {
     uint64_t validate_calls, validate_cache_hits;
     uint64_t create_failures;
     uint64_t resyncs;
+    uint64_t device_losses;     /* snicd_offload_device_gone calls */
+    uint64_t retries;           /* retry passes that had work */
     uint32_t hw_levels;     /* rte_flow priorities the device offers */
     uint32_t n_marks;       /* live marks (partial + resume) */
 };

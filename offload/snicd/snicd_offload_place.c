@@ -349,6 +349,7 @@ snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
     memcpy(order, t->flows, t->n * sizeof(*order));
     qsort(order, t->n, sizeof(*order), order_cmp);
     t->has_no_space = false;
+    t->has_failed = false;
     for (uint32_t i = 0; i < t->n; i++) {
         struct snicd_oflow *f = order[i];
         enum snicd_where w = SNICD_WHERE_SW;
@@ -378,6 +379,8 @@ snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
         }
         if (f->no_space)
             t->has_no_space = true;
+        if (f->create_failed)
+            t->has_failed = true;
         ret = ov_insert(&ov, &f->flow.match, f->id,
                         w == SNICD_WHERE_SW ? -1 : (int32_t)f->level,
                         w == SNICD_WHERE_SW);

@@ -26,6 +26,7 @@ struct snicd_oflow {
     uint8_t where;              /* enum snicd_where, as installed now */
     bool changed;               /* actions differ from the installed rule */
     bool no_space;              /* sw because the device was full */
+    bool create_failed;         /* sw after a create error that may pass */
     uint32_t level;             /* rte_flow priority of the rule */
     uint32_t mark;              /* 0: none */
     uint8_t mark_kind;          /* enum snicd_mark_kind */
@@ -44,6 +45,7 @@ struct snicd_otable {
     uint32_t n, cap;
     bool dirty;
     bool has_no_space;          /* some flow is sw for lack of space */
+    bool has_failed;            /* some flow waits for a create retry */
 };
 
 /* ---- validate cache by flow shape (snicd_shape.c) ---- */
@@ -90,6 +92,7 @@ struct snicd_offload {
     uint32_t n_levels;
     char probe_reason[SNICD_REASON_SIZE];
     bool dead;                  /* the device stopped answering */
+    char dead_reason[SNICD_REASON_SIZE];    /* "" : the default text */
     bool space_freed;           /* a rule went away since the last commit */
     struct snicd_idmap ids;
     struct snicd_otable tables[SNICD_NUM_TABLES];

@@ -185,6 +185,7 @@ snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
     snicd_offload_rule_retire(o, f);
     f->where = SNICD_WHERE_SW;
     f->no_space = no_space;
+    f->create_failed = false;
     f->changed = false;
     say(f->reason, sizeof(f->reason), "%s", reason);
     snicd_offload_mark_settle(o, f, 0, 0);
@@ -206,6 +207,9 @@ error_text(const struct rte_flow_error *err, int code, char *buf, size_t size)
     else
         say(buf, size, "%s", strerror(code));
 }
+
+static int probe_prio(struct snicd_offload *o, uint32_t prio, char *msg,
+                      size_t size);
 
 /* rte_flow_validate, asked once per shape. NULL when the device is gone. */
 static const struct snicd_shape_result *
@@ -273,12 +277,17 @@ rule_install(struct snicd_offload *o, struct snicd_oflow *f,
         error_text(&err, code, msg, sizeof(msg));
         if (mark != f->mark)
             mark_release(o, mark);
-        if (code == EIO)
+        /* EIO is also what a firmware's internal error maps to: only a
+         * device that fails a trivial validation too is gone; otherwise
+         * the failure may pass and the flow is tried again later */
+        if (code == EIO && probe_prio(o, 0, NULL, 0) == -EIO)
             o->dead = true;
         say(why, sizeof(why), "%s: %s", code == ENOSPC ?
-                 "no space in hardware (ENOSPC)" : code == EIO ?
-                 "device not answering" : "rule create failed", msg);
+                 "no space in hardware (ENOSPC)" : o->dead ?
+                 "device not answering" : "rule create failed (will retry)",
+                 msg);
         snicd_offload_to_sw(o, f, why, code == ENOSPC);
+        f->create_failed = code != ENOSPC && !o->dead;
         return SNICD_WHERE_SW;
     }
     o->st.rules_created++;
@@ -290,6 +299,7 @@ rule_install(struct snicd_offload *o, struct snicd_oflow *f,
     f->level = level;
     f->changed = false;
     f->no_space = false;
+    f->create_failed = false;
     snicd_offload_mark_settle(o, f, mark, kind);
     say(f->reason, sizeof(f->reason), "%s", reason);
     return where;
@@ -397,7 +407,8 @@ snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
     if (!o->cfg.enabled)
         return "offload disabled";
     if (o->dead)
-        return "device not answering (waiting for resync)";
+        return o->dead_reason[0] != '\0' ? o->dead_reason
+               : "device not answering (waiting for resync)";
     if (o->n_levels == 0)
         return o->probe_reason;
     if (o->n_gone == 0)
@@ -440,6 +451,12 @@ probe_prio(struct snicd_offload *o, uint32_t prio, char *msg, size_t size)
     if (ret != 0 && msg != NULL)
         error_text(&err, -ret, msg, size);
     return ret;
+}
+
+bool
+snicd_offload_device_answers(struct snicd_offload *o)
+{
+    return probe_prio(o, 0, NULL, 0) != -EIO;
 }
 
 void

@@ -30,8 +30,8 @@
 #define RX_DESC     1024u
 #define TX_DESC     1024u
 
-static int
-port_start(struct snicd *d, uint16_t pid)
+int
+snicd_port_start(struct snicd *d, uint16_t pid)
 {
     struct rte_eth_conf conf;
     struct rte_eth_dev_info info;
@@ -90,8 +90,8 @@ event_cb(uint16_t pid, enum rte_eth_event_type type, void *ctx, void *ret)
     return 0;
 }
 
-static void
-rebuild_tx_map(struct snicd *d)
+void
+snicd_ports_rebuild_tx(struct snicd *d)
 {
     for (unsigned i = 0; i < SNICD_OFPORT_TABLE; i++)
         d->tx_ethdev[i] = UINT16_MAX;
@@ -105,8 +105,8 @@ rebuild_tx_map(struct snicd *d)
 }
 
 /* What a port is: uplink (1), a VF representor (0, *vf), or neither. */
-static int
-classify_port(uint16_t pid, int *vf)
+int
+snicd_port_classify(uint16_t pid, int *vf)
 {
     struct rte_eth_dev_info info;
     char name[RTE_ETH_NAME_MAX_LEN];
@@ -136,7 +136,7 @@ snicd_ports_init(struct snicd *d)
         char name[RTE_ETH_NAME_MAX_LEN] = "?";
 
         rte_eth_dev_get_name_by_port(pid, name);
-        rc = classify_port(pid, &vf);
+        rc = snicd_port_classify(pid, &vf);
         if (rc == 1 && snicd_ports_by_ofport(&d->ports, SNICD_OFPORT_UPLINK)) {
             snicd_log(SNICD_LOG_WARN, "port %u (%s): a second uplink, "
                       "ignored", pid, name);
@@ -160,7 +160,7 @@ snicd_ports_init(struct snicd *d)
         return -ENODEV;
     }
     for (unsigned i = 0; i < d->ports.n; i++) {
-        rc = port_start(d, d->ports.v[i].ethdev);
+        rc = snicd_port_start(d, d->ports.v[i].ethdev);
         if (rc < 0) {
             snicd_log(SNICD_LOG_ERR, "port %s (ethdev %u): cannot start: %s",
                       d->ports.v[i].name, d->ports.v[i].ethdev,
@@ -174,7 +174,7 @@ snicd_ports_init(struct snicd *d)
         if (rc < 0)
             return rc;
     }
-    rebuild_tx_map(d);
+    snicd_ports_rebuild_tx(d);
     rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET,
                                   event_cb, d);
     rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV,
@@ -237,7 +237,7 @@ handle_reset(struct snicd *d, uint16_t pid)
     rte_eth_dev_stop(pid);
     rc = rte_eth_dev_reset(pid);
     if (rc == 0)
-        rc = port_start(d, pid);
+        rc = snicd_port_start(d, pid);
     if (rc < 0) {
         snicd_log(SNICD_LOG_ERR, "port %s: restart after reset: %s",
                   d->ports.v[i].name, strerror(-rc));
@@ -258,7 +258,7 @@ handle_rmv(struct snicd *d, uint16_t pid)
               "desired, in software", d->ports.v[i].name, pid);
     atomic_store(&d->active[i], 0);
     d->ports.gone[i] = true;
-    rebuild_tx_map(d);
+    snicd_ports_rebuild_tx(d);
     if (d->offload != NULL)
         snicd_offload_port_gone(d->offload, d->ports.v[i].ofport);
     rte_eth_dev_stop(pid);
@@ -270,7 +270,7 @@ handle_rmv(struct snicd *d, uint16_t pid)
 static bool
 handle_new(struct snicd *d, uint16_t pid)
 {
-    int vf = -1, rc = classify_port(pid, &vf);
+    int vf = -1, rc = snicd_port_classify(pid, &vf);
     uint32_t ofport = rc == 1 ? SNICD_OFPORT_UPLINK
                       : rc == 0 ? SNICD_OFPORT_VF_BASE + (uint32_t)vf : 0;
 
@@ -282,13 +282,13 @@ handle_new(struct snicd *d, uint16_t pid)
         if (p->ofport != ofport || !d->ports.gone[i])
             continue;
         p->ethdev = pid;
-        if (port_start(d, pid) < 0) {
+        if (snicd_port_start(d, pid) < 0) {
             snicd_log(SNICD_LOG_ERR, "port %s is back as ethdev %u but "
                       "does not start", p->name, pid);
             return false;
         }
         d->ports.gone[i] = false;
-        rebuild_tx_map(d);
+        snicd_ports_rebuild_tx(d);
         atomic_store(&d->active[i], 1);
         snicd_log(SNICD_LOG_INFO, "port %s is back (ethdev %u)", p->name,
                   pid);
@@ -298,9 +298,9 @@ handle_new(struct snicd *d, uint16_t pid)
         return false;
     /* a new representor: named by its role like the others */
     if (snicd_ports_add_ethdev(&d->ports, pid, rc == 1, vf) < 0
-        || port_start(d, pid) < 0)
+        || snicd_port_start(d, pid) < 0)
         return false;
-    rebuild_tx_map(d);
+    snicd_ports_rebuild_tx(d);
     atomic_store(&d->active[d->ports.n - 1], 1);
     snicd_log(SNICD_LOG_INFO, "new port %s (ethdev %u)",
               d->ports.v[d->ports.n - 1].name, pid);
@@ -310,11 +310,12 @@ handle_new(struct snicd *d, uint16_t pid)
 void
 snicd_ports_process_events(struct snicd *d)
 {
-    bool resync = false, paused = false;
+    bool resync = false, paused = false, lsc = false;
 
     for (uint16_t pid = 0; pid < SNICD_MAX_PORTS; pid++) {
         uint32_t ev = atomic_exchange(&d->events[pid], 0);
 
+        lsc |= (ev & SNICD_EV_LSC) != 0;
         if ((ev & ~SNICD_EV_LSC) == 0)
             continue;
         if (!paused) {
@@ -339,6 +340,7 @@ snicd_ports_process_events(struct snicd *d)
                   "flows in hardware", n < 0 ? "failed, " : "", n < 0 ? 0 : n);
         snicd_core_commit(d);
     }
+    snicd_device_poll(d, lsc);
 }
 
 void

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The device as a whole: noticing that it stopped answering, and
+ * re-attaching it when it answers again.
+ *
+ * A PMD whose card went away (the card process was killed, or its command
+ * channel died after a completion that never came) reports link down on
+ * every port and fails flow operations with EIO; it may or may not raise
+ * RTE_ETH_EVENT_INTR_RMV (net_emunic does not: it raises LSC). Its
+ * ethdev ports are of no further use: the PMD has to be detached and
+ * probed again to reach the card anew. So, on a link change or a commit
+ * that met EIO, snicd asks the device a trivial rte_flow_validate; EIO
+ * means gone:
+ *
+ *   1. every flow leaves hardware (snicd_offload_device_gone: reason
+ *      "device gone ..."), none leaves the desired state, the software
+ *      datapath keeps running for what it can still reach;
+ *   2. the ports are stopped and the devices backing them are detached
+ *      (rte_eal_hotplug_remove), their bus, name and devargs kept;
+ *   3. every SNICD_REATTACH_MS the devices are probed again with the same
+ *      devargs (rte_eal_hotplug_add); a probe fails quickly while the card
+ *      is still away;
+ *   4. once probed, each new ethdev is matched to its old role (uplink,
+ *      vfN), started under its old name and OpenFlow number, and every
+ *      flow is re-installed (snicd_offload_device_back).
+ *
+ * Only ethdev / rte_flow / EAL hotplug are used, so a real card's PMD is
+ * handled the same way. Runs on the control thread, workers parked while
+ * ports change.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+
+#include "snicd.h"
+#include "snicd_ctl_fmt.h"
+
+#define SNICD_REATTACH_MS   100u
+
+/* EIO from a trivial validation on the uplink: the PMD lost its device. */
+static bool
+device_answers(const struct snicd *d)
+{
+    static const struct rte_flow_attr attr = { .transfer = 1 };
+    static const struct rte_flow_item pattern[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    static const struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    const struct snicd_port_info *up =
+        snicd_ports_by_ofport(&d->ports, SNICD_OFPORT_UPLINK);
+    struct rte_flow_error err;
+    uint16_t proxy;
+
+    if (up == NULL)
+        return true;
+    if (rte_flow_pick_transfer_proxy(up->ethdev, &proxy, &err) < 0)
+        proxy = up->ethdev;
+    return rte_flow_validate(proxy, &attr, pattern, actions, &err) != -EIO;
+}
+
+static bool
+uplink_link_down(const struct snicd *d)
+{
+    const struct snicd_port_info *up =
+        snicd_ports_by_ofport(&d->ports, SNICD_OFPORT_UPLINK);
+    struct rte_eth_link link;
+
+    if (up == NULL)
+        return false;
+    memset(&link, 0, sizeof(link));
+    return rte_eth_link_get_nowait(up->ethdev, &link) < 0
+           || link.link_status == RTE_ETH_LINK_DOWN;
+}
+
+/* Remember which devices back our ports, to probe them again. */
+static int
+save_devices(struct snicd *d)
+{
+    d->n_devs = 0;
+    for (unsigned i = 0; i < d->ports.n; i++) {
+        const struct snicd_port_info *p = &d->ports.v[i];
+        struct rte_eth_dev_info info;
+        const struct rte_devargs *da;
+        struct snicd_devspec *s;
+        const char *name;
+        bool seen = false;
+
+        if (p->is_tunnel || d->ports.gone[i]
+            || rte_eth_dev_info_get(p->ethdev, &info) < 0
+            || info.device == NULL)
+            continue;
+        name = rte_dev_name(info.device);
+        for (unsigned k = 0; k < d->n_devs; k++)
+            seen |= strcmp(d->devs[k].name, name) == 0;
+        if (seen)
+            continue;
+        if (d->n_devs == SNICD_MAX_DEVS)
+            return -ENOSPC;
+        s = &d->devs[d->n_devs];
+        da = rte_dev_devargs(info.device);
+        snprintf(s->bus, sizeof(s->bus), "%s",
+                 rte_bus_name(rte_dev_bus(info.device)));
+        snprintf(s->name, sizeof(s->name), "%s", name);
+        snprintf(s->args, sizeof(s->args), "%s",
+                 da != NULL && da->args != NULL ? da->args : "");
+        d->n_devs++;
+    }
+    return 0;
+}
+
+static void
+device_lost(struct snicd *d)
+{
+    snicd_log(SNICD_LOG_ERR, "the device stopped answering: every flow "
+              "goes to software, none is lost; re-attaching when it "
+              "answers again");
+    d->dev_lost = true;
+    d->dev_lost_ns = snicd_now_ns();
+    d->dev_next_try_ns = d->dev_lost_ns;
+    d->dev_tries = 0;
+    if (d->offload != NULL)
+        (void)snicd_offload_device_gone(d->offload, "device gone (not "
+                                        "answering; waiting to re-attach)");
+    if (save_devices(d) < 0)
+        snicd_log(SNICD_LOG_WARN, "more than %u devices: some will not be "
+                  "re-attached", SNICD_MAX_DEVS);
+    snicd_workers_pause(d);
+    for (unsigned i = 0; i < d->ports.n; i++) {
+        if (d->ports.v[i].is_tunnel || d->ports.gone[i])
+            continue;
+        atomic_store(&d->active[i], 0);
+        d->ports.gone[i] = true;
+        d->ports.link_up[i] = false;
+        (void)rte_eth_dev_stop(d->ports.v[i].ethdev);
+    }
+    snicd_ports_rebuild_tx(d);
+    /* detaching closes every port of the device (the PMD forgets the
+     * rule handles the offload manager has just dropped) */
+    for (unsigned k = 0; k < d->n_devs; k++) {
+        int rc = rte_eal_hotplug_remove(d->devs[k].bus, d->devs[k].name);
+
+        if (rc < 0)
+            snicd_log(SNICD_LOG_WARN, "detach %s:%s: %s", d->devs[k].bus,
+                      d->devs[k].name, strerror(-rc));
+    }
+    snicd_workers_resume(d);
+}
+
+/* Give each ethdev of the re-probed devices its old name and number. */
+static int
+adopt_ports(struct snicd *d)
+{
+    uint16_t pid;
+    int n = 0;
+
+    RTE_ETH_FOREACH_DEV(pid) {
+        int vf = -1, rc = snicd_port_classify(pid, &vf);
+        uint32_t ofport = rc == 1 ? SNICD_OFPORT_UPLINK
+                          : rc == 0 ? SNICD_OFPORT_VF_BASE + (uint32_t)vf : 0;
+
+        if (rc < 0)
+            continue;
+        for (unsigned i = 0; i < d->ports.n; i++) {
+            struct snicd_port_info *p = &d->ports.v[i];
+
+            if (p->is_tunnel || p->ofport != ofport || !d->ports.gone[i])
+                continue;
+            p->ethdev = pid;
+            rc = snicd_port_start(d, pid);
+            if (rc < 0) {
+                snicd_log(SNICD_LOG_ERR, "port %s (ethdev %u) after "
+                          "re-attach: cannot start: %s", p->name, pid,
+                          strerror(-rc));
+                break;
+            }
+            d->ports.gone[i] = false;
+            atomic_store(&d->active[i], 1);
+            n++;
+            break;
+        }
+    }
+    return n;
+}
+
+static void
+try_reattach(struct snicd *d)
+{
+    const struct snicd_port_info *up;
+    struct rte_flow_error ferr;
+    uint64_t now = snicd_now_ns();
+    uint16_t proxy;
+    int rc, placed = 0;
+
+    if (now < d->dev_next_try_ns)
+        return;
+    d->dev_tries++;
+    /* quick at first (a restarted card is usually back within a second),
+     * then once a second */
+    d->dev_next_try_ns = now + (d->dev_tries < 50 ? SNICD_REATTACH_MS
+                                                  : 1000u) * 1000000ull;
+    for (unsigned k = 0; k < d->n_devs; k++) {
+        if (d->devs[k].attached)
+            continue;
+        rc = rte_eal_hotplug_add(d->devs[k].bus, d->devs[k].name,
+                                 d->devs[k].args);
+        if (rc < 0) {
+            if (d->dev_tries == 1 || d->dev_tries % 50 == 0)
+                snicd_log(SNICD_LOG_INFO, "re-attach %s:%s: %s (will try "
+                          "again)", d->devs[k].bus, d->devs[k].name,
+                          strerror(-rc));
+            return;
+        }
+        d->devs[k].attached = true;
+    }
+    snicd_workers_pause(d);
+    rc = adopt_ports(d);
+    snicd_ports_rebuild_tx(d);
+    snicd_workers_resume(d);
+    up = snicd_ports_by_ofport(&d->ports, SNICD_OFPORT_UPLINK);
+    if (up == NULL || d->ports.gone[up - d->ports.v]) {
+        snicd_log(SNICD_LOG_ERR, "re-attached, but no uplink among the "
+                  "%d ports found: waiting", rc);
+        return;
+    }
+    for (unsigned k = 0; k < d->n_devs; k++)
+        d->devs[k].attached = false;
+    d->dev_lost = false;
+    d->dev_suspect = false;
+    if (d->offload != NULL) {
+        snicd_offload_set_ports(d->offload, d->ports.v, d->ports.n);
+        if (rte_flow_pick_transfer_proxy(up->ethdev, &proxy, &ferr) < 0)
+            proxy = up->ethdev;
+        placed = snicd_offload_device_back(d->offload, proxy);
+    }
+    snicd_core_commit(d);
+    snicd_ports_refresh(d);
+    d->dev_reattaches++;
+    d->dev_last_recovery_ns = snicd_now_ns() - d->dev_lost_ns;
+    snicd_log(SNICD_LOG_WARN, "device re-attached after %.3f s (%u tries): "
+              "%d ports, %d flows in hardware",
+              (double)d->dev_last_recovery_ns / 1e9, d->dev_tries, rc,
+              placed);
+}
+
+void
+snicd_device_poll(struct snicd *d, bool link_changed)
+{
+    if (!d->eal)
+        return;
+    if (d->dev_lost) {
+        try_reattach(d);
+        return;
+    }
+    /* a link going down is not death (a cable, a peer): only a device
+     * that also fails a validation with EIO is gone */
+    if (!d->dev_suspect && !(link_changed && uplink_link_down(d)))
+        return;
+    d->dev_suspect = false;
+    if (!device_answers(d))
+        device_lost(d);
+}
