@@ -352,13 +352,18 @@ cmd_fault(struct fw_tool *t, int argc, char **argv)
                         "delay, drop-next, reset, fatal, garbage-next\n");
         return 2;
     }
-    struct fw_debug_fault_in in = { .count = 1 };
+    struct fw_debug_fault_in in = { 0 };
     bool known = false;
     for (size_t i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++)
         if (strcmp(argv[0], fault_names[i].name) == 0) {
             in.fault = fault_names[i].fault;
             known = true;
         }
+    /* Only the one-shot "-next" knobs take a count (default: once); the
+     * device refuses a count on the others as a reserved field. */
+    if (in.fault == FW_FAULT_FAIL_NEXT || in.fault == FW_FAULT_DROP_NEXT
+        || in.fault == FW_FAULT_GARBAGE_NEXT)
+        in.count = 1;
     if (!known) {
         fprintf(stderr, "snic-fw: unknown fault '%s' (expected clear, "
                         "fail-next, delay, drop-next, reset, fatal, "
