@@ -35,6 +35,9 @@
 #define SNICD_OFPORT_UPLINK     1u
 #define SNICD_OFPORT_VF_BASE    2u
 #define SNICD_OFPORT_VXLAN      100u
+/* ports that are neither the uplink nor a representor (a second PF, a
+ * pcap or null vdev in a benchmark): "p0", "p1"... from here */
+#define SNICD_OFPORT_PLAIN_BASE 200u
 #define SNICD_MAX_PORTS         64u
 /* OpenFlow numbers below this index the workers' tx table directly. */
 #define SNICD_OFPORT_TABLE      256u
@@ -64,6 +67,10 @@ struct snicd_ports {
  * -ENOSPC or -EINVAL (VF index out of range). */
 int snicd_ports_add_ethdev(struct snicd_ports *p, uint16_t ethdev,
                            bool is_uplink, int vf);
+/* A port outside the switch (no representor, not the uplink): "pN",
+ * OpenFlow SNICD_OFPORT_PLAIN_BASE + N with N the next free index. Its
+ * flows stay in software unless the hardware accepts them. */
+int snicd_ports_add_plain(struct snicd_ports *p, uint16_t ethdev);
 /* The logical VXLAN port "vxlan0" (OpenFlow 100) with its encapsulation. */
 int snicd_ports_add_tunnel(struct snicd_ports *p,
                            const struct dp_vxlan_port *vx);

@@ -29,7 +29,7 @@ port_kind(const struct snicd_port_info *p)
         return "uplink";
     if (p->is_tunnel)
         return "vxlan";
-    return "representor";
+    return p->vf >= 0 ? "representor" : "plain";
 }
 
 json_t *

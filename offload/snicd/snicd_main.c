@@ -458,7 +458,9 @@ main(int argc, char **argv)
     d.vxlan = o.vxlan;
     d.n_queues = o.workers;
     d.mempool = rte_pktmbuf_pool_create("snicd_mbufs",
-        (rte_eth_dev_count_avail() + 1) * o.workers * 2048u + 4096u, 256, 0,
+        o.mbufs ? o.mbufs
+                : (rte_eth_dev_count_avail() + 1) * o.workers * 2048u + 4096u,
+        256, 0,
         RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
     if (d.mempool == NULL) {
         snicd_log(SNICD_LOG_ERR, "mbuf pool: %s", rte_strerror(rte_errno));

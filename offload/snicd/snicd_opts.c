@@ -46,6 +46,8 @@ snicd_opts_usage(FILE *f)
         "  --group NAME           group allowed on the control socket\n"
         "  --no-offload           every flow in the software datapath\n"
         "  --workers N            datapath lcores (default 1)\n"
+        "  --mbufs N              packet buffers (default: enough for every\n"
+        "                         port's rx ring; raise for pcap replay)\n"
         "  --flows FILE           load these flows at start\n"
         "  --journal FILE|none    desired-state journal (default "
         "RUNDIR/flows.journal)\n"
@@ -166,12 +168,13 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
 {
     enum { O_RUNDIR = 256, O_GROUP, O_NO_OFFLOAD, O_WORKERS, O_FLOWS,
            O_JOURNAL, O_VXLAN, O_ESOCK, O_EBIN, O_EPROFILE, O_PMD, O_VFS,
-           O_LOG };
+           O_LOG, O_MBUFS };
     static const struct option opts[] = {
         { "rundir", required_argument, NULL, O_RUNDIR },
         { "group", required_argument, NULL, O_GROUP },
         { "no-offload", no_argument, NULL, O_NO_OFFLOAD },
         { "workers", required_argument, NULL, O_WORKERS },
+        { "mbufs", required_argument, NULL, O_MBUFS },
         { "flows", required_argument, NULL, O_FLOWS },
         { "journal", required_argument, NULL, O_JOURNAL },
         { "vxlan", required_argument, NULL, O_VXLAN },
@@ -206,6 +209,11 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
             if (parse_uint(optarg, 1, SNICD_MAX_WORKERS, &o->workers) < 0)
                 return fail(err, err_size, "--workers %s: want 1..%u",
                             optarg, SNICD_MAX_WORKERS);
+            break;
+        case O_MBUFS:
+            if (parse_uint(optarg, 1024, 16u << 20, &o->mbufs) < 0)
+                return fail(err, err_size, "--mbufs %s: want 1024..%u",
+                            optarg, 16u << 20);
             break;
         case O_FLOWS: o->flows_file = optarg; break;
         case O_JOURNAL:

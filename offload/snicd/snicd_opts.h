@@ -13,6 +13,7 @@ struct snicd_opts {
     const char *group;              /* may also use the socket; NULL: none */
     bool offload;                   /* false: --no-offload */
     unsigned workers;
+    unsigned mbufs;                 /* 0: sized from ports and workers */
     const char *flows_file;
     const char *journal;            /* NULL: RUNDIR/flows.journal */
     bool no_journal;                /* --journal none */

@@ -138,8 +138,16 @@ snicd_ports_init(struct snicd *d)
         rte_eth_dev_get_name_by_port(pid, name);
         rc = snicd_port_classify(pid, &vf);
         if (rc == 1 && snicd_ports_by_ofport(&d->ports, SNICD_OFPORT_UPLINK)) {
-            snicd_log(SNICD_LOG_WARN, "port %u (%s): a second uplink, "
-                      "ignored", pid, name);
+            /* the first switch port is the uplink; any further one is a
+             * plain port, switched in software */
+            rc = snicd_ports_add_plain(&d->ports, pid);
+            if (rc < 0) {
+                snicd_log(SNICD_LOG_ERR, "port %u (%s): %s", pid, name,
+                          strerror(-rc));
+                return rc;
+            }
+            snicd_log(SNICD_LOG_INFO, "port %u (%s): plain port %s", pid,
+                      name, d->ports.v[d->ports.n - 1].name);
             continue;
         }
         if (rc < 0) {

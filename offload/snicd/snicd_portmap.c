@@ -52,6 +52,22 @@ snicd_ports_add_ethdev(struct snicd_ports *p, uint16_t ethdev,
 }
 
 int
+snicd_ports_add_plain(struct snicd_ports *p, uint16_t ethdev)
+{
+    struct snicd_port_info pi = { .ethdev = ethdev, .vf = -1 };
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < p->n; i++)
+        if (p->v[i].ofport >= SNICD_OFPORT_PLAIN_BASE)
+            n++;
+    if (SNICD_OFPORT_PLAIN_BASE + n >= SNICD_OFPORT_TABLE)
+        return -ENOSPC;
+    pi.ofport = SNICD_OFPORT_PLAIN_BASE + n;
+    snprintf(pi.name, sizeof(pi.name), "p%u", n);
+    return ports_append(p, &pi);
+}
+
+int
 snicd_ports_add_tunnel(struct snicd_ports *p, const struct dp_vxlan_port *vx)
 {
     struct snicd_port_info pi = {

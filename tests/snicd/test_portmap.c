@@ -87,3 +87,23 @@ Test(portmap, flows_parse_and_print_names)
                             &fm, &err), -ENOENT);
     cr_expect(strstr(err.msg, "vf1") != NULL, "%s", err.msg);
 }
+
+Test(portmap, plain_ports_are_numbered_after_the_switch)
+{
+    uint32_t of = 0;
+
+    cr_assert_eq(snicd_ports_add_plain(&ports, 7), 0);
+    cr_assert_eq(snicd_ports_add_plain(&ports, 8), 0);
+    cr_assert_eq(snicd_ports_lookup(&ports, "p0", &of), 0);
+    cr_expect_eq(of, SNICD_OFPORT_PLAIN_BASE);
+    cr_assert_eq(snicd_ports_lookup(&ports, "p1", &of), 0);
+    cr_expect_eq(of, SNICD_OFPORT_PLAIN_BASE + 1);
+    const struct snicd_port_info *p = snicd_ports_by_ethdev(&ports, 8);
+    cr_assert_not_null(p);
+    cr_expect(!p->is_uplink && !p->is_tunnel && p->vf < 0);
+    /* the workers' tx table ends at SNICD_OFPORT_TABLE */
+    unsigned added = 2;
+    while (snicd_ports_add_plain(&ports, (uint16_t)(10 + added)) == 0)
+        added++;
+    cr_expect_eq(SNICD_OFPORT_PLAIN_BASE + added, SNICD_OFPORT_TABLE);
+}
