@@ -151,8 +151,60 @@ enum emunic_role {
     EMUNIC_ROLE_UPLINK,         /* the wire's peer */
 };
 
+/*
+ * Counter cache (emunic_counter.c), one per adapter, under ad->lock.
+ *
+ * rte_flow_query(COUNT) of one flow used to cost one synchronous firmware
+ * command; a control plane that reads 100,000 counters a second then spends
+ * most of its time (and the card's) on command round trips. Instead every
+ * counter the PMD allocated for a flow has a slot here, and a query that
+ * finds the last sweep refresh_ms old or more sweeps them all:
+ * FW_COUNTER_QUERY_MAX ids per command, as many commands as the channel has
+ * free slots, one doorbell, then reap. A query answers from its flow's
+ * slot; reset=1 still reads and clears that one counter synchronously so
+ * it returns the exact count.
+ *
+ * Slots are dense (swap-removal on free) so a sweep walks only live
+ * counters; each flow keeps its slot index and each slot its owner, so both
+ * directions are O(1). A slot remembers the adapter generation its counter
+ * was allocated in: a firmware reset takes the counters away, and a sweep
+ * skips the slots of the lost generation until their flows are destroyed.
+ */
+struct emunic_ctr {
+    struct rte_flow *owner;
+    uint32_t id;                /* device counter id */
+    uint32_t generation;        /* adapter->generation at allocation */
+    bool known;                 /* values read since allocation */
+    uint64_t packets;
+    uint64_t bytes;
+};
+
+struct emunic_ctr_batch;        /* one COUNTER_QUERY in flight (private) */
+
+struct emunic_ctr_cache {
+    struct emunic_ctr *slot;
+    uint32_t n;                 /* live slots, slot[0..n-1] */
+    uint32_t cap;
+    uint32_t refresh_ms;        /* devarg counter_refresh_ms; 0: no cache */
+    uint64_t refresh_cycles;    /* the same in timer cycles */
+    uint64_t stamp;             /* timer cycles when the last sweep ended */
+    uint32_t stamp_gen;         /* adapter generation that sweep read */
+    bool swept;                 /* stamp and slot values mean something */
+    struct emunic_ctr_batch *batch;
+    unsigned n_batch;           /* commands the buffers can hold in flight */
+    /* for the log and the tests: how queries were answered */
+    uint64_t sweeps;
+    uint64_t sweep_cmds;
+    uint64_t cached_reads;
+    uint64_t single_reads;
+};
+
+#define EMUNIC_CTR_REFRESH_MS_DEFAULT   20u
+#define EMUNIC_CTR_REFRESH_MS_MAX       60000u
+
 struct emunic_adapter {
-    pthread_mutex_t lock;       /* channel, caps, groups, flows' device ids */
+    pthread_mutex_t lock;       /* channel, caps, groups, flows' device ids,
+                                 * the counter cache */
     struct fw_chan *chan;       /* NULL after close */
     struct fw_caps caps;
     char path[256];
@@ -171,6 +223,7 @@ struct emunic_adapter {
     /* device tables created on demand for groups > 0 */
     uint32_t n_groups;
     uint32_t groups[EMUNIC_MAX_GROUPS];
+    struct emunic_ctr_cache ctr;
 };
 
 struct emunic_rxq {
@@ -198,6 +251,7 @@ struct rte_flow {
     TAILQ_ENTRY(rte_flow) next;
     uint32_t rule_id;
     uint32_t counter_id;
+    uint32_t ctr_slot;          /* index in adapter->ctr.slot if has_counter */
     bool has_counter;
     uint32_t generation;        /* adapter->generation at creation */
     struct rte_flow *hnext;     /* chain in the port's flow_index */
@@ -246,6 +300,37 @@ void emunic_adapter_check(struct emunic_adapter *ad);
  * moved since the adapter last looked: every older flow is lost. */
 bool emunic_adapter_sync_locked(struct emunic_adapter *ad);
 
+/* Tell the adapter a channel call failed with @err: a transport failure
+ * (-EPIPE, -ETIMEDOUT, -EPROTO) marks it dead. Caller holds ad->lock. */
+void emunic_adapter_fail_locked(struct emunic_adapter *ad, int err);
+
+/* Wipe what an earlier driver of the card left (STEERING_FLUSH, ABI 1.1):
+ * the PF port issues it once at probe, before any flow. 0 when done or
+ * when the card is too old to know it (nothing to flush); a negative errno
+ * otherwise. Takes ad->lock. */
+int emunic_adapter_flush_steering(struct emunic_adapter *ad);
+
+/* Counter cache (emunic_counter.c); all but init/fini need ad->lock. */
+void emunic_ctr_init(struct emunic_adapter *ad, uint32_t refresh_ms);
+void emunic_ctr_fini(struct emunic_adapter *ad);
+/* Room for @more slots, so that add cannot fail once the card holds the
+ * counter. 0 or -ENOMEM. */
+int emunic_ctr_reserve(struct emunic_adapter *ad, uint32_t more);
+/* Give @flow (has_counter, counter_id, generation set) its slot. */
+void emunic_ctr_add(struct emunic_adapter *ad, struct rte_flow *flow);
+void emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow);
+/*
+ * COUNT value of @flow (of the adapter's current generation): from the cache
+ * unless it is older than refresh_ms (then every counter is swept first),
+ * or read synchronously when @clear (read and zero), when the cache is off,
+ * or when the sweep could not read this counter. 0 with the device's
+ * *@status (values valid only when FW_STATUS_OK), or a negative errno when
+ * the card is not answering.
+ */
+int emunic_ctr_query(struct emunic_adapter *ad, struct rte_flow *flow,
+                     bool clear, struct fw_counter_value *val,
+                     uint8_t *status, uint32_t *syndrome);
+
 /* Bursts (emunic_rxtx.c). */
 uint16_t emunic_rx_burst(void *q, struct rte_mbuf **bufs, uint16_t n);
 uint16_t emunic_tx_burst(void *q, struct rte_mbuf **bufs, uint16_t n);
@@ -253,5 +338,7 @@ uint16_t emunic_tx_burst(void *q, struct rte_mbuf **bufs, uint16_t n);
 /* rte_flow ops (emunic_flow.c). */
 extern const struct rte_flow_ops emunic_flow_ops;
 int emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error);
+/* Free every handle of @p without a command (close after a failed flush). */
+void emunic_flow_forget_port(struct emunic_port *p);
 
 #endif /* EMUNIC_H */

@@ -38,6 +38,13 @@ adapter_mark_dead(struct emunic_adapter *ad, int err)
                ad->name, ad->path, strerror(-err));
 }
 
+void
+emunic_adapter_fail_locked(struct emunic_adapter *ad, int err)
+{
+    if (err == -EPIPE || err == -ETIMEDOUT || err == -EPROTO)
+        adapter_mark_dead(ad, err);
+}
+
 int
 emunic_adapter_exec_locked(struct emunic_adapter *ad, uint16_t opcode,
                            void *in, size_t in_size, void *out,
@@ -50,8 +57,7 @@ emunic_adapter_exec_locked(struct emunic_adapter *ad, uint16_t opcode,
         return -EPIPE;
     ret = fw_chan_exec(ad->chan, opcode, in, in_size, out, out_size, status,
                        syndrome, EMUNIC_CMD_TIMEOUT_MS);
-    if (ret == -EPIPE || ret == -ETIMEDOUT || ret == -EPROTO)
-        adapter_mark_dead(ad, ret);
+    emunic_adapter_fail_locked(ad, ret);
     return ret;
 }
 
@@ -108,6 +114,35 @@ emunic_vport_query(struct emunic_adapter *ad, uint16_t vport,
     if (ret == 0)
         *ctx = out.ctx;
     return ret;
+}
+
+/* The card keeps steering across drivers, as hardware does: rules of a
+ * driver that died (SIGKILL, or a channel we gave up on) would otherwise
+ * stay in the card next to our own re-installed copies, use its capacity
+ * twice and keep forwarding after the flow is deleted. */
+int
+emunic_adapter_flush_steering(struct emunic_adapter *ad)
+{
+    struct fw_steering_flush_in in;
+    uint8_t status = 0;
+    uint32_t synd = 0;
+    char sbuf[96];
+    int ret;
+
+    if (fw_chan_abi_minor(ad->chan) < 1)
+        return 0;
+    memset(&in, 0, sizeof(in));
+    ret = emunic_adapter_exec(ad, FW_CMD_STEERING_FLUSH, &in, sizeof(in),
+                              NULL, 0, &status, &synd);
+    if (ret < 0)
+        return ret;
+    /* a 1.0 firmware that claims 1.1 has nothing of ours to keep either */
+    if (status == FW_STATUS_OK || status == FW_STATUS_BAD_OPCODE)
+        return 0;
+    EMUNIC_LOG(ERR, "%s: STEERING_FLUSH refused: %s (%s)", ad->name,
+               fw_status_str(status), fw_syndrome_str(synd, sbuf,
+                                                      sizeof(sbuf)));
+    return -fw_status_errno(status);
 }
 
 /* Every ethdev port whose private data belongs to @ad. */

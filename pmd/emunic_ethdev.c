@@ -237,16 +237,10 @@ emunic_dev_close(struct rte_eth_dev *dev)
         return 0;
     if (p->started)
         emunic_dev_stop(dev);
-    if (emunic_flow_flush_port(p, &err) < 0) {
-        /* the card is gone or refused: forget the handles anyway, the
-         * port is going away and nobody can name them any more */
-        struct rte_flow *f;
-
-        while ((f = TAILQ_FIRST(&p->flows)) != NULL) {
-            TAILQ_REMOVE(&p->flows, f, next);
-            free(f);
-        }
-    }
+    /* the card is gone or refused: forget the handles anyway, the port
+     * is going away and nobody can name them any more */
+    if (emunic_flow_flush_port(p, &err) < 0)
+        emunic_flow_forget_port(p);
     emunic_adapter_put(p->ad);
     p->ad = NULL;
     return 0;

@@ -362,9 +362,11 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     gen = ad->generation;
     n_groups0 = ad->n_groups;
     /* before the card is touched: nothing to undo if the index cannot grow */
-    if (flow_index_reserve(p, 1) < 0) {
+    if (flow_index_reserve(p, 1) < 0 ||
+        (x.count_idx >= 0 && emunic_ctr_reserve(ad, 1) < 0)) {
         emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
-                        "out of memory for the port's flow index");
+                        "out of memory for the port's flow index or the "
+                        "counter cache");
         goto destroy_tables;
     }
     if (flow_group_get(ad, attr->group, NULL, error) < 0)
@@ -415,6 +417,8 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     }
     flow->rule_id = rout.rule_id;
     flow->generation = gen;
+    if (flow->has_counter)
+        emunic_ctr_add(ad, flow);
     TAILQ_INSERT_TAIL(&p->flows, flow, next);
     flow_index_add(p, flow);
     pthread_mutex_unlock(&ad->lock);
@@ -470,6 +474,8 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
         if (flow->has_counter)
             flow_counter_free(ad, flow->counter_id);
     }
+    if (flow->has_counter)
+        emunic_ctr_del(ad, flow);
     TAILQ_REMOVE(&p->flows, flow, next);
     if (slot == NULL)
         slot = flow_index_slot(p, flow);
@@ -531,6 +537,22 @@ emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error)
     return ret;
 }
 
+void
+emunic_flow_forget_port(struct emunic_port *p)
+{
+    struct rte_flow *f;
+
+    pthread_mutex_lock(&p->ad->lock);
+    while ((f = TAILQ_FIRST(&p->flows)) != NULL) {
+        TAILQ_REMOVE(&p->flows, f, next);
+        if (f->has_counter)
+            emunic_ctr_del(p->ad, f);
+        free(f);
+    }
+    flow_index_drop(p);
+    pthread_mutex_unlock(&p->ad->lock);
+}
+
 static int
 emunic_flow_flush(struct rte_eth_dev *dev, struct rte_flow_error *error)
 {
@@ -540,6 +562,8 @@ emunic_flow_flush(struct rte_eth_dev *dev, struct rte_flow_error *error)
                                                   error);
 }
 
+/* COUNT through the adapter's counter cache (emunic_counter.c): exact for
+ * reset=1, at most counter_refresh_ms old otherwise. */
 static int
 emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
                   const struct rte_flow_action *action, void *data,
@@ -548,8 +572,7 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
     struct emunic_port *p = dev->data->dev_private;
     struct emunic_adapter *ad = p->ad;
     struct rte_flow_query_count *qc = data;
-    struct fw_counter_query_in in = { .n = 1 };
-    struct fw_counter_query_out out;
+    struct fw_counter_value val;
     uint8_t status;
     uint32_t synd;
     char sbuf[96];
@@ -558,10 +581,19 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
     if (action->type != RTE_FLOW_ACTION_TYPE_COUNT)
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION,
                                action, "only COUNT can be queried");
-    if (!flow->has_counter)
+    pthread_mutex_lock(&ad->lock);
+    /* the handle is read only once it is known to be one of ours */
+    if (flow_index_reserve(p, 0) < 0 || flow_index_slot(p, flow) == NULL) {
+        pthread_mutex_unlock(&ad->lock);
+        return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE,
+                               flow, "not a live flow of port %u",
+                               dev->data->port_id);
+    }
+    if (!flow->has_counter) {
+        pthread_mutex_unlock(&ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
                                action, "the flow has no COUNT action");
-    pthread_mutex_lock(&ad->lock);
+    }
     emunic_adapter_sync_locked(ad);
     if (flow->generation != ad->generation) {
         pthread_mutex_unlock(&ad->lock);
@@ -569,16 +601,18 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
                                "the rule and its counter were lost in a "
                                "firmware reset; re-create the flow");
     }
-    in.ids[0] = flow->counter_id;
-    in.flags = qc->reset ? FW_COUNTER_Q_CLEAR : 0;
-    memset(&out, 0, sizeof(out));
-    ret = flow_cmd(ad, FW_CMD_COUNTER_QUERY, &in,
-                   offsetof(struct fw_counter_query_in, ids) + sizeof(in.ids[0]),
-                   &out, sizeof(out.hdr) + sizeof(out.values[0]), &status,
-                   &synd, error);
+    memset(&val, 0, sizeof(val));
+    ret = emunic_ctr_query(ad, flow, qc->reset != 0, &val, &status, &synd);
+    /* a reset during the read makes whatever it read meaningless */
+    if (ret == 0 && emunic_adapter_sync_locked(ad)) {
+        pthread_mutex_unlock(&ad->lock);
+        return emunic_flow_err(error, EIO, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
+                               "the rule and its counter were lost in a "
+                               "firmware reset; re-create the flow");
+    }
     pthread_mutex_unlock(&ad->lock);
     if (ret < 0)
-        return ret;
+        return flow_dead(ad, error);
     if (status != FW_STATUS_OK) {
         ret = fw_status_errno(status);
         return emunic_flow_err(error, ret > 0 ? ret : EIO,
@@ -589,8 +623,8 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
     }
     qc->hits_set = 1;
     qc->bytes_set = 1;
-    qc->hits = out.values[0].packets;
-    qc->bytes = out.values[0].bytes;
+    qc->hits = val.packets;
+    qc->bytes = val.bytes;
     return 0;
 }
 

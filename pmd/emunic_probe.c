@@ -3,11 +3,14 @@
  * net_emunic: devargs, port creation, probe and remove.
  *
  *   --vdev=net_emunic0,socket=PATH[,representor=vf[0-3]][,rxq=N][,txq=N]
+ *                     [,counter_refresh_ms=N][,flush=0|1]
  *   --vdev=net_emunic1,socket=PATH,vf=N       (the VM side of VF N)
  *   --vdev=net_emunic2,socket=PATH,uplink=1   (the wire's peer)
  *
  * The PF form creates the PF port (the uplink representor) and one
- * representor port per requested VF, all in one switch domain.
+ * representor port per requested VF, all in one switch domain. As the
+ * eSwitch manager's driver it first wipes the steering an earlier driver
+ * left in the card (flush=1, the default; see docs/pmd.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,7 +35,8 @@ void emunic_adapter_put(struct emunic_adapter *ad);
 #define EMUNIC_ALARM_US 200000
 
 static const char *const valid_keys[] = {
-    "socket", "representor", "vf", "uplink", "rxq", "txq", NULL,
+    "socket", "representor", "vf", "uplink", "rxq", "txq",
+    "counter_refresh_ms", "flush", NULL,
 };
 
 struct emunic_args {
@@ -40,6 +44,8 @@ struct emunic_args {
     int vf;                     /* -1: not a VF port */
     bool uplink;
     uint16_t rxq, txq;
+    uint32_t counter_refresh_ms;
+    bool flush;                 /* PF: STEERING_FLUSH at probe */
     struct rte_eth_devargs eth_da;
 };
 
@@ -72,6 +78,8 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
 
     memset(a, 0, sizeof(*a));
     a->vf = -1;
+    a->counter_refresh_ms = EMUNIC_CTR_REFRESH_MS_DEFAULT;
+    a->flush = true;
     if (args == NULL || args[0] == '\0') {
         EMUNIC_LOG(ERR, "%s: missing devarg socket=PATH (the card's PF "
                    "socket, see emunic --help)", name);
@@ -91,7 +99,8 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
                 break;
         if (valid_keys[j] == NULL) {
             EMUNIC_LOG(ERR, "%s: unknown devarg '%s' (known: socket, "
-                       "representor, vf, uplink, rxq, txq)", name, k);
+                       "representor, vf, uplink, rxq, txq, "
+                       "counter_refresh_ms, flush)", name, k);
             ret = -EINVAL;
         } else if (val == NULL || val[0] == '\0') {
             EMUNIC_LOG(ERR, "%s: devarg '%s' needs a value", name, k);
@@ -115,6 +124,12 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
         } else if (strcmp(k, "txq") == 0) {
             ret = parse_uint(name, k, val, 1, EMUNIC_MAX_QUEUES, &v);
             a->txq = (uint16_t)v;
+        } else if (strcmp(k, "counter_refresh_ms") == 0) {
+            ret = parse_uint(name, k, val, 0, EMUNIC_CTR_REFRESH_MS_MAX, &v);
+            a->counter_refresh_ms = (uint32_t)v;
+        } else if (strcmp(k, "flush") == 0) {
+            ret = parse_uint(name, k, val, 0, 1, &v);
+            a->flush = v == 1;
         }
     }
     rte_kvargs_free(kv);
@@ -218,6 +233,7 @@ adapter_open(const char *name, const struct emunic_args *a)
         ad->caps.max_queues_per_port = 1;
     if (ad->caps.max_queue_depth == 0)
         ad->caps.max_queue_depth = 1024;
+    emunic_ctr_init(ad, a->counter_refresh_ms);
     return ad;
 
 close_chan:
@@ -239,6 +255,7 @@ emunic_adapter_put(struct emunic_adapter *ad)
         rte_eth_switch_domain_free(ad->switch_domain);
     if (ad->chan != NULL)
         fw_chan_close(ad->chan);
+    emunic_ctr_fini(ad);
     pthread_mutex_destroy(&ad->lock);
     free(ad);
 }
@@ -392,6 +409,15 @@ emunic_probe(struct rte_vdev_device *vdev)
     }
     /* the adapter's own reference until probe is done */
     ad->refcnt = 1;
+    /* once per device, by the switch manager only, before any flow: a VF
+     * or the wire's peer must never wipe the manager's rules */
+    if (pp.role == EMUNIC_ROLE_PF && a.flush &&
+        (ret = emunic_adapter_flush_steering(ad)) < 0) {
+        EMUNIC_LOG(ERR, "%s: cannot clear the steering an earlier driver "
+                   "left in the card at %s: %s (flush=0 skips this)", name,
+                   ad->path, strerror(-ret));
+        goto put_adapter;
+    }
     dev = rte_eth_vdev_allocate(vdev, sizeof(struct emunic_port));
     if (dev == NULL) {
         ret = -ENOMEM;
@@ -436,4 +462,4 @@ static struct rte_vdev_driver emunic_vdev_drv = {
 RTE_PMD_REGISTER_VDEV(net_emunic, emunic_vdev_drv);
 RTE_PMD_REGISTER_PARAM_STRING(net_emunic,
     "socket=<path> representor=vf[<list>] vf=<n> uplink=<0|1> "
-    "rxq=<n> txq=<n>");
+    "rxq=<n> txq=<n> counter_refresh_ms=<0..60000> flush=<0|1>");

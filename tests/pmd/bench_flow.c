@@ -4,12 +4,17 @@
  * rates and forwarding Mpps through the emulated card.
  *
  *   bench_flow EAL-ARGS -- [--rules N] [--runs R] [--seconds S]
- *                           [--count 0|1] [--shuffle 0|1]
+ *                           [--count 0|1] [--shuffle 0|1] [--query 0|1]
  *
  * --count 1 gives every rule a COUNT action (one device counter each, as
  * snicd's offload manager does); --shuffle 1 destroys the rules in a random
  * (fixed-seed) order instead of creation order, which is what a bulk
- * teardown of aged-out flows looks like; --seconds 0 skips forwarding.
+ * teardown of aged-out flows looks like; --query 1 (with --count 1) also
+ * times one rte_flow_query(COUNT) of every rule, in creation order, between
+ * create and destroy, as a control plane's once-a-second stats sweep does
+ * (compare the PF devarg counter_refresh_ms=0, one firmware command per
+ * query, with the default bulk counter cache); --seconds 0 skips
+ * forwarding.
  *
  * EAL args must probe, in this order, the PF (net_emunic0,socket=P), VF 0
  * (net_emunicX,socket=P,vf=0) and the wire (net_emunicY,socket=P,uplink=1);
@@ -75,8 +80,35 @@ shuffle(unsigned *order, unsigned n)
     }
 }
 
+/* Seconds for one COUNT query of each of @flows[0..n-1]; <0 on an error. */
+static double
+query_all(uint16_t pf, struct rte_flow **flows, unsigned n)
+{
+    static const struct rte_flow_action count = {
+        .type = RTE_FLOW_ACTION_TYPE_COUNT,
+    };
+    struct rte_flow_query_count qc;
+    struct rte_flow_error err;
+    uint64_t t0 = rte_get_timer_cycles(), hits = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        memset(&qc, 0, sizeof(qc));
+        if (rte_flow_query(pf, flows[i], &count, &qc, &err) != 0) {
+            fprintf(stderr, "query %u: %s\n", i,
+                    err.message ? err.message : "?");
+            return -1;
+        }
+        hits += qc.hits;
+    }
+    if (hits != 0)
+        fprintf(stderr, "bench_flow: %lu hits on drop rules nobody sent "
+                "to\n", (unsigned long)hits);
+    return (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz();
+}
+
 static void
-bench_rules(uint16_t pf, unsigned n_rules, int runs, bool count, bool shuf)
+bench_rules(uint16_t pf, unsigned n_rules, int runs, bool count, bool shuf,
+            bool query)
 {
     struct rte_flow_attr attr = { .transfer = 1 };
     struct rte_flow_item_eth spec, mask;
@@ -94,7 +126,7 @@ bench_rules(uint16_t pf, unsigned n_rules, int runs, bool count, bool shuf)
     unsigned *order = calloc(n_rules, sizeof(*order));
     /* without --count the action list starts at DROP */
     const struct rte_flow_action *acts = count ? actions : actions + 1;
-    double cr[16], de[16];
+    double cr[16], de[16], qu[16];
     struct rte_flow_error err;
     unsigned failed = 0;
 
@@ -124,6 +156,8 @@ bench_rules(uint16_t pf, unsigned n_rules, int runs, bool count, bool shuf)
         }
         t1 = rte_get_timer_cycles();
         cr[r] = made / ((double)(t1 - t0) / rte_get_timer_hz());
+        if (query && count)
+            qu[r] = query_all(pf, flows, made);
         for (unsigned i = 0; i < made; i++)
             order[i] = i;
         if (shuf)
@@ -139,6 +173,10 @@ bench_rules(uint16_t pf, unsigned n_rules, int runs, bool count, bool shuf)
            median(cr, runs), runs, n_rules, count ? ", COUNT each" : "");
     printf("rte_flow_destroy: %.0f flows/s (median of %d runs, %s order)\n",
            median(de, runs), runs, shuf ? "random" : "creation");
+    if (query && count)
+        printf("rte_flow_query:   %.1f ms for one COUNT query of each of the "
+               "%u rules (median of %d runs)\n", median(qu, runs) * 1e3,
+               n_rules, runs);
     if (failed != 0)
         fprintf(stderr, "bench_flow: %u destroys failed\n", failed);
 free_arrays:
@@ -208,7 +246,7 @@ main(int argc, char **argv)
     unsigned n_rules = 2000;
     double seconds = 2.0;
     int runs = 5, n;
-    bool count = false, shuf = false;
+    bool count = false, shuf = false, query = false;
     struct rte_mempool *mp;
 
     n = rte_eal_init(argc, argv);
@@ -227,6 +265,8 @@ main(int argc, char **argv)
             count = atoi(argv[i + 1]) != 0;
         else if (strcmp(argv[i], "--shuffle") == 0)
             shuf = atoi(argv[i + 1]) != 0;
+        else if (strcmp(argv[i], "--query") == 0)
+            query = atoi(argv[i + 1]) != 0;
     }
     if (runs < 1 || runs > 16)
         runs = 5;
@@ -245,7 +285,7 @@ main(int argc, char **argv)
             fprintf(stderr, "bench_flow: port %u setup failed\n", p);
             return 1;
         }
-    bench_rules(0, n_rules, runs, count, shuf);
+    bench_rules(0, n_rules, runs, count, shuf, query);
     if (seconds > 0)
         bench_forward(0, vf, wire, mp, seconds, runs);
     for (uint16_t p = 0; p < nports; p++) {

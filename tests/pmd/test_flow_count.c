@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_emunic COUNT queries through the counter cache, against a running
+ * emunic: a query loop over thousands of counted flows costs a few bulk
+ * commands and returns the exact per-flow counts; a cached value ages out
+ * after counter_refresh_ms; reset=1 is always exact and zeroes the cached
+ * value; counter_refresh_ms=0 reads synchronously; a firmware reset and a
+ * dead card are reported as before.
+ *
+ * Traffic: VF 0 (its VM-side port) sends 64-byte frames into the eSwitch;
+ * the PF's transfer rules match their destination MAC, COUNT and DROP.
+ * Arrival is waited for with a "beacon" frame sent last on the same queue
+ * to a second flow, read with reset=1 (synchronous, exact): once the card
+ * counted the beacon it counted everything sent before it.
+ *
+ * Needs EMUNIC and PMD in the environment, as test_flow_handle does; each
+ * test starts its own emunic and EAL.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+#include <rte_mbuf.h>
+
+#include "snic/fw_abi.h"
+#include "snic/fw_chan.h"
+
+#define PF      0       /* net_emunic0: the PF (eSwitch manager) */
+#define VF      1       /* net_emunic1: VF 0, the VM side */
+#define FRAME   64u
+
+static char dir[64];
+static char sock[96];
+static pid_t emu = -1;
+static struct rte_mempool *pool;
+
+static void
+emu_start(void)
+{
+    const char *bin = getenv("EMUNIC");
+
+    cr_assert_not_null(bin, "EMUNIC must name the emunic binary");
+    snprintf(dir, sizeof(dir), "/tmp/snic-flowc.XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(sock, sizeof(sock), "%s/nic", dir);
+    emu = fork();
+    cr_assert(emu >= 0);
+    if (emu == 0) {
+        execl(bin, bin, "--socket", sock, "--num-vfs", "1", "--mode",
+              "switchdev", "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100; i++) {
+        struct stat st;
+
+        if (stat(sock, &st) == 0)
+            return;
+        usleep(20000);
+    }
+    cr_assert_fail("emunic did not create %s", sock);
+}
+
+/* emunic, EAL with the PF (devargs @pf_extra appended) and VF 0 started. */
+static void
+up(const char *pf_extra)
+{
+    const char *pmd = getenv("PMD");
+    char prefix[32], vdev0[192], vdev1[160];
+    char *argv[] = {
+        "test_flow_count", "-d", (char *)pmd, "--no-huge", "--no-pci",
+        "-m", "128", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
+        "--log-level=pmd.net.emunic:error", "--log-level=lib.eal:error",
+        "--vdev", vdev0, "--vdev", vdev1,
+    };
+    struct rte_eth_conf conf;
+
+    cr_assert_not_null(pmd, "PMD must name librte_net_emunic.so");
+    emu_start();
+    snprintf(prefix, sizeof(prefix), "flowc%d", (int)getpid());
+    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s%s", sock, pf_extra);
+    snprintf(vdev1, sizeof(vdev1), "net_emunic1,socket=%s,vf=0", sock);
+    cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
+              "EAL init: %s", rte_strerror(rte_errno));
+    cr_assert_eq(rte_eth_dev_count_avail(), 2, "PF and VF probed");
+    pool = rte_pktmbuf_pool_create("flowc", 1024, 0, 0,
+                                   RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    cr_assert_not_null(pool);
+    memset(&conf, 0, sizeof(conf));
+    cr_assert(rte_eth_dev_configure(VF, 1, 1, &conf) == 0 &&
+              rte_eth_rx_queue_setup(VF, 0, 256, 0, NULL, pool) == 0 &&
+              rte_eth_tx_queue_setup(VF, 0, 256, 0, NULL) == 0 &&
+              rte_eth_dev_start(VF) == 0, "VF port started");
+}
+
+static void
+down(void)
+{
+    uint16_t p;
+
+    RTE_ETH_FOREACH_DEV(p) {
+        rte_eth_dev_stop(p);
+        rte_eth_dev_close(p);
+    }
+    rte_eal_cleanup();
+    if (emu > 0) {
+        kill(emu, SIGTERM);
+        waitpid(emu, NULL, 0);
+    }
+    /* a card killed by a test leaves its function sockets behind */
+    for (unsigned i = 0; i < 3; i++) {
+        static const char *const sfx[] = { "", ".vf0", ".uplink" };
+        char path[128];
+
+        snprintf(path, sizeof(path), "%s%s", sock, sfx[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+TestSuite(pmd_flow_count, .fini = down, .timeout = 30);
+
+/* dst MAC of flow @i: 02:00:00:00:hi:lo */
+static void
+flow_mac(unsigned i, uint8_t mac[6])
+{
+    memset(mac, 0, 6);
+    mac[0] = 0x02;
+    mac[4] = (uint8_t)(i >> 8);
+    mac[5] = (uint8_t)i;
+}
+
+/* A transfer rule on the PF: dst MAC of flow @i -> COUNT, DROP. */
+static struct rte_flow *
+flow_make(unsigned i)
+{
+    struct rte_flow_attr attr = { .transfer = 1 };
+    struct rte_flow_item_eth spec, mask;
+    struct rte_flow_action_count cnt = { .id = 0 };
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec, .mask = &mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT, .conf = &cnt },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_error err;
+    struct rte_flow *f;
+
+    memset(&spec, 0, sizeof(spec));
+    memset(&mask, 0, sizeof(mask));
+    memset(mask.hdr.dst_addr.addr_bytes, 0xff, 6);
+    flow_mac(i, spec.hdr.dst_addr.addr_bytes);
+    f = rte_flow_create(PF, &attr, items, actions, &err);
+    cr_assert_not_null(f, "create flow %u: %s", i,
+                       err.message ? err.message : "?");
+    return f;
+}
+
+/* @n frames from VF 0 to flow @i's MAC, all queued. */
+static void
+send_to(unsigned i, unsigned n)
+{
+    struct rte_ether_addr src;
+    struct rte_mbuf *m[32];
+    unsigned sent = 0;
+
+    cr_assert(n <= 32);
+    cr_assert_eq(rte_eth_macaddr_get(VF, &src), 0);
+    cr_assert_eq(rte_pktmbuf_alloc_bulk(pool, m, n), 0);
+    for (unsigned k = 0; k < n; k++) {
+        uint8_t *d = (uint8_t *)rte_pktmbuf_append(m[k], FRAME);
+
+        cr_assert_not_null(d);
+        memset(d, 0, FRAME);
+        flow_mac(i, d);
+        memcpy(d + 6, src.addr_bytes, 6);   /* pass the spoof check */
+        d[12] = 0x08;                       /* IPv4 ethertype, empty body */
+    }
+    for (int tries = 0; sent < n && tries < 1000; tries++) {
+        sent += rte_eth_tx_burst(VF, 0, m + sent, (uint16_t)(n - sent));
+        if (sent < n)
+            usleep(1000);
+    }
+    cr_assert_eq(sent, n, "VF 0 queued %u of %u frames", sent, n);
+}
+
+static int
+query(struct rte_flow *f, bool reset, uint64_t *hits, uint64_t *bytes,
+      struct rte_flow_error *err)
+{
+    static const struct rte_flow_action count = {
+        .type = RTE_FLOW_ACTION_TYPE_COUNT,
+    };
+    struct rte_flow_query_count qc;
+    int ret;
+
+    memset(&qc, 0, sizeof(qc));
+    memset(err, 0, sizeof(*err));
+    qc.reset = reset;
+    ret = rte_flow_query(PF, f, &count, &qc, err);
+    if (ret == 0) {
+        cr_assert(qc.hits_set && qc.bytes_set);
+        *hits = qc.hits;
+        if (bytes != NULL)
+            *bytes = qc.bytes;
+    }
+    return ret;
+}
+
+static uint64_t
+hits_of(struct rte_flow *f, bool reset)
+{
+    struct rte_flow_error err;
+    uint64_t h = 0;
+
+    cr_assert_eq(query(f, reset, &h, NULL, &err), 0, "query: %s",
+                 err.message ? err.message : "?");
+    return h;
+}
+
+/* Send one frame to @beacon_i and wait until its flow counted it (reads
+ * with reset=1, exact): everything VF 0 sent before has been counted. */
+static void
+settle(unsigned beacon_i, struct rte_flow *beacon)
+{
+    uint64_t got = 0;
+
+    send_to(beacon_i, 1);
+    for (int i = 0; i < 500 && got == 0; i++) {
+        got += hits_of(beacon, true);
+        if (got == 0)
+            usleep(2000);
+    }
+    cr_assert_eq(got, 1, "the card counted the beacon frame");
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A fault knob through a channel of our own to the PF (the driver's stays
+ * untouched), like snic-fw does. */
+static void
+fault(uint32_t kind, uint32_t value)
+{
+    struct fw_debug_fault_in in;
+    struct fw_out_hdr out;
+    struct fw_chan *ch = fw_chan_open(sock, 2000);
+    uint8_t status = 0xff;
+    uint32_t synd = 0;
+
+    cr_assert_not_null(ch, "debug channel to %s", sock);
+    memset(&in, 0, sizeof(in));
+    in.fault = kind;
+    in.value = value;
+    cr_assert_eq(fw_chan_exec(ch, FW_CMD_DEBUG_FAULT, &in, sizeof(in), &out,
+                              sizeof(out), &status, &synd, 2000), 0);
+    cr_assert_eq(status, FW_STATUS_OK, "fault knob %u: %s", kind,
+                 fw_status_str(status));
+    fw_chan_close(ch);
+}
+
+/*
+ * 5,000 counted flows, traffic to three of them. With every firmware
+ * command delayed by 300 us, one query per flow (5,000 commands) would take
+ * at least 1.5 s; the bulk sweep needs 84 commands, ~30 ms.
+ */
+Test(pmd_flow_count, query_loop_over_many_flows)
+{
+    enum { N = 5000, BEACON = N };
+    static struct rte_flow *f[N];
+    static const struct { unsigned flow, n; } hot[] = {
+        { 3, 2 }, { 1234, 5 }, { N - 1, 9 },
+    };
+    struct rte_flow_error err;
+    struct rte_flow *beacon;
+    double t0, dt;
+    unsigned wrong = 0;
+
+    up("");
+    for (unsigned i = 0; i < N; i++)
+        f[i] = flow_make(i);
+    beacon = flow_make(BEACON);
+    for (unsigned k = 0; k < sizeof(hot) / sizeof(hot[0]); k++)
+        send_to(hot[k].flow, hot[k].n);
+    settle(BEACON, beacon);
+    /* the wait is far longer than the 20 ms default: nothing stale */
+    usleep(40000);
+    fault(FW_FAULT_DELAY, 300);
+    t0 = now_s();
+    for (unsigned i = 0; i < N; i++) {
+        uint64_t want = 0, hits = ~0ull, bytes = ~0ull;
+
+        for (unsigned k = 0; k < sizeof(hot) / sizeof(hot[0]); k++)
+            if (hot[k].flow == i)
+                want = hot[k].n;
+        cr_assert_eq(query(f[i], false, &hits, &bytes, &err), 0,
+                     "query %u: %s", i, err.message ? err.message : "?");
+        if (hits != want || bytes != want * FRAME) {
+            cr_expect_fail("flow %u: %lu hits %lu bytes, want %lu and %lu",
+                           i, (unsigned long)hits, (unsigned long)bytes,
+                           (unsigned long)want,
+                           (unsigned long)(want * FRAME));
+            wrong++;
+        }
+    }
+    dt = now_s() - t0;
+    fault(FW_FAULT_CLEAR, 0);
+    cr_expect_eq(wrong, 0, "every flow's count is exact");
+    cr_expect_lt(dt, 0.5, "5,000 queries took %.3f s: not read in bulk", dt);
+    /* a reset=1 query is exact and zeroes the cached value */
+    cr_expect_eq(hits_of(f[1234], true), 5);
+    cr_expect_eq(hits_of(f[1234], false), 0);
+    cr_expect_eq(hits_of(f[N - 1], false), 9, "neighbours keep theirs");
+    /* destroying flows (slots move) keeps the others' counts right */
+    for (unsigned i = 0; i < N; i += 2)
+        cr_assert_eq(rte_flow_destroy(PF, f[i], &err), 0);
+    usleep(40000);
+    cr_expect_eq(hits_of(f[N - 1], false), 9);
+    cr_expect_eq(hits_of(f[3], false), 2);
+    cr_expect_eq(hits_of(f[1], false), 0);
+}
+
+/* With a long interval the cache visibly answers (old value), reset=1
+ * still reads the card, and the cache holds the cleared value after it. */
+Test(pmd_flow_count, cached_until_stale_reset_exact)
+{
+    struct rte_flow *a, *b;
+
+    up(",counter_refresh_ms=60000");
+    a = flow_make(1);
+    b = flow_make(2);
+    cr_assert_eq(hits_of(a, false), 0, "first query sweeps: 0");
+    send_to(1, 4);
+    settle(2, b);
+    cr_expect_eq(hits_of(a, false), 0, "within 60 s: the swept value");
+    cr_expect_eq(hits_of(a, true), 4, "reset=1 reads the card");
+    cr_expect_eq(hits_of(a, false), 0, "the cache holds the cleared value");
+    send_to(1, 3);
+    settle(2, b);
+    cr_expect_eq(hits_of(a, true), 3, "cleared on the card too");
+}
+
+/* A short interval: a query after the wait sees the new traffic. */
+Test(pmd_flow_count, stale_cache_is_swept_again)
+{
+    struct rte_flow *a, *b;
+
+    up(",counter_refresh_ms=50");
+    a = flow_make(1);
+    b = flow_make(2);
+    cr_assert_eq(hits_of(a, false), 0);
+    send_to(1, 6);
+    settle(2, b);
+    usleep(60000);
+    cr_expect_eq(hits_of(a, false), 6, "swept again after 50 ms");
+}
+
+/* counter_refresh_ms=0: every query is a synchronous read, exact at once. */
+Test(pmd_flow_count, refresh_zero_reads_synchronously)
+{
+    struct rte_flow *a, *b;
+
+    up(",counter_refresh_ms=0");
+    a = flow_make(1);
+    b = flow_make(2);
+    cr_assert_eq(hits_of(a, false), 0);
+    send_to(1, 5);
+    settle(2, b);
+    cr_expect_eq(hits_of(a, false), 5, "no cache: exact right away");
+    cr_expect_eq(hits_of(a, false), 5, "reading does not clear");
+}
+
+/* After a firmware reset old flows are lost (EIO), and new flows, which
+ * may get the very same counter ids, never see the old cached values. */
+Test(pmd_flow_count, firmware_reset_invalidates_cache)
+{
+    struct rte_flow *a, *b, *a2, *b2;
+    struct rte_flow_error err;
+    uint64_t h;
+
+    up("");
+    a = flow_make(1);
+    b = flow_make(2);
+    send_to(1, 7);
+    settle(2, b);
+    usleep(40000);
+    cr_assert_eq(hits_of(a, false), 7, "cached before the reset");
+    fault(FW_FAULT_RESET, 0);
+    cr_expect_eq(query(a, false, &h, NULL, &err), -EIO);
+    cr_expect(err.message != NULL && strstr(err.message, "firmware reset"),
+              "says the flow was lost: %s", err.message);
+    a2 = flow_make(1);
+    b2 = flow_make(2);
+    cr_expect_eq(hits_of(a2, false), 0, "a new counter starts at 0");
+    send_to(1, 2);
+    settle(2, b2);
+    usleep(40000);
+    cr_expect_eq(hits_of(a2, false), 2, "the new counter counts");
+    cr_expect_eq(rte_flow_destroy(PF, a, &err), 0, "lost flow freed");
+    cr_expect_eq(rte_flow_destroy(PF, b, &err), 0);
+    cr_expect_eq(hits_of(a2, false), 2);
+}
+
+/* A dead card: queries fail with EIO as before, cache or not. */
+Test(pmd_flow_count, dead_card_is_eio)
+{
+    struct rte_flow_error err;
+    struct rte_flow *a;
+    uint64_t h;
+
+    up("");
+    a = flow_make(1);
+    cr_assert_eq(hits_of(a, false), 0);
+    kill(emu, SIGKILL);
+    waitpid(emu, NULL, 0);
+    emu = -1;
+    /* the health alarm notices within 200 ms */
+    usleep(400000);
+    cr_expect_eq(query(a, false, &h, NULL, &err), -EIO);
+    cr_expect(err.message != NULL && strstr(err.message, "not answering"),
+              "%s", err.message);
+    cr_expect_eq(query(a, true, &h, NULL, &err), -EIO);
+}
