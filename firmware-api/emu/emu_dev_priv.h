@@ -217,6 +217,8 @@ uint8_t emu_cmd_table_create(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_table_destroy(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_rule_delete(struct emu_dev *dev, struct emu_cmd *cmd);
+/* STEERING_FLUSH: rules, tables but the root, and counters (emu_counter.c) */
+uint8_t emu_cmd_steering_flush(struct emu_dev *dev, struct emu_cmd *cmd);
 
 /* emu_rule_check.c: RULE_ADD validation; 0 or a status with *synd set */
 uint8_t emu_rule_check_match(const struct emu_dev *dev,

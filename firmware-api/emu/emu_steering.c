@@ -131,6 +131,24 @@ emu_steer_table(const struct emu_dev *dev, uint32_t group)
     return NULL;
 }
 
+/* A table not yet placed in dev->steer.tables. */
+static struct emu_table *
+emu_table_alloc(uint32_t group, uint32_t level)
+{
+    struct emu_table *t;
+
+    t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    if (emu_hmap_init(&t->tuples) != 0) {
+        free(t);
+        return NULL;
+    }
+    t->group = group;
+    t->level = level;
+    return t;
+}
+
 static struct emu_table *
 emu_table_new(struct emu_dev *dev, uint32_t group, uint32_t level)
 {
@@ -139,15 +157,9 @@ emu_table_new(struct emu_dev *dev, uint32_t group, uint32_t level)
     for (uint32_t i = 0; i < dev->caps.max_tables; i++) {
         if (dev->steer.tables[i] != NULL)
             continue;
-        t = calloc(1, sizeof(*t));
+        t = emu_table_alloc(group, level);
         if (t == NULL)
             return NULL;
-        if (emu_hmap_init(&t->tuples) != 0) {
-            free(t);
-            return NULL;
-        }
-        t->group = group;
-        t->level = level;
         dev->steer.tables[i] = t;
         dev->steer.n_tables++;
         return t;
@@ -648,5 +660,38 @@ emu_cmd_rule_delete(struct emu_dev *dev, struct emu_cmd *cmd)
     emu_rule_unlink(dev, r);
     emu_slot_put(&dev->steer, r->id & ((1u << dev->steer.idx_bits) - 1u));
     emu_rule_free(dev, r, true);
+    return FW_STATUS_OK;
+}
+
+/* The eSwitch manager's driver starting afresh: every rule, every table but
+ * the root and every counter go. The only step that can fail, allocating
+ * the new empty root, comes before anything is destroyed, so a refused
+ * flush leaves the device exactly as it was. Unlike a firmware reset,
+ * reset_generation and packet queues are not touched: no other driver of
+ * the card is told anything happened. */
+uint8_t
+emu_cmd_steering_flush(struct emu_dev *dev, struct emu_cmd *cmd)
+{
+    struct fw_steering_flush_in in;
+    struct emu_table *root = NULL;
+    uint8_t st;
+
+    if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0)
+        return st;
+    if (in.flags != 0 || in.rsvd != 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0));
+    if (dev->caps.esw_mode == FW_ESW_SWITCHDEV) {
+        root = emu_table_alloc(0, 0);
+        if (root == NULL)
+            return emu_fail(cmd, FW_STATUS_INTERNAL, 0);
+    }
+    /* releasing each rule's references leaves every vport's rule_refs and
+     * every counter's refs at zero before the counters themselves go */
+    emu_steer_clear(dev, true);
+    if (root != NULL) {
+        dev->steer.tables[0] = root;
+        dev->steer.n_tables = 1;
+    }
+    emu_counter_flush(dev);
     return FW_STATUS_OK;
 }

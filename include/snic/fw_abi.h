@@ -44,7 +44,9 @@ typedef uint16_t fw_be16;
 typedef uint32_t fw_be32;
 
 #define FW_ABI_MAJOR 1
-#define FW_ABI_MINOR 0
+/* Minor history: 1 adds FW_CMD_STEERING_FLUSH (a 1.0 device answers it
+ * BAD_OPCODE, which a driver reads as "nothing to flush"). */
+#define FW_ABI_MINOR 1
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -300,6 +302,7 @@ enum fw_opcode {
     FW_CMD_VPORT_STATS          = 0x0302, /* any (VF: own vport) */
     FW_CMD_TABLE_CREATE         = 0x0400, /* PF, switchdev */
     FW_CMD_TABLE_DESTROY        = 0x0401, /* PF */
+    FW_CMD_STEERING_FLUSH       = 0x0402, /* PF; ABI 1.1 */
     FW_CMD_RULE_ADD             = 0x0410, /* PF, switchdev */
     FW_CMD_RULE_DELETE          = 0x0411, /* PF */
     FW_CMD_COUNTER_ALLOC        = 0x0500, /* PF */
@@ -560,6 +563,18 @@ struct fw_table_create_in {
 struct fw_table_destroy_in {
     struct fw_cmd_hdr hdr;
     fw_le32 group;
+    fw_le32 rsvd;
+};
+
+/* FW_CMD_STEERING_FLUSH (ABI 1.1): destroy every rule and every table but
+ * the root (group 0 stays, empty) and free every counter, in either eSwitch
+ * mode. Not a reset: reset_generation, SR-IOV, the eSwitch mode, vport
+ * contexts and packet queues are untouched. A driver that becomes the
+ * eSwitch manager issues it so no rule of an earlier driver survives it.
+ * No output payload. */
+struct fw_steering_flush_in {
+    struct fw_cmd_hdr hdr;
+    fw_le32 flags;          /* must be 0 */
     fw_le32 rsvd;
 };
 

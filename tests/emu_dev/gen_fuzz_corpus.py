@@ -17,7 +17,8 @@ OP = dict(QUERY_ADAPTER=0x100, QUERY_HEALTH=0x101, FUNCTION_RESET=0x102,
           SET_MODE=0x211, VPORT_QUERY=0x300, VPORT_MODIFY=0x301,
           VPORT_STATS=0x302, TABLE_CREATE=0x400, TABLE_DESTROY=0x401,
           RULE_ADD=0x410, RULE_DELETE=0x411, COUNTER_ALLOC=0x500,
-          COUNTER_FREE=0x501, COUNTER_QUERY=0x502, DEBUG_FAULT=0xf00)
+          COUNTER_FREE=0x501, COUNTER_QUERY=0x502, DEBUG_FAULT=0xf00,
+          STEERING_FLUSH=0x402)
 
 
 def hdr(op, body, in_size=None, out_size=1024, token=7, op_mod=0):
@@ -123,6 +124,23 @@ seeds['counters'] = \
     cmd(PF, hdr(OP['COUNTER_QUERY'], struct.pack('<III', 1, 1, 1))) + \
     cmd(PF, hdr(OP['COUNTER_FREE'], struct.pack('<II', 1, 4))) + \
     b'\xff' + frame(2, udp_frame(MAC2, MAC1))
+# ABI 1.1: a new eSwitch manager wipes what an earlier driver left
+seeds['steering_flush'] = \
+    cmd(PF, hdr(OP['COUNTER_ALLOC'], struct.pack('<II', 2, 0))) + \
+    cmd(PF, hdr(OP['TABLE_CREATE'], struct.pack('<IIII', 3, 1, 0, 0))) + \
+    cmd(PF, rule(0, 0, match(src_vport=1), match(src_vport=0xffff),
+                 [action(5, struct.pack('<I', 1)),
+                  action(4, struct.pack('<I', 3))])) + \
+    cmd(PF, rule(3, 0, match(), match(), [action(2, b'\x02\x00')])) + \
+    cmd(VF0, hdr(OP['STEERING_FLUSH'], b'\0' * 8)) + \
+    cmd(UPLINK, hdr(OP['STEERING_FLUSH'], b'\0' * 8)) + \
+    cmd(PF, hdr(OP['STEERING_FLUSH'], struct.pack('<II', 1, 0))) + \
+    cmd(PF, hdr(OP['STEERING_FLUSH'], b'\0' * 8 + b'\0' * 3 + b'\x01')) + \
+    cmd(PF, hdr(OP['STEERING_FLUSH'], b'\0' * 8)) + \
+    cmd(PF, hdr(OP['STEERING_FLUSH'], b'')) + \
+    cmd(PF, hdr(OP['COUNTER_QUERY'], struct.pack('<III', 1, 0, 1))) + \
+    cmd(PF, hdr(OP['TABLE_CREATE'], struct.pack('<IIII', 3, 1, 0, 0))) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1))
 seeds['debug_fault'] = \
     cmd(PF, fault(1, OP['QUERY_HEALTH'], 6, 1)) + \
     cmd(PF, hdr(OP['QUERY_HEALTH'], b'')) + \

@@ -14,7 +14,9 @@ Scenarios:
   table_full   profile tiny (64 rules): the overflow goes to software,
                traffic proves both paths, freed space is used again
   faults       fail-next RULE_ADD, delay, drop-next, garbage-next against
-               snicd's rollback and recovery paths
+               snicd's rollback and recovery paths; after each re-attach a
+               flow deleted with snicctl stops forwarding (no stale rule of
+               the dead driver instance is left in the card)
   no_listen    neither snicd nor emunic listens on a network address
   valgrind     snicd under valgrind memcheck through add, traffic, dump,
                delete and SIGTERM: no error, no definite leak
@@ -89,6 +91,30 @@ def traffic_ok(tr, dsts, what, out="vf1"):
     tags = sorted(tag_of(p) for port, p in got if port == out)
     return check(tags == list(range(len(dsts))), what,
                  [(port, tag_of(p)) for port, p in got][:10])
+
+
+def deleted_flow_stops(d, tr, flow, what, out="vf1"):
+    """Delete @flow (an ip_flows() entry) with snicctl; its frames must then
+    reach no port. The card keeps its rules when a driver goes away, so
+    before the PMD flushed the card at probe, the rule that the driver
+    instance which died had installed for @flow stayed there next to the
+    re-installed copy, and kept forwarding after the delete."""
+    dst = flow.split("nw_dst=")[1].split(",")[0]
+    match = flow[:flow.index(",actions=")]
+    n0 = len(d.flows())
+    if not traffic_ok(tr, [dst], what + ": %s forwards before the delete"
+                      % dst, out):
+        return False
+    r = d.ctl("--strict", "del-flows", match)
+    check(r.returncode == 0 and len(d.flows()) == n0 - 1, what + ": snicctl "
+          "--strict del-flows %s" % match, r.stdout + r.stderr)
+    for k in range(5):
+        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], nw_dst=dst,
+                             payload=tag(1000 + k)))
+    got = tr.recv(600)
+    return check(got == [], what + ": after the delete no frame to %s is "
+                 "forwarded (no stale copy of its rule in the card)" % dst,
+                 [(port, tag_of(p)) for port, p in got][:5])
 
 
 def restart_traffic(tr, nic):
@@ -323,6 +349,9 @@ def scenario_faults(tmp, n):
     st = fault_case(d, nic, tr, "drop-next (a completion that never comes)",
                     ["drop-next", "opcode=0x410", "count=1"],
                     ip_flows(10, base), True)
+    # in hardware since the fail-next case, i.e. installed by the driver
+    # instance the drop-next killed, and installed again after the re-attach
+    deleted_flow_stops(d, tr, ip_flows(10, 0)[1], "drop-next")
     base += 10
     reatt = st["device"]["reattaches"]
     tr = restart_traffic(tr, nic)
@@ -331,6 +360,10 @@ def scenario_faults(tmp, n):
                     ip_flows(10, base), True)
     check(st["device"]["reattaches"] > reatt, "garbage-next: another "
           "re-attach")
+    # one flow of the instance before, and the batch whose RULE_ADD the card
+    # carried out but answered with a corrupted completion
+    deleted_flow_stops(d, tr, ip_flows(10, base - 10)[1], "garbage-next")
+    deleted_flow_stops(d, tr, ip_flows(10, base)[0], "garbage-next")
     check(d.proc.poll() is None and d.stop() == 0,
           "snicd survived every fault and stops cleanly")
 
