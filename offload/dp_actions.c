@@ -313,10 +313,10 @@ find_tunnel(const struct dp_actions_env *env, uint32_t port)
 
 static void
 output(const struct dp_actions_env *env, struct dp_pkt *pkt, uint32_t port,
-       struct dp_act_stats *stats)
+       bool last, struct dp_act_stats *stats)
 {
     const struct dp_vxlan_port *tun;
-    struct dp_output out = { .port = port, .tx_port = port };
+    struct dp_output out = { .port = port, .tx_port = port, .last = last };
 
     if (port == pkt->in_port)
         return;
@@ -352,7 +352,8 @@ dp_actions_run(const struct dp_actions_env *env, struct dp_pkt *pkt,
 
         switch ((enum flow_action_type)a->type) {
         case FLOW_ACT_OUTPUT:
-            output(env, pkt, a->u.port, stats);
+            /* the list's final action: nothing runs after it */
+            output(env, pkt, a->u.port, i + 1 == n_acts, stats);
             break;
         case FLOW_ACT_PUSH_VLAN:
             rc = push_tag(pkt, ntohs(a->u.tpid), 0, false);

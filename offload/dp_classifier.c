@@ -28,6 +28,7 @@ struct bucket {
 struct subtable {
     uint32_t refcnt;                /* ctables holding it */
     uint16_t max_priority;
+    uint16_t min_priority;
     uint8_t n_idx;                  /* words of the mask that are non-zero */
     uint8_t idx[DP_KEY_WORDS];
     uint64_t mask[DP_KEY_WORDS];
@@ -39,6 +40,7 @@ struct subtable {
 struct ctable {
     uint32_t refcnt;                /* snapshots holding it */
     uint32_t n;
+    bool emc;                       /* see emc_pays() */
     struct subtable *subs[];
 };
 
@@ -96,22 +98,40 @@ uint64_t
 dp_key_hash(const struct flow_key *key)
 {
     uint64_t w[DP_KEY_WORDS];
-    uint64_t h = 0x2545f4914f6cdd1dull;
+    /* four independent lanes: the multiplies of one word do not wait for
+     * the previous word's, so the chain is a quarter as long */
+    uint64_t h[4] = { 0x2545f4914f6cdd1dull, 0x9e3779b97f4a7c15ull,
+                      0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull };
+    size_t i;
 
     dp_key_words(key, w);
-    for (size_t i = 0; i < DP_KEY_WORDS; i++)
-        h = dp_hash_mix(h, w[i]);
-    return dp_hash_final(h);
+    for (i = 0; i + 4 <= DP_KEY_WORDS; i += 4) {
+        h[0] = dp_hash_mix(h[0], w[i]);
+        h[1] = dp_hash_mix(h[1], w[i + 1]);
+        h[2] = dp_hash_mix(h[2], w[i + 2]);
+        h[3] = dp_hash_mix(h[3], w[i + 3]);
+    }
+    for (; i < DP_KEY_WORDS; i++)
+        h[i & 3] = dp_hash_mix(h[i & 3], w[i]);
+    return dp_hash_final(h[0] ^ (h[1] << 17 | h[1] >> 47)
+                         ^ (h[2] << 31 | h[2] >> 33)
+                         ^ (h[3] << 47 | h[3] >> 17));
 }
 
 static uint64_t
 masked_hash(const struct subtable *st, const uint64_t *k)
 {
-    uint64_t h = st->n_idx;
+    /* two lanes, like dp_key_hash(): the words' multiplies overlap */
+    uint64_t h0 = st->n_idx, h1 = 0x9e3779b97f4a7c15ull;
+    unsigned j;
 
-    for (unsigned j = 0; j < st->n_idx; j++)
-        h = dp_hash_mix(h, k[st->idx[j]] & st->mask[st->idx[j]]);
-    return dp_hash_final(h);
+    for (j = 0; j + 2 <= st->n_idx; j += 2) {
+        h0 = dp_hash_mix(h0, k[st->idx[j]] & st->mask[st->idx[j]]);
+        h1 = dp_hash_mix(h1, k[st->idx[j + 1]] & st->mask[st->idx[j + 1]]);
+    }
+    if (j < st->n_idx)
+        h0 = dp_hash_mix(h0, k[st->idx[j]] & st->mask[st->idx[j]]);
+    return dp_hash_final(h0 ^ (h1 << 29 | h1 >> 35));
 }
 
 static uint64_t
@@ -185,6 +205,16 @@ dp_cls_lookup(const struct dp_cls_snap *snap, unsigned table_id,
             best = r;
     }
     return best;
+}
+
+bool
+dp_cls_snap_emc_useful(const struct dp_cls_snap *snap, unsigned table_id)
+{
+    const struct ctable *ct;
+
+    /* a miss in an empty or absent table costs nothing */
+    return table_id <= FLOW_TABLE_MAX
+           && (ct = snap->tables[table_id]) != NULL && ct->emc;
 }
 
 uint64_t
@@ -670,6 +700,7 @@ subtable_build(const struct wsub *s)
             }
         }
     }
+    st->min_priority = UINT16_MAX;
     for (size_t i = 0; i <= st->bucket_mask; i++) {
         struct dp_rule *r = (struct dp_rule *)st->buckets[i].rule;
 
@@ -677,6 +708,8 @@ subtable_build(const struct wsub *s)
             r->refcnt++;
             if (r->priority > st->max_priority)
                 st->max_priority = r->priority;
+            if (r->priority < st->min_priority)
+                st->min_priority = r->priority;
         }
     }
     return st;
@@ -689,6 +722,30 @@ by_max_priority(const void *pa, const void *pb)
     const struct subtable *b = *(struct subtable *const *)pb;
 
     return (int)b->max_priority - (int)a->max_priority;
+}
+
+/*
+ * Whether an exact-match cache in front of @ct saves work. Its price is a
+ * hash and a compare of the whole key; a lookup's is, per subtable probed,
+ * a hash of the mask's non-zero words and a probe. Count the subtables a
+ * hit in the first one can still have to probe (the early exit stops at a
+ * subtable whose maximum is below the hit's priority): a table of exact
+ * flows over a catch-all costs a few words, less than the cache itself.
+ */
+#define EMC_MIN_WORDS   8u
+
+static bool
+emc_pays(const struct ctable *ct)
+{
+    unsigned words;
+
+    if (ct->n == 0)
+        return false;
+    words = ct->subs[0]->n_idx + 1u;
+    for (uint32_t i = 1; i < ct->n; i++)
+        if (ct->subs[i]->max_priority >= ct->subs[0]->min_priority)
+            words += ct->subs[i]->n_idx + 1u;
+    return words > EMC_MIN_WORDS;
 }
 
 /* Build table @t's next ctable into *out (NULL when empty). */
@@ -726,6 +783,7 @@ ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
         if (wt->subs[i]->next_pub != NULL)
             ct->subs[ct->n++] = wt->subs[i]->next_pub;
     qsort(ct->subs, ct->n, sizeof(ct->subs[0]), by_max_priority);
+    ct->emc = emc_pays(ct);
     *out = ct;
     return 0;
 }

@@ -495,16 +495,19 @@ static const struct dp_rule *
 classify(struct dp_worker *w, const struct dp_cls_snap *snap,
          unsigned table_id, const struct flow_key *key)
 {
-    uint64_t version = dp_cls_snap_version(snap);
-    uint64_t h = dp_key_hash(key);
-    struct emc_entry *a = &w->emc[h & (EMC_ENTRIES - 1)];
-    struct emc_entry *b = &w->emc[(h >> 32) & (EMC_ENTRIES - 1)];
-    struct emc_entry *e;
+    uint64_t version, h;
+    struct emc_entry *a, *b, *e;
     const struct dp_rule *r;
 
+    if (!dp_cls_snap_emc_useful(snap, table_id))
+        return dp_cls_lookup(snap, table_id, key);
+    version = dp_cls_snap_version(snap);
+    h = dp_key_hash(key);
+    a = &w->emc[h & (EMC_ENTRIES - 1)];
+    b = &w->emc[(h >> 32) & (EMC_ENTRIES - 1)];
     for (e = a; ; e = b) {
         if (e->version == version && e->hash == h && e->table == table_id
-            && memcmp(&e->key, key, sizeof(*key)) == 0) {
+            && dp_key_equal(&e->key, key)) {
             w->stats.emc_hits++;
             return e->rule;
         }

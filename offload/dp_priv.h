@@ -49,4 +49,24 @@ dp_hash_final(uint64_t h)
     return h;
 }
 
+/* Whether an exact-match cache in front of table @table_id of @snap can
+ * save work: false when a lookup that hits probes so few mask words that
+ * it is cheaper than hashing and comparing the whole key. */
+bool dp_cls_snap_emc_useful(const struct dp_cls_snap *snap,
+                            unsigned table_id);
+
+/* Whole-key equality, word-wise without a library call. */
+static inline bool
+dp_key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+    uint64_t wa[DP_KEY_WORDS], wb[DP_KEY_WORDS];
+    uint64_t diff = 0;
+
+    dp_key_words(a, wa);
+    dp_key_words(b, wb);
+    for (size_t i = 0; i < DP_KEY_WORDS; i++)
+        diff |= wa[i] ^ wb[i];
+    return diff == 0;
+}
+
 #endif /* SNIC_DP_PRIV_H */

@@ -31,7 +31,9 @@
  * best one. Subtables are ordered by the highest priority they hold, so a
  * lookup stops as soon as its best candidate beats every remaining
  * subtable's maximum. In front of it each worker has an exact-match cache
- * (EMC) keyed by a hash of the whole key; it also caches misses.
+ * (EMC) keyed by a hash of the whole key; it also caches misses. A table
+ * whose lookups are cheaper than the cache (few mask words to hash for a
+ * hit) bypasses it.
  *
  * Flows change while traffic flows, RCU-style. The classifier is a tree of
  * immutable objects: snapshot -> per-table subtable list -> subtables ->
@@ -199,6 +201,11 @@ struct dp_output {
                              * port's underlay port (frame encapsulated) */
     const uint8_t *frame;   /* valid only during the callback: copy it */
     size_t len;
+    /* The packet's last output: the datapath will neither touch the
+     * frame's buffer nor emit anything more for this packet, so the
+     * callee may take the buffer itself instead of copying (the frame
+     * may sit anywhere in it: headroom used, tags gone). */
+    bool last;
 };
 
 typedef void dp_output_fn(void *ctx, const struct dp_output *out);
@@ -423,7 +430,8 @@ unsigned dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
                                uint32_t in_port, int64_t slot,
                                const struct flow_action *acts,
                                unsigned n_acts, dp_output_fn *fn, void *ctx);
-/* The classification step alone (EMC, then the classifier). */
+/* The classification step alone (EMC where it pays, then the
+ * classifier). */
 const struct dp_rule *dp_worker_classify(struct dp_worker *w,
                                          unsigned table_id,
                                          const struct flow_key *key);

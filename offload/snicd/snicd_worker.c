@@ -12,7 +12,10 @@
  * a resume mark continues at the goto target table.
  *
  * Output frames are copied into fresh mbufs: one input can produce several
- * outputs, each as the frame was at that point of the action list.
+ * outputs, each as the frame was at that point of the action list. The
+ * last output of a frame (the datapath says so) takes the received mbuf
+ * itself instead, so plain forwarding copies nothing; frames not taken are
+ * freed in one bulk call per burst.
  *
  * An idle worker goes offline (QSBR) and naps briefly, so it neither holds
  * grace periods back nor burns a shared core.
@@ -27,6 +30,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "snicd.h"
 
@@ -51,6 +55,10 @@ struct snicd_worker {
     unsigned lcore;
     struct wstats st;
     struct txbuf tx[SNICD_MAX_PORTS];   /* by ethdev id */
+    /* ethdevs with queued frames, so a flush visits only those */
+    uint16_t pending[SNICD_MAX_PORTS];
+    unsigned n_pending;
+    struct rte_mbuf *cur;       /* the frame being processed, until taken */
 };
 
 /* single writer: plain load + store, no locked instruction */
@@ -78,6 +86,48 @@ tx_flush(struct snicd_worker *w, uint16_t ethdev)
     b->n = 0;
 }
 
+/* Turn the received mbuf @m into the output @out if the frame lies in its
+ * buffer and nothing else references it. */
+static bool
+take_input(struct rte_mbuf *m, const struct dp_output *out)
+{
+    const uint8_t *base = m->buf_addr;
+
+    if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1
+        || m->nb_segs != 1 || out->frame < base
+        || out->len > m->buf_len
+        || (size_t)(out->frame - base) > m->buf_len - out->len)
+        return false;
+    m->data_off = (uint16_t)(out->frame - base);
+    m->data_len = (uint16_t)out->len;
+    m->pkt_len = (uint32_t)out->len;
+    /* receive-side metadata (marks, hashes) means nothing on transmit */
+    m->ol_flags = 0;
+    m->packet_type = 0;
+    return true;
+}
+
+/* A fresh mbuf holding a copy of @out's frame, or NULL (counted). */
+static struct rte_mbuf *
+copy_output(struct snicd_worker *w, const struct dp_output *out)
+{
+    struct rte_mbuf *m = rte_pktmbuf_alloc(w->d->mempool);
+    char *p;
+
+    if (m == NULL) {
+        bump(&w->st.nombuf_drops, 1);
+        return NULL;
+    }
+    p = rte_pktmbuf_append(m, (uint16_t)out->len);
+    if (p == NULL || out->len > UINT16_MAX) {
+        rte_pktmbuf_free(m);
+        bump(&w->st.tx_drops, 1);
+        return NULL;
+    }
+    memcpy(p, out->frame, out->len);
+    return m;
+}
+
 static void
 on_output(void *ctx, const struct dp_output *out)
 {
@@ -86,30 +136,27 @@ on_output(void *ctx, const struct dp_output *out)
     uint16_t ethdev = out->tx_port < SNICD_OFPORT_TABLE
                       ? d->tx_ethdev[out->tx_port] : UINT16_MAX;
     struct rte_mbuf *m;
-    char *p;
 
     if (ethdev >= SNICD_MAX_PORTS) {
         bump(&w->st.tx_drops, 1);   /* no such port (or it is gone) */
         return;
     }
-    m = rte_pktmbuf_alloc(d->mempool);
-    if (m == NULL) {
-        bump(&w->st.nombuf_drops, 1);
+    if (out->last && w->cur != NULL && take_input(w->cur, out)) {
+        m = w->cur;
+        w->cur = NULL;
+    } else if ((m = copy_output(w, out)) == NULL) {
         return;
     }
-    p = rte_pktmbuf_append(m, (uint16_t)out->len);
-    if (p == NULL || out->len > UINT16_MAX) {
-        rte_pktmbuf_free(m);
-        bump(&w->st.tx_drops, 1);
-        return;
-    }
-    memcpy(p, out->frame, out->len);
+    /* a full queue was listed when its first frame came: it stays so */
     if (w->tx[ethdev].n == BURST)
         tx_flush(w, ethdev);
+    else if (w->tx[ethdev].n == 0)
+        w->pending[w->n_pending++] = ethdev;
     w->tx[ethdev].pkts[w->tx[ethdev].n++] = m;
 }
 
-static void
+/* Returns whether @m was taken as an output (else the caller frees it). */
+static bool
 process(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
 {
     const struct snicd_mark_entry *me = NULL;
@@ -117,7 +164,7 @@ process(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
 
     if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0) {
         bump(&w->st.multiseg_drops, 1);
-        return;
+        return false;
     }
     buf.data = rte_pktmbuf_mtod(m, uint8_t *);
     buf.len = m->data_len;
@@ -130,6 +177,7 @@ process(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
         if (me == NULL)
             bump(&w->st.unknown_marks, 1);
     }
+    w->cur = m;
     if (me != NULL && me->kind == SNICD_MARK_PARTIAL)
         dp_worker_run_actions(w->dpw, &buf, in_port, me->slot, me->actions,
                               me->n_actions, on_output, w);
@@ -138,6 +186,10 @@ process(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
                                w);
     else
         dp_worker_process(w->dpw, &buf, in_port, on_output, w);
+    if (w->cur == NULL)
+        return true;
+    w->cur = NULL;
+    return false;
 }
 
 static int
@@ -145,7 +197,7 @@ worker_main(void *arg)
 {
     struct snicd_worker *w = arg;
     struct snicd *d = w->d;
-    struct rte_mbuf *pkts[BURST];
+    struct rte_mbuf *pkts[BURST], *done[BURST];
     unsigned idle = 0;
 
     dp_worker_online(w->dpw);
@@ -171,14 +223,20 @@ worker_main(void *arg)
             n = rte_eth_rx_burst(p->ethdev, w->queue, pkts, BURST);
             got += n;
             bump(&w->st.rx, n);
+            unsigned n_done = 0;
+
             for (uint16_t k = 0; k < n; k++) {
-                process(w, pkts[k], p->ofport);
-                rte_pktmbuf_free(pkts[k]);
+                if (k + 1 < n)
+                    rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void *));
+                if (!process(w, pkts[k], p->ofport))
+                    done[n_done++] = pkts[k];
             }
+            if (n_done > 0)
+                rte_pktmbuf_free_bulk(done, n_done);
         }
-        for (uint16_t e = 0; e < SNICD_MAX_PORTS; e++)
-            if (w->tx[e].n > 0)
-                tx_flush(w, e);
+        for (unsigned i = 0; i < w->n_pending; i++)
+            tx_flush(w, w->pending[i]);
+        w->n_pending = 0;
         dp_worker_quiesce(w->dpw);
         if (got > 0) {
             idle = 0;
