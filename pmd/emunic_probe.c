@@ -32,7 +32,11 @@ RTE_LOG_REGISTER_DEFAULT(emunic_logtype, NOTICE);
 extern const struct eth_dev_ops emunic_ops;
 void emunic_adapter_put(struct emunic_adapter *ad);
 
-#define EMUNIC_ALARM_US 200000
+/* How often the interrupt thread looks at the card (socket hang-up, health
+ * and reset generation in the shared region: one poll() and a few loads).
+ * It bounds how late a firmware reset is noticed when no flow operation
+ * comes along first, so keep it short. */
+#define EMUNIC_ALARM_US 50000
 
 static const char *const valid_keys[] = {
     "socket", "representor", "vf", "uplink", "rxq", "txq",
