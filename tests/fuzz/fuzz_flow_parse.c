@@ -12,50 +12,10 @@
 
 #include "snic/flow.h"
 
+/* the same port names as the flow tests: uplink, pf, vf0..vf7, vxlan0 */
+#include "../flow/flow_test_ports.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The daemon's port names: uplink, pf, vf0..vf7, vxlan0. */
-static int
-name_to_port(void *ctx, const char *name, uint32_t *port)
-{
-    (void)ctx;
-    if (strcmp(name, "uplink") == 0)
-        *port = 1;
-    else if (strcmp(name, "pf") == 0)
-        *port = 2;
-    else if (strcmp(name, "vxlan0") == 0)
-        *port = 100;
-    else if (name[0] == 'v' && name[1] == 'f' && name[2] >= '0'
-             && name[2] <= '7' && name[3] == '\0')
-        *port = 10 + (uint32_t)(name[2] - '0');
-    else
-        return -2;
-    return 0;
-}
-
-static const char *
-port_to_name(void *ctx, uint32_t port)
-{
-    static const char *const vfs[] = {
-        "vf0", "vf1", "vf2", "vf3", "vf4", "vf5", "vf6", "vf7",
-    };
-
-    (void)ctx;
-    if (port == 1)
-        return "uplink";
-    if (port == 2)
-        return "pf";
-    if (port == 100)
-        return "vxlan0";
-    if (port >= 10 && port < 18)
-        return vfs[port - 10];
-    return NULL;
-}
-
-static const struct flow_port_map ports = {
-    .name_to_port = name_to_port,
-    .port_to_name = port_to_name,
-};
 
 static void
 check_error(int rc, const struct flow_error *err, size_t len)
@@ -88,17 +48,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     line[size] = '\0';
 
     for (int cmd = FLOW_CMD_MODIFY; cmd <= FLOW_CMD_DELETE_STRICT; cmd++) {
-        rc = flow_parse(line, (enum flow_cmd)cmd, &ports, &other, &err);
+        rc = flow_parse(line, (enum flow_cmd)cmd, &test_ports, &other, &err);
         check_error(rc, &err, strlen(line));
     }
 
-    rc = flow_parse(line, FLOW_CMD_ADD, &ports, &fm, &err);
+    rc = flow_parse(line, FLOW_CMD_ADD, &test_ports, &fm, &err);
     check_error(rc, &err, strlen(line));
     if (rc == 0) {
-        n = flow_format(&fm.flow, &ports, text, sizeof(text));
+        n = flow_format(&fm.flow, &test_ports, text, sizeof(text));
         if (n < 0 || (size_t)n >= sizeof(text))
             abort();
-        rc = flow_parse(text, FLOW_CMD_ADD, &ports, &again, &err);
+        rc = flow_parse(text, FLOW_CMD_ADD, &test_ports, &again, &err);
         if (rc != 0) {
             fprintf(stderr, "re-parse of '%s' failed: %s\n", text, err.msg);
             abort();
@@ -107,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fprintf(stderr, "round trip changed the flow: '%s'\n", text);
             abort();
         }
-        flow_format(&again.flow, &ports, text2, sizeof(text2));
+        flow_format(&again.flow, &test_ports, text2, sizeof(text2));
         if (strcmp(text, text2) != 0) {
             fprintf(stderr, "unstable format:\n%s\n%s\n", text, text2);
             abort();

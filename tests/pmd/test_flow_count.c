@@ -31,6 +31,8 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
+
+#include "pmd_test_emunic.h"
 #include <rte_mbuf.h>
 
 #include "snic/fw_abi.h"
@@ -40,36 +42,7 @@
 #define VF      1       /* net_emunic1: VF 0, the VM side */
 #define FRAME   64u
 
-static char dir[64];
-static char sock[96];
-static pid_t emu = -1;
 static struct rte_mempool *pool;
-
-static void
-emu_start(void)
-{
-    const char *bin = getenv("EMUNIC");
-
-    cr_assert_not_null(bin, "EMUNIC must name the emunic binary");
-    snprintf(dir, sizeof(dir), "/tmp/snic-flowc.XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(sock, sizeof(sock), "%s/nic", dir);
-    emu = fork();
-    cr_assert(emu >= 0);
-    if (emu == 0) {
-        execl(bin, bin, "--socket", sock, "--num-vfs", "1", "--mode",
-              "switchdev", "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 100; i++) {
-        struct stat st;
-
-        if (stat(sock, &st) == 0)
-            return;
-        usleep(20000);
-    }
-    cr_assert_fail("emunic did not create %s", sock);
-}
 
 /* emunic, EAL with the PF (devargs @pf_extra appended) and VF 0 started. */
 static void
@@ -86,7 +59,7 @@ up(const char *pf_extra)
     struct rte_eth_conf conf;
 
     cr_assert_not_null(pmd, "PMD must name librte_net_emunic.so");
-    emu_start();
+    emu_start("flowc");
     snprintf(prefix, sizeof(prefix), "flowc%d", (int)getpid());
     snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s%s", sock, pf_extra);
     snprintf(vdev1, sizeof(vdev1), "net_emunic1,socket=%s,vf=0", sock);
@@ -113,19 +86,7 @@ down(void)
         rte_eth_dev_close(p);
     }
     rte_eal_cleanup();
-    if (emu > 0) {
-        kill(emu, SIGTERM);
-        waitpid(emu, NULL, 0);
-    }
-    /* a card killed by a test leaves its function sockets behind */
-    for (unsigned i = 0; i < 3; i++) {
-        static const char *const sfx[] = { "", ".vf0", ".uplink" };
-        char path[128];
-
-        snprintf(path, sizeof(path), "%s%s", sock, sfx[i]);
-        unlink(path);
-    }
-    rmdir(dir);
+    emu_stop();
 }
 
 TestSuite(pmd_flow_count, .fini = down, .timeout = 30);

@@ -23,38 +23,11 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 
+#include "pmd_test_emunic.h"
+
 #define PF      0       /* net_emunic0: the PF (eSwitch manager) */
 #define REP     1       /* its representor of VF 0 */
 
-static char dir[64];
-static char sock[96];
-static pid_t emu = -1;
-
-static void
-emu_start(void)
-{
-    const char *bin = getenv("EMUNIC");
-
-    cr_assert_not_null(bin, "EMUNIC must name the emunic binary");
-    snprintf(dir, sizeof(dir), "/tmp/snic-flowh.XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(sock, sizeof(sock), "%s/nic", dir);
-    emu = fork();
-    cr_assert(emu >= 0);
-    if (emu == 0) {
-        execl(bin, bin, "--socket", sock, "--num-vfs", "1", "--mode",
-              "switchdev", "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 100; i++) {
-        struct stat st;
-
-        if (stat(sock, &st) == 0)
-            return;
-        usleep(20000);
-    }
-    cr_assert_fail("emunic did not create %s", sock);
-}
 
 static void
 setup(void)
@@ -69,7 +42,7 @@ setup(void)
     };
 
     cr_assert_not_null(pmd, "PMD must name librte_net_emunic.so");
-    emu_start();
+    emu_start("flowh");
     snprintf(prefix, sizeof(prefix), "flowh%d", (int)getpid());
     snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s,representor=vf[0]",
              sock);
@@ -87,12 +60,7 @@ teardown(void)
     RTE_ETH_FOREACH_DEV(p)
         rte_eth_dev_close(p);
     rte_eal_cleanup();
-    if (emu > 0) {
-        kill(emu, SIGTERM);
-        waitpid(emu, NULL, 0);
-    }
-    unlink(sock);
-    rmdir(dir);
+    emu_stop();
 }
 
 TestSuite(pmd_flow_handle, .init = setup, .fini = teardown, .timeout = 30);
