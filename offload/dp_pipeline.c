@@ -566,7 +566,8 @@ count_output(void *ctx, const struct dp_output *out)
 static unsigned
 pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
          unsigned table, const struct flow_action *acts, unsigned n_acts,
-         int64_t slot, bool decap, dp_output_fn *fn, void *ctx)
+         int64_t slot, bool decap, const struct dp_tun_md *md,
+         dp_output_fn *fn, void *ctx)
 {
     const struct dp_cls_snap *snap = dp_cls_snap_get(w->dp->cls);
     const struct tunnels *tun = atomic_load_explicit(&w->dp->tunnels,
@@ -592,6 +593,15 @@ pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
             return 0;
         }
         reextract = rc > 0;
+    }
+    if (md != NULL) {
+        /* decapsulated by the hardware: the key carries what
+         * dp_vxlan_decap() would have put there */
+        pkt.tun = *md;
+        pkt.tun.set = 0;
+        key.tun_id = md->tun_id;
+        key.tun_src = md->tun_src;
+        key.tun_dst = md->tun_dst;
     }
     if (acts != NULL) {
         enum dp_act_result res;
@@ -653,7 +663,7 @@ unsigned
 dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
                   dp_output_fn *fn, void *ctx)
 {
-    return pipeline(w, buf, in_port, 0, NULL, 0, -1, true, fn, ctx);
+    return pipeline(w, buf, in_port, 0, NULL, 0, -1, true, NULL, fn, ctx);
 }
 
 unsigned
@@ -666,7 +676,8 @@ dp_worker_process_from(struct dp_worker *w, struct dp_buf *buf,
         w->stats.misses++;
         return 0;
     }
-    return pipeline(w, buf, in_port, table, NULL, 0, -1, false, fn, ctx);
+    return pipeline(w, buf, in_port, table, NULL, 0, -1, false, NULL, fn,
+                    ctx);
 }
 
 unsigned
@@ -678,7 +689,21 @@ dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
     static const struct flow_action none[1];
 
     return pipeline(w, buf, in_port, 0, acts != NULL ? acts : none,
-                    acts != NULL ? n_acts : 0, slot, false, fn, ctx);
+                    acts != NULL ? n_acts : 0, slot, false, NULL, fn, ctx);
+}
+
+unsigned
+dp_worker_process_decapped(struct dp_worker *w, struct dp_buf *buf,
+                           uint32_t tun_port, const struct dp_tun_md *md,
+                           unsigned table, dp_output_fn *fn, void *ctx)
+{
+    if (table > FLOW_TABLE_MAX) {
+        w->stats.packets++;
+        w->stats.misses++;
+        return 0;
+    }
+    return pipeline(w, buf, tun_port, table, NULL, 0, -1, false, md, fn,
+                    ctx);
 }
 
 int

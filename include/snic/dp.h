@@ -430,6 +430,19 @@ unsigned dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
                                uint32_t in_port, int64_t slot,
                                const struct flow_action *acts,
                                unsigned n_acts, dp_output_fn *fn, void *ctx);
+/*
+ * dp_worker_process_decapped(): the hardware decapsulated a VXLAN frame of
+ * tunnel port @tun_port (snicd's decap marks) and the packet then missed
+ * in hardware; classification starts at @table as if dp_vxlan_decap() had
+ * run: in_port is @tun_port, the key's tun_id/tun_src/tun_dst are @md's
+ * (@md->set is ignored: nothing set them yet). Returns the number of
+ * outputs.
+ */
+unsigned dp_worker_process_decapped(struct dp_worker *w, struct dp_buf *buf,
+                                    uint32_t tun_port,
+                                    const struct dp_tun_md *md,
+                                    unsigned table, dp_output_fn *fn,
+                                    void *ctx);
 /* The classification step alone (EMC where it pays, then the
  * classifier). */
 const struct dp_rule *dp_worker_classify(struct dp_worker *w,

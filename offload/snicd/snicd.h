@@ -130,6 +130,8 @@ struct snicd_mark_entry {
     uint8_t n_actions;          /* partial: the flow's actions */
     int64_t slot;               /* partial: its datapath counter, or -1 */
     uint64_t flow_id;
+    uint32_t in_port;           /* decap: the tunnel port */
+    struct dp_tun_md tun;       /* decap: the packet's tunnel metadata */
     struct flow_action actions[FLOW_MAX_ACTIONS];
 };
 

@@ -60,7 +60,8 @@ snicd_marks_build(const struct snicd_mark *marks, unsigned n,
         struct snicd_mark_entry *e;
         uint32_t i = mark_hash(m->mark) & t->mask;
 
-        if (m->kind != SNICD_MARK_PARTIAL && m->kind != SNICD_MARK_RESUME)
+        if (m->kind != SNICD_MARK_PARTIAL && m->kind != SNICD_MARK_RESUME
+            && m->kind != SNICD_MARK_DECAP)
             continue;
         while (t->slots[i].kind != 0 && t->slots[i].mark != m->mark)
             i = (i + 1) & t->mask;
@@ -71,6 +72,8 @@ snicd_marks_build(const struct snicd_mark *marks, unsigned n,
         e->flow_id = m->flow_id;
         e->n_actions = 0;
         e->slot = -1;
+        e->in_port = m->in_port;
+        e->tun = m->tun;
         if (m->kind == SNICD_MARK_PARTIAL) {
             const struct flow_entry *fe = flows != NULL
                 ? flow_table_find(flows, m->flow_id) : NULL;

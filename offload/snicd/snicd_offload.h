@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "snic/dp.h"
 #include "snic/flow.h"
 
 struct snicd_offload;
@@ -65,6 +66,9 @@ struct snicd_port_info {
 enum snicd_mark_kind {
     SNICD_MARK_PARTIAL = 1, /* run flow @flow_id's actions (packet unmodified) */
     SNICD_MARK_RESUME = 2,  /* flow @flow_id ran in hw; resume at @table */
+    SNICD_MARK_DECAP = 3,   /* hw decapsulated a VXLAN frame of tunnel port
+                             * @in_port: classify from @table with @tun as
+                             * its tunnel metadata */
 };
 
 struct snicd_mark {
@@ -72,6 +76,8 @@ struct snicd_mark {
     uint8_t kind;           /* enum snicd_mark_kind */
     uint8_t table;          /* SNICD_MARK_RESUME: the goto target */
     uint64_t flow_id;
+    uint32_t in_port;       /* SNICD_MARK_DECAP: the tunnel port */
+    struct dp_tun_md tun;   /* SNICD_MARK_DECAP: tun_id/src/dst */
 };
 
 struct snicd_offload_cfg {

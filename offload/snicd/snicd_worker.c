@@ -181,6 +181,9 @@ process(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
     if (me != NULL && me->kind == SNICD_MARK_PARTIAL)
         dp_worker_run_actions(w->dpw, &buf, in_port, me->slot, me->actions,
                               me->n_actions, on_output, w);
+    else if (me != NULL && me->kind == SNICD_MARK_DECAP)
+        dp_worker_process_decapped(w->dpw, &buf, me->in_port, &me->tun,
+                                   me->table, on_output, w);
     else if (me != NULL)
         dp_worker_process_from(w->dpw, &buf, in_port, me->table, on_output,
                                w);
