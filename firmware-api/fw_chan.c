@@ -341,6 +341,37 @@ fw_chan_reset_generation(const struct fw_chan *chan)
     return fw_load_acq(&chan->reg->reset_generation);
 }
 
+/* A seqlock read: the device stores the VF facts, then sriov_generation
+ * (release); a generation that did not move around the copy vouches for
+ * it. The device is one loop and writes these rarely, so a retry is rare
+ * and the bound only guards against a hostile device. */
+int
+fw_chan_sriov_view(const struct fw_chan *chan, uint32_t *generation,
+                   uint16_t *num_vfs, uint32_t *vf_gen, unsigned n_vf_gen)
+{
+    const struct fw_region *r = chan->reg;
+
+    if (chan->abi_minor < 2)
+        return -ENOTSUP;
+    if (n_vf_gen > FW_REGION_VF_SLOTS)
+        n_vf_gen = FW_REGION_VF_SLOTS;
+    for (unsigned tries = 0; tries < 1000; tries++) {
+        uint32_t g0 = fw_load_acq(&r->sriov_generation), g1;
+
+        *num_vfs = __atomic_load_n(&r->num_vfs, __ATOMIC_RELAXED);
+        for (unsigned i = 0; vf_gen != NULL && i < n_vf_gen; i++)
+            vf_gen[i] = __atomic_load_n(&r->vf_generation[i],
+                                        __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        g1 = __atomic_load_n(&r->sriov_generation, __ATOMIC_RELAXED);
+        if (g0 == g1) {
+            *generation = g0;
+            return 0;
+        }
+    }
+    return -EAGAIN;
+}
+
 unsigned
 fw_chan_space(const struct fw_chan *chan)
 {

@@ -77,6 +77,10 @@ _Static_assert(offsetof(struct fw_region, cq_consumer) == 5 * FW_CACHE_LINE,
                "fw_region cq_consumer line");
 _Static_assert(offsetof(struct fw_region, cq_armed) == 6 * FW_CACHE_LINE,
                "fw_region cq_armed line");
+_Static_assert(offsetof(struct fw_region, sriov_generation) ==
+               FW_CACHE_LINE + 12, "fw_region sriov_generation (ABI 1.2)");
+_Static_assert(offsetof(struct fw_region, vf_generation) == 7 * FW_CACHE_LINE,
+               "fw_region vf_generation (ABI 1.2)");
 _Static_assert(sizeof(struct fw_region) <= FW_REGION_HDR_SIZE,
                "fw_region exceeds its header page");
 _Static_assert(offsetof(struct fw_pktq, rx_producer) == FW_CACHE_LINE,

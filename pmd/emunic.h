@@ -202,9 +202,32 @@ struct emunic_ctr_cache {
 #define EMUNIC_CTR_REFRESH_MS_DEFAULT   20u
 #define EMUNIC_CTR_REFRESH_MS_MAX       60000u
 
+/*
+ * Representor hotplug (emunic_probe.c). A representor named by the PF's
+ * representor=vf[...] devarg exists while its VF does, as on a host where
+ * lowering sriov_numvfs unregisters representors. The alarm reads the
+ * card's SR-IOV view (ABI 1.2, no command): a VF that vanished, or was
+ * removed and created anew (its vf_generation moved), marks its
+ * representor gone and raises RTE_ETH_EVENT_INTR_RMV on it; the
+ * application closes it, which frees the slot; a listed VF that exists
+ * and has no ethdev gets a new one, same name and representor id, and
+ * rte_eth_dev_probing_finish raises RTE_ETH_EVENT_NEW. A VF that comes back
+ * before the application closed the old ethdev waits for that close (the
+ * name is still taken). A representor the application closes while its
+ * VF is still there is its own choice: it is not created again.
+ */
+struct emunic_rep_slot {
+    uint16_t vf;
+    bool wanted;                /* create it whenever its VF exists: false
+                                 * once the application closed a live one */
+    bool has_port;              /* an ethdev exists (until it is closed) */
+    uint16_t port_id;
+    uint32_t vf_gen;            /* vf_generation of the VF it represents */
+};
+
 struct emunic_adapter {
     pthread_mutex_t lock;       /* channel, caps, groups, flows' device ids,
-                                 * the counter cache */
+                                 * the counter cache, the rep slots */
     struct fw_chan *chan;       /* NULL after close */
     struct fw_caps caps;
     char path[256];
@@ -212,7 +235,8 @@ struct emunic_adapter {
     uint16_t function;
     uint16_t switch_domain;
     bool has_domain;
-    unsigned refcnt;            /* ports using it */
+    unsigned refcnt;            /* ports using it (atomic: hotplug adds
+                                 * ports from the interrupt thread) */
     bool dead;                  /* channel reported -EPIPE/-ETIMEDOUT */
     uint32_t reset_gen;         /* generation our flows belong to */
     uint32_t generation;        /* bumped by us on every device reset seen */
@@ -220,6 +244,14 @@ struct emunic_adapter {
     bool dead_event;            /* death seen, INTR_LSC not raised yet */
     uint16_t pf_port_id;
     bool alarm_armed;
+    /* representor hotplug, PF adapter only (see struct emunic_rep_slot) */
+    void *vdev;                 /* struct rte_vdev_device of the probe */
+    uint16_t rep_rxq, rep_txq;  /* devargs rxq/txq for new representors */
+    bool hotplug;               /* the card has the SR-IOV view (1.2) */
+    bool hotplug_off;           /* PF closing: create nothing more */
+    uint32_t sriov_gen;         /* last view looked at */
+    unsigned n_reps;
+    struct emunic_rep_slot reps[EMUNIC_MAX_REPS];
     /* device tables created on demand for groups > 0 */
     uint32_t n_groups;
     uint32_t groups[EMUNIC_MAX_GROUPS];
@@ -228,6 +260,7 @@ struct emunic_adapter {
 
 struct emunic_rxq {
     struct fw_pktq_map *map;    /* NULL while stopped */
+    const bool *gone;           /* the port's gone flag */
     struct rte_mempool *mp;
     uint16_t port_id;
     uint16_t queue_id;
@@ -240,6 +273,7 @@ struct emunic_rxq {
 
 struct emunic_txq {
     struct fw_pktq_map *map;
+    const bool *gone;
     uint16_t queue_id;
     uint16_t nb_desc;
     uint64_t packets;
@@ -268,6 +302,9 @@ struct emunic_port {
     struct rte_ether_addr mac;
     bool started;
     bool link_up;
+    /* its function left the card (VF removed): RMV raised, bursts move
+     * nothing, only stop/close make sense. Atomic: set by the alarm. */
+    bool gone;
     struct emunic_rxq rxq[EMUNIC_MAX_QUEUES];
     struct emunic_txq txq[EMUNIC_MAX_QUEUES];
     struct emunic_flow_list flows;
@@ -330,6 +367,19 @@ void emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow);
 int emunic_ctr_query(struct emunic_adapter *ad, struct rte_flow *flow,
                      bool clear, struct fw_counter_value *val,
                      uint8_t *status, uint32_t *syndrome);
+
+/* Representor hotplug (emunic_probe.c). Follow the card's SR-IOV view:
+ * RMV for representors whose VF went, new ethdevs (NEW) for listed VFs
+ * that exist. Called by the adapter's alarm; takes ad->lock and calls the
+ * application's callbacks without it. */
+void emunic_reps_sync(struct emunic_adapter *ad);
+/* The application closed representor @p: its slot may get a new ethdev
+ * once its VF exists. Takes ad->lock. */
+void emunic_rep_closed(struct emunic_port *p);
+/* The PF port closes: no representor is created any more; waits for an
+ * alarm that may be creating one. */
+void emunic_hotplug_stop(struct emunic_adapter *ad);
+void emunic_adapter_put(struct emunic_adapter *ad);
 
 /* Bursts (emunic_rxtx.c). */
 uint16_t emunic_rx_burst(void *q, struct rte_mbuf **bufs, uint16_t n);

@@ -9,10 +9,17 @@
  * has forgotten our steering tables, rules and counters; the adapter bumps
  * its generation (flows of an older generation are known lost) and raises
  * RTE_ETH_EVENT_INTR_RESET so the control plane re-installs.
+ *
+ * A VF port whose VF was removed (SR-IOV lowered) sees its socket hang up
+ * like a dead card, but its function socket is gone too: that is a
+ * hot-unplug, raised as RTE_ETH_EVENT_INTR_RMV after the link-down, and
+ * the port is marked gone. Representors of removed VFs are the PF
+ * adapter's business (emunic_reps_sync).
  */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_alarm.h>
 #include <rte_ethdev.h>
@@ -160,7 +167,10 @@ adapter_notify(struct emunic_adapter *ad, enum rte_eth_event_type ev)
             p = dev->data->dev_private;
             if (p->ad != ad)
                 continue;
-            if (ev == RTE_ETH_EVENT_INTR_LSC) {
+            if (ev == RTE_ETH_EVENT_INTR_RMV)
+                __atomic_store_n(&p->gone, true, __ATOMIC_RELEASE);
+            if (ev == RTE_ETH_EVENT_INTR_LSC ||
+                ev == RTE_ETH_EVENT_INTR_RMV) {
                 p->link_up = false;
                 dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
             }
@@ -191,10 +201,19 @@ emunic_adapter_sync_locked(struct emunic_adapter *ad)
     return true;
 }
 
+/* The channel of a VF's own driver died and the VF's socket is gone with
+ * it: the card removed the function (a dead card leaves its sockets). */
+static bool
+adapter_vf_removed(const struct emunic_adapter *ad)
+{
+    return ad->function != FW_FUNC_PF && ad->function != FW_FUNC_UPLINK &&
+           access(ad->path, F_OK) != 0 && errno == ENOENT;
+}
+
 void
 emunic_adapter_check(struct emunic_adapter *ad)
 {
-    bool died, reset;
+    bool died, reset, removed;
     struct pollfd pfd;
 
     pthread_mutex_lock(&ad->lock);
@@ -216,9 +235,16 @@ emunic_adapter_check(struct emunic_adapter *ad)
     reset = ad->reset_event;
     ad->dead_event = false;
     ad->reset_event = false;
+    removed = died && adapter_vf_removed(ad);
     pthread_mutex_unlock(&ad->lock);
     if (died)
         adapter_notify(ad, RTE_ETH_EVENT_INTR_LSC);
+    if (removed) {
+        EMUNIC_LOG(WARNING, "%s: VF %u was removed from the card (%s is "
+                   "gone): port removed (RTE_ETH_EVENT_INTR_RMV)", ad->name,
+                   ad->function, ad->path);
+        adapter_notify(ad, RTE_ETH_EVENT_INTR_RMV);
+    }
     if (reset)
         adapter_notify(ad, RTE_ETH_EVENT_INTR_RESET);
 }

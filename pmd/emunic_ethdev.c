@@ -7,6 +7,12 @@
  * VF / uplink-peer port (the VM or the wire, through that function's own
  * channel). Queues are attached to the device at start and detached at
  * stop, so a stopped port costs the card nothing.
+ *
+ * A port whose function left the card (a representor whose VF was
+ * removed, or a VF port whose VF was) is "gone": is_removed says so (ethdev
+ * then turns its errors into EIO), start fails, the link is down, bursts
+ * move nothing, rte_flow creates are refused; stop, close and destroying
+ * its flows still work, so the application can let go of it.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -16,6 +22,7 @@
 
 #include <rte_ethdev.h>
 #include <ethdev_driver.h>
+#include <rte_flow_driver.h>
 
 #include "emunic.h"
 
@@ -109,6 +116,7 @@ emunic_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
     if (qid >= EMUNIC_MAX_QUEUES)
         return -EINVAL;
     q->mp = mp;
+    q->gone = &p->gone;
     q->port_id = dev->data->port_id;
     q->queue_id = qid;
     q->nb_desc = nb_desc;
@@ -127,6 +135,7 @@ emunic_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
     (void)conf;
     if (qid >= EMUNIC_MAX_QUEUES)
         return -EINVAL;
+    q->gone = &p->gone;
     q->queue_id = qid;
     q->nb_desc = nb_desc;
     dev->data->tx_queues[qid] = q;
@@ -163,6 +172,12 @@ emunic_dev_start(struct rte_eth_dev *dev)
     uint16_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
     int ret = 0;
 
+    if (__atomic_load_n(&p->gone, __ATOMIC_ACQUIRE)) {
+        EMUNIC_LOG(ERR, "port %u: cannot start, %s of vport %u was removed "
+                   "from the card: close the port", dev->data->port_id,
+                   port_kind(p), p->vport);
+        return -ENODEV;
+    }
     pthread_mutex_lock(&ad->lock);
     if (!emunic_adapter_alive(ad)) {
         pthread_mutex_unlock(&ad->lock);
@@ -225,8 +240,6 @@ emunic_dev_stop(struct rte_eth_dev *dev)
     return 0;
 }
 
-void emunic_adapter_put(struct emunic_adapter *ad);
-
 static int
 emunic_dev_close(struct rte_eth_dev *dev)
 {
@@ -235,6 +248,12 @@ emunic_dev_close(struct rte_eth_dev *dev)
 
     if (rte_eal_process_type() != RTE_PROC_PRIMARY || p->ad == NULL)
         return 0;
+    /* no representor may appear behind a closing PF; a closed
+     * representor's slot may get a new ethdev when its VF is back */
+    if (p->role == EMUNIC_ROLE_PF)
+        emunic_hotplug_stop(p->ad);
+    else if (p->role == EMUNIC_ROLE_REP)
+        emunic_rep_closed(p);
     if (p->started)
         emunic_dev_stop(dev);
     /* the card is gone or refused: forget the handles anyway, the port
@@ -264,13 +283,15 @@ emunic_link_update(struct rte_eth_dev *dev, int wait)
     struct emunic_port *p = dev->data->dev_private;
     struct rte_eth_link link = dev->data->dev_link;
     struct fw_vport_ctx ctx;
-    bool up = p->started && emunic_adapter_alive(p->ad);
+    bool up = p->started && emunic_adapter_alive(p->ad) &&
+              !__atomic_load_n(&p->gone, __ATOMIC_ACQUIRE);
 
     (void)wait;
     if (up && p->role != EMUNIC_ROLE_UPLINK &&
         emunic_vport_query(p->ad, p->vport, &ctx) == 0)
         up = ctx.oper_up != 0;
-    if (!emunic_adapter_alive(p->ad))
+    if (!emunic_adapter_alive(p->ad) ||
+        __atomic_load_n(&p->gone, __ATOMIC_ACQUIRE))
         up = false;
     link.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
     link.link_speed = p->ad->caps.max_link_speed ? p->ad->caps.max_link_speed
@@ -509,10 +530,77 @@ emunic_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 }
 
 static int
+emunic_is_removed(struct rte_eth_dev *dev)
+{
+    struct emunic_port *p = dev->data->dev_private;
+
+    return __atomic_load_n(&p->gone, __ATOMIC_ACQUIRE) ? 1 : 0;
+}
+
+/* rte_flow on a gone port: nothing new may name a function that left the
+ * card (a VF of the same number may be back, as another function); what
+ * exists can still be destroyed, flushed and read. */
+static int
+gone_refuse(struct rte_eth_dev *dev, struct rte_flow_error *error)
+{
+    struct emunic_port *p = dev->data->dev_private;
+
+    return emunic_flow_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_UNSPECIFIED,
+                           NULL, "port %u: its %s (vport %u) was removed "
+                           "from the card; close the port",
+                           dev->data->port_id, port_kind(p), p->vport);
+}
+
+static int
+gone_validate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
+              const struct rte_flow_item items[],
+              const struct rte_flow_action actions[],
+              struct rte_flow_error *error)
+{
+    (void)attr;
+    (void)items;
+    (void)actions;
+    return gone_refuse(dev, error);
+}
+
+static struct rte_flow *
+gone_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
+            const struct rte_flow_item items[],
+            const struct rte_flow_action actions[],
+            struct rte_flow_error *error)
+{
+    (void)attr;
+    (void)items;
+    (void)actions;
+    gone_refuse(dev, error);
+    return NULL;
+}
+
+/* The normal ops with validate and create refusing (destroy, flush and
+ * query are the same functions: a const table cannot be built from
+ * another one's members at compile time). */
+static struct rte_flow_ops gone_ops;
+static pthread_once_t gone_ops_once = PTHREAD_ONCE_INIT;
+
+static void
+gone_ops_init(void)
+{
+    gone_ops = emunic_flow_ops;
+    gone_ops.validate = gone_validate;
+    gone_ops.create = gone_create;
+}
+
+static const struct rte_flow_ops *
+gone_flow_ops(void)
+{
+    pthread_once(&gone_ops_once, gone_ops_init);
+    return &gone_ops;
+}
+
+static int
 emunic_flow_ops_get(struct rte_eth_dev *dev, const struct rte_flow_ops **ops)
 {
-    (void)dev;
-    *ops = &emunic_flow_ops;
+    *ops = emunic_is_removed(dev) ? gone_flow_ops() : &emunic_flow_ops;
     return 0;
 }
 
@@ -528,6 +616,7 @@ const struct eth_dev_ops emunic_ops = {
     .rx_queue_release = emunic_queue_release,
     .tx_queue_release = emunic_queue_release,
     .link_update = emunic_link_update,
+    .is_removed = emunic_is_removed,
     .promiscuous_enable = emunic_promisc_enable,
     .promiscuous_disable = emunic_promisc_disable,
     .allmulticast_enable = emunic_allmulti_enable,

@@ -10,7 +10,10 @@
  * The PF form creates the PF port (the uplink representor) and one
  * representor port per requested VF, all in one switch domain. As the
  * eSwitch manager's driver it first wipes the steering an earlier driver
- * left in the card (flush=1, the default; see docs/pmd.md).
+ * left in the card (flush=1, the default; see docs/pmd.md). Representors
+ * then follow their VFs: removed with them (RTE_ETH_EVENT_INTR_RMV), and
+ * created again when they come back (RTE_ETH_EVENT_NEW); see struct
+ * emunic_rep_slot.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,7 +33,6 @@
 RTE_LOG_REGISTER_DEFAULT(emunic_logtype, NOTICE);
 
 extern const struct eth_dev_ops emunic_ops;
-void emunic_adapter_put(struct emunic_adapter *ad);
 
 /* How often the interrupt thread looks at the card (socket hang-up, health
  * and reset generation in the shared region: one poll() and a few loads).
@@ -179,6 +181,7 @@ adapter_alarm(void *arg)
     struct emunic_adapter *ad = arg;
 
     emunic_adapter_check(ad);
+    emunic_reps_sync(ad);
     if (rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm, ad) == 0)
         ad->alarm_armed = true;
 }
@@ -252,7 +255,7 @@ free_ad:
 void
 emunic_adapter_put(struct emunic_adapter *ad)
 {
-    if (--ad->refcnt > 0)
+    if (__atomic_sub_fetch(&ad->refcnt, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     rte_eal_alarm_cancel(adapter_alarm, ad);
     if (ad->has_domain)
@@ -274,7 +277,24 @@ struct port_params {
     uint16_t vport;
     uint16_t rxq, txq;
     uint16_t rep_id;
+    uint32_t vf_gen;            /* representor: the VF instance it stands for */
 };
+
+/* A representor's ethdev now exists: its slot remembers which one, and
+ * which instance of the VF it represents. */
+static void
+rep_slot_taken(struct emunic_adapter *ad, const struct port_params *pp,
+               uint16_t port_id)
+{
+    pthread_mutex_lock(&ad->lock);
+    for (unsigned i = 0; i < ad->n_reps; i++)
+        if (ad->reps[i].vf == pp->rep_id) {
+            ad->reps[i].has_port = true;
+            ad->reps[i].port_id = port_id;
+            ad->reps[i].vf_gen = pp->vf_gen;
+        }
+    pthread_mutex_unlock(&ad->lock);
+}
 
 static int
 port_init(struct rte_eth_dev *dev, void *arg)
@@ -307,6 +327,7 @@ port_init(struct rte_eth_dev *dev, void *arg)
         dev->data->dev_flags |= RTE_ETH_DEV_REPRESENTOR;
         dev->data->representor_id = pp->rep_id;
         dev->data->backer_port_id = ad->pf_port_id;
+        rep_slot_taken(ad, pp, dev->data->port_id);
         break;
     case EMUNIC_ROLE_VF:
         if (emunic_vport_query(ad, pp->vport, &ctx) == 0)
@@ -326,44 +347,168 @@ port_init(struct rte_eth_dev *dev, void *arg)
     dev->data->dev_link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
     dev->data->dev_link.link_autoneg = RTE_ETH_LINK_AUTONEG;
     dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
-    ad->refcnt++;
+    __atomic_add_fetch(&ad->refcnt, 1, __ATOMIC_ACQ_REL);
     return 0;
 }
 
+/* One representor ethdev for VF @vf (instance @vf_gen), at probe or when
+ * the VF appears; rte_eth_dev_create ends with rte_eth_dev_probing_finish,
+ * which raises RTE_ETH_EVENT_NEW. */
 static int
-create_representors(struct rte_vdev_device *vdev, struct emunic_adapter *ad,
-                    const struct emunic_args *a)
+create_representor(struct emunic_adapter *ad, uint16_t vf, uint32_t vf_gen)
+{
+    struct port_params pp = {
+        .ad = ad, .role = EMUNIC_ROLE_REP, .vport = FW_VPORT_VF(vf),
+        .rxq = ad->rep_rxq, .txq = ad->rep_txq, .rep_id = vf,
+        .vf_gen = vf_gen,
+    };
+    struct rte_vdev_device *vdev = ad->vdev;
+    char name[RTE_ETH_NAME_MAX_LEN];
+    int ret;
+
+    ret = snprintf(name, sizeof(name), "%s_representor_%u", ad->name, vf);
+    if (ret < 0 || (size_t)ret >= sizeof(name))
+        return -ENAMETOOLONG;
+    ret = rte_eth_dev_create(&vdev->device, name, sizeof(struct emunic_port),
+                             NULL, NULL, port_init, &pp);
+    if (ret < 0)
+        EMUNIC_LOG(ERR, "%s: cannot create representor port %s: %s",
+                   ad->name, name, strerror(-ret));
+    return ret;
+}
+
+static int
+create_representors(struct emunic_adapter *ad, const struct emunic_args *a)
 {
     const struct rte_eth_devargs *da = &a->eth_da;
+    uint32_t vg[FW_REGION_VF_SLOTS] = { 0 }, gen = 0;
+    uint16_t num = ad->caps.num_vfs;
 
+    ad->hotplug = fw_chan_sriov_view(ad->chan, &gen, &num, vg,
+                                     FW_REGION_VF_SLOTS) == 0;
+    ad->sriov_gen = gen;
     for (uint16_t i = 0; i < da->nb_representor_ports; i++) {
         uint16_t vf = da->representor_ports[i];
-        struct port_params pp = {
-            .ad = ad, .role = EMUNIC_ROLE_REP, .vport = FW_VPORT_VF(vf),
-            .rxq = a->rxq, .txq = a->txq, .rep_id = vf,
-        };
-        char name[RTE_ETH_NAME_MAX_LEN];
+        bool dup = false;
         int ret;
 
-        if (vf >= ad->caps.num_vfs) {
+        for (unsigned k = 0; k < ad->n_reps; k++)
+            dup |= ad->reps[k].vf == vf;
+        if (dup)
+            continue;
+        if (ad->n_reps == EMUNIC_MAX_REPS) {
+            EMUNIC_LOG(ERR, "%s: bad devarg representor: at most %u "
+                       "representors", ad->name, EMUNIC_MAX_REPS);
+            return -E2BIG;
+        }
+        ad->reps[ad->n_reps++] = (struct emunic_rep_slot){
+            .vf = vf, .wanted = true,
+        };
+        if (vf >= num && ad->hotplug) {
+            /* the card tells us when it appears: created then */
+            EMUNIC_LOG(NOTICE, "%s: vf%u does not exist yet (%u VFs "
+                       "enabled): its representor appears with it",
+                       ad->name, vf, num);
+            continue;
+        }
+        if (vf >= num) {
             EMUNIC_LOG(ERR, "%s: bad devarg representor: vf%u does not exist, "
                        "the card has %u VFs enabled (snic-vf create)",
-                       ad->name, vf, ad->caps.num_vfs);
+                       ad->name, vf, num);
             return -EINVAL;
         }
-        ret = snprintf(name, sizeof(name), "%s_representor_%u", ad->name, vf);
-        if (ret < 0 || (size_t)ret >= sizeof(name))
-            return -ENAMETOOLONG;
-        ret = rte_eth_dev_create(&vdev->device, name,
-                                 sizeof(struct emunic_port), NULL, NULL,
-                                 port_init, &pp);
-        if (ret < 0) {
-            EMUNIC_LOG(ERR, "%s: cannot create representor port %s: %s",
-                       ad->name, name, strerror(-ret));
+        ret = create_representor(ad, vf, vf < FW_REGION_VF_SLOTS ? vg[vf]
+                                                                 : 0);
+        if (ret < 0)
             return ret;
-        }
     }
     return 0;
+}
+
+void
+emunic_reps_sync(struct emunic_adapter *ad)
+{
+    uint32_t vg[FW_REGION_VF_SLOTS], add_gen[EMUNIC_MAX_REPS], gen;
+    uint16_t num, rmv[EMUNIC_MAX_REPS], add[EMUNIC_MAX_REPS];
+    unsigned n_rmv = 0, n_add = 0;
+
+    pthread_mutex_lock(&ad->lock);
+    if (!ad->hotplug || ad->hotplug_off || !emunic_adapter_alive(ad) ||
+        fw_chan_sriov_view(ad->chan, &gen, &num, vg,
+                           FW_REGION_VF_SLOTS) < 0) {
+        pthread_mutex_unlock(&ad->lock);
+        return;
+    }
+    for (unsigned i = 0; i < ad->n_reps; i++) {
+        struct emunic_rep_slot *s = &ad->reps[i];
+        bool exists = s->vf < num && s->vf < FW_REGION_VF_SLOTS &&
+                      vg[s->vf] != 0;
+        struct rte_eth_dev *dev;
+        struct emunic_port *p;
+
+        if (!s->has_port) {
+            if (exists && s->wanted) {
+                add[n_add] = s->vf;
+                add_gen[n_add++] = vg[s->vf];
+            }
+            continue;
+        }
+        dev = &rte_eth_devices[s->port_id];
+        p = dev->data->dev_private;
+        if (__atomic_load_n(&p->gone, __ATOMIC_ACQUIRE) ||
+            (exists && vg[s->vf] == s->vf_gen))
+            continue;
+        /* the VF went (or went and came back as a new function): its
+         * rules and queues went with it in the card */
+        __atomic_store_n(&p->gone, true, __ATOMIC_RELEASE);
+        p->link_up = false;
+        dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+        rmv[n_rmv++] = s->port_id;
+        EMUNIC_LOG(WARNING, "%s: vf%u is gone from the card (SR-IOV "
+                   "generation %u): representor port %u removed "
+                   "(RTE_ETH_EVENT_INTR_RMV); close it", ad->name, s->vf,
+                   gen, s->port_id);
+    }
+    ad->sriov_gen = gen;
+    pthread_mutex_unlock(&ad->lock);
+    /* callbacks outside the lock: they may call back into the driver */
+    for (unsigned i = 0; i < n_rmv; i++)
+        rte_eth_dev_callback_process(&rte_eth_devices[rmv[i]],
+                                     RTE_ETH_EVENT_INTR_RMV, NULL);
+    for (unsigned i = 0; i < n_add; i++)
+        if (create_representor(ad, add[i], add_gen[i]) == 0)
+            EMUNIC_LOG(NOTICE, "%s: vf%u appeared: representor created "
+                       "(RTE_ETH_EVENT_NEW)", ad->name, add[i]);
+}
+
+void
+emunic_rep_closed(struct emunic_port *p)
+{
+    struct emunic_adapter *ad = p->ad;
+
+    bool gone = __atomic_load_n(&p->gone, __ATOMIC_ACQUIRE);
+
+    pthread_mutex_lock(&ad->lock);
+    for (unsigned i = 0; i < ad->n_reps; i++)
+        if (ad->reps[i].has_port && ad->reps[i].port_id == p->port_id) {
+            ad->reps[i].has_port = false;
+            /* closed with its VF still there: the application's choice */
+            ad->reps[i].wanted = gone;
+        }
+    pthread_mutex_unlock(&ad->lock);
+}
+
+void
+emunic_hotplug_stop(struct emunic_adapter *ad)
+{
+    pthread_mutex_lock(&ad->lock);
+    ad->hotplug_off = true;
+    pthread_mutex_unlock(&ad->lock);
+    /* an alarm creating a representor right now finishes first; from the
+     * alarm itself (EINPROGRESS) it simply re-arms as usual */
+    if (rte_eal_alarm_cancel(adapter_alarm, ad) > 0 &&
+        rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm, ad) != 0)
+        ad->alarm_armed = false;
 }
 
 static int
@@ -371,8 +516,12 @@ emunic_remove(struct rte_vdev_device *vdev)
 {
     uint16_t pid;
 
-    RTE_ETH_FOREACH_DEV_OF(pid, &vdev->device)
+    /* ethdev refuses to close a started port: a device detached while
+     * its ports run (a hot-unplug) must not leave them allocated */
+    RTE_ETH_FOREACH_DEV_OF(pid, &vdev->device) {
+        rte_eth_dev_stop(pid);
         rte_eth_dev_close(pid);
+    }
     return 0;
 }
 
@@ -399,6 +548,9 @@ emunic_probe(struct rte_vdev_device *vdev)
     pp.ad = ad;
     pp.rxq = a.rxq;
     pp.txq = a.txq;
+    ad->vdev = vdev;
+    ad->rep_rxq = a.rxq;
+    ad->rep_txq = a.txq;
     if (a.vf >= 0) {
         pp.role = EMUNIC_ROLE_VF;
         pp.vport = FW_VPORT_VF(a.vf);
@@ -435,7 +587,7 @@ emunic_probe(struct rte_vdev_device *vdev)
     }
     rte_eth_dev_probing_finish(dev);
     if (pp.role == EMUNIC_ROLE_PF && a.eth_da.nb_representor_ports > 0) {
-        ret = create_representors(vdev, ad, &a);
+        ret = create_representors(ad, &a);
         if (ret < 0) {
             emunic_adapter_put(ad);
             emunic_remove(vdev);

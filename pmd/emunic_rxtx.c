@@ -5,7 +5,9 @@
  * Both directions copy: the rings' buffers belong to the device, mbufs to
  * the application's mempool. A queue whose mapping is gone (port stopped)
  * or whose device died simply moves nothing: the rings stay mapped until
- * the queue is detached, so a dead card can never fault a burst.
+ * the queue is detached, so a dead card can never fault a burst. Neither
+ * does a removed port (its VF left the card): rx returns nothing, tx
+ * takes nothing.
  */
 #include <string.h>
 
@@ -26,7 +28,9 @@ emunic_rx_burst(void *qp, struct rte_mbuf **bufs, uint16_t n)
     uint16_t done = 0;
     uint64_t bytes = 0;
 
-    if (map == NULL)
+    /* a removed port's queues are detached by the card; what is left in
+     * the ring belongs to a function that no longer exists */
+    if (map == NULL || __atomic_load_n(q->gone, __ATOMIC_RELAXED))
         return 0;
     while (done < n) {
         unsigned want = n - done, got, i;
@@ -104,7 +108,9 @@ emunic_tx_burst(void *qp, struct rte_mbuf **bufs, uint16_t n)
     uint32_t lens[EMUNIC_BURST];
     uint16_t done = 0;
 
-    if (map == NULL)
+    /* nothing reads a removed port's ring: keep the mbufs with the caller
+     * (as a full ring does) rather than filling it */
+    if (map == NULL || __atomic_load_n(q->gone, __ATOMIC_RELAXED))
         return 0;
     while (done < n) {
         unsigned want = n - done, got, i, k = 0;

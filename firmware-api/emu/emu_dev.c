@@ -10,6 +10,7 @@
  * (input length, output length, reserved fields, semantics, then apply).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -145,8 +146,10 @@ emu_cmd_query_health(struct emu_dev *dev, struct emu_cmd *cmd)
     struct fw_query_health_out *out = (void *)cmd->out;
     uint8_t st;
 
+    /* the 1.1 layout is enough; the 1.2 tail only for who asks for it */
     if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0 ||
-        (st = emu_cmd_need_out(cmd, sizeof(*out))) != 0)
+        (st = emu_cmd_need_out(cmd, offsetof(struct fw_query_health_out,
+                                              rules))) != 0)
         return st;
     out->health = dev->health;
     out->reset_generation = dev->reset_generation;
@@ -154,7 +157,12 @@ emu_cmd_query_health(struct emu_dev *dev, struct emu_cmd *cmd)
     out->uptime_ms = (uint32_t)((emu_now_ns() - dev->start_ns) / 1000000u);
     out->commands = dev->commands;
     out->commands_failed = dev->commands_failed;
-    cmd->out_len = sizeof(*out);
+    cmd->out_len = offsetof(struct fw_query_health_out, rules);
+    if (cmd->hdr.out_size >= sizeof(*out)) {
+        out->rules = dev->steer.n_rules;
+        out->tables = dev->steer.n_tables;
+        cmd->out_len = sizeof(*out);
+    }
     return FW_STATUS_OK;
 }
 
@@ -375,6 +383,9 @@ emu_dev_create(const struct emu_config *cfg, const struct emu_dev_ops *ops,
         goto free_dev;
     for (uint32_t v = 0; v < dev->caps.num_vports; v++)
         emu_vport_reset_ctx(dev, (uint16_t)v);
+    dev->sriov_generation = 1;
+    for (uint16_t v = 0; v < dev->caps.num_vfs; v++)
+        dev->vf_generation[v] = dev->sriov_generation;
     if ((rc = emu_counter_init(dev)) != 0)
         goto free_vports;
     if ((rc = emu_steer_init(dev)) != 0)
@@ -423,6 +434,18 @@ uint16_t
 emu_dev_num_vfs(const struct emu_dev *dev)
 {
     return dev->caps.num_vfs;
+}
+
+uint32_t
+emu_dev_sriov_generation(const struct emu_dev *dev)
+{
+    return dev->sriov_generation;
+}
+
+const uint32_t *
+emu_dev_vf_generations(const struct emu_dev *dev)
+{
+    return dev->vf_generation;
 }
 
 const struct fw_caps *

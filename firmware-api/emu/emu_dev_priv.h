@@ -164,6 +164,11 @@ struct emu_dev {
     uint64_t commands_failed;
 
     struct emu_vport *vports;   /* [1 + max_vfs] */
+    /* SR-IOV as drivers see it in their regions (ABI 1.2): bumped on every
+     * change of the set of VFs; vf_generation[n] is its value when VF n
+     * was last created (0: never) */
+    uint32_t sriov_generation;
+    uint32_t vf_generation[EMU_MAX_VFS];
     struct emu_steering steer;
     struct emu_counter *counters; /* [max_counters], id - 1 */
     struct emu_faults faults;
@@ -206,6 +211,9 @@ bool emu_vport_oper_up(const struct emu_dev *dev, uint16_t vport);
 /* emu_steering.c */
 int emu_steer_init(struct emu_dev *dev);
 void emu_steer_fini(struct emu_dev *dev);
+/* Destroy every rule that names a vport >= @first (src_vport match,
+ * FWD_VPORT, FWD_REP): those vports are going away. Returns how many. */
+uint32_t emu_steer_purge_vports(struct emu_dev *dev, uint16_t first);
 /* Destroy every table and rule; recreate the root table when @switchdev. */
 int emu_steer_flush(struct emu_dev *dev, bool switchdev);
 struct emu_table *emu_steer_table(const struct emu_dev *dev, uint32_t group);

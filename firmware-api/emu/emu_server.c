@@ -418,10 +418,14 @@ emu_server_sriov_changed(void *ctx, uint16_t num_vfs)
             emu_listener_close(srv, l);
         }
     }
-    /* A vanished VF's drivers see their socket hang up. */
+    /* A vanished VF's drivers see their socket hang up, and the PF's
+     * representor of it loses its queues (a real host unregisters it). */
     for (c = srv->clients; c != NULL; c = c->next)
         if (c->function < srv->max_vfs && c->function >= num_vfs)
             c->closing = true;
+    emu_shmq_release_reps(srv, FW_VPORT_VF(num_vfs));
+    /* before the command's completion: its issuer sees the new set */
+    emu_server_mirror(srv);
 }
 
 /* Called after every command, before its completion is published: a driver
@@ -432,14 +436,19 @@ emu_server_mirror(struct emu_server *srv)
 {
     uint32_t health = emu_dev_health(srv->dev);
     uint32_t gen = emu_dev_reset_generation(srv->dev);
+    uint32_t sriov = emu_dev_sriov_generation(srv->dev);
     struct emu_client *c;
 
-    if (health == srv->mirrored_health && gen == srv->mirrored_gen)
+    if (health == srv->mirrored_health && gen == srv->mirrored_gen &&
+        sriov == srv->mirrored_sriov)
         return;
-    for (c = srv->clients; c != NULL; c = c->next)
+    for (c = srv->clients; c != NULL; c = c->next) {
         emu_region_mirror(c, health, gen);
+        emu_region_mirror_sriov(c, srv->dev);
+    }
     srv->mirrored_health = health;
     srv->mirrored_gen = gen;
+    srv->mirrored_sriov = sriov;
 }
 
 static void

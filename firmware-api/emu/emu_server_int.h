@@ -104,6 +104,7 @@ struct emu_server {
     bool busy;              /* polling rings instead of sleeping in epoll */
     uint32_t mirrored_health;   /* last values copied into the regions */
     uint32_t mirrored_gen;
+    uint32_t mirrored_sriov;    /* sriov_generation copied into regions */
     uint32_t cmdq_depth;
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     struct emu_listener pf;
@@ -138,6 +139,8 @@ void emu_region_destroy(struct emu_client *c);
 unsigned emu_region_process(struct emu_client *c, unsigned budget);
 void emu_region_mirror(struct emu_client *c, uint32_t health,
                        uint32_t reset_gen);
+/* ABI 1.2 SR-IOV view (num_vfs, vf_generation[], sriov_generation). */
+void emu_region_mirror_sriov(struct emu_client *c, const struct emu_dev *dev);
 
 /* emu_shmq.c: packet queues */
 uint8_t emu_shmq_attach(struct emu_client *c, const struct fw_queue_attach *a,
@@ -151,6 +154,9 @@ bool emu_shmq_deliver(struct emu_server *srv, const struct emu_dest *dest,
                       const uint8_t *frame, uint32_t len);
 void emu_shmq_kicked(struct emu_shmq *q);
 void emu_shmq_update_attachment(struct emu_server *srv, uint16_t vport);
+/* Detach the PF's representor queues of every vport >= @first (VFs that
+ * went away): their holder sees detached=1. */
+void emu_shmq_release_reps(struct emu_server *srv, uint16_t first);
 
 /* emu_tap.c: kernel tap attachments */
 int emu_tap_open(struct emu_server *srv, uint16_t vport, const char *ifname);

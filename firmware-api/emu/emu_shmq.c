@@ -91,6 +91,18 @@ emu_shmq_release_all(struct emu_client *c)
         emu_shmq_free(c->srv, c->queues);
 }
 
+void
+emu_shmq_release_reps(struct emu_server *srv, uint16_t first)
+{
+    for (uint32_t v = first; v < srv->nvports; v++)
+        for (uint16_t q = 0; q < srv->max_queues; q++) {
+            struct emu_shmq *s = srv->rep[(size_t)v * srv->max_queues + q];
+
+            if (s != NULL)
+                emu_shmq_free(srv, s);
+        }
+}
+
 static int
 emu_shmq_map(struct emu_shmq *q, int *memfd)
 {

@@ -663,6 +663,50 @@ emu_cmd_rule_delete(struct emu_dev *dev, struct emu_cmd *cmd)
     return FW_STATUS_OK;
 }
 
+static bool
+emu_rule_names_vport(const struct emu_dev *dev, const struct emu_rule *r,
+                     uint16_t first)
+{
+    struct fw_match value;
+
+    memcpy(&value, r->value, sizeof(value));
+    if (value.src_vport >= first && value.src_vport < dev->caps.num_vports)
+        return true;
+    for (unsigned i = 0; i < r->n_actions; i++) {
+        const struct fw_action *a = &r->actions[i];
+
+        if ((a->type == FW_ACT_FWD_VPORT || a->type == FW_ACT_FWD_REP) &&
+            a->u.fwd.vport >= first)
+            return true;
+    }
+    return false;
+}
+
+/* VFs going away take their rules with them, the way a representor that
+ * is unregistered takes its offloaded rules on a real host. Counters stay:
+ * they belong to the PF driver, which frees them when it destroys its
+ * handles (its RULE_DELETE then answers BAD_RESOURCE: already gone). */
+uint32_t
+emu_steer_purge_vports(struct emu_dev *dev, uint16_t first)
+{
+    struct emu_steering *s = &dev->steer;
+    uint32_t n = 0;
+
+    if (first == FW_VPORT_UPLINK)
+        first = FW_VPORT_VF(0);
+    for (uint32_t i = 0; i < s->n_slots; i++) {
+        struct emu_rule *r = s->slots[i].rule;
+
+        if (r == NULL || !emu_rule_names_vport(dev, r, first))
+            continue;
+        emu_rule_unlink(dev, r);
+        emu_slot_put(s, i);
+        emu_rule_free(dev, r, true);
+        n++;
+    }
+    return n;
+}
+
 /* The eSwitch manager's driver starting afresh: every rule, every table but
  * the root and every counter go. The only step that can fail, allocating
  * the new empty root, comes before anything is destroyed, so a refused

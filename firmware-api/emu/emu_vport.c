@@ -49,6 +49,29 @@ emu_vport_oper_up(const struct emu_dev *dev, uint16_t vport)
  * SR-IOV
  * ------------------------------------------------------------------------ */
 
+/* Make VFs 0..n-1 the set that exists. VFs below both counts are left
+ * alone; a VF that appears starts from defaults, as a new PCI VF does, and
+ * is stamped with the new generation so drivers can tell it from an
+ * earlier VF of the same number. */
+static void
+emu_sriov_set(struct emu_dev *dev, uint16_t n)
+{
+    uint16_t old = dev->caps.num_vfs;
+
+    if (n == old)
+        return;
+    for (uint16_t v = n; v < old; v++)
+        emu_vport_reset_ctx(dev, FW_VPORT_VF(v));
+    dev->sriov_generation++;
+    for (uint16_t v = old; v < n; v++) {
+        emu_vport_reset_ctx(dev, FW_VPORT_VF(v));
+        dev->vf_generation[v] = dev->sriov_generation;
+    }
+    dev->caps.num_vfs = n;
+    if (dev->ops.sriov_changed != NULL)
+        dev->ops.sriov_changed(dev->ctx, n);
+}
+
 uint8_t
 emu_cmd_sriov_enable(struct emu_dev *dev, struct emu_cmd *cmd)
 {
@@ -57,23 +80,26 @@ emu_cmd_sriov_enable(struct emu_dev *dev, struct emu_cmd *cmd)
 
     if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0)
         return st;
-    if (in.rsvd0 != 0 || in.rsvd1 != 0)
+    if ((in.flags & ~(uint32_t)FW_SRIOV_F_IN_PLACE) != 0 || in.rsvd1 != 0)
         return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0));
-    if (in.num_vfs == 0)
-        return emu_fail(cmd, FW_STATUS_BAD_PARAM,
-                        FW_SYND(FW_SYND_SRIOV, 0, 0));
     if (in.num_vfs > dev->caps.max_vfs)
         return emu_fail(cmd, FW_STATUS_BAD_PARAM,
                         FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_VFS));
+    if (in.flags & FW_SRIOV_F_IN_PLACE) {
+        /* the one step that can refuse (none) is behind us: removing VFs
+         * cannot fail, so their rules go first and nothing dangles */
+        if (in.num_vfs < dev->caps.num_vfs)
+            emu_steer_purge_vports(dev, FW_VPORT_VF(in.num_vfs));
+        emu_sriov_set(dev, in.num_vfs);
+        return FW_STATUS_OK;
+    }
+    if (in.num_vfs == 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM,
+                        FW_SYND(FW_SYND_SRIOV, 0, 0));
     if (dev->caps.num_vfs != 0)
         return emu_fail(cmd, FW_STATUS_BAD_STATE,
                         FW_SYND(FW_SYND_SRIOV, 0, dev->caps.num_vfs));
-    /* a new VF starts from defaults, as a freshly created PCI VF does */
-    for (uint16_t v = 1; v <= in.num_vfs; v++)
-        emu_vport_reset_ctx(dev, v);
-    dev->caps.num_vfs = in.num_vfs;
-    if (dev->ops.sriov_changed != NULL)
-        dev->ops.sriov_changed(dev->ctx, in.num_vfs);
+    emu_sriov_set(dev, in.num_vfs);
     return FW_STATUS_OK;
 }
 
@@ -91,11 +117,7 @@ emu_cmd_sriov_disable(struct emu_dev *dev, struct emu_cmd *cmd)
     for (uint16_t v = 1; v <= dev->caps.num_vfs; v++)
         if (dev->vports[v].rule_refs != 0)
             return emu_fail(cmd, FW_STATUS_BUSY, FW_SYND(FW_SYND_SRIOV, 0, v));
-    for (uint16_t v = 1; v <= dev->caps.num_vfs; v++)
-        emu_vport_reset_ctx(dev, v);
-    dev->caps.num_vfs = 0;
-    if (dev->ops.sriov_changed != NULL)
-        dev->ops.sriov_changed(dev->ctx, 0);
+    emu_sriov_set(dev, 0);
     return FW_STATUS_OK;
 }
 

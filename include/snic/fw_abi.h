@@ -45,8 +45,11 @@ typedef uint32_t fw_be32;
 
 #define FW_ABI_MAJOR 1
 /* Minor history: 1 adds FW_CMD_STEERING_FLUSH (a 1.0 device answers it
- * BAD_OPCODE, which a driver reads as "nothing to flush"). */
-#define FW_ABI_MINOR 1
+ * BAD_OPCODE, which a driver reads as "nothing to flush"); 2 adds
+ * SRIOV_ENABLE's FW_SRIOV_F_IN_PLACE (VFs come and go one by one) and the
+ * SR-IOV view in the region (sriov_generation, num_vfs, vf_generation[]),
+ * so drivers see VFs vanish and appear without a command. */
+#define FW_ABI_MINOR 2
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -149,6 +152,9 @@ enum fw_health {
     FW_HEALTH_FATAL         = 2,    /* needs a function reset to recover */
 };
 
+/* VFs whose creation the region reports (ABI 1.2) */
+#define FW_REGION_VF_SLOTS      256u
+
 /*
  * The region starts with this header (one 4 KiB page), then the command
  * slots (cmdq_depth * FW_SLOT_SIZE at cmdq_offset), then the completion
@@ -173,7 +179,14 @@ struct fw_region {
     fw_le32 health;         /* enum fw_health */
     fw_le32 reset_generation; /* +1 on every firmware/function reset */
     fw_le32 fatal_syndrome;
-    uint8_t rsvd1[FW_CACHE_LINE - 12];
+    /* ABI 1.2, device-written like health: the VFs that exist now. The
+     * device writes num_vfs and vf_generation[] first and sriov_generation
+     * last (release); a reader takes sriov_generation, the rest, and
+     * sriov_generation again, and retries when it moved. */
+    fw_le32 sriov_generation;   /* +1 on every change of the set of VFs */
+    fw_le16 num_vfs;            /* VFs 0..num_vfs-1 exist */
+    fw_le16 rsvd2;
+    uint8_t rsvd1[FW_CACHE_LINE - 20];
 
     fw_le32 cmdq_producer;  /* driver: slots posted */
     uint8_t pad0[FW_CACHE_LINE - 4];
@@ -187,6 +200,12 @@ struct fw_region {
      * it when it writes the eventfd (so a polling driver costs no syscall) */
     fw_le32 cq_armed;
     uint8_t pad4[FW_CACHE_LINE - 4];
+
+    /* ABI 1.2: the sriov_generation in which VF n was last created (0:
+     * never), for n < FW_REGION_VF_SLOTS. A VF removed and created again
+     * between two looks of a driver has a new value here: it is a new
+     * function, from default settings, that no rule names. */
+    fw_le32 vf_generation[FW_REGION_VF_SLOTS];
 };
 
 #define FW_REGION_HDR_SIZE      4096u
@@ -417,6 +436,10 @@ struct fw_query_health_out {
     fw_le32 uptime_ms;
     fw_le64 commands;       /* executed since start */
     fw_le64 commands_failed;
+    /* ABI 1.2, written only when out_size covers them (an older driver's
+     * shorter output keeps the 1.1 layout) */
+    fw_le32 rules;          /* steering rules in the device now */
+    fw_le32 tables;         /* steering tables, the root included */
 };
 
 /* FW_CMD_FUNCTION_RESET: the PF resets the whole device (steering tables,
@@ -434,10 +457,21 @@ struct fw_function_reset_in {
 
 /* Enabling with VFs already enabled is BAD_STATE (disable first, as
  * sriov_numvfs requires). num_vfs in 1..caps.max_vfs. */
+enum fw_sriov_flags {
+    /* ABI 1.2: set the number of VFs to num_vfs (0..max_vfs) whatever is
+     * enabled now. VFs below both counts are untouched (settings, queues,
+     * rules); each VF removed takes with it every rule naming its vport
+     * (src_vport match, FWD_VPORT, FWD_REP), as a removed representor
+     * takes its rules on a real host, its function's clients and the PF's
+     * representor queues of its vport; each VF added starts from defaults.
+     * Counters of destroyed rules stay allocated to the PF. */
+    FW_SRIOV_F_IN_PLACE = 1u << 0,
+};
+
 struct fw_sriov_enable_in {
     struct fw_cmd_hdr hdr;
     fw_le16 num_vfs;
-    fw_le16 rsvd0;
+    fw_le16 flags;          /* enum fw_sriov_flags (ABI 1.2; was rsvd0) */
     fw_le32 rsvd1;
 };
 

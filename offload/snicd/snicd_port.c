@@ -223,11 +223,15 @@ snicd_ports_fini(struct snicd *d)
         }
 }
 
+/* The live port on ethdev @pid. A gone port keeps its last ethdev id,
+ * which DPDK hands out again (a representor re-created after its VF came
+ * back usually gets the same one): that id names the new ethdev now. */
 static int
 port_index(const struct snicd *d, uint16_t pid)
 {
     for (unsigned i = 0; i < d->ports.n; i++)
-        if (!d->ports.v[i].is_tunnel && d->ports.v[i].ethdev == pid)
+        if (!d->ports.v[i].is_tunnel && !d->ports.gone[i]
+            && d->ports.v[i].ethdev == pid)
             return (int)i;
     return -1;
 }
@@ -237,7 +241,7 @@ handle_reset(struct snicd *d, uint16_t pid)
 {
     int i = port_index(d, pid), rc;
 
-    if (i < 0 || d->ports.gone[i])
+    if (i < 0)
         return false;
     snicd_log(SNICD_LOG_WARN, "port %s: device reset, re-installing flows",
               d->ports.v[i].name);
@@ -260,7 +264,7 @@ handle_rmv(struct snicd *d, uint16_t pid)
 {
     int i = port_index(d, pid);
 
-    if (i < 0 || d->ports.gone[i])
+    if (i < 0)
         return false;
     snicd_log(SNICD_LOG_WARN, "port %s (ethdev %u) removed; its flows stay "
               "desired, in software", d->ports.v[i].name, pid);

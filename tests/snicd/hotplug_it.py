@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Representor hotplug under a running snicd, with real packets.
+
+emunic (4 VFs, switchdev), snicd with offload on, snic_traffic as the VMs
+and the wire. The card's VFs are lowered to 2 and raised to 4 again in
+place (EMUNIC_SRIOV = tests/pmd/emunic_sriov, SRIOV_ENABLE in place, ABI
+1.2), as an admin lowering sriov_numvfs on a host would take VF
+representors away:
+
+  1. flows touching vf2/vf3 and flows between vf0/vf1 are all in hw;
+  2. vf2/vf3 vanish: net_emunic raises RTE_ETH_EVENT_INTR_RMV on their
+     representors; their flows go to sw with a reason naming the gone
+     port, stay desired; the vf0/vf1 flows stay hw and vf0 <-> vf1 traffic
+     goes on through hardware (hw counters move, the software datapath
+     sees nothing); `show` says gone;
+  3. vf2/vf3 come back: RTE_ETH_EVENT_NEW, same names and OpenFlow
+     numbers, their flows are hw again, and traffic through them (a new
+     VM side: the VFs are new functions) is forwarded by hardware.
+
+    hotplug_it.py [representors]
+
+Environment as snicd_it.py, plus EMUNIC_SRIOV. Standard library only.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from snicd_harness import (Emunic, Snicd, Traffic, VF_MAC, by_text,  # noqa
+                           check, failures, frame, kill_all, tag, tag_of,
+                           wait_counters)
+
+EMUNIC_SRIOV = os.environ.get("EMUNIC_SRIOV",
+                              "build/tests/pmd/emunic_sriov")
+
+F_01 = "priority=10,in_port=vf0,dl_dst=%s,actions=output:vf1" % VF_MAC[1]
+F_10 = "priority=10,in_port=vf1,actions=output:vf0"
+F_02 = "priority=10,in_port=vf0,dl_dst=%s,actions=output:vf2" % VF_MAC[2]
+F_30 = "priority=10,in_port=vf3,actions=output:vf0"
+
+
+def sriov(nic, n):
+    r = subprocess.run([EMUNIC_SRIOV, nic.sock, str(n)], capture_output=True,
+                       text=True, timeout=10)
+    check(r.returncode == 0, "card: %d VFs in place" % n, r.stderr)
+
+
+def flows_by_rule(d):
+    """dump-flows entries keyed by which of the four flows they are."""
+    out = {}
+    for f in d.flows():
+        t = f["text"]
+        for key, want in (("01", "dl_dst=" + VF_MAC[1]),
+                          ("02", "dl_dst=" + VF_MAC[2])):
+            if want in t:
+                out[key] = f
+        if "in_port=vf1" in t or "in_port=3" in t:
+            out["10"] = f
+        if "in_port=vf3" in t or "in_port=5" in t:
+            out["30"] = f
+    return out
+
+
+def wait_where(d, want, timeout=10.0):
+    """Poll until every flow key in @want has that offload state."""
+    deadline = time.time() + timeout
+    while True:
+        fl = flows_by_rule(d)
+        if all(k in fl and fl[k]["offload"] == v for k, v in want.items()):
+            return fl, True
+        if time.time() > deadline:
+            return fl, False
+        time.sleep(0.1)
+
+
+def ports(d):
+    return {p["name"]: p for p in d.ok("show")["ports"]}
+
+
+def send_tagged(tr, src, dst_mac, src_mac, base, n):
+    for i in range(n):
+        tr.send(src, frame(dst_mac, src_mac, payload=tag(base + i)))
+
+
+def arrived(got, port, base, n):
+    return sorted(t for t in (tag_of(p) for q, p in got if q == port)
+                  if t is not None and base <= t < base + n)
+
+
+def scenario_representors(tmp):
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic)
+    tr = Traffic(nic)
+    for f in (F_01, F_10, F_02, F_30):
+        d.ok("add-flow", {"flow": f})
+    fl, ok = wait_where(d, {"01": "hw", "10": "hw", "02": "hw", "30": "hw"})
+    check(ok, "four flows in hardware", fl)
+    before = ports(d)
+    check(all(before.get("vf%d" % i, {}).get("link") == "up"
+              for i in range(4)), "show: vf0..vf3 up", before)
+
+    send_tagged(tr, "vf0", VF_MAC[2], VF_MAC[0], 100, 10)
+    send_tagged(tr, "vf3", VF_MAC[0], VF_MAC[3], 200, 10)
+    got = tr.recv(800)
+    check(arrived(got, "vf2", 100, 10) == list(range(100, 110)),
+          "before: vf0 -> vf2", got[:3])
+    check(arrived(got, "vf0", 200, 10) == list(range(200, 210)),
+          "before: vf3 -> vf0", got[:3])
+
+    # ---- vf2 and vf3 leave the card ----
+    sriov(nic, 2)
+    fl, ok = wait_where(d, {"02": "sw", "30": "sw", "01": "hw", "10": "hw"})
+    check(ok, "flows touching vf2/vf3 moved to sw, the others stay hw",
+          {k: (f["offload"], f.get("reason")) for k, f in fl.items()})
+    of2, of3 = before["vf2"]["ofport"], before["vf3"]["ofport"]
+    check("02" in fl and "port %d gone" % of2 in fl["02"].get("reason", ""),
+          "reason of the vf0 -> vf2 flow names port %d (vf2)" % of2,
+          fl.get("02"))
+    check("30" in fl and "port %d gone" % of3 in fl["30"].get("reason", ""),
+          "reason of the vf3 -> vf0 flow names port %d (vf3)" % of3,
+          fl.get("30"))
+    check(len(d.flows()) == 4, "all four flows still desired")
+    r = d.ctl("dump-flows")
+    check(r.returncode == 0 and r.stdout.count("offload=sw") == 2 and
+          r.stdout.count("offload=hw") == 2 and "gone" in r.stdout,
+          "snicctl dump-flows: 2 hw, 2 sw with the gone port", r.stdout)
+    mid = ports(d)
+    check(mid["vf2"]["link"] == "gone" and mid["vf3"]["link"] == "gone" and
+          mid["vf0"]["link"] == "up" and mid["vf1"]["link"] == "up",
+          "show: vf2/vf3 gone, vf0/vf1 up", mid)
+    sh = d.ctl("show")
+    check(sh.returncode == 0 and sh.stdout.count(" gone ") == 2,
+          "snicctl show prints two gone ports", sh.stdout)
+
+    rx0 = d.ok("stats")["datapath"]["rx"]
+    c01 = flows_by_rule(d)["01"]["n_packets"]
+    c10 = flows_by_rule(d)["10"]["n_packets"]
+    send_tagged(tr, "vf0", VF_MAC[1], VF_MAC[0], 300, 20)
+    send_tagged(tr, "vf1", VF_MAC[0], VF_MAC[1], 400, 20)
+    got = tr.recv(800)
+    check(arrived(got, "vf1", 300, 20) == list(range(300, 320)),
+          "while gone: vf0 -> vf1 delivered", got[:3])
+    check(arrived(got, "vf0", 400, 20) == list(range(400, 420)),
+          "while gone: vf1 -> vf0 delivered", got[:3])
+    fl = wait_counters(d, {})
+    now = flows_by_rule(d)
+    check(now["01"]["n_packets"] - c01 == 20 and
+          now["10"]["n_packets"] - c10 == 20,
+          "hardware counters of vf0/vf1 flows count them (+%d, +%d)"
+          % (now["01"]["n_packets"] - c01, now["10"]["n_packets"] - c10))
+    check(d.ok("stats")["datapath"]["rx"] == rx0,
+          "the software datapath saw none of it")
+
+    # ---- they come back ----
+    sriov(nic, 4)
+    fl, ok = wait_where(d, {"02": "hw", "30": "hw", "01": "hw", "10": "hw"})
+    check(ok, "vf2/vf3 back: all four flows in hardware again",
+          {k: (f["offload"], f.get("reason")) for k, f in fl.items()})
+    after = ports(d)
+    check(all(after.get(n, {}).get("ofport") == before[n]["ofport"]
+              for n in before), "same names and OpenFlow numbers",
+          (before, after))
+    check(all(after["vf%d" % i]["link"] == "up" for i in range(4)),
+          "show: vf0..vf3 up again", after)
+    check(d.ctl("show").stdout.count(" gone ") == 0, "snicctl show: "
+          "nothing gone")
+
+    # the VFs are new functions: the VMs' side attaches again
+    tr.proc.stdin.write("quit\n")
+    tr.proc.stdin.flush()
+    tr.proc.wait(timeout=20)
+    tr = Traffic(nic)
+    rx0 = d.ok("stats")["datapath"]["rx"]
+    c02 = flows_by_rule(d)["02"]["n_packets"]
+    c30 = flows_by_rule(d)["30"]["n_packets"]
+    send_tagged(tr, "vf0", VF_MAC[2], VF_MAC[0], 500, 10)
+    send_tagged(tr, "vf3", VF_MAC[0], VF_MAC[3], 600, 10)
+    got = tr.recv(800)
+    check(arrived(got, "vf2", 500, 10) == list(range(500, 510)),
+          "after: vf0 -> vf2 delivered", got[:3])
+    check(arrived(got, "vf0", 600, 10) == list(range(600, 610)),
+          "after: vf3 -> vf0 delivered", got[:3])
+    wait_counters(d, {})
+    now = flows_by_rule(d)
+    check(now["02"]["n_packets"] - c02 == 10 and
+          now["30"]["n_packets"] - c30 == 10,
+          "hardware counters of the returned flows count them (+%d, +%d)"
+          % (now["02"]["n_packets"] - c02, now["30"]["n_packets"] - c30))
+    check(d.ok("stats")["datapath"]["rx"] == rx0,
+          "the software datapath saw none of it")
+    d.stop()
+
+
+SCENARIOS = {"representors": scenario_representors}
+
+
+def main():
+    name = sys.argv[1] if len(sys.argv) > 1 else "representors"
+    if name not in SCENARIOS:
+        print("unknown scenario %s (known: %s)" % (name, ", ".join(SCENARIOS)))
+        return 2
+    tmp = tempfile.mkdtemp(prefix="snic-hotplug-")
+    try:
+        SCENARIOS[name](tmp)
+    except Exception as e:   # noqa: BLE001 -- report, then clean up
+        check(False, "scenario %s ran to the end" % name, repr(e))
+    finally:
+        kill_all()
+        if os.environ.get("SNIC_KEEP_TMP"):
+            print("kept " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("%s: %s" % (name, "FAIL" if failures else "ok"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
