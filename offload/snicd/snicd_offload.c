@@ -185,6 +185,7 @@ snicd_offload_create(const struct snicd_offload_cfg *c)
     if (o->cfg.enabled)
         snicd_offload_probe_levels(o);
     o->st.hw_levels = o->n_levels;
+    snicd_tun_probe(o);
     return o;
 
 free_shapes:
@@ -237,6 +238,8 @@ snicd_offload_destroy(struct snicd_offload *o)
         for (uint32_t i = 0; i < o->n_removed; i++)
             free(o->removed[i]);
     }
+    /* the pop rules went with the last flow of each context */
+    snicd_tun_fini(o);
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         free(o->tables[t].flows);
     free(o->removed);
@@ -259,6 +262,7 @@ snicd_offload_set_ports(struct snicd_offload *o,
         return ret;
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         o->tables[t].dirty = o->tables[t].n > 0;
+    o->tun.refresh = true;
     /* a rule installed with the old map may name another port now */
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         for (uint32_t i = 0; i < o->tables[t].n; i++)
@@ -290,6 +294,9 @@ snicd_offload_commit(struct snicd_offload *o)
             if (o->tables[t].has_no_space)
                 o->tables[t].dirty = true;
     o->space_freed = false;
+    /* the guards before any flow of group 0 (they decide what may go
+     * there) */
+    snicd_tun_sync(o);
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
         if (!o->tables[t].dirty)
             continue;
@@ -362,13 +369,16 @@ snicd_offload_resync(struct snicd_offload *o)
         f->cur_pkts = f->cur_bytes = 0;
         f->handle = NULL;
         f->changed = true;
+        snicd_tun_release(o, f);
     }
     for (uint32_t i = 0; i < o->n_removed; i++) {
         f = o->removed[i];
         if (f->handle != NULL)
             (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
         f->handle = NULL;
+        snicd_tun_release(o, f);
     }
+    snicd_tun_lost(o);
     o->dead = false;
     o->dead_reason[0] = '\0';
     o->n_gone = 0;
@@ -377,6 +387,7 @@ snicd_offload_resync(struct snicd_offload *o)
     if (o->cfg.enabled)
         snicd_offload_probe_levels(o);
     o->st.hw_levels = o->n_levels;
+    snicd_tun_probe(o);
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         o->tables[t].dirty = o->tables[t].n > 0;
     ret = snicd_offload_commit(o);
@@ -490,4 +501,9 @@ snicd_offload_get_stats(const struct snicd_offload *o,
     }
     s->hw_levels = o->n_levels;
     s->n_marks = o->n_marks;
+    s->decap_contexts = o->tun.n_pops;
+    s->guard_rules = 0;
+    for (unsigned i = 0; i < o->tun.n_guards; i++)
+        s->guard_rules += o->tun.guard[i] != NULL;
+    s->guard_mode = o->tun.mode;
 }

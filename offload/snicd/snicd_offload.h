@@ -173,7 +173,11 @@ struct snicd_offload_stats {
     uint64_t device_losses;     /* snicd_offload_device_gone calls */
     uint64_t retries;           /* retry passes that had work */
     uint32_t hw_levels;     /* rte_flow priorities the device offers */
-    uint32_t n_marks;       /* live marks (partial + resume) */
+    uint32_t n_marks;       /* live marks (partial + resume + decap) */
+    uint32_t decap_contexts;/* decap contexts with a pop rule */
+    uint32_t guard_rules;   /* tunnel guard rules installed */
+    uint32_t guard_mode;    /* enum snicd_guard_mode (0 none, 1 to the
+                             * representor, 2 to the pop rules) */
 };
 void snicd_offload_get_stats(const struct snicd_offload *o,
                              struct snicd_offload_stats *s);

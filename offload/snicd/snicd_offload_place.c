@@ -332,14 +332,63 @@ order_cmp(const void *a_, const void *b_)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* Rules 1 and 2 for one flow against the earlier flows of its domain:
+ * the level it may take, or -1 with the reason in @buf. */
+static int
+place_level(struct snicd_offload *o, struct ov *ov,
+            const struct snicd_oflow *f, uint32_t n_levels, char *buf,
+            size_t size, int *ret)
+{
+    const struct snicd_oflow *by;
+    struct ov_agg a;
+
+    *ret = ov_query(ov, &f->flow.match, &a);
+    if (*ret < 0)
+        return -1;
+    if (a.has_sw) {
+        by = snicd_idmap_find(&o->ids, a.sw_id);
+        /* in a decap context's index, the flows of other ports count as
+         * software: hardware never shows them a decapsulated frame */
+        snprintf(buf, size, "shadowed by flow %" PRIu64 " (higher priority, "
+                 "overlapping, %s)", a.sw_id,
+                 by != NULL && by->where != SNICD_WHERE_SW ?
+                 "not in the decap context's group" : "in software");
+        return -1;
+    }
+    if ((uint32_t)(a.max_level + 1) >= n_levels) {
+        snprintf(buf, size, "needs hardware level %d but the device has %u "
+                 "(too many overlapping priorities in table %u%s)",
+                 a.max_level + 1, n_levels, f->flow.table_id,
+                 f->dctx != NULL || snicd_xlate_tunnel_of(&f->flow, o->ports,
+                 o->n_ports) != NULL ? ", decap context" : "");
+        return -1;
+    }
+    return a.max_level + 1;
+}
+
+/*
+ * Two domains (snicd_xlate.h): frames nobody decapsulated, which group 0
+ * and the groups it jumps to see, and decapsulated frames, which only the
+ * decap contexts' groups see. A flow's order and shadowing count only
+ * against earlier flows of the domain it is placed in: @root indexes the
+ * flows that can match an undecapsulated frame, @tun those that can match
+ * a decapsulated one (flows that are not in a context's group, such as
+ * in_port wildcarded, go there as software: the context's group does not
+ * have them).
+ */
 int
 snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
                   uint32_t n_levels)
 {
     struct snicd_oflow **order;
-    struct ov ov = { 0 };
+    struct ov root = { 0 }, tun = { 0 };
     char buf[SNICD_REASON_SIZE];
+    uint32_t root_levels = n_levels;
     int ret = 0;
+
+    if (t == &o->tables[0])
+        root_levels = n_levels > o->root_reserved ?
+                      n_levels - o->root_reserved : 0;
 
     if (t->n == 0)
         return 0;
@@ -354,40 +403,61 @@ snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
         struct snicd_oflow *f = order[i];
         enum snicd_where w = SNICD_WHERE_SW;
         const char *why = snicd_offload_blocked(o, f, buf, sizeof(buf));
-        struct ov_agg a;
+        unsigned dom = snicd_xlate_domains(&f->flow, o->ports, o->n_ports);
+        bool decap = snicd_xlate_tunnel_of(&f->flow, o->ports,
+                                           o->n_ports) != NULL;
+        int level = -1;
 
-        if (why != NULL) {
-            snicd_offload_to_sw(o, f, why, false);
-        } else {
-            ret = ov_query(&ov, &f->flow.match, &a);
+        if (why == NULL && decap) {
+            level = place_level(o, &tun, f, n_levels, buf, sizeof(buf),
+                                &ret);
             if (ret < 0)
                 break;
-            if (a.has_sw) {
-                snprintf(buf, sizeof(buf), "shadowed by flow %" PRIu64
-                         " (higher priority, overlapping, in software)",
-                         a.sw_id);
-                snicd_offload_to_sw(o, f, buf, false);
-            } else if ((uint32_t)(a.max_level + 1) >= n_levels) {
-                snprintf(buf, sizeof(buf), "needs hardware level %d but the "
-                         "device has %u (too many overlapping priorities in "
-                         "table %u)", a.max_level + 1, n_levels,
-                         f->flow.table_id);
-                snicd_offload_to_sw(o, f, buf, false);
-            } else {
-                w = snicd_offload_try_hw(o, f, (uint32_t)(a.max_level + 1));
+            if (level >= 0)
+                w = snicd_tun_try_decap(o, f, (uint32_t)level);
+            else
+                why = buf;
+        } else if (why == NULL && (dom & SNICD_XLATE_DOM_ROOT)) {
+            why = snicd_tun_unguarded(o, f, buf, sizeof(buf));
+            if (why == NULL) {
+                level = place_level(o, &root, f, root_levels, buf,
+                                    sizeof(buf), &ret);
+                if (ret < 0)
+                    break;
+                if (level >= 0)
+                    w = snicd_offload_try_hw(o, f, (uint32_t)level);
+                else
+                    why = buf;
             }
+        } else if (why == NULL) {
+            why = "matches only decapsulated frames (tunnel metadata) but "
+                  "not in_port=<tunnel port>: hardware decap needs a flow "
+                  "of table 0 with in_port=<tunnel port> and an exact "
+                  "tun_id";
         }
+        if (why != NULL)
+            snicd_offload_to_sw(o, f, why, false);
         if (f->no_space)
             t->has_no_space = true;
         if (f->create_failed)
             t->has_failed = true;
-        ret = ov_insert(&ov, &f->flow.match, f->id,
-                        w == SNICD_WHERE_SW ? -1 : (int32_t)f->level,
-                        w == SNICD_WHERE_SW);
+        if (decap) {
+            ret = ov_insert(&tun, &f->flow.match, f->id,
+                            w == SNICD_WHERE_SW ? -1 : (int32_t)f->level,
+                            w == SNICD_WHERE_SW);
+        } else {
+            if (dom & SNICD_XLATE_DOM_ROOT)
+                ret = ov_insert(&root, &f->flow.match, f->id,
+                                w == SNICD_WHERE_SW ? -1 : (int32_t)f->level,
+                                w == SNICD_WHERE_SW);
+            if (ret == 0 && (dom & SNICD_XLATE_DOM_TUNNEL))
+                ret = ov_insert(&tun, &f->flow.match, f->id, -1, true);
+        }
         if (ret < 0)
             break;
     }
-    ov_fini(&ov);
+    ov_fini(&root);
+    ov_fini(&tun);
     free(order);
     t->dirty = ret < 0;
     return ret;

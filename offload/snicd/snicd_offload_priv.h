@@ -33,6 +33,7 @@ struct snicd_oflow {
     struct rte_flow *handle;    /* NULL: no rule */
     uint64_t seq;               /* creation order of the rule */
     uint32_t tidx;              /* index in its table's vector */
+    struct snicd_dctx *dctx;    /* the decap context its rule is in */
     /* hardware counters: totals of rules already destroyed, plus the last
      * reading of the current one */
     uint64_t acc_pkts, acc_bytes;
@@ -83,6 +84,44 @@ void snicd_idmap_del(struct snicd_idmap *m, uint64_t id);
 struct snicd_oflow *snicd_idmap_next(const struct snicd_idmap *m,
                                      uint64_t *pos);
 
+/* ---- tunnels: guards and decap contexts (snicd_offload_tun.c) ---- */
+
+#define SNICD_MAX_TUNNELS   4u
+#define SNICD_DCTX_BUCKETS  1024u
+
+/* What the guard rules do, decided by asking the device (snicd_tun_probe). */
+enum snicd_guard_mode {
+    SNICD_GUARD_NONE = 0,   /* no guard: flows that could catch a VXLAN
+                             * frame for the local VTEP stay in software */
+    SNICD_GUARD_REP = 1,    /* to the underlay's representor (no decap) */
+    SNICD_GUARD_JUMP = 2,   /* to the pop rules' group (decap offload) */
+};
+
+/* One decap context (snicd_xlate.h): its pop rule, mark and group, shared
+ * by the flows whose rules are in the group. */
+struct snicd_dctx {
+    struct snicd_dctx *next;    /* hash chain */
+    struct snicd_xlate_decap key;   /* group: allocated with the context */
+    uint32_t mark;              /* SNICD_MARK_DECAP */
+    uint32_t refs;              /* flows with a rule in the group, + pins */
+    struct rte_flow *pop;       /* NULL: not installed */
+};
+
+struct snicd_tunnels {
+    enum snicd_guard_mode mode;
+    char no_decap[SNICD_REASON_SIZE];   /* why mode is not JUMP */
+    uint32_t guard_port[SNICD_MAX_TUNNELS]; /* tunnel ofports */
+    struct rte_flow *guard[SNICD_MAX_TUNNELS];
+    char guard_err[SNICD_REASON_SIZE];  /* last guard create failure */
+    unsigned n_guards;
+    bool refresh;               /* ports changed: rebuild every rule */
+    struct snicd_dctx *b[SNICD_DCTX_BUCKETS];
+    uint32_t n_ctx, n_pops;
+    uint32_t next_group;        /* fresh groups; then the free list */
+    uint32_t *free_groups;
+    uint32_t n_free, cap_free;
+};
+
 /* ---- the manager (snicd_offload.c) ---- */
 
 struct snicd_offload {
@@ -108,6 +147,8 @@ struct snicd_offload {
     uint32_t n_marks;
     int ops;                    /* rule operations in this commit */
     uint64_t seq;               /* rules created, ever */
+    struct snicd_tunnels tun;
+    uint32_t root_reserved;     /* group 0 levels above the flows (guard) */
     struct snicd_offload_stats st;
     struct snicd_xlate *x;      /* scratch: too big for the stack */
     uint8_t shape[SNICD_XLATE_SHAPE_MAX];
@@ -127,6 +168,44 @@ bool snicd_offload_port_is_gone(const struct snicd_offload *o,
                                 uint32_t ofport);
 /* How many rte_flow priorities a transfer rule gets (o->n_levels). */
 void snicd_offload_probe_levels(struct snicd_offload *o);
+
+/* rte_flow_validate by shape (cached). NULL when the device is gone. */
+const struct snicd_shape_result *
+snicd_offload_validate(struct snicd_offload *o, const struct snicd_xlate *x);
+/* Install @x as @f's rule (the old one goes after), or software with the
+ * device's reason. Returns where @f is now. */
+enum snicd_where snicd_offload_rule_install(struct snicd_offload *o,
+                                            struct snicd_oflow *f,
+                                            const struct snicd_xlate *x,
+                                            uint32_t level,
+                                            enum snicd_where where,
+                                            uint32_t mark, uint8_t kind,
+                                            const char *reason);
+uint32_t snicd_offload_mark_alloc(struct snicd_offload *o);
+void snicd_offload_mark_release(struct snicd_offload *o, uint32_t m);
+
+/* Decide the guard mode and o->root_reserved (at create and resync). */
+void snicd_tun_probe(struct snicd_offload *o);
+/* Before placing: guards in place (table 0 re-placed when that changed),
+ * rules of a dead device forgotten, a port map change applied. */
+void snicd_tun_sync(struct snicd_offload *o);
+/* The device lost every rule (resync): forget the guards' handles. Flows
+ * release their contexts first. */
+void snicd_tun_lost(struct snicd_offload *o);
+void snicd_tun_fini(struct snicd_offload *o);
+/* Why a flow of group 0 may not be in hardware because it could catch a
+ * VXLAN frame for a local VTEP that no guard takes away first, or NULL. */
+const char *snicd_tun_unguarded(struct snicd_offload *o,
+                                const struct snicd_oflow *f, char *buf,
+                                size_t size);
+/* Place flow @f of a tunnel port at @level of its decap context's group. */
+enum snicd_where snicd_tun_try_decap(struct snicd_offload *o,
+                                     struct snicd_oflow *f, uint32_t level);
+/* Drop @f's reference to its context (its rule is gone). */
+void snicd_tun_release(struct snicd_offload *o, struct snicd_oflow *f);
+/* Append the contexts' decap marks; returns how many. */
+unsigned snicd_tun_marks(const struct snicd_offload *o,
+                         struct snicd_mark *marks, unsigned room);
 
 /* ---- per-table placement (snicd_offload_place.c) ---- */
 

@@ -40,16 +40,16 @@ say(char *buf, size_t size, const char *fmt, ...)
  * Marks
  * ------------------------------------------------------------------------ */
 
-static uint32_t
-mark_alloc(struct snicd_offload *o)
+uint32_t
+snicd_offload_mark_alloc(struct snicd_offload *o)
 {
     if (o->next_mark < MARK_FRESH_MAX || o->n_free == 0)
         return ++o->next_mark;
     return o->free_marks[--o->n_free];
 }
 
-static void
-mark_release(struct snicd_offload *o, uint32_t m)
+void
+snicd_offload_mark_release(struct snicd_offload *o, uint32_t m)
 {
     if (m == 0)
         return;
@@ -71,7 +71,7 @@ mark_want(struct snicd_offload *o, const struct snicd_oflow *f, uint8_t kind)
 {
     if (f->mark != 0 && f->mark_kind == kind)
         return f->mark;
-    return mark_alloc(o);
+    return snicd_offload_mark_alloc(o);
 }
 
 void
@@ -79,7 +79,7 @@ snicd_offload_mark_settle(struct snicd_offload *o, struct snicd_oflow *f,
                           uint32_t m, uint8_t kind)
 {
     if (f->mark != m) {
-        mark_release(o, f->mark);
+        snicd_offload_mark_release(o, f->mark);
         o->marks_dirty = true;
         if (f->mark != 0)
             o->n_marks--;
@@ -106,6 +106,7 @@ snicd_offload_marks_publish(struct snicd_offload *o)
     marks = calloc(o->n_marks ? o->n_marks : 1, sizeof(*marks));
     if (marks == NULL)
         return;         /* stays dirty: next commit retries */
+    n = snicd_tun_marks(o, marks, o->n_marks);
     while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
         const struct flow *fl = &f->flow;
 
@@ -176,6 +177,7 @@ snicd_offload_rule_retire(struct snicd_offload *o, struct snicd_oflow *f)
     f->cur_pkts = f->cur_bytes = 0;
     f->handle = NULL;
     o->space_freed = true;
+    snicd_tun_release(o, f);
 }
 
 void
@@ -212,8 +214,8 @@ static int probe_prio(struct snicd_offload *o, uint32_t prio, char *msg,
                       size_t size);
 
 /* rte_flow_validate, asked once per shape. NULL when the device is gone. */
-static const struct snicd_shape_result *
-validate_cached(struct snicd_offload *o, const struct snicd_xlate *x)
+const struct snicd_shape_result *
+snicd_offload_validate(struct snicd_offload *o, const struct snicd_xlate *x)
 {
     static struct snicd_shape_result uncached;
     const struct snicd_shape_result *r;
@@ -250,11 +252,11 @@ validate_cached(struct snicd_offload *o, const struct snicd_xlate *x)
 
 /* Create @x's rule for @f; the old rule (if any) goes after the new one is
  * in, so traffic never falls through between the two. */
-static enum snicd_where
-rule_install(struct snicd_offload *o, struct snicd_oflow *f,
-             const struct snicd_xlate *x, uint32_t level,
-             enum snicd_where where, uint32_t mark, uint8_t kind,
-             const char *reason)
+enum snicd_where
+snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
+                           const struct snicd_xlate *x, uint32_t level,
+                           enum snicd_where where, uint32_t mark,
+                           uint8_t kind, const char *reason)
 {
     struct rte_flow_error err;
     struct rte_flow *h;
@@ -276,7 +278,7 @@ rule_install(struct snicd_offload *o, struct snicd_oflow *f,
         o->st.create_failures++;
         error_text(&err, code, msg, sizeof(msg));
         if (mark != f->mark)
-            mark_release(o, mark);
+            snicd_offload_mark_release(o, mark);
         /* EIO is also what a firmware's internal error maps to: only a
          * device that fails a trivial validation too is gone; otherwise
          * the failure may pass and the flow is tried again later */
@@ -305,13 +307,17 @@ rule_install(struct snicd_offload *o, struct snicd_oflow *f,
     return where;
 }
 
+/* Group 0's first levels belong to the tunnel guards: a flow's level
+ * there is counted below them. */
 static void
-xlate_ctx(const struct snicd_offload *o, struct snicd_xlate_ctx *c,
-          uint32_t level, uint32_t mark, enum snicd_xlate_mode mode)
+xlate_ctx(const struct snicd_offload *o, const struct snicd_oflow *f,
+          struct snicd_xlate_ctx *c, uint32_t level, uint32_t mark,
+          enum snicd_xlate_mode mode)
 {
+    memset(c, 0, sizeof(*c));
     c->ports = o->ports;
     c->n_ports = o->n_ports;
-    c->priority = level;
+    c->priority = level + (f->flow.table_id == 0 ? o->root_reserved : 0);
     c->mark = mark;
     c->mode = mode;
 }
@@ -326,23 +332,23 @@ try_partial(struct snicd_offload *o, struct snicd_oflow *f, uint32_t level,
     char why[SNICD_REASON_SIZE];
     uint32_t m = mark_want(o, f, SNICD_MARK_PARTIAL);
 
-    xlate_ctx(o, &c, level, m, SNICD_XLATE_PARTIAL);
+    xlate_ctx(o, f, &c, level, m, SNICD_XLATE_PARTIAL);
     if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
         say(why, sizeof(why), "%s; partial: %s", full_reason, x->reason);
         goto sw;
     }
-    r = validate_cached(o, x);
+    r = snicd_offload_validate(o, x);
     if (r == NULL || r->rc != 0) {
         say(why, sizeof(why), "%s; partial refused by the device: %s",
                  full_reason, r ? r->msg : "not answering");
         goto sw;
     }
     say(why, sizeof(why), "partial: %s", full_reason);
-    return rule_install(o, f, x, level, SNICD_WHERE_PARTIAL, m,
-                        SNICD_MARK_PARTIAL, why);
+    return snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_PARTIAL, m,
+                                      SNICD_MARK_PARTIAL, why);
 sw:
     if (m != f->mark)
-        mark_release(o, m);
+        snicd_offload_mark_release(o, m);
     snicd_offload_to_sw(o, f, why, false);
     return SNICD_WHERE_SW;
 }
@@ -363,10 +369,10 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
         return f->where;        /* already right */
     if (has_goto)
         m = mark_want(o, f, SNICD_MARK_RESUME);
-    xlate_ctx(o, &c, level, m, SNICD_XLATE_FULL);
+    xlate_ctx(o, f, &c, level, m, SNICD_XLATE_FULL);
     if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
         if (m != f->mark)
-            mark_release(o, m);
+            snicd_offload_mark_release(o, m);
         if (x->refusal != SNICD_XLATE_REFUSED_ACTION) {
             snicd_offload_to_sw(o, f, x->reason, false);
             return SNICD_WHERE_SW;
@@ -374,12 +380,13 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
         say(why, sizeof(why), "%s", x->reason);
         return try_partial(o, f, level, why);
     }
-    r = validate_cached(o, x);
+    r = snicd_offload_validate(o, x);
     if (r != NULL && r->rc == 0)
-        return rule_install(o, f, x, level, SNICD_WHERE_HW, m,
-                            has_goto ? SNICD_MARK_RESUME : 0, "");
+        return snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_HW, m,
+                                          has_goto ? SNICD_MARK_RESUME : 0,
+                                          "");
     if (m != f->mark)
-        mark_release(o, m);
+        snicd_offload_mark_release(o, m);
     say(why, sizeof(why), "refused by the device: %s",
              r ? r->msg : "not answering");
     if (r == NULL || !r->action) {
@@ -403,6 +410,7 @@ snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
                       char *buf, size_t size)
 {
     const struct flow *fl = &f->flow;
+    const struct snicd_port_info *tun;
 
     if (!o->cfg.enabled)
         return "offload disabled";
@@ -416,6 +424,12 @@ snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
     if (fl->match.mask.in_port == UINT32_MAX &&
         snicd_offload_port_is_gone(o, fl->match.value.in_port)) {
         say(buf, size, "port %u gone", fl->match.value.in_port);
+        return buf;
+    }
+    tun = snicd_xlate_tunnel_of(fl, o->ports, o->n_ports);
+    if (tun != NULL && snicd_offload_port_is_gone(o, tun->tun_underlay)) {
+        say(buf, size, "port %u (under %s) gone", tun->tun_underlay,
+            tun->name);
         return buf;
     }
     for (unsigned i = 0; i < fl->n_actions; i++)

@@ -46,9 +46,9 @@ snicd_xl_port_name(const struct snicd_xlate_ctx *ctx, uint32_t ofport,
     return buf;
 }
 
-static void
-add_item(struct snicd_xlate *x, enum rte_flow_item_type type,
-         const void *spec, const void *mask)
+void
+snicd_xl_item(struct snicd_xlate *x, enum rte_flow_item_type type,
+              const void *spec, const void *mask)
 {
     struct rte_flow_item *it = &x->items[x->n_items++];
 
@@ -100,6 +100,10 @@ xl_in_port(struct snicd_xl *s)
     const struct snicd_port_info *p;
     char nb[16];
 
+    if (s->m.in_port == 0 && s->ctx->decap != NULL)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
+                               "a decap context's flow must match in_port="
+                               "its tunnel port");
     if (s->m.in_port == 0)
         return 0;
     if (s->m.in_port != UINT32_MAX)
@@ -112,17 +116,30 @@ xl_in_port(struct snicd_xl *s)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "in_port %u is not a port of this switch",
                                s->v->in_port);
+    if (p->is_tunnel && s->ctx->decap != NULL &&
+        p->ofport == s->ctx->decap->tun_port) {
+        /* only the context's pop rule leads to its group: no port item */
+        s->in_port_exact = true;
+        s->in_port = p->ofport;
+        s->m.in_port = 0;
+        return 0;
+    }
     if (p->is_tunnel)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
-                               "in_port=%s: tunnel decap offload not "
-                               "implemented", snicd_xl_port_name(s->ctx,
+                               "in_port=%s outside a decap context (hardware "
+                               "decapsulates for flows of table 0 with an "
+                               "exact tun_id)", snicd_xl_port_name(s->ctx,
                                p->ofport, nb, sizeof(nb)));
+    if (s->ctx->decap != NULL)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
+                               "a decap context's flow must match in_port="
+                               "its tunnel port");
     if (p->ethdev == UINT16_MAX)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "in_port=%s has no ethdev port", p->name);
     x->port_spec.port_id = p->ethdev;
     x->port_mask.port_id = UINT16_MAX;
-    add_item(x, RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, &x->port_spec,
+    snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, &x->port_spec,
              &x->port_mask);
     s->in_port_exact = true;
     s->in_port = p->ofport;
@@ -179,7 +196,7 @@ xl_ipv4(struct snicd_xl *s)
     v->type_of_service = s->v->nw_tos & s->m.nw_tos;
     m->time_to_live = s->m.nw_ttl;
     v->time_to_live = s->v->nw_ttl & s->m.nw_ttl;
-    add_item(x, RTE_FLOW_ITEM_TYPE_IPV4, &x->ipv4_spec, &x->ipv4_mask);
+    snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_IPV4, &x->ipv4_spec, &x->ipv4_mask);
     s->m.nw_src = s->m.nw_dst = 0;
     s->m.nw_proto = s->m.nw_tos = s->m.nw_ttl = 0;
 }
@@ -203,7 +220,7 @@ xl_ipv6(struct snicd_xl *s)
     v->vtc_flow = htonl((uint32_t)(s->v->nw_tos & s->m.nw_tos) << 20);
     m->hop_limits = s->m.nw_ttl;
     v->hop_limits = s->v->nw_ttl & s->m.nw_ttl;
-    add_item(x, RTE_FLOW_ITEM_TYPE_IPV6, &x->ipv6_spec, &x->ipv6_mask);
+    snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_IPV6, &x->ipv6_spec, &x->ipv6_mask);
     memset(s->m.ipv6_src, 0, 16);
     memset(s->m.ipv6_dst, 0, 16);
     s->m.nw_proto = s->m.nw_tos = s->m.nw_ttl = 0;
@@ -225,21 +242,22 @@ xl_l4(struct snicd_xl *s, bool ip4, uint8_t proto)
         x->tcp_mask.hdr.src_port = s->m.tp_src;
         x->tcp_spec.hdr.dst_port = dv;
         x->tcp_mask.hdr.dst_port = s->m.tp_dst;
-        add_item(x, RTE_FLOW_ITEM_TYPE_TCP, &x->tcp_spec, &x->tcp_mask);
+        snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_TCP, &x->tcp_spec, &x->tcp_mask);
         break;
     case 17:
         x->udp_spec.hdr.src_port = sv;
         x->udp_mask.hdr.src_port = s->m.tp_src;
         x->udp_spec.hdr.dst_port = dv;
         x->udp_mask.hdr.dst_port = s->m.tp_dst;
-        add_item(x, RTE_FLOW_ITEM_TYPE_UDP, &x->udp_spec, &x->udp_mask);
+        snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_UDP, &x->udp_spec, &x->udp_mask);
         break;
     case 132:
         x->sctp_spec.hdr.src_port = sv;
         x->sctp_mask.hdr.src_port = s->m.tp_src;
         x->sctp_spec.hdr.dst_port = dv;
         x->sctp_mask.hdr.dst_port = s->m.tp_dst;
-        add_item(x, RTE_FLOW_ITEM_TYPE_SCTP, &x->sctp_spec, &x->sctp_mask);
+        snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_SCTP, &x->sctp_spec,
+                      &x->sctp_mask);
         break;
     case 1:
         /* type and code are 8 bits: the key's high byte is always 0, so a
@@ -250,7 +268,8 @@ xl_l4(struct snicd_xl *s, bool ip4, uint8_t proto)
         x->icmp_mask.hdr.icmp_type = (uint8_t)ntohs(s->m.tp_src);
         x->icmp_spec.hdr.icmp_code = (uint8_t)ntohs(dv);
         x->icmp_mask.hdr.icmp_code = (uint8_t)ntohs(s->m.tp_dst);
-        add_item(x, RTE_FLOW_ITEM_TYPE_ICMP, &x->icmp_spec, &x->icmp_mask);
+        snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_ICMP, &x->icmp_spec,
+                      &x->icmp_mask);
         break;
     case 58:
         if (ip4 || ntohs(sv) > 0xff || ntohs(dv) > 0xff)
@@ -259,12 +278,48 @@ xl_l4(struct snicd_xl *s, bool ip4, uint8_t proto)
         x->icmp6_mask.type = (uint8_t)ntohs(s->m.tp_src);
         x->icmp6_spec.code = (uint8_t)ntohs(dv);
         x->icmp6_mask.code = (uint8_t)ntohs(s->m.tp_dst);
-        add_item(x, RTE_FLOW_ITEM_TYPE_ICMP6, &x->icmp6_spec, &x->icmp6_mask);
+        snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_ICMP6, &x->icmp6_spec,
+                      &x->icmp6_mask);
         break;
     default:
         return;
     }
     s->m.tp_src = s->m.tp_dst = 0;
+}
+
+/* The tunnel fields: a decap context pins them (its frames all carry its
+ * VNI and outer addresses), any other rule sees only frames without
+ * tunnel metadata (see snicd_xlate.h). Either way the match is decided
+ * statically: consumed when the known value satisfies it, else the flow
+ * matches nothing the rule would see. */
+static int
+xl_tunnel(struct snicd_xl *s)
+{
+    const struct snicd_xlate_decap *d = s->ctx->decap;
+    flow_be64 id = d != NULL ? d->tun_id : 0;
+    flow_be32 src = d != NULL ? d->tun_src : 0;
+    flow_be32 dst = d != NULL ? d->tun_dst : 0;
+    const char *bad = NULL;
+
+    if ((s->v->tun_id & s->m.tun_id) != (id & s->m.tun_id))
+        bad = "tun_id";
+    else if ((s->v->tun_src & s->m.tun_src) != (src & s->m.tun_src))
+        bad = "tun_src";
+    else if ((s->v->tun_dst & s->m.tun_dst) != (dst & s->m.tun_dst))
+        bad = "tun_dst";
+    if (bad != NULL && d != NULL)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "match on %s excludes the frames of its decap "
+                               "context", bad);
+    if (bad != NULL)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "match on %s needs decapsulated frames: only "
+                               "a flow of table 0 with in_port=<tunnel port> "
+                               "and an exact tun_id is offloaded with "
+                               "hardware decap", bad);
+    s->m.tun_id = 0;
+    s->m.tun_src = s->m.tun_dst = 0;
+    return 0;
 }
 
 static int
@@ -279,12 +334,9 @@ xl_match(struct snicd_xl *s)
     bool proto_exact = s->m.nw_proto == 0xff;
     int ret;
 
-    if (s->m.tun_id || s->m.tun_src || s->m.tun_dst)
-        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
-                               "match on %s not expressible (tunnel decap "
-                               "offload not implemented)", s->m.tun_id ?
-                               "tun_id" : s->m.tun_src ? "tun_src" :
-                               "tun_dst");
+    ret = xl_tunnel(s);
+    if (ret < 0)
+        return ret;
     ret = xl_in_port(s);
     if (ret < 0)
         return ret;
@@ -328,10 +380,11 @@ xl_match(struct snicd_xl *s)
         }
         memset(s->m.dl_src, 0, 6);
         memset(s->m.dl_dst, 0, 6);
-        add_item(x, RTE_FLOW_ITEM_TYPE_ETH, &x->eth_spec, &x->eth_mask);
+        snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_ETH, &x->eth_spec, &x->eth_mask);
     }
     if (vlan_item)
-        add_item(x, RTE_FLOW_ITEM_TYPE_VLAN, &x->vlan_spec, &x->vlan_mask);
+        snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_VLAN, &x->vlan_spec,
+                      &x->vlan_mask);
     if (ip4 || ip6) {
         if (ip4)
             xl_ipv4(s);
@@ -362,7 +415,7 @@ snicd_xlate_flow(const struct flow *f, const struct snicd_xlate_ctx *ctx,
 
     memset(x, 0, sizeof(*x));
     x->attr.transfer = 1;
-    x->attr.group = f->table_id;
+    x->attr.group = ctx->decap != NULL ? ctx->decap->group : f->table_id;
     x->attr.priority = ctx->priority;
     ret = xl_match(&s);
     if (ret == 0)
@@ -396,6 +449,7 @@ item_size(enum rte_flow_item_type t)
     case RTE_FLOW_ITEM_TYPE_SCTP: return sizeof(struct rte_flow_item_sctp);
     case RTE_FLOW_ITEM_TYPE_ICMP: return sizeof(struct rte_flow_item_icmp);
     case RTE_FLOW_ITEM_TYPE_ICMP6: return sizeof(struct rte_flow_item_icmp6);
+    case RTE_FLOW_ITEM_TYPE_VXLAN: return sizeof(struct rte_flow_item_vxlan);
     default: return 0;
     }
 }

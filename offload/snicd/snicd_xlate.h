@@ -32,11 +32,20 @@
  * DROP. Partial mode keeps the pattern and replaces the actions with
  * COUNT + MARK + PORT_REPRESENTOR(ingress port): the software finishes.
  *
+ * Tunnels (snicd_xlate_tun.c): a flow of table 0 with in_port=<tunnel
+ * port> and an exact tun_id goes in its decap context's group (ctx->decap):
+ * no port item (only the context's pop rule jumps there, after
+ * VXLAN_DECAP), the tunnel fields are consumed against the context. Any
+ * other flow sees only frames that software does not decapsulate (snicd
+ * sends VXLAN frames for the local VTEP away from the root with its guard
+ * rule), whose tunnel metadata is all zero: a tun_* match that zero
+ * satisfies is consumed, any other is refused.
+ *
  * Refused by design (the flow stays in software, or goes partial when
- * only an action is at fault): tunnel matches (decap offload is not
- * implemented), ARP fields (rte_flow's ARP item is not portable; a plain
- * "arp" is ETH type 0x0806), a vlan_tci mask without the CFI bit and a zero
- * value (tagged and untagged alike), push_vlan where the TCI it copies is
+ * only an action is at fault): goto_table and partial offload in a decap
+ * context (the tunnel metadata cannot cross tables), ARP fields (rte_flow's
+ * ARP item is not portable; a plain "arp" is ETH type 0x0806), a vlan_tci
+ * mask without the CFI bit and a zero value (tagged and untagged alike), push_vlan where the TCI it copies is
  * not pinned by the match, push-if-untagged where the tag is not known,
  * an output that may hit the ingress port without an exact in_port, any
  * action after an output to a tunnel port (encapsulation is in place),
@@ -69,6 +78,26 @@ enum snicd_xlate_mode {
     SNICD_XLATE_PARTIAL = 1,    /* match + MARK, to the ingress representor */
 };
 
+/*
+ * A decap context: the frames of one tunnel port with one VNI (and one
+ * outer source and destination), decapsulated by a "pop" rule that MARKs
+ * them and jumps to @group, where the context's flows live.
+ */
+struct snicd_xlate_decap {
+    uint32_t tun_port;          /* OpenFlow port of the tunnel */
+    flow_be64 tun_id;           /* the VNI, as the key's tun_id */
+    flow_be32 tun_src;          /* outer source (the remote VTEP) */
+    flow_be32 tun_dst;          /* outer destination (the local VTEP) */
+    uint32_t group;             /* rte_flow group of the context's flows */
+};
+
+/* Groups of the tunnel rules: above every OpenFlow table. The guard rule
+ * in group 0 jumps to SNICD_XLATE_POP_GROUP, where the pop rules are; each
+ * decap context gets a group from SNICD_XLATE_CTX_GROUP0 up. */
+#define SNICD_XLATE_POP_GROUP   (FLOW_TABLE_MAX + 1u)
+#define SNICD_XLATE_CTX_GROUP0  (FLOW_TABLE_MAX + 2u)
+#define SNICD_XLATE_NO_GROUP    UINT32_MAX
+
 struct snicd_xlate_ctx {
     const struct snicd_port_info *ports;
     unsigned n_ports;
@@ -76,6 +105,7 @@ struct snicd_xlate_ctx {
     uint32_t mark;              /* partial: the flow's mark; full: the
                                  * resume mark of a goto_table flow */
     enum snicd_xlate_mode mode;
+    const struct snicd_xlate_decap *decap;  /* NULL: not a decap flow */
 };
 
 /* Where a refusal came from: the manager tries partial only for actions. */
@@ -132,6 +162,7 @@ struct snicd_xlate {
     struct rte_flow_item_sctp sctp_spec, sctp_mask;
     struct rte_flow_item_icmp icmp_spec, icmp_mask;
     struct rte_flow_item_icmp6 icmp6_spec, icmp6_mask;
+    struct rte_flow_item_vxlan vxlan_spec, vxlan_mask;
     union snicd_xlate_conf conf[SNICD_XLATE_MAX_ACTIONS];
     struct snicd_xlate_encap encap[SNICD_XLATE_MAX_ENCAPS];
     unsigned n_encaps;
@@ -159,5 +190,59 @@ snicd_xlate_port(const struct snicd_xlate_ctx *ctx, uint32_t ofport);
  */
 #define SNICD_XLATE_SHAPE_MAX   1024u
 int snicd_xlate_shape(const struct snicd_xlate *x, uint8_t *buf, size_t size);
+
+/* ------------------------------------------------------------------------
+ * Tunnels (snicd_xlate_tun.c)
+ * ------------------------------------------------------------------------ */
+
+/* Which packets a flow may see, by where the hardware would meet them. */
+#define SNICD_XLATE_DOM_ROOT    0x1u    /* frames software does not decap */
+#define SNICD_XLATE_DOM_TUNNEL  0x2u    /* frames decapsulated (in_port =
+                                         * a tunnel port) */
+unsigned snicd_xlate_domains(const struct flow *f,
+                             const struct snicd_port_info *ports,
+                             unsigned n_ports);
+
+/* The tunnel port @f matches exactly (in_port), or NULL. */
+const struct snicd_port_info *
+snicd_xlate_tunnel_of(const struct flow *f,
+                      const struct snicd_port_info *ports, unsigned n_ports);
+
+/*
+ * The decap context of @f, a flow with an exact in_port on a tunnel port:
+ * 0 and @d filled (group 0), or -ENOTSUP with the reason in @why (tun_id
+ * wildcarded or masked, not table 0, no tunnel configuration, a flow-based
+ * port without an exact tun_src...).
+ */
+int snicd_xlate_decap_key(const struct flow *f,
+                          const struct snicd_port_info *ports,
+                          unsigned n_ports, struct snicd_xlate_decap *d,
+                          char *why, size_t size);
+
+/*
+ * The pop rule of context @d, in group SNICD_XLATE_POP_GROUP:
+ * REPRESENTED_PORT(underlay) / ETH / IPV4 (src, dst) / UDP (4789) / VXLAN
+ * (vni) -> COUNT, MARK(@mark), VXLAN_DECAP, JUMP(d->group). 0 or -ENOTSUP.
+ */
+int snicd_xlate_pop(const struct snicd_xlate_decap *d,
+                    const struct snicd_port_info *ports, unsigned n_ports,
+                    uint32_t mark, struct snicd_xlate *x);
+
+/*
+ * The guard rule of tunnel port @tun, in group 0 at @priority: every frame
+ * software would decapsulate (from the underlay, IPv4 to the local VTEP,
+ * UDP 4789) -> JUMP(@jump_group), or to the underlay's representor when
+ * @jump_group is SNICD_XLATE_NO_GROUP. 0 or -ENOTSUP.
+ */
+int snicd_xlate_guard(const struct snicd_port_info *tun,
+                      const struct snicd_port_info *ports, unsigned n_ports,
+                      uint32_t priority, uint32_t jump_group,
+                      struct snicd_xlate *x);
+
+/* The match of the frames software decapsulates for @tun (a superset: the
+ * outer source is not in it), for overlap checks. false: @tun is not
+ * configured. */
+bool snicd_xlate_vxlan_class(const struct snicd_port_info *tun,
+                             struct flow_match *m);
 
 #endif /* SNICD_XLATE_H */

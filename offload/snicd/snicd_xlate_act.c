@@ -31,15 +31,16 @@ struct act_st {
     unsigned pushed;
     bool tun_touched;           /* a set_tunnel / set_tun_* was seen */
     bool tun_src_set, tun_dst_set;
-    flow_be64 tun_id;
+    flow_be64 tun_id;           /* the packet's: decap context's or set */
     flow_be32 tun_src, tun_dst;
+    flow_be32 md_dst;           /* the decap context's outer destination */
     bool encapped;              /* the packet was encapsulated in place */
     unsigned n_fates;
 };
 
-static union snicd_xlate_conf *
-add_action(struct snicd_xlate *x, enum rte_flow_action_type type,
-           bool with_conf)
+union snicd_xlate_conf *
+snicd_xl_action(struct snicd_xlate *x, enum rte_flow_action_type type,
+                bool with_conf)
 {
     struct rte_flow_action *a;
     union snicd_xlate_conf *c;
@@ -89,21 +90,21 @@ vlan_from_match(const struct flow_match *m, struct vlan_st *v)
 static void
 emit_vid(struct snicd_xlate *x, uint16_t vid)
 {
-    add_action(x, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID, true)->vid.vlan_vid =
-        htons(vid);
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID, true)
+        ->vid.vlan_vid = htons(vid);
 }
 
 static void
 emit_pcp(struct snicd_xlate *x, uint8_t pcp)
 {
-    add_action(x, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP, true)->pcp.vlan_pcp =
-        pcp;
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP, true)
+        ->pcp.vlan_pcp = pcp;
 }
 
 static void
 emit_push(struct snicd_xlate *x, uint16_t tpid)
 {
-    add_action(x, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN, true)->push_vlan
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN, true)->push_vlan
         .ethertype = htons(tpid);
 }
 
@@ -229,7 +230,7 @@ act_strip(struct snicd_xl *s, struct act_st *st)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
                                "strip_vlan on a packet that may be untagged "
                                "at that point not expressible");
-    add_action(s->x, RTE_FLOW_ACTION_TYPE_OF_POP_VLAN, false);
+    snicd_xl_action(s->x, RTE_FLOW_ACTION_TYPE_OF_POP_VLAN, false);
     if (st->pushed > 0) {
         if (--st->pushed == 0)
             *v = st->before_push;
@@ -290,8 +291,11 @@ act_output_tunnel(struct snicd_xl *s, struct act_st *st,
                                "output to tunnel port %s: its underlay port "
                                "%u has no ethdev port", p->name,
                                p->tun_underlay);
+    /* as dp_vxlan_encap(): a set value, else the port's, else (flow-based
+     * destination) what the packet brought from its own decapsulation */
     src = st->tun_src_set ? st->tun_src : p->tun_local_ip;
-    dst = st->tun_dst_set ? st->tun_dst : p->tun_remote_ip;
+    dst = st->tun_dst_set ? st->tun_dst : p->tun_remote_ip ?
+          p->tun_remote_ip : st->md_dst;
     if (dst == 0)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "output to flow-based tunnel port %s without "
@@ -330,7 +334,7 @@ act_output_tunnel(struct snicd_xl *s, struct act_st *st,
     x->actions[x->n_actions].type = RTE_FLOW_ACTION_TYPE_VXLAN_ENCAP;
     x->actions[x->n_actions].conf = &e->conf;
     x->n_actions++;
-    add_action(x, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, true)->ethdev
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, true)->ethdev
         .port_id = u->ethdev;
     st->encapped = true;
     st->n_fates++;
@@ -347,6 +351,9 @@ act_output(struct snicd_xl *s, struct act_st *st, uint32_t port)
     if (p == NULL)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
                                "output to port %u: no such port", port);
+    /* OpenFlow skips the ingress port, a tunnel port included */
+    if (s->in_port_exact && port == s->in_port)
+        return 0;
     if (p->is_tunnel)
         return act_output_tunnel(s, st, p);
     ret = out_in_port(s, port, &skip);
@@ -356,7 +363,7 @@ act_output(struct snicd_xl *s, struct act_st *st, uint32_t port)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
                                "output to %s: the port has no ethdev port",
                                p->name);
-    add_action(s->x, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, true)->ethdev
+    snicd_xl_action(s->x, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, true)->ethdev
         .port_id = p->ethdev;
     st->n_fates++;
     return 0;
@@ -381,34 +388,34 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
         return act_strip(s, st);
     case FLOW_ACT_MOD_DL_SRC:
     case FLOW_ACT_MOD_DL_DST:
-        c = add_action(x, a->type == FLOW_ACT_MOD_DL_SRC ?
+        c = snicd_xl_action(x, a->type == FLOW_ACT_MOD_DL_SRC ?
                        RTE_FLOW_ACTION_TYPE_SET_MAC_SRC :
                        RTE_FLOW_ACTION_TYPE_SET_MAC_DST, true);
         memcpy(c->mac.mac_addr, a->u.mac, 6);
         return 0;
     case FLOW_ACT_MOD_NW_SRC:
     case FLOW_ACT_MOD_NW_DST:
-        c = add_action(x, a->type == FLOW_ACT_MOD_NW_SRC ?
+        c = snicd_xl_action(x, a->type == FLOW_ACT_MOD_NW_SRC ?
                        RTE_FLOW_ACTION_TYPE_SET_IPV4_SRC :
                        RTE_FLOW_ACTION_TYPE_SET_IPV4_DST, true);
         c->ipv4.ipv4_addr = a->u.ipv4;
         return 0;
     case FLOW_ACT_MOD_NW_TOS:
         /* DSCP only, ECN kept: exactly rte_flow's SET_IPVx_DSCP */
-        c = add_action(x, flow_match_is_ipv6(&s->f->match) ?
+        c = snicd_xl_action(x, flow_match_is_ipv6(&s->f->match) ?
                        RTE_FLOW_ACTION_TYPE_SET_IPV6_DSCP :
                        RTE_FLOW_ACTION_TYPE_SET_IPV4_DSCP, true);
         c->dscp.dscp = (uint8_t)(a->u.tos >> 2);
         return 0;
     case FLOW_ACT_MOD_TP_SRC:
     case FLOW_ACT_MOD_TP_DST:
-        c = add_action(x, a->type == FLOW_ACT_MOD_TP_SRC ?
+        c = snicd_xl_action(x, a->type == FLOW_ACT_MOD_TP_SRC ?
                        RTE_FLOW_ACTION_TYPE_SET_TP_SRC :
                        RTE_FLOW_ACTION_TYPE_SET_TP_DST, true);
         c->tp.port = a->u.tp_port;
         return 0;
     case FLOW_ACT_DEC_TTL:
-        add_action(x, RTE_FLOW_ACTION_TYPE_DEC_TTL, false);
+        snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_DEC_TTL, false);
         return 0;
     case FLOW_ACT_SET_TUNNEL:
         st->tun_touched = true;
@@ -423,6 +430,12 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
         st->tun_dst = a->u.ipv4;
         return 0;
     case FLOW_ACT_GOTO_TABLE:
+        if (s->ctx->decap != NULL)
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
+                                   "goto_table after hardware decap not "
+                                   "offloaded (the next table's rules could "
+                                   "not see in_port and the tunnel "
+                                   "metadata)");
         if (st->tun_touched)
             return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                    "set_tunnel before goto_table: tunnel "
@@ -430,9 +443,9 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                    "hardware");
         /* software resumes at the target for a packet that misses there
          * (docs/snicd.md, rule 3) */
-        add_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =
+        snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =
             s->ctx->mark;
-        add_action(x, RTE_FLOW_ACTION_TYPE_JUMP, true)->jump.group =
+        snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_JUMP, true)->jump.group =
             a->u.table;
         x->has_goto = x->uses_mark = true;
         st->n_fates++;
@@ -452,8 +465,12 @@ snicd_xl_actions(struct snicd_xl *s)
     int ret;
 
     memset(&st, 0, sizeof(st));
+    if (s->ctx->decap != NULL) {
+        st.tun_id = s->ctx->decap->tun_id;
+        st.md_dst = s->ctx->decap->tun_dst;
+    }
     vlan_from_match(&f->match, &st.vlan);
-    add_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
     for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++) {
         if (st.encapped)
             return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
@@ -470,8 +487,8 @@ snicd_xl_actions(struct snicd_xl *s)
         /* nothing leaves the switch: whatever was rewritten dies with it */
         x->n_actions = 0;
         x->n_encaps = 0;
-        add_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
-        add_action(x, RTE_FLOW_ACTION_TYPE_DROP, false);
+        snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
+        snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_DROP, false);
     }
     return 0;
 }
@@ -482,14 +499,20 @@ snicd_xl_partial(struct snicd_xl *s)
     struct snicd_xlate *x = s->x;
     const struct snicd_port_info *p;
 
+    if (s->ctx->decap != NULL)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
+                               "no partial offload after hardware decap (a "
+                               "flow's mark would replace the decap mark "
+                               "that carries the tunnel metadata)");
     if (!s->in_port_exact)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "partial offload needs an exact in_port match "
                                "(the ingress representor must be known)");
     p = snicd_xlate_port(s->ctx, s->in_port);
-    add_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
-    add_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id = s->ctx->mark;
-    add_action(x, RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR, true)->ethdev
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =
+        s->ctx->mark;
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR, true)->ethdev
         .port_id = p->ethdev;
     x->uses_mark = true;
     return 0;

@@ -24,6 +24,12 @@ int snicd_xl_refuse(struct snicd_xlate *x, enum snicd_xlate_refusal kind,
 const char *snicd_xl_port_name(const struct snicd_xlate_ctx *ctx,
                                uint32_t ofport, char *buf, size_t size);
 
+void snicd_xl_item(struct snicd_xlate *x, enum rte_flow_item_type type,
+                   const void *spec, const void *mask);
+union snicd_xlate_conf *snicd_xl_action(struct snicd_xlate *x,
+                                        enum rte_flow_action_type type,
+                                        bool with_conf);
+
 /* The action list (full mode) or MARK + to the ingress representor. */
 int snicd_xl_actions(struct snicd_xl *s);
 int snicd_xl_partial(struct snicd_xl *s);

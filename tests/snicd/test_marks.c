@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The mark table, and the datapath entry points a marked packet takes
  * (dp_worker_run_actions, dp_worker_process_from): docs/snicd.md rule 3. */
+#include <arpa/inet.h>
+#include <endian.h>
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -171,4 +173,49 @@ Test(marks, partial_runs_the_flow_and_counts_it)
                           on_out, &o);
     dp_flow_stats(dp, f0, &p, &by);
     cr_expect_eq(p, 1);
+}
+
+Test(marks, decap_classifies_as_the_tunnel_port)
+{
+    uint64_t f5 = add("in_port=100,tun_id=5,actions=output:3");
+    uint64_t f6 = add("in_port=100,tun_id=6,tun_src=192.168.0.2,"
+                      "actions=output:4");
+    struct snicd_mark m = {
+        .mark = 21, .kind = SNICD_MARK_DECAP, .table = 0, .in_port = 100,
+        .tun = { .tun_id = htobe64(5), .tun_src = htonl(0xc0a80002),
+                 .tun_dst = htonl(0xc0a80001) },
+    };
+    struct snicd_mark_table *t = snicd_marks_build(&m, 1, table,
+                                                   dp_classifier(dp));
+    const struct snicd_mark_entry *e;
+    struct dp_buf b = udp_frame();
+    struct outs o = { 0 };
+    uint64_t p = 0, by = 0;
+
+    cr_assert_not_null(t);
+    e = snicd_marks_find(t, 21);
+    cr_assert_not_null(e);
+    cr_expect_eq(e->kind, SNICD_MARK_DECAP);
+    cr_expect_eq(e->in_port, 100);
+    cr_expect_eq(be64toh(e->tun.tun_id), 5);
+    cr_expect_eq(ntohl(e->tun.tun_src), 0xc0a80002);
+    /* what the worker does with it: the frame (already decapsulated)
+     * is classified as vxlan0's with the entry's metadata */
+    cr_expect_eq(dp_worker_process_decapped(w, &b, e->in_port, &e->tun,
+                                            e->table, on_out, &o), 1);
+    cr_expect_eq(o.port[0], 3, "tun_id 5's flow");
+    dp_flow_stats(dp, f5, &p, &by);
+    cr_expect_eq(p, 1);
+    m.tun.tun_id = htobe64(6);
+    free(t);
+    t = snicd_marks_build(&m, 1, table, dp_classifier(dp));
+    e = snicd_marks_find(t, 21);
+    b = udp_frame();
+    o.n = 0;
+    cr_expect_eq(dp_worker_process_decapped(w, &b, e->in_port, &e->tun,
+                                            e->table, on_out, &o), 1);
+    cr_expect_eq(o.port[0], 4, "tun_id 6 and tun_src matched");
+    dp_flow_stats(dp, f6, &p, &by);
+    cr_expect_eq(p, 1);
+    free(t);
 }

@@ -32,6 +32,8 @@ static struct rte_mempool *env_mp;
 static atomic_int env_resets;
 static bool env_eal_up;
 
+static void drain(uint16_t port);
+
 static const char *const port_names[ENV_N_OFPORTS] = {
     "uplink", "vf0", "vf1", "vf2", "vf3",
 };
@@ -47,6 +49,10 @@ name_to_port(void *ctx, const char *name, uint32_t *port)
             *port = i + 1;
             return 0;
         }
+    if (env.n_ports > ENV_N_OFPORTS && strcmp(name, "vxlan0") == 0) {
+        *port = ENV_VXLAN_PORT;
+        return 0;
+    }
     return -ENOENT;
 }
 
@@ -234,11 +240,11 @@ ports_start(void)
                                   NULL);
 }
 
-void
-env_start(const char *profile, bool traffic, bool enabled, ...)
+static void
+env_start_va(const char *profile, bool traffic, bool enabled, bool vxlan,
+             va_list ap)
 {
     struct snicd_offload_cfg cfg;
-    va_list ap;
 
     memset(&env, 0, sizeof(env));
     env.traffic = traffic;
@@ -246,9 +252,7 @@ env_start(const char *profile, bool traffic, bool enabled, ...)
     snprintf(env.dir, sizeof(env.dir), "/tmp/snicd-offload-XXXXXX");
     cr_assert_not_null(mkdtemp(env.dir));
     snprintf(env.sock, sizeof(env.sock), "%s/nic", env.dir);
-    va_start(ap, enabled);
     emunic_start(profile, ap);
-    va_end(ap);
     eal_start();
     ports_start();
     for (unsigned i = 0; i < ENV_N_OFPORTS; i++) {
@@ -259,16 +263,111 @@ env_start(const char *profile, bool traffic, bool enabled, ...)
         snprintf(env.ports[i].name, sizeof(env.ports[i].name), "%s",
                  port_names[i]);
     }
+    env.n_ports = ENV_N_OFPORTS;
+    if (vxlan) {
+        struct snicd_port_info *v = &env.ports[env.n_ports++];
+
+        v->ofport = ENV_VXLAN_PORT;
+        v->ethdev = UINT16_MAX;
+        v->is_tunnel = true;
+        v->vf = -1;
+        snprintf(v->name, sizeof(v->name), "vxlan0");
+        v->tun_underlay = 1;
+        v->tun_local_ip = htonl(ENV_VXLAN_LOCAL);
+        v->tun_remote_ip = htonl(ENV_VXLAN_REMOTE);
+        memcpy(v->tun_local_mac, "\x02\x00\x00\x00\x00\xa1", 6);
+        memcpy(v->tun_remote_mac, "\x02\x00\x00\x00\x00\xb2", 6);
+    }
     memset(&cfg, 0, sizeof(cfg));
     cfg.proxy_port = 0;
     cfg.enabled = enabled;
     cfg.ports = env.ports;
-    cfg.n_ports = ENV_N_OFPORTS;
+    cfg.n_ports = env.n_ports;
     cfg.marks_changed = on_marks;
     env.o = snicd_offload_create(&cfg);
     cr_assert_not_null(env.o, "snicd_offload_create: %s", strerror(errno));
     env.t = flow_table_create(on_change, env.o);
     cr_assert_not_null(env.t);
+}
+
+void
+env_start(const char *profile, bool traffic, bool enabled, ...)
+{
+    va_list ap;
+
+    va_start(ap, enabled);
+    env_start_va(profile, traffic, enabled, false, ap);
+    va_end(ap);
+}
+
+void
+env_start_vxlan(const char *profile, bool traffic, ...)
+{
+    va_list ap;
+
+    va_start(ap, traffic);
+    env_start_va(profile, traffic, true, true, ap);
+    va_end(ap);
+}
+
+unsigned
+env_free_rules(void)
+{
+    const struct rte_flow_attr attr = { .transfer = 1, .priority = 1 };
+    const struct rte_flow_item pattern[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    const struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow *h[256];
+    struct rte_flow_error err;
+    unsigned n = 0;
+
+    while (n < 256 && (h[n] = rte_flow_create(0, &attr, pattern, actions,
+                                              &err)) != NULL)
+        n++;
+    for (unsigned i = 0; i < n; i++)
+        rte_flow_destroy(0, h[i], &err);
+    return n;
+}
+
+unsigned
+env_xmit(uint16_t tx, const uint8_t *frame, unsigned len, uint16_t rx,
+         uint8_t *got, unsigned room, unsigned *got_len, uint32_t *mark)
+{
+    struct rte_mbuf *m, *b[32];
+    unsigned n = 0;
+
+    drain(rx);
+    m = rte_pktmbuf_alloc(env_mp);
+    cr_assert_not_null(m);
+    memcpy(rte_pktmbuf_append(m, (uint16_t)len), frame, len);
+    cr_assert_eq(rte_eth_tx_burst(tx, 0, &m, 1), 1, "tx on port %u", tx);
+    if (mark != NULL)
+        *mark = 0;
+    for (int waited = 0; waited < 200; waited++) {
+        uint16_t k = rte_eth_rx_burst(rx, 0, b, 32);
+
+        for (uint16_t i = 0; i < k; i++) {
+            if (n == 0 && got != NULL) {
+                unsigned l = rte_pktmbuf_data_len(b[i]);
+
+                *got_len = l;
+                memcpy(got, rte_pktmbuf_mtod(b[i], void *),
+                       l < room ? l : room);
+                if (mark != NULL &&
+                    (b[i]->ol_flags & RTE_MBUF_F_RX_FDIR_ID))
+                    *mark = b[i]->hash.fdir.hi;
+            }
+            n++;
+            rte_pktmbuf_free(b[i]);
+        }
+        usleep(1000);
+    }
+    return n;
 }
 
 void

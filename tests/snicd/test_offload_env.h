@@ -21,6 +21,9 @@
 #include "snicd_offload.h"
 
 #define ENV_N_OFPORTS   5
+#define ENV_VXLAN_PORT  100     /* "vxlan0", with env_start_vxlan() */
+#define ENV_VXLAN_LOCAL 0xc0a80001u     /* 192.168.0.1 */
+#define ENV_VXLAN_REMOTE 0xc0a80002u    /* 192.168.0.2 */
 #define ENV_VF_PORT     5
 #define ENV_WIRE_PORT   6
 #define ENV_MAX_MARKS   4096
@@ -31,7 +34,8 @@ struct env {
     char sock[192];
     struct snicd_offload *o;
     struct flow_table *t;
-    struct snicd_port_info ports[ENV_N_OFPORTS];
+    struct snicd_port_info ports[ENV_N_OFPORTS + 1];
+    unsigned n_ports;           /* + vxlan0 with env_start_vxlan() */
     bool traffic;
     uint64_t last_id;           /* id of the last flow added */
     uint64_t now_ns;
@@ -45,7 +49,23 @@ extern struct env env;
 /* Start emunic with @profile (plus optional extra arguments, NULL-ended),
  * DPDK, the manager (offload @enabled) and a flow table. */
 void env_start(const char *profile, bool traffic, bool enabled, ...);
+/* The same with the tunnel port vxlan0 (OpenFlow 100) over the uplink,
+ * local VTEP 192.168.0.1, remote 192.168.0.2. */
+void env_start_vxlan(const char *profile, bool traffic, ...);
 void env_stop(void);
+
+/* How many more rules the card takes (trivial group-0 rules created until
+ * it refuses, then destroyed): with emunic's --max-rules, the rules in use
+ * are the difference. */
+unsigned env_free_rules(void);
+
+/* Send @frame (@len bytes) on ethdev port @tx and collect what arrives on
+ * @rx within about 200 ms: returns the count; @got (if not NULL, @room
+ * bytes) receives the first frame, *@got_len its length, *@mark its mark
+ * (0: none). */
+unsigned env_xmit(uint16_t tx, const uint8_t *frame, unsigned len,
+                  uint16_t rx, uint8_t *got, unsigned room,
+                  unsigned *got_len, uint32_t *mark);
 
 /* Add one ovs-ofctl flow (asserts success); returns its id. */
 uint64_t env_add(const char *line);

@@ -5,6 +5,7 @@
  * spec, mask by mask; and every refusal with its reason.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -250,12 +251,14 @@ Test(xlate, prerequisite_only_matches)
 Test(xlate, match_refusals)
 {
     expect_refused("tun_id=5,in_port=vf0 actions=drop",
-                   SNICD_XLATE_REFUSED_MATCH, "match on tun_id not expressible");
+                   SNICD_XLATE_REFUSED_MATCH,
+                   "match on tun_id needs decapsulated frames");
     expect_refused("tun_src=1.2.3.4 actions=drop",
-                   SNICD_XLATE_REFUSED_MATCH, "match on tun_src not expressible");
+                   SNICD_XLATE_REFUSED_MATCH,
+                   "match on tun_src needs decapsulated frames");
     expect_refused("in_port=vxlan0 actions=output:vf0",
                    SNICD_XLATE_REFUSED_MATCH,
-                   "tunnel decap offload not implemented");
+                   "in_port=vxlan0 outside a decap context");
     expect_refused("arp,nw_dst=10.0.0.1 actions=drop",
                    SNICD_XLATE_REFUSED_MATCH, "ARP fields");
     expect_refused("vlan_tci=0/0x0fff actions=drop",
@@ -474,4 +477,244 @@ Test(xlate, shapes)
                   "output:vf1", b);
     cr_expect(la != lb || memcmp(a, b, (size_t)la) != 0, "actions differ");
     cr_expect_eq(snicd_xlate_shape(&x, b, 8), -ENOSPC);
+}
+
+/* ---- tunnels: decap contexts, pop and guard rules ---- */
+
+static struct flow_mod tfm;
+
+static const struct flow *
+parsed(const char *line)
+{
+    struct flow_error err;
+
+    cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, &pmap, &tfm, &err), 0,
+                 "parse '%s': %s", line, err.msg);
+    return &tfm.flow;
+}
+
+static int
+xl_decap(const char *line, const struct snicd_xlate_decap *d,
+         enum snicd_xlate_mode mode)
+{
+    struct snicd_xlate_ctx ctx = {
+        .ports = ports, .n_ports = N_PORTS, .priority = 3, .mark = 0,
+        .mode = mode, .decap = d,
+    };
+
+    return snicd_xlate_flow(parsed(line), &ctx, &x);
+}
+
+static void
+decap_key(const char *line, struct snicd_xlate_decap *d)
+{
+    char why[SNICD_REASON_SIZE];
+
+    cr_assert_eq(snicd_xlate_decap_key(parsed(line), ports, N_PORTS, d, why,
+                                       sizeof(why)), 0, "%s: %s", line, why);
+}
+
+static void
+expect_no_key(const char *line, const char *words)
+{
+    struct snicd_xlate_decap d;
+    char why[SNICD_REASON_SIZE];
+
+    cr_assert_eq(snicd_xlate_decap_key(parsed(line), ports, N_PORTS, &d, why,
+                                       sizeof(why)), -ENOTSUP,
+                 "'%s' has a decap context", line);
+    cr_expect(strstr(why, words) != NULL, "'%s': reason '%s' lacks '%s'",
+              line, why, words);
+}
+
+Test(xlate, decap_domains)
+{
+    unsigned both = SNICD_XLATE_DOM_ROOT | SNICD_XLATE_DOM_TUNNEL;
+
+    cr_expect_eq(snicd_xlate_domains(parsed("in_port=vf0 actions=drop"),
+                                     ports, N_PORTS), SNICD_XLATE_DOM_ROOT);
+    cr_expect_eq(snicd_xlate_domains(parsed("ip actions=drop"), ports,
+                                     N_PORTS), both,
+                 "no in_port: sees both kinds of frames");
+    cr_expect_eq(snicd_xlate_domains(parsed("in_port=vxlan0,tun_id=5 "
+                                            "actions=drop"), ports, N_PORTS),
+                 SNICD_XLATE_DOM_TUNNEL);
+    cr_expect_eq(snicd_xlate_domains(parsed("tun_id=5 actions=drop"), ports,
+                                     N_PORTS), SNICD_XLATE_DOM_TUNNEL,
+                 "a non-zero tun_id: only decapsulated frames");
+    cr_expect_eq(snicd_xlate_domains(parsed("tun_id=0 actions=drop"), ports,
+                                     N_PORTS), both);
+    cr_expect_eq(snicd_xlate_domains(parsed("in_port=vf1,tun_id=5 "
+                                            "actions=drop"), ports, N_PORTS),
+                 0u, "nothing: vf1's frames carry no tunnel metadata");
+}
+
+Test(xlate, decap_key_and_refusals)
+{
+    struct snicd_xlate_decap d;
+
+    decap_key("in_port=vxlan0,tun_id=0x1234,ip actions=output:vf1", &d);
+    cr_expect_eq(d.tun_port, 100);
+    cr_expect_eq(be64toh(d.tun_id), 0x1234);
+    cr_expect_eq(ntohl(d.tun_src), 0x0a000002, "the remote VTEP");
+    cr_expect_eq(ntohl(d.tun_dst), 0x0a000001, "the local VTEP");
+    cr_expect_eq(d.group, 0, "the group comes with the context");
+
+    expect_no_key("in_port=vxlan0 actions=output:vf1", "tun_id wildcarded");
+    expect_no_key("in_port=vxlan0,tun_id=0x10/0xf0 actions=output:vf1",
+                  "tun_id masked");
+    expect_no_key("table=2,in_port=vxlan0,tun_id=5 actions=output:vf1",
+                  "only for flows of table 0");
+    expect_no_key("in_port=vxlan1,tun_id=5 actions=output:vf1",
+                  "no tunnel configuration");
+    expect_no_key("in_port=vf0,tun_id=5 actions=output:vf1",
+                  "not a flow of a tunnel port");
+    expect_no_key("in_port=vxlan0,tun_id=0x1000000 actions=output:vf1",
+                  "not a VNI");
+
+    /* flow-based (no remote VTEP): the outer source must be exact */
+    ports[5].tun_remote_ip = 0;
+    expect_no_key("in_port=vxlan0,tun_id=5 actions=output:vf1",
+                  "exact tun_src");
+    decap_key("in_port=vxlan0,tun_id=5,tun_src=10.9.9.9 actions=output:vf1",
+              &d);
+    cr_expect_eq(ntohl(d.tun_src), 0x0a090909);
+}
+
+Test(xlate, decap_flow_in_its_context)
+{
+    struct snicd_xlate_decap d;
+    const struct rte_flow_item_ipv4 *ip;
+
+    decap_key("priority=9,in_port=vxlan0,tun_id=5,ip,nw_dst=10.1.1.1 "
+              "actions=output:vf1", &d);
+    d.group = SNICD_XLATE_CTX_GROUP0 + 4;
+    cr_assert_eq(xl_decap("priority=9,in_port=vxlan0,tun_id=5,ip,"
+                          "nw_dst=10.1.1.1 actions=output:vf1", &d,
+                          SNICD_XLATE_FULL), 0, "%s", x.reason);
+    cr_expect_eq(x.attr.group, SNICD_XLATE_CTX_GROUP0 + 4);
+    cr_expect_eq(x.attr.priority, 3);
+    /* no port item: only the pop rule leads there; the inner headers */
+    ITEMS(RTE_FLOW_ITEM_TYPE_IPV4);
+    ip = x.items[0].spec;
+    cr_expect_eq(ntohl(ip->hdr.dst_addr), 0x0a010101);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(((const struct rte_flow_action_ethdev *)x.actions[1].conf)
+                 ->port_id, 2);
+    cr_expect(!x.uses_mark, "misses keep the pop rule's decap mark");
+
+    /* tun_src / tun_dst agreeing with the context are consumed */
+    cr_assert_eq(xl_decap("in_port=vxlan0,tun_id=5,tun_src=10.0.0.2,"
+                          "tun_dst=10.0.0.1 actions=output:vf1", &d,
+                          SNICD_XLATE_FULL), 0, "%s", x.reason);
+    cr_assert_eq(xl_decap("in_port=vxlan0,tun_id=5,tun_src=10.0.0.3 "
+                          "actions=output:vf1", &d, SNICD_XLATE_FULL),
+                 -ENOTSUP);
+    cr_expect(strstr(x.reason, "tun_src excludes the frames") != NULL, "%s",
+              x.reason);
+
+    /* re-encapsulation: the packet's VNI unless set; output to the ingress
+     * tunnel port is skipped like any ingress port */
+    cr_assert_eq(xl_decap("in_port=vxlan0,tun_id=5 actions=set_tunnel:9,"
+                          "output:vxlan0", &d, SNICD_XLATE_FULL), 0);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_DROP);
+    cr_assert_eq(xl_decap("in_port=vxlan0,tun_id=5 actions=output:vf0,"
+                          "output:vxlan0", &d, SNICD_XLATE_FULL), 0);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+
+    cr_assert_eq(xl_decap("in_port=vxlan0,tun_id=5 actions=goto_table:1", &d,
+                          SNICD_XLATE_FULL), -ENOTSUP);
+    cr_expect_eq(x.refusal, SNICD_XLATE_REFUSED_MATCH, "no partial retry");
+    cr_expect(strstr(x.reason, "goto_table after hardware decap") != NULL,
+              "%s", x.reason);
+    cr_assert_eq(xl_decap("in_port=vxlan0,tun_id=5 actions=output:vf0", &d,
+                          SNICD_XLATE_PARTIAL), -ENOTSUP);
+    cr_expect(strstr(x.reason, "no partial offload after hardware decap") !=
+              NULL, "%s", x.reason);
+    cr_assert_eq(xl_decap("in_port=vf0 actions=output:vf1", &d,
+                          SNICD_XLATE_FULL), -ENOTSUP);
+    cr_expect(strstr(x.reason, "must match in_port=its tunnel port") != NULL,
+              "%s", x.reason);
+}
+
+Test(xlate, decap_root_flows_see_no_tunnel_metadata)
+{
+    /* outside a context tun_*=0 holds for every frame: consumed */
+    cr_assert_eq(xl("in_port=vf0,tun_id=0 actions=output:vf1"), 0, "%s",
+                 x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT);
+    /* encap from a plain port: VNI 0 unless set */
+    cr_assert_eq(xl("in_port=vf0 actions=output:vxlan0"), 0, "%s", x.reason);
+    cr_expect_eq(((const struct rte_flow_action_vxlan_encap *)
+                  x.actions[1].conf)->definition[3].type,
+                 RTE_FLOW_ITEM_TYPE_VXLAN);
+}
+
+Test(xlate, pop_and_guard_rules)
+{
+    struct snicd_xlate_decap d;
+    const struct rte_flow_item_ipv4 *ip;
+    const struct rte_flow_item_udp *udp;
+    const struct rte_flow_item_vxlan *vx;
+    const struct rte_flow_item_ethdev *pm;
+
+    decap_key("in_port=vxlan0,tun_id=0xabcdef actions=output:vf1", &d);
+    d.group = 300;
+    cr_assert_eq(snicd_xlate_pop(&d, ports, N_PORTS, 42, &x), 0, "%s",
+                 x.reason);
+    cr_expect_eq(x.attr.group, SNICD_XLATE_POP_GROUP);
+    cr_expect_eq(x.attr.transfer, 1);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_ETH,
+          RTE_FLOW_ITEM_TYPE_IPV4, RTE_FLOW_ITEM_TYPE_UDP,
+          RTE_FLOW_ITEM_TYPE_VXLAN);
+    pm = x.items[0].spec;
+    cr_expect_eq(pm->port_id, 0, "from the underlay (uplink)");
+    ip = x.items[2].spec;
+    cr_expect_eq(ntohl(ip->hdr.src_addr), 0x0a000002);
+    cr_expect_eq(ntohl(ip->hdr.dst_addr), 0x0a000001);
+    cr_expect_eq(((const struct rte_flow_item_ipv4 *)x.items[2].mask)
+                 ->hdr.src_addr, UINT32_MAX);
+    udp = x.items[3].spec;
+    cr_expect_eq(ntohs(udp->hdr.dst_port), 4789);
+    vx = x.items[4].spec;
+    cr_expect(vx->vni[0] == 0xab && vx->vni[1] == 0xcd && vx->vni[2] == 0xef);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_MARK,
+            RTE_FLOW_ACTION_TYPE_VXLAN_DECAP, RTE_FLOW_ACTION_TYPE_JUMP);
+    cr_expect_eq(((const struct rte_flow_action_mark *)x.actions[1].conf)->id,
+                 42);
+    cr_expect_eq(((const struct rte_flow_action_jump *)x.actions[3].conf)
+                 ->group, 300);
+
+    cr_assert_eq(snicd_xlate_guard(&ports[5], ports, N_PORTS, 0,
+                                   SNICD_XLATE_POP_GROUP, &x), 0);
+    cr_expect_eq(x.attr.group, 0);
+    cr_expect_eq(x.attr.priority, 0);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV4,
+          RTE_FLOW_ITEM_TYPE_UDP);
+    cr_expect_eq(((const struct rte_flow_item_ipv4 *)x.items[1].mask)
+                 ->hdr.src_addr, 0, "any outer source");
+    ACTIONS(RTE_FLOW_ACTION_TYPE_JUMP);
+    cr_assert_eq(snicd_xlate_guard(&ports[5], ports, N_PORTS, 0,
+                                   SNICD_XLATE_NO_GROUP, &x), 0);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR);
+    cr_assert_eq(snicd_xlate_guard(&ports[6], ports, N_PORTS, 0,
+                                   SNICD_XLATE_NO_GROUP, &x), -ENOTSUP);
+    cr_expect(strstr(x.reason, "no tunnel configuration") != NULL);
+}
+
+Test(xlate, vxlan_class_overlaps)
+{
+    struct flow_match m;
+
+    cr_assert(snicd_xlate_vxlan_class(&ports[5], &m));
+    cr_expect(flow_match_overlaps(&m, &parsed("in_port=uplink "
+                                              "actions=drop")->match));
+    cr_expect(flow_match_overlaps(&m, &parsed("udp,nw_dst=10.0.0.1 "
+                                              "actions=drop")->match));
+    cr_expect(!flow_match_overlaps(&m, &parsed("in_port=vf0 "
+                                               "actions=drop")->match));
+    cr_expect(!flow_match_overlaps(&m, &parsed("tcp actions=drop")->match));
+    cr_expect(!snicd_xlate_vxlan_class(&ports[6], &m));
 }

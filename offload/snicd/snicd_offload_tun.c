@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Tunnels in the offload manager: the guard rules (one per configured
+ * tunnel port, at the top of group 0) and the decap contexts.
+ *
+ * Hardware layout (see snicd_xlate_tun.c for the rules themselves):
+ *
+ *   group 0, level 0:   guard: underlay / IPv4 to the local VTEP / UDP 4789
+ *                       -> JUMP pop group (or -> underlay representor)
+ *   group 0, level 1..: the flows of table 0 that see undecapsulated frames
+ *   pop group:          one pop rule per decap context: + outer source +
+ *                       VNI -> MARK(decap), VXLAN_DECAP, JUMP context group
+ *   context group:      the context's flows (in_port=<tunnel>, tun_id=VNI),
+ *                       their inner matches, at their table-0 order
+ *
+ * A frame that misses in the pop group reaches software untouched and
+ * unmarked (software decapsulates it); one that misses in a context group
+ * reaches it decapsulated with the decap mark, which says "classify from
+ * table 0 as a frame of that tunnel port with that metadata". Either way
+ * the software pipeline sees what it would have seen without offload.
+ *
+ * A context exists while a flow's rule is in its group (or a placement
+ * holds a pin): the pop rule is created with the first such rule and
+ * destroyed after the last one is, so deleting flows leaves no rule behind.
+ * Contexts are not kept across a device reset: every flow is placed again
+ * and takes its context again.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_flow.h>
+
+#include "snicd_offload_priv.h"
+#include "snicd_xlate.h"
+
+/* snprintf for reasons: a long device message is cut, which is fine. */
+static void say(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------------------
+ * Guards
+ * ------------------------------------------------------------------------ */
+
+static const struct snicd_port_info *
+tunnel_port(const struct snicd_offload *o, uint32_t ofport)
+{
+    for (unsigned i = 0; i < o->n_ports; i++)
+        if (o->ports[i].ofport == ofport && o->ports[i].is_tunnel)
+            return &o->ports[i];
+    return NULL;
+}
+
+static void
+flow_destroy(struct snicd_offload *o, struct rte_flow **h)
+{
+    struct rte_flow_error err;
+
+    if (*h == NULL)
+        return;
+    /* a dead device's rules are only forgotten (the PMD frees them when
+     * the device is detached) */
+    if (!o->dead) {
+        (void)rte_flow_destroy(o->cfg.proxy_port, *h, &err);
+        o->st.rules_destroyed++;
+        o->ops++;
+    }
+    *h = NULL;
+}
+
+/* Does the device take @x? The validate cache answers most of the time. */
+static bool
+accepted(struct snicd_offload *o, const struct snicd_xlate *x, char *msg,
+         size_t size)
+{
+    const struct snicd_shape_result *r = snicd_offload_validate(o, x);
+
+    if (r != NULL && r->rc == 0)
+        return true;
+    say(msg, size, "%s", r != NULL ? r->msg : "device not answering");
+    return false;
+}
+
+void
+snicd_tun_probe(struct snicd_offload *o)
+{
+    struct snicd_tunnels *t = &o->tun;
+    struct snicd_xlate *x = o->x;
+    struct snicd_xlate_decap d;
+    char msg[SNICD_REASON_SIZE];
+    const struct snicd_port_info *first = NULL;
+
+    t->mode = SNICD_GUARD_NONE;
+    t->n_guards = 0;
+    o->root_reserved = 0;
+    for (unsigned i = 0; i < o->n_ports && t->n_guards < SNICD_MAX_TUNNELS;
+         i++) {
+        struct flow_match m;
+
+        if (!o->ports[i].is_tunnel ||
+            !snicd_xlate_vxlan_class(&o->ports[i], &m))
+            continue;
+        if (first == NULL)
+            first = &o->ports[i];
+        t->guard[t->n_guards] = NULL;
+        t->guard_port[t->n_guards++] = o->ports[i].ofport;
+    }
+    if (first == NULL) {
+        say(t->no_decap, sizeof(t->no_decap), "no tunnel port is "
+                 "configured");
+        return;
+    }
+    if (!o->cfg.enabled || o->n_levels < 2) {
+        say(t->no_decap, sizeof(t->no_decap), "%s", !o->cfg.enabled ?
+                 "offload disabled" : "the device has one priority level: "
+                 "none left for a guard rule");
+        return;
+    }
+    /* a pop rule of an example context, and a guard that jumps to it */
+    memset(&d, 0, sizeof(d));
+    d.tun_port = first->ofport;
+    d.tun_id = htobe64(1);
+    d.tun_src = first->tun_remote_ip != 0 ? first->tun_remote_ip
+                                          : first->tun_local_ip;
+    d.tun_dst = first->tun_local_ip;
+    d.group = SNICD_XLATE_CTX_GROUP0;
+    if (snicd_xlate_pop(&d, o->ports, o->n_ports, 1, x) < 0) {
+        say(t->no_decap, sizeof(t->no_decap), "%s", x->reason);
+    } else if (!accepted(o, x, msg, sizeof(msg))) {
+        say(t->no_decap, sizeof(t->no_decap), "the device refuses a "
+                 "pop rule (VXLAN match, VXLAN_DECAP, JUMP): %s", msg);
+    } else if (snicd_xlate_guard(first, o->ports, o->n_ports, 0,
+                                 SNICD_XLATE_POP_GROUP, x) == 0 &&
+               accepted(o, x, msg, sizeof(msg))) {
+        t->mode = SNICD_GUARD_JUMP;
+        t->no_decap[0] = '\0';
+    } else {
+        say(t->no_decap, sizeof(t->no_decap), "the device refuses the "
+                 "guard's JUMP to the pop rules: %s", msg);
+    }
+    if (t->mode == SNICD_GUARD_NONE &&
+        snicd_xlate_guard(first, o->ports, o->n_ports, 0,
+                          SNICD_XLATE_NO_GROUP, x) == 0 &&
+        accepted(o, x, msg, sizeof(msg)))
+        t->mode = SNICD_GUARD_REP;
+    if (t->mode != SNICD_GUARD_NONE)
+        o->root_reserved = 1;
+}
+
+static int
+guard_create(struct snicd_offload *o, unsigned i)
+{
+    struct snicd_tunnels *t = &o->tun;
+    const struct snicd_port_info *p = tunnel_port(o, t->guard_port[i]);
+    struct rte_flow_error err;
+    struct snicd_xlate *x = o->x;
+
+    if (p == NULL || snicd_xlate_guard(p, o->ports, o->n_ports, 0,
+                                       t->mode == SNICD_GUARD_JUMP ?
+                                       SNICD_XLATE_POP_GROUP :
+                                       SNICD_XLATE_NO_GROUP, x) < 0) {
+        say(t->guard_err, sizeof(t->guard_err), "%s",
+                 p == NULL ? "tunnel port gone" : x->reason);
+        return -ENOTSUP;
+    }
+    memset(&err, 0, sizeof(err));
+    t->guard[i] = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items,
+                                  x->actions, &err);
+    if (t->guard[i] == NULL) {
+        int code = rte_errno;
+
+        o->st.create_failures++;
+        say(t->guard_err, sizeof(t->guard_err), "%s",
+                 err.message != NULL ? err.message : strerror(code));
+        return -code;
+    }
+    o->st.rules_created++;
+    o->ops++;
+    return 0;
+}
+
+static void
+ctx_forget_pops(struct snicd_offload *o)
+{
+    for (unsigned b = 0; b < SNICD_DCTX_BUCKETS; b++)
+        for (struct snicd_dctx *c = o->tun.b[b]; c != NULL; c = c->next)
+            if (c->pop != NULL) {
+                flow_destroy(o, &c->pop);
+                o->tun.n_pops--;
+            }
+}
+
+void
+snicd_tun_sync(struct snicd_offload *o)
+{
+    struct snicd_tunnels *t = &o->tun;
+    bool changed = false;
+
+    if (o->dead) {
+        for (unsigned i = 0; i < t->n_guards; i++)
+            flow_destroy(o, &t->guard[i]);
+        return;
+    }
+    if (t->refresh) {
+        /* new ethdev ids: every tunnel rule names the old ones. The flows
+         * are all re-placed (set_ports) and re-create the pop rules. */
+        for (unsigned i = 0; i < t->n_guards; i++)
+            flow_destroy(o, &t->guard[i]);
+        ctx_forget_pops(o);
+        snicd_tun_probe(o);
+        t->refresh = false;
+        changed = true;
+    }
+    if (t->mode == SNICD_GUARD_NONE)
+        return;
+    for (unsigned i = 0; i < t->n_guards; i++)
+        if (t->guard[i] == NULL && guard_create(o, i) == 0)
+            changed = true;
+    if (changed)
+        o->tables[0].dirty = true;
+}
+
+void
+snicd_tun_lost(struct snicd_offload *o)
+{
+    /* the device lost them: destroy only frees the PMD's memory */
+    for (unsigned i = 0; i < o->tun.n_guards; i++)
+        flow_destroy(o, &o->tun.guard[i]);
+    ctx_forget_pops(o);
+}
+
+const char *
+snicd_tun_unguarded(struct snicd_offload *o, const struct snicd_oflow *f,
+                    char *buf, size_t size)
+{
+    const struct snicd_tunnels *t = &o->tun;
+
+    if (f->flow.table_id != 0)
+        return NULL;    /* only group 0 flows meet frames from the wire */
+    for (unsigned i = 0; i < o->n_ports; i++) {
+        const struct snicd_port_info *p = &o->ports[i];
+        struct flow_match m;
+        bool guarded = false;
+
+        if (!p->is_tunnel || !snicd_xlate_vxlan_class(p, &m) ||
+            !flow_match_overlaps(&f->flow.match, &m))
+            continue;
+        for (unsigned g = 0; g < t->n_guards; g++)
+            if (t->guard_port[g] == p->ofport && t->guard[g] != NULL)
+                guarded = true;
+        if (guarded)
+            continue;
+        say(buf, size, "could catch a VXLAN frame for %s's local VTEP, "
+                 "which software decapsulates first, and no guard rule "
+                 "takes those away in hardware (%s)", p->name,
+                 t->mode == SNICD_GUARD_NONE ? t->no_decap : t->guard_err);
+        return buf;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Decap contexts
+ * ------------------------------------------------------------------------ */
+
+static uint32_t
+ctx_hash(const struct snicd_xlate_decap *k)
+{
+    uint64_t h = k->tun_id ^ ((uint64_t)k->tun_src << 32) ^ k->tun_dst ^
+                 ((uint64_t)k->tun_port << 17);
+
+    h ^= h >> 31;
+    h *= 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> 40) % SNICD_DCTX_BUCKETS;
+}
+
+static bool
+ctx_same(const struct snicd_xlate_decap *a, const struct snicd_xlate_decap *b)
+{
+    return a->tun_port == b->tun_port && a->tun_id == b->tun_id &&
+           a->tun_src == b->tun_src && a->tun_dst == b->tun_dst;
+}
+
+static int
+group_alloc(struct snicd_offload *o, uint32_t *group)
+{
+    struct snicd_tunnels *t = &o->tun;
+
+    /* the lowest free group: the PMD keeps a group's table, reuse it */
+    if (t->n_free > 0) {
+        uint32_t best = 0;
+
+        for (uint32_t i = 1; i < t->n_free; i++)
+            if (t->free_groups[i] < t->free_groups[best])
+                best = i;
+        *group = t->free_groups[best];
+        t->free_groups[best] = t->free_groups[--t->n_free];
+        return 0;
+    }
+    if (t->next_group == UINT32_MAX - SNICD_XLATE_CTX_GROUP0)
+        return -ENOSPC;
+    *group = SNICD_XLATE_CTX_GROUP0 + t->next_group++;
+    return 0;
+}
+
+static void
+group_release(struct snicd_offload *o, uint32_t group)
+{
+    struct snicd_tunnels *t = &o->tun;
+
+    if (t->n_free == t->cap_free) {
+        uint32_t nc = t->cap_free ? t->cap_free * 2 : 16;
+        uint32_t *n = realloc(t->free_groups, nc * sizeof(*n));
+
+        if (n == NULL)
+            return;     /* one group number lost, out of 2^32 */
+        t->free_groups = n;
+        t->cap_free = nc;
+    }
+    t->free_groups[t->n_free++] = group;
+}
+
+/* The context of @k, created if needed, with one more reference (a pin the
+ * caller hands over to a flow or drops with ctx_put). */
+static struct snicd_dctx *
+ctx_get(struct snicd_offload *o, const struct snicd_xlate_decap *k)
+{
+    uint32_t b = ctx_hash(k);
+    struct snicd_dctx *c;
+
+    for (c = o->tun.b[b]; c != NULL; c = c->next)
+        if (ctx_same(&c->key, k)) {
+            c->refs++;
+            return c;
+        }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->key = *k;
+    if (group_alloc(o, &c->key.group) < 0) {
+        free(c);
+        return NULL;
+    }
+    c->mark = snicd_offload_mark_alloc(o);
+    c->refs = 1;
+    c->next = o->tun.b[b];
+    o->tun.b[b] = c;
+    o->tun.n_ctx++;
+    o->n_marks++;
+    o->marks_dirty = true;
+    return c;
+}
+
+static void
+ctx_put(struct snicd_offload *o, struct snicd_dctx *c)
+{
+    struct snicd_dctx **pp;
+
+    if (--c->refs > 0)
+        return;
+    /* the last rule in the group is gone: then the pop rule that leads
+     * there (a frame between the two misses into software, which is
+     * right) */
+    if (c->pop != NULL) {
+        flow_destroy(o, &c->pop);
+        o->tun.n_pops--;
+    }
+    for (pp = &o->tun.b[ctx_hash(&c->key)]; *pp != c; pp = &(*pp)->next)
+        ;
+    *pp = c->next;
+    snicd_offload_mark_release(o, c->mark);
+    group_release(o, c->key.group);
+    o->tun.n_ctx--;
+    o->n_marks--;
+    o->marks_dirty = true;
+    free(c);
+}
+
+void
+snicd_tun_release(struct snicd_offload *o, struct snicd_oflow *f)
+{
+    struct snicd_dctx *c = f->dctx;
+
+    if (c == NULL)
+        return;
+    f->dctx = NULL;
+    ctx_put(o, c);
+}
+
+static int
+pop_ensure(struct snicd_offload *o, struct snicd_dctx *c, char *why,
+           size_t size)
+{
+    struct snicd_xlate *x = o->x;
+    struct rte_flow_error err;
+    int code;
+
+    if (c->pop != NULL)
+        return 0;
+    if (snicd_xlate_pop(&c->key, o->ports, o->n_ports, c->mark, x) < 0) {
+        say(why, size, "pop rule: %s", x->reason);
+        return -ENOTSUP;
+    }
+    memset(&err, 0, sizeof(err));
+    c->pop = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items,
+                             x->actions, &err);
+    if (c->pop == NULL) {
+        code = rte_errno;
+        o->st.create_failures++;
+        say(why, size, "%s pop rule of VNI %" PRIu64 ": %s",
+                 code == ENOSPC ? "no space in hardware (ENOSPC) for the" :
+                 "could not create the", be64toh(c->key.tun_id),
+                 err.message != NULL ? err.message : strerror(code));
+        return -code;
+    }
+    o->st.rules_created++;
+    o->ops++;
+    o->tun.n_pops++;
+    return 0;
+}
+
+enum snicd_where
+snicd_tun_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
+                    uint32_t level)
+{
+    const struct snicd_shape_result *r;
+    struct snicd_xlate *x = o->x;
+    struct snicd_xlate_decap k;
+    struct snicd_xlate_ctx xc;
+    char why[SNICD_REASON_SIZE];
+    enum snicd_where w;
+    struct snicd_dctx *c;
+    int ret;
+
+    if (f->handle != NULL && !f->changed && f->level == level &&
+        f->where != SNICD_WHERE_SW && f->dctx != NULL &&
+        f->dctx->pop != NULL)
+        return f->where;        /* already right */
+    if (snicd_xlate_decap_key(&f->flow, o->ports, o->n_ports, &k, why,
+                              sizeof(why)) < 0)
+        goto sw;
+    if (o->tun.mode != SNICD_GUARD_JUMP) {
+        say(why, sizeof(why), "no hardware decap: %s", o->tun.no_decap);
+        goto sw;
+    }
+    c = ctx_get(o, &k);
+    if (c == NULL) {
+        say(why, sizeof(why), "no memory or group for a decap context");
+        goto sw;
+    }
+    memset(&xc, 0, sizeof(xc));
+    xc.ports = o->ports;
+    xc.n_ports = o->n_ports;
+    xc.priority = level;
+    xc.mode = SNICD_XLATE_FULL;
+    xc.decap = &c->key;
+    if (snicd_xlate_flow(&f->flow, &xc, x) < 0) {
+        say(why, sizeof(why), "%s", x->reason);
+        goto unpin;
+    }
+    r = snicd_offload_validate(o, x);
+    if (r == NULL || r->rc != 0) {
+        say(why, sizeof(why), "refused by the device: %s",
+                 r != NULL ? r->msg : "not answering");
+        goto unpin;
+    }
+    ret = pop_ensure(o, c, why, sizeof(why));
+    if (ret < 0) {
+        ctx_put(o, c);
+        snicd_offload_to_sw(o, f, why, ret == -ENOSPC);
+        f->create_failed = ret != -ENOSPC && ret != -ENOTSUP && !o->dead;
+        return SNICD_WHERE_SW;
+    }
+    /* pop_ensure used the scratch translation: make the flow's again */
+    (void)snicd_xlate_flow(&f->flow, &xc, x);
+    w = snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_HW, 0, 0, "");
+    if (w == SNICD_WHERE_SW) {
+        ctx_put(o, c);
+        return w;
+    }
+    f->dctx = c;        /* the pin becomes the flow's reference */
+    return w;
+
+unpin:
+    ctx_put(o, c);
+sw:
+    snicd_offload_to_sw(o, f, why, false);
+    return SNICD_WHERE_SW;
+}
+
+unsigned
+snicd_tun_marks(const struct snicd_offload *o, struct snicd_mark *marks,
+                unsigned room)
+{
+    unsigned n = 0;
+
+    for (unsigned b = 0; b < SNICD_DCTX_BUCKETS; b++)
+        for (const struct snicd_dctx *c = o->tun.b[b]; c != NULL && n < room;
+             c = c->next) {
+            struct snicd_mark *m = &marks[n++];
+
+            memset(m, 0, sizeof(*m));
+            m->mark = c->mark;
+            m->kind = SNICD_MARK_DECAP;
+            m->table = 0;
+            m->in_port = c->key.tun_port;
+            m->tun.tun_id = c->key.tun_id;
+            m->tun.tun_src = c->key.tun_src;
+            m->tun.tun_dst = c->key.tun_dst;
+        }
+    return n;
+}
+
+void
+snicd_tun_fini(struct snicd_offload *o)
+{
+    for (unsigned i = 0; i < o->tun.n_guards; i++)
+        flow_destroy(o, &o->tun.guard[i]);
+    for (unsigned b = 0; b < SNICD_DCTX_BUCKETS; b++)
+        while (o->tun.b[b] != NULL) {
+            struct snicd_dctx *c = o->tun.b[b];
+
+            o->tun.b[b] = c->next;
+            flow_destroy(o, &c->pop);
+            free(c);
+        }
+    free(o->tun.free_groups);
+}
