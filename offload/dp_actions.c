@@ -316,7 +316,8 @@ output(const struct dp_actions_env *env, struct dp_pkt *pkt, uint32_t port,
        bool last, struct dp_act_stats *stats)
 {
     const struct dp_vxlan_port *tun;
-    struct dp_output out = { .port = port, .tx_port = port, .last = last };
+    struct dp_output out = { .port = port, .tx_port = port, .last = last,
+                             .pkt = env->pkt };
 
     if (port == pkt->in_port)
         return;
@@ -338,6 +339,8 @@ output(const struct dp_actions_env *env, struct dp_pkt *pkt, uint32_t port,
         out.frame = pkt->buf.data;
         out.len = pkt->buf.len;
     }
+    if (stats != NULL)
+        stats->outputs++;
     env->output(env->ctx, &out);
 }
 

@@ -3,11 +3,14 @@
  * The software datapath's classifier: tuple space search over immutable,
  * RCU-published snapshots (see the essay in include/snic/dp.h).
  *
+ * This file is the writer; dp_cls_lookup.c the readers, dp_cls_priv.h
+ * what they share.
+ *
  * Reader side: snapshot -> ctable (one per OpenFlow table: its subtables,
  * highest max_priority first) -> subtable (one mask, an open-addressing
- * hash of masked key -> best rule) -> rule. Nothing a reader can reach is
- * ever written after publication; reference counts are touched by the
- * writer only, so they need no atomics.
+ * hash of masked key -> best rule, the masked values inline) -> rule.
+ * Nothing a reader can reach is ever written after publication; reference
+ * counts are touched by the writer only, so they need no atomics.
  *
  * Writer side (private, mutable): every staged flow (wflow, by id) sits in
  * the wsub of its (table, mask). A change marks its wsub and table dirty;
@@ -18,37 +21,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "dp_priv.h"
-
-struct bucket {
-    uint64_t hash;
-    const struct dp_rule *rule;     /* NULL: empty */
-};
-
-struct subtable {
-    uint32_t refcnt;                /* ctables holding it */
-    uint16_t max_priority;
-    uint16_t min_priority;
-    uint8_t n_idx;                  /* words of the mask that are non-zero */
-    uint8_t idx[DP_KEY_WORDS];
-    uint64_t mask[DP_KEY_WORDS];
-    size_t n_rules;
-    size_t bucket_mask;
-    struct bucket *buckets;
-};
-
-struct ctable {
-    uint32_t refcnt;                /* snapshots holding it */
-    uint32_t n;
-    bool emc;                       /* see emc_pays() */
-    struct subtable *subs[];
-};
-
-struct dp_cls_snap {
-    uint64_t version;
-    size_t n_subtables;
-    struct ctable *tables[FLOW_TABLE_MAX + 1];
-};
+#include "dp_cls_priv.h"
 
 struct wsub;
 
@@ -94,133 +67,10 @@ struct dp_cls {
 
 /* ---- hashing ---- */
 
-uint64_t
-dp_key_hash(const struct flow_key *key)
-{
-    uint64_t w[DP_KEY_WORDS];
-    /* four independent lanes: the multiplies of one word do not wait for
-     * the previous word's, so the chain is a quarter as long */
-    uint64_t h[4] = { 0x2545f4914f6cdd1dull, 0x9e3779b97f4a7c15ull,
-                      0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull };
-    size_t i;
-
-    dp_key_words(key, w);
-    for (i = 0; i + 4 <= DP_KEY_WORDS; i += 4) {
-        h[0] = dp_hash_mix(h[0], w[i]);
-        h[1] = dp_hash_mix(h[1], w[i + 1]);
-        h[2] = dp_hash_mix(h[2], w[i + 2]);
-        h[3] = dp_hash_mix(h[3], w[i + 3]);
-    }
-    for (; i < DP_KEY_WORDS; i++)
-        h[i & 3] = dp_hash_mix(h[i & 3], w[i]);
-    return dp_hash_final(h[0] ^ (h[1] << 17 | h[1] >> 47)
-                         ^ (h[2] << 31 | h[2] >> 33)
-                         ^ (h[3] << 47 | h[3] >> 17));
-}
-
-static uint64_t
-masked_hash(const struct subtable *st, const uint64_t *k)
-{
-    /* two lanes, like dp_key_hash(): the words' multiplies overlap */
-    uint64_t h0 = st->n_idx, h1 = 0x9e3779b97f4a7c15ull;
-    unsigned j;
-
-    for (j = 0; j + 2 <= st->n_idx; j += 2) {
-        h0 = dp_hash_mix(h0, k[st->idx[j]] & st->mask[st->idx[j]]);
-        h1 = dp_hash_mix(h1, k[st->idx[j + 1]] & st->mask[st->idx[j + 1]]);
-    }
-    if (j < st->n_idx)
-        h0 = dp_hash_mix(h0, k[st->idx[j]] & st->mask[st->idx[j]]);
-    return dp_hash_final(h0 ^ (h1 << 29 | h1 >> 35));
-}
-
 static uint64_t
 id_hash(uint64_t id)
 {
     return dp_hash_final(id * 0x9e3779b97f4a7c15ull);
-}
-
-/* ---- reader side ---- */
-
-static bool
-rule_better(const struct dp_rule *a, const struct dp_rule *b)
-{
-    return a->priority > b->priority
-        || (a->priority == b->priority && a->id < b->id);
-}
-
-static bool
-rule_matches(const struct subtable *st, const struct dp_rule *r,
-             const uint64_t *k)
-{
-    const uint8_t *value = (const uint8_t *)&r->match.value;
-
-    for (unsigned j = 0; j < st->n_idx; j++) {
-        unsigned i = st->idx[j];
-        uint64_t v;
-
-        memcpy(&v, value + i * 8, sizeof(v));
-        if ((k[i] & st->mask[i]) != v)
-            return false;
-    }
-    return true;
-}
-
-static const struct dp_rule *
-subtable_find(const struct subtable *st, const uint64_t *k)
-{
-    uint64_t h = masked_hash(st, k);
-
-    for (size_t pos = h;; pos++) {
-        const struct bucket *b = &st->buckets[pos & st->bucket_mask];
-
-        if (b->rule == NULL)
-            return NULL;
-        if (b->hash == h && rule_matches(st, b->rule, k))
-            return b->rule;
-    }
-}
-
-const struct dp_rule *
-dp_cls_lookup(const struct dp_cls_snap *snap, unsigned table_id,
-              const struct flow_key *key)
-{
-    const struct dp_rule *best = NULL;
-    const struct ctable *ct;
-    uint64_t k[DP_KEY_WORDS];
-
-    if (table_id > FLOW_TABLE_MAX || (ct = snap->tables[table_id]) == NULL)
-        return NULL;
-    dp_key_words(key, k);
-    for (uint32_t i = 0; i < ct->n; i++) {
-        const struct subtable *st = ct->subs[i];
-        const struct dp_rule *r;
-
-        /* sorted by max_priority: nothing further down can win (an equal
-         * priority still can, by an older id) */
-        if (best != NULL && st->max_priority < best->priority)
-            break;
-        r = subtable_find(st, k);
-        if (r != NULL && (best == NULL || rule_better(r, best)))
-            best = r;
-    }
-    return best;
-}
-
-bool
-dp_cls_snap_emc_useful(const struct dp_cls_snap *snap, unsigned table_id)
-{
-    const struct ctable *ct;
-
-    /* a miss in an empty or absent table costs nothing */
-    return table_id <= FLOW_TABLE_MAX
-           && (ct = snap->tables[table_id]) != NULL && ct->emc;
-}
-
-uint64_t
-dp_cls_snap_version(const struct dp_cls_snap *snap)
-{
-    return snap->version;
 }
 
 const struct dp_cls_snap *
@@ -246,10 +96,13 @@ subtable_unref(struct subtable *st)
 {
     if (--st->refcnt > 0)
         return;
-    for (size_t i = 0; i <= st->bucket_mask; i++)
-        if (st->buckets[i].rule != NULL)
-            rule_unref(st->buckets[i].rule);
-    free(st->buckets);
+    for (size_t i = 0; i <= st->slot_mask; i++) {
+        const uint64_t *slot = dp_subtable_slot(st, i);
+
+        if (slot[1] != 0)
+            rule_unref(dp_slot_rule(slot));
+    }
+    free(st->slots);
     free(st);
 }
 
@@ -532,19 +385,28 @@ sub_unlink(struct dp_cls *cls, struct wflow *f)
 static struct dp_rule *
 rule_new(uint64_t id, const struct flow *f, uint32_t slot)
 {
-    struct dp_rule *r = malloc(sizeof(*r)
-                               + f->n_actions * sizeof(r->actions[0]));
+    /* the match after the actions (see struct dp_rule); a whole number of
+     * cache lines, line-aligned, so the header and first actions share
+     * the first line */
+    size_t acts = sizeof(struct dp_rule)
+                  + f->n_actions * sizeof(struct flow_action);
+    size_t size = (acts + sizeof(struct flow_match) + 63) & ~(size_t)63;
+    struct dp_rule *r = aligned_alloc(64, size);
+    struct flow_match *m;
 
     if (r == NULL)
         return NULL;
+    m = (struct flow_match *)((uint8_t *)r + acts);
+    *m = f->match;
+    flow_match_normalise(m);
     r->id = id;
     r->slot = slot;
     r->refcnt = 1;
     r->priority = f->priority;
     r->table_id = f->table_id;
     r->n_actions = f->n_actions;
-    r->match = f->match;
-    flow_match_normalise(&r->match);
+    r->pad = 0;
+    r->match = m;
     memcpy(r->actions, f->actions, f->n_actions * sizeof(r->actions[0]));
     return r;
 }
@@ -562,7 +424,7 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
     r = rule_new(id, f, slot);
     if (r == NULL)
         goto err_rule;
-    s = get_sub(cls, f->table_id, &r->match.mask);
+    s = get_sub(cls, f->table_id, &r->match->mask);
     if (s == NULL || sub_reserve(s) < 0)
         goto err_sub;
     if (wf == NULL) {
@@ -654,55 +516,62 @@ pow2_at_least(size_t n)
     return p;
 }
 
+/* Put @r into @st's slots: a free slot, or the slot of a rule with an
+ * identical match, which keeps the better of the two (only it is ever
+ * chosen). */
+static void
+subtable_insert(struct subtable *st, const struct dp_rule *r)
+{
+    uint64_t w[DP_KEY_WORDS];
+    uint64_t h = dp_subtable_gather(st, &r->match->value, w, st->n_idx);
+
+    for (size_t pos = dp_subtable_home(h);; pos++) {
+        uint64_t *slot = dp_subtable_slot(st, pos);
+
+        if (slot[1] == 0) {
+            slot[0] = h | r->priority;
+            slot[1] = (uintptr_t)r;
+            memcpy(&slot[DP_SLOT_HDR], w, st->n_idx * sizeof(w[0]));
+            st->n_rules++;
+            return;
+        }
+        if (dp_slot_hit(slot, h, w, st->n_idx)) {
+            if (dp_rule_better(r, dp_slot_rule(slot))) {
+                slot[0] = h | r->priority;
+                slot[1] = (uintptr_t)r;
+            }
+            return;
+        }
+    }
+}
+
 /* A new subtable (refcnt 1) from a wsub's flows; NULL on ENOMEM. */
 static struct subtable *
 subtable_build(const struct wsub *s)
 {
     struct subtable *st = calloc(1, sizeof(*st));
-    uint64_t m[DP_KEY_WORDS];
 
     if (st == NULL)
         return NULL;
-    dp_key_words(&s->mask, m);
     for (unsigned i = 0; i < DP_KEY_WORDS; i++) {
-        st->mask[i] = m[i];
-        if (m[i] != 0)
+        st->mask[i] = dp_key_word(&s->mask, i);
+        if (st->mask[i] != 0)
             st->idx[st->n_idx++] = (uint8_t)i;
     }
-    st->bucket_mask = pow2_at_least(s->n * 2) - 1;
-    st->buckets = calloc(st->bucket_mask + 1, sizeof(*st->buckets));
-    if (st->buckets == NULL) {
+    st->stride = (uint8_t)(DP_SLOT_HDR + st->n_idx);
+    st->slot_mask = pow2_at_least(s->n * 2) - 1;
+    st->slots = calloc((st->slot_mask + 1) * st->stride, sizeof(uint64_t));
+    if (st->slots == NULL) {
         free(st);
         return NULL;
     }
     st->refcnt = 1;
-    for (size_t i = 0; i < s->n; i++) {
-        const struct dp_rule *r = s->flows[i]->rule;
-        uint64_t v[DP_KEY_WORDS];
-        uint64_t h;
-
-        dp_key_words(&r->match.value, v);
-        h = masked_hash(st, v);
-        for (size_t pos = h;; pos++) {
-            struct bucket *b = &st->buckets[pos & st->bucket_mask];
-
-            if (b->rule == NULL) {
-                b->hash = h;
-                b->rule = r;
-                st->n_rules++;
-                break;
-            }
-            /* an identical match: only the better one is ever chosen */
-            if (b->hash == h && rule_matches(st, b->rule, v)) {
-                if (rule_better(r, b->rule))
-                    b->rule = r;
-                break;
-            }
-        }
-    }
+    for (size_t i = 0; i < s->n; i++)
+        subtable_insert(st, s->flows[i]->rule);
     st->min_priority = UINT16_MAX;
-    for (size_t i = 0; i <= st->bucket_mask; i++) {
-        struct dp_rule *r = (struct dp_rule *)st->buckets[i].rule;
+    for (size_t i = 0; i <= st->slot_mask; i++) {
+        const uint64_t *slot = dp_subtable_slot(st, i);
+        struct dp_rule *r = (struct dp_rule *)dp_slot_rule(slot);
 
         if (r != NULL) {
             r->refcnt++;

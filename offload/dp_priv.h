@@ -32,6 +32,16 @@ dp_key_words(const struct flow_key *key, uint64_t w[DP_KEY_WORDS])
     memcpy(w, key, sizeof(*key));
 }
 
+/* Word @i of @key, without copying the whole key (one load). */
+static inline uint64_t
+dp_key_word(const struct flow_key *key, unsigned i)
+{
+    uint64_t w;
+
+    memcpy(&w, (const uint8_t *)key + 8 * i, sizeof(w));
+    return w;
+}
+
 static inline uint64_t
 dp_hash_mix(uint64_t h, uint64_t w)
 {

@@ -58,7 +58,9 @@ struct snicd_worker {
     /* ethdevs with queued frames, so a flush visits only those */
     uint16_t pending[SNICD_MAX_PORTS];
     unsigned n_pending;
-    struct rte_mbuf *cur;       /* the frame being processed, until taken */
+    /* the frames being processed, by their index in the datapath call
+     * (dp_output.pkt); NULL once taken as an output */
+    struct rte_mbuf *cur[BURST];
 };
 
 /* single writer: plain load + store, no locked instruction */
@@ -141,9 +143,9 @@ on_output(void *ctx, const struct dp_output *out)
         bump(&w->st.tx_drops, 1);   /* no such port (or it is gone) */
         return;
     }
-    if (out->last && w->cur != NULL && take_input(w->cur, out)) {
-        m = w->cur;
-        w->cur = NULL;
+    m = out->pkt < BURST ? w->cur[out->pkt] : NULL;
+    if (out->last && m != NULL && take_input(m, out)) {
+        w->cur[out->pkt] = NULL;
     } else if ((m = copy_output(w, out)) == NULL) {
         return;
     }
@@ -155,44 +157,95 @@ on_output(void *ctx, const struct dp_output *out)
     w->tx[ethdev].pkts[w->tx[ethdev].n++] = m;
 }
 
-/* Returns whether @m was taken as an output (else the caller frees it). */
-static bool
-process(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
+static void
+buf_of(struct rte_mbuf *m, struct dp_buf *buf)
 {
-    const struct snicd_mark_entry *me = NULL;
+    buf->data = rte_pktmbuf_mtod(m, uint8_t *);
+    buf->len = m->data_len;
+    buf->headroom = rte_pktmbuf_headroom(m);
+}
+
+/* A frame the hardware marked: it was partly processed there. Returns
+ * whether @m was taken as an output (else the caller frees it). */
+static bool
+process_marked(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
+{
+    const struct snicd_mark_entry *me;
     struct dp_buf buf;
 
-    if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0) {
-        bump(&w->st.multiseg_drops, 1);
-        return false;
-    }
-    buf.data = rte_pktmbuf_mtod(m, uint8_t *);
-    buf.len = m->data_len;
-    buf.headroom = rte_pktmbuf_headroom(m);
-    if (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) {
-        bump(&w->st.marked, 1);
-        me = snicd_marks_find(atomic_load_explicit(&w->d->marks,
-                                                   memory_order_acquire),
-                              m->hash.fdir.hi);
-        if (me == NULL)
-            bump(&w->st.unknown_marks, 1);
-    }
-    w->cur = m;
-    if (me != NULL && me->kind == SNICD_MARK_PARTIAL)
+    buf_of(m, &buf);
+    bump(&w->st.marked, 1);
+    me = snicd_marks_find(atomic_load_explicit(&w->d->marks,
+                                               memory_order_acquire),
+                          m->hash.fdir.hi);
+    w->cur[0] = m;
+    if (me == NULL) {
+        bump(&w->st.unknown_marks, 1);
+        dp_worker_process(w->dpw, &buf, in_port, on_output, w);
+    } else if (me->kind == SNICD_MARK_PARTIAL) {
         dp_worker_run_actions(w->dpw, &buf, in_port, me->slot, me->actions,
                               me->n_actions, on_output, w);
-    else if (me != NULL && me->kind == SNICD_MARK_DECAP)
+    } else if (me->kind == SNICD_MARK_DECAP) {
         dp_worker_process_decapped(w->dpw, &buf, me->in_port, &me->tun,
                                    me->table, on_output, w);
-    else if (me != NULL)
+    } else {
         dp_worker_process_from(w->dpw, &buf, in_port, me->table, on_output,
                                w);
-    else
-        dp_worker_process(w->dpw, &buf, in_port, on_output, w);
-    if (w->cur == NULL)
+    }
+    if (w->cur[0] == NULL)
         return true;
-    w->cur = NULL;
+    w->cur[0] = NULL;
     return false;
+}
+
+static bool
+is_marked(const struct rte_mbuf *m)
+{
+    return (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) != 0;
+}
+
+/*
+ * A received burst of port @in_port through the datapath. Runs of
+ * unmarked frames go through it as one burst (dp_worker_process_burst);
+ * a marked frame on its own, in its place, so the order is kept. Frames
+ * not taken as outputs are freed in one bulk call.
+ */
+static void
+process_burst(struct snicd_worker *w, struct rte_mbuf **pkts, uint16_t n,
+              uint32_t in_port)
+{
+    struct rte_mbuf *done[BURST];
+    struct dp_buf bufs[BURST];
+    unsigned n_done = 0;
+
+    for (uint16_t i = 0; i < n;) {
+        unsigned run = 0;
+
+        if (pkts[i]->nb_segs > 1 && rte_pktmbuf_linearize(pkts[i]) < 0) {
+            bump(&w->st.multiseg_drops, 1);
+            done[n_done++] = pkts[i++];
+            continue;
+        }
+        if (is_marked(pkts[i])) {
+            if (!process_marked(w, pkts[i], in_port))
+                done[n_done++] = pkts[i];
+            i++;
+            continue;
+        }
+        while (i < n && !is_marked(pkts[i]) && pkts[i]->nb_segs == 1) {
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+            buf_of(pkts[i], &bufs[run]);
+            w->cur[run++] = pkts[i++];
+        }
+        dp_worker_process_burst(w->dpw, bufs, run, in_port, on_output, w);
+        for (unsigned k = 0; k < run; k++) {
+            if (w->cur[k] != NULL)
+                done[n_done++] = w->cur[k];
+            w->cur[k] = NULL;
+        }
+    }
+    if (n_done > 0)
+        rte_pktmbuf_free_bulk(done, n_done);
 }
 
 static int
@@ -200,7 +253,7 @@ worker_main(void *arg)
 {
     struct snicd_worker *w = arg;
     struct snicd *d = w->d;
-    struct rte_mbuf *pkts[BURST], *done[BURST];
+    struct rte_mbuf *pkts[BURST];
     unsigned idle = 0;
 
     dp_worker_online(w->dpw);
@@ -224,18 +277,11 @@ worker_main(void *arg)
                                                       memory_order_acquire))
                 continue;
             n = rte_eth_rx_burst(p->ethdev, w->queue, pkts, BURST);
+            if (n == 0)
+                continue;
             got += n;
             bump(&w->st.rx, n);
-            unsigned n_done = 0;
-
-            for (uint16_t k = 0; k < n; k++) {
-                if (k + 1 < n)
-                    rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void *));
-                if (!process(w, pkts[k], p->ofport))
-                    done[n_done++] = pkts[k];
-            }
-            if (n_done > 0)
-                rte_pktmbuf_free_bulk(done, n_done);
+            process_burst(w, pkts, n, p->ofport);
         }
         for (unsigned i = 0; i < w->n_pending; i++)
             tx_flush(w, w->pending[i]);

@@ -297,3 +297,133 @@ Test(dp_pipeline, vxlan_through_two_datapaths)
     dp_destroy(dpa);
     dp_destroy(dpb);
 }
+
+/* ---- a burst gets the treatment its packets get one by one ---- */
+
+#define BURST_OUT   512
+
+struct burst_capture {
+    unsigned n;
+    unsigned pkt[BURST_OUT];
+    uint32_t port[BURST_OUT];
+    size_t len[BURST_OUT];
+    uint8_t frame[BURST_OUT][320];
+};
+
+static void
+burst_capture(void *ctx, const struct dp_output *out)
+{
+    struct burst_capture *c = ctx;
+
+    cr_assert_lt(c->n, BURST_OUT);
+    cr_assert_leq(out->len, sizeof(c->frame[0]));
+    c->pkt[c->n] = out->pkt;
+    c->port[c->n] = out->port;
+    c->len[c->n] = out->len;
+    memcpy(c->frame[c->n], out->frame, out->len);
+    c->n++;
+}
+
+/* Put a header rewrite in front of the flow's actions now and then, so
+ * the packets of a burst do not all leave as they came. */
+static void
+random_rewrite(unsigned *seed, struct flow_mod *fm)
+{
+    struct flow_action a = { 0 };
+
+    if (fm->flow.n_actions == 0 || t_rand(seed, 2) == 0)
+        return;
+    switch (t_rand(seed, 4)) {
+    case 0:
+        a.type = FLOW_ACT_MOD_VLAN_VID;
+        a.u.vlan.vid = htons((uint16_t)(1 + t_rand(seed, 4000)));
+        a.u.vlan.push_if_untagged = 1;
+        break;
+    case 1:
+        a.type = FLOW_ACT_MOD_NW_DST;
+        a.u.ipv4 = htonl(0x0a000000u + t_rand(seed, 256));
+        break;
+    case 2:
+        a.type = FLOW_ACT_DEC_TTL;
+        break;
+    default:
+        a.type = FLOW_ACT_STRIP_VLAN;
+        break;
+    }
+    memmove(&fm->flow.actions[1], &fm->flow.actions[0],
+            fm->flow.n_actions * sizeof(a));
+    fm->flow.actions[0] = a;
+    fm->flow.n_actions++;
+}
+
+Test(dp_pipeline, burst_equals_one_by_one, .timeout = 60)
+{
+    static const unsigned seeds[] = { 5, 77, 4242 };
+    static struct burst_capture one, many;
+    static struct t_pkt pa[DP_BURST_MAX + 3], pb[DP_BURST_MAX + 3];
+
+    for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+        unsigned seed = seeds[s];
+        struct dp *dp = dp_create(NULL, NULL);
+        struct flow_table *ft = flow_table_create(dp_flow_table_listener, dp);
+        struct dp_worker *w = dp_worker_create(dp);
+
+        cr_assert(dp && ft && w);
+        for (int i = 0; i < 300; i++) {
+            struct flow_mod fm;
+
+            t_random_add(&seed, t_rand(&seed, 3), 3, &fm);
+            random_rewrite(&seed, &fm);
+            cr_assert_eq(flow_table_apply(ft, &fm, 0), 1);
+        }
+        cr_assert_eq(dp_commit(dp), 0);
+        dp_worker_online(w);
+        /* sizes 1..DP_BURST_MAX + 3: the last ones take two rounds */
+        for (unsigned size = 1; size <= DP_BURST_MAX + 3; size++) {
+            uint32_t in_port = 1 + t_rand(&seed, 4);
+            struct dp_buf bufs[DP_BURST_MAX + 3];
+            unsigned n_one = 0, n_many;
+
+            for (unsigned i = 0; i < size; i++) {
+                uint8_t f[256];
+                size_t n = random_frame(&seed, f);
+
+                t_pkt_load(&pa[i], f, n);
+                t_pkt_load(&pb[i], f, n);
+                bufs[i] = pb[i].buf;
+            }
+            memset(&one, 0, sizeof(one));
+            memset(&many, 0, sizeof(many));
+            for (unsigned i = 0; i < size; i++) {
+                unsigned first = one.n;
+
+                n_one += dp_worker_process(w, &pa[i].buf, in_port,
+                                           burst_capture, &one);
+                for (unsigned o = first; o < one.n; o++)
+                    one.pkt[o] = i;
+            }
+            n_many = dp_worker_process_burst(w, bufs, size, in_port,
+                                             burst_capture, &many);
+            cr_assert_eq(n_many, n_one, "seed %u burst %u", seeds[s], size);
+            cr_assert_eq(many.n, one.n);
+            for (unsigned o = 0; o < one.n; o++) {
+                cr_assert_eq(many.pkt[o], one.pkt[o], "seed %u burst %u "
+                             "output %u", seeds[s], size, o);
+                cr_assert_eq(many.port[o], one.port[o]);
+                cr_assert_eq(many.len[o], one.len[o]);
+                cr_assert_arr_eq(many.frame[o], one.frame[o], one.len[o],
+                                 "seed %u burst %u output %u: frames differ",
+                                 seeds[s], size, o);
+            }
+            for (unsigned i = 0; i < size; i++) {
+                cr_assert_eq(bufs[i].len, pa[i].buf.len);
+                cr_assert_arr_eq(bufs[i].data, pa[i].buf.data, bufs[i].len);
+            }
+            dp_worker_quiesce(w);
+        }
+        dp_worker_offline(w);
+        dp_worker_destroy(w);
+        flow_table_destroy(ft);
+        dp_destroy(dp);
+    }
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The classifier's published objects, shared by its writer
+ * (dp_classifier.c) and its readers (dp_cls_lookup.c). Private to them.
+ *
+ * A subtable is an open-addressing hash table whose slots carry the masked
+ * key words inline, so a probe never has to touch a rule to know whether
+ * it matches: a lookup reads one slot (usually one cache line) and learns
+ * the rule, its priority and whether the key matches. Slot layout, in
+ * 64-bit words (stride = DP_SLOT_HDR + n_idx):
+ *
+ *   [0] tag: the masked hash with its low 16 bits replaced by the rule's
+ *       priority (so the early exit needs no rule either)
+ *   [1] the rule, as a pointer; 0: the slot is empty
+ *   [2..] the rule's value in the mask's non-zero words, in idx[] order
+ */
+#ifndef SNIC_DP_CLS_PRIV_H
+#define SNIC_DP_CLS_PRIV_H
+
+#include <stdint.h>
+
+#include "dp_priv.h"
+
+#define DP_SLOT_HDR         2u
+#define DP_TAG_PRIO_BITS    16u
+#define DP_TAG_PRIO_MASK    ((1ull << DP_TAG_PRIO_BITS) - 1)
+
+struct subtable {
+    uint32_t refcnt;                /* ctables holding it */
+    uint16_t max_priority;
+    uint16_t min_priority;
+    uint8_t n_idx;                  /* words of the mask that are non-zero */
+    uint8_t stride;                 /* words per slot */
+    uint8_t idx[DP_KEY_WORDS];
+    uint64_t mask[DP_KEY_WORDS];
+    size_t n_rules;
+    size_t slot_mask;               /* slots - 1 (a power of two) */
+    uint64_t *slots;
+};
+
+struct ctable {
+    uint32_t refcnt;                /* snapshots holding it */
+    uint32_t n;
+    bool emc;                       /* an exact-match cache pays off */
+    struct subtable *subs[];        /* highest max_priority first */
+};
+
+struct dp_cls_snap {
+    uint64_t version;
+    size_t n_subtables;
+    struct ctable *tables[FLOW_TABLE_MAX + 1];
+};
+
+/*
+ * Gather @key's words under @st's mask into w[0..n) (the slot's layout;
+ * @n is st->n_idx, passed apart so that a caller with a constant gets the
+ * loops unrolled) and return their hash with the priority bits cleared
+ * (see the tag above). Gathering once serves both the hash and the
+ * comparison.
+ */
+static inline __attribute__((always_inline)) uint64_t
+dp_subtable_gather(const struct subtable *st, const struct flow_key *key,
+                   uint64_t *w, unsigned n)
+{
+    /* two lanes of one multiply per word: the lanes' multiplies overlap,
+     * and dp_hash_final() spreads the bits a multiply leaves low */
+    uint64_t h0 = n, h1 = 0x9e3779b97f4a7c15ull;
+    unsigned j;
+
+    for (j = 0; j < n; j++) {
+        unsigned i = st->idx[j];
+
+        w[j] = dp_key_word(key, i) & st->mask[i];
+    }
+    for (j = 0; j + 2 <= n; j += 2) {
+        h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
+        h1 = (h1 ^ w[j + 1]) * 0x94d049bb133111ebull;
+        h0 = h0 << 27 | h0 >> 37;
+        h1 = h1 << 31 | h1 >> 33;
+    }
+    if (j < n)
+        h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
+    return dp_hash_final(h0 ^ h1) & ~DP_TAG_PRIO_MASK;
+}
+
+/* Where the probe sequence of hash @h starts. */
+static inline size_t
+dp_subtable_home(uint64_t h)
+{
+    return (size_t)(h >> DP_TAG_PRIO_BITS);
+}
+
+static inline uint64_t *
+dp_subtable_slot(const struct subtable *st, size_t pos)
+{
+    return &st->slots[(pos & st->slot_mask) * st->stride];
+}
+
+static inline const struct dp_rule *
+dp_slot_rule(const uint64_t *slot)
+{
+    return (const struct dp_rule *)(uintptr_t)slot[1];
+}
+
+static inline uint16_t
+dp_slot_priority(const uint64_t *slot)
+{
+    return (uint16_t)(slot[0] & DP_TAG_PRIO_MASK);
+}
+
+/* Does slot @slot hold a rule for the @n gathered words @w, of hash @h? */
+static inline __attribute__((always_inline)) bool
+dp_slot_hit(const uint64_t *slot, uint64_t h, const uint64_t *w, unsigned n)
+{
+    uint64_t diff = (slot[0] ^ h) & ~DP_TAG_PRIO_MASK;
+
+    for (unsigned j = 0; j < n; j++)
+        diff |= w[j] ^ slot[DP_SLOT_HDR + j];
+    return diff == 0;
+}
+
+/* Does rule @a win over rule @b (same table)? Higher priority, then the
+ * older flow. */
+static inline bool
+dp_rule_better(const struct dp_rule *a, const struct dp_rule *b)
+{
+    return a->priority > b->priority
+        || (a->priority == b->priority && a->id < b->id);
+}
+
+#endif /* SNIC_DP_CLS_PRIV_H */

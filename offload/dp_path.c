@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The packet path: frames through decapsulation, extraction, the
+ * exact-match cache, the classifier, the actions and the tables that
+ * goto_table leads to. Worker side only.
+ *
+ * A burst from one port goes through table 0 together: every frame is
+ * extracted first, then the whole burst is classified at once (the cache
+ * probed for all keys, the classifier's burst lookup for the cache's
+ * misses), the rules found are prefetched, and only then does each packet
+ * run its actions. With many flows, the lookups' and rules' cache misses
+ * overlap instead of stalling one packet after another; with few, the
+ * per-call set-up (snapshot, tunnel set, action environment) is paid once
+ * per burst. Whatever follows a goto_table is per packet: it is rare, and
+ * every later table depends on what the earlier actions did.
+ *
+ * The burst path and the one-packet path give each packet the same
+ * treatment (tests/dp: test_dp_pipeline.c checks them against each other).
+ */
+#include "dp_pipeline_priv.h"
+
+/* ---- classification: exact-match cache, then the classifier ---- */
+
+static struct emc_entry *
+emc_way(struct dp_worker *w, uint64_t h, unsigned way)
+{
+    return &w->emc[(way ? h >> 32 : h) & (EMC_ENTRIES - 1)];
+}
+
+static const struct emc_entry *
+emc_find(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
+         const struct flow_key *key)
+{
+    for (unsigned way = 0; way < 2; way++) {
+        const struct emc_entry *e = emc_way(w, h, way);
+
+        if (e->version == version && e->hash == h && e->table == table
+            && dp_key_equal(&e->key, key))
+            return e;
+    }
+    return NULL;
+}
+
+static void
+emc_insert(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
+           const struct flow_key *key, const struct dp_rule *r)
+{
+    struct emc_entry *a = emc_way(w, h, 0);
+    /* replace a stale entry first, else the second way */
+    struct emc_entry *e = a->version != version ? a : emc_way(w, h, 1);
+
+    e->version = version;
+    e->hash = h;
+    e->key = *key;
+    e->rule = r;
+    e->table = (uint8_t)table;
+}
+
+static const struct dp_rule *
+classify(struct dp_worker *w, const struct dp_cls_snap *snap,
+         unsigned table, const struct flow_key *key)
+{
+    uint64_t version, h;
+    const struct emc_entry *e;
+    const struct dp_rule *r;
+
+    if (!dp_cls_snap_emc_useful(snap, table))
+        return dp_cls_lookup(snap, table, key);
+    version = dp_cls_snap_version(snap);
+    h = dp_key_hash(key);
+    e = emc_find(w, version, h, table, key);
+    if (e != NULL) {
+        w->stats.emc_hits++;
+        return e->rule;
+    }
+    r = dp_cls_lookup(snap, table, key);
+    emc_insert(w, version, h, table, key, r);
+    return r;
+}
+
+/* classify() of @n keys at once. */
+static void
+classify_burst(struct dp_worker *w, const struct dp_cls_snap *snap,
+               unsigned table, const struct flow_key *keys, unsigned n,
+               const struct dp_rule **rules)
+{
+    uint64_t version, hash[DP_BURST_MAX];
+    struct flow_key miss_keys[DP_BURST_MAX];
+    const struct dp_rule *miss_rules[DP_BURST_MAX];
+    uint8_t miss_idx[DP_BURST_MAX];
+    unsigned n_miss = 0;
+
+    if (!dp_cls_snap_emc_useful(snap, table)) {
+        dp_cls_lookup_burst(snap, table, keys, n, rules);
+        return;
+    }
+    version = dp_cls_snap_version(snap);
+    for (unsigned i = 0; i < n; i++) {
+        hash[i] = dp_key_hash(&keys[i]);
+        __builtin_prefetch(emc_way(w, hash[i], 0));
+        __builtin_prefetch(emc_way(w, hash[i], 1));
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const struct emc_entry *e = emc_find(w, version, hash[i], table,
+                                             &keys[i]);
+
+        if (e != NULL) {
+            w->stats.emc_hits++;
+            rules[i] = e->rule;
+            continue;
+        }
+        miss_keys[n_miss] = keys[i];
+        miss_idx[n_miss++] = (uint8_t)i;
+    }
+    if (n_miss == 0)
+        return;
+    dp_cls_lookup_burst(snap, table, miss_keys, n_miss, miss_rules);
+    for (unsigned m = 0; m < n_miss; m++) {
+        unsigned i = miss_idx[m];
+
+        rules[i] = miss_rules[m];
+        emc_insert(w, version, hash[i], table, &keys[i], rules[i]);
+    }
+}
+
+const struct dp_rule *
+dp_worker_classify(struct dp_worker *w, unsigned table_id,
+                   const struct flow_key *key)
+{
+    return classify(w, dp_cls_snap_get(w->dp->cls), table_id, key);
+}
+
+/* ---- one call of the datapath ---- */
+
+static void
+count(struct dp_worker *w, uint32_t slot, size_t len)
+{
+    struct counter *c = slot_counter(w->chunks, slot);
+
+    /* single writer: load + store, no locked read-modify-write */
+    atomic_store_explicit(&c->packets, ctr_get(&c->packets) + 1,
+                          memory_order_relaxed);
+    atomic_store_explicit(&c->bytes, ctr_get(&c->bytes) + len,
+                          memory_order_relaxed);
+}
+
+/* What the packets of one call share: read once per call. */
+struct run {
+    struct dp_worker *w;
+    const struct dp_cls_snap *snap;
+    const struct tunnels *tun;
+    struct dp_actions_env env;
+    struct dp_act_stats as;
+};
+
+static void
+run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
+{
+    run->w = w;
+    run->snap = dp_cls_snap_get(w->dp->cls);
+    run->tun = atomic_load_explicit(&w->dp->tunnels, memory_order_acquire);
+    run->env = (struct dp_actions_env){
+        .output = fn, .ctx = ctx,
+        .tunnels = run->tun->ports, .n_tunnels = run->tun->n,
+    };
+    run->as = (struct dp_act_stats){ 0 };
+}
+
+/* Fold the call's counters into the worker's; returns its outputs. */
+static unsigned
+run_finish(struct run *run)
+{
+    run->w->stats.tunnel_drops += run->as.tunnel_drops;
+    run->w->stats.outputs += run->as.outputs;
+    return (unsigned)run->as.outputs;
+}
+
+/* The key of the packet as the previous table left it. */
+static void
+extract_again(struct dp_pkt *pkt, struct flow_key *key)
+{
+    dp_extract(pkt->buf.data, pkt->buf.len, pkt->in_port, key, &pkt->layout);
+    key->tun_id = pkt->tun.tun_id;
+    key->tun_src = pkt->tun.tun_src;
+    key->tun_dst = pkt->tun.tun_dst;
+}
+
+/*
+ * Extract @pkt's key. With @decap, a VXLAN frame for one of our tunnel
+ * ports first loses its outer headers; with @md, the hardware already did
+ * that and @md is the packet's tunnel metadata. False: the packet is
+ * dropped (a malformed VXLAN frame).
+ */
+static bool
+pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+          bool decap, const struct dp_tun_md *md)
+{
+    dp_extract(pkt->buf.data, pkt->buf.len, pkt->in_port, key, &pkt->layout);
+    if (decap && run->tun->n > 0) {
+        int rc = dp_vxlan_decap(run->tun->ports, run->tun->n, key,
+                                &pkt->layout, &pkt->buf, &pkt->tun,
+                                &pkt->in_port);
+
+        if (rc < 0) {
+            run->w->stats.tunnel_drops++;
+            return false;
+        }
+        if (rc > 0)
+            extract_again(pkt, key);
+    }
+    if (md != NULL) {
+        pkt->tun = *md;
+        pkt->tun.set = 0;
+        key->tun_id = md->tun_id;
+        key->tun_src = md->tun_src;
+        key->tun_dst = md->tun_dst;
+    }
+    return true;
+}
+
+/* Run an action list; the table it sends the packet to, or -1 when the
+ * packet is done. goto_table only goes forward from @table (the flow table
+ * checks it; the test keeps a corrupt list from looping). */
+static int
+run_actions(struct run *run, struct dp_pkt *pkt,
+            const struct flow_action *acts, unsigned n_acts, int table)
+{
+    uint8_t next = 0;
+    enum dp_act_result res = dp_actions_run(&run->env, pkt, acts, n_acts,
+                                            &next, &run->as);
+
+    if (res == DP_ACT_DROP_TTL)
+        run->w->stats.ttl_drops++;
+    else if (res == DP_ACT_DROP_NOROOM)
+        run->w->stats.noroom_drops++;
+    return res == DP_ACT_GOTO && (int)next > table ? next : -1;
+}
+
+/* From @r, table @table's answer for @key, to the end of the packet. */
+static void
+run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+           unsigned table, const struct dp_rule *r)
+{
+    for (;;) {
+        int next;
+
+        if (r == NULL) {
+            run->w->stats.misses++;
+            return;
+        }
+        count(run->w, r->slot, pkt->buf.len);
+        next = run_actions(run, pkt, r->actions, r->n_actions, (int)table);
+        if (next < 0)
+            return;
+        table = (unsigned)next;
+        extract_again(pkt, key);
+        r = classify(run->w, run->snap, table, key);
+    }
+}
+
+/* One packet through the tables. Normally it starts with decapsulation
+ * and table 0; a packet the hardware partly processed starts at @table,
+ * after running @acts (the hardware's partial flow) when @acts is not
+ * NULL, or with @md as its tunnel metadata. */
+static unsigned
+pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
+         unsigned table, const struct flow_action *acts, unsigned n_acts,
+         int64_t slot, bool decap, const struct dp_tun_md *md,
+         dp_output_fn *fn, void *ctx)
+{
+    struct dp_pkt pkt = { .buf = *buf, .in_port = in_port };
+    struct flow_key key;
+    struct run run;
+
+    run_init(&run, w, fn, ctx);
+    w->stats.packets++;
+    if (!pkt_start(&run, &pkt, &key, decap, md))
+        goto out;
+    if (acts != NULL) {
+        int next;
+
+        /* the hardware matched this flow; software counts it */
+        if (slot >= 0)
+            count(w, (uint32_t)slot, pkt.buf.len);
+        next = run_actions(&run, &pkt, acts, n_acts, -1);
+        if (next < 0)
+            goto out;
+        table = (unsigned)next;
+        extract_again(&pkt, &key);
+    }
+    run_tables(&run, &pkt, &key, table, classify(w, run.snap, table, &key));
+out:
+    *buf = pkt.buf;
+    return run_finish(&run);
+}
+
+unsigned
+dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
+                  dp_output_fn *fn, void *ctx)
+{
+    return pipeline(w, buf, in_port, 0, NULL, 0, -1, true, NULL, fn, ctx);
+}
+
+/* Up to DP_BURST_MAX packets through table 0 together (see the top);
+ * the first is packet @first of the caller's burst. */
+static void
+burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
+      unsigned first)
+{
+    struct dp_pkt pkts[DP_BURST_MAX];
+    struct flow_key keys[DP_BURST_MAX];
+    const struct dp_rule *rules[DP_BURST_MAX];
+    uint64_t live = 0;
+
+    run->w->stats.packets += n;
+    for (unsigned i = 0; i < n; i++) {
+        pkts[i] = (struct dp_pkt){ .buf = bufs[i], .in_port = in_port };
+        if (pkt_start(run, &pkts[i], &keys[i], true, NULL))
+            live |= 1ull << i;
+    }
+    /* a dropped packet's key is still a key: classifying it is harmless
+     * and keeps the burst contiguous */
+    classify_burst(run->w, run->snap, 0, keys, n, rules);
+    for (unsigned i = 0; i < n; i++)
+        if (rules[i] != NULL)
+            __builtin_prefetch(rules[i]);
+    for (unsigned i = 0; i < n; i++) {
+        if (live & (1ull << i)) {
+            run->env.pkt = first + i;
+            run_tables(run, &pkts[i], &keys[i], 0, rules[i]);
+        }
+        bufs[i] = pkts[i].buf;
+    }
+}
+
+unsigned
+dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs, unsigned n,
+                        uint32_t in_port, dp_output_fn *fn, void *ctx)
+{
+    struct run run;
+
+    run_init(&run, w, fn, ctx);
+    for (unsigned done = 0; done < n; done += DP_BURST_MAX) {
+        unsigned k = n - done < DP_BURST_MAX ? n - done : DP_BURST_MAX;
+
+        burst(&run, bufs + done, k, in_port, done);
+    }
+    return run_finish(&run);
+}
+
+unsigned
+dp_worker_process_from(struct dp_worker *w, struct dp_buf *buf,
+                       uint32_t in_port, unsigned table, dp_output_fn *fn,
+                       void *ctx)
+{
+    if (table > FLOW_TABLE_MAX) {
+        w->stats.packets++;
+        w->stats.misses++;
+        return 0;
+    }
+    return pipeline(w, buf, in_port, table, NULL, 0, -1, false, NULL, fn,
+                    ctx);
+}
+
+unsigned
+dp_worker_process_decapped(struct dp_worker *w, struct dp_buf *buf,
+                           uint32_t tun_port, const struct dp_tun_md *md,
+                           unsigned table, dp_output_fn *fn, void *ctx)
+{
+    if (table > FLOW_TABLE_MAX) {
+        w->stats.packets++;
+        w->stats.misses++;
+        return 0;
+    }
+    return pipeline(w, buf, tun_port, table, NULL, 0, -1, false, md, fn,
+                    ctx);
+}
+
+unsigned
+dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
+                      uint32_t in_port, int64_t slot,
+                      const struct flow_action *acts, unsigned n_acts,
+                      dp_output_fn *fn, void *ctx)
+{
+    static const struct flow_action none[1];
+
+    return pipeline(w, buf, in_port, 0, acts != NULL ? acts : none,
+                    acts != NULL ? n_acts : 0, slot, false, NULL, fn, ctx);
+}

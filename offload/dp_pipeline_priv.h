@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The datapath's own objects (struct dp, struct dp_worker), shared by the
+ * control side (dp_pipeline.c: workers, flow slots, counters) and the
+ * packet path (dp_path.c). Private to them.
+ */
+#ifndef SNIC_DP_PIPELINE_PRIV_H
+#define SNIC_DP_PIPELINE_PRIV_H
+
+#include <stdatomic.h>
+
+#include "dp_priv.h"
+
+#define CHUNK_SHIFT     12
+#define CHUNK_SLOTS     (1u << CHUNK_SHIFT)
+#define MAX_CHUNKS      1024u                   /* 4M flows */
+#define EMC_ENTRIES     8192u                   /* per worker, 2-way */
+
+struct counter {
+    _Atomic uint64_t packets;
+    _Atomic uint64_t bytes;
+};
+
+struct emc_entry {
+    uint64_t version;       /* snapshot it was filled from; 0: empty */
+    uint64_t hash;
+    struct flow_key key;
+    const struct dp_rule *rule;     /* NULL: a cached miss */
+    uint8_t table;
+};
+
+struct tunnels {
+    size_t n;
+    struct dp_vxlan_port ports[];
+};
+
+struct dp_worker {
+    struct dp *dp;
+    struct dp_qsbr_reader *reader;
+    struct counter *chunks[MAX_CHUNKS];
+    struct dp_worker_stats stats;
+    struct emc_entry emc[EMC_ENTRIES];
+    size_t index;           /* in dp->workers */
+};
+
+struct retiree {
+    struct dp *dp;
+    uint64_t id;
+    uint32_t slot;
+};
+
+struct dp {
+    struct dp_qsbr *qsbr;
+    struct dp_cls *cls;
+    _Atomic(struct tunnels *) tunnels;
+    struct dp_worker **workers;
+    size_t n_workers;
+    /* counters of destroyed workers, by slot (control thread only) */
+    struct counter *base[MAX_CHUNKS];
+    size_t n_chunks;        /* chunks allocated in base and every worker */
+    uint32_t *free_slots;
+    size_t n_free, cap_free;
+    uint32_t next_slot;
+    struct retiree *pending;    /* deleted in the batch being staged */
+    size_t n_pending, cap_pending;
+    int sticky_err;         /* from the flow-table listener */
+    dp_retired_fn *retired_fn;
+    void *retired_ctx;
+};
+
+static inline uint64_t
+ctr_get(const _Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static inline struct counter *
+slot_counter(struct counter *const *chunks, uint32_t slot)
+{
+    return &chunks[slot >> CHUNK_SHIFT][slot & (CHUNK_SLOTS - 1)];
+}
+
+#endif /* SNIC_DP_PIPELINE_PRIV_H */
