@@ -50,7 +50,7 @@ extern int emunic_logtype;
 
 /* Resolves an ethdev port id named by an item or action to the vport it
  * represents on this switch (the PF port: the wire). -ENODEV when the port
- * is not one of ours. */
+ * is not one of ours, -ENXIO when it is a representor whose VF is gone. */
 typedef int (*emunic_port_resolver_t)(void *opaque, uint32_t port_id,
                                       uint16_t *vport);
 

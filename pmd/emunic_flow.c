@@ -33,6 +33,10 @@
 
 #include "emunic.h"
 
+/* -ENODEV: not a port of this switch. -ENXIO: one of ours whose VF left
+ * the card (marked gone, RMV raised, not closed yet): its vport number may
+ * already belong to the VF created again, behind a new representor, and a
+ * stale port id must never reach that new function. */
 static int
 flow_resolve(void *opaque, uint32_t port_id, uint16_t *vport)
 {
@@ -49,6 +53,8 @@ flow_resolve(void *opaque, uint32_t port_id, uint16_t *vport)
     if (p->ad != ad || (p->role != EMUNIC_ROLE_PF &&
                         p->role != EMUNIC_ROLE_REP))
         return -ENODEV;
+    if (__atomic_load_n(&p->gone, __ATOMIC_ACQUIRE))
+        return -ENXIO;
     *vport = p->vport;
     return 0;
 }
@@ -195,6 +201,13 @@ flow_translate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     ret = flow_port_check(dev, error);
     if (ret < 0)
         return ret;
+    /* a rule on a gone representor would act for its vport, which a VF
+     * that came back may own again */
+    if (__atomic_load_n(&p->gone, __ATOMIC_ACQUIRE))
+        return emunic_flow_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_UNSPECIFIED,
+                               NULL, "port %u is gone (its VF left the "
+                               "card): close it; a VF that came back has a "
+                               "new representor port", dev->data->port_id);
     if (!emunic_adapter_alive(p->ad))
         return flow_dead(p->ad, error);
     return emunic_flow_translate(&ctx, attr, items, actions, x, error);

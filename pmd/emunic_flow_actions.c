@@ -96,8 +96,16 @@ resolve(struct emunic_walk *w, const struct rte_flow_action *a,
         const char *name, uint32_t port_id, uint16_t *vport,
         struct rte_flow_error *error)
 {
-    if (w->ctx->resolve == NULL ||
-        w->ctx->resolve(w->ctx->opaque, port_id, vport) < 0)
+    int rc = w->ctx->resolve != NULL ?
+             w->ctx->resolve(w->ctx->opaque, port_id, vport) : -ENODEV;
+
+    if (rc == -ENXIO)
+        return emunic_flow_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                               a, "%s: port %u is gone (its VF left the "
+                               "card): a VF that came back has a new "
+                               "representor port; name that one", name,
+                               port_id);
+    if (rc < 0)
         return emunic_flow_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
                                a, "%s: port %u is not a port of this emunic "
                                "switch", name, port_id);

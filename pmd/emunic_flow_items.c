@@ -514,8 +514,15 @@ conv_port(struct emunic_walk *w, const struct rte_flow_item *item,
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, item,
                                "%s: a rule can match only one source port",
                                name);
-    if (w->ctx->resolve == NULL ||
-        w->ctx->resolve(w->ctx->opaque, port_id, &vport) < 0)
+    ret = w->ctx->resolve != NULL ?
+          w->ctx->resolve(w->ctx->opaque, port_id, &vport) : -ENODEV;
+    if (ret == -ENXIO)
+        return emunic_flow_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_ITEM_SPEC,
+                               item, "%s: port %u is gone (its VF left the "
+                               "card): a VF that came back has a new "
+                               "representor port; name that one", name,
+                               port_id);
+    if (ret < 0)
         return emunic_flow_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_ITEM_SPEC,
                                item, "%s: port %u is not a port of this "
                                "emunic switch", name, port_id);

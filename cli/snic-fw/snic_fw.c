@@ -343,6 +343,81 @@ parse_u32(const char *s, uint32_t max, uint32_t *v)
     return true;
 }
 
+/* Set the number of VFs, as `echo N > sriov_numvfs`. A 1.2 card changes
+ * it in place (FW_SRIOV_F_IN_PLACE): the VFs that stay keep their
+ * settings and rules, so it works on a live switch; removed VFs take
+ * their rules with them. A 1.1 card (or --classic) only knows disable +
+ * enable, which the card refuses (BUSY) while rules name a VF. */
+static int
+cmd_sriov(struct fw_tool *t, int argc, char **argv)
+{
+    struct fw_sriov_enable_in in = { 0 };
+    struct fw_sriov_disable_in din = { { 0 } };
+    struct fw_caps c;
+    bool classic = false, in_place;
+    uint32_t n = UINT32_MAX;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--classic") == 0)
+            classic = true;
+        else if (n == UINT32_MAX && parse_u32(argv[i], 0xffff, &n))
+            continue;
+        else {
+            fprintf(stderr, "snic-fw: sriov: '%s' is neither a number of "
+                            "VFs nor --classic\n", argv[i]);
+            return 2;
+        }
+    }
+    if (n == UINT32_MAX) {
+        fprintf(stderr, "snic-fw: sriov needs the number of VFs (0..max)\n");
+        return 2;
+    }
+    if (query_caps(t, &c) < 0)
+        return 1;
+    if (n > c.max_vfs) {
+        fprintf(stderr, "snic-fw: %s: %u VFs requested, the card has at most "
+                        "%u\n", t->socket, n, c.max_vfs);
+        return 1;
+    }
+    in_place = !classic && fw_chan_abi_minor(t->chan) >= 2;
+    if (n == c.num_vfs) {
+        /* nothing to change */
+    } else if (in_place) {
+        in.num_vfs = (uint16_t)n;
+        in.flags = FW_SRIOV_F_IN_PLACE;
+        if (run(t, FW_CMD_SRIOV_ENABLE, &in, sizeof(in), NULL, 0) < 0)
+            return 1;
+    } else {
+        /* the card, like the kernel without switchdev, refuses N -> M */
+        if (c.num_vfs != 0 &&
+            run(t, FW_CMD_SRIOV_DISABLE, &din, sizeof(din), NULL, 0) < 0) {
+            fprintf(stderr, "snic-fw: %s: the %s path disables SR-IOV "
+                            "first, which the card refuses while rules name "
+                            "a VF%s\n", t->socket, classic ? "--classic" :
+                            "ABI 1.1", classic ? " (drop --classic on a 1.2 "
+                            "card to change it in place)" : "");
+            return 1;
+        }
+        in.num_vfs = (uint16_t)n;
+        if (n > 0 && run(t, FW_CMD_SRIOV_ENABLE, &in, sizeof(in), NULL,
+                         0) < 0)
+            return 1;
+    }
+    if (t->json) {
+        json_t *o = json_pack("{s:i, s:i, s:s}", "num_vfs", (int)n,
+                              "was", (int)c.num_vfs, "method",
+                              n == c.num_vfs ? "none" : in_place ?
+                              "in-place" : "disable-enable");
+        json_dumpf(o, stdout, JSON_INDENT(2));
+        printf("\n");
+        json_decref(o);
+    } else {
+        printf("vfs: %u -> %u (%s)\n", c.num_vfs, n, n == c.num_vfs ?
+               "unchanged" : in_place ? "in place" : "disable + enable");
+    }
+    return 0;
+}
+
 /* fault KIND [opcode=N] [status=N] [count=N] [value=N] */
 static int
 cmd_fault(struct fw_tool *t, int argc, char **argv)
@@ -414,6 +489,9 @@ usage(FILE *f)
         "  health                health state and reset generation\n"
         "  vports                vports with their context and counters\n"
         "  reset                 firmware reset (steering state is lost)\n"
+        "  sriov N [--classic]   set the number of VFs; in place on an ABI\n"
+        "                        1.2 card (the other VFs and their rules\n"
+        "                        stay), else disable + enable\n"
         "  fault KIND [opcode=N] [status=N] [count=N] [value=N]\n"
         "                        arm a fault knob: clear, fail-next, delay,\n"
         "                        drop-next, reset, fatal, garbage-next\n"
@@ -421,7 +499,7 @@ usage(FILE *f)
         "options:\n"
         "  -s, --socket PATH     the PF socket of the card (required)\n"
         "  -j, --json            machine-readable output (info, health,\n"
-        "                        vports)\n"
+        "                        vports, sriov)\n"
         "  -h, --help            this text\n");
 }
 
@@ -452,13 +530,13 @@ main(int argc, char **argv)
     }
     const char *cmd = argv[optind];
     static const char *const known[] = { "info", "health", "vports",
-                                         "reset", "fault" };
+                                         "reset", "fault", "sriov" };
     bool ok = false;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         ok |= strcmp(cmd, known[i]) == 0;
     if (!ok) {
         fprintf(stderr, "snic-fw: unknown command '%s' (expected info, "
-                        "health, vports, reset or fault)\n", cmd);
+                        "health, vports, reset, fault or sriov)\n", cmd);
         return 2;
     }
 
@@ -477,6 +555,8 @@ main(int argc, char **argv)
         rc = cmd_vports(&t);
     else if (!strcmp(cmd, "reset"))
         rc = cmd_reset(&t);
+    else if (!strcmp(cmd, "sriov"))
+        rc = cmd_sriov(&t, argc - optind - 1, argv + optind + 1);
     else
         rc = cmd_fault(&t, argc - optind - 1, argv + optind + 1);
     fw_chan_close(t.chan);

@@ -302,6 +302,13 @@ vf_plan_dev(struct vf_plan *plan, const struct vf_want_dev *wd,
             rc = vf_plan_mode_first(plan, wd, cd, target);
             fresh = fresh || cd->numvfs != 0;
         }
+    } else if (cd->numvfs_in_place && target != cd->numvfs) {
+        /* one step; the VFs that stay keep their settings, so only the
+         * differences (and the new VFs) are planned */
+        rc = vf_push_numvfs(plan, wd->name, target);
+        if (rc == 0)
+            plan->steps[plan->nsteps - 1].in_place = true;
+        fresh = false;
     } else {
         rc = vf_push_count_change(plan, wd->name, cd->numvfs, target);
     }
@@ -366,7 +373,10 @@ vf_step_describe(const struct vf_step *st, char *buf, size_t size)
 
     switch (st->kind) {
     case VF_STEP_NUMVFS:
-        if (st->numvfs == 0)
+        if (st->in_place)
+            snprintf(buf, size, "set %s to %u VFs in place (the others "
+                     "keep their settings)", st->dev, st->numvfs);
+        else if (st->numvfs == 0)
             snprintf(buf, size, "remove all VFs of %s", st->dev);
         else
             snprintf(buf, size, "create %u VFs on %s", st->numvfs, st->dev);

@@ -60,6 +60,7 @@ struct vf_step {
     char dev[VF_NAME_MAX];
     unsigned vf;
     unsigned numvfs;
+    bool in_place;                  /* NUMVFS: N -> M without going by 0 */
     int mode;
     char driver[VF_NAME_MAX];       /* BIND: "" = default driver */
     struct vf_settings s;           /* SET: exactly one attribute */

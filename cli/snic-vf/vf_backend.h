@@ -27,7 +27,8 @@ struct vf_backend_ops {
      * -ENODEV when there is no such device. */
     int (*get)(struct vf_backend *be, const char *dev, struct vf_dev *out);
     /* Make the device have @numvfs VFs (going through 0 when changing
-     * between two non-zero counts) and wait up to @timeout_ms for them. */
+     * between two non-zero counts, unless the device changes the count in
+     * place: vf_dev.numvfs_in_place) and wait up to @timeout_ms for them. */
     int (*create)(struct vf_backend *be, const char *dev, unsigned numvfs,
                   int timeout_ms);
     int (*destroy)(struct vf_backend *be, const char *dev, int timeout_ms);

@@ -109,6 +109,7 @@ vf_emu_get(struct vf_backend *be, const char *name, struct vf_dev *out)
     out->sriov_cap = caps.max_vfs > 0 ? 1 : 0;
     out->totalvfs = caps.max_vfs;
     out->numvfs = caps.num_vfs;
+    out->numvfs_in_place = fw_chan_abi_minor(e->chan) >= 2;
     out->esw_mode = caps.esw_mode == FW_ESW_SWITCHDEV ? VF_ESW_SWITCHDEV :
                     VF_ESW_LEGACY;
     out->speed = caps.max_link_speed > 0 ? (long)caps.max_link_speed : -1;
@@ -196,6 +197,7 @@ static int
 vf_emu_create(struct vf_backend *be, const char *name, unsigned n,
               int timeout_ms)
 {
+    struct vf_emunic *e = be->priv;
     struct fw_sriov_enable_in in = { .num_vfs = (uint16_t)n };
     struct fw_caps caps;
     char what[64];
@@ -212,7 +214,19 @@ vf_emu_create(struct vf_backend *be, const char *name, unsigned n,
     }
     if (caps.num_vfs == n)
         return vf_emu_wait_sockets(be, n, timeout_ms);
-    /* the card, like the kernel, refuses N -> M: disable first */
+    /* A 1.2 card changes the count in place, as sriov_numvfs does on a
+     * switchdev host: the VFs that stay keep their settings and the rules
+     * naming them, so a live switch can grow or shrink. */
+    if (caps.num_vfs != 0 && fw_chan_abi_minor(e->chan) >= 2) {
+        in.flags = FW_SRIOV_F_IN_PLACE;
+        snprintf(what, sizeof(what), "sriov %u -> %u in place",
+                 caps.num_vfs, n);
+        rc = vf_emu_exec(be, FW_CMD_SRIOV_ENABLE, &in, sizeof(in), NULL, 0,
+                         what);
+        return rc < 0 ? rc : vf_emu_wait_sockets(be, n, timeout_ms);
+    }
+    /* a 1.1 card, like the kernel, refuses N -> M: disable first (BUSY
+     * while rules name a VF) */
     if (caps.num_vfs != 0) {
         rc = vf_emu_disable(be);
         if (rc == 0)

@@ -115,6 +115,10 @@ struct vf_dev {
     int sriov_cap;                  /* 1 yes, 0 no, -1 unknown (virtual netdev) */
     unsigned numvfs;
     unsigned totalvfs;
+    /* numvfs N -> M changes in place: the VFs below both counts keep their
+     * settings (and the rules naming them). emunic from ABI 1.2; the
+     * kernel backend always goes through 0, as sriov_numvfs demands. */
+    bool numvfs_in_place;
     long speed;                     /* Mbit/s, -1 unknown */
     unsigned nvfs;                  /* entries in vfs (== numvfs when read) */
     struct vf_info *vfs;

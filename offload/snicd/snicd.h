@@ -261,8 +261,10 @@ int snicd_ports_init(struct snicd *d);
 /* Stop and close every port. */
 void snicd_ports_fini(struct snicd *d);
 /* Handle what the interrupt thread reported: reset -> re-configure and
- * snicd_offload_resync; removal -> snicd_offload_port_gone; a port back
- * -> start it and resync. Control thread. */
+ * snicd_offload_resync; removal -> snicd_offload_port_gone; a
+ * representor back -> start it and snicd_offload_port_back (only its
+ * flows are re-placed; the uplink back, or a reset seen in the same
+ * pass, still resyncs everything). Control thread. */
 void snicd_ports_process_events(struct snicd *d);
 /* Configure (one rx/tx queue per worker) and start ethdev @pid. */
 int snicd_port_start(struct snicd *d, uint16_t pid);

@@ -144,6 +144,14 @@ count_place(void *ctx, const struct flow_entry *e)
     return 0;
 }
 
+/* struct snicd_offload_stats.guard_mode, as docs/snicd.md names it */
+static const char *
+guard_mode_name(uint32_t mode)
+{
+    return mode == 0 ? "none" : mode == 1 ? "to-representor"
+           : mode == 2 ? "decap" : "?";
+}
+
 json_t *
 snicd_ctl_stats(struct snicd *d)
 {
@@ -172,9 +180,12 @@ snicd_ctl_stats(struct snicd *d)
     fprintf(f, "last add-flows: %" PRIu64 " flows in %.3f s (%.0f flows/s)\n",
             d->last_batch.flows, (double)d->last_batch.ns / 1e9, rate);
     fprintf(f, "hardware rules: %" PRIu64 " created, %" PRIu64 " destroyed, %"
-            PRIu64 " create failures, %" PRIu64 " resyncs\n",
-            os.rules_created, os.rules_destroyed, os.create_failures,
-            os.resyncs);
+            PRIu64 " create failures, %" PRIu64 " resyncs, %" PRIu64
+            " ports back\n", os.rules_created, os.rules_destroyed,
+            os.create_failures, os.resyncs, os.port_backs);
+    fprintf(f, "tunnels: guard %s, %" PRIu32 " guard rules, %" PRIu32
+            " decap contexts\n", guard_mode_name(os.guard_mode),
+            os.guard_rules, os.decap_contexts);
     fprintf(f, "device: %s, lost %" PRIu64 " times, re-attached %" PRIu64
             " times (last recovery %.3f s), %" PRIu64 " create retries\n",
             d->dev_lost ? "gone (re-attaching)" : "attached",
@@ -190,7 +201,7 @@ snicd_ctl_stats(struct snicd *d)
             dps.tunnel_drops, dps.misses, dps.emc_hits, ws.marked);
     o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
                   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-                  " s:{s:I, s:I, s:I, s:I},"
+                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
                   " s:{s:b, s:I, s:I, s:f, s:I}}",
                   "flows", "hw", (json_int_t)pc.n[SNICD_WHERE_HW],
                   "partial", (json_int_t)pc.n[SNICD_WHERE_PARTIAL],
@@ -213,6 +224,10 @@ snicd_ctl_stats(struct snicd *d)
                   "rules_destroyed", (json_int_t)os.rules_destroyed,
                   "create_failures", (json_int_t)os.create_failures,
                   "resyncs", (json_int_t)os.resyncs,
+                  "port_backs", (json_int_t)os.port_backs,
+                  "decap_contexts", (json_int_t)os.decap_contexts,
+                  "guard_rules", (json_int_t)os.guard_rules,
+                  "guard_mode", guard_mode_name(os.guard_mode),
                   "device", "lost", d->dev_lost,
                   "losses", (json_int_t)os.device_losses,
                   "reattaches", (json_int_t)d->dev_reattaches,

@@ -252,22 +252,141 @@ snicd_offload_destroy(struct snicd_offload *o)
     free(o);
 }
 
+static const struct snicd_port_info *
+port_find(const struct snicd_port_info *v, unsigned n, uint32_t ofport)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (v[i].ofport == ofport)
+            return &v[i];
+    return NULL;
+}
+
+/* Everything a translation may take from a port (the name only feeds
+ * reasons, but a renamed port is rare enough to count). */
+static bool
+port_same(const struct snicd_port_info *a, const struct snicd_port_info *b)
+{
+    return a->ethdev == b->ethdev && a->is_uplink == b->is_uplink &&
+           a->is_tunnel == b->is_tunnel && a->vf == b->vf &&
+           strcmp(a->name, b->name) == 0 &&
+           a->tun_underlay == b->tun_underlay &&
+           a->tun_local_ip == b->tun_local_ip &&
+           a->tun_remote_ip == b->tun_remote_ip &&
+           memcmp(a->tun_local_mac, b->tun_local_mac, 6) == 0 &&
+           memcmp(a->tun_remote_mac, b->tun_remote_mac, 6) == 0;
+}
+
+/* Every flow re-translated: a rule made with the old map may name
+ * another port now. */
+static void
+mark_all_changed(struct snicd_offload *o)
+{
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
+        o->tables[t].dirty = o->tables[t].n > 0;
+        for (uint32_t i = 0; i < o->tables[t].n; i++)
+            o->tables[t].flows[i]->changed = true;
+    }
+    o->tun.refresh = true;
+}
+
+/* Only the flows whose rules name @ofport: every other rule stays. */
+static void
+mark_touching(struct snicd_offload *o, uint32_t ofport)
+{
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        for (uint32_t i = 0; i < o->tables[t].n; i++) {
+            struct snicd_oflow *f = o->tables[t].flows[i];
+
+            if (snicd_offload_flow_touches(o, &f->flow, ofport)) {
+                f->changed = true;
+                o->tables[t].dirty = true;
+            }
+        }
+}
+
+/* Does a change of @ofport reach rules other than the flows touching it:
+ * the uplink (the transfer proxy), a tunnel port or an underlay (the
+ * guard and pop rules name them)? */
+static bool
+change_is_global(const struct snicd_port_info *v, unsigned n,
+                 const struct snicd_port_info *p)
+{
+    if (p->is_uplink || p->is_tunnel)
+        return true;
+    for (unsigned i = 0; i < n; i++)
+        if (v[i].is_tunnel && v[i].tun_underlay == p->ofport)
+            return true;
+    return false;
+}
+
 int
 snicd_offload_set_ports(struct snicd_offload *o,
                         const struct snicd_port_info *ports, unsigned n)
 {
-    int ret = ports_copy(o, ports, n);
+    uint32_t *changed = malloc((n + o->n_ports + 1) * sizeof(*changed));
+    unsigned n_changed = 0;
+    bool global = changed == NULL;
+    int ret;
 
+    for (unsigned i = 0; changed != NULL && i < n; i++) {
+        const struct snicd_port_info *was = port_find(o->ports, o->n_ports,
+                                                      ports[i].ofport);
+
+        if (was != NULL && port_same(was, &ports[i]))
+            continue;
+        changed[n_changed++] = ports[i].ofport;
+        global |= change_is_global(ports, n, &ports[i]) ||
+                  (was != NULL && change_is_global(o->ports, o->n_ports, was));
+    }
+    for (unsigned i = 0; changed != NULL && i < o->n_ports; i++)
+        if (port_find(ports, n, o->ports[i].ofport) == NULL) {
+            changed[n_changed++] = o->ports[i].ofport;
+            global |= change_is_global(o->ports, o->n_ports, &o->ports[i]);
+        }
+    ret = ports_copy(o, ports, n);
+    if (ret < 0)
+        goto free_changed;
+    if (global) {
+        mark_all_changed(o);
+    } else {
+        for (unsigned i = 0; i < n_changed; i++)
+            mark_touching(o, changed[i]);
+    }
+    /* a refusal cached for an ethdev id may not hold for the port that
+     * has the id now */
+    if (n_changed > 0 || global)
+        snicd_shape_cache_clear(o->shapes);
+free_changed:
+    free(changed);
+    return ret;
+}
+
+int
+snicd_offload_port_back(struct snicd_offload *o, uint32_t ofport)
+{
+    struct snicd_oflow *f;
+    uint64_t pos = 0;
+    int ret, placed = 0;
+
+    for (unsigned i = 0; i < o->n_gone; i++)
+        if (o->gone[i] == ofport) {
+            o->gone[i] = o->gone[--o->n_gone];
+            break;
+        }
+    /* its rules went with it: the device kept every other one, so only
+     * these are placed again (placement re-levels what they overlap) */
+    mark_touching(o, ofport);
+    /* a refusal validated while the port was on its way out must not
+     * stick to the ethdev id it has again */
+    snicd_shape_cache_clear(o->shapes);
+    o->st.port_backs++;
+    ret = snicd_offload_commit(o);
     if (ret < 0)
         return ret;
-    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
-        o->tables[t].dirty = o->tables[t].n > 0;
-    o->tun.refresh = true;
-    /* a rule installed with the old map may name another port now */
-    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
-        for (uint32_t i = 0; i < o->tables[t].n; i++)
-            o->tables[t].flows[i]->changed = true;
-    return 0;
+    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL)
+        placed += f->where != SNICD_WHERE_SW &&
+                  snicd_offload_flow_touches(o, &f->flow, ofport);
+    return placed;
 }
 
 int

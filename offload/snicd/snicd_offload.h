@@ -156,11 +156,25 @@ int snicd_offload_retry_failed(struct snicd_offload *o);
 
 /* A port disappeared (hot-unplug): flows touching it (exact in_port, or
  * an output to it) leave hardware now, and lower overlapping ones with
- * them. Returns how many flows left hardware. Until the next resync. */
+ * them. Returns how many flows left hardware. Until
+ * snicd_offload_port_back() or the next resync. */
 int snicd_offload_port_gone(struct snicd_offload *o, uint32_t ofport);
 
+/* A gone port is back (a representor re-created after its VF returned)
+ * on a device that was not reset: its rules went with it, every other
+ * rule is still in the device. Only the flows touching @ofport are placed
+ * again (and those whose level or shadowing they change); every other
+ * rule is left as it is, no destroy, no create. Call it after
+ * snicd_offload_set_ports() gave the port its new ethdev. Returns flows in
+ * hardware or partial among those touching @ofport, or a negative errno
+ * (-EIO: the device stopped answering). */
+int snicd_offload_port_back(struct snicd_offload *o, uint32_t ofport);
+
 /* The port map changed (hotplug, new ethdev ids): replace the manager's
- * copy. Every flow is re-translated at the next commit or resync. */
+ * copy. Only flows whose rules name a port whose facts changed (ethdev,
+ * role, tunnel configuration; one added or removed) are re-translated at
+ * the next commit; a change of a tunnel port, its underlay or the uplink
+ * re-translates every flow, as the guard and pop rules name them. */
 int snicd_offload_set_ports(struct snicd_offload *o,
                             const struct snicd_port_info *ports, unsigned n);
 
@@ -170,6 +184,7 @@ struct snicd_offload_stats {
     uint64_t validate_calls, validate_cache_hits;
     uint64_t create_failures;
     uint64_t resyncs;
+    uint64_t port_backs;        /* snicd_offload_port_back calls */
     uint64_t device_losses;     /* snicd_offload_device_gone calls */
     uint64_t retries;           /* retry passes that had work */
     uint32_t hw_levels;     /* rte_flow priorities the device offers */

@@ -166,6 +166,11 @@ int snicd_offload_rule_count(struct snicd_offload *o, struct rte_flow *h,
 void snicd_offload_rule_retire(struct snicd_offload *o, struct snicd_oflow *f);
 bool snicd_offload_port_is_gone(const struct snicd_offload *o,
                                 uint32_t ofport);
+/* Does @fl's rule name @ofport's ethdev: an exact in_port, an output, or
+ * a tunnel port (in or out) whose underlay @ofport is? A rule that does
+ * must be made again when that port's ethdev changes or it comes back. */
+bool snicd_offload_flow_touches(const struct snicd_offload *o,
+                                const struct flow *fl, uint32_t ofport);
 /* How many rte_flow priorities a transfer rule gets (o->n_levels). */
 void snicd_offload_probe_levels(struct snicd_offload *o);
 

@@ -405,6 +405,61 @@ snicd_offload_port_is_gone(const struct snicd_offload *o, uint32_t ofport)
     return false;
 }
 
+static const struct snicd_port_info *
+port_info(const struct snicd_offload *o, uint32_t ofport)
+{
+    for (unsigned i = 0; i < o->n_ports; i++)
+        if (o->ports[i].ofport == ofport)
+            return &o->ports[i];
+    return NULL;
+}
+
+/* "port vf2 gone (OpenFlow port 4)": users name ports as snicctl shows
+ * them; the number is what an OpenFlow controller sees. */
+static const char *
+gone_reason(const struct snicd_offload *o, uint32_t ofport,
+            const char *under, char *buf, size_t size)
+{
+    const struct snicd_port_info *p = port_info(o, ofport);
+    char tail[48] = "";
+
+    if (under != NULL)
+        say(tail, sizeof(tail), ", the underlay of %s", under);
+    if (p != NULL && p->name[0] != '\0')
+        say(buf, size, "port %s gone (OpenFlow port %u%s)", p->name, ofport,
+            tail);
+    else
+        say(buf, size, "OpenFlow port %u gone%s%s%s", ofport,
+            under != NULL ? " (" : "", tail + (under != NULL ? 2 : 0),
+            under != NULL ? ")" : "");
+    return buf;
+}
+
+bool
+snicd_offload_flow_touches(const struct snicd_offload *o,
+                           const struct flow *fl, uint32_t ofport)
+{
+    const struct snicd_port_info *p;
+
+    if (fl->match.mask.in_port == UINT32_MAX) {
+        if (fl->match.value.in_port == ofport)
+            return true;
+        p = port_info(o, fl->match.value.in_port);
+        if (p != NULL && p->is_tunnel && p->tun_underlay == ofport)
+            return true;
+    }
+    for (unsigned i = 0; i < fl->n_actions; i++) {
+        if (fl->actions[i].type != FLOW_ACT_OUTPUT)
+            continue;
+        if (fl->actions[i].u.port == ofport)
+            return true;
+        p = port_info(o, fl->actions[i].u.port);
+        if (p != NULL && p->is_tunnel && p->tun_underlay == ofport)
+            return true;
+    }
+    return false;
+}
+
 const char *
 snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
                       char *buf, size_t size)
@@ -422,22 +477,23 @@ snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
     if (o->n_gone == 0)
         return NULL;
     if (fl->match.mask.in_port == UINT32_MAX &&
-        snicd_offload_port_is_gone(o, fl->match.value.in_port)) {
-        say(buf, size, "port %u gone", fl->match.value.in_port);
-        return buf;
-    }
+        snicd_offload_port_is_gone(o, fl->match.value.in_port))
+        return gone_reason(o, fl->match.value.in_port, NULL, buf, size);
     tun = snicd_xlate_tunnel_of(fl, o->ports, o->n_ports);
-    if (tun != NULL && snicd_offload_port_is_gone(o, tun->tun_underlay)) {
-        say(buf, size, "port %u (under %s) gone", tun->tun_underlay,
-            tun->name);
-        return buf;
+    if (tun != NULL && snicd_offload_port_is_gone(o, tun->tun_underlay))
+        return gone_reason(o, tun->tun_underlay, tun->name, buf, size);
+    for (unsigned i = 0; i < fl->n_actions; i++) {
+        uint32_t port = fl->actions[i].u.port;
+
+        if (fl->actions[i].type != FLOW_ACT_OUTPUT)
+            continue;
+        if (snicd_offload_port_is_gone(o, port))
+            return gone_reason(o, port, NULL, buf, size);
+        tun = port_info(o, port);
+        if (tun != NULL && tun->is_tunnel &&
+            snicd_offload_port_is_gone(o, tun->tun_underlay))
+            return gone_reason(o, tun->tun_underlay, tun->name, buf, size);
     }
-    for (unsigned i = 0; i < fl->n_actions; i++)
-        if (fl->actions[i].type == FLOW_ACT_OUTPUT &&
-            snicd_offload_port_is_gone(o, fl->actions[i].u.port)) {
-            say(buf, size, "port %u gone", fl->actions[i].u.port);
-            return buf;
-        }
     return NULL;
 }
 

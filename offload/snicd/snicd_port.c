@@ -278,16 +278,26 @@ handle_rmv(struct snicd *d, uint16_t pid)
     return false;
 }
 
-/* A port arrives: one of ours back (same role), or an unknown one. */
-static bool
-handle_new(struct snicd *d, uint16_t pid)
+/* What an arrival asks of the offload manager. */
+enum port_arrival {
+    ARRIVAL_NONE,       /* not ours, or it did not start */
+    ARRIVAL_BACK,       /* a gone representor back: its flows only */
+    ARRIVAL_ADDED,      /* a new representor: flows naming it, if any */
+    ARRIVAL_RESYNC,     /* the uplink back: the whole device came back */
+};
+
+/* A port arrives: one of ours back (same role), or an unknown one. Sets
+ * *ofport to its OpenFlow number. */
+static enum port_arrival
+handle_new(struct snicd *d, uint16_t pid, uint32_t *ofport_out)
 {
     int vf = -1, rc = snicd_port_classify(pid, &vf);
     uint32_t ofport = rc == 1 ? SNICD_OFPORT_UPLINK
                       : rc == 0 ? SNICD_OFPORT_VF_BASE + (uint32_t)vf : 0;
 
     if (rc < 0 || port_index(d, pid) >= 0)
-        return false;
+        return ARRIVAL_NONE;
+    *ofport_out = ofport;
     for (unsigned i = 0; i < d->ports.n; i++) {
         struct snicd_port_info *p = &d->ports.v[i];
 
@@ -297,35 +307,62 @@ handle_new(struct snicd *d, uint16_t pid)
         if (snicd_port_start(d, pid) < 0) {
             snicd_log(SNICD_LOG_ERR, "port %s is back as ethdev %u but "
                       "does not start", p->name, pid);
-            return false;
+            return ARRIVAL_NONE;
         }
         d->ports.gone[i] = false;
         snicd_ports_rebuild_tx(d);
         atomic_store(&d->active[i], 1);
         snicd_log(SNICD_LOG_INFO, "port %s is back (ethdev %u)", p->name,
                   pid);
-        return true;
+        return p->is_uplink ? ARRIVAL_RESYNC : ARRIVAL_BACK;
     }
     if (ofport == 0 || d->ports.n >= SNICD_MAX_PORTS)
-        return false;
+        return ARRIVAL_NONE;
     /* a new representor: named by its role like the others */
     if (snicd_ports_add_ethdev(&d->ports, pid, rc == 1, vf) < 0
         || snicd_port_start(d, pid) < 0)
-        return false;
+        return ARRIVAL_NONE;
     snicd_ports_rebuild_tx(d);
     atomic_store(&d->active[d->ports.n - 1], 1);
     snicd_log(SNICD_LOG_INFO, "new port %s (ethdev %u)",
               d->ports.v[d->ports.n - 1].name, pid);
-    return true;
+    return ARRIVAL_ADDED;
+}
+
+/* Representors back on a device that was not reset: the device dropped
+ * only the rules naming them, so only their flows are placed again (a
+ * full resync would re-create every rule, a blip for all traffic). */
+static void
+ports_back(struct snicd *d, const uint32_t *back, unsigned n_back)
+{
+    for (unsigned i = 0; i < n_back; i++) {
+        const struct snicd_port_info *p =
+            snicd_ports_by_ofport(&d->ports, back[i]);
+        int n = snicd_offload_port_back(d->offload, back[i]);
+
+        if (n < 0)
+            snicd_log(SNICD_LOG_WARN, "port %s back: %s (its flows stay in "
+                      "software until the device is back)",
+                      p != NULL ? p->name : "?", strerror(-n));
+        else
+            snicd_log(SNICD_LOG_INFO, "port %s back: %d of its flows in "
+                      "hardware, other rules untouched",
+                      p != NULL ? p->name : "?", n);
+        if (n == -EIO)
+            d->dev_suspect = true;
+    }
 }
 
 void
 snicd_ports_process_events(struct snicd *d)
 {
-    bool resync = false, paused = false, lsc = false;
+    bool resync = false, paused = false, lsc = false, added = false;
+    uint32_t back[SNICD_MAX_PORTS];
+    unsigned n_back = 0;
 
     for (uint16_t pid = 0; pid < SNICD_MAX_PORTS; pid++) {
         uint32_t ev = atomic_exchange(&d->events[pid], 0);
+        uint32_t ofport = 0;
 
         lsc |= (ev & SNICD_EV_LSC) != 0;
         if ((ev & ~SNICD_EV_LSC) == 0)
@@ -338,18 +375,38 @@ snicd_ports_process_events(struct snicd *d)
             handle_rmv(d, pid);
         if (ev & SNICD_EV_RESET)
             resync |= handle_reset(d, pid);
-        if (ev & SNICD_EV_NEW)
-            resync |= handle_new(d, pid);
+        if (ev & SNICD_EV_NEW) {
+            switch (handle_new(d, pid, &ofport)) {
+            case ARRIVAL_BACK:
+                if (n_back < SNICD_MAX_PORTS)
+                    back[n_back++] = ofport;
+                break;
+            case ARRIVAL_ADDED:
+                added = true;
+                break;
+            case ARRIVAL_RESYNC:
+                resync = true;
+                break;
+            case ARRIVAL_NONE:
+                break;
+            }
+        }
     }
     if (paused)
         snicd_workers_resume(d);
     if (paused && d->offload != NULL)
         snicd_offload_set_ports(d->offload, d->ports.v, d->ports.n);
     if (resync && d->offload != NULL) {
+        /* a device reset lost every rule: the returning ports' with them */
         int n = snicd_offload_resync(d->offload);
 
         snicd_log(n < 0 ? SNICD_LOG_ERR : SNICD_LOG_INFO, "resync: %s%d "
                   "flows in hardware", n < 0 ? "failed, " : "", n < 0 ? 0 : n);
+        snicd_core_commit(d);
+    } else if ((n_back > 0 || added) && d->offload != NULL) {
+        ports_back(d, back, n_back);
+        /* a new port's flows (set_ports marked them), the datapath, the
+         * journal */
         snicd_core_commit(d);
     }
     snicd_device_poll(d, lsc);

@@ -188,6 +188,10 @@ down(void)
 
 TestSuite(pmd_rep_hotplug, .fini = down, .timeout = 30);
 
+static char last_msg[256];     /* rule(): the PMD's message on a refusal */
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0xaa, 1 };
+static const uint8_t mac_c[6] = { 0x02, 0, 0, 0, 0xcc, 2 };
+
 /* Transfer rule on the PF: from VF @src's port (and to @dst_mac when not
  * NULL) -> COUNT, VF @dst. */
 static struct rte_flow *
@@ -223,11 +227,44 @@ rule(unsigned src, const uint8_t *dst_mac, unsigned dst, int *err)
     f = rte_flow_create(PF, &attr, items, actions, &ferr);
     if (err != NULL)
         *err = f == NULL ? rte_errno : 0;
+    snprintf(last_msg, sizeof(last_msg), "%s",
+             f == NULL && ferr.message != NULL ? ferr.message : "");
     return f;
 }
 
-static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0xaa, 1 };
-static const uint8_t mac_c[6] = { 0x02, 0, 0, 0, 0xcc, 2 };
+/* A port id whose representor is gone (RMV raised, not closed yet) is
+ * refused wherever a rule names it (item, action, or the port the rule is
+ * made on: EIO there, as ethdev reports removed ports), with ENODEV and a
+ * message saying it is gone: the vport it stood for may already be a new
+ * function. */
+static void
+expect_gone_refused(unsigned vf, unsigned other)
+{
+    struct rte_flow_attr ingress = { .ingress = 1 };
+    struct rte_flow_item eth[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action drop[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_error ferr;
+    int err = 0;
+
+    cr_expect_null(rule(other, mac_c, vf, &err), "action naming gone vf%u",
+                   vf);
+    cr_expect_eq(err, ENODEV, "action: ENODEV, got %d", err);
+    cr_expect(strstr(last_msg, "gone") != NULL, "action: '%s'", last_msg);
+    cr_expect_null(rule(vf, NULL, other, &err), "item naming gone vf%u", vf);
+    cr_expect_eq(err, ENODEV, "item: ENODEV, got %d", err);
+    cr_expect(strstr(last_msg, "gone") != NULL, "item: '%s'", last_msg);
+    /* ethdev turns any refusal on a port it knows removed into EIO */
+    memset(&ferr, 0, sizeof(ferr));
+    cr_expect_eq(rte_flow_validate(rep[vf], &ingress, eth, drop, &ferr),
+                 -EIO, "a rule on the gone representor itself");
+}
+
 
 /* Send @n frames to @dst from VM port @from; how many reach VM port @to
  * (anything else arriving there is not counted). */
@@ -378,6 +415,7 @@ Test(pmd_rep_hotplug, lower_then_raise)
     cr_expect_lt(rte_eth_dev_start(rep[2]), 0, "a gone port does not start");
     f = rule(0, mac_c, 2, &err);
     cr_expect_null(f, "no new rule may name a removed VF");
+    expect_gone_refused(2, 0);
     cr_expect_eq(send_recv(vm[0], mac_a, 10, vm[1]), 10, "vf0 -> vf1 goes on");
     cr_expect_geq(hits(fa), 10, "through its hardware rule");
     cr_expect_eq(rte_flow_destroy(PF, fc, &ferr), 0, "destroy of a rule the "
@@ -441,6 +479,10 @@ Test(pmd_rep_hotplug, flap_is_a_new_function)
     cr_expect_eq(rmv_seen[rep[3]], 1, "vf3 flapped too");
     cr_expect_eq(rmv_seen[rep[0]] + rmv_seen[rep[1]], 0);
     cr_expect_eq(card_rules(), 0, "the flap took vf2's rule");
+    /* vf2 exists again on the card, a new function: the old port id must
+     * not reach it, though its vport number is the same */
+    expect_gone_refused(2, 0);
+    cr_expect_eq(card_rules(), 0, "nothing reached the new vf2");
     cr_expect_eq(rte_flow_destroy(PF, fc, &ferr), 0);
     let_go(2);
     let_go(3);

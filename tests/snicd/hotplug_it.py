@@ -4,23 +4,26 @@
 
 emunic (4 VFs, switchdev), snicd with offload on, snic_traffic as the VMs
 and the wire. The card's VFs are lowered to 2 and raised to 4 again in
-place (EMUNIC_SRIOV = tests/pmd/emunic_sriov, SRIOV_ENABLE in place, ABI
-1.2), as an admin lowering sriov_numvfs on a host would take VF
-representors away:
+place (`snic-fw sriov N`: SRIOV_ENABLE in place, ABI 1.2), as an admin
+lowering sriov_numvfs on a host would take VF representors away:
 
   1. flows touching vf2/vf3 and flows between vf0/vf1 are all in hw;
   2. vf2/vf3 vanish: net_emunic raises RTE_ETH_EVENT_INTR_RMV on their
      representors; their flows go to sw with a reason naming the gone
-     port, stay desired; the vf0/vf1 flows stay hw and vf0 <-> vf1 traffic
+     port as the user knows it (`port vf2 gone (OpenFlow port 4)`), stay
+     desired; the vf0/vf1 flows stay hw and vf0 <-> vf1 traffic
      goes on through hardware (hw counters move, the software datapath
      sees nothing); `show` says gone;
   3. vf2/vf3 come back: RTE_ETH_EVENT_NEW, same names and OpenFlow
      numbers, their flows are hw again, and traffic through them (a new
-     VM side: the VFs are new functions) is forwarded by hardware.
+     VM side: the VFs are new functions) is forwarded by hardware. Only
+     their flows are placed again (no resync): the vf0/vf1 rules are not
+     re-created (snicd creates exactly two rules, destroys none) and their
+     hardware counters go on counting.
 
     hotplug_it.py [representors]
 
-Environment as snicd_it.py, plus EMUNIC_SRIOV. Standard library only.
+Environment as snicd_it.py, plus SNIC_FW. Standard library only.
 """
 import os
 import shutil
@@ -34,8 +37,7 @@ from snicd_harness import (Emunic, Snicd, Traffic, VF_MAC, by_text,  # noqa
                            check, failures, frame, kill_all, tag, tag_of,
                            wait_counters)
 
-EMUNIC_SRIOV = os.environ.get("EMUNIC_SRIOV",
-                              "build/tests/pmd/emunic_sriov")
+SNIC_FW = os.environ.get("SNIC_FW", "build/cli/snic-fw/snic-fw")
 
 F_01 = "priority=10,in_port=vf0,dl_dst=%s,actions=output:vf1" % VF_MAC[1]
 F_10 = "priority=10,in_port=vf1,actions=output:vf0"
@@ -44,9 +46,10 @@ F_30 = "priority=10,in_port=vf3,actions=output:vf0"
 
 
 def sriov(nic, n):
-    r = subprocess.run([EMUNIC_SRIOV, nic.sock, str(n)], capture_output=True,
-                       text=True, timeout=10)
-    check(r.returncode == 0, "card: %d VFs in place" % n, r.stderr)
+    r = subprocess.run([SNIC_FW, "-s", nic.sock, "sriov", str(n)],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 0 and "(in place)" in r.stdout,
+          "snic-fw sriov %d: in place" % n, (r.stdout, r.stderr))
 
 
 def flows_by_rule(d):
@@ -117,16 +120,19 @@ def scenario_representors(tmp):
     check(ok, "flows touching vf2/vf3 moved to sw, the others stay hw",
           {k: (f["offload"], f.get("reason")) for k, f in fl.items()})
     of2, of3 = before["vf2"]["ofport"], before["vf3"]["ofport"]
-    check("02" in fl and "port %d gone" % of2 in fl["02"].get("reason", ""),
-          "reason of the vf0 -> vf2 flow names port %d (vf2)" % of2,
+    check("02" in fl and "port vf2 gone (OpenFlow port %d)" % of2
+          in fl["02"].get("reason", ""),
+          "reason of the vf0 -> vf2 flow names vf2 (OpenFlow %d)" % of2,
           fl.get("02"))
-    check("30" in fl and "port %d gone" % of3 in fl["30"].get("reason", ""),
-          "reason of the vf3 -> vf0 flow names port %d (vf3)" % of3,
+    check("30" in fl and "port vf3 gone (OpenFlow port %d)" % of3
+          in fl["30"].get("reason", ""),
+          "reason of the vf3 -> vf0 flow names vf3 (OpenFlow %d)" % of3,
           fl.get("30"))
     check(len(d.flows()) == 4, "all four flows still desired")
     r = d.ctl("dump-flows")
     check(r.returncode == 0 and r.stdout.count("offload=sw") == 2 and
-          r.stdout.count("offload=hw") == 2 and "gone" in r.stdout,
+          r.stdout.count("offload=hw") == 2 and
+          "(port vf2 gone" in r.stdout and "(port vf3 gone" in r.stdout,
           "snicctl dump-flows: 2 hw, 2 sw with the gone port", r.stdout)
     mid = ports(d)
     check(mid["vf2"]["link"] == "gone" and mid["vf3"]["link"] == "gone" and
@@ -156,10 +162,36 @@ def scenario_representors(tmp):
           "the software datapath saw none of it")
 
     # ---- they come back ----
+    off0 = d.ok("stats")["offload"]
     sriov(nic, 4)
     fl, ok = wait_where(d, {"02": "hw", "30": "hw", "01": "hw", "10": "hw"})
     check(ok, "vf2/vf3 back: all four flows in hardware again",
           {k: (f["offload"], f.get("reason")) for k, f in fl.items()})
+    # only the returning ports' flows were placed again: the vf0/vf1 rules
+    # stayed in the card as they were (a resync would re-create all four)
+    off1 = d.ok("stats")["offload"]
+    delta = {k: off1[k] - off0[k] for k in
+             ("rules_created", "rules_destroyed", "resyncs", "port_backs")}
+    check(delta == {"rules_created": 2, "rules_destroyed": 0, "resyncs": 0,
+                    "port_backs": 2},
+          "port back: 2 rules created (vf2/vf3 flows), none destroyed, no "
+          "resync", delta)
+    c01 = flows_by_rule(d)["01"]["n_packets"]
+    c10 = flows_by_rule(d)["10"]["n_packets"]
+    send_tagged(tr, "vf0", VF_MAC[1], VF_MAC[0], 450, 5)
+    send_tagged(tr, "vf1", VF_MAC[0], VF_MAC[1], 460, 5)
+    got = tr.recv(800)
+    check(arrived(got, "vf1", 450, 5) == list(range(450, 455)) and
+          arrived(got, "vf0", 460, 5) == list(range(460, 465)),
+          "vf0 <-> vf1 still through their first rules", got[:3])
+    wait_counters(d, {})
+    now = flows_by_rule(d)
+    check(now["01"]["n_packets"] - c01 == 5 and
+          now["10"]["n_packets"] - c10 == 5,
+          "their hardware counters go on counting (+%d, +%d)"
+          % (now["01"]["n_packets"] - c01, now["10"]["n_packets"] - c10))
+    check(d.ok("stats")["offload"]["rules_created"] ==
+          off1["rules_created"], "and no rule was made for that")
     after = ports(d)
     check(all(after.get(n, {}).get("ofport") == before[n]["ofport"]
               for n in before), "same names and OpenFlow numbers",

@@ -302,6 +302,7 @@ def vxlan_frame(inner, vni, src="192.168.0.2", dst="192.168.0.1"):
 
 
 def scenario_vxlan(tmp):
+    import json     # local: only this scenario reads snicctl --json
     nic = Emunic(tmp)
     d = Snicd(tmp, nic, "--vxlan", "local=192.168.0.1,remote=192.168.0.2,"
               "local-mac=02:00:00:00:00:a1,remote-mac=02:00:00:00:00:b2")
@@ -333,7 +334,30 @@ def scenario_vxlan(tmp):
     check([(port, p) for port, p in got] == [("vf1", inner)],
           "wire -> vxlan0 (VNI 5) decapsulated to vf1; VNI 6 misses",
           [(port, p.hex()) for port, p in got])
+    # one guard for vxlan0 jumping to the pop rules, one decap context
+    # (vxlan0, VNI 5) with its pop rule; stats shows them in text and JSON
+    off = d.ok("stats")["offload"]
+    check(off.get("guard_mode") == "decap" and off.get("guard_rules") == 1
+          and off.get("decap_contexts") == 1,
+          "stats: guard decap, 1 guard rule, 1 decap context", off)
+    r = d.ctl("stats")
+    check(r.returncode == 0 and "tunnels: guard decap, 1 guard rules, 1 "
+          "decap contexts" in r.stdout, "snicctl stats prints the tunnel "
+          "line", r.stdout)
+    r = d.ctl("--json", "stats")
+    try:
+        jo = json.loads(r.stdout)["offload"]
+    except (ValueError, KeyError) as e:
+        jo = {"error": repr(e)}
+    check(r.returncode == 0 and jo.get("decap_contexts") == 1 and
+          jo.get("guard_rules") == 1 and jo.get("guard_mode") == "decap",
+          "snicctl --json stats has the tunnel fields", r.stdout)
     vxlan_decap_offload(d, tr)
+    # the VNI 7 context came and went with its flow; after the delete of
+    # every in_port=vxlan0 flow no pop rule is left, the guard stays
+    off = d.ok("stats")["offload"]
+    check(off.get("decap_contexts") == 0 and off.get("guard_rules") == 1,
+          "stats after the delete: 0 decap contexts, the guard stays", off)
 
 
 def vxlan_decap_offload(d, tr):

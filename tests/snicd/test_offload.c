@@ -331,8 +331,8 @@ Test(offload, port_gone_leaves_hardware)
 
     n = snicd_offload_port_gone(env.o, 3);     /* vf1 */
     cr_expect_eq(n, 3, "%d flows left hardware", n);
-    env_expect(from, SNICD_WHERE_SW, "port 3 gone");
-    env_expect(to, SNICD_WHERE_SW, "port 3 gone");
+    env_expect(from, SNICD_WHERE_SW, "port vf1 gone (OpenFlow port 3)");
+    env_expect(to, SNICD_WHERE_SW, "port vf1 gone (OpenFlow port 3)");
     env_expect(below, SNICD_WHERE_SW, "shadowed by flow");
     env_expect(other, SNICD_WHERE_HW, NULL);
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include <linux/if_ether.h>
 
 #include "run_main.h"
+#include "snic/fw_abi.h"
+#include "snic/fw_chan.h"
 #include "vf_emunic.h"
 
 static pid_t emu_pid;
@@ -218,4 +221,76 @@ Test(vf_emunic, port_function_attributes_refused_and_rolled_back)
     cr_assert_eq(be->ops->get(be, sock, &d), 0);
     cr_expect(!d.vfs[0].cur.spoofchk);
     vf_dev_clear(&d);
+}
+
+/* A rule in the card dropping frames from VF @vf: it names the VF. */
+static void
+rule_naming_vf(struct fw_chan *c, unsigned vf)
+{
+    struct fw_rule_add_in in;
+    struct fw_rule_add_out out;
+    size_t size = offsetof(struct fw_rule_add_in, actions) +
+                  sizeof(struct fw_action);
+    uint8_t st = 0xff;
+    uint32_t synd = 0;
+
+    memset(&in, 0, sizeof(in));
+    in.n_actions = 1;
+    in.value.src_vport = (uint16_t)FW_VPORT_VF(vf);
+    in.mask.src_vport = 0xffff;
+    in.actions[0].type = FW_ACT_DROP;
+    cr_assert_eq(fw_chan_exec(c, FW_CMD_RULE_ADD, &in, size, &out,
+                              sizeof(out), &st, &synd, 2000), 0);
+    cr_assert_eq(st, FW_STATUS_OK, "rule naming vf%u: status %u", vf, st);
+}
+
+/* An ABI 1.2 card changes the VF count in place, as sriov_numvfs does on a
+ * switchdev host: one step, no pass through 0, the VFs that stay keep
+ * their settings and the rules naming them (a disable would be refused
+ * BUSY while such a rule exists). */
+Test(vf_emunic, count_changes_in_place_on_a_live_switch)
+{
+    const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x21 };
+    struct fw_chan *c;
+    struct run_out r;
+    struct vf_dev d;
+    char path[128];
+
+    r = run_main(be, "create", sock, "4", "--switchdev", NULL);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    r = run_main(be, "set", sock, "1", "mac", "02:00:00:00:00:21", NULL);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    c = fw_chan_open(sock, 2000);
+    cr_assert_not_null(c, "a second PF channel for the rule");
+    rule_naming_vf(c, 0);
+
+    cr_assert_eq(be->ops->get(be, sock, &d), 0, "%s", be->err.msg);
+    cr_expect(d.numvfs_in_place, "the emulated card speaks ABI 1.2");
+    vf_dev_clear(&d);
+
+    r = run_main(be, "create", sock, "2", NULL);
+    cr_expect_eq(r.rc, 0, "a live switch shrinks: %s", r.err);
+    cr_expect(strstr(r.out, "in place") != NULL &&
+              strstr(r.out, "remove all VFs") == NULL,
+              "one in-place step, not through 0: %s", r.out);
+    run_free(&r);
+    cr_assert_eq(be->ops->get(be, sock, &d), 0, "%s", be->err.msg);
+    cr_expect_eq(d.numvfs, 2);
+    cr_assert_eq(d.nvfs, 2);
+    cr_expect_arr_eq(d.vfs[1].cur.mac, mac, 6, "vf1 kept its MAC");
+    vf_dev_clear(&d);
+    snprintf(path, sizeof(path), "%s.vf2", sock);
+    cr_expect_neq(access(path, F_OK), 0, "vf2's socket is gone");
+
+    r = run_main(be, "create", sock, "3", NULL);
+    cr_expect_eq(r.rc, 0, "and grows again: %s", r.err);
+    run_free(&r);
+    cr_expect_eq(access(path, F_OK), 0, "vf2's socket is back");
+    cr_assert_eq(be->ops->get(be, sock, &d), 0, "%s", be->err.msg);
+    cr_expect_eq(d.numvfs, 3);
+    cr_expect_arr_eq(d.vfs[1].cur.mac, mac, 6);
+    vf_dev_clear(&d);
+    fw_chan_close(c);
 }
