@@ -300,49 +300,7 @@ mod_tci(struct dp_pkt *pkt, uint16_t keep_mask, uint16_t bits, bool push)
     return push_tag(pkt, DP_ETH_VLAN, bits, true);
 }
 
-/* ---- output ---- */
-
-static const struct dp_vxlan_port *
-find_tunnel(const struct dp_actions_env *env, uint32_t port)
-{
-    for (size_t i = 0; i < env->n_tunnels; i++)
-        if (env->tunnels[i].ofport == port)
-            return &env->tunnels[i];
-    return NULL;
-}
-
-static void
-output(const struct dp_actions_env *env, struct dp_pkt *pkt, uint32_t port,
-       bool last, struct dp_act_stats *stats)
-{
-    const struct dp_vxlan_port *tun;
-    struct dp_output out = { .port = port, .tx_port = port, .last = last,
-                             .pkt = env->pkt };
-
-    if (port == pkt->in_port)
-        return;
-    tun = env->tunnels ? find_tunnel(env, port) : NULL;
-    if (tun != NULL) {
-        /* the encapsulation lives in the headroom only for this copy: the
-         * packet goes on unencapsulated for the actions that follow */
-        struct dp_buf outer = pkt->buf;
-
-        if (dp_vxlan_encap(tun, &pkt->tun, &pkt->layout, &outer) < 0) {
-            if (stats != NULL)
-                stats->tunnel_drops++;
-            return;
-        }
-        out.tx_port = tun->underlay_port;
-        out.frame = outer.data;
-        out.len = outer.len;
-    } else {
-        out.frame = pkt->buf.data;
-        out.len = pkt->buf.len;
-    }
-    if (stats != NULL)
-        stats->outputs++;
-    env->output(env->ctx, &out);
-}
+/* ---- the list (a lone OUTPUT is dp_output_one(), dp_priv.h) ---- */
 
 enum dp_act_result
 dp_actions_run(const struct dp_actions_env *env, struct dp_pkt *pkt,
@@ -356,7 +314,7 @@ dp_actions_run(const struct dp_actions_env *env, struct dp_pkt *pkt,
         switch ((enum flow_action_type)a->type) {
         case FLOW_ACT_OUTPUT:
             /* the list's final action: nothing runs after it */
-            output(env, pkt, a->u.port, i + 1 == n_acts, stats);
+            dp_output_one(env, pkt, a->u.port, i + 1 == n_acts, stats);
             break;
         case FLOW_ACT_PUSH_VLAN:
             rc = push_tag(pkt, ntohs(a->u.tpid), 0, false);

@@ -34,18 +34,20 @@ dp_key_hash(const struct flow_key *key)
                          ^ (h[3] << 47 | h[3] >> 17));
 }
 
-/* The slot holding the @n gathered words @w (of hash @h) in @st, or NULL. */
+/* The slot holding the @n gathered words @w (of hash @h) in @st, or NULL;
+ * the probe starts at @home, the slot where hash @h lands. */
 static inline __attribute__((always_inline)) const uint64_t *
-subtable_probe(const struct subtable *st, const uint64_t *w, uint64_t h,
-               unsigned n)
+subtable_probe(const struct subtable *st, const uint64_t *home,
+               const uint64_t *w, uint64_t h, unsigned n)
 {
-    for (size_t pos = dp_subtable_home(h);; pos++) {
-        const uint64_t *slot = dp_subtable_slot(st, pos);
+    const uint64_t *slot = home;
 
+    for (size_t pos = dp_subtable_home(h);;) {
         if (slot[1] == 0)
             return NULL;
         if (dp_slot_hit(slot, h, w, n))
             return slot;
+        slot = dp_subtable_slot(st, ++pos);
     }
 }
 
@@ -66,16 +68,16 @@ dp_cls_lookup(const struct dp_cls_snap *snap, unsigned table_id,
         return NULL;
     for (uint32_t i = 0; i < ct->n; i++) {
         const struct subtable *st = ct->subs[i];
-        uint64_t w[DP_KEY_WORDS];
+        uint64_t w[DP_KEY_WORDS], h;
         const uint64_t *slot;
 
         /* sorted by max_priority: nothing further down can win (an equal
          * priority still can, by an older id) */
         if (best != NULL && st->max_priority < best->priority)
             break;
-        slot = subtable_probe(st, w,
-                              dp_subtable_gather(st, key, w, st->n_idx),
-                              st->n_idx);
+        h = dp_subtable_gather(st, key, w, st->n_idx);
+        slot = subtable_probe(st, dp_subtable_slot(st, dp_subtable_home(h)),
+                              w, h, st->n_idx);
         if (slot != NULL && (best == NULL
                              || dp_rule_better(dp_slot_rule(slot), best)))
             best = dp_slot_rule(slot);
@@ -91,8 +93,11 @@ struct burst {
      * needs no access to the rule itself */
     uint16_t prio[DP_BURST_MAX];
     uint64_t hash[DP_BURST_MAX];
+    const uint64_t *slot[DP_BURST_MAX];     /* where each probe starts */
     /* each key's words under the current subtable's mask */
     uint64_t words[DP_BURST_MAX][DP_KEY_WORDS];
+    uint64_t found;         /* keys with a rule (rules[i] is set) */
+    uint16_t lowest;        /* the lowest prio[] of the pending found */
 };
 
 /*
@@ -105,7 +110,8 @@ static inline __attribute__((always_inline)) uint64_t
 burst_subtable(const struct subtable *st, struct burst *b, uint64_t pending,
                unsigned n)
 {
-    uint64_t todo = 0;
+    uint64_t todo = 0, found = b->found;
+    uint16_t lowest = UINT16_MAX;
 
     for (uint64_t m = pending; m != 0; m &= m - 1) {
         unsigned i = (unsigned)__builtin_ctzll(m);
@@ -113,30 +119,37 @@ burst_subtable(const struct subtable *st, struct burst *b, uint64_t pending,
 
         /* a key whose best beats this subtable beats all the rest too:
          * it is done */
-        if (b->rules[i] != NULL && b->prio[i] > st->max_priority)
+        if ((found >> i & 1) && b->prio[i] > st->max_priority)
             continue;
         todo |= 1ull << i;
         b->hash[i] = dp_subtable_gather(st, &b->keys[i], b->words[i], n);
-        /* a slot of a wide mask may straddle two cache lines */
         slot = dp_subtable_slot(st, dp_subtable_home(b->hash[i]));
+        b->slot[i] = slot;
+        /* a slot of a wide mask may straddle two cache lines */
         __builtin_prefetch(slot);
         __builtin_prefetch(slot + DP_SLOT_HDR + n - 1);
     }
+    found &= todo;
     for (uint64_t m = todo; m != 0; m &= m - 1) {
         unsigned i = (unsigned)__builtin_ctzll(m);
-        const uint64_t *slot = subtable_probe(st, b->words[i], b->hash[i], n);
-        const struct dp_rule *r;
+        const uint64_t *slot = subtable_probe(st, b->slot[i], b->words[i],
+                                              b->hash[i], n);
 
-        if (slot == NULL)
-            continue;
-        r = dp_slot_rule(slot);
-        if (b->rules[i] == NULL || dp_slot_priority(slot) > b->prio[i]
-            || (dp_slot_priority(slot) == b->prio[i]
-                && dp_rule_better(r, b->rules[i]))) {
-            b->rules[i] = r;
+        if (slot != NULL
+            && (!(found >> i & 1) || dp_slot_priority(slot) > b->prio[i]
+                || (dp_slot_priority(slot) == b->prio[i]
+                    && dp_rule_better(dp_slot_rule(slot), b->rules[i])))) {
+            b->rules[i] = dp_slot_rule(slot);
             b->prio[i] = dp_slot_priority(slot);
+            found |= 1ull << i;
         }
+        /* what the next subtable's early exit needs, over the keys
+         * still pending */
+        if ((found >> i & 1) && b->prio[i] < lowest)
+            lowest = b->prio[i];
     }
+    b->found = found;
+    b->lowest = lowest;
     return todo;
 }
 
@@ -146,16 +159,27 @@ dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
                     const struct dp_rule **rules)
 {
     const struct ctable *ct = snap_table(snap, table_id);
-    struct burst b = { .keys = keys, .rules = rules };
+    /* not zeroed: 6 KB per call would cost more than the lookups */
+    struct burst b;
     uint64_t pending;
+
+    b.keys = keys;
+    b.rules = rules;
 
     for (unsigned i = 0; i < n; i++)
         rules[i] = NULL;
     if (ct == NULL || n == 0)
         return;
     pending = n == 64 ? ~0ull : (1ull << n) - 1;
+    b.found = 0;
+    b.lowest = UINT16_MAX;
     for (uint32_t s = 0; s < ct->n && pending != 0; s++) {
         const struct subtable *st = ct->subs[s];
+
+        /* every key found, each better than all that is left: done
+         * without visiting the keys (a catch-all below exact flows) */
+        if (b.found == pending && b.lowest > st->max_priority)
+            break;
 
         /* the common mask widths get loops of a constant length */
         switch (st->n_idx) {

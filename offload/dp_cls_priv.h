@@ -67,11 +67,14 @@ dp_subtable_gather(const struct subtable *st, const struct flow_key *key,
     uint64_t h0 = n, h1 = 0x9e3779b97f4a7c15ull;
     unsigned j;
 
+    /* complete unrolling needs asking at -O2 */
+#pragma GCC unroll 12
     for (j = 0; j < n; j++) {
         unsigned i = st->idx[j];
 
         w[j] = dp_key_word(key, i) & st->mask[i];
     }
+#pragma GCC unroll 6
     for (j = 0; j + 2 <= n; j += 2) {
         h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
         h1 = (h1 ^ w[j + 1]) * 0x94d049bb133111ebull;
@@ -114,6 +117,7 @@ dp_slot_hit(const uint64_t *slot, uint64_t h, const uint64_t *w, unsigned n)
 {
     uint64_t diff = (slot[0] ^ h) & ~DP_TAG_PRIO_MASK;
 
+#pragma GCC unroll 12
     for (unsigned j = 0; j < n; j++)
         diff |= w[j] ^ slot[DP_SLOT_HDR + j];
     return diff == 0;

@@ -132,7 +132,7 @@ dp_worker_classify(struct dp_worker *w, unsigned table_id,
 
 /* ---- one call of the datapath ---- */
 
-static void
+static inline __attribute__((always_inline)) void
 count(struct dp_worker *w, uint32_t slot, size_t len)
 {
     struct counter *c = slot_counter(w->chunks, slot);
@@ -191,7 +191,7 @@ extract_again(struct dp_pkt *pkt, struct flow_key *key)
  * that and @md is the packet's tunnel metadata. False: the packet is
  * dropped (a malformed VXLAN frame).
  */
-static bool
+static inline __attribute__((always_inline)) bool
 pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
           bool decap, const struct dp_tun_md *md)
 {
@@ -237,7 +237,7 @@ run_actions(struct run *run, struct dp_pkt *pkt,
 }
 
 /* From @r, table @table's answer for @key, to the end of the packet. */
-static void
+static inline __attribute__((always_inline)) void
 run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
            unsigned table, const struct dp_rule *r)
 {
@@ -249,6 +249,12 @@ run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
             return;
         }
         count(run->w, r->slot, pkt->buf.len);
+        /* the most common list, a lone output, skips the dispatch */
+        if (r->n_actions == 1 && r->actions[0].type == FLOW_ACT_OUTPUT) {
+            dp_output_one(&run->env, pkt, r->actions[0].u.port, true,
+                          &run->as);
+            return;
+        }
         next = run_actions(run, pkt, r->actions, r->n_actions, (int)table);
         if (next < 0)
             return;

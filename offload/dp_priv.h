@@ -79,4 +79,52 @@ dp_key_equal(const struct flow_key *a, const struct flow_key *b)
     return diff == 0;
 }
 
+/* ---- output (the executor's, shared with the packet path) ---- */
+
+static inline const struct dp_vxlan_port *
+dp_find_tunnel(const struct dp_actions_env *env, uint32_t port)
+{
+    for (size_t i = 0; i < env->n_tunnels; i++)
+        if (env->tunnels[i].ofport == port)
+            return &env->tunnels[i];
+    return NULL;
+}
+
+/* One OUTPUT action to @port: skipped to the in_port, encapsulated to a
+ * tunnel port, counted. Inline here so that the packet path can run a
+ * list of a lone output without the executor's dispatch. @last: the
+ * output ends the packet. */
+static inline void
+dp_output_one(const struct dp_actions_env *env, struct dp_pkt *pkt,
+              uint32_t port, bool last, struct dp_act_stats *stats)
+{
+    const struct dp_vxlan_port *tun;
+    struct dp_output out = { .port = port, .tx_port = port, .last = last,
+                             .pkt = env->pkt };
+
+    if (port == pkt->in_port)
+        return;
+    tun = env->tunnels ? dp_find_tunnel(env, port) : NULL;
+    if (tun != NULL) {
+        /* the encapsulation lives in the headroom only for this copy: the
+         * packet goes on unencapsulated for the actions that follow */
+        struct dp_buf outer = pkt->buf;
+
+        if (dp_vxlan_encap(tun, &pkt->tun, &pkt->layout, &outer) < 0) {
+            if (stats != NULL)
+                stats->tunnel_drops++;
+            return;
+        }
+        out.tx_port = tun->underlay_port;
+        out.frame = outer.data;
+        out.len = outer.len;
+    } else {
+        out.frame = pkt->buf.data;
+        out.len = pkt->buf.len;
+    }
+    if (stats != NULL)
+        stats->outputs++;
+    env->output(env->ctx, &out);
+}
+
 #endif /* SNIC_DP_PRIV_H */

@@ -137,6 +137,7 @@ on_output(void *ctx, const struct dp_output *out)
     struct snicd *d = w->d;
     uint16_t ethdev = out->tx_port < SNICD_OFPORT_TABLE
                       ? d->tx_ethdev[out->tx_port] : UINT16_MAX;
+    struct txbuf *tb;
     struct rte_mbuf *m;
 
     if (ethdev >= SNICD_MAX_PORTS) {
@@ -149,12 +150,13 @@ on_output(void *ctx, const struct dp_output *out)
     } else if ((m = copy_output(w, out)) == NULL) {
         return;
     }
+    tb = &w->tx[ethdev];
     /* a full queue was listed when its first frame came: it stays so */
-    if (w->tx[ethdev].n == BURST)
+    if (tb->n == BURST)
         tx_flush(w, ethdev);
-    else if (w->tx[ethdev].n == 0)
+    else if (tb->n == 0)
         w->pending[w->n_pending++] = ethdev;
-    w->tx[ethdev].pkts[w->tx[ethdev].n++] = m;
+    tb->pkts[tb->n++] = m;
 }
 
 static void
