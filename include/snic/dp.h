@@ -33,7 +33,9 @@
  * subtable's maximum. In front of it each worker has an exact-match cache
  * (EMC) keyed by a hash of the whole key; it also caches misses. A table
  * whose lookups are cheaper than the cache (few mask words to hash for a
- * hit) bypasses it.
+ * hit) bypasses it. Workers hand over whole bursts: table 0 is looked up
+ * for all of a burst's keys at once (hash all, prefetch, then probe), so
+ * the cache misses of many flows overlap.
  *
  * Flows change while traffic flows, RCU-style. The classifier is a tree of
  * immutable objects: snapshot -> per-table subtable list -> subtables ->
