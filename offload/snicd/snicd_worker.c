@@ -2,14 +2,17 @@
 /*
  * Datapath lcores. Each worker owns queue N of every port: it polls the
  * uplink's rx (the hardware's misses from the wire) and every
- * representor's rx (misses from the VFs) in bursts, runs each frame
- * through the software datapath (include/snic/dp.h) and sends the outputs
- * in per-port tx bursts. Nothing on this path takes a lock: flows and
- * marks are read from RCU-style snapshots, counters are per worker.
+ * representor's rx (misses from the VFs) in bursts, hands each burst to
+ * the software datapath (include/snic/dp.h), which classifies it as a
+ * whole, and sends the outputs in per-port tx bursts. Nothing on this
+ * path takes a lock: flows and marks are read from RCU-style snapshots,
+ * counters are per worker.
  *
  * A marked frame was partly handled by the hardware (docs/snicd.md, rule
- * 3): a partial flow's mark runs that flow's actions without classifying,
- * a resume mark continues at the goto target table.
+ * 3) and goes through on its own, in its place in the burst: a partial
+ * flow's mark runs that flow's actions without classifying, a resume mark
+ * continues at the goto target table, a decap mark classifies the frame
+ * the hardware decapsulated as received on the tunnel port.
  *
  * Output frames are copied into fresh mbufs: one input can produce several
  * outputs, each as the frame was at that point of the action list. The
