@@ -128,7 +128,9 @@ sink(void *ctx, const struct dp_output *out)
     sink_count += out->len > 0;
 }
 
-enum mode { M_CLS, M_EMC, M_PIPE };
+enum mode { M_CLS, M_EMC, M_PIPE, M_BURST };
+
+#define BURST 32u     /* what snicd's workers receive at most per poll */
 
 static double
 run_once(struct dp_worker *w, const struct dp_cls *cls, uint8_t *frames,
@@ -138,6 +140,26 @@ run_once(struct dp_worker *w, const struct dp_cls *cls, uint8_t *frames,
     unsigned long found = 0;
     double t0 = now_s(), t;
 
+    if (mode == M_BURST) {
+        for (unsigned i = 0; i < OPS; i += BURST) {
+            struct dp_buf b[BURST];
+
+            for (unsigned j = 0; j < BURST; j++) {
+                unsigned k = (i + j) & (n_pkts - 1);
+
+                b[j] = (struct dp_buf){
+                    .data = frames + (size_t)k * STRIDE + HEADROOM,
+                    .len = FRAME_LEN, .headroom = HEADROOM,
+                };
+            }
+            found += dp_worker_process_burst(w, b, BURST, 1, sink, NULL);
+            dp_worker_quiesce(w);
+        }
+        t = now_s() - t0;
+        if (found == 0)
+            abort();
+        return OPS / t;
+    }
     for (unsigned i = 0; i < OPS; i++) {
         unsigned k = i & (n_pkts - 1);
 
@@ -194,12 +216,13 @@ main(void)
         return 1;
     printf("snic software datapath, 1 thread, %u-byte UDP frames, "
            "median of %d runs x %u ops (M/s)\n", FRAME_LEN, RUNS, OPS);
-    printf("%8s %10s | %9s %9s %9s | %9s %9s\n", "flows", "subtables",
-           "cls", "emc-hit", "emc-miss", "pipe-hit", "pipe-miss");
+    printf("%8s %10s | %9s %9s %9s | %9s %9s | %9s %9s\n", "flows",
+           "subtables", "cls", "emc-hit", "emc-miss", "pipe-hit",
+           "pipe-miss", "burst-hit", "burst-miss");
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
         struct dp *dp = dp_create(NULL, NULL);
         struct dp_worker *w = dp ? dp_worker_create(dp) : NULL;
-        double r[5] = { 0 };
+        double r[7] = { 0 };
 
         if (dp == NULL || w == NULL)
             return 1;
@@ -224,22 +247,28 @@ main(void)
                               M_EMC);
                 r[3] = median(w, dp_classifier(dp), frames, keys, n_pkts,
                               M_PIPE);
+                r[5] = median(w, dp_classifier(dp), frames, keys, n_pkts,
+                              M_BURST);
             } else {
                 r[2] = median(w, dp_classifier(dp), frames, keys, n_pkts,
                               M_EMC);
                 r[4] = median(w, dp_classifier(dp), frames, keys, n_pkts,
                               M_PIPE);
+                r[6] = median(w, dp_classifier(dp), frames, keys, n_pkts,
+                              M_BURST);
             }
         }
-        printf("%8u %10zu | %9.2f %9.2f %9.2f | %9.2f %9.2f\n", sizes[s],
-               dp_cls_n_subtables(dp_classifier(dp)), r[0] / 1e6,
-               r[1] / 1e6, r[2] / 1e6, r[3] / 1e6, r[4] / 1e6);
+        printf("%8u %10zu | %9.2f %9.2f %9.2f | %9.2f %9.2f | %9.2f %9.2f\n",
+               sizes[s], dp_cls_n_subtables(dp_classifier(dp)), r[0] / 1e6,
+               r[1] / 1e6, r[2] / 1e6, r[3] / 1e6, r[4] / 1e6, r[5] / 1e6,
+               r[6] / 1e6);
         dp_worker_offline(w);
         dp_worker_destroy(w);
         dp_destroy(dp);
     }
     printf("cls: classifier alone; emc-*: EMC + classifier; pipe-*: "
-           "extract + classify + actions (output) per packet\n");
+           "extract + classify + actions (output) per packet; burst-*: the "
+           "same in bursts of %u (dp_worker_process_burst)\n", BURST);
     free(frames);
     free(keys);
     return 0;
