@@ -19,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_alarm.h>
 #include <rte_ethdev.h>
+#include <rte_interrupts.h>
 #include <rte_kvargs.h>
 #include <rte_malloc.h>
 #include <ethdev_driver.h>
@@ -175,15 +177,109 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
  * Adapter
  * ------------------------------------------------------------------------ */
 
+/*
+ * Stopping the alarm without rte_eal_alarm_cancel.
+ *
+ * The alarm re-arms itself, and DPDK's cancel, when it finds the callback
+ * running on the interrupt thread, spins on the alarm list's spinlock until
+ * that run is over; but the run needs the same spinlock to end (our re-arm
+ * in rte_eal_alarm_set, then the EAL's removal of the entry). Natively the
+ * spinner only slows the other thread down; under valgrind, which runs one
+ * thread at a time and switches at fixed quanta, the spinner can hold the
+ * lock at every switch forever: snicd hung at shutdown in
+ * emunic_hotplug_stop's cancel while the interrupt thread yielded inside
+ * adapter_alarm's rte_eal_alarm_set (tests/reliability, scenario
+ * valgrind_stop). So no thread but the interrupt thread ever cancels the
+ * alarm: the alarm ends itself once its adapter has no port left, and the
+ * last put sleeps on a condition variable until it has.
+ *
+ * All alarms run on the one interrupt thread, one at a time, so one lock
+ * and one condition variable serve every adapter.
+ */
+static pthread_mutex_t alarm_mx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t alarm_cv = PTHREAD_COND_INITIALIZER;
+/* under alarm_mx: the adapter whose alarm is running, if any, and one
+ * whose last reference went inside that run (the run frees it) */
+static struct emunic_adapter *alarm_running;
+static struct emunic_adapter *alarm_frees;
+/* ad->alarm_armed is under alarm_mx too: an entry pending or running */
+
+/* Longer than any alarm run; past it the interrupt thread is stuck
+ * elsewhere, and our alarm merely pending, which cancel removes at once. */
+#define EMUNIC_ALARM_STOP_WAIT_S 10
+
+static void adapter_free(struct emunic_adapter *ad);
+
 static void
 adapter_alarm(void *arg)
 {
     struct emunic_adapter *ad = arg;
+    bool last, free_it;
 
+    pthread_mutex_lock(&alarm_mx);
+    alarm_running = ad;
+    pthread_mutex_unlock(&alarm_mx);
     emunic_adapter_check(ad);
     emunic_reps_sync(ad);
-    if (rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm, ad) == 0)
-        ad->alarm_armed = true;
+    pthread_mutex_lock(&alarm_mx);
+    alarm_running = NULL;
+    last = __atomic_load_n(&ad->refcnt, __ATOMIC_ACQUIRE) == 0;
+    /* a representor created after that put took a new reference */
+    free_it = alarm_frees == ad && last;
+    if (alarm_frees == ad)
+        alarm_frees = NULL;
+    if (last || rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm, ad) != 0)
+        ad->alarm_armed = false;
+    /* the last touch of @ad by this run: a waiting put may free it now */
+    pthread_cond_broadcast(&alarm_cv);
+    pthread_mutex_unlock(&alarm_mx);
+    if (free_it)
+        adapter_free(ad);
+}
+
+static void
+alarm_start(struct emunic_adapter *ad)
+{
+    pthread_mutex_lock(&alarm_mx);
+    ad->alarm_armed = rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm,
+                                        ad) == 0;
+    pthread_mutex_unlock(&alarm_mx);
+}
+
+/* The adapter's last reference is gone: make sure no alarm run is under
+ * way or to come. Returns false if the running alarm frees @ad itself. */
+static bool
+alarm_stop(struct emunic_adapter *ad)
+{
+    struct timespec until;
+    bool armed;
+
+    pthread_mutex_lock(&alarm_mx);
+    if (rte_thread_is_intr()) {
+        /* no other alarm runs meanwhile: a cancel cannot spin here */
+        if (alarm_running == ad) {
+            /* a callback of our own run closed the last port */
+            alarm_frees = ad;
+            pthread_mutex_unlock(&alarm_mx);
+            return false;
+        }
+        pthread_mutex_unlock(&alarm_mx);
+        rte_eal_alarm_cancel(adapter_alarm, ad);
+        return true;
+    }
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += EMUNIC_ALARM_STOP_WAIT_S;
+    while (ad->alarm_armed &&
+           pthread_cond_timedwait(&alarm_cv, &alarm_mx, &until) == 0)
+        ;
+    armed = ad->alarm_armed;
+    pthread_mutex_unlock(&alarm_mx);
+    if (armed) {
+        EMUNIC_LOG(WARNING, "%s: the interrupt thread ran no alarm for %d s; "
+                   "cancelling ours", ad->name, EMUNIC_ALARM_STOP_WAIT_S);
+        rte_eal_alarm_cancel(adapter_alarm, ad);
+    }
+    return true;
 }
 
 static struct emunic_adapter *
@@ -257,7 +353,13 @@ emunic_adapter_put(struct emunic_adapter *ad)
 {
     if (__atomic_sub_fetch(&ad->refcnt, 1, __ATOMIC_ACQ_REL) > 0)
         return;
-    rte_eal_alarm_cancel(adapter_alarm, ad);
+    if (alarm_stop(ad))
+        adapter_free(ad);
+}
+
+static void
+adapter_free(struct emunic_adapter *ad)
+{
     if (ad->has_domain)
         rte_eth_switch_domain_free(ad->switch_domain);
     if (ad->chan != NULL)
@@ -475,10 +577,19 @@ emunic_reps_sync(struct emunic_adapter *ad)
     for (unsigned i = 0; i < n_rmv; i++)
         rte_eth_dev_callback_process(&rte_eth_devices[rmv[i]],
                                      RTE_ETH_EVENT_INTR_RMV, NULL);
-    for (unsigned i = 0; i < n_add; i++)
+    for (unsigned i = 0; i < n_add; i++) {
+        bool off;
+
+        /* an application callback of this run may have closed the PF */
+        pthread_mutex_lock(&ad->lock);
+        off = ad->hotplug_off;
+        pthread_mutex_unlock(&ad->lock);
+        if (off)
+            break;
         if (create_representor(ad, add[i], add_gen[i]) == 0)
             EMUNIC_LOG(NOTICE, "%s: vf%u appeared: representor created "
                        "(RTE_ETH_EVENT_NEW)", ad->name, add[i]);
+    }
 }
 
 void
@@ -504,11 +615,16 @@ emunic_hotplug_stop(struct emunic_adapter *ad)
     pthread_mutex_lock(&ad->lock);
     ad->hotplug_off = true;
     pthread_mutex_unlock(&ad->lock);
-    /* an alarm creating a representor right now finishes first; from the
-     * alarm itself (EINPROGRESS) it simply re-arms as usual */
-    if (rte_eal_alarm_cancel(adapter_alarm, ad) > 0 &&
-        rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm, ad) != 0)
-        ad->alarm_armed = false;
+    /* an alarm creating a representor right now finishes first (a later
+     * run sees hotplug_off). Waited for here, not with a cancel: see
+     * alarm_mx. From the interrupt thread the alarm is not running, or we
+     * are inside it and it creates nothing after the flag. */
+    if (rte_thread_is_intr())
+        return;
+    pthread_mutex_lock(&alarm_mx);
+    while (alarm_running == ad)
+        pthread_cond_wait(&alarm_cv, &alarm_mx);
+    pthread_mutex_unlock(&alarm_mx);
 }
 
 static int
@@ -594,8 +710,7 @@ emunic_probe(struct rte_vdev_device *vdev)
             return ret;
         }
     }
-    if (rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm, ad) == 0)
-        ad->alarm_armed = true;
+    alarm_start(ad);
     EMUNIC_LOG(INFO, "%s: %s port %u on %s (profile %s, %u VFs, %s mode)",
                name, pp.role == EMUNIC_ROLE_VF ? "VF" :
                pp.role == EMUNIC_ROLE_UPLINK ? "uplink" : "PF",

@@ -20,6 +20,8 @@ Scenarios:
   no_listen    neither snicd nor emunic listens on a network address
   valgrind     snicd under valgrind memcheck through add, traffic, dump,
                delete and SIGTERM: no error, no definite leak
+  valgrind_stop  snicd under valgrind stopped ($REL_STOP_ROUNDS times,
+               default 4) while the PMD's alarm runs: it exits, cleanly
 
 Environment as for tests/snicd/snicd_it.py (EMUNIC, SNICD, SNICCTL,
 TRAFFIC, PMD, SNIC_FW). Every process started here is killed at the end.
@@ -34,7 +36,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "snicd"))
-from snicd_harness import (EMUNIC, Emunic, Snicd, Traffic, VF_MAC,  # noqa
+from snicd_harness import (EMUNIC, SNICD, Emunic, Snicd, Traffic, VF_MAC,  # noqa
                            check, failures, frame, kill_all, spawn, tag,
                            tag_of)
 
@@ -483,6 +485,56 @@ def scenario_valgrind(tmp, n):
           vg[-6000:])
 
 
+def scenario_valgrind_stop(tmp, n):
+    """snicd under valgrind stopped while net_emunic's 50 ms alarm is
+    likely to run: the card answers each command 60 ms late, so the alarm
+    waits for the adapter lock behind snicd's own teardown commands and is
+    still running when the PF port closes. The PMD used to cancel its
+    alarm from the closing thread; DPDK's cancel spins while the alarm
+    runs, and under valgrind's one-thread-at-a-time scheduling the alarm
+    then never got the spinlock it needs to finish: snicd printed
+    "stopping" and hung. Each round must end, and end cleanly."""
+    if shutil.which("valgrind") is None:
+        print("  skipped: no valgrind")
+        sys.exit(77)
+    rounds = int(os.environ.get("REL_STOP_ROUNDS", "4"))
+    nic = Emunic(tmp)
+    for r in range(rounds):
+        d = ValgrindSnicd(tmp, nic, None, "--journal", "none")
+        d.ok("add-flows", {"flows": ip_flows(4)})
+        rc, out = snic_fw(nic, "fault", "delay", "value=60000", "count=0")
+        check(rc == 0, "round %d: card delay 60 ms armed" % r, out)
+        t0 = time.time()
+        d.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = d.proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            rc = None
+        took = time.time() - t0
+        if rc is None:
+            dbg = subprocess.run(
+                ["gdb", "-batch", "-ex", "target remote | vgdb --pid=%d"
+                 % d.proc.pid, "-ex", "thread apply all bt", "-ex", "detach",
+                 SNICD], capture_output=True, text=True, timeout=60) \
+                if shutil.which("gdb") else None
+            if dbg is not None:
+                print("\n".join(ln for ln in dbg.stdout.splitlines()
+                                if ln.startswith(("Thread", "#"))))
+            d.proc.kill()
+            d.proc.wait()
+            check(False, "round %d: snicd exits within 40 s of SIGTERM" % r)
+            d.logf.close()
+            return
+        d.logf.close()
+        rc2, out = snic_fw(nic, "fault", "clear", "count=0")
+        check(rc2 == 0, "round %d: card delay cleared" % r, out)
+        with open(d.vglog) as f:
+            vg = f.read()
+        check(rc == 0, "round %d: snicd stopped in %.1f s under valgrind, "
+              "exit 0 (no memcheck error, no definite leak)" % (r, took),
+              vg[-4000:])
+
+
 SCENARIOS = {
     "card_kill": scenario_card_kill,
     "fw_reset": scenario_fw_reset,
@@ -490,6 +542,7 @@ SCENARIOS = {
     "faults": scenario_faults,
     "no_listen": scenario_no_listen,
     "valgrind": scenario_valgrind,
+    "valgrind_stop": scenario_valgrind_stop,
 }
 
 
