@@ -341,35 +341,55 @@ fw_chan_reset_generation(const struct fw_chan *chan)
     return fw_load_acq(&chan->reg->reset_generation);
 }
 
-/* A seqlock read: the device stores the VF facts, then sriov_generation
- * (release); a generation that did not move around the copy vouches for
- * it. The device is one loop and writes these rarely, so a retry is rare
- * and the bound only guards against a hostile device. */
+/* How long fw_chan_sriov_view waits for the device to finish a write of
+ * the view: far longer than a write takes, but a device process may be
+ * descheduled in the middle of one. */
+#define FW_CHAN_SRIOV_SPINS     64u
+#define FW_CHAN_SRIOV_WAIT_MS   100
+
+/* A seqlock read (fw_abi.h, struct fw_region): sriov_generation is odd
+ * while the device writes the view. A copy counts only when the same even
+ * value was read before it and, after an acquire fence, after it: then no
+ * datum of it comes from another write. The device writes rarely, so a
+ * retry is rare; the bound guards against a device that dies mid-write or
+ * is hostile. */
 int
 fw_chan_sriov_view(const struct fw_chan *chan, uint32_t *generation,
                    uint16_t *num_vfs, uint32_t *vf_gen, unsigned n_vf_gen)
 {
     const struct fw_region *r = chan->reg;
+    int64_t deadline = 0;
 
     if (chan->abi_minor < 2)
         return -ENOTSUP;
     if (n_vf_gen > FW_REGION_VF_SLOTS)
         n_vf_gen = FW_REGION_VF_SLOTS;
-    for (unsigned tries = 0; tries < 1000; tries++) {
+    for (unsigned tries = 0;; tries++) {
         uint32_t g0 = fw_load_acq(&r->sriov_generation), g1;
+        uint16_t n;
 
-        *num_vfs = __atomic_load_n(&r->num_vfs, __ATOMIC_RELAXED);
-        for (unsigned i = 0; vf_gen != NULL && i < n_vf_gen; i++)
-            vf_gen[i] = __atomic_load_n(&r->vf_generation[i],
-                                        __ATOMIC_RELAXED);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        g1 = __atomic_load_n(&r->sriov_generation, __ATOMIC_RELAXED);
-        if (g0 == g1) {
-            *generation = g0;
-            return 0;
+        if ((g0 & 1u) == 0) {
+            n = __atomic_load_n(&r->num_vfs, __ATOMIC_RELAXED);
+            for (unsigned i = 0; vf_gen != NULL && i < n_vf_gen; i++)
+                vf_gen[i] = __atomic_load_n(&r->vf_generation[i],
+                                            __ATOMIC_RELAXED);
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            g1 = __atomic_load_n(&r->sriov_generation, __ATOMIC_RELAXED);
+            if (g0 == g1) {
+                *num_vfs = n;
+                *generation = g0;
+                return 0;
+            }
         }
+        if (tries < FW_CHAN_SRIOV_SPINS)
+            continue;
+        /* the writer may be off the CPU: let it run, within a bound */
+        if (deadline == 0)
+            deadline = fw_sock_now_ms() + FW_CHAN_SRIOV_WAIT_MS;
+        else if (fw_sock_now_ms() >= deadline)
+            return -EAGAIN;
+        sched_yield();
     }
-    return -EAGAIN;
 }
 
 unsigned

@@ -59,6 +59,10 @@ _Static_assert(sizeof(struct fw_match) == 80, "fw_match is 80 bytes");
 _Static_assert(sizeof(struct fw_action) == 48, "fw_action is 48 bytes");
 _Static_assert(sizeof(struct fw_pkt_desc) == 16, "fw_pkt_desc is 16 bytes");
 _Static_assert(sizeof(struct fw_vport_ctx) == 32, "fw_vport_ctx is 32 bytes");
+_Static_assert(offsetof(struct fw_query_health_out, rules) == 48 &&
+               offsetof(struct fw_query_health_out, tombstones) == 56 &&
+               sizeof(struct fw_query_health_out) == 64,
+               "fw_query_health_out: 1.1 part 48 bytes, 1.2 tail");
 _Static_assert(offsetof(struct fw_rule_add_in, value) == 32,
                "rule match starts at byte 32");
 _Static_assert(offsetof(struct fw_rule_add_in, actions) == 192,

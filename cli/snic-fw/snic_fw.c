@@ -345,8 +345,9 @@ parse_u32(const char *s, uint32_t max, uint32_t *v)
 
 /* Set the number of VFs, as `echo N > sriov_numvfs`. A 1.2 card changes
  * it in place (FW_SRIOV_F_IN_PLACE): the VFs that stay keep their
- * settings and rules, so it works on a live switch; removed VFs take
- * their rules with them. A 1.1 card (or --classic) only knows disable +
+ * settings and rules, so it works on a live switch; removed VFs take the
+ * rules matching their frames with them and leave rules forwarding to
+ * them as tombstones that drop until deleted. A 1.1 card (or --classic) only knows disable +
  * enable, which the card refuses (BUSY) while rules name a VF. */
 static int
 cmd_sriov(struct fw_tool *t, int argc, char **argv)

@@ -139,14 +139,17 @@ emu_cmd_query_adapter(struct emu_dev *dev, struct emu_cmd *cmd)
     return FW_STATUS_OK;
 }
 
+/* Extensible output: each 1.2 field only when the driver's out_size covers
+ * it. The steering counts are the eSwitch manager's business: a VF (or the
+ * wire's peer) reads zeros, as it may not read or program steering. */
 static uint8_t
 emu_cmd_query_health(struct emu_dev *dev, struct emu_cmd *cmd)
 {
     struct fw_cmd_hdr in;
     struct fw_query_health_out *out = (void *)cmd->out;
+    bool manager = cmd->function == FW_FUNC_PF;
     uint8_t st;
 
-    /* the 1.1 layout is enough; the 1.2 tail only for who asks for it */
     if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0 ||
         (st = emu_cmd_need_out(cmd, offsetof(struct fw_query_health_out,
                                               rules))) != 0)
@@ -158,9 +161,15 @@ emu_cmd_query_health(struct emu_dev *dev, struct emu_cmd *cmd)
     out->commands = dev->commands;
     out->commands_failed = dev->commands_failed;
     cmd->out_len = offsetof(struct fw_query_health_out, rules);
+    if (cmd->hdr.out_size >= offsetof(struct fw_query_health_out,
+                                      tombstones)) {
+        out->rules = manager ? dev->steer.n_rules : 0;
+        out->tables = manager ? dev->steer.n_tables : 0;
+        cmd->out_len = offsetof(struct fw_query_health_out, tombstones);
+    }
     if (cmd->hdr.out_size >= sizeof(*out)) {
-        out->rules = dev->steer.n_rules;
-        out->tables = dev->steer.n_tables;
+        out->tombstones = manager ? dev->steer.n_tombstones : 0;
+        out->rsvd = 0;
         cmd->out_len = sizeof(*out);
     }
     return FW_STATUS_OK;
@@ -383,7 +392,7 @@ emu_dev_create(const struct emu_config *cfg, const struct emu_dev_ops *ops,
         goto free_dev;
     for (uint32_t v = 0; v < dev->caps.num_vports; v++)
         emu_vport_reset_ctx(dev, (uint16_t)v);
-    dev->sriov_generation = 1;
+    dev->sriov_generation = 2;  /* even: see emu_sriov_set() */
     for (uint16_t v = 0; v < dev->caps.num_vfs; v++)
         dev->vf_generation[v] = dev->sriov_generation;
     if ((rc = emu_counter_init(dev)) != 0)

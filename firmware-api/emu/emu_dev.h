@@ -130,9 +130,14 @@ uint32_t emu_dev_health(const struct emu_dev *dev);
 uint32_t emu_dev_reset_generation(const struct emu_dev *dev);
 uint16_t emu_dev_num_vfs(const struct emu_dev *dev);
 /* SR-IOV view of ABI 1.2 (struct fw_region): the generation of the set of
- * VFs, and per VF (max_vfs entries) the generation it was created in. */
+ * VFs (even, +2 per change), and per VF (max_vfs entries) the generation
+ * it was created in. */
 uint32_t emu_dev_sriov_generation(const struct emu_dev *dev);
 const uint32_t *emu_dev_vf_generations(const struct emu_dev *dev);
+/* Write that view into @reg as the seqlock writer of the ABI: sequence
+ * odd, then num_vfs and vf_generation[], then the even generation. The
+ * caller is the only writer of @reg's view. */
+void emu_dev_publish_sriov(const struct emu_dev *dev, struct fw_region *reg);
 const struct fw_caps *emu_dev_caps(const struct emu_dev *dev);
 /* Per-command delay from the FW_FAULT_DELAY knob, in microseconds. */
 uint32_t emu_dev_cmd_delay_us(const struct emu_dev *dev);

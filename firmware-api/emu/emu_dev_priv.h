@@ -60,6 +60,9 @@ struct emu_rule {
     uint32_t id;
     uint16_t priority;
     uint16_t n_actions;
+    /* the device rewrote its actions when a VF it sent to was removed
+     * (FW_SRIOV_F_IN_PLACE): counted apart until the driver deletes it */
+    bool tombstone;
     struct fw_action actions[];
 };
 
@@ -96,6 +99,7 @@ struct emu_steering {
     uint32_t n_slots, cap_slots;
     uint32_t free_head;         /* UINT32_MAX: none */
     uint32_t n_rules;
+    uint32_t n_tombstones;      /* of n_rules, rules with tombstone set */
     uint32_t idx_bits;          /* rule id = gen << idx_bits | index */
     uint64_t next_seq;
 };
@@ -211,9 +215,11 @@ bool emu_vport_oper_up(const struct emu_dev *dev, uint16_t vport);
 /* emu_steering.c */
 int emu_steer_init(struct emu_dev *dev);
 void emu_steer_fini(struct emu_dev *dev);
-/* Destroy every rule that names a vport >= @first (src_vport match,
- * FWD_VPORT, FWD_REP): those vports are going away. Returns how many. */
-uint32_t emu_steer_purge_vports(struct emu_dev *dev, uint16_t first);
+/* Vports >= @first are going away (FW_SRIOV_F_IN_PLACE): rules that can
+ * only match frames from them are destroyed, rules that send to them become
+ * tombstones (those outputs taken out; DROP, COUNTs kept, when no fate is
+ * left). Cannot fail. */
+void emu_steer_vports_removed(struct emu_dev *dev, uint16_t first);
 /* Destroy every table and rule; recreate the root table when @switchdev. */
 int emu_steer_flush(struct emu_dev *dev, bool switchdev);
 struct emu_table *emu_steer_table(const struct emu_dev *dev, uint32_t group);

@@ -113,24 +113,16 @@ emu_region_mirror(struct emu_client *c, uint32_t health, uint32_t reset_gen)
         emu_store_rel(&c->reg->reset_generation, reset_gen);
 }
 
-/* The VF facts first, the generation last: a driver that sees the new
- * generation sees everything it vouches for (fw_chan_sriov_view). */
+/* Only on change, like the health: the seqlock write makes every reader
+ * of this region retry, so it is done once per new generation. */
 void
 emu_region_mirror_sriov(struct emu_client *c, const struct emu_dev *dev)
 {
-    const uint32_t *vg = emu_dev_vf_generations(dev);
-    uint16_t max = emu_dev_caps(dev)->max_vfs;
-    uint32_t gen = emu_dev_sriov_generation(dev);
-
-    if (c->reg == NULL || c->reg->sriov_generation == gen)
+    if (c->reg == NULL ||
+        __atomic_load_n(&c->reg->sriov_generation, __ATOMIC_RELAXED) ==
+        emu_dev_sriov_generation(dev))
         return;
-    if (max > FW_REGION_VF_SLOTS)
-        max = FW_REGION_VF_SLOTS;
-    __atomic_store_n(&c->reg->num_vfs, emu_dev_num_vfs(dev),
-                     __ATOMIC_RELAXED);
-    for (uint16_t v = 0; v < max; v++)
-        __atomic_store_n(&c->reg->vf_generation[v], vg[v], __ATOMIC_RELAXED);
-    emu_store_rel(&c->reg->sriov_generation, gen);
+    emu_dev_publish_sriov(dev, c->reg);
 }
 
 static void

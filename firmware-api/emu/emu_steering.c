@@ -14,6 +14,7 @@
  * Rule ids are handles: slot index in the low idx_bits, the slot's
  * generation above it. A slot's generation moves on whenever its rule
  * goes, so a stale id never reaches a later rule in the same slot.
+ * Tombstones (emu_steer_vports_removed) keep their id, slot and tuple.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +346,8 @@ emu_rule_unlink(struct emu_dev *dev, struct emu_rule *r)
     tu->prio_count[r->priority]--;
     t->n_rules--;
     dev->steer.n_rules--;
+    if (r->tombstone)
+        dev->steer.n_tombstones--;
     if (tu->n_rules == 0) {
         emu_tuple_unlink(t, tu);
     } else if (r->priority == tu->best_prio &&
@@ -425,6 +428,7 @@ emu_steer_clear(struct emu_dev *dev, bool release_refs)
         s->free_head = i;
     }
     s->n_rules = 0;
+    s->n_tombstones = 0;
     for (uint32_t i = 0; i < dev->caps.max_tables; i++) {
         struct emu_table *t = s->tables[i];
 
@@ -613,6 +617,7 @@ emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd)
     r->seq = s->next_seq++;
     r->priority = in.priority;
     r->n_actions = in.n_actions;
+    r->tombstone = false;
     memcpy(r->actions, in.actions, asize);
     for (unsigned i = 0; i < in.n_actions; i++)
         if (in.actions[i].type == FW_ACT_JUMP)
@@ -663,48 +668,100 @@ emu_cmd_rule_delete(struct emu_dev *dev, struct emu_cmd *cmd)
     return FW_STATUS_OK;
 }
 
+/* Can @r match only frames from vports >= @first? Exactly: no vport below
+ * @first passes its src_vport mask (which need not be all ones). */
 static bool
-emu_rule_names_vport(const struct emu_dev *dev, const struct emu_rule *r,
-                     uint16_t first)
+emu_rule_only_from(const struct emu_rule *r, uint16_t first)
 {
-    struct fw_match value;
+    struct fw_match value, mask;
 
     memcpy(&value, r->value, sizeof(value));
-    if (value.src_vport >= first && value.src_vport < dev->caps.num_vports)
-        return true;
-    for (unsigned i = 0; i < r->n_actions; i++) {
-        const struct fw_action *a = &r->actions[i];
-
-        if ((a->type == FW_ACT_FWD_VPORT || a->type == FW_ACT_FWD_REP) &&
-            a->u.fwd.vport >= first)
-            return true;
-    }
-    return false;
+    memcpy(&mask, r->tuple->mask, sizeof(mask));
+    if (mask.src_vport == 0)
+        return false;
+    for (uint32_t v = 0; v < first; v++)
+        if ((v & mask.src_vport) == value.src_vport)
+            return false;
+    return true;
 }
 
-/* VFs going away take their rules with them, the way a representor that
- * is unregistered takes its offloaded rules on a real host. Counters stay:
- * they belong to the PF driver, which frees them when it destroys its
- * handles (its RULE_DELETE then answers BAD_RESOURCE: already gone). */
-uint32_t
-emu_steer_purge_vports(struct emu_dev *dev, uint16_t first)
+static bool
+emu_action_sends_to(const struct fw_action *a, uint16_t first)
+{
+    return (a->type == FW_ACT_FWD_VPORT || a->type == FW_ACT_FWD_REP) &&
+           a->u.fwd.vport >= first;
+}
+
+/*
+ * Make @r a tombstone: take its outputs to vports >= @first out of the
+ * list, in place (the list only shrinks, so this cannot fail). A rule left
+ * without a fate becomes its COUNTs then DROP: it keeps its priority and
+ * match, so the frames it took stay taken and are dropped, as the software
+ * pipeline drops an output to a port that is gone, instead of falling to a
+ * lower-priority rule that sends them to another VF.
+ */
+static void
+emu_rule_bury(struct emu_dev *dev, struct emu_rule *r, uint16_t first)
+{
+    struct fw_action *acts = r->actions;
+    unsigned n = 0, k = 0;
+    bool fate = false;
+
+    for (unsigned i = 0; i < r->n_actions; i++) {
+        if (emu_action_sends_to(&acts[i], first)) {
+            if (acts[i].u.fwd.vport < dev->caps.num_vports)
+                dev->vports[acts[i].u.fwd.vport].rule_refs--;
+            continue;
+        }
+        fate |= acts[i].type == FW_ACT_DROP || acts[i].type == FW_ACT_JUMP ||
+                acts[i].type == FW_ACT_FWD_VPORT ||
+                acts[i].type == FW_ACT_FWD_REP;
+        acts[n++] = acts[i];
+    }
+    if (!fate) {
+        for (unsigned i = 0; i < n; i++)
+            if (acts[i].type == FW_ACT_COUNT)
+                acts[k++] = acts[i];
+        memset(&acts[k], 0, sizeof(acts[k]));
+        acts[k++].type = FW_ACT_DROP;
+        n = k;
+    }
+    r->n_actions = (uint16_t)n;
+    if (!r->tombstone) {
+        r->tombstone = true;
+        dev->steer.n_tombstones++;
+    }
+}
+
+/* Rules that can only match a removed vport's frames go: nothing can come
+ * from it any more, and a VF created later under the same number is a new
+ * function no rule names. Rules that send to it stay as tombstones, owned
+ * by the PF under the same id, until its driver deletes them; their
+ * counters stay referenced. */
+void
+emu_steer_vports_removed(struct emu_dev *dev, uint16_t first)
 {
     struct emu_steering *s = &dev->steer;
-    uint32_t n = 0;
 
     if (first == FW_VPORT_UPLINK)
         first = FW_VPORT_VF(0);
     for (uint32_t i = 0; i < s->n_slots; i++) {
         struct emu_rule *r = s->slots[i].rule;
+        bool sends = false;
 
-        if (r == NULL || !emu_rule_names_vport(dev, r, first))
+        if (r == NULL)
             continue;
-        emu_rule_unlink(dev, r);
-        emu_slot_put(s, i);
-        emu_rule_free(dev, r, true);
-        n++;
+        if (emu_rule_only_from(r, first)) {
+            emu_rule_unlink(dev, r);
+            emu_slot_put(s, i);
+            emu_rule_free(dev, r, true);
+            continue;
+        }
+        for (unsigned a = 0; a < r->n_actions; a++)
+            sends |= emu_action_sends_to(&r->actions[a], first);
+        if (sends)
+            emu_rule_bury(dev, r, first);
     }
-    return n;
 }
 
 /* The eSwitch manager's driver starting afresh: every rule, every table but

@@ -52,7 +52,9 @@ emu_vport_oper_up(const struct emu_dev *dev, uint16_t vport)
 /* Make VFs 0..n-1 the set that exists. VFs below both counts are left
  * alone; a VF that appears starts from defaults, as a new PCI VF does, and
  * is stamped with the new generation so drivers can tell it from an
- * earlier VF of the same number. */
+ * earlier VF of the same number. Generations are even and move by two:
+ * the region's copy doubles as a seqlock, odd while it is being written
+ * (emu_dev_publish_sriov), and 0 stays "never created". */
 static void
 emu_sriov_set(struct emu_dev *dev, uint16_t n)
 {
@@ -62,7 +64,9 @@ emu_sriov_set(struct emu_dev *dev, uint16_t n)
         return;
     for (uint16_t v = n; v < old; v++)
         emu_vport_reset_ctx(dev, FW_VPORT_VF(v));
-    dev->sriov_generation++;
+    dev->sriov_generation += 2;
+    if (dev->sriov_generation == 0)
+        dev->sriov_generation = 2;
     for (uint16_t v = old; v < n; v++) {
         emu_vport_reset_ctx(dev, FW_VPORT_VF(v));
         dev->vf_generation[v] = dev->sriov_generation;
@@ -70,6 +74,29 @@ emu_sriov_set(struct emu_dev *dev, uint16_t n)
     dev->caps.num_vfs = n;
     if (dev->ops.sriov_changed != NULL)
         dev->ops.sriov_changed(dev->ctx, n);
+}
+
+/* Copy the SR-IOV view into a driver's region as a seqlock writer: the
+ * sequence (sriov_generation) goes odd before any datum changes and to the
+ * new even generation after the last, so a reader that saw the same even
+ * value on both sides of its copy read no datum of another generation. */
+void
+emu_dev_publish_sriov(const struct emu_dev *dev, struct fw_region *reg)
+{
+    uint16_t max = dev->caps.max_vfs;
+
+    if (max > FW_REGION_VF_SLOTS)
+        max = FW_REGION_VF_SLOTS;
+    __atomic_store_n(&reg->sriov_generation, dev->sriov_generation - 1u,
+                     __ATOMIC_RELAXED);
+    /* orders the odd value before every store below */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&reg->num_vfs, dev->caps.num_vfs, __ATOMIC_RELAXED);
+    for (uint16_t v = 0; v < max; v++)
+        __atomic_store_n(&reg->vf_generation[v], dev->vf_generation[v],
+                         __ATOMIC_RELAXED);
+    __atomic_store_n(&reg->sriov_generation, dev->sriov_generation,
+                     __ATOMIC_RELEASE);
 }
 
 uint8_t
@@ -86,10 +113,10 @@ emu_cmd_sriov_enable(struct emu_dev *dev, struct emu_cmd *cmd)
         return emu_fail(cmd, FW_STATUS_BAD_PARAM,
                         FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_VFS));
     if (in.flags & FW_SRIOV_F_IN_PLACE) {
-        /* the one step that can refuse (none) is behind us: removing VFs
-         * cannot fail, so their rules go first and nothing dangles */
+        /* nothing below can refuse: the removed VFs' rules are settled
+         * (destroyed or made tombstones) first, so none dangles */
         if (in.num_vfs < dev->caps.num_vfs)
-            emu_steer_purge_vports(dev, FW_VPORT_VF(in.num_vfs));
+            emu_steer_vports_removed(dev, FW_VPORT_VF(in.num_vfs));
         emu_sriov_set(dev, in.num_vfs);
         return FW_STATUS_OK;
     }

@@ -46,9 +46,11 @@ typedef uint32_t fw_be32;
 #define FW_ABI_MAJOR 1
 /* Minor history: 1 adds FW_CMD_STEERING_FLUSH (a 1.0 device answers it
  * BAD_OPCODE, which a driver reads as "nothing to flush"); 2 adds
- * SRIOV_ENABLE's FW_SRIOV_F_IN_PLACE (VFs come and go one by one) and the
- * SR-IOV view in the region (sriov_generation, num_vfs, vf_generation[]),
- * so drivers see VFs vanish and appear without a command. */
+ * SRIOV_ENABLE's FW_SRIOV_F_IN_PLACE (VFs come and go one by one, rules
+ * sending to a removed VF become tombstones) and the SR-IOV view in the
+ * region (sriov_generation, num_vfs, vf_generation[], a seqlock), so
+ * drivers see VFs vanish and appear without a command, and QUERY_HEALTH's
+ * rules/tables/tombstones tail. */
 #define FW_ABI_MINOR 2
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
@@ -179,11 +181,15 @@ struct fw_region {
     fw_le32 health;         /* enum fw_health */
     fw_le32 reset_generation; /* +1 on every firmware/function reset */
     fw_le32 fatal_syndrome;
-    /* ABI 1.2, device-written like health: the VFs that exist now. The
-     * device writes num_vfs and vf_generation[] first and sriov_generation
-     * last (release); a reader takes sriov_generation, the rest, and
-     * sriov_generation again, and retries when it moved. */
-    fw_le32 sriov_generation;   /* +1 on every change of the set of VFs */
+    /* ABI 1.2, device-written like health: the VFs that exist now, under a
+     * seqlock whose sequence is sriov_generation. The device first stores
+     * it odd (then a release fence), then num_vfs and vf_generation[], then
+     * the new generation, even (release). A reader loads it (acquire),
+     * copies the rest, fences (acquire), loads it again, and keeps the copy
+     * only when both loads gave the same even value; otherwise it retries
+     * (fw_chan_sriov_view). */
+    fw_le32 sriov_generation;   /* even; +2 on every change of the set of
+                                 * VFs; odd while the view is written */
     fw_le16 num_vfs;            /* VFs 0..num_vfs-1 exist */
     fw_le16 rsvd2;
     uint8_t rsvd1[FW_CACHE_LINE - 20];
@@ -436,10 +442,15 @@ struct fw_query_health_out {
     fw_le32 uptime_ms;
     fw_le64 commands;       /* executed since start */
     fw_le64 commands_failed;
-    /* ABI 1.2, written only when out_size covers them (an older driver's
-     * shorter output keeps the 1.1 layout) */
-    fw_le32 rules;          /* steering rules in the device now */
+    /* ABI 1.2, each written only when out_size covers it (an older
+     * driver's shorter output keeps the 1.1 layout). They describe the
+     * eSwitch manager's steering: a function other than the PF reads 0. */
+    fw_le32 rules;          /* steering rules in the device now, tombstones
+                             * included (they hold capacity) */
     fw_le32 tables;         /* steering tables, the root included */
+    fw_le32 tombstones;     /* of rules, those rewritten when a VF they sent
+                             * to was removed (FW_SRIOV_F_IN_PLACE) */
+    fw_le32 rsvd;           /* 0 */
 };
 
 /* FW_CMD_FUNCTION_RESET: the PF resets the whole device (steering tables,
@@ -460,11 +471,18 @@ struct fw_function_reset_in {
 enum fw_sriov_flags {
     /* ABI 1.2: set the number of VFs to num_vfs (0..max_vfs) whatever is
      * enabled now. VFs below both counts are untouched (settings, queues,
-     * rules); each VF removed takes with it every rule naming its vport
-     * (src_vport match, FWD_VPORT, FWD_REP), as a removed representor
-     * takes its rules on a real host, its function's clients and the PF's
-     * representor queues of its vport; each VF added starts from defaults.
-     * Counters of destroyed rules stay allocated to the PF. */
+     * rules); each VF added starts from defaults. Each VF removed takes
+     * its function's clients, the PF's representor queues of its vport,
+     * and the rules that can only match frames from its vport (src_vport):
+     * those are destroyed. A rule that sends to its vport (FWD_VPORT,
+     * FWD_REP) is not: it becomes a tombstone, so that it keeps winning
+     * over lower-priority rules and its frames are not steered to another
+     * VF. Its outputs to the removed vport are taken out of its action
+     * list; if no fate is left, the list becomes its COUNT actions then
+     * DROP. A tombstone keeps its id, table, priority and match, is owned
+     * by the PF, and goes with RULE_DELETE like any rule (its counters stay
+     * referenced until then); QUERY_HEALTH counts tombstones. Counters of
+     * destroyed rules stay allocated to the PF. */
     FW_SRIOV_F_IN_PLACE = 1u << 0,
 };
 

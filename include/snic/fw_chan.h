@@ -57,10 +57,13 @@ int fw_chan_fd(const struct fw_chan *chan);
 uint32_t fw_chan_health(const struct fw_chan *chan);
 uint32_t fw_chan_reset_generation(const struct fw_chan *chan);
 /* ABI 1.2: the VFs the card has now, from the region, no command: a
- * consistent snapshot of sriov_generation, num_vfs and, when @vf_gen is not
- * NULL, vf_generation[0..n_vf_gen-1] (see struct fw_region). 0, -ENOTSUP
- * when the negotiated minor is below 2 (ask QUERY_ADAPTER instead), or
- * -EAGAIN when the device never held still. */
+ * consistent snapshot of sriov_generation (even), num_vfs and, when @vf_gen
+ * is not NULL, vf_generation[0..n_vf_gen-1], read as a seqlock (see struct
+ * fw_region): retried while the device is writing (odd sequence) or wrote
+ * during the copy. 0, -ENOTSUP when the negotiated minor is below 2 (ask
+ * QUERY_ADAPTER instead), or -EAGAIN when the device did not hold still for
+ * about 100 ms (then *@generation and *@num_vfs are untouched and
+ * @vf_gen holds nothing to trust). May yield the CPU while it waits. */
 int fw_chan_sriov_view(const struct fw_chan *chan, uint32_t *generation,
                        uint16_t *num_vfs, uint32_t *vf_gen,
                        unsigned n_vf_gen);

@@ -74,12 +74,12 @@ def fault(kind, opcode=0, status=0, count=0, value=0):
                struct.pack('<IHBBII', kind, opcode, status, 0, count, value))
 
 
-def udp_frame(dst, src, dport=80, vid=None):
+def udp_frame(dst, src, dport=80, vid=None, dip=0x0a000002):
     f = dst + src
     if vid is not None:
         f += struct.pack('>HH', 0x8100, vid)
     ip = struct.pack('>BBHHHBBHII', 0x45, 0, 28 + 16, 0, 0, 64, 17, 0,
-                     0x0a000001, 0x0a000002)
+                     0x0a000001, dip)
     return f + struct.pack('>H', 0x0800) + ip + \
         struct.pack('>HHHH', 1000, dport, 24, 0) + b'\x5a' * 16
 
@@ -161,7 +161,75 @@ seeds['pipeline'] = \
     b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
     frame(1, udp_frame(MAC2, MAC1, 81)) + frame(0x82, udp_frame(MAC1, MAC2))
 
+# ABI 1.2: VFs leave in place under live rules. A (first) sends 10.0.0.2
+# to vf1 and counts, B all IPv4 from the wire to vf0, C matches vf1's own
+# frames; going to 1 VF destroys C and makes A a tombstone that drops.
+SRIOV_IN_PLACE = 1
+
+
+def sriov_en(n, flags=0, rsvd1=0, **kw):
+    return hdr(OP['SRIOV_ENABLE'], struct.pack('<HHI', n, flags, rsvd1), **kw)
+
+
+def health(**kw):
+    return hdr(OP['QUERY_HEALTH'], b'', **kw)
+
+
+IP = 0x0800
+seeds['sriov_in_place'] = \
+    cmd(PF, hdr(OP['COUNTER_ALLOC'], struct.pack('<II', 1, 0))) + \
+    cmd(PF, rule(0, 1, match(eth_type=IP, ipv4_dst=0x0a000002),
+                 match(src_vport=0xffff, eth_type=0xffff,
+                       ipv4_dst=0xffffffff),
+                 [action(5, struct.pack('<I', 1)),
+                  action(2, struct.pack('<HH', 2, 0))])) + \
+    cmd(PF, rule(0, 2, match(eth_type=IP),
+                 match(src_vport=0xffff, eth_type=0xffff),
+                 [action(2, struct.pack('<HH', 1, 0))])) + \
+    cmd(PF, rule(0, 0, match(src_vport=2), match(src_vport=0xffff),
+                 [action(6, struct.pack('<I', 3)),
+                  action(3, struct.pack('<HH', 2, 0))])) + \
+    cmd(PF, sriov_en(1, SRIOV_IN_PLACE)) + \
+    cmd(PF, health()) + cmd(VF0, health()) + \
+    cmd(PF, hdr(OP['COUNTER_FREE'], struct.pack('<II', 1, 1))) + \
+    cmd(PF, hdr(OP['RULE_DELETE'], struct.pack('<II', 1 << 20, 0))) + \
+    cmd(PF, sriov_en(3, SRIOV_IN_PLACE)) + \
+    cmd(PF, hdr(OP['COUNTER_QUERY'], struct.pack('<III', 1, 0, 1))) + \
+    b'\xff' + frame(0, udp_frame(MAC2, MAC1)) + \
+    frame(0, udp_frame(MAC2, MAC1, dip=0x0a000003)) + \
+    frame(2, udp_frame(MAC1, MAC2)) + frame(0x82, udp_frame(MAC1, MAC2))
+seeds['sriov_in_place_to_zero'] = \
+    cmd(PF, rule(0, 0, match(src_vport=1), match(src_vport=0xffff),
+                 [action(1)])) + \
+    cmd(PF, rule(0, 1, match(), match(),
+                 [action(2, struct.pack('<HH', 4, 0)),
+                  action(2, struct.pack('<HH', 0, 0))])) + \
+    cmd(PF, sriov_en(0, SRIOV_IN_PLACE)) + \
+    cmd(VF0, hdr(OP['QUERY_ADAPTER'], b'')) + \
+    cmd(PF, hdr(OP['SRIOV_DISABLE'], b'')) + \
+    cmd(PF, sriov_en(0, SRIOV_IN_PLACE)) + cmd(PF, health()) + \
+    b'\xff' + frame(0, udp_frame(MAC2, MAC1)) + frame(1, udp_frame(MAC2, MAC1))
+
 # hostile
+seeds['bad_sriov'] = \
+    cmd(PF, sriov_en(1, 2)) + cmd(PF, sriov_en(1, SRIOV_IN_PLACE | 2)) + \
+    cmd(PF, sriov_en(1, 0x8000)) + cmd(PF, sriov_en(1, SRIOV_IN_PLACE, 1)) + \
+    cmd(VF0, sriov_en(0, SRIOV_IN_PLACE)) + \
+    cmd(VF1, sriov_en(4, SRIOV_IN_PLACE)) + \
+    cmd(UPLINK, sriov_en(2, SRIOV_IN_PLACE)) + \
+    cmd(PF, sriov_en(5, SRIOV_IN_PLACE)) + \
+    cmd(PF, sriov_en(0xffff, SRIOV_IN_PLACE)) + \
+    cmd(PF, sriov_en(2, SRIOV_IN_PLACE, in_size=18)) + \
+    cmd(PF, hdr(OP['SRIOV_ENABLE'], struct.pack('<HHI', 2, SRIOV_IN_PLACE, 0) +
+                b'\0' * 7 + b'\x01')) + \
+    cmd(PF, sriov_en(4, SRIOV_IN_PLACE)) + cmd(PF, sriov_en(4))
+seeds['query_health_sizes'] = \
+    cmd(PF, health(out_size=40)) + cmd(PF, health(out_size=48)) + \
+    cmd(PF, health(out_size=56)) + cmd(PF, health(out_size=60)) + \
+    cmd(PF, health(out_size=64)) + cmd(VF1, health(out_size=64)) + \
+    cmd(UPLINK, health()) + cmd(VF4, health()) + \
+    cmd(PF, hdr(OP['QUERY_HEALTH'], b'\0' * 7 + b'\x02')) + \
+    cmd(PF, health(out_size=0))
 seeds['bad_lengths'] = \
     cmd(PF, b'\x00\x01\x00') + \
     cmd(PF, hdr(0x100, b'', in_size=8)) + \

@@ -2,10 +2,12 @@
 /*
  * `snic-fw sriov N` against a real emunic in switchdev mode with rules in
  * its eSwitch: on an ABI 1.2 card the count changes in place (the VFs
- * that stay keep their settings and rules, the removed ones take theirs),
+ * that stay keep their settings and rules; rules matching a removed VF's
+ * frames go, rules sending to it stay as tombstones until deleted),
  * while the disable + enable path (--classic, what a 1.1 card needs) is
  * refused BUSY and changes nothing. Needs EMUNIC and SNIC_FW.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -79,15 +81,43 @@ rule_from_vf(unsigned vf)
     exec_ok(FW_CMD_RULE_ADD, &in, size, &out, sizeof(out));
 }
 
-static unsigned
-card_rules(void)
+/* A rule sending IPv4 from the wire to VF @vf: it names the VF as an
+ * output. Returns its id. */
+static uint32_t
+rule_to_vf(unsigned vf)
+{
+    struct fw_rule_add_in in;
+    struct fw_rule_add_out out;
+    size_t size = offsetof(struct fw_rule_add_in, actions) +
+                  sizeof(struct fw_action);
+
+    memset(&in, 0, sizeof(in));
+    in.n_actions = 1;
+    in.value.eth_type = htons(0x0800);
+    in.mask.eth_type = 0xffff;
+    in.actions[0].type = FW_ACT_FWD_VPORT;
+    in.actions[0].u.fwd.vport = (uint16_t)FW_VPORT_VF(vf);
+    exec_ok(FW_CMD_RULE_ADD, &in, size, &out, sizeof(out));
+    return out.rule_id;
+}
+
+static struct fw_query_health_out
+card_health(void)
 {
     struct fw_cmd_hdr in = { 0 };
     struct fw_query_health_out out;
 
     memset(&out, 0, sizeof(out));
     exec_ok(FW_CMD_QUERY_HEALTH, &in, sizeof(in), &out, sizeof(out));
-    return out.rules;
+    cr_assert_eq(out.hdr.out_size, sizeof(out), "the 1.2 tail is written");
+    return out;
+}
+
+/* Rules in the card, tombstones included. */
+static unsigned
+card_rules(void)
+{
+    return card_health().rules;
 }
 
 static unsigned
@@ -185,19 +215,26 @@ vf_socket(unsigned vf)
 Test(fw_sriov, in_place_on_a_live_switch)
 {
     uint8_t mac[6] = { 0x02, 0, 0, 0, 0x5e, 0x11 }, got[6];
+    struct fw_rule_delete_in del = { .rsvd = 0 };
     struct tool_out r;
+    uint32_t to3;
 
     up();
     vf_mac(1, mac, true);
     rule_from_vf(1);
     rule_from_vf(3);
-    cr_assert_eq(card_rules(), 2);
+    to3 = rule_to_vf(3);
+    cr_assert_eq(card_rules(), 3);
+    cr_assert_eq(card_health().tombstones, 0);
 
     r = snic_fw(false, "2", NULL);
     cr_assert_eq(r.rc, 0, "sriov 2: %s", r.err);
     cr_expect(strstr(r.out, "4 -> 2 (in place)") != NULL, "%s", r.out);
     cr_expect_eq(card_vfs(), 2);
-    cr_expect_eq(card_rules(), 1, "vf3's rule went with it, vf1's stays");
+    cr_expect_eq(card_rules(), 2, "the rule matching vf3's frames went with "
+                 "it; vf1's stays, and so does the one sending to vf3");
+    cr_expect_eq(card_health().tombstones, 1,
+                 "the rule sending to vf3 is a tombstone now");
     vf_mac(1, got, false);
     cr_expect_arr_eq(got, mac, 6, "vf1 keeps its MAC");
     cr_expect(vf_socket(1) && !vf_socket(3), "vf3's socket is gone");
@@ -207,9 +244,16 @@ Test(fw_sriov, in_place_on_a_live_switch)
     cr_expect(strstr(r.out, "\"method\": \"in-place\"") != NULL &&
               strstr(r.out, "\"was\": 2") != NULL, "%s", r.out);
     cr_expect_eq(card_vfs(), 4);
-    cr_expect_eq(card_rules(), 1, "a VF added names no rule");
+    cr_expect_eq(card_rules(), 2, "a VF added names no rule");
+    cr_expect_eq(card_health().tombstones, 1, "the new vf3 revives nothing");
     vf_mac(1, got, false);
     cr_expect_arr_eq(got, mac, 6);
+
+    /* the driver deletes the tombstone by the id it always had */
+    del.rule_id = to3;
+    exec_ok(FW_CMD_RULE_DELETE, &del, sizeof(del), NULL, 0);
+    cr_expect_eq(card_rules(), 1);
+    cr_expect_eq(card_health().tombstones, 0);
 
     r = snic_fw(false, "4", NULL);
     cr_expect_eq(r.rc, 0);
