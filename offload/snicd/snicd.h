@@ -286,6 +286,7 @@ extern const size_t snicd_ctl_n_methods;
 struct snicd_worker_stats {
     uint64_t rx, tx, tx_drops, multiseg_drops, nombuf_drops;
     uint64_t marked, unknown_marks;
+    uint64_t decap_mark_drops;  /* unknown marks of the decap range */
 };
 
 int snicd_workers_start(struct snicd *d, unsigned n);

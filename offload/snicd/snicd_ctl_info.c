@@ -148,8 +148,15 @@ count_place(void *ctx, const struct flow_entry *e)
 static const char *
 guard_mode_name(uint32_t mode)
 {
-    return mode == 0 ? "none" : mode == 1 ? "to-representor"
-           : mode == 2 ? "decap" : "?";
+    switch ((enum snicd_guard_mode)mode) {
+    case SNICD_GUARD_NONE:
+        return "none";
+    case SNICD_GUARD_REP:
+        return "to-representor";
+    case SNICD_GUARD_JUMP:
+        return "decap";
+    }
+    return "?";
 }
 
 json_t *
@@ -193,14 +200,17 @@ snicd_ctl_stats(struct snicd *d)
             (double)d->dev_last_recovery_ns / 1e9, os.retries);
     fprintf(f, "datapath: rx %" PRIu64 ", tx %" PRIu64 ", drops %" PRIu64
             " (tx refused %" PRIu64 ", multi-segment %" PRIu64 ", no mbuf %"
-            PRIu64 ", ttl %" PRIu64 ", tunnel %" PRIu64 "), misses %" PRIu64
-            ", emc hits %" PRIu64 ", marked %" PRIu64 "\n", ws.rx, ws.tx,
+            PRIu64 ", ttl %" PRIu64 ", tunnel %" PRIu64 ", unknown decap "
+            "mark %" PRIu64 "), misses %" PRIu64 ", emc hits %" PRIu64
+            ", marked %" PRIu64 " (unknown %" PRIu64 ")\n", ws.rx, ws.tx,
             ws.tx_drops + ws.multiseg_drops + ws.nombuf_drops + dps.ttl_drops
-            + dps.noroom_drops + dps.tunnel_drops, ws.tx_drops,
-            ws.multiseg_drops, ws.nombuf_drops, dps.ttl_drops,
-            dps.tunnel_drops, dps.misses, dps.emc_hits, ws.marked);
+            + dps.noroom_drops + dps.tunnel_drops + ws.decap_mark_drops,
+            ws.tx_drops, ws.multiseg_drops, ws.nombuf_drops, dps.ttl_drops,
+            dps.tunnel_drops, ws.decap_mark_drops, dps.misses, dps.emc_hits,
+            ws.marked, ws.unknown_marks);
     o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
-                  "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+                  "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+                  " s:I},"
                   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
                   " s:{s:b, s:I, s:I, s:f, s:I}}",
                   "flows", "hw", (json_int_t)pc.n[SNICD_WHERE_HW],
@@ -220,6 +230,7 @@ snicd_ctl_stats(struct snicd *d)
                   "tunnel_drops", (json_int_t)dps.tunnel_drops,
                   "marked", (json_int_t)ws.marked,
                   "unknown_marks", (json_int_t)ws.unknown_marks,
+                  "decap_mark_drops", (json_int_t)ws.decap_mark_drops,
                   "offload", "rules_created", (json_int_t)os.rules_created,
                   "rules_destroyed", (json_int_t)os.rules_destroyed,
                   "create_failures", (json_int_t)os.create_failures,

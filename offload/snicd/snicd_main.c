@@ -303,7 +303,7 @@ out:
 
 /* ---- the offload manager's marks ---- */
 
-static void
+static int
 marks_changed(void *ctx, const struct snicd_mark *marks, unsigned n)
 {
     struct snicd *d = ctx;
@@ -311,11 +311,14 @@ marks_changed(void *ctx, const struct snicd_mark *marks, unsigned n)
                                                  dp_classifier(d->dp));
 
     if (t == NULL) {
-        snicd_log(SNICD_LOG_ERR, "mark table: out of memory (marked "
-                  "packets are classified from table 0 meanwhile)");
-        return;
+        /* the offload manager keeps them and retries at its next commit;
+         * meanwhile it creates no rule marking with a new decap mark */
+        snicd_log(SNICD_LOG_ERR, "mark table: out of memory (retried at "
+                  "the next commit)");
+        return -ENOMEM;
     }
     snicd_marks_publish(d, t);
+    return 0;
 }
 
 static int

@@ -163,6 +163,7 @@ struct snicd_offload *
 snicd_offload_create(const struct snicd_offload_cfg *c)
 {
     struct snicd_offload *o;
+    uint64_t quiet_ns;
 
     if (c == NULL || (c->n_ports > 0 && c->ports == NULL)) {
         errno = EINVAL;
@@ -182,12 +183,24 @@ snicd_offload_create(const struct snicd_offload_cfg *c)
     o->x = malloc(sizeof(*o->x));
     if (o->x == NULL)
         goto free_shapes;
+    quiet_ns = (uint64_t)(c->mark_quiet_ms ? c->mark_quiet_ms
+                                           : SNICD_MARK_QUIET_MS) * 1000000u;
+    if (snicd_mark_pool_init(&o->flow_marks, SNICD_MARK_FLOW_FIRST,
+                             SNICD_MARK_DECAP_FIRST - 1, quiet_ns) < 0)
+        goto free_x;
+    if (snicd_mark_pool_init(&o->decap_marks, SNICD_MARK_DECAP_FIRST,
+                             SNICD_MARK_DECAP_LAST, quiet_ns) < 0)
+        goto fini_flow_marks;
     if (o->cfg.enabled)
         snicd_offload_probe_levels(o);
     o->st.hw_levels = o->n_levels;
     snicd_tun_probe(o);
     return o;
 
+fini_flow_marks:
+    snicd_mark_pool_fini(&o->flow_marks);
+free_x:
+    free(o->x);
 free_shapes:
     snicd_shape_cache_destroy(o->shapes);
 free_ids:
@@ -247,18 +260,10 @@ snicd_offload_destroy(struct snicd_offload *o)
     snicd_shape_cache_destroy(o->shapes);
     free(o->x);
     free(o->gone);
-    free(o->free_marks);
+    snicd_mark_pool_fini(&o->flow_marks);
+    snicd_mark_pool_fini(&o->decap_marks);
     free(o->ports);
     free(o);
-}
-
-static const struct snicd_port_info *
-port_find(const struct snicd_port_info *v, unsigned n, uint32_t ofport)
-{
-    for (unsigned i = 0; i < n; i++)
-        if (v[i].ofport == ofport)
-            return &v[i];
-    return NULL;
 }
 
 /* Everything a translation may take from a port (the name only feeds
@@ -329,8 +334,8 @@ snicd_offload_set_ports(struct snicd_offload *o,
     int ret;
 
     for (unsigned i = 0; changed != NULL && i < n; i++) {
-        const struct snicd_port_info *was = port_find(o->ports, o->n_ports,
-                                                      ports[i].ofport);
+        const struct snicd_port_info *was =
+            snicd_xlate_port(o->ports, o->n_ports, ports[i].ofport);
 
         if (was != NULL && port_same(was, &ports[i]))
             continue;
@@ -339,7 +344,7 @@ snicd_offload_set_ports(struct snicd_offload *o,
                   (was != NULL && change_is_global(o->ports, o->n_ports, was));
     }
     for (unsigned i = 0; changed != NULL && i < o->n_ports; i++)
-        if (port_find(ports, n, o->ports[i].ofport) == NULL) {
+        if (snicd_xlate_port(ports, n, o->ports[i].ofport) == NULL) {
             changed[n_changed++] = o->ports[i].ofport;
             global |= change_is_global(o->ports, o->n_ports, &o->ports[i]);
         }
@@ -423,7 +428,7 @@ snicd_offload_commit(struct snicd_offload *o)
         if (ret < 0)
             break;
     }
-    snicd_offload_marks_publish(o);
+    (void)snicd_offload_marks_publish(o);
     if (o->dead)
         return -EIO;
     return ret < 0 ? ret : o->ops;

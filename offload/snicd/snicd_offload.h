@@ -64,12 +64,35 @@ struct snicd_port_info {
 
 /* What the mark on a received packet means to the datapath. */
 enum snicd_mark_kind {
-    SNICD_MARK_PARTIAL = 1, /* run flow @flow_id's actions (packet unmodified) */
+    SNICD_MARK_PARTIAL = 1, /* run flow @flow_id's actions (the packet is
+                             * unmodified) */
     SNICD_MARK_RESUME = 2,  /* flow @flow_id ran in hw; resume at @table */
     SNICD_MARK_DECAP = 3,   /* hw decapsulated a VXLAN frame of tunnel port
                              * @in_port: classify from @table with @tun as
                              * its tunnel metadata */
 };
+
+/*
+ * Mark numbers. A flow's marks (partial, resume) are below
+ * SNICD_MARK_DECAP_FIRST, a decap context's from there to
+ * SNICD_MARK_DECAP_LAST (24 bits in all, what mlx5 carries), so a worker
+ * that meets an unknown mark still knows whether the hardware
+ * decapsulated the frame: an unknown decap-range mark is dropped and
+ * counted, never classified as if the inner frame came from the wire.
+ * A released mark is not handed out again until the allocator has gone
+ * round its whole range and SNICD_MARK_QUIET_MS have passed (frames
+ * marked with it may still wait in a receive queue).
+ */
+#define SNICD_MARK_FLOW_FIRST   1u
+#define SNICD_MARK_DECAP_FIRST  0x00f00000u
+#define SNICD_MARK_DECAP_LAST   0x00ffffefu
+#define SNICD_MARK_QUIET_MS     2000u
+
+static inline bool
+snicd_mark_is_decap(uint32_t mark)
+{
+    return mark >= SNICD_MARK_DECAP_FIRST && mark <= SNICD_MARK_DECAP_LAST;
+}
 
 struct snicd_mark {
     uint32_t mark;
@@ -85,11 +108,21 @@ struct snicd_offload_cfg {
     bool enabled;           /* false: every flow stays in software */
     const struct snicd_port_info *ports;
     unsigned n_ports;
-    /* Called at commit when the set of live marks changed: the datapath
-     * publishes it RCU-style. @marks is valid only during the call. */
-    void (*marks_changed)(void *ctx, const struct snicd_mark *marks,
-                          unsigned n);
+    /* Called at commit when the set of live marks changed, and during
+     * a commit before a rule that marks with a new decap mark is created
+     * (the workers must know a mark before any frame carries it): the
+     * datapath publishes it RCU-style. Released decap marks are listed
+     * while they are quiet. @marks is valid only during the call.
+     * Returns 0, or a negative errno when nothing was published (the
+     * manager then keeps the marks to publish and creates no rule
+     * needing them). */
+    int (*marks_changed)(void *ctx, const struct snicd_mark *marks,
+                         unsigned n);
     void *ctx;
+    /* How long a released mark stays out of use (and a decap context's
+     * mark keeps its meaning in the published list); 0:
+     * SNICD_MARK_QUIET_MS. */
+    uint32_t mark_quiet_ms;
 };
 
 /* NULL and errno. Queries the device's rte_flow support up front (the
@@ -178,6 +211,14 @@ int snicd_offload_port_back(struct snicd_offload *o, uint32_t ofport);
 int snicd_offload_set_ports(struct snicd_offload *o,
                             const struct snicd_port_info *ports, unsigned n);
 
+/* What the guard rules do, decided by asking the device. */
+enum snicd_guard_mode {
+    SNICD_GUARD_NONE = 0,   /* no guard: flows that could catch a VXLAN
+                             * frame for the local VTEP stay in software */
+    SNICD_GUARD_REP = 1,    /* to the underlay's representor (no decap) */
+    SNICD_GUARD_JUMP = 2,   /* to the pop rules' group (decap offload) */
+};
+
 struct snicd_offload_stats {
     uint64_t n_hw, n_partial, n_sw;
     uint64_t rules_created, rules_destroyed;
@@ -191,8 +232,7 @@ struct snicd_offload_stats {
     uint32_t n_marks;       /* live marks (partial + resume + decap) */
     uint32_t decap_contexts;/* decap contexts with a pop rule */
     uint32_t guard_rules;   /* tunnel guard rules installed */
-    uint32_t guard_mode;    /* enum snicd_guard_mode (0 none, 1 to the
-                             * representor, 2 to the pop rules) */
+    uint32_t guard_mode;    /* enum snicd_guard_mode */
 };
 void snicd_offload_get_stats(const struct snicd_offload *o,
                              struct snicd_offload_stats *s);

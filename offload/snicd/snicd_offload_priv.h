@@ -84,18 +84,43 @@ void snicd_idmap_del(struct snicd_idmap *m, uint64_t id);
 struct snicd_oflow *snicd_idmap_next(const struct snicd_idmap *m,
                                      uint64_t *pos);
 
+/* ---- mark pools (snicd_offload_map.c) ---- */
+
+/*
+ * The numbers of one mark range (a flow's, or the decap contexts'). Marks
+ * are handed out round the range: a released one comes back only after
+ * the cursor has passed every other number and @quiet_ns have gone by,
+ * since a frame the hardware marked with it may still wait in a receive
+ * queue and must not be read with a new meaning. A bit per number says
+ * "live or quiet"; the quiet ones wait in a FIFO in release order.
+ */
+struct snicd_mark_quiet {
+    uint32_t mark;
+    uint64_t since_ns;
+};
+
+struct snicd_mark_pool {
+    uint32_t first, n;          /* marks first .. first + n - 1 */
+    uint32_t cursor;            /* next offset to try */
+    uint64_t *busy;             /* n bits: live or quiet */
+    struct snicd_mark_quiet *quiet; /* FIFO: [head, head + n_quiet) */
+    uint32_t head, n_quiet, cap_quiet;
+    uint64_t quiet_ns;
+};
+
+int snicd_mark_pool_init(struct snicd_mark_pool *p, uint32_t first,
+                         uint32_t last, uint64_t quiet_ns);
+void snicd_mark_pool_fini(struct snicd_mark_pool *p);
+/* A free mark, or 0 when every one is live or quiet. */
+uint32_t snicd_mark_pool_get(struct snicd_mark_pool *p, uint64_t now_ns);
+/* @mark's rule is gone: quiet from @now_ns on. */
+void snicd_mark_pool_put(struct snicd_mark_pool *p, uint32_t mark,
+                         uint64_t now_ns);
+
 /* ---- tunnels: guards and decap contexts (snicd_offload_tun.c) ---- */
 
 #define SNICD_MAX_TUNNELS   4u
 #define SNICD_DCTX_BUCKETS  1024u
-
-/* What the guard rules do, decided by asking the device (snicd_tun_probe). */
-enum snicd_guard_mode {
-    SNICD_GUARD_NONE = 0,   /* no guard: flows that could catch a VXLAN
-                             * frame for the local VTEP stay in software */
-    SNICD_GUARD_REP = 1,    /* to the underlay's representor (no decap) */
-    SNICD_GUARD_JUMP = 2,   /* to the pop rules' group (decap offload) */
-};
 
 /* One decap context (snicd_xlate.h): its pop rule, mark and group, shared
  * by the flows whose rules are in the group. */
@@ -105,6 +130,13 @@ struct snicd_dctx {
     uint32_t mark;              /* SNICD_MARK_DECAP */
     uint32_t refs;              /* flows with a rule in the group, + pins */
     struct rte_flow *pop;       /* NULL: not installed */
+};
+
+/* A released context's mark, still published with its meaning while it
+ * is quiet (a frame the pop rule marked may still be queued). */
+struct snicd_dctx_retired {
+    struct snicd_mark m;
+    uint64_t until_ns;
 };
 
 struct snicd_tunnels {
@@ -120,6 +152,8 @@ struct snicd_tunnels {
     uint32_t next_group;        /* fresh groups; then the free list */
     uint32_t *free_groups;
     uint32_t n_free, cap_free;
+    struct snicd_dctx_retired *retired;
+    uint32_t n_retired, cap_retired;
 };
 
 /* ---- the manager (snicd_offload.c) ---- */
@@ -140,9 +174,8 @@ struct snicd_offload {
     struct snicd_shape_cache *shapes;
     uint32_t *gone;             /* ofports that disappeared */
     unsigned n_gone, cap_gone;
-    uint32_t next_mark;
-    uint32_t *free_marks;
-    uint32_t n_free, cap_free;
+    struct snicd_mark_pool flow_marks;  /* partial and resume */
+    struct snicd_mark_pool decap_marks; /* decap contexts */
     bool marks_dirty;
     uint32_t n_marks;
     int ops;                    /* rule operations in this commit */
@@ -156,10 +189,16 @@ struct snicd_offload {
 
 /* ---- marks, rules, the device probe (snicd_offload_rule.c) ---- */
 
+/* snprintf for reasons: a long device message is cut, which is fine. */
+void snicd_say(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+uint64_t snicd_offload_now_ns(void);
+
 void snicd_offload_mark_settle(struct snicd_offload *o, struct snicd_oflow *f,
                                uint32_t m, uint8_t kind);
-/* Hand the live marks to cfg.marks_changed if they changed. */
-void snicd_offload_marks_publish(struct snicd_offload *o);
+/* Hand the live marks to cfg.marks_changed if they changed. 0, or
+ * -ENOMEM (they stay to be published). */
+int snicd_offload_marks_publish(struct snicd_offload *o);
 int snicd_offload_rule_count(struct snicd_offload *o, struct rte_flow *h,
                              uint64_t *pkts, uint64_t *bytes);
 /* Drop @f's rule (if any), keeping what its counter said. */
@@ -186,7 +225,10 @@ enum snicd_where snicd_offload_rule_install(struct snicd_offload *o,
                                             enum snicd_where where,
                                             uint32_t mark, uint8_t kind,
                                             const char *reason);
-uint32_t snicd_offload_mark_alloc(struct snicd_offload *o);
+/* A flow's mark (partial, resume) or a decap context's (@decap), from
+ * its own range; 0 when the range has none free. */
+uint32_t snicd_offload_mark_alloc(struct snicd_offload *o, bool decap);
+/* Back to its range, quiet for a while (see struct snicd_mark_pool). */
 void snicd_offload_mark_release(struct snicd_offload *o, uint32_t m);
 
 /* Decide the guard mode and o->root_reserved (at create and resync). */
@@ -208,9 +250,12 @@ enum snicd_where snicd_tun_try_decap(struct snicd_offload *o,
                                      struct snicd_oflow *f, uint32_t level);
 /* Drop @f's reference to its context (its rule is gone). */
 void snicd_tun_release(struct snicd_offload *o, struct snicd_oflow *f);
-/* Append the contexts' decap marks; returns how many. */
-unsigned snicd_tun_marks(const struct snicd_offload *o,
-                         struct snicd_mark *marks, unsigned room);
+/* Append the contexts' decap marks, and those of released contexts that
+ * are still quiet; returns how many. */
+unsigned snicd_tun_marks(struct snicd_offload *o, struct snicd_mark *marks,
+                         unsigned room);
+/* How many snicd_tun_marks may append. */
+unsigned snicd_tun_n_marks(const struct snicd_offload *o);
 
 /* ---- per-table placement (snicd_offload_place.c) ---- */
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_errno.h>
 #include <rte_flow.h>
@@ -19,15 +20,10 @@
 #include "snicd_offload_priv.h"
 #include "snicd_xlate.h"
 
-#define MARK_FRESH_MAX  (1u << 20)  /* fresh numbers first, then reuse */
 #define PROBE_MAX_LEVEL 4096u
 
-/* snprintf for reasons: a long device message is cut, which is fine. */
-static void say(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(char *buf, size_t size, const char *fmt, ...)
+void
+snicd_say(char *buf, size_t size, const char *fmt, ...)
 {
     va_list ap;
 
@@ -36,16 +32,24 @@ say(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
+uint64_t
+snicd_offload_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /* ------------------------------------------------------------------------
  * Marks
  * ------------------------------------------------------------------------ */
 
 uint32_t
-snicd_offload_mark_alloc(struct snicd_offload *o)
+snicd_offload_mark_alloc(struct snicd_offload *o, bool decap)
 {
-    if (o->next_mark < MARK_FRESH_MAX || o->n_free == 0)
-        return ++o->next_mark;
-    return o->free_marks[--o->n_free];
+    return snicd_mark_pool_get(decap ? &o->decap_marks : &o->flow_marks,
+                               snicd_offload_now_ns());
 }
 
 void
@@ -53,16 +57,9 @@ snicd_offload_mark_release(struct snicd_offload *o, uint32_t m)
 {
     if (m == 0)
         return;
-    if (o->n_free == o->cap_free) {
-        uint32_t nc = o->cap_free ? o->cap_free * 2 : 64;
-        uint32_t *n = realloc(o->free_marks, nc * sizeof(*n));
-
-        if (n == NULL)
-            return;     /* leak one number out of 2^32 rather than fail */
-        o->free_marks = n;
-        o->cap_free = nc;
-    }
-    o->free_marks[o->n_free++] = m;
+    snicd_mark_pool_put(snicd_mark_is_decap(m) ? &o->decap_marks
+                                               : &o->flow_marks,
+                        m, snicd_offload_now_ns());
 }
 
 /* The mark @f should carry as @kind: its own if it already means that. */
@@ -71,7 +68,7 @@ mark_want(struct snicd_offload *o, const struct snicd_oflow *f, uint8_t kind)
 {
     if (f->mark != 0 && f->mark_kind == kind)
         return f->mark;
-    return snicd_offload_mark_alloc(o);
+    return snicd_offload_mark_alloc(o, false);
 }
 
 void
@@ -93,24 +90,26 @@ snicd_offload_mark_settle(struct snicd_offload *o, struct snicd_oflow *f,
     }
 }
 
-void
+int
 snicd_offload_marks_publish(struct snicd_offload *o)
 {
     struct snicd_mark *marks;
     struct snicd_oflow *f;
     uint64_t pos = 0;
-    unsigned n = 0;
+    unsigned n = 0, room;
+    int rc;
 
     if (!o->marks_dirty || o->cfg.marks_changed == NULL)
-        return;
-    marks = calloc(o->n_marks ? o->n_marks : 1, sizeof(*marks));
+        return 0;
+    room = o->n_marks + snicd_tun_n_marks(o);
+    marks = calloc(room ? room : 1, sizeof(*marks));
     if (marks == NULL)
-        return;         /* stays dirty: next commit retries */
-    n = snicd_tun_marks(o, marks, o->n_marks);
+        return -ENOMEM; /* stays dirty: next commit retries */
+    n = snicd_tun_marks(o, marks, room);
     while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
         const struct flow *fl = &f->flow;
 
-        if (f->mark == 0 || n >= o->n_marks)
+        if (f->mark == 0 || n >= room)
             continue;
         marks[n].mark = f->mark;
         marks[n].kind = f->mark_kind;
@@ -119,9 +118,14 @@ snicd_offload_marks_publish(struct snicd_offload *o)
             marks[n].table = fl->actions[fl->n_actions - 1].u.table;
         n++;
     }
-    o->cfg.marks_changed(o->cfg.ctx, marks, n);
+    rc = o->cfg.marks_changed(o->cfg.ctx, marks, n);
     free(marks);
-    o->marks_dirty = false;
+    if (rc < 0)
+        return rc;      /* stays dirty: next commit retries */
+    /* released decap marks still quiet: published again without them once
+     * they have expired */
+    o->marks_dirty = snicd_tun_n_marks(o) > 0;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -189,7 +193,7 @@ snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
     f->no_space = no_space;
     f->create_failed = false;
     f->changed = false;
-    say(f->reason, sizeof(f->reason), "%s", reason);
+    snicd_say(f->reason, sizeof(f->reason), "%s", reason);
     snicd_offload_mark_settle(o, f, 0, 0);
 }
 
@@ -205,9 +209,9 @@ static void
 error_text(const struct rte_flow_error *err, int code, char *buf, size_t size)
 {
     if (err->message != NULL)
-        say(buf, size, "%s", err->message);
+        snicd_say(buf, size, "%s", err->message);
     else
-        say(buf, size, "%s", strerror(code));
+        snicd_say(buf, size, "%s", strerror(code));
 }
 
 static int probe_prio(struct snicd_offload *o, uint32_t prio, char *msg,
@@ -284,10 +288,10 @@ snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
          * the failure may pass and the flow is tried again later */
         if (code == EIO && probe_prio(o, 0, NULL, 0) == -EIO)
             o->dead = true;
-        say(why, sizeof(why), "%s: %s", code == ENOSPC ?
-                 "no space in hardware (ENOSPC)" : o->dead ?
-                 "device not answering" : "rule create failed (will retry)",
-                 msg);
+        snicd_say(why, sizeof(why), "%s: %s", code == ENOSPC ?
+                  "no space in hardware (ENOSPC)" : o->dead ?
+                  "device not answering" : "rule create failed (will retry)",
+                  msg);
         snicd_offload_to_sw(o, f, why, code == ENOSPC);
         f->create_failed = code != ENOSPC && !o->dead;
         return SNICD_WHERE_SW;
@@ -303,7 +307,7 @@ snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
     f->no_space = false;
     f->create_failed = false;
     snicd_offload_mark_settle(o, f, mark, kind);
-    say(f->reason, sizeof(f->reason), "%s", reason);
+    snicd_say(f->reason, sizeof(f->reason), "%s", reason);
     return where;
 }
 
@@ -332,18 +336,22 @@ try_partial(struct snicd_offload *o, struct snicd_oflow *f, uint32_t level,
     char why[SNICD_REASON_SIZE];
     uint32_t m = mark_want(o, f, SNICD_MARK_PARTIAL);
 
+    if (m == 0) {
+        snicd_say(why, sizeof(why), "%s; partial: no free mark", full_reason);
+        goto sw;
+    }
     xlate_ctx(o, f, &c, level, m, SNICD_XLATE_PARTIAL);
     if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
-        say(why, sizeof(why), "%s; partial: %s", full_reason, x->reason);
+        snicd_say(why, sizeof(why), "%s; partial: %s", full_reason, x->reason);
         goto sw;
     }
     r = snicd_offload_validate(o, x);
     if (r == NULL || r->rc != 0) {
-        say(why, sizeof(why), "%s; partial refused by the device: %s",
-                 full_reason, r ? r->msg : "not answering");
+        snicd_say(why, sizeof(why), "%s; partial refused by the device: %s",
+                  full_reason, r ? r->msg : "not answering");
         goto sw;
     }
-    say(why, sizeof(why), "partial: %s", full_reason);
+    snicd_say(why, sizeof(why), "partial: %s", full_reason);
     return snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_PARTIAL, m,
                                       SNICD_MARK_PARTIAL, why);
 sw:
@@ -367,8 +375,12 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
     if (f->handle != NULL && !f->changed && f->level == level &&
         f->where != SNICD_WHERE_SW)
         return f->where;        /* already right */
-    if (has_goto)
-        m = mark_want(o, f, SNICD_MARK_RESUME);
+    if (has_goto && (m = mark_want(o, f, SNICD_MARK_RESUME)) == 0) {
+        snicd_offload_to_sw(o, f, "no free mark for goto_table (every "
+                            "mark is in use or was released too recently)",
+                            false);
+        return SNICD_WHERE_SW;
+    }
     xlate_ctx(o, f, &c, level, m, SNICD_XLATE_FULL);
     if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
         if (m != f->mark)
@@ -377,7 +389,7 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
             snicd_offload_to_sw(o, f, x->reason, false);
             return SNICD_WHERE_SW;
         }
-        say(why, sizeof(why), "%s", x->reason);
+        snicd_say(why, sizeof(why), "%s", x->reason);
         return try_partial(o, f, level, why);
     }
     r = snicd_offload_validate(o, x);
@@ -387,8 +399,8 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
                                           "");
     if (m != f->mark)
         snicd_offload_mark_release(o, m);
-    say(why, sizeof(why), "refused by the device: %s",
-             r ? r->msg : "not answering");
+    snicd_say(why, sizeof(why), "refused by the device: %s",
+              r ? r->msg : "not answering");
     if (r == NULL || !r->action) {
         snicd_offload_to_sw(o, f, why, false);
         return SNICD_WHERE_SW;
@@ -405,33 +417,25 @@ snicd_offload_port_is_gone(const struct snicd_offload *o, uint32_t ofport)
     return false;
 }
 
-static const struct snicd_port_info *
-port_info(const struct snicd_offload *o, uint32_t ofport)
-{
-    for (unsigned i = 0; i < o->n_ports; i++)
-        if (o->ports[i].ofport == ofport)
-            return &o->ports[i];
-    return NULL;
-}
-
 /* "port vf2 gone (OpenFlow port 4)": users name ports as snicctl shows
  * them; the number is what an OpenFlow controller sees. */
 static const char *
 gone_reason(const struct snicd_offload *o, uint32_t ofport,
             const char *under, char *buf, size_t size)
 {
-    const struct snicd_port_info *p = port_info(o, ofport);
+    const struct snicd_port_info *p = snicd_xlate_port(o->ports, o->n_ports,
+                                                       ofport);
     char tail[48] = "";
 
     if (under != NULL)
-        say(tail, sizeof(tail), ", the underlay of %s", under);
+        snicd_say(tail, sizeof(tail), ", the underlay of %s", under);
     if (p != NULL && p->name[0] != '\0')
-        say(buf, size, "port %s gone (OpenFlow port %u%s)", p->name, ofport,
-            tail);
+        snicd_say(buf, size, "port %s gone (OpenFlow port %u%s)", p->name,
+                  ofport, tail);
     else
-        say(buf, size, "OpenFlow port %u gone%s%s%s", ofport,
-            under != NULL ? " (" : "", tail + (under != NULL ? 2 : 0),
-            under != NULL ? ")" : "");
+        snicd_say(buf, size, "OpenFlow port %u gone%s%s%s", ofport,
+                  under != NULL ? " (" : "", tail + (under != NULL ? 2 : 0),
+                  under != NULL ? ")" : "");
     return buf;
 }
 
@@ -444,7 +448,8 @@ snicd_offload_flow_touches(const struct snicd_offload *o,
     if (fl->match.mask.in_port == UINT32_MAX) {
         if (fl->match.value.in_port == ofport)
             return true;
-        p = port_info(o, fl->match.value.in_port);
+        p = snicd_xlate_port(o->ports, o->n_ports,
+                             fl->match.value.in_port);
         if (p != NULL && p->is_tunnel && p->tun_underlay == ofport)
             return true;
     }
@@ -453,7 +458,7 @@ snicd_offload_flow_touches(const struct snicd_offload *o,
             continue;
         if (fl->actions[i].u.port == ofport)
             return true;
-        p = port_info(o, fl->actions[i].u.port);
+        p = snicd_xlate_port(o->ports, o->n_ports, fl->actions[i].u.port);
         if (p != NULL && p->is_tunnel && p->tun_underlay == ofport)
             return true;
     }
@@ -489,7 +494,7 @@ snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
             continue;
         if (snicd_offload_port_is_gone(o, port))
             return gone_reason(o, port, NULL, buf, size);
-        tun = port_info(o, port);
+        tun = snicd_xlate_port(o->ports, o->n_ports, port);
         if (tun != NULL && tun->is_tunnel &&
             snicd_offload_port_is_gone(o, tun->tun_underlay))
             return gone_reason(o, tun->tun_underlay, tun->name, buf, size);
@@ -539,8 +544,8 @@ snicd_offload_probe_levels(struct snicd_offload *o)
     o->n_levels = 0;
     ret = probe_prio(o, 0, msg, sizeof(msg));
     if (ret != 0) {
-        say(o->probe_reason, sizeof(o->probe_reason), "the device "
-                 "refuses a trivial transfer rule: %s", msg);
+        snicd_say(o->probe_reason, sizeof(o->probe_reason), "the device "
+                  "refuses a trivial transfer rule: %s", msg);
         if (ret == -EIO)
             o->dead = true;
         return;

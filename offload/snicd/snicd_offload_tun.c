@@ -24,10 +24,17 @@
  * destroyed after the last one is, so deleting flows leaves no rule behind.
  * Contexts are not kept across a device reset: every flow is placed again
  * and takes its context again.
+ *
+ * Marks: a context's mark comes from the decap range and is published to
+ * the workers before its pop rule exists, so no frame carries a mark they
+ * do not know; when the context goes, the mark keeps its meaning in the
+ * published list while it is quiet, and is not handed out again before
+ * (struct snicd_mark_pool). A context is offloaded only behind its own
+ * port's guard, and never with the same pop match as another port's
+ * context (two equal rules at one priority: the device would take either).
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +45,6 @@
 #include "snicd_offload_priv.h"
 #include "snicd_xlate.h"
 
-/* snprintf for reasons: a long device message is cut, which is fine. */
-static void say(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-}
-
 /* ------------------------------------------------------------------------
  * Guards
  * ------------------------------------------------------------------------ */
@@ -59,10 +52,10 @@ say(char *buf, size_t size, const char *fmt, ...)
 static const struct snicd_port_info *
 tunnel_port(const struct snicd_offload *o, uint32_t ofport)
 {
-    for (unsigned i = 0; i < o->n_ports; i++)
-        if (o->ports[i].ofport == ofport && o->ports[i].is_tunnel)
-            return &o->ports[i];
-    return NULL;
+    const struct snicd_port_info *p = snicd_xlate_port(o->ports, o->n_ports,
+                                                       ofport);
+
+    return p != NULL && p->is_tunnel ? p : NULL;
 }
 
 static void
@@ -91,7 +84,7 @@ accepted(struct snicd_offload *o, const struct snicd_xlate *x, char *msg,
 
     if (r != NULL && r->rc == 0)
         return true;
-    say(msg, size, "%s", r != NULL ? r->msg : "device not answering");
+    snicd_say(msg, size, "%s", r != NULL ? r->msg : "device not answering");
     return false;
 }
 
@@ -120,14 +113,14 @@ snicd_tun_probe(struct snicd_offload *o)
         t->guard_port[t->n_guards++] = o->ports[i].ofport;
     }
     if (first == NULL) {
-        say(t->no_decap, sizeof(t->no_decap), "no tunnel port is "
-                 "configured");
+        snicd_say(t->no_decap, sizeof(t->no_decap), "no tunnel port is "
+                  "configured");
         return;
     }
     if (!o->cfg.enabled || o->n_levels < 2) {
-        say(t->no_decap, sizeof(t->no_decap), "%s", !o->cfg.enabled ?
-                 "offload disabled" : "the device has one priority level: "
-                 "none left for a guard rule");
+        snicd_say(t->no_decap, sizeof(t->no_decap), "%s", !o->cfg.enabled ?
+                  "offload disabled" : "the device has one priority level: "
+                  "none left for a guard rule");
         return;
     }
     /* a pop rule of an example context, and a guard that jumps to it */
@@ -139,18 +132,18 @@ snicd_tun_probe(struct snicd_offload *o)
     d.tun_dst = first->tun_local_ip;
     d.group = SNICD_XLATE_CTX_GROUP0;
     if (snicd_xlate_pop(&d, o->ports, o->n_ports, 1, x) < 0) {
-        say(t->no_decap, sizeof(t->no_decap), "%s", x->reason);
+        snicd_say(t->no_decap, sizeof(t->no_decap), "%s", x->reason);
     } else if (!accepted(o, x, msg, sizeof(msg))) {
-        say(t->no_decap, sizeof(t->no_decap), "the device refuses a "
-                 "pop rule (VXLAN match, VXLAN_DECAP, JUMP): %s", msg);
+        snicd_say(t->no_decap, sizeof(t->no_decap), "the device refuses a "
+                  "pop rule (VXLAN match, VXLAN_DECAP, JUMP): %s", msg);
     } else if (snicd_xlate_guard(first, o->ports, o->n_ports, 0,
                                  SNICD_XLATE_POP_GROUP, x) == 0 &&
                accepted(o, x, msg, sizeof(msg))) {
         t->mode = SNICD_GUARD_JUMP;
         t->no_decap[0] = '\0';
     } else {
-        say(t->no_decap, sizeof(t->no_decap), "the device refuses the "
-                 "guard's JUMP to the pop rules: %s", msg);
+        snicd_say(t->no_decap, sizeof(t->no_decap), "the device refuses the "
+                  "guard's JUMP to the pop rules: %s", msg);
     }
     if (t->mode == SNICD_GUARD_NONE &&
         snicd_xlate_guard(first, o->ports, o->n_ports, 0,
@@ -173,8 +166,8 @@ guard_create(struct snicd_offload *o, unsigned i)
                                        t->mode == SNICD_GUARD_JUMP ?
                                        SNICD_XLATE_POP_GROUP :
                                        SNICD_XLATE_NO_GROUP, x) < 0) {
-        say(t->guard_err, sizeof(t->guard_err), "%s",
-                 p == NULL ? "tunnel port gone" : x->reason);
+        snicd_say(t->guard_err, sizeof(t->guard_err), "%s",
+                  p == NULL ? "tunnel port gone" : x->reason);
         return -ENOTSUP;
     }
     memset(&err, 0, sizeof(err));
@@ -184,8 +177,8 @@ guard_create(struct snicd_offload *o, unsigned i)
         int code = rte_errno;
 
         o->st.create_failures++;
-        say(t->guard_err, sizeof(t->guard_err), "%s",
-                 err.message != NULL ? err.message : strerror(code));
+        snicd_say(t->guard_err, sizeof(t->guard_err), "%s",
+                  err.message != NULL ? err.message : strerror(code));
         return -code;
     }
     o->st.rules_created++;
@@ -264,10 +257,10 @@ snicd_tun_unguarded(struct snicd_offload *o, const struct snicd_oflow *f,
                 guarded = true;
         if (guarded)
             continue;
-        say(buf, size, "could catch a VXLAN frame for %s's local VTEP, "
-                 "which software decapsulates first, and no guard rule "
-                 "takes those away in hardware (%s)", p->name,
-                 t->mode == SNICD_GUARD_NONE ? t->no_decap : t->guard_err);
+        snicd_say(buf, size, "could catch a VXLAN frame for %s's local VTEP, "
+                  "which software decapsulates first, and no guard rule "
+                  "takes those away in hardware (%s)", p->name,
+                  t->mode == SNICD_GUARD_NONE ? t->no_decap : t->guard_err);
         return buf;
     }
     return NULL;
@@ -334,10 +327,26 @@ group_release(struct snicd_offload *o, uint32_t group)
     t->free_groups[t->n_free++] = group;
 }
 
+/* Do the pop rules of @a and @b match the same frames (same underlay,
+ * outer addresses and VNI), for two tunnel ports? */
+static bool
+pop_same(const struct snicd_offload *o, const struct snicd_xlate_decap *a,
+         const struct snicd_xlate_decap *b)
+{
+    const struct snicd_port_info *ta = tunnel_port(o, a->tun_port);
+    const struct snicd_port_info *tb = tunnel_port(o, b->tun_port);
+
+    return ta != NULL && tb != NULL && ta->tun_underlay == tb->tun_underlay &&
+           a->tun_id == b->tun_id && a->tun_src == b->tun_src &&
+           a->tun_dst == b->tun_dst;
+}
+
 /* The context of @k, created if needed, with one more reference (a pin the
- * caller hands over to a flow or drops with ctx_put). */
+ * caller hands over to a flow or drops with ctx_put). NULL with the reason
+ * in @why. */
 static struct snicd_dctx *
-ctx_get(struct snicd_offload *o, const struct snicd_xlate_decap *k)
+ctx_get(struct snicd_offload *o, const struct snicd_xlate_decap *k,
+        char *why, size_t size)
 {
     uint32_t b = ctx_hash(k);
     struct snicd_dctx *c;
@@ -347,15 +356,34 @@ ctx_get(struct snicd_offload *o, const struct snicd_xlate_decap *k)
             c->refs++;
             return c;
         }
+    /* two pop rules with one match at one priority, jumping to two
+     * groups: the device would pick either, software picks one port */
+    for (unsigned i = 0; i < SNICD_DCTX_BUCKETS; i++)
+        for (c = o->tun.b[i]; c != NULL; c = c->next)
+            if (pop_same(o, &c->key, k)) {
+                const struct snicd_port_info *p =
+                    tunnel_port(o, c->key.tun_port);
+
+                snicd_say(why, size, "VNI %" PRIu64 " from this remote "
+                          "VTEP is decapsulated in hardware for %s already "
+                          "(its pop rule would match the same frames)",
+                          be64toh(k->tun_id), p != NULL ? p->name : "?");
+                return NULL;
+            }
     c = calloc(1, sizeof(*c));
     if (c == NULL)
-        return NULL;
+        goto no_memory;
     c->key = *k;
-    if (group_alloc(o, &c->key.group) < 0) {
+    if (group_alloc(o, &c->key.group) < 0)
+        goto free_ctx;
+    c->mark = snicd_offload_mark_alloc(o, true);
+    if (c->mark == 0) {
+        group_release(o, c->key.group);
         free(c);
+        snicd_say(why, size, "no free decap mark (every one is in use or "
+                  "was released too recently)");
         return NULL;
     }
-    c->mark = snicd_offload_mark_alloc(o);
     c->refs = 1;
     c->next = o->tun.b[b];
     o->tun.b[b] = c;
@@ -363,6 +391,40 @@ ctx_get(struct snicd_offload *o, const struct snicd_xlate_decap *k)
     o->n_marks++;
     o->marks_dirty = true;
     return c;
+
+free_ctx:
+    free(c);
+no_memory:
+    snicd_say(why, size, "no memory or group for a decap context");
+    return NULL;
+}
+
+/* @c's mark keeps its meaning in the published list while it is quiet:
+ * a frame its pop rule marked before going may still wait in a queue. */
+static void
+ctx_retire_mark(struct snicd_offload *o, const struct snicd_dctx *c)
+{
+    struct snicd_tunnels *t = &o->tun;
+    struct snicd_dctx_retired *r;
+
+    if (t->n_retired == t->cap_retired) {
+        uint32_t nc = t->cap_retired ? t->cap_retired * 2 : 8;
+        struct snicd_dctx_retired *n = realloc(t->retired, nc * sizeof(*n));
+
+        if (n == NULL)
+            return;     /* the worker drops what still carries it */
+        t->retired = n;
+        t->cap_retired = nc;
+    }
+    r = &t->retired[t->n_retired++];
+    memset(r, 0, sizeof(*r));
+    r->m.mark = c->mark;
+    r->m.kind = SNICD_MARK_DECAP;
+    r->m.in_port = c->key.tun_port;
+    r->m.tun.tun_id = c->key.tun_id;
+    r->m.tun.tun_src = c->key.tun_src;
+    r->m.tun.tun_dst = c->key.tun_dst;
+    r->until_ns = snicd_offload_now_ns() + o->decap_marks.quiet_ns;
 }
 
 static void
@@ -382,6 +444,7 @@ ctx_put(struct snicd_offload *o, struct snicd_dctx *c)
     for (pp = &o->tun.b[ctx_hash(&c->key)]; *pp != c; pp = &(*pp)->next)
         ;
     *pp = c->next;
+    ctx_retire_mark(o, c);
     snicd_offload_mark_release(o, c->mark);
     group_release(o, c->key.group);
     o->tun.n_ctx--;
@@ -412,8 +475,16 @@ pop_ensure(struct snicd_offload *o, struct snicd_dctx *c, char *why,
     if (c->pop != NULL)
         return 0;
     if (snicd_xlate_pop(&c->key, o->ports, o->n_ports, c->mark, x) < 0) {
-        say(why, size, "pop rule: %s", x->reason);
+        snicd_say(why, size, "pop rule: %s", x->reason);
         return -ENOTSUP;
+    }
+    /* the workers must know the mark before the first frame can carry
+     * it: unknown, the inner frame would look as if it came from the
+     * wire */
+    if (snicd_offload_marks_publish(o) < 0) {
+        snicd_say(why, size, "the decap mark could not be published (no "
+                  "memory)");
+        return -ENOMEM;
     }
     memset(&err, 0, sizeof(err));
     c->pop = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items,
@@ -421,16 +492,45 @@ pop_ensure(struct snicd_offload *o, struct snicd_dctx *c, char *why,
     if (c->pop == NULL) {
         code = rte_errno;
         o->st.create_failures++;
-        say(why, size, "%s pop rule of VNI %" PRIu64 ": %s",
-                 code == ENOSPC ? "no space in hardware (ENOSPC) for the" :
-                 "could not create the", be64toh(c->key.tun_id),
-                 err.message != NULL ? err.message : strerror(code));
+        snicd_say(why, size, "%s pop rule of VNI %" PRIu64 ": %s",
+                  code == ENOSPC ? "no space in hardware (ENOSPC) for the" :
+                  "could not create the", be64toh(c->key.tun_id),
+                  err.message != NULL ? err.message : strerror(code));
         return -code;
     }
     o->st.rules_created++;
     o->ops++;
     o->tun.n_pops++;
     return 0;
+}
+
+/* Decap only behind this port's own guard: without it, group 0's flows
+ * may take the frames its pop rules are for (and the pop rules jump from
+ * nowhere). */
+static bool
+guarded(const struct snicd_offload *o, uint32_t tun_port, char *why,
+        size_t size)
+{
+    const struct snicd_tunnels *t = &o->tun;
+    const struct snicd_port_info *p = tunnel_port(o, tun_port);
+    bool listed = false;
+
+    for (unsigned g = 0; g < t->n_guards; g++) {
+        if (t->guard_port[g] != tun_port)
+            continue;
+        if (t->guard[g] != NULL)
+            return true;
+        listed = true;
+    }
+    if (listed)
+        snicd_say(why, size, "no hardware decap: %s has no guard rule (%s)",
+                  p != NULL ? p->name : "the tunnel port", t->guard_err);
+    else
+        snicd_say(why, size, "no hardware decap: %s has no guard rule "
+                  "(guards are made for the first %u tunnel ports only)",
+                  p != NULL ? p->name : "the tunnel port",
+                  SNICD_MAX_TUNNELS);
+    return false;
 }
 
 enum snicd_where
@@ -454,14 +554,15 @@ snicd_tun_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
                               sizeof(why)) < 0)
         goto sw;
     if (o->tun.mode != SNICD_GUARD_JUMP) {
-        say(why, sizeof(why), "no hardware decap: %s", o->tun.no_decap);
+        snicd_say(why, sizeof(why), "no hardware decap: %s",
+                  o->tun.no_decap);
         goto sw;
     }
-    c = ctx_get(o, &k);
-    if (c == NULL) {
-        say(why, sizeof(why), "no memory or group for a decap context");
+    if (!guarded(o, k.tun_port, why, sizeof(why)))
         goto sw;
-    }
+    c = ctx_get(o, &k, why, sizeof(why));
+    if (c == NULL)
+        goto sw;
     memset(&xc, 0, sizeof(xc));
     xc.ports = o->ports;
     xc.n_ports = o->n_ports;
@@ -469,13 +570,13 @@ snicd_tun_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
     xc.mode = SNICD_XLATE_FULL;
     xc.decap = &c->key;
     if (snicd_xlate_flow(&f->flow, &xc, x) < 0) {
-        say(why, sizeof(why), "%s", x->reason);
+        snicd_say(why, sizeof(why), "%s", x->reason);
         goto unpin;
     }
     r = snicd_offload_validate(o, x);
     if (r == NULL || r->rc != 0) {
-        say(why, sizeof(why), "refused by the device: %s",
-                 r != NULL ? r->msg : "not answering");
+        snicd_say(why, sizeof(why), "refused by the device: %s",
+                  r != NULL ? r->msg : "not answering");
         goto unpin;
     }
     ret = pop_ensure(o, c, why, sizeof(why));
@@ -503,25 +604,44 @@ sw:
 }
 
 unsigned
-snicd_tun_marks(const struct snicd_offload *o, struct snicd_mark *marks,
+snicd_tun_n_marks(const struct snicd_offload *o)
+{
+    return o->tun.n_retired;
+}
+
+static void
+decap_mark(struct snicd_mark *m, const struct snicd_dctx *c)
+{
+    memset(m, 0, sizeof(*m));
+    m->mark = c->mark;
+    m->kind = SNICD_MARK_DECAP;
+    m->table = 0;
+    m->in_port = c->key.tun_port;
+    m->tun.tun_id = c->key.tun_id;
+    m->tun.tun_src = c->key.tun_src;
+    m->tun.tun_dst = c->key.tun_dst;
+}
+
+unsigned
+snicd_tun_marks(struct snicd_offload *o, struct snicd_mark *marks,
                 unsigned room)
 {
-    unsigned n = 0;
+    struct snicd_tunnels *t = &o->tun;
+    uint64_t now = snicd_offload_now_ns();
+    unsigned n = 0, kept = 0;
 
     for (unsigned b = 0; b < SNICD_DCTX_BUCKETS; b++)
-        for (const struct snicd_dctx *c = o->tun.b[b]; c != NULL && n < room;
-             c = c->next) {
-            struct snicd_mark *m = &marks[n++];
-
-            memset(m, 0, sizeof(*m));
-            m->mark = c->mark;
-            m->kind = SNICD_MARK_DECAP;
-            m->table = 0;
-            m->in_port = c->key.tun_port;
-            m->tun.tun_id = c->key.tun_id;
-            m->tun.tun_src = c->key.tun_src;
-            m->tun.tun_dst = c->key.tun_dst;
-        }
+        for (const struct snicd_dctx *c = t->b[b]; c != NULL && n < room;
+             c = c->next)
+            decap_mark(&marks[n++], c);
+    for (uint32_t i = 0; i < t->n_retired; i++) {
+        if (t->retired[i].until_ns <= now)
+            continue;   /* quiet long enough: unknown from now on */
+        t->retired[kept++] = t->retired[i];
+        if (n < room)
+            marks[n++] = t->retired[i].m;
+    }
+    t->n_retired = kept;
     return n;
 }
 
@@ -539,4 +659,5 @@ snicd_tun_fini(struct snicd_offload *o)
             free(c);
         }
     free(o->tun.free_groups);
+    free(o->tun.retired);
 }

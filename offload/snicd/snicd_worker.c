@@ -12,7 +12,9 @@
  * 3) and goes through on its own, in its place in the burst: a partial
  * flow's mark runs that flow's actions without classifying, a resume mark
  * continues at the goto target table, a decap mark classifies the frame
- * the hardware decapsulated as received on the tunnel port.
+ * the hardware decapsulated as received on the tunnel port. An unknown
+ * mark of the decap range is dropped and counted: its frame is an inner
+ * frame, which must not be classified as if it came from the wire.
  *
  * Output frames are copied into fresh mbufs: one input can produce several
  * outputs, each as the frame was at that point of the action list. The
@@ -43,7 +45,7 @@
 
 struct wstats {
     _Atomic uint64_t rx, tx, tx_drops, multiseg_drops, nombuf_drops;
-    _Atomic uint64_t marked, unknown_marks;
+    _Atomic uint64_t marked, unknown_marks, decap_mark_drops;
 };
 
 struct txbuf {
@@ -185,6 +187,13 @@ process_marked(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
     me = snicd_marks_find(atomic_load_explicit(&w->d->marks,
                                                memory_order_acquire),
                           m->hash.fdir.hi);
+    if (me == NULL && snicd_mark_is_decap(m->hash.fdir.hi)) {
+        /* the hardware decapsulated it for a context we do not know (any
+         * more): classified as received on @in_port, the inner frame
+         * could go where only the outer one may */
+        bump(&w->st.decap_mark_drops, 1);
+        return false;
+    }
     w->cur[0] = m;
     if (me == NULL) {
         bump(&w->st.unknown_marks, 1);
@@ -363,11 +372,18 @@ snicd_workers_stop(struct snicd *d)
 void
 snicd_workers_pause(struct snicd *d)
 {
+    unsigned spins = 0;
+
     atomic_store(&d->pause, 1);
     /* workers park between bursts; a burst takes microseconds */
-    for (unsigned spins = 0; atomic_load(&d->parked) < d->n_workers
-                             && spins < 100000; spins++)
+    while (atomic_load(&d->parked) < d->n_workers && spins++ < 100000)
         usleep(10);
+    /* seconds without parking: a worker is stuck inside a PMD's burst
+     * call; say so, since what the caller changes next it may still see */
+    if (atomic_load(&d->parked) < d->n_workers)
+        snicd_log(SNICD_LOG_ERR, "%u of %u workers did not pause (stuck in "
+                  "a port's rx or tx?); going on without them",
+                  d->n_workers - atomic_load(&d->parked), d->n_workers);
 }
 
 void
@@ -398,6 +414,8 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
                                           memory_order_relaxed);
         s->unknown_marks += atomic_load_explicit(&w->st.unknown_marks,
                                                  memory_order_relaxed);
+        s->decap_mark_drops += atomic_load_explicit(
+            &w->st.decap_mark_drops, memory_order_relaxed);
         /* the datapath's worker counters are plain fields: a racy read
          * may be a burst old, which stats tolerate */
         dps->packets += x->packets;

@@ -26,11 +26,12 @@ snicd_xl_refuse(struct snicd_xlate *x, enum snicd_xlate_refusal kind,
 }
 
 const struct snicd_port_info *
-snicd_xlate_port(const struct snicd_xlate_ctx *ctx, uint32_t ofport)
+snicd_xlate_port(const struct snicd_port_info *ports, unsigned n_ports,
+                 uint32_t ofport)
 {
-    for (unsigned i = 0; i < ctx->n_ports; i++)
-        if (ctx->ports[i].ofport == ofport)
-            return &ctx->ports[i];
+    for (unsigned i = 0; i < n_ports; i++)
+        if (ports[i].ofport == ofport)
+            return &ports[i];
     return NULL;
 }
 
@@ -38,7 +39,8 @@ const char *
 snicd_xl_port_name(const struct snicd_xlate_ctx *ctx, uint32_t ofport,
                    char *buf, size_t size)
 {
-    const struct snicd_port_info *p = snicd_xlate_port(ctx, ofport);
+    const struct snicd_port_info *p = snicd_xlate_port(ctx->ports,
+                                                       ctx->n_ports, ofport);
 
     if (p != NULL && p->name[0] != '\0')
         return p->name;
@@ -111,7 +113,8 @@ xl_in_port(struct snicd_xl *s)
                                "match on in_port with mask %#x not "
                                "expressible (a rule matches one source port "
                                "exactly)", s->m.in_port);
-    p = snicd_xlate_port(s->ctx, s->v->in_port);
+    p = snicd_xlate_port(s->ctx->ports, s->ctx->n_ports,
+                         s->v->in_port);
     if (p == NULL)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "in_port %u is not a port of this switch",

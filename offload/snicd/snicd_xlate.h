@@ -45,8 +45,9 @@
  * only an action is at fault): goto_table and partial offload in a decap
  * context (the tunnel metadata cannot cross tables), ARP fields (rte_flow's
  * ARP item is not portable; a plain "arp" is ETH type 0x0806), a vlan_tci
- * mask without the CFI bit and a zero value (tagged and untagged alike), push_vlan where the TCI it copies is
- * not pinned by the match, push-if-untagged where the tag is not known,
+ * mask without the CFI bit and a zero value (tagged and untagged alike),
+ * push_vlan where the TCI it copies is not pinned by the match,
+ * push-if-untagged where the tag is not known,
  * an output that may hit the ingress port without an exact in_port, any
  * action after an output to a tunnel port (encapsulation is in place),
  * set_tunnel before goto_table. mod_nw_tos becomes SET_IPVx_DSCP and the
@@ -176,9 +177,11 @@ struct snicd_xlate {
 int snicd_xlate_flow(const struct flow *f, const struct snicd_xlate_ctx *ctx,
                      struct snicd_xlate *x);
 
-/* The port entry for OpenFlow port @ofport, or NULL. */
+/* The entry of OpenFlow port @ofport in @ports, or NULL: the one port
+ * lookup of the translator and the offload manager. */
 const struct snicd_port_info *
-snicd_xlate_port(const struct snicd_xlate_ctx *ctx, uint32_t ofport);
+snicd_xlate_port(const struct snicd_port_info *ports, unsigned n_ports,
+                 uint32_t ofport);
 
 /*
  * The translation's "shape": the rule without its values (attributes, item

@@ -285,7 +285,7 @@ act_output_tunnel(struct snicd_xl *s, struct act_st *st,
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "output to tunnel port %s: no tunnel "
                                "configuration", p->name);
-    u = snicd_xlate_port(s->ctx, p->tun_underlay);
+    u = snicd_xlate_port(s->ctx->ports, s->ctx->n_ports, p->tun_underlay);
     if (u == NULL || u->ethdev == UINT16_MAX || u->is_tunnel)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "output to tunnel port %s: its underlay port "
@@ -344,7 +344,8 @@ act_output_tunnel(struct snicd_xl *s, struct act_st *st,
 static int
 act_output(struct snicd_xl *s, struct act_st *st, uint32_t port)
 {
-    const struct snicd_port_info *p = snicd_xlate_port(s->ctx, port);
+    const struct snicd_port_info *p = snicd_xlate_port(s->ctx->ports,
+                                                       s->ctx->n_ports, port);
     bool skip;
     int ret;
 
@@ -508,7 +509,7 @@ snicd_xl_partial(struct snicd_xl *s)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "partial offload needs an exact in_port match "
                                "(the ingress representor must be known)");
-    p = snicd_xlate_port(s->ctx, s->in_port);
+    p = snicd_xlate_port(s->ctx->ports, s->ctx->n_ports, s->in_port);
     snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
     snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =
         s->ctx->mark;

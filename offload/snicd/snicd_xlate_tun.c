@@ -68,16 +68,6 @@ snicd_xlate_domains(const struct flow *f,
     return d;
 }
 
-static const struct snicd_port_info *
-port_by_ofport(const struct snicd_port_info *ports, unsigned n_ports,
-               uint32_t ofport)
-{
-    for (unsigned i = 0; i < n_ports; i++)
-        if (ports[i].ofport == ofport)
-            return &ports[i];
-    return NULL;
-}
-
 /* The underlay of a configured tunnel port, or NULL with the reason. */
 static const struct snicd_port_info *
 underlay_of(const struct snicd_port_info *tun,
@@ -91,7 +81,7 @@ underlay_of(const struct snicd_port_info *tun,
                  tun->name);
         return NULL;
     }
-    u = port_by_ofport(ports, n_ports, tun->tun_underlay);
+    u = snicd_xlate_port(ports, n_ports, tun->tun_underlay);
     if (u == NULL || u->is_tunnel || u->ethdev == UINT16_MAX) {
         snprintf(why, size, "tunnel port %s: its underlay port %u has no "
                  "ethdev port", tun->name, tun->tun_underlay);
@@ -192,8 +182,8 @@ snicd_xlate_pop(const struct snicd_xlate_decap *d,
                 const struct snicd_port_info *ports, unsigned n_ports,
                 uint32_t mark, struct snicd_xlate *x)
 {
-    const struct snicd_port_info *tun = port_by_ofport(ports, n_ports,
-                                                       d->tun_port);
+    const struct snicd_port_info *tun = snicd_xlate_port(ports, n_ports,
+                                                         d->tun_port);
     const struct snicd_port_info *u;
     uint32_t vni = (uint32_t)be64toh(d->tun_id);
     char why[SNICD_REASON_SIZE];

@@ -11,15 +11,19 @@ lowering sriov_numvfs on a host would take VF representors away:
   2. vf2/vf3 vanish: net_emunic raises RTE_ETH_EVENT_INTR_RMV on their
      representors; their flows go to sw with a reason naming the gone
      port as the user knows it (`port vf2 gone (OpenFlow port 4)`), stay
-     desired; the vf0/vf1 flows stay hw and vf0 <-> vf1 traffic
+     desired; a lower-priority flow overlapping one of them (vf0 -> vf1
+     for any destination) goes to sw with it ("shadowed"), so a frame for
+     vf2 is not taken by it in hardware; the vf0/vf1 flows stay hw and
+     vf0 <-> vf1 traffic
      goes on through hardware (hw counters move, the software datapath
      sees nothing); `show` says gone;
   3. vf2/vf3 come back: RTE_ETH_EVENT_NEW, same names and OpenFlow
      numbers, their flows are hw again, and traffic through them (a new
      VM side: the VFs are new functions) is forwarded by hardware. Only
-     their flows are placed again (no resync): the vf0/vf1 rules are not
-     re-created (snicd creates exactly two rules, destroys none) and their
-     hardware counters go on counting.
+     their flows are placed again (no resync), and the overlapping lower
+     flow is levelled below them in hardware again: the vf0/vf1 rules are
+     not re-created (snicd creates exactly three rules, destroys none) and
+     their hardware counters go on counting.
 
     hotplug_it.py [representors]
 
@@ -43,6 +47,9 @@ F_01 = "priority=10,in_port=vf0,dl_dst=%s,actions=output:vf1" % VF_MAC[1]
 F_10 = "priority=10,in_port=vf1,actions=output:vf0"
 F_02 = "priority=10,in_port=vf0,dl_dst=%s,actions=output:vf2" % VF_MAC[2]
 F_30 = "priority=10,in_port=vf3,actions=output:vf0"
+# below F_01 and F_02, overlapping both: every other frame of vf0 to vf1
+F_LO = "priority=5,in_port=vf0,actions=output:vf1"
+OTHER_MAC = "02:00:00:00:00:77"
 
 
 def sriov(nic, n):
@@ -65,6 +72,8 @@ def flows_by_rule(d):
             out["10"] = f
         if "in_port=vf3" in t or "in_port=5" in t:
             out["30"] = f
+        if "priority=5," in t:
+            out["lo"] = f
     return out
 
 
@@ -98,10 +107,11 @@ def scenario_representors(tmp):
     nic = Emunic(tmp)
     d = Snicd(tmp, nic)
     tr = Traffic(nic)
-    for f in (F_01, F_10, F_02, F_30):
+    for f in (F_01, F_10, F_02, F_30, F_LO):
         d.ok("add-flow", {"flow": f})
-    fl, ok = wait_where(d, {"01": "hw", "10": "hw", "02": "hw", "30": "hw"})
-    check(ok, "four flows in hardware", fl)
+    fl, ok = wait_where(d, {"01": "hw", "10": "hw", "02": "hw", "30": "hw",
+                            "lo": "hw"})
+    check(ok, "five flows in hardware", fl)
     before = ports(d)
     check(all(before.get("vf%d" % i, {}).get("link") == "up"
               for i in range(4)), "show: vf0..vf3 up", before)
@@ -113,12 +123,20 @@ def scenario_representors(tmp):
           "before: vf0 -> vf2", got[:3])
     check(arrived(got, "vf0", 200, 10) == list(range(200, 210)),
           "before: vf3 -> vf0", got[:3])
+    send_tagged(tr, "vf0", OTHER_MAC, VF_MAC[0], 250, 5)
+    got = tr.recv(500)
+    check(arrived(got, "vf1", 250, 5) == list(range(250, 255)),
+          "before: vf0 -> another MAC: vf1 (the lower flow)", got[:3])
 
     # ---- vf2 and vf3 leave the card ----
     sriov(nic, 2)
-    fl, ok = wait_where(d, {"02": "sw", "30": "sw", "01": "hw", "10": "hw"})
-    check(ok, "flows touching vf2/vf3 moved to sw, the others stay hw",
+    fl, ok = wait_where(d, {"02": "sw", "30": "sw", "01": "hw", "10": "hw",
+                            "lo": "sw"})
+    check(ok, "flows touching vf2/vf3 moved to sw, and the lower flow "
+          "overlapping vf0 -> vf2; the others stay hw",
           {k: (f["offload"], f.get("reason")) for k, f in fl.items()})
+    check("lo" in fl and "shadowed by flow" in fl["lo"].get("reason", ""),
+          "the lower flow says it is shadowed", fl.get("lo"))
     of2, of3 = before["vf2"]["ofport"], before["vf3"]["ofport"]
     check("02" in fl and "port vf2 gone (OpenFlow port %d)" % of2
           in fl["02"].get("reason", ""),
@@ -128,12 +146,13 @@ def scenario_representors(tmp):
           in fl["30"].get("reason", ""),
           "reason of the vf3 -> vf0 flow names vf3 (OpenFlow %d)" % of3,
           fl.get("30"))
-    check(len(d.flows()) == 4, "all four flows still desired")
+    check(len(d.flows()) == 5, "all five flows still desired")
     r = d.ctl("dump-flows")
-    check(r.returncode == 0 and r.stdout.count("offload=sw") == 2 and
+    check(r.returncode == 0 and r.stdout.count("offload=sw") == 3 and
           r.stdout.count("offload=hw") == 2 and
           "(port vf2 gone" in r.stdout and "(port vf3 gone" in r.stdout,
-          "snicctl dump-flows: 2 hw, 2 sw with the gone port", r.stdout)
+          "snicctl dump-flows: 2 hw, 3 sw (two with the gone port)",
+          r.stdout)
     mid = ports(d)
     check(mid["vf2"]["link"] == "gone" and mid["vf3"]["link"] == "gone" and
           mid["vf0"]["link"] == "up" and mid["vf1"]["link"] == "up",
@@ -160,22 +179,38 @@ def scenario_representors(tmp):
           % (now["01"]["n_packets"] - c01, now["10"]["n_packets"] - c10))
     check(d.ok("stats")["datapath"]["rx"] == rx0,
           "the software datapath saw none of it")
+    # vf0's frames for vf2 are not taken by the lower flow (it is in
+    # software now, below vf0 -> vf2, whose port is gone: dropped); its
+    # other frames are forwarded by software
+    send_tagged(tr, "vf0", VF_MAC[2], VF_MAC[0], 700, 10)
+    send_tagged(tr, "vf0", OTHER_MAC, VF_MAC[0], 720, 10)
+    got = tr.recv(800)
+    check(arrived(got, "vf1", 700, 10) == [],
+          "while gone: vf0 -> vf2's MAC does not reach vf1",
+          [(q, tag_of(p)) for q, p in got][:5])
+    check(arrived(got, "vf1", 720, 10) == list(range(720, 730)),
+          "while gone: vf0 -> another MAC reaches vf1", got[:3])
+    check(d.ok("stats")["datapath"]["rx"] - rx0 == 20,
+          "through the software datapath (rx +%d)"
+          % (d.ok("stats")["datapath"]["rx"] - rx0))
 
     # ---- they come back ----
     off0 = d.ok("stats")["offload"]
     sriov(nic, 4)
-    fl, ok = wait_where(d, {"02": "hw", "30": "hw", "01": "hw", "10": "hw"})
-    check(ok, "vf2/vf3 back: all four flows in hardware again",
+    fl, ok = wait_where(d, {"02": "hw", "30": "hw", "01": "hw", "10": "hw",
+                            "lo": "hw"})
+    check(ok, "vf2/vf3 back: all five flows in hardware again",
           {k: (f["offload"], f.get("reason")) for k, f in fl.items()})
-    # only the returning ports' flows were placed again: the vf0/vf1 rules
-    # stayed in the card as they were (a resync would re-create all four)
+    # only the returning ports' flows were placed again, and the lower flow
+    # they un-shadow: the vf0/vf1 rules stayed in the card as they were (a
+    # resync would re-create all five)
     off1 = d.ok("stats")["offload"]
     delta = {k: off1[k] - off0[k] for k in
              ("rules_created", "rules_destroyed", "resyncs", "port_backs")}
-    check(delta == {"rules_created": 2, "rules_destroyed": 0, "resyncs": 0,
+    check(delta == {"rules_created": 3, "rules_destroyed": 0, "resyncs": 0,
                     "port_backs": 2},
-          "port back: 2 rules created (vf2/vf3 flows), none destroyed, no "
-          "resync", delta)
+          "port back: 3 rules created (vf2/vf3 flows, the lower flow), none "
+          "destroyed, no resync", delta)
     c01 = flows_by_rule(d)["01"]["n_packets"]
     c10 = flows_by_rule(d)["10"]["n_packets"]
     send_tagged(tr, "vf0", VF_MAC[1], VF_MAC[0], 450, 5)
@@ -209,11 +244,16 @@ def scenario_representors(tmp):
     rx0 = d.ok("stats")["datapath"]["rx"]
     c02 = flows_by_rule(d)["02"]["n_packets"]
     c30 = flows_by_rule(d)["30"]["n_packets"]
+    c_lo = flows_by_rule(d)["lo"]["n_packets"]
     send_tagged(tr, "vf0", VF_MAC[2], VF_MAC[0], 500, 10)
     send_tagged(tr, "vf3", VF_MAC[0], VF_MAC[3], 600, 10)
+    send_tagged(tr, "vf0", OTHER_MAC, VF_MAC[0], 650, 10)
     got = tr.recv(800)
     check(arrived(got, "vf2", 500, 10) == list(range(500, 510)),
-          "after: vf0 -> vf2 delivered", got[:3])
+          "after: vf0 -> vf2 delivered (above the lower flow)", got[:3])
+    check(arrived(got, "vf1", 500, 10) == [], "and not to vf1")
+    check(arrived(got, "vf1", 650, 10) == list(range(650, 660)),
+          "after: vf0 -> another MAC delivered to vf1", got[:3])
     check(arrived(got, "vf0", 600, 10) == list(range(600, 610)),
           "after: vf3 -> vf0 delivered", got[:3])
     wait_counters(d, {})
@@ -222,6 +262,9 @@ def scenario_representors(tmp):
           now["30"]["n_packets"] - c30 == 10,
           "hardware counters of the returned flows count them (+%d, +%d)"
           % (now["02"]["n_packets"] - c02, now["30"]["n_packets"] - c30))
+    check(now["lo"]["n_packets"] - c_lo == 10,
+          "and of the re-levelled lower flow (+%d)"
+          % (now["lo"]["n_packets"] - c_lo))
     check(d.ok("stats")["datapath"]["rx"] == rx0,
           "the software datapath saw none of it")
     d.stop()

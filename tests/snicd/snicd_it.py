@@ -358,6 +358,63 @@ def scenario_vxlan(tmp):
     off = d.ok("stats")["offload"]
     check(off.get("decap_contexts") == 0 and off.get("guard_rules") == 1,
           "stats after the delete: 0 decap contexts, the guard stays", off)
+    vxlan_mark_window(d, tr, nic)
+
+
+def vxlan_mark_window(d, tr, nic):
+    """VXLAN frames from the wire while a decap context is made on a card
+    whose commands take 20 ms each: the decap mark must be known to the
+    workers before the pop rule can mark a frame, or a frame that misses
+    after decap would be classified as from the uplink and go to vf0 by
+    in_port=uplink's flow (the inner frame to the wrong VF)."""
+    fw = os.environ.get("SNIC_FW", os.path.join(
+        os.path.dirname(EMUNIC), "..", "cli", "snic-fw", "snic-fw"))
+    tr.recv(100)
+    r = subprocess.run([fw, "-s", nic.sock, "fault", "delay", "value=20000"],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, "emunic: every command delayed by 20 ms",
+          r.stderr)
+    res = {}
+
+    def add():
+        res["r"] = d.call("add-flow", {
+            "flow": "priority=10,in_port=vxlan0,tun_id=11,ip,"
+                    "nw_dst=10.0.0.2,actions=output:vf1"})
+    th = threading.Thread(target=add)
+    th.start()
+    sent, n, t0 = {}, 0, time.time()
+    while (th.is_alive() or n < 20) and time.time() - t0 < 20:
+        f = frame(VF_MAC[1], VF_MAC[0], payload=tag(900 + n))
+        sent[900 + n] = f
+        tr.send("wire", vxlan_frame(f, 11))
+        tr.proc.stdin.flush()
+        n += 1
+        time.sleep(0.002)
+    th.join(30)
+    subprocess.run([fw, "-s", nic.sock, "fault", "clear"],
+                   capture_output=True, text=True, timeout=30)
+    for _ in range(5):     # and a few once the context is there
+        f = frame(VF_MAC[1], VF_MAC[0], payload=tag(900 + n))
+        sent[900 + n] = f
+        tr.send("wire", vxlan_frame(f, 11))
+        n += 1
+    got = tr.recv(800)
+    check(res.get("r", (None, "no reply"))[1] is None,
+          "add-flow of the VNI 11 flow under the delay", res)
+    wrong = [tag_of(p) for port, p in got if port != "vf1"
+             and tag_of(p) in sent]
+    ok = [tag_of(p) for port, p in got if port == "vf1"
+          and tag_of(p) in sent and p == sent[tag_of(p)]]
+    check(wrong == [], "of %d VXLAN frames sent while the context was made "
+          "and after, none reached another port than vf1 (%d did)"
+          % (n, len(ok)),
+          [(port, tag_of(p)) for port, p in got][:10])
+    check(len(ok) >= 5, "the context forwards once it is made (%d)"
+          % len(ok))
+    st = d.ok("stats")
+    check("decap_mark_drops" in st["datapath"] and "unknown decap mark" in
+          st["text"], "stats counts unknown decap marks (dropped)",
+          st["text"])
 
 
 def vxlan_decap_offload(d, tr):

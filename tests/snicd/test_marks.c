@@ -4,9 +4,11 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 
 #include "snicd.h"
+#include "snicd_offload_priv.h"
 
 static struct flow_table *table;
 static struct dp *dp;
@@ -218,4 +220,78 @@ Test(marks, decap_classifies_as_the_tunnel_port)
     dp_flow_stats(dp, f6, &p, &by);
     cr_expect_eq(p, 1);
     free(t);
+}
+
+/* ---- the manager's mark pools (snicd_offload_map.c) ---- */
+
+Test(mark_pool, a_released_mark_stays_out_while_quiet)
+{
+    struct snicd_mark_pool p;
+    uint32_t got[4];
+
+    cr_assert_eq(snicd_mark_pool_init(&p, 10, 13, 1000), 0);
+    for (unsigned i = 0; i < 4; i++)
+        got[i] = snicd_mark_pool_get(&p, 0);
+    cr_expect(got[0] == 10 && got[1] == 11 && got[2] == 12 && got[3] == 13,
+              "in order: %u %u %u %u", got[0], got[1], got[2], got[3]);
+    cr_expect_eq(snicd_mark_pool_get(&p, 0), 0, "all live");
+    snicd_mark_pool_put(&p, 11, 100);
+    cr_expect_eq(snicd_mark_pool_get(&p, 500), 0, "11 is quiet until 1100");
+    cr_expect_eq(snicd_mark_pool_get(&p, 1099), 0);
+    cr_expect_eq(snicd_mark_pool_get(&p, 1100), 11);
+    /* a mark not taken, or out of range, is ignored */
+    snicd_mark_pool_put(&p, 11, 2000);
+    snicd_mark_pool_put(&p, 11, 2000);
+    snicd_mark_pool_put(&p, 99, 2000);
+    cr_expect_eq(snicd_mark_pool_get(&p, 5000), 11);
+    cr_expect_eq(snicd_mark_pool_get(&p, 5000), 0);
+    snicd_mark_pool_fini(&p);
+}
+
+Test(mark_pool, goes_round_the_range_before_reusing)
+{
+    struct snicd_mark_pool p;
+    uint64_t t = 0;
+
+    /* no quiet time: only the order keeps a mark from coming back */
+    cr_assert_eq(snicd_mark_pool_init(&p, 1, 200, 0), 0);
+    for (uint32_t want = 1; want <= 200; want++) {
+        uint32_t m = snicd_mark_pool_get(&p, t++);
+
+        cr_assert_eq(m, want);
+        snicd_mark_pool_put(&p, m, t++);
+    }
+    /* round again; 5 stays live, so the second round skips it */
+    cr_expect_eq(snicd_mark_pool_get(&p, t), 1);
+    for (uint32_t want = 2; want <= 5; want++)
+        cr_expect_eq(snicd_mark_pool_get(&p, t), want);
+    for (uint32_t m = 1; m <= 4; m++)
+        snicd_mark_pool_put(&p, m, t);
+    for (uint32_t want = 6; want <= 200; want++)
+        cr_expect_eq(snicd_mark_pool_get(&p, t), want);
+    cr_expect_eq(snicd_mark_pool_get(&p, t), 1);
+    cr_expect_eq(snicd_mark_pool_get(&p, t), 2);
+    snicd_mark_pool_fini(&p);
+}
+
+Test(mark_pool, the_ranges)
+{
+    struct snicd_mark_pool p;
+
+    cr_expect(!snicd_mark_is_decap(SNICD_MARK_DECAP_FIRST - 1));
+    cr_expect(snicd_mark_is_decap(SNICD_MARK_DECAP_FIRST));
+    cr_expect(snicd_mark_is_decap(SNICD_MARK_DECAP_LAST));
+    cr_expect(!snicd_mark_is_decap(SNICD_MARK_DECAP_LAST + 1));
+    cr_expect_lt(SNICD_MARK_DECAP_LAST, 1u << 24, "24 bits");
+    cr_expect_eq(snicd_mark_pool_init(&p, 0, 5, 0), -EINVAL, "0 is no mark");
+    cr_expect_eq(snicd_mark_pool_init(&p, 5, 4, 0), -EINVAL);
+    /* the whole decap range, one by one: no number twice, none outside */
+    cr_assert_eq(snicd_mark_pool_init(&p, SNICD_MARK_DECAP_FIRST,
+                                      SNICD_MARK_DECAP_LAST, 0), 0);
+    for (uint32_t want = SNICD_MARK_DECAP_FIRST;
+         want <= SNICD_MARK_DECAP_LAST; want++)
+        if (snicd_mark_pool_get(&p, 0) != want)
+            cr_assert_fail("mark %#x out of order", want);
+    cr_expect_eq(snicd_mark_pool_get(&p, 0), 0, "exhausted");
+    snicd_mark_pool_fini(&p);
 }

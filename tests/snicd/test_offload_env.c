@@ -27,6 +27,7 @@
 #include "test_offload_env.h"
 
 struct env env;
+uint32_t env_mark_quiet_ms;
 
 static struct rte_mempool *env_mp;
 static atomic_int env_resets;
@@ -49,10 +50,12 @@ name_to_port(void *ctx, const char *name, uint32_t *port)
             *port = i + 1;
             return 0;
         }
-    if (env.n_ports > ENV_N_OFPORTS && strcmp(name, "vxlan0") == 0) {
-        *port = ENV_VXLAN_PORT;
-        return 0;
-    }
+    /* the tunnel ports a test has */
+    for (unsigned i = ENV_N_OFPORTS; i < env.n_ports; i++)
+        if (strcmp(env.ports[i].name, name) == 0) {
+            *port = env.ports[i].ofport;
+            return 0;
+        }
     return -ENOENT;
 }
 
@@ -67,13 +70,16 @@ on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
     snicd_offload_flow_changed(ctx, kind, e, reason);
 }
 
-static void
+static int
 on_marks(void *ctx, const struct snicd_mark *marks, unsigned n)
 {
     (void)ctx;
+    if (env.on_publish != NULL)
+        env.on_publish(marks, n);
     env.marks_calls++;
     env.n_marks = n < ENV_MAX_MARKS ? n : ENV_MAX_MARKS;
     memcpy(env.marks, marks, env.n_marks * sizeof(*marks));
+    return 0;
 }
 
 static int
@@ -284,6 +290,7 @@ env_start_va(const char *profile, bool traffic, bool enabled, bool vxlan,
     cfg.ports = env.ports;
     cfg.n_ports = env.n_ports;
     cfg.marks_changed = on_marks;
+    cfg.mark_quiet_ms = env_mark_quiet_ms;
     env.o = snicd_offload_create(&cfg);
     cr_assert_not_null(env.o, "snicd_offload_create: %s", strerror(errno));
     env.t = flow_table_create(on_change, env.o);
@@ -417,6 +424,18 @@ env_add(const char *line)
     ret = flow_table_apply(env.t, &fm, env.now_ns);
     cr_assert_eq(ret, 1, "apply '%s': %d", line, ret);
     return env.last_id;
+}
+
+void
+env_mod(const char *line)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    int ret = flow_parse(line, FLOW_CMD_MODIFY_STRICT, &pmap, &fm, &err);
+
+    cr_assert_eq(ret, 0, "parse '%s': %s", line, err.msg);
+    cr_assert_eq(flow_table_apply(env.t, &fm, env.now_ns), 1, "modify '%s'",
+                 line);
 }
 
 void

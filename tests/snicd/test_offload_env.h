@@ -34,7 +34,7 @@ struct env {
     char sock[192];
     struct snicd_offload *o;
     struct flow_table *t;
-    struct snicd_port_info ports[ENV_N_OFPORTS + 1];
+    struct snicd_port_info ports[ENV_N_OFPORTS + 2];  /* + tunnels */
     unsigned n_ports;           /* + vxlan0 with env_start_vxlan() */
     bool traffic;
     uint64_t last_id;           /* id of the last flow added */
@@ -42,9 +42,14 @@ struct env {
     /* last list published through marks_changed */
     struct snicd_mark marks[ENV_MAX_MARKS];
     unsigned n_marks, marks_calls;
+    /* called first at each publication, while env.marks still holds the
+     * previous list (what the workers know until this call returns) */
+    void (*on_publish)(const struct snicd_mark *marks, unsigned n);
 };
 
 extern struct env env;
+/* The manager's mark_quiet_ms for the next env_start (0: its default). */
+extern uint32_t env_mark_quiet_ms;
 
 /* Start emunic with @profile (plus optional extra arguments, NULL-ended),
  * DPDK, the manager (offload @enabled) and a flow table. */
@@ -69,6 +74,9 @@ unsigned env_xmit(uint16_t tx, const uint8_t *frame, unsigned len,
 
 /* Add one ovs-ofctl flow (asserts success); returns its id. */
 uint64_t env_add(const char *line);
+/* Strict modify: new actions for the flow of @line's match and priority
+ * (asserts one changed). */
+void env_mod(const char *line);
 /* Strict delete of one flow by its add line's match and priority. */
 void env_del(const char *line);
 int env_commit(void);

@@ -14,9 +14,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
+#include "snicd_offload_priv.h"
 #include "test_offload_env.h"
 
 static void
@@ -64,11 +66,12 @@ Test(decap, contexts_are_shared_and_released)
     uint64_t a, b, c, wild;
     unsigned free0;
 
+    env_mark_quiet_ms = 300;
     env_start_vxlan("full", false, "--max-rules", "16", NULL);
     cr_assert_geq(env_commit(), 0);
     st = stats();
-    cr_expect_eq(st.guard_mode, 2, "full profile: the guard jumps to the "
-                 "pop rules");
+    cr_expect_eq(st.guard_mode, SNICD_GUARD_JUMP, "full profile: the guard "
+                 "jumps to the pop rules");
     cr_expect_eq(st.guard_rules, 1);
     free0 = env_free_rules();
     cr_expect_eq(free0, 15, "the guard is the card's one rule (%u free)",
@@ -108,16 +111,22 @@ Test(decap, contexts_are_shared_and_released)
     cr_assert_geq(env_commit(), 0);
     cr_expect_eq(stats().decap_contexts, 1, "VNI 5's pop rule went with its "
                  "last flow");
-    cr_expect_null(decap_mark(5), "and its mark");
+    cr_expect_eq(stats().n_marks, 1, "and its mark is no longer live");
+    m = decap_mark(5);
+    cr_expect(m != NULL && m->in_port == ENV_VXLAN_PORT, "but keeps its "
+              "meaning in the published list while it is quiet");
     cr_expect_eq(env_free_rules(), free0 - 2);
     env_del("priority=10,in_port=vxlan0,tun_id=6 actions=output:vf0");
     env_del("priority=5,in_port=vxlan0 actions=output:vf3");
     cr_assert_geq(env_commit(), 0);
     st = stats();
     cr_expect_eq(st.decap_contexts, 0);
-    cr_expect_eq(n_decap_marks(), 0);
     cr_expect_eq(st.n_marks, 0);
+    cr_expect_eq(n_decap_marks(), 2, "both released marks still quiet");
     cr_expect_eq(env_free_rules(), free0, "no rule left behind");
+    usleep(350 * 1000);
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(n_decap_marks(), 0, "quiet time over: unpublished");
 }
 
 Test(decap, domains_shadowing_and_refusals)
@@ -173,7 +182,7 @@ Test(decap, without_guard_flows_that_catch_vxlan_stay_sw)
     vf = env_add("priority=10,in_port=vf0 actions=output:uplink");
     env_add("priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1");
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().guard_mode, 0);
+    cr_expect_eq(stats().guard_mode, SNICD_GUARD_NONE);
     env_expect(up, SNICD_WHERE_SW, "could catch a VXLAN frame");
     env_expect(vf, SNICD_WHERE_HW, NULL);
     env_expect(env.last_id, SNICD_WHERE_SW, "no hardware decap");
@@ -189,7 +198,7 @@ Test(decap, basic_profile_guards_without_decap)
     up = env_add("priority=10,in_port=uplink actions=output:vf0");
     env_add("priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1");
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().guard_mode, 1);
+    cr_expect_eq(stats().guard_mode, SNICD_GUARD_REP);
     cr_expect_eq(stats().guard_rules, 1);
     env_expect(up, SNICD_WHERE_HW, NULL);
     env_expect(env.last_id, SNICD_WHERE_SW, "refuses a pop rule");
@@ -376,4 +385,252 @@ Test(decap, resync_recreates_guard_and_pop_rules)
     cr_assert_geq(env_commit(), 0);
     env_expect(id, SNICD_WHERE_HW, NULL);
     cr_expect_eq(env_free_rules(), 13);
+}
+
+/* ---- marks in flight (docs/snicd.md, "Datapath lcores and marks") ---- */
+
+static unsigned publish_calls, misread;
+static uint32_t misread_mark;
+static bool pop_before_mark;
+
+/*
+ * At each publication, before the workers could know the new list: a
+ * VXLAN frame of VNI 5 whose inner frame misses in the context's group,
+ * sent from the wire now, shows what a worker would meet in this window.
+ * A marked frame whose mark the previous list lacks is one the worker
+ * cannot read: before the fix, the first one was classified as if the
+ * inner frame came from the uplink.
+ */
+static void
+probe_window(const struct snicd_mark *marks, unsigned n)
+{
+    uint8_t f[256], got[256];
+    unsigned len, got_len = 0;
+    uint32_t mark = 0;
+    bool known = false;
+
+    publish_calls++;
+    for (unsigned i = 0; i < n; i++)
+        if (marks[i].kind == SNICD_MARK_DECAP &&
+            be64toh(marks[i].tun.tun_id) == 5 && stats().decap_contexts > 0)
+            pop_before_mark = true;
+    len = vxlan(f, 5, inner_arp, sizeof(inner_arp));
+    if (env_xmit(ENV_WIRE_PORT, f, len, 0, got, sizeof(got), &got_len,
+                 &mark) != 1 || mark == 0)
+        return;
+    for (unsigned i = 0; i < env.n_marks; i++)
+        known |= env.marks[i].mark == mark;
+    if (!known) {
+        misread++;
+        misread_mark = mark;
+    }
+}
+
+Test(decap, decap_mark_is_known_before_its_pop_rule)
+{
+    uint8_t f[256], got[256];
+    unsigned len, got_len = 0;
+    uint32_t mark = 0;
+    const struct snicd_mark *m;
+    uint64_t id, up;
+
+    env_start_vxlan("full", true, NULL);
+    /* where a misread inner frame would go: to VF 0, as from the uplink */
+    up = env_add("priority=1,in_port=uplink actions=output:vf0");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(up, SNICD_WHERE_HW, NULL);
+    env.on_publish = probe_window;
+    id = env_add("priority=10,in_port=vxlan0,tun_id=5,ip "
+                 "actions=output:vf1");
+    cr_assert_geq(env_commit(), 0);
+    env.on_publish = NULL;
+    env_expect(id, SNICD_WHERE_HW, NULL);
+    cr_expect_gt(publish_calls, 0);
+    cr_expect_eq(misread, 0, "%u frame(s) reached software with the decap "
+                 "mark %#x before the workers could know it", misread,
+                 misread_mark);
+    cr_expect_not(pop_before_mark, "the mark was published after its pop "
+                  "rule was made");
+    /* and from now on the mark is known, in the decap range */
+    m = decap_mark(5);
+    cr_assert_not_null(m);
+    cr_expect(snicd_mark_is_decap(m->mark), "decap mark %#x in [%#x, %#x]",
+              m->mark, SNICD_MARK_DECAP_FIRST, SNICD_MARK_DECAP_LAST);
+    len = vxlan(f, 5, inner_arp, sizeof(inner_arp));
+    cr_expect_eq(env_xmit(ENV_WIRE_PORT, f, len, 0, got, sizeof(got),
+                          &got_len, &mark), 1);
+    cr_expect_eq(mark, m->mark);
+}
+
+static uint32_t
+partial_mark(void)
+{
+    for (unsigned i = 0; i < env.n_marks; i++)
+        if (env.marks[i].kind == SNICD_MARK_PARTIAL)
+            return env.marks[i].mark;
+    return 0;
+}
+
+Test(decap, decap_marks_keep_their_range_and_are_not_reused_at_once)
+{
+    const char *a = "priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1";
+    const char *b = "priority=10,in_port=vxlan0,tun_id=6 actions=output:vf1";
+    uint32_t m5, m6;
+
+    env_start_vxlan("full", false, NULL);
+    env_add(a);
+    cr_assert_geq(env_commit(), 0);
+    cr_assert_not_null(decap_mark(5));
+    m5 = decap_mark(5)->mark;
+    env_del(a);
+    cr_assert_geq(env_commit(), 0);
+    env_add(b);
+    cr_assert_geq(env_commit(), 0);
+    cr_assert_not_null(decap_mark(6));
+    m6 = decap_mark(6)->mark;
+    cr_expect_neq(m6, m5, "VNI 5's mark %#x went to VNI 6 at once", m5);
+    cr_expect(snicd_mark_is_decap(m5) && snicd_mark_is_decap(m6),
+              "decap marks %#x, %#x in the decap range", m5, m6);
+}
+
+Test(decap, partial_marks_keep_their_range_and_are_not_reused_at_once)
+{
+    const char *p = "priority=10,in_port=vf0 actions=mod_dl_src:02:00:00:"
+                    "00:00:77,output:vf1";
+    const char *q = "priority=10,in_port=vf1 actions=mod_dl_src:02:00:00:"
+                    "00:00:77,output:vf0";
+    uint32_t mp, mq;
+
+    /* the basic card refuses MAC rewrites: such flows go partial */
+    env_start("basic", false, true, NULL);
+    env_add(p);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(env.last_id, SNICD_WHERE_PARTIAL, NULL);
+    mp = partial_mark();
+    cr_expect(mp != 0 && !snicd_mark_is_decap(mp), "partial mark %#x below "
+              "the decap range", mp);
+    env_del(p);
+    env_add(q);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(env.last_id, SNICD_WHERE_PARTIAL, NULL);
+    mq = partial_mark();
+    cr_expect(mq != 0 && mq != mp, "a released partial mark (%#x) is not "
+              "the next one handed out (%#x)", mp, mq);
+}
+
+/* ---- which contexts may be offloaded ---- */
+
+Test(decap, no_decap_without_this_ports_guard)
+{
+    uint64_t id;
+
+    env_start_vxlan("full", false, "--max-rules", "16", NULL);
+    /* the guard's RULE_ADD (the first of the commit) fails in the card */
+    cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=1"), 0);
+    id = env_add("priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1");
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().guard_mode, SNICD_GUARD_JUMP);
+    cr_expect_eq(stats().guard_rules, 0);
+    env_expect(id, SNICD_WHERE_SW, "vxlan0 has no guard rule");
+    cr_expect_eq(stats().decap_contexts, 0, "no pop rule without a guard");
+    cr_expect_eq(env_free_rules(), 16, "nothing in the card");
+    /* the next commit makes the guard, and then the context */
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().guard_rules, 1);
+    env_expect(id, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(stats().decap_contexts, 1);
+    cr_expect_eq(env_free_rules(), 13);
+}
+
+Test(decap, equal_pop_matches_of_two_tunnel_ports_are_refused)
+{
+    struct snicd_port_info *v1;
+    uint64_t a, b, c;
+
+    env_start_vxlan("full", false, NULL);
+    /* vxlan1: flow-based, same underlay and local VTEP as vxlan0 */
+    v1 = &env.ports[env.n_ports++];
+    *v1 = env.ports[env.n_ports - 2];
+    v1->ofport = ENV_VXLAN_PORT + 1;
+    v1->tun_remote_ip = 0;
+    snprintf(v1->name, sizeof(v1->name), "vxlan1");
+    cr_assert_eq(snicd_offload_set_ports(env.o, env.ports, env.n_ports), 0);
+    a = env_add("priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1");
+    /* vxlan0's remote VTEP as tun_src, same VNI: the same pop match */
+    b = env_add("priority=10,in_port=vxlan1,tun_id=5,tun_src=192.168.0.2 "
+                "actions=output:vf2");
+    /* another source: its own pop rule */
+    c = env_add("priority=10,in_port=vxlan1,tun_id=5,tun_src=192.168.0.3 "
+                "actions=output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().guard_rules, 2);
+    env_expect(a, SNICD_WHERE_HW, NULL);
+    env_expect(b, SNICD_WHERE_SW, "for vxlan0 already");
+    env_expect(c, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(stats().decap_contexts, 2);
+}
+
+/* ---- nothing left behind ---- */
+
+static uint32_t
+level_of(uint64_t id)
+{
+    const struct snicd_oflow *f = snicd_idmap_find(&env.o->ids, id);
+
+    cr_assert_not_null(f);
+    return f->level;
+}
+
+Test(decap, modify_relevel_and_delete_a_shared_context)
+{
+    const char *a = "priority=10,in_port=vxlan0,tun_id=5,ip "
+                    "actions=output:vf1";
+    const char *b = "priority=20,in_port=vxlan0,tun_id=5,ip,nw_dst=10.0.0.9 "
+                    "actions=output:vf2";
+    const char *top = "priority=30,in_port=vxlan0,tun_id=5,ip,nw_dst=10.0.0.9"
+                      ",nw_src=10.0.0.16 actions=drop";
+    uint64_t ia, ib;
+    uint32_t la, lb;
+    unsigned free0;
+
+    env_start_vxlan("full", false, "--max-rules", "16", NULL);
+    cr_assert_geq(env_commit(), 0);
+    free0 = env_free_rules();
+    ia = env_add(a);
+    ib = env_add(b);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(ia, SNICD_WHERE_HW, NULL);
+    env_expect(ib, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(stats().decap_contexts, 1, "one context for both");
+    cr_expect_eq(env_free_rules(), free0 - 3, "pop rule + 2 flows");
+    la = level_of(ia);
+    lb = level_of(ib);
+    cr_expect_lt(lb, la, "b above a");
+
+    /* new actions for b: its rule is made again, in the same context */
+    env_mod("priority=20,in_port=vxlan0,tun_id=5,ip,nw_dst=10.0.0.9 "
+            "actions=output:vf3");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(ib, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(stats().decap_contexts, 1);
+    cr_expect_eq(env_free_rules(), free0 - 3, "the old rule of b went");
+
+    /* a higher overlapping flow pushes b (and a) a level down */
+    env_add(top);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(env.last_id, SNICD_WHERE_HW, NULL);
+    cr_expect_gt(level_of(ib), lb, "b moved down (%u -> %u)", lb,
+                 level_of(ib));
+    cr_expect_eq(stats().decap_contexts, 1);
+    cr_expect_eq(env_free_rules(), free0 - 4);
+
+    env_del(top);
+    env_del("priority=20,in_port=vxlan0,tun_id=5,ip,nw_dst=10.0.0.9 "
+            "actions=output:vf3");
+    env_del(a);
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().decap_contexts, 0);
+    cr_expect_eq(stats().n_marks, 0);
+    cr_expect_eq(env_free_rules(), free0, "every rule back: %u free, %u at "
+                 "the start", env_free_rules(), free0);
 }
