@@ -163,13 +163,19 @@ dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
     struct burst b;
     uint64_t pending;
 
-    b.keys = keys;
-    b.rules = rules;
-
+    if (n > DP_BURST_MAX) {
+        /* the pending keys are a 64-bit mask: a longer burst in parts */
+        dp_cls_lookup_burst(snap, table_id, keys, DP_BURST_MAX, rules);
+        dp_cls_lookup_burst(snap, table_id, keys + DP_BURST_MAX,
+                            n - DP_BURST_MAX, rules + DP_BURST_MAX);
+        return;
+    }
     for (unsigned i = 0; i < n; i++)
         rules[i] = NULL;
     if (ct == NULL || n == 0)
         return;
+    b.keys = keys;
+    b.rules = rules;
     pending = n == 64 ? ~0ull : (1ull << n) - 1;
     b.found = 0;
     b.lowest = UINT16_MAX;

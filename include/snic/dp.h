@@ -297,8 +297,8 @@ const struct dp_rule *dp_cls_lookup(const struct dp_cls_snap *snap,
                                     const struct flow_key *key);
 /* The most keys one burst call takes. */
 #define DP_BURST_MAX    64u
-/* dp_cls_lookup() of @n keys (n <= DP_BURST_MAX) at once: rules[i] is
- * the answer for keys[i]. Faster per key than one at a time: the
+/* dp_cls_lookup() of @n keys at once (best up to DP_BURST_MAX; more are
+ * done in parts): rules[i] is the answer for keys[i]. Faster per key than one at a time: the
  * subtables are walked once, and the memory accesses of the keys overlap
  * (hash all, prefetch, then probe). */
 void dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,

@@ -115,12 +115,12 @@ compare_all(struct world *wd, unsigned seed, unsigned round, size_t n_keys)
         }
     }
     /* the burst lookup agrees with the single one, for burst sizes from
-     * 1 to DP_BURST_MAX */
+     * 1 to DP_BURST_MAX, and a little beyond (done in parts) */
     kseed = seed * 31 + round;
     for (size_t done = 0, size = 1; done < n_keys;
-         done += size, size = size % DP_BURST_MAX + 1) {
-        struct flow_key keys[DP_BURST_MAX];
-        const struct dp_rule *rules[DP_BURST_MAX];
+         done += size, size = size % (DP_BURST_MAX + 3) + 1) {
+        struct flow_key keys[DP_BURST_MAX + 3];
+        const struct dp_rule *rules[DP_BURST_MAX + 3];
         size_t n = size < n_keys - done ? size : n_keys - done;
 
         for (size_t i = 0; i < n; i++)
