@@ -300,6 +300,7 @@ send_recv(uint16_t from, const uint8_t *dst, unsigned n, uint16_t to)
         m = rte_pktmbuf_alloc(pool);
         cr_assert_not_null(m);
         p = (uint8_t *)rte_pktmbuf_append(m, 64);
+        cr_assert_not_null(p);
         memset(p, 0, 64);
         memcpy(p, dst, 6);
         p[6] = 0x02;
