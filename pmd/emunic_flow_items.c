@@ -487,9 +487,16 @@ conv_vxlan(struct emunic_walk *w, const struct rte_flow_item *item,
                        error);
 }
 
+/*
+ * A port item names the vport a transfer rule's frames enter the eSwitch
+ * from. Its mask is all or nothing: a full mask matches one port; a zero
+ * mask (or no spec) matches frames from any port of the switch, and is the
+ * only way to say so, since without a port item a rule matches only its
+ * own port's traffic (emunic_items_finish).
+ */
 static int
 conv_port(struct emunic_walk *w, const struct rte_flow_item *item,
-          const char *name, uint32_t port_id, bool full_mask,
+          const char *name, uint32_t port_id, bool full_mask, bool zero_mask,
           struct rte_flow_error *error)
 {
     struct fw_rule_add_in *r = &w->x->rule;
@@ -502,18 +509,18 @@ conv_port(struct emunic_walk *w, const struct rte_flow_item *item,
                                "%s: matching the source port needs the "
                                "transfer attribute; a non-transfer rule "
                                "already matches only its own port", name);
-    if (item->spec == NULL)
-        return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ITEM_SPEC,
-                               item, "%s: the item needs a spec naming the "
-                               "port", name);
-    if (!full_mask)
-        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM_MASK,
-                               item, "%s: the port id must be matched "
-                               "exactly (full mask)", name);
     if (w->has_port_item)
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, item,
                                "%s: a rule can match only one source port",
                                name);
+    if (item->spec == NULL || zero_mask) {
+        w->has_port_item = true;        /* any port: no field */
+        return 0;
+    }
+    if (!full_mask)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM_MASK,
+                               item, "%s: the port id is matched exactly "
+                               "(full mask) or not at all (zero mask)", name);
     ret = w->ctx->resolve != NULL ?
           w->ctx->resolve(w->ctx->opaque, port_id, &vport) : -ENODEV;
     if (ret == -ENXIO)
@@ -541,7 +548,8 @@ conv_port_id(struct emunic_walk *w, const struct rte_flow_item *item,
 {
     const struct rte_flow_item_port_id *s = spec_, *m = mask_;
 
-    return conv_port(w, item, "PORT_ID", s->id, m->id == UINT32_MAX, error);
+    return conv_port(w, item, "PORT_ID", s->id, m->id == UINT32_MAX,
+                     m->id == 0, error);
 }
 
 static int
@@ -552,7 +560,7 @@ conv_ethdev(struct emunic_walk *w, const struct rte_flow_item *item,
 
     return conv_port(w, item, item->type == RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT
                      ? "REPRESENTED_PORT" : "PORT_REPRESENTOR", s->port_id,
-                     m->port_id == UINT16_MAX, error);
+                     m->port_id == UINT16_MAX, m->port_id == 0, error);
 }
 
 /* ------------------------------------------------------------------------
@@ -719,7 +727,15 @@ emunic_item_convert(struct emunic_walk *w, const struct rte_flow_item *item,
     return 0;
 }
 
-/* Non-transfer ingress rules see only traffic entering this port's vport. */
+/*
+ * A rule without a port item sees only traffic entering the eSwitch from
+ * the port it was created on: an ingress rule, its own port's traffic; a
+ * transfer rule on a representor, its VF's frames; on the PF port, the
+ * wire's. That is what mainstream cards do and what Open vSwitch relies on
+ * (it creates each megaflow's rule on the ingress port and writes no port
+ * item): a rule that matched every vport would let one port's policy act
+ * on another port's frames. "Any port" is said with a zero-mask port item.
+ */
 int
 emunic_items_finish(struct emunic_walk *w, const struct rte_flow_item *items,
                     struct rte_flow_error *error)
@@ -728,15 +744,21 @@ emunic_items_finish(struct emunic_walk *w, const struct rte_flow_item *items,
     uint16_t vport = rte_cpu_to_le_16(w->ctx->port_vport), m = 0xffff;
 
     (void)items;
-    if (w->attr->transfer)
+    if (w->has_port_item)
         return 0;
     if (!(w->ctx->caps->match_fields & FW_FIELD_BIT(FW_FIELD_SRC_VPORT)))
         return emunic_flow_err(error, ENOTSUP,
+                               w->attr->transfer ?
+                               RTE_FLOW_ERROR_TYPE_ATTR_TRANSFER :
                                RTE_FLOW_ERROR_TYPE_ATTR_INGRESS, w->attr,
-                               "an ingress rule is confined to its port by "
-                               "matching the source port, which the device "
-                               "(profile '%s') cannot match; use transfer",
-                               emunic_profile(w->ctx->caps));
+                               "a rule without a port item is confined to "
+                               "the port it is created on by matching the "
+                               "source port, which the device (profile "
+                               "'%s') cannot match; %s",
+                               emunic_profile(w->ctx->caps),
+                               w->attr->transfer ?
+                               "add a port item with a zero mask to match "
+                               "any port" : "use transfer");
     r->value.src_vport = vport;
     r->mask.src_vport = m;
     return 0;

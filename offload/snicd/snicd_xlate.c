@@ -95,6 +95,19 @@ static const struct {
     FIELD(nw_ttl, "nw_ttl"),
 };
 
+/* A rule with no port item matches, on mainstream cards and on
+ * net_emunic, only traffic entering the eSwitch from the port it is created
+ * on (here the proxy port: the wire). A flow that matches any in_port says
+ * so with a port item whose mask is zero. */
+static void
+xl_any_port(struct snicd_xlate *x)
+{
+    x->port_spec.port_id = 0;
+    x->port_mask.port_id = 0;
+    snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, &x->port_spec,
+                  &x->port_mask);
+}
+
 static int
 xl_in_port(struct snicd_xl *s)
 {
@@ -106,8 +119,10 @@ xl_in_port(struct snicd_xl *s)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "a decap context's flow must match in_port="
                                "its tunnel port");
-    if (s->m.in_port == 0)
+    if (s->m.in_port == 0) {
+        xl_any_port(x);
         return 0;
+    }
     if (s->m.in_port != UINT32_MAX)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "match on in_port with mask %#x not "
@@ -121,7 +136,9 @@ xl_in_port(struct snicd_xl *s)
                                s->v->in_port);
     if (p->is_tunnel && s->ctx->decap != NULL &&
         p->ofport == s->ctx->decap->tun_port) {
-        /* only the context's pop rule leads to its group: no port item */
+        /* only the context's pop rule leads to its group, which it
+         * enters from the underlay port: the group needs no port match */
+        xl_any_port(x);
         s->in_port_exact = true;
         s->in_port = p->ofport;
         s->m.in_port = 0;

@@ -101,14 +101,19 @@ flow_mac(unsigned i, uint8_t mac[6])
     mac[5] = (uint8_t)i;
 }
 
-/* A transfer rule on the PF: dst MAC of flow @i -> COUNT, DROP. */
+/* A transfer rule on the PF: dst MAC of flow @i -> COUNT, DROP. The
+ * frames come from VF 0, which has no representor here: the rule matches
+ * any source port (zero-mask port item), not only the PF's wire. */
 static struct rte_flow *
 flow_make(unsigned i)
 {
     struct rte_flow_attr attr = { .transfer = 1 };
     struct rte_flow_item_eth spec, mask;
+    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
     struct rte_flow_action_count cnt = { .id = 0 };
     struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any_port,
+          .mask = &any_port },
         { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec, .mask = &mask },
         { .type = RTE_FLOW_ITEM_TYPE_END },
     };

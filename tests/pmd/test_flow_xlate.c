@@ -149,7 +149,8 @@ Test(flow_xlate, eth_fields)
     cr_expect_arr_eq(x.rule.value.eth_src, s.hdr.src_addr.addr_bytes, 6);
     cr_expect_eq(x.rule.value.eth_type, htons(0x0806));
     cr_expect_eq(x.rule.mask.eth_type, 0xffff);
-    cr_expect_eq(x.rule.mask.src_vport, 0, "transfer: no implicit port");
+    cr_expect_eq(x.rule.mask.src_vport, 0xffff, "implicit source port");
+    cr_expect_eq(x.rule.value.src_vport, FW_VPORT_UPLINK, "PF: the wire");
     cr_expect_eq(x.field_item[FW_FIELD_ETH_DST], &items[0]);
 }
 
@@ -681,6 +682,88 @@ Test(flow_xlate, refuse_port_items)
                    RTE_FLOW_ERROR_TYPE_ITEM_MASK, &partial[0], "exactly");
     expect_refusal(xlate(&attr_transfer, twice, fwd_wire), ENOTSUP,
                    RTE_FLOW_ERROR_TYPE_ITEM, &twice[1], "only one");
+}
+
+/* A transfer rule without a port item matches only frames entering the
+ * eSwitch from the port it was created on, in every group: otherwise a rule
+ * made for one VF acts on every VF's frames. */
+Test(flow_xlate, transfer_implicit_source)
+{
+    struct rte_flow_attr g3 = { .transfer = 1, .group = 3 };
+    struct rte_flow_item eth[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH }, END_ITEM,
+    };
+
+    for (uint16_t port = 0; port <= 4; port++) {
+        ctx.port_vport = port;      /* 0: the PF (wire), n: VF n-1's rep */
+        cr_assert_eq(xlate(&attr_transfer, eth, fwd_wire), 0, "%s",
+                     err.message);
+        cr_expect_eq(x.rule.value.src_vport, port);
+        cr_expect_eq(x.rule.mask.src_vport, 0xffff);
+        cr_assert_eq(xlate(&g3, eth, fwd_wire), 0, "%s", err.message);
+        cr_expect_eq(x.rule.value.src_vport, port, "group 3 too");
+        cr_expect_eq(x.rule.mask.src_vport, 0xffff, "group 3 too");
+    }
+}
+
+/* "Any port" is said with a port item whose mask is zero, or which has no
+ * spec; an explicit port overrides the creating port. */
+Test(flow_xlate, transfer_port_item_overrides)
+{
+    struct rte_flow_item_ethdev one = { .port_id = 3 };
+    struct rte_flow_item_ethdev zero_mask = { .port_id = 0 };
+    struct rte_flow_item_port_id id_zero_mask = { .id = 0 };
+    struct rte_flow_item exact[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &one },
+        END_ITEM,
+    };
+    struct rte_flow_item any[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &one,
+          .mask = &zero_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH }, END_ITEM,
+    };
+    struct rte_flow_item any_port_id[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_PORT_ID, .spec = &id_zero_mask,
+          .mask = &id_zero_mask }, END_ITEM,
+    };
+    struct rte_flow_item no_spec[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_PORT_REPRESENTOR }, END_ITEM,
+    };
+
+    ctx.port_vport = 1;
+    cr_assert_eq(xlate(&attr_transfer, exact, fwd_wire), 0, "%s",
+                 err.message);
+    cr_expect_eq(x.rule.value.src_vport, 3);
+    cr_expect_eq(x.rule.mask.src_vport, 0xffff);
+    cr_assert_eq(xlate(&attr_transfer, any, fwd_wire), 0, "%s", err.message);
+    cr_expect_eq(x.rule.mask.src_vport, 0, "zero mask: any port");
+    cr_assert_eq(xlate(&attr_transfer, any_port_id, fwd_wire), 0, "%s",
+                 err.message);
+    cr_expect_eq(x.rule.mask.src_vport, 0, "PORT_ID, zero mask: any port");
+    cr_assert_eq(xlate(&attr_transfer, no_spec, fwd_wire), 0, "%s",
+                 err.message);
+    cr_expect_eq(x.rule.mask.src_vport, 0, "no spec: any port");
+}
+
+/* A device that cannot match the source port cannot confine a rule to its
+ * port: refused, unless the rule asks for any port. */
+Test(flow_xlate, transfer_implicit_source_needs_the_field)
+{
+    struct rte_flow_item_ethdev zero = { .port_id = 0 };
+    struct rte_flow_item eth[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH }, END_ITEM,
+    };
+    struct rte_flow_item any[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &zero,
+          .mask = &zero },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH }, END_ITEM,
+    };
+
+    caps_full.match_fields &= ~F(SRC_VPORT);
+    expect_refusal(xlate(&attr_transfer, eth, fwd_wire), ENOTSUP,
+                   RTE_FLOW_ERROR_TYPE_ATTR_TRANSFER, &attr_transfer,
+                   "zero mask");
+    cr_expect_eq(xlate(&attr_transfer, any, fwd_wire), 0, "%s", err.message);
 }
 
 /* ------------------------------------------------------------------------

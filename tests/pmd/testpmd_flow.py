@@ -487,7 +487,8 @@ def burst(pmd, ports):
 # table, or the re-created JUMP would point at nothing.
 R_JUMP = ("flow create 0 transfer pattern represented_port ethdev_port_id is "
           "1 / end actions jump group 1 / end")
-R_WIRE = ("flow create 0 transfer group 1 pattern eth / end actions count / "
+R_WIRE = ("flow create 0 transfer group 1 pattern represented_port "
+          "ethdev_port_id is 1 / eth / end actions count / "
           "represented_port ethdev_port_id 0 / end")
 
 
@@ -719,7 +720,91 @@ def scenario_multiseg(tmp):
         nic.kill()
 
 
+def rx_after_burst(pmd, ports):
+    """One tx_first burst of 16 from every port of @ports; {port: RX}.
+    Frames a port received while nobody polled it are drained first."""
+    pmd.cmd("set portlist " + ",".join(str(p) for p in ports))
+    pmd.cmd("start")
+    time.sleep(0.3)
+    pmd.cmd("stop")
+    burst(pmd, ",".join(str(p) for p in ports))
+    return {p: port_stat(pmd, p, "RX-packets") for p in ports}
+
+
+def hits(pmd, port, rule):
+    m = re.search(r"hits:\s+(\d+)", pmd.cmd("flow query %d %s count"
+                                            % (port, rule)))
+    return int(m.group(1)) if m else -1
+
+
+def scenario_isolation(tmp):
+    """A transfer rule without a port item acts only on frames entering the
+    eSwitch from the port it was created on: a representor's VF, or for the
+    PF the wire. Open vSwitch creates its rules this way; a rule that
+    matched every vport would apply one port's policy to another's frames.
+    Frames from every other vport are sent to prove they are not matched."""
+    nic = Emunic(tmp)
+    # 0 PF, 1..4 representors of VF 0..3, 5..8 VF 0..3 (VM side), 9 wire
+    vdevs = [pf_vdev(nic)]
+    vdevs += ["net_emunic%d,socket=%s,vf=%d" % (1 + i, nic.sock, i)
+              for i in range(4)]
+    vdevs.append("net_emunic5,socket=%s,uplink=1" % nic.sock)
+    pmd = Testpmd(vdevs, ["--forward-mode=rxonly", "--burst=16"])
+    try:
+        out = pmd.cmd("show port summary all")
+        check(out.count("net_emunic") >= 10, "10 ports probed", out)
+        # on VF 1's representor: its frames go to the wire
+        out = pmd.cmd("flow create 2 transfer pattern eth / ipv4 / udp / end "
+                      "actions count / represented_port ethdev_port_id 0 / "
+                      "end")
+        check(created(out), "rule on VF 1's representor, no port item", out)
+        r_vf1 = rule_id(out)
+        # VF 1 sends (and its representor, which the rule does not see)
+        rx = rx_after_burst(pmd, [2, 6, 9])
+        check(rx[9] == 16, "VF 1's burst reached the wire (%d)" % rx[9])
+        check(hits(pmd, 2, r_vf1) == 16, "the rule counted VF 1's 16")
+        # every other vport sends: VFs 0, 2, 3 and the wire
+        rx = rx_after_burst(pmd, [1, 3, 4, 5, 7, 8, 9])
+        check(rx[9] == 0, "no other VF's frame took VF 1's rule to the "
+              "wire (%d)" % rx[9])
+        check(rx[1] == 16 and rx[3] == 16 and rx[4] == 16,
+              "VFs 0, 2, 3 missed to their representors (%d %d %d)"
+              % (rx[1], rx[3], rx[4]))
+        check(hits(pmd, 2, r_vf1) == 16, "VF 1's rule still counts 16")
+        # on the PF: the wire's frames only
+        out = pmd.cmd("flow create 0 transfer pattern eth / end actions "
+                      "count / drop / end")
+        check(created(out), "drop rule on the PF, no port item", out)
+        r_pf = rule_id(out)
+        rx = rx_after_burst(pmd, [0, 1, 3, 4, 5, 6, 7, 8, 9])
+        check(rx[0] == 0, "the wire's frames were dropped (PF got %d)"
+              % rx[0])
+        check(hits(pmd, 0, r_pf) == 16, "the PF's rule took the wire's 16 "
+              "and no VF's frame (%d)" % hits(pmd, 0, r_pf))
+        check(rx[1] == 16 and rx[3] == 16 and rx[4] == 16,
+              "VFs 0, 2, 3 still miss to their representors (%d %d %d)"
+              % (rx[1], rx[3], rx[4]))
+        check(hits(pmd, 2, r_vf1) == 32, "VF 1's rule counted its second "
+              "burst only")
+        # a zero-mask port item says "any port", explicitly
+        pmd.cmd("flow flush 0")
+        pmd.cmd("flow flush 2")
+        out = pmd.cmd("flow create 0 transfer pattern represented_port "
+                      "ethdev_port_id spec 0 ethdev_port_id mask 0 / eth / "
+                      "end actions count / drop / end")
+        check(created(out), "rule with a zero-mask port item", out)
+        r_any = rule_id(out)
+        rx_after_burst(pmd, [5, 6, 7, 8, 9])
+        check(hits(pmd, 0, r_any) == 80, "it matched all five vports (%d)"
+              % hits(pmd, 0, r_any))
+        check(pmd.alive(), "testpmd alive")
+    finally:
+        pmd.close()
+        nic.kill()
+
+
 SCENARIOS = {
+    "isolation": scenario_isolation,
     "flow_cmds": scenario_flow_cmds,
     "tiny": scenario_tiny,
     "forward": scenario_forward,

@@ -233,19 +233,24 @@ Test(xlate, prerequisite_only_matches)
     ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV4);
     cr_expect_eq(((const struct rte_flow_item_ipv4 *)x.items[1].spec)
                  ->hdr.next_proto_id, 47);
-    /* plain "ip": an IPV4 item that matches any IPv4 packet */
+    /* plain "ip": an IPV4 item that matches any IPv4 packet, from any
+     * port (without a port item, a rule would see only the wire's) */
     cr_assert_eq(xl("ip actions=drop"), 0);
-    ITEMS(RTE_FLOW_ITEM_TYPE_IPV4);
-    cr_expect_eq(((const struct rte_flow_item_ipv4 *)x.items[0].mask)
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV4);
+    cr_expect_eq(((const struct rte_flow_item_ethdev *)x.items[0].mask)
+                 ->port_id, 0, "any port: a zero-mask port item");
+    cr_expect_eq(((const struct rte_flow_item_ipv4 *)x.items[1].mask)
                  ->hdr.src_addr, 0);
     /* ARP without ARP fields is an EtherType */
     cr_assert_eq(xl("arp actions=drop"), 0);
-    ITEMS(RTE_FLOW_ITEM_TYPE_ETH);
-    cr_expect_eq(ntohs(((const struct rte_flow_item_eth *)x.items[0].spec)
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_ETH);
+    cr_expect_eq(ntohs(((const struct rte_flow_item_eth *)x.items[1].spec)
                        ->hdr.ether_type), 0x0806);
-    /* match everything */
+    /* match everything, from every port */
     cr_assert_eq(xl("priority=0 actions=drop"), 0);
-    cr_expect_eq(x.n_items, 0);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(((const struct rte_flow_item_ethdev *)x.items[0].mask)
+                 ->port_id, 0);
 }
 
 Test(xlate, match_refusals)
@@ -594,9 +599,11 @@ Test(xlate, decap_flow_in_its_context)
                           SNICD_XLATE_FULL), 0, "%s", x.reason);
     cr_expect_eq(x.attr.group, SNICD_XLATE_CTX_GROUP0 + 4);
     cr_expect_eq(x.attr.priority, 3);
-    /* no port item: only the pop rule leads there; the inner headers */
-    ITEMS(RTE_FLOW_ITEM_TYPE_IPV4);
-    ip = x.items[0].spec;
+    /* any port: only the pop rule leads there; then the inner headers */
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV4);
+    cr_expect_eq(((const struct rte_flow_item_ethdev *)x.items[0].mask)
+                 ->port_id, 0, "a zero-mask port item");
+    ip = x.items[1].spec;
     cr_expect_eq(ntohl(ip->hdr.dst_addr), 0x0a010101);
     ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
             RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
