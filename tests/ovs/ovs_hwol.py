@@ -5,6 +5,7 @@
     ovs_hwol.py l2|ip                      one scenario (a meson test each)
     ovs_hwol.py --raw-recv IFACE           helpers run inside a namespace
     ovs_hwol.py --raw-send IFACE DST_MAC ETHERTYPE PHASE COUNT
+    ovs_hwol.py --udp-send DST_IP PORT PHASE COUNT
 
 A private ovsdb-server and the Debian DPDK build of ovs-vswitchd, started
 by hand in a private run directory (there is no systemd), drive emunic
@@ -17,7 +18,8 @@ VMs). The Open vSwitch set-up is the recipe of docs/pmd.md, verbatim.
       RSS) of an action Open vSwitch cannot offload (push_mpls), and vm2,
       isolated by OpenFlow, reaching nobody while vm0's traffic goes on.
   ip  ping, ping -6 and a TCP transfer between vm0 and vm1, the IPv4/IPv6
-      megaflows offloaded and the card forwarding them, vm2 isolated.
+      megaflows offloaded and the card forwarding them, partial offload
+      of a TOS rewrite on UDP, vm2 isolated.
 
 Environment: EMUNIC, PMD (our .so, LD_PRELOADed into ovs-vswitchd so it
 loads from any directory), PMD_PRELOAD (sanitizer runtimes to load before
@@ -117,10 +119,19 @@ def raw_send(iface, dst, ethertype, phase, count):
     s.close()
 
 
+def udp_send(dst, port, phase, count):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for seq in range(count):
+        s.sendto(TAG + struct.pack("!BI", phase, seq), (dst, port))
+        if seq % 16 == 15:
+            time.sleep(0.002)
+    s.close()
+
+
 def raw_recv(iface):
     """Count the frames @iface receives until a line on stdin: JSON
-    {"SRC ETHERTYPE PHASE": n} (PHASE -1: no tag; ETHERTYPE of an MPLS
-    frame followed by its label)."""
+    {"SRC ETHERTYPE PHASE": n} (PHASE -1: no tag; ETHERTYPE followed by
+    the label of an MPLS frame, the TOS of an IPv4 one)."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                       socket.htons(ETH_P_ALL))
     s.bind((iface, 0))
@@ -139,6 +150,8 @@ def raw_recv(iface):
         etype = "%04x" % struct.unpack("!H", data[12:14])[0]
         if etype == "8847" and len(data) >= 18:
             etype += "/%d" % (struct.unpack("!I", data[14:18])[0] >> 12)
+        elif etype == "0800" and len(data) >= 16:
+            etype += "/tos%d" % data[15]
         i = data.find(TAG)
         phase = data[i + 4] if 0 <= i and i + 9 <= len(data) else -1
         key = "%s %s %d" % (src, etype, phase)
@@ -415,6 +428,23 @@ class Setup:
                          "--raw-send", self.taps[i], VM_MAC[dst_vm],
                          "0x%04x" % ethertype, str(phase), str(count)]))
 
+    def pin_neighbours(self, a, b):
+        """vmA and vmB know each other for good: no ARP or neighbour
+        probe in the middle of a counted window."""
+        for x, y in ((a, b), (b, a)):
+            run(self.nsx(x, ["ip", "neigh", "replace", VM_IP[y], "lladdr",
+                             VM_MAC[y], "dev", self.taps[x], "nud",
+                             "permanent"]))
+            if self.ipv6:
+                run(self.nsx(x, ["ip", "-6", "neigh", "replace", VM_IP6[y],
+                                 "lladdr", VM_MAC[y], "dev", self.taps[x],
+                                 "nud", "permanent"]))
+
+    def send_udp(self, i, dst_vm, port, phase, count):
+        run(self.nsx(i, [sys.executable, os.path.abspath(__file__),
+                         "--udp-send", VM_IP[dst_vm], str(port), str(phase),
+                         str(count)]))
+
     def ping(self, i, dst, count, interval="0.05", v6=False):
         args = ["ping"] + (["-6"] if v6 else []) + [
             "-c", str(count), "-i", interval, "-W", "1", "-q", dst]
@@ -466,6 +496,7 @@ def scenario_l2(s):
         check(s.wait_megaflow(port, "0x0806", "yes") is not None,
               "ARP megaflow from %s offloaded:yes" % port,
               s.megaflow_dump())
+    s.pin_neighbours(0, 1)
 
     # a non-IP ethertype: the first frame makes the megaflow, then the
     # card forwards the rest without OVS
@@ -544,6 +575,7 @@ def scenario_ip(s):
     check(lost(r) == 0, "ping vm0 -> vm1", r.stdout)
     r = s.ping(0, VM_IP6[1], 5, v6=True)
     check(lost(r) == 0, "ping -6 vm0 -> vm1", r.stdout)
+    s.pin_neighbours(0, 1)
     for port in ("rep0", "rep1"):
         for etype, name in (("0x0800", "IPv4"), ("0x86dd", "IPv6")):
             line = s.wait_megaflow(port, etype, "yes", timeout=3)
@@ -592,6 +624,27 @@ def scenario_ip(s):
     check_hw(s, seg >= 100 and miss == 0, "the card carried the TCP transfer "
           "(%d frames to vf1, %d missed to the representors)" % (seg, miss))
 
+    # partial offload of an IPv4 flow: a rule added now rewrites the TOS
+    # of UDP to port 7777, which Open vSwitch cannot offload (it offloads
+    # IPv4 src, dst and ttl rewrites only): MARK + RSS, OVS finishes
+    run(["ovs-ofctl", "add-flow", "br0", "priority=40000,in_port=1,udp,"
+         "tp_dst=7777,actions=mod_nw_tos:32,output:2"], env=s.ovs_env())
+    rx = s.receiver(1)
+    s.send_udp(0, 1, 7777, 8, 1)
+    line = s.wait_megaflow("rep0", "0x0800", "partial", timeout=3)
+    check_hw(s, line is not None and "tos=32" in line,
+             "UDP megaflow with the TOS rewrite offloaded:partial",
+             s.megaflow_dump())
+    hits = s.phwol_hits()
+    s.send_udp(0, 1, 7777, 9, 50)
+    time.sleep(0.5)
+    hits = s.phwol_hits() - hits
+    got = s.received(rx)
+    check(count(got, 0, "0800/tos32", 9) == 50,
+          "vm1 received the 50 datagrams with TOS 32", got)
+    check_hw(s, hits == 50, "50 partial-offload hits in OVS (phwol hits %d)"
+             % hits)
+
     # isolation: vm2 knows vm1's address (OpenFlow drops its ARP) and
     # pings it; vm1 must see nothing of vm2
     run(s.nsx(2, ["ip", "neigh", "replace", VM_IP[1], "lladdr", VM_MAC[1],
@@ -624,6 +677,10 @@ def missing_tools():
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "--raw-recv":
         raw_recv(sys.argv[2])
+        return 0
+    if len(sys.argv) == 6 and sys.argv[1] == "--udp-send":
+        udp_send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                 int(sys.argv[5]))
         return 0
     if len(sys.argv) == 7 and sys.argv[1] == "--raw-send":
         raw_send(sys.argv[2], sys.argv[3], int(sys.argv[4], 0),
