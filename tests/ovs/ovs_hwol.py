@@ -207,7 +207,7 @@ class Setup:
 
     def __init__(self, tmp, ipv6):
         self.tmp = tmp
-        tag = os.getpid() % 100000
+        tag = os.getpid()
         self.ns = ["snicovs%d-vm%d" % (tag, i) for i in range(NVMS)]
         self.taps = ["sov%d_%d" % (tag, i) for i in range(NVMS)]
         self.prefix = "snicovs%d" % tag
@@ -665,6 +665,26 @@ def scenario_ip(s):
 SCENARIOS = {"l2": (scenario_l2, False), "ip": (scenario_ip, True)}
 
 
+def sweep_stale():
+    """What a run killed by SIGKILL left (its processes died with it, by
+    PR_SET_PDEATHSIG): empty namespaces, the DPDK run directory and its
+    temporary directory."""
+    for name in run(["ip", "netns", "list"], ok=False).stdout.split():
+        m = re.fullmatch(r"snicovs(\d+)-vm\d+", name)
+        if m and not os.path.exists("/proc/" + m.group(1)):
+            run(["ip", "netns", "del", name], ok=False)
+    for name in os.listdir("/var/run/dpdk") \
+            if os.path.isdir("/var/run/dpdk") else []:
+        m = re.fullmatch(r"snicovs(\d+)", name)
+        if m and not os.path.exists("/proc/" + m.group(1)):
+            shutil.rmtree("/var/run/dpdk/" + name, ignore_errors=True)
+    tmp = tempfile.gettempdir()
+    for name in os.listdir(tmp):
+        m = re.fullmatch(r"snic-ovs\.(\d+)\..*", name)
+        if m and not os.path.exists("/proc/" + m.group(1)):
+            shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
+
+
 def missing_tools():
     missing = [t for t in OVS_TOOLS + ["ip", "unshare", "ping", "nc"]
                if shutil.which(t) is None]
@@ -697,9 +717,12 @@ def main():
         print("set-up error: missing %s (scripts/setup installs Open "
               "vSwitch: openvswitch-switch-dpdk)" % ", ".join(missing))
         return 99
+    # meson's timeout sends SIGTERM: unwind through the finally below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    sweep_stale()
     name = sys.argv[1]
     fn, ipv6 = SCENARIOS[name]
-    tmp = tempfile.mkdtemp(prefix="snic-ovs.")
+    tmp = tempfile.mkdtemp(prefix="snic-ovs.%d." % os.getpid())
     os.chmod(tmp, 0o755)
     s = Setup(tmp, ipv6)
     t0 = time.time()
