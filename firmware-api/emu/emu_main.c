@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "emu_server.h"
+#include "snic/peer.h"
 
 #define EMU_DEFAULT_MAX_VFS     8u
 #define EMU_DEFAULT_QUEUES      16u
@@ -29,6 +30,11 @@ static const char emu_usage[] =
 "PATH.vfN while enabled, the wire's peer at PATH.uplink).\n"
 "\n"
 "  --socket PATH         PF socket path (required)\n"
+"  --allow-group GROUP   members of GROUP (name or number) may connect too;\n"
+"                        otherwise only root and the user emunic runs as\n"
+"                        (sockets 0600, 0660 with a group; a missing\n"
+"                        folder for them is created 0700, 0750 with a\n"
+"                        group, whatever the umask)\n"
 "  --max-vfs N           VFs the card supports, sriov_totalvfs (default 8,\n"
 "                        at most 256)\n"
 "  --num-vfs N           VFs enabled at start (default 0)\n"
@@ -56,7 +62,8 @@ static const char emu_usage[] =
 "  --pidfile FILE        write the process id to FILE (removed at exit)\n"
 "  --foreground          stay in the foreground (the default; emunic never\n"
 "                        daemonizes)\n"
-"  -q, --quiet           no log messages, only the startup line\n"
+"  -q, --quiet           no log messages, only the startup line and\n"
+"                        refused connections\n"
 "  -h, --help            show this help\n"
 "\n"
 "emunic prints \"emunic: listening on PATH (...)\" once ready, and removes\n"
@@ -66,11 +73,12 @@ enum {
     OPT_SOCKET = 256, OPT_MAX_VFS, OPT_NUM_VFS, OPT_MODE, OPT_PROFILE,
     OPT_MAX_RULES, OPT_MAX_TABLES, OPT_PRIO, OPT_MAX_COUNTERS, OPT_BASE_MAC,
     OPT_CMDQ_DEPTH, OPT_VF_TAP, OPT_UPLINK_TAP, OPT_FAULT, OPT_PIDFILE,
-    OPT_FOREGROUND,
+    OPT_FOREGROUND, OPT_ALLOW_GROUP,
 };
 
 static const struct option emu_options[] = {
     { "socket",       required_argument, NULL, OPT_SOCKET },
+    { "allow-group",  required_argument, NULL, OPT_ALLOW_GROUP },
     { "max-vfs",      required_argument, NULL, OPT_MAX_VFS },
     { "num-vfs",      required_argument, NULL, OPT_NUM_VFS },
     { "mode",         required_argument, NULL, OPT_MODE },
@@ -239,6 +247,13 @@ main(int argc, char **argv)
         switch (opt) {
         case OPT_SOCKET:
             scfg.socket_path = optarg;
+            break;
+        case OPT_ALLOW_GROUP:
+            r = snic_peer_group_lookup(optarg, &scfg.group);
+            if (r < 0)
+                emu_bad("--allow-group: '%s': %s", optarg,
+                        r == -ENOENT ? "no such group" : strerror(-r));
+            scfg.has_group = true;
             break;
         case OPT_MAX_VFS:
             cfg.max_vfs = (uint16_t)emu_num("max-vfs", optarg, 0, 256);

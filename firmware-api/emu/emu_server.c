@@ -21,6 +21,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,15 +119,43 @@ emu_listener_claim(const char *path)
     return 0;
 }
 
+/* The folder the sockets live in: created with explicit modes when it is
+ * missing (the umask of whoever starts us must not decide them); an
+ * existing one (/tmp, a folder an operator made) is not ours to change. */
+static int
+emu_listener_folder(struct emu_server *srv, const char *path)
+{
+    char dir[sizeof(srv->path) + 16];
+    mode_t mode = srv->peers.group != SNIC_PEER_NO_GROUP ? 0750 : 0700;
+    char *slash;
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return 0;
+    *slash = '\0';
+    if (mkdir(dir, mode) < 0)
+        return errno == EEXIST ? 0 : -errno;
+    if ((srv->peers.group != SNIC_PEER_NO_GROUP &&
+         chown(dir, (uid_t)-1, srv->peers.group) < 0) || chmod(dir, mode) < 0)
+        return -errno;
+    return 0;
+}
+
 static int
 emu_listener_open(struct emu_server *srv, struct emu_listener *l,
                   const char *path, uint16_t function)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    bool group = srv->peers.group != SNIC_PEER_NO_GROUP;
+    mode_t old;
     int r;
 
     if (strlen(path) >= sizeof(sa.sun_path))
         return -ENAMETOOLONG;
+    r = emu_listener_folder(srv, path);
+    if (r < 0)
+        return r;
     r = emu_listener_claim(path);
     if (r < 0)
         return r;
@@ -138,10 +167,19 @@ emu_listener_open(struct emu_server *srv, struct emu_listener *l,
     l->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (l->fd < 0)
         return -errno;
-    if (bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        listen(l->fd, 64) < 0) {
+    /* Born owner-only, so there is no moment between bind() and chmod()
+     * when a umask of 000 leaves the socket open to everyone. */
+    old = umask(0177);
+    r = bind(l->fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (r < 0) {
         r = -errno;
         goto close_fd;
+    }
+    if ((group && chown(path, (uid_t)-1, srv->peers.group) < 0) ||
+        chmod(path, group ? 0660 : 0600) < 0 || listen(l->fd, 64) < 0) {
+        r = -errno;
+        goto unlink_path;
     }
     r = emu_server_watch(srv, l->fd, &l->w, EPOLLIN);
     if (r < 0)
@@ -215,10 +253,21 @@ emu_server_accept(struct emu_server *srv, struct emu_listener *l)
 {
     for (;;) {
         struct emu_client *c;
+        struct snic_peer peer;
+        char why[160];
         int s = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (s < 0)
             return;
+        /* The modes depend on the folder and on who set them up; the
+         * kernel's record of the peer does not. Logged even under -q: a
+         * refused connection is what an operator must be able to see. */
+        if (snic_peer_check(s, &srv->peers, &peer, why, sizeof(why)) < 0) {
+            fprintf(stderr, "emunic: %s: connection refused: %s\n", l->path,
+                    why);
+            close(s);
+            continue;
+        }
         c = calloc(1, sizeof(*c));
         if (c == NULL) {
             close(s);
@@ -518,6 +567,8 @@ emu_server_create(const struct emu_server_config *cfg,
         return NULL;
     strcpy(srv->path, cfg->socket_path);
     srv->quiet = cfg->quiet;
+    srv->peers.owner = geteuid();
+    srv->peers.group = cfg->has_group ? cfg->group : SNIC_PEER_NO_GROUP;
     srv->cmdq_depth = cfg->cmdq_depth;
     srv->pf.fd = srv->uplink.fd = srv->sig_fd = -1;
     srv->max_vfs = dev_cfg->max_vfs;

@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "emu_dev.h"
 
@@ -25,6 +26,10 @@ struct emu_tap_spec {
 
 struct emu_server_config {
     const char *socket_path;        /* PF socket; VFs and uplink beside it */
+    /* Who may connect besides root and our own uid: members of this group
+     * when has_group (sockets 0660 and that group's), else nobody (0600). */
+    bool has_group;
+    gid_t group;
     uint32_t cmdq_depth;            /* command slots per client, power of 2 */
     bool quiet;
     unsigned n_taps;

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 
 #include "emu_server.h"
+#include "snic/peer.h"
 
 enum emu_watch_kind {
     EMU_W_LISTEN = 1,
@@ -106,6 +107,7 @@ struct emu_server {
     uint32_t mirrored_gen;
     uint32_t mirrored_sriov;    /* sriov_generation copied into regions */
     uint32_t cmdq_depth;
+    struct snic_peer_policy peers;  /* checked at every accept */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     struct emu_listener pf;
     struct emu_listener uplink;

@@ -14,9 +14,11 @@
  * Who may talk. The socket lives in a run directory that only root and an
  * optional group can enter (0750), and the socket itself is 0660. On top of
  * the file modes, every connection's peer credentials (SO_PEERCRED) are
- * checked: root, the daemon's own user, or a member of the configured group
- * get in; anybody else gets one error reply and is disconnected. Nothing
- * listens on a network address.
+ * checked (include/snic/peer.h: the kernel's record taken at connect, and
+ * the group database, never /proc/PID): root, the daemon's own user, or a
+ * member of the configured group get in; anybody else gets one error reply,
+ * is disconnected, and the refusal is logged. Nothing listens on a network
+ * address.
  *
  * Bounds. A request line is at most CTL_MAX_REQUEST bytes (add-flows
  * batches fit many thousand flows); a longer line is answered with an error
@@ -119,6 +121,10 @@ void ctl_server_destroy(struct ctl_server *s);
 /* The listening and client fds change; poll this epoll fd instead. */
 int ctl_server_fd(const struct ctl_server *s);
 const char *ctl_server_path(const struct ctl_server *s);
+
+/* Where the server's own log lines go (refused peers): stderr until set. */
+typedef void ctl_log_fn(const char *line);
+void ctl_server_set_log(struct ctl_server *s, ctl_log_fn *fn);
 
 /* Serve whatever is ready, waiting up to @timeout_ms. Returns the number of
  * requests answered, or a negative errno on a fatal error. */

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "snic/ctl.h"
+#include "snic/peer.h"
 
 #define CTL_READ_CHUNK  65536u
 
@@ -38,8 +39,34 @@ struct ctl_server {
     struct ctl_method *methods;
     size_t n_methods;
     void *ctx;
+    ctl_log_fn *log;
     struct ctl_conn *conns[CTL_MAX_CLIENTS];
 };
+
+static void
+server_log(const struct ctl_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+server_log(const struct ctl_server *s, const char *fmt, ...)
+{
+    char line[CTL_ERROR_MSG_SIZE + 64];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (s->log != NULL)
+        s->log(line);
+    else
+        fprintf(stderr, "%s\n", line);
+}
+
+void
+ctl_server_set_log(struct ctl_server *s, ctl_log_fn *fn)
+{
+    s->log = fn;
+}
 
 static json_t *builtin_help(void *ctx, const json_t *params,
                             struct ctl_error *err);
@@ -220,52 +247,6 @@ builtin_help(void *ctx, const json_t *params, struct ctl_error *err)
     return list;
 }
 
-/* Root, the daemon's own user, or a member of the configured group. */
-static bool
-peer_allowed(const struct ctl_server *s, int fd, char *why, size_t size)
-{
-    struct ucred cred;
-    socklen_t len = sizeof(cred);
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-        snprintf(why, size, "cannot read peer credentials: %s",
-                 strerror(errno));
-        return false;
-    }
-    if (cred.uid == 0 || cred.uid == geteuid())
-        return true;
-    if (s->gid != (gid_t)-1) {
-        if (cred.gid == s->gid)
-            return true;
-        /* supplementary groups of the peer's process */
-        char status[64];
-        snprintf(status, sizeof(status), "/proc/%d/status", (int)cred.pid);
-        FILE *f = fopen(status, "r");
-        if (f != NULL) {
-            char line[1024];
-            bool member = false;
-            while (fgets(line, sizeof(line), f) != NULL) {
-                if (strncmp(line, "Groups:", 7) != 0)
-                    continue;
-                char *p = line + 7, *end;
-                for (;;) {
-                    unsigned long g = strtoul(p, &end, 10);
-                    if (end == p)
-                        break;
-                    member |= (gid_t)g == s->gid;
-                    p = end;
-                }
-            }
-            fclose(f);
-            if (member)
-                return true;
-        }
-    }
-    snprintf(why, size, "uid %u is not allowed on the control socket (root, "
-             "uid %u%s may connect)", (unsigned)cred.uid, (unsigned)geteuid(),
-             s->gid != (gid_t)-1 ? " and the configured group" : "");
-    return false;
-}
-
 static int
 conn_flush(struct ctl_server *s, struct ctl_conn *c)
 {
@@ -322,7 +303,12 @@ accept_one(struct ctl_server *s)
             slot = i;
             break;
         }
-    bool ok = peer_allowed(s, fd, err.message, sizeof(err.message));
+    struct snic_peer_policy policy = { .owner = geteuid(), .group = s->gid };
+    struct snic_peer peer;
+    bool ok = snic_peer_check(fd, &policy, &peer, err.message,
+                              sizeof(err.message)) == 0;
+    if (!ok)
+        server_log(s, "control connection refused: %s", err.message);
     if (ok && slot == CTL_MAX_CLIENTS) {
         ok = false;
         snprintf(err.message, sizeof(err.message),

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -31,6 +30,7 @@
 
 #include "snicd.h"
 #include "snicd_opts.h"
+#include "snic/peer.h"
 
 #define MAX_EAL_ARGS    64
 #define EMUNIC_WAIT_MS  5000
@@ -377,6 +377,12 @@ open_journal(struct snicd *d, const struct snicd_opts *o)
 }
 
 static void
+ctl_log(const char *line)
+{
+    snicd_log(SNICD_LOG_WARN, "%s", line);
+}
+
+static void
 control_loop(struct snicd *d, struct ctl_server *srv)
 {
     uint64_t last = snicd_now_ns();
@@ -426,13 +432,12 @@ main(int argc, char **argv)
     }
     snicd_log_level = o.log_level;
     if (o.group != NULL) {
-        struct group *g = getgrnam(o.group);
-
-        if (g == NULL) {
-            fprintf(stderr, "snicd: --group %s: no such group\n", o.group);
+        rc = snic_peer_group_lookup(o.group, &gid);
+        if (rc < 0) {
+            fprintf(stderr, "snicd: --group '%s': %s\n", o.group,
+                    rc == -ENOENT ? "no such group" : strerror(-rc));
             return 2;
         }
-        gid = g->gr_gid;
     }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -492,6 +497,7 @@ main(int argc, char **argv)
                   strerror(errno));
         goto out_workers;
     }
+    ctl_server_set_log(srv, ctl_log);
     snicd_log(SNICD_LOG_INFO, "ready: %u ports, %s, control socket %s",
               d.ports.n, o.offload ? "offload on" : "offload off",
               ctl_server_path(srv));

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The control socket end to end: a server thread, real clients. */
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <criterion/criterion.h>
 
 #include "snic/ctl.h"
+#include "snic/peer.h"
 
 static char rundir[64];
 static struct ctl_server *server;
@@ -198,4 +201,125 @@ Test(ctl_server, oversized_request_is_cut_off, .timeout = 60)
         cr_expect(strstr(buf, "-32002") != NULL, "%s", buf);
     close(fd);
     cr_expect_leq(sent, CTL_MAX_REQUEST + 2 * chunk);
+}
+
+/* A server of its own, allowing one group, served by its own thread. */
+struct group_server {
+    char dir[64];
+    struct ctl_server *s;
+    pthread_t thread;
+    atomic_bool stop;
+};
+
+static void *
+serve_group(void *arg)
+{
+    struct group_server *g = arg;
+
+    while (!atomic_load(&g->stop))
+        ctl_server_run_once(g->s, 20);
+    return NULL;
+}
+
+static void
+group_server_start(struct group_server *g, gid_t gid)
+{
+    snprintf(g->dir, sizeof(g->dir), "/tmp/snic-ctl-grp.XXXXXX");
+    cr_assert_not_null(mkdtemp(g->dir));
+    g->s = ctl_server_create(g->dir, gid, methods, 2, NULL);
+    cr_assert_not_null(g->s, "ctl_server_create: %s", strerror(errno));
+    atomic_store(&g->stop, false);
+    pthread_create(&g->thread, NULL, serve_group, g);
+}
+
+static void
+group_server_stop(struct group_server *g)
+{
+    atomic_store(&g->stop, true);
+    pthread_join(g->thread, NULL);
+    ctl_server_destroy(g->s);
+    rmdir(g->dir);
+}
+
+/* In a child: @ngroups supplementary groups (the last one @last), become
+ * nobody, call echo on @path. 0 answered, 1 refused (DENIED), else how it
+ * failed. */
+static int
+call_as_nobody(const char *path, size_t ngroups, gid_t last)
+{
+    int status;
+    pid_t pid = fork();
+
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        static gid_t groups[400];
+        struct ctl_error err = { 0 };
+        struct ctl_client *c;
+        json_t *r;
+
+        for (size_t i = 0; i < ngroups; i++)
+            groups[i] = (gid_t)(1000000 + i);  /* 8 characters each */
+        if (ngroups > 0)
+            groups[ngroups - 1] = last;
+        if (setgroups(ngroups, groups) < 0 || setgid(65534) < 0
+            || setuid(65534) < 0)
+            _exit(10);
+        c = ctl_client_open(path, 2000);
+        if (c == NULL)
+            _exit(11);
+        r = ctl_client_call(c, "echo", NULL, 3000, &err);
+        _exit(r != NULL ? 0 : err.code == CTL_ERR_DENIED ? 1 : 12);
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* /proc/PID/status lists 300 groups of 8 digits on one line of 2,700
+ * bytes; the allowed group comes last. Membership is the kernel's record
+ * taken at connect (SO_PEERGROUPS), however long. */
+Test(ctl_server, member_with_300_groups_gets_in)
+{
+    struct group_server g;
+    int r;
+
+    if (geteuid() != 0)
+        cr_skip_test("needs root to act as another user");
+    group_server_start(&g, 4242);
+    cr_assert_eq(chmod(g.dir, 0755), 0);
+    r = call_as_nobody(ctl_server_path(g.s), 300, 4242);
+    cr_expect_eq(r, 0, "a member with 300 groups: %d", r);
+    r = call_as_nobody(ctl_server_path(g.s), 300, 4243);
+    cr_expect_eq(r, 11, "a non-member got past the modes: %d", r);
+    cr_assert_eq(chmod(ctl_server_path(g.s), 0666), 0);
+    r = call_as_nobody(ctl_server_path(g.s), 300, 4243);
+    cr_expect_eq(r, 1, "a non-member: %d", r);
+    group_server_stop(&g);
+}
+
+/* Membership from the group database (a member whose process does not
+ * carry the group, e.g. added since it logged in). Uses a group that
+ * lists a member in the database as it is; none: skipped. */
+Test(ctl_server, membership_from_the_group_database)
+{
+    struct group *gr;
+    struct passwd *pw = NULL;
+    gid_t in = 0;
+
+    setgrent();
+    while ((gr = getgrent()) != NULL) {
+        if (gr->gr_mem[0] != NULL && (pw = getpwnam(gr->gr_mem[0])) != NULL
+            && pw->pw_gid != gr->gr_gid) {
+            in = gr->gr_gid;
+            break;
+        }
+    }
+    endgrent();
+    if (pw == NULL || gr == NULL)
+        cr_skip_test("no group in the database lists a member");
+    cr_expect(snic_peer_uid_in_group(pw->pw_uid, pw->pw_gid, in));
+    cr_expect(!snic_peer_uid_in_group(pw->pw_uid, pw->pw_gid, 4243),
+              "a member of group 4243 now?");
+    cr_expect(!snic_peer_uid_in_group(99999, 99999, in),
+              "a uid with no account is a member");
 }
