@@ -30,6 +30,7 @@
 #include "snic/ctl.h"
 #include "snic/dp.h"
 #include "snic/flow.h"
+#include "snicd_log.h"
 #include "snicd_offload.h"
 
 #define SNICD_OFPORT_UPLINK     1u
@@ -43,13 +44,7 @@
 #define SNICD_OFPORT_TABLE      256u
 #define SNICD_MAX_WORKERS       16u
 
-/* ---- logging ---- */
-
-enum snicd_log_level { SNICD_LOG_ERR, SNICD_LOG_WARN, SNICD_LOG_INFO,
-                       SNICD_LOG_DEBUG };
-extern int snicd_log_level;
-void snicd_log(int level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* ---- logging: snicd_log.h ---- */
 
 /* ---- ports and names (snicd_portmap.c: pure) ---- */
 

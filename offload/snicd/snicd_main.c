@@ -430,7 +430,7 @@ main(int argc, char **argv)
             fprintf(stderr, "snicd: %s\n", err);
         return rc < 0 ? 2 : 0;
     }
-    snicd_log_level = o.log_level;
+    snicd_log_set_level(o.log_level);
     if (o.group != NULL) {
         rc = snic_peer_group_lookup(o.group, &gid);
         if (rc < 0) {

@@ -216,6 +216,12 @@ void snicd_offload_probe_levels(struct snicd_offload *o);
 /* rte_flow_validate by shape (cached). NULL when the device is gone. */
 const struct snicd_shape_result *
 snicd_offload_validate(struct snicd_offload *o, const struct snicd_xlate *x);
+/* At debug level, a rule the device took or refused (@verdict, @why or
+ * NULL), logged as the testpmd command that asks the device the same
+ * question without snicd in between. */
+void snicd_offload_rule_trace(const struct snicd_offload *o,
+                              const struct snicd_xlate *x,
+                              const char *verdict, const char *why);
 /* Install @x as @f's rule (the old one goes after), or software with the
  * device's reason. Returns where @f is now. */
 enum snicd_where snicd_offload_rule_install(struct snicd_offload *o,

@@ -17,7 +17,9 @@
 #include <rte_errno.h>
 #include <rte_flow.h>
 
+#include "snicd_log.h"
 #include "snicd_offload_priv.h"
+#include "snicd_testpmd.h"
 #include "snicd_xlate.h"
 
 #define PROBE_MAX_LEVEL 4096u
@@ -217,6 +219,21 @@ error_text(const struct rte_flow_error *err, int code, char *buf, size_t size)
 static int probe_prio(struct snicd_offload *o, uint32_t prio, char *msg,
                       size_t size);
 
+void
+snicd_offload_rule_trace(const struct snicd_offload *o,
+                         const struct snicd_xlate *x, const char *verdict,
+                         const char *why)
+{
+    char line[2048];
+
+    if (!snicd_log_enabled(SNICD_LOG_DEBUG))
+        return;
+    snicd_testpmd_line(o->cfg.proxy_port, &x->attr, x->items, x->actions,
+                       line, sizeof(line));
+    snicd_log(SNICD_LOG_DEBUG, "rule %s%s%s: %s", verdict, why ? ": " : "",
+              why ? why : "", line);
+}
+
 /* rte_flow_validate, asked once per shape. NULL when the device is gone. */
 const struct snicd_shape_result *
 snicd_offload_validate(struct snicd_offload *o, const struct snicd_xlate *x)
@@ -242,6 +259,7 @@ snicd_offload_validate(struct snicd_offload *o, const struct snicd_xlate *x)
     if (res.rc != 0) {
         res.action = is_action_error(err.type);
         error_text(&err, -res.rc, res.msg, sizeof(res.msg));
+        snicd_offload_rule_trace(o, x, "refused by validate (once per shape)", res.msg);
         if (res.rc == -EIO) {
             o->dead = true;
             return NULL;
@@ -281,6 +299,7 @@ snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
         code = rte_errno;
         o->st.create_failures++;
         error_text(&err, code, msg, sizeof(msg));
+        snicd_offload_rule_trace(o, x, "refused by create", msg);
         if (mark != f->mark)
             snicd_offload_mark_release(o, mark);
         /* EIO is also what a firmware's internal error maps to: only a
@@ -296,6 +315,7 @@ snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
         f->create_failed = code != ENOSPC && !o->dead;
         return SNICD_WHERE_SW;
     }
+    snicd_offload_rule_trace(o, x, "installed", NULL);
     o->st.rules_created++;
     o->ops++;
     snicd_offload_rule_retire(o, f);

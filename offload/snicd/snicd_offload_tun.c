@@ -179,8 +179,11 @@ guard_create(struct snicd_offload *o, unsigned i)
         o->st.create_failures++;
         snicd_say(t->guard_err, sizeof(t->guard_err), "%s",
                   err.message != NULL ? err.message : strerror(code));
+        snicd_offload_rule_trace(o, x, "refused by create (tunnel guard)",
+                                 t->guard_err);
         return -code;
     }
+    snicd_offload_rule_trace(o, x, "installed (tunnel guard)", NULL);
     o->st.rules_created++;
     o->ops++;
     return 0;
@@ -496,8 +499,10 @@ pop_ensure(struct snicd_offload *o, struct snicd_dctx *c, char *why,
                   code == ENOSPC ? "no space in hardware (ENOSPC) for the" :
                   "could not create the", be64toh(c->key.tun_id),
                   err.message != NULL ? err.message : strerror(code));
+        snicd_offload_rule_trace(o, x, "refused by create (decap pop)", why);
         return -code;
     }
+    snicd_offload_rule_trace(o, x, "installed (decap pop)", NULL);
     o->st.rules_created++;
     o->ops++;
     o->tun.n_pops++;

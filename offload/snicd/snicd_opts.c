@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* snicd's options and its log. Pure: unit-tested without an EAL. */
+/* snicd's options. Pure: unit-tested without an EAL. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -11,25 +11,6 @@
 
 #include "snicd.h"
 #include "snicd_opts.h"
-
-int snicd_log_level = SNICD_LOG_INFO;
-
-void
-snicd_log(int level, const char *fmt, ...)
-{
-    static const char *const names[] = { "error", "warning", "info",
-                                         "debug" };
-    va_list ap;
-
-    if (level > snicd_log_level)
-        return;
-    va_start(ap, fmt);
-    fprintf(stderr, "snicd: %s: ", names[level < 0 ? 0 : level > 3 ? 3
-                                         : level]);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
 
 void
 snicd_opts_usage(FILE *f)

@@ -33,7 +33,7 @@ from snicd_harness import (EMUNIC, NVFS, Emunic, Snicd, Traffic,  # noqa
 
 def scenario_hw(tmp):
     nic = Emunic(tmp)
-    d = Snicd(tmp, nic)
+    d = Snicd(tmp, nic, "--log-level", "debug")
     tr = Traffic(nic)
     d.ok("add-flow", {"flow": "priority=10,in_port=vf0,actions=output:vf1"})
     d.ok("add-flow", {"flow": "priority=20,in_port=vf0,dl_vlan=0xffff,udp,"
@@ -42,6 +42,11 @@ def scenario_hw(tmp):
     fl = d.flows()
     check(len(fl) == 2 and all(f["offload"] == "hw" for f in fl),
           "flows from the control socket are in hardware", fl)
+    check("snicd: debug: rule installed: flow create 0 transfer pattern "
+          "represented_port ethdev_port_id spec 1 ethdev_port_id mask 0xffff "
+          "/ end actions count / represented_port ethdev_port_id 2 / end"
+          in d.tail(), "the debug log shows each rule as a testpmd command",
+          d.tail())
     r = d.ctl("dump-flows")
     check(r.returncode == 0 and r.stdout.count("offload=hw") == 2,
           "snicctl dump-flows says offload=hw", r.stdout + r.stderr)

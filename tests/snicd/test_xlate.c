@@ -13,45 +13,15 @@
 #include "snic/flow.h"
 #include "snicd_xlate.h"
 
-/* uplink = ethdev 0, vfN = ethdev 1 + N, vxlan0 = tunnel over the uplink */
-static struct snicd_port_info ports[] = {
-    { .ofport = 1, .ethdev = 0, .is_uplink = true, .vf = -1,
-      .name = "uplink" },
-    { .ofport = 2, .ethdev = 1, .vf = 0, .name = "vf0" },
-    { .ofport = 3, .ethdev = 2, .vf = 1, .name = "vf1" },
-    { .ofport = 4, .ethdev = 3, .vf = 2, .name = "vf2" },
-    { .ofport = 5, .ethdev = 4, .vf = 3, .name = "vf3" },
-    { .ofport = 100, .ethdev = UINT16_MAX, .is_tunnel = true, .vf = -1,
-      .name = "vxlan0", .tun_underlay = 1,
-      .tun_local_mac = { 2, 0, 0, 0, 0, 1 },
-      .tun_remote_mac = { 2, 0, 0, 0, 0, 2 } },
-    { .ofport = 101, .ethdev = UINT16_MAX, .is_tunnel = true, .vf = -1,
-      .name = "vxlan1" },     /* no tunnel configuration */
-};
-#define N_PORTS (sizeof(ports) / sizeof(ports[0]))
+#include "snicd_testpmd.h"
+#include "xlate_test_ports.h"
 
-static int
-name_to_port(void *ctx, const char *name, uint32_t *port)
-{
-    (void)ctx;
-    if (strcmp(name, "pf") == 0)
-        name = "uplink";
-    for (size_t i = 0; i < N_PORTS; i++)
-        if (strcmp(ports[i].name, name) == 0) {
-            *port = ports[i].ofport;
-            return 0;
-        }
-    return -ENOENT;
-}
-
-static const struct flow_port_map pmap = { .name_to_port = name_to_port };
 static struct snicd_xlate x;
 
 static void
 setup(void)
 {
-    ports[5].tun_local_ip = htonl(0x0a000001);
-    ports[5].tun_remote_ip = htonl(0x0a000002);
+    xlate_test_ports_init();
 }
 
 TestSuite(xlate, .init = setup);
@@ -724,4 +694,91 @@ Test(xlate, vxlan_class_overlaps)
                                                "actions=drop")->match));
     cr_expect(!flow_match_overlaps(&m, &parsed("tcp actions=drop")->match));
     cr_expect(!snicd_xlate_vxlan_class(&ports[6], &m));
+}
+
+/* ---- the debug log's testpmd lines (snicd_testpmd.c) ---- */
+
+static const char *
+line_of(const char *flow)
+{
+    static char buf[2048];
+    int n;
+
+    cr_assert_eq(xl(flow), 0, "'%s': %s", flow, x.reason);
+    n = snicd_testpmd_line(0, &x.attr, x.items, x.actions, buf, sizeof(buf));
+    cr_assert_lt(n, (int)sizeof(buf));
+    cr_assert_eq((size_t)n, strlen(buf));
+    return buf;
+}
+
+Test(xlate, testpmd_line_match_fields)
+{
+    cr_expect_str_eq(line_of("table=3,priority=7,tcp,in_port=vf1,"
+                             "nw_src=10.1.0.0/16,tp_dst=80 "
+                             "actions=output:uplink"),
+        "flow create 0 group 3 transfer pattern represented_port "
+        "ethdev_port_id spec 2 ethdev_port_id mask 0xffff / ipv4 proto spec "
+        "6 proto mask 0xff src spec 10.1.0.0 src mask 255.255.0.0 / tcp dst "
+        "spec 80 dst mask 0xffff / end actions count / represented_port "
+        "ethdev_port_id 0 / end");
+    cr_expect_str_eq(line_of("in_port=vf0,dl_vlan=5,dl_vlan_pcp=3,"
+                             "dl_src=02:00:00:00:00:07,dl_type=0x88cc "
+                             "actions=output:vf1"),
+        "flow create 0 transfer pattern represented_port ethdev_port_id spec "
+        "1 ethdev_port_id mask 0xffff / eth src spec 02:00:00:00:00:07 src "
+        "mask ff:ff:ff:ff:ff:ff / vlan tci spec 24581 tci mask 0xefff "
+        "inner_type spec 35020 inner_type mask 0xffff / end actions count / "
+        "represented_port ethdev_port_id 2 / end");
+    cr_expect_str_eq(line_of("ipv6,ipv6_src=2001:db8::/32,nw_tos=0x20 "
+                             "actions=drop"),
+        "flow create 0 transfer pattern represented_port / ipv6 src spec "
+        "2001:db8:: src mask ffff:ffff:: tc spec 32 tc mask 0xfc / end "
+        "actions count / drop / end");
+}
+
+Test(xlate, testpmd_line_actions)
+{
+    cr_expect_str_eq(line_of("in_port=vf0,dl_vlan=0xffff,ip actions="
+                             "mod_dl_dst:02:00:00:00:00:99,mod_nw_src:"
+                             "10.0.0.9,mod_vlan_vid:7,output:uplink"),
+        "flow create 0 transfer pattern represented_port ethdev_port_id spec "
+        "1 ethdev_port_id mask 0xffff / eth has_vlan spec 0 has_vlan mask 1 "
+        "/ ipv4 / end actions count / "
+        "set_mac_dst mac_addr 02:00:00:00:00:99 / set_ipv4_src ipv4_addr "
+        "10.0.0.9 / of_push_vlan ethertype 0x8100 / of_set_vlan_vid "
+        "vlan_vid 7 / of_set_vlan_pcp vlan_pcp 0 / represented_port "
+        "ethdev_port_id 0 / end");
+    /* an encapsulation needs testpmd's own encap state first */
+    cr_expect_str_eq(line_of("in_port=vf0 actions=set_tunnel:5,"
+                             "output:vxlan0"),
+        "set vxlan-tos-ttl ip-version ipv4 vni 5 udp-src 0 udp-dst 4789 "
+        "ip-tos 0 ip-ttl 64 ip-src 10.0.0.1 ip-dst 10.0.0.2 eth-src "
+        "02:00:00:00:00:01 eth-dst 02:00:00:00:00:02\n"
+        "flow create 0 transfer pattern represented_port ethdev_port_id spec "
+        "1 ethdev_port_id mask 0xffff / end actions count / vxlan_encap / "
+        "represented_port ethdev_port_id 0 / end");
+}
+
+Test(xlate, testpmd_line_cut_and_unknown)
+{
+    struct rte_flow_attr attr = { .ingress = 1 };
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_GRE },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_RSS },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    char small[16], full[256];
+    int n;
+
+    n = snicd_testpmd_line(3, &attr, items, actions, full, sizeof(full));
+    cr_expect(strstr(full, "pattern <item 0: type ") != NULL &&
+              strstr(full, "actions <action 0: type ") != NULL,
+              "what it cannot name, it says so: %s", full);
+    cr_expect_eq(n, (int)strlen(full));
+    cr_expect_eq(snicd_testpmd_line(3, &attr, items, actions, small,
+                                    sizeof(small)), n, "the full length");
+    cr_expect_str_eq(small, "flow create 3 i", "cut, NUL-terminated");
 }
