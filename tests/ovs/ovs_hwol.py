@@ -402,6 +402,21 @@ class Setup:
             self.ip_refusal_seen = m.group(0)
         return self.ip_refusal_seen
 
+    def settle(self, before, want, timeout=5.0):
+        """Poll the vport counters until every (vport, field): n of @want
+        grew by at least n since @before (frames still in flight on a
+        loaded machine), then a little longer for anything that should
+        not arrive; the last snapshot."""
+        deadline = time.time() + timeout
+        while True:
+            after = self.vports()
+            if all(delta(before, after, v, f) >= n
+                   for (v, f), n in want.items()) or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        return self.vports()
+
     def phwol_hits(self):
         out = self.appctl("dpif-netdev/pmd-stats-show")
         return sum(int(x) for x in re.findall(r"phwol hits: (\d+)", out))
@@ -508,8 +523,7 @@ def scenario_l2(s):
           s.megaflow_dump())
     before = s.vports()
     s.send(0, 1, 0x88b5, 2, 200)
-    time.sleep(0.5)
-    after = s.vports()
+    after = s.settle(before, {("vf1", "rx_packets"): 200})
     got = s.received(rx)
     check(count(got, 0, "88b5", 1) == 1 and count(got, 0, "88b5", 2) == 200,
           "vm1 received the 0x88b5 frames: 1 + 200", got)
@@ -536,8 +550,8 @@ def scenario_l2(s):
           "listed by dpctl/dump-flows type=partially-offloaded", partial)
     hits, before = s.phwol_hits(), s.vports()
     s.send(0, 1, 0x88b6, 4, 50)
-    time.sleep(0.5)
-    after, hits = s.vports(), s.phwol_hits() - hits
+    after = s.settle(before, {("vf1", "rx_packets"): 50})
+    hits = s.phwol_hits() - hits
     got = s.received(rx)
     check(hits == 50, "50 partial-offload hits in OVS (phwol hits %d)" % hits)
     check(delta(before, after, "vf0", "rep_rx_packets") == 50,
@@ -558,8 +572,8 @@ def scenario_l2(s):
     before = s.vports()
     s.send(0, 1, 0x88b5, 6, 100)
     s.send(2, 1, 0x88b5, 7, 100)
-    time.sleep(0.5)
-    after = s.vports()
+    after = s.settle(before, {("vf1", "rx_packets"): 100,
+                              ("vf2", "tx_packets"): 100})
     got = s.received(rx)
     check(count(got, 0, "88b5", 6) == 100,
           "vm0's 100 frames still reach vm1 (vm2's offloaded drop takes "
@@ -635,9 +649,9 @@ def scenario_ip(s):
     check_hw(s, line is not None and "tos=32" in line,
              "UDP megaflow with the TOS rewrite offloaded:partial",
              s.megaflow_dump())
-    hits = s.phwol_hits()
+    hits, before = s.phwol_hits(), s.vports()
     s.send_udp(0, 1, 7777, 9, 50)
-    time.sleep(0.5)
+    s.settle(before, {("vf1", "rx_packets"): 50})
     hits = s.phwol_hits() - hits
     got = s.received(rx)
     check(count(got, 0, "0800/tos32", 9) == 50,
