@@ -300,6 +300,7 @@ class Setup:
                    "other_config:hw-offload=true",
                    "other_config:dpdk-lcore-mask=0x1",
                    "other_config:pmd-cpu-mask=0x2",
+                   "other_config:pmd-maxsleep=1000",
                    "other_config:dpdk-extra=" + extra)
         env = dict(env)
         env["LD_PRELOAD"] = ":".join(
