@@ -34,6 +34,7 @@ FW_FITS_IN(fw_counter_alloc_in);
 FW_FITS_IN(fw_counter_free_in);
 FW_FITS_IN(fw_counter_query_in);
 FW_FITS_IN(fw_debug_fault_in);
+FW_FITS_IN(fw_rule_query_in);
 FW_FITS_OUT(fw_query_adapter_out);
 FW_FITS_OUT(fw_query_health_out);
 FW_FITS_OUT(fw_eswitch_mode_out);
@@ -42,6 +43,7 @@ FW_FITS_OUT(fw_vport_stats_out);
 FW_FITS_OUT(fw_rule_add_out);
 FW_FITS_OUT(fw_counter_alloc_out);
 FW_FITS_OUT(fw_counter_query_out);
+FW_FITS_OUT(fw_rule_query_out);
 
 _Static_assert(FW_SLOT_IN_MAX + FW_SLOT_OUT_MAX <= FW_SLOT_SIZE,
                "slot halves overlap");
@@ -63,6 +65,14 @@ _Static_assert(offsetof(struct fw_query_health_out, rules) == 48 &&
                offsetof(struct fw_query_health_out, tombstones) == 56 &&
                sizeof(struct fw_query_health_out) == 64,
                "fw_query_health_out: 1.1 part 48 bytes, 1.2 tail");
+_Static_assert(sizeof(struct fw_rule_query_in) == 32 &&
+               sizeof(struct fw_rule_query_out) == 32 &&
+               sizeof(struct fw_rule_entry) == 176,
+               "RULE_QUERY layouts (ABI 1.3)");
+_Static_assert(sizeof(struct fw_rule_query_out) +
+               sizeof(struct fw_rule_entry) +
+               FW_RULE_MAX_ACTIONS * sizeof(struct fw_action) <=
+               FW_SLOT_OUT_MAX, "a RULE_QUERY page holds any one rule");
 _Static_assert(offsetof(struct fw_rule_add_in, value) == 32,
                "rule match starts at byte 32");
 _Static_assert(offsetof(struct fw_rule_add_in, actions) == 192,
@@ -212,6 +222,7 @@ fw_limit_name(unsigned limit)
     case FW_LIMIT_VFS:          return "VFs";
     case FW_LIMIT_ACTIONS:      return "actions per rule";
     case FW_LIMIT_QUEUES:       return "queues";
+    case FW_LIMIT_PAGE:         return "entries per query page";
     default:                    return "unknown limit";
     }
 }
@@ -291,6 +302,9 @@ fw_syndrome_str(uint32_t syndrome, char *buf, size_t size)
     case FW_SYND_PREREQ:
         snprintf(buf, size, "field %s without its prerequisite",
                  fw_field_name(idx));
+        break;
+    case FW_SYND_CURSOR:
+        snprintf(buf, size, "query cursor names no position");
         break;
     default:
         snprintf(buf, size, "unknown syndrome 0x%08x", syndrome);

@@ -2,7 +2,8 @@
 /*
  * snic-fw: look at a card through its firmware ABI, the way `devlink dev
  * info` and vendor firmware tools do: adapter capabilities, health, vports
- * and their counters; trigger a firmware reset or arm a fault knob.
+ * and their counters, the rules in its steering tables; trigger a
+ * firmware reset or arm a fault knob.
  *
  * It speaks only the firmware ABI (libsnic_fw), so it works against any
  * device that implements it, emunic included.
@@ -20,18 +21,13 @@
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
 
+#include "snic_fw.h"
+
 #define CMD_TIMEOUT_MS 2000
 
-struct fw_tool {
-    struct fw_chan *chan;
-    const char *socket;
-    bool json;
-};
-
-/* Run one command; on a device refusal print why and return -1. */
-static int
-run(struct fw_tool *t, uint16_t opcode, void *in, size_t in_size,
-    void *out, size_t out_size)
+int
+snic_fw_run(struct fw_tool *t, uint16_t opcode, void *in, size_t in_size,
+            void *out, size_t out_size)
 {
     uint8_t status = 0;
     uint32_t syndrome = 0;
@@ -101,7 +97,7 @@ query_caps(struct fw_tool *t, struct fw_caps *caps)
 {
     struct fw_cmd_hdr in = { 0 };
     struct fw_query_adapter_out out;
-    if (run(t, FW_CMD_QUERY_ADAPTER, &in, sizeof(in), &out, sizeof(out)) < 0)
+    if (snic_fw_run(t, FW_CMD_QUERY_ADAPTER, &in, sizeof(in), &out, sizeof(out)) < 0)
         return -1;
     *caps = out.caps;
     return 0;
@@ -196,7 +192,7 @@ cmd_health(struct fw_tool *t)
 {
     struct fw_cmd_hdr in = { 0 };
     struct fw_query_health_out out;
-    if (run(t, FW_CMD_QUERY_HEALTH, &in, sizeof(in), &out, sizeof(out)) < 0)
+    if (snic_fw_run(t, FW_CMD_QUERY_HEALTH, &in, sizeof(in), &out, sizeof(out)) < 0)
         return 1;
     if (t->json) {
         json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "health",
@@ -250,9 +246,9 @@ cmd_vports(struct fw_tool *t)
         struct fw_vport_query_in qin = { .vport = (uint16_t)v };
         struct fw_vport_query_out qout;
         struct fw_vport_stats_out sout;
-        if (run(t, FW_CMD_VPORT_QUERY, &qin, sizeof(qin), &qout,
+        if (snic_fw_run(t, FW_CMD_VPORT_QUERY, &qin, sizeof(qin), &qout,
                 sizeof(qout)) < 0
-            || run(t, FW_CMD_VPORT_STATS, &qin, sizeof(qin), &sout,
+            || snic_fw_run(t, FW_CMD_VPORT_STATS, &qin, sizeof(qin), &sout,
                    sizeof(sout)) < 0) {
             json_decref(list);
             return 1;
@@ -314,7 +310,7 @@ cmd_reset(struct fw_tool *t)
     struct fw_function_reset_in in = { 0 };
     struct fw_out_hdr out;
     uint32_t before = fw_chan_reset_generation(t->chan);
-    if (run(t, FW_CMD_FUNCTION_RESET, &in, sizeof(in), &out, sizeof(out)) < 0)
+    if (snic_fw_run(t, FW_CMD_FUNCTION_RESET, &in, sizeof(in), &out, sizeof(out)) < 0)
         return 1;
     printf("firmware reset: generation %u -> %u\n", before,
            fw_chan_reset_generation(t->chan));
@@ -386,12 +382,12 @@ cmd_sriov(struct fw_tool *t, int argc, char **argv)
     } else if (in_place) {
         in.num_vfs = (uint16_t)n;
         in.flags = FW_SRIOV_F_IN_PLACE;
-        if (run(t, FW_CMD_SRIOV_ENABLE, &in, sizeof(in), NULL, 0) < 0)
+        if (snic_fw_run(t, FW_CMD_SRIOV_ENABLE, &in, sizeof(in), NULL, 0) < 0)
             return 1;
     } else {
         /* the card, like the kernel without switchdev, refuses N -> M */
         if (c.num_vfs != 0 &&
-            run(t, FW_CMD_SRIOV_DISABLE, &din, sizeof(din), NULL, 0) < 0) {
+            snic_fw_run(t, FW_CMD_SRIOV_DISABLE, &din, sizeof(din), NULL, 0) < 0) {
             fprintf(stderr, "snic-fw: %s: the %s path disables SR-IOV "
                             "first, which the card refuses while rules name "
                             "a VF%s\n", t->socket, classic ? "--classic" :
@@ -400,7 +396,7 @@ cmd_sriov(struct fw_tool *t, int argc, char **argv)
             return 1;
         }
         in.num_vfs = (uint16_t)n;
-        if (n > 0 && run(t, FW_CMD_SRIOV_ENABLE, &in, sizeof(in), NULL,
+        if (n > 0 && snic_fw_run(t, FW_CMD_SRIOV_ENABLE, &in, sizeof(in), NULL,
                          0) < 0)
             return 1;
     }
@@ -470,7 +466,7 @@ cmd_fault(struct fw_tool *t, int argc, char **argv)
         }
     }
     struct fw_out_hdr out;
-    if (run(t, FW_CMD_DEBUG_FAULT, &in, sizeof(in), &out, sizeof(out)) < 0)
+    if (snic_fw_run(t, FW_CMD_DEBUG_FAULT, &in, sizeof(in), &out, sizeof(out)) < 0)
         return 1;
     printf("fault %s armed\n", argv[0]);
     return 0;
@@ -489,6 +485,9 @@ usage(FILE *f)
         "  info                  ABI version, profile, capabilities\n"
         "  health                health state and reset generation\n"
         "  vports                vports with their context and counters\n"
+        "  rules [GROUP]         every rule in the steering tables (or in\n"
+        "                        GROUP's): table, priority, match, actions,\n"
+        "                        counters (ABI 1.3 card)\n"
         "  reset                 firmware reset (steering state is lost)\n"
         "  sriov N [--classic]   set the number of VFs; in place on an ABI\n"
         "                        1.2 card (the other VFs and their rules\n"
@@ -500,7 +499,7 @@ usage(FILE *f)
         "options:\n"
         "  -s, --socket PATH     the PF socket of the card (required)\n"
         "  -j, --json            machine-readable output (info, health,\n"
-        "                        vports, sriov)\n"
+        "                        vports, rules, sriov)\n"
         "  -h, --help            this text\n");
 }
 
@@ -531,13 +530,14 @@ main(int argc, char **argv)
     }
     const char *cmd = argv[optind];
     static const char *const known[] = { "info", "health", "vports",
-                                         "reset", "fault", "sriov" };
+                                         "rules", "reset", "fault", "sriov" };
     bool ok = false;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         ok |= strcmp(cmd, known[i]) == 0;
     if (!ok) {
         fprintf(stderr, "snic-fw: unknown command '%s' (expected info, "
-                        "health, vports, reset, fault or sriov)\n", cmd);
+                        "health, vports, rules, reset, fault or sriov)\n",
+                cmd);
         return 2;
     }
 
@@ -554,6 +554,8 @@ main(int argc, char **argv)
         rc = cmd_health(&t);
     else if (!strcmp(cmd, "vports"))
         rc = cmd_vports(&t);
+    else if (!strcmp(cmd, "rules"))
+        rc = snic_fw_cmd_rules(&t, argc - optind - 1, argv + optind + 1);
     else if (!strcmp(cmd, "reset"))
         rc = cmd_reset(&t);
     else if (!strcmp(cmd, "sriov"))

@@ -49,6 +49,7 @@ static const struct emu_cmd_desc emu_cmds[] = {
     { FW_CMD_STEERING_FLUSH, EMU_PERM_PF, emu_cmd_steering_flush },
     { FW_CMD_RULE_ADD, EMU_PERM_PF, emu_cmd_rule_add },
     { FW_CMD_RULE_DELETE, EMU_PERM_PF, emu_cmd_rule_delete },
+    { FW_CMD_RULE_QUERY, EMU_PERM_PF, emu_cmd_rule_query },
     { FW_CMD_COUNTER_ALLOC, EMU_PERM_PF, emu_cmd_counter_alloc },
     { FW_CMD_COUNTER_FREE, EMU_PERM_PF, emu_cmd_counter_free },
     { FW_CMD_COUNTER_QUERY, EMU_PERM_PF, emu_cmd_counter_query },

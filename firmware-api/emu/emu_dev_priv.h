@@ -243,6 +243,9 @@ uint8_t emu_rule_check_actions(const struct emu_dev *dev,
                                const struct fw_action *acts, uint16_t n,
                                uint32_t *synd);
 
+/* emu_rule_query.c: RULE_QUERY (ABI 1.3), the rules a page at a time */
+uint8_t emu_cmd_rule_query(struct emu_dev *dev, struct emu_cmd *cmd);
+
 /* emu_counter.c */
 int emu_counter_init(struct emu_dev *dev);
 void emu_counter_fini(struct emu_dev *dev);

@@ -50,8 +50,10 @@ typedef uint32_t fw_be32;
  * sending to a removed VF become tombstones) and the SR-IOV view in the
  * region (sriov_generation, num_vfs, vf_generation[], a seqlock), so
  * drivers see VFs vanish and appear without a command, and QUERY_HEALTH's
- * rules/tables/tombstones tail. */
-#define FW_ABI_MINOR 2
+ * rules/tables/tombstones tail; 3 adds FW_CMD_RULE_QUERY (the rules
+ * in the device, listed a page at a time; a 1.2 device answers
+ * BAD_OPCODE). */
+#define FW_ABI_MINOR 3
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -290,6 +292,7 @@ enum fw_synd_reason {
     FW_SYND_INJECTED        = 0x11, /* fault knob fired */
     FW_SYND_RSVD            = 0x12, /* reserved field or bit not zero */
     FW_SYND_PREREQ          = 0x13, /* match field without its prerequisite */
+    FW_SYND_CURSOR          = 0x14, /* query cursor names no position (1.3) */
 };
 
 enum fw_limit {
@@ -300,6 +303,7 @@ enum fw_limit {
     FW_LIMIT_VFS        = 5,
     FW_LIMIT_ACTIONS    = 6,
     FW_LIMIT_QUEUES     = 7,
+    FW_LIMIT_PAGE       = 8,    /* entries per query page (ABI 1.3) */
 };
 
 #define FW_SYND(reason, index, detail) \
@@ -330,6 +334,7 @@ enum fw_opcode {
     FW_CMD_STEERING_FLUSH       = 0x0402, /* PF; ABI 1.1 */
     FW_CMD_RULE_ADD             = 0x0410, /* PF, switchdev */
     FW_CMD_RULE_DELETE          = 0x0411, /* PF */
+    FW_CMD_RULE_QUERY           = 0x0412, /* PF; ABI 1.3 */
     FW_CMD_COUNTER_ALLOC        = 0x0500, /* PF */
     FW_CMD_COUNTER_FREE         = 0x0501, /* PF */
     FW_CMD_COUNTER_QUERY        = 0x0502, /* PF */
@@ -725,6 +730,59 @@ struct fw_rule_delete_in {
     struct fw_cmd_hdr hdr;
     fw_le32 rule_id;
     fw_le32 rsvd;
+};
+
+/*
+ * FW_CMD_RULE_QUERY (ABI 1.3): the rules in the device, a page at a time,
+ * exactly as the device holds them (value pre-masked, actions as a
+ * tombstone rewrote them). Pages walk the device's rule slots in an order
+ * of its own: start with cursor 0 and pass each page's next_cursor until it
+ * is FW_RULE_QUERY_END. A listing is not a snapshot: a rule added or
+ * deleted between two pages may or may not appear. Counters are not in
+ * the entries: read them with COUNTER_QUERY by the ids of COUNT actions.
+ */
+#define FW_RULE_QUERY_MAX       8u      /* rules per page, at most */
+#define FW_RULE_QUERY_END       0xffffffffu
+
+enum fw_rule_query_flags {
+    FW_RULE_Q_GROUP = 1u << 0,  /* only the rules of the table of @group */
+};
+
+struct fw_rule_query_in {
+    struct fw_cmd_hdr hdr;
+    fw_le32 cursor;         /* 0, then the previous page's next_cursor */
+    fw_le32 flags;          /* enum fw_rule_query_flags */
+    fw_le32 group;          /* with FW_RULE_Q_GROUP; else must be 0 */
+    fw_le16 max_rules;      /* 1..FW_RULE_QUERY_MAX */
+    fw_le16 rsvd;
+};
+
+enum fw_rule_entry_flags {
+    FW_RULE_E_TOMBSTONE = 1u << 0,  /* rewritten by FW_SRIOV_F_IN_PLACE */
+};
+
+/* One rule of a page; entries follow each other without padding (every
+ * size is a multiple of 8). */
+struct fw_rule_entry {
+    fw_le32 rule_id;
+    fw_le32 group;
+    fw_le16 priority;
+    fw_le16 n_actions;
+    fw_le16 flags;          /* enum fw_rule_entry_flags */
+    fw_le16 size;           /* bytes of this entry: 176 + 48 * n_actions */
+    struct fw_match value;
+    struct fw_match mask;
+    struct fw_action actions[]; /* n_actions */
+};
+
+struct fw_rule_query_out {
+    struct fw_out_hdr hdr;
+    fw_le32 next_cursor;    /* FW_RULE_QUERY_END: nothing after this page */
+    fw_le16 n_rules;        /* entries after this header, 0..max_rules */
+    fw_le16 rsvd0;
+    fw_le32 total;          /* rules in the device now, all tables */
+    fw_le32 rsvd1;
+    /* struct fw_rule_entry entries[n_rules] */
 };
 
 /* Allocates @count consecutive counter ids, returned as base_id. */
