@@ -169,6 +169,7 @@ static const char *const fw_field_names[FW_FIELD_COUNT_] = {
     [FW_FIELD_ICMP_TYPE] = "icmp_type",
     [FW_FIELD_ICMP_CODE] = "icmp_code",
     [FW_FIELD_VXLAN_VNI] = "vxlan_vni",
+    [FW_FIELD_IP_FRAG]   = "ip_frag",
 };
 
 static const char *const fw_action_names[FW_ACT_COUNT_] = {

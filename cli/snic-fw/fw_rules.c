@@ -358,6 +358,21 @@ each_field(const struct fw_match *v, const struct fw_match *m, field_cb cb,
         num_str(v->ip_ttl, m->ip_ttl, 0xff, false, buf, sizeof(buf));
         cb(ctx, "ip_ttl", buf);
     }
+    if (m->ip_frag != 0) {
+        /* Open vSwitch's nw_frag words where one fits, else the bits */
+        uint8_t fv = v->ip_frag, fm = m->ip_frag;
+        const char *name =
+            fm == FW_IP_FRAG_IS ? (fv ? "yes" : "no") :
+            fm == (FW_IP_FRAG_IS | FW_IP_FRAG_LATER) ?
+                (fv == FW_IP_FRAG_IS ? "first" : fv ? "later" : "no") :
+            fm == FW_IP_FRAG_LATER ? (fv ? "later" : "not_later") : NULL;
+
+        if (name != NULL)
+            snprintf(buf, sizeof(buf), "%s", name);
+        else
+            num_str(fv, fm, 0xff, true, buf, sizeof(buf));
+        cb(ctx, "ip_frag", buf);
+    }
     if (m->l4_src != 0) {
         num_str(ntohs(v->l4_src), ntohs(m->l4_src), 0xffff, false, buf,
                 sizeof(buf));

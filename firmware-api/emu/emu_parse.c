@@ -9,12 +9,15 @@
  *   0x8100 as eth_type and its inner tag is not looked at.
  * - IPv4: version 4, IHL >= 5, the whole header (options included) present,
  *   total length >= header length. A fragment with a non-zero offset has no
- *   L4 header. A total length shorter than the frame means Ethernet padding,
+ *   L4 header. ip_frag comes from MF and the offset (fw_abi.h). A total length shorter than the frame means Ethernet padding,
  *   which is never taken for L4 bytes; a longer one means a truncated frame,
  *   parsed as far as it goes.
  * - IPv6: the fixed 40-byte header only. ip_proto is its Next Header field;
  *   extension headers are NOT walked, so a packet with a hop-by-hop or
  *   fragment header shows that header's number as ip_proto and has no L4.
+ *   The one exception is ip_frag: a Fragment header right after the fixed
+ *   header (Next Header 44, all 8 bytes inside the payload) is read for its
+ *   offset and M flag; one after another extension header is not seen.
  * - L4: TCP (ports; whole header incl. options present), UDP (ports),
  *   ICMP under IPv4 (type, code; 8-byte header) and ICMPv6 under IPv6
  *   (type, code; 4-byte header).
@@ -52,6 +55,8 @@
 #define PROTO_TCP       6u
 #define PROTO_UDP       17u
 #define PROTO_ICMPV6    58u
+#define PROTO_IPV6_FRAG 44u
+#define IPV6_FRAG_HLEN_ 8u
 
 /* The matcher below compares 64-bit words. */
 static_assert(sizeof(struct fw_match) == 80, "fw_match is 80 bytes");
@@ -138,8 +143,13 @@ parse_ipv4(const struct emu_frame *f, uint32_t off, struct fw_match *key,
     lay->l3 = (int16_t)off;
     lay->l3_kind = 4;
 
+    uint16_t frag = rd16(p + 6);
+    if (frag & 0x3fffu)
+        key->ip_frag = (uint8_t)(FW_IP_FRAG_IS |
+                                 ((frag & 0x1fffu) ? FW_IP_FRAG_LATER : 0) |
+                                 ((frag & 0x2000u) ? FW_IP_FRAG_MORE : 0));
     /* only the first fragment carries the L4 header */
-    if ((rd16(p + 6) & 0x1fffu) != 0)
+    if ((frag & 0x1fffu) != 0)
         return;
     uint32_t end = off + (tot < avail ? tot : avail);
     parse_l4(f, off + hlen, end, p[9], 4, key, lay);
@@ -166,6 +176,14 @@ parse_ipv6(const struct emu_frame *f, uint32_t off, struct fw_match *key,
     uint32_t plen = rd16(p + 4);
     uint32_t room = avail - IPV6_HLEN_;
     uint32_t end = off + IPV6_HLEN_ + (plen < room ? plen : room);
+    if (p[6] == PROTO_IPV6_FRAG && end - (off + IPV6_HLEN_) >= IPV6_FRAG_HLEN_) {
+        /* offset (13 bits) << 3 | 2 reserved bits | M */
+        uint16_t fd = rd16(p + IPV6_HLEN_ + 2);
+
+        key->ip_frag = (uint8_t)(FW_IP_FRAG_IS |
+                                 ((fd & 0xfff8u) ? FW_IP_FRAG_LATER : 0) |
+                                 ((fd & 0x0001u) ? FW_IP_FRAG_MORE : 0));
+    }
     parse_l4(f, off + IPV6_HLEN_, end, p[6], 6, key, lay);
 }
 

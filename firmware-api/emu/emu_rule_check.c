@@ -49,6 +49,7 @@ static const struct emu_field_desc emu_fields[FW_FIELD_COUNT_] = {
     [FW_FIELD_ICMP_TYPE] = FD(icmp_type, EMU_FK_BYTES, 0),
     [FW_FIELD_ICMP_CODE] = FD(icmp_code, EMU_FK_BYTES, 0),
     [FW_FIELD_VXLAN_VNI] = FD(vxlan_vni, EMU_FK_LE32, 0x00ffffffu),
+    [FW_FIELD_IP_FRAG] = FD(ip_frag, EMU_FK_BYTES, 0),
 };
 
 /* A field as a big number of @width bits: hi:lo, right-aligned. */
@@ -135,8 +136,27 @@ emu_fval_full(const struct emu_fval *v)
 static bool
 emu_match_rsvd_zero(const struct fw_match *m)
 {
-    return m->rsvd0 == 0 && emu_bytes_zero(m->rsvd1, sizeof(m->rsvd1)) &&
+    return emu_bytes_zero(m->rsvd1, sizeof(m->rsvd1)) &&
            (m->vxlan_vni >> 24) == 0;
+}
+
+/*
+ * ip_frag holds three defined bits. A reserved bit in the value or the
+ * mask, or a value that asks for LATER or MORE on a packet that is not a
+ * fragment (no packet has that), is refused before anything else looks at
+ * the field.
+ */
+static bool
+emu_ip_frag_ok(const struct fw_match *value, const struct fw_match *mask)
+{
+    uint8_t v = value->ip_frag, m = mask->ip_frag;
+
+    if ((v | m) & ~FW_IP_FRAG_ALL_)
+        return false;
+    if ((m & FW_IP_FRAG_IS) && !(v & FW_IP_FRAG_IS) &&
+        (v & (FW_IP_FRAG_LATER | FW_IP_FRAG_MORE)))
+        return false;
+    return true;
 }
 
 uint8_t
@@ -151,6 +171,10 @@ emu_rule_check_match(const struct emu_dev *dev, const struct fw_match *value,
         *synd = (value->vxlan_vni >> 24 || mask->vxlan_vni >> 24) ?
                 FW_SYND(FW_SYND_VALUE, FW_FIELD_VXLAN_VNI, 0) :
                 FW_SYND(FW_SYND_RSVD, 0, 0);
+        return FW_STATUS_BAD_PARAM;
+    }
+    if (!emu_ip_frag_ok(value, mask)) {
+        *synd = FW_SYND(FW_SYND_VALUE, FW_FIELD_IP_FRAG, 0);
         return FW_STATUS_BAD_PARAM;
     }
     /* walking fields one by one is only needed where the profile or the

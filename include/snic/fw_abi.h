@@ -52,8 +52,11 @@ typedef uint32_t fw_be32;
  * drivers see VFs vanish and appear without a command, and QUERY_HEALTH's
  * rules/tables/tombstones tail; 3 adds FW_CMD_RULE_QUERY (the rules
  * in the device, listed a page at a time; a 1.2 device answers
- * BAD_OPCODE). */
-#define FW_ABI_MINOR 3
+ * BAD_OPCODE); 4 adds the IP_FRAG match field (fw_match's ip_frag, formerly
+ * rsvd0, and its match_fields bit): a 1.3 device does not report the bit
+ * and refuses a non-zero ip_frag as RSVD, so a driver checks
+ * caps.match_fields before matching it. */
+#define FW_ABI_MINOR 4
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -365,7 +368,8 @@ enum fw_field {
     FW_FIELD_ICMP_TYPE  = 15,
     FW_FIELD_ICMP_CODE  = 16,
     FW_FIELD_VXLAN_VNI  = 17,
-    FW_FIELD_COUNT_     = 18,
+    FW_FIELD_IP_FRAG    = 18,   /* ABI 1.4: ip_frag, FW_IP_FRAG_* bits */
+    FW_FIELD_COUNT_     = 19,
 };
 
 enum fw_action_type {
@@ -637,6 +641,22 @@ struct fw_steering_flush_in {
 
 #define FW_VLAN_TCI_PRESENT     0x1000u /* host order; in vlan_tci as htons */
 
+/*
+ * fw_match.ip_frag (ABI 1.4): where a packet stands in IP fragmentation.
+ * IPv4: IS when MF is set or the offset is non-zero. IPv6: IS when a
+ * Fragment header directly follows the fixed header (Next Header 44), even
+ * an atomic one (offset 0, M clear). LATER: the offset is non-zero (no L4
+ * header). MORE: MF (IPv4) or M (IPv6) is set. A non-IP or unfragmented
+ * packet has 0. So a first fragment is IS|MORE, a middle one IS|LATER|MORE,
+ * the last one IS|LATER. Other bits are reserved: BAD_PARAM, VALUE(18) in a
+ * value or mask, as is a value with LATER or MORE but not IS when the mask
+ * covers IS (nothing could match it).
+ */
+#define FW_IP_FRAG_IS           0x01u
+#define FW_IP_FRAG_LATER        0x02u
+#define FW_IP_FRAG_MORE         0x04u
+#define FW_IP_FRAG_ALL_         0x07u
+
 /* A packet's header fields as the eSwitch sees them. A field of a header the
  * packet lacks is zero. vlan_tci carries FW_VLAN_TCI_PRESENT when the packet
  * is tagged (the DEI bit is not matchable); eth_type is the EtherType after
@@ -654,7 +674,7 @@ struct fw_match {
     uint8_t ip_ttl;         /* IPv4 TTL / IPv6 hop limit */
     uint8_t icmp_type;      /* ICMP or ICMPv6 */
     uint8_t icmp_code;
-    uint8_t rsvd0;
+    uint8_t ip_frag;        /* FW_IP_FRAG_* (ABI 1.4; was rsvd0, 0) */
     fw_be32 ipv4_src;
     fw_be32 ipv4_dst;
     uint8_t ipv6_src[16];

@@ -35,10 +35,10 @@ def frame(port, data):
 
 
 def match(src_vport=0, vlan_tci=0, eth_dst=b'\0' * 6, eth_type=0,
-          ip_proto=0, ipv4_dst=0, l4_dst=0, vni=0):
+          ip_proto=0, ipv4_dst=0, l4_dst=0, vni=0, ip_frag=0):
     m = struct.pack('<H', src_vport) + struct.pack('>H', vlan_tci)
     m += eth_dst + b'\0' * 6 + struct.pack('>H', eth_type)
-    m += bytes([ip_proto, 0, 0, 0, 0, 0])
+    m += bytes([ip_proto, 0, 0, 0, 0, ip_frag])
     m += struct.pack('>II', 0, ipv4_dst) + b'\0' * 32
     m += struct.pack('>HH', 0, l4_dst) + struct.pack('<I', vni) + b'\0' * 8
     assert len(m) == 80
@@ -74,11 +74,11 @@ def fault(kind, opcode=0, status=0, count=0, value=0):
                struct.pack('<IHBBII', kind, opcode, status, 0, count, value))
 
 
-def udp_frame(dst, src, dport=80, vid=None, dip=0x0a000002):
+def udp_frame(dst, src, dport=80, vid=None, dip=0x0a000002, frag=0):
     f = dst + src
     if vid is not None:
         f += struct.pack('>HH', 0x8100, vid)
-    ip = struct.pack('>BBHHHBBHII', 0x45, 0, 28 + 16, 0, 0, 64, 17, 0,
+    ip = struct.pack('>BBHHHBBHII', 0x45, 0, 28 + 16, 0, frag, 64, 17, 0,
                      0x0a000001, dip)
     return f + struct.pack('>H', 0x0800) + ip + \
         struct.pack('>HHHH', 1000, dport, 24, 0) + b'\x5a' * 16
@@ -160,6 +160,45 @@ seeds['pipeline'] = \
                   action(2, struct.pack('<HH', 0, 0))])) + \
     b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
     frame(1, udp_frame(MAC2, MAC1, 81)) + frame(0x82, udp_frame(MAC1, MAC2))
+
+# ABI 1.3: IPv4 and IPv6 fragment state (ip_frag: IS 1, LATER 2, MORE 4).
+# Whole packets to vf0, first fragments to vf1, later ones to vf2, IPv6
+# fragments (a Fragment header) to the uplink; then frames of each kind.
+
+
+def ipv6_frag_frame(dst, src, frag_data):
+    ip6 = struct.pack('>IHBB', 0x60000000, 8 + 8 + 8, 44, 64) + \
+        b'\0' * 15 + b'\1' + b'\0' * 15 + b'\2'
+    fh = struct.pack('>BBHI', 17, 0, frag_data, 0x1234)
+    return dst + src + struct.pack('>H', 0x86dd) + ip6 + fh + \
+        struct.pack('>HHHH', 1000, 53, 16, 0) + b'\x5a' * 8
+
+
+IP6 = 0x86dd
+seeds['ip_frag'] = \
+    cmd(PF, rule(0, 0, match(eth_type=0x0800, ip_frag=0),
+                 match(eth_type=0xffff, ip_frag=1),
+                 [action(2, struct.pack('<HH', 1, 0))])) + \
+    cmd(PF, rule(0, 0, match(eth_type=0x0800, ip_frag=5),
+                 match(eth_type=0xffff, ip_frag=7),
+                 [action(2, struct.pack('<HH', 2, 0))])) + \
+    cmd(PF, rule(0, 0, match(eth_type=0x0800, ip_frag=2),
+                 match(eth_type=0xffff, ip_frag=2),
+                 [action(2, struct.pack('<HH', 3, 0))])) + \
+    cmd(PF, rule(0, 0, match(eth_type=IP6, ip_frag=1),
+                 match(eth_type=0xffff, ip_frag=1),
+                 [action(2, struct.pack('<HH', 0, 0))])) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
+    frame(1, udp_frame(MAC2, MAC1, frag=0x2000)) + \
+    frame(1, udp_frame(MAC2, MAC1, frag=0x2010)) + \
+    frame(1, udp_frame(MAC2, MAC1, frag=0x0010)) + \
+    frame(2, ipv6_frag_frame(MAC2, MAC1, 0x0001)) + \
+    frame(2, ipv6_frag_frame(MAC2, MAC1, 0x0648))
+seeds['bad_ip_frag'] = \
+    cmd(PF, rule(0, 0, match(ip_frag=8), match(ip_frag=8), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(ip_frag=0x80), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(ip_frag=2), match(ip_frag=3), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(ip_frag=1), match(ip_frag=2), [action(1)]))
 
 # ABI 1.2: VFs leave in place under live rules. A (first) sends 10.0.0.2
 # to vf1 and counts, B all IPv4 from the wire to vf0, C matches vf1's own

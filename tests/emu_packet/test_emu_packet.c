@@ -198,13 +198,28 @@ Test(emu_packet, parse_fragments)
     build_ipv4_udp(&p, 1000, 2000, true);
     uint32_t l3 = 14;
 
+    /* a whole datagram, DF or not, is not a fragment */
+    struct tframe t;
+    tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+    cr_assert_eq(t.key.ip_frag, 0);
+    set16(p.b + l3 + 6, 0x4000);
+    fin_ipv4(&p, l3);
+    tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+    cr_assert_eq(t.key.ip_frag, 0);
+
     /* first fragment (MF, offset 0) carries the ports */
     set16(p.b + l3 + 6, 0x2000);
     fin_ipv4(&p, l3);
-    struct tframe t;
     tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
     cr_assert_eq(ntohs(t.key.l4_dst), 2000);
     cr_assert_eq(t.lay.l4_proto, 17);
+    cr_assert_eq(t.key.ip_frag, FW_IP_FRAG_IS | FW_IP_FRAG_MORE);
+
+    /* the last fragment: offset, no MF (DF ignored) */
+    set16(p.b + l3 + 6, 0x4000 | 0x0001);
+    fin_ipv4(&p, l3);
+    tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+    cr_assert_eq(t.key.ip_frag, FW_IP_FRAG_IS | FW_IP_FRAG_LATER);
 
     /* a later fragment has no L4 header, only the protocol number */
     set16(p.b + l3 + 6, 0x2003);
@@ -216,6 +231,66 @@ Test(emu_packet, parse_fragments)
     cr_assert_eq(t.lay.l4, -1);
     cr_assert_eq(t.lay.l4_proto, 0);
     cr_assert_eq(t.lay.l3_kind, 4);
+    cr_assert_eq(t.key.ip_frag,
+                 FW_IP_FRAG_IS | FW_IP_FRAG_LATER | FW_IP_FRAG_MORE);
+}
+
+/* IPv6 with a Fragment header (@frag_data: offset << 3 | M) then UDP. */
+static void
+build_ipv6_frag(struct pkt *p, uint16_t frag_data)
+{
+    p->n = 0;
+    eth(p, MAC_B, MAC_A, 0x86dd);
+    uint32_t l3 = ipv6(p, IP6_A, IP6_B, 44, 64, 0);
+    put8(p, 17);
+    put8(p, 0);
+    put16(p, frag_data);
+    put32(p, 0x12345678);
+    udp(p, 5353, 53);
+    payload(p, 8);
+    fin_ipv6(p, l3);
+}
+
+Test(emu_packet, parse_ipv6_fragment_header)
+{
+    static const struct { uint16_t fd; uint8_t want; } cases[] = {
+        { 0x0001, FW_IP_FRAG_IS | FW_IP_FRAG_MORE },            /* first */
+        { 0x0000, FW_IP_FRAG_IS },                              /* atomic */
+        { (1 << 3) | 1, FW_IP_FRAG_IS | FW_IP_FRAG_LATER | FW_IP_FRAG_MORE },
+        { 0xfff8, FW_IP_FRAG_IS | FW_IP_FRAG_LATER },           /* last */
+        { 0x0006, FW_IP_FRAG_IS },      /* reserved bits are not M */
+    };
+    struct pkt p;
+    struct tframe t;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        build_ipv6_frag(&p, cases[i].fd);
+        tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+        cr_expect_eq(t.key.ip_frag, cases[i].want, "frag_data %#x: %#x",
+                     cases[i].fd, t.key.ip_frag);
+        /* the header is only looked at: proto stays 44, no L4 */
+        cr_expect_eq(t.key.ip_proto, 44);
+        cr_expect_eq(t.lay.l4, -1);
+        cr_expect_eq(t.key.l4_dst, 0);
+    }
+
+    /* the Fragment header must lie inside the frame and the payload */
+    build_ipv6_frag(&p, 0x0001);
+    for (uint32_t len = 14 + 40; len < 14 + 40 + 8; len++) {
+        struct pkt q = p;
+
+        q.n = len;
+        tf_load(&t, &q, EMU_FRAME_HEADROOM, 0);
+        cr_expect_eq(t.key.ip_frag, 0, "frame cut at %u", len);
+    }
+    set16(p.b + 14 + 4, 7);
+    tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+    cr_expect_eq(t.key.ip_frag, 0, "payload length 7");
+
+    /* unfragmented IPv6 */
+    build_ipv6_udp(&p, 0, 64);
+    tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+    cr_expect_eq(t.key.ip_frag, 0);
 }
 
 Test(emu_packet, parse_ipv6_udp)

@@ -265,6 +265,7 @@ install_three(void)
     in.mask.eth_type = 0xffff;
     memcpy(in.value.ipv6_dst, v6, 16);
     memset(in.mask.ipv6_dst, 0xff, 4);
+    in.mask.ip_frag = FW_IP_FRAG_IS;    /* not a fragment (ABI 1.4) */
     in.n_actions = 1;
     in.actions[0].type = FW_ACT_DROP;
     ids.v6 = rule_add(&in);
@@ -317,8 +318,8 @@ Test(fw_rules, text_listing)
     l = line_with(r.out, id, buf, sizeof(buf));
     cr_assert_not_null(l, "%s", r.out);
     cr_expect(strstr(l, "eth_src=02:00:00:00:00:07,eth_type=0x86dd,"
-                        "ipv6_dst=2001:db8::/32 actions=drop") != NULL,
-              "%s", l);
+                        "ipv6_dst=2001:db8::/32,ip_frag=no "
+                        "actions=drop") != NULL, "%s", l);
     cr_expect(strstr(l, "packets=") == NULL, "no COUNT, no counters: %s", l);
     free(r.out);
 
