@@ -706,12 +706,13 @@ def sweep_stale():
 
 
 def missing_tools():
+    """What scripts/setup installs, then what the build makes."""
     missing = [t for t in OVS_TOOLS + ["ip", "unshare", "ping", "nc"]
                if shutil.which(t) is None]
-    for f in (OVS_VSWITCHD, OVS_SCHEMA, EMUNIC, PMD, SNIC_FW):
-        if not os.path.exists(f):
-            missing.append(f)
-    return missing
+    missing += [f for f in (OVS_VSWITCHD, OVS_SCHEMA) if not
+                os.path.exists(f)]
+    built = [f for f in (EMUNIC, PMD, SNIC_FW) if not os.path.exists(f)]
+    return missing, built
 
 
 def main():
@@ -732,10 +733,15 @@ def main():
     if os.getuid() != 0:
         print("skipped: needs root (network namespaces, taps)")
         return 77
-    missing = missing_tools()
+    missing, built = missing_tools()
     if missing:
-        print("set-up error: missing %s (scripts/setup installs Open "
-              "vSwitch: openvswitch-switch-dpdk)" % ", ".join(missing))
+        print("set-up error: missing %s (scripts/setup installs them: "
+              "openvswitch-switch-dpdk, iproute2, iputils-ping, "
+              "netcat-openbsd)" % ", ".join(missing))
+        return 99
+    if built:
+        print("set-up error: not built: %s (EMUNIC, PMD, SNIC_FW; meson "
+              "test sets them)" % ", ".join(built))
         return 99
     # meson's timeout sends SIGTERM: unwind through the finally below
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
