@@ -408,6 +408,11 @@ class Setup:
             self.ip_refusal_seen = m.group(0)
         return self.ip_refusal_seen
 
+    def card_rules(self):
+        """The card's rules as `snic-fw rules --json` lists them."""
+        r = run([SNIC_FW, "--json", "--socket", self.sock, "rules"])
+        return json.loads(r.stdout)["rules"]
+
     def settle(self, before, want, timeout=5.0):
         """Poll the vport counters until every (vport, field): n of @want
         grew by at least n since @before (frames still in flight on a
@@ -487,6 +492,23 @@ def from_vm(got, src_vm):
 
 def delta(before, after, vport, field):
     return after[vport][field] - before[vport][field]
+
+
+def rule_in(rules, in_vport, eth_type, *actions):
+    """A rule matching frames from @in_vport of @eth_type whose action
+    list holds each of @actions (a prefix, e.g. "fwd_vport(vf1)")."""
+    for r in rules:
+        m = r["match"]
+        if m.get("in_vport") == in_vport and m.get("eth_type") == eth_type \
+                and all(any(a.startswith(x) for a in r["actions"])
+                        for x in actions):
+            return True
+    return False
+
+
+def rules_text(rules):
+    return "\n".join("%s %s" % (json.dumps(r["match"]), r["actions"])
+                     for r in rules)
 
 
 def check_recipe(s):
@@ -589,6 +611,19 @@ def scenario_l2(s):
           "vm2 sent 100 frames into the card, vm1 received none of vm2's",
           (got, before["vf2"], after["vf2"]))
 
+    # what Open vSwitch installed, read from the card: each rule confined
+    # to the vport of the representor it was created on
+    rules = s.card_rules()
+    for what, want in (
+            ("vf0 0x88b5 -> vf1, counted",
+             ("vf0", "0x88b5", "count", "fwd_vport(vf1)")),
+            ("vf0 0x88b6 marked to rep0 (partial)",
+             ("vf0", "0x88b6", "mark", "fwd_rep(vf0")),
+            ("vf2 0x88b5 dropped, counted",
+             ("vf2", "0x88b5", "count", "drop"))):
+        check(rule_in(rules, *want), "snic-fw rules lists " + what,
+              rules_text(rules))
+
 
 def scenario_ip(s):
     r = s.ping(0, VM_IP[1], 5)
@@ -643,6 +678,14 @@ def scenario_ip(s):
         delta(before, after, "vf1", "rep_rx_packets")
     check_hw(s, seg >= 100 and miss == 0, "the card carried the TCP transfer "
           "(%d frames to vf1, %d missed to the representors)" % (seg, miss))
+
+    rules = s.card_rules()
+    for vf, peer in (("vf0", "vf1"), ("vf1", "vf0")):
+        for etype in ("0x0800", "0x86dd"):
+            check_hw(s, rule_in(rules, vf, etype, "count",
+                                "fwd_vport(%s)" % peer),
+                     "snic-fw rules lists %s %s -> %s, counted"
+                     % (vf, etype, peer), rules_text(rules))
 
     # partial offload of an IPv4 flow: a rule added now rewrites the TOS
     # of UDP to port 7777, which Open vSwitch cannot offload (it offloads
