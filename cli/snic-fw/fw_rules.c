@@ -591,7 +591,9 @@ snic_fw_cmd_rules(struct fw_tool *t, int argc, char **argv)
         snic_fw_run(t, FW_CMD_QUERY_HEALTH, &hin, sizeof(hin), &h,
                     sizeof(h)) < 0)
         goto out;
-    qsort(l.v, l.n, sizeof(*l.v), rule_cmp);
+    /* an empty card leaves l.v NULL, which qsort may not be given */
+    if (l.n > 1)
+        qsort(l.v, l.n, sizeof(*l.v), rule_cmp);
     if (t->json)
         print_json(&l, h.rules);
     else

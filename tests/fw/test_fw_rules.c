@@ -394,6 +394,28 @@ Test(fw_rules, json_listing)
 }
 
 /* More rules than a page holds, more COUNTs than a COUNTER_QUERY holds. */
+/* A card with no rule (a client that installed nothing yet) lists none,
+ * as text and as JSON, and says so. */
+Test(fw_rules, empty_card)
+{
+    struct tool_out r = snic_fw_rules(false, NULL);
+    json_error_t jerr;
+    json_t *o;
+
+    cr_assert_eq(r.rc, 0, "rules: %s", r.err);
+    cr_expect_not_null(strstr(r.out, "0 rules listed (0 in the card)"),
+                       "%s", r.out);
+    free(r.out);
+    r = snic_fw_rules(true, NULL);
+    cr_assert_eq(r.rc, 0, "rules --json: %s", r.err);
+    o = json_loads(r.out, 0, &jerr);
+    cr_assert_not_null(o, "not JSON (%s)", jerr.text);
+    cr_expect_eq(json_integer_value(json_object_get(o, "total")), 0);
+    cr_expect_eq(json_array_size(json_object_get(o, "rules")), 0);
+    json_decref(o);
+    free(r.out);
+}
+
 Test(fw_rules, many_rules_all_listed)
 {
     uint32_t base = counter_alloc(N_BULK * 2), ids[N_BULK];
