@@ -100,6 +100,7 @@ enum emunic_proto {
     EMUNIC_P_UDP,
     EMUNIC_P_ICMP,
     EMUNIC_P_VXLAN,
+    EMUNIC_P_IPV6_FRAG,         /* the IPv6 Fragment header */
 };
 
 /*
@@ -131,6 +132,37 @@ int emunic_item_convert(struct emunic_walk *w, const struct rte_flow_item *item,
                         struct rte_flow_error *error);
 int emunic_items_finish(struct emunic_walk *w, const struct rte_flow_item *items,
                         struct rte_flow_error *error);
+/* Check that the device can match field @f with mask @nm (@canon: the
+ * mask as @nbits bits, most significant first, for the profile's mask
+ * shapes), then merge value/mask bytes into the rule (a contradiction with
+ * an earlier item is refused). */
+int emunic_item_field_put(struct emunic_walk *w,
+                          const struct rte_flow_item *item, const char *name,
+                          enum fw_field f, void *val, void *msk,
+                          const void *nv, const void *nm, size_t size,
+                          const uint8_t *canon, unsigned nbits,
+                          struct rte_flow_error *error);
+/* Item shape checks naming the field (emunic_flow_item_check.c). */
+int emunic_item_check_mask(const struct rte_flow_item *item, const char *name,
+                           const uint8_t *mask, const uint8_t *supported,
+                           size_t size, const char *supported_desc,
+                           struct rte_flow_error *error);
+int emunic_item_check_last(const struct rte_flow_item *item, const char *name,
+                           const uint8_t *spec, const uint8_t *mask,
+                           size_t size, struct rte_flow_error *error);
+/* The IP fragment state (emunic_flow_frag.c). */
+int emunic_frag_ipv4(struct emunic_walk *w, const struct rte_flow_item *item,
+                     const struct rte_flow_item_ipv4 *s,
+                     const struct rte_flow_item_ipv4 *m,
+                     struct rte_flow_error *error);
+int emunic_frag_ipv6(struct emunic_walk *w, const struct rte_flow_item *item,
+                     const struct rte_flow_item_ipv6 *s,
+                     const struct rte_flow_item_ipv6 *m,
+                     struct rte_flow_error *error);
+/* An item converter: @spec, @mask are rte_flow_item_ipv6_frag_ext. */
+int emunic_frag_ipv6_ext(struct emunic_walk *w,
+                         const struct rte_flow_item *item, const void *spec,
+                         const void *mask, struct rte_flow_error *error);
 int emunic_action_convert(struct emunic_walk *w,
                           const struct rte_flow_action *act,
                           struct rte_flow_error *error);

@@ -59,6 +59,7 @@ static const char *const field_desc[FW_FIELD_COUNT_] = {
     [FW_FIELD_ICMP_TYPE] = "the ICMP type",
     [FW_FIELD_ICMP_CODE] = "the ICMP code",
     [FW_FIELD_VXLAN_VNI] = "the VXLAN VNI",
+    [FW_FIELD_IP_FRAG] = "the IP fragment state",
 };
 
 static bool
@@ -164,6 +165,20 @@ field_set(struct emunic_walk *w, const struct rte_flow_item *item,
     if (bits_zero(nm, size))
         return 0;
     ret = field_use(w, item, name, f, nm, (unsigned)size * 8u, error);
+    if (ret < 0)
+        return ret;
+    return field_merge(w, item, name, f, val, msk, nv, nm, size, error);
+}
+
+int
+emunic_item_field_put(struct emunic_walk *w, const struct rte_flow_item *item,
+                      const char *name, enum fw_field f, void *val, void *msk,
+                      const void *nv, const void *nm, size_t size,
+                      const uint8_t *canon, unsigned nbits,
+                      struct rte_flow_error *error)
+{
+    int ret = field_use(w, item, name, f, canon, nbits, error);
+
     if (ret < 0)
         return ret;
     return field_merge(w, item, name, f, val, msk, nv, nm, size, error);
@@ -323,6 +338,18 @@ conv_vlan(struct emunic_walk *w, const struct rte_flow_item *item,
                       &r->mask.vlan_tci, &v, &mk, 2, error);
     if (ret < 0)
         return ret;
+    /* The device parses one tag: "another tag follows" is the EtherType
+     * after it being a TPID, which the rule can only say exactly. */
+    if (m->has_more_vlan &&
+        (m->hdr.eth_proto != RTE_BE16(0xffff) ||
+         is_tpid(rte_be_to_cpu_16(s->hdr.eth_proto)) != !!s->has_more_vlan))
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM_MASK,
+                               item, "VLAN: has_more_vlan %u cannot be "
+                               "matched with this inner_type: the device "
+                               "sees one tag, so give inner_type exactly "
+                               "(a TPID such as 0x8100 with has_more_vlan 1, "
+                               "another EtherType with 0)",
+                               (unsigned)s->has_more_vlan);
     return field_set(w, item, "VLAN", FW_FIELD_ETH_TYPE, &r->value.eth_type,
                      &r->mask.eth_type, &s->inner_type, &m->inner_type, 2,
                      error);
@@ -357,6 +384,8 @@ conv_ipv4(struct emunic_walk *w, const struct rte_flow_item *item,
         ret = field_set(w, item, "IPV4", FW_FIELD_IP_TTL, &r->value.ip_ttl,
                         &r->mask.ip_ttl, &s->hdr.time_to_live,
                         &m->hdr.time_to_live, 1, error);
+    if (ret == 0)
+        ret = emunic_frag_ipv4(w, item, s, m, error);
     return ret;
 }
 
@@ -390,8 +419,11 @@ conv_ipv6(struct emunic_walk *w, const struct rte_flow_item *item,
         ret = field_set(w, item, "IPV6", FW_FIELD_IP_TTL, &r->value.ip_ttl,
                         &r->mask.ip_ttl, &s->hdr.hop_limits,
                         &m->hdr.hop_limits, 1, error);
+    if (ret == 0)
+        ret = emunic_frag_ipv6(w, item, s, m, error);
     return ret;
 }
+
 
 static int
 conv_ports(struct emunic_walk *w, const struct rte_flow_item *item,
@@ -576,6 +608,7 @@ static const struct rte_flow_item_eth eth_supported = {
 static const struct rte_flow_item_vlan vlan_supported = {
     .hdr.vlan_tci = RTE_BE16(0xffff),   /* DEI refused with its own words */
     .hdr.eth_proto = RTE_BE16(0xffff),
+    .has_more_vlan = 1,
 };
 static const struct rte_flow_item_ipv4 ipv4_supported = {
     .hdr = {
@@ -584,6 +617,7 @@ static const struct rte_flow_item_ipv4 ipv4_supported = {
         .next_proto_id = 0xff,
         .src_addr = RTE_BE32(0xffffffff),
         .dst_addr = RTE_BE32(0xffffffff),
+        .fragment_offset = RTE_BE16(0x3fff),    /* MF and the offset */
     },
 };
 static const struct rte_flow_item_ipv6 ipv6_supported = {
@@ -596,6 +630,14 @@ static const struct rte_flow_item_ipv6 ipv6_supported = {
         .dst_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
     },
+    .has_frag_ext = 1,
+};
+/* DPDK 22.11 has no default mask for this item: the offset and M */
+static const struct rte_flow_item_ipv6_frag_ext ipv6_frag_ext_default = {
+    .hdr.frag_data = RTE_BE16(0xfff9),
+};
+static const struct rte_flow_item_ipv6_frag_ext ipv6_frag_ext_supported = {
+    .hdr.frag_data = RTE_BE16(0xfff9),
 };
 static const struct rte_flow_item_tcp tcp_supported = {
     .hdr = { .src_port = RTE_BE16(0xffff), .dst_port = RTE_BE16(0xffff) },
@@ -627,11 +669,19 @@ static const struct item_desc item_table[] = {
     ITEM(ETH, "ETH", EMUNIC_P_ETH, P(START), eth, conv_eth,
          "dst, src, type and has_vlan"),
     ITEM(VLAN, "VLAN", EMUNIC_P_VLAN, P(ETH), vlan, conv_vlan,
-         "tci (vid, pcp) and inner_type"),
+         "tci (vid, pcp), inner_type and has_more_vlan"),
     ITEM(IPV4, "IPV4", EMUNIC_P_IPV4, P(START) | P(ETH) | P(VLAN), ipv4,
-         conv_ipv4, "src, dst, proto, tos and ttl"),
+         conv_ipv4, "src, dst, proto, tos, ttl and fragment_offset (MF and "
+         "the offset, 0x3fff)"),
     ITEM(IPV6, "IPV6", EMUNIC_P_IPV6, P(START) | P(ETH) | P(VLAN), ipv6,
-         conv_ipv6, "src, dst, proto, tc and hop limit"),
+         conv_ipv6, "src, dst, proto, tc, hop limit and has_frag_ext"),
+    [RTE_FLOW_ITEM_TYPE_IPV6_FRAG_EXT] = {
+        .name = "IPV6_FRAG_EXT", .proto = EMUNIC_P_IPV6_FRAG,
+        .after = P(IPV6), .size = sizeof(struct rte_flow_item_ipv6_frag_ext),
+        .default_mask = &ipv6_frag_ext_default,
+        .supported = &ipv6_frag_ext_supported,
+        .supported_desc = "frag_data's offset and M flag (0xfff9)",
+        .convert = emunic_frag_ipv6_ext },
     ITEM(TCP, "TCP", EMUNIC_P_TCP, P(IPV4) | P(IPV6), tcp, conv_tcp,
          "src and dst ports"),
     ITEM(UDP, "UDP", EMUNIC_P_UDP, P(IPV4) | P(IPV6), udp, conv_udp,
@@ -652,30 +702,15 @@ static const char *const proto_name[] = {
     [EMUNIC_P_IPV4] = "IPV4", [EMUNIC_P_IPV6] = "IPV6",
     [EMUNIC_P_TCP] = "TCP", [EMUNIC_P_UDP] = "UDP",
     [EMUNIC_P_ICMP] = "ICMP", [EMUNIC_P_VXLAN] = "VXLAN",
+    [EMUNIC_P_IPV6_FRAG] = "IPV6_FRAG_EXT",
 };
-
-static int
-item_check_mask(const struct item_desc *d, const struct rte_flow_item *item,
-                const uint8_t *mask, struct rte_flow_error *error)
-{
-    const uint8_t *sup = d->supported;
-
-    for (size_t i = 0; i < d->size; i++)
-        if (mask[i] & ~sup[i])
-            return emunic_flow_err(error, ENOTSUP,
-                                   RTE_FLOW_ERROR_TYPE_ITEM_MASK, item,
-                                   "%s: the mask covers a field the device "
-                                   "cannot match; it matches only %s",
-                                   d->name, d->supported_desc);
-    return 0;
-}
 
 int
 emunic_item_convert(struct emunic_walk *w, const struct rte_flow_item *item,
                     struct rte_flow_error *error)
 {
     const struct item_desc *d = NULL;
-    const uint8_t *spec, *mask, *last;
+    const uint8_t *spec, *mask;
     int ret;
 
     if (item->type == RTE_FLOW_ITEM_TYPE_VOID)
@@ -692,6 +727,12 @@ emunic_item_convert(struct emunic_walk *w, const struct rte_flow_item *item,
                                "%s after VXLAN: inner headers cannot be "
                                "matched in the same rule; VXLAN_DECAP and "
                                "JUMP to a group that matches them", d->name);
+    if (w->last_proto == EMUNIC_P_IPV6_FRAG && d->proto >= 0)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, item,
+                               "%s after IPV6_FRAG_EXT: the device does not "
+                               "parse past the IPv6 Fragment header, so the "
+                               "L4 header of a fragment cannot be matched",
+                               d->name);
     if (d->proto >= 0 && !(d->after & (1u << w->last_proto)))
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, item,
                                "%s cannot follow %s: the device matches one "
@@ -708,15 +749,11 @@ emunic_item_convert(struct emunic_walk *w, const struct rte_flow_item *item,
         spec = zero_item;
         mask = zero_item;
     }
-    last = item->last;
-    if (last != NULL)
-        for (size_t i = 0; i < d->size; i++)
-            if ((spec[i] & mask[i]) != (last[i] & mask[i]))
-                return emunic_flow_err(error, ENOTSUP,
-                                       RTE_FLOW_ERROR_TYPE_ITEM_LAST, item,
-                                       "%s: ranges ('last') are not "
-                                       "supported; use a mask", d->name);
-    ret = item_check_mask(d, item, mask, error);
+    ret = emunic_item_check_mask(item, d->name, mask, d->supported, d->size,
+                                 d->supported_desc, error);
+    if (ret == 0)
+        ret = emunic_item_check_last(item, d->name, spec, mask, d->size,
+                                     error);
     if (ret < 0)
         return ret;
     ret = d->convert(w, item, spec, mask, error);

@@ -32,9 +32,11 @@ def csum(data):
     return ~total & 0xffff
 
 
-def ipv4_header(src, dst, proto, payload_len, ttl=64, tos=0, ident=1):
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + payload_len, ident, 0,
-                      ttl, proto, 0, ip4(src), ip4(dst))
+def ipv4_header(src, dst, proto, payload_len, ttl=64, tos=0, ident=1,
+                frag=0):
+    """@frag: the flags and fragment offset word (0x2000 MF, 0x4000 DF)."""
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + payload_len, ident,
+                      frag, ttl, proto, 0, ip4(src), ip4(dst))
     return hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
 
 
@@ -56,14 +58,29 @@ def l4_segment(proto, src, dst, sport, dport, payload):
 
 
 def ipv4_frame(dst_mac, src_mac, src, dst, proto, sport, dport, ttl=64,
-               vlan=None, payload=b"snic-pmd-test-payload"):
-    """Ethernet (+ optional 802.1Q tag with VID @vlan) / IPv4 / UDP|TCP."""
+               vlan=None, payload=b"snic-pmd-test-payload", frag=0):
+    """Ethernet (+ optional 802.1Q tag with VID @vlan) / IPv4 / UDP|TCP.
+    With a fragment offset in @frag the L4 header is just payload bytes."""
     seg = l4_segment(proto, src, dst, sport, dport, payload)
     eth = mac(dst_mac) + mac(src_mac)
     if vlan is not None:
         eth += struct.pack("!HH", ETH_P_8021Q, vlan)
     eth += struct.pack("!H", ETH_P_IP)
-    return eth + ipv4_header(src, dst, proto, len(seg), ttl) + seg
+    return eth + ipv4_header(src, dst, proto, len(seg), ttl, frag=frag) + seg
+
+
+def ipv6_udp_frame(dst_mac, src_mac, sport, dport, frag_data=None,
+                   payload=b"snic-pmd-test-payload"):
+    """Ethernet / IPv6 (::1 -> ::2) [/ Fragment header with @frag_data:
+    offset << 3 | M] / UDP (checksum 0: only the headers matter here)."""
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    nh, ext = 17, b""
+    if frag_data is not None:
+        nh, ext = 44, struct.pack("!BBHI", 17, 0, frag_data, 0x5a5a)
+    ip6 = struct.pack("!IHBB", 6 << 28, len(ext) + len(seg), nh, 64)
+    ip6 += bytes(15) + b"\1" + bytes(15) + b"\2"
+    return mac(dst_mac) + mac(src_mac) + struct.pack("!H", 0x86dd) + ip6 + \
+        ext + seg
 
 
 def ipv4_offset(frame):

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IP fragment state: rte_flow's ways of asking for it -> fw_match.ip_frag.
+ *
+ * Applications say "fragment or not" in several ways: IPV4 fragment_offset
+ * as spec/mask (Open vSwitch: spec 0 mask 0x3fff for a whole packet, spec
+ * 0x2000 mask 0x3fff for a first fragment) or as a range with 'last'
+ * (spec 1 last 0x1fff mask 0x1fff: a later fragment; spec 1 last 0x3fff
+ * mask 0x3fff: any fragment), IPV6 has_frag_ext, and the IPV6_FRAG_EXT
+ * item's frag_data. The device knows only the state of a packet: whole,
+ * first, middle or last fragment (and, for IPv6, an atomic fragment), as
+ * the IS / LATER / MORE bits of ip_frag.
+ *
+ * Rather than recognise a list of spellings, the converter works out which
+ * (MF, offset) pairs the application's spec/mask/last accepts, by walking
+ * all of them (2^14, a few microseconds, and only for rules that ask), and
+ * accepts the rule only when that set is exactly a union of device states
+ * that one ip_frag value/mask expresses. So every equivalent spelling is
+ * taken, and a pattern that would make the device match more or fewer
+ * packets than it says (Open vSwitch's IPv4 "later" range starts at offset
+ * 8 and leaves out offsets 1 to 7, which the device cannot tell apart from
+ * the others) is refused with the reason.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_flow.h>
+
+#include "emunic.h"
+
+#define IS      FW_IP_FRAG_IS
+#define LATER   FW_IP_FRAG_LATER
+#define MORE    FW_IP_FRAG_MORE
+
+/* states a packet can be in, as bits of a set indexed by ip_frag */
+#define ST(s)   (1u << (s))
+#define V4_STATES (ST(0) | ST(IS | MORE) | ST(IS | LATER | MORE) | \
+                   ST(IS | LATER))
+#define V6_STATES (ST(IS) | ST(IS | MORE) | ST(IS | LATER | MORE) | \
+                   ST(IS | LATER))
+
+static const char *
+state_name(unsigned s)
+{
+    switch (s) {
+    case 0:
+        return "whole (unfragmented) packets";
+    case IS:
+        return "atomic fragments (offset 0, no M flag)";
+    case IS | MORE:
+        return "first fragments";
+    case IS | LATER | MORE:
+        return "middle fragments";
+    case IS | LATER:
+        return "last fragments";
+    default:
+        return "packets";
+    }
+}
+
+/* IPv4: 0x2000 MF, 0x1fff offset. IPv6 frag_data: 0xfff8 offset, 0x0001 M. */
+static unsigned
+state_of(bool v6, unsigned x)
+{
+    bool more = v6 ? (x & 0x0001u) : (x & 0x2000u);
+    bool later = v6 ? (x & 0xfff8u) : (x & 0x1fffu);
+
+    if (!v6 && !more && !later)
+        return 0;
+    return IS | (later ? LATER : 0) | (more ? MORE : 0);
+}
+
+/* The smallest ip_frag value/mask whose matches among @reachable states
+ * are exactly @want; false when none is. */
+static bool
+express(uint32_t want, uint32_t reachable, uint8_t *v, uint8_t *m)
+{
+    static const uint8_t masks[] = { IS, LATER, MORE, IS | LATER, IS | MORE,
+                                     LATER | MORE, IS | LATER | MORE };
+
+    for (unsigned i = 0; i < RTE_DIM(masks); i++)
+        for (unsigned val = 0; val < 8; val++) {
+            uint32_t got = 0;
+
+            if (val & ~masks[i])
+                continue;
+            for (unsigned s = 0; s < 8; s++)
+                if ((reachable & ST(s)) && (s & masks[i]) == val)
+                    got |= ST(s);
+            if (got == want) {
+                *v = (uint8_t)val;
+                *m = masks[i];
+                return true;
+            }
+        }
+    return false;
+}
+
+/*
+ * @spec, @mask, @last in host order; @last == spec when there is no range.
+ * On success *m is 0 when every state matches.
+ */
+static int
+frag_state(const struct rte_flow_item *item, const char *what, bool v6,
+           uint16_t spec, uint16_t mask, uint16_t last, uint8_t *v,
+           uint8_t *m, struct rte_flow_error *error)
+{
+    unsigned total[8] = { 0 }, hit[8] = { 0 };
+    unsigned lo = spec & mask, hi = last & mask;
+    uint32_t reachable = v6 ? V6_STATES : V4_STATES, want = 0;
+    char range[48] = "";
+
+    if (hi < lo)
+        return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ITEM_LAST,
+                               item, "%s: 'last' 0x%04x is below spec 0x%04x",
+                               what, hi, lo);
+    for (unsigned i = 0; i < 0x4000u; i++) {
+        /* IPv4: MF and the offset; IPv6: the offset and M */
+        unsigned x = v6 ? ((i >> 1) << 3) | (i & 1u) : i;
+        unsigned s = state_of(v6, x);
+
+        total[s]++;
+        if ((x & mask) >= lo && (x & mask) <= hi)
+            hit[s]++;
+    }
+    if (hi != lo)
+        snprintf(range, sizeof(range), " last 0x%04x", hi);
+    for (unsigned s = 0; s < 8; s++) {
+        if (hit[s] != 0 && hit[s] != total[s])
+            return emunic_flow_err(error, ENOTSUP,
+                                   hi != lo ? RTE_FLOW_ERROR_TYPE_ITEM_LAST :
+                                   RTE_FLOW_ERROR_TYPE_ITEM_MASK, item,
+                                   "%s: spec 0x%04x%s mask 0x%04x takes some "
+                                   "%s but not all; the device tells apart "
+                                   "only whole packets and first, middle "
+                                   "and last fragments, not offsets (later "
+                                   "fragments: spec 0x%04x last 0x%04x mask "
+                                   "0x%04x)", what, lo, range, mask,
+                                   state_name(s), v6 ? 0x0008 : 0x0001,
+                                   v6 ? 0xfff8 : 0x1fff, v6 ? 0xfff8 : 0x1fff);
+        if (hit[s] != 0)
+            want |= ST(s);
+    }
+    if (want == 0)
+        return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ITEM, item,
+                               "%s: spec 0x%04x%s mask 0x%04x matches no "
+                               "packet", what, lo, range, mask);
+    *v = 0;
+    *m = 0;
+    if (want == reachable)
+        return 0;
+    if (!express(want, reachable, v, m))
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, item,
+                               "%s: spec 0x%04x%s mask 0x%04x asks for a set "
+                               "of fragment states one rule cannot match; "
+                               "split it into two rules", what, lo, range,
+                               mask);
+    return 0;
+}
+
+/* A range on the field: last when it is one (rte_flow: 0 or equal to spec
+ * is none), else spec. */
+static uint16_t
+range_end(const void *last, size_t off, uint16_t spec, uint16_t mask)
+{
+    rte_be16_t be;
+    uint16_t l;
+
+    if (last == NULL)
+        return spec;
+    memcpy(&be, (const uint8_t *)last + off, sizeof(be));
+    l = rte_be_to_cpu_16(be);
+    if ((l & mask) == 0 || (l & mask) == (spec & mask))
+        return spec;
+    return l;
+}
+
+static int
+frag_put(struct emunic_walk *w, const struct rte_flow_item *item,
+         const char *name, uint8_t v, uint8_t m, struct rte_flow_error *error)
+{
+    struct fw_rule_add_in *r = &w->x->rule;
+    /* IS, LATER, MORE as the field's three bits, most significant first */
+    uint8_t canon = (uint8_t)(m << 5);
+
+    if (m == 0)
+        return 0;
+    return emunic_item_field_put(w, item, name, FW_FIELD_IP_FRAG,
+                                 &r->value.ip_frag, &r->mask.ip_frag, &v, &m,
+                                 1, &canon, 3, error);
+}
+
+int
+emunic_frag_ipv4(struct emunic_walk *w, const struct rte_flow_item *item,
+                 const struct rte_flow_item_ipv4 *s,
+                 const struct rte_flow_item_ipv4 *m,
+                 struct rte_flow_error *error)
+{
+    uint16_t mask = rte_be_to_cpu_16(m->hdr.fragment_offset);
+    uint16_t spec = rte_be_to_cpu_16(s->hdr.fragment_offset);
+    uint16_t last;
+    uint8_t fv, fm;
+    int ret;
+
+    if (mask == 0)
+        return 0;
+    last = range_end(item->last, offsetof(struct rte_flow_item_ipv4,
+                                          hdr.fragment_offset), spec, mask);
+    ret = frag_state(item, "IPV4 fragment_offset", false, spec, mask, last,
+                     &fv, &fm, error);
+    if (ret < 0)
+        return ret;
+    return frag_put(w, item, "IPV4", fv, fm, error);
+}
+
+int
+emunic_frag_ipv6(struct emunic_walk *w, const struct rte_flow_item *item,
+                 const struct rte_flow_item_ipv6 *s,
+                 const struct rte_flow_item_ipv6 *m,
+                 struct rte_flow_error *error)
+{
+    if (!m->has_frag_ext)
+        return 0;
+    return frag_put(w, item, "IPV6 has_frag_ext",
+                    s->has_frag_ext ? IS : 0, IS, error);
+}
+
+/* The Fragment header is there: IS, plus what frag_data asks. */
+int
+emunic_frag_ipv6_ext(struct emunic_walk *w, const struct rte_flow_item *item,
+                     const void *spec_, const void *mask_,
+                     struct rte_flow_error *error)
+{
+    const struct rte_flow_item_ipv6_frag_ext *s = spec_, *m = mask_;
+    uint16_t mask = rte_be_to_cpu_16(m->hdr.frag_data);
+    uint16_t spec = rte_be_to_cpu_16(s->hdr.frag_data);
+    uint8_t fv = 0, fm = 0;
+    int ret;
+
+    if (mask != 0) {
+        uint16_t last = range_end(item->last,
+                                  offsetof(struct rte_flow_item_ipv6_frag_ext,
+                                           hdr.frag_data), spec, mask);
+
+        ret = frag_state(item, "IPV6_FRAG_EXT frag_data", true, spec, mask,
+                         last, &fv, &fm, error);
+        if (ret < 0)
+            return ret;
+    }
+    return frag_put(w, item, "IPV6_FRAG_EXT", (uint8_t)(fv | IS),
+                    (uint8_t)(fm | IS), error);
+}
