@@ -20,9 +20,17 @@
 
 #include "snic_fw.h"
 
+/* An entry's fixed part: struct fw_rule_entry ends in a flexible array,
+ * which C does not allow in the middle of another structure. */
+struct rule_head {
+    uint32_t rule_id, group;
+    uint16_t priority, n_actions, flags;
+    struct fw_match value, mask;
+};
+
 /* A rule as listed, with the values of its counters. */
 struct rule {
-    struct fw_rule_entry e;
+    struct rule_head e;
     struct fw_action actions[FW_RULE_MAX_ACTIONS];
     uint64_t packets, bytes;    /* summed over its COUNT actions */
     unsigned n_counters;
@@ -56,7 +64,11 @@ list_add(struct rule_list *l, const struct fw_rule_entry *e)
     }
     r = &l->v[l->n++];
     memset(r, 0, sizeof(*r));
-    memcpy(&r->e, e, sizeof(*e));
+    r->e = (struct rule_head){
+        .rule_id = e->rule_id, .group = e->group, .priority = e->priority,
+        .n_actions = e->n_actions, .flags = e->flags, .value = e->value,
+        .mask = e->mask,
+    };
     memcpy(r->actions, e->actions, e->n_actions * sizeof(struct fw_action));
     return 0;
 }

@@ -156,9 +156,11 @@ struct tool_out {
     char err[1024];
 };
 
-/* Run snic-fw [--json] --socket SOCK sriov ARGS...; NULL-terminated. */
+/* Run snic-fw [--json] --socket SOCK sriov ARGS...; NULL-terminated. @json
+ * is an int: va_start on a parameter that default promotion widens (a
+ * bool) is undefined, and clang refuses it (-Wvarargs). */
 static struct tool_out
-snic_fw(bool json, ...)
+snic_fw(int json, ...)
 {
     const char *bin = getenv("SNIC_FW");
     char *argv[12];
