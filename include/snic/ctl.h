@@ -20,10 +20,28 @@
  * is disconnected, and the refusal is logged. Nothing listens on a network
  * address.
  *
- * Bounds. A request line is at most CTL_MAX_REQUEST bytes (add-flows
- * batches fit many thousand flows); a longer line is answered with an error
- * and the connection is closed, so a client cannot make the daemon buffer
- * without limit. At most CTL_MAX_CLIENTS connections at once.
+ * Bounds. No client can lock the others out or grow the daemon without
+ * limit, whatever it sends or leaves unread (struct ctl_limits):
+ *  - connections: CTL_MAX_CLIENTS at once, at most max_per_uid from one uid
+ *    other than root, and the last root_reserve kept for root;
+ *  - fairness: one request per connection per turn, connections served
+ *    round robin; a long list (dump-flows) is a stream method, sent a few
+ *    items per turn, so a million flows never sit in memory as one reply;
+ *  - output: a connection with out_max bytes of replies unread is neither
+ *    read nor served until it reads; stall_timeout_ms without reading any
+ *    of them closes it;
+ *  - input: a request line is at most CTL_MAX_REQUEST bytes (longer: an
+ *    error reply and the connection closed); beyond small_in_max bytes a
+ *    line needs the one large-request allowance, so at most one request of
+ *    that size is buffered at a time; one line is read ahead at most
+ *    (pipelined requests wait in the socket, not in the daemon);
+ *  - time: request_timeout_ms from a line's first byte to its end,
+ *    idle_timeout_ms without a request; both close the connection with an
+ *    error line saying why.
+ * Memory is then bounded by CTL_MAX_CLIENTS x (small_in_max + out_max + one
+ * reply) + CTL_MAX_REQUEST, plus the open streams' state: at most
+ * CTL_STREAMS_PER_UID per uid and CTL_MAX_STREAMS in all (root's aside);
+ * a stream request over that waits its turn.
  *
  * Thread-safety
  * -------------
@@ -42,6 +60,8 @@
 
 #define CTL_MAX_REQUEST     (64u << 20)
 #define CTL_MAX_CLIENTS     64u
+#define CTL_MAX_STREAMS     16u     /* streams open at once, root's aside */
+#define CTL_STREAMS_PER_UID 2u      /* of them for one uid; others wait */
 #define CTL_DEFAULT_RUNDIR  "/run/snic"
 #define CTL_SOCKET_NAME     "snicd.ctl"
 
@@ -55,6 +75,8 @@ enum ctl_error_code {
     CTL_ERR_DENIED          = -32001, /* peer not allowed */
     CTL_ERR_TOO_LARGE       = -32002, /* request over CTL_MAX_REQUEST */
     CTL_ERR_FAILED          = -32000, /* the operation was refused */
+    CTL_ERR_LIMIT           = -32003, /* too many connections */
+    CTL_ERR_TIMEOUT         = -32004, /* idle, or a request never ended */
 };
 
 #define CTL_ERROR_MSG_SIZE  512u
@@ -105,6 +127,39 @@ struct ctl_method {
     const char *help;       /* "add-flow FLOW: add or replace one flow" */
 };
 
+/* A method whose result holds a list too long to build at once (dump-flows
+ * of a million flows). The reply is one line like any other,
+ * {..."result":{HEAD..., "LIST":[items]}}, written as it goes: @open checks
+ * the params and returns HEAD (the result's other members, an object, new
+ * reference; NULL with @err filled to refuse), the server then asks @next
+ * for at most @max items per turn, only as fast as the client reads. The
+ * list is whatever @next finds when asked: no snapshot is promised. */
+struct ctl_stream_method {
+    const char *name;
+    const char *help;
+    const char *list;               /* the member holding the items */
+    json_t *(*open)(void *ctx, const json_t *params, void **state,
+                    struct ctl_error *err);
+    /* Append up to @max items to @items: 1 more to come, 0 done, -errno
+     * failed (the reply is cut short and the connection closed). */
+    int (*next)(void *ctx, void *state, json_t *items, size_t max);
+    void (*close)(void *ctx, void *state);
+};
+
+struct ctl_limits {
+    unsigned max_per_uid;           /* connections of one uid but root */
+    unsigned root_reserve;          /* of CTL_MAX_CLIENTS, for root only */
+    unsigned idle_timeout_ms;       /* no request under way */
+    unsigned request_timeout_ms;    /* first byte of a line to its end */
+    unsigned stall_timeout_ms;      /* replies waiting, none read */
+    size_t out_max;                 /* unread reply bytes before pausing */
+    size_t small_in_max;            /* a line longer needs the allowance */
+};
+
+/* The defaults: 16 per uid, 8 for root, idle 300 s, request 60 s, stall
+ * 60 s, 256 KiB out, 1 MiB in. */
+void ctl_limits_default(struct ctl_limits *l);
+
 struct ctl_server;
 
 /*
@@ -118,11 +173,20 @@ struct ctl_server *ctl_server_create(const char *rundir, gid_t gid,
                                      size_t n_methods, void *ctx);
 void ctl_server_destroy(struct ctl_server *s);
 
+/* Add stream methods (copied) next to the methods given at create. 0 or
+ * -ENOMEM. */
+int ctl_server_add_streams(struct ctl_server *s,
+                           const struct ctl_stream_method *m, size_t n);
+/* Replace the limits (tests shorten the timeouts). */
+void ctl_server_set_limits(struct ctl_server *s, const struct ctl_limits *l);
+
 /* The listening and client fds change; poll this epoll fd instead. */
 int ctl_server_fd(const struct ctl_server *s);
 const char *ctl_server_path(const struct ctl_server *s);
 
-/* Where the server's own log lines go (refused peers): stderr until set. */
+/* Where the server's own log lines go (refused peers, clients closed for a
+ * limit; at most one a second, with a count of those left out): stderr
+ * until set. */
 typedef void ctl_log_fn(const char *line);
 void ctl_server_set_log(struct ctl_server *s, ctl_log_fn *fn);
 

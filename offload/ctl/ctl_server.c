@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control socket's server side: a Unix stream socket in a private run
- * directory, peer-credential checks, newline-framed JSON-RPC requests
- * dispatched to the daemon's handlers. One thread, one epoll set.
+ * directory, peer-credential checks, connection limits and timeouts, and
+ * the loop that gives every connection its turn (one request, or a few
+ * items of a stream, per turn; ctl_conn.c does the work). One thread, one
+ * epoll set. The bounds are described in include/snic/ctl.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,48 +16,44 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "snic/ctl.h"
+#include "ctl_priv.h"
 #include "snic/peer.h"
 
-#define CTL_READ_CHUNK  65536u
-
-struct ctl_conn {
-    int fd;
-    char *in;               /* bytes received, not yet a complete line */
-    size_t in_len, in_cap;
-    char *out;              /* reply bytes not yet accepted by the socket */
-    size_t out_len, out_off;
-    bool closing;           /* close once out is flushed */
-};
-
-struct ctl_server {
-    int epfd;
-    int listen_fd;
-    gid_t gid;
-    char rundir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    struct ctl_method *methods;
-    size_t n_methods;
-    void *ctx;
-    ctl_log_fn *log;
-    struct ctl_conn *conns[CTL_MAX_CLIENTS];
-};
-
-static void
-server_log(const struct ctl_server *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-server_log(const struct ctl_server *s, const char *fmt, ...)
+int64_t
+ctl_now_ms(void)
 {
-    char line[CTL_ERROR_MSG_SIZE + 64];
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* At most one line a second: a client refused in a loop must not fill the
+ * daemon's log. The next line says how many were left out. */
+void
+ctl_server_log(struct ctl_server *s, const char *fmt, ...)
+{
+    char line[CTL_ERROR_MSG_SIZE + 128];
+    int64_t now = ctl_now_ms();
+    size_t n;
     va_list ap;
 
+    if (s->log_ms != 0 && now - s->log_ms < 1000) {
+        s->log_dropped++;
+        return;
+    }
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
+    n = strlen(line);
+    if (s->log_dropped > 0)
+        snprintf(line + n, sizeof(line) - n, " (%u similar lines left out)",
+                 s->log_dropped);
+    s->log_ms = now;
+    s->log_dropped = 0;
     if (s->log != NULL)
         s->log(line);
     else
@@ -68,8 +66,47 @@ ctl_server_set_log(struct ctl_server *s, ctl_log_fn *fn)
     s->log = fn;
 }
 
-static json_t *builtin_help(void *ctx, const json_t *params,
-                            struct ctl_error *err);
+void
+ctl_limits_default(struct ctl_limits *l)
+{
+    *l = (struct ctl_limits){
+        .max_per_uid = 16,
+        .root_reserve = 8,
+        .idle_timeout_ms = 300000,
+        .request_timeout_ms = 60000,
+        .stall_timeout_ms = 60000,
+        .out_max = 256u << 10,
+        .small_in_max = 1u << 20,
+    };
+}
+
+void
+ctl_server_set_limits(struct ctl_server *s, const struct ctl_limits *l)
+{
+    s->lim = *l;
+    if (s->lim.root_reserve >= CTL_MAX_CLIENTS)
+        s->lim.root_reserve = CTL_MAX_CLIENTS - 1;
+    if (s->lim.out_max == 0)
+        s->lim.out_max = 1;
+    if (s->lim.small_in_max < CTL_READ_CHUNK)
+        s->lim.small_in_max = CTL_READ_CHUNK;
+}
+
+int
+ctl_server_add_streams(struct ctl_server *s,
+                       const struct ctl_stream_method *m, size_t n)
+{
+    struct ctl_stream_method *grown = realloc(s->streams,
+                                              (s->n_streams + n)
+                                              * sizeof(*grown));
+
+    if (grown == NULL)
+        return -ENOMEM;
+    memcpy(grown + s->n_streams, m, n * sizeof(*m));
+    s->streams = grown;
+    s->n_streams += n;
+    return 0;
+}
 
 /* A socket that nobody answers on is a leftover of a dead daemon. */
 static bool
@@ -114,6 +151,7 @@ ctl_server_create(const char *rundir, gid_t gid,
     s->listen_fd = -1;
     s->gid = gid;
     s->ctx = ctx;
+    ctl_limits_default(&s->lim);
     int rc;
     if (snprintf(s->rundir, sizeof(s->rundir), "%s", rundir)
             >= (int)sizeof(s->rundir)
@@ -130,7 +168,7 @@ ctl_server_create(const char *rundir, gid_t gid,
     }
     memcpy(s->methods, methods, n_methods * sizeof(*methods));
     s->methods[n_methods] = (struct ctl_method){
-        "help", builtin_help, "help: list the methods this daemon answers" };
+        "help", ctl_builtin_help, "help: list the methods this daemon answers" };
     s->n_methods = n_methods + 1;
 
     rc = make_rundir(rundir, gid);
@@ -195,14 +233,10 @@ err_free:
 static void
 conn_close(struct ctl_server *s, struct ctl_conn *c)
 {
-    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)
-        if (s->conns[i] == c)
-            s->conns[i] = NULL;
+    s->conns[c->slot] = NULL;
+    s->n_conns--;
     epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-    close(c->fd);
-    free(c->in);
-    free(c->out);
-    free(c);
+    ctl_conn_release(s, c);
 }
 
 void
@@ -216,6 +250,7 @@ ctl_server_destroy(struct ctl_server *s)
     close(s->epfd);
     close(s->listen_fd);
     unlink(s->path);
+    free(s->streams);
     free(s->methods);
     free(s);
 }
@@ -232,8 +267,8 @@ ctl_server_path(const struct ctl_server *s)
     return s->path;
 }
 
-static json_t *
-builtin_help(void *ctx, const json_t *params, struct ctl_error *err)
+json_t *
+ctl_builtin_help(void *ctx, const json_t *params, struct ctl_error *err)
 {
     (void)params;
     (void)err;
@@ -244,225 +279,264 @@ builtin_help(void *ctx, const json_t *params, struct ctl_error *err)
                                               s->methods[i].name, "help",
                                               s->methods[i].help
                                                   ? s->methods[i].help : ""));
+    for (size_t i = 0; i < s->n_streams; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s}", "method",
+                                              s->streams[i].name, "help",
+                                              s->streams[i].help
+                                                  ? s->streams[i].help : ""));
     return list;
 }
 
-static int
-conn_flush(struct ctl_server *s, struct ctl_conn *c)
+/* Why @uid may not have one more connection, or NULL. The last
+ * root_reserve slots are root's: no other uid, however many connections it
+ * opens, locks root out. */
+static const char *
+over_limit(const struct ctl_server *s, uid_t uid, char *why, size_t size)
 {
-    while (c->out_off < c->out_len) {
-        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
-            return -errno;
-        }
-        c->out_off += (size_t)n;
-    }
-    if (c->out_off == c->out_len) {
-        c->out_off = c->out_len = 0;
-        if (c->closing)
-            return -ECONNRESET;
-    }
-    struct epoll_event ev = {
-        .events = EPOLLIN | (c->out_len ? EPOLLOUT : 0u),
-        .data.ptr = c,
-    };
-    epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-    return 0;
-}
+    unsigned mine = 0;
 
-static int
-conn_queue(struct ctl_conn *c, char *line, size_t size)
-{
-    if (line == NULL)
-        return -ENOMEM;
-    char *grown = realloc(c->out, c->out_len + size);
-    if (grown == NULL) {
-        free(line);
-        return -ENOMEM;
+    if (s->n_conns >= CTL_MAX_CLIENTS) {
+        snprintf(why, size, "too many control connections (%u)",
+                 CTL_MAX_CLIENTS);
+        return why;
     }
-    memcpy(grown + c->out_len, line, size);
-    c->out = grown;
-    c->out_len += size;
-    free(line);
-    return 0;
+    if (uid == 0)
+        return NULL;
+    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)
+        if (s->conns[i] != NULL && s->conns[i]->uid == uid)
+            mine++;
+    if (mine >= s->lim.max_per_uid) {
+        snprintf(why, size, "too many control connections from uid %u (%u "
+                 "at most); close some", (unsigned)uid, s->lim.max_per_uid);
+        return why;
+    }
+    if (s->n_conns >= CTL_MAX_CLIENTS - s->lim.root_reserve) {
+        snprintf(why, size, "too many control connections (%u; the last %u "
+                 "are kept for root)", s->n_conns, s->lim.root_reserve);
+        return why;
+    }
+    return NULL;
 }
 
 static void
-accept_one(struct ctl_server *s)
+refuse_fd(int fd, int code, const char *message)
 {
-    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0)
-        return;
-    struct ctl_error err = { .code = CTL_ERR_DENIED };
-    size_t slot = CTL_MAX_CLIENTS;
-    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)
-        if (s->conns[i] == NULL) {
-            slot = i;
-            break;
-        }
+    struct ctl_error err = { .code = code };
+    size_t size;
+    char *line;
+
+    snprintf(err.message, sizeof(err.message), "%s", message);
+    line = ctl_reply_error(NULL, &err, &size);
+    if (line != NULL) {
+        ssize_t n = send(fd, line, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)n; /* best effort: the peer is refused either way */
+    }
+    free(line);
+    close(fd);
+}
+
+static void
+accept_one(struct ctl_server *s, int fd, int64_t now)
+{
     struct snic_peer_policy policy = { .owner = geteuid(), .group = s->gid };
     struct snic_peer peer;
-    bool ok = snic_peer_check(fd, &policy, &peer, err.message,
-                              sizeof(err.message)) == 0;
-    if (!ok)
-        server_log(s, "control connection refused: %s", err.message);
-    if (ok && slot == CTL_MAX_CLIENTS) {
-        ok = false;
-        snprintf(err.message, sizeof(err.message),
-                 "too many control connections (%u)", CTL_MAX_CLIENTS);
-    }
-    if (!ok) {
-        size_t size;
-        char *line = ctl_reply_error(NULL, &err, &size);
-        if (line != NULL) {
-            ssize_t n = send(fd, line, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-            (void)n; /* best effort: the peer is refused either way */
-        }
-        free(line);
-        close(fd);
+    char why[CTL_ERROR_MSG_SIZE];
+    struct ctl_conn *c;
+    size_t slot;
+
+    if (snic_peer_check(fd, &policy, &peer, why, sizeof(why)) < 0) {
+        ctl_server_log(s, "control connection refused: %s", why);
+        refuse_fd(fd, CTL_ERR_DENIED, why);
         return;
     }
-    struct ctl_conn *c = calloc(1, sizeof(*c));
+    if (over_limit(s, peer.uid, why, sizeof(why)) != NULL) {
+        ctl_server_log(s, "control connection of uid %u (pid %d) refused: "
+                       "%s", (unsigned)peer.uid, (int)peer.pid, why);
+        refuse_fd(fd, CTL_ERR_LIMIT, why);
+        return;
+    }
+    c = calloc(1, sizeof(*c));
     if (c == NULL) {
         close(fd);
         return;
     }
+    for (slot = 0; s->conns[slot] != NULL; slot++)
+        ;
     c->fd = fd;
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+    c->uid = peer.uid;
+    c->pid = peer.pid;
+    c->slot = (unsigned)slot;
+    c->active_ms = now;
+    c->events = EPOLLIN;
+    struct epoll_event ev = { .events = c->events, .data.ptr = c };
     if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
         close(fd);
         free(c);
         return;
     }
     s->conns[slot] = c;
+    s->n_conns++;
 }
 
-static int
-serve_line(struct ctl_server *s, struct ctl_conn *c, const char *line,
-           size_t size)
+static void
+accept_some(struct ctl_server *s, int64_t now)
 {
-    struct ctl_request req;
-    struct ctl_error err = { 0 };
-    json_t *id = NULL;
-    size_t out_size;
-    char *out;
+    for (unsigned i = 0; i < CTL_ACCEPT_BUDGET; i++) {
+        int fd = accept4(s->listen_fd, NULL, NULL,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-    if (ctl_request_parse(line, size, &req, &id, &err) < 0) {
-        out = ctl_reply_error(id, &err, &out_size);
-        json_decref(id);
-        return conn_queue(c, out, out_size);
+        if (fd < 0)
+            return;
+        accept_one(s, fd, now);
     }
-    json_decref(id);
-
-    const struct ctl_method *m = NULL;
-    for (size_t i = 0; i < s->n_methods; i++)
-        if (strcmp(s->methods[i].name, req.method) == 0)
-            m = &s->methods[i];
-    if (m == NULL) {
-        ctl_fail(&err, CTL_ERR_NO_METHOD, "no method \"%s\" (try \"help\")",
-                 req.method);
-        out = ctl_reply_error(req.id, &err, &out_size);
-    } else {
-        void *ctx = m->fn == builtin_help ? (void *)s : s->ctx;
-        json_t *result = m->fn(ctx, req.params, &err);
-        if (result == NULL) {
-            if (err.code == 0)
-                ctl_fail(&err, CTL_ERR_INTERNAL, "%s failed", req.method);
-            out = ctl_reply_error(req.id, &err, &out_size);
-        } else {
-            out = ctl_reply_result(req.id, result, &out_size);
-        }
-    }
-    ctl_request_free(&req);
-    return conn_queue(c, out, out_size);
 }
 
-/* Read what is there, serve every complete line. Returns requests served,
- * or a negative errno when the connection must close. */
-static int
-conn_read(struct ctl_server *s, struct ctl_conn *c)
+/* The deadline that applies to @c now, or 0 for none; what it is about and
+ * how long it allowed. */
+static int64_t
+conn_deadline(const struct ctl_server *s, const struct ctl_conn *c,
+              const char **what, unsigned *limit)
 {
-    int served = 0;
-    for (;;) {
-        if (c->in_cap - c->in_len < CTL_READ_CHUNK) {
-            size_t cap = c->in_cap ? c->in_cap * 2 : CTL_READ_CHUNK * 2;
-            char *grown = realloc(c->in, cap);
-            if (grown == NULL)
-                return -ENOMEM;
-            c->in = grown;
-            c->in_cap = cap;
-        }
-        ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len,
-                         MSG_DONTWAIT);
-        if (n == 0)
-            return served > 0 ? served : -ECONNRESET;
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
-            return -errno;
-        }
-        size_t scan_from = c->in_len;
-        c->in_len += (size_t)n;
-
-        size_t start = 0;
-        for (size_t i = scan_from; i < c->in_len; i++) {
-            if (c->in[i] != '\n')
-                continue;
-            if (i > start) {
-                int rc = serve_line(s, c, c->in + start, i - start);
-                if (rc < 0)
-                    return rc;
-                served++;
-            }
-            start = i + 1;
-        }
-        memmove(c->in, c->in + start, c->in_len - start);
-        c->in_len -= start;
-        if (c->in_len > CTL_MAX_REQUEST) {
-            struct ctl_error err;
-            ctl_fail(&err, CTL_ERR_TOO_LARGE, "request longer than %u bytes; "
-                     "split it (add-flows takes batches)", CTL_MAX_REQUEST);
-            size_t size = 0;
-            char *line = ctl_reply_error(NULL, &err, &size);
-            conn_queue(c, line, size);
-            c->closing = true;
-            c->in_len = 0;
-            break;
-        }
+    if (ctl_conn_out_pending(c) > 0) {
+        *what = "read none of its replies";
+        *limit = s->lim.stall_timeout_ms;
+        return c->stall_ms + *limit;
     }
-    return served;
+    if (c->closing || c->stream != NULL || c->holding || c->have_line)
+        return 0;
+    if (c->in_len > 0) {
+        *what = "did not finish its request";
+        *limit = s->lim.request_timeout_ms;
+        return c->partial_ms + *limit;
+    }
+    *what = "was idle";
+    *limit = s->lim.idle_timeout_ms;
+    return c->active_ms + *limit;
+}
+
+/* Close (with a line saying why, when it can still be sent) every
+ * connection past its deadline. Returns the nearest deadline left. */
+static int64_t
+expire(struct ctl_server *s, int64_t now)
+{
+    int64_t next = 0;
+
+    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
+        struct ctl_conn *c = s->conns[i];
+        const char *what = "";
+        unsigned limit = 0;
+        int64_t at;
+
+        if (c == NULL || c->dead)
+            continue;
+        at = conn_deadline(s, c, &what, &limit);
+        if (at == 0)
+            continue;
+        if (at > now) {
+            if (next == 0 || at < next)
+                next = at;
+            continue;
+        }
+        ctl_server_log(s, "control connection of uid %u (pid %d) closed: it "
+                       "%s for %u ms", (unsigned)c->uid, (int)c->pid, what,
+                       limit);
+        if (ctl_conn_out_pending(c) > 0) {
+            c->dead = true;     /* it reads nothing: no line can reach it */
+            continue;
+        }
+        ctl_conn_refuse(c, CTL_ERR_TIMEOUT, "control connection closed: it "
+                        "%s for %u ms", what, limit);
+        if (ctl_conn_flush(c, now) < 0)
+            c->dead = true;
+    }
+    return next;
+}
+
+/* Interest follows what the connection can do: no EPOLLIN while it may not
+ * read (its replies unread, a line waiting), EPOLLOUT while replies wait. */
+static void
+rearm(struct ctl_server *s, struct ctl_conn *c)
+{
+    uint32_t events = (ctl_conn_wants_input(s, c) ? EPOLLIN : 0u)
+                      | (ctl_conn_out_pending(c) > 0 ? EPOLLOUT : 0u);
+
+    if (events == c->events)
+        return;
+    struct epoll_event ev = { .events = events, .data.ptr = c };
+    if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+        c->events = events;
+}
+
+static bool
+any_work(const struct ctl_server *s)
+{
+    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)
+        if (s->conns[i] != NULL && ctl_conn_has_work(s, s->conns[i]))
+            return true;
+    return false;
 }
 
 int
 ctl_server_run_once(struct ctl_server *s, int timeout_ms)
 {
-    struct epoll_event evs[16];
-    int n = epoll_wait(s->epfd, evs, 16, timeout_ms);
+    struct epoll_event evs[CTL_MAX_CLIENTS + 1];
+    int64_t now = ctl_now_ms(), next;
+    int served = 0, n;
+
+    next = expire(s, now);
+    if (any_work(s))
+        timeout_ms = 0;
+    else if (next != 0 && (timeout_ms < 0 || next - now < timeout_ms))
+        timeout_ms = (int)(next - now);
+    n = epoll_wait(s->epfd, evs, CTL_MAX_CLIENTS + 1, timeout_ms);
     if (n < 0)
         return errno == EINTR ? 0 : -errno;
-    int served = 0;
+    now = ctl_now_ms();
     for (int i = 0; i < n; i++) {
         struct ctl_conn *c = evs[i].data.ptr;
+
         if (c == NULL) {
-            accept_one(s);
+            accept_some(s, now);
             continue;
         }
-        int rc = 0;
-        if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-            rc = conn_read(s, c);
-            if (rc > 0)
-                served += rc;
-        }
-        if (rc >= 0 || c->out_len > 0) {
-            int frc = conn_flush(s, c);
-            if (rc >= 0)
-                rc = frc;
-        }
-        if (rc < 0)
+        if ((evs[i].events & EPOLLOUT) && ctl_conn_flush(c, now) < 0)
+            c->dead = true;
+        if (!c->dead && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+            && ctl_conn_fill(s, c, now) < 0)
+            c->dead = true;
+        /* Hung up while it may not read: no reply can reach it, and the
+         * hang-up would be reported again every turn. A line already
+         * read is still served (its send then fails). */
+        if (!c->dead && (evs[i].events & (EPOLLHUP | EPOLLERR))
+            && !ctl_conn_wants_input(s, c) && !c->have_line)
+            c->dead = true;
+    }
+
+    /* Round robin: each connection one unit of work, starting one further
+     * every turn so nobody is always first. */
+    for (unsigned k = 0; k < CTL_MAX_CLIENTS; k++) {
+        struct ctl_conn *c = s->conns[(s->rr + k) % CTL_MAX_CLIENTS];
+        int rc;
+
+        if (c == NULL || c->dead)
+            continue;
+        rc = ctl_conn_work(s, c, now);
+        if (rc > 0)
+            served += rc;
+        if (rc < 0 || ctl_conn_flush(c, now) < 0)
+            c->dead = true;
+    }
+    s->rr = (s->rr + 1) % CTL_MAX_CLIENTS;
+
+    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
+        struct ctl_conn *c = s->conns[i];
+
+        if (c == NULL)
+            continue;
+        if (c->dead)
             conn_close(s, c);
+        else
+            rearm(s, c);
     }
     return served;
 }

@@ -275,6 +275,8 @@ void snicd_workers_resume(struct snicd *d);
 
 extern const struct ctl_method snicd_ctl_methods[];
 extern const size_t snicd_ctl_n_methods;
+extern const struct ctl_stream_method snicd_ctl_streams[];
+extern const size_t snicd_ctl_n_streams;
 
 /* ---- workers (snicd_worker.c; DPDK) ---- */
 

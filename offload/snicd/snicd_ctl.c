@@ -228,10 +228,17 @@ m_del_flows(void *ctx, const json_t *params, struct ctl_error *err)
 
 /* ---- dump-flows ---- */
 
-struct dump_ctx {
-    struct snicd *d;
-    const struct flow_mod *filter;
-    json_t *flows;
+/*
+ * A stream (include/snic/ctl.h): the order (table, priority, id) is fixed
+ * when the dump opens, as a list of ids, 8 bytes a flow; each turn formats
+ * the next few from the live table, so a flow deleted meanwhile is left
+ * out and one added meanwhile is not listed. Counters are as of the open.
+ */
+struct dump_stream {
+    struct flow_mod filter;
+    bool filtered;
+    uint64_t *ids;
+    size_t n, pos;
     uint64_t now;
     char buf[FLOW_FORMAT_MAX];
 };
@@ -271,68 +278,111 @@ filter_accepts(const struct flow_mod *fm, const struct flow_entry *e)
 }
 
 static int
-dump_one(void *ctx_, const struct flow_entry *e)
+dump_collect(void *ctx, const struct flow_entry *e)
 {
-    struct dump_ctx *c = ctx_;
-    const char *reason = "";
-    char cookie[24];
-    enum snicd_where w;
-    json_t *o;
+    struct dump_stream *ds = ctx;
 
-    if (c->filter != NULL && !filter_accepts(c->filter, e))
-        return 0;
-    w = snicd_core_where(c->d, e->id, &reason);
-    snprintf(cookie, sizeof(cookie), "0x%" PRIx64, e->flow.cookie);
-    flow_entry_format(e, c->now, &c->d->portmap, c->buf, sizeof(c->buf));
-    o = json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:s}",
-                  "text", c->buf, "offload", where_name(w),
-                  "reason", reason ? reason : "", "id", (json_int_t)e->id,
-                  "table", e->flow.table_id, "priority", e->flow.priority,
-                  "n_packets", (json_int_t)e->n_packets,
-                  "n_bytes", (json_int_t)e->n_bytes, "cookie", cookie);
-    if (o == NULL)
-        return -ENOMEM;
-    return json_array_append_new(c->flows, o) < 0 ? -ENOMEM : 0;
+    ds->ids[ds->n++] = e->id;
+    return 0;
 }
 
 static json_t *
-m_dump_flows(void *ctx, const json_t *params, struct ctl_error *err)
+dump_entry(struct snicd *d, struct dump_stream *ds, const struct flow_entry *e)
+{
+    const char *reason = "";
+    char cookie[24];
+    enum snicd_where w;
+
+    w = snicd_core_where(d, e->id, &reason);
+    snprintf(cookie, sizeof(cookie), "0x%" PRIx64, e->flow.cookie);
+    flow_entry_format(e, ds->now, &d->portmap, ds->buf, sizeof(ds->buf));
+    return json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:s}",
+                     "text", ds->buf, "offload", where_name(w),
+                     "reason", reason ? reason : "", "id", (json_int_t)e->id,
+                     "table", e->flow.table_id, "priority", e->flow.priority,
+                     "n_packets", (json_int_t)e->n_packets,
+                     "n_bytes", (json_int_t)e->n_bytes, "cookie", cookie);
+}
+
+static void
+dump_close(void *ctx, void *state)
+{
+    struct dump_stream *ds = state;
+
+    (void)ctx;
+    if (ds != NULL)
+        free(ds->ids);
+    free(ds);
+}
+
+static json_t *
+dump_open(void *ctx, const json_t *params, void **state,
+          struct ctl_error *err)
 {
     static const char *const allowed[] = { "filter", NULL };
     struct snicd *d = ctx;
-    struct dump_ctx *c;
-    struct flow_mod fm;
+    struct dump_stream *ds;
     const char *filter;
-    json_t *r = NULL;
     int rc;
 
     if (!params_known(params, allowed, err)
         || get_string(params, "filter", false, &filter, err) < 0)
         return NULL;
+    ds = calloc(1, sizeof(*ds));
+    if (ds == NULL)
+        return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
     if (filter != NULL) {
         struct flow_error ferr;
 
-        if (flow_parse(filter, FLOW_CMD_DELETE, &d->portmap, &fm, &ferr) < 0)
+        if (flow_parse(filter, FLOW_CMD_DELETE, &d->portmap, &ds->filter,
+                       &ferr) < 0) {
+            dump_close(d, ds);
             return ctl_fail(err, CTL_ERR_FAILED, "%s", ferr.msg);
+        }
+        ds->filtered = true;
     }
-    c = malloc(sizeof(*c));
-    if (c == NULL)
+    ds->ids = malloc((flow_table_count(d->table, FLOW_TABLE_ALL) + 1)
+                     * sizeof(*ds->ids));
+    if (ds->ids == NULL) {
+        dump_close(d, ds);
         return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
+    }
     /* counters as of now, not as of the last periodic refresh */
     snicd_core_refresh(d);
-    c->d = d;
-    c->filter = filter != NULL ? &fm : NULL;
-    c->flows = json_array();
-    c->now = snicd_now_ns();
-    rc = flow_table_walk(d->table, FLOW_TABLE_ALL, dump_one, c);
+    ds->now = snicd_now_ns();
+    rc = flow_table_walk(d->table, FLOW_TABLE_ALL, dump_collect, ds);
     if (rc < 0) {
-        json_decref(c->flows);
-        ctl_fail(err, CTL_ERR_INTERNAL, "dump-flows: %s", strerror(-rc));
-    } else {
-        r = json_pack("{s:o}", "flows", c->flows);
+        dump_close(d, ds);
+        return ctl_fail(err, CTL_ERR_INTERNAL, "dump-flows: %s",
+                        strerror(-rc));
     }
-    free(c);
-    return r;
+    *state = ds;
+    return json_object();
+}
+
+/* At most @max flows listed, and at most 16 times that looked at, so a
+ * filter that matches little does not make one turn long. */
+static int
+dump_next(void *ctx, void *state, json_t *items, size_t max)
+{
+    struct snicd *d = ctx;
+    struct dump_stream *ds = state;
+    size_t listed = 0, looked = 0;
+
+    while (ds->pos < ds->n && listed < max && looked < 16 * max) {
+        const struct flow_entry *e = flow_table_find(d->table,
+                                                     ds->ids[ds->pos++]);
+        json_t *o;
+
+        looked++;
+        if (e == NULL || (ds->filtered && !filter_accepts(&ds->filter, e)))
+            continue;
+        o = dump_entry(d, ds, e);
+        if (o == NULL || json_array_append_new(items, o) < 0)
+            return -ENOMEM;
+        listed++;
+    }
+    return ds->pos < ds->n;
 }
 
 /* ---- show, capabilities, stats ---- */
@@ -375,8 +425,6 @@ const struct ctl_method snicd_ctl_methods[] = {
       "actions of matching flows" },
     { "del-flows", m_del_flows, "del-flows {flow?, strict}: delete matching "
       "flows (all without flow)" },
-    { "dump-flows", m_dump_flows, "dump-flows {filter?}: flows, counters, "
-      "and where each lives (hw, partial, sw) and why" },
     { "show", m_show, "show: ports, representor mapping, link state" },
     { "capabilities", m_capabilities, "capabilities: what the offload "
       "manager found on the device" },
@@ -385,3 +433,11 @@ const struct ctl_method snicd_ctl_methods[] = {
 };
 const size_t snicd_ctl_n_methods =
     sizeof(snicd_ctl_methods) / sizeof(snicd_ctl_methods[0]);
+
+const struct ctl_stream_method snicd_ctl_streams[] = {
+    { "dump-flows", "dump-flows {filter?}: flows, counters, and where each "
+      "lives (hw, partial, sw) and why", "flows", dump_open, dump_next,
+      dump_close },
+};
+const size_t snicd_ctl_n_streams =
+    sizeof(snicd_ctl_streams) / sizeof(snicd_ctl_streams[0]);

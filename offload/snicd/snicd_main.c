@@ -498,12 +498,18 @@ main(int argc, char **argv)
         goto out_workers;
     }
     ctl_server_set_log(srv, ctl_log);
+    if (ctl_server_add_streams(srv, snicd_ctl_streams,
+                               snicd_ctl_n_streams) < 0) {
+        snicd_log(SNICD_LOG_ERR, "control socket: out of memory");
+        goto out_ctl;
+    }
     snicd_log(SNICD_LOG_INFO, "ready: %u ports, %s, control socket %s",
               d.ports.n, o.offload ? "offload on" : "offload off",
               ctl_server_path(srv));
     control_loop(&d, srv);
     exit_code = 0;
     snicd_log(SNICD_LOG_INFO, "stopping");
+out_ctl:
     ctl_server_destroy(srv);
 out_workers:
     snicd_workers_stop(&d);

@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One control connection: its input and output buffers, serving one
+ * request per turn, and stream replies written as the client reads them.
+ * The loop that decides whose turn it is lives in ctl_server.c; nothing
+ * here waits or loops over other connections.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ctl_priv.h"
+
+size_t
+ctl_conn_out_pending(const struct ctl_conn *c)
+{
+    return c->out_len - c->out_off;
+}
+
+/* Read more only when nothing is waiting to be served (a pipelining client
+ * waits in its socket, not in our memory), its replies are being read, and
+ * a long line has the one large-request allowance. */
+bool
+ctl_conn_wants_input(const struct ctl_server *s, const struct ctl_conn *c)
+{
+    if (c->closing || c->eof || c->dead || c->have_line || c->holding)
+        return false;
+    if (ctl_conn_out_pending(c) >= s->lim.out_max)
+        return false;
+    return c->in_len < s->lim.small_in_max || s->big == NULL || s->big == c;
+}
+
+/* May @c open a stream now? Each holds memory for as long as its client
+ * takes to read it (a list of ids for dump-flows), so a uid other than root
+ * has at most CTL_STREAMS_PER_UID open, and all of them together
+ * CTL_MAX_STREAMS; root is never held up by them. */
+static bool
+stream_slot_free(const struct ctl_server *s, const struct ctl_conn *c)
+{
+    unsigned mine = 0;
+
+    if (c->uid == 0)
+        return true;
+    if (s->streams_open >= CTL_MAX_STREAMS)
+        return false;
+    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)
+        if (s->conns[i] != NULL && s->conns[i]->stream != NULL
+            && s->conns[i]->uid == c->uid)
+            mine++;
+    return mine < CTL_STREAMS_PER_UID;
+}
+
+bool
+ctl_conn_has_work(const struct ctl_server *s, const struct ctl_conn *c)
+{
+    if (c->closing || c->dead || ctl_conn_out_pending(c) >= s->lim.out_max)
+        return false;
+    if (c->stream != NULL)
+        return true;
+    if (c->holding)
+        return stream_slot_free(s, c);
+    /* at the peer's end of stream an unfinished line is dropped */
+    return c->have_line || c->eof;
+}
+
+static int
+conn_append(struct ctl_conn *c, const char *p, size_t size)
+{
+    if (c->out_off > 0 && c->out_off == c->out_len)
+        c->out_off = c->out_len = 0;
+    if (c->out_len + size > c->out_cap) {
+        size_t cap = c->out_cap ? c->out_cap : 4096;
+        char *grown;
+
+        /* slide what is left to the front before growing */
+        if (c->out_off > 0) {
+            memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+            c->out_len -= c->out_off;
+            c->out_off = 0;
+        }
+        while (cap < c->out_len + size)
+            cap *= 2;
+        if (cap != c->out_cap) {
+            grown = realloc(c->out, cap);
+            if (grown == NULL)
+                return -ENOMEM;
+            c->out = grown;
+            c->out_cap = cap;
+        }
+    }
+    memcpy(c->out + c->out_len, p, size);
+    c->out_len += size;
+    return 0;
+}
+
+static int
+conn_put(struct ctl_conn *c, const char *p, size_t size, int64_t now)
+{
+    if (ctl_conn_out_pending(c) == 0)
+        c->stall_ms = now;
+    return conn_append(c, p, size);
+}
+
+/* Queue a malloc'd line (NULL: out of memory) and free it. */
+static int
+conn_queue(struct ctl_conn *c, char *line, size_t size, int64_t now)
+{
+    int rc;
+
+    if (line == NULL)
+        return -ENOMEM;
+    rc = conn_put(c, line, size, now);
+    free(line);
+    return rc;
+}
+
+void
+ctl_conn_refuse(struct ctl_conn *c, int code, const char *fmt, ...)
+{
+    struct ctl_error err = { .code = code };
+    size_t size = 0;
+    char *line;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err.message, sizeof(err.message), fmt, ap);
+    va_end(ap);
+    line = ctl_reply_error(NULL, &err, &size);
+    if (conn_queue(c, line, size, ctl_now_ms()) < 0)
+        c->dead = true;
+    c->closing = true;
+}
+
+int
+ctl_conn_flush(struct ctl_conn *c, int64_t now)
+{
+    while (c->out_off < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            return -errno;
+        }
+        c->out_off += (size_t)n;
+        c->stall_ms = now;
+    }
+    if (c->out_off == c->out_len) {
+        c->out_off = c->out_len = 0;
+        /* a big reply's buffer goes back once it is sent */
+        if (c->out_cap > (256u << 10)) {
+            free(c->out);
+            c->out = NULL;
+            c->out_cap = 0;
+        }
+        if (c->closing)
+            return -ECONNRESET;
+    }
+    return 0;
+}
+
+/* Bytes up to the first '\n' (not included) make the next line. */
+static void
+conn_scan(struct ctl_conn *c)
+{
+    char *nl;
+
+    if (c->have_line || c->scanned >= c->in_len)
+        return;
+    nl = memchr(c->in + c->scanned, '\n', c->in_len - c->scanned);
+    if (nl == NULL) {
+        c->scanned = c->in_len;
+        return;
+    }
+    c->line_len = (size_t)(nl - c->in);
+    c->have_line = true;
+}
+
+int
+ctl_conn_fill(struct ctl_server *s, struct ctl_conn *c, int64_t now)
+{
+    size_t budget = CTL_READ_BUDGET;
+
+    while (budget > 0 && ctl_conn_wants_input(s, c)) {
+        size_t limit = c->in_len < s->lim.small_in_max
+                           ? s->lim.small_in_max : CTL_MAX_REQUEST + 1;
+        size_t want = CTL_READ_CHUNK < budget ? CTL_READ_CHUNK : budget;
+        ssize_t n;
+
+        if (c->in_len >= s->lim.small_in_max && s->big != c) {
+            /* the allowance is free (wants_input said so): take it, and
+             * the time to finish the line starts now */
+            s->big = c;
+            c->partial_ms = now;
+        }
+        if (limit - c->in_len < want)
+            want = limit - c->in_len;
+        if (c->in_cap - c->in_len < want) {
+            size_t cap = c->in_cap ? c->in_cap : CTL_READ_CHUNK;
+            char *grown;
+
+            while (cap - c->in_len < want)
+                cap *= 2;
+            grown = realloc(c->in, cap);
+            if (grown == NULL)
+                return -ENOMEM;
+            c->in = grown;
+            c->in_cap = cap;
+        }
+        n = recv(c->fd, c->in + c->in_len, want, MSG_DONTWAIT);
+        if (n == 0) {
+            c->eof = true;
+            break;
+        }
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            return -errno;
+        }
+        if (c->in_len == 0)
+            c->partial_ms = now;
+        c->in_len += (size_t)n;
+        budget -= (size_t)n;
+        conn_scan(c);
+        if (!c->have_line && c->in_len > CTL_MAX_REQUEST) {
+            ctl_conn_refuse(c, CTL_ERR_TOO_LARGE, "request longer than %u "
+                            "bytes; split it (add-flows takes batches)",
+                            CTL_MAX_REQUEST);
+            c->in_len = c->scanned = 0;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* The line at the front is served: drop it, keep what follows. */
+static void
+conn_consume(struct ctl_server *s, struct ctl_conn *c, int64_t now)
+{
+    size_t used = c->line_len + 1;
+
+    memmove(c->in, c->in + used, c->in_len - used);
+    c->in_len -= used;
+    c->scanned = 0;
+    c->have_line = false;
+    c->partial_ms = c->in_len > 0 ? now : 0;
+    if (s->big == c && c->in_len < s->lim.small_in_max)
+        s->big = NULL;
+    /* a large request's buffer goes back once it is served */
+    if (c->in_cap > 2 * (size_t)s->lim.small_in_max
+        && c->in_len < s->lim.small_in_max) {
+        char *small = malloc(c->in_len ? c->in_len : 1);
+
+        if (small != NULL) {
+            memcpy(small, c->in, c->in_len);
+            free(c->in);
+            c->in = small;
+            c->in_cap = c->in_len ? c->in_len : 1;
+        }
+    }
+    conn_scan(c);
+}
+
+static void
+stream_end(struct ctl_server *s, struct ctl_conn *c)
+{
+    if (c->stream == NULL)
+        return;
+    if (c->stream->close != NULL)
+        c->stream->close(s->ctx, c->stream_state);
+    c->stream = NULL;
+    c->stream_state = NULL;
+    if (c->uid != 0)
+        s->streams_open--;
+}
+
+/* The reply's head, up to the list's '[': the result's other members come
+ * from @head (compact JSON, so '}' is its last byte). */
+static int
+stream_start(struct ctl_server *s, struct ctl_conn *c,
+             const struct ctl_stream_method *m, struct ctl_request *req,
+             int64_t now)
+{
+    struct ctl_error err = { 0 };
+    void *state = NULL;
+    json_t *head = m->open(s->ctx, req->params, &state, &err);
+    char *id_text, *head_text, *line;
+    size_t size;
+    int rc, n;
+
+    if (head == NULL) {
+        if (err.code == 0)
+            ctl_fail(&err, CTL_ERR_INTERNAL, "%s failed", m->name);
+        line = ctl_reply_error(req->id, &err, &size);
+        return conn_queue(c, line, size, now);
+    }
+    id_text = json_dumps(req->id, JSON_COMPACT | JSON_ENCODE_ANY);
+    head_text = json_dumps(head, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(head);
+    rc = -ENOMEM;
+    if (id_text == NULL || head_text == NULL)
+        goto out;
+    size = strlen(id_text) + strlen(head_text) + strlen(m->list) + 64;
+    line = malloc(size);
+    if (line == NULL)
+        goto out;
+    head_text[strlen(head_text) - 1] = '\0';    /* its closing '}' */
+    n = snprintf(line, size, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s%s"
+                 "\"%s\":[", id_text, head_text,
+                 strcmp(head_text, "{") == 0 ? "" : ",", m->list);
+    rc = conn_queue(c, line, (size_t)n, now);
+    if (rc == 0) {
+        c->stream = m;
+        c->stream_state = state;
+        c->stream_first = true;
+        if (c->uid != 0)
+            s->streams_open++;
+        state = NULL;
+    }
+out:
+    if (state != NULL && m->close != NULL)
+        m->close(s->ctx, state);
+    free(id_text);
+    free(head_text);
+    return rc;
+}
+
+/* A few items, or the end of the list. */
+static int
+stream_step(struct ctl_server *s, struct ctl_conn *c, int64_t now)
+{
+    json_t *items = json_array(), *v;
+    size_t i;
+    int more, rc = 0;
+
+    if (items == NULL)
+        return -ENOMEM;
+    more = c->stream->next(s->ctx, c->stream_state, items, CTL_STREAM_ITEMS);
+    if (more < 0) {
+        ctl_server_log(s, "control: %s for uid %u failed: %s; reply cut "
+                       "short", c->stream->name, (unsigned)c->uid,
+                       strerror(-more));
+        json_decref(items);
+        stream_end(s, c);
+        c->closing = true;
+        return 0;
+    }
+    json_array_foreach(items, i, v) {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII
+                                       | JSON_ENCODE_ANY);
+
+        if (text == NULL) {
+            rc = -ENOMEM;
+            break;
+        }
+        if (!c->stream_first)
+            rc = conn_put(c, ",", 1, now);
+        c->stream_first = false;
+        if (rc == 0)
+            rc = conn_queue(c, text, strlen(text), now);
+        else
+            free(text);
+        if (rc < 0)
+            break;
+    }
+    json_decref(items);
+    if (rc == 0 && more == 0) {
+        rc = conn_put(c, "]}}\n", 4, now);
+        stream_end(s, c);
+        c->active_ms = now;
+    }
+    return rc;
+}
+
+static const struct ctl_stream_method *
+find_stream(const struct ctl_server *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_streams; i++)
+        if (strcmp(s->streams[i].name, name) == 0)
+            return &s->streams[i];
+    return NULL;
+}
+
+/* One parsed request: a method's reply, a stream's head, or held until a
+ * stream slot frees. Takes @req. */
+static int
+serve_request(struct ctl_server *s, struct ctl_conn *c,
+              struct ctl_request *req, int64_t now)
+{
+    const struct ctl_stream_method *sm = find_stream(s, req->method);
+    const struct ctl_method *m = NULL;
+    struct ctl_error err = { 0 };
+    size_t size;
+    char *line;
+    int rc;
+
+    if (sm != NULL) {
+        if (!stream_slot_free(s, c)) {
+            c->held = *req;
+            c->holding = true;
+            return 0;
+        }
+        rc = stream_start(s, c, sm, req, now);
+        ctl_request_free(req);
+        return rc;
+    }
+    for (size_t i = 0; i < s->n_methods; i++)
+        if (strcmp(s->methods[i].name, req->method) == 0)
+            m = &s->methods[i];
+    if (m == NULL) {
+        ctl_fail(&err, CTL_ERR_NO_METHOD, "no method \"%s\" (try \"help\")",
+                 req->method);
+        line = ctl_reply_error(req->id, &err, &size);
+    } else {
+        void *ctx = m->fn == ctl_builtin_help ? (void *)s : s->ctx;
+        json_t *result = m->fn(ctx, req->params, &err);
+
+        if (result == NULL) {
+            if (err.code == 0)
+                ctl_fail(&err, CTL_ERR_INTERNAL, "%s failed", req->method);
+            line = ctl_reply_error(req->id, &err, &size);
+        } else {
+            line = ctl_reply_result(req->id, result, &size);
+        }
+    }
+    ctl_request_free(req);
+    c->active_ms = now;
+    return conn_queue(c, line, size, now);
+}
+
+int
+ctl_conn_work(struct ctl_server *s, struct ctl_conn *c, int64_t now)
+{
+    struct ctl_request req;
+    struct ctl_error err = { 0 };
+    json_t *id = NULL;
+    size_t size;
+    char *line;
+    int rc;
+
+    if (!ctl_conn_has_work(s, c))
+        return 0;
+    if (c->stream != NULL)
+        return stream_step(s, c, now);
+    if (c->holding) {
+        c->holding = false;
+        req = c->held;
+        memset(&c->held, 0, sizeof(c->held));
+        rc = serve_request(s, c, &req, now);
+        return rc < 0 ? rc : 1;
+    }
+    if (!c->have_line) {
+        /* the peer is done and everything it sent is answered */
+        c->closing = true;
+        return 0;
+    }
+    if (c->line_len == 0) {         /* blank lines are not requests */
+        conn_consume(s, c, now);
+        return 0;
+    }
+    if (ctl_request_parse(c->in, c->line_len, &req, &id, &err) < 0) {
+        conn_consume(s, c, now);
+        line = ctl_reply_error(id, &err, &size);
+        rc = conn_queue(c, line, size, now);
+        json_decref(id);
+        c->active_ms = now;
+        return rc < 0 ? rc : 1;
+    }
+    json_decref(id);
+    conn_consume(s, c, now);
+    rc = serve_request(s, c, &req, now);
+    return rc < 0 ? rc : 1;
+}
+
+void
+ctl_conn_release(struct ctl_server *s, struct ctl_conn *c)
+{
+    stream_end(s, c);
+    if (c->holding)
+        ctl_request_free(&c->held);
+    if (s->big == c)
+        s->big = NULL;
+    close(c->fd);
+    free(c->in);
+    free(c->out);
+    free(c);
+}
