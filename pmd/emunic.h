@@ -159,6 +159,12 @@ int emunic_frag_ipv6(struct emunic_walk *w, const struct rte_flow_item *item,
                      const struct rte_flow_item_ipv6 *s,
                      const struct rte_flow_item_ipv6 *m,
                      struct rte_flow_error *error);
+/* Which fragment states (bit s: ip_frag value s) an IPV4 fragment_offset
+ * (@v6 false) or IPV6_FRAG_EXT frag_data (@v6 true) spec/mask/last, host
+ * order, @last == spec for no range, accepts wholly (@all) and at least in
+ * part (@some). Exposed for the unit test. */
+void emunic_frag_classify(bool v6, uint16_t spec, uint16_t mask,
+                          uint16_t last, uint32_t *all, uint32_t *some);
 /* An item converter: @spec, @mask are rte_flow_item_ipv6_frag_ext. */
 int emunic_frag_ipv6_ext(struct emunic_walk *w,
                          const struct rte_flow_item *item, const void *spec,

@@ -11,11 +11,13 @@
  * first, middle or last fragment (and, for IPv6, an atomic fragment), as
  * the IS / LATER / MORE bits of ip_frag.
  *
- * Rather than recognise a list of spellings, the converter works out which
- * (MF, offset) pairs the application's spec/mask/last accepts, by walking
- * all of them (2^14, a few microseconds, and only for rules that ask), and
- * accepts the rule only when that set is exactly a union of device states
- * that one ip_frag value/mask expresses. So every equivalent spelling is
+ * Rather than recognise a list of spellings, the converter works out, for
+ * each state, whether the application's spec/mask/last accepts all, some
+ * or none of its (MF, offset) pairs (emunic_frag_classify: a few bit
+ * operations per state; the unit test checks it against walking all 2^14
+ * pairs), and accepts the rule only when the states it takes whole are
+ * exactly what one ip_frag value/mask expresses and it takes no state in
+ * part. So every equivalent spelling is
  * taken, and a pattern that would make the device match more or fewer
  * packets than it says (Open vSwitch's IPv4 "later" range starts at offset
  * 8 and leaves out offsets 1 to 7, which the device cannot tell apart from
@@ -61,16 +63,90 @@ state_name(unsigned s)
     }
 }
 
-/* IPv4: 0x2000 MF, 0x1fff offset. IPv6 frag_data: 0xfff8 offset, 0x0001 M. */
-static unsigned
-state_of(bool v6, unsigned x)
+/* Smallest z >= lo (16 bits) whose bits under @fixed equal @val; -1 when
+ * there is none. z shares a prefix with lo, then has a 1 where lo has a
+ * 0, then is as small as the fixed bits allow: the lowest such bit gives
+ * the smallest z. */
+static int32_t
+next_fit(uint32_t lo, uint32_t fixed, uint32_t val)
 {
-    bool more = v6 ? (x & 0x0001u) : (x & 0x2000u);
-    bool later = v6 ? (x & 0xfff8u) : (x & 0x1fffu);
+    if (lo > 0xffffu)
+        return -1;
+    if ((lo & fixed) == val)
+        return (int32_t)lo;
+    for (unsigned i = 0; i < 16; i++) {
+        uint32_t bit = 1u << i, above = 0xffffu & ~((bit << 1) - 1u);
 
-    if (!v6 && !more && !later)
-        return 0;
-    return IS | (later ? LATER : 0) | (more ? MORE : 0);
+        if ((lo & bit) || ((fixed & bit) && !(val & bit)) ||
+            (lo & above & fixed) != (val & above))
+            continue;
+        return (int32_t)((lo & above) | bit | (val & (bit - 1u)));
+    }
+    return -1;
+}
+
+/*
+ * The packets of one state whose (masked) field lies in [lo, hi]: all,
+ * some or none. A state is either one value (@range false: offset 0 and
+ * @base, the MF / M bit or nothing) or @base with every non-zero offset
+ * in @offs. Masked, those offsets give every submask y of mo = mask & offs
+ * (y = 0 too, unless the mask keeps every offset bit), so the keys are
+ * b | y with b = base & mask: all of them lie in [lo, hi] when the
+ * smallest and largest do, and some do when the smallest key >= lo is
+ * <= hi.
+ */
+static void
+state_hits(bool range, uint16_t base, uint16_t offs, uint16_t mask,
+           uint32_t lo, uint32_t hi, bool *all, bool *some)
+{
+    uint32_t mo = mask & offs, b = base & mask;
+    bool no_zero = mo == offs;
+    uint32_t min = no_zero ? (b | (mo & -mo)) : b, max = b | mo;
+    int32_t z;
+
+    if (!range) {
+        *all = *some = b >= lo && b <= hi;
+        return;
+    }
+    *all = min >= lo && max <= hi;
+    z = next_fit(lo, 0xffffu & ~mo, b);
+    if (no_zero && z == (int32_t)b)
+        z = next_fit(b + 1u, 0xffffu & ~mo, b);
+    *some = z >= 0 && (uint32_t)z <= hi;
+}
+
+void
+emunic_frag_classify(bool v6, uint16_t spec, uint16_t mask, uint16_t last,
+                     uint32_t *all, uint32_t *some)
+{
+    /* IPv4: MF 0x2000, offset 0x1fff. IPv6 frag_data: offset 0xfff8, M 1. */
+    static const struct {
+        uint8_t state;
+        bool range;
+        uint16_t base4, base6;
+    } states[] = {
+        { 0, false, 0, 0xffff },            /* IPv4 only: whole */
+        { IS, false, 0xffff, 0 },           /* IPv6 only: atomic */
+        { IS | MORE, false, 0x2000, 0x0001 },
+        { IS | LATER | MORE, true, 0x2000, 0x0001 },
+        { IS | LATER, true, 0, 0 },
+    };
+    uint32_t lo = spec & mask, hi = last & mask;
+
+    *all = *some = 0;
+    for (unsigned i = 0; i < RTE_DIM(states); i++) {
+        uint16_t base = v6 ? states[i].base6 : states[i].base4;
+        bool a, s;
+
+        if (base == 0xffff)
+            continue;
+        state_hits(states[i].range, base, v6 ? 0xfff8 : 0x1fff, mask, lo,
+                   hi, &a, &s);
+        if (a)
+            *all |= ST(states[i].state);
+        if (s)
+            *some |= ST(states[i].state);
+    }
 }
 
 /* The smallest ip_frag value/mask whose matches among @reachable states
@@ -108,28 +184,19 @@ frag_state(const struct rte_flow_item *item, const char *what, bool v6,
            uint16_t spec, uint16_t mask, uint16_t last, uint8_t *v,
            uint8_t *m, struct rte_flow_error *error)
 {
-    unsigned total[8] = { 0 }, hit[8] = { 0 };
+    uint32_t reachable = v6 ? V6_STATES : V4_STATES, want, some;
     unsigned lo = spec & mask, hi = last & mask;
-    uint32_t reachable = v6 ? V6_STATES : V4_STATES, want = 0;
     char range[48] = "";
 
     if (hi < lo)
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ITEM_LAST,
                                item, "%s: 'last' 0x%04x is below spec 0x%04x",
                                what, hi, lo);
-    for (unsigned i = 0; i < 0x4000u; i++) {
-        /* IPv4: MF and the offset; IPv6: the offset and M */
-        unsigned x = v6 ? ((i >> 1) << 3) | (i & 1u) : i;
-        unsigned s = state_of(v6, x);
-
-        total[s]++;
-        if ((x & mask) >= lo && (x & mask) <= hi)
-            hit[s]++;
-    }
+    emunic_frag_classify(v6, spec, mask, last, &want, &some);
     if (hi != lo)
         snprintf(range, sizeof(range), " last 0x%04x", hi);
-    for (unsigned s = 0; s < 8; s++) {
-        if (hit[s] != 0 && hit[s] != total[s])
+    for (unsigned s = 0; s < 8; s++)
+        if ((some & ~want) & ST(s))
             return emunic_flow_err(error, ENOTSUP,
                                    hi != lo ? RTE_FLOW_ERROR_TYPE_ITEM_LAST :
                                    RTE_FLOW_ERROR_TYPE_ITEM_MASK, item,
@@ -141,9 +208,6 @@ frag_state(const struct rte_flow_item *item, const char *what, bool v6,
                                    "0x%04x)", what, lo, range, mask,
                                    state_name(s), v6 ? 0x0008 : 0x0001,
                                    v6 ? 0xfff8 : 0x1fff, v6 ? 0xfff8 : 0x1fff);
-        if (hit[s] != 0)
-            want |= ST(s);
-    }
     if (want == 0)
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ITEM, item,
                                "%s: spec 0x%04x%s mask 0x%04x matches no "

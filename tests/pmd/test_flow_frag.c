@@ -553,3 +553,78 @@ Test(flow_frag, eth_type_with_has_vlan)
     expect_refusal(xlate(items), ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM_MASK,
                    &items[0], "has_vlan or a reserved bit");
 }
+
+/* ------------------------------------------------------------------------
+ * The classifier against walking every (MF, offset) / (offset, M) pair
+ * ------------------------------------------------------------------------ */
+
+static void
+walk_reference(bool v6, uint16_t spec, uint16_t mask, uint16_t last,
+               uint32_t *all, uint32_t *some)
+{
+    unsigned total[8] = { 0 }, hit[8] = { 0 };
+    unsigned lo = spec & mask, hi = last & mask;
+
+    for (unsigned i = 0; i < 0x4000u; i++) {
+        unsigned x = v6 ? ((i >> 1) << 3) | (i & 1u) : i;
+        bool more = v6 ? (x & 1u) : (x & 0x2000u);
+        bool later = v6 ? (x & 0xfff8u) : (x & 0x1fffu);
+        unsigned st = (!v6 && !more && !later) ? 0 :
+                      IS | (later ? LATER : 0) | (more ? MORE : 0);
+
+        total[st]++;
+        if ((x & mask) >= lo && (x & mask) <= hi)
+            hit[st]++;
+    }
+    *all = *some = 0;
+    for (unsigned st = 0; st < 8; st++) {
+        if (total[st] != 0 && hit[st] == total[st])
+            *all |= 1u << st;
+        if (hit[st] != 0)
+            *some |= 1u << st;
+    }
+}
+
+Test(flow_frag, classify_matches_the_walk, .timeout = 60)
+{
+    static const uint16_t masks4[] = { 0x3fff, 0x1fff, 0x2000, 0x0001,
+                                       0x2001, 0x1000, 0x3ff0, 0x0000 };
+    static const uint16_t masks6[] = { 0xfff9, 0xfff8, 0x0001, 0x0008,
+                                       0x8001, 0xfff0, 0x0000 };
+    uint32_t rnd = 2463534242u;
+    unsigned n = 0;
+
+    for (int v6 = 0; v6 < 2; v6++) {
+        const uint16_t *ms = v6 ? masks6 : masks4;
+        size_t nm = v6 ? RTE_DIM(masks6) : RTE_DIM(masks4);
+
+        for (unsigned k = 0; k < 3000; k++) {
+            uint16_t mask, spec, last, lo, hi;
+            uint32_t a1, s1, a2, s2;
+
+            rnd ^= rnd << 13;
+            rnd ^= rnd >> 17;
+            rnd ^= rnd << 5;
+            /* the shapes applications write, and random ones */
+            mask = (rnd & 3) ? ms[(rnd >> 2) % nm] :
+                   (uint16_t)(rnd >> 8) & (v6 ? 0xfff9 : 0x3fff);
+            spec = (uint16_t)(rnd >> 5) & mask;
+            last = (rnd & 4) ? spec :
+                   (uint16_t)(spec | ((rnd >> 11) & mask));
+            if (rnd & 8)
+                spec = (uint16_t)((rnd >> 3) & 0x000f) & mask;
+            lo = spec & mask;
+            hi = last & mask;
+            if (hi < lo)
+                continue;
+            emunic_frag_classify(v6, spec, mask, last, &a1, &s1);
+            walk_reference(v6, spec, mask, last, &a2, &s2);
+            cr_assert_eq(a1, a2, "v6 %d spec %#x mask %#x last %#x: all %#x, "
+                         "walk %#x", v6, spec, mask, last, a1, a2);
+            cr_assert_eq(s1, s2, "v6 %d spec %#x mask %#x last %#x: some %#x, "
+                         "walk %#x", v6, spec, mask, last, s1, s2);
+            n++;
+        }
+    }
+    cr_expect_gt(n, 4000, "enough cases compared (%u)", n);
+}
