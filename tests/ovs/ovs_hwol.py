@@ -73,7 +73,6 @@ in_port=1,dl_type=0x88b6,actions=push_mpls:0x8847,set_field:99->mpls_label,outpu
 priority=40000,in_port=3,actions=drop
 """
 failures = []
-pending = []
 
 
 def check(cond, what, detail=""):
@@ -84,18 +83,6 @@ def check(cond, what, detail=""):
                   flush=True)
         failures.append(what)
     return cond
-
-
-def check_hw(s, cond, what, detail=""):
-    """A check that needs the IPv4/IPv6 megaflows in hardware: while the
-    PMD refuses Open vSwitch's fragment match (issue 11, lands separately)
-    a failure is shown as pending and the scenario ends skipped, never
-    passed; any other cause fails."""
-    if not cond and s.ip_refusal():
-        print("  PEND " + what, flush=True)
-        pending.append(what)
-        return False
-    return check(cond, what, detail)
 
 
 # --------------------------------------------------------------------------
@@ -215,7 +202,6 @@ class Setup:
         self.sock = os.path.join(tmp, "nic")
         self.ovs = os.path.join(tmp, "ovs")
         self.ipv6 = ipv6
-        self.ip_refusal_seen = None
 
     # ---- emunic and the VMs ----
     def start_card(self):
@@ -399,14 +385,6 @@ class Setup:
     def vports(self):
         r = run([SNIC_FW, "--json", "--socket", self.sock, "vports"])
         return {v["name"]: v for v in json.loads(r.stdout)["vports"]}
-
-    def ip_refusal(self):
-        """The PMD's refusal of the IPv4/IPv6 fragment match, if logged."""
-        m = re.search(r"IPV[46]: the mask covers a field the device cannot "
-                      r"match[^)]*", self.vswitchd_log())
-        if m:
-            self.ip_refusal_seen = m.group(0)
-        return self.ip_refusal_seen
 
     def card_rules(self):
         """The card's rules as `snic-fw rules --json` lists them."""
@@ -634,9 +612,9 @@ def scenario_ip(s):
     for port in ("rep0", "rep1"):
         for etype, name in (("0x0800", "IPv4"), ("0x86dd", "IPv6")):
             line = s.wait_megaflow(port, etype, "yes", timeout=3)
-            check_hw(s, line is not None and "dp:dpdk" in line,
-                     "%s megaflow from %s offloaded:yes (dp:dpdk)"
-                     % (name, port), s.megaflow_dump())
+            check(line is not None and "dp:dpdk" in line,
+                  "%s megaflow from %s offloaded:yes (dp:dpdk)"
+                  % (name, port), s.megaflow_dump())
 
     before = s.vports()
     r4 = s.ping(0, VM_IP[1], 100, interval="0.005")
@@ -644,7 +622,7 @@ def scenario_ip(s):
     after = s.vports()
     check(lost(r4) == 0 and lost(r6) == 0,
           "100 pings and 100 pings -6, none lost", r4.stdout + r6.stdout)
-    check_hw(s, delta(before, after, "vf1", "rx_packets") >= 200 and
+    check(delta(before, after, "vf1", "rx_packets") >= 200 and
           delta(before, after, "vf0", "rep_rx_packets") == 0 and
           delta(before, after, "vf1", "rep_rx_packets") == 0,
           "the card forwarded them both ways, none missed to rep0/rep1 "
@@ -676,16 +654,15 @@ def scenario_ip(s):
     seg = delta(before, after, "vf1", "rx_packets")
     miss = delta(before, after, "vf0", "rep_rx_packets") + \
         delta(before, after, "vf1", "rep_rx_packets")
-    check_hw(s, seg >= 100 and miss == 0, "the card carried the TCP transfer "
+    check(seg >= 100 and miss == 0, "the card carried the TCP transfer "
           "(%d frames to vf1, %d missed to the representors)" % (seg, miss))
 
     rules = s.card_rules()
     for vf, peer in (("vf0", "vf1"), ("vf1", "vf0")):
         for etype in ("0x0800", "0x86dd"):
-            check_hw(s, rule_in(rules, vf, etype, "count",
-                                "fwd_vport(%s)" % peer),
-                     "snic-fw rules lists %s %s -> %s, counted"
-                     % (vf, etype, peer), rules_text(rules))
+            check(rule_in(rules, vf, etype, "count", "fwd_vport(%s)" % peer),
+                  "snic-fw rules lists %s %s -> %s, counted"
+                  % (vf, etype, peer), rules_text(rules))
 
     # partial offload of an IPv4 flow: a rule added now rewrites the TOS
     # of UDP to port 7777, which Open vSwitch cannot offload (it offloads
@@ -696,10 +673,10 @@ def scenario_ip(s):
     s.send_udp(0, 1, 7777, 8, 1)
     line = s.wait_megaflow("rep0", "0x0800", "partial", timeout=3)
     # dpctl prints the rewrite in hex: set(ipv4(tos=0x20/0xfc))
-    check_hw(s, line is not None and
-             re.search(r"tos=(32|0x20)\b", line) is not None,
-             "UDP megaflow with the TOS rewrite offloaded:partial",
-             s.megaflow_dump())
+    check(line is not None and
+          re.search(r"tos=(32|0x20)\b", line) is not None,
+          "UDP megaflow with the TOS rewrite offloaded:partial",
+          s.megaflow_dump())
     hits, before = s.phwol_hits(), s.vports()
     s.send_udp(0, 1, 7777, 9, 50)
     s.settle(before, {("vf1", "rx_packets"): 50})
@@ -707,8 +684,8 @@ def scenario_ip(s):
     got = s.received(rx)
     check(count(got, 0, "0800/tos32", 9) == 50,
           "vm1 received the 50 datagrams with TOS 32", got)
-    check_hw(s, hits == 50, "50 partial-offload hits in OVS (phwol hits %d)"
-             % hits)
+    check(hits == 50, "50 partial-offload hits in OVS (phwol hits %d)"
+          % hits)
 
     # isolation: vm2 knows vm1's address (OpenFlow drops its ARP) and
     # pings it; vm1 must see nothing of vm2
@@ -717,12 +694,25 @@ def scenario_ip(s):
     run(s.nsx(2, ["ip", "-6", "neigh", "replace", VM_IP6[1], "lladdr",
                   VM_MAC[1], "dev", s.taps[2], "nud", "permanent"]))
     rx = s.receiver(1)
+    s.ping(2, VM_IP[1], 2, interval="0.01")
+    s.ping(2, VM_IP6[1], 2, interval="0.01", v6=True)
+    for etype, name in (("0x0800", "IPv4"), ("0x86dd", "IPv6")):
+        line = s.wait_megaflow("rep2", etype, "yes")
+        check(line is not None and "actions:drop" in line,
+              "vm2's %s drop megaflow on rep2 offloaded:yes" % name,
+              s.megaflow_dump())
+    before = s.vports()
     r4 = s.ping(2, VM_IP[1], 20, interval="0.01")
     r6 = s.ping(2, VM_IP6[1], 20, interval="0.01", v6=True)
     r = s.ping(0, VM_IP[1], 20, interval="0.01")
+    after = s.settle(before, {("vf2", "tx_packets"): 40})
     got = s.received(rx)
-    check(from_vm(got, 2) == 0 and lost(r4) == 100 and lost(r6) == 100,
-          "vm2 (in_port=3 actions=drop) reaches vm1 with nothing", got)
+    check(from_vm(got, 2) == 0 and lost(r4) == 100 and lost(r6) == 100 and
+          delta(before, after, "vf2", "tx_packets") >= 40 and
+          delta(before, after, "vf2", "rep_rx_packets") == 0,
+          "vm2 (in_port=3 actions=drop) reaches vm1 with nothing, its "
+          "echo requests dropped by the card", (got, before["vf2"],
+                                                 after["vf2"]))
     check(lost(r) == 0, "vm0 -> vm1 still answered next to vm2's drop",
           r.stdout)
 
@@ -824,11 +814,6 @@ def main():
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1
-    if pending:
-        print("skipped: %d check(s) pending on the PMD's fragment matching "
-              "(issue 11); the card refused: %s" % (len(pending),
-                                                    s.ip_refusal_seen))
-        return 77
     print("all checks passed")
     return 0
 
