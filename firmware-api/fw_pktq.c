@@ -221,6 +221,7 @@ fw_pktq_rx_peek(struct fw_pktq_map *q, struct fw_pkt *pkts, unsigned max)
         pkts[i].mark = d->mark;
         pkts[i].flags = d->flags;
         pkts[i].src_vport = d->src_vport;
+        pkts[i].rss_hash = d->rss_hash;
     }
     return max;
 }
@@ -267,7 +268,7 @@ fw_pktq_tx_commit(struct fw_pktq_map *q, const uint32_t *lens, unsigned n)
         d->mark = 0;
         d->flags = 0;
         d->src_vport = 0;
-        d->rsvd = 0;
+        d->rss_hash = 0;
     }
     q->tx_prod += n;
     __atomic_store_n(&q->hdr->tx_producer, q->tx_prod, __ATOMIC_RELEASE);

@@ -35,6 +35,8 @@ FW_FITS_IN(fw_counter_free_in);
 FW_FITS_IN(fw_counter_query_in);
 FW_FITS_IN(fw_debug_fault_in);
 FW_FITS_IN(fw_rule_query_in);
+FW_FITS_IN(fw_rss_ctx_create_in);
+FW_FITS_IN(fw_rss_ctx_destroy_in);
 FW_FITS_OUT(fw_query_adapter_out);
 FW_FITS_OUT(fw_query_health_out);
 FW_FITS_OUT(fw_eswitch_mode_out);
@@ -44,6 +46,7 @@ FW_FITS_OUT(fw_rule_add_out);
 FW_FITS_OUT(fw_counter_alloc_out);
 FW_FITS_OUT(fw_counter_query_out);
 FW_FITS_OUT(fw_rule_query_out);
+FW_FITS_OUT(fw_rss_ctx_create_out);
 
 _Static_assert(FW_SLOT_IN_MAX + FW_SLOT_OUT_MAX <= FW_SLOT_SIZE,
                "slot halves overlap");
@@ -63,8 +66,9 @@ _Static_assert(sizeof(struct fw_pkt_desc) == 16, "fw_pkt_desc is 16 bytes");
 _Static_assert(sizeof(struct fw_vport_ctx) == 32, "fw_vport_ctx is 32 bytes");
 _Static_assert(offsetof(struct fw_query_health_out, rules) == 48 &&
                offsetof(struct fw_query_health_out, tombstones) == 56 &&
-               sizeof(struct fw_query_health_out) == 64,
-               "fw_query_health_out: 1.1 part 48 bytes, 1.2 tail");
+               offsetof(struct fw_query_health_out, rules_added) == 64 &&
+               sizeof(struct fw_query_health_out) == 80,
+               "fw_query_health_out: 1.1 part 48 bytes, 1.2 and 1.5 tails");
 _Static_assert(sizeof(struct fw_rule_query_in) == 32 &&
                sizeof(struct fw_rule_query_out) == 32 &&
                sizeof(struct fw_rule_entry) == 176,
@@ -73,6 +77,9 @@ _Static_assert(sizeof(struct fw_rule_query_out) +
                sizeof(struct fw_rule_entry) +
                FW_RULE_MAX_ACTIONS * sizeof(struct fw_action) <=
                FW_SLOT_OUT_MAX, "a RULE_QUERY page holds any one rule");
+_Static_assert(offsetof(struct fw_rss_ctx_create_in, queues) == 72 &&
+               sizeof(struct fw_rss_ctx_create_in) == 328,
+               "RSS_CTX_CREATE layout (ABI 1.4)");
 _Static_assert(offsetof(struct fw_rule_add_in, value) == 32,
                "rule match starts at byte 32");
 _Static_assert(offsetof(struct fw_rule_add_in, actions) == 192,
@@ -194,6 +201,7 @@ static const char *const fw_action_names[FW_ACT_COUNT_] = {
     [FW_ACT_SET_L4_DST]   = "set_l4_dst",
     [FW_ACT_DEC_TTL]      = "dec_ttl",
     [FW_ACT_SET_IP_TOS]   = "set_ip_tos",
+    [FW_ACT_RSS]          = "rss",
 };
 
 const char *
@@ -224,6 +232,7 @@ fw_limit_name(unsigned limit)
     case FW_LIMIT_ACTIONS:      return "actions per rule";
     case FW_LIMIT_QUEUES:       return "queues";
     case FW_LIMIT_PAGE:         return "entries per query page";
+    case FW_LIMIT_RSS_CTX:      return "RSS contexts";
     default:                    return "unknown limit";
     }
 }
@@ -306,6 +315,9 @@ fw_syndrome_str(uint32_t syndrome, char *buf, size_t size)
         break;
     case FW_SYND_CURSOR:
         snprintf(buf, size, "query cursor names no position");
+        break;
+    case FW_SYND_RSS:
+        snprintf(buf, size, "RSS context %u invalid or in use", detail);
         break;
     default:
         snprintf(buf, size, "unknown syndrome 0x%08x", syndrome);

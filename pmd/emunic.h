@@ -38,6 +38,7 @@
 #define EMUNIC_MAX_QUEUES       16
 #define EMUNIC_MAX_REPS         64
 #define EMUNIC_MAX_GROUPS       256
+#define EMUNIC_RETA_SIZE        64      /* RTE_ETH_RSS_RETA_SIZE_64 */
 
 extern int emunic_logtype;
 #define EMUNIC_LOG(level, fmt, ...) \
@@ -73,6 +74,10 @@ struct emunic_xlate {
      * driver must point the application at the object it wrote */
     const struct rte_flow_item *field_item[FW_FIELD_COUNT_];
     const struct rte_flow_action *act_src[FW_RULE_MAX_ACTIONS];
+    /* an RSS action over several queues: the context create must make
+     * before RULE_ADD (its id goes into rule.actions[rss_idx]) */
+    int rss_idx;                /* -1: none */
+    struct fw_rss_ctx_create_in rss;
 };
 
 /* Walker state shared by the item and action converters. */
@@ -177,6 +182,16 @@ int emunic_actions_finish(struct emunic_walk *w, struct rte_flow_error *error);
 int emunic_action_push(struct emunic_walk *w, const struct rte_flow_action *src,
                        const struct fw_action *fa, struct rte_flow_error *error);
 const char *emunic_profile(const struct fw_caps *caps);
+
+/* RSS as the card computes it (ABI 1.5). The ethdev hash types the card
+ * can honour given its FW_RSS_* (0 when it has no RSS); the FW_RSS_* set
+ * for ethdev types (0 taken as RTE_ETH_RSS_IP), or -ENOTSUP when a type is
+ * outside what the card computes; and the key used when an application
+ * gives none (the RSS verification suite's, so hashes can be checked). */
+uint64_t emunic_rss_offloads(uint32_t fw_types);
+int emunic_rss_fw_types(uint64_t rss_hf, uint32_t card_types,
+                        uint32_t *fw_types);
+extern const uint8_t emunic_rss_default_key[FW_RSS_KEY_SIZE];
 
 /* ------------------------------------------------------------------------
  * Runtime objects (EAL)
@@ -326,6 +341,7 @@ struct rte_flow {
     uint32_t ctr_slot;          /* index in adapter->ctr.slot if has_counter */
     bool has_counter;
     uint32_t generation;        /* adapter->generation at creation */
+    uint32_t rss_ctx;           /* its RSS action's context, 0: none */
     struct rte_flow *hnext;     /* chain in the port's flow_index */
 };
 TAILQ_HEAD(emunic_flow_list, rte_flow);
@@ -343,6 +359,13 @@ struct emunic_port {
     /* its function left the card (VF removed): RMV raised, bursts move
      * nothing, only stop/close make sense. Atomic: set by the alarm. */
     bool gone;
+    /* port-level RSS (PF and representors): what the application set,
+     * and the card's context spreading this vport's misses while started
+     * (0: none) */
+    uint64_t rss_hf;
+    uint8_t rss_key[FW_RSS_KEY_SIZE];
+    uint16_t reta[EMUNIC_RETA_SIZE];
+    uint32_t rss_ctx;
     struct emunic_rxq rxq[EMUNIC_MAX_QUEUES];
     struct emunic_txq txq[EMUNIC_MAX_QUEUES];
     struct emunic_flow_list flows;
@@ -422,6 +445,35 @@ void emunic_adapter_put(struct emunic_adapter *ad);
 /* Bursts (emunic_rxtx.c). */
 uint16_t emunic_rx_burst(void *q, struct rte_mbuf **bufs, uint16_t n);
 uint16_t emunic_tx_burst(void *q, struct rte_mbuf **bufs, uint16_t n);
+
+struct rte_eth_dev;
+struct rte_eth_dev_info;
+struct rte_eth_rss_conf;
+struct rte_eth_rss_reta_entry64;
+
+/* Port-level RSS (emunic_rss.c): dev_infos, configure, start/stop of the
+ * port's default context, and the ethdev RSS ops. */
+void emunic_rss_infos(struct emunic_port *p, struct rte_eth_dev_info *info);
+int emunic_rss_configure(struct rte_eth_dev *dev);
+int emunic_rss_start(struct rte_eth_dev *dev);
+void emunic_rss_stop(struct rte_eth_dev *dev);
+int emunic_rss_hash_update(struct rte_eth_dev *dev,
+                           struct rte_eth_rss_conf *conf);
+int emunic_rss_hash_conf_get(struct rte_eth_dev *dev,
+                             struct rte_eth_rss_conf *conf);
+int emunic_rss_reta_update(struct rte_eth_dev *dev,
+                           struct rte_eth_rss_reta_entry64 *conf,
+                           uint16_t size);
+int emunic_rss_reta_query(struct rte_eth_dev *dev,
+                          struct rte_eth_rss_reta_entry64 *conf,
+                          uint16_t size);
+/* Create / destroy an RSS context with ad->lock held: 0 with *@id, or a
+ * negative errno (device refusal logged into @why when not NULL). */
+int emunic_rss_ctx_create_locked(struct emunic_adapter *ad,
+                                 struct fw_rss_ctx_create_in *in,
+                                 uint32_t *id, uint8_t *status,
+                                 uint32_t *synd);
+void emunic_rss_ctx_destroy_locked(struct emunic_adapter *ad, uint32_t id);
 
 /* rte_flow ops (emunic_flow.c). */
 extern const struct rte_flow_ops emunic_flow_ops;

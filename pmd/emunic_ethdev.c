@@ -51,7 +51,7 @@ emunic_dev_configure(struct rte_eth_dev *dev)
                    dev->data->nb_rx_queues, dev->data->nb_tx_queues, max);
         return -EINVAL;
     }
-    return 0;
+    return emunic_rss_configure(dev);
 }
 
 static int
@@ -90,6 +90,7 @@ emunic_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
         /* the switch port is the vport: 0 the wire, 1 + n VF n */
         info->switch_info.port_id = p->vport;
     }
+    emunic_rss_infos(p, info);
     return 0;
 }
 
@@ -212,6 +213,16 @@ emunic_dev_start(struct rte_eth_dev *dev)
         queues_detach(p);
         return ret;
     }
+    /* the card spreads this port's frames only once its queues exist */
+    p->started = true;
+    ret = emunic_rss_start(dev);
+    if (ret < 0) {
+        p->started = false;
+        pthread_mutex_lock(&ad->lock);
+        queues_detach(p);
+        pthread_mutex_unlock(&ad->lock);
+        return ret;
+    }
     for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
         dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
     for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
@@ -227,6 +238,7 @@ emunic_dev_stop(struct rte_eth_dev *dev)
 {
     struct emunic_port *p = dev->data->dev_private;
 
+    emunic_rss_stop(dev);
     pthread_mutex_lock(&p->ad->lock);
     queues_detach(p);
     pthread_mutex_unlock(&p->ad->lock);
@@ -628,4 +640,8 @@ const struct eth_dev_ops emunic_ops = {
     .xstats_get = emunic_xstats_get,
     .xstats_get_names = emunic_xstats_get_names,
     .flow_ops_get = emunic_flow_ops_get,
+    .rss_hash_update = emunic_rss_hash_update,
+    .rss_hash_conf_get = emunic_rss_hash_conf_get,
+    .reta_update = emunic_rss_reta_update,
+    .reta_query = emunic_rss_reta_query,
 };

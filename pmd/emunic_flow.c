@@ -413,20 +413,38 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
         flow->has_counter = true;
         x.rule.actions[x.count_idx].u.count.counter_id = cout.base_id;
     }
+    if (x.rss_idx >= 0) {
+        ret = emunic_rss_ctx_create_locked(ad, &x.rss, &flow->rss_ctx,
+                                           &status, &synd);
+        if (ret < 0 && status == FW_STATUS_OK) {
+            flow_dead(ad, error);
+            goto free_counter;
+        }
+        if (ret < 0) {
+            emunic_flow_err(error, status == FW_STATUS_NO_SPACE ? ENOSPC :
+                            -ret, RTE_FLOW_ERROR_TYPE_ACTION,
+                            x.act_src[x.rss_idx], "RSS: the device did not "
+                            "take the hash configuration: %s (%s)",
+                            fw_status_str(status),
+                            fw_syndrome_str(synd, sbuf, sizeof(sbuf)));
+            goto free_counter;
+        }
+        x.rule.actions[x.rss_idx].u.rss.ctx_id = flow->rss_ctx;
+    }
     if (flow_cmd(ad, FW_CMD_RULE_ADD, &x.rule,
                  offsetof(struct fw_rule_add_in, actions) +
                  x.rule.n_actions * sizeof(struct fw_action),
                  &rout, sizeof(rout), &status, &synd, error) < 0)
-        goto free_counter;
+        goto free_rss;
     if (status != FW_STATUS_OK) {
         emunic_flow_refusal(&x, status, synd, error);
-        goto free_counter;
+        goto free_rss;
     }
     if (flow_reset_raced(ad, gen, error)) {
         /* the card may hold the rule (reset first) or not (reset after):
          * only we add rules on this card, so its id names nothing else */
         flow_rule_delete_quiet(ad, rout.rule_id);
-        goto free_counter;
+        goto free_rss;
     }
     flow->rule_id = rout.rule_id;
     flow->generation = gen;
@@ -440,6 +458,9 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     /* Undo in reverse. Nothing of a failed create stays in the card: its
      * counter is freed and the tables it made are destroyed, unless a reset
      * already took them (then the reset is the error to report). */
+free_rss:
+    if (flow->rss_ctx != 0 && !flow_reset_raced(ad, gen, error))
+        emunic_rss_ctx_destroy_locked(ad, flow->rss_ctx);
 free_counter:
     if (flow->has_counter && !flow_reset_raced(ad, gen, error))
         flow_counter_free(ad, flow->counter_id);
@@ -486,6 +507,8 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
         }
         if (flow->has_counter)
             flow_counter_free(ad, flow->counter_id);
+        if (flow->rss_ctx != 0)
+            emunic_rss_ctx_destroy_locked(ad, flow->rss_ctx);
     }
     if (flow->has_counter)
         emunic_ctr_del(ad, flow);

@@ -8,12 +8,16 @@
  * are position-independent in rte_flow but the device counts/marks where
  * they stand, so COUNT always goes first (a rule counts every packet it
  * matches); OF_SET_VLAN_VID/PCP right after OF_PUSH_VLAN fold into the
- * pushed tag; RSS steers to its first queue (the card has no hashing).
+ * pushed tag. RSS over one queue is that queue; over several it becomes
+ * the card's FW_ACT_RSS (ABI 1.5) naming a context create makes first,
+ * or, on a card without RSS, is refused.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_ethdev.h>
 #include <rte_flow.h>
 
 #include "emunic.h"
@@ -52,6 +56,8 @@ emunic_action_push(struct emunic_walk *w, const struct rte_flow_action *src,
         w->x->act_src[0] = src;
         if (w->push_vlan_idx >= 0)
             w->push_vlan_idx++;
+        if (w->x->rss_idx >= 0)
+            w->x->rss_idx++;
     } else {
         r->actions[r->n_actions] = *fa;
         w->x->act_src[r->n_actions] = src;
@@ -154,6 +160,127 @@ act_port(struct emunic_walk *w, const struct rte_flow_action *a,
     return fate(w, a, &fa, error);
 }
 
+const uint8_t emunic_rss_default_key[FW_RSS_KEY_SIZE] = {
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+    0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+    0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+    0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/* Each card type and the ethdev bits it honours. IPV6_EX and the _EX
+ * variants hash the base header's addresses, as mainstream cards do: the
+ * card does not look into extension headers. */
+static const struct {
+    uint32_t fw;
+    uint64_t eth;
+} rss_map[] = {
+    { FW_RSS_IPV4, RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 |
+                   RTE_ETH_RSS_NONFRAG_IPV4_OTHER },
+    { FW_RSS_IPV4_TCP, RTE_ETH_RSS_NONFRAG_IPV4_TCP },
+    { FW_RSS_IPV4_UDP, RTE_ETH_RSS_NONFRAG_IPV4_UDP },
+    { FW_RSS_IPV6, RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6 |
+                   RTE_ETH_RSS_NONFRAG_IPV6_OTHER | RTE_ETH_RSS_IPV6_EX },
+    { FW_RSS_IPV6_TCP, RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_IPV6_TCP_EX },
+    { FW_RSS_IPV6_UDP, RTE_ETH_RSS_NONFRAG_IPV6_UDP | RTE_ETH_RSS_IPV6_UDP_EX },
+};
+
+uint64_t
+emunic_rss_offloads(uint32_t fw_types)
+{
+    uint64_t hf = 0;
+
+    for (size_t i = 0; i < RTE_DIM(rss_map); i++)
+        if (fw_types & rss_map[i].fw)
+            hf |= rss_map[i].eth;
+    return hf;
+}
+
+int
+emunic_rss_fw_types(uint64_t rss_hf, uint32_t card_types, uint32_t *fw_types)
+{
+    uint32_t t = 0;
+
+    if (rss_hf == 0)
+        rss_hf = RTE_ETH_RSS_IP;
+    if (rss_hf & ~emunic_rss_offloads(card_types))
+        return -ENOTSUP;
+    for (size_t i = 0; i < RTE_DIM(rss_map); i++)
+        if (rss_hf & rss_map[i].eth)
+            t |= rss_map[i].fw;
+    *fw_types = t;
+    return 0;
+}
+
+/* RSS over several queues: the card hashes (FW_ACT_RSS). */
+static int
+act_rss(struct emunic_walk *w, const struct rte_flow_action *a,
+        const struct rte_flow_action_rss *rss, struct rte_flow_error *error)
+{
+    const struct fw_caps *caps = w->ctx->caps;
+    struct fw_rss_ctx_create_in *in = &w->x->rss;
+    struct fw_action fa = { .type = FW_ACT_RSS };
+    uint32_t types;
+
+    if (!(caps->actions & FW_ACTION_BIT(FW_ACT_RSS)))
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION, a,
+                               "RSS over %u queues: the device (profile "
+                               "'%s') does not hash; give one queue",
+                               rss->queue_num, emunic_profile(caps));
+    if (rss->func != RTE_ETH_HASH_FUNCTION_DEFAULT &&
+        rss->func != RTE_ETH_HASH_FUNCTION_TOEPLITZ)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                               a, "RSS: hash function %d: the card computes "
+                               "Toeplitz only", (int)rss->func);
+    if (rss->level > 1)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                               a, "RSS: level %u: the card hashes the outer "
+                               "headers only (level 0 or 1)", rss->level);
+    if (emunic_rss_fw_types(rss->types, caps->rss_hash_types, &types) < 0)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                               a, "RSS: hash types 0x%" PRIx64 " are not "
+                               "computed by the card (it hashes 0x%" PRIx64
+                               ": IPv4/IPv6 addresses, TCP/UDP ports)",
+                               rss->types & ~emunic_rss_offloads(
+                                   caps->rss_hash_types),
+                               emunic_rss_offloads(caps->rss_hash_types));
+    if (rss->key_len != 0 &&
+        (rss->key_len != FW_RSS_KEY_SIZE || rss->key == NULL))
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                               a, "RSS: key of %u bytes: the card takes a "
+                               "%u-byte key (or none for its default)",
+                               rss->key_len, FW_RSS_KEY_SIZE);
+    if (rss->queue_num > FW_RSS_QUEUES_MAX)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                               a, "RSS: %u queues: the card spreads over at "
+                               "most %u", rss->queue_num, FW_RSS_QUEUES_MAX);
+    if (w->x->rss_idx >= 0)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION, a,
+                               "only one RSS action per rule");
+    memset(in, 0, sizeof(*in));
+    in->vport = rte_cpu_to_le_16(w->ctx->port_vport);
+    in->hash_types = rte_cpu_to_le_32(types);
+    memcpy(in->key, rss->key_len ? rss->key : emunic_rss_default_key,
+           FW_RSS_KEY_SIZE);
+    in->n_queues = rte_cpu_to_le_16((uint16_t)rss->queue_num);
+    for (uint32_t i = 0; i < rss->queue_num; i++) {
+        uint16_t q = rss->queue[i];
+
+        if (q >= caps->max_queues_per_port ||
+            (w->ctx->nb_rx_queues && q >= w->ctx->nb_rx_queues))
+            return emunic_flow_err(error, EINVAL,
+                                   RTE_FLOW_ERROR_TYPE_ACTION_CONF, a,
+                                   "RSS: queue %u does not exist: the port "
+                                   "has %u rx queues", q,
+                                   w->ctx->nb_rx_queues ?
+                                   w->ctx->nb_rx_queues :
+                                   caps->max_queues_per_port);
+        in->queues[i] = rte_cpu_to_le_16(q);
+    }
+    /* the context id is the card's to give: create fills it in */
+    w->x->rss_idx = w->x->rule.n_actions;
+    return fate(w, a, &fa, error);
+}
+
 static int
 act_queue(struct emunic_walk *w, const struct rte_flow_action *a,
           struct rte_flow_error *error)
@@ -174,6 +301,8 @@ act_queue(struct emunic_walk *w, const struct rte_flow_action *a,
             return emunic_flow_err(error, EINVAL,
                                    RTE_FLOW_ERROR_TYPE_ACTION_CONF, a,
                                    "RSS: queue_num without a queue list");
+        if (rss->queue_num > 1)
+            return act_rss(w, a, rss, error);
         if (rss->queue_num > 0)
             q = rss->queue[0];
     }

@@ -148,6 +148,7 @@ emunic_flow_translate(const struct emunic_xlate_ctx *ctx,
         out = &scratch;
     memset(out, 0, sizeof(*out));
     out->count_idx = -1;
+    out->rss_idx = -1;
     memset(&w, 0, sizeof(w));
     w.ctx = ctx;
     w.attr = attr;

@@ -65,6 +65,11 @@ emunic_rx_burst(void *qp, struct rte_mbuf **bufs, uint16_t n)
                 m->hash.fdir.hi = pk[i].mark;
                 m->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
             }
+            if (pk[i].flags & FW_PKT_F_RSS) {
+                /* the card's Toeplitz hash, as a NIC reports it */
+                m->hash.rss = pk[i].rss_hash;
+                m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+            }
             bytes += pk[i].len;
             bufs[done++] = m;
         }

@@ -432,6 +432,9 @@ action_str(const struct fw_action *a, char *buf, size_t size)
     case FW_ACT_COUNT:
         snprintf(buf, size, "%s(id=%u)", name, a->u.count.counter_id);
         break;
+    case FW_ACT_RSS:
+        snprintf(buf, size, "%s(ctx=%u)", name, a->u.rss.ctx_id);
+        break;
     case FW_ACT_MARK:
         snprintf(buf, size, "%s(0x%x)", name, a->u.mark.id);
         break;

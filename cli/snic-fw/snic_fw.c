@@ -203,6 +203,14 @@ cmd_health(struct fw_tool *t)
                               "commands", (json_int_t)out.commands,
                               "commands_failed",
                               (json_int_t)out.commands_failed);
+        /* the steering totals, from a card that has them (PF only) */
+        if (out.hdr.out_size >= sizeof(out)) {
+            json_object_set_new(o, "rules", json_integer(out.rules));
+            json_object_set_new(o, "rules_added",
+                                json_integer((json_int_t)out.rules_added));
+            json_object_set_new(o, "rules_deleted",
+                                json_integer((json_int_t)out.rules_deleted));
+        }
         json_dumpf(o, stdout, JSON_INDENT(2));
         printf("\n");
         json_decref(o);
@@ -213,6 +221,9 @@ cmd_health(struct fw_tool *t)
            health_name(out.health), out.reset_generation,
            out.uptime_ms / 1000, out.uptime_ms % 1000, out.commands,
            out.commands_failed);
+    if (out.hdr.out_size >= sizeof(out))
+        printf("rules %u now, %" PRIu64 " added, %" PRIu64 " deleted\n",
+               out.rules, out.rules_added, out.rules_deleted);
     return out.health == FW_HEALTH_OK ? 0 : 1;
 }
 

@@ -53,6 +53,8 @@ static const struct emu_cmd_desc emu_cmds[] = {
     { FW_CMD_COUNTER_ALLOC, EMU_PERM_PF, emu_cmd_counter_alloc },
     { FW_CMD_COUNTER_FREE, EMU_PERM_PF, emu_cmd_counter_free },
     { FW_CMD_COUNTER_QUERY, EMU_PERM_PF, emu_cmd_counter_query },
+    { FW_CMD_RSS_CTX_CREATE, EMU_PERM_PF, emu_cmd_rss_ctx_create },
+    { FW_CMD_RSS_CTX_DESTROY, EMU_PERM_PF, emu_cmd_rss_ctx_destroy },
     { FW_CMD_DEBUG_FAULT, EMU_PERM_PF, emu_cmd_debug_fault },
 };
 
@@ -168,9 +170,15 @@ emu_cmd_query_health(struct emu_dev *dev, struct emu_cmd *cmd)
         out->tables = manager ? dev->steer.n_tables : 0;
         cmd->out_len = offsetof(struct fw_query_health_out, tombstones);
     }
-    if (cmd->hdr.out_size >= sizeof(*out)) {
+    if (cmd->hdr.out_size >= offsetof(struct fw_query_health_out,
+                                      rules_added)) {
         out->tombstones = manager ? dev->steer.n_tombstones : 0;
         out->rsvd = 0;
+        cmd->out_len = offsetof(struct fw_query_health_out, rules_added);
+    }
+    if (cmd->hdr.out_size >= sizeof(*out)) {
+        out->rules_added = manager ? dev->steer.n_added : 0;
+        out->rules_deleted = manager ? dev->steer.n_deleted : 0;
         cmd->out_len = sizeof(*out);
     }
     return FW_STATUS_OK;
@@ -187,6 +195,7 @@ emu_dev_firmware_reset(struct emu_dev *dev)
      * root, which the pipeline treats as all-miss */
     emu_steer_flush(dev, dev->caps.esw_mode == FW_ESW_SWITCHDEV);
     emu_counter_flush(dev);
+    emu_rss_flush(dev);
     for (uint32_t v = 0; v < dev->caps.num_vports; v++)
         dev->vports[v].rule_refs = 0;
     dev->reset_generation++;

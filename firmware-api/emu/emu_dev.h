@@ -67,6 +67,8 @@ struct emu_dest {
     uint16_t src_vport;     /* ingress vport, reported on representor rx */
     bool has_mark;
     uint32_t mark;
+    bool has_hash;          /* RSS hashed it (ABI 1.5): the hash */
+    uint32_t hash;
 };
 
 /* Callbacks into the server. deliver() must copy the frame before

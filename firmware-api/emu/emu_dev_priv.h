@@ -28,6 +28,7 @@
 #define EMU_COUNTER_ALLOC_MAX   1024u
 #define EMU_FAULT_DELAY_MAX     10000000u /* 10 s */
 #define EMU_KEY_WORDS           (sizeof(struct fw_match) / 8u)
+#define EMU_RSS_CTX_MAX         256u
 
 /* ------------------------------------------------------------------------
  * Intrusive hash map (chained, power-of-two buckets, grows at load 1)
@@ -100,6 +101,8 @@ struct emu_steering {
     uint32_t free_head;         /* UINT32_MAX: none */
     uint32_t n_rules;
     uint32_t n_tombstones;      /* of n_rules, rules with tombstone set */
+    uint64_t n_added;           /* RULE_ADDs that took, since start */
+    uint64_t n_deleted;         /* RULE_DELETEs that removed one */
     uint32_t idx_bits;          /* rule id = gen << idx_bits | index */
     uint64_t next_seq;
 };
@@ -117,6 +120,27 @@ struct emu_counter {
 };
 
 /* ------------------------------------------------------------------------
+ * RSS contexts (ABI 1.5): ids 1..EMU_RSS_CTX_MAX, id - 1 in dev->rss
+ * ------------------------------------------------------------------------ */
+
+struct emu_rss_ctx {
+    bool used;
+    uint32_t refs;              /* rules whose FW_ACT_RSS names it */
+    uint16_t vport;             /* whose representor queues */
+    uint32_t types;             /* FW_RSS_* */
+    uint8_t key[FW_RSS_KEY_SIZE];
+    uint16_t n_queues;
+    uint16_t queues[FW_RSS_QUEUES_MAX];
+};
+
+/* What a context made of one frame. */
+struct emu_rss_pick {
+    bool has_hash;
+    uint32_t hash;
+    uint16_t queue;
+};
+
+/* ------------------------------------------------------------------------
  * Vports
  * ------------------------------------------------------------------------ */
 
@@ -129,6 +153,7 @@ struct emu_vport {
     struct fw_vport_ctx ctx;    /* oper_up is computed on query */
     struct emu_vport_stats stats;
     uint32_t rule_refs;         /* rules naming this vport (match or fwd) */
+    uint32_t rss_default;       /* RSS context spreading its misses, 0 */
     double tb_tokens;           /* token bucket, bytes */
     uint64_t tb_last_ns;
 };
@@ -175,6 +200,7 @@ struct emu_dev {
     uint32_t vf_generation[EMU_MAX_VFS];
     struct emu_steering steer;
     struct emu_counter *counters; /* [max_counters], id - 1 */
+    struct emu_rss_ctx rss[EMU_RSS_CTX_MAX];
     struct emu_faults faults;
 };
 
@@ -245,6 +271,23 @@ uint8_t emu_rule_check_actions(const struct emu_dev *dev,
 
 /* emu_rule_query.c: RULE_QUERY (ABI 1.3), the rules a page at a time */
 uint8_t emu_cmd_rule_query(struct emu_dev *dev, struct emu_cmd *cmd);
+
+/* emu_rss.c: the Toeplitz hash and RSS contexts (ABI 1.5) */
+struct emu_layout;
+uint32_t emu_rss_toeplitz(const uint8_t key[FW_RSS_KEY_SIZE],
+                          const uint8_t *in, size_t n);
+/* Hash of the frame parsed into @k/@lay under @types: false when no type
+ * applies (not IP, or its types are off). */
+bool emu_rss_hash(uint32_t types, const uint8_t key[FW_RSS_KEY_SIZE],
+                  const struct fw_match *k, const struct emu_layout *lay,
+                  uint32_t *hash);
+const struct emu_rss_ctx *emu_rss_get(const struct emu_dev *dev, uint32_t id);
+void emu_rss_pick(const struct emu_rss_ctx *c, const struct fw_match *k,
+                  const struct emu_layout *lay, struct emu_rss_pick *out);
+/* Every context and every vport's default go (reset, flush, mode). */
+void emu_rss_flush(struct emu_dev *dev);
+uint8_t emu_cmd_rss_ctx_create(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_rss_ctx_destroy(struct emu_dev *dev, struct emu_cmd *cmd);
 
 /* emu_counter.c */
 int emu_counter_init(struct emu_dev *dev);

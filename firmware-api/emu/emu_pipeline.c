@@ -111,17 +111,21 @@ emu_deliver_vport(struct emu_dev *dev, uint16_t vport, const uint8_t *frame,
     }
 }
 
-/* To the host through the representor of @vport, queue @queue. */
+/* To the host through the representor of @vport, queue @queue; @rss (may
+ * be NULL) carries the hash that chose the queue. */
 static void
 emu_deliver_rep(struct emu_dev *dev, uint16_t vport, uint16_t queue,
                 uint16_t src_vport, bool has_mark, uint32_t mark,
-                const uint8_t *frame, uint32_t len)
+                const struct emu_rss_pick *rss, const uint8_t *frame,
+                uint32_t len)
 {
     struct emu_vport *vp;
     struct emu_dest d = {
         .kind = EMU_DEST_REP, .vport = vport, .queue = queue,
         .src_vport = src_vport, .has_mark = has_mark,
         .mark = has_mark ? mark : 0,
+        .has_hash = rss != NULL && rss->has_hash,
+        .hash = rss != NULL ? rss->hash : 0,
     };
 
     if (!emu_vport_exists(dev, vport))
@@ -137,6 +141,25 @@ emu_deliver_rep(struct emu_dev *dev, uint16_t vport, uint16_t queue,
         vp->stats.rep_rx_dropped++;
 }
 
+/* A frame no rule took, to @vport's representor: queue 0, or spread by
+ * the vport's default RSS context. */
+static void
+emu_miss_to_rep(struct emu_dev *dev, uint16_t vport, uint16_t src_vport,
+                bool has_mark, uint32_t mark, const struct fw_match *key,
+                const struct emu_layout *lay, const uint8_t *frame,
+                uint32_t len)
+{
+    const struct emu_rss_ctx *rc = NULL;
+    struct emu_rss_pick pick = { .has_hash = false };
+
+    if (emu_vport_exists(dev, vport))
+        rc = emu_rss_get(dev, dev->vports[vport].rss_default);
+    if (rc != NULL)
+        emu_rss_pick(rc, key, lay, &pick);
+    emu_deliver_rep(dev, vport, pick.queue, src_vport, has_mark, mark,
+                    rc != NULL ? &pick : NULL, frame, len);
+}
+
 /* ------------------------------------------------------------------------
  * Switchdev: the steering walk
  * ------------------------------------------------------------------------ */
@@ -149,7 +172,9 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
     struct fw_match key;
     struct emu_layout lay;
     const struct emu_table *t = emu_steer_table(dev, 0);
-    bool has_mark = false;
+    const struct emu_rss_ctx *rc;
+    struct emu_rss_pick pick;
+    bool has_mark = false, parsed = false;
     uint32_t mark = 0;
 
     emu_buf_load(&b, frame, len);
@@ -160,6 +185,7 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
         uint32_t in_len = b.f.len;
 
         emu_parse(&b.f, src, &key, &lay);
+        parsed = true;
         r = emu_steer_lookup(t, &key);
         if (r == NULL)
             break;
@@ -175,7 +201,14 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
                 break;
             case FW_ACT_FWD_REP:
                 emu_deliver_rep(dev, a->u.fwd.vport, a->u.fwd.queue, src,
-                                has_mark, mark, b.f.data, b.f.len);
+                                has_mark, mark, NULL, b.f.data, b.f.len);
+                break;
+            case FW_ACT_RSS:
+                if ((rc = emu_rss_get(dev, a->u.rss.ctx_id)) == NULL)
+                    break;
+                emu_rss_pick(rc, &key, &lay, &pick);
+                emu_deliver_rep(dev, rc->vport, pick.queue, src, has_mark,
+                                mark, &pick, b.f.data, b.f.len);
                 break;
             case FW_ACT_JUMP:
                 next = r->jump;
@@ -201,7 +234,11 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
             return;
         t = next;
     }
-    emu_deliver_rep(dev, src, 0, src, has_mark, mark, b.f.data, b.f.len);
+    /* no root table (all-miss): the frame was never parsed */
+    if (!parsed)
+        emu_parse(&b.f, src, &key, &lay);
+    emu_miss_to_rep(dev, src, src, has_mark, mark, &key, &lay, b.f.data,
+                    b.f.len);
 }
 
 /* ------------------------------------------------------------------------
@@ -260,7 +297,12 @@ emu_veb_find_mac(const struct emu_dev *dev, const uint8_t *mac, uint16_t src,
 static void
 emu_veb_pf_host(struct emu_dev *dev, uint16_t src, const struct emu_frame *f)
 {
-    emu_deliver_rep(dev, FW_VPORT_UPLINK, 0, src, false, 0, f->data, f->len);
+    struct fw_match key;
+    struct emu_layout lay;
+
+    emu_parse(f, src, &key, &lay);
+    emu_miss_to_rep(dev, FW_VPORT_UPLINK, src, false, 0, &key, &lay,
+                    f->data, f->len);
 }
 
 static void

@@ -114,4 +114,8 @@ emu_profile_fill_caps(const struct emu_config *cfg, struct fw_caps *caps)
     caps->exact_mask_fields = p->exact_mask_fields;
     caps->prefix_mask_fields = p->prefix_mask_fields;
     caps->max_link_speed = cfg->max_link_speed ? cfg->max_link_speed : 100000;
+    /* the hash is the card's, not the profile's: whoever can name an RSS
+     * context gets every type */
+    caps->rss_hash_types = (p->actions & FW_ACTION_BIT(FW_ACT_RSS)) ?
+                           FW_RSS_ALL_ : 0;
 }

@@ -233,7 +233,8 @@ static bool
 emu_is_fate(uint16_t type)
 {
     return type == FW_ACT_DROP || type == FW_ACT_FWD_VPORT ||
-           type == FW_ACT_FWD_REP || type == FW_ACT_JUMP;
+           type == FW_ACT_FWD_REP || type == FW_ACT_JUMP ||
+           type == FW_ACT_RSS;
 }
 
 /* Bytes of the argument union an action type uses; the rest is reserved. */
@@ -250,6 +251,8 @@ emu_action_arg_size(uint16_t type)
         return sizeof(a->u.jump);
     case FW_ACT_COUNT:
         return sizeof(a->u.count);
+    case FW_ACT_RSS:
+        return sizeof(a->u.rss);
     case FW_ACT_MARK:
         return sizeof(a->u.mark);
     case FW_ACT_PUSH_VLAN:
@@ -311,6 +314,12 @@ emu_action_check_arg(const struct emu_dev *dev, const struct emu_table *table,
     case FW_ACT_COUNT:
         if (emu_counter_get(dev, a->u.count.counter_id) == NULL) {
             *synd = FW_SYND(FW_SYND_COUNTER, i, a->u.count.counter_id);
+            return FW_STATUS_BAD_RESOURCE;
+        }
+        break;
+    case FW_ACT_RSS:
+        if (emu_rss_get(dev, a->u.rss.ctx_id) == NULL) {
+            *synd = FW_SYND(FW_SYND_RSS, i, a->u.rss.ctx_id);
             return FW_STATUS_BAD_RESOURCE;
         }
         break;

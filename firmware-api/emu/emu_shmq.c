@@ -267,9 +267,10 @@ emu_shmq_rx_put(struct emu_shmq *q, const struct emu_dest *dest,
     d = &q->rx_desc[idx];
     d->len = len;
     d->mark = dest->has_mark ? dest->mark : 0;
-    d->flags = dest->has_mark ? FW_PKT_F_MARK : 0;
+    d->flags = (uint16_t)((dest->has_mark ? FW_PKT_F_MARK : 0) |
+                          (dest->has_hash ? FW_PKT_F_RSS : 0));
     d->src_vport = dest->src_vport;
-    d->rsvd = 0;
+    d->rss_hash = dest->has_hash ? dest->hash : 0;
     q->rx_prod++;
     __atomic_store_n(&q->hdr->rx_producer, q->rx_prod, __ATOMIC_RELEASE);
     return true;

@@ -256,6 +256,9 @@ emu_rule_refs(struct emu_dev *dev, const struct emu_rule *r,
         if (a->type == FW_ACT_COUNT &&
             (c = emu_counter_get(dev, a->u.count.counter_id)) != NULL)
             c->refs += (uint32_t)delta;
+        if (a->type == FW_ACT_RSS &&
+            emu_rss_get(dev, a->u.rss.ctx_id) != NULL)
+            dev->rss[a->u.rss.ctx_id - 1].refs += (uint32_t)delta;
     }
 }
 
@@ -632,6 +635,7 @@ emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd)
     t->n_rules++;
     s->n_rules++;
     emu_rule_refs(dev, r, &in.value, +1);
+    s->n_added++;
 
     out->rule_id = r->id;
     out->rsvd = 0;
@@ -665,6 +669,7 @@ emu_cmd_rule_delete(struct emu_dev *dev, struct emu_cmd *cmd)
     emu_rule_unlink(dev, r);
     emu_slot_put(&dev->steer, r->id & ((1u << dev->steer.idx_bits) - 1u));
     emu_rule_free(dev, r, true);
+    dev->steer.n_deleted++;
     return FW_STATUS_OK;
 }
 
@@ -715,7 +720,7 @@ emu_rule_bury(struct emu_dev *dev, struct emu_rule *r, uint16_t first)
         }
         fate |= acts[i].type == FW_ACT_DROP || acts[i].type == FW_ACT_JUMP ||
                 acts[i].type == FW_ACT_FWD_VPORT ||
-                acts[i].type == FW_ACT_FWD_REP;
+                acts[i].type == FW_ACT_FWD_REP || acts[i].type == FW_ACT_RSS;
         acts[n++] = acts[i];
     }
     if (!fate) {
@@ -794,5 +799,6 @@ emu_cmd_steering_flush(struct emu_dev *dev, struct emu_cmd *cmd)
         dev->steer.n_tables = 1;
     }
     emu_counter_flush(dev);
+    emu_rss_flush(dev);
     return FW_STATUS_OK;
 }

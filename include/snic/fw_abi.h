@@ -55,8 +55,14 @@ typedef uint32_t fw_be32;
  * BAD_OPCODE); 4 adds the IP_FRAG match field (fw_match's ip_frag, formerly
  * rsvd0, and its match_fields bit): a 1.3 device does not report the bit
  * and refuses a non-zero ip_frag as RSVD, so a driver checks
- * caps.match_fields before matching it. */
-#define FW_ABI_MINOR 4
+ * caps.match_fields before matching it; 5 adds RSS: the card hashes
+ * (Toeplitz) and spreads frames over representor queues, per rule
+ * (FW_ACT_RSS) or for a vport's misses (RSS contexts,
+ * FW_CMD_RSS_CTX_CREATE/DESTROY), reports the hash in the rx descriptor
+ * (FW_PKT_F_RSS) and the hash types it computes in caps.rss_hash_types
+ * (a 1.4 device answers the commands BAD_OPCODE and reports 0), and
+ * QUERY_HEALTH's rules_added/rules_deleted tail. */
+#define FW_ABI_MINOR 5
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -296,6 +302,7 @@ enum fw_synd_reason {
     FW_SYND_RSVD            = 0x12, /* reserved field or bit not zero */
     FW_SYND_PREREQ          = 0x13, /* match field without its prerequisite */
     FW_SYND_CURSOR          = 0x14, /* query cursor names no position (1.3) */
+    FW_SYND_RSS             = 0x15, /* RSS context id invalid / in use (1.5) */
 };
 
 enum fw_limit {
@@ -307,6 +314,7 @@ enum fw_limit {
     FW_LIMIT_ACTIONS    = 6,
     FW_LIMIT_QUEUES     = 7,
     FW_LIMIT_PAGE       = 8,    /* entries per query page (ABI 1.3) */
+    FW_LIMIT_RSS_CTX    = 9,    /* RSS contexts (ABI 1.5) */
 };
 
 #define FW_SYND(reason, index, detail) \
@@ -341,6 +349,8 @@ enum fw_opcode {
     FW_CMD_COUNTER_ALLOC        = 0x0500, /* PF */
     FW_CMD_COUNTER_FREE         = 0x0501, /* PF */
     FW_CMD_COUNTER_QUERY        = 0x0502, /* PF */
+    FW_CMD_RSS_CTX_CREATE       = 0x0600, /* PF; ABI 1.5 */
+    FW_CMD_RSS_CTX_DESTROY      = 0x0601, /* PF; ABI 1.5 */
     FW_CMD_DEBUG_FAULT          = 0x0f00, /* PF: fault knobs */
 };
 
@@ -394,7 +404,8 @@ enum fw_action_type {
     FW_ACT_SET_L4_DST   = 18,
     FW_ACT_DEC_TTL      = 19,
     FW_ACT_SET_IP_TOS   = 20,
-    FW_ACT_COUNT_       = 21,
+    FW_ACT_RSS          = 21,   /* ABI 1.5: to representor queues by hash */
+    FW_ACT_COUNT_       = 22,
 };
 
 #define FW_FIELD_BIT(f)     (1ull << (f))
@@ -435,7 +446,7 @@ struct fw_caps {
     fw_le64 exact_mask_fields;  /* fields whose mask must be all-0 or all-1 */
     fw_le64 prefix_mask_fields; /* fields whose mask must be a prefix */
     fw_le32 max_link_speed; /* Mbps; tx rates above it are refused */
-    fw_le32 rsvd1;
+    fw_le32 rss_hash_types; /* ABI 1.5: FW_RSS_* the card hashes (was rsvd1) */
 };
 
 struct fw_query_adapter_out {
@@ -460,6 +471,11 @@ struct fw_query_health_out {
     fw_le32 tombstones;     /* of rules, those rewritten when a VF they sent
                              * to was removed (FW_SRIOV_F_IN_PLACE) */
     fw_le32 rsvd;           /* 0 */
+    /* ABI 1.5, written only when out_size covers them: rules the device
+     * took (RULE_ADD) and removed (RULE_DELETE) since it started, so a
+     * tool can tell that rules came and went between two looks */
+    fw_le64 rules_added;
+    fw_le64 rules_deleted;
 };
 
 /* FW_CMD_FUNCTION_RESET: the PF resets the whole device (steering tables,
@@ -706,6 +722,7 @@ struct fw_action {
         struct { fw_le16 vport; fw_le16 queue; } fwd;   /* FWD_VPORT, FWD_REP */
         struct { fw_le32 group; } jump;
         struct { fw_le32 counter_id; } count;
+        struct { fw_le32 ctx_id; } rss;     /* FW_ACT_RSS */
         struct { fw_le32 id; } mark;
         struct { fw_be16 tpid; fw_be16 tci; } push_vlan;
         struct { fw_be16 vid; } set_vid;    /* network order, 12 bits */
@@ -805,6 +822,67 @@ struct fw_rule_query_out {
     /* struct fw_rule_entry entries[n_rules] */
 };
 
+/*
+ * RSS (ABI 1.5). The card computes the Toeplitz hash of a frame with a
+ * 40-byte key over the fields its type selects, the way the RSS
+ * verification suites define it: IPv4/IPv6 source then destination
+ * address, then for TCP/UDP (first fragments and unfragmented frames) the
+ * source then destination port, all in network order. The first type that
+ * applies wins: TCP or UDP 4-tuple if enabled, else the IP 2-tuple if
+ * enabled, else no hash (0, FW_PKT_F_RSS clear, the context's first queue).
+ * A frame then goes to queues[hash % n_queues] of the context's vport's
+ * representor. A VXLAN frame hashes on its outer headers.
+ */
+enum fw_rss_type {
+    FW_RSS_IPV4         = 1u << 0,  /* IPv4 addresses (any IPv4 frame) */
+    FW_RSS_IPV4_TCP     = 1u << 1,  /* IPv4 addresses + TCP ports */
+    FW_RSS_IPV4_UDP     = 1u << 2,  /* IPv4 addresses + UDP ports */
+    FW_RSS_IPV6         = 1u << 3,
+    FW_RSS_IPV6_TCP     = 1u << 4,
+    FW_RSS_IPV6_UDP     = 1u << 5,
+    FW_RSS_ALL_         = (1u << 6) - 1,
+};
+
+#define FW_RSS_KEY_SIZE         40u
+#define FW_RSS_QUEUES_MAX       128u    /* entries of a context's table */
+
+enum fw_rss_ctx_flags {
+    /* the vport's misses (frames no rule took, delivered to its
+     * representor) are spread by this context; it replaces the vport's
+     * previous default, which stays as a plain context */
+    FW_RSS_F_VPORT_DEFAULT = 1u << 0,
+};
+
+/* FW_CMD_RSS_CTX_CREATE: a hash configuration and the table of queues of
+ * one vport's representor it spreads over; in_size may end after
+ * queues[n_queues - 1]. */
+struct fw_rss_ctx_create_in {
+    struct fw_cmd_hdr hdr;
+    fw_le16 vport;          /* whose representor queues */
+    fw_le16 flags;          /* enum fw_rss_ctx_flags */
+    fw_le32 hash_types;     /* FW_RSS_* within caps.rss_hash_types; 0: no
+                             * hash, every frame to queues[0] */
+    uint8_t key[FW_RSS_KEY_SIZE];
+    fw_le16 n_queues;       /* 1..FW_RSS_QUEUES_MAX */
+    fw_le16 rsvd0;
+    fw_le32 rsvd1;
+    fw_le16 queues[FW_RSS_QUEUES_MAX]; /* each < caps.max_queues_per_port */
+};
+
+struct fw_rss_ctx_create_out {
+    struct fw_out_hdr hdr;
+    fw_le32 ctx_id;         /* 1.. */
+    fw_le32 rsvd;
+};
+
+/* A context a rule still names (FW_ACT_RSS) is BUSY; destroying a vport's
+ * default makes its misses go to queue 0 again. */
+struct fw_rss_ctx_destroy_in {
+    struct fw_cmd_hdr hdr;
+    fw_le32 ctx_id;
+    fw_le32 rsvd;
+};
+
 /* Allocates @count consecutive counter ids, returned as base_id. */
 struct fw_counter_alloc_in {
     struct fw_cmd_hdr hdr;
@@ -882,6 +960,7 @@ struct fw_debug_fault_in {
 
 enum fw_pkt_flags {
     FW_PKT_F_MARK   = 1u << 0,      /* mark is valid */
+    FW_PKT_F_RSS    = 1u << 1,      /* rss_hash is valid (ABI 1.5) */
 };
 
 struct fw_pkt_desc {
@@ -889,7 +968,7 @@ struct fw_pkt_desc {
     fw_le32 mark;
     fw_le16 flags;          /* enum fw_pkt_flags */
     fw_le16 src_vport;      /* rx on a representor: the ingress vport */
-    fw_le32 rsvd;
+    fw_le32 rss_hash;       /* with FW_PKT_F_RSS (ABI 1.5; was rsvd) */
 };
 
 /*

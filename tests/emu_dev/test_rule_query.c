@@ -339,3 +339,36 @@ Test(emu_dev_rule_query, legacy_mode_has_no_rules)
     cr_expect_eq(query(FW_FUNC_PF, 0, FW_RULE_Q_GROUP, 0, 1,
                        FW_SLOT_OUT_MAX), FW_STATUS_BAD_RESOURCE);
 }
+
+/* QUERY_HEALTH's 1.5 tail: rules that came and went between two looks */
+Test(emu_dev_rule_query, health_counts_adds_and_deletes)
+{
+    struct fw_cmd_hdr in = { 0 };
+    struct t_rule r;
+    uint32_t ids[3];
+    struct fw_query_health_out h;
+
+    for (unsigned i = 0; i < 3; i++) {
+        make_rule(&r, 3 * i + 1, 0);
+        r.in.n_actions = 0;
+        t_rule_fwd(&r, FW_ACT_FWD_VPORT, FW_VPORT_VF(0), 0);
+        cr_assert_eq(t_rule_add(dev, &r, &ids[i]), 0);
+    }
+    cr_assert_eq(t_rule_delete(dev, ids[1]), 0);
+    cr_assert_eq(t_rule_delete(dev, ids[1]), FW_STATUS_BAD_RESOURCE,
+                 "a refused delete removes nothing");
+    h = t_health(dev);
+    cr_expect_eq(t_out.hdr.out_size, sizeof(h));
+    cr_expect_eq(h.rules_added, 3);
+    cr_expect_eq(h.rules_deleted, 1);
+    cr_expect_eq(h.rules, 2);
+    /* a VF reads zeros; a 1.2 driver's shorter output keeps its layout */
+    cr_assert_eq(T_EXEC(dev, FW_FUNC_VF(0), FW_CMD_QUERY_HEALTH, in), 0);
+    cr_expect_eq(((struct fw_query_health_out *)t_out.raw)->rules_added, 0);
+    in.out_size = offsetof(struct fw_query_health_out, rules_added);
+    cr_assert_eq(T_EXEC(dev, FW_FUNC_PF, FW_CMD_QUERY_HEALTH, in), 0);
+    cr_expect_eq(t_out.hdr.out_size,
+                 offsetof(struct fw_query_health_out, rules_added));
+    cr_expect_eq(t_out.raw[offsetof(struct fw_query_health_out,
+                                    rules_added)], 0xa5, "not written");
+}

@@ -10,6 +10,7 @@
 
 #include <criterion/criterion.h>
 
+#include <rte_ethdev.h>
 #include <rte_flow.h>
 
 #include "emunic.h"
@@ -55,6 +56,7 @@ setup(void)
 {
     caps_init(&caps_full, "full", (1ull << FW_FIELD_COUNT_) - 1,
               ((1ull << FW_ACT_COUNT_) - 1) & ~A(NONE), 16, 65535, 16);
+    caps_full.rss_hash_types = FW_RSS_ALL_;
     caps_init(&caps_basic, "basic", ((1ull << FW_FIELD_COUNT_) - 1) &
               ~(F(IPV6_SRC) | F(IPV6_DST) | F(ICMP_TYPE) | F(ICMP_CODE) |
                 F(VXLAN_VNI)),
@@ -400,10 +402,10 @@ Test(flow_xlate, fates_and_count_first_jump_last)
     cr_expect_eq(x.jump_group[0], 5);
 }
 
-Test(flow_xlate, drop_and_rss_first_queue)
+Test(flow_xlate, drop_and_rss_one_queue)
 {
-    uint16_t queues[] = { 3, 1 };
-    struct rte_flow_action_rss rss = { .queue_num = 2, .queue = queues };
+    uint16_t queues[] = { 3 };
+    struct rte_flow_action_rss rss = { .queue_num = 1, .queue = queues };
     struct rte_flow_action drop[] = {
         { .type = RTE_FLOW_ACTION_TYPE_DROP },
         { .type = RTE_FLOW_ACTION_TYPE_COUNT }, END_ACT,
@@ -420,6 +422,91 @@ Test(flow_xlate, drop_and_rss_first_queue)
                  err.message);
     cr_expect_eq(x.rule.actions[0].type, FW_ACT_FWD_REP);
     cr_expect_eq(x.rule.actions[0].u.fwd.queue, 3);
+    cr_expect_eq(x.rss_idx, -1, "one queue needs no hash");
+}
+
+/* RSS over several queues: the card's FW_ACT_RSS with its context ready
+ * for create, wherever COUNT moves it */
+Test(flow_xlate, rss_becomes_a_card_context)
+{
+    static const uint8_t key[40] = { 1 };
+    uint16_t queues[] = { 3, 1, 2 };
+    struct rte_flow_action_rss rss = {
+        .types = RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP,
+        .queue_num = 3, .queue = queues, .key_len = 40, .key = key,
+    };
+    struct rte_flow_action_mark mark = { .id = 7 };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_MARK, .conf = &mark },
+        { .type = RTE_FLOW_ACTION_TYPE_RSS, .conf = &rss },
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT }, END_ACT,
+    };
+
+    ctx.port_vport = FW_VPORT_VF(1);
+    cr_assert_eq(xlate(&attr_ingress, end_items, acts), 0, "%s",
+                 err.message);
+    cr_assert_eq(x.rss_idx, 2, "COUNT went first, MARK, then RSS");
+    cr_expect_eq(x.rule.actions[2].type, FW_ACT_RSS);
+    cr_expect_eq(x.act_src[2], &acts[1]);
+    cr_expect_eq(x.rss.vport, FW_VPORT_VF(1), "the rule's port's queues");
+    cr_expect_eq(x.rss.hash_types, FW_RSS_IPV4 | FW_RSS_IPV4_TCP);
+    cr_expect_eq(x.rss.n_queues, 3);
+    cr_expect_arr_eq(x.rss.queues, queues, sizeof(queues));
+    cr_expect_arr_eq(x.rss.key, key, 40);
+
+    /* no key, no types: the card's default key, the IP types */
+    rss.key_len = 0;
+    rss.key = NULL;
+    rss.types = 0;
+    cr_assert_eq(xlate(&attr_ingress, end_items, acts), 0, "%s",
+                 err.message);
+    cr_expect_arr_eq(x.rss.key, emunic_rss_default_key, 40);
+    cr_expect_eq(x.rss.hash_types, FW_RSS_IPV4 | FW_RSS_IPV6);
+    /* the set dpdk-test-flow-perf asks for (RTE_ETH_RSS_IP) */
+    rss.types = 0xa38c;
+    cr_assert_eq(xlate(&attr_ingress, end_items, acts), 0, "%s",
+                 err.message);
+}
+
+Test(flow_xlate, rss_refusals_name_the_setting)
+{
+    static const uint8_t key[52] = { 1 };
+    uint16_t queues[] = { 0, 1 }, far[] = { 0, 4 };
+    struct rte_flow_action_rss rss = { .queue_num = 2, .queue = queues };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_RSS, .conf = &rss }, END_ACT,
+    };
+
+    rss.types = RTE_ETH_RSS_NONFRAG_IPV4_SCTP;
+    expect_refusal(xlate(&attr_ingress, end_items, acts), ENOTSUP,
+                   RTE_FLOW_ERROR_TYPE_ACTION_CONF, &acts[0],
+                   "hash types 0x");
+    rss.types = 0;
+    rss.key = key;
+    rss.key_len = 52;
+    expect_refusal(xlate(&attr_ingress, end_items, acts), ENOTSUP,
+                   RTE_FLOW_ERROR_TYPE_ACTION_CONF, &acts[0],
+                   "key of 52 bytes");
+    rss.key_len = 0;
+    rss.func = RTE_ETH_HASH_FUNCTION_SIMPLE_XOR;
+    expect_refusal(xlate(&attr_ingress, end_items, acts), ENOTSUP,
+                   RTE_FLOW_ERROR_TYPE_ACTION_CONF, &acts[0], "Toeplitz");
+    rss.func = RTE_ETH_HASH_FUNCTION_TOEPLITZ;
+    rss.level = 2;
+    expect_refusal(xlate(&attr_ingress, end_items, acts), ENOTSUP,
+                   RTE_FLOW_ERROR_TYPE_ACTION_CONF, &acts[0], "level 2");
+    rss.level = 0;
+    rss.queue = far;
+    expect_refusal(xlate(&attr_ingress, end_items, acts), EINVAL,
+                   RTE_FLOW_ERROR_TYPE_ACTION_CONF, &acts[0],
+                   "queue 4 does not exist");
+    rss.queue = queues;
+    cr_assert_eq(xlate(&attr_ingress, end_items, acts), 0, "%s",
+                 err.message);
+    /* a card that does not hash refuses rather than pretend */
+    ctx.caps = &caps_basic;
+    expect_refusal(xlate(&attr_ingress, end_items, acts), ENOTSUP,
+                   RTE_FLOW_ERROR_TYPE_ACTION, &acts[0], "does not hash");
 }
 
 Test(flow_xlate, vlan_actions_fold_into_push)
