@@ -18,7 +18,8 @@ OP = dict(QUERY_ADAPTER=0x100, QUERY_HEALTH=0x101, FUNCTION_RESET=0x102,
           VPORT_STATS=0x302, TABLE_CREATE=0x400, TABLE_DESTROY=0x401,
           RULE_ADD=0x410, RULE_DELETE=0x411, COUNTER_ALLOC=0x500,
           COUNTER_FREE=0x501, COUNTER_QUERY=0x502, DEBUG_FAULT=0xf00,
-          STEERING_FLUSH=0x402)
+          STEERING_FLUSH=0x402, RULE_QUERY=0x412, RSS_CTX_CREATE=0x600,
+          RSS_CTX_DESTROY=0x601)
 
 
 def hdr(op, body, in_size=None, out_size=1024, token=7, op_mod=0):
@@ -248,6 +249,57 @@ seeds['sriov_in_place_to_zero'] = \
     cmd(PF, hdr(OP['SRIOV_DISABLE'], b'')) + \
     cmd(PF, sriov_en(0, SRIOV_IN_PLACE)) + cmd(PF, health()) + \
     b'\xff' + frame(0, udp_frame(MAC2, MAC1)) + frame(1, udp_frame(MAC2, MAC1))
+
+
+
+def rule_query(cursor=0, flags=0, group=0, max_rules=8, rsvd=0, **kw):
+    return hdr(OP['RULE_QUERY'], struct.pack('<IIIHH', cursor, flags, group,
+                                             max_rules, rsvd), **kw)
+
+
+def rss_ctx(vport, types, queues, flags=0, key=bytes(range(40)), n=None,
+            **kw):
+    n = len(queues) if n is None else n
+    body = struct.pack('<HHI', vport, flags, types) + key
+    body += struct.pack('<HHI', n, 0, 0) + struct.pack('<%dH' % len(queues),
+                                                      *queues)
+    return hdr(OP['RSS_CTX_CREATE'], body, **kw)
+
+
+# RULE_QUERY (1.3) and RSS (1.5): a context for vf0's misses, a rule
+# spreading by another, a listing across pages, frames through both
+seeds['rule_query_rss'] = \
+    cmd(PF, rss_ctx(1, 0x3f, [0, 1, 2, 3], flags=1)) + \
+    cmd(PF, rss_ctx(0, 0x07, [3, 1])) + \
+    cmd(PF, rule(0, 0, match(src_vport=2, eth_type=IP),
+                 match(src_vport=0xffff, eth_type=0xffff),
+                 [action(21, struct.pack('<I', 2))])) + \
+    cmd(PF, rule(0, 1, match(eth_type=IP), match(eth_type=0xffff),
+                 [action(2, struct.pack('<HH', 2, 0))])) + \
+    cmd(PF, rule_query(max_rules=1)) + cmd(PF, rule_query(1, max_rules=8)) + \
+    cmd(PF, rule_query(flags=1, max_rules=8)) + \
+    cmd(PF, hdr(OP['RSS_CTX_DESTROY'], struct.pack('<II', 2, 0))) + \
+    cmd(PF, health()) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
+    frame(2, udp_frame(MAC1, MAC2)) + frame(2, udp_frame(MAC1, MAC2, dip=9))
+seeds['bad_rule_query_rss'] = \
+    cmd(VF0, rule_query()) + cmd(UPLINK, rule_query()) + \
+    cmd(PF, rule_query(max_rules=0)) + cmd(PF, rule_query(max_rules=9)) + \
+    cmd(PF, rule_query(cursor=0x7fffffff)) + \
+    cmd(PF, rule_query(flags=1, group=70000)) + \
+    cmd(PF, rule_query(flags=1, group=9)) + cmd(PF, rule_query(group=3)) + \
+    cmd(PF, rule_query(flags=6)) + cmd(PF, rule_query(rsvd=1)) + \
+    cmd(PF, rule_query(out_size=20)) + cmd(PF, rule_query(in_size=16)) + \
+    cmd(PF, hdr(OP['RULE_QUERY'], b'\0' * 16 + b'\x01')) + \
+    cmd(VF0, rss_ctx(1, 1, [0])) + cmd(PF, rss_ctx(9, 1, [0])) + \
+    cmd(PF, rss_ctx(1, 0x40, [0])) + cmd(PF, rss_ctx(1, 1, [], n=0)) + \
+    cmd(PF, rss_ctx(1, 1, [0] * 129)) + cmd(PF, rss_ctx(1, 1, [0, 999])) + \
+    cmd(PF, rss_ctx(1, 1, [0], flags=2)) + \
+    cmd(PF, rss_ctx(1, 1, [0, 0, 7], n=2)) + \
+    cmd(PF, rss_ctx(1, 1, [0], n=2000)) + \
+    cmd(PF, hdr(OP['RSS_CTX_DESTROY'], struct.pack('<II', 0, 0))) + \
+    cmd(PF, hdr(OP['RSS_CTX_DESTROY'], struct.pack('<II', 5000, 1))) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(21, struct.pack('<I', 77))]))
 
 # hostile
 seeds['bad_sriov'] = \
