@@ -12,6 +12,14 @@
  * Every operation first decides everything that can fail (allocation,
  * validation, the set of flows it touches) and only then changes the table,
  * so a failed operation changes nothing and reports nothing.
+ *
+ * Transactions (flow_table_begin): while one is open, every change also
+ * leaves an undo record (room for it is reserved with the rest, before
+ * anything changes): the node of a new flow, a copy of a replaced or
+ * modified entry, and the node of a removed flow, which is unlinked but
+ * not freed. Rollback walks the records backwards, so each undo finds the
+ * table exactly as the change left it (a removed node goes back into an
+ * array that had room for it), and cannot fail.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,8 +48,23 @@ struct ft_index {
     size_t n_buckets;
 };
 
+enum ft_undo_kind {
+    FT_UNDO_ADDED,              /* n is new: remove and free it */
+    FT_UNDO_CHANGED,            /* n->e was *old */
+    FT_UNDO_REMOVED,            /* n was unlinked: link it back */
+};
+
+struct ft_undo {
+    enum ft_undo_kind kind;
+    struct ft_node *n;
+    struct flow_entry *old;     /* FT_UNDO_CHANGED only; owned */
+};
+
 struct flow_table {
     struct ft_array tables[FLOW_TABLE_MAX + 1];
+    bool in_txn;
+    struct ft_undo *undo;       /* the open transaction's records */
+    size_t n_undo, cap_undo;
     struct ft_index by_id;      /* chained through id_next */
     struct ft_index by_rule;    /* chained through rule_next */
     size_t count;
@@ -260,7 +283,110 @@ remove_node(struct flow_table *t, struct ft_node *n,
     a->v[n->slot]->slot = n->slot;
     t->count--;
     notify(t, FLOW_CHANGE_REMOVED, n, reason);
-    free(n);
+    if (t->in_txn)
+        t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_REMOVED, n, NULL };
+    else
+        free(n);
+}
+
+/* ---- transactions ---- */
+
+/* Room for @k more undo records, taken before a change so that recording
+ * it cannot fail. Nothing to do outside a transaction. */
+static int
+undo_reserve(struct flow_table *t, size_t k)
+{
+    struct ft_undo *v;
+    size_t cap;
+
+    if (!t->in_txn || t->cap_undo - t->n_undo >= k)
+        return 0;
+    cap = t->cap_undo ? t->cap_undo * 2 : 256;
+    while (cap - t->n_undo < k)
+        cap *= 2;
+    v = realloc(t->undo, cap * sizeof(*v));
+    if (v == NULL)
+        return -ENOMEM;
+    t->undo = v;
+    t->cap_undo = cap;
+    return 0;
+}
+
+/* Record that @n's entry is about to change; @old was malloc'd by the
+ * caller before anything changed (NULL outside a transaction). */
+static void
+undo_changed(struct flow_table *t, struct ft_node *n, struct flow_entry *old)
+{
+    if (!t->in_txn)
+        return;
+    *old = n->e;
+    t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_CHANGED, n, old };
+}
+
+int
+flow_table_begin(struct flow_table *t)
+{
+    if (t->in_txn)
+        return -EBUSY;
+    t->in_txn = true;
+    t->n_undo = 0;
+    return 0;
+}
+
+static void
+undo_free(struct flow_table *t)
+{
+    for (size_t i = 0; i < t->n_undo; i++) {
+        free(t->undo[i].old);
+        if (t->undo[i].kind == FT_UNDO_REMOVED)
+            free(t->undo[i].n);
+    }
+    t->n_undo = 0;
+}
+
+void
+flow_table_commit(struct flow_table *t)
+{
+    if (!t->in_txn)
+        return;
+    undo_free(t);
+    t->in_txn = false;
+}
+
+void
+flow_table_rollback(struct flow_table *t)
+{
+    if (!t->in_txn)
+        return;
+    t->in_txn = false;      /* the undos themselves leave no record */
+    while (t->n_undo > 0) {
+        struct ft_undo *u = &t->undo[--t->n_undo];
+        struct ft_node *n = u->n;
+        struct ft_array *a;
+        size_t b;
+
+        switch (u->kind) {
+        case FT_UNDO_ADDED:
+            remove_node(t, n, FLOW_REMOVED_DELETE);
+            break;
+        case FT_UNDO_CHANGED:
+            n->e = *u->old;
+            free(u->old);
+            notify(t, FLOW_CHANGE_MODIFIED, n, FLOW_REMOVED_NONE);
+            break;
+        case FT_UNDO_REMOVED:
+            a = &t->tables[n->e.flow.table_id];
+            n->slot = a->n;
+            a->v[a->n++] = n;
+            b = id_bucket(&t->by_id, n->e.id);
+            n->id_next = t->by_id.buckets[b];
+            t->by_id.buckets[b] = n;
+            link_rule(t, n);
+            t->count++;
+            notify(t, FLOW_CHANGE_ADDED, n, FLOW_REMOVED_NONE);
+            break;
+        }
+    }
 }
 
 void
@@ -268,6 +394,8 @@ flow_table_destroy(struct flow_table *t)
 {
     if (t == NULL)
         return;
+    flow_table_commit(t);
+    free(t->undo);
     for (unsigned i = 0; i <= FLOW_TABLE_MAX; i++) {
         struct ft_array *a = &t->tables[i];
 
@@ -343,8 +471,15 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
                 && flow_match_overlaps(&a->v[i]->e.flow.match, &f.match))
                 return -EEXIST;
 
+    if (undo_reserve(t, 1) < 0)
+        return -ENOMEM;
     old = find_rule(t, &f.match, f.priority, f.table_id);
     if (old != NULL) {
+        struct flow_entry *copy = NULL;
+
+        if (t->in_txn && (copy = malloc(sizeof(*copy))) == NULL)
+            return -ENOMEM;
+        undo_changed(t, old, copy);
         /* OpenFlow 1.3: the new flow replaces it, duration restarts,
          * counters carry over unless asked to reset */
         old->e.flow = f;
@@ -379,6 +514,8 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
     }
     link_rule(t, n);
     t->count++;
+    if (t->in_txn)
+        t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_ADDED, n, NULL };
     notify(t, FLOW_CHANGE_ADDED, n, FLOW_REMOVED_NONE);
     return 1;
 }
@@ -445,10 +582,35 @@ select_flows(const struct flow_table *t, const struct flow_mod *fm,
     return 0;
 }
 
+/* Undo room and @n entry copies for a change of @n flows; -ENOMEM with
+ * nothing taken. */
+static int
+copies_reserve(struct flow_table *t, size_t n, struct flow_entry ***out)
+{
+    struct flow_entry **c = calloc(n + 1, sizeof(*c));
+
+    if (c == NULL || undo_reserve(t, n) < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        c[i] = malloc(sizeof(**c));
+        if (c[i] == NULL)
+            goto fail;
+    }
+    *out = c;
+    return 0;
+
+fail:
+    for (size_t i = 0; c != NULL && i < n; i++)
+        free(c[i]);
+    free(c);
+    return -ENOMEM;
+}
+
 static int
 table_modify(struct flow_table *t, const struct flow_mod *fm,
              const struct flow_match *match)
 {
+    struct flow_entry **copies = NULL;
     struct ft_node **v;
     size_t n;
     int rc;
@@ -465,8 +627,17 @@ table_modify(struct flow_table *t, const struct flow_mod *fm,
             free(v);
             return -EINVAL;
         }
+    if (t->in_txn) {
+        rc = copies_reserve(t, n, &copies);
+        if (rc < 0) {
+            free(v);
+            return rc;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         struct flow_entry *e = &v[i]->e;
+
+        undo_changed(t, v[i], copies != NULL ? copies[i] : NULL);
 
         /* OpenFlow 1.3: instructions change; cookie, timeouts stay */
         e->flow.n_actions = fm->flow.n_actions;
@@ -477,6 +648,7 @@ table_modify(struct flow_table *t, const struct flow_mod *fm,
         }
         notify(t, FLOW_CHANGE_MODIFIED, v[i], FLOW_REMOVED_NONE);
     }
+    free(copies);           /* the copies belong to the undo records */
     free(v);
     return n > INT32_MAX ? INT32_MAX : (int)n;
 }
@@ -492,6 +664,10 @@ table_delete(struct flow_table *t, const struct flow_mod *fm,
     rc = select_flows(t, fm, match, &v, &n);
     if (rc < 0)
         return rc;
+    if (undo_reserve(t, n) < 0) {
+        free(v);
+        return -ENOMEM;
+    }
     for (size_t i = 0; i < n; i++)
         remove_node(t, v[i], FLOW_REMOVED_DELETE);
     free(v);
@@ -565,6 +741,8 @@ flow_table_expire(struct flow_table *t, uint64_t now_ns, uint64_t *ids,
 {
     size_t removed = 0;
 
+    if (t->in_txn)
+        return 0;           /* documented: not inside a transaction */
     for (unsigned tid = 0; tid <= FLOW_TABLE_MAX; tid++) {
         struct ft_array *a = &t->tables[tid];
         size_t i = 0;

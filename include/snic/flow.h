@@ -367,6 +367,20 @@ void flow_table_destroy(struct flow_table *t);
 int flow_table_apply(struct flow_table *t, const struct flow_mod *fm,
                      uint64_t now_ns);
 
+/*
+ * Transactions: several flow_table_apply() calls that take effect together
+ * or not at all. Between begin and commit/rollback every change is
+ * reported as usual; flow_table_rollback() undoes them in reverse order,
+ * reporting each undo as a change (a flow added goes as REMOVED with
+ * FLOW_REMOVED_DELETE, a flow removed comes back ADDED with its id and
+ * counters, a modified one is MODIFIED back) and cannot fail. Ids taken
+ * by rolled-back adds are not reused. Expiry does nothing while a
+ * transaction is open. begin: -EBUSY if one is open already.
+ */
+int flow_table_begin(struct flow_table *t);
+void flow_table_commit(struct flow_table *t);
+void flow_table_rollback(struct flow_table *t);
+
 /* Merge counters reported by hardware + software: the totals, not deltas.
  * A growth marks the flow used at @now_ns. -ENOENT for an unknown id. */
 int flow_table_set_stats(struct flow_table *t, uint64_t id,

@@ -94,9 +94,10 @@ struct snicd_journal;
 typedef int snicd_journal_replay_fn(void *ctx, bool add,
                                     const struct flow *f);
 
-/* Open (creating) @path, replay every complete line into @fn, drop a torn
- * last line. *@n_lines (may be NULL) gets the number of records kept.
- * NULL and errno. */
+/* Open (creating) @path, replay every whole frame into @fn, cut a torn
+ * last write off. *@n_lines (may be NULL) gets the number of records
+ * kept. A damaged frame before the end is logged (file, byte, line, why)
+ * and fails with EBADMSG; a symlink with ELOOP. NULL and errno. */
 struct snicd_journal *snicd_journal_open(const char *path,
                                          snicd_journal_replay_fn *fn,
                                          void *ctx, size_t *n_lines);
@@ -104,11 +105,21 @@ void snicd_journal_close(struct snicd_journal *j);
 /* Queue one change (written at the next sync). 0 or -ENOMEM. */
 int snicd_journal_record(struct snicd_journal *j, bool add,
                          const struct flow *f);
-/* Write and fsync what was queued: after 0 the batch survives a crash. */
+/* Where the queue ends now, and forget what was queued after that (a
+ * batch that is not applied after all). */
+size_t snicd_journal_mark(const struct snicd_journal *j);
+void snicd_journal_discard(struct snicd_journal *j, size_t mark);
+/* Write what was queued as one frame and fdatasync it: after 0 it survives
+ * a crash. On failure nothing of it stays in the file (it is cut off
+ * again) and it stays queued: discard it or sync again. */
 int snicd_journal_sync(struct snicd_journal *j);
+/* A format-1 file was read: snicd_journal_compact() must rewrite it
+ * before anything can be appended. */
+bool snicd_journal_needs_rewrite(const struct snicd_journal *j);
 /* Records in the file (after the last compaction). */
 size_t snicd_journal_lines(const struct snicd_journal *j);
-/* Should the journal be rewritten for @live flows? (lines > 2 * live) */
+/* Should the journal be rewritten for @live flows? (lines > 2 * live, or
+ * an old format) */
 bool snicd_journal_wants_compaction(const struct snicd_journal *j,
                                     size_t live);
 /* Atomically replace the file by one add record per flow of @t. */
@@ -168,6 +179,14 @@ void snicd_device_poll(struct snicd *d, bool link_changed);
 
 struct snicd_worker;
 
+/* A change of a batch not yet delivered (snicd_core.c). */
+struct snicd_staged {
+    uint64_t id;
+    uint32_t seq;               /* order within the batch */
+    uint8_t kind;               /* enum flow_change_kind */
+    uint8_t reason;             /* enum flow_removed_reason */
+};
+
 struct snicd_batch_stats {
     uint64_t flows;             /* flows in the last add-flows */
     uint64_t ns;                /* parse to hardware acknowledgement */
@@ -181,6 +200,11 @@ struct snicd {
     struct snicd_journal *journal;      /* NULL: none */
     bool replaying;                     /* journal replay: do not record */
     int journal_err;                    /* recording failed in this batch */
+    /* a batch being applied: changes wait for the journal (snicd_core.c) */
+    bool staging;
+    int stage_err;
+    struct snicd_staged *staged;
+    size_t n_staged, cap_staged;
     _Atomic(struct snicd_mark_table *) marks;
     struct snicd_worker *workers[SNICD_MAX_WORKERS];
     unsigned n_workers;
@@ -232,11 +256,12 @@ void snicd_core_fini(struct snicd *d);
 /* After the ports are known: the port map for names. */
 void snicd_core_ports_ready(struct snicd *d);
 
-/* Apply @n parsed mods as one batch (in order), then commit to the
- * offload manager, the datapath and the journal. If a mod is refused by
- * the flow table, the mods before it stay applied (the flow table has no
- * multi-mod transaction) and *@failed is its index. Returns the number of
- * flows changed, or a negative errno. */
+/* Apply @n parsed mods as one batch (in order), all or nothing: the
+ * batch is written to the journal (fdatasync) before the offload manager
+ * and the datapath see any of it. If a mod is refused by the flow table,
+ * *@failed (may be NULL) is its index; if the journal cannot take the
+ * batch (ENOSPC, EIO...), *@failed is @n. Either way nothing of the batch
+ * was applied. Returns the number of flows changed, or a negative errno. */
 int snicd_core_apply(struct snicd *d, const struct flow_mod *mods, size_t n,
                      size_t *failed);
 /* Commit without new mods (after expiry, resync...). */

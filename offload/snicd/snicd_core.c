@@ -4,9 +4,15 @@
  * truth; three listeners follow its changes: the software datapath (every
  * flow, always: it is the fallback and the reference), the offload
  * manager (what goes to hardware) and the journal (what survives a
- * restart). A batch of mods is applied to the table, then committed once:
- * offload manager first, datapath second, journal last (fsync: the batch
- * is acknowledged only once it is durable). The datapath already holds
+ * restart). A batch of mods is one flow-table transaction: its changes go
+ * to the journal's queue and are staged for the other two listeners; then
+ * the journal writes and fdatasyncs them as one frame. Only if that worked
+ * is the transaction kept and the staged changes delivered to the offload
+ * manager and the datapath; if a mod is refused or the journal cannot take
+ * the batch (a full disk), the transaction is rolled back and its records
+ * dropped, so nothing of the batch is live, in the journal or anywhere
+ * else. Then the commit: offload manager first, datapath second. The
+ * datapath already holds
  * every older flow, so a flow that leaves hardware in this commit is
  * handled by software at once; the order protects the mark table: it is
  * republished by the offload commit before the datapath commit starts the
@@ -126,16 +132,91 @@ hw_remove(struct snicd *d, uint64_t id)
 /* ---- the listener ---- */
 
 static void
-on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
-          enum flow_removed_reason reason)
+deliver(struct snicd *d, enum flow_change_kind kind,
+        const struct flow_entry *e, enum flow_removed_reason reason)
 {
-    struct snicd *d = ctx;
-
     dp_flow_table_listener(d->dp, kind, e, reason);
     if (d->offload != NULL)
         snicd_offload_flow_changed(d->offload, kind, e, reason);
     if (kind == FLOW_CHANGE_REMOVED)
         hw_remove(d, e->id);
+}
+
+/* During a batch the datapath and the offload manager hear nothing until
+ * the journal has the batch: only the flow's id and what happened first
+ * to it are kept (ids are never reused, so ADDED first means new). */
+static void
+stage(struct snicd *d, enum flow_change_kind kind, const struct flow_entry *e,
+      enum flow_removed_reason reason)
+{
+    if (d->n_staged == d->cap_staged) {
+        size_t cap = d->cap_staged ? d->cap_staged * 2 : 1024;
+        struct snicd_staged *v = realloc(d->staged, cap * sizeof(*v));
+
+        if (v == NULL) {
+            d->stage_err = -ENOMEM;
+            return;
+        }
+        d->staged = v;
+        d->cap_staged = cap;
+    }
+    d->staged[d->n_staged] = (struct snicd_staged){
+        .id = e->id, .seq = d->n_staged, .kind = (uint8_t)kind,
+        .reason = (uint8_t)reason };
+    d->n_staged++;
+}
+
+static int
+staged_order(const void *pa, const void *pb)
+{
+    const struct snicd_staged *a = pa, *b = pb;
+
+    if (a->id != b->id)
+        return a->id < b->id ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The net effect of the batch on each flow it touched, in id order (new
+ * flows in the order they were added). */
+static void
+deliver_staged(struct snicd *d)
+{
+    qsort(d->staged, d->n_staged, sizeof(*d->staged), staged_order);
+    for (size_t i = 0; i < d->n_staged; ) {
+        const struct snicd_staged *first = &d->staged[i];
+        const struct flow_entry *e = flow_table_find(d->table, first->id);
+        bool existed = first->kind != FLOW_CHANGE_ADDED;
+        size_t k = i;
+
+        while (k + 1 < d->n_staged && d->staged[k + 1].id == first->id)
+            k++;
+        if (e != NULL) {
+            deliver(d, existed ? FLOW_CHANGE_MODIFIED : FLOW_CHANGE_ADDED, e,
+                    FLOW_REMOVED_NONE);
+        } else if (existed) {
+            /* the listeners know the flow by its id */
+            static const struct flow_entry zero;
+            struct flow_entry gone = zero;
+
+            gone.id = first->id;
+            deliver(d, FLOW_CHANGE_REMOVED, &gone,
+                    (enum flow_removed_reason)d->staged[k].reason);
+        }
+        i = k + 1;
+    }
+    d->n_staged = 0;
+}
+
+static void
+on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
+          enum flow_removed_reason reason)
+{
+    struct snicd *d = ctx;
+
+    if (d->staging)
+        stage(d, kind, e, reason);
+    else
+        deliver(d, kind, e, reason);
     /* a flush is the daemon stopping: the flows stay desired */
     if (d->journal != NULL && !d->replaying
         && reason != FLOW_REMOVED_FLUSH) {
@@ -190,6 +271,9 @@ snicd_core_fini(struct snicd *d)
         dp_destroy(d->dp);
         d->dp = NULL;
     }
+    free(d->staged);
+    d->staged = NULL;
+    d->n_staged = d->cap_staged = 0;
     free(d->hwctr);
     d->hwctr = NULL;
     d->hwctr_cap = d->hwctr_n = 0;
@@ -234,29 +318,63 @@ snicd_core_commit(struct snicd *d)
     return rc < 0 ? rc : rc2;
 }
 
+/* Undo an open batch: the table as it was, its records dropped. */
+static void
+abort_batch(struct snicd *d, size_t mark)
+{
+    flow_table_rollback(d->table);
+    d->staging = false;
+    d->n_staged = 0;
+    d->stage_err = 0;
+    if (d->journal != NULL)
+        snicd_journal_discard(d->journal, mark);
+    d->journal_err = 0;
+}
+
 int
 snicd_core_apply(struct snicd *d, const struct flow_mod *mods, size_t n,
                  size_t *failed)
 {
     uint64_t now = snicd_now_ns();
-    int total = 0, rc = 0;
+    size_t mark = d->journal != NULL ? snicd_journal_mark(d->journal) : 0;
+    int total = 0, rc;
 
+    rc = flow_table_begin(d->table);
+    if (rc < 0)
+        return rc;
+    d->staging = true;
+    d->n_staged = 0;
+    d->stage_err = 0;
+    d->journal_err = 0;
     for (size_t i = 0; i < n; i++) {
         rc = flow_table_apply(d->table, &mods[i], now);
         if (rc < 0) {
             if (failed != NULL)
                 *failed = i;
-            break;
+            abort_batch(d, mark);
+            return rc;
         }
         total += rc;
     }
-    /* what was applied is committed even when a later mod was refused */
-    if (total > 0 || rc >= 0) {
-        int crc = snicd_core_commit(d);
-
-        if (rc >= 0 && crc < 0)
-            rc = crc;
+    /* from here a failure is the batch's as a whole: *failed = n */
+    rc = d->stage_err < 0 ? d->stage_err : d->journal_err;
+    if (rc == 0 && d->journal != NULL) {
+        rc = snicd_journal_sync(d->journal);
+        if (rc < 0)
+            snicd_log(SNICD_LOG_ERR, "journal %s: %s (a batch of %zu mods "
+                      "was not applied)", snicd_journal_path(d->journal),
+                      strerror(-rc), n);
     }
+    if (rc < 0) {
+        if (failed != NULL)
+            *failed = n;
+        abort_batch(d, mark);
+        return rc;
+    }
+    flow_table_commit(d->table);
+    d->staging = false;
+    deliver_staged(d);
+    rc = snicd_core_commit(d);
     return rc < 0 ? rc : total;
 }
 

@@ -90,21 +90,32 @@ get_bool(const json_t *params, const char *name, bool *out,
     return 0;
 }
 
+/* Why snicd_core_apply() refused a batch of @n, mod @failed. */
+static const char *
+refusal(int rc, size_t failed, size_t n)
+{
+    if (failed == n)
+        return "the journal cannot take it";
+    return rc == -EEXIST ? "overlaps an existing flow (check_overlap)"
+                         : "refused by the flow table";
+}
+
 static json_t *
 apply_one(struct snicd *d, const char *line, enum flow_cmd cmd,
           const char *what, struct ctl_error *err)
 {
     struct flow_error ferr;
     struct flow_mod fm;
+    size_t failed = 0;
     int rc = flow_parse(line, cmd, &d->portmap, &fm, &ferr);
 
     if (rc < 0)
         return ctl_fail(err, CTL_ERR_FAILED, "%s", ferr.msg);
-    rc = snicd_core_apply(d, &fm, 1, NULL);
+    rc = snicd_core_apply(d, &fm, 1, &failed);
     if (rc < 0)
-        return ctl_fail(err, CTL_ERR_FAILED, "%s refused: %s", what,
-                        rc == -EEXIST ? "overlaps an existing flow "
-                        "(check_overlap)" : strerror(-rc));
+        return ctl_fail(err, CTL_ERR_FAILED, "not %s: %s: %s (nothing "
+                        "changed)", what, refusal(rc, failed, 1),
+                        strerror(-rc));
     return json_pack("{s:i}", what, rc);
 }
 
@@ -179,11 +190,14 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
     }
     rc = snicd_core_apply(d, mods, n, &failed);
     free(mods);
+    if (rc < 0 && failed == n)
+        return ctl_fail(err, CTL_ERR_FAILED, "%s: %s: %s (nothing of this "
+                        "batch was added)", file, refusal(rc, failed, n),
+                        strerror(-rc));
     if (rc < 0)
-        return ctl_fail(err, CTL_ERR_FAILED, "%s: flow %zu of the batch "
-                        "refused: %s (the flows before it were added)", file,
-                        failed + 1, rc == -EEXIST ? "overlaps an existing "
-                        "flow (check_overlap)" : strerror(-rc));
+        return ctl_fail(err, CTL_ERR_FAILED, "%s: flow %zu of the batch: "
+                        "%s: %s (nothing of this batch was added)", file,
+                        failed + 1, refusal(rc, failed, n), strerror(-rc));
     ns = snicd_now_ns() - t0;
     d->last_batch.flows = n;
     d->last_batch.ns = ns ? ns : 1;
@@ -420,7 +434,8 @@ m_stats(void *ctx, const json_t *params, struct ctl_error *err)
 const struct ctl_method snicd_ctl_methods[] = {
     { "add-flow", m_add_flow, "add-flow {flow}: add or replace one flow" },
     { "add-flows", m_add_flows, "add-flows {flows:[...], file, first_line}: "
-      "add a batch; nothing is applied if a line does not parse" },
+      "add a batch, all or nothing (a line that does not parse, a flow the "
+      "table refuses, a journal that cannot take it)" },
     { "mod-flows", m_mod_flows, "mod-flows {flow, strict}: change the "
       "actions of matching flows" },
     { "del-flows", m_del_flows, "del-flows {flow?, strict}: delete matching "

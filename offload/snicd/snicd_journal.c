@@ -3,10 +3,15 @@
  * The journal: where the desired flow set lives across a snicd restart or
  * crash (docs/snicd.md, "Desired state across restarts").
  *
- * A text file, one record per line, each the effect of an accepted flow
- * mod on one flow, in the flow language itself so an operator can read it:
+ * A text file: a header line, then frames. A frame is one committed batch:
+ * a header line giving the length of its payload, the CRC-32 (zlib) of the
+ * payload and the CRC-32 of the header line's own text before it, then
+ * the payload itself, one record per line, each the
+ * effect of an accepted flow mod on one flow, in the flow language so an
+ * operator can read it:
  *
- *   snicd-journal 1
+ *   snicd-journal 2
+ *   @ 128 5f0e3a21 9c41d2b7
  *   + cookie=0x0, table=0, priority=100,in_port=2 actions=output:1
  *   - cookie=0x0, table=0, priority=100,in_port=2 actions=output:1
  *
@@ -14,17 +19,37 @@
  * "-" removes that flow (its actions are kept only to reuse the parser).
  * Ports are written as numbers, which do not depend on discovery.
  *
- * Records of one batch are written with one write() and one fdatasync()
- * before the batch is acknowledged, so an acknowledged flow survives a
- * crash. A crash during the write can leave one torn last line; it never
- * reached the client as acknowledged, so replay drops it (and truncates it
- * away before appending). When the file holds more than twice as many
- * records as there are live flows, it is rewritten from the table into a
- * temporary file, fsync'ed, and renamed over the old one: either file is
- * always complete.
+ * Durability. A batch's frame is written (O_APPEND) and fdatasync'ed
+ * before the batch is applied: the caller applies it only after
+ * snicd_journal_sync() returned 0, so an acknowledged flow survives a
+ * crash, and a batch the journal could not take (ENOSPC, EIO) is not
+ * applied at all. A failed write is cut off again (ftruncate to the last
+ * good size) before anything else is appended; if even that fails, every
+ * later sync fails until the cut succeeds, so the next frame never lands
+ * behind a torn one.
+ *
+ * Replay applies a frame only when its length and checksum hold: a batch
+ * comes back whole or not at all. A frame that runs past the end of the
+ * file (or is the very last and fails its checksum, or is all zeroes) was
+ * torn by a crash during its write and never acknowledged: it is cut off
+ * with a log line. A bad frame with more frames after it is damage, not a
+ * crash: replay stops with an error naming the file, the byte offset, the
+ * line and why, and snicd does not start rather than drop flows silently.
+ *
+ * Journals of format 1 (one record per line, no frames) are read, then
+ * rewritten in format 2 by snicd_journal_compact() before anything is
+ * appended (snicd_journal_needs_rewrite()).
+ *
+ * Compaction: when the file holds more than twice as many records as there
+ * are live flows, it is rewritten from the table into NAME.tmp in the same
+ * folder (created with O_EXCL | O_NOFOLLOW: a planted file or symlink
+ * there makes compaction fail, it is never followed), fsync'ed, renamed
+ * over NAME, and the folder fsync'ed: either file is complete at every
+ * moment.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,17 +57,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "snicd.h"
 
-#define JOURNAL_MAGIC           "snicd-journal 1\n"
+#define JOURNAL_MAGIC           "snicd-journal 2\n"
+#define JOURNAL_MAGIC_V1        "snicd-journal 1\n"
 #define JOURNAL_COMPACT_MIN     32u     /* tiny files are not worth it */
+#define FRAME_HDR_MAX           48u     /* "@ <20 digits> <8 hex> <8 hex>\n" */
+#define COMPACT_FRAME_SIZE      (1u << 20)
 
 struct snicd_journal {
     int fd;
+    int dirfd;              /* the journal's folder: tmp file and rename */
     char *path;
+    char *name;             /* the file's name in dirfd */
+    char *tmpname;          /* NAME.tmp */
+    off_t size;             /* bytes that are whole frames, on disk */
     size_t lines;           /* records in the file */
+    bool legacy;            /* format 1: rewrite before appending */
+    bool torn;              /* bytes past size could not be cut off */
     char *buf;              /* queued records, not yet written */
     size_t len, cap;
+    size_t queued;          /* records in buf */
 };
 
 static int
@@ -62,29 +99,27 @@ write_all(int fd, const char *p, size_t size)
     return 0;
 }
 
-/* fsync the folder holding @path, so a create or rename is durable. */
-static int
-sync_dir(const char *path)
+static uint32_t
+checksum(const char *p, size_t size)
 {
-    char *copy = strdup(path);
-    int fd, rc = 0;
+    uLong crc = crc32(0L, Z_NULL, 0);
 
-    if (copy == NULL)
-        return -ENOMEM;
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) < 0)
-        rc = -errno;
-    if (fd >= 0)
-        close(fd);
-    free(copy);
-    return rc;
+    /* crc32() takes a uInt length: feed large payloads in parts */
+    while (size > 0) {
+        uInt part = size > (1u << 30) ? (1u << 30) : (uInt)size;
+
+        crc = crc32(crc, (const Bytef *)p, part);
+        p += part;
+        size -= part;
+    }
+    return (uint32_t)crc;
 }
 
 static int
 read_file(int fd, char **out, size_t *size)
 {
     size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
+    char *buf = malloc(cap + 1);
 
     if (buf == NULL)
         return -ENOMEM;
@@ -92,7 +127,7 @@ read_file(int fd, char **out, size_t *size)
         ssize_t n;
 
         if (len == cap) {
-            char *nb = realloc(buf, cap * 2);
+            char *nb = realloc(buf, cap * 2 + 1);
 
             if (nb == NULL) {
                 free(buf);
@@ -112,88 +147,292 @@ read_file(int fd, char **out, size_t *size)
             break;
         len += (size_t)n;
     }
+    buf[len] = '\0';        /* room kept: string functions stop here */
     *out = buf;
     *size = len;
     return 0;
 }
 
+/* ---- replay ---- */
+
+struct replay {
+    struct snicd_journal *j;
+    snicd_journal_replay_fn *fn;
+    void *ctx;
+    char *buf;
+    size_t size;
+    size_t lineno;          /* of the line being read (1-based) */
+};
+
+/* One "+ flow" / "- flow" record (NUL-terminated). -EBADMSG with @why. */
 static int
-replay_line(const char *path, size_t lineno, char *line,
-            snicd_journal_replay_fn *fn, void *ctx)
+replay_record(struct replay *r, char *line, char *why, size_t why_size)
 {
     struct flow_error err;
     struct flow_mod fm;
-    bool add;
     int rc;
 
-    if (line[0] != '+' && line[0] != '-') {
-        snicd_log(SNICD_LOG_WARN, "%s:%zu: not a journal record, skipped",
-                  path, lineno);
-        return 0;
+    if ((line[0] != '+' && line[0] != '-') || line[1] != ' ') {
+        snprintf(why, why_size, "not a record ('%.40s'; records start "
+                 "with '+ ' or '- ')", line);
+        return -EBADMSG;
     }
-    add = line[0] == '+';
-    rc = flow_parse(line + 1, FLOW_CMD_ADD, NULL, &fm, &err);
+    rc = flow_parse(line + 2, FLOW_CMD_ADD, NULL, &fm, &err);
     if (rc < 0) {
-        snicd_log(SNICD_LOG_WARN, "%s:%zu: %s (record skipped)", path, lineno,
-                  err.msg);
-        return 0;
+        snprintf(why, why_size, "record does not parse: %s", err.msg);
+        return -EBADMSG;
     }
-    return fn(ctx, add, &fm.flow);
+    rc = r->fn != NULL ? r->fn(r->ctx, line[0] == '+', &fm.flow) : 0;
+    if (rc == 0)
+        r->j->lines++;
+    return rc;
+}
+
+static int
+damaged(struct replay *r, size_t offset, const char *why)
+{
+    snicd_log(SNICD_LOG_ERR, "%s: damaged at byte %zu (line %zu): %s. More "
+              "of the file follows, so this is not a torn last write: snicd "
+              "does not start rather than lose records silently (to keep "
+              "only what is before it: truncate -s %zu %s)", r->j->path,
+              offset, r->lineno, why, offset, r->j->path);
+    return -EBADMSG;
+}
+
+static bool
+all_zero(const char *p, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        if (p[i] != '\0')
+            return false;
+    return true;
+}
+
+/* Digits of @base at *@p, at most @max of them, into *@v. */
+static bool
+take_number(const char **p, const char *end, unsigned base, unsigned max,
+            uint64_t *v)
+{
+    unsigned n = 0;
+
+    *v = 0;
+    for (; *p < end && n < max; (*p)++, n++) {
+        char ch = **p;
+        unsigned d;
+
+        if (ch >= '0' && ch <= '9')
+            d = (unsigned)(ch - '0');
+        else if (base == 16 && ch >= 'a' && ch <= 'f')
+            d = (unsigned)(ch - 'a') + 10;
+        else
+            break;
+        if (*v > (UINT64_MAX - d) / base)
+            return false;
+        *v = *v * base + d;
+    }
+    return n > 0;
+}
+
+/*
+ * "@ LEN CRC HCRC\n" at @p: LEN payload bytes with CRC-32 CRC, and HCRC the
+ * CRC-32 of "@ LEN CRC" itself, so a damaged length is seen as damage
+ * instead of a frame that seems to run past the end (a torn write). 0 and
+ * *@len / *@crc / *@hdr (the header's size); -EAGAIN when the file ends
+ * inside it; -EBADMSG.
+ */
+static int
+frame_header(const char *p, size_t avail, size_t *len, uint32_t *crc,
+             size_t *hdr)
+{
+    const char *nl = memchr(p, '\n', avail < FRAME_HDR_MAX ? avail
+                                                           : FRAME_HDR_MAX);
+    const char *q = p + 2, *hend;
+    uint64_t l, c, h;
+
+    if (nl == NULL)
+        return avail < FRAME_HDR_MAX ? -EAGAIN : -EBADMSG;
+    if (nl - p < 2 || p[0] != '@' || p[1] != ' '
+        || !take_number(&q, nl, 10, 20, &l) || l == 0 || *q++ != ' '
+        || !take_number(&q, nl, 16, 8, &c))
+        return -EBADMSG;
+    hend = q;
+    if (*q++ != ' ' || !take_number(&q, nl, 16, 8, &h) || q != nl
+        || h != checksum(p, (size_t)(hend - p)))
+        return -EBADMSG;
+    *len = (size_t)l;
+    *crc = (uint32_t)c;
+    *hdr = (size_t)(nl - p) + 1;
+    return 0;
+}
+
+/* Frames from @pos; *@keep gets the end of the last whole one. */
+static int
+replay_frames(struct replay *r, size_t pos, size_t *keep)
+{
+    char why[FLOW_ERROR_MSG_SIZE + 96];
+
+    *keep = pos;
+    r->lineno = 2;
+    while (pos < r->size) {
+        size_t avail = r->size - pos, len = 0, hdr = 0, end;
+        uint32_t crc = 0, got;
+        char *p;
+        int rc = frame_header(r->buf + pos, avail, &len, &crc, &hdr);
+
+        if (rc < 0) {
+            if (rc == -EAGAIN || all_zero(r->buf + pos, avail))
+                return 0;   /* torn inside the header */
+            snprintf(why, sizeof(why), "not a valid frame header ('%.*s'; "
+                     "want '@ LENGTH CRC32 HEADER-CRC32')",
+                     (int)strcspn(r->buf + pos, "\n") > 48 ? 48
+                     : (int)strcspn(r->buf + pos, "\n"), r->buf + pos);
+            return damaged(r, pos, why);
+        }
+        if (len > avail - hdr)
+            return 0;       /* torn: runs past the end */
+        end = pos + hdr + len;
+        got = checksum(r->buf + pos + hdr, len);
+        if (got != crc || r->buf[end - 1] != '\n') {
+            snprintf(why, sizeof(why), "%s (stored 0x%08" PRIx32 ", "
+                     "computed 0x%08" PRIx32 ")", got != crc
+                     ? "checksum mismatch" : "payload does not end a line",
+                     crc, got);
+            if (end == r->size) {
+                snicd_log(SNICD_LOG_WARN, "%s: last frame (byte %zu) is "
+                          "torn: %s", r->j->path, pos, why);
+                return 0;
+            }
+            return damaged(r, pos, why);
+        }
+        /* checked whole: now its records */
+        r->lineno++;
+        for (p = r->buf + pos + hdr; p < r->buf + end; ) {
+            char *nl = memchr(p, '\n', (size_t)(r->buf + end - p));
+
+            *nl = '\0';
+            rc = replay_record(r, p, why, sizeof(why));
+            if (rc == -EBADMSG)
+                return damaged(r, (size_t)(p - r->buf), why);
+            if (rc < 0)
+                return rc;
+            r->lineno++;
+            p = nl + 1;
+        }
+        pos = end;
+        *keep = pos;
+    }
+    return 0;
+}
+
+/* Format 1: a record per line, no checksums. A line that does not parse
+ * before the last one is damage; a last line without newline is torn. */
+static int
+replay_lines(struct replay *r, size_t pos, size_t *keep)
+{
+    char why[FLOW_ERROR_MSG_SIZE + 96];
+
+    *keep = pos;
+    r->lineno = 2;
+    while (pos < r->size) {
+        char *p = r->buf + pos;
+        char *nl = memchr(p, '\n', r->size - pos);
+        int rc;
+
+        if (nl == NULL)
+            return 0;
+        *nl = '\0';
+        rc = replay_record(r, p, why, sizeof(why));
+        if (rc == -EBADMSG)
+            return damaged(r, pos, why);
+        if (rc < 0)
+            return rc;
+        pos = (size_t)(nl - r->buf) + 1;
+        *keep = pos;
+        r->lineno++;
+    }
+    return 0;
 }
 
 static int
 replay(struct snicd_journal *j, snicd_journal_replay_fn *fn, void *ctx)
 {
-    char *buf = NULL, *p, *end, *keep;
-    size_t size = 0, lineno = 0;
-    int rc = read_file(j->fd, &buf, &size);
+    struct replay r = { .j = j, .fn = fn, .ctx = ctx };
+    size_t hdr = strlen(JOURNAL_MAGIC), keep;
+    int rc = read_file(j->fd, &r.buf, &r.size);
 
     if (rc < 0)
         return rc;
-    if (size == 0) {
-        free(buf);
-        return write_all(j->fd, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC));
+    if (r.size < hdr && memcmp(r.buf, JOURNAL_MAGIC, r.size) == 0) {
+        /* empty, or torn inside the header: nothing was acknowledged */
+        free(r.buf);
+        if (r.size > 0 && ftruncate(j->fd, 0) < 0)
+            return -errno;
+        rc = write_all(j->fd, JOURNAL_MAGIC, hdr);
+        j->size = (off_t)hdr;
+        return rc;
     }
-    p = buf;
-    end = buf + size;
-    keep = buf;             /* end of the last complete line */
-    while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-
-        if (nl == NULL)
-            break;          /* torn: never acknowledged */
-        *nl = '\0';
-        lineno++;
-        if (lineno == 1 && strcmp(p, "snicd-journal 1") != 0) {
-            snicd_log(SNICD_LOG_ERR, "%s: not a snicd journal (first line "
-                      "'%.40s', want 'snicd-journal 1')", j->path, p);
-            free(buf);
-            return -EINVAL;
-        }
-        if (lineno > 1) {
-            rc = replay_line(j->path, lineno, p, fn, ctx);
-            if (rc < 0) {
-                free(buf);
-                return rc;
-            }
-            j->lines++;
-        }
-        p = nl + 1;
-        keep = p;
+    if (r.size >= hdr && memcmp(r.buf, JOURNAL_MAGIC, hdr) == 0) {
+        rc = replay_frames(&r, hdr, &keep);
+    } else if (r.size >= hdr && memcmp(r.buf, JOURNAL_MAGIC_V1, hdr) == 0) {
+        j->legacy = true;
+        rc = replay_lines(&r, hdr, &keep);
+    } else {
+        snicd_log(SNICD_LOG_ERR, "%s: not a snicd journal (first line "
+                  "'%.40s', want 'snicd-journal 2')", j->path, r.buf);
+        rc = -EINVAL;
     }
-    if (keep < end) {
-        snicd_log(SNICD_LOG_WARN, "%s: dropped a torn last record (%zu "
-                  "bytes)", j->path, (size_t)(end - keep));
-        if (ftruncate(j->fd, keep - buf) < 0) {
+    if (rc == 0 && keep < r.size) {
+        snicd_log(SNICD_LOG_WARN, "%s: cut a torn last write at byte %zu "
+                  "(%zu bytes; never acknowledged)", j->path, keep,
+                  r.size - keep);
+        if (!j->legacy && ftruncate(j->fd, (off_t)keep) < 0)
             rc = -errno;
-            free(buf);
-            return rc;
-        }
     }
-    if (keep == buf) /* torn inside the header: start over */
-        rc = write_all(j->fd, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC));
-    free(buf);
+    j->size = (off_t)keep;
+    free(r.buf);
     return rc;
+}
+
+/* ---- open, close ---- */
+
+static int
+split_path(struct snicd_journal *j, const char *path)
+{
+    char *d = strdup(path), *b = strdup(path);
+    int rc = 0;
+
+    j->path = strdup(path);
+    if (d == NULL || b == NULL || j->path == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    j->name = strdup(basename(b));
+    if (j->name == NULL || asprintf(&j->tmpname, "%s.tmp", j->name) < 0) {
+        j->tmpname = NULL;
+        rc = -ENOMEM;
+        goto out;
+    }
+    j->dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (j->dirfd < 0)
+        rc = -errno;
+out:
+    free(d);
+    free(b);
+    return rc;
+}
+
+static void
+journal_free(struct snicd_journal *j)
+{
+    if (j->fd >= 0)
+        close(j->fd);
+    if (j->dirfd >= 0)
+        close(j->dirfd);
+    free(j->buf);
+    free(j->tmpname);
+    free(j->name);
+    free(j->path);
+    free(j);
 }
 
 struct snicd_journal *
@@ -203,39 +442,41 @@ snicd_journal_open(const char *path, snicd_journal_replay_fn *fn, void *ctx,
     struct snicd_journal *j = calloc(1, sizeof(*j));
     int rc;
 
-    if (j == NULL)
-        goto err_alloc;
-    j->path = strdup(path);
-    if (j->path == NULL)
-        goto err_path;
-    /* O_APPEND: records always land at the end, after replay's reads */
-    j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (j == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    j->fd = -1;
+    j->dirfd = -1;
+    rc = split_path(j, path);
+    if (rc < 0)
+        goto err;
+    /* O_APPEND: records always land at the end, after replay's reads;
+     * O_NOFOLLOW: compaction renames over NAME, which would silently
+     * replace a symlink by a file */
+    j->fd = openat(j->dirfd, j->name, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC
+                   | O_NOFOLLOW, 0640);
     if (j->fd < 0) {
         rc = -errno;
-        goto err_open;
+        if (rc == -ELOOP)
+            snicd_log(SNICD_LOG_ERR, "%s is a symbolic link: give the path "
+                      "of the file itself", path);
+        goto err;
     }
     rc = replay(j, fn, ctx);
     if (rc < 0)
-        goto err_replay;
-    if (fsync(j->fd) < 0 || sync_dir(path) < 0) {
+        goto err;
+    if (fsync(j->fd) < 0 || fsync(j->dirfd) < 0) {
         rc = -errno;
-        goto err_replay;
+        goto err;
     }
     if (n_lines != NULL)
         *n_lines = j->lines;
     return j;
 
-err_replay:
-    close(j->fd);
-err_open:
-    free(j->path);
-    free(j);
+err:
+    journal_free(j);
     errno = -rc;
-    return NULL;
-err_path:
-    free(j);
-err_alloc:
-    errno = ENOMEM;
     return NULL;
 }
 
@@ -245,51 +486,125 @@ snicd_journal_close(struct snicd_journal *j)
     if (j == NULL)
         return;
     snicd_journal_sync(j);
-    close(j->fd);
-    free(j->buf);
-    free(j->path);
-    free(j);
+    journal_free(j);
+}
+
+/* ---- appending ---- */
+
+static int
+queue_room(char **buf, size_t *cap, size_t len, size_t need)
+{
+    size_t c = *cap ? *cap : 65536;
+    char *nb;
+
+    if (*cap - len >= need)
+        return 0;
+    while (c - len < need)
+        c *= 2;
+    nb = realloc(*buf, c);
+    if (nb == NULL)
+        return -ENOMEM;
+    *buf = nb;
+    *cap = c;
+    return 0;
+}
+
+static size_t
+format_record(char *p, size_t room, bool add, const struct flow *f)
+{
+    int n;
+
+    p[0] = add ? '+' : '-';
+    p[1] = ' ';
+    n = flow_format(f, NULL, p + 2, room - 2);
+    p[2 + n] = '\n';
+    return 3 + (size_t)n;
 }
 
 int
 snicd_journal_record(struct snicd_journal *j, bool add, const struct flow *f)
 {
-    size_t need = 2 + FLOW_FORMAT_MAX + 1;
-    int n;
-
-    if (j->cap - j->len < need) {
-        size_t cap = j->cap ? j->cap : 65536;
-        char *nb;
-
-        while (cap - j->len < need)
-            cap *= 2;
-        nb = realloc(j->buf, cap);
-        if (nb == NULL)
-            return -ENOMEM;
-        j->buf = nb;
-        j->cap = cap;
-    }
-    j->buf[j->len++] = add ? '+' : '-';
-    j->buf[j->len++] = ' ';
-    n = flow_format(f, NULL, j->buf + j->len, j->cap - j->len);
-    j->len += (size_t)n;
-    j->buf[j->len++] = '\n';
-    j->lines++;
+    if (queue_room(&j->buf, &j->cap, j->len, FLOW_FORMAT_MAX + 3) < 0)
+        return -ENOMEM;
+    j->len += format_record(j->buf + j->len, j->cap - j->len, add, f);
+    j->queued++;
     return 0;
+}
+
+size_t
+snicd_journal_mark(const struct snicd_journal *j)
+{
+    return j->len;
+}
+
+void
+snicd_journal_discard(struct snicd_journal *j, size_t mark)
+{
+    for (size_t i = mark; i < j->len; i++)
+        if (j->buf[i] == '\n')
+            j->queued--;
+    if (mark < j->len)
+        j->len = mark;
+}
+
+/* Cut a failed write off again; a later sync retries if this fails. */
+static void
+cut_back(struct snicd_journal *j)
+{
+    j->torn = ftruncate(j->fd, j->size) < 0 || fdatasync(j->fd) < 0;
+    if (j->torn)
+        snicd_log(SNICD_LOG_ERR, "%s: cannot cut a failed write off at byte "
+                  "%jd: %s (nothing is appended until it can)", j->path,
+                  (intmax_t)j->size, strerror(errno));
+}
+
+/* One frame of @len bytes at @p onto @fd; the header is built here. */
+static int
+write_frame(int fd, const char *p, size_t len, size_t *written)
+{
+    char hdr[FRAME_HDR_MAX + 16];
+    int n = snprintf(hdr, sizeof(hdr), "@ %zu %08" PRIx32, len,
+                     checksum(p, len));
+    int rc;
+
+    n += snprintf(hdr + n, sizeof(hdr) - (size_t)n, " %08" PRIx32 "\n",
+                  checksum(hdr, (size_t)n));
+    rc = write_all(fd, hdr, (size_t)n);
+
+    if (rc == 0)
+        rc = write_all(fd, p, len);
+    *written = (size_t)n + len;
+    return rc;
 }
 
 int
 snicd_journal_sync(struct snicd_journal *j)
 {
+    size_t written;
     int rc;
 
     if (j->len == 0)
         return 0;
-    rc = write_all(j->fd, j->buf, j->len);
-    j->len = 0;
+    if (j->legacy)
+        return -EROFS;      /* snicd_journal_compact() converts it first */
+    if (j->torn) {
+        cut_back(j);
+        if (j->torn)
+            return -EIO;
+    }
+    rc = write_frame(j->fd, j->buf, j->len, &written);
     if (rc == 0 && fdatasync(j->fd) < 0)
         rc = -errno;
-    return rc;
+    if (rc < 0) {
+        /* the queue stays: the caller decides (discard or retry) */
+        cut_back(j);
+        return rc;
+    }
+    j->size += (off_t)written;
+    j->lines += j->queued;
+    j->queued = 0;
+    j->len = 0;
+    return 0;
 }
 
 size_t
@@ -299,9 +614,16 @@ snicd_journal_lines(const struct snicd_journal *j)
 }
 
 bool
+snicd_journal_needs_rewrite(const struct snicd_journal *j)
+{
+    return j->legacy;
+}
+
+bool
 snicd_journal_wants_compaction(const struct snicd_journal *j, size_t live)
 {
-    return j->lines >= JOURNAL_COMPACT_MIN && j->lines > 2 * live;
+    return j->legacy
+        || (j->lines >= JOURNAL_COMPACT_MIN && j->lines > 2 * live);
 }
 
 const char *
@@ -310,8 +632,9 @@ snicd_journal_path(const struct snicd_journal *j)
     return j->path;
 }
 
+/* ---- compaction ---- */
+
 struct compact_ctx {
-    struct snicd_journal *j;
     int fd;
     char *buf;
     size_t len, cap;
@@ -323,22 +646,16 @@ static int
 compact_one(void *ctx_, const struct flow_entry *e)
 {
     struct compact_ctx *c = ctx_;
-    int n;
+    size_t written;
 
     if (c->cap - c->len < FLOW_FORMAT_MAX + 3) {
-        int rc = write_all(c->fd, c->buf, c->len);
-
-        if (rc < 0) {
-            c->err = rc;
+        c->err = write_frame(c->fd, c->buf, c->len, &written);
+        if (c->err < 0)
             return 1;
-        }
         c->len = 0;
     }
-    c->buf[c->len++] = '+';
-    c->buf[c->len++] = ' ';
-    n = flow_format(&e->flow, NULL, c->buf + c->len, c->cap - c->len);
-    c->len += (size_t)n;
-    c->buf[c->len++] = '\n';
+    c->len += format_record(c->buf + c->len, c->cap - c->len, true,
+                            &e->flow);
     c->lines++;
     return 0;
 }
@@ -346,61 +663,64 @@ compact_one(void *ctx_, const struct flow_entry *e)
 int
 snicd_journal_compact(struct snicd_journal *j, const struct flow_table *t)
 {
-    struct compact_ctx c = { .j = j, .cap = 1u << 20 };
-    char *tmp;
-    int rc, fd;
+    struct compact_ctx c = { .cap = COMPACT_FRAME_SIZE };
+    size_t written;
+    struct stat st;
+    int rc;
 
-    rc = snicd_journal_sync(j);     /* nothing queued may be lost */
-    if (rc < 0)
-        return rc;
-    if (asprintf(&tmp, "%s.tmp", j->path) < 0)
-        return -ENOMEM;
+    if (!j->legacy) {
+        rc = snicd_journal_sync(j);     /* nothing queued may be lost */
+        if (rc < 0)
+            return rc;
+    }
     c.buf = malloc(c.cap);
-    if (c.buf == NULL) {
-        rc = -ENOMEM;
+    if (c.buf == NULL)
+        return -ENOMEM;
+    /* a NAME.tmp left by a crash mid-compaction is ours to remove
+     * (unlinkat never follows a symlink); whatever appears there after
+     * that makes O_EXCL fail instead of being written through */
+    if (unlinkat(j->dirfd, j->tmpname, 0) < 0 && errno != ENOENT) {
+        rc = -errno;
         goto err_buf;
     }
-    c.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    c.fd = openat(j->dirfd, j->tmpname, O_RDWR | O_CREAT | O_EXCL
+                  | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0640);
     if (c.fd < 0) {
         rc = -errno;
-        goto err_open;
+        goto err_buf;
     }
-    memcpy(c.buf, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC));
-    c.len = strlen(JOURNAL_MAGIC);
-    rc = flow_table_walk(t, FLOW_TABLE_ALL, compact_one, &c);
+    rc = write_all(c.fd, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC));
     if (rc == 0)
+        rc = flow_table_walk(t, FLOW_TABLE_ALL, compact_one, &c);
+    if (rc > 0)
         rc = c.err;
-    if (rc == 0)
-        rc = write_all(c.fd, c.buf, c.len);
-    if (rc == 0 && fsync(c.fd) < 0)
+    if (rc == 0 && c.len > 0)
+        rc = write_frame(c.fd, c.buf, c.len, &written);
+    if (rc == 0 && (fsync(c.fd) < 0 || fstat(c.fd, &st) < 0))
+        rc = -errno;
+    if (rc == 0 && renameat(j->dirfd, j->tmpname, j->dirfd, j->name) < 0)
         rc = -errno;
     if (rc < 0)
         goto err_write;
-    /* reopen first: if that fails the old file stays in use */
-    fd = open(tmp, O_RDWR | O_APPEND | O_CLOEXEC);
-    if (fd < 0) {
-        rc = -errno;
-        goto err_write;
-    }
-    if (rename(tmp, j->path) < 0) {
-        rc = -errno;
-        close(fd);
-        goto err_write;
-    }
-    close(c.fd);
     close(j->fd);
-    j->fd = fd;
+    j->fd = c.fd;
+    j->size = st.st_size;
     j->lines = c.lines;
+    if (j->legacy) {
+        /* what was queued is in the table, so in the new file */
+        j->len = 0;
+        j->queued = 0;
+    }
+    j->legacy = false;
+    j->torn = false;
     free(c.buf);
-    free(tmp);
-    return sync_dir(j->path);
+    /* the rename is durable only once the folder is */
+    return fsync(j->dirfd) < 0 ? -errno : 0;
 
 err_write:
     close(c.fd);
-    unlink(tmp);
-err_open:
-    free(c.buf);
+    unlinkat(j->dirfd, j->tmpname, 0);
 err_buf:
-    free(tmp);
+    free(c.buf);
     return rc;
 }

@@ -373,6 +373,19 @@ open_journal(struct snicd *d, const struct snicd_opts *o)
     snicd_log(SNICD_LOG_INFO, "journal %s: %zu records, %zu flows restored",
               snicd_journal_path(d->journal), n,
               flow_table_count(d->table, FLOW_TABLE_ALL));
+    if (snicd_journal_needs_rewrite(d->journal)) {
+        /* format 1: nothing may be appended to it */
+        int rc = snicd_journal_compact(d->journal, d->table);
+
+        if (rc < 0) {
+            snicd_log(SNICD_LOG_ERR, "journal %s: cannot rewrite it in the "
+                      "current format: %s", snicd_journal_path(d->journal),
+                      strerror(-rc));
+            return rc;
+        }
+        snicd_log(SNICD_LOG_INFO, "journal %s: rewritten in format 2",
+                  snicd_journal_path(d->journal));
+    }
     return snicd_core_commit(d);
 }
 

@@ -508,3 +508,94 @@ Test(table, random_against_model)
         cr_assert_eq(flow_table_count(tbl, 0), live);
     }
 }
+
+/* Every flow, as (id, n_packets, flow) in walk order, for before/after. */
+struct snap {
+    size_t n;
+    struct heard v[32];
+};
+
+static int
+snap_one(void *ctx, const struct flow_entry *e)
+{
+    struct snap *s = ctx;
+
+    if (s->n < 32)
+        s->v[s->n++] = (struct heard){ FLOW_CHANGE_ADDED, FLOW_REMOVED_NONE,
+                                       e->id, e->n_packets, e->flow };
+    return 0;
+}
+
+static struct snap
+snapshot(void)
+{
+    struct snap s = { 0 };
+
+    cr_assert_eq(flow_table_walk(tbl, FLOW_TABLE_ALL, snap_one, &s), 0);
+    return s;
+}
+
+Test(table, rollback_undoes_adds_replaces_modifies_and_deletes)
+{
+    struct snap before, after;
+
+    cr_assert_eq(add("priority=10,in_port=vf0,actions=output:uplink"), 1);
+    cr_assert_eq(add("priority=20,in_port=vf1,actions=output:uplink"), 1);
+    cr_assert_eq(add("table=1,priority=5,ip,actions=drop"), 1);
+    flow_table_set_stats(tbl, id_of("priority=10,in_port=vf0"), 7, 700, 0);
+    before = snapshot();
+    n_log = 0;
+
+    cr_assert_eq(flow_table_begin(tbl), 0);
+    cr_assert_eq(flow_table_begin(tbl), -EBUSY);
+    cr_assert_eq(add("priority=30,in_port=vf2,actions=drop"), 1);
+    cr_assert_eq(add("priority=10,in_port=vf0,reset_counts,"
+                     "actions=output:vf3"), 1);     /* replace */
+    cr_assert_eq(run(FLOW_CMD_MODIFY, "in_port=vf1,actions=output:vf2", 0),
+                 1);
+    cr_assert_eq(run(FLOW_CMD_DELETE, "table=1", 0), 1);
+    cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, "priority=30,in_port=vf2", 0),
+                 1);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 2);
+    size_t n_changes = n_log;
+
+    flow_table_rollback(tbl);
+    after = snapshot();
+    cr_assert_eq(after.n, before.n);
+    for (size_t i = 0; i < before.n; i++) {
+        cr_expect_eq(after.v[i].id, before.v[i].id, "flow %zu keeps its id",
+                     i);
+        cr_expect_eq(after.v[i].n_packets, before.v[i].n_packets);
+        cr_expect(flow_equal(&after.v[i].flow, &before.v[i].flow),
+                  "flow %zu is back as it was", i);
+    }
+    /* each undo was reported, in reverse order */
+    cr_assert_eq(n_log, 2 * n_changes);
+    cr_expect_eq(log_[n_changes].kind, FLOW_CHANGE_ADDED);      /* vf2 */
+    cr_expect_eq(log_[n_changes + 1].kind, FLOW_CHANGE_ADDED);  /* table 1 */
+    cr_expect_eq(log_[n_changes + 2].kind, FLOW_CHANGE_MODIFIED);
+    cr_expect_eq(log_[n_changes + 3].kind, FLOW_CHANGE_MODIFIED);
+    cr_expect_eq(log_[2 * n_changes - 1].kind, FLOW_CHANGE_REMOVED);
+    /* the table works as before: lookups find the old flows' indexes */
+    cr_assert_eq(add("priority=10,in_port=vf0,actions=drop"), 1);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 3);
+    cr_assert_eq(run(FLOW_CMD_DELETE, "table=1", 0), 1);
+}
+
+Test(table, commit_keeps_the_changes_and_expiry_waits_outside)
+{
+    cr_assert_eq(add("priority=10,in_port=vf0,hard_timeout=1,actions=drop"),
+                 1);
+    cr_assert_eq(flow_table_begin(tbl), 0);
+    cr_assert_eq(add("priority=20,in_port=vf1,actions=drop"), 1);
+    cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, "priority=20,in_port=vf1", 0),
+                 1);
+    cr_assert_eq(add("priority=30,in_port=vf2,actions=drop"), 1);
+    cr_assert_eq(flow_table_expire(tbl, 5 * SEC, NULL, 0), 0);
+    flow_table_commit(tbl);
+    flow_table_rollback(tbl);           /* nothing open: no-op */
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 2);
+    cr_assert_eq(flow_table_expire(tbl, 5 * SEC, NULL, 0), 1);
+    cr_assert_eq(flow_table_begin(tbl), 0);     /* a new one may open */
+    flow_table_commit(tbl);
+}

@@ -20,6 +20,10 @@ Scenarios:
   no_listen    neither snicd nor emunic listens on a network address
   valgrind     snicd under valgrind memcheck through add, traffic, dump,
                delete and SIGTERM: no error, no definite leak
+  journal_full the journal on a 64 KiB tmpfs (a private mount namespace):
+               batches until the disk is full; the refused batch is not
+               live and says so; after growing the disk, one more batch,
+               SIGKILL, restart: exactly the acknowledged flows come back
   valgrind_stop  snicd under valgrind stopped ($REL_STOP_ROUNDS times,
                default 4) while the PMD's alarm runs: it exits, cleanly
 
@@ -535,6 +539,75 @@ def scenario_valgrind_stop(tmp, n):
               vg[-4000:])
 
 
+def mount_tmpfs(where, size):
+    os.makedirs(where, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0750"
+                        % size, "tmpfs", where], capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        raise RuntimeError("mount tmpfs: " + r.stderr)
+
+
+def scenario_journal_full(tmp, n):
+    """Runs in its own mount namespace (main re-executes under unshare -m),
+    so the tmpfs goes away with the test whatever happens."""
+    jdir = os.path.join(tmp, "jfs")
+    mount_tmpfs(jdir, "64k")
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic, "--journal", os.path.join(jdir, "flows.journal"))
+    acked, refused, err = [], [], None
+    for b in range(100):
+        batch = ip_flows(200, first=200 * b)
+        r, e = d.call("add-flows", {"flows": batch, "file": "b%d" % b})
+        if e is not None:
+            refused, err = batch, e["message"]
+            break
+        acked += batch
+    print("  %d flows acknowledged before the disk was full" % len(acked))
+    check(refused and "No space left on device" in err and "nothing of "
+          "this batch was added" in err, "the batch the journal cannot take "
+          "is refused, saying nothing of it was added", err)
+    live = len(d.flows())
+    check(live == len(acked), "nothing of it is live (%d flows, %d "
+          "acknowledged)" % (live, len(acked)))
+    # single flows fill what room is left, up to the last byte
+    for k in range(1000):
+        one = "priority=5,in_port=vf2,ip,nw_dst=10.9.%d.%d,actions=output:" \
+              "vf3" % (k >> 8, k & 255)
+        r = d.ctl("add-flow", one)
+        if r.returncode != 0:
+            break
+        acked.append(one)
+    check(r.returncode != 0 and "journal cannot take it" in r.stderr,
+          "then add-flow is refused too (after %d more)" % k, r.stderr)
+    check(len(d.flows()) == len(acked), "and is not live")
+    r = subprocess.run(["mount", "-o", "remount,size=4m", jdir],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "the filesystem grows", r.stderr)
+    last = ip_flows(200, first=100000)
+    _, e = d.call("add-flows", {"flows": last, "file": "last"})
+    check(e is None, "a batch is acknowledged after the disk grew", e)
+    if e is None:
+        acked += last
+    d.proc.kill()
+    d.proc.wait()
+    d.start()
+    texts = set(f["text"][f["text"].index("priority="):] for f in d.flows())
+    want = set(a.replace(",actions=", " actions=").replace(
+        "in_port=", "ip,in_port=").replace(",ip,nw_dst", ",nw_dst").replace(
+        ",ip,ip,", ",ip,") for a in acked)
+    check(texts == want, "after SIGKILL and restart exactly the %d "
+          "acknowledged flows are back (%d flows; %d missing, %d never "
+          "acknowledged)" % (len(want), len(texts), len(want - texts),
+                             len(texts - want)),
+          (sorted(want - texts)[:2], sorted(texts - want)[:2]))
+    log = d.tail()
+    check("skipped" not in log and "damaged" not in log, "the journal "
+          "replayed without skipping or damage", log)
+    check(d.stop() == 0, "snicd stops cleanly")
+    subprocess.run(["umount", jdir])
+
+
 SCENARIOS = {
     "card_kill": scenario_card_kill,
     "fw_reset": scenario_fw_reset,
@@ -543,7 +616,25 @@ SCENARIOS = {
     "no_listen": scenario_no_listen,
     "valgrind": scenario_valgrind,
     "valgrind_stop": scenario_valgrind_stop,
+    "journal_full": scenario_journal_full,
 }
+
+# scenarios that mount filesystems: in a private mount namespace of their own
+PRIVATE_MOUNTS = ("journal_full",)
+
+
+def enter_mount_namespace():
+    """Re-execute this script under unshare -m (root only): mounts made by
+    the scenario vanish with it, even if it dies."""
+    if os.environ.get("REL_UNSHARED") == "1":
+        return
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        print("  skipped: needs root and unshare(1) for a private tmpfs")
+        sys.exit(77)
+    env = dict(os.environ, REL_UNSHARED="1")
+    os.execvpe("unshare", ["unshare", "-m", "--propagation", "private",
+                           sys.executable, os.path.abspath(__file__),
+                           *sys.argv[1:]], env)
 
 
 def main():
@@ -551,6 +642,8 @@ def main():
         print(__doc__)
         return 2
     which = sys.argv[1]
+    if which in PRIVATE_MOUNTS:
+        enter_mount_namespace()
     n = int(os.environ.get("REL_FLOWS", "20000"))
     if len(sys.argv) > 3 and sys.argv[2] == "--flows":
         n = int(sys.argv[3])
