@@ -117,14 +117,11 @@ emunic_rss_configure(struct rte_eth_dev *dev)
     for (unsigned i = 0; i < EMUNIC_RETA_SIZE; i++)
         p->reta[i] = (uint16_t)(i % nq);
     p->rss_hf = 0;
-    if (!rss)
+    /* a port that advertises no hash type gets rss_hf 0 past ethdev's own
+     * check: RSS mode then asks for nothing, and the card's own per-flow
+     * spreading stays */
+    if (!rss || !rss_port(p))
         return 0;
-    if (!rss_port(p)) {
-        EMUNIC_LOG(ERR, "port %u: RSS asked on a port the card does not "
-                   "hash for (VF or wire-peer port, or a card without "
-                   "RSS)", dev->data->port_id);
-        return -ENOTSUP;
-    }
     return rss_set(dev, c->rss_hf, c->rss_key, c->rss_key_len);
 }
 
