@@ -421,12 +421,34 @@ snicd_offload_commit(struct snicd_offload *o)
     /* the guards before any flow of group 0 (they decide what may go
      * there) */
     snicd_tun_sync(o);
-    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
-        if (!o->tables[t].dirty)
-            continue;
-        ret = snicd_place_table(o, &o->tables[t], o->n_levels);
-        if (ret < 0)
+    /* A pass can free the room it lacked: a new flow that found the device
+     * full stays in software, and then every lower flow it overlaps must
+     * leave hardware too (rule 1), which empties the device. Placing again
+     * while rules went away and flows wait for room keeps the best set in
+     * hardware within the same commit: the new flow first, then as many of
+     * the others as fit. The bound stops a device whose room comes and goes
+     * (each pass converges unless rules keep being replaced). */
+    for (unsigned round = 0; round < SNICD_PLACE_ROUNDS; round++) {
+        bool again = false;
+
+        for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
+            if (!o->tables[t].dirty)
+                continue;
+            ret = snicd_place_table(o, &o->tables[t], o->n_levels);
+            if (ret < 0)
+                break;
+        }
+        if (ret < 0 || o->dead || !o->space_freed)
             break;
+        o->space_freed = false;
+        for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+            if (o->tables[t].has_no_space) {
+                o->tables[t].dirty = true;
+                again = true;
+            }
+        if (!again)
+            break;
+        o->st.place_rounds++;
     }
     (void)snicd_offload_marks_publish(o);
     if (o->dead)
@@ -550,20 +572,37 @@ snicd_offload_device_back(struct snicd_offload *o, uint16_t proxy_port)
 int
 snicd_offload_retry_failed(struct snicd_offload *o)
 {
-    bool any = false;
+    uint64_t now = snicd_offload_now_ns();
+    bool any = false, full = false, nospace_due;
     int ret;
 
     if (o->dead)
         return 0;
-    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
-        if (o->tables[t].has_failed) {
+    nospace_due = now >= o->nospace_retry_ns;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
+        full |= o->tables[t].has_no_space;
+        if (o->tables[t].has_failed ||
+            (nospace_due && o->tables[t].has_no_space)) {
             o->tables[t].dirty = true;
             any = true;
         }
+    }
+    if (!full)
+        o->nospace_backoff_s = 0;
     if (!any)
         return 0;
     o->st.retries++;
     ret = snicd_offload_commit(o);
+    if (nospace_due && full) {
+        full = false;
+        for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+            full |= o->tables[t].has_no_space;
+        /* still full: wait longer before the next try (1 s .. 64 s) */
+        o->nospace_backoff_s = !full ? 0 : o->nospace_backoff_s == 0 ? 1 :
+                               o->nospace_backoff_s >= 64 ? 64 :
+                               o->nospace_backoff_s * 2;
+        o->nospace_retry_ns = now + o->nospace_backoff_s * 1000000000ull;
+    }
     return ret;
 }
 

@@ -183,8 +183,11 @@ bool snicd_offload_device_answers(struct snicd_offload *o);
 
 /* Flows whose rule creation failed for a reason that may pass (an error
  * from the device other than "no space" or a refusal at validation) are
- * tried again: called about once a second. Returns the rule operations
- * done (0 when nothing was waiting). */
+ * tried again, and flows waiting for room in the device too, the latter
+ * with a wait that doubles from 1 s to 64 s while the device stays full
+ * (room snicd frees itself is used in the same commit). Called about once
+ * a second. Returns the rule operations done (0 when nothing was
+ * waiting). */
 int snicd_offload_retry_failed(struct snicd_offload *o);
 
 /* A port disappeared (hot-unplug): flows touching it (exact in_port, or
@@ -228,6 +231,7 @@ struct snicd_offload_stats {
     uint64_t port_backs;        /* snicd_offload_port_back calls */
     uint64_t device_losses;     /* snicd_offload_device_gone calls */
     uint64_t retries;           /* retry passes that had work */
+    uint64_t place_rounds;      /* extra placement passes: room freed */
     uint32_t hw_levels;     /* rte_flow priorities the device offers */
     uint32_t n_marks;       /* live marks (partial + resume + decap) */
     uint32_t decap_contexts;/* decap contexts with a pop rule */

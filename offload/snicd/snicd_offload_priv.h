@@ -18,6 +18,8 @@
 #include "snicd_xlate.h"
 
 #define SNICD_NUM_TABLES    (FLOW_TABLE_MAX + 1u)
+/* placement passes in one commit when a pass frees room flows wait for */
+#define SNICD_PLACE_ROUNDS  4u
 
 /* One switch flow as the manager knows it. */
 struct snicd_oflow {
@@ -167,6 +169,11 @@ struct snicd_offload {
     bool dead;                  /* the device stopped answering */
     char dead_reason[SNICD_REASON_SIZE];    /* "" : the default text */
     bool space_freed;           /* a rule went away since the last commit */
+    /* flows waiting for room are tried again after this (ns), the wait
+     * doubling while the device stays full: room can also come from
+     * outside snicd (another application's rules going away) */
+    uint64_t nospace_retry_ns;
+    uint32_t nospace_backoff_s;
     struct snicd_idmap ids;
     struct snicd_otable tables[SNICD_NUM_TABLES];
     struct snicd_oflow **removed;   /* waiting for commit to drop rules */

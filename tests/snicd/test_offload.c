@@ -219,6 +219,65 @@ Test(offload, tiny_table_full_then_move_back)
             env_expect(ids[i], SNICD_WHERE_HW, NULL);
 }
 
+/* A full device and a new higher-priority flow that overlaps every flow in
+ * it: the new flow finds no room, so (rule 1) every flow it overlaps must
+ * leave hardware too, which frees the room. The same commit must then
+ * keep the best set in hardware (the new flow and all but one of the
+ * others), not leave the device empty until some unrelated change. */
+Test(offload, full_device_keeps_the_best_set)
+{
+    struct snicd_offload_stats st;
+    uint64_t ids[64], top;
+    char line[128];
+    const char *reason;
+    unsigned hw = 0, nospace = 0;
+
+    env_start("tiny", false, true, NULL);
+    for (unsigned i = 0; i < 64; i++) {
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
+                 "dl_dst=02:00:00:00:01:%02x actions=output:vf1", i);
+        ids[i] = env_add(line);
+    }
+    cr_assert_geq(env_commit(), 0);
+    snicd_offload_get_stats(env.o, &st);
+    cr_assert_eq(st.n_hw, 64, "the tiny card is full (%llu hw)",
+                 (unsigned long long)st.n_hw);
+
+    top = env_add("priority=20,in_port=vf0 actions=output:vf2");
+    cr_assert_geq(env_commit(), 0, "a full device is not an error");
+    env_expect(top, SNICD_WHERE_HW, NULL);
+    for (unsigned i = 0; i < 64; i++) {
+        enum snicd_where w = env_where(ids[i], &reason);
+
+        hw += w == SNICD_WHERE_HW;
+        nospace += w == SNICD_WHERE_SW && strstr(reason, "ENOSPC") != NULL;
+    }
+    cr_expect_eq(hw, 63, "63 of the 64 stay in hardware below it (%u)", hw);
+    cr_expect_eq(nospace, 1, "the last waits for room (%u)", nospace);
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.n_hw, 64, "the card is used whole (%llu hw)",
+                 (unsigned long long)st.n_hw);
+    cr_expect_geq(st.place_rounds, 1, "a second pass used the freed room");
+
+    /* room comes back: the waiting flow takes it at the next retry, with
+     * no change to the flow table */
+    snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
+             "dl_dst=02:00:00:00:01:%02x", 0);
+    for (unsigned i = 0; i < 64; i++)
+        if (env_where(ids[i], NULL) == SNICD_WHERE_HW) {
+            snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
+                     "dl_dst=02:00:00:00:01:%02x", i);
+            ids[i] = 0;
+            break;
+        }
+    env_del(line);
+    cr_assert_geq(env_commit(), 0);
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.n_hw, 64, "the deleted flow's room went to the waiting "
+                 "one (%llu hw)", (unsigned long long)st.n_hw);
+    cr_expect_eq(st.n_sw, 0);
+}
+
 struct seen {
     uint64_t id, pkts, bytes;
     unsigned calls;
