@@ -18,13 +18,15 @@
 #include "snic/ctl.h"
 
 #define CALL_TIMEOUT_MS     120000  /* add-flows of 100k flows takes a while */
-#define ADD_FLOWS_BATCH     20000u
+#define ADD_FLOWS_BATCH     20000u  /* lines per add-flows request */
+#define ADD_FLOWS_BYTES     (8u << 20)  /* and bytes, far below the limit */
 
 struct ctl_tool {
     struct ctl_client *client;
     const char *target;
     bool json;
     bool strict;
+    bool chunked;           /* add-flows: commit each chunk on its own */
 };
 
 static json_t *
@@ -57,8 +59,156 @@ cmd_add_flow(struct ctl_tool *t, const char *line)
     return 0;
 }
 
-/* One request per batch; the daemon parses a whole batch before applying
- * any of it, so a bad line leaves that batch unapplied. */
+/* Where the first byte that is not part of well-formed UTF-8 is in @p
+ * (@size bytes), or -1. Overlong forms, surrogates and code points past
+ * U+10FFFF are not well-formed either (jansson refuses them too). */
+static long
+utf8_bad_at(const unsigned char *p, size_t size)
+{
+    size_t i = 0;
+
+    while (i < size) {
+        unsigned char c = p[i];
+        size_t k;
+        unsigned long cp;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            k = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 3;
+            cp = c & 0x07;
+        } else {
+            return (long)i;
+        }
+        if (size - i <= k)
+            return (long)i;
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xc0) != 0x80)
+                return (long)i;
+            cp = (cp << 6) | (p[i + j] & 0x3f);
+        }
+        if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000)
+            || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return (long)i;
+        i += k + 1;
+    }
+    return -1;
+}
+
+/*
+ * add-flows FILE: the file is read in chunks of at most ADD_FLOWS_BATCH
+ * lines or ADD_FLOWS_BYTES bytes, one request each. By default the whole
+ * file is one transaction: every chunk but the last says "more", the
+ * daemon keeps them, and the last one applies the file as one batch (one
+ * journal frame): a bad line anywhere, or snicctl or snicd dying, leaves
+ * nothing of the file. With --chunked each chunk is committed on its own
+ * and an error says how much was committed before it.
+ */
+struct add_flows {
+    struct ctl_tool *t;
+    const char *path;
+    json_t *batch;              /* lines of the chunk being read */
+    size_t batch_bytes;
+    unsigned long batch_first;  /* its first line */
+    json_int_t txn;             /* 0: none open */
+    unsigned long added;        /* flows committed so far */
+    unsigned long committed_to; /* last line committed (--chunked) */
+};
+
+/* --chunked: what the chunks before line @from left. */
+static void
+print_committed(const struct add_flows *a, unsigned long from)
+{
+    if (a->committed_to == 0)
+        fprintf(stderr, "snicctl: %s: nothing of it was added\n", a->path);
+    else
+        fprintf(stderr, "snicctl: %s: committed: %lu flows (lines 1-%lu); "
+                "nothing from line %lu on was added\n", a->path, a->added,
+                a->committed_to, from);
+}
+
+/* Send the chunk read so far; @last: no chunk follows. 0, or 1 with the
+ * error reported. */
+static int
+send_chunk(struct add_flows *a, unsigned long lineno, bool last)
+{
+    struct ctl_error err = { 0 };
+    bool chunked = a->t->chunked;
+    json_t *params = json_pack("{s:o, s:s, s:I}", "flows", a->batch, "file",
+                               a->path, "first_line",
+                               (json_int_t)a->batch_first);
+    json_t *r;
+
+    if (!chunked && !last)
+        json_object_set_new(params, "more", json_true());
+    if (!chunked && a->txn != 0)
+        json_object_set_new(params, "txn", json_integer(a->txn));
+    a->batch = json_array();
+    a->batch_bytes = 0;
+    r = ctl_client_call(a->t->client, "add-flows", params, CALL_TIMEOUT_MS,
+                        &err);
+    if (r == NULL) {
+        bool unknown = err.code == CTL_ERR_TRANSPORT;
+
+        fprintf(stderr, "snicctl: add-flows: %s\n", err.message);
+        if (chunked && unknown)
+            fprintf(stderr, "snicctl: %s: committed: %lu flows (lines 1-%lu);"
+                    " lines %lu-%lu were being committed when snicd went "
+                    "away: either all of them were added or none (see "
+                    "dump-flows); nothing after line %lu was sent\n",
+                    a->path, a->added, a->committed_to, a->batch_first,
+                    lineno, lineno);
+        else if (chunked)
+            print_committed(a, a->batch_first);
+        else if (unknown && last)
+            fprintf(stderr, "snicctl: %s: snicd went away while committing "
+                    "the file: either all of it was added or none (the "
+                    "journal takes it whole; see dump-flows)\n", a->path);
+        else if (unknown)
+            fprintf(stderr, "snicctl: %s: snicd went away before the file "
+                    "was committed (lines 1-%lu sent): nothing of it was "
+                    "added\n", a->path, lineno);
+        a->txn = 0;     /* ended by the error, or gone with snicd */
+        return 1;
+    }
+    if (!chunked && !last) {
+        a->txn = json_integer_value(json_object_get(r, "txn"));
+    } else {
+        a->added += (unsigned long)json_integer_value(
+            json_object_get(r, "added"));
+        a->committed_to = lineno;
+    }
+    json_decref(r);
+    a->batch_first = lineno + 1;
+    return 0;
+}
+
+/* End an open transaction with nothing applied (best effort: the daemon
+ * drops it after a minute without chunks anyway). */
+static void
+abort_txn(struct add_flows *a)
+{
+    struct ctl_error err;
+    json_t *r;
+
+    if (a->txn == 0)
+        return;
+    r = ctl_client_call(a->t->client, "add-flows",
+                        json_pack("{s:[], s:s, s:I, s:b}", "flows", "file",
+                                  a->path, "txn", (json_int_t)a->txn,
+                                  "abort", 1), 5000, &err);
+    json_decref(r);
+    a->txn = 0;
+}
+
 static int
 cmd_add_flows(struct ctl_tool *t, const char *path)
 {
@@ -68,52 +218,80 @@ cmd_add_flows(struct ctl_tool *t, const char *path)
                 strerror(errno));
         return 1;
     }
+    struct add_flows a = { .t = t, .path = path, .batch = json_array(),
+                           .batch_first = 1 };
     char *line = NULL;
     size_t cap = 0;
-    unsigned long lineno = 0, added = 0;
+    unsigned long lineno = 0;
+    bool sent_error = false;
     int rc = 0;
-    json_t *batch = json_array();
-    unsigned long batch_first = 1;
     for (;;) {
         ssize_t n = getline(&line, &cap, f);
-        bool eof = n < 0;
-        if (!eof) {
-            lineno++;
-            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                line[--n] = '\0';
-            const char *p = line + strspn(line, " \t");
-            if (*p != '\0' && *p != '#')
-                json_array_append_new(batch, json_string(line));
-            else
-                json_array_append_new(batch, json_null()); /* keep numbering */
+        if (n < 0)
+            break;
+        lineno++;
+        const char *nul = memchr(line, '\0', (size_t)n);
+        if (nul != NULL) {
+            fprintf(stderr, "snicctl: %s:%lu: a NUL byte at byte %ld of the "
+                    "line (flow files are text)\n", path, lineno,
+                    (long)(nul - line) + 1);
+            rc = 1;
+            break;
         }
-        if (json_array_size(batch) == ADD_FLOWS_BATCH
-            || (eof && json_array_size(batch) > 0)) {
-            json_t *r = call(t, "add-flows",
-                             json_pack("{s:o, s:s, s:I}", "flows", batch,
-                                       "file", path, "first_line",
-                                       (json_int_t)batch_first));
-            batch = json_array();
-            batch_first = lineno + 1;
-            if (r == NULL) {
-                rc = 1;
+        long bad = utf8_bad_at((const unsigned char *)line, (size_t)n);
+        if (bad >= 0) {
+            fprintf(stderr, "snicctl: %s:%lu: not valid UTF-8 at byte %ld "
+                    "of the line (0x%02x)\n", path, lineno, bad + 1,
+                    (unsigned char)line[bad]);
+            rc = 1;
+            break;
+        }
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        const char *p = line + strspn(line, " \t");
+        json_t *v = *p != '\0' && *p != '#' ? json_string(line)
+                                           : json_null(); /* keep numbering */
+        if (v == NULL || json_array_append_new(a.batch, v) < 0) {
+            fprintf(stderr, "snicctl: %s:%lu: out of memory\n", path, lineno);
+            rc = 1;
+            break;
+        }
+        a.batch_bytes += (size_t)n + 8;
+        if (json_array_size(a.batch) == ADD_FLOWS_BATCH
+            || a.batch_bytes >= ADD_FLOWS_BYTES) {
+            /* a chunk ending exactly at the end of the file would leave
+             * an empty last one: harmless */
+            rc = send_chunk(&a, lineno, false);
+            if (rc != 0) {
+                sent_error = true;
                 break;
             }
-            added += (unsigned long)json_integer_value(
-                json_object_get(r, "added"));
-            json_decref(r);
         }
-        if (eof)
-            break;
     }
-    json_decref(batch);
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "snicctl: %s: read error after line %lu: %s\n", path,
+                lineno, strerror(errno));
+        rc = 1;
+    }
+    if (rc != 0 && !sent_error) {
+        /* the file could not be read: nothing of it goes in */
+        if (!t->chunked) {
+            abort_txn(&a);
+            fprintf(stderr, "snicctl: %s: nothing of it was added\n", path);
+        } else {
+            print_committed(&a, a.batch_first);
+        }
+    } else if (rc == 0 && (json_array_size(a.batch) > 0 || a.txn != 0)) {
+        rc = send_chunk(&a, lineno, true);
+    }
+    json_decref(a.batch);
     free(line);
     if (f != stdin)
         fclose(f);
     if (rc == 0 && !t->json)
-        printf("%lu flows added from %s\n", added, path);
+        printf("%lu flows added from %s\n", a.added, path);
     else if (rc == 0)
-        printf("{\"added\": %lu}\n", added);
+        printf("{\"added\": %lu}\n", a.added);
     return rc;
 }
 
@@ -187,7 +365,8 @@ usage(FILE *f)
         "commands:\n"
         "  add-flow FLOW          add or replace one flow (ovs-ofctl syntax)\n"
         "  add-flows FILE         add the flows of FILE (- for stdin), one per\n"
-        "                         line; # starts a comment\n"
+        "                         line; # starts a comment. The whole file is\n"
+        "                         one transaction: all of it or nothing\n"
         "  mod-flows FLOW         change the actions of matching flows\n"
         "  del-flows [FLOW]       delete matching flows (all without FLOW)\n"
         "  dump-flows [FILTER]    list flows with counters and where each\n"
@@ -202,8 +381,11 @@ usage(FILE *f)
         "                         (default %s)\n"
         "      --strict           mod-flows / del-flows: exact match and\n"
         "                         priority only\n"
+        "      --chunked          add-flows: commit every %u lines on their\n"
+        "                         own; an error says what was committed\n"
         "  -j, --json             print the daemon's JSON answer\n"
-        "  -h, --help             this text\n", CTL_DEFAULT_RUNDIR);
+        "  -h, --help             this text\n", CTL_DEFAULT_RUNDIR,
+        ADD_FLOWS_BATCH);
 }
 
 int
@@ -212,6 +394,7 @@ main(int argc, char **argv)
     static const struct option opts[] = {
         { "socket", required_argument, NULL, 's' },
         { "strict", no_argument, NULL, 'S' },
+        { "chunked", no_argument, NULL, 'C' },
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -222,6 +405,7 @@ main(int argc, char **argv)
         switch (c) {
         case 's': t.target = optarg; break;
         case 'S': t.strict = true; break;
+        case 'C': t.chunked = true; break;
         case 'j': t.json = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

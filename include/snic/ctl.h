@@ -77,6 +77,10 @@ enum ctl_error_code {
     CTL_ERR_FAILED          = -32000, /* the operation was refused */
     CTL_ERR_LIMIT           = -32003, /* too many connections */
     CTL_ERR_TIMEOUT         = -32004, /* idle, or a request never ended */
+    /* client side: no usable reply (the daemon closed the connection, did
+     * not answer in time, or answered garbage), so whether the request
+     * was carried out is unknown */
+    CTL_ERR_TRANSPORT       = -32098,
 };
 
 #define CTL_ERROR_MSG_SIZE  512u
@@ -207,7 +211,7 @@ void ctl_client_close(struct ctl_client *c);
 
 /* Call @method with @params (stolen; NULL = {}). Returns the result (new
  * reference) or NULL with @err filled (transport failures use
- * CTL_ERR_INTERNAL and say what happened). */
+ * CTL_ERR_TRANSPORT and say what happened). */
 json_t *ctl_client_call(struct ctl_client *c, const char *method,
                         json_t *params, int timeout_ms,
                         struct ctl_error *err);

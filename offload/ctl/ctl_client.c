@@ -163,10 +163,10 @@ ctl_client_call(struct ctl_client *c, const char *method, json_t *params,
      * even when the send already failed, it says why. */
     long len = read_line(c, rc < 0 ? now_ms() + 200 : deadline);
     if (rc < 0 && len < 0)
-        return ctl_fail(err, CTL_ERR_INTERNAL,
+        return ctl_fail(err, CTL_ERR_TRANSPORT,
                         "cannot send to snicd: %s", strerror(-rc));
     if (len < 0)
-        return ctl_fail(err, CTL_ERR_INTERNAL, "no reply from snicd: %s",
+        return ctl_fail(err, CTL_ERR_TRANSPORT, "no reply from snicd: %s",
                         len == -ECONNRESET ? "connection closed"
                                            : strerror((int)-len));
     json_error_t jerr;
@@ -174,7 +174,7 @@ ctl_client_call(struct ctl_client *c, const char *method, json_t *params,
     memmove(c->buf, c->buf + len + 1, c->len - (size_t)len - 1);
     c->len -= (size_t)len + 1;
     if (reply == NULL)
-        return ctl_fail(err, CTL_ERR_INTERNAL, "garbled reply from snicd: %s",
+        return ctl_fail(err, CTL_ERR_TRANSPORT, "garbled reply from snicd: %s",
                         jerr.text);
 
     json_t *result = NULL;

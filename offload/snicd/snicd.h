@@ -203,6 +203,13 @@ struct snicd {
     /* a batch being applied: changes wait for the journal (snicd_core.c) */
     bool staging;
     int stage_err;
+    size_t batch_mark;                  /* the journal's queue before it */
+    uint64_t batch_now;                 /* its mods' time */
+    /* add-flows files in chunks (snicd_txn.c) */
+    struct snicd_txn *txns;
+    unsigned n_txns;
+    uint64_t next_txn;
+    uint64_t txn_bytes;
     struct snicd_staged *staged;
     size_t n_staged, cap_staged;
     _Atomic(struct snicd_mark_table *) marks;
@@ -264,6 +271,16 @@ void snicd_core_ports_ready(struct snicd *d);
  * was applied. Returns the number of flows changed, or a negative errno. */
 int snicd_core_apply(struct snicd *d, const struct flow_mod *mods, size_t n,
                      size_t *failed);
+/* The same in parts, for a batch that arrives in pieces: begin, add
+ * (any number of times; a refused mod aborts the whole batch, *@failed is
+ * its index in that call), then end (the journal, then the listeners: 0
+ * or a negative errno with everything aborted) or abort. One batch at a
+ * time (-EBUSY). */
+int snicd_core_batch_begin(struct snicd *d);
+int snicd_core_batch_add(struct snicd *d, const struct flow_mod *mods,
+                         size_t n, size_t *failed);
+int snicd_core_batch_end(struct snicd *d, size_t n_mods);
+void snicd_core_batch_abort(struct snicd *d);
 /* Commit without new mods (after expiry, resync...). */
 int snicd_core_commit(struct snicd *d);
 /* Counters: hardware + software per flow into the flow table, then
@@ -302,6 +319,27 @@ extern const struct ctl_method snicd_ctl_methods[];
 extern const size_t snicd_ctl_n_methods;
 extern const struct ctl_stream_method snicd_ctl_streams[];
 extern const size_t snicd_ctl_n_streams;
+
+/* ---- add-flows in chunks (snicd_txn.c) ---- */
+
+/* Parse the add-flows lines of @flows (strings; null for a blank line)
+ * numbered from @first_line into @mods (room for all of them); @lines
+ * (may be NULL) gets each mod's index in @flows. -EINVAL with @err naming
+ * the file and line, and saying "(@nothing)". */
+int snicd_flow_lines_parse(struct snicd *d, const json_t *flows,
+                           const char *file, json_int_t first_line,
+                           struct flow_mod *mods, size_t *lines, size_t *n,
+                           const char *nothing, struct ctl_error *err);
+/* One chunk of an add-flows transaction: @id 0 opens one; @more says
+ * whether chunks follow (if not, the whole file is applied as one batch);
+ * @abort_it ends @id with nothing applied. The reply or NULL with @err. */
+json_t *snicd_txn_add_flows(struct snicd *d, const json_t *flows,
+                            const char *file, json_int_t first_line,
+                            json_int_t id, bool more, bool abort_it,
+                            struct ctl_error *err);
+/* Drop transactions without a chunk for a while (clients that went). */
+void snicd_txn_expire(struct snicd *d, uint64_t now);
+void snicd_txn_fini(struct snicd *d);
 
 /* ---- workers (snicd_worker.c; DPDK) ---- */
 

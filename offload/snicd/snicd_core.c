@@ -271,6 +271,7 @@ snicd_core_fini(struct snicd *d)
         dp_destroy(d->dp);
         d->dp = NULL;
     }
+    snicd_txn_fini(d);
     free(d->staged);
     d->staged = NULL;
     d->n_staged = d->cap_staged = 0;
@@ -318,63 +319,96 @@ snicd_core_commit(struct snicd *d)
     return rc < 0 ? rc : rc2;
 }
 
-/* Undo an open batch: the table as it was, its records dropped. */
-static void
-abort_batch(struct snicd *d, size_t mark)
+int
+snicd_core_batch_begin(struct snicd *d)
 {
+    int rc = flow_table_begin(d->table);
+
+    if (rc < 0)
+        return rc;
+    d->batch_mark = d->journal != NULL ? snicd_journal_mark(d->journal) : 0;
+    d->batch_now = snicd_now_ns();
+    d->staging = true;
+    d->n_staged = 0;
+    d->stage_err = 0;
+    d->journal_err = 0;
+    return 0;
+}
+
+void
+snicd_core_batch_abort(struct snicd *d)
+{
+    if (!d->staging)
+        return;
     flow_table_rollback(d->table);
     d->staging = false;
     d->n_staged = 0;
     d->stage_err = 0;
     if (d->journal != NULL)
-        snicd_journal_discard(d->journal, mark);
+        snicd_journal_discard(d->journal, d->batch_mark);
     d->journal_err = 0;
+}
+
+int
+snicd_core_batch_add(struct snicd *d, const struct flow_mod *mods, size_t n,
+                     size_t *failed)
+{
+    int total = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int rc = flow_table_apply(d->table, &mods[i], d->batch_now);
+
+        if (rc < 0) {
+            if (failed != NULL)
+                *failed = i;
+            snicd_core_batch_abort(d);
+            return rc;
+        }
+        total += rc;
+    }
+    return total;
+}
+
+int
+snicd_core_batch_end(struct snicd *d, size_t n_mods)
+{
+    int rc = d->stage_err < 0 ? d->stage_err : d->journal_err;
+
+    if (rc == 0 && d->journal != NULL) {
+        rc = snicd_journal_sync(d->journal);
+        if (rc < 0)
+            snicd_log(SNICD_LOG_ERR, "journal %s: %s (a batch of %zu mods "
+                      "was not applied)", snicd_journal_path(d->journal),
+                      strerror(-rc), n_mods);
+    }
+    if (rc < 0) {
+        snicd_core_batch_abort(d);
+        return rc;
+    }
+    flow_table_commit(d->table);
+    d->staging = false;
+    deliver_staged(d);
+    /* journaled: the batch is the desired state now, whatever the commit
+     * below meets (it logs; the device and datapath paths retry) */
+    snicd_core_commit(d);
+    return 0;
 }
 
 int
 snicd_core_apply(struct snicd *d, const struct flow_mod *mods, size_t n,
                  size_t *failed)
 {
-    uint64_t now = snicd_now_ns();
-    size_t mark = d->journal != NULL ? snicd_journal_mark(d->journal) : 0;
-    int total = 0, rc;
+    int total, rc = snicd_core_batch_begin(d);
 
-    rc = flow_table_begin(d->table);
     if (rc < 0)
         return rc;
-    d->staging = true;
-    d->n_staged = 0;
-    d->stage_err = 0;
-    d->journal_err = 0;
-    for (size_t i = 0; i < n; i++) {
-        rc = flow_table_apply(d->table, &mods[i], now);
-        if (rc < 0) {
-            if (failed != NULL)
-                *failed = i;
-            abort_batch(d, mark);
-            return rc;
-        }
-        total += rc;
-    }
+    total = snicd_core_batch_add(d, mods, n, failed);
+    if (total < 0)
+        return total;
     /* from here a failure is the batch's as a whole: *failed = n */
-    rc = d->stage_err < 0 ? d->stage_err : d->journal_err;
-    if (rc == 0 && d->journal != NULL) {
-        rc = snicd_journal_sync(d->journal);
-        if (rc < 0)
-            snicd_log(SNICD_LOG_ERR, "journal %s: %s (a batch of %zu mods "
-                      "was not applied)", snicd_journal_path(d->journal),
-                      strerror(-rc), n);
-    }
-    if (rc < 0) {
-        if (failed != NULL)
-            *failed = n;
-        abort_batch(d, mark);
-        return rc;
-    }
-    flow_table_commit(d->table);
-    d->staging = false;
-    deliver_staged(d);
-    rc = snicd_core_commit(d);
+    rc = snicd_core_batch_end(d, n);
+    if (rc < 0 && failed != NULL)
+        *failed = n;
     return rc < 0 ? rc : total;
 }
 
@@ -456,6 +490,7 @@ snicd_core_refresh(struct snicd *d)
         }
     }
     free(ids.v);
+    snicd_txn_expire(d, now);
     if (flow_table_next_expiry(d->table) <= now
         && flow_table_expire(d->table, now, NULL, 0) > 0)
         snicd_core_commit(d);

@@ -135,20 +135,23 @@ static json_t *
 m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
 {
     static const char *const allowed[] = { "flows", "file", "first_line",
-                                           NULL };
+                                           "txn", "more", "abort", NULL };
     struct snicd *d = ctx;
     const json_t *flows = json_object_get(params, "flows");
     const json_t *first = json_object_get(params, "first_line");
+    const json_t *txn = json_object_get(params, "txn");
     const char *file;
     json_int_t first_line = 1;
     struct flow_mod *mods;
-    size_t n = 0, i, failed = 0;
+    size_t n = 0, failed = 0;
     uint64_t t0 = snicd_now_ns(), ns;
-    json_t *v;
+    bool more, abort_it;
     int rc;
 
     if (!params_known(params, allowed, err)
-        || get_string(params, "file", false, &file, err) < 0)
+        || get_string(params, "file", false, &file, err) < 0
+        || get_bool(params, "more", &more, err) < 0
+        || get_bool(params, "abort", &abort_it, err) < 0)
         return NULL;
     if (!json_is_array(flows))
         return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter 'flows' "
@@ -160,33 +163,27 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
                             "'first_line' must be a line number >= 1");
         first_line = json_integer_value(first);
     }
+    if (txn != NULL && !json_is_null(txn)
+        && (!json_is_integer(txn) || json_integer_value(txn) < 1))
+        return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter 'txn' must "
+                        "be a transaction id from an earlier reply");
     if (file == NULL)
         file = "flows";
+    /* a file in chunks: one transaction over several requests */
+    if (more || abort_it || json_is_integer(txn))
+        return snicd_txn_add_flows(d, flows, file, first_line,
+                                   json_is_integer(txn)
+                                   ? json_integer_value(txn) : 0, more,
+                                   abort_it, err);
     mods = malloc((json_array_size(flows) + 1) * sizeof(*mods));
     if (mods == NULL)
         return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory for %zu flows",
                         json_array_size(flows));
     /* all of it parses, or nothing is applied */
-    json_array_foreach((json_t *)flows, i, v) {
-        struct flow_error ferr;
-
-        if (json_is_null(v))
-            continue;
-        if (!json_is_string(v)) {
-            free(mods);
-            return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "%s:%" JSON_INTEGER_FORMAT
-                            ": not a string (flows are strings, null for a "
-                            "blank line)", file, first_line + (json_int_t)i);
-        }
-        rc = flow_parse(json_string_value(v), FLOW_CMD_ADD, &d->portmap,
-                        &mods[n], &ferr);
-        if (rc < 0) {
-            free(mods);
-            return ctl_fail(err, CTL_ERR_FAILED, "%s:%" JSON_INTEGER_FORMAT
-                            ": %s (nothing of this batch was added)", file,
-                            first_line + (json_int_t)i, ferr.msg);
-        }
-        n++;
+    if (snicd_flow_lines_parse(d, flows, file, first_line, mods, NULL, &n,
+                               "nothing of this batch was added", err) < 0) {
+        free(mods);
+        return NULL;
     }
     rc = snicd_core_apply(d, mods, n, &failed);
     free(mods);
@@ -433,9 +430,11 @@ m_stats(void *ctx, const json_t *params, struct ctl_error *err)
 
 const struct ctl_method snicd_ctl_methods[] = {
     { "add-flow", m_add_flow, "add-flow {flow}: add or replace one flow" },
-    { "add-flows", m_add_flows, "add-flows {flows:[...], file, first_line}: "
-      "add a batch, all or nothing (a line that does not parse, a flow the "
-      "table refuses, a journal that cannot take it)" },
+    { "add-flows", m_add_flows, "add-flows {flows:[...], file, first_line, "
+      "txn?, more?, abort?}: add a batch, all or nothing (a line that does "
+      "not parse, a flow the table refuses, a journal that cannot take it); "
+      "with more: true the batch goes on in the next request with the txn "
+      "of the reply, and is applied with the last one" },
     { "mod-flows", m_mod_flows, "mod-flows {flow, strict}: change the "
       "actions of matching flows" },
     { "del-flows", m_del_flows, "del-flows {flow?, strict}: delete matching "

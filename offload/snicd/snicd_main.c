@@ -8,6 +8,7 @@
  * replay (the desired state comes back before anybody can talk to us), the
  * --flows file, and only then the control socket.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -190,7 +191,10 @@ eal_push_owned(struct eal_args *a, char *s)
 }
 
 /* EAL arguments for the default card: the PMD from the build tree, the PF
- * with one representor per VF, no hugepages, a private file prefix. */
+ * with one representor per VF, no hugepages, a private file prefix, and
+ * no shared files (--no-shconf: snicd has no secondary processes, and
+ * net_emunic refuses them; --in-memory would say the same but this DPDK
+ * refuses it with --no-huge, which implies legacy memory). */
 static int
 default_eal_args(const struct snicd_opts *o, const char *argv0,
                  struct eal_args *a)
@@ -227,10 +231,32 @@ default_eal_args(const struct snicd_opts *o, const char *argv0,
     eal_push(a, "-m");
     eal_push(a, "1024");
     eal_push_owned(a, prefix);
+    eal_push(a, "--no-shconf");
     eal_push(a, "--no-telemetry");
     eal_push(a, "--lcores");
     eal_push_owned(a, lcores);
     return 0;
+}
+
+/* DPDK 22.11's rte_eal_cleanup() leaves the primary's runtime folder
+ * (/var/run/dpdk/PREFIX: config, fbarray and mp_socket files, 13 MB a
+ * start; empty with --no-shconf) behind. Nothing uses it once the EAL is
+ * gone: remove what is in it, then the folder. */
+static void
+remove_runtime_dir(const char *dir)
+{
+    DIR *dp = dir != NULL ? opendir(dir) : NULL;
+    struct dirent *de;
+
+    if (dp == NULL)
+        return;
+    while ((de = readdir(dp)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            unlinkat(dirfd(dp), de->d_name, 0);
+    closedir(dp);
+    if (rmdir(dir) < 0)
+        fprintf(stderr, "snicd: warning: DPDK runtime folder %s: %s (left "
+                "behind)\n", dir, strerror(errno));
 }
 
 /* ---- journal replay and the --flows file ---- */
@@ -429,6 +455,7 @@ main(int argc, char **argv)
     int sep = 0, rc, exit_code = 1;
     pid_t emunic = 0;
     gid_t gid = (gid_t)-1;
+    char *runtime_dir = NULL;
 
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--") == 0) {
@@ -475,6 +502,9 @@ main(int argc, char **argv)
         snicd_log(SNICD_LOG_ERR, "EAL: %s", rte_strerror(rte_errno));
         goto out_emunic;
     }
+    /* a secondary shares its primary's folder: only a primary removes it */
+    if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+        runtime_dir = strdup(rte_eal_get_runtime_dir());
     d.has_vxlan = o.has_vxlan;
     d.vxlan = o.vxlan;
     d.n_queues = o.workers;
@@ -536,6 +566,8 @@ out_pool:
     rte_mempool_free(d.mempool);
 out_eal:
     rte_eal_cleanup();
+    remove_runtime_dir(runtime_dir);
+    free(runtime_dir);
 out_emunic:
     stop_emunic(emunic);
     for (int i = 0; i < ea.n_owned; i++)

@@ -6,8 +6,8 @@ side and the wire, a DPDK process of its own).
 
     snicd_it.py SCENARIO [--seed N]
 
-Scenarios: hw, sw, miss, errors, vxlan, reset, taps, restart, diff_full,
-diff_basic, diff_tiny. Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC, PMD,
+Scenarios: hw, sw, miss, errors, vxlan, reset, taps, restart,
+add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny. Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC, PMD,
 SNIC_FW (paths). Standard library only. Every process started here is
 killed at the end, whatever happens (snicd_harness.py).
 """
@@ -23,8 +23,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snicd_harness import (EMUNIC, NVFS, Emunic, Snicd, Traffic,  # noqa
-                           VF_MAC, by_text, check, csum, failures, frame,
+from snicd_harness import (EMUNIC, NVFS, PMD, SNICCTL, SNICD,  # noqa
+                           Emunic, Snicd,
+                           Traffic, VF_MAC, by_text, check, csum, failures, frame,
                            ip4, kill_all, mac, spawn, tag, tag_of,
                            wait_counters)
 
@@ -269,6 +270,131 @@ def scenario_restart(tmp, seed):
     check(d.stop() == 0, "SIGTERM stops snicd cleanly (exit 0)")
     d.start()
     check(len(d.flows()) == len(fl) - 1, "a clean stop keeps them too")
+
+
+
+def flow_lines(n, first=0, pad=0):
+    """@n distinct flows, each padded with @pad spaces (still one flow)."""
+    return ["priority=%d,in_port=vf%d,ip,nw_dst=10.%d.%d.%d,%sactions=drop\n"
+            % (100 + (i % 500), i % 4, (i >> 16) & 255, (i >> 8) & 255,
+               i & 255, " " * pad) for i in range(first, first + n)]
+
+
+def scenario_add_flows_file(tmp):
+    """add-flows of files larger than one request: one transaction, bad
+    bytes named, --chunked commits with a count, snicd dying mid-file."""
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic, "--no-offload")
+    path = os.path.join(tmp, "big.flows")
+    lines = flow_lines(30000)
+    lines[24999] = "priority=1,in_port=vf0,actions=bogus\n"
+    with open(path, "w") as f:
+        f.writelines(lines)
+    r = d.ctl("add-flows", path)
+    check(r.returncode != 0 and (path + ":25000:") in r.stderr and
+          "nothing of this file was added" in r.stderr,
+          "a bad line 25,000 of 30,000 is named", r.stderr)
+    check(len(d.flows()) == 0, "and nothing of the file was added (%d "
+          "flows)" % len(d.flows()))
+    r = d.ctl("--chunked", "add-flows", path)
+    check(r.returncode != 0 and "committed: 20000 flows (lines 1-20000); "
+          "nothing from line 20001 on was added" in r.stderr,
+          "--chunked says what was committed before the bad line", r.stderr)
+    check(len(d.flows()) == 20000, "and exactly that is live (%d flows)"
+          % len(d.flows()))
+    d.ok("del-flows", {})
+    # invalid UTF-8 and a NUL byte: named, nothing added, numbering kept
+    good = flow_lines(3)
+    for bad, what in ((b"priority=7,in_port=vf0,actions=drop # \xff\xfe\n",
+                       "not valid UTF-8 at byte 39 of the line (0xff)"),
+                      (b"priority=7,in_port=vf0,\0actions=drop\n",
+                       "a NUL byte at byte 24 of the line")):
+        with open(path, "wb") as f:
+            f.write((good[0] + "\n" + good[1]).encode() + bad +
+                    good[2].encode())
+        r = d.ctl("add-flows", path)
+        check(r.returncode != 0 and ("%s:4: %s" % (path, what)) in r.stderr
+              and "nothing of it was added" in r.stderr,
+              "a line with %s is an error naming line 4" % what.split(" at")[0],
+              r.stderr)
+        check(len(d.flows()) == 0, "and nothing of the file was added")
+    # a valid file over the 64 MiB request limit: one transaction
+    big = flow_lines(34000, pad=2000)
+    with open(path, "w") as f:
+        f.writelines(big)
+    size = os.path.getsize(path)
+    r = d.ctl("add-flows", path)
+    check(r.returncode == 0 and "34000 flows added" in r.stdout,
+          "a valid %.0f MB file is added" % (size / 1e6),
+          r.stdout + r.stderr)
+    check(len(d.flows()) == 34000, "all 34000 flows are live")
+    d.ok("del-flows", {})
+    # snicd killed while the file streams in: snicctl says what happened
+    with open(path, "w") as f:
+        f.writelines(flow_lines(34000, pad=2000))
+    p = subprocess.Popen([SNICCTL, "-s", d.rundir, "add-flows", path],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    time.sleep(1.0)
+    d.proc.kill()
+    d.proc.wait()
+    out, err = p.communicate(timeout=60)
+    d.start()
+    n = len(d.flows())
+    if "before the file was committed" in err:
+        check("nothing of it was added" in err and n == 0, "snicd killed "
+              "mid-file: snicctl says nothing was added, and nothing was "
+              "(%d flows after restart)" % n, err)
+    elif "while committing" in err:
+        check(n in (0, 34000), "snicd killed while committing: all or "
+              "nothing (%d flows after restart)" % n, err)
+    else:
+        check(p.returncode == 0 and n == 34000, "the file made it before "
+              "the kill (%d flows)" % n, out + err)
+    print("  killed during add-flows: %s" % (err.strip().splitlines() or
+                                            ["(no error)"])[-1])
+    check(d.stop() == 0, "snicd stops cleanly")
+
+
+
+class EalSnicd(Snicd):
+    """snicd started with EAL arguments of its own (not the defaults)."""
+
+    def __init__(self, tmp, eal, *opts, name="snicd-eal"):
+        self.rundir = os.path.join(tmp, name + "-run")
+        self.log = os.path.join(tmp, name + ".log")
+        self.args = [SNICD, *eal, "--", "--rundir", self.rundir, *opts]
+        self.start()
+
+
+def scenario_eal_dir(tmp):
+    """DPDK's runtime folder goes with snicd: rte_eal_cleanup() of this
+    DPDK leaves /var/run/dpdk/PREFIX (13 MB of shared files without
+    --no-shconf) behind, so snicd removes it at exit."""
+    nic = Emunic(tmp)
+    base = "/var/run/dpdk" if os.getuid() == 0 else os.path.join(
+        os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+    d = Snicd(tmp, nic)
+    folder = os.path.join(base, "snicd-%d" % d.proc.pid)
+    check(os.path.isdir(folder), "default EAL arguments: %s while snicd "
+          "runs" % folder)
+    files = os.listdir(folder) if os.path.isdir(folder) else []
+    check(files == [], "and it holds no shared files (--no-shconf)", files)
+    check(d.stop() == 0, "snicd stops cleanly")
+    check(not os.path.exists(folder), "no %s after the stop" % folder)
+    prefix = "snicdeal%d" % os.getpid()
+    folder = os.path.join(base, prefix)
+    e = EalSnicd(tmp, ["-d", PMD, "--vdev", "net_emunic0,socket=%s,"
+                       "representor=vf[0-%d]" % (nic.sock, NVFS - 1),
+                       "--no-huge", "--no-pci", "-m", "512", "--file-prefix",
+                       prefix, "--no-telemetry", "-l", "0,1"], "--journal",
+                 "none")
+    files = os.listdir(folder) if os.path.isdir(folder) else []
+    check("config" in files, "EAL arguments with --file-prefix %s: its "
+          "shared files while snicd runs" % prefix, files)
+    check(e.stop() == 0, "snicd stops cleanly")
+    check(not os.path.exists(folder), "no %s after the stop" % folder,
+          os.listdir(folder) if os.path.isdir(folder) else "")
 
 
 def restart_deleted_flow_stops(d, tr, flow):
@@ -812,6 +938,10 @@ def main():
             scenario_vxlan(tmp)
         elif which == "restart":
             scenario_restart(tmp, seed)
+        elif which == "add_flows_file":
+            scenario_add_flows_file(tmp)
+        elif which == "eal_dir":
+            scenario_eal_dir(tmp)
         elif which.startswith("diff_"):
             scenario_diff(tmp, which[5:], seed)
         else:
