@@ -878,18 +878,26 @@ def diff_run(tmp, profile, offload, flows, packets, name):
 
 def scenario_diff(tmp, profile, seed):
     t0 = time.time()
-    rnd = random.Random(seed)
-    flows = [rand_flow(rnd, 0) for _ in range(40)] + \
-        [rand_flow(rnd, 1) for _ in range(15)]
-    packets = [rand_packet(rnd, n) for n in range(300)]
-    print("  seed %d: %d flows, %d packets, profile %s" % (seed, len(flows),
-          len(packets), profile), flush=True)
+    # A random flow set that forwards nothing proves nothing: the reference
+    # (software) runs first, and such a set gives way to the next seed,
+    # still reproducible from the printed first seed.
+    for tries in range(5):
+        rnd = random.Random(seed)
+        flows = [rand_flow(rnd, 0) for _ in range(40)] + \
+            [rand_flow(rnd, 1) for _ in range(15)]
+        packets = [rand_packet(rnd, n) for n in range(300)]
+        print("  seed %d: %d flows, %d packets, profile %s" % (
+            seed, len(flows), len(packets), profile), flush=True)
+        sw_out, sw_ctr, _, _ = diff_run(tmp, profile, False, flows, packets,
+                                        "reference")
+        if sum(len(v) for v in sw_out.values()) > 0:
+            break
+        print("  seed %d forwards nothing; next seed" % seed, flush=True)
+        seed += 1
     hw_out, hw_ctr, where, st = diff_run(tmp, profile, True, flows, packets,
                                          "offload")
     print("  offload run: %s; datapath rx %d, marked %d" % (
         where, st["datapath"]["rx"], st["datapath"]["marked"]), flush=True)
-    sw_out, sw_ctr, _, _ = diff_run(tmp, profile, False, flows, packets,
-                                    "reference")
     diffs = []
     for n in range(len(packets)):
         a = sorted(vxlan_sport_free(*o) for o in hw_out.get(n, []))
