@@ -30,7 +30,7 @@
 
 #define GROUP           4242
 #define BIG_REPLY       65536
-#define STREAM_ITEMS    100000
+#define STREAM_ITEMS    20000
 
 static char rundir[64];
 static struct ctl_server *server;
@@ -151,7 +151,7 @@ finish(void)
     rmdir(rundir);
 }
 
-TestSuite(ctl_limits, .fini = finish, .timeout = 120);
+TestSuite(ctl_limits, .fini = finish, .timeout = 300);
 
 static int64_t
 now_ms(void)
@@ -561,13 +561,18 @@ stream_read(int fd, char *buf, size_t cap)
 Test(ctl_limits, streams_are_whole_and_interleaved)
 {
     enum { N = 6 };
+    struct ctl_limits lim;
     size_t cap = 16u << 20;
     char *buf = malloc(cap);
     int fds[N];
     int64_t ms;
 
     cr_assert_not_null(buf);
-    start_with(NULL);
+    /* read one after the other: the others wait unread meanwhile, which
+     * on a loaded machine may take longer than the default stall limit */
+    ctl_limits_default(&lim);
+    lim.stall_timeout_ms = 600000;
+    start_with(&lim);
     for (int i = 0; i < N; i++) {
         fds[i] = stream_request();
         cr_assert_geq(fds[i], 0);
@@ -588,12 +593,15 @@ Test(ctl_limits, streams_are_whole_and_interleaved)
  * next waits for one to end, then arrives whole. */
 Test(ctl_limits, a_uids_extra_stream_waits_its_turn)
 {
+    struct ctl_limits lim;
     int status;
     pid_t pid;
 
     if (geteuid() != 0)
         cr_skip_test("needs root to act as another user");
-    start_with(NULL);
+    ctl_limits_default(&lim);
+    lim.stall_timeout_ms = 600000;      /* see above */
+    start_with(&lim);
     pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
