@@ -13,6 +13,13 @@
 
 #include "vf_emunic.h"
 #include "vf_fs.h"
+
+/* What FW_CMD_VPORT_MODIFY can change: vf_emu_set() refuses the rest, and
+ * vf_validate_for_dev() refuses it first, before an apply changes anything */
+#define VF_EMU_SETTABLE (VF_ATTR_BIT(VF_ATTR_MAC) | VF_ATTR_BIT(VF_ATTR_VLAN) | \
+                         VF_ATTR_BIT(VF_ATTR_SPOOFCHK) | \
+                         VF_ATTR_BIT(VF_ATTR_TRUST) | \
+                         VF_ATTR_BIT(VF_ATTR_STATE) | VF_ATTR_BIT(VF_ATTR_RATE))
 #include "vf_parse.h"
 
 #define VF_EMU_POLL_MS 10
@@ -110,6 +117,7 @@ vf_emu_get(struct vf_backend *be, const char *name, struct vf_dev *out)
     out->totalvfs = caps.max_vfs;
     out->numvfs = caps.num_vfs;
     out->numvfs_in_place = fw_chan_abi_minor(e->chan) >= 2;
+    out->settable = VF_EMU_SETTABLE;
     out->esw_mode = caps.esw_mode == FW_ESW_SWITCHDEV ? VF_ESW_SWITCHDEV :
                     VF_ESW_LEGACY;
     out->speed = caps.max_link_speed > 0 ? (long)caps.max_link_speed : -1;

@@ -328,10 +328,15 @@ vf_json_dev_want(json_t *o, struct vf_want_dev *wd, struct vf_err *err)
     rc = vf_get_str(o, "name", wd->path, &str, err);
     if (rc < 0)
         return rc;
-    if (rc == 0 || str[0] == '\0' || strlen(str) >= sizeof(wd->name)) {
+    if (rc == 0 || str[0] == '\0') {
         vf_err_set(err, "%s: \"name\" (the PF's netdev) is required",
                    wd->path);
         return -EINVAL;
+    }
+    if (strlen(str) >= sizeof(wd->name)) {
+        vf_err_set(err, "%s.name: %zu characters; a device name has at most "
+                   "%zu", wd->path, strlen(str), sizeof(wd->name) - 1);
+        return -ENAMETOOLONG;
     }
     strcpy(wd->name, str);
     wd->num_vfs = -1;

@@ -119,6 +119,9 @@ struct vf_dev {
      * settings (and the rules naming them). emunic from ABI 1.2; the
      * kernel backend always goes through 0, as sriov_numvfs demands. */
     bool numvfs_in_place;
+    /* VF attributes the backend can set (VF_ATTR_BIT()s), 0 for all: a
+     * request for another is refused before anything changes */
+    uint32_t settable;
     long speed;                     /* Mbit/s, -1 unknown */
     unsigned nvfs;                  /* entries in vfs (== numvfs when read) */
     struct vf_info *vfs;

@@ -413,7 +413,22 @@ vf_validate_for_dev(const struct vf_dev *dev, unsigned numvfs, unsigned vf,
                     const struct vf_settings *cur, struct vf_err *err)
 {
     struct vf_settings s = *want;
+    uint32_t cannot = dev->settable != 0 ? want->mask & ~dev->settable : 0;
 
+    if (cannot != 0) {
+        char can[160] = "";
+        unsigned a = 0;
+
+        while (!(cannot & VF_ATTR_BIT(a)))
+            a++;
+        for (unsigned b = 0; b < VF_ATTR__COUNT; b++)
+            if (dev->settable & VF_ATTR_BIT(b))
+                snprintf(can + strlen(can), sizeof(can) - strlen(can), "%s%s",
+                         can[0] ? ", " : "", vf_attr_name((enum vf_attr)b));
+        vf_err_set(err, "%s: %s (%s) cannot set it; it sets %s",
+                   vf_attr_name((enum vf_attr)a), dev->name, dev->driver, can);
+        return -EOPNOTSUPP;
+    }
     if (dev->sriov_cap == 0) {
         vf_err_set(err, "%s has no SR-IOV capability (its device %s has "
                    "no sriov_totalvfs)", dev->name,

@@ -121,10 +121,31 @@ vf_yaml_parse(const char *name, const char *data, size_t size,
         goto delete_parser;
     }
     root = vf_yaml_node(&doc, yaml_document_get_root_node(&doc), 0, &budget);
-    if (root == NULL)
+    yaml_document_delete(&doc);
+    if (root == NULL) {
         vf_err_set(err, "%s: empty YAML document or unsupported node (keys "
                    "must be unique plain scalars, nesting at most 32 deep, "
                    "at most %u nodes)", name, VF_YAML_MAX_NODES);
+        goto delete_parser;
+    }
+    /* An apply file is one document: a second one (after ---) would be
+     * ignored, and the devices it describes silently left alone. */
+    if (!yaml_parser_load(&parser, &doc)) {
+        vf_err_set(err, "%s:%zu:%zu: not valid YAML: %s", name,
+                   parser.problem_mark.line + 1,
+                   parser.problem_mark.column + 1,
+                   parser.problem ? parser.problem : "parse error");
+        json_decref(root);
+        root = NULL;
+        goto delete_parser;
+    }
+    if (yaml_document_get_root_node(&doc) != NULL) {
+        vf_err_set(err, "%s:%zu: a second YAML document; an apply file holds "
+                   "one (put every device under one \"devices\" list)",
+                   name, doc.start_mark.line + 1);
+        json_decref(root);
+        root = NULL;
+    }
     yaml_document_delete(&doc);
 delete_parser:
     yaml_parser_delete(&parser);

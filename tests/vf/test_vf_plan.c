@@ -287,6 +287,10 @@ Test(vf_plan, checks_against_the_device)
     cr_expect_eq(fh.nlog, 0);
 }
 
+#define TEN "abcdefghij"
+#define LONG_NAME TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN \
+                  TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN
+
 Test(vf_plan, file_errors_name_file_path_and_reason)
 {
     static const struct check_case cases[] = {
@@ -318,6 +322,8 @@ Test(vf_plan, file_errors_name_file_path_and_reason)
           "devices[0].vfs[0].spoofchk: expected true or false" },
         { "{\"devices\":[{\"num_vfs\":1}]}",
           "devices[0]: \"name\" (the PF's netdev) is required" },
+        { "{\"devices\":[{\"name\":\"" LONG_NAME "\"}]}",
+          "devices[0].name: 300 characters; a device name has at most 63" },
         { "{\"device\":[]}",
           "top level: unknown key \"device\" (expected devices)" },
         { "{\"devices\":[{\"name\":\"x\"},{\"name\":\"x\"}]}",
@@ -382,6 +388,32 @@ Test(vf_plan, yaml_file)
     run_free(&r);
     r = run_main(be, "apply", path, NULL);
     cr_expect(strncmp(r.out, "nothing to do", 13) == 0, "%s", r.out);
+    run_free(&r);
+}
+
+/* A second document would be ignored, and the devices it names left as
+ * they are without a word. */
+Test(vf_plan, yaml_second_document_is_refused)
+{
+    const char *path = write_file("two.yaml",
+        "devices:\n"
+        "  - name: enp3s0f0\n"
+        "    num_vfs: 2\n"
+        "---\n"
+        "devices:\n"
+        "  - name: enp3s0f1\n"
+        "    num_vfs: 2\n");
+    struct run_out r;
+
+    if (!vf_json_have_yaml())
+        cr_skip_test("built without libyaml");
+    fake_host_add(&fh, "enp3s0f0", "0000:03:00.0", "mlx5_core", 8, 0,
+                  VF_ESW_LEGACY);
+    r = run_main(be, "apply", path, NULL);
+    cr_expect_eq(r.rc, VF_EXIT_USAGE);
+    cr_expect(strstr(r.err, "two.yaml:4: a second YAML document; an apply "
+                     "file holds one") != NULL, "%s", r.err);
+    cr_expect_eq(fh.host.devs[0].numvfs, 0);
     run_free(&r);
 }
 
