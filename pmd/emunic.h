@@ -137,16 +137,6 @@ int emunic_item_convert(struct emunic_walk *w, const struct rte_flow_item *item,
                         struct rte_flow_error *error);
 int emunic_items_finish(struct emunic_walk *w, const struct rte_flow_item *items,
                         struct rte_flow_error *error);
-/* Check that the device can match field @f with mask @nm (@canon: the
- * mask as @nbits bits, most significant first, for the profile's mask
- * shapes), then merge value/mask bytes into the rule (a contradiction with
- * an earlier item is refused). */
-int emunic_item_field_put(struct emunic_walk *w,
-                          const struct rte_flow_item *item, const char *name,
-                          enum fw_field f, void *val, void *msk,
-                          const void *nv, const void *nm, size_t size,
-                          const uint8_t *canon, unsigned nbits,
-                          struct rte_flow_error *error);
 /* Item shape checks naming the field (emunic_flow_item_check.c). */
 int emunic_item_check_mask(const struct rte_flow_item *item, const char *name,
                            const uint8_t *mask, const uint8_t *supported,
@@ -155,25 +145,24 @@ int emunic_item_check_mask(const struct rte_flow_item *item, const char *name,
 int emunic_item_check_last(const struct rte_flow_item *item, const char *name,
                            const uint8_t *spec, const uint8_t *mask,
                            size_t size, struct rte_flow_error *error);
-/* The IP fragment state (emunic_flow_frag.c). */
-int emunic_frag_ipv4(struct emunic_walk *w, const struct rte_flow_item *item,
+/* The IP fragment state (emunic_flow_frag.c): the ip_frag value/mask an
+ * IPV4 item's fragment_offset, or an IPV6_FRAG_EXT item, asks for (mask 0:
+ * nothing), or a refusal pointing at @item. Pure: the caller merges it. */
+int emunic_frag_ipv4(const struct rte_flow_item *item,
                      const struct rte_flow_item_ipv4 *s,
-                     const struct rte_flow_item_ipv4 *m,
-                     struct rte_flow_error *error);
-int emunic_frag_ipv6(struct emunic_walk *w, const struct rte_flow_item *item,
-                     const struct rte_flow_item_ipv6 *s,
-                     const struct rte_flow_item_ipv6 *m,
-                     struct rte_flow_error *error);
+                     const struct rte_flow_item_ipv4 *m, uint8_t *fv,
+                     uint8_t *fm, struct rte_flow_error *error);
+int emunic_frag_ipv6_ext(const struct rte_flow_item *item,
+                         const struct rte_flow_item_ipv6_frag_ext *s,
+                         const struct rte_flow_item_ipv6_frag_ext *m,
+                         uint8_t *fv, uint8_t *fm,
+                         struct rte_flow_error *error);
 /* Which fragment states (bit s: ip_frag value s) an IPV4 fragment_offset
  * (@v6 false) or IPV6_FRAG_EXT frag_data (@v6 true) spec/mask/last, host
  * order, @last == spec for no range, accepts wholly (@all) and at least in
  * part (@some). Exposed for the unit test. */
 void emunic_frag_classify(bool v6, uint16_t spec, uint16_t mask,
                           uint16_t last, uint32_t *all, uint32_t *some);
-/* An item converter: @spec, @mask are rte_flow_item_ipv6_frag_ext. */
-int emunic_frag_ipv6_ext(struct emunic_walk *w,
-                         const struct rte_flow_item *item, const void *spec,
-                         const void *mask, struct rte_flow_error *error);
 int emunic_action_convert(struct emunic_walk *w,
                           const struct rte_flow_action *act,
                           struct rte_flow_error *error);

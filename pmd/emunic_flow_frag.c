@@ -242,78 +242,46 @@ range_end(const void *last, size_t off, uint16_t spec, uint16_t mask)
     return l;
 }
 
-static int
-frag_put(struct emunic_walk *w, const struct rte_flow_item *item,
-         const char *name, uint8_t v, uint8_t m, struct rte_flow_error *error)
-{
-    struct fw_rule_add_in *r = &w->x->rule;
-    /* IS, LATER, MORE as the field's three bits, most significant first */
-    uint8_t canon = (uint8_t)(m << 5);
-
-    if (m == 0)
-        return 0;
-    return emunic_item_field_put(w, item, name, FW_FIELD_IP_FRAG,
-                                 &r->value.ip_frag, &r->mask.ip_frag, &v, &m,
-                                 1, &canon, 3, error);
-}
-
 int
-emunic_frag_ipv4(struct emunic_walk *w, const struct rte_flow_item *item,
+emunic_frag_ipv4(const struct rte_flow_item *item,
                  const struct rte_flow_item_ipv4 *s,
-                 const struct rte_flow_item_ipv4 *m,
-                 struct rte_flow_error *error)
+                 const struct rte_flow_item_ipv4 *m, uint8_t *fv,
+                 uint8_t *fm, struct rte_flow_error *error)
 {
     uint16_t mask = rte_be_to_cpu_16(m->hdr.fragment_offset);
     uint16_t spec = rte_be_to_cpu_16(s->hdr.fragment_offset);
     uint16_t last;
-    uint8_t fv, fm;
-    int ret;
 
+    *fv = *fm = 0;
     if (mask == 0)
         return 0;
     last = range_end(item->last, offsetof(struct rte_flow_item_ipv4,
                                           hdr.fragment_offset), spec, mask);
-    ret = frag_state(item, "IPV4 fragment_offset", false, spec, mask, last,
-                     &fv, &fm, error);
-    if (ret < 0)
-        return ret;
-    return frag_put(w, item, "IPV4", fv, fm, error);
+    return frag_state(item, "IPV4 fragment_offset", false, spec, mask, last,
+                      fv, fm, error);
 }
 
 int
-emunic_frag_ipv6(struct emunic_walk *w, const struct rte_flow_item *item,
-                 const struct rte_flow_item_ipv6 *s,
-                 const struct rte_flow_item_ipv6 *m,
-                 struct rte_flow_error *error)
+emunic_frag_ipv6_ext(const struct rte_flow_item *item,
+                     const struct rte_flow_item_ipv6_frag_ext *s,
+                     const struct rte_flow_item_ipv6_frag_ext *m,
+                     uint8_t *fv, uint8_t *fm, struct rte_flow_error *error)
 {
-    if (!m->has_frag_ext)
-        return 0;
-    return frag_put(w, item, "IPV6 has_frag_ext",
-                    s->has_frag_ext ? IS : 0, IS, error);
-}
-
-/* The Fragment header is there: IS, plus what frag_data asks. */
-int
-emunic_frag_ipv6_ext(struct emunic_walk *w, const struct rte_flow_item *item,
-                     const void *spec_, const void *mask_,
-                     struct rte_flow_error *error)
-{
-    const struct rte_flow_item_ipv6_frag_ext *s = spec_, *m = mask_;
     uint16_t mask = rte_be_to_cpu_16(m->hdr.frag_data);
     uint16_t spec = rte_be_to_cpu_16(s->hdr.frag_data);
-    uint8_t fv = 0, fm = 0;
-    int ret;
+    uint16_t last;
+    int ret = 0;
 
+    *fv = *fm = 0;
     if (mask != 0) {
-        uint16_t last = range_end(item->last,
-                                  offsetof(struct rte_flow_item_ipv6_frag_ext,
-                                           hdr.frag_data), spec, mask);
-
+        last = range_end(item->last,
+                         offsetof(struct rte_flow_item_ipv6_frag_ext,
+                                  hdr.frag_data), spec, mask);
         ret = frag_state(item, "IPV6_FRAG_EXT frag_data", true, spec, mask,
-                         last, &fv, &fm, error);
-        if (ret < 0)
-            return ret;
+                         last, fv, fm, error);
     }
-    return frag_put(w, item, "IPV6_FRAG_EXT", (uint8_t)(fv | IS),
-                    (uint8_t)(fm | IS), error);
+    /* the item itself says: a packet with a Fragment header */
+    *fv |= IS;
+    *fm |= IS;
+    return ret;
 }

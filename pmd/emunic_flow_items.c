@@ -170,18 +170,23 @@ field_set(struct emunic_walk *w, const struct rte_flow_item *item,
     return field_merge(w, item, name, f, val, msk, nv, nm, size, error);
 }
 
-int
-emunic_item_field_put(struct emunic_walk *w, const struct rte_flow_item *item,
-                      const char *name, enum fw_field f, void *val, void *msk,
-                      const void *nv, const void *nm, size_t size,
-                      const uint8_t *canon, unsigned nbits,
-                      struct rte_flow_error *error)
+/* The fragment state (emunic_flow_frag.c works out the value/mask). */
+static int
+frag_put(struct emunic_walk *w, const struct rte_flow_item *item,
+         const char *name, uint8_t v, uint8_t m, struct rte_flow_error *error)
 {
-    int ret = field_use(w, item, name, f, canon, nbits, error);
+    struct fw_rule_add_in *r = &w->x->rule;
+    /* IS, LATER, MORE as the field's three bits, most significant first */
+    uint8_t canon = (uint8_t)(m << 5);
+    int ret;
 
+    if (m == 0)
+        return 0;
+    ret = field_use(w, item, name, FW_FIELD_IP_FRAG, &canon, 3, error);
     if (ret < 0)
         return ret;
-    return field_merge(w, item, name, f, val, msk, nv, nm, size, error);
+    return field_merge(w, item, name, FW_FIELD_IP_FRAG, &r->value.ip_frag,
+                       &r->mask.ip_frag, &v, &m, 1, error);
 }
 
 /* An implicit prerequisite: full mask on a value the item implies. */
@@ -361,6 +366,7 @@ conv_ipv4(struct emunic_walk *w, const struct rte_flow_item *item,
 {
     const struct rte_flow_item_ipv4 *s = spec_, *m = mask_;
     struct fw_rule_add_in *r = &w->x->rule;
+    uint8_t fv, fm;
     int ret;
 
     ret = ethertype_implied(w, item, "IPV4", 0x0800, error);
@@ -385,7 +391,9 @@ conv_ipv4(struct emunic_walk *w, const struct rte_flow_item *item,
                         &r->mask.ip_ttl, &s->hdr.time_to_live,
                         &m->hdr.time_to_live, 1, error);
     if (ret == 0)
-        ret = emunic_frag_ipv4(w, item, s, m, error);
+        ret = emunic_frag_ipv4(item, s, m, &fv, &fm, error);
+    if (ret == 0)
+        ret = frag_put(w, item, "IPV4", fv, fm, error);
     return ret;
 }
 
@@ -419,9 +427,22 @@ conv_ipv6(struct emunic_walk *w, const struct rte_flow_item *item,
         ret = field_set(w, item, "IPV6", FW_FIELD_IP_TTL, &r->value.ip_ttl,
                         &r->mask.ip_ttl, &s->hdr.hop_limits,
                         &m->hdr.hop_limits, 1, error);
-    if (ret == 0)
-        ret = emunic_frag_ipv6(w, item, s, m, error);
+    if (ret == 0 && m->has_frag_ext)
+        ret = frag_put(w, item, "IPV6 has_frag_ext",
+                       s->has_frag_ext ? FW_IP_FRAG_IS : 0, FW_IP_FRAG_IS,
+                       error);
     return ret;
+}
+
+static int
+conv_ipv6_frag_ext(struct emunic_walk *w, const struct rte_flow_item *item,
+                   const void *spec_, const void *mask_,
+                   struct rte_flow_error *error)
+{
+    uint8_t fv, fm;
+    int ret = emunic_frag_ipv6_ext(item, spec_, mask_, &fv, &fm, error);
+
+    return ret < 0 ? ret : frag_put(w, item, "IPV6_FRAG_EXT", fv, fm, error);
 }
 
 
@@ -681,7 +702,7 @@ static const struct item_desc item_table[] = {
         .default_mask = &ipv6_frag_ext_default,
         .supported = &ipv6_frag_ext_supported,
         .supported_desc = "frag_data's offset and M flag (0xfff9)",
-        .convert = emunic_frag_ipv6_ext },
+        .convert = conv_ipv6_frag_ext },
     ITEM(TCP, "TCP", EMUNIC_P_TCP, P(IPV4) | P(IPV6), tcp, conv_tcp,
          "src and dst ports"),
     ITEM(UDP, "UDP", EMUNIC_P_UDP, P(IPV4) | P(IPV6), udp, conv_udp,
