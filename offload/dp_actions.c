@@ -109,20 +109,41 @@ has_l4(const struct dp_pkt *pkt, uint8_t proto)
     return (pkt->layout.flags & DP_L_L4) && pkt->layout.nw_proto == proto;
 }
 
+/* SCTP's CRC32c over the packet with the checksum field zero, in the
+ * byte order it is stored (RFC 4960 appendix B: low byte first). */
 static void
-sctp_fix(struct dp_pkt *pkt)
+sctp_crc(uint8_t *sctp, size_t size, uint8_t out[4])
 {
-    uint8_t *sctp = pkt->buf.data + pkt->layout.l4_ofs;
-    size_t size = pkt->layout.l4_end - pkt->layout.l4_ofs;
+    uint8_t saved[4];
     uint32_t crc;
 
+    memcpy(saved, sctp + 8, 4);
     memset(sctp + 8, 0, 4);
     crc = dp_crc32c(sctp, size);
-    /* RFC 4960 appendix B: the CRC's low byte goes first on the wire */
-    sctp[8] = (uint8_t)crc;
-    sctp[9] = (uint8_t)(crc >> 8);
-    sctp[10] = (uint8_t)(crc >> 16);
-    sctp[11] = (uint8_t)(crc >> 24);
+    memcpy(sctp + 8, saved, 4);
+    out[0] = (uint8_t)crc;
+    out[1] = (uint8_t)(crc >> 8);
+    out[2] = (uint8_t)(crc >> 16);
+    out[3] = (uint8_t)(crc >> 24);
+}
+
+/* Change @size bytes at @field of an SCTP packet. The CRC cannot be
+ * patched like a sum, but it is linear: stored ^ crc(before) ^ crc(after)
+ * is right when the stored one was, and exactly as wrong when it was not
+ * (as for the incremental sums; Open vSwitch does the same). */
+static void
+sctp_write(struct dp_pkt *pkt, size_t field, const uint8_t *new,
+           size_t size)
+{
+    uint8_t *sctp = pkt->buf.data + pkt->layout.l4_ofs;
+    size_t len = pkt->layout.l4_end - pkt->layout.l4_ofs;
+    uint8_t before[4], after[4];
+
+    sctp_crc(sctp, len, before);
+    memcpy(sctp + field, new, size);
+    sctp_crc(sctp, len, after);
+    for (int i = 0; i < 4; i++)
+        sctp[8 + i] = (uint8_t)(sctp[8 + i] ^ before[i] ^ after[i]);
 }
 
 /* An IPv4 address changes: the IP header sum and the pseudo-header sums. */
@@ -159,7 +180,8 @@ set_tos(struct dp_pkt *pkt, uint8_t tos)
         uint16_t old = rd16(ip);
 
         ip[1] = (uint8_t)((ip[1] & 0x03) | (tos & 0xfc));
-        csum_patch16(ip + 10, old, rd16(ip));
+        if (rd16(ip) != old)        /* 0xffff would turn into 0 */
+            csum_patch16(ip + 10, old, rd16(ip));
     } else if (pkt->layout.flags & DP_L_IPV6) {
         /* the traffic class straddles bytes 0 and 1 */
         uint8_t tc = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
@@ -177,26 +199,38 @@ set_port(struct dp_pkt *pkt, size_t field, flow_be16 port)
     uint8_t new[2];
     uint16_t old;
 
-    if (!(pkt->layout.flags & DP_L_L4) || (pkt->layout.flags & DP_L_FRAG))
+    /* a first fragment's ports are rewritten too (its L4 header is
+     * there), as Open vSwitch does; a later fragment has none */
+    if (!(pkt->layout.flags & DP_L_L4))
         return;
     memcpy(new, &port, 2);
     old = rd16(l4 + field);
+    if (old == rd16(new))
+        return;                     /* nothing changes, not even a sum */
     switch (pkt->layout.nw_proto) {
     case DP_IPPROTO_TCP:
+        /* a data offset below 5 or past the segment: not a TCP header
+         * one can rewrite (Open vSwitch leaves it alone too) */
+        if ((size_t)(l4[12] >> 4) * 4 < 20
+            || (size_t)(l4[12] >> 4) * 4
+               > (size_t)(pkt->layout.l4_end - pkt->layout.l4_ofs))
+            return;
         memcpy(l4 + field, new, 2);
         csum_patch16(l4 + 16, old, rd16(new));
         break;
     case DP_IPPROTO_UDP:
         memcpy(l4 + field, new, 2);
-        if (rd16(l4 + 6) != 0 || (pkt->layout.flags & DP_L_IPV6)) {
+        /* zero: the sender computed none. IPv6 forbids that (RFC 8200
+         * 8.1), but a forwarder does not repair it: Open vSwitch leaves
+         * it zero too, and a patched zero would be neither 0 nor right */
+        if (rd16(l4 + 6) != 0) {
             csum_patch16(l4 + 6, old, rd16(new));
             if (rd16(l4 + 6) == 0)
                 wr16(l4 + 6, 0xffff);
         }
         break;
     case DP_IPPROTO_SCTP:
-        memcpy(l4 + field, new, 2);
-        sctp_fix(pkt);
+        sctp_write(pkt, field, new, 2);
         break;
     default:
         break;
@@ -208,6 +242,8 @@ dec_ttl(struct dp_pkt *pkt)
 {
     uint8_t *ip = pkt->buf.data + pkt->layout.l3_ofs;
 
+    if (pkt->layout.flags & DP_L_IP_BAD)
+        return DP_ACT_DROP_TTL;     /* no TTL could be read: it is 0 */
     if (pkt->layout.flags & DP_L_IPV4) {
         uint16_t old = rd16(ip + 8);
 
@@ -285,14 +321,21 @@ strip_tag(struct dp_pkt *pkt)
 }
 
 /* Set the TCI bits in @keep_mask's complement to @bits; push a tag with
- * just @bits when untagged and @push. */
+ * just @bits when untagged and @push. A tag whose PCP or VID changes is
+ * written with DEI 0: OpenFlow's TCI has no DEI (that bit means "tagged"),
+ * so Open vSwitch writes the whole TCI from PCP and VID; an unchanged tag
+ * is left as it is. */
 static enum dp_act_result
 mod_tci(struct dp_pkt *pkt, uint16_t keep_mask, uint16_t bits, bool push)
 {
     uint8_t *tci = pkt->buf.data + 14;
 
     if (tagged(pkt)) {
-        wr16(tci, (uint16_t)((rd16(tci) & keep_mask) | bits));
+        uint16_t old = rd16(tci) & (uint16_t)~FLOW_VLAN_CFI;
+        uint16_t new = (uint16_t)((old & keep_mask) | bits);
+
+        if (new != old)
+            wr16(tci, new);
         return DP_ACT_DONE;
     }
     if (!push)

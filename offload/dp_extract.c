@@ -39,7 +39,11 @@ be32_at(const uint8_t *p)
     return v;
 }
 
-/* Minimum header size before a protocol's fields are read. */
+/*
+ * What a header must hold before its fields are read: Open vSwitch's rules
+ * (flow_extract()), since users' flows were written against them. ICMP and
+ * ICMPv6 count their whole 8-byte header, not just type and code.
+ */
 static size_t
 l4_min(uint8_t proto)
 {
@@ -52,10 +56,20 @@ l4_min(uint8_t proto)
         return 12;
     case DP_IPPROTO_ICMP:
     case DP_IPPROTO_ICMPV6:
-        return 4;
+        return 8;
     default:
         return 0;
     }
+}
+
+/* A TCP data offset that makes sense: the fixed header at least, and not
+ * past the segment's end. Without it Open vSwitch reads no ports. */
+static inline bool
+tcp_doff_ok(uint8_t doff_byte, size_t size)
+{
+    size_t hlen = (size_t)(doff_byte >> 4) * 4;
+
+    return hlen >= 20 && hlen <= size;
 }
 
 static void
@@ -74,31 +88,42 @@ parse_l4(const uint8_t *frame, size_t ofs, size_t end, uint8_t proto,
         /* type and code, as OpenFlow's icmp_type / icmp_code */
         key->tp_src = htons(frame[ofs]);
         key->tp_dst = htons(frame[ofs + 1]);
+    } else if (proto == DP_IPPROTO_TCP
+               && !tcp_doff_ok(frame[ofs + 12], end - ofs)) {
+        return;                     /* the header is there, not its ports */
     } else {
         key->tp_src = be16_at(frame + ofs);
         key->tp_dst = be16_at(frame + ofs + 2);
     }
 }
 
+/*
+ * An IPv4 header is read only when it is whole and consistent: IHL >= 5,
+ * the header inside the frame, the total length covering the header and
+ * inside the frame, and at most 255 bytes of Ethernet padding after it.
+ * Otherwise the frame keeps dl_type 0x0800 and no IP field (Open vSwitch
+ * does the same; the version nibble is not checked, by either).
+ */
 static void
 parse_ipv4(const uint8_t *frame, size_t len, size_t ofs,
            struct flow_key *key, struct dp_layout *lay)
 {
     const uint8_t *ip = frame + ofs;
-    size_t ihl, tot, end;
+    size_t ihl, tot, end, room = len - ofs;
     uint16_t frag;
 
-    if (len - ofs < 20)
+    if (room < 20) {
+        lay->flags |= DP_L_IP_BAD;
         return;
+    }
     ihl = (size_t)(ip[0] & 0x0f) * 4;
-    if ((ip[0] >> 4) != 4 || ihl < 20 || ihl > len - ofs)
-        return;
     tot = rd16(ip + 2);
-    if (tot < ihl)
+    if (ihl < 20 || ihl > room || tot > room || tot < ihl
+        || room - tot > UINT8_MAX) {
+        lay->flags |= DP_L_IP_BAD;
         return;
-    /* the payload ends where the IP header says, or at the frame's end
-     * when the frame was cut short; Ethernet padding is not payload */
-    end = ofs + tot < len ? ofs + tot : len;
+    }
+    end = ofs + tot;                /* Ethernet padding is not payload */
 
     lay->flags |= DP_L_IPV4;
     lay->nw_proto = ip[9];
@@ -122,16 +147,16 @@ parse_ipv4(const uint8_t *frame, size_t len, size_t ofs,
 /*
  * The common case in one go: an IPv4 header of 20 bytes, not a fragment,
  * carrying a TCP or UDP header that the frame and the IP total length both
- * hold whole. Fills exactly what parse_ipv4() and parse_l4() would, with
- * fewer tests; false (nothing written) sends the frame down that general
- * path instead.
+ * hold whole, with little padding. Fills exactly what parse_ipv4() and
+ * parse_l4() would, with fewer tests; false (nothing written) sends the
+ * frame down that general path instead.
  */
 static bool
 ipv4_fast(const uint8_t *frame, size_t len, size_t ofs,
           struct flow_key *key, struct dp_layout *lay)
 {
     const uint8_t *ip = frame + ofs;
-    size_t end, need;
+    size_t tot, need;
     uint8_t proto;
 
     /* 40: IPv4 + the larger of the two L4 headers */
@@ -140,19 +165,20 @@ ipv4_fast(const uint8_t *frame, size_t len, size_t ofs,
     proto = ip[9];
     if (proto == DP_IPPROTO_UDP)
         need = 20 + 8;
-    else if (proto == DP_IPPROTO_TCP)
-        need = 20 + 20;
+    else if (proto == DP_IPPROTO_TCP && (ip[32] & 0xf0) == 0x50)
+        need = 20 + 20;     /* other TCP data offsets: the general path */
     else
         return false;
-    end = ofs + rd16(ip + 2);
-    if (end > len)
-        end = len;
-    if (end < ofs + need)
+    /* the total length covers both headers, and the frame holds it with
+     * at most 255 bytes of padding (a total past the frame wraps the
+     * unsigned difference far above 255) */
+    tot = rd16(ip + 2);
+    if (tot < need || len - ofs - tot > UINT8_MAX)
         return false;
     lay->flags |= DP_L_IPV4 | DP_L_L4;
     lay->nw_proto = proto;
     lay->l4_ofs = (uint16_t)(ofs + 20);
-    lay->l4_end = (uint16_t)end;
+    lay->l4_end = (uint16_t)(ofs + tot);
     key->nw_tos = ip[1];
     key->nw_ttl = ip[8];
     key->nw_proto = proto;
@@ -163,44 +189,151 @@ ipv4_fast(const uint8_t *frame, size_t len, size_t ofs,
     return true;
 }
 
-static void
+#define DP_IPPROTO_HOPOPTS  0u
+#define DP_IPPROTO_ROUTING  43u
+#define DP_IPPROTO_FRAGMENT 44u
+#define DP_IPPROTO_AH       51u
+#define DP_IPPROTO_DSTOPTS  60u
+
+/*
+ * Walk IPv6 extension headers from @ofs to the upper-layer header: hop-by-
+ * hop, routing and destination options ((len + 1) * 8 bytes), AH
+ * ((len + 2) * 4 bytes) and fragment (8 bytes), in any order, each at
+ * least 8 bytes. Sets *@proto to the upper-layer protocol and returns its
+ * offset; a later fragment stops the walk with *@proto = 44 (it carries no
+ * upper-layer header). Returns 0 when a header does not fit in @end.
+ */
+static size_t
+ipv6_skip_ext(const uint8_t *frame, size_t ofs, size_t end, uint8_t *proto,
+              struct dp_layout *lay)
+{
+    for (;;) {
+        const uint8_t *h = frame + ofs;
+        size_t size;
+
+        switch (*proto) {
+        case DP_IPPROTO_HOPOPTS:
+        case DP_IPPROTO_ROUTING:
+        case DP_IPPROTO_DSTOPTS:
+            if (end - ofs < 8)
+                return 0;
+            size = ((size_t)h[1] + 1) * 8;
+            break;
+        case DP_IPPROTO_AH:
+            if (end - ofs < 8)
+                return 0;
+            size = ((size_t)h[1] + 2) * 4;
+            break;
+        case DP_IPPROTO_FRAGMENT:
+            if (end - ofs < 8)
+                return 0;
+            size = 8;
+            if (rd16(h + 2) != 0) {         /* not an atomic fragment */
+                lay->flags |= DP_L_FRAG;
+                if (rd16(h + 2) & 0xfff8)   /* a later fragment */
+                    return ofs + 8;
+            }
+            break;
+        default:
+            return ofs;
+        }
+        if (size > end - ofs)
+            return 0;
+        *proto = h[0];
+        ofs += size;
+    }
+}
+
+/*
+ * An IPv6 header is read when the fixed header is whole, the payload
+ * length fits in the frame and at most 255 bytes of padding follow.
+ * Extension headers are skipped up to TCP/UDP/SCTP/ICMPv6; a chain that
+ * does not fit leaves the addresses but no protocol, traffic class or hop
+ * limit (as Open vSwitch reads it). Out of line, like parse_arp() and
+ * parse_llc(): inlined, they cost the IPv4 fast path registers that it
+ * then saves and restores on every packet.
+ */
+static __attribute__((noinline)) void
 parse_ipv6(const uint8_t *frame, size_t len, size_t ofs,
            struct flow_key *key, struct dp_layout *lay)
 {
     const uint8_t *ip = frame + ofs;
-    size_t end;
+    size_t end, plen, room = len - ofs, l4;
+    uint8_t proto;
 
-    if (len - ofs < 40 || (ip[0] >> 4) != 6)
+    plen = room >= 40 ? rd16(ip + 4) : 0;
+    if (room < 40 || plen > room - 40 || room - 40 - plen > UINT8_MAX) {
+        lay->flags |= DP_L_IP_BAD;
         return;
-    end = ofs + 40 + rd16(ip + 4);
-    if (end > len)
-        end = len;
-
-    lay->flags |= DP_L_IPV6;
-    lay->nw_proto = ip[6];
-    lay->l4_end = (uint16_t)end;
-    key->nw_tos = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
-    key->nw_proto = ip[6];
-    key->nw_ttl = ip[7];
+    }
+    end = ofs + 40 + plen;
     memcpy(key->ipv6_src, ip + 8, 16);
     memcpy(key->ipv6_dst, ip + 24, 16);
-    parse_l4(frame, ofs + 40, end, ip[6], true, key, lay);
+    proto = ip[6];
+    l4 = ipv6_skip_ext(frame, ofs + 40, end, &proto, lay);
+    if (l4 == 0) {
+        lay->flags = (uint8_t)((lay->flags & ~DP_L_FRAG) | DP_L_IP_BAD);
+        return;
+    }
+
+    lay->flags |= DP_L_IPV6;
+    lay->nw_proto = proto;
+    lay->l4_end = (uint16_t)end;
+    key->nw_tos = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
+    key->nw_proto = proto;
+    key->nw_ttl = ip[7];
+    if (!(lay->flags & DP_L_FRAG) || proto != DP_IPPROTO_FRAGMENT)
+        parse_l4(frame, l4, end, proto, !(lay->flags & DP_L_FRAG), key,
+                 lay);
 }
 
-static void
+/* Ethernet/IPv4 ARP: addresses, and the opcode when it fits in nw_proto's
+ * 8 bits (a larger one reads as 0, as in Open vSwitch). */
+static __attribute__((noinline)) void
 parse_arp(const uint8_t *frame, size_t len, size_t ofs,
           struct flow_key *key, struct dp_layout *lay)
 {
     const uint8_t *a = frame + ofs;
 
-    /* only Ethernet/IPv4 ARP has the fields OpenFlow matches */
     if (len - ofs < 28 || rd16(a) != 1 || rd16(a + 2) != DP_ETH_IPV4
         || a[4] != 6 || a[5] != 4)
         return;
     lay->flags |= DP_L_ARP;
-    key->nw_proto = a[7];           /* low byte of the opcode */
+    key->nw_proto = a[6] == 0 ? a[7] : 0;
     key->nw_src = be32_at(a + 14);
     key->nw_dst = be32_at(a + 24);
+}
+
+/*
+ * An 802.3 length instead of an EtherType: an LLC frame. With a SNAP
+ * header of OUI 0 (RFC 1042) carrying an EtherType, that EtherType is the
+ * frame's and its header follows the SNAP header; anything else is
+ * FLOW_DL_TYPE_NONE, 0x05ff (Open vSwitch's convention). Out of the
+ * switch in dp_extract() so that the common EtherTypes pay nothing for it.
+ */
+static __attribute__((noinline)) void
+parse_llc(const uint8_t *frame, size_t len, size_t ofs, struct flow_key *key,
+          struct dp_layout *lay)
+{
+    static const uint8_t snap[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
+    const uint8_t *p = frame + ofs;
+    uint16_t type;
+
+    key->dl_type = htons(FLOW_DL_TYPE_NONE);
+    if (len - ofs < 8 || memcmp(p, snap, sizeof(snap)) != 0)
+        return;
+    type = rd16(p + 6);
+    if (type < DP_ETH_TYPE_MIN)
+        return;
+    ofs += 8;
+    key->dl_type = htons(type);
+    lay->l3_ofs = (uint16_t)ofs;
+    if (type == DP_ETH_IPV4)
+        parse_ipv4(frame, len, ofs, key, lay);
+    else if (type == DP_ETH_IPV6)
+        parse_ipv6(frame, len, ofs, key, lay);
+    else if (type == DP_ETH_ARP)
+        parse_arp(frame, len, ofs, key, lay);
 }
 
 static const struct flow_key zero_key;
@@ -257,6 +390,8 @@ dp_extract(const uint8_t *frame, size_t len, uint32_t in_port,
         parse_arp(frame, len, ofs, key, lay);
         break;
     default:
+        if (type < DP_ETH_TYPE_MIN)
+            parse_llc(frame, len, ofs, key, lay);
         break;
     }
     return 0;

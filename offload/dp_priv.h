@@ -15,6 +15,8 @@
 #define DP_ETH_VLAN     0x8100u
 #define DP_ETH_QINQ     0x88a8u
 #define DP_ETH_IPV6     0x86ddu
+/* Below this, the type field is an 802.3 length (an LLC frame). */
+#define DP_ETH_TYPE_MIN 0x0600u
 
 #define DP_IPPROTO_ICMP     1u
 #define DP_IPPROTO_TCP      6u

@@ -6,21 +6,26 @@
  * What the parser understands, and what it deliberately does not:
  * - Ethernet II, then at most ONE outer VLAN tag (TPID 0x8100 or 0x88a8).
  *   eth_type is the EtherType right after that tag, so a QinQ frame shows
- *   0x8100 as eth_type and its inner tag is not looked at.
- * - IPv4: version 4, IHL >= 5, the whole header (options included) present,
- *   total length >= header length. A fragment with a non-zero offset has no
- *   L4 header. ip_frag comes from MF and the offset (fw_abi.h). A total length shorter than the frame means Ethernet padding,
- *   which is never taken for L4 bytes; a longer one means a truncated frame,
- *   parsed as far as it goes.
- * - IPv6: the fixed 40-byte header only. ip_proto is its Next Header field;
- *   extension headers are NOT walked, so a packet with a hop-by-hop or
- *   fragment header shows that header's number as ip_proto and has no L4.
- *   The one exception is ip_frag: a Fragment header right after the fixed
- *   header (Next Header 44, all 8 bytes inside the payload) is read for its
- *   offset and M flag; one after another extension header is not seen.
+ *   0x8100 as eth_type and its inner tag is not looked at. A type below
+ *   0x0600 is an 802.3 length: eth_type is then 0x05ff, or the EtherType of
+ *   an RFC 1042 SNAP header (AA AA 03, OUI 0), whose payload is parsed.
+ * - The IP rules are Open vSwitch's, as snicd's software datapath reads
+ *   packets the same way (docs/datapath.md): an IP header whose lengths do
+ *   not fit the frame is not read at all.
+ * - IPv4: IHL >= 5, the whole header (options included) present, total
+ *   length >= header length and inside the frame, at most 255 bytes of
+ *   Ethernet padding after it (never taken for L4 bytes); the version
+ *   nibble is not checked. A fragment with a non-zero offset has no L4
+ *   header. ip_frag comes from MF and the offset (fw_abi.h).
+ * - IPv6: the fixed header, a payload length inside the frame (and at most
+ *   255 bytes of padding), then extension headers (hop-by-hop, routing,
+ *   destination options, AH, fragment) are skipped to the upper-layer
+ *   header, whose number is ip_proto; a later fragment stops there with
+ *   ip_proto 44. A chain that does not fit leaves the addresses only.
+ *   ip_frag comes from the first Fragment header of the chain (its offset
+ *   and M flag; any Fragment header, an atomic one too, sets IS).
  * - L4: TCP (ports; whole header incl. options present), UDP (ports),
- *   ICMP under IPv4 (type, code; 8-byte header) and ICMPv6 under IPv6
- *   (type, code; 4-byte header).
+ *   ICMP under IPv4 and ICMPv6 under IPv6 (type, code; 8-byte header).
  * - VXLAN: UDP destination port 4789 and the 8-byte VXLAN header present;
  *   like hardware that classifies by port, the I flag is not checked.
  *   The key keeps the outer headers and adds the VNI; the inner frame is not
@@ -42,7 +47,7 @@
 #define TCP_HLEN_MIN    20u
 #define UDP_HLEN_       8u
 #define ICMP_HLEN_      8u
-#define ICMPV6_HLEN_    4u
+#define ICMPV6_HLEN_    8u
 #define VXLAN_HLEN_     8u
 #define VXLAN_PORT_     4789u
 
@@ -128,11 +133,12 @@ parse_ipv4(const struct emu_frame *f, uint32_t off, struct fw_match *key,
     const uint8_t *p = f->data + off;
     uint32_t avail = f->len - off;
 
-    if (avail < IPV4_HLEN_MIN || (p[0] >> 4) != 4)
+    if (avail < IPV4_HLEN_MIN)
         return;
     uint32_t hlen = (uint32_t)(p[0] & 0x0f) * 4u;
     uint32_t tot = rd16(p + 2);
-    if (hlen < IPV4_HLEN_MIN || hlen > avail || tot < hlen)
+    if (hlen < IPV4_HLEN_MIN || hlen > avail || tot < hlen || tot > avail ||
+        avail - tot > 255)
         return;
 
     key->ip_tos = p[1];
@@ -155,6 +161,47 @@ parse_ipv4(const struct emu_frame *f, uint32_t off, struct fw_match *key,
     parse_l4(f, off + hlen, end, p[9], 4, key, lay);
 }
 
+/*
+ * IPv6 extension headers from @off to the upper-layer header: hop-by-hop,
+ * routing, destination options ((len + 1) * 8 bytes), AH ((len + 2) * 4)
+ * and fragment (8), each at least 8 bytes. Returns the upper-layer
+ * header's offset with its number in *@proto, or 0 when a header does not
+ * fit before @end; a later fragment stops the walk (*@later, *@proto 44).
+ * *@frag gets the first Fragment header's offset-and-flags word.
+ */
+static uint32_t
+ipv6_skip_ext(const struct emu_frame *f, uint32_t off, uint32_t end,
+              uint8_t *proto, bool *later, int32_t *frag)
+{
+    for (;;) {
+        const uint8_t *h = f->data + off;
+        uint32_t size;
+
+        if (*proto != 0 && *proto != 43 && *proto != 44 && *proto != 51 &&
+            *proto != 60)
+            return off;
+        if (end - off < 8)
+            return 0;
+        if (*proto == PROTO_IPV6_FRAG) {
+            size = IPV6_FRAG_HLEN_;
+            if (*frag < 0)
+                *frag = rd16(h + 2);
+            if ((rd16(h + 2) & 0xfff8u) != 0) {
+                *later = true;
+                return off + 8;
+            }
+        } else if (*proto == 51) {
+            size = ((uint32_t)h[1] + 2) * 4;
+        } else {
+            size = ((uint32_t)h[1] + 1) * 8;
+        }
+        if (size > end - off)
+            return 0;
+        *proto = h[0];
+        off += size;
+    }
+}
+
 static void
 parse_ipv6(const struct emu_frame *f, uint32_t off, struct fw_match *key,
            struct emu_layout *lay)
@@ -162,29 +209,33 @@ parse_ipv6(const struct emu_frame *f, uint32_t off, struct fw_match *key,
     const uint8_t *p = f->data + off;
     uint32_t avail = f->len - off;
 
-    if (avail < IPV6_HLEN_ || (p[0] >> 4) != 6)
+    if (avail < IPV6_HLEN_)
         return;
-    key->ip_tos = (uint8_t)((p[0] << 4) | (p[1] >> 4));
-    key->ip_proto = p[6];
-    key->ip_ttl = p[7];
-    memcpy(key->ipv6_src, p + 8, 16);
-    memcpy(key->ipv6_dst, p + 24, 16);
-    lay->l3 = (int16_t)off;
-    lay->l3_kind = 6;
-
-    /* no extension header walking: Next Header is taken as the L4 proto */
     uint32_t plen = rd16(p + 4);
     uint32_t room = avail - IPV6_HLEN_;
-    uint32_t end = off + IPV6_HLEN_ + (plen < room ? plen : room);
-    if (p[6] == PROTO_IPV6_FRAG && end - (off + IPV6_HLEN_) >= IPV6_FRAG_HLEN_) {
-        /* offset (13 bits) << 3 | 2 reserved bits | M */
-        uint16_t fd = rd16(p + IPV6_HLEN_ + 2);
-
+    if (plen > room || room - plen > 255)
+        return;
+    memcpy(key->ipv6_src, p + 8, 16);
+    memcpy(key->ipv6_dst, p + 24, 16);
+    uint32_t end = off + IPV6_HLEN_ + plen;
+    uint8_t proto = p[6];
+    bool later = false;
+    int32_t frag = -1;
+    uint32_t l4 = ipv6_skip_ext(f, off + IPV6_HLEN_, end, &proto, &later,
+                                &frag);
+    if (l4 == 0)
+        return;                     /* the addresses, nothing more */
+    if (frag >= 0)                  /* offset (13 bits) << 3 | 2 res | M */
         key->ip_frag = (uint8_t)(FW_IP_FRAG_IS |
-                                 ((fd & 0xfff8u) ? FW_IP_FRAG_LATER : 0) |
-                                 ((fd & 0x0001u) ? FW_IP_FRAG_MORE : 0));
-    }
-    parse_l4(f, off + IPV6_HLEN_, end, p[6], 6, key, lay);
+                                 ((frag & 0xfff8) ? FW_IP_FRAG_LATER : 0) |
+                                 ((frag & 0x0001) ? FW_IP_FRAG_MORE : 0));
+    key->ip_tos = (uint8_t)((p[0] << 4) | (p[1] >> 4));
+    key->ip_proto = proto;
+    key->ip_ttl = p[7];
+    lay->l3 = (int16_t)off;
+    lay->l3_kind = 6;
+    if (!later)
+        parse_l4(f, l4, end, proto, 6, key, lay);
 }
 
 void
@@ -219,8 +270,19 @@ emu_parse(const struct emu_frame *f, uint16_t src_vport,
         off += VLAN_HLEN_;
         etype = rd16(p + off);
     }
-    key->eth_type = htons(etype);
     off += 2;
+    if (etype < 0x0600u) {
+        /* 802.3 length: LLC, with an EtherType only behind RFC 1042 SNAP */
+        static const uint8_t snap[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
+        if (f->len - off >= 8 && memcmp(p + off, snap, 6) == 0 &&
+            rd16(p + off + 6) >= 0x0600u) {
+            etype = rd16(p + off + 6);
+            off += 8;
+        } else {
+            etype = 0x05ffu;
+        }
+    }
+    key->eth_type = htons(etype);
 
     if (etype == ETYPE_IPV4)
         parse_ipv4(f, off, key, lay);

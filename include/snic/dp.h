@@ -113,6 +113,10 @@ struct dp_buf {
                              * l4_ofs (nw_proto says which); also set for a
                              * first fragment, whose checksum still needs
                              * fixing when addresses change */
+#define DP_L_IP_BAD 0x40u   /* dl_type IPv4/IPv6 but the header unusable
+                             * (cut short, inconsistent lengths, an IPv6
+                             * extension header that does not fit): no IP
+                             * field is read, and its TTL counts as 0 */
 
 /* Where the headers of a frame are. Offsets from the frame start. */
 struct dp_layout {
@@ -129,10 +133,13 @@ struct dp_layout {
  * tunnel metadata). Never reads outside frame[0..len). A header cut short
  * counts as absent: its fields and all that follow it are zero, while the
  * fields of the complete headers before it are kept (a truncated IPv4
- * header leaves dl_type 0x0800 and nw_* zero). IPv4 fragments carry no
- * ports; IPv6 extension headers are not walked (nw_proto is the fixed
- * header's next header). Returns 0, or -EINVAL for a frame shorter than an
- * Ethernet header (the key then holds in_port only).
+ * header leaves dl_type 0x0800 and nw_* zero). What counts as whole and
+ * consistent follows Open vSwitch (docs/datapath.md): IP lengths beyond
+ * the frame make the IP header absent, IPv6 extension headers are skipped
+ * to the upper-layer header, an LLC frame has dl_type 0x05ff unless its
+ * SNAP header carries an EtherType. Fragments carry no ports. Returns 0,
+ * or -EINVAL for a frame shorter than an Ethernet header (the key then
+ * holds in_port only).
  */
 int dp_extract(const uint8_t *frame, size_t len, uint32_t in_port,
                struct flow_key *key, struct dp_layout *layout);
@@ -249,8 +256,9 @@ struct dp_act_stats {
 /*
  * Run @acts on @pkt. Rewrites update the IPv4 header checksum and the
  * TCP/UDP checksums incrementally (RFC 1624; a zero UDP checksum stays zero,
- * SCTP's CRC32c is recomputed); a rewrite of a header the frame lacks is
- * skipped. An OUTPUT to @pkt->in_port is skipped. Actions after a drop do
+ * under IPv6 too; SCTP's CRC32c is patched the same way, so a wrong one
+ * stays wrong); a rewrite of a header the frame lacks, or to the value it
+ * has, is skipped. An OUTPUT to @pkt->in_port is skipped. Actions after a drop do
  * not run; outputs before it have been emitted. @stats may be NULL.
  */
 enum dp_act_result dp_actions_run(const struct dp_actions_env *env,

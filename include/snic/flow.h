@@ -27,7 +27,9 @@
  *  - vlan_tci carries FLOW_VLAN_CFI (0x1000) when the packet is tagged.
  *    dl_vlan=N is vlan_tci=(0x1000|N)/0x1fff, dl_vlan_pcp=P is
  *    vlan_tci=(0x1000|P<<13)/0xf000, dl_vlan=0xffff ("no tag") is
- *    vlan_tci=0/0xffff. dl_type is the EtherType after the outer tag.
+ *    vlan_tci=0/0xffff. dl_type is the EtherType after the outer tag;
+ *    for an 802.3 length (LLC) it is FLOW_DL_TYPE_NONE, or the EtherType
+ *    of a SNAP header with OUI 0.
  *  - nw_tos is the whole IPv4 TOS / IPv6 traffic class byte; only its DSCP
  *    bits (0xfc) are matchable. ip_dscp=N is nw_tos=N<<2.
  *  - For ARP, nw_src/nw_dst are the sender/target protocol addresses and
@@ -94,6 +96,8 @@ typedef uint64_t flow_be64;
 #define FLOW_VLAN_CFI           0x1000u     /* host order; "tag present" */
 #define FLOW_VLAN_VID_MASK      0x0fffu
 #define FLOW_VLAN_PCP_SHIFT     13
+/* dl_type of an 802.2 LLC frame without a SNAP EtherType (host order). */
+#define FLOW_DL_TYPE_NONE       0x05ffu
 
 #define FLOW_TABLE_MAX          254u        /* tables 0..254 */
 #define FLOW_TABLE_ALL          255u        /* mod/del: every table */

@@ -173,7 +173,8 @@ t_frame_ip4(uint8_t *f, int tci, uint8_t proto, uint16_t sport,
     return l2 + 20 + l4len + data;
 }
 
-/* Ethernet/IPv6 with an L4 header of @l4len bytes (zeroed but the ports). */
+/* Ethernet/IPv6 with an L4 header of @l4len bytes (zeroed but the ports
+ * and a TCP header's data offset). */
 static inline size_t
 t_frame_ip6(uint8_t *f, uint8_t proto, uint16_t sport, uint16_t dport,
             size_t l4len)
@@ -193,6 +194,8 @@ t_frame_ip6(uint8_t *f, uint8_t proto, uint16_t sport, uint16_t dport,
     inet_pton(AF_INET6, "2001:db8::2", ip + 24);
     t_wr16(ip + 40, sport);
     t_wr16(ip + 42, dport);
+    if (proto == 6 && l4len >= 20)
+        ip[40 + 12] = 0x50;         /* TCP data offset: 5 words */
     return l2 + 40 + l4len;
 }
 

@@ -285,8 +285,8 @@ Test(dp_actions, first_fragment_checksum_fixed_later_fragment_untouched)
     t_ipv4_fix(f + 14);
     load(f, n);
     run1(a);
-    run1(p);                                /* no ports in a fragment */
-    cr_expect_eq(t_rd16(ip_hdr() + 22), 2);
+    run1(p);            /* a first fragment's ports: rewritten (as OVS) */
+    cr_expect_eq(t_rd16(ip_hdr() + 22), 99);
     cr_expect(t_ipv4_ok(ip_hdr()));
     cr_expect(t_l4_ok(ip_hdr(), ip_hdr() + 20, 28, 6));
 
@@ -375,11 +375,17 @@ Test(dp_actions, mod_vlan_vid_pcp)
     vid.u.vlan.vid = htons(0x0456);
     pcp.u.vlan.pcp = 2;
     load(f, n);
-    run1(vid);
-    cr_expect_eq(t_rd16(pkt.buf.data + 14), 0xb456);
+    run1(vid);          /* a changed tag is written with DEI 0 (as OVS) */
+    cr_expect_eq(t_rd16(pkt.buf.data + 14), 0xa456);
     run1(pcp);
-    cr_expect_eq(t_rd16(pkt.buf.data + 14), 0x5456);
+    cr_expect_eq(t_rd16(pkt.buf.data + 14), 0x4456);
     cr_expect_eq(pkt.buf.len, n);
+    /* an unchanged one keeps its DEI */
+    load(f, n);
+    vid.u.vlan.vid = htons(0x0123);
+    run1(vid);
+    cr_expect_eq(t_rd16(pkt.buf.data + 14), 0xb123);
+    vid.u.vlan.vid = htons(0x0456);
 
     /* untagged, set_field semantics: nothing to change */
     n = t_frame_ip4(f, -1, 17, 1, 2, 4);
@@ -472,13 +478,97 @@ Test(dp_actions, truncated_headers_are_not_rewritten)
     a[0].u.ipv4 = htonl(0x01020304);
     a[1].u.tp_port = htons(5);
     for (size_t len = 0; len < n; len++) {
+        enum dp_act_result rc;
+
         memcpy(before, f, len);
         load(f, len);
-        run(a, 4);
-        /* only a complete IP header is rewritten; a cut TCP header never */
-        if (len < 34)
-            cr_assert_arr_eq(pkt.buf.data, before, len, "len %zu", len);
-        else if (len >= 38)
-            cr_assert_eq(t_rd16(pkt.buf.data + 36), 2, "len %zu", len);
+        rc = run(a, 4);
+        /* the IP total length reaches past a cut frame: no IP header, so
+         * nothing is rewritten, and dec_ttl (TTL unreadable) drops */
+        cr_assert_arr_eq(pkt.buf.data, before, len, "len %zu", len);
+        cr_assert_eq(rc, len < 14 ? DP_ACT_DONE : DP_ACT_DROP_TTL,
+                     "len %zu", len);
     }
+}
+
+/* ---- as Open vSwitch does it (tests/ovsdiff found each) ---- */
+
+Test(dp_actions, ipv6_udp_zero_checksum_stays_zero)
+{
+    uint8_t f[256];
+    struct flow_action a = act(FLOW_ACT_MOD_TP_DST);
+    size_t n = t_frame_ip6(f, 17, 1, 2, 8);
+
+    t_wr16(f + 14 + 40 + 6, 0);
+    a.u.tp_port = htons(99);
+    load(f, n);
+    run1(a);
+    cr_expect_eq(t_rd16(ip_hdr() + 42), 99);
+    cr_expect_eq(t_rd16(ip_hdr() + 46), 0);
+}
+
+Test(dp_actions, rewrites_that_change_nothing_touch_no_checksum)
+{
+    uint8_t f[256];
+    struct flow_action p = act(FLOW_ACT_MOD_TP_DST);
+    struct flow_action t = act(FLOW_ACT_MOD_NW_TOS);
+    size_t n = t_frame_ip4(f, -1, 6, 1, 2, 0);
+
+    /* 0xffff and 0 are the same one's complement number: a patch with
+     * old == new would turn one into the other */
+    t_wr16(f + 14 + 20 + 16, 0xffff);
+    t_wr16(f + 14 + 10, 0xffff);
+    p.u.tp_port = htons(2);
+    t.u.tos = f[15];
+    load(f, n);
+    run1(p);
+    run1(t);
+    cr_expect_arr_eq(pkt.buf.data, f, n);
+}
+
+Test(dp_actions, sctp_wrong_crc_stays_exactly_as_wrong)
+{
+    uint8_t f[256];
+    struct flow_action a = act(FLOW_ACT_MOD_TP_SRC);
+    size_t n = t_frame_ip4(f, -1, 132, 1, 2, 16);
+    uint8_t *sctp = f + 14 + 20;
+
+    sctp[8] ^= 0x5a;                /* wrong by 0x5a in the first byte */
+    a.u.tp_port = htons(7777);
+    load(f, n);
+    run1(a);
+    t_wr16(sctp, 7777);
+    memset(sctp + 8, 0, 4);
+    {
+        uint32_t crc = t_crc32c(sctp, 12 + 16);
+
+        cr_expect_eq(ip_hdr()[20 + 8], (uint8_t)crc ^ 0x5a);
+        cr_expect_eq(ip_hdr()[20 + 11], (uint8_t)(crc >> 24));
+    }
+}
+
+Test(dp_actions, tcp_bad_data_offset_not_rewritten)
+{
+    uint8_t f[256];
+    struct flow_action a = act(FLOW_ACT_MOD_TP_DST);
+    size_t n = t_frame_ip4(f, -1, 6, 1, 2, 0);
+
+    f[14 + 20 + 12] = 0x40;
+    t_ipv4_fix(f + 14);
+    a.u.tp_port = htons(99);
+    load(f, n);
+    run1(a);
+    cr_expect_arr_eq(pkt.buf.data, f, n);
+}
+
+Test(dp_actions, dec_ttl_of_an_unreadable_ip_header_drops)
+{
+    uint8_t f[256];
+    size_t n = t_frame_ip4(f, -1, 17, 1, 2, 8);
+
+    f[22] = 64;
+    t_wr16(f + 16, 200);            /* total length past the frame */
+    load(f, n);
+    cr_expect_eq(run1(act(FLOW_ACT_DEC_TTL)), DP_ACT_DROP_TTL);
+    cr_expect_eq(ip_hdr()[8], 64);
 }

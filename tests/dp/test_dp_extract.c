@@ -239,11 +239,14 @@ Test(dp_extract, arp)
 
 /*
  * For every prefix of a frame: no read past the prefix (ASan), and the key
- * holds exactly the fields of the headers complete within it.
+ * holds exactly the fields of the headers complete within it. The frames
+ * here end with their L3 payload, so a prefix cut anywhere past the
+ * Ethernet header is an IP datagram whose lengths reach past the frame, or
+ * an ARP body cut short: no L3 field at all (Open vSwitch's rule), and
+ * dl_type stays.
  */
 static void
-check_prefixes(const uint8_t *f, size_t n, size_t l3, size_t l3_need,
-               size_t l4_need)
+check_prefixes(const uint8_t *f, size_t n, size_t l3)
 {
     struct flow_key full, k, want;
     struct dp_layout lay;
@@ -262,13 +265,8 @@ check_prefixes(const uint8_t *f, size_t n, size_t l3, size_t l3_need,
             if (len >= l3)
                 want.vlan_tci = full.vlan_tci;
         }
-        if (len >= l3 + l3_need) {
+        if (len == n)
             want = full;
-            if (len < l3 + l3_need + l4_need) {
-                want.tp_src = 0;
-                want.tp_dst = 0;
-            }
-        }
         cr_assert_eq(rc, len < 14 ? -EINVAL : 0, "len %zu", len);
         cr_assert_eq(memcmp(&k, &want, sizeof(k)), 0,
                      "prefix of %zu bytes (of %zu) extracted wrong", len, n);
@@ -281,17 +279,17 @@ Test(dp_extract, every_truncation)
     size_t n;
 
     n = t_frame_ip4(f, -1, 6, 1, 2, 0);
-    check_prefixes(f, n, 14, 20, 20);
+    check_prefixes(f, n, 14);
     n = t_frame_ip4(f, 0x0123, 17, 1, 2, 0);
-    check_prefixes(f, n, 18, 20, 8);
+    check_prefixes(f, n, 18);
     n = t_frame_ip4(f, -1, 132, 1, 2, 0);
-    check_prefixes(f, n, 14, 20, 12);
+    check_prefixes(f, n, 14);
     n = t_frame_ip6(f, 17, 3, 4, 8);
-    check_prefixes(f, n, 14, 40, 8);
-    n = t_frame_ip6(f, 58, 3, 4, 4);
-    check_prefixes(f, n, 14, 40, 4);
+    check_prefixes(f, n, 14);
+    n = t_frame_ip6(f, 58, 3, 4, 8);
+    check_prefixes(f, n, 14);
     n = arp_frame(f, 1);
-    check_prefixes(f, n, 14, 28, 0);
+    check_prefixes(f, n, 14);
 }
 
 Test(dp_extract, random_bytes_never_overread)
@@ -318,4 +316,190 @@ Test(dp_extract, random_bytes_never_overread)
         }
         cr_assert_eq(memcmp(k.pad, (uint8_t[5]){ 0 }, 5), 0);
     }
+}
+
+/* ---- read as Open vSwitch reads it (tests/ovsdiff found each) ---- */
+
+/* IPv6 with extension headers @ext (@ext_len bytes, the first's type in
+ * @first) before a UDP header with ports 1000 -> 53. */
+static size_t
+ip6_ext_frame(uint8_t *f, uint8_t first, const uint8_t *ext, size_t ext_len)
+{
+    size_t n = t_frame_ip6(f, 17, 0, 0, ext_len + 8);
+    uint8_t *ip = f + 14;
+
+    ip[6] = first;
+    memcpy(ip + 40, ext, ext_len);
+    t_wr16(ip + 40 + ext_len, 1000);
+    t_wr16(ip + 40 + ext_len + 2, 53);
+    t_wr16(ip + 40 + ext_len + 4, 8);
+    return n;
+}
+
+Test(dp_extract, ipv6_extension_headers_skipped)
+{
+    /* hop-by-hop (8) -> routing (16) -> destination options (8) -> AH
+     * (12) -> UDP */
+    static const uint8_t chain[44] = {
+        43, 0, 1, 4, 0, 0, 0, 0,
+        60, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        51, 0, 1, 4, 0, 0, 0, 0,
+        17, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    };
+    uint8_t f[160];
+    struct flow_key k;
+    struct dp_layout lay;
+    size_t n = ip6_ext_frame(f, 0, chain, sizeof(chain));
+
+    cr_assert_eq(extract_exact(f, n, &k, &lay), 0);
+    cr_expect_eq(k.nw_proto, 17);
+    cr_expect_eq(k.nw_ttl, 33);
+    cr_expect_eq(k.tp_src, htons(1000));
+    cr_expect_eq(k.tp_dst, htons(53));
+    cr_expect_eq(lay.flags, DP_L_IPV6 | DP_L_L4);
+    cr_expect_eq(lay.l4_ofs, 14 + 40 + 44);
+
+    /* the chain cut short (the routing header says 16 bytes, 12 there):
+     * addresses, but no protocol, traffic class or hop limit */
+    t_wr16(f + 18, 8 + 12);
+    cr_assert_eq(extract_exact(f, 14 + 40 + 20, &k, &lay), 0);
+    cr_expect_eq(k.nw_proto, 0);
+    cr_expect_eq(k.nw_ttl, 0);
+    cr_expect_eq(k.nw_tos, 0);
+    cr_expect_eq(k.ipv6_dst[15], 2);
+    cr_expect_eq(lay.flags, DP_L_IP_BAD);
+}
+
+Test(dp_extract, ipv6_fragments)
+{
+    uint8_t frag[8] = { 17, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef };
+    uint8_t f[128];
+    struct flow_key k;
+    struct dp_layout lay;
+    size_t n = ip6_ext_frame(f, 44, frag, sizeof(frag));
+
+    /* the first fragment (offset 0, M): UDP behind it, but no ports */
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(k.nw_proto, 17);
+    cr_expect_eq(k.tp_dst, 0);
+    cr_expect_eq(lay.flags, DP_L_IPV6 | DP_L_FRAG | DP_L_L4);
+    /* a later one: nw_proto is the fragment header's, no L4 */
+    frag[2] = 0x01;
+    n = ip6_ext_frame(f, 44, frag, sizeof(frag));
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(k.nw_proto, 44);
+    cr_expect_eq(lay.flags, DP_L_IPV6 | DP_L_FRAG);
+    /* an atomic fragment (offset 0, no M) is no fragment at all */
+    frag[2] = 0;
+    frag[3] = 0;
+    n = ip6_ext_frame(f, 44, frag, sizeof(frag));
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(k.tp_dst, htons(53));
+    cr_expect_eq(lay.flags, DP_L_IPV6 | DP_L_L4);
+}
+
+Test(dp_extract, llc_and_snap)
+{
+    uint8_t f[128], ip[64];
+    struct flow_key k;
+    struct dp_layout lay;
+    size_t n = t_frame_ip4(ip, -1, 17, 7, 8, 0);
+
+    /* plain LLC (spanning tree): FLOW_DL_TYPE_NONE */
+    t_eth(f, 38, -1);
+    memcpy(f + 14, "\x42\x42\x03\0\0\0\0\0", 8);
+    memset(f + 22, 0, 30);
+    dp_extract(f, 52, 1, &k, &lay);
+    cr_expect_eq(k.dl_type, htons(0x05ff));
+    cr_expect_eq(lay.l3_ofs, 14);
+    /* SNAP, OUI 0: the EtherType it carries, the header after it */
+    t_eth(f, (uint16_t)(8 + n - 14), -1);
+    memcpy(f + 14, "\xaa\xaa\x03\0\0\0\x08\x00", 8);
+    memcpy(f + 22, ip + 14, n - 14);
+    dp_extract(f, n + 8, 1, &k, &lay);
+    cr_expect_eq(k.dl_type, htons(0x0800));
+    cr_expect_eq(lay.l3_ofs, 22);
+    cr_expect_eq(k.tp_dst, htons(8));
+    cr_expect_eq(k.nw_src, ip4("10.0.0.1"));
+    /* another OUI, or a SNAP header cut short: none */
+    f[19] = 0x0c;
+    dp_extract(f, n + 8, 1, &k, &lay);
+    cr_expect_eq(k.dl_type, htons(0x05ff));
+    f[19] = 0;
+    dp_extract(f, 21, 1, &k, &lay);
+    cr_expect_eq(k.dl_type, htons(0x05ff));
+    /* 0x0600 is an EtherType already */
+    t_wr16(f + 12, 0x0600);
+    dp_extract(f, n + 8, 1, &k, &lay);
+    cr_expect_eq(k.dl_type, htons(0x0600));
+}
+
+Test(dp_extract, inconsistent_ip_lengths_leave_no_ip_fields)
+{
+    uint8_t f[512];
+    struct flow_key k;
+    struct dp_layout lay;
+    size_t n = t_frame_ip4(f, -1, 17, 1, 2, 4);
+
+    t_wr16(f + 16, (uint16_t)(n - 14 + 1));     /* one byte past the frame */
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(k.dl_type, htons(0x0800));
+    cr_expect_eq(k.nw_src, 0);
+    cr_expect_eq(k.nw_proto, 0);
+    cr_expect_eq(lay.flags, DP_L_IP_BAD);
+    t_wr16(f + 16, 19);                         /* shorter than the header */
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(lay.flags, DP_L_IP_BAD);
+    t_wr16(f + 16, (uint16_t)(n - 14));
+    f[14] = 0x44;                               /* IHL 4 */
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(lay.flags, DP_L_IP_BAD);
+    f[14] = 0x65;           /* the version is not looked at (nor by OVS) */
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(k.tp_dst, htons(2));
+    /* Ethernet padding: up to 255 bytes */
+    f[14] = 0x45;
+    memset(f + n, 0, 256);
+    dp_extract(f, n + 255, 1, &k, &lay);
+    cr_expect_eq(k.tp_dst, htons(2));
+    cr_expect_eq(lay.l4_end, n);
+    dp_extract(f, n + 256, 1, &k, &lay);
+    cr_expect_eq(lay.flags, DP_L_IP_BAD);
+
+    n = t_frame_ip6(f, 17, 1, 2, 8);
+    t_wr16(f + 18, 9);                          /* payload past the frame */
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(k.ipv6_src[0], 0);
+    cr_expect_eq(lay.flags, DP_L_IP_BAD);
+}
+
+Test(dp_extract, short_l4_headers_and_arp_opcodes)
+{
+    uint8_t f[128];
+    struct flow_key k;
+    struct dp_layout lay;
+    size_t n = t_frame_ip4(f, -1, 6, 1, 2, 0);
+
+    /* TCP data offset below 5 or past the segment: no ports */
+    f[14 + 20 + 12] = 0x40;
+    t_ipv4_fix(f + 14);
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(k.nw_proto, 6);
+    cr_expect_eq(k.tp_dst, 0);
+    f[14 + 20 + 12] = 0x60;
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(k.tp_dst, 0);
+    /* ICMP: the whole 8-byte header, or no type and code */
+    for (size_t len = 4; len <= 8; len++) {
+        n = t_frame_ip4(f, -1, 1, 0x0800, 0, 0);
+        t_wr16(f + 16, (uint16_t)(20 + len));
+        dp_extract(f, 14 + 20 + len, 1, &k, &lay);
+        cr_expect_eq(k.tp_src, len == 8 ? htons(8) : 0, "%zu bytes", len);
+        cr_expect_eq(!!(lay.flags & DP_L_L4), len == 8);
+    }
+    /* ARP opcodes past 255 are 0 in nw_proto */
+    n = arp_frame(f, 0x0102);
+    dp_extract(f, n, 1, &k, &lay);
+    cr_expect_eq(k.nw_proto, 0);
+    cr_expect_eq(k.nw_src, ip4("192.168.1.1"));
 }

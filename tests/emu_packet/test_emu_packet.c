@@ -148,10 +148,18 @@ Test(emu_packet, parse_ipv4_options_and_malformed)
     cr_assert_eq(t.key.ipv4_src, 0);
     cr_assert_eq(ntohs(t.key.eth_type), 0x0800);
 
+    /* the version nibble is not looked at (as snicd's datapath and Open
+     * vSwitch); a total length past the frame makes no IP header */
     bad = p;
     bad.b[l3] = 0x56;
     tf_load(&t, &bad, EMU_FRAME_HEADROOM, 0);
+    cr_assert_eq(t.lay.l3, 14);
+
+    bad = p;
+    set16(bad.b + l3 + 2, (uint16_t)(p.n - l3 + 1));
+    tf_load(&t, &bad, EMU_FRAME_HEADROOM, 0);
     cr_assert_eq(t.lay.l3, -1);
+    cr_assert_eq(t.key.ipv4_src, 0);
 
     bad = p;
     set16(bad.b + l3 + 2, 20);
@@ -268,10 +276,13 @@ Test(emu_packet, parse_ipv6_fragment_header)
         tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
         cr_expect_eq(t.key.ip_frag, cases[i].want, "frag_data %#x: %#x",
                      cases[i].fd, t.key.ip_frag);
-        /* the header is only looked at: proto stays 44, no L4 */
-        cr_expect_eq(t.key.ip_proto, 44);
-        cr_expect_eq(t.lay.l4, -1);
-        cr_expect_eq(t.key.l4_dst, 0);
+        /* the header is skipped: the UDP behind an offset-0 fragment is
+         * the packet's protocol and L4; a later fragment stays 44 */
+        bool later = (cases[i].want & FW_IP_FRAG_LATER) != 0;
+        cr_expect_eq(t.key.ip_proto, later ? 44 : 17, "frag_data %#x",
+                     cases[i].fd);
+        cr_expect_eq(t.lay.l4 >= 0, !later, "frag_data %#x", cases[i].fd);
+        cr_expect_eq(ntohs(t.key.l4_dst), later ? 0 : 53);
     }
 
     /* the Fragment header must lie inside the frame and the payload */
@@ -312,12 +323,53 @@ Test(emu_packet, parse_ipv6_udp)
     cr_assert_eq(t.lay.l4, 54);
     check_csums(&t);
 
-    /* extension headers are not walked: hop-by-hop shows as proto 0 */
-    p.b[14 + 6] = 0;
-    tf_load(&t, &p, EMU_FRAME_HEADROOM, 2);
+    /* extension headers are skipped to the UDP header: hop-by-hop (8
+     * bytes) and destination options (16) */
+    struct pkt x = { .n = 0 };
+    memcpy(x.b, p.b, 54);
+    x.b[14 + 6] = 0;
+    static const uint8_t ext[24] = { 60, 0, 1, 4, 0, 0, 0, 0,
+                                     17, 1, 1, 12 };
+    memcpy(x.b + 54, ext, sizeof(ext));
+    memcpy(x.b + 78, p.b + 54, p.n - 54);
+    x.n = p.n + 24;
+    set16(x.b + 14 + 4, (uint16_t)(x.n - 54));
+    tf_load(&t, &x, EMU_FRAME_HEADROOM, 2);
+    cr_assert_eq(t.key.ip_proto, 17);
+    cr_assert_eq(t.lay.l4, 78);
+    cr_assert_eq(ntohs(t.key.l4_dst), 53);
+    cr_assert_eq(t.key.ip_ttl, 255);
+    /* one that does not fit: the addresses only */
+    x.b[54 + 8 + 1] = 9;
+    tf_load(&t, &x, EMU_FRAME_HEADROOM, 2);
     cr_assert_eq(t.key.ip_proto, 0);
+    cr_assert_eq(t.key.ip_ttl, 0);
     cr_assert_eq(t.lay.l4, -1);
-    cr_assert_eq(t.key.l4_src, 0);
+    cr_assert_arr_eq(t.key.ipv6_dst, IP6_B, 16);
+}
+
+Test(emu_packet, parse_llc_and_snap)
+{
+    struct pkt p;
+    build_ipv4_udp(&p, 1000, 2000, true);
+    struct pkt x = { .n = 0 };
+    struct tframe t;
+
+    /* the IPv4 datagram behind an RFC 1042 SNAP header */
+    memcpy(x.b, p.b, 12);
+    set16(x.b + 12, (uint16_t)(p.n - 14 + 8));
+    memcpy(x.b + 14, "\xaa\xaa\x03\0\0\0\x08\x00", 8);
+    memcpy(x.b + 22, p.b + 14, p.n - 14);
+    x.n = p.n + 8;
+    tf_load(&t, &x, EMU_FRAME_HEADROOM, 0);
+    cr_assert_eq(ntohs(t.key.eth_type), 0x0800);
+    cr_assert_eq(t.lay.l3, 22);
+    cr_assert_eq(ntohs(t.key.l4_dst), 2000);
+    /* any other LLC: 0x05ff, nothing behind it parsed */
+    x.b[19] = 1;
+    tf_load(&t, &x, EMU_FRAME_HEADROOM, 0);
+    cr_assert_eq(ntohs(t.key.eth_type), 0x05ff);
+    cr_assert_eq(t.lay.l3, -1);
 }
 
 Test(emu_packet, parse_icmp_and_icmpv6)
@@ -409,7 +461,8 @@ Test(emu_packet, parse_truncated_vxlan_every_length)
         }
         cr_assert_arr_eq(key.eth_dst, MAC_B, 6);
         cr_assert_eq(ntohs(key.eth_type), 0x0800);
-        bool l3 = len >= 34, l4 = len >= 42, vx = len >= 50;
+        /* a cut datagram's total length reaches past the frame: no IP */
+        bool l3 = len == p.n, l4 = l3, vx = l3;
         cr_assert_eq(lay.l3 >= 0, l3, "len %u", len);
         cr_assert_eq(key.ipv4_src != 0, l3, "len %u", len);
         cr_assert_eq(lay.l4 >= 0, l4, "len %u", len);
@@ -433,9 +486,11 @@ Test(emu_packet, parse_truncated_tagged_tcp_every_length)
         /* a cut tag leaves eth_type unknown, not the TPID */
         cr_assert_eq(ntohs(key.eth_type), len >= 18 ? 0x0800 : 0, "len %u",
                      len);
-        cr_assert_eq(lay.l3 >= 0, len >= 38, "len %u", len);
-        cr_assert_eq(ntohs(key.l4_src), len >= 58 ? 5555 : 0, "len %u", len);
-        cr_assert_eq(lay.l4_proto, len >= 58 ? 6 : 0, "len %u", len);
+        /* a cut datagram's total length reaches past the frame: no IP */
+        cr_assert_eq(lay.l3 >= 0, len == p.n, "len %u", len);
+        cr_assert_eq(ntohs(key.l4_src), len == p.n ? 5555 : 0, "len %u",
+                     len);
+        cr_assert_eq(lay.l4_proto, len == p.n ? 6 : 0, "len %u", len);
     }
 }
 
