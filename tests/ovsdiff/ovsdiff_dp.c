@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * snicd's side of the differential test against Open vSwitch
+ * (tests/ovsdiff/ovsdiff.py): the software datapath that snicd's workers
+ * run (include/snic/dp.h), fed from a script on stdin, its results on
+ * stdout. The flows go through the same parser and flow table as snicd's,
+ * the packets through dp_worker_process(), one at a time.
+ *
+ * Input, one command a line:
+ *   flow LINE         add an ovs-ofctl flow (numeric ports)
+ *   commit            publish the flows added so far
+ *   pkt PORT HEX      one frame received on PORT
+ *   stats             every flow's packet count
+ * Output:
+ *   reject N MSG      flow number N (from 0) was refused, and why
+ *   out PORT HEX      an output of the current packet
+ *   end               the current packet is done
+ *   count COOKIE N    a flow (named by its cookie) counted N packets
+ *
+ * Exits 0 after end of input, 2 on a malformed script.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snic/dp.h"
+#include "snic/flow.h"
+
+#define FRAME_MAX       9216u
+#define HEADROOM        512u
+
+struct replay {
+    struct dp *dp;
+    struct flow_table *ft;
+    struct dp_worker *w;
+    unsigned n_flows;
+};
+
+static void
+print_hex(const uint8_t *p, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < len; i++) {
+        putchar(digits[p[i] >> 4]);
+        putchar(digits[p[i] & 15]);
+    }
+}
+
+static void
+on_output(void *ctx, const struct dp_output *out)
+{
+    (void)ctx;
+    printf("out %u ", out->port);
+    print_hex(out->frame, out->len);
+    putchar('\n');
+}
+
+static int
+hex_nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* @hex -> @out; the number of bytes, or -EINVAL. */
+static long
+unhex(const char *hex, uint8_t *out, size_t max)
+{
+    size_t n = 0;
+
+    while (hex[0] != '\0' && hex[0] != '\n') {
+        int hi = hex_nibble(hex[0]);
+        int lo = hi < 0 ? -1 : hex_nibble(hex[1]);
+
+        if (lo < 0 || n == max)
+            return -EINVAL;
+        out[n++] = (uint8_t)(hi << 4 | lo);
+        hex += 2;
+    }
+    return (long)n;
+}
+
+static void
+add_flow(struct replay *r, char *line)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    int rc;
+
+    line[strcspn(line, "\n")] = '\0';
+    rc = flow_parse(line, FLOW_CMD_ADD, NULL, &fm, &err);
+    if (rc == 0) {
+        rc = flow_table_apply(r->ft, &fm, 0);
+        if (rc < 0)
+            snprintf(err.msg, sizeof(err.msg), "flow table: %s",
+                     strerror(-rc));
+    }
+    if (rc < 0)
+        printf("reject %u %s\n", r->n_flows, err.msg);
+    r->n_flows++;
+}
+
+static int
+run_packet(struct replay *r, const char *args)
+{
+    static uint8_t room[HEADROOM + FRAME_MAX];
+    char *end;
+    unsigned long port = strtoul(args, &end, 10);
+    struct dp_buf buf;
+    long len;
+
+    if (end == args || *end != ' ')
+        return -EINVAL;
+    len = unhex(end + 1, room + HEADROOM, FRAME_MAX);
+    if (len < 0)
+        return -EINVAL;
+    buf.data = room + HEADROOM;
+    buf.len = (size_t)len;
+    buf.headroom = HEADROOM;
+    dp_worker_online(r->w);
+    dp_worker_process(r->w, &buf, (uint32_t)port, on_output, r);
+    dp_worker_quiesce(r->w);
+    dp_worker_offline(r->w);
+    puts("end");
+    return 0;
+}
+
+static int
+print_count(void *ctx, const struct flow_entry *e)
+{
+    struct replay *r = ctx;
+    uint64_t packets = 0, bytes = 0;
+
+    dp_flow_stats(r->dp, e->id, &packets, &bytes);
+    printf("count 0x%llx %llu\n", (unsigned long long)e->flow.cookie,
+           (unsigned long long)packets);
+    return 0;
+}
+
+int
+main(void)
+{
+    static char line[2 * FRAME_MAX + 64];
+    struct replay r = { 0 };
+    int rc = 0;
+
+    r.dp = dp_create(NULL, NULL);
+    r.ft = r.dp ? flow_table_create(dp_flow_table_listener, r.dp) : NULL;
+    r.w = r.ft ? dp_worker_create(r.dp) : NULL;
+    if (r.w == NULL) {
+        fprintf(stderr, "ovsdiff_dp: out of memory\n");
+        return 1;
+    }
+    while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL) {
+        if (strncmp(line, "flow ", 5) == 0)
+            add_flow(&r, line + 5);
+        else if (strcmp(line, "commit\n") == 0)
+            rc = dp_commit(r.dp);
+        else if (strncmp(line, "pkt ", 4) == 0)
+            rc = run_packet(&r, line + 4);
+        else if (strcmp(line, "stats\n") == 0)
+            rc = flow_table_walk(r.ft, FLOW_TABLE_ALL, print_count, &r);
+        else
+            rc = -EINVAL;
+        if (rc != 0)
+            fprintf(stderr, "ovsdiff_dp: cannot run '%.60s': %s\n", line,
+                    strerror(-rc));
+    }
+    fflush(stdout);
+    dp_worker_destroy(r.w);
+    flow_table_destroy(r.ft);
+    dp_destroy(r.dp);
+    return rc == 0 ? 0 : 2;
+}
