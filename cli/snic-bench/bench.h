@@ -89,7 +89,7 @@ struct bench_opts {
     int hugepages;                  /* -1: when root */
     unsigned huge_pages;            /* 2 MB pages to add for the run */
     bool external;                  /* a real card: start no emunic */
-    char *emunic, *snicd, *pmd;     /* owned */
+    char *emunic, *snicd;           /* owned */
     const char *profile;
     const char *eal;                /* the harness's EAL args (external) */
     const char *snicd_eal;          /* snicd's EAL args (external) */

@@ -400,8 +400,6 @@ snicd_argv(struct bench_env *e, const struct bench_opts *o,
                  "representor=vf[0]", e->card_sock);
         snprintf(lcores, sizeof(lcores), "(0-%u)@(0-%ld)", o->workers,
                  ncpu > 1 ? ncpu - 1 : 0);
-        argv[(*n)++] = (char *)"-d";
-        argv[(*n)++] = o->pmd;
         argv[(*n)++] = (char *)"--vdev";
         argv[(*n)++] = vdev;
         argv[(*n)++] = (char *)"--no-pci";

@@ -126,8 +126,6 @@ eal_init(struct bench_gen *g, const struct bench_env *e,
                  "socket=%s,uplink=1", e->card_sock);
         snprintf(lcores, sizeof(lcores), "0@(0-%ld)",
                  ncpu > 1 ? ncpu - 1 : 0);
-        argv[n++] = (char *)"-d";
-        argv[n++] = o->pmd;
         argv[n++] = (char *)"--no-pci";
         argv[n++] = (char *)"--vdev";
         argv[n++] = g->vdev_vf;

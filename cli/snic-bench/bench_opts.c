@@ -56,7 +56,7 @@ usage(FILE *f)
 "  --huge-pages N       how many to add (default 512)\n"
 "  --card emunic|external   start an emulated card (default), or use a real\n"
 "                       one through --eal/--snicd-eal and the port options\n"
-"  --emunic, --snicd, --pmd PATH   binaries (default: this build tree's)\n"
+"  --emunic, --snicd PATH   binaries (default: this build tree's)\n"
 "  --profile NAME       emunic capability profile (default full)\n"
 "  --eal \"ARGS\"         the harness's own EAL arguments (external card)\n"
 "  --snicd-eal \"ARGS\"   snicd's EAL arguments (external card), e.g.\n"
@@ -267,7 +267,10 @@ apply_opt(struct bench_opts *o, int c, const char *arg)
         return 0;
     case OPT_EMUNIC: return set_path(&o->emunic, arg);
     case OPT_SNICD: return set_path(&o->snicd, arg);
-    case OPT_PMD: return set_path(&o->pmd, arg);
+    case OPT_PMD:
+        fprintf(stderr, "snic-bench: --pmd %s: net_emunic is built into "
+                "snic-bench and snicd and needs no plugin\n", arg);
+        return -EINVAL;
     case OPT_PROFILE: o->profile = arg; return 0;
     case OPT_EAL: o->eal = arg; return 0;
     case OPT_SNICD_EAL: o->snicd_eal = arg; return 0;
@@ -306,20 +309,13 @@ check(struct bench_opts *o)
         o->emunic = beside_build("firmware-api/emunic");
     if (o->snicd == NULL)
         o->snicd = beside_build("offload/snicd/snicd");
-    if (o->pmd == NULL)
-        o->pmd = beside_build("pmd/librte_net_emunic.so");
-    if (o->emunic == NULL || o->snicd == NULL || o->pmd == NULL)
+    if (o->emunic == NULL || o->snicd == NULL)
         return -ENOMEM;
     if (access(o->snicd, X_OK) < 0
         || (!o->external && access(o->emunic, X_OK) < 0)) {
         fprintf(stderr, "snic-bench: %s is not an executable (build it, or "
                 "see --snicd/--emunic)\n", access(o->snicd, X_OK) < 0
                 ? o->snicd : o->emunic);
-        return -ENOENT;
-    }
-    if (!o->external && access(o->pmd, R_OK) < 0) {
-        fprintf(stderr, "snic-bench: %s: no such PMD (build it, or see "
-                "--pmd)\n", o->pmd);
         return -ENOENT;
     }
     if (o->hugepages < 0)
@@ -416,6 +412,5 @@ bench_opts_free(struct bench_opts *o)
 {
     free(o->emunic);
     free(o->snicd);
-    free(o->pmd);
-    o->emunic = o->snicd = o->pmd = NULL;
+    o->emunic = o->snicd = NULL;
 }

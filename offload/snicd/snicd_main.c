@@ -190,22 +190,18 @@ eal_push_owned(struct eal_args *a, char *s)
     eal_push(a, s);
 }
 
-/* EAL arguments for the default card: the PMD from the build tree, the PF
- * with one representor per VF, no hugepages, a private file prefix, and
- * no shared files (--no-shconf: snicd has no secondary processes, and
- * net_emunic refuses them; --in-memory would say the same but this DPDK
- * refuses it with --no-huge, which implies legacy memory). */
+/* EAL arguments for the default card: the PF with one representor per VF,
+ * no hugepages, a private file prefix, and no shared files (--no-shconf:
+ * snicd has no secondary processes, and net_emunic refuses them;
+ * --in-memory would say the same but this DPDK refuses it with --no-huge,
+ * which implies legacy memory). net_emunic is linked into snicd, so no -d:
+ * DPDK would refuse the plugin below a world-writable folder. */
 static int
 default_eal_args(const struct snicd_opts *o, const char *argv0,
                  struct eal_args *a)
 {
-    char *pmd = o->pmd_path ? strdup(o->pmd_path)
-                            : beside_build("pmd/librte_net_emunic.so");
     char *vdev, *prefix, *lcores;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-    if (pmd == NULL)
-        return -ENOMEM;
     int r1, r2, r3;
 
     if (o->vfs > 0)
@@ -218,12 +214,15 @@ default_eal_args(const struct snicd_opts *o, const char *argv0,
     r3 = asprintf(&lcores, "(0-%u)@(0-%ld)", o->workers,
                   ncpu > 1 ? ncpu - 1 : 0);
     if (r1 < 0 || r2 < 0 || r3 < 0) {
-        free(pmd);
+        if (r1 >= 0)
+            free(vdev);
+        if (r2 >= 0)
+            free(prefix);
+        if (r3 >= 0)
+            free(lcores);
         return -ENOMEM;
     }
     eal_push(a, argv0);
-    eal_push(a, "-d");
-    eal_push_owned(a, pmd);
     eal_push(a, "--vdev");
     eal_push_owned(a, vdev);
     eal_push(a, "--no-huge");
@@ -257,6 +256,61 @@ remove_runtime_dir(const char *dir)
     if (rmdir(dir) < 0)
         fprintf(stderr, "snicd: warning: DPDK runtime folder %s: %s (left "
                 "behind)\n", dir, strerror(errno));
+}
+
+/* The topmost folder at or above @path that everybody may write, or NULL
+ * (malloc'd). */
+static char *
+world_writable_above(const char *path)
+{
+    char *p = realpath(path, NULL), *found = NULL;
+
+    if (p == NULL)
+        return NULL;
+    for (;;) {
+        struct stat st;
+        char *slash;
+
+        if (stat(p, &st) == 0 && (st.st_mode & S_IWOTH)) {
+            free(found);
+            found = strdup(p);
+        }
+        slash = strrchr(p, '/');
+        if (slash == NULL || strcmp(p, "/") == 0)
+            break;
+        if (slash == p)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    free(p);
+    return found;
+}
+
+/* DPDK's EAL loads no plugin (-d PATH) from below a folder everybody may
+ * write, such as /tmp: it logs one line and init fails with EINVAL. Say
+ * which plugin, which folder, and what to do instead. */
+static void
+explain_plugin_refusal(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *path = NULL;
+        char *dir;
+
+        if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else if (strncmp(argv[i], "-d", 2) == 0 && argv[i][2] != '\0')
+            path = argv[i] + 2;
+        if (path == NULL || (dir = world_writable_above(path)) == NULL)
+            continue;
+        snicd_log(SNICD_LOG_ERR, "-d %s: %s is writable by everybody, and "
+                  "DPDK loads no plugin from below such a folder; copy the "
+                  "plugin to a folder only its owner can write (e.g. "
+                  "/usr/local/lib/dpdk) or load it with LD_PRELOAD instead "
+                  "of -d (net_emunic needs neither: it is built into snicd)",
+                  path, dir);
+        free(dir);
+    }
 }
 
 /* ---- journal replay and the --flows file ---- */
@@ -500,6 +554,7 @@ main(int argc, char **argv)
     rc = rte_eal_init(ea.n, ea.v);
     if (rc < 0) {
         snicd_log(SNICD_LOG_ERR, "EAL: %s", rte_strerror(rte_errno));
+        explain_plugin_refusal(ea.n, ea.v);
         goto out_emunic;
     }
     /* a secondary shares its primary's folder: only a primary removes it */

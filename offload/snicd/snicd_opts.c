@@ -38,7 +38,6 @@ snicd_opts_usage(FILE *f)
         "  --emunic-socket PATH   default card's socket (default %s)\n"
         "  --emunic PATH          emunic binary to start if none answers\n"
         "  --emunic-profile NAME  its capability profile (full, basic, tiny)\n"
-        "  --pmd PATH             the net_emunic PMD (.so) to load\n"
         "  --vfs N                representors of the default card "
         "(default 4)\n"
         "  --log-level LEVEL      error, warning, info (default) or debug\n"
@@ -211,7 +210,11 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
         case O_ESOCK: o->emunic_socket = optarg; break;
         case O_EBIN: o->emunic_bin = optarg; break;
         case O_EPROFILE: o->emunic_profile = optarg; break;
-        case O_PMD: o->pmd_path = optarg; break;
+        case O_PMD:
+            /* gone: a plugin path broke every build below /tmp */
+            return fail(err, err_size, "--pmd %s: net_emunic is built into "
+                        "snicd and needs no plugin; load other drivers "
+                        "with the EAL's -d PATH before '--'", optarg);
         case O_VFS:
             if (parse_uint(optarg, 0, 64, &o->vfs) < 0)
                 return fail(err, err_size, "--vfs %s: want 0..64", optarg);

@@ -21,7 +21,6 @@ struct snicd_opts {
     const char *emunic_socket;
     const char *emunic_bin;         /* NULL: next to snicd's build dir */
     const char *emunic_profile;     /* profile for an emunic snicd starts */
-    const char *pmd_path;           /* NULL: next to snicd's build dir */
     unsigned vfs;                   /* representors of the default card */
     bool has_vxlan;
     struct dp_vxlan_port vxlan;

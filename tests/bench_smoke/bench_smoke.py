@@ -11,7 +11,7 @@
    folder and DPDK runtime dir the harness made is gone.
 
 Paths come from the environment (meson sets them): SNIC_BENCH, EMUNIC,
-SNICD, PMD.
+SNICD.
 """
 import json
 import os
@@ -32,7 +32,7 @@ def check(cond, what):
 
 def bench_cmd():
     return [os.environ["SNIC_BENCH"], "--emunic", os.environ["EMUNIC"],
-            "--snicd", os.environ["SNICD"], "--pmd", os.environ["PMD"],
+            "--snicd", os.environ["SNICD"],
             "--no-hugepages"]
 
 
@@ -181,7 +181,7 @@ def interrupted_run():
 
 
 def main():
-    for var in ("SNIC_BENCH", "EMUNIC", "SNICD", "PMD"):
+    for var in ("SNIC_BENCH", "EMUNIC", "SNICD"):
         if var not in os.environ:
             print("%s not set (run through meson test)" % var)
             return 77

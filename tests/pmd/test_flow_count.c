@@ -13,7 +13,7 @@
  * to a second flow, read with reset=1 (synchronous, exact): once the card
  * counted the beacon it counted everything sent before it.
  *
- * Needs EMUNIC and PMD in the environment, as test_flow_handle does; each
+ * Needs EMUNIC in the environment, as test_flow_handle does; each
  * test starts its own emunic and EAL.
  */
 #include <errno.h>
@@ -48,17 +48,15 @@ static struct rte_mempool *pool;
 static void
 up(const char *pf_extra)
 {
-    const char *pmd = getenv("PMD");
     char prefix[32], vdev0[192], vdev1[160];
     char *argv[] = {
-        "test_flow_count", "-d", (char *)pmd, "--no-huge", "--no-pci",
+        "test_flow_count", "--no-huge", "--no-pci",
         "-m", "128", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
         "--log-level=pmd.net.emunic:error", "--log-level=lib.eal:error",
         "--vdev", vdev0, "--vdev", vdev1,
     };
     struct rte_eth_conf conf;
 
-    cr_assert_not_null(pmd, "PMD must name librte_net_emunic.so");
     emu_start("flowc");
     snprintf(prefix, sizeof(prefix), "flowc%d", (int)getpid());
     snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s%s", sock, pf_extra);

@@ -21,7 +21,7 @@
  *     under 50 ms) is still a new function: RMV, then NEW.
  *
  * Ports: the PF vdev (port 0) with representor=vf[0-3] (ports 1..4), then
- * one VM-side vdev per VF (net_emunic_vm0..3). Needs EMUNIC and PMD.
+ * one VM-side vdev per VF (net_emunic_vm0..3). Needs EMUNIC.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -147,16 +147,14 @@ vm_attach(unsigned vf)
 static void
 up(void)
 {
-    const char *pmd = getenv("PMD");
     char prefix[32], vdev0[192];
     char *argv[] = {
-        "test_rep_hotplug", "-d", (char *)pmd, "--no-huge", "--no-pci",
+        "test_rep_hotplug", "--no-huge", "--no-pci",
         "-m", "128", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
         "--log-level=pmd.net.emunic:error", "--log-level=lib.eal:error",
         "--vdev", vdev0,
     };
 
-    cr_assert_not_null(pmd, "PMD must name librte_net_emunic.so");
     emu_start("rephp");
     /* the socket file exists from bind(); the card listens a moment
      * later, so a loaded machine may refuse the first connect */

@@ -59,7 +59,7 @@ class Emunic:
 
 class Testpmd:
     def __init__(self, vdevs, extra=()):
-        args = [TESTPMD, "-d", PMD, "--no-huge", "--no-pci", "-m", "512",
+        args = [TESTPMD, "--no-huge", "--no-pci", "-m", "512",
                 "--file-prefix", "pmdit%d_%d" % (os.getpid(), time.time_ns()
                                                  % 100000),
                 "--no-telemetry", "-l", "0,1"]
@@ -69,11 +69,20 @@ class Testpmd:
         master, slave = pty.openpty()
         self.fd = master
         env = dict(os.environ)
+        # Our driver goes in with LD_PRELOAD, not -d: DPDK refuses a -d
+        # plugin below a world-writable folder (any clone in /tmp), while
+        # a preloaded library's constructor registers net_emunic the same
+        # way before main() from wherever the build is. Copying the .so to
+        # a private root-owned folder would work too, but needs root, a
+        # folder outside every world-writable one, and a cleanup that a
+        # killed test skips.
+        preload = [PMD]
         if os.environ.get("TESTPMD_PRELOAD"):
             # sanitized PMD in the stock testpmd: runtimes first; testpmd's
             # own allocations at exit are not ours to judge
-            env["LD_PRELOAD"] = os.environ["TESTPMD_PRELOAD"]
+            preload = os.environ["TESTPMD_PRELOAD"].split(":") + preload
             env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+        env["LD_PRELOAD"] = ":".join(preload)
         self.proc = subprocess.Popen(args, stdin=slave, stdout=slave,
                                      stderr=slave, start_new_session=True,
                                      env=env)

@@ -28,7 +28,7 @@ Scenarios:
                default 4) while the PMD's alarm runs: it exits, cleanly
 
 Environment as for tests/snicd/snicd_it.py (EMUNIC, SNICD, SNICCTL,
-TRAFFIC, PMD, SNIC_FW). Every process started here is killed at the end.
+TRAFFIC, SNIC_FW). Every process started here is killed at the end.
 """
 import os
 import shutil

@@ -11,8 +11,8 @@
  *   quit
  *
  * Usage: snic_traffic [EAL args] -- --socket PATH --vfs N
- * (the EAL args need -d PMD, --no-huge --no-pci, a --file-prefix; the
- * vdevs are added here). Prints "ready" once every port is up.
+ * (net_emunic is linked in; the EAL args need --no-huge --no-pci, a
+ * --file-prefix; the vdevs are added here). Prints "ready" once every port is up.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -16,7 +16,6 @@ EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 SNICD = os.environ.get("SNICD", "build/offload/snicd/snicd")
 SNICCTL = os.environ.get("SNICCTL", "build/cli/snicctl/snicctl")
 TRAFFIC = os.environ.get("TRAFFIC", "build/tests/snicd/snic_traffic")
-PMD = os.path.abspath(os.environ.get("PMD", "build/pmd/librte_net_emunic.so"))
 NVFS = 4
 failures = []
 procs = []
@@ -69,7 +68,7 @@ class Snicd:
         self.rundir = os.path.join(tmp, name + "-run")
         self.log = os.path.join(tmp, name + ".log")
         self.args = [SNICD, "--", "--emunic-socket", nic.sock, "--rundir",
-                     self.rundir, "--pmd", PMD, "--emunic", EMUNIC, *opts]
+                     self.rundir, "--emunic", EMUNIC, *opts]
         self.start()
 
     def start(self):
@@ -144,7 +143,7 @@ class Snicd:
 class Traffic:
     def __init__(self, nic):
         self.proc = spawn(
-            [TRAFFIC, "-d", PMD, "--no-huge", "--no-pci", "-m", "256",
+            [TRAFFIC, "--no-huge", "--no-pci", "-m", "256",
              "--file-prefix", "snictr%d" % os.getpid(), "--no-telemetry",
              "-l", "0", "--", "--socket", nic.sock, "--vfs", str(NVFS)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,

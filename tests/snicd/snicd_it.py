@@ -7,7 +7,7 @@ side and the wire, a DPDK process of its own).
     snicd_it.py SCENARIO [--seed N]
 
 Scenarios: hw, sw, miss, errors, vxlan, reset, taps, restart,
-add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny. Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC, PMD,
+add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny. Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC,
 SNIC_FW (paths). Standard library only. Every process started here is
 killed at the end, whatever happens (snicd_harness.py).
 """
@@ -23,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snicd_harness import (EMUNIC, NVFS, PMD, SNICCTL, SNICD,  # noqa
+from snicd_harness import (EMUNIC, NVFS, SNICCTL, SNICD,  # noqa
                            Emunic, Snicd,
                            Traffic, VF_MAC, by_text, check, csum, failures, frame,
                            ip4, kill_all, mac, spawn, tag, tag_of,
@@ -157,7 +157,32 @@ def nobody_connects(path):
     return os.WEXITSTATUS(status) == 0
 
 
+def plugin_refusals(tmp):
+    """net_emunic is linked in; a -d plugin DPDK refuses (below a folder
+    everybody may write) is explained, and the old --pmd says why it went."""
+    ww = os.path.join(tmp, "world-writable")
+    os.mkdir(ww)
+    os.chmod(ww, 0o777)
+    plugin = os.path.join(ww, "librte_net_other.so")
+    open(plugin, "w").close()
+    prefix = "snicdit%d" % os.getpid()
+    r = subprocess.run([SNICD, "-d", plugin, "--no-huge", "--no-pci", "-m",
+                        "128", "--file-prefix", prefix, "--no-telemetry",
+                        "--", "--rundir", os.path.join(tmp, "never")],
+                       capture_output=True, text=True, timeout=30)
+    shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
+    check(r.returncode != 0 and ("-d %s: " % plugin) in r.stderr and
+          "writable by everybody" in r.stderr and "LD_PRELOAD" in r.stderr,
+          "a refused -d plugin: the folder named, and what to do",
+          r.stderr[-1500:])
+    r = subprocess.run([SNICD, "--", "--pmd", plugin], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 2 and "built into snicd" in r.stderr,
+          "--pmd is refused: net_emunic is built in", r.stderr)
+
+
 def scenario_errors(tmp):
+    plugin_refusals(tmp)
     nic = Emunic(tmp)
     d = Snicd(tmp, nic)
     ctl = os.path.join(d.rundir, "snicd.ctl")
@@ -384,7 +409,7 @@ def scenario_eal_dir(tmp):
     check(not os.path.exists(folder), "no %s after the stop" % folder)
     prefix = "snicdeal%d" % os.getpid()
     folder = os.path.join(base, prefix)
-    e = EalSnicd(tmp, ["-d", PMD, "--vdev", "net_emunic0,socket=%s,"
+    e = EalSnicd(tmp, ["--vdev", "net_emunic0,socket=%s,"
                        "representor=vf[0-%d]" % (nic.sock, NVFS - 1),
                        "--no-huge", "--no-pci", "-m", "512", "--file-prefix",
                        prefix, "--no-telemetry", "-l", "0,1"], "--journal",

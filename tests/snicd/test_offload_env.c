@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The offload manager's test environment (see test_offload_env.h).
- * Paths come from the environment: EMUNIC (the card), EMUNIC_PMD (our .so)
- * and SNIC_FW (the firmware CLI), set by tests/snicd/meson.build.
+ * Paths come from the environment: EMUNIC (the card) and SNIC_FW (the
+ * firmware CLI), set by tests/snicd/meson.build; net_emunic is linked in.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -188,8 +188,6 @@ eal_start(void)
     argv[argc++] = prefix;
     argv[argc++] = "--no-telemetry";
     argv[argc++] = "--log-level=error";
-    argv[argc++] = "-d";
-    argv[argc++] = (char *)env_path("EMUNIC_PMD");
     argv[argc++] = pf;
     if (env.traffic) {
         argv[argc++] = vf;
