@@ -5,7 +5,8 @@
     flow_perf_it.py [CASE...]     (default: all)
 
 Each case starts its own emunic and runs dpdk-test-flow-perf, unmodified,
-with our PMD loaded by -d: ingress and transfer rules, with and without
+with our PMD preloaded (LD_PRELOAD, as tests/pmd/testpmd_flow.py explains:
+DPDK refuses a -d plugin below a world-writable folder): ingress and transfer rules, with and without
 COUNT, insertion with and without deletion. What it did is checked on the
 card, not in flow-perf's words: QUERY_HEALTH's rules_added/rules_deleted
 (ABI 1.5) must each have moved by exactly the rule count and no rule may be
@@ -74,16 +75,18 @@ class FlowPerf:
     """dpdk-test-flow-perf on a pty, so its printf lines come as written."""
 
     def __init__(self, nic, args):
-        argv = [FLOW_PERF, "-d", PMD, "--no-huge", "--no-pci", "-m", "512",
+        argv = [FLOW_PERF, "--no-huge", "--no-pci", "-m", "512",
                 "--file-prefix", "fpit%d_%d" % (os.getpid(),
                                                 time.time_ns() % 100000),
                 "--no-telemetry", "-l", "0,1",
                 "--vdev", "net_emunic0,socket=%s,representor=vf[0-1]"
                 % nic.sock, "--", "--portmask=0x1", *args]
         env = dict(os.environ)
+        preload = [PMD]
         if os.environ.get("TESTPMD_PRELOAD"):
-            env["LD_PRELOAD"] = os.environ["TESTPMD_PRELOAD"]
+            preload = os.environ["TESTPMD_PRELOAD"].split(":") + preload
             env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+        env["LD_PRELOAD"] = ":".join(preload)
         master, slave = pty.openpty()
         self.fd = master
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
