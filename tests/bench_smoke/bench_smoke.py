@@ -21,6 +21,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from snic_child import die_with_parent  # noqa: E402
+
 FAILS = []
 
 
@@ -52,7 +56,8 @@ def full_run(tmp):
         "--churn-rate", str(churn), "--churn-flows", "64",
         "--json", out, "--plot", plot, "-q"]
     t0 = time.time()
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=45)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=45,
+                       preexec_fn=die_with_parent())
     print(p.stdout)
     print(p.stderr, file=sys.stderr)
     print("full run: %.1f s" % (time.time() - t0))
@@ -140,7 +145,7 @@ def interrupted_run():
     cmd = bench_cmd() + ["--setup-flows", "100000", "--batch", "500",
                          "--no-forwarding", "-q"]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, preexec_fn=die_with_parent())
     kids, deadline = {}, time.time() + 15
     # wait for emunic and snicd both to run
     while time.time() < deadline and p.poll() is None:

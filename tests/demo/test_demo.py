@@ -11,8 +11,13 @@ says it cannot run here (not root). Standard library only.
 """
 import os
 import re
+import signal
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from snic_child import die_with_parent  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAFFIC_CHECKS = ["ping:vm0>vm1", "ping6:vm0>vm1", "vlan100:vm2>net",
@@ -42,8 +47,11 @@ def expected_flows():
 def main():
     demo, builddir = sys.argv[1], sys.argv[2]
     try:
+        # SIGTERM when this driver dies: the demo's trap then removes its
+        # processes, namespaces and taps
         r = subprocess.run([demo, "--headless", "--builddir", builddir],
-                           capture_output=True, text=True, timeout=110)
+                           capture_output=True, text=True, timeout=110,
+                           preexec_fn=die_with_parent(signal.SIGTERM))
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode() if isinstance(e.stdout, bytes) else e.stdout
         print(out or "")

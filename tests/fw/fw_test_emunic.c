@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../test_child.h"
+
 #define FW_TEST_START_MS 5000
 
 static void
@@ -63,7 +65,7 @@ fw_test_emunic_start(struct fw_test_emunic *e, const char *const *args)
 
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return -errno;
-    e->pid = fork();
+    e->pid = test_fork();
     if (e->pid < 0)
         return -errno;
     if (e->pid == 0) {

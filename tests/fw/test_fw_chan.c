@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../test_child.h"
 #include "../../firmware-api/fw_sock.h"
 #include "fw_test_emunic.h"
 #include "snic/fw_chan.h"
@@ -441,7 +443,7 @@ Test(fw_chan, second_instance_refused)
     uint8_t st;
     pid_t pid;
 
-    pid = fork();
+    pid = test_fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         int devnull = open("/dev/null", O_WRONLY);
@@ -480,7 +482,7 @@ Test(fw_chan, bad_options_exit_2)
         pid_t pid;
 
         cr_assert_eq(pipe(pfd), 0);
-        pid = fork();
+        pid = test_fork();
         if (pid == 0) {
             const char *argv[6] = { "emunic" };
 
@@ -507,4 +509,49 @@ Test(fw_chan, bad_options_exit_2)
         buf[n] = '\0';
         cr_expect_eq(strchr(buf, '\n'), buf + n - 1, "case %zu: '%s'", i, buf);
     }
+}
+
+/* A test killed by its timeout never reaches its fixture's stop: the card
+ * it started must die with it (test_fork), not outlive the suite. Here a
+ * child plays the test: it starts a card and exits without stopping it.
+ * As the subreaper, this process inherits the orphaned card and sees how
+ * it ended. */
+Test(fw_chan, card_dies_with_the_test_that_started_it)
+{
+    struct fw_test_emunic orphan;
+    int pfd[2], status = -1;
+    pid_t test, card = -1;
+
+    cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    cr_assert_eq(pipe(pfd), 0);
+    test = fork();
+    cr_assert_geq(test, 0);
+    if (test == 0) {
+        close(pfd[0]);
+        if (fw_test_emunic_start(&orphan, NULL) < 0
+            || write(pfd[1], &orphan, sizeof(orphan)) != sizeof(orphan))
+            _exit(1);
+        _exit(0);       /* no fw_test_emunic_stop() */
+    }
+    close(pfd[1]);
+    cr_assert_eq(read(pfd[0], &orphan, sizeof(orphan)),
+                 (ssize_t)sizeof(orphan), "the card started");
+    close(pfd[0]);
+    card = orphan.pid;
+    cr_assert_eq(waitpid(test, &status, 0), test);
+    for (int i = 0; i < 200; i++) {
+        if (waitpid(card, &status, WNOHANG) == card)
+            break;
+        status = -1;
+        usleep(10000);
+    }
+    if (status == -1) {
+        kill(card, SIGKILL);
+        waitpid(card, NULL, 0);
+    }
+    orphan.pid = 0;
+    fw_test_emunic_stop(&orphan);       /* its folder */
+    cr_assert(status != -1 && WIFSIGNALED(status)
+              && WTERMSIG(status) == SIGKILL,
+              "the card was still running 2 s after its test ended");
 }

@@ -20,6 +20,7 @@
 
 #include <criterion/criterion.h>
 
+#include "../test_child.h"
 #include "fw_test_emunic.h"
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
@@ -184,7 +185,7 @@ snic_fw(int json, ...)
     argv[argc] = NULL;
     cr_assert_eq(pipe(po), 0);
     cr_assert_eq(pipe(pe), 0);
-    pid = fork();
+    pid = test_fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         dup2(po[1], STDOUT_FILENO);

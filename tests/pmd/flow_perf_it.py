@@ -28,6 +28,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from snic_child import die_with_parent  # noqa: E402
+
 EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 FLOW_PERF = os.environ.get("FLOW_PERF", "/usr/bin/dpdk-test-flow-perf")
 PMD = os.path.abspath(os.environ.get("PMD", "build/pmd/librte_net_emunic.so"))
@@ -91,7 +95,8 @@ class FlowPerf:
         self.fd = master
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=slave, stderr=slave,
-                                     start_new_session=True, env=env)
+                                     start_new_session=True, env=env,
+                                     preexec_fn=die_with_parent())
         os.close(slave)
         self.out = ""
 

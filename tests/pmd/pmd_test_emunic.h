@@ -16,6 +16,8 @@
 
 #include <criterion/criterion.h>
 
+#include "../test_child.h"
+
 static char dir[64];
 static char sock[96];
 static pid_t emu = -1;
@@ -30,7 +32,7 @@ emu_start(const char *tag)
     snprintf(dir, sizeof(dir), "/tmp/snic-%s.XXXXXX", tag);
     cr_assert_not_null(mkdtemp(dir));
     snprintf(sock, sizeof(sock), "%s/nic", dir);
-    emu = fork();
+    emu = test_fork();
     cr_assert(emu >= 0);
     if (emu == 0) {
         execl(bin, bin, "--socket", sock, "--num-vfs", "1", "--mode",

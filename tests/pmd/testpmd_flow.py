@@ -22,6 +22,10 @@ import time
 
 import pktlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from snic_child import die_with_parent  # noqa: E402
+
 EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 TESTPMD = os.environ.get("TESTPMD", "/usr/bin/dpdk-testpmd")
 PMD = os.path.abspath(os.environ.get("PMD", "build/pmd/librte_net_emunic.so"))
@@ -46,7 +50,8 @@ class Emunic:
         self.proc = subprocess.Popen(
             [EMUNIC, "--socket", self.sock, "--max-vfs", "8", "--num-vfs", "4",
              "--mode", "switchdev", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=die_with_parent())
         line = self.proc.stdout.readline()
         if "listening" not in line:
             raise RuntimeError("emunic did not start: " + line)
@@ -85,7 +90,7 @@ class Testpmd:
         env["LD_PRELOAD"] = ":".join(preload)
         self.proc = subprocess.Popen(args, stdin=slave, stdout=slave,
                                      stderr=slave, start_new_session=True,
-                                     env=env)
+                                     env=env, preexec_fn=die_with_parent())
         os.close(slave)
         self.log = ""
         self.startup = self.wait_prompt(30)

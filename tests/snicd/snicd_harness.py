@@ -9,8 +9,13 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from snic_child import die_with_parent  # noqa: E402
 
 EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 SNICD = os.environ.get("SNICD", "build/offload/snicd/snicd")
@@ -31,7 +36,9 @@ def check(cond, what, detail=""):
 
 
 def spawn(args, **kw):
-    p = subprocess.Popen(args, start_new_session=True, **kw)
+    # its own session (killed as a group), and dead with this driver
+    p = subprocess.Popen(args, start_new_session=True,
+                         preexec_fn=die_with_parent(), **kw)
     procs.append(p)
     return p
 

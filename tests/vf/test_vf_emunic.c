@@ -18,6 +18,7 @@
 
 #include <linux/if_ether.h>
 
+#include "../test_child.h"
 #include "run_main.h"
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
@@ -43,7 +44,7 @@ start_emunic(void)
     cr_assert_not_null(mkdtemp(emu_dir));
     snprintf(sock, sizeof(sock), "%s/nic", emu_dir);
     cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
-    emu_pid = fork();
+    emu_pid = test_fork();
     cr_assert_geq(emu_pid, 0);
     if (emu_pid == 0) {
         dup2(fds[1], STDOUT_FILENO);

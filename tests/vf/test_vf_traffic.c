@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../test_child.h"
 #include "snic/fw_chan.h"
 
 #define TMO 3000
@@ -74,7 +75,7 @@ start(void)
     cr_assert_not_null(mkdtemp(emu_dir));
     snprintf(sock, sizeof(sock), "%s/nic", emu_dir);
     cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
-    emu_pid = fork();
+    emu_pid = test_fork();
     cr_assert_geq(emu_pid, 0);
     if (emu_pid == 0) {
         dup2(fds[1], STDOUT_FILENO);
@@ -152,7 +153,7 @@ snic_vf_set(char *err, size_t err_size, const char *vf, ...)
     va_end(ap);
     argv[argc] = NULL;
     snprintf(errpath, sizeof(errpath), "%s/snic-vf.err", emu_dir);
-    pid = fork();
+    pid = test_fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         int out = open("/dev/null", O_WRONLY);
