@@ -181,7 +181,9 @@ staged_order(const void *pa, const void *pb)
 static void
 deliver_staged(struct snicd *d)
 {
-    qsort(d->staged, d->n_staged, sizeof(*d->staged), staged_order);
+    /* an empty batch has no array: qsort may not be given NULL */
+    if (d->n_staged > 1)
+        qsort(d->staged, d->n_staged, sizeof(*d->staged), staged_order);
     for (size_t i = 0; i < d->n_staged; ) {
         const struct snicd_staged *first = &d->staged[i];
         const struct flow_entry *e = flow_table_find(d->table, first->id);
