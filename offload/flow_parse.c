@@ -677,12 +677,15 @@ flow_parse(const char *line, enum flow_cmd cmd,
             if (is_delete(&c))
                 return fp_fail(&c, -EINVAL, &tok, "del-flows takes no "
                                "actions (remove 'actions=...')");
-            if (tok.val == NULL)
+            if (tok.val == NULL || tok.paren)
                 return fp_fail(&c, -EINVAL, &tok, "actions needs '=' "
                                "(actions=output:PORT or actions=drop)");
             c.has_actions = true;
-            break;
+            break;      /* the action reader checks its own parentheses */
         }
+        rc = fp_check_closed(&c, &tok);
+        if (rc < 0)
+            return rc;
         rc = read_token(&c, &tok);
         if (rc < 0)
             return rc;

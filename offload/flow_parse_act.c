@@ -426,6 +426,9 @@ fp_parse_actions(struct fp_ctx *c, size_t pos)
 
     c->fm.flow.n_actions = 0;
     while (fp_next_token(c->line, &pos, &tok)) {
+        rc = fp_check_closed(c, &tok);
+        if (rc < 0)
+            return rc;
         rc = read_action(&st, &tok);
         if (rc < 0)
             return rc;

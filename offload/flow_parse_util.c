@@ -25,10 +25,38 @@ is_sep(char ch)
     return ch == ',' || ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
+/* Length of the value at @s: up to a separator (after '=' or ':') or up to
+ * the closing parenthesis (after '('), stepping over parenthesised groups
+ * whole, so "resubmit(,1)" and "learn(a=1,output:2)" stay one value as
+ * ovs-ofctl reads them. *unclosed is set when the end of the line comes
+ * inside a group. */
+static size_t
+value_len(const char *s, bool in_paren, bool *unclosed)
+{
+    size_t n = 0;
+    int depth = in_paren ? 1 : 0;
+
+    *unclosed = false;
+    for (; s[n] != '\0'; n++) {
+        if (s[n] == '(') {
+            depth++;
+        } else if (s[n] == ')' && depth > 0) {
+            depth--;
+            if (in_paren && depth == 0)
+                return n;
+        } else if (depth == 0 && is_sep(s[n])) {
+            return n;
+        }
+    }
+    *unclosed = depth > 0;
+    return n;
+}
+
 bool
 fp_next_token(const char *line, size_t *pos, struct fp_tok *tok)
 {
     size_t i = *pos;
+    char delim;
 
     while (line[i] != '\0' && is_sep(line[i]))
         i++;
@@ -39,20 +67,31 @@ fp_next_token(const char *line, size_t *pos, struct fp_tok *tok)
     memset(tok, 0, sizeof(*tok));
     tok->pos = i;
     tok->key = line + i;
-    while (line[i] != '\0' && !is_sep(line[i])) {
-        if (tok->val == NULL && (line[i] == '=' || line[i] == ':')) {
-            tok->klen = (size_t)(line + i - tok->key);
-            tok->val = line + i + 1;
-        }
+    while (line[i] != '\0' && !is_sep(line[i]) && line[i] != '='
+           && line[i] != ':' && line[i] != '(')
         i++;
+    tok->klen = i - tok->pos;
+    delim = line[i];
+    if (delim == '=' || delim == ':' || delim == '(') {
+        tok->val = line + i + 1;
+        tok->paren = delim == '(';
+        tok->vlen = value_len(tok->val, tok->paren, &tok->unclosed);
+        i += 1 + tok->vlen;
+        if (tok->paren && !tok->unclosed)
+            i++;            /* the closing parenthesis ends the token */
     }
     tok->len = i - tok->pos;
-    if (tok->val == NULL)
-        tok->klen = tok->len;
-    else
-        tok->vlen = (size_t)(line + i - tok->val);
     *pos = i;
     return true;
+}
+
+int
+fp_check_closed(struct fp_ctx *c, const struct fp_tok *tok)
+{
+    if (!tok->unclosed)
+        return 0;
+    return fp_fail(c, -EINVAL, tok, "unbalanced parentheses: a '(' is not "
+                   "closed before the end of the line");
 }
 
 bool

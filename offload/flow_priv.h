@@ -16,14 +16,18 @@
 
 #include "snic/flow.h"
 
-/* One "key=value", "key:value" or "key" token of the line. */
+/* One "key=value", "key:value", "key(value)" or "key" token of the line.
+ * Separators inside parentheses belong to the token ("resubmit(,1)"). */
 struct fp_tok {
     size_t pos;             /* byte offset of the token in the line */
-    size_t len;             /* whole token */
+    size_t len;             /* whole token, the closing parenthesis too */
     const char *key;
     size_t klen;
-    const char *val;        /* NULL when the token has no delimiter */
+    const char *val;        /* NULL when the token has no delimiter; for
+                             * key(value), what is inside the parentheses */
     size_t vlen;
+    bool paren;             /* written key(value) */
+    bool unclosed;          /* the line ends inside parentheses */
 };
 
 /* Match fields as the duplicate check sees them: aliases share an id. */
@@ -53,8 +57,11 @@ struct fp_ctx {
 int fp_fail(struct fp_ctx *c, int code, const struct fp_tok *tok,
             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Next token from *pos; false at the end of the line. */
+/* Next token from *pos; false at the end of the line. A token with
+ * unclosed parentheses runs to the end of the line: fp_check_closed()
+ * refuses it. */
 bool fp_next_token(const char *line, size_t *pos, struct fp_tok *tok);
+int fp_check_closed(struct fp_ctx *c, const struct fp_tok *tok);
 
 bool fp_key_is(const struct fp_tok *tok, const char *key);
 

@@ -412,6 +412,19 @@ ex_spaces(struct flow *f)
     out(f, 2);
 }
 
+/* key(value) is key:value, the parentheses holding separators */
+static void
+ex_paren(struct flow *f)
+{
+    V(f).dl_type = htons(0x0800);
+    M(f).dl_type = 0xffff;
+    V(f).nw_proto = IPPROTO_TCP;
+    M(f).nw_proto = 0xff;
+    act(f, FLOW_ACT_MOD_TP_DST)->u.tp_port = htons(80);
+    out(f, 10);
+    out(f, 2);
+}
+
 struct accept_case {
     const char *line;
     void (*expect)(struct flow *f);
@@ -480,6 +493,7 @@ static const struct accept_case accepts_cases[] = {
     { "priority=0,actions=drop", ex_prio0 },
     { "priority=65535,actions=drop", ex_prio_max },
     { "  priority=1 ,  in_port:1\tactions=output:2 ", ex_spaces },
+    { "tcp,actions=mod_tp_dst(80),output(vf0),output:2", ex_paren },
 };
 
 #define N_ACCEPTS (sizeof(accepts_cases) / sizeof(accepts_cases[0]))
@@ -613,6 +627,24 @@ static const struct reject_case rejects_cases[] = {
     { "actions=set_field:1->tcp_dts", ADD, -EINVAL, 8,
       "did you mean 'tcp_dst'?" },
     { "a\001b,actions=drop", ADD, -EINVAL, 0, "'a?b'" },
+    /* parentheses: separators inside belong to the token, nesting */
+    { "actions=foo(1,2),output:1", ADD, -EINVAL, 8,
+      "'foo(1,2)': unknown action 'foo'" },
+    { "actions=output:1,foo(a,(b,c)),drop", ADD, -EINVAL, 17,
+      "'foo(a,(b,c))': unknown action 'foo'" },
+    { "actions=output:1,foo:x(a,b),drop", ADD, -EINVAL, 17,
+      "'foo:x(a,b)': unknown action 'foo'" },
+    { "actions=output(1),output(2)x", ADD, -EINVAL, 27,
+      "'x': unknown action or port 'x'" },
+    { "actions=output:1,output(2", ADD, -EINVAL, 17,
+      "'output(2': unbalanced parentheses" },
+    { "actions=output:1,foo(a,(b,c),drop", ADD, -EINVAL, 17,
+      "unbalanced parentheses" },
+    { "in_port=1,foo(x,y),actions=drop", ADD, -EINVAL, 10,
+      "'foo(x,y)': unknown field 'foo'" },
+    { "dl_src=(00,actions=drop", ADD, -EINVAL, 0,
+      "unbalanced parentheses" },
+    { "actions(output:1)", ADD, -EINVAL, 0, "actions needs '='" },
     /* duplicates */
     { "ip,nw_src=1.1.1.1,nw_src=2.2.2.2,actions=drop", ADD, -EINVAL, 18,
       "duplicate field: 'nw_src=1.1.1.1' at 3" },
