@@ -59,50 +59,6 @@ cmd_add_flow(struct ctl_tool *t, const char *line)
     return 0;
 }
 
-/* Where the first byte that is not part of well-formed UTF-8 is in @p
- * (@size bytes), or -1. Overlong forms, surrogates and code points past
- * U+10FFFF are not well-formed either (jansson refuses them too). */
-static long
-utf8_bad_at(const unsigned char *p, size_t size)
-{
-    size_t i = 0;
-
-    while (i < size) {
-        unsigned char c = p[i];
-        size_t k;
-        unsigned long cp;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return (long)i;
-        }
-        if (size - i <= k)
-            return (long)i;
-        for (size_t j = 1; j <= k; j++) {
-            if ((p[i + j] & 0xc0) != 0x80)
-                return (long)i;
-            cp = (cp << 6) | (p[i + j] & 0x3f);
-        }
-        if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000)
-            || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return (long)i;
-        i += k + 1;
-    }
-    return -1;
-}
-
 /*
  * add-flows FILE: the file is read in chunks of at most ADD_FLOWS_BATCH
  * lines or ADD_FLOWS_BYTES bytes, one request each. By default the whole
@@ -120,6 +76,7 @@ struct add_flows {
     unsigned long batch_first;  /* its first line */
     json_int_t txn;             /* 0: none open */
     unsigned long added;        /* flows committed so far */
+    unsigned long fresh;        /* of them, flows the table did not have */
     unsigned long committed_to; /* last line committed (--chunked) */
 };
 
@@ -184,6 +141,8 @@ send_chunk(struct add_flows *a, unsigned long lineno, bool last)
     } else {
         a->added += (unsigned long)json_integer_value(
             json_object_get(r, "added"));
+        a->fresh += (unsigned long)json_integer_value(
+            json_object_get(r, "new"));
         a->committed_to = lineno;
     }
     json_decref(r);
@@ -238,7 +197,7 @@ cmd_add_flows(struct ctl_tool *t, const char *path)
             rc = 1;
             break;
         }
-        long bad = utf8_bad_at((const unsigned char *)line, (size_t)n);
+        long bad = ctl_utf8_invalid_at(line, (size_t)n);
         if (bad >= 0) {
             fprintf(stderr, "snicctl: %s:%lu: not valid UTF-8 at byte %ld "
                     "of the line (0x%02x)\n", path, lineno, bad + 1,
@@ -288,10 +247,14 @@ cmd_add_flows(struct ctl_tool *t, const char *path)
     free(line);
     if (f != stdin)
         fclose(f);
+    /* a flow of the same match and priority as one the table has (or an
+     * earlier line) replaces it: "10000 flows added" may be one flow */
     if (rc == 0 && !t->json)
-        printf("%lu flows added from %s\n", a.added, path);
+        printf("%lu flows added from %s (%lu new, %lu replaced)\n", a.added,
+               path, a.fresh, a.added - a.fresh);
     else if (rc == 0)
-        printf("{\"added\": %lu}\n", a.added);
+        printf("{\"added\": %lu, \"new\": %lu, \"replaced\": %lu}\n",
+               a.added, a.fresh, a.added - a.fresh);
     return rc;
 }
 
@@ -439,6 +402,22 @@ main(int argc, char **argv)
         fprintf(stderr, "snicctl: %s takes %d to %d arguments, got %d\n",
                 cmd, table[k].min_args, table[k].max_args, nargs);
         return 2;
+    }
+
+    /* An argument that is not UTF-8 cannot travel in a JSON string: name
+     * it here rather than send a request without it (snicd would only see
+     * a parameter missing). add-flows' argument is a path, any bytes; the
+     * file's lines are checked as they are read. */
+    for (int i = optind + 1; i < argc && strcmp(cmd, "add-flows") != 0;
+         i++) {
+        long bad = ctl_utf8_invalid_at(argv[i], strlen(argv[i]));
+
+        if (bad >= 0) {
+            fprintf(stderr, "snicctl: %s: argument %d is not valid UTF-8 "
+                    "(byte %ld, 0x%02x): nothing was sent\n", cmd,
+                    i - optind, bad + 1, (unsigned char)argv[i][bad]);
+            return 2;
+        }
     }
 
     t.client = ctl_client_open(t.target, 1000);

@@ -112,6 +112,11 @@ int ctl_request_parse(const char *line, size_t size, struct ctl_request *req,
                       json_t **id_out, struct ctl_error *err);
 void ctl_request_free(struct ctl_request *req);
 
+/* Byte offset of the first byte of @s (@size bytes) that is not part of
+ * well-formed UTF-8, or -1. JSON strings are UTF-8: a client checks what
+ * it would send, and names what it cannot. */
+long ctl_utf8_invalid_at(const char *s, size_t size);
+
 /* One reply line, '\n'-terminated, malloc'd; NULL on ENOMEM. Steals
  * @result. */
 char *ctl_reply_result(json_t *id, json_t *result, size_t *size);

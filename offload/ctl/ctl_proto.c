@@ -46,32 +46,59 @@ refuse(struct ctl_error *err, int code, int errnum, const char *fmt, ...)
     return -errnum;
 }
 
+/* Length of the well-formed UTF-8 sequence at @s (@avail bytes there), 1
+ * to 4, or 0 if the byte at @s does not start one. Overlong forms,
+ * surrogates and values past U+10FFFF are not UTF-8 either (jansson
+ * refuses them). */
+static unsigned
+utf8_seq_len(const unsigned char *s, size_t avail)
+{
+    unsigned c = s[0], len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2
+                 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f)
+                  : len == 3 ? (c & 0x0f) : (c & 0x07);
+
+    if (len == 0 || len > avail)
+        return 0;
+    for (unsigned k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3f);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800)
+        || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
+        || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+long
+ctl_utf8_invalid_at(const char *s, size_t size)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    for (size_t i = 0; i < size;) {
+        unsigned len = utf8_seq_len(u + i, size - i);
+
+        if (len == 0)
+            return (long)i;
+        i += len;
+    }
+    return -1;
+}
+
 /* Copy @in to @out (@size bytes, NUL-terminated), each byte that is not
  * part of a well-formed UTF-8 sequence replaced by '?'. */
 static void
 utf8_sanitize(char *out, const char *in, size_t size)
 {
     const unsigned char *s = (const unsigned char *)in;
-    size_t i = 0, o = 0;
+    size_t n = strlen(in), i = 0, o = 0;
 
-    while (s[i] != '\0' && o + 1 < size) {
-        unsigned c = s[i], len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2
-                     : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        bool ok = len > 0 && o + len < size;
-        uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f)
-                      : len == 3 ? (c & 0x0f) : (c & 0x07);
+    while (i < n && o + 1 < size) {
+        unsigned len = utf8_seq_len(s + i, n - i);
 
-        for (unsigned k = 1; ok && k < len; k++) {
-            ok = (s[i + k] & 0xc0) == 0x80;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        /* overlong forms, surrogates and values past U+10FFFF are not
-         * UTF-8 either (jansson refuses them) */
-        if (ok && ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800)
-                   || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
-                   || (cp >= 0xd800 && cp <= 0xdfff)))
-            ok = false;
-        if (!ok) {
+        if (len == 0 || o + len >= size) {
             out[o++] = '?';
             i++;
             continue;

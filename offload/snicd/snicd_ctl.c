@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +144,7 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
     const char *file;
     json_int_t first_line = 1;
     struct flow_mod *mods;
-    size_t n = 0, failed = 0;
+    size_t n = 0, failed = 0, before, fresh;
     uint64_t t0 = snicd_now_ns(), ns;
     bool more, abort_it;
     int rc;
@@ -163,6 +164,16 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
                             "'first_line' must be a line number >= 1");
         first_line = json_integer_value(first);
     }
+    /* Every line of the batch needs a number, and so does the first line
+     * of the next chunk when a transaction goes on: first_line + i must
+     * not overflow. */
+    if ((unsigned long long)(first_line - 1) + json_array_size(flows)
+        + (more || abort_it || json_is_integer(txn) ? 1u : 0u)
+        > (unsigned long long)LLONG_MAX)
+        return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter "
+                        "'first_line' %" JSON_INTEGER_FORMAT " is too large "
+                        "for %zu lines: line numbers stop at %lld",
+                        first_line, json_array_size(flows), LLONG_MAX);
     if (txn != NULL && !json_is_null(txn)
         && (!json_is_integer(txn) || json_integer_value(txn) < 1))
         return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter 'txn' must "
@@ -185,6 +196,7 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
         free(mods);
         return NULL;
     }
+    before = flow_table_count(d->table, FLOW_TABLE_ALL);
     rc = snicd_core_apply(d, mods, n, &failed);
     free(mods);
     if (rc < 0 && failed == n)
@@ -198,8 +210,13 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
     ns = snicd_now_ns() - t0;
     d->last_batch.flows = n;
     d->last_batch.ns = ns ? ns : 1;
-    return json_pack("{s:I, s:f, s:f}", "added", (json_int_t)n, "seconds",
-                     (double)ns / 1e9, "flows_per_sec",
+    /* an add replaces a flow of the same match and priority (one in the
+     * table, or an earlier line): say how many the table did not have */
+    fresh = flow_table_count(d->table, FLOW_TABLE_ALL) - before;
+    return json_pack("{s:I, s:I, s:I, s:f, s:f}", "added", (json_int_t)n,
+                     "new", (json_int_t)fresh, "replaced",
+                     (json_int_t)(n - fresh), "seconds", (double)ns / 1e9,
+                     "flows_per_sec",
                      (double)n * 1e9 / (double)d->last_batch.ns);
 }
 

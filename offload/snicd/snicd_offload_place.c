@@ -348,9 +348,12 @@ place_level(struct snicd_offload *o, struct ov *ov,
     if (a.has_sw) {
         by = snicd_idmap_find(&o->ids, a.sw_id);
         /* in a decap context's index, the flows of other ports count as
-         * software: hardware never shows them a decapsulated frame */
-        snprintf(buf, size, "shadowed by flow %" PRIu64 " (higher priority, "
+         * software: hardware never shows them a decapsulated frame. An
+         * equal priority shadows too: the older flow wins the tie. */
+        snprintf(buf, size, "shadowed by flow %" PRIu64 " (%s, "
                  "overlapping, %s)", a.sw_id,
+                 by != NULL && by->flow.priority == f->flow.priority
+                 ? "same priority, older: it wins ties" : "higher priority",
                  by != NULL && by->where != SNICD_WHERE_SW ?
                  "not in the decap context's group" : "in software");
         return -1;

@@ -201,10 +201,11 @@ static json_t *
 txn_commit(struct snicd *d, struct snicd_txn *t, struct ctl_error *err)
 {
     struct flow_mod *mods = NULL;
-    size_t *lines = NULL, cap = 0, failed = 0;
+    size_t *lines = NULL, cap = 0, failed = 0, before, fresh;
     uint64_t ns;
     int rc;
 
+    before = flow_table_count(d->table, FLOW_TABLE_ALL);
     rc = snicd_core_batch_begin(d);
     if (rc < 0)
         return ctl_fail(err, CTL_ERR_FAILED, "%s: %s (nothing of this file "
@@ -255,7 +256,11 @@ txn_commit(struct snicd *d, struct snicd_txn *t, struct ctl_error *err)
     ns = snicd_now_ns() - t->start_ns;
     d->last_batch.flows = t->n_mods;
     d->last_batch.ns = ns ? ns : 1;
-    return json_pack("{s:I, s:I, s:f, s:f}", "added", (json_int_t)t->n_mods,
+    /* as m_add_flows: how many the table did not have */
+    fresh = flow_table_count(d->table, FLOW_TABLE_ALL) - before;
+    return json_pack("{s:I, s:I, s:I, s:I, s:f, s:f}", "added",
+                     (json_int_t)t->n_mods, "new", (json_int_t)fresh,
+                     "replaced", (json_int_t)(t->n_mods - fresh),
                      "lines", (json_int_t)t->n_lines, "seconds",
                      (double)ns / 1e9, "flows_per_sec",
                      (double)t->n_mods * 1e9 / (double)d->last_batch.ns);

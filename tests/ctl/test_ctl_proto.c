@@ -116,3 +116,19 @@ Test(ctl_proto, error_reply_keeps_the_id)
     json_decref(id);
     free(line);
 }
+
+Test(ctl_proto, utf8_invalid_at_names_the_byte)
+{
+#define AT(s) ctl_utf8_invalid_at(s, sizeof(s) - 1)
+    cr_expect_eq(AT("in_port=vf0"), -1);
+    cr_expect_eq(AT("caf\xc3\xa9"), -1);
+    cr_expect_eq(AT("\xf0\x9f\x98\x80"), -1);           /* U+1F600 */
+    cr_expect_eq(AT("ab\xff"), 2);
+    cr_expect_eq(AT("\xc0\xaf"), 0);                      /* overlong */
+    cr_expect_eq(AT("x\xed\xa0\x80"), 1);                 /* surrogate */
+    cr_expect_eq(AT("\xf4\x90\x80\x80"), 0);             /* > U+10FFFF */
+    cr_expect_eq(AT("ok\xe2\x82"), 2);                    /* cut short */
+    /* the size bounds it: a sequence cut by the end is not read past */
+    cr_expect_eq(ctl_utf8_invalid_at("\xc3\xa9", 1), 0);
+#undef AT
+}

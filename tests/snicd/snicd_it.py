@@ -343,13 +343,27 @@ def scenario_add_flows_file(tmp):
               "a line with %s is an error naming line 4" % what.split(" at")[0],
               r.stderr)
         check(len(d.flows()) == 0, "and nothing of the file was added")
+    # an argument that is not UTF-8 (was: "missing parameter 'flow'")
+    r = d.ctl("add-flow", b"in_port=vf0,actions=output:vf1\xff")
+    check(r.returncode == 2 and "add-flow: argument 1 is not valid UTF-8 "
+          "(byte 31, 0xff): nothing was sent" in r.stderr,
+          "an argument that is not UTF-8 is named as such", r.stderr)
+    # one flow 10,000 times (was: "10000 flows added")
+    with open(path, "w") as f:
+        f.write("priority=4,in_port=vf3,actions=drop\n" * 10000)
+    r = d.ctl("add-flows", path)
+    check(r.returncode == 0 and "10000 flows added from %s (1 new, 9999 "
+          "replaced)" % path in r.stdout, "add-flows says how many were new",
+          r.stdout + r.stderr)
+    d.ok("del-flows", {})
     # a valid file over the 64 MiB request limit: one transaction
     big = flow_lines(34000, pad=2000)
     with open(path, "w") as f:
         f.writelines(big)
     size = os.path.getsize(path)
     r = d.ctl("add-flows", path)
-    check(r.returncode == 0 and "34000 flows added" in r.stdout,
+    check(r.returncode == 0 and "34000 flows added from %s (34000 new, 0 "
+          "replaced)" % path in r.stdout,
           "a valid %.0f MB file is added" % (size / 1e6),
           r.stdout + r.stderr)
     check(len(d.flows()) == 34000, "all 34000 flows are live")

@@ -329,3 +329,70 @@ Test(ctl, accepted_mods_reach_the_journal)
     fclose(f);
     cr_expect_eq(n, 3, "2 adds + 1 removal, got %d records", n);
 }
+
+/* Line numbers are json_int_t: first_line + i must not overflow (UBSan
+ * stopped snicd at first_line 2^63-1 with two lines). The last line may be
+ * 2^63-1; a chunk of a transaction needs the next chunk's number too. */
+Test(ctl, first_line_near_the_limit)
+{
+    struct ctl_error err;
+    json_t *r;
+
+    expect_error("add-flows", "{\"flows\": [\"priority=3,in_port=vf1,"
+                 "actions=drop\", \"garbage\"], \"first_line\": "
+                 "9223372036854775807}", CTL_ERR_INVALID_PARAMS,
+                 "'first_line' 9223372036854775807 is too large for 2 "
+                 "lines");
+    expect_error("add-flows", "{\"flows\": [\"priority=3,in_port=vf1,"
+                 "actions=drop\"], \"first_line\": 9223372036854775807, "
+                 "\"more\": true}", CTL_ERR_INVALID_PARAMS,
+                 "is too large for 1 lines");
+    cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 0);
+    /* the last line at 2^63-1 is a line number still: its error names it */
+    expect_error("add-flows", "{\"flows\": [\"priority=3,in_port=vf1,"
+                 "actions=drop\", \"garbage\"], \"first_line\": "
+                 "9223372036854775806}", CTL_ERR_FAILED,
+                 "flows:9223372036854775807: ");
+    r = call("add-flows", "{\"flows\": [\"priority=3,in_port=vf1,"
+             "actions=drop\"], \"first_line\": 9223372036854775807}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    json_decref(r);
+    cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 1);
+}
+
+/* "10000 flows added" for one distinct flow: the reply says how many the
+ * table did not have, in one batch and in a transaction of chunks. */
+Test(ctl, the_reply_says_how_many_were_new)
+{
+    struct ctl_error err;
+    json_t *r;
+
+    json_decref(call("add-flow", "{\"flow\": \"priority=9,in_port=vf0,"
+                     "actions=drop\"}", &err));
+    r = call("add-flows", "{\"flows\": [\"priority=9,in_port=vf0,"
+             "actions=output:vf1\", \"priority=4,in_port=vf1,actions=drop\", "
+             "null, \"priority=4,in_port=vf1,actions=output:pf\"]}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "added")), 3);
+    cr_expect_eq(json_integer_value(json_object_get(r, "new")), 1);
+    cr_expect_eq(json_integer_value(json_object_get(r, "replaced")), 2);
+    json_decref(r);
+
+    r = call("add-flows", "{\"flows\": [\"priority=5,in_port=vf1,"
+             "actions=drop\"], \"file\": \"f\", \"more\": true}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    json_int_t txn = json_integer_value(json_object_get(r, "txn"));
+    json_decref(r);
+    char params[256];
+    snprintf(params, sizeof(params), "{\"flows\": [\"priority=5,in_port=vf1,"
+             "actions=output:pf\", \"priority=9,in_port=vf0,actions=drop\"], "
+             "\"file\": \"f\", \"first_line\": 2, \"txn\": %lld}",
+             (long long)txn);
+    r = call("add-flows", params, &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "added")), 3);
+    cr_expect_eq(json_integer_value(json_object_get(r, "new")), 1);
+    cr_expect_eq(json_integer_value(json_object_get(r, "replaced")), 2);
+    json_decref(r);
+    cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 3);
+}

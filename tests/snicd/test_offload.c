@@ -125,6 +125,21 @@ Test(offload, basic_profile_refusals_and_validate_cache)
     cr_expect_geq(st.validate_cache_hits, 99);
 }
 
+/* An equal priority shadows too (the older flow wins ties): the reason
+ * must not claim a higher priority. */
+Test(offload, shadowed_by_an_equal_priority_says_so)
+{
+    uint64_t a, b;
+
+    env_start("full", false, true, NULL);
+    a = env_add("priority=100,in_port=vf0,arp,nw_dst=10.0.0.1 "
+                "actions=output:vf1");
+    b = env_add("priority=100,in_port=vf0 actions=output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(a, SNICD_WHERE_SW, "ARP fields");
+    env_expect(b, SNICD_WHERE_SW, "(same priority, older: it wins ties");
+}
+
 Test(offload, shadowing_keeps_priority_safety)
 {
     uint64_t a, b, c, d;
@@ -141,7 +156,7 @@ Test(offload, shadowing_keeps_priority_safety)
     d = env_add("priority=150,in_port=vf0,ip actions=output:vf3");
     cr_assert_geq(env_commit(), 0);
     env_expect(a, SNICD_WHERE_SW, "ARP fields");
-    env_expect(b, SNICD_WHERE_SW, "shadowed by flow");
+    env_expect(b, SNICD_WHERE_SW, "(higher priority, overlapping");
     env_expect(c, SNICD_WHERE_HW, NULL);
     env_expect(d, SNICD_WHERE_HW, NULL);
 
