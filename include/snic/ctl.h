@@ -41,7 +41,9 @@
  * Memory is then bounded by CTL_MAX_CLIENTS x (small_in_max + out_max + one
  * reply) + CTL_MAX_REQUEST, plus the open streams' state: at most
  * CTL_STREAMS_PER_UID per uid and CTL_MAX_STREAMS in all (root's aside);
- * a stream request over that waits its turn.
+ * a stream request over that waits its turn, and a uid's waiting requests
+ * open in the order they were read (a client reading its streams in the
+ * order it asked for them is never left waiting for one held back).
  *
  * Thread-safety
  * -------------

@@ -34,12 +34,26 @@ ctl_conn_wants_input(const struct ctl_server *s, const struct ctl_conn *c)
     return c->in_len < s->lim.small_in_max || s->big == NULL || s->big == c;
 }
 
-/* May @c open a stream now? Each holds memory for as long as its client
- * takes to read it (a list of ids for dump-flows), so a uid other than root
- * has at most CTL_STREAMS_PER_UID open, and all of them together
- * CTL_MAX_STREAMS; root is never held up by them. */
+/* Was @a's stream request read before @b's? Turn first, then the order the
+ * connections were accepted in: a client that opens streams one after
+ * another on several connections gets them in that order. */
 static bool
-stream_slot_free(const struct ctl_server *s, const struct ctl_conn *c)
+held_before(const struct ctl_conn *a, const struct ctl_conn *b)
+{
+    return a->held_turn != b->held_turn ? a->held_turn < b->held_turn
+                                        : a->held_serial < b->held_serial;
+}
+
+/* May @c, holding a stream request, open it now? Each stream holds memory
+ * for as long as its client takes to read it (a list of ids for
+ * dump-flows), so a uid other than root has at most CTL_STREAMS_PER_UID
+ * open, and all of them together CTL_MAX_STREAMS. A uid's waiting requests
+ * open in the order they came: were the round robin to pick, a client
+ * reading its streams in the order it asked for them could wait for the
+ * one left waiting while the two it does not read yet fill up (it hung so).
+ * Root is never held up by them. */
+static bool
+stream_turn(const struct ctl_server *s, const struct ctl_conn *c)
 {
     unsigned mine = 0;
 
@@ -47,10 +61,16 @@ stream_slot_free(const struct ctl_server *s, const struct ctl_conn *c)
         return true;
     if (s->streams_open >= CTL_MAX_STREAMS)
         return false;
-    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)
-        if (s->conns[i] != NULL && s->conns[i]->stream != NULL
-            && s->conns[i]->uid == c->uid)
+    for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
+        const struct ctl_conn *o = s->conns[i];
+
+        if (o == NULL || o == c || o->uid != c->uid)
+            continue;
+        if (o->stream != NULL)
             mine++;
+        else if (o->holding && !o->dead && held_before(o, c))
+            return false;
+    }
     return mine < CTL_STREAMS_PER_UID;
 }
 
@@ -62,7 +82,7 @@ ctl_conn_has_work(const struct ctl_server *s, const struct ctl_conn *c)
     if (c->stream != NULL)
         return true;
     if (c->holding)
-        return stream_slot_free(s, c);
+        return stream_turn(s, c);
     /* at the peer's end of stream an unfinished line is dropped */
     return c->have_line || c->eof;
 }
@@ -166,7 +186,7 @@ ctl_conn_flush(struct ctl_conn *c, int64_t now)
 
 /* Bytes up to the first '\n' (not included) make the next line. */
 static void
-conn_scan(struct ctl_conn *c)
+conn_scan(const struct ctl_server *s, struct ctl_conn *c)
 {
     char *nl;
 
@@ -179,6 +199,7 @@ conn_scan(struct ctl_conn *c)
     }
     c->line_len = (size_t)(nl - c->in);
     c->have_line = true;
+    c->line_turn = s->turn;
 }
 
 int
@@ -226,7 +247,7 @@ ctl_conn_fill(struct ctl_server *s, struct ctl_conn *c, int64_t now)
             c->partial_ms = now;
         c->in_len += (size_t)n;
         budget -= (size_t)n;
-        conn_scan(c);
+        conn_scan(s, c);
         if (!c->have_line && c->in_len > CTL_MAX_REQUEST) {
             ctl_conn_refuse(c, CTL_ERR_TOO_LARGE, "request longer than %u "
                             "bytes; split it (add-flows takes batches)",
@@ -263,7 +284,7 @@ conn_consume(struct ctl_server *s, struct ctl_conn *c, int64_t now)
             c->in_cap = c->in_len ? c->in_len : 1;
         }
     }
-    conn_scan(c);
+    conn_scan(s, c);
 }
 
 static void
@@ -386,11 +407,11 @@ find_stream(const struct ctl_server *s, const char *name)
     return NULL;
 }
 
-/* One parsed request: a method's reply, a stream's head, or held until a
- * stream slot frees. Takes @req. */
+/* One parsed request, read in turn @turn: a method's reply, a stream's
+ * head, or held until its stream turn comes. Takes @req. */
 static int
 serve_request(struct ctl_server *s, struct ctl_conn *c,
-              struct ctl_request *req, int64_t now)
+              struct ctl_request *req, uint64_t turn, int64_t now)
 {
     const struct ctl_stream_method *sm = find_stream(s, req->method);
     const struct ctl_method *m = NULL;
@@ -400,9 +421,14 @@ serve_request(struct ctl_server *s, struct ctl_conn *c,
     int rc;
 
     if (sm != NULL) {
-        if (!stream_slot_free(s, c)) {
+        /* Another uid's requests wait in a queue, and opens in a later
+         * turn: by then every line read in this turn has been parsed, so
+         * the queue knows all that came before. */
+        if (c->uid != 0) {
             c->held = *req;
             c->holding = true;
+            c->held_turn = turn;
+            c->held_serial = c->serial;
             return 0;
         }
         rc = stream_start(s, c, sm, req, now);
@@ -439,6 +465,7 @@ ctl_conn_work(struct ctl_server *s, struct ctl_conn *c, int64_t now)
     struct ctl_request req;
     struct ctl_error err = { 0 };
     json_t *id = NULL;
+    uint64_t turn;
     size_t size;
     char *line;
     int rc;
@@ -448,10 +475,12 @@ ctl_conn_work(struct ctl_server *s, struct ctl_conn *c, int64_t now)
     if (c->stream != NULL)
         return stream_step(s, c, now);
     if (c->holding) {
+        /* its turn (has_work said so) */
         c->holding = false;
         req = c->held;
         memset(&c->held, 0, sizeof(c->held));
-        rc = serve_request(s, c, &req, now);
+        rc = stream_start(s, c, find_stream(s, req.method), &req, now);
+        ctl_request_free(&req);
         return rc < 0 ? rc : 1;
     }
     if (!c->have_line) {
@@ -472,8 +501,9 @@ ctl_conn_work(struct ctl_server *s, struct ctl_conn *c, int64_t now)
         return rc < 0 ? rc : 1;
     }
     json_decref(id);
+    turn = c->line_turn;
     conn_consume(s, c, now);
-    rc = serve_request(s, c, &req, now);
+    rc = serve_request(s, c, &req, turn, now);
     return rc < 0 ? rc : 1;
 }
 

@@ -31,6 +31,8 @@ struct ctl_conn {
     size_t scanned;             /* in[0..scanned) holds no '\n' */
     size_t line_len;            /* with have_line: in[0..line_len) */
     bool have_line;
+    uint64_t line_turn;         /* with have_line: the turn it was read in */
+    uint64_t serial;            /* accept order */
     char *out;                  /* reply bytes not yet taken by the socket */
     size_t out_len, out_off, out_cap;
     bool closing;               /* close once out is flushed */
@@ -45,6 +47,7 @@ struct ctl_conn {
     bool stream_first;          /* no item sent yet */
     struct ctl_request held;    /* a stream request waiting for a slot */
     bool holding;
+    uint64_t held_turn, held_serial;    /* its place in the queue */
 };
 
 struct ctl_server {
@@ -65,6 +68,8 @@ struct ctl_server {
     struct ctl_conn *conns[CTL_MAX_CLIENTS];
     unsigned n_conns;
     unsigned rr;                /* slot served first next turn */
+    uint64_t turn;              /* turns run so far */
+    uint64_t accepted;          /* connections accepted so far */
     struct ctl_conn *big;       /* holds the large-request allowance */
     unsigned streams_open;
 };

@@ -366,6 +366,7 @@ accept_one(struct ctl_server *s, int fd, int64_t now)
     c->uid = peer.uid;
     c->pid = peer.pid;
     c->slot = (unsigned)slot;
+    c->serial = ++s->accepted;
     c->active_ms = now;
     c->events = EPOLLIN;
     struct epoll_event ev = { .events = c->events, .data.ptr = c };
@@ -483,6 +484,7 @@ ctl_server_run_once(struct ctl_server *s, int timeout_ms)
     int64_t now = ctl_now_ms(), next;
     int served = 0, n;
 
+    s->turn++;
     next = expire(s, now);
     if (any_work(s))
         timeout_ms = 0;
