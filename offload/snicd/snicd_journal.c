@@ -3,21 +3,9 @@
  * The journal: where the desired flow set lives across a snicd restart or
  * crash (docs/snicd.md, "Desired state across restarts").
  *
- * A text file: a header line, then frames. A frame is one committed batch:
- * a header line giving the length of its payload, the CRC-32 (zlib) of the
- * payload and the CRC-32 of the header line's own text before it, then
- * the payload itself, one record per line, each the
- * effect of an accepted flow mod on one flow, in the flow language so an
- * operator can read it:
- *
- *   snicd-journal 2
- *   @ 128 5f0e3a21 9c41d2b7
- *   + cookie=0x0, table=0, priority=100,in_port=2 actions=output:1
- *   - cookie=0x0, table=0, priority=100,in_port=2 actions=output:1
- *
- * "+" adds (or replaces the flow with the same table, priority and match);
- * "-" removes that flow (its actions are kept only to reuse the parser).
- * Ports are written as numbers, which do not depend on discovery.
+ * The file's format and its reader (bytes in, records out) are in
+ * include/snic/journal.h and offload/journal/journal_read.c, pure C that
+ * the fuzzer runs too; this file does the I/O and logging around them.
  *
  * Durability. A batch's frame is written (O_APPEND) and fdatasync'ed
  * before the batch is applied: the caller applies it only after
@@ -28,13 +16,11 @@
  * later sync fails until the cut succeeds, so the next frame never lands
  * behind a torn one.
  *
- * Replay applies a frame only when its length and checksum hold: a batch
- * comes back whole or not at all. A frame that runs past the end of the
- * file (or is the very last and fails its checksum, or is all zeroes) was
- * torn by a crash during its write and never acknowledged: it is cut off
- * with a log line. A bad frame with more frames after it is damage, not a
- * crash: replay stops with an error naming the file, the byte offset, the
- * line and why, and snicd does not start rather than drop flows silently.
+ * Replay applies a frame only when the reader found it whole (a batch
+ * comes back whole or not at all). A torn last write is cut off with a log
+ * line. Damage with more frames after it stops replay with an error naming
+ * the file, the byte offset, the line and why, and snicd does not start
+ * rather than drop flows silently.
  *
  * Journals of format 1 (one record per line, no frames) are read, then
  * rewritten in format 2 by snicd_journal_compact() before anything is
@@ -57,14 +43,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <zlib.h>
-
+#include "snic/journal.h"
 #include "snicd.h"
 
-#define JOURNAL_MAGIC           "snicd-journal 2\n"
-#define JOURNAL_MAGIC_V1        "snicd-journal 1\n"
 #define JOURNAL_COMPACT_MIN     32u     /* tiny files are not worth it */
-#define FRAME_HDR_MAX           48u     /* "@ <20 digits> <8 hex> <8 hex>\n" */
 #define COMPACT_FRAME_SIZE      (1u << 20)
 
 struct snicd_journal {
@@ -97,22 +79,6 @@ write_all(int fd, const char *p, size_t size)
         size -= (size_t)n;
     }
     return 0;
-}
-
-static uint32_t
-checksum(const char *p, size_t size)
-{
-    uLong crc = crc32(0L, Z_NULL, 0);
-
-    /* crc32() takes a uInt length: feed large payloads in parts */
-    while (size > 0) {
-        uInt part = size > (1u << 30) ? (1u << 30) : (uInt)size;
-
-        crc = crc32(crc, (const Bytef *)p, part);
-        p += part;
-        size -= part;
-    }
-    return (uint32_t)crc;
 }
 
 static int
@@ -155,241 +121,49 @@ read_file(int fd, char **out, size_t *size)
 
 /* ---- replay ---- */
 
-struct replay {
-    struct snicd_journal *j;
-    snicd_journal_replay_fn *fn;
-    void *ctx;
-    char *buf;
-    size_t size;
-    size_t lineno;          /* of the line being read (1-based) */
-};
-
-/* One "+ flow" / "- flow" record (NUL-terminated). -EBADMSG with @why. */
-static int
-replay_record(struct replay *r, char *line, char *why, size_t why_size)
-{
-    struct flow_error err;
-    struct flow_mod fm;
-    int rc;
-
-    if ((line[0] != '+' && line[0] != '-') || line[1] != ' ') {
-        snprintf(why, why_size, "not a record ('%.40s'; records start "
-                 "with '+ ' or '- ')", line);
-        return -EBADMSG;
-    }
-    rc = flow_parse(line + 2, FLOW_CMD_ADD, NULL, &fm, &err);
-    if (rc < 0) {
-        snprintf(why, why_size, "record does not parse: %s", err.msg);
-        return -EBADMSG;
-    }
-    rc = r->fn != NULL ? r->fn(r->ctx, line[0] == '+', &fm.flow) : 0;
-    if (rc == 0)
-        r->j->lines++;
-    return rc;
-}
-
-static int
-damaged(struct replay *r, size_t offset, const char *why)
-{
-    snicd_log(SNICD_LOG_ERR, "%s: damaged at byte %zu (line %zu): %s. More "
-              "of the file follows, so this is not a torn last write: snicd "
-              "does not start rather than lose records silently (to keep "
-              "only what is before it: truncate -s %zu %s)", r->j->path,
-              offset, r->lineno, why, offset, r->j->path);
-    return -EBADMSG;
-}
-
-static bool
-all_zero(const char *p, size_t size)
-{
-    for (size_t i = 0; i < size; i++)
-        if (p[i] != '\0')
-            return false;
-    return true;
-}
-
-/* Digits of @base at *@p, at most @max of them, into *@v. */
-static bool
-take_number(const char **p, const char *end, unsigned base, unsigned max,
-            uint64_t *v)
-{
-    unsigned n = 0;
-
-    *v = 0;
-    for (; *p < end && n < max; (*p)++, n++) {
-        char ch = **p;
-        unsigned d;
-
-        if (ch >= '0' && ch <= '9')
-            d = (unsigned)(ch - '0');
-        else if (base == 16 && ch >= 'a' && ch <= 'f')
-            d = (unsigned)(ch - 'a') + 10;
-        else
-            break;
-        if (*v > (UINT64_MAX - d) / base)
-            return false;
-        *v = *v * base + d;
-    }
-    return n > 0;
-}
-
-/*
- * "@ LEN CRC HCRC\n" at @p: LEN payload bytes with CRC-32 CRC, and HCRC the
- * CRC-32 of "@ LEN CRC" itself, so a damaged length is seen as damage
- * instead of a frame that seems to run past the end (a torn write). 0 and
- * *@len / *@crc / *@hdr (the header's size); -EAGAIN when the file ends
- * inside it; -EBADMSG.
- */
-static int
-frame_header(const char *p, size_t avail, size_t *len, uint32_t *crc,
-             size_t *hdr)
-{
-    const char *nl = memchr(p, '\n', avail < FRAME_HDR_MAX ? avail
-                                                           : FRAME_HDR_MAX);
-    const char *q = p + 2, *hend;
-    uint64_t l, c, h;
-
-    if (nl == NULL)
-        return avail < FRAME_HDR_MAX ? -EAGAIN : -EBADMSG;
-    if (nl - p < 2 || p[0] != '@' || p[1] != ' '
-        || !take_number(&q, nl, 10, 20, &l) || l == 0 || *q++ != ' '
-        || !take_number(&q, nl, 16, 8, &c))
-        return -EBADMSG;
-    hend = q;
-    if (*q++ != ' ' || !take_number(&q, nl, 16, 8, &h) || q != nl
-        || h != checksum(p, (size_t)(hend - p)))
-        return -EBADMSG;
-    *len = (size_t)l;
-    *crc = (uint32_t)c;
-    *hdr = (size_t)(nl - p) + 1;
-    return 0;
-}
-
-/* Frames from @pos; *@keep gets the end of the last whole one. */
-static int
-replay_frames(struct replay *r, size_t pos, size_t *keep)
-{
-    char why[FLOW_ERROR_MSG_SIZE + 96];
-
-    *keep = pos;
-    r->lineno = 2;
-    while (pos < r->size) {
-        size_t avail = r->size - pos, len = 0, hdr = 0, end;
-        uint32_t crc = 0, got;
-        char *p;
-        int rc = frame_header(r->buf + pos, avail, &len, &crc, &hdr);
-
-        if (rc < 0) {
-            if (rc == -EAGAIN || all_zero(r->buf + pos, avail))
-                return 0;   /* torn inside the header */
-            snprintf(why, sizeof(why), "not a valid frame header ('%.*s'; "
-                     "want '@ LENGTH CRC32 HEADER-CRC32')",
-                     (int)strcspn(r->buf + pos, "\n") > 48 ? 48
-                     : (int)strcspn(r->buf + pos, "\n"), r->buf + pos);
-            return damaged(r, pos, why);
-        }
-        if (len > avail - hdr)
-            return 0;       /* torn: runs past the end */
-        end = pos + hdr + len;
-        got = checksum(r->buf + pos + hdr, len);
-        if (got != crc || r->buf[end - 1] != '\n') {
-            snprintf(why, sizeof(why), "%s (stored 0x%08" PRIx32 ", "
-                     "computed 0x%08" PRIx32 ")", got != crc
-                     ? "checksum mismatch" : "payload does not end a line",
-                     crc, got);
-            if (end == r->size) {
-                snicd_log(SNICD_LOG_WARN, "%s: last frame (byte %zu) is "
-                          "torn: %s", r->j->path, pos, why);
-                return 0;
-            }
-            return damaged(r, pos, why);
-        }
-        /* checked whole: now its records */
-        r->lineno++;
-        for (p = r->buf + pos + hdr; p < r->buf + end; ) {
-            char *nl = memchr(p, '\n', (size_t)(r->buf + end - p));
-
-            *nl = '\0';
-            rc = replay_record(r, p, why, sizeof(why));
-            if (rc == -EBADMSG)
-                return damaged(r, (size_t)(p - r->buf), why);
-            if (rc < 0)
-                return rc;
-            r->lineno++;
-            p = nl + 1;
-        }
-        pos = end;
-        *keep = pos;
-    }
-    return 0;
-}
-
-/* Format 1: a record per line, no checksums. A line that does not parse
- * before the last one is damage; a last line without newline is torn. */
-static int
-replay_lines(struct replay *r, size_t pos, size_t *keep)
-{
-    char why[FLOW_ERROR_MSG_SIZE + 96];
-
-    *keep = pos;
-    r->lineno = 2;
-    while (pos < r->size) {
-        char *p = r->buf + pos;
-        char *nl = memchr(p, '\n', r->size - pos);
-        int rc;
-
-        if (nl == NULL)
-            return 0;
-        *nl = '\0';
-        rc = replay_record(r, p, why, sizeof(why));
-        if (rc == -EBADMSG)
-            return damaged(r, pos, why);
-        if (rc < 0)
-            return rc;
-        pos = (size_t)(nl - r->buf) + 1;
-        *keep = pos;
-        r->lineno++;
-    }
-    return 0;
-}
-
 static int
 replay(struct snicd_journal *j, snicd_journal_replay_fn *fn, void *ctx)
 {
-    struct replay r = { .j = j, .fn = fn, .ctx = ctx };
-    size_t hdr = strlen(JOURNAL_MAGIC), keep;
-    int rc = read_file(j->fd, &r.buf, &r.size);
+    size_t hdr = strlen(JOURNAL_MAGIC), size;
+    struct journal_read jr;
+    char *buf;
+    int rc = read_file(j->fd, &buf, &size);
 
     if (rc < 0)
         return rc;
-    if (r.size < hdr && memcmp(r.buf, JOURNAL_MAGIC, r.size) == 0) {
+    rc = journal_read(buf, size, fn, ctx, &jr);
+    j->lines = jr.records;
+    if (rc == 0 && jr.format == 0) {
         /* empty, or torn inside the header: nothing was acknowledged */
-        free(r.buf);
-        if (r.size > 0 && ftruncate(j->fd, 0) < 0)
+        free(buf);
+        if (size > 0 && ftruncate(j->fd, 0) < 0)
             return -errno;
         rc = write_all(j->fd, JOURNAL_MAGIC, hdr);
         j->size = (off_t)hdr;
         return rc;
     }
-    if (r.size >= hdr && memcmp(r.buf, JOURNAL_MAGIC, hdr) == 0) {
-        rc = replay_frames(&r, hdr, &keep);
-    } else if (r.size >= hdr && memcmp(r.buf, JOURNAL_MAGIC_V1, hdr) == 0) {
-        j->legacy = true;
-        rc = replay_lines(&r, hdr, &keep);
-    } else {
-        snicd_log(SNICD_LOG_ERR, "%s: not a snicd journal (first line "
-                  "'%.40s', want 'snicd-journal 2')", j->path, r.buf);
-        rc = -EINVAL;
-    }
-    if (rc == 0 && keep < r.size) {
+    j->legacy = jr.format == 1;
+    if (rc == -EBADMSG)
+        snicd_log(SNICD_LOG_ERR, "%s: damaged at byte %zu (line %zu): %s. "
+                  "More of the file follows, so this is not a torn last "
+                  "write: snicd does not start rather than lose records "
+                  "silently (to keep only what is before it: truncate -s %zu "
+                  "%s)", j->path, jr.offset, jr.line, jr.why, jr.offset,
+                  j->path);
+    else if (rc == -EINVAL)
+        snicd_log(SNICD_LOG_ERR, "%s: %s", j->path, jr.why);
+    if (rc == 0 && jr.torn_at != 0)
+        snicd_log(SNICD_LOG_WARN, "%s: last frame (byte %zu) is torn: %s",
+                  j->path, jr.torn_at, jr.why);
+    if (rc == 0 && jr.keep < size) {
         snicd_log(SNICD_LOG_WARN, "%s: cut a torn last write at byte %zu "
-                  "(%zu bytes; never acknowledged)", j->path, keep,
-                  r.size - keep);
-        if (!j->legacy && ftruncate(j->fd, (off_t)keep) < 0)
+                  "(%zu bytes; never acknowledged)", j->path, jr.keep,
+                  size - jr.keep);
+        if (!j->legacy && ftruncate(j->fd, (off_t)jr.keep) < 0)
             rc = -errno;
     }
-    j->size = (off_t)keep;
-    free(r.buf);
+    j->size = (off_t)jr.keep;
+    free(buf);
     return rc;
 }
 
@@ -562,18 +336,13 @@ cut_back(struct snicd_journal *j)
 static int
 write_frame(int fd, const char *p, size_t len, size_t *written)
 {
-    char hdr[FRAME_HDR_MAX + 16];
-    int n = snprintf(hdr, sizeof(hdr), "@ %zu %08" PRIx32, len,
-                     checksum(p, len));
-    int rc;
-
-    n += snprintf(hdr + n, sizeof(hdr) - (size_t)n, " %08" PRIx32 "\n",
-                  checksum(hdr, (size_t)n));
-    rc = write_all(fd, hdr, (size_t)n);
+    char hdr[JOURNAL_FRAME_HDR_MAX + 1];
+    size_t n = journal_frame_header(hdr, p, len);
+    int rc = write_all(fd, hdr, n);
 
     if (rc == 0)
         rc = write_all(fd, p, len);
-    *written = (size_t)n + len;
+    *written = n + len;
     return rc;
 }
 
