@@ -171,6 +171,14 @@ int emunic_actions_finish(struct emunic_walk *w, struct rte_flow_error *error);
 int emunic_action_push(struct emunic_walk *w, const struct rte_flow_action *src,
                        const struct fw_action *fa, struct rte_flow_error *error);
 const char *emunic_profile(const struct fw_caps *caps);
+/* Template checks that need no rule values (emunic_flow_items.c,
+ * emunic_flow_actions.c): the same refusals and messages as the walker. */
+int emunic_items_check_template(const struct fw_caps *caps, bool transfer,
+                                const struct rte_flow_item pattern[],
+                                struct rte_flow_error *error);
+int emunic_actions_check_template(const struct fw_caps *caps,
+                                  const struct rte_flow_action actions[],
+                                  struct rte_flow_error *error);
 
 /* RSS as the card computes it (ABI 1.5). The ethdev hash types the card
  * can honour given its FW_RSS_* (0 when it has no RSS); the FW_RSS_* set
@@ -323,12 +331,25 @@ struct emunic_txq {
     uint64_t errors;            /* frames dropped: too long, bad chain */
 };
 
+/* Who owns a handle: the application (LIVE), or an operation on a flow
+ * queue until rte_flow_push executed it (CREATING, DESTROYING). */
+enum emunic_flow_astate {
+    EMUNIC_FLOW_LIVE = 0,
+    EMUNIC_FLOW_CREATING,
+    EMUNIC_FLOW_DESTROYING,
+};
+
+struct emunic_table;
+
 struct rte_flow {
     TAILQ_ENTRY(rte_flow) next;
     uint32_t rule_id;
     uint32_t counter_id;
     uint32_t ctr_slot;          /* index in adapter->ctr.slot if has_counter */
     bool has_counter;
+    bool ctr_pooled;            /* counter from the port's pool (configure) */
+    uint8_t astate;             /* enum emunic_flow_astate */
+    struct emunic_table *table; /* template table it was made in, or NULL */
     uint32_t generation;        /* adapter->generation at creation */
     uint32_t rss_ctx;           /* its RSS action's context, 0: none */
     struct rte_flow *hnext;     /* chain in the port's flow_index */
@@ -364,6 +385,9 @@ struct emunic_port {
     struct rte_flow **flow_index;
     uint32_t flow_index_mask;   /* buckets - 1 */
     uint32_t n_flows;           /* handles in flow_index */
+    /* rte_flow_configure's flow queues, counter pool, templates and
+     * tables (emunic_flow_template.c); NULL until configured */
+    struct emunic_async *async;
 };
 
 /* Adapter helpers (emunic_adapter.c). Every call takes ad->lock. */
@@ -469,5 +493,192 @@ extern const struct rte_flow_ops emunic_flow_ops;
 int emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error);
 /* Free every handle of @p without a command (close after a failed flush). */
 void emunic_flow_forget_port(struct emunic_port *p);
+/* Shared by the sync and the template/async paths (emunic_flow.c): the
+ * checks every rule goes through then the translation; the device table of
+ * a group (ad->lock held); the handle index; releasing a handle whose rule
+ * the card no longer holds (@in_card: it was deleted just now, so its
+ * counter and RSS context go too); the "card not answering" error. */
+int emunic_flow_translate_dev(struct rte_eth_dev *dev,
+                              const struct rte_flow_attr *attr,
+                              const struct rte_flow_item items[],
+                              const struct rte_flow_action actions[],
+                              struct emunic_xlate *x,
+                              struct rte_flow_error *error);
+int emunic_flow_group_get_locked(struct emunic_adapter *ad, uint32_t group,
+                                 const struct rte_flow_action *jump,
+                                 struct rte_flow_error *error);
+int emunic_flow_index_reserve(struct emunic_port *p, uint32_t more);
+struct rte_flow **emunic_flow_index_slot(struct emunic_port *p,
+                                         const struct rte_flow *flow);
+void emunic_flow_index_add(struct emunic_port *p, struct rte_flow *flow);
+void emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
+                                struct rte_flow **slot, bool in_card);
+int emunic_flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error);
+
+/* ------------------------------------------------------------------------
+ * The template/async API (emunic_flow_template.c, emunic_flow_async.c)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * rte_flow_configure makes a port's flow queues and its counter pool.
+ *
+ * A flow queue is a ring of operations, used by one thread (DPDK's rule:
+ * no lock between enqueue, push and pull of one queue). async_create
+ * translates the rule at once, with the walker validate and create run, so
+ * a rule the sync API refuses is refused here with the same error, and
+ * queues the firmware command; push posts every queued command into the
+ * channel, rings one doorbell (one per channel's worth of commands) and
+ * reaps the completions, each one the result of its operation; pull hands
+ * the results out in order with the user data. An operation holds its ring
+ * slot until pulled: a full ring refuses the next enqueue with EAGAIN.
+ *
+ * Counters: a rule's COUNT needs a counter id before its RULE_ADD, and
+ * allocating one per rule would cost a round trip each. configure's
+ * nb_counters are allocated in bulk (COUNTER_ALLOC of 1024 ids a command)
+ * into the port's pool; push hands them out. A destroyed rule's counter is
+ * zeroed (COUNTER_QUERY with CLEAR, 60 ids a command) before reuse.
+ */
+#define EMUNIC_ASYNC_MAX_QUEUES     64u
+#define EMUNIC_ASYNC_MAX_QSIZE      65536u
+#define EMUNIC_ASYNC_DEF_QSIZE      1024u
+#define EMUNIC_TMPL_MAX_ITEMS       32u
+#define EMUNIC_CPOOL_CHUNK          1024u
+
+struct emunic_aop;
+
+struct emunic_aqueue {
+    struct emunic_aop *op;      /* ring of size entries */
+    uint32_t size;              /* a power of two */
+    uint32_t mask;
+    uint32_t enq;               /* next free: ops enqueued */
+    uint32_t pushed;            /* ops [pulled, pushed) have results */
+    uint32_t pulled;
+    uint16_t id;
+};
+
+/* The port's counter pool: ids allocated at configure in COUNTER_ALLOC
+ * ranges; free ones are zero on the card, dirty ones wait for a clear. */
+struct emunic_cpool {
+    uint32_t *free_ids;
+    uint32_t n_free;
+    uint32_t *dirty;
+    uint32_t n_dirty;
+    uint32_t cap;               /* ids in the pool */
+    uint32_t *range_base;       /* COUNTER_ALLOC ranges, to free them */
+    uint32_t *range_len;
+    uint32_t n_ranges;
+    uint32_t generation;        /* adapter generation of the ids */
+};
+
+TAILQ_HEAD(emunic_ptmpl_list, rte_flow_pattern_template);
+TAILQ_HEAD(emunic_atmpl_list, rte_flow_actions_template);
+TAILQ_HEAD(emunic_table_list, emunic_table);
+
+struct emunic_async {
+    uint16_t nb_queues;
+    struct emunic_aqueue *q;
+    struct emunic_cpool cpool;
+    uint32_t nb_counters;       /* asked at configure */
+    struct emunic_ptmpl_list ptmpls;
+    struct emunic_atmpl_list atmpls;
+    struct emunic_table_list tables;
+};
+
+struct rte_flow_pattern_template {
+    TAILQ_ENTRY(rte_flow_pattern_template) next;
+    struct rte_flow_pattern_template_attr attr;
+    uint32_t refcnt;            /* tables using it */
+    uint32_t n_items;           /* without END */
+    struct rte_flow_item *items;    /* deep copy (rte_flow_conv) */
+};
+
+struct rte_flow_actions_template {
+    TAILQ_ENTRY(rte_flow_actions_template) next;
+    struct rte_flow_actions_template_attr attr;
+    uint32_t refcnt;
+    uint32_t n_actions;         /* without END */
+    struct rte_flow_action *actions;    /* deep copies */
+    struct rte_flow_action *masks;
+};
+
+struct emunic_table {
+    TAILQ_ENTRY(emunic_table) next;
+    struct rte_flow_attr attr;
+    uint32_t nb_flows;
+    uint32_t n_flows;           /* live rules made in it (under ad->lock) */
+    uint8_t n_ptmpl, n_atmpl;
+    struct rte_flow_pattern_template **ptmpl;
+    struct rte_flow_actions_template **atmpl;
+};
+
+/* emunic_flow_template.c */
+int emunic_flow_info_get(struct rte_eth_dev *dev,
+                         struct rte_flow_port_info *port_info,
+                         struct rte_flow_queue_info *queue_info,
+                         struct rte_flow_error *error);
+int emunic_flow_configure(struct rte_eth_dev *dev,
+                          const struct rte_flow_port_attr *port_attr,
+                          uint16_t nb_queue,
+                          const struct rte_flow_queue_attr *queue_attr[],
+                          struct rte_flow_error *error);
+struct rte_flow_pattern_template *emunic_pattern_template_create(
+    struct rte_eth_dev *dev, const struct rte_flow_pattern_template_attr *attr,
+    const struct rte_flow_item pattern[], struct rte_flow_error *error);
+int emunic_pattern_template_destroy(struct rte_eth_dev *dev,
+                                    struct rte_flow_pattern_template *t,
+                                    struct rte_flow_error *error);
+struct rte_flow_actions_template *emunic_actions_template_create(
+    struct rte_eth_dev *dev, const struct rte_flow_actions_template_attr *attr,
+    const struct rte_flow_action actions[],
+    const struct rte_flow_action masks[], struct rte_flow_error *error);
+int emunic_actions_template_destroy(struct rte_eth_dev *dev,
+                                    struct rte_flow_actions_template *t,
+                                    struct rte_flow_error *error);
+struct rte_flow_template_table *emunic_template_table_create(
+    struct rte_eth_dev *dev, const struct rte_flow_template_table_attr *attr,
+    struct rte_flow_pattern_template *ptmpl[], uint8_t n_ptmpl,
+    struct rte_flow_actions_template *atmpl[], uint8_t n_atmpl,
+    struct rte_flow_error *error);
+int emunic_template_table_destroy(struct rte_eth_dev *dev,
+                                  struct rte_flow_template_table *table,
+                                  struct rte_flow_error *error);
+/* A rule of @table left (destroyed, flushed, lost). ad->lock held. */
+void emunic_table_flow_gone(struct emunic_table *table);
+/* The live table behind an application's handle, or NULL. */
+struct emunic_table *emunic_table_lookup(struct emunic_port *p,
+                                         const void *handle);
+/* Port close, before the flush: drop queued operations, templates and
+ * tables; after it: the counter pool and the queues. */
+void emunic_async_teardown(struct emunic_port *p);
+void emunic_async_free(struct emunic_port *p);
+/* Bytes of one queued operation (private to emunic_flow_async.c). */
+size_t emunic_aop_size(void);
+/* Counter pool (ad->lock held): a counter of a destroyed rule of
+ * generation @gen comes back dirty; refill clears dirty ids and makes
+ * @want free ones available if it can (a new pool after a reset). */
+void emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen);
+int emunic_cpool_refill_locked(struct emunic_port *p);
+
+/* emunic_flow_async.c */
+struct rte_flow *emunic_flow_async_create(
+    struct rte_eth_dev *dev, uint32_t queue_id,
+    const struct rte_flow_op_attr *op_attr,
+    struct rte_flow_template_table *table, const struct rte_flow_item pattern[],
+    uint8_t pattern_template_index, const struct rte_flow_action actions[],
+    uint8_t actions_template_index, void *user_data,
+    struct rte_flow_error *error);
+int emunic_flow_async_destroy(struct rte_eth_dev *dev, uint32_t queue_id,
+                              const struct rte_flow_op_attr *op_attr,
+                              struct rte_flow *flow, void *user_data,
+                              struct rte_flow_error *error);
+int emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
+                     struct rte_flow_error *error);
+int emunic_flow_pull(struct rte_eth_dev *dev, uint32_t queue_id,
+                     struct rte_flow_op_result res[], uint16_t n_res,
+                     struct rte_flow_error *error);
+/* Give back every operation still queued on @q without executing it (port
+ * close): a queued create's handle is freed, a queued destroy's flow is
+ * the application's again. ad->lock held. */
+void emunic_aqueue_drop_locked(struct emunic_port *p, struct emunic_aqueue *q);
 
 #endif /* EMUNIC_H */

@@ -15,11 +15,10 @@
  * of flows and refuses, without touching it, a handle that is not one of the
  * port's live flows (another port's, destroyed already, or garbage).
  *
- * Template/async readiness: translation fills a caller-owned struct
- * fw_rule_add_in and never talks to the device, so an async create can
- * translate into a batch of commands, fw_chan_post() each and ring one
- * fw_chan_doorbell(); completions map back through the same
- * emunic_flow_refusal().
+ * The template/async API (emunic_flow_template.c, emunic_flow_async.c)
+ * runs the same translation per rule and makes the same handles: a rule
+ * created either way is on the same list and index, and either path
+ * destroys it once no flow queue operation owns it.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -73,8 +72,8 @@ flow_port_check(struct rte_eth_dev *dev, struct rte_flow_error *error)
     return 0;
 }
 
-static int
-flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error)
+int
+emunic_flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error)
 {
     return emunic_flow_err(error, EIO, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
                            "the card behind %s is not answering (firmware "
@@ -128,8 +127,8 @@ flow_index_build(struct emunic_port *p, uint32_t want)
 
 /* Make sure one more handle fits; the list is the truth when there is no
  * index yet (first create, or a flush dropped it). */
-static int
-flow_index_reserve(struct emunic_port *p, uint32_t more)
+int
+emunic_flow_index_reserve(struct emunic_port *p, uint32_t more)
 {
     if (p->flow_index == NULL) {
         uint32_t count = 0;
@@ -146,8 +145,8 @@ flow_index_reserve(struct emunic_port *p, uint32_t more)
 
 /* The bucket slot naming @flow, or NULL: compares addresses only, so a
  * bogus or freed @flow is never read. */
-static struct rte_flow **
-flow_index_slot(struct emunic_port *p, const struct rte_flow *flow)
+struct rte_flow **
+emunic_flow_index_slot(struct emunic_port *p, const struct rte_flow *flow)
 {
     struct rte_flow **pp;
 
@@ -159,8 +158,8 @@ flow_index_slot(struct emunic_port *p, const struct rte_flow *flow)
     return *pp != NULL ? pp : NULL;
 }
 
-static void
-flow_index_add(struct emunic_port *p, struct rte_flow *flow)
+void
+emunic_flow_index_add(struct emunic_port *p, struct rte_flow *flow)
 {
     struct rte_flow **b = &p->flow_index[flow_index_hash(flow,
                                                          p->flow_index_mask)];
@@ -182,11 +181,12 @@ flow_index_drop(struct emunic_port *p)
     p->n_flows = 0;
 }
 
-static int
-flow_translate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
-               const struct rte_flow_item items[],
-               const struct rte_flow_action actions[], struct emunic_xlate *x,
-               struct rte_flow_error *error)
+int
+emunic_flow_translate_dev(struct rte_eth_dev *dev,
+                          const struct rte_flow_attr *attr,
+                          const struct rte_flow_item items[],
+                          const struct rte_flow_action actions[],
+                          struct emunic_xlate *x, struct rte_flow_error *error)
 {
     struct emunic_port *p = dev->data->dev_private;
     struct emunic_xlate_ctx ctx = {
@@ -209,7 +209,7 @@ flow_translate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                                "card): close it; a VF that came back has a "
                                "new representor port", dev->data->port_id);
     if (!emunic_adapter_alive(p->ad))
-        return flow_dead(p->ad, error);
+        return emunic_flow_dead(p->ad, error);
     return emunic_flow_translate(&ctx, attr, items, actions, x, error);
 }
 
@@ -219,7 +219,7 @@ emunic_flow_validate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                      const struct rte_flow_action actions[],
                      struct rte_flow_error *error)
 {
-    return flow_translate(dev, attr, items, actions, NULL, error);
+    return emunic_flow_translate_dev(dev, attr, items, actions, NULL, error);
 }
 
 /* Status/transport result of one command as an rte_flow error. */
@@ -235,13 +235,13 @@ flow_cmd(struct emunic_adapter *ad, uint16_t opcode, void *in, size_t in_size,
     ret = emunic_adapter_exec_locked(ad, opcode, in, in_size, out, out_size,
                                      status, synd);
     if (ret < 0)
-        return flow_dead(ad, error);
+        return emunic_flow_dead(ad, error);
     return 0;
 }
 
 /* Device table for @group, created on demand; level = group number. */
-static int
-flow_group_get(struct emunic_adapter *ad, uint32_t group,
+int
+emunic_flow_group_get_locked(struct emunic_adapter *ad, uint32_t group,
                const struct rte_flow_action *jump, struct rte_flow_error *error)
 {
     struct fw_table_create_in in = { .group = group, .level = group };
@@ -360,7 +360,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     char sbuf[96];
     int ret;
 
-    if (flow_translate(dev, attr, items, actions, &x, error) < 0)
+    if (emunic_flow_translate_dev(dev, attr, items, actions, &x, error) < 0)
         return NULL;
     flow = calloc(1, sizeof(*flow));
     if (flow == NULL) {
@@ -375,14 +375,14 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     gen = ad->generation;
     n_groups0 = ad->n_groups;
     /* before the card is touched: nothing to undo if the index cannot grow */
-    if (flow_index_reserve(p, 1) < 0 ||
+    if (emunic_flow_index_reserve(p, 1) < 0 ||
         (x.count_idx >= 0 && emunic_ctr_reserve(ad, 1) < 0)) {
         emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
                         "out of memory for the port's flow index or the "
                         "counter cache");
         goto destroy_tables;
     }
-    if (flow_group_get(ad, attr->group, NULL, error) < 0)
+    if (emunic_flow_group_get_locked(ad, attr->group, NULL, error) < 0)
         goto destroy_tables;
     for (unsigned i = 0; i < x.n_jumps; i++) {
         const struct rte_flow_action *src = NULL;
@@ -390,7 +390,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
         for (unsigned k = 0; k < x.rule.n_actions; k++)
             if (x.rule.actions[k].type == FW_ACT_JUMP)
                 src = x.act_src[k];
-        if (flow_group_get(ad, x.jump_group[i], src, error) < 0)
+        if (emunic_flow_group_get_locked(ad, x.jump_group[i], src, error) < 0)
             goto destroy_tables;
     }
     if (x.count_idx >= 0) {
@@ -417,7 +417,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
         ret = emunic_rss_ctx_create_locked(ad, &x.rss, &flow->rss_ctx,
                                            &status, &synd);
         if (ret < 0 && status == FW_STATUS_OK) {
-            flow_dead(ad, error);
+            emunic_flow_dead(ad, error);
             goto free_counter;
         }
         if (ret < 0) {
@@ -451,7 +451,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     if (flow->has_counter)
         emunic_ctr_add(ad, flow);
     TAILQ_INSERT_TAIL(&p->flows, flow, next);
-    flow_index_add(p, flow);
+    emunic_flow_index_add(p, flow);
     pthread_mutex_unlock(&ad->lock);
     return flow;
 
@@ -474,6 +474,38 @@ destroy_tables:
     return NULL;
 }
 
+/* What a rule held besides itself, once the card no longer has the rule
+ * (deleted, or lost in a reset: @in_card false), and the handle. A pooled
+ * counter (template API, emunic_flow_async.c) goes back to its port's pool
+ * to be zeroed before reuse instead of being freed on the card. */
+void
+emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
+                           struct rte_flow **slot, bool in_card)
+{
+    struct emunic_adapter *ad = p->ad;
+
+    if (in_card && flow->has_counter) {
+        if (flow->ctr_pooled)
+            emunic_cpool_put_locked(p, flow->counter_id, flow->generation);
+        else
+            flow_counter_free(ad, flow->counter_id);
+    }
+    if (in_card && flow->rss_ctx != 0)
+        emunic_rss_ctx_destroy_locked(ad, flow->rss_ctx);
+    if (flow->has_counter)
+        emunic_ctr_del(ad, flow);
+    if (flow->table != NULL)
+        emunic_table_flow_gone(flow->table);
+    TAILQ_REMOVE(&p->flows, flow, next);
+    if (slot == NULL)
+        slot = emunic_flow_index_slot(p, flow);
+    if (slot != NULL) {
+        *slot = flow->hnext;
+        p->n_flows--;
+    }
+    free(flow);
+}
+
 /* Remove @flow from the device (caller holds ad->lock); @slot is its place
  * in the index when the caller already looked it up, else NULL. */
 static int
@@ -483,14 +515,22 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
     struct emunic_adapter *ad = p->ad;
     struct fw_rule_delete_in in = { .rule_id = flow->rule_id };
     struct fw_out_hdr out;
+    bool in_card = false;
     uint8_t status;
     uint32_t synd;
     char sbuf[96];
 
+    /* an operation on a flow queue owns it until rte_flow_pull reports it */
+    if (flow->astate != EMUNIC_FLOW_LIVE)
+        return emunic_flow_err(error, EBUSY, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
+                               "the flow's %s is still on a flow queue: "
+                               "rte_flow_push and rte_flow_pull it first",
+                               flow->astate == EMUNIC_FLOW_CREATING ?
+                               "creation" : "destruction");
     emunic_adapter_sync_locked(ad);
     if (flow->generation == ad->generation) {
         if (!emunic_adapter_alive(ad))
-            return flow_dead(ad, error);
+            return emunic_flow_dead(ad, error);
         if (flow_cmd(ad, FW_CMD_RULE_DELETE, &in, sizeof(in), &out,
                      sizeof(out), &status, &synd, error) < 0)
             return -EIO;
@@ -505,21 +545,9 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
                                    fw_status_str(status),
                                    fw_syndrome_str(synd, sbuf, sizeof(sbuf)));
         }
-        if (flow->has_counter)
-            flow_counter_free(ad, flow->counter_id);
-        if (flow->rss_ctx != 0)
-            emunic_rss_ctx_destroy_locked(ad, flow->rss_ctx);
+        in_card = true;
     }
-    if (flow->has_counter)
-        emunic_ctr_del(ad, flow);
-    TAILQ_REMOVE(&p->flows, flow, next);
-    if (slot == NULL)
-        slot = flow_index_slot(p, flow);
-    if (slot != NULL) {
-        *slot = flow->hnext;
-        p->n_flows--;
-    }
-    free(flow);
+    emunic_flow_release_locked(p, flow, slot, in_card);
     return 0;
 }
 
@@ -536,14 +564,14 @@ emunic_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *flow,
                                NULL, "NULL flow handle");
     pthread_mutex_lock(&p->ad->lock);
     /* a flush dropped the index: bring it back so the check below holds */
-    ret = flow_index_reserve(p, 0);
+    ret = emunic_flow_index_reserve(p, 0);
     if (ret < 0) {
         pthread_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE,
                                flow, "out of memory for the port's flow "
                                "index");
     }
-    slot = flow_index_slot(p, flow);
+    slot = emunic_flow_index_slot(p, flow);
     if (slot == NULL) {
         pthread_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
@@ -583,6 +611,8 @@ emunic_flow_forget_port(struct emunic_port *p)
         TAILQ_REMOVE(&p->flows, f, next);
         if (f->has_counter)
             emunic_ctr_del(p->ad, f);
+        if (f->table != NULL)
+            emunic_table_flow_gone(f->table);
         free(f);
     }
     flow_index_drop(p);
@@ -619,7 +649,9 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
                                action, "only COUNT can be queried");
     pthread_mutex_lock(&ad->lock);
     /* the handle is read only once it is known to be one of ours */
-    if (flow_index_reserve(p, 0) < 0 || flow_index_slot(p, flow) == NULL) {
+    if (emunic_flow_index_reserve(p, 0) < 0 ||
+        emunic_flow_index_slot(p, flow) == NULL ||
+        flow->astate == EMUNIC_FLOW_CREATING) {
         pthread_mutex_unlock(&ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE,
                                flow, "not a live flow of port %u",
@@ -648,7 +680,7 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
     }
     pthread_mutex_unlock(&ad->lock);
     if (ret < 0)
-        return flow_dead(ad, error);
+        return emunic_flow_dead(ad, error);
     if (status != FW_STATUS_OK) {
         ret = fw_status_errno(status);
         return emunic_flow_err(error, ret > 0 ? ret : EIO,
@@ -688,4 +720,17 @@ const struct rte_flow_ops emunic_flow_ops = {
     .flush = emunic_flow_flush,
     .query = emunic_flow_query,
     .isolate = emunic_flow_isolate,
+    /* the template/async API: emunic_flow_template.c, emunic_flow_async.c */
+    .info_get = emunic_flow_info_get,
+    .configure = emunic_flow_configure,
+    .pattern_template_create = emunic_pattern_template_create,
+    .pattern_template_destroy = emunic_pattern_template_destroy,
+    .actions_template_create = emunic_actions_template_create,
+    .actions_template_destroy = emunic_actions_template_destroy,
+    .template_table_create = emunic_template_table_create,
+    .template_table_destroy = emunic_template_table_destroy,
+    .async_create = emunic_flow_async_create,
+    .async_destroy = emunic_flow_async_destroy,
+    .push = emunic_flow_push,
+    .pull = emunic_flow_pull,
 };

@@ -655,3 +655,67 @@ emunic_action_convert(struct emunic_walk *w, const struct rte_flow_action *a,
                                (int)a->type);
     }
 }
+
+/* The device action an rte_flow action becomes whatever its conf (0: it
+ * depends on the conf, e.g. RSS over one queue or several, or a VLAN field
+ * folded into a push), or -1 for an action the driver does not know. */
+static int
+action_fw_type(enum rte_flow_action_type type)
+{
+    switch (type) {
+    case RTE_FLOW_ACTION_TYPE_VOID:
+    case RTE_FLOW_ACTION_TYPE_RSS:
+    case RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID:
+    case RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP:
+        return 0;
+    case RTE_FLOW_ACTION_TYPE_DROP: return FW_ACT_DROP;
+    case RTE_FLOW_ACTION_TYPE_COUNT: return FW_ACT_COUNT;
+    case RTE_FLOW_ACTION_TYPE_PORT_ID:
+    case RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT: return FW_ACT_FWD_VPORT;
+    case RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR:
+    case RTE_FLOW_ACTION_TYPE_QUEUE: return FW_ACT_FWD_REP;
+    case RTE_FLOW_ACTION_TYPE_JUMP: return FW_ACT_JUMP;
+    case RTE_FLOW_ACTION_TYPE_MARK: return FW_ACT_MARK;
+    case RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN: return FW_ACT_PUSH_VLAN;
+    case RTE_FLOW_ACTION_TYPE_OF_POP_VLAN: return FW_ACT_POP_VLAN;
+    case RTE_FLOW_ACTION_TYPE_VXLAN_ENCAP: return FW_ACT_VXLAN_ENCAP;
+    case RTE_FLOW_ACTION_TYPE_VXLAN_DECAP: return FW_ACT_VXLAN_DECAP;
+    case RTE_FLOW_ACTION_TYPE_SET_MAC_SRC: return FW_ACT_SET_MAC_SRC;
+    case RTE_FLOW_ACTION_TYPE_SET_MAC_DST: return FW_ACT_SET_MAC_DST;
+    case RTE_FLOW_ACTION_TYPE_SET_IPV4_SRC: return FW_ACT_SET_IPV4_SRC;
+    case RTE_FLOW_ACTION_TYPE_SET_IPV4_DST: return FW_ACT_SET_IPV4_DST;
+    case RTE_FLOW_ACTION_TYPE_SET_TP_SRC: return FW_ACT_SET_L4_SRC;
+    case RTE_FLOW_ACTION_TYPE_SET_TP_DST: return FW_ACT_SET_L4_DST;
+    case RTE_FLOW_ACTION_TYPE_DEC_TTL: return FW_ACT_DEC_TTL;
+    default:
+        return -1;
+    }
+}
+
+/*
+ * An actions template, before any rule: every action one the driver knows
+ * and the card's profile has, with the messages the walker gives. Confs
+ * (which port, which queue, which group) are checked per rule.
+ */
+int
+emunic_actions_check_template(const struct fw_caps *caps,
+                              const struct rte_flow_action actions[],
+                              struct rte_flow_error *error)
+{
+    for (const struct rte_flow_action *a = actions;
+         a->type != RTE_FLOW_ACTION_TYPE_END; a++) {
+        int t = action_fw_type(a->type);
+
+        if (t < 0)
+            return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION,
+                                   a, "action type %d is not supported by "
+                                   "net_emunic (see docs/pmd.md for the "
+                                   "list)", (int)a->type);
+        if (t > 0 && !(caps->actions & FW_ACTION_BIT(t)))
+            return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION,
+                                   a, "the device (profile '%s') does not "
+                                   "support action %s", emunic_profile(caps),
+                                   fw_action_name((unsigned)t));
+    }
+    return 0;
+}
