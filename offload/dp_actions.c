@@ -192,6 +192,20 @@ set_tos(struct dp_pkt *pkt, uint8_t tos)
     }
 }
 
+/* mod_tp_src/dst on an ICMP or ICMPv6 packet (OpenFlow 1.0 without a
+ * tcp/udp match): Open vSwitch keeps ICMP type and code in the port
+ * fields, so it writes the low byte of the "port" there; so do we. */
+static void
+set_icmp(struct dp_pkt *pkt, size_t field, flow_be16 port)
+{
+    uint8_t *icmp = pkt->buf.data + pkt->layout.l4_ofs;
+    uint16_t old = rd16(icmp);
+
+    icmp[field == 0 ? 0 : 1] = (uint8_t)ntohs(port);
+    if (rd16(icmp) != old)
+        csum_patch16(icmp + 2, old, rd16(icmp));
+}
+
 static void
 set_port(struct dp_pkt *pkt, size_t field, flow_be16 port)
 {
@@ -203,6 +217,11 @@ set_port(struct dp_pkt *pkt, size_t field, flow_be16 port)
      * there), as Open vSwitch does; a later fragment has none */
     if (!(pkt->layout.flags & DP_L_L4))
         return;
+    if (pkt->layout.nw_proto == DP_IPPROTO_ICMP
+        || pkt->layout.nw_proto == DP_IPPROTO_ICMPV6) {
+        set_icmp(pkt, field, port);
+        return;
+    }
     memcpy(new, &port, 2);
     old = rd16(l4 + field);
     if (old == rd16(new))
@@ -234,6 +253,40 @@ set_port(struct dp_pkt *pkt, size_t field, flow_be16 port)
         break;
     default:
         break;
+    }
+}
+
+/* mod_nw_ecn: the two low bits of the TOS / traffic class byte. */
+static void
+set_ecn(struct dp_pkt *pkt, uint8_t ecn)
+{
+    uint8_t *ip = pkt->buf.data + pkt->layout.l3_ofs;
+
+    if (pkt->layout.flags & DP_L_IPV4) {
+        uint16_t old = rd16(ip);
+
+        ip[1] = (uint8_t)((ip[1] & 0xfc) | (ecn & 0x03));
+        if (rd16(ip) != old)
+            csum_patch16(ip + 10, old, rd16(ip));
+    } else if (pkt->layout.flags & DP_L_IPV6) {
+        /* the traffic class's ECN bits are bits 4-5 of byte 1 */
+        ip[1] = (uint8_t)((ip[1] & 0xcf) | (ecn & 0x03) << 4);
+    }
+}
+
+static void
+set_ttl(struct dp_pkt *pkt, uint8_t ttl)
+{
+    uint8_t *ip = pkt->buf.data + pkt->layout.l3_ofs;
+
+    if (pkt->layout.flags & DP_L_IPV4) {
+        uint16_t old = rd16(ip + 8);
+
+        ip[8] = ttl;
+        if (rd16(ip + 8) != old)
+            csum_patch16(ip + 10, old, rd16(ip + 8));
+    } else if (pkt->layout.flags & DP_L_IPV6) {
+        ip[7] = ttl;
     }
 }
 
@@ -411,6 +464,12 @@ dp_actions_run(const struct dp_actions_env *env, struct dp_pkt *pkt,
         case FLOW_ACT_SET_TUN_DST:
             pkt->tun.tun_dst = a->u.ipv4;
             pkt->tun.set |= DP_TUN_SET_DST;
+            break;
+        case FLOW_ACT_MOD_NW_TTL:
+            set_ttl(pkt, a->u.ttl);
+            break;
+        case FLOW_ACT_MOD_NW_ECN:
+            set_ecn(pkt, a->u.tos);
             break;
         case FLOW_ACT_GOTO_TABLE:
             *goto_table = a->u.table;

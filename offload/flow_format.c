@@ -364,6 +364,12 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     case FLOW_ACT_GOTO_TABLE:
         sb_printf(sb, "goto_table:%u", a->u.table);
         break;
+    case FLOW_ACT_MOD_NW_TTL:
+        sb_printf(sb, "mod_nw_ttl:%u", a->u.ttl);
+        break;
+    case FLOW_ACT_MOD_NW_ECN:
+        sb_printf(sb, "mod_nw_ecn:%u", a->u.tos);
+        break;
     default:
         /* not from the parser: say so rather than print something valid */
         sb_printf(sb, "unknown_action_%u", a->type);
@@ -400,6 +406,13 @@ fmt_rest(struct sbuf *sb, const struct flow *f,
         sb_printf(sb, "idle_timeout=%u, ", f->idle_timeout);
     if (f->hard_timeout)
         sb_printf(sb, "hard_timeout=%u, ", f->hard_timeout);
+    /* flags as ovs-ofctl prints them in a dump */
+    if (f->flags & FLOW_F_SEND_FLOW_REM)
+        sb_printf(sb, "send_flow_rem ");
+    if (f->flags & FLOW_F_CHECK_OVERLAP)
+        sb_printf(sb, "check_overlap ");
+    if (f->importance)
+        sb_printf(sb, "importance=%u, ", f->importance);
     fmt_match(&it, f, ports);
     sb_printf(sb, "%sactions=", it.any ? " " : "");
     fmt_actions(sb, f, ports);

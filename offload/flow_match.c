@@ -30,7 +30,8 @@ flow_equal(const struct flow *a, const struct flow *b)
         || a->cookie != b->cookie || a->priority != b->priority
         || a->table_id != b->table_id || a->n_actions != b->n_actions
         || a->idle_timeout != b->idle_timeout
-        || a->hard_timeout != b->hard_timeout)
+        || a->hard_timeout != b->hard_timeout || a->flags != b->flags
+        || a->importance != b->importance)
         return false;
     return memcmp(a->actions, b->actions,
                   a->n_actions * sizeof(a->actions[0])) == 0;

@@ -83,9 +83,13 @@ static int
 read_in_port(struct fp_ctx *c, const struct fp_tok *tok,
              const struct fp_match_field *f)
 {
-    uint32_t port;
-    int rc = fp_port(c, tok, tok->val, tok->vlen, f->name, &port);
+    uint32_t port = 0;
+    int rc = 0;
 
+    /* Open vSwitch takes in_port=0 (no packet arrives there, so the flow
+     * matches nothing); as an output it stays refused */
+    if (!(tok->vlen == 1 && tok->val[0] == '0'))
+        rc = fp_port(c, tok, tok->val, tok->vlen, f->name, &port);
     if (rc < 0)
         return rc;
     val(c)->in_port = port;
@@ -123,7 +127,8 @@ read_dl_vlan(struct fp_ctx *c, const struct fp_tok *tok,
 {
     uint64_t v;
     int rc = fp_uint(c, tok, tok->val, tok->vlen, 0xffff, f->name,
-                     "0..4095, or 0xffff for no VLAN", &v);
+                     "0..4095 (higher bits are ignored), or 0xffff for no "
+                     "VLAN", &v);
 
     if (rc < 0)
         return rc;
@@ -136,10 +141,8 @@ read_dl_vlan(struct fp_ctx *c, const struct fp_tok *tok,
         msk(c)->vlan_tci = 0xffff;
         return 0;
     }
-    if (v > FLOW_VLAN_VID_MASK)
-        return fp_fail(c, -ERANGE, tok, "dl_vlan %llu is out of range "
-                       "(expected 0..4095, or 0xffff for no VLAN)",
-                       (unsigned long long)v);
+    /* Open vSwitch keeps the low 12 bits: dl_vlan=4097 is VLAN 1 */
+    v &= FLOW_VLAN_VID_MASK;
     val(c)->vlan_tci |= htons((uint16_t)(FLOW_VLAN_CFI | v));
     msk(c)->vlan_tci |= htons(FLOW_VLAN_CFI | FLOW_VLAN_VID_MASK);
     return 0;
@@ -150,10 +153,12 @@ read_dl_vlan_pcp(struct fp_ctx *c, const struct fp_tok *tok,
                  const struct fp_match_field *f)
 {
     uint64_t v;
-    int rc = fp_uint(c, tok, tok->val, tok->vlen, 7, f->name, "0..7", &v);
+    int rc = fp_uint(c, tok, tok->val, tok->vlen, 0xff, f->name,
+                     "0..7 (a byte; Open vSwitch keeps its low 3 bits)", &v);
 
     if (rc < 0)
         return rc;
+    v &= 7;
     val(c)->vlan_tci |= htons((uint16_t)(FLOW_VLAN_CFI
                                          | v << FLOW_VLAN_PCP_SHIFT));
     msk(c)->vlan_tci |= htons(0xf000);
@@ -216,15 +221,13 @@ read_nw_tos(struct fp_ctx *c, const struct fp_tok *tok,
 {
     uint64_t v;
     int rc = fp_uint(c, tok, tok->val, tok->vlen, 0xff, f->name,
-                     "0..252, a multiple of 4", &v);
+                     "0..255, of which the DSCP bits 0xfc are matched", &v);
 
     if (rc < 0)
         return rc;
-    if (v & 3)
-        return fp_fail(c, -EINVAL, tok, "nw_tos %llu has ECN bits set "
-                       "(expected a multiple of 4, or ip_dscp=0..63)",
-                       (unsigned long long)v);
-    val(c)->nw_tos = (uint8_t)v;
+    /* only the DSCP bits are matchable: Open vSwitch drops the ECN bits
+     * (nw_tos=3 is nw_tos=0) rather than refusing them */
+    val(c)->nw_tos = (uint8_t)(v & 0xfc);
     msk(c)->nw_tos = 0xfc;
     return 0;
 }
@@ -234,7 +237,8 @@ read_ip_dscp(struct fp_ctx *c, const struct fp_tok *tok,
              const struct fp_match_field *f)
 {
     uint64_t v;
-    int rc = fp_uint(c, tok, tok->val, tok->vlen, 63, f->name, "0..63", &v);
+    int rc = fp_uint(c, tok, tok->val, tok->vlen, 0xff, f->name,
+                     "0..63 (a byte; Open vSwitch keeps its low 6 bits)", &v);
 
     if (rc < 0)
         return rc;
@@ -345,6 +349,7 @@ struct fp_shorthand {
 static const struct fp_shorthand shorthands[] = {
     { "ip",    ETH_TYPE_IPV4, 0 },
     { "ipv6",  ETH_TYPE_IPV6, 0 },
+    { "ip6",   ETH_TYPE_IPV6, 0 },
     { "arp",   ETH_TYPE_ARP,  0 },
     { "tcp",   ETH_TYPE_IPV4, IPPROTO_TCP },
     { "udp",   ETH_TYPE_IPV4, IPPROTO_UDP },
@@ -361,13 +366,14 @@ static const struct fp_shorthand shorthands[] = {
 /* Every word the line part understands, for "did you mean". */
 static const char *const known_words[] = {
     "table", "priority", "cookie", "idle_timeout", "hard_timeout",
-    "out_port", "reset_counts", "check_overlap", "actions",
+    "out_port", "reset_counts", "check_overlap", "send_flow_rem",
+    "importance", "actions",
     "in_port", "dl_src", "dl_dst", "dl_type", "dl_vlan", "dl_vlan_pcp",
     "vlan_tci", "nw_src", "nw_dst", "ipv6_src", "ipv6_dst", "nw_proto",
     "nw_tos", "ip_dscp", "nw_ttl", "tp_src", "tp_dst", "tcp_src", "tcp_dst",
     "udp_src", "udp_dst", "icmp_type", "icmp_code", "tun_id", "tun_src",
     "tun_dst", "eth_src", "eth_dst", "eth_type",
-    "ip", "ipv6", "arp", "tcp", "udp", "sctp", "icmp", "tcp6", "udp6",
+    "ip", "ipv6", "ip6", "arp", "tcp", "udp", "sctp", "icmp", "tcp6", "udp6",
     "sctp6", "icmp6", NULL,
 };
 
@@ -519,13 +525,13 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
             return rc;
         rc = fp_uint(c, tok, tok->val, tok->vlen, 255, "table",
                      is_mod_or_del(c) ? "0..254, or 255 for all tables"
-                                      : "0..254", &v);
+                                      : "0..254, or 255 for the default", &v);
         if (rc < 0)
             return rc;
+        /* 255 is OpenFlow's "no table given": an add goes to table 0, as
+         * in ovs-ofctl */
         if (v == FLOW_TABLE_ALL && !is_mod_or_del(c))
-            return fp_fail(c, -ERANGE, tok, "table 255 means all tables, "
-                           "only for mod-flows and del-flows "
-                           "(expected 0..254)");
+            v = 0;
         f->table_id = (uint8_t)v;
     } else if (fp_key_is(tok, "priority")) {
         if ((rc = claim(c, tok, FP_PRIORITY, false)) < 0)
@@ -593,6 +599,28 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
                            reset ? "add-flow and mod-flows" : "add-flow");
         c->fm.flags |= reset ? FLOW_MOD_RESET_COUNTS
                              : FLOW_MOD_CHECK_OVERLAP;
+        if (!reset)
+            f->flags |= FLOW_F_CHECK_OVERLAP;   /* shown in dumps */
+    } else if (fp_key_is(tok, "send_flow_rem")) {
+        if ((rc = claim(c, tok, FP_SEND_FLOW_REM, false)) < 0)
+            return rc;
+        if (tok->val != NULL)
+            return fp_fail(c, -EINVAL, tok, "this flag takes no value");
+        if (is_delete(c))
+            return fp_fail(c, -EINVAL, tok, "send_flow_rem only applies to "
+                           "add-flow and mod-flows");
+        f->flags |= FLOW_F_SEND_FLOW_REM;
+    } else if (fp_key_is(tok, "importance")) {
+        if ((rc = claim(c, tok, FP_IMPORTANCE, false)) < 0)
+            return rc;
+        if (c->cmd != FLOW_CMD_ADD)
+            return fp_fail(c, -EINVAL, tok, "importance is set when a flow "
+                           "is added (use add-flow)");
+        rc = fp_uint(c, tok, tok->val, tok->vlen, 65535, "importance",
+                     "0..65535", &v);
+        if (rc < 0)
+            return rc;
+        f->importance = (uint16_t)v;
     } else if (fp_key_is(tok, "duration") || fp_key_is(tok, "n_packets")
                || fp_key_is(tok, "n_bytes") || fp_key_is(tok, "idle_age")
                || fp_key_is(tok, "hard_age")) {
@@ -673,7 +701,8 @@ flow_parse(const char *line, enum flow_cmd cmd,
     c.fm.out_port = FLOW_PORT_ANY;
 
     while (fp_next_token(line, &pos, &tok)) {
-        if (fp_key_is(&tok, "actions")) {
+        /* ovs-ofctl takes "action=" as well */
+        if (fp_key_is(&tok, "actions") || fp_key_is(&tok, "action")) {
             if (is_delete(&c))
                 return fp_fail(&c, -EINVAL, &tok, "del-flows takes no "
                                "actions (remove 'actions=...')");

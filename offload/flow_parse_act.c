@@ -3,11 +3,17 @@
  * The action list of the flow language ("actions=" to the end of the line).
  *
  * Actions are checked against the match as they are read, the way OpenFlow
- * checks an action set against its flow: a header rewrite must be guaranteed
- * to find its header (mod_tp_dst needs tcp, udp or sctp in the match), and a
- * VLAN rewrite or strip must be guaranteed a tag by the match or by an
- * earlier push. So the datapath and the translator never meet an action whose
- * meaning depends on the packet having a header the match did not promise.
+ * checks an action set against its flow: a set_field must be guaranteed to
+ * find its header (set_field:80->tcp_dst needs tcp in the match), and a
+ * set_field onto the VLAN must be guaranteed a tag by the match or by an
+ * earlier push.
+ *
+ * OpenFlow 1.0's own actions are the exception, as in Open vSwitch: strip_vlan,
+ * dec_ttl, mod_nw_src/dst, mod_nw_tos and mod_tp_src/dst are taken without
+ * the match promising their header, and apply to the packets that have it
+ * (the datapath checks each packet; the translator offloads them only where
+ * the match does promise it). Action names are case-insensitive (DROP,
+ * Output:1), as in ovs-ofctl; field names are not.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -112,7 +118,7 @@ append(struct act_state *st, const struct fp_tok *tok, uint16_t type,
 
 /* Set-field targets and the legacy mod_* names: one table, one reader. */
 enum act_arg { ARG_MAC, ARG_IPV4, ARG_TOS, ARG_DSCP, ARG_TP, ARG_VID,
-               ARG_PCP, ARG_TUN_ID };
+               ARG_PCP, ARG_TUN_ID, ARG_TTL, ARG_ECN };
 
 struct act_field {
     const char *name;
@@ -140,6 +146,9 @@ static const struct act_field set_fields[] = {
     { "udp_dst",   FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_UDP },
     { "sctp_src",  FLOW_ACT_MOD_TP_SRC,   ARG_TP,     AP_SCTP },
     { "sctp_dst",  FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_SCTP },
+    { "nw_ttl",    FLOW_ACT_MOD_NW_TTL,   ARG_TTL,    AP_IP_ANY },
+    { "nw_ecn",    FLOW_ACT_MOD_NW_ECN,   ARG_ECN,    AP_IP_ANY },
+    { "ip_ecn",    FLOW_ACT_MOD_NW_ECN,   ARG_ECN,    AP_IP_ANY },
     { "vlan_vid",  FLOW_ACT_MOD_VLAN_VID, ARG_VID,    AP_TAGGED },
     { "vlan_pcp",  FLOW_ACT_MOD_VLAN_PCP, ARG_PCP,    AP_TAGGED },
     { "tun_id",    FLOW_ACT_SET_TUNNEL,   ARG_TUN_ID, AP_NONE },
@@ -149,14 +158,19 @@ static const struct act_field set_fields[] = {
     { NULL, 0, 0, 0 },
 };
 
+/* OpenFlow 1.0's relaxed prerequisites (AP_NONE where set_field has one):
+ * a packet without the header goes through untouched. mod_nw_ttl and
+ * mod_nw_ecn are Open vSwitch extensions with set_field's rules. */
 static const struct act_field mod_actions[] = {
     { "mod_dl_src",   FLOW_ACT_MOD_DL_SRC,   ARG_MAC,    AP_NONE },
     { "mod_dl_dst",   FLOW_ACT_MOD_DL_DST,   ARG_MAC,    AP_NONE },
-    { "mod_nw_src",   FLOW_ACT_MOD_NW_SRC,   ARG_IPV4,   AP_IPV4 },
-    { "mod_nw_dst",   FLOW_ACT_MOD_NW_DST,   ARG_IPV4,   AP_IPV4 },
-    { "mod_nw_tos",   FLOW_ACT_MOD_NW_TOS,   ARG_TOS,    AP_IP_ANY },
-    { "mod_tp_src",   FLOW_ACT_MOD_TP_SRC,   ARG_TP,     AP_L4 },
-    { "mod_tp_dst",   FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_L4 },
+    { "mod_nw_src",   FLOW_ACT_MOD_NW_SRC,   ARG_IPV4,   AP_NONE },
+    { "mod_nw_dst",   FLOW_ACT_MOD_NW_DST,   ARG_IPV4,   AP_NONE },
+    { "mod_nw_tos",   FLOW_ACT_MOD_NW_TOS,   ARG_TOS,    AP_NONE },
+    { "mod_tp_src",   FLOW_ACT_MOD_TP_SRC,   ARG_TP,     AP_NONE },
+    { "mod_tp_dst",   FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_NONE },
+    { "mod_nw_ttl",   FLOW_ACT_MOD_NW_TTL,   ARG_TTL,    AP_IP_ANY },
+    { "mod_nw_ecn",   FLOW_ACT_MOD_NW_ECN,   ARG_ECN,    AP_IP_ANY },
     /* OpenFlow 1.0 semantics: push a tag when there is none */
     { "mod_vlan_vid", FLOW_ACT_MOD_VLAN_VID, ARG_VID,    AP_NONE },
     { "mod_vlan_pcp", FLOW_ACT_MOD_VLAN_PCP, ARG_PCP,    AP_NONE },
@@ -168,14 +182,16 @@ static const struct act_field mod_actions[] = {
 static const char *const known_actions[] = {
     "output", "drop", "push_vlan", "mod_vlan_vid", "mod_vlan_pcp",
     "strip_vlan", "pop_vlan", "mod_dl_src", "mod_dl_dst", "mod_nw_src",
-    "mod_nw_dst", "mod_nw_tos", "mod_tp_src", "mod_tp_dst", "dec_ttl",
+    "mod_nw_dst", "mod_nw_tos", "mod_nw_ttl", "mod_nw_ecn", "mod_tp_src",
+    "mod_tp_dst", "dec_ttl",
     "set_field", "set_tunnel", "set_tunnel64", "goto_table", NULL,
 };
 
 static const char *const known_set_fields[] = {
     "eth_src", "eth_dst", "ipv4_src", "ipv4_dst", "ip_dscp", "nw_tos",
     "tcp_src", "tcp_dst", "udp_src", "udp_dst", "sctp_src", "sctp_dst",
-    "vlan_vid", "vlan_pcp", "tun_id", "tun_src", "tun_dst", NULL,
+    "vlan_vid", "vlan_pcp", "tun_id", "tun_src", "tun_dst", "nw_ttl",
+    "nw_ecn", "ip_ecn", NULL,
 };
 
 /* Read the argument s[0..len) of @af into a new action. */
@@ -237,6 +253,14 @@ field_action(struct act_state *st, const struct fp_tok *tok,
                      "a 64-bit tunnel id", &v);
         a->u.tun_id = htobe64(v);
         return rc;
+    case ARG_TTL:
+        rc = fp_uint(c, tok, s, len, 0xff, af->name, "a TTL 0..255", &v);
+        a->u.ttl = (uint8_t)v;
+        return rc;
+    case ARG_ECN:
+        rc = fp_uint(c, tok, s, len, 3, af->name, "an ECN value 0..3", &v);
+        a->u.tos = (uint8_t)v;
+        return rc;
     }
     return 0;
 }
@@ -287,6 +311,44 @@ no_value(struct act_state *st, const struct fp_tok *tok, const char *name)
     return 0;
 }
 
+/* output(port=N[,max_len=M]): the port's text. max_len (truncate what is
+ * sent to M bytes) is refused: snic's outputs send the whole packet. */
+static int
+output_args(struct act_state *st, const struct fp_tok *tok, const char **p,
+            size_t *plen)
+{
+    const char *s = tok->val, *end = tok->val + tok->vlen;
+    bool have_port = false;
+
+    if (memchr(s, '=', tok->vlen) == NULL)
+        return 0;                   /* output(N) is output:N */
+    while (s < end) {
+        const char *comma = memchr(s, ',', (size_t)(end - s));
+        const char *e = comma != NULL ? comma : end;
+        const char *eq = memchr(s, '=', (size_t)(e - s));
+
+        while (s < e && *s == ' ')
+            s++;
+        if (eq != NULL && eq - s == 4 && memcmp(s, "port", 4) == 0) {
+            *p = eq + 1;
+            *plen = (size_t)(e - eq - 1);
+            have_port = true;
+        } else if (eq != NULL && eq - s == 7 && memcmp(s, "max_len", 7) == 0) {
+            return fp_fail(st->c, -ENOTSUP, tok, "output with max_len "
+                           "(truncation) is not supported by snic (output "
+                           "the whole packet: output:PORT)");
+        } else {
+            return fp_fail(st->c, -EINVAL, tok, "output: unknown argument "
+                           "'%.*s' (expected port=N and max_len=M)",
+                           (int)(e - s > 24 ? 24 : e - s), s);
+        }
+        s = comma != NULL ? comma + 1 : end;
+    }
+    if (!have_port)
+        return fp_fail(st->c, -EINVAL, tok, "output needs port=N");
+    return 0;
+}
+
 static bool
 known_port(struct fp_ctx *c, const char *s, size_t len)
 {
@@ -311,12 +373,17 @@ read_action(struct act_state *st, const struct fp_tok *tok)
     uint64_t v;
     int rc;
 
-    if (fp_key_is(tok, "output")) {
+    if (fp_key_is_ci(tok, "output")) {
+        const char *p = tok->val;
+        size_t plen = tok->vlen;
+
+        if (tok->paren && (rc = output_args(st, tok, &p, &plen)) < 0)
+            return rc;
         if ((rc = append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
             return rc;
-        return fp_port(c, tok, tok->val, tok->vlen, "output", &a->u.port);
+        return fp_port(c, tok, p, plen, "output", &a->u.port);
     }
-    if (fp_key_is(tok, "drop")) {
+    if (fp_key_is_ci(tok, "drop")) {
         if ((rc = no_value(st, tok, "drop")) < 0)
             return rc;
         if (f->n_actions > 0 || st->ended || st->dropped)
@@ -324,7 +391,7 @@ read_action(struct act_state *st, const struct fp_tok *tok)
         st->dropped = true;
         return 0;
     }
-    if (fp_key_is(tok, "push_vlan")) {
+    if (fp_key_is_ci(tok, "push_vlan")) {
         rc = fp_uint(c, tok, tok->val, tok->vlen, 0xffff, "push_vlan",
                      "a TPID, 0x8100 or 0x88a8", &v);
         if (rc < 0)
@@ -339,12 +406,12 @@ read_action(struct act_state *st, const struct fp_tok *tok)
         st->tagged = true;
         return 0;
     }
-    if (fp_key_is(tok, "strip_vlan") || fp_key_is(tok, "pop_vlan")) {
-        const char *name = tok->key[0] == 's' ? "strip_vlan" : "pop_vlan";
+    if (fp_key_is_ci(tok, "strip_vlan") || fp_key_is_ci(tok, "pop_vlan")) {
+        const char *name = (tok->key[0] | 0x20) == 's' ? "strip_vlan"
+                                                       : "pop_vlan";
 
+        /* OpenFlow 1.0: an untagged packet goes through unchanged */
         if ((rc = no_value(st, tok, name)) < 0)
-            return rc;
-        if ((rc = act_prereq(st, tok, AP_TAGGED, name)) < 0)
             return rc;
         if ((rc = append(st, tok, FLOW_ACT_STRIP_VLAN, &a)) < 0)
             return rc;
@@ -352,14 +419,13 @@ read_action(struct act_state *st, const struct fp_tok *tok)
         st->tagged = false;
         return 0;
     }
-    if (fp_key_is(tok, "dec_ttl")) {
+    if (fp_key_is_ci(tok, "dec_ttl")) {
+        /* a packet that is not IP goes through unchanged */
         if ((rc = no_value(st, tok, "dec_ttl")) < 0)
-            return rc;
-        if ((rc = act_prereq(st, tok, AP_IP_ANY, "dec_ttl")) < 0)
             return rc;
         return append(st, tok, FLOW_ACT_DEC_TTL, &a);
     }
-    if (fp_key_is(tok, "goto_table")) {
+    if (fp_key_is_ci(tok, "goto_table")) {
         rc = fp_uint(c, tok, tok->val, tok->vlen, FLOW_TABLE_MAX,
                      "goto_table", "a table 1..254", &v);
         if (rc < 0)
@@ -375,10 +441,10 @@ read_action(struct act_state *st, const struct fp_tok *tok)
         st->ended = true;
         return 0;
     }
-    if (fp_key_is(tok, "set_field"))
+    if (fp_key_is_ci(tok, "set_field"))
         return set_field(st, tok);
     for (int i = 0; mod_actions[i].name != NULL; i++)
-        if (fp_key_is(tok, mod_actions[i].name)) {
+        if (fp_key_is_ci(tok, mod_actions[i].name)) {
             if (tok->val == NULL)
                 return fp_fail(c, -EINVAL, tok, "%s needs an argument "
                                "(%s:VALUE)", mod_actions[i].name,

@@ -85,6 +85,14 @@ fp_next_token(const char *line, size_t *pos, struct fp_tok *tok)
     return true;
 }
 
+bool
+fp_key_is_ci(const struct fp_tok *tok, const char *key)
+{
+    size_t n = strlen(key);
+
+    return tok->klen == n && strncasecmp(tok->key, key, n) == 0;
+}
+
 int
 fp_check_closed(struct fp_ctx *c, const struct fp_tok *tok)
 {
@@ -491,7 +499,9 @@ const char *
 fp_suggest(const char *s, size_t len, const char *const *names)
 {
     const char *best = NULL;
-    size_t best_d = 3;
+    /* two edits turn "pop" into "drop" and "ttl" into "tos": a suggestion
+     * must keep more than half of the word */
+    size_t best_d = len / 3 + 1 < 3 ? len / 3 + 1 : 3;
 
     for (int i = 0; names[i] != NULL; i++) {
         size_t d = edit_distance(s, len, names[i], strlen(names[i]));

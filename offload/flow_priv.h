@@ -33,7 +33,7 @@ struct fp_tok {
 /* Match fields as the duplicate check sees them: aliases share an id. */
 enum fp_field {
     FP_TABLE, FP_PRIORITY, FP_COOKIE, FP_IDLE, FP_HARD, FP_OUT_PORT,
-    FP_RESET_COUNTS, FP_CHECK_OVERLAP,
+    FP_RESET_COUNTS, FP_CHECK_OVERLAP, FP_SEND_FLOW_REM, FP_IMPORTANCE,
     FP_IN_PORT, FP_DL_SRC, FP_DL_DST, FP_DL_TYPE, FP_VLAN_VID, FP_VLAN_PCP,
     FP_NW_SRC, FP_NW_DST, FP_IPV6_SRC, FP_IPV6_DST, FP_NW_PROTO, FP_NW_TOS,
     FP_NW_TTL, FP_TP_SRC, FP_TP_DST, FP_TUN_ID, FP_TUN_SRC, FP_TUN_DST,
@@ -64,6 +64,8 @@ bool fp_next_token(const char *line, size_t *pos, struct fp_tok *tok);
 int fp_check_closed(struct fp_ctx *c, const struct fp_tok *tok);
 
 bool fp_key_is(const struct fp_tok *tok, const char *key);
+/* Same, ignoring case (action names: ovs-ofctl takes DROP and Output:1). */
+bool fp_key_is_ci(const struct fp_tok *tok, const char *key);
 
 /* Value readers. @what names the field in messages, @expect says what a
  * correct value looks like. Decimal or 0x hexadecimal. */

@@ -45,12 +45,20 @@
  *  - MOD_VLAN_VID / MOD_VLAN_PCP with push_if_untagged (mod_vlan_vid:,
  *    mod_vlan_pcp:) push an 802.1Q tag with the other TCI bits zero when the
  *    packet is untagged (OpenFlow 1.0); without it (set_field:->vlan_vid)
- *    the parser guarantees the packet is tagged. STRIP_VLAN is only accepted
- *    where the match or an earlier PUSH_VLAN guarantees a tag.
- *  - DEC_TTL drops a packet whose TTL / hop limit is 0 or 1.
+ *    the parser guarantees the packet is tagged. STRIP_VLAN leaves an
+ *    untagged packet as it is.
+ *  - DEC_TTL drops a packet whose TTL / hop limit is 0 or 1, and leaves a
+ *    packet that is not IP as it is.
  *  - GOTO_TABLE is always last and always to a higher table.
- *  - Actions whose header the packet lacks cannot occur: the parser enforces
- *    OpenFlow's prerequisites (mod_tp_dst needs a match on tcp/udp/sctp...).
+ *  - set_field onto a header needs a match that promises it: the parser
+ *    enforces OpenFlow's prerequisites (set_field:80->tcp_dst needs tcp).
+ *    OpenFlow 1.0's own actions do not (as in Open vSwitch): strip_vlan,
+ *    dec_ttl, mod_nw_src/dst, mod_nw_tos and mod_tp_src/dst are accepted
+ *    with any match and rewrite only the packets that have their header
+ *    (mod_nw_* IPv4 ones, mod_tp_* TCP/UDP/SCTP ones, and ICMP ones'
+ *    type and code as Open vSwitch does); the datapath checks every
+ *    packet, and the translator offloads them only where the match
+ *    promises the header.
  *
  * How
  * ---
@@ -159,6 +167,8 @@ enum flow_action_type {
     FLOW_ACT_SET_TUN_SRC,   /* u.ipv4: outer source for the encapsulation */
     FLOW_ACT_SET_TUN_DST,   /* u.ipv4: outer destination */
     FLOW_ACT_GOTO_TABLE,    /* u.table: always last, > the flow's table */
+    FLOW_ACT_MOD_NW_TTL,    /* u.ttl: IPv4 TTL / IPv6 hop limit */
+    FLOW_ACT_MOD_NW_ECN,    /* u.tos: the ECN bits (0..3), DSCP kept */
 };
 
 /* Bytes of the union a type does not use are zero, so memcmp() compares. */
@@ -177,6 +187,7 @@ struct flow_action {
         uint8_t mac[6];
         flow_be32 ipv4;
         uint8_t tos;
+        uint8_t ttl;
         flow_be16 tp_port;
         flow_be64 tun_id;
         uint8_t table;
@@ -191,10 +202,19 @@ struct flow {
     uint8_t n_actions;      /* 0: drop */
     uint16_t idle_timeout;  /* seconds, 0: none */
     uint16_t hard_timeout;
+    uint16_t flags;         /* FLOW_F_*: kept and shown in dumps */
+    uint16_t importance;    /* OpenFlow 1.4 eviction importance: kept and
+                             * shown, not acted on (snic evicts nothing) */
     struct flow_action actions[FLOW_MAX_ACTIONS];
 };
 
-/* Same rule (match, priority, table, cookie, timeouts, actions)? */
+/* struct flow's flags, as ovs-ofctl spells them in a line and a dump. */
+#define FLOW_F_SEND_FLOW_REM    0x1u    /* send_flow_rem: a removal is
+                                         * reported to controllers */
+#define FLOW_F_CHECK_OVERLAP    0x2u    /* check_overlap: it was added so */
+
+/* Same rule (match, priority, table, cookie, timeouts, flags, importance,
+ * actions)? */
 bool flow_equal(const struct flow *a, const struct flow *b);
 
 /* ------------------------------------------------------------------------

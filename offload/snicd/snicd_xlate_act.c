@@ -370,13 +370,58 @@ act_output(struct snicd_xl *s, struct act_st *st, uint32_t port)
     return 0;
 }
 
+/* OpenFlow 1.0's mod_nw_*, mod_tp_* and dec_ttl rewrite only the packets
+ * that have their header: a rule can do that only when its match promises
+ * the header (rte_flow's SET_* actions have no "if present"). Else the
+ * flow stays in software, which checks every packet. */
+static int
+act_needs_header(struct snicd_xl *s, const struct flow_action *a)
+{
+    const struct flow_match *m = &s->f->match;
+    bool ip4 = flow_match_is_ipv4(m), ip6 = flow_match_is_ipv6(m);
+    const char *what = NULL;
+
+    switch (a->type) {
+    case FLOW_ACT_MOD_NW_SRC:
+    case FLOW_ACT_MOD_NW_DST:
+        if (!ip4)
+            what = "mod_nw_src/mod_nw_dst without an IPv4 match";
+        break;
+    case FLOW_ACT_MOD_NW_TOS:
+        if (!ip4 && !ip6)
+            what = "mod_nw_tos without an ip or ipv6 match";
+        break;
+    case FLOW_ACT_DEC_TTL:
+        if (!ip4 && !ip6)
+            what = "dec_ttl without an ip or ipv6 match";
+        break;
+    case FLOW_ACT_MOD_TP_SRC:
+    case FLOW_ACT_MOD_TP_DST:
+        if (!flow_match_is_ip_proto(m, IPPROTO_TCP)
+            && !flow_match_is_ip_proto(m, IPPROTO_UDP)
+            && !flow_match_is_ip_proto(m, IPPROTO_SCTP))
+            what = "mod_tp_src/mod_tp_dst without a tcp, udp or sctp match";
+        break;
+    default:
+        break;
+    }
+    if (what == NULL)
+        return 0;
+    return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                           "%s rewrites only the packets that have the "
+                           "header: not expressible in one rule", what);
+}
+
 static int
 act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
 {
     const struct flow_action *a = &s->f->actions[i];
     struct snicd_xlate *x = s->x;
     union snicd_xlate_conf *c;
+    int ret;
 
+    if ((ret = act_needs_header(s, a)) < 0)
+        return ret;
     switch (a->type) {
     case FLOW_ACT_OUTPUT:
         return act_output(s, st, a->u.port);
@@ -418,6 +463,14 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
     case FLOW_ACT_DEC_TTL:
         snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_DEC_TTL, false);
         return 0;
+    case FLOW_ACT_MOD_NW_TTL:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "mod_nw_ttl not offloaded (snicd does not "
+                               "translate it to SET_TTL yet)");
+    case FLOW_ACT_MOD_NW_ECN:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "mod_nw_ecn not expressible (rte_flow has "
+                               "no action that sets the ECN bits)");
     case FLOW_ACT_SET_TUNNEL:
         st->tun_touched = true;
         st->tun_id = a->u.tun_id;

@@ -572,3 +572,94 @@ Test(dp_actions, dec_ttl_of_an_unreadable_ip_header_drops)
     cr_expect_eq(run1(act(FLOW_ACT_DEC_TTL)), DP_ACT_DROP_TTL);
     cr_expect_eq(ip_hdr()[8], 64);
 }
+
+/* ---- OpenFlow 1.0's relaxed prerequisites: the packet decides ---- */
+
+/* mod_nw_*, mod_tp_*, dec_ttl, strip_vlan, mod_nw_ttl/ecn on a packet that
+ * lacks their header (the parser takes them without a match on it): the
+ * frame goes through untouched, as in Open vSwitch. */
+Test(dp_actions, relaxed_actions_leave_other_packets_alone)
+{
+    uint8_t f[256], before[256];
+    struct flow_action a[9] = {
+        act(FLOW_ACT_MOD_NW_SRC), act(FLOW_ACT_MOD_NW_DST),
+        act(FLOW_ACT_MOD_NW_TOS), act(FLOW_ACT_MOD_TP_SRC),
+        act(FLOW_ACT_MOD_TP_DST), act(FLOW_ACT_DEC_TTL),
+        act(FLOW_ACT_STRIP_VLAN), act(FLOW_ACT_MOD_NW_TTL),
+        act(FLOW_ACT_MOD_NW_ECN),
+    };
+    size_t l2, n;
+
+    a[0].u.ipv4 = htonl(0x01020304);
+    a[1].u.ipv4 = htonl(0x05060708);
+    a[2].u.tos = 0xfc;
+    a[3].u.tp_port = htons(1);
+    a[4].u.tp_port = htons(2);
+    a[7].u.ttl = 1;
+    a[8].u.tos = 3;
+    /* ARP: no IP header, no ports, no tag */
+    l2 = t_eth(f, 0x0806, -1);
+    for (size_t i = 0; i < 28; i++)
+        f[l2 + i] = (uint8_t)(i * 13 + 1);
+    n = l2 + 28;
+    memcpy(before, f, n);
+    load(f, n);
+    cr_expect_eq(run(a, 9), DP_ACT_DONE);
+    cr_expect_eq(pkt.buf.len, n);
+    cr_expect_arr_eq(pkt.buf.data, before, n);
+    /* IPv6 UDP: mod_nw_src/dst are IPv4's; the rest does apply */
+    n = t_frame_ip6(f, 17, 1000, 2000, 8);
+    memcpy(before, f, n);
+    load(f, n);
+    cr_expect_eq(run(a, 2), DP_ACT_DONE);
+    cr_expect_arr_eq(pkt.buf.data, before, n);
+}
+
+/* ICMP type and code live in the port fields of Open vSwitch's flow, so
+ * mod_tp_src/dst write their low byte there, checksum patched. */
+Test(dp_actions, mod_tp_on_icmp_writes_type_and_code)
+{
+    uint8_t f[256];
+    struct flow_action a[2] = { act(FLOW_ACT_MOD_TP_SRC),
+                                act(FLOW_ACT_MOD_TP_DST) };
+    size_t n = t_frame_ip4(f, -1, 1, 8 << 8, 0, 12);
+    uint8_t *icmp = f + 14 + 20;
+
+    t_wr16(icmp + 2, (uint16_t)~t_fold(t_sum(0, icmp, 8 + 12)));
+    a[0].u.tp_port = htons(0x100 | 13);
+    a[1].u.tp_port = htons(3);
+    load(f, n);
+    run(a, 2);
+    icmp = ip_hdr() + 20;
+    cr_expect_eq(icmp[0], 13);
+    cr_expect_eq(icmp[1], 3);
+    cr_expect_eq(t_fold(t_sum(0, icmp, 8 + 12)), 0xffff,
+                 "ICMP checksum no longer verifies");
+    cr_expect(t_ipv4_ok(ip_hdr()));
+}
+
+Test(dp_actions, mod_nw_ttl_and_ecn)
+{
+    uint8_t f[256];
+    struct flow_action a[2] = { act(FLOW_ACT_MOD_NW_TTL),
+                                act(FLOW_ACT_MOD_NW_ECN) };
+    size_t n = t_frame_ip4(f, -1, 17, 1, 2, 3);
+
+    f[14 + 1] = 46 << 2;                    /* EF, ECN 0 */
+    t_ipv4_fix(f + 14);
+    a[0].u.ttl = 7;
+    a[1].u.tos = 3;
+    load(f, n);
+    cr_expect_eq(run(a, 2), DP_ACT_DONE);
+    cr_expect_eq(ip_hdr()[8], 7);
+    cr_expect_eq(ip_hdr()[1], 46 << 2 | 3, "DSCP kept, ECN set");
+    cr_expect(t_ipv4_ok(ip_hdr()));
+    /* IPv6: hop limit; ECN is bits 4-5 of byte 1 (traffic class 0xb4) */
+    n = t_frame_ip6(f, 17, 1, 2, 8);
+    a[1].u.tos = 1;
+    load(f, n);
+    cr_expect_eq(run(a, 2), DP_ACT_DONE);
+    cr_expect_eq(ip_hdr()[7], 7);
+    cr_expect_eq((ip_hdr()[0] & 0x0f) << 4 | ip_hdr()[1] >> 4, 0xb5);
+    cr_expect_eq(ip_hdr()[1] & 0x0f, 0x01, "flow label kept");
+}

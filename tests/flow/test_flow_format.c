@@ -61,6 +61,17 @@ static const struct canon_case canonical_cases[] = {
       "cookie=0x0, table=0, dl_type=0x88cc actions=drop" },
     { "arp,nw_proto=1,actions=drop",
       "cookie=0x0, table=0, arp,nw_proto=1 actions=drop" },
+    /* Open vSwitch's spellings come out in one canonical form */
+    { "importance=7,check_overlap,send_flow_rem,priority=5,ip6,"
+      "action=DROP",
+      "cookie=0x0, table=0, send_flow_rem check_overlap importance=7, "
+      "priority=5,ipv6 actions=drop" },
+    { "table=255,in_port=0,actions=Pop_Vlan,output(2),goto_table(3)",
+      "cookie=0x0, table=0, in_port=0 "
+      "actions=strip_vlan,output:pf,goto_table:3" },
+    { "ip,actions=set_field:9->nw_ttl,set_field:1->ip_ecn,mod_nw_ttl:0",
+      "cookie=0x0, table=0, ip "
+      "actions=mod_nw_ttl:9,mod_nw_ecn:1,mod_nw_ttl:0" },
 };
 
 #define N_CANONICAL (sizeof(canonical_cases) / sizeof(canonical_cases[0]))
@@ -297,11 +308,7 @@ static void
 rnd_actions(struct flow *f)
 {
     const struct flow_match *m = &f->match;
-    bool ip4 = flow_match_is_ipv4(m);
-    bool ip = ip4 || flow_match_is_ipv6(m);
-    bool l4 = flow_match_is_ip_proto(m, IPPROTO_TCP)
-        || flow_match_is_ip_proto(m, IPPROTO_UDP)
-        || flow_match_is_ip_proto(m, IPPROTO_SCTP);
+    bool ip = flow_match_is_ipv4(m) || flow_match_is_ipv6(m);
     bool tagged = flow_match_is_tagged(m);
     unsigned n = (unsigned)(rnd() % 10);
 
@@ -309,7 +316,7 @@ rnd_actions(struct flow *f)
         struct flow_action *a = &f->actions[f->n_actions];
 
         memset(a, 0, sizeof(*a));
-        switch (rnd() % 13) {
+        switch (rnd() % 15) {
         case 0:
             a->type = FLOW_ACT_OUTPUT;
             rnd_port(&a->u.port);
@@ -329,8 +336,7 @@ rnd_actions(struct flow *f)
             tagged = true;
             break;
         case 3:
-            if (!tagged)
-                continue;
+            /* OpenFlow 1.0: strip_vlan needs no tag */
             a->type = FLOW_ACT_STRIP_VLAN;
             tagged = false;
             break;
@@ -339,27 +345,32 @@ rnd_actions(struct flow *f)
             rnd_bytes(a->u.mac, 6);
             break;
         case 5:
-            if (!ip4)
-                continue;
+            /* mod_nw_*, mod_tp_* and dec_ttl need no match on the header */
             a->type = coin() ? FLOW_ACT_MOD_NW_SRC : FLOW_ACT_MOD_NW_DST;
             a->u.ipv4 = (flow_be32)rnd();
             break;
         case 6:
-            if (!ip)
-                continue;
             a->type = FLOW_ACT_MOD_NW_TOS;
             a->u.tos = (uint8_t)(rnd() & 0xfc);
             break;
         case 7:
-            if (!l4)
-                continue;
             a->type = coin() ? FLOW_ACT_MOD_TP_SRC : FLOW_ACT_MOD_TP_DST;
             a->u.tp_port = (flow_be16)rnd();
             break;
         case 8:
+            a->type = FLOW_ACT_DEC_TTL;
+            break;
+        case 11:
             if (!ip)
                 continue;
-            a->type = FLOW_ACT_DEC_TTL;
+            a->type = FLOW_ACT_MOD_NW_TTL;
+            a->u.ttl = (uint8_t)rnd();
+            break;
+        case 12:
+            if (!ip)
+                continue;
+            a->type = FLOW_ACT_MOD_NW_ECN;
+            a->u.tos = (uint8_t)(rnd() & 3);
             break;
         case 9:
             a->type = FLOW_ACT_SET_TUNNEL;
@@ -395,6 +406,9 @@ rnd_flow(struct flow *f)
     f->cookie = coin() ? 0 : rnd();
     f->idle_timeout = coin() ? 0 : (uint16_t)rnd();
     f->hard_timeout = coin() ? 0 : (uint16_t)rnd();
+    f->flags = (uint16_t)(rnd() & (FLOW_F_SEND_FLOW_REM
+                                   | FLOW_F_CHECK_OVERLAP));
+    f->importance = coin() ? 0 : (uint16_t)rnd();
     rnd_match(f);
     rnd_actions(f);
 }

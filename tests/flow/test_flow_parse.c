@@ -425,6 +425,93 @@ ex_paren(struct flow *f)
     out(f, 2);
 }
 
+/* ---- Open vSwitch's spellings, value rules and OpenFlow 1.0 actions ---- */
+
+static void
+ex_out2(struct flow *f)
+{
+    out(f, 2);
+}
+
+static void
+ex_in_port0(struct flow *f)
+{
+    V(f).in_port = 0;
+    M(f).in_port = 0xffffffff;
+    out(f, 2);
+}
+
+/* dl_vlan keeps 12 bits, dl_vlan_pcp 3 (4097 is 1, 9 is 1) */
+static void
+ex_vlan_wrapped(struct flow *f)
+{
+    V(f).vlan_tci = htons(0x1000 | 1 << 13 | 1);
+    M(f).vlan_tci = htons(0xffff);
+}
+
+static void
+ex_ip_tos0(struct flow *f)
+{
+    proto(f, 0x0800, -1);
+    M(f).nw_tos = 0xfc;
+}
+
+static void
+ex_ip_dscp1(struct flow *f)
+{
+    proto(f, 0x0800, -1);
+    V(f).nw_tos = 4;
+    M(f).nw_tos = 0xfc;
+}
+
+static void
+ex_flags(struct flow *f)
+{
+    f->flags = FLOW_F_SEND_FLOW_REM | FLOW_F_CHECK_OVERLAP;
+    f->importance = 22;
+}
+
+static void
+ex_goto_paren(struct flow *f)
+{
+    f->table_id = 1;
+    act(f, FLOW_ACT_MOD_DL_DST)->u.mac[5] = 0x0a;
+    out(f, 2);
+    act(f, FLOW_ACT_GOTO_TABLE)->u.table = 4;
+}
+
+/* OpenFlow 1.0 actions need no match on their header */
+static void
+ex_relaxed(struct flow *f)
+{
+    act(f, FLOW_ACT_STRIP_VLAN);
+    act(f, FLOW_ACT_DEC_TTL);
+    inet_pton(AF_INET, "1.2.3.4", &act(f, FLOW_ACT_MOD_NW_SRC)->u.ipv4);
+    inet_pton(AF_INET, "5.6.7.8", &act(f, FLOW_ACT_MOD_NW_DST)->u.ipv4);
+    act(f, FLOW_ACT_MOD_NW_TOS)->u.tos = 8;
+    act(f, FLOW_ACT_MOD_TP_SRC)->u.tp_port = htons(1);
+    act(f, FLOW_ACT_MOD_TP_DST)->u.tp_port = htons(2);
+    out(f, 3);
+}
+
+static void
+ex_arp_relaxed(struct flow *f)
+{
+    proto(f, 0x0806, -1);
+    inet_pton(AF_INET, "1.2.3.4", &act(f, FLOW_ACT_MOD_NW_SRC)->u.ipv4);
+}
+
+static void
+ex_ttl_ecn(struct flow *f)
+{
+    proto(f, 0x86dd, -1);
+    act(f, FLOW_ACT_MOD_NW_TTL)->u.ttl = 8;
+    act(f, FLOW_ACT_MOD_NW_ECN)->u.tos = 2;
+    act(f, FLOW_ACT_MOD_NW_TTL)->u.ttl = 255;
+    act(f, FLOW_ACT_MOD_NW_ECN)->u.tos = 3;
+    act(f, FLOW_ACT_MOD_NW_ECN)->u.tos = 1;
+}
+
 struct accept_case {
     const char *line;
     void (*expect)(struct flow *f);
@@ -494,6 +581,32 @@ static const struct accept_case accepts_cases[] = {
     { "priority=65535,actions=drop", ex_prio_max },
     { "  priority=1 ,  in_port:1\tactions=output:2 ", ex_spaces },
     { "tcp,actions=mod_tp_dst(80),output(vf0),output:2", ex_paren },
+    /* Open vSwitch's spellings */
+    { "action=2", ex_out2 },
+    { "actions=Output:2", ex_out2 },
+    { "actions=output(port=2)", ex_out2 },
+    { "actions=output( port=2)", ex_out2 },
+    { "actions=DROP", ex_drop },
+    { "actions=Drop", ex_drop },
+    { "ip6,actions=drop", ex_ipv6 },
+    { "table=1,actions=MOD_DL_DST(00:00:00:00:00:0a),output(2),"
+      "goto_table(4)", ex_goto_paren },
+    { "send_flow_rem,check_overlap,importance=22,actions=drop", ex_flags },
+    { "send_flow_rem check_overlap importance=22, actions=drop", ex_flags },
+    /* Open vSwitch's value rules */
+    { "in_port=0,actions=output:2", ex_in_port0 },
+    { "dl_vlan=4097,dl_vlan_pcp=9,actions=drop", ex_vlan_wrapped },
+    { "ip,nw_tos=3,actions=drop", ex_ip_tos0 },
+    { "ip,ip_dscp=65,actions=drop", ex_ip_dscp1 },
+    { "table=255,actions=drop", ex_drop },
+    /* OpenFlow 1.0 relaxed prerequisites, Open vSwitch extensions */
+    { "actions=strip_vlan,dec_ttl,mod_nw_src:1.2.3.4,mod_nw_dst:5.6.7.8,"
+      "mod_nw_tos:8,mod_tp_src:1,mod_tp_dst:2,output:3", ex_relaxed },
+    { "actions=pop_vlan,dec_ttl,mod_nw_src(1.2.3.4),mod_nw_dst:5.6.7.8,"
+      "mod_nw_tos:8,mod_tp_src:1,mod_tp_dst:2,3", ex_relaxed },
+    { "arp,actions=mod_nw_src:1.2.3.4", ex_arp_relaxed },
+    { "ipv6,actions=mod_nw_ttl:8,mod_nw_ecn:2,set_field:255->nw_ttl,"
+      "set_field:3->ip_ecn,set_field:1->nw_ecn", ex_ttl_ecn },
 };
 
 #define N_ACCEPTS (sizeof(accepts_cases) / sizeof(accepts_cases[0]))
@@ -573,9 +686,14 @@ static const struct reject_case rejects_cases[] = {
     { "nw_dst=1.1.1.1,tp_src=5,actions=drop", ADD, -EINVAL, 0,
       "nw_dst requires ip or arp" },
     /* out of range */
-    { "dl_vlan=5000,actions=drop", ADD, -ERANGE, 0,
-      "dl_vlan 5000 is out of range" },
-    { "dl_vlan_pcp=8,actions=drop", ADD, -ERANGE, 0, "0..7" },
+    { "dl_vlan=65536,actions=drop", ADD, -ERANGE, 0,
+      "dl_vlan 65536 is out of range" },
+    { "dl_vlan_pcp=256,actions=drop", ADD, -ERANGE, 0, "0..7 (a byte" },
+    { "ip,nw_tos=256,actions=drop", ADD, -ERANGE, 3, "nw_tos 256" },
+    { "ip,ip_dscp=256,actions=drop", ADD, -ERANGE, 3, "ip_dscp 256" },
+    { "ip,actions=set_field:64->ip_dscp", ADD, -ERANGE, 11, "0..63" },
+    { "ip,actions=mod_nw_ecn:4", ADD, -ERANGE, 11, "ECN value 0..3" },
+    { "importance=65536,actions=drop", ADD, -ERANGE, 0, "0..65535" },
     { "priority=70000,actions=drop", ADD, -ERANGE, 0,
       "priority 70000 is out of range (expected 0..65535)" },
     { "ip,nw_src=1.2.3.4/33,actions=drop", ADD, -ERANGE, 3,
@@ -588,7 +706,8 @@ static const struct reject_case rejects_cases[] = {
       "tp_dst mask" },
     { "tun_id=0x10000000000000000,actions=drop", ADD, -ERANGE, 0,
       "out of range" },
-    { "table=255,actions=drop", ADD, -ERANGE, 0, "expected 0..254" },
+    { "table=256,actions=drop", ADD, -ERANGE, 0,
+      "0..254, or 255 for the default" },
     { "table=256,actions=drop", DEL, -ERANGE, 0, "0..254, or 255" },
     { "idle_timeout=65536,actions=drop", ADD, -ERANGE, 0, "0..65535" },
     { "ip,nw_ttl=256,actions=drop", ADD, -ERANGE, 3, "0..255" },
@@ -606,7 +725,6 @@ static const struct reject_case rejects_cases[] = {
     { "tcp,tp_src=-1,actions=drop", ADD, -EINVAL, 4, "not a number" },
     { "tcp,tp_src=,actions=drop", ADD, -EINVAL, 4, "needs a value" },
     { "nw_src,actions=drop", ADD, -EINVAL, 0, "nw_src needs a value" },
-    { "ip,nw_tos=5,actions=drop", ADD, -EINVAL, 3, "ECN bits" },
     { "ip=1,actions=drop", ADD, -EINVAL, 0, "'ip' takes no value" },
     /* unknown names, ports */
     { "garbage", ADD, -EINVAL, 0, "unknown field 'garbage'" },
@@ -672,17 +790,32 @@ static const struct reject_case rejects_cases[] = {
       "later table than this flow's table 2" },
     { "actions=goto_table:3,output:1", ADD, -EINVAL, 21,
       "goto_table must be the last" },
-    { "actions=mod_tp_dst:80", ADD, -EINVAL, 8,
-      "mod_tp_dst requires a match on tcp, udp or sctp" },
+    { "actions=set_field:80->tcp_dst", ADD, -EINVAL, 8,
+      "tcp_dst requires a match on tcp" },
+    { "actions=mod_nw_ttl:5", ADD, -EINVAL, 8,
+      "mod_nw_ttl requires a match on ip or ipv6" },
+    { "arp,actions=set_field:1->ip_ecn", ADD, -EINVAL, 12,
+      "ip_ecn requires a match on ip or ipv6" },
+    { "actions=output(port=1,max_len=100)", ADD, -ENOTSUP, 8,
+      "max_len (truncation) is not supported" },
+    { "actions=output(max_len=100)", ADD, -ENOTSUP, 8, "max_len" },
+    { "actions=output(port=1,len=100)", ADD, -EINVAL, 8,
+      "unknown argument 'len=100'" },
+    { "actions=output(port=0)", ADD, -ERANGE, 8,
+      "port 0 is out of range" },
+    { "actions=output(port=nope)", ADD, -ENOENT, 8, "unknown port 'nope'" },
+    /* hints point the right way: no "did you mean 'drop'" for pop */
+    { "actions=pop:1", ADD, -EINVAL, 8, "unknown action 'pop' (expected" },
+    { "actions=mod_nw_tll:5", ADD, -EINVAL, 8, "did you mean 'mod_nw_ttl'" },
+    { "Priority=1,actions=drop", ADD, -EINVAL, 0,
+      "unknown field 'Priority'" },
     { "udp,actions=set_field:80->tcp_dst", ADD, -EINVAL, 12,
       "requires a match on tcp" },
-    { "arp,actions=mod_nw_src:1.2.3.4", ADD, -EINVAL, 12,
+    { "arp,actions=set_field:1.2.3.4->ip_src", ADD, -EINVAL, 12,
       "requires a match on IPv4" },
     { "ipv6,actions=set_field:1.2.3.4->ipv4_dst", ADD, -EINVAL, 13,
       "IPv4" },
-    { "actions=dec_ttl", ADD, -EINVAL, 8,
-      "dec_ttl requires a match on ip or ipv6" },
-    { "actions=strip_vlan", ADD, -EINVAL, 8, "VLAN-tagged" },
+
     { "actions=set_field:5->vlan_vid", ADD, -EINVAL, 8, "VLAN-tagged" },
     { "dl_vlan=5,actions=strip_vlan,set_field:1->vlan_pcp", ADD,
       -EINVAL, 29, "VLAN-tagged" },
@@ -705,6 +838,10 @@ static const struct reject_case rejects_cases[] = {
       "out_port only filters del-flows" },
     { "reset_counts", DEL, -EINVAL, 0, "only applies to" },
     { "check_overlap,actions=drop", MOD, -EINVAL, 0, "add-flow" },
+    { "send_flow_rem", DEL, -EINVAL, 0, "send_flow_rem only applies" },
+    { "send_flow_rem=1,actions=drop", ADD, -EINVAL, 0, "takes no value" },
+    { "importance=3,actions=drop", MOD, -EINVAL, 0,
+      "importance is set when a flow is added" },
 };
 
 #define N_REJECTS (sizeof(rejects_cases) / sizeof(rejects_cases[0]))

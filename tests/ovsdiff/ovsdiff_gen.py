@@ -45,6 +45,24 @@ def _tp(rnd):
     return str(rnd.choice(L4_PORTS))
 
 
+def _relaxed(rnd, l3, ip_any, ports_ok, tagged):
+    """An OpenFlow 1.0 action whose header the match does not promise."""
+    choices = ["dec_ttl"] if not ip_any else []
+    if tagged is not True:
+        choices.append("strip_vlan")
+    if l3 != "ip":
+        choices.append("mod_nw_%s:%s" % (rnd.choice(["src", "dst"]),
+                                         rnd.choice(IP4)))
+    if not ip_any:
+        choices.append("mod_nw_tos:%d" % rnd.choice([0, 32, 184, 252]))
+    if not ports_ok:
+        choices.append("mod_tp_%s:%d" % (
+            rnd.choice(["src", "dst"]),
+            rnd.choice(L4_PORTS + [0x103, 8, 128, 1])))
+    return rnd.choice(choices) if choices else "output:%d" % rnd.choice(
+        PORTS)
+
+
 def random_flow(rnd, table, priority, cookie, last_table):
     """One add-flow line: (text, uses_push_vlan)."""
     m = []
@@ -123,10 +141,19 @@ def random_flow(rnd, table, priority, cookie, last_table):
 
     ip_any = l3 in ("ip", "ipv6")
     ports_ok = l4 in ("tcp", "udp", "sctp", "tcp6", "udp6", "sctp6")
-    acts, push = [], False
+    acts, push, relaxed = [], False, False
     for _ in range(0 if rnd.random() < 0.1 else rnd.randint(1, 4)):
         a = rnd.random()
-        if a < 0.3:
+        if a < 0.08 and not push:
+            # OpenFlow 1.0's actions without the match promising their
+            # header: each packet that lacks it goes through untouched
+            # (mod_tp_* on ICMP writes type and code). OpenFlow 1.3 has no
+            # such flows, so never in a flow that needs it (push_vlan).
+            acts.append(_relaxed(rnd, l3, ip_any, ports_ok, tagged))
+            if acts[-1] == "strip_vlan":
+                tagged = None
+            relaxed = True
+        elif a < 0.3:
             acts.append("output:%d" % rnd.choice(PORTS))
         elif a < 0.36:
             acts.append("mod_dl_dst:" + rnd.choice(MACS))
@@ -141,7 +168,7 @@ def random_flow(rnd, table, priority, cookie, last_table):
         elif a < 0.54 and tagged:
             acts.append("strip_vlan")
             tagged = False
-        elif a < 0.58 and tagged is False:
+        elif a < 0.58 and tagged is False and not relaxed:
             # only onto an untagged frame: on a tagged one Open vSwitch and
             # snicd differ on purpose (docs/ovs-differences.md)
             acts.append("push_vlan:0x8100")
