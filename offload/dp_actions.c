@@ -357,6 +357,12 @@ push_tag(struct dp_pkt *pkt, uint16_t tpid, uint16_t tci, bool force)
     return DP_ACT_DONE;
 }
 
+enum dp_act_result
+dp_tag_push(struct dp_pkt *pkt, uint16_t tpid, uint16_t tci)
+{
+    return push_tag(pkt, tpid, tci, true);
+}
+
 static void
 strip_tag(struct dp_pkt *pkt)
 {
@@ -371,6 +377,12 @@ strip_tag(struct dp_pkt *pkt)
     shift_layout(&pkt->layout, -4);
     if (!tagged(pkt))
         pkt->layout.flags &= (uint8_t)~DP_L_VLAN;
+}
+
+void
+dp_tag_strip(struct dp_pkt *pkt)
+{
+    strip_tag(pkt);
 }
 
 /* Set the TCI bits in @keep_mask's complement to @bits; push a tag with
@@ -410,7 +422,10 @@ dp_actions_run(const struct dp_actions_env *env, struct dp_pkt *pkt,
         switch ((enum flow_action_type)a->type) {
         case FLOW_ACT_OUTPUT:
             /* the list's final action: nothing runs after it */
-            dp_output_one(env, pkt, a->u.port, i + 1 == n_acts, stats);
+            if (flow_port_is_reserved(a->u.port))
+                dp_output_reserved(env, pkt, a, i + 1 == n_acts, stats);
+            else
+                dp_output_one(env, pkt, a->u.port, i + 1 == n_acts, stats);
             break;
         case FLOW_ACT_PUSH_VLAN:
             rc = push_tag(pkt, ntohs(a->u.tpid), 0, false);

@@ -405,7 +405,10 @@ rule_new(uint64_t id, const struct flow *f, uint32_t slot)
     r->priority = f->priority;
     r->table_id = f->table_id;
     r->n_actions = f->n_actions;
-    r->pad = 0;
+    r->lone_output = f->n_actions == 1
+                     && f->actions[0].type == FLOW_ACT_OUTPUT
+                     && !flow_port_is_reserved(f->actions[0].u.port);
+    memset(r->pad, 0, sizeof(r->pad));
     r->match = m;
     memcpy(r->actions, f->actions, f->n_actions * sizeof(r->actions[0]));
     return r;

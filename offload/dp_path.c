@@ -162,6 +162,7 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
     run->env = (struct dp_actions_env){
         .output = fn, .ctx = ctx,
         .tunnels = run->tun->ports, .n_tunnels = run->tun->n,
+        .sw = &w->dp->sw,
     };
     run->as = (struct dp_act_stats){ 0 };
 }
@@ -172,6 +173,8 @@ run_finish(struct run *run)
 {
     run->w->stats.tunnel_drops += run->as.tunnel_drops;
     run->w->stats.outputs += run->as.outputs;
+    run->w->stats.controller += run->as.controller;
+    run->w->stats.normal_drops += run->as.normal_drops;
     return (unsigned)run->as.outputs;
 }
 
@@ -250,7 +253,7 @@ run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         }
         count(run->w, r->slot, pkt->buf.len);
         /* the most common list, a lone output, skips the dispatch */
-        if (r->n_actions == 1 && r->actions[0].type == FLOW_ACT_OUTPUT) {
+        if (r->lone_output) {
             dp_output_one(&run->env, pkt, r->actions[0].u.port, true,
                           &run->as);
             return;

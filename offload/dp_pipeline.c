@@ -40,10 +40,20 @@ dp_create(dp_retired_fn *fn, void *ctx)
     if (tun == NULL)
         goto err_tun;
     atomic_init(&dp->tunnels, tun);
+    dp->sw.fdb = dp_fdb_create();
+    if (dp->sw.fdb == NULL)
+        goto err_fdb;
+    atomic_init(&dp->sw.ports, calloc(1, sizeof(struct dp_port_set)));
+    if (atomic_load(&dp->sw.ports) == NULL)
+        goto err_ports;
     dp->retired_fn = fn;
     dp->retired_ctx = ctx;
     return dp;
 
+err_ports:
+    dp_fdb_destroy(dp->sw.fdb);
+err_fdb:
+    free(tun);
 err_tun:
     dp_cls_destroy(dp->cls);
 err_cls:
@@ -64,6 +74,8 @@ dp_destroy(struct dp *dp)
     dp_cls_destroy(dp->cls);
     dp_qsbr_destroy(dp->qsbr);
     free(atomic_load(&dp->tunnels));
+    free(atomic_load(&dp->sw.ports));
+    dp_fdb_destroy(dp->sw.fdb);
     for (size_t i = 0; i < dp->n_chunks; i++)
         free(dp->base[i]);
     free(dp->workers);

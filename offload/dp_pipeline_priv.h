@@ -53,6 +53,7 @@ struct dp {
     struct dp_qsbr *qsbr;
     struct dp_cls *cls;
     _Atomic(struct tunnels *) tunnels;
+    struct dp_switch sw;        /* ports, NORMAL's learning table */
     struct dp_worker **workers;
     size_t n_workers;
     /* counters of destroyed workers, by slot (control thread only) */

@@ -4,6 +4,7 @@
 #define SNIC_DP_PRIV_H
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -92,20 +93,18 @@ dp_find_tunnel(const struct dp_actions_env *env, uint32_t port)
     return NULL;
 }
 
-/* One OUTPUT action to @port: skipped to the in_port, encapsulated to a
+/* A copy of the packet to @port (an ordinary port): encapsulated to a
  * tunnel port, counted. Inline here so that the packet path can run a
  * list of a lone output without the executor's dispatch. @last: the
  * output ends the packet. */
 static inline void
-dp_output_one(const struct dp_actions_env *env, struct dp_pkt *pkt,
-              uint32_t port, bool last, struct dp_act_stats *stats)
+dp_output_to(const struct dp_actions_env *env, struct dp_pkt *pkt,
+             uint32_t port, bool last, struct dp_act_stats *stats)
 {
     const struct dp_vxlan_port *tun;
     struct dp_output out = { .port = port, .tx_port = port, .last = last,
                              .pkt = env->pkt };
 
-    if (port == pkt->in_port)
-        return;
     tun = env->tunnels ? dp_find_tunnel(env, port) : NULL;
     if (tun != NULL) {
         /* the encapsulation lives in the headroom only for this copy: the
@@ -128,5 +127,67 @@ dp_output_one(const struct dp_actions_env *env, struct dp_pkt *pkt,
         stats->outputs++;
     env->output(env->ctx, &out);
 }
+
+/* One OUTPUT action to an ordinary @port: skipped to the in_port. */
+static inline void
+dp_output_one(const struct dp_actions_env *env, struct dp_pkt *pkt,
+              uint32_t port, bool last, struct dp_act_stats *stats)
+{
+    if (port == pkt->in_port)
+        return;
+    dp_output_to(env, pkt, port, last, stats);
+}
+
+/* ---- the switch (dp_switch.c, dp_normal.c, dp_fdb.c) ---- */
+
+struct dp_port_set {
+    size_t n;
+    struct dp_port ports[];
+};
+
+struct dp_fdb;
+
+struct dp_switch {
+    _Atomic(struct dp_port_set *) ports;    /* RCU: replaced, never edited */
+    struct dp_fdb *fdb;
+};
+
+/* An OUTPUT to reserved port @a->u.port (dp_switch.c). */
+void dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
+                        const struct flow_action *a, bool last,
+                        struct dp_act_stats *stats);
+/* NORMAL (dp_normal.c). */
+void dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
+               bool last, struct dp_act_stats *stats);
+/* The port @ofport of @set, or NULL. */
+const struct dp_port *dp_port_find(const struct dp_port_set *set,
+                                   uint32_t ofport);
+
+/* The learning table (dp_fdb.c). Worker side: lookup and learn are safe
+ * from any number of threads at once and with the control side. */
+struct dp_fdb *dp_fdb_create(void);
+void dp_fdb_destroy(struct dp_fdb *fdb);
+/* The port (VLAN, MAC) was last seen on, or 0 (unknown or aged out). */
+uint32_t dp_fdb_lookup(struct dp_fdb *fdb, const uint8_t mac[6],
+                       uint16_t vlan);
+void dp_fdb_learn(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
+                  uint32_t port);
+/* Control side: forget entries whose port fails @keep. */
+size_t dp_fdb_forget(struct dp_fdb *fdb,
+                     bool (*keep)(void *ctx, uint32_t port, uint16_t vlan),
+                     void *ctx);
+size_t dp_fdb_entries(const struct dp_fdb *fdb, struct dp_fdb_entry *out,
+                      size_t max);
+void dp_fdb_set_aging(struct dp_fdb *fdb, unsigned seconds);
+unsigned dp_fdb_aging(const struct dp_fdb *fdb);
+void dp_fdb_set_clock(struct dp_fdb *fdb, uint64_t (*now_s)(void *ctx),
+                      void *ctx);
+
+/* Tag helpers of the executor (dp_actions.c), for NORMAL's per-output
+ * tags: push an outer tag @tpid/@tci (DP_ACT_DROP_NOROOM without
+ * headroom), strip the outer tag. */
+enum dp_act_result dp_tag_push(struct dp_pkt *pkt, uint16_t tpid,
+                               uint16_t tci);
+void dp_tag_strip(struct dp_pkt *pkt);
 
 #endif /* SNIC_DP_PRIV_H */

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "snic/flow.h"
+#include "flow_priv.h"
 
 /* snprintf-style accumulator: counts what it would need past the end. */
 struct sbuf {
@@ -70,9 +70,9 @@ static void
 port_name(const struct flow_port_map *ports, uint32_t port, char *buf,
           size_t size)
 {
-    const char *name = NULL;
+    const char *name = fp_reserved_port_name(port);
 
-    if (ports != NULL && ports->port_to_name != NULL)
+    if (name == NULL && ports != NULL && ports->port_to_name != NULL)
         name = ports->port_to_name(ports->ctx, port);
     if (name != NULL)
         snprintf(buf, size, "%s", name);
@@ -307,7 +307,13 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     switch (a->type) {
     case FLOW_ACT_OUTPUT:
         port_name(ports, a->u.port, s, sizeof(s));
-        sb_printf(sb, "output:%s", s);
+        /* reserved ports bare, as Open vSwitch writes them */
+        if (a->u.port == FLOW_PORT_CONTROLLER)
+            sb_printf(sb, "%s:%u", s, a->pad0);
+        else if (flow_port_is_reserved(a->u.port))
+            sb_printf(sb, "%s", s);
+        else
+            sb_printf(sb, "output:%s", s);
         break;
     case FLOW_ACT_PUSH_VLAN:
         sb_printf(sb, "push_vlan:0x%04x", ntohs(a->u.tpid));

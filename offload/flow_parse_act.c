@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <strings.h>
 
 #include "flow_priv.h"
 
@@ -184,7 +185,8 @@ static const char *const known_actions[] = {
     "strip_vlan", "pop_vlan", "mod_dl_src", "mod_dl_dst", "mod_nw_src",
     "mod_nw_dst", "mod_nw_tos", "mod_nw_ttl", "mod_nw_ecn", "mod_tp_src",
     "mod_tp_dst", "dec_ttl",
-    "set_field", "set_tunnel", "set_tunnel64", "goto_table", NULL,
+    "set_field", "set_tunnel", "set_tunnel64", "goto_table", "controller",
+    NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -363,6 +365,72 @@ known_port(struct fp_ctx *c, const char *s, size_t len)
     return c->ports->name_to_port(c->ports->ctx, buf, &port) == 0;
 }
 
+/* An OUTPUT to the port spelled s[0..len): the reserved ports a flow may
+ * output to are taken (CONTROLLER with the whole packet), the others
+ * refused. */
+static int
+output_action(struct act_state *st, const struct fp_tok *tok, const char *s,
+              size_t len)
+{
+    struct fp_ctx *c = st->c;
+    struct flow_action *a;
+    uint32_t port;
+    int rc;
+
+    if ((rc = fp_port(c, tok, s, len, "output", &port)) < 0)
+        return rc;
+    if (port == FLOW_PORT_ANY)
+        return fp_fail(c, -EINVAL, tok, "output: %.*s is not a port a packet "
+                       "can go to (OpenFlow refuses it; name a port, or "
+                       "NORMAL, FLOOD, ALL, IN_PORT, LOCAL, CONTROLLER)",
+                       (int)(len > 24 ? 24 : len), s);
+    if (port == FLOW_PORT_TABLE)
+        return fp_fail(c, -ENOTSUP, tok, "output: TABLE is for packet-out "
+                       "messages only (to go on in a table, use "
+                       "goto_table:N)");
+    if ((rc = append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
+        return rc;
+    a->u.port = port;
+    if (port == FLOW_PORT_CONTROLLER)
+        a->pad0 = FLOW_CONTROLLER_MAX_LEN;
+    return 0;
+}
+
+/* "controller", "controller:MAX_LEN" or "controller(max_len=MAX_LEN)"
+ * (any case): the packet, or its first MAX_LEN bytes, to the control
+ * plane. */
+static int
+controller_action(struct act_state *st, const struct fp_tok *tok)
+{
+    const char *val = tok->val;
+    size_t vlen = tok->vlen;
+    struct flow_action *a;
+    uint64_t v = FLOW_CONTROLLER_MAX_LEN;
+    int rc;
+
+    if (val != NULL && tok->paren && vlen > 8
+        && memcmp(val, "max_len=", 8) == 0) {
+        val += 8;
+        vlen -= 8;
+    }
+    if (val != NULL) {
+        if (memchr(val, '=', vlen) != NULL || memchr(val, ',', vlen) != NULL)
+            return fp_fail(st->c, -ENOTSUP, tok, "controller: only "
+                           "controller:MAX_LEN and controller(max_len=N) "
+                           "are supported (no reason=, id=, userdata=...: "
+                           "snic has no controller channel yet)");
+        rc = fp_uint(st->c, tok, val, vlen, 0xffff, "controller",
+                     "a max_len of 0..65535 bytes", &v);
+        if (rc < 0)
+            return rc;
+    }
+    if ((rc = append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
+        return rc;
+    a->u.port = FLOW_PORT_CONTROLLER;
+    a->pad0 = (uint16_t)v;
+    return 0;
+}
+
 static int
 read_action(struct act_state *st, const struct fp_tok *tok)
 {
@@ -379,10 +447,10 @@ read_action(struct act_state *st, const struct fp_tok *tok)
 
         if (tok->paren && (rc = output_args(st, tok, &p, &plen)) < 0)
             return rc;
-        if ((rc = append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
-            return rc;
-        return fp_port(c, tok, p, plen, "output", &a->u.port);
+        return output_action(st, tok, p, plen);
     }
+    if (fp_key_is_ci(tok, "controller"))
+        return controller_action(st, tok);
     if (fp_key_is_ci(tok, "drop")) {
         if ((rc = no_value(st, tok, "drop")) < 0)
             return rc;
@@ -456,12 +524,8 @@ read_action(struct act_state *st, const struct fp_tok *tok)
     if (tok->val == NULL) {
         if ((tok->key[0] >= '0' && tok->key[0] <= '9')
             || fp_is_reserved_port(tok->key, tok->klen)
-            || known_port(c, tok->key, tok->klen)) {
-            if ((rc = append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
-                return rc;
-            return fp_port(c, tok, tok->key, tok->klen, "output",
-                           &a->u.port);
-        }
+            || known_port(c, tok->key, tok->klen))
+            return output_action(st, tok, tok->key, tok->klen);
         if (fp_suggest(tok->key, tok->klen, known_actions) == NULL)
             return fp_fail(c, -EINVAL, tok, "unknown action or port '%.*s' "
                            "(expected output:PORT, a port name the daemon "

@@ -413,19 +413,54 @@ fp_ipv6_masked(struct fp_ctx *c, const struct fp_tok *tok, const char *what,
     return 0;
 }
 
-static const char *const reserved_ports[] = {
-    "IN_PORT", "TABLE", "NORMAL", "FLOOD", "ALL", "CONTROLLER", "LOCAL",
-    "ANY", "NONE", NULL,
+/* OpenFlow's reserved ports by name, any case, as Open vSwitch spells
+ * them (NONE is OpenFlow 1.0's name for ANY). */
+static const struct {
+    const char *name;
+    uint32_t port;
+} reserved_ports[] = {
+    { "IN_PORT", FLOW_PORT_IN_PORT }, { "TABLE", FLOW_PORT_TABLE },
+    { "NORMAL", FLOW_PORT_NORMAL }, { "FLOOD", FLOW_PORT_FLOOD },
+    { "ALL", FLOW_PORT_ALL }, { "CONTROLLER", FLOW_PORT_CONTROLLER },
+    { "LOCAL", FLOW_PORT_LOCAL }, { "ANY", FLOW_PORT_ANY },
+    { "NONE", FLOW_PORT_ANY },
 };
+
+/* OpenFlow 1.0 numbers its reserved ports 0xfff8..0xffff; OpenFlow 1.1 and
+ * later 0xfffffff8..0xffffffff, which is what snic keeps. */
+#define OF10_RESERVED_FIRST     0xfff8u
+#define OF10_RESERVED_LAST      0xffffu
+#define OF11_RESERVED_OFFSET    0xffff0000u
 
 bool
 fp_is_reserved_port(const char *s, size_t len)
 {
-    for (int i = 0; reserved_ports[i] != NULL; i++)
-        if (strlen(reserved_ports[i]) == len
-            && strncasecmp(s, reserved_ports[i], len) == 0)
+    uint32_t port;
+
+    return fp_reserved_port(s, len, &port);
+}
+
+bool
+fp_reserved_port(const char *s, size_t len, uint32_t *port)
+{
+    for (size_t i = 0; i < sizeof(reserved_ports) / sizeof(reserved_ports[0]);
+         i++)
+        if (strlen(reserved_ports[i].name) == len
+            && strncasecmp(s, reserved_ports[i].name, len) == 0) {
+            *port = reserved_ports[i].port;
             return true;
+        }
     return false;
+}
+
+const char *
+fp_reserved_port_name(uint32_t port)
+{
+    for (size_t i = 0; i < sizeof(reserved_ports) / sizeof(reserved_ports[0]);
+         i++)
+        if (reserved_ports[i].port == port)
+            return reserved_ports[i].name;
+    return NULL;
 }
 
 int
@@ -441,17 +476,25 @@ fp_port(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
         return fp_fail(c, -EINVAL, tok, "%s needs a port (a name such as "
                        "uplink, pf, vf0, or a number)", what);
     if (read_u64(s, len, &v, &overflow)) {
+        if (!overflow && v >= OF10_RESERVED_FIRST
+            && v <= OF10_RESERVED_LAST)
+            v += OF11_RESERVED_OFFSET;
+        if (!overflow && v <= UINT32_MAX
+            && flow_port_is_reserved((uint32_t)v)
+            && fp_reserved_port_name((uint32_t)v) != NULL) {
+            *port = (uint32_t)v;
+            return 0;
+        }
         if (overflow || v == 0 || v > FLOW_PORT_MAX)
             return fp_fail(c, -ERANGE, tok, "%s: port %.*s is out of range "
-                           "(expected 1..%u)", what,
+                           "(expected 1..%u, or a reserved port such as "
+                           "NORMAL, IN_PORT, LOCAL)", what,
                            (int)(len > 24 ? 24 : len), s, FLOW_PORT_MAX);
         *port = (uint32_t)v;
         return 0;
     }
-    if (fp_is_reserved_port(s, len))
-        return fp_fail(c, -ENOTSUP, tok, "%s: reserved port %.*s is not "
-                       "supported by snic (name a port such as uplink, pf, "
-                       "vf0, or give its number)", what, (int)len, s);
+    if (fp_reserved_port(s, len, port))
+        return 0;
     rc = copy_value(c, tok, s, len, what, buf);
     if (rc < 0)
         return rc;
@@ -463,8 +506,8 @@ fp_port(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
         return 0;
     }
     return fp_fail(c, -ENOENT, tok, "%s: unknown port '%s' (use a port the "
-                   "daemon knows, such as uplink, pf or vf0, or a number)",
-                   what, buf);
+                   "daemon knows, such as uplink, pf or vf0, a reserved "
+                   "port such as NORMAL or LOCAL, or a number)", what, buf);
 }
 
 static size_t

@@ -89,13 +89,18 @@ int fp_ipv4_masked(struct fp_ctx *c, const struct fp_tok *tok,
 /* IPv6[/len] */
 int fp_ipv6_masked(struct fp_ctx *c, const struct fp_tok *tok,
                    const char *what, uint8_t addr[16], uint8_t mask[16]);
-/* number or name; reserved OpenFlow ports are refused */
+/* A number, a reserved port (IN_PORT, NORMAL, LOCAL... any case, or
+ * OpenFlow 1.0's 0xfff8..0xffff, all as FLOW_PORT_*), or a name from the
+ * port map. The caller refuses the reserved ports it cannot take. */
 int fp_port(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
             size_t len, const char *what, uint32_t *port);
 
-/* Is s[0..len) a port spelled as a number or a reserved name (so not a
- * candidate for the name callback)? */
+/* Is s[0..len) a reserved port's name (so not a candidate for the name
+ * callback)? fp_reserved_port() also gives its number. */
 bool fp_is_reserved_port(const char *s, size_t len);
+bool fp_reserved_port(const char *s, size_t len, uint32_t *port);
+/* The upper-case name of a reserved port, or NULL. */
+const char *fp_reserved_port_name(uint32_t port);
 
 /* The action list from @pos to the end of the line (flow_parse_act.c). */
 int fp_parse_actions(struct fp_ctx *c, size_t pos);

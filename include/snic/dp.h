@@ -205,11 +205,14 @@ uint16_t dp_vxlan_src_port(const struct dp_buf *buf,
  * ------------------------------------------------------------------------ */
 
 struct dp_output {
-    uint32_t port;          /* the OUTPUT action's port */
+    uint32_t port;          /* the OUTPUT action's port; for IN_PORT, ALL,
+                             * FLOOD and NORMAL the port each copy goes to;
+                             * FLOW_PORT_CONTROLLER or FLOW_PORT_LOCAL for
+                             * those (the caller delivers them) */
     uint32_t tx_port;       /* where to send: port itself, or the tunnel
                              * port's underlay port (frame encapsulated) */
     const uint8_t *frame;   /* valid only during the callback: copy it */
-    size_t len;
+    size_t len;             /* CONTROLLER: at most the action's max_len */
     /* The packet's last output: the datapath will neither touch the
      * frame's buffer nor emit anything more for this packet, so the
      * callee may take the buffer itself instead of copying (the frame
@@ -221,6 +224,10 @@ struct dp_output {
 };
 
 typedef void dp_output_fn(void *ctx, const struct dp_output *out);
+
+/* The switch a datapath is (dp_switch.c): its ports, which ALL, FLOOD and
+ * NORMAL send to, and NORMAL's learning table. */
+struct dp_switch;
 
 /* A packet being processed: the frame, where its headers are, and its
  * metadata. The executor keeps layout right as tags come and go. */
@@ -237,6 +244,8 @@ struct dp_actions_env {
     const struct dp_vxlan_port *tunnels;    /* may be NULL */
     size_t n_tunnels;
     unsigned pkt;           /* copied into each dp_output */
+    /* NULL: ALL, FLOOD and NORMAL send nothing */
+    struct dp_switch *sw;
 };
 
 enum dp_act_result {
@@ -251,6 +260,11 @@ struct dp_act_stats {
     uint64_t tunnel_drops;  /* output to a tunnel port without a route or
                              * headroom */
     uint64_t outputs;       /* frames handed to env->output */
+    uint64_t controller;    /* of which to CONTROLLER */
+    uint64_t normal_drops;  /* NORMAL sent a packet nowhere: its VLAN not
+                             * allowed on the ingress port, a reserved
+                             * destination MAC, learned on the ingress
+                             * port, or an ingress port not in the switch */
 };
 
 /*
@@ -258,8 +272,9 @@ struct dp_act_stats {
  * TCP/UDP checksums incrementally (RFC 1624; a zero UDP checksum stays zero,
  * under IPv6 too; SCTP's CRC32c is patched the same way, so a wrong one
  * stays wrong); a rewrite of a header the frame lacks, or to the value it
- * has, is skipped. An OUTPUT to @pkt->in_port is skipped. Actions after a drop do
- * not run; outputs before it have been emitted. @stats may be NULL.
+ * has, is skipped. An OUTPUT to @pkt->in_port is skipped (IN_PORT sends
+ * there); the reserved ports behave as flow.h says. Actions after a drop
+ * do not run; outputs before it have been emitted. @stats may be NULL.
  */
 enum dp_act_result dp_actions_run(const struct dp_actions_env *env,
                                   struct dp_pkt *pkt,
@@ -289,7 +304,10 @@ struct dp_rule {
     uint16_t priority;
     uint8_t table_id;
     uint8_t n_actions;
-    uint32_t pad;
+    /* the list is one OUTPUT to an ordinary port: the packet path sends
+     * it without the executor */
+    uint8_t lone_output;
+    uint8_t pad[3];
     const struct flow_match *match;     /* in the same allocation */
     struct flow_action actions[];
 };
@@ -397,6 +415,71 @@ void dp_flow_table_listener(void *ctx, enum flow_change_kind kind,
 /* Replace the set of VXLAN ports (published like flows). */
 int dp_set_vxlan_ports(struct dp *dp, const struct dp_vxlan_port *ports,
                        size_t n);
+
+/* ---- the switch's ports, the reserved outputs and NORMAL ----
+ *
+ * ALL sends a copy to every port of the set but the ingress one, FLOOD to
+ * those of them not flagged DP_PORT_NO_FLOOD, IN_PORT back to the ingress
+ * port. NORMAL is Open vSwitch's L2 learning switch (docs/datapath.md,
+ * "NORMAL"): each port is an access port of one VLAN or a trunk of a set
+ * of VLANs; the source MAC is learned per (VLAN, MAC) with an ingress port
+ * and ages out; a known unicast destination goes to its port, anything
+ * else floods the VLAN; never back out of the ingress port; tags are
+ * pushed and popped as the output port's mode says. */
+enum dp_vlan_mode {
+    DP_VLAN_TRUNK = 0,          /* the frame's own VLAN, 0 when untagged */
+    DP_VLAN_ACCESS,             /* untagged frames only, in VLAN @tag */
+    DP_VLAN_NATIVE_TAGGED,      /* a trunk; untagged frames are in @tag */
+    DP_VLAN_NATIVE_UNTAGGED,    /* the same, and VLAN @tag leaves untagged */
+};
+
+#define DP_PORT_NO_FLOOD    0x1u    /* FLOOD and NORMAL's floods skip it */
+#define DP_VLAN_WORDS       (4096u / 64u)
+#define DP_MAX_SWITCH_PORTS 256u
+
+struct dp_port {
+    uint32_t ofport;
+    uint32_t flags;             /* DP_PORT_* */
+    uint16_t vlan_mode;         /* enum dp_vlan_mode */
+    uint16_t tag;               /* access and native modes: the VLAN */
+    /* trunk and native modes: false, every VLAN; true: the VLANs in
+     * @trunks (the native modes add @tag and drop VLAN 0, as Open vSwitch
+     * does) */
+    uint32_t has_trunks;
+    uint64_t trunks[DP_VLAN_WORDS];
+};
+
+/* Replace the switch's ports (published like flows; at most
+ * DP_MAX_SWITCH_PORTS, each ofport once). NORMAL's learned entries whose
+ * port is gone or changed its VLAN configuration are forgotten. 0,
+ * -EINVAL, -ENOMEM. */
+int dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n);
+
+/* NORMAL's learning table (dp_fdb.c): DP_FDB_SIZE entries, 4-way
+ * set-associative by (VLAN, MAC); when a set is full the entry used
+ * longest ago gives way. */
+#define DP_FDB_SIZE             8192u
+#define DP_FDB_AGING_DEFAULT    300u    /* seconds, as Open vSwitch */
+
+struct dp_fdb_entry {
+    uint8_t mac[6];
+    uint16_t vlan;
+    uint32_t port;
+    uint32_t age;               /* seconds since last seen */
+};
+
+/* Entries idle for @seconds (1..86400) are forgotten. -EINVAL. */
+int dp_set_mac_aging(struct dp *dp, unsigned seconds);
+unsigned dp_mac_aging(const struct dp *dp);
+/* The live entries, at most @max of them into @out (may be NULL);
+ * returns how many there are. Safe while workers learn. */
+size_t dp_fdb_dump(const struct dp *dp, struct dp_fdb_entry *out,
+                   size_t max);
+/* Forget every entry (port 0: all ports); returns how many. */
+size_t dp_fdb_flush(struct dp *dp, uint32_t port);
+/* The clock NORMAL learns and ages by, in seconds (tests control time);
+ * NULL: CLOCK_MONOTONIC. Set before the workers run. */
+void dp_set_clock(struct dp *dp, uint64_t (*now_s)(void *ctx), void *ctx);
 /* Software counters of a published flow summed over all workers. */
 int dp_flow_stats(const struct dp *dp, uint64_t id, uint64_t *n_packets,
                   uint64_t *n_bytes);
@@ -418,6 +501,8 @@ struct dp_worker_stats {
     uint64_t noroom_drops;
     uint64_t tunnel_drops;  /* bad VXLAN, or tunnel output without route */
     uint64_t outputs;
+    uint64_t controller;    /* outputs to CONTROLLER */
+    uint64_t normal_drops;  /* see struct dp_act_stats */
 };
 
 /* Control thread: create a worker (offline) / destroy a stopped one (its

@@ -41,7 +41,11 @@
  *  - The list runs in order on the packet as modified so far; each OUTPUT
  *    sends a copy as it is at that point. An empty list drops ("drop").
  *    Output to the port the packet came in on is skipped (OpenFlow: only
- *    the reserved IN_PORT port does that, and snic does not offer it).
+ *    the reserved port IN_PORT sends a packet back where it came from).
+ *    ALL and FLOOD send a copy to every port but the ingress one (FLOOD
+ *    also skips the ports configured no-flood); NORMAL is the L2 learning
+ *    switch (docs/datapath.md); CONTROLLER and LOCAL go to the control
+ *    plane and to the switch's host-side port.
  *  - MOD_VLAN_VID / MOD_VLAN_PCP with push_if_untagged (mod_vlan_vid:,
  *    mod_vlan_pcp:) push an 802.1Q tag with the other TCI bits zero when the
  *    packet is untagged (OpenFlow 1.0); without it (set_field:->vlan_vid)
@@ -114,7 +118,30 @@ typedef uint64_t flow_be64;
 
 /* OpenFlow 1.3 port numbers: 1..FLOW_PORT_MAX are real or logical ports. */
 #define FLOW_PORT_MAX           0xffffff00u
-#define FLOW_PORT_ANY           0xffffffffu /* "no out_port filter" */
+/* The reserved ports above it (OpenFlow 1.3 numbers; the parser also takes
+ * OpenFlow 1.0's 0xfff8..0xffff and the names, in any case). An OUTPUT
+ * to one of them is an ordinary FLOW_ACT_OUTPUT with that port: */
+#define FLOW_PORT_IN_PORT       0xfffffff8u /* back out of the ingress port */
+#define FLOW_PORT_TABLE         0xfffffff9u /* packet-out only: refused */
+#define FLOW_PORT_NORMAL        0xfffffffau /* the L2 learning switch */
+#define FLOW_PORT_FLOOD         0xfffffffbu /* all ports but the ingress and
+                                             * the no-flood ones */
+#define FLOW_PORT_ALL           0xfffffffcu /* all ports but the ingress */
+#define FLOW_PORT_CONTROLLER    0xfffffffdu /* the control plane */
+#define FLOW_PORT_LOCAL         0xfffffffeu /* the switch's host-side port;
+                                             * also an ingress port */
+#define FLOW_PORT_ANY           0xffffffffu /* "no out_port filter" (NONE) */
+/* OUTPUT to CONTROLLER: how many bytes of the packet to send (OpenFlow's
+ * max_len; "controller" alone is all of it, 65535), kept in the action's
+ * pad0, which is zero for every other action. */
+#define FLOW_CONTROLLER_MAX_LEN 65535u
+
+/* Is @port one of the reserved ports above? */
+static inline bool
+flow_port_is_reserved(uint32_t port)
+{
+    return port > FLOW_PORT_MAX;
+}
 
 /* ------------------------------------------------------------------------
  * The model
@@ -174,7 +201,7 @@ enum flow_action_type {
 /* Bytes of the union a type does not use are zero, so memcmp() compares. */
 struct flow_action {
     uint16_t type;          /* enum flow_action_type */
-    uint16_t pad0;
+    uint16_t pad0;          /* OUTPUT to CONTROLLER: max_len; else 0 */
     uint32_t pad1;
     union {
         uint32_t port;              /* host order */

@@ -85,6 +85,13 @@ void snicd_ports_flow_map(const struct snicd_ports *p,
  * ports vport-style (uplink 0, VF N at 1 + N); -1 if neither says. */
 int snicd_port_vf_from_name(const char *ethdev_name, int switch_port);
 
+/* ---- the switch's ports for ALL, FLOOD and NORMAL (snicd_switch.c) ---- */
+
+/* Give the datapath the ports that are there now (not gone), with their
+ * VLAN configuration. Logs and keeps the previous set on failure. */
+struct snicd;
+void snicd_switch_publish(struct snicd *d);
+
 /* ---- journal (snicd_journal.c) ---- */
 
 struct snicd_journal;

@@ -50,6 +50,7 @@ struct snicd_port_info {
     uint16_t ethdev;        /* DPDK port id; UINT16_MAX for logical ports */
     bool is_uplink;         /* the PF / uplink representor */
     bool is_tunnel;         /* logical VXLAN port: no ethdev */
+    bool no_flood;          /* FLOOD and NORMAL's floods skip it */
     int vf;                 /* VF index for a representor, else -1 */
     char name[32];
     /* is_tunnel: the VXLAN port's encapsulation, as the software datapath

@@ -476,7 +476,11 @@ snicd_offload_flow_touches(const struct snicd_offload *o,
     for (unsigned i = 0; i < fl->n_actions; i++) {
         if (fl->actions[i].type != FLOW_ACT_OUTPUT)
             continue;
-        if (fl->actions[i].u.port == ofport)
+        /* ALL and FLOOD send to every port: a port gone or back changes
+         * their rule */
+        if (fl->actions[i].u.port == ofport
+            || fl->actions[i].u.port == FLOW_PORT_ALL
+            || fl->actions[i].u.port == FLOW_PORT_FLOOD)
             return true;
         p = snicd_xlate_port(o->ports, o->n_ports, fl->actions[i].u.port);
         if (p != NULL && p->is_tunnel && p->tun_underlay == ofport)

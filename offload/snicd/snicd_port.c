@@ -102,6 +102,8 @@ snicd_ports_rebuild_tx(struct snicd *d)
             && !d->ports.gone[i])
             d->tx_ethdev[p->ofport] = p->ethdev;
     }
+    /* ALL, FLOOD and NORMAL send to the ports that are there */
+    snicd_switch_publish(d);
 }
 
 /* What a port is: uplink (1), a VF representor (0, *vf), or neither. */

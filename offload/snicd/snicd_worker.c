@@ -137,18 +137,34 @@ copy_output(struct snicd_worker *w, const struct dp_output *out)
     return m;
 }
 
+/* An output to a reserved port: the ethdev it goes to, or UINT16_MAX
+ * when it was delivered otherwise or dropped (counted). */
+static __attribute__((noinline)) uint16_t
+reserved_output(struct snicd_worker *w, const struct dp_output *out)
+{
+    if (out->tx_port == FLOW_PORT_CONTROLLER) {
+        /* no OpenFlow controller channel yet: counted (dp stats) */
+        return UINT16_MAX;
+    }
+    bump(&w->st.tx_drops, 1);       /* LOCAL: no host-side port */
+    return UINT16_MAX;
+}
+
 static void
 on_output(void *ctx, const struct dp_output *out)
 {
     struct snicd_worker *w = ctx;
     struct snicd *d = w->d;
     uint16_t ethdev = out->tx_port < SNICD_OFPORT_TABLE
-                      ? d->tx_ethdev[out->tx_port] : UINT16_MAX;
+                      ? d->tx_ethdev[out->tx_port]
+                      : flow_port_is_reserved(out->tx_port)
+                      ? reserved_output(w, out) : UINT16_MAX;
     struct txbuf *tb;
     struct rte_mbuf *m;
 
     if (ethdev >= SNICD_MAX_PORTS) {
-        bump(&w->st.tx_drops, 1);   /* no such port (or it is gone) */
+        if (!flow_port_is_reserved(out->tx_port))
+            bump(&w->st.tx_drops, 1);   /* no such port (or it is gone) */
         return;
     }
     m = out->pkt < BURST ? w->cur[out->pkt] : NULL;
@@ -425,5 +441,7 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
         dps->noroom_drops += x->noroom_drops;
         dps->tunnel_drops += x->tunnel_drops;
         dps->outputs += x->outputs;
+        dps->controller += x->controller;
+        dps->normal_drops += x->normal_drops;
     }
 }

@@ -412,6 +412,77 @@ act_needs_header(struct snicd_xl *s, const struct flow_action *a)
                            "header: not expressible in one rule", what);
 }
 
+/* An output to a reserved port. IN_PORT, ALL and FLOOD name ports the
+ * eSwitch knows once the ingress port is known: they become outputs to
+ * those ports. NORMAL learns, CONTROLLER and LOCAL leave the eSwitch:
+ * they stay in software. */
+static int
+act_output_reserved(struct snicd_xl *s, struct act_st *st, uint32_t port)
+{
+    const struct snicd_xlate_ctx *ctx = s->ctx;
+    int ret;
+
+    switch (port) {
+    case FLOW_PORT_IN_PORT:
+    case FLOW_PORT_ALL:
+    case FLOW_PORT_FLOOD:
+        if (!s->in_port_exact)
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "output to %s needs an exact in_port "
+                                   "match (the ports it names depend on the "
+                                   "ingress port)",
+                                   port == FLOW_PORT_IN_PORT ? "IN_PORT"
+                                   : port == FLOW_PORT_ALL ? "ALL"
+                                   : "FLOOD");
+        break;
+    case FLOW_PORT_NORMAL:
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "NORMAL learns MAC addresses per packet: "
+                               "the software datapath switches it");
+    case FLOW_PORT_CONTROLLER:
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "CONTROLLER delivers packets to snicd's "
+                               "control plane, from software");
+    case FLOW_PORT_LOCAL:
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "LOCAL is snicd's host-side port, outside "
+                               "the eSwitch");
+    default:
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "output to reserved port 0x%x", port);
+    }
+    if (port == FLOW_PORT_IN_PORT) {
+        const struct snicd_port_info *p = snicd_xlate_port(
+            ctx->ports, ctx->n_ports, s->in_port);
+
+        if (p == NULL)
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "IN_PORT: ingress port %u unknown",
+                                   s->in_port);
+        if (p->is_tunnel)
+            return act_output_tunnel(s, st, p);
+        if (p->ethdev == UINT16_MAX)
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "IN_PORT: %s has no ethdev port",
+                                   p->name);
+        snicd_xl_action(s->x, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT,
+                        true)->ethdev.port_id = p->ethdev;
+        st->n_fates++;
+        return 0;
+    }
+    /* the same set, in the same order, as the datapath's port set */
+    for (unsigned i = 0; i < ctx->n_ports; i++) {
+        const struct snicd_port_info *p = &ctx->ports[i];
+
+        if (p->ofport == s->in_port
+            || (port == FLOW_PORT_FLOOD && p->no_flood))
+            continue;
+        if ((ret = act_output(s, st, p->ofport)) < 0)
+            return ret;
+    }
+    return 0;
+}
+
 static int
 act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
 {
@@ -424,6 +495,8 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
         return ret;
     switch (a->type) {
     case FLOW_ACT_OUTPUT:
+        if (flow_port_is_reserved(a->u.port))
+            return act_output_reserved(s, st, a->u.port);
         return act_output(s, st, a->u.port);
     case FLOW_ACT_PUSH_VLAN:
         return act_push(s, st, i);

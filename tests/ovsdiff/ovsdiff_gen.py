@@ -153,8 +153,13 @@ def random_flow(rnd, table, priority, cookie, last_table):
             if acts[-1] == "strip_vlan":
                 tagged = None
             relaxed = True
-        elif a < 0.3:
+        elif a < 0.26:
             acts.append("output:%d" % rnd.choice(PORTS))
+        elif a < 0.3:
+            # reserved ports, in the spellings Open vSwitch takes
+            acts.append(rnd.choice(["in_port", "IN_PORT", "output:in_port",
+                                    "all", "ALL", "flood", "FLOOD",
+                                    "output:4294967291", "output:65532"]))
         elif a < 0.36:
             acts.append("mod_dl_dst:" + rnd.choice(MACS))
         elif a < 0.4:

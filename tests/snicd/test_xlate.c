@@ -782,3 +782,75 @@ Test(xlate, testpmd_line_cut_and_unknown)
                                     sizeof(small)), n, "the full length");
     cr_expect_str_eq(small, "flow create 3 i", "cut, NUL-terminated");
 }
+
+/* ---- reserved ports ---- */
+
+/* The PF and the four representors, no tunnel ports. */
+static int
+xl_plain(const char *line)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    struct snicd_xlate_ctx ctx = {
+        .ports = ports, .n_ports = 5, .mark = 77, .mode = SNICD_XLATE_FULL,
+    };
+
+    cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, &pmap, &fm, &err), 0,
+                 "parse '%s': %s", line, err.msg);
+    return snicd_xlate_flow(&fm.flow, &ctx, &x);
+}
+
+static uint16_t
+out_ethdev(unsigned i)
+{
+    return ((const struct rte_flow_action_ethdev *)x.actions[i].conf)
+        ->port_id;
+}
+
+Test(xlate, reserved_in_port_all_flood)
+{
+    cr_assert_eq(xl_plain("in_port=vf1,actions=in_port"), 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(out_ethdev(1), 2, "back to vf1's representor");
+
+    cr_assert_eq(xl_plain("in_port=vf1,actions=all"), 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(out_ethdev(1), 0);
+    cr_expect_eq(out_ethdev(2), 1);
+    cr_expect_eq(out_ethdev(3), 3, "every port but the ingress vf1");
+    cr_expect_eq(out_ethdev(4), 4);
+
+    ports[3].no_flood = true;
+    cr_assert_eq(xl_plain("in_port=uplink,actions=flood"), 0, "%s",
+                 x.reason);
+    ports[3].no_flood = false;
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(out_ethdev(1), 1);
+    cr_expect_eq(out_ethdev(2), 2);
+    cr_expect_eq(out_ethdev(3), 4, "vf2 is no-flood");
+}
+
+Test(xlate, reserved_refusals)
+{
+    expect_refused("actions=in_port", SNICD_XLATE_REFUSED_ACTION,
+                   "IN_PORT needs an exact in_port match");
+    expect_refused("ip,actions=all", SNICD_XLATE_REFUSED_ACTION,
+                   "ALL needs an exact in_port match");
+    expect_refused("in_port=vf0,actions=normal", SNICD_XLATE_REFUSED_ACTION,
+                   "NORMAL learns MAC addresses");
+    expect_refused("in_port=vf0,actions=controller",
+                   SNICD_XLATE_REFUSED_ACTION, "CONTROLLER");
+    expect_refused("in_port=vf0,actions=local", SNICD_XLATE_REFUSED_ACTION,
+                   "LOCAL is snicd's host-side port");
+    /* vxlan1 has no tunnel configuration: ALL cannot reach it */
+    expect_refused("in_port=vf0,actions=all", SNICD_XLATE_REFUSED_ACTION,
+                   "no tunnel configuration");
+}

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NORMAL's learning table: (VLAN, MAC) -> the port the MAC was last seen
+ * on, with the time it was last seen.
+ *
+ * Concurrency
+ * -----------
+ * Every datapath worker learns (writes) and looks up (reads) at packet
+ * rate, concurrently with the others and with the control thread, which
+ * dumps, flushes and forgets. No worker may block, and a packet whose
+ * source is already known with the same port must not write a shared
+ * cache line more than once a second, so neither a lock around the table
+ * nor RCU copies of it fit (Open vSwitch's rwlock would serialise the
+ * workers on every learning packet).
+ *
+ * The table is a fixed array, allocated once and never moved or freed
+ * while the datapath lives, of 4-way sets: an entry can only be in the
+ * set its (VLAN, MAC) hashes to. Each set has a sequence count and is a
+ * seqlock:
+ *  - readers (lookup, learn's first look, dump) read the set's words
+ *    between two loads of the count and retry if it was odd (a writer is
+ *    in) or changed; they never write;
+ *  - a writer (a new entry, a MAC that moved, a flush) takes the set by
+ *    a compare-and-swap of the count from even to odd, re-reads the set
+ *    under it (so two workers learning the same MAC at once make one
+ *    entry, never two), writes, and releases with the count + 2. Only
+ *    the set's four entries wait, for a few stores.
+ *  - the last-seen time is its own word, refreshed with a relaxed store
+ *    outside the seqlock, at most once a second per entry: a racing
+ *    refresh can only stamp an entry with a time that was "now" a moment
+ *    ago, which no decision depends on to the second.
+ * All words are C11 atomics accessed relaxed inside the seqlock (the
+ * count's acquire/release and the fences order them), so the races are
+ * defined behaviour, and sanitizers see none.
+ *
+ * Aging needs no sweeper: an entry idle for the aging time counts as
+ * absent for lookups and dumps, and as a free way for the next writer.
+ * A full set gives way to the entry used longest ago. Open vSwitch has
+ * one LRU list over 8192 entries; with 2048 sets of 4 the difference
+ * shows only when five MACs of a set are live at once.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dp_priv.h"
+
+#define WAYS        4u
+#define N_SETS      (DP_FDB_SIZE / WAYS)
+
+struct fdb_set {
+    _Atomic uint32_t seq;
+    _Atomic uint32_t port[WAYS];
+    _Atomic uint64_t key[WAYS];     /* 0: empty; else KEY_VALID|vlan|mac */
+    _Atomic uint64_t used[WAYS];    /* seconds */
+} __attribute__((aligned(64)));
+
+#define KEY_VALID   (1ull << 63)
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+struct dp_fdb {
+    _Atomic unsigned aging;
+    uint64_t (*now_s)(void *ctx);
+    void *clock_ctx;
+    struct fdb_set sets[N_SETS];
+};
+
+static uint64_t
+mono_s(void *ctx)
+{
+    struct timespec ts;
+
+    (void)ctx;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec;
+}
+
+struct dp_fdb *
+dp_fdb_create(void)
+{
+    struct dp_fdb *fdb = aligned_alloc(64, sizeof(*fdb));
+
+    if (fdb == NULL)
+        return NULL;
+    memset(fdb, 0, sizeof(*fdb));
+    atomic_init(&fdb->aging, DP_FDB_AGING_DEFAULT);
+    fdb->now_s = mono_s;
+    return fdb;
+}
+
+void
+dp_fdb_destroy(struct dp_fdb *fdb)
+{
+    free(fdb);
+}
+
+void
+dp_fdb_set_aging(struct dp_fdb *fdb, unsigned seconds)
+{
+    atomic_store_explicit(&fdb->aging, seconds, memory_order_relaxed);
+}
+
+unsigned
+dp_fdb_aging(const struct dp_fdb *fdb)
+{
+    return atomic_load_explicit(&fdb->aging, memory_order_relaxed);
+}
+
+void
+dp_fdb_set_clock(struct dp_fdb *fdb, uint64_t (*now_s)(void *ctx), void *ctx)
+{
+    fdb->now_s = now_s != NULL ? now_s : mono_s;
+    fdb->clock_ctx = ctx;
+}
+
+static uint64_t
+make_key(const uint8_t mac[6], uint16_t vlan)
+{
+    uint64_t k = KEY_VALID | (uint64_t)(vlan & 0xfff) << 48;
+
+    for (int i = 0; i < 6; i++)
+        k |= (uint64_t)mac[i] << (40 - 8 * i);
+    return k;
+}
+
+static struct fdb_set *
+set_of(struct dp_fdb *fdb, uint64_t key)
+{
+    uint64_t h = key * 0x9e3779b97f4a7c15ull;
+
+    return &fdb->sets[(h >> 40) % N_SETS];
+}
+
+/* A consistent copy of @s's keys and ports. */
+static void
+read_set(struct fdb_set *s, uint64_t key[WAYS], uint32_t port[WAYS])
+{
+    uint32_t before, after;
+
+    for (;;) {
+        before = atomic_load_explicit(&s->seq, memory_order_acquire);
+        if (before & 1u) {
+            cpu_relax();
+            continue;
+        }
+        for (unsigned w = 0; w < WAYS; w++) {
+            key[w] = atomic_load_explicit(&s->key[w], memory_order_relaxed);
+            port[w] = atomic_load_explicit(&s->port[w],
+                                           memory_order_relaxed);
+        }
+        atomic_thread_fence(memory_order_acquire);
+        after = atomic_load_explicit(&s->seq, memory_order_relaxed);
+        if (before == after)
+            return;
+    }
+}
+
+static void
+set_lock(struct fdb_set *s)
+{
+    uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+
+    for (;;) {
+        if (!(seq & 1u)
+            && atomic_compare_exchange_weak_explicit(
+                   &s->seq, &seq, seq + 1, memory_order_acquire,
+                   memory_order_relaxed))
+            break;
+        cpu_relax();
+        seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+    }
+    /* the stores below must not be seen before the odd count */
+    atomic_thread_fence(memory_order_release);
+}
+
+static void
+set_unlock(struct fdb_set *s)
+{
+    atomic_fetch_add_explicit(&s->seq, 1, memory_order_release);
+}
+
+static bool
+live(const struct dp_fdb *fdb, uint64_t used, uint64_t now)
+{
+    unsigned aging = atomic_load_explicit(&fdb->aging, memory_order_relaxed);
+
+    return now < used + aging;
+}
+
+uint32_t
+dp_fdb_lookup(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan)
+{
+    uint64_t k = make_key(mac, vlan), key[WAYS];
+    struct fdb_set *s = set_of(fdb, k);
+    uint32_t port[WAYS];
+
+    read_set(s, key, port);
+    for (unsigned w = 0; w < WAYS; w++)
+        if (key[w] == k) {
+            uint64_t used = atomic_load_explicit(&s->used[w],
+                                                 memory_order_relaxed);
+
+            return live(fdb, used, fdb->now_s(fdb->clock_ctx)) ? port[w] : 0;
+        }
+    return 0;
+}
+
+void
+dp_fdb_learn(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
+             uint32_t port)
+{
+    uint64_t k = make_key(mac, vlan), key[WAYS];
+    uint64_t now = fdb->now_s(fdb->clock_ctx);
+    struct fdb_set *s = set_of(fdb, k);
+    uint32_t ports[WAYS];
+    unsigned victim = 0;
+    uint64_t oldest = UINT64_MAX;
+
+    /* the common case, reading only: known, same port, seen this second */
+    read_set(s, key, ports);
+    for (unsigned w = 0; w < WAYS; w++)
+        if (key[w] == k && ports[w] == port) {
+            uint64_t used = atomic_load_explicit(&s->used[w],
+                                                 memory_order_relaxed);
+
+            if (used != now && live(fdb, used, now))
+                atomic_store_explicit(&s->used[w], now,
+                                      memory_order_relaxed);
+            if (live(fdb, used, now))
+                return;
+        }
+    set_lock(s);
+    for (unsigned w = 0; w < WAYS; w++) {
+        uint64_t kw = atomic_load_explicit(&s->key[w], memory_order_relaxed);
+        uint64_t used = atomic_load_explicit(&s->used[w],
+                                             memory_order_relaxed);
+
+        if (kw == k) {
+            victim = w;
+            break;
+        }
+        /* a free way first, then an aged one, then the least recent */
+        if (kw == 0 || !live(fdb, used, now))
+            used = 0;
+        if (used < oldest) {
+            oldest = used;
+            victim = w;
+        }
+    }
+    atomic_store_explicit(&s->key[victim], k, memory_order_relaxed);
+    atomic_store_explicit(&s->port[victim], port, memory_order_relaxed);
+    atomic_store_explicit(&s->used[victim], now, memory_order_relaxed);
+    set_unlock(s);
+}
+
+size_t
+dp_fdb_forget(struct dp_fdb *fdb,
+              bool (*keep)(void *ctx, uint32_t port, uint16_t vlan),
+              void *ctx)
+{
+    size_t n = 0;
+
+    for (unsigned i = 0; i < N_SETS; i++) {
+        struct fdb_set *s = &fdb->sets[i];
+        uint64_t key[WAYS];
+        uint32_t port[WAYS];
+        bool any = false;
+
+        read_set(s, key, port);
+        for (unsigned w = 0; w < WAYS; w++)
+            any |= key[w] != 0 && !keep(ctx, port[w],
+                                        (uint16_t)(key[w] >> 48 & 0xfff));
+        if (!any)
+            continue;
+        set_lock(s);
+        for (unsigned w = 0; w < WAYS; w++) {
+            uint64_t kw = atomic_load_explicit(&s->key[w],
+                                               memory_order_relaxed);
+            uint32_t pw = atomic_load_explicit(&s->port[w],
+                                               memory_order_relaxed);
+
+            if (kw != 0 && !keep(ctx, pw, (uint16_t)(kw >> 48 & 0xfff))) {
+                atomic_store_explicit(&s->key[w], 0, memory_order_relaxed);
+                n++;
+            }
+        }
+        set_unlock(s);
+    }
+    return n;
+}
+
+size_t
+dp_fdb_entries(const struct dp_fdb *cfdb, struct dp_fdb_entry *out,
+               size_t max)
+{
+    /* readers only: the cast drops const for the seqlock's loads */
+    struct dp_fdb *fdb = (struct dp_fdb *)cfdb;
+    uint64_t now = fdb->now_s(fdb->clock_ctx);
+    size_t n = 0;
+
+    for (unsigned i = 0; i < N_SETS; i++) {
+        struct fdb_set *s = &fdb->sets[i];
+        uint64_t key[WAYS];
+        uint32_t port[WAYS];
+
+        read_set(s, key, port);
+        for (unsigned w = 0; w < WAYS; w++) {
+            uint64_t used = atomic_load_explicit(&s->used[w],
+                                                 memory_order_relaxed);
+
+            if (key[w] == 0 || !live(fdb, used, now))
+                continue;
+            if (out != NULL && n < max) {
+                struct dp_fdb_entry *e = &out[n];
+
+                for (int b = 0; b < 6; b++)
+                    e->mac[b] = (uint8_t)(key[w] >> (40 - 8 * b));
+                e->vlan = (uint16_t)(key[w] >> 48 & 0xfff);
+                e->port = port[w];
+                e->age = (uint32_t)(now > used ? now - used : 0);
+            }
+            n++;
+        }
+    }
+    return n;
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NORMAL: the switch as an L2 learning bridge with VLANs, as Open vSwitch's
+ * NORMAL action behaves on access and trunk ports (docs/datapath.md,
+ * "NORMAL"), step by step:
+ *
+ *  1. the ingress port must be one of the switch's; a frame whose outer
+ *     type says VLAN but whose tag is cut short is dropped;
+ *  2. the frame's VLAN: an access port takes untagged (or priority-tagged,
+ *     VID 0) frames only and puts them in its VLAN; a trunk takes the VLANs
+ *     it trunks, an untagged frame being VLAN 0; a native-VLAN port puts
+ *     untagged frames in its native VLAN. The tag's PCP is kept;
+ *  3. a frame to a reserved address (01:80:c2:00:00:0X, Cisco's and
+ *     Extreme's protocol addresses) is never forwarded;
+ *  4. a unicast source is learned on the ingress port in that VLAN;
+ *  5. a known unicast destination goes to its port (dropped when that is
+ *     the ingress port); anything else floods the VLAN: every port but the
+ *     ingress one that carries the VLAN and is not no-flood;
+ *  6. each copy leaves with the tag its port wants: none on an access
+ *     port, the VLAN (and PCP) on a trunk, none for the native VLAN of a
+ *     native-untagged port. A tag left as it was keeps its DEI bit; a
+ *     written one has DEI 0. The packet itself is left as it came (actions
+ *     after NORMAL see it unchanged).
+ */
+#include "dp_priv.h"
+
+struct xvlan {
+    uint16_t tpid;          /* 0: none given */
+    uint16_t vid;
+    uint16_t pcp;           /* in place: TCI bits 13-15 */
+};
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static bool
+is_multicast(const uint8_t mac[6])
+{
+    return mac[0] & 1;
+}
+
+/* Addresses a bridge must never forward (Open vSwitch's list). */
+static bool
+is_reserved(const uint8_t m[6])
+{
+    static const uint8_t cisco[][6] = {
+        { 0x01, 0x00, 0x0c, 0x00, 0x00, 0x00 },     /* ISL */
+        { 0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc },     /* CDP, VTP, DTP... */
+        { 0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcd },     /* PVST+ */
+        { 0x01, 0x00, 0x0c, 0xcd, 0xcd, 0xcd },     /* STP uplink fast */
+        { 0x00, 0xe0, 0x2b, 0x00, 0x00, 0x00 },     /* Extreme EDP */
+        { 0x00, 0xe0, 0x2b, 0x00, 0x00, 0x04 },     /* EAPS */
+        { 0x00, 0xe0, 0x2b, 0x00, 0x00, 0x06 },
+    };
+
+    /* STP, pause frames and the other IEEE 802.1 protocols */
+    if (m[0] == 0x01 && m[1] == 0x80 && m[2] == 0xc2 && m[3] == 0
+        && m[4] == 0 && m[5] <= 0x0f)
+        return true;
+    /* Cisco CFM */
+    if (m[0] == 0x01 && m[1] == 0x00 && m[2] == 0x0c && m[3] == 0xcc
+        && m[4] == 0xcc && m[5] >= 0xc0 && m[5] <= 0xc7)
+        return true;
+    for (size_t i = 0; i < sizeof(cisco) / sizeof(cisco[0]); i++)
+        if (memcmp(m, cisco[i], 6) == 0)
+            return true;
+    return false;
+}
+
+static bool
+trunks_vlan(const struct dp_port *p, uint16_t vlan)
+{
+    return p->vlan_mode != DP_VLAN_ACCESS
+           && (!p->has_trunks || (p->trunks[vlan / 64] >> (vlan % 64) & 1));
+}
+
+static bool
+includes_vlan(const struct dp_port *p, uint16_t vlan)
+{
+    if (p->vlan_mode == DP_VLAN_ACCESS)
+        return vlan == p->tag;
+    return trunks_vlan(p, vlan);
+}
+
+static bool
+input_vid_ok(const struct dp_port *in, uint16_t vid)
+{
+    switch (in->vlan_mode) {
+    case DP_VLAN_ACCESS:
+        return vid == 0;
+    case DP_VLAN_NATIVE_TAGGED:
+    case DP_VLAN_NATIVE_UNTAGGED:
+        if (vid == 0)
+            return true;
+        /* fall through */
+    default:
+        return trunks_vlan(in, vid);
+    }
+}
+
+/* One copy to @p in the VLAN @xv, with the tag @p's mode asks for. */
+static void
+output_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
+              const struct dp_port *p, const struct xvlan *xv, bool last,
+              struct dp_act_stats *stats)
+{
+    bool tagged = (pkt->layout.flags & DP_L_VLAN) != 0;
+    uint8_t *tag = pkt->buf.data + 12;
+    uint16_t tci = (uint16_t)(xv->vid | xv->pcp);
+    uint16_t tpid = xv->tpid ? xv->tpid : DP_ETH_VLAN;
+    uint8_t saved[4];
+
+    if (p->vlan_mode == DP_VLAN_ACCESS
+        || (p->vlan_mode == DP_VLAN_NATIVE_UNTAGGED && xv->vid == p->tag))
+        tci = 0;
+    if (tci == 0) {
+        if (!tagged) {
+            dp_output_to(env, pkt, p->ofport, last, stats);
+            return;
+        }
+        memcpy(saved, tag, 4);
+        dp_tag_strip(pkt);
+        dp_output_to(env, pkt, p->ofport, false, stats);
+        /* the headroom the strip gave back takes the tag again */
+        dp_tag_push(pkt, rd16(saved), rd16(saved + 2));
+        return;
+    }
+    if (!tagged) {
+        if (dp_tag_push(pkt, tpid, tci) != DP_ACT_DONE)
+            return;
+        dp_output_to(env, pkt, p->ofport, false, stats);
+        dp_tag_strip(pkt);
+        return;
+    }
+    /* the same VID and PCP leave the tag as it is, DEI included */
+    if (rd16(tag) == tpid && (rd16(tag + 2) & ~FLOW_VLAN_CFI) == tci) {
+        dp_output_to(env, pkt, p->ofport, last, stats);
+        return;
+    }
+    memcpy(saved, tag, 4);
+    wr16(tag, tpid);
+    wr16(tag + 2, tci);
+    dp_output_to(env, pkt, p->ofport, false, stats);
+    memcpy(tag, saved, 4);
+}
+
+static void
+drop(struct dp_act_stats *stats)
+{
+    if (stats != NULL)
+        stats->normal_drops++;
+}
+
+void
+dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
+          struct dp_act_stats *stats)
+{
+    const struct dp_port_set *set;
+    const struct dp_port *in, *p;
+    const uint8_t *f = pkt->buf.data;
+    struct xvlan in_xv = { 0 }, xv;
+    uint8_t src[6], dst[6];
+    size_t prev = SIZE_MAX;
+    uint32_t port;
+
+    if (env->sw == NULL || pkt->buf.len < 14) {
+        drop(stats);
+        return;
+    }
+    set = atomic_load_explicit(&env->sw->ports, memory_order_acquire);
+    in = dp_port_find(set, pkt->in_port);
+    if (in == NULL) {
+        drop(stats);
+        return;
+    }
+    if (pkt->layout.flags & DP_L_VLAN) {
+        uint16_t tci = rd16(f + 14);
+
+        in_xv.tpid = rd16(f + 12);
+        in_xv.vid = tci & FLOW_VLAN_VID_MASK;
+        in_xv.pcp = tci & 0xe000u;
+    } else if (rd16(f + 12) == DP_ETH_VLAN || rd16(f + 12) == DP_ETH_QINQ) {
+        drop(stats);                /* a tag cut short */
+        return;
+    }
+    if (!input_vid_ok(in, in_xv.vid)) {
+        drop(stats);
+        return;
+    }
+    xv = in_xv;
+    if (in->vlan_mode == DP_VLAN_ACCESS
+        || (in->vlan_mode != DP_VLAN_TRUNK && in_xv.vid == 0))
+        xv.vid = in->tag;
+    memcpy(dst, f, 6);
+    memcpy(src, f + 6, 6);
+    if (is_reserved(dst)) {
+        drop(stats);
+        return;
+    }
+    if (!is_multicast(src))
+        dp_fdb_learn(env->sw->fdb, src, xv.vid, pkt->in_port);
+    port = is_multicast(dst) ? 0 : dp_fdb_lookup(env->sw->fdb, dst, xv.vid);
+    if (port != 0) {
+        p = dp_port_find(set, port);
+        if (p == NULL || port == pkt->in_port)
+            drop(stats);
+        else
+            output_normal(env, pkt, p, &xv, last, stats);
+        return;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        p = &set->ports[i];
+        if (p->ofport == pkt->in_port || (p->flags & DP_PORT_NO_FLOOD)
+            || !includes_vlan(p, xv.vid))
+            continue;
+        if (prev != SIZE_MAX)
+            output_normal(env, pkt, &set->ports[prev], &xv, false, stats);
+        prev = i;
+    }
+    if (prev != SIZE_MAX)
+        output_normal(env, pkt, &set->ports[prev], &xv, last, stats);
+}

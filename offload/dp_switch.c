@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The switch a datapath is: its set of ports, and the outputs to
+ * OpenFlow's reserved ports that need it (IN_PORT, ALL, FLOOD; NORMAL is
+ * dp_normal.c, its learning table dp_fdb.c). CONTROLLER and LOCAL are
+ * handed to the caller like any output, under their reserved numbers: the
+ * datapath has no control channel and no host port of its own.
+ *
+ * The port set is published like the tunnel set: the control thread
+ * builds a new one and swaps the pointer; a worker loads it once per
+ * output that needs it and may keep it until it quiesces.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "dp_pipeline_priv.h"
+
+const struct dp_port *
+dp_port_find(const struct dp_port_set *set, uint32_t ofport)
+{
+    for (size_t i = 0; set != NULL && i < set->n; i++)
+        if (set->ports[i].ofport == ofport)
+            return &set->ports[i];
+    return NULL;
+}
+
+/* ALL or FLOOD: a copy to each port of the set but the ingress one (and,
+ * for FLOOD, the no-flood ones); only the last copy may end the packet. */
+static void
+output_flood(const struct dp_actions_env *env, struct dp_pkt *pkt,
+             bool flood, bool last, struct dp_act_stats *stats)
+{
+    const struct dp_port_set *set;
+    size_t prev = SIZE_MAX;
+
+    if (env->sw == NULL)
+        return;
+    set = atomic_load_explicit(&env->sw->ports, memory_order_acquire);
+    for (size_t i = 0; set != NULL && i < set->n; i++) {
+        const struct dp_port *p = &set->ports[i];
+
+        if (p->ofport == pkt->in_port
+            || (flood && (p->flags & DP_PORT_NO_FLOOD)))
+            continue;
+        if (prev != SIZE_MAX)
+            dp_output_to(env, pkt, set->ports[prev].ofport, false, stats);
+        prev = i;
+    }
+    if (prev != SIZE_MAX)
+        dp_output_to(env, pkt, set->ports[prev].ofport, last, stats);
+}
+
+void
+dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
+                   const struct flow_action *a, bool last,
+                   struct dp_act_stats *stats)
+{
+    struct dp_output out = { .port = a->u.port, .tx_port = a->u.port,
+                             .frame = pkt->buf.data, .len = pkt->buf.len,
+                             .pkt = env->pkt };
+
+    switch (a->u.port) {
+    case FLOW_PORT_IN_PORT:
+        /* the one output that may go back where the packet came from */
+        dp_output_to(env, pkt, pkt->in_port, last, stats);
+        return;
+    case FLOW_PORT_ALL:
+    case FLOW_PORT_FLOOD:
+        output_flood(env, pkt, a->u.port == FLOW_PORT_FLOOD, last, stats);
+        return;
+    case FLOW_PORT_NORMAL:
+        dp_normal(env, pkt, last, stats);
+        return;
+    case FLOW_PORT_CONTROLLER:
+        /* the first max_len bytes; the frame stays the datapath's */
+        if (out.len > a->pad0)
+            out.len = a->pad0;
+        if (stats != NULL)
+            stats->controller++;
+        break;
+    case FLOW_PORT_LOCAL:
+        if (pkt->in_port == FLOW_PORT_LOCAL)
+            return;
+        out.last = last;
+        break;
+    default:
+        /* TABLE and ANY never pass the parser and the flow table */
+        return;
+    }
+    if (stats != NULL)
+        stats->outputs++;
+    env->output(env->ctx, &out);
+}
+
+/* ---- control side ---- */
+
+struct port_change {
+    const struct dp_port_set *old, *new;
+};
+
+/* An entry survives when its port is still there with the same VLAN
+ * configuration (Open vSwitch flushes a bundle's entries when it is
+ * reconfigured). */
+static bool
+entry_keeps(void *ctx, uint32_t port, uint16_t vlan)
+{
+    const struct port_change *pc = ctx;
+    const struct dp_port *a = dp_port_find(pc->old, port);
+    const struct dp_port *b = dp_port_find(pc->new, port);
+
+    (void)vlan;
+    if (b == NULL)
+        return false;
+    return a != NULL && a->vlan_mode == b->vlan_mode && a->tag == b->tag
+           && a->has_trunks == b->has_trunks
+           && memcmp(a->trunks, b->trunks, sizeof(a->trunks)) == 0;
+}
+
+int
+dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n)
+{
+    struct dp_port_set *set, *old;
+    struct port_change pc;
+
+    if (n > DP_MAX_SWITCH_PORTS || (n > 0 && ports == NULL))
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (ports[i].ofport == 0 || ports[i].vlan_mode > DP_VLAN_NATIVE_UNTAGGED
+            || ports[i].tag > FLOW_VLAN_VID_MASK)
+            return -EINVAL;
+        for (size_t j = 0; j < i; j++)
+            if (ports[j].ofport == ports[i].ofport)
+                return -EINVAL;
+    }
+    set = malloc(sizeof(*set) + n * sizeof(set->ports[0]));
+    if (set == NULL)
+        return -ENOMEM;
+    set->n = n;
+    for (size_t i = 0; i < n; i++) {
+        struct dp_port *p = &set->ports[i];
+
+        *p = ports[i];
+        if (p->vlan_mode == DP_VLAN_ACCESS) {
+            p->has_trunks = 0;
+            memset(p->trunks, 0, sizeof(p->trunks));
+        } else if (p->vlan_mode != DP_VLAN_TRUNK) {
+            /* a native VLAN is always trunked, VLAN 0 never (untagged
+             * frames are in the native VLAN) */
+            if (!p->has_trunks)
+                memset(p->trunks, 0xff, sizeof(p->trunks));
+            p->has_trunks = 1;
+            p->trunks[p->tag / 64] |= 1ull << (p->tag % 64);
+            p->trunks[0] &= ~1ull;
+        }
+    }
+    old = atomic_exchange_explicit(&dp->sw.ports, set, memory_order_acq_rel);
+    pc.old = old;
+    pc.new = set;
+    dp_fdb_forget(dp->sw.fdb, entry_keeps, &pc);
+    if (dp_qsbr_defer(dp->qsbr, free, old) < 0) {
+        dp_qsbr_synchronize(dp->qsbr);
+        free(old);
+    }
+    return 0;
+}
+
+int
+dp_set_mac_aging(struct dp *dp, unsigned seconds)
+{
+    if (seconds < 1 || seconds > 86400)
+        return -EINVAL;
+    dp_fdb_set_aging(dp->sw.fdb, seconds);
+    return 0;
+}
+
+unsigned
+dp_mac_aging(const struct dp *dp)
+{
+    return dp_fdb_aging(dp->sw.fdb);
+}
+
+size_t
+dp_fdb_dump(const struct dp *dp, struct dp_fdb_entry *out, size_t max)
+{
+    return dp_fdb_entries(dp->sw.fdb, out, max);
+}
+
+static bool
+keep_other_ports(void *ctx, uint32_t port, uint16_t vlan)
+{
+    (void)vlan;
+    return port != *(const uint32_t *)ctx;
+}
+
+static bool
+keep_none(void *ctx, uint32_t port, uint16_t vlan)
+{
+    (void)ctx;
+    (void)port;
+    (void)vlan;
+    return false;
+}
+
+size_t
+dp_fdb_flush(struct dp *dp, uint32_t port)
+{
+    if (port == 0)
+        return dp_fdb_forget(dp->sw.fdb, keep_none, NULL);
+    return dp_fdb_forget(dp->sw.fdb, keep_other_ports, &port);
+}
+
+void
+dp_set_clock(struct dp *dp, uint64_t (*now_s)(void *ctx), void *ctx)
+{
+    dp_fdb_set_clock(dp->sw.fdb, now_s, ctx);
+}
