@@ -337,6 +337,8 @@ usage(FILE *f)
         "  show                   ports, representor mapping, link state\n"
         "  capabilities           what the hardware offered\n"
         "  stats                  offload counts, insertion rate, datapath\n"
+        "  fdb-show               NORMAL's learned MAC addresses\n"
+        "  fdb-flush [PORT]       forget them (those of PORT)\n"
         "  call METHOD [JSON]     any control method (see 'call help')\n"
         "\n"
         "options:\n"
@@ -389,6 +391,7 @@ main(int argc, char **argv)
         { "add-flow", 1, 1 },   { "add-flows", 1, 1 }, { "mod-flows", 1, 1 },
         { "del-flows", 0, 1 },  { "dump-flows", 0, 1 }, { "show", 0, 0 },
         { "capabilities", 0, 0 }, { "stats", 0, 0 },    { "call", 1, 2 },
+        { "fdb-show", 0, 0 },   { "fdb-flush", 0, 1 },
     };
     size_t k;
     for (k = 0; k < sizeof(table) / sizeof(table[0]); k++)
@@ -438,7 +441,19 @@ main(int argc, char **argv)
         rc = cmd_mod_del(&t, "del-flows", arg);
     else if (!strcmp(cmd, "dump-flows"))
         rc = cmd_dump_flows(&t, arg);
-    else if (!strcmp(cmd, "call")) {
+    else if (!strcmp(cmd, "fdb-flush")) {
+        json_t *params = json_object();
+
+        if (arg != NULL)
+            json_object_set_new(params, "port", json_string(arg));
+        json_t *r = call(&t, "fdb-flush", params);
+        rc = r == NULL;
+        if (r != NULL && t.json)
+            print_json(r);
+        else if (r != NULL)
+            fputs(json_string_value(json_object_get(r, "text")), stdout);
+        json_decref(r);
+    } else if (!strcmp(cmd, "call")) {
         json_t *params = NULL;
         if (nargs == 2) {
             json_error_t jerr;

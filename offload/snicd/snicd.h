@@ -32,6 +32,7 @@
 #include "snic/flow.h"
 #include "snicd_log.h"
 #include "snicd_offload.h"
+#include "snicd_opts.h"
 
 #define SNICD_OFPORT_UPLINK     1u
 #define SNICD_OFPORT_VF_BASE    2u
@@ -91,6 +92,8 @@ int snicd_port_vf_from_name(const char *ethdev_name, int switch_port);
  * VLAN configuration. Logs and keeps the previous set on failure. */
 struct snicd;
 void snicd_switch_publish(struct snicd *d);
+/* Every --port names a port snicd has: 0, or -ENOENT (logged). */
+int snicd_switch_check(const struct snicd *d);
 
 /* ---- journal (snicd_journal.c) ---- */
 
@@ -224,6 +227,9 @@ struct snicd {
     unsigned n_workers;
     struct dp_vxlan_port vxlan;
     bool has_vxlan;
+    /* --port settings (the options' array, alive as long as snicd) */
+    const struct snicd_port_cfg *port_cfg;
+    unsigned n_port_cfg;
     struct snicd_batch_stats last_batch;
     /* hardware counters per flow id (open addressing), see snicd_core.c */
     struct snicd_hwctr *hwctr;

@@ -445,6 +445,32 @@ m_stats(void *ctx, const json_t *params, struct ctl_error *err)
     return snicd_ctl_stats(ctx);
 }
 
+static json_t *
+m_fdb_show(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { NULL };
+
+    if (!params_known(params, allowed, err))
+        return NULL;
+    return snicd_ctl_fdb_show(ctx);
+}
+
+static json_t *
+m_fdb_flush(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { "port", NULL };
+    const json_t *v;
+
+    if (!params_known(params, allowed, err))
+        return NULL;
+    v = json_object_get(params, "port");
+    if (v != NULL && !json_is_null(v) && !json_is_string(v))
+        return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter 'port' must "
+                        "be a port name");
+    return snicd_ctl_fdb_flush(ctx, v != NULL && json_is_string(v)
+                                    ? json_string_value(v) : NULL, err);
+}
+
 const struct ctl_method snicd_ctl_methods[] = {
     { "add-flow", m_add_flow, "add-flow {flow}: add or replace one flow" },
     { "add-flows", m_add_flows, "add-flows {flows:[...], file, first_line, "
@@ -461,6 +487,10 @@ const struct ctl_method snicd_ctl_methods[] = {
       "manager found on the device" },
     { "stats", m_stats, "stats: flows by place, insertion rate, datapath "
       "counters" },
+    { "fdb-show", m_fdb_show, "fdb-show: NORMAL's learned MAC addresses "
+      "(port, VLAN, MAC, age in seconds)" },
+    { "fdb-flush", m_fdb_flush, "fdb-flush {port?}: forget the learned MAC "
+      "addresses (of one port)" },
 };
 const size_t snicd_ctl_n_methods =
     sizeof(snicd_ctl_methods) / sizeof(snicd_ctl_methods[0]);

@@ -6,11 +6,18 @@
 
 #include <jansson.h>
 
+#include "snic/ctl.h"
+
 struct snicd;
 
 json_t *snicd_ctl_show(struct snicd *d);
 json_t *snicd_ctl_capabilities(struct snicd *d);
 json_t *snicd_ctl_stats(struct snicd *d);
+/* NORMAL's learning table (snicd_switch.c): every entry, and a flush of
+ * one port's entries (NULL: all). */
+json_t *snicd_ctl_fdb_show(struct snicd *d);
+json_t *snicd_ctl_fdb_flush(struct snicd *d, const char *port,
+                            struct ctl_error *err);
 
 /* Device facts from ethdev (snicd_port.c): driver, limits, switch domain.
  * An empty object before the EAL is up. */

@@ -562,6 +562,8 @@ main(int argc, char **argv)
         runtime_dir = strdup(rte_eal_get_runtime_dir());
     d.has_vxlan = o.has_vxlan;
     d.vxlan = o.vxlan;
+    d.port_cfg = o.ports;
+    d.n_port_cfg = o.n_ports;
     d.n_queues = o.workers;
     d.mempool = rte_pktmbuf_pool_create("snicd_mbufs",
         o.mbufs ? o.mbufs
@@ -577,7 +579,12 @@ main(int argc, char **argv)
         goto out_pool;
     if (snicd_ports_init(&d) < 0)
         goto out_core;
+    if (snicd_switch_check(&d) < 0)
+        goto out_ports;
     snicd_core_ports_ready(&d);
+    snicd_switch_publish(&d);
+    if (o.mac_aging != 0)
+        dp_set_mac_aging(d.dp, o.mac_aging);
     if (o.has_vxlan && dp_set_vxlan_ports(d.dp, &d.vxlan, 1) < 0)
         goto out_ports;
     if (o.offload && start_offload(&d) < 0)

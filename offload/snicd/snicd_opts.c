@@ -35,6 +35,14 @@ snicd_opts_usage(FILE *f)
         "  --vxlan local=IP,remote=IP[,local-mac=MAC,remote-mac=MAC]\n"
         "                         tunnel port vxlan0 (OpenFlow 100) over the "
         "uplink\n"
+        "  --port NAME:SETTING[:SETTING...]\n"
+        "                         a port's switch settings for NORMAL and\n"
+        "                         FLOOD: tag=N, vlan_mode=access|trunk|\n"
+        "                         native-tagged|native-untagged,\n"
+        "                         trunks=N,N-M..., no-flood\n"
+        "  --mac-aging SECONDS    NORMAL forgets a MAC idle this long "
+        "(default 300)\n"
+        "  --local IFNAME         LOCAL is a tap interface IFNAME on the host\n"
         "  --emunic-socket PATH   default card's socket (default %s)\n"
         "  --emunic PATH          emunic binary to start if none answers\n"
         "  --emunic-profile NAME  its capability profile (full, basic, tiny)\n"
@@ -128,6 +136,137 @@ snicd_opts_parse_vxlan(const char *s, struct dp_vxlan_port *p, char *err,
     return rc;
 }
 
+static const char *const vlan_modes[] = {
+    [DP_VLAN_TRUNK] = "trunk", [DP_VLAN_ACCESS] = "access",
+    [DP_VLAN_NATIVE_TAGGED] = "native-tagged",
+    [DP_VLAN_NATIVE_UNTAGGED] = "native-untagged",
+};
+
+static int
+parse_vid(const char *s, const char **end)
+{
+    char *e;
+    unsigned long v;
+
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    v = strtoul(s, &e, 10);
+    if (errno || v > 4095)
+        return -EINVAL;
+    *end = e;
+    return (int)v;
+}
+
+/* "10,20,30-40" into @trunks */
+static int
+parse_trunks(const char *s, uint64_t trunks[DP_VLAN_WORDS])
+{
+    memset(trunks, 0, DP_VLAN_WORDS * sizeof(trunks[0]));
+    while (*s != '\0') {
+        const char *e;
+        int lo = parse_vid(s, &e), hi = lo;
+
+        if (lo < 0)
+            return -EINVAL;
+        if (*e == '-') {
+            hi = parse_vid(e + 1, &e);
+            if (hi < lo)
+                return -EINVAL;
+        }
+        for (int v = lo; v <= hi; v++)
+            trunks[v / 64] |= 1ull << (v % 64);
+        if (*e == ',')
+            e++;
+        else if (*e != '\0')
+            return -EINVAL;
+        s = e;
+    }
+    return 0;
+}
+
+int
+snicd_opts_parse_port(const char *s, struct snicd_port_cfg *pc, char *err,
+                      size_t err_size)
+{
+    const char *colon = strchr(s, ':');
+    bool mode_set = false, tag_set = false;
+    char *copy, *save = NULL, *tok;
+    int rc = 0;
+
+    memset(pc, 0, sizeof(*pc));
+    if (colon == NULL || colon == s || (size_t)(colon - s) >= sizeof(pc->name))
+        return fail(err, err_size, "--port %s: want NAME:SETTING[:SETTING...]"
+                    " (e.g. vf0:tag=10)", s);
+    memcpy(pc->name, s, (size_t)(colon - s));
+    copy = strdup(colon + 1);
+    if (copy == NULL)
+        return -ENOMEM;
+    for (tok = strtok_r(copy, ":", &save); tok != NULL && rc == 0;
+         tok = strtok_r(NULL, ":", &save)) {
+        char *eq = strchr(tok, '=');
+        const char *end;
+
+        if (strcmp(tok, "no-flood") == 0) {
+            pc->sw.flags |= DP_PORT_NO_FLOOD;
+            continue;
+        }
+        if (eq == NULL) {
+            rc = fail(err, err_size, "--port %s: '%s' is not a setting "
+                      "(tag=N, vlan_mode=MODE, trunks=LIST, no-flood)",
+                      pc->name, tok);
+            break;
+        }
+        *eq++ = '\0';
+        if (strcmp(tok, "tag") == 0) {
+            int v = parse_vid(eq, &end);
+
+            if (v < 0 || *end != '\0')
+                rc = fail(err, err_size, "--port %s: tag=%s is not a VLAN "
+                          "(0..4095)", pc->name, eq);
+            pc->sw.tag = (uint16_t)(v < 0 ? 0 : v);
+            tag_set = true;
+        } else if (strcmp(tok, "vlan_mode") == 0) {
+            unsigned m;
+
+            for (m = 0; m < 4; m++)
+                if (strcmp(eq, vlan_modes[m]) == 0)
+                    break;
+            if (m == 4)
+                rc = fail(err, err_size, "--port %s: vlan_mode=%s (want "
+                          "access, trunk, native-tagged or native-untagged)",
+                          pc->name, eq);
+            pc->sw.vlan_mode = (uint16_t)m;
+            mode_set = true;
+        } else if (strcmp(tok, "trunks") == 0) {
+            if (parse_trunks(eq, pc->sw.trunks) < 0)
+                rc = fail(err, err_size, "--port %s: trunks=%s (want VLANs "
+                          "0..4095 and ranges: 10,20,30-40)", pc->name, eq);
+            pc->sw.has_trunks = 1;
+        } else {
+            rc = fail(err, err_size, "--port %s: unknown setting '%s' (tag, "
+                      "vlan_mode, trunks, no-flood)", pc->name, tok);
+        }
+    }
+    free(copy);
+    if (rc < 0)
+        return rc;
+    /* Open vSwitch's defaults: a tag makes an access port, none a trunk */
+    if (!mode_set)
+        pc->sw.vlan_mode = tag_set ? DP_VLAN_ACCESS : DP_VLAN_TRUNK;
+    if (pc->sw.vlan_mode != DP_VLAN_TRUNK && !tag_set)
+        return fail(err, err_size, "--port %s: vlan_mode=%s needs tag=N",
+                    pc->name, vlan_modes[pc->sw.vlan_mode]);
+    if (pc->sw.vlan_mode == DP_VLAN_TRUNK && tag_set)
+        return fail(err, err_size, "--port %s: a trunk has no tag (give "
+                    "vlan_mode=native-tagged or native-untagged for a "
+                    "native VLAN)", pc->name);
+    if (pc->sw.vlan_mode == DP_VLAN_ACCESS && pc->sw.has_trunks)
+        return fail(err, err_size, "--port %s: an access port has no trunks "
+                    "(Open vSwitch would ignore them)", pc->name);
+    return 0;
+}
+
 static int
 parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
@@ -148,7 +287,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
 {
     enum { O_RUNDIR = 256, O_GROUP, O_NO_OFFLOAD, O_WORKERS, O_FLOWS,
            O_JOURNAL, O_VXLAN, O_ESOCK, O_EBIN, O_EPROFILE, O_PMD, O_VFS,
-           O_LOG, O_MBUFS };
+           O_LOG, O_MBUFS, O_PORT, O_MAC_AGING, O_LOCAL };
     static const struct option opts[] = {
         { "rundir", required_argument, NULL, O_RUNDIR },
         { "group", required_argument, NULL, O_GROUP },
@@ -164,6 +303,9 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
         { "pmd", required_argument, NULL, O_PMD },
         { "vfs", required_argument, NULL, O_VFS },
         { "log-level", required_argument, NULL, O_LOG },
+        { "port", required_argument, NULL, O_PORT },
+        { "mac-aging", required_argument, NULL, O_MAC_AGING },
+        { "local", required_argument, NULL, O_LOCAL },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -206,6 +348,32 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
             if (snicd_opts_parse_vxlan(optarg, &o->vxlan, err, err_size) < 0)
                 return -EINVAL;
             o->has_vxlan = true;
+            break;
+        case O_PORT:
+            if (o->n_ports == SNICD_MAX_PORT_CFGS)
+                return fail(err, err_size, "--port: at most %u",
+                            SNICD_MAX_PORT_CFGS);
+            if (snicd_opts_parse_port(optarg, &o->ports[o->n_ports], err,
+                                      err_size) < 0)
+                return -EINVAL;
+            for (unsigned i = 0; i < o->n_ports; i++)
+                if (strcmp(o->ports[i].name, o->ports[o->n_ports].name) == 0)
+                    return fail(err, err_size, "--port %s given twice",
+                                o->ports[i].name);
+            o->n_ports++;
+            break;
+        case O_MAC_AGING:
+            if (parse_uint(optarg, 1, 86400, &o->mac_aging) < 0)
+                return fail(err, err_size, "--mac-aging %s: want 1..86400 "
+                            "seconds", optarg);
+            break;
+        case O_LOCAL:
+            if (strlen(optarg) == 0 || strlen(optarg) >= 16
+                || strpbrk(optarg, ",=/ ") != NULL)
+                return fail(err, err_size, "--local %s: want an interface "
+                            "name of 1-15 characters without , = / or "
+                            "spaces", optarg);
+            o->local_iface = optarg;
             break;
         case O_ESOCK: o->emunic_socket = optarg; break;
         case O_EBIN: o->emunic_bin = optarg; break;

@@ -8,6 +8,16 @@
 
 #include "snic/dp.h"
 
+/* A port's switch settings from --port NAME:SETTING[:SETTING...], as
+ * Open vSwitch's Port table has them (tag, vlan_mode, trunks) plus
+ * no-flood (its OpenFlow port flag). */
+struct snicd_port_cfg {
+    char name[32];
+    struct dp_port sw;          /* ofport filled in when the port is found */
+};
+
+#define SNICD_MAX_PORT_CFGS     64u
+
 struct snicd_opts {
     const char *rundir;             /* control socket folder */
     const char *group;              /* may also use the socket; NULL: none */
@@ -24,6 +34,10 @@ struct snicd_opts {
     unsigned vfs;                   /* representors of the default card */
     bool has_vxlan;
     struct dp_vxlan_port vxlan;
+    struct snicd_port_cfg ports[SNICD_MAX_PORT_CFGS];
+    unsigned n_ports;
+    unsigned mac_aging;             /* seconds; 0: the default (300) */
+    const char *local_iface;        /* --local: LOCAL's tap; NULL: none */
 };
 
 #define SNICD_DEFAULT_EMUNIC_SOCKET "/run/snic/emunic.sock"
@@ -35,6 +49,10 @@ int snicd_opts_parse(int argc, char **argv, struct snicd_opts *o,
 /* "local=IP,remote=IP[,local-mac=MAC][,remote-mac=MAC][,dstport=4789]" */
 int snicd_opts_parse_vxlan(const char *s, struct dp_vxlan_port *p,
                            char *err, size_t err_size);
+/* "NAME:tag=N:vlan_mode=MODE:trunks=N,N-M:no-flood" (any subset, after
+ * the name). 0 or -EINVAL with the reason in @err. */
+int snicd_opts_parse_port(const char *s, struct snicd_port_cfg *pc,
+                          char *err, size_t err_size);
 void snicd_opts_usage(FILE *f);
 
 #endif /* SNICD_OPTS_H */

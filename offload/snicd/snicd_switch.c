@@ -2,18 +2,32 @@
 /*
  * The switch's ports as the datapath's ALL, FLOOD and NORMAL see them:
  * every port snicd has now (the uplink, the representors, plain ports,
- * vxlan0), without the ones gone, each a trunk of every VLAN unless
- * configured otherwise. Pure: no DPDK.
+ * vxlan0, LOCAL), without the ones gone, each with its --port settings
+ * (docs/snicd.md, "The switch: NORMAL and VLANs"): a trunk of every VLAN
+ * unless configured otherwise. And NORMAL's learning table for the
+ * control socket (fdb-show, fdb-flush). No DPDK.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "snicd.h"
+#include "snicd_ctl_fmt.h"
+
+static const struct snicd_port_cfg *
+cfg_of(const struct snicd *d, const char *name)
+{
+    for (unsigned i = 0; i < d->n_port_cfg; i++)
+        if (strcmp(d->port_cfg[i].name, name) == 0)
+            return &d->port_cfg[i];
+    return NULL;
+}
 
 void
 snicd_switch_publish(struct snicd *d)
 {
-    struct dp_port ports[SNICD_MAX_PORTS];
+    static struct dp_port ports[SNICD_MAX_PORTS];   /* control thread only */
     size_t n = 0;
     int rc;
 
@@ -21,18 +35,119 @@ snicd_switch_publish(struct snicd *d)
         return;
     for (unsigned i = 0; i < d->ports.n; i++) {
         const struct snicd_port_info *p = &d->ports.v[i];
+        const struct snicd_port_cfg *c = cfg_of(d, p->name);
 
         if (d->ports.gone[i])
             continue;
-        ports[n] = (struct dp_port){
-            .ofport = p->ofport,
-            .flags = p->no_flood ? DP_PORT_NO_FLOOD : 0,
-            .vlan_mode = DP_VLAN_TRUNK,
-        };
+        if (c != NULL)
+            ports[n] = c->sw;
+        else
+            ports[n] = (struct dp_port){ .vlan_mode = DP_VLAN_TRUNK };
+        ports[n].ofport = p->ofport;
         n++;
     }
     rc = dp_set_ports(d->dp, ports, n);
     if (rc < 0)
         snicd_log(SNICD_LOG_ERR, "switch ports: %s (ALL, FLOOD and NORMAL "
                   "keep the previous set)", strerror(-rc));
+}
+
+int
+snicd_switch_check(const struct snicd *d)
+{
+    for (unsigned i = 0; i < d->n_port_cfg; i++) {
+        uint32_t ofport;
+
+        if (snicd_ports_lookup(&d->ports, d->port_cfg[i].name, &ofport) < 0) {
+            snicd_log(SNICD_LOG_ERR, "--port %s: no such port (snicd has "
+                      "%u ports: see 'snicctl show')", d->port_cfg[i].name,
+                      d->ports.n);
+            return -ENOENT;
+        }
+    }
+    return 0;
+}
+
+static const char *
+port_name(const struct snicd *d, uint32_t ofport, char *buf, size_t size)
+{
+    const struct snicd_port_info *p = snicd_ports_by_ofport(&d->ports,
+                                                            ofport);
+
+    if (p != NULL)
+        return p->name;
+    snprintf(buf, size, "%u", ofport);
+    return buf;
+}
+
+static int
+by_port_vlan_mac(const void *a, const void *b)
+{
+    const struct dp_fdb_entry *x = a, *y = b;
+
+    if (x->port != y->port)
+        return x->port < y->port ? -1 : 1;
+    if (x->vlan != y->vlan)
+        return x->vlan < y->vlan ? -1 : 1;
+    return memcmp(x->mac, y->mac, 6);
+}
+
+json_t *
+snicd_ctl_fdb_show(struct snicd *d)
+{
+    struct dp_fdb_entry *e = calloc(DP_FDB_SIZE, sizeof(*e));
+    json_t *list = json_array(), *o = NULL;
+    char *buf = NULL;
+    size_t size = 0, n;
+    FILE *f = open_memstream(&buf, &size);
+
+    if (e == NULL || list == NULL || f == NULL)
+        goto out;
+    n = dp_fdb_dump(d->dp, e, DP_FDB_SIZE);
+    if (n > DP_FDB_SIZE)
+        n = DP_FDB_SIZE;
+    qsort(e, n, sizeof(*e), by_port_vlan_mac);
+    /* Open vSwitch's fdb/show layout */
+    fprintf(f, " %-8s %4s  %-17s  %3s\n", "port", "VLAN", "MAC", "Age");
+    for (size_t i = 0; i < n; i++) {
+        char mac[18], num[16];
+        const char *name = port_name(d, e[i].port, num, sizeof(num));
+
+        snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+                 e[i].mac[0], e[i].mac[1], e[i].mac[2], e[i].mac[3],
+                 e[i].mac[4], e[i].mac[5]);
+        fprintf(f, " %-8s %4u  %s  %3u\n", name, e[i].vlan, mac, e[i].age);
+        json_array_append_new(list, json_pack("{s:s, s:I, s:i, s:s, s:I}",
+                                              "port", name,
+                                              "ofport", (json_int_t)e[i].port,
+                                              "vlan", e[i].vlan, "mac", mac,
+                                              "age", (json_int_t)e[i].age));
+    }
+    fclose(f);
+    f = NULL;
+    o = json_pack("{s:O, s:I, s:s}", "entries", list, "aging",
+                  (json_int_t)dp_mac_aging(d->dp), "text", buf);
+out:
+    if (f != NULL)
+        fclose(f);
+    json_decref(list);
+    free(buf);
+    free(e);
+    return o;
+}
+
+json_t *
+snicd_ctl_fdb_flush(struct snicd *d, const char *port, struct ctl_error *err)
+{
+    uint32_t ofport = 0;
+    char text[96];
+    size_t n;
+
+    if (port != NULL && snicd_ports_lookup(&d->ports, port, &ofport) < 0)
+        return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "fdb-flush: no such "
+                        "port '%s'", port);
+    n = dp_fdb_flush(d->dp, ofport);
+    snprintf(text, sizeof(text), "%zu entries flushed%s%s\n", n,
+             port ? " from " : "", port ? port : "");
+    return json_pack("{s:I, s:s}", "flushed", (json_int_t)n, "text", text);
 }

@@ -6,7 +6,7 @@ side and the wire, a DPDK process of its own).
 
     snicd_it.py SCENARIO [--seed N]
 
-Scenarios: hw, sw, miss, errors, vxlan, reset, taps, restart,
+Scenarios: hw, sw, miss, errors, vxlan, reset, taps, normal, restart,
 add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny. Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC,
 SNIC_FW (paths). Standard library only. Every process started here is
 killed at the end, whatever happens (snicd_harness.py).
@@ -774,6 +774,107 @@ def scenario_taps(tmp):
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
 
 
+def scenario_normal(tmp):
+    """NORMAL switches between VMs: emunic's VFs as kernel taps in network
+    namespaces, snicd with the single flow actions=normal. vf0 and vf1 are
+    access ports of VLAN 10, vf2 of VLAN 20: the first two ping each other,
+    the third reaches neither, and 'snicctl fdb-show' lists the MACs
+    learned, each on its port and VLAN."""
+    if os.getuid() != 0 or shutil.which("ip") is None:
+        print("  skipped: needs root and iproute2")
+        sys.exit(77)
+    tag_ = "%d" % (os.getpid() % 10000)
+    taps = ["snn%s_%d" % (tag_, i) for i in range(3)]
+    nss = ["snnns%s_%d" % (tag_, i) for i in range(3)]
+    sock = os.path.join(tmp, "nic")
+    args = [EMUNIC, "--socket", sock, "--num-vfs", str(NVFS), "--mode",
+            "switchdev"]
+    for i in range(3):
+        args += ["--vf-tap", "%d=%s" % (i, taps[i])]
+    emu = spawn(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True)
+    line = emu.stdout.readline()
+    if "listening" not in line:
+        raise RuntimeError("emunic did not start: " + line)
+    threading.Thread(target=emu.stdout.read, daemon=True).start()
+
+    class Nic:
+        pass
+    nic = Nic()
+    nic.sock = sock
+    macs = []
+    try:
+        for i in range(3):
+            ns = ["ip", "-n", nss[i]]
+            for cmd in (["ip", "netns", "add", nss[i]],
+                        ["ip", "link", "set", taps[i], "netns", nss[i]],
+                        ns + ["addr", "add", "10.78.0.%d/24" % (i + 1),
+                              "dev", taps[i]],
+                        ns + ["link", "set", taps[i], "up"]):
+                subprocess.run(cmd, check=True, capture_output=True)
+            r = subprocess.run(ns + ["-j", "link", "show", taps[i]],
+                               check=True, capture_output=True, text=True)
+            import json
+            macs.append(json.loads(r.stdout)[0]["address"])
+        d = Snicd(tmp, nic, "--port", "vf0:tag=10", "--port",
+                  "vf1:vlan_mode=access:tag=10", "--port", "vf2:tag=20",
+                  "--mac-aging", "120")
+        d.ok("add-flows", {"flows": ["actions=normal"]})
+
+        def ping(src, dst, count=3):
+            return subprocess.run(
+                ["ip", "netns", "exec", nss[src], "ping", "-c", str(count),
+                 "-i", "0.2", "-W", "1", "10.78.0.%d" % (dst + 1)],
+                capture_output=True, text=True, timeout=30)
+        r = ping(0, 1)
+        check(r.returncode == 0 and " 0% packet loss" in r.stdout,
+              "NORMAL switches vf0 -> vf1 in VLAN 10", r.stdout + r.stderr)
+        r = ping(2, 0, 2)
+        check(r.returncode != 0, "vf2 (VLAN 20) does not reach vf0 "
+              "(VLAN 10)", r.stdout + r.stderr)
+        r = d.ctl("fdb-show")
+        check(r.returncode == 0, "snicctl fdb-show", r.stderr)
+        rows = [ln.split() for ln in r.stdout.splitlines()[1:]]
+        learned = {(row[0], int(row[1]), row[2]) for row in rows}
+        check(("vf0", 10, macs[0]) in learned
+              and ("vf1", 10, macs[1]) in learned
+              and ("vf2", 20, macs[2]) in learned,
+              "fdb-show lists each VM's MAC on its port and VLAN",
+              r.stdout)
+        check(all(row[2] not in macs[2:] or row[1] == "20" for row in rows),
+              "vf2's MAC is learned in VLAN 20 only", r.stdout)
+        fdb = d.ok("fdb-show")
+        check(fdb["aging"] == 120, "--mac-aging 120 applies", fdb)
+        fl = d.flows()
+        check(len(fl) == 1 and fl[0]["offload"] == "sw"
+              and "NORMAL" in fl[0]["reason"],
+              "the NORMAL flow lives in software and says why",
+              [(f["text"], f["offload"], f["reason"]) for f in fl])
+        r = d.ctl("fdb-flush", "vf2")
+        check(r.returncode == 0 and "flushed from vf2" in r.stdout,
+              "fdb-flush vf2", r.stdout + r.stderr)
+        rows = d.ok("fdb-show")["entries"]
+        check(all(e["port"] != "vf2" for e in rows) and
+              any(e["port"] == "vf0" for e in rows),
+              "only vf2's entries are gone", rows)
+        r = d.ctl("fdb-flush", "nope")
+        check(r.returncode != 0 and "no such port 'nope'" in r.stderr,
+              "fdb-flush of an unknown port is refused", r.stderr)
+        d.stop()
+        # a --port naming no port stops snicd before it serves anything
+        bad = subprocess.run(
+            [SNICD, "--", "--emunic-socket", sock, "--rundir",
+             os.path.join(tmp, "bad-run"), "--emunic", EMUNIC, "--port",
+             "vf9:tag=3", "--journal", "none"],
+            capture_output=True, text=True, timeout=60)
+        check(bad.returncode != 0 and "--port vf9: no such port" in
+              bad.stdout + bad.stderr, "an unknown --port is refused",
+              (bad.stdout + bad.stderr)[-600:])
+    finally:
+        for n in nss:
+            subprocess.run(["ip", "netns", "del", n], capture_output=True)
+
+
 # ---- the differential test ----
 
 MACS = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"]
@@ -979,6 +1080,8 @@ def main():
             scenario_errors(tmp)
         elif which == "taps":
             scenario_taps(tmp)
+        elif which == "normal":
+            scenario_normal(tmp)
         elif which == "reset":
             scenario_reset(tmp)
         elif which == "vxlan":

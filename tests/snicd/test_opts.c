@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * snicd's switch options: --port settings as Open vSwitch's Port table
+ * reads them (a tag makes an access port, none a trunk), the refusals
+ * with their reasons, --mac-aging and --local.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "snicd.h"
+#include "snicd_opts.h"
+
+static int
+parse(struct snicd_opts *o, char *err, const char *a, const char *b)
+{
+    char *argv[] = { "snicd", (char *)a, (char *)b, NULL };
+
+    return snicd_opts_parse(b ? 3 : 2, argv, o, err, 256);
+}
+
+static bool
+trunks(const struct dp_port *p, unsigned vlan)
+{
+    return p->trunks[vlan / 64] >> (vlan % 64) & 1;
+}
+
+Test(opts, port_settings)
+{
+    static struct snicd_opts o;
+    char err[256] = "";
+
+    cr_assert_eq(parse(&o, err, "--port", "vf0:tag=10"), 0, "%s", err);
+    cr_expect_str_eq(o.ports[0].name, "vf0");
+    cr_expect_eq(o.ports[0].sw.vlan_mode, DP_VLAN_ACCESS);
+    cr_expect_eq(o.ports[0].sw.tag, 10);
+    cr_assert_eq(parse(&o, err, "--port", "uplink:trunks=10,20-22:no-flood"),
+                 0, "%s", err);
+    cr_expect_eq(o.ports[0].sw.vlan_mode, DP_VLAN_TRUNK);
+    cr_expect(o.ports[0].sw.has_trunks);
+    cr_expect(trunks(&o.ports[0].sw, 10) && trunks(&o.ports[0].sw, 21)
+              && trunks(&o.ports[0].sw, 22) && !trunks(&o.ports[0].sw, 23)
+              && !trunks(&o.ports[0].sw, 0));
+    cr_expect_eq(o.ports[0].sw.flags, DP_PORT_NO_FLOOD);
+    cr_assert_eq(parse(&o, err, "--port",
+                       "vf1:vlan_mode=native-untagged:tag=5"), 0, "%s", err);
+    cr_expect_eq(o.ports[0].sw.vlan_mode, DP_VLAN_NATIVE_UNTAGGED);
+    cr_assert_eq(parse(&o, err, "--mac-aging", "15"), 0, "%s", err);
+    cr_expect_eq(o.mac_aging, 15);
+    cr_assert_eq(parse(&o, err, "--local", "snic-local"), 0, "%s", err);
+    cr_expect_str_eq(o.local_iface, "snic-local");
+}
+
+struct bad {
+    const char *opt, *arg, *says;
+};
+
+static const struct bad bads[] = {
+    { "--port", "vf0", "want NAME:SETTING" },
+    { "--port", ":tag=1", "want NAME:SETTING" },
+    { "--port", "vf0:tag=4096", "tag=4096 is not a VLAN" },
+    { "--port", "vf0:tag=x", "tag=x is not a VLAN" },
+    { "--port", "vf0:vlan_mode=hybrid", "vlan_mode=hybrid" },
+    { "--port", "vf0:vlan_mode=access", "vlan_mode=access needs tag=N" },
+    { "--port", "vf0:vlan_mode=trunk:tag=3", "a trunk has no tag" },
+    { "--port", "vf0:tag=3:trunks=4", "an access port has no trunks" },
+    { "--port", "vf0:trunks=9-3", "trunks=9-3" },
+    { "--port", "vf0:trunks=1,,2", "trunks=1,,2" },
+    { "--port", "vf0:flood", "'flood' is not a setting" },
+    { "--port", "vf0:speed=10", "unknown setting 'speed'" },
+    { "--mac-aging", "0", "want 1..86400" },
+    { "--local", "a,b", "--local a,b" },
+    { "--local", "abcdefghijklmnopq", "1-15 characters" },
+};
+
+Test(opts, port_refusals)
+{
+    static struct snicd_opts o;
+
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+        char err[256] = "";
+
+        cr_expect_eq(parse(&o, err, bads[i].opt, bads[i].arg), -EINVAL,
+                     "%s %s taken", bads[i].opt, bads[i].arg);
+        cr_expect(strstr(err, bads[i].says) != NULL, "%s %s: '%s' lacks "
+                  "'%s'", bads[i].opt, bads[i].arg, err, bads[i].says);
+    }
+}
+
+Test(opts, port_twice)
+{
+    static struct snicd_opts o;
+    char *argv[] = { "snicd", "--port", "vf0:tag=1", "--port", "vf0:tag=2",
+                     NULL };
+    char err[256] = "";
+
+    cr_expect_eq(snicd_opts_parse(5, argv, &o, err, sizeof(err)), -EINVAL);
+    cr_expect(strstr(err, "--port vf0 given twice") != NULL, "%s", err);
+}
