@@ -18,9 +18,13 @@
  *     ingress one that carries the VLAN and is not no-flood;
  *  6. each copy leaves with the tag its port wants: none on an access
  *     port, the VLAN (and PCP) on a trunk, none for the native VLAN of a
- *     native-untagged port. A tag left as it was keeps its DEI bit; a
- *     written one has DEI 0. The packet itself is left as it came (actions
- *     after NORMAL see it unchanged).
+ *     native-untagged port. Every copy is made from the frame as it came:
+ *     a copy whose tag (TPID, VID, PCP) is the frame's takes it as it is,
+ *     DEI bit included; else the wanted tag is written whole (DEI 0). The
+ *     packet is left as it came: actions after NORMAL see it unchanged.
+ *     (Open vSwitch makes its copies one from the other, in the order of
+ *     its port table, so there a DEI bit survives or not depending on
+ *     that order: docs/ovs-differences.md.)
  */
 #include "dp_priv.h"
 
@@ -34,13 +38,6 @@ static uint16_t
 rd16(const uint8_t *p)
 {
     return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
 }
 
 static bool
@@ -108,50 +105,93 @@ input_vid_ok(const struct dp_port *in, uint16_t vid)
     }
 }
 
-/* One copy to @p in the VLAN @xv, with the tag @p's mode asks for. */
-static void
-output_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
-              const struct dp_port *p, const struct xvlan *xv, bool last,
-              struct dp_act_stats *stats)
+/* A frame's outer tag as OpenFlow sees it: present or not, TPID, and the
+ * TCI's VID and PCP (the DEI bit is not part of it). */
+struct tag_state {
+    bool present;
+    uint16_t tpid;
+    uint16_t tci;           /* VID | PCP */
+};
+
+static struct tag_state
+tag_now(const struct dp_pkt *pkt)
 {
-    bool tagged = (pkt->layout.flags & DP_L_VLAN) != 0;
-    uint8_t *tag = pkt->buf.data + 12;
-    uint16_t tci = (uint16_t)(xv->vid | xv->pcp);
-    uint16_t tpid = xv->tpid ? xv->tpid : DP_ETH_VLAN;
-    uint8_t saved[4];
+    struct tag_state t = { 0 };
+
+    if (pkt->layout.flags & DP_L_VLAN) {
+        t.present = true;
+        t.tpid = rd16(pkt->buf.data + 12);
+        t.tci = rd16(pkt->buf.data + 14) & (uint16_t)~FLOW_VLAN_CFI;
+    }
+    return t;
+}
+
+static bool
+tag_same(const struct tag_state *a, const struct tag_state *b)
+{
+    return a->present == b->present
+           && (!a->present || (a->tpid == b->tpid && a->tci == b->tci));
+}
+
+/* The tag a copy to @p in the VLAN @xv leaves with. */
+static struct tag_state
+tag_for(const struct dp_port *p, const struct xvlan *xv)
+{
+    struct tag_state t = { .tci = (uint16_t)(xv->vid | xv->pcp) };
 
     if (p->vlan_mode == DP_VLAN_ACCESS
         || (p->vlan_mode == DP_VLAN_NATIVE_UNTAGGED && xv->vid == p->tag))
-        tci = 0;
-    if (tci == 0) {
-        if (!tagged) {
-            dp_output_to(env, pkt, p->ofport, last, stats);
-            return;
-        }
-        memcpy(saved, tag, 4);
+        t.tci = 0;
+    t.present = t.tci != 0;
+    t.tpid = t.present ? (xv->tpid ? xv->tpid : DP_ETH_VLAN) : 0;
+    return t;
+}
+
+/* Bring the frame's tag to @want, which differs: the old tag goes and
+ * the new one is pushed whole (DEI 0), as Open vSwitch writes a tag. */
+static bool
+tag_set(struct dp_pkt *pkt, const struct tag_state *want)
+{
+    if (pkt->layout.flags & DP_L_VLAN)
         dp_tag_strip(pkt);
-        dp_output_to(env, pkt, p->ofport, false, stats);
-        /* the headroom the strip gave back takes the tag again */
+    return !want->present
+           || dp_tag_push(pkt, want->tpid, want->tci) == DP_ACT_DONE;
+}
+
+/* Put back the frame's own tag, byte for byte (@saved: its 4 bytes). */
+static void
+tag_restore(struct dp_pkt *pkt, const struct tag_state *orig,
+            const uint8_t saved[4])
+{
+    bool now = (pkt->layout.flags & DP_L_VLAN) != 0;
+
+    if (now && orig->present)
+        memcpy(pkt->buf.data + 12, saved, 4);
+    else if (now)
+        dp_tag_strip(pkt);
+    else if (orig->present)
+        /* the headroom the strip freed takes it back */
         dp_tag_push(pkt, rd16(saved), rd16(saved + 2));
-        return;
-    }
-    if (!tagged) {
-        if (dp_tag_push(pkt, tpid, tci) != DP_ACT_DONE)
-            return;
-        dp_output_to(env, pkt, p->ofport, false, stats);
-        dp_tag_strip(pkt);
-        return;
-    }
-    /* the same VID and PCP leave the tag as it is, DEI included */
-    if (rd16(tag) == tpid && (rd16(tag + 2) & ~FLOW_VLAN_CFI) == tci) {
+}
+
+/* One copy to @p in the VLAN @xv, made from the frame as it came (@orig,
+ * @saved: its tag), which it is again afterwards. */
+static void
+output_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
+              const struct dp_port *p, const struct xvlan *xv,
+              const struct tag_state *orig, const uint8_t saved[4],
+              bool last, struct dp_act_stats *stats)
+{
+    struct tag_state want = tag_for(p, xv);
+
+    /* the same TPID, VID and PCP: the tag as it is, DEI included */
+    if (tag_same(&want, orig)) {
         dp_output_to(env, pkt, p->ofport, last, stats);
         return;
     }
-    memcpy(saved, tag, 4);
-    wr16(tag, tpid);
-    wr16(tag + 2, tci);
-    dp_output_to(env, pkt, p->ofport, false, stats);
-    memcpy(tag, saved, 4);
+    if (tag_set(pkt, &want))
+        dp_output_to(env, pkt, p->ofport, false, stats);
+    tag_restore(pkt, orig, saved);
 }
 
 static void
@@ -169,6 +209,8 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
     const struct dp_port *in, *p;
     const uint8_t *f = pkt->buf.data;
     struct xvlan in_xv = { 0 }, xv;
+    struct tag_state orig;
+    uint8_t saved[4] = { 0 };
     uint8_t src[6], dst[6];
     size_t prev = SIZE_MAX;
     uint32_t port;
@@ -203,6 +245,8 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
         xv.vid = in->tag;
     memcpy(dst, f, 6);
     memcpy(src, f + 6, 6);
+    orig = tag_now(pkt);
+    memcpy(saved, f + 12, 4);
     if (is_reserved(dst)) {
         drop(stats);
         return;
@@ -215,7 +259,7 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
         if (p == NULL || port == pkt->in_port)
             drop(stats);
         else
-            output_normal(env, pkt, p, &xv, last, stats);
+            output_normal(env, pkt, p, &xv, &orig, saved, last, stats);
         return;
     }
     for (size_t i = 0; i < set->n; i++) {
@@ -224,9 +268,11 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
             || !includes_vlan(p, xv.vid))
             continue;
         if (prev != SIZE_MAX)
-            output_normal(env, pkt, &set->ports[prev], &xv, false, stats);
+            output_normal(env, pkt, &set->ports[prev], &xv, &orig, saved,
+                          false, stats);
         prev = i;
     }
     if (prev != SIZE_MAX)
-        output_normal(env, pkt, &set->ports[prev], &xv, last, stats);
+        output_normal(env, pkt, &set->ports[prev], &xv, &orig, saved, last,
+                      stats);
 }

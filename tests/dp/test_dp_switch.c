@@ -562,3 +562,30 @@ Test(normal, concurrent_learners, .timeout = 60)
     free(fe);
     env_fini(&e);
 }
+
+Test(normal, every_copy_from_the_frame_as_it_came)
+{
+    /* 1 and 2 trunks, 3 access 10, 4 trunk of VLAN 10 only */
+    struct dp_port ports[4] = { trunk(1), trunk(2), access_port(3, 10),
+                                trunk(4) };
+    struct env e;
+    struct sink s;
+    const struct out *o;
+    uint8_t f[64];
+
+    env_init(&e, ports, 4);
+    add_flow(&e, "in_port=1,actions=normal,output:4");
+    /* VLAN 10 with the DEI bit (0x1000 on the wire) */
+    frame(f, BCAST, MA, 0x100a);
+    send_frame(&e, 1, f, 64, &s);
+    cr_assert_eq(s.n, 4, "2, 3, 4 and output:4 (%u)", s.n);
+    o = out_to(&s, 3);
+    cr_expect_eq(o->len, 60, "access: untagged");
+    /* the copies after the untagged one still carry the tag as it came */
+    for (unsigned i = 0; i < s.n; i++)
+        if (s.v[i].port != 3)
+            cr_expect_eq(memcmp(s.v[i].frame, f, 64), 0,
+                         "copy %u to port %u changed", i, s.v[i].port);
+    cr_expect(s.v[3].last);
+    env_fini(&e);
+}

@@ -198,6 +198,22 @@ class OvsSwitch:
             self.tails[i] = PcapTail(self._path("p%d-tx.pcap" % i))
         self.ofctl("del-flows", "br0")
 
+    def set_vlans(self, cfg):
+        """Each port's vlan_mode, tag and trunks ({port: (mode, tag,
+        trunks)}), and an empty MAC learning table."""
+        args = []
+        for p, (mode, tag, trunks) in sorted(cfg.items()):
+            name = "p%d" % p
+            args += ["--", "clear", "port", name, "tag", "trunks"]
+            args += ["--", "set", "port", name, "vlan_mode=" + mode]
+            if tag is not None:
+                args += ["--", "set", "port", name, "tag=%d" % tag]
+            if trunks:
+                args += ["--", "set", "port", name,
+                         "trunks=" + ",".join(str(t) for t in trunks)]
+        self.vsctl(*args[1:])
+        self.ctl.call("fdb/flush", "br0")
+
     def log_tail(self, what, n=2000):
         for name in (what + ".log", what + ".out"):
             try:

@@ -35,10 +35,15 @@ SHOW = 8
 PURGE_EVERY = 20
 
 
-def run_snic(dp_tool, flows, packets):
+def run_snic(dp_tool, flows, packets, vlans=None):
     """Feed the flows and packets to ovsdiff_dp: (rejected {index: msg},
     [outputs per packet], {cookie: n_packets})."""
-    script = ["flow " + f for f in flows] + ["commit"]
+    script = []
+    for p, (mode, tag, trunks) in sorted((vlans or {}).items()):
+        script.append("port %d %s %d %s" % (
+            p, mode, tag or 0, ",".join(str(t) for t in trunks)
+            if trunks else "-"))
+    script += ["flow " + f for f in flows] + ["commit"]
     script += ["pkt %d %s" % (port, frame.hex()) for port, frame in packets]
     script.append("stats")
     r = subprocess.run([dp_tool], input="\n".join(script) + "\n",
@@ -70,13 +75,27 @@ def describe(outs):
 
 
 def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals):
-    flows = ovsdiff_gen.random_flows(rnd)
+    # every other round has NORMAL, under random access/trunk/native
+    # ports, switching what the table does not take
+    flows = ovsdiff_gen.random_flows(rnd, normal=rnd_no % 2 == 1)
+    vlans = ovsdiff_gen.random_vlan_config(rnd)
+    sw.set_vlans(vlans)
+    # learning is a side effect of a packet's translation: with a
+    # datapath flow cached from an earlier packet, Open vSwitch learns
+    # only later (at revalidation), so each frame of a NORMAL round is
+    # translated afresh, in order (below)
     # the known differences (docs/ovs-differences.md), left out exactly:
     # two tags through strip_vlan, later fragments through L3/L4 rewrites
     two_tags = not any("strip_vlan" in f for f, _ in flows)
     later_frags = not any(a in f for f, _ in flows
                           for a in ("mod_nw_src", "mod_nw_dst", "mod_tp_"))
-    packets = [ovsdiff_gen.random_frame(rnd, two_tags, later_frags)
+    # NORMAL: Open vSwitch makes its copies one from the other in the
+    # order of its port table, so a DEI bit survives or not by that order
+    normal = any("normal" in f.lower() or "65530" in f for f, _ in flows)
+    packets = [ovsdiff_gen.normal_frame(rnd, vlans)
+               if normal and rnd.random() < 0.5 else
+               ovsdiff_gen.random_frame(rnd, two_tags, later_frags,
+                                        not normal)
                for _ in range(PACKETS_PER_ROUND)]
     lines = [f for f, _ in flows]
     by_cookie = {i + 1: f for i, f in enumerate(lines)}
@@ -97,9 +116,9 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals):
     if len(keep) != len(flows):
         sw.replace_flows(lines, [flows[i][1] for i in keep])
 
-    _, snic_outs, snic_counts = run_snic(dp_tool, lines, packets)
+    _, snic_outs, snic_counts = run_snic(dp_tool, lines, packets, vlans)
     for n, (port, frame) in enumerate(packets):
-        if n % PURGE_EVERY == 0:
+        if normal or n % PURGE_EVERY == 0:
             sw.push_stats()
         ovs_outs = sw.send(port, frame)
         a, b = sorted(ovs_outs), sorted(snic_outs[n])
@@ -119,6 +138,7 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals):
                              ovs_counts.get(cookie),
                              snic_counts.get(cookie)))
     totals["flows"] += len(lines)
+    totals["normal"] += normal
     totals["hit"] += sum(1 for v in snic_counts.values() if v)
 
 
@@ -142,7 +162,7 @@ def main():
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="ovsdiff.")
     diffs = []
-    totals = dict(packets=0, outputs=0, flows=0, hit=0)
+    totals = dict(packets=0, outputs=0, flows=0, hit=0, normal=0)
     sw = None
     try:
         sw = ovs_switch.OvsSwitch(tmp, len(ovsdiff_gen.PORTS))
@@ -158,8 +178,9 @@ def main():
         if sw is not None:
             sw.close()
     print("ovsdiff: %d flows (%d hit), %d frames, %d outputs compared in "
-          "%.1f s" % (totals["flows"], totals["hit"], totals["packets"],
-                      totals["outputs"], time.time() - t0))
+          "%.1f s; %d rounds with NORMAL" % (
+              totals["flows"], totals["hit"], totals["packets"],
+              totals["outputs"], time.time() - t0, totals["normal"]))
     if diffs:
         print("ovsdiff: %d differences (seed %d); the first %d:"
               % (len(diffs), seed, min(SHOW, len(diffs))))

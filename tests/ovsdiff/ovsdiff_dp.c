@@ -7,6 +7,10 @@
  * the packets through dp_worker_process(), one at a time.
  *
  * Input, one command a line:
+ *   port N MODE TAG TRUNKS
+ *                     port N's NORMAL settings (before the flows): MODE
+ *                     trunk, access, native-tagged or native-untagged,
+ *                     TRUNKS a comma list or - (every VLAN)
  *   flow LINE         add an ovs-ofctl flow (numeric ports)
  *   commit            publish the flows added so far
  *   pkt PORT HEX      one frame received on PORT
@@ -108,6 +112,46 @@ add_flow(struct replay *r, char *line)
     r->n_flows++;
 }
 
+/* "N MODE TAG TRUNKS" into @ports (indexed by port - 1). */
+static int
+set_port(struct dp *dp, struct dp_port *ports, const char *args)
+{
+    static const char *const modes[] = {
+        [DP_VLAN_TRUNK] = "trunk", [DP_VLAN_ACCESS] = "access",
+        [DP_VLAN_NATIVE_TAGGED] = "native-tagged",
+        [DP_VLAN_NATIVE_UNTAGGED] = "native-untagged",
+    };
+    char mode[32], trunks[256];
+    unsigned port, tag, m;
+    struct dp_port *p;
+
+    if (sscanf(args, "%u %31s %u %255s", &port, mode, &tag, trunks) != 4
+        || port < 1 || port > N_PORTS || tag > 4095)
+        return -EINVAL;
+    for (m = 0; m < 4; m++)
+        if (strcmp(mode, modes[m]) == 0)
+            break;
+    if (m == 4)
+        return -EINVAL;
+    p = &ports[port - 1];
+    *p = (struct dp_port){ .ofport = port, .vlan_mode = (uint16_t)m,
+                           .tag = (uint16_t)tag };
+    if (strcmp(trunks, "-") != 0) {
+        char *save = NULL;
+
+        p->has_trunks = 1;
+        for (char *t = strtok_r(trunks, ",", &save); t != NULL;
+             t = strtok_r(NULL, ",", &save)) {
+            unsigned v = (unsigned)strtoul(t, NULL, 10);
+
+            if (v > 4095)
+                return -EINVAL;
+            p->trunks[v / 64] |= 1ull << (v % 64);
+        }
+    }
+    return dp_set_ports(dp, ports, N_PORTS);
+}
+
 static int
 run_packet(struct replay *r, const char *args)
 {
@@ -168,7 +212,9 @@ main(void)
         return 1;
     }
     while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL) {
-        if (strncmp(line, "flow ", 5) == 0)
+        if (strncmp(line, "port ", 5) == 0)
+            rc = set_port(r.dp, ports, line + 5);
+        else if (strncmp(line, "flow ", 5) == 0)
             add_flow(&r, line + 5);
         else if (strcmp(line, "commit\n") == 0)
             rc = dp_commit(r.dp);

@@ -63,8 +63,9 @@ def _relaxed(rnd, l3, ip_any, ports_ok, tagged):
         PORTS)
 
 
-def random_flow(rnd, table, priority, cookie, last_table):
-    """One add-flow line: (text, uses_push_vlan)."""
+def random_flow(rnd, table, priority, cookie, last_table, normal=False):
+    """One add-flow line: (text, uses_push_vlan). @normal: NORMAL may be
+    among its actions."""
     m = []
     l3, l4 = None, None
     if rnd.random() < 0.6:
@@ -159,7 +160,9 @@ def random_flow(rnd, table, priority, cookie, last_table):
             # reserved ports, in the spellings Open vSwitch takes
             acts.append(rnd.choice(["in_port", "IN_PORT", "output:in_port",
                                     "all", "ALL", "flood", "FLOOD",
-                                    "output:4294967291", "output:65532"]))
+                                    "output:4294967291", "output:65532"]
+                                   + (["normal", "NORMAL", "output:NORMAL",
+                                       "output:65530"] if normal else [])))
         elif a < 0.36:
             acts.append("mod_dl_dst:" + rnd.choice(MACS))
         elif a < 0.4:
@@ -199,14 +202,77 @@ def random_flow(rnd, table, priority, cookie, last_table):
     return line, push
 
 
-def random_flows(rnd, n_tables=2, per_table=(25, 12)):
+VLAN_MODES = ["trunk", "access", "native-tagged", "native-untagged"]
+
+
+def random_vlan_config(rnd):
+    """Each port's NORMAL settings, as Open vSwitch's Port table has them:
+    {port: (vlan_mode, tag or None, [trunks] or None)}."""
+    cfg = {}
+    for p in PORTS:
+        r = rnd.random()
+        if r < 0.3:
+            cfg[p] = ("trunk", None, None)
+        elif r < 0.55:
+            cfg[p] = ("access", rnd.choice([10, 20]), None)
+        elif r < 0.7:
+            cfg[p] = ("trunk", None, rnd.choice([[10, 20], [0, 10], [20]]))
+        elif r < 0.85:
+            cfg[p] = ("native-untagged", rnd.choice([10, 20]),
+                      rnd.choice([None, [10, 20], [20, 30]]))
+        else:
+            cfg[p] = ("native-tagged", rnd.choice([10, 20]),
+                      rnd.choice([None, [10], [0, 20]]))
+    return cfg
+
+
+def random_flows(rnd, n_tables=2, per_table=(25, 12), normal=False):
+    """Random tables; with @normal, NORMAL among the actions and as the
+    catch-all of table 0."""
     flows = []
     for t in range(n_tables):
         prios = rnd.sample(range(1, 1000), per_table[t])
         for p in prios:
             flows.append(random_flow(rnd, t, p, len(flows) + 1,
-                                     n_tables - 1))
+                                     n_tables - 1, normal))
+    if normal:
+        flows.append(("table=0,priority=0,cookie=%d actions=NORMAL"
+                      % (len(flows) + 1), False))
+        flows.append(("table=0,priority=1000,cookie=%d,dl_type=0x%04x "
+                      "actions=NORMAL" % (len(flows) + 1, ETH_HOSTS), False))
     return flows
+
+
+# Hosts talking through NORMAL: each has a MAC and a home port, and now
+# and then shows up on another port (it moved).
+ETH_HOSTS = 0x88b5
+HOSTS = [("02:00:00:00:01:%02x" % h, PORTS[h % len(PORTS)])
+         for h in range(6)]
+
+
+def normal_frame(rnd, vlans):
+    """(in_port, frame) of host traffic for NORMAL: a host to another, or
+    to everyone, mostly from its home port, tagged as that port's mode
+    expects (and sometimes not)."""
+    mac, port = rnd.choice(HOSTS)
+    if rnd.random() < 0.1:
+        port = rnd.choice(PORTS)
+    r = rnd.random()
+    dst = "ff:ff:ff:ff:ff:ff" if r < 0.2 else (
+        "01:80:c2:00:00:00" if r < 0.23 else (
+            "01:00:5e:00:00:01" if r < 0.26 else rnd.choice(HOSTS)[0]))
+    mode, tag, trunks = vlans[port]
+    vid = None
+    if mode == "access" and rnd.random() < 0.9:
+        vid = None
+    elif mode != "access" and rnd.random() < 0.7:
+        vid = rnd.choice((trunks or [10, 20]) + [tag or 0])
+    elif rnd.random() < 0.5:
+        vid = rnd.choice([0, 10, 20, 30])
+    tags = b"" if vid is None else struct.pack(
+        "!HH", ETH_VLAN, vid | rnd.choice([0, 0, 0x6000]))
+    return port, (_mac(dst) + _mac(mac) + tags
+                  + struct.pack("!H", ETH_HOSTS) + _payload(rnd))
 
 # -------------------------------------------------------------- packets
 
@@ -398,17 +464,18 @@ def _llc(rnd, body, later_frags):
     return length, data
 
 
-def random_frame(rnd, two_tags=True, later_frags=True):
+def random_frame(rnd, two_tags=True, later_frags=True, dei=True):
     """(in_port, frame). @two_tags: frames may carry two VLAN tags;
-    @later_frags: IP fragments other than the first may come. Both are
-    known differences with some actions (docs/ovs-differences.md)."""
+    @later_frags: IP fragments other than the first may come; @dei: a tag
+    may have its DEI bit set. All are known differences with some actions
+    (docs/ovs-differences.md)."""
     port = rnd.choice(PORTS)
     eth = _mac(rnd.choice(MACS)) + _mac(rnd.choice(MACS[:3]))
     tags = b""
     r = rnd.random()
     if r < 0.2:
-        tags = struct.pack("!HH", ETH_VLAN, rnd.choice([10, 20, 0, 0xa00a,
-                                                        0x1014, 4095]))
+        tags = struct.pack("!HH", ETH_VLAN, rnd.choice(
+            [10, 20, 0, 0xa00a, 0x1014 if dei else 0x2014, 4095]))
     elif r < 0.23:
         tags = struct.pack("!HH", ETH_QINQ, 20)
     elif r < 0.26 and two_tags:
