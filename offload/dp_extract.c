@@ -82,6 +82,10 @@ parse_l4(const uint8_t *frame, size_t ofs, size_t end, uint8_t proto,
         return;
     lay->l4_ofs = (uint16_t)ofs;
     lay->flags |= DP_L_L4;
+    /* TCP's flags are read where its header is sound, a first fragment
+     * included: Open vSwitch hides only a fragment's ports */
+    if (proto == DP_IPPROTO_TCP && tcp_doff_ok(frame[ofs + 12], end - ofs))
+        key->tcp_flags = htons((uint16_t)(rd16(frame + ofs + 12) & 0x0fff));
     if (!ports)
         return;
     if (proto == DP_IPPROTO_ICMP || proto == DP_IPPROTO_ICMPV6) {
@@ -186,6 +190,8 @@ ipv4_fast(const uint8_t *frame, size_t len, size_t ofs,
     key->nw_dst = be32_at(ip + 16);
     key->tp_src = be16_at(ip + 20);
     key->tp_dst = be16_at(ip + 22);
+    if (proto == DP_IPPROTO_TCP)
+        key->tcp_flags = htons((uint16_t)(rd16(ip + 32) & 0x0fff));
     return true;
 }
 

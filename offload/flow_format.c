@@ -192,6 +192,36 @@ fmt_be16(struct items *it, const char *name, flow_be16 v, flow_be16 m)
         item(it, "%s=0x%x/0x%x", name, ntohs(v), ntohs(m));
 }
 
+/* tcp_flags as ovs-ofctl writes them: syn|ack when every flag is fixed,
+ * else +syn-ack (the flags the mask covers, set or clear). */
+static void
+fmt_tcp_flags(struct items *it, flow_be16 bv, flow_be16 bm)
+{
+    static const char *const names[12] = {
+        "fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr", "ns",
+        "[200]", "[400]", "[800]",
+    };
+    uint16_t v = ntohs(bv), m = ntohs(bm) & 0xfff;
+    char buf[96];
+    size_t n = 0;
+
+    if (m == 0)
+        return;
+    buf[0] = '\0';
+    for (int i = 0; i < 12; i++) {
+        if (m == 0xfff && (v & 1u << i))
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+                                  n ? "|" : "", names[i]);
+        else if (m != 0xfff && (m & 1u << i))
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%c%s",
+                                  v & 1u << i ? '+' : '-', names[i]);
+    }
+    if (n == 0)
+        item(it, "tcp_flags=0");    /* every flag clear */
+    else
+        item(it, "tcp_flags=%s", buf);
+}
+
 /* The shorthand that says dl_type (and nw_proto); sets *proto_done. */
 static void
 fmt_proto(struct items *it, const struct flow_match *fm, bool *proto_done)
@@ -296,6 +326,7 @@ fmt_match(struct items *it, const struct flow *f,
         item(it, "icmp_code=%u", ntohs(v->tp_dst));
     else
         fmt_be16(it, "tp_dst", v->tp_dst, m->tp_dst);
+    fmt_tcp_flags(it, v->tcp_flags, m->tcp_flags);
 }
 
 static void

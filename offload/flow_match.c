@@ -54,6 +54,7 @@ flow_match_normalise(struct flow_match *m)
     /* padding is never part of the meaning */
     memset(m->value.pad, 0, sizeof(m->value.pad));
     memset(m->mask.pad, 0, sizeof(m->mask.pad));
+    m->value.pad0 = m->mask.pad0 = 0;
 }
 
 bool
@@ -194,6 +195,10 @@ flow_match_prereq_error(const struct flow_match *m, const char **hint)
     if ((MASKED(m, tp_src) || MASKED(m, tp_dst)) && !l4 && !icmp) {
         *hint = "add 'tcp' or 'udp'";
         return MASKED(m, tp_src) ? "tp_src" : "tp_dst";
+    }
+    if (MASKED(m, tcp_flags) && !flow_match_is_ip_proto(m, IPPROTO_TCP)) {
+        *hint = "add 'tcp' or 'tcp6'";
+        return "tcp_flags";
     }
     return NULL;
 }

@@ -133,10 +133,9 @@ read_dl_vlan(struct fp_ctx *c, const struct fp_tok *tok,
     if (rc < 0)
         return rc;
     if (v == 0xffff) {
-        /* "untagged" fixes the whole TCI, priority included */
-        rc = claim(c, tok, FP_VLAN_PCP, false);
-        if (rc < 0)
-            return rc;
+        /* "untagged" fixes the whole TCI, over a dl_vlan_pcp before it;
+         * one after it tags again (dl_vlan=0,dl_vlan_pcp=P), as in
+         * ovs-ofctl, where each field is laid over the ones before */
         val(c)->vlan_tci = 0;
         msk(c)->vlan_tci = 0xffff;
         return 0;
@@ -159,8 +158,9 @@ read_dl_vlan_pcp(struct fp_ctx *c, const struct fp_tok *tok,
     if (rc < 0)
         return rc;
     v &= 7;
-    val(c)->vlan_tci |= htons((uint16_t)(FLOW_VLAN_CFI
-                                         | v << FLOW_VLAN_PCP_SHIFT));
+    val(c)->vlan_tci = htons((uint16_t)((ntohs(val(c)->vlan_tci) & 0x0fff)
+                                        | FLOW_VLAN_CFI
+                                        | v << FLOW_VLAN_PCP_SHIFT));
     msk(c)->vlan_tci |= htons(0xf000);
     return 0;
 }
@@ -277,6 +277,117 @@ read_icmp(struct fp_ctx *c, const struct fp_tok *tok,
     return 0;
 }
 
+/* TCP flag names in bit order, as ovs-ofctl writes them. */
+static const char *const tcp_flag_names[12] = {
+    "fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr", "ns",
+    "[200]", "[400]", "[800]",
+};
+
+/* tcp_flags=N[/M] | +syn-ack (the flags named, each set or clear) |
+ * syn|ack (exactly those flags set). */
+static int
+read_tcp_flags(struct fp_ctx *c, const struct fp_tok *tok,
+               const struct fp_match_field *f)
+{
+    const char *s = tok->val, *end = tok->val + tok->vlen;
+    uint64_t v = 0, m = 0;
+    bool signs;
+    int rc;
+
+    if (tok->vlen == 0)
+        return fp_fail(c, -EINVAL, tok, "tcp_flags needs a value (+syn-ack, "
+                       "syn|ack or 0x012/0x0ff)");
+    if (s[0] >= '0' && s[0] <= '9') {
+        rc = fp_uint_masked(c, tok, 0xfff, f->name, "12 flag bits 0..0xfff"
+                            "[/mask], +syn-ack or syn|ack", &v, &m);
+        if (rc < 0)
+            return rc;
+        goto done;
+    }
+    signs = s[0] == '+' || s[0] == '-';
+    if (!signs)
+        m = 0xfff;
+    while (s < end) {
+        bool set = true;
+        const char *e;
+        size_t n;
+        int bit = -1;
+
+        if (signs) {
+            set = *s++ == '+';
+            for (e = s; e < end && *e != '+' && *e != '-'; e++)
+                ;
+        } else {
+            for (e = s; e < end && *e != '|'; e++)
+                ;
+        }
+        n = (size_t)(e - s);
+        for (int i = 0; i < 12; i++)
+            if (strlen(tcp_flag_names[i]) == n
+                && memcmp(tcp_flag_names[i], s, n) == 0)
+                bit = i;
+        if (bit < 0)
+            return fp_fail(c, -EINVAL, tok, "tcp_flags: unknown flag "
+                           "'%.*s' (expected fin, syn, rst, psh, ack, urg, "
+                           "ece, cwr, ns, as +syn-ack or syn|ack)",
+                           (int)(n > 16 ? 16 : n), s);
+        if (signs && (m & 1u << bit))
+            return fp_fail(c, -EINVAL, tok, "tcp_flags: '%s' is given "
+                           "twice (name each flag once)",
+                           tcp_flag_names[bit]);
+        if (signs)
+            m |= 1u << bit;
+        if (set)
+            v |= 1u << bit;
+        s = e;
+        if (!signs && s < end)
+            s++;                    /* the '|' */
+    }
+done:
+    val(c)->tcp_flags = htons((uint16_t)v);
+    msk(c)->tcp_flags = htons((uint16_t)m);
+    return 0;
+}
+
+/* packet_type=(NAMESPACE,TYPE): snic's ports carry Ethernet frames only,
+ * so (0,0) matches every packet (Open vSwitch drops it from the match as
+ * well) and any other type matches none: refused rather than kept as a
+ * flow that can never match. */
+static int
+read_packet_type(struct fp_ctx *c, const struct fp_tok *tok,
+                 const struct fp_match_field *f)
+{
+    const char *s = tok->val, *comma;
+    size_t len = tok->vlen;
+    uint64_t ns, type;
+    int rc;
+
+    if (len < 2 || s[0] != '(' || s[len - 1] != ')'
+        || (comma = memchr(s, ',', len)) == NULL)
+        return fp_fail(c, -EINVAL, tok, "packet_type needs (NAMESPACE,TYPE),"
+                       " e.g. packet_type=(0,0) for Ethernet");
+    while (s[1] == ' ')
+        s++, len--;
+    rc = fp_uint(c, tok, s + 1, (size_t)(comma - s - 1), 0xffff, f->name,
+                 "a namespace 0..65535", &ns);
+    if (rc == 0) {
+        const char *t = comma + 1;
+
+        while (*t == ' ')
+            t++;
+        rc = fp_uint(c, tok, t, (size_t)(s + len - 1 - t), 0xffff, f->name,
+                     "a type 0..65535", &type);
+    }
+    if (rc < 0)
+        return rc;
+    if (ns != 0 || type != 0)
+        return fp_fail(c, -ENOTSUP, tok, "packet_type=(%llu,0x%llx) is not "
+                       "supported: snic's ports carry Ethernet frames only "
+                       "(packet_type=(0,0))", (unsigned long long)ns,
+                       (unsigned long long)type);
+    return 0;
+}
+
 static int
 read_tun_id(struct fp_ctx *c, const struct fp_tok *tok,
             const struct fp_match_field *f)
@@ -332,6 +443,8 @@ static const struct fp_match_field match_fields[] = {
     { "icmp_code",    FP_TP_DST,   PR_ICMP,       read_icmp, OFF(tp_dst) },
     { "icmpv6_type",  FP_TP_SRC,   PR_ICMP,       read_icmp, OFF(tp_src) },
     { "icmpv6_code",  FP_TP_DST,   PR_ICMP,       read_icmp, OFF(tp_dst) },
+    { "tcp_flags",    FP_TCP_FLAGS, PR_TCP,       read_tcp_flags, 0 },
+    { "packet_type",  FP_PACKET_TYPE, PR_NONE,    read_packet_type, 0 },
     { "tun_id",       FP_TUN_ID,   PR_NONE,       read_tun_id, 0 },
     { "tunnel_id",    FP_TUN_ID,   PR_NONE,       read_tun_id, 0 },
     { "tun_src",      FP_TUN_SRC,  PR_NONE,       read_ipv4, OFF(tun_src) },
@@ -371,7 +484,8 @@ static const char *const known_words[] = {
     "in_port", "dl_src", "dl_dst", "dl_type", "dl_vlan", "dl_vlan_pcp",
     "vlan_tci", "nw_src", "nw_dst", "ipv6_src", "ipv6_dst", "nw_proto",
     "nw_tos", "ip_dscp", "nw_ttl", "tp_src", "tp_dst", "tcp_src", "tcp_dst",
-    "udp_src", "udp_dst", "icmp_type", "icmp_code", "tun_id", "tun_src",
+    "udp_src", "udp_dst", "icmp_type", "icmp_code", "tcp_flags",
+    "packet_type", "tun_id", "tun_src",
     "tun_dst", "eth_src", "eth_dst", "eth_type",
     "ip", "ipv6", "ip6", "arp", "tcp", "udp", "sctp", "icmp", "tcp6", "udp6",
     "sctp6", "icmp6", NULL,

@@ -36,6 +36,10 @@
  *    nw_proto is the low byte of the opcode. For ICMP and ICMPv6, tp_src and
  *    tp_dst hold the type and code (icmp_type=/icmp_code=).
  *  - tun_id is 64 bits as in OpenFlow; a VXLAN VNI is its low 24 bits.
+ *  - tcp_flags holds the low 12 bits of TCP's offset/flags word (FIN 0x001
+ *    ... CWR 0x080, NS 0x100, 3 reserved bits); read wherever the ports
+ *    would be, and also in a first fragment (Open vSwitch reads them there
+ *    too). tcp_flags=+syn-ack is value 0x002, mask 0x012.
  *
  * Action semantics (what the datapath and the translator must implement):
  *  - The list runs in order on the packet as modified so far; each OUTPUT
@@ -168,7 +172,9 @@ struct flow_key {
     uint8_t nw_proto;       /* IP protocol, IPv6 next header, ARP opcode */
     uint8_t nw_tos;         /* TOS / traffic class byte */
     uint8_t nw_ttl;         /* TTL / hop limit */
-    uint8_t pad[5];
+    uint8_t pad0;
+    flow_be16 tcp_flags;    /* TCP's 12 flag bits (NS..FIN), as in OpenFlow */
+    uint8_t pad[2];
 };
 
 struct flow_match {

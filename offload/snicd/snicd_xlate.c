@@ -93,6 +93,8 @@ static const struct {
     FIELD(tp_src, "tp_src"), FIELD(tp_dst, "tp_dst"),
     FIELD(nw_proto, "nw_proto"), FIELD(nw_tos, "nw_tos"),
     FIELD(nw_ttl, "nw_ttl"),
+    FIELD(tcp_flags, "tcp_flags (ns or a reserved bit: rte_flow's TCP item "
+          "carries the 8 flags cwr..fin)"),
 };
 
 /* A rule with no port item matches, on mainstream cards and on
@@ -254,7 +256,7 @@ xl_l4(struct snicd_xl *s, bool ip4, uint8_t proto)
     struct snicd_xlate *x = s->x;
     flow_be16 sv = s->v->tp_src & s->m.tp_src, dv = s->v->tp_dst & s->m.tp_dst;
 
-    if (s->m.tp_src == 0 && s->m.tp_dst == 0)
+    if (s->m.tp_src == 0 && s->m.tp_dst == 0 && s->m.tcp_flags == 0)
         return;
     switch (proto) {
     case 6:
@@ -262,6 +264,14 @@ xl_l4(struct snicd_xl *s, bool ip4, uint8_t proto)
         x->tcp_mask.hdr.src_port = s->m.tp_src;
         x->tcp_spec.hdr.dst_port = dv;
         x->tcp_mask.hdr.dst_port = s->m.tp_dst;
+        /* the item's tcp_flags byte is cwr..fin: exact for those 8 bits;
+         * a mask over ns or the reserved bits is left over, refused */
+        if ((ntohs(s->m.tcp_flags) & 0x0f00) == 0) {
+            x->tcp_spec.hdr.tcp_flags = (uint8_t)ntohs(s->v->tcp_flags
+                                                       & s->m.tcp_flags);
+            x->tcp_mask.hdr.tcp_flags = (uint8_t)ntohs(s->m.tcp_flags);
+            s->m.tcp_flags = 0;
+        }
         snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_TCP, &x->tcp_spec, &x->tcp_mask);
         break;
     case 17:

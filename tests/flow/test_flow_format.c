@@ -69,6 +69,13 @@ static const struct canon_case canonical_cases[] = {
     { "table=255,in_port=0,actions=Pop_Vlan,output(2),goto_table(3)",
       "cookie=0x0, table=0, in_port=0 "
       "actions=strip_vlan,output:pf,goto_table:3" },
+    { "tcp,tcp_dst=22,tcp_flags=0x2/0x12,actions=drop",
+      "cookie=0x0, table=0, tcp,tp_dst=22,tcp_flags=+syn-ack "
+      "actions=drop" },
+    { "tcp6,tcp_flags=0x812,actions=drop",
+      "cookie=0x0, table=0, tcp6,tcp_flags=syn|ack|[800] actions=drop" },
+    { "tcp,tcp_flags=0/0xfff,packet_type=(0,0),actions=drop",
+      "cookie=0x0, table=0, tcp,tcp_flags=0 actions=drop" },
     { "ip,actions=set_field:9->nw_ttl,set_field:1->ip_ecn,mod_nw_ttl:0",
       "cookie=0x0, table=0, ip "
       "actions=mod_nw_ttl:9,mod_nw_ecn:1,mod_nw_ttl:0" },
@@ -280,6 +287,10 @@ rnd_match(struct flow *f)
             m->ipv6_src[i / 8] |= (uint8_t)(0x80u >> (i % 8));
         if (coin())
             rnd_bytes(v->ipv6_dst, 16), memset(m->ipv6_dst, 0xff, 16);
+    }
+    if (l4 && v->nw_proto == IPPROTO_TCP && coin()) {
+        m->tcp_flags = htons((uint16_t)(coin() ? 0xfff : rnd() & 0xfff));
+        v->tcp_flags = (flow_be16)rnd();
     }
     if (l4) {
         if (coin())

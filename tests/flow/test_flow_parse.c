@@ -512,6 +512,45 @@ ex_ttl_ecn(struct flow *f)
     act(f, FLOW_ACT_MOD_NW_ECN)->u.tos = 1;
 }
 
+static void
+ex_syn_not_ack(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_TCP);
+    V(f).tcp_flags = htons(0x002);
+    M(f).tcp_flags = htons(0x012);
+}
+
+static void
+ex_syn_ack_exact(struct flow *f)
+{
+    proto(f, 0x86dd, IPPROTO_TCP);
+    V(f).tcp_flags = htons(0x012);
+    M(f).tcp_flags = htons(0xfff);
+}
+
+static void
+ex_flags_ns_reserved(struct flow *f)
+{
+    proto(f, 0x0800, IPPROTO_TCP);
+    V(f).tcp_flags = htons(0x880);
+    M(f).tcp_flags = htons(0xb80);
+}
+
+/* dl_vlan=0xffff then dl_vlan_pcp: tagged again with VID 0 */
+static void
+ex_none_then_pcp(struct flow *f)
+{
+    V(f).vlan_tci = htons(0x1000 | 3 << 13);
+    M(f).vlan_tci = htons(0xffff);
+}
+
+static void
+ex_pcp_then_none(struct flow *f)
+{
+    V(f).vlan_tci = 0;
+    M(f).vlan_tci = htons(0xffff);
+}
+
 struct accept_case {
     const char *line;
     void (*expect)(struct flow *f);
@@ -607,6 +646,19 @@ static const struct accept_case accepts_cases[] = {
     { "arp,actions=mod_nw_src:1.2.3.4", ex_arp_relaxed },
     { "ipv6,actions=mod_nw_ttl:8,mod_nw_ecn:2,set_field:255->nw_ttl,"
       "set_field:3->ip_ecn,set_field:1->nw_ecn", ex_ttl_ecn },
+    /* tcp_flags: +set-clear, a|b (exact), numbers; packet_type */
+    { "tcp,tcp_flags=+syn-ack,actions=drop", ex_syn_not_ack },
+    { "tcp_flags=-ack+syn,tcp,actions=drop", ex_syn_not_ack },
+    { "tcp,tcp_flags=0x2/0x12,actions=drop", ex_syn_not_ack },
+    { "tcp6,tcp_flags=syn|ack,actions=drop", ex_syn_ack_exact },
+    { "tcp6,tcp_flags=0x012,actions=drop", ex_syn_ack_exact },
+    { "tcp,tcp_flags=+cwr-ns-[200]+[800],actions=drop",
+      ex_flags_ns_reserved },
+    { "packet_type=(0,0),actions=drop", ex_drop },
+    { "packet_type=(0,0x0),actions=drop", ex_drop },
+    /* VLAN fields laid over each other in order, as in ovs-ofctl */
+    { "dl_vlan=65535,dl_vlan_pcp=3,actions=drop", ex_none_then_pcp },
+    { "dl_vlan_pcp=3,dl_vlan=65535,actions=drop", ex_pcp_then_none },
 };
 
 #define N_ACCEPTS (sizeof(accepts_cases) / sizeof(accepts_cases[0]))
@@ -775,7 +827,27 @@ static const struct reject_case rejects_cases[] = {
     { "tcp,udp,actions=drop", ADD, -EINVAL, 4,
       "duplicate field: 'tcp' at 0" },
     { "tcp,nw_proto=6,actions=drop", ADD, -EINVAL, 4, "duplicate" },
-    { "dl_vlan=0xffff,dl_vlan_pcp=3,actions=drop", ADD, -EINVAL, 15,
+    { "tcp_flags=+syn,actions=drop", ADD, -EINVAL, 0,
+      "tcp_flags requires tcp" },
+    { "ip,tcp_flags=+syn,actions=drop", ADD, -EINVAL, 3,
+      "tcp_flags requires tcp" },
+    { "tcp,tcp_flags=+syn+syn,actions=drop", ADD, -EINVAL, 4,
+      "'syn' is given twice" },
+    { "tcp,tcp_flags=+SYN,actions=drop", ADD, -EINVAL, 4,
+      "unknown flag 'SYN'" },
+    { "tcp,tcp_flags=syn|foo,actions=drop", ADD, -EINVAL, 4,
+      "unknown flag 'foo'" },
+    { "tcp,tcp_flags=0x1000,actions=drop", ADD, -ERANGE, 4,
+      "tcp_flags 0x1000 is out of range" },
+    { "tcp,tcp_flags=,actions=drop", ADD, -EINVAL, 4,
+      "tcp_flags needs a value" },
+    { "tcp,tcp_flags=syn||ack,actions=drop", ADD, -EINVAL, 4,
+      "unknown flag ''" },
+    { "packet_type=(1,0x800),actions=drop", ADD, -ENOTSUP, 0,
+      "Ethernet frames only" },
+    { "packet_type=0,actions=drop", ADD, -EINVAL, 0, "(NAMESPACE,TYPE)" },
+    { "packet_type=(0,x),actions=drop", ADD, -EINVAL, 0, "not a number" },
+    { "packet_type=(0,0),packet_type=(0,0),actions=drop", ADD, -EINVAL, 18,
       "duplicate" },
     { "vlan_tci=0x1000,dl_vlan=3,actions=drop", ADD, -EINVAL, 16,
       "duplicate" },

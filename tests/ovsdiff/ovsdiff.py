@@ -74,29 +74,39 @@ def describe(outs):
                      sorted(outs)) or "      (nothing)"
 
 
-def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals):
-    # every other round has NORMAL, under random access/trunk/native
-    # ports, switching what the table does not take
-    flows = ovsdiff_gen.random_flows(rnd, normal=rnd_no % 2 == 1)
-    vlans = ovsdiff_gen.random_vlan_config(rnd)
-    sw.set_vlans(vlans)
-    # learning is a side effect of a packet's translation: with a
-    # datapath flow cached from an earlier packet, Open vSwitch learns
-    # only later (at revalidation), so each frame of a NORMAL round is
-    # translated afresh, in order (below)
-    # the known differences (docs/ovs-differences.md), left out exactly:
-    # two tags through strip_vlan, later fragments through L3/L4 rewrites
-    two_tags = not any("strip_vlan" in f for f, _ in flows)
-    later_frags = not any(a in f for f, _ in flows
-                          for a in ("mod_nw_src", "mod_nw_dst", "mod_tp_"))
-    # NORMAL: Open vSwitch makes its copies one from the other in the
-    # order of its port table, so a DEI bit survives or not by that order
-    normal = any("normal" in f.lower() or "65530" in f for f, _ in flows)
-    packets = [ovsdiff_gen.normal_frame(rnd, vlans)
-               if normal and rnd.random() < 0.5 else
-               ovsdiff_gen.random_frame(rnd, two_tags, later_frags,
-                                        not normal)
-               for _ in range(PACKETS_PER_ROUND)]
+def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None):
+    if case is not None:
+        # a fixed case: plain trunk ports (Open vSwitch's default), no
+        # NORMAL
+        flows, packets = case
+        vlans = {p: ("trunk", None, None) for p in ovsdiff_gen.PORTS}
+        sw.set_vlans(vlans)
+        normal = False
+    else:
+        # every other round has NORMAL, under random access/trunk/native
+        # ports, switching what the table does not take
+        flows = ovsdiff_gen.random_flows(rnd, normal=rnd_no % 2 == 1)
+        vlans = ovsdiff_gen.random_vlan_config(rnd)
+        sw.set_vlans(vlans)
+        # learning is a side effect of a packet's translation: with a
+        # datapath flow cached from an earlier packet, Open vSwitch learns
+        # only later (at revalidation), so each frame of a NORMAL round is
+        # translated afresh, in order (below)
+        # the known differences (docs/ovs-differences.md), left out exactly:
+        # two tags through strip_vlan, later fragments through L3/L4 rewrites
+        two_tags = not any("strip_vlan" in f for f, _ in flows)
+        later_frags = not any(a in f for f, _ in flows
+                              for a in ("mod_nw_src", "mod_nw_dst",
+                                        "mod_tp_"))
+        # NORMAL: Open vSwitch makes its copies one from the other in the
+        # order of its port table, so a DEI bit survives or not by that order
+        normal = any("normal" in f.lower() or "65530" in f
+                     for f, _ in flows)
+        packets = [ovsdiff_gen.normal_frame(rnd, vlans)
+                   if normal and rnd.random() < 0.5 else
+                   ovsdiff_gen.random_frame(rnd, two_tags, later_frags,
+                                            not normal)
+                   for _ in range(PACKETS_PER_ROUND)]
     lines = [f for f, _ in flows]
     by_cookie = {i + 1: f for i, f in enumerate(lines)}
 
@@ -166,6 +176,9 @@ def main():
     sw = None
     try:
         sw = ovs_switch.OvsSwitch(tmp, len(ovsdiff_gen.PORTS))
+        # round -1: the directed case, the same every run
+        one_round(sw, dp_tool, rnd, -1, diffs, totals,
+                  case=ovsdiff_gen.directed_case())
         for r in range(rounds):
             one_round(sw, dp_tool, rnd, r, diffs, totals)
     except Exception:

@@ -18,6 +18,10 @@ MACS = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03",
 IP4 = ["10.0.0.1", "10.0.0.2", "10.0.1.1", "192.168.7.9"]
 IP6 = ["2001:db8::1", "2001:db8::2", "2001:db8:1::1", "fe80::1"]
 L4_PORTS = [0, 53, 80, 443, 4789, 65535]
+TCP_FLAG_BYTES = [0x18, 0x18, 0x02, 0x12, 0x10, 0x11, 0x04, 0x01, 0xc2,
+                  0x00, 0xff]
+TCP_FLAGS = ["+syn", "+syn-ack", "syn|ack", "+ack", "-ack", "+fin", "+rst",
+             "0x002/0x0ff", "+ns", "psh|ack", "+cwr-ece", "0", "-ns+[800]"]
 
 ETH_IP, ETH_IP6, ETH_ARP, ETH_VLAN, ETH_QINQ = (0x0800, 0x86dd, 0x0806,
                                                0x8100, 0x88a8)
@@ -119,6 +123,8 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
             m.append("tp_dst=" + _tp(rnd))
         if rnd.random() < 0.3:
             m.append("tp_src=" + _tp(rnd))
+    if l4 in ("tcp", "tcp6") and rnd.random() < 0.4:
+        m.append("tcp_flags=" + rnd.choice(TCP_FLAGS))
     elif l4 in ("icmp", "icmp6"):
         if rnd.random() < 0.5:
             m.append("icmp_type=%d" % rnd.choice([0, 8, 128, 129, 3]))
@@ -304,8 +310,11 @@ def _l4(rnd, proto, pseudo):
         doff = rnd.choice([5, 5, 5, 6, 4, 0, 15]) if rnd.random() < 0.2 \
             else 5
         opts = b"\x01" * (4 * max(doff - 5, 0)) if doff <= 6 else b""
+        # flags: the usual ones, sometimes ns and the reserved bits
+        flags = rnd.choice(TCP_FLAG_BYTES)
+        low = rnd.choice([0, 0, 0, 1, 0xe, 0xf])
         h = struct.pack("!HHIIBBHHH", sport, dport, rnd.getrandbits(32), 0,
-                        doff << 4, 0x18, 8192, 0, 0) + opts
+                        doff << 4 | low, flags, 8192, 0, 0) + opts
         seg = h + pay
         c = csum(seg, pseudo(len(seg)))
         seg = seg[:16] + struct.pack("!H", c) + seg[18:]
@@ -498,3 +507,107 @@ def random_frame(rnd, two_tags=True, later_frags=True, dei=True):
     if rnd.random() < 0.02:
         f = f[:rnd.randint(14, 17)]             # a tag cut short
     return port, f
+
+# ------------------------------------------------------------- directed
+
+
+def _eth(ethertype, payload, src="02:00:00:00:00:01",
+         dst="02:00:00:00:00:02", tci=None):
+    tag = b"" if tci is None else struct.pack("!HH", ETH_VLAN, tci)
+    return _mac(dst) + _mac(src) + tag + struct.pack("!H", ethertype) + \
+        payload
+
+
+def _ip4(proto, seg, frag=0, tos=0, src="10.0.0.1", dst="10.0.0.2"):
+    def pseudo(n):
+        return csum(ipaddress.ip_address(src).packed
+                    + ipaddress.ip_address(dst).packed
+                    + struct.pack("!BBH", 0, proto, n)) ^ 0xffff
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + len(seg), 7, frag, 64,
+                    proto, 0, ipaddress.ip_address(src).packed,
+                    ipaddress.ip_address(dst).packed)
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h, pseudo
+
+
+def _tcp4(sport, dport, flags, low=0, frag=0):
+    h, pseudo = _ip4(6, b"", frag)
+    seg = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4 | low, flags,
+                      8192, 0, 0) + b"data"
+    c = csum(seg, pseudo(len(seg)))
+    seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+    h, _ = _ip4(6, seg, frag)
+    return _eth(ETH_IP, h + seg)
+
+
+def _icmp4(typ, code):
+    seg = struct.pack("!BBHI", typ, code, 0, 0x12345678) + b"ping"
+    seg = seg[:2] + struct.pack("!H", csum(seg)) + seg[4:]
+    h, _ = _ip4(1, seg)
+    return _eth(ETH_IP, h + seg)
+
+
+def _udp4(sport, dport, tci=None):
+    seg = struct.pack("!HHHH", sport, dport, 12, 0) + b"abcd"
+    h, _ = _ip4(17, seg)
+    return _eth(ETH_IP, h + seg, tci=tci)
+
+
+def _arp4():
+    return _eth(ETH_ARP, struct.pack("!HHBBH6s4s6s4s", 1, ETH_IP, 6, 4, 1,
+                                     _mac("02:00:00:00:00:01"),
+                                     ipaddress.ip_address("10.0.0.1").packed,
+                                     b"\0" * 6,
+                                     ipaddress.ip_address("10.0.0.2").packed))
+
+
+def directed_case():
+    """Flows and frames aimed at what random tables rarely hit together:
+    tcp_flags on every kind of TCP segment (a first fragment included),
+    and OpenFlow 1.0's actions without their header in the match (mod_tp_*
+    on ICMP, on TCP with ports 0; mod_nw_*, dec_ttl, strip_vlan on ARP,
+    IPv6 and tagged frames). (flows [(line, push)], [(port, frame)])."""
+    flows = [
+        "priority=100,in_port=1,tcp,tcp_flags=+syn-ack actions=output:2",
+        "priority=95,in_port=1,tcp,tcp_flags=syn|ack actions=output:3",
+        "priority=90,in_port=1,tcp,tcp_flags=+ns-[800] actions=output:4",
+        "priority=80,in_port=2 actions=mod_tp_src:13,mod_tp_dst:0x103,"
+        "output:3",
+        "priority=70,in_port=3 actions=mod_nw_src:10.9.9.9,mod_nw_tos:32,"
+        "dec_ttl,strip_vlan,output:4",
+        "priority=60,in_port=4,icmp actions=mod_tp_dst:7,output:1",
+        "priority=1 actions=output:4",
+    ]
+    flows = [("table=0,cookie=%d,%s" % (i + 1, f), False)
+             for i, f in enumerate(flows)]
+    ip6_tcp = _eth(ETH_IP6, struct.pack("!IHBB16s16s", 0x60000000, 20, 6, 64,
+                                        ipaddress.ip_address("::1").packed,
+                                        ipaddress.ip_address("::2").packed)
+                   + struct.pack("!HHIIBBHHH", 1, 2, 0, 0, 0x50, 0x02, 0, 0,
+                                 0))
+    frames = [
+        (1, _tcp4(1000, 80, 0x02)),             # syn
+        (1, _tcp4(1000, 80, 0x02, frag=0x2000)),  # syn, first fragment
+        (1, _tcp4(1000, 80, 0x12)),             # syn ack
+        (1, _tcp4(1000, 80, 0x10, low=1)),      # ack ns
+        (1, _tcp4(1000, 80, 0x10, low=9)),      # ack ns [800]
+        (1, _tcp4(1000, 80, 0x18)),
+        (1, ip6_tcp),
+        (2, _icmp4(8, 0)),
+        (2, _icmp4(0, 0)),
+        (2, _tcp4(0, 0, 0x02)),                 # TCP with ports 0 and 0
+        (2, _tcp4(80, 443, 0x02)),
+        (2, _tcp4(80, 443, 0x02, frag=0x2000)),
+        (2, _udp4(53, 53)),
+        (2, _arp4()),
+        (2, ip6_tcp),
+        (3, _arp4()),
+        (3, ip6_tcp),
+        (3, _udp4(1, 2, tci=0x2005)),
+        (3, _udp4(1, 2)),
+        (3, _icmp4(8, 0)),
+        (3, _eth(0x88cc, b"lldp-ish" * 8)),
+        (4, _icmp4(8, 0)),
+        (4, _icmp4(3, 1)),
+    ]
+    return flows, frames

@@ -854,3 +854,55 @@ Test(xlate, reserved_refusals)
     expect_refused("in_port=vf0,actions=all", SNICD_XLATE_REFUSED_ACTION,
                    "no tunnel configuration");
 }
+
+/* tcp_flags: the TCP item's flag byte says cwr..fin exactly; ns and the
+ * reserved bits have no place there */
+Test(xlate, tcp_flags)
+{
+    const struct rte_flow_item_tcp *ts, *tm;
+
+    cr_assert_eq(xl("in_port=vf0,tcp,tcp_flags=+syn-ack "
+                    "actions=output:vf1"), 0, "%s", x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV4,
+          RTE_FLOW_ITEM_TYPE_TCP);
+    ts = x.items[2].spec;
+    tm = x.items[2].mask;
+    cr_expect_eq(ts->hdr.tcp_flags, 0x02);
+    cr_expect_eq(tm->hdr.tcp_flags, 0x12);
+    cr_expect_eq(tm->hdr.src_port, 0);
+    cr_expect_eq(tm->hdr.dst_port, 0);
+    expect_refused("in_port=vf0,tcp,tcp_flags=0x100/0x1ff "
+                   "actions=output:vf1", SNICD_XLATE_REFUSED_MATCH,
+                   "tcp_flags (ns or a reserved bit");
+}
+
+/* OpenFlow 1.0's actions without the match promising their header: the
+ * datapath checks each packet, a rule cannot */
+Test(xlate, relaxed_actions_need_the_header_in_the_match)
+{
+    expect_refused("in_port=vf0 actions=mod_nw_src:1.2.3.4,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "without an IPv4 match");
+    expect_refused("in_port=vf0,ipv6 actions=mod_nw_dst:1.2.3.4,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "without an IPv4 match");
+    expect_refused("in_port=vf0,arp actions=mod_nw_tos:4,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "without an ip or ipv6");
+    expect_refused("in_port=vf0 actions=dec_ttl,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "dec_ttl without");
+    expect_refused("in_port=vf0,icmp actions=mod_tp_src:1,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "without a tcp, udp or sctp match");
+    expect_refused("in_port=vf0 actions=strip_vlan,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "may be untagged");
+    expect_refused("in_port=vf0,ip actions=mod_nw_ttl:3,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "mod_nw_ttl not offloaded");
+    expect_refused("in_port=vf0,ip actions=mod_nw_ecn:1,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "sets the ECN bits");
+    /* with the header promised they are offloaded as before */
+    cr_assert_eq(xl("in_port=vf0,ip actions=mod_nw_src:1.2.3.4,dec_ttl,"
+                    "output:vf1"), 0, "%s", x.reason);
+    /* strip_vlan on a packet known untagged does nothing */
+    cr_assert_eq(xl("in_port=vf0,dl_vlan=0xffff actions=strip_vlan,"
+                    "output:vf1"), 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+}
