@@ -57,7 +57,7 @@ dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
 {
     struct dp_output out = { .port = a->u.port, .tx_port = a->u.port,
                              .frame = pkt->buf.data, .len = pkt->buf.len,
-                             .pkt = env->pkt };
+                             .pkt = env->pkt, .in_port = pkt->in_port };
 
     switch (a->u.port) {
     case FLOW_PORT_IN_PORT:

@@ -373,7 +373,7 @@ output_action(struct act_state *st, const struct fp_tok *tok, const char *s,
               size_t len)
 {
     struct fp_ctx *c = st->c;
-    struct flow_action *a;
+    struct flow_action *a = NULL;
     uint32_t port;
     int rc;
 
@@ -398,27 +398,41 @@ output_action(struct act_state *st, const struct fp_tok *tok, const char *s,
 
 /* "controller", "controller:MAX_LEN" or "controller(max_len=MAX_LEN)"
  * (any case): the packet, or its first MAX_LEN bytes, to the control
- * plane. */
+ * plane. The other arguments (reason, id, userdata, pause, meter_id) are
+ * about the OpenFlow channel snic does not have yet. */
 static int
 controller_action(struct act_state *st, const struct fp_tok *tok)
 {
-    const char *val = tok->val;
+    const char *val = tok->val, *end = tok->val + tok->vlen;
     size_t vlen = tok->vlen;
-    struct flow_action *a;
+    struct flow_action *a = NULL;
     uint64_t v = FLOW_CONTROLLER_MAX_LEN;
     int rc;
 
-    if (val != NULL && tok->paren && vlen > 8
-        && memcmp(val, "max_len=", 8) == 0) {
-        val += 8;
-        vlen -= 8;
+    if (val != NULL && tok->paren) {
+        const char *ml = NULL;
+
+        while (val < end) {
+            const char *comma = memchr(val, ',', (size_t)(end - val));
+            const char *e = comma != NULL ? comma : end;
+
+            while (val < e && *val == ' ')
+                val++;
+            if (e - val > 8 && memcmp(val, "max_len=", 8) == 0) {
+                ml = val + 8;
+                vlen = (size_t)(e - ml);
+            } else if (e > val) {
+                return fp_fail(st->c, -ENOTSUP, tok, "controller: '%.*s' "
+                               "needs an OpenFlow controller channel, which "
+                               "snic does not have yet (max_len=N is "
+                               "supported)", (int)(e - val > 24 ? 24
+                                                   : e - val), val);
+            }
+            val = comma != NULL ? comma + 1 : end;
+        }
+        val = ml;
     }
     if (val != NULL) {
-        if (memchr(val, '=', vlen) != NULL || memchr(val, ',', vlen) != NULL)
-            return fp_fail(st->c, -ENOTSUP, tok, "controller: only "
-                           "controller:MAX_LEN and controller(max_len=N) "
-                           "are supported (no reason=, id=, userdata=...: "
-                           "snic has no controller channel yet)");
         rc = fp_uint(st->c, tok, val, vlen, 0xffff, "controller",
                      "a max_len of 0..65535 bytes", &v);
         if (rc < 0)

@@ -339,6 +339,8 @@ usage(FILE *f)
         "  stats                  offload counts, insertion rate, datapath\n"
         "  fdb-show               NORMAL's learned MAC addresses\n"
         "  fdb-flush [PORT]       forget them (those of PORT)\n"
+        "  controller-show        packets sent to CONTROLLER: the count and\n"
+        "                         the last ones\n"
         "  call METHOD [JSON]     any control method (see 'call help')\n"
         "\n"
         "options:\n"
@@ -392,6 +394,7 @@ main(int argc, char **argv)
         { "del-flows", 0, 1 },  { "dump-flows", 0, 1 }, { "show", 0, 0 },
         { "capabilities", 0, 0 }, { "stats", 0, 0 },    { "call", 1, 2 },
         { "fdb-show", 0, 0 },   { "fdb-flush", 0, 1 },
+        { "controller-show", 0, 0 },
     };
     size_t k;
     for (k = 0; k < sizeof(table) / sizeof(table[0]); k++)

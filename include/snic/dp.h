@@ -221,6 +221,9 @@ struct dp_output {
     /* Which packet: its index in the burst given to
      * dp_worker_process_burst(); 0 from the one-packet calls. */
     unsigned pkt;
+    /* CONTROLLER and LOCAL outputs only (else 0): the port the packet
+     * came in on, which the caller may want to tell the control plane */
+    uint32_t in_port;
 };
 
 typedef void dp_output_fn(void *ctx, const struct dp_output *out);

@@ -22,7 +22,12 @@
 #include "snic/dp.h"
 
 #define RUNS        5
-#define OPS         2000000u
+#define OPS         ops
+/* DP_BENCH_OPS and DP_BENCH_FLOWS (the largest flow count to run) make a
+ * short run, e.g. under valgrind --tool=callgrind for instructions per
+ * packet (docs/datapath.md). */
+static unsigned ops = 2000000u;
+static uint32_t max_flows = UINT32_MAX;
 #define HIT_PKTS    256u
 #define MISS_PKTS   65536u
 #define FRAME_LEN   64u
@@ -214,12 +219,19 @@ main(void)
 
     if (frames == NULL || keys == NULL)
         return 1;
+    if (getenv("DP_BENCH_OPS") != NULL)
+        ops = (unsigned)strtoul(getenv("DP_BENCH_OPS"), NULL, 10) & ~31u;
+    if (getenv("DP_BENCH_FLOWS") != NULL)
+        max_flows = (uint32_t)strtoul(getenv("DP_BENCH_FLOWS"), NULL, 10);
+    if (ops == 0)
+        return 2;
     printf("snic software datapath, 1 thread, %u-byte UDP frames, "
            "median of %d runs x %u ops (M/s)\n", FRAME_LEN, RUNS, OPS);
     printf("%8s %10s | %9s %9s %9s | %9s %9s | %9s %9s\n", "flows",
            "subtables", "cls", "emc-hit", "emc-miss", "pipe-hit",
            "pipe-miss", "burst-hit", "burst-miss");
-    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0])
+                       && sizes[s] <= max_flows; s++) {
         struct dp *dp = dp_create(NULL, NULL);
         struct dp_worker *w = dp ? dp_worker_create(dp) : NULL;
         double r[7] = { 0 };

@@ -67,6 +67,9 @@ int snicd_ports_add_ethdev(struct snicd_ports *p, uint16_t ethdev,
  * OpenFlow SNICD_OFPORT_PLAIN_BASE + N with N the next free index. Its
  * flows stay in software unless the hardware accepts them. */
 int snicd_ports_add_plain(struct snicd_ports *p, uint16_t ethdev);
+/* The host-side port LOCAL (OpenFlow's reserved number) on the --local
+ * tap's ethdev. */
+int snicd_ports_add_local(struct snicd_ports *p, uint16_t ethdev);
 /* The logical VXLAN port "vxlan0" (OpenFlow 100) with its encapsulation. */
 int snicd_ports_add_tunnel(struct snicd_ports *p,
                            const struct dp_vxlan_port *vx);
@@ -94,6 +97,45 @@ struct snicd;
 void snicd_switch_publish(struct snicd *d);
 /* Every --port names a port snicd has: 0, or -ENOENT (logged). */
 int snicd_switch_check(const struct snicd *d);
+
+/* ---- packets to CONTROLLER (snicd_punt.c) ---- */
+
+struct snicd;
+
+#define SNICD_PUNT_KEEP     16u     /* packets kept per worker */
+#define SNICD_PUNT_BYTES    128u    /* of each, its first bytes */
+
+struct snicd_punt_slot {
+    _Atomic uint32_t seq;           /* odd while the worker writes it */
+    _Atomic uint32_t in_port;
+    _Atomic uint32_t len;
+    _Atomic uint64_t ns;
+    _Atomic uint64_t data[SNICD_PUNT_BYTES / 8];
+};
+
+/* One worker's ring: it alone writes, the control thread reads. */
+struct snicd_punts {
+    _Atomic uint64_t count;         /* every packet punted */
+    struct snicd_punt_slot slot[SNICD_PUNT_KEEP];
+};
+
+/* A copy the control thread made. */
+struct snicd_punt {
+    uint64_t ns;
+    uint32_t in_port;
+    uint32_t len;                   /* as punted (max_len applied) */
+    uint8_t data[SNICD_PUNT_BYTES];
+};
+
+/* Worker side: record @out (a CONTROLLER output). */
+void snicd_punt_record(struct snicd_punts *r, const struct dp_output *out,
+                       uint64_t now_ns);
+/* Control side: the kept packets of @r (at most @max). */
+size_t snicd_punts_copy(const struct snicd_punts *r, struct snicd_punt *out,
+                        size_t max);
+/* Every worker's (snicd_worker.c); *@total: all punted so far. */
+size_t snicd_workers_punts(const struct snicd *d, struct snicd_punt *out,
+                           size_t max, uint64_t *total);
 
 /* ---- journal (snicd_journal.c) ---- */
 
@@ -227,6 +269,9 @@ struct snicd {
     unsigned n_workers;
     struct dp_vxlan_port vxlan;
     bool has_vxlan;
+    /* LOCAL: the --local tap's ethdev, UINT16_MAX: none */
+    uint16_t local_ethdev;
+    const char *local_iface;
     /* --port settings (the options' array, alive as long as snicd) */
     const struct snicd_port_cfg *port_cfg;
     unsigned n_port_cfg;
@@ -305,6 +350,9 @@ enum snicd_where snicd_core_where(const struct snicd *d, uint64_t id,
 
 /* ---- ports on the device (snicd_port.c; DPDK) ---- */
 
+/* Create LOCAL's tap @iface (a net_tap vdev), before snicd_ports_init().
+ * 0 or negative errno (logged). */
+int snicd_ports_probe_local(struct snicd *d, const char *iface);
 /* Find, name, configure and start every ethdev port (and vxlan0 when
  * configured). The uplink is the transfer proxy. 0 or negative errno. */
 int snicd_ports_init(struct snicd *d);

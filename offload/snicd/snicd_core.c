@@ -234,6 +234,7 @@ int
 snicd_core_init(struct snicd *d)
 {
     d->start_ns = snicd_now_ns();
+    d->local_ethdev = UINT16_MAX;
     d->dp = dp_create(NULL, NULL);
     if (d->dp == NULL)
         return -errno;

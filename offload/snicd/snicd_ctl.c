@@ -471,6 +471,16 @@ m_fdb_flush(void *ctx, const json_t *params, struct ctl_error *err)
                                     ? json_string_value(v) : NULL, err);
 }
 
+static json_t *
+m_controller_show(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { NULL };
+
+    if (!params_known(params, allowed, err))
+        return NULL;
+    return snicd_ctl_controller_show(ctx);
+}
+
 const struct ctl_method snicd_ctl_methods[] = {
     { "add-flow", m_add_flow, "add-flow {flow}: add or replace one flow" },
     { "add-flows", m_add_flows, "add-flows {flows:[...], file, first_line, "
@@ -489,6 +499,9 @@ const struct ctl_method snicd_ctl_methods[] = {
       "counters" },
     { "fdb-show", m_fdb_show, "fdb-show: NORMAL's learned MAC addresses "
       "(port, VLAN, MAC, age in seconds)" },
+    { "controller-show", m_controller_show, "controller-show: packets sent "
+      "to CONTROLLER: how many, and the last ones (in_port, length, the "
+      "first bytes)" },
     { "fdb-flush", m_fdb_flush, "fdb-flush {port?}: forget the learned MAC "
       "addresses (of one port)" },
 };

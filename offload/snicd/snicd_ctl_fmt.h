@@ -18,6 +18,8 @@ json_t *snicd_ctl_stats(struct snicd *d);
 json_t *snicd_ctl_fdb_show(struct snicd *d);
 json_t *snicd_ctl_fdb_flush(struct snicd *d, const char *port,
                             struct ctl_error *err);
+/* Packets sent to CONTROLLER: the count and the last ones (snicd_punt.c). */
+json_t *snicd_ctl_controller_show(struct snicd *d);
 
 /* Device facts from ethdev (snicd_port.c): driver, limits, switch domain.
  * An empty object before the EAL is up. */

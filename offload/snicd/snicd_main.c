@@ -577,6 +577,9 @@ main(int argc, char **argv)
     rc = snicd_core_init(&d);
     if (rc < 0)
         goto out_pool;
+    if (o.local_iface != NULL
+        && snicd_ports_probe_local(&d, o.local_iface) < 0)
+        goto out_core;
     if (snicd_ports_init(&d) < 0)
         goto out_core;
     if (snicd_switch_check(&d) < 0)

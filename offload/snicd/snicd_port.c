@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_mbuf.h>
@@ -90,11 +91,36 @@ event_cb(uint16_t pid, enum rte_eth_event_type type, void *ctx, void *ret)
     return 0;
 }
 
+/* LOCAL's tap: a net_tap vdev of this name (snicd_ports_probe_local). */
+#define LOCAL_VDEV  "net_tap_snic_local"
+
+int
+snicd_ports_probe_local(struct snicd *d, const char *iface)
+{
+    char devargs[96];
+    int rc;
+
+    snprintf(devargs, sizeof(devargs), LOCAL_VDEV ",iface=%s", iface);
+    rc = rte_dev_probe(devargs);
+    if (rc < 0) {
+        snicd_log(SNICD_LOG_ERR, "--local %s: cannot create the tap (%s; "
+                  "it needs CAP_NET_ADMIN and DPDK's net_tap driver)", iface,
+                  strerror(-rc));
+        return rc;
+    }
+    d->local_iface = iface;
+    return 0;
+}
+
 void
 snicd_ports_rebuild_tx(struct snicd *d)
 {
+    d->local_ethdev = UINT16_MAX;
     for (unsigned i = 0; i < SNICD_OFPORT_TABLE; i++)
         d->tx_ethdev[i] = UINT16_MAX;
+    for (unsigned i = 0; i < d->ports.n; i++)
+        if (d->ports.v[i].ofport == FLOW_PORT_LOCAL && !d->ports.gone[i])
+            d->local_ethdev = d->ports.v[i].ethdev;
     for (unsigned i = 0; i < d->ports.n; i++) {
         const struct snicd_port_info *p = &d->ports.v[i];
 
@@ -138,6 +164,14 @@ snicd_ports_init(struct snicd *d)
         char name[RTE_ETH_NAME_MAX_LEN] = "?";
 
         rte_eth_dev_get_name_by_port(pid, name);
+        if (d->local_iface != NULL && strcmp(name, LOCAL_VDEV) == 0) {
+            rc = snicd_ports_add_local(&d->ports, pid);
+            if (rc < 0)
+                return rc;
+            snicd_log(SNICD_LOG_INFO, "port %u: LOCAL, the host's tap %s",
+                      pid, d->local_iface);
+            continue;
+        }
         rc = snicd_port_classify(pid, &vf);
         if (rc == 1 && snicd_ports_by_ofport(&d->ports, SNICD_OFPORT_UPLINK)) {
             /* the first switch port is the uplink; any further one is a
@@ -213,7 +247,8 @@ snicd_ports_fini(struct snicd *d)
     for (unsigned k = d->ports.n; k-- > 0;) {
         const struct snicd_port_info *p = &d->ports.v[k];
 
-        if (p->is_tunnel || d->ports.gone[k] || p->is_uplink)
+        if (p->is_tunnel || d->ports.gone[k] || p->is_uplink
+            || p->ofport == FLOW_PORT_LOCAL)
             continue;
         rte_eth_dev_stop(p->ethdev);
         rte_eth_dev_close(p->ethdev);
@@ -223,6 +258,17 @@ snicd_ports_fini(struct snicd *d)
             rte_eth_dev_stop(d->ports.v[k].ethdev);
             rte_eth_dev_close(d->ports.v[k].ethdev);
         }
+    for (unsigned k = 0; k < d->ports.n; k++) {
+        struct rte_eth_dev_info info;
+
+        /* LOCAL's tap: the host's interface goes with it */
+        if (d->ports.v[k].ofport != FLOW_PORT_LOCAL || d->ports.gone[k]
+            || rte_eth_dev_info_get(d->ports.v[k].ethdev, &info) < 0)
+            continue;
+        rte_eth_dev_stop(d->ports.v[k].ethdev);
+        rte_eth_dev_close(d->ports.v[k].ethdev);
+        rte_dev_remove(info.device);
+    }
 }
 
 /* The live port on ethdev @pid. A gone port keeps its last ethdev id,

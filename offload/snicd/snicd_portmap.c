@@ -68,6 +68,15 @@ snicd_ports_add_plain(struct snicd_ports *p, uint16_t ethdev)
 }
 
 int
+snicd_ports_add_local(struct snicd_ports *p, uint16_t ethdev)
+{
+    struct snicd_port_info pi = { .ofport = FLOW_PORT_LOCAL, .ethdev = ethdev,
+                                  .vf = -1, .name = "LOCAL" };
+
+    return ports_append(p, &pi);
+}
+
+int
 snicd_ports_add_tunnel(struct snicd_ports *p, const struct dp_vxlan_port *vx)
 {
     struct snicd_port_info pi = {

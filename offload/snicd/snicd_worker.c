@@ -66,6 +66,8 @@ struct snicd_worker {
     /* the frames being processed, by their index in the datapath call
      * (dp_output.pkt); NULL once taken as an output */
     struct rte_mbuf *cur[BURST];
+    /* packets to CONTROLLER (snicd_punt.c) */
+    struct snicd_punts punts;
 };
 
 /* single writer: plain load + store, no locked instruction */
@@ -143,10 +145,13 @@ static __attribute__((noinline)) uint16_t
 reserved_output(struct snicd_worker *w, const struct dp_output *out)
 {
     if (out->tx_port == FLOW_PORT_CONTROLLER) {
-        /* no OpenFlow controller channel yet: counted (dp stats) */
+        /* no OpenFlow controller channel yet: kept for controller-show */
+        snicd_punt_record(&w->punts, out, snicd_now_ns());
         return UINT16_MAX;
     }
-    bump(&w->st.tx_drops, 1);       /* LOCAL: no host-side port */
+    if (out->tx_port == FLOW_PORT_LOCAL && w->d->local_ethdev != UINT16_MAX)
+        return w->d->local_ethdev;
+    bump(&w->st.tx_drops, 1);       /* LOCAL without a host-side port */
     return UINT16_MAX;
 }
 
@@ -406,6 +411,23 @@ void
 snicd_workers_resume(struct snicd *d)
 {
     atomic_store(&d->pause, 0);
+}
+
+size_t
+snicd_workers_punts(const struct snicd *d, struct snicd_punt *out,
+                    size_t max, uint64_t *total)
+{
+    size_t n = 0;
+
+    *total = 0;
+    for (unsigned i = 0; i < d->n_workers; i++) {
+        const struct snicd_worker *w = d->workers[i];
+
+        *total += atomic_load_explicit(&w->punts.count,
+                                       memory_order_relaxed);
+        n += snicd_punts_copy(&w->punts, out + n, max - n);
+    }
+    return n;
 }
 
 void

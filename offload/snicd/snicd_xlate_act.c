@@ -477,6 +477,11 @@ act_output_reserved(struct snicd_xl *s, struct act_st *st, uint32_t port)
         if (p->ofport == s->in_port
             || (port == FLOW_PORT_FLOOD && p->no_flood))
             continue;
+        if (p->ofport == FLOW_PORT_LOCAL)
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "%s reaches LOCAL, snicd's host-side "
+                                   "port, outside the eSwitch",
+                                   port == FLOW_PORT_ALL ? "ALL" : "FLOOD");
         if ((ret = act_output(s, st, p->ofport)) < 0)
             return ret;
     }

@@ -19,6 +19,7 @@
 struct out {
     uint32_t port;
     uint32_t tx_port;
+    uint32_t in_port;
     size_t len;
     bool last;
     uint8_t frame[128];
@@ -39,6 +40,7 @@ collect(void *ctx, const struct dp_output *o)
     x = &s->v[s->n++];
     x->port = o->port;
     x->tx_port = o->tx_port;
+    x->in_port = o->in_port;
     x->len = o->len;
     x->last = o->last;
     memcpy(x->frame, o->frame, o->len < 128 ? o->len : 128);
@@ -217,6 +219,7 @@ Test(reserved, local_and_controller)
     cr_expect_eq(s.v[1].port, FLOW_PORT_CONTROLLER);
     cr_expect_eq(s.v[1].tx_port, FLOW_PORT_CONTROLLER);
     cr_expect_eq(s.v[1].len, 20, "controller:20 keeps 20 bytes");
+    cr_expect_eq(s.v[1].in_port, 1, "the controller learns the ingress");
     cr_expect(!s.v[1].last, "the controller's copy never takes the buffer");
 
     send_frame(&e, FLOW_PORT_LOCAL, f, 64, &s);

@@ -6,7 +6,8 @@ side and the wire, a DPDK process of its own).
 
     snicd_it.py SCENARIO [--seed N]
 
-Scenarios: hw, sw, miss, errors, vxlan, reset, taps, normal, restart,
+Scenarios: hw, sw, miss, errors, vxlan, reset, taps, normal, local,
+restart,
 add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny. Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC,
 SNIC_FW (paths). Standard library only. Every process started here is
 killed at the end, whatever happens (snicd_harness.py).
@@ -875,6 +876,87 @@ def scenario_normal(tmp):
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
 
 
+def scenario_local(tmp):
+    """LOCAL and CONTROLLER: snicd's host-side port is a tap (--local) in
+    the host's namespace, a VM is emunic's VF tap in a namespace of its
+    own; NORMAL switches between them both ways (in_port LOCAL and output
+    to LOCAL), fdb-show lists the host's MAC on LOCAL; ICMP from the VM
+    also goes to CONTROLLER, which counts it and keeps the last packets
+    for 'snicctl controller-show'."""
+    if os.getuid() != 0 or shutil.which("ip") is None:
+        print("  skipped: needs root and iproute2")
+        sys.exit(77)
+    tag_ = "%d" % (os.getpid() % 10000)
+    tap, ns, local = "snl%s_0" % tag_, "snlns%s" % tag_, "snlh%s" % tag_
+    sock = os.path.join(tmp, "nic")
+    emu = spawn([EMUNIC, "--socket", sock, "--num-vfs", str(NVFS), "--mode",
+                 "switchdev", "--vf-tap", "0=" + tap],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = emu.stdout.readline()
+    if "listening" not in line:
+        raise RuntimeError("emunic did not start: " + line)
+    threading.Thread(target=emu.stdout.read, daemon=True).start()
+
+    class Nic:
+        pass
+    nic = Nic()
+    nic.sock = sock
+    try:
+        for cmd in (["ip", "netns", "add", ns],
+                    ["ip", "link", "set", tap, "netns", ns],
+                    ["ip", "-n", ns, "addr", "add", "10.79.0.1/24", "dev",
+                     tap],
+                    ["ip", "-n", ns, "link", "set", tap, "up"]):
+            subprocess.run(cmd, check=True, capture_output=True)
+        d = Snicd(tmp, nic, "--local", local)
+        show = d.ok("show")["ports"]
+        check(any(p["name"] == "LOCAL" and p["ofport"] == 0xfffffffe
+                  for p in show), "snicd has the port LOCAL", show)
+        for cmd in (["ip", "addr", "add", "10.79.0.254/24", "dev", local],
+                    ["ip", "link", "set", local, "up"]):
+            subprocess.run(cmd, check=True, capture_output=True)
+        import json
+        host_mac = json.loads(subprocess.run(
+            ["ip", "-j", "link", "show", local], check=True,
+            capture_output=True, text=True).stdout)[0]["address"]
+        d.ok("add-flows", {"flows": [
+            "actions=normal",
+            "priority=40000,in_port=vf0,icmp,actions=controller:64,normal"]})
+        r = subprocess.run(["ip", "netns", "exec", ns, "ping", "-c", "3",
+                            "-i", "0.2", "-W", "2", "10.79.0.254"],
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 0 and " 0% packet loss" in r.stdout,
+              "the VM pings the host through LOCAL", r.stdout + r.stderr)
+        fdb = d.ok("fdb-show")["entries"]
+        check(any(e["port"] == "LOCAL" and e["mac"] == host_mac
+                  for e in fdb), "fdb-show has the host's MAC on LOCAL", fdb)
+        c = d.ok("controller-show")
+        check(c["count"] >= 3 and c["packets"] and
+              all(p["in_port"] == "vf0" and p["len"] == 64
+                  for p in c["packets"]),
+              "CONTROLLER counted the echo requests, kept 64 bytes each",
+              c)
+        r = d.ctl("controller-show")
+        check(r.returncode == 0 and "in_port=vf0" in r.stdout and
+              "to the controller: " in r.stdout, "snicctl controller-show",
+              r.stdout + r.stderr)
+        fl = d.flows()
+        # the ICMP flow's match fits the card: it marks, and software runs
+        # CONTROLLER and NORMAL (partial); the catch-all is software only
+        check(all(f["offload"] in ("sw", "partial") for f in fl) and
+              any("CONTROLLER" in f["reason"] for f in fl) and
+              any("NORMAL" in f["reason"] for f in fl),
+              "NORMAL and CONTROLLER run in software, saying why",
+              [(f["text"], f["offload"], f["reason"]) for f in fl])
+        d.stop()
+        check(subprocess.run(["ip", "link", "show", local],
+                             capture_output=True).returncode != 0,
+              "LOCAL's tap goes with snicd")
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        subprocess.run(["ip", "link", "del", local], capture_output=True)
+
+
 # ---- the differential test ----
 
 MACS = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"]
@@ -1082,6 +1164,8 @@ def main():
             scenario_taps(tmp)
         elif which == "normal":
             scenario_normal(tmp)
+        elif which == "local":
+            scenario_local(tmp)
         elif which == "reset":
             scenario_reset(tmp)
         elif which == "vxlan":
