@@ -147,35 +147,11 @@ tag_for(const struct dp_port *p, const struct xvlan *xv)
     return t;
 }
 
-/* Bring the frame's tag to @want, which differs: the old tag goes and
- * the new one is pushed whole (DEI 0), as Open vSwitch writes a tag. */
-static bool
-tag_set(struct dp_pkt *pkt, const struct tag_state *want)
-{
-    if (pkt->layout.flags & DP_L_VLAN)
-        dp_tag_strip(pkt);
-    return !want->present
-           || dp_tag_push(pkt, want->tpid, want->tci) == DP_ACT_DONE;
-}
-
-/* Put back the frame's own tag, byte for byte (@saved: its 4 bytes). */
-static void
-tag_restore(struct dp_pkt *pkt, const struct tag_state *orig,
-            const uint8_t saved[4])
-{
-    bool now = (pkt->layout.flags & DP_L_VLAN) != 0;
-
-    if (now && orig->present)
-        memcpy(pkt->buf.data + 12, saved, 4);
-    else if (now)
-        dp_tag_strip(pkt);
-    else if (orig->present)
-        /* the headroom the strip freed takes it back */
-        dp_tag_push(pkt, rd16(saved), rd16(saved + 2));
-}
-
 /* One copy to @p in the VLAN @xv, made from the frame as it came (@orig,
- * @saved: its tag), which it is again afterwards. */
+ * @saved: its outer tag's 4 bytes), which it is again afterwards: a tag
+ * that changes is popped and the wanted one pushed whole (DEI 0), as Open
+ * vSwitch writes a tag, and both steps are undone in reverse, so an inner
+ * tag behind the outer one stays where it was. */
 static void
 output_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
               const struct dp_port *p, const struct xvlan *xv,
@@ -183,15 +159,24 @@ output_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
               bool last, struct dp_act_stats *stats)
 {
     struct tag_state want = tag_for(p, xv);
+    bool pushed = false;
 
     /* the same TPID, VID and PCP: the tag as it is, DEI included */
     if (tag_same(&want, orig)) {
         dp_output_to(env, pkt, p->ofport, last, stats);
         return;
     }
-    if (tag_set(pkt, &want))
+    if (orig->present)
+        dp_tag_strip(pkt);
+    if (want.present)
+        pushed = dp_tag_push(pkt, want.tpid, want.tci) == DP_ACT_DONE;
+    if (pushed || !want.present)
         dp_output_to(env, pkt, p->ofport, false, stats);
-    tag_restore(pkt, orig, saved);
+    if (pushed)
+        dp_tag_strip(pkt);
+    if (orig->present)
+        /* the headroom the strip freed takes it back */
+        dp_tag_push(pkt, rd16(saved), rd16(saved + 2));
 }
 
 static void

@@ -592,3 +592,27 @@ Test(normal, every_copy_from_the_frame_as_it_came)
     cr_expect(s.v[3].last);
     env_fini(&e);
 }
+
+Test(normal, an_inner_tag_stays_behind_the_outer_one)
+{
+    struct dp_port ports[3] = { trunk(1), access_port(2, 20), trunk(3) };
+    struct env e;
+    struct sink s;
+    uint8_t f[64];
+
+    env_init(&e, ports, 3);
+    add_flow(&e, "actions=normal");
+    /* 802.1ad 20 outside, 802.1Q 10 inside */
+    frame(f, BCAST, MA, -1);
+    t_wr16(f + 12, 0x88a8);
+    t_wr16(f + 14, 20);
+    t_wr16(f + 16, 0x8100);
+    t_wr16(f + 18, 10);
+    send_frame(&e, 1, f, 64, &s);
+    cr_assert_eq(s.n, 2);
+    cr_expect_eq(out_to(&s, 2)->len, 60, "the outer tag popped");
+    cr_expect_eq(t_rd16(out_to(&s, 2)->frame + 12), 0x8100);
+    cr_expect_eq(memcmp(out_to(&s, 3)->frame, f, 64), 0,
+                 "the trunk's copy is the frame as it came");
+    env_fini(&e);
+}
