@@ -408,6 +408,46 @@ mod_tci(struct dp_pkt *pkt, uint16_t keep_mask, uint16_t bits, bool push)
     return push_tag(pkt, DP_ETH_VLAN, bits, true);
 }
 
+/* ---- registers ---- */
+
+static void
+load(struct dp_pkt *pkt, const struct flow_action *a)
+{
+    const uint64_t v[2] = { a->u.value, 0 };
+
+    if (pkt->meta != NULL)
+        flow_subfield_set(pkt->meta, &a->dst, v);
+}
+
+static void
+move(struct dp_pkt *pkt, const struct flow_action *a)
+{
+    uint64_t v[2];
+
+    if (pkt->meta == NULL)
+        return;
+    flow_subfield_get(pkt->meta, &a->u.src, v);
+    flow_subfield_set(pkt->meta, &a->dst, v);
+}
+
+/* output:REG[..]: Open vSwitch outputs to the port the bits hold when it
+ * is a port number (1..0xfeff); 0, a reserved number or a wider value
+ * outputs nothing. */
+static void
+output_reg(const struct dp_actions_env *env, struct dp_pkt *pkt,
+           const struct flow_action *a, bool last,
+           struct dp_act_stats *stats)
+{
+    uint64_t v[2];
+
+    if (pkt->meta == NULL)
+        return;
+    flow_subfield_get(pkt->meta, &a->u.src, v);
+    if (v[0] == 0 || v[0] >= 0xff00 || v[1] != 0)
+        return;
+    dp_output_one(env, pkt, (uint32_t)v[0], last, stats);
+}
+
 /* ---- the list (a lone OUTPUT is dp_output_one(), dp_priv.h) ---- */
 
 enum dp_act_result
@@ -415,17 +455,31 @@ dp_actions_run(const struct dp_actions_env *env, struct dp_pkt *pkt,
                const struct flow_action *acts, unsigned n_acts,
                uint8_t *goto_table, struct dp_act_stats *stats)
 {
-    for (unsigned i = 0; i < n_acts; i++) {
+    unsigned at = 0;
+
+    return dp_actions_run_from(env, pkt, acts, n_acts, &at, goto_table,
+                               stats);
+}
+
+enum dp_act_result
+dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
+                    const struct flow_action *acts, unsigned n_acts,
+                    unsigned *at, uint8_t *goto_table,
+                    struct dp_act_stats *stats)
+{
+    for (unsigned i = *at; i < n_acts; i++) {
         const struct flow_action *a = &acts[i];
         enum dp_act_result rc = DP_ACT_DONE;
+        /* the list's final action, outside a resubmit: nothing runs
+         * after it */
+        bool last = i + 1 == n_acts && !env->nested;
 
         switch ((enum flow_action_type)a->type) {
         case FLOW_ACT_OUTPUT:
-            /* the list's final action: nothing runs after it */
             if (flow_port_is_reserved(a->u.port))
-                dp_output_reserved(env, pkt, a, i + 1 == n_acts, stats);
+                dp_output_reserved(env, pkt, a, last, stats);
             else
-                dp_output_one(env, pkt, a->u.port, i + 1 == n_acts, stats);
+                dp_output_one(env, pkt, a->u.port, last, stats);
             break;
         case FLOW_ACT_PUSH_VLAN:
             rc = push_tag(pkt, ntohs(a->u.tpid), 0, false);
@@ -489,6 +543,18 @@ dp_actions_run(const struct dp_actions_env *env, struct dp_pkt *pkt,
         case FLOW_ACT_GOTO_TABLE:
             *goto_table = a->u.table;
             return DP_ACT_GOTO;
+        case FLOW_ACT_LOAD:
+            load(pkt, a);
+            break;
+        case FLOW_ACT_MOVE:
+            move(pkt, a);
+            break;
+        case FLOW_ACT_OUTPUT_REG:
+            output_reg(env, pkt, a, last, stats);
+            break;
+        case FLOW_ACT_RESUBMIT:
+            *at = i;
+            return DP_ACT_RESUBMIT;
         }
         if (rc != DP_ACT_DONE)
             return rc;

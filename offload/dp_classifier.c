@@ -620,6 +620,74 @@ emc_pays(const struct ctable *ct)
     return words > EMC_MIN_WORDS;
 }
 
+/* What a table's flows mean for the exact-match cache and the resubmit
+ * limits (struct ctable): whether a mask covers the pipeline metadata,
+ * the most lookups one flow's actions start, and whether one may loop. */
+static void
+ctable_scan(const struct wtable *wt, unsigned t, struct ctable *ct,
+            bool *meta)
+{
+    *meta = false;
+    ct->fan = 0;
+    ct->back = false;
+    ct->meta = false;
+    for (size_t i = 0; i < wt->n; i++) {
+        const struct wsub *s = wt->subs[i];
+        const uint8_t *mk = (const uint8_t *)&s->mask.meta;
+
+        for (size_t b = 0; b < sizeof(s->mask.meta); b++)
+            *meta |= mk[b] != 0;
+        ct->meta |= *meta;
+        for (size_t j = 0; j < s->n; j++) {
+            const struct dp_rule *r = s->flows[j]->rule;
+            unsigned fan = 0;
+
+            for (unsigned k = 0; k < r->n_actions; k++) {
+                const struct flow_action *a = &r->actions[k];
+
+                if (a->type == FLOW_ACT_LOAD || a->type == FLOW_ACT_MOVE
+                    || a->type == FLOW_ACT_OUTPUT_REG)
+                    ct->meta = true;
+                if (a->type == FLOW_ACT_GOTO_TABLE)
+                    fan++;
+                if (a->type != FLOW_ACT_RESUBMIT)
+                    continue;
+                fan++;
+                if (a->u.resubmit.table == FLOW_RESUBMIT_TABLE_SAME
+                    || a->u.resubmit.table <= t)
+                    ct->back = true;
+            }
+            if (fan > ct->fan)
+                ct->fan = (uint8_t)fan;
+        }
+    }
+}
+
+/* Can a packet under @snap pass the resubmit limits? Without a loop the
+ * lookups of one packet are bounded by the fan-out of each table times
+ * the most any later table can start. */
+static bool
+resubmit_check(const struct dp_cls_snap *snap)
+{
+    uint64_t most_after = 0;    /* lookups a later table can start */
+
+    for (int t = FLOW_TABLE_MAX; t >= 0; t--) {
+        const struct ctable *ct = snap->tables[t];
+        uint64_t here;
+
+        if (ct == NULL)
+            continue;
+        if (ct->back)
+            return true;
+        here = (uint64_t)ct->fan * (1 + most_after);
+        if (here >= FLOW_RESUBMIT_MAX)
+            return true;
+        if (here > most_after)
+            most_after = here;
+    }
+    return false;
+}
+
 /* Build table @t's next ctable into *out (NULL when empty). */
 static int
 ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
@@ -627,6 +695,7 @@ ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
     struct wtable *wt = &cls->tables[t];
     struct ctable *ct;
     uint32_t n = 0;
+    bool meta;
 
     *out = NULL;
     for (size_t i = 0; i < wt->n; i++) {
@@ -655,7 +724,8 @@ ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
         if (wt->subs[i]->next_pub != NULL)
             ct->subs[ct->n++] = wt->subs[i]->next_pub;
     qsort(ct->subs, ct->n, sizeof(ct->subs[0]), by_max_priority);
-    ct->emc = emc_pays(ct);
+    ctable_scan(wt, t, ct, &meta);
+    ct->emc = emc_pays(ct) && !meta;
     *out = ct;
     return 0;
 }
@@ -757,6 +827,11 @@ dp_cls_publish(struct dp_cls *cls)
     for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
         if (snap->tables[t] != NULL)
             snap->n_subtables += snap->tables[t]->n;
+    snap->resubmit_check = resubmit_check(snap);
+    snap->uses_meta = false;
+    for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
+        if (snap->tables[t] != NULL && snap->tables[t]->meta)
+            snap->uses_meta = true;
     atomic_store_explicit(&cls->snap, snap, memory_order_release);
     if (dp_qsbr_defer(cls->qsbr, snap_release, old) < 0) {
         /* no memory to queue it: wait for the grace period instead */

@@ -12,8 +12,9 @@
  */
 #include "dp_cls_priv.h"
 
-uint64_t
-dp_key_hash(const struct flow_key *key)
+/* The first @n words of @key (a constant in each caller). */
+static inline __attribute__((always_inline)) uint64_t
+key_hash(const struct flow_key *key, unsigned n)
 {
     /* four independent lanes: the multiplies of one word do not wait for
      * the previous word's, so the chain is a quarter as long */
@@ -21,17 +22,29 @@ dp_key_hash(const struct flow_key *key)
                       0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull };
     unsigned i;
 
-    for (i = 0; i + 4 <= DP_KEY_WORDS; i += 4) {
+    for (i = 0; i + 4 <= n; i += 4) {
         h[0] = dp_hash_mix(h[0], dp_key_word(key, i));
         h[1] = dp_hash_mix(h[1], dp_key_word(key, i + 1));
         h[2] = dp_hash_mix(h[2], dp_key_word(key, i + 2));
         h[3] = dp_hash_mix(h[3], dp_key_word(key, i + 3));
     }
-    for (; i < DP_KEY_WORDS; i++)
+    for (; i < n; i++)
         h[i & 3] = dp_hash_mix(h[i & 3], dp_key_word(key, i));
     return dp_hash_final(h[0] ^ (h[1] << 17 | h[1] >> 47)
                          ^ (h[2] << 31 | h[2] >> 33)
                          ^ (h[3] << 47 | h[3] >> 17));
+}
+
+uint64_t
+dp_key_hash(const struct flow_key *key)
+{
+    return key_hash(key, DP_KEY_WORDS);
+}
+
+uint64_t
+dp_key_pkt_hash(const struct flow_key *key)
+{
+    return key_hash(key, DP_KEY_PKT_WORDS);
 }
 
 /* The slot holding the @n gathered words @w (of hash @h) in @st, or NULL;
@@ -209,6 +222,18 @@ dp_cls_snap_emc_useful(const struct dp_cls_snap *snap, unsigned table_id)
 
     /* a miss in an empty or absent table costs nothing */
     return ct != NULL && ct->emc;
+}
+
+bool
+dp_cls_snap_resubmit_check(const struct dp_cls_snap *snap)
+{
+    return snap->resubmit_check;
+}
+
+bool
+dp_cls_snap_uses_meta(const struct dp_cls_snap *snap)
+{
+    return snap->uses_meta;
 }
 
 uint64_t

@@ -21,6 +21,9 @@
 
 #include "dp_priv.h"
 
+/* the word loops below unroll up to 24 words: a whole key */
+_Static_assert(DP_KEY_WORDS <= 24, "unroll pragmas must cover the key");
+
 #define DP_SLOT_HDR         2u
 #define DP_TAG_PRIO_BITS    16u
 #define DP_TAG_PRIO_MASK    ((1ull << DP_TAG_PRIO_BITS) - 1)
@@ -41,12 +44,29 @@ struct subtable {
 struct ctable {
     uint32_t refcnt;                /* snapshots holding it */
     uint32_t n;
-    bool emc;                       /* an exact-match cache pays off */
+    bool emc;                       /* an exact-match cache pays off (and
+                                     * no flow matches the pipeline
+                                     * metadata, which it does not key
+                                     * on) */
+    /* What the resubmit limits need to know of the table's flows: the
+     * most lookups one flow's actions start (resubmit, goto_table), and
+     * whether one resubmits to this table or an earlier one (a loop is
+     * possible). */
+    uint8_t fan;
+    bool back;
+    bool meta;                      /* a flow matches or writes registers,
+                                     * metadata or pkt_mark */
     struct subtable *subs[];        /* highest max_priority first */
 };
 
 struct dp_cls_snap {
     uint64_t version;
+    /* A packet might pass Open vSwitch's resubmit limits: the datapath
+     * then checks each packet's run before letting any output out. */
+    bool resubmit_check;
+    /* Some flow matches or writes the pipeline metadata: packets need it
+     * zeroed when they enter (else nothing reads it). */
+    bool uses_meta;
     size_t n_subtables;
     struct ctable *tables[FLOW_TABLE_MAX + 1];
 };
@@ -67,14 +87,15 @@ dp_subtable_gather(const struct subtable *st, const struct flow_key *key,
     uint64_t h0 = n, h1 = 0x9e3779b97f4a7c15ull;
     unsigned j;
 
-    /* complete unrolling needs asking at -O2 */
-#pragma GCC unroll 12
+    /* complete unrolling needs asking at -O2, for as many words as a key
+     * has (a smaller count leaves the loop rolled whatever n is) */
+#pragma GCC unroll 24
     for (j = 0; j < n; j++) {
         unsigned i = st->idx[j];
 
         w[j] = dp_key_word(key, i) & st->mask[i];
     }
-#pragma GCC unroll 6
+#pragma GCC unroll 12
     for (j = 0; j + 2 <= n; j += 2) {
         h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
         h1 = (h1 ^ w[j + 1]) * 0x94d049bb133111ebull;
@@ -117,7 +138,7 @@ dp_slot_hit(const uint64_t *slot, uint64_t h, const uint64_t *w, unsigned n)
 {
     uint64_t diff = (slot[0] ^ h) & ~DP_TAG_PRIO_MASK;
 
-#pragma GCC unroll 12
+#pragma GCC unroll 24
     for (unsigned j = 0; j < n; j++)
         diff |= w[j] ^ slot[DP_SLOT_HDR + j];
     return diff == 0;

@@ -348,6 +348,14 @@ int
 dp_extract(const uint8_t *frame, size_t len, uint32_t in_port,
            struct flow_key *key, struct dp_layout *layout)
 {
+    memcpy(&key->meta, &zero_key.meta, sizeof(key->meta));
+    return dp_extract_hdr(frame, len, in_port, key, layout);
+}
+
+int
+dp_extract_hdr(const uint8_t *frame, size_t len, uint32_t in_port,
+               struct flow_key *key, struct dp_layout *layout)
+{
     struct dp_layout scratch;
     struct dp_layout *lay = layout ? layout : &scratch;
     size_t ofs = 14;
@@ -355,7 +363,7 @@ dp_extract(const uint8_t *frame, size_t len, uint32_t in_port,
 
     /* a copy of a constant compiles to a few vector stores; a memset of
      * this size became a slow-starting rep stos */
-    memcpy(key, &zero_key, sizeof(*key));
+    memcpy(key, &zero_key, FLOW_KEY_PKT_SIZE);
     memset(lay, 0, sizeof(*lay));
     key->in_port = in_port;
     if (len < 14)

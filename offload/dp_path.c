@@ -17,6 +17,8 @@
  * The burst path and the one-packet path give each packet the same
  * treatment (tests/dp: test_dp_pipeline.c checks them against each other).
  */
+#include <stdlib.h>
+
 #include "dp_pipeline_priv.h"
 
 /* ---- classification: exact-match cache, then the classifier ---- */
@@ -35,7 +37,7 @@ emc_find(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
         const struct emc_entry *e = emc_way(w, h, way);
 
         if (e->version == version && e->hash == h && e->table == table
-            && dp_key_equal(&e->key, key))
+            && dp_key_pkt_equal(e->key, key))
             return e;
     }
     return NULL;
@@ -51,7 +53,7 @@ emc_insert(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
 
     e->version = version;
     e->hash = h;
-    e->key = *key;
+    memcpy(e->key, key, sizeof(e->key));
     e->rule = r;
     e->table = (uint8_t)table;
 }
@@ -67,7 +69,7 @@ classify(struct dp_worker *w, const struct dp_cls_snap *snap,
     if (!dp_cls_snap_emc_useful(snap, table))
         return dp_cls_lookup(snap, table, key);
     version = dp_cls_snap_version(snap);
-    h = dp_key_hash(key);
+    h = dp_key_pkt_hash(key);
     e = emc_find(w, version, h, table, key);
     if (e != NULL) {
         w->stats.emc_hits++;
@@ -96,7 +98,7 @@ classify_burst(struct dp_worker *w, const struct dp_cls_snap *snap,
     }
     version = dp_cls_snap_version(snap);
     for (unsigned i = 0; i < n; i++) {
-        hash[i] = dp_key_hash(&keys[i]);
+        hash[i] = dp_key_pkt_hash(&keys[i]);
         __builtin_prefetch(emc_way(w, hash[i], 0));
         __builtin_prefetch(emc_way(w, hash[i], 1));
     }
@@ -151,7 +153,18 @@ struct run {
     const struct tunnels *tun;
     struct dp_actions_env env;
     struct dp_act_stats as;
+    bool check;             /* dp_cls_snap_resubmit_check() */
+    bool zero_meta;         /* dp_cls_snap_uses_meta() */
+    bool dry;               /* a check run: nothing counted or emitted */
+    /* per packet: Open vSwitch's resubmit limits (reset together) */
+    uint32_t depth;         /* nested resubmits to the same or an earlier
+                             * table */
+    uint32_t lookups;       /* resubmits and goto_tables so far;
+                             * LOOKUPS_FAILED once a limit was passed:
+                             * the packet is dropped whole */
 };
+
+#define LOOKUPS_FAILED  UINT32_MAX
 
 static void
 run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
@@ -165,6 +178,9 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
         .sw = &w->dp->sw,
     };
     run->as = (struct dp_act_stats){ 0 };
+    run->check = dp_cls_snap_resubmit_check(run->snap);
+    run->zero_meta = dp_cls_snap_uses_meta(run->snap);
+    run->dry = false;
 }
 
 /* Fold the call's counters into the worker's; returns its outputs. */
@@ -178,11 +194,13 @@ run_finish(struct run *run)
     return (unsigned)run->as.outputs;
 }
 
-/* The key of the packet as the previous table left it. */
+/* The key of the packet as the previous actions left it (its registers
+ * and metadata stay as they are). */
 static void
 extract_again(struct dp_pkt *pkt, struct flow_key *key)
 {
-    dp_extract(pkt->buf.data, pkt->buf.len, pkt->in_port, key, &pkt->layout);
+    dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, key,
+                   &pkt->layout);
     key->tun_id = pkt->tun.tun_id;
     key->tun_src = pkt->tun.tun_src;
     key->tun_dst = pkt->tun.tun_dst;
@@ -198,7 +216,15 @@ static inline __attribute__((always_inline)) bool
 pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
           bool decap, const struct dp_tun_md *md)
 {
-    dp_extract(pkt->buf.data, pkt->buf.len, pkt->in_port, key, &pkt->layout);
+    dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, key,
+                   &pkt->layout);
+    /* registers start at zero; a flow set that never reads them leaves
+     * them as they are */
+    if (run->zero_meta)
+        memset(&key->meta, 0, sizeof(key->meta));
+    pkt->meta = &key->meta;
+    run->depth = 0;
+    run->lookups = 0;
     if (decap && run->tun->n > 0) {
         int rc = dp_vxlan_decap(run->tun->ports, run->tun->n, key,
                                 &pkt->layout, &pkt->buf, &pkt->tun,
@@ -221,50 +247,218 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     return true;
 }
 
-/* Run an action list; the table it sends the packet to, or -1 when the
- * packet is done. goto_table only goes forward from @table (the flow table
- * checks it; the test keeps a corrupt list from looping). */
-static int
-run_actions(struct run *run, struct dp_pkt *pkt,
-            const struct flow_action *acts, unsigned n_acts, int table)
+/* Before another lookup: false (and the packet failed) past Open
+ * vSwitch's limits. */
+static inline bool
+within_limits(struct run *run)
 {
-    uint8_t next = 0;
-    enum dp_act_result res = dp_actions_run(&run->env, pkt, acts, n_acts,
-                                            &next, &run->as);
-
-    if (res == DP_ACT_DROP_TTL)
-        run->w->stats.ttl_drops++;
-    else if (res == DP_ACT_DROP_NOROOM)
-        run->w->stats.noroom_drops++;
-    return res == DP_ACT_GOTO && (int)next > table ? next : -1;
+    if (run->depth < FLOW_RESUBMIT_MAX_DEPTH
+        && run->lookups < FLOW_RESUBMIT_MAX)
+        return true;
+    run->lookups = LOOKUPS_FAILED;
+    return false;
 }
 
-/* From @r, table @table's answer for @key, to the end of the packet. */
+static void resubmit(struct run *run, struct dp_pkt *pkt,
+                     struct flow_key *key, const struct flow_action *a,
+                     int table);
+
+/* Run an action list of a flow of @table (-1: none, the hardware's), its
+ * resubmits included; the table its goto_table sends the packet to, or
+ * -1 when the list is done. goto_table only goes forward (the flow table
+ * checks it; the test keeps a corrupt list from looping). */
+static int
+run_list(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+         const struct flow_action *acts, unsigned n_acts, int table)
+{
+    unsigned at = 0;
+
+    for (;;) {
+        uint8_t next = 0;
+        enum dp_act_result res = dp_actions_run_from(&run->env, pkt, acts,
+                                                     n_acts, &at, &next,
+                                                     &run->as);
+
+        if (res == DP_ACT_RESUBMIT) {
+            resubmit(run, pkt, key, &acts[at], table);
+            if (run->lookups == LOOKUPS_FAILED)
+                return -1;
+            at++;
+            continue;
+        }
+        if (res == DP_ACT_DROP_TTL && !run->dry)
+            run->w->stats.ttl_drops++;
+        else if (res == DP_ACT_DROP_NOROOM && !run->dry)
+            run->w->stats.noroom_drops++;
+        return res == DP_ACT_GOTO && (int)next > table ? next : -1;
+    }
+}
+
+/* From @r, table @table's answer for @key, to the end of the packet (or,
+ * @nested, of a resubmit). @dry: a check run, which counts nothing. Both
+ * are constants in the hot callers, so their tests compile away. */
 static inline __attribute__((always_inline)) void
 run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
-           unsigned table, const struct dp_rule *r)
+           unsigned table, const struct dp_rule *r, const bool dry,
+           const bool nested)
 {
     for (;;) {
         int next;
 
         if (r == NULL) {
-            run->w->stats.misses++;
+            if (!dry && !nested)
+                run->w->stats.misses++;
             return;
         }
-        count(run->w, r->slot, pkt->buf.len);
+        if (!dry)
+            count(run->w, r->slot, pkt->buf.len);
         /* the most common list, a lone output, skips the dispatch */
         if (r->lone_output) {
-            dp_output_one(&run->env, pkt, r->actions[0].u.port, true,
+            dp_output_one(&run->env, pkt, r->actions[0].u.port, !nested,
                           &run->as);
             return;
         }
-        next = run_actions(run, pkt, r->actions, r->n_actions, (int)table);
-        if (next < 0)
+        next = run_list(run, pkt, key, r->actions, r->n_actions, (int)table);
+        if (next < 0 || !within_limits(run))
             return;
         table = (unsigned)next;
         extract_again(pkt, key);
         r = classify(run->w, run->snap, table, key);
+        if (r != NULL)
+            run->lookups++;
     }
+}
+
+static __attribute__((noinline)) void
+run_nested(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+           unsigned table, const struct dp_rule *r)
+{
+    if (run->dry)
+        run_tables(run, pkt, key, table, r, true, true);
+    else
+        run_tables(run, pkt, key, table, r, false, true);
+}
+
+/*
+ * resubmit(PORT,TABLE), as Open vSwitch does it: look @table (default:
+ * the current flow's) up with the packet as the actions so far left it,
+ * in_port replaced for the lookup only, run what it finds (a miss does
+ * nothing), then the caller's list goes on. Nested resubmits to the same
+ * or an earlier table count against the depth limit; every lookup that
+ * finds a flow (goto_table too) against the total.
+ */
+static __attribute__((noinline)) void
+resubmit(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+         const struct flow_action *a, int table)
+{
+    unsigned cur = table < 0 ? 0 : (unsigned)table;
+    unsigned t = a->u.resubmit.table == FLOW_RESUBMIT_TABLE_SAME
+                 ? cur : a->u.resubmit.table;
+    bool deeper = t <= cur, nested = run->env.nested;
+    const struct dp_rule *r;
+
+    if (!within_limits(run))
+        return;
+    extract_again(pkt, key);
+    if (a->u.resubmit.port != FLOW_RESUBMIT_IN_PORT)
+        key->in_port = a->u.resubmit.port;
+    r = classify(run->w, run->snap, t, key);
+    key->in_port = pkt->in_port;
+    if (r == NULL)
+        return;
+    run->lookups++;
+    run->depth += deeper;
+    run->env.nested = true;
+    run_nested(run, pkt, key, t, r);
+    run->env.nested = nested;
+    run->depth -= deeper;
+}
+
+/* A packet after pkt_start(): @acts first if not NULL (a flow the
+ * hardware matched, counted in @slot), then the tables from @table, whose
+ * answer is @r when @have_r. */
+static inline __attribute__((always_inline)) void
+pkt_run(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+        unsigned table, const struct dp_rule *r, bool have_r,
+        const struct flow_action *acts, unsigned n_acts, int64_t slot,
+        const bool dry)
+{
+    if (acts != NULL) {
+        int next;
+
+        /* the hardware matched this flow; software counts it */
+        if (slot >= 0 && !dry)
+            count(run->w, (uint32_t)slot, pkt->buf.len);
+        next = run_list(run, pkt, key, acts, n_acts, -1);
+        if (next < 0)
+            return;
+        table = (unsigned)next;
+        extract_again(pkt, key);
+        have_r = false;
+    }
+    if (!have_r)
+        r = classify(run->w, run->snap, table, key);
+    run_tables(run, pkt, key, table, r, dry, false);
+}
+
+static void
+no_output(void *ctx, const struct dp_output *out)
+{
+    (void)ctx;
+    (void)out;
+}
+
+/* The worker's scratch frame buffer, at least @size bytes. */
+static uint8_t *
+scratch(struct dp_worker *w, size_t size)
+{
+    if (w->scratch_size < size) {
+        uint8_t *p = realloc(w->scratch, size);
+
+        if (p == NULL)
+            return NULL;
+        w->scratch = p;
+        w->scratch_size = size;
+    }
+    return w->scratch;
+}
+
+/*
+ * Where a packet could pass the resubmit limits (dp_cls_snap_resubmit_
+ * check()): Open vSwitch then drops it whole, none of its outputs leave.
+ * Outputs leave as the actions run here, so the packet first runs on a
+ * copy with nothing counted or emitted. False: drop it. (No memory for
+ * the copy: it runs unchecked.)
+ */
+static __attribute__((noinline)) bool
+pkt_check(struct run *run, const struct dp_pkt *pkt,
+          const struct flow_key *key, unsigned table,
+          const struct dp_rule *r, bool have_r,
+          const struct flow_action *acts, unsigned n_acts)
+{
+    struct dp_worker *w = run->w;
+    struct dp_worker_stats saved = w->stats;
+    size_t size = pkt->buf.headroom + pkt->buf.len;
+    uint8_t *buf = scratch(w, size);
+    struct run dry = *run;
+    struct dp_pkt p = *pkt;
+    struct flow_key k = *key;
+
+    if (buf == NULL)
+        return true;
+    memcpy(buf, pkt->buf.data - pkt->buf.headroom, size);
+    p.buf.data = buf + pkt->buf.headroom;
+    p.meta = &k.meta;
+    dry.dry = true;
+    dry.env.output = no_output;
+    dry.as = (struct dp_act_stats){ 0 };
+    pkt_run(&dry, &p, &k, table, r, have_r, acts, n_acts, -1, true);
+    /* the check run's cache hits and drops are not the packet's */
+    w->stats = saved;
+    if (dry.lookups != LOOKUPS_FAILED)
+        return true;
+    w->stats.resubmit_drops++;
+    return false;
 }
 
 /* One packet through the tables. Normally it starts with decapsulation
@@ -285,19 +479,11 @@ pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
     w->stats.packets++;
     if (!pkt_start(&run, &pkt, &key, decap, md))
         goto out;
-    if (acts != NULL) {
-        int next;
-
-        /* the hardware matched this flow; software counts it */
-        if (slot >= 0)
-            count(w, (uint32_t)slot, pkt.buf.len);
-        next = run_actions(&run, &pkt, acts, n_acts, -1);
-        if (next < 0)
-            goto out;
-        table = (unsigned)next;
-        extract_again(&pkt, &key);
-    }
-    run_tables(&run, &pkt, &key, table, classify(w, run.snap, table, &key));
+    if (run.check
+        && !pkt_check(&run, &pkt, &key, table, NULL, false, acts, n_acts))
+        goto out;
+    pkt_run(&run, &pkt, &key, table, NULL, false, acts, n_acts, slot,
+            false);
 out:
     *buf = pkt.buf;
     return run_finish(&run);
@@ -334,9 +520,12 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
         if (rules[i] != NULL)
             __builtin_prefetch(rules[i]);
     for (unsigned i = 0; i < n; i++) {
-        if (live & (1ull << i)) {
+        if ((live & (1ull << i))
+            && (!run->check
+                || pkt_check(run, &pkts[i], &keys[i], 0, rules[i], true,
+                             NULL, 0))) {
             run->env.pkt = first + i;
-            run_tables(run, &pkts[i], &keys[i], 0, rules[i]);
+            run_tables(run, &pkts[i], &keys[i], 0, rules[i], false, false);
         }
         bufs[i] = pkts[i].buf;
     }

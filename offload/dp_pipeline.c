@@ -408,6 +408,7 @@ dp_worker_destroy(struct dp_worker *w)
     }
     dp->workers[w->index] = dp->workers[--dp->n_workers];
     dp->workers[w->index]->index = w->index;
+    free(w->scratch);
     free(w);
 }
 

@@ -21,10 +21,12 @@ struct counter {
     _Atomic uint64_t bytes;
 };
 
+/* Only tables that never match the pipeline metadata have a cache in
+ * front (dp_cls_snap_emc_useful()), so it keys on the packet's own words. */
 struct emc_entry {
     uint64_t version;       /* snapshot it was filled from; 0: empty */
     uint64_t hash;
-    struct flow_key key;
+    uint64_t key[DP_KEY_PKT_WORDS];
     const struct dp_rule *rule;     /* NULL: a cached miss */
     uint8_t table;
 };
@@ -41,6 +43,10 @@ struct dp_worker {
     struct dp_worker_stats stats;
     struct emc_entry emc[EMC_ENTRIES];
     size_t index;           /* in dp->workers */
+    /* a frame's copy for the check run of resubmit loops (dp_path.c);
+     * grown on the worker when needed */
+    uint8_t *scratch;
+    size_t scratch_size;
 };
 
 struct retiree {

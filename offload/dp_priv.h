@@ -25,6 +25,12 @@
 #define DP_IPPROTO_ICMPV6   58u
 #define DP_IPPROTO_SCTP     132u
 
+/* dp_extract() of the packet's own fields only: the key's pipeline
+ * metadata (registers...) is left as it is, for a packet that goes on to
+ * another lookup after its actions. */
+int dp_extract_hdr(const uint8_t *frame, size_t len, uint32_t in_port,
+                   struct flow_key *key, struct dp_layout *layout);
+
 /* struct flow_key as 64-bit words: masking and hashing work word-wise. */
 #define DP_KEY_WORDS    (sizeof(struct flow_key) / 8)
 _Static_assert(sizeof(struct flow_key) % 8 == 0, "key is whole words");
@@ -62,25 +68,40 @@ dp_hash_final(uint64_t h)
     return h;
 }
 
+/* Whether a packet's run under @snap can pass Open vSwitch's resubmit
+ * limits (FLOW_RESUBMIT_MAX_DEPTH, FLOW_RESUBMIT_MAX): some flow
+ * resubmits to its own or an earlier table, or the resubmits and
+ * goto_tables can fan out to that many lookups. */
+bool dp_cls_snap_resubmit_check(const struct dp_cls_snap *snap);
+/* Whether a flow of @snap matches or writes the pipeline metadata (else
+ * a packet's registers are never read, and need no zeroing). */
+bool dp_cls_snap_uses_meta(const struct dp_cls_snap *snap);
+
 /* Whether an exact-match cache in front of table @table_id of @snap can
  * save work: false when a lookup that hits probes so few mask words that
  * it is cheaper than hashing and comparing the whole key. */
 bool dp_cls_snap_emc_useful(const struct dp_cls_snap *snap,
                             unsigned table_id);
 
-/* Whole-key equality, word-wise without a library call. */
+/* The words of a key that come from the packet (FLOW_KEY_PKT_SIZE): all
+ * an exact-match cache keys on, since it only serves tables that never
+ * match the pipeline metadata. */
+#define DP_KEY_PKT_WORDS    (FLOW_KEY_PKT_SIZE / 8)
+_Static_assert(FLOW_KEY_PKT_SIZE % 8 == 0, "packet part is whole words");
+
+/* Equality of the packet words, word-wise without a library call. */
 static inline bool
-dp_key_equal(const struct flow_key *a, const struct flow_key *b)
+dp_key_pkt_equal(const uint64_t *a, const struct flow_key *b)
 {
-    uint64_t wa[DP_KEY_WORDS], wb[DP_KEY_WORDS];
     uint64_t diff = 0;
 
-    dp_key_words(a, wa);
-    dp_key_words(b, wb);
-    for (size_t i = 0; i < DP_KEY_WORDS; i++)
-        diff |= wa[i] ^ wb[i];
+    for (size_t i = 0; i < DP_KEY_PKT_WORDS; i++)
+        diff |= a[i] ^ dp_key_word(b, (unsigned)i);
     return diff == 0;
 }
+
+/* Hash of the packet words (the EMC's). */
+uint64_t dp_key_pkt_hash(const struct flow_key *key);
 
 /* ---- output (the executor's, shared with the packet path) ---- */
 

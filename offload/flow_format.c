@@ -279,6 +279,40 @@ fmt_vlan(struct items *it, flow_be16 bv, flow_be16 bm)
         item(it, "vlan_tci=0x%04x/0x%04x", v, m);
 }
 
+/* Open vSwitch's way: hexadecimal, 0 as "0", the mask when partial. */
+static void
+fmt_hex_masked(struct items *it, const char *name, uint64_t v, uint64_t m,
+               uint64_t full)
+{
+    char a[24], b[24];
+
+    if (m == 0)
+        return;
+    snprintf(a, sizeof(a), v ? "0x%llx" : "0", (unsigned long long)v);
+    if (m == full) {
+        item(it, "%s=%s", name, a);
+        return;
+    }
+    snprintf(b, sizeof(b), "0x%llx", (unsigned long long)m);
+    item(it, "%s=%s/%s", name, a, b);
+}
+
+/* Registers one by one (an xreg or xxreg match prints as its regs, as
+ * Open vSwitch prints it), then metadata and pkt_mark. */
+static void
+fmt_meta(struct items *it, const struct flow_meta *v,
+         const struct flow_meta *m)
+{
+    char name[8];
+
+    for (unsigned i = 0; i < FLOW_N_REGS; i++) {
+        snprintf(name, sizeof(name), "reg%u", i);
+        fmt_hex_masked(it, name, v->regs[i], m->regs[i], UINT32_MAX);
+    }
+    fmt_hex_masked(it, "metadata", v->metadata, m->metadata, UINT64_MAX);
+    fmt_hex_masked(it, "pkt_mark", v->pkt_mark, m->pkt_mark, UINT32_MAX);
+}
+
 static void
 fmt_match(struct items *it, const struct flow *f,
           const struct flow_port_map *ports)
@@ -303,6 +337,7 @@ fmt_match(struct items *it, const struct flow *f,
         port_name(ports, v->in_port, port, sizeof(port));
         item(it, "in_port=%s", port);
     }
+    fmt_meta(it, &v->meta, &m->meta);
     fmt_vlan(it, v->vlan_tci, m->vlan_tci);
     fmt_mac(it, "dl_src", v->dl_src, m->dl_src);
     fmt_mac(it, "dl_dst", v->dl_dst, m->dl_dst);
@@ -407,11 +442,64 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     case FLOW_ACT_MOD_NW_ECN:
         sb_printf(sb, "mod_nw_ecn:%u", a->u.tos);
         break;
+    case FLOW_ACT_LOAD:
+        flow_subfield_format(&a->dst, s, sizeof(s));
+        sb_printf(sb, a->u.value ? "load:0x%llx->%s" : "load:%llu->%s",
+                  (unsigned long long)a->u.value, s);
+        break;
+    case FLOW_ACT_MOVE: {
+        char d[64];
+
+        flow_subfield_format(&a->u.src, s, sizeof(s));
+        flow_subfield_format(&a->dst, d, sizeof(d));
+        sb_printf(sb, "move:%s->%s", s, d);
+        break;
+    }
+    case FLOW_ACT_OUTPUT_REG:
+        flow_subfield_format(&a->u.src, s, sizeof(s));
+        sb_printf(sb, "output:%s", s);
+        break;
+    case FLOW_ACT_RESUBMIT:
+        if (a->u.resubmit.port != FLOW_RESUBMIT_IN_PORT)
+            port_name(ports, a->u.resubmit.port, s, sizeof(s));
+        else
+            snprintf(s, sizeof(s), "%s", "");
+        if (a->u.resubmit.table == FLOW_RESUBMIT_TABLE_SAME)
+            sb_printf(sb, "resubmit:%s", s[0] ? s : "IN_PORT");
+        else
+            sb_printf(sb, "resubmit(%s,%u)", s, a->u.resubmit.table);
+        break;
     default:
         /* not from the parser: say so rather than print something valid */
         sb_printf(sb, "unknown_action_%u", a->type);
         break;
     }
+}
+
+/* The loads the parser made of one write_metadata:VALUE/MASK, from
+ * acts[i] on, back as that instruction; returns the index after them. */
+static unsigned
+fmt_write_metadata(struct sbuf *sb, const struct flow_action *acts,
+                   unsigned i, unsigned n)
+{
+    uint64_t v = 0, m = 0;
+
+    for (; i < n && acts[i].type == FLOW_ACT_LOAD
+           && (acts[i].pad0 & FLOW_ACT_F_WRITE_METADATA); i++) {
+        unsigned ofs = acts[i].dst.ofs, bits = acts[i].dst.n_bits;
+        uint64_t ones = bits >= 64 ? UINT64_MAX : (1ull << bits) - 1;
+
+        v |= acts[i].u.value << ofs;
+        m |= ones << ofs;
+    }
+    if (m == UINT64_MAX)
+        sb_printf(sb, v ? "write_metadata:0x%llx" : "write_metadata:%llu",
+                  (unsigned long long)v);
+    else
+        sb_printf(sb, v ? "write_metadata:0x%llx/0x%llx"
+                        : "write_metadata:%llu/0x%llx",
+                  (unsigned long long)v, (unsigned long long)m);
+    return i;
 }
 
 static void
@@ -428,6 +516,11 @@ fmt_actions(struct sbuf *sb, const struct flow *f,
     for (unsigned i = 0; i < n; i++) {
         if (i > 0)
             sb_printf(sb, ",");
+        if (f->actions[i].type == FLOW_ACT_LOAD
+            && (f->actions[i].pad0 & FLOW_ACT_F_WRITE_METADATA)) {
+            i = fmt_write_metadata(sb, f->actions, i, n) - 1;
+            continue;
+        }
         fmt_action(sb, &f->actions[i], ports);
     }
 }

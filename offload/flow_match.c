@@ -12,7 +12,7 @@
 
 #include "snic/flow.h"
 
-_Static_assert(sizeof(struct flow_key) == 88,
+_Static_assert(sizeof(struct flow_key) == 168,
                "struct flow_key must have no implicit padding");
 _Static_assert(sizeof(struct flow_action) == 16,
                "struct flow_action grew: keep it compact");
@@ -20,6 +20,15 @@ _Static_assert(sizeof(struct flow_action) == 16,
 #define ETH_TYPE_IPV4   0x0800u
 #define ETH_TYPE_ARP    0x0806u
 #define ETH_TYPE_IPV6   0x86ddu
+
+/* Is byte @i of a key padding (never part of a match's meaning)? */
+static bool
+is_pad(size_t i)
+{
+    return (i >= offsetof(struct flow_key, pad)
+            && i < offsetof(struct flow_key, meta))
+        || i >= offsetof(struct flow_key, meta.pad);
+}
 
 bool
 flow_equal(const struct flow *a, const struct flow *b)
@@ -55,6 +64,8 @@ flow_match_normalise(struct flow_match *m)
     memset(m->value.pad, 0, sizeof(m->value.pad));
     memset(m->mask.pad, 0, sizeof(m->mask.pad));
     m->value.pad0 = m->mask.pad0 = 0;
+    m->value.meta.pad = 0;
+    m->mask.meta.pad = 0;
 }
 
 bool
@@ -65,6 +76,10 @@ flow_match_key(const struct flow_match *m, const struct flow_key *key)
     const uint8_t *p = (const uint8_t *)key;
 
     for (size_t i = 0; i < offsetof(struct flow_key, pad); i++)
+        if ((p[i] & k[i]) != v[i])
+            return false;
+    for (size_t i = offsetof(struct flow_key, meta);
+         i < offsetof(struct flow_key, meta.pad); i++)
         if ((p[i] & k[i]) != v[i])
             return false;
     return true;
@@ -85,7 +100,9 @@ flow_match_covers(const struct flow_match *general,
     const uint8_t *sv = (const uint8_t *)&specific->value;
     const uint8_t *sm = (const uint8_t *)&specific->mask;
 
-    for (size_t i = 0; i < offsetof(struct flow_key, pad); i++) {
+    for (size_t i = 0; i < sizeof(struct flow_key); i++) {
+        if (is_pad(i))
+            continue;
         /* every bit the general one looks at, the specific one fixes... */
         if (gm[i] & ~sm[i])
             return false;
@@ -104,8 +121,8 @@ flow_match_overlaps(const struct flow_match *a, const struct flow_match *b)
     const uint8_t *bv = (const uint8_t *)&b->value;
     const uint8_t *bm = (const uint8_t *)&b->mask;
 
-    for (size_t i = 0; i < offsetof(struct flow_key, pad); i++)
-        if ((av[i] ^ bv[i]) & am[i] & bm[i])
+    for (size_t i = 0; i < sizeof(struct flow_key); i++)
+        if (!is_pad(i) && ((av[i] ^ bv[i]) & am[i] & bm[i]))
             return false;
     return true;
 }

@@ -61,6 +61,16 @@ msk(struct fp_ctx *c)
 /* Give a field to @tok, or fail naming the token that already has it. */
 static int
 claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id,
+      bool shorthand);
+
+int
+fp_claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id)
+{
+    return claim(c, tok, id, false);
+}
+
+static int
+claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id,
       bool shorthand)
 {
     if (c->set[id]) {
@@ -486,7 +496,7 @@ static const char *const known_words[] = {
     "nw_tos", "ip_dscp", "nw_ttl", "tp_src", "tp_dst", "tcp_src", "tcp_dst",
     "udp_src", "udp_dst", "icmp_type", "icmp_code", "tcp_flags",
     "packet_type", "tun_id", "tun_src",
-    "tun_dst", "eth_src", "eth_dst", "eth_type",
+    "tun_dst", "eth_src", "eth_dst", "eth_type", "metadata", "pkt_mark",
     "ip", "ipv6", "ip6", "arp", "tcp", "udp", "sctp", "icmp", "tcp6", "udp6",
     "sctp6", "icmp6", NULL,
 };
@@ -757,6 +767,9 @@ read_token(struct fp_ctx *c, const struct fp_tok *tok)
     for (size_t i = 0; i < N_SHORTHANDS; i++)
         if (fp_key_is(tok, shorthands[i].name))
             return apply_shorthand(c, tok, &shorthands[i]);
+    rc = fp_meta_match(c, tok, &handled);
+    if (handled)
+        return rc;
     for (size_t i = 0; i < N_MATCH_FIELDS; i++) {
         const struct fp_match_field *f = &match_fields[i];
 

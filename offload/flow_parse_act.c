@@ -24,13 +24,6 @@
 
 #include "flow_priv.h"
 
-struct act_state {
-    struct fp_ctx *c;
-    bool tagged;            /* a tag is guaranteed at this point */
-    bool dropped;           /* "drop" was given */
-    bool ended;             /* goto_table was given */
-};
-
 enum act_prereq {
     AP_NONE,
     AP_IPV4,
@@ -43,7 +36,7 @@ enum act_prereq {
 };
 
 static int
-act_prereq(struct act_state *st, const struct fp_tok *tok,
+act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
            enum act_prereq pr, const char *name)
 {
     struct fp_ctx *c = st->c;
@@ -97,9 +90,9 @@ act_prereq(struct act_state *st, const struct fp_tok *tok,
 
 /* Append a zeroed action of @type; its unused bytes stay zero so actions
  * compare with memcmp. */
-static int
-append(struct act_state *st, const struct fp_tok *tok, uint16_t type,
-       struct flow_action **out)
+int
+fp_act_append(struct fp_act_state *st, const struct fp_tok *tok, uint16_t type,
+              struct flow_action **out)
 {
     struct flow *f = &st->c->fm.flow;
 
@@ -108,6 +101,10 @@ append(struct act_state *st, const struct fp_tok *tok, uint16_t type,
     if (st->ended)
         return fp_fail(st->c, -EINVAL, tok, "goto_table must be the last "
                        "action");
+    if (st->wrote_metadata && type != FLOW_ACT_GOTO_TABLE)
+        return fp_fail(st->c, -EINVAL, tok, "write_metadata is an "
+                       "instruction: only goto_table may follow it (write "
+                       "the other actions first)");
     if (f->n_actions >= FLOW_MAX_ACTIONS)
         return fp_fail(st->c, -E2BIG, tok, "too many actions (at most %u)",
                        FLOW_MAX_ACTIONS);
@@ -186,19 +183,19 @@ static const char *const known_actions[] = {
     "mod_nw_dst", "mod_nw_tos", "mod_nw_ttl", "mod_nw_ecn", "mod_tp_src",
     "mod_tp_dst", "dec_ttl",
     "set_field", "set_tunnel", "set_tunnel64", "goto_table", "controller",
-    NULL,
+    "load", "move", "resubmit", "write_metadata", NULL,
 };
 
 static const char *const known_set_fields[] = {
     "eth_src", "eth_dst", "ipv4_src", "ipv4_dst", "ip_dscp", "nw_tos",
     "tcp_src", "tcp_dst", "udp_src", "udp_dst", "sctp_src", "sctp_dst",
     "vlan_vid", "vlan_pcp", "tun_id", "tun_src", "tun_dst", "nw_ttl",
-    "nw_ecn", "ip_ecn", NULL,
+    "nw_ecn", "ip_ecn", "metadata", "pkt_mark", NULL,
 };
 
 /* Read the argument s[0..len) of @af into a new action. */
 static int
-field_action(struct act_state *st, const struct fp_tok *tok,
+field_action(struct fp_act_state *st, const struct fp_tok *tok,
              const struct act_field *af, const char *s, size_t len,
              bool legacy)
 {
@@ -210,7 +207,7 @@ field_action(struct act_state *st, const struct fp_tok *tok,
     rc = act_prereq(st, tok, af->prereq, af->name);
     if (rc < 0)
         return rc;
-    rc = append(st, tok, af->type, &a);
+    rc = fp_act_append(st, tok, af->type, &a);
     if (rc < 0)
         return rc;
     switch (af->arg) {
@@ -268,7 +265,7 @@ field_action(struct act_state *st, const struct fp_tok *tok,
 }
 
 static int
-set_field(struct act_state *st, const struct fp_tok *tok)
+set_field(struct fp_act_state *st, const struct fp_tok *tok)
 {
     const char *arrow = NULL;
     const char *name;
@@ -285,6 +282,13 @@ set_field(struct act_state *st, const struct fp_tok *tok)
     vlen = (size_t)(arrow - tok->val);
     name = arrow + 2;
     nlen = tok->vlen - vlen - 2;
+    {
+        bool handled;
+        int rc = fp_meta_set_field(st, tok, name, nlen, vlen, &handled);
+
+        if (handled)
+            return rc;
+    }
     if (memchr(tok->val, '/', vlen) != NULL)
         return fp_fail(st->c, -ENOTSUP, tok, "a masked set_field is not "
                        "supported (give the whole value)");
@@ -306,7 +310,7 @@ set_field(struct act_state *st, const struct fp_tok *tok)
 }
 
 static int
-no_value(struct act_state *st, const struct fp_tok *tok, const char *name)
+no_value(struct fp_act_state *st, const struct fp_tok *tok, const char *name)
 {
     if (tok->val != NULL)
         return fp_fail(st->c, -EINVAL, tok, "%s takes no argument", name);
@@ -316,7 +320,7 @@ no_value(struct act_state *st, const struct fp_tok *tok, const char *name)
 /* output(port=N[,max_len=M]): the port's text. max_len (truncate what is
  * sent to M bytes) is refused: snic's outputs send the whole packet. */
 static int
-output_args(struct act_state *st, const struct fp_tok *tok, const char **p,
+output_args(struct fp_act_state *st, const struct fp_tok *tok, const char **p,
             size_t *plen)
 {
     const char *s = tok->val, *end = tok->val + tok->vlen;
@@ -369,7 +373,7 @@ known_port(struct fp_ctx *c, const char *s, size_t len)
  * output to are taken (CONTROLLER with the whole packet), the others
  * refused. */
 static int
-output_action(struct act_state *st, const struct fp_tok *tok, const char *s,
+output_action(struct fp_act_state *st, const struct fp_tok *tok, const char *s,
               size_t len)
 {
     struct fp_ctx *c = st->c;
@@ -388,7 +392,7 @@ output_action(struct act_state *st, const struct fp_tok *tok, const char *s,
         return fp_fail(c, -ENOTSUP, tok, "output: TABLE is for packet-out "
                        "messages only (to go on in a table, use "
                        "goto_table:N)");
-    if ((rc = append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
+    if ((rc = fp_act_append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
         return rc;
     a->u.port = port;
     if (port == FLOW_PORT_CONTROLLER)
@@ -401,7 +405,7 @@ output_action(struct act_state *st, const struct fp_tok *tok, const char *s,
  * plane. The other arguments (reason, id, userdata, pause, meter_id) are
  * about the OpenFlow channel snic does not have yet. */
 static int
-controller_action(struct act_state *st, const struct fp_tok *tok)
+controller_action(struct fp_act_state *st, const struct fp_tok *tok)
 {
     const char *val = tok->val, *end = tok->val + tok->vlen;
     size_t vlen = tok->vlen;
@@ -438,7 +442,7 @@ controller_action(struct act_state *st, const struct fp_tok *tok)
         if (rc < 0)
             return rc;
     }
-    if ((rc = append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
+    if ((rc = fp_act_append(st, tok, FLOW_ACT_OUTPUT, &a)) < 0)
         return rc;
     a->u.port = FLOW_PORT_CONTROLLER;
     a->pad0 = (uint16_t)v;
@@ -446,7 +450,7 @@ controller_action(struct act_state *st, const struct fp_tok *tok)
 }
 
 static int
-read_action(struct act_state *st, const struct fp_tok *tok)
+read_action(struct fp_act_state *st, const struct fp_tok *tok)
 {
     struct fp_ctx *c = st->c;
     struct flow *f = &c->fm.flow;
@@ -455,6 +459,13 @@ read_action(struct act_state *st, const struct fp_tok *tok)
     uint64_t v;
     int rc;
 
+    {
+        bool handled;
+
+        rc = fp_meta_action(st, tok, &handled);
+        if (handled)
+            return rc;
+    }
     if (fp_key_is_ci(tok, "output")) {
         const char *p = tok->val;
         size_t plen = tok->vlen;
@@ -482,7 +493,7 @@ read_action(struct act_state *st, const struct fp_tok *tok)
             return fp_fail(c, -EINVAL, tok, "push_vlan: TPID 0x%llx is not "
                            "a VLAN ethertype (expected 0x8100 or 0x88a8)",
                            (unsigned long long)v);
-        if ((rc = append(st, tok, FLOW_ACT_PUSH_VLAN, &a)) < 0)
+        if ((rc = fp_act_append(st, tok, FLOW_ACT_PUSH_VLAN, &a)) < 0)
             return rc;
         a->u.tpid = htons((uint16_t)v);
         st->tagged = true;
@@ -495,7 +506,7 @@ read_action(struct act_state *st, const struct fp_tok *tok)
         /* OpenFlow 1.0: an untagged packet goes through unchanged */
         if ((rc = no_value(st, tok, name)) < 0)
             return rc;
-        if ((rc = append(st, tok, FLOW_ACT_STRIP_VLAN, &a)) < 0)
+        if ((rc = fp_act_append(st, tok, FLOW_ACT_STRIP_VLAN, &a)) < 0)
             return rc;
         /* an inner tag may or may not follow: promise nothing */
         st->tagged = false;
@@ -505,7 +516,7 @@ read_action(struct act_state *st, const struct fp_tok *tok)
         /* a packet that is not IP goes through unchanged */
         if ((rc = no_value(st, tok, "dec_ttl")) < 0)
             return rc;
-        return append(st, tok, FLOW_ACT_DEC_TTL, &a);
+        return fp_act_append(st, tok, FLOW_ACT_DEC_TTL, &a);
     }
     if (fp_key_is_ci(tok, "goto_table")) {
         rc = fp_uint(c, tok, tok->val, tok->vlen, FLOW_TABLE_MAX,
@@ -517,7 +528,7 @@ read_action(struct act_state *st, const struct fp_tok *tok)
                            "later table than this flow's table %u "
                            "(OpenFlow forbids going back)",
                            (unsigned long long)v, f->table_id);
-        if ((rc = append(st, tok, FLOW_ACT_GOTO_TABLE, &a)) < 0)
+        if ((rc = fp_act_append(st, tok, FLOW_ACT_GOTO_TABLE, &a)) < 0)
             return rc;
         a->u.table = (uint8_t)v;
         st->ended = true;
@@ -561,7 +572,7 @@ read_action(struct act_state *st, const struct fp_tok *tok)
 int
 fp_parse_actions(struct fp_ctx *c, size_t pos)
 {
-    struct act_state st = {
+    struct fp_act_state st = {
         .c = c,
         .tagged = flow_match_is_tagged(&c->fm.flow.match),
     };

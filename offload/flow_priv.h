@@ -38,6 +38,7 @@ enum fp_field {
     FP_NW_SRC, FP_NW_DST, FP_IPV6_SRC, FP_IPV6_DST, FP_NW_PROTO, FP_NW_TOS,
     FP_NW_TTL, FP_TP_SRC, FP_TP_DST, FP_TUN_ID, FP_TUN_SRC, FP_TUN_DST,
     FP_TCP_FLAGS, FP_PACKET_TYPE,
+    FP_REG0, FP_REG15 = FP_REG0 + FLOW_N_REGS - 1, FP_METADATA, FP_PKT_MARK,
     FP_N_FIELDS
 };
 
@@ -51,6 +52,16 @@ struct fp_ctx {
     bool set[FP_N_FIELDS];
     bool by_shorthand[FP_N_FIELDS];     /* set by ip, tcp... */
     bool has_actions;
+};
+
+/* The action list being read (flow_parse_act.c). */
+struct fp_act_state {
+    struct fp_ctx *c;
+    bool tagged;            /* a tag is guaranteed at this point */
+    bool dropped;           /* "drop" was given */
+    bool ended;             /* goto_table was given */
+    bool wrote_metadata;    /* write_metadata was given: only goto_table
+                             * may follow */
 };
 
 /* Fill c->err ("flow: at POS 'TOKEN': ...") and return @code. @tok NULL
@@ -105,6 +116,27 @@ const char *fp_reserved_port_name(uint32_t port);
 
 /* The action list from @pos to the end of the line (flow_parse_act.c). */
 int fp_parse_actions(struct fp_ctx *c, size_t pos);
+/* Append a zeroed action of @type, or fail naming @tok (after drop, after
+ * goto_table, after write_metadata, too many). */
+int fp_act_append(struct fp_act_state *st, const struct fp_tok *tok,
+                  uint16_t type, struct flow_action **out);
+
+/* Give match field @id to @tok, or fail naming the token that has it. */
+int fp_claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id);
+
+/* Registers and metadata (flow_parse_meta.c). Each sets *handled when the
+ * token is theirs; the return value is then the result. */
+int fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled);
+int fp_meta_action(struct fp_act_state *st, const struct fp_tok *tok,
+                   bool *handled);
+/* set_field:VALUE[/MASK]->FIELD to a register-like field: the value is
+ * tok->val[0..vlen). */
+int fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
+                      const char *name, size_t nlen, size_t vlen,
+                      bool *handled);
+/* NAME, NAME[], NAME[BIT] or NAME[FIRST..LAST] in s[0..len). */
+int fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+                size_t len, const char *what, struct flow_subfield *sf);
 
 /* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */
 const char *fp_suggest(const char *s, size_t len, const char *const *names);

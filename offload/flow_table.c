@@ -418,7 +418,9 @@ check_actions(const struct flow *f, unsigned table_id)
     for (unsigned i = 0; i < f->n_actions; i++) {
         const struct flow_action *a = &f->actions[i];
 
-        if (a->type < FLOW_ACT_OUTPUT || a->type > FLOW_ACT_GOTO_TABLE)
+        if (a->type < FLOW_ACT_OUTPUT || a->type > FLOW_ACT_RESUBMIT)
+            return -EINVAL;
+        if (!flow_action_fields_valid(a))
             return -EINVAL;
         if (a->type == FLOW_ACT_GOTO_TABLE
             && (i + 1 != f->n_actions || a->u.table > FLOW_TABLE_MAX

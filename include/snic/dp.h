@@ -239,6 +239,10 @@ struct dp_pkt {
     struct dp_layout layout;
     uint32_t in_port;
     struct dp_tun_md tun;
+    /* Registers and metadata: the packet's key's, so the lookups that
+     * follow (goto_table, resubmit) see what LOAD/MOVE wrote. NULL: the
+     * actions that use them do nothing. */
+    struct flow_meta *meta;
 };
 
 struct dp_actions_env {
@@ -249,6 +253,9 @@ struct dp_actions_env {
     unsigned pkt;           /* copied into each dp_output */
     /* NULL: ALL, FLOOD and NORMAL send nothing */
     struct dp_switch *sw;
+    /* The list runs inside a resubmit: its last action does not end the
+     * packet (so no output of it is the packet's last). */
+    bool nested;
 };
 
 enum dp_act_result {
@@ -256,6 +263,7 @@ enum dp_act_result {
     DP_ACT_GOTO,            /* continue in *goto_table */
     DP_ACT_DROP_TTL,        /* DEC_TTL on TTL / hop limit 0 or 1 */
     DP_ACT_DROP_NOROOM,     /* a push found no headroom */
+    DP_ACT_RESUBMIT,        /* stopped at a RESUBMIT (dp_actions_run_from) */
 };
 
 /* Counters of the executor's soft failures, for the datapath's stats. */
@@ -284,6 +292,20 @@ enum dp_act_result dp_actions_run(const struct dp_actions_env *env,
                                   const struct flow_action *acts,
                                   unsigned n_acts, uint8_t *goto_table,
                                   struct dp_act_stats *stats);
+
+/*
+ * dp_actions_run() from action *@at on. A RESUBMIT needs a classifier: the
+ * executor stops there with DP_ACT_RESUBMIT and *@at its index; the caller
+ * looks the table up, runs what it finds, and calls again from *@at + 1.
+ * (dp_actions_run() returns DP_ACT_RESUBMIT the same way.) LOAD, MOVE and
+ * OUTPUT_REG work on pkt->meta.
+ */
+enum dp_act_result dp_actions_run_from(const struct dp_actions_env *env,
+                                       struct dp_pkt *pkt,
+                                       const struct flow_action *acts,
+                                       unsigned n_acts, unsigned *at,
+                                       uint8_t *goto_table,
+                                       struct dp_act_stats *stats);
 
 /* Internet checksum helpers (RFC 1071 / RFC 1624), exported for tests:
  * the one's complement sum folded and complemented, over @size bytes. */
@@ -335,7 +357,7 @@ void dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
                          const struct dp_rule **rules);
 uint64_t dp_cls_snap_version(const struct dp_cls_snap *snap);
 const struct dp_cls_snap *dp_cls_snap_get(const struct dp_cls *cls);
-/* 64-bit hash of a whole key (the EMC's). */
+/* 64-bit hash of a whole key. */
 uint64_t dp_key_hash(const struct flow_key *key);
 
 /* Writer side (one thread, or callers exclude each other). */
@@ -506,6 +528,7 @@ struct dp_worker_stats {
     uint64_t outputs;
     uint64_t controller;    /* outputs to CONTROLLER */
     uint64_t normal_drops;  /* see struct dp_act_stats */
+    uint64_t resubmit_drops;    /* past Open vSwitch's resubmit limits */
 };
 
 /* Control thread: create a worker (offline) / destroy a stopped one (its

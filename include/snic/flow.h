@@ -58,6 +58,12 @@
  *  - DEC_TTL drops a packet whose TTL / hop limit is 0 or 1, and leaves a
  *    packet that is not IP as it is.
  *  - GOTO_TABLE is always last and always to a higher table.
+ *  - LOAD and MOVE write the packet's registers and metadata (struct
+ *    flow_meta, in the key); later lookups of the same packet see them.
+ *    RESUBMIT looks a table up (any, this flow's own included) with the
+ *    packet as modified so far, runs the flow found, then the rest of this
+ *    list; past FLOW_RESUBMIT_MAX_DEPTH / FLOW_RESUBMIT_MAX the packet is
+ *    dropped whole, as Open vSwitch does.
  *  - set_field onto a header needs a match that promises it: the parser
  *    enforces OpenFlow's prerequisites (set_field:80->tcp_dst needs tcp).
  *    OpenFlow 1.0's own actions do not (as in Open vSwitch): strip_vlan,
@@ -151,6 +157,24 @@ flow_port_is_reserved(uint32_t port)
  * The model
  * ------------------------------------------------------------------------ */
 
+#define FLOW_N_REGS             16u
+#define FLOW_N_XREGS            8u
+#define FLOW_N_XXREGS           4u
+
+/* Pipeline metadata of a packet, as Open vSwitch defines it: not in the
+ * packet's headers, all zero when a packet enters the switch, written by
+ * actions (load, move, set_field, write_metadata) and matched like any
+ * field. It lives as long as the packet is in the pipeline: goto_table and
+ * resubmit keep it. Host order. The wider registers are views of regs[]:
+ * xregN is reg(2N) (high 32 bits) and reg(2N+1) (low), xxregN is
+ * reg(4N) (highest) .. reg(4N+3) (lowest). */
+struct flow_meta {
+    uint32_t regs[FLOW_N_REGS];     /* reg0..reg15 */
+    uint64_t metadata;              /* OpenFlow 1.1+ metadata */
+    uint32_t pkt_mark;
+    uint32_t pad;
+};
+
 /* Header fields of a packet, and the layout of a match's value and mask.
  * No implicit padding: memcmp() and hashing over the whole struct are
  * meaningful as long as pad stays zero. */
@@ -175,7 +199,13 @@ struct flow_key {
     uint8_t pad0;
     flow_be16 tcp_flags;    /* TCP's 12 flag bits (NS..FIN), as in OpenFlow */
     uint8_t pad[2];
+    struct flow_meta meta;  /* pipeline metadata: zero on entry */
 };
+
+/* Bytes of struct flow_key that come from the packet itself (headers,
+ * in_port, tunnel): what an exact-match cache in front of a table that
+ * never matches the pipeline metadata needs to key on. */
+#define FLOW_KEY_PKT_SIZE       offsetof(struct flow_key, meta)
 
 struct flow_match {
     struct flow_key value;  /* value & ~mask == 0 */
@@ -202,13 +232,56 @@ enum flow_action_type {
     FLOW_ACT_GOTO_TABLE,    /* u.table: always last, > the flow's table */
     FLOW_ACT_MOD_NW_TTL,    /* u.ttl: IPv4 TTL / IPv6 hop limit */
     FLOW_ACT_MOD_NW_ECN,    /* u.tos: the ECN bits (0..3), DSCP kept */
+    FLOW_ACT_LOAD,          /* dst = u.value (load, set_field on a
+                             * register, write_metadata) */
+    FLOW_ACT_MOVE,          /* dst = u.src (same width) */
+    FLOW_ACT_OUTPUT_REG,    /* output to the port held in u.src */
+    FLOW_ACT_RESUBMIT,      /* u.resubmit */
 };
+
+/* Register-like fields a subfield can name (load, move, output:REG).
+ * Widths: reg 32, xreg 64, xxreg 128, metadata 64, pkt_mark 32. */
+enum flow_field_id {
+    FLOW_FIELD_NONE = 0,
+    FLOW_FIELD_REG0 = 1,                                /* .. REG15 */
+    FLOW_FIELD_XREG0 = FLOW_FIELD_REG0 + FLOW_N_REGS,   /* .. XREG7 */
+    FLOW_FIELD_XXREG0 = FLOW_FIELD_XREG0 + FLOW_N_XREGS, /* .. XXREG3 */
+    FLOW_FIELD_METADATA = FLOW_FIELD_XXREG0 + FLOW_N_XXREGS,
+    FLOW_FIELD_PKT_MARK,
+    FLOW_FIELD_N
+};
+
+/* Bits ofs .. ofs+n_bits-1 of a field, bit 0 the least significant, as
+ * Open vSwitch writes them: reg0[8..15], NXM_NX_REG0[] (the whole field). */
+struct flow_subfield {
+    uint8_t field;          /* enum flow_field_id */
+    uint8_t ofs;
+    uint8_t n_bits;         /* 1..128 */
+    uint8_t pad;
+};
+
+/* flow_action.pad0 of a LOAD */
+#define FLOW_ACT_F_WRITE_METADATA   0x1u    /* LOAD: from the write_metadata
+                                             * instruction (printed so) */
+
+/* resubmit's in_port meaning "the packet's own"; table meaning "this
+ * flow's table". */
+#define FLOW_RESUBMIT_IN_PORT       0u
+#define FLOW_RESUBMIT_TABLE_SAME    255u
+
+/* Open vSwitch's limits on one packet's resubmits: nested resubmits to the
+ * same or an earlier table, and resubmits in all (goto_table counts as
+ * one). A packet that would pass either is dropped whole: none of its
+ * outputs leave. */
+#define FLOW_RESUBMIT_MAX_DEPTH     64u
+#define FLOW_RESUBMIT_MAX           4096u
 
 /* Bytes of the union a type does not use are zero, so memcmp() compares. */
 struct flow_action {
     uint16_t type;          /* enum flow_action_type */
-    uint16_t pad0;          /* OUTPUT to CONTROLLER: max_len; else 0 */
-    uint32_t pad1;
+    uint16_t pad0;          /* OUTPUT to CONTROLLER: max_len; LOAD:
+                             * FLOW_ACT_F_*; else 0 */
+    struct flow_subfield dst;   /* LOAD, MOVE: the bits written; else 0 */
     union {
         uint32_t port;              /* host order */
         flow_be16 tpid;
@@ -224,6 +297,12 @@ struct flow_action {
         flow_be16 tp_port;
         flow_be64 tun_id;
         uint8_t table;
+        uint64_t value;             /* LOAD: in the low dst.n_bits bits */
+        struct flow_subfield src;   /* MOVE, OUTPUT_REG */
+        struct {
+            uint32_t port;          /* FLOW_RESUBMIT_IN_PORT: unchanged */
+            uint8_t table;          /* FLOW_RESUBMIT_TABLE_SAME: this one */
+        } resubmit;
     } u;
 };
 
@@ -289,6 +368,37 @@ bool flow_match_is_tagged(const struct flow_match *m);
  * is consistent. The string is the ovs-ofctl field name. */
 const char *flow_match_prereq_error(const struct flow_match *m,
                                     const char **hint);
+
+/* ------------------------------------------------------------------------
+ * Registers and metadata (flow_meta.c)
+ * ------------------------------------------------------------------------ */
+
+/* Width in bits of a field (enum flow_field_id), 0 for an unknown one. */
+unsigned flow_field_width(unsigned field);
+/* reg0, xreg3, metadata... / NXM_NX_REG0, OXM_OF_PKT_REG3,
+ * OXM_OF_METADATA... Like snprintf. */
+int flow_field_name(unsigned field, char *buf, size_t size);
+int flow_field_nxm_name(unsigned field, char *buf, size_t size);
+/* The field either name spells (exactly), or FLOW_FIELD_NONE. */
+unsigned flow_field_by_name(const char *s, size_t len);
+/* A field's value as v[0] (low 64 bits), v[1] (high). */
+void flow_field_get(const struct flow_meta *m, unsigned field,
+                    uint64_t v[2]);
+/* Set the bits of @field that @mask has to @v's. */
+void flow_field_set(struct flow_meta *m, unsigned field, const uint64_t v[2],
+                    const uint64_t mask[2]);
+/* A subfield's bits, shifted down to bit 0 / written from bit 0. */
+void flow_subfield_get(const struct flow_meta *m,
+                       const struct flow_subfield *sf, uint64_t v[2]);
+void flow_subfield_set(struct flow_meta *m, const struct flow_subfield *sf,
+                       const uint64_t v[2]);
+/* A subfield inside its field; an action's subfields and value
+ * consistent (what the parser guarantees, for flows built by hand). */
+bool flow_subfield_valid(const struct flow_subfield *sf);
+bool flow_action_fields_valid(const struct flow_action *a);
+/* NXM_NX_REG0[], NXM_NX_REG0[5], NXM_NX_REG0[0..15]. Like snprintf. */
+int flow_subfield_format(const struct flow_subfield *sf, char *buf,
+                         size_t size);
 
 /* ------------------------------------------------------------------------
  * The ovs-ofctl flow language (flow_parse*.c, flow_format.c)

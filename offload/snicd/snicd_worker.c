@@ -465,5 +465,6 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
         dps->outputs += x->outputs;
         dps->controller += x->controller;
         dps->normal_drops += x->normal_drops;
+        dps->resubmit_drops += x->resubmit_drops;
     }
 }

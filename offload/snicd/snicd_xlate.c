@@ -97,6 +97,30 @@ static const struct {
           "carries the 8 flags cwr..fin)"),
 };
 
+/* Registers, metadata and pkt_mark: the card keeps none of them per
+ * packet, and rte_flow's META/TAG items would need every flow that writes
+ * them offloaded first; software keeps such flows (named by field). */
+static int
+xl_meta(struct snicd_xl *s)
+{
+    const struct flow_meta *m = &s->m.meta;
+
+    for (unsigned i = 0; i < FLOW_N_REGS; i++)
+        if (m->regs[i] != 0)
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                                   "match on reg%u not offloaded (registers "
+                                   "live in software only)", i);
+    if (m->metadata != 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "match on metadata not offloaded (metadata "
+                               "lives in software only)");
+    if (m->pkt_mark != 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "match on pkt_mark not offloaded (pkt_mark "
+                               "lives in software only)");
+    return 0;
+}
+
 /* A rule with no port item matches, on mainstream cards and on
  * net_emunic, only traffic entering the eSwitch from the port it is created
  * on (here the proxy port: the wire). A flow that matches any in_port says
@@ -430,7 +454,7 @@ xl_match(struct snicd_xl *s)
             return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                    "match on %s not expressible",
                                    key_fields[i].name);
-    return 0;
+    return xl_meta(s);
 }
 
 int

@@ -582,6 +582,23 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
         x->has_goto = x->uses_mark = true;
         st->n_fates++;
         return 0;
+    case FLOW_ACT_LOAD:
+    case FLOW_ACT_MOVE:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s on registers or metadata not offloaded "
+                               "(the card keeps no per-packet registers; "
+                               "software runs it)",
+                               a->type == FLOW_ACT_LOAD ? "load/set_field"
+                                                        : "move");
+    case FLOW_ACT_OUTPUT_REG:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "output to the port held in a register not "
+                               "offloaded (rte_flow outputs to fixed ports)");
+    case FLOW_ACT_RESUBMIT:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "resubmit not offloaded (a lookup that "
+                               "returns to the rest of the actions has no "
+                               "rte_flow form; software runs it)");
     default:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "action type %u not expressible", a->type);
@@ -640,6 +657,12 @@ snicd_xl_partial(struct snicd_xl *s)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "partial offload needs an exact in_port match "
                                "(the ingress representor must be known)");
+    for (unsigned i = 0; i < s->f->n_actions; i++)
+        if (s->f->actions[i].type == FLOW_ACT_RESUBMIT)
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                                   "no partial offload of resubmit (its "
+                                   "lookups need the flow's table in "
+                                   "software)");
     p = snicd_xlate_port(s->ctx->ports, s->ctx->n_ports, s->in_port);
     snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
     snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =

@@ -79,6 +79,21 @@ static const struct canon_case canonical_cases[] = {
     { "ip,actions=set_field:9->nw_ttl,set_field:1->ip_ecn,mod_nw_ttl:0",
       "cookie=0x0, table=0, ip "
       "actions=mod_nw_ttl:9,mod_nw_ecn:1,mod_nw_ttl:0" },
+    /* Open vSwitch's spelling: registers one by one in hexadecimal, NXM
+     * names in subfields, masked loads as one load per run */
+    { "pkt_mark=0x0/0xff,xreg0=0x500000006,metadata=0x10,in_port=1,"
+      "actions=load:0->reg5[],move:NXM_NX_REG0[0..3]->reg1[4..7],"
+      "output:reg1[0..15],set_field:0xf000/0xff00ff->xreg3",
+      "cookie=0x0, table=0, in_port=uplink,reg0=0x5,reg1=0x6,"
+      "metadata=0x10,pkt_mark=0/0xff actions=load:0->NXM_NX_REG5[],"
+      "move:NXM_NX_REG0[0..3]->NXM_NX_REG1[4..7],"
+      "output:NXM_NX_REG1[0..15],load:0->OXM_OF_PKT_REG3[0..7],"
+      "load:0->OXM_OF_PKT_REG3[16..23]" },
+    { "table=1,actions=resubmit(,1),resubmit:2,resubmit(vf0,3),"
+      "write_metadata:0xff,goto_table:2",
+      "cookie=0x0, table=1, actions=resubmit(,1),resubmit:pf,"
+      "resubmit(vf0,3),write_metadata:0xff,goto_table:2"
+      },
 };
 
 #define N_CANONICAL (sizeof(canonical_cases) / sizeof(canonical_cases[0]))
@@ -312,7 +327,35 @@ rnd_match(struct flow *f)
         rnd_ipv4(&v->tun_src, &m->tun_src);
     if (coin())
         rnd_ipv4(&v->tun_dst, &m->tun_dst);
+    for (unsigned r = 0; r < FLOW_N_REGS; r++)
+        if (rnd() % 8 == 0) {
+            v->meta.regs[r] = (uint32_t)rnd();
+            m->meta.regs[r] = coin() ? UINT32_MAX : (uint32_t)rnd();
+        }
+    if (rnd() % 8 == 0)
+        v->meta.metadata = rnd(), m->meta.metadata = coin() ? UINT64_MAX
+                                                             : rnd();
+    if (rnd() % 8 == 0)
+        v->meta.pkt_mark = (uint32_t)rnd(), m->meta.pkt_mark = UINT32_MAX;
     flow_match_normalise(&f->match);
+}
+
+/* A random subfield of at most @max_bits bits, of a random field. */
+static void
+rnd_subfield(struct flow_subfield *sf, unsigned max_bits)
+{
+    unsigned field = FLOW_FIELD_REG0
+        + (unsigned)(rnd() % (FLOW_FIELD_N - FLOW_FIELD_REG0));
+    unsigned width = flow_field_width(field);
+    unsigned n = 1 + (unsigned)(rnd() % (width < max_bits ? width
+                                                          : max_bits));
+
+    if (coin())
+        n = width < max_bits ? width : max_bits;
+    sf->field = (uint8_t)field;
+    sf->n_bits = (uint8_t)n;
+    sf->ofs = (uint8_t)(rnd() % (width - n + 1));
+    sf->pad = 0;
 }
 
 static void
@@ -327,7 +370,7 @@ rnd_actions(struct flow *f)
         struct flow_action *a = &f->actions[f->n_actions];
 
         memset(a, 0, sizeof(*a));
-        switch (rnd() % 15) {
+        switch (rnd() % 19) {
         case 0:
             a->type = FLOW_ACT_OUTPUT;
             rnd_port(&a->u.port);
@@ -390,6 +433,31 @@ rnd_actions(struct flow *f)
         case 10:
             a->type = coin() ? FLOW_ACT_SET_TUN_SRC : FLOW_ACT_SET_TUN_DST;
             a->u.ipv4 = (flow_be32)rnd();
+            break;
+        case 13:
+            a->type = FLOW_ACT_LOAD;
+            rnd_subfield(&a->dst, 64);
+            a->u.value = rnd();
+            if (a->dst.n_bits < 64)
+                a->u.value &= (1ull << a->dst.n_bits) - 1;
+            break;
+        case 14:
+            a->type = FLOW_ACT_MOVE;
+            rnd_subfield(&a->dst, 128);
+            rnd_subfield(&a->u.src, a->dst.n_bits);
+            if (a->u.src.n_bits != a->dst.n_bits)
+                continue;
+            break;
+        case 15:
+            a->type = FLOW_ACT_OUTPUT_REG;
+            rnd_subfield(&a->u.src, 32);
+            break;
+        case 16:
+            a->type = FLOW_ACT_RESUBMIT;
+            if (coin())
+                rnd_port(&a->u.resubmit.port);
+            a->u.resubmit.table = (uint8_t)(coin() ? FLOW_RESUBMIT_TABLE_SAME
+                                            : rnd() % (FLOW_TABLE_MAX + 1));
             break;
         default:
             a->type = FLOW_ACT_OUTPUT;

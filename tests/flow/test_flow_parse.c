@@ -551,6 +551,104 @@ ex_pcp_then_none(struct flow *f)
     M(f).vlan_tci = htons(0xffff);
 }
 
+/* registers and metadata: xreg/xxreg are views of the regs */
+static void
+ex_reg_match(struct flow *f)
+{
+    V(f).meta.regs[0] = 5;
+    M(f).meta.regs[0] = 0xffffffff;
+    V(f).meta.regs[3] = 0x10;
+    M(f).meta.regs[3] = 0xf0;
+    V(f).meta.regs[4] = 0x1;            /* xreg2 high word */
+    M(f).meta.regs[4] = 0xffffffff;
+    V(f).meta.regs[5] = 0x2;            /* xreg2 low word */
+    M(f).meta.regs[5] = 0xffffffff;
+    V(f).meta.regs[12] = 0x11223344;    /* xxreg3, most significant */
+    V(f).meta.regs[13] = 0x55667788;
+    V(f).meta.regs[14] = 0x99aabbcc;
+    V(f).meta.regs[15] = 0xddeeff00;
+    M(f).meta.regs[12] = M(f).meta.regs[13] = 0xffffffff;
+    M(f).meta.regs[14] = M(f).meta.regs[15] = 0xffffffff;
+    V(f).meta.metadata = 0x1234;
+    M(f).meta.metadata = 0xffff;
+    V(f).meta.pkt_mark = 7;
+    M(f).meta.pkt_mark = 0xffffffff;
+}
+
+static struct flow_action *
+load(struct flow *f, unsigned field, unsigned ofs, unsigned n,
+     uint64_t value)
+{
+    struct flow_action *a = act(f, FLOW_ACT_LOAD);
+
+    a->dst.field = (uint8_t)field;
+    a->dst.ofs = (uint8_t)ofs;
+    a->dst.n_bits = (uint8_t)n;
+    a->u.value = value;
+    return a;
+}
+
+static void
+ex_reg_actions(struct flow *f)
+{
+    struct flow_action *a;
+
+    load(f, FLOW_FIELD_REG0, 0, 16, 0x5);
+    load(f, FLOW_FIELD_REG0 + 1, 0, 32, 0xffffffff);
+    load(f, FLOW_FIELD_XREG0 + 7, 3, 1, 1);
+    a = act(f, FLOW_ACT_MOVE);
+    a->u.src = (struct flow_subfield){ FLOW_FIELD_REG0, 8, 8, 0 };
+    a->dst = (struct flow_subfield){ FLOW_FIELD_REG0 + 2, 0, 8, 0 };
+    a = act(f, FLOW_ACT_MOVE);
+    a->u.src = (struct flow_subfield){ FLOW_FIELD_METADATA, 0, 64, 0 };
+    a->dst = (struct flow_subfield){ FLOW_FIELD_XREG0 + 1, 0, 64, 0 };
+    a = act(f, FLOW_ACT_OUTPUT_REG);
+    a->u.src = (struct flow_subfield){ FLOW_FIELD_REG0 + 2, 0, 16, 0 };
+}
+
+/* set_field: a whole field, or one load per run of the mask's ones */
+static void
+ex_reg_set_field(struct flow *f)
+{
+    load(f, FLOW_FIELD_PKT_MARK, 0, 32, 0x2a);
+    load(f, FLOW_FIELD_REG0 + 3, 4, 4, 0x3);
+    load(f, FLOW_FIELD_REG0 + 3, 12, 8, 0x1);
+    load(f, FLOW_FIELD_XXREG0 + 1, 0, 64, 0x5);
+    load(f, FLOW_FIELD_XXREG0 + 1, 64, 64, 0);
+}
+
+static void
+ex_write_metadata(struct flow *f)
+{
+    out(f, 1);
+    load(f, FLOW_FIELD_METADATA, 0, 8, 0x34)->pad0 =
+        FLOW_ACT_F_WRITE_METADATA;
+    load(f, FLOW_FIELD_METADATA, 16, 8, 0)->pad0 =
+        FLOW_ACT_F_WRITE_METADATA;
+    act(f, FLOW_ACT_GOTO_TABLE)->u.table = 4;
+}
+
+static void
+ex_resubmit(struct flow *f)
+{
+    struct flow_action *a;
+
+    f->table_id = 2;
+    a = act(f, FLOW_ACT_RESUBMIT);
+    a->u.resubmit.port = 10;
+    a->u.resubmit.table = FLOW_RESUBMIT_TABLE_SAME;
+    a = act(f, FLOW_ACT_RESUBMIT);
+    a->u.resubmit.port = FLOW_RESUBMIT_IN_PORT;
+    a->u.resubmit.table = 1;
+    a = act(f, FLOW_ACT_RESUBMIT);
+    a->u.resubmit.port = 2;
+    a->u.resubmit.table = 0;
+    a = act(f, FLOW_ACT_RESUBMIT);
+    a->u.resubmit.port = FLOW_RESUBMIT_IN_PORT;
+    a->u.resubmit.table = FLOW_RESUBMIT_TABLE_SAME;
+    out(f, 1);
+}
+
 struct accept_case {
     const char *line;
     void (*expect)(struct flow *f);
@@ -659,6 +757,19 @@ static const struct accept_case accepts_cases[] = {
     /* VLAN fields laid over each other in order, as in ovs-ofctl */
     { "dl_vlan=65535,dl_vlan_pcp=3,actions=drop", ex_none_then_pcp },
     { "dl_vlan_pcp=3,dl_vlan=65535,actions=drop", ex_pcp_then_none },
+    { "reg0=5,reg3=0x10/0xf0,xreg2=0x100000002,"
+      "xxreg3=0x112233445566778899aabbccddeeff00,metadata=0x1234/0xffff,"
+      "pkt_mark=7,actions=drop", ex_reg_match },
+    { "actions=load:5->NXM_NX_REG0[0..15],load:0xffffffff->reg1,"
+      "load:1->OXM_OF_PKT_REG7[3],move:reg0[8..15]->NXM_NX_REG2[0..7],"
+      "move:OXM_OF_METADATA[]->xreg1[],output:NXM_NX_REG2[0..15]",
+      ex_reg_actions },
+    { "actions=set_field:42->pkt_mark,set_field:0x1234/0xff0f0->reg3,"
+      "set_field:5->xxreg1", ex_reg_set_field },
+    { "actions=output:1,write_metadata:0x1234/0xff00ff,goto_table:4",
+      ex_write_metadata },
+    { "table=2,actions=resubmit:vf0,resubmit(,1),resubmit(pf,0),"
+      "resubmit(IN_PORT),output:1", ex_resubmit },
 };
 
 #define N_ACCEPTS (sizeof(accepts_cases) / sizeof(accepts_cases[0]))
@@ -822,6 +933,59 @@ static const struct reject_case rejects_cases[] = {
     { "dl_src=(00,actions=drop", ADD, -EINVAL, 0,
       "unbalanced parentheses" },
     { "actions(output:1)", ADD, -EINVAL, 0, "actions needs '='" },
+    /* registers and metadata */
+    { "reg16=1,actions=drop", ADD, -EINVAL, 0,
+      "'reg16=1': no such register: 'reg16' (expected reg0..reg15)" },
+    { "xxreg4=1,actions=drop", ADD, -EINVAL, 0,
+      "no such register: 'xxreg4' (expected xxreg0..xxreg3)" },
+    { "reg0=0x100000000,actions=drop", ADD, -ERANGE, 0,
+      "reg0 0x100000000 is out of range (expected a 32-bit number)" },
+    { "reg1=1,xreg0=2,actions=drop", ADD, -EINVAL, 7,
+      "duplicate field: 'reg1=1' at 0" },
+    { "reg0,actions=drop", ADD, -EINVAL, 0, "reg0 needs a value" },
+    { "actions=load:1->reg0[0..40]", ADD, -ERANGE, 8,
+      "load: bit 40 is beyond reg0's 32 bits (expected bits 0..31)" },
+    { "actions=load:256->NXM_NX_REG0[0..7]", ADD, -ERANGE, 8,
+      "load: value 256 does not fit in the 8 bits of NXM_NX_REG0[0..7]" },
+    { "actions=load:1->reg0[8..1]", ADD, -EINVAL, 8,
+      "load: bit 8 comes after bit 1" },
+    { "actions=load:1->reg0[x]", ADD, -EINVAL, 8,
+      "load: malformed subfield 'reg0[x]'" },
+    { "actions=load:1->NXM_NX_REG16[]", ADD, -EINVAL, 8,
+      "load: no such register: 'NXM_NX_REG16' (expected "
+      "NXM_NX_REG0..NXM_NX_REG15)" },
+    { "actions=load:1->eth_foo[]", ADD, -EINVAL, 8,
+      "load: unknown field 'eth_foo' (expected reg0..reg15" },
+    { "actions=load:1", ADD, -EINVAL, 8, "load needs SOURCE->DESTINATION" },
+    { "actions=load:x->reg0", ADD, -EINVAL, 8, "load: 'x' is not a number" },
+    { "actions=move:reg0[0..7]->reg1[0..8]", ADD, -EINVAL, 8,
+      "move: the source has 8 bits and the destination 9" },
+    { "actions=output:reg0[0..7],move:xreg0[]->reg1", ADD, -EINVAL, 26,
+      "the source has 64 bits and the destination 32" },
+    { "actions=set_field:1->reg99", ADD, -EINVAL, 8,
+      "set_field: no such register: 'reg99'" },
+    { "actions=set_field:0x100000000->pkt_mark", ADD, -ERANGE, 8,
+      "set_field pkt_mark 0x100000000 is out of range" },
+    { "actions=set_field:1/0x1ffffffff->reg2", ADD, -ERANGE, 8,
+      "set_field reg2 mask 0x1ffffffff is out of range" },
+    { "actions=write_metadata:1,output:1", ADD, -EINVAL, 25,
+      "write_metadata is an instruction: only goto_table may follow it" },
+    { "actions=write_metadata:1,write_metadata:2", ADD, -EINVAL, 25,
+      "write_metadata is given twice" },
+    { "actions=output:xreg0[]", ADD, -ERANGE, 8,
+      "output: a port is at most 32 bits wide (this subfield has 64)" },
+    /* resubmit */
+    { "actions=resubmit(,)", ADD, -EINVAL, 8,
+      "resubmit needs a port or a table" },
+    { "actions=resubmit", ADD, -EINVAL, 8,
+      "resubmit needs a port or a table" },
+    { "actions=resubmit(,255)", ADD, -ERANGE, 8,
+      "resubmit table 255 is out of range (expected a table 0..254)" },
+    { "actions=resubmit(1,2,ct)", ADD, -ENOTSUP, 8,
+      "only a port and a table are supported" },
+    { "actions=resubmit(nope,1)", ADD, -ENOENT, 8,
+      "resubmit: unknown port 'nope'" },
+
     /* duplicates */
     { "ip,nw_src=1.1.1.1,nw_src=2.2.2.2,actions=drop", ADD, -EINVAL, 18,
       "duplicate field: 'nw_src=1.1.1.1' at 3" },

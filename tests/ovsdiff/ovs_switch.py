@@ -317,7 +317,9 @@ class OvsSwitch:
         """n_packets of every flow, by cookie."""
         self.ctl.call("revalidator/wait")
         self.ctl.call("revalidator/purge")
-        r = self.ofctl("dump-flows", "br0")
+        # OpenFlow 1.3: OpenFlow 1.0 cannot show a flow that matches or
+        # writes metadata, and the dump would leave such flows out
+        r = self.ofctl("dump-flows", "br0", protocol="OpenFlow13")
         if r.returncode != 0:
             raise RuntimeError("ovs-ofctl dump-flows: " + r.stderr.strip())
         counts = {}

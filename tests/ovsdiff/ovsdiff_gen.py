@@ -67,6 +67,35 @@ def _relaxed(rnd, l3, ip_any, ports_ok, tagged):
         PORTS)
 
 
+def _reg_action(rnd, table, last_table, of13):
+    """A register action: load, set_field, move, output to the port a
+    register holds (1..4, or 0: none), or a resubmit. Resubmits only go
+    forward, so no packet reaches the resubmit limits (the datapath tests
+    check those)."""
+    r = rnd.random()
+    if r < 0.3:
+        return rnd.choice(["load:%d->NXM_NX_REG0[0..15]" % rnd.choice(
+                               [0, 1, 2, 3, 4]),
+                           "load:0x%x->NXM_NX_REG1[8..15]" % rnd.choice(
+                               [0, 1, 2]),
+                           "load:1->OXM_OF_PKT_REG1[32]",
+                           "set_field:%d->reg0" % rnd.choice([1, 2, 3, 4])])
+    if r < 0.45:
+        return rnd.choice(["move:NXM_NX_REG0[0..7]->NXM_NX_REG1[8..15]",
+                           "move:NXM_NX_REG1[8..15]->NXM_NX_REG0[0..7]",
+                           "move:NXM_NX_REG0[]->NXM_NX_REG3[]"])
+    if r < 0.6 and of13:
+        return "set_field:0x%x/0xff->metadata" % rnd.choice([0x11, 0x22])
+    if r < 0.75:
+        return "output:NXM_NX_REG0[0..15]"
+    if table < last_table:
+        t = rnd.randint(table + 1, last_table)
+        if rnd.random() < 0.5:
+            return "resubmit(,%d)" % t
+        return "resubmit(%d,%d)" % (rnd.choice(PORTS), t)
+    return "load:%d->NXM_NX_REG0[0..15]" % rnd.choice([1, 2, 3, 4])
+
+
 def random_flow(rnd, table, priority, cookie, last_table, normal=False):
     """One add-flow line: (text, uses_push_vlan). @normal: NORMAL may be
     among its actions."""
@@ -146,11 +175,28 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
         m.append("vlan_tci=0x1000/0x1000")
         tagged = True
 
+    # registers: table 0 writes them, later tables match them; metadata
+    # and write_metadata are OpenFlow 1.1+, so such a flow goes as 1.3
+    # (and leaves out mod_vlan_*, whose meaning 1.3 changes)
+    of13 = rnd.random() < 0.1
+    if table > 0 and rnd.random() < 0.3:
+        m.append(rnd.choice(["reg0=%d" % rnd.choice([0, 1, 2, 3]),
+                             "reg1=0x%x/0xff00" % (rnd.choice([0, 1, 2])
+                                                   << 8),
+                             "xreg1=0x%x" % rnd.choice([0, 1 << 32, 5])]))
+    if table > 0 and of13 and rnd.random() < 0.5:
+        m.append("metadata=0x%x/0xff" % rnd.choice([0, 0x11, 0x22]))
+
     ip_any = l3 in ("ip", "ipv6")
     ports_ok = l4 in ("tcp", "udp", "sctp", "tcp6", "udp6", "sctp6")
-    acts, push, relaxed = [], False, False
+    acts, push, relaxed = [], of13, False
     for _ in range(0 if rnd.random() < 0.1 else rnd.randint(1, 4)):
         a = rnd.random()
+        if rnd.random() < 0.2:
+            acts.append(_reg_action(rnd, table, last_table, of13))
+            continue
+        if of13 and 0.4 <= a < 0.5:
+            a = 0.9
         if a < 0.08 and not push:
             # OpenFlow 1.0's actions without the match promising their
             # header: each packet that lacks it goes through untouched
@@ -200,6 +246,9 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
             acts.append("dec_ttl")
         else:
             acts.append("output:%d" % rnd.choice(PORTS))
+    if of13 and rnd.random() < 0.5:
+        acts.append("write_metadata:0x%x/0xff" % rnd.choice([0, 0x11,
+                                                             0x22]))
     if table < last_table and rnd.random() < 0.3:
         acts.append("goto_table:%d" % (table + 1))
     line = "table=%d,priority=%d,cookie=%d%s actions=%s" % (

@@ -998,9 +998,23 @@ def rand_flow(rnd, table):
     if rnd.random() < 0.25:
         m.append("dl_vlan=" + rnd.choice(["10", "20"]))
         tagged = True
+    # registers: software only, with the reason in the flow's state; a
+    # register match in table 1 sees what table 0 loaded
+    if table == 1 and rnd.random() < 0.2:
+        m.append("reg0=%d" % rnd.choice([0, 1, 2]))
     acts = []
+    if rnd.random() < 0.1:
+        acts.append(rnd.choice(["load:1->NXM_NX_REG0[]",
+                                "set_field:2->reg0",
+                                "move:NXM_NX_REG1[0..7]->reg0[0..7]"]))
     for _ in range(0 if rnd.random() < 0.15 else rnd.randint(1, 3)):
         a = rnd.random()
+        if a < 0.04:
+            # back to table 0 from table 1 may loop: the packet is then
+            # dropped whole, the same way on both runs
+            acts.append("resubmit(,%d)" % (1 if table == 0 else
+                                           rnd.choice([0, 1])))
+            continue
         if a < 0.15 and not tagged:
             acts.append("mod_vlan_vid:%d" % rnd.choice([10, 30]))
             tagged = True

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Register-like fields (struct flow_meta): their names, widths and bit
+ * access, shared by the parser, the formatter and the datapath so the three
+ * agree on what reg0[8..15] or xxreg1 means.
+ *
+ * The wider registers are views of regs[], most significant word first
+ * (Open vSwitch's layout: xreg0 is reg0:reg1, xxreg0 is
+ * reg0:reg1:reg2:reg3); metadata and pkt_mark stand alone. Values move
+ * through a 128-bit pair v[0] (low 64 bits), v[1] (high 64 bits), so one
+ * path serves every width.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "snic/flow.h"
+
+struct meta_kind {
+    const char *name;       /* reg, xreg, ... (then the index, if any) */
+    const char *nxm;        /* the NXM/OXM name Open vSwitch prints */
+    unsigned first;         /* enum flow_field_id of index 0 */
+    unsigned count;
+    unsigned width;
+};
+
+static const struct meta_kind kinds[] = {
+    { "reg",      "NXM_NX_REG",      FLOW_FIELD_REG0,     FLOW_N_REGS,   32 },
+    { "xreg",     "OXM_OF_PKT_REG",  FLOW_FIELD_XREG0,    FLOW_N_XREGS,  64 },
+    { "xxreg",    "NXM_NX_XXREG",    FLOW_FIELD_XXREG0,   FLOW_N_XXREGS, 128 },
+    { "metadata", "OXM_OF_METADATA", FLOW_FIELD_METADATA, 1,             64 },
+    { "pkt_mark", "NXM_NX_PKT_MARK", FLOW_FIELD_PKT_MARK, 1,             32 },
+};
+
+#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+static const struct meta_kind *
+kind_of(unsigned field, unsigned *index)
+{
+    for (size_t i = 0; i < N_KINDS; i++)
+        if (field >= kinds[i].first
+            && field < kinds[i].first + kinds[i].count) {
+            *index = field - kinds[i].first;
+            return &kinds[i];
+        }
+    return NULL;
+}
+
+unsigned
+flow_field_width(unsigned field)
+{
+    unsigned index;
+    const struct meta_kind *k = kind_of(field, &index);
+
+    return k != NULL ? k->width : 0;
+}
+
+static int
+field_name(unsigned field, bool nxm, char *buf, size_t size)
+{
+    unsigned index;
+    const struct meta_kind *k = kind_of(field, &index);
+    const char *base;
+
+    if (k == NULL)
+        return snprintf(buf, size, "field%u", field);
+    base = nxm ? k->nxm : k->name;
+    if (k->count == 1)
+        return snprintf(buf, size, "%s", base);
+    return snprintf(buf, size, "%s%u", base, index);
+}
+
+int
+flow_field_name(unsigned field, char *buf, size_t size)
+{
+    return field_name(field, false, buf, size);
+}
+
+int
+flow_field_nxm_name(unsigned field, char *buf, size_t size)
+{
+    return field_name(field, true, buf, size);
+}
+
+unsigned
+flow_field_by_name(const char *s, size_t len)
+{
+    for (size_t i = 0; i < N_KINDS; i++) {
+        const struct meta_kind *k = &kinds[i];
+
+        for (int pass = 0; pass < 2; pass++) {
+            const char *base = pass ? k->nxm : k->name;
+            size_t blen = strlen(base);
+            unsigned index = 0;
+            size_t j;
+
+            if (len < blen || memcmp(s, base, blen) != 0)
+                continue;
+            if (k->count == 1) {
+                if (len == blen)
+                    return k->first;
+                continue;
+            }
+            /* a decimal index without leading zeros */
+            if (len == blen || len > blen + 2
+                || (s[blen] == '0' && len > blen + 1))
+                continue;
+            for (j = blen; j < len && s[j] >= '0' && s[j] <= '9'; j++)
+                index = index * 10 + (unsigned)(s[j] - '0');
+            if (j == len && index < k->count)
+                return k->first + index;
+        }
+    }
+    return FLOW_FIELD_NONE;
+}
+
+void
+flow_field_get(const struct flow_meta *m, unsigned field, uint64_t v[2])
+{
+    unsigned index;
+    const struct meta_kind *k = kind_of(field, &index);
+    unsigned n;
+
+    v[0] = v[1] = 0;
+    if (k == NULL)
+        return;
+    if (k->first == FLOW_FIELD_METADATA) {
+        v[0] = m->metadata;
+        return;
+    }
+    if (k->first == FLOW_FIELD_PKT_MARK) {
+        v[0] = m->pkt_mark;
+        return;
+    }
+    n = k->width / 32;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned bit = 32 * (n - 1 - i);    /* of word i's lowest bit */
+
+        v[bit / 64] |= (uint64_t)m->regs[index * n + i] << (bit % 64);
+    }
+}
+
+void
+flow_field_set(struct flow_meta *m, unsigned field, const uint64_t v[2],
+               const uint64_t mask[2])
+{
+    unsigned index;
+    const struct meta_kind *k = kind_of(field, &index);
+    unsigned n;
+
+    if (k == NULL)
+        return;
+    if (k->first == FLOW_FIELD_METADATA) {
+        m->metadata = (m->metadata & ~mask[0]) | (v[0] & mask[0]);
+        return;
+    }
+    if (k->first == FLOW_FIELD_PKT_MARK) {
+        m->pkt_mark = (uint32_t)((m->pkt_mark & ~mask[0])
+                                 | (v[0] & mask[0]));
+        return;
+    }
+    n = k->width / 32;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned bit = 32 * (n - 1 - i);
+        uint32_t val = (uint32_t)(v[bit / 64] >> (bit % 64));
+        uint32_t msk = (uint32_t)(mask[bit / 64] >> (bit % 64));
+        uint32_t *w = &m->regs[index * n + i];
+
+        *w = (*w & ~msk) | (val & msk);
+    }
+}
+
+/* x >> s and x << s on a 128-bit pair, 0 <= s < 128. */
+static void
+shr128(uint64_t x[2], unsigned s)
+{
+    if (s >= 64) {
+        x[0] = x[1] >> (s - 64);
+        x[1] = 0;
+    } else if (s > 0) {
+        x[0] = x[0] >> s | x[1] << (64 - s);
+        x[1] >>= s;
+    }
+}
+
+static void
+shl128(uint64_t x[2], unsigned s)
+{
+    if (s >= 64) {
+        x[1] = x[0] << (s - 64);
+        x[0] = 0;
+    } else if (s > 0) {
+        x[1] = x[1] << s | x[0] >> (64 - s);
+        x[0] <<= s;
+    }
+}
+
+/* The low @n bits set, 1 <= n <= 128. */
+static void
+ones128(uint64_t x[2], unsigned n)
+{
+    x[0] = n >= 64 ? UINT64_MAX : (1ull << n) - 1;
+    x[1] = n >= 128 ? UINT64_MAX : n > 64 ? (1ull << (n - 64)) - 1 : 0;
+}
+
+void
+flow_subfield_get(const struct flow_meta *m, const struct flow_subfield *sf,
+                  uint64_t v[2])
+{
+    uint64_t ones[2];
+
+    flow_field_get(m, sf->field, v);
+    shr128(v, sf->ofs);
+    ones128(ones, sf->n_bits);
+    v[0] &= ones[0];
+    v[1] &= ones[1];
+}
+
+void
+flow_subfield_set(struct flow_meta *m, const struct flow_subfield *sf,
+                  const uint64_t v[2])
+{
+    uint64_t val[2] = { v[0], v[1] }, mask[2];
+
+    ones128(mask, sf->n_bits);
+    val[0] &= mask[0];
+    val[1] &= mask[1];
+    shl128(val, sf->ofs);
+    shl128(mask, sf->ofs);
+    flow_field_set(m, sf->field, val, mask);
+}
+
+int
+flow_subfield_format(const struct flow_subfield *sf, char *buf, size_t size)
+{
+    char name[24];
+    unsigned width = flow_field_width(sf->field);
+
+    flow_field_nxm_name(sf->field, name, sizeof(name));
+    if (sf->ofs == 0 && sf->n_bits == width)
+        return snprintf(buf, size, "%s[]", name);
+    if (sf->n_bits == 1)
+        return snprintf(buf, size, "%s[%u]", name, sf->ofs);
+    return snprintf(buf, size, "%s[%u..%u]", name, sf->ofs,
+                    sf->ofs + sf->n_bits - 1);
+}
+
+bool
+flow_subfield_valid(const struct flow_subfield *sf)
+{
+    unsigned width = flow_field_width(sf->field);
+
+    return width > 0 && sf->n_bits > 0 && sf->pad == 0
+        && (unsigned)sf->ofs + sf->n_bits <= width;
+}
+
+bool
+flow_action_fields_valid(const struct flow_action *a)
+{
+    switch (a->type) {
+    case FLOW_ACT_LOAD:
+        return flow_subfield_valid(&a->dst)
+            && (a->dst.n_bits >= 64 || a->u.value >> a->dst.n_bits == 0);
+    case FLOW_ACT_MOVE:
+        return flow_subfield_valid(&a->dst) && flow_subfield_valid(&a->u.src)
+            && a->dst.n_bits == a->u.src.n_bits;
+    case FLOW_ACT_OUTPUT_REG:
+        return flow_subfield_valid(&a->u.src) && a->u.src.n_bits <= 32;
+    case FLOW_ACT_RESUBMIT:
+        return a->u.resubmit.table <= FLOW_TABLE_MAX
+            || a->u.resubmit.table == FLOW_RESUBMIT_TABLE_SAME;
+    default:
+        return true;
+    }
+}
