@@ -353,6 +353,7 @@ struct rte_flow {
     uint32_t generation;        /* adapter->generation at creation */
     uint32_t rss_ctx;           /* its RSS action's context, 0: none */
     struct rte_flow *hnext;     /* chain in the port's flow_index */
+    struct rte_flow **hpprev;   /* what points at it in that chain */
 };
 TAILQ_HEAD(emunic_flow_list, rte_flow);
 
@@ -512,7 +513,7 @@ struct rte_flow **emunic_flow_index_slot(struct emunic_port *p,
                                          const struct rte_flow *flow);
 void emunic_flow_index_add(struct emunic_port *p, struct rte_flow *flow);
 void emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
-                                struct rte_flow **slot, bool in_card);
+                                bool in_card);
 int emunic_flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error);
 
 /* ------------------------------------------------------------------------
@@ -527,9 +528,9 @@ int emunic_flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error);
  * translates the rule at once, with the walker validate and create run, so
  * a rule the sync API refuses is refused here with the same error, and
  * queues the firmware command; push posts every queued command into the
- * channel, rings one doorbell (one per channel's worth of commands) and
- * reaps the completions, each one the result of its operation; pull hands
- * the results out in order with the user data. An operation holds its ring
+ * channel and rings the doorbell, without waiting; pull reaps the
+ * completions, each one the result of its operation, and hands the results
+ * out in order with the user data. An operation holds its ring
  * slot until pulled: a full ring refuses the next enqueue with EAGAIN.
  *
  * Counters: a rule's COUNT needs a counter id before its RULE_ADD, and
@@ -551,9 +552,13 @@ struct emunic_aqueue {
     uint32_t size;              /* a power of two */
     uint32_t mask;
     uint32_t enq;               /* next free: ops enqueued */
-    uint32_t pushed;            /* ops [pulled, pushed) have results */
+    uint32_t pushed;            /* [done, pushed): given to the card */
+    uint32_t done;              /* [pulled, done): results to pull */
     uint32_t pulled;
     uint16_t id;
+    /* the table last checked, valid while tables_gen holds still */
+    struct emunic_table *tcache;
+    uint32_t tcache_gen;
 };
 
 /* The port's counter pool: ids allocated at configure in COUNTER_ALLOC
@@ -579,9 +584,11 @@ struct emunic_async {
     struct emunic_aqueue *q;
     struct emunic_cpool cpool;
     uint32_t nb_counters;       /* asked at configure */
+    uint32_t ctr_pending;       /* pooled counters of ops not finished */
     struct emunic_ptmpl_list ptmpls;
     struct emunic_atmpl_list atmpls;
     struct emunic_table_list tables;
+    uint32_t tables_gen;        /* +1 when a table comes or goes (atomic) */
 };
 
 struct rte_flow_pattern_template {
@@ -680,5 +687,10 @@ int emunic_flow_pull(struct rte_eth_dev *dev, uint32_t queue_id,
  * close): a queued create's handle is freed, a queued destroy's flow is
  * the application's again. ad->lock held. */
 void emunic_aqueue_drop_locked(struct emunic_port *p, struct emunic_aqueue *q);
+/* Reap every flow queue command still in the channel into its operation
+ * (ad->lock held). Push leaves its commands in flight; anything else that
+ * uses the channel (a sync command, a counter sweep, a pool refill) drains
+ * them first, since it reaps only its own. */
+void emunic_async_drain_locked(struct emunic_adapter *ad);
 
 #endif /* EMUNIC_H */

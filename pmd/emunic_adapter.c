@@ -62,6 +62,10 @@ emunic_adapter_exec_locked(struct emunic_adapter *ad, uint16_t opcode,
 
     if (!emunic_adapter_alive(ad))
         return -EPIPE;
+    /* flow queue commands a push left in flight: theirs to keep */
+    emunic_async_drain_locked(ad);
+    if (!emunic_adapter_alive(ad))
+        return -EPIPE;
     ret = fw_chan_exec(ad->chan, opcode, in, in_size, out, out_size, status,
                        syndrome, EMUNIC_CMD_TIMEOUT_MS);
     emunic_adapter_fail_locked(ad, ret);

@@ -225,6 +225,11 @@ ctr_sweep(struct emunic_adapter *ad)
     ret = ctr_batch_reserve(c, want);
     if (ret < 0)
         return ret;
+    /* flow queue commands a push left in flight are reaped into their
+     * operations first: the sweep reaps only its own */
+    emunic_async_drain_locked(ad);
+    if (!emunic_adapter_alive(ad))
+        return -EIO;
     c->stamp_gen = gen;
     while (cur < c->n) {
         unsigned space = fw_chan_space(ad->chan), posted = 0;

@@ -115,7 +115,10 @@ flow_index_build(struct emunic_port *p, uint32_t want)
         uint32_t h = flow_index_hash(f, n - 1);
 
         f->hnext = b[h];
+        if (b[h] != NULL)
+            b[h]->hpprev = &f->hnext;
         b[h] = f;
+        f->hpprev = &b[h];
         count++;
     }
     free(p->flow_index);
@@ -165,7 +168,10 @@ emunic_flow_index_add(struct emunic_port *p, struct rte_flow *flow)
                                                          p->flow_index_mask)];
 
     flow->hnext = *b;
+    if (*b != NULL)
+        (*b)->hpprev = &flow->hnext;
     *b = flow;
+    flow->hpprev = b;
     p->n_flows++;
 }
 
@@ -480,7 +486,7 @@ destroy_tables:
  * to be zeroed before reuse instead of being freed on the card. */
 void
 emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
-                           struct rte_flow **slot, bool in_card)
+                           bool in_card)
 {
     struct emunic_adapter *ad = p->ad;
 
@@ -497,20 +503,21 @@ emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
     if (flow->table != NULL)
         emunic_table_flow_gone(flow->table);
     TAILQ_REMOVE(&p->flows, flow, next);
-    if (slot == NULL)
-        slot = emunic_flow_index_slot(p, flow);
-    if (slot != NULL) {
-        *slot = flow->hnext;
+    /* every flow on the list is in the index whenever there is one: out
+     * of its chain in O(1), no second lookup */
+    if (p->flow_index != NULL) {
+        *flow->hpprev = flow->hnext;
+        if (flow->hnext != NULL)
+            flow->hnext->hpprev = flow->hpprev;
         p->n_flows--;
     }
     free(flow);
 }
 
-/* Remove @flow from the device (caller holds ad->lock); @slot is its place
- * in the index when the caller already looked it up, else NULL. */
+/* Remove @flow from the device (caller holds ad->lock). */
 static int
 flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
-                   struct rte_flow **slot, struct rte_flow_error *error)
+                   struct rte_flow_error *error)
 {
     struct emunic_adapter *ad = p->ad;
     struct fw_rule_delete_in in = { .rule_id = flow->rule_id };
@@ -547,7 +554,7 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
         }
         in_card = true;
     }
-    emunic_flow_release_locked(p, flow, slot, in_card);
+    emunic_flow_release_locked(p, flow, in_card);
     return 0;
 }
 
@@ -579,7 +586,7 @@ emunic_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *flow,
                                "already, created on another port, or not "
                                "a flow handle", dev->data->port_id);
     }
-    ret = flow_remove_locked(p, flow, slot, error);
+    ret = flow_remove_locked(p, flow, error);
     pthread_mutex_unlock(&p->ad->lock);
     return ret;
 }
@@ -592,7 +599,7 @@ emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error)
 
     pthread_mutex_lock(&p->ad->lock);
     while ((f = TAILQ_FIRST(&p->flows)) != NULL) {
-        ret = flow_remove_locked(p, f, NULL, error);
+        ret = flow_remove_locked(p, f, error);
         if (ret < 0)
             break;
     }

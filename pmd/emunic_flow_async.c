@@ -11,15 +11,18 @@
  * once, owned by the queue (EMUNIC_FLOW_CREATING) until push executed it.
  *
  * Push, under the adapter lock like every use of the channel: the objects
- * a rule needs first (a JUMP target's table when the card has none yet, an
- * RSS context, a pooled counter id) and then every queued command posted
- * into the channel and one doorbell; when the channel is full, the
- * doorbell rings and completions are reaped to make room. Each completion
- * is its operation's result. Then, with the channel empty again, every
- * operation is finished in order (handles linked or freed, counters back
- * to the pool, RSS contexts destroyed), so sync commands can run between
- * two pushes and the channel is never shared by two batches.
- *
+ * a rule needs first (a pooled counter id; a JUMP target's table when the
+ * card has none yet, or an RSS context: single commands, which drain the
+ * channel first) and then every queued command posted into the channel,
+ * the doorbell rung every 64 commands so the card starts while the rest
+ * is posted, and once more at the end. Push does not wait: the card works
+ * while the application prepares the next batch. Completions are reaped by
+ * pull (or by whoever needs the channel next: a sync command or a counter
+ * sweep drains it first, since each reaps only its own), each one the
+ * result of its operation; pull then finishes the queue's operations in
+ * order (handles linked or freed, counters back to the pool, RSS contexts
+ * destroyed) and hands out the results.
+
  * A rule the card refuses inside a batch fails alone: its result is
  * RTE_FLOW_OP_ERROR, its handle is freed, the reason is logged (pull has no
  * room for it), and the other rules of the batch stand.
@@ -34,6 +37,9 @@
 #include <rte_flow_driver.h>
 
 #include "emunic.h"
+
+/* commands posted between two doorbells within a push */
+#define EMUNIC_ASYNC_RING_EVERY 64u
 
 enum aop_kind {
     AOP_CREATE = 1,
@@ -51,11 +57,14 @@ struct emunic_aop {
     uint8_t state;
     uint8_t status;             /* the card's, once DONE */
     bool ok;                    /* the result pull reports */
+    bool answered;              /* posted: its completion is the result */
+    bool lost;                  /* a destroy of a rule a reset took */
     bool has_jump;
     bool pooled;                /* counter taken from the pool */
     int8_t count_idx;
     int8_t rss_idx;
     uint32_t synd;
+    uint32_t gen;               /* adapter generation at push */
     uint32_t jump_group;
     uint32_t rss_ctx;
     struct rte_flow *flow;
@@ -208,16 +217,32 @@ emunic_flow_async_create(struct rte_eth_dev *dev, uint32_t queue_id,
 
     if (q == NULL || (op = aqueue_slot(q, error)) == NULL)
         return NULL;
-    /* the tables change only under the lock, but a table is not destroyed
-     * while it is used: the application's own rule (DPDK's too) */
-    pthread_mutex_lock(&p->ad->lock);
-    t = emunic_table_lookup(p, table);
-    pthread_mutex_unlock(&p->ad->lock);
+    /* Tables change only under the lock; the application does not destroy
+     * a table it is still using (DPDK's rule), so the table read after the
+     * lookup stays valid; a queue remembers the last one it checked. */
+    flow = calloc(1, sizeof(*flow));
+    if (flow == NULL) {
+        emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
+                        "out of memory for the flow handle");
+        return NULL;
+    }
+    /* the last table this queue used, while no table came or went */
+    if ((const void *)table == (const void *)q->tcache && table != NULL &&
+        __atomic_load_n(&p->async->tables_gen, __ATOMIC_ACQUIRE) ==
+        q->tcache_gen) {
+        t = q->tcache;
+    } else {
+        pthread_mutex_lock(&p->ad->lock);
+        t = emunic_table_lookup(p, table);
+        q->tcache = t;
+        q->tcache_gen = p->async->tables_gen;
+        pthread_mutex_unlock(&p->ad->lock);
+    }
     if (t == NULL) {
         emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, table,
                         "not a template table of port %u",
                         dev->data->port_id);
-        return NULL;
+        goto free_flow;
     }
     if (pattern_template_index >= t->n_ptmpl ||
         actions_template_index >= t->n_atmpl) {
@@ -225,38 +250,31 @@ emunic_flow_async_create(struct rte_eth_dev *dev, uint32_t queue_id,
                         "template index %u/%u: the table has %u pattern and "
                         "%u actions templates", pattern_template_index,
                         actions_template_index, t->n_ptmpl, t->n_atmpl);
-        return NULL;
+        goto free_flow;
     }
     if (merge_items(t->ptmpl[pattern_template_index], pattern, items,
                     error) < 0 ||
         merge_actions(t->atmpl[actions_template_index], actions, acts,
                       error) < 0)
-        return NULL;
+        goto free_flow;
     /* exactly the checks and the messages of rte_flow_validate/create */
     if (emunic_flow_translate_dev(dev, &t->attr, items, acts, &x, error) < 0)
-        return NULL;
+        goto free_flow;
     if (x.count_idx >= 0 && p->async->cpool.cap == 0) {
         emunic_flow_err(error, ENOSPC, RTE_FLOW_ERROR_TYPE_ACTION,
                         x.act_src[x.count_idx], "COUNT on a flow queue "
                         "takes a counter from the pool: give nb_counters "
                         "to rte_flow_configure");
-        return NULL;
-    }
-    flow = calloc(1, sizeof(*flow));
-    if (flow == NULL) {
-        emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
-                        "out of memory for the flow handle");
-        return NULL;
+        goto free_flow;
     }
     flow->astate = EMUNIC_FLOW_CREATING;
     flow->table = t;
     pthread_mutex_lock(&p->ad->lock);
     if (emunic_flow_index_reserve(p, 1) < 0) {
         pthread_mutex_unlock(&p->ad->lock);
-        free(flow);
         emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
                         "out of memory for the port's flow index");
-        return NULL;
+        goto free_flow;
     }
     TAILQ_INSERT_TAIL(&p->flows, flow, next);
     emunic_flow_index_add(p, flow);
@@ -281,6 +299,10 @@ emunic_flow_async_create(struct rte_eth_dev *dev, uint32_t queue_id,
     if (op_attr == NULL || !op_attr->postpone)
         (void)emunic_flow_push(dev, queue_id, NULL);
     return flow;
+
+free_flow:
+    free(flow);
+    return NULL;
 }
 
 int
@@ -327,19 +349,22 @@ emunic_flow_async_destroy(struct rte_eth_dev *dev, uint32_t queue_id,
 }
 
 /* ------------------------------------------------------------------------
- * push
+ * push and pull
  * ------------------------------------------------------------------------ */
 
-/* Reap whatever has completed; with @all, everything posted. Each
- * completion's cookie is its operation. */
+/* Reap whatever has completed (with @wait, at least one completion, or
+ * until the channel is empty with @all). Each completion's cookie is its
+ * operation: outside a sync command or a counter sweep, which drain the
+ * channel first and reap their own, only flow queue commands are in it. */
 static int
-aop_reap_locked(struct emunic_adapter *ad, bool all)
+aop_reap_locked(struct emunic_adapter *ad, bool wait, bool all)
 {
     struct fw_completion c[64];
     int n;
 
     do {
-        n = fw_chan_reap(ad->chan, c, RTE_DIM(c), EMUNIC_CMD_TIMEOUT_MS);
+        n = fw_chan_reap(ad->chan, c, RTE_DIM(c),
+                         wait || all ? EMUNIC_CMD_TIMEOUT_MS : 0);
         if (n < 0) {
             emunic_adapter_fail_locked(ad, n);
             return n;
@@ -355,6 +380,13 @@ aop_reap_locked(struct emunic_adapter *ad, bool all)
     return 0;
 }
 
+void
+emunic_async_drain_locked(struct emunic_adapter *ad)
+{
+    if (ad->chan != NULL && !ad->dead && fw_chan_inflight(ad->chan) > 0)
+        (void)aop_reap_locked(ad, true, true);
+}
+
 static bool
 group_known(const struct emunic_adapter *ad, uint32_t group)
 {
@@ -366,22 +398,19 @@ group_known(const struct emunic_adapter *ad, uint32_t group)
     return false;
 }
 
-/* What a create needs before its RULE_ADD. A synchronous command needs the
- * channel empty: it is drained first. false: the operation failed here. */
+/* What a create needs before its RULE_ADD. A synchronous command (a JUMP
+ * target's table, an RSS context) drains the channel first. false: the
+ * operation failed here. */
 static bool
 aop_prepare_locked(struct emunic_port *p, struct emunic_aop *op)
 {
     struct emunic_adapter *ad = p->ad;
-    struct emunic_cpool *cp = &p->async->cpool;
+    struct emunic_async *as = p->async;
+    struct emunic_cpool *cp = &as->cpool;
     uint8_t status = 0;
     uint32_t synd = 0;
 
-    if ((op->has_jump && !group_known(ad, op->jump_group)) ||
-        op->rss_idx >= 0) {
-        if (aop_reap_locked(ad, true) < 0)
-            return false;
-    }
-    if (op->has_jump &&
+    if (op->has_jump && !group_known(ad, op->jump_group) &&
         emunic_flow_group_get_locked(ad, op->jump_group, NULL, NULL) < 0) {
         EMUNIC_LOG(ERR, "%s: flow queue rule: cannot create the device "
                    "table for JUMP target group %u", ad->name,
@@ -398,6 +427,7 @@ aop_prepare_locked(struct emunic_port *p, struct emunic_aop *op)
         op->in.add.actions[op->count_idx].u.count.counter_id =
             cp->free_ids[--cp->n_free];
         op->pooled = true;
+        as->ctr_pending++;
     }
     if (op->rss_idx >= 0) {
         if (emunic_rss_ctx_create_locked(ad, &op->rss, &op->rss_ctx, &status,
@@ -416,6 +446,8 @@ aop_prepare_locked(struct emunic_port *p, struct emunic_aop *op)
     return true;
 }
 
+/* Post one command; a full channel rings the doorbell and reaps to make
+ * room (the card works on the ring while the driver refills it). */
 static int
 aop_post_locked(struct emunic_adapter *ad, struct emunic_aop *op,
                 uint16_t opcode, void *in, size_t in_size, void *out,
@@ -427,11 +459,10 @@ aop_post_locked(struct emunic_adapter *ad, struct emunic_aop *op,
         ret = fw_chan_post(ad->chan, opcode, in, in_size, out, out_size, op);
         if (ret != -ENOSPC)
             break;
-        /* the channel is full: let the card work on what it has */
         ret = fw_chan_doorbell(ad->chan);
         if (ret < 0)
             break;
-        ret = aop_reap_locked(ad, false);
+        ret = aop_reap_locked(ad, true, false);
         if (ret < 0)
             break;
     }
@@ -459,32 +490,37 @@ aop_log_refusal(struct emunic_port *p, const struct emunic_aop *op)
                    fw_status_str(op->status), sbuf);
 }
 
-/* Finish an operation once the channel is empty. @raced: a firmware reset
- * happened during the batch, so no create of it can be trusted. */
+/* Finish a DONE operation (ad->lock held): handles linked or freed,
+ * counters back to the pool. @raced: a firmware reset happened since the
+ * operation was posted, so a create of it cannot be trusted. */
 static void
 aop_finish_locked(struct emunic_port *p, struct emunic_aop *op, bool raced)
 {
     struct emunic_adapter *ad = p->ad;
-    struct emunic_cpool *cp = &p->async->cpool;
+    struct emunic_async *as = p->async;
+    struct emunic_cpool *cp = &as->cpool;
     struct rte_flow *flow = op->flow;
 
+    if (op->pooled)
+        as->ctr_pending--;
     if (op->kind == AOP_DESTROY) {
         /* BAD_RESOURCE: the card no longer has it; that is the goal */
-        if (op->state == AOP_DONE && (op->status == FW_STATUS_OK ||
-                                      op->status == FW_STATUS_BAD_RESOURCE)) {
-            emunic_flow_release_locked(p, flow, NULL, !raced);
+        if (op->answered && (op->status == FW_STATUS_OK ||
+                             op->status == FW_STATUS_BAD_RESOURCE)) {
+            emunic_flow_release_locked(p, flow, !raced && !op->lost);
             op->ok = true;
         } else {
-            if (op->state == AOP_DONE)
+            if (op->answered)
                 aop_log_refusal(p, op);
             flow->astate = EMUNIC_FLOW_LIVE;
         }
         op->flow = NULL;
         return;
     }
-    if (op->state == AOP_DONE && op->status == FW_STATUS_OK && !raced) {
+    if (op->answered && op->status == FW_STATUS_OK && !raced) {
         flow->rule_id = op->out.add.rule_id;
         flow->rss_ctx = op->rss_ctx;
+        flow->generation = op->gen;
         if (op->pooled) {
             flow->has_counter = true;
             flow->ctr_pooled = true;
@@ -497,8 +533,8 @@ aop_finish_locked(struct emunic_port *p, struct emunic_aop *op, bool raced)
         op->flow = NULL;
         return;
     }
-    if (op->state == AOP_DONE && op->status == FW_STATUS_OK) {
-        /* a reset raced the batch: the card may hold the rule (reset
+    if (op->answered && op->status == FW_STATUS_OK) {
+        /* a reset raced the operation: the card may hold the rule (reset
          * first) or not; only we add rules here, so the id names nothing
          * else */
         struct fw_rule_delete_in in = { .rule_id = op->out.add.rule_id };
@@ -506,21 +542,23 @@ aop_finish_locked(struct emunic_port *p, struct emunic_aop *op, bool raced)
         uint8_t status;
         uint32_t synd;
 
-        (void)emunic_adapter_exec_locked(ad, FW_CMD_RULE_DELETE, &in,
-                                         sizeof(in), &out, sizeof(out),
-                                         &status, &synd);
+        if (emunic_adapter_alive(ad))
+            (void)emunic_adapter_exec_locked(ad, FW_CMD_RULE_DELETE, &in,
+                                             sizeof(in), &out, sizeof(out),
+                                             &status, &synd);
         EMUNIC_LOG(ERR, "%s: port %u: a firmware reset raced a flow queue "
-                   "batch: its rules are not created", ad->name, p->port_id);
-    } else if (op->state == AOP_DONE) {
+                   "rule: it is not created", ad->name, p->port_id);
+    } else if (op->answered) {
         aop_log_refusal(p, op);
     }
     /* never used by a rule: still zero, free for the next one */
-    if (op->pooled && !raced && cp->n_free < cp->cap)
+    if (op->pooled && !raced && op->gen == cp->generation &&
+        cp->n_free < cp->cap)
         cp->free_ids[cp->n_free++] =
             op->in.add.actions[op->count_idx].u.count.counter_id;
-    if (op->rss_ctx != 0 && !raced)
+    if (op->rss_ctx != 0 && !raced && emunic_adapter_alive(ad))
         emunic_rss_ctx_destroy_locked(ad, op->rss_ctx);
-    emunic_flow_release_locked(p, flow, NULL, false);
+    emunic_flow_release_locked(p, flow, false);
     op->flow = NULL;
 }
 
@@ -531,9 +569,9 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
     struct emunic_port *p = dev->data->dev_private;
     struct emunic_aqueue *q = aqueue_get(dev, queue_id, error);
     struct emunic_adapter *ad = p->ad;
-    uint32_t gen, n_count = 0;
-    bool raced, dead = false, ctr_ok = true;
-    int ret = 0;
+    struct emunic_async *as = p->async;
+    uint32_t gen, n_count = 0, unrung = 0;
+    bool dead = false, ctr_ok = true;
 
     if (q == NULL)
         return -EINVAL;
@@ -550,22 +588,29 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
         if (op->kind == AOP_CREATE && op->count_idx >= 0)
             n_count++;
     }
-    if (!emunic_adapter_alive(ad))
+    if (!emunic_adapter_alive(ad)) {
         dead = true;
-    else if (n_count > 0 &&
-             (emunic_cpool_refill_locked(p) < 0 ||
-              emunic_ctr_reserve(ad, n_count) < 0)) {
+    } else if (n_count > 0) {
+        /* clearing dirty counters is a batch of its own: drain first */
+        if (as->cpool.n_dirty > 0 || as->cpool.generation != gen)
+            emunic_async_drain_locked(ad);
+        if (emunic_cpool_refill_locked(p) < 0 ||
+            emunic_ctr_reserve(ad, as->ctr_pending + n_count) < 0)
+            ctr_ok = false;
         dead = !emunic_adapter_alive(ad);
-        ctr_ok = false;
     }
-    for (uint32_t i = q->pushed; i != q->enq && !dead; i++) {
+    for (uint32_t i = q->pushed; i != q->enq; i++) {
         struct emunic_aop *op = &q->op[i & q->mask];
+        int ret;
 
-        op->flow->generation = op->kind == AOP_CREATE ? gen :
-                               op->flow->generation;
+        op->gen = gen;
+        /* what is not posted is done now, as a failure (or a no-op) */
+        op->state = AOP_DONE;
+        if (dead)
+            continue;
         if (op->kind == AOP_CREATE) {
             if (op->count_idx >= 0 && !ctr_ok) {
-                /* no pool refill or no room in the counter cache: the
+                /* no clean counter or no room in the counter cache: the
                  * rule fails, nothing overflows */
                 EMUNIC_LOG(ERR, "%s: flow queue rule with COUNT: no clean "
                            "counter or no memory for the counter cache",
@@ -581,7 +626,8 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
                                   sizeof(op->out.add));
         } else if (op->flow->generation != gen) {
             /* lost in a reset: nothing of it is on the card */
-            op->state = AOP_DONE;
+            op->answered = true;
+            op->lost = true;
             op->status = FW_STATUS_OK;
             continue;
         } else {
@@ -592,33 +638,23 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
                                   sizeof(op->in.del), &op->out.del,
                                   sizeof(op->out.del));
         }
-        if (ret < 0)
-            dead = true;
-    }
-    /* one doorbell for what is left, then every completion */
-    if (!dead && fw_chan_inflight(ad->chan) > 0) {
-        ret = fw_chan_doorbell(ad->chan);
-        if (ret == 0)
-            ret = aop_reap_locked(ad, true);
         if (ret < 0) {
-            emunic_adapter_fail_locked(ad, ret);
             dead = true;
-        }
-    }
-    emunic_adapter_sync_locked(ad);
-    raced = ad->generation != gen;
-    for (uint32_t i = q->pushed; i != q->enq; i++) {
-        struct emunic_aop *op = &q->op[i & q->mask];
-
-        if (op->kind == AOP_DESTROY && op->state == AOP_DONE &&
-            op->flow->generation != gen) {
-            emunic_flow_release_locked(p, op->flow, NULL, false);
-            op->flow = NULL;
-            op->ok = true;
             continue;
         }
-        aop_finish_locked(p, op, raced || dead);
+        op->answered = true;    /* once DONE by its completion */
+        /* let the card start while the rest is posted: a doorbell is a
+         * store and an eventfd write, the card's own loop is busy anyway */
+        if (++unrung == EMUNIC_ASYNC_RING_EVERY) {
+            if (fw_chan_doorbell(ad->chan) < 0)
+                dead = true;
+            unrung = 0;
+        }
     }
+    if (!dead && unrung > 0 && fw_chan_doorbell(ad->chan) < 0)
+        dead = true;
+    if (dead)
+        emunic_adapter_fail_locked(ad, -EPIPE);
     q->pushed = q->enq;
     pthread_mutex_unlock(&ad->lock);
     emunic_adapter_check(ad);
@@ -627,17 +663,61 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
     return 0;
 }
 
+/* Finish the queue's operations in order while they are done; with @wait,
+ * wait for the oldest one the card has not answered yet. ad->lock held. */
+static void
+aqueue_complete_locked(struct emunic_port *p, struct emunic_aqueue *q,
+                       bool wait)
+{
+    struct emunic_adapter *ad = p->ad;
+
+    if (q->done == q->pushed)
+        return;
+    if (emunic_adapter_alive(ad) && fw_chan_inflight(ad->chan) > 0)
+        (void)aop_reap_locked(ad, false, false);
+    if (wait && q->op[q->done & q->mask].state == AOP_POSTED &&
+        emunic_adapter_alive(ad)) {
+        while (q->op[q->done & q->mask].state == AOP_POSTED &&
+               aop_reap_locked(ad, true, false) == 0)
+            ;
+    }
+    emunic_adapter_sync_locked(ad);
+    while (q->done != q->pushed) {
+        struct emunic_aop *op = &q->op[q->done & q->mask];
+
+        if (op->state == AOP_POSTED) {
+            if (emunic_adapter_alive(ad))
+                break;
+            /* the card died before answering */
+            op->state = AOP_DONE;
+            op->answered = false;
+        }
+        aop_finish_locked(p, op, op->gen != ad->generation);
+        q->done++;
+    }
+}
+
+/* Results in enqueue order. An operation pushed and not answered yet makes
+ * pull wait for the card's answer to the oldest one (microseconds; bounded
+ * by the command timeout), so "push, then pull" sees what it pushed. */
 int
 emunic_flow_pull(struct rte_eth_dev *dev, uint32_t queue_id,
                  struct rte_flow_op_result res[], uint16_t n_res,
                  struct rte_flow_error *error)
 {
+    struct emunic_port *p = dev->data->dev_private;
     struct emunic_aqueue *q = aqueue_get(dev, queue_id, error);
     uint16_t n = 0;
 
     if (q == NULL)
         return -EINVAL;
-    while (n < n_res && q->pulled != q->pushed) {
+    if (q->done != q->pushed && q->done - q->pulled < n_res) {
+        pthread_mutex_lock(&p->ad->lock);
+        aqueue_complete_locked(p, q, q->done == q->pulled);
+        pthread_mutex_unlock(&p->ad->lock);
+        emunic_adapter_check(p->ad);
+    }
+    while (n < n_res && q->pulled != q->done) {
         struct emunic_aop *op = &q->op[q->pulled & q->mask];
 
         res[n].status = op->ok ? RTE_FLOW_OP_SUCCESS : RTE_FLOW_OP_ERROR;
@@ -651,14 +731,18 @@ emunic_flow_pull(struct rte_eth_dev *dev, uint32_t queue_id,
 void
 emunic_aqueue_drop_locked(struct emunic_port *p, struct emunic_aqueue *q)
 {
+    /* what the card was given is finished as it answered (a rule it
+     * created is then a plain handle the flush deletes) */
+    emunic_async_drain_locked(p->ad);
+    aqueue_complete_locked(p, q, false);
     for (uint32_t i = q->pushed; i != q->enq; i++) {
         struct emunic_aop *op = &q->op[i & q->mask];
 
         if (op->kind == AOP_CREATE)
-            emunic_flow_release_locked(p, op->flow, NULL, false);
+            emunic_flow_release_locked(p, op->flow, false);
         else
             op->flow->astate = EMUNIC_FLOW_LIVE;
         op->flow = NULL;
     }
-    q->pushed = q->pulled = q->enq;
+    q->pushed = q->done = q->pulled = q->enq;
 }

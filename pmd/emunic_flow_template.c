@@ -202,6 +202,11 @@ emunic_cpool_refill_locked(struct emunic_port *p)
         return 0;
     if (cp->generation != ad->generation)
         return cpool_alloc_locked(ad, cp, NULL);
+    if (cp->n_dirty == 0)
+        return 0;
+    emunic_async_drain_locked(ad);
+    if (!emunic_adapter_alive(ad))
+        return -EIO;
     while (first < cp->n_dirty) {
         unsigned posted = 0, reaped = 0;
 
@@ -773,6 +778,7 @@ emunic_template_table_create(struct rte_eth_dev *dev,
         atmpl[i]->refcnt++;
     }
     TAILQ_INSERT_TAIL(&p->async->tables, t, next);
+    __atomic_add_fetch(&p->async->tables_gen, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&ad->lock);
     return (struct rte_flow_template_table *)t;
 
@@ -822,6 +828,7 @@ emunic_template_table_destroy(struct rte_eth_dev *dev,
                                "destroy them first", t->n_flows);
     }
     TAILQ_REMOVE(&p->async->tables, t, next);
+    __atomic_add_fetch(&p->async->tables_gen, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&p->ad->lock);
     table_free(t);
     return 0;

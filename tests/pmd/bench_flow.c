@@ -1,10 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * net_emunic benchmark (not a test): synchronous rte_flow_create/destroy
- * rates and forwarding Mpps through the emulated card.
+ * net_emunic benchmark (not a test): rte_flow create/destroy rates,
+ * synchronous or through the template/async API, and forwarding Mpps
+ * through the emulated card.
  *
  *   bench_flow EAL-ARGS -- [--rules N] [--runs R] [--seconds S]
  *                           [--count 0|1] [--shuffle 0|1] [--query 0|1]
+ *                           [--async BATCH] [--overlap 0|1]
+ *
+ * --async BATCH creates the same rules with rte_flow_async_create on one
+ * flow queue from a template table sized for them, BATCH operations
+ * enqueued (postponed) per rte_flow_push, the previous batch's results
+ * pulled and checked after each push (the card works on one batch while
+ * the next is enqueued), then destroys them the same way; 0 (the default)
+ * uses rte_flow_create / rte_flow_destroy. The rates cover enqueue, push
+ * and pull of every rule. --overlap 0 pulls every result of a batch
+ * before enqueueing the next (no work of the card hidden behind the
+ * application's).
  *
  * --count 1 gives every rule a COUNT action (one device counter each, as
  * snicd's offload manager does); --shuffle 1 destroys the rules in a random
@@ -184,6 +196,236 @@ free_arrays:
     free(flows);
 }
 
+/* Template/async objects of one run: the pattern matches the destination
+ * MAC exactly, the actions are [COUNT] DROP. */
+struct async_ctx {
+    uint16_t pf;
+    unsigned batch;
+    unsigned keep;              /* operations left in flight after a push */
+    struct rte_flow_pattern_template *pt;
+    struct rte_flow_actions_template *at;
+    struct rte_flow_template_table *table;
+    struct rte_flow_op_result *res;
+};
+
+static int
+async_setup(struct async_ctx *a, unsigned n_rules, bool count)
+{
+    static const struct rte_flow_pattern_template_attr pattr = {
+        .transfer = 1,
+    };
+    static const struct rte_flow_actions_template_attr aattr = {
+        .transfer = 1,
+    };
+    struct rte_flow_item_eth mask;
+    struct rte_flow_item pattern[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_template_table_attr tattr = {
+        .flow_attr = { .transfer = 1 },
+        .nb_flows = n_rules,
+    };
+    struct rte_flow_error err;
+
+    memset(&mask, 0, sizeof(mask));
+    memset(mask.hdr.dst_addr.addr_bytes, 0xff, 6);
+    a->pt = rte_flow_pattern_template_create(a->pf, &pattr, pattern, &err);
+    a->at = a->pt == NULL ? NULL :
+            rte_flow_actions_template_create(a->pf, &aattr,
+                                             count ? acts : acts + 1,
+                                             count ? acts : acts + 1, &err);
+    a->table = a->at == NULL ? NULL :
+               rte_flow_template_table_create(a->pf, &tattr, &a->pt, 1,
+                                              &a->at, 1, &err);
+    if (a->table == NULL) {
+        fprintf(stderr, "bench_flow: template setup: %s\n",
+                err.message ? err.message : "?");
+        return -1;
+    }
+    return 0;
+}
+
+static void
+async_teardown(struct async_ctx *a)
+{
+    struct rte_flow_error err;
+
+    if (a->table != NULL)
+        rte_flow_template_table_destroy(a->pf, a->table, &err);
+    if (a->at != NULL)
+        rte_flow_actions_template_destroy(a->pf, a->at, &err);
+    if (a->pt != NULL)
+        rte_flow_pattern_template_destroy(a->pf, a->pt, &err);
+}
+
+/* Pull results until at most @keep operations are outstanding; failures
+ * counted. */
+static int
+async_pull_to(struct async_ctx *a, unsigned *outstanding, unsigned keep,
+              unsigned *failed)
+{
+    struct rte_flow_error err;
+
+    while (*outstanding > keep) {
+        unsigned want = *outstanding - keep;
+        int r = rte_flow_pull(a->pf, 0, a->res,
+                              (uint16_t)(want < a->batch ? want : a->batch),
+                              &err);
+
+        if (r < 0) {
+            fprintf(stderr, "pull: %s\n", err.message ? err.message : "?");
+            return -1;
+        }
+        for (int i = 0; i < r; i++)
+            if (a->res[i].status != RTE_FLOW_OP_SUCCESS)
+                (*failed)++;
+        *outstanding -= (unsigned)r;
+    }
+    return 0;
+}
+
+/* A batch is enqueued: push it, then pull the batch before it, so the card
+ * works on one batch while the next is prepared (the queue holds two). */
+static int
+async_batch_done(struct async_ctx *a, unsigned *pending,
+                 unsigned *outstanding, unsigned *failed)
+{
+    struct rte_flow_error err;
+
+    if (rte_flow_push(a->pf, 0, &err) != 0) {
+        fprintf(stderr, "push: %s\n", err.message ? err.message : "?");
+        return -1;
+    }
+    *outstanding += *pending;
+    *pending = 0;
+    return async_pull_to(a, outstanding, a->keep, failed);
+}
+
+static unsigned
+async_create_all(struct async_ctx *a, struct rte_flow **flows,
+                 unsigned n_rules, bool count, unsigned *failed)
+{
+    static const struct rte_flow_op_attr later = { .postpone = 1 };
+    struct rte_flow_item_eth spec;
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_error err;
+    unsigned made = 0, pending = 0, outstanding = 0;
+
+    memset(&spec, 0, sizeof(spec));
+    spec.hdr.dst_addr.addr_bytes[0] = 0x02;
+    for (unsigned i = 0; i < n_rules; i++) {
+        spec.hdr.dst_addr.addr_bytes[3] = (uint8_t)(i >> 16);
+        spec.hdr.dst_addr.addr_bytes[4] = (uint8_t)(i >> 8);
+        spec.hdr.dst_addr.addr_bytes[5] = (uint8_t)i;
+        flows[i] = rte_flow_async_create(a->pf, 0, &later, a->table, items,
+                                         0, count ? acts : acts + 1, 0,
+                                         NULL, &err);
+        if (flows[i] == NULL) {
+            fprintf(stderr, "async create %u: %s\n", i,
+                    err.message ? err.message : "?");
+            break;
+        }
+        made++;
+        if (++pending == a->batch &&
+            async_batch_done(a, &pending, &outstanding, failed) < 0)
+            return made;
+    }
+    if (pending > 0)
+        async_batch_done(a, &pending, &outstanding, failed);
+    async_pull_to(a, &outstanding, 0, failed);
+    return made;
+}
+
+static void
+async_destroy_all(struct async_ctx *a, struct rte_flow **flows,
+                  const unsigned *order, unsigned n, unsigned *failed)
+{
+    static const struct rte_flow_op_attr later = { .postpone = 1 };
+    struct rte_flow_error err;
+    unsigned pending = 0, outstanding = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        if (rte_flow_async_destroy(a->pf, 0, &later, flows[order[i]], NULL,
+                                   &err) != 0) {
+            (*failed)++;
+            continue;
+        }
+        if (++pending == a->batch &&
+            async_batch_done(a, &pending, &outstanding, failed) < 0)
+            return;
+    }
+    if (pending > 0)
+        async_batch_done(a, &pending, &outstanding, failed);
+    async_pull_to(a, &outstanding, 0, failed);
+}
+
+static void
+bench_async(uint16_t pf, unsigned n_rules, int runs, bool count, bool shuf,
+            unsigned batch, bool overlap)
+{
+    struct async_ctx a = {
+        .pf = pf, .batch = batch, .keep = overlap ? batch : 0,
+    };
+    struct rte_flow **flows = calloc(n_rules, sizeof(*flows));
+    unsigned *order = calloc(n_rules, sizeof(*order));
+    double cr[16], de[16];
+    unsigned failed = 0, dfailed = 0;
+
+    a.res = calloc(batch, sizeof(*a.res));
+    if (flows == NULL || order == NULL || a.res == NULL) {
+        fprintf(stderr, "bench_flow: out of memory for %u rules\n", n_rules);
+        goto free_arrays;
+    }
+    if (async_setup(&a, n_rules, count) < 0)
+        goto teardown;
+    for (int r = 0; r < runs; r++) {
+        uint64_t t0 = rte_get_timer_cycles(), t1;
+        unsigned made, ok;
+
+        made = async_create_all(&a, flows, n_rules, count, &failed);
+        t1 = rte_get_timer_cycles();
+        ok = made;
+        cr[r] = made / ((double)(t1 - t0) / rte_get_timer_hz());
+        for (unsigned i = 0; i < made; i++)
+            order[i] = i;
+        if (shuf)
+            shuffle(order, made);
+        t0 = rte_get_timer_cycles();
+        async_destroy_all(&a, flows, order, made, &dfailed);
+        t1 = rte_get_timer_cycles();
+        de[r] = ok / ((double)(t1 - t0) / rte_get_timer_hz());
+    }
+    printf("rte_flow_async_create: %.0f flows/s (median of %d runs, %u "
+           "rules%s, %u per push%s)\n", median(cr, runs), runs, n_rules,
+           count ? ", COUNT each" : "", batch,
+           overlap ? "" : ", no overlap");
+    printf("rte_flow_async_destroy: %.0f flows/s (median of %d runs, %s "
+           "order)\n", median(de, runs), runs, shuf ? "random" : "creation");
+    if (failed != 0 || dfailed != 0)
+        fprintf(stderr, "bench_flow: %u creates and %u destroys failed\n",
+                failed, dfailed);
+teardown:
+    async_teardown(&a);
+free_arrays:
+    free(a.res);
+    free(order);
+    free(flows);
+}
+
 static void
 bench_forward(uint16_t pf, uint16_t vf, uint16_t wire, struct rte_mempool *mp,
               double seconds, int runs)
@@ -247,6 +489,8 @@ main(int argc, char **argv)
     double seconds = 2.0;
     int runs = 5, n;
     bool count = false, shuf = false, query = false;
+    unsigned batch = 0;
+    bool overlap = true;
     struct rte_mempool *mp;
 
     n = rte_eal_init(argc, argv);
@@ -267,6 +511,16 @@ main(int argc, char **argv)
             shuf = atoi(argv[i + 1]) != 0;
         else if (strcmp(argv[i], "--query") == 0)
             query = atoi(argv[i + 1]) != 0;
+        else if (strcmp(argv[i], "--async") == 0)
+            batch = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--overlap") == 0)
+            overlap = atoi(argv[i + 1]) != 0;
+    }
+    if (batch > 32768) {
+        fprintf(stderr, "bench_flow: --async %u: at most 32768 operations "
+                "per push (two batches fill the largest flow queue)\n",
+                batch);
+        return 1;
     }
     if (runs < 1 || runs > 16)
         runs = 5;
@@ -285,7 +539,27 @@ main(int argc, char **argv)
             fprintf(stderr, "bench_flow: port %u setup failed\n", p);
             return 1;
         }
-    bench_rules(0, n_rules, runs, count, shuf, query);
+    if (batch > 0) {
+        /* flow queues are configured on a stopped port */
+        const struct rte_flow_port_attr pattr = {
+            .nb_counters = count ? n_rules : 0,
+        };
+        /* two batches: one in the card while the next is prepared */
+        const struct rte_flow_queue_attr qattr = { .size = 2 * batch };
+        const struct rte_flow_queue_attr *qa[] = { &qattr };
+        struct rte_flow_error err;
+
+        rte_eth_dev_stop(0);
+        if (rte_flow_configure(0, &pattr, 1, qa, &err) != 0 ||
+            rte_eth_dev_start(0) != 0) {
+            fprintf(stderr, "bench_flow: rte_flow_configure: %s\n",
+                    err.message ? err.message : "?");
+            return 1;
+        }
+        bench_async(0, n_rules, runs, count, shuf, batch, overlap);
+    } else {
+        bench_rules(0, n_rules, runs, count, shuf, query);
+    }
     if (seconds > 0)
         bench_forward(0, vf, wire, mp, seconds, runs);
     for (uint16_t p = 0; p < nports; p++) {

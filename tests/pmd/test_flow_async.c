@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_emunic's template/async API against a running emunic, in process:
+ * results in enqueue order with their user data, a full flow queue
+ * (EAGAIN, nothing changed), a refusal by the card inside a batch (an
+ * injected RULE_ADD fault: that rule fails, the others stand), a handle
+ * owned by a queued operation (EBUSY for both paths), a reconfigure while
+ * templates exist, a firmware reset between create and destroy, a dead
+ * card, and a port closed with operations still queued or in flight.
+ *
+ * The card's own count of rules (QUERY_HEALTH through a channel of the
+ * test's) is the truth. Needs EMUNIC in the environment.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+
+#include "pmd_test_emunic.h"
+
+#include "snic/fw_abi.h"
+#include "snic/fw_chan.h"
+
+#define PF      0
+
+static struct rte_mempool *pool;
+static struct rte_flow_pattern_template *pt;
+static struct rte_flow_actions_template *at;
+static struct rte_flow_template_table *table;
+
+static void
+up(uint32_t qsize, uint32_t nb_counters)
+{
+    char prefix[32], vdev0[192];
+    char *argv[] = {
+        "test_flow_async", "--no-huge", "--no-pci",
+        "-m", "128", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
+        "--log-level=pmd.net.emunic:critical", "--log-level=lib.eal:error",
+        "--vdev", vdev0,
+    };
+    const struct rte_flow_port_attr pattr = { .nb_counters = nb_counters };
+    const struct rte_flow_queue_attr qattr = { .size = qsize };
+    const struct rte_flow_queue_attr *qa[] = { &qattr };
+    const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
+    const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
+    struct rte_flow_item_ethdev port_mask = { .port_id = 0 };
+    struct rte_flow_item_eth eth_mask;
+    struct rte_flow_item pattern[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &port_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    const struct rte_flow_template_table_attr tattr = {
+        .flow_attr = { .transfer = 1 },
+        .nb_flows = 1024,
+    };
+    struct rte_eth_conf conf;
+    struct rte_flow_error err;
+
+    emu_start("flowa");
+    snprintf(prefix, sizeof(prefix), "flowa%d", (int)getpid());
+    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s", sock);
+    cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
+              "EAL init: %s", rte_strerror(rte_errno));
+    pool = rte_pktmbuf_pool_create("flowa", 512, 0, 0,
+                                   RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    cr_assert_not_null(pool);
+    memset(&conf, 0, sizeof(conf));
+    cr_assert(rte_eth_dev_configure(PF, 1, 1, &conf) == 0 &&
+              rte_eth_rx_queue_setup(PF, 0, 64, 0, NULL, pool) == 0 &&
+              rte_eth_tx_queue_setup(PF, 0, 64, 0, NULL) == 0);
+    cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0,
+                 "configure: %s", err.message ? err.message : "?");
+    cr_assert_eq(rte_eth_dev_start(PF), 0);
+    memset(&eth_mask, 0, sizeof(eth_mask));
+    memset(eth_mask.hdr.dst_addr.addr_bytes, 0xff, 6);
+    pt = rte_flow_pattern_template_create(PF, &ptattr, pattern, &err);
+    cr_assert_not_null(pt, "pattern template: %s", err.message);
+    at = rte_flow_actions_template_create(PF, &atattr, acts, acts, &err);
+    cr_assert_not_null(at, "actions template: %s", err.message);
+    table = rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, &err);
+    cr_assert_not_null(table, "table: %s", err.message);
+}
+
+static void
+down(void)
+{
+    uint16_t p;
+
+    RTE_ETH_FOREACH_DEV(p) {
+        rte_eth_dev_stop(p);
+        rte_eth_dev_close(p);
+    }
+    rte_eal_cleanup();
+    emu_stop();
+}
+
+TestSuite(pmd_flow_async, .fini = down, .timeout = 30);
+
+/* Steering rules in the card now, read by a channel of our own. */
+static uint32_t
+card_rules(void)
+{
+    struct fw_cmd_hdr in;
+    struct fw_query_health_out out;
+    struct fw_chan *ch = fw_chan_open(sock, 2000);
+    uint8_t status = 0xff;
+    uint32_t synd = 0;
+
+    cr_assert_not_null(ch, "debug channel to %s", sock);
+    memset(&in, 0, sizeof(in));
+    memset(&out, 0, sizeof(out));
+    cr_assert_eq(fw_chan_exec(ch, FW_CMD_QUERY_HEALTH, &in, sizeof(in), &out,
+                              sizeof(out), &status, &synd, 2000), 0);
+    cr_assert_eq(status, FW_STATUS_OK);
+    fw_chan_close(ch);
+    return out.rules;
+}
+
+static void
+fault(uint32_t kind, uint16_t opcode)
+{
+    struct fw_debug_fault_in in;
+    struct fw_out_hdr out;
+    struct fw_chan *ch = fw_chan_open(sock, 2000);
+    uint8_t status = 0xff;
+    uint32_t synd = 0;
+
+    cr_assert_not_null(ch);
+    memset(&in, 0, sizeof(in));
+    in.fault = kind;
+    in.opcode = opcode;
+    cr_assert_eq(fw_chan_exec(ch, FW_CMD_DEBUG_FAULT, &in, sizeof(in), &out,
+                              sizeof(out), &status, &synd, 2000), 0);
+    cr_assert_eq(status, FW_STATUS_OK);
+    fw_chan_close(ch);
+}
+
+/* Enqueue the rule for dst MAC 02:00:00:00:00:@i, any source port. */
+static struct rte_flow *
+enqueue(unsigned i, bool postpone, struct rte_flow_error *err)
+{
+    const struct rte_flow_op_attr op = { .postpone = postpone };
+    struct rte_flow_item_ethdev any = { .port_id = 0 };
+    struct rte_flow_item_eth spec;
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+
+    memset(&spec, 0, sizeof(spec));
+    spec.hdr.dst_addr.addr_bytes[0] = 0x02;
+    spec.hdr.dst_addr.addr_bytes[5] = (uint8_t)i;
+    return rte_flow_async_create(PF, 0, &op, table, items, 0, acts, 0,
+                                 (void *)(uintptr_t)(0x100 + i), err);
+}
+
+/* Pull exactly @n results into @res (the card answers in microseconds). */
+static void
+pull_n(struct rte_flow_op_result *res, unsigned n)
+{
+    struct rte_flow_error err;
+    unsigned got = 0;
+
+    for (int tries = 0; got < n && tries < 1000; tries++) {
+        int r = rte_flow_pull(PF, 0, res + got, (uint16_t)(n - got), &err);
+
+        cr_assert(r >= 0, "pull: %s", err.message ? err.message : "?");
+        got += (unsigned)r;
+    }
+    cr_assert_eq(got, n, "pulled %u of %u results", got, n);
+}
+
+static void
+destroy_all(struct rte_flow **f, unsigned n)
+{
+    const struct rte_flow_op_attr later = { .postpone = 1 };
+    struct rte_flow_op_result res[64];
+    struct rte_flow_error err;
+
+    for (unsigned i = 0; i < n; i++)
+        cr_assert_eq(rte_flow_async_destroy(PF, 0, &later, f[i],
+                                            (void *)(uintptr_t)i, &err), 0,
+                     "destroy %u: %s", i, err.message ? err.message : "?");
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    pull_n(res, n);
+    for (unsigned i = 0; i < n; i++)
+        cr_expect_eq(res[i].status, RTE_FLOW_OP_SUCCESS);
+}
+
+Test(pmd_flow_async, results_in_order_with_user_data)
+{
+    struct rte_flow_op_result res[8];
+    struct rte_flow_error err;
+    struct rte_flow *f[5];
+
+    up(8, 16);
+    for (unsigned i = 0; i < 5; i++) {
+        f[i] = enqueue(i, true, &err);
+        cr_assert_not_null(f[i], "enqueue %u: %s", i, err.message);
+    }
+    cr_expect_eq(card_rules(), 0, "postponed: nothing in the card yet");
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    pull_n(res, 2);
+    pull_n(res + 2, 3);
+    for (unsigned i = 0; i < 5; i++) {
+        cr_expect_eq(res[i].status, RTE_FLOW_OP_SUCCESS, "op %u", i);
+        cr_expect_eq((uintptr_t)res[i].user_data, 0x100 + i,
+                     "op %u: its own user data, in enqueue order", i);
+    }
+    cr_expect_eq(rte_flow_pull(PF, 0, res, 8, &err), 0, "nothing more");
+    cr_expect_eq(card_rules(), 5);
+    destroy_all(f, 5);
+    cr_expect_eq(card_rules(), 0);
+}
+
+Test(pmd_flow_async, full_queue_is_eagain_and_changes_nothing)
+{
+    const struct rte_flow_op_attr later = { .postpone = 1 };
+    struct rte_flow_op_result res[4];
+    struct rte_flow_error err;
+    struct rte_flow *f[4], *extra;
+
+    up(4, 16);
+    for (unsigned i = 0; i < 4; i++)
+        cr_assert_not_null(f[i] = enqueue(i, true, &err));
+    memset(&err, 0, sizeof(err));
+    extra = enqueue(9, true, &err);
+    cr_expect_null(extra);
+    cr_expect_eq(rte_errno, EAGAIN, "rte_errno %d", rte_errno);
+    cr_expect(err.message != NULL && strstr(err.message, "is full") != NULL,
+              "message: %s", err.message ? err.message : "(none)");
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    /* pushed but not pulled: the slots are still taken */
+    cr_expect_null(enqueue(9, true, &err));
+    cr_expect_eq(rte_flow_async_destroy(PF, 0, &later, f[0], NULL, &err),
+                 -EAGAIN);
+    pull_n(res, 4);
+    cr_expect_eq(card_rules(), 4, "the refused enqueue added nothing");
+    destroy_all(f, 4);
+}
+
+Test(pmd_flow_async, card_refusal_inside_a_batch_fails_alone)
+{
+    struct rte_flow_op_result res[6];
+    struct rte_flow_error err;
+    struct rte_flow *f[6];
+
+    up(16, 16);
+    for (unsigned i = 0; i < 2; i++)
+        cr_assert_not_null(f[i] = enqueue(i, false, &err));
+    pull_n(res, 2);
+    /* the next RULE_ADD the card sees fails: the first of the batch */
+    fault(FW_FAULT_FAIL_NEXT, FW_CMD_RULE_ADD);
+    for (unsigned i = 2; i < 6; i++)
+        cr_assert_not_null(f[i] = enqueue(i, true, &err));
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    pull_n(res, 4);
+    cr_expect_eq(res[0].status, RTE_FLOW_OP_ERROR, "the refused rule");
+    cr_expect_eq((uintptr_t)res[0].user_data, 0x102);
+    for (unsigned i = 1; i < 4; i++)
+        cr_expect_eq(res[i].status, RTE_FLOW_OP_SUCCESS, "rule %u", i + 2);
+    cr_expect_eq(card_rules(), 5, "2 before, 3 of the batch");
+    /* the failed rule's handle is gone: both paths refuse it */
+    cr_expect_neq(rte_flow_destroy(PF, f[2], &err), 0);
+    f[2] = f[5];
+    destroy_all(f, 5);
+    cr_expect_eq(card_rules(), 0);
+}
+
+Test(pmd_flow_async, queued_operation_owns_the_handle)
+{
+    const struct rte_flow_op_attr later = { .postpone = 1 };
+    const struct rte_flow_port_attr pattr = { 0 };
+    const struct rte_flow_queue_attr qattr = { .size = 8 };
+    const struct rte_flow_queue_attr *qa[] = { &qattr };
+    struct rte_flow_op_result res[2];
+    struct rte_flow_error err;
+    struct rte_flow *f;
+
+    up(8, 16);
+    cr_assert_not_null(f = enqueue(1, true, &err));
+    cr_expect_eq(rte_flow_destroy(PF, f, &err), -EBUSY, "sync destroy");
+    cr_expect_eq(rte_flow_async_destroy(PF, 0, &later, f, NULL, &err),
+                 -EBUSY, "async destroy before the create is pulled");
+    cr_expect_eq(rte_flow_flush(PF, &err), -EBUSY, "flush");
+    /* ethdev configures flow queues on a stopped port only */
+    cr_assert_eq(rte_eth_dev_stop(PF), 0);
+    cr_expect_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), -EBUSY,
+                 "configure again while templates and rules exist");
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    pull_n(res, 1);
+    cr_expect_eq(res[0].status, RTE_FLOW_OP_SUCCESS);
+    /* now the application's: the sync path destroys it */
+    cr_expect_eq(rte_flow_destroy(PF, f, &err), 0, "%s",
+                 err.message ? err.message : "");
+    cr_expect_eq(card_rules(), 0);
+    cr_expect_eq(rte_flow_template_table_destroy(PF, table, &err), 0);
+    cr_expect_eq(rte_flow_actions_template_destroy(PF, at, &err), 0);
+    cr_expect_eq(rte_flow_pattern_template_destroy(PF, pt, &err), 0);
+    cr_expect_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0,
+                 "configure again once nothing uses the queues: %s",
+                 err.message ? err.message : "");
+}
+
+Test(pmd_flow_async, firmware_reset_between_create_and_destroy)
+{
+    struct rte_flow_op_result res[2];
+    struct rte_flow_query_count qc;
+    const struct rte_flow_action count = {
+        .type = RTE_FLOW_ACTION_TYPE_COUNT,
+    };
+    struct rte_flow_error err;
+    struct rte_flow *f[2];
+
+    up(8, 16);
+    cr_assert_not_null(f[0] = enqueue(1, false, &err));
+    pull_n(res, 1);
+    cr_expect_eq(res[0].status, RTE_FLOW_OP_SUCCESS);
+    fault(FW_FAULT_RESET, 0);
+    /* the pool went with the reset: the next push allocates it anew */
+    cr_assert_not_null(f[1] = enqueue(2, false, &err));
+    pull_n(res, 1);
+    cr_expect_eq(res[0].status, RTE_FLOW_OP_SUCCESS, "a rule after the reset");
+    memset(&qc, 0, sizeof(qc));
+    cr_expect_eq(rte_flow_query(PF, f[1], &count, &qc, &err), 0, "%s",
+                 err.message ? err.message : "");
+    cr_expect_eq(qc.hits, 0);
+    cr_expect_neq(rte_flow_query(PF, f[0], &count, &qc, &err), 0,
+                  "the lost rule's counter");
+    cr_expect_eq(card_rules(), 1);
+    destroy_all(f, 2);
+    cr_expect_eq(card_rules(), 0);
+}
+
+Test(pmd_flow_async, dead_card_fails_the_batch)
+{
+    struct rte_flow_op_result res[3];
+    struct rte_flow_error err;
+    struct rte_flow *f[3];
+
+    up(8, 16);
+    for (unsigned i = 0; i < 3; i++)
+        cr_assert_not_null(f[i] = enqueue(i, true, &err));
+    kill(emu, SIGKILL);
+    waitpid(emu, NULL, 0);
+    emu = -1;
+    /* push may still post into the shared region before the hang-up is
+     * seen; then pull finds the card gone */
+    int r = rte_flow_push(PF, 0, &err);
+
+    cr_expect(r == 0 || r == -EIO, "push: %d", r);
+    pull_n(res, 3);
+    for (unsigned i = 0; i < 3; i++)
+        cr_expect_eq(res[i].status, RTE_FLOW_OP_ERROR, "op %u", i);
+}
+
+/* Closing the port with operations queued (never pushed) and pushed (not
+ * pulled): nothing leaks (ASan), and the rules the card made are deleted
+ * by the close's flush. */
+Test(pmd_flow_async, close_with_operations_outstanding)
+{
+    struct rte_flow_error err;
+
+    up(16, 16);
+    for (unsigned i = 0; i < 3; i++)
+        cr_assert_not_null(enqueue(i, false, &err));
+    for (unsigned i = 3; i < 6; i++)
+        cr_assert_not_null(enqueue(i, true, &err));
+    rte_eth_dev_stop(PF);
+    cr_expect_eq(rte_eth_dev_close(PF), 0);
+    cr_expect_eq(card_rules(), 0, "the card holds none of them");
+}
