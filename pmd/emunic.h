@@ -142,6 +142,8 @@ int emunic_item_check_mask(const struct rte_flow_item *item, const char *name,
                            const uint8_t *mask, const uint8_t *supported,
                            size_t size, const char *supported_desc,
                            struct rte_flow_error *error);
+int emunic_item_mask_check(const struct rte_flow_item *item,
+                           struct rte_flow_error *error);
 int emunic_item_check_last(const struct rte_flow_item *item, const char *name,
                            const uint8_t *spec, const uint8_t *mask,
                            size_t size, struct rte_flow_error *error);
@@ -660,11 +662,18 @@ void emunic_async_teardown(struct emunic_port *p);
 void emunic_async_free(struct emunic_port *p);
 /* Bytes of one queued operation (private to emunic_flow_async.c). */
 size_t emunic_aop_size(void);
-/* Counter pool (ad->lock held): a counter of a destroyed rule of
- * generation @gen comes back dirty; refill clears dirty ids and makes
- * @want free ones available if it can (a new pool after a reset). */
+/* Counter pool (emunic_cpool.c, ad->lock held): a counter of a destroyed
+ * rule of generation @gen comes back dirty; refill zeroes the dirty ids on
+ * the card and frees them (a new pool after a reset). */
 void emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen);
 int emunic_cpool_refill_locked(struct emunic_port *p);
+/* emunic_cpool.c: allocate @cp->cap ids on the card (ranges of 1,024;
+ * @error may be NULL), and give them back with the pool's memory. */
+int emunic_cpool_alloc_locked(struct emunic_adapter *ad,
+                              struct emunic_cpool *cp,
+                              struct rte_flow_error *error);
+void emunic_cpool_fini_locked(struct emunic_adapter *ad,
+                              struct emunic_cpool *cp);
 
 /* emunic_flow_async.c */
 struct rte_flow *emunic_flow_async_create(

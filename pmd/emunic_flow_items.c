@@ -822,54 +822,14 @@ emunic_items_finish(struct emunic_walk *w, const struct rte_flow_item *items,
     return 0;
 }
 
-/*
- * A pattern template, before any rule: item types the driver knows, the
- * header stack's order and the prerequisites it implies (each item as "any
- * packet with this header"), and every mask within what its item can
- * match. A rule's values are checked when it is enqueued, by the walker.
- */
+/* The mask shape of one item against what its type can match (the check
+ * every converter starts with), for template checks. */
 int
-emunic_items_check_template(const struct fw_caps *caps, bool transfer,
-                            const struct rte_flow_item pattern[],
-                            struct rte_flow_error *error)
+emunic_item_mask_check(const struct rte_flow_item *item,
+                       struct rte_flow_error *error)
 {
-    const struct rte_flow_attr attr = {
-        .ingress = !transfer,
-        .transfer = transfer,
-    };
-    struct emunic_xlate_ctx ctx = { .caps = caps };
-    struct emunic_xlate scratch;
-    struct emunic_walk w;
-    int ret = 0;
+    const struct item_desc *d = &item_table[item->type];
 
-    memset(&scratch, 0, sizeof(scratch));
-    scratch.count_idx = -1;
-    scratch.rss_idx = -1;
-    memset(&w, 0, sizeof(w));
-    w.ctx = &ctx;
-    w.attr = &attr;
-    w.x = &scratch;
-    w.last_proto = EMUNIC_P_START;
-    w.push_vlan_idx = -1;
-    for (const struct rte_flow_item *it = pattern;
-         it->type != RTE_FLOW_ITEM_TYPE_END; it++) {
-        struct rte_flow_item bare = { .type = it->type };
-        const struct item_desc *d;
-
-        ret = emunic_item_convert(&w, &bare, error);
-        if (ret < 0) {
-            /* point at the application's item, not at the copy */
-            if (error != NULL && error->cause == &bare)
-                error->cause = it;
-            return ret;
-        }
-        if (it->type == RTE_FLOW_ITEM_TYPE_VOID || it->mask == NULL)
-            continue;
-        d = &item_table[it->type];
-        ret = emunic_item_check_mask(it, d->name, it->mask, d->supported,
-                                     d->size, d->supported_desc, error);
-        if (ret < 0)
-            return ret;
-    }
-    return 0;
+    return emunic_item_check_mask(item, d->name, item->mask, d->supported,
+                                  d->size, d->supported_desc, error);
 }

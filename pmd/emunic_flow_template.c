@@ -79,193 +79,6 @@ emunic_flow_info_get(struct rte_eth_dev *dev,
 }
 
 /* ------------------------------------------------------------------------
- * Counter pool (ad->lock held)
- * ------------------------------------------------------------------------ */
-
-static void
-cpool_free_ranges_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
-{
-    for (uint32_t i = 0; i < cp->n_ranges; i++) {
-        struct fw_counter_free_in in = {
-            .base_id = cp->range_base[i],
-            .count = cp->range_len[i],
-        };
-        struct fw_out_hdr out;
-        uint8_t status;
-        uint32_t synd;
-
-        /* a reset took them already: nothing to free on the card */
-        if (cp->generation != ad->generation || !emunic_adapter_alive(ad))
-            break;
-        (void)emunic_adapter_exec_locked(ad, FW_CMD_COUNTER_FREE, &in,
-                                         sizeof(in), &out, sizeof(out),
-                                         &status, &synd);
-    }
-    cp->n_ranges = 0;
-    cp->n_free = 0;
-    cp->n_dirty = 0;
-}
-
-static void
-cpool_fini_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
-{
-    cpool_free_ranges_locked(ad, cp);
-    free(cp->free_ids);
-    free(cp->dirty);
-    free(cp->range_base);
-    free(cp->range_len);
-    memset(cp, 0, sizeof(*cp));
-}
-
-/* Allocate the pool's ids on the card: COUNTER_ALLOC of up to 1024 ids a
- * command, every command posted before one doorbell. */
-static int
-cpool_alloc_locked(struct emunic_adapter *ad, struct emunic_cpool *cp,
-                   struct rte_flow_error *error)
-{
-    uint32_t n_cmds = (cp->cap + EMUNIC_CPOOL_CHUNK - 1) / EMUNIC_CPOOL_CHUNK;
-    struct fw_counter_alloc_out out;
-    uint32_t done = 0;
-    char sbuf[96];
-
-    cp->n_ranges = 0;
-    cp->n_free = 0;
-    cp->n_dirty = 0;
-    cp->generation = ad->generation;
-    /* one at a time keeps this simple; it runs once per configure */
-    for (uint32_t i = 0; i < n_cmds; i++) {
-        uint32_t len = cp->cap - done < EMUNIC_CPOOL_CHUNK ?
-                       cp->cap - done : EMUNIC_CPOOL_CHUNK;
-        struct fw_counter_alloc_in in = { .count = len };
-        uint8_t status = 0;
-        uint32_t synd = 0;
-        int ret;
-
-        ret = emunic_adapter_exec_locked(ad, FW_CMD_COUNTER_ALLOC, &in,
-                                         sizeof(in), &out, sizeof(out),
-                                         &status, &synd);
-        if (ret < 0) {
-            cpool_free_ranges_locked(ad, cp);
-            return emunic_flow_dead(ad, error);
-        }
-        if (status != FW_STATUS_OK) {
-            cpool_free_ranges_locked(ad, cp);
-            return emunic_flow_err(error, status == FW_STATUS_NO_SPACE ?
-                                   ENOSPC : EIO,
-                                   RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
-                                   "nb_counters %u: the card did not "
-                                   "allocate them: %s (%s)", cp->cap,
-                                   fw_status_str(status),
-                                   fw_syndrome_str(synd, sbuf,
-                                                   sizeof(sbuf)));
-        }
-        cp->range_base[cp->n_ranges] = out.base_id;
-        cp->range_len[cp->n_ranges++] = len;
-        /* handed out lowest first: the stack is filled from the top */
-        for (uint32_t k = 0; k < len; k++)
-            cp->free_ids[cp->cap - 1 - done - k] = out.base_id + k;
-        done += len;
-    }
-    cp->n_free = cp->cap;
-    return 0;
-}
-
-void
-emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen)
-{
-    struct emunic_cpool *cp;
-
-    if (p->async == NULL)
-        return;
-    cp = &p->async->cpool;
-    /* an id of an older pool (before a reset) names nothing now */
-    if (gen != cp->generation || cp->n_dirty >= cp->cap)
-        return;
-    cp->dirty[cp->n_dirty++] = id;
-}
-
-/* Zero the dirty ids (COUNTER_QUERY with CLEAR, 60 ids a command, all
- * posted before one doorbell) and make them free; after a firmware reset,
- * allocate the pool anew. The channel is empty on entry and on return. */
-int
-emunic_cpool_refill_locked(struct emunic_port *p)
-{
-    struct emunic_adapter *ad = p->ad;
-    struct emunic_cpool *cp = &p->async->cpool;
-    static _Thread_local struct fw_counter_query_out qout;
-    struct fw_counter_query_in in;
-    struct fw_completion c[64];
-    uint32_t first = 0;
-    int ret;
-
-    if (cp->cap == 0)
-        return 0;
-    if (cp->generation != ad->generation)
-        return cpool_alloc_locked(ad, cp, NULL);
-    if (cp->n_dirty == 0)
-        return 0;
-    emunic_async_drain_locked(ad);
-    if (!emunic_adapter_alive(ad))
-        return -EIO;
-    while (first < cp->n_dirty) {
-        unsigned posted = 0, reaped = 0;
-
-        while (first < cp->n_dirty && posted < RTE_DIM(c) &&
-               fw_chan_space(ad->chan) > 0) {
-            uint32_t n = cp->n_dirty - first;
-
-            if (n > FW_COUNTER_QUERY_MAX)
-                n = FW_COUNTER_QUERY_MAX;
-            memset(&in, 0, sizeof(in));
-            in.n = n;
-            in.flags = FW_COUNTER_Q_CLEAR;
-            memcpy(in.ids, &cp->dirty[first], n * sizeof(uint32_t));
-            /* the values are not wanted: every command writes the same
-             * scratch output; the cookie is where its ids start */
-            ret = fw_chan_post(ad->chan, FW_CMD_COUNTER_QUERY, &in,
-                               offsetof(struct fw_counter_query_in, ids) +
-                               n * sizeof(uint32_t), &qout,
-                               sizeof(qout.hdr) + n * sizeof(qout.values[0]),
-                               (void *)(uintptr_t)first);
-            if (ret < 0)
-                break;
-            first += n;
-            posted++;
-        }
-        ret = posted > 0 ? fw_chan_doorbell(ad->chan) : -EPIPE;
-        while (ret == 0 && reaped < posted) {
-            int n = fw_chan_reap(ad->chan, c, posted - reaped,
-                                 EMUNIC_CMD_TIMEOUT_MS);
-
-            if (n < 0) {
-                ret = n;
-                break;
-            }
-            for (int k = 0; k < n; k++) {
-                uint32_t at = (uint32_t)(uintptr_t)c[k].cookie;
-                uint32_t end = at + FW_COUNTER_QUERY_MAX < cp->n_dirty ?
-                               at + FW_COUNTER_QUERY_MAX : cp->n_dirty;
-
-                /* a refused clear (e.g. an injected fault) leaves ids we
-                 * cannot trust to be zero: they are not handed out again */
-                if (c[k].status != FW_STATUS_OK)
-                    continue;
-                for (uint32_t i = at; i < end; i++)
-                    cp->free_ids[cp->n_free++] = cp->dirty[i];
-            }
-            reaped += (unsigned)n;
-        }
-        if (ret < 0) {
-            emunic_adapter_fail_locked(ad, ret);
-            cp->n_dirty = 0;
-            return ret;
-        }
-    }
-    cp->n_dirty = 0;
-    return 0;
-}
-
-/* ------------------------------------------------------------------------
  * configure
  * ------------------------------------------------------------------------ */
 
@@ -297,7 +110,7 @@ async_free(struct emunic_adapter *ad, struct emunic_async *as)
     for (uint16_t i = 0; i < as->nb_queues; i++)
         free(as->q[i].op);
     free(as->q);
-    cpool_fini_locked(ad, &as->cpool);
+    emunic_cpool_fini_locked(ad, &as->cpool);
     free(as);
 }
 
@@ -393,7 +206,7 @@ emunic_flow_configure(struct rte_eth_dev *dev,
             cp->range_base == NULL || cp->range_len == NULL)
             goto nomem;
         emunic_adapter_sync_locked(ad);
-        ret = cpool_alloc_locked(ad, cp, error);
+        ret = emunic_cpool_alloc_locked(ad, cp, error);
         if (ret < 0) {
             async_free(ad, as);
             pthread_mutex_unlock(&ad->lock);
