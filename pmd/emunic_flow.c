@@ -598,6 +598,18 @@ emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error)
     int ret = 0;
 
     pthread_mutex_lock(&p->ad->lock);
+    /* a flow a queued operation owns stops the flush before it starts,
+     * not halfway through the list */
+    TAILQ_FOREACH(f, &p->flows, next)
+        if (f->astate != EMUNIC_FLOW_LIVE) {
+            pthread_mutex_unlock(&p->ad->lock);
+            return emunic_flow_err(error, EBUSY, RTE_FLOW_ERROR_TYPE_HANDLE,
+                                   f, "a flow's %s is still on a flow "
+                                   "queue: rte_flow_push and rte_flow_pull "
+                                   "it first; nothing was flushed",
+                                   f->astate == EMUNIC_FLOW_CREATING ?
+                                   "creation" : "destruction");
+        }
     while ((f = TAILQ_FIRST(&p->flows)) != NULL) {
         ret = flow_remove_locked(p, f, error);
         if (ret < 0)

@@ -39,7 +39,7 @@ static struct rte_flow_actions_template *at;
 static struct rte_flow_template_table *table;
 
 static void
-up(uint32_t qsize, uint32_t nb_counters)
+up_queues(uint16_t nb_queues, uint32_t qsize, uint32_t nb_counters)
 {
     char prefix[32], vdev0[192];
     char *argv[] = {
@@ -50,7 +50,7 @@ up(uint32_t qsize, uint32_t nb_counters)
     };
     const struct rte_flow_port_attr pattr = { .nb_counters = nb_counters };
     const struct rte_flow_queue_attr qattr = { .size = qsize };
-    const struct rte_flow_queue_attr *qa[] = { &qattr };
+    const struct rte_flow_queue_attr *qa[] = { &qattr, &qattr };
     const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
     const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
     struct rte_flow_item_ethdev port_mask = { .port_id = 0 };
@@ -84,7 +84,8 @@ up(uint32_t qsize, uint32_t nb_counters)
     cr_assert(rte_eth_dev_configure(PF, 1, 1, &conf) == 0 &&
               rte_eth_rx_queue_setup(PF, 0, 64, 0, NULL, pool) == 0 &&
               rte_eth_tx_queue_setup(PF, 0, 64, 0, NULL) == 0);
-    cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0,
+    cr_assert(nb_queues <= 2);
+    cr_assert_eq(rte_flow_configure(PF, &pattr, nb_queues, qa, &err), 0,
                  "configure: %s", err.message ? err.message : "?");
     cr_assert_eq(rte_eth_dev_start(PF), 0);
     memset(&eth_mask, 0, sizeof(eth_mask));
@@ -95,6 +96,12 @@ up(uint32_t qsize, uint32_t nb_counters)
     cr_assert_not_null(at, "actions template: %s", err.message);
     table = rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, &err);
     cr_assert_not_null(table, "table: %s", err.message);
+}
+
+static void
+up(uint32_t qsize, uint32_t nb_counters)
+{
+    up_queues(1, qsize, nb_counters);
 }
 
 static void
@@ -151,9 +158,10 @@ fault(uint32_t kind, uint16_t opcode)
     fw_chan_close(ch);
 }
 
-/* Enqueue the rule for dst MAC 02:00:00:00:00:@i, any source port. */
+/* Enqueue on flow queue @q the rule for dst MAC 02:00:00:00:00:@i, any
+ * source port. */
 static struct rte_flow *
-enqueue(unsigned i, bool postpone, struct rte_flow_error *err)
+enqueue_on(uint32_t q, unsigned i, bool postpone, struct rte_flow_error *err)
 {
     const struct rte_flow_op_attr op = { .postpone = postpone };
     struct rte_flow_item_ethdev any = { .port_id = 0 };
@@ -172,24 +180,37 @@ enqueue(unsigned i, bool postpone, struct rte_flow_error *err)
     memset(&spec, 0, sizeof(spec));
     spec.hdr.dst_addr.addr_bytes[0] = 0x02;
     spec.hdr.dst_addr.addr_bytes[5] = (uint8_t)i;
-    return rte_flow_async_create(PF, 0, &op, table, items, 0, acts, 0,
+    return rte_flow_async_create(PF, q, &op, table, items, 0, acts, 0,
                                  (void *)(uintptr_t)(0x100 + i), err);
 }
 
-/* Pull exactly @n results into @res (the card answers in microseconds). */
+static struct rte_flow *
+enqueue(unsigned i, bool postpone, struct rte_flow_error *err)
+{
+    return enqueue_on(0, i, postpone, err);
+}
+
+/* Pull exactly @n results of queue @q into @res (the card answers in
+ * microseconds). */
 static void
-pull_n(struct rte_flow_op_result *res, unsigned n)
+pull_n_on(uint32_t q, struct rte_flow_op_result *res, unsigned n)
 {
     struct rte_flow_error err;
     unsigned got = 0;
 
     for (int tries = 0; got < n && tries < 1000; tries++) {
-        int r = rte_flow_pull(PF, 0, res + got, (uint16_t)(n - got), &err);
+        int r = rte_flow_pull(PF, q, res + got, (uint16_t)(n - got), &err);
 
         cr_assert(r >= 0, "pull: %s", err.message ? err.message : "?");
         got += (unsigned)r;
     }
     cr_assert_eq(got, n, "pulled %u of %u results", got, n);
+}
+
+static void
+pull_n(struct rte_flow_op_result *res, unsigned n)
+{
+    pull_n_on(0, res, n);
 }
 
 static void
@@ -391,4 +412,56 @@ Test(pmd_flow_async, close_with_operations_outstanding)
     rte_eth_dev_stop(PF);
     cr_expect_eq(rte_eth_dev_close(PF), 0);
     cr_expect_eq(card_rules(), 0, "the card holds none of them");
+}
+
+/* Two queues, and sync calls between push and pull: whoever uses the
+ * channel first reaps every flow queue command in it into its operation;
+ * each queue's pull still reports exactly its own, in its order. */
+Test(pmd_flow_async, completions_reach_their_own_queue)
+{
+    const struct rte_flow_action count = {
+        .type = RTE_FLOW_ACTION_TYPE_COUNT,
+    };
+    struct rte_flow_op_result r0[4], r1[4];
+    struct rte_flow_query_count qc;
+    struct rte_flow_error err;
+    struct rte_flow *f[8];
+
+    up_queues(2, 8, 16);
+    cr_assert_not_null(f[0] = enqueue_on(0, 0, false, &err));
+    pull_n_on(0, r0, 1);
+    for (unsigned i = 1; i < 4; i++)
+        cr_assert_not_null(f[i] = enqueue_on(0, i, true, &err));
+    for (unsigned i = 4; i < 8; i++)
+        cr_assert_not_null(f[i] = enqueue_on(1, i, true, &err));
+    cr_assert_eq(rte_flow_push(PF, 1, &err), 0);
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    /* a sync query (a counter read) while both batches are in the card */
+    memset(&qc, 0, sizeof(qc));
+    cr_expect_eq(rte_flow_query(PF, f[0], &count, &qc, &err), 0, "%s",
+                 err.message ? err.message : "");
+    /* queue 1 first: its results, its user data, its order */
+    pull_n_on(1, r1, 4);
+    for (unsigned i = 0; i < 4; i++) {
+        cr_expect_eq(r1[i].status, RTE_FLOW_OP_SUCCESS);
+        cr_expect_eq((uintptr_t)r1[i].user_data, 0x104 + i);
+    }
+    pull_n_on(0, r0, 3);
+    for (unsigned i = 0; i < 3; i++) {
+        cr_expect_eq(r0[i].status, RTE_FLOW_OP_SUCCESS);
+        cr_expect_eq((uintptr_t)r0[i].user_data, 0x101 + i);
+    }
+    cr_expect_eq(rte_flow_pull(PF, 1, r1, 4, &err), 0);
+    cr_expect_eq(card_rules(), 8);
+    /* a sync create between the push of a destroy and its pull */
+    cr_assert_eq(rte_flow_async_destroy(PF, 1, NULL, f[4], NULL, &err), 0);
+    cr_expect_eq(rte_flow_flush(PF, &err), -EBUSY,
+                 "flush while a destroy is in the card");
+    /* postpone 0: the card deleted it already; the flush deleted nothing */
+    cr_expect_eq(card_rules(), 7, "the refused flush deleted nothing");
+    pull_n_on(1, r1, 1);
+    cr_expect_eq(r1[0].status, RTE_FLOW_OP_SUCCESS);
+    cr_expect_eq(rte_flow_flush(PF, &err), 0, "%s",
+                 err.message ? err.message : "");
+    cr_expect_eq(card_rules(), 0);
 }
