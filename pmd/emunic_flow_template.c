@@ -28,7 +28,7 @@
 #include "emunic.h"
 
 static int
-async_port_check(struct rte_eth_dev *dev, struct rte_flow_error *error)
+async_role_check(struct rte_eth_dev *dev, struct rte_flow_error *error)
 {
     struct emunic_port *p = dev->data->dev_private;
 
@@ -38,16 +38,31 @@ async_port_check(struct rte_eth_dev *dev, struct rte_flow_error *error)
                                "(eSwitch manager) and its representors "
                                "program steering rules", dev->data->port_id,
                                p->role == EMUNIC_ROLE_VF ? "VF" : "uplink");
+    return 0;
+}
+
+static int
+async_port_check(struct rte_eth_dev *dev, struct rte_flow_error *error)
+{
+    struct emunic_port *p = dev->data->dev_private;
+    int ret = async_role_check(dev, error);
+
+    if (ret < 0)
+        return ret;
     if (!emunic_adapter_alive(p->ad))
         return emunic_flow_dead(p->ad, error);
     return 0;
 }
 
+/* @alive: the call needs the card; a destroy does not (an application
+ * cleans up after the card died, and nothing of a template is on it). */
 static int
-async_need_config(struct rte_eth_dev *dev, struct rte_flow_error *error)
+async_need_config(struct rte_eth_dev *dev, bool alive,
+                  struct rte_flow_error *error)
 {
     struct emunic_port *p = dev->data->dev_private;
-    int ret = async_port_check(dev, error);
+    int ret = alive ? async_port_check(dev, error) :
+              async_role_check(dev, error);
 
     if (ret < 0)
         return ret;
@@ -241,7 +256,7 @@ emunic_pattern_template_create(struct rte_eth_dev *dev,
     uint32_t n = 0;
     int size;
 
-    if (async_need_config(dev, error) < 0)
+    if (async_need_config(dev, true, error) < 0)
         return NULL;
     if (pattern == NULL) {
         emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ITEM_NUM, NULL,
@@ -318,7 +333,7 @@ emunic_pattern_template_destroy(struct rte_eth_dev *dev,
                                 struct rte_flow_error *error)
 {
     struct emunic_port *p = dev->data->dev_private;
-    int ret = async_need_config(dev, error);
+    int ret = async_need_config(dev, false, error);
 
     if (ret < 0)
         return ret;
@@ -354,7 +369,7 @@ emunic_actions_template_create(struct rte_eth_dev *dev,
     int size_a, size_m;
     uint32_t n = 0;
 
-    if (async_need_config(dev, error) < 0)
+    if (async_need_config(dev, true, error) < 0)
         return NULL;
     if (actions == NULL || masks == NULL) {
         emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION_NUM, NULL,
@@ -425,7 +440,7 @@ emunic_actions_template_destroy(struct rte_eth_dev *dev,
                                 struct rte_flow_error *error)
 {
     struct emunic_port *p = dev->data->dev_private;
-    int ret = async_need_config(dev, error);
+    int ret = async_need_config(dev, false, error);
 
     if (ret < 0)
         return ret;
@@ -499,7 +514,7 @@ emunic_template_table_create(struct rte_eth_dev *dev,
     const struct fw_caps *caps = &ad->caps;
     struct emunic_table *t;
 
-    if (async_need_config(dev, error) < 0)
+    if (async_need_config(dev, true, error) < 0)
         return NULL;
     if (fa->egress || (!fa->ingress && !fa->transfer)) {
         emunic_flow_err(error, fa->egress ? ENOTSUP : EINVAL,
@@ -622,7 +637,7 @@ emunic_template_table_destroy(struct rte_eth_dev *dev,
 {
     struct emunic_port *p = dev->data->dev_private;
     struct emunic_table *t;
-    int ret = async_need_config(dev, error);
+    int ret = async_need_config(dev, false, error);
 
     if (ret < 0)
         return ret;

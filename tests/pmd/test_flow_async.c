@@ -6,7 +6,9 @@
  * injected RULE_ADD fault: that rule fails, the others stand), a handle
  * owned by a queued operation (EBUSY for both paths), a reconfigure while
  * templates exist, a firmware reset between create and destroy, a dead
- * card, and a port closed with operations still queued or in flight.
+ * card (the batch fails, templates and tables can still be destroyed),
+ * two queues whose completions another channel user reaps, and a port
+ * closed with operations still queued or in flight.
  *
  * The card's own count of rules (QUERY_HEALTH through a channel of the
  * test's) is the truth. Needs EMUNIC in the environment.
@@ -395,6 +397,18 @@ Test(pmd_flow_async, dead_card_fails_the_batch)
     pull_n(res, 3);
     for (unsigned i = 0; i < 3; i++)
         cr_expect_eq(res[i].status, RTE_FLOW_OP_ERROR, "op %u", i);
+    /* the application can still clean up what holds no rule */
+    cr_expect_eq(rte_flow_template_table_destroy(PF, table, &err), 0, "%s",
+                 err.message ? err.message : "");
+    cr_expect_eq(rte_flow_actions_template_destroy(PF, at, &err), 0);
+    cr_expect_eq(rte_flow_pattern_template_destroy(PF, pt, &err), 0);
+    cr_expect_null(rte_flow_pattern_template_create(PF,
+                   &(const struct rte_flow_pattern_template_attr){
+                       .transfer = 1 },
+                   (const struct rte_flow_item[]){
+                       { .type = RTE_FLOW_ITEM_TYPE_END } }, &err),
+                   "but makes nothing new on a dead card");
+    cr_expect_eq(rte_errno, EIO);
 }
 
 /* Closing the port with operations queued (never pushed) and pushed (not
