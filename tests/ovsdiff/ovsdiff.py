@@ -8,7 +8,8 @@ netdev-dummy port per OpenFlow port) and through snicd's software datapath
 port, and every flow's packet count must be the same.
 
     ovsdiff.py            environment: OVSDIFF_DP (path to ovsdiff_dp),
-                          SNIC_OVSDIFF_SEED (replay a run), SNIC_OVSDIFF_ROUNDS
+                          SNIC_OVSDIFF_SEED (replay a run; else SNIC_SEED,
+                          CI's seed), SNIC_OVSDIFF_ROUNDS
 
 The differences kept on purpose are in docs/ovs-differences.md; the
 generator (ovsdiff_gen.py) leaves out exactly the cases listed there.
@@ -162,7 +163,9 @@ def main():
         print("SKIP: Open vSwitch is not installed (%s): scripts/setup "
               "installs openvswitch-switch" % ", ".join(missing))
         return 77
-    env_seed = os.environ.get("SNIC_OVSDIFF_SEED")
+    # CI's one seed for every random scenario, unless this one has its own
+    env_seed = os.environ.get("SNIC_OVSDIFF_SEED") or \
+        os.environ.get("SNIC_SEED")
     seed = int(env_seed) if env_seed else random.randrange(1 << 31)
     rounds = int(os.environ.get("SNIC_OVSDIFF_ROUNDS", DEFAULT_ROUNDS))
     print("ovsdiff: seed %d (replay with SNIC_OVSDIFF_SEED=%d), %d rounds "

@@ -11,6 +11,9 @@ restart,
 add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny. Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC,
 SNIC_FW (paths). Standard library only. Every process started here is
 killed at the end, whatever happens (snicd_harness.py).
+
+SNIC_SEED=N replays the random scenarios (restart, diff_*) with the seed a
+run printed on its first line (--seed N does the same).
 """
 import os
 import random
@@ -1160,11 +1163,18 @@ def main():
         print(__doc__)
         return 2
     which = sys.argv[1]
-    seed = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == \
-        "--seed" else int(time.time()) % 100000
+    given = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--seed" \
+        else os.environ.get("SNIC_SEED", "")
+    if given and not given.isdigit():
+        print("snicd_it.py: seed '%s' (SNIC_SEED or --seed): want a "
+              "whole number" % given)
+        return 2
+    seed = int(given) if given else int(time.time()) % 100000
     tmp = tempfile.mkdtemp(prefix="snicd_it.")
     os.chmod(tmp, 0o755)
-    print("== %s" % which, flush=True)
+    # printed first, so a failure is replayed from the log alone
+    print("== %s, seed %d (replay: SNIC_SEED=%d scripts/test snicd_it_%s)"
+          % (which, seed, seed, which), flush=True)
     try:
         if which == "hw":
             scenario_hw(tmp)
