@@ -180,10 +180,10 @@ output_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
 }
 
 static void
-drop(struct dp_act_stats *stats)
+drop(const struct dp_actions_env *env)
 {
-    if (stats != NULL)
-        stats->normal_drops++;
+    if (env->sw != NULL)
+        env->sw->stats->normal_drops++;
 }
 
 void
@@ -201,13 +201,13 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
     uint32_t port;
 
     if (env->sw == NULL || pkt->buf.len < 14) {
-        drop(stats);
+        drop(env);
         return;
     }
-    set = atomic_load_explicit(&env->sw->ports, memory_order_acquire);
+    set = atomic_load_explicit(&env->sw->sw->ports, memory_order_acquire);
     in = dp_port_find(set, pkt->in_port);
     if (in == NULL) {
-        drop(stats);
+        drop(env);
         return;
     }
     if (pkt->layout.flags & DP_L_VLAN) {
@@ -217,11 +217,11 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
         in_xv.vid = tci & FLOW_VLAN_VID_MASK;
         in_xv.pcp = tci & 0xe000u;
     } else if (rd16(f + 12) == DP_ETH_VLAN || rd16(f + 12) == DP_ETH_QINQ) {
-        drop(stats);                /* a tag cut short */
+        drop(env);                /* a tag cut short */
         return;
     }
     if (!input_vid_ok(in, in_xv.vid)) {
-        drop(stats);
+        drop(env);
         return;
     }
     xv = in_xv;
@@ -233,16 +233,17 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
     orig = tag_now(pkt);
     memcpy(saved, f + 12, 4);
     if (is_reserved(dst)) {
-        drop(stats);
+        drop(env);
         return;
     }
     if (!is_multicast(src))
-        dp_fdb_learn(env->sw->fdb, src, xv.vid, pkt->in_port);
-    port = is_multicast(dst) ? 0 : dp_fdb_lookup(env->sw->fdb, dst, xv.vid);
+        dp_fdb_learn(env->sw->sw->fdb, src, xv.vid, pkt->in_port);
+    port = is_multicast(dst) ? 0
+           : dp_fdb_lookup(env->sw->sw->fdb, dst, xv.vid);
     if (port != 0) {
         p = dp_port_find(set, port);
         if (p == NULL || port == pkt->in_port)
-            drop(stats);
+            drop(env);
         else
             output_normal(env, pkt, p, &xv, &orig, saved, last, stats);
         return;

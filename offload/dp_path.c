@@ -175,7 +175,7 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
     run->env = (struct dp_actions_env){
         .output = fn, .ctx = ctx,
         .tunnels = run->tun->ports, .n_tunnels = run->tun->n,
-        .sw = &w->dp->sw,
+        .sw = &w->swenv,
     };
     run->as = (struct dp_act_stats){ 0 };
     run->check = dp_cls_snap_resubmit_check(run->snap);
@@ -189,8 +189,6 @@ run_finish(struct run *run)
 {
     run->w->stats.tunnel_drops += run->as.tunnel_drops;
     run->w->stats.outputs += run->as.outputs;
-    run->w->stats.controller += run->as.controller;
-    run->w->stats.normal_drops += run->as.normal_drops;
     return (unsigned)run->as.outputs;
 }
 

@@ -369,6 +369,7 @@ dp_worker_create(struct dp *dp)
     if (w->reader == NULL)
         goto err_chunks;
     w->dp = dp;
+    w->swenv = (struct dp_sw_env){ .sw = &dp->sw, .stats = &w->stats };
     w->index = dp->n_workers;
     dp->workers[dp->n_workers++] = w;
     return w;

@@ -173,6 +173,14 @@ struct dp_switch {
     struct dp_fdb *fdb;
 };
 
+/* One per worker: its datapath's switch, and its own counters for the
+ * reserved outputs, so the executor's per-call stats (struct
+ * dp_act_stats) stay as small as before for flows that use none. */
+struct dp_sw_env {
+    struct dp_switch *sw;
+    struct dp_worker_stats *stats;
+};
+
 /* An OUTPUT to reserved port @a->u.port (dp_switch.c). */
 void dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
                         const struct flow_action *a, bool last,

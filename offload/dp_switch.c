@@ -35,7 +35,7 @@ output_flood(const struct dp_actions_env *env, struct dp_pkt *pkt,
 
     if (env->sw == NULL)
         return;
-    set = atomic_load_explicit(&env->sw->ports, memory_order_acquire);
+    set = atomic_load_explicit(&env->sw->sw->ports, memory_order_acquire);
     for (size_t i = 0; set != NULL && i < set->n; i++) {
         const struct dp_port *p = &set->ports[i];
 
@@ -75,8 +75,8 @@ dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
         /* the first max_len bytes; the frame stays the datapath's */
         if (out.len > a->pad0)
             out.len = a->pad0;
-        if (stats != NULL)
-            stats->controller++;
+        if (env->sw != NULL)
+            env->sw->stats->controller++;
         break;
     case FLOW_PORT_LOCAL:
         if (pkt->in_port == FLOW_PORT_LOCAL)

@@ -70,11 +70,15 @@
  * Each struct dp_worker belongs to one worker thread (lcore); any number of
  * workers run concurrently with each other and with the control thread.
  * Workers never block and never take a lock: they read published snapshots
- * and write only their own EMC and counters. The control thread may block
+ * and write only their own EMC and counters -- and NORMAL's learning
+ * table, which is built for concurrent writers (dp_fdb.c: a seqlock per
+ * 4-way set, taken by compare-and-swap for a few stores, read lock-free). The control thread may block
  * (dp_synchronize(), dp_destroy()) until every online worker quiesces, so a
  * worker must call dp_worker_quiesce() regularly or go offline while idle.
  * dp_extract(), the action executor and the tunnel helpers are pure
- * functions of their arguments, safe from any thread.
+ * functions of their arguments, safe from any thread (the executor's
+ * NORMAL also learns into the switch its environment names, which any
+ * number of threads may do at once).
  */
 #ifndef SNIC_DP_H
 #define SNIC_DP_H
@@ -228,9 +232,10 @@ struct dp_output {
 
 typedef void dp_output_fn(void *ctx, const struct dp_output *out);
 
-/* The switch a datapath is (dp_switch.c): its ports, which ALL, FLOOD and
- * NORMAL send to, and NORMAL's learning table. */
-struct dp_switch;
+/* What ALL, FLOOD, NORMAL and CONTROLLER need beyond the action list
+ * (dp_switch.c): the datapath's ports and NORMAL's learning table, and
+ * the worker's counters for them. */
+struct dp_sw_env;
 
 /* A packet being processed: the frame, where its headers are, and its
  * metadata. The executor keeps layout right as tags come and go. */
@@ -252,7 +257,7 @@ struct dp_actions_env {
     size_t n_tunnels;
     unsigned pkt;           /* copied into each dp_output */
     /* NULL: ALL, FLOOD and NORMAL send nothing */
-    struct dp_switch *sw;
+    const struct dp_sw_env *sw;
     /* The list runs inside a resubmit: its last action does not end the
      * packet (so no output of it is the packet's last). */
     bool nested;
@@ -271,11 +276,6 @@ struct dp_act_stats {
     uint64_t tunnel_drops;  /* output to a tunnel port without a route or
                              * headroom */
     uint64_t outputs;       /* frames handed to env->output */
-    uint64_t controller;    /* of which to CONTROLLER */
-    uint64_t normal_drops;  /* NORMAL sent a packet nowhere: its VLAN not
-                             * allowed on the ingress port, a reserved
-                             * destination MAC, learned on the ingress
-                             * port, or an ingress port not in the switch */
 };
 
 /*
@@ -527,7 +527,10 @@ struct dp_worker_stats {
     uint64_t tunnel_drops;  /* bad VXLAN, or tunnel output without route */
     uint64_t outputs;
     uint64_t controller;    /* outputs to CONTROLLER */
-    uint64_t normal_drops;  /* see struct dp_act_stats */
+    uint64_t normal_drops;  /* NORMAL sent a packet nowhere: its VLAN not
+                             * allowed on the ingress port, a reserved
+                             * destination MAC, learned on the ingress
+                             * port, or an ingress port not in the switch */
     uint64_t resubmit_drops;    /* past Open vSwitch's resubmit limits */
 };
 
