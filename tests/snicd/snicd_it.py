@@ -864,6 +864,27 @@ def scenario_normal(tmp):
         r = d.ctl("fdb-flush", "nope")
         check(r.returncode != 0 and "no such port 'nope'" in r.stderr,
               "fdb-flush of an unknown port is refused", r.stderr)
+        # FLOOD with an exact in_port is a hardware rule: vf2's ARP
+        # request reaches vf0's VM through the card alone
+        d.ok("add-flow", {"flow": "priority=60000,in_port=vf2,arp,"
+                                  "actions=flood"})
+        fl = [f for f in d.flows() if "FLOOD" in f["text"]]
+        check(len(fl) == 1 and fl[0]["offload"] == "hw",
+              "in_port=vf2,arp,actions=flood is offloaded",
+              [(f["text"], f["offload"], f["reason"]) for f in fl])
+        ping(2, 0, 2)
+        r = subprocess.run(["ip", "-n", nss[0], "neigh", "show",
+                            "10.78.0.3"], capture_output=True, text=True)
+        check(macs[2] in r.stdout, "the flooded ARP request reached vf0's "
+              "VM (it knows vf2's MAC)", r.stdout + r.stderr)
+        deadline = time.time() + 5
+        while True:
+            fl = [f for f in d.flows() if "FLOOD" in f["text"]]
+            if fl[0]["n_packets"] >= 1 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        check(fl[0]["n_packets"] >= 1, "the hardware rule counted it",
+              fl[0]["text"])
         d.stop()
         # a --port naming no port stops snicd before it serves anything
         bad = subprocess.run(
