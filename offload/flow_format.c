@@ -502,6 +502,60 @@ fmt_write_metadata(struct sbuf *sb, const struct flow_action *acts,
     return i;
 }
 
+/* Open vSwitch's hexadecimal for a field value: "0", else "0x..." */
+static void
+fmt_hex128(struct sbuf *sb, const uint64_t v[2])
+{
+    if (v[1] != 0)
+        sb_printf(sb, "0x%llx%016llx", (unsigned long long)v[1],
+                  (unsigned long long)v[0]);
+    else if (v[0] != 0)
+        sb_printf(sb, "0x%llx", (unsigned long long)v[0]);
+    else
+        sb_printf(sb, "0");
+}
+
+/* The loads the parser made of one set_field:VALUE[/MASK]->FIELD, from
+ * acts[i] on (same field, consecutive), back as that action; returns the
+ * index after them. */
+static unsigned
+fmt_set_field(struct sbuf *sb, const struct flow_action *acts, unsigned i,
+              unsigned n)
+{
+    unsigned field = acts[i].dst.field, width = flow_field_width(field);
+    uint64_t v[2] = { 0, 0 }, m[2] = { 0, 0 };
+    unsigned end = 0;
+    char name[16];
+
+    /* one set_field's loads are runs of its mask, low bits first, with a
+     * gap between them (or split at bit 64); an overlapping or adjacent
+     * load is the next set_field's */
+    for (; i < n && acts[i].type == FLOW_ACT_LOAD
+           && (acts[i].pad0 & FLOW_ACT_F_SET_FIELD)
+           && acts[i].dst.field == field
+           && (end == 0 || acts[i].dst.ofs > end
+               || (acts[i].dst.ofs == 64 && end == 64)); i++) {
+        unsigned ofs = acts[i].dst.ofs, bits = acts[i].dst.n_bits;
+        uint64_t ones = bits >= 64 ? UINT64_MAX : (1ull << bits) - 1;
+
+        end = ofs + bits;
+
+        /* the parser never lets one load straddle bit 64 */
+        v[ofs / 64] |= acts[i].u.value << (ofs % 64);
+        m[ofs / 64] |= ones << (ofs % 64);
+    }
+    flow_field_name(field, name, sizeof(name));
+    sb_printf(sb, "set_field:");
+    fmt_hex128(sb, v);
+    if (!(m[0] == (width >= 64 ? UINT64_MAX : (1ull << width) - 1)
+          && m[1] == (width == 128 ? UINT64_MAX : 0))) {
+        sb_printf(sb, "/");
+        fmt_hex128(sb, m);
+    }
+    sb_printf(sb, "->%s", name);
+    return i;
+}
+
 static void
 fmt_actions(struct sbuf *sb, const struct flow *f,
             const struct flow_port_map *ports)
@@ -519,6 +573,11 @@ fmt_actions(struct sbuf *sb, const struct flow *f,
         if (f->actions[i].type == FLOW_ACT_LOAD
             && (f->actions[i].pad0 & FLOW_ACT_F_WRITE_METADATA)) {
             i = fmt_write_metadata(sb, f->actions, i, n) - 1;
+            continue;
+        }
+        if (f->actions[i].type == FLOW_ACT_LOAD
+            && (f->actions[i].pad0 & FLOW_ACT_F_SET_FIELD)) {
+            i = fmt_set_field(sb, f->actions, i, n) - 1;
             continue;
         }
         fmt_action(sb, &f->actions[i], ports);

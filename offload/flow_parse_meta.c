@@ -428,7 +428,7 @@ fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
     }
     v[0] &= mk[0];
     v[1] &= mk[1];
-    return masked_loads(st, tok, field, v, mk, 0);
+    return masked_loads(st, tok, field, v, mk, FLOW_ACT_F_SET_FIELD);
 }
 
 static int

@@ -263,6 +263,8 @@ struct flow_subfield {
 /* flow_action.pad0 of a LOAD */
 #define FLOW_ACT_F_WRITE_METADATA   0x1u    /* LOAD: from the write_metadata
                                              * instruction (printed so) */
+#define FLOW_ACT_F_SET_FIELD        0x2u    /* LOAD: from set_field (printed
+                                             * so, as Open vSwitch does) */
 
 /* resubmit's in_port meaning "the packet's own"; table meaning "this
  * flow's table". */

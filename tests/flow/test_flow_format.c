@@ -87,8 +87,15 @@ static const struct canon_case canonical_cases[] = {
       "cookie=0x0, table=0, in_port=uplink,reg0=0x5,reg1=0x6,"
       "metadata=0x10,pkt_mark=0/0xff actions=load:0->NXM_NX_REG5[],"
       "move:NXM_NX_REG0[0..3]->NXM_NX_REG1[4..7],"
-      "output:NXM_NX_REG1[0..15],load:0->OXM_OF_PKT_REG3[0..7],"
-      "load:0->OXM_OF_PKT_REG3[16..23]" },
+      "output:NXM_NX_REG1[0..15],set_field:0/0xff00ff->xreg3" },
+    /* set_field stays set_field (Open vSwitch prints it so), each one
+     * whole even on the same register */
+    { "actions=set_field:1->reg0,set_field:0x10/0xf0->reg0,"
+      "set_field:2/0xf->reg0,set_field:0x1234->xxreg2,"
+      "set_field:0->pkt_mark",
+      "cookie=0x0, table=0, actions=set_field:0x1->reg0,"
+      "set_field:0x10/0xf0->reg0,set_field:0x2/0xf->reg0,"
+      "set_field:0x1234->xxreg2,set_field:0->pkt_mark" },
     { "table=1,actions=resubmit(,1),resubmit:2,resubmit(vf0,3),"
       "write_metadata:0xff,goto_table:2",
       "cookie=0x0, table=1, actions=resubmit(,1),resubmit:pf,"

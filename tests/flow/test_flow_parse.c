@@ -610,11 +610,11 @@ ex_reg_actions(struct flow *f)
 static void
 ex_reg_set_field(struct flow *f)
 {
-    load(f, FLOW_FIELD_PKT_MARK, 0, 32, 0x2a);
-    load(f, FLOW_FIELD_REG0 + 3, 4, 4, 0x3);
-    load(f, FLOW_FIELD_REG0 + 3, 12, 8, 0x1);
-    load(f, FLOW_FIELD_XXREG0 + 1, 0, 64, 0x5);
-    load(f, FLOW_FIELD_XXREG0 + 1, 64, 64, 0);
+    load(f, FLOW_FIELD_PKT_MARK, 0, 32, 0x2a)->pad0 = FLOW_ACT_F_SET_FIELD;
+    load(f, FLOW_FIELD_REG0 + 3, 4, 4, 0x3)->pad0 = FLOW_ACT_F_SET_FIELD;
+    load(f, FLOW_FIELD_REG0 + 3, 12, 8, 0x1)->pad0 = FLOW_ACT_F_SET_FIELD;
+    load(f, FLOW_FIELD_XXREG0 + 1, 0, 64, 0x5)->pad0 = FLOW_ACT_F_SET_FIELD;
+    load(f, FLOW_FIELD_XXREG0 + 1, 64, 64, 0)->pad0 = FLOW_ACT_F_SET_FIELD;
 }
 
 static void
