@@ -677,7 +677,10 @@ aqueue_complete_locked(struct emunic_port *p, struct emunic_aqueue *q,
         (void)aop_reap_locked(ad, false, false);
     if (wait && q->op[q->done & q->mask].state == AOP_POSTED &&
         emunic_adapter_alive(ad)) {
+        /* an operation POSTED is in the channel until reaped; the
+         * inflight test only guards against spinning on a broken count */
         while (q->op[q->done & q->mask].state == AOP_POSTED &&
+               fw_chan_inflight(ad->chan) > 0 &&
                aop_reap_locked(ad, true, false) == 0)
             ;
     }
