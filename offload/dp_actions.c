@@ -430,9 +430,11 @@ move(struct dp_pkt *pkt, const struct flow_action *a)
     flow_subfield_set(pkt->meta, &a->dst, v);
 }
 
-/* output:REG[..]: Open vSwitch outputs to the port the bits hold when it
- * is a port number (1..0xfeff); 0, a reserved number or a wider value
- * outputs nothing. */
+/* output:REG[..]: Open vSwitch reads the bits as a 16-bit OpenFlow 1.0
+ * port: 1..0xfeff is a port, 0xfff8..0xfffe a reserved one (IN_PORT,
+ * NORMAL, FLOOD, ALL, CONTROLLER with the whole packet, LOCAL; TABLE
+ * outputs nothing here); 0, 0xff00..0xfff7, 0xffff (NONE) and a value
+ * wider than 16 bits output nothing. */
 static void
 output_reg(const struct dp_actions_env *env, struct dp_pkt *pkt,
            const struct flow_action *a, bool last,
@@ -443,7 +445,19 @@ output_reg(const struct dp_actions_env *env, struct dp_pkt *pkt,
     if (pkt->meta == NULL)
         return;
     flow_subfield_get(pkt->meta, &a->u.src, v);
-    if (v[0] == 0 || v[0] >= 0xff00 || v[1] != 0)
+    if (v[1] != 0 || v[0] == 0 || v[0] > 0xfffe)
+        return;
+    if (v[0] >= 0xfff8) {
+        struct flow_action r = {
+            .type = FLOW_ACT_OUTPUT,
+            .pad0 = FLOW_CONTROLLER_MAX_LEN,
+            .u.port = 0xffff0000u | (uint32_t)v[0],
+        };
+
+        dp_output_reserved(env, pkt, &r, last, stats);
+        return;
+    }
+    if (v[0] >= 0xff00)
         return;
     dp_output_one(env, pkt, (uint32_t)v[0], last, stats);
 }

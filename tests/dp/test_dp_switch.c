@@ -230,6 +230,46 @@ Test(reserved, local_and_controller)
     env_fini(&e);
 }
 
+/* output:REG[..] takes the register's value as a 16-bit OpenFlow port, as
+ * Open vSwitch does: 0xfff8..0xfffe are the reserved ports (IN_PORT, ALL,
+ * LOCAL, CONTROLLER...), 0xff00..0xfff7, 0xffff and wider values output
+ * nothing. */
+Test(reserved, output_reg_to_a_reserved_port)
+{
+    struct dp_port ports[4] = { trunk(1), trunk(2), trunk(3),
+                                trunk(FLOW_PORT_LOCAL) };
+    struct env e;
+    struct sink s;
+    uint8_t f[64];
+
+    env_init(&e, ports, 4);
+    add_flow(&e, "in_port=1,actions=load:0xfff8->reg0[0..15],"
+             "output:reg0[0..15]");
+    add_flow(&e, "in_port=2,actions=load:0xfffc->reg0[],output:reg0[],"
+             "load:0xfffe->reg1[],output:reg1[0..15]");
+    add_flow(&e, "in_port=3,actions=load:0xfffd->reg0[],output:reg0[],"
+             "load:0xffff->reg1[],output:reg1[],load:0xff00->reg2[],"
+             "output:reg2[],load:0x1fffc->reg3[],output:reg3[]");
+    frame(f, MB, MA, -1);
+
+    send_frame(&e, 1, f, 64, &s);
+    cr_assert_eq(s.n, 1, "IN_PORT from a register (%u)", s.n);
+    cr_expect_eq(s.v[0].port, 1);
+
+    send_frame(&e, 2, f, 64, &s);
+    /* ALL: 1, 3 and LOCAL; then LOCAL again */
+    cr_assert_eq(s.n, 4, "ALL and LOCAL from registers (%u)", s.n);
+    cr_expect(sent_to(&s, 1) && sent_to(&s, 3) && !sent_to(&s, 2));
+    cr_expect_eq(s.v[3].port, FLOW_PORT_LOCAL);
+
+    send_frame(&e, 3, f, 64, &s);
+    cr_assert_eq(s.n, 1, "CONTROLLER only: 0xffff, 0xff00 and a value "
+                 "wider than 16 bits output nothing (%u)", s.n);
+    cr_expect_eq(s.v[0].port, FLOW_PORT_CONTROLLER);
+    cr_expect_eq(s.v[0].len, 64, "the whole packet to the controller");
+    env_fini(&e);
+}
+
 /* ---- NORMAL ---- */
 
 Test(normal, learns_then_forwards_without_hairpin)
