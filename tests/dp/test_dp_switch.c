@@ -514,6 +514,8 @@ Test(normal, set_ports_refuses_bad_sets)
 struct learner {
     struct env *e;
     unsigned id;
+    struct dp_worker *w;    /* made and destroyed by the control thread:
+                             * dp_worker_create/destroy are its calls */
 };
 
 static void
@@ -534,7 +536,7 @@ static void *
 learn_run(void *arg)
 {
     struct learner *l = arg;
-    struct dp_worker *w = dp_worker_create(l->e->dp);
+    struct dp_worker *w = l->w;
     uint8_t room[DP_HEADROOM_MIN + 64];
     unsigned bad = 0;
 
@@ -561,7 +563,6 @@ learn_run(void *arg)
         }
     }
     dp_worker_offline(w);
-    dp_worker_destroy(w);
     return (void *)(uintptr_t)bad;
 }
 
@@ -577,7 +578,8 @@ Test(normal, concurrent_learners, .timeout = 60)
     env_init(&e, ports, 3);
     add_flow(&e, "actions=normal");
     for (unsigned i = 0; i < LEARNERS; i++) {
-        l[i] = (struct learner){ &e, i };
+        l[i] = (struct learner){ &e, i, dp_worker_create(e.dp) };
+        cr_assert(l[i].w != NULL);
         cr_assert_eq(pthread_create(&th[i], NULL, learn_run, &l[i]), 0);
     }
     /* the control side dumps while they learn */
@@ -587,6 +589,7 @@ Test(normal, concurrent_learners, .timeout = 60)
         void *bad;
 
         pthread_join(th[i], &bad);
+        dp_worker_destroy(l[i].w);
         cr_expect_eq((uintptr_t)bad, 0, "learner %u saw %zu torn answers",
                      i, (size_t)(uintptr_t)bad);
     }
