@@ -551,6 +551,12 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         case FLOW_ACT_MOD_NW_TTL:
             set_ttl(pkt, a->u.ttl);
             break;
+        case FLOW_ACT_OUTPUT_TRUNC:
+            dp_output_trunc(env, pkt, a->u.trunc.port, a->u.trunc.max_len,
+                            i + 1 == n_acts, stats);
+            break;
+        case FLOW_ACT_COUNT_:
+            break;
         case FLOW_ACT_MOD_NW_ECN:
             set_ecn(pkt, a->u.tos);
             break;

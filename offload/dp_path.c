@@ -469,7 +469,8 @@ pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
          int64_t slot, bool decap, const struct dp_tun_md *md,
          dp_output_fn *fn, void *ctx)
 {
-    struct dp_pkt pkt = { .buf = *buf, .in_port = in_port };
+    struct dp_pkt pkt = { .buf = *buf, .in_port = in_port,
+                          .committed_len = buf->len };
     struct flow_key key;
     struct run run;
 
@@ -507,7 +508,8 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
 
     run->w->stats.packets += n;
     for (unsigned i = 0; i < n; i++) {
-        pkts[i] = (struct dp_pkt){ .buf = bufs[i], .in_port = in_port };
+        pkts[i] = (struct dp_pkt){ .buf = bufs[i], .in_port = in_port,
+                                   .committed_len = bufs[i].len };
         if (pkt_start(run, &pkts[i], &keys[i], true, NULL))
             live |= 1ull << i;
     }

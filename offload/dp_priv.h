@@ -147,6 +147,7 @@ dp_output_to(const struct dp_actions_env *env, struct dp_pkt *pkt,
     if (stats != NULL)
         stats->outputs++;
     env->output(env->ctx, &out);
+    pkt->committed_len = pkt->buf.len;
 }
 
 /* One OUTPUT action to an ordinary @port: skipped to the in_port. */
@@ -157,6 +158,35 @@ dp_output_one(const struct dp_actions_env *env, struct dp_pkt *pkt,
     if (port == pkt->in_port)
         return;
     dp_output_to(env, pkt, port, last, stats);
+}
+
+/*
+ * output(port=N,max_len=M): the copy to @port is cut, the packet goes on
+ * whole for the actions that follow. Byte for byte as Open vSwitch: its
+ * datapath fixes how many bytes to cut (length - M) on the packet as of
+ * the last output, before the VLAN tags pushed or popped since then are
+ * applied, so a strip_vlan before the output makes the copy 4 bytes
+ * shorter than M, a push 4 bytes longer. A copy that would be shorter
+ * than an Ethernet header is not sent (Open vSwitch's is not either).
+ */
+static inline void
+dp_output_trunc(const struct dp_actions_env *env, struct dp_pkt *pkt,
+                uint32_t port, uint32_t max_len, bool last,
+                struct dp_act_stats *stats)
+{
+    size_t len = pkt->buf.len;
+    size_t base = pkt->committed_len != 0 ? pkt->committed_len : len;
+    size_t cut = base > max_len ? base - max_len : 0;
+
+    if (port == pkt->in_port)
+        return;
+    if (len >= cut + FLOW_TRUNC_MIN) {
+        pkt->buf.len = len - cut;
+        dp_output_to(env, pkt, port, last, stats);
+        pkt->buf.len = len;
+    }
+    /* the output happened for Open vSwitch, the pop or push with it */
+    pkt->committed_len = len;
 }
 
 /* ---- the switch (dp_switch.c, dp_normal.c, dp_fdb.c) ---- */

@@ -439,6 +439,10 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     case FLOW_ACT_MOD_NW_TTL:
         sb_printf(sb, "mod_nw_ttl:%u", a->u.ttl);
         break;
+    case FLOW_ACT_OUTPUT_TRUNC:
+        port_name(ports, a->u.trunc.port, s, sizeof(s));
+        sb_printf(sb, "output(port=%s,max_len=%u)", s, a->u.trunc.max_len);
+        break;
     case FLOW_ACT_MOD_NW_ECN:
         sb_printf(sb, "mod_nw_ecn:%u", a->u.tos);
         break;

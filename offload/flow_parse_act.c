@@ -317,14 +317,14 @@ no_value(struct fp_act_state *st, const struct fp_tok *tok, const char *name)
     return 0;
 }
 
-/* output(port=N[,max_len=M]): the port's text. max_len (truncate what is
- * sent to M bytes) is refused: snic's outputs send the whole packet. */
+/* output(port=N[,max_len=M]): the port's text, and M (0 without it). */
 static int
 output_args(struct fp_act_state *st, const struct fp_tok *tok, const char **p,
-            size_t *plen)
+            size_t *plen, uint64_t *max_len)
 {
     const char *s = tok->val, *end = tok->val + tok->vlen;
     bool have_port = false;
+    int rc;
 
     if (memchr(s, '=', tok->vlen) == NULL)
         return 0;                   /* output(N) is output:N */
@@ -340,9 +340,16 @@ output_args(struct fp_act_state *st, const struct fp_tok *tok, const char **p,
             *plen = (size_t)(e - eq - 1);
             have_port = true;
         } else if (eq != NULL && eq - s == 7 && memcmp(s, "max_len", 7) == 0) {
-            return fp_fail(st->c, -ENOTSUP, tok, "output with max_len "
-                           "(truncation) is not supported by snic (output "
-                           "the whole packet: output:PORT)");
+            rc = fp_uint(st->c, tok, eq + 1, (size_t)(e - eq - 1),
+                         UINT32_MAX, "output max_len", "14..4294967295 "
+                         "bytes", max_len);
+            if (rc < 0)
+                return rc;
+            if (*max_len < FLOW_TRUNC_MIN)
+                return fp_fail(st->c, -ERANGE, tok, "output max_len %llu "
+                               "is less than an Ethernet header (at least "
+                               "%u)", (unsigned long long)*max_len,
+                               FLOW_TRUNC_MIN);
         } else {
             return fp_fail(st->c, -EINVAL, tok, "output: unknown argument "
                            "'%.*s' (expected port=N and max_len=M)",
@@ -397,6 +404,30 @@ output_action(struct fp_act_state *st, const struct fp_tok *tok, const char *s,
     a->u.port = port;
     if (port == FLOW_PORT_CONTROLLER)
         a->pad0 = FLOW_CONTROLLER_MAX_LEN;
+    return 0;
+}
+
+/* output(port=N,max_len=M): the first M bytes of the packet to an
+ * ordinary port. To a reserved one it is refused (Open vSwitch takes only
+ * some, and snic none). */
+static int
+output_trunc(struct fp_act_state *st, const struct fp_tok *tok, const char *s,
+             size_t len, uint32_t max_len)
+{
+    struct fp_ctx *c = st->c;
+    struct flow_action *a;
+    uint32_t port;
+    int rc;
+
+    if ((rc = fp_port(c, tok, s, len, "output", &port)) < 0)
+        return rc;
+    if (flow_port_is_reserved(port))
+        return fp_fail(c, -ENOTSUP, tok, "output with max_len to a reserved "
+                       "port is not supported (name an ordinary port)");
+    if ((rc = fp_act_append(st, tok, FLOW_ACT_OUTPUT_TRUNC, &a)) < 0)
+        return rc;
+    a->u.trunc.port = port;
+    a->u.trunc.max_len = max_len;
     return 0;
 }
 
@@ -470,8 +501,13 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         const char *p = tok->val;
         size_t plen = tok->vlen;
 
-        if (tok->paren && (rc = output_args(st, tok, &p, &plen)) < 0)
+        uint64_t max_len = 0;
+
+        if (tok->paren
+            && (rc = output_args(st, tok, &p, &plen, &max_len)) < 0)
             return rc;
+        if (max_len != 0)
+            return output_trunc(st, tok, p, plen, (uint32_t)max_len);
         return output_action(st, tok, p, plen);
     }
     if (fp_key_is_ci(tok, "controller"))

@@ -418,7 +418,7 @@ check_actions(const struct flow *f, unsigned table_id)
     for (unsigned i = 0; i < f->n_actions; i++) {
         const struct flow_action *a = &f->actions[i];
 
-        if (a->type < FLOW_ACT_OUTPUT || a->type > FLOW_ACT_RESUBMIT)
+        if (a->type < FLOW_ACT_OUTPUT || a->type >= FLOW_ACT_COUNT_)
             return -EINVAL;
         if (!flow_action_fields_valid(a))
             return -EINVAL;
@@ -442,8 +442,10 @@ outputs_to(const struct flow *f, uint32_t port)
     if (port == FLOW_PORT_ANY)
         return true;
     for (unsigned i = 0; i < f->n_actions; i++)
-        if (f->actions[i].type == FLOW_ACT_OUTPUT
-            && f->actions[i].u.port == port)
+        if ((f->actions[i].type == FLOW_ACT_OUTPUT
+             && f->actions[i].u.port == port)
+            || (f->actions[i].type == FLOW_ACT_OUTPUT_TRUNC
+                && f->actions[i].u.trunc.port == port))
             return true;
     return false;
 }

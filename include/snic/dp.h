@@ -248,6 +248,10 @@ struct dp_pkt {
      * follow (goto_table, resubmit) see what LOAD/MOVE wrote. NULL: the
      * actions that use them do nothing. */
     struct flow_meta *meta;
+    /* buf.len as of the last output (as received before any; 0: the
+     * current length): where Open vSwitch's datapath has the packet, for
+     * output(port=N,max_len=M) (dp_output_trunc()) */
+    size_t committed_len;
 };
 
 struct dp_actions_env {

@@ -125,6 +125,9 @@ typedef uint64_t flow_be64;
 #define FLOW_TABLE_ALL          255u        /* mod/del: every table */
 #define FLOW_DEFAULT_PRIORITY   32768u
 #define FLOW_MAX_ACTIONS        32u
+/* output(port=N,max_len=M): M is at least an Ethernet header, as in Open
+ * vSwitch. */
+#define FLOW_TRUNC_MIN          14u
 
 /* OpenFlow 1.3 port numbers: 1..FLOW_PORT_MAX are real or logical ports. */
 #define FLOW_PORT_MAX           0xffffff00u
@@ -237,6 +240,9 @@ enum flow_action_type {
     FLOW_ACT_MOVE,          /* dst = u.src (same width) */
     FLOW_ACT_OUTPUT_REG,    /* output to the port held in u.src */
     FLOW_ACT_RESUBMIT,      /* u.resubmit */
+    FLOW_ACT_OUTPUT_TRUNC,  /* u.trunc: to an ordinary port, at most
+                             * max_len (>= 14) bytes of the packet */
+    FLOW_ACT_COUNT_         /* one past the last type */
 };
 
 /* Register-like fields a subfield can name (load, move, output:REG).
@@ -305,6 +311,10 @@ struct flow_action {
             uint32_t port;          /* FLOW_RESUBMIT_IN_PORT: unchanged */
             uint8_t table;          /* FLOW_RESUBMIT_TABLE_SAME: this one */
         } resubmit;
+        struct {
+            uint32_t port;          /* host order, not reserved */
+            uint32_t max_len;       /* bytes, >= FLOW_TRUNC_MIN */
+        } trunc;
     } u;
 };
 

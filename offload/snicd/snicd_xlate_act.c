@@ -549,6 +549,10 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "mod_nw_ecn not expressible (rte_flow has "
                                "no action that sets the ECN bits)");
+    case FLOW_ACT_OUTPUT_TRUNC:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "output with max_len not expressible "
+                               "(rte_flow has no truncating output)");
     case FLOW_ACT_SET_TUNNEL:
         st->tun_touched = true;
         st->tun_id = a->u.tun_id;

@@ -663,3 +663,71 @@ Test(dp_actions, mod_nw_ttl_and_ecn)
     cr_expect_eq((ip_hdr()[0] & 0x0f) << 4 | ip_hdr()[1] >> 4, 0xb5);
     cr_expect_eq(ip_hdr()[1] & 0x0f, 0x01, "flow label kept");
 }
+
+/* output(port=N,max_len=M): that copy is cut to M bytes, the packet goes
+ * on whole; to the ingress port it is skipped like any output */
+Test(dp_actions, output_trunc_cuts_one_copy)
+{
+    uint8_t f[256];
+    struct flow_action a[4] = { act(FLOW_ACT_OUTPUT_TRUNC),
+                                act(FLOW_ACT_OUTPUT_TRUNC), out(3),
+                                act(FLOW_ACT_OUTPUT_TRUNC) };
+    size_t n = t_frame_ip4(f, -1, 17, 1, 2, 40);
+
+    a[0].u.trunc.port = 2;
+    a[0].u.trunc.max_len = 20;
+    a[1].u.trunc.port = 1;                  /* the ingress port */
+    a[1].u.trunc.max_len = 20;
+    a[3].u.trunc.port = 4;
+    a[3].u.trunc.max_len = 1000;            /* longer than the packet */
+    load(f, n);
+    cr_expect_eq(run(a, 4), DP_ACT_DONE);
+    cr_assert_eq(cap.n, 3);
+    cr_expect_eq(cap.port[0], 2);
+    cr_expect_eq(cap.len[0], 20);
+    cr_expect_arr_eq(cap.frame[0], f, 20);
+    cr_expect_eq(cap.port[1], 3);
+    cr_expect_eq(cap.len[1], n);
+    cr_expect_eq(cap.port[2], 4);
+    cr_expect_eq(cap.len[2], n);
+    cr_expect_arr_eq(cap.frame[2], f, n);
+}
+
+/* The cut is fixed on the packet as of the last output, as Open vSwitch's
+ * datapath fixes it before applying a pop or push made since: after a
+ * strip_vlan the copy is 4 bytes shorter than max_len, and one shorter
+ * than an Ethernet header is not sent. */
+Test(dp_actions, output_trunc_counts_from_the_last_output)
+{
+    uint8_t f[256];
+    struct flow_action a[5] = { act(FLOW_ACT_STRIP_VLAN),
+                                act(FLOW_ACT_OUTPUT_TRUNC),
+                                act(FLOW_ACT_OUTPUT_TRUNC), out(4),
+                                act(FLOW_ACT_OUTPUT_TRUNC) };
+    size_t n = t_frame_ip4(f, 0x0005, 17, 1, 2, 40);
+
+    a[1].u.trunc.port = 3;
+    a[1].u.trunc.max_len = 14;
+    a[2].u.trunc.port = 2;
+    a[2].u.trunc.max_len = 30;
+    a[4].u.trunc.port = 2;
+    a[4].u.trunc.max_len = 14;
+    load(f, n);
+    pkt.committed_len = n;
+    cr_expect_eq(run(a, 5), DP_ACT_DONE);
+    cr_assert_eq(cap.n, 3, "14 - 4 bytes: not sent");
+    cr_expect_eq(cap.port[0], 2);
+    cr_expect_eq(cap.len[0], 30, "that output made the pop happen");
+    cr_expect_eq(cap.port[1], 4);
+    cr_expect_eq(cap.len[1], n - 4);
+    cr_expect_eq(cap.port[2], 2);
+    cr_expect_eq(cap.len[2], 14);
+
+    /* strip_vlan, then a cut of 30: 26 bytes */
+    a[1] = a[2];
+    load(f, n);
+    pkt.committed_len = n;
+    cr_expect_eq(run(a, 2), DP_ACT_DONE);
+    cr_assert_eq(cap.n, 1);
+    cr_expect_eq(cap.len[0], 26, "30 - the 4 bytes of the popped tag");
+}

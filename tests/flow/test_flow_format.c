@@ -69,6 +69,9 @@ static const struct canon_case canonical_cases[] = {
     { "table=255,in_port=0,actions=Pop_Vlan,output(2),goto_table(3)",
       "cookie=0x0, table=0, in_port=0 "
       "actions=strip_vlan,output:pf,goto_table:3" },
+    { "actions=output(max_len=64,port=2),output:3",
+      "cookie=0x0, table=0, actions=output(port=pf,max_len=64),"
+      "output:3" },
     { "tcp,tcp_dst=22,tcp_flags=0x2/0x12,actions=drop",
       "cookie=0x0, table=0, tcp,tp_dst=22,tcp_flags=+syn-ack "
       "actions=drop" },
@@ -432,6 +435,12 @@ rnd_actions(struct flow *f)
                 continue;
             a->type = FLOW_ACT_MOD_NW_ECN;
             a->u.tos = (uint8_t)(rnd() & 3);
+            break;
+        case 17:
+            a->type = FLOW_ACT_OUTPUT_TRUNC;
+            a->u.trunc.port = 1 + (uint32_t)(rnd() % 20);
+            a->u.trunc.max_len = FLOW_TRUNC_MIN
+                + (uint32_t)(rnd() % (UINT32_MAX - FLOW_TRUNC_MIN));
             break;
         case 9:
             a->type = FLOW_ACT_SET_TUNNEL;

@@ -513,6 +513,19 @@ ex_ttl_ecn(struct flow *f)
 }
 
 static void
+ex_trunc(struct flow *f)
+{
+    struct flow_action *a = act(f, FLOW_ACT_OUTPUT_TRUNC);
+
+    a->u.trunc.port = 10;           /* vf0 */
+    a->u.trunc.max_len = 100;
+    a = act(f, FLOW_ACT_OUTPUT_TRUNC);
+    a->u.trunc.port = 1;
+    a->u.trunc.max_len = 14;
+    out(f, 3);
+}
+
+static void
 ex_syn_not_ack(struct flow *f)
 {
     proto(f, 0x0800, IPPROTO_TCP);
@@ -745,6 +758,8 @@ static const struct accept_case accepts_cases[] = {
     { "ipv6,actions=mod_nw_ttl:8,mod_nw_ecn:2,set_field:255->nw_ttl,"
       "set_field:3->ip_ecn,set_field:1->nw_ecn", ex_ttl_ecn },
     /* tcp_flags: +set-clear, a|b (exact), numbers; packet_type */
+    { "actions=output(port=vf0,max_len=100),Output(max_len=14,port=1),"
+      "output(port=3)", ex_trunc },
     { "tcp,tcp_flags=+syn-ack,actions=drop", ex_syn_not_ack },
     { "tcp_flags=-ack+syn,tcp,actions=drop", ex_syn_not_ack },
     { "tcp,tcp_flags=0x2/0x12,actions=drop", ex_syn_not_ack },
@@ -1039,9 +1054,16 @@ static const struct reject_case rejects_cases[] = {
       "mod_nw_ttl requires a match on ip or ipv6" },
     { "arp,actions=set_field:1->ip_ecn", ADD, -EINVAL, 12,
       "ip_ecn requires a match on ip or ipv6" },
-    { "actions=output(port=1,max_len=100)", ADD, -ENOTSUP, 8,
-      "max_len (truncation) is not supported" },
-    { "actions=output(max_len=100)", ADD, -ENOTSUP, 8, "max_len" },
+    { "actions=output(port=1,max_len=13)", ADD, -ERANGE, 8,
+      "max_len 13 is less than an Ethernet header (at least 14)" },
+    { "actions=output(port=1,max_len=4294967296)", ADD, -ERANGE, 8,
+      "max_len 4294967296 is out of range" },
+    { "actions=output(port=1,max_len=x)", ADD, -EINVAL, 8,
+      "max_len: 'x' is not a number" },
+    { "actions=output(port=LOCAL,max_len=100)", ADD, -ENOTSUP, 8,
+      "max_len to a reserved port is not supported" },
+    { "actions=output(max_len=100)", ADD, -EINVAL, 8,
+      "output needs port=N" },
     { "actions=output(port=1,len=100)", ADD, -EINVAL, 8,
       "unknown argument 'len=100'" },
     { "actions=output(port=0)", ADD, -ERANGE, 8,

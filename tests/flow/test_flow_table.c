@@ -326,6 +326,20 @@ Test(table, delete_by_out_port)
     cr_assert_eq(run(FLOW_CMD_DELETE, "out_port=vf1", 0), 2);
     cr_assert_eq(flow_table_count(tbl, 0), 1);
     cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, "in_port=3,out_port=vf1", 0), 0);
+    /* a truncating output outputs there too */
+    add("in_port=4,actions=output(port=vf1,max_len=64)");
+    cr_assert_eq(run(FLOW_CMD_DELETE, "out_port=vf1", 0), 1);
+}
+
+/* every action type the parser makes is one the table takes: the newer
+ * ones too (the table once stopped at goto_table's number) */
+Test(table, takes_every_action_type)
+{
+    cr_assert_eq(add("ip,actions=mod_nw_ttl:9,mod_nw_ecn:1,"
+                     "output(port=2,max_len=100),dec_ttl,output:3"), 1);
+    cr_assert_eq(add("in_port=9,actions=strip_vlan,mod_tp_dst:1,"
+                     "mod_nw_src:1.2.3.4,output:2"), 1);
+    cr_assert_eq(flow_table_count(tbl, 0), 2);
 }
 
 Test(table, hard_and_idle_timeouts)

@@ -228,7 +228,11 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
         elif a < 0.54 and tagged:
             acts.append("strip_vlan")
             tagged = False
-        elif a < 0.58 and tagged is False and not relaxed:
+        elif (a < 0.58 and tagged is False and not relaxed
+              and not any(x.startswith("mod_vlan_") for x in acts)):
+            # a flow with push_vlan goes as OpenFlow 1.3, where a
+            # mod_vlan_* before it that may push becomes push_vlan +
+            # set_field: never together
             # only onto an untagged frame: on a tagged one Open vSwitch and
             # snicd differ on purpose (docs/ovs-differences.md)
             acts.append("push_vlan:0x8100")
@@ -244,6 +248,12 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
                                           rnd.choice(L4_PORTS)))
         elif a < 0.82 and ip_any:
             acts.append("dec_ttl")
+        elif a < 0.84 and ip_any:
+            acts.append(rnd.choice(["mod_nw_ttl:%d" % rnd.choice([0, 1, 64]),
+                                    "mod_nw_ecn:%d" % rnd.randrange(4)]))
+        elif a < 0.87:
+            acts.append("output(port=%d,max_len=%d)" % (
+                rnd.choice(PORTS), rnd.choice([14, 20, 54, 64, 100, 1500])))
         else:
             acts.append("output:%d" % rnd.choice(PORTS))
     if of13 and rnd.random() < 0.5:
@@ -623,8 +633,11 @@ def directed_case():
         "priority=80,in_port=2 actions=mod_tp_src:13,mod_tp_dst:0x103,"
         "output:3",
         "priority=70,in_port=3 actions=mod_nw_src:10.9.9.9,mod_nw_tos:32,"
-        "dec_ttl,strip_vlan,output:4",
-        "priority=60,in_port=4,icmp actions=mod_tp_dst:7,output:1",
+        "dec_ttl,strip_vlan,output(port=2,max_len=20),"
+        "output(port=1,max_len=14),output:4,output(port=2,max_len=20)",
+        "priority=60,in_port=4,icmp actions=mod_tp_dst:7,output:1,"
+        "output(port=2,max_len=30),mod_nw_ttl:9,mod_nw_ecn:3,"
+        "output(port=3,max_len=1000)",
         "priority=1 actions=output:4",
     ]
     flows = [("table=0,cookie=%d,%s" % (i + 1, f), False)

@@ -897,6 +897,8 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
                    SNICD_XLATE_REFUSED_ACTION, "mod_nw_ttl not offloaded");
     expect_refused("in_port=vf0,ip actions=mod_nw_ecn:1,output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "sets the ECN bits");
+    expect_refused("in_port=vf0 actions=output(port=vf1,max_len=64)",
+                   SNICD_XLATE_REFUSED_ACTION, "no truncating output");
     /* with the header promised they are offloaded as before */
     cr_assert_eq(xl("in_port=vf0,ip actions=mod_nw_src:1.2.3.4,dec_ttl,"
                     "output:vf1"), 0, "%s", x.reason);
