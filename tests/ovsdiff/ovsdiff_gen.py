@@ -69,13 +69,13 @@ def _relaxed(rnd, l3, ip_any, ports_ok, tagged):
 
 def _reg_action(rnd, table, last_table, of13):
     """A register action: load, set_field, move, output to the port a
-    register holds (1..4, or 0: none), or a resubmit. Resubmits only go
-    forward, so no packet reaches the resubmit limits (the datapath tests
-    check those)."""
+    register holds (1..4, 0: none, or the reserved IN_PORT, FLOOD, ALL as
+    16-bit numbers), or a resubmit. Resubmits only go forward, so no packet
+    reaches the resubmit limits (the datapath tests check those)."""
     r = rnd.random()
     if r < 0.3:
         return rnd.choice(["load:%d->NXM_NX_REG0[0..15]" % rnd.choice(
-                               [0, 1, 2, 3, 4]),
+                               [0, 1, 2, 3, 4, 0xfff8, 0xfffb, 0xfffc]),
                            "load:0x%x->NXM_NX_REG1[8..15]" % rnd.choice(
                                [0, 1, 2]),
                            "load:1->OXM_OF_PKT_REG1[32]",
@@ -625,7 +625,9 @@ def directed_case():
     tcp_flags on every kind of TCP segment (a first fragment included),
     and OpenFlow 1.0's actions without their header in the match (mod_tp_*
     on ICMP, on TCP with ports 0; mod_nw_*, dec_ttl, strip_vlan on ARP,
-    IPv6 and tagged frames). (flows [(line, push)], [(port, frame)])."""
+    IPv6 and tagged frames), output:REG[..] to reserved ports (ALL,
+    IN_PORT, FLOOD as 16-bit numbers). (flows [(line, push)],
+    [(port, frame)])."""
     flows = [
         "priority=100,in_port=1,tcp,tcp_flags=+syn-ack actions=output:2",
         "priority=95,in_port=1,tcp,tcp_flags=syn|ack actions=output:3",
@@ -638,6 +640,11 @@ def directed_case():
         "priority=60,in_port=4,icmp actions=mod_tp_dst:7,output:1,"
         "output(port=2,max_len=30),mod_nw_ttl:9,mod_nw_ecn:3,"
         "output(port=3,max_len=1000)",
+        "priority=50,in_port=4,udp actions="
+        "load:0xfffc->NXM_NX_REG0[0..15],output:NXM_NX_REG0[0..15],"
+        "load:0xfff8->NXM_NX_REG1[0..15],output:NXM_NX_REG1[0..15],"
+        "load:0xfffb->NXM_NX_REG2[],output:NXM_NX_REG2[0..15],"
+        "load:0xff00->NXM_NX_REG3[],output:NXM_NX_REG3[]",
         "priority=1 actions=output:4",
     ]
     flows = [("table=0,cookie=%d,%s" % (i + 1, f), False)
@@ -671,5 +678,6 @@ def directed_case():
         (3, _eth(0x88cc, b"lldp-ish" * 8)),
         (4, _icmp4(8, 0)),
         (4, _icmp4(3, 1)),
+        (4, _udp4(1, 2)),
     ]
     return flows, frames
