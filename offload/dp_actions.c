@@ -553,7 +553,7 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
             break;
         case FLOW_ACT_OUTPUT_TRUNC:
             dp_output_trunc(env, pkt, a->u.trunc.port, a->u.trunc.max_len,
-                            i + 1 == n_acts, stats);
+                            last, stats);
             break;
         case FLOW_ACT_COUNT_:
             break;

@@ -148,6 +148,33 @@ Test(dp_regs, actions_run_in_order_around_resubmit)
     env_fini(&e);
 }
 
+/* A truncated output that ends a resubmitted list is not the packet's
+ * last: the caller's list goes on with the packet, so the output must not
+ * take its buffer (snicd would queue the mbuf for transmission and the
+ * actions after the resubmit would write into it). */
+Test(dp_regs, a_truncated_output_ending_a_resubmit_is_not_last)
+{
+    static const char *const flows[] = {
+        "table=0,priority=1,actions=resubmit(,1),"
+        "mod_dl_dst:00:00:00:00:00:22,output:3",
+        "table=1,priority=1,actions=output(port=2,max_len=20)",
+        NULL,
+    };
+    struct env e;
+    struct capture cap;
+
+    env_init(&e, flows);
+    for (int burst = 0; burst < 2; burst++) {
+        cr_assert_eq(send_one(&e, 1, burst, &cap), 2);
+        cr_assert_eq(cap.port[0], 2);
+        cr_assert_not(cap.last[0], "the resubmit's output took the buffer");
+        cr_assert_eq(cap.port[1], 3);
+        cr_assert_eq(cap.dst5[1], 0x22);
+        cr_assert(cap.last[1]);
+    }
+    env_fini(&e);
+}
+
 Test(dp_regs, resubmit_replaces_in_port_for_the_lookup_only)
 {
     static const char *const flows[] = {
