@@ -240,12 +240,17 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
         dp_fdb_learn(env->sw->sw->fdb, src, xv.vid, pkt->in_port);
     port = is_multicast(dst) ? 0
            : dp_fdb_lookup(env->sw->sw->fdb, dst, xv.vid);
-    if (port != 0) {
-        p = dp_port_find(set, port);
-        if (p == NULL || port == pkt->in_port)
-            drop(env);
-        else
-            output_normal(env, pkt, p, &xv, &orig, saved, last, stats);
+    if (port == pkt->in_port) {
+        drop(env);
+        return;
+    }
+    p = port != 0 ? dp_port_find(set, port) : NULL;
+    /* An entry whose port is gone or no longer in the VLAN is unknown: a
+     * worker still on the old port set can learn after dp_set_ports()
+     * forgot, and such an entry must not carry the VLAN's frames to
+     * another VLAN's port. */
+    if (p != NULL && includes_vlan(p, xv.vid)) {
+        output_normal(env, pkt, p, &xv, &orig, saved, last, stats);
         return;
     }
     for (size_t i = 0; i < set->n; i++) {

@@ -566,6 +566,69 @@ learn_run(void *arg)
     return (void *)(uintptr_t)bad;
 }
 
+/* The control thread reconfigures the ports while a worker is inside
+ * NORMAL with the old set: it can learn after the reconfiguration's
+ * forget, from the old set's decision. The clock, read by the learning,
+ * is the hook that runs the reconfiguration at that moment. */
+struct reconf {
+    struct env *e;
+    const struct dp_port *ports;
+    size_t n;
+    bool armed;
+};
+
+static uint64_t
+reconf_clock(void *ctx)
+{
+    struct reconf *r = ctx;
+
+    if (r->armed) {
+        r->armed = false;
+        cr_assert_eq(dp_set_ports(r->e->dp, r->ports, r->n), 0);
+    }
+    return r->e->now;
+}
+
+Test(normal, an_entry_learned_across_a_reconfiguration_never_leaks)
+{
+    struct dp_port before[4] = { access_port(1, 10), access_port(2, 10),
+                                 access_port(3, 20), access_port(4, 10) };
+    struct dp_port after[4] = { access_port(1, 10), access_port(2, 20),
+                                access_port(3, 20), access_port(4, 10) };
+    struct reconf r = { .ports = after, .n = 4 };
+    struct env e;
+    struct sink s;
+    uint8_t f[64];
+
+    env_init(&e, before, 4);
+    r.e = &e;
+    dp_set_clock(e.dp, reconf_clock, &r);
+    add_flow(&e, "actions=NORMAL");
+    /* A speaks on port 2 in VLAN 10; port 2 moves to VLAN 20 meanwhile */
+    r.armed = true;
+    frame(f, BCAST, MA, -1);
+    send_frame(&e, 2, f, 64, &s);
+    cr_assert_not(r.armed);
+    /* B in VLAN 10 to A: port 2 no longer carries VLAN 10, so the frame
+     * floods VLAN 10 (port 4) and never reaches VLAN 20's port 2 */
+    frame(f, MA, MB, -1);
+    send_frame(&e, 1, f, 64, &s);
+    cr_expect(!sent_to(&s, 2), "a VLAN 10 frame leaked to VLAN 20's port");
+    cr_expect(sent_to(&s, 4), "unknown in VLAN 10: flooded there");
+    /* C speaks on port 4 while port 4 goes away (5 comes): a frame to C
+     * floods VLAN 10 instead of being dropped for an absent port */
+    after[3] = access_port(5, 10);
+    r.armed = true;
+    frame(f, BCAST, MC, -1);
+    send_frame(&e, 4, f, 64, &s);
+    cr_assert_not(r.armed);
+    frame(f, MC, MB, -1);
+    send_frame(&e, 1, f, 64, &s);
+    cr_expect(sent_to(&s, 5) && s.n == 1, "an entry for a port that is "
+              "gone floods (%u outputs)", s.n);
+    env_fini(&e);
+}
+
 Test(normal, concurrent_learners, .timeout = 60)
 {
     struct dp_port ports[3] = { trunk(1), trunk(2), trunk(3) };
