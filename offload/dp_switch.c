@@ -90,6 +90,8 @@ dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
     if (stats != NULL)
         stats->outputs++;
     env->output(env->ctx, &out);
+    /* as any output: a later output(max_len) counts from here */
+    pkt->committed_len = pkt->buf.len;
 }
 
 /* ---- control side ---- */

@@ -731,3 +731,31 @@ Test(dp_actions, output_trunc_counts_from_the_last_output)
     cr_assert_eq(cap.n, 1);
     cr_expect_eq(cap.len[0], 26, "30 - the 4 bytes of the popped tag");
 }
+
+/* An output to LOCAL or CONTROLLER makes the pending pop happen too (Open
+ * vSwitch's datapath actions for strip_vlan,LOCAL,output(port=2,
+ * max_len=20): pop_vlan,LOCAL,trunc(20),2): the cut after it counts from
+ * the popped packet. */
+Test(dp_actions, output_trunc_counts_from_a_reserved_output)
+{
+    uint8_t f[256];
+    struct flow_action a[3] = { act(FLOW_ACT_STRIP_VLAN),
+                                out(FLOW_PORT_LOCAL),
+                                act(FLOW_ACT_OUTPUT_TRUNC) };
+    size_t n = t_frame_ip4(f, 0x0005, 17, 1, 2, 40);
+
+    a[2].u.trunc.port = 2;
+    a[2].u.trunc.max_len = 20;
+    for (int k = 0; k < 2; k++) {
+        a[1] = out(k == 0 ? FLOW_PORT_LOCAL : FLOW_PORT_CONTROLLER);
+        a[1].pad0 = FLOW_CONTROLLER_MAX_LEN;
+        load(f, n);
+        pkt.committed_len = n;
+        cr_expect_eq(run(a, 3), DP_ACT_DONE);
+        cr_assert_eq(cap.n, 2);
+        cr_expect_eq(cap.len[0], n - 4);
+        cr_expect_eq(cap.port[1], 2);
+        cr_expect_eq(cap.len[1], 20, "%s: %zu bytes, not 20",
+                     k == 0 ? "LOCAL" : "CONTROLLER", cap.len[1]);
+    }
+}
