@@ -1057,6 +1057,11 @@ def rand_flow(rnd, table):
             acts.append("set_tunnel:%d" % rnd.choice([5, 8]))
             acts.append("output:vxlan0")
             continue
+        elif a < 0.86:
+            # reserved ports: outputs to the ports in hardware when in_port
+            # is exact, software otherwise; the same packets either way
+            acts.append(rnd.choice(["in_port", "all", "flood"]))
+            continue
         acts.append("output:" + rnd.choice(["vf0", "vf1", "vf2", "vf3",
                                              "uplink"]))
     if table == 0 and rnd.random() < 0.2:
