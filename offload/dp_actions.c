@@ -575,6 +575,9 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         case FLOW_ACT_RESUBMIT:
             *at = i;
             return DP_ACT_RESUBMIT;
+        case FLOW_ACT_CONJUNCTION:
+            /* a clause flow is never a lookup's result: nothing to run */
+            break;
         }
         if (rc != DP_ACT_DONE)
             return rc;

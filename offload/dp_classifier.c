@@ -107,12 +107,24 @@ subtable_unref(struct subtable *st)
 }
 
 static void
+conj_free(struct ctable *ct)
+{
+    for (uint32_t i = 0; i < ct->n_conj; i++) {
+        rule_unref(ct->conj[i].r);
+        if (ct->conj[i].next != NULL)
+            rule_unref(ct->conj[i].next);
+    }
+    free(ct->conj);
+}
+
+static void
 ctable_unref(struct ctable *ct)
 {
     if (ct == NULL || --ct->refcnt > 0)
         return;
     for (uint32_t i = 0; i < ct->n; i++)
         subtable_unref(ct->subs[i]);
+    conj_free(ct);
     free(ct);
 }
 
@@ -578,6 +590,7 @@ subtable_build(const struct wsub *s)
 
         if (r != NULL) {
             r->refcnt++;
+            st->n_conj += dp_rule_is_conj(r);
             if (r->priority > st->max_priority)
                 st->max_priority = r->priority;
             if (r->priority < st->min_priority)
@@ -688,6 +701,136 @@ resubmit_check(const struct dp_cls_snap *snap)
     return false;
 }
 
+/* qsort context-free: the flows of one wsub share a mask, so identical
+ * matches are identical values; best first within a list. */
+static int
+by_value_then_order(const void *pa, const void *pb)
+{
+    const struct dp_rule *a = *(const struct dp_rule *const *)pa;
+    const struct dp_rule *b = *(const struct dp_rule *const *)pb;
+    int c = memcmp(&a->match->value, &b->match->value,
+                   sizeof(a->match->value));
+
+    if (c != 0)
+        return c;
+    return dp_rule_better(a, b) ? -1 : dp_rule_better(b, a) ? 1 : 0;
+}
+
+static int
+conj_by_rule_order(const void *pa, const void *pb)
+{
+    const struct dp_conj *a = pa, *b = pb;
+
+    return dp_rule_better(a->r, b->r) ? -1 : dp_rule_better(b->r, a->r) ? 1
+                                                                        : 0;
+}
+
+/* Append to @v (room for all) the clause flows of @s a conjunctive match
+ * can reach: each list of identical matches headed by a clause flow, up
+ * to its first ordinary flow (that one is next of the last). next_conj is
+ * left as the index of the next entry in @v for now. */
+static int
+wsub_conj(const struct wsub *s, struct dp_conj *v, uint32_t *n)
+{
+    const struct dp_rule **r;
+    size_t i = 0;
+
+    r = malloc(s->n * sizeof(*r));
+    if (r == NULL)
+        return -ENOMEM;
+    for (size_t j = 0; j < s->n; j++)
+        r[j] = s->flows[j]->rule;
+    qsort(r, s->n, sizeof(*r), by_value_then_order);
+    while (i < s->n) {
+        size_t end = i + 1;
+
+        while (end < s->n
+               && memcmp(&r[end]->match->value, &r[i]->match->value,
+                         sizeof(r[i]->match->value)) == 0)
+            end++;
+        for (size_t j = i; j < end && dp_rule_is_conj(r[j]); j++) {
+            struct dp_conj *c = &v[(*n)++];
+
+            c->r = r[j];
+            c->head = j == i;
+            c->next = j + 1 < end ? r[j + 1] : NULL;
+            c->next_conj = c->next != NULL && dp_rule_is_conj(c->next)
+                           ? (int32_t)*n : -1;
+        }
+        i = end;
+    }
+    free(r);
+    return 0;
+}
+
+/* @ct's clause flows (struct ctable), from table @wt's wsubs; each
+ * holds its references. */
+static int
+ctable_conj(const struct wtable *wt, struct ctable *ct)
+{
+    uint32_t *pos;
+    size_t n = 0;
+
+    ct->n_conj = 0;
+    ct->conj = NULL;
+    for (size_t i = 0; i < wt->n; i++)
+        for (size_t j = 0; j < wt->subs[i]->n; j++)
+            n += dp_rule_is_conj(wt->subs[i]->flows[j]->rule);
+    if (n == 0)
+        return 0;
+    ct->conj = malloc(n * sizeof(ct->conj[0]));
+    pos = malloc(n * sizeof(*pos));
+    if (ct->conj == NULL || pos == NULL)
+        goto err;
+    for (size_t i = 0; i < wt->n; i++) {
+        bool any = false;
+
+        for (size_t j = 0; j < wt->subs[i]->n && !any; j++)
+            any = dp_rule_is_conj(wt->subs[i]->flows[j]->rule);
+        if (any && wsub_conj(wt->subs[i], ct->conj, &ct->n_conj) < 0)
+            goto err;
+    }
+    /* sort, then point next_conj at where its entry went (the entries
+     * remember their old place in next_conj's stead for a moment) */
+    for (uint32_t i = 0; i < ct->n_conj; i++) {
+        pos[i] = (uint32_t)ct->conj[i].next_conj;
+        ct->conj[i].next_conj = (int32_t)i;
+    }
+    {
+        uint32_t *next_old = malloc(ct->n_conj * sizeof(*next_old));
+
+        if (next_old == NULL)
+            goto err;
+        memcpy(next_old, pos, ct->n_conj * sizeof(*pos));
+        qsort(ct->conj, ct->n_conj, sizeof(ct->conj[0]), conj_by_rule_order);
+        /* pos: old index -> new index */
+        for (uint32_t i = 0; i < ct->n_conj; i++)
+            pos[ct->conj[i].next_conj] = i;
+        for (uint32_t i = 0; i < ct->n_conj; i++) {
+            uint32_t old = (uint32_t)ct->conj[i].next_conj;
+
+            ct->conj[i].next_conj = next_old[old] == UINT32_MAX
+                                    ? -1 : (int32_t)pos[next_old[old]];
+        }
+        free(next_old);
+    }
+    free(pos);
+    /* nothing fails from here on */
+    for (uint32_t i = 0; i < ct->n_conj; i++) {
+        ((struct dp_rule *)ct->conj[i].r)->refcnt++;
+        if (ct->conj[i].next != NULL)
+            ((struct dp_rule *)ct->conj[i].next)->refcnt++;
+    }
+    return 0;
+
+err:
+    free(pos);
+    free(ct->conj);
+    ct->conj = NULL;
+    ct->n_conj = 0;
+    return -ENOMEM;
+}
+
 /* Build table @t's next ctable into *out (NULL when empty). */
 static int
 ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
@@ -720,6 +863,10 @@ ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
         return -ENOMEM;
     ct->refcnt = 1;
     ct->n = 0;
+    if (ctable_conj(wt, ct) < 0) {
+        free(ct);
+        return -ENOMEM;
+    }
     for (size_t i = 0; i < wt->n; i++)
         if (wt->subs[i]->next_pub != NULL)
             ct->subs[ct->n++] = wt->subs[i]->next_pub;
@@ -743,6 +890,8 @@ ctable_unbuild(struct dp_cls *cls, unsigned t, struct ctable *ct)
             subtable_unref(s->next_pub);
         s->next_pub = NULL;
     }
+    if (ct != NULL)
+        conj_free(ct);
     free(ct);
 }
 

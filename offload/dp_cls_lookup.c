@@ -10,6 +10,9 @@
  * flows the slots are not in cache, and the misses of a burst overlap
  * instead of following one another.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "dp_cls_priv.h"
 
 /* The first @n words of @key (a constant in each caller). */
@@ -70,15 +73,12 @@ snap_table(const struct dp_cls_snap *snap, unsigned table_id)
     return table_id <= FLOW_TABLE_MAX ? snap->tables[table_id] : NULL;
 }
 
-const struct dp_rule *
-dp_cls_lookup(const struct dp_cls_snap *snap, unsigned table_id,
-              const struct flow_key *key)
+/* The best ordinary flow of @ct matching @key. */
+static const struct dp_rule *
+plain_lookup(const struct ctable *ct, const struct flow_key *key)
 {
-    const struct ctable *ct = snap_table(snap, table_id);
     const struct dp_rule *best = NULL;
 
-    if (ct == NULL)
-        return NULL;
     for (uint32_t i = 0; i < ct->n; i++) {
         const struct subtable *st = ct->subs[i];
         uint64_t w[DP_KEY_WORDS], h;
@@ -91,11 +91,238 @@ dp_cls_lookup(const struct dp_cls_snap *snap, unsigned table_id,
         h = dp_subtable_gather(st, key, w, st->n_idx);
         slot = subtable_probe(st, dp_subtable_slot(st, dp_subtable_home(h)),
                               w, h, st->n_idx);
+        /* a clause flow is no result, and hides the identical matches
+         * below it (as in Open vSwitch) */
+        if (slot != NULL && st->n_conj != 0
+            && dp_rule_is_conj(dp_slot_rule(slot)))
+            continue;
         if (slot != NULL && (best == NULL
                              || dp_rule_better(dp_slot_rule(slot), best)))
             best = dp_slot_rule(slot);
     }
     return best;
+}
+
+/* ---- conjunctive matches ---- */
+
+/* One (id, n) of the clause flows in view at one priority. */
+struct conj_acc {
+    uint32_t id;
+    uint8_t n;
+    uint64_t clauses;       /* bit k-1: clause k is there */
+};
+
+#define CONJ_STACK  32u
+
+/* A small array on the stack that moves to the heap when it must grow. */
+struct conj_vec {
+    void *v;
+    size_t n, cap, size;
+    void *stack;
+};
+
+static void *
+vec_push(struct conj_vec *vec)
+{
+    if (vec->n == vec->cap) {
+        void *g = malloc(2 * vec->cap * vec->size);
+
+        if (g == NULL)
+            return NULL;
+        memcpy(g, vec->v, vec->n * vec->size);
+        if (vec->v != vec->stack)
+            free(vec->v);
+        vec->v = g;
+        vec->cap *= 2;
+    }
+    return (uint8_t *)vec->v + vec->n++ * vec->size;
+}
+
+static void
+vec_free(struct conj_vec *vec)
+{
+    if (vec->v != vec->stack)
+        free(vec->v);
+}
+
+static bool
+conj_full(const struct conj_acc *c)
+{
+    return c->clauses == (c->n == 64 ? ~0ull : (1ull << c->n) - 1);
+}
+
+/*
+ * The clauses of the @n_at clause flows conj[@at[..]] in view at one
+ * priority into @acc; false out of memory. Open vSwitch counts no clause
+ * of a conjunction with more clauses than there are flows.
+ */
+static bool
+conj_gather(const struct ctable *ct, const uint32_t *at, size_t n_at,
+            struct conj_vec *acc)
+{
+    for (size_t i = 0; i < n_at; i++) {
+        const struct dp_rule *r = ct->conj[at[i]].r;
+
+        for (unsigned j = 0; j < r->n_actions; j++) {
+            const struct flow_action *a = &r->actions[j];
+            struct conj_acc *c = acc->v;
+            size_t e;
+
+            if (a->u.conj.n_clauses > n_at)
+                continue;
+            for (e = 0; e < acc->n; e++)
+                if (c[e].id == a->u.conj.id && c[e].n == a->u.conj.n_clauses)
+                    break;
+            if (e == acc->n) {
+                struct conj_acc *x = vec_push(acc);
+
+                if (x == NULL)
+                    return false;
+                x->id = a->u.conj.id;
+                x->n = a->u.conj.n_clauses;
+                x->clauses = 0;
+                c = acc->v;
+            }
+            c[e].clauses |= 1ull << (a->u.conj.clause - 1);
+        }
+    }
+    return true;
+}
+
+/* The flow the complete ids of @acc lead to: the lowest complete id whose
+ * conj_id lookup finds a flow; NULL if none does. */
+static const struct dp_rule *
+conj_finish(const struct ctable *ct, const struct flow_key *key,
+            struct conj_vec *acc)
+{
+    struct conj_acc *c = acc->v;
+
+    for (;;) {
+        struct conj_acc *low = NULL;
+        struct flow_key k;
+        const struct dp_rule *r;
+
+        for (size_t e = 0; e < acc->n; e++)
+            if (c[e].n != 0 && conj_full(&c[e])
+                && (low == NULL || c[e].id < low->id))
+                low = &c[e];
+        if (low == NULL)
+            return NULL;
+        k = *key;
+        k.meta.conj_id = low->id;
+        r = plain_lookup(ct, &k);
+        if (r != NULL)
+            return r;
+        low->n = 0;             /* tried */
+    }
+}
+
+/*
+ * Open vSwitch's conjunctive match over @ct's clause flows, with @hard the
+ * best ordinary flow (flow_table_lookup() is the reference; this must give
+ * the same answer). The clause flows in view: at first those at the head
+ * of their lists that match; each step takes those at the highest
+ * priority above @hard, tries their complete ids, and otherwise moves
+ * each of their lists on (an ordinary flow there may become @hard). The
+ * clause flows are few next to the rest (one per value of a dimension),
+ * and scanned. Out of memory, it answers with @hard.
+ */
+static const struct dp_rule *
+conj_resolve(const struct ctable *ct, const struct flow_key *key,
+             const struct dp_rule *hard)
+{
+    uint32_t soft_stack[CONJ_STACK];
+    struct conj_acc acc_stack[CONJ_STACK];
+    struct conj_vec soft = { soft_stack, 0, CONJ_STACK, sizeof(uint32_t),
+                             soft_stack };
+    const struct dp_rule *res = NULL;
+    uint32_t *v;
+
+    for (uint32_t i = 0; i < ct->n_conj; i++) {
+        const struct dp_conj *c = &ct->conj[i];
+        uint32_t *x;
+
+        if (hard != NULL && c->r->priority <= hard->priority)
+            break;
+        if (!c->head || !flow_match_key(c->r->match, key))
+            continue;
+        x = vec_push(&soft);
+        if (x == NULL)
+            goto out;
+        *x = i;
+    }
+    for (;;) {
+        struct conj_vec acc = { acc_stack, 0, CONJ_STACK,
+                                sizeof(struct conj_acc), acc_stack };
+        size_t n_at = 0, keep = 0;
+        int prio = -1;
+
+        v = soft.v;
+        for (size_t i = 0; i < soft.n; i++)
+            if (hard == NULL || ct->conj[v[i]].r->priority > hard->priority)
+                v[keep++] = v[i];
+        soft.n = keep;
+        if (soft.n == 0)
+            break;
+        for (size_t i = 0; i < soft.n; i++)
+            if (ct->conj[v[i]].r->priority > prio)
+                prio = ct->conj[v[i]].r->priority;
+        for (size_t i = 0; i < soft.n; i++) {
+            if (ct->conj[v[i]].r->priority == prio) {
+                uint32_t x = v[n_at];
+
+                v[n_at++] = v[i];
+                v[i] = x;
+            }
+        }
+        if (!conj_gather(ct, v, n_at, &acc)) {
+            vec_free(&acc);
+            goto out;
+        }
+        res = conj_finish(ct, key, &acc);
+        vec_free(&acc);
+        if (res != NULL)
+            goto out;
+        /* no match at prio: each list moves on */
+        keep = 0;
+        for (size_t i = 0; i < soft.n; i++) {
+            const struct dp_conj *c = &ct->conj[v[i]];
+
+            if (i >= n_at) {
+                v[keep++] = v[i];
+            } else if (c->next_conj >= 0) {
+                v[keep++] = (uint32_t)c->next_conj;
+            } else if (c->next != NULL
+                       && (hard == NULL || dp_rule_better(c->next, hard))) {
+                hard = c->next;
+            }
+        }
+        soft.n = keep;
+    }
+out:
+    vec_free(&soft);
+    return res != NULL ? res : hard;
+}
+
+static inline const struct dp_rule *
+conj_maybe(const struct ctable *ct, const struct flow_key *key,
+           const struct dp_rule *best)
+{
+    if (ct->n_conj == 0
+        || (best != NULL && ct->conj[0].r->priority <= best->priority))
+        return best;
+    return conj_resolve(ct, key, best);
+}
+
+const struct dp_rule *
+dp_cls_lookup(const struct dp_cls_snap *snap, unsigned table_id,
+              const struct flow_key *key)
+{
+    const struct ctable *ct = snap_table(snap, table_id);
+
+    if (ct == NULL)
+        return NULL;
+    return conj_maybe(ct, key, plain_lookup(ct, key));
 }
 
 /* A burst lookup's state between subtables. */
@@ -148,6 +375,9 @@ burst_subtable(const struct subtable *st, struct burst *b, uint64_t pending,
         const uint64_t *slot = subtable_probe(st, b->slot[i], b->words[i],
                                               b->hash[i], n);
 
+        if (slot != NULL && st->n_conj != 0
+            && dp_rule_is_conj(dp_slot_rule(slot)))
+            slot = NULL;
         if (slot != NULL
             && (!(found >> i & 1) || dp_slot_priority(slot) > b->prio[i]
                 || (dp_slot_priority(slot) == b->prio[i]
@@ -213,6 +443,9 @@ dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
             break;
         }
     }
+    if (ct->n_conj != 0)
+        for (unsigned i = 0; i < n; i++)
+            rules[i] = conj_maybe(ct, &keys[i], rules[i]);
 }
 
 bool

@@ -37,8 +37,21 @@ struct subtable {
     uint8_t idx[DP_KEY_WORDS];
     uint64_t mask[DP_KEY_WORDS];
     size_t n_rules;
+    size_t n_conj;                  /* of them clause flows (never a
+                                     * result; see dp_cls_lookup.c) */
     size_t slot_mask;               /* slots - 1 (a power of two) */
     uint64_t *slots;
+};
+
+/* A clause flow of a ctable, and what follows it in its list of flows
+ * with an identical match (Open vSwitch moves on to it when the clause
+ * flow makes no conjunctive match). References held: r, next. */
+struct dp_conj {
+    const struct dp_rule *r;
+    const struct dp_rule *next;     /* the next flow, or NULL */
+    int32_t next_conj;              /* next is conj[next_conj]; -1: next is
+                                     * an ordinary flow or NULL */
+    bool head;                      /* first of its list */
 };
 
 struct ctable {
@@ -56,6 +69,13 @@ struct ctable {
     bool back;
     bool meta;                      /* a flow matches or writes registers,
                                      * metadata or pkt_mark */
+    /* The clause flows (conjunction actions) a conjunctive match can
+     * reach: those at the head of their list of identical matches (the
+     * slot of their subtable holds them), and those after a clause flow
+     * in such a list. Highest priority first, then the oldest id. Only
+     * looked at when one matches above the best ordinary flow. */
+    uint32_t n_conj;
+    struct dp_conj *conj;
     struct subtable *subs[];        /* highest max_priority first */
 };
 
@@ -151,6 +171,13 @@ dp_rule_better(const struct dp_rule *a, const struct dp_rule *b)
 {
     return a->priority > b->priority
         || (a->priority == b->priority && a->id < b->id);
+}
+
+/* A clause flow of a conjunctive match? */
+static inline bool
+dp_rule_is_conj(const struct dp_rule *r)
+{
+    return r->n_actions > 0 && r->actions[0].type == FLOW_ACT_CONJUNCTION;
 }
 
 #endif /* SNIC_DP_CLS_PRIV_H */

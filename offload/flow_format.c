@@ -311,6 +311,9 @@ fmt_meta(struct items *it, const struct flow_meta *v,
     }
     fmt_hex_masked(it, "metadata", v->metadata, m->metadata, UINT64_MAX);
     fmt_hex_masked(it, "pkt_mark", v->pkt_mark, m->pkt_mark, UINT32_MAX);
+    /* exact only (the parser takes no mask), decimal as Open vSwitch */
+    if (m->conj_id != 0)
+        item(it, "conj_id=%u", v->conj_id);
 }
 
 static void
@@ -472,6 +475,10 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
             sb_printf(sb, "resubmit:%s", s[0] ? s : "IN_PORT");
         else
             sb_printf(sb, "resubmit(%s,%u)", s, a->u.resubmit.table);
+        break;
+    case FLOW_ACT_CONJUNCTION:
+        sb_printf(sb, "conjunction(%u,%u/%u)", a->u.conj.id, a->u.conj.clause,
+                  a->u.conj.n_clauses);
         break;
     default:
         /* not from the parser: say so rather than print something valid */

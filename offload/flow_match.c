@@ -25,9 +25,8 @@ _Static_assert(sizeof(struct flow_action) == 16,
 static bool
 is_pad(size_t i)
 {
-    return (i >= offsetof(struct flow_key, pad)
-            && i < offsetof(struct flow_key, meta))
-        || i >= offsetof(struct flow_key, meta.pad);
+    return i >= offsetof(struct flow_key, pad)
+           && i < offsetof(struct flow_key, meta);
 }
 
 bool
@@ -64,8 +63,6 @@ flow_match_normalise(struct flow_match *m)
     memset(m->value.pad, 0, sizeof(m->value.pad));
     memset(m->mask.pad, 0, sizeof(m->mask.pad));
     m->value.pad0 = m->mask.pad0 = 0;
-    m->value.meta.pad = 0;
-    m->mask.meta.pad = 0;
 }
 
 bool
@@ -79,7 +76,7 @@ flow_match_key(const struct flow_match *m, const struct flow_key *key)
         if ((p[i] & k[i]) != v[i])
             return false;
     for (size_t i = offsetof(struct flow_key, meta);
-         i < offsetof(struct flow_key, meta.pad); i++)
+         i < sizeof(struct flow_key); i++)
         if ((p[i] & k[i]) != v[i])
             return false;
     return true;

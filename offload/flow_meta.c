@@ -268,6 +268,11 @@ flow_action_fields_valid(const struct flow_action *a)
     case FLOW_ACT_RESUBMIT:
         return a->u.resubmit.table <= FLOW_TABLE_MAX
             || a->u.resubmit.table == FLOW_RESUBMIT_TABLE_SAME;
+    case FLOW_ACT_CONJUNCTION:
+        return a->u.conj.n_clauses >= FLOW_CONJ_MIN
+            && a->u.conj.n_clauses <= FLOW_CONJ_MAX
+            && a->u.conj.clause >= 1
+            && a->u.conj.clause <= a->u.conj.n_clauses;
     default:
         return true;
     }

@@ -105,6 +105,14 @@ fp_act_append(struct fp_act_state *st, const struct fp_tok *tok, uint16_t type,
         return fp_fail(st->c, -EINVAL, tok, "write_metadata is an "
                        "instruction: only goto_table may follow it (write "
                        "the other actions first)");
+    /* a clause flow only contributes to a conjunctive match: it has no
+     * actions of its own to run (Open vSwitch's rule) */
+    if (f->n_actions > 0
+        && (f->actions[0].type == FLOW_ACT_CONJUNCTION)
+           != (type == FLOW_ACT_CONJUNCTION))
+        return fp_fail(st->c, -EINVAL, tok, "conjunction actions cannot be "
+                       "combined with any other action (a clause flow "
+                       "has only conjunction(...) actions)");
     if (f->n_actions >= FLOW_MAX_ACTIONS)
         return fp_fail(st->c, -E2BIG, tok, "too many actions (at most %u)",
                        FLOW_MAX_ACTIONS);

@@ -128,6 +128,8 @@ claim_field(struct fp_ctx *c, const struct fp_tok *tok, unsigned field)
     return 0;
 }
 
+static int match_conj_id(struct fp_ctx *c, const struct fp_tok *tok);
+
 int
 fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
 {
@@ -141,6 +143,10 @@ fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
     int rc;
 
     *handled = false;
+    if (fp_key_is(tok, "conj_id")) {
+        *handled = true;
+        return match_conj_id(c, tok);
+    }
     /* the match takes the short names (reg0=); NXM names are for
      * subfields in actions, as in ovs-ofctl */
     if (field != FLOW_FIELD_NONE && (tok->key[0] == 'N' || tok->key[0] == 'O'))
@@ -522,11 +528,92 @@ act_resubmit(struct fp_act_state *st, const struct fp_tok *tok)
     return 0;
 }
 
+/* conjunction(ID,K/N): clause K of N of conjunctive match ID. */
+static int
+act_conjunction(struct fp_act_state *st, const struct fp_tok *tok)
+{
+    struct fp_ctx *c = st->c;
+    const char *comma, *slash, *end;
+    uint64_t id, k, n;
+    struct flow_action *a;
+    int rc;
+
+    if (tok->val == NULL || !tok->paren)
+        return fp_fail(c, -EINVAL, tok, "conjunction is written "
+                       "conjunction(ID,K/N)");
+    end = tok->val + tok->vlen;
+    comma = memchr(tok->val, ',', tok->vlen);
+    slash = comma ? memchr(comma, '/', (size_t)(end - comma)) : NULL;
+    if (comma == NULL || slash == NULL)
+        return fp_fail(c, -EINVAL, tok, "conjunction needs an id, a clause "
+                       "and a clause count (conjunction(ID,K/N))");
+    rc = fp_uint(c, tok, tok->val, (size_t)(comma - tok->val), UINT32_MAX,
+                 "conjunction id", "an id of 0..4294967295", &id);
+    if (rc < 0)
+        return rc;
+    rc = fp_uint(c, tok, comma + 1, (size_t)(slash - comma - 1), 255,
+                 "conjunction clause", "a clause index K of K/N", &k);
+    if (rc < 0)
+        return rc;
+    rc = fp_uint(c, tok, slash + 1, (size_t)(end - slash - 1), 255,
+                 "conjunction clauses", "a clause count N of K/N", &n);
+    if (rc < 0)
+        return rc;
+    if (n < FLOW_CONJ_MIN)
+        return fp_fail(c, -EINVAL, tok, "conjunction must have at least %u "
+                       "clauses", FLOW_CONJ_MIN);
+    if (n > FLOW_CONJ_MAX)
+        return fp_fail(c, -ERANGE, tok, "conjunction must have at most %u "
+                       "clauses", FLOW_CONJ_MAX);
+    if (k == 0)
+        return fp_fail(c, -EINVAL, tok, "conjunction: clause index must be "
+                       "positive (1..%llu)", (unsigned long long)n);
+    if (k > n)
+        return fp_fail(c, -EINVAL, tok, "conjunction: clause index %llu must "
+                       "be at most the number of clauses %llu",
+                       (unsigned long long)k, (unsigned long long)n);
+    rc = fp_act_append(st, tok, FLOW_ACT_CONJUNCTION, &a);
+    if (rc < 0)
+        return rc;
+    a->u.conj.id = (uint32_t)id;
+    a->u.conj.clause = (uint8_t)k;
+    a->u.conj.n_clauses = (uint8_t)n;
+    return 0;
+}
+
+/* conj_id=ID: the id of the conjunctive match a conj_id flow completes
+ * (32 bits, exact as in Open vSwitch: it has no mask). */
+static int
+match_conj_id(struct fp_ctx *c, const struct fp_tok *tok)
+{
+    struct flow_match *m = &c->fm.flow.match;
+    uint64_t v;
+    int rc;
+
+    if (tok->val == NULL || tok->paren)
+        return fp_fail(c, -EINVAL, tok, "conj_id needs a value (conj_id=ID)");
+    if (memchr(tok->val, '/', tok->vlen) != NULL)
+        return fp_fail(c, -EINVAL, tok, "conj_id cannot be masked (give one "
+                       "id)");
+    rc = fp_uint(c, tok, tok->val, tok->vlen, UINT32_MAX, "conj_id",
+                 "an id of 0..4294967295", &v);
+    if (rc < 0)
+        return rc;
+    rc = fp_claim(c, tok, FP_CONJ_ID);
+    if (rc < 0)
+        return rc;
+    m->value.meta.conj_id = (uint32_t)v;
+    m->mask.meta.conj_id = UINT32_MAX;
+    return 0;
+}
+
 int
 fp_meta_action(struct fp_act_state *st, const struct fp_tok *tok,
                bool *handled)
 {
     *handled = true;
+    if (fp_key_is(tok, "conjunction"))
+        return act_conjunction(st, tok);
     if (fp_key_is(tok, "load"))
         return act_load(st, tok);
     if (fp_key_is(tok, "move"))

@@ -420,6 +420,9 @@ check_actions(const struct flow *f, unsigned table_id)
 
         if (a->type < FLOW_ACT_OUTPUT || a->type >= FLOW_ACT_COUNT_)
             return -EINVAL;
+        /* a clause flow has only clauses (what the parser guarantees) */
+        if ((a->type == FLOW_ACT_CONJUNCTION) != flow_is_conjunction(f))
+            return -EINVAL;
         if (!flow_action_fields_valid(a))
             return -EINVAL;
         if (a->type == FLOW_ACT_GOTO_TABLE
@@ -847,24 +850,204 @@ flow_table_walk(const struct flow_table *t, unsigned table_id,
     return rc;
 }
 
+static bool
+entry_better(const struct flow_entry *e, const struct flow_entry *best)
+{
+    return best == NULL || e->flow.priority > best->flow.priority
+           || (e->flow.priority == best->flow.priority && e->id < best->id);
+}
+
+/*
+ * Flows with identical matches form a list, best first, and a lookup sees
+ * only the flow it has come to in each list: at first the best, which a
+ * clause flow is no result of, and the lists of clause flows that fail to
+ * make a conjunctive match move on to their next flow. This is Open
+ * vSwitch's classifier, where such flows share one subtable slot.
+ */
+
+/* The next flow after @e (NULL: the best) in @e's list of identical
+ * matches in @a, or NULL when there is none. */
+static const struct flow_entry *
+list_next(const struct ft_array *a, const struct flow_match *m,
+          const struct flow_entry *e)
+{
+    const struct flow_entry *best = NULL;
+
+    for (size_t i = 0; i < a->n; i++) {
+        const struct flow_entry *o = &a->v[i]->e;
+
+        if (!flow_match_identical(&o->flow.match, m))
+            continue;
+        if (e != NULL && (o == e || entry_better(o, e)))
+            continue;
+        if (entry_better(o, best))
+            best = o;
+    }
+    return best;
+}
+
+static bool
+list_head(const struct ft_array *a, const struct flow_entry *e)
+{
+    return list_next(a, &e->flow.match, NULL) == e;
+}
+
+/* The best ordinary flow of @a matching @key among the heads of the
+ * lists (a clause flow at the head hides the rest of its list). */
+static const struct flow_entry *
+lookup_plain(const struct ft_array *a, const struct flow_key *key,
+             bool lists)
+{
+    const struct flow_entry *best = NULL;
+
+    for (size_t i = 0; i < a->n; i++) {
+        const struct flow_entry *e = &a->v[i]->e;
+
+        if (!flow_is_conjunction(&e->flow)
+            && flow_match_key(&e->flow.match, key) && entry_better(e, best)
+            && (!lists || list_head(a, e)))
+            best = e;
+    }
+    return best;
+}
+
+/* Is (@id, @n) complete among the clause flows @soft[0..@n_soft) of one
+ * priority? Open vSwitch counts no clause of a conjunction with more
+ * clauses than there are flows. */
+static bool
+conj_complete(const struct flow_entry *const *soft, size_t n_soft,
+              uint32_t id, unsigned n)
+{
+    if (n > n_soft)
+        return false;
+    for (unsigned k = 1; k <= n; k++) {
+        bool have = false;
+
+        for (size_t i = 0; i < n_soft && !have; i++)
+            for (unsigned j = 0; j < soft[i]->flow.n_actions; j++)
+                have |= soft[i]->flow.actions[j].u.conj.id == id
+                        && soft[i]->flow.actions[j].u.conj.clause == k
+                        && soft[i]->flow.actions[j].u.conj.n_clauses == n;
+        if (!have)
+            return false;
+    }
+    return true;
+}
+
+/* The lowest complete id above @after (any id if @any) among
+ * @soft[0..@n_soft), into *id. */
+static bool
+next_complete(const struct flow_entry *const *soft, size_t n_soft, bool any,
+              uint32_t after, uint32_t *id)
+{
+    bool found = false;
+
+    for (size_t i = 0; i < n_soft; i++) {
+        for (unsigned j = 0; j < soft[i]->flow.n_actions; j++) {
+            const struct flow_action *c = &soft[i]->flow.actions[j];
+
+            if ((!any && c->u.conj.id <= after)
+                || (found && c->u.conj.id >= *id))
+                continue;
+            if (conj_complete(soft, n_soft, c->u.conj.id,
+                              c->u.conj.n_clauses)) {
+                *id = c->u.conj.id;
+                found = true;
+            }
+        }
+    }
+    return found;
+}
+
+/*
+ * Written for clarity, not speed: the reference the software classifier's
+ * conjunctive matches are tested against. Each step takes the clause
+ * flows in view at the highest priority above the best ordinary flow;
+ * their complete ids, from the lowest, are looked up again as conj_id
+ * (the first flow found is the result); failing that, each of their lists
+ * moves on to its next flow (an ordinary one may become the best).
+ */
 const struct flow_entry *
 flow_table_lookup(const struct flow_table *t, unsigned table_id,
                   const struct flow_key *key)
 {
-    const struct flow_entry *best = NULL;
+    const struct flow_entry *hard, **soft, *res = NULL;
     const struct ft_array *a;
+    size_t n_soft = 0;
 
     if (table_id > FLOW_TABLE_MAX)
         return NULL;
     a = &t->tables[table_id];
+    /* without clause flows, a hidden flow loses to the one hiding it */
+    for (size_t i = 0; i < a->n; i++)
+        n_soft += flow_is_conjunction(&a->v[i]->e.flow);
+    hard = lookup_plain(a, key, n_soft > 0);
+    if (n_soft == 0)
+        return hard;
+    soft = malloc(n_soft * sizeof(*soft));
+    if (soft == NULL)
+        return hard;    /* the reference is for tests: they have memory */
+    n_soft = 0;
     for (size_t i = 0; i < a->n; i++) {
         const struct flow_entry *e = &a->v[i]->e;
 
-        if (!flow_match_key(&e->flow.match, key))
-            continue;
-        if (best == NULL || e->flow.priority > best->flow.priority
-            || (e->flow.priority == best->flow.priority && e->id < best->id))
-            best = e;
+        if (flow_is_conjunction(&e->flow)
+            && flow_match_key(&e->flow.match, key) && list_head(a, e))
+            soft[n_soft++] = e;
     }
-    return best;
+    for (;;) {
+        size_t n_at = 0, n_keep = 0;
+        int prio = -1;
+        bool any = true;
+        uint32_t id = 0;
+
+        /* what the best ordinary flow beats is out of the running */
+        for (size_t i = 0; i < n_soft; i++)
+            if (hard == NULL || soft[i]->flow.priority > hard->flow.priority)
+                soft[n_keep++] = soft[i];
+        n_soft = n_keep;
+        if (n_soft == 0)
+            break;
+        for (size_t i = 0; i < n_soft; i++)
+            if (soft[i]->flow.priority > prio)
+                prio = soft[i]->flow.priority;
+        /* those at prio first */
+        for (size_t i = 0; i < n_soft; i++) {
+            if (soft[i]->flow.priority == prio) {
+                const struct flow_entry *x = soft[n_at];
+
+                soft[n_at++] = soft[i];
+                soft[i] = x;
+            }
+        }
+        while (next_complete(soft, n_at, any, id, &id)) {
+            struct flow_key k = *key;
+
+            k.meta.conj_id = id;
+            res = lookup_plain(a, &k, true);
+            if (res != NULL)
+                goto out;
+            any = false;
+        }
+        /* no match at prio: each list moves on */
+        for (size_t i = 0; i < n_at; i++) {
+            const struct flow_entry *nx = list_next(a, &soft[i]->flow.match,
+                                                    soft[i]);
+
+            if (nx != NULL && !flow_is_conjunction(&nx->flow)
+                && entry_better(nx, hard))
+                hard = nx;
+            soft[i] = nx != NULL && flow_is_conjunction(&nx->flow) ? nx
+                                                                   : NULL;
+        }
+        n_keep = 0;
+        for (size_t i = 0; i < n_soft; i++)
+            if (soft[i] != NULL)
+                soft[n_keep++] = soft[i];
+        n_soft = n_keep;
+    }
+    res = hard;
+out:
+    free(soft);
+    return res;
 }

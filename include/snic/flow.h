@@ -64,6 +64,19 @@
  *    packet as modified so far, runs the flow found, then the rest of this
  *    list; past FLOW_RESUBMIT_MAX_DEPTH / FLOW_RESUBMIT_MAX the packet is
  *    dropped whole, as Open vSwitch does.
+ *  - CONJUNCTION (conjunction(id,k/n)) makes the flow clause k of n of
+ *    conjunctive match id, as in Open vSwitch: such a flow is never the
+ *    result of a lookup. Flows with identical matches form a list, best
+ *    first, of which a lookup sees one at a time (at first the best). The
+ *    lookup finds the best ordinary flow in view (priority P, or none);
+ *    then, while clause flows in view match above P, it takes those at
+ *    the highest priority Q: an id whose n clauses all appear among them
+ *    (with no more clauses than there are such flows) is complete, and
+ *    the result is the best ordinary flow in view matching the packet
+ *    with conj_id = id (the lowest complete id for which there is one).
+ *    Failing that, each of their lists moves on to its next flow (an
+ *    ordinary one there may become the best) and the lookup goes on.
+ *    conj_id is 0 outside that lookup.
  *  - set_field onto a header needs a match that promises it: the parser
  *    enforces OpenFlow's prerequisites (set_field:80->tcp_dst needs tcp).
  *    OpenFlow 1.0's own actions do not (as in Open vSwitch): strip_vlan,
@@ -175,7 +188,9 @@ struct flow_meta {
     uint32_t regs[FLOW_N_REGS];     /* reg0..reg15 */
     uint64_t metadata;              /* OpenFlow 1.1+ metadata */
     uint32_t pkt_mark;
-    uint32_t pad;
+    uint32_t conj_id;               /* set only while the lookup of a
+                                     * complete conjunctive match looks for
+                                     * its conj_id flow; 0 otherwise */
 };
 
 /* Header fields of a packet, and the layout of a match's value and mask.
@@ -242,6 +257,8 @@ enum flow_action_type {
     FLOW_ACT_RESUBMIT,      /* u.resubmit */
     FLOW_ACT_OUTPUT_TRUNC,  /* u.trunc: to an ordinary port, at most
                              * max_len (>= 14) bytes of the packet */
+    FLOW_ACT_CONJUNCTION,   /* u.conj: a clause of a conjunctive match;
+                             * a flow with one has only such actions */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -284,6 +301,10 @@ struct flow_subfield {
 #define FLOW_RESUBMIT_MAX_DEPTH     64u
 #define FLOW_RESUBMIT_MAX           4096u
 
+/* conjunction(id,k/n): n dimensions, 2..64 as in Open vSwitch. */
+#define FLOW_CONJ_MIN               2u
+#define FLOW_CONJ_MAX               64u
+
 /* Bytes of the union a type does not use are zero, so memcmp() compares. */
 struct flow_action {
     uint16_t type;          /* enum flow_action_type */
@@ -315,6 +336,11 @@ struct flow_action {
             uint32_t port;          /* host order, not reserved */
             uint32_t max_len;       /* bytes, >= FLOW_TRUNC_MIN */
         } trunc;
+        struct {
+            uint32_t id;            /* the conj_id it completes */
+            uint8_t clause;         /* k: 1..n_clauses */
+            uint8_t n_clauses;      /* n: FLOW_CONJ_MIN..FLOW_CONJ_MAX */
+        } conj;
     } u;
 };
 
@@ -336,6 +362,15 @@ struct flow {
 #define FLOW_F_SEND_FLOW_REM    0x1u    /* send_flow_rem: a removal is
                                          * reported to controllers */
 #define FLOW_F_CHECK_OVERLAP    0x2u    /* check_overlap: it was added so */
+
+/* A clause flow of a conjunctive match: its actions are conjunction(...)
+ * only (the parser refuses a mix), and it is never itself the result of a
+ * lookup. */
+static inline bool
+flow_is_conjunction(const struct flow *f)
+{
+    return f->n_actions > 0 && f->actions[0].type == FLOW_ACT_CONJUNCTION;
+}
 
 /* Same rule (match, priority, table, cookie, timeouts, flags, importance,
  * actions)? */
@@ -587,7 +622,9 @@ int flow_table_walk(const struct flow_table *t, unsigned table_id,
                     flow_visit_fn *fn, void *ctx);
 
 /* Reference classifier: the highest-priority flow of @table_id matching
- * @key (ties: the oldest id), or NULL (a table miss drops). Linear. */
+ * @key (ties: the oldest id), or NULL (a table miss drops), with the
+ * conjunctive matches of clause flows resolved as described under
+ * "Action semantics" (a clause flow is never returned). Linear. */
 const struct flow_entry *flow_table_lookup(const struct flow_table *t,
                                            unsigned table_id,
                                            const struct flow_key *key);

@@ -118,6 +118,10 @@ xl_meta(struct snicd_xl *s)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
                                "match on pkt_mark not offloaded (pkt_mark "
                                "lives in software only)");
+    if (m->conj_id != 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "conj_id flow not offloaded (its clause "
+                               "flows are counted in software)");
     return 0;
 }
 

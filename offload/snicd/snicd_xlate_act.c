@@ -603,6 +603,12 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "resubmit not offloaded (a lookup that "
                                "returns to the rest of the actions has no "
                                "rte_flow form; software runs it)");
+    case FLOW_ACT_CONJUNCTION:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "conjunction clause not offloaded (a "
+                               "conjunctive match counts clauses across "
+                               "flows, which rte_flow cannot; software "
+                               "runs it)");
     default:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "action type %u not expressible", a->type);

@@ -104,6 +104,13 @@ static const struct canon_case canonical_cases[] = {
       "cookie=0x0, table=1, actions=resubmit(,1),resubmit:pf,"
       "resubmit(vf0,3),write_metadata:0xff,goto_table:2"
       },
+    /* conjunctive matches as Open vSwitch prints them */
+    { "priority=5,tcp,tp_dst=80,actions=conjunction(1,2/2),"
+      "conjunction(0x10,1/3)",
+      "cookie=0x0, table=0, priority=5,tcp,tp_dst=80 "
+      "actions=conjunction(1,2/2),conjunction(16,1/3)" },
+    { "priority=5,conj_id=0x10,reg0=1,actions=drop",
+      "cookie=0x0, table=0, priority=5,reg0=0x1,conj_id=16 actions=drop" },
 };
 
 #define N_CANONICAL (sizeof(canonical_cases) / sizeof(canonical_cases[0]))
@@ -347,6 +354,8 @@ rnd_match(struct flow *f)
                                                              : rnd();
     if (rnd() % 8 == 0)
         v->meta.pkt_mark = (uint32_t)rnd(), m->meta.pkt_mark = UINT32_MAX;
+    if (rnd() % 8 == 0)
+        v->meta.conj_id = (uint32_t)rnd(), m->meta.conj_id = UINT32_MAX;
     flow_match_normalise(&f->match);
 }
 
@@ -506,6 +515,19 @@ rnd_flow(struct flow *f)
     f->importance = coin() ? 0 : (uint16_t)rnd();
     rnd_match(f);
     rnd_actions(f);
+    if (rnd() % 8 == 0) {
+        /* a clause flow: conjunction actions only */
+        f->n_actions = (uint8_t)(1 + rnd() % 3);
+        for (unsigned i = 0; i < f->n_actions; i++) {
+            struct flow_action *a = &f->actions[i];
+
+            memset(a, 0, sizeof(*a));
+            a->type = FLOW_ACT_CONJUNCTION;
+            a->u.conj.id = (uint32_t)rnd();
+            a->u.conj.n_clauses = (uint8_t)(FLOW_CONJ_MIN + rnd() % 63);
+            a->u.conj.clause = (uint8_t)(1 + rnd() % a->u.conj.n_clauses);
+        }
+    }
 }
 
 Test(format, random_round_trip, .timeout = 60)

@@ -662,6 +662,32 @@ ex_resubmit(struct flow *f)
     out(f, 1);
 }
 
+static void
+ex_conjunction(struct flow *f)
+{
+    struct flow_action *a;
+
+    f->priority = 10;
+    proto(f, 0x0800, -1);
+    a = act(f, FLOW_ACT_CONJUNCTION);
+    a->u.conj.id = 4294967295u;
+    a->u.conj.clause = 1;
+    a->u.conj.n_clauses = 2;
+    a = act(f, FLOW_ACT_CONJUNCTION);
+    a->u.conj.id = 7;
+    a->u.conj.clause = 64;
+    a->u.conj.n_clauses = 64;
+}
+
+static void
+ex_conj_id(struct flow *f)
+{
+    f->priority = 10;
+    V(f).meta.conj_id = 7;
+    M(f).meta.conj_id = UINT32_MAX;
+    out(f, 1);
+}
+
 struct accept_case {
     const char *line;
     void (*expect)(struct flow *f);
@@ -785,6 +811,9 @@ static const struct accept_case accepts_cases[] = {
       ex_write_metadata },
     { "table=2,actions=resubmit:vf0,resubmit(,1),resubmit(pf,0),"
       "resubmit(IN_PORT),output:1", ex_resubmit },
+    { "priority=10,ip,actions=conjunction(4294967295,1/2),"
+      "conjunction(7,64/64)", ex_conjunction },
+    { "priority=10,conj_id=7,actions=output:1", ex_conj_id },
 };
 
 #define N_ACCEPTS (sizeof(accepts_cases) / sizeof(accepts_cases[0]))
@@ -1107,6 +1136,30 @@ static const struct reject_case rejects_cases[] = {
     { "send_flow_rem=1,actions=drop", ADD, -EINVAL, 0, "takes no value" },
     { "importance=3,actions=drop", MOD, -EINVAL, 0,
       "importance is set when a flow is added" },
+    /* conjunctive matches: Open vSwitch's limits and rules */
+    { "ip,actions=conjunction(1,1/2),output:1", ADD, -EINVAL, 30,
+      "conjunction actions cannot be combined with any other action" },
+    { "ip,actions=output:1,conjunction(1,1/2)", ADD, -EINVAL, 20,
+      "conjunction actions cannot be combined" },
+    { "ip,actions=conjunction(1,1/2),goto_table:2", ADD, -EINVAL, 30,
+      "cannot be combined" },
+    { "ip,actions=conjunction(1,1/1)", ADD, -EINVAL, 11,
+      "conjunction must have at least 2 clauses" },
+    { "ip,actions=conjunction(1,1/65)", ADD, -ERANGE, 11,
+      "conjunction must have at most 64 clauses" },
+    { "ip,actions=conjunction(1,0/2)", ADD, -EINVAL, 11,
+      "clause index must be positive" },
+    { "ip,actions=conjunction(1,3/2)", ADD, -EINVAL, 11,
+      "clause index 3 must be at most the number of clauses 2" },
+    { "ip,actions=conjunction(4294967296,1/2)", ADD, -ERANGE, 11,
+      "conjunction id" },
+    { "ip,actions=conjunction(1,2)", ADD, -EINVAL, 11,
+      "conjunction(ID,K/N)" },
+    { "ip,actions=conjunction:1", ADD, -EINVAL, 11, "conjunction(ID,K/N)" },
+    { "conj_id=0x10/0xff,actions=drop", ADD, -EINVAL, 0,
+      "conj_id cannot be masked" },
+    { "conj_id=4294967296,actions=drop", ADD, -ERANGE, 0, "conj_id" },
+    { "conj_id,actions=drop", ADD, -EINVAL, 0, "conj_id needs a value" },
 };
 
 #define N_REJECTS (sizeof(rejects_cases) / sizeof(rejects_cases[0]))

@@ -30,6 +30,7 @@ import ovsdiff_gen  # noqa: E402
 
 PACKETS_PER_ROUND = 250
 DEFAULT_ROUNDS = 6
+CONJ_ROUNDS = 4
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
@@ -108,6 +109,7 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None):
                    ovsdiff_gen.random_frame(rnd, two_tags, later_frags,
                                             not normal)
                    for _ in range(PACKETS_PER_ROUND)]
+    n_diffs = len(diffs)
     lines = [f for f, _ in flows]
     by_cookie = {i + 1: f for i, f in enumerate(lines)}
 
@@ -148,6 +150,10 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None):
                              rnd_no, by_cookie.get(cookie, cookie),
                              ovs_counts.get(cookie),
                              snic_counts.get(cookie)))
+    if len(diffs) > n_diffs:
+        # the table, for whoever reads differences.txt
+        diffs.append("round %d flows:\n%s" % (
+            rnd_no, "\n".join("    " + f for f in lines)))
     totals["flows"] += len(lines)
     totals["normal"] += normal
     totals["hit"] += sum(1 for v in snic_counts.values() if v)
@@ -184,6 +190,10 @@ def main():
                   case=ovsdiff_gen.directed_case())
         for r in range(rounds):
             one_round(sw, dp_tool, rnd, r, diffs, totals)
+        # conjunctive matches (conjunction / conj_id) in rounds of their own
+        for r in range(CONJ_ROUNDS):
+            one_round(sw, dp_tool, rnd, rounds + r, diffs, totals,
+                      case=ovsdiff_gen.conj_case(rnd))
     except Exception:
         import traceback
         traceback.print_exc()

@@ -681,3 +681,78 @@ def directed_case():
         (4, _udp4(1, 2)),
     ]
     return flows, frames
+
+
+# ----------------------------------------------------- conjunctive matches
+
+CONJ_DIMS = [
+    lambda rnd: "in_port=%d" % rnd.choice(PORTS),
+    lambda rnd: "ip,nw_src=%s" % rnd.choice(IP4[:3] + ["10.0.0.0/16"]),
+    lambda rnd: "ip,nw_dst=%s" % rnd.choice(IP4[:3]),
+    lambda rnd: "tcp,tp_dst=%d" % rnd.choice([53, 80, 443]),
+    lambda rnd: "udp,tp_dst=%d" % rnd.choice([53, 80, 443]),
+    lambda rnd: "dl_src=%s" % rnd.choice(MACS[:3]),
+]
+
+
+def _conj_frame(rnd):
+    """A TCP or UDP frame over IPv4 from the pools the clauses match."""
+    proto = rnd.choice([6, 17])
+    src, dst = rnd.choice(IP4[:3]), rnd.choice(IP4[:3])
+    sport, dport = rnd.choice([53, 80, 443]), rnd.choice([53, 80, 443])
+    if proto == 6:
+        seg = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, 0x18,
+                          8192, 0, 0) + b"data"
+    else:
+        seg = struct.pack("!HHHH", sport, dport, 12, 0) + b"abcd"
+    h, pseudo = _ip4(proto, seg, src=src, dst=dst)
+    ck = 16 if proto == 6 else 6
+    seg = seg[:ck] + struct.pack("!H", csum(seg, pseudo(len(seg)))) + \
+        seg[ck + 2:]
+    return rnd.choice(PORTS), _eth(ETH_IP, h + seg,
+                                   src=rnd.choice(MACS[:3]))
+
+
+def conj_case(rnd):
+    """Random conjunctive matches in table 0, the way the Open vSwitch
+    firewall driver writes them: clause flows (conjunction(id,k/n) only),
+    conj_id flows (sometimes missing, narrower, or at another priority),
+    ordinary flows above, between and below, and frames drawn from the
+    clauses' values. Each id has a priority of its own, so at most one id
+    completes per priority: which of two complete ids Open vSwitch takes
+    is its hash order (docs/ovs-differences.md)."""
+    flows = []
+    prios = rnd.sample(range(10, 1000, 10), 12)
+    for cid in range(1, rnd.randint(2, 4) + 1):
+        prio = prios.pop()
+        n = rnd.choice([2, 2, 3])
+        dims = rnd.sample(range(len(CONJ_DIMS)), n)
+        for k, d in enumerate(dims, 1):
+            for _ in range(rnd.randint(1, 3)):
+                acts = ["conjunction(%d,%d/%d)" % (cid, k, n)]
+                # a flow that is two clauses of one id: with no other
+                # flow matching, it alone does not complete the id
+                if rnd.random() < 0.15 and k < n:
+                    acts.append("conjunction(%d,%d/%d)" % (cid, k + 1, n))
+                flows.append("priority=%d,%s actions=%s" % (
+                    prio, CONJ_DIMS[d](rnd), ",".join(acts)))
+        r = rnd.random()
+        if r < 0.8:
+            extra = rnd.choice(["", "", ",ip", ",dl_dst=%s" %
+                                rnd.choice(MACS[:3])])
+            # another priority is one no other flow has (tens are taken)
+            at = prio if rnd.random() < 0.7 else prio + rnd.choice([-5, 5])
+            flows.append("priority=%d,conj_id=%d%s actions=output:%d" % (
+                at, cid, extra, rnd.choice(PORTS)))
+    for _ in range(rnd.randint(2, 5)):
+        d = CONJ_DIMS[rnd.randrange(len(CONJ_DIMS))](rnd)
+        flows.append("priority=%d,%s actions=output:%d" % (
+            prios.pop(), d, rnd.choice(PORTS)))
+    if rnd.random() < 0.7:
+        flows.append("priority=0 actions=output:%d" % rnd.choice(PORTS))
+    rnd.shuffle(flows)
+    flows = [("table=0,cookie=%d,%s" % (i + 1, f), False)
+             for i, f in enumerate(flows)]
+    frames = [_conj_frame(rnd) if rnd.random() < 0.8 else random_frame(rnd)
+              for _ in range(120)]
+    return flows, frames
