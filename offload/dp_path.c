@@ -235,6 +235,9 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         if (rc > 0)
             extract_again(pkt, key);
     }
+    /* output(max_len) counts from the packet the tables see: the inner
+     * frame of a decapsulated one */
+    pkt->committed_len = pkt->buf.len;
     if (md != NULL) {
         pkt->tun = *md;
         pkt->tun.set = 0;

@@ -298,6 +298,52 @@ Test(dp_pipeline, vxlan_through_two_datapaths)
     dp_destroy(dpb);
 }
 
+/* output(max_len) on a decapsulated packet counts from the inner frame,
+ * the packet the tables see (as Open vSwitch's bridge sees it), not from
+ * the VXLAN frame that came in. */
+Test(dp_pipeline, output_trunc_after_decap_counts_from_the_inner_frame)
+{
+    struct dp_vxlan_port a = {
+        .ofport = 100, .underlay_port = 1,
+        .local_mac = { 2, 0, 0, 0, 0, 0xa }, .remote_mac = { 2, 0, 0, 0, 0, 0xb },
+    }, b;
+    struct dp *dpa = dp_create(NULL, NULL), *dpb = dp_create(NULL, NULL);
+    struct flow_table *fta = flow_table_create(dp_flow_table_listener, dpa);
+    struct flow_table *ftb = flow_table_create(dp_flow_table_listener, dpb);
+    struct dp_worker *wa = dp_worker_create(dpa), *wb = dp_worker_create(dpb);
+    struct capture cap, cap2;
+    uint8_t f[256];
+    size_t n = t_frame_ip4(f, -1, 17, 1234, 53, 40);
+
+    inet_pton(AF_INET, "192.0.2.1", &a.local_ip);
+    inet_pton(AF_INET, "192.0.2.2", &a.remote_ip);
+    b = a;
+    b.local_ip = a.remote_ip;
+    b.remote_ip = a.local_ip;
+    cr_assert_eq(dp_set_vxlan_ports(dpa, &a, 1), 0);
+    cr_assert_eq(dp_set_vxlan_ports(dpb, &b, 1), 0);
+    add(fta, "in_port=2 actions=set_tunnel:0x77,output:100");
+    add(ftb, "in_port=100 actions=output(port=3,max_len=30),"
+             "output(port=4,max_len=20)");
+    cr_assert_eq(dp_commit(dpa), 0);
+    cr_assert_eq(dp_commit(dpb), 0);
+
+    cr_assert_eq(process(wa, f, n, 2, &cap), 1);
+    cr_assert_eq(cap.len[0], n + DP_VXLAN_OVERHEAD);
+    cr_assert_eq(process(wb, cap.frame[0], cap.len[0], 1, &cap2), 2,
+                 "a cut counted on the VXLAN frame leaves too little");
+    cr_expect_eq(cap2.len[0], 30);
+    cr_expect_arr_eq(cap2.frame[0], f, 30);
+    cr_expect_eq(cap2.len[1], 20);
+
+    dp_worker_destroy(wa);
+    dp_worker_destroy(wb);
+    flow_table_destroy(fta);
+    flow_table_destroy(ftb);
+    dp_destroy(dpa);
+    dp_destroy(dpb);
+}
+
 /* ---- a burst gets the treatment its packets get one by one ---- */
 
 #define BURST_OUT   512
