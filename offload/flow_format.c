@@ -419,6 +419,12 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         break;
     case FLOW_ACT_MOD_TP_SRC:
     case FLOW_ACT_MOD_TP_DST:
+        if (a->pad0 & (FLOW_ACT_F_ICMPV4 | FLOW_ACT_F_ICMPV6)) {
+            sb_printf(sb, "set_field:%u->%s_%s", ntohs(a->u.tp_port),
+                      (a->pad0 & FLOW_ACT_F_ICMPV4) ? "icmp" : "icmpv6",
+                      a->type == FLOW_ACT_MOD_TP_SRC ? "type" : "code");
+            break;
+        }
         sb_printf(sb, "mod_tp_%s:%u",
                   a->type == FLOW_ACT_MOD_TP_SRC ? "src" : "dst",
                   ntohs(a->u.tp_port));

@@ -32,6 +32,8 @@ enum act_prereq {
     AP_TCP,
     AP_UDP,
     AP_SCTP,
+    AP_ICMPV4,
+    AP_ICMPV6,
     AP_TAGGED,
 };
 
@@ -78,6 +80,17 @@ act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
             return 0;
         return fp_fail(c, -EINVAL, tok, "%s requires a match on sctp "
                        "(add 'sctp' or 'sctp6' to the match)", name);
+    case AP_ICMPV4:
+        if (flow_match_is_ipv4(m) && flow_match_is_ip_proto(m, IPPROTO_ICMP))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on icmp "
+                       "(add 'icmp' to the match)", name);
+    case AP_ICMPV6:
+        if (flow_match_is_ipv6(m)
+            && flow_match_is_ip_proto(m, IPPROTO_ICMPV6))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on icmp6 "
+                       "(add 'icmp6' to the match)", name);
     case AP_TAGGED:
         if (st->tagged)
             return 0;
@@ -124,7 +137,7 @@ fp_act_append(struct fp_act_state *st, const struct fp_tok *tok, uint16_t type,
 
 /* Set-field targets and the legacy mod_* names: one table, one reader. */
 enum act_arg { ARG_MAC, ARG_IPV4, ARG_TOS, ARG_DSCP, ARG_TP, ARG_VID,
-               ARG_PCP, ARG_TUN_ID, ARG_TTL, ARG_ECN };
+               ARG_PCP, ARG_TUN_ID, ARG_TTL, ARG_ECN, ARG_ICMP };
 
 struct act_field {
     const char *name;
@@ -152,6 +165,13 @@ static const struct act_field set_fields[] = {
     { "udp_dst",   FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_UDP },
     { "sctp_src",  FLOW_ACT_MOD_TP_SRC,   ARG_TP,     AP_SCTP },
     { "sctp_dst",  FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_SCTP },
+    /* Open vSwitch's other names of tcp_src/tcp_dst, with their rules */
+    { "tp_src",    FLOW_ACT_MOD_TP_SRC,   ARG_TP,     AP_TCP },
+    { "tp_dst",    FLOW_ACT_MOD_TP_DST,   ARG_TP,     AP_TCP },
+    { "icmp_type", FLOW_ACT_MOD_TP_SRC,   ARG_ICMP,   AP_ICMPV4 },
+    { "icmp_code", FLOW_ACT_MOD_TP_DST,   ARG_ICMP,   AP_ICMPV4 },
+    { "icmpv6_type", FLOW_ACT_MOD_TP_SRC, ARG_ICMP,   AP_ICMPV6 },
+    { "icmpv6_code", FLOW_ACT_MOD_TP_DST, ARG_ICMP,   AP_ICMPV6 },
     { "nw_ttl",    FLOW_ACT_MOD_NW_TTL,   ARG_TTL,    AP_IP_ANY },
     { "nw_ecn",    FLOW_ACT_MOD_NW_ECN,   ARG_ECN,    AP_IP_ANY },
     { "ip_ecn",    FLOW_ACT_MOD_NW_ECN,   ARG_ECN,    AP_IP_ANY },
@@ -198,7 +218,8 @@ static const char *const known_set_fields[] = {
     "eth_src", "eth_dst", "ipv4_src", "ipv4_dst", "ip_dscp", "nw_tos",
     "tcp_src", "tcp_dst", "udp_src", "udp_dst", "sctp_src", "sctp_dst",
     "vlan_vid", "vlan_pcp", "tun_id", "tun_src", "tun_dst", "nw_ttl",
-    "nw_ecn", "ip_ecn", "metadata", "pkt_mark", NULL,
+    "nw_ecn", "ip_ecn", "metadata", "pkt_mark", "tp_src", "tp_dst",
+    "icmp_type", "icmp_code", "icmpv6_type", "icmpv6_code", NULL,
 };
 
 /* Read the argument s[0..len) of @af into a new action. */
@@ -267,6 +288,14 @@ field_action(struct fp_act_state *st, const struct fp_tok *tok,
     case ARG_ECN:
         rc = fp_uint(c, tok, s, len, 3, af->name, "an ECN value 0..3", &v);
         a->u.tos = (uint8_t)v;
+        return rc;
+    case ARG_ICMP:
+        /* one byte of the ICMP header, kept where Open vSwitch keeps it:
+         * the low byte of the port field */
+        rc = fp_uint(c, tok, s, len, 0xff, af->name, "0..255", &v);
+        a->u.tp_port = htons((uint16_t)v);
+        a->pad0 = af->prereq == AP_ICMPV4 ? FLOW_ACT_F_ICMPV4
+                                          : FLOW_ACT_F_ICMPV6;
         return rc;
     }
     return 0;

@@ -288,6 +288,12 @@ struct flow_subfield {
                                              * instruction (printed so) */
 #define FLOW_ACT_F_SET_FIELD        0x2u    /* LOAD: from set_field (printed
                                              * so, as Open vSwitch does) */
+/* flow_action.pad0 of a MOD_TP_SRC/DST from set_field onto ICMP's type
+ * (SRC) or code (DST): Open vSwitch keeps them in the port fields, so the
+ * datapath writes the same byte, but prints and encodes them as their own
+ * fields (set_field:3->icmp_type), which mod_tp_src is not. */
+#define FLOW_ACT_F_ICMPV4           0x4u
+#define FLOW_ACT_F_ICMPV6           0x8u
 
 /* resubmit's in_port meaning "the packet's own"; table meaning "this
  * flow's table". */
@@ -308,8 +314,8 @@ struct flow_subfield {
 /* Bytes of the union a type does not use are zero, so memcmp() compares. */
 struct flow_action {
     uint16_t type;          /* enum flow_action_type */
-    uint16_t pad0;          /* OUTPUT to CONTROLLER: max_len; LOAD:
-                             * FLOW_ACT_F_*; else 0 */
+    uint16_t pad0;          /* OUTPUT to CONTROLLER: max_len; LOAD,
+                             * MOD_TP_SRC/DST: FLOW_ACT_F_*; else 0 */
     struct flow_subfield dst;   /* LOAD, MOVE: the bits written; else 0 */
     union {
         uint32_t port;              /* host order */

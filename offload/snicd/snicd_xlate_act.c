@@ -400,7 +400,10 @@ act_needs_header(struct snicd_xl *s, const struct flow_action *a)
         if (!flow_match_is_ip_proto(m, IPPROTO_TCP)
             && !flow_match_is_ip_proto(m, IPPROTO_UDP)
             && !flow_match_is_ip_proto(m, IPPROTO_SCTP))
-            what = "mod_tp_src/mod_tp_dst without a tcp, udp or sctp match";
+            what = (a->pad0 & (FLOW_ACT_F_ICMPV4 | FLOW_ACT_F_ICMPV6))
+                ? "set_field on icmp_type/icmp_code (rte_flow has no ICMP "
+                  "header rewrite)"
+                : "mod_tp_src/mod_tp_dst without a tcp, udp or sctp match";
         break;
     default:
         break;

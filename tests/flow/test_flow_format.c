@@ -40,6 +40,18 @@ static const struct canon_case canonical_cases[] = {
     { "vlan_tci=0x1000/0x1000,actions=set_field:7->vlan_vid,output:1",
       "cookie=0x0, table=0, vlan_tci=0x1000/0x1000 "
       "actions=set_field:7->vlan_vid,output:uplink" },
+    /* tp_src/tp_dst are tcp_src/tcp_dst; ICMP's type and code keep their
+     * names, which mean another action to Open vSwitch than mod_tp_* */
+    { "tcp,actions=set_field:80->tp_src,set_field:81->tp_dst,output:1",
+      "cookie=0x0, table=0, tcp actions=mod_tp_src:80,mod_tp_dst:81,"
+      "output:uplink" },
+    { "icmp,actions=set_field:3->icmp_type,set_field:0x1->icmp_code,"
+      "output:1",
+      "cookie=0x0, table=0, icmp actions=set_field:3->icmp_type,"
+      "set_field:1->icmp_code,output:uplink" },
+    { "icmp6,actions=set_field:136->icmpv6_type,set_field:255->icmpv6_code",
+      "cookie=0x0, table=0, icmp6 actions=set_field:136->icmpv6_type,"
+      "set_field:255->icmpv6_code" },
     { "icmp6,icmp_type=135,actions=drop",
       "cookie=0x0, table=0, icmp6,icmp_type=135 actions=drop" },
     { "udp,tp_src=0x100/0xff00,ip_dscp=10,actions=set_field:20->ip_dscp,"

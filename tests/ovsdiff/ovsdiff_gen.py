@@ -606,6 +606,16 @@ def _icmp4(typ, code):
     return _eth(ETH_IP, h + seg)
 
 
+def _icmp6(typ, code):
+    src = ipaddress.ip_address("fe80::1").packed
+    dst = ipaddress.ip_address("fe80::2").packed
+    seg = struct.pack("!BBHI", typ, code, 0, 0x12345678) + b"ping"
+    pseudo = csum(src + dst + struct.pack("!IxxxB", len(seg), 58)) ^ 0xffff
+    seg = seg[:2] + struct.pack("!H", csum(seg, pseudo)) + seg[4:]
+    return _eth(ETH_IP6, struct.pack("!IHBB16s16s", 0x60000000, len(seg),
+                                     58, 64, src, dst) + seg)
+
+
 def _udp4(sport, dport, tci=None):
     seg = struct.pack("!HHHH", sport, dport, 12, 0) + b"abcd"
     h, _ = _ip4(17, seg)
@@ -623,11 +633,11 @@ def _arp4():
 def directed_case():
     """Flows and frames aimed at what random tables rarely hit together:
     tcp_flags on every kind of TCP segment (a first fragment included),
-    and OpenFlow 1.0's actions without their header in the match (mod_tp_*
+    OpenFlow 1.0's actions without their header in the match (mod_tp_*
     on ICMP, on TCP with ports 0; mod_nw_*, dec_ttl, strip_vlan on ARP,
     IPv6 and tagged frames), output:REG[..] to reserved ports (ALL,
-    IN_PORT, FLOOD as 16-bit numbers). (flows [(line, push)],
-    [(port, frame)])."""
+    IN_PORT, FLOOD as 16-bit numbers), set_field onto tp_src/tp_dst and
+    ICMP(v6) type and code. (flows [(line, push)], [(port, frame)])."""
     flows = [
         "priority=100,in_port=1,tcp,tcp_flags=+syn-ack actions=output:2",
         "priority=95,in_port=1,tcp,tcp_flags=syn|ack actions=output:3",
@@ -637,6 +647,12 @@ def directed_case():
         "priority=70,in_port=3 actions=mod_nw_src:10.9.9.9,mod_nw_tos:32,"
         "dec_ttl,strip_vlan,output(port=2,max_len=20),"
         "output(port=1,max_len=14),output:4,output(port=2,max_len=20)",
+        "priority=85,in_port=2,tcp,tp_dst=443 "
+        "actions=set_field:8443->tp_dst,set_field:7->tp_src,output:1",
+        "priority=65,in_port=4,icmp,icmp_type=3 "
+        "actions=set_field:11->icmp_type,set_field:2->icmp_code,output:1",
+        "priority=65,in_port=4,icmp6 actions=set_field:129->icmpv6_type,"
+        "set_field:5->icmpv6_code,output:2",
         "priority=60,in_port=4,icmp actions=mod_tp_dst:7,output:1,"
         "output(port=2,max_len=30),mod_nw_ttl:9,mod_nw_ecn:3,"
         "output(port=3,max_len=1000)",
@@ -679,6 +695,7 @@ def directed_case():
         (4, _icmp4(8, 0)),
         (4, _icmp4(3, 1)),
         (4, _udp4(1, 2)),
+        (4, _icmp6(128, 0)),
     ]
     return flows, frames
 

@@ -891,6 +891,12 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
     expect_refused("in_port=vf0,icmp actions=mod_tp_src:1,output:vf1",
                    SNICD_XLATE_REFUSED_ACTION,
                    "without a tcp, udp or sctp match");
+    expect_refused("in_port=vf0,icmp actions=set_field:3->icmp_type,"
+                   "output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "set_field on icmp_type/icmp_code");
+    expect_refused("in_port=vf0,icmp6 actions=set_field:3->icmpv6_code,"
+                   "output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "rte_flow has no ICMP header rewrite");
     expect_refused("in_port=vf0 actions=strip_vlan,output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "may be untagged");
     expect_refused("in_port=vf0,ip actions=mod_nw_ttl:3,output:vf1",
