@@ -555,6 +555,10 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
             dp_output_trunc(env, pkt, a->u.trunc.port, a->u.trunc.max_len,
                             last, stats);
             break;
+        case FLOW_ACT_SET_IN_PORT:
+            /* outputs, IN_PORT, NORMAL and later lookups all read it */
+            pkt->in_port = a->u.port;
+            break;
         case FLOW_ACT_COUNT_:
             break;
         case FLOW_ACT_MOD_NW_ECN:

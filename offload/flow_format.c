@@ -482,6 +482,10 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         else
             sb_printf(sb, "resubmit(%s,%u)", s, a->u.resubmit.table);
         break;
+    case FLOW_ACT_SET_IN_PORT:
+        port_name(ports, a->u.port, s, sizeof(s));
+        sb_printf(sb, "set_field:%s->in_port", s);
+        break;
     case FLOW_ACT_CONJUNCTION:
         sb_printf(sb, "conjunction(%u,%u/%u)", a->u.conj.id, a->u.conj.clause,
                   a->u.conj.n_clauses);

@@ -219,7 +219,8 @@ static const char *const known_set_fields[] = {
     "tcp_src", "tcp_dst", "udp_src", "udp_dst", "sctp_src", "sctp_dst",
     "vlan_vid", "vlan_pcp", "tun_id", "tun_src", "tun_dst", "nw_ttl",
     "nw_ecn", "ip_ecn", "metadata", "pkt_mark", "tp_src", "tp_dst",
-    "icmp_type", "icmp_code", "icmpv6_type", "icmpv6_code", NULL,
+    "icmp_type", "icmp_code", "icmpv6_type", "icmpv6_code", "in_port",
+    NULL,
 };
 
 /* Read the argument s[0..len) of @af into a new action. */
@@ -301,6 +302,33 @@ field_action(struct fp_act_state *st, const struct fp_tok *tok,
     return 0;
 }
 
+/* set_field:PORT->in_port: the packet counts as arrived on PORT for the
+ * rest of its pipeline, as in Open vSwitch. An ordinary port or LOCAL (the
+ * ports a packet can arrive on). */
+static int
+set_in_port(struct fp_act_state *st, const struct fp_tok *tok, size_t vlen)
+{
+    struct flow_action *a;
+    uint32_t port;
+    int rc;
+
+    if (memchr(tok->val, '/', vlen) != NULL)
+        return fp_fail(st->c, -ENOTSUP, tok, "set_field in_port takes no "
+                       "mask (give the whole port)");
+    rc = fp_port(st->c, tok, tok->val, vlen, "set_field in_port", &port);
+    if (rc < 0)
+        return rc;
+    if (flow_port_is_reserved(port) && port != FLOW_PORT_LOCAL)
+        return fp_fail(st->c, -EINVAL, tok, "set_field in_port: %.*s is not "
+                       "a port a packet can arrive on (an ordinary port or "
+                       "LOCAL)", (int)(vlen > 24 ? 24 : vlen), tok->val);
+    rc = fp_act_append(st, tok, FLOW_ACT_SET_IN_PORT, &a);
+    if (rc < 0)
+        return rc;
+    a->u.port = port;
+    return 0;
+}
+
 static int
 set_field(struct fp_act_state *st, const struct fp_tok *tok)
 {
@@ -326,6 +354,8 @@ set_field(struct fp_act_state *st, const struct fp_tok *tok)
         if (handled)
             return rc;
     }
+    if (nlen == 7 && memcmp(name, "in_port", 7) == 0)
+        return set_in_port(st, tok, vlen);
     if (memchr(tok->val, '/', vlen) != NULL)
         return fp_fail(st->c, -ENOTSUP, tok, "a masked set_field is not "
                        "supported (give the whole value)");

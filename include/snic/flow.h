@@ -259,6 +259,9 @@ enum flow_action_type {
                              * max_len (>= 14) bytes of the packet */
     FLOW_ACT_CONJUNCTION,   /* u.conj: a clause of a conjunctive match;
                              * a flow with one has only such actions */
+    FLOW_ACT_SET_IN_PORT,   /* u.port: the packet's in_port from here on
+                             * (set_field:N->in_port): later outputs,
+                             * IN_PORT, NORMAL and lookups see it */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 

@@ -638,6 +638,25 @@ Test(dp_actions, mod_tp_on_icmp_writes_type_and_code)
     cr_expect(t_ipv4_ok(ip_hdr()));
 }
 
+/* set_field:3->in_port: from there on the packet came in on 3, as in
+ * Open vSwitch: an output to the old in_port goes out, one to 3 is
+ * skipped, and IN_PORT means 3. */
+Test(dp_actions, set_in_port_moves_the_ingress)
+{
+    uint8_t f[256];
+    struct flow_action a[4] = { act(FLOW_ACT_SET_IN_PORT), out(1), out(3),
+                                out(FLOW_PORT_IN_PORT) };
+    size_t n = t_frame_ip4(f, -1, 17, 2000, 0, 8);
+
+    a[0].u.port = 3;
+    load(f, n);
+    cr_expect_eq(run(a, 4), DP_ACT_DONE);
+    cr_expect_eq(pkt.in_port, 3);
+    cr_assert_eq(cap.n, 2);
+    cr_expect_eq(cap.port[0], 1);
+    cr_expect_eq(cap.port[1], 3);
+}
+
 Test(dp_actions, mod_nw_ttl_and_ecn)
 {
     uint8_t f[256];

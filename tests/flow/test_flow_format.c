@@ -52,6 +52,12 @@ static const struct canon_case canonical_cases[] = {
     { "icmp6,actions=set_field:136->icmpv6_type,set_field:255->icmpv6_code",
       "cookie=0x0, table=0, icmp6 actions=set_field:136->icmpv6_type,"
       "set_field:255->icmpv6_code" },
+    { "in_port=7,actions=set_field:3->in_port,7",
+      "cookie=0x0, table=0, in_port=7 actions=set_field:3->in_port,"
+      "output:7" },
+    { "actions=set_field:vf1->in_port,set_field:LOCAL->in_port,in_port",
+      "cookie=0x0, table=0, actions=set_field:vf1->in_port,"
+      "set_field:LOCAL->in_port,IN_PORT" },
     { "icmp6,icmp_type=135,actions=drop",
       "cookie=0x0, table=0, icmp6,icmp_type=135 actions=drop" },
     { "udp,tp_src=0x100/0xff00,ip_dscp=10,actions=set_field:20->ip_dscp,"

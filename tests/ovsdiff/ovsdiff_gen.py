@@ -661,6 +661,8 @@ def directed_case():
         "load:0xfff8->NXM_NX_REG1[0..15],output:NXM_NX_REG1[0..15],"
         "load:0xfffb->NXM_NX_REG2[],output:NXM_NX_REG2[0..15],"
         "load:0xff00->NXM_NX_REG3[],output:NXM_NX_REG3[]",
+        "priority=75,in_port=3,udp,tp_dst=9 actions=set_field:4->in_port,"
+        "output:3,output:4,in_port,resubmit(,0)",
         "priority=1 actions=output:4",
     ]
     flows = [("table=0,cookie=%d,%s" % (i + 1, f), False)
@@ -696,6 +698,7 @@ def directed_case():
         (4, _icmp4(3, 1)),
         (4, _udp4(1, 2)),
         (4, _icmp6(128, 0)),
+        (3, _udp4(1, 9)),
     ]
     return flows, frames
 
