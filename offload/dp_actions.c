@@ -555,6 +555,12 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
             dp_output_trunc(env, pkt, a->u.trunc.port, a->u.trunc.max_len,
                             last, stats);
             break;
+        case FLOW_ACT_MOD_VLAN_TCI:
+            /* CFI is "tagged" in OpenFlow, never a bit to write */
+            rc = mod_tci(pkt, (uint16_t)~ntohs(a->u.tci.mask),
+                         ntohs(a->u.tci.value) & (uint16_t)~FLOW_VLAN_CFI,
+                         false);
+            break;
         case FLOW_ACT_SET_IN_PORT:
             /* outputs, IN_PORT, NORMAL and later lookups all read it */
             pkt->in_port = a->u.port;

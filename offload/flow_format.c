@@ -482,6 +482,13 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         else
             sb_printf(sb, "resubmit(%s,%u)", s, a->u.resubmit.table);
         break;
+    case FLOW_ACT_MOD_VLAN_TCI:
+        if (a->u.tci.mask == 0xffff)
+            sb_printf(sb, "set_field:0x%04x->vlan_tci", ntohs(a->u.tci.value));
+        else
+            sb_printf(sb, "set_field:0x%04x/0x%04x->vlan_tci",
+                      ntohs(a->u.tci.value), ntohs(a->u.tci.mask));
+        break;
     case FLOW_ACT_SET_IN_PORT:
         port_name(ports, a->u.port, s, sizeof(s));
         sb_printf(sb, "set_field:%s->in_port", s);

@@ -220,7 +220,7 @@ static const char *const known_set_fields[] = {
     "vlan_vid", "vlan_pcp", "tun_id", "tun_src", "tun_dst", "nw_ttl",
     "nw_ecn", "ip_ecn", "metadata", "pkt_mark", "tp_src", "tp_dst",
     "icmp_type", "icmp_code", "icmpv6_type", "icmpv6_code", "in_port",
-    NULL,
+    "vlan_tci", NULL,
 };
 
 /* Read the argument s[0..len) of @af into a new action. */
@@ -329,6 +329,40 @@ set_in_port(struct fp_act_state *st, const struct fp_tok *tok, size_t vlen)
     return 0;
 }
 
+/* set_field:V[/M]->vlan_tci onto a tag the flow guarantees: the TCI bits
+ * of M become V's. A value that clears CFI under the mask would remove the
+ * tag in Open vSwitch; refused rather than done otherwise. */
+static int
+set_vlan_tci(struct fp_act_state *st, const struct fp_tok *tok, size_t vlen)
+{
+    const char *slash = memchr(tok->val, '/', vlen);
+    size_t len = slash != NULL ? (size_t)(slash - tok->val) : vlen;
+    struct flow_action *a;
+    uint64_t v, m = 0xffff;
+    int rc;
+
+    rc = act_prereq(st, tok, AP_TAGGED, "set_field vlan_tci");
+    if (rc < 0)
+        return rc;
+    rc = fp_uint(st->c, tok, tok->val, len, 0xffff, "set_field vlan_tci",
+                 "a TCI 0..0xffff", &v);
+    if (rc == 0 && slash != NULL)
+        rc = fp_uint(st->c, tok, slash + 1, vlen - len - 1, 0xffff,
+                     "set_field vlan_tci mask", "a mask 0..0xffff", &m);
+    if (rc < 0)
+        return rc;
+    if ((m & FLOW_VLAN_CFI) && !(v & FLOW_VLAN_CFI))
+        return fp_fail(st->c, -ENOTSUP, tok, "set_field vlan_tci: a value "
+                       "without CFI (0x1000) under the mask would remove "
+                       "the tag (use strip_vlan)");
+    rc = fp_act_append(st, tok, FLOW_ACT_MOD_VLAN_TCI, &a);
+    if (rc < 0)
+        return rc;
+    a->u.tci.value = htons((uint16_t)(v & m));
+    a->u.tci.mask = htons((uint16_t)m);
+    return 0;
+}
+
 static int
 set_field(struct fp_act_state *st, const struct fp_tok *tok)
 {
@@ -356,6 +390,8 @@ set_field(struct fp_act_state *st, const struct fp_tok *tok)
     }
     if (nlen == 7 && memcmp(name, "in_port", 7) == 0)
         return set_in_port(st, tok, vlen);
+    if (nlen == 8 && memcmp(name, "vlan_tci", 8) == 0)
+        return set_vlan_tci(st, tok, vlen);
     if (memchr(tok->val, '/', vlen) != NULL)
         return fp_fail(st->c, -ENOTSUP, tok, "a masked set_field is not "
                        "supported (give the whole value)");

@@ -262,6 +262,9 @@ enum flow_action_type {
     FLOW_ACT_SET_IN_PORT,   /* u.port: the packet's in_port from here on
                              * (set_field:N->in_port): later outputs,
                              * IN_PORT, NORMAL and lookups see it */
+    FLOW_ACT_MOD_VLAN_TCI,  /* u.tci: the tag's TCI bits under mask become
+                             * value's (set_field:V/M->vlan_tci); only
+                             * onto a tag, never untags */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -336,6 +339,11 @@ struct flow_action {
         flow_be64 tun_id;
         uint8_t table;
         uint64_t value;             /* LOAD: in the low dst.n_bits bits */
+        struct {
+            flow_be16 value;        /* value & ~mask == 0; OpenFlow TCI,
+                                     * so CFI (0x1000) means tagged */
+            flow_be16 mask;
+        } tci;
         struct flow_subfield src;   /* MOVE, OUTPUT_REG */
         struct {
             uint32_t port;          /* FLOW_RESUBMIT_IN_PORT: unchanged */

@@ -606,6 +606,11 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "resubmit not offloaded (a lookup that "
                                "returns to the rest of the actions has no "
                                "rte_flow form; software runs it)");
+    case FLOW_ACT_MOD_VLAN_TCI:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "set_field vlan_tci not offloaded (rte_flow "
+                               "sets a whole VID or PCP, not TCI bits under "
+                               "a mask; software runs it)");
     case FLOW_ACT_SET_IN_PORT:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "set_field in_port not offloaded (rte_flow "

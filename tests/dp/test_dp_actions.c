@@ -657,6 +657,32 @@ Test(dp_actions, set_in_port_moves_the_ingress)
     cr_expect_eq(cap.port[1], 3);
 }
 
+/* set_field:V/M->vlan_tci: the bits under the mask, the rest kept; an
+ * untagged packet is left alone (the parser only takes it onto a tag). */
+Test(dp_actions, mod_vlan_tci_masked)
+{
+    uint8_t f[256];
+    struct flow_action a[2] = { act(FLOW_ACT_MOD_VLAN_TCI),
+                                act(FLOW_ACT_MOD_VLAN_TCI) };
+    size_t n = t_frame_ip4(f, 0x6005, 17, 1, 2, 8);
+
+    a[0].u.tci.value = htons(0x1203);
+    a[0].u.tci.mask = htons(0x1fff);
+    load(f, n);
+    cr_expect_eq(run(a, 1), DP_ACT_DONE);
+    cr_expect_eq(t_rd16(pkt.buf.data + 14), 0x6203);
+    a[1].u.tci.value = htons(0xe000);
+    a[1].u.tci.mask = htons(0xe000);
+    load(f, n);
+    cr_expect_eq(run(a, 2), DP_ACT_DONE);
+    cr_expect_eq(t_rd16(pkt.buf.data + 14), 0xe203);
+    cr_expect_eq(pkt.buf.len, n);
+    n = t_frame_ip4(f, -1, 17, 1, 2, 8);
+    load(f, n);
+    cr_expect_eq(run(a, 2), DP_ACT_DONE);
+    cr_expect_eq(pkt.buf.len, n, "an untagged packet got a tag");
+}
+
 Test(dp_actions, mod_nw_ttl_and_ecn)
 {
     uint8_t f[256];

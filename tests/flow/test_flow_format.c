@@ -52,6 +52,14 @@ static const struct canon_case canonical_cases[] = {
     { "icmp6,actions=set_field:136->icmpv6_type,set_field:255->icmpv6_code",
       "cookie=0x0, table=0, icmp6 actions=set_field:136->icmpv6_type,"
       "set_field:255->icmpv6_code" },
+    { "vlan_tci=0x1000/0x1000,actions=set_field:0x1203/0x1fff->vlan_tci,"
+      "set_field:0xe000/0xe000->vlan_tci,set_field:4101->vlan_tci",
+      "cookie=0x0, table=0, vlan_tci=0x1000/0x1000 "
+      "actions=set_field:0x1203/0x1fff->vlan_tci,"
+      "set_field:0xe000/0xe000->vlan_tci,set_field:0x1005->vlan_tci" },
+    { "actions=push_vlan:0x8100,set_field:0x1fff/0x0fff->vlan_tci",
+      "cookie=0x0, table=0, actions=push_vlan:0x8100,"
+      "set_field:0x0fff/0x0fff->vlan_tci" },
     { "in_port=7,actions=set_field:3->in_port,7",
       "cookie=0x0, table=0, in_port=7 actions=set_field:3->in_port,"
       "output:7" },

@@ -661,11 +661,16 @@ def directed_case():
         "load:0xfff8->NXM_NX_REG1[0..15],output:NXM_NX_REG1[0..15],"
         "load:0xfffb->NXM_NX_REG2[],output:NXM_NX_REG2[0..15],"
         "load:0xff00->NXM_NX_REG3[],output:NXM_NX_REG3[]",
+        "priority=78,in_port=3,vlan_tci=0x1000/0x1000,udp,tp_dst=7 "
+        "actions=set_field:0x1203/0x1fff->vlan_tci,output:1,"
+        "set_field:0xe000/0xe000->vlan_tci,output:2",
         "priority=75,in_port=3,udp,tp_dst=9 actions=set_field:4->in_port,"
         "output:3,output:4,in_port,resubmit(,0)",
         "priority=1 actions=output:4",
     ]
-    flows = [("table=0,cookie=%d,%s" % (i + 1, f), False)
+    # a set_field onto vlan_tci goes as OpenFlow 1.3: OpenFlow 1.0's
+    # encoding turns it into mod_vlan_vid + mod_vlan_pcp, the mask lost
+    flows = [("table=0,cookie=%d,%s" % (i + 1, f), "->vlan_tci" in f)
              for i, f in enumerate(flows)]
     ip6_tcp = _eth(ETH_IP6, struct.pack("!IHBB16s16s", 0x60000000, 20, 6, 64,
                                         ipaddress.ip_address("::1").packed,
@@ -699,6 +704,8 @@ def directed_case():
         (4, _udp4(1, 2)),
         (4, _icmp6(128, 0)),
         (3, _udp4(1, 9)),
+        (3, _udp4(1, 7, tci=0x6005)),
+        (3, _udp4(1, 7)),
     ]
     return flows, frames
 
