@@ -329,8 +329,8 @@ act_load(struct fp_act_state *st, const struct fp_tok *tok)
     struct fp_ctx *c = st->c;
     struct flow_subfield dst;
     struct flow_action *a;
-    const char *d;
-    size_t vlen, dlen;
+    const char *d = NULL;
+    size_t vlen = 0, dlen = 0;
     uint64_t v;
     char w[64];
     int rc;
@@ -366,8 +366,8 @@ act_move(struct fp_act_state *st, const struct fp_tok *tok)
     struct fp_ctx *c = st->c;
     struct flow_subfield src, dst;
     struct flow_action *a;
-    const char *d;
-    size_t slen, dlen;
+    const char *d = NULL;
+    size_t slen = 0, dlen = 0;
     int rc;
 
     rc = split_arrow(c, tok, "move", "move:NXM_NX_REG0[0..7]->reg1[8..15]",

@@ -200,7 +200,7 @@ set_path(char **dst, const char *src)
 static int
 apply_opt(struct bench_opts *o, int c, const char *arg)
 {
-    uint32_t u;
+    uint32_t u = 0;
     int rc = 0;
 
     switch (c) {
@@ -227,7 +227,8 @@ apply_opt(struct bench_opts *o, int c, const char *arg)
         return parse_u32("--churn-size", arg, 64, 1518, &o->churn_size);
     case OPT_RUNS:
         rc = parse_u32("--runs", arg, 1, BENCH_MAX_RUNS, &u);
-        o->runs = u;
+        if (rc == 0)
+            o->runs = u;
         return rc;
     case OPT_ONLY:
         if (strcmp(arg, "offload") != 0 && strcmp(arg, "software") != 0) {
@@ -255,7 +256,8 @@ apply_opt(struct bench_opts *o, int c, const char *arg)
     case OPT_NO_HUGE: o->hugepages = 0; return 0;
     case OPT_HUGE_PAGES:
         rc = parse_u32("--huge-pages", arg, 64, 1u << 20, &u);
-        o->huge_pages = u;
+        if (rc == 0)
+            o->huge_pages = u;
         return rc;
     case OPT_CARD:
         if (strcmp(arg, "emunic") != 0 && strcmp(arg, "external") != 0) {
@@ -280,7 +282,8 @@ apply_opt(struct bench_opts *o, int c, const char *arg)
     case OPT_OUT: o->out_port = arg; return 0;
     case OPT_WORKERS:
         rc = parse_u32("--workers", arg, 1, 16, &u);
-        o->workers = u;
+        if (rc == 0)
+            o->workers = u;
         return rc;
     case OPT_RUNDIR: o->run_dir = arg; return 0;
     default:

@@ -102,7 +102,7 @@ static int
 vf_emu_get(struct vf_backend *be, const char *name, struct vf_dev *out)
 {
     struct vf_emunic *e = be->priv;
-    struct fw_caps caps;
+    struct fw_caps caps = { 0 };
     int rc = vf_emu_check_name(be, name);
 
     memset(out, 0, sizeof(*out));
@@ -207,7 +207,7 @@ vf_emu_create(struct vf_backend *be, const char *name, unsigned n,
 {
     struct vf_emunic *e = be->priv;
     struct fw_sriov_enable_in in = { .num_vfs = (uint16_t)n };
-    struct fw_caps caps;
+    struct fw_caps caps = { 0 };
     char what[64];
     int rc = vf_emu_check_name(be, name);
 

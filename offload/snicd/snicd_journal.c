@@ -106,8 +106,10 @@ read_file(int fd, char **out, size_t *size)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
+            int err = errno;    /* free() may change errno */
+
             free(buf);
-            return -errno;
+            return err > 0 ? -err : -EIO;
         }
         if (n == 0)
             break;
@@ -124,9 +126,9 @@ read_file(int fd, char **out, size_t *size)
 static int
 replay(struct snicd_journal *j, snicd_journal_replay_fn *fn, void *ctx)
 {
-    size_t hdr = strlen(JOURNAL_MAGIC), size;
+    size_t hdr = strlen(JOURNAL_MAGIC), size = 0;
     struct journal_read jr;
-    char *buf;
+    char *buf = NULL;
     int rc = read_file(j->fd, &buf, &size);
 
     if (rc < 0)
