@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "dp_priv.h"
 
@@ -462,6 +463,41 @@ output_reg(const struct dp_actions_env *env, struct dp_pkt *pkt,
     dp_output_one(env, pkt, (uint32_t)v[0], last, stats);
 }
 
+/* clone(ACTIONS): the body runs on the packet, which is then put back as
+ * it was (bytes, tags, tunnel metadata, in_port, registers). Only the
+ * frame's bytes need saving: pushes use headroom before them and the
+ * encapsulation of an output writes only there too. The body never holds
+ * the packet's last output, since the packet lives on after it. A frame
+ * that cannot be saved sends none of the body's copies. */
+static void
+run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
+          const struct flow_action *body, unsigned n,
+          struct dp_act_stats *stats)
+{
+    struct dp_actions_env inner = *env;
+    struct dp_pkt saved = *pkt;
+    struct flow_meta meta;
+    uint8_t small[2048];
+    uint8_t *bytes = small;
+    uint8_t goto_table = 0;
+
+    if (pkt->buf.len > sizeof(small)
+        && (bytes = malloc(pkt->buf.len)) == NULL)
+        return;
+    memcpy(bytes, pkt->buf.data, pkt->buf.len);
+    if (pkt->meta != NULL)
+        meta = *pkt->meta;
+    inner.nested = true;
+    /* a drop inside (no headroom for a push) ends only the copy */
+    (void)dp_actions_run(&inner, pkt, body, n, &goto_table, stats);
+    *pkt = saved;
+    memcpy(pkt->buf.data, bytes, pkt->buf.len);
+    if (pkt->meta != NULL)
+        *pkt->meta = meta;
+    if (bytes != small)
+        free(bytes);
+}
+
 /* ---- the list (a lone OUTPUT is dp_output_one(), dp_priv.h) ---- */
 
 enum dp_act_result
@@ -588,6 +624,15 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         case FLOW_ACT_CONJUNCTION:
             /* a clause flow is never a lookup's result: nothing to run */
             break;
+        case FLOW_ACT_CLONE: {
+            unsigned n = a->u.clone.n;
+
+            if (n > n_acts - i - 1)
+                n = n_acts - i - 1;
+            run_clone(env, pkt, a + 1, n, stats);
+            i += n;
+            break;
+        }
         }
         if (rc != DP_ACT_DONE)
             return rc;

@@ -584,6 +584,41 @@ fmt_set_field(struct sbuf *sb, const struct flow_action *acts, unsigned i,
     return i;
 }
 
+/* actions[lo..hi) joined by commas; a clone's body in its parentheses
+ * (loads grouped into one set_field stop at the body's end). */
+static void
+fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
+          const struct flow_port_map *ports)
+{
+    for (unsigned i = lo; i < hi; i++) {
+        const struct flow_action *a = &f->actions[i];
+
+        if (i > lo)
+            sb_printf(sb, ",");
+        if (a->type == FLOW_ACT_CLONE) {
+            unsigned end = i + 1 + a->u.clone.n;
+
+            if (end > hi)
+                end = hi;
+            sb_printf(sb, "clone(");
+            fmt_range(sb, f, i + 1, end, ports);
+            sb_printf(sb, ")");
+            i = end - 1;
+            continue;
+        }
+        if (a->type == FLOW_ACT_LOAD
+            && (a->pad0 & FLOW_ACT_F_WRITE_METADATA)) {
+            i = fmt_write_metadata(sb, f->actions, i, hi) - 1;
+            continue;
+        }
+        if (a->type == FLOW_ACT_LOAD && (a->pad0 & FLOW_ACT_F_SET_FIELD)) {
+            i = fmt_set_field(sb, f->actions, i, hi) - 1;
+            continue;
+        }
+        fmt_action(sb, a, ports);
+    }
+}
+
 static void
 fmt_actions(struct sbuf *sb, const struct flow *f,
             const struct flow_port_map *ports)
@@ -595,21 +630,7 @@ fmt_actions(struct sbuf *sb, const struct flow *f,
         sb_printf(sb, "drop");
         return;
     }
-    for (unsigned i = 0; i < n; i++) {
-        if (i > 0)
-            sb_printf(sb, ",");
-        if (f->actions[i].type == FLOW_ACT_LOAD
-            && (f->actions[i].pad0 & FLOW_ACT_F_WRITE_METADATA)) {
-            i = fmt_write_metadata(sb, f->actions, i, n) - 1;
-            continue;
-        }
-        if (f->actions[i].type == FLOW_ACT_LOAD
-            && (f->actions[i].pad0 & FLOW_ACT_F_SET_FIELD)) {
-            i = fmt_set_field(sb, f->actions, i, n) - 1;
-            continue;
-        }
-        fmt_action(sb, &f->actions[i], ports);
-    }
+    fmt_range(sb, f, 0, n, ports);
 }
 
 /* Everything after the table/stats prefix. */

@@ -273,6 +273,8 @@ flow_action_fields_valid(const struct flow_action *a)
             && a->u.conj.n_clauses <= FLOW_CONJ_MAX
             && a->u.conj.clause >= 1
             && a->u.conj.clause <= a->u.conj.n_clauses;
+    case FLOW_ACT_CLONE:
+        return a->u.clone.n >= 1;
     default:
         return true;
     }

@@ -19,6 +19,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -211,7 +212,7 @@ static const char *const known_actions[] = {
     "mod_nw_dst", "mod_nw_tos", "mod_nw_ttl", "mod_nw_ecn", "mod_tp_src",
     "mod_tp_dst", "dec_ttl",
     "set_field", "set_tunnel", "set_tunnel64", "goto_table", "controller",
-    "load", "move", "resubmit", "write_metadata", NULL,
+    "load", "move", "resubmit", "write_metadata", "clone", NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -583,6 +584,70 @@ controller_action(struct fp_act_state *st, const struct fp_tok *tok)
     return 0;
 }
 
+static int read_action(struct fp_act_state *st, const struct fp_tok *tok);
+
+/* clone(ACTIONS): the body follows the CLONE action flat in the list. It
+ * runs on a copy of the packet, so the state the rest of the list checks
+ * against (a tag promised) is the one from before it. The body is read
+ * from a NUL-terminated copy, its tokens pointed back into the line so
+ * errors name the right place. */
+static int
+clone_action(struct fp_act_state *st, const struct fp_tok *tok)
+{
+    struct fp_ctx *c = st->c;
+    struct flow *f = &c->fm.flow;
+    char *body = NULL;
+    size_t ofs, pos = 0;
+    unsigned at;
+    struct fp_act_state inner;
+    struct flow_action *a;
+    struct fp_tok t;
+    int rc;
+
+    if (!tok->paren)
+        return fp_fail(c, -EINVAL, tok, "clone needs its actions in "
+                       "parentheses (clone(ACTION,...))");
+    if (st->in_clone)
+        return fp_fail(c, -EINVAL, tok, "clone inside clone is not "
+                       "supported (write the inner actions in one clone)");
+    if ((rc = fp_act_append(st, tok, FLOW_ACT_CLONE, &a)) < 0)
+        return rc;
+    at = (unsigned)(a - f->actions);
+    body = strndup(tok->val, tok->vlen);
+    if (body == NULL)
+        return fp_fail(c, -ENOMEM, tok, "clone: out of memory");
+    ofs = (size_t)(tok->val - c->line);
+    inner = *st;
+    inner.in_clone = true;
+    while (fp_next_token(body, &pos, &t)) {
+        t.key = c->line + ofs + (size_t)(t.key - body);
+        if (t.val != NULL)
+            t.val = c->line + ofs + (size_t)(t.val - body);
+        t.pos += ofs;
+        if ((rc = fp_check_closed(c, &t)) < 0)
+            goto out;
+        if ((rc = read_action(&inner, &t)) < 0)
+            goto out;
+        if (inner.dropped || inner.ended || inner.wrote_metadata
+            || f->actions[f->n_actions - 1].type == FLOW_ACT_RESUBMIT) {
+            rc = fp_fail(c, -EINVAL, &t, "clone: only actions that return "
+                         "to the list may be inside it (not drop, "
+                         "goto_table, write_metadata or resubmit)");
+            goto out;
+        }
+    }
+    if (f->n_actions == at + 1) {
+        rc = fp_fail(c, -EINVAL, tok, "clone needs at least one action "
+                     "inside (clone(output:1))");
+        goto out;
+    }
+    f->actions[at].u.clone.n = (uint8_t)(f->n_actions - at - 1);
+    rc = 0;
+out:
+    free(body);
+    return rc;
+}
+
 static int
 read_action(struct fp_act_state *st, const struct fp_tok *tok)
 {
@@ -615,6 +680,8 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
     }
     if (fp_key_is_ci(tok, "controller"))
         return controller_action(st, tok);
+    if (fp_key_is_ci(tok, "clone"))
+        return clone_action(st, tok);
     if (fp_key_is_ci(tok, "drop")) {
         if ((rc = no_value(st, tok, "drop")) < 0)
             return rc;

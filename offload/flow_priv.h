@@ -63,6 +63,7 @@ struct fp_act_state {
     bool ended;             /* goto_table was given */
     bool wrote_metadata;    /* write_metadata was given: only goto_table
                              * may follow */
+    bool in_clone;          /* reading a clone's body */
 };
 
 /* Fill c->err ("flow: at POS 'TOKEN': ...") and return @code. @tok NULL

@@ -413,10 +413,24 @@ flow_table_destroy(struct flow_table *t)
 static int
 check_actions(const struct flow *f, unsigned table_id)
 {
+    unsigned clone_end = 0;     /* one past the current clone's body */
+
     if (f->n_actions > FLOW_MAX_ACTIONS)
         return -EINVAL;
     for (unsigned i = 0; i < f->n_actions; i++) {
         const struct flow_action *a = &f->actions[i];
+
+        /* a clone's body is whole, unnested and returns to its list (what
+         * the parser guarantees) */
+        if (i < clone_end
+            && (a->type == FLOW_ACT_CLONE || a->type == FLOW_ACT_GOTO_TABLE
+                || a->type == FLOW_ACT_RESUBMIT))
+            return -EINVAL;
+        if (a->type == FLOW_ACT_CLONE) {
+            if (i + a->u.clone.n >= f->n_actions)
+                return -EINVAL;
+            clone_end = i + 1 + a->u.clone.n;
+        }
 
         if (a->type < FLOW_ACT_OUTPUT || a->type >= FLOW_ACT_COUNT_)
             return -EINVAL;

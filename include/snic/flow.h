@@ -265,6 +265,10 @@ enum flow_action_type {
     FLOW_ACT_MOD_VLAN_TCI,  /* u.tci: the tag's TCI bits under mask become
                              * value's (set_field:V/M->vlan_tci); only
                              * onto a tag, never untags */
+    FLOW_ACT_CLONE,         /* u.clone.n: the next n actions (1..) are its
+                             * body, run on a copy of the packet and its
+                             * registers; not nested, and no resubmit,
+                             * goto_table, conjunction inside */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -358,6 +362,9 @@ struct flow_action {
             uint8_t clause;         /* k: 1..n_clauses */
             uint8_t n_clauses;      /* n: FLOW_CONJ_MIN..FLOW_CONJ_MAX */
         } conj;
+        struct {
+            uint8_t n;              /* actions after it that are its body */
+        } clone;
     } u;
 };
 

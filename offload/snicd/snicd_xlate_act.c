@@ -616,6 +616,11 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "set_field in_port not offloaded (rte_flow "
                                "cannot change the port a packet came in "
                                "on; software runs it)");
+    case FLOW_ACT_CLONE:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "clone not offloaded (rte_flow has no copy "
+                               "of a packet that is rewritten apart and "
+                               "then put back; software runs it)");
     case FLOW_ACT_CONJUNCTION:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "conjunction clause not offloaded (a "

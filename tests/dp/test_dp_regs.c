@@ -175,6 +175,38 @@ Test(dp_regs, a_truncated_output_ending_a_resubmit_is_not_last)
     env_fini(&e);
 }
 
+/* clone: its outputs send the copy as rewritten inside it; afterwards the
+ * packet, its tag and its registers are as before it. */
+Test(dp_regs, clone_runs_on_a_copy_and_puts_the_packet_back)
+{
+    static const char *const flows[] = {
+        "table=0,priority=1,actions=load:1->reg1,"
+        "clone(mod_dl_dst:00:00:00:00:00:11,load:2->reg1,push_vlan:0x8100,"
+        "output:2),output:3,resubmit(,1)",
+        "table=1,priority=10,reg1=1,vlan_tci=0/0x1000,"
+        "dl_dst=02:00:00:00:00:0b,"
+        "actions=output:4",
+        "table=1,priority=5,actions=output:9",
+        NULL,
+    };
+    struct env e;
+    struct capture cap;
+
+    env_init(&e, flows);
+    for (int burst = 0; burst < 2; burst++) {
+        cr_assert_eq(send_one(&e, 1, burst, &cap), 3);
+        cr_assert_eq(cap.port[0], 2);
+        cr_assert_not(cap.last[0], "the clone's output took the buffer");
+        /* pushed tag: dl_dst still first, rewritten */
+        cr_assert_eq(cap.dst5[0], 0x11);
+        cr_assert_eq(cap.port[1], 3);
+        cr_assert_eq(cap.dst5[1], 0x0b);
+        /* reg1 and dl_dst as before the clone */
+        cr_assert_eq(cap.port[2], 4);
+    }
+    env_fini(&e);
+}
+
 Test(dp_regs, resubmit_replaces_in_port_for_the_lookup_only)
 {
     static const char *const flows[] = {

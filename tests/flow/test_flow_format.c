@@ -130,6 +130,15 @@ static const struct canon_case canonical_cases[] = {
       "cookie=0x0, table=1, actions=resubmit(,1),resubmit:pf,"
       "resubmit(vf0,3),write_metadata:0xff,goto_table:2"
       },
+    /* clone's body in its parentheses; set_field loads grouped only up
+     * to its end; the list goes on after it */
+    { "dl_vlan=5,actions=clone(strip_vlan,set_field:1->reg0,"
+      "mod_dl_src:00:00:00:00:00:01,output:2),set_field:7->vlan_vid,"
+      "clone(push_vlan:0x8100,load:3->reg1),output:3",
+      "cookie=0x0, table=0, dl_vlan=5 actions=clone(strip_vlan,"
+      "set_field:0x1->reg0,mod_dl_src:00:00:00:00:00:01,output:pf),"
+      "set_field:7->vlan_vid,clone(push_vlan:0x8100,"
+      "load:0x3->NXM_NX_REG1[]),output:3" },
     /* conjunctive matches as Open vSwitch prints them */
     { "priority=5,tcp,tp_dst=80,actions=conjunction(1,2/2),"
       "conjunction(0x10,1/3)",

@@ -1182,6 +1182,22 @@ static const struct reject_case rejects_cases[] = {
       "conj_id cannot be masked" },
     { "conj_id=4294967296,actions=drop", ADD, -ERANGE, 0, "conj_id" },
     { "conj_id,actions=drop", ADD, -EINVAL, 0, "conj_id needs a value" },
+    /* clone: a body that returns to the list, not nested, not empty */
+    { "actions=clone(output:1,resubmit(,1))", ADD, -EINVAL, 23,
+      "clone: only actions that return to the list" },
+    { "actions=clone(goto_table:1)", ADD, -EINVAL, 14,
+      "not drop, goto_table, write_metadata or resubmit" },
+    { "actions=clone(clone(output:1))", ADD, -EINVAL, 14,
+      "clone inside clone is not supported" },
+    { "actions=clone()", ADD, -EINVAL, 8,
+      "clone needs at least one action inside" },
+    { "actions=clone:1", ADD, -EINVAL, 8,
+      "clone needs its actions in parentheses" },
+    { "actions=clone(mod_vlan_pcp)", ADD, -EINVAL, 14,
+      "mod_vlan_pcp needs an argument" },
+    /* the tag pushed inside is gone after it */
+    { "actions=clone(push_vlan:0x8100),set_field:3->vlan_vid", ADD,
+      -EINVAL, 32, "needs a VLAN-tagged packet" },
 };
 
 #define N_REJECTS (sizeof(rejects_cases) / sizeof(rejects_cases[0]))

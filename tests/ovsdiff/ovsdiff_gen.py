@@ -637,7 +637,8 @@ def directed_case():
     on ICMP, on TCP with ports 0; mod_nw_*, dec_ttl, strip_vlan on ARP,
     IPv6 and tagged frames), output:REG[..] to reserved ports (ALL,
     IN_PORT, FLOOD as 16-bit numbers), set_field onto tp_src/tp_dst and
-    ICMP(v6) type and code. (flows [(line, push)], [(port, frame)])."""
+    ICMP(v6) type and code, clone (a copy rewritten and tagged, the
+    packet and its register put back). (flows [(line, push)], [(port, frame)])."""
     flows = [
         "priority=100,in_port=1,tcp,tcp_flags=+syn-ack actions=output:2",
         "priority=95,in_port=1,tcp,tcp_flags=syn|ack actions=output:3",
@@ -666,11 +667,17 @@ def directed_case():
         "set_field:0xe000/0xe000->vlan_tci,output:2",
         "priority=75,in_port=3,udp,tp_dst=9 actions=set_field:4->in_port,"
         "output:3,output:4,in_port,resubmit(,0)",
+        "priority=76,in_port=3,udp,tp_dst=11 actions=load:1->NXM_NX_REG0[],"
+        "clone(mod_dl_dst:02:00:00:00:00:09,push_vlan:0x8100,"
+        "mod_vlan_vid:5,load:2->NXM_NX_REG0[],output:1),"
+        "output:2,output:NXM_NX_REG0[0..15]",
         "priority=1 actions=output:4",
     ]
     # a set_field onto vlan_tci goes as OpenFlow 1.3: OpenFlow 1.0's
-    # encoding turns it into mod_vlan_vid + mod_vlan_pcp, the mask lost
-    flows = [("table=0,cookie=%d,%s" % (i + 1, f), "->vlan_tci" in f)
+    # encoding turns it into mod_vlan_vid + mod_vlan_pcp, the mask lost;
+    # so does the clone with its push_vlan (OpenFlow 1.1 on)
+    flows = [("table=0,cookie=%d,%s" % (i + 1, f),
+              "->vlan_tci" in f or "clone(" in f)
              for i, f in enumerate(flows)]
     ip6_tcp = _eth(ETH_IP6, struct.pack("!IHBB16s16s", 0x60000000, 20, 6, 64,
                                         ipaddress.ip_address("::1").packed,
@@ -706,6 +713,7 @@ def directed_case():
         (3, _udp4(1, 9)),
         (3, _udp4(1, 7, tci=0x6005)),
         (3, _udp4(1, 7)),
+        (3, _udp4(1, 11)),
     ]
     return flows, frames
 

@@ -903,6 +903,9 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
     expect_refused("in_port=vf0 actions=set_field:vf2->in_port,"
                    "output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "set_field in_port not offloaded");
+    expect_refused("in_port=vf0 actions=clone(mod_dl_src:00:00:00:00:00:01,"
+                   "output:vf2),output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "clone not offloaded");
     expect_refused("in_port=vf0 actions=strip_vlan,output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "may be untagged");
     expect_refused("in_port=vf0,ip actions=mod_nw_ttl:3,output:vf1",
