@@ -57,11 +57,15 @@ def kill_all():
 
 
 class Emunic:
-    def __init__(self, tmp, profile="full"):
+    """emunic in switchdev mode; @vf_taps: host tap names of VFs 0, 1..."""
+
+    def __init__(self, tmp, profile="full", vf_taps=()):
         self.sock = os.path.join(tmp, "nic")
-        self.proc = spawn([EMUNIC, "--socket", self.sock, "--num-vfs",
-                           str(NVFS), "--mode", "switchdev", "--profile",
-                           profile], stdout=subprocess.PIPE,
+        args = [EMUNIC, "--socket", self.sock, "--num-vfs", str(NVFS),
+                "--mode", "switchdev", "--profile", profile]
+        for i, tap in enumerate(vf_taps):
+            args += ["--vf-tap", "%d=%s" % (i, tap)]
+        self.proc = spawn(args, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
         line = self.proc.stdout.readline()
         if "listening" not in line:

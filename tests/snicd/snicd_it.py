@@ -727,20 +727,7 @@ def scenario_taps(tmp):
     tag_ = "%d" % (os.getpid() % 10000)
     taps = ["snt%s_%d" % (tag_, i) for i in range(2)]
     nss = ["snins%s_%d" % (tag_, i) for i in range(2)]
-    sock = os.path.join(tmp, "nic")
-    emu = spawn([EMUNIC, "--socket", sock, "--num-vfs", str(NVFS), "--mode",
-                 "switchdev", "--profile", "tiny", "--vf-tap",
-                 "0=" + taps[0], "--vf-tap", "1=" + taps[1]],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    line = emu.stdout.readline()
-    if "listening" not in line:
-        raise RuntimeError("emunic did not start: " + line)
-    threading.Thread(target=emu.stdout.read, daemon=True).start()
-
-    class Nic:
-        pass
-    nic = Nic()
-    nic.sock = sock
+    nic = Emunic(tmp, "tiny", vf_taps=taps)
     try:
         for i in range(2):
             ns = ["ip", "-n", nss[i]]
@@ -790,22 +777,7 @@ def scenario_normal(tmp):
     tag_ = "%d" % (os.getpid() % 10000)
     taps = ["snn%s_%d" % (tag_, i) for i in range(3)]
     nss = ["snnns%s_%d" % (tag_, i) for i in range(3)]
-    sock = os.path.join(tmp, "nic")
-    args = [EMUNIC, "--socket", sock, "--num-vfs", str(NVFS), "--mode",
-            "switchdev"]
-    for i in range(3):
-        args += ["--vf-tap", "%d=%s" % (i, taps[i])]
-    emu = spawn(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                text=True)
-    line = emu.stdout.readline()
-    if "listening" not in line:
-        raise RuntimeError("emunic did not start: " + line)
-    threading.Thread(target=emu.stdout.read, daemon=True).start()
-
-    class Nic:
-        pass
-    nic = Nic()
-    nic.sock = sock
+    nic = Emunic(tmp, vf_taps=taps)
     macs = []
     try:
         for i in range(3):
@@ -888,7 +860,7 @@ def scenario_normal(tmp):
         d.stop()
         # a --port naming no port stops snicd before it serves anything
         bad = subprocess.run(
-            [SNICD, "--", "--emunic-socket", sock, "--rundir",
+            [SNICD, "--", "--emunic-socket", nic.sock, "--rundir",
              os.path.join(tmp, "bad-run"), "--emunic", EMUNIC, "--port",
              "vf9:tag=3", "--journal", "none"],
             capture_output=True, text=True, timeout=60)
@@ -912,19 +884,7 @@ def scenario_local(tmp):
         sys.exit(77)
     tag_ = "%d" % (os.getpid() % 10000)
     tap, ns, local = "snl%s_0" % tag_, "snlns%s" % tag_, "snlh%s" % tag_
-    sock = os.path.join(tmp, "nic")
-    emu = spawn([EMUNIC, "--socket", sock, "--num-vfs", str(NVFS), "--mode",
-                 "switchdev", "--vf-tap", "0=" + tap],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    line = emu.stdout.readline()
-    if "listening" not in line:
-        raise RuntimeError("emunic did not start: " + line)
-    threading.Thread(target=emu.stdout.read, daemon=True).start()
-
-    class Nic:
-        pass
-    nic = Nic()
-    nic.sock = sock
+    nic = Emunic(tmp, vf_taps=[tap])
     try:
         for cmd in (["ip", "netns", "add", ns],
                     ["ip", "link", "set", tap, "netns", ns],
