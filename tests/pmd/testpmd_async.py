@@ -11,9 +11,7 @@ SNIC_FW), whose helpers it imports.
 """
 import json
 import re
-import shutil
 import sys
-import tempfile
 
 import testpmd_flow as T
 from testpmd_flow import check
@@ -277,23 +275,5 @@ SCENARIOS = {
 }
 
 
-def main():
-    names = sys.argv[1:] or list(SCENARIOS)
-    for n in names:
-        tmp = tempfile.mkdtemp(prefix="pmdasync")
-        print("[%s]" % n)
-        try:
-            SCENARIOS[n](tmp)
-        except Exception as e:  # a crash of the harness is a failure too
-            check(False, "%s raised %r" % (n, e))
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    if T.failures:
-        print("%d check(s) failed" % len(T.failures))
-        return 1
-    print("all checks passed")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.main(SCENARIOS, "pmdasync"))

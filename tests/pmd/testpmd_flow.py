@@ -940,13 +940,16 @@ SCENARIOS = {
 }
 
 
-def main():
-    names = sys.argv[1:] or list(SCENARIOS)
+def main(scenarios=None, prefix="pmdit"):
+    """Run the scenarios named on the command line (default: all of
+    @scenarios, this file's own when None) and report the checks."""
+    scenarios = SCENARIOS if scenarios is None else scenarios
+    names = sys.argv[1:] or list(scenarios)
     for n in names:
-        tmp = tempfile.mkdtemp(prefix="pmdit")
+        tmp = tempfile.mkdtemp(prefix=prefix)
         print("[%s]" % n)
         try:
-            SCENARIOS[n](tmp)
+            scenarios[n](tmp)
         except Exception as e:  # a crash of the harness is a failure too
             check(False, "%s raised %r" % (n, e))
         finally:
