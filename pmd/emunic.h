@@ -501,6 +501,10 @@ void emunic_flow_forget_port(struct emunic_port *p);
  * a group (ad->lock held); the handle index; releasing a handle whose rule
  * the card no longer holds (@in_card: it was deleted just now, so its
  * counter and RSS context go too); the "card not answering" error. */
+/* Only the PF (eSwitch manager) and its representors program steering
+ * rules: -ENOTSUP with the reason for a VF or uplink port, else 0. */
+int emunic_flow_role_check(struct rte_eth_dev *dev,
+                           struct rte_flow_error *error);
 int emunic_flow_translate_dev(struct rte_eth_dev *dev,
                               const struct rte_flow_attr *attr,
                               const struct rte_flow_item items[],

@@ -58,8 +58,9 @@ flow_resolve(void *opaque, uint32_t port_id, uint16_t *vport)
     return 0;
 }
 
-static int
-flow_port_check(struct rte_eth_dev *dev, struct rte_flow_error *error)
+int
+emunic_flow_role_check(struct rte_eth_dev *dev,
+                       struct rte_flow_error *error)
 {
     struct emunic_port *p = dev->data->dev_private;
 
@@ -204,7 +205,7 @@ emunic_flow_translate_dev(struct rte_eth_dev *dev,
     };
     int ret;
 
-    ret = flow_port_check(dev, error);
+    ret = emunic_flow_role_check(dev, error);
     if (ret < 0)
         return ret;
     /* a rule on a gone representor would act for its vport, which a VF
@@ -641,7 +642,7 @@ emunic_flow_forget_port(struct emunic_port *p)
 static int
 emunic_flow_flush(struct rte_eth_dev *dev, struct rte_flow_error *error)
 {
-    int ret = flow_port_check(dev, error);
+    int ret = emunic_flow_role_check(dev, error);
 
     return ret < 0 ? ret : emunic_flow_flush_port(dev->data->dev_private,
                                                   error);
@@ -719,7 +720,7 @@ static int
 emunic_flow_isolate(struct rte_eth_dev *dev, int set,
                     struct rte_flow_error *error)
 {
-    int ret = flow_port_check(dev, error);
+    int ret = emunic_flow_role_check(dev, error);
 
     if (ret < 0)
         return ret;

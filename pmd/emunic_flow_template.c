@@ -28,24 +28,10 @@
 #include "emunic.h"
 
 static int
-async_role_check(struct rte_eth_dev *dev, struct rte_flow_error *error)
-{
-    struct emunic_port *p = dev->data->dev_private;
-
-    if (p->role == EMUNIC_ROLE_VF || p->role == EMUNIC_ROLE_UPLINK)
-        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_UNSPECIFIED,
-                               NULL, "port %u is a %s port: only the PF "
-                               "(eSwitch manager) and its representors "
-                               "program steering rules", dev->data->port_id,
-                               p->role == EMUNIC_ROLE_VF ? "VF" : "uplink");
-    return 0;
-}
-
-static int
 async_port_check(struct rte_eth_dev *dev, struct rte_flow_error *error)
 {
     struct emunic_port *p = dev->data->dev_private;
-    int ret = async_role_check(dev, error);
+    int ret = emunic_flow_role_check(dev, error);
 
     if (ret < 0)
         return ret;
@@ -62,7 +48,7 @@ async_need_config(struct rte_eth_dev *dev, bool alive,
 {
     struct emunic_port *p = dev->data->dev_private;
     int ret = alive ? async_port_check(dev, error) :
-              async_role_check(dev, error);
+              emunic_flow_role_check(dev, error);
 
     if (ret < 0)
         return ret;
