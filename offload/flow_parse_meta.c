@@ -40,16 +40,9 @@ read_wide(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
         return fp_uint(c, tok, s, len, max, what, expect, &v[0]);
     }
     for (size_t i = 2; i < len; i++) {
-        char ch = s[i];
-        unsigned d;
+        int d = fp_hex_digit(s[i]);
 
-        if (ch >= '0' && ch <= '9')
-            d = (unsigned)(ch - '0');
-        else if (ch >= 'a' && ch <= 'f')
-            d = (unsigned)(ch - 'a' + 10);
-        else if (ch >= 'A' && ch <= 'F')
-            d = (unsigned)(ch - 'A' + 10);
-        else
+        if (d < 0)
             return fp_fail(c, -EINVAL, tok, "%s: '%.*s' is not a number "
                            "(expected %s)", what, (int)(len > 40 ? 40 : len),
                            s, expect);
@@ -58,7 +51,7 @@ read_wide(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
                            "(expected %s)", what, (int)(len > 40 ? 40 : len),
                            s, expect);
         v[1] = v[1] << 4 | v[0] >> 60;
-        v[0] = v[0] << 4 | d;
+        v[0] = v[0] << 4 | (unsigned)d;
     }
     return 0;
 }

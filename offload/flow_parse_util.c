@@ -268,6 +268,18 @@ fp_uint_masked(struct fp_ctx *c, const struct fp_tok *tok, uint64_t max,
 }
 
 int
+fp_hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+int
 fp_mac(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
        size_t len, const char *what, uint8_t mac[6])
 {
@@ -278,18 +290,11 @@ fp_mac(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
         int digits = 0;
 
         while (i < len && digits < 2) {
-            char ch = s[i];
-            unsigned d;
+            int d = fp_hex_digit(s[i]);
 
-            if (ch >= '0' && ch <= '9')
-                d = (unsigned)(ch - '0');
-            else if (ch >= 'a' && ch <= 'f')
-                d = (unsigned)(ch - 'a' + 10);
-            else if (ch >= 'A' && ch <= 'F')
-                d = (unsigned)(ch - 'A' + 10);
-            else
+            if (d < 0)
                 break;
-            v = v * 16 + d;
+            v = v * 16 + (unsigned)d;
             digits++;
             i++;
         }

@@ -78,6 +78,9 @@ bool fp_next_token(const char *line, size_t *pos, struct fp_tok *tok);
 int fp_check_closed(struct fp_ctx *c, const struct fp_tok *tok);
 
 bool fp_key_is(const struct fp_tok *tok, const char *key);
+
+/* The value of hexadecimal digit @ch, or -1. */
+int fp_hex_digit(char ch);
 /* Same, ignoring case (action names: ovs-ofctl takes DROP and Output:1). */
 bool fp_key_is_ci(const struct fp_tok *tok, const char *key);
 
