@@ -166,16 +166,6 @@ emu_counter_flush(struct emu_dev *dev)
     cnt_pool_reset(p);
 }
 
-struct emu_counter *
-emu_counter_get(const struct emu_dev *dev, uint32_t id)
-{
-    if (id == 0 || id > dev->caps.max_counters)
-        return NULL;
-    if (dev->counters[id - 1].range_base == 0)
-        return NULL;
-    return &dev->counters[id - 1];
-}
-
 /* Take @count ids off the free runs: an exact fit when one exists, else
  * the front of the shortest longer run. Returns the base id or 0. */
 static uint32_t

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "emu_clock.h"
 #include "emu_dev_priv.h"
 
 enum emu_perm {
@@ -31,7 +32,6 @@ struct emu_cmd_desc {
 
 static uint8_t emu_cmd_query_adapter(struct emu_dev *dev, struct emu_cmd *cmd);
 static uint8_t emu_cmd_query_health(struct emu_dev *dev, struct emu_cmd *cmd);
-static uint8_t emu_cmd_function_reset(struct emu_dev *dev, struct emu_cmd *cmd);
 
 static const struct emu_cmd_desc emu_cmds[] = {
     { FW_CMD_QUERY_ADAPTER, EMU_PERM_ANY, emu_cmd_query_adapter },
@@ -57,71 +57,6 @@ static const struct emu_cmd_desc emu_cmds[] = {
     { FW_CMD_RSS_CTX_DESTROY, EMU_PERM_PF, emu_cmd_rss_ctx_destroy },
     { FW_CMD_DEBUG_FAULT, EMU_PERM_PF, emu_cmd_debug_fault },
 };
-
-uint64_t
-emu_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-bool
-emu_bytes_zero(const void *p, size_t size)
-{
-    const uint8_t *b = p;
-
-    for (size_t i = 0; i < size; i++)
-        if (b[i] != 0)
-            return false;
-    return true;
-}
-
-uint8_t
-emu_fail(struct emu_cmd *cmd, uint8_t status, uint32_t syndrome)
-{
-    cmd->syndrome = syndrome;
-    return status;
-}
-
-/* Zero-extended copy of the input into the handler's struct, then the
- * libbpf rule: bytes past the layout this firmware knows must be zero. */
-uint8_t
-emu_cmd_input(struct emu_cmd *cmd, void *in, size_t size)
-{
-    uint32_t have = cmd->hdr.in_size;
-
-    memset(in, 0, size);
-    memcpy(in, cmd->raw, have < size ? have : size);
-    return emu_cmd_trailing(cmd, (uint32_t)size);
-}
-
-uint8_t
-emu_cmd_trailing(struct emu_cmd *cmd, uint32_t known)
-{
-    if (cmd->hdr.in_size > known &&
-        !emu_bytes_zero(cmd->raw + known, cmd->hdr.in_size - known))
-        return emu_fail(cmd, FW_STATUS_BAD_INPUT_LEN,
-                        FW_SYND(FW_SYND_LENGTH, 0, known));
-    return FW_STATUS_OK;
-}
-
-uint8_t
-emu_cmd_need_out(struct emu_cmd *cmd, uint32_t size)
-{
-    if (cmd->hdr.out_size < size)
-        return emu_fail(cmd, FW_STATUS_BAD_OUTPUT_LEN,
-                        FW_SYND(FW_SYND_LENGTH, 0, size));
-    return FW_STATUS_OK;
-}
-
-bool
-emu_func_is_vf(const struct emu_dev *dev, uint16_t function)
-{
-    (void)dev;
-    return function != FW_FUNC_PF && function != FW_FUNC_UPLINK;
-}
 
 /* ------------------------------------------------------------------------
  * Commands handled here
@@ -180,49 +115,6 @@ emu_cmd_query_health(struct emu_dev *dev, struct emu_cmd *cmd)
         out->rules_added = manager ? dev->steer.n_added : 0;
         out->rules_deleted = manager ? dev->steer.n_deleted : 0;
         cmd->out_len = sizeof(*out);
-    }
-    return FW_STATUS_OK;
-}
-
-/* Steering and counters go; SR-IOV, eSwitch mode, vport contexts and fault
- * knobs (the test harness's, not the firmware's) stay. */
-void
-emu_dev_firmware_reset(struct emu_dev *dev)
-{
-    dev->health = FW_HEALTH_RESETTING;
-    /* rebuilding the root table cannot fail for lack of a free table slot
-     * right after a flush; a failed allocation leaves switchdev without a
-     * root, which the pipeline treats as all-miss */
-    emu_steer_flush(dev, dev->caps.esw_mode == FW_ESW_SWITCHDEV);
-    emu_counter_flush(dev);
-    emu_rss_flush(dev);
-    for (uint32_t v = 0; v < dev->caps.num_vports; v++)
-        dev->vports[v].rule_refs = 0;
-    dev->reset_generation++;
-    if (dev->ops.reset != NULL)
-        dev->ops.reset(dev->ctx);
-    dev->fatal_syndrome = 0;
-    dev->health = FW_HEALTH_OK;
-}
-
-static uint8_t
-emu_cmd_function_reset(struct emu_dev *dev, struct emu_cmd *cmd)
-{
-    struct fw_function_reset_in in;
-    uint8_t st;
-
-    if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0)
-        return st;
-    if (in.flags != 0 || in.rsvd != 0)
-        return emu_fail(cmd, FW_STATUS_BAD_PARAM,
-                        FW_SYND(FW_SYND_RSVD, 0, 0));
-    if (cmd->function == FW_FUNC_PF) {
-        emu_dev_firmware_reset(dev);
-    } else {
-        struct emu_vport *vp = &dev->vports[FW_VPORT_VF(cmd->function)];
-
-        vp->ctx.promisc = 0;
-        vp->ctx.allmulti = 0;
     }
     return FW_STATUS_OK;
 }

@@ -216,15 +216,34 @@ struct emu_cmd {
 
 typedef uint8_t (*emu_cmd_fn)(struct emu_dev *dev, struct emu_cmd *cmd);
 
-/* emu_dev.c: input discipline shared by every handler */
+/*
+ * Who calls whom. emu_dev.c is the dispatcher: the gate, then the handler
+ * of emu_cmds[] in a feature file (vport, steering, rule query, RSS,
+ * counter, fault, reset). Feature files call forward into the leaves below
+ * (emu_cmd.c, emu_lookup.c, emu_clock.h), which call nothing back; the
+ * steering file calls the rule checker, and reset and SR-IOV changes call
+ * the files that own what they take away. No file calls the dispatcher.
+ */
+
+/* emu_cmd.c (leaf): input discipline shared by every handler */
 uint8_t emu_cmd_input(struct emu_cmd *cmd, void *in, size_t size);
 uint8_t emu_cmd_trailing(struct emu_cmd *cmd, uint32_t known);
 uint8_t emu_cmd_need_out(struct emu_cmd *cmd, uint32_t size);
 bool emu_bytes_zero(const void *p, size_t size);
 uint8_t emu_fail(struct emu_cmd *cmd, uint8_t status, uint32_t syndrome);
-void emu_dev_firmware_reset(struct emu_dev *dev);
-uint64_t emu_now_ns(void);
 bool emu_func_is_vf(const struct emu_dev *dev, uint16_t function);
+
+/* emu_lookup.c (leaf): the device's objects by id, pure reads */
+bool emu_vport_exists(const struct emu_dev *dev, uint32_t vport);
+struct emu_table *emu_steer_table(const struct emu_dev *dev, uint32_t group);
+/* NULL unless @id is an allocated counter */
+struct emu_counter *emu_counter_get(const struct emu_dev *dev, uint32_t id);
+const struct emu_rss_ctx *emu_rss_get(const struct emu_dev *dev, uint32_t id);
+
+/* emu_reset.c: FUNCTION_RESET, and the firmware reset it and the RESET
+ * fault knob share */
+void emu_dev_firmware_reset(struct emu_dev *dev);
+uint8_t emu_cmd_function_reset(struct emu_dev *dev, struct emu_cmd *cmd);
 
 /* emu_vport.c */
 uint8_t emu_cmd_sriov_enable(struct emu_dev *dev, struct emu_cmd *cmd);
@@ -235,7 +254,6 @@ uint8_t emu_cmd_vport_query(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_vport_modify(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_vport_stats(struct emu_dev *dev, struct emu_cmd *cmd);
 void emu_vport_reset_ctx(struct emu_dev *dev, uint16_t vport);
-bool emu_vport_exists(const struct emu_dev *dev, uint32_t vport);
 bool emu_vport_oper_up(const struct emu_dev *dev, uint16_t vport);
 
 /* emu_steering.c */
@@ -248,7 +266,6 @@ void emu_steer_fini(struct emu_dev *dev);
 void emu_steer_vports_removed(struct emu_dev *dev, uint16_t first);
 /* Destroy every table and rule; recreate the root table when @switchdev. */
 int emu_steer_flush(struct emu_dev *dev, bool switchdev);
-struct emu_table *emu_steer_table(const struct emu_dev *dev, uint32_t group);
 /* Highest-priority (lowest number, then earliest) rule matching @key. */
 const struct emu_rule *emu_steer_lookup(const struct emu_table *t,
                                         const struct fw_match *key);
@@ -281,7 +298,6 @@ uint32_t emu_rss_toeplitz(const uint8_t key[FW_RSS_KEY_SIZE],
 bool emu_rss_hash(uint32_t types, const uint8_t key[FW_RSS_KEY_SIZE],
                   const struct fw_match *k, const struct emu_layout *lay,
                   uint32_t *hash);
-const struct emu_rss_ctx *emu_rss_get(const struct emu_dev *dev, uint32_t id);
 void emu_rss_pick(const struct emu_rss_ctx *c, const struct fw_match *k,
                   const struct emu_layout *lay, struct emu_rss_pick *out);
 /* Every context and every vport's default go (reset, flush, mode). */
@@ -293,7 +309,6 @@ uint8_t emu_cmd_rss_ctx_destroy(struct emu_dev *dev, struct emu_cmd *cmd);
 int emu_counter_init(struct emu_dev *dev);
 void emu_counter_fini(struct emu_dev *dev);
 void emu_counter_flush(struct emu_dev *dev);
-struct emu_counter *emu_counter_get(const struct emu_dev *dev, uint32_t id);
 uint8_t emu_cmd_counter_alloc(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_counter_free(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_counter_query(struct emu_dev *dev, struct emu_cmd *cmd);

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "emu_clock.h"
 #include "emu_dev_priv.h"
 #include "emu_packet.h"
 

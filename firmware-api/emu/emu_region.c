@@ -177,7 +177,7 @@ emu_region_exec_slot(struct emu_client *c, uint32_t slot)
 
     memset(oh, 0, sizeof(*oh));
     flags = emu_dev_exec(c->srv->dev, c->function, in, in_size, out);
-    emu_server_mirror(c->srv);
+    emu_region_mirror_all(c->srv);
     delay = emu_dev_cmd_delay_us(c->srv->dev);
     if (delay > 0)
         emu_delay_us(delay);
@@ -245,4 +245,27 @@ emu_region_process(struct emu_client *c, unsigned budget)
     if (n % EMU_PUBLISH_EVERY != 0)
         emu_region_publish(c);
     return n;
+}
+
+/* Called after every command, before its completion is published: a driver
+ * that reaps the completion of the command that changed the health must
+ * already read the new value in its region. */
+void
+emu_region_mirror_all(struct emu_server *srv)
+{
+    uint32_t health = emu_dev_health(srv->dev);
+    uint32_t gen = emu_dev_reset_generation(srv->dev);
+    uint32_t sriov = emu_dev_sriov_generation(srv->dev);
+    struct emu_client *c;
+
+    if (health == srv->mirrored_health && gen == srv->mirrored_gen &&
+        sriov == srv->mirrored_sriov)
+        return;
+    for (c = srv->clients; c != NULL; c = c->next) {
+        emu_region_mirror(c, health, gen);
+        emu_region_mirror_sriov(c, srv->dev);
+    }
+    srv->mirrored_health = health;
+    srv->mirrored_gen = gen;
+    srv->mirrored_sriov = sriov;
 }

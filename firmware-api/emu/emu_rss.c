@@ -86,14 +86,6 @@ emu_rss_hash(uint32_t types, const uint8_t key[FW_RSS_KEY_SIZE],
     return true;
 }
 
-const struct emu_rss_ctx *
-emu_rss_get(const struct emu_dev *dev, uint32_t id)
-{
-    if (id == 0 || id > EMU_RSS_CTX_MAX || !dev->rss[id - 1].used)
-        return NULL;
-    return &dev->rss[id - 1];
-}
-
 void
 emu_rss_pick(const struct emu_rss_ctx *c, const struct fw_match *k,
              const struct emu_layout *lay, struct emu_rss_pick *out)

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../fw_sock.h"
+#include "emu_clock.h"
 #include "emu_server_int.h"
 
 #define EMU_IDLE_NS         200000      /* spin this long after last work */
@@ -45,54 +46,6 @@ emu_server_log(struct emu_server *srv, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-}
-
-void
-emu_server_defer_free(struct emu_server *srv, void *obj)
-{
-    if (srv->n_graveyard == srv->cap_graveyard) {
-        size_t cap = srv->cap_graveyard ? srv->cap_graveyard * 2 : 16;
-        void **g = realloc(srv->graveyard, cap * sizeof(*g));
-
-        if (g == NULL) {
-            /* leak rather than free an object an event may still name */
-            return;
-        }
-        srv->graveyard = g;
-        srv->cap_graveyard = cap;
-    }
-    srv->graveyard[srv->n_graveyard++] = obj;
-}
-
-static void
-emu_server_bury(struct emu_server *srv)
-{
-    while (srv->n_graveyard > 0)
-        free(srv->graveyard[--srv->n_graveyard]);
-}
-
-int
-emu_server_watch(struct emu_server *srv, int fd, struct emu_watch *w,
-                 uint32_t events)
-{
-    struct epoll_event ev = { .events = events, .data.ptr = w };
-
-    return epoll_ctl(srv->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-void
-emu_server_unwatch(struct emu_server *srv, int fd)
-{
-    epoll_ctl(srv->ep, EPOLL_CTL_DEL, fd, NULL);
-}
-
-static int64_t
-emu_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ------------------------------------------------------------------------
@@ -181,7 +134,7 @@ emu_listener_open(struct emu_server *srv, struct emu_listener *l,
         r = -errno;
         goto unlink_path;
     }
-    r = emu_server_watch(srv, l->fd, &l->w, EPOLLIN);
+    r = emu_loop_watch(srv, l->fd, &l->w, EPOLLIN);
     if (r < 0)
         goto unlink_path;
     return 0;
@@ -199,7 +152,7 @@ emu_listener_close(struct emu_server *srv, struct emu_listener *l)
 {
     if (l->fd < 0)
         return;
-    emu_server_unwatch(srv, l->fd);
+    emu_loop_unwatch(srv, l->fd);
     close(l->fd);
     unlink(l->path);
     l->fd = -1;
@@ -221,17 +174,17 @@ emu_client_close(struct emu_server *srv, struct emu_client *c)
         }
     }
     emu_shmq_release_all(c);
-    emu_server_unwatch(srv, c->sock);
+    emu_loop_unwatch(srv, c->sock);
     close(c->sock);
     if (c->db_fd >= 0) {
-        emu_server_unwatch(srv, c->db_fd);
+        emu_loop_unwatch(srv, c->db_fd);
         close(c->db_fd);
     }
     if (c->cq_fd >= 0)
         close(c->cq_fd);
     emu_region_destroy(c);
     c->closing = true;
-    emu_server_defer_free(srv, c);
+    emu_loop_defer_free(srv, c);
 }
 
 /* Close clients marked closing; done between loop phases, never while one
@@ -282,7 +235,7 @@ emu_server_accept(struct emu_server *srv, struct emu_listener *l)
         c->w_sock.obj = c;
         c->w_db.kind = EMU_W_DOORBELL;
         c->w_db.obj = c;
-        if (emu_server_watch(srv, s, &c->w_sock, EPOLLIN) < 0) {
+        if (emu_loop_watch(srv, s, &c->w_sock, EPOLLIN) < 0) {
             close(s);
             free(c);
             return;
@@ -340,7 +293,7 @@ emu_client_hello(struct emu_server *srv, struct emu_client *c,
     c->cq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (c->db_fd < 0 || c->cq_fd < 0)
         goto internal;
-    if (emu_server_watch(srv, c->db_fd, &c->w_db, EPOLLIN) < 0)
+    if (emu_loop_watch(srv, c->db_fd, &c->w_db, EPOLLIN) < 0)
         goto internal;
     fds[1] = c->db_fd;
     fds[2] = c->cq_fd;
@@ -437,11 +390,18 @@ emu_client_doorbell(struct emu_client *c)
  * Device callbacks
  * ------------------------------------------------------------------------ */
 
+/* The device model knows no server (a deliberate inversion through
+ * ops.deliver): the server picks the host side's transport. */
 static bool
 emu_server_deliver(void *ctx, const struct emu_dest *dest,
                    const uint8_t *frame, uint32_t len)
 {
-    return emu_shmq_deliver(ctx, dest, frame, len);
+    int r = emu_shmq_deliver(ctx, dest, frame, len);
+
+    /* a host side with no queue attached may be a tap: the queue wins */
+    if (r == -ENOENT && dest->kind == EMU_DEST_VPORT)
+        return emu_tap_deliver(ctx, dest->vport, frame, len);
+    return r > 0;
 }
 
 static void
@@ -474,30 +434,7 @@ emu_server_sriov_changed(void *ctx, uint16_t num_vfs)
             c->closing = true;
     emu_shmq_release_reps(srv, FW_VPORT_VF(num_vfs));
     /* before the command's completion: its issuer sees the new set */
-    emu_server_mirror(srv);
-}
-
-/* Called after every command, before its completion is published: a driver
- * that reaps the completion of the command that changed the health must
- * already read the new value in its region. */
-void
-emu_server_mirror(struct emu_server *srv)
-{
-    uint32_t health = emu_dev_health(srv->dev);
-    uint32_t gen = emu_dev_reset_generation(srv->dev);
-    uint32_t sriov = emu_dev_sriov_generation(srv->dev);
-    struct emu_client *c;
-
-    if (health == srv->mirrored_health && gen == srv->mirrored_gen &&
-        sriov == srv->mirrored_sriov)
-        return;
-    for (c = srv->clients; c != NULL; c = c->next) {
-        emu_region_mirror(c, health, gen);
-        emu_region_mirror_sriov(c, srv->dev);
-    }
-    srv->mirrored_health = health;
-    srv->mirrored_gen = gen;
-    srv->mirrored_sriov = sriov;
+    emu_region_mirror_all(srv);
 }
 
 static void
@@ -505,7 +442,7 @@ emu_server_reset(void *ctx)
 {
     /* Queues survive a firmware reset (only steering is lost): nothing to
      * detach, but drivers must see the new generation at once. */
-    emu_server_mirror(ctx);
+    emu_region_mirror_all(ctx);
 }
 
 static const struct emu_dev_ops emu_server_ops = {
@@ -540,7 +477,7 @@ emu_server_signals(struct emu_server *srv)
         return -errno;
     srv->w_sig.kind = EMU_W_SIGNAL;
     srv->w_sig.obj = srv;
-    return emu_server_watch(srv, srv->sig_fd, &srv->w_sig, EPOLLIN);
+    return emu_loop_watch(srv, srv->sig_fd, &srv->w_sig, EPOLLIN);
 }
 
 struct emu_server *
@@ -655,7 +592,7 @@ emu_server_destroy(struct emu_server *srv)
         return;
     while (srv->clients != NULL)
         emu_client_close(srv, srv->clients);
-    emu_server_bury(srv);
+    emu_loop_bury(srv);
     emu_tap_close_all(srv);
     for (i = 0; i < srv->max_vfs; i++)
         emu_listener_close(srv, &srv->vf[i]);
@@ -723,7 +660,7 @@ emu_server_work(struct emu_server *srv)
     for (c = srv->clients; c != NULL; c = c->next)
         cmds += emu_region_process(c, EMU_CMD_BUDGET);
     /* health may also move on its own (a reset finishing) */
-    emu_server_mirror(srv);
+    emu_region_mirror_all(srv);
     frames = emu_shmq_poll_tx(srv, EMU_TX_BUDGET);
     return cmds + frames;
 }
@@ -750,7 +687,7 @@ int
 emu_server_run(struct emu_server *srv)
 {
     struct epoll_event evs[EMU_MAX_EVENTS];
-    int64_t last_work = emu_now_ns();
+    uint64_t last_work = emu_now_ns();
 
     srv->busy = false;
     emu_shmq_set_need_kick(srv, true);
@@ -782,7 +719,7 @@ emu_server_run(struct emu_server *srv)
                 srv->busy = false;
         }
         emu_server_sweep(srv);
-        emu_server_bury(srv);
+        emu_loop_bury(srv);
     }
     return 0;
 }

@@ -126,19 +126,36 @@ struct emu_server {
     size_t cap_graveyard;
 };
 
+/*
+ * Who calls whom. emu_server.c owns the loop and dispatches forward: to the
+ * command regions (emu_region.c), the packet queues (emu_shmq.c) and the
+ * taps (emu_tap.c), and it relays the device's deliveries to a queue or a
+ * tap. Those call only the leaves (emu_loop.c, emu_attach.c) and the device
+ * model, never the server or each other.
+ */
+
 /* emu_server.c */
-void emu_server_defer_free(struct emu_server *srv, void *obj);
-int emu_server_watch(struct emu_server *srv, int fd, struct emu_watch *w,
-                     uint32_t events);
-void emu_server_unwatch(struct emu_server *srv, int fd);
-void emu_server_mirror(struct emu_server *srv);
 void emu_server_log(struct emu_server *srv, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* emu_loop.c (leaf): epoll hooks and the graveyard */
+int emu_loop_watch(struct emu_server *srv, int fd, struct emu_watch *w,
+                   uint32_t events);
+void emu_loop_unwatch(struct emu_server *srv, int fd);
+void emu_loop_defer_free(struct emu_server *srv, void *obj);
+/* Free what was deferred: only between epoll batches. */
+void emu_loop_bury(struct emu_server *srv);
+
+/* emu_attach.c (leaf): the device's view of a vport's host side */
+void emu_attach_update(struct emu_server *srv, uint16_t vport);
 
 /* emu_region.c: command regions */
 int emu_region_create(struct emu_client *c, uint32_t depth, int *memfd);
 void emu_region_destroy(struct emu_client *c);
 unsigned emu_region_process(struct emu_client *c, unsigned budget);
+/* Copy health, reset generation and the SR-IOV view into every client's
+ * region when they changed. */
+void emu_region_mirror_all(struct emu_server *srv);
 void emu_region_mirror(struct emu_client *c, uint32_t health,
                        uint32_t reset_gen);
 /* ABI 1.2 SR-IOV view (num_vfs, vf_generation[], sriov_generation). */
@@ -152,10 +169,11 @@ unsigned emu_shmq_poll_tx(struct emu_server *srv, unsigned budget);
 /* Arm (1) or disarm (0) every tx ring's tx_need_kick; returns true when a
  * ring already holds frames (do not sleep). */
 bool emu_shmq_set_need_kick(struct emu_server *srv, bool arm);
-bool emu_shmq_deliver(struct emu_server *srv, const struct emu_dest *dest,
-                      const uint8_t *frame, uint32_t len);
+/* 1: on a ring; 0: dropped (ring full, frame too large); -ENOENT: no
+ * shared-memory queue takes this destination (a host side may have a tap). */
+int emu_shmq_deliver(struct emu_server *srv, const struct emu_dest *dest,
+                     const uint8_t *frame, uint32_t len);
 void emu_shmq_kicked(struct emu_shmq *q);
-void emu_shmq_update_attachment(struct emu_server *srv, uint16_t vport);
 /* Detach the PF's representor queues of every vport >= @first (VFs that
  * went away): their holder sees detached=1. */
 void emu_shmq_release_reps(struct emu_server *srv, uint16_t first);

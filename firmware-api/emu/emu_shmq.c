@@ -41,22 +41,6 @@ emu_shmq_slot(struct emu_server *srv, bool rep, uint16_t vport,
     return &tab[(size_t)vport * srv->max_queues + queue];
 }
 
-void
-emu_shmq_update_attachment(struct emu_server *srv, uint16_t vport)
-{
-    uint8_t att = FW_ATTACH_NONE;
-    unsigned q;
-
-    if (vport >= srv->nvports)
-        return;
-    if (srv->taps[vport].fd >= 0)
-        att = FW_ATTACH_TAP;
-    for (q = 0; q < srv->max_queues; q++)
-        if (srv->host[(size_t)vport * srv->max_queues + q] != NULL)
-            att = FW_ATTACH_SHM;
-    emu_dev_set_attachment(srv->dev, vport, att);
-}
-
 /* Unhook a queue from the tables and the owner; its holder keeps its own
  * mapping, sees detached=1 and is no longer fed. */
 static void
@@ -68,7 +52,7 @@ emu_shmq_free(struct emu_server *srv, struct emu_shmq *q)
     if (slot != NULL && *slot == q) {
         *slot = NULL;
         if (!q->rep)
-            emu_shmq_update_attachment(srv, q->vport);
+            emu_attach_update(srv, q->vport);
     }
     for (pp = &q->owner->queues; *pp != NULL; pp = &(*pp)->next_owned) {
         if (*pp == q) {
@@ -77,11 +61,11 @@ emu_shmq_free(struct emu_server *srv, struct emu_shmq *q)
         }
     }
     __atomic_store_n(&q->hdr->detached, 1, __ATOMIC_RELEASE);
-    emu_server_unwatch(srv, q->kick_fd);
+    emu_loop_unwatch(srv, q->kick_fd);
     close(q->kick_fd);
     q->kick_fd = -1;    /* an event still in hand must not read a reused fd */
     munmap(q->map, q->size);
-    emu_server_defer_free(srv, q);
+    emu_loop_defer_free(srv, q);
 }
 
 void
@@ -215,7 +199,7 @@ emu_shmq_attach(struct emu_client *c, const struct fw_queue_attach *a,
         goto free_q;
     if (emu_shmq_map(q, &fds[0]) < 0)
         goto close_kick;
-    if (emu_server_watch(srv, q->kick_fd, &q->w_kick, EPOLLIN) < 0)
+    if (emu_loop_watch(srv, q->kick_fd, &q->w_kick, EPOLLIN) < 0)
         goto unmap;
     /* until the loop decides otherwise, a sleeping device needs a kick */
     q->hdr->tx_need_kick = srv->busy ? 0 : 1;
@@ -226,7 +210,7 @@ emu_shmq_attach(struct emu_client *c, const struct fw_queue_attach *a,
     q->next_owned = c->queues;
     c->queues = q;
     if (!rep)
-        emu_shmq_update_attachment(srv, vport);
+        emu_attach_update(srv, vport);
     fds[1] = q->kick_fd;
     *size = (uint32_t)q->size;
     return FW_STATUS_OK;
@@ -295,7 +279,7 @@ emu_flow_hash(const uint8_t *f, uint32_t len)
     return h;
 }
 
-bool
+int
 emu_shmq_deliver(struct emu_server *srv, const struct emu_dest *dest,
                  const uint8_t *frame, uint32_t len)
 {
@@ -309,11 +293,11 @@ emu_shmq_deliver(struct emu_server *srv, const struct emu_dest *dest,
         if (s == NULL || *s == NULL || (*s)->rx_desc == NULL)
             s = emu_shmq_slot(srv, true, dest->vport, 0);
         if (s == NULL || *s == NULL)
-            return false;
-        return emu_shmq_rx_put(*s, dest, frame, len);
+            return -ENOENT;
+        return emu_shmq_rx_put(*s, dest, frame, len) ? 1 : 0;
     }
     if (dest->kind != EMU_DEST_VPORT || dest->vport >= srv->nvports)
-        return false;
+        return -ENOENT;
     for (q = 0; q < srv->max_queues && n < 64; q++) {
         struct emu_shmq *s = srv->host[(size_t)dest->vport * srv->max_queues + q];
 
@@ -321,9 +305,9 @@ emu_shmq_deliver(struct emu_server *srv, const struct emu_dest *dest,
             cand[n++] = s;
     }
     if (n == 0)
-        return emu_tap_deliver(srv, dest->vport, frame, len);
+        return -ENOENT;
     q = n == 1 ? 0 : emu_flow_hash(frame, len) % n;
-    return emu_shmq_rx_put(cand[q], dest, frame, len);
+    return emu_shmq_rx_put(cand[q], dest, frame, len) ? 1 : 0;
 }
 
 static unsigned

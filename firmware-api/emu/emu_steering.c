@@ -120,18 +120,6 @@ emu_hmap_first(const struct emu_hmap *m, uint64_t hash)
  * Tables and tuples
  * ------------------------------------------------------------------------ */
 
-struct emu_table *
-emu_steer_table(const struct emu_dev *dev, uint32_t group)
-{
-    for (uint32_t i = 0; i < dev->caps.max_tables; i++) {
-        struct emu_table *t = dev->steer.tables[i];
-
-        if (t != NULL && t->group == group)
-            return t;
-    }
-    return NULL;
-}
-
 /* A table not yet placed in dev->steer.tables. */
 static struct emu_table *
 emu_table_alloc(uint32_t group, uint32_t level)

@@ -45,11 +45,11 @@ emu_tap_open(struct emu_server *srv, uint16_t vport, const char *ifname)
     tap->w.kind = EMU_W_TAP;
     tap->w.obj = tap;
     memcpy(tap->ifname, ifr.ifr_name, IFNAMSIZ);
-    if (emu_server_watch(srv, fd, &tap->w, EPOLLIN) < 0) {
+    if (emu_loop_watch(srv, fd, &tap->w, EPOLLIN) < 0) {
         tap->fd = -1;
         goto fail_close;
     }
-    emu_shmq_update_attachment(srv, vport);
+    emu_attach_update(srv, vport);
     return 0;
 
 fail_close:
@@ -66,7 +66,7 @@ emu_tap_close_all(struct emu_server *srv)
     for (v = 0; v < srv->nvports; v++) {
         if (srv->taps[v].fd < 0)
             continue;
-        emu_server_unwatch(srv, srv->taps[v].fd);
+        emu_loop_unwatch(srv, srv->taps[v].fd);
         close(srv->taps[v].fd);
         srv->taps[v].fd = -1;
     }

@@ -25,12 +25,6 @@ emu_vport_reset_ctx(struct emu_dev *dev, uint16_t vport)
         memcpy(vp->ctx.mac, dev->caps.base_mac, sizeof(vp->ctx.mac));
 }
 
-bool
-emu_vport_exists(const struct emu_dev *dev, uint32_t vport)
-{
-    return vport <= dev->caps.num_vfs;
-}
-
 /* AUTO follows the uplink, which is up unless administratively disabled. */
 bool
 emu_vport_oper_up(const struct emu_dev *dev, uint16_t vport)

@@ -5,6 +5,7 @@
  * and the classifier against a trivial linear reference.
  */
 #include "emu_test.h"
+#include "emu_clock.h"
 #include "emu_dev_priv.h"
 
 static struct emu_dev *dev;
