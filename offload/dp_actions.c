@@ -16,63 +16,25 @@
 #include <stdlib.h>
 
 #include "dp_priv.h"
+#include "dp_wire.h"
 
 /* ---- checksums ---- */
-
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t size)
-{
-    size_t i;
-
-    for (i = 0; i + 1 < size; i += 2)
-        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (i < size)
-        sum += (uint32_t)p[i] << 8;
-    return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)sum;
-}
-
-uint16_t
-dp_csum(const void *data, size_t size, uint32_t initial)
-{
-    return (uint16_t)~csum_fold(csum_add(initial, data, size));
-}
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 /* Patch the checksum at @sum for one 16-bit word going from @old to @new. */
 static void
 csum_patch16(uint8_t *sum, uint16_t old, uint16_t new)
 {
-    uint32_t s = (uint16_t)~rd16(sum) + (uint32_t)(uint16_t)~old + new;
+    uint32_t s = (uint16_t)~dp_rd16(sum) + (uint32_t)(uint16_t)~old + new;
 
-    wr16(sum, (uint16_t)~csum_fold(s));
+    dp_wr16(sum, (uint16_t)~dp_csum_fold(s));
 }
 
 /* Same for 4 bytes at an even offset of the summed data. */
 static void
 csum_patch32(uint8_t *sum, const uint8_t old[4], const uint8_t new[4])
 {
-    csum_patch16(sum, rd16(old), rd16(new));
-    csum_patch16(sum, rd16(old + 2), rd16(new + 2));
+    csum_patch16(sum, dp_rd16(old), dp_rd16(new));
+    csum_patch16(sum, dp_rd16(old + 2), dp_rd16(new + 2));
 }
 
 static uint32_t crc32c_table[256];
@@ -164,10 +126,10 @@ set_ipv4_addr(struct dp_pkt *pkt, size_t field, flow_be32 addr)
     /* a first fragment carries the L4 checksum of the whole datagram */
     if (has_l4(pkt, DP_IPPROTO_TCP)) {
         csum_patch32(l4 + 16, ip + field, new);
-    } else if (has_l4(pkt, DP_IPPROTO_UDP) && rd16(l4 + 6) != 0) {
+    } else if (has_l4(pkt, DP_IPPROTO_UDP) && dp_rd16(l4 + 6) != 0) {
         csum_patch32(l4 + 6, ip + field, new);
-        if (rd16(l4 + 6) == 0)
-            wr16(l4 + 6, 0xffff);   /* 0 would mean "no checksum" */
+        if (dp_rd16(l4 + 6) == 0)
+            dp_wr16(l4 + 6, 0xffff);   /* 0 would mean "no checksum" */
     }
     memcpy(ip + field, new, 4);
 }
@@ -178,11 +140,11 @@ set_tos(struct dp_pkt *pkt, uint8_t tos)
     uint8_t *ip = pkt->buf.data + pkt->layout.l3_ofs;
 
     if (pkt->layout.flags & DP_L_IPV4) {
-        uint16_t old = rd16(ip);
+        uint16_t old = dp_rd16(ip);
 
         ip[1] = (uint8_t)((ip[1] & 0x03) | (tos & 0xfc));
-        if (rd16(ip) != old)        /* 0xffff would turn into 0 */
-            csum_patch16(ip + 10, old, rd16(ip));
+        if (dp_rd16(ip) != old)        /* 0xffff would turn into 0 */
+            csum_patch16(ip + 10, old, dp_rd16(ip));
     } else if (pkt->layout.flags & DP_L_IPV6) {
         /* the traffic class straddles bytes 0 and 1 */
         uint8_t tc = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
@@ -200,11 +162,11 @@ static void
 set_icmp(struct dp_pkt *pkt, size_t field, flow_be16 port)
 {
     uint8_t *icmp = pkt->buf.data + pkt->layout.l4_ofs;
-    uint16_t old = rd16(icmp);
+    uint16_t old = dp_rd16(icmp);
 
     icmp[field == 0 ? 0 : 1] = (uint8_t)ntohs(port);
-    if (rd16(icmp) != old)
-        csum_patch16(icmp + 2, old, rd16(icmp));
+    if (dp_rd16(icmp) != old)
+        csum_patch16(icmp + 2, old, dp_rd16(icmp));
 }
 
 static void
@@ -224,8 +186,8 @@ set_port(struct dp_pkt *pkt, size_t field, flow_be16 port)
         return;
     }
     memcpy(new, &port, 2);
-    old = rd16(l4 + field);
-    if (old == rd16(new))
+    old = dp_rd16(l4 + field);
+    if (old == dp_rd16(new))
         return;                     /* nothing changes, not even a sum */
     switch (pkt->layout.nw_proto) {
     case DP_IPPROTO_TCP:
@@ -236,17 +198,17 @@ set_port(struct dp_pkt *pkt, size_t field, flow_be16 port)
                > (size_t)(pkt->layout.l4_end - pkt->layout.l4_ofs))
             return;
         memcpy(l4 + field, new, 2);
-        csum_patch16(l4 + 16, old, rd16(new));
+        csum_patch16(l4 + 16, old, dp_rd16(new));
         break;
     case DP_IPPROTO_UDP:
         memcpy(l4 + field, new, 2);
         /* zero: the sender computed none. IPv6 forbids that (RFC 8200
          * 8.1), but a forwarder does not repair it: Open vSwitch leaves
          * it zero too, and a patched zero would be neither 0 nor right */
-        if (rd16(l4 + 6) != 0) {
-            csum_patch16(l4 + 6, old, rd16(new));
-            if (rd16(l4 + 6) == 0)
-                wr16(l4 + 6, 0xffff);
+        if (dp_rd16(l4 + 6) != 0) {
+            csum_patch16(l4 + 6, old, dp_rd16(new));
+            if (dp_rd16(l4 + 6) == 0)
+                dp_wr16(l4 + 6, 0xffff);
         }
         break;
     case DP_IPPROTO_SCTP:
@@ -264,11 +226,11 @@ set_ecn(struct dp_pkt *pkt, uint8_t ecn)
     uint8_t *ip = pkt->buf.data + pkt->layout.l3_ofs;
 
     if (pkt->layout.flags & DP_L_IPV4) {
-        uint16_t old = rd16(ip);
+        uint16_t old = dp_rd16(ip);
 
         ip[1] = (uint8_t)((ip[1] & 0xfc) | (ecn & 0x03));
-        if (rd16(ip) != old)
-            csum_patch16(ip + 10, old, rd16(ip));
+        if (dp_rd16(ip) != old)
+            csum_patch16(ip + 10, old, dp_rd16(ip));
     } else if (pkt->layout.flags & DP_L_IPV6) {
         /* the traffic class's ECN bits are bits 4-5 of byte 1 */
         ip[1] = (uint8_t)((ip[1] & 0xcf) | (ecn & 0x03) << 4);
@@ -281,11 +243,11 @@ set_ttl(struct dp_pkt *pkt, uint8_t ttl)
     uint8_t *ip = pkt->buf.data + pkt->layout.l3_ofs;
 
     if (pkt->layout.flags & DP_L_IPV4) {
-        uint16_t old = rd16(ip + 8);
+        uint16_t old = dp_rd16(ip + 8);
 
         ip[8] = ttl;
-        if (rd16(ip + 8) != old)
-            csum_patch16(ip + 10, old, rd16(ip + 8));
+        if (dp_rd16(ip + 8) != old)
+            csum_patch16(ip + 10, old, dp_rd16(ip + 8));
     } else if (pkt->layout.flags & DP_L_IPV6) {
         ip[7] = ttl;
     }
@@ -299,12 +261,12 @@ dec_ttl(struct dp_pkt *pkt)
     if (pkt->layout.flags & DP_L_IP_BAD)
         return DP_ACT_DROP_TTL;     /* no TTL could be read: it is 0 */
     if (pkt->layout.flags & DP_L_IPV4) {
-        uint16_t old = rd16(ip + 8);
+        uint16_t old = dp_rd16(ip + 8);
 
         if (ip[8] <= 1)
             return DP_ACT_DROP_TTL;
         ip[8]--;
-        csum_patch16(ip + 10, old, rd16(ip + 8));
+        csum_patch16(ip + 10, old, dp_rd16(ip + 8));
     } else if (pkt->layout.flags & DP_L_IPV6) {
         if (ip[7] <= 1)
             return DP_ACT_DROP_TTL;
@@ -314,77 +276,6 @@ dec_ttl(struct dp_pkt *pkt)
 }
 
 /* ---- VLAN ---- */
-
-static bool
-tagged(const struct dp_pkt *pkt)
-{
-    uint16_t tpid;
-
-    if (pkt->buf.len < 18)
-        return false;
-    tpid = rd16(pkt->buf.data + 12);
-    return tpid == DP_ETH_VLAN || tpid == DP_ETH_QINQ;
-}
-
-static void
-shift_layout(struct dp_layout *lay, int delta)
-{
-    lay->l3_ofs = (uint16_t)(lay->l3_ofs + delta);
-    lay->l4_ofs = (uint16_t)(lay->l4_ofs + delta);
-    lay->l4_end = (uint16_t)(lay->l4_end + delta);
-}
-
-/* Push an outer tag: the old outer TCI is copied (OpenFlow 1.3), else 0 --
- * or @tci when @force. */
-static enum dp_act_result
-push_tag(struct dp_pkt *pkt, uint16_t tpid, uint16_t tci, bool force)
-{
-    struct dp_buf *b = &pkt->buf;
-
-    if (b->len < 14)
-        return DP_ACT_DONE;
-    if (b->headroom < 4 || b->len + 4 > UINT16_MAX)
-        return DP_ACT_DROP_NOROOM;
-    if (!force)
-        tci = tagged(pkt) ? rd16(b->data + 14) : 0;
-    memmove(b->data - 4, b->data, 12);
-    b->data -= 4;
-    b->headroom -= 4;
-    b->len += 4;
-    wr16(b->data + 12, tpid);
-    wr16(b->data + 14, tci);
-    pkt->layout.flags |= DP_L_VLAN;
-    shift_layout(&pkt->layout, 4);
-    return DP_ACT_DONE;
-}
-
-enum dp_act_result
-dp_tag_push(struct dp_pkt *pkt, uint16_t tpid, uint16_t tci)
-{
-    return push_tag(pkt, tpid, tci, true);
-}
-
-static void
-strip_tag(struct dp_pkt *pkt)
-{
-    struct dp_buf *b = &pkt->buf;
-
-    if (!tagged(pkt))
-        return;
-    memmove(b->data + 4, b->data, 12);
-    b->data += 4;
-    b->headroom += 4;
-    b->len -= 4;
-    shift_layout(&pkt->layout, -4);
-    if (!tagged(pkt))
-        pkt->layout.flags &= (uint8_t)~DP_L_VLAN;
-}
-
-void
-dp_tag_strip(struct dp_pkt *pkt)
-{
-    strip_tag(pkt);
-}
 
 /* Set the TCI bits in @keep_mask's complement to @bits; push a tag with
  * just @bits when untagged and @push. A tag whose PCP or VID changes is
@@ -396,17 +287,17 @@ mod_tci(struct dp_pkt *pkt, uint16_t keep_mask, uint16_t bits, bool push)
 {
     uint8_t *tci = pkt->buf.data + 14;
 
-    if (tagged(pkt)) {
-        uint16_t old = rd16(tci) & (uint16_t)~FLOW_VLAN_CFI;
+    if (dp_tagged(pkt)) {
+        uint16_t old = dp_rd16(tci) & (uint16_t)~FLOW_VLAN_CFI;
         uint16_t new = (uint16_t)((old & keep_mask) | bits);
 
         if (new != old)
-            wr16(tci, new);
+            dp_wr16(tci, new);
         return DP_ACT_DONE;
     }
     if (!push)
         return DP_ACT_DONE;
-    return push_tag(pkt, DP_ETH_VLAN, bits, true);
+    return dp_tag_push(pkt, DP_ETH_VLAN, bits, true);
 }
 
 /* ---- registers ---- */
@@ -532,7 +423,7 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
                 dp_output_one(env, pkt, a->u.port, last, stats);
             break;
         case FLOW_ACT_PUSH_VLAN:
-            rc = push_tag(pkt, ntohs(a->u.tpid), 0, false);
+            rc = dp_tag_push(pkt, ntohs(a->u.tpid), 0, false);
             break;
         case FLOW_ACT_MOD_VLAN_VID:
             rc = mod_tci(pkt, (uint16_t)~FLOW_VLAN_VID_MASK,
@@ -545,7 +436,7 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
                          a->u.vlan.push_if_untagged);
             break;
         case FLOW_ACT_STRIP_VLAN:
-            strip_tag(pkt);
+            dp_tag_strip(pkt);
             break;
         case FLOW_ACT_MOD_DL_SRC:
             if (pkt->buf.len >= 12)

@@ -27,18 +27,13 @@
  *     that order: docs/ovs-differences.md.)
  */
 #include "dp_priv.h"
+#include "dp_wire.h"
 
 struct xvlan {
     uint16_t tpid;          /* 0: none given */
     uint16_t vid;
     uint16_t pcp;           /* in place: TCI bits 13-15 */
 };
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static bool
 is_multicast(const uint8_t mac[6])
@@ -120,8 +115,8 @@ tag_now(const struct dp_pkt *pkt)
 
     if (pkt->layout.flags & DP_L_VLAN) {
         t.present = true;
-        t.tpid = rd16(pkt->buf.data + 12);
-        t.tci = rd16(pkt->buf.data + 14) & (uint16_t)~FLOW_VLAN_CFI;
+        t.tpid = dp_rd16(pkt->buf.data + 12);
+        t.tci = dp_rd16(pkt->buf.data + 14) & (uint16_t)~FLOW_VLAN_CFI;
     }
     return t;
 }
@@ -169,14 +164,14 @@ output_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
     if (orig->present)
         dp_tag_strip(pkt);
     if (want.present)
-        pushed = dp_tag_push(pkt, want.tpid, want.tci) == DP_ACT_DONE;
+        pushed = dp_tag_push(pkt, want.tpid, want.tci, true) == DP_ACT_DONE;
     if (pushed || !want.present)
         dp_output_to(env, pkt, p->ofport, false, stats);
     if (pushed)
         dp_tag_strip(pkt);
     if (orig->present)
         /* the headroom the strip freed takes it back */
-        dp_tag_push(pkt, rd16(saved), rd16(saved + 2));
+        dp_tag_push(pkt, dp_rd16(saved), dp_rd16(saved + 2), true);
 }
 
 static void
@@ -211,12 +206,12 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
         return;
     }
     if (pkt->layout.flags & DP_L_VLAN) {
-        uint16_t tci = rd16(f + 14);
+        uint16_t tci = dp_rd16(f + 14);
 
-        in_xv.tpid = rd16(f + 12);
+        in_xv.tpid = dp_rd16(f + 12);
         in_xv.vid = tci & FLOW_VLAN_VID_MASK;
         in_xv.pcp = tci & 0xe000u;
-    } else if (rd16(f + 12) == DP_ETH_VLAN || rd16(f + 12) == DP_ETH_QINQ) {
+    } else if (dp_rd16(f + 12) == DP_ETH_VLAN || dp_rd16(f + 12) == DP_ETH_QINQ) {
         drop(env);                /* a tag cut short */
         return;
     }

@@ -218,9 +218,17 @@ void dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
 /* NORMAL (dp_normal.c). */
 void dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
                bool last, struct dp_act_stats *stats);
-/* The port @ofport of @set, or NULL. */
-const struct dp_port *dp_port_find(const struct dp_port_set *set,
-                                   uint32_t ofport);
+/* The port @ofport of @set, or NULL. Inline here, a leaf: the switch's
+ * reserved outputs and NORMAL both look ports up, and NORMAL is called by
+ * the switch, so the lookup cannot live in either. */
+static inline const struct dp_port *
+dp_port_find(const struct dp_port_set *set, uint32_t ofport)
+{
+    for (size_t i = 0; set != NULL && i < set->n; i++)
+        if (set->ports[i].ofport == ofport)
+            return &set->ports[i];
+    return NULL;
+}
 
 /* The learning table (dp_fdb.c). Worker side: lookup and learn are safe
  * from any number of threads at once and with the control side. */
@@ -242,11 +250,14 @@ unsigned dp_fdb_aging(const struct dp_fdb *fdb);
 void dp_fdb_set_clock(struct dp_fdb *fdb, uint64_t (*now_s)(void *ctx),
                       void *ctx);
 
-/* Tag helpers of the executor (dp_actions.c), for NORMAL's per-output
- * tags: push an outer tag @tpid/@tci (DP_ACT_DROP_NOROOM without
- * headroom), strip the outer tag. */
+/* VLAN tags (dp_vlan.c, a leaf), for the executor and NORMAL's
+ * per-output tags. Whether the frame has an outer 802.1Q/802.1ad tag; push
+ * an outer tag @tpid with @tci when @force, else with the old outer TCI
+ * (OpenFlow 1.3) or 0 (DP_ACT_DROP_NOROOM without headroom); strip the
+ * outer tag if any. */
+bool dp_tagged(const struct dp_pkt *pkt);
 enum dp_act_result dp_tag_push(struct dp_pkt *pkt, uint16_t tpid,
-                               uint16_t tci);
+                               uint16_t tci, bool force);
 void dp_tag_strip(struct dp_pkt *pkt);
 
 #endif /* SNIC_DP_PRIV_H */

@@ -15,15 +15,6 @@
 
 #include "dp_pipeline_priv.h"
 
-const struct dp_port *
-dp_port_find(const struct dp_port_set *set, uint32_t ofport)
-{
-    for (size_t i = 0; set != NULL && i < set->n; i++)
-        if (set->ports[i].ofport == ofport)
-            return &set->ports[i];
-    return NULL;
-}
-
 /* ALL or FLOOD: a copy to each port of the set but the ingress one (and,
  * for FLOOD, the no-flood ones); only the last copy may end the packet. */
 static void

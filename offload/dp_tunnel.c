@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "dp_priv.h"
+#include "dp_wire.h"
 
 #define VXLAN_FLAG_I    0x08u       /* "the VNI is valid" */
 #define OUTER_ETH       14u
@@ -18,13 +19,6 @@
 
 _Static_assert(OUTER_ETH + OUTER_IP + OUTER_UDP + VXLAN_HDR
                == DP_VXLAN_OVERHEAD, "overhead");
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 int
 dp_vxlan_decap(const struct dp_vxlan_port *ports, size_t n_ports,
@@ -132,26 +126,26 @@ dp_vxlan_encap(const struct dp_vxlan_port *port, const struct dp_tun_md *md,
     h = buf->data - DP_VXLAN_OVERHEAD;
     memcpy(h, port->remote_mac, 6);
     memcpy(h + 6, port->local_mac, 6);
-    wr16(h + 12, DP_ETH_IPV4);
+    dp_wr16(h + 12, DP_ETH_IPV4);
 
     ip = h + OUTER_ETH;
     ip[0] = 0x45;
     ip[1] = 0;
-    wr16(ip + 2, (uint16_t)(buf->len + OUTER_IP + OUTER_UDP + VXLAN_HDR));
-    wr16(ip + 4, 0);
-    wr16(ip + 6, 0x4000);               /* DF: no fragmented tunnels */
+    dp_wr16(ip + 2, (uint16_t)(buf->len + OUTER_IP + OUTER_UDP + VXLAN_HDR));
+    dp_wr16(ip + 4, 0);
+    dp_wr16(ip + 6, 0x4000);               /* DF: no fragmented tunnels */
     ip[8] = 64;
     ip[9] = DP_IPPROTO_UDP;
-    wr16(ip + 10, 0);
+    dp_wr16(ip + 10, 0);
     memcpy(ip + 12, &src, 4);
     memcpy(ip + 16, &dst, 4);
-    wr16(ip + 10, dp_csum(ip, OUTER_IP, 0));
+    dp_wr16(ip + 10, dp_csum(ip, OUTER_IP, 0));
 
     udp = ip + OUTER_IP;
-    wr16(udp, sport);
-    wr16(udp + 2, DP_VXLAN_UDP_PORT);
-    wr16(udp + 4, (uint16_t)(buf->len + OUTER_UDP + VXLAN_HDR));
-    wr16(udp + 6, 0);                   /* optional over IPv4 (RFC 7348) */
+    dp_wr16(udp, sport);
+    dp_wr16(udp + 2, DP_VXLAN_UDP_PORT);
+    dp_wr16(udp + 4, (uint16_t)(buf->len + OUTER_UDP + VXLAN_HDR));
+    dp_wr16(udp + 6, 0);                   /* optional over IPv4 (RFC 7348) */
 
     vx = udp + OUTER_UDP;
     memset(vx, 0, VXLAN_HDR);

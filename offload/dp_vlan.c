@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * VLAN tags on a frame: is there one, push one, strip one, keeping the
+ * parsed layout's offsets right. A leaf: the executor's push_vlan,
+ * strip_vlan and set-VLAN actions and NORMAL's per-output tags call it; it
+ * calls nothing back.
+ */
+#include "dp_priv.h"
+#include "dp_wire.h"
+
+bool
+dp_tagged(const struct dp_pkt *pkt)
+{
+    uint16_t tpid;
+
+    if (pkt->buf.len < 18)
+        return false;
+    tpid = dp_rd16(pkt->buf.data + 12);
+    return tpid == DP_ETH_VLAN || tpid == DP_ETH_QINQ;
+}
+
+static void
+shift_layout(struct dp_layout *lay, int delta)
+{
+    lay->l3_ofs = (uint16_t)(lay->l3_ofs + delta);
+    lay->l4_ofs = (uint16_t)(lay->l4_ofs + delta);
+    lay->l4_end = (uint16_t)(lay->l4_end + delta);
+}
+
+/* Push an outer tag: the old outer TCI is copied (OpenFlow 1.3), else 0 --
+ * or @tci when @force. */
+enum dp_act_result
+dp_tag_push(struct dp_pkt *pkt, uint16_t tpid, uint16_t tci, bool force)
+{
+    struct dp_buf *b = &pkt->buf;
+
+    if (b->len < 14)
+        return DP_ACT_DONE;
+    if (b->headroom < 4 || b->len + 4 > UINT16_MAX)
+        return DP_ACT_DROP_NOROOM;
+    if (!force)
+        tci = dp_tagged(pkt) ? dp_rd16(b->data + 14) : 0;
+    memmove(b->data - 4, b->data, 12);
+    b->data -= 4;
+    b->headroom -= 4;
+    b->len += 4;
+    dp_wr16(b->data + 12, tpid);
+    dp_wr16(b->data + 14, tci);
+    pkt->layout.flags |= DP_L_VLAN;
+    shift_layout(&pkt->layout, 4);
+    return DP_ACT_DONE;
+}
+
+void
+dp_tag_strip(struct dp_pkt *pkt)
+{
+    struct dp_buf *b = &pkt->buf;
+
+    if (!dp_tagged(pkt))
+        return;
+    memmove(b->data + 4, b->data, 12);
+    b->data += 4;
+    b->headroom += 4;
+    b->len -= 4;
+    shift_layout(&pkt->layout, -4);
+    if (!dp_tagged(pkt))
+        pkt->layout.flags &= (uint8_t)~DP_L_VLAN;
+}
