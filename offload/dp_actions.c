@@ -302,13 +302,60 @@ mod_tci(struct dp_pkt *pkt, uint16_t keep_mask, uint16_t bits, bool push)
 
 /* ---- registers ---- */
 
+/* A subfield of the packet: registers and metadata in pkt->meta, the
+ * tunnel fields (tun_id, tun_src, tun_dst) in pkt->tun. False: a register
+ * and no pkt->meta (the action does nothing). */
+static bool
+sf_get(const struct dp_pkt *pkt, const struct flow_subfield *sf,
+       uint64_t v[2])
+{
+    if (flow_field_is_tunnel(sf->field)) {
+        struct flow_key k;
+
+        k.tun_id = pkt->tun.tun_id;
+        k.tun_src = pkt->tun.tun_src;
+        k.tun_dst = pkt->tun.tun_dst;
+        flow_key_subfield_get(&k, sf, v);
+        return true;
+    }
+    if (pkt->meta == NULL)
+        return false;
+    flow_subfield_get(pkt->meta, sf, v);
+    return true;
+}
+
+/* A write to tun_src/tun_dst counts as set_field's for the encapsulation
+ * (docs/datapath.md: an action set it), as Open vSwitch's does. */
+static void
+sf_set(struct dp_pkt *pkt, const struct flow_subfield *sf,
+       const uint64_t v[2])
+{
+    if (flow_field_is_tunnel(sf->field)) {
+        struct flow_key k;
+
+        k.tun_id = pkt->tun.tun_id;
+        k.tun_src = pkt->tun.tun_src;
+        k.tun_dst = pkt->tun.tun_dst;
+        flow_key_subfield_set(&k, sf, v);
+        pkt->tun.tun_id = k.tun_id;
+        pkt->tun.tun_src = k.tun_src;
+        pkt->tun.tun_dst = k.tun_dst;
+        if (sf->field == FLOW_FIELD_TUN_SRC)
+            pkt->tun.set |= DP_TUN_SET_SRC;
+        else if (sf->field == FLOW_FIELD_TUN_DST)
+            pkt->tun.set |= DP_TUN_SET_DST;
+        return;
+    }
+    if (pkt->meta != NULL)
+        flow_subfield_set(pkt->meta, sf, v);
+}
+
 static void
 load(struct dp_pkt *pkt, const struct flow_action *a)
 {
     const uint64_t v[2] = { a->u.value, 0 };
 
-    if (pkt->meta != NULL)
-        flow_subfield_set(pkt->meta, &a->dst, v);
+    sf_set(pkt, &a->dst, v);
 }
 
 static void
@@ -316,10 +363,8 @@ move(struct dp_pkt *pkt, const struct flow_action *a)
 {
     uint64_t v[2];
 
-    if (pkt->meta == NULL)
-        return;
-    flow_subfield_get(pkt->meta, &a->u.src, v);
-    flow_subfield_set(pkt->meta, &a->dst, v);
+    if (sf_get(pkt, &a->u.src, v))
+        sf_set(pkt, &a->dst, v);
 }
 
 /* output:REG[..]: Open vSwitch reads the bits as a 16-bit OpenFlow 1.0
@@ -334,9 +379,8 @@ output_reg(const struct dp_actions_env *env, struct dp_pkt *pkt,
 {
     uint64_t v[2];
 
-    if (pkt->meta == NULL)
+    if (!sf_get(pkt, &a->u.src, v))
         return;
-    flow_subfield_get(pkt->meta, &a->u.src, v);
     if (v[1] != 0 || v[0] == 0 || v[0] > 0xfffe)
         return;
     if (v[0] >= 0xfff8) {

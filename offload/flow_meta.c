@@ -10,6 +10,8 @@
  * through a 128-bit pair v[0] (low 64 bits), v[1] (high 64 bits), so one
  * path serves every width.
  */
+#include <arpa/inet.h>
+#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +31,10 @@ static const struct meta_kind kinds[] = {
     { "xxreg",    "NXM_NX_XXREG",    FLOW_FIELD_XXREG0,   FLOW_N_XXREGS, 128 },
     { "metadata", "OXM_OF_METADATA", FLOW_FIELD_METADATA, 1,             64 },
     { "pkt_mark", "NXM_NX_PKT_MARK", FLOW_FIELD_PKT_MARK, 1,             32 },
+    /* the tunnel fields: in struct flow_key, not struct flow_meta */
+    { "tun_id",   "NXM_NX_TUN_ID",   FLOW_FIELD_TUN_ID,   1,             64 },
+    { "tun_src",  "NXM_NX_TUN_IPV4_SRC", FLOW_FIELD_TUN_SRC, 1,          32 },
+    { "tun_dst",  "NXM_NX_TUN_IPV4_DST", FLOW_FIELD_TUN_DST, 1,          32 },
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -121,7 +127,7 @@ flow_field_get(const struct flow_meta *m, unsigned field, uint64_t v[2])
     unsigned n;
 
     v[0] = v[1] = 0;
-    if (k == NULL)
+    if (k == NULL || flow_field_is_tunnel(field))
         return;
     if (k->first == FLOW_FIELD_METADATA) {
         v[0] = m->metadata;
@@ -147,7 +153,7 @@ flow_field_set(struct flow_meta *m, unsigned field, const uint64_t v[2],
     const struct meta_kind *k = kind_of(field, &index);
     unsigned n;
 
-    if (k == NULL)
+    if (k == NULL || flow_field_is_tunnel(field))
         return;
     if (k->first == FLOW_FIELD_METADATA) {
         m->metadata = (m->metadata & ~mask[0]) | (v[0] & mask[0]);
@@ -227,6 +233,71 @@ flow_subfield_set(struct flow_meta *m, const struct flow_subfield *sf,
     shl128(val, sf->ofs);
     shl128(mask, sf->ofs);
     flow_field_set(m, sf->field, val, mask);
+}
+
+/* A tunnel field's value, host order. */
+static uint64_t
+tun_get(const struct flow_key *k, unsigned field)
+{
+    switch (field) {
+    case FLOW_FIELD_TUN_ID:
+        return be64toh(k->tun_id);
+    case FLOW_FIELD_TUN_SRC:
+        return ntohl(k->tun_src);
+    default:
+        return ntohl(k->tun_dst);
+    }
+}
+
+static void
+tun_put(struct flow_key *k, unsigned field, uint64_t v)
+{
+    switch (field) {
+    case FLOW_FIELD_TUN_ID:
+        k->tun_id = htobe64(v);
+        break;
+    case FLOW_FIELD_TUN_SRC:
+        k->tun_src = htonl((uint32_t)v);
+        break;
+    default:
+        k->tun_dst = htonl((uint32_t)v);
+        break;
+    }
+}
+
+void
+flow_key_subfield_get(const struct flow_key *k,
+                      const struct flow_subfield *sf, uint64_t v[2])
+{
+    uint64_t ones[2];
+
+    if (!flow_field_is_tunnel(sf->field)) {
+        flow_subfield_get(&k->meta, sf, v);
+        return;
+    }
+    v[0] = tun_get(k, sf->field);
+    v[1] = 0;
+    shr128(v, sf->ofs);
+    ones128(ones, sf->n_bits);
+    v[0] &= ones[0];
+}
+
+void
+flow_key_subfield_set(struct flow_key *k, const struct flow_subfield *sf,
+                      const uint64_t v[2])
+{
+    uint64_t val[2] = { v[0], 0 }, mask[2];
+
+    if (!flow_field_is_tunnel(sf->field)) {
+        flow_subfield_set(&k->meta, sf, v);
+        return;
+    }
+    ones128(mask, sf->n_bits);
+    val[0] &= mask[0];
+    shl128(val, sf->ofs);
+    shl128(mask, sf->ofs);
+    tun_put(k, sf->field,
+            (tun_get(k, sf->field) & ~mask[0]) | (val[0] & mask[0]));
 }
 
 int

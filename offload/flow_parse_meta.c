@@ -19,7 +19,8 @@
 #include "flow_priv.h"
 
 #define FIELDS_EXPECTED "reg0..reg15, xreg0..xreg7, xxreg0..xxreg3, " \
-    "metadata or pkt_mark, or an NXM/OXM name such as NXM_NX_REG0"
+    "metadata, pkt_mark, tun_id, tun_src, tun_dst, or an NXM/OXM name " \
+    "such as NXM_NX_REG0"
 
 /* ---- numbers up to 128 bits ---- */
 
@@ -144,6 +145,9 @@ fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
      * subfields in actions, as in ovs-ofctl */
     if (field != FLOW_FIELD_NONE && (tok->key[0] == 'N' || tok->key[0] == 'O'))
         field = FLOW_FIELD_NONE;
+    /* tun_id=, tun_src=, tun_dst= are the match's own fields */
+    if (flow_field_is_tunnel(field))
+        return 0;
     if (field == FLOW_FIELD_NONE) {
         if (!bad_index(tok->key, tok->klen, msg, sizeof(msg))
             || tok->key[0] == 'N' || tok->key[0] == 'O')
@@ -399,6 +403,11 @@ fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
     int rc;
 
     *handled = true;
+    /* set_field onto a tunnel field is set_tunnel & co (flow_parse_act.c) */
+    if (flow_field_is_tunnel(field)) {
+        *handled = false;
+        return 0;
+    }
     if (field == FLOW_FIELD_NONE) {
         char msg[96];
 

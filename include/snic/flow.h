@@ -273,7 +273,11 @@ enum flow_action_type {
 };
 
 /* Register-like fields a subfield can name (load, move, output:REG).
- * Widths: reg 32, xreg 64, xxreg 128, metadata 64, pkt_mark 32. */
+ * Widths: reg 32, xreg 64, xxreg 128, metadata 64, pkt_mark 32; the
+ * tunnel fields tun_id 64, tun_src and tun_dst 32. The tunnel fields are
+ * the packet's tunnel metadata (struct flow_key's tun_*), not struct
+ * flow_meta's: flow_field_get()/flow_field_set() leave them alone, and
+ * flow_key_subfield_get()/_set() reach both kinds. */
 enum flow_field_id {
     FLOW_FIELD_NONE = 0,
     FLOW_FIELD_REG0 = 1,                                /* .. REG15 */
@@ -281,8 +285,18 @@ enum flow_field_id {
     FLOW_FIELD_XXREG0 = FLOW_FIELD_XREG0 + FLOW_N_XREGS, /* .. XXREG3 */
     FLOW_FIELD_METADATA = FLOW_FIELD_XXREG0 + FLOW_N_XXREGS,
     FLOW_FIELD_PKT_MARK,
+    FLOW_FIELD_TUN_ID,      /* NXM_NX_TUN_ID: the 64-bit tunnel id */
+    FLOW_FIELD_TUN_SRC,     /* NXM_NX_TUN_IPV4_SRC */
+    FLOW_FIELD_TUN_DST,     /* NXM_NX_TUN_IPV4_DST */
     FLOW_FIELD_N
 };
+
+/* Is @field one of the tunnel fields (tun_id, tun_src, tun_dst)? */
+static inline bool
+flow_field_is_tunnel(unsigned field)
+{
+    return field >= FLOW_FIELD_TUN_ID && field <= FLOW_FIELD_TUN_DST;
+}
 
 /* Bits ofs .. ofs+n_bits-1 of a field, bit 0 the least significant, as
  * Open vSwitch writes them: reg0[8..15], NXM_NX_REG0[] (the whole field). */
@@ -463,6 +477,12 @@ void flow_subfield_get(const struct flow_meta *m,
                        const struct flow_subfield *sf, uint64_t v[2]);
 void flow_subfield_set(struct flow_meta *m, const struct flow_subfield *sf,
                        const uint64_t v[2]);
+/* A subfield of any field, the tunnel fields included, of a key (the
+ * tunnel fields in the key's tun_id/tun_src/tun_dst, network order). */
+void flow_key_subfield_get(const struct flow_key *k,
+                           const struct flow_subfield *sf, uint64_t v[2]);
+void flow_key_subfield_set(struct flow_key *k, const struct flow_subfield *sf,
+                           const uint64_t v[2]);
 /* A subfield inside its field; an action's subfields and value
  * consistent (what the parser guarantees, for flows built by hand). */
 bool flow_subfield_valid(const struct flow_subfield *sf);

@@ -246,6 +246,31 @@ Test(dp_regs, goto_keeps_registers_and_move_output_reg)
     env_fini(&e);
 }
 
+/* load/move on the tunnel fields: a later lookup matches what was
+ * written, move and output:REG read it (partial bits keep the rest) */
+Test(dp_regs, tunnel_fields_are_loaded_moved_and_matched)
+{
+    static const char *const flows[] = {
+        "table=0,priority=1,actions=load:0x206->NXM_NX_TUN_ID[],"
+        "load:0x7->NXM_NX_TUN_ID[0..7],"
+        "move:NXM_NX_TUN_ID[0..15]->NXM_NX_TUN_IPV4_DST[16..31],"
+        "resubmit(,1)",
+        "table=1,priority=10,tun_id=0x207,tun_dst=2.7.0.0,"
+        "actions=output:NXM_NX_TUN_ID[8..11],"
+        "move:NXM_NX_TUN_IPV4_DST[16..23]->reg0[0..7],output:reg0[]",
+        "table=1,priority=5,actions=output:9",
+        NULL,
+    };
+    struct env e;
+    struct capture cap;
+
+    env_init(&e, flows);
+    cr_assert_eq(send_one(&e, 1, false, &cap), 2);
+    cr_assert_eq(cap.port[0], 2);
+    cr_assert_eq(cap.port[1], 7);
+    env_fini(&e);
+}
+
 Test(dp_regs, a_packet_enters_with_zero_registers)
 {
     static const char *const flows[] = {

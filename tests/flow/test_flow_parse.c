@@ -688,6 +688,23 @@ ex_conj_id(struct flow *f)
     out(f, 1);
 }
 
+/* the tunnel fields as subfields (OVS's NXM names and short names) */
+static void
+ex_tun_subfields(struct flow *f)
+{
+    struct flow_action *a;
+
+    load(f, FLOW_FIELD_TUN_ID, 0, 64, 6);
+    a = act(f, FLOW_ACT_MOVE);
+    a->u.src = (struct flow_subfield){ FLOW_FIELD_TUN_SRC, 0, 16, 0 };
+    a->dst = (struct flow_subfield){ FLOW_FIELD_REG0 + 1, 0, 16, 0 };
+    load(f, FLOW_FIELD_TUN_DST, 31, 1, 1);
+    a = act(f, FLOW_ACT_OUTPUT_REG);
+    a->u.src = (struct flow_subfield){ FLOW_FIELD_TUN_ID, 0, 16, 0 };
+    /* set_field onto tun_id stays set_tunnel */
+    act(f, FLOW_ACT_SET_TUNNEL)->u.tun_id = htobe64(5);
+}
+
 struct accept_case {
     const char *line;
     void (*expect)(struct flow *f);
@@ -695,6 +712,9 @@ struct accept_case {
 
 static const struct accept_case accepts_cases[] = {
     { "in_port=vf0,actions=output:uplink", ex_in_port },
+    { "actions=load:6->NXM_NX_TUN_ID[],"
+      "move:NXM_NX_TUN_IPV4_SRC[0..15]->reg1[0..15],load:1->tun_dst[31],"
+      "output:tun_id[0..15],set_field:5->tun_id", ex_tun_subfields },
     { "in_port=7 actions=7,vf2", ex_bare_port },
     { "table=3,priority=7,cookie=0x99,idle_timeout=10,hard_timeout=20,"
       "actions=drop", ex_flow_fields },
@@ -1120,6 +1140,8 @@ static const struct reject_case rejects_cases[] = {
     { "actions=output(port=0)", ADD, -ERANGE, 8,
       "port 0 is out of range" },
     { "actions=output(port=nope)", ADD, -ENOENT, 8, "unknown port 'nope'" },
+    { "actions=load:1->NXM_NX_TUN_IPV4_SRC[32]", ADD, -ERANGE, 8,
+      "bit 32 is beyond NXM_NX_TUN_IPV4_SRC's 32 bits" },
     /* hints point the right way: no "did you mean 'drop'" for pop */
     { "actions=pop:1", ADD, -EINVAL, 8, "unknown action 'pop' (expected" },
     { "actions=mod_nw_tll:5", ADD, -EINVAL, 8, "did you mean 'mod_nw_ttl'" },
