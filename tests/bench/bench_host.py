@@ -218,11 +218,11 @@ def sample(counter, seconds, pid):
         t0 = time.monotonic()
         c = counter()
         return c, (t0 + time.monotonic()) / 2
-    cpu0 = thread_cpu_ns(pid)
+    cpu0, tc0 = thread_cpu_ns(pid), time.monotonic()
     c0, t0 = read()
     time.sleep(seconds)
     c1, t1 = read()
-    cpu1 = thread_cpu_ns(pid)
+    cpu1, tc1 = thread_cpu_ns(pid), time.monotonic()
     busiest = max((cpu1[t] - cpu0.get(t, 0) for t in cpu1), default=0)
     return ((c1 - c0) / (t1 - t0) / 1e6, load1(),
-            min(1.0, busiest / 1e9 / (t1 - t0)))
+            min(1.0, busiest / 1e9 / (tc1 - tc0)))

@@ -67,7 +67,9 @@ def made_by_bench():
 
 
 def one_cell(tmp):
-    p, res = bench(tmp, "--cells", "1000:mix", "--snicd", os.environ["SNICD"])
+    md = os.path.join(tmp, "m.md")
+    p, res = bench(tmp, "--cells", "1000:mix", "--snicd", os.environ["SNICD"],
+                   "--markdown", md)
     check(p.returncode == 0, "exit status %d" % p.returncode)
     check(res is not None, "a JSON report")
     if res is None:
@@ -117,6 +119,10 @@ def one_cell(tmp):
           "per-contender lines on stderr")
     check(res["config"]["runs"] == 1 and res["config"]["burst"] == 32,
           "the configuration recorded")
+    text = open(md).read() if os.path.exists(md) else ""
+    check(text.count("| 1,000 x mix |") == 4 and "FAILED" not in text,
+          "the Markdown tables: the cell, its CPU-time line and both OVS "
+          "modes' classification")
 
 
 def failing_cell(tmp):
