@@ -18,7 +18,6 @@
  * tables' ctables, and shares the rest.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "dp_cls_priv.h"
@@ -54,7 +53,7 @@ struct wtable {
 
 struct dp_cls {
     struct dp_qsbr *qsbr;
-    _Atomic(struct dp_cls_snap *) snap;
+    struct dp_cls_snap *snap;
     uint64_t version;               /* of the published snapshot */
     struct wtable tables[FLOW_TABLE_MAX + 1];
     uint8_t dirty[FLOW_TABLE_MAX + 1];
@@ -76,8 +75,8 @@ id_hash(uint64_t id)
 const struct dp_cls_snap *
 dp_cls_snap_get(const struct dp_cls *cls)
 {
-    return atomic_load_explicit(&((struct dp_cls *)cls)->snap,
-                                memory_order_acquire);
+    return __atomic_load_n(&((struct dp_cls *)cls)->snap,
+                           __ATOMIC_ACQUIRE);
 }
 
 /* ---- reference counting (writer only) ---- */
@@ -161,7 +160,7 @@ dp_cls_create(struct dp_qsbr *qsbr)
         goto err_subs;
     /* version 0 is never published: a zeroed EMC entry never matches */
     cls->version = snap->version = 1;
-    atomic_init(&cls->snap, snap);
+    __atomic_store_n(&cls->snap, snap, __ATOMIC_RELAXED);
     cls->qsbr = qsbr;
     return cls;
 
@@ -183,7 +182,7 @@ dp_cls_destroy(struct dp_cls *cls)
         return;
     /* older snapshots first, so none outlives what it shares */
     dp_qsbr_barrier(cls->qsbr);
-    snap_release(atomic_load(&cls->snap));
+    snap_release(__atomic_load_n(&cls->snap, __ATOMIC_SEQ_CST));
     for (size_t i = 0; i < cls->flows_size; i++) {
         struct wflow *f = cls->flows[i];
 
@@ -938,7 +937,8 @@ table_commit(struct dp_cls *cls, unsigned t)
 int
 dp_cls_publish(struct dp_cls *cls)
 {
-    struct dp_cls_snap *old = atomic_load(&cls->snap), *snap;
+    struct dp_cls_snap *old = __atomic_load_n(&cls->snap, __ATOMIC_SEQ_CST);
+    struct dp_cls_snap *snap;
     struct ctable *built[FLOW_TABLE_MAX + 1];
     size_t done = 0;
     int rc = -ENOMEM;
@@ -981,7 +981,7 @@ dp_cls_publish(struct dp_cls *cls)
     for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
         if (snap->tables[t] != NULL && snap->tables[t]->meta)
             snap->uses_meta = true;
-    atomic_store_explicit(&cls->snap, snap, memory_order_release);
+    __atomic_store_n(&cls->snap, snap, __ATOMIC_RELEASE);
     if (dp_qsbr_defer(cls->qsbr, snap_release, old) < 0) {
         /* no memory to queue it: wait for the grace period instead */
         dp_qsbr_synchronize(cls->qsbr);

@@ -29,9 +29,9 @@
  *    outside the seqlock, at most once a second per entry: a racing
  *    refresh can only stamp an entry with a time that was "now" a moment
  *    ago, which no decision depends on to the second.
- * All words are C11 atomics accessed relaxed inside the seqlock (the
- * count's acquire/release and the fences order them), so the races are
- * defined behaviour, and sanitizers see none.
+ * Every word is read and written with the __atomic builtins, relaxed
+ * inside the seqlock (the count's acquire/release and the fences order
+ * them), so the races are defined behaviour, and sanitizers see none.
  *
  * Aging needs no sweeper: an entry idle for the aging time counts as
  * absent for lookups and dumps, and as a free way for the next writer.
@@ -50,10 +50,10 @@
 #define N_SETS      (DP_FDB_SIZE / WAYS)
 
 struct fdb_set {
-    _Atomic uint32_t seq;
-    _Atomic uint32_t port[WAYS];
-    _Atomic uint64_t key[WAYS];     /* 0: empty; else KEY_VALID|vlan|mac */
-    _Atomic uint64_t used[WAYS];    /* seconds */
+    uint32_t seq;
+    uint32_t port[WAYS];
+    uint64_t key[WAYS];             /* 0: empty; else KEY_VALID|vlan|mac */
+    uint64_t used[WAYS];            /* seconds */
 } __attribute__((aligned(64)));
 
 #define KEY_VALID   (1ull << 63)
@@ -67,7 +67,7 @@ cpu_relax(void)
 }
 
 struct dp_fdb {
-    _Atomic unsigned aging;
+    unsigned aging;
     uint64_t (*now_s)(void *ctx);
     void *clock_ctx;
     struct fdb_set sets[N_SETS];
@@ -91,7 +91,7 @@ dp_fdb_create(void)
     if (fdb == NULL)
         return NULL;
     memset(fdb, 0, sizeof(*fdb));
-    atomic_init(&fdb->aging, DP_FDB_AGING_DEFAULT);
+    __atomic_store_n(&fdb->aging, DP_FDB_AGING_DEFAULT, __ATOMIC_RELAXED);
     fdb->now_s = mono_s;
     return fdb;
 }
@@ -105,13 +105,13 @@ dp_fdb_destroy(struct dp_fdb *fdb)
 void
 dp_fdb_set_aging(struct dp_fdb *fdb, unsigned seconds)
 {
-    atomic_store_explicit(&fdb->aging, seconds, memory_order_relaxed);
+    __atomic_store_n(&fdb->aging, seconds, __ATOMIC_RELAXED);
 }
 
 unsigned
 dp_fdb_aging(const struct dp_fdb *fdb)
 {
-    return atomic_load_explicit(&fdb->aging, memory_order_relaxed);
+    return __atomic_load_n(&fdb->aging, __ATOMIC_RELAXED);
 }
 
 void
@@ -146,18 +146,18 @@ read_set(struct fdb_set *s, uint64_t key[WAYS], uint32_t port[WAYS])
     uint32_t before, after;
 
     for (;;) {
-        before = atomic_load_explicit(&s->seq, memory_order_acquire);
+        before = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
         if (before & 1u) {
             cpu_relax();
             continue;
         }
         for (unsigned w = 0; w < WAYS; w++) {
-            key[w] = atomic_load_explicit(&s->key[w], memory_order_relaxed);
-            port[w] = atomic_load_explicit(&s->port[w],
-                                           memory_order_relaxed);
+            key[w] = __atomic_load_n(&s->key[w], __ATOMIC_RELAXED);
+            port[w] = __atomic_load_n(&s->port[w],
+                                      __ATOMIC_RELAXED);
         }
-        atomic_thread_fence(memory_order_acquire);
-        after = atomic_load_explicit(&s->seq, memory_order_relaxed);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        after = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
         if (before == after)
             return;
     }
@@ -166,31 +166,31 @@ read_set(struct fdb_set *s, uint64_t key[WAYS], uint32_t port[WAYS])
 static void
 set_lock(struct fdb_set *s)
 {
-    uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+    uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 
     for (;;) {
         if (!(seq & 1u)
-            && atomic_compare_exchange_weak_explicit(
-                   &s->seq, &seq, seq + 1, memory_order_acquire,
-                   memory_order_relaxed))
+            && __atomic_compare_exchange_n(
+                   &s->seq, &seq, seq + 1, true, __ATOMIC_ACQUIRE,
+                                           __ATOMIC_RELAXED))
             break;
         cpu_relax();
-        seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+        seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
     }
     /* the stores below must not be seen before the odd count */
-    atomic_thread_fence(memory_order_release);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
 static void
 set_unlock(struct fdb_set *s)
 {
-    atomic_fetch_add_explicit(&s->seq, 1, memory_order_release);
+    __atomic_fetch_add(&s->seq, 1, __ATOMIC_RELEASE);
 }
 
 static bool
 live(const struct dp_fdb *fdb, uint64_t used, uint64_t now)
 {
-    unsigned aging = atomic_load_explicit(&fdb->aging, memory_order_relaxed);
+    unsigned aging = __atomic_load_n(&fdb->aging, __ATOMIC_RELAXED);
 
     return now < used + aging;
 }
@@ -205,8 +205,8 @@ dp_fdb_lookup(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan)
     read_set(s, key, port);
     for (unsigned w = 0; w < WAYS; w++)
         if (key[w] == k) {
-            uint64_t used = atomic_load_explicit(&s->used[w],
-                                                 memory_order_relaxed);
+            uint64_t used = __atomic_load_n(&s->used[w],
+                                            __ATOMIC_RELAXED);
 
             return live(fdb, used, fdb->now_s(fdb->clock_ctx)) ? port[w] : 0;
         }
@@ -228,20 +228,20 @@ dp_fdb_learn(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
     read_set(s, key, ports);
     for (unsigned w = 0; w < WAYS; w++)
         if (key[w] == k && ports[w] == port) {
-            uint64_t used = atomic_load_explicit(&s->used[w],
-                                                 memory_order_relaxed);
+            uint64_t used = __atomic_load_n(&s->used[w],
+                                            __ATOMIC_RELAXED);
 
             if (used != now && live(fdb, used, now))
-                atomic_store_explicit(&s->used[w], now,
-                                      memory_order_relaxed);
+                __atomic_store_n(&s->used[w], now,
+                                 __ATOMIC_RELAXED);
             if (live(fdb, used, now))
                 return;
         }
     set_lock(s);
     for (unsigned w = 0; w < WAYS; w++) {
-        uint64_t kw = atomic_load_explicit(&s->key[w], memory_order_relaxed);
-        uint64_t used = atomic_load_explicit(&s->used[w],
-                                             memory_order_relaxed);
+        uint64_t kw = __atomic_load_n(&s->key[w], __ATOMIC_RELAXED);
+        uint64_t used = __atomic_load_n(&s->used[w],
+                                        __ATOMIC_RELAXED);
 
         if (kw == k) {
             victim = w;
@@ -255,9 +255,9 @@ dp_fdb_learn(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
             victim = w;
         }
     }
-    atomic_store_explicit(&s->key[victim], k, memory_order_relaxed);
-    atomic_store_explicit(&s->port[victim], port, memory_order_relaxed);
-    atomic_store_explicit(&s->used[victim], now, memory_order_relaxed);
+    __atomic_store_n(&s->key[victim], k, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->port[victim], port, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->used[victim], now, __ATOMIC_RELAXED);
     set_unlock(s);
 }
 
@@ -282,13 +282,13 @@ dp_fdb_forget(struct dp_fdb *fdb,
             continue;
         set_lock(s);
         for (unsigned w = 0; w < WAYS; w++) {
-            uint64_t kw = atomic_load_explicit(&s->key[w],
-                                               memory_order_relaxed);
-            uint32_t pw = atomic_load_explicit(&s->port[w],
-                                               memory_order_relaxed);
+            uint64_t kw = __atomic_load_n(&s->key[w],
+                                          __ATOMIC_RELAXED);
+            uint32_t pw = __atomic_load_n(&s->port[w],
+                                          __ATOMIC_RELAXED);
 
             if (kw != 0 && !keep(ctx, pw, (uint16_t)(kw >> 48 & 0xfff))) {
-                atomic_store_explicit(&s->key[w], 0, memory_order_relaxed);
+                __atomic_store_n(&s->key[w], 0, __ATOMIC_RELAXED);
                 n++;
             }
         }
@@ -313,8 +313,8 @@ dp_fdb_entries(const struct dp_fdb *cfdb, struct dp_fdb_entry *out,
 
         read_set(s, key, port);
         for (unsigned w = 0; w < WAYS; w++) {
-            uint64_t used = atomic_load_explicit(&s->used[w],
-                                                 memory_order_relaxed);
+            uint64_t used = __atomic_load_n(&s->used[w],
+                                            __ATOMIC_RELAXED);
 
             if (key[w] == 0 || !live(fdb, used, now))
                 continue;

@@ -199,7 +199,7 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
         drop(env);
         return;
     }
-    set = atomic_load_explicit(&env->sw->sw->ports, memory_order_acquire);
+    set = __atomic_load_n(&env->sw->sw->ports, __ATOMIC_ACQUIRE);
     in = dp_port_find(set, pkt->in_port);
     if (in == NULL) {
         drop(env);

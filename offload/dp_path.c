@@ -140,10 +140,10 @@ count(struct dp_worker *w, uint32_t slot, size_t len)
     struct counter *c = slot_counter(w->chunks, slot);
 
     /* single writer: load + store, no locked read-modify-write */
-    atomic_store_explicit(&c->packets, ctr_get(&c->packets) + 1,
-                          memory_order_relaxed);
-    atomic_store_explicit(&c->bytes, ctr_get(&c->bytes) + len,
-                          memory_order_relaxed);
+    __atomic_store_n(&c->packets, ctr_get(&c->packets) + 1,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&c->bytes, ctr_get(&c->bytes) + len,
+                     __ATOMIC_RELAXED);
 }
 
 /* What the packets of one call share: read once per call. */
@@ -171,7 +171,7 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
 {
     run->w = w;
     run->snap = dp_cls_snap_get(w->dp->cls);
-    run->tun = atomic_load_explicit(&w->dp->tunnels, memory_order_acquire);
+    run->tun = __atomic_load_n(&w->dp->tunnels, __ATOMIC_ACQUIRE);
     run->env = (struct dp_actions_env){
         .output = fn, .ctx = ctx,
         .tunnels = run->tun->ports, .n_tunnels = run->tun->n,

@@ -15,7 +15,6 @@
  * totals are exact; they are reported and the slot zeroed.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "dp_pipeline_priv.h"
@@ -39,12 +38,13 @@ dp_create(dp_retired_fn *fn, void *ctx)
     tun = calloc(1, sizeof(*tun));
     if (tun == NULL)
         goto err_tun;
-    atomic_init(&dp->tunnels, tun);
+    __atomic_store_n(&dp->tunnels, tun, __ATOMIC_RELAXED);
     dp->sw.fdb = dp_fdb_create();
     if (dp->sw.fdb == NULL)
         goto err_fdb;
-    atomic_init(&dp->sw.ports, calloc(1, sizeof(struct dp_port_set)));
-    if (atomic_load(&dp->sw.ports) == NULL)
+    __atomic_store_n(&dp->sw.ports, calloc(1, sizeof(struct dp_port_set)),
+                     __ATOMIC_RELAXED);
+    if (__atomic_load_n(&dp->sw.ports, __ATOMIC_SEQ_CST) == NULL)
         goto err_ports;
     dp->retired_fn = fn;
     dp->retired_ctx = ctx;
@@ -73,8 +73,8 @@ dp_destroy(struct dp *dp)
     dp_synchronize(dp);
     dp_cls_destroy(dp->cls);
     dp_qsbr_destroy(dp->qsbr);
-    free(atomic_load(&dp->tunnels));
-    free(atomic_load(&dp->sw.ports));
+    free(__atomic_load_n(&dp->tunnels, __ATOMIC_SEQ_CST));
+    free(__atomic_load_n(&dp->sw.ports, __ATOMIC_SEQ_CST));
     dp_fdb_destroy(dp->sw.fdb);
     for (size_t i = 0; i < dp->n_chunks; i++)
         free(dp->base[i]);
@@ -186,15 +186,15 @@ slot_reclaim(void *arg)
     slot_sum(dp, r->slot, &packets, &bytes);
     if (dp->retired_fn != NULL)
         dp->retired_fn(dp->retired_ctx, r->id, packets, bytes);
-    atomic_store_explicit(&slot_counter(dp->base, r->slot)->packets, 0,
-                          memory_order_relaxed);
-    atomic_store_explicit(&slot_counter(dp->base, r->slot)->bytes, 0,
-                          memory_order_relaxed);
+    __atomic_store_n(&slot_counter(dp->base, r->slot)->packets, 0,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&slot_counter(dp->base, r->slot)->bytes, 0,
+                     __ATOMIC_RELAXED);
     for (size_t w = 0; w < dp->n_workers; w++) {
         struct counter *c = slot_counter(dp->workers[w]->chunks, r->slot);
 
-        atomic_store_explicit(&c->packets, 0, memory_order_relaxed);
-        atomic_store_explicit(&c->bytes, 0, memory_order_relaxed);
+        __atomic_store_n(&c->packets, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&c->bytes, 0, __ATOMIC_RELAXED);
     }
     /* room was reserved when the slot was first allocated */
     dp->free_slots[dp->n_free++] = r->slot;
@@ -326,7 +326,7 @@ dp_set_vxlan_ports(struct dp *dp, const struct dp_vxlan_port *ports,
     tun->n = n;
     if (n > 0)
         memcpy(tun->ports, ports, n * sizeof(tun->ports[0]));
-    old = atomic_exchange_explicit(&dp->tunnels, tun, memory_order_acq_rel);
+    old = __atomic_exchange_n(&dp->tunnels, tun, __ATOMIC_ACQ_REL);
     if (dp_qsbr_defer(dp->qsbr, free, old) < 0) {
         dp_qsbr_synchronize(dp->qsbr);
         free(old);
@@ -398,12 +398,12 @@ dp_worker_destroy(struct dp_worker *w)
             struct counter *b = &dp->base[c][s];
             struct counter *x = &w->chunks[c][s];
 
-            atomic_store_explicit(&b->packets, ctr_get(&b->packets)
-                                  + ctr_get(&x->packets),
-                                  memory_order_relaxed);
-            atomic_store_explicit(&b->bytes, ctr_get(&b->bytes)
-                                  + ctr_get(&x->bytes),
-                                  memory_order_relaxed);
+            __atomic_store_n(&b->packets, ctr_get(&b->packets)
+                             + ctr_get(&x->packets),
+                             __ATOMIC_RELAXED);
+            __atomic_store_n(&b->bytes, ctr_get(&b->bytes)
+                             + ctr_get(&x->bytes),
+                             __ATOMIC_RELAXED);
         }
         free(w->chunks[c]);
     }

@@ -7,8 +7,6 @@
 #ifndef SNIC_DP_PIPELINE_PRIV_H
 #define SNIC_DP_PIPELINE_PRIV_H
 
-#include <stdatomic.h>
-
 #include "dp_priv.h"
 
 #define CHUNK_SHIFT     12
@@ -17,8 +15,8 @@
 #define EMC_ENTRIES     8192u                   /* per worker, 2-way */
 
 struct counter {
-    _Atomic uint64_t packets;
-    _Atomic uint64_t bytes;
+    uint64_t packets;
+    uint64_t bytes;
 };
 
 /* Only tables that never match the pipeline metadata have a cache in
@@ -59,7 +57,7 @@ struct retiree {
 struct dp {
     struct dp_qsbr *qsbr;
     struct dp_cls *cls;
-    _Atomic(struct tunnels *) tunnels;
+    struct tunnels *tunnels;
     struct dp_switch sw;        /* ports, NORMAL's learning table */
     struct dp_worker **workers;
     size_t n_workers;
@@ -77,9 +75,9 @@ struct dp {
 };
 
 static inline uint64_t
-ctr_get(const _Atomic uint64_t *c)
+ctr_get(const uint64_t *c)
 {
-    return atomic_load_explicit(c, memory_order_relaxed);
+    return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
 static inline struct counter *

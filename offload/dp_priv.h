@@ -4,7 +4,6 @@
 #define SNIC_DP_PRIV_H
 
 #include <arpa/inet.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -199,7 +198,7 @@ struct dp_port_set {
 struct dp_fdb;
 
 struct dp_switch {
-    _Atomic(struct dp_port_set *) ports;    /* RCU: replaced, never edited */
+    struct dp_port_set *ports;              /* RCU: replaced, never edited */
     struct dp_fdb *fdb;
 };
 

@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -28,7 +27,7 @@
 #define QSBR_OFFLINE    0u
 
 struct dp_qsbr_reader {
-    _Atomic uint64_t ctr;       /* written by the reader only */
+    uint64_t ctr;               /* written by the reader only */
     struct dp_qsbr *q;
     bool used;                  /* writer only */
 };
@@ -40,7 +39,7 @@ struct qsbr_cb {
 };
 
 struct dp_qsbr {
-    _Atomic uint64_t gp;        /* written by the writer only, starts at 1 */
+    uint64_t gp;                /* written by the writer only, starts at 1 */
     struct dp_qsbr_reader readers[DP_QSBR_MAX_READERS];
     /* FIFO of deferred callbacks: tokens never decrease along it */
     struct qsbr_cb *cbs;
@@ -56,9 +55,9 @@ dp_qsbr_create(void)
         errno = ENOMEM;
         return NULL;
     }
-    atomic_init(&q->gp, 1);
+    __atomic_store_n(&q->gp, 1, __ATOMIC_RELAXED);
     for (size_t i = 0; i < DP_QSBR_MAX_READERS; i++) {
-        atomic_init(&q->readers[i].ctr, QSBR_OFFLINE);
+        __atomic_store_n(&q->readers[i].ctr, QSBR_OFFLINE, __ATOMIC_RELAXED);
         q->readers[i].q = q;
     }
     return q;
@@ -102,7 +101,7 @@ dp_qsbr_defer(struct dp_qsbr *q, void (*fn)(void *arg), void *arg)
     cb->fn = fn;
     cb->arg = arg;
     /* readers that quiesce from now on see everything unpublished so far */
-    cb->token = atomic_fetch_add(&q->gp, 1) + 1;
+    cb->token = __atomic_fetch_add(&q->gp, 1, __ATOMIC_SEQ_CST) + 1;
     q->n++;
     return 0;
 }
@@ -115,13 +114,13 @@ min_reader(struct dp_qsbr *q)
 
     /* pairs with the fence in dp_qsbr_online(): either that reader sees
      * what we published, or we see it online */
-    atomic_thread_fence(memory_order_seq_cst);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     for (size_t i = 0; i < DP_QSBR_MAX_READERS; i++) {
         uint64_t c;
 
         if (!q->readers[i].used)
             continue;
-        c = atomic_load_explicit(&q->readers[i].ctr, memory_order_acquire);
+        c = __atomic_load_n(&q->readers[i].ctr, __ATOMIC_ACQUIRE);
         if (c != QSBR_OFFLINE && c < min)
             min = c;
     }
@@ -167,7 +166,7 @@ void
 dp_qsbr_synchronize(struct dp_qsbr *q)
 {
     const struct timespec nap = { 0, 50000 };
-    uint64_t token = atomic_fetch_add(&q->gp, 1) + 1;
+    uint64_t token = __atomic_fetch_add(&q->gp, 1, __ATOMIC_SEQ_CST) + 1;
 
     while (min_reader(q) < token)
         nanosleep(&nap, NULL);
@@ -180,7 +179,7 @@ dp_qsbr_register(struct dp_qsbr *q)
         struct dp_qsbr_reader *r = &q->readers[i];
 
         if (!r->used) {
-            atomic_store(&r->ctr, QSBR_OFFLINE);
+            __atomic_store_n(&r->ctr, QSBR_OFFLINE, __ATOMIC_SEQ_CST);
             r->used = true;
             return r;
         }
@@ -194,31 +193,31 @@ dp_qsbr_unregister(struct dp_qsbr_reader *r)
 {
     if (r == NULL)
         return;
-    atomic_store(&r->ctr, QSBR_OFFLINE);
+    __atomic_store_n(&r->ctr, QSBR_OFFLINE, __ATOMIC_SEQ_CST);
     r->used = false;
 }
 
 void
 dp_qsbr_quiescent(struct dp_qsbr_reader *r)
 {
-    uint64_t gp = atomic_load_explicit(&r->q->gp, memory_order_acquire);
+    uint64_t gp = __atomic_load_n(&r->q->gp, __ATOMIC_ACQUIRE);
 
-    atomic_store_explicit(&r->ctr, gp, memory_order_release);
+    __atomic_store_n(&r->ctr, gp, __ATOMIC_RELEASE);
 }
 
 void
 dp_qsbr_online(struct dp_qsbr_reader *r)
 {
-    atomic_store_explicit(&r->ctr,
-                          atomic_load_explicit(&r->q->gp,
-                                               memory_order_acquire),
-                          memory_order_relaxed);
+    __atomic_store_n(&r->ctr,
+                     __atomic_load_n(&r->q->gp,
+                                     __ATOMIC_ACQUIRE),
+                     __ATOMIC_RELAXED);
     /* the writer must see us online before we read any pointer */
-    atomic_thread_fence(memory_order_seq_cst);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 void
 dp_qsbr_offline(struct dp_qsbr_reader *r)
 {
-    atomic_store_explicit(&r->ctr, QSBR_OFFLINE, memory_order_release);
+    __atomic_store_n(&r->ctr, QSBR_OFFLINE, __ATOMIC_RELEASE);
 }

@@ -26,7 +26,7 @@ output_flood(const struct dp_actions_env *env, struct dp_pkt *pkt,
 
     if (env->sw == NULL)
         return;
-    set = atomic_load_explicit(&env->sw->sw->ports, memory_order_acquire);
+    set = __atomic_load_n(&env->sw->sw->ports, __ATOMIC_ACQUIRE);
     for (size_t i = 0; set != NULL && i < set->n; i++) {
         const struct dp_port *p = &set->ports[i];
 
@@ -146,7 +146,7 @@ dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n)
             p->trunks[0] &= ~1ull;
         }
     }
-    old = atomic_exchange_explicit(&dp->sw.ports, set, memory_order_acq_rel);
+    old = __atomic_exchange_n(&dp->sw.ports, set, __ATOMIC_ACQ_REL);
     pc.old = old;
     pc.new = set;
     dp_fdb_forget(dp->sw.fdb, entry_keeps, &pc);

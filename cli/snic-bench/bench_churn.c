@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -28,7 +27,7 @@ struct churn {
     const struct bench_env *e;
     const struct bench_opts *o;
     uint32_t block;                 /* flows per block, a power of two */
-    atomic_bool stop;
+    bool stop;
     /* written by the thread, read after the join */
     uint64_t adds, dels, errors;
     double seconds;
@@ -85,7 +84,7 @@ churn_main(void *arg)
         ch->errors++;
         return NULL;
     }
-    while (!atomic_load(&ch->stop) && !bench_stop) {
+    while (!__atomic_load_n(&ch->stop, __ATOMIC_SEQ_CST) && !bench_stop) {
         if (bench_ctl_add(c, ch->o, true, k * ch->block, ch->block, NULL)
             == 0)
             ch->adds += ch->block;
@@ -120,11 +119,11 @@ bench_churn_run(struct bench_gen *g, const struct bench_env *e,
     pthread_t th;
     int rc, rc2;
 
-    atomic_init(&ch.stop, false);
+    __atomic_store_n(&ch.stop, false, __ATOMIC_RELAXED);
     if (pthread_create(&th, NULL, churn_main, &ch) != 0)
         return -EAGAIN;
     rc = bench_gen_run(g, e, o->churn_flows, o->churn_size, r);
-    atomic_store(&ch.stop, true);
+    __atomic_store_n(&ch.stop, true, __ATOMIC_SEQ_CST);
     pthread_join(th, NULL);
     r->churn_adds_per_sec = ch.seconds > 0 ? (double)ch.adds / ch.seconds
                                            : NAN;

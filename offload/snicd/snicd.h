@@ -22,7 +22,6 @@
 #ifndef SNICD_H
 #define SNICD_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -106,16 +105,16 @@ struct snicd;
 #define SNICD_PUNT_BYTES    128u    /* of each, its first bytes */
 
 struct snicd_punt_slot {
-    _Atomic uint32_t seq;           /* odd while the worker writes it */
-    _Atomic uint32_t in_port;
-    _Atomic uint32_t len;
-    _Atomic uint64_t ns;
-    _Atomic uint64_t data[SNICD_PUNT_BYTES / 8];
+    uint32_t seq;                   /* odd while the worker writes it */
+    uint32_t in_port;
+    uint32_t len;
+    uint64_t ns;
+    uint64_t data[SNICD_PUNT_BYTES / 8];
 };
 
 /* One worker's ring: it alone writes, the control thread reads. */
 struct snicd_punts {
-    _Atomic uint64_t count;         /* every packet punted */
+    uint64_t count;                 /* every packet punted */
     struct snicd_punt_slot slot[SNICD_PUNT_KEEP];
 };
 
@@ -264,7 +263,7 @@ struct snicd {
     uint64_t txn_bytes;
     struct snicd_staged *staged;
     size_t n_staged, cap_staged;
-    _Atomic(struct snicd_mark_table *) marks;
+    struct snicd_mark_table *marks;
     struct snicd_worker *workers[SNICD_MAX_WORKERS];
     unsigned n_workers;
     struct dp_vxlan_port vxlan;
@@ -283,18 +282,18 @@ struct snicd {
     struct flow_port_map portmap;
     /* ---- shared with the workers (snicd_port.c, snicd_worker.c) ---- */
     bool eal;                           /* ethdev is usable */
-    _Atomic uint8_t active[SNICD_MAX_PORTS];  /* by index in ports.v */
+    uint8_t active[SNICD_MAX_PORTS];          /* by index in ports.v */
     /* ofport -> ethdev for tx (UINT16_MAX: none); rewritten only while
      * the workers are paused */
     uint16_t tx_ethdev[SNICD_OFPORT_TABLE];
-    _Atomic int pause;                  /* control asks workers to park */
-    _Atomic unsigned parked;            /* workers parked */
-    _Atomic int stop;
+    int pause;                          /* control asks workers to park */
+    unsigned parked;                    /* workers parked */
+    int stop;
     unsigned n_queues;                  /* rx/tx queues per port */
     void *mempool;                      /* struct rte_mempool */
     /* ethdev events seen by the interrupt thread, by ethdev id, handled
      * by the control thread (SNICD_EV_* bits) */
-    _Atomic uint32_t events[SNICD_MAX_PORTS];
+    uint32_t events[SNICD_MAX_PORTS];
     /* ---- the device lost and re-attached (snicd_device.c) ---- */
     bool dev_suspect;                   /* a commit met EIO: check it */
     bool dev_lost;                      /* detached, probing again */

@@ -24,7 +24,6 @@
  * restarts the rule's counter at 0) so totals never go backwards.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

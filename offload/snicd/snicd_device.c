@@ -29,7 +29,6 @@
  * ports change.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,7 +138,7 @@ device_lost(struct snicd *d)
     for (unsigned i = 0; i < d->ports.n; i++) {
         if (d->ports.v[i].is_tunnel || d->ports.gone[i])
             continue;
-        atomic_store(&d->active[i], 0);
+        __atomic_store_n(&d->active[i], 0, __ATOMIC_SEQ_CST);
         d->ports.gone[i] = true;
         d->ports.link_up[i] = false;
         (void)rte_eth_dev_stop(d->ports.v[i].ethdev);
@@ -185,7 +184,7 @@ adopt_ports(struct snicd *d)
                 break;
             }
             d->ports.gone[i] = false;
-            atomic_store(&d->active[i], 1);
+            __atomic_store_n(&d->active[i], 1, __ATOMIC_SEQ_CST);
             n++;
             break;
         }

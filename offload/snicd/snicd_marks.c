@@ -15,7 +15,6 @@
  * after no new reader can find it here (snicd_core.c).
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,8 +97,8 @@ snicd_marks_build(const struct snicd_mark *marks, unsigned n,
 void
 snicd_marks_publish(struct snicd *d, struct snicd_mark_table *t)
 {
-    struct snicd_mark_table *old = atomic_exchange_explicit(
-        &d->marks, t, memory_order_acq_rel);
+    struct snicd_mark_table *old = __atomic_exchange_n(
+        &d->marks, t, __ATOMIC_ACQ_REL);
 
     if (old == NULL)
         return;

@@ -16,7 +16,6 @@
  * while a port is reconfigured (rx/tx on a stopping port is not allowed).
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,7 +86,7 @@ event_cb(uint16_t pid, enum rte_eth_event_type type, void *ctx, void *ret)
 
     (void)ret;
     if (pid < SNICD_MAX_PORTS)
-        atomic_fetch_or(&d->events[pid], bit);
+        __atomic_fetch_or(&d->events[pid], bit, __ATOMIC_SEQ_CST);
     return 0;
 }
 
@@ -211,7 +210,7 @@ snicd_ports_init(struct snicd *d)
                       strerror(-rc));
             return rc;
         }
-        atomic_store(&d->active[i], 1);
+        __atomic_store_n(&d->active[i], 1, __ATOMIC_SEQ_CST);
     }
     if (d->has_vxlan) {
         rc = snicd_ports_add_tunnel(&d->ports, &d->vxlan);
@@ -293,7 +292,7 @@ handle_reset(struct snicd *d, uint16_t pid)
         return false;
     snicd_log(SNICD_LOG_WARN, "port %s: device reset, re-installing flows",
               d->ports.v[i].name);
-    atomic_store(&d->active[i], 0);
+    __atomic_store_n(&d->active[i], 0, __ATOMIC_SEQ_CST);
     rte_eth_dev_stop(pid);
     rc = rte_eth_dev_reset(pid);
     if (rc == 0)
@@ -303,7 +302,7 @@ handle_reset(struct snicd *d, uint16_t pid)
                   d->ports.v[i].name, strerror(-rc));
         return true;
     }
-    atomic_store(&d->active[i], 1);
+    __atomic_store_n(&d->active[i], 1, __ATOMIC_SEQ_CST);
     return true;
 }
 
@@ -316,7 +315,7 @@ handle_rmv(struct snicd *d, uint16_t pid)
         return false;
     snicd_log(SNICD_LOG_WARN, "port %s (ethdev %u) removed; its flows stay "
               "desired, in software", d->ports.v[i].name, pid);
-    atomic_store(&d->active[i], 0);
+    __atomic_store_n(&d->active[i], 0, __ATOMIC_SEQ_CST);
     d->ports.gone[i] = true;
     snicd_ports_rebuild_tx(d);
     if (d->offload != NULL)
@@ -359,7 +358,7 @@ handle_new(struct snicd *d, uint16_t pid, uint32_t *ofport_out)
         }
         d->ports.gone[i] = false;
         snicd_ports_rebuild_tx(d);
-        atomic_store(&d->active[i], 1);
+        __atomic_store_n(&d->active[i], 1, __ATOMIC_SEQ_CST);
         snicd_log(SNICD_LOG_INFO, "port %s is back (ethdev %u)", p->name,
                   pid);
         return p->is_uplink ? ARRIVAL_RESYNC : ARRIVAL_BACK;
@@ -371,7 +370,7 @@ handle_new(struct snicd *d, uint16_t pid, uint32_t *ofport_out)
         || snicd_port_start(d, pid) < 0)
         return ARRIVAL_NONE;
     snicd_ports_rebuild_tx(d);
-    atomic_store(&d->active[d->ports.n - 1], 1);
+    __atomic_store_n(&d->active[d->ports.n - 1], 1, __ATOMIC_SEQ_CST);
     snicd_log(SNICD_LOG_INFO, "new port %s (ethdev %u)",
               d->ports.v[d->ports.n - 1].name, pid);
     return ARRIVAL_ADDED;
@@ -409,7 +408,8 @@ snicd_ports_process_events(struct snicd *d)
     unsigned n_back = 0;
 
     for (uint16_t pid = 0; pid < SNICD_MAX_PORTS; pid++) {
-        uint32_t ev = atomic_exchange(&d->events[pid], 0);
+        uint32_t ev = __atomic_exchange_n(&d->events[pid], 0,
+                                          __ATOMIC_SEQ_CST);
         uint32_t ofport = 0;
 
         lsc |= (ev & SNICD_EV_LSC) != 0;

@@ -18,22 +18,22 @@ void
 snicd_punt_record(struct snicd_punts *r, const struct dp_output *out,
                   uint64_t now_ns)
 {
-    uint64_t n = atomic_load_explicit(&r->count, memory_order_relaxed);
+    uint64_t n = __atomic_load_n(&r->count, __ATOMIC_RELAXED);
     struct snicd_punt_slot *s = &r->slot[n % SNICD_PUNT_KEEP];
-    uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+    uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
     uint64_t words[SNICD_PUNT_BYTES / 8] = { 0 };
     size_t cap = out->len < SNICD_PUNT_BYTES ? out->len : SNICD_PUNT_BYTES;
 
     memcpy(words, out->frame, cap);
-    atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    atomic_store_explicit(&s->ns, now_ns, memory_order_relaxed);
-    atomic_store_explicit(&s->in_port, out->in_port, memory_order_relaxed);
-    atomic_store_explicit(&s->len, (uint32_t)out->len, memory_order_relaxed);
+    __atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&s->ns, now_ns, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->in_port, out->in_port, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->len, (uint32_t)out->len, __ATOMIC_RELAXED);
     for (size_t i = 0; i < SNICD_PUNT_BYTES / 8; i++)
-        atomic_store_explicit(&s->data[i], words[i], memory_order_relaxed);
-    atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
-    atomic_store_explicit(&r->count, n + 1, memory_order_release);
+        __atomic_store_n(&s->data[i], words[i], __ATOMIC_RELAXED);
+    __atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+    __atomic_store_n(&r->count, n + 1, __ATOMIC_RELEASE);
 }
 
 size_t
@@ -41,7 +41,7 @@ snicd_punts_copy(const struct snicd_punts *cr, struct snicd_punt *out,
                  size_t max)
 {
     struct snicd_punts *r = (struct snicd_punts *)cr;  /* loads only */
-    uint64_t count = atomic_load_explicit(&r->count, memory_order_acquire);
+    uint64_t count = __atomic_load_n(&r->count, __ATOMIC_ACQUIRE);
     size_t n = 0;
 
     for (unsigned i = 0; i < SNICD_PUNT_KEEP && i < count && n < max; i++) {
@@ -52,16 +52,16 @@ snicd_punts_copy(const struct snicd_punts *cr, struct snicd_punt *out,
         int tries = 0;
 
         do {
-            before = atomic_load_explicit(&s->seq, memory_order_acquire);
-            p->ns = atomic_load_explicit(&s->ns, memory_order_relaxed);
-            p->in_port = atomic_load_explicit(&s->in_port,
-                                              memory_order_relaxed);
-            p->len = atomic_load_explicit(&s->len, memory_order_relaxed);
+            before = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+            p->ns = __atomic_load_n(&s->ns, __ATOMIC_RELAXED);
+            p->in_port = __atomic_load_n(&s->in_port,
+                                         __ATOMIC_RELAXED);
+            p->len = __atomic_load_n(&s->len, __ATOMIC_RELAXED);
             for (size_t w = 0; w < SNICD_PUNT_BYTES / 8; w++)
-                words[w] = atomic_load_explicit(&s->data[w],
-                                                memory_order_relaxed);
-            atomic_thread_fence(memory_order_acquire);
-            after = atomic_load_explicit(&s->seq, memory_order_relaxed);
+                words[w] = __atomic_load_n(&s->data[w],
+                                           __ATOMIC_RELAXED);
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            after = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
         } while ((before != after || (before & 1)) && ++tries < 1000);
         if (before != after || (before & 1) || before == 0)
             continue;       /* being rewritten all the time: skip it */

@@ -26,7 +26,6 @@
  * grace periods back nor burns a shared core.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,8 +43,8 @@
 #define NAP_US          100u
 
 struct wstats {
-    _Atomic uint64_t rx, tx, tx_drops, multiseg_drops, nombuf_drops;
-    _Atomic uint64_t marked, unknown_marks, decap_mark_drops;
+    uint64_t rx, tx, tx_drops, multiseg_drops, nombuf_drops;
+    uint64_t marked, unknown_marks, decap_mark_drops;
 };
 
 struct txbuf {
@@ -72,10 +71,10 @@ struct snicd_worker {
 
 /* single writer: plain load + store, no locked instruction */
 static inline void
-bump(_Atomic uint64_t *c, uint64_t n)
+bump(uint64_t *c, uint64_t n)
 {
-    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed)
-                          + n, memory_order_relaxed);
+    __atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED)
+                     + n, __ATOMIC_RELAXED);
 }
 
 /* Out of line, like copy_output(): on_output() runs once per packet and
@@ -205,8 +204,8 @@ process_marked(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
 
     buf_of(m, &buf);
     bump(&w->st.marked, 1);
-    me = snicd_marks_find(atomic_load_explicit(&w->d->marks,
-                                               memory_order_acquire),
+    me = snicd_marks_find(__atomic_load_n(&w->d->marks,
+                                          __ATOMIC_ACQUIRE),
                           m->hash.fdir.hi);
     if (me == NULL && snicd_mark_is_decap(m->hash.fdir.hi)) {
         /* the hardware decapsulated it for a context we do not know (any
@@ -294,15 +293,16 @@ worker_main(void *arg)
     unsigned idle = 0;
 
     dp_worker_online(w->dpw);
-    while (!atomic_load_explicit(&d->stop, memory_order_acquire)) {
+    while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
         unsigned got = 0;
 
-        if (atomic_load_explicit(&d->pause, memory_order_acquire)) {
+        if (__atomic_load_n(&d->pause, __ATOMIC_ACQUIRE)) {
             dp_worker_offline(w->dpw);
-            atomic_fetch_add(&d->parked, 1);
-            while (atomic_load(&d->pause) && !atomic_load(&d->stop))
+            __atomic_fetch_add(&d->parked, 1, __ATOMIC_SEQ_CST);
+            while (__atomic_load_n(&d->pause, __ATOMIC_SEQ_CST)
+                   && !__atomic_load_n(&d->stop, __ATOMIC_SEQ_CST))
                 usleep(NAP_US);
-            atomic_fetch_sub(&d->parked, 1);
+            __atomic_fetch_sub(&d->parked, 1, __ATOMIC_SEQ_CST);
             dp_worker_online(w->dpw);
             continue;
         }
@@ -310,8 +310,8 @@ worker_main(void *arg)
             const struct snicd_port_info *p = &d->ports.v[i];
             uint16_t n;
 
-            if (p->is_tunnel || !atomic_load_explicit(&d->active[i],
-                                                      memory_order_acquire))
+            if (p->is_tunnel || !__atomic_load_n(&d->active[i],
+                                                 __ATOMIC_ACQUIRE))
                 continue;
             n = rte_eth_rx_burst(p->ethdev, w->queue, pkts, BURST);
             if (n == 0)
@@ -379,7 +379,7 @@ snicd_workers_start(struct snicd *d, unsigned n)
 void
 snicd_workers_stop(struct snicd *d)
 {
-    atomic_store(&d->stop, 1);
+    __atomic_store_n(&d->stop, 1, __ATOMIC_SEQ_CST);
     for (unsigned i = 0; i < d->n_workers; i++)
         rte_eal_wait_lcore(d->workers[i]->lcore);
     for (unsigned i = 0; i < d->n_workers; i++) {
@@ -395,22 +395,24 @@ snicd_workers_pause(struct snicd *d)
 {
     unsigned spins = 0;
 
-    atomic_store(&d->pause, 1);
+    __atomic_store_n(&d->pause, 1, __ATOMIC_SEQ_CST);
     /* workers park between bursts; a burst takes microseconds */
-    while (atomic_load(&d->parked) < d->n_workers && spins++ < 100000)
+    while (__atomic_load_n(&d->parked, __ATOMIC_SEQ_CST) < d->n_workers
+           && spins++ < 100000)
         usleep(10);
     /* seconds without parking: a worker is stuck inside a PMD's burst
      * call; say so, since what the caller changes next it may still see */
-    if (atomic_load(&d->parked) < d->n_workers)
+    if (__atomic_load_n(&d->parked, __ATOMIC_SEQ_CST) < d->n_workers)
         snicd_log(SNICD_LOG_ERR, "%u of %u workers did not pause (stuck in "
                   "a port's rx or tx?); going on without them",
-                  d->n_workers - atomic_load(&d->parked), d->n_workers);
+                  d->n_workers - __atomic_load_n(&d->parked, __ATOMIC_SEQ_CST),
+                  d->n_workers);
 }
 
 void
 snicd_workers_resume(struct snicd *d)
 {
-    atomic_store(&d->pause, 0);
+    __atomic_store_n(&d->pause, 0, __ATOMIC_SEQ_CST);
 }
 
 size_t
@@ -423,8 +425,8 @@ snicd_workers_punts(const struct snicd *d, struct snicd_punt *out,
     for (unsigned i = 0; i < d->n_workers; i++) {
         const struct snicd_worker *w = d->workers[i];
 
-        *total += atomic_load_explicit(&w->punts.count,
-                                       memory_order_relaxed);
+        *total += __atomic_load_n(&w->punts.count,
+                                  __ATOMIC_RELAXED);
         n += snicd_punts_copy(&w->punts, out + n, max - n);
     }
     return n;
@@ -440,20 +442,20 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
         const struct snicd_worker *w = d->workers[i];
         const struct dp_worker_stats *x = dp_worker_stats(w->dpw);
 
-        s->rx += atomic_load_explicit(&w->st.rx, memory_order_relaxed);
-        s->tx += atomic_load_explicit(&w->st.tx, memory_order_relaxed);
-        s->tx_drops += atomic_load_explicit(&w->st.tx_drops,
-                                            memory_order_relaxed);
-        s->multiseg_drops += atomic_load_explicit(&w->st.multiseg_drops,
-                                                  memory_order_relaxed);
-        s->nombuf_drops += atomic_load_explicit(&w->st.nombuf_drops,
-                                                memory_order_relaxed);
-        s->marked += atomic_load_explicit(&w->st.marked,
-                                          memory_order_relaxed);
-        s->unknown_marks += atomic_load_explicit(&w->st.unknown_marks,
-                                                 memory_order_relaxed);
-        s->decap_mark_drops += atomic_load_explicit(
-            &w->st.decap_mark_drops, memory_order_relaxed);
+        s->rx += __atomic_load_n(&w->st.rx, __ATOMIC_RELAXED);
+        s->tx += __atomic_load_n(&w->st.tx, __ATOMIC_RELAXED);
+        s->tx_drops += __atomic_load_n(&w->st.tx_drops,
+                                       __ATOMIC_RELAXED);
+        s->multiseg_drops += __atomic_load_n(&w->st.multiseg_drops,
+                                             __ATOMIC_RELAXED);
+        s->nombuf_drops += __atomic_load_n(&w->st.nombuf_drops,
+                                           __ATOMIC_RELAXED);
+        s->marked += __atomic_load_n(&w->st.marked,
+                                     __ATOMIC_RELAXED);
+        s->unknown_marks += __atomic_load_n(&w->st.unknown_marks,
+                                            __ATOMIC_RELAXED);
+        s->decap_mark_drops += __atomic_load_n(
+            &w->st.decap_mark_drops, __ATOMIC_RELAXED);
         /* the datapath's worker counters are plain fields: a racy read
          * may be a burst old, which stats tolerate */
         dps->packets += x->packets;

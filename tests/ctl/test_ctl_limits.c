@@ -12,7 +12,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +36,7 @@ static char rundir[64];
 static struct ctl_server *server;
 static pthread_t server_thread;
 static bool threaded;               /* server_thread runs the server */
-static atomic_bool stop;
+static bool stop;
 
 static json_t *
 m_echo(void *ctx, const json_t *params, struct ctl_error *err)
@@ -120,7 +119,7 @@ static void *
 serve(void *arg)
 {
     (void)arg;
-    while (!atomic_load(&stop))
+    while (!__atomic_load_n(&stop, __ATOMIC_SEQ_CST))
         ctl_server_run_once(server, 20);
     return NULL;
 }
@@ -144,7 +143,7 @@ static void
 start_with(const struct ctl_limits *lim)
 {
     create_with(lim);
-    atomic_store(&stop, false);
+    __atomic_store_n(&stop, false, __ATOMIC_SEQ_CST);
     cr_assert_eq(pthread_create(&server_thread, NULL, serve, NULL), 0);
     threaded = true;
 }
@@ -154,7 +153,7 @@ finish(void)
 {
     if (server == NULL)
         return;
-    atomic_store(&stop, true);
+    __atomic_store_n(&stop, true, __ATOMIC_SEQ_CST);
     if (threaded)
         pthread_join(server_thread, NULL);
     threaded = false;

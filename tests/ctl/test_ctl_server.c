@@ -4,7 +4,6 @@
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,7 +20,7 @@
 static char rundir[64];
 static struct ctl_server *server;
 static pthread_t server_thread;
-static atomic_bool stop;
+static bool stop;
 
 static json_t *
 m_echo(void *ctx, const json_t *params, struct ctl_error *err)
@@ -48,7 +47,7 @@ static void *
 serve(void *arg)
 {
     (void)arg;
-    while (!atomic_load(&stop))
+    while (!__atomic_load_n(&stop, __ATOMIC_SEQ_CST))
         ctl_server_run_once(server, 20);
     return NULL;
 }
@@ -60,14 +59,14 @@ start(void)
     cr_assert_not_null(mkdtemp(rundir));
     server = ctl_server_create(rundir, (gid_t)-1, methods, 2, NULL);
     cr_assert_not_null(server, "ctl_server_create: %s", strerror(errno));
-    atomic_store(&stop, false);
+    __atomic_store_n(&stop, false, __ATOMIC_SEQ_CST);
     pthread_create(&server_thread, NULL, serve, NULL);
 }
 
 static void
 finish(void)
 {
-    atomic_store(&stop, true);
+    __atomic_store_n(&stop, true, __ATOMIC_SEQ_CST);
     pthread_join(server_thread, NULL);
     ctl_server_destroy(server);
     rmdir(rundir);
@@ -208,7 +207,7 @@ struct group_server {
     char dir[64];
     struct ctl_server *s;
     pthread_t thread;
-    atomic_bool stop;
+    bool stop;
 };
 
 static void *
@@ -216,7 +215,7 @@ serve_group(void *arg)
 {
     struct group_server *g = arg;
 
-    while (!atomic_load(&g->stop))
+    while (!__atomic_load_n(&g->stop, __ATOMIC_SEQ_CST))
         ctl_server_run_once(g->s, 20);
     return NULL;
 }
@@ -228,14 +227,14 @@ group_server_start(struct group_server *g, gid_t gid)
     cr_assert_not_null(mkdtemp(g->dir));
     g->s = ctl_server_create(g->dir, gid, methods, 2, NULL);
     cr_assert_not_null(g->s, "ctl_server_create: %s", strerror(errno));
-    atomic_store(&g->stop, false);
+    __atomic_store_n(&g->stop, false, __ATOMIC_SEQ_CST);
     pthread_create(&g->thread, NULL, serve_group, g);
 }
 
 static void
 group_server_stop(struct group_server *g)
 {
-    atomic_store(&g->stop, true);
+    __atomic_store_n(&g->stop, true, __ATOMIC_SEQ_CST);
     pthread_join(g->thread, NULL);
     ctl_server_destroy(g->s);
     rmdir(g->dir);

@@ -6,7 +6,6 @@
 #include <criterion/criterion.h>
 #include <endian.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <time.h>
 
 #include "dp_test_flows.h"
@@ -219,10 +218,10 @@ Test(dp_classifier, unchanged_subtables_are_shared)
 #define C_FLOWS     64u
 #define C_CATCHALL  1000u
 
-static atomic_bool c_stop;
+static bool c_stop;
 static struct dp *c_dp;
 static struct dp_worker *c_workers[2];
-static atomic_ulong c_checked;
+static unsigned long c_checked;
 
 static bool
 c_present(unsigned i, uint64_t version)
@@ -288,7 +287,7 @@ c_reader(void *arg)
     unsigned long n = 0;
 
     dp_worker_online(w);
-    while (!atomic_load(&c_stop)) {
+    while (!__atomic_load_n(&c_stop, __ATOMIC_SEQ_CST)) {
         for (int b = 0; b < 16; b++) {
             const struct dp_cls_snap *snap = dp_cls_snap_get(cls);
             uint64_t v = dp_cls_snap_version(snap), v2;
@@ -315,7 +314,7 @@ c_reader(void *arg)
         dp_worker_quiesce(w);
     }
     dp_worker_offline(w);
-    atomic_fetch_add(&c_checked, n);
+    __atomic_fetch_add(&c_checked, n, __ATOMIC_SEQ_CST);
     return NULL;
 }
 
@@ -354,7 +353,7 @@ Test(dp_classifier, concurrent_publish_and_lookup, .timeout = 30)
         c_workers[i] = dp_worker_create(c_dp);
         cr_assert_not_null(c_workers[i]);
     }
-    atomic_store(&c_stop, false);
+    __atomic_store_n(&c_stop, false, __ATOMIC_SEQ_CST);
     for (int i = 0; i < 2; i++)
         cr_assert_eq(pthread_create(&th[i], NULL, c_reader, c_workers[i]), 0);
 
@@ -380,13 +379,13 @@ Test(dp_classifier, concurrent_publish_and_lookup, .timeout = 30)
         if (publishes % 64 == 0)
             sched_yield();
     }
-    atomic_store(&c_stop, true);
+    __atomic_store_n(&c_stop, true, __ATOMIC_SEQ_CST);
     for (int i = 0; i < 2; i++)
         pthread_join(th[i], NULL);
     cr_log_info("%lu publishes, %lu reader checks", publishes,
-                atomic_load(&c_checked));
+                __atomic_load_n(&c_checked, __ATOMIC_SEQ_CST));
     cr_expect_gt(publishes, 100);
-    cr_expect_gt(atomic_load(&c_checked), 1000);
+    cr_expect_gt(__atomic_load_n(&c_checked, __ATOMIC_SEQ_CST), 1000);
     for (int i = 0; i < 2; i++)
         dp_worker_destroy(c_workers[i]);
     dp_destroy(c_dp);

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +29,7 @@ struct env env;
 uint32_t env_mark_quiet_ms;
 
 static struct rte_mempool *env_mp;
-static atomic_int env_resets;
+static int env_resets;
 static bool env_eal_up;
 
 static void drain(uint16_t port);
@@ -89,7 +88,7 @@ on_reset(uint16_t port, enum rte_eth_event_type ev, void *ctx, void *ret)
     (void)ev;
     (void)ctx;
     (void)ret;
-    atomic_fetch_add(&env_resets, 1);
+    __atomic_fetch_add(&env_resets, 1, __ATOMIC_SEQ_CST);
     return 0;
 }
 
@@ -584,9 +583,9 @@ bool
 env_wait_reset(unsigned ms)
 {
     for (unsigned i = 0; i < ms / 10; i++) {
-        if (atomic_load(&env_resets) > 0)
+        if (__atomic_load_n(&env_resets, __ATOMIC_SEQ_CST) > 0)
             return true;
         usleep(10000);
     }
-    return atomic_load(&env_resets) > 0;
+    return __atomic_load_n(&env_resets, __ATOMIC_SEQ_CST) > 0;
 }
