@@ -295,7 +295,7 @@ env_start_va(const char *profile, bool traffic, bool enabled, bool vxlan,
 }
 
 void
-env_start(const char *profile, bool traffic, bool enabled, ...)
+env_start(const char *profile, bool traffic, int enabled, ...)
 {
     va_list ap;
 
@@ -305,7 +305,7 @@ env_start(const char *profile, bool traffic, bool enabled, ...)
 }
 
 void
-env_start_vxlan(const char *profile, bool traffic, ...)
+env_start_vxlan(const char *profile, int traffic, ...)
 {
     va_list ap;
 

@@ -52,11 +52,13 @@ extern struct env env;
 extern uint32_t env_mark_quiet_ms;
 
 /* Start emunic with @profile (plus optional extra arguments, NULL-ended),
- * DPDK, the manager (offload @enabled) and a flow table. */
-void env_start(const char *profile, bool traffic, bool enabled, ...);
+ * DPDK, the manager (offload @enabled) and a flow table. The last named
+ * parameter is an int, not a bool: va_start() after a parameter that
+ * undergoes promotion is undefined (clang's -Wvarargs). */
+void env_start(const char *profile, bool traffic, int enabled, ...);
 /* The same with the tunnel port vxlan0 (OpenFlow 100) over the uplink,
  * local VTEP 192.168.0.1, remote 192.168.0.2. */
-void env_start_vxlan(const char *profile, bool traffic, ...);
+void env_start_vxlan(const char *profile, int traffic, ...);
 void env_stop(void);
 
 /* How many more rules the card takes (trivial group-0 rules created until
