@@ -127,10 +127,10 @@ def rules(name, flows):
     return out
 
 
-def lookup(ruleset, flows):
-    """{cookie: packet flows taking it} for flows 0..@flows-1: the highest
-    priority rule matching each flow, one hash lookup per mask shape (the
-    rule sets never have two matching rules at one priority)."""
+def classifier(ruleset):
+    """A function: packet flow index -> the highest priority rule matching
+    it (None if none), one hash probe per mask shape (the rule sets never
+    have two matching rules at one priority)."""
     shapes = {}
     for r in ruleset:
         table = shapes.setdefault(r.mask_key(), {})
@@ -139,17 +139,28 @@ def lookup(ruleset, flows):
             continue
         table[key] = r
     shapes = list(shapes.items())
-    taken = {}
-    for i in range(flows):
+
+    def best(i):
         src, dst, sport, dport = flowset.flow(i)
         pkt = (UDP, src, dst, sport, dport)
-        best = None
+        found = None
         for mask, table in shapes:
             r = table.get(tuple(v & m for v, m in zip(pkt, mask)))
-            if r is not None and (best is None or r.priority > best.priority):
-                best = r
-        if best is not None:
-            taken[best.cookie] = taken.get(best.cookie, 0) + 1
+            if r is not None and (found is None
+                                  or r.priority > found.priority):
+                found = r
+        return found
+    return best
+
+
+def lookup(ruleset, flows):
+    """{cookie: packet flows taking it} for flows 0..@flows-1."""
+    best = classifier(ruleset)
+    taken = {}
+    for i in range(flows):
+        r = best(i)
+        if r is not None:
+            taken[r.cookie] = taken.get(r.cookie, 0) + 1
     return taken
 
 
