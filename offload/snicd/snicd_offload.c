@@ -62,14 +62,11 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     f->flow = e->flow;
     f->where = SNICD_WHERE_SW;
     snprintf(f->reason, sizeof(f->reason), "%s", "pending commit");
-    if (snicd_idmap_put(&o->ids, f) < 0)
-        goto free_flow;
     if (table_add(&o->tables[f->flow.table_id], f) < 0)
-        goto unmap;
+        goto free_flow;
+    snicd_idmap_put(&o->ids, f);
     return;
 
-unmap:
-    snicd_idmap_del(&o->ids, f->id);
 free_flow:
     free(f);
 }
@@ -77,7 +74,7 @@ free_flow:
 static void
 flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
 {
-    snicd_idmap_del(&o->ids, f->id);
+    snicd_idmap_del(&o->ids, f);
     table_del(&o->tables[f->flow.table_id], f);
     if (f->handle == NULL && f->mark == 0) {
         free(f);
@@ -175,11 +172,10 @@ snicd_offload_create(const struct snicd_offload_cfg *c)
     o->cfg = *c;
     if (ports_copy(o, c->ports, c->n_ports) < 0)
         goto free_o;
-    if (snicd_idmap_init(&o->ids) < 0)
-        goto free_ports;
+    snic_hmap_init(&o->ids);
     o->shapes = snicd_shape_cache_create();
     if (o->shapes == NULL)
-        goto free_ids;
+        goto free_ports;
     o->x = malloc(sizeof(*o->x));
     if (o->x == NULL)
         goto free_shapes;
@@ -203,8 +199,6 @@ free_x:
     free(o->x);
 free_shapes:
     snicd_shape_cache_destroy(o->shapes);
-free_ids:
-    snicd_idmap_fini(&o->ids);
 free_ports:
     free(o->ports);
 free_o:
@@ -218,14 +212,15 @@ void
 snicd_offload_destroy(struct snicd_offload *o)
 {
     struct snicd_oflow *f, **all;
-    uint64_t pos = 0, n = 0;
+    uint64_t n = 0;
 
     if (o == NULL)
         return;
     /* oldest rule first: PMDs that keep their rules in a list (net_emunic
      * does) then find each one at its head */
-    all = malloc((o->ids.n + o->n_removed + 1) * sizeof(*all));
-    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+    all = malloc((snic_hmap_count(&o->ids) + o->n_removed + 1)
+                 * sizeof(*all));
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
         if (all != NULL)
             all[n++] = f;
         else
@@ -245,8 +240,7 @@ snicd_offload_destroy(struct snicd_offload *o)
         }
         free(all);
     } else {
-        pos = 0;
-        while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL)
+        SNIC_HMAP_FOR_EACH_SAFE(f, id_node, &o->ids)
             free(f);
         for (uint32_t i = 0; i < o->n_removed; i++)
             free(o->removed[i]);
@@ -256,7 +250,7 @@ snicd_offload_destroy(struct snicd_offload *o)
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         free(o->tables[t].flows);
     free(o->removed);
-    snicd_idmap_fini(&o->ids);
+    snic_hmap_fini(&o->ids);
     snicd_shape_cache_destroy(o->shapes);
     free(o->x);
     free(o->gone);
@@ -370,7 +364,6 @@ int
 snicd_offload_port_back(struct snicd_offload *o, uint32_t ofport)
 {
     struct snicd_oflow *f;
-    uint64_t pos = 0;
     int ret, placed = 0;
 
     for (unsigned i = 0; i < o->n_gone; i++)
@@ -388,7 +381,7 @@ snicd_offload_port_back(struct snicd_offload *o, uint32_t ofport)
     ret = snicd_offload_commit(o);
     if (ret < 0)
         return ret;
-    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL)
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids)
         placed += f->where != SNICD_WHERE_SW &&
                   snicd_offload_flow_touches(o, &f->flow, ofport);
     return placed;
@@ -477,10 +470,9 @@ snicd_offload_read_counters(struct snicd_offload *o, snicd_hw_stats_fn *fn,
                             void *ctx)
 {
     struct snicd_oflow *f;
-    uint64_t pos = 0;
     int n = 0;
 
-    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
         /* a rule the device lost (reset, no resync yet) keeps its last
          * reading: that is what the device counted */
         if (f->handle != NULL && f->where == SNICD_WHERE_HW && !o->dead)
@@ -500,12 +492,11 @@ snicd_offload_resync(struct snicd_offload *o)
 {
     struct rte_flow_error err;
     struct snicd_oflow *f;
-    uint64_t pos = 0;
     int ret, placed = 0;
 
     /* every rule is gone from the device; destroy only frees what the PMD
      * kept about it, and any error it reports changes nothing */
-    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
         if (f->handle != NULL)
             (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
         if (f->where == SNICD_WHERE_HW) {
@@ -539,8 +530,7 @@ snicd_offload_resync(struct snicd_offload *o)
     ret = snicd_offload_commit(o);
     if (ret < 0)
         return ret;
-    pos = 0;
-    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL)
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids)
         placed += f->where != SNICD_WHERE_SW;
     return placed;
 }
@@ -610,10 +600,9 @@ static int
 count_in_hw(struct snicd_offload *o)
 {
     struct snicd_oflow *f;
-    uint64_t pos = 0;
     int n = 0;
 
-    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL)
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids)
         n += f->where != SNICD_WHERE_SW;
     return n;
 }
@@ -650,11 +639,10 @@ snicd_offload_get_stats(const struct snicd_offload *o,
                         struct snicd_offload_stats *s)
 {
     const struct snicd_oflow *f;
-    uint64_t pos = 0;
 
     *s = o->st;
     s->n_hw = s->n_partial = s->n_sw = 0;
-    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
         if (f->where == SNICD_WHERE_HW)
             s->n_hw++;
         else if (f->where == SNICD_WHERE_PARTIAL)

@@ -14,6 +14,7 @@
 
 #include <rte_flow.h>
 
+#include "snic_hmap.h"
 #include "snicd_offload.h"
 #include "snicd_xlate.h"
 
@@ -24,6 +25,7 @@
 /* One switch flow as the manager knows it. */
 struct snicd_oflow {
     uint64_t id;
+    struct snic_hmap_node id_node;  /* in snicd_offload.ids */
     struct flow flow;
     uint8_t where;              /* enum snicd_where, as installed now */
     bool changed;               /* actions differ from the installed rule */
@@ -71,20 +73,13 @@ int snicd_shape_insert(struct snicd_shape_cache *c, const uint8_t *key,
 
 /* ---- id -> flow map (snicd_offload_map.c) ---- */
 
-struct snicd_idmap {
-    struct snicd_oflow **slots; /* NULL: empty; SNICD_IDMAP_TOMB: deleted */
-    uint64_t cap, n, used;
-};
-#define SNICD_IDMAP_TOMB ((struct snicd_oflow *)(uintptr_t)1)
-
-int snicd_idmap_init(struct snicd_idmap *m);
-void snicd_idmap_fini(struct snicd_idmap *m);
-struct snicd_oflow *snicd_idmap_find(const struct snicd_idmap *m, uint64_t id);
-int snicd_idmap_put(struct snicd_idmap *m, struct snicd_oflow *f);
-void snicd_idmap_del(struct snicd_idmap *m, uint64_t id);
-/* Iterate: for (i = 0; (f = snicd_idmap_next(m, &i)) != NULL;) */
-struct snicd_oflow *snicd_idmap_next(const struct snicd_idmap *m,
-                                     uint64_t *pos);
+/* @ids holds every flow the manager knows (id_node); iterate with
+ * SNIC_HMAP_FOR_EACH(f, id_node, ids). An id is in it at most once: put
+ * only a flow whose id find did not know. */
+struct snicd_oflow *snicd_idmap_find(const struct snic_hmap *ids,
+                                     uint64_t id);
+void snicd_idmap_put(struct snic_hmap *ids, struct snicd_oflow *f);
+void snicd_idmap_del(struct snic_hmap *ids, struct snicd_oflow *f);
 
 /* ---- mark pools (snicd_offload_map.c) ---- */
 
@@ -174,7 +169,7 @@ struct snicd_offload {
      * outside snicd (another application's rules going away) */
     uint64_t nospace_retry_ns;
     uint32_t nospace_backoff_s;
-    struct snicd_idmap ids;
+    struct snic_hmap ids;       /* every flow, by id */
     struct snicd_otable tables[SNICD_NUM_TABLES];
     struct snicd_oflow **removed;   /* waiting for commit to drop rules */
     uint32_t n_removed, cap_removed;

@@ -97,7 +97,6 @@ snicd_offload_marks_publish(struct snicd_offload *o)
 {
     struct snicd_mark *marks;
     struct snicd_oflow *f;
-    uint64_t pos = 0;
     unsigned n = 0, room;
     int rc;
 
@@ -108,7 +107,7 @@ snicd_offload_marks_publish(struct snicd_offload *o)
     if (marks == NULL)
         return -ENOMEM; /* stays dirty: next commit retries */
     n = snicd_tun_marks(o, marks, room);
-    while ((f = snicd_idmap_next(&o->ids, &pos)) != NULL) {
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
         const struct flow *fl = &f->flow;
 
         if (f->mark == 0 || n >= room)
