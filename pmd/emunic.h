@@ -32,6 +32,7 @@
 
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
+#include "snic_tsa.h"
 
 #define EMUNIC_DRIVER_NAME      net_emunic
 #define EMUNIC_CMD_TIMEOUT_MS   2000
@@ -278,7 +279,7 @@ struct emunic_rep_slot {
 };
 
 struct emunic_adapter {
-    pthread_mutex_t lock;       /* channel, caps, groups, flows' device ids,
+    struct snic_mutex lock;     /* channel, caps, groups, flows' device ids,
                                  * the counter cache, the rep slots */
     struct fw_chan *chan;       /* NULL after close */
     struct fw_caps caps;
@@ -396,11 +397,13 @@ struct emunic_port {
 /* Adapter helpers (emunic_adapter.c). Every call takes ad->lock. */
 int emunic_adapter_exec(struct emunic_adapter *ad, uint16_t opcode, void *in,
                         size_t in_size, void *out, size_t out_size,
-                        uint8_t *status, uint32_t *syndrome);
+                        uint8_t *status, uint32_t *syndrome)
+    SNIC_EXCLUDES(ad->lock);
 int emunic_adapter_exec_locked(struct emunic_adapter *ad, uint16_t opcode,
                                void *in, size_t in_size, void *out,
                                size_t out_size, uint8_t *status,
-                               uint32_t *syndrome);
+                               uint32_t *syndrome)
+    SNIC_REQUIRES(ad->lock);
 int emunic_vport_stats(struct emunic_adapter *ad, uint16_t vport,
                        struct fw_vport_stats_out *out);
 int emunic_vport_query(struct emunic_adapter *ad, uint16_t vport,
@@ -408,31 +411,38 @@ int emunic_vport_query(struct emunic_adapter *ad, uint16_t vport,
 bool emunic_adapter_alive(struct emunic_adapter *ad);
 /* Notice death or a firmware reset; emits ethdev events for @ad's ports.
  * Takes ad->lock and calls the applications' callbacks without it. */
-void emunic_adapter_check(struct emunic_adapter *ad);
+void emunic_adapter_check(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock);
 /* Notice a firmware reset with ad->lock held (no events: the next
  * emunic_adapter_check raises them). True when the card's reset generation
  * moved since the adapter last looked: every older flow is lost. */
-bool emunic_adapter_sync_locked(struct emunic_adapter *ad);
+bool emunic_adapter_sync_locked(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock);
 
 /* Tell the adapter a channel call failed with @err: a transport failure
  * (-EPIPE, -ETIMEDOUT, -EPROTO) marks it dead. Caller holds ad->lock. */
-void emunic_adapter_fail_locked(struct emunic_adapter *ad, int err);
+void emunic_adapter_fail_locked(struct emunic_adapter *ad, int err)
+    SNIC_REQUIRES(ad->lock);
 
 /* Wipe what an earlier driver of the card left (STEERING_FLUSH, ABI 1.1):
  * the PF port issues it once at probe, before any flow. 0 when done or
  * when the card is too old to know it (nothing to flush); a negative errno
  * otherwise. Takes ad->lock. */
-int emunic_adapter_flush_steering(struct emunic_adapter *ad);
+int emunic_adapter_flush_steering(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock);
 
 /* Counter cache (emunic_counter.c); all but init/fini need ad->lock. */
 void emunic_ctr_init(struct emunic_adapter *ad, uint32_t refresh_ms);
 void emunic_ctr_fini(struct emunic_adapter *ad);
 /* Room for @more slots, so that add cannot fail once the card holds the
  * counter. 0 or -ENOMEM. */
-int emunic_ctr_reserve(struct emunic_adapter *ad, uint32_t more);
+int emunic_ctr_reserve(struct emunic_adapter *ad, uint32_t more)
+    SNIC_REQUIRES(ad->lock);
 /* Give @flow (has_counter, counter_id, generation set) its slot. */
-void emunic_ctr_add(struct emunic_adapter *ad, struct rte_flow *flow);
-void emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow);
+void emunic_ctr_add(struct emunic_adapter *ad, struct rte_flow *flow)
+    SNIC_REQUIRES(ad->lock);
+void emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow)
+    SNIC_REQUIRES(ad->lock);
 /*
  * COUNT value of @flow (of the adapter's current generation): from the cache
  * unless it is older than refresh_ms (then every counter is swept first),
@@ -443,16 +453,19 @@ void emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow);
  */
 int emunic_ctr_query(struct emunic_adapter *ad, struct rte_flow *flow,
                      bool clear, struct fw_counter_value *val,
-                     uint8_t *status, uint32_t *syndrome);
+                     uint8_t *status, uint32_t *syndrome)
+    SNIC_REQUIRES(ad->lock);
 
 /* Representor hotplug (emunic_probe.c). Follow the card's SR-IOV view:
  * RMV for representors whose VF went, new ethdevs (NEW) for listed VFs
  * that exist. Called by the adapter's alarm; takes ad->lock and calls the
  * application's callbacks without it. */
-void emunic_reps_sync(struct emunic_adapter *ad);
+void emunic_reps_sync(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock);
 /* The application closed representor @p: its slot may get a new ethdev
  * once its VF exists. Takes ad->lock. */
-void emunic_rep_closed(struct emunic_port *p);
+void emunic_rep_closed(struct emunic_port *p)
+    SNIC_EXCLUDES(p->ad->lock);
 /* The PF port closes: no representor is created any more; waits for an
  * alarm that may be creating one. */
 void emunic_hotplug_stop(struct emunic_adapter *ad);
@@ -488,8 +501,10 @@ int emunic_rss_reta_query(struct rte_eth_dev *dev,
 int emunic_rss_ctx_create_locked(struct emunic_adapter *ad,
                                  struct fw_rss_ctx_create_in *in,
                                  uint32_t *id, uint8_t *status,
-                                 uint32_t *synd);
-void emunic_rss_ctx_destroy_locked(struct emunic_adapter *ad, uint32_t id);
+                                 uint32_t *synd)
+    SNIC_REQUIRES(ad->lock);
+void emunic_rss_ctx_destroy_locked(struct emunic_adapter *ad, uint32_t id)
+    SNIC_REQUIRES(ad->lock);
 
 /* rte_flow ops (emunic_flow.c). */
 extern const struct rte_flow_ops emunic_flow_ops;
@@ -513,13 +528,15 @@ int emunic_flow_translate_dev(struct rte_eth_dev *dev,
                               struct rte_flow_error *error);
 int emunic_flow_group_get_locked(struct emunic_adapter *ad, uint32_t group,
                                  const struct rte_flow_action *jump,
-                                 struct rte_flow_error *error);
+                                 struct rte_flow_error *error)
+    SNIC_REQUIRES(ad->lock);
 int emunic_flow_index_reserve(struct emunic_port *p, uint32_t more);
 struct rte_flow **emunic_flow_index_slot(struct emunic_port *p,
                                          const struct rte_flow *flow);
 void emunic_flow_index_add(struct emunic_port *p, struct rte_flow *flow);
 void emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
-                                bool in_card);
+                                bool in_card)
+    SNIC_REQUIRES(p->ad->lock);
 int emunic_flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error);
 
 /* ------------------------------------------------------------------------
@@ -669,15 +686,19 @@ size_t emunic_aop_size(void);
 /* Counter pool (emunic_cpool.c, ad->lock held): a counter of a destroyed
  * rule of generation @gen comes back dirty; refill zeroes the dirty ids on
  * the card and frees them (a new pool after a reset). */
-void emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen);
-int emunic_cpool_refill_locked(struct emunic_port *p);
+void emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen)
+    SNIC_REQUIRES(p->ad->lock);
+int emunic_cpool_refill_locked(struct emunic_port *p)
+    SNIC_REQUIRES(p->ad->lock);
 /* emunic_cpool.c: allocate @cp->cap ids on the card (ranges of 1,024;
  * @error may be NULL), and give them back with the pool's memory. */
 int emunic_cpool_alloc_locked(struct emunic_adapter *ad,
                               struct emunic_cpool *cp,
-                              struct rte_flow_error *error);
+                              struct rte_flow_error *error)
+    SNIC_REQUIRES(ad->lock);
 void emunic_cpool_fini_locked(struct emunic_adapter *ad,
-                              struct emunic_cpool *cp);
+                              struct emunic_cpool *cp)
+    SNIC_REQUIRES(ad->lock);
 
 /* emunic_flow_async.c */
 struct rte_flow *emunic_flow_async_create(
@@ -699,11 +720,13 @@ int emunic_flow_pull(struct rte_eth_dev *dev, uint32_t queue_id,
 /* Give back every operation still queued on @q without executing it (port
  * close): a queued create's handle is freed, a queued destroy's flow is
  * the application's again. ad->lock held. */
-void emunic_aqueue_drop_locked(struct emunic_port *p, struct emunic_aqueue *q);
+void emunic_aqueue_drop_locked(struct emunic_port *p, struct emunic_aqueue *q)
+    SNIC_REQUIRES(p->ad->lock);
 /* Reap every flow queue command still in the channel into its operation
  * (ad->lock held). Push leaves its commands in flight; anything else that
  * uses the channel (a sync command, a counter sweep, a pool refill) drains
  * them first, since it reaps only its own. */
-void emunic_async_drain_locked(struct emunic_adapter *ad);
+void emunic_async_drain_locked(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock);
 
 #endif /* EMUNIC_H */

@@ -47,6 +47,7 @@ adapter_mark_dead(struct emunic_adapter *ad, int err)
 
 void
 emunic_adapter_fail_locked(struct emunic_adapter *ad, int err)
+    SNIC_REQUIRES(ad->lock)
 {
     if (err == -EPIPE || err == -ETIMEDOUT || err == -EPROTO)
         adapter_mark_dead(ad, err);
@@ -57,6 +58,7 @@ emunic_adapter_exec_locked(struct emunic_adapter *ad, uint16_t opcode,
                            void *in, size_t in_size, void *out,
                            size_t out_size, uint8_t *status,
                            uint32_t *syndrome)
+    SNIC_REQUIRES(ad->lock)
 {
     int ret;
 
@@ -76,13 +78,14 @@ int
 emunic_adapter_exec(struct emunic_adapter *ad, uint16_t opcode, void *in,
                     size_t in_size, void *out, size_t out_size,
                     uint8_t *status, uint32_t *syndrome)
+    SNIC_EXCLUDES(ad->lock)
 {
     int ret;
 
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     ret = emunic_adapter_exec_locked(ad, opcode, in, in_size, out, out_size,
                                      status, syndrome);
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     return ret;
 }
 
@@ -133,6 +136,7 @@ emunic_vport_query(struct emunic_adapter *ad, uint16_t vport,
  * twice and keep forwarding after the flow is deleted. */
 int
 emunic_adapter_flush_steering(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock)
 {
     struct fw_steering_flush_in in;
     uint8_t status = 0;
@@ -185,6 +189,7 @@ adapter_notify(struct emunic_adapter *ad, enum rte_eth_event_type ev)
 
 bool
 emunic_adapter_sync_locked(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock)
 {
     uint32_t gen;
 
@@ -216,11 +221,12 @@ adapter_vf_removed(const struct emunic_adapter *ad)
 
 void
 emunic_adapter_check(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock)
 {
     bool died, reset, removed;
     struct pollfd pfd;
 
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     if (ad->chan != NULL && !ad->dead) {
         pfd.fd = fw_chan_fd(ad->chan);
         pfd.events = POLLRDHUP;
@@ -240,7 +246,7 @@ emunic_adapter_check(struct emunic_adapter *ad)
     ad->dead_event = false;
     ad->reset_event = false;
     removed = died && adapter_vf_removed(ad);
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     if (died)
         adapter_notify(ad, RTE_ETH_EVENT_INTR_LSC);
     if (removed) {

@@ -69,6 +69,7 @@ emunic_ctr_fini(struct emunic_adapter *ad)
 
 int
 emunic_ctr_reserve(struct emunic_adapter *ad, uint32_t more)
+    SNIC_REQUIRES(ad->lock)
 {
     struct emunic_ctr_cache *c = &ad->ctr;
     struct emunic_ctr *s;
@@ -91,6 +92,7 @@ emunic_ctr_reserve(struct emunic_adapter *ad, uint32_t more)
 
 void
 emunic_ctr_add(struct emunic_adapter *ad, struct rte_flow *flow)
+    SNIC_REQUIRES(ad->lock)
 {
     struct emunic_ctr_cache *c = &ad->ctr;
     struct emunic_ctr *s = &c->slot[c->n];
@@ -107,6 +109,7 @@ emunic_ctr_add(struct emunic_adapter *ad, struct rte_flow *flow)
 
 void
 emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow)
+    SNIC_REQUIRES(ad->lock)
 {
     struct emunic_ctr_cache *c = &ad->ctr;
     uint32_t i = flow->ctr_slot, last;
@@ -211,6 +214,7 @@ ctr_reap(struct emunic_adapter *ad, uint32_t gen, unsigned posted)
  */
 static int
 ctr_sweep(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock)
 {
     struct emunic_ctr_cache *c = &ad->ctr;
     struct fw_counter_query_in in;
@@ -289,6 +293,7 @@ ctr_stale(const struct emunic_ctr_cache *c, uint32_t gen)
 static int
 ctr_read_one(struct emunic_adapter *ad, struct emunic_ctr *s, bool clear,
              struct fw_counter_value *val, uint8_t *status, uint32_t *synd)
+    SNIC_REQUIRES(ad->lock)
 {
     struct fw_counter_query_in in = { .n = 1 };
     struct fw_counter_query_out out;
@@ -319,6 +324,7 @@ int
 emunic_ctr_query(struct emunic_adapter *ad, struct rte_flow *flow, bool clear,
                  struct fw_counter_value *val, uint8_t *status,
                  uint32_t *syndrome)
+    SNIC_REQUIRES(ad->lock)
 {
     struct emunic_ctr_cache *c = &ad->ctr;
     struct emunic_ctr *s;

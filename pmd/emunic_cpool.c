@@ -21,6 +21,7 @@
 
 static void
 cpool_free_ranges_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
+    SNIC_REQUIRES(ad->lock)
 {
     for (uint32_t i = 0; i < cp->n_ranges; i++) {
         struct fw_counter_free_in in = {
@@ -45,6 +46,7 @@ cpool_free_ranges_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
 
 void
 emunic_cpool_fini_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
+    SNIC_REQUIRES(ad->lock)
 {
     cpool_free_ranges_locked(ad, cp);
     free(cp->free_ids);
@@ -59,6 +61,7 @@ emunic_cpool_fini_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
 int
 emunic_cpool_alloc_locked(struct emunic_adapter *ad, struct emunic_cpool *cp,
                    struct rte_flow_error *error)
+    SNIC_REQUIRES(ad->lock)
 {
     uint32_t n_cmds = (cp->cap + EMUNIC_CPOOL_CHUNK - 1) / EMUNIC_CPOOL_CHUNK;
     struct fw_counter_alloc_out out;
@@ -109,6 +112,7 @@ emunic_cpool_alloc_locked(struct emunic_adapter *ad, struct emunic_cpool *cp,
 
 void
 emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen)
+    SNIC_REQUIRES(p->ad->lock)
 {
     struct emunic_cpool *cp;
 
@@ -126,6 +130,7 @@ emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen)
  * allocate the pool anew. The channel is empty on entry and on return. */
 int
 emunic_cpool_refill_locked(struct emunic_port *p)
+    SNIC_REQUIRES(p->ad->lock)
 {
     struct emunic_adapter *ad = p->ad;
     struct emunic_cpool *cp = &p->async->cpool;
@@ -135,6 +140,7 @@ emunic_cpool_refill_locked(struct emunic_port *p)
     uint32_t first = 0;
     int ret;
 
+    snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
     if (cp->cap == 0)
         return 0;
     if (cp->generation != ad->generation)

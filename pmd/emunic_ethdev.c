@@ -179,9 +179,9 @@ emunic_dev_start(struct rte_eth_dev *dev)
                    port_kind(p), p->vport);
         return -ENODEV;
     }
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     if (!emunic_adapter_alive(ad)) {
-        pthread_mutex_unlock(&ad->lock);
+        snic_mutex_unlock(&ad->lock);
         EMUNIC_LOG(ERR, "port %u: cannot start, the card at %s is gone",
                    dev->data->port_id, ad->path);
         return -EIO;
@@ -208,7 +208,7 @@ emunic_dev_start(struct rte_eth_dev *dev)
         if (tx)
             p->txq[q].map = map;
     }
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     if (ret < 0) {
         queues_detach(p);
         return ret;
@@ -218,9 +218,9 @@ emunic_dev_start(struct rte_eth_dev *dev)
     ret = emunic_rss_start(dev);
     if (ret < 0) {
         p->started = false;
-        pthread_mutex_lock(&ad->lock);
+        snic_mutex_lock(&ad->lock);
         queues_detach(p);
-        pthread_mutex_unlock(&ad->lock);
+        snic_mutex_unlock(&ad->lock);
         return ret;
     }
     for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
@@ -239,9 +239,9 @@ emunic_dev_stop(struct rte_eth_dev *dev)
     struct emunic_port *p = dev->data->dev_private;
 
     emunic_rss_stop(dev);
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     queues_detach(p);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
         dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
     for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)

@@ -234,6 +234,7 @@ static int
 flow_cmd(struct emunic_adapter *ad, uint16_t opcode, void *in, size_t in_size,
          void *out, size_t out_size, uint8_t *status, uint32_t *synd,
          struct rte_flow_error *error)
+    SNIC_REQUIRES(ad->lock)
 {
     int ret;
 
@@ -250,6 +251,7 @@ flow_cmd(struct emunic_adapter *ad, uint16_t opcode, void *in, size_t in_size,
 int
 emunic_flow_group_get_locked(struct emunic_adapter *ad, uint32_t group,
                const struct rte_flow_action *jump, struct rte_flow_error *error)
+    SNIC_REQUIRES(ad->lock)
 {
     struct fw_table_create_in in = { .group = group, .level = group };
     struct fw_out_hdr out;
@@ -288,6 +290,7 @@ emunic_flow_group_get_locked(struct emunic_adapter *ad, uint32_t group,
 
 static void
 flow_counter_free(struct emunic_adapter *ad, uint32_t id)
+    SNIC_REQUIRES(ad->lock)
 {
     struct fw_counter_free_in in = { .base_id = id, .count = 1 };
     struct fw_out_hdr out;
@@ -300,6 +303,7 @@ flow_counter_free(struct emunic_adapter *ad, uint32_t id)
 
 static void
 flow_rule_delete_quiet(struct emunic_adapter *ad, uint32_t rule_id)
+    SNIC_REQUIRES(ad->lock)
 {
     struct fw_rule_delete_in in = { .rule_id = rule_id };
     struct fw_out_hdr out;
@@ -314,6 +318,7 @@ flow_rule_delete_quiet(struct emunic_adapter *ad, uint32_t rule_id)
  * of ours reached them), so a later create for them starts clean. */
 static void
 flow_groups_rollback(struct emunic_adapter *ad, uint32_t from)
+    SNIC_REQUIRES(ad->lock)
 {
     while (ad->n_groups > from) {
         struct fw_table_destroy_in in = {
@@ -337,6 +342,7 @@ flow_groups_rollback(struct emunic_adapter *ad, uint32_t from)
 static bool
 flow_reset_raced(struct emunic_adapter *ad, uint32_t gen,
                  struct rte_flow_error *error)
+    SNIC_REQUIRES(ad->lock)
 {
     emunic_adapter_sync_locked(ad);
     if (ad->generation == gen)
@@ -377,7 +383,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     }
     /* a reset not noticed yet would leave our table cache stale */
     emunic_adapter_check(ad);
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     emunic_adapter_sync_locked(ad);
     gen = ad->generation;
     n_groups0 = ad->n_groups;
@@ -459,7 +465,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
         emunic_ctr_add(ad, flow);
     TAILQ_INSERT_TAIL(&p->flows, flow, next);
     emunic_flow_index_add(p, flow);
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     return flow;
 
     /* Undo in reverse. Nothing of a failed create stays in the card: its
@@ -474,7 +480,7 @@ free_counter:
 destroy_tables:
     if (!flow_reset_raced(ad, gen, error))
         flow_groups_rollback(ad, n_groups0);
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     free(flow);
     /* raise INTR_RESET now if this create is what noticed the reset */
     emunic_adapter_check(ad);
@@ -488,9 +494,11 @@ destroy_tables:
 void
 emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
                            bool in_card)
+    SNIC_REQUIRES(p->ad->lock)
 {
     struct emunic_adapter *ad = p->ad;
 
+    snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
     if (in_card && flow->has_counter) {
         if (flow->ctr_pooled)
             emunic_cpool_put_locked(p, flow->counter_id, flow->generation);
@@ -519,6 +527,7 @@ emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
 static int
 flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
                    struct rte_flow_error *error)
+    SNIC_REQUIRES(p->ad->lock)
 {
     struct emunic_adapter *ad = p->ad;
     struct fw_rule_delete_in in = { .rule_id = flow->rule_id };
@@ -528,6 +537,7 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
     uint32_t synd;
     char sbuf[96];
 
+    snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
     /* an operation on a flow queue owns it until rte_flow_pull reports it */
     if (flow->astate != EMUNIC_FLOW_LIVE)
         return emunic_flow_err(error, EBUSY, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
@@ -570,25 +580,25 @@ emunic_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *flow,
     if (flow == NULL)
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE,
                                NULL, "NULL flow handle");
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     /* a flush dropped the index: bring it back so the check below holds */
     ret = emunic_flow_index_reserve(p, 0);
     if (ret < 0) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE,
                                flow, "out of memory for the port's flow "
                                "index");
     }
     slot = emunic_flow_index_slot(p, flow);
     if (slot == NULL) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
                                "not a live flow of port %u: destroyed "
                                "already, created on another port, or not "
                                "a flow handle", dev->data->port_id);
     }
     ret = flow_remove_locked(p, flow, error);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     return ret;
 }
 
@@ -598,12 +608,12 @@ emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error)
     struct rte_flow *f;
     int ret = 0;
 
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     /* a flow a queued operation owns stops the flush before it starts,
      * not halfway through the list */
     TAILQ_FOREACH(f, &p->flows, next)
         if (f->astate != EMUNIC_FLOW_LIVE) {
-            pthread_mutex_unlock(&p->ad->lock);
+            snic_mutex_unlock(&p->ad->lock);
             return emunic_flow_err(error, EBUSY, RTE_FLOW_ERROR_TYPE_HANDLE,
                                    f, "a flow's %s is still on a flow "
                                    "queue: rte_flow_push and rte_flow_pull "
@@ -617,7 +627,7 @@ emunic_flow_flush_port(struct emunic_port *p, struct rte_flow_error *error)
             break;
     }
     flow_index_drop(p);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     return ret;
 }
 
@@ -626,7 +636,7 @@ emunic_flow_forget_port(struct emunic_port *p)
 {
     struct rte_flow *f;
 
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     while ((f = TAILQ_FIRST(&p->flows)) != NULL) {
         TAILQ_REMOVE(&p->flows, f, next);
         if (f->has_counter)
@@ -636,7 +646,7 @@ emunic_flow_forget_port(struct emunic_port *p)
         free(f);
     }
     flow_index_drop(p);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
 }
 
 static int
@@ -667,24 +677,24 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
     if (action->type != RTE_FLOW_ACTION_TYPE_COUNT)
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION,
                                action, "only COUNT can be queried");
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     /* the handle is read only once it is known to be one of ours */
     if (emunic_flow_index_reserve(p, 0) < 0 ||
         emunic_flow_index_slot(p, flow) == NULL ||
         flow->astate == EMUNIC_FLOW_CREATING) {
-        pthread_mutex_unlock(&ad->lock);
+        snic_mutex_unlock(&ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE,
                                flow, "not a live flow of port %u",
                                dev->data->port_id);
     }
     if (!flow->has_counter) {
-        pthread_mutex_unlock(&ad->lock);
+        snic_mutex_unlock(&ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
                                action, "the flow has no COUNT action");
     }
     emunic_adapter_sync_locked(ad);
     if (flow->generation != ad->generation) {
-        pthread_mutex_unlock(&ad->lock);
+        snic_mutex_unlock(&ad->lock);
         return emunic_flow_err(error, EIO, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
                                "the rule and its counter were lost in a "
                                "firmware reset; re-create the flow");
@@ -693,12 +703,12 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
     ret = emunic_ctr_query(ad, flow, qc->reset != 0, &val, &status, &synd);
     /* a reset during the read makes whatever it read meaningless */
     if (ret == 0 && emunic_adapter_sync_locked(ad)) {
-        pthread_mutex_unlock(&ad->lock);
+        snic_mutex_unlock(&ad->lock);
         return emunic_flow_err(error, EIO, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
                                "the rule and its counter were lost in a "
                                "firmware reset; re-create the flow");
     }
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     if (ret < 0)
         return emunic_flow_dead(ad, error);
     if (status != FW_STATUS_OK) {

@@ -232,11 +232,11 @@ emunic_flow_async_create(struct rte_eth_dev *dev, uint32_t queue_id,
         q->tcache_gen) {
         t = q->tcache;
     } else {
-        pthread_mutex_lock(&p->ad->lock);
+        snic_mutex_lock(&p->ad->lock);
         t = emunic_table_lookup(p, table);
         q->tcache = t;
         q->tcache_gen = p->async->tables_gen;
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
     }
     if (t == NULL) {
         emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, table,
@@ -269,9 +269,9 @@ emunic_flow_async_create(struct rte_eth_dev *dev, uint32_t queue_id,
     }
     flow->astate = EMUNIC_FLOW_CREATING;
     flow->table = t;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     if (emunic_flow_index_reserve(p, 1) < 0) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
                         "out of memory for the port's flow index");
         goto free_flow;
@@ -279,7 +279,7 @@ emunic_flow_async_create(struct rte_eth_dev *dev, uint32_t queue_id,
     TAILQ_INSERT_TAIL(&p->flows, flow, next);
     emunic_flow_index_add(p, flow);
     t->n_flows++;
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
 
     op->kind = AOP_CREATE;
     op->flow = flow;
@@ -320,17 +320,17 @@ emunic_flow_async_destroy(struct rte_eth_dev *dev, uint32_t queue_id,
     op = aqueue_slot(q, error);
     if (op == NULL)
         return -EAGAIN;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     if (flow == NULL || emunic_flow_index_reserve(p, 0) < 0 ||
         emunic_flow_index_slot(p, flow) == NULL) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
                                "not a live flow of port %u: destroyed "
                                "already, created on another port, or not "
                                "a flow handle", dev->data->port_id);
     }
     if (flow->astate != EMUNIC_FLOW_LIVE) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EBUSY, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
                                "the flow's %s is still on a flow queue: "
                                "rte_flow_push and rte_flow_pull it first",
@@ -338,7 +338,7 @@ emunic_flow_async_destroy(struct rte_eth_dev *dev, uint32_t queue_id,
                                "creation" : "destruction");
     }
     flow->astate = EMUNIC_FLOW_DESTROYING;
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     op->kind = AOP_DESTROY;
     op->flow = flow;
     op->user_data = user_data;
@@ -358,6 +358,7 @@ emunic_flow_async_destroy(struct rte_eth_dev *dev, uint32_t queue_id,
  * channel first and reap their own, only flow queue commands are in it. */
 static int
 aop_reap_locked(struct emunic_adapter *ad, bool wait, bool all)
+    SNIC_REQUIRES(ad->lock)
 {
     struct fw_completion c[64];
     int n;
@@ -382,6 +383,7 @@ aop_reap_locked(struct emunic_adapter *ad, bool wait, bool all)
 
 void
 emunic_async_drain_locked(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock)
 {
     if (ad->chan != NULL && !ad->dead && fw_chan_inflight(ad->chan) > 0)
         (void)aop_reap_locked(ad, true, true);
@@ -403,6 +405,7 @@ group_known(const struct emunic_adapter *ad, uint32_t group)
  * operation failed here. */
 static bool
 aop_prepare_locked(struct emunic_port *p, struct emunic_aop *op)
+    SNIC_REQUIRES(p->ad->lock)
 {
     struct emunic_adapter *ad = p->ad;
     struct emunic_async *as = p->async;
@@ -410,6 +413,7 @@ aop_prepare_locked(struct emunic_port *p, struct emunic_aop *op)
     uint8_t status = 0;
     uint32_t synd = 0;
 
+    snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
     if (op->has_jump && !group_known(ad, op->jump_group) &&
         emunic_flow_group_get_locked(ad, op->jump_group, NULL, NULL) < 0) {
         EMUNIC_LOG(ERR, "%s: flow queue rule: cannot create the device "
@@ -452,6 +456,7 @@ static int
 aop_post_locked(struct emunic_adapter *ad, struct emunic_aop *op,
                 uint16_t opcode, void *in, size_t in_size, void *out,
                 size_t out_size)
+    SNIC_REQUIRES(ad->lock)
 {
     int ret;
 
@@ -495,12 +500,14 @@ aop_log_refusal(struct emunic_port *p, const struct emunic_aop *op)
  * operation was posted, so a create of it cannot be trusted. */
 static void
 aop_finish_locked(struct emunic_port *p, struct emunic_aop *op, bool raced)
+    SNIC_REQUIRES(p->ad->lock)
 {
     struct emunic_adapter *ad = p->ad;
     struct emunic_async *as = p->async;
     struct emunic_cpool *cp = &as->cpool;
     struct rte_flow *flow = op->flow;
 
+    snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
     if (op->pooled)
         as->ctr_pending--;
     if (op->kind == AOP_DESTROY) {
@@ -579,7 +586,8 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
         return 0;
     /* a reset not noticed yet would leave the table cache stale */
     emunic_adapter_check(ad);
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
+    snic_mutex_held(&p->ad->lock);      /* the same lock */
     emunic_adapter_sync_locked(ad);
     gen = ad->generation;
     for (uint32_t i = q->pushed; i != q->enq; i++) {
@@ -656,7 +664,7 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
     if (dead)
         emunic_adapter_fail_locked(ad, -EPIPE);
     q->pushed = q->enq;
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     emunic_adapter_check(ad);
     if (dead)
         return emunic_flow_dead(ad, error);
@@ -668,9 +676,11 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
 static void
 aqueue_complete_locked(struct emunic_port *p, struct emunic_aqueue *q,
                        bool wait)
+    SNIC_REQUIRES(p->ad->lock)
 {
     struct emunic_adapter *ad = p->ad;
 
+    snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
     if (q->done == q->pushed)
         return;
     if (emunic_adapter_alive(ad) && fw_chan_inflight(ad->chan) > 0)
@@ -715,9 +725,9 @@ emunic_flow_pull(struct rte_eth_dev *dev, uint32_t queue_id,
     if (q == NULL)
         return -EINVAL;
     if (q->done != q->pushed && q->done - q->pulled < n_res) {
-        pthread_mutex_lock(&p->ad->lock);
+        snic_mutex_lock(&p->ad->lock);
         aqueue_complete_locked(p, q, q->done == q->pulled);
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         emunic_adapter_check(p->ad);
     }
     while (n < n_res && q->pulled != q->done) {
@@ -733,6 +743,7 @@ emunic_flow_pull(struct rte_eth_dev *dev, uint32_t queue_id,
 
 void
 emunic_aqueue_drop_locked(struct emunic_port *p, struct emunic_aqueue *q)
+    SNIC_REQUIRES(p->ad->lock)
 {
     /* what the card was given is finished as it answered (a rule it
      * created is then a plain handle the flush deletes) */

@@ -105,6 +105,7 @@ async_busy(struct emunic_port *p)
 
 static void
 async_free(struct emunic_adapter *ad, struct emunic_async *as)
+    SNIC_REQUIRES(ad->lock)
 {
     if (as == NULL)
         return;
@@ -159,9 +160,9 @@ emunic_flow_configure(struct rte_eth_dev *dev,
                                    "maximum %u", i, size,
                                    EMUNIC_ASYNC_MAX_QSIZE);
     }
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     if (async_busy(p)) {
-        pthread_mutex_unlock(&ad->lock);
+        snic_mutex_unlock(&ad->lock);
         return emunic_flow_err(error, EBUSY, RTE_FLOW_ERROR_TYPE_STATE, NULL,
                                "port %u: templates, tables, queued "
                                "operations or rules with pooled counters "
@@ -210,18 +211,18 @@ emunic_flow_configure(struct rte_eth_dev *dev,
         ret = emunic_cpool_alloc_locked(ad, cp, error);
         if (ret < 0) {
             async_free(ad, as);
-            pthread_mutex_unlock(&ad->lock);
+            snic_mutex_unlock(&ad->lock);
             return ret;
         }
     }
     async_free(ad, p->async);
     p->async = as;
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     return 0;
 
 nomem:
     async_free(ad, as);
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     return emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_UNSPECIFIED,
                            NULL, "out of memory for the flow queues or the "
                            "counter pool");
@@ -285,9 +286,9 @@ emunic_pattern_template_create(struct rte_eth_dev *dev,
     }
     t->attr = *attr;
     t->n_items = n;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     TAILQ_INSERT_TAIL(&p->async->ptmpls, t, next);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     return t;
 }
 
@@ -323,21 +324,21 @@ emunic_pattern_template_destroy(struct rte_eth_dev *dev,
 
     if (ret < 0)
         return ret;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     if (!ptmpl_is_ours(p->async, t)) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, t,
                                "not a pattern template of port %u",
                                dev->data->port_id);
     }
     if (t->refcnt > 0) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EBUSY, RTE_FLOW_ERROR_TYPE_HANDLE, t,
                                "the pattern template is used by %u template "
                                "table(s): destroy them first", t->refcnt);
     }
     TAILQ_REMOVE(&p->async->ptmpls, t, next);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     free(t->items);
     free(t);
     return 0;
@@ -414,9 +415,9 @@ emunic_actions_template_create(struct rte_eth_dev *dev,
     }
     t->attr = *attr;
     t->n_actions = n;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     TAILQ_INSERT_TAIL(&p->async->atmpls, t, next);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     return t;
 }
 
@@ -430,21 +431,21 @@ emunic_actions_template_destroy(struct rte_eth_dev *dev,
 
     if (ret < 0)
         return ret;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     if (!atmpl_is_ours(p->async, t)) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, t,
                                "not an actions template of port %u",
                                dev->data->port_id);
     }
     if (t->refcnt > 0) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EBUSY, RTE_FLOW_ERROR_TYPE_HANDLE, t,
                                "the actions template is used by %u template "
                                "table(s): destroy them first", t->refcnt);
     }
     TAILQ_REMOVE(&p->async->atmpls, t, next);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     free(t->actions);
     free(t->masks);
     free(t);
@@ -546,7 +547,7 @@ emunic_template_table_create(struct rte_eth_dev *dev,
                         "out of memory for the template table");
         return NULL;
     }
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     for (uint8_t i = 0; i < n_ptmpl; i++) {
         if (!ptmpl_is_ours(p->async, ptmpl[i])) {
             emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE,
@@ -593,11 +594,11 @@ emunic_template_table_create(struct rte_eth_dev *dev,
     }
     TAILQ_INSERT_TAIL(&p->async->tables, t, next);
     __atomic_add_fetch(&p->async->tables_gen, 1, __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     return (struct rte_flow_template_table *)t;
 
 unlock_free:
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     free(t->ptmpl);
     free(t->atmpl);
     free(t);
@@ -627,23 +628,23 @@ emunic_template_table_destroy(struct rte_eth_dev *dev,
 
     if (ret < 0)
         return ret;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     t = emunic_table_lookup(p, table);
     if (t == NULL) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE,
                                table, "not a template table of port %u",
                                dev->data->port_id);
     }
     if (t->n_flows > 0) {
-        pthread_mutex_unlock(&p->ad->lock);
+        snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EBUSY, RTE_FLOW_ERROR_TYPE_HANDLE,
                                table, "the template table holds %u rule(s): "
                                "destroy them first", t->n_flows);
     }
     TAILQ_REMOVE(&p->async->tables, t, next);
     __atomic_add_fetch(&p->async->tables_gen, 1, __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     table_free(t);
     return 0;
 }
@@ -659,7 +660,7 @@ emunic_async_teardown(struct emunic_port *p)
 
     if (as == NULL)
         return;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     for (uint16_t i = 0; i < as->nb_queues; i++)
         emunic_aqueue_drop_locked(p, &as->q[i]);
     /* the rules outlive their tables only as plain handles */
@@ -680,7 +681,7 @@ emunic_async_teardown(struct emunic_port *p)
         free(at->masks);
         free(at);
     }
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
 }
 
 /* After the port's flows are flushed: the pool's ranges go back to the
@@ -690,9 +691,9 @@ emunic_async_free(struct emunic_port *p)
 {
     if (p->async == NULL)
         return;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     emunic_adapter_sync_locked(p->ad);
     async_free(p->ad, p->async);
     p->async = NULL;
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
 }

@@ -196,12 +196,12 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
  * All alarms run on the one interrupt thread, one at a time, so one lock
  * and one condition variable serve every adapter.
  */
-static pthread_mutex_t alarm_mx = PTHREAD_MUTEX_INITIALIZER;
+static struct snic_mutex alarm_mx = SNIC_MUTEX_INITIALIZER;
 static pthread_cond_t alarm_cv = PTHREAD_COND_INITIALIZER;
 /* under alarm_mx: the adapter whose alarm is running, if any, and one
  * whose last reference went inside that run (the run frees it) */
-static struct emunic_adapter *alarm_running;
-static struct emunic_adapter *alarm_frees;
+static struct emunic_adapter *alarm_running SNIC_GUARDED_BY(alarm_mx);
+static struct emunic_adapter *alarm_frees SNIC_GUARDED_BY(alarm_mx);
 /* ad->alarm_armed is under alarm_mx too: an entry pending or running */
 
 /* Longer than any alarm run; past it the interrupt thread is stuck
@@ -216,12 +216,12 @@ adapter_alarm(void *arg)
     struct emunic_adapter *ad = arg;
     bool last, free_it;
 
-    pthread_mutex_lock(&alarm_mx);
+    snic_mutex_lock(&alarm_mx);
     alarm_running = ad;
-    pthread_mutex_unlock(&alarm_mx);
+    snic_mutex_unlock(&alarm_mx);
     emunic_adapter_check(ad);
     emunic_reps_sync(ad);
-    pthread_mutex_lock(&alarm_mx);
+    snic_mutex_lock(&alarm_mx);
     alarm_running = NULL;
     last = __atomic_load_n(&ad->refcnt, __ATOMIC_ACQUIRE) == 0;
     /* a representor created after that put took a new reference */
@@ -232,7 +232,7 @@ adapter_alarm(void *arg)
         ad->alarm_armed = false;
     /* the last touch of @ad by this run: a waiting put may free it now */
     pthread_cond_broadcast(&alarm_cv);
-    pthread_mutex_unlock(&alarm_mx);
+    snic_mutex_unlock(&alarm_mx);
     if (free_it)
         adapter_free(ad);
 }
@@ -240,10 +240,10 @@ adapter_alarm(void *arg)
 static void
 alarm_start(struct emunic_adapter *ad)
 {
-    pthread_mutex_lock(&alarm_mx);
+    snic_mutex_lock(&alarm_mx);
     ad->alarm_armed = rte_eal_alarm_set(EMUNIC_ALARM_US, adapter_alarm,
                                         ad) == 0;
-    pthread_mutex_unlock(&alarm_mx);
+    snic_mutex_unlock(&alarm_mx);
 }
 
 /* The adapter's last reference is gone: make sure no alarm run is under
@@ -254,26 +254,26 @@ alarm_stop(struct emunic_adapter *ad)
     struct timespec until;
     bool armed;
 
-    pthread_mutex_lock(&alarm_mx);
+    snic_mutex_lock(&alarm_mx);
     if (rte_thread_is_intr()) {
         /* no other alarm runs meanwhile: a cancel cannot spin here */
         if (alarm_running == ad) {
             /* a callback of our own run closed the last port */
             alarm_frees = ad;
-            pthread_mutex_unlock(&alarm_mx);
+            snic_mutex_unlock(&alarm_mx);
             return false;
         }
-        pthread_mutex_unlock(&alarm_mx);
+        snic_mutex_unlock(&alarm_mx);
         rte_eal_alarm_cancel(adapter_alarm, ad);
         return true;
     }
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += EMUNIC_ALARM_STOP_WAIT_S;
     while (ad->alarm_armed &&
-           pthread_cond_timedwait(&alarm_cv, &alarm_mx, &until) == 0)
+           snic_cond_timedwait(&alarm_cv, &alarm_mx, &until) == 0)
         ;
     armed = ad->alarm_armed;
-    pthread_mutex_unlock(&alarm_mx);
+    snic_mutex_unlock(&alarm_mx);
     if (armed) {
         EMUNIC_LOG(WARNING, "%s: the interrupt thread ran no alarm for %d s; "
                    "cancelling ours", ad->name, EMUNIC_ALARM_STOP_WAIT_S);
@@ -296,7 +296,7 @@ adapter_open(const char *name, const struct emunic_args *a)
     ad = calloc(1, sizeof(*ad));
     if (ad == NULL)
         return NULL;
-    pthread_mutex_init(&ad->lock, NULL);
+    snic_mutex_init(&ad->lock);
     snprintf(ad->name, sizeof(ad->name), "%s", name);
     if (a->vf >= 0)
         n = snprintf(path, sizeof(path), "%s.vf%d", a->socket, a->vf);
@@ -342,7 +342,7 @@ adapter_open(const char *name, const struct emunic_args *a)
 close_chan:
     fw_chan_close(ad->chan);
 free_ad:
-    pthread_mutex_destroy(&ad->lock);
+    snic_mutex_destroy(&ad->lock);
     free(ad);
     errno = err;
     return NULL;
@@ -365,7 +365,7 @@ adapter_free(struct emunic_adapter *ad)
     if (ad->chan != NULL)
         fw_chan_close(ad->chan);
     emunic_ctr_fini(ad);
-    pthread_mutex_destroy(&ad->lock);
+    snic_mutex_destroy(&ad->lock);
     free(ad);
 }
 
@@ -388,14 +388,14 @@ static void
 rep_slot_taken(struct emunic_adapter *ad, const struct port_params *pp,
                uint16_t port_id)
 {
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     for (unsigned i = 0; i < ad->n_reps; i++)
         if (ad->reps[i].vf == pp->rep_id) {
             ad->reps[i].has_port = true;
             ad->reps[i].port_id = port_id;
             ad->reps[i].vf_gen = pp->vf_gen;
         }
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
 }
 
 static int
@@ -529,16 +529,17 @@ create_representors(struct emunic_adapter *ad, const struct emunic_args *a)
 
 void
 emunic_reps_sync(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock)
 {
     uint32_t vg[FW_REGION_VF_SLOTS], add_gen[EMUNIC_MAX_REPS], gen;
     uint16_t num, rmv[EMUNIC_MAX_REPS], add[EMUNIC_MAX_REPS];
     unsigned n_rmv = 0, n_add = 0;
 
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     if (!ad->hotplug || ad->hotplug_off || !emunic_adapter_alive(ad) ||
         fw_chan_sriov_view(ad->chan, &gen, &num, vg,
                            FW_REGION_VF_SLOTS) < 0) {
-        pthread_mutex_unlock(&ad->lock);
+        snic_mutex_unlock(&ad->lock);
         return;
     }
     for (unsigned i = 0; i < ad->n_reps; i++) {
@@ -572,7 +573,7 @@ emunic_reps_sync(struct emunic_adapter *ad)
                    gen, s->port_id);
     }
     ad->sriov_gen = gen;
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     /* callbacks outside the lock: they may call back into the driver */
     for (unsigned i = 0; i < n_rmv; i++)
         rte_eth_dev_callback_process(&rte_eth_devices[rmv[i]],
@@ -581,9 +582,9 @@ emunic_reps_sync(struct emunic_adapter *ad)
         bool off;
 
         /* an application callback of this run may have closed the PF */
-        pthread_mutex_lock(&ad->lock);
+        snic_mutex_lock(&ad->lock);
         off = ad->hotplug_off;
-        pthread_mutex_unlock(&ad->lock);
+        snic_mutex_unlock(&ad->lock);
         if (off)
             break;
         if (create_representor(ad, add[i], add_gen[i]) == 0)
@@ -594,37 +595,38 @@ emunic_reps_sync(struct emunic_adapter *ad)
 
 void
 emunic_rep_closed(struct emunic_port *p)
+    SNIC_EXCLUDES(p->ad->lock)
 {
     struct emunic_adapter *ad = p->ad;
 
     bool gone = __atomic_load_n(&p->gone, __ATOMIC_ACQUIRE);
 
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     for (unsigned i = 0; i < ad->n_reps; i++)
         if (ad->reps[i].has_port && ad->reps[i].port_id == p->port_id) {
             ad->reps[i].has_port = false;
             /* closed with its VF still there: the application's choice */
             ad->reps[i].wanted = gone;
         }
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
 }
 
 void
 emunic_hotplug_stop(struct emunic_adapter *ad)
 {
-    pthread_mutex_lock(&ad->lock);
+    snic_mutex_lock(&ad->lock);
     ad->hotplug_off = true;
-    pthread_mutex_unlock(&ad->lock);
+    snic_mutex_unlock(&ad->lock);
     /* an alarm creating a representor right now finishes first (a later
      * run sees hotplug_off). Waited for here, not with a cancel: see
      * alarm_mx. From the interrupt thread the alarm is not running, or we
      * are inside it and it creates nothing after the flag. */
     if (rte_thread_is_intr())
         return;
-    pthread_mutex_lock(&alarm_mx);
+    snic_mutex_lock(&alarm_mx);
     while (alarm_running == ad)
-        pthread_cond_wait(&alarm_cv, &alarm_mx);
-    pthread_mutex_unlock(&alarm_mx);
+        snic_cond_wait(&alarm_cv, &alarm_mx);
+    snic_mutex_unlock(&alarm_mx);
 }
 
 static int

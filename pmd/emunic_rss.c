@@ -44,6 +44,7 @@ int
 emunic_rss_ctx_create_locked(struct emunic_adapter *ad,
                              struct fw_rss_ctx_create_in *in, uint32_t *id,
                              uint8_t *status, uint32_t *synd)
+    SNIC_REQUIRES(ad->lock)
 {
     struct fw_rss_ctx_create_out out;
     int ret;
@@ -67,6 +68,7 @@ emunic_rss_ctx_create_locked(struct emunic_adapter *ad,
 
 void
 emunic_rss_ctx_destroy_locked(struct emunic_adapter *ad, uint32_t id)
+    SNIC_REQUIRES(ad->lock)
 {
     struct fw_rss_ctx_destroy_in in = { .ctx_id = id };
     struct fw_out_hdr out;
@@ -138,6 +140,7 @@ rss_apply_locked(struct rte_eth_dev *dev)
     char sbuf[96];
     int ret;
 
+    snic_mutex_held(&p->ad->lock);      /* the caller's */
     if (!p->started || p->rss_hf == 0 || dev->data->nb_rx_queues < 2) {
         p->rss_ctx = 0;
         if (old != 0)
@@ -174,9 +177,9 @@ emunic_rss_start(struct rte_eth_dev *dev)
 
     if (!rss_port(p))
         return 0;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     ret = rss_apply_locked(dev);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     return ret;
 }
 
@@ -187,10 +190,10 @@ emunic_rss_stop(struct rte_eth_dev *dev)
 
     if (p->rss_ctx == 0 || p->ad == NULL)
         return;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     emunic_rss_ctx_destroy_locked(p->ad, p->rss_ctx);
     p->rss_ctx = 0;
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
 }
 
 int
@@ -207,9 +210,9 @@ emunic_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf)
     ret = rss_set(dev, conf->rss_hf, conf->rss_key, conf->rss_key_len);
     if (ret < 0)
         return ret;
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     ret = rss_apply_locked(dev);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     if (ret < 0) {
         /* the card kept the old context: so do we */
         p->rss_hf = hf;
@@ -264,9 +267,9 @@ emunic_rss_reta_update(struct rte_eth_dev *dev,
         }
         p->reta[i] = e->reta[k];
     }
-    pthread_mutex_lock(&p->ad->lock);
+    snic_mutex_lock(&p->ad->lock);
     ret = rss_apply_locked(dev);
-    pthread_mutex_unlock(&p->ad->lock);
+    snic_mutex_unlock(&p->ad->lock);
     if (ret < 0)
         memcpy(p->reta, reta, sizeof(reta));
     return ret;
