@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snic_hash.h"
+#include "snic_hmap.h"
 #include "snicd_offload_priv.h"
 
 #define OV_LINEAR_MAX   8u
@@ -48,10 +50,20 @@ struct ov_val {
     uint64_t sw_id;
 };
 
-struct ov_slot {
-    bool used;
+struct ov_entry {
+    struct snic_hmap_node node; /* in ov.map, hash of key */
     struct ov_key key;
     struct ov_val val;
+};
+
+/* Entries are never removed before the whole index goes: they come from
+ * blocks, one allocation per OV_BLOCK of them. */
+#define OV_BLOCK        1024u
+
+struct ov_block {
+    struct ov_block *next;
+    uint32_t used;
+    struct ov_entry e[OV_BLOCK];
 };
 
 struct ov_member {
@@ -75,8 +87,8 @@ struct ov_tuple {
 };
 
 struct ov {
-    struct ov_slot *slots;
-    size_t cap, n;
+    struct snic_hmap map;       /* of struct ov_entry */
+    struct ov_block *blocks;    /* the first has room, if any does */
     struct ov_tuple *tuples;
     uint32_t nt, capt;
     uint32_t next_tag;
@@ -91,65 +103,46 @@ struct ov_agg {
 static uint64_t
 ov_hash(const struct ov_key *k)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = 1469598103934665603ull;
-
-    for (size_t i = 0; i < sizeof(*k); i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h ^ (h >> 29);
+    return snic_hash_bytes(k, sizeof(*k), SNIC_HASH_BASIS);
 }
 
-static int
-ov_grow(struct ov *ov)
+static struct ov_entry *
+ov_entry_new(struct ov *ov)
 {
-    size_t ncap = ov->cap ? ov->cap * 2 : 1024;
-    struct ov_slot *ns = calloc(ncap, sizeof(*ns));
+    struct ov_block *b = ov->blocks;
 
-    if (ns == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < ov->cap; i++) {
-        size_t j;
-
-        if (!ov->slots[i].used)
-            continue;
-        j = ov_hash(&ov->slots[i].key) & (ncap - 1);
-        while (ns[j].used)
-            j = (j + 1) & (ncap - 1);
-        ns[j] = ov->slots[i];
+    if (b == NULL || b->used == OV_BLOCK) {
+        b = malloc(sizeof(*b));
+        if (b == NULL)
+            return NULL;
+        b->used = 0;
+        b->next = ov->blocks;
+        ov->blocks = b;
     }
-    free(ov->slots);
-    ov->slots = ns;
-    ov->cap = ncap;
-    return 0;
+    return &b->e[b->used++];
 }
 
-/* The slot for @k; created (value "nothing yet") when @create. */
+/* The entry for @k; created (value "nothing yet") when @create. */
 static struct ov_val *
 ov_get(struct ov *ov, const struct ov_key *k, bool create)
 {
-    size_t j;
+    uint64_t h = ov_hash(k);
+    struct ov_entry *e;
 
-    if (create && (ov->n + 1) * 2 > ov->cap && ov_grow(ov) < 0)
-        return NULL;
-    if (ov->cap == 0)
-        return NULL;
-    j = ov_hash(k) & (ov->cap - 1);
-    while (ov->slots[j].used) {
-        if (memcmp(&ov->slots[j].key, k, sizeof(*k)) == 0)
-            return &ov->slots[j].val;
-        j = (j + 1) & (ov->cap - 1);
-    }
+    SNIC_HMAP_FOR_EACH_WITH_HASH(e, node, h, &ov->map)
+        if (memcmp(&e->key, k, sizeof(*k)) == 0)
+            return &e->val;
     if (!create)
         return NULL;
-    ov->slots[j].used = true;
-    ov->slots[j].key = *k;
-    ov->slots[j].val.max_level = -1;
-    ov->slots[j].val.aux = 0;
-    ov->slots[j].val.sw_id = 0;
-    ov->n++;
-    return &ov->slots[j].val;
+    e = ov_entry_new(ov);
+    if (e == NULL)
+        return NULL;
+    e->key = *k;
+    e->val.max_level = -1;
+    e->val.aux = 0;
+    e->val.sw_id = 0;
+    snic_hmap_insert(&ov->map, &e->node, h);
+    return &e->val;
 }
 
 static void
@@ -318,7 +311,13 @@ ov_fini(struct ov *ov)
         free(ov->tuples[i].subs);
     }
     free(ov->tuples);
-    free(ov->slots);
+    while (ov->blocks != NULL) {
+        struct ov_block *b = ov->blocks;
+
+        ov->blocks = b->next;
+        free(b);
+    }
+    snic_hmap_fini(&ov->map);
 }
 
 static int

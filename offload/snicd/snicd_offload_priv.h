@@ -117,12 +117,11 @@ void snicd_mark_pool_put(struct snicd_mark_pool *p, uint32_t mark,
 /* ---- tunnels: guards and decap contexts (snicd_offload_tun.c) ---- */
 
 #define SNICD_MAX_TUNNELS   4u
-#define SNICD_DCTX_BUCKETS  1024u
 
 /* One decap context (snicd_xlate.h): its pop rule, mark and group, shared
  * by the flows whose rules are in the group. */
 struct snicd_dctx {
-    struct snicd_dctx *next;    /* hash chain */
+    struct snic_hmap_node node; /* in snicd_tunnels.ctxs, hash of key */
     struct snicd_xlate_decap key;   /* group: allocated with the context */
     uint32_t mark;              /* SNICD_MARK_DECAP */
     uint32_t refs;              /* flows with a rule in the group, + pins */
@@ -144,7 +143,7 @@ struct snicd_tunnels {
     char guard_err[SNICD_REASON_SIZE];  /* last guard create failure */
     unsigned n_guards;
     bool refresh;               /* ports changed: rebuild every rule */
-    struct snicd_dctx *b[SNICD_DCTX_BUCKETS];
+    struct snic_hmap ctxs;      /* the decap contexts, by key */
     uint32_t n_ctx, n_pops;
     uint32_t next_group;        /* fresh groups; then the free list */
     uint32_t *free_groups;

@@ -42,6 +42,7 @@
 #include <rte_errno.h>
 #include <rte_flow.h>
 
+#include "snic_hash.h"
 #include "snicd_offload_priv.h"
 #include "snicd_xlate.h"
 
@@ -192,12 +193,13 @@ guard_create(struct snicd_offload *o, unsigned i)
 static void
 ctx_forget_pops(struct snicd_offload *o)
 {
-    for (unsigned b = 0; b < SNICD_DCTX_BUCKETS; b++)
-        for (struct snicd_dctx *c = o->tun.b[b]; c != NULL; c = c->next)
-            if (c->pop != NULL) {
-                flow_destroy(o, &c->pop);
-                o->tun.n_pops--;
-            }
+    struct snicd_dctx *c;
+
+    SNIC_HMAP_FOR_EACH(c, node, &o->tun.ctxs)
+        if (c->pop != NULL) {
+            flow_destroy(o, &c->pop);
+            o->tun.n_pops--;
+        }
 }
 
 void
@@ -273,15 +275,15 @@ snicd_tun_unguarded(struct snicd_offload *o, const struct snicd_oflow *f,
  * Decap contexts
  * ------------------------------------------------------------------------ */
 
-static uint32_t
+/* of what ctx_same() compares (not the group, allocated with it) */
+static uint64_t
 ctx_hash(const struct snicd_xlate_decap *k)
 {
-    uint64_t h = k->tun_id ^ ((uint64_t)k->tun_src << 32) ^ k->tun_dst ^
-                 ((uint64_t)k->tun_port << 17);
+    uint64_t w[3] = {
+        k->tun_id, (uint64_t)k->tun_src << 32 | k->tun_dst, k->tun_port,
+    };
 
-    h ^= h >> 31;
-    h *= 0x9e3779b97f4a7c15ull;
-    return (uint32_t)(h >> 40) % SNICD_DCTX_BUCKETS;
+    return snic_hash_words(w, 3, SNIC_HASH_BASIS);
 }
 
 static bool
@@ -351,28 +353,26 @@ static struct snicd_dctx *
 ctx_get(struct snicd_offload *o, const struct snicd_xlate_decap *k,
         char *why, size_t size)
 {
-    uint32_t b = ctx_hash(k);
+    uint64_t h = ctx_hash(k);
     struct snicd_dctx *c;
 
-    for (c = o->tun.b[b]; c != NULL; c = c->next)
+    SNIC_HMAP_FOR_EACH_WITH_HASH(c, node, h, &o->tun.ctxs)
         if (ctx_same(&c->key, k)) {
             c->refs++;
             return c;
         }
     /* two pop rules with one match at one priority, jumping to two
      * groups: the device would pick either, software picks one port */
-    for (unsigned i = 0; i < SNICD_DCTX_BUCKETS; i++)
-        for (c = o->tun.b[i]; c != NULL; c = c->next)
-            if (pop_same(o, &c->key, k)) {
-                const struct snicd_port_info *p =
-                    tunnel_port(o, c->key.tun_port);
+    SNIC_HMAP_FOR_EACH(c, node, &o->tun.ctxs)
+        if (pop_same(o, &c->key, k)) {
+            const struct snicd_port_info *p = tunnel_port(o, c->key.tun_port);
 
-                snicd_say(why, size, "VNI %" PRIu64 " from this remote "
-                          "VTEP is decapsulated in hardware for %s already "
-                          "(its pop rule would match the same frames)",
-                          be64toh(k->tun_id), p != NULL ? p->name : "?");
-                return NULL;
-            }
+            snicd_say(why, size, "VNI %" PRIu64 " from this remote VTEP is "
+                      "decapsulated in hardware for %s already (its pop rule "
+                      "would match the same frames)", be64toh(k->tun_id),
+                      p != NULL ? p->name : "?");
+            return NULL;
+        }
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         goto no_memory;
@@ -388,8 +388,7 @@ ctx_get(struct snicd_offload *o, const struct snicd_xlate_decap *k,
         return NULL;
     }
     c->refs = 1;
-    c->next = o->tun.b[b];
-    o->tun.b[b] = c;
+    snic_hmap_insert(&o->tun.ctxs, &c->node, h);
     o->tun.n_ctx++;
     o->n_marks++;
     o->marks_dirty = true;
@@ -433,8 +432,6 @@ ctx_retire_mark(struct snicd_offload *o, const struct snicd_dctx *c)
 static void
 ctx_put(struct snicd_offload *o, struct snicd_dctx *c)
 {
-    struct snicd_dctx **pp;
-
     if (--c->refs > 0)
         return;
     /* the last rule in the group is gone: then the pop rule that leads
@@ -444,9 +441,7 @@ ctx_put(struct snicd_offload *o, struct snicd_dctx *c)
         flow_destroy(o, &c->pop);
         o->tun.n_pops--;
     }
-    for (pp = &o->tun.b[ctx_hash(&c->key)]; *pp != c; pp = &(*pp)->next)
-        ;
-    *pp = c->next;
+    snic_hmap_remove(&o->tun.ctxs, &c->node);
     ctx_retire_mark(o, c);
     snicd_offload_mark_release(o, c->mark);
     group_release(o, c->key.group);
@@ -634,11 +629,13 @@ snicd_tun_marks(struct snicd_offload *o, struct snicd_mark *marks,
     struct snicd_tunnels *t = &o->tun;
     uint64_t now = snicd_offload_now_ns();
     unsigned n = 0, kept = 0;
+    const struct snicd_dctx *c;
 
-    for (unsigned b = 0; b < SNICD_DCTX_BUCKETS; b++)
-        for (const struct snicd_dctx *c = t->b[b]; c != NULL && n < room;
-             c = c->next)
-            decap_mark(&marks[n++], c);
+    SNIC_HMAP_FOR_EACH(c, node, &t->ctxs) {
+        if (n == room)
+            break;
+        decap_mark(&marks[n++], c);
+    }
     for (uint32_t i = 0; i < t->n_retired; i++) {
         if (t->retired[i].until_ns <= now)
             continue;   /* quiet long enough: unknown from now on */
@@ -653,16 +650,15 @@ snicd_tun_marks(struct snicd_offload *o, struct snicd_mark *marks,
 void
 snicd_tun_fini(struct snicd_offload *o)
 {
+    struct snicd_dctx *c;
+
     for (unsigned i = 0; i < o->tun.n_guards; i++)
         flow_destroy(o, &o->tun.guard[i]);
-    for (unsigned b = 0; b < SNICD_DCTX_BUCKETS; b++)
-        while (o->tun.b[b] != NULL) {
-            struct snicd_dctx *c = o->tun.b[b];
-
-            o->tun.b[b] = c->next;
-            flow_destroy(o, &c->pop);
-            free(c);
-        }
+    SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->tun.ctxs) {
+        flow_destroy(o, &c->pop);
+        free(c);
+    }
+    snic_hmap_fini(&o->tun.ctxs);
     free(o->tun.free_groups);
     free(o->tun.retired);
 }

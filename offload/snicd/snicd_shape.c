@@ -2,39 +2,32 @@
 /*
  * The validate cache: rte_flow_validate's answer by rule shape (see
  * snicd_xlate_shape()). Shapes are few (a 100,000-flow batch of one kind
- * has one), so a fixed chained hash is enough; entries live until the
- * cache is cleared (a device reset may have changed what it supports).
+ * has one); entries live until the cache is cleared (a device reset may
+ * have changed what it supports).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "snic_hash.h"
+#include "snic_hmap.h"
 #include "snicd_offload_priv.h"
 
-#define SHAPE_BUCKETS   1024u
-
 struct shape_entry {
-    struct shape_entry *next;
-    uint64_t hash;
+    struct snic_hmap_node node; /* in the cache, hash of key */
     struct snicd_shape_result r;
     size_t len;
     uint8_t key[];
 };
 
 struct snicd_shape_cache {
-    struct shape_entry *b[SHAPE_BUCKETS];
+    struct snic_hmap map;       /* of struct shape_entry */
 };
 
 static uint64_t
 shape_hash(const uint8_t *key, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= key[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return snic_hash_bytes(key, len, SNIC_HASH_BASIS);
 }
 
 struct snicd_shape_cache *
@@ -50,14 +43,11 @@ snicd_shape_cache_create(void)
 void
 snicd_shape_cache_clear(struct snicd_shape_cache *c)
 {
-    for (unsigned i = 0; i < SHAPE_BUCKETS; i++) {
-        while (c->b[i] != NULL) {
-            struct shape_entry *e = c->b[i];
+    struct shape_entry *e;
 
-            c->b[i] = e->next;
-            free(e);
-        }
-    }
+    SNIC_HMAP_FOR_EACH_SAFE(e, node, &c->map)
+        free(e);
+    snic_hmap_clear(&c->map);
 }
 
 void
@@ -73,11 +63,10 @@ const struct snicd_shape_result *
 snicd_shape_lookup(const struct snicd_shape_cache *c, const uint8_t *key,
                    size_t len)
 {
-    uint64_t h = shape_hash(key, len);
+    const struct shape_entry *e;
 
-    for (const struct shape_entry *e = c->b[h % SHAPE_BUCKETS]; e != NULL;
-         e = e->next)
-        if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
+    SNIC_HMAP_FOR_EACH_WITH_HASH(e, node, shape_hash(key, len), &c->map)
+        if (e->len == len && memcmp(e->key, key, len) == 0)
             return &e->r;
     return NULL;
 }
@@ -91,11 +80,9 @@ snicd_shape_insert(struct snicd_shape_cache *c, const uint8_t *key,
 
     if (e == NULL)
         return -ENOMEM;
-    e->hash = h;
     e->r = *r;
     e->len = len;
     memcpy(e->key, key, len);
-    e->next = c->b[h % SHAPE_BUCKETS];
-    c->b[h % SHAPE_BUCKETS] = e;
+    snic_hmap_insert(&c->map, &e->node, h);
     return 0;
 }
