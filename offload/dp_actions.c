@@ -559,6 +559,17 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         case FLOW_ACT_CONJUNCTION:
             /* a clause flow is never a lookup's result: nothing to run */
             break;
+        case FLOW_ACT_LEARN: {
+            unsigned n = a->u.learn.n;
+
+            if (n > n_acts - i - 1)
+                n = n_acts - i - 1;
+            dp_learn_action(env, pkt, a);
+            i += n;
+            break;
+        }
+        case FLOW_ACT_LEARN_SPEC:
+            break;
         case FLOW_ACT_CLONE: {
             unsigned n = a->u.clone.n;
 

@@ -657,8 +657,10 @@ ctable_scan(const struct wtable *wt, unsigned t, struct ctable *ct,
             for (unsigned k = 0; k < r->n_actions; k++) {
                 const struct flow_action *a = &r->actions[k];
 
+                /* learn's specs may read registers too */
                 if (a->type == FLOW_ACT_LOAD || a->type == FLOW_ACT_MOVE
-                    || a->type == FLOW_ACT_OUTPUT_REG)
+                    || a->type == FLOW_ACT_OUTPUT_REG
+                    || a->type == FLOW_ACT_LEARN)
                     ct->meta = true;
                 if (a->type == FLOW_ACT_GOTO_TABLE)
                     fan++;

@@ -177,6 +177,7 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
         .tunnels = run->tun->ports, .n_tunnels = run->tun->n,
         .sw = &w->swenv,
     };
+    dp_learn_env(&run->env, w);
     run->as = (struct dp_act_stats){ 0 };
     run->check = dp_cls_snap_resubmit_check(run->snap);
     run->zero_meta = dp_cls_snap_uses_meta(run->snap);
@@ -452,6 +453,7 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
     p.meta = &k.meta;
     dry.dry = true;
     dry.env.output = no_output;
+    dry.env.learn = NULL;       /* a check run learns nothing */
     dry.as = (struct dp_act_stats){ 0 };
     pkt_run(&dry, &p, &k, table, r, have_r, acts, n_acts, -1, true);
     /* the check run's cache hits and drops are not the packet's */

@@ -361,6 +361,9 @@ dp_worker_create(struct dp *dp)
         if (w->chunks[c] == NULL)
             goto err_chunks;
     }
+    w->learnq = dp_learn_q_create();
+    if (w->learnq == NULL)
+        goto err_chunks;
     v = realloc(dp->workers, (dp->n_workers + 1) * sizeof(*v));
     if (v == NULL)
         goto err_chunks;
@@ -377,6 +380,7 @@ dp_worker_create(struct dp *dp)
 err_chunks:
     for (size_t c = 0; c < dp->n_chunks; c++)
         free(w->chunks[c]);
+    dp_learn_q_destroy(w->learnq);
     free(w);
 err_w:
     errno = ENOMEM;
@@ -410,6 +414,9 @@ dp_worker_destroy(struct dp_worker *w)
     dp->workers[w->index] = dp->workers[--dp->n_workers];
     dp->workers[w->index]->index = w->index;
     free(w->scratch);
+    /* flows it learned and the control thread did not drain are lost: a
+     * later packet learns them again */
+    dp_learn_q_destroy(w->learnq);
     free(w);
 }
 

@@ -46,7 +46,14 @@ struct dp_worker {
      * grown on the worker when needed */
     uint8_t *scratch;
     size_t scratch_size;
+    /* learned flows on their way to the control thread (dp_learn.c) */
+    struct dp_learn_q *learnq;
 };
+
+struct dp_learn_q *dp_learn_q_create(void);
+void dp_learn_q_destroy(struct dp_learn_q *q);
+/* Give @env the learn callback that queues into @w's ring. */
+void dp_learn_env(struct dp_actions_env *env, struct dp_worker *w);
 
 struct retiree {
     struct dp *dp;

@@ -211,6 +211,9 @@ struct dp_sw_env {
 };
 
 /* An OUTPUT to reserved port @a->u.port (dp_switch.c). */
+/* learn(...) @a on @pkt: the packet's key goes to env->learn (dp_learn.c). */
+void dp_learn_action(const struct dp_actions_env *env,
+                     const struct dp_pkt *pkt, const struct flow_action *a);
 void dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
                         const struct flow_action *a, bool last,
                         struct dp_act_stats *stats);

@@ -606,6 +606,14 @@ fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
             i = end - 1;
             continue;
         }
+        if (a->type == FLOW_ACT_LEARN) {
+            char text[1024];
+
+            fp_learn_format(a, text, sizeof(text));
+            sb_printf(sb, "%s", text);
+            i += a->u.learn.n;
+            continue;
+        }
         if (a->type == FLOW_ACT_LOAD
             && (a->pad0 & FLOW_ACT_F_WRITE_METADATA)) {
             i = fmt_write_metadata(sb, f->actions, i, hi) - 1;

@@ -212,7 +212,7 @@ static const char *const known_actions[] = {
     "mod_nw_dst", "mod_nw_tos", "mod_nw_ttl", "mod_nw_ecn", "mod_tp_src",
     "mod_tp_dst", "dec_ttl",
     "set_field", "set_tunnel", "set_tunnel64", "goto_table", "controller",
-    "load", "move", "resubmit", "write_metadata", "clone", NULL,
+    "load", "move", "resubmit", "write_metadata", "clone", "learn", NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -682,6 +682,8 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         return controller_action(st, tok);
     if (fp_key_is_ci(tok, "clone"))
         return clone_action(st, tok);
+    if (fp_key_is_ci(tok, "learn"))
+        return fp_parse_learn(st, tok);
     if (fp_key_is_ci(tok, "drop")) {
         if ((rc = no_value(st, tok, "drop")) < 0)
             return rc;

@@ -143,6 +143,20 @@ int fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
 int fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
                 size_t len, const char *what, struct flow_subfield *sf);
 
+/* learn(...) (flow_parse_learn.c, flow_learn.c). */
+int fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok);
+/* The learn action @a and its specs as Open vSwitch prints them. Like
+ * snprintf. */
+int fp_learn_format(const struct flow_action *a, char *buf, size_t size);
+/* What a header field of a learn spec needs the match to promise. */
+enum fp_learn_prereq {
+    FP_LP_NONE, FP_LP_IPV4, FP_LP_IP, FP_LP_TCP, FP_LP_UDP,
+};
+enum fp_learn_prereq fp_learn_field_prereq(unsigned field);
+/* Match @sf = @v (its low sf->n_bits bits) in @m. */
+void fp_learn_match_put(struct flow_match *m, const struct flow_subfield *sf,
+                        const uint64_t v[2]);
+
 /* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */
 const char *fp_suggest(const char *s, size_t len, const char *const *names);
 

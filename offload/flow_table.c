@@ -434,6 +434,15 @@ check_actions(const struct flow *f, unsigned table_id)
 
         if (a->type < FLOW_ACT_OUTPUT || a->type >= FLOW_ACT_COUNT_)
             return -EINVAL;
+        /* a learn's specs follow it, and only it */
+        if (a->type == FLOW_ACT_LEARN) {
+            if (i + a->u.learn.n >= f->n_actions || !flow_learn_valid(a))
+                return -EINVAL;
+            i += a->u.learn.n;
+            continue;
+        }
+        if (a->type == FLOW_ACT_LEARN_SPEC)
+            return -EINVAL;
         /* a clause flow has only clauses (what the parser guarantees) */
         if ((a->type == FLOW_ACT_CONJUNCTION) != flow_is_conjunction(f))
             return -EINVAL;
@@ -539,6 +548,25 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
         t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_ADDED, n, NULL };
     notify(t, FLOW_CHANGE_ADDED, n, FLOW_REMOVED_NONE);
     return 1;
+}
+
+int
+flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
+                 uint64_t now_ns)
+{
+    struct flow f = fm->flow;
+    struct ft_node *old;
+
+    if (fm->cmd != FLOW_CMD_ADD || f.table_id > FLOW_TABLE_MAX)
+        return -EINVAL;
+    flow_match_normalise(&f.match);
+    old = find_rule(t, &f.match, f.priority, f.table_id);
+    if (old != NULL && flow_equal(&old->e.flow, &f)) {
+        /* a refresh: Open vSwitch restarts the hard timeout only */
+        old->e.created_ns = now_ns;
+        return 0;
+    }
+    return flow_table_apply(t, fm, now_ns);
 }
 
 /* ---- modify and delete: choose the flows, then act ---- */

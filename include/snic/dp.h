@@ -254,9 +254,18 @@ struct dp_pkt {
     size_t committed_len;
 };
 
+/* learn(...) (FLOW_ACT_LEARN @a and its specs) ran on a packet whose key,
+ * as the actions before it left it, is @key. */
+typedef void dp_learn_fn(void *ctx, const struct flow_action *a,
+                         const struct flow_key *key);
+
 struct dp_actions_env {
     dp_output_fn *output;
     void *ctx;
+    /* NULL: learn does nothing (a check run, or a caller without a flow
+     * table); the pipeline queues the flow for the control thread */
+    dp_learn_fn *learn;
+    void *learn_ctx;
     const struct dp_vxlan_port *tunnels;    /* may be NULL */
     size_t n_tunnels;
     unsigned pkt;           /* copied into each dp_output */
@@ -536,7 +545,32 @@ struct dp_worker_stats {
                              * destination MAC, learned on the ingress
                              * port, or an ingress port not in the switch */
     uint64_t resubmit_drops;    /* past Open vSwitch's resubmit limits */
+    uint64_t learns;        /* learned flows queued for the control thread */
+    uint64_t learn_dups;    /* the same flow already queued: not again */
+    uint64_t learn_drops;   /* queue full, or a flow learn could not make
+                             * (an output to no port) */
 };
+
+/*
+ * learn(...): the datapath cannot change its own flow table (the control
+ * thread owns it, and a worker never blocks), so each worker queues the
+ * flows its learn actions make in a ring of its own (single producer,
+ * single consumer: no lock, no atomic read-modify-write), and the control
+ * thread adds them to the flow table, where they are dumped, counted,
+ * expire and are offloaded like any other flow. A flow already waiting in
+ * the ring is not queued again: a stream of packets learning the same
+ * flow costs one entry per drain. When the ring is full the flow is
+ * dropped and counted (a later packet learns it again), so a burst of
+ * new flows never stalls the datapath. The learned flow takes effect for
+ * the packets after the drain (Open vSwitch installs it while translating
+ * the learning packet; for a test to compare, drain between packets).
+ */
+#define DP_LEARN_RING           64u
+
+/* Control thread: hand every queued flow to @fn, oldest first per
+ * worker; returns how many. */
+typedef void dp_learn_apply_fn(void *ctx, const struct flow_mod *fm);
+size_t dp_learn_drain(struct dp *dp, dp_learn_apply_fn *fn, void *ctx);
 
 /* Control thread: create a worker (offline) / destroy a stopped one (its
  * counters are kept in the datapath's totals). */

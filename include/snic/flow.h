@@ -269,6 +269,11 @@ enum flow_action_type {
                              * body, run on a copy of the packet and its
                              * registers; not nested, and no resubmit,
                              * goto_table, conjunction inside */
+    FLOW_ACT_LEARN,         /* u.learn: add or refresh a flow made from
+                             * the packet; the next u.learn.n actions are
+                             * its FLOW_ACT_LEARN_SPECs (flow_learn.c) */
+    FLOW_ACT_LEARN_SPEC,    /* pad0: enum flow_learn_kind; only inside a
+                             * learn's body */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -289,6 +294,26 @@ enum flow_field_id {
     FLOW_FIELD_TUN_SRC,     /* NXM_NX_TUN_IPV4_SRC */
     FLOW_FIELD_TUN_DST,     /* NXM_NX_TUN_IPV4_DST */
     FLOW_FIELD_N
+};
+
+/* Packet header fields a learn spec names (learn(NXM_OF_ETH_DST[]=
+ * NXM_OF_ETH_SRC[]...)): a range of their own, after every register-like
+ * field. Host-order values of their width (in_port 16 bits as NXM_OF_IN_PORT
+ * is, MACs 48, the IPv4 addresses 32). */
+enum flow_hdr_field_id {
+    FLOW_FIELD_IN_PORT = 64,
+    FLOW_FIELD_ETH_SRC,
+    FLOW_FIELD_ETH_DST,
+    FLOW_FIELD_ETH_TYPE,
+    FLOW_FIELD_VLAN_TCI,
+    FLOW_FIELD_IP_SRC,
+    FLOW_FIELD_IP_DST,
+    FLOW_FIELD_IP_PROTO,
+    FLOW_FIELD_TCP_SRC,
+    FLOW_FIELD_TCP_DST,
+    FLOW_FIELD_UDP_SRC,
+    FLOW_FIELD_UDP_DST,
+    FLOW_FIELD_HDR_END
 };
 
 /* Is @field one of the tunnel fields (tun_id, tun_src, tun_dst)? */
@@ -318,6 +343,30 @@ struct flow_subfield {
  * fields (set_field:3->icmp_type), which mod_tp_src is not. */
 #define FLOW_ACT_F_ICMPV4           0x4u
 #define FLOW_ACT_F_ICMPV6           0x8u
+
+/* learn(...) (FLOW_ACT_LEARN): the header action holds the table,
+ * priority and timeouts, its pad0 the FLOW_LEARN_F_* flags; each
+ * FLOW_ACT_LEARN_SPEC after it is one argument, its kind in pad0, in the
+ * order written:
+ *   COOKIE     u.value: the learned flow's cookie (cookie=N)
+ *   FIN        u.learn_fin (fin_idle_timeout=, fin_hard_timeout=)
+ *   MATCH      the learned flow matches dst = the packet's u.src
+ *              (NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[], NXM_OF_VLAN_TCI[0..11])
+ *   MATCH_IMM  the learned flow matches dst = u.value (eth_type=0x800)
+ *   LOAD       the learned flow loads the packet's u.src into dst
+ *   LOAD_IMM   the learned flow loads u.value into dst
+ *   OUTPUT     the learned flow outputs to the port the packet's u.src
+ *              holds (16 bits, read as Open vSwitch reads output:REG) */
+#define FLOW_LEARN_F_SEND_FLOW_REM  0x1u
+enum flow_learn_kind {
+    FLOW_LEARN_COOKIE = 1,
+    FLOW_LEARN_FIN,
+    FLOW_LEARN_MATCH,
+    FLOW_LEARN_MATCH_IMM,
+    FLOW_LEARN_LOAD,
+    FLOW_LEARN_LOAD_IMM,
+    FLOW_LEARN_OUTPUT,
+};
 
 /* resubmit's in_port meaning "the packet's own"; table meaning "this
  * flow's table". */
@@ -379,6 +428,17 @@ struct flow_action {
         struct {
             uint8_t n;              /* actions after it that are its body */
         } clone;
+        struct {
+            uint8_t table;          /* the learned flow's table */
+            uint8_t n;              /* LEARN_SPEC actions after it */
+            uint16_t priority;
+            uint16_t idle_timeout;
+            uint16_t hard_timeout;
+        } learn;
+        struct {
+            uint16_t fin_idle_timeout;
+            uint16_t fin_hard_timeout;
+        } learn_fin;
     } u;
 };
 
@@ -572,6 +632,34 @@ int flow_format_actions(const struct flow *f,
                         char *buf, size_t size);
 
 /* ------------------------------------------------------------------------
+ * learn (flow_learn.c)
+ * ------------------------------------------------------------------------ */
+
+/* Width in bits of a field a learn spec may name (register-like or
+ * header), 0 for none. */
+unsigned flow_learn_field_width(unsigned field);
+/* Open vSwitch's NXM name (NXM_OF_ETH_SRC) / short name (eth_src) of any
+ * such field; the field either spells, or FLOW_FIELD_NONE. */
+int flow_learn_field_nxm_name(unsigned field, char *buf, size_t size);
+int flow_learn_field_name(unsigned field, char *buf, size_t size);
+unsigned flow_learn_field_by_name(const char *s, size_t len);
+/* The subfield @sf of @key (header, tunnel or register bits). */
+void flow_learn_subfield_get(const struct flow_key *key,
+                             const struct flow_subfield *sf, uint64_t v[2]);
+/* learn's specs consistent (what the parser guarantees): @a is a
+ * FLOW_ACT_LEARN followed by @a->u.learn.n specs. */
+bool flow_learn_valid(const struct flow_action *a);
+/*
+ * The flow the learn action @a (a FLOW_ACT_LEARN and its specs) makes of a
+ * packet whose key is @key (as the actions before it left it), as an add
+ * into *@out (FLOW_CMD_ADD). 0, or -EINVAL when the flow could not be
+ * added (an OUTPUT spec reading a port that is none, as Open vSwitch then
+ * learns nothing).
+ */
+int flow_learn_build(const struct flow_action *a, const struct flow_key *key,
+                     struct flow_mod *out);
+
+/* ------------------------------------------------------------------------
  * The flow table (flow_table.c)
  * ------------------------------------------------------------------------ */
 
@@ -644,6 +732,16 @@ void flow_table_rollback(struct flow_table *t);
 int flow_table_set_stats(struct flow_table *t, uint64_t id,
                          uint64_t n_packets, uint64_t n_bytes,
                          uint64_t now_ns);
+
+/* A flow made by a learn action (flow_learn_build()): added as an add
+ * adds it; when the table already has this very flow (same match,
+ * priority, table, actions, cookie, timeouts), nothing changes but its
+ * hard timeout, which starts again, as Open vSwitch refreshes a learned
+ * flow (no change is reported: the datapath and the card keep it as it
+ * is). Returns 1 (added or replaced), 0 (refreshed) or a negative errno as
+ * flow_table_apply(). */
+int flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
+                     uint64_t now_ns);
 
 /* Remove every flow whose idle or hard timeout has passed at @now_ns
  * (reported as REMOVED with the reason). Returns how many. If @ids is not

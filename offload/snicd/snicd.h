@@ -275,6 +275,8 @@ struct snicd {
     const struct snicd_port_cfg *port_cfg;
     unsigned n_port_cfg;
     struct snicd_batch_stats last_batch;
+    uint64_t learn_applied;     /* learned flows put in the table
+                                 * (snicd_learn.c) */
     /* hardware counters per flow id (open addressing), see snicd_core.c */
     struct snicd_hwctr *hwctr;
     size_t hwctr_cap, hwctr_n;
@@ -343,6 +345,11 @@ int snicd_core_commit(struct snicd *d);
 /* Counters: hardware + software per flow into the flow table, then
  * expire timeouts. Once a second from the control loop. */
 void snicd_core_refresh(struct snicd *d);
+
+/* learn(...): add the flows the datapath's workers learned to the flow
+ * table (then they are dumped, counted, expire and are offloaded like any
+ * other) and commit; returns how many were drained (snicd_learn.c). */
+size_t snicd_learn_drain(struct snicd *d);
 /* Where flow @id lives. */
 enum snicd_where snicd_core_where(const struct snicd *d, uint64_t id,
                                   const char **reason);

@@ -211,11 +211,15 @@ snicd_ctl_stats(struct snicd *d)
             dps.tunnel_drops, ws.decap_mark_drops, dps.misses, dps.emc_hits,
             ws.marked, ws.unknown_marks, dps.controller, dps.normal_drops,
             dps.resubmit_drops);
+    fprintf(f, "learn: %" PRIu64 " flows queued, %" PRIu64 " duplicates, %"
+            PRIu64 " dropped, %" PRIu64 " applied\n", dps.learns,
+            dps.learn_dups, dps.learn_drops, d->learn_applied);
     o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
                   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                   " s:I, s:I, s:I, s:I},"
                   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
-                  " s:{s:b, s:I, s:I, s:f, s:I}}",
+                  " s:{s:b, s:I, s:I, s:f, s:I},"
+                  " s:{s:I, s:I, s:I, s:I}}",
                   "flows", "hw", (json_int_t)pc.n[SNICD_WHERE_HW],
                   "partial", (json_int_t)pc.n[SNICD_WHERE_PARTIAL],
                   "sw", (json_int_t)pc.n[SNICD_WHERE_SW],
@@ -249,6 +253,10 @@ snicd_ctl_stats(struct snicd *d)
                   "losses", (json_int_t)os.device_losses,
                   "reattaches", (json_int_t)d->dev_reattaches,
                   "last_recovery_s", (double)d->dev_last_recovery_ns / 1e9,
-                  "retries", (json_int_t)os.retries);
+                  "retries", (json_int_t)os.retries,
+                  "learn", "queued", (json_int_t)dps.learns,
+                  "duplicates", (json_int_t)dps.learn_dups,
+                  "dropped", (json_int_t)dps.learn_drops,
+                  "applied", (json_int_t)d->learn_applied);
     return with_text(o, f, &buf);
 }

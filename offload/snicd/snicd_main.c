@@ -488,6 +488,8 @@ control_loop(struct snicd *d, struct ctl_server *srv)
             break;
         }
         snicd_ports_process_events(d);
+        /* learned flows reach the table within one pass (<= 100 ms) */
+        snicd_learn_drain(d);
         now = snicd_now_ns();
         if (now - last >= 1000000000ull) {
             snicd_core_refresh(d);

@@ -468,5 +468,8 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
         dps->controller += x->controller;
         dps->normal_drops += x->normal_drops;
         dps->resubmit_drops += x->resubmit_drops;
+        dps->learns += x->learns;
+        dps->learn_dups += x->learn_dups;
+        dps->learn_drops += x->learn_drops;
     }
 }

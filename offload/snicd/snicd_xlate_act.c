@@ -597,6 +597,13 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "software runs it)",
                                a->type == FLOW_ACT_LOAD ? "load/set_field"
                                                         : "move");
+    case FLOW_ACT_LEARN:
+    case FLOW_ACT_LEARN_SPEC:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "learn not offloaded (the card cannot add "
+                               "flows; software runs it and hands the "
+                               "learned flow to snicd, which offloads it "
+                               "like any other)");
     case FLOW_ACT_OUTPUT_REG:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "output to the port held in a register not "

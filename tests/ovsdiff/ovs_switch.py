@@ -328,7 +328,9 @@ class OvsSwitch:
                           line.strip().split(" actions=")[0]
                           .replace(",", " ").split() if "=" in x)
             if "cookie" in fields and "n_packets" in fields:
-                counts[int(fields["cookie"], 16)] = int(fields["n_packets"])
+                # learned flows share their learn's cookie: summed
+                c = int(fields["cookie"], 16)
+                counts[c] = counts.get(c, 0) + int(fields["n_packets"])
         return counts
 
     def close(self):

@@ -31,6 +31,7 @@ import ovsdiff_gen  # noqa: E402
 PACKETS_PER_ROUND = 250
 DEFAULT_ROUNDS = 6
 CONJ_ROUNDS = 4
+LEARN_ROUNDS = 4
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
@@ -67,7 +68,8 @@ def run_snic(dp_tool, flows, packets, vlans=None):
             cur = []
         elif word == "count":
             cookie, _, n = rest.partition(" ")
-            counts[int(cookie, 16)] = int(n)
+            # learned flows share their learn's cookie: summed
+            counts[int(cookie, 16)] = counts.get(int(cookie, 16), 0) + int(n)
     return rejected, outs, counts
 
 
@@ -109,6 +111,9 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None):
                    ovsdiff_gen.random_frame(rnd, two_tags, later_frags,
                                             not normal)
                    for _ in range(PACKETS_PER_ROUND)]
+    # learn is a side effect of a packet's translation too: every frame
+    # is translated afresh (a cached datapath flow does not learn)
+    learn = any("learn(" in f for f, _ in flows)
     n_diffs = len(diffs)
     lines = [f for f, _ in flows]
     by_cookie = {i + 1: f for i, f in enumerate(lines)}
@@ -131,7 +136,7 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None):
 
     _, snic_outs, snic_counts = run_snic(dp_tool, lines, packets, vlans)
     for n, (port, frame) in enumerate(packets):
-        if normal or n % PURGE_EVERY == 0:
+        if normal or learn or n % PURGE_EVERY == 0:
             sw.push_stats()
         ovs_outs = sw.send(port, frame)
         a, b = sorted(ovs_outs), sorted(snic_outs[n])
@@ -157,6 +162,9 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None):
     totals["flows"] += len(lines)
     totals["normal"] += normal
     totals["hit"] += sum(1 for v in snic_counts.values() if v)
+    # learned flows carry their learn's cookie, 0x100 and up
+    totals["learned"] += sum(v for c, v in snic_counts.items()
+                             if c >= 0x100 and learn)
 
 
 def main():
@@ -181,7 +189,8 @@ def main():
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="ovsdiff.")
     diffs = []
-    totals = dict(packets=0, outputs=0, flows=0, hit=0, normal=0)
+    totals = dict(packets=0, outputs=0, flows=0, hit=0, normal=0,
+                  learned=0)
     sw = None
     try:
         sw = ovs_switch.OvsSwitch(tmp, len(ovsdiff_gen.PORTS))
@@ -194,6 +203,10 @@ def main():
         for r in range(CONJ_ROUNDS):
             one_round(sw, dp_tool, rnd, rounds + r, diffs, totals,
                       case=ovsdiff_gen.conj_case(rnd))
+        # learn(...): what a frame learns switches the frames after it
+        for r in range(LEARN_ROUNDS):
+            one_round(sw, dp_tool, rnd, rounds + CONJ_ROUNDS + r, diffs,
+                      totals, case=ovsdiff_gen.learn_case(rnd))
     except Exception:
         import traceback
         traceback.print_exc()
@@ -204,9 +217,11 @@ def main():
         if sw is not None:
             sw.close()
     print("ovsdiff: %d flows (%d hit), %d frames, %d outputs compared in "
-          "%.1f s; %d rounds with NORMAL" % (
+          "%.1f s; %d rounds with NORMAL; %d frames switched by learned "
+          "flows" % (
               totals["flows"], totals["hit"], totals["packets"],
-              totals["outputs"], time.time() - t0, totals["normal"]))
+              totals["outputs"], time.time() - t0, totals["normal"],
+              totals["learned"]))
     if diffs:
         print("ovsdiff: %d differences (seed %d); the first %d:"
               % (len(diffs), seed, min(SHOW, len(diffs))))

@@ -13,7 +13,8 @@
  *                     TRUNKS a comma list or - (every VLAN)
  *   flow LINE         add an ovs-ofctl flow (numeric ports)
  *   commit            publish the flows added so far
- *   pkt PORT HEX      one frame received on PORT
+ *   pkt PORT HEX      one frame received on PORT (the flows it learned
+ *                     are in the table before the next command)
  *   stats             every flow's packet count
  * Output:
  *   reject N MSG      flow number N (from 0) was refused, and why
@@ -152,6 +153,15 @@ set_port(struct dp *dp, struct dp_port *ports, const char *args)
     return dp_set_ports(dp, ports, N_PORTS);
 }
 
+static void
+apply_learned(void *ctx, const struct flow_mod *fm)
+{
+    struct replay *r = ctx;
+
+    /* time stands still: no learned flow expires during a round */
+    (void)flow_table_learn(r->ft, fm, 0);
+}
+
 static int
 run_packet(struct replay *r, const char *args)
 {
@@ -174,6 +184,10 @@ run_packet(struct replay *r, const char *args)
     dp_worker_quiesce(r->w);
     dp_worker_offline(r->w);
     puts("end");
+    /* what the packet learned is in the table before the next one, as
+     * in Open vSwitch, which installs it while translating the packet */
+    if (dp_learn_drain(r->dp, apply_learned, r) > 0)
+        return dp_commit(r->dp);
     return 0;
 }
 

@@ -791,3 +791,111 @@ def conj_case(rnd):
     frames = [_conj_frame(rnd) if rnd.random() < 0.8 else random_frame(rnd)
               for _ in range(120)]
     return flows, frames
+
+# ---------------------------------------------------------------- learn
+
+# learn(...): each kind of learn writes flows of a priority and a cookie of
+# its own into table 1, so learned flows of two kinds never tie, and their
+# packet counts add up per cookie on both sides.
+LEARN_KINDS = [
+    # MAC learning, as Open vSwitch's own tests and Neutron write it
+    "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(to)s"
+    "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])",
+    "learn(table=1,priority=%(p)d,cookie=%(c)#x,NXM_OF_VLAN_TCI[0..11],"
+    "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])",
+    # the port from a register the flow loaded before the learn
+    "load:%(port)d->NXM_NX_REG0[0..15],learn(table=1,priority=%(p)d,"
+    "cookie=%(c)#x,%(to)sNXM_OF_ETH_SRC[],NXM_OF_VLAN_TCI[0..11],"
+    "output:NXM_NX_REG0[0..15])",
+    # constants and loads into the learned flow (which has no output:
+    # a packet it matches is dropped)
+    "load:5->NXM_NX_REG1[0..15],"
+    "learn(table=1,priority=%(p)d,cookie=%(c)#x,dl_dst=dl_src,"
+    "reg1[0..15]=0x5,load:0x%(port)x->NXM_NX_REG2[0..15],"
+    "load:NXM_OF_IN_PORT[]->NXM_NX_REG3[0..15])",
+]
+# the reverse direction of a TCP or UDP conversation
+LEARN_CONN = {
+    6: "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(to)seth_type=0x800,"
+       "nw_proto=6,NXM_OF_IP_SRC[]=NXM_OF_IP_DST[],"
+       "NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],NXM_OF_TCP_SRC[]=NXM_OF_TCP_DST[],"
+       "NXM_OF_TCP_DST[]=NXM_OF_TCP_SRC[],output:NXM_OF_IN_PORT[])",
+    17: "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(to)seth_type=0x800,"
+        "nw_proto=17,NXM_OF_IP_SRC[]=NXM_OF_IP_DST[],udp_src=udp_dst,"
+        "udp_dst=udp_src,output:NXM_OF_IN_PORT[])",
+}
+
+
+def _learn_frame(rnd):
+    """(in_port, frame): host traffic (mostly from a host's home port,
+    sometimes tagged) or a TCP/UDP conversation in either direction."""
+    if rnd.random() < 0.6:
+        mac, port = rnd.choice(HOSTS)
+        if rnd.random() < 0.1:
+            port = rnd.choice(PORTS)
+        dst = "ff:ff:ff:ff:ff:ff" if rnd.random() < 0.1 else \
+            rnd.choice(HOSTS)[0]
+        tags = b"" if rnd.random() < 0.7 else struct.pack(
+            "!HH", ETH_VLAN, rnd.choice([10, 20]) | rnd.choice([0, 0x6000]))
+        return port, (_mac(dst) + _mac(mac) + tags
+                      + struct.pack("!H", ETH_HOSTS) + _payload(rnd))
+    proto = rnd.choice([6, 17])
+    a, b = IP4[0], IP4[2]
+    pa, pb = 1000 + rnd.randrange(3), 80
+    if rnd.random() < 0.5:
+        a, b, pa, pb = b, a, pb, pa
+    if proto == 6:
+        seg = struct.pack("!HHIIBBHHH", pa, pb, 1, 0, 5 << 4, 0x18, 8192, 0,
+                          0) + b"data"
+    else:
+        seg = struct.pack("!HHHH", pa, pb, 12, 0) + b"abcd"
+    h, pseudo = _ip4(proto, seg, src=a, dst=b)
+    ck = 16 if proto == 6 else 6
+    seg = seg[:ck] + struct.pack("!H", csum(seg, pseudo(len(seg)))) + \
+        seg[ck + 2:]
+    return rnd.choice(PORTS), _eth(ETH_IP, h + seg,
+                                   src=rnd.choice(HOSTS)[0],
+                                   dst=rnd.choice(HOSTS)[0])
+
+
+def learn_case(rnd):
+    """learn(...) in table 0 (MAC learning, a conversation's reverse
+    direction, constants, loads, registers), then resubmit to table 1,
+    where the learned flows land above a catch-all; the frames repeat
+    hosts and conversations, so later frames meet what earlier ones
+    learned. The differential test translates every frame afresh, in
+    order, and snicd installs what a frame learned before the next
+    (ovsdiff_dp drains the learn rings), so both sides see the same
+    table for each frame."""
+    flows = []
+    kinds = rnd.sample(range(len(LEARN_KINDS)), rnd.randint(1, 3))
+    prios = rnd.sample(range(10, 1000, 10), 8)
+
+    def args(i):
+        return {"p": prios[i], "c": 0x100 * (i + 1),
+                "port": rnd.choice(PORTS),
+                "to": rnd.choice(["", "", "hard_timeout=300,",
+                                  "idle_timeout=300,"])}
+    for n, k in enumerate(kinds):
+        after = rnd.choice(["resubmit(,1)", "resubmit(,1)",
+                            "output:%d" % rnd.choice(PORTS)])
+        # each kind takes one port's host frames, the last all others
+        only = ",in_port=%d" % PORTS[n] if n + 1 < len(kinds) else ""
+        flows.append("table=0,priority=%d,dl_type=0x%x%s actions=%s,%s" % (
+            100 + len(kinds) - n, ETH_HOSTS, only, LEARN_KINDS[k] % args(n),
+            after))
+    for n, proto in enumerate([6, 17]):
+        if rnd.random() < 0.7:
+            flows.append("table=0,priority=200,%s actions=%s,resubmit(,1)"
+                         % ("tcp" if proto == 6 else "udp",
+                            LEARN_CONN[proto] % args(4 + n)))
+    flows.append("table=0,priority=0 actions=resubmit(,1)")
+    # what the learned flows' loads write, read back
+    flows.append("table=1,priority=%d,reg1=0x5,reg2=0x%x actions=output:%d"
+                 % (prios[6], rnd.choice(PORTS), rnd.choice(PORTS)))
+    flows.append("table=1,priority=0 actions=output:%d"
+                 % rnd.choice(PORTS))
+    flows = [("cookie=%d,%s" % (i + 1, f), False)
+             for i, f in enumerate(flows)]
+    frames = [_learn_frame(rnd) for _ in range(120)]
+    return flows, frames

@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * learn(...) in the flow language, as ovs-ofctl reads it: the learned
+ * flow's table (default 1), priority, timeouts, cookie and
+ * send_flow_rem, then its specs in order:
+ *
+ *   DST=SRC, DST            match DST on the packet's SRC (DST alone:
+ *                           SRC is the same field, the same bits)
+ *   DST=VALUE               match DST on a constant (MAC, IPv4 or number)
+ *   load:SRC->DST           load the packet's SRC (or a constant) into DST
+ *   output:SRC              output to the port the packet's SRC holds
+ *
+ * Prerequisites are checked as Open vSwitch checks them: a source field's
+ * against the learning flow's match (NXM_OF_IP_SRC[] as a source needs
+ * ip), a destination's against the constants matched before it
+ * (eth_type=0x800 before NXM_OF_IP_DST[]=...).
+ *
+ * Refused with the reason: fin_idle_timeout/fin_hard_timeout (the learned
+ * flow would need fin_timeout, which snic does not have), limit=,
+ * result_dst= and delete_learned (they need the learn's outcome or its
+ * learned flows tracked while the packet is still in the datapath, which
+ * hands learned flows to the control thread), loads into header fields,
+ * and learn inside clone.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow_priv.h"
+
+struct lstate {
+    struct fp_ctx *c;
+    struct flow_match lm;       /* the learned match's constants so far */
+};
+
+static bool
+prereq_ok(const struct flow_match *m, unsigned field)
+{
+    switch (fp_learn_field_prereq(field)) {
+    case FP_LP_NONE:
+        return true;
+    case FP_LP_IPV4:
+        return flow_match_is_ipv4(m);
+    case FP_LP_IP:
+        return flow_match_is_ipv4(m) || flow_match_is_ipv6(m);
+    case FP_LP_TCP:
+        return flow_match_is_ip_proto(m, 6);
+    case FP_LP_UDP:
+        return flow_match_is_ip_proto(m, 17);
+    }
+    return false;
+}
+
+static const char *
+prereq_text(unsigned field)
+{
+    switch (fp_learn_field_prereq(field)) {
+    case FP_LP_IPV4:
+        return "ip (eth_type=0x800)";
+    case FP_LP_IP:
+        return "ip or ipv6";
+    case FP_LP_TCP:
+        return "tcp (eth_type and nw_proto=6)";
+    case FP_LP_UDP:
+        return "udp (eth_type and nw_proto=17)";
+    default:
+        return "";
+    }
+}
+
+static int
+read_index(const char *s, size_t len, size_t *i, unsigned *out)
+{
+    unsigned v = 0;
+    size_t start = *i;
+
+    while (*i < len && s[*i] >= '0' && s[*i] <= '9' && *i - start < 4)
+        v = v * 10 + (unsigned)(s[(*i)++] - '0');
+    if (*i == start)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* NAME, NAME[], NAME[BIT] or NAME[FIRST..LAST] of a field a learn spec
+ * may name. */
+static int
+learn_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+               size_t len, struct flow_subfield *sf, bool *whole)
+{
+    const char *br = memchr(s, '[', len);
+    size_t nlen = br ? (size_t)(br - s) : len;
+    unsigned field = flow_learn_field_by_name(s, nlen);
+    unsigned width, start = 0, end;
+
+    if (field == FLOW_FIELD_NONE)
+        return fp_fail(c, -EINVAL, tok, "learn: unknown field '%.*s' "
+                       "(expected a register, metadata, tun_id, in_port, "
+                       "eth_src, eth_dst, eth_type, vlan_tci, ip_src, "
+                       "ip_dst, nw_proto, tcp_src/dst, udp_src/dst or "
+                       "their NXM/OXM names)",
+                       (int)(nlen > 32 ? 32 : nlen), s);
+    width = flow_learn_field_width(field);
+    end = width - 1;
+    if (br != NULL) {
+        size_t i = nlen + 1;
+
+        if (len - nlen == 2 && br[1] == ']') {
+            /* the whole field */
+        } else if (read_index(s, len, &i, &start) == 0
+                   && ((i + 1 == len && s[i] == ']' && (end = start, 1))
+                       || (i + 2 < len && s[i] == '.' && s[i + 1] == '.'
+                           && (i += 2, read_index(s, len, &i, &end) == 0)
+                           && i + 1 == len && s[i] == ']'))) {
+            /* [a] or [a..b] */
+        } else {
+            return fp_fail(c, -EINVAL, tok, "learn: malformed subfield "
+                           "'%.*s' (expected FIELD[], FIELD[BIT] or "
+                           "FIELD[FIRST..LAST])",
+                           (int)(len > 40 ? 40 : len), s);
+        }
+    }
+    if (start > end)
+        return fp_fail(c, -EINVAL, tok, "learn: bit %u comes after bit %u",
+                       start, end);
+    if (end >= width)
+        return fp_fail(c, -ERANGE, tok, "learn: bit %u is beyond %.*s's %u "
+                       "bits (expected bits 0..%u)", end, (int)nlen, s,
+                       width, width - 1);
+    memset(sf, 0, sizeof(*sf));
+    sf->field = (uint8_t)field;
+    sf->ofs = (uint8_t)start;
+    sf->n_bits = (uint8_t)(end - start + 1);
+    *whole = start == 0 && end == width - 1;
+    return 0;
+}
+
+static bool
+is_value(const char *s, size_t len)
+{
+    return len > 0 && s[0] >= '0' && s[0] <= '9';
+}
+
+/* A constant for @sf: a MAC or an IPv4 address for a whole such field,
+ * else a number that fits its bits. */
+static int
+learn_value(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
+            size_t len, const struct flow_subfield *sf, bool whole,
+            uint64_t *v)
+{
+    char what[40], expect[40];
+
+    flow_learn_field_name(sf->field, what, sizeof(what));
+    if (whole && (sf->field == FLOW_FIELD_ETH_SRC
+                  || sf->field == FLOW_FIELD_ETH_DST)
+        && memchr(s, ':', len) != NULL) {
+        uint8_t mac[6];
+        int rc = fp_mac(c, tok, s, len, what, mac);
+
+        *v = 0;
+        for (int i = 0; i < 6; i++)
+            *v = *v << 8 | mac[i];
+        return rc;
+    }
+    if (whole && (sf->field == FLOW_FIELD_IP_SRC
+                  || sf->field == FLOW_FIELD_IP_DST
+                  || flow_field_is_tunnel(sf->field))
+        && memchr(s, '.', len) != NULL && sf->n_bits == 32) {
+        flow_be32 a;
+        int rc = fp_ipv4(c, tok, s, len, what, &a);
+
+        *v = ntohl(a);
+        return rc;
+    }
+    snprintf(expect, sizeof(expect), "a %u-bit number", sf->n_bits);
+    return fp_uint(c, tok, s, len,
+                   sf->n_bits >= 64 ? UINT64_MAX : (1ull << sf->n_bits) - 1,
+                   what, expect, v);
+}
+
+static int
+add_spec(struct fp_act_state *st, const struct fp_tok *tok, unsigned kind,
+         struct flow_action **out)
+{
+    int rc = fp_act_append(st, tok, FLOW_ACT_LEARN_SPEC, out);
+
+    if (rc == 0)
+        (*out)->pad0 = (uint16_t)kind;
+    return rc;
+}
+
+static int
+check_src(struct lstate *ls, const struct fp_tok *tok,
+          const struct flow_subfield *sf)
+{
+    char n[32];
+
+    if (prereq_ok(&ls->c->fm.flow.match, sf->field))
+        return 0;
+    flow_learn_field_nxm_name(sf->field, n, sizeof(n));
+    return fp_fail(ls->c, -EINVAL, tok, "learn: the source %s needs the "
+                   "flow to match %s", n, prereq_text(sf->field));
+}
+
+static int
+check_dst(struct lstate *ls, const struct fp_tok *tok,
+          const struct flow_subfield *sf)
+{
+    char n[32];
+
+    if (prereq_ok(&ls->lm, sf->field))
+        return 0;
+    flow_learn_field_nxm_name(sf->field, n, sizeof(n));
+    return fp_fail(ls->c, -EINVAL, tok, "learn: the learned flow matches "
+                   "%s only with %s matched first (e.g. eth_type=0x800, "
+                   "nw_proto=6 before it)", n, prereq_text(sf->field));
+}
+
+/* DST=SRC, DST=VALUE or DST alone. */
+static int
+match_spec(struct fp_act_state *st, struct lstate *ls,
+           const struct fp_tok *t, const char *d, size_t dlen,
+           const char *s, size_t slen)
+{
+    struct fp_ctx *c = st->c;
+    struct flow_subfield dst, src;
+    struct flow_action *a;
+    bool whole, swhole;
+    uint64_t v;
+    int rc;
+
+    if ((rc = learn_subfield(c, t, d, dlen, &dst, &whole)) < 0)
+        return rc;
+    if (dst.field == FLOW_FIELD_IN_PORT && !whole)
+        return fp_fail(c, -EINVAL, t, "learn: in_port is matched whole "
+                       "(it has no mask)");
+    if (dst.n_bits > 64)
+        return fp_fail(c, -ENOTSUP, t, "learn: a match of more than 64 "
+                       "bits is not supported");
+    if ((rc = check_dst(ls, t, &dst)) < 0)
+        return rc;
+    if (s != NULL && is_value(s, slen)) {
+        if ((rc = learn_value(c, t, s, slen, &dst, whole, &v)) < 0)
+            return rc;
+        if ((rc = add_spec(st, t, FLOW_LEARN_MATCH_IMM, &a)) < 0)
+            return rc;
+        a->dst = dst;
+        a->u.value = v;
+        /* the constant counts towards later prerequisites */
+        fp_learn_match_put(&ls->lm, &dst, (const uint64_t[2]){ v, 0 });
+        return 0;
+    }
+    if (s == NULL) {
+        src = dst;
+    } else {
+        if ((rc = learn_subfield(c, t, s, slen, &src, &swhole)) < 0)
+            return rc;
+        if (src.n_bits != dst.n_bits)
+            return fp_fail(c, -EINVAL, t, "learn: the source has %u bits "
+                           "and the destination %u (they must be as wide)",
+                           src.n_bits, dst.n_bits);
+    }
+    if ((rc = check_src(ls, t, &src)) < 0)
+        return rc;
+    if ((rc = add_spec(st, t, FLOW_LEARN_MATCH, &a)) < 0)
+        return rc;
+    a->dst = dst;
+    a->u.src = src;
+    return 0;
+}
+
+static int
+load_spec(struct fp_act_state *st, struct lstate *ls, const struct fp_tok *t)
+{
+    struct fp_ctx *c = st->c;
+    struct flow_subfield dst, src;
+    struct flow_action *a;
+    const char *arrow = NULL;
+    bool whole;
+    uint64_t v = 0;
+    int rc;
+
+    for (size_t i = 0; t->val != NULL && i + 1 < t->vlen; i++)
+        if (t->val[i] == '-' && t->val[i + 1] == '>') {
+            arrow = t->val + i;
+            break;
+        }
+    if (arrow == NULL)
+        return fp_fail(c, -EINVAL, t, "learn: load needs SOURCE->"
+                       "DESTINATION (e.g. load:NXM_NX_TUN_ID[]->"
+                       "NXM_NX_TUN_ID[])");
+    rc = learn_subfield(c, t, arrow + 2,
+                        t->vlen - (size_t)(arrow + 2 - t->val), &dst, &whole);
+    if (rc < 0)
+        return rc;
+    if (flow_field_width(dst.field) == 0)
+        return fp_fail(c, -ENOTSUP, t, "learn: a load into a header field "
+                       "is not supported (only registers, metadata, "
+                       "pkt_mark and the tunnel fields)");
+    if (dst.n_bits > 64)
+        return fp_fail(c, -ENOTSUP, t, "learn: a load of more than 64 bits "
+                       "is not supported");
+    if ((rc = check_dst(ls, t, &dst)) < 0)
+        return rc;
+    if (is_value(t->val, (size_t)(arrow - t->val))) {
+        rc = learn_value(c, t, t->val, (size_t)(arrow - t->val), &dst,
+                         false, &v);
+        if (rc < 0)
+            return rc;
+        if ((rc = add_spec(st, t, FLOW_LEARN_LOAD_IMM, &a)) < 0)
+            return rc;
+        a->dst = dst;
+        a->u.value = v;
+        return 0;
+    }
+    rc = learn_subfield(c, t, t->val, (size_t)(arrow - t->val), &src, &whole);
+    if (rc < 0)
+        return rc;
+    if (src.n_bits != dst.n_bits)
+        return fp_fail(c, -EINVAL, t, "learn: load: the source has %u bits "
+                       "and the destination %u (they must be as wide)",
+                       src.n_bits, dst.n_bits);
+    if ((rc = check_src(ls, t, &src)) < 0)
+        return rc;
+    if ((rc = add_spec(st, t, FLOW_LEARN_LOAD, &a)) < 0)
+        return rc;
+    a->dst = dst;
+    a->u.src = src;
+    return 0;
+}
+
+static int
+output_spec(struct fp_act_state *st, struct lstate *ls,
+            const struct fp_tok *t)
+{
+    struct flow_subfield src;
+    struct flow_action *a;
+    bool whole;
+    int rc;
+
+    rc = learn_subfield(st->c, t, t->val, t->vlen, &src, &whole);
+    if (rc < 0)
+        return rc;
+    if (src.n_bits > 32)
+        return fp_fail(st->c, -ERANGE, t, "learn: output: a port is at most "
+                       "32 bits wide (this subfield has %u)", src.n_bits);
+    if ((rc = check_src(ls, t, &src)) < 0)
+        return rc;
+    if ((rc = add_spec(st, t, FLOW_LEARN_OUTPUT, &a)) < 0)
+        return rc;
+    a->u.src = src;
+    return 0;
+}
+
+static int
+u16_arg(struct fp_ctx *c, const struct fp_tok *t, const char *what,
+        uint64_t max, uint16_t *out)
+{
+    uint64_t v;
+    int rc = fp_uint(c, t, t->val, t->vlen, max, what, "0..65535", &v);
+
+    *out = (uint16_t)v;
+    return rc;
+}
+
+/* One argument of learn(...). */
+static int
+learn_arg(struct fp_act_state *st, struct lstate *ls, struct flow_action *h,
+          const struct fp_tok *t)
+{
+    struct fp_ctx *c = st->c;
+    struct flow_action *a;
+    uint64_t v;
+    uint16_t u;
+    int rc;
+
+    if (fp_key_is(t, "table")) {
+        rc = fp_uint(c, t, t->val, t->vlen, FLOW_TABLE_MAX, "learn table",
+                     "a table 0..254", &v);
+        h->u.learn.table = (uint8_t)v;
+        return rc;
+    }
+    if (fp_key_is(t, "priority"))
+        return u16_arg(c, t, "learn priority", 0xffff, &h->u.learn.priority);
+    if (fp_key_is(t, "idle_timeout"))
+        return u16_arg(c, t, "learn idle_timeout", 0xffff,
+                       &h->u.learn.idle_timeout);
+    if (fp_key_is(t, "hard_timeout"))
+        return u16_arg(c, t, "learn hard_timeout", 0xffff,
+                       &h->u.learn.hard_timeout);
+    if (fp_key_is(t, "fin_idle_timeout") || fp_key_is(t, "fin_hard_timeout")) {
+        if ((rc = u16_arg(c, t, "learn fin timeout", 0xffff, &u)) < 0)
+            return rc;
+        return fp_fail(c, -ENOTSUP, t, "learn: %.*s is not supported (the "
+                       "learned flow would need fin_timeout, which snic "
+                       "does not have)", (int)t->klen, t->key);
+    }
+    if (fp_key_is(t, "cookie")) {
+        rc = fp_uint(c, t, t->val, t->vlen, UINT64_MAX, "learn cookie",
+                     "a 64-bit cookie", &v);
+        if (rc < 0)
+            return rc;
+        if ((rc = add_spec(st, t, FLOW_LEARN_COOKIE, &a)) < 0)
+            return rc;
+        a->u.value = v;
+        return 0;
+    }
+    if (fp_key_is(t, "send_flow_rem") && t->val == NULL) {
+        h->pad0 |= FLOW_LEARN_F_SEND_FLOW_REM;
+        return 0;
+    }
+    if (fp_key_is(t, "limit") || fp_key_is(t, "result_dst")
+        || fp_key_is(t, "delete_learned"))
+        return fp_fail(c, -ENOTSUP, t, "learn: %.*s is not supported (it "
+                       "needs the learn's outcome while the packet is in "
+                       "the datapath, which hands learned flows to the "
+                       "control thread)", (int)t->klen, t->key);
+    if (fp_key_is(t, "load") && t->val != NULL && !t->paren)
+        return load_spec(st, ls, t);
+    if (fp_key_is(t, "output") && t->val != NULL && !t->paren)
+        return output_spec(st, ls, t);
+    if (t->paren)
+        return fp_fail(c, -EINVAL, t, "learn: unexpected '(' (expected "
+                       "FIELD=FIELD, FIELD=VALUE, load:...->..., "
+                       "output:FIELD or table=, priority=...)");
+    return match_spec(st, ls, t, t->key, t->klen, t->val, t->vlen);
+}
+
+int
+fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok)
+{
+    struct fp_ctx *c = st->c;
+    struct flow *f = &c->fm.flow;
+    struct lstate ls = { .c = c };
+    struct flow_action *h;
+    char *body = NULL;
+    size_t ofs, pos = 0;
+    unsigned at;
+    struct fp_tok t;
+    int rc;
+
+    if (!tok->paren)
+        return fp_fail(c, -EINVAL, tok, "learn needs its arguments in "
+                       "parentheses (learn(table=1,NXM_OF_ETH_DST[]="
+                       "NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]))");
+    if (st->in_clone)
+        return fp_fail(c, -ENOTSUP, tok, "learn inside clone is not "
+                       "supported");
+    if ((rc = fp_act_append(st, tok, FLOW_ACT_LEARN, &h)) < 0)
+        return rc;
+    at = (unsigned)(h - f->actions);
+    /* Open vSwitch's defaults */
+    h->u.learn.table = 1;
+    h->u.learn.priority = FLOW_DEFAULT_PRIORITY;
+    flow_match_init_catchall(&ls.lm);
+    body = strndup(tok->val, tok->vlen);
+    if (body == NULL)
+        return fp_fail(c, -ENOMEM, tok, "learn: out of memory");
+    ofs = (size_t)(tok->val - c->line);
+    while (fp_next_token(body, &pos, &t)) {
+        t.key = c->line + ofs + (size_t)(t.key - body);
+        if (t.val != NULL)
+            t.val = c->line + ofs + (size_t)(t.val - body);
+        t.pos += ofs;
+        if ((rc = fp_check_closed(c, &t)) < 0)
+            goto out;
+        if ((rc = learn_arg(st, &ls, h, &t)) < 0)
+            goto out;
+    }
+    h->u.learn.n = (uint8_t)(f->n_actions - at - 1);
+    rc = 0;
+out:
+    free(body);
+    return rc;
+}

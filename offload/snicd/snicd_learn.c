@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * learn(...) on the control thread: the flows the workers queued
+ * (include/snic/dp.h, "learn") go into the one flow table, through the
+ * same listener as add-flow's, so the datapath and the card get them as
+ * any other flow. A flow learned again unchanged only restarts its hard
+ * timeout (flow_table_learn()): nothing is republished or re-offloaded.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "snicd.h"
+#include "snicd_log.h"
+
+struct learn_ctx {
+    struct snicd *d;
+    uint64_t now;
+    bool changed;
+};
+
+static void
+apply_one(void *ctx, const struct flow_mod *fm)
+{
+    struct learn_ctx *lc = ctx;
+    int rc = flow_table_learn(lc->d->table, fm, lc->now);
+
+    if (rc < 0) {
+        /* the flow table refuses what an add-flow would be refused for
+         * (a goto_table backwards cannot come from learn) */
+        snicd_log(SNICD_LOG_DEBUG, "learned flow in table %u not added: %s",
+                  fm->flow.table_id, strerror(-rc));
+        return;
+    }
+    lc->d->learn_applied++;
+    lc->changed |= rc > 0;
+}
+
+size_t
+snicd_learn_drain(struct snicd *d)
+{
+    struct learn_ctx lc = { .d = d, .now = snicd_now_ns() };
+    size_t n;
+
+    if (d->dp == NULL || d->staging)
+        return 0;
+    n = dp_learn_drain(d->dp, apply_one, &lc);
+    if (lc.changed)
+        snicd_core_commit(d);
+    return n;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * learn(...) in the datapath: the flow a packet learns reaches the control
+ * thread through the worker's ring (dp_learn_drain()), goes into the flow
+ * table, and the packets after it are switched by it; a flow still waiting
+ * in the ring is not queued twice; a full ring drops and counts.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "dp_test_flows.h"
+
+struct capture {
+    unsigned n;
+    uint32_t port[16];
+};
+
+static void
+capture(void *ctx, const struct dp_output *out)
+{
+    struct capture *c = ctx;
+
+    if (c->n < 16)
+        c->port[c->n] = out->port;
+    c->n++;
+}
+
+struct env {
+    struct dp *dp;
+    struct flow_table *ft;
+    struct dp_worker *w;
+    uint64_t now;
+};
+
+static void
+env_init(struct env *e, const char *const *lines)
+{
+    e->now = 1000000000ull;
+    e->dp = dp_create(NULL, NULL);
+    e->ft = flow_table_create(dp_flow_table_listener, e->dp);
+    e->w = dp_worker_create(e->dp);
+    cr_assert(e->dp && e->ft && e->w);
+    for (; *lines != NULL; lines++) {
+        struct flow_mod fm;
+        struct flow_error err;
+
+        cr_assert_eq(flow_parse(*lines, FLOW_CMD_ADD, NULL, &fm, &err), 0,
+                     "%s: %s", *lines, err.msg);
+        cr_assert_eq(flow_table_apply(e->ft, &fm, e->now), 1, "%s", *lines);
+    }
+    cr_assert_eq(dp_commit(e->dp), 0);
+}
+
+static void
+env_fini(struct env *e)
+{
+    dp_worker_destroy(e->w);
+    flow_table_destroy(e->ft);
+    dp_destroy(e->dp);
+}
+
+static void
+apply(void *ctx, const struct flow_mod *fm)
+{
+    struct env *e = ctx;
+
+    cr_assert_geq(flow_table_learn(e->ft, fm, e->now), 0);
+}
+
+static size_t
+drain(struct env *e)
+{
+    size_t n = dp_learn_drain(e->dp, apply, e);
+
+    cr_assert_eq(dp_commit(e->dp), 0);
+    return n;
+}
+
+/* A UDP frame from MAC ...:src to MAC ...:dst on @in_port. */
+static unsigned
+send_frame(struct env *e, uint32_t in_port, uint8_t src, uint8_t dst,
+     struct capture *cap)
+{
+    uint8_t f[128];
+    size_t n = t_frame_ip4(f, -1, 17, 1000, 53, 0);
+    struct t_pkt tp;
+    unsigned outs;
+
+    f[5] = dst;
+    f[11] = src;
+    memset(cap, 0, sizeof(*cap));
+    t_pkt_load(&tp, f, n);
+    dp_worker_online(e->w);
+    outs = dp_worker_process(e->w, &tp.buf, in_port, capture, cap);
+    dp_worker_quiesce(e->w);
+    dp_worker_offline(e->w);
+    return outs;
+}
+
+static const char *const mac_learning[] = {
+    "table=0,priority=1,actions=learn(table=1,hard_timeout=10,"
+    "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]),"
+    "resubmit(,1)",
+    "table=1,priority=0,actions=output:9",
+    NULL,
+};
+
+Test(dp_learn, the_learned_flow_switches_the_next_packets)
+{
+    struct env e;
+    struct capture cap;
+
+    env_init(&e, mac_learning);
+    /* nothing known about 0x0b yet: the catch-all */
+    cr_assert_eq(send_frame(&e, 3, 0x0a, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 9);
+    cr_assert_eq(drain(&e), 1);
+    cr_assert_eq(flow_table_count(e.ft, 1), 2);
+    /* 0x0a was learned behind port 3 */
+    cr_assert_eq(send_frame(&e, 4, 0x0b, 0x0a, &cap), 1);
+    cr_assert_eq(cap.port[0], 3);
+    cr_assert_eq(drain(&e), 1);
+    cr_assert_eq(send_frame(&e, 3, 0x0a, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 4);
+    cr_assert_eq(dp_worker_stats(e.w)->learns, 3);
+    env_fini(&e);
+}
+
+Test(dp_learn, a_flow_waiting_in_the_ring_is_not_queued_again)
+{
+    struct env e;
+    struct capture cap;
+
+    env_init(&e, mac_learning);
+    for (int i = 0; i < 5; i++)
+        send_frame(&e, 3, 0x0a, 0x0b, &cap);
+    cr_assert_eq(dp_worker_stats(e.w)->learns, 1);
+    cr_assert_eq(dp_worker_stats(e.w)->learn_dups, 4);
+    cr_assert_eq(drain(&e), 1);
+    /* drained: the next one is queued again (a refresh) */
+    send_frame(&e, 3, 0x0a, 0x0b, &cap);
+    cr_assert_eq(dp_worker_stats(e.w)->learns, 2);
+    cr_assert_eq(drain(&e), 1);
+    cr_assert_eq(flow_table_count(e.ft, 1), 2);
+    env_fini(&e);
+}
+
+Test(dp_learn, a_full_ring_drops_and_counts)
+{
+    struct env e;
+    struct capture cap;
+
+    env_init(&e, mac_learning);
+    for (unsigned i = 0; i < DP_LEARN_RING + 6; i++)
+        send_frame(&e, 3, (uint8_t)(0x10 + i), 0x0b, &cap);
+    cr_assert_eq(dp_worker_stats(e.w)->learns, DP_LEARN_RING);
+    cr_assert_eq(dp_worker_stats(e.w)->learn_drops, 6);
+    cr_assert_eq(drain(&e), DP_LEARN_RING);
+    cr_assert_eq(flow_table_count(e.ft, 1), 1 + DP_LEARN_RING);
+    env_fini(&e);
+}
+
+/* the learn reads the packet as the actions before it left it: a
+ * register loaded before it, a rewritten source MAC */
+Test(dp_learn, learn_sees_the_packet_as_modified_so_far)
+{
+    static const char *const flows[] = {
+        "table=0,priority=1,actions=load:7->NXM_NX_REG0[0..15],"
+        "mod_dl_src:02:00:00:00:00:33,"
+        "learn(table=2,priority=5,idle_timeout=3,cookie=0x99,"
+        "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_NX_REG0[0..15]),"
+        "output:1",
+        NULL,
+    };
+    struct env e;
+    struct capture cap;
+    struct flow_key k = { 0 };
+    const struct flow_entry *le;
+
+    env_init(&e, flows);
+    send_frame(&e, 3, 0x0a, 0x0b, &cap);
+    cr_assert_eq(drain(&e), 1);
+    cr_assert_eq(flow_table_count(e.ft, 2), 1);
+    k.dl_dst[0] = 0x02;
+    k.dl_dst[5] = 0x33;
+    le = flow_table_lookup(e.ft, 2, &k);
+    cr_assert_not_null(le);
+    cr_assert_eq(le->flow.priority, 5);
+    cr_assert_eq(le->flow.idle_timeout, 3);
+    cr_assert_eq(le->flow.cookie, 0x99);
+    cr_assert_eq(le->flow.n_actions, 1);
+    cr_assert_eq(le->flow.actions[0].type, FLOW_ACT_OUTPUT);
+    cr_assert_eq(le->flow.actions[0].u.port, 7);
+    env_fini(&e);
+}

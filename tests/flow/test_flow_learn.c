@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * learn(...): the parser's forms and refusals, the canonical text, the
+ * flow a learn makes of a packet (flow_learn_build()), and a learned
+ * flow's refresh in the flow table (flow_table_learn()).
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "snic/flow.h"
+
+static void
+parse_ok(const char *line, struct flow_mod *fm)
+{
+    struct flow_error err;
+
+    cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, NULL, fm, &err), 0, "%s: %s",
+                 line, err.msg);
+}
+
+/* parse, format, parse again: the same flow, and the expected text */
+static void
+round_trip(const char *line, const char *want)
+{
+    struct flow_mod a, b;
+    char buf[FLOW_FORMAT_MAX];
+
+    parse_ok(line, &a);
+    flow_format_actions(&a.flow, NULL, buf, sizeof(buf));
+    cr_expect_str_eq(buf, want);
+    flow_format(&a.flow, NULL, buf, sizeof(buf));
+    parse_ok(buf, &b);
+    cr_expect(flow_equal(&a.flow, &b.flow), "%s", buf);
+}
+
+Test(learn, canonical_text_is_open_vswitchs)
+{
+    round_trip("actions=learn(table=1, hard_timeout=10, "
+               "NXM_OF_ETH_DST=NXM_OF_ETH_SRC, output:NXM_OF_IN_PORT),"
+               "resubmit(,1)",
+               "learn(table=1,hard_timeout=10,NXM_OF_ETH_DST[]="
+               "NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]),resubmit(,1)");
+    round_trip("actions=learn(priority=65535,idle_timeout=5,"
+               "NXM_OF_ETH_SRC[],NXM_OF_VLAN_TCI[0..11],"
+               "output:NXM_NX_REG0[0..15])",
+               "learn(table=1,idle_timeout=5,priority=65535,"
+               "NXM_OF_ETH_SRC[],NXM_OF_VLAN_TCI[0..11],"
+               "output:NXM_NX_REG0[0..15])");
+    round_trip("udp,actions=learn(cookie=0x5,send_flow_rem,table=0,"
+               "dl_dst=00:11:22:33:44:55,reg1[0..31]=0xFF,"
+               "load:reg1[0..31]->tun_id[0..31],load:5->reg2,"
+               "eth_type=0x800,ip_dst=10.0.0.1,nw_proto=17,udp_src=udp_dst)",
+               "learn(table=0,send_flow_rem,cookie=0x5,"
+               "eth_dst=00:11:22:33:44:55,reg1=0xff,"
+               "load:NXM_NX_REG1[]->NXM_NX_TUN_ID[0..31],"
+               "load:0x5->NXM_NX_REG2[],eth_type=0x800,ip_dst=10.0.0.1,"
+               "nw_proto=17,NXM_OF_UDP_SRC[]=NXM_OF_UDP_DST[])");
+}
+
+struct reject {
+    const char *line;
+    int code;
+    const char *msg;
+};
+
+static const struct reject rejects[] = {
+    { "actions=learn(table=1,NXM_OF_IP_SRC[]=NXM_OF_IP_DST[])", -EINVAL,
+      "matches NXM_OF_IP_SRC only with ip" },
+    { "actions=learn(table=1,eth_type=0x800,"
+      "NXM_OF_IP_SRC[]=NXM_OF_IP_DST[])", -EINVAL,
+      "the source NXM_OF_IP_DST needs the flow to match ip" },
+    { "actions=learn(NXM_OF_ETH_DST[]=NXM_OF_VLAN_TCI[])", -EINVAL,
+      "the source has 16 bits and the destination 48" },
+    { "actions=learn(fin_idle_timeout=5,NXM_OF_ETH_SRC[])", -ENOTSUP,
+      "fin_idle_timeout is not supported" },
+    { "actions=learn(limit=1,NXM_OF_ETH_SRC[])", -ENOTSUP,
+      "limit is not supported" },
+    { "actions=learn(result_dst=reg0[0],NXM_OF_ETH_SRC[])", -ENOTSUP,
+      "result_dst is not supported" },
+    { "actions=learn(load:0->NXM_OF_VLAN_TCI[])", -ENOTSUP,
+      "a load into a header field is not supported" },
+    { "actions=learn(table=255)", -ERANGE, "learn table 255" },
+    { "actions=learn(nosuch[]=reg0[])", -EINVAL,
+      "unknown field 'nosuch'" },
+    { "actions=learn(reg0[0..7]=256)", -ERANGE, "out of range" },
+    { "actions=learn(in_port[0..7]=reg0[0..7])", -EINVAL,
+      "in_port is matched whole" },
+    { "actions=learn", -EINVAL, "learn needs its arguments in parentheses" },
+    { "actions=clone(learn(NXM_OF_ETH_SRC[]))", -ENOTSUP,
+      "learn inside clone" },
+};
+
+ParameterizedTestParameters(learn, refuses)
+{
+    static size_t idx[sizeof(rejects) / sizeof(rejects[0])];
+
+    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, sizeof(idx) / sizeof(idx[0]));
+}
+
+ParameterizedTest(size_t *i, learn, refuses)
+{
+    const struct reject *r = &rejects[*i];
+    struct flow_mod fm;
+    struct flow_error err;
+
+    cr_assert_eq(flow_parse(r->line, FLOW_CMD_ADD, NULL, &fm, &err), r->code,
+                 "%s: %s", r->line, err.msg);
+    cr_expect(strstr(err.msg, r->msg) != NULL, "%s: '%s' lacks '%s'",
+              r->line, err.msg, r->msg);
+}
+
+static const struct flow_action *
+learn_of(const struct flow_mod *fm)
+{
+    for (unsigned i = 0; i < fm->flow.n_actions; i++)
+        if (fm->flow.actions[i].type == FLOW_ACT_LEARN)
+            return &fm->flow.actions[i];
+    cr_assert_fail("no learn");
+    return NULL;
+}
+
+Test(learn, build_swaps_addresses_and_ports)
+{
+    struct flow_mod fm, out;
+    struct flow_key k = { 0 };
+    struct flow_key probe = { 0 };
+
+    parse_ok("tcp,actions=learn(table=3,priority=9,hard_timeout=60,"
+             "cookie=0x77,eth_type=0x800,nw_proto=6,"
+             "NXM_OF_IP_SRC[]=NXM_OF_IP_DST[],NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],"
+             "NXM_OF_TCP_SRC[]=NXM_OF_TCP_DST[],"
+             "NXM_OF_TCP_DST[]=NXM_OF_TCP_SRC[],"
+             "load:NXM_NX_REG1[0..7]->NXM_NX_REG2[8..15],output:NXM_OF_IN_PORT[])",
+             &fm);
+    k.in_port = 5;
+    k.dl_type = htons(0x0800);
+    k.nw_proto = 6;
+    k.nw_src = htonl(0x0a000001);
+    k.nw_dst = htonl(0x0a000002);
+    k.tp_src = htons(1000);
+    k.tp_dst = htons(80);
+    k.meta.regs[1] = 0x1234;
+    cr_assert_eq(flow_learn_build(learn_of(&fm), &k, &out), 0);
+    cr_assert_eq(out.cmd, FLOW_CMD_ADD);
+    cr_assert_eq(out.flow.table_id, 3);
+    cr_assert_eq(out.flow.priority, 9);
+    cr_assert_eq(out.flow.hard_timeout, 60);
+    cr_assert_eq(out.flow.cookie, 0x77);
+    /* the reply direction matches, the same direction does not */
+    probe.dl_type = htons(0x0800);
+    probe.nw_proto = 6;
+    probe.nw_src = k.nw_dst;
+    probe.nw_dst = k.nw_src;
+    probe.tp_src = k.tp_dst;
+    probe.tp_dst = k.tp_src;
+    cr_assert(flow_match_key(&out.flow.match, &probe));
+    cr_assert_not(flow_match_key(&out.flow.match, &k));
+    cr_assert_null(flow_match_prereq_error(&out.flow.match, NULL));
+    cr_assert_eq(out.flow.n_actions, 2);
+    cr_assert_eq(out.flow.actions[0].type, FLOW_ACT_LOAD);
+    cr_assert_eq(out.flow.actions[0].u.value, 0x34);
+    cr_assert_eq(out.flow.actions[0].dst.field, FLOW_FIELD_REG0 + 2);
+    cr_assert_eq(out.flow.actions[1].type, FLOW_ACT_OUTPUT);
+    cr_assert_eq(out.flow.actions[1].u.port, 5);
+}
+
+Test(learn, build_reads_output_ports_as_open_vswitch)
+{
+    struct flow_mod fm, out;
+    struct flow_key k = { 0 };
+    const struct flow_action *a;
+
+    parse_ok("actions=learn(NXM_OF_VLAN_TCI[0..11],"
+             "output:NXM_NX_REG0[0..15])", &fm);
+    a = learn_of(&fm);
+    k.vlan_tci = htons(0x1000 | 0x2005);
+    k.meta.regs[0] = 0xfffa;            /* NORMAL */
+    cr_assert_eq(flow_learn_build(a, &k, &out), 0);
+    cr_assert_eq(out.flow.actions[0].u.port, FLOW_PORT_NORMAL);
+    /* VID bits only */
+    cr_assert_eq(ntohs(out.flow.match.mask.vlan_tci), 0x0fff);
+    cr_assert_eq(ntohs(out.flow.match.value.vlan_tci), 0x0005);
+    k.meta.regs[0] = 0;                 /* no port: nothing learned */
+    cr_assert_eq(flow_learn_build(a, &k, &out), -EINVAL);
+    k.meta.regs[0] = 0xfff9;            /* TABLE: not for a flow */
+    cr_assert_eq(flow_learn_build(a, &k, &out), -EINVAL);
+}
+
+Test(learn, a_learned_again_flow_restarts_its_hard_timeout_only)
+{
+    struct flow_table *t = flow_table_create(NULL, NULL);
+    struct flow_mod fm;
+    const uint64_t s = 1000000000ull;
+
+    cr_assert_not_null(t);
+    parse_ok("table=1,hard_timeout=10,dl_dst=02:00:00:00:00:01,"
+             "actions=output:3", &fm);
+    cr_assert_eq(flow_table_learn(t, &fm, 1 * s), 1);
+    cr_assert_eq(flow_table_learn(t, &fm, 6 * s), 0);
+    cr_assert_eq(flow_table_count(t, 1), 1);
+    /* 10 s after the first learn, 5 after the second: still there */
+    cr_assert_eq(flow_table_expire(t, 11 * s, NULL, 0), 0);
+    cr_assert_eq(flow_table_expire(t, 16 * s, NULL, 0), 1);
+    /* another action: replaced as an add replaces */
+    cr_assert_eq(flow_table_learn(t, &fm, 20 * s), 1);
+    fm.flow.actions[0].u.port = 4;
+    cr_assert_eq(flow_table_learn(t, &fm, 21 * s), 1);
+    cr_assert_eq(flow_table_count(t, 1), 1);
+    flow_table_destroy(t);
+}
