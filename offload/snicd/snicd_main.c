@@ -241,7 +241,7 @@ default_eal_args(const struct snicd_opts *o, const char *argv0,
  * start; empty with --no-shconf) behind. Nothing uses it once the EAL is
  * gone: remove what is in it, then the folder. */
 static void
-remove_runtime_dir(const char *dir)
+empty_runtime_dir(const char *dir)
 {
     DIR *dp = dir != NULL ? opendir(dir) : NULL;
     struct dirent *de;
@@ -252,6 +252,14 @@ remove_runtime_dir(const char *dir)
         if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
             unlinkat(dirfd(dp), de->d_name, 0);
     closedir(dp);
+}
+
+static void
+remove_runtime_dir(const char *dir)
+{
+    if (dir == NULL)
+        return;
+    empty_runtime_dir(dir);
     if (rmdir(dir) < 0)
         fprintf(stderr, "snicd: warning: DPDK runtime folder %s: %s (left "
                 "behind)\n", dir, strerror(errno));
@@ -561,6 +569,12 @@ main(int argc, char **argv)
     /* a secondary shares its primary's folder: only a primary removes it */
     if (rte_eal_process_type() == RTE_PROC_PRIMARY)
         runtime_dir = strdup(rte_eal_get_runtime_dir());
+    /* The default prefix is snicd-PID and --no-shconf writes nothing in
+     * its folder, so whatever is there was left by a killed snicd that had
+     * this PID before us (PIDs wrap): clear it, or our folder would carry
+     * its files and never look like ours. */
+    if (sep <= 1 && runtime_dir != NULL)
+        empty_runtime_dir(runtime_dir);
     d.has_vxlan = o.has_vxlan;
     d.vxlan = o.vxlan;
     d.port_cfg = o.ports;

@@ -410,13 +410,60 @@ class EalSnicd(Snicd):
         self.start()
 
 
+def dpdk_runtime_base():
+    """Where this DPDK keeps its runtime folders (one per file prefix)."""
+    return "/var/run/dpdk" if os.getuid() == 0 else os.path.join(
+        os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+
+
+def pids_after(pid, n):
+    """The n PIDs the kernel hands out after @pid, wrapping as it does."""
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    # after a wrap the kernel starts again above its reserved low PIDs
+    return [p if p < pid_max else p - pid_max + 301
+            for p in range(pid + 1, pid + 1 + n)]
+
+
+def stale_folder_check(tmp, nic, base):
+    """A snicd killed with SIGKILL leaves its snicd-PID folder; PIDs wrap,
+    so a later snicd may be given that PID. Folders with a killed
+    instance's files are planted for the next PIDs the kernel hands out:
+    the snicd that lands on one of them must not run with those files."""
+    marker = spawn(["true"])
+    marker.wait()
+    planted = []
+    for pid in pids_after(marker.pid, 500):
+        folder = os.path.join(base, "snicd-%d" % pid)
+        if os.path.exists(folder):
+            continue
+        os.makedirs(folder)
+        for name in ("config", "fbarray_memzone"):
+            with open(os.path.join(folder, name), "w") as f:
+                f.write("left by a killed snicd\n")
+        planted.append(folder)
+    try:
+        d = Snicd(tmp, nic, name="snicd-stale")
+        folder = os.path.join(base, "snicd-%d" % d.proc.pid)
+        check(folder in planted, "stale folders planted for the next PIDs: "
+              "snicd (PID %d) started on one" % d.proc.pid)
+        files = os.listdir(folder) if os.path.isdir(folder) else []
+        check(files == [], "a killed snicd's files in its folder are cleared",
+              files)
+        check(d.stop() == 0, "snicd stops cleanly")
+        check(not os.path.exists(folder), "no %s after the stop" % folder)
+    finally:
+        for folder in planted:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def scenario_eal_dir(tmp):
     """DPDK's runtime folder goes with snicd: rte_eal_cleanup() of this
     DPDK leaves /var/run/dpdk/PREFIX (13 MB of shared files without
     --no-shconf) behind, so snicd removes it at exit."""
     nic = Emunic(tmp)
-    base = "/var/run/dpdk" if os.getuid() == 0 else os.path.join(
-        os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+    base = dpdk_runtime_base()
+    stale_folder_check(tmp, nic, base)
     d = Snicd(tmp, nic)
     folder = os.path.join(base, "snicd-%d" % d.proc.pid)
     check(os.path.isdir(folder), "default EAL arguments: %s while snicd "
