@@ -3,9 +3,9 @@
  * The OpenFlow flow table: snicd's desired state.
  *
  * Each OpenFlow table is an unordered array of nodes (removal swaps the last
- * one in), plus two hash indexes over all tables: by id, and by
- * (table, priority, match) so an add finds the flow it replaces without a
- * scan, which keeps bulk insertion of 100,000 flows linear. Loose
+ * one in), plus two hash indexes over all tables (common/snic_hmap.h): by
+ * id, and by (table, priority, match) so an add finds the flow it replaces
+ * without a scan, which keeps bulk insertion of 100,000 flows linear. Loose
  * modify/delete, overlap checks and lookups scan one table: they are
  * rare, or (lookup) deliberately the simple reference classifier.
  *
@@ -26,14 +26,15 @@
 #include <string.h>
 
 #include "snic/flow.h"
+#include "snic_hash.h"
+#include "snic_hmap.h"
 
 #define NS_PER_SEC  1000000000ull
 
 struct ft_node {
     struct flow_entry e;        /* first: callers only see &node->e */
-    struct ft_node *id_next;    /* chain in the id index */
-    struct ft_node *rule_next;  /* chain in the rule index */
-    uint64_t rule_hash;
+    struct snic_hmap_node id_node;      /* in by_id */
+    struct snic_hmap_node rule_node;    /* in by_rule */
     size_t slot;                /* index in its table's array */
 };
 
@@ -41,11 +42,6 @@ struct ft_array {
     struct ft_node **v;
     size_t n;
     size_t cap;
-};
-
-struct ft_index {
-    struct ft_node **buckets;   /* power of two */
-    size_t n_buckets;
 };
 
 enum ft_undo_kind {
@@ -65,8 +61,8 @@ struct flow_table {
     bool in_txn;
     struct ft_undo *undo;       /* the open transaction's records */
     size_t n_undo, cap_undo;
-    struct ft_index by_id;      /* chained through id_next */
-    struct ft_index by_rule;    /* chained through rule_next */
+    struct snic_hmap by_id;     /* every node, by id */
+    struct snic_hmap by_rule;   /* every node, by (table, priority, match) */
     size_t count;
     uint64_t next_id;
     flow_change_fn *fn;
@@ -74,37 +70,16 @@ struct flow_table {
 };
 
 static uint64_t
-fnv1a(uint64_t h, const void *p, size_t size)
+id_hash(uint64_t id)
 {
-    const uint8_t *b = p;
-
-    for (size_t i = 0; i < size; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
+    return snic_hash_u64(id, SNIC_HASH_BASIS);
 }
 
 static uint64_t
 rule_hash(const struct flow_match *m, uint16_t priority, uint8_t table)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-
-    h = fnv1a(h, m, sizeof(*m));
-    h = fnv1a(h, &priority, sizeof(priority));
-    return fnv1a(h, &table, sizeof(table));
-}
-
-static size_t
-id_bucket(const struct ft_index *ix, uint64_t id)
-{
-    return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 17) & (ix->n_buckets - 1);
-}
-
-static size_t
-rule_bucket(const struct ft_index *ix, uint64_t hash)
-{
-    return (size_t)(hash ^ (hash >> 29)) & (ix->n_buckets - 1);
+    return snic_hash_bytes(m, sizeof(*m),
+                           SNIC_HASH_BASIS ^ ((uint64_t)priority << 8 | table));
 }
 
 static void
@@ -120,28 +95,16 @@ flow_table_create(flow_change_fn *fn, void *ctx)
 {
     struct flow_table *t = calloc(1, sizeof(*t));
 
-    if (t == NULL)
-        goto err_alloc;
-    t->by_id.n_buckets = 64;
-    t->by_id.buckets = calloc(64, sizeof(struct ft_node *));
-    if (t->by_id.buckets == NULL)
-        goto err_id;
-    t->by_rule.n_buckets = 64;
-    t->by_rule.buckets = calloc(64, sizeof(struct ft_node *));
-    if (t->by_rule.buckets == NULL)
-        goto err_rule;
+    if (t == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    snic_hmap_init(&t->by_id);
+    snic_hmap_init(&t->by_rule);
     t->next_id = 1;
     t->fn = fn;
     t->ctx = ctx;
     return t;
-
-err_rule:
-    free(t->by_id.buckets);
-err_id:
-    free(t);
-err_alloc:
-    errno = ENOMEM;
-    return NULL;
 }
 
 /* ---- indexes ---- */
@@ -149,79 +112,37 @@ err_alloc:
 static struct ft_node *
 find_id(const struct flow_table *t, uint64_t id)
 {
-    struct ft_node *n = t->by_id.buckets[id_bucket(&t->by_id, id)];
+    struct ft_node *n;
 
-    while (n != NULL && n->e.id != id)
-        n = n->id_next;
-    return n;
+    SNIC_HMAP_FOR_EACH_WITH_HASH(n, id_node, id_hash(id), &t->by_id)
+        if (n->e.id == id)
+            return n;
+    return NULL;
 }
 
 static struct ft_node *
 find_rule(const struct flow_table *t, const struct flow_match *m,
           uint16_t priority, uint8_t table)
 {
-    uint64_t h = rule_hash(m, priority, table);
-    struct ft_node *n = t->by_rule.buckets[rule_bucket(&t->by_rule, h)];
+    struct ft_node *n;
 
-    for (; n != NULL; n = n->rule_next)
-        if (n->rule_hash == h && n->e.flow.priority == priority
-            && n->e.flow.table_id == table
+    SNIC_HMAP_FOR_EACH_WITH_HASH(n, rule_node, rule_hash(m, priority, table),
+                                 &t->by_rule)
+        if (n->e.flow.priority == priority && n->e.flow.table_id == table
             && flow_match_identical(&n->e.flow.match, m))
             return n;
     return NULL;
 }
 
-/* Double both indexes when they would exceed one node per bucket. Nothing
- * is changed unless both allocations succeed. */
+/* Room in both indexes for @want nodes, so that linking cannot meet a
+ * full map later (an index that grew while the other could not changes
+ * nothing anyone sees). */
 static int
 reserve_indexes(struct flow_table *t, size_t want)
 {
-    size_t nb = t->by_id.n_buckets;
-    struct ft_node **ids, **rules;
-
-    if (want <= nb)
-        return 0;
-    while (nb < want)
-        nb *= 2;
-    ids = calloc(nb, sizeof(*ids));
-    rules = calloc(nb, sizeof(*rules));
-    if (ids == NULL || rules == NULL) {
-        free(ids);
-        free(rules);
+    if (snic_hmap_reserve(&t->by_id, want) < 0 ||
+        snic_hmap_reserve(&t->by_rule, want) < 0)
         return -ENOMEM;
-    }
-    for (size_t i = 0; i < t->by_id.n_buckets; i++) {
-        struct ft_node *n = t->by_id.buckets[i];
-
-        while (n != NULL) {
-            struct ft_node *next = n->id_next;
-            size_t b = (size_t)((n->e.id * 0x9e3779b97f4a7c15ull) >> 17)
-                       & (nb - 1);
-
-            n->id_next = ids[b];
-            ids[b] = n;
-            n = next;
-        }
-    }
-    for (size_t i = 0; i < t->by_rule.n_buckets; i++) {
-        struct ft_node *n = t->by_rule.buckets[i];
-
-        while (n != NULL) {
-            struct ft_node *next = n->rule_next;
-            size_t b = (size_t)(n->rule_hash ^ (n->rule_hash >> 29))
-                       & (nb - 1);
-
-            n->rule_next = rules[b];
-            rules[b] = n;
-            n = next;
-        }
-    }
-    free(t->by_id.buckets);
-    free(t->by_rule.buckets);
-    t->by_id.buckets = ids;
-    t->by_id.n_buckets = nb;
-    t->by_rule.buckets = rules;
-    t->by_rule.n_buckets = nb;
     return 0;
 }
 
@@ -245,26 +166,12 @@ reserve_array(struct ft_array *a, size_t want)
 }
 
 static void
-unlink_rule(struct flow_table *t, struct ft_node *n)
+link_node(struct flow_table *t, struct ft_node *n)
 {
-    struct ft_node **pp = &t->by_rule.buckets[rule_bucket(&t->by_rule,
-                                                          n->rule_hash)];
-
-    while (*pp != n)
-        pp = &(*pp)->rule_next;
-    *pp = n->rule_next;
-}
-
-static void
-link_rule(struct flow_table *t, struct ft_node *n)
-{
-    size_t b;
-
-    n->rule_hash = rule_hash(&n->e.flow.match, n->e.flow.priority,
-                             n->e.flow.table_id);
-    b = rule_bucket(&t->by_rule, n->rule_hash);
-    n->rule_next = t->by_rule.buckets[b];
-    t->by_rule.buckets[b] = n;
+    snic_hmap_insert(&t->by_id, &n->id_node, id_hash(n->e.id));
+    snic_hmap_insert(&t->by_rule, &n->rule_node,
+                     rule_hash(&n->e.flow.match, n->e.flow.priority,
+                               n->e.flow.table_id));
 }
 
 /* Unlink, report and free one flow. */
@@ -273,12 +180,9 @@ remove_node(struct flow_table *t, struct ft_node *n,
             enum flow_removed_reason reason)
 {
     struct ft_array *a = &t->tables[n->e.flow.table_id];
-    struct ft_node **pp = &t->by_id.buckets[id_bucket(&t->by_id, n->e.id)];
 
-    while (*pp != n)
-        pp = &(*pp)->id_next;
-    *pp = n->id_next;
-    unlink_rule(t, n);
+    snic_hmap_remove(&t->by_id, &n->id_node);
+    snic_hmap_remove(&t->by_rule, &n->rule_node);
     a->v[n->slot] = a->v[--a->n];
     a->v[n->slot]->slot = n->slot;
     t->count--;
@@ -363,7 +267,6 @@ flow_table_rollback(struct flow_table *t)
         struct ft_undo *u = &t->undo[--t->n_undo];
         struct ft_node *n = u->n;
         struct ft_array *a;
-        size_t b;
 
         switch (u->kind) {
         case FT_UNDO_ADDED:
@@ -378,10 +281,7 @@ flow_table_rollback(struct flow_table *t)
             a = &t->tables[n->e.flow.table_id];
             n->slot = a->n;
             a->v[a->n++] = n;
-            b = id_bucket(&t->by_id, n->e.id);
-            n->id_next = t->by_id.buckets[b];
-            t->by_id.buckets[b] = n;
-            link_rule(t, n);
+            link_node(t, n);
             t->count++;
             notify(t, FLOW_CHANGE_ADDED, n, FLOW_REMOVED_NONE);
             break;
@@ -403,8 +303,8 @@ flow_table_destroy(struct flow_table *t)
             remove_node(t, a->v[a->n - 1], FLOW_REMOVED_FLUSH);
         free(a->v);
     }
-    free(t->by_id.buckets);
-    free(t->by_rule.buckets);
+    snic_hmap_fini(&t->by_id);
+    snic_hmap_fini(&t->by_rule);
     free(t);
 }
 
@@ -536,13 +436,7 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
     n->e.used_ns = now_ns;
     n->slot = a->n;
     a->v[a->n++] = n;
-    {
-        size_t b = id_bucket(&t->by_id, n->e.id);
-
-        n->id_next = t->by_id.buckets[b];
-        t->by_id.buckets[b] = n;
-    }
-    link_rule(t, n);
+    link_node(t, n);
     t->count++;
     if (t->in_txn)
         t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_ADDED, n, NULL };
