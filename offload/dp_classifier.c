@@ -13,7 +13,8 @@
  * counts are touched by the writer only, so they need no atomics.
  *
  * Writer side (private, mutable): every staged flow (wflow, by id) sits in
- * the wsub of its (table, mask). A change marks its wsub and table dirty;
+ * the wsub of its (table, mask); both indexes are the shared intrusive map
+ * (common/snic_hmap.h), the datapath never reads them. A change marks its wsub and table dirty;
  * publishing rebuilds exactly the dirty wsubs' subtables and the dirty
  * tables' ctables, and shares the rest.
  */
@@ -21,6 +22,8 @@
 #include <stdlib.h>
 
 #include "dp_cls_priv.h"
+#include "snic_hash.h"
+#include "snic_hmap.h"
 
 struct wsub;
 
@@ -29,19 +32,18 @@ struct wflow {
     struct dp_rule *rule;           /* holds one reference */
     struct wsub *sub;
     size_t idx;                     /* in sub->flows */
-    struct wflow *next;             /* id chain */
+    struct snic_hmap_node node;     /* in dp_cls.flows, hash of id */
 };
 
 struct wsub {
     uint8_t table;
     bool dirty;
     struct flow_key mask;
-    uint64_t mask_hash;
+    struct snic_hmap_node node;     /* in dp_cls.subs, mask_hash() */
     struct wflow **flows;
     size_t n, cap;
     struct subtable *pub;           /* in the published snapshot, or NULL */
     struct subtable *next_pub;      /* being published */
-    struct wsub *next;              /* mask chain */
     size_t tidx;                    /* index in its wtable */
 };
 
@@ -58,10 +60,8 @@ struct dp_cls {
     struct wtable tables[FLOW_TABLE_MAX + 1];
     uint8_t dirty[FLOW_TABLE_MAX + 1];
     size_t n_dirty;
-    struct wflow **flows;           /* by id, chained */
-    size_t n_flows, flows_size;     /* size: power of two */
-    struct wsub **subs;             /* by (table, mask), chained */
-    size_t n_subs, subs_size;
+    struct snic_hmap flows;         /* wflows by id */
+    struct snic_hmap subs;          /* wsubs by (table, mask) */
 };
 
 /* ---- hashing ---- */
@@ -69,7 +69,7 @@ struct dp_cls {
 static uint64_t
 id_hash(uint64_t id)
 {
-    return dp_hash_final(id * 0x9e3779b97f4a7c15ull);
+    return snic_hash_u64(id, SNIC_HASH_BASIS);
 }
 
 const struct dp_cls_snap *
@@ -150,24 +150,14 @@ dp_cls_create(struct dp_qsbr *qsbr)
     snap = calloc(1, sizeof(*snap));
     if (snap == NULL)
         goto err_snap;
-    cls->flows_size = 64;
-    cls->flows = calloc(cls->flows_size, sizeof(*cls->flows));
-    if (cls->flows == NULL)
-        goto err_flows;
-    cls->subs_size = 16;
-    cls->subs = calloc(cls->subs_size, sizeof(*cls->subs));
-    if (cls->subs == NULL)
-        goto err_subs;
+    snic_hmap_init(&cls->flows);
+    snic_hmap_init(&cls->subs);
     /* version 0 is never published: a zeroed EMC entry never matches */
     cls->version = snap->version = 1;
     __atomic_store_n(&cls->snap, snap, __ATOMIC_RELAXED);
     cls->qsbr = qsbr;
     return cls;
 
-err_subs:
-    free(cls->flows);
-err_flows:
-    free(snap);
 err_snap:
     free(cls);
 err_cls:
@@ -178,37 +168,26 @@ err_cls:
 void
 dp_cls_destroy(struct dp_cls *cls)
 {
+    struct wflow *f;
+    struct wsub *s;
+
     if (cls == NULL)
         return;
     /* older snapshots first, so none outlives what it shares */
     dp_qsbr_barrier(cls->qsbr);
     snap_release(__atomic_load_n(&cls->snap, __ATOMIC_SEQ_CST));
-    for (size_t i = 0; i < cls->flows_size; i++) {
-        struct wflow *f = cls->flows[i];
-
-        while (f != NULL) {
-            struct wflow *next = f->next;
-
-            rule_unref(f->rule);
-            free(f);
-            f = next;
-        }
+    SNIC_HMAP_FOR_EACH_SAFE(f, node, &cls->flows) {
+        rule_unref(f->rule);
+        free(f);
     }
-    for (size_t i = 0; i < cls->subs_size; i++) {
-        struct wsub *s = cls->subs[i];
-
-        while (s != NULL) {
-            struct wsub *next = s->next;
-
-            free(s->flows);
-            free(s);
-            s = next;
-        }
+    SNIC_HMAP_FOR_EACH_SAFE(s, node, &cls->subs) {
+        free(s->flows);
+        free(s);
     }
     for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
         free(cls->tables[t].subs);
-    free(cls->flows);
-    free(cls->subs);
+    snic_hmap_fini(&cls->flows);
+    snic_hmap_fini(&cls->subs);
     free(cls);
 }
 
@@ -217,42 +196,12 @@ dp_cls_destroy(struct dp_cls *cls)
 static struct wflow *
 find_flow(const struct dp_cls *cls, uint64_t id)
 {
-    struct wflow *f = cls->flows[id_hash(id) & (cls->flows_size - 1)];
+    struct wflow *f;
 
-    while (f != NULL && f->id != id)
-        f = f->next;
-    return f;
-}
-
-static int
-flows_reserve(struct dp_cls *cls, size_t want)
-{
-    size_t size = cls->flows_size;
-    struct wflow **v;
-
-    if (want <= size)
-        return 0;
-    while (size < want)
-        size *= 2;
-    v = calloc(size, sizeof(*v));
-    if (v == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < cls->flows_size; i++) {
-        struct wflow *f = cls->flows[i];
-
-        while (f != NULL) {
-            struct wflow *next = f->next;
-            size_t b = id_hash(f->id) & (size - 1);
-
-            f->next = v[b];
-            v[b] = f;
-            f = next;
-        }
-    }
-    free(cls->flows);
-    cls->flows = v;
-    cls->flows_size = size;
-    return 0;
+    SNIC_HMAP_FOR_EACH_WITH_HASH(f, node, id_hash(id), &cls->flows)
+        if (f->id == id)
+            return f;
+    return NULL;
 }
 
 static uint64_t
@@ -265,44 +214,12 @@ static struct wsub *
 find_sub(const struct dp_cls *cls, unsigned table, const struct flow_key *mask,
          uint64_t h)
 {
-    struct wsub *s = cls->subs[h & (cls->subs_size - 1)];
+    struct wsub *s;
 
-    for (; s != NULL; s = s->next)
-        if (s->mask_hash == h && s->table == table
-            && memcmp(&s->mask, mask, sizeof(*mask)) == 0)
+    SNIC_HMAP_FOR_EACH_WITH_HASH(s, node, h, &cls->subs)
+        if (s->table == table && memcmp(&s->mask, mask, sizeof(*mask)) == 0)
             return s;
     return NULL;
-}
-
-static int
-subs_reserve(struct dp_cls *cls, size_t want)
-{
-    size_t size = cls->subs_size;
-    struct wsub **v;
-
-    if (want <= size)
-        return 0;
-    while (size < want)
-        size *= 2;
-    v = calloc(size, sizeof(*v));
-    if (v == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < cls->subs_size; i++) {
-        struct wsub *s = cls->subs[i];
-
-        while (s != NULL) {
-            struct wsub *next = s->next;
-            size_t b = s->mask_hash & (size - 1);
-
-            s->next = v[b];
-            v[b] = s;
-            s = next;
-        }
-    }
-    free(cls->subs);
-    cls->subs = v;
-    cls->subs_size = size;
-    return 0;
 }
 
 static void
@@ -328,7 +245,7 @@ get_sub(struct dp_cls *cls, unsigned table, const struct flow_key *mask)
 
     if (s != NULL)
         return s;
-    if (subs_reserve(cls, cls->n_subs + 1) < 0)
+    if (snic_hmap_reserve(&cls->subs, snic_hmap_count(&cls->subs) + 1) < 0)
         return NULL;
     if (wt->n == wt->cap) {
         size_t cap = wt->cap ? wt->cap * 2 : 4;
@@ -344,10 +261,7 @@ get_sub(struct dp_cls *cls, unsigned table, const struct flow_key *mask)
         return NULL;
     s->table = (uint8_t)table;
     s->mask = *mask;
-    s->mask_hash = h;
-    s->next = cls->subs[h & (cls->subs_size - 1)];
-    cls->subs[h & (cls->subs_size - 1)] = s;
-    cls->n_subs++;
+    snic_hmap_insert(&cls->subs, &s->node, h);
     s->tidx = wt->n;
     wt->subs[wt->n++] = s;
     mark_dirty(cls, s);
@@ -442,7 +356,8 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
     if (s == NULL || sub_reserve(s) < 0)
         goto err_sub;
     if (wf == NULL) {
-        if (flows_reserve(cls, cls->n_flows + 1) < 0)
+        if (snic_hmap_reserve(&cls->flows,
+                              snic_hmap_count(&cls->flows) + 1) < 0)
             goto err_sub;
         fresh = calloc(1, sizeof(*fresh));
         if (fresh == NULL)
@@ -451,13 +366,9 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
 
     /* nothing fails from here on */
     if (wf == NULL) {
-        size_t b = id_hash(id) & (cls->flows_size - 1);
-
         wf = fresh;
         wf->id = id;
-        wf->next = cls->flows[b];
-        cls->flows[b] = wf;
-        cls->n_flows++;
+        snic_hmap_insert(&cls->flows, &wf->node, id_hash(id));
         sub_link(cls, s, wf);
     } else {
         rule_unref(wf->rule);
@@ -481,16 +392,12 @@ err_rule:
 int64_t
 dp_cls_del(struct dp_cls *cls, uint64_t id)
 {
-    struct wflow **pp = &cls->flows[id_hash(id) & (cls->flows_size - 1)];
-    struct wflow *f;
+    struct wflow *f = find_flow(cls, id);
     uint32_t slot;
 
-    while (*pp != NULL && (*pp)->id != id)
-        pp = &(*pp)->next;
-    if ((f = *pp) == NULL)
+    if (f == NULL)
         return -ENOENT;
-    *pp = f->next;
-    cls->n_flows--;
+    snic_hmap_remove(&cls->flows, &f->node);
     sub_unlink(cls, f);
     slot = f->rule->slot;
     rule_unref(f->rule);
@@ -509,7 +416,7 @@ dp_cls_slot(const struct dp_cls *cls, uint64_t id)
 size_t
 dp_cls_count(const struct dp_cls *cls)
 {
-    return cls->n_flows;
+    return snic_hmap_count(&cls->flows);
 }
 
 size_t
@@ -900,12 +807,8 @@ static void
 sub_free(struct dp_cls *cls, struct wsub *s)
 {
     struct wtable *wt = &cls->tables[s->table];
-    struct wsub **pp = &cls->subs[s->mask_hash & (cls->subs_size - 1)];
 
-    while (*pp != s)
-        pp = &(*pp)->next;
-    *pp = s->next;
-    cls->n_subs--;
+    snic_hmap_remove(&cls->subs, &s->node);
     wt->subs[s->tidx] = wt->subs[--wt->n];
     wt->subs[s->tidx]->tidx = s->tidx;
     free(s->flows);

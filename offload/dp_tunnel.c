@@ -10,6 +10,7 @@
 
 #include "dp_priv.h"
 #include "dp_wire.h"
+#include "snic_hash.h"
 
 #define VXLAN_FLAG_I    0x08u       /* "the VNI is valid" */
 #define OUTER_ETH       14u
@@ -67,36 +68,26 @@ dp_vxlan_decap(const struct dp_vxlan_port *ports, size_t n_ports,
     return 1;
 }
 
-static uint32_t
-fnv(uint32_t h, const uint8_t *p, size_t size)
-{
-    for (size_t i = 0; i < size; i++) {
-        h ^= p[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 uint16_t
 dp_vxlan_src_port(const struct dp_buf *buf, const struct dp_layout *lay)
 {
     const uint8_t *f = buf->data;
-    uint32_t h = 2166136261u;
+    uint64_t h = SNIC_HASH_BASIS;
 
+    /* each piece's hash is the next one's basis */
     if (buf->len >= 14)
-        h = fnv(h, f, 12);
+        h = snic_hash_bytes(f, 12, h);
     if (lay->flags & DP_L_IPV4) {
-        h = fnv(h, f + lay->l3_ofs + 9, 1);
-        h = fnv(h, f + lay->l3_ofs + 12, 8);
+        h = snic_hash_bytes(f + lay->l3_ofs + 9, 1, h);
+        h = snic_hash_bytes(f + lay->l3_ofs + 12, 8, h);
     } else if (lay->flags & DP_L_IPV6) {
-        h = fnv(h, f + lay->l3_ofs + 6, 1);
-        h = fnv(h, f + lay->l3_ofs + 8, 32);
+        h = snic_hash_bytes(f + lay->l3_ofs + 6, 1, h);
+        h = snic_hash_bytes(f + lay->l3_ofs + 8, 32, h);
     }
     if ((lay->flags & (DP_L_L4 | DP_L_FRAG)) == DP_L_L4
         && (lay->nw_proto == DP_IPPROTO_TCP || lay->nw_proto == DP_IPPROTO_UDP
             || lay->nw_proto == DP_IPPROTO_SCTP))
-        h = fnv(h, f + lay->l4_ofs, 4);
-    h ^= h >> 16;
+        h = snic_hash_bytes(f + lay->l4_ofs, 4, h);
     /* the IANA dynamic range, as Linux's udp_flow_src_port() picks */
     return (uint16_t)(49152u + h % 16384u);
 }
