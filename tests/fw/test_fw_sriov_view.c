@@ -142,7 +142,7 @@ fake_close(struct fake *f)
 struct writer {
     struct emu_dev *dev;
     struct fw_region *reg;
-    volatile bool stop;
+    bool stop;                  /* set by the reader, atomically */
     unsigned changes;
 };
 
@@ -165,7 +165,7 @@ writer_run(void *arg)
     static union { uint8_t raw[FW_SLOT_OUT_MAX]; uint64_t a; } out;
     struct fw_sriov_enable_in in;
 
-    while (!w->stop) {
+    while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
         memset(&in, 0, sizeof(in));
         in.hdr.opcode = FW_CMD_SRIOV_ENABLE;
         in.hdr.in_size = sizeof(in);
@@ -251,7 +251,7 @@ Test(fw_sriov_view, reader_never_accepts_a_mixed_copy, .timeout = 20)
         cr_assert_eq(rc, 0);
         bad = check_snapshot(g, n, vg);
         if (bad != NULL) {
-            w.stop = true;
+            __atomic_store_n(&w.stop, true, __ATOMIC_RELAXED);
             pthread_join(t, NULL);
             cr_assert_fail("snapshot %u accepted a mixed copy: %s", ok, bad);
         }
@@ -259,7 +259,7 @@ Test(fw_sriov_view, reader_never_accepts_a_mixed_copy, .timeout = 20)
         distinct += g != last;
         last = g;
     }
-    w.stop = true;
+    __atomic_store_n(&w.stop, true, __ATOMIC_RELAXED);
     pthread_join(t, NULL);
     cr_log_info("%u snapshots, %u generations, %u device changes, %u EAGAIN",
                 ok, distinct, w.changes, again);

@@ -69,6 +69,13 @@ on_event(uint16_t pid, enum rte_eth_event_type ev, void *arg, void *out)
     return 0;
 }
 
+/* The callback counts on DPDK's interrupt thread, at any time. */
+static unsigned
+seen(const unsigned *count)
+{
+    return __atomic_load_n(count, __ATOMIC_SEQ_CST);
+}
+
 static void
 sriov_set(unsigned n)
 {
@@ -358,7 +365,8 @@ wait_new(unsigned total)
             return;
         usleep(10000);
     }
-    cr_assert_fail("%u NEW events expected in 3 s, %u seen", total, n_new);
+    cr_assert_fail("%u NEW events expected in 3 s, %u seen", total,
+                   seen(&n_new));
 }
 
 /* The application's side of a removal: destroy the handles naming the
@@ -386,7 +394,8 @@ find_new_rep(unsigned vf)
     snprintf(name, sizeof(name), "net_emunic0_representor_%u", vf);
     cr_assert_eq(rte_eth_dev_get_port_by_name(name, &pid), 0, "%s is back",
                  name);
-    cr_expect_gt(new_seen[pid], 0, "NEW raised for %s (port %u)", name, pid);
+    cr_expect_gt(seen(&new_seen[pid]), 0, "NEW raised for %s (port %u)",
+                 name, pid);
     cr_assert_eq(rte_eth_dev_info_get(pid, &info), 0);
     cr_expect(*info.dev_flags & RTE_ETH_DEV_REPRESENTOR);
     cr_expect_eq(info.switch_info.port_id, FW_VPORT_VF(vf));
@@ -417,13 +426,14 @@ Test(pmd_rep_hotplug, lower_then_raise)
     gone[3] = vm[3];
     wait_rmv(gone, 4);
     usleep(200000);     /* a few more looks of the alarm: nothing else */
-    cr_expect_eq(rmv_seen[PF], 0, "no RMV on the PF");
+    cr_expect_eq(seen(&rmv_seen[PF]), 0, "no RMV on the PF");
     for (unsigned i = 0; i < 2; i++) {
-        cr_expect_eq(rmv_seen[rep[i]], 0, "no RMV on vf%u's representor", i);
-        cr_expect_eq(rmv_seen[vm[i]], 0, "no RMV on vf%u's VM side", i);
+        cr_expect_eq(seen(&rmv_seen[rep[i]]), 0,
+                     "no RMV on vf%u's representor", i);
+        cr_expect_eq(seen(&rmv_seen[vm[i]]), 0, "no RMV on vf%u's VM side", i);
     }
     for (unsigned i = 0; i < 4; i++)
-        cr_expect_eq(rmv_seen[gone[i]], 1, "exactly one RMV on port %u",
+        cr_expect_eq(seen(&rmv_seen[gone[i]]), 1, "exactly one RMV on port %u",
                      gone[i]);
     cr_expect_eq(card_rules(), 3, "the card destroyed the rule from vf3; "
                  "the one to vf2 stays, as a tombstone");
@@ -473,7 +483,8 @@ Test(pmd_rep_hotplug, lower_then_raise)
     cr_expect_eq(send_recv(vm[3], mac_a, 8, vm[0]), 8, "vf3 -> vf0 again");
     cr_expect_eq(hits(fc), 8);
     cr_expect_eq(hits(fd), 8);
-    cr_expect_eq(rmv_seen[PF] + rmv_seen[rep[0]] + rmv_seen[rep[1]], 0);
+    cr_expect_eq(seen(&rmv_seen[PF]) + seen(&rmv_seen[rep[0]])
+                 + seen(&rmv_seen[rep[1]]), 0);
 
     /* closing a representor whose VF is there is the application's
      * choice: it does not come back by itself */
@@ -508,8 +519,8 @@ Test(pmd_rep_hotplug, flap_is_a_new_function)
     sriov_set(4);
     gone[0] = rep[2];
     wait_rmv(gone, 1);
-    cr_expect_eq(rmv_seen[rep[3]], 1, "vf3 flapped too");
-    cr_expect_eq(rmv_seen[rep[0]] + rmv_seen[rep[1]], 0);
+    cr_expect_eq(seen(&rmv_seen[rep[3]]), 1, "vf3 flapped too");
+    cr_expect_eq(seen(&rmv_seen[rep[0]]) + seen(&rmv_seen[rep[1]]), 0);
     cr_expect_eq(card_rules(), 1, "the flap made vf2's rule a tombstone");
     cr_expect_eq(card_tombstones(), 1);
     /* vf2 exists again on the card, a new function: the old port id must
