@@ -36,6 +36,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "snic_tsa.h"
 #include "snicd.h"
 
 #define BURST           32u
@@ -333,6 +334,8 @@ worker_main(void *arg)
         }
     }
     dp_worker_offline(w->dpw);
+    /* rte_eal_wait_lcore() orders this with snicd_workers_stop() */
+    SNIC_TSAN_RELEASE(w);
     return 0;
 }
 
@@ -380,8 +383,10 @@ void
 snicd_workers_stop(struct snicd *d)
 {
     __atomic_store_n(&d->stop, 1, __ATOMIC_SEQ_CST);
-    for (unsigned i = 0; i < d->n_workers; i++)
+    for (unsigned i = 0; i < d->n_workers; i++) {
         rte_eal_wait_lcore(d->workers[i]->lcore);
+        SNIC_TSAN_ACQUIRE(d->workers[i]);     /* see snic_tsa.h */
+    }
     for (unsigned i = 0; i < d->n_workers; i++) {
         dp_worker_destroy(d->workers[i]->dpw);
         free(d->workers[i]);
