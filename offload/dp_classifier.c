@@ -124,6 +124,7 @@ ctable_unref(struct ctable *ct)
     for (uint32_t i = 0; i < ct->n; i++)
         subtable_unref(ct->subs[i]);
     conj_free(ct);
+    dp_ctable_shape_free(ct);
     free(ct);
 }
 
@@ -781,6 +782,12 @@ ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
     qsort(ct->subs, ct->n, sizeof(ct->subs[0]), by_max_priority);
     ctable_scan(wt, t, ct, &meta);
     ct->emc = emc_pays(ct) && !meta;
+    ct->emc_exact = !meta;
+    if (dp_ctable_shape(ct) < 0) {
+        conj_free(ct);
+        free(ct);
+        return -ENOMEM;
+    }
     *out = ct;
     return 0;
 }
@@ -798,8 +805,10 @@ ctable_unbuild(struct dp_cls *cls, unsigned t, struct ctable *ct)
             subtable_unref(s->next_pub);
         s->next_pub = NULL;
     }
-    if (ct != NULL)
+    if (ct != NULL) {
         conj_free(ct);
+        dp_ctable_shape_free(ct);
+    }
     free(ct);
 }
 

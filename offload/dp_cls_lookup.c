@@ -315,6 +315,12 @@ conj_maybe(const struct ctable *ct, const struct flow_key *key,
 }
 
 const struct dp_rule *
+dp_ctable_lookup(const struct ctable *ct, const struct flow_key *key)
+{
+    return conj_maybe(ct, key, plain_lookup(ct, key));
+}
+
+const struct dp_rule *
 dp_cls_lookup(const struct dp_cls_snap *snap, unsigned table_id,
               const struct flow_key *key)
 {
@@ -322,7 +328,7 @@ dp_cls_lookup(const struct dp_cls_snap *snap, unsigned table_id,
 
     if (ct == NULL)
         return NULL;
-    return conj_maybe(ct, key, plain_lookup(ct, key));
+    return dp_ctable_lookup(ct, key);
 }
 
 /* A burst lookup's state between subtables. */
@@ -455,6 +461,43 @@ dp_cls_snap_emc_useful(const struct dp_cls_snap *snap, unsigned table_id)
 
     /* a miss in an empty or absent table costs nothing */
     return ct != NULL && ct->emc;
+}
+
+bool
+dp_cls_snap_emc_exact(const struct dp_cls_snap *snap, unsigned table_id)
+{
+    const struct ctable *ct = snap_table(snap, table_id);
+
+    return ct != NULL && ct->emc_exact;
+}
+
+bool
+dp_cls_snap_port_rule(const struct dp_cls_snap *snap, unsigned table_id,
+                      uint32_t in_port, const struct dp_rule **rule)
+{
+    const struct ctable *ct = snap_table(snap, table_id);
+    size_t lo = 0, hi;
+
+    *rule = NULL;
+    if (ct == NULL)
+        return true;            /* an empty table misses whatever comes */
+    if (ct->shape != DP_SHAPE_PORT)
+        return false;
+    /* a handful of ports, once per burst */
+    hi = ct->n_ports;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (ct->ports[mid].port < in_port)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < ct->n_ports && ct->ports[lo].port == in_port)
+        *rule = ct->ports[lo].rule;
+    else
+        *rule = ct->port_other;
+    return true;
 }
 
 bool

@@ -54,6 +54,20 @@ struct dp_conj {
     bool head;                      /* first of its list */
 };
 
+/* The answer of a table that looks at in_port alone, for one port. */
+struct dp_port_rule {
+    uint32_t port;
+    const struct dp_rule *rule;     /* NULL: a miss */
+};
+
+/* What a table's flows look at, decided when it is published
+ * (dp_cls_shape.c): the packet path takes the cheapest way to the same
+ * answer. */
+enum dp_shape {
+    DP_SHAPE_GENERAL = 0,           /* extract, cache where it pays, search */
+    DP_SHAPE_PORT,                  /* in_port only: a lookup by port */
+};
+
 struct ctable {
     uint32_t refcnt;                /* snapshots holding it */
     uint32_t n;
@@ -61,6 +75,16 @@ struct ctable {
                                      * no flow matches the pipeline
                                      * metadata, which it does not key
                                      * on) */
+    bool emc_exact;                 /* a cache would be exact (no flow
+                                     * matches the pipeline metadata),
+                                     * whether it pays or not */
+    uint8_t shape;                  /* enum dp_shape */
+    /* DP_SHAPE_PORT: the answer for each port some flow names, sorted by
+     * port, and for every other port. References: none (the rules are
+     * the subtables'). */
+    uint32_t n_ports;
+    struct dp_port_rule *ports;
+    const struct dp_rule *port_other;
     /* What the resubmit limits need to know of the table's flows: the
      * most lookups one flow's actions start (resubmit, goto_table), and
      * whether one resubmits to this table or an earlier one (a loop is
@@ -90,6 +114,17 @@ struct dp_cls_snap {
     size_t n_subtables;
     struct ctable *tables[FLOW_TABLE_MAX + 1];
 };
+
+/* The best flow of @ct for @key, conjunctive matches included: what
+ * dp_cls_lookup() answers (dp_cls_lookup.c). */
+const struct dp_rule *dp_ctable_lookup(const struct ctable *ct,
+                                       const struct flow_key *key);
+
+/* Decide @ct's shape (and build what it needs) from its subtables, once
+ * they and its clause flows are in place. 0 or -ENOMEM (dp_cls_shape.c). */
+int dp_ctable_shape(struct ctable *ct);
+/* Free what dp_ctable_shape() built. */
+void dp_ctable_shape_free(struct ctable *ct);
 
 /*
  * Gather @key's words under @st's mask into w[0..n) (the slot's layout;

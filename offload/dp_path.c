@@ -58,6 +58,18 @@ emc_insert(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
     e->table = (uint8_t)table;
 }
 
+/* Whether table @table gets the cache in front: where it pays, unless
+ * the worker was told otherwise (dp_worker_set_paths()). */
+static inline bool
+emc_use(const struct dp_worker *w, const struct dp_cls_snap *snap,
+        unsigned table)
+{
+    if (__builtin_expect(w->paths & (DP_PATHS_NO_EMC | DP_PATHS_EMC), 0))
+        return !(w->paths & DP_PATHS_NO_EMC)
+               && dp_cls_snap_emc_exact(snap, table);
+    return dp_cls_snap_emc_useful(snap, table);
+}
+
 static const struct dp_rule *
 classify(struct dp_worker *w, const struct dp_cls_snap *snap,
          unsigned table, const struct flow_key *key)
@@ -66,7 +78,7 @@ classify(struct dp_worker *w, const struct dp_cls_snap *snap,
     const struct emc_entry *e;
     const struct dp_rule *r;
 
-    if (!dp_cls_snap_emc_useful(snap, table))
+    if (!emc_use(w, snap, table))
         return dp_cls_lookup(snap, table, key);
     version = dp_cls_snap_version(snap);
     h = dp_key_pkt_hash(key);
@@ -92,7 +104,7 @@ classify_burst(struct dp_worker *w, const struct dp_cls_snap *snap,
     uint8_t miss_idx[DP_BURST_MAX];
     unsigned n_miss = 0;
 
-    if (!dp_cls_snap_emc_useful(snap, table)) {
+    if (!emc_use(w, snap, table)) {
         dp_cls_lookup_burst(snap, table, keys, n, rules);
         return;
     }
@@ -143,6 +155,18 @@ count(struct dp_worker *w, uint32_t slot, size_t len)
     __atomic_store_n(&c->packets, ctr_get(&c->packets) + 1,
                      __ATOMIC_RELAXED);
     __atomic_store_n(&c->bytes, ctr_get(&c->bytes) + len,
+                     __ATOMIC_RELAXED);
+}
+
+/* count() of @n packets of @bytes in all. */
+static inline void
+count_n(struct dp_worker *w, uint32_t slot, unsigned n, size_t bytes)
+{
+    struct counter *c = slot_counter(w->chunks, slot);
+
+    __atomic_store_n(&c->packets, ctr_get(&c->packets) + n,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&c->bytes, ctr_get(&c->bytes) + bytes,
                      __ATOMIC_RELAXED);
 }
 
@@ -469,42 +493,123 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
  * after running @acts (the hardware's partial flow) when @acts is not
  * NULL, or with @md as its tunnel metadata. */
 static unsigned
+run_pipeline(struct run *run, struct dp_buf *buf, uint32_t in_port,
+             unsigned table, const struct flow_action *acts, unsigned n_acts,
+             int64_t slot, bool decap, const struct dp_tun_md *md)
+{
+    struct dp_pkt pkt = { .buf = *buf, .in_port = in_port,
+                          .committed_len = buf->len };
+    struct flow_key key;
+
+    run->w->stats.packets++;
+    if (!pkt_start(run, &pkt, &key, decap, md))
+        goto out;
+    if (run->check
+        && !pkt_check(run, &pkt, &key, table, NULL, false, acts, n_acts))
+        goto out;
+    pkt_run(run, &pkt, &key, table, NULL, false, acts, n_acts, slot, false);
+out:
+    *buf = pkt.buf;
+    return run_finish(run);
+}
+
+static unsigned
 pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
          unsigned table, const struct flow_action *acts, unsigned n_acts,
          int64_t slot, bool decap, const struct dp_tun_md *md,
          dp_output_fn *fn, void *ctx)
 {
-    struct dp_pkt pkt = { .buf = *buf, .in_port = in_port,
-                          .committed_len = buf->len };
-    struct flow_key key;
     struct run run;
 
     run_init(&run, w, fn, ctx);
-    w->stats.packets++;
-    if (!pkt_start(&run, &pkt, &key, decap, md))
-        goto out;
-    if (run.check
-        && !pkt_check(&run, &pkt, &key, table, NULL, false, acts, n_acts))
-        goto out;
-    pkt_run(&run, &pkt, &key, table, NULL, false, acts, n_acts, slot,
-            false);
-out:
-    *buf = pkt.buf;
-    return run_finish(&run);
+    return run_pipeline(&run, buf, in_port, table, acts, n_acts, slot, decap,
+                        md);
+}
+
+/* ---- the port fast path (docs/datapath.md, "Fast paths") ---- */
+
+/* Whether table 0 decides every packet from @in_port by the port alone,
+ * and then its answer (*@r). Not for a port a VXLAN tunnel arrives on:
+ * decapsulation gives its packets another in_port. */
+static inline bool
+by_port(const struct run *run, uint32_t in_port, const struct dp_rule **r)
+{
+    if (run->w->paths & DP_PATHS_NO_FAST)
+        return false;
+    for (size_t i = 0; i < run->tun->n; i++)
+        if (run->tun->ports[i].underlay_port == in_port)
+            return false;
+    if (!dp_cls_snap_port_rule(run->snap, 0, in_port, r))
+        return false;
+    run->w->stats.port_decided++;       /* per call; the caller adds more */
+    return true;
+}
+
+/* Whether a packet whose table-0 answer is @r needs nothing of its own
+ * headers: a miss, or a lone output to a port that is no tunnel (whose
+ * encapsulation reads the headers). */
+static inline bool
+headerless(const struct run *run, const struct dp_rule *r)
+{
+    return r == NULL
+           || (r->lone_output
+               && dp_find_tunnel(&run->env, r->actions[0].u.port) == NULL);
+}
+
+/*
+ * @n packets from @in_port whose table-0 answer is @r, headerless(): the
+ * general path's treatment (counted, missed or sent as they are) without
+ * reading a header. The first is packet @first of the caller's burst.
+ */
+static void
+headerless_run(struct run *run, struct dp_buf *bufs, unsigned n,
+               uint32_t in_port, unsigned first, const struct dp_rule *r)
+{
+    struct dp_worker *w = run->w;
+    size_t bytes = 0;
+    uint32_t port;
+
+    w->stats.packets += n;
+    if (r == NULL) {
+        w->stats.misses += n;
+        return;
+    }
+    for (unsigned i = 0; i < n; i++)
+        bytes += bufs[i].len;
+    count_n(w, r->slot, n, bytes);
+    port = r->actions[0].u.port;
+    if (port == in_port)
+        return;                 /* an output to the in_port is skipped */
+    for (unsigned i = 0; i < n; i++) {
+        struct dp_pkt pkt = { .buf = bufs[i], .in_port = in_port,
+                              .committed_len = bufs[i].len };
+
+        run->env.pkt = first + i;
+        dp_output_to(&run->env, &pkt, port, true, &run->as);
+    }
 }
 
 unsigned
 dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
                   dp_output_fn *fn, void *ctx)
 {
-    return pipeline(w, buf, in_port, 0, NULL, 0, -1, true, NULL, fn, ctx);
+    const struct dp_rule *r;
+    struct run run;
+
+    run_init(&run, w, fn, ctx);
+    if (by_port(&run, in_port, &r) && headerless(&run, r)) {
+        headerless_run(&run, buf, 1, in_port, 0, r);
+        return run_finish(&run);
+    }
+    return run_pipeline(&run, buf, in_port, 0, NULL, 0, -1, true, NULL);
 }
 
 /* Up to DP_BURST_MAX packets through table 0 together (see the top);
- * the first is packet @first of the caller's burst. */
+ * the first is packet @first of the caller's burst. @decided: table 0
+ * answers @r to every one of them (by_port()). */
 static void
 burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
-      unsigned first)
+      unsigned first, bool decided, const struct dp_rule *r)
 {
     struct dp_pkt pkts[DP_BURST_MAX];
     struct flow_key keys[DP_BURST_MAX];
@@ -520,7 +625,12 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
     }
     /* a dropped packet's key is still a key: classifying it is harmless
      * and keeps the burst contiguous */
-    classify_burst(run->w, run->snap, 0, keys, n, rules);
+    if (decided) {
+        for (unsigned i = 0; i < n; i++)
+            rules[i] = r;
+    } else {
+        classify_burst(run->w, run->snap, 0, keys, n, rules);
+    }
     for (unsigned i = 0; i < n; i++)
         if (rules[i] != NULL)
             __builtin_prefetch(rules[i]);
@@ -540,13 +650,24 @@ unsigned
 dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs, unsigned n,
                         uint32_t in_port, dp_output_fn *fn, void *ctx)
 {
+    const struct dp_rule *r = NULL;
     struct run run;
+    bool decided;
 
     run_init(&run, w, fn, ctx);
+    /* one decision for the whole burst where the port makes it */
+    decided = n > 0 && by_port(&run, in_port, &r);
+    if (decided) {
+        w->stats.port_decided += n - 1;
+        if (headerless(&run, r)) {
+            headerless_run(&run, bufs, n, in_port, 0, r);
+            return run_finish(&run);
+        }
+    }
     for (unsigned done = 0; done < n; done += DP_BURST_MAX) {
         unsigned k = n - done < DP_BURST_MAX ? n - done : DP_BURST_MAX;
 
-        burst(&run, bufs + done, k, in_port, done);
+        burst(&run, bufs + done, k, in_port, done, decided, r);
     }
     return run_finish(&run);
 }

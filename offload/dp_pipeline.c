@@ -438,6 +438,12 @@ dp_worker_quiesce(struct dp_worker *w)
     dp_qsbr_quiescent(w->reader);
 }
 
+void
+dp_worker_set_paths(struct dp_worker *w, unsigned paths)
+{
+    w->paths = paths;
+}
+
 const struct dp_worker_stats *
 dp_worker_stats(const struct dp_worker *w)
 {

@@ -41,6 +41,7 @@ struct dp_worker {
     struct dp_worker_stats stats;
     struct dp_sw_env swenv;     /* { &dp->sw, &stats } */
     struct emc_entry emc[EMC_ENTRIES];
+    unsigned paths;         /* DP_PATHS_* */
     size_t index;           /* in dp->workers */
     /* a frame's copy for the check run of resubmit loops (dp_path.c);
      * grown on the worker when needed */

@@ -80,6 +80,19 @@ bool dp_cls_snap_uses_meta(const struct dp_cls_snap *snap);
 bool dp_cls_snap_emc_useful(const struct dp_cls_snap *snap,
                             unsigned table_id);
 
+/* Whether an exact-match cache in front of table @table_id would give
+ * exact answers (no flow matches the pipeline metadata), paying or not. */
+bool dp_cls_snap_emc_exact(const struct dp_cls_snap *snap,
+                           unsigned table_id);
+
+/* Whether table @table_id of @snap decides by in_port alone (every flow
+ * of it matches in_port exactly or not at all, and nothing else; an
+ * absent table too): then *@rule is its answer for a packet that comes
+ * from @in_port, the same as dp_cls_lookup() whatever the rest of the
+ * packet holds (NULL: a miss). False: the table looks at more. */
+bool dp_cls_snap_port_rule(const struct dp_cls_snap *snap, unsigned table_id,
+                           uint32_t in_port, const struct dp_rule **rule);
+
 /* The words of a key that come from the packet (FLOW_KEY_PKT_SIZE): all
  * an exact-match cache keys on, since it only serves tables that never
  * match the pipeline metadata. */

@@ -549,6 +549,9 @@ struct dp_worker_stats {
     uint64_t learn_dups;    /* the same flow already queued: not again */
     uint64_t learn_drops;   /* queue full, or a flow learn could not make
                              * (an output to no port) */
+    uint64_t port_decided;  /* packets table 0 classified by their in_port
+                             * alone (a table whose flows look at nothing
+                             * else: docs/datapath.md, "Fast paths") */
 };
 
 /*
@@ -639,6 +642,18 @@ unsigned dp_worker_process_decapped(struct dp_worker *w, struct dp_buf *buf,
 const struct dp_rule *dp_worker_classify(struct dp_worker *w,
                                          unsigned table_id,
                                          const struct flow_key *key);
+/*
+ * Which shortcuts the packet path may take (docs/datapath.md, "Fast
+ * paths"). Every shortcut gives each packet exactly the general path's
+ * treatment; the flags exist so that tests can compare them. Default
+ * DP_PATHS_AUTO. Call from the worker's thread or before it runs.
+ */
+#define DP_PATHS_AUTO       0u
+#define DP_PATHS_NO_FAST    0x1u    /* every packet extracted and looked up */
+#define DP_PATHS_NO_EMC     0x2u    /* never the exact-match cache */
+#define DP_PATHS_EMC        0x4u    /* the cache in front of every table it
+                                     * can serve, paying or not */
+void dp_worker_set_paths(struct dp_worker *w, unsigned paths);
 /* The worker's own counters; read by the worker, or once it stopped. */
 const struct dp_worker_stats *dp_worker_stats(const struct dp_worker *w);
 

@@ -12,8 +12,18 @@
  * EMC-hit traffic cycles over 256 distinct packets; EMC-miss traffic over
  * 65,536 packets that differ in their UDP source port (which no flow
  * matches, so they hit the same flows but never the same cache entry).
+ *
+ * DP_BENCH_SHAPE=port|exact-default|exact|mix runs the rule-set matrix
+ * instead (issue 15; docs/datapath.md): bursts of 32 over 1, 1,000 and
+ * 100,000 distinct packets (DP_BENCH_PFLOWS picks one) through
+ *   port           in_port=1 -> output:2, nothing else
+ *   exact-default  1,000 exact 5-tuple flows, a priority-0 output:2
+ *   exact          one exact 5-tuple flow per packet flow, a catch-all drop
+ *   mix            /24 destination prefixes, UDP port ranges, /16 sources
+ *                  over a default, at four priorities
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +220,187 @@ median(struct dp_worker *w, const struct dp_cls *cls, uint8_t *frames,
     return v[RUNS / 2];
 }
 
+/* ---- the rule-set matrix (DP_BENCH_SHAPE) ---- */
+
+/* Packet flow @i: UDP 11.0.0.1:(7 + i / 65536) -> 10.0.0.0 + i : 1000 + i % 7 */
+static void
+matrix_frame(uint8_t *f, uint32_t i)
+{
+    make_frame(f, i, (uint16_t)(7 + i / 65536));
+}
+
+static void
+put_or_die(struct dp *dp, uint64_t id, const struct flow *f)
+{
+    if (dp_flow_put(dp, id, f) < 0)
+        abort();
+}
+
+static void
+match_5tuple(struct flow *f, uint32_t i)
+{
+    f->match.mask.dl_type = 0xffff;
+    f->match.value.dl_type = htons(0x0800);
+    f->match.mask.nw_proto = 0xff;
+    f->match.value.nw_proto = 17;
+    f->match.mask.nw_src = 0xffffffffu;
+    f->match.value.nw_src = htonl(0x0b000001u);
+    f->match.mask.nw_dst = 0xffffffffu;
+    f->match.value.nw_dst = flow_dst(i);
+    f->match.mask.tp_src = 0xffff;
+    f->match.value.tp_src = htons((uint16_t)(7 + i / 65536));
+    f->match.mask.tp_dst = 0xffff;
+    f->match.value.tp_dst = flow_port(i);
+}
+
+static void
+output_to(struct flow *f, uint32_t port)
+{
+    f->n_actions = 1;
+    f->actions[0].type = FLOW_ACT_OUTPUT;
+    f->actions[0].u.port = port;
+}
+
+static void
+install_shape(struct dp *dp, const char *shape, uint32_t n_pflows)
+{
+    struct flow f;
+    uint64_t id = 1;
+
+    memset(&f, 0, sizeof(f));
+    if (strcmp(shape, "port") == 0) {
+        f.match.mask.in_port = 0xffffffffu;
+        f.match.value.in_port = 1;
+        output_to(&f, 2);
+        put_or_die(dp, id++, &f);
+    } else if (strcmp(shape, "exact-default") == 0
+               || strcmp(shape, "exact") == 0) {
+        bool dflt = strcmp(shape, "exact-default") == 0;
+        uint32_t n = dflt ? 1000 : n_pflows;
+
+        f.priority = 100;
+        output_to(&f, 2);
+        for (uint32_t i = 0; i < n; i++) {
+            match_5tuple(&f, i);
+            put_or_die(dp, id++, &f);
+        }
+        memset(&f, 0, sizeof(f));
+        if (dflt)
+            output_to(&f, 2);
+        put_or_die(dp, id++, &f);
+    } else if (strcmp(shape, "mix") == 0) {
+        f.match.mask.dl_type = 0xffff;
+        f.match.value.dl_type = htons(0x0800);
+        /* /24s over the first 16,384 destinations */
+        f.priority = 300;
+        f.match.mask.nw_dst = htonl(0xffffff00u);
+        output_to(&f, 2);
+        for (uint32_t i = 0; i < 64; i++) {
+            f.match.value.nw_dst = htonl(0x0a000000u + (i << 8));
+            put_or_die(dp, id++, &f);
+        }
+        /* port ranges: 1000-1003 and 1004-1007 */
+        memset(&f.match, 0, sizeof(f.match));
+        f.priority = 200;
+        f.match.mask.dl_type = 0xffff;
+        f.match.value.dl_type = htons(0x0800);
+        f.match.mask.nw_proto = 0xff;
+        f.match.value.nw_proto = 17;
+        f.match.mask.tp_dst = htons(0xfffc);
+        for (uint32_t i = 0; i < 2; i++) {
+            f.match.value.tp_dst = htons((uint16_t)(1000 + 4 * i));
+            output_to(&f, 3 + i);
+            put_or_die(dp, id++, &f);
+        }
+        /* /16 sources, one of them ours */
+        memset(&f.match, 0, sizeof(f.match));
+        f.priority = 100;
+        f.match.mask.dl_type = 0xffff;
+        f.match.value.dl_type = htons(0x0800);
+        f.match.mask.nw_src = htonl(0xffff0000u);
+        output_to(&f, 5);
+        for (uint32_t i = 0; i < 8; i++) {
+            f.match.value.nw_src = htonl(0x0b000000u + (i << 16));
+            put_or_die(dp, id++, &f);
+        }
+        memset(&f, 0, sizeof(f));
+        put_or_die(dp, id++, &f);
+    } else {
+        fprintf(stderr, "dp_bench: unknown DP_BENCH_SHAPE '%s' (port, "
+                "exact-default, exact or mix)\n", shape);
+        exit(2);
+    }
+    if (dp_commit(dp) < 0)
+        abort();
+}
+
+static double
+matrix_once(struct dp_worker *w, uint8_t *frames, uint32_t n_pkts)
+{
+    unsigned long found = 0;
+    uint32_t k = 0;
+    double t0 = now_s(), t;
+
+    for (unsigned i = 0; i < OPS; i += BURST) {
+        struct dp_buf b[BURST];
+
+        for (unsigned j = 0; j < BURST; j++) {
+            b[j] = (struct dp_buf){
+                .data = frames + (size_t)k * STRIDE + HEADROOM,
+                .len = FRAME_LEN, .headroom = HEADROOM,
+            };
+            if (++k == n_pkts)
+                k = 0;
+        }
+        found += dp_worker_process_burst(w, b, BURST, 1, sink, NULL);
+        dp_worker_quiesce(w);
+    }
+    t = now_s() - t0;
+    if (found == 0)
+        abort();
+    return OPS / t;
+}
+
+static int
+matrix(const char *shape)
+{
+    static const uint32_t pflows[] = { 1, 1000, 100000 };
+    const char *only = getenv("DP_BENCH_PFLOWS");
+    uint8_t *frames = malloc((size_t)100000 * STRIDE);
+
+    if (frames == NULL)
+        return 1;
+    printf("snic software datapath, rule set '%s', bursts of %u, median of "
+           "%d runs x %u packets (Mpps)\n", shape, BURST, RUNS, OPS);
+    for (size_t s = 0; s < sizeof(pflows) / sizeof(pflows[0]); s++) {
+        uint32_t n = pflows[s];
+        struct dp *dp;
+        struct dp_worker *w;
+        double v[RUNS];
+
+        if (only != NULL && strtoul(only, NULL, 10) != n)
+            continue;
+        dp = dp_create(NULL, NULL);
+        w = dp ? dp_worker_create(dp) : NULL;
+        if (w == NULL)
+            return 1;
+        install_shape(dp, shape, n);
+        for (uint32_t i = 0; i < n; i++)
+            matrix_frame(frames + (size_t)i * STRIDE + HEADROOM, i);
+        dp_worker_online(w);
+        matrix_once(w, frames, n);     /* warm up */
+        for (int r = 0; r < RUNS; r++)
+            v[r] = matrix_once(w, frames, n);
+        qsort(v, RUNS, sizeof(v[0]), cmp_double);
+        printf("%8u packet flows %9.2f\n", n, v[RUNS / 2] / 1e6);
+        dp_worker_offline(w);
+        dp_worker_destroy(w);
+        dp_destroy(dp);
+    }
+    free(frames);
+    return 0;
+}
+
 int
 main(void)
 {
@@ -225,6 +416,11 @@ main(void)
         max_flows = (uint32_t)strtoul(getenv("DP_BENCH_FLOWS"), NULL, 10);
     if (ops == 0)
         return 2;
+    if (getenv("DP_BENCH_SHAPE") != NULL) {
+        free(frames);
+        free(keys);
+        return matrix(getenv("DP_BENCH_SHAPE"));
+    }
     printf("snic software datapath, 1 thread, %u-byte UDP frames, "
            "median of %d runs x %u ops (M/s)\n", FRAME_LEN, RUNS, OPS);
     printf("%8s %10s | %9s %9s %9s | %9s %9s | %9s %9s\n", "flows",

@@ -476,5 +476,6 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
         dps->learns += x->learns;
         dps->learn_dups += x->learn_dups;
         dps->learn_drops += x->learn_drops;
+        dps->port_decided += x->port_decided;
     }
 }
