@@ -20,6 +20,7 @@
 
 #include "emu_dev.h"
 #include "snic/fw_abi.h"
+#include "snic_hmap.h"
 
 #define EMU_MAX_VFS             256u
 #define EMU_DEFAULT_MTU         1500u
@@ -31,28 +32,13 @@
 #define EMU_RSS_CTX_MAX         256u
 
 /* ------------------------------------------------------------------------
- * Intrusive hash map (chained, power-of-two buckets, grows at load 1)
- * ------------------------------------------------------------------------ */
-
-struct emu_hnode {
-    struct emu_hnode *next;
-    uint64_t hash;
-};
-
-struct emu_hmap {
-    struct emu_hnode **buckets;
-    uint32_t mask;          /* n_buckets - 1 */
-    uint32_t count;
-};
-
-/* ------------------------------------------------------------------------
  * Steering
  * ------------------------------------------------------------------------ */
 
 struct emu_table;
 
 struct emu_rule {
-    struct emu_hnode node;      /* in its tuple's map, hash of value */
+    struct snic_hmap_node node; /* in its tuple's map, hash of value */
     struct emu_tuple *tuple;
     struct emu_table *table;
     struct emu_table *jump;     /* resolved JUMP target, NULL without */
@@ -69,9 +55,9 @@ struct emu_rule {
 
 /* All rules of one table that share one mask ("tuple space search"). */
 struct emu_tuple {
-    struct emu_hnode node;      /* in the table's tuple map, hash of mask */
+    struct snic_hmap_node node; /* in the table's tuple map, hash of mask */
     uint64_t mask[EMU_KEY_WORDS];
-    struct emu_hmap rules;
+    struct snic_hmap rules;
     uint32_t n_rules;
     uint16_t best_prio;         /* lowest priority number present */
     uint32_t *prio_count;       /* [prio_per_table] rules per priority */
@@ -82,7 +68,7 @@ struct emu_table {
     uint32_t level;
     uint32_t n_rules;
     uint32_t jump_refs;         /* rules whose JUMP targets this table */
-    struct emu_hmap tuples;     /* by mask */
+    struct snic_hmap tuples;    /* by mask */
     struct emu_tuple **tvec;    /* same tuples, for the lookup scan */
     uint32_t n_tvec, cap_tvec;
 };

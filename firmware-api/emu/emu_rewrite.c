@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "emu_packet.h"
+#include "snic_hash.h"
 
 #define ETH_HLEN_       14u
 #define MACS_LEN_       12u
@@ -237,25 +238,20 @@ act_set_vlan(struct emu_frame *f, const struct fw_action *act,
  * Outer UDP source port chosen from the inner flow, so that ECMP on the
  * underlay spreads flows but keeps each one on a path (RFC 7348 5.).
  * Hashes the flow identity of the inner frame's key: not the ingress vport,
- * TTL or TOS, which do not name a flow. FNV-1a, then the 14-bit dynamic
- * port range 49152..65535.
+ * TTL or TOS, which do not name a flow. common/snic_hash.h, then the
+ * 14-bit dynamic port range 49152..65535.
  */
 static uint16_t
 vxlan_src_port(const struct fw_match *inner)
 {
     struct fw_match k = *inner;
-    const uint8_t *p = (const uint8_t *)&k;
-    uint32_t h = 2166136261u;
 
     k.src_vport = 0;
     k.ip_ttl = 0;
     k.ip_tos = 0;
-    for (size_t i = 0; i < sizeof(k); i++) {
-        h ^= p[i];
-        h *= 16777619u;
-    }
-    h ^= h >> 16;
-    return (uint16_t)(49152u + (h & 0x3fffu));
+    return (uint16_t)(49152u +
+                      (snic_hash_bytes(&k, sizeof(k), SNIC_HASH_BASIS)
+                       & 0x3fffu));
 }
 
 /*

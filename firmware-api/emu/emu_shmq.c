@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "emu_server_int.h"
+#include "snic_hash.h"
 
 #define EMU_SHMQ_MAX_DEPTH  65536u
 #define EMU_SHMQ_TX_BURST   64u
@@ -266,17 +267,14 @@ emu_shmq_rx_put(struct emu_shmq *q, const struct emu_dest *dest,
 static uint32_t
 emu_flow_hash(const uint8_t *f, uint32_t len)
 {
-    uint32_t h = 2166136261u;
-    uint32_t i;
+    uint64_t h = snic_hash_bytes(f, len < 14 ? len : 14, SNIC_HASH_BASIS);
 
-    for (i = 0; i < 14 && i < len; i++)
-        h = (h ^ f[i]) * 16777619u;
+    /* each piece's hash is the next one's basis */
     if (len >= 38 && f[12] == 0x08 && f[13] == 0x00) {
-        h = (h ^ f[23]) * 16777619u;
-        for (i = 26; i < 38; i++)
-            h = (h ^ f[i]) * 16777619u;
+        h = snic_hash_bytes(f + 23, 1, h);
+        h = snic_hash_bytes(f + 26, 12, h);
     }
-    return h;
+    return snic_hash_fold32(h);
 }
 
 int

@@ -20,100 +20,16 @@
 #include <string.h>
 
 #include "emu_dev_priv.h"
+#include "snic_hash.h"
 
 #define EMU_NO_SLOT UINT32_MAX
 
-/* ------------------------------------------------------------------------
- * Hash map
- * ------------------------------------------------------------------------ */
-
+/* Rules and tuples are keyed by whole fw_match words (a rule's value, a
+ * tuple's mask): common/snic_hash.h over them. */
 static uint64_t
 emu_hash_words(const uint64_t *w)
 {
-    uint64_t h = 0x84222325cbf29ce4ull;
-
-    for (unsigned i = 0; i < EMU_KEY_WORDS; i++) {
-        h ^= w[i];
-        h *= 0x9e3779b97f4a7c15ull;
-        h ^= h >> 32;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
-}
-
-static int
-emu_hmap_init(struct emu_hmap *m)
-{
-    m->count = 0;
-    m->mask = 7;
-    m->buckets = calloc(m->mask + 1u, sizeof(*m->buckets));
-    return m->buckets != NULL ? 0 : -1;
-}
-
-static void
-emu_hmap_fini(struct emu_hmap *m)
-{
-    free(m->buckets);
-    m->buckets = NULL;
-}
-
-/* Growing is best effort: a map that cannot grow only gets longer chains. */
-static void
-emu_hmap_grow(struct emu_hmap *m)
-{
-    uint32_t n = (m->mask + 1u) * 2u;
-    struct emu_hnode **nb;
-
-    if (m->count < m->mask + 1u || n == 0)
-        return;
-    nb = calloc(n, sizeof(*nb));
-    if (nb == NULL)
-        return;
-    for (uint32_t i = 0; i <= m->mask; i++) {
-        struct emu_hnode *node = m->buckets[i], *next;
-
-        for (; node != NULL; node = next) {
-            next = node->next;
-            node->next = nb[node->hash & (n - 1u)];
-            nb[node->hash & (n - 1u)] = node;
-        }
-    }
-    free(m->buckets);
-    m->buckets = nb;
-    m->mask = n - 1u;
-}
-
-static void
-emu_hmap_insert(struct emu_hmap *m, struct emu_hnode *node, uint64_t hash)
-{
-    struct emu_hnode **b;
-
-    emu_hmap_grow(m);
-    b = &m->buckets[hash & m->mask];
-    node->hash = hash;
-    node->next = *b;
-    *b = node;
-    m->count++;
-}
-
-static void
-emu_hmap_remove(struct emu_hmap *m, struct emu_hnode *node)
-{
-    struct emu_hnode **pp = &m->buckets[node->hash & m->mask];
-
-    for (; *pp != NULL; pp = &(*pp)->next)
-        if (*pp == node) {
-            *pp = node->next;
-            m->count--;
-            return;
-        }
-}
-
-static struct emu_hnode *
-emu_hmap_first(const struct emu_hmap *m, uint64_t hash)
-{
-    return m->buckets[hash & m->mask];
+    return snic_hash_words(w, EMU_KEY_WORDS, SNIC_HASH_BASIS);
 }
 
 /* ------------------------------------------------------------------------
@@ -129,10 +45,7 @@ emu_table_alloc(uint32_t group, uint32_t level)
     t = calloc(1, sizeof(*t));
     if (t == NULL)
         return NULL;
-    if (emu_hmap_init(&t->tuples) != 0) {
-        free(t);
-        return NULL;
-    }
+    snic_hmap_init(&t->tuples);
     t->group = group;
     t->level = level;
     return t;
@@ -159,7 +72,7 @@ emu_table_new(struct emu_dev *dev, uint32_t group, uint32_t level)
 static void
 emu_tuple_free(struct emu_tuple *tu)
 {
-    emu_hmap_fini(&tu->rules);
+    snic_hmap_fini(&tu->rules);
     free(tu->prio_count);
     free(tu);
 }
@@ -167,13 +80,11 @@ emu_tuple_free(struct emu_tuple *tu)
 static struct emu_tuple *
 emu_tuple_find(const struct emu_table *t, const uint64_t *mask, uint64_t hash)
 {
-    for (struct emu_hnode *n = emu_hmap_first(&t->tuples, hash); n != NULL;
-         n = n->next) {
-        struct emu_tuple *tu = (struct emu_tuple *)n;
+    struct emu_tuple *tu;
 
-        if (n->hash == hash && memcmp(tu->mask, mask, sizeof(tu->mask)) == 0)
+    SNIC_HMAP_FOR_EACH_WITH_HASH(tu, node, hash, &t->tuples)
+        if (memcmp(tu->mask, mask, sizeof(tu->mask)) == 0)
             return tu;
-    }
     return NULL;
 }
 
@@ -197,14 +108,15 @@ emu_tuple_new(struct emu_dev *dev, struct emu_table *t, const uint64_t *mask,
         return NULL;
     tu->prio_count = calloc(dev->caps.prio_per_table,
                             sizeof(*tu->prio_count));
-    if (tu->prio_count == NULL || emu_hmap_init(&tu->rules) != 0) {
+    if (tu->prio_count == NULL) {
         free(tu->prio_count);
         free(tu);
         return NULL;
     }
     memcpy(tu->mask, mask, sizeof(tu->mask));
     tu->best_prio = UINT16_MAX;
-    emu_hmap_insert(&t->tuples, &tu->node, hash);
+    snic_hmap_init(&tu->rules);
+    snic_hmap_insert(&t->tuples, &tu->node, hash);
     t->tvec[t->n_tvec++] = tu;
     return tu;
 }
@@ -212,7 +124,7 @@ emu_tuple_new(struct emu_dev *dev, struct emu_table *t, const uint64_t *mask,
 static void
 emu_tuple_unlink(struct emu_table *t, struct emu_tuple *tu)
 {
-    emu_hmap_remove(&t->tuples, &tu->node);
+    snic_hmap_remove(&t->tuples, &tu->node);
     for (uint32_t i = 0; i < t->n_tvec; i++)
         if (t->tvec[i] == tu) {
             t->tvec[i] = t->tvec[--t->n_tvec];
@@ -332,7 +244,7 @@ emu_rule_unlink(struct emu_dev *dev, struct emu_rule *r)
     struct emu_tuple *tu = r->tuple;
     struct emu_table *t = r->table;
 
-    emu_hmap_remove(&tu->rules, &r->node);
+    snic_hmap_remove(&tu->rules, &r->node);
     tu->n_rules--;
     tu->prio_count[r->priority]--;
     t->n_rules--;
@@ -362,6 +274,7 @@ emu_steer_lookup(const struct emu_table *t, const struct fw_match *key)
     memcpy(kw, key, sizeof(kw));
     for (uint32_t i = 0; i < t->n_tvec; i++) {
         const struct emu_tuple *tu = t->tvec[i];
+        const struct emu_rule *r;
         uint64_t h;
 
         if (best != NULL && tu->best_prio > best->priority)
@@ -369,11 +282,8 @@ emu_steer_lookup(const struct emu_table *t, const struct fw_match *key)
         for (unsigned w = 0; w < EMU_KEY_WORDS; w++)
             mk[w] = kw[w] & tu->mask[w];
         h = emu_hash_words(mk);
-        for (const struct emu_hnode *n = emu_hmap_first(&tu->rules, h);
-             n != NULL; n = n->next) {
-            const struct emu_rule *r = (const struct emu_rule *)n;
-
-            if (n->hash != h || memcmp(r->value, mk, sizeof(mk)) != 0)
+        SNIC_HMAP_FOR_EACH_WITH_HASH(r, node, h, &tu->rules) {
+            if (memcmp(r->value, mk, sizeof(mk)) != 0)
                 continue;
             if (best == NULL || r->priority < best->priority ||
                 (r->priority == best->priority && r->seq < best->seq))
@@ -428,7 +338,7 @@ emu_steer_clear(struct emu_dev *dev, bool release_refs)
         for (uint32_t j = 0; j < t->n_tvec; j++)
             emu_tuple_free(t->tvec[j]);
         free(t->tvec);
-        emu_hmap_fini(&t->tuples);
+        snic_hmap_fini(&t->tuples);
         free(t);
         s->tables[i] = NULL;
     }
@@ -514,7 +424,7 @@ emu_cmd_table_destroy(struct emu_dev *dev, struct emu_cmd *cmd)
             dev->steer.tables[i] = NULL;
     dev->steer.n_tables--;
     free(t->tvec);
-    emu_hmap_fini(&t->tuples);
+    snic_hmap_fini(&t->tuples);
     free(t);
     return FW_STATUS_OK;
 }
@@ -615,7 +525,7 @@ emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd)
             r->jump = emu_steer_table(dev, in.actions[i].u.jump.group);
     r->id = (s->slots[idx].gen << s->idx_bits) | idx;
     s->slots[idx].rule = r;
-    emu_hmap_insert(&tu->rules, &r->node, emu_hash_words(r->value));
+    snic_hmap_insert(&tu->rules, &r->node, emu_hash_words(r->value));
     tu->n_rules++;
     tu->prio_count[in.priority]++;
     if (in.priority < tu->best_prio)
