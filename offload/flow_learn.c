@@ -251,21 +251,26 @@ flow_learn_valid(const struct flow_action *a)
     return true;
 }
 
-/* The output a learned flow gets for the port value @v, read as Open
- * vSwitch reads a learn's output: a 16-bit OpenFlow 1.0 port. False: a
- * value that is no port an output can go to (0, 0xff00..0xfff7, TABLE,
- * NONE, wider than 16 bits): Open vSwitch then refuses the flow. */
+/* The output a learned flow gets for the port value @v, as Open vSwitch
+ * makes it: a 16-bit OpenFlow 1.0 port; an ordinary number (below
+ * 0xff00) or IN_PORT, FLOOD, ALL or LOCAL. Any other value (NORMAL,
+ * CONTROLLER, TABLE, NONE, 0xff00..0xfff7, more than 16 bits) gives no
+ * output, and the flow is learned without it. Port 0 is no port: an
+ * output there sends nothing, so it is left out too. */
 static bool
 learned_output(uint64_t v, struct flow_action *out)
 {
     memset(out, 0, sizeof(*out));
     out->type = FLOW_ACT_OUTPUT;
-    if (v == 0 || v > 0xfffe || (v >= 0xff00 && v < 0xfff8) || v == 0xfff9)
+    if (v == 0 || v > 0xffff)
         return false;
-    out->u.port = v >= 0xfff8 ? 0xffff0000u | (uint32_t)v : (uint32_t)v;
-    if (out->u.port == FLOW_PORT_CONTROLLER)
-        out->pad0 = FLOW_CONTROLLER_MAX_LEN;
-    return true;
+    if (v < 0xff00) {
+        out->u.port = (uint32_t)v;
+        return true;
+    }
+    out->u.port = 0xffff0000u | (uint32_t)v;
+    return out->u.port == FLOW_PORT_IN_PORT || out->u.port == FLOW_PORT_FLOOD
+        || out->u.port == FLOW_PORT_ALL || out->u.port == FLOW_PORT_LOCAL;
 }
 
 int
@@ -312,7 +317,7 @@ flow_learn_build(const struct flow_action *a, const struct flow_key *key,
         if (s->pad0 == FLOW_LEARN_OUTPUT) {
             flow_learn_subfield_get(key, &s->u.src, v);
             if (!learned_output(v[0], act))
-                return -EINVAL;
+                f->n_actions--;
             continue;
         }
         if (s->pad0 == FLOW_LEARN_LOAD)

@@ -548,7 +548,7 @@ struct dp_worker_stats {
     uint64_t learns;        /* learned flows queued for the control thread */
     uint64_t learn_dups;    /* the same flow already queued: not again */
     uint64_t learn_drops;   /* queue full, or a flow learn could not make
-                             * (an output to no port) */
+                             * (more than FLOW_MAX_ACTIONS actions) */
     uint64_t port_decided;  /* packets table 0 classified by their in_port
                              * alone (a table whose flows look at nothing
                              * else: docs/datapath.md, "Fast paths") */

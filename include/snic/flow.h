@@ -356,7 +356,9 @@ struct flow_subfield {
  *   LOAD       the learned flow loads the packet's u.src into dst
  *   LOAD_IMM   the learned flow loads u.value into dst
  *   OUTPUT     the learned flow outputs to the port the packet's u.src
- *              holds (16 bits, read as Open vSwitch reads output:REG) */
+ *              holds, a 16-bit OpenFlow 1.0 port: below 0xff00, IN_PORT,
+ *              FLOOD, ALL or LOCAL; any other value adds no output (as
+ *              in Open vSwitch) */
 #define FLOW_LEARN_F_SEND_FLOW_REM  0x1u
 enum flow_learn_kind {
     FLOW_LEARN_COOKIE = 1,
@@ -652,9 +654,7 @@ bool flow_learn_valid(const struct flow_action *a);
 /*
  * The flow the learn action @a (a FLOW_ACT_LEARN and its specs) makes of a
  * packet whose key is @key (as the actions before it left it), as an add
- * into *@out (FLOW_CMD_ADD). 0, or -EINVAL when the flow could not be
- * added (an OUTPUT spec reading a port that is none, as Open vSwitch then
- * learns nothing).
+ * into *@out (FLOW_CMD_ADD). 0, or -E2BIG past FLOW_MAX_ACTIONS.
  */
 int flow_learn_build(const struct flow_action *a, const struct flow_key *key,
                      struct flow_mod *out);

@@ -180,16 +180,23 @@ Test(learn, build_reads_output_ports_as_open_vswitch)
              "output:NXM_NX_REG0[0..15])", &fm);
     a = learn_of(&fm);
     k.vlan_tci = htons(0x1000 | 0x2005);
-    k.meta.regs[0] = 0xfffa;            /* NORMAL */
+    k.meta.regs[0] = 0xfffb;            /* FLOOD */
     cr_assert_eq(flow_learn_build(a, &k, &out), 0);
-    cr_assert_eq(out.flow.actions[0].u.port, FLOW_PORT_NORMAL);
+    cr_assert_eq(out.flow.n_actions, 1);
+    cr_assert_eq(out.flow.actions[0].u.port, FLOW_PORT_FLOOD);
     /* VID bits only */
     cr_assert_eq(ntohs(out.flow.match.mask.vlan_tci), 0x0fff);
     cr_assert_eq(ntohs(out.flow.match.value.vlan_tci), 0x0005);
-    k.meta.regs[0] = 0;                 /* no port: nothing learned */
-    cr_assert_eq(flow_learn_build(a, &k, &out), -EINVAL);
-    k.meta.regs[0] = 0xfff9;            /* TABLE: not for a flow */
-    cr_assert_eq(flow_learn_build(a, &k, &out), -EINVAL);
+    k.meta.regs[0] = 0xfeff;
+    cr_assert_eq(flow_learn_build(a, &k, &out), 0);
+    cr_assert_eq(out.flow.actions[0].u.port, 0xfeff);
+    /* Open vSwitch learns the flow without an output for NORMAL,
+     * CONTROLLER, TABLE, 0xff00..0xfff7 and port 0 */
+    for (unsigned i = 0; i < 5; i++) {
+        k.meta.regs[0] = (uint32_t[]){ 0xfffa, 0xfffd, 0xfff9, 0xff00, 0 }[i];
+        cr_assert_eq(flow_learn_build(a, &k, &out), 0);
+        cr_assert_eq(out.flow.n_actions, 0, "port 0x%x", k.meta.regs[0]);
+    }
 }
 
 Test(learn, a_learned_again_flow_restarts_its_hard_timeout_only)

@@ -872,8 +872,10 @@ def learn_case(rnd):
     prios = rnd.sample(range(10, 1000, 10), 8)
 
     def args(i):
+        # NORMAL, FLOOD and 0 in a learned output: Open vSwitch learns
+        # the flow without an output for NORMAL and 0
         return {"p": prios[i], "c": 0x100 * (i + 1),
-                "port": rnd.choice(PORTS),
+                "port": rnd.choice(PORTS + [65530, 65531, 0]),
                 "to": rnd.choice(["", "", "hard_timeout=300,",
                                   "idle_timeout=300,"])}
     for n, k in enumerate(kinds):
