@@ -32,6 +32,7 @@
 
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
+#include "snic_hmap.h"
 #include "snic_tsa.h"
 
 #define EMUNIC_DRIVER_NAME      net_emunic
@@ -355,8 +356,7 @@ struct rte_flow {
     struct emunic_table *table; /* template table it was made in, or NULL */
     uint32_t generation;        /* adapter->generation at creation */
     uint32_t rss_ctx;           /* its RSS action's context, 0: none */
-    struct rte_flow *hnext;     /* chain in the port's flow_index */
-    struct rte_flow **hpprev;   /* what points at it in that chain */
+    struct snic_hmap_node hnode;    /* in the port's flow_index */
 };
 TAILQ_HEAD(emunic_flow_list, rte_flow);
 
@@ -385,10 +385,10 @@ struct emunic_port {
     struct emunic_flow_list flows;
     /* Live handles by address (emunic_flow.c, under ad->lock): destroy
      * checks a handle is one of this port's in O(1) without dereferencing
-     * it. NULL until needed and after every flush; rebuilt from flows. */
-    struct rte_flow **flow_index;
-    uint32_t flow_index_mask;   /* buckets - 1 */
-    uint32_t n_flows;           /* handles in flow_index */
+     * it. Not built until needed and after every flush (flow_indexed
+     * false); rebuilt from flows. */
+    struct snic_hmap flow_index;
+    bool flow_indexed;
     /* rte_flow_configure's flow queues, counter pool, templates and
      * tables (emunic_flow_template.c); NULL until configured */
     struct emunic_async *async;
@@ -531,8 +531,8 @@ int emunic_flow_group_get_locked(struct emunic_adapter *ad, uint32_t group,
                                  struct rte_flow_error *error)
     SNIC_REQUIRES(ad->lock);
 int emunic_flow_index_reserve(struct emunic_port *p, uint32_t more);
-struct rte_flow **emunic_flow_index_slot(struct emunic_port *p,
-                                         const struct rte_flow *flow);
+bool emunic_flow_index_has(const struct emunic_port *p,
+                           const struct rte_flow *flow);
 void emunic_flow_index_add(struct emunic_port *p, struct rte_flow *flow);
 void emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
                                 bool in_card)

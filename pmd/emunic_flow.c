@@ -11,9 +11,10 @@
  * (their generation is old) and only their memory is freed.
  *
  * Handles: each port keeps its live flows on a list (flush and close walk
- * it) and in an address-keyed hash index, so destroy costs O(1) with 100,000s
- * of flows and refuses, without touching it, a handle that is not one of the
- * port's live flows (another port's, destroyed already, or garbage).
+ * it) and in an address-keyed hash index (common/snic_hmap.h), so destroy
+ * costs O(1) with 100,000s of flows and refuses, without touching it, a
+ * handle that is not one of the port's live flows (another port's,
+ * destroyed already, or garbage).
  *
  * The template/async API (emunic_flow_template.c, emunic_flow_async.c)
  * runs the same translation per rule and makes the same handles: a rule
@@ -31,6 +32,7 @@
 #include <rte_flow_driver.h>
 
 #include "emunic.h"
+#include "snic_hash.h"
 
 /* -ENODEV: not a port of this switch. -ENXIO: one of ours whose VF left
  * the card (marked gone, RMV raised, not closed yet): its vport number may
@@ -87,54 +89,36 @@ emunic_flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error)
  * Handle index (caller holds ad->lock)
  * ------------------------------------------------------------------------ */
 
-#define FLOW_INDEX_MIN  64u
-
-static uint32_t
-flow_index_hash(const struct rte_flow *f, uint32_t mask)
+/* The address's value only: the handle is never read before it is known
+ * to be a live one. */
+static uint64_t
+flow_index_hash(const struct rte_flow *f)
 {
-    /* Fibonacci hashing of the address without its alignment bits: the
-     * product's middle bits depend on every address bit */
-    uint64_t x = ((uint64_t)(uintptr_t)f >> 4) * 0x9e3779b97f4a7c15ull;
-
-    return (uint32_t)(x >> 32) & mask;
+    return snic_hash_u64((uint64_t)(uintptr_t)f, SNIC_HASH_BASIS);
 }
 
-/* (Re)build the index from the list with room for @want handles at load
- * at most 1: used to grow it and after a flush dropped it. */
+/* Build the index from the list with room for @want handles: used after
+ * a flush dropped it. */
 static int
 flow_index_build(struct emunic_port *p, uint32_t want)
 {
-    uint32_t n = FLOW_INDEX_MIN, count = 0;
-    struct rte_flow **b, *f;
+    struct rte_flow *f;
 
-    while (n < want && n < (1u << 31))
-        n <<= 1;
-    b = calloc(n, sizeof(*b));
-    if (b == NULL)
+    snic_hmap_init(&p->flow_index);
+    if (snic_hmap_reserve(&p->flow_index, want) < 0)
         return -ENOMEM;
-    TAILQ_FOREACH(f, &p->flows, next) {
-        uint32_t h = flow_index_hash(f, n - 1);
-
-        f->hnext = b[h];
-        if (b[h] != NULL)
-            b[h]->hpprev = &f->hnext;
-        b[h] = f;
-        f->hpprev = &b[h];
-        count++;
-    }
-    free(p->flow_index);
-    p->flow_index = b;
-    p->flow_index_mask = n - 1;
-    p->n_flows = count;
+    TAILQ_FOREACH(f, &p->flows, next)
+        snic_hmap_insert(&p->flow_index, &f->hnode, flow_index_hash(f));
+    p->flow_indexed = true;
     return 0;
 }
 
-/* Make sure one more handle fits; the list is the truth when there is no
- * index yet (first create, or a flush dropped it). */
+/* Make sure @more handles fit without allocating; the list is the truth
+ * when there is no index yet (first create, or a flush dropped it). */
 int
 emunic_flow_index_reserve(struct emunic_port *p, uint32_t more)
 {
-    if (p->flow_index == NULL) {
+    if (!p->flow_indexed) {
         uint32_t count = 0;
         struct rte_flow *f;
 
@@ -142,38 +126,30 @@ emunic_flow_index_reserve(struct emunic_port *p, uint32_t more)
             count++;
         return flow_index_build(p, count + more);
     }
-    if (p->n_flows + more <= p->flow_index_mask + 1)
-        return 0;
-    return flow_index_build(p, 2 * (p->flow_index_mask + 1));
+    return snic_hmap_reserve(&p->flow_index,
+                             snic_hmap_count(&p->flow_index) + more);
 }
 
-/* The bucket slot naming @flow, or NULL: compares addresses only, so a
- * bogus or freed @flow is never read. */
-struct rte_flow **
-emunic_flow_index_slot(struct emunic_port *p, const struct rte_flow *flow)
+/* Whether @flow is one of the port's live handles: compares addresses
+ * only, so a bogus or freed @flow is never read. */
+bool
+emunic_flow_index_has(const struct emunic_port *p, const struct rte_flow *flow)
 {
-    struct rte_flow **pp;
+    struct rte_flow *f;
 
-    if (p->flow_index == NULL)
-        return NULL;
-    pp = &p->flow_index[flow_index_hash(flow, p->flow_index_mask)];
-    while (*pp != NULL && *pp != flow)
-        pp = &(*pp)->hnext;
-    return *pp != NULL ? pp : NULL;
+    if (!p->flow_indexed)
+        return false;
+    SNIC_HMAP_FOR_EACH_WITH_HASH(f, hnode, flow_index_hash(flow),
+                                 &p->flow_index)
+        if (f == flow)
+            return true;
+    return false;
 }
 
 void
 emunic_flow_index_add(struct emunic_port *p, struct rte_flow *flow)
 {
-    struct rte_flow **b = &p->flow_index[flow_index_hash(flow,
-                                                         p->flow_index_mask)];
-
-    flow->hnext = *b;
-    if (*b != NULL)
-        (*b)->hpprev = &flow->hnext;
-    *b = flow;
-    flow->hpprev = b;
-    p->n_flows++;
+    snic_hmap_insert(&p->flow_index, &flow->hnode, flow_index_hash(flow));
 }
 
 /* A flush drops the index: on the close path the ethdev layer frees the
@@ -182,10 +158,8 @@ emunic_flow_index_add(struct emunic_port *p, struct rte_flow *flow)
 static void
 flow_index_drop(struct emunic_port *p)
 {
-    free(p->flow_index);
-    p->flow_index = NULL;
-    p->flow_index_mask = 0;
-    p->n_flows = 0;
+    snic_hmap_clear(&p->flow_index);
+    p->flow_indexed = false;
 }
 
 int
@@ -512,14 +486,9 @@ emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
     if (flow->table != NULL)
         emunic_table_flow_gone(flow->table);
     TAILQ_REMOVE(&p->flows, flow, next);
-    /* every flow on the list is in the index whenever there is one: out
-     * of its chain in O(1), no second lookup */
-    if (p->flow_index != NULL) {
-        *flow->hpprev = flow->hnext;
-        if (flow->hnext != NULL)
-            flow->hnext->hpprev = flow->hpprev;
-        p->n_flows--;
-    }
+    /* every flow on the list is in the index whenever there is one */
+    if (p->flow_indexed)
+        snic_hmap_remove(&p->flow_index, &flow->hnode);
     free(flow);
 }
 
@@ -574,7 +543,6 @@ emunic_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *flow,
                     struct rte_flow_error *error)
 {
     struct emunic_port *p = dev->data->dev_private;
-    struct rte_flow **slot;
     int ret;
 
     if (flow == NULL)
@@ -589,8 +557,7 @@ emunic_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *flow,
                                flow, "out of memory for the port's flow "
                                "index");
     }
-    slot = emunic_flow_index_slot(p, flow);
-    if (slot == NULL) {
+    if (!emunic_flow_index_has(p, flow)) {
         snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
                                "not a live flow of port %u: destroyed "
@@ -680,7 +647,7 @@ emunic_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
     snic_mutex_lock(&ad->lock);
     /* the handle is read only once it is known to be one of ours */
     if (emunic_flow_index_reserve(p, 0) < 0 ||
-        emunic_flow_index_slot(p, flow) == NULL ||
+        !emunic_flow_index_has(p, flow) ||
         flow->astate == EMUNIC_FLOW_CREATING) {
         snic_mutex_unlock(&ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE,

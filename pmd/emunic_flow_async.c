@@ -322,7 +322,7 @@ emunic_flow_async_destroy(struct rte_eth_dev *dev, uint32_t queue_id,
         return -EAGAIN;
     snic_mutex_lock(&p->ad->lock);
     if (flow == NULL || emunic_flow_index_reserve(p, 0) < 0 ||
-        emunic_flow_index_slot(p, flow) == NULL) {
+        !emunic_flow_index_has(p, flow)) {
         snic_mutex_unlock(&p->ad->lock);
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
                                "not a live flow of port %u: destroyed "
