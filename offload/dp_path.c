@@ -94,9 +94,9 @@ classify(struct dp_worker *w, const struct dp_cls_snap *snap,
 
 /* classify() of @n keys at once. */
 static void
-classify_burst(struct dp_worker *w, const struct dp_cls_snap *snap,
-               unsigned table, const struct flow_key *keys, unsigned n,
-               const struct dp_rule **rules)
+classify_each(struct dp_worker *w, const struct dp_cls_snap *snap,
+              unsigned table, const struct flow_key *keys, unsigned n,
+              const struct dp_rule **rules)
 {
     uint64_t version, hash[DP_BURST_MAX];
     struct flow_key miss_keys[DP_BURST_MAX];
@@ -135,6 +135,72 @@ classify_burst(struct dp_worker *w, const struct dp_cls_snap *snap,
         rules[i] = miss_rules[m];
         emc_insert(w, version, hash[i], table, &keys[i], rules[i]);
     }
+}
+
+/* Whether @a and @b hold the same packet words. */
+static inline bool
+key_pkt_same(const struct flow_key *a, const struct flow_key *b)
+{
+    uint64_t diff = 0;
+
+    for (unsigned i = 0; i < DP_KEY_PKT_WORDS; i++)
+        diff |= dp_key_word(a, i) ^ dp_key_word(b, i);
+    return diff == 0;
+}
+
+/*
+ * classify_each(), with each run of identical keys looked up once: one
+ * packet flow, or trains of one, cost a comparison per packet instead of
+ * a lookup (or a cache probe). Decided per burst from its first two keys,
+ * so traffic of many flows pays one comparison a burst. Only where the
+ * answer depends on the packet words alone (the cache's own condition).
+ */
+static __attribute__((noinline)) void
+classify_runs(struct dp_worker *w, const struct dp_cls_snap *snap,
+              unsigned table, const struct flow_key *keys, unsigned n,
+              const struct dp_rule **rules)
+{
+    struct flow_key uniq[DP_BURST_MAX];
+    const struct dp_rule *uniq_rules[DP_BURST_MAX];
+    uint8_t of[DP_BURST_MAX];
+    unsigned u = 0;
+
+    uniq[0] = keys[0];
+    of[0] = 0;
+    for (unsigned i = 1; i < n; i++) {
+        if (!key_pkt_same(&keys[i], &uniq[u]))
+            uniq[++u] = keys[i];
+        of[i] = (uint8_t)u;
+    }
+    classify_each(w, snap, table, uniq, u + 1, uniq_rules);
+    for (unsigned i = 0; i < n; i++)
+        rules[i] = uniq_rules[of[i]];
+}
+
+/* Whether the first two keys of a burst are the same: most often they
+ * differ in their first words, so stop at the first difference. */
+static inline bool
+burst_starts_with_a_run(const struct flow_key *keys, unsigned n)
+{
+    if (n < 2)
+        return false;
+    for (unsigned i = 0; i < DP_KEY_PKT_WORDS; i++)
+        if (dp_key_word(&keys[0], i) != dp_key_word(&keys[1], i))
+            return false;
+    return true;
+}
+
+static inline void
+classify_burst(struct dp_worker *w, const struct dp_cls_snap *snap,
+               unsigned table, const struct flow_key *keys, unsigned n,
+               const struct dp_rule **rules)
+{
+    if (__builtin_expect(burst_starts_with_a_run(keys, n), 0)
+        && !(w->paths & DP_PATHS_NO_FAST)
+        && dp_cls_snap_emc_exact(snap, table))
+        classify_runs(w, snap, table, keys, n, rules);
+    else
+        classify_each(w, snap, table, keys, n, rules);
 }
 
 const struct dp_rule *

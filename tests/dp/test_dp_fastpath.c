@@ -431,11 +431,19 @@ run_bursts(unsigned *seed, const char *what, unsigned rounds)
         /* 7: no flow names it; the first round from a port with no
          * tunnel, which a port-only table decides by the port */
         uint32_t in_port = r == 0 ? 2 : 1 + t_rand(seed, 7);
+        /* a third of the bursts come in trains of identical frames (one
+         * packet flow, or a few), which a burst looks up once a train */
+        bool trains = t_rand(seed, 3) == 0;
         char buf[96];
 
         for (unsigned p = 0; p < n; p++) {
             uint8_t f[160];
 
+            if (trains && p > 0 && t_rand(seed, 4) != 0) {
+                lens[p] = lens[p - 1];
+                memcpy(frames[p], frames[p - 1], lens[p]);
+                continue;
+            }
             lens[p] = random_frame(seed, f);
             if (in_port == 1 && lens[p] >= 14 && t_rand(seed, 3) == 0)
                 lens[p] = vxlan_frame(f, lens[p], frames[p]);
