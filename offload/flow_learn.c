@@ -118,6 +118,25 @@ flow_learn_field_by_name(const char *s, size_t len)
     return flow_field_by_name(s, len);
 }
 
+bool
+fp_is_tun_metadata(const char *s, size_t len)
+{
+    static const char *const bases[] = { "tun_metadata",
+                                         "NXM_NX_TUN_METADATA" };
+
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(bases[i]), j = n;
+
+        if (len <= n || memcmp(s, bases[i], n) != 0)
+            continue;
+        while (j < len && s[j] >= '0' && s[j] <= '9')
+            j++;
+        if (j == len)
+            return true;
+    }
+    return false;
+}
+
 enum fp_learn_prereq
 fp_learn_field_prereq(unsigned field)
 {

@@ -390,6 +390,14 @@ read_packet_type(struct fp_ctx *c, const struct fp_tok *tok,
     }
     if (rc < 0)
         return rc;
+    if (ns == 1)
+        return fp_fail(c, -ENOTSUP, tok, "packet_type=(1,0x%llx) is not "
+                       "supported: it is a packet of EtherType 0x%llx "
+                       "without an Ethernet header (what layer-3 tunnel "
+                       "ports receive, or decap leaves); snic's ports carry "
+                       "Ethernet frames only (packet_type=(0,0)), so the "
+                       "flow could match no packet", (unsigned long long)type,
+                       (unsigned long long)type);
     if (ns != 0 || type != 0)
         return fp_fail(c, -ENOTSUP, tok, "packet_type=(%llu,0x%llx) is not "
                        "supported: snic's ports carry Ethernet frames only "

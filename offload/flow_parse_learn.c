@@ -95,6 +95,9 @@ learn_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
     unsigned field = flow_learn_field_by_name(s, nlen);
     unsigned width, start = 0, end;
 
+    if (field == FLOW_FIELD_NONE && fp_is_tun_metadata(s, nlen))
+        return fp_fail(c, -ENOTSUP, tok, "learn: " FP_TUN_METADATA_WHY,
+                       (int)nlen, s);
     if (field == FLOW_FIELD_NONE)
         return fp_fail(c, -EINVAL, tok, "learn: unknown field '%.*s' "
                        "(expected a register, metadata, tun_id, in_port, "

@@ -219,6 +219,9 @@ fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
     if (field == FLOW_FIELD_NONE) {
         if (bad_index(s, nlen, msg, sizeof(msg)))
             return fp_fail(c, -EINVAL, tok, "%s: %s", what, msg);
+        if (fp_is_tun_metadata(s, nlen))
+            return fp_fail(c, -ENOTSUP, tok, "%s: " FP_TUN_METADATA_WHY,
+                           what, (int)nlen, s);
         return fp_fail(c, -EINVAL, tok, "%s: unknown field '%.*s' "
                        "(expected " FIELDS_EXPECTED ")", what,
                        (int)(nlen > 32 ? 32 : nlen), s);

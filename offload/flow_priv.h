@@ -143,6 +143,14 @@ int fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
 int fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
                 size_t len, const char *what, struct flow_subfield *sf);
 
+/* tun_metadata0..63 / NXM_NX_TUN_METADATA0..63 (any index): Geneve
+ * options, which Open vSwitch maps with add-tlv-map; snic's tunnels are
+ * VXLAN. FP_TUN_METADATA_WHY takes the name as "%.*s". */
+bool fp_is_tun_metadata(const char *s, size_t len);
+#define FP_TUN_METADATA_WHY "'%.*s' is not supported: tun_metadata " \
+    "fields are Geneve tunnel options (Open vSwitch needs add-tlv-map " \
+    "for them); snic's tunnels are VXLAN, which carries no options"
+
 /* learn(...) (flow_parse_learn.c, flow_learn.c). */
 int fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok);
 /* The learn action @a and its specs as Open vSwitch prints them. Like

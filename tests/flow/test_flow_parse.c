@@ -1097,6 +1097,8 @@ static const struct reject_case rejects_cases[] = {
     { "tcp,tcp_flags=syn||ack,actions=drop", ADD, -EINVAL, 4,
       "unknown flag ''" },
     { "packet_type=(1,0x800),actions=drop", ADD, -ENOTSUP, 0,
+      "EtherType 0x800 without an Ethernet header" },
+    { "packet_type=(2,5),actions=drop", ADD, -ENOTSUP, 0,
       "Ethernet frames only" },
     { "packet_type=0,actions=drop", ADD, -EINVAL, 0, "(NAMESPACE,TYPE)" },
     { "packet_type=(0,x),actions=drop", ADD, -EINVAL, 0, "not a number" },
