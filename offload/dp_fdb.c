@@ -45,6 +45,7 @@
 #include <time.h>
 
 #include "dp_priv.h"
+#include "snic_hash.h"
 
 #define WAYS        4u
 #define N_SETS      (DP_FDB_SIZE / WAYS)
@@ -134,9 +135,7 @@ make_key(const uint8_t mac[6], uint16_t vlan)
 static struct fdb_set *
 set_of(struct dp_fdb *fdb, uint64_t key)
 {
-    uint64_t h = key * 0x9e3779b97f4a7c15ull;
-
-    return &fdb->sets[(h >> 40) % N_SETS];
+    return &fdb->sets[snic_hash_u64(key, SNIC_HASH_BASIS) % N_SETS];
 }
 
 /* A consistent copy of @s's keys and ports. */

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "dp_pipeline_priv.h"
+#include "snic_hash.h"
 
 struct dp_learn_q {
     uint32_t head;              /* next to write: the worker's */
@@ -45,12 +46,7 @@ dp_learn_q_destroy(struct dp_learn_q *q)
 static uint64_t
 fm_hash(const struct flow_mod *fm)
 {
-    const uint8_t *p = (const uint8_t *)fm;
-    uint64_t h = 0xcbf29ce484222325ull;
-
-    for (size_t i = 0; i < sizeof(*fm); i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    return h;
+    return snic_hash_bytes(fm, sizeof(*fm), SNIC_HASH_BASIS);
 }
 
 /* Worker side: the env's learn callback (ctx: the worker). */

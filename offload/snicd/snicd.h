@@ -29,6 +29,7 @@
 #include "snic/ctl.h"
 #include "snic/dp.h"
 #include "snic/flow.h"
+#include "snic_hmap.h"
 #include "snicd_log.h"
 #include "snicd_offload.h"
 #include "snicd_opts.h"
@@ -277,9 +278,9 @@ struct snicd {
     struct snicd_batch_stats last_batch;
     uint64_t learn_applied;     /* learned flows put in the table
                                  * (snicd_learn.c) */
-    /* hardware counters per flow id (open addressing), see snicd_core.c */
-    struct snicd_hwctr *hwctr;
-    size_t hwctr_cap, hwctr_n;
+    /* hardware counters per flow id (struct snicd_hwctr), see
+     * snicd_core.c */
+    struct snic_hmap hwctr;
     uint64_t start_ns;
     struct flow_port_map portmap;
     /* ---- shared with the workers (snicd_port.c, snicd_worker.c) ---- */

@@ -28,10 +28,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "snic_hash.h"
 #include "snicd.h"
 
 struct snicd_hwctr {
-    uint64_t id;            /* 0: empty */
+    struct snic_hmap_node node; /* in snicd.hwctr, hash of id */
+    uint64_t id;
     uint64_t last_packets, last_bytes;  /* as the hardware last said */
     uint64_t bank_packets, bank_bytes;  /* from rules that are gone */
 };
@@ -45,87 +47,59 @@ snicd_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* ---- hardware counter bank: open addressing, backward-shift delete ---- */
+/* ---- hardware counter bank: by flow id ---- */
 
-static size_t
-hw_index(const struct snicd *d, uint64_t id)
+static uint64_t
+hw_hash(uint64_t id)
 {
-    uint64_t h = id * 0x9e3779b97f4a7c15ull;
-
-    return (size_t)(h >> 17) & (d->hwctr_cap - 1);
+    return snic_hash_u64(id, SNIC_HASH_BASIS);
 }
 
 static struct snicd_hwctr *
 hw_find(const struct snicd *d, uint64_t id)
 {
-    if (d->hwctr_cap == 0)
-        return NULL;
-    for (size_t i = hw_index(d, id); ; i = (i + 1) & (d->hwctr_cap - 1)) {
-        if (d->hwctr[i].id == id)
-            return &d->hwctr[i];
-        if (d->hwctr[i].id == 0)
-            return NULL;
-    }
+    struct snicd_hwctr *e;
+
+    SNIC_HMAP_FOR_EACH_WITH_HASH(e, node, hw_hash(id), &d->hwctr)
+        if (e->id == id)
+            return e;
+    return NULL;
 }
 
 static struct snicd_hwctr *
 hw_insert(struct snicd *d, uint64_t id)
 {
     struct snicd_hwctr *e = hw_find(d, id);
-    size_t i;
 
     if (e != NULL)
         return e;
-    if (2 * (d->hwctr_n + 1) > d->hwctr_cap) {
-        size_t cap = d->hwctr_cap ? d->hwctr_cap * 2 : 1024;
-        struct snicd_hwctr *old = d->hwctr;
-        size_t old_cap = d->hwctr_cap;
-
-        d->hwctr = calloc(cap, sizeof(*d->hwctr));
-        if (d->hwctr == NULL) {
-            d->hwctr = old;
-            return NULL;
-        }
-        d->hwctr_cap = cap;
-        for (size_t k = 0; k < old_cap; k++) {
-            if (old[k].id == 0)
-                continue;
-            for (i = hw_index(d, old[k].id); d->hwctr[i].id != 0;
-                 i = (i + 1) & (cap - 1))
-                continue;
-            d->hwctr[i] = old[k];
-        }
-        free(old);
-    }
-    for (i = hw_index(d, id); d->hwctr[i].id != 0;
-         i = (i + 1) & (d->hwctr_cap - 1))
-        continue;
-    d->hwctr[i] = (struct snicd_hwctr){ .id = id };
-    d->hwctr_n++;
-    return &d->hwctr[i];
+    e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return NULL;
+    e->id = id;
+    snic_hmap_insert(&d->hwctr, &e->node, hw_hash(id));
+    return e;
 }
 
 static void
 hw_remove(struct snicd *d, uint64_t id)
 {
     struct snicd_hwctr *e = hw_find(d, id);
-    size_t mask = d->hwctr_cap - 1, hole, i;
 
     if (e == NULL)
         return;
-    hole = (size_t)(e - d->hwctr);
-    d->hwctr[hole].id = 0;
-    d->hwctr_n--;
-    /* move later members of the probe run into the hole when allowed */
-    for (i = (hole + 1) & mask; d->hwctr[i].id != 0; i = (i + 1) & mask) {
-        size_t home = hw_index(d, d->hwctr[i].id);
+    snic_hmap_remove(&d->hwctr, &e->node);
+    free(e);
+}
 
-        if (((i - home) & mask) >= ((i - hole) & mask)) {
-            d->hwctr[hole] = d->hwctr[i];
-            d->hwctr[i].id = 0;
-            hole = i;
-        }
-    }
+static void
+hw_clear(struct snicd *d)
+{
+    struct snicd_hwctr *e;
+
+    SNIC_HMAP_FOR_EACH_SAFE(e, node, &d->hwctr)
+        free(e);
+    snic_hmap_fini(&d->hwctr);
 }
 
 /* ---- the listener ---- */
@@ -277,9 +251,7 @@ snicd_core_fini(struct snicd *d)
     free(d->staged);
     d->staged = NULL;
     d->n_staged = d->cap_staged = 0;
-    free(d->hwctr);
-    d->hwctr = NULL;
-    d->hwctr_cap = d->hwctr_n = 0;
+    hw_clear(d);
 }
 
 int
