@@ -58,16 +58,50 @@ emc_insert(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
     e->table = (uint8_t)table;
 }
 
-/* Whether table @table gets the cache in front: where it pays, unless
- * the worker was told otherwise (dp_worker_set_paths()). */
+/*
+ * Whether @n lookups of table @table go through the cache: where the
+ * table's shape says it pays (dp_cls_snap_emc_useful()), unless the
+ * worker was told otherwise (dp_worker_set_paths()) or its measured hit
+ * rate says it does not. Each window of EMC_WINDOW cached lookups whose
+ * hits are under a quarter (more packet flows than entries, or traffic
+ * that never repeats) rests the cache for the next EMC_REST lookups of
+ * that table on this worker: hashing and comparing the whole key, and
+ * filling entries nobody reads again, would cost more than the lookup it
+ * saves. Then it is tried again. The answers are the same either way.
+ */
 static inline bool
-emc_use(const struct dp_worker *w, const struct dp_cls_snap *snap,
-        unsigned table)
+emc_use(struct dp_worker *w, const struct dp_cls_snap *snap, unsigned table,
+        unsigned n)
 {
+    struct emc_gate *g;
+
     if (__builtin_expect(w->paths & (DP_PATHS_NO_EMC | DP_PATHS_EMC), 0))
         return !(w->paths & DP_PATHS_NO_EMC)
                && dp_cls_snap_emc_exact(snap, table);
-    return dp_cls_snap_emc_useful(snap, table);
+    if (!dp_cls_snap_emc_useful(snap, table))
+        return false;
+    g = &w->emc_gate[table];
+    if (g->rest == 0)
+        return true;
+    g->rest = g->rest > n ? g->rest - n : 0;
+    return false;
+}
+
+/* Account @n cached lookups of table @table, @hits of them hits. */
+static inline void
+emc_account(struct dp_worker *w, unsigned table, unsigned n, unsigned hits)
+{
+    struct emc_gate *g = &w->emc_gate[table];
+
+    w->stats.emc_hits += hits;
+    g->lookups += n;
+    g->hits += hits;
+    if (g->lookups < EMC_WINDOW)
+        return;
+    if (g->hits < g->lookups / 4 && !(w->paths & DP_PATHS_EMC))
+        g->rest = EMC_REST;
+    g->lookups = 0;
+    g->hits = 0;
 }
 
 static const struct dp_rule *
@@ -78,15 +112,14 @@ classify(struct dp_worker *w, const struct dp_cls_snap *snap,
     const struct emc_entry *e;
     const struct dp_rule *r;
 
-    if (!emc_use(w, snap, table))
+    if (!emc_use(w, snap, table, 1))
         return dp_cls_lookup(snap, table, key);
     version = dp_cls_snap_version(snap);
     h = dp_key_pkt_hash(key);
     e = emc_find(w, version, h, table, key);
-    if (e != NULL) {
-        w->stats.emc_hits++;
+    emc_account(w, table, 1, e != NULL);
+    if (e != NULL)
         return e->rule;
-    }
     r = dp_cls_lookup(snap, table, key);
     emc_insert(w, version, h, table, key, r);
     return r;
@@ -104,7 +137,7 @@ classify_each(struct dp_worker *w, const struct dp_cls_snap *snap,
     uint8_t miss_idx[DP_BURST_MAX];
     unsigned n_miss = 0;
 
-    if (!emc_use(w, snap, table)) {
+    if (!emc_use(w, snap, table, n)) {
         dp_cls_lookup_burst(snap, table, keys, n, rules);
         return;
     }
@@ -119,13 +152,13 @@ classify_each(struct dp_worker *w, const struct dp_cls_snap *snap,
                                              &keys[i]);
 
         if (e != NULL) {
-            w->stats.emc_hits++;
             rules[i] = e->rule;
             continue;
         }
         miss_keys[n_miss] = keys[i];
         miss_idx[n_miss++] = (uint8_t)i;
     }
+    emc_account(w, table, n, n - n_miss);
     if (n_miss == 0)
         return;
     dp_cls_lookup_burst(snap, table, miss_keys, n_miss, miss_rules);

@@ -29,6 +29,16 @@ struct emc_entry {
     uint8_t table;
 };
 
+/* The cache's measured worth for one table (dp_path.c, emc_use()). */
+#define EMC_WINDOW      4096u   /* cached lookups per measure */
+#define EMC_REST        65536u  /* lookups without the cache after a bad
+                                 * window */
+
+struct emc_gate {
+    uint32_t lookups, hits;     /* in the current window */
+    uint32_t rest;              /* lookups left to do without the cache */
+};
+
 struct tunnels {
     size_t n;
     struct dp_vxlan_port ports[];
@@ -41,6 +51,7 @@ struct dp_worker {
     struct dp_worker_stats stats;
     struct dp_sw_env swenv;     /* { &dp->sw, &stats } */
     struct emc_entry emc[EMC_ENTRIES];
+    struct emc_gate emc_gate[FLOW_TABLE_MAX + 1];
     unsigned paths;         /* DP_PATHS_* */
     size_t index;           /* in dp->workers */
     /* a frame's copy for the check run of resubmit loops (dp_path.c);

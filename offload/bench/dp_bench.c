@@ -21,6 +21,9 @@
  *   exact          one exact 5-tuple flow per packet flow, a catch-all drop
  *   mix            /24 destination prefixes, UDP port ranges, /16 sources
  *                  over a default, at four priorities
+ *   masks          ten destination prefixes (/8 to /17) at one priority:
+ *                  every lookup probes ten subtables (the cache pays)
+ * DP_BENCH_PATHS sets dp_worker_set_paths() flags.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -325,9 +328,20 @@ install_shape(struct dp *dp, const char *shape, uint32_t n_pflows)
         }
         memset(&f, 0, sizeof(f));
         put_or_die(dp, id++, &f);
+    } else if (strcmp(shape, "masks") == 0) {
+        /* every lookup probes ten subtables: the cache pays by shape */
+        f.match.mask.dl_type = 0xffff;
+        f.match.value.dl_type = htons(0x0800);
+        f.priority = 10;
+        output_to(&f, 2);
+        for (uint32_t m = 0; m < 10; m++) {
+            f.match.mask.nw_dst = htonl(0xffffffffu << (15 + m));
+            f.match.value.nw_dst = htonl(0x0a000000u) & f.match.mask.nw_dst;
+            put_or_die(dp, id++, &f);
+        }
     } else {
         fprintf(stderr, "dp_bench: unknown DP_BENCH_SHAPE '%s' (port, "
-                "exact-default, exact or mix)\n", shape);
+                "exact-default, exact, mix or masks)\n", shape);
         exit(2);
     }
     if (dp_commit(dp) < 0)
@@ -385,6 +399,11 @@ matrix(const char *shape)
         if (w == NULL)
             return 1;
         install_shape(dp, shape, n);
+        /* DP_BENCH_PATHS: dp_worker_set_paths() flags, to weigh a
+         * shortcut (2: no cache, 4: the cache everywhere) */
+        if (getenv("DP_BENCH_PATHS") != NULL)
+            dp_worker_set_paths(w, (unsigned)strtoul(getenv("DP_BENCH_PATHS"),
+                                                     NULL, 0));
         for (uint32_t i = 0; i < n; i++)
             matrix_frame(frames + (size_t)i * STRIDE + HEADROOM, i);
         dp_worker_online(w);

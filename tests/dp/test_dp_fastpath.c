@@ -727,3 +727,81 @@ Test(dp_fastpath, publisher_races_workers, .timeout = 60)
         dp_worker_destroy(readers[i].w);
     dp_destroy(c_dp);
 }
+
+/* ---- the exact-match cache by its measured hit rate ---- */
+
+/* A table where the cache pays by its shape: ten masks at one priority,
+ * every lookup probes them all. */
+static void
+many_masks(struct dp *dp)
+{
+    struct flow f;
+
+    for (unsigned m = 0; m < 10; m++) {
+        memset(&f, 0, sizeof(f));
+        flow_match_init_catchall(&f.match);
+        f.match.mask.dl_type = 0xffff;
+        f.match.value.dl_type = htons(0x0800);
+        f.match.mask.nw_dst = t_prefix32(8 + m);
+        f.match.value.nw_dst = htonl(0xc0000000u) & f.match.mask.nw_dst;
+        f.priority = 10;
+        act_output(&f, 2);
+        cr_assert_eq(dp_flow_put(dp, 1 + m, &f), 0);
+    }
+    cr_assert_eq(dp_commit(dp), 0);
+}
+
+static void
+no_output(void *ctx, const struct dp_output *o)
+{
+    (void)ctx;
+    (void)o;
+}
+
+static void
+one_udp(struct dp_worker *w, uint16_t sport)
+{
+    uint8_t f[128];
+    size_t n = t_frame_ip4(f, -1, 17, sport, 80, 10);
+    struct t_pkt tp;
+
+    t_pkt_load(&tp, f, n);
+    dp_worker_process(w, &tp.buf, 3, no_output, NULL);
+}
+
+Test(dp_fastpath, cache_rests_while_it_misses, .timeout = 60)
+{
+    struct dp *dp = dp_create(NULL, NULL);
+    struct dp_worker *w = dp_worker_create(dp), *w2 = dp_worker_create(dp);
+    uint64_t hits;
+
+    cr_assert(dp && w && w2);
+    many_masks(dp);
+    dp_worker_online(w);
+    /* traffic that never repeats: the cache earns nothing and rests */
+    for (unsigned i = 0; i < 5000; i++)
+        one_udp(w, (uint16_t)(1000 + i));
+    cr_assert_eq(dp_worker_stats(w)->emc_hits, 0);
+    /* so a packet that now repeats is looked up without it for a while */
+    for (unsigned i = 0; i < 1000; i++)
+        one_udp(w, 7);
+    cr_assert_eq(dp_worker_stats(w)->emc_hits, 0,
+                 "the cache was probed while resting");
+    /* and it is tried again: then it hits */
+    for (unsigned i = 0; i < 70000; i++)
+        one_udp(w, 7);
+    hits = dp_worker_stats(w)->emc_hits;
+    cr_assert_gt(hits, 1000, "the cache never came back (%llu hits)",
+                 (unsigned long long)hits);
+    dp_worker_offline(w);
+
+    /* traffic that repeats keeps it all along */
+    dp_worker_online(w2);
+    for (unsigned i = 0; i < 10000; i++)
+        one_udp(w2, (uint16_t)(1000 + i % 8));
+    cr_assert_eq(dp_worker_stats(w2)->emc_hits, 10000 - 8);
+    dp_worker_offline(w2);
+    dp_worker_destroy(w);
+    dp_worker_destroy(w2);
+    dp_destroy(dp);
+}
