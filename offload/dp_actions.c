@@ -433,6 +433,21 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
         free(bytes);
 }
 
+/* The packet's ct_* fields back to "untracked": after ct_clear, and after
+ * a ct action for the rest of the list (only a recirculation, ct's
+ * table=, sees what the tracker said). */
+static void
+ct_clear(struct dp_pkt *pkt)
+{
+    if (pkt->meta == NULL)
+        return;
+    pkt->meta->ct_state = 0;
+    pkt->meta->ct_zone = 0;
+    pkt->meta->ct_mark = 0;
+    pkt->meta->ct_label[0] = 0;
+    pkt->meta->ct_label[1] = 0;
+}
+
 /* ---- the list (a lone OUTPUT is dp_output_one(), dp_priv.h) ---- */
 
 enum dp_act_result
@@ -558,6 +573,22 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
             return DP_ACT_RESUBMIT;
         case FLOW_ACT_CONJUNCTION:
             /* a clause flow is never a lookup's result: nothing to run */
+            break;
+        case FLOW_ACT_CT: {
+            /* its exec() body is the tracker's, not the packet's */
+            unsigned n = a->u.ct.n_exec;
+
+            if (n > n_acts - i - 1)
+                n = n_acts - i - 1;
+            if (env->ct != NULL)
+                env->ct(env->ct_ctx, pkt, a, i + 1 + n == n_acts
+                        && !env->nested);
+            ct_clear(pkt);
+            i += n;
+            break;
+        }
+        case FLOW_ACT_CT_CLEAR:
+            ct_clear(pkt);
             break;
         case FLOW_ACT_LEARN: {
             unsigned n = a->u.learn.n;

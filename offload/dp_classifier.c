@@ -565,10 +565,14 @@ ctable_scan(const struct wtable *wt, unsigned t, struct ctable *ct,
             for (unsigned k = 0; k < r->n_actions; k++) {
                 const struct flow_action *a = &r->actions[k];
 
-                /* learn's specs may read registers too */
+                /* learn's specs may read registers too; ct() reads a
+                 * zone register and sets ct_* for the tables after it;
+                 * ct_clear zeroes them */
                 if (a->type == FLOW_ACT_LOAD || a->type == FLOW_ACT_MOVE
                     || a->type == FLOW_ACT_OUTPUT_REG
-                    || a->type == FLOW_ACT_LEARN)
+                    || a->type == FLOW_ACT_LEARN
+                    || a->type == FLOW_ACT_CT
+                    || a->type == FLOW_ACT_CT_CLEAR)
                     ct->meta = true;
                 if (a->type == FLOW_ACT_GOTO_TABLE)
                     fan++;

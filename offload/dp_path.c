@@ -285,7 +285,11 @@ struct run {
     uint32_t lookups;       /* resubmits and goto_tables so far;
                              * LOOKUPS_FAILED once a limit was passed:
                              * the packet is dropped whole */
+    uint32_t recirc;        /* ct(table=N) recirculations nested now */
 };
+
+static void path_ct(void *ctx, struct dp_pkt *pkt,
+                    const struct flow_action *a, bool last);
 
 #define LOOKUPS_FAILED  UINT32_MAX
 
@@ -299,6 +303,7 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
         .output = fn, .ctx = ctx,
         .tunnels = run->tun->ports, .n_tunnels = run->tun->n,
         .sw = &w->swenv,
+        .ct = path_ct, .ct_ctx = run,
     };
     dp_learn_env(&run->env, w);
     run->as = (struct dp_act_stats){ 0 };
@@ -347,6 +352,7 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     pkt->meta = &key->meta;
     run->depth = 0;
     run->lookups = 0;
+    run->recirc = 0;
     if (decap && run->tun->n > 0) {
         int rc = dp_vxlan_decap(run->tun->ports, run->tun->n, key,
                                 &pkt->layout, &pkt->buf, &pkt->tun,
@@ -499,6 +505,106 @@ resubmit(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     run->depth -= deeper;
 }
 
+/* Open vSwitch's datapath recirculates a packet at most this deep (its
+ * MAX_RECIRC_DEPTH); past it, the recirculation is dropped. */
+#define RECIRC_MAX_DEPTH    6u
+
+/*
+ * ct(table=N)'s recirculation, as Open vSwitch's datapath does it: the
+ * packet as the actions left it, its registers and in_port kept and its
+ * ct_* fields in @key set, goes through table N as a packet of its own
+ * (Open vSwitch translates it afresh: the resubmit limits start over),
+ * before the rest of the list runs. When nothing follows (@last) the
+ * packet itself goes; otherwise a copy, the frame saved and put back as
+ * clone() does, since the list goes on with the packet as it was.
+ */
+static __attribute__((noinline)) void
+recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+            unsigned table, bool last)
+{
+    struct dp_pkt saved = *pkt;
+    uint32_t depth = run->depth, lookups = run->lookups;
+    bool nested = run->env.nested;
+    uint8_t small[2048], *bytes = small;
+    const struct dp_rule *r;
+
+    if (!last) {
+        if (pkt->buf.len > sizeof(small)
+            && (bytes = malloc(pkt->buf.len)) == NULL)
+            return;
+        memcpy(bytes, pkt->buf.data, pkt->buf.len);
+    }
+    pkt->meta = &key->meta;
+    run->depth = 0;
+    run->lookups = 0;
+    run->recirc++;
+    /* never the packet's last output: snicd must not take a buffer that
+     * may be a copy, or whose list goes on */
+    run->env.nested = true;
+    r = classify(run->w, run->snap, table, key);
+    if (r != NULL)
+        run->lookups++;
+    run_nested(run, pkt, key, table, r);
+    run->env.nested = nested;
+    run->recirc--;
+    run->depth = depth;
+    run->lookups = lookups;
+    if (last) {
+        pkt->meta = saved.meta;
+        return;
+    }
+    *pkt = saved;
+    memcpy(pkt->buf.data, bytes, pkt->buf.len);
+    if (bytes != small)
+        free(bytes);
+}
+
+/* The executor's ct(...): the tracker's answer for the packet as it is
+ * now, then the recirculation when the action has a table. The list
+ * itself goes on untracked (the executor clears the packet's ct_*). */
+static void
+path_ct(void *ctx, struct dp_pkt *pkt, const struct flow_action *a,
+        bool last)
+{
+    struct run *run = ctx;
+    struct dp_worker *w = run->w;
+    struct dp_ct_result res;
+    struct flow_key key;
+    uint16_t zone = a->u.ct.zone;
+
+    extract_again(pkt, &key);
+    if (pkt->meta != NULL)
+        key.meta = *pkt->meta;
+    else
+        memset(&key.meta, 0, sizeof(key.meta));
+    if (a->dst.n_bits != 0) {
+        uint64_t v[2];
+
+        flow_subfield_get(&key.meta, &a->dst, v);
+        zone = (uint16_t)v[0];
+    }
+    dp_ct_execute(w->dp->ct, pkt->buf.data, pkt->buf.len, &key,
+                  &pkt->layout, a, zone, run->dry, &res);
+    if (!run->dry) {
+        w->stats.ct_packets++;
+        w->stats.ct_invalid += (res.state & FLOW_CS_INVALID) != 0;
+        w->stats.ct_full += res.full;
+    }
+    if (a->u.ct.table == FLOW_CT_TABLE_NONE)
+        return;
+    if (run->recirc >= RECIRC_MAX_DEPTH) {
+        if (!run->dry)
+            w->stats.recirc_drops++;
+        return;
+    }
+    key.meta.ct_state = res.state;
+    key.meta.ct_zone = res.zone;
+    key.meta.ct_mark = res.mark;
+    key.meta.ct_label[0] = res.label[0];
+    key.meta.ct_label[1] = res.label[1];
+    recirculate(run, pkt, &key, a->u.ct.table, last);
+}
+
 /* A packet after pkt_start(): @acts first if not NULL (a flow the
  * hardware matched, counted in @slot), then the tables from @table, whose
  * answer is @r when @have_r. */
@@ -577,6 +683,7 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
     dry.dry = true;
     dry.env.output = no_output;
     dry.env.learn = NULL;       /* a check run learns nothing */
+    dry.env.ct_ctx = &dry;
     dry.as = (struct dp_act_stats){ 0 };
     pkt_run(&dry, &p, &k, table, r, have_r, acts, n_acts, -1, true);
     /* the check run's cache hits and drops are not the packet's */

@@ -46,10 +46,15 @@ dp_create(dp_retired_fn *fn, void *ctx)
                      __ATOMIC_RELAXED);
     if (__atomic_load_n(&dp->sw.ports, __ATOMIC_SEQ_CST) == NULL)
         goto err_ports;
+    dp->ct = dp_ct_create();
+    if (dp->ct == NULL)
+        goto err_ct;
     dp->retired_fn = fn;
     dp->retired_ctx = ctx;
     return dp;
 
+err_ct:
+    free(dp->sw.ports);
 err_ports:
     dp_fdb_destroy(dp->sw.fdb);
 err_fdb:
@@ -76,12 +81,38 @@ dp_destroy(struct dp *dp)
     free(__atomic_load_n(&dp->tunnels, __ATOMIC_SEQ_CST));
     free(__atomic_load_n(&dp->sw.ports, __ATOMIC_SEQ_CST));
     dp_fdb_destroy(dp->sw.fdb);
+    dp_ct_destroy(dp->ct);
     for (size_t i = 0; i < dp->n_chunks; i++)
         free(dp->base[i]);
     free(dp->workers);
     free(dp->free_slots);
     free(dp->pending);
     free(dp);
+}
+
+void
+dp_conntrack_set_limit(struct dp *dp, size_t max)
+{
+    dp_ct_set_limit(dp->ct, max);
+}
+
+size_t
+dp_conntrack_limit(const struct dp *dp)
+{
+    return dp_ct_limit(dp->ct);
+}
+
+size_t
+dp_conntrack_dump(struct dp *dp, int zone, struct dp_ct_entry *out,
+                  size_t max)
+{
+    return dp_ct_dump(dp->ct, zone, out, max);
+}
+
+size_t
+dp_conntrack_flush(struct dp *dp, int zone)
+{
+    return dp_ct_flush(dp->ct, zone);
 }
 
 const struct dp_cls *

@@ -7,7 +7,7 @@
 #ifndef SNIC_DP_PIPELINE_PRIV_H
 #define SNIC_DP_PIPELINE_PRIV_H
 
-#include "dp_priv.h"
+#include "dp_ct_priv.h"
 
 #define CHUNK_SHIFT     12
 #define CHUNK_SLOTS     (1u << CHUNK_SHIFT)
@@ -78,6 +78,7 @@ struct dp {
     struct dp_cls *cls;
     struct tunnels *tunnels;
     struct dp_switch sw;        /* ports, NORMAL's learning table */
+    struct dp_ct *ct;           /* connection tracking (dp_conntrack.c) */
     struct dp_worker **workers;
     size_t n_workers;
     /* counters of destroyed workers, by slot (control thread only) */

@@ -206,4 +206,5 @@ void
 dp_set_clock(struct dp *dp, uint64_t (*now_s)(void *ctx), void *ctx)
 {
     dp_fdb_set_clock(dp->sw.fdb, now_s, ctx);
+    dp_ct_set_clock(dp->ct, now_s, ctx);
 }

@@ -297,6 +297,59 @@ fmt_hex_masked(struct items *it, const char *name, uint64_t v, uint64_t m,
     item(it, "%s=%s/%s", name, a, b);
 }
 
+/* ct_state as Open vSwitch prints it: the flags of the mask in bit order,
+ * each + or -; a match on all eight flags (the whole field: the bits
+ * above are always zero) as the flags set joined by |. */
+static void
+fmt_ct_state(struct items *it, uint32_t v, uint32_t m)
+{
+    static const char *const names[8] = {
+        "new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat",
+    };
+    char buf[96];
+    size_t n = 0;
+
+    if (m == 0)
+        return;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < 8; i++) {
+        if (m == FLOW_CS_ALL) {
+            if (v & 1u << i)
+                n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+                                      n ? "|" : "", names[i]);
+        } else if (m & 1u << i) {
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%c%s",
+                                  (v & 1u << i) ? '+' : '-', names[i]);
+        }
+    }
+    if (n == 0)
+        snprintf(buf, sizeof(buf), "0");
+    item(it, "ct_state=%s", buf);
+}
+
+static void
+fmt_ct_label(struct items *it, const uint64_t v[2], const uint64_t m[2])
+{
+    char a[40], b[40];
+
+    if (v[1] != 0)
+        snprintf(a, sizeof(a), "0x%llx%016llx", (unsigned long long)v[1],
+                 (unsigned long long)v[0]);
+    else
+        snprintf(a, sizeof(a), v[0] ? "0x%llx" : "0",
+                 (unsigned long long)v[0]);
+    if (m[0] == UINT64_MAX && m[1] == UINT64_MAX) {
+        item(it, "ct_label=%s", a);
+        return;
+    }
+    if (m[1] != 0)
+        snprintf(b, sizeof(b), "0x%llx%016llx", (unsigned long long)m[1],
+                 (unsigned long long)m[0]);
+    else
+        snprintf(b, sizeof(b), "0x%llx", (unsigned long long)m[0]);
+    item(it, "ct_label=%s/%s", a, b);
+}
+
 /* Registers one by one (an xreg or xxreg match prints as its regs, as
  * Open vSwitch prints it), then metadata and pkt_mark. */
 static void
@@ -314,6 +367,12 @@ fmt_meta(struct items *it, const struct flow_meta *v,
     /* exact only (the parser takes no mask), decimal as Open vSwitch */
     if (m->conj_id != 0)
         item(it, "conj_id=%u", v->conj_id);
+    fmt_ct_state(it, v->ct_state, m->ct_state);
+    if (m->ct_zone != 0)
+        item(it, "ct_zone=%u", v->ct_zone);
+    fmt_hex_masked(it, "ct_mark", v->ct_mark, m->ct_mark, UINT32_MAX);
+    if (m->ct_label[0] != 0 || m->ct_label[1] != 0)
+        fmt_ct_label(it, v->ct_label, m->ct_label);
 }
 
 static void
@@ -493,6 +552,9 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         port_name(ports, a->u.port, s, sizeof(s));
         sb_printf(sb, "set_field:%s->in_port", s);
         break;
+    case FLOW_ACT_CT_CLEAR:
+        sb_printf(sb, "ct_clear");
+        break;
     case FLOW_ACT_CONJUNCTION:
         sb_printf(sb, "conjunction(%u,%u/%u)", a->u.conj.id, a->u.conj.clause,
                   a->u.conj.n_clauses);
@@ -584,6 +646,51 @@ fmt_set_field(struct sbuf *sb, const struct flow_action *acts, unsigned i,
     return i;
 }
 
+static void fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo,
+                      unsigned hi, const struct flow_port_map *ports);
+
+/* ct(...) in Open vSwitch's order: commit, force, table, zone, nat, exec;
+ * zone 0 is the default and not printed. */
+static void
+fmt_ct(struct sbuf *sb, const struct flow *f, const struct flow_action *a,
+       unsigned lo, unsigned hi, const struct flow_port_map *ports)
+{
+    const char *sep = "";
+    char s[64];
+
+    sb_printf(sb, "ct(");
+    if (a->u.ct.flags & FLOW_CT_F_COMMIT) {
+        sb_printf(sb, "%scommit", sep);
+        sep = ",";
+    }
+    if (a->u.ct.flags & FLOW_CT_F_FORCE) {
+        sb_printf(sb, "%sforce", sep);
+        sep = ",";
+    }
+    if (a->u.ct.table != FLOW_CT_TABLE_NONE) {
+        sb_printf(sb, "%stable=%u", sep, a->u.ct.table);
+        sep = ",";
+    }
+    if (a->dst.n_bits != 0) {
+        flow_subfield_format(&a->dst, s, sizeof(s));
+        sb_printf(sb, "%szone=%s", sep, s);
+        sep = ",";
+    } else if (a->u.ct.zone != 0) {
+        sb_printf(sb, "%szone=%u", sep, a->u.ct.zone);
+        sep = ",";
+    }
+    if (a->u.ct.flags & FLOW_CT_F_NAT) {
+        sb_printf(sb, "%snat", sep);
+        sep = ",";
+    }
+    if (hi > lo) {
+        sb_printf(sb, "%sexec(", sep);
+        fmt_range(sb, f, lo, hi, ports);
+        sb_printf(sb, ")");
+    }
+    sb_printf(sb, ")");
+}
+
 /* actions[lo..hi) joined by commas; a clone's body in its parentheses
  * (loads grouped into one set_field stop at the body's end). */
 static void
@@ -612,6 +719,15 @@ fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
             fp_learn_format(a, text, sizeof(text));
             sb_printf(sb, "%s", text);
             i += a->u.learn.n;
+            continue;
+        }
+        if (a->type == FLOW_ACT_CT) {
+            unsigned end = i + 1 + a->u.ct.n_exec;
+
+            if (end > hi)
+                end = hi;
+            fmt_ct(sb, f, a, i + 1, end, ports);
+            i = end - 1;
             continue;
         }
         if (a->type == FLOW_ACT_LOAD

@@ -35,6 +35,8 @@ static const struct meta_kind kinds[] = {
     { "tun_id",   "NXM_NX_TUN_ID",   FLOW_FIELD_TUN_ID,   1,             64 },
     { "tun_src",  "NXM_NX_TUN_IPV4_SRC", FLOW_FIELD_TUN_SRC, 1,          32 },
     { "tun_dst",  "NXM_NX_TUN_IPV4_DST", FLOW_FIELD_TUN_DST, 1,          32 },
+    { "ct_mark",  "NXM_NX_CT_MARK",  FLOW_FIELD_CT_MARK,  1,             32 },
+    { "ct_label", "NXM_NX_CT_LABEL", FLOW_FIELD_CT_LABEL, 1,             128 },
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -137,6 +139,15 @@ flow_field_get(const struct flow_meta *m, unsigned field, uint64_t v[2])
         v[0] = m->pkt_mark;
         return;
     }
+    if (k->first == FLOW_FIELD_CT_MARK) {
+        v[0] = m->ct_mark;
+        return;
+    }
+    if (k->first == FLOW_FIELD_CT_LABEL) {
+        v[0] = m->ct_label[0];
+        v[1] = m->ct_label[1];
+        return;
+    }
     n = k->width / 32;
     for (unsigned i = 0; i < n; i++) {
         unsigned bit = 32 * (n - 1 - i);    /* of word i's lowest bit */
@@ -162,6 +173,15 @@ flow_field_set(struct flow_meta *m, unsigned field, const uint64_t v[2],
     if (k->first == FLOW_FIELD_PKT_MARK) {
         m->pkt_mark = (uint32_t)((m->pkt_mark & ~mask[0])
                                  | (v[0] & mask[0]));
+        return;
+    }
+    if (k->first == FLOW_FIELD_CT_MARK) {
+        m->ct_mark = (uint32_t)((m->ct_mark & ~mask[0]) | (v[0] & mask[0]));
+        return;
+    }
+    if (k->first == FLOW_FIELD_CT_LABEL) {
+        for (unsigned i = 0; i < 2; i++)
+            m->ct_label[i] = (m->ct_label[i] & ~mask[i]) | (v[i] & mask[i]);
         return;
     }
     n = k->width / 32;

@@ -212,7 +212,8 @@ static const char *const known_actions[] = {
     "mod_nw_dst", "mod_nw_tos", "mod_nw_ttl", "mod_nw_ecn", "mod_tp_src",
     "mod_tp_dst", "dec_ttl",
     "set_field", "set_tunnel", "set_tunnel64", "goto_table", "controller",
-    "load", "move", "resubmit", "write_metadata", "clone", "learn", NULL,
+    "load", "move", "resubmit", "write_metadata", "clone", "learn", "ct",
+    "ct_clear", NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -664,6 +665,9 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         rc = fp_meta_action(st, tok, &handled);
         if (handled)
             return rc;
+        rc = fp_ct_action(st, tok, &handled);
+        if (handled)
+            return rc;
     }
     if (fp_key_is_ci(tok, "output")) {
         const char *p = tok->val;
@@ -775,6 +779,12 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
     return fp_fail(c, -EINVAL, tok, "unknown action '%.*s' (expected "
                    "output:PORT, drop, mod_*, set_field:V->F, goto_table:N"
                    "...)", (int)(tok->klen > 32 ? 32 : tok->klen), tok->key);
+}
+
+int
+fp_read_action(struct fp_act_state *st, const struct fp_tok *tok)
+{
+    return read_action(st, tok);
 }
 
 int

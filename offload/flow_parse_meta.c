@@ -109,6 +109,10 @@ claim_field(struct fp_ctx *c, const struct fp_tok *tok, unsigned field)
         return fp_claim(c, tok, FP_METADATA);
     if (field == FLOW_FIELD_PKT_MARK)
         return fp_claim(c, tok, FP_PKT_MARK);
+    if (field == FLOW_FIELD_CT_MARK)
+        return fp_claim(c, tok, FP_CT_MARK);
+    if (field == FLOW_FIELD_CT_LABEL)
+        return fp_claim(c, tok, FP_CT_LABEL);
     for (unsigned i = 0; i < width / 32; i++) {
         unsigned first = field >= FLOW_FIELD_XXREG0
             ? (field - FLOW_FIELD_XXREG0) * 4
@@ -342,6 +346,9 @@ act_load(struct fp_act_state *st, const struct fp_tok *tok)
     rc = fp_subfield(c, tok, d, dlen, "load", &dst);
     if (rc < 0)
         return rc;
+    rc = fp_ct_check_dst(st, tok, dst.field);
+    if (rc < 0)
+        return rc;
     rc = fp_uint(c, tok, tok->val, vlen, UINT64_MAX, "load",
                  "a number of at most 64 bits", &v);
     if (rc < 0)
@@ -378,6 +385,9 @@ act_move(struct fp_act_state *st, const struct fp_tok *tok)
     if (rc < 0)
         return rc;
     rc = fp_subfield(c, tok, d, dlen, "move", &dst);
+    if (rc < 0)
+        return rc;
+    rc = fp_ct_check_dst(st, tok, dst.field);
     if (rc < 0)
         return rc;
     if (src.n_bits != dst.n_bits)
@@ -419,6 +429,9 @@ fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
         *handled = false;
         return 0;
     }
+    rc = fp_ct_check_dst(st, tok, field);
+    if (rc < 0)
+        return rc;
     flow_field_name(field, name_buf, sizeof(name_buf));
     width = flow_field_width(field);
     slash = memchr(tok->val, '/', vlen);

@@ -39,7 +39,7 @@ enum fp_field {
     FP_NW_TTL, FP_TP_SRC, FP_TP_DST, FP_TUN_ID, FP_TUN_SRC, FP_TUN_DST,
     FP_TCP_FLAGS, FP_PACKET_TYPE,
     FP_REG0, FP_REG15 = FP_REG0 + FLOW_N_REGS - 1, FP_METADATA, FP_PKT_MARK,
-    FP_CONJ_ID,
+    FP_CONJ_ID, FP_CT_STATE, FP_CT_ZONE, FP_CT_MARK, FP_CT_LABEL,
     FP_N_FIELDS
 };
 
@@ -64,6 +64,7 @@ struct fp_act_state {
     bool wrote_metadata;    /* write_metadata was given: only goto_table
                              * may follow */
     bool in_clone;          /* reading a clone's body */
+    bool in_ct_exec;        /* reading ct(exec(...))'s actions */
 };
 
 /* Fill c->err ("flow: at POS 'TOKEN': ...") and return @code. @tok NULL
@@ -164,6 +165,18 @@ enum fp_learn_prereq fp_learn_field_prereq(unsigned field);
 /* Match @sf = @v (its low sf->n_bits bits) in @m. */
 void fp_learn_match_put(struct flow_match *m, const struct flow_subfield *sf,
                         const uint64_t v[2]);
+/* One action token (flow_parse_act.c), for bodies read elsewhere. */
+int fp_read_action(struct fp_act_state *st, const struct fp_tok *tok);
+
+/* Connection tracking (flow_parse_ct.c): ct_state= and ct_zone=; ct(...)
+ * and ct_clear. Each sets *handled when the token is theirs. */
+int fp_ct_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled);
+int fp_ct_action(struct fp_act_state *st, const struct fp_tok *tok,
+                 bool *handled);
+/* A load, move or set_field writing @field: ct_mark and ct_label only
+ * inside ct(exec(...)), and nothing else there. */
+int fp_ct_check_dst(struct fp_act_state *st, const struct fp_tok *tok,
+                    unsigned field);
 
 /* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */
 const char *fp_suggest(const char *s, size_t len, const char *const *names);

@@ -274,6 +274,12 @@ struct dp_actions_env {
     /* The list runs inside a resubmit: its last action does not end the
      * packet (so no output of it is the packet's last). */
     bool nested;
+    /* ct(...): the packet path's tracker and recirculation, with @last
+     * when nothing runs after it (NULL: ct only leaves the packet's ct_*
+     * fields zero, as after any ct without table=). */
+    void (*ct)(void *ct_ctx, struct dp_pkt *pkt, const struct flow_action *a,
+               bool last);
+    void *ct_ctx;
 };
 
 enum dp_act_result {
@@ -518,6 +524,50 @@ size_t dp_fdb_flush(struct dp *dp, uint32_t port);
 /* The clock NORMAL learns and ages by, in seconds (tests control time);
  * NULL: CLOCK_MONOTONIC. Set before the workers run. */
 void dp_set_clock(struct dp *dp, uint64_t (*now_s)(void *ctx), void *ctx);
+/* Connection tracking (dp_conntrack.c): the table the ct(...) action
+ * looks packets up in and commits them to, per zone, both directions of a
+ * connection in one entry (docs/datapath.md, "Connection tracking").
+ * Bounded: DP_CT_LIMIT_DEFAULT entries unless set otherwise; a commit to
+ * a full table leaves the packet +new and creates nothing, as Open
+ * vSwitch does. Expired entries count as absent. */
+#define DP_CT_LIMIT_DEFAULT     65536u
+
+/* enum values of dp_ct_entry.state for TCP (per direction, Open vSwitch's
+ * numbering) */
+enum dp_ct_tcp_state {
+    DP_CT_TCP_CLOSED, DP_CT_TCP_LISTEN, DP_CT_TCP_SYN_SENT,
+    DP_CT_TCP_SYN_RECV, DP_CT_TCP_ESTABLISHED, DP_CT_TCP_CLOSE_WAIT,
+    DP_CT_TCP_FIN_WAIT_1, DP_CT_TCP_CLOSING, DP_CT_TCP_LAST_ACK,
+    DP_CT_TCP_FIN_WAIT_2, DP_CT_TCP_TIME_WAIT,
+};
+
+struct dp_ct_entry {
+    uint16_t zone;
+    uint16_t dl_type;           /* host order: 0x0800 or 0x86dd */
+    uint8_t proto;
+    uint8_t state[2];           /* TCP: the original and the reply side's
+                                 * dp_ct_tcp_state; ICMP and others: 0 first
+                                 * packet(s) only, 1 several, 2 answered */
+    uint8_t icmp_type;          /* ICMP echo & co: the original's type */
+    uint8_t src[16], dst[16];   /* original direction; IPv4 in 4 bytes */
+    uint16_t sport, dport;      /* host order; ICMP: the id, twice */
+    uint32_t mark;
+    uint64_t label[2];          /* [0] low bits */
+    uint32_t expires;           /* seconds from now */
+};
+
+/* Entries at most @max (0: DP_CT_LIMIT_DEFAULT); those beyond stay until
+ * they expire. */
+void dp_conntrack_set_limit(struct dp *dp, size_t max);
+size_t dp_conntrack_limit(const struct dp *dp);
+/* The live entries (all zones, or @zone when >= 0), at most @max into
+ * @out (may be NULL); returns how many there are. Safe while workers
+ * track. */
+size_t dp_conntrack_dump(struct dp *dp, int zone, struct dp_ct_entry *out,
+                         size_t max);
+/* Forget the entries of @zone (-1: all); returns how many. */
+size_t dp_conntrack_flush(struct dp *dp, int zone);
+
 /* Software counters of a published flow summed over all workers. */
 int dp_flow_stats(const struct dp *dp, uint64_t id, uint64_t *n_packets,
                   uint64_t *n_bytes);
@@ -552,6 +602,10 @@ struct dp_worker_stats {
     uint64_t port_decided;  /* packets table 0 classified by their in_port
                              * alone (a table whose flows look at nothing
                              * else: docs/datapath.md, "Fast paths") */
+    uint64_t ct_packets;        /* packets through ct() */
+    uint64_t ct_invalid;        /* of which marked +inv */
+    uint64_t ct_full;           /* commits refused: the table was full */
+    uint64_t recirc_drops;      /* past the recirculation depth limit */
 };
 
 /*

@@ -77,6 +77,15 @@
  *    Failing that, each of their lists moves on to its next flow (an
  *    ordinary one there may become the best) and the lookup goes on.
  *    conj_id is 0 outside that lookup.
+ *  - CT (ct(...)) runs the packet, as modified so far, through the
+ *    connection tracker of its zone (docs/datapath.md, "Connection
+ *    tracking"): with FLOW_CT_F_COMMIT the connection is created, its
+ *    exec() body (u.ct.n_exec LOADs / MOVEs to ct_mark and ct_label that
+ *    follow it in the list) writes the connection's mark and label; with
+ *    a table, a copy recirculates there with the packet's ct_* fields
+ *    set, before the rest of the list runs. The rest of the list, and
+ *    everything after CT_CLEAR, sees the packet untracked (ct_* zero).
+ *    The parser requires an ip/ipv6 match, as Open vSwitch does.
  *  - set_field onto a header needs a match that promises it: the parser
  *    enforces OpenFlow's prerequisites (set_field:80->tcp_dst needs tcp).
  *    OpenFlow 1.0's own actions do not (as in Open vSwitch): strip_vlan,
@@ -191,7 +200,28 @@ struct flow_meta {
     uint32_t conj_id;               /* set only while the lookup of a
                                      * complete conjunctive match looks for
                                      * its conj_id flow; 0 otherwise */
+    /* Connection tracking: what the last ct(table=N) found, seen by the
+     * tables after its recirculation; zero (untracked) otherwise, and
+     * again after a ct action without table= and after ct_clear. */
+    uint8_t ct_state;               /* FLOW_CS_* */
+    uint8_t ct_pad;                 /* zero */
+    uint16_t ct_zone;
+    uint32_t ct_mark;               /* the connection's mark */
+    uint64_t ct_label[2];           /* its 128-bit label: [0] low bits */
 };
+
+/* ct_state bits, as Open vSwitch numbers and names them. */
+#define FLOW_CS_NEW             0x01u   /* new: first packet(s) of a
+                                         * connection not yet committed
+                                         * or not yet answered */
+#define FLOW_CS_ESTABLISHED     0x02u   /* est */
+#define FLOW_CS_RELATED         0x04u   /* rel: an ICMP error about one */
+#define FLOW_CS_REPLY_DIR       0x08u   /* rpl: reply direction */
+#define FLOW_CS_INVALID         0x10u   /* inv */
+#define FLOW_CS_TRACKED         0x20u   /* trk: went through ct() */
+#define FLOW_CS_SRC_NAT         0x40u   /* snat */
+#define FLOW_CS_DST_NAT         0x80u   /* dnat */
+#define FLOW_CS_ALL             0xffu
 
 /* Header fields of a packet, and the layout of a match's value and mask.
  * No implicit padding: memcmp() and hashing over the whole struct are
@@ -274,6 +304,14 @@ enum flow_action_type {
                              * its FLOW_ACT_LEARN_SPECs (flow_learn.c) */
     FLOW_ACT_LEARN_SPEC,    /* pad0: enum flow_learn_kind; only inside a
                              * learn's body */
+    FLOW_ACT_CT,            /* u.ct: through the connection tracker of
+                             * zone u.ct.zone (or the subfield in dst when
+                             * dst.n_bits != 0); u.ct.n_exec actions after
+                             * it (LOAD / MOVE to ct_mark / ct_label only)
+                             * are its exec() body, applied to the
+                             * connection; table != FLOW_CT_TABLE_NONE:
+                             * recirculate a copy there with ct_* set */
+    FLOW_ACT_CT_CLEAR,      /* the packet's ct_* fields become zero */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -293,6 +331,8 @@ enum flow_field_id {
     FLOW_FIELD_TUN_ID,      /* NXM_NX_TUN_ID: the 64-bit tunnel id */
     FLOW_FIELD_TUN_SRC,     /* NXM_NX_TUN_IPV4_SRC */
     FLOW_FIELD_TUN_DST,     /* NXM_NX_TUN_IPV4_DST */
+    FLOW_FIELD_CT_MARK,     /* 32 bits; written only in ct(exec(...)) */
+    FLOW_FIELD_CT_LABEL,    /* 128 bits; likewise */
     FLOW_FIELD_N
 };
 
@@ -382,6 +422,16 @@ enum flow_learn_kind {
 #define FLOW_RESUBMIT_MAX_DEPTH     64u
 #define FLOW_RESUBMIT_MAX           4096u
 
+/* ct(...): u.ct.table when there is no table= (no recirculation), and
+ * u.ct.flags. */
+#define FLOW_CT_TABLE_NONE          255u
+#define FLOW_CT_F_COMMIT            0x1u    /* commit: create the entry */
+#define FLOW_CT_F_FORCE             0x2u    /* force: an entry seen in the
+                                             * other direction is replaced */
+#define FLOW_CT_F_NAT               0x4u    /* nat without arguments: apply
+                                             * the connection's NAT (snic
+                                             * commits none: a no-op) */
+
 /* conjunction(id,k/n): n dimensions, 2..64 as in Open vSwitch. */
 #define FLOW_CONJ_MIN               2u
 #define FLOW_CONJ_MAX               64u
@@ -391,7 +441,8 @@ struct flow_action {
     uint16_t type;          /* enum flow_action_type */
     uint16_t pad0;          /* OUTPUT to CONTROLLER: max_len; LOAD,
                              * MOD_TP_SRC/DST: FLOW_ACT_F_*; else 0 */
-    struct flow_subfield dst;   /* LOAD, MOVE: the bits written; else 0 */
+    struct flow_subfield dst;   /* LOAD, MOVE: the bits written; CT: the
+                                 * zone's subfield (zone=REG[..]); else 0 */
     union {
         uint32_t port;              /* host order */
         flow_be16 tpid;
@@ -441,6 +492,12 @@ struct flow_action {
             uint16_t fin_idle_timeout;
             uint16_t fin_hard_timeout;
         } learn_fin;
+        struct {
+            uint16_t zone;          /* when dst.n_bits == 0 */
+            uint8_t table;          /* FLOW_CT_TABLE_NONE: no recirculation */
+            uint8_t flags;          /* FLOW_CT_F_* */
+            uint8_t n_exec;         /* actions after it in exec() */
+        } ct;
     } u;
 };
 

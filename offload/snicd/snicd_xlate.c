@@ -122,6 +122,13 @@ xl_meta(struct snicd_xl *s)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
                                "conj_id flow not offloaded (its clause "
                                "flows are counted in software)");
+    if (m->ct_state != 0 || m->ct_zone != 0 || m->ct_mark != 0
+        || m->ct_label[0] != 0 || m->ct_label[1] != 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "match on ct_state/ct_zone/ct_mark/ct_label "
+                               "not offloaded (the connection tracker "
+                               "runs in software: the card has no "
+                               "rte_flow CONNTRACK)");
     return 0;
 }
 

@@ -628,6 +628,12 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "clone not offloaded (rte_flow has no copy "
                                "of a packet that is rewritten apart and "
                                "then put back; software runs it)");
+    case FLOW_ACT_CT:
+    case FLOW_ACT_CT_CLEAR:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "ct not offloaded (net_emunic has no rte_flow "
+                               "CONNTRACK action; software's connection "
+                               "tracker runs it)");
     case FLOW_ACT_CONJUNCTION:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "conjunction clause not offloaded (a "

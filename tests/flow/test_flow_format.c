@@ -391,15 +391,31 @@ rnd_match(struct flow *f)
         v->meta.pkt_mark = (uint32_t)rnd(), m->meta.pkt_mark = UINT32_MAX;
     if (rnd() % 8 == 0)
         v->meta.conj_id = (uint32_t)rnd(), m->meta.conj_id = UINT32_MAX;
+    if (rnd() % 8 == 0) {
+        m->meta.ct_state = coin() ? FLOW_CS_ALL : (uint8_t)rnd();
+        /* +inv would forbid ct(commit) in the actions */
+        v->meta.ct_state = (uint8_t)(rnd() & ~FLOW_CS_INVALID);
+    }
+    if (rnd() % 8 == 0)
+        v->meta.ct_zone = (uint16_t)rnd(), m->meta.ct_zone = UINT16_MAX;
+    if (rnd() % 8 == 0)
+        v->meta.ct_mark = (uint32_t)rnd(),
+        m->meta.ct_mark = coin() ? UINT32_MAX : (uint32_t)rnd();
+    if (rnd() % 8 == 0) {
+        v->meta.ct_label[0] = rnd(), v->meta.ct_label[1] = rnd();
+        m->meta.ct_label[0] = coin() ? UINT64_MAX : rnd();
+        m->meta.ct_label[1] = coin() ? UINT64_MAX : rnd();
+    }
     flow_match_normalise(&f->match);
 }
 
-/* A random subfield of at most @max_bits bits, of a random field. */
+/* A random subfield of at most @max_bits bits, of a random field that
+ * any action may write (not ct_mark / ct_label: ct's exec() only). */
 static void
 rnd_subfield(struct flow_subfield *sf, unsigned max_bits)
 {
     unsigned field = FLOW_FIELD_REG0
-        + (unsigned)(rnd() % (FLOW_FIELD_N - FLOW_FIELD_REG0));
+        + (unsigned)(rnd() % (FLOW_FIELD_CT_MARK - FLOW_FIELD_REG0));
     unsigned width = flow_field_width(field);
     unsigned n = 1 + (unsigned)(rnd() % (width < max_bits ? width
                                                           : max_bits));
@@ -424,7 +440,7 @@ rnd_actions(struct flow *f)
         struct flow_action *a = &f->actions[f->n_actions];
 
         memset(a, 0, sizeof(*a));
-        switch (rnd() % 19) {
+        switch (rnd() % 20) {
         case 0:
             a->type = FLOW_ACT_OUTPUT;
             rnd_port(&a->u.port);
@@ -518,6 +534,38 @@ rnd_actions(struct flow *f)
                 rnd_port(&a->u.resubmit.port);
             a->u.resubmit.table = (uint8_t)(coin() ? FLOW_RESUBMIT_TABLE_SAME
                                             : rnd() % (FLOW_TABLE_MAX + 1));
+            break;
+        case 18:
+            if (!ip)
+                continue;
+            if (coin()) {
+                a->type = FLOW_ACT_CT_CLEAR;
+                break;
+            }
+            a->type = FLOW_ACT_CT;
+            a->u.ct.flags = (uint8_t)(rnd() & (FLOW_CT_F_COMMIT
+                                               | FLOW_CT_F_NAT));
+            if ((a->u.ct.flags & FLOW_CT_F_COMMIT) && coin())
+                a->u.ct.flags |= FLOW_CT_F_FORCE;
+            a->u.ct.table = (uint8_t)(coin() ? FLOW_CT_TABLE_NONE
+                                      : rnd() % (FLOW_TABLE_MAX + 1));
+            if (coin())
+                rnd_subfield(&a->dst, 16);
+            else
+                a->u.ct.zone = (uint16_t)rnd();
+            if (coin() && f->n_actions + 1u < FLOW_MAX_ACTIONS) {
+                /* exec(load:V->NXM_NX_CT_MARK[..]) */
+                struct flow_action *l = a + 1;
+
+                memset(l, 0, sizeof(*l));
+                l->type = FLOW_ACT_LOAD;
+                l->dst.field = FLOW_FIELD_CT_MARK;
+                l->dst.n_bits = (uint8_t)(1 + rnd() % 32);
+                l->dst.ofs = (uint8_t)(rnd() % (33 - l->dst.n_bits));
+                l->u.value = rnd() & ((1ull << l->dst.n_bits) - 1);
+                a->u.ct.n_exec = 1;
+                f->n_actions++;
+            }
             break;
         default:
             a->type = FLOW_ACT_OUTPUT;

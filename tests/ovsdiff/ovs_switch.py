@@ -308,6 +308,10 @@ class OvsSwitch:
             out += [(p, f) for f in t.read_new()]
         return out
 
+    def flush_conntrack(self):
+        """Forget every tracked connection (a round starts afresh)."""
+        self.ctl.call("dpctl/flush-conntrack")
+
     def push_stats(self):
         """Move the datapath flows' counters to the OpenFlow flows (by
         deleting the datapath flows)."""

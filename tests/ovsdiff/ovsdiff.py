@@ -26,12 +26,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ovs_switch  # noqa: E402
+import ovsdiff_ct  # noqa: E402
 import ovsdiff_gen  # noqa: E402
 
 PACKETS_PER_ROUND = 250
 DEFAULT_ROUNDS = 6
 CONJ_ROUNDS = 4
 LEARN_ROUNDS = 4
+CT_ROUNDS = 6
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
@@ -78,7 +80,11 @@ def describe(outs):
                      sorted(outs)) or "      (nothing)"
 
 
-def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None):
+def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
+              ct=False):
+    if ct:
+        # connection tracking: both trackers start empty
+        sw.flush_conntrack()
     if case is not None:
         # a fixed case: plain trunk ports (Open vSwitch's default), no
         # NORMAL
@@ -207,6 +213,10 @@ def main():
         for r in range(LEARN_ROUNDS):
             one_round(sw, dp_tool, rnd, rounds + CONJ_ROUNDS + r, diffs,
                       totals, case=ovsdiff_gen.learn_case(rnd))
+        # connection tracking (ct, ct_state...) in rounds of their own
+        for r in range(CT_ROUNDS):
+            one_round(sw, dp_tool, rnd, rounds + CONJ_ROUNDS + LEARN_ROUNDS + r, diffs,
+                      totals, case=ovsdiff_ct.ct_case(rnd), ct=True)
     except Exception:
         import traceback
         traceback.print_exc()
