@@ -339,6 +339,8 @@ usage(FILE *f)
         "  stats                  offload counts, insertion rate, datapath\n"
         "  fdb-show               NORMAL's learned MAC addresses\n"
         "  fdb-flush [PORT]       forget them (those of PORT)\n"
+        "  conntrack-show [ZONE]  tracked connections (of ZONE), counters\n"
+        "  conntrack-flush [ZONE] forget them (those of ZONE)\n"
         "  controller-show        packets sent to CONTROLLER: the count and\n"
         "                         the last ones\n"
         "  call METHOD [JSON]     any control method (see 'call help')\n"
@@ -395,6 +397,7 @@ main(int argc, char **argv)
         { "capabilities", 0, 0 }, { "stats", 0, 0 },    { "call", 1, 2 },
         { "fdb-show", 0, 0 },   { "fdb-flush", 0, 1 },
         { "controller-show", 0, 0 },
+        { "conntrack-show", 0, 1 }, { "conntrack-flush", 0, 1 },
     };
     size_t k;
     for (k = 0; k < sizeof(table) / sizeof(table[0]); k++)
@@ -450,6 +453,30 @@ main(int argc, char **argv)
         if (arg != NULL)
             json_object_set_new(params, "port", json_string(arg));
         json_t *r = call(&t, "fdb-flush", params);
+        rc = r == NULL;
+        if (r != NULL && t.json)
+            print_json(r);
+        else if (r != NULL)
+            fputs(json_string_value(json_object_get(r, "text")), stdout);
+        json_decref(r);
+    } else if (!strcmp(cmd, "conntrack-show")
+               || !strcmp(cmd, "conntrack-flush")) {
+        json_t *params = json_object();
+        char *end = NULL;
+
+        if (arg != NULL) {
+            long z = strtol(arg, &end, 0);
+
+            if (end == arg || *end != '\0' || z < 0 || z > 65535) {
+                fprintf(stderr, "snicctl: %s: '%s' is not a zone (expected "
+                        "0..65535)\n", cmd, arg);
+                json_decref(params);
+                ctl_client_close(t.client);
+                return 2;
+            }
+            json_object_set_new(params, "zone", json_integer(z));
+        }
+        json_t *r = call(&t, cmd, params);
         rc = r == NULL;
         if (r != NULL && t.json)
             print_json(r);

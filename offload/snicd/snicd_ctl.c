@@ -471,6 +471,47 @@ m_fdb_flush(void *ctx, const json_t *params, struct ctl_error *err)
                                     ? json_string_value(v) : NULL, err);
 }
 
+/* "zone": a number 0..65535, or absent (every zone): -1. */
+static bool
+zone_param(const json_t *params, int *zone, struct ctl_error *err)
+{
+    const json_t *v = json_object_get(params, "zone");
+
+    *zone = -1;
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < 0
+        || json_integer_value(v) > 65535) {
+        ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter 'zone' must be a "
+                 "zone number 0..65535");
+        return false;
+    }
+    *zone = (int)json_integer_value(v);
+    return true;
+}
+
+static json_t *
+m_conntrack_show(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { "zone", NULL };
+    int zone;
+
+    if (!params_known(params, allowed, err) || !zone_param(params, &zone, err))
+        return NULL;
+    return snicd_ctl_conntrack_show(ctx, zone);
+}
+
+static json_t *
+m_conntrack_flush(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { "zone", NULL };
+    int zone;
+
+    if (!params_known(params, allowed, err) || !zone_param(params, &zone, err))
+        return NULL;
+    return snicd_ctl_conntrack_flush(ctx, zone);
+}
+
 static json_t *
 m_controller_show(void *ctx, const json_t *params, struct ctl_error *err)
 {
@@ -499,6 +540,11 @@ const struct ctl_method snicd_ctl_methods[] = {
       "counters" },
     { "fdb-show", m_fdb_show, "fdb-show: NORMAL's learned MAC addresses "
       "(port, VLAN, MAC, age in seconds)" },
+    { "conntrack-show", m_conntrack_show, "conntrack-show {zone?}: the "
+      "connection tracker's entries (of one zone), as Open vSwitch's "
+      "dpctl/dump-conntrack, and its counters" },
+    { "conntrack-flush", m_conntrack_flush, "conntrack-flush {zone?}: "
+      "forget the tracked connections (of one zone)" },
     { "controller-show", m_controller_show, "controller-show: packets sent "
       "to CONTROLLER: how many, and the last ones (in_port, length, the "
       "first bytes)" },

@@ -18,6 +18,10 @@ json_t *snicd_ctl_stats(struct snicd *d);
 json_t *snicd_ctl_fdb_show(struct snicd *d);
 json_t *snicd_ctl_fdb_flush(struct snicd *d, const char *port,
                             struct ctl_error *err);
+/* The connection tracker (snicd_conntrack.c): the entries of @zone (-1:
+ * all) and the ct counters; a flush of them. */
+json_t *snicd_ctl_conntrack_show(struct snicd *d, int zone);
+json_t *snicd_ctl_conntrack_flush(struct snicd *d, int zone);
 /* Packets sent to CONTROLLER: the count and the last ones (snicd_punt.c). */
 json_t *snicd_ctl_controller_show(struct snicd *d);
 

@@ -477,5 +477,9 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
         dps->learn_dups += x->learn_dups;
         dps->learn_drops += x->learn_drops;
         dps->port_decided += x->port_decided;
+        dps->ct_packets += x->ct_packets;
+        dps->ct_invalid += x->ct_invalid;
+        dps->ct_full += x->ct_full;
+        dps->recirc_drops += x->recirc_drops;
     }
 }
