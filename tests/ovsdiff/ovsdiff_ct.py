@@ -224,12 +224,14 @@ def _flows(rnd):
     flows.append("table=1,priority=70,ct_state=+trk+inv actions=drop")
     flows.append("table=1,priority=60,ct_state=+trk+new "
                  "actions=output:%d" % rnd.choice([1, 2]))
+    # above the +est flows, each for one protocol, so each is reached
     if rnd.random() < 0.5:
-        flows.append("table=1,priority=50,ct_zone=%d,ip "
-                     "actions=output:%d" % (zone, out_b))
+        flows.append("table=1,priority=91,ct_state=+trk+est,ct_zone=%d,"
+                     "icmp actions=output:%d,output:%d" % (zone, out_b,
+                                                           out_a))
     if rnd.random() < 0.4:
         # a second zone after the first: ct() again from table 1 to 2
-        flows.append("table=1,priority=55,ct_state=+trk+est,udp "
+        flows.append("table=1,priority=93,ct_state=+trk+est,udp "
                      "actions=ct(table=2,zone=%d)" % (zone + 7))
         flows.append("table=2,priority=10,ct_state=+trk+new,udp "
                      "actions=ct(commit,zone=%d),output:%d" % (
@@ -237,7 +239,7 @@ def _flows(rnd):
         flows.append("table=2,priority=5,ct_state=+trk "
                      "actions=output:%d" % out_b)
     if rnd.random() < 0.3:
-        flows.append("table=1,priority=58,ct_state=+trk+est,tcp "
+        flows.append("table=1,priority=92,ct_state=+trk+est,tcp "
                      "actions=ct_clear,resubmit(,3)")
         flows.append("table=3,priority=5,ct_state=-trk "
                      "actions=output:%d" % out_a)
