@@ -601,6 +601,9 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         }
         case FLOW_ACT_LEARN_SPEC:
             break;
+        case FLOW_ACT_FIN_TIMEOUT:
+            dp_learn_action(env, pkt, a);
+            break;
         case FLOW_ACT_CLONE: {
             unsigned n = a->u.clone.n;
 

@@ -16,11 +16,19 @@
  * its hard timeout once per drain instead of once per packet, which is
  * below the timeouts' one-second resolution.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dp_pipeline_priv.h"
 #include "snic_hash.h"
+
+/* A learned flow, or (fin_id != 0) fin_timeout on flow fin_id with the
+ * timeouts in fm.flow.idle_timeout / hard_timeout. */
+struct learn_req {
+    uint64_t fin_id;
+    struct flow_mod fm;
+};
 
 struct dp_learn_q {
     uint32_t head;              /* next to write: the worker's */
@@ -28,7 +36,7 @@ struct dp_learn_q {
     /* the worker's: position last written per hash bucket (+1; 0 none) */
     uint32_t recent[DP_LEARN_RING];
     uint64_t recent_hash[DP_LEARN_RING];
-    struct flow_mod req[DP_LEARN_RING];
+    struct learn_req req[DP_LEARN_RING];
 };
 
 struct dp_learn_q *
@@ -49,16 +57,61 @@ fm_hash(const struct flow_mod *fm)
     return snic_hash_bytes(fm, sizeof(*fm), SNIC_HASH_BASIS);
 }
 
+/* Room at the head of @q, or NULL (counted as a drop). */
+static struct learn_req *
+slot(struct dp_worker *w, struct dp_learn_q *q, uint32_t *head)
+{
+    uint32_t tail;
+
+    *head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
+    tail = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
+    if (*head - tail >= DP_LEARN_RING) {
+        w->stats.learn_drops++;
+        return NULL;
+    }
+    return &q->req[*head % DP_LEARN_RING];
+}
+
+/* fin_timeout: only a TCP packet with FIN or RST (Open vSwitch's rule),
+ * of a flow the pipeline knows. */
+static void
+fin_push(struct dp_worker *w, const struct flow_action *a,
+         const struct flow_key *key, uint64_t flow_id)
+{
+    struct dp_learn_q *q = w->learnq;
+    uint16_t dl_type = ntohs(key->dl_type);
+    struct learn_req *r;
+    uint32_t head;
+
+    if (q == NULL || flow_id == 0 || key->nw_proto != 6
+        || (dl_type != 0x0800 && dl_type != 0x86dd)
+        || !(ntohs(key->tcp_flags) & 0x005))
+        return;
+    if ((r = slot(w, q, &head)) == NULL)
+        return;
+    memset(r, 0, sizeof(*r));
+    r->fin_id = flow_id;
+    r->fm.flow.idle_timeout = a->u.learn_fin.fin_idle_timeout;
+    r->fm.flow.hard_timeout = a->u.learn_fin.fin_hard_timeout;
+    __atomic_store_n(&q->head, head + 1, __ATOMIC_RELEASE);
+}
+
 /* Worker side: the env's learn callback (ctx: the worker). */
 static void
-learn_push(void *ctx, const struct flow_action *a, const struct flow_key *key)
+learn_push(void *ctx, const struct flow_action *a, const struct flow_key *key,
+           uint64_t flow_id)
 {
     struct dp_worker *w = ctx;
     struct dp_learn_q *q = w->learnq;
+    struct learn_req *slot_p;
     struct flow_mod fm;
     uint32_t head, tail, b, r;
     uint64_t h;
 
+    if (a->type == FLOW_ACT_FIN_TIMEOUT) {
+        fin_push(w, a, key, flow_id);
+        return;
+    }
     if (q == NULL || flow_learn_build(a, key, &fm) < 0) {
         w->stats.learn_drops++;
         return;
@@ -70,15 +123,16 @@ learn_push(void *ctx, const struct flow_action *a, const struct flow_key *key)
     r = q->recent[b];
     /* still waiting (not yet read by the control thread) and the same */
     if (r != 0 && q->recent_hash[b] == h && r - 1 - tail < head - tail
-        && memcmp(&q->req[(r - 1) % DP_LEARN_RING], &fm, sizeof(fm)) == 0) {
+        && q->req[(r - 1) % DP_LEARN_RING].fin_id == 0
+        && memcmp(&q->req[(r - 1) % DP_LEARN_RING].fm, &fm,
+                  sizeof(fm)) == 0) {
         w->stats.learn_dups++;
         return;
     }
-    if (head - tail >= DP_LEARN_RING) {
-        w->stats.learn_drops++;
+    if ((slot_p = slot(w, q, &head)) == NULL)
         return;
-    }
-    q->req[head % DP_LEARN_RING] = fm;
+    slot_p->fin_id = 0;
+    slot_p->fm = fm;
     q->recent[b] = head + 1;
     q->recent_hash[b] = h;
     __atomic_store_n(&q->head, head + 1, __ATOMIC_RELEASE);
@@ -110,11 +164,12 @@ dp_learn_action(const struct dp_actions_env *env, const struct dp_pkt *pkt,
     key.tun_id = pkt->tun.tun_id;
     key.tun_src = pkt->tun.tun_src;
     key.tun_dst = pkt->tun.tun_dst;
-    env->learn(env->learn_ctx, a, &key);
+    env->learn(env->learn_ctx, a, &key, env->flow_id);
 }
 
 size_t
-dp_learn_drain(struct dp *dp, dp_learn_apply_fn *fn, void *ctx)
+dp_learn_drain(struct dp *dp, dp_learn_apply_fn *fn, dp_fin_apply_fn *fin,
+               void *ctx)
 {
     size_t n = 0;
 
@@ -127,7 +182,13 @@ dp_learn_drain(struct dp *dp, dp_learn_apply_fn *fn, void *ctx)
         tail = __atomic_load_n(&q->tail, __ATOMIC_RELAXED);
         head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
         for (; tail != head; tail++, n++) {
-            fn(ctx, &q->req[tail % DP_LEARN_RING]);
+            const struct learn_req *r = &q->req[tail % DP_LEARN_RING];
+
+            if (r->fin_id == 0)
+                fn(ctx, &r->fm);
+            else if (fin != NULL)
+                fin(ctx, r->fin_id, r->fm.flow.idle_timeout,
+                    r->fm.flow.hard_timeout);
             __atomic_store_n(&q->tail, tail + 1, __ATOMIC_RELEASE);
         }
     }

@@ -449,6 +449,7 @@ run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
                           &run->as);
             return;
         }
+        run->env.flow_id = r->id;       /* fin_timeout's flow */
         next = run_list(run, pkt, key, r->actions, r->n_actions, (int)table);
         if (next < 0 || !within_limits(run))
             return;
@@ -486,6 +487,7 @@ resubmit(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     unsigned t = a->u.resubmit.table == FLOW_RESUBMIT_TABLE_SAME
                  ? cur : a->u.resubmit.table;
     bool deeper = t <= cur, nested = run->env.nested;
+    uint64_t flow_id = run->env.flow_id;
     const struct dp_rule *r;
 
     if (!within_limits(run))
@@ -502,6 +504,7 @@ resubmit(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     run->env.nested = true;
     run_nested(run, pkt, key, t, r);
     run->env.nested = nested;
+    run->env.flow_id = flow_id;
     run->depth -= deeper;
 }
 

@@ -555,6 +555,13 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     case FLOW_ACT_CT_CLEAR:
         sb_printf(sb, "ct_clear");
         break;
+    case FLOW_ACT_FIN_TIMEOUT: {
+        char t[64];
+
+        fp_fin_timeout_format(a, t, sizeof(t));
+        sb_printf(sb, "%s", t);
+        break;
+    }
     case FLOW_ACT_CONJUNCTION:
         sb_printf(sb, "conjunction(%u,%u/%u)", a->u.conj.id, a->u.conj.clause,
                   a->u.conj.n_clauses);

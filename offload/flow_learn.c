@@ -308,6 +308,16 @@ flow_learn_build(const struct flow_action *a, const struct flow_key *key,
     f->hard_timeout = a->u.learn.hard_timeout;
     if (a->pad0 & FLOW_LEARN_F_SEND_FLOW_REM)
         f->flags |= FLOW_F_SEND_FLOW_REM;
+    /* fin timeouts: the learned flow's first action, as Open vSwitch */
+    for (unsigned i = 1; i <= a->u.learn.n; i++)
+        if (a[i].pad0 == FLOW_LEARN_FIN) {
+            struct flow_action *act = &f->actions[f->n_actions++];
+
+            memset(act, 0, sizeof(*act));
+            act->type = FLOW_ACT_FIN_TIMEOUT;
+            act->u.learn_fin = a[i].u.learn_fin;
+            break;
+        }
     for (unsigned i = 1; i <= a->u.learn.n; i++) {
         const struct flow_action *s = &a[i];
         uint64_t v[2] = { s->u.value, 0 };
@@ -415,6 +425,14 @@ fp_learn_format(const struct flow_action *a, char *buf, size_t size)
         PUT(",idle_timeout=%u", a->u.learn.idle_timeout);
     if (a->u.learn.hard_timeout)
         PUT(",hard_timeout=%u", a->u.learn.hard_timeout);
+    for (unsigned i = 1; i <= a->u.learn.n; i++) {
+        if (a[i].pad0 != FLOW_LEARN_FIN)
+            continue;
+        if (a[i].u.learn_fin.fin_idle_timeout)
+            PUT(",fin_idle_timeout=%u", a[i].u.learn_fin.fin_idle_timeout);
+        if (a[i].u.learn_fin.fin_hard_timeout)
+            PUT(",fin_hard_timeout=%u", a[i].u.learn_fin.fin_hard_timeout);
+    }
     if (a->u.learn.priority != FLOW_DEFAULT_PRIORITY)
         PUT(",priority=%u", a->u.learn.priority);
     if (a->pad0 & FLOW_LEARN_F_SEND_FLOW_REM)
@@ -467,4 +485,20 @@ fp_learn_format(const struct flow_action *a, char *buf, size_t size)
     PUT(")");
 #undef PUT
     return (int)n;
+}
+
+int
+fp_fin_timeout_format(const struct flow_action *a, char *buf, size_t size)
+{
+    unsigned idle = a->u.learn_fin.fin_idle_timeout;
+    unsigned hard = a->u.learn_fin.fin_hard_timeout;
+
+    if (idle && hard)
+        return snprintf(buf, size, "fin_timeout(idle_timeout=%u,"
+                        "hard_timeout=%u)", idle, hard);
+    if (hard)
+        return snprintf(buf, size, "fin_timeout(hard_timeout=%u)", hard);
+    if (idle)
+        return snprintf(buf, size, "fin_timeout(idle_timeout=%u)", idle);
+    return snprintf(buf, size, "fin_timeout()");
 }

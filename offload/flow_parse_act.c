@@ -213,7 +213,7 @@ static const char *const known_actions[] = {
     "mod_tp_dst", "dec_ttl",
     "set_field", "set_tunnel", "set_tunnel64", "goto_table", "controller",
     "load", "move", "resubmit", "write_metadata", "clone", "learn", "ct",
-    "ct_clear", NULL,
+    "ct_clear", "fin_timeout", NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -688,6 +688,8 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         return clone_action(st, tok);
     if (fp_key_is_ci(tok, "learn"))
         return fp_parse_learn(st, tok);
+    if (fp_key_is_ci(tok, "fin_timeout"))
+        return fp_parse_fin_timeout(st, tok);
     if (fp_key_is_ci(tok, "drop")) {
         if ((rc = no_value(st, tok, "drop")) < 0)
             return rc;

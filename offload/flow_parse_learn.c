@@ -15,8 +15,11 @@
  * ip), a destination's against the constants matched before it
  * (eth_type=0x800 before NXM_OF_IP_DST[]=...).
  *
- * Refused with the reason: fin_idle_timeout/fin_hard_timeout (the learned
- * flow would need fin_timeout, which snic does not have), limit=,
+ * fin_idle_timeout/fin_hard_timeout give the learned flow a fin_timeout
+ * action first, as Open vSwitch does. fin_timeout(idle_timeout=N,
+ * hard_timeout=N) is read here too.
+ *
+ * Refused with the reason: limit=,
  * result_dst= and delete_learned (they need the learn's outcome or its
  * learned flows tracked while the packet is still in the datapath, which
  * hands learned flows to the control thread), loads into header fields,
@@ -33,6 +36,7 @@
 struct lstate {
     struct fp_ctx *c;
     struct flow_match lm;       /* the learned match's constants so far */
+    struct flow_action *fin;    /* the FIN spec, once there is one */
 };
 
 static bool
@@ -396,9 +400,16 @@ learn_arg(struct fp_act_state *st, struct lstate *ls, struct flow_action *h,
     if (fp_key_is(t, "fin_idle_timeout") || fp_key_is(t, "fin_hard_timeout")) {
         if ((rc = u16_arg(c, t, "learn fin timeout", 0xffff, &u)) < 0)
             return rc;
-        return fp_fail(c, -ENOTSUP, t, "learn: %.*s is not supported (the "
-                       "learned flow would need fin_timeout, which snic "
-                       "does not have)", (int)t->klen, t->key);
+        /* one FIN spec holds both */
+        if (ls->fin == NULL) {
+            if ((rc = add_spec(st, t, FLOW_LEARN_FIN, &ls->fin)) < 0)
+                return rc;
+        }
+        if (t->key[4] == 'i')
+            ls->fin->u.learn_fin.fin_idle_timeout = u;
+        else
+            ls->fin->u.learn_fin.fin_hard_timeout = u;
+        return 0;
     }
     if (fp_key_is(t, "cookie")) {
         rc = fp_uint(c, t, t->val, t->vlen, UINT64_MAX, "learn cookie",
@@ -475,6 +486,48 @@ fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok)
     h->u.learn.n = (uint8_t)(f->n_actions - at - 1);
     rc = 0;
 out:
+    free(body);
+    return rc;
+}
+
+/* fin_timeout(idle_timeout=N,hard_timeout=N), either or both. */
+int
+fp_parse_fin_timeout(struct fp_act_state *st, const struct fp_tok *tok)
+{
+    struct fp_ctx *c = st->c;
+    struct flow_action *a;
+    char *body = NULL;
+    size_t ofs, pos = 0;
+    struct fp_tok t;
+    int rc;
+
+    if (!tok->paren)
+        return fp_fail(c, -EINVAL, tok, "fin_timeout needs its arguments "
+                       "in parentheses (fin_timeout(idle_timeout=5))");
+    if ((rc = fp_act_append(st, tok, FLOW_ACT_FIN_TIMEOUT, &a)) < 0)
+        return rc;
+    body = strndup(tok->val, tok->vlen);
+    if (body == NULL)
+        return fp_fail(c, -ENOMEM, tok, "fin_timeout: out of memory");
+    ofs = (size_t)(tok->val - c->line);
+    while (fp_next_token(body, &pos, &t)) {
+        t.key = c->line + ofs + (size_t)(t.key - body);
+        if (t.val != NULL)
+            t.val = c->line + ofs + (size_t)(t.val - body);
+        t.pos += ofs;
+        if (fp_key_is(&t, "idle_timeout") && t.val != NULL && !t.paren)
+            rc = u16_arg(c, &t, "fin_timeout idle_timeout", 0xffff,
+                         &a->u.learn_fin.fin_idle_timeout);
+        else if (fp_key_is(&t, "hard_timeout") && t.val != NULL && !t.paren)
+            rc = u16_arg(c, &t, "fin_timeout hard_timeout", 0xffff,
+                         &a->u.learn_fin.fin_hard_timeout);
+        else
+            rc = fp_fail(c, -EINVAL, &t, "fin_timeout: unknown argument "
+                         "'%.*s' (expected idle_timeout=N, hard_timeout=N)",
+                         (int)(t.len > 24 ? 24 : t.len), c->line + t.pos);
+        if (rc < 0)
+            break;
+    }
     free(body);
     return rc;
 }

@@ -154,9 +154,12 @@ bool fp_is_tun_metadata(const char *s, size_t len);
 
 /* learn(...) (flow_parse_learn.c, flow_learn.c). */
 int fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok);
+int fp_parse_fin_timeout(struct fp_act_state *st, const struct fp_tok *tok);
 /* The learn action @a and its specs as Open vSwitch prints them. Like
  * snprintf. */
 int fp_learn_format(const struct flow_action *a, char *buf, size_t size);
+int fp_fin_timeout_format(const struct flow_action *a, char *buf,
+                          size_t size);
 /* What a header field of a learn spec needs the match to promise. */
 enum fp_learn_prereq {
     FP_LP_NONE, FP_LP_IPV4, FP_LP_IP, FP_LP_TCP, FP_LP_UDP,

@@ -463,6 +463,35 @@ flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
     return flow_table_apply(t, fm, now_ns);
 }
 
+int
+flow_table_fin_timeout(struct flow_table *t, uint64_t id, uint16_t idle,
+                       uint16_t hard)
+{
+    struct ft_node *n = find_id(t, id);
+    struct flow_entry *copy = NULL;
+    uint16_t new_idle, new_hard;
+
+    if (n == NULL)
+        return -ENOENT;
+    new_idle = n->e.flow.idle_timeout;
+    new_hard = n->e.flow.hard_timeout;
+    if (idle != 0 && (new_idle == 0 || idle < new_idle))
+        new_idle = idle;
+    if (hard != 0 && (new_hard == 0 || hard < new_hard))
+        new_hard = hard;
+    if (new_idle == n->e.flow.idle_timeout
+        && new_hard == n->e.flow.hard_timeout)
+        return 0;
+    if (undo_reserve(t, 1) < 0
+        || (t->in_txn && (copy = malloc(sizeof(*copy))) == NULL))
+        return -ENOMEM;
+    undo_changed(t, n, copy);
+    n->e.flow.idle_timeout = new_idle;
+    n->e.flow.hard_timeout = new_hard;
+    notify(t, FLOW_CHANGE_MODIFIED, n, FLOW_REMOVED_NONE);
+    return 1;
+}
+
 /* ---- modify and delete: choose the flows, then act ---- */
 
 static bool

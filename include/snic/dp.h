@@ -254,10 +254,11 @@ struct dp_pkt {
     size_t committed_len;
 };
 
-/* learn(...) (FLOW_ACT_LEARN @a and its specs) ran on a packet whose key,
- * as the actions before it left it, is @key. */
+/* learn(...) (FLOW_ACT_LEARN @a and its specs) or fin_timeout
+ * (FLOW_ACT_FIN_TIMEOUT) of flow @flow_id ran on a packet whose key, as
+ * the actions before it left it, is @key. */
 typedef void dp_learn_fn(void *ctx, const struct flow_action *a,
-                         const struct flow_key *key);
+                         const struct flow_key *key, uint64_t flow_id);
 
 struct dp_actions_env {
     dp_output_fn *output;
@@ -266,6 +267,9 @@ struct dp_actions_env {
      * table); the pipeline queues the flow for the control thread */
     dp_learn_fn *learn;
     void *learn_ctx;
+    /* the flow whose actions run (fin_timeout's); 0: not known (a flow
+     * the hardware matched), fin_timeout then does nothing */
+    uint64_t flow_id;
     const struct dp_vxlan_port *tunnels;    /* may be NULL */
     size_t n_tunnels;
     unsigned pkt;           /* copied into each dp_output */
@@ -624,10 +628,15 @@ struct dp_worker_stats {
  */
 #define DP_LEARN_RING           64u
 
-/* Control thread: hand every queued flow to @fn, oldest first per
- * worker; returns how many. */
+/* The same rings carry fin_timeout's requests: flow @id saw a TCP FIN or
+ * RST, its timeouts shorten to @idle / @hard (flow_table_fin_timeout()).
+ * Control thread: hand every queued flow to @fn and every fin_timeout to
+ * @fin (may be NULL), oldest first per worker; returns how many. */
 typedef void dp_learn_apply_fn(void *ctx, const struct flow_mod *fm);
-size_t dp_learn_drain(struct dp *dp, dp_learn_apply_fn *fn, void *ctx);
+typedef void dp_fin_apply_fn(void *ctx, uint64_t id, uint16_t idle,
+                             uint16_t hard);
+size_t dp_learn_drain(struct dp *dp, dp_learn_apply_fn *fn,
+                      dp_fin_apply_fn *fin, void *ctx);
 
 /* Control thread: create a worker (offline) / destroy a stopped one (its
  * counters are kept in the datapath's totals). */

@@ -312,6 +312,10 @@ enum flow_action_type {
                              * connection; table != FLOW_CT_TABLE_NONE:
                              * recirculate a copy there with ct_* set */
     FLOW_ACT_CT_CLEAR,      /* the packet's ct_* fields become zero */
+    FLOW_ACT_FIN_TIMEOUT,   /* u.learn_fin: a TCP packet with FIN or RST
+                             * shortens this flow's idle/hard timeouts to
+                             * these (0: that one unchanged), as Open
+                             * vSwitch's fin_timeout */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -389,7 +393,8 @@ struct flow_subfield {
  * FLOW_ACT_LEARN_SPEC after it is one argument, its kind in pad0, in the
  * order written:
  *   COOKIE     u.value: the learned flow's cookie (cookie=N)
- *   FIN        u.learn_fin (fin_idle_timeout=, fin_hard_timeout=)
+ *   FIN        u.learn_fin (fin_idle_timeout=, fin_hard_timeout=): the
+ *              learned flow starts with FLOW_ACT_FIN_TIMEOUT
  *   MATCH      the learned flow matches dst = the packet's u.src
  *              (NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[], NXM_OF_VLAN_TCI[0..11])
  *   MATCH_IMM  the learned flow matches dst = u.value (eth_type=0x800)
@@ -799,6 +804,14 @@ int flow_table_set_stats(struct flow_table *t, uint64_t id,
  * flow_table_apply(). */
 int flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
                      uint64_t now_ns);
+
+/* fin_timeout on flow @id: each of its idle and hard timeouts that is 0
+ * (none) or longer than the non-zero @idle / @hard becomes it (the hard
+ * timeout still counts from the flow's add), as Open vSwitch shortens a
+ * flow that saw a TCP FIN or RST. Reported as MODIFIED when it changed.
+ * 1 changed, 0 unchanged, -ENOENT. */
+int flow_table_fin_timeout(struct flow_table *t, uint64_t id, uint16_t idle,
+                           uint16_t hard);
 
 /* Remove every flow whose idle or hard timeout has passed at @now_ns
  * (reported as REMOVED with the reason). Returns how many. If @ids is not

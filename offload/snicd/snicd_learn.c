@@ -5,6 +5,8 @@
  * same listener as add-flow's, so the datapath and the card get them as
  * any other flow. A flow learned again unchanged only restarts its hard
  * timeout (flow_table_learn()): nothing is republished or re-offloaded.
+ * The same rings carry fin_timeout's requests (a flow saw a TCP FIN or
+ * RST: its timeouts shorten, flow_table_fin_timeout()).
  */
 #include <errno.h>
 #include <string.h>
@@ -35,6 +37,15 @@ apply_one(void *ctx, const struct flow_mod *fm)
     lc->changed |= rc > 0;
 }
 
+/* fin_timeout: a flow that saw a TCP FIN or RST (it may be gone by now) */
+static void
+apply_fin(void *ctx, uint64_t id, uint16_t idle, uint16_t hard)
+{
+    struct learn_ctx *lc = ctx;
+
+    lc->changed |= flow_table_fin_timeout(lc->d->table, id, idle, hard) > 0;
+}
+
 size_t
 snicd_learn_drain(struct snicd *d)
 {
@@ -43,7 +54,7 @@ snicd_learn_drain(struct snicd *d)
 
     if (d->dp == NULL || d->staging)
         return 0;
-    n = dp_learn_drain(d->dp, apply_one, &lc);
+    n = dp_learn_drain(d->dp, apply_one, apply_fin, &lc);
     if (lc.changed)
         snicd_core_commit(d);
     return n;

@@ -597,6 +597,11 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "software runs it)",
                                a->type == FLOW_ACT_LOAD ? "load/set_field"
                                                         : "move");
+    case FLOW_ACT_FIN_TIMEOUT:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "fin_timeout not offloaded (the card does "
+                               "not tell a flow's TCP FIN or RST; software "
+                               "runs it)");
     case FLOW_ACT_LEARN:
     case FLOW_ACT_LEARN_SPEC:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
@@ -698,12 +703,19 @@ snicd_xl_partial(struct snicd_xl *s)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "partial offload needs an exact in_port match "
                                "(the ingress representor must be known)");
-    for (unsigned i = 0; i < s->f->n_actions; i++)
+    for (unsigned i = 0; i < s->f->n_actions; i++) {
         if (s->f->actions[i].type == FLOW_ACT_RESUBMIT)
             return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                    "no partial offload of resubmit (its "
                                    "lookups need the flow's table in "
                                    "software)");
+        /* the marked packet's actions run without their flow's id */
+        if (s->f->actions[i].type == FLOW_ACT_FIN_TIMEOUT)
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                                   "no partial offload of fin_timeout (it "
+                                   "shortens its own flow's timeouts, "
+                                   "which a marked packet does not name)");
+    }
     p = snicd_xlate_port(s->ctx->ports, s->ctx->n_ports, s->in_port);
     snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
     snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =

@@ -67,10 +67,18 @@ apply(void *ctx, const struct flow_mod *fm)
     cr_assert_geq(flow_table_learn(e->ft, fm, e->now), 0);
 }
 
+static void
+apply_fin(void *ctx, uint64_t id, uint16_t idle, uint16_t hard)
+{
+    struct env *e = ctx;
+
+    cr_assert_geq(flow_table_fin_timeout(e->ft, id, idle, hard), 0);
+}
+
 static size_t
 drain(struct env *e)
 {
-    size_t n = dp_learn_drain(e->dp, apply, e);
+    size_t n = dp_learn_drain(e->dp, apply, apply_fin, e);
 
     cr_assert_eq(dp_commit(e->dp), 0);
     return n;
@@ -191,5 +199,36 @@ Test(dp_learn, learn_sees_the_packet_as_modified_so_far)
     cr_assert_eq(le->flow.n_actions, 1);
     cr_assert_eq(le->flow.actions[0].type, FLOW_ACT_OUTPUT);
     cr_assert_eq(le->flow.actions[0].u.port, 7);
+    env_fini(&e);
+}
+
+/* fin_timeout: a TCP packet with FIN (or RST) shortens the flow's
+ * timeouts through the same ring; one without does nothing */
+Test(dp_learn, fin_timeout_shortens_its_flows_timeouts)
+{
+    static const char *const flows[] = {
+        "table=0,priority=1,idle_timeout=60,tcp,"
+        "actions=fin_timeout(idle_timeout=5),output:2",
+        NULL,
+    };
+    struct env e;
+    struct capture cap;
+    uint8_t f[128];
+    size_t n = t_frame_ip4(f, -1, 6, 1000, 80, 0);
+    struct t_pkt tp;
+
+    env_init(&e, flows);
+    for (int fin = 0; fin < 2; fin++) {
+        f[14 + 20 + 13] = fin ? 0x11 : 0x10;    /* ACK, FIN+ACK */
+        t_pkt_load(&tp, f, n);
+        memset(&cap, 0, sizeof(cap));
+        dp_worker_online(e.w);
+        cr_assert_eq(dp_worker_process(e.w, &tp.buf, 1, capture, &cap), 1);
+        dp_worker_quiesce(e.w);
+        dp_worker_offline(e.w);
+        cr_assert_eq(drain(&e), (size_t)fin);
+        cr_assert_eq(flow_table_find(e.ft, 1)->flow.idle_timeout,
+                     fin ? 5 : 60);
+    }
     env_fini(&e);
 }

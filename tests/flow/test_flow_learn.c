@@ -75,8 +75,9 @@ static const struct reject rejects[] = {
       "the source NXM_OF_IP_DST needs the flow to match ip" },
     { "actions=learn(NXM_OF_ETH_DST[]=NXM_OF_VLAN_TCI[])", -EINVAL,
       "the source has 16 bits and the destination 48" },
-    { "actions=learn(fin_idle_timeout=5,NXM_OF_ETH_SRC[])", -ENOTSUP,
-      "fin_idle_timeout is not supported" },
+    { "actions=fin_timeout(idle_timeout=5,priority=3)", -EINVAL,
+      "fin_timeout: unknown argument 'priority=3'" },
+    { "actions=fin_timeout(idle_timeout=65536)", -ERANGE, "out of range" },
     { "actions=learn(limit=1,NXM_OF_ETH_SRC[])", -ENOTSUP,
       "limit is not supported" },
     { "actions=learn(result_dst=reg0[0],NXM_OF_ETH_SRC[])", -ENOTSUP,
@@ -223,5 +224,54 @@ Test(learn, a_learned_again_flow_restarts_its_hard_timeout_only)
     fm.flow.actions[0].u.port = 4;
     cr_assert_eq(flow_table_learn(t, &fm, 21 * s), 1);
     cr_assert_eq(flow_table_count(t, 1), 1);
+    flow_table_destroy(t);
+}
+
+Test(learn, fin_timeouts_text_and_the_learned_flows_first_action)
+{
+    struct flow_mod fm, out;
+    struct flow_key k = { 0 };
+
+    round_trip("actions=learn(fin_hard_timeout=10, fin_idle_timeout=5, "
+               "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[], output:NXM_OF_IN_PORT[])",
+               "learn(table=1,fin_idle_timeout=5,fin_hard_timeout=10,"
+               "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])");
+    round_trip("tcp,actions=fin_timeout(hard_timeout=7, idle_timeout=5),"
+               "fin_timeout(idle_timeout=1),output:1",
+               "fin_timeout(idle_timeout=5,hard_timeout=7),"
+               "fin_timeout(idle_timeout=1),output:1");
+    parse_ok("actions=learn(fin_idle_timeout=5,NXM_OF_ETH_DST[]="
+             "NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])", &fm);
+    k.in_port = 3;
+    cr_assert_eq(flow_learn_build(learn_of(&fm), &k, &out), 0);
+    cr_assert_eq(out.flow.n_actions, 2);
+    cr_assert_eq(out.flow.actions[0].type, FLOW_ACT_FIN_TIMEOUT);
+    cr_assert_eq(out.flow.actions[0].u.learn_fin.fin_idle_timeout, 5);
+    cr_assert_eq(out.flow.actions[0].u.learn_fin.fin_hard_timeout, 0);
+    cr_assert_eq(out.flow.actions[1].type, FLOW_ACT_OUTPUT);
+}
+
+Test(learn, fin_timeout_only_shortens)
+{
+    struct flow_table *t = flow_table_create(NULL, NULL);
+    struct flow_mod fm;
+    const struct flow_entry *e;
+    const uint64_t s = 1000000000ull;
+
+    cr_assert_not_null(t);
+    parse_ok("idle_timeout=60,hard_timeout=4,actions=output:3", &fm);
+    cr_assert_eq(flow_table_apply(t, &fm, 1 * s), 1);
+    e = flow_table_find(t, 1);
+    cr_assert_not_null(e);
+    /* idle 60 -> 5; hard 4 is shorter than 7: kept */
+    cr_assert_eq(flow_table_fin_timeout(t, 1, 5, 7), 1);
+    e = flow_table_find(t, 1);
+    cr_assert_eq(e->flow.idle_timeout, 5);
+    cr_assert_eq(e->flow.hard_timeout, 4);
+    /* nothing shorter: unchanged */
+    cr_assert_eq(flow_table_fin_timeout(t, 1, 9, 0), 0);
+    cr_assert_eq(flow_table_fin_timeout(t, 99, 1, 1), -ENOENT);
+    /* the idle timeout counts from the last use */
+    cr_assert_eq(flow_table_expire(t, 5 * s, NULL, 0), 1);
     flow_table_destroy(t);
 }

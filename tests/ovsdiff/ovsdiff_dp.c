@@ -186,7 +186,7 @@ run_packet(struct replay *r, const char *args)
     puts("end");
     /* what the packet learned is in the table before the next one, as
      * in Open vSwitch, which installs it while translating the packet */
-    if (dp_learn_drain(r->dp, apply_learned, r) > 0)
+    if (dp_learn_drain(r->dp, apply_learned, NULL, r) > 0)
         return dp_commit(r->dp);
     return 0;
 }

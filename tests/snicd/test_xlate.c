@@ -909,6 +909,9 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
     expect_refused("in_port=vf0 actions=learn(table=1,NXM_OF_ETH_DST[]="
                    "NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]),output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "learn not offloaded");
+    expect_refused("in_port=vf0,tcp actions=fin_timeout(idle_timeout=5),"
+                   "output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "fin_timeout not offloaded");
     expect_refused("in_port=vf0 actions=load:1->NXM_NX_TUN_ID[],output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "load/set_field on registers");
     expect_refused("in_port=vf0 actions=strip_vlan,output:vf1",
