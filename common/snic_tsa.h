@@ -27,10 +27,11 @@
  *
  * A role (struct snic_role) has no state at all: it names a thread, or
  * a context that one thread at a time is in. The function that starts
- * that thread's work calls snic_role_enter() (and snic_role_leave() when
- * it returns), which tells the analysis the role is held from there on;
- * functions meant for that thread only say SNIC_REQUIRES(role). Calling
- * one from elsewhere, without entering the role first, does not compile.
+ * that thread's work calls snic_role_enter(), which tells the analysis
+ * the role is held from there to the end of that function; functions
+ * meant for that thread only say SNIC_REQUIRES(role), and so must every
+ * function that calls them. Calling one from a function that neither
+ * entered the role nor requires it does not compile.
  */
 #ifndef SNIC_TSA_H
 #define SNIC_TSA_H
@@ -126,13 +127,8 @@ struct SNIC_CAPABILITY("role") snic_role {
 
 /* The calling thread takes @r's part from here on (see the top). */
 static inline void
-snic_role_enter(struct snic_role *r) SNIC_ACQUIRE(r) SNIC_NO_TSA
-{
-    (void)r;
-}
-
-static inline void
-snic_role_leave(struct snic_role *r) SNIC_RELEASE(r) SNIC_NO_TSA
+snic_role_enter(struct snic_role *r) SNIC_TSA_(assert_capability(r))
+    SNIC_NO_TSA
 {
     (void)r;
 }

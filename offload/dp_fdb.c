@@ -46,11 +46,14 @@
 
 #include "dp_priv.h"
 #include "snic_hash.h"
+#include "snic_tsa.h"
 
 #define WAYS        4u
 #define N_SETS      (DP_FDB_SIZE / WAYS)
 
-struct fdb_set {
+/* A set is its own write lock (the odd count): set_lock() and
+ * set_unlock() pair on every path, which clang checks. */
+struct SNIC_CAPABILITY("seqlock") fdb_set {
     uint32_t seq;
     uint32_t port[WAYS];
     uint64_t key[WAYS];             /* 0: empty; else KEY_VALID|vlan|mac */
@@ -164,6 +167,7 @@ read_set(struct fdb_set *s, uint64_t key[WAYS], uint32_t port[WAYS])
 
 static void
 set_lock(struct fdb_set *s)
+    SNIC_ACQUIRE(s) SNIC_NO_TSA
 {
     uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 
@@ -182,6 +186,7 @@ set_lock(struct fdb_set *s)
 
 static void
 set_unlock(struct fdb_set *s)
+    SNIC_RELEASE(s) SNIC_NO_TSA
 {
     __atomic_fetch_add(&s->seq, 1, __ATOMIC_RELEASE);
 }

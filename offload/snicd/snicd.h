@@ -17,7 +17,10 @@
  * Thread-safety: everything in struct snicd belongs to the control thread,
  * except what the workers read through RCU-style publication (the
  * datapath's snapshots, the mark table) and the per-worker counters, which
- * each worker writes alone and the control thread only reads.
+ * each worker writes alone and the control thread only reads. What
+ * drives the workers (start, stop, park, publish what they read) requires
+ * the role snicd_control, which only the control thread enters (main()):
+ * clang refuses a call from anywhere else (common/snic_tsa.h).
  */
 #ifndef SNICD_H
 #define SNICD_H
@@ -30,9 +33,13 @@
 #include "snic/dp.h"
 #include "snic/flow.h"
 #include "snic_hmap.h"
+#include "snic_tsa.h"
 #include "snicd_log.h"
 #include "snicd_offload.h"
 #include "snicd_opts.h"
+
+/* The control thread (see the top). */
+SNIC_ROLE_DECLARE(snicd_control);
 
 #define SNICD_OFPORT_UPLINK     1u
 #define SNICD_OFPORT_VF_BASE    2u
@@ -225,7 +232,8 @@ struct snicd;
 /* Control thread, every loop: after a link change (or a commit that met
  * EIO) check whether the device still answers, and if not detach it and
  * keep trying to re-attach it (docs/reliability.md). */
-void snicd_device_poll(struct snicd *d, bool link_changed);
+void snicd_device_poll(struct snicd *d, bool link_changed)
+    SNIC_REQUIRES(snicd_control);
 
 /* ---- the daemon (snicd_core.c) ---- */
 
@@ -319,7 +327,8 @@ uint64_t snicd_now_ns(void);
 int snicd_core_init(struct snicd *d);
 /* Flows are destroyed without journaling (they stay desired); the offload
  * manager (d->offload, owned from now on) destroys its rules. */
-void snicd_core_fini(struct snicd *d);
+void snicd_core_fini(struct snicd *d)
+    SNIC_REQUIRES(snicd_control);
 /* After the ports are known: the port map for names. */
 void snicd_core_ports_ready(struct snicd *d);
 
@@ -370,7 +379,8 @@ void snicd_ports_fini(struct snicd *d);
  * representor back -> start it and snicd_offload_port_back (only its
  * flows are re-placed; the uplink back, or a reset seen in the same
  * pass, still resyncs everything). Control thread. */
-void snicd_ports_process_events(struct snicd *d);
+void snicd_ports_process_events(struct snicd *d)
+    SNIC_REQUIRES(snicd_control);
 /* Configure (one rx/tx queue per worker) and start ethdev @pid. */
 int snicd_port_start(struct snicd *d, uint16_t pid);
 /* 1: the uplink, 0: a VF representor (*@vf), negative: neither. */
@@ -378,8 +388,10 @@ int snicd_port_classify(uint16_t pid, int *vf);
 /* The workers' ofport -> ethdev map from the ports (workers parked). */
 void snicd_ports_rebuild_tx(struct snicd *d);
 /* Park / release the workers around port reconfiguration. */
-void snicd_workers_pause(struct snicd *d);
-void snicd_workers_resume(struct snicd *d);
+void snicd_workers_pause(struct snicd *d)
+    SNIC_REQUIRES(snicd_control);
+void snicd_workers_resume(struct snicd *d)
+    SNIC_REQUIRES(snicd_control);
 
 /* ---- control methods (snicd_ctl.c) ---- */
 
@@ -417,13 +429,16 @@ struct snicd_worker_stats {
     uint64_t decap_mark_drops;  /* unknown marks of the decap range */
 };
 
-int snicd_workers_start(struct snicd *d, unsigned n);
-void snicd_workers_stop(struct snicd *d);
+int snicd_workers_start(struct snicd *d, unsigned n)
+    SNIC_REQUIRES(snicd_control);
+void snicd_workers_stop(struct snicd *d)
+    SNIC_REQUIRES(snicd_control);
 /* Sum of every worker's counters (relaxed reads). */
 void snicd_workers_stats(const struct snicd *d,
                          struct snicd_worker_stats *s,
                          struct dp_worker_stats *dps);
 /* Publish a new mark table (the old one is freed after a grace period). */
-void snicd_marks_publish(struct snicd *d, struct snicd_mark_table *t);
+void snicd_marks_publish(struct snicd *d, struct snicd_mark_table *t)
+    SNIC_REQUIRES(snicd_control);
 
 #endif /* SNICD_H */

@@ -31,6 +31,9 @@
 #include "snic_hash.h"
 #include "snicd.h"
 
+/* the control thread, a role the analysis checks (snicd.h) */
+SNIC_ROLE_DEFINE(snicd_control);
+
 struct snicd_hwctr {
     struct snic_hmap_node node; /* in snicd.hwctr, hash of id */
     uint64_t id;
@@ -229,6 +232,7 @@ snicd_core_ports_ready(struct snicd *d)
 
 void
 snicd_core_fini(struct snicd *d)
+    SNIC_REQUIRES(snicd_control)
 {
     struct snicd_journal *j = d->journal;
 

@@ -120,6 +120,7 @@ save_devices(struct snicd *d)
 
 static void
 device_lost(struct snicd *d)
+    SNIC_REQUIRES(snicd_control)
 {
     snicd_log(SNICD_LOG_ERR, "the device stopped answering: every flow "
               "goes to software, none is lost; re-attaching when it "
@@ -194,6 +195,7 @@ adopt_ports(struct snicd *d)
 
 static void
 try_reattach(struct snicd *d)
+    SNIC_REQUIRES(snicd_control)
 {
     const struct snicd_port_info *up;
     struct rte_flow_error ferr;
@@ -254,6 +256,7 @@ try_reattach(struct snicd *d)
 
 void
 snicd_device_poll(struct snicd *d, bool link_changed)
+    SNIC_REQUIRES(snicd_control)
 {
     if (!d->eal)
         return;

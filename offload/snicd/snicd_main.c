@@ -392,6 +392,7 @@ out:
 
 static int
 marks_changed(void *ctx, const struct snicd_mark *marks, unsigned n)
+    SNIC_REQUIRES(snicd_control)
 {
     struct snicd *d = ctx;
     struct snicd_mark_table *t = snicd_marks_build(marks, n, d->table,
@@ -484,6 +485,7 @@ ctl_log(const char *line)
 
 static void
 control_loop(struct snicd *d, struct ctl_server *srv)
+    SNIC_REQUIRES(snicd_control)
 {
     uint64_t last = snicd_now_ns();
 
@@ -520,6 +522,7 @@ main(int argc, char **argv)
     gid_t gid = (gid_t)-1;
     char *runtime_dir = NULL;
 
+    snic_role_enter(&snicd_control);    /* this is the control thread */
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--") == 0) {
             sep = i;

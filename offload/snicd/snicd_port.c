@@ -402,6 +402,7 @@ ports_back(struct snicd *d, const uint32_t *back, unsigned n_back)
 
 void
 snicd_ports_process_events(struct snicd *d)
+    SNIC_REQUIRES(snicd_control)
 {
     bool resync = false, paused = false, lsc = false, added = false;
     uint32_t back[SNICD_MAX_PORTS];

@@ -341,6 +341,7 @@ worker_main(void *arg)
 
 int
 snicd_workers_start(struct snicd *d, unsigned n)
+    SNIC_REQUIRES(snicd_control)
 {
     unsigned lcore;
 
@@ -381,6 +382,7 @@ snicd_workers_start(struct snicd *d, unsigned n)
 
 void
 snicd_workers_stop(struct snicd *d)
+    SNIC_REQUIRES(snicd_control)
 {
     __atomic_store_n(&d->stop, 1, __ATOMIC_SEQ_CST);
     for (unsigned i = 0; i < d->n_workers; i++) {
@@ -397,6 +399,7 @@ snicd_workers_stop(struct snicd *d)
 
 void
 snicd_workers_pause(struct snicd *d)
+    SNIC_REQUIRES(snicd_control)
 {
     unsigned spins = 0;
 
@@ -416,6 +419,7 @@ snicd_workers_pause(struct snicd *d)
 
 void
 snicd_workers_resume(struct snicd *d)
+    SNIC_REQUIRES(snicd_control)
 {
     __atomic_store_n(&d->pause, 0, __ATOMIC_SEQ_CST);
 }
