@@ -257,6 +257,32 @@ count(struct dp_worker *w, uint32_t slot, size_t len)
                      __ATOMIC_RELAXED);
 }
 
+/*
+ * A check run (pkt_check()) counts nothing, but notes each flow it
+ * looks the frame up to. When the packet is then dropped past the resubmit
+ * limits, those flows are credited, each lookup once, as Open vSwitch
+ * credits the rules its translation looked up before it failed: the
+ * hardware has already counted a flow it matched before sending such a
+ * packet on, and a packet must count the same on either path. Out of
+ * memory, a note is lost and that flow is not credited.
+ */
+static void
+credit_note(struct dp_worker *w, uint32_t slot, size_t len)
+{
+    if (w->n_credits == w->credits_size) {
+        size_t size = w->credits_size ? w->credits_size * 2 : 64;
+        struct dp_credit *c = realloc(w->credits, size * sizeof(*c));
+
+        if (c == NULL)
+            return;
+        w->credits = c;
+        w->credits_size = size;
+    }
+    w->credits[w->n_credits++] = (struct dp_credit){
+        .slot = slot, .len = (uint32_t)len,
+    };
+}
+
 /* count() of @n packets of @bytes in all. */
 static inline void
 count_n(struct dp_worker *w, uint32_t slot, unsigned n, size_t bytes)
@@ -443,6 +469,8 @@ run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         }
         if (!dry)
             count(run->w, r->slot, pkt->buf.len);
+        else
+            credit_note(run->w, r->slot, pkt->buf.len);
         /* the most common list, a lone output, skips the dispatch */
         if (r->lone_output) {
             dp_output_one(&run->env, pkt, r->actions[0].u.port, !nested,
@@ -623,6 +651,8 @@ pkt_run(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         /* the hardware matched this flow; software counts it */
         if (slot >= 0 && !dry)
             count(run->w, (uint32_t)slot, pkt->buf.len);
+        else if (slot >= 0)
+            credit_note(run->w, (uint32_t)slot, pkt->buf.len);
         next = run_list(run, pkt, key, acts, n_acts, -1);
         if (next < 0)
             return;
@@ -661,14 +691,15 @@ scratch(struct dp_worker *w, size_t size)
  * Where a packet could pass the resubmit limits (dp_cls_snap_resubmit_
  * check()): Open vSwitch then drops it whole, none of its outputs leave.
  * Outputs leave as the actions run here, so the packet first runs on a
- * copy with nothing counted or emitted. False: drop it. (No memory for
- * the copy: it runs unchecked.)
+ * copy with nothing counted or emitted. False: drop it, crediting the
+ * flows it was looked up to (credit_note()). (No memory for the copy: it
+ * runs unchecked.)
  */
 static __attribute__((noinline)) bool
 pkt_check(struct run *run, const struct dp_pkt *pkt,
           const struct flow_key *key, unsigned table,
           const struct dp_rule *r, bool have_r,
-          const struct flow_action *acts, unsigned n_acts)
+          const struct flow_action *acts, unsigned n_acts, int64_t slot)
 {
     struct dp_worker *w = run->w;
     struct dp_worker_stats saved = w->stats;
@@ -688,11 +719,14 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
     dry.env.learn = NULL;       /* a check run learns nothing */
     dry.env.ct_ctx = &dry;
     dry.as = (struct dp_act_stats){ 0 };
-    pkt_run(&dry, &p, &k, table, r, have_r, acts, n_acts, -1, true);
+    w->n_credits = 0;
+    pkt_run(&dry, &p, &k, table, r, have_r, acts, n_acts, slot, true);
     /* the check run's cache hits and drops are not the packet's */
     w->stats = saved;
     if (dry.lookups != LOOKUPS_FAILED)
         return true;
+    for (size_t i = 0; i < w->n_credits; i++)
+        count(w, w->credits[i].slot, w->credits[i].len);
     w->stats.resubmit_drops++;
     return false;
 }
@@ -714,7 +748,8 @@ run_pipeline(struct run *run, struct dp_buf *buf, uint32_t in_port,
     if (!pkt_start(run, &pkt, &key, decap, md))
         goto out;
     if (run->check
-        && !pkt_check(run, &pkt, &key, table, NULL, false, acts, n_acts))
+        && !pkt_check(run, &pkt, &key, table, NULL, false, acts, n_acts,
+                      slot))
         goto out;
     pkt_run(run, &pkt, &key, table, NULL, false, acts, n_acts, slot, false);
 out:
@@ -847,7 +882,7 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
         if ((live & (1ull << i))
             && (!run->check
                 || pkt_check(run, &pkts[i], &keys[i], 0, rules[i], true,
-                             NULL, 0))) {
+                             NULL, 0, -1))) {
             run->env.pkt = first + i;
             run_tables(run, &pkts[i], &keys[i], 0, rules[i], false, false);
         }

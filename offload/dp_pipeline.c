@@ -445,6 +445,7 @@ dp_worker_destroy(struct dp_worker *w)
     dp->workers[w->index] = dp->workers[--dp->n_workers];
     dp->workers[w->index]->index = w->index;
     free(w->scratch);
+    free(w->credits);
     /* flows it learned and the control thread did not drain are lost: a
      * later packet learns them again */
     dp_learn_q_destroy(w->learnq);

@@ -58,8 +58,19 @@ struct dp_worker {
      * grown on the worker when needed */
     uint8_t *scratch;
     size_t scratch_size;
+    /* the flows that check run looked the frame up to, credited when the
+     * packet is dropped past the limits (dp_path.c) */
+    struct dp_credit *credits;
+    size_t n_credits, credits_size;
     /* learned flows on their way to the control thread (dp_learn.c) */
     struct dp_learn_q *learnq;
+};
+
+/* One lookup of a check run: the flow's counter slot and the frame's
+ * length then. */
+struct dp_credit {
+    uint32_t slot;
+    uint32_t len;
 };
 
 struct dp_learn_q *dp_learn_q_create(void);
