@@ -61,6 +61,8 @@ static const struct hdr_field hdr_fields[] = {
       "OXM_OF_UDP_SRC", 16, KO(tp_src), FP_LP_UDP },
     { FLOW_FIELD_UDP_DST, "udp_dst", NULL, "NXM_OF_UDP_DST",
       "OXM_OF_UDP_DST", 16, KO(tp_dst), FP_LP_UDP },
+    { FLOW_FIELD_IN_PORT_OXM, "in_port_oxm", NULL, "OXM_OF_IN_PORT", NULL,
+      32, KO(in_port), FP_LP_NONE },
 };
 
 #define N_HDR (sizeof(hdr_fields) / sizeof(hdr_fields[0]))
@@ -119,6 +121,14 @@ flow_learn_field_by_name(const char *s, size_t len)
 }
 
 bool
+fp_learn_is_untag(const struct flow_action *s)
+{
+    return s->pad0 == FLOW_LEARN_LOAD_IMM
+        && s->dst.field == FLOW_FIELD_VLAN_TCI && s->dst.ofs == 0
+        && s->dst.n_bits == 16 && s->u.value == 0;
+}
+
+bool
 fp_is_tun_metadata(const char *s, size_t len)
 {
     static const char *const bases[] = { "tun_metadata",
@@ -155,6 +165,8 @@ hdr_get(const struct flow_key *key, const struct hdr_field *h)
     if (h->id == FLOW_FIELD_IN_PORT)
         /* NXM_OF_IN_PORT: OpenFlow 1.0's 16-bit port (LOCAL 0xfffe) */
         return key->in_port & 0xffffu;
+    if (h->id == FLOW_FIELD_IN_PORT_OXM)
+        return key->in_port;
     for (unsigned i = 0; i < h->width / 8; i++)
         v = v << 8 | p[i];
     return v;
@@ -214,6 +226,11 @@ fp_learn_match_put(struct flow_match *m, const struct flow_subfield *sf,
         m->mask.in_port = UINT32_MAX;
         return;
     }
+    if (h->id == FLOW_FIELD_IN_PORT_OXM) {
+        m->value.in_port = (uint32_t)v[0];
+        m->mask.in_port = UINT32_MAX;
+        return;
+    }
     hdr_put(&m->value, h, (v[0] & ones) << sf->ofs, ones << sf->ofs);
     hdr_put(&m->mask, h, UINT64_MAX, ones << sf->ofs);
 }
@@ -255,6 +272,8 @@ flow_learn_valid(const struct flow_action *a)
                 return false;
             break;
         case FLOW_LEARN_LOAD_IMM:
+            if (fp_learn_is_untag(s))
+                break;
             if (!dst_ok || flow_field_width(s->dst.field) == 0
                 || (s->dst.n_bits < 64 && s->u.value >> s->dst.n_bits))
                 return false;
@@ -347,6 +366,11 @@ flow_learn_build(const struct flow_action *a, const struct flow_key *key,
             flow_learn_subfield_get(key, &s->u.src, v);
             if (!learned_output(v[0], act))
                 f->n_actions--;
+            continue;
+        }
+        if (fp_learn_is_untag(s)) {
+            /* a TCI of 0 is no tag: Open vSwitch pops it */
+            act->type = FLOW_ACT_STRIP_VLAN;
             continue;
         }
         if (s->pad0 == FLOW_LEARN_LOAD)

@@ -302,10 +302,13 @@ load_spec(struct fp_act_state *st, struct lstate *ls, const struct fp_tok *t)
                         t->vlen - (size_t)(arrow + 2 - t->val), &dst, &whole);
     if (rc < 0)
         return rc;
-    if (flow_field_width(dst.field) == 0)
+    if (flow_field_width(dst.field) == 0
+        && !(dst.field == FLOW_FIELD_VLAN_TCI && whole
+             && is_value(t->val, (size_t)(arrow - t->val))))
         return fp_fail(c, -ENOTSUP, t, "learn: a load into a header field "
                        "is not supported (only registers, metadata, "
-                       "pkt_mark and the tunnel fields)");
+                       "pkt_mark, the tunnel fields, and 0 into "
+                       "NXM_OF_VLAN_TCI[], which pops the tag)");
     if (dst.n_bits > 64)
         return fp_fail(c, -ENOTSUP, t, "learn: a load of more than 64 bits "
                        "is not supported");
@@ -316,6 +319,10 @@ load_spec(struct fp_act_state *st, struct lstate *ls, const struct fp_tok *t)
                          false, &v);
         if (rc < 0)
             return rc;
+        if (flow_field_width(dst.field) == 0 && v != 0)
+            return fp_fail(c, -ENOTSUP, t, "learn: a load into "
+                           "NXM_OF_VLAN_TCI[] is supported with 0 only "
+                           "(it pops the tag)");
         if ((rc = add_spec(st, t, FLOW_LEARN_LOAD_IMM, &a)) < 0)
             return rc;
         a->dst = dst;

@@ -357,6 +357,7 @@ enum flow_hdr_field_id {
     FLOW_FIELD_TCP_DST,
     FLOW_FIELD_UDP_SRC,
     FLOW_FIELD_UDP_DST,
+    FLOW_FIELD_IN_PORT_OXM,     /* OXM_OF_IN_PORT: the 32-bit port */
     FLOW_FIELD_HDR_END
 };
 

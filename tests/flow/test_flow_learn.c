@@ -82,8 +82,10 @@ static const struct reject rejects[] = {
       "limit is not supported" },
     { "actions=learn(result_dst=reg0[0],NXM_OF_ETH_SRC[])", -ENOTSUP,
       "result_dst is not supported" },
-    { "actions=learn(load:0->NXM_OF_VLAN_TCI[])", -ENOTSUP,
+    { "actions=learn(load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[])", -ENOTSUP,
       "a load into a header field is not supported" },
+    { "actions=learn(load:5->NXM_OF_VLAN_TCI[])", -ENOTSUP,
+      "NXM_OF_VLAN_TCI[] is supported with 0 only" },
     { "actions=learn(table=255)", -ERANGE, "learn table 255" },
     { "actions=learn(nosuch[]=reg0[])", -EINVAL,
       "unknown field 'nosuch'" },
@@ -274,4 +276,39 @@ Test(learn, fin_timeout_only_shortens)
     /* the idle timeout counts from the last use */
     cr_assert_eq(flow_table_expire(t, 5 * s, NULL, 0), 1);
     flow_table_destroy(t);
+}
+
+/* Neutron's br-tun MAC learning: the learned flow pops the tag, sets the
+ * tunnel id it came with and outputs to the 32-bit in_port */
+Test(learn, neutrons_br_tun_learn)
+{
+    struct flow_mod fm, out;
+    struct flow_key k = { 0 };
+
+    parse_ok("table=10,actions=learn(table=20,hard_timeout=300,priority=1,"
+             "cookie=0x8f3,NXM_OF_VLAN_TCI[0..11],"
+             "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[],"
+             "load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],"
+             "output:OXM_OF_IN_PORT[]),output:1", &fm);
+    k.in_port = 7;
+    k.vlan_tci = htons(0x1000 | 12);
+    k.dl_src[5] = 0x44;
+    k.tun_id = htobe64(0x55);
+    cr_assert_eq(flow_learn_build(learn_of(&fm), &k, &out), 0);
+    cr_assert_eq(out.flow.table_id, 20);
+    cr_assert_eq(out.flow.cookie, 0x8f3);
+    cr_assert_eq(ntohs(out.flow.match.value.vlan_tci), 12);
+    cr_assert_eq(out.flow.match.value.dl_dst[5], 0x44);
+    cr_assert_eq(out.flow.n_actions, 3);
+    cr_assert_eq(out.flow.actions[0].type, FLOW_ACT_STRIP_VLAN);
+    cr_assert_eq(out.flow.actions[1].type, FLOW_ACT_LOAD);
+    cr_assert_eq(out.flow.actions[1].dst.field, FLOW_FIELD_TUN_ID);
+    cr_assert_eq(out.flow.actions[1].u.value, 0x55);
+    cr_assert_eq(out.flow.actions[2].type, FLOW_ACT_OUTPUT);
+    cr_assert_eq(out.flow.actions[2].u.port, 7);
+    /* OXM_OF_IN_PORT of LOCAL is wider than 16 bits: no output, as in
+     * Open vSwitch */
+    k.in_port = FLOW_PORT_LOCAL;
+    cr_assert_eq(flow_learn_build(learn_of(&fm), &k, &out), 0);
+    cr_assert_eq(out.flow.n_actions, 2);
 }

@@ -807,6 +807,12 @@ LEARN_KINDS = [
     "load:%(port)d->NXM_NX_REG0[0..15],learn(table=1,priority=%(p)d,"
     "cookie=%(c)#x,%(to)sNXM_OF_ETH_SRC[],NXM_OF_VLAN_TCI[0..11],"
     "output:NXM_NX_REG0[0..15])",
+    # Neutron's br-tun: the learned flow pops the tag, sets the tunnel
+    # id and outputs to the 32-bit in_port
+    "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(to)s"
+    "NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],"
+    "load:0->NXM_OF_VLAN_TCI[],load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],"
+    "output:OXM_OF_IN_PORT[])",
     # constants and loads into the learned flow (which has no output:
     # a packet it matches is dropped)
     "load:5->NXM_NX_REG1[0..15],"
