@@ -37,6 +37,7 @@
 #include "snicd_log.h"
 #include "snicd_offload.h"
 #include "snicd_opts.h"
+#include "snicd_util.h"
 
 /* The control thread (see the top). */
 SNIC_ROLE_DECLARE(snicd_control);
@@ -231,8 +232,10 @@ struct snicd_devspec {
 struct snicd;
 /* Control thread, every loop: after a link change (or a commit that met
  * EIO) check whether the device still answers, and if not detach it and
- * keep trying to re-attach it (docs/reliability.md). */
-void snicd_device_poll(struct snicd *d, bool link_changed)
+ * keep trying to re-attach it (docs/reliability.md). Returns the number
+ * of ports adopted (> 0) in the turn the device is back, when the caller
+ * re-installs the flows (snicd_resync_device); else 0. */
+int snicd_device_poll(struct snicd *d, bool link_changed)
     SNIC_REQUIRES(snicd_control);
 
 /* ---- the daemon (snicd_core.c) ---- */
@@ -321,8 +324,6 @@ struct snicd {
 #define SNICD_EV_NEW    0x4u
 #define SNICD_EV_LSC    0x8u
 
-uint64_t snicd_now_ns(void);
-
 /* Create the flow table and the datapath; no ports, no offload yet. */
 int snicd_core_init(struct snicd *d);
 /* Flows are destroyed without journaling (they stay desired); the offload
@@ -374,12 +375,23 @@ int snicd_ports_probe_local(struct snicd *d, const char *iface);
 int snicd_ports_init(struct snicd *d);
 /* Stop and close every port. */
 void snicd_ports_fini(struct snicd *d);
-/* Handle what the interrupt thread reported: reset -> re-configure and
- * snicd_offload_resync; removal -> snicd_offload_port_gone; a
- * representor back -> start it and snicd_offload_port_back (only its
- * flows are re-placed; the uplink back, or a reset seen in the same
- * pass, still resyncs everything). Control thread. */
-void snicd_ports_process_events(struct snicd *d)
+/* What a pass over the port events did, for snicd_resync_ports() and the
+ * device watch. */
+struct snicd_port_events {
+    bool lsc;                   /* a link changed */
+    bool changed;               /* ports were stopped or started */
+    bool resync;                /* a reset, or the uplink back: all flows */
+    bool added;                 /* a new representor */
+    unsigned n_back;
+    uint32_t back[SNICD_MAX_PORTS]; /* ofports of representors back */
+};
+/* Handle what the interrupt thread reported, at the port level only:
+ * reset -> re-configure and restart; removal -> stop and close (its flows
+ * leave hardware first: snicd_offload_port_gone); a port back or new ->
+ * start it. What it means for the flows is @out's, for the caller.
+ * Control thread. */
+void snicd_ports_process_events(struct snicd *d,
+                                struct snicd_port_events *out)
     SNIC_REQUIRES(snicd_control);
 /* Configure (one rx/tx queue per worker) and start ethdev @pid. */
 int snicd_port_start(struct snicd *d, uint16_t pid);
@@ -391,6 +403,18 @@ void snicd_ports_rebuild_tx(struct snicd *d);
 void snicd_workers_pause(struct snicd *d)
     SNIC_REQUIRES(snicd_control);
 void snicd_workers_resume(struct snicd *d)
+    SNIC_REQUIRES(snicd_control);
+
+/* ---- the hardware after port and device events (snicd_resync.c) ---- */
+
+/* The offload manager learns the new port set; a reset or the uplink back
+ * re-installs every flow, representors back only theirs (a full resync
+ * would re-create every rule, a blip for all traffic); then commit. */
+void snicd_resync_ports(struct snicd *d, const struct snicd_port_events *ev)
+    SNIC_REQUIRES(snicd_control);
+/* The device is back with @n_ports ports: every flow re-installed, commit,
+ * port state refreshed. */
+void snicd_resync_device(struct snicd *d, int n_ports)
     SNIC_REQUIRES(snicd_control);
 
 /* ---- control methods (snicd_ctl.c) ---- */
@@ -417,7 +441,8 @@ json_t *snicd_txn_add_flows(struct snicd *d, const json_t *flows,
                             const char *file, json_int_t first_line,
                             json_int_t id, bool more, bool abort_it,
                             struct ctl_error *err);
-/* Drop transactions without a chunk for a while (clients that went). */
+/* Drop transactions without a chunk for a while (clients that went):
+ * once a second from the control loop. */
 void snicd_txn_expire(struct snicd *d, uint64_t now);
 void snicd_txn_fini(struct snicd *d);
 

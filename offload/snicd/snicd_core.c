@@ -41,15 +41,6 @@ struct snicd_hwctr {
     uint64_t bank_packets, bank_bytes;  /* from rules that are gone */
 };
 
-uint64_t
-snicd_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- hardware counter bank: by flow id ---- */
 
 static uint64_t
@@ -251,7 +242,6 @@ snicd_core_fini(struct snicd *d)
         dp_destroy(d->dp);
         d->dp = NULL;
     }
-    snicd_txn_fini(d);
     free(d->staged);
     d->staged = NULL;
     d->n_staged = d->cap_staged = 0;
@@ -468,7 +458,6 @@ snicd_core_refresh(struct snicd *d)
         }
     }
     free(ids.v);
-    snicd_txn_expire(d, now);
     if (flow_table_next_expiry(d->table) <= now
         && flow_table_expire(d->table, now, NULL, 0) > 0)
         snicd_core_commit(d);

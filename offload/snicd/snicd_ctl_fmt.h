@@ -22,7 +22,8 @@ json_t *snicd_ctl_fdb_flush(struct snicd *d, const char *port,
  * all) and the ct counters; a flush of them. */
 json_t *snicd_ctl_conntrack_show(struct snicd *d, int zone);
 json_t *snicd_ctl_conntrack_flush(struct snicd *d, int zone);
-/* Packets sent to CONTROLLER: the count and the last ones (snicd_punt.c). */
+/* Packets sent to CONTROLLER: the count and the last ones
+ * (snicd_ctl_info.c, from the workers' rings of snicd_punt.c). */
 json_t *snicd_ctl_controller_show(struct snicd *d);
 
 /* Device facts from ethdev (snicd_port.c): driver, limits, switch domain.

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The read-only control methods (show, capabilities, stats): facts as JSON
- * members for scripts, and the same facts rendered in "text" for people.
+ * The read-only control methods (show, capabilities, stats,
+ * controller-show): facts as JSON members for scripts, and the same facts
+ * rendered in "text" for people.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "snicd.h"
 #include "snicd_ctl_fmt.h"
@@ -260,4 +262,63 @@ snicd_ctl_stats(struct snicd *d)
                   "dropped", (json_int_t)dps.learn_drops,
                   "applied", (json_int_t)d->learn_applied);
     return with_text(o, f, &buf);
+}
+
+static int
+newest_first(const void *a, const void *b)
+{
+    const struct snicd_punt *x = a, *y = b;
+
+    return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
+}
+
+json_t *
+snicd_ctl_controller_show(struct snicd *d)
+{
+    struct snicd_punt all[SNICD_PUNT_KEEP * SNICD_MAX_WORKERS];
+    uint64_t total = 0, now = snicd_now_ns();
+    json_t *list = json_array(), *o = NULL;
+    char *buf = NULL;
+    size_t size = 0, n;
+    FILE *f = open_memstream(&buf, &size);
+
+    if (list == NULL || f == NULL)
+        goto out;
+    n = snicd_workers_punts(d, all, sizeof(all) / sizeof(all[0]), &total);
+    qsort(all, n, sizeof(all[0]), newest_first);
+    if (n > SNICD_PUNT_KEEP)
+        n = SNICD_PUNT_KEEP;
+    fprintf(f, "to the controller: %llu packets (no OpenFlow channel: "
+            "counted, the last %zu kept)\n", (unsigned long long)total, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct snicd_punt *p = &all[i];
+        const struct snicd_port_info *pi =
+            snicd_ports_by_ofport(&d->ports, p->in_port);
+        char name[16], hex[2 * SNICD_PUNT_BYTES + 1];
+        size_t cap = p->len < SNICD_PUNT_BYTES ? p->len : SNICD_PUNT_BYTES;
+        double ago = now > p->ns ? (double)(now - p->ns) / 1e9 : 0;
+
+        if (pi == NULL)
+            snprintf(name, sizeof(name), "%u", p->in_port);
+        for (size_t b = 0; b < cap; b++)
+            snprintf(hex + 2 * b, 3, "%02x", p->data[b]);
+        hex[2 * cap] = '\0';
+        fprintf(f, "  %8.3f s ago  in_port=%s  len=%u  %s%s\n", ago,
+                pi ? pi->name : name, p->len, hex,
+                cap < p->len ? "..." : "");
+        json_array_append_new(list, json_pack("{s:s, s:I, s:f, s:s}",
+                                              "in_port", pi ? pi->name : name,
+                                              "len", (json_int_t)p->len,
+                                              "age", ago, "hex", hex));
+    }
+    fclose(f);
+    f = NULL;
+    o = json_pack("{s:I, s:O, s:s}", "count", (json_int_t)total, "packets",
+                  list, "text", buf);
+out:
+    if (f != NULL)
+        fclose(f);
+    json_decref(list);
+    free(buf);
+    return o;
 }

@@ -21,8 +21,9 @@
  *      devargs (rte_eal_hotplug_add); a probe fails quickly while the card
  *      is still away;
  *   4. once probed, each new ethdev is matched to its old role (uplink,
- *      vfN), started under its old name and OpenFlow number, and every
- *      flow is re-installed (snicd_offload_device_back).
+ *      vfN) and started under its old name and OpenFlow number; the
+ *      control loop then has every flow re-installed
+ *      (snicd_resync_device, snicd_resync.c).
  *
  * Only ethdev / rte_flow / EAL hotplug are used, so a real card's PMD is
  * handled the same way. Runs on the control thread, workers parked while
@@ -193,18 +194,17 @@ adopt_ports(struct snicd *d)
     return n;
 }
 
-static void
+/* The number of ports adopted once the device is back, else 0. */
+static int
 try_reattach(struct snicd *d)
     SNIC_REQUIRES(snicd_control)
 {
     const struct snicd_port_info *up;
-    struct rte_flow_error ferr;
     uint64_t now = snicd_now_ns();
-    uint16_t proxy;
-    int rc, placed = 0;
+    int rc;
 
     if (now < d->dev_next_try_ns)
-        return;
+        return 0;
     d->dev_tries++;
     /* quick at first (a restarted card is usually back within a second),
      * then once a second */
@@ -220,7 +220,7 @@ try_reattach(struct snicd *d)
                 snicd_log(SNICD_LOG_INFO, "re-attach %s:%s: %s (will try "
                           "again)", d->devs[k].bus, d->devs[k].name,
                           strerror(-rc));
-            return;
+            return 0;
         }
         d->devs[k].attached = true;
     }
@@ -232,43 +232,29 @@ try_reattach(struct snicd *d)
     if (up == NULL || d->ports.gone[up - d->ports.v]) {
         snicd_log(SNICD_LOG_ERR, "re-attached, but no uplink among the "
                   "%d ports found: waiting", rc);
-        return;
+        return 0;
     }
     for (unsigned k = 0; k < d->n_devs; k++)
         d->devs[k].attached = false;
     d->dev_lost = false;
     d->dev_suspect = false;
-    if (d->offload != NULL) {
-        snicd_offload_set_ports(d->offload, d->ports.v, d->ports.n);
-        if (rte_flow_pick_transfer_proxy(up->ethdev, &proxy, &ferr) < 0)
-            proxy = up->ethdev;
-        placed = snicd_offload_device_back(d->offload, proxy);
-    }
-    snicd_core_commit(d);
-    snicd_ports_refresh(d);
-    d->dev_reattaches++;
-    d->dev_last_recovery_ns = snicd_now_ns() - d->dev_lost_ns;
-    snicd_log(SNICD_LOG_WARN, "device re-attached after %.3f s (%u tries): "
-              "%d ports, %d flows in hardware",
-              (double)d->dev_last_recovery_ns / 1e9, d->dev_tries, rc,
-              placed);
+    return rc > 0 ? rc : 1;
 }
 
-void
+int
 snicd_device_poll(struct snicd *d, bool link_changed)
     SNIC_REQUIRES(snicd_control)
 {
     if (!d->eal)
-        return;
-    if (d->dev_lost) {
-        try_reattach(d);
-        return;
-    }
+        return 0;
+    if (d->dev_lost)
+        return try_reattach(d);
     /* a link going down is not death (a cable, a peer): only a device
      * that also fails a validation with EIO is gone */
     if (!d->dev_suspect && !(link_changed && uplink_link_down(d)))
-        return;
+        return 0;
     d->dev_suspect = false;
     if (!device_answers(d))
         device_lost(d);
+    return 0;
 }

@@ -489,20 +489,31 @@ control_loop(struct snicd *d, struct ctl_server *srv)
 {
     uint64_t last = snicd_now_ns();
 
+    /* One turn, in this order: requests (flows in, replies out); port
+     * events (ports restarted); the hardware brought in line with them;
+     * the device watch (gone? back?); flows the datapath learned;
+     * counters and timeouts once a second; the datapath's memory
+     * reclamation. */
     while (!stop_requested) {
         int rc = ctl_server_run_once(srv, 100);
+        struct snicd_port_events ev;
         uint64_t now;
 
         if (rc < 0 && rc != -EINTR) {
             snicd_log(SNICD_LOG_ERR, "control socket: %s", strerror(-rc));
             break;
         }
-        snicd_ports_process_events(d);
+        snicd_ports_process_events(d, &ev);
+        snicd_resync_ports(d, &ev);
+        rc = snicd_device_poll(d, ev.lsc);
+        if (rc > 0)
+            snicd_resync_device(d, rc);
         /* learned flows reach the table within one pass (<= 100 ms) */
         snicd_learn_drain(d);
         now = snicd_now_ns();
         if (now - last >= 1000000000ull) {
             snicd_core_refresh(d);
+            snicd_txn_expire(d, now);
             last = now;
         }
         dp_poll(d->dp);
@@ -640,6 +651,7 @@ out_ctl:
 out_workers:
     snicd_workers_stop(&d);
 out_ports:
+    snicd_txn_fini(&d);         /* open add-flows transactions: nothing */
     snicd_core_fini(&d);        /* hardware rules go; the journal stays */
     snicd_ports_fini(&d);
     goto out_pool;

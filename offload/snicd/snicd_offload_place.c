@@ -416,7 +416,7 @@ snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
             if (ret < 0)
                 break;
             if (level >= 0)
-                w = snicd_tun_try_decap(o, f, (uint32_t)level);
+                w = snicd_offload_try_decap(o, f, (uint32_t)level);
             else
                 why = buf;
         } else if (why == NULL && (dom & SNICD_XLATE_DOM_ROOT)) {

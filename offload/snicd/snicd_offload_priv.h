@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The offload manager's private objects, shared by snicd_offload.c (the
- * public API, install/remove, counters, marks), snicd_offload_place.c (per
- * table: order, overlap, levels, shadowing) and snicd_shape.c (the validate
- * cache). Control thread only, like the public API.
+ * public API, commit, counters, resync), snicd_offload_place.c (per table:
+ * order, overlap, levels, shadowing), snicd_offload_install.c (one flow
+ * into a rule), snicd_offload_tun.c (guards, decap contexts),
+ * snicd_offload_marks.c, snicd_offload_rule.c (device operations) and
+ * snicd_shape.c (the validate cache). Control thread only, like the
+ * public API.
  */
 #ifndef SNICD_OFFLOAD_PRIV_H
 #define SNICD_OFFLOAD_PRIV_H
@@ -16,6 +19,7 @@
 
 #include "snic_hmap.h"
 #include "snicd_offload.h"
+#include "snicd_util.h"
 #include "snicd_xlate.h"
 
 #define SNICD_NUM_TABLES    (FLOW_TABLE_MAX + 1u)
@@ -188,32 +192,24 @@ struct snicd_offload {
     uint8_t shape[SNICD_XLATE_SHAPE_MAX];
 };
 
-/* ---- marks, rules, the device probe (snicd_offload_rule.c) ---- */
+/*
+ * Who calls whom. The manager (snicd_offload.c) runs a commit: the tunnel
+ * guards (snicd_offload_tun.c), then placement of each dirty table
+ * (snicd_offload_place.c), which asks the install step
+ * (snicd_offload_install.c) to put each flow it allows at a level; the
+ * install step translates (snicd_xlate*.c), asks the device operations
+ * (snicd_offload_rule.c), takes decap contexts from the tunnels and marks
+ * from snicd_offload_marks.c. Every call goes down that list; the leaves
+ * (snicd_offload_map.c, snicd_shape.c, snicd_xlate_build.c, snicd_util.h)
+ * call none of them.
+ */
 
-/* snprintf for reasons: a long device message is cut, which is fine. */
-void snicd_say(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-uint64_t snicd_offload_now_ns(void);
+/* ---- the device operations (snicd_offload_rule.c) ---- */
 
-void snicd_offload_mark_settle(struct snicd_offload *o, struct snicd_oflow *f,
-                               uint32_t m, uint8_t kind);
-/* Hand the live marks to cfg.marks_changed if they changed. 0, or
- * -ENOMEM (they stay to be published). */
-int snicd_offload_marks_publish(struct snicd_offload *o);
 int snicd_offload_rule_count(struct snicd_offload *o, struct rte_flow *h,
                              uint64_t *pkts, uint64_t *bytes);
-/* Drop @f's rule (if any), keeping what its counter said. */
-void snicd_offload_rule_retire(struct snicd_offload *o, struct snicd_oflow *f);
-bool snicd_offload_port_is_gone(const struct snicd_offload *o,
-                                uint32_t ofport);
-/* Does @fl's rule name @ofport's ethdev: an exact in_port, an output, or
- * a tunnel port (in or out) whose underlay @ofport is? A rule that does
- * must be made again when that port's ethdev changes or it comes back. */
-bool snicd_offload_flow_touches(const struct snicd_offload *o,
-                                const struct flow *fl, uint32_t ofport);
 /* How many rte_flow priorities a transfer rule gets (o->n_levels). */
 void snicd_offload_probe_levels(struct snicd_offload *o);
-
 /* rte_flow_validate by shape (cached). NULL when the device is gone. */
 const struct snicd_shape_result *
 snicd_offload_validate(struct snicd_offload *o, const struct snicd_xlate *x);
@@ -223,20 +219,25 @@ snicd_offload_validate(struct snicd_offload *o, const struct snicd_xlate *x);
 void snicd_offload_rule_trace(const struct snicd_offload *o,
                               const struct snicd_xlate *x,
                               const char *verdict, const char *why);
-/* Install @x as @f's rule (the old one goes after), or software with the
- * device's reason. Returns where @f is now. */
-enum snicd_where snicd_offload_rule_install(struct snicd_offload *o,
-                                            struct snicd_oflow *f,
-                                            const struct snicd_xlate *x,
-                                            uint32_t level,
-                                            enum snicd_where where,
-                                            uint32_t mark, uint8_t kind,
-                                            const char *reason);
+/* The device's message of @err, else strerror(@code). */
+void snicd_offload_error_text(const struct rte_flow_error *err, int code,
+                              char *buf, size_t size);
+
+/* ---- marks (snicd_offload_marks.c) ---- */
+
 /* A flow's mark (partial, resume) or a decap context's (@decap), from
  * its own range; 0 when the range has none free. */
 uint32_t snicd_offload_mark_alloc(struct snicd_offload *o, bool decap);
 /* Back to its range, quiet for a while (see struct snicd_mark_pool). */
 void snicd_offload_mark_release(struct snicd_offload *o, uint32_t m);
+void snicd_offload_mark_settle(struct snicd_offload *o, struct snicd_oflow *f,
+                               uint32_t m, uint8_t kind);
+/* Hand the live marks to cfg.marks_changed if they changed. 0, or
+ * -ENOMEM (they stay to be published). */
+int snicd_offload_marks_publish(struct snicd_offload *o);
+
+/* ---- tunnels: the one interface to guards and decap contexts
+ * (snicd_offload_tun.c) ---- */
 
 /* Decide the guard mode and o->root_reserved (at create and resync). */
 void snicd_tun_probe(struct snicd_offload *o);
@@ -252,9 +253,21 @@ void snicd_tun_fini(struct snicd_offload *o);
 const char *snicd_tun_unguarded(struct snicd_offload *o,
                                 const struct snicd_oflow *f, char *buf,
                                 size_t size);
-/* Place flow @f of a tunnel port at @level of its decap context's group. */
-enum snicd_where snicd_tun_try_decap(struct snicd_offload *o,
-                                     struct snicd_oflow *f, uint32_t level);
+/* The decap context of @f (a flow with an exact in_port on a tunnel
+ * port), created if needed, with one more reference: a pin the caller
+ * hands over to the flow (f->dctx) or drops with snicd_tun_ctx_put. NULL
+ * with the reason in @why (no exact tun_id, no hardware decap, no guard,
+ * no mark or group free...). */
+struct snicd_dctx *snicd_tun_ctx_get(struct snicd_offload *o,
+                                     const struct snicd_oflow *f,
+                                     char *why, size_t size);
+/* @c's pop rule in place (its mark published first, by the caller). 0,
+ * or a negative errno with the reason in @why (-ENOSPC: no room). */
+int snicd_tun_ctx_pop(struct snicd_offload *o, struct snicd_dctx *c,
+                      char *why, size_t size);
+/* One reference less; the last one takes the pop rule, the group and the
+ * mark (quiet for a while) with it. */
+void snicd_tun_ctx_put(struct snicd_offload *o, struct snicd_dctx *c);
 /* Drop @f's reference to its context (its rule is gone). */
 void snicd_tun_release(struct snicd_offload *o, struct snicd_oflow *f);
 /* Append the contexts' decap marks, and those of released contexts that
@@ -264,14 +277,29 @@ unsigned snicd_tun_marks(struct snicd_offload *o, struct snicd_mark *marks,
 /* How many snicd_tun_marks may append. */
 unsigned snicd_tun_n_marks(const struct snicd_offload *o);
 
-/* ---- per-table placement (snicd_offload_place.c) ---- */
+/* ---- the install step (snicd_offload_install.c) ---- */
 
-/* What the placement pass asks of the manager for one flow that rules 1
- * and 2 allow in hardware at @level: install it (hw or partial) or keep it
- * in software with a reason. Returns the resulting where. */
-struct snicd_offload;
+/* What the placement pass asks for one flow that rules 1 and 2 allow in
+ * hardware at @level: install it (hw or partial) or keep it in software
+ * with a reason. Returns the resulting where. */
 enum snicd_where snicd_offload_try_hw(struct snicd_offload *o,
                                       struct snicd_oflow *f, uint32_t level);
+/* The same for a flow of a tunnel port, in its decap context's group. */
+enum snicd_where snicd_offload_try_decap(struct snicd_offload *o,
+                                         struct snicd_oflow *f,
+                                         uint32_t level);
+/* Install @x as @f's rule (the old one goes after), or software with the
+ * device's reason. Returns where @f is now. */
+enum snicd_where snicd_offload_rule_install(struct snicd_offload *o,
+                                            struct snicd_oflow *f,
+                                            const struct snicd_xlate *x,
+                                            uint32_t level,
+                                            enum snicd_where where,
+                                            uint32_t mark, uint8_t kind,
+                                            const char *reason);
+/* Drop @f's rule (if any), keeping what its counter said, and its
+ * reference to a decap context. */
+void snicd_offload_rule_retire(struct snicd_offload *o, struct snicd_oflow *f);
 /* Take @f out of hardware (if it is there) with @reason. */
 void snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
                          const char *reason, bool no_space);
@@ -279,6 +307,15 @@ void snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
 const char *snicd_offload_blocked(struct snicd_offload *o,
                                   const struct snicd_oflow *f,
                                   char *buf, size_t size);
+bool snicd_offload_port_is_gone(const struct snicd_offload *o,
+                                uint32_t ofport);
+/* Does @fl's rule name @ofport's ethdev: an exact in_port, an output, or
+ * a tunnel port (in or out) whose underlay @ofport is? A rule that does
+ * must be made again when that port's ethdev changes or it comes back. */
+bool snicd_offload_flow_touches(const struct snicd_offload *o,
+                                const struct flow *fl, uint32_t ofport);
+
+/* ---- per-table placement (snicd_offload_place.c) ---- */
 
 /*
  * Re-place every flow of @t (rules 1 and 2 of docs/snicd.md) in the order

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tunnels in the offload manager: the guard rules (one per configured
- * tunnel port, at the top of group 0) and the decap contexts.
+ * tunnel port, at the top of group 0) and the decap contexts, behind the
+ * snicd_tun_* calls of snicd_offload_priv.h: the manager syncs the guards
+ * before placing, placement asks whether a flow is unguarded, the install
+ * step takes a flow's context (get, pop, put), the marks file asks for
+ * the contexts' marks. This file calls only down: the translator's tunnel
+ * rules (snicd_xlate_tun.c), the device operations (snicd_offload_rule.c)
+ * and the mark pools.
  *
  * Hardware layout (see snicd_xlate_tun.c for the rules themselves):
  *
@@ -26,8 +32,9 @@
  * and takes its context again.
  *
  * Marks: a context's mark comes from the decap range and is published to
- * the workers before its pop rule exists, so no frame carries a mark they
- * do not know; when the context goes, the mark keeps its meaning in the
+ * the workers before its pop rule exists (by the install step, which
+ * calls snicd_tun_ctx_pop after publishing), so no frame carries a mark
+ * they do not know; when the context goes, the mark keeps its meaning in the
  * published list while it is quiet, and is not handed out again before
  * (struct snicd_mark_pool). A context is offloaded only behind its own
  * port's guard, and never with the same pop match as another port's
@@ -379,7 +386,7 @@ ctx_get(struct snicd_offload *o, const struct snicd_xlate_decap *k,
     c->key = *k;
     if (group_alloc(o, &c->key.group) < 0)
         goto free_ctx;
-    c->mark = snicd_offload_mark_alloc(o, true);
+    c->mark = snicd_mark_pool_get(&o->decap_marks, snicd_now_ns());
     if (c->mark == 0) {
         group_release(o, c->key.group);
         free(c);
@@ -426,11 +433,11 @@ ctx_retire_mark(struct snicd_offload *o, const struct snicd_dctx *c)
     r->m.tun.tun_id = c->key.tun_id;
     r->m.tun.tun_src = c->key.tun_src;
     r->m.tun.tun_dst = c->key.tun_dst;
-    r->until_ns = snicd_offload_now_ns() + o->decap_marks.quiet_ns;
+    r->until_ns = snicd_now_ns() + o->decap_marks.quiet_ns;
 }
 
-static void
-ctx_put(struct snicd_offload *o, struct snicd_dctx *c)
+void
+snicd_tun_ctx_put(struct snicd_offload *o, struct snicd_dctx *c)
 {
     if (--c->refs > 0)
         return;
@@ -443,7 +450,7 @@ ctx_put(struct snicd_offload *o, struct snicd_dctx *c)
     }
     snic_hmap_remove(&o->tun.ctxs, &c->node);
     ctx_retire_mark(o, c);
-    snicd_offload_mark_release(o, c->mark);
+    snicd_mark_pool_put(&o->decap_marks, c->mark, snicd_now_ns());
     group_release(o, c->key.group);
     o->tun.n_ctx--;
     o->n_marks--;
@@ -459,12 +466,12 @@ snicd_tun_release(struct snicd_offload *o, struct snicd_oflow *f)
     if (c == NULL)
         return;
     f->dctx = NULL;
-    ctx_put(o, c);
+    snicd_tun_ctx_put(o, c);
 }
 
-static int
-pop_ensure(struct snicd_offload *o, struct snicd_dctx *c, char *why,
-           size_t size)
+int
+snicd_tun_ctx_pop(struct snicd_offload *o, struct snicd_dctx *c, char *why,
+                  size_t size)
 {
     struct snicd_xlate *x = o->x;
     struct rte_flow_error err;
@@ -475,14 +482,6 @@ pop_ensure(struct snicd_offload *o, struct snicd_dctx *c, char *why,
     if (snicd_xlate_pop(&c->key, o->ports, o->n_ports, c->mark, x) < 0) {
         snicd_say(why, size, "pop rule: %s", x->reason);
         return -ENOTSUP;
-    }
-    /* the workers must know the mark before the first frame can carry
-     * it: unknown, the inner frame would look as if it came from the
-     * wire */
-    if (snicd_offload_marks_publish(o) < 0) {
-        snicd_say(why, size, "the decap mark could not be published (no "
-                  "memory)");
-        return -ENOMEM;
     }
     memset(&err, 0, sizeof(err));
     c->pop = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items,
@@ -533,74 +532,22 @@ guarded(const struct snicd_offload *o, uint32_t tun_port, char *why,
     return false;
 }
 
-enum snicd_where
-snicd_tun_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
-                    uint32_t level)
+struct snicd_dctx *
+snicd_tun_ctx_get(struct snicd_offload *o, const struct snicd_oflow *f,
+                  char *why, size_t size)
 {
-    const struct snicd_shape_result *r;
-    struct snicd_xlate *x = o->x;
     struct snicd_xlate_decap k;
-    struct snicd_xlate_ctx xc;
-    char why[SNICD_REASON_SIZE];
-    enum snicd_where w;
-    struct snicd_dctx *c;
-    int ret;
 
-    if (f->handle != NULL && !f->changed && f->level == level &&
-        f->where != SNICD_WHERE_SW && f->dctx != NULL &&
-        f->dctx->pop != NULL)
-        return f->where;        /* already right */
     if (snicd_xlate_decap_key(&f->flow, o->ports, o->n_ports, &k, why,
-                              sizeof(why)) < 0)
-        goto sw;
+                              size) < 0)
+        return NULL;
     if (o->tun.mode != SNICD_GUARD_JUMP) {
-        snicd_say(why, sizeof(why), "no hardware decap: %s",
-                  o->tun.no_decap);
-        goto sw;
+        snicd_say(why, size, "no hardware decap: %s", o->tun.no_decap);
+        return NULL;
     }
-    if (!guarded(o, k.tun_port, why, sizeof(why)))
-        goto sw;
-    c = ctx_get(o, &k, why, sizeof(why));
-    if (c == NULL)
-        goto sw;
-    memset(&xc, 0, sizeof(xc));
-    xc.ports = o->ports;
-    xc.n_ports = o->n_ports;
-    xc.priority = level;
-    xc.mode = SNICD_XLATE_FULL;
-    xc.decap = &c->key;
-    if (snicd_xlate_flow(&f->flow, &xc, x) < 0) {
-        snicd_say(why, sizeof(why), "%s", x->reason);
-        goto unpin;
-    }
-    r = snicd_offload_validate(o, x);
-    if (r == NULL || r->rc != 0) {
-        snicd_say(why, sizeof(why), "refused by the device: %s",
-                  r != NULL ? r->msg : "not answering");
-        goto unpin;
-    }
-    ret = pop_ensure(o, c, why, sizeof(why));
-    if (ret < 0) {
-        ctx_put(o, c);
-        snicd_offload_to_sw(o, f, why, ret == -ENOSPC);
-        f->create_failed = ret != -ENOSPC && ret != -ENOTSUP && !o->dead;
-        return SNICD_WHERE_SW;
-    }
-    /* pop_ensure used the scratch translation: make the flow's again */
-    (void)snicd_xlate_flow(&f->flow, &xc, x);
-    w = snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_HW, 0, 0, "");
-    if (w == SNICD_WHERE_SW) {
-        ctx_put(o, c);
-        return w;
-    }
-    f->dctx = c;        /* the pin becomes the flow's reference */
-    return w;
-
-unpin:
-    ctx_put(o, c);
-sw:
-    snicd_offload_to_sw(o, f, why, false);
-    return SNICD_WHERE_SW;
+    if (!guarded(o, k.tun_port, why, size))
+        return NULL;
+    return ctx_get(o, &k, why, size);
 }
 
 unsigned
@@ -627,7 +574,7 @@ snicd_tun_marks(struct snicd_offload *o, struct snicd_mark *marks,
                 unsigned room)
 {
     struct snicd_tunnels *t = &o->tun;
-    uint64_t now = snicd_offload_now_ns();
+    uint64_t now = snicd_now_ns();
     unsigned n = 0, kept = 0;
     const struct snicd_dctx *c;
 

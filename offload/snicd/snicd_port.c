@@ -376,44 +376,19 @@ handle_new(struct snicd *d, uint16_t pid, uint32_t *ofport_out)
     return ARRIVAL_ADDED;
 }
 
-/* Representors back on a device that was not reset: the device dropped
- * only the rules naming them, so only their flows are placed again (a
- * full resync would re-create every rule, a blip for all traffic). */
-static void
-ports_back(struct snicd *d, const uint32_t *back, unsigned n_back)
-{
-    for (unsigned i = 0; i < n_back; i++) {
-        const struct snicd_port_info *p =
-            snicd_ports_by_ofport(&d->ports, back[i]);
-        int n = snicd_offload_port_back(d->offload, back[i]);
-
-        if (n < 0)
-            snicd_log(SNICD_LOG_WARN, "port %s back: %s (its flows stay in "
-                      "software until the device is back)",
-                      p != NULL ? p->name : "?", strerror(-n));
-        else
-            snicd_log(SNICD_LOG_INFO, "port %s back: %d of its flows in "
-                      "hardware, other rules untouched",
-                      p != NULL ? p->name : "?", n);
-        if (n == -EIO)
-            d->dev_suspect = true;
-    }
-}
-
 void
-snicd_ports_process_events(struct snicd *d)
+snicd_ports_process_events(struct snicd *d, struct snicd_port_events *out)
     SNIC_REQUIRES(snicd_control)
 {
-    bool resync = false, paused = false, lsc = false, added = false;
-    uint32_t back[SNICD_MAX_PORTS];
-    unsigned n_back = 0;
+    bool paused = false;
 
+    memset(out, 0, sizeof(*out));
     for (uint16_t pid = 0; pid < SNICD_MAX_PORTS; pid++) {
         uint32_t ev = __atomic_exchange_n(&d->events[pid], 0,
                                           __ATOMIC_SEQ_CST);
         uint32_t ofport = 0;
 
-        lsc |= (ev & SNICD_EV_LSC) != 0;
+        out->lsc |= (ev & SNICD_EV_LSC) != 0;
         if ((ev & ~SNICD_EV_LSC) == 0)
             continue;
         if (!paused) {
@@ -423,18 +398,18 @@ snicd_ports_process_events(struct snicd *d)
         if (ev & SNICD_EV_RMV)
             handle_rmv(d, pid);
         if (ev & SNICD_EV_RESET)
-            resync |= handle_reset(d, pid);
+            out->resync |= handle_reset(d, pid);
         if (ev & SNICD_EV_NEW) {
             switch (handle_new(d, pid, &ofport)) {
             case ARRIVAL_BACK:
-                if (n_back < SNICD_MAX_PORTS)
-                    back[n_back++] = ofport;
+                if (out->n_back < SNICD_MAX_PORTS)
+                    out->back[out->n_back++] = ofport;
                 break;
             case ARRIVAL_ADDED:
-                added = true;
+                out->added = true;
                 break;
             case ARRIVAL_RESYNC:
-                resync = true;
+                out->resync = true;
                 break;
             case ARRIVAL_NONE:
                 break;
@@ -443,22 +418,7 @@ snicd_ports_process_events(struct snicd *d)
     }
     if (paused)
         snicd_workers_resume(d);
-    if (paused && d->offload != NULL)
-        snicd_offload_set_ports(d->offload, d->ports.v, d->ports.n);
-    if (resync && d->offload != NULL) {
-        /* a device reset lost every rule: the returning ports' with them */
-        int n = snicd_offload_resync(d->offload);
-
-        snicd_log(n < 0 ? SNICD_LOG_ERR : SNICD_LOG_INFO, "resync: %s%d "
-                  "flows in hardware", n < 0 ? "failed, " : "", n < 0 ? 0 : n);
-        snicd_core_commit(d);
-    } else if ((n_back > 0 || added) && d->offload != NULL) {
-        ports_back(d, back, n_back);
-        /* a new port's flows (set_ports marked them), the datapath, the
-         * journal */
-        snicd_core_commit(d);
-    }
-    snicd_device_poll(d, lsc);
+    out->changed = paused;
 }
 
 void

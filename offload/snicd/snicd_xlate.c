@@ -1,64 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Switch flow -> rte_flow transfer rule. See snicd_xlate.h for the mapping;
- * the match half lives here, the action half in snicd_xlate_act.c.
+ * the match half lives here and calls forward to the action half
+ * (snicd_xlate_act.c); both build with snicd_xlate_build.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "snicd_xlate.h"
 #include "snicd_xlate_priv.h"
-
-int
-snicd_xl_refuse(struct snicd_xlate *x, enum snicd_xlate_refusal kind,
-                const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
-    va_end(ap);
-    x->refusal = kind;
-    return -ENOTSUP;
-}
-
-const struct snicd_port_info *
-snicd_xlate_port(const struct snicd_port_info *ports, unsigned n_ports,
-                 uint32_t ofport)
-{
-    for (unsigned i = 0; i < n_ports; i++)
-        if (ports[i].ofport == ofport)
-            return &ports[i];
-    return NULL;
-}
-
-const char *
-snicd_xl_port_name(const struct snicd_xlate_ctx *ctx, uint32_t ofport,
-                   char *buf, size_t size)
-{
-    const struct snicd_port_info *p = snicd_xlate_port(ctx->ports,
-                                                       ctx->n_ports, ofport);
-
-    if (p != NULL && p->name[0] != '\0')
-        return p->name;
-    snprintf(buf, size, "%u", ofport);
-    return buf;
-}
-
-void
-snicd_xl_item(struct snicd_xlate *x, enum rte_flow_item_type type,
-              const void *spec, const void *mask)
-{
-    struct rte_flow_item *it = &x->items[x->n_items++];
-
-    it->type = type;
-    it->spec = spec;
-    it->mask = mask;
-    it->last = NULL;
-}
 
 static bool
 is_zero(const void *p, size_t size)

@@ -178,7 +178,7 @@ int snicd_xlate_flow(const struct flow *f, const struct snicd_xlate_ctx *ctx,
                      struct snicd_xlate *x);
 
 /* The entry of OpenFlow port @ofport in @ports, or NULL: the one port
- * lookup of the translator and the offload manager. */
+ * lookup of the translator and the offload manager (snicd_xlate_build.c). */
 const struct snicd_port_info *
 snicd_xlate_port(const struct snicd_port_info *ports, unsigned n_ports,
                  uint32_t ofport);

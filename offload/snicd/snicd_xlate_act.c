@@ -38,23 +38,6 @@ struct act_st {
     unsigned n_fates;
 };
 
-union snicd_xlate_conf *
-snicd_xl_action(struct snicd_xlate *x, enum rte_flow_action_type type,
-                bool with_conf)
-{
-    struct rte_flow_action *a;
-    union snicd_xlate_conf *c;
-
-    /* the caller checked room: SNICD_XLATE_MAX_ACTIONS covers the worst
-     * case of FLOW_MAX_ACTIONS flow actions */
-    a = &x->actions[x->n_actions];
-    c = &x->conf[x->n_actions];
-    x->n_actions++;
-    a->type = type;
-    a->conf = with_conf ? c : NULL;
-    return c;
-}
-
 static int
 room(struct snicd_xlate *x, unsigned n)
 {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * State the match and action halves of the translator share
- * (snicd_xlate.c, snicd_xlate_act.c). Private to the translator.
+ * (snicd_xlate.c, snicd_xlate_act.c), and the building blocks of
+ * snicd_xlate_build.c. Private to the translator. The match half calls
+ * the action half; both, and the tunnel rules, call the building blocks.
  */
 #ifndef SNICD_XLATE_PRIV_H
 #define SNICD_XLATE_PRIV_H
@@ -18,6 +20,7 @@ struct snicd_xl {
     uint32_t in_port;           /* valid with in_port_exact */
 };
 
+/* snicd_xlate_build.c (leaf): refusals, port names, items, actions */
 int snicd_xl_refuse(struct snicd_xlate *x, enum snicd_xlate_refusal kind,
                     const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -30,7 +33,8 @@ union snicd_xlate_conf *snicd_xl_action(struct snicd_xlate *x,
                                         enum rte_flow_action_type type,
                                         bool with_conf);
 
-/* The action list (full mode) or MARK + to the ingress representor. */
+/* snicd_xlate_act.c: the action list (full mode) or MARK + to the
+ * ingress representor. */
 int snicd_xl_actions(struct snicd_xl *s);
 int snicd_xl_partial(struct snicd_xl *s);
 

@@ -31,6 +31,7 @@ static void
 teardown(void)
 {
     snic_role_enter(&snicd_control);    /* the test plays snicd's loop */
+    snicd_txn_fini(&d);
     snicd_core_fini(&d);
     if (jpath[0])
         unlink(jpath);

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The install step: one flow that placement (snicd_offload_place.c)
+ * allows in hardware at a level becomes a rule on the device. Full
+ * translation first, else partial (match + MARK, software finishes) when
+ * only an action was refused, else software with the reason; a flow of a
+ * tunnel port goes in its decap context's group. Also the flow-level
+ * undo: retire a rule keeping its counts, take a flow to software.
+ *
+ * Calls forward only: the translator (snicd_xlate*.c), the device
+ * operations (snicd_offload_rule.c: validate by shape, trace), the decap
+ * contexts (snicd_offload_tun.c: get, pop, put) and the marks
+ * (snicd_offload_marks.c). Nothing of those calls back here.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_flow.h>
+
+#include "snicd_offload_priv.h"
+#include "snicd_xlate.h"
+
+/* The mark @f should carry as @kind: its own if it already means that. */
+static uint32_t
+mark_want(struct snicd_offload *o, const struct snicd_oflow *f, uint8_t kind)
+{
+    if (f->mark != 0 && f->mark_kind == kind)
+        return f->mark;
+    return snicd_offload_mark_alloc(o, false);
+}
+
+static bool
+flow_has_goto(const struct flow *f)
+{
+    return f->n_actions > 0 &&
+           f->actions[f->n_actions - 1].type == FLOW_ACT_GOTO_TABLE;
+}
+
+/* Drop @f's rule, keeping what its counter said. */
+void
+snicd_offload_rule_retire(struct snicd_offload *o, struct snicd_oflow *f)
+{
+    struct rte_flow_error err;
+
+    if (f->handle == NULL)
+        return;
+    if (!o->dead) {
+        if (f->where == SNICD_WHERE_HW)
+            (void)snicd_offload_rule_count(o, f->handle, &f->cur_pkts,
+                                           &f->cur_bytes);
+        /* a refusal to delete leaves nothing we could do better */
+        (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
+        o->st.rules_destroyed++;
+        o->ops++;
+    }
+    if (f->where == SNICD_WHERE_HW) {
+        f->acc_pkts += f->cur_pkts;
+        f->acc_bytes += f->cur_bytes;
+    }
+    f->cur_pkts = f->cur_bytes = 0;
+    f->handle = NULL;
+    o->space_freed = true;
+    snicd_tun_release(o, f);
+}
+
+void
+snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
+                    const char *reason, bool no_space)
+{
+    snicd_offload_rule_retire(o, f);
+    f->where = SNICD_WHERE_SW;
+    f->no_space = no_space;
+    f->create_failed = false;
+    f->changed = false;
+    snicd_say(f->reason, sizeof(f->reason), "%s", reason);
+    snicd_offload_mark_settle(o, f, 0, 0);
+}
+
+/* Create @x's rule for @f; the old rule (if any) goes after the new one is
+ * in, so traffic never falls through between the two. */
+enum snicd_where
+snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
+                           const struct snicd_xlate *x, uint32_t level,
+                           enum snicd_where where, uint32_t mark,
+                           uint8_t kind, const char *reason)
+{
+    struct rte_flow_error err;
+    struct rte_flow *h;
+    char msg[SNICD_REASON_SIZE], why[SNICD_REASON_SIZE];
+    int code;
+
+    memset(&err, 0, sizeof(err));
+    h = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items, x->actions,
+                        &err);
+    if (h == NULL && rte_errno == ENOSPC && f->handle != NULL) {
+        /* full: the old rule's place is the only room there is */
+        snicd_offload_rule_retire(o, f);
+        memset(&err, 0, sizeof(err));
+        h = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items,
+                            x->actions, &err);
+    }
+    if (h == NULL) {
+        code = rte_errno;
+        o->st.create_failures++;
+        snicd_offload_error_text(&err, code, msg, sizeof(msg));
+        snicd_offload_rule_trace(o, x, "refused by create", msg);
+        if (mark != f->mark)
+            snicd_offload_mark_release(o, mark);
+        /* EIO is also what a firmware's internal error maps to: only a
+         * device that fails a trivial validation too is gone; otherwise
+         * the failure may pass and the flow is tried again later */
+        if (code == EIO && !snicd_offload_device_answers(o))
+            o->dead = true;
+        snicd_say(why, sizeof(why), "%s: %s", code == ENOSPC ?
+                  "no space in hardware (ENOSPC)" : o->dead ?
+                  "device not answering" : "rule create failed (will retry)",
+                  msg);
+        snicd_offload_to_sw(o, f, why, code == ENOSPC);
+        f->create_failed = code != ENOSPC && !o->dead;
+        return SNICD_WHERE_SW;
+    }
+    snicd_offload_rule_trace(o, x, "installed", NULL);
+    o->st.rules_created++;
+    o->ops++;
+    snicd_offload_rule_retire(o, f);
+    f->handle = h;
+    f->seq = ++o->seq;
+    f->where = where;
+    f->level = level;
+    f->changed = false;
+    f->no_space = false;
+    f->create_failed = false;
+    snicd_offload_mark_settle(o, f, mark, kind);
+    snicd_say(f->reason, sizeof(f->reason), "%s", reason);
+    return where;
+}
+
+/* Group 0's first levels belong to the tunnel guards: a flow's level
+ * there is counted below them. */
+static void
+xlate_ctx(const struct snicd_offload *o, const struct snicd_oflow *f,
+          struct snicd_xlate_ctx *c, uint32_t level, uint32_t mark,
+          enum snicd_xlate_mode mode)
+{
+    memset(c, 0, sizeof(*c));
+    c->ports = o->ports;
+    c->n_ports = o->n_ports;
+    c->priority = level + (f->flow.table_id == 0 ? o->root_reserved : 0);
+    c->mark = mark;
+    c->mode = mode;
+}
+
+static enum snicd_where
+try_partial(struct snicd_offload *o, struct snicd_oflow *f, uint32_t level,
+            const char *full_reason)
+{
+    struct snicd_xlate *x = o->x;
+    const struct snicd_shape_result *r;
+    struct snicd_xlate_ctx c;
+    char why[SNICD_REASON_SIZE];
+    uint32_t m = mark_want(o, f, SNICD_MARK_PARTIAL);
+
+    if (m == 0) {
+        snicd_say(why, sizeof(why), "%s; partial: no free mark", full_reason);
+        goto sw;
+    }
+    xlate_ctx(o, f, &c, level, m, SNICD_XLATE_PARTIAL);
+    if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
+        snicd_say(why, sizeof(why), "%s; partial: %s", full_reason, x->reason);
+        goto sw;
+    }
+    r = snicd_offload_validate(o, x);
+    if (r == NULL || r->rc != 0) {
+        snicd_say(why, sizeof(why), "%s; partial refused by the device: %s",
+                  full_reason, r ? r->msg : "not answering");
+        goto sw;
+    }
+    snicd_say(why, sizeof(why), "partial: %s", full_reason);
+    return snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_PARTIAL, m,
+                                      SNICD_MARK_PARTIAL, why);
+sw:
+    if (m != f->mark)
+        snicd_offload_mark_release(o, m);
+    snicd_offload_to_sw(o, f, why, false);
+    return SNICD_WHERE_SW;
+}
+
+enum snicd_where
+snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
+                     uint32_t level)
+{
+    struct snicd_xlate *x = o->x;
+    const struct snicd_shape_result *r;
+    struct snicd_xlate_ctx c;
+    char why[SNICD_REASON_SIZE];
+    bool has_goto = flow_has_goto(&f->flow);
+    uint32_t m = 0;
+
+    if (f->handle != NULL && !f->changed && f->level == level &&
+        f->where != SNICD_WHERE_SW)
+        return f->where;        /* already right */
+    if (has_goto && (m = mark_want(o, f, SNICD_MARK_RESUME)) == 0) {
+        snicd_offload_to_sw(o, f, "no free mark for goto_table (every "
+                            "mark is in use or was released too recently)",
+                            false);
+        return SNICD_WHERE_SW;
+    }
+    xlate_ctx(o, f, &c, level, m, SNICD_XLATE_FULL);
+    if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
+        if (m != f->mark)
+            snicd_offload_mark_release(o, m);
+        if (x->refusal != SNICD_XLATE_REFUSED_ACTION) {
+            snicd_offload_to_sw(o, f, x->reason, false);
+            return SNICD_WHERE_SW;
+        }
+        snicd_say(why, sizeof(why), "%s", x->reason);
+        return try_partial(o, f, level, why);
+    }
+    r = snicd_offload_validate(o, x);
+    if (r != NULL && r->rc == 0)
+        return snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_HW, m,
+                                          has_goto ? SNICD_MARK_RESUME : 0,
+                                          "");
+    if (m != f->mark)
+        snicd_offload_mark_release(o, m);
+    snicd_say(why, sizeof(why), "refused by the device: %s",
+              r ? r->msg : "not answering");
+    if (r == NULL || !r->action) {
+        snicd_offload_to_sw(o, f, why, false);
+        return SNICD_WHERE_SW;
+    }
+    return try_partial(o, f, level, why);
+}
+
+bool
+snicd_offload_port_is_gone(const struct snicd_offload *o, uint32_t ofport)
+{
+    for (unsigned i = 0; i < o->n_gone; i++)
+        if (o->gone[i] == ofport)
+            return true;
+    return false;
+}
+
+/* "port vf2 gone (OpenFlow port 4)": users name ports as snicctl shows
+ * them; the number is what an OpenFlow controller sees. */
+static const char *
+gone_reason(const struct snicd_offload *o, uint32_t ofport,
+            const char *under, char *buf, size_t size)
+{
+    const struct snicd_port_info *p = snicd_xlate_port(o->ports, o->n_ports,
+                                                       ofport);
+    char tail[48] = "";
+
+    if (under != NULL)
+        snicd_say(tail, sizeof(tail), ", the underlay of %s", under);
+    if (p != NULL && p->name[0] != '\0')
+        snicd_say(buf, size, "port %s gone (OpenFlow port %u%s)", p->name,
+                  ofport, tail);
+    else
+        snicd_say(buf, size, "OpenFlow port %u gone%s%s%s", ofport,
+                  under != NULL ? " (" : "", tail + (under != NULL ? 2 : 0),
+                  under != NULL ? ")" : "");
+    return buf;
+}
+
+bool
+snicd_offload_flow_touches(const struct snicd_offload *o,
+                           const struct flow *fl, uint32_t ofport)
+{
+    const struct snicd_port_info *p;
+
+    if (fl->match.mask.in_port == UINT32_MAX) {
+        if (fl->match.value.in_port == ofport)
+            return true;
+        p = snicd_xlate_port(o->ports, o->n_ports,
+                             fl->match.value.in_port);
+        if (p != NULL && p->is_tunnel && p->tun_underlay == ofport)
+            return true;
+    }
+    for (unsigned i = 0; i < fl->n_actions; i++) {
+        if (fl->actions[i].type != FLOW_ACT_OUTPUT)
+            continue;
+        /* ALL and FLOOD send to every port: a port gone or back changes
+         * their rule */
+        if (fl->actions[i].u.port == ofport
+            || fl->actions[i].u.port == FLOW_PORT_ALL
+            || fl->actions[i].u.port == FLOW_PORT_FLOOD)
+            return true;
+        p = snicd_xlate_port(o->ports, o->n_ports, fl->actions[i].u.port);
+        if (p != NULL && p->is_tunnel && p->tun_underlay == ofport)
+            return true;
+    }
+    return false;
+}
+
+const char *
+snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
+                      char *buf, size_t size)
+{
+    const struct flow *fl = &f->flow;
+    const struct snicd_port_info *tun;
+
+    if (!o->cfg.enabled)
+        return "offload disabled";
+    if (o->dead)
+        return o->dead_reason[0] != '\0' ? o->dead_reason
+               : "device not answering (waiting for resync)";
+    if (o->n_levels == 0)
+        return o->probe_reason;
+    if (o->n_gone == 0)
+        return NULL;
+    if (fl->match.mask.in_port == UINT32_MAX &&
+        snicd_offload_port_is_gone(o, fl->match.value.in_port))
+        return gone_reason(o, fl->match.value.in_port, NULL, buf, size);
+    tun = snicd_xlate_tunnel_of(fl, o->ports, o->n_ports);
+    if (tun != NULL && snicd_offload_port_is_gone(o, tun->tun_underlay))
+        return gone_reason(o, tun->tun_underlay, tun->name, buf, size);
+    for (unsigned i = 0; i < fl->n_actions; i++) {
+        uint32_t port = fl->actions[i].u.port;
+
+        if (fl->actions[i].type != FLOW_ACT_OUTPUT)
+            continue;
+        if (snicd_offload_port_is_gone(o, port))
+            return gone_reason(o, port, NULL, buf, size);
+        tun = snicd_xlate_port(o->ports, o->n_ports, port);
+        if (tun != NULL && tun->is_tunnel &&
+            snicd_offload_port_is_gone(o, tun->tun_underlay))
+            return gone_reason(o, tun->tun_underlay, tun->name, buf, size);
+    }
+    return NULL;
+}
+
+/* A flow of a tunnel port at @level of its decap context's group: the
+ * context (snicd_offload_tun.c) is taken pinned, the flow's rule
+ * translated against it and validated; the context's mark is published
+ * before its pop rule is made (the workers must know the mark before the
+ * first frame can carry it: unknown, the inner frame would look as if it
+ * came from the wire), then the flow's rule. */
+enum snicd_where
+snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
+                        uint32_t level)
+{
+    const struct snicd_shape_result *r;
+    struct snicd_xlate *x = o->x;
+    struct snicd_xlate_ctx xc;
+    char why[SNICD_REASON_SIZE];
+    enum snicd_where w;
+    struct snicd_dctx *c;
+    int ret;
+
+    if (f->handle != NULL && !f->changed && f->level == level &&
+        f->where != SNICD_WHERE_SW && f->dctx != NULL &&
+        f->dctx->pop != NULL)
+        return f->where;        /* already right */
+    c = snicd_tun_ctx_get(o, f, why, sizeof(why));
+    if (c == NULL)
+        goto sw;
+    memset(&xc, 0, sizeof(xc));
+    xc.ports = o->ports;
+    xc.n_ports = o->n_ports;
+    xc.priority = level;
+    xc.mode = SNICD_XLATE_FULL;
+    xc.decap = &c->key;
+    if (snicd_xlate_flow(&f->flow, &xc, x) < 0) {
+        snicd_say(why, sizeof(why), "%s", x->reason);
+        goto unpin;
+    }
+    r = snicd_offload_validate(o, x);
+    if (r == NULL || r->rc != 0) {
+        snicd_say(why, sizeof(why), "refused by the device: %s",
+                  r != NULL ? r->msg : "not answering");
+        goto unpin;
+    }
+    ret = 0;
+    if (c->pop == NULL && snicd_offload_marks_publish(o) < 0) {
+        snicd_say(why, sizeof(why), "the decap mark could not be published "
+                  "(no memory)");
+        ret = -ENOMEM;
+    }
+    if (ret == 0)
+        ret = snicd_tun_ctx_pop(o, c, why, sizeof(why));
+    if (ret < 0) {
+        snicd_tun_ctx_put(o, c);
+        snicd_offload_to_sw(o, f, why, ret == -ENOSPC);
+        f->create_failed = ret != -ENOSPC && ret != -ENOTSUP && !o->dead;
+        return SNICD_WHERE_SW;
+    }
+    /* the pop rule used the scratch translation: make the flow's again */
+    (void)snicd_xlate_flow(&f->flow, &xc, x);
+    w = snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_HW, 0, 0, "");
+    if (w == SNICD_WHERE_SW) {
+        snicd_tun_ctx_put(o, c);
+        return w;
+    }
+    f->dctx = c;        /* the pin becomes the flow's reference */
+    return w;
+
+unpin:
+    snicd_tun_ctx_put(o, c);
+sw:
+    snicd_offload_to_sw(o, f, why, false);
+    return SNICD_WHERE_SW;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The translator's building blocks: append an item or an action to a
+ * rule, refuse with a reason, look a port up by its OpenFlow number. A
+ * leaf: the match half (snicd_xlate.c), the action half
+ * (snicd_xlate_act.c), the tunnel rules (snicd_xlate_tun.c) and the
+ * offload manager call forward into it, and it calls none of them.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "snicd_xlate.h"
+#include "snicd_xlate_priv.h"
+
+int
+snicd_xl_refuse(struct snicd_xlate *x, enum snicd_xlate_refusal kind,
+                const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
+    va_end(ap);
+    x->refusal = kind;
+    return -ENOTSUP;
+}
+
+const struct snicd_port_info *
+snicd_xlate_port(const struct snicd_port_info *ports, unsigned n_ports,
+                 uint32_t ofport)
+{
+    for (unsigned i = 0; i < n_ports; i++)
+        if (ports[i].ofport == ofport)
+            return &ports[i];
+    return NULL;
+}
+
+const char *
+snicd_xl_port_name(const struct snicd_xlate_ctx *ctx, uint32_t ofport,
+                   char *buf, size_t size)
+{
+    const struct snicd_port_info *p = snicd_xlate_port(ctx->ports,
+                                                       ctx->n_ports, ofport);
+
+    if (p != NULL && p->name[0] != '\0')
+        return p->name;
+    snprintf(buf, size, "%u", ofport);
+    return buf;
+}
+
+void
+snicd_xl_item(struct snicd_xlate *x, enum rte_flow_item_type type,
+              const void *spec, const void *mask)
+{
+    struct rte_flow_item *it = &x->items[x->n_items++];
+
+    it->type = type;
+    it->spec = spec;
+    it->mask = mask;
+    it->last = NULL;
+}
+
+union snicd_xlate_conf *
+snicd_xl_action(struct snicd_xlate *x, enum rte_flow_action_type type,
+                bool with_conf)
+{
+    struct rte_flow_action *a;
+    union snicd_xlate_conf *c;
+
+    /* the caller checked room: SNICD_XLATE_MAX_ACTIONS covers the worst
+     * case of FLOW_MAX_ACTIONS flow actions */
+    a = &x->actions[x->n_actions];
+    c = &x->conf[x->n_actions];
+    x->n_actions++;
+    a->type = type;
+    a->conf = with_conf ? c : NULL;
+    return c;
+}
