@@ -58,33 +58,13 @@ msk(struct fp_ctx *c)
     return &c->fm.flow.match.mask;
 }
 
-/* Give a field to @tok, or fail naming the token that already has it. */
-static int
-claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id,
-      bool shorthand);
-
-int
-fp_claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id)
-{
-    return claim(c, tok, id, false);
-}
-
+/* Give a field to @tok, or fail naming the token that already has it
+ * (fp_claim_as, flow_parse_util.c). */
 static int
 claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id,
       bool shorthand)
 {
-    if (c->set[id]) {
-        const struct fp_tok *first = &c->seen[id];
-
-        return fp_fail(c, -EINVAL, tok, "duplicate field: '%.*s' at %zu "
-                       "already sets it (give each field once)",
-                       (int)(first->len > 40 ? 40 : first->len),
-                       c->line + first->pos, first->pos);
-    }
-    c->set[id] = true;
-    c->seen[id] = *tok;
-    c->by_shorthand[id] = shorthand;
-    return 0;
+    return fp_claim_as(c, tok, id, shorthand);
 }
 
 /* ---- readers ---- */

@@ -102,40 +102,6 @@ act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
     return 0;
 }
 
-/* Append a zeroed action of @type; its unused bytes stay zero so actions
- * compare with memcmp. */
-int
-fp_act_append(struct fp_act_state *st, const struct fp_tok *tok, uint16_t type,
-              struct flow_action **out)
-{
-    struct flow *f = &st->c->fm.flow;
-
-    if (st->dropped)
-        return fp_fail(st->c, -EINVAL, tok, "drop must be the only action");
-    if (st->ended)
-        return fp_fail(st->c, -EINVAL, tok, "goto_table must be the last "
-                       "action");
-    if (st->wrote_metadata && type != FLOW_ACT_GOTO_TABLE)
-        return fp_fail(st->c, -EINVAL, tok, "write_metadata is an "
-                       "instruction: only goto_table may follow it (write "
-                       "the other actions first)");
-    /* a clause flow only contributes to a conjunctive match: it has no
-     * actions of its own to run (Open vSwitch's rule) */
-    if (f->n_actions > 0
-        && (f->actions[0].type == FLOW_ACT_CONJUNCTION)
-           != (type == FLOW_ACT_CONJUNCTION))
-        return fp_fail(st->c, -EINVAL, tok, "conjunction actions cannot be "
-                       "combined with any other action (a clause flow "
-                       "has only conjunction(...) actions)");
-    if (f->n_actions >= FLOW_MAX_ACTIONS)
-        return fp_fail(st->c, -E2BIG, tok, "too many actions (at most %u)",
-                       FLOW_MAX_ACTIONS);
-    *out = &f->actions[f->n_actions++];
-    memset(*out, 0, sizeof(**out));
-    (*out)->type = type;
-    return 0;
-}
-
 /* Set-field targets and the legacy mod_* names: one table, one reader. */
 enum act_arg { ARG_MAC, ARG_IPV4, ARG_TOS, ARG_DSCP, ARG_TP, ARG_VID,
                ARG_PCP, ARG_TUN_ID, ARG_TTL, ARG_ECN, ARG_ICMP };

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Tokens, error messages and value readers of the flow-language parser.
+ * Tokens, error messages and value readers of the flow-language parser,
+ * and the field claims and action slots every reader shares: a leaf of
+ * the parser (flow_parse.c, flow_parse_act.c, flow_parse_meta.c call it,
+ * it calls none of them).
  * The input is untrusted (a control socket, a flow file, a fuzzer): every
  * reader bounds its copy, checks ranges before converting, and reports the
  * token it failed on.
@@ -560,4 +563,64 @@ fp_suggest(const char *s, size_t len, const char *const *names)
         }
     }
     return best;
+}
+
+/* ---- what the match, action and register readers share ---- */
+
+int
+fp_claim_as(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id,
+            bool shorthand)
+{
+    if (c->set[id]) {
+        const struct fp_tok *first = &c->seen[id];
+
+        return fp_fail(c, -EINVAL, tok, "duplicate field: '%.*s' at %zu "
+                       "already sets it (give each field once)",
+                       (int)(first->len > 40 ? 40 : first->len),
+                       c->line + first->pos, first->pos);
+    }
+    c->set[id] = true;
+    c->seen[id] = *tok;
+    c->by_shorthand[id] = shorthand;
+    return 0;
+}
+
+int
+fp_claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id)
+{
+    return fp_claim_as(c, tok, id, false);
+}
+
+/* Append a zeroed action of @type; its unused bytes stay zero so actions
+ * compare with memcmp. */
+int
+fp_act_append(struct fp_act_state *st, const struct fp_tok *tok, uint16_t type,
+              struct flow_action **out)
+{
+    struct flow *f = &st->c->fm.flow;
+
+    if (st->dropped)
+        return fp_fail(st->c, -EINVAL, tok, "drop must be the only action");
+    if (st->ended)
+        return fp_fail(st->c, -EINVAL, tok, "goto_table must be the last "
+                       "action");
+    if (st->wrote_metadata && type != FLOW_ACT_GOTO_TABLE)
+        return fp_fail(st->c, -EINVAL, tok, "write_metadata is an "
+                       "instruction: only goto_table may follow it (write "
+                       "the other actions first)");
+    /* a clause flow only contributes to a conjunctive match: it has no
+     * actions of its own to run (Open vSwitch's rule) */
+    if (f->n_actions > 0
+        && (f->actions[0].type == FLOW_ACT_CONJUNCTION)
+           != (type == FLOW_ACT_CONJUNCTION))
+        return fp_fail(st->c, -EINVAL, tok, "conjunction actions cannot be "
+                       "combined with any other action (a clause flow "
+                       "has only conjunction(...) actions)");
+    if (f->n_actions >= FLOW_MAX_ACTIONS)
+        return fp_fail(st->c, -E2BIG, tok, "too many actions (at most %u)",
+                       FLOW_MAX_ACTIONS);
+    *out = &f->actions[f->n_actions++];
+    memset(*out, 0, sizeof(**out));
+    (*out)->type = type;
+    return 0;
 }

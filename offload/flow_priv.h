@@ -123,12 +123,17 @@ const char *fp_reserved_port_name(uint32_t port);
 /* The action list from @pos to the end of the line (flow_parse_act.c). */
 int fp_parse_actions(struct fp_ctx *c, size_t pos);
 /* Append a zeroed action of @type, or fail naming @tok (after drop, after
- * goto_table, after write_metadata, too many). */
+ * goto_table, after write_metadata, too many). flow_parse_util.c, like
+ * the claims below: the action and register readers share them, so
+ * neither calls back into the other's file or the match reader's. */
 int fp_act_append(struct fp_act_state *st, const struct fp_tok *tok,
                   uint16_t type, struct flow_action **out);
 
-/* Give match field @id to @tok, or fail naming the token that has it. */
+/* Give match field @id to @tok, or fail naming the token that has it;
+ * @shorthand: it came from a shorthand such as "tcp". */
 int fp_claim(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id);
+int fp_claim_as(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id,
+                bool shorthand);
 
 /* Registers and metadata (flow_parse_meta.c). Each sets *handled when the
  * token is theirs; the return value is then the result. */

@@ -128,7 +128,8 @@ int emunic_flow_refusal(const struct emunic_xlate *x, uint8_t status,
                         uint32_t syndrome, struct rte_flow_error *error);
 
 /* Per-thread message buffer for rte_flow_error.message (must outlive the
- * call), and the setter every converter uses. */
+ * call), and the setter every converter uses (emunic_flow_err.c, a leaf,
+ * with emunic_profile). */
 int emunic_flow_err(struct rte_flow_error *error, int code,
                     enum rte_flow_error_type type, const void *cause,
                     const char *fmt, ...)
@@ -175,7 +176,7 @@ int emunic_actions_finish(struct emunic_walk *w, struct rte_flow_error *error);
 int emunic_action_push(struct emunic_walk *w, const struct rte_flow_action *src,
                        const struct fw_action *fa, struct rte_flow_error *error);
 const char *emunic_profile(const struct fw_caps *caps);
-/* Template checks that need no rule values (emunic_flow_items.c,
+/* Template checks that need no rule values (emunic_flow_xlate.c,
  * emunic_flow_actions.c): the same refusals and messages as the walker. */
 int emunic_items_check_template(const struct fw_caps *caps, bool transfer,
                                 const struct rte_flow_item pattern[],

@@ -9,9 +9,8 @@
  * The layout of each item is described here by byte ranges; a byte no
  * range names is a flag word (has_vlan, has_*_ext...) or reserved.
  *
- * Also the check of a pattern template (template API), which has masks
- * and no values: the same item walk on each item as a bare header, then
- * each mask's shape.
+ * A leaf of the translator: the item converters (emunic_flow_items.c)
+ * call it before they convert; it calls only emunic_flow_err.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -215,56 +214,6 @@ emunic_item_check_last(const struct rte_flow_item *item, const char *name,
                                "IPV4 fragment_offset and IPV6_FRAG_EXT "
                                "frag_data, takes a range)", name,
                                field_at(item->type, i));
-    }
-    return 0;
-}
-
-/*
- * A pattern template, before any rule: item types the driver knows, the
- * header stack's order and the prerequisites it implies (each item as "any
- * packet with this header"), and every mask within what its item can
- * match. A rule's values are checked when it is enqueued, by the walker.
- */
-int
-emunic_items_check_template(const struct fw_caps *caps, bool transfer,
-                            const struct rte_flow_item pattern[],
-                            struct rte_flow_error *error)
-{
-    const struct rte_flow_attr attr = {
-        .ingress = !transfer,
-        .transfer = transfer,
-    };
-    struct emunic_xlate_ctx ctx = { .caps = caps };
-    struct emunic_xlate scratch;
-    struct emunic_walk w;
-    int ret = 0;
-
-    memset(&scratch, 0, sizeof(scratch));
-    scratch.count_idx = -1;
-    scratch.rss_idx = -1;
-    memset(&w, 0, sizeof(w));
-    w.ctx = &ctx;
-    w.attr = &attr;
-    w.x = &scratch;
-    w.last_proto = EMUNIC_P_START;
-    w.push_vlan_idx = -1;
-    for (const struct rte_flow_item *it = pattern;
-         it->type != RTE_FLOW_ITEM_TYPE_END; it++) {
-        struct rte_flow_item bare = { .type = it->type };
-
-        ret = emunic_item_convert(&w, &bare, error);
-        if (ret < 0) {
-            /* point at the application's item, not at the copy */
-            if (error != NULL && error->cause == &bare)
-                error->cause = it;
-            return ret;
-        }
-        if (it->type == RTE_FLOW_ITEM_TYPE_VOID || it->mask == NULL)
-            continue;
-        /* convert accepted the type: it is in the item table */
-        ret = emunic_item_mask_check(it, error);
-        if (ret < 0)
-            return ret;
     }
     return 0;
 }

@@ -9,6 +9,8 @@
  * post. The capability bitmaps decide refusals up front; what only the
  * device can judge (capacity, a table that vanished) comes back as a
  * status + syndrome and emunic_flow_refusal() maps it onto the same objects.
+ * The walker calls forward into the item and action converters, which call
+ * their checks and the primitives of emunic_flow_err.c; none calls back.
  *
  * Pure code: no device, no EAL, unit-tested in tests/pmd/test_flow_xlate.c.
  */
@@ -20,31 +22,6 @@
 #include <rte_flow.h>
 
 #include "emunic.h"
-
-static _Thread_local char emunic_errbuf[256];
-
-int
-emunic_flow_err(struct rte_flow_error *error, int code,
-                enum rte_flow_error_type type, const void *cause,
-                const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(emunic_errbuf, sizeof(emunic_errbuf), fmt, ap);
-    va_end(ap);
-    return rte_flow_error_set(error, code, type, cause, emunic_errbuf);
-}
-
-const char *
-emunic_profile(const struct fw_caps *caps)
-{
-    static _Thread_local char name[FW_PROFILE_NAME_LEN + 1];
-
-    memcpy(name, caps->profile, FW_PROFILE_NAME_LEN);
-    name[FW_PROFILE_NAME_LEN] = '\0';
-    return name[0] ? name : "unnamed";
-}
 
 static int
 xlate_attr(struct emunic_walk *w, const struct rte_flow_attr *attr,
@@ -225,4 +202,54 @@ emunic_flow_refusal(const struct emunic_xlate *x, uint8_t status,
     return emunic_flow_err(error, code, type, cause,
                            "device refused the rule: %s (%s)",
                            fw_status_str(status), synd);
+}
+
+/*
+ * A pattern template, before any rule: item types the driver knows, the
+ * header stack's order and the prerequisites it implies (each item as "any
+ * packet with this header"), and every mask within what its item can
+ * match. A rule's values are checked when it is enqueued, by the walker.
+ */
+int
+emunic_items_check_template(const struct fw_caps *caps, bool transfer,
+                            const struct rte_flow_item pattern[],
+                            struct rte_flow_error *error)
+{
+    const struct rte_flow_attr attr = {
+        .ingress = !transfer,
+        .transfer = transfer,
+    };
+    struct emunic_xlate_ctx ctx = { .caps = caps };
+    struct emunic_xlate scratch;
+    struct emunic_walk w;
+    int ret = 0;
+
+    memset(&scratch, 0, sizeof(scratch));
+    scratch.count_idx = -1;
+    scratch.rss_idx = -1;
+    memset(&w, 0, sizeof(w));
+    w.ctx = &ctx;
+    w.attr = &attr;
+    w.x = &scratch;
+    w.last_proto = EMUNIC_P_START;
+    w.push_vlan_idx = -1;
+    for (const struct rte_flow_item *it = pattern;
+         it->type != RTE_FLOW_ITEM_TYPE_END; it++) {
+        struct rte_flow_item bare = { .type = it->type };
+
+        ret = emunic_item_convert(&w, &bare, error);
+        if (ret < 0) {
+            /* point at the application's item, not at the copy */
+            if (error != NULL && error->cause == &bare)
+                error->cause = it;
+            return ret;
+        }
+        if (it->type == RTE_FLOW_ITEM_TYPE_VOID || it->mask == NULL)
+            continue;
+        /* convert accepted the type: it is in the item table */
+        ret = emunic_item_mask_check(it, error);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
 }

@@ -74,6 +74,8 @@ struct ctl_server {
     unsigned streams_open;
 };
 
+/* ctl_base.c (leaf): the clock, the log (at most a line a second), the
+ * built-in help method */
 int64_t ctl_now_ms(void);
 void ctl_server_log(struct ctl_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

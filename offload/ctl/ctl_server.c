@@ -22,44 +22,6 @@
 #include "ctl_priv.h"
 #include "snic/peer.h"
 
-int64_t
-ctl_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* At most one line a second: a client refused in a loop must not fill the
- * daemon's log. The next line says how many were left out. */
-void
-ctl_server_log(struct ctl_server *s, const char *fmt, ...)
-{
-    char line[CTL_ERROR_MSG_SIZE + 128];
-    int64_t now = ctl_now_ms();
-    size_t n;
-    va_list ap;
-
-    if (s->log_ms != 0 && now - s->log_ms < 1000) {
-        s->log_dropped++;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    n = strlen(line);
-    if (s->log_dropped > 0)
-        snprintf(line + n, sizeof(line) - n, " (%u similar lines left out)",
-                 s->log_dropped);
-    s->log_ms = now;
-    s->log_dropped = 0;
-    if (s->log != NULL)
-        s->log(line);
-    else
-        fprintf(stderr, "%s\n", line);
-}
-
 void
 ctl_server_set_log(struct ctl_server *s, ctl_log_fn *fn)
 {
@@ -265,26 +227,6 @@ const char *
 ctl_server_path(const struct ctl_server *s)
 {
     return s->path;
-}
-
-json_t *
-ctl_builtin_help(void *ctx, const json_t *params, struct ctl_error *err)
-{
-    (void)params;
-    (void)err;
-    struct ctl_server *s = ctx;
-    json_t *list = json_array();
-    for (size_t i = 0; i < s->n_methods; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "method",
-                                              s->methods[i].name, "help",
-                                              s->methods[i].help
-                                                  ? s->methods[i].help : ""));
-    for (size_t i = 0; i < s->n_streams; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "method",
-                                              s->streams[i].name, "help",
-                                              s->streams[i].help
-                                                  ? s->streams[i].help : ""));
-    return list;
 }
 
 /* Why @uid may not have one more connection, or NULL. The last
