@@ -574,6 +574,24 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         case FLOW_ACT_CONJUNCTION:
             /* a clause flow is never a lookup's result: nothing to run */
             break;
+        case FLOW_ACT_PUSH_MPLS:
+            rc = dp_mpls_push(pkt, ntohs(a->u.tpid));
+            break;
+        case FLOW_ACT_POP_MPLS:
+            rc = dp_mpls_pop(pkt, ntohs(a->u.tpid));
+            break;
+        case FLOW_ACT_SET_MPLS_LABEL:
+            dp_mpls_set(pkt, 0xfffff000u, a->u.mpls << 12);
+            break;
+        case FLOW_ACT_SET_MPLS_TC:
+            dp_mpls_set(pkt, 0xe00u, a->u.mpls << 9);
+            break;
+        case FLOW_ACT_SET_MPLS_TTL:
+            dp_mpls_set(pkt, 0xffu, a->u.mpls);
+            break;
+        case FLOW_ACT_DEC_MPLS_TTL:
+            rc = dp_mpls_dec_ttl(pkt);
+            break;
         case FLOW_ACT_CT: {
             /* its exec() body is the tracker's, not the packet's */
             unsigned n = a->u.ct.n_exec;

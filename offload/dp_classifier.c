@@ -550,6 +550,7 @@ ctable_scan(const struct wtable *wt, unsigned t, struct ctable *ct,
     *meta = false;
     ct->fan = 0;
     ct->back = false;
+    ct->fails = false;
     ct->meta = false;
     for (size_t i = 0; i < wt->n; i++) {
         const struct wsub *s = wt->subs[i];
@@ -576,6 +577,9 @@ ctable_scan(const struct wtable *wt, unsigned t, struct ctable *ct,
                     ct->meta = true;
                 if (a->type == FLOW_ACT_GOTO_TABLE)
                     fan++;
+                if (a->type == FLOW_ACT_PUSH_MPLS
+                    || a->type == FLOW_ACT_POP_MPLS)
+                    ct->fails = true;
                 if (a->type != FLOW_ACT_RESUBMIT)
                     continue;
                 fan++;
@@ -603,7 +607,7 @@ resubmit_check(const struct dp_cls_snap *snap)
 
         if (ct == NULL)
             continue;
-        if (ct->back)
+        if (ct->back || ct->fails)
             return true;
         here = (uint64_t)ct->fan * (1 + most_after);
         if (here >= FLOW_RESUBMIT_MAX)

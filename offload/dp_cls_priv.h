@@ -21,8 +21,8 @@
 
 #include "dp_priv.h"
 
-/* the word loops below unroll up to 24 words: a whole key */
-_Static_assert(DP_KEY_WORDS <= 24, "unroll pragmas must cover the key");
+/* the word loops below unroll up to 26 words: a whole key */
+_Static_assert(DP_KEY_WORDS <= 26, "unroll pragmas must cover the key");
 
 #define DP_SLOT_HDR         2u
 #define DP_TAG_PRIO_BITS    16u
@@ -91,6 +91,8 @@ struct ctable {
      * possible). */
     uint8_t fan;
     bool back;
+    bool fails;                     /* a flow's actions can fail the packet
+                                     * whole (push_mpls, pop_mpls) */
     bool meta;                      /* a flow matches or writes registers,
                                      * metadata or pkt_mark */
     /* The clause flows (conjunction actions) a conjunctive match can
@@ -144,13 +146,13 @@ dp_subtable_gather(const struct subtable *st, const struct flow_key *key,
 
     /* complete unrolling needs asking at -O2, for as many words as a key
      * has (a smaller count leaves the loop rolled whatever n is) */
-#pragma GCC unroll 24
+#pragma GCC unroll 26
     for (j = 0; j < n; j++) {
         unsigned i = st->idx[j];
 
         w[j] = dp_key_word(key, i) & st->mask[i];
     }
-#pragma GCC unroll 12
+#pragma GCC unroll 13
     for (j = 0; j + 2 <= n; j += 2) {
         h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
         h1 = (h1 ^ w[j + 1]) * 0x94d049bb133111ebull;
@@ -193,7 +195,7 @@ dp_slot_hit(const uint64_t *slot, uint64_t h, const uint64_t *w, unsigned n)
 {
     uint64_t diff = (slot[0] ^ h) & ~DP_TAG_PRIO_MASK;
 
-#pragma GCC unroll 24
+#pragma GCC unroll 26
     for (unsigned j = 0; j < n; j++)
         diff |= w[j] ^ slot[DP_SLOT_HDR + j];
     return diff == 0;

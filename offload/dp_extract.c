@@ -403,6 +403,13 @@ dp_extract_hdr(const uint8_t *frame, size_t len, uint32_t in_port,
     case DP_ETH_ARP:
         parse_arp(frame, len, ofs, key, lay);
         break;
+    case DP_ETH_MPLS:
+    case DP_ETH_MPLSM:
+        /* the top entry; as in Open vSwitch nothing behind the stack is
+         * read (its payload's protocol is not in the frame) */
+        if (len - ofs >= 4)
+            key->mpls_lse = be32_at(frame + ofs);
+        break;
     default:
         if (type < DP_ETH_TYPE_MIN)
             parse_llc(frame, len, ofs, key, lay);

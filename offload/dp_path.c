@@ -312,6 +312,8 @@ struct run {
                              * LOOKUPS_FAILED once a limit was passed:
                              * the packet is dropped whole */
     uint32_t recirc;        /* ct(table=N) recirculations nested now */
+    bool counted_fail;      /* the failure was an action's (DP_ACT_FAIL):
+                             * the flows it went through still count */
 };
 
 static void path_ct(void *ctx, struct dp_pkt *pkt,
@@ -379,6 +381,7 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     run->depth = 0;
     run->lookups = 0;
     run->recirc = 0;
+    run->counted_fail = false;
     if (decap && run->tun->n > 0) {
         int rc = dp_vxlan_decap(run->tun->ports, run->tun->n, key,
                                 &pkt->layout, &pkt->buf, &pkt->tun,
@@ -442,6 +445,13 @@ run_list(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
                 return -1;
             at++;
             continue;
+        }
+        if (res == DP_ACT_FAIL) {
+            /* Open vSwitch's translation failed: nothing of the packet
+             * leaves (the check run saw it coming) */
+            run->lookups = LOOKUPS_FAILED;
+            run->counted_fail = true;
+            return -1;
         }
         if (res == DP_ACT_DROP_TTL && !run->dry)
             run->w->stats.ttl_drops++;
@@ -727,6 +737,11 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
         return true;
     for (size_t i = 0; i < w->n_credits; i++)
         count(w, w->credits[i].slot, w->credits[i].len);
+    if (dry.counted_fail) {
+        /* an action failed (an MPLS stack too deep), not a limit */
+        w->stats.mpls_drops++;
+        return false;
+    }
     w->stats.resubmit_drops++;
     return false;
 }

@@ -16,6 +16,8 @@
 #define DP_ETH_VLAN     0x8100u
 #define DP_ETH_QINQ     0x88a8u
 #define DP_ETH_IPV6     0x86ddu
+#define DP_ETH_MPLS     0x8847u
+#define DP_ETH_MPLSM    0x8848u
 /* Below this, the type field is an 802.3 length (an LLC frame). */
 #define DP_ETH_TYPE_MIN 0x0600u
 
@@ -272,5 +274,12 @@ bool dp_tagged(const struct dp_pkt *pkt);
 enum dp_act_result dp_tag_push(struct dp_pkt *pkt, uint16_t tpid,
                                uint16_t tci, bool force);
 void dp_tag_strip(struct dp_pkt *pkt);
+
+/* MPLS (dp_mpls.c): push_mpls, pop_mpls, the top entry's bits under
+ * @mask set to @bits (set_mpls_*), dec_mpls_ttl. */
+enum dp_act_result dp_mpls_push(struct dp_pkt *pkt, uint16_t ethertype);
+enum dp_act_result dp_mpls_pop(struct dp_pkt *pkt, uint16_t ethertype);
+void dp_mpls_set(struct dp_pkt *pkt, uint32_t mask, uint32_t bits);
+enum dp_act_result dp_mpls_dec_ttl(struct dp_pkt *pkt);
 
 #endif /* SNIC_DP_PRIV_H */

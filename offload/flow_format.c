@@ -222,6 +222,21 @@ fmt_tcp_flags(struct items *it, flow_be16 bv, flow_be16 bm)
         item(it, "tcp_flags=%s", buf);
 }
 
+/* The parts of the top MPLS entry the match fixes, in Open vSwitch's
+ * order (the parser takes only whole parts). */
+static void
+fmt_mpls(struct items *it, uint32_t v, uint32_t m)
+{
+    if (m & 0xfffff000u)
+        item(it, "mpls_label=%u", v >> 12);
+    if (m & 0xe00u)
+        item(it, "mpls_tc=%u", v >> 9 & 7);
+    if (m & 0xffu)
+        item(it, "mpls_ttl=%u", v & 0xff);
+    if (m & 0x100u)
+        item(it, "mpls_bos=%u", v >> 8 & 1);
+}
+
 /* The shorthand that says dl_type (and nw_proto); sets *proto_done. */
 static void
 fmt_proto(struct items *it, const struct flow_match *fm, bool *proto_done)
@@ -256,6 +271,10 @@ fmt_proto(struct items *it, const struct flow_match *fm, bool *proto_done)
         item(it, "ipv6");
     else if (type == 0x0806)
         item(it, "arp");
+    else if (type == 0x8847)
+        item(it, "mpls");
+    else if (type == 0x8848)
+        item(it, "mplsm");
     else
         item(it, "dl_type=0x%04x", type);
 }
@@ -424,6 +443,7 @@ fmt_match(struct items *it, const struct flow *f,
     else
         fmt_be16(it, "tp_dst", v->tp_dst, m->tp_dst);
     fmt_tcp_flags(it, v->tcp_flags, m->tcp_flags);
+    fmt_mpls(it, ntohl(v->mpls_lse), ntohl(m->mpls_lse));
 }
 
 static void
@@ -565,6 +585,35 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     case FLOW_ACT_CONJUNCTION:
         sb_printf(sb, "conjunction(%u,%u/%u)", a->u.conj.id, a->u.conj.clause,
                   a->u.conj.n_clauses);
+        break;
+    case FLOW_ACT_PUSH_MPLS:
+        sb_printf(sb, "push_mpls:0x%04x", ntohs(a->u.tpid));
+        break;
+    case FLOW_ACT_POP_MPLS:
+        sb_printf(sb, "pop_mpls:0x%04x", ntohs(a->u.tpid));
+        break;
+    case FLOW_ACT_SET_MPLS_LABEL:
+    case FLOW_ACT_SET_MPLS_TC:
+    case FLOW_ACT_SET_MPLS_TTL: {
+        /* each as the line spelled it: Open vSwitch keeps them apart */
+        static const char *const names[3][3] = {
+            { "set_mpls_label", "mpls_label", "OXM_OF_MPLS_LABEL" },
+            { "set_mpls_tc", "mpls_tc", "OXM_OF_MPLS_TC" },
+            { "set_mpls_ttl", "mpls_ttl", "NXM_NX_MPLS_TTL" },
+        };
+        const char *const *n = names[a->type - FLOW_ACT_SET_MPLS_LABEL];
+
+        if (a->pad0 & FLOW_ACT_F_MPLS_SET_FIELD)
+            sb_printf(sb, "set_field:%u->%s", a->u.mpls, n[1]);
+        else if (a->pad0 & FLOW_ACT_F_MPLS_LOAD)
+            sb_printf(sb, a->u.mpls ? "load:0x%x->%s[]" : "load:%u->%s[]",
+                      a->u.mpls, n[2]);
+        else
+            sb_printf(sb, "%s(%u)", n[0], a->u.mpls);
+        break;
+    }
+    case FLOW_ACT_DEC_MPLS_TTL:
+        sb_printf(sb, "dec_mpls_ttl");
         break;
     default:
         /* not from the parser: say so rather than print something valid */

@@ -12,7 +12,7 @@
 
 #include "snic/flow.h"
 
-_Static_assert(sizeof(struct flow_key) == 192,
+_Static_assert(sizeof(struct flow_key) == 200,
                "struct flow_key must have no implicit padding");
 _Static_assert(sizeof(struct flow_action) == 16,
                "struct flow_action grew: keep it compact");
@@ -25,8 +25,11 @@ _Static_assert(sizeof(struct flow_action) == 16,
 static bool
 is_pad(size_t i)
 {
-    return i >= offsetof(struct flow_key, pad)
-           && i < offsetof(struct flow_key, meta);
+    size_t pad = offsetof(struct flow_key, pad);
+
+    return (i >= pad && i < pad + sizeof(((struct flow_key *)0)->pad))
+           || (i >= offsetof(struct flow_key, pad2)
+               && i < offsetof(struct flow_key, meta));
 }
 
 bool
@@ -156,6 +159,12 @@ flow_match_is_ip_proto(const struct flow_match *m, uint8_t proto)
 }
 
 bool
+flow_match_is_mpls(const struct flow_match *m)
+{
+    return exact_dl_type(m, 0x8847) || exact_dl_type(m, 0x8848);
+}
+
+bool
 flow_match_is_tagged(const struct flow_match *m)
 {
     flow_be16 cfi = htons(FLOW_VLAN_CFI);
@@ -213,6 +222,10 @@ flow_match_prereq_error(const struct flow_match *m, const char **hint)
     if (MASKED(m, tcp_flags) && !flow_match_is_ip_proto(m, IPPROTO_TCP)) {
         *hint = "add 'tcp' or 'tcp6'";
         return "tcp_flags";
+    }
+    if (MASKED(m, mpls_lse) && !flow_match_is_mpls(m)) {
+        *hint = "add 'mpls' or 'mplsm'";
+        return "mpls_label";
     }
     return NULL;
 }

@@ -32,6 +32,7 @@ enum fp_prereq {
     PR_UDP,
     PR_SCTP,
     PR_ICMP,
+    PR_MPLS,        /* mpls_label, mpls_tc, mpls_bos, mpls_ttl */
 };
 
 struct fp_match_field;
@@ -387,6 +388,13 @@ read_packet_type(struct fp_ctx *c, const struct fp_tok *tok,
 }
 
 static int
+read_mpls(struct fp_ctx *c, const struct fp_tok *tok,
+          const struct fp_match_field *f)
+{
+    return fp_mpls_match(c, tok, f->name);
+}
+
+static int
 read_tun_id(struct fp_ctx *c, const struct fp_tok *tok,
             const struct fp_match_field *f)
 {
@@ -443,6 +451,10 @@ static const struct fp_match_field match_fields[] = {
     { "icmpv6_code",  FP_TP_DST,   PR_ICMP,       read_icmp, OFF(tp_dst) },
     { "tcp_flags",    FP_TCP_FLAGS, PR_TCP,       read_tcp_flags, 0 },
     { "packet_type",  FP_PACKET_TYPE, PR_NONE,    read_packet_type, 0 },
+    { "mpls_label",   FP_MPLS_LABEL, PR_MPLS,     read_mpls, 0 },
+    { "mpls_tc",      FP_MPLS_TC,  PR_MPLS,       read_mpls, 0 },
+    { "mpls_bos",     FP_MPLS_BOS, PR_MPLS,       read_mpls, 0 },
+    { "mpls_ttl",     FP_MPLS_TTL, PR_MPLS,       read_mpls, 0 },
     { "tun_id",       FP_TUN_ID,   PR_NONE,       read_tun_id, 0 },
     { "tunnel_id",    FP_TUN_ID,   PR_NONE,       read_tun_id, 0 },
     { "tun_src",      FP_TUN_SRC,  PR_NONE,       read_ipv4, OFF(tun_src) },
@@ -470,6 +482,8 @@ static const struct fp_shorthand shorthands[] = {
     { "udp6",  ETH_TYPE_IPV6, IPPROTO_UDP },
     { "sctp6", ETH_TYPE_IPV6, IPPROTO_SCTP },
     { "icmp6", ETH_TYPE_IPV6, IPPROTO_ICMPV6 },
+    { "mpls",  0x8847, 0 },
+    { "mplsm", 0x8848, 0 },
 };
 
 #define N_SHORTHANDS (sizeof(shorthands) / sizeof(shorthands[0]))
@@ -487,7 +501,8 @@ static const char *const known_words[] = {
     "tun_dst", "eth_src", "eth_dst", "eth_type", "metadata", "pkt_mark",
     "ct_state", "ct_zone", "ct_mark", "ct_label",
     "ip", "ipv6", "ip6", "arp", "tcp", "udp", "sctp", "icmp", "tcp6", "udp6",
-    "sctp6", "icmp6", NULL,
+    "sctp6", "icmp6", "mpls", "mplsm", "mpls_label", "mpls_tc", "mpls_bos",
+    "mpls_ttl", NULL,
 };
 
 static int
@@ -582,6 +597,11 @@ check_prereq(struct fp_ctx *c, const struct fp_tok *tok, enum fp_prereq pr,
             return 0;
         return fp_fail(c, -EINVAL, tok, "%s requires icmp or icmp6 "
                        "(add 'icmp' or 'icmp6')", name);
+    case PR_MPLS:
+        if (flow_match_is_mpls(m))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires mpls or mplsm "
+                       "(add 'mpls', dl_type=0x8847)", name);
     }
     return 0;
 }

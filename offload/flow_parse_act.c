@@ -38,6 +38,23 @@ enum act_prereq {
     AP_TAGGED,
 };
 
+/* After push_mpls or pop_mpls the match no longer says what the packet
+ * is: only the EtherType they leave does, and no protocol above it (Open
+ * vSwitch's action check forgets nw_proto there too). */
+static int
+changed_prereq(struct fp_act_state *st, const struct fp_tok *tok,
+               enum act_prereq pr, const char *name)
+{
+    bool ip4 = st->dl_type == 0x0800, ip6 = st->dl_type == 0x86dd;
+
+    if ((pr == AP_IPV4 && ip4) || (pr == AP_IP_ANY && (ip4 || ip6)))
+        return 0;
+    return fp_fail(st->c, -EINVAL, tok, "%s: after push_mpls/pop_mpls the "
+                   "packet is EtherType 0x%04x%s, which does not promise "
+                   "the header %s writes", name, st->dl_type,
+                   ip4 || ip6 ? " with no known protocol" : "", name);
+}
+
 static int
 act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
            enum act_prereq pr, const char *name)
@@ -46,6 +63,8 @@ act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
     const struct flow_match *m = &c->fm.flow.match;
     bool ip = flow_match_is_ipv4(m) || flow_match_is_ipv6(m);
 
+    if (st->l3_changed && pr != AP_NONE && pr != AP_TAGGED)
+        return changed_prereq(st, tok, pr, name);
     switch (pr) {
     case AP_NONE:
         return 0;
@@ -179,7 +198,8 @@ static const char *const known_actions[] = {
     "mod_tp_dst", "dec_ttl",
     "set_field", "set_tunnel", "set_tunnel64", "goto_table", "controller",
     "load", "move", "resubmit", "write_metadata", "clone", "learn", "ct",
-    "ct_clear", "fin_timeout", NULL,
+    "ct_clear", "fin_timeout", "push_mpls", "pop_mpls", "set_mpls_label",
+    "set_mpls_tc", "set_mpls_ttl", "dec_mpls_ttl", NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -188,7 +208,7 @@ static const char *const known_set_fields[] = {
     "vlan_vid", "vlan_pcp", "tun_id", "tun_src", "tun_dst", "nw_ttl",
     "nw_ecn", "ip_ecn", "metadata", "pkt_mark", "tp_src", "tp_dst",
     "icmp_type", "icmp_code", "icmpv6_type", "icmpv6_code", "in_port",
-    "vlan_tci", NULL,
+    "vlan_tci", "mpls_label", "mpls_tc", "mpls_ttl", NULL,
 };
 
 /* Read the argument s[0..len) of @af into a new action. */
@@ -353,6 +373,9 @@ set_field(struct fp_act_state *st, const struct fp_tok *tok)
         bool handled;
         int rc = fp_meta_set_field(st, tok, name, nlen, vlen, &handled);
 
+        if (handled)
+            return rc;
+        rc = fp_mpls_set_field(st, tok, name, nlen, vlen, &handled);
         if (handled)
             return rc;
     }
@@ -628,6 +651,9 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
     {
         bool handled;
 
+        rc = fp_mpls_action(st, tok, &handled);
+        if (handled)
+            return rc;
         rc = fp_meta_action(st, tok, &handled);
         if (handled)
             return rc;

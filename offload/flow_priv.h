@@ -40,6 +40,7 @@ enum fp_field {
     FP_TCP_FLAGS, FP_PACKET_TYPE,
     FP_REG0, FP_REG15 = FP_REG0 + FLOW_N_REGS - 1, FP_METADATA, FP_PKT_MARK,
     FP_CONJ_ID, FP_CT_STATE, FP_CT_ZONE, FP_CT_MARK, FP_CT_LABEL,
+    FP_MPLS_LABEL, FP_MPLS_TC, FP_MPLS_BOS, FP_MPLS_TTL,
     FP_N_FIELDS
 };
 
@@ -65,6 +66,10 @@ struct fp_act_state {
                              * may follow */
     bool in_clone;          /* reading a clone's body */
     bool in_ct_exec;        /* reading ct(exec(...))'s actions */
+    bool l3_changed;        /* push_mpls / pop_mpls was given: the packet
+                             * has dl_type from here on, and no protocol
+                             * above it is known */
+    uint16_t dl_type;       /* host order, with l3_changed */
 };
 
 /* Fill c->err ("flow: at POS 'TOKEN': ...") and return @code. @tok NULL
@@ -188,6 +193,17 @@ int fp_ct_action(struct fp_act_state *st, const struct fp_tok *tok,
  * inside ct(exec(...)), and nothing else there. */
 int fp_ct_check_dst(struct fp_act_state *st, const struct fp_tok *tok,
                     unsigned field);
+/* MPLS (flow_parse_mpls.c): the match field @name (mpls_label, mpls_tc,
+ * mpls_bos, mpls_ttl) from tok->val; the actions (push_mpls, pop_mpls,
+ * set_mpls_*, dec_mpls_ttl, load onto an MPLS field), setting *handled
+ * when the token is theirs; set_field onto mpls_label/tc/ttl/bos. */
+int fp_mpls_match(struct fp_ctx *c, const struct fp_tok *tok,
+                  const char *name);
+int fp_mpls_action(struct fp_act_state *st, const struct fp_tok *tok,
+                   bool *handled);
+int fp_mpls_set_field(struct fp_act_state *st, const struct fp_tok *tok,
+                      const char *name, size_t nlen, size_t vlen,
+                      bool *handled);
 
 /* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */
 const char *fp_suggest(const char *s, size_t len, const char *const *names);

@@ -292,6 +292,12 @@ enum dp_act_result {
     DP_ACT_DROP_TTL,        /* DEC_TTL on TTL / hop limit 0 or 1 */
     DP_ACT_DROP_NOROOM,     /* a push found no headroom */
     DP_ACT_RESUBMIT,        /* stopped at a RESUBMIT (dp_actions_run_from) */
+    DP_ACT_STOP,            /* the list ends here, its outputs so far
+                             * stand (dec_mpls_ttl on a packet that is not
+                             * MPLS) */
+    DP_ACT_FAIL,            /* Open vSwitch's translation fails: the packet
+                             * is dropped whole, none of its outputs leave
+                             * (an MPLS stack too deep to push or pop) */
 };
 
 /* Counters of the executor's soft failures, for the datapath's stats. */
@@ -610,6 +616,9 @@ struct dp_worker_stats {
     uint64_t ct_invalid;        /* of which marked +inv */
     uint64_t ct_full;           /* commits refused: the table was full */
     uint64_t recirc_drops;      /* past the recirculation depth limit */
+    uint64_t mpls_drops;    /* dropped whole: a push_mpls or pop_mpls
+                             * on a stack deeper than Open vSwitch
+                             * tracks (3 entries) */
 };
 
 /*

@@ -40,6 +40,11 @@
  *    ... CWR 0x080, NS 0x100, 3 reserved bits); read wherever the ports
  *    would be, and also in a first fragment (Open vSwitch reads them there
  *    too). tcp_flags=+syn-ack is value 0x002, mask 0x012.
+ *  - mpls_lse is the first label stack entry of an MPLS frame (dl_type
+ *    0x8847 or 0x8848), network order: label << 12 | tc << 9 | bos << 8 |
+ *    ttl. mpls_label=, mpls_tc=, mpls_bos= and mpls_ttl= match its parts
+ *    (exact, no mask). As in Open vSwitch nothing behind the stack is read:
+ *    an MPLS frame has no L3 or L4 fields.
  *
  * Action semantics (what the datapath and the translator must implement):
  *  - The list runs in order on the packet as modified so far; each OUTPUT
@@ -86,6 +91,17 @@
  *    set, before the rest of the list runs. The rest of the list, and
  *    everything after CT_CLEAR, sees the packet untracked (ct_* zero).
  *    The parser requires an ip/ipv6 match, as Open vSwitch does.
+ *  - PUSH_MPLS / POP_MPLS / SET_MPLS_* / DEC_MPLS_TTL behave as Open
+ *    vSwitch's translation does (docs/datapath.md, "MPLS"): push_mpls puts
+ *    an entry after the VLAN tags (copied from the top one without BOS on
+ *    an MPLS frame; else label 0, or 2 for IPv6, TC from the DSCP, TTL from
+ *    the IP TTL or 64, BOS 1) and the packet is MPLS from then on;
+ *    pop_mpls to an MPLS EtherType removes the top entry, to any other the
+ *    whole stack; set_mpls_* rewrite the top entry of an MPLS packet and
+ *    leave others alone; dec_mpls_ttl ends the flow's action list on a
+ *    packet that is not MPLS or whose TTL is 0 or 1 (the outputs before it
+ *    stand). A push or pop that would leave more than 3 entries for Open
+ *    vSwitch to track drops the packet whole.
  *  - set_field onto a header needs a match that promises it: the parser
  *    enforces OpenFlow's prerequisites (set_field:80->tcp_dst needs tcp).
  *    OpenFlow 1.0's own actions do not (as in Open vSwitch): strip_vlan,
@@ -247,6 +263,9 @@ struct flow_key {
     uint8_t pad0;
     flow_be16 tcp_flags;    /* TCP's 12 flag bits (NS..FIN), as in OpenFlow */
     uint8_t pad[2];
+    flow_be32 mpls_lse;     /* the top MPLS label stack entry (label 20
+                             * bits, TC 3, BOS 1, TTL 8) of an MPLS frame */
+    uint8_t pad2[4];
     struct flow_meta meta;  /* pipeline metadata: zero on entry */
 };
 
@@ -316,6 +335,12 @@ enum flow_action_type {
                              * shortens this flow's idle/hard timeouts to
                              * these (0: that one unchanged), as Open
                              * vSwitch's fin_timeout */
+    FLOW_ACT_PUSH_MPLS,     /* u.tpid: 0x8847 or 0x8848, the new EtherType */
+    FLOW_ACT_POP_MPLS,      /* u.tpid: the EtherType after the pop */
+    FLOW_ACT_SET_MPLS_LABEL, /* u.mpls: the top entry's label (20 bits) */
+    FLOW_ACT_SET_MPLS_TC,   /* u.mpls: its traffic class (0..7) */
+    FLOW_ACT_SET_MPLS_TTL,  /* u.mpls: its TTL */
+    FLOW_ACT_DEC_MPLS_TTL,
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -388,6 +413,11 @@ struct flow_subfield {
  * fields (set_field:3->icmp_type), which mod_tp_src is not. */
 #define FLOW_ACT_F_ICMPV4           0x4u
 #define FLOW_ACT_F_ICMPV6           0x8u
+/* flow_action.pad0 of a SET_MPLS_LABEL/TC/TTL: how the line spelled it,
+ * printed back the same way (Open vSwitch keeps them apart: OpenFlow 1.1's
+ * set_mpls_label, set_field, and load onto the whole field) */
+#define FLOW_ACT_F_MPLS_SET_FIELD   0x10u   /* set_field:N->mpls_label */
+#define FLOW_ACT_F_MPLS_LOAD        0x20u   /* load:N->OXM_OF_MPLS_LABEL[] */
 
 /* learn(...) (FLOW_ACT_LEARN): the header action holds the table,
  * priority and timeouts, its pad0 the FLOW_LEARN_F_* flags; each
@@ -504,6 +534,7 @@ struct flow_action {
             uint8_t flags;          /* FLOW_CT_F_* */
             uint8_t n_exec;         /* actions after it in exec() */
         } ct;
+        uint32_t mpls;              /* SET_MPLS_*: host order, in range */
     } u;
 };
 
@@ -571,6 +602,8 @@ bool flow_match_is_ipv6(const struct flow_match *m);
 bool flow_match_is_arp(const struct flow_match *m);
 /* IPv4 or IPv6 with exactly @proto (IPPROTO_TCP...). */
 bool flow_match_is_ip_proto(const struct flow_match *m, uint8_t proto);
+/* dl_type 0x8847 or 0x8848 exactly. */
+bool flow_match_is_mpls(const struct flow_match *m);
 /* Guarantees an 802.1Q tag (CFI bit matched as 1). */
 bool flow_match_is_tagged(const struct flow_match *m);
 

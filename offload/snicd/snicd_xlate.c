@@ -46,6 +46,8 @@ static const struct {
     FIELD(nw_ttl, "nw_ttl"),
     FIELD(tcp_flags, "tcp_flags (ns or a reserved bit: rte_flow's TCP item "
           "carries the 8 flags cwr..fin)"),
+    FIELD(mpls_lse, "mpls_label/mpls_tc/mpls_bos/mpls_ttl (the card parses "
+          "no MPLS header: its firmware ABI has no MPLS match field)"),
 };
 
 /* Registers, metadata and pkt_mark: the card keeps none of them per

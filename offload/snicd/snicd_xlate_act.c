@@ -474,6 +474,22 @@ act_output_reserved(struct snicd_xl *s, struct act_st *st, uint32_t port)
     return 0;
 }
 
+/* DPDK has OF_PUSH_MPLS, OF_POP_MPLS and OF_SET_MPLS_TTL, but the card's
+ * firmware ABI parses no MPLS header and has no action to add or remove
+ * one, so these stay in software with the reason shown. */
+static const char *
+mpls_action_name(uint16_t type)
+{
+    switch (type) {
+    case FLOW_ACT_PUSH_MPLS: return "push_mpls";
+    case FLOW_ACT_POP_MPLS: return "pop_mpls";
+    case FLOW_ACT_SET_MPLS_LABEL: return "set_mpls_label";
+    case FLOW_ACT_SET_MPLS_TC: return "set_mpls_tc";
+    case FLOW_ACT_SET_MPLS_TTL: return "set_mpls_ttl";
+    default: return "dec_mpls_ttl";
+    }
+}
+
 static int
 act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
 {
@@ -622,6 +638,16 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "ct not offloaded (net_emunic has no rte_flow "
                                "CONNTRACK action; software's connection "
                                "tracker runs it)");
+    case FLOW_ACT_PUSH_MPLS:
+    case FLOW_ACT_POP_MPLS:
+    case FLOW_ACT_SET_MPLS_LABEL:
+    case FLOW_ACT_SET_MPLS_TC:
+    case FLOW_ACT_SET_MPLS_TTL:
+    case FLOW_ACT_DEC_MPLS_TTL:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s not offloaded (the card has no MPLS "
+                               "actions in its firmware ABI; software runs "
+                               "it)", mpls_action_name(a->type));
     case FLOW_ACT_CONJUNCTION:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "conjunction clause not offloaded (a "

@@ -28,12 +28,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ovs_switch  # noqa: E402
 import ovsdiff_ct  # noqa: E402
 import ovsdiff_gen  # noqa: E402
+import ovsdiff_mpls  # noqa: E402
 
 PACKETS_PER_ROUND = 250
 DEFAULT_ROUNDS = 6
 CONJ_ROUNDS = 4
 LEARN_ROUNDS = 4
 CT_ROUNDS = 6
+MPLS_ROUNDS = 4
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
@@ -81,7 +83,7 @@ def describe(outs):
 
 
 def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
-              ct=False):
+              ct=False, fresh=False):
     if ct:
         # connection tracking: both trackers start empty
         sw.flush_conntrack()
@@ -142,7 +144,7 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
 
     _, snic_outs, snic_counts = run_snic(dp_tool, lines, packets, vlans)
     for n, (port, frame) in enumerate(packets):
-        if normal or learn or n % PURGE_EVERY == 0:
+        if normal or learn or fresh or n % PURGE_EVERY == 0:
             sw.push_stats()
         ovs_outs = sw.send(port, frame)
         a, b = sorted(ovs_outs), sorted(snic_outs[n])
@@ -217,6 +219,15 @@ def main():
         for r in range(CT_ROUNDS):
             one_round(sw, dp_tool, rnd, rounds + CONJ_ROUNDS + LEARN_ROUNDS + r, diffs,
                       totals, case=ovsdiff_ct.ct_case(rnd), ct=True)
+        # MPLS push/pop/set and label matches, in rounds of their own;
+        # each frame translated afresh: Open vSwitch's datapath flow for a
+        # set_mpls_* writes a whole entry while matching only part of it,
+        # so a later frame of another TC or TTL got the first one's
+        for r in range(MPLS_ROUNDS):
+            one_round(sw, dp_tool, rnd,
+                      rounds + CONJ_ROUNDS + LEARN_ROUNDS + CT_ROUNDS + r,
+                      diffs, totals, case=ovsdiff_mpls.mpls_case(rnd),
+                      fresh=True)
     except Exception:
         import traceback
         traceback.print_exc()

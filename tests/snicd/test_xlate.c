@@ -931,3 +931,26 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
     ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
             RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
 }
+
+/* MPLS: the card's firmware ABI has neither the header nor the actions,
+ * so a flow that matches a label or changes the stack stays in software
+ * with the reason; a match on the EtherType alone is an Ethernet field */
+Test(xlate, mpls_stays_in_software_with_the_reason)
+{
+    expect_refused("in_port=vf0,mpls,mpls_label=5 actions=output:vf1",
+                   SNICD_XLATE_REFUSED_MATCH,
+                   "match on mpls_label/mpls_tc/mpls_bos/mpls_ttl (the "
+                   "card parses no MPLS header");
+    expect_refused("in_port=vf0,mplsm,mpls_ttl=1 actions=output:vf1",
+                   SNICD_XLATE_REFUSED_MATCH, "parses no MPLS header");
+    expect_refused("in_port=vf0,ip actions=push_mpls:0x8847,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "push_mpls not offloaded");
+    expect_refused("in_port=vf0,mpls actions=pop_mpls:0x0800,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "pop_mpls not offloaded");
+    expect_refused("in_port=vf0,mpls actions=set_mpls_ttl:3,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "set_mpls_ttl not offloaded");
+    expect_refused("in_port=vf0,mpls actions=dec_mpls_ttl,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "dec_mpls_ttl not offloaded");
+    cr_assert_eq(xl("in_port=vf0,mpls actions=output:vf1"), 0, "%s",
+                 x.reason);
+}
