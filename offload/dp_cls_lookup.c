@@ -504,6 +504,14 @@ dp_cls_snap_port_rule(const struct dp_cls_snap *snap, unsigned table_id,
 }
 
 bool
+dp_cls_snap_l2(const struct dp_cls_snap *snap, unsigned table_id)
+{
+    const struct ctable *ct = snap_table(snap, table_id);
+
+    return ct != NULL && ct->shape == DP_SHAPE_L2;
+}
+
+bool
 dp_cls_snap_resubmit_check(const struct dp_cls_snap *snap)
 {
     return snap->resubmit_check;

@@ -66,6 +66,8 @@ struct dp_port_rule {
 enum dp_shape {
     DP_SHAPE_GENERAL = 0,           /* extract, cache where it pays, search */
     DP_SHAPE_PORT,                  /* in_port only: a lookup by port */
+    DP_SHAPE_L2,                    /* in_port and Ethernet fields only:
+                                     * those extracted, the subtables */
 };
 
 struct ctable {

@@ -14,6 +14,10 @@
  * a packet's lookup would find. A worker then looks its burst's port up
  * in a short sorted array and needs neither the packet's other fields nor
  * any per-flow state.
+ *
+ * A table whose flows look at in_port and the Ethernet header only (port
+ * and VLAN, port and MAC...) needs only those fields extracted; its
+ * lookup is the ordinary one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -133,6 +137,26 @@ port_map(struct ctable *ct)
     return 0;
 }
 
+/* Whether every subtable of @ct looks at in_port and the Ethernet header
+ * (addresses, VLAN tag, type) only: what dp_extract_l2() fills. */
+static bool
+l2_only(const struct ctable *ct)
+{
+    struct flow_key l2;
+
+    memset(&l2, 0, sizeof(l2));
+    l2.in_port = UINT32_MAX;
+    memset(l2.dl_dst, 0xff, sizeof(l2.dl_dst));
+    memset(l2.dl_src, 0xff, sizeof(l2.dl_src));
+    l2.dl_type = 0xffff;
+    l2.vlan_tci = 0xffff;
+    for (uint32_t s = 0; s < ct->n; s++)
+        for (unsigned i = 0; i < DP_KEY_WORDS; i++)
+            if (ct->subs[s]->mask[i] & ~dp_key_word(&l2, i))
+                return false;
+    return true;
+}
+
 int
 dp_ctable_shape(struct ctable *ct)
 {
@@ -142,10 +166,14 @@ dp_ctable_shape(struct ctable *ct)
     ct->n_ports = 0;
     ct->ports = NULL;
     ct->port_other = NULL;
-    if (!port_only(ct))
-        return 0;
-    rc = port_map(ct);
-    return rc < 0 ? rc : 0;
+    if (port_only(ct)) {
+        rc = port_map(ct);
+        if (rc <= 0)
+            return rc;
+    }
+    if (l2_only(ct))
+        ct->shape = DP_SHAPE_L2;
+    return 0;
 }
 
 void

@@ -317,22 +317,29 @@ parse_arp(const uint8_t *frame, size_t len, size_t ofs,
  * FLOW_DL_TYPE_NONE, 0x05ff (Open vSwitch's convention). Out of the
  * switch in dp_extract() so that the common EtherTypes pay nothing for it.
  */
-static __attribute__((noinline)) void
-parse_llc(const uint8_t *frame, size_t len, size_t ofs, struct flow_key *key,
-          struct dp_layout *lay)
+static uint16_t
+llc_type(const uint8_t *frame, size_t len, size_t ofs)
 {
     static const uint8_t snap[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
     const uint8_t *p = frame + ofs;
     uint16_t type;
 
-    key->dl_type = htons(FLOW_DL_TYPE_NONE);
     if (len - ofs < 8 || memcmp(p, snap, sizeof(snap)) != 0)
-        return;
+        return FLOW_DL_TYPE_NONE;
     type = rd16(p + 6);
+    return type < DP_ETH_TYPE_MIN ? FLOW_DL_TYPE_NONE : type;
+}
+
+static __attribute__((noinline)) void
+parse_llc(const uint8_t *frame, size_t len, size_t ofs, struct flow_key *key,
+          struct dp_layout *lay)
+{
+    uint16_t type = llc_type(frame, len, ofs);
+
+    key->dl_type = htons(type);
     if (type < DP_ETH_TYPE_MIN)
         return;
     ofs += 8;
-    key->dl_type = htons(type);
     lay->l3_ofs = (uint16_t)ofs;
     if (type == DP_ETH_IPV4)
         parse_ipv4(frame, len, ofs, key, lay);
@@ -340,6 +347,39 @@ parse_llc(const uint8_t *frame, size_t len, size_t ofs, struct flow_key *key,
         parse_ipv6(frame, len, ofs, key, lay);
     else if (type == DP_ETH_ARP)
         parse_arp(frame, len, ofs, key, lay);
+}
+
+/*
+ * The Ethernet header of a frame of at least 14 bytes into @key:
+ * addresses, the outer tag, dl_type. Returns the EtherType after the tag
+ * (*@ofs: where its header starts), or -1 for a tag cut short (dl_type is
+ * then the tag's own type). Shared by dp_extract_hdr() and
+ * dp_extract_l2(), so the two cannot read a header differently.
+ */
+static inline __attribute__((always_inline)) int
+parse_eth(const uint8_t *frame, size_t len, struct flow_key *key,
+          size_t *ofs)
+{
+    uint16_t type;
+
+    /* dl_dst and dl_src follow each other in the key as in the frame */
+    _Static_assert(offsetof(struct flow_key, dl_src)
+                   == offsetof(struct flow_key, dl_dst) + 6, "key layout");
+    memcpy((uint8_t *)key + offsetof(struct flow_key, dl_dst), frame, 12);
+    type = rd16(frame + 12);
+    *ofs = 14;
+    if (type == DP_ETH_VLAN || type == DP_ETH_QINQ) {
+        if (len < 18) {
+            /* a tag cut short: only what was complete stays */
+            key->dl_type = htons(type);
+            return -1;
+        }
+        key->vlan_tci = htons((uint16_t)(rd16(frame + 14) | FLOW_VLAN_CFI));
+        type = rd16(frame + 16);
+        *ofs = 18;
+    }
+    key->dl_type = htons(type);
+    return type;
 }
 
 static const struct flow_key zero_key;
@@ -358,8 +398,9 @@ dp_extract_hdr(const uint8_t *frame, size_t len, uint32_t in_port,
 {
     struct dp_layout scratch;
     struct dp_layout *lay = layout ? layout : &scratch;
-    size_t ofs = 14;
+    size_t ofs;
     uint16_t type;
+    int t;
 
     /* a copy of a constant compiles to a few vector stores; a memset of
      * this size became a slow-starting rep stos */
@@ -371,24 +412,14 @@ dp_extract_hdr(const uint8_t *frame, size_t len, uint32_t in_port,
     if (len > UINT16_MAX)           /* offsets are 16 bits: jumbo is fine */
         len = UINT16_MAX;
 
-    /* dl_dst and dl_src follow each other in the key as in the frame */
-    _Static_assert(offsetof(struct flow_key, dl_src)
-                   == offsetof(struct flow_key, dl_dst) + 6, "key layout");
-    memcpy((uint8_t *)key + offsetof(struct flow_key, dl_dst), frame, 12);
-    type = rd16(frame + 12);
-    if (type == DP_ETH_VLAN || type == DP_ETH_QINQ) {
-        if (len < 18) {
-            /* a tag cut short: only what was complete stays */
-            key->dl_type = htons(type);
-            lay->l3_ofs = 14;
-            return 0;
-        }
-        key->vlan_tci = htons((uint16_t)(rd16(frame + 14) | FLOW_VLAN_CFI));
-        lay->flags |= DP_L_VLAN;
-        type = rd16(frame + 16);
-        ofs = 18;
+    t = parse_eth(frame, len, key, &ofs);
+    if (t < 0) {
+        lay->l3_ofs = 14;
+        return 0;
     }
-    key->dl_type = htons(type);
+    type = (uint16_t)t;
+    if (ofs == 18)
+        lay->flags |= DP_L_VLAN;
     lay->l3_ofs = (uint16_t)ofs;
     lay->l4_end = (uint16_t)len;
 
@@ -416,4 +447,22 @@ dp_extract_hdr(const uint8_t *frame, size_t len, uint32_t in_port,
         break;
     }
     return 0;
+}
+
+void
+dp_extract_l2(const uint8_t *frame, size_t len, uint32_t in_port,
+              struct flow_key *key)
+{
+    size_t ofs;
+    int type;
+
+    memcpy(key, &zero_key, FLOW_KEY_PKT_SIZE);
+    key->in_port = in_port;
+    if (len < 14)
+        return;
+    if (len > UINT16_MAX)
+        len = UINT16_MAX;
+    type = parse_eth(frame, len, key, &ofs);
+    if (type >= 0 && type < (int)DP_ETH_TYPE_MIN)
+        key->dl_type = htons(llc_type(frame, len, ofs));
 }

@@ -787,6 +787,16 @@ pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
 
 /* ---- the port fast path (docs/datapath.md, "Fast paths") ---- */
 
+/* Whether a VXLAN tunnel arrives on @in_port. */
+static inline bool
+is_underlay(const struct run *run, uint32_t in_port)
+{
+    for (size_t i = 0; i < run->tun->n; i++)
+        if (run->tun->ports[i].underlay_port == in_port)
+            return true;
+    return false;
+}
+
 /* Whether table 0 decides every packet from @in_port by the port alone,
  * and then its answer (*@r). Not for a port a VXLAN tunnel arrives on:
  * decapsulation gives its packets another in_port. */
@@ -795,9 +805,8 @@ by_port(const struct run *run, uint32_t in_port, const struct dp_rule **r)
 {
     if (run->w->paths & DP_PATHS_NO_FAST)
         return false;
-    for (size_t i = 0; i < run->tun->n; i++)
-        if (run->tun->ports[i].underlay_port == in_port)
-            return false;
+    if (is_underlay(run, in_port))
+        return false;
     if (!dp_cls_snap_port_rule(run->snap, 0, in_port, r))
         return false;
     run->w->stats.port_decided++;       /* per call; the caller adds more */
@@ -845,6 +854,56 @@ headerless_run(struct run *run, struct dp_buf *bufs, unsigned n,
 
         run->env.pkt = first + i;
         dp_output_to(&run->env, &pkt, port, true, &run->as);
+    }
+}
+
+/*
+ * @n packets from @in_port through a table 0 that looks at the port and
+ * the Ethernet header only (dp_cls_snap_l2()): those fields extracted,
+ * the burst looked up, and only the packets whose flow needs more of
+ * their headers (headerless() says which) extracted whole for the
+ * general path, the lookup done. The first is packet @first of the
+ * caller's burst.
+ */
+static void
+burst_l2(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
+         unsigned first)
+{
+    struct dp_worker *w = run->w;
+    struct flow_key keys[DP_BURST_MAX];
+    const struct dp_rule *rules[DP_BURST_MAX];
+
+    for (unsigned i = 0; i < n; i++) {
+        dp_extract_l2(bufs[i].data, bufs[i].len, in_port, &keys[i]);
+        /* no flow of the table reads them; a clause check compares
+         * whole keys */
+        memset(&keys[i].meta, 0, sizeof(keys[i].meta));
+    }
+    dp_cls_lookup_burst(run->snap, 0, keys, n, rules);
+    w->stats.packets += n;
+    w->stats.l2_decided += n;
+    for (unsigned i = 0; i < n; i++) {
+        const struct dp_rule *r = rules[i];
+        struct dp_pkt pkt = { .buf = bufs[i], .in_port = in_port,
+                              .committed_len = bufs[i].len };
+        struct flow_key key;
+
+        run->env.pkt = first + i;
+        if (headerless(run, r)) {
+            if (r == NULL) {
+                w->stats.misses++;
+                continue;
+            }
+            count(w, r->slot, pkt.buf.len);
+            dp_output_one(&run->env, &pkt, r->actions[0].u.port, true,
+                          &run->as);
+        } else if (pkt_start(run, &pkt, &key, false, NULL)
+                   && (!run->check
+                       || pkt_check(run, &pkt, &key, 0, r, true, NULL, 0,
+                                    -1))) {
+            run_tables(run, &pkt, &key, 0, r, false, false);
+        }
+        bufs[i] = pkt.buf;
     }
 }
 
@@ -911,7 +970,7 @@ dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs, unsigned n,
 {
     const struct dp_rule *r = NULL;
     struct run run;
-    bool decided;
+    bool decided, l2;
 
     run_init(&run, w, fn, ctx);
     /* one decision for the whole burst where the port makes it */
@@ -923,10 +982,16 @@ dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs, unsigned n,
             return run_finish(&run);
         }
     }
+    /* a table of port and Ethernet fields: those fields only */
+    l2 = !decided && n > 0 && !(w->paths & DP_PATHS_NO_FAST)
+         && dp_cls_snap_l2(run.snap, 0) && !is_underlay(&run, in_port);
     for (unsigned done = 0; done < n; done += DP_BURST_MAX) {
         unsigned k = n - done < DP_BURST_MAX ? n - done : DP_BURST_MAX;
 
-        burst(&run, bufs + done, k, in_port, done, decided, r);
+        if (l2)
+            burst_l2(&run, bufs + done, k, in_port, done);
+        else
+            burst(&run, bufs + done, k, in_port, done, decided, r);
     }
     return run_finish(&run);
 }

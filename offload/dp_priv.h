@@ -95,6 +95,18 @@ bool dp_cls_snap_emc_exact(const struct dp_cls_snap *snap,
 bool dp_cls_snap_port_rule(const struct dp_cls_snap *snap, unsigned table_id,
                            uint32_t in_port, const struct dp_rule **rule);
 
+/* Whether every flow of table @table_id of @snap looks at in_port and
+ * the Ethernet header only (dp_extract_l2()'s fields), and at more than
+ * the port. */
+bool dp_cls_snap_l2(const struct dp_cls_snap *snap, unsigned table_id);
+
+/* dp_extract_hdr() of in_port and the Ethernet header only (addresses,
+ * the outer VLAN tag, dl_type as dp_extract() gives it, LLC/SNAP
+ * included); the rest of the packet's words zero. Enough for a table of
+ * dp_cls_snap_l2(). */
+void dp_extract_l2(const uint8_t *frame, size_t len, uint32_t in_port,
+                   struct flow_key *key);
+
 /* The words of a key that come from the packet (FLOW_KEY_PKT_SIZE): all
  * an exact-match cache keys on, since it only serves tables that never
  * match the pipeline metadata. */

@@ -619,6 +619,9 @@ struct dp_worker_stats {
     uint64_t mpls_drops;    /* dropped whole: a push_mpls or pop_mpls
                              * on a stack deeper than Open vSwitch
                              * tracks (3 entries) */
+    uint64_t l2_decided;    /* packets table 0 classified from in_port and
+                             * their Ethernet header alone (a table whose
+                             * flows look at nothing else) */
 };
 
 /*

@@ -21,6 +21,7 @@
  *   exact          one exact 5-tuple flow per packet flow, a catch-all drop
  *   mix            /24 destination prefixes, UDP port ranges, /16 sources
  *                  over a default, at four priorities
+ *   mac            in_port=1 and a destination MAC, a drop below
  *   masks          ten destination prefixes (/8 to /17) at one priority:
  *                  every lookup probes ten subtables (the cache pays)
  * DP_BENCH_PATHS sets dp_worker_set_paths() flags.
@@ -328,6 +329,22 @@ install_shape(struct dp *dp, const char *shape, uint32_t n_pflows)
         }
         memset(&f, 0, sizeof(f));
         put_or_die(dp, id++, &f);
+    } else if (strcmp(shape, "mac") == 0) {
+        /* port and MAC: in_port=1,dl_dst=(ours) and another, a drop */
+        static const uint8_t macs[2][6] = { { 2, 0, 0, 0, 0, 2 },
+                                            { 2, 0, 0, 0, 0, 9 } };
+
+        f.priority = 10;
+        f.match.mask.in_port = 0xffffffffu;
+        f.match.value.in_port = 1;
+        memset(f.match.mask.dl_dst, 0xff, 6);
+        for (uint32_t m = 0; m < 2; m++) {
+            memcpy(f.match.value.dl_dst, macs[m], 6);
+            output_to(&f, 2 + m);
+            put_or_die(dp, id++, &f);
+        }
+        memset(&f, 0, sizeof(f));
+        put_or_die(dp, id++, &f);
     } else if (strcmp(shape, "masks") == 0) {
         /* every lookup probes ten subtables: the cache pays by shape */
         f.match.mask.dl_type = 0xffff;
@@ -341,7 +358,7 @@ install_shape(struct dp *dp, const char *shape, uint32_t n_pflows)
         }
     } else {
         fprintf(stderr, "dp_bench: unknown DP_BENCH_SHAPE '%s' (port, "
-                "exact-default, exact, mix or masks)\n", shape);
+                "exact-default, exact, mix, mac or masks)\n", shape);
         exit(2);
     }
     if (dp_commit(dp) < 0)

@@ -78,10 +78,10 @@ random_actions(unsigned *seed, struct flow *f)
     }
 }
 
-enum shape { S_PORT, S_EXACT_DEFAULT, S_MIX, S_GENERAL, S_SHAPES };
+enum shape { S_PORT, S_EXACT_DEFAULT, S_MIX, S_GENERAL, S_L2, S_SHAPES };
 
 static const char *const shape_name[] = { "port", "exact+default", "mix",
-                                          "general" };
+                                          "general", "port+ethernet" };
 
 /* A random flow of table 0 whose match has shape @s. */
 static void
@@ -130,6 +130,33 @@ random_flow(unsigned *seed, enum shape s, struct flow *f)
             v->nw_src = t_pool_ip(seed) & k->nw_src;
         }
         break;
+    case S_L2:
+        /* port and VLAN, port and MAC, EtherTypes (LLC's 0x05ff too) */
+        if (t_rand(seed, 2)) {
+            k->in_port = UINT32_MAX;
+            v->in_port = 1 + t_rand(seed, 6);
+        }
+        if (t_rand(seed, 2)) {
+            k->vlan_tci = htons(t_rand(seed, 2) ? 0x1fff : 0xffff);
+            v->vlan_tci = t_rand(seed, 3) == 0
+                          ? 0 : htons((uint16_t)(0x1000 | t_rand(seed, 4)));
+        }
+        if (t_rand(seed, 3) == 0) {
+            memset(k->dl_dst, 0xff, 6);
+            v->dl_dst[5] = (uint8_t)t_rand(seed, 8);
+        }
+        if (t_rand(seed, 3) == 0) {
+            memset(k->dl_src, 0xff, 6);
+            v->dl_src[5] = (uint8_t)(1 + t_rand(seed, 8));
+        }
+        if (t_rand(seed, 3) == 0) {
+            static const uint16_t types[] = { 0x0800, 0x0806, 0x86dd,
+                                              0x05ff, 0x8100 };
+
+            k->dl_type = 0xffff;
+            v->dl_type = htons(types[t_rand(seed, 5)]);
+        }
+        break;
     default:
         t_random_match(seed, &f->match);
         break;
@@ -157,7 +184,21 @@ random_frame(unsigned *seed, uint8_t *f)
     int tci = t_rand(seed, 3) == 0 ? (int)(t_rand(seed, 4) | 0x2000) : -1;
     size_t n;
 
-    switch (t_rand(seed, 5)) {
+    memset(f, 0, 160);
+
+    switch (t_rand(seed, 7)) {
+    case 5:                                 /* LLC, SNAP or not */
+        n = t_eth(f, 0, tci);
+        memcpy(f + n, (const uint8_t[]){ 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08,
+                                         0x06 }, 8);
+        f[n + 2] = t_rand(seed, 2) ? 0x03 : 0x04;
+        n += 36;
+        t_wr16(f + n - 36 - 2, (uint16_t)(36 + t_rand(seed, 3)));
+        break;
+    case 6:                                 /* a tag cut short */
+        n = t_eth(f, 0x0800, 5);
+        n = 14 + t_rand(seed, 4);
+        break;
     case 0: case 1: case 2: {
         uint32_t src = t_pool_ip(seed), dst = t_pool_ip(seed);
         size_t l3 = tci >= 0 ? 18 : 14;
@@ -482,6 +523,11 @@ Test(dp_fastpath, four_ways_every_shape, .timeout = 120)
             if (s == S_PORT)
                 cr_assert_gt(dp_worker_stats(ways[0].w)->port_decided, 0,
                              "trial %u: the port path was not taken", trial);
+            if (s == S_L2)
+                cr_assert_gt(dp_worker_stats(ways[0].w)->port_decided
+                             + dp_worker_stats(ways[0].w)->l2_decided, 0,
+                             "trial %u: no shortcut taken", trial);
+            cr_assert_eq(dp_worker_stats(ways[2].w)->l2_decided, 0);
             ways_destroy();
         }
     }
