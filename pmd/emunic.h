@@ -280,9 +280,12 @@ struct emunic_rep_slot {
     uint32_t vf_gen;            /* vf_generation of the VF it represents */
 };
 
+struct emunic_port;
+TAILQ_HEAD(emunic_port_list, emunic_port);
+
 struct emunic_adapter {
     struct snic_mutex lock;     /* channel, caps, groups, flows' device ids,
-                                 * the counter cache, the rep slots */
+                                 * the counter cache, the rep slots, ports */
     struct fw_chan *chan;       /* NULL after close */
     struct fw_caps caps;
     char path[256];
@@ -299,6 +302,11 @@ struct emunic_adapter {
     bool dead_event;            /* death seen, INTR_LSC not raised yet */
     uint16_t pf_port_id;
     bool alarm_armed;
+    /* Its ports, under lock: from port_init to the start of their close
+     * (emunic_adapter_port_add/_del). The alarm reaches ports through this
+     * list only, never through ethdev's table: a port's private data is
+     * freed right after its close, on the application's thread. */
+    struct emunic_port_list ports;
     /* representor hotplug, PF adapter only (see struct emunic_rep_slot) */
     void *vdev;                 /* struct rte_vdev_device of the probe */
     uint16_t rep_rxq, rep_txq;  /* devargs rxq/txq for new representors */
@@ -363,6 +371,7 @@ TAILQ_HEAD(emunic_flow_list, rte_flow);
 
 struct emunic_port {
     struct emunic_adapter *ad;
+    TAILQ_ENTRY(emunic_port) ad_next;   /* in ad->ports, under ad->lock */
     enum emunic_role role;
     uint16_t vport;             /* the vport this port is / represents */
     uint16_t port_id;
@@ -410,6 +419,16 @@ int emunic_vport_stats(struct emunic_adapter *ad, uint16_t vport,
 int emunic_vport_query(struct emunic_adapter *ad, uint16_t vport,
                        struct fw_vport_ctx *ctx);
 bool emunic_adapter_alive(struct emunic_adapter *ad);
+/* Port @p (p->ad set, its ethdev's data filled) joins its adapter's list:
+ * from now on the adapter's events reach it. Takes ad->lock. */
+void emunic_adapter_port_add(struct emunic_port *p)
+    SNIC_EXCLUDES(p->ad->lock);
+/* Port @p closes: the adapter's events stop reaching it. Once this
+ * returns no thread of the driver touches @p, which may then be freed;
+ * an event being raised right now may still name its port id. Takes
+ * ad->lock. */
+void emunic_adapter_port_del(struct emunic_port *p)
+    SNIC_EXCLUDES(p->ad->lock);
 /* Notice death or a firmware reset; emits ethdev events for @ad's ports.
  * Takes ad->lock and calls the applications' callbacks without it. */
 void emunic_adapter_check(struct emunic_adapter *ad)

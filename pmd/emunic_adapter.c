@@ -160,31 +160,56 @@ emunic_adapter_flush_steering(struct emunic_adapter *ad)
     return -fw_status_errno(status);
 }
 
-/* Every ethdev port whose private data belongs to @ad. */
+void
+emunic_adapter_port_add(struct emunic_port *p)
+    SNIC_EXCLUDES(p->ad->lock)
+{
+    struct emunic_adapter *ad = p->ad;
+
+    snic_mutex_lock(&ad->lock);
+    TAILQ_INSERT_TAIL(&ad->ports, p, ad_next);
+    snic_mutex_unlock(&ad->lock);
+}
+
+void
+emunic_adapter_port_del(struct emunic_port *p)
+    SNIC_EXCLUDES(p->ad->lock)
+{
+    struct emunic_adapter *ad = p->ad;
+
+    snic_mutex_lock(&ad->lock);
+    TAILQ_REMOVE(&ad->ports, p, ad_next);
+    snic_mutex_unlock(&ad->lock);
+}
+
+/* Every port of @ad. Its state changes under ad->lock, where no port can
+ * close half-way (emunic_adapter_port_del); the callbacks run without it
+ * (they may call back into the driver, a close included) and get port ids
+ * only: ethdev's entry of a port outlives its private data. */
 static void
 adapter_notify(struct emunic_adapter *ad, enum rte_eth_event_type ev)
+    SNIC_EXCLUDES(ad->lock)
 {
-    uint16_t pid;
+    uint16_t pids[RTE_MAX_ETHPORTS];
+    struct emunic_port *p;
+    unsigned n = 0;
 
-    RTE_ETH_FOREACH_DEV(pid) {
-        struct rte_eth_dev *dev = &rte_eth_devices[pid];
-        struct emunic_port *p;
+    snic_mutex_lock(&ad->lock);
+    TAILQ_FOREACH(p, &ad->ports, ad_next) {
+        struct rte_eth_dev *dev = &rte_eth_devices[p->port_id];
 
-        if (dev->dev_ops != NULL && dev->data->dev_private != NULL &&
-            dev->rx_pkt_burst == emunic_rx_burst) {
-            p = dev->data->dev_private;
-            if (p->ad != ad)
-                continue;
-            if (ev == RTE_ETH_EVENT_INTR_RMV)
-                __atomic_store_n(&p->gone, true, __ATOMIC_RELEASE);
-            if (ev == RTE_ETH_EVENT_INTR_LSC ||
-                ev == RTE_ETH_EVENT_INTR_RMV) {
-                p->link_up = false;
-                dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
-            }
-            rte_eth_dev_callback_process(dev, ev, NULL);
+        if (ev == RTE_ETH_EVENT_INTR_RMV)
+            __atomic_store_n(&p->gone, true, __ATOMIC_RELEASE);
+        if (ev == RTE_ETH_EVENT_INTR_LSC || ev == RTE_ETH_EVENT_INTR_RMV) {
+            p->link_up = false;
+            dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
         }
+        if (n < RTE_DIM(pids))
+            pids[n++] = p->port_id;
     }
+    snic_mutex_unlock(&ad->lock);
+    for (unsigned i = 0; i < n; i++)
+        rte_eth_dev_callback_process(&rte_eth_devices[pids[i]], ev, NULL);
 }
 
 bool

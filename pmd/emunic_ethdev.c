@@ -266,6 +266,9 @@ emunic_dev_close(struct rte_eth_dev *dev)
         emunic_hotplug_stop(p->ad);
     else if (p->role == EMUNIC_ROLE_REP)
         emunic_rep_closed(p);
+    /* the alarm's events stop reaching the port: ethdev frees its private
+     * data right after this close, on this thread */
+    emunic_adapter_port_del(p);
     if (p->started)
         emunic_dev_stop(dev);
     /* the card is gone or refused: forget the handles anyway, the port

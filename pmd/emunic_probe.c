@@ -297,6 +297,7 @@ adapter_open(const char *name, const struct emunic_args *a)
     if (ad == NULL)
         return NULL;
     snic_mutex_init(&ad->lock);
+    TAILQ_INIT(&ad->ports);
     snprintf(ad->name, sizeof(ad->name), "%s", name);
     if (a->vf >= 0)
         n = snprintf(path, sizeof(path), "%s.vf%d", a->socket, a->vf);
@@ -450,6 +451,7 @@ port_init(struct rte_eth_dev *dev, void *arg)
     dev->data->dev_link.link_autoneg = RTE_ETH_LINK_AUTONEG;
     dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
     __atomic_add_fetch(&ad->refcnt, 1, __ATOMIC_ACQ_REL);
+    emunic_adapter_port_add(p);
     return 0;
 }
 
