@@ -82,7 +82,7 @@ class FlowPerf:
         argv = [FLOW_PERF, "--no-huge", "--no-pci", "-m", "512",
                 "--file-prefix", "fpit%d_%d" % (os.getpid(),
                                                 time.time_ns() % 100000),
-                "--no-telemetry", "-l", "0,1",
+                "--no-shconf", "--no-telemetry", "-l", "0,1",
                 "--vdev", "net_emunic0,socket=%s,representor=vf[0-1]"
                 % nic.sock, "--", "--portmask=0x1", *args]
         env = dict(os.environ)

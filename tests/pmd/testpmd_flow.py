@@ -67,7 +67,10 @@ class Testpmd:
         args = [TESTPMD, "--no-huge", "--no-pci", "-m", "512",
                 "--file-prefix", "pmdit%d_%d" % (os.getpid(), time.time_ns()
                                                  % 100000),
-                "--no-telemetry", "-l", "0,1"]
+                # no shared files: none of our tests has a secondary, and
+                # this DPDK leaves a killed primary's 6 MB in
+                # /var/run/dpdk/PREFIX for good
+                "--no-shconf", "--no-telemetry", "-l", "0,1"]
         for v in vdevs:
             args += ["--vdev", v]
         args += ["--", "-i", "--total-num-mbufs=4096", *extra]

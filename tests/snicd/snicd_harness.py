@@ -155,7 +155,8 @@ class Traffic:
     def __init__(self, nic):
         self.proc = spawn(
             [TRAFFIC, "--no-huge", "--no-pci", "-m", "256",
-             "--file-prefix", "snictr%d" % os.getpid(), "--no-telemetry",
+             "--file-prefix", "snictr%d" % os.getpid(), "--no-shconf",
+             "--no-telemetry",
              "-l", "0", "--", "--socket", nic.sock, "--vfs", str(NVFS)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, text=True)
