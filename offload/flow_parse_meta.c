@@ -196,20 +196,6 @@ fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
 
 /* ---- subfields ---- */
 
-static int
-read_index(const char *s, size_t len, size_t *i, unsigned *out)
-{
-    unsigned v = 0;
-    size_t start = *i;
-
-    while (*i < len && s[*i] >= '0' && s[*i] <= '9' && *i - start < 4)
-        v = v * 10 + (unsigned)(s[(*i)++] - '0');
-    if (*i == start)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int
 fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
             size_t len, const char *what, struct flow_subfield *sf)
@@ -232,23 +218,11 @@ fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
     }
     width = flow_field_width(field);
     end = width - 1;
-    if (br != NULL) {
-        size_t i = nlen + 1;
-
-        if (len - nlen == 2 && br[1] == ']') {
-            /* the whole field */
-        } else if (read_index(s, len, &i, &start) == 0
-                   && ((i + 1 == len && s[i] == ']' && (end = start, 1))
-                       || (i + 2 < len && s[i] == '.' && s[i + 1] == '.'
-                           && (i += 2, read_index(s, len, &i, &end) == 0)
-                           && i + 1 == len && s[i] == ']'))) {
-            /* [a] or [a..b] */
-        } else {
-            return fp_fail(c, -EINVAL, tok, "%s: malformed subfield "
-                           "'%.*s' (expected FIELD[], FIELD[BIT] or "
-                           "FIELD[FIRST..LAST])", what,
-                           (int)(len > 40 ? 40 : len), s);
-        }
+    if (br != NULL && fp_bit_range(s, len, nlen, &start, &end) < 0) {
+        return fp_fail(c, -EINVAL, tok, "%s: malformed subfield "
+                       "'%.*s' (expected FIELD[], FIELD[BIT] or "
+                       "FIELD[FIRST..LAST])", what,
+                       (int)(len > 40 ? 40 : len), s);
     }
     if (start > end)
         return fp_fail(c, -EINVAL, tok, "%s: bit %u comes after bit %u "

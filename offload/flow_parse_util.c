@@ -270,6 +270,44 @@ fp_uint_masked(struct fp_ctx *c, const struct fp_tok *tok, uint64_t max,
     }
 }
 
+/* A bit index: up to 4 decimal digits from s[*i]. */
+static int
+read_bit_index(const char *s, size_t len, size_t *i, unsigned *out)
+{
+    unsigned v = 0;
+    size_t start = *i;
+
+    while (*i < len && s[*i] >= '0' && s[*i] <= '9' && *i - start < 4)
+        v = v * 10 + (unsigned)(s[(*i)++] - '0');
+    if (*i == start)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int
+fp_bit_range(const char *s, size_t len, size_t open, unsigned *start,
+             unsigned *end)
+{
+    size_t i = open + 1;
+
+    if (len - open == 2 && s[i] == ']')
+        return 1;
+    if (read_bit_index(s, len, &i, start) < 0)
+        return -1;
+    if (i + 1 == len && s[i] == ']') {
+        *end = *start;
+        return 0;
+    }
+    if (i + 2 < len && s[i] == '.' && s[i + 1] == '.') {
+        i += 2;
+        if (read_bit_index(s, len, &i, end) == 0 && i + 1 == len
+            && s[i] == ']')
+            return 0;
+    }
+    return -1;
+}
+
 int
 fp_hex_digit(char ch)
 {

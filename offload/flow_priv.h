@@ -87,6 +87,11 @@ bool fp_key_is(const struct fp_tok *tok, const char *key);
 
 /* The value of hexadecimal digit @ch, or -1. */
 int fp_hex_digit(char ch);
+/* The bits s[open..len) name, s[open] being '[': "[]" (the whole field)
+ * returns 1 and leaves @start and @end alone; "[BIT]" or "[FIRST..LAST]"
+ * returns 0 and sets them; anything else -1. */
+int fp_bit_range(const char *s, size_t len, size_t open, unsigned *start,
+                 unsigned *end);
 /* Same, ignoring case (action names: ovs-ofctl takes DROP and Output:1). */
 bool fp_key_is_ci(const struct fp_tok *tok, const char *key);
 
