@@ -586,8 +586,7 @@ clone_action(struct fp_act_state *st, const struct fp_tok *tok)
 {
     struct fp_ctx *c = st->c;
     struct flow *f = &c->fm.flow;
-    char *body = NULL;
-    size_t ofs, pos = 0;
+    struct fp_inner in = { .text = NULL };
     unsigned at;
     struct fp_act_state inner;
     struct flow_action *a;
@@ -603,17 +602,11 @@ clone_action(struct fp_act_state *st, const struct fp_tok *tok)
     if ((rc = fp_act_append(st, tok, FLOW_ACT_CLONE, &a)) < 0)
         return rc;
     at = (unsigned)(a - f->actions);
-    body = strndup(tok->val, tok->vlen);
-    if (body == NULL)
-        return fp_fail(c, -ENOMEM, tok, "clone: out of memory");
-    ofs = (size_t)(tok->val - c->line);
+    if ((rc = fp_inner_open(c, tok, "clone", &in)) < 0)
+        return rc;
     inner = *st;
     inner.in_clone = true;
-    while (fp_next_token(body, &pos, &t)) {
-        t.key = c->line + ofs + (size_t)(t.key - body);
-        if (t.val != NULL)
-            t.val = c->line + ofs + (size_t)(t.val - body);
-        t.pos += ofs;
+    while (fp_inner_next(c, &in, &t)) {
         if ((rc = fp_check_closed(c, &t)) < 0)
             goto out;
         if ((rc = read_action(&inner, &t)) < 0)
@@ -634,7 +627,7 @@ clone_action(struct fp_act_state *st, const struct fp_tok *tok)
     f->actions[at].u.clone.n = (uint8_t)(f->n_actions - at - 1);
     rc = 0;
 out:
-    free(body);
+    fp_inner_close(&in);
     return rc;
 }
 

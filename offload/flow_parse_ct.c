@@ -206,8 +206,7 @@ ct_action(struct fp_act_state *st, const struct fp_tok *tok)
     struct fp_ctx *c = st->c;
     struct flow *f = &c->fm.flow;
     const struct flow_match *m = &f->match;
-    char *body = NULL;
-    size_t ofs, pos = 0;
+    struct fp_inner in = { .text = NULL };
     struct flow_action *a;
     unsigned at;
     struct fp_tok t;
@@ -230,15 +229,9 @@ ct_action(struct fp_act_state *st, const struct fp_tok *tok)
     a->u.ct.table = FLOW_CT_TABLE_NONE;
     if (tok->val == NULL || tok->vlen == 0)
         return 0;
-    body = strndup(tok->val, tok->vlen);
-    if (body == NULL)
-        return fp_fail(c, -ENOMEM, tok, "ct: out of memory");
-    ofs = (size_t)(tok->val - c->line);
-    while (fp_next_token(body, &pos, &t)) {
-        t.key = c->line + ofs + (size_t)(t.key - body);
-        if (t.val != NULL)
-            t.val = c->line + ofs + (size_t)(t.val - body);
-        t.pos += ofs;
+    if ((rc = fp_inner_open(c, tok, "ct", &in)) < 0)
+        return rc;
+    while (fp_inner_next(c, &in, &t)) {
         a = &f->actions[at];
         if ((rc = fp_check_closed(c, &t)) < 0)
             goto out;
@@ -302,7 +295,7 @@ ct_action(struct fp_act_state *st, const struct fp_tok *tok)
     }
     rc = 0;
 out:
-    free(body);
+    fp_inner_close(&in);
     return rc;
 }
 
@@ -314,13 +307,12 @@ read_exec(struct fp_act_state *st, const struct fp_tok *t, unsigned at)
     struct fp_ctx *c = st->c;
     struct flow *f = &c->fm.flow;
     struct fp_act_state inner = *st;
-    size_t ofs = (size_t)(t->val - c->line), pos = 0;
-    char *body = strndup(t->val, t->vlen);
+    struct fp_inner in;
     struct fp_tok e;
-    int rc = 0;
+    int rc;
 
-    if (body == NULL)
-        return fp_fail(c, -ENOMEM, t, "ct: out of memory");
+    if ((rc = fp_inner_open(c, t, "ct", &in)) < 0)
+        return rc;
     /* exec's actions must follow the CT action (or the exec before) */
     if (f->n_actions != at + 1u + f->actions[at].u.ct.n_exec) {
         rc = fp_fail(c, -EINVAL, t, "ct: exec() is given after an action "
@@ -328,13 +320,9 @@ read_exec(struct fp_act_state *st, const struct fp_tok *t, unsigned at)
         goto out;
     }
     inner.in_ct_exec = true;
-    while (fp_next_token(body, &pos, &e)) {
+    while (fp_inner_next(c, &in, &e)) {
         unsigned before = f->n_actions;
 
-        e.key = c->line + ofs + (size_t)(e.key - body);
-        if (e.val != NULL)
-            e.val = c->line + ofs + (size_t)(e.val - body);
-        e.pos += ofs;
         if ((rc = fp_check_closed(c, &e)) < 0)
             goto out;
         if (!fp_key_is_ci(&e, "set_field") && !fp_key_is_ci(&e, "load")
@@ -359,7 +347,7 @@ read_exec(struct fp_act_state *st, const struct fp_tok *t, unsigned at)
             (uint8_t)(f->n_actions - at - 1);
     }
 out:
-    free(body);
+    fp_inner_close(&in);
     return rc;
 }
 

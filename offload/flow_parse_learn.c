@@ -430,8 +430,7 @@ fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok)
     struct flow *f = &c->fm.flow;
     struct lstate ls = { .c = c };
     struct flow_action *h;
-    char *body = NULL;
-    size_t ofs, pos = 0;
+    struct fp_inner in = { .text = NULL };
     unsigned at;
     struct fp_tok t;
     int rc;
@@ -450,15 +449,9 @@ fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok)
     h->u.learn.table = 1;
     h->u.learn.priority = FLOW_DEFAULT_PRIORITY;
     flow_match_init_catchall(&ls.lm);
-    body = strndup(tok->val, tok->vlen);
-    if (body == NULL)
-        return fp_fail(c, -ENOMEM, tok, "learn: out of memory");
-    ofs = (size_t)(tok->val - c->line);
-    while (fp_next_token(body, &pos, &t)) {
-        t.key = c->line + ofs + (size_t)(t.key - body);
-        if (t.val != NULL)
-            t.val = c->line + ofs + (size_t)(t.val - body);
-        t.pos += ofs;
+    if ((rc = fp_inner_open(c, tok, "learn", &in)) < 0)
+        return rc;
+    while (fp_inner_next(c, &in, &t)) {
         if ((rc = fp_check_closed(c, &t)) < 0)
             goto out;
         if ((rc = learn_arg(st, &ls, h, &t)) < 0)
@@ -467,7 +460,7 @@ fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok)
     h->u.learn.n = (uint8_t)(f->n_actions - at - 1);
     rc = 0;
 out:
-    free(body);
+    fp_inner_close(&in);
     return rc;
 }
 
@@ -477,8 +470,7 @@ fp_parse_fin_timeout(struct fp_act_state *st, const struct fp_tok *tok)
 {
     struct fp_ctx *c = st->c;
     struct flow_action *a;
-    char *body = NULL;
-    size_t ofs, pos = 0;
+    struct fp_inner in = { .text = NULL };
     struct fp_tok t;
     int rc;
 
@@ -487,15 +479,9 @@ fp_parse_fin_timeout(struct fp_act_state *st, const struct fp_tok *tok)
                        "in parentheses (fin_timeout(idle_timeout=5))");
     if ((rc = fp_act_append(st, tok, FLOW_ACT_FIN_TIMEOUT, &a)) < 0)
         return rc;
-    body = strndup(tok->val, tok->vlen);
-    if (body == NULL)
-        return fp_fail(c, -ENOMEM, tok, "fin_timeout: out of memory");
-    ofs = (size_t)(tok->val - c->line);
-    while (fp_next_token(body, &pos, &t)) {
-        t.key = c->line + ofs + (size_t)(t.key - body);
-        if (t.val != NULL)
-            t.val = c->line + ofs + (size_t)(t.val - body);
-        t.pos += ofs;
+    if ((rc = fp_inner_open(c, tok, "fin_timeout", &in)) < 0)
+        return rc;
+    while (fp_inner_next(c, &in, &t)) {
         if (fp_key_is(&t, "idle_timeout") && t.val != NULL && !t.paren)
             rc = u16_arg(c, &t, "fin_timeout idle_timeout", 0xffff,
                          &a->u.learn_fin.fin_idle_timeout);
@@ -509,6 +495,6 @@ fp_parse_fin_timeout(struct fp_act_state *st, const struct fp_tok *tok)
         if (rc < 0)
             break;
     }
-    free(body);
+    fp_inner_close(&in);
     return rc;
 }

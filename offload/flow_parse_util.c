@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -268,6 +269,37 @@ fp_uint_masked(struct fp_ctx *c, const struct fp_tok *tok, uint64_t max,
         return fp_uint(c, tok, slash + 1, tok->vlen - vlen - 1, max, w,
                        expect, mask);
     }
+}
+
+int
+fp_inner_open(struct fp_ctx *c, const struct fp_tok *tok, const char *what,
+              struct fp_inner *in)
+{
+    in->text = strndup(tok->val, tok->vlen);
+    in->ofs = (size_t)(tok->val - c->line);
+    in->pos = 0;
+    if (in->text == NULL)
+        return fp_fail(c, -ENOMEM, tok, "%s: out of memory", what);
+    return 0;
+}
+
+bool
+fp_inner_next(const struct fp_ctx *c, struct fp_inner *in, struct fp_tok *t)
+{
+    if (!fp_next_token(in->text, &in->pos, t))
+        return false;
+    t->key = c->line + in->ofs + (size_t)(t->key - in->text);
+    if (t->val != NULL)
+        t->val = c->line + in->ofs + (size_t)(t->val - in->text);
+    t->pos += in->ofs;
+    return true;
+}
+
+void
+fp_inner_close(struct fp_inner *in)
+{
+    free(in->text);
+    in->text = NULL;
 }
 
 /* A bit index: up to 4 decimal digits from s[*i]. */

@@ -83,6 +83,22 @@ int fp_fail(struct fp_ctx *c, int code, const struct fp_tok *tok,
 bool fp_next_token(const char *line, size_t *pos, struct fp_tok *tok);
 int fp_check_closed(struct fp_ctx *c, const struct fp_tok *tok);
 
+/* The tokens inside a token's parentheses (clone(...), ct(...), learn(...)),
+ * read one by one from a copy, each pointing back into the line so that
+ * messages name the right column. */
+struct fp_inner {
+    char *text;             /* NUL-terminated copy of the value */
+    size_t ofs;             /* where the value starts in the line */
+    size_t pos;             /* next token in text */
+};
+
+/* Start reading @tok's value; @what names the action in messages. */
+int fp_inner_open(struct fp_ctx *c, const struct fp_tok *tok,
+                  const char *what, struct fp_inner *in);
+bool fp_inner_next(const struct fp_ctx *c, struct fp_inner *in,
+                   struct fp_tok *t);
+void fp_inner_close(struct fp_inner *in);
+
 bool fp_key_is(const struct fp_tok *tok, const char *key);
 
 /* The value of hexadecimal digit @ch, or -1. */
