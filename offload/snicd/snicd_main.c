@@ -8,7 +8,6 @@
  * replay (the desired state comes back before anybody can talk to us), the
  * --flows file, and only then the control socket.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -28,6 +27,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "snic_eal_dir.h"
 #include "snicd.h"
 #include "snicd_opts.h"
 #include "snic/peer.h"
@@ -234,35 +234,6 @@ default_eal_args(const struct snicd_opts *o, const char *argv0,
     eal_push(a, "--lcores");
     eal_push_owned(a, lcores);
     return 0;
-}
-
-/* DPDK 22.11's rte_eal_cleanup() leaves the primary's runtime folder
- * (/var/run/dpdk/PREFIX: config, fbarray and mp_socket files, 13 MB a
- * start; empty with --no-shconf) behind. Nothing uses it once the EAL is
- * gone: remove what is in it, then the folder. */
-static void
-empty_runtime_dir(const char *dir)
-{
-    DIR *dp = dir != NULL ? opendir(dir) : NULL;
-    struct dirent *de;
-
-    if (dp == NULL)
-        return;
-    while ((de = readdir(dp)) != NULL)
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-            unlinkat(dirfd(dp), de->d_name, 0);
-    closedir(dp);
-}
-
-static void
-remove_runtime_dir(const char *dir)
-{
-    if (dir == NULL)
-        return;
-    empty_runtime_dir(dir);
-    if (rmdir(dir) < 0)
-        fprintf(stderr, "snicd: warning: DPDK runtime folder %s: %s (left "
-                "behind)\n", dir, strerror(errno));
 }
 
 /* The topmost folder at or above @path that everybody may write, or NULL
@@ -588,7 +559,7 @@ main(int argc, char **argv)
      * this PID before us (PIDs wrap): clear it, or our folder would carry
      * its files and never look like ours. */
     if (sep <= 1 && runtime_dir != NULL)
-        empty_runtime_dir(runtime_dir);
+        snic_eal_dir_empty(runtime_dir);
     d.has_vxlan = o.has_vxlan;
     d.vxlan = o.vxlan;
     d.port_cfg = o.ports;
@@ -660,8 +631,12 @@ out_core:
 out_pool:
     rte_mempool_free(d.mempool);
 out_eal:
+    /* not snic_eal_cleanup(): a secondary (runtime_dir NULL) shares its
+     * primary's folder and must leave it */
     rte_eal_cleanup();
-    remove_runtime_dir(runtime_dir);
+    if (runtime_dir != NULL && (rc = snic_eal_dir_remove(runtime_dir)) < 0)
+        fprintf(stderr, "snicd: warning: DPDK runtime folder %s: %s (left "
+                "behind)\n", runtime_dir, strerror(-rc));
     free(runtime_dir);
 out_emunic:
     stop_emunic(emunic);

@@ -26,3 +26,30 @@ def die_with_parent(sig=signal.SIGKILL):
                 or os.getppid() != parent:
             os._exit(126)
     return arm
+
+
+def dpdk_runtime_base():
+    """Where DPDK keeps the runtime folders, one per file prefix."""
+    return "/var/run/dpdk" if os.getuid() == 0 else os.path.join(
+        os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+
+
+def remove_dpdk_runtime(prefix):
+    """Removes the runtime folder of a DPDK primary started with
+    --file-prefix @prefix, once it has exited. DPDK 22.11 leaves it behind
+    at exit (empty with --no-shconf, several MB without), and a killed
+    process cannot remove its own. Call only for a prefix of our own."""
+    folder = os.path.join(dpdk_runtime_base(), prefix)
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass

@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from snic_child import die_with_parent  # noqa: E402
+from snic_child import die_with_parent, remove_dpdk_runtime  # noqa: E402
 
 EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 FLOW_PERF = os.environ.get("FLOW_PERF", "/usr/bin/dpdk-test-flow-perf")
@@ -79,9 +79,9 @@ class FlowPerf:
     """dpdk-test-flow-perf on a pty, so its printf lines come as written."""
 
     def __init__(self, nic, args):
+        self.prefix = "fpit%d_%d" % (os.getpid(), time.time_ns() % 100000)
         argv = [FLOW_PERF, "--no-huge", "--no-pci", "-m", "512",
-                "--file-prefix", "fpit%d_%d" % (os.getpid(),
-                                                time.time_ns() % 100000),
+                "--file-prefix", self.prefix,
                 "--no-shconf", "--no-telemetry", "-l", "0,1",
                 "--vdev", "net_emunic0,socket=%s,representor=vf[0-1]"
                 % nic.sock, "--", "--portmask=0x1", *args]
@@ -124,6 +124,7 @@ class FlowPerf:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
         os.close(self.fd)
+        remove_dpdk_runtime(self.prefix)
         return self.proc.returncode
 
     def interrupt(self):
@@ -240,6 +241,8 @@ def case_read_back(tmp):
         if fp is not None and fp.proc.poll() is None:
             os.killpg(fp.proc.pid, signal.SIGKILL)
             fp.proc.wait()
+        if fp is not None:
+            remove_dpdk_runtime(fp.prefix)
         nic.kill()
 
 

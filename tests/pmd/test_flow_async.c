@@ -28,6 +28,8 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 
+#include "snic_eal_dir.h"
+
 #include "pmd_test_emunic.h"
 
 #include "snic/fw_abi.h"
@@ -115,7 +117,7 @@ down(void)
         rte_eth_dev_stop(p);
         rte_eth_dev_close(p);
     }
-    rte_eal_cleanup();
+    snic_eal_cleanup();
     emu_stop();
 }
 

@@ -32,9 +32,10 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 
-#include "pmd_test_emunic.h"
 #include <rte_mbuf.h>
 
+#include "pmd_test_emunic.h"
+#include "snic_eal_dir.h"
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
 
@@ -83,7 +84,7 @@ down(void)
         rte_eth_dev_stop(p);
         rte_eth_dev_close(p);
     }
-    rte_eal_cleanup();
+    snic_eal_cleanup();
     emu_stop();
 }
 

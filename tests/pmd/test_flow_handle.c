@@ -23,6 +23,8 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 
+#include "snic_eal_dir.h"
+
 #include "pmd_test_emunic.h"
 
 #define PF      0       /* net_emunic0: the PF (eSwitch manager) */
@@ -57,7 +59,7 @@ teardown(void)
 
     RTE_ETH_FOREACH_DEV(p)
         rte_eth_dev_close(p);
-    rte_eal_cleanup();
+    snic_eal_cleanup();
     emu_stop();
 }
 

@@ -38,6 +38,8 @@
 #include <rte_flow.h>
 #include <rte_mbuf.h>
 
+#include "snic_eal_dir.h"
+
 #include "pmd_test_emunic.h"
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
@@ -205,7 +207,7 @@ down(void)
         rte_eth_dev_stop(p);
         rte_eth_dev_close(p);
     }
-    rte_eal_cleanup();
+    snic_eal_cleanup();
     if (ctl != NULL)
         fw_chan_close(ctl);
     emu_stop();

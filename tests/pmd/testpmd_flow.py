@@ -24,7 +24,7 @@ import pktlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from snic_child import die_with_parent  # noqa: E402
+from snic_child import die_with_parent, remove_dpdk_runtime  # noqa: E402
 
 EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 TESTPMD = os.environ.get("TESTPMD", "/usr/bin/dpdk-testpmd")
@@ -64,9 +64,9 @@ class Emunic:
 
 class Testpmd:
     def __init__(self, vdevs, extra=()):
+        self.prefix = "pmdit%d_%d" % (os.getpid(), time.time_ns() % 100000)
         args = [TESTPMD, "--no-huge", "--no-pci", "-m", "512",
-                "--file-prefix", "pmdit%d_%d" % (os.getpid(), time.time_ns()
-                                                 % 100000),
+                "--file-prefix", self.prefix,
                 # no shared files: none of our tests has a secondary, and
                 # this DPDK leaves a killed primary's 6 MB in
                 # /var/run/dpdk/PREFIX for good
@@ -143,6 +143,7 @@ class Testpmd:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
         os.close(self.fd)
+        remove_dpdk_runtime(self.prefix)
 
 
 def pf_vdev(nic, extra=""):

@@ -26,6 +26,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "snic_eal_dir.h"
+
 #define MAX_PORTS   17
 #define BURST       32
 
@@ -249,6 +251,6 @@ main(int argc, char **argv)
         rte_eth_dev_stop(ports[i].id);
         rte_eth_dev_close(ports[i].id);
     }
-    rte_eal_cleanup();
+    snic_eal_cleanup();
     return 0;
 }

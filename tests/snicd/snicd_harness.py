@@ -15,13 +15,15 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from snic_child import die_with_parent  # noqa: E402
+from snic_child import die_with_parent, remove_dpdk_runtime  # noqa: E402
 
 EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 SNICD = os.environ.get("SNICD", "build/offload/snicd/snicd")
 SNICCTL = os.environ.get("SNICCTL", "build/cli/snicctl/snicctl")
 TRAFFIC = os.environ.get("TRAFFIC", "build/tests/snicd/snic_traffic")
 NVFS = 4
+# snic_traffic's DPDK file prefix: one per test driver
+TRAFFIC_PREFIX = "snictr%d" % os.getpid()
 failures = []
 procs = []
 
@@ -53,7 +55,11 @@ def kill_all():
         try:
             p.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            pass
+            continue
+        # a snicd that was killed could not remove its DPDK folder
+        # (snicd-PID, the default prefix); the PID was our child's
+        remove_dpdk_runtime("snicd-%d" % p.pid)
+    remove_dpdk_runtime(TRAFFIC_PREFIX)
 
 
 class Emunic:
@@ -155,7 +161,7 @@ class Traffic:
     def __init__(self, nic):
         self.proc = spawn(
             [TRAFFIC, "--no-huge", "--no-pci", "-m", "256",
-             "--file-prefix", "snictr%d" % os.getpid(), "--no-shconf",
+             "--file-prefix", TRAFFIC_PREFIX, "--no-shconf",
              "--no-telemetry",
              "-l", "0", "--", "--socket", nic.sock, "--vfs", str(NVFS)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -32,6 +32,7 @@ from snicd_harness import (EMUNIC, NVFS, SNICCTL, SNICD,  # noqa
                            Traffic, VF_MAC, by_text, check, csum, failures, frame,
                            ip4, kill_all, mac, spawn, tag, tag_of,
                            wait_counters)
+from snic_child import dpdk_runtime_base  # noqa: E402
 
 # ---- scenarios ----
 
@@ -408,12 +409,6 @@ class EalSnicd(Snicd):
         self.log = os.path.join(tmp, name + ".log")
         self.args = [SNICD, *eal, "--", "--rundir", self.rundir, *opts]
         self.start()
-
-
-def dpdk_runtime_base():
-    """Where this DPDK keeps its runtime folders (one per file prefix)."""
-    return "/var/run/dpdk" if os.getuid() == 0 else os.path.join(
-        os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
 
 
 def pids_after(pid, n):

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +21,7 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include "snic_eal_dir.h"
 
 #include "test_offload_env.h"
 
@@ -198,27 +198,6 @@ eal_start(void)
     env_eal_up = true;
 }
 
-/* rte_eal_cleanup() leaves the runtime folder (config, fbarrays: several
- * MB per run) behind: remove it, it is ours alone (unique prefix). */
-static void
-runtime_dir_remove(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[512];
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void
 ports_start(void)
 {
@@ -384,16 +363,13 @@ env_stop(void)
     snicd_offload_destroy(env.o);
     env.o = NULL;
     if (env_eal_up) {
-        char rundir[256];
         uint16_t p;
 
         RTE_ETH_FOREACH_DEV(p) {
             rte_eth_dev_stop(p);
             rte_eth_dev_close(p);
         }
-        snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-        rte_eal_cleanup();
-        runtime_dir_remove(rundir);
+        snic_eal_cleanup();
         env_eal_up = false;
     }
     if (env.emunic_pid > 0) {
