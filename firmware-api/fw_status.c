@@ -77,6 +77,11 @@ _Static_assert(sizeof(struct fw_rule_query_out) +
                sizeof(struct fw_rule_entry) +
                FW_RULE_MAX_ACTIONS * sizeof(struct fw_action) <=
                FW_SLOT_OUT_MAX, "a RULE_QUERY page holds any one rule");
+_Static_assert(sizeof(struct fw_counter_moved_in) == 40 &&
+               offsetof(struct fw_counter_moved_out, entries) == 32 &&
+               sizeof(struct fw_counter_moved_entry) == 24 &&
+               sizeof(struct fw_counter_moved_out) <= FW_SLOT_OUT_MAX,
+               "COUNTER_MOVED layouts (ABI 1.6)");
 _Static_assert(offsetof(struct fw_rss_ctx_create_in, queues) == 72 &&
                sizeof(struct fw_rss_ctx_create_in) == 328,
                "RSS_CTX_CREATE layout (ABI 1.4)");

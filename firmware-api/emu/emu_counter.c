@@ -4,6 +4,7 @@
  * whole, read in bulk. Ids run 1..max_counters so that a zeroed action
  * never names a live counter by accident.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,11 +31,22 @@
  * range_base == 0, the one test emu_counter_get() and the rest of the
  * device make. The list heads live in a header allocated in front of the
  * counter array, so struct emu_dev keeps its single counters pointer.
+ *
+ * COUNTER_MOVED (ABI 1.6) finds the counters that changed since a reader's
+ * epoch without looking at the others: every change stamps the counter
+ * with the current epoch, and also its block of 64 counters and its
+ * super-block of 4,096, which therefore hold the newest stamp below them.
+ * A walk skips a super-block or a block whose stamp is older than what it
+ * asks for, so an idle card answers a walk of 1,048,576 counters after
+ * 256 super-block stamps. A stamp is a store of a value the line usually
+ * holds already: counting stays a few instructions.
  */
 #define EMU_CNT_EXACT_LOG2  10u
 #define EMU_CNT_LISTS       (EMU_COUNTER_ALLOC_MAX + 32u - EMU_CNT_EXACT_LOG2)
 #define EMU_CNT_WORDS       ((EMU_CNT_LISTS + 63u) / 64u)
 #define EMU_CNT_NONE        UINT32_MAX
+#define EMU_CNT_BLK_SHIFT   6u      /* 64 counters a block stamp */
+#define EMU_CNT_SUP_SHIFT   12u     /* 4,096 a super-block stamp */
 
 _Static_assert((1u << EMU_CNT_EXACT_LOG2) == EMU_COUNTER_ALLOC_MAX,
                "exact-size lists must cover every COUNTER_ALLOC count");
@@ -43,6 +55,9 @@ struct emu_counter_pool {
     uint32_t head[EMU_CNT_LISTS];       /* index of a run's head, or NONE */
     uint64_t nonempty[EMU_CNT_WORDS];   /* bit per list with a run on it */
     uint32_t n;                         /* entries in slot[] */
+    uint64_t epoch;                     /* COUNTER_MOVED's, >= 1 */
+    uint64_t *blk;                      /* newest stamp per block */
+    uint64_t *sup;                      /* newest stamp per super-block */
     struct emu_counter slot[];          /* dev->counters points here */
 };
 
@@ -112,6 +127,31 @@ cnt_first_list(const struct emu_counter_pool *p, uint32_t from)
     }
 }
 
+static uint32_t
+cnt_n_blk(uint32_t n)
+{
+    return (n >> EMU_CNT_BLK_SHIFT) + 1;
+}
+
+static uint32_t
+cnt_n_sup(uint32_t n)
+{
+    return (n >> EMU_CNT_SUP_SHIFT) + 1;
+}
+
+/* Slot @i changed: it, its block and its super-block carry the epoch. */
+static void
+cnt_stamp(struct emu_counter_pool *p, uint32_t i)
+{
+    uint64_t e = p->epoch;
+
+    p->slot[i].stamp = e;
+    if (p->blk[i >> EMU_CNT_BLK_SHIFT] != e)
+        p->blk[i >> EMU_CNT_BLK_SHIFT] = e;
+    if (p->sup[i >> EMU_CNT_SUP_SHIFT] != e)
+        p->sup[i >> EMU_CNT_SUP_SHIFT] = e;
+}
+
 /* Every id free again, as one run. */
 static void
 cnt_pool_reset(struct emu_counter_pool *p)
@@ -134,7 +174,16 @@ emu_counter_init(struct emu_dev *dev)
     p = calloc(1, sizeof(*p) + (size_t)(n ? n : 1) * sizeof(p->slot[0]));
     if (p == NULL)
         return -1;
+    p->blk = calloc(cnt_n_blk(n), sizeof(p->blk[0]));
+    p->sup = calloc(cnt_n_sup(n), sizeof(p->sup[0]));
+    if (p->blk == NULL || p->sup == NULL) {
+        free(p->blk);
+        free(p->sup);
+        free(p);
+        return -1;
+    }
     p->n = n;
+    p->epoch = 1;
     cnt_pool_reset(p);
     dev->counters = p->slot;
     return 0;
@@ -143,8 +192,13 @@ emu_counter_init(struct emu_dev *dev)
 void
 emu_counter_fini(struct emu_dev *dev)
 {
-    if (dev->counters != NULL)
-        free(cnt_pool(dev));
+    if (dev->counters != NULL) {
+        struct emu_counter_pool *p = cnt_pool(dev);
+
+        free(p->blk);
+        free(p->sup);
+        free(p);
+    }
     dev->counters = NULL;
 }
 
@@ -163,7 +217,30 @@ emu_counter_flush(struct emu_dev *dev)
             memset(&p->slot[i], 0, (size_t)len * sizeof(p->slot[0]));
         i += len;
     }
+    memset(p->blk, 0, cnt_n_blk(p->n) * sizeof(p->blk[0]));
+    memset(p->sup, 0, cnt_n_sup(p->n) * sizeof(p->sup[0]));
     cnt_pool_reset(p);
+}
+
+/* After a firmware reset no counter exists and no reader's epoch means
+ * anything: a driver whose epoch is now ahead of the card's is told so
+ * (VALUE) rather than shown nothing. */
+void
+emu_counter_epoch_reset(struct emu_dev *dev)
+{
+    cnt_pool(dev)->epoch = 1;
+}
+
+void
+emu_counter_hit(struct emu_dev *dev, uint32_t id, uint32_t len)
+{
+    struct emu_counter *c = emu_counter_get(dev, id);
+
+    if (c == NULL)
+        return;
+    c->packets++;
+    c->bytes += len;
+    cnt_stamp(cnt_pool(dev), id - 1);
 }
 
 /* Take @count ids off the free runs: an exact fit when one exists, else
@@ -181,8 +258,12 @@ cnt_alloc(struct emu_counter_pool *p, uint32_t count)
     if (len > count)
         cnt_run_push(p, h + count, len - count);
     memset(&p->slot[h], 0, (size_t)count * sizeof(p->slot[0]));
-    for (uint32_t i = 0; i < count; i++)
+    /* a new counter reads 0: a reader that knew the id's old value must
+     * see it change */
+    for (uint32_t i = 0; i < count; i++) {
         p->slot[h + i].range_base = h + 1;
+        cnt_stamp(p, h + i);
+    }
     p->slot[h].range_count = count;
     return h + 1;
 }
@@ -302,8 +383,86 @@ emu_cmd_counter_query(struct emu_dev *dev, struct emu_cmd *cmd)
 
             c->packets = 0;
             c->bytes = 0;
+            cnt_stamp(cnt_pool(dev), in.ids[i] - 1);
         }
     cmd->out_len = (uint32_t)(sizeof(out->hdr) +
                               in.n * sizeof(out->values[0]));
+    return FW_STATUS_OK;
+}
+
+/* Input checks in the documented order; nothing changes before they pass. */
+static uint8_t
+cnt_moved_check(const struct emu_counter_pool *p, struct emu_cmd *cmd,
+                const struct fw_counter_moved_in *in)
+{
+    uint8_t st;
+
+    if (in->flags != 0 || in->rsvd != 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0));
+    if (in->max == 0 || in->max > FW_COUNTER_MOVED_MAX)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM,
+                        FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_PAGE));
+    if ((st = emu_cmd_need_out(cmd, (uint32_t)(
+             offsetof(struct fw_counter_moved_out, entries) +
+             in->max * sizeof(struct fw_counter_moved_entry)))) != 0)
+        return st;
+    if ((in->cursor != 0 && in->cursor >= p->n) ||
+        (in->end != 0 && (in->end <= in->cursor || in->end > p->n)))
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM,
+                        FW_SYND(FW_SYND_CURSOR, 0, 0));
+    /* an epoch the card never gave (or gave before a firmware reset) */
+    if (in->since > p->epoch)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_VALUE, 0, 0));
+    return FW_STATUS_OK;
+}
+
+uint8_t
+emu_cmd_counter_moved(struct emu_dev *dev, struct emu_cmd *cmd)
+{
+    struct emu_counter_pool *p = cnt_pool(dev);
+    struct fw_counter_moved_out *out = (void *)cmd->out;
+    struct fw_counter_moved_in in;
+    uint64_t since;
+    uint32_t idx, end, n = 0;
+    uint8_t st;
+
+    if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0 ||
+        (st = cnt_moved_check(p, cmd, &in)) != 0)
+        return st;
+    /* a walk starts a new epoch: what counts from now on is stamped with
+     * it, so the reader's next walk (since = this epoch) finds it */
+    if (in.cursor == 0)
+        p->epoch++;
+    /* every allocated counter carries a stamp >= 1; free ones carry 0 */
+    since = in.since > 0 ? in.since : 1;
+    idx = in.cursor;
+    end = in.end != 0 ? in.end : p->n;
+    while (idx < end && n < in.max) {
+        const struct emu_counter *c;
+
+        if (p->sup[idx >> EMU_CNT_SUP_SHIFT] < since) {
+            idx = ((idx >> EMU_CNT_SUP_SHIFT) + 1) << EMU_CNT_SUP_SHIFT;
+            continue;
+        }
+        if (p->blk[idx >> EMU_CNT_BLK_SHIFT] < since) {
+            idx = ((idx >> EMU_CNT_BLK_SHIFT) + 1) << EMU_CNT_BLK_SHIFT;
+            continue;
+        }
+        c = &p->slot[idx];
+        if (c->range_base != 0 && c->stamp >= since) {
+            struct fw_counter_moved_entry *e = &out->entries[n++];
+
+            e->id = idx + 1;
+            e->rsvd = 0;
+            e->packets = c->packets;
+            e->bytes = c->bytes;
+        }
+        idx++;
+    }
+    out->epoch = p->epoch;
+    out->next_cursor = idx < end ? idx : FW_COUNTER_MOVED_END;
+    out->n = n;
+    cmd->out_len = (uint32_t)(offsetof(struct fw_counter_moved_out, entries) +
+                              n * sizeof(out->entries[0]));
     return FW_STATUS_OK;
 }

@@ -53,6 +53,7 @@ static const struct emu_cmd_desc emu_cmds[] = {
     { FW_CMD_COUNTER_ALLOC, EMU_PERM_PF, emu_cmd_counter_alloc },
     { FW_CMD_COUNTER_FREE, EMU_PERM_PF, emu_cmd_counter_free },
     { FW_CMD_COUNTER_QUERY, EMU_PERM_PF, emu_cmd_counter_query },
+    { FW_CMD_COUNTER_MOVED, EMU_PERM_PF, emu_cmd_counter_moved },
     { FW_CMD_RSS_CTX_CREATE, EMU_PERM_PF, emu_cmd_rss_ctx_create },
     { FW_CMD_RSS_CTX_DESTROY, EMU_PERM_PF, emu_cmd_rss_ctx_destroy },
     { FW_CMD_DEBUG_FAULT, EMU_PERM_PF, emu_cmd_debug_fault },

@@ -100,6 +100,7 @@ struct emu_steering {
 struct emu_counter {
     uint64_t packets;
     uint64_t bytes;
+    uint64_t stamp;             /* epoch of its last change (COUNTER_MOVED) */
     uint32_t range_base;        /* 0: free; else the id its ALLOC returned */
     uint32_t range_count;       /* on the base entry only */
     uint32_t refs;              /* rules counting into it */
@@ -226,6 +227,12 @@ struct emu_table *emu_steer_table(const struct emu_dev *dev, uint32_t group);
 struct emu_counter *emu_counter_get(const struct emu_dev *dev, uint32_t id);
 const struct emu_rss_ctx *emu_rss_get(const struct emu_dev *dev, uint32_t id);
 
+/* emu_counter.c: a hit of counter @id (ignored unless allocated), @len
+ * bytes: counts and stamps it for COUNTER_MOVED; the epoch back to 1 at a
+ * firmware reset */
+void emu_counter_hit(struct emu_dev *dev, uint32_t id, uint32_t len);
+void emu_counter_epoch_reset(struct emu_dev *dev);
+
 /* emu_reset.c: FUNCTION_RESET, and the firmware reset it and the RESET
  * fault knob share */
 void emu_dev_firmware_reset(struct emu_dev *dev);
@@ -298,6 +305,7 @@ void emu_counter_flush(struct emu_dev *dev);
 uint8_t emu_cmd_counter_alloc(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_counter_free(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_counter_query(struct emu_dev *dev, struct emu_cmd *cmd);
+uint8_t emu_cmd_counter_moved(struct emu_dev *dev, struct emu_cmd *cmd);
 
 /* emu_fault.c */
 uint8_t emu_cmd_debug_fault(struct emu_dev *dev, struct emu_cmd *cmd);

@@ -192,7 +192,6 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
             break;
         for (unsigned i = 0; i < r->n_actions; i++) {
             const struct fw_action *a = &r->actions[i];
-            struct emu_counter *c;
 
             switch (a->type) {
             case FW_ACT_DROP:
@@ -215,11 +214,7 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
                 next = r->jump;
                 break;
             case FW_ACT_COUNT:
-                c = emu_counter_get(dev, a->u.count.counter_id);
-                if (c != NULL) {
-                    c->packets++;
-                    c->bytes += in_len;
-                }
+                emu_counter_hit(dev, a->u.count.counter_id, in_len);
                 break;
             case FW_ACT_MARK:
                 has_mark = true;

@@ -17,6 +17,7 @@ emu_dev_firmware_reset(struct emu_dev *dev)
      * root, which the pipeline treats as all-miss */
     emu_steer_flush(dev, dev->caps.esw_mode == FW_ESW_SWITCHDEV);
     emu_counter_flush(dev);
+    emu_counter_epoch_reset(dev);
     emu_rss_flush(dev);
     for (uint32_t v = 0; v < dev->caps.num_vports; v++)
         dev->vports[v].rule_refs = 0;

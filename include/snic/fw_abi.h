@@ -61,8 +61,12 @@ typedef uint32_t fw_be32;
  * FW_CMD_RSS_CTX_CREATE/DESTROY), reports the hash in the rx descriptor
  * (FW_PKT_F_RSS) and the hash types it computes in caps.rss_hash_types
  * (a 1.4 device answers the commands BAD_OPCODE and reports 0), and
- * QUERY_HEALTH's rules_added/rules_deleted tail. */
-#define FW_ABI_MINOR 5
+ * QUERY_HEALTH's rules_added/rules_deleted tail; 6 adds
+ * FW_CMD_COUNTER_MOVED (the counters that counted since a driver last
+ * asked, a page at a time, so an idle card costs its driver one command
+ * per look whatever the number of counters; a 1.5 device answers
+ * BAD_OPCODE). */
+#define FW_ABI_MINOR 6
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -349,6 +353,7 @@ enum fw_opcode {
     FW_CMD_COUNTER_ALLOC        = 0x0500, /* PF */
     FW_CMD_COUNTER_FREE         = 0x0501, /* PF */
     FW_CMD_COUNTER_QUERY        = 0x0502, /* PF */
+    FW_CMD_COUNTER_MOVED        = 0x0503, /* PF; ABI 1.6 */
     FW_CMD_RSS_CTX_CREATE       = 0x0600, /* PF; ABI 1.5 */
     FW_CMD_RSS_CTX_DESTROY      = 0x0601, /* PF; ABI 1.5 */
     FW_CMD_DEBUG_FAULT          = 0x0f00, /* PF: fault knobs */
@@ -925,6 +930,49 @@ struct fw_counter_value {
 struct fw_counter_query_out {
     struct fw_out_hdr hdr;
     struct fw_counter_value values[FW_COUNTER_QUERY_MAX];
+};
+
+/*
+ * FW_CMD_COUNTER_MOVED (ABI 1.6): the counters that counted since a driver
+ * last asked, with their values. The card stamps a counter with its
+ * current *epoch* whenever it changes (a hit, COUNTER_ALLOC, a CLEAR), and
+ * starts a new epoch at every walk's first page (cursor 0), whose output
+ * carries it: the driver keeps that epoch as the @since of its next walk.
+ * A page lists the allocated counters stamped @since or later, in id
+ * order from @cursor; pass each page's next_cursor (same @since) until it
+ * is FW_COUNTER_MOVED_END. @end bounds a page's range, so a driver may
+ * walk several ranges at once (cursor 0 first: it starts the epoch). A
+ * counter that counts during a walk may be
+ * listed in this walk and again in the next one, never in neither. Any
+ * number of drivers may walk, each with its own @since: the card keeps no
+ * state per reader. @since 0 lists every allocated counter.
+ */
+#define FW_COUNTER_MOVED_MAX    41u     /* entries per page, at most */
+#define FW_COUNTER_MOVED_END    0xffffffffu
+
+struct fw_counter_moved_in {
+    struct fw_cmd_hdr hdr;
+    fw_le64 since;          /* an epoch a first page returned; 0: all */
+    fw_le32 cursor;         /* 0 starts a walk; then the last next_cursor */
+    fw_le32 end;            /* the walk stops before this index; 0: none */
+    fw_le16 max;            /* 1..FW_COUNTER_MOVED_MAX entries */
+    fw_le16 flags;          /* none defined: 0 */
+    fw_le32 rsvd;
+};
+
+struct fw_counter_moved_entry {
+    fw_le32 id;
+    fw_le32 rsvd;
+    fw_le64 packets;
+    fw_le64 bytes;
+};
+
+struct fw_counter_moved_out {
+    struct fw_out_hdr hdr;
+    fw_le64 epoch;          /* first page: @since of the next walk */
+    fw_le32 next_cursor;    /* FW_COUNTER_MOVED_END: nothing after this */
+    fw_le32 n;              /* entries, 0..max */
+    struct fw_counter_moved_entry entries[FW_COUNTER_MOVED_MAX];
 };
 
 /* ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ OP = dict(QUERY_ADAPTER=0x100, QUERY_HEALTH=0x101, FUNCTION_RESET=0x102,
           RULE_ADD=0x410, RULE_DELETE=0x411, COUNTER_ALLOC=0x500,
           COUNTER_FREE=0x501, COUNTER_QUERY=0x502, DEBUG_FAULT=0xf00,
           STEERING_FLUSH=0x402, RULE_QUERY=0x412, RSS_CTX_CREATE=0x600,
-          RSS_CTX_DESTROY=0x601)
+          RSS_CTX_DESTROY=0x601, COUNTER_MOVED=0x503)
 
 
 def hdr(op, body, in_size=None, out_size=1024, token=7, op_mod=0):
@@ -300,6 +300,39 @@ seeds['bad_rule_query_rss'] = \
     cmd(PF, hdr(OP['RSS_CTX_DESTROY'], struct.pack('<II', 0, 0))) + \
     cmd(PF, hdr(OP['RSS_CTX_DESTROY'], struct.pack('<II', 5000, 1))) + \
     cmd(PF, rule(0, 0, match(), match(), [action(21, struct.pack('<I', 77))]))
+
+
+
+def moved(since=0, cursor=0, max_=41, flags=0, end=0, rsvd=0, **kw):
+    return hdr(OP['COUNTER_MOVED'], struct.pack('<QIIHHI', since, cursor, end,
+                                                max_, flags, rsvd), **kw)
+
+
+# COUNTER_MOVED (1.6): counters allocated, one counting through a rule, a
+# walk from 0 across pages, a clear, the next walk from the epoch the first
+# page returned (2: the card starts at 1), frames in between
+seeds['counter_moved'] = \
+    cmd(PF, hdr(OP['COUNTER_ALLOC'], struct.pack('<II', 100, 0))) + \
+    cmd(PF, rule(0, 1, match(), match(),
+                 [action(5, struct.pack('<I', 70)), action(1)])) + \
+    cmd(PF, moved(max_=7)) + cmd(PF, moved(cursor=7, max_=41)) + \
+    cmd(PF, moved(cursor=60, max_=41)) + \
+    cmd(PF, moved(cursor=10, end=50, max_=41)) + \
+    cmd(PF, hdr(OP['COUNTER_QUERY'], struct.pack('<III', 1, 1, 3))) + \
+    cmd(PF, moved(since=2)) + cmd(PF, moved(since=3, max_=1)) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + frame(2, udp_frame(MAC1, MAC2))
+seeds['bad_counter_moved'] = \
+    cmd(VF0, moved()) + cmd(UPLINK, moved()) + \
+    cmd(PF, moved(flags=1)) + cmd(PF, moved(max_=0)) + \
+    cmd(PF, moved(max_=42)) + cmd(PF, moved(max_=0xffff)) + \
+    cmd(PF, moved(out_size=32 + 24 * 40)) + \
+    cmd(PF, moved(cursor=1 << 20)) + cmd(PF, moved(cursor=0xffffffff)) + \
+    cmd(PF, moved(cursor=9, end=9)) + cmd(PF, moved(end=(1 << 20) + 1)) + \
+    cmd(PF, moved(rsvd=1)) + \
+    cmd(PF, moved(since=1 << 40)) + cmd(PF, moved(since=(1 << 64) - 1)) + \
+    cmd(PF, moved(in_size=28)) + cmd(PF, moved(in_size=16)) + \
+    cmd(PF, hdr(OP['COUNTER_MOVED'], struct.pack('<QIIHHI', 0, 0, 0, 1, 0, 0) +
+                b'\0' * 3 + b'\x01'))
 
 # hostile
 seeds['bad_sriov'] = \
