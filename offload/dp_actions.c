@@ -472,7 +472,8 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         enum dp_act_result rc = DP_ACT_DONE;
         /* the list's final action, outside a resubmit: nothing runs
          * after it */
-        bool last = i + 1 == n_acts && !env->nested;
+        bool last = i + 1 == n_acts && !env->nested
+                    && !dp_actset_pending(pkt);
 
         switch ((enum flow_action_type)a->type) {
         case FLOW_ACT_OUTPUT:
@@ -600,7 +601,7 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
                 n = n_acts - i - 1;
             if (env->ct != NULL)
                 env->ct(env->ct_ctx, pkt, a, i + 1 + n == n_acts
-                        && !env->nested);
+                        && !env->nested && !dp_actset_pending(pkt));
             ct_clear(pkt);
             i += n;
             break;
@@ -621,6 +622,19 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
             break;
         case FLOW_ACT_FIN_TIMEOUT:
             dp_learn_action(env, pkt, a);
+            break;
+        case FLOW_ACT_WRITE_ACTIONS: {
+            /* into the set, which runs when the pipeline ends */
+            unsigned n = a->u.clone.n;
+
+            if (n > n_acts - i - 1)
+                n = n_acts - i - 1;
+            dp_actset_write(pkt, a + 1, n);
+            i += n;
+            break;
+        }
+        case FLOW_ACT_CLEAR_ACTIONS:
+            dp_actset_clear(pkt);
             break;
         case FLOW_ACT_CLONE: {
             unsigned n = a->u.clone.n;

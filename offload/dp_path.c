@@ -314,6 +314,7 @@ struct run {
     uint32_t recirc;        /* ct(table=N) recirculations nested now */
     bool counted_fail;      /* the failure was an action's (DP_ACT_FAIL):
                              * the flows it went through still count */
+    struct dp_actset actset;    /* the packet's (pkt->actset) */
 };
 
 static void path_ct(void *ctx, struct dp_pkt *pkt,
@@ -378,6 +379,8 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     if (run->zero_meta)
         memset(&key->meta, 0, sizeof(key->meta));
     pkt->meta = &key->meta;
+    pkt->actset = &run->actset;
+    run->actset.any = false;
     run->depth = 0;
     run->lookups = 0;
     run->recirc = 0;
@@ -461,13 +464,14 @@ run_list(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     }
 }
 
-/* From @r, table @table's answer for @key, to the end of the packet (or,
- * @nested, of a resubmit). @dry: a check run, which counts nothing. Both
- * are constants in the hot callers, so their tests compile away. */
+/* From @r, table @table's answer for @key, to the end of the packet's
+ * tables (or, @nested, of a resubmit). @dry: a check run, which counts
+ * nothing. Both are constants in the hot callers, so their tests compile
+ * away. */
 static inline __attribute__((always_inline)) void
-run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
-           unsigned table, const struct dp_rule *r, const bool dry,
-           const bool nested)
+walk_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+            unsigned table, const struct dp_rule *r, const bool dry,
+            const bool nested)
 {
     for (;;) {
         int next;
@@ -483,8 +487,8 @@ run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
             credit_note(run->w, r->slot, pkt->buf.len);
         /* the most common list, a lone output, skips the dispatch */
         if (r->lone_output) {
-            dp_output_one(&run->env, pkt, r->actions[0].u.port, !nested,
-                          &run->as);
+            dp_output_one(&run->env, pkt, r->actions[0].u.port,
+                          !nested && !dp_actset_pending(pkt), &run->as);
             return;
         }
         run->env.flow_id = r->id;       /* fin_timeout's flow */
@@ -497,6 +501,33 @@ run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         if (r != NULL)
             run->lookups++;
     }
+}
+
+/*
+ * The packet's action set (write_actions), when its tables are done: the
+ * list Open vSwitch makes of it (dp_actset_take()), run like a flow's
+ * actions. Not for a packet already dropped whole.
+ */
+static __attribute__((noinline)) void
+run_actset(struct run *run, struct dp_pkt *pkt, struct flow_key *key)
+{
+    struct flow_action list[DP_ACTSET_LIST_MAX];
+    unsigned n = dp_actset_take(pkt, list);
+
+    if (n == 0 || run->lookups == LOOKUPS_FAILED)
+        return;
+    (void)run_list(run, pkt, key, list, n, -1);
+}
+
+/* walk_tables(), then, at the end of the packet, its action set. */
+static inline __attribute__((always_inline)) void
+run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+           unsigned table, const struct dp_rule *r, const bool dry,
+           const bool nested)
+{
+    walk_tables(run, pkt, key, table, r, dry, nested);
+    if (!nested && dp_actset_pending(pkt))
+        run_actset(run, pkt, key);
 }
 
 static __attribute__((noinline)) void
@@ -568,6 +599,13 @@ recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     bool nested = run->env.nested;
     uint8_t small[2048], *bytes = small;
     const struct dp_rule *r;
+    /* the copy takes the action set along, as Open vSwitch's frozen
+     * state does, and runs it at its end; the list goes on with it */
+    bool had_set = dp_actset_pending(pkt);
+    struct dp_actset set;
+
+    if (had_set)
+        set = run->actset;
 
     if (!last) {
         if (pkt->buf.len > sizeof(small)
@@ -586,6 +624,10 @@ recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     if (r != NULL)
         run->lookups++;
     run_nested(run, pkt, key, table, r);
+    if (dp_actset_pending(pkt))
+        run_actset(run, pkt, key);
+    if (had_set)
+        run->actset = set;
     run->env.nested = nested;
     run->recirc--;
     run->depth = depth;
@@ -664,8 +706,11 @@ pkt_run(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         else if (slot >= 0)
             credit_note(run->w, (uint32_t)slot, pkt->buf.len);
         next = run_list(run, pkt, key, acts, n_acts, -1);
-        if (next < 0)
+        if (next < 0) {
+            if (dp_actset_pending(pkt))
+                run_actset(run, pkt, key);
             return;
+        }
         table = (unsigned)next;
         extract_again(pkt, key);
         have_r = false;
@@ -724,6 +769,7 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
     memcpy(buf, pkt->buf.data - pkt->buf.headroom, size);
     p.buf.data = buf + pkt->buf.headroom;
     p.meta = &k.meta;
+    p.actset = &dry.actset;
     dry.dry = true;
     dry.env.output = no_output;
     dry.env.learn = NULL;       /* a check run learns nothing */

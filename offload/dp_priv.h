@@ -294,4 +294,47 @@ enum dp_act_result dp_mpls_pop(struct dp_pkt *pkt, uint16_t ethertype);
 void dp_mpls_set(struct dp_pkt *pkt, uint32_t mask, uint32_t bits);
 enum dp_act_result dp_mpls_dec_ttl(struct dp_pkt *pkt);
 
+/* OpenFlow 1.1's action set of one packet (dp_actset.c, a leaf), as
+ * Open vSwitch keeps it: of strip_vlan, pop_mpls, push_mpls, push_vlan,
+ * dec_ttl, dec_mpls_ttl and output the last one written, and every
+ * set/load/move in the order written. Lives in the pipeline's per-call
+ * state; any says whether the packet's set holds something (nothing else
+ * is read before it is written again). */
+enum {
+    DP_AS_STRIP_VLAN, DP_AS_POP_MPLS, DP_AS_PUSH_MPLS, DP_AS_PUSH_VLAN,
+    DP_AS_DEC_TTL, DP_AS_DEC_MPLS_TTL, DP_AS_OUTPUT, DP_AS_N_LAST
+};
+/* The sets a packet's action set keeps; one more and the set is dropped
+ * (overflow: it runs nothing, docs/ovs-differences.md). Each flow's
+ * write_actions holds fewer than FLOW_MAX_ACTIONS. */
+#define DP_ACTSET_MAX_SETS  64u
+#define DP_ACTSET_LIST_MAX  (DP_AS_N_LAST + DP_ACTSET_MAX_SETS)
+struct dp_actset {
+    bool any;
+    bool overflow;
+    uint8_t n_sets;
+    const struct flow_action *last[DP_AS_N_LAST];
+    const struct flow_action *sets[DP_ACTSET_MAX_SETS];
+};
+
+/* Does the packet's action set hold something (so that no output before
+ * the pipeline's end is the packet's last)? */
+static inline bool
+dp_actset_pending(const struct dp_pkt *pkt)
+{
+    return pkt->actset != NULL && pkt->actset->any;
+}
+
+/* write_actions' body @body[0..@n) into the set (and the output's port
+ * into meta's actset_output); clear_actions. */
+void dp_actset_write(struct dp_pkt *pkt, const struct flow_action *body,
+                     unsigned n);
+void dp_actset_clear(struct dp_pkt *pkt);
+/* The set as the list to run, in Open vSwitch's order (pops, pushes,
+ * dec_ttl, dec_mpls_ttl, the sets, the output) into @out; empties the
+ * set. 0 when there is nothing to run: no output in it (Open vSwitch then
+ * runs none of it), or an overflow. */
+unsigned dp_actset_take(struct dp_pkt *pkt,
+                        struct flow_action out[DP_ACTSET_LIST_MAX]);
+
 #endif /* SNIC_DP_PRIV_H */

@@ -392,6 +392,16 @@ fmt_meta(struct items *it, const struct flow_meta *v,
     fmt_hex_masked(it, "ct_mark", v->ct_mark, m->ct_mark, UINT32_MAX);
     if (m->ct_label[0] != 0 || m->ct_label[1] != 0)
         fmt_ct_label(it, v->ct_label, m->ct_label);
+    if (m->actset_output != 0) {
+        const char *name = fp_reserved_port_name(v->actset_output);
+
+        if (v->actset_output == 0)
+            item(it, "actset_output=UNSET");
+        else if (name != NULL)
+            item(it, "actset_output=%s", name);
+        else
+            item(it, "actset_output=%u", v->actset_output);
+    }
 }
 
 static void
@@ -615,6 +625,9 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     case FLOW_ACT_DEC_MPLS_TTL:
         sb_printf(sb, "dec_mpls_ttl");
         break;
+    case FLOW_ACT_CLEAR_ACTIONS:
+        sb_printf(sb, "clear_actions");
+        break;
     default:
         /* not from the parser: say so rather than print something valid */
         sb_printf(sb, "unknown_action_%u", a->type);
@@ -764,6 +777,17 @@ fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
             if (end > hi)
                 end = hi;
             sb_printf(sb, "clone(");
+            fmt_range(sb, f, i + 1, end, ports);
+            sb_printf(sb, ")");
+            i = end - 1;
+            continue;
+        }
+        if (a->type == FLOW_ACT_WRITE_ACTIONS) {
+            unsigned end = i + 1 + a->u.clone.n;
+
+            if (end > hi)
+                end = hi;
+            sb_printf(sb, "write_actions(");
             fmt_range(sb, f, i + 1, end, ports);
             sb_printf(sb, ")");
             i = end - 1;

@@ -366,6 +366,8 @@ flow_action_fields_valid(const struct flow_action *a)
             && a->u.conj.clause <= a->u.conj.n_clauses;
     case FLOW_ACT_CLONE:
         return a->u.clone.n >= 1;
+    case FLOW_ACT_WRITE_ACTIONS:
+        return true;
     default:
         return true;
     }

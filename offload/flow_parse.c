@@ -499,7 +499,7 @@ static const char *const known_words[] = {
     "udp_src", "udp_dst", "icmp_type", "icmp_code", "tcp_flags",
     "packet_type", "tun_id", "tun_src",
     "tun_dst", "eth_src", "eth_dst", "eth_type", "metadata", "pkt_mark",
-    "ct_state", "ct_zone", "ct_mark", "ct_label",
+    "ct_state", "ct_zone", "ct_mark", "ct_label", "actset_output",
     "ip", "ipv6", "ip6", "arp", "tcp", "udp", "sctp", "icmp", "tcp6", "udp6",
     "sctp6", "icmp6", "mpls", "mplsm", "mpls_label", "mpls_tc", "mpls_bos",
     "mpls_ttl", NULL,
@@ -780,6 +780,9 @@ read_token(struct fp_ctx *c, const struct fp_tok *tok)
     if (handled)
         return rc;
     rc = fp_ct_match(c, tok, &handled);
+    if (handled)
+        return rc;
+    rc = fp_actset_match(c, tok, &handled);
     if (handled)
         return rc;
     for (size_t i = 0; i < N_MATCH_FIELDS; i++) {

@@ -444,8 +444,13 @@ act_write_metadata(struct fp_act_state *st, const struct fp_tok *tok)
     if (rc < 0)
         return rc;
     v[0] &= mk[0];
+    if (st->in_actset)
+        return fp_fail(c, -EINVAL, tok, "write_metadata is an instruction: "
+                       "it cannot be inside write_actions");
+    st->instr_append = true;
     rc = masked_loads(st, tok, FLOW_FIELD_METADATA, v, mk,
                       FLOW_ACT_F_WRITE_METADATA);
+    st->instr_append = false;
     if (rc < 0)
         return rc;
     /* an instruction: only goto_table may follow (OpenFlow's order) */

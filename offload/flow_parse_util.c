@@ -674,6 +674,12 @@ fp_act_append(struct fp_act_state *st, const struct fp_tok *tok, uint16_t type,
     if (st->ended)
         return fp_fail(st->c, -EINVAL, tok, "goto_table must be the last "
                        "action");
+    if ((st->cleared_actset || st->wrote_actset) && !st->instr_append
+        && type != FLOW_ACT_GOTO_TABLE)
+        return fp_fail(st->c, -EINVAL, tok, "%s is an instruction: only "
+                       "write_actions, write_metadata and goto_table may "
+                       "follow it (write the applied actions first)",
+                       st->wrote_actset ? "write_actions" : "clear_actions");
     if (st->wrote_metadata && type != FLOW_ACT_GOTO_TABLE)
         return fp_fail(st->c, -EINVAL, tok, "write_metadata is an "
                        "instruction: only goto_table may follow it (write "

@@ -40,7 +40,7 @@ enum fp_field {
     FP_TCP_FLAGS, FP_PACKET_TYPE,
     FP_REG0, FP_REG15 = FP_REG0 + FLOW_N_REGS - 1, FP_METADATA, FP_PKT_MARK,
     FP_CONJ_ID, FP_CT_STATE, FP_CT_ZONE, FP_CT_MARK, FP_CT_LABEL,
-    FP_MPLS_LABEL, FP_MPLS_TC, FP_MPLS_BOS, FP_MPLS_TTL,
+    FP_MPLS_LABEL, FP_MPLS_TC, FP_MPLS_BOS, FP_MPLS_TTL, FP_ACTSET_OUTPUT,
     FP_N_FIELDS
 };
 
@@ -70,6 +70,12 @@ struct fp_act_state {
                              * has dl_type from here on, and no protocol
                              * above it is known */
     uint16_t dl_type;       /* host order, with l3_changed */
+    /* OpenFlow 1.1's instructions after the applied actions, in their
+     * order (flow_parse_actset.c) */
+    bool cleared_actset;    /* clear_actions was given */
+    bool wrote_actset;      /* write_actions(...) was given */
+    bool in_actset;         /* reading write_actions' body */
+    bool instr_append;      /* appending an instruction's own action */
 };
 
 /* Fill c->err ("flow: at POS 'TOKEN': ...") and return @code. @tok NULL
@@ -225,6 +231,14 @@ int fp_mpls_action(struct fp_act_state *st, const struct fp_tok *tok,
 int fp_mpls_set_field(struct fp_act_state *st, const struct fp_tok *tok,
                       const char *name, size_t nlen, size_t vlen,
                       bool *handled);
+
+/* OpenFlow 1.1's action set (flow_parse_actset.c): write_actions(...)
+ * and clear_actions; the match field actset_output=. Each sets *handled
+ * when the token is theirs. */
+int fp_actset_action(struct fp_act_state *st, const struct fp_tok *tok,
+                     bool *handled);
+int fp_actset_match(struct fp_ctx *c, const struct fp_tok *tok,
+                    bool *handled);
 
 /* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */
 const char *fp_suggest(const char *s, size_t len, const char *const *names);

@@ -314,6 +314,7 @@ static int
 check_actions(const struct flow *f, unsigned table_id)
 {
     unsigned clone_end = 0;     /* one past the current clone's body */
+    unsigned actset_end = 0;    /* one past write_actions' body */
 
     if (f->n_actions > FLOW_MAX_ACTIONS)
         return -EINVAL;
@@ -330,6 +331,17 @@ check_actions(const struct flow *f, unsigned table_id)
             if (i + a->u.clone.n >= f->n_actions)
                 return -EINVAL;
             clone_end = i + 1 + a->u.clone.n;
+        }
+        /* an action set holds no nesting and no lookups either */
+        if (i < actset_end
+            && (a->type == FLOW_ACT_WRITE_ACTIONS || a->type == FLOW_ACT_CT
+                || a->type == FLOW_ACT_LEARN
+                || a->type == FLOW_ACT_CLEAR_ACTIONS))
+            return -EINVAL;
+        if (a->type == FLOW_ACT_WRITE_ACTIONS) {
+            if (i + 1u + a->u.clone.n > f->n_actions)
+                return -EINVAL;
+            actset_end = clone_end = i + 1 + a->u.clone.n;
         }
 
         if (a->type < FLOW_ACT_OUTPUT || a->type >= FLOW_ACT_COUNT_)

@@ -236,6 +236,7 @@ typedef void dp_output_fn(void *ctx, const struct dp_output *out);
  * (dp_switch.c): the datapath's ports and NORMAL's learning table, and
  * the worker's counters for them. */
 struct dp_sw_env;
+struct dp_actset;
 
 /* A packet being processed: the frame, where its headers are, and its
  * metadata. The executor keeps layout right as tags come and go. */
@@ -252,6 +253,11 @@ struct dp_pkt {
      * current length): where Open vSwitch's datapath has the packet, for
      * output(port=N,max_len=M) (dp_output_trunc()) */
     size_t committed_len;
+    /* OpenFlow 1.1's action set (write_actions, clear_actions), which the
+     * pipeline runs when the packet's tables end (dp_actset.c). NULL:
+     * write_actions and clear_actions do nothing (a caller without a
+     * pipeline). */
+    struct dp_actset *actset;
 };
 
 /* learn(...) (FLOW_ACT_LEARN @a and its specs) or fin_timeout

@@ -102,6 +102,17 @@
  *    packet that is not MPLS or whose TTL is 0 or 1 (the outputs before it
  *    stand). A push or pop that would leave more than 3 entries for Open
  *    vSwitch to track drops the packet whole.
+ *  - WRITE_ACTIONS / CLEAR_ACTIONS are OpenFlow 1.1's instructions, as
+ *    Open vSwitch runs them (docs/flow-language.md, "The action set"): a
+ *    packet's action set starts empty, write_actions adds to it (of each
+ *    of strip_vlan, pop_mpls, push_mpls, push_vlan, dec_ttl, dec_mpls_ttl
+ *    and output the last one written counts; every set/load/move counts,
+ *    in the order written), clear_actions empties it, and when the
+ *    pipeline ends (no goto_table; also after a miss) it runs in that
+ *    order, sets before the output; without an output it does nothing.
+ *    meta.actset_output says which output it holds. In a line they come
+ *    after the applied actions, clear before write, then write_metadata,
+ *    goto_table.
  *  - set_field onto a header needs a match that promises it: the parser
  *    enforces OpenFlow's prerequisites (set_field:80->tcp_dst needs tcp).
  *    OpenFlow 1.0's own actions do not (as in Open vSwitch): strip_vlan,
@@ -224,6 +235,12 @@ struct flow_meta {
     uint16_t ct_zone;
     uint32_t ct_mark;               /* the connection's mark */
     uint64_t ct_label[2];           /* its 128-bit label: [0] low bits */
+    /* OpenFlow 1.1+'s action set (write_actions): the port of the output
+     * it holds (an OpenFlow 1.3 number, reserved ports included), 0 when
+     * it holds none ("actset_output=UNSET"). Matched, never written by
+     * load or move. */
+    uint32_t actset_output;
+    uint32_t actset_pad;            /* zero */
 };
 
 /* ct_state bits, as Open vSwitch numbers and names them. */
@@ -341,6 +358,12 @@ enum flow_action_type {
     FLOW_ACT_SET_MPLS_TC,   /* u.mpls: its traffic class (0..7) */
     FLOW_ACT_SET_MPLS_TTL,  /* u.mpls: its TTL */
     FLOW_ACT_DEC_MPLS_TTL,
+    FLOW_ACT_WRITE_ACTIONS, /* u.clone.n: the next n actions (0..) are
+                             * written into the packet's action set
+                             * (OpenFlow 1.1+), which runs when the
+                             * pipeline ends; only the actions an action
+                             * set may hold, no nesting */
+    FLOW_ACT_CLEAR_ACTIONS, /* the packet's action set becomes empty */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 

@@ -82,6 +82,10 @@ xl_meta(struct snicd_xl *s)
                                "not offloaded (the connection tracker "
                                "runs in software: the card has no "
                                "rte_flow CONNTRACK)");
+    if (m->actset_output != 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "match on actset_output not offloaded (the "
+                               "action set lives in software only)");
     return 0;
 }
 

@@ -632,6 +632,15 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "clone not offloaded (rte_flow has no copy "
                                "of a packet that is rewritten apart and "
                                "then put back; software runs it)");
+    case FLOW_ACT_WRITE_ACTIONS:
+    case FLOW_ACT_CLEAR_ACTIONS:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s not offloaded (the action set runs when "
+                               "the packet's last table is done, which "
+                               "rte_flow's per-rule actions cannot defer; "
+                               "software runs it)",
+                               a->type == FLOW_ACT_WRITE_ACTIONS
+                               ? "write_actions" : "clear_actions");
     case FLOW_ACT_CT:
     case FLOW_ACT_CT_CLEAR:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,

@@ -26,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ovs_switch  # noqa: E402
+import ovsdiff_actset  # noqa: E402
 import ovsdiff_ct  # noqa: E402
 import ovsdiff_gen  # noqa: E402
 import ovsdiff_mpls  # noqa: E402
@@ -36,6 +37,7 @@ CONJ_ROUNDS = 4
 LEARN_ROUNDS = 4
 CT_ROUNDS = 6
 MPLS_ROUNDS = 4
+ACTSET_ROUNDS = 4
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
@@ -228,6 +230,13 @@ def main():
                       rounds + CONJ_ROUNDS + LEARN_ROUNDS + CT_ROUNDS + r,
                       diffs, totals, case=ovsdiff_mpls.mpls_case(rnd),
                       fresh=True)
+        # OpenFlow 1.1's action set: write_actions, clear_actions,
+        # actset_output, across three tables
+        for r in range(ACTSET_ROUNDS):
+            one_round(sw, dp_tool, rnd,
+                      rounds + CONJ_ROUNDS + LEARN_ROUNDS + CT_ROUNDS
+                      + MPLS_ROUNDS + r, diffs, totals,
+                      case=ovsdiff_actset.actset_case(rnd), fresh=True)
     except Exception:
         import traceback
         traceback.print_exc()

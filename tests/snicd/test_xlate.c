@@ -906,6 +906,13 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
     expect_refused("in_port=vf0 actions=clone(mod_dl_src:00:00:00:00:00:01,"
                    "output:vf2),output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "clone not offloaded");
+    expect_refused("in_port=vf0 actions=output:vf1,write_actions(output:vf2)",
+                   SNICD_XLATE_REFUSED_ACTION, "write_actions not offloaded");
+    expect_refused("in_port=vf0 actions=output:vf1,clear_actions",
+                   SNICD_XLATE_REFUSED_ACTION, "clear_actions not offloaded");
+    expect_refused("in_port=vf0,actset_output=UNSET actions=output:vf1",
+                   SNICD_XLATE_REFUSED_MATCH,
+                   "match on actset_output not offloaded");
     expect_refused("in_port=vf0 actions=learn(table=1,NXM_OF_ETH_DST[]="
                    "NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]),output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "learn not offloaded");

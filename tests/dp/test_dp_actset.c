@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * OpenFlow 1.1's action set in the datapath, flows through the parser and
+ * frames through the packet path: write_actions keeps the last output and
+ * runs it after every applied output, when the pipeline ends (also after a
+ * miss); dec_ttl and pops before the rewrites, whatever order they were
+ * written in; clear_actions empties the set; a set without an output runs
+ * nothing; actset_output matches the output the set holds; a resubmitted
+ * table writes into the same set; a flow the hardware matched (partial)
+ * runs its set too. Expected bytes are written out by hand.
+ */
+#include <criterion/criterion.h>
+
+#include "dp_test_flows.h"
+
+#define MAX_OUT 8
+
+struct capture {
+    unsigned n;
+    uint32_t port[MAX_OUT];
+    size_t len[MAX_OUT];
+    uint8_t frame[MAX_OUT][256];
+};
+
+static void
+capture(void *ctx, const struct dp_output *out)
+{
+    struct capture *c = ctx;
+
+    cr_assert_lt(c->n, MAX_OUT);
+    c->port[c->n] = out->port;
+    c->len[c->n] = out->len;
+    memcpy(c->frame[c->n], out->frame, out->len < 256 ? out->len : 256);
+    c->n++;
+}
+
+struct env {
+    struct dp *dp;
+    struct flow_table *ft;
+    struct dp_worker *w;
+};
+
+static void
+env_init(struct env *e, const char *const *lines)
+{
+    e->dp = dp_create(NULL, NULL);
+    e->ft = flow_table_create(dp_flow_table_listener, e->dp);
+    e->w = dp_worker_create(e->dp);
+    cr_assert(e->dp && e->ft && e->w);
+    for (; *lines != NULL; lines++) {
+        struct flow_mod fm;
+        struct flow_error err;
+
+        cr_assert_eq(flow_parse(*lines, FLOW_CMD_ADD, NULL, &fm, &err), 0,
+                     "%s: %s", *lines, err.msg);
+        cr_assert_eq(flow_table_apply(e->ft, &fm, 0), 1, "%s", *lines);
+    }
+    cr_assert_eq(dp_commit(e->dp), 0);
+}
+
+static void
+env_fini(struct env *e)
+{
+    dp_worker_destroy(e->w);
+    flow_table_destroy(e->ft);
+    dp_destroy(e->dp);
+}
+
+static void
+send_frame(struct env *e, const uint8_t *f, size_t n, struct capture *cap)
+{
+    struct t_pkt tp;
+
+    memset(cap, 0, sizeof(*cap));
+    t_pkt_load(&tp, f, n);
+    dp_worker_online(e->w);
+    dp_worker_process(e->w, &tp.buf, 1, capture, cap);
+    dp_worker_quiesce(e->w);
+    dp_worker_offline(e->w);
+}
+
+static uint64_t
+hits(struct env *e, uint64_t cookie)
+{
+    uint64_t p = 0, b = 0;
+
+    cr_assert_eq(dp_flow_stats(e->dp, cookie, &p, &b), 0);
+    return p;
+}
+
+static size_t
+udp_frame(uint8_t *f, int tci)
+{
+    return t_frame_ip4(f, tci, 17, 1000, 2000, 8);
+}
+
+Test(dp_actset, last_output_runs_after_the_applied_ones)
+{
+    static const char *const flows[] = {
+        "cookie=1,table=0,actions=output:4,write_actions(output:2,output:3),"
+        "goto_table:1",
+        "cookie=2,table=1,actions=output:2",
+        NULL,
+    };
+    struct env e;
+    struct capture c;
+    uint8_t f[128];
+    size_t n = udp_frame(f, -1);
+
+    env_init(&e, flows);
+    send_frame(&e, f, n, &c);
+    cr_assert_eq(c.n, 3);
+    cr_expect_eq(c.port[0], 4);
+    cr_expect_eq(c.port[1], 2);
+    /* the set's one output, the last written, after table 1's */
+    cr_expect_eq(c.port[2], 3);
+    cr_expect_eq(c.len[2], n);
+    cr_expect(memcmp(c.frame[2], f, n) == 0);
+    cr_expect_eq(hits(&e, 1), 1);
+    cr_expect_eq(hits(&e, 2), 1);
+    env_fini(&e);
+}
+
+Test(dp_actset, runs_in_openflow_order_not_the_written_one)
+{
+    /* written: rewrite, output, dec_ttl, strip_vlan; run: strip_vlan,
+     * dec_ttl, the rewrite, the output */
+    static const char *const flows[] = {
+        "cookie=1,actions=write_actions(mod_dl_src:02:00:00:00:00:99,"
+        "output:3,dec_ttl,strip_vlan)",
+        NULL,
+    };
+    struct env e;
+    struct capture c;
+    uint8_t f[128], want[128];
+    size_t n = udp_frame(f, 0x2005), wn = udp_frame(want, -1);
+
+    want[11] = 0x99;
+    want[14 + 8] = 63;                  /* TTL */
+    t_ipv4_fix(want + 14);
+    env_init(&e, flows);
+    send_frame(&e, f, n, &c);
+    cr_assert_eq(c.n, 1);
+    cr_expect_eq(c.port[0], 3);
+    cr_assert_eq(c.len[0], wn);
+    cr_expect(memcmp(c.frame[0], want, wn) == 0);
+    env_fini(&e);
+}
+
+Test(dp_actset, a_set_without_output_runs_nothing)
+{
+    static const char *const flows[] = {
+        "cookie=1,table=0,actions=write_actions(mod_dl_src:02:00:00:00:00:99,"
+        "set_field:7->reg0),goto_table:1",
+        /* the load in the set never ran: reg0 is still 0 */
+        "cookie=2,table=1,reg0=0,actions=output:2",
+        NULL,
+    };
+    struct env e;
+    struct capture c;
+    uint8_t f[128];
+    size_t n = udp_frame(f, -1);
+
+    env_init(&e, flows);
+    send_frame(&e, f, n, &c);
+    cr_assert_eq(c.n, 1);
+    cr_expect_eq(c.port[0], 2);
+    cr_expect(memcmp(c.frame[0], f, n) == 0);
+    env_fini(&e);
+}
+
+Test(dp_actset, clear_actions_empties_and_actset_output_matches)
+{
+    static const char *const flows[] = {
+        "cookie=1,table=0,in_port=1,actions=write_actions(output:3),"
+        "goto_table:1",
+        "cookie=2,table=1,actset_output=3,actions=output:4,clear_actions,"
+        "goto_table:2",
+        "cookie=3,table=1,actset_output=UNSET,actions=output:2",
+        "cookie=4,table=2,actset_output=UNSET,actions=output:2",
+        NULL,
+    };
+    struct env e;
+    struct capture c;
+    uint8_t f[128];
+    size_t n = udp_frame(f, -1);
+
+    env_init(&e, flows);
+    send_frame(&e, f, n, &c);
+    /* table 1 saw output 3 in the set, cleared it; table 2 saw none */
+    cr_assert_eq(c.n, 2);
+    cr_expect_eq(c.port[0], 4);
+    cr_expect_eq(c.port[1], 2);
+    cr_expect_eq(hits(&e, 2), 1);
+    cr_expect_eq(hits(&e, 3), 0);
+    cr_expect_eq(hits(&e, 4), 1);
+    env_fini(&e);
+}
+
+Test(dp_actset, a_miss_still_runs_the_set_and_dec_ttl_can_drop_it)
+{
+    static const char *const flows[] = {
+        "cookie=1,table=0,ip,actions=write_actions(dec_ttl,output:3),"
+        "goto_table:1",
+        NULL,
+    };
+    struct env e;
+    struct capture c;
+    uint8_t f[128];
+    size_t n = udp_frame(f, -1);
+
+    env_init(&e, flows);
+    send_frame(&e, f, n, &c);
+    cr_assert_eq(c.n, 1);               /* table 1 missed */
+    cr_expect_eq(c.port[0], 3);
+    cr_expect_eq(c.frame[0][14 + 8], 63);
+    f[14 + 8] = 1;
+    t_ipv4_fix(f + 14);
+    send_frame(&e, f, n, &c);
+    cr_expect_eq(c.n, 0);               /* TTL 1: dec_ttl drops it */
+    env_fini(&e);
+}
+
+Test(dp_actset, a_resubmitted_table_writes_into_the_same_set)
+{
+    static const char *const flows[] = {
+        "cookie=1,table=0,actions=resubmit(,2),write_actions(output:2)",
+        "cookie=2,table=2,actions=write_actions(output:4,"
+        "mod_dl_dst:02:00:00:00:00:77)",
+        NULL,
+    };
+    struct env e;
+    struct capture c;
+    uint8_t f[128];
+    size_t n = udp_frame(f, -1);
+
+    env_init(&e, flows);
+    send_frame(&e, f, n, &c);
+    cr_assert_eq(c.n, 1);
+    /* table 0's output, written after table 2's, replaced it; table 2's
+     * rewrite stays */
+    cr_expect_eq(c.port[0], 2);
+    cr_expect_eq(c.frame[0][5], 0x77);
+    env_fini(&e);
+}
+
+Test(dp_actset, a_partial_flow_runs_its_set)
+{
+    static const char *const flows[] = {
+        "cookie=1,table=0,actions=drop",
+        NULL,
+    };
+    struct env e;
+    struct capture c;
+    struct flow_mod fm;
+    struct t_pkt tp;
+    uint8_t f[128];
+    size_t n = udp_frame(f, -1);
+
+    env_init(&e, flows);
+    cr_assert_eq(flow_parse("actions=output:2,write_actions(output:3)",
+                            FLOW_CMD_ADD, NULL, &fm, NULL), 0);
+    memset(&c, 0, sizeof(c));
+    t_pkt_load(&tp, f, n);
+    dp_worker_online(e.w);
+    dp_worker_run_actions(e.w, &tp.buf, 1, -1, fm.flow.actions,
+                          fm.flow.n_actions, capture, &c);
+    dp_worker_quiesce(e.w);
+    dp_worker_offline(e.w);
+    cr_assert_eq(c.n, 2);
+    cr_expect_eq(c.port[0], 2);
+    cr_expect_eq(c.port[1], 3);
+    env_fini(&e);
+}
