@@ -93,6 +93,7 @@ struct bench_opts {
     const char *profile;
     const char *eal;                /* the harness's EAL args (external) */
     const char *snicd_eal;          /* snicd's EAL args (external) */
+    const char *snicd_opts;         /* more snicd options (after --) */
     const char *tx_port, *rx_port;  /* the harness's ethdev names */
     const char *in_port, *out_port; /* snicd's port names for the flows */
     unsigned workers;               /* snicd --workers */

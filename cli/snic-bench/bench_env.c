@@ -393,8 +393,8 @@ snicd_argv(struct bench_env *e, const struct bench_opts *o,
 
     argv[(*n)++] = o->snicd;
     if (o->external) {
-        rc = bench_split_args(o->snicd_eal, store, argv, BENCH_MAX_ARGS - 20,
-                              n);
+        rc = bench_split_args(o->snicd_eal, &store[0], argv,
+                              BENCH_MAX_ARGS - 20, n);
     } else {
         snprintf(vdev, sizeof(vdev), "net_emunic0,socket=%s,"
                  "representor=vf[0]", e->card_sock);
@@ -431,6 +431,9 @@ snicd_argv(struct bench_env *e, const struct bench_opts *o,
     argv[(*n)++] = workers;
     if (path == BENCH_SOFTWARE)
         argv[(*n)++] = (char *)"--no-offload";
+    if (rc == 0 && o->snicd_opts != NULL)
+        rc = bench_split_args(o->snicd_opts, &store[1], argv,
+                              BENCH_MAX_ARGS, n);
     argv[*n] = NULL;
     return rc;
 }
@@ -439,14 +442,15 @@ int
 bench_env_start_snicd(struct bench_env *e, const struct bench_opts *o,
                       enum bench_path path)
 {
-    char *argv[BENCH_MAX_ARGS + 1], *store = NULL, log[300];
+    char *argv[BENCH_MAX_ARGS + 1], *store[2] = { NULL, NULL }, log[300];
     double end = bench_now() + 30;
     unsigned n = 0;
     int rc;
 
-    rc = snicd_argv(e, o, path, &store, argv, &n);
+    rc = snicd_argv(e, o, path, store, argv, &n);
     if (rc < 0) {
-        fprintf(stderr, "snic-bench: --snicd-eal: too many arguments\n");
+        fprintf(stderr, "snic-bench: --snicd-eal, --snicd-opts: too many "
+                "arguments\n");
         goto out_store;
     }
     snprintf(log, sizeof(log), "%s/snicd-%s.log", e->dir,
@@ -476,6 +480,7 @@ bench_env_start_snicd(struct bench_env *e, const struct bench_opts *o,
     }
     rc = 0;
 out_store:
-    free(store);
+    free(store[0]);
+    free(store[1]);
     return rc;
 }

@@ -66,6 +66,8 @@ usage(FILE *f)
 "  --in-port NAME       snicd port the traffic enters (default vf0)\n"
 "  --out-port NAME      snicd port it leaves by (default uplink)\n"
 "  --workers N          snicd datapath lcores (default 1)\n"
+"  --snicd-opts \"ARGS\"  more snicd options, both paths (e.g.\n"
+"                       \"--no-flow-queues\": rules through the sync API)\n"
 "  --rundir DIR         run dir to use and keep (logs); default a private\n"
 "                       temporary one, removed at exit\n"
 "  -h, --help           this text\n", BENCH_MAX_RUNS);
@@ -185,7 +187,7 @@ enum {
     OPT_CHURN_RATE, OPT_CHURN_FLOWS, OPT_CHURN_SIZE, OPT_RUNS, OPT_ONLY,
     OPT_NO_SETUP, OPT_NO_FWD, OPT_JSON, OPT_PLOT, OPT_HUGE, OPT_NO_HUGE,
     OPT_HUGE_PAGES, OPT_CARD, OPT_EMUNIC, OPT_SNICD, OPT_PMD, OPT_PROFILE,
-    OPT_EAL, OPT_SNICD_EAL, OPT_TX, OPT_RX, OPT_IN, OPT_OUT, OPT_WORKERS,
+    OPT_EAL, OPT_SNICD_EAL, OPT_SNICD_OPTS, OPT_TX, OPT_RX, OPT_IN, OPT_OUT, OPT_WORKERS,
     OPT_RUNDIR,
 };
 
@@ -276,6 +278,7 @@ apply_opt(struct bench_opts *o, int c, const char *arg)
     case OPT_PROFILE: o->profile = arg; return 0;
     case OPT_EAL: o->eal = arg; return 0;
     case OPT_SNICD_EAL: o->snicd_eal = arg; return 0;
+    case OPT_SNICD_OPTS: o->snicd_opts = arg; return 0;
     case OPT_TX: o->tx_port = arg; return 0;
     case OPT_RX: o->rx_port = arg; return 0;
     case OPT_IN: o->in_port = arg; return 0;
@@ -356,6 +359,7 @@ bench_opts_parse(int argc, char **argv, struct bench_opts *o)
         { "profile", required_argument, NULL, OPT_PROFILE },
         { "eal", required_argument, NULL, OPT_EAL },
         { "snicd-eal", required_argument, NULL, OPT_SNICD_EAL },
+        { "snicd-opts", required_argument, NULL, OPT_SNICD_OPTS },
         { "tx-port", required_argument, NULL, OPT_TX },
         { "rx-port", required_argument, NULL, OPT_RX },
         { "in-port", required_argument, NULL, OPT_IN },

@@ -260,6 +260,9 @@ struct snicd {
     struct flow_table *table;
     struct dp *dp;
     struct snicd_offload *offload;      /* NULL: --no-offload */
+    /* operations of the proxy port's flow queue; 0: the sync rte_flow
+     * API (--no-flow-queues, --no-offload) */
+    uint32_t flow_queue_size;
     struct snicd_journal *journal;      /* NULL: none */
     bool replaying;                     /* journal replay: do not record */
     int journal_err;                    /* recording failed in this batch */

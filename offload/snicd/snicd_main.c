@@ -389,6 +389,7 @@ start_offload(struct snicd *d)
         .proxy_port = up->ethdev, .enabled = true,
         .ports = d->ports.v, .n_ports = d->ports.n,
         .marks_changed = marks_changed, .ctx = d,
+        .no_flow_queue = d->flow_queue_size == 0,
     };
     struct rte_flow_error ferr;
     uint16_t proxy;
@@ -565,6 +566,7 @@ main(int argc, char **argv)
     d.port_cfg = o.ports;
     d.n_port_cfg = o.n_ports;
     d.n_queues = o.workers;
+    d.flow_queue_size = o.offload ? o.flow_queue_size : 0;
     d.mempool = rte_pktmbuf_pool_create("snicd_mbufs",
         o.mbufs ? o.mbufs
                 : (rte_eth_dev_count_avail() + 1) * o.workers * 2048u + 4096u,

@@ -85,8 +85,11 @@ flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
         struct snicd_oflow **n = realloc(o->removed, nc * sizeof(*n));
 
         if (n == NULL) {
-            /* cannot defer: drop the rule now */
+            /* cannot defer: drop the rule now (a destroy on the flow
+             * queue is pushed and pulled at once: no operation outlives
+             * a commit) */
             snicd_offload_to_sw(o, f, "removed", false);
+            (void)snicd_offload_queue_flush(o);
             free(f);
             return;
         }
@@ -191,6 +194,7 @@ snicd_offload_create(const struct snicd_offload_cfg *c)
         snicd_offload_probe_levels(o);
     o->st.hw_levels = o->n_levels;
     snicd_tun_probe(o);
+    snicd_offload_queue_attach(o, false);
     return o;
 
 fini_flow_marks:
@@ -245,6 +249,8 @@ snicd_offload_destroy(struct snicd_offload *o)
         for (uint32_t i = 0; i < o->n_removed; i++)
             free(o->removed[i]);
     }
+    /* the destroys still queued, then the templates */
+    snicd_offload_queue_detach(o, false);
     /* the pop rules went with the last flow of each context */
     snicd_tun_fini(o);
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
@@ -253,6 +259,7 @@ snicd_offload_destroy(struct snicd_offload *o)
     snic_hmap_fini(&o->ids);
     snicd_shape_cache_destroy(o->shapes);
     free(o->x);
+    free(o->fq_x);
     free(o->gone);
     snicd_mark_pool_fini(&o->flow_marks);
     snicd_mark_pool_fini(&o->decap_marks);
@@ -387,33 +394,13 @@ snicd_offload_port_back(struct snicd_offload *o, uint32_t ofport)
     return placed;
 }
 
-int
-snicd_offload_commit(struct snicd_offload *o)
+/* Place every dirty table, again while a pass freed the room flows
+ * wait for (bounded). */
+static int
+place_rounds(struct snicd_offload *o)
 {
     int ret = 0;
 
-    o->ops = 0;
-    /* oldest rule first (see snicd_offload_destroy); nobody asks for the
-     * counters of a removed flow any more */
-    if (o->n_removed > 1)
-        qsort(o->removed, o->n_removed, sizeof(o->removed[0]), seq_cmp);
-    for (uint32_t i = 0; i < o->n_removed; i++) {
-        struct snicd_oflow *f = o->removed[i];
-
-        f->where = SNICD_WHERE_SW;
-        snicd_offload_rule_retire(o, f);
-        snicd_offload_mark_settle(o, f, 0, 0);
-        free(f);
-    }
-    o->n_removed = 0;
-    if (o->space_freed)
-        for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
-            if (o->tables[t].has_no_space)
-                o->tables[t].dirty = true;
-    o->space_freed = false;
-    /* the guards before any flow of group 0 (they decide what may go
-     * there) */
-    snicd_tun_sync(o);
     /* A pass can free the room it lacked: a new flow that found the device
      * full stays in software, and then every lower flow it overlaps must
      * leave hardware too (rule 1), which empties the device. Placing again
@@ -442,6 +429,49 @@ snicd_offload_commit(struct snicd_offload *o)
         if (!again)
             break;
         o->st.place_rounds++;
+    }
+    return ret;
+}
+
+int
+snicd_offload_commit(struct snicd_offload *o)
+{
+    int ret;
+
+    o->commits++;
+    o->ops = 0;
+    /* oldest rule first (see snicd_offload_destroy); nobody asks for the
+     * counters of a removed flow any more */
+    if (o->n_removed > 1)
+        qsort(o->removed, o->n_removed, sizeof(o->removed[0]), seq_cmp);
+    for (uint32_t i = 0; i < o->n_removed; i++) {
+        struct snicd_oflow *f = o->removed[i];
+
+        f->where = SNICD_WHERE_SW;
+        snicd_offload_rule_retire(o, f);
+        snicd_offload_mark_settle(o, f, 0, 0);
+        free(f);
+    }
+    o->n_removed = 0;
+    if (o->space_freed)
+        for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+            if (o->tables[t].has_no_space)
+                o->tables[t].dirty = true;
+    o->space_freed = false;
+    /* the guards before any flow of group 0 (they decide what may go
+     * there) */
+    snicd_tun_sync(o);
+    ret = place_rounds(o);
+    /* The flow queue's results. A table where the device refused a rule
+     * of the batch was placed as if the rule were in: it is placed again
+     * (the last time with the sync API, which settles within its pass),
+     * so the commit ends with rules 1 and 2 holding everywhere. */
+    for (unsigned pass = 1; snicd_offload_queue_flush(o) > 0 && ret >= 0 &&
+         !o->dead; pass++) {
+        o->fq_off = pass >= SNICD_PLACE_ROUNDS;
+        o->st.place_rounds++;
+        ret = place_rounds(o);
+        o->fq_off = false;
     }
     (void)snicd_offload_marks_publish(o);
     if (o->dead)
@@ -556,6 +586,8 @@ int
 snicd_offload_device_back(struct snicd_offload *o, uint16_t proxy_port)
 {
     o->cfg.proxy_port = proxy_port;
+    /* the old port's close took its templates and tables */
+    snicd_offload_queue_attach(o, true);
     return snicd_offload_resync(o);
 }
 
@@ -657,4 +689,6 @@ snicd_offload_get_stats(const struct snicd_offload *o,
     for (unsigned i = 0; i < o->tun.n_guards; i++)
         s->guard_rules += o->tun.guard[i] != NULL;
     s->guard_mode = o->tun.mode;
+    s->queue_size = snicd_fq_size(o->fq);
+    snicd_fq_stats(o->fq, &s->queue_tables, &s->queue_pushes);
 }

@@ -124,7 +124,23 @@ struct snicd_offload_cfg {
      * mark keeps its meaning in the published list); 0:
      * SNICD_MARK_QUIET_MS. */
     uint32_t mark_quiet_ms;
+    /* true: every rule through rte_flow_create/destroy even when the
+     * proxy port has a flow queue (snicd --no-flow-queues) */
+    bool no_flow_queue;
 };
+
+/*
+ * Called for every port between rte_eth_dev_configure() and
+ * rte_eth_dev_start() (DPDK 22.11 takes rte_flow_configure only then): a
+ * port that is its own transfer proxy and offers flow queues
+ * (rte_flow_info_get) gets one of @size operations and a pool of
+ * counters, which an offload manager on that port then uses for its rules
+ * (snicd_offload_create, snicd_offload_device_back). @size 0: none (the
+ * sync API). After a device reset the port keeps the flow engine it had
+ * (rte_flow_configure is refused with EBUSY while templates exist). 1
+ * when the port has a flow queue, 0 when it does not (logged).
+ */
+int snicd_offload_port_queues(uint16_t port, uint32_t size);
 
 /* NULL and errno. Queries the device's rte_flow support up front (the
  * number of priority levels, by validating a trivial rule). The port table
@@ -233,6 +249,14 @@ struct snicd_offload_stats {
     uint64_t device_losses;     /* snicd_offload_device_gone calls */
     uint64_t retries;           /* retry passes that had work */
     uint64_t place_rounds;      /* extra placement passes: room freed */
+    /* the flow queue (template/async API); size 0: the sync API */
+    uint32_t queue_size;
+    uint32_t queue_tables;      /* template tables, one per rule shape */
+    uint64_t queue_pushes;
+    uint64_t queue_refused;     /* creates the device refused in a batch */
+    uint64_t queue_no_template; /* rules made with rte_flow_create for want
+                                 * of a template */
+    uint64_t queue_destroy_failures;
     uint32_t hw_levels;     /* rte_flow priorities the device offers */
     uint32_t n_marks;       /* live marks (partial + resume + decap) */
     uint32_t decap_contexts;/* decap contexts with a pop rule */

@@ -13,11 +13,14 @@
  * (snicd_offload_marks.c). Nothing of those calls back here.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
 #include <rte_flow.h>
 
+#include "snicd_log.h"
 #include "snicd_offload_priv.h"
 #include "snicd_xlate.h"
 
@@ -37,30 +40,57 @@ flow_has_goto(const struct flow *f)
            f->actions[f->n_actions - 1].type == FLOW_ACT_GOTO_TABLE;
 }
 
-/* Drop @f's rule, keeping what its counter said. */
-void
-snicd_offload_rule_retire(struct snicd_offload *o, struct snicd_oflow *f)
+/* Destroy @h: on the flow queue when there is one and this pass uses it,
+ * else (or when the queue refuses) with rte_flow_destroy. */
+static void
+rule_destroy(struct snicd_offload *o, struct rte_flow *h)
 {
     struct rte_flow_error err;
 
-    if (f->handle == NULL)
-        return;
+    if (o->fq != NULL && !o->fq_off) {
+        if (snicd_fq_full(o->fq) && !o->fq_flushing)
+            (void)snicd_offload_queue_flush(o);
+        if (snicd_fq_destroy(o->fq, h) == 0)
+            return;
+    }
+    /* a refusal to delete leaves nothing we could do better */
+    (void)rte_flow_destroy(o->cfg.proxy_port, h, &err);
+}
+
+/* Drop rule @h of @f (where it was @was), keeping what its counter said:
+ * @f's current rule, or the one a confirmed create replaced. */
+static void
+rule_drop(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
+          uint8_t was)
+{
     if (!o->dead) {
-        if (f->where == SNICD_WHERE_HW)
-            (void)snicd_offload_rule_count(o, f->handle, &f->cur_pkts,
+        if (was == SNICD_WHERE_HW)
+            (void)snicd_offload_rule_count(o, h, &f->cur_pkts,
                                            &f->cur_bytes);
-        /* a refusal to delete leaves nothing we could do better */
-        (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
+        rule_destroy(o, h);
         o->st.rules_destroyed++;
         o->ops++;
     }
-    if (f->where == SNICD_WHERE_HW) {
+    if (was == SNICD_WHERE_HW) {
         f->acc_pkts += f->cur_pkts;
         f->acc_bytes += f->cur_bytes;
     }
     f->cur_pkts = f->cur_bytes = 0;
-    f->handle = NULL;
     o->space_freed = true;
+    o->drops++;
+}
+
+/* Drop @f's rule, keeping what its counter said. */
+void
+snicd_offload_rule_retire(struct snicd_offload *o, struct snicd_oflow *f)
+{
+    /* a rule still on the flow queue is known only once pulled */
+    if (f->queued)
+        (void)snicd_offload_queue_flush(o);
+    if (f->handle == NULL)
+        return;
+    rule_drop(o, f, f->handle, f->where);
+    f->handle = NULL;
     snicd_tun_release(o, f);
 }
 
@@ -77,13 +107,32 @@ snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
     snicd_offload_mark_settle(o, f, 0, 0);
 }
 
-/* Create @x's rule for @f; the old rule (if any) goes after the new one is
- * in, so traffic never falls through between the two. */
-enum snicd_where
-snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
-                           const struct snicd_xlate *x, uint32_t level,
-                           enum snicd_where where, uint32_t mark,
-                           uint8_t kind, const char *reason)
+/* @f's new rule @h is in (or on the flow queue): the flow's state says
+ * so. */
+static void
+rule_in(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
+        uint32_t level, enum snicd_where where, uint32_t mark, uint8_t kind,
+        const char *reason)
+{
+    f->handle = h;
+    f->seq = ++o->seq;
+    f->where = where;
+    f->level = level;
+    f->changed = false;
+    f->no_space = false;
+    f->create_failed = false;
+    snicd_offload_mark_settle(o, f, mark, kind);
+    snicd_say(f->reason, sizeof(f->reason), "%s", reason);
+}
+
+/* Create @x's rule for @f with rte_flow_create; the old rule (if any)
+ * goes after the new one is in, so traffic never falls through between
+ * the two. */
+static enum snicd_where
+rule_install_sync(struct snicd_offload *o, struct snicd_oflow *f,
+                  const struct snicd_xlate *x, uint32_t level,
+                  enum snicd_where where, uint32_t mark, uint8_t kind,
+                  const char *reason)
 {
     struct rte_flow_error err;
     struct rte_flow *h;
@@ -93,6 +142,14 @@ snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
     memset(&err, 0, sizeof(err));
     h = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items, x->actions,
                         &err);
+    if (h == NULL && rte_errno == ENOSPC && o->fq != NULL &&
+        snicd_fq_inflight(o->fq) > 0 && !o->fq_flushing) {
+        /* the room may be in destroys still on the flow queue */
+        (void)snicd_offload_queue_flush(o);
+        memset(&err, 0, sizeof(err));
+        h = rte_flow_create(o->cfg.proxy_port, &x->attr, x->items,
+                            x->actions, &err);
+    }
     if (h == NULL && rte_errno == ENOSPC && f->handle != NULL) {
         /* full: the old rule's place is the only room there is */
         snicd_offload_rule_retire(o, f);
@@ -124,16 +181,224 @@ snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
     o->st.rules_created++;
     o->ops++;
     snicd_offload_rule_retire(o, f);
-    f->handle = h;
-    f->seq = ++o->seq;
-    f->where = where;
-    f->level = level;
-    f->changed = false;
-    f->no_space = false;
-    f->create_failed = false;
-    snicd_offload_mark_settle(o, f, mark, kind);
-    snicd_say(f->reason, sizeof(f->reason), "%s", reason);
+    rule_in(o, f, h, level, where, mark, kind, reason);
     return where;
+}
+
+/* Enqueue @x's create on the flow queue; @f's old rule stays until the
+ * create is confirmed (snicd_offload_queue_flush). False when the queue
+ * does not take it: no template for its shape, or a refusal that
+ * rte_flow_create will repeat with its reason. */
+static bool
+rule_queue(struct snicd_offload *o, struct snicd_oflow *f,
+           const struct snicd_xlate *x, uint32_t level,
+           enum snicd_where where, uint32_t mark, uint8_t kind,
+           const char *reason)
+{
+    struct rte_flow_error err;
+    struct snicd_qop *op;
+    struct rte_flow *h;
+    bool no_table;
+
+    /* a create goes after the destroys queued before it are done: the
+     * room and the pooled counters they free are handed out at push */
+    if (snicd_fq_full(o->fq) || snicd_fq_destroys(o->fq) > 0)
+        (void)snicd_offload_queue_flush(o);
+    op = snicd_fq_op_get(o->fq);
+    if (op == NULL)
+        return false;
+    memset(&err, 0, sizeof(err));
+    h = snicd_fq_create(o->fq, x, op, &no_table, &err);
+    if (h == NULL) {
+        snicd_fq_op_put(o->fq, op);
+        if (no_table)
+            o->st.queue_no_template++;
+        return false;
+    }
+    /* logged as the rule the device is given (a refusal in the batch is
+     * logged again when the create is asked once more) */
+    snicd_offload_rule_trace(o, x, "installed", NULL);
+    op->f = f;
+    op->old = f->handle;
+    op->old_where = f->where;
+    op->where = (uint8_t)where;
+    op->level = level;
+    op->mark = mark;
+    op->kind = kind;
+    f->queued = true;
+    o->ops++;
+    rule_in(o, f, h, level, where, mark, kind, reason);
+    return true;
+}
+
+/* Install @x's rule for @f: on the flow queue when the port has one and
+ * this pass uses it, else (and when the queue does not take the rule)
+ * with rte_flow_create. */
+enum snicd_where
+snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
+                           const struct snicd_xlate *x, uint32_t level,
+                           enum snicd_where where, uint32_t mark,
+                           uint8_t kind, const char *reason)
+{
+    if (f->queued)
+        (void)snicd_offload_queue_flush(o);
+    /* a flow in a decap context keeps the context's reference with its
+     * rule: that hand-over is made with rte_flow_create */
+    if (o->fq != NULL && !o->fq_off && !o->fq_flushing && f->dctx == NULL &&
+        rule_queue(o, f, x, level, where, mark, kind, reason))
+        return where;
+    return rule_install_sync(o, f, x, level, where, mark, kind, reason);
+}
+
+/* ------------------------------------------------------------------------
+ * The flow queue's results
+ * ------------------------------------------------------------------------ */
+
+static void xlate_ctx(const struct snicd_offload *o,
+                      const struct snicd_oflow *f, struct snicd_xlate_ctx *c,
+                      uint32_t level, uint32_t mark,
+                      enum snicd_xlate_mode mode);
+
+/* One create's result. Confirmed: the rule it replaces goes now. Refused:
+ * the queue's result has no reason, so the rule is asked again with
+ * rte_flow_create, from the flow's old state (its old rule still in):
+ * either the device takes it now (a counter pool used up, a transient
+ * refusal) or it says why, and the flow goes to software with that. */
+static void
+queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
+{
+    struct snicd_oflow *f = op->f;
+    struct snicd_xlate_ctx c;
+    char reason[SNICD_REASON_SIZE];
+    enum snicd_where w;
+    bool off = o->fq_off;
+
+    f->queued = false;
+    if (ok) {
+        o->st.rules_created++;
+        if (op->old != NULL)
+            rule_drop(o, f, op->old, op->old_where);
+        return;
+    }
+    o->st.queue_refused++;
+    snicd_log(SNICD_LOG_DEBUG, "flow %" PRIu64 ": its rule was refused in "
+              "the flow queue's batch: asked again with rte_flow_create",
+              f->id);
+    /* the failed create's handle is gone with its operation */
+    f->handle = op->old;
+    f->where = op->old_where;
+    snicd_say(reason, sizeof(reason), "%s", f->reason);
+    xlate_ctx(o, f, &c, op->level, op->mark,
+              op->where == SNICD_WHERE_PARTIAL ? SNICD_XLATE_PARTIAL
+                                               : SNICD_XLATE_FULL);
+    /* all of it now: a full device's room is in the old rule, which
+     * must be gone before the create is asked again */
+    o->fq_off = true;
+    if (snicd_xlate_flow(&f->flow, &c, o->fq_x) < 0) {
+        /* the same translation succeeded when it was queued */
+        snicd_offload_to_sw(o, f, o->fq_x->reason, false);
+        w = SNICD_WHERE_SW;
+    } else {
+        w = rule_install_sync(o, f, o->fq_x, op->level,
+                              (enum snicd_where)op->where, op->mark,
+                              op->kind, reason);
+    }
+    o->fq_off = off;
+    if (w != SNICD_WHERE_SW)
+        return;
+    /* its table is placed again: what it overlaps was placed as if it
+     * were in hardware. The flow itself is not asked again in this
+     * commit, unless it waits for room and a rule went since */
+    f->refused_commit = o->commits;
+    f->refused_drops = o->drops;
+    o->fq_refused_table[f->flow.table_id] = true;
+    o->fq_refused++;
+}
+
+/* The device does not answer pulls: every create still waiting is lost
+ * with it (the handles stay the queue's). */
+static void
+queue_abandon(struct snicd_offload *o)
+{
+    struct snicd_qop *op;
+
+    o->dead = true;
+    for (uint32_t i = 0; (op = snicd_fq_op_at(o->fq, i)) != NULL; i++) {
+        struct snicd_oflow *f = op->f;
+
+        if (!op->in_use || f == NULL)
+            continue;
+        f->queued = false;
+        f->handle = NULL;
+        snicd_offload_to_sw(o, f, "device not answering", false);
+        snicd_fq_op_put(o->fq, op);
+    }
+}
+
+int
+snicd_offload_queue_flush(struct snicd_offload *o)
+{
+    struct snicd_qop *ops[64];
+    bool ok[64];
+    unsigned empty = 0;
+    int n, refused;
+
+    if (o->fq == NULL || o->fq_flushing)
+        return 0;
+    o->fq_flushing = true;
+    while (snicd_fq_inflight(o->fq) > 0) {
+        n = snicd_fq_pull(o->fq, ops, ok, 64);
+        if (n < 0 || (n == 0 && ++empty > 1000)) {
+            queue_abandon(o);
+            break;
+        }
+        if (n > 0)
+            empty = 0;
+        for (int i = 0; i < n; i++) {
+            if (ops[i] == NULL) {
+                o->st.queue_destroy_failures += !ok[i];
+                continue;
+            }
+            queue_settle(o, ops[i], ok[i]);
+            snicd_fq_op_put(o->fq, ops[i]);
+        }
+    }
+    o->fq_flushing = false;
+    /* only the outermost flush (the commit's) marks tables: a placement
+     * pass ends by clearing its table's mark */
+    refused = (int)o->fq_refused;
+    o->fq_refused = 0;
+    for (unsigned t = 0; refused > 0 && t < SNICD_NUM_TABLES; t++)
+        if (o->fq_refused_table[t]) {
+            o->fq_refused_table[t] = false;
+            o->tables[t].dirty = true;
+        }
+    return refused;
+}
+
+void
+snicd_offload_queue_attach(struct snicd_offload *o, bool port_closed)
+{
+    snicd_offload_queue_detach(o, port_closed);
+    if (!o->cfg.enabled || o->cfg.no_flow_queue)
+        return;
+    if (o->fq_x == NULL) {
+        o->fq_x = malloc(sizeof(*o->fq_x));
+        if (o->fq_x == NULL)
+            return;
+    }
+    o->fq = snicd_fq_open(o->cfg.proxy_port);
+}
+
+void
+snicd_offload_queue_detach(struct snicd_offload *o, bool port_closed)
+{
+    if (o->fq == NULL)
+        return;
+    if (!port_closed && !o->dead)
+        (void)snicd_offload_queue_flush(o);
+    snicd_fq_close(o->fq, !port_closed && !o->dead);
+    o->fq = NULL;
 }
 
 /* Group 0's first levels belong to the tunnel guards: a flow's level
@@ -200,6 +465,12 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
     if (f->handle != NULL && !f->changed && f->level == level &&
         f->where != SNICD_WHERE_SW)
         return f->where;        /* already right */
+    /* refused in this commit's batch and asked again then: the retry
+     * waits for the next commit (snicd_offload_retry_failed), or for room
+     * if that was what it lacked */
+    if (f->where == SNICD_WHERE_SW && f->refused_commit == o->commits &&
+        (!f->no_space || f->refused_drops == o->drops))
+        return SNICD_WHERE_SW;
     if (has_goto && (m = mark_want(o, f, SNICD_MARK_RESUME)) == 0) {
         snicd_offload_to_sw(o, f, "no free mark for goto_table (every "
                             "mark is in use or was released too recently)",
@@ -388,7 +659,7 @@ snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
     }
     /* the pop rule used the scratch translation: make the flow's again */
     (void)snicd_xlate_flow(&f->flow, &xc, x);
-    w = snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_HW, 0, 0, "");
+    w = rule_install_sync(o, f, x, level, SNICD_WHERE_HW, 0, 0, "");
     if (w == SNICD_WHERE_SW) {
         snicd_tun_ctx_put(o, c);
         return w;

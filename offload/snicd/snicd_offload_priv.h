@@ -42,6 +42,9 @@ struct snicd_oflow {
     uint64_t seq;               /* creation order of the rule */
     uint32_t tidx;              /* index in its table's vector */
     struct snicd_dctx *dctx;    /* the decap context its rule is in */
+    bool queued;                /* its rule's create is on the flow queue */
+    uint64_t refused_commit;    /* the commit whose batch refused it */
+    uint64_t refused_drops;     /* snicd_offload.drops then */
     /* hardware counters: totals of rules already destroyed, plus the last
      * reading of the current one */
     uint64_t acc_pkts, acc_bytes;
@@ -156,6 +159,60 @@ struct snicd_tunnels {
     uint32_t n_retired, cap_retired;
 };
 
+/* ---- the flow queue (snicd_offload_fq.c) ---- */
+
+/* A create on the flow queue waiting for its result (its user_data): what
+ * the flow had before, so the old rule goes only once the new one is
+ * confirmed, and what to ask rte_flow_create again if it is refused. */
+struct snicd_qop {
+    struct snicd_qop *next;     /* free list */
+    bool in_use;
+    struct snicd_oflow *f;
+    struct rte_flow *old;       /* the rule it replaces, or NULL */
+    uint8_t old_where;
+    uint8_t where;              /* SNICD_WHERE_HW or _PARTIAL */
+    uint8_t kind;               /* its mark's kind */
+    uint32_t level;
+    uint32_t mark;
+};
+
+struct snicd_fq;
+/* The flow queue of @port if snicd_offload_port_queues() configured one
+ * there, else NULL. */
+struct snicd_fq *snicd_fq_open(uint16_t port);
+/* @destroy: the port is still there (templates and tables go too);
+ * otherwise only our memory (the port's close took the rest). */
+void snicd_fq_close(struct snicd_fq *q, bool destroy);
+uint32_t snicd_fq_size(const struct snicd_fq *q);
+uint32_t snicd_fq_inflight(const struct snicd_fq *q);
+bool snicd_fq_full(const struct snicd_fq *q);
+/* Destroys enqueued and not pulled yet. */
+uint32_t snicd_fq_destroys(const struct snicd_fq *q);
+void snicd_fq_stats(const struct snicd_fq *q, uint32_t *tables,
+                    uint64_t *pushes);
+/* Records for creates: one per queue slot, so never short while the
+ * queue has room. */
+struct snicd_qop *snicd_fq_op_get(struct snicd_fq *q);
+void snicd_fq_op_put(struct snicd_fq *q, struct snicd_qop *op);
+/* The @i-th record (to walk those in use), NULL past the last. */
+struct snicd_qop *snicd_fq_op_at(struct snicd_fq *q, uint32_t i);
+/* Enqueue @x's create (postponed) with @op as its user data. NULL with
+ * rte_errno: EAGAIN when the queue is full; *@no_table when the device
+ * takes no template for the shape; else the device's refusal in @err
+ * (the checks of rte_flow_validate). */
+struct rte_flow *snicd_fq_create(struct snicd_fq *q,
+                                 const struct snicd_xlate *x,
+                                 struct snicd_qop *op, bool *no_table,
+                                 struct rte_flow_error *err);
+/* Enqueue @h's destroy (postponed, no user data). 0, -EAGAIN when full,
+ * or the device's refusal. */
+int snicd_fq_destroy(struct snicd_fq *q, struct rte_flow *h);
+/* Push what was enqueued since the last push, then pull up to @room
+ * results: *@ops the create's record (NULL: a destroy), *@ok its status.
+ * The count, or a negative errno. */
+int snicd_fq_pull(struct snicd_fq *q, struct snicd_qop **ops, bool *ok,
+                  unsigned room);
+
 /* ---- the manager (snicd_offload.c) ---- */
 
 struct snicd_offload {
@@ -189,6 +246,16 @@ struct snicd_offload {
     uint32_t root_reserved;     /* group 0 levels above the flows (guard) */
     struct snicd_offload_stats st;
     struct snicd_xlate *x;      /* scratch: too big for the stack */
+    /* the flow queue of the proxy port, NULL: the sync API */
+    struct snicd_fq *fq;
+    bool fq_off;                /* this placement pass uses the sync API */
+    bool fq_flushing;
+    uint64_t commits;           /* commits begun, ever */
+    uint64_t drops;             /* rules dropped, ever (room freed) */
+    uint32_t fq_refused;        /* flows refused in a batch, not yet
+                                 * handed to the commit */
+    bool fq_refused_table[SNICD_NUM_TABLES];
+    struct snicd_xlate *fq_x;   /* scratch of a retry while @x is in use */
     uint8_t shape[SNICD_XLATE_SHAPE_MAX];
 };
 
@@ -303,6 +370,17 @@ void snicd_offload_rule_retire(struct snicd_offload *o, struct snicd_oflow *f);
 /* Take @f out of hardware (if it is there) with @reason. */
 void snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
                          const char *reason, bool no_space);
+/* Wait for every operation on the flow queue: a create confirmed
+ * destroys the rule it replaces; one the device refused is asked again
+ * with rte_flow_create (the queue's result carries no reason), and if
+ * that fails too, the flow goes to software with the device's reason and
+ * its table is marked to be placed again. Returns how many flows went to
+ * software so. */
+int snicd_offload_queue_flush(struct snicd_offload *o);
+/* The flow queue of cfg.proxy_port, if it has one (at create, and when
+ * the device is back: @port_closed, the old queue's port is gone). */
+void snicd_offload_queue_attach(struct snicd_offload *o, bool port_closed);
+void snicd_offload_queue_detach(struct snicd_offload *o, bool port_closed);
 /* Why @f may not be in hardware at all right now, or NULL. */
 const char *snicd_offload_blocked(struct snicd_offload *o,
                                   const struct snicd_oflow *f,

@@ -26,6 +26,11 @@ snicd_opts_usage(FILE *f)
         "/run/snic)\n"
         "  --group NAME           group allowed on the control socket\n"
         "  --no-offload           every flow in the software datapath\n"
+        "  --flow-queue-size N    operations on the transfer port's flow\n"
+        "                         queue (template/async rte_flow API;\n"
+        "                         default 1024, 1..65536)\n"
+        "  --no-flow-queues       every rule through the synchronous\n"
+        "                         rte_flow API, even on a port with queues\n"
         "  --workers N            datapath lcores (default 1)\n"
         "  --mbufs N              packet buffers (default: enough for every\n"
         "                         port's rx ring; raise for pcap replay)\n"
@@ -287,7 +292,8 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
 {
     enum { O_RUNDIR = 256, O_GROUP, O_NO_OFFLOAD, O_WORKERS, O_FLOWS,
            O_JOURNAL, O_VXLAN, O_ESOCK, O_EBIN, O_EPROFILE, O_PMD, O_VFS,
-           O_LOG, O_MBUFS, O_PORT, O_MAC_AGING, O_LOCAL };
+           O_LOG, O_MBUFS, O_PORT, O_MAC_AGING, O_LOCAL, O_FQ_SIZE,
+           O_NO_FQ };
     static const struct option opts[] = {
         { "rundir", required_argument, NULL, O_RUNDIR },
         { "group", required_argument, NULL, O_GROUP },
@@ -306,6 +312,8 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
         { "port", required_argument, NULL, O_PORT },
         { "mac-aging", required_argument, NULL, O_MAC_AGING },
         { "local", required_argument, NULL, O_LOCAL },
+        { "flow-queue-size", required_argument, NULL, O_FQ_SIZE },
+        { "no-flow-queues", no_argument, NULL, O_NO_FQ },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -320,6 +328,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
     o->log_level = SNICD_LOG_INFO;
     o->emunic_socket = SNICD_DEFAULT_EMUNIC_SOCKET;
     o->vfs = 4;
+    o->flow_queue_size = SNICD_DEFAULT_FLOW_QUEUE_SIZE;
     optind = 0;     /* reset getopt: the parser may run more than once */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -375,6 +384,14 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
                             "spaces", optarg);
             o->local_iface = optarg;
             break;
+        case O_FQ_SIZE:
+            if (parse_uint(optarg, 1, SNICD_MAX_FLOW_QUEUE_SIZE,
+                           &o->flow_queue_size) < 0)
+                return fail(err, err_size, "--flow-queue-size %s: want "
+                            "1..%u operations (--no-flow-queues for none)",
+                            optarg, SNICD_MAX_FLOW_QUEUE_SIZE);
+            break;
+        case O_NO_FQ: o->flow_queue_size = 0; break;
         case O_ESOCK: o->emunic_socket = optarg; break;
         case O_EBIN: o->emunic_bin = optarg; break;
         case O_EPROFILE: o->emunic_profile = optarg; break;

@@ -38,7 +38,12 @@ struct snicd_opts {
     unsigned n_ports;
     unsigned mac_aging;             /* seconds; 0: the default (300) */
     const char *local_iface;        /* --local: LOCAL's tap; NULL: none */
+    /* --flow-queue-size N; 0: --no-flow-queues (the sync rte_flow API) */
+    unsigned flow_queue_size;
 };
+
+#define SNICD_DEFAULT_FLOW_QUEUE_SIZE   1024u
+#define SNICD_MAX_FLOW_QUEUE_SIZE       65536u
 
 #define SNICD_DEFAULT_EMUNIC_SOCKET "/run/snic/emunic.sock"
 

@@ -67,6 +67,9 @@ snicd_port_start(struct snicd *d, uint16_t pid)
         if (rc < 0)
             return rc;
     }
+    /* the transfer proxy's flow queue: only between configure and
+     * start */
+    (void)snicd_offload_port_queues(pid, d->flow_queue_size);
     rc = rte_eth_dev_start(pid);
     if (rc < 0)
         return rc;

@@ -84,8 +84,11 @@ class Snicd:
     def __init__(self, tmp, nic, *opts, name="snicd"):
         self.rundir = os.path.join(tmp, name + "-run")
         self.log = os.path.join(tmp, name + ".log")
+        # SNICD_IT_OPTS: options every snicd of the run gets (the sync
+        # rte_flow variants of the scenarios pass --no-flow-queues)
+        extra = os.environ.get("SNICD_IT_OPTS", "").split()
         self.args = [SNICD, "--", "--emunic-socket", nic.sock, "--rundir",
-                     self.rundir, "--emunic", EMUNIC, *opts]
+                     self.rundir, "--emunic", EMUNIC, *opts, *extra]
         self.start()
 
     def start(self):

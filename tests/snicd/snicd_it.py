@@ -56,6 +56,17 @@ def scenario_hw(tmp):
     r = d.ctl("dump-flows")
     check(r.returncode == 0 and r.stdout.count("offload=hw") == 2,
           "snicctl dump-flows says offload=hw", r.stdout + r.stderr)
+    # rules through the uplink's flow queue (three shapes, three tables:
+    # the first flow moved one level down under the second), or the sync
+    # API when the run says --no-flow-queues
+    fq = d.ok("capabilities")["flow_queue"]
+    if "--no-flow-queues" in os.environ.get("SNICD_IT_OPTS", ""):
+        check(fq["size"] == 0 and fq["pushes"] == 0,
+              "no flow queue: rules through the sync rte_flow API", fq)
+    else:
+        check(fq["size"] == 1024 and fq["tables"] == 3 and
+              fq["pushes"] >= 2 and fq["refused"] == 0,
+              "rules through the uplink's flow queue, one table a shape", fq)
     sent = []
     for i in range(20):
         f = frame(VF_MAC[1], VF_MAC[0], payload=tag(i))

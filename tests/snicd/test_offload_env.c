@@ -27,6 +27,7 @@
 
 struct env env;
 uint32_t env_mark_quiet_ms;
+uint32_t env_flow_queue;
 
 static struct rte_mempool *env_mp;
 static int env_resets;
@@ -198,11 +199,24 @@ eal_start(void)
     env_eal_up = true;
 }
 
+static uint32_t
+flow_queue_size(void)
+{
+    const char *e = getenv("SNICD_TEST_FLOW_QUEUE");
+
+    if (env_flow_queue == UINT32_MAX)
+        return 0;
+    if (env_flow_queue != 0)
+        return env_flow_queue;
+    return e != NULL && *e != '\0' ? (uint32_t)strtoul(e, NULL, 10) : 1024;
+}
+
 static void
 ports_start(void)
 {
     struct rte_eth_conf conf;
     uint16_t n = rte_eth_dev_count_avail();
+    uint32_t fq = flow_queue_size();
 
     cr_assert_eq(n, env.traffic ? 7 : 5, "%u ethdev ports", n);
     env_mp = rte_pktmbuf_pool_create("test_mp", 4095, 0, 0,
@@ -216,6 +230,11 @@ ports_start(void)
                                             env_mp), 0);
         cr_assert_eq(rte_eth_tx_queue_setup(p, 0, 256, SOCKET_ID_ANY, NULL),
                      0);
+        /* the PF (the transfer proxy) gets its flow queue as snicd's
+         * port start gives it */
+        if (p == 0)
+            cr_assert_eq(snicd_offload_port_queues(p, fq), fq > 0,
+                         "flow queue of the PF");
         cr_assert_eq(rte_eth_dev_start(p), 0, "start port %u", p);
     }
     rte_eth_dev_callback_register(0, RTE_ETH_EVENT_INTR_RESET, on_reset,

@@ -50,6 +50,10 @@ struct env {
 extern struct env env;
 /* The manager's mark_quiet_ms for the next env_start (0: its default). */
 extern uint32_t env_mark_quiet_ms;
+/* The PF's flow queue size for the next env_start: 0 takes
+ * SNICD_TEST_FLOW_QUEUE from the environment ("0": none, the sync
+ * rte_flow API; unset: 1024); UINT32_MAX: none. */
+extern uint32_t env_flow_queue;
 
 /* Start emunic with @profile (plus optional extra arguments, NULL-ended),
  * DPDK, the manager (offload @enabled) and a flow table. The last named

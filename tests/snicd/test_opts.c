@@ -2,7 +2,7 @@
 /*
  * snicd's switch options: --port settings as Open vSwitch's Port table
  * reads them (a tag makes an access port, none a trunk), the refusals
- * with their reasons, --mac-aging and --local.
+ * with their reasons, --mac-aging, --local and the flow queue's size.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -71,6 +71,8 @@ static const struct bad bads[] = {
     { "--mac-aging", "0", "want 1..86400" },
     { "--local", "a,b", "--local a,b" },
     { "--local", "abcdefghijklmnopq", "1-15 characters" },
+    { "--flow-queue-size", "0", "--flow-queue-size 0: want 1..65536" },
+    { "--flow-queue-size", "65537", "--no-flow-queues for none" },
 };
 
 Test(opts, port_refusals)
@@ -96,4 +98,17 @@ Test(opts, port_twice)
 
     cr_expect_eq(snicd_opts_parse(5, argv, &o, err, sizeof(err)), -EINVAL);
     cr_expect(strstr(err, "--port vf0 given twice") != NULL, "%s", err);
+}
+
+Test(opts, flow_queue)
+{
+    static struct snicd_opts o;
+    char err[256] = "";
+
+    cr_assert_eq(parse(&o, err, "--workers", "1"), 0, "%s", err);
+    cr_expect_eq(o.flow_queue_size, SNICD_DEFAULT_FLOW_QUEUE_SIZE);
+    cr_assert_eq(parse(&o, err, "--flow-queue-size", "64"), 0, "%s", err);
+    cr_expect_eq(o.flow_queue_size, 64);
+    cr_assert_eq(parse(&o, err, "--no-flow-queues", NULL), 0, "%s", err);
+    cr_expect_eq(o.flow_queue_size, 0, "the sync rte_flow API");
 }

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offload manager on the PF's flow queue (template/async rte_flow,
+ * snicd_offload_fq.c): rules go in batches, a rule the card refuses inside
+ * a batch sends that flow alone to software with the card's reason, a
+ * full queue is pushed and pulled, a modify keeps its old rule until the
+ * new one is in. Each test also says what the sync API would have given,
+ * since the manager must end in the same state either way.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "test_offload_env.h"
+
+static void
+stop(void)
+{
+    env_stop();
+}
+
+TestSuite(offload_queue, .fini = stop, .timeout = 50);
+
+static struct snicd_offload_stats
+stats(void)
+{
+    struct snicd_offload_stats s;
+
+    snicd_offload_get_stats(env.o, &s);
+    return s;
+}
+
+/* @n flows of one shape (vf0 -> vf1 by destination MAC): one template
+ * table. */
+static void
+add_macs(uint64_t *ids, unsigned n, unsigned prio)
+{
+    char line[128];
+
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(line, sizeof(line), "priority=%u,in_port=vf0,"
+                 "dl_dst=02:00:00:00:%02x:%02x actions=output:vf1", prio,
+                 i >> 8, i & 0xff);
+        ids[i] = env_add(line);
+    }
+}
+
+Test(offload_queue, batch_goes_through_the_queue)
+{
+    uint64_t ids[100];
+    struct snicd_offload_stats s;
+
+    env_flow_queue = 1024;
+    env_start("full", false, true, "--max-rules", "200", NULL);
+    add_macs(ids, 100, 10);
+    cr_assert_eq(env_commit(), 100);
+    s = stats();
+    cr_expect_eq(s.queue_size, 1024);
+    cr_expect_eq(s.queue_tables, 1, "one rule shape, one template table");
+    cr_expect_eq(s.queue_pushes, 1, "one push for the whole batch (%llu)",
+                 (unsigned long long)s.queue_pushes);
+    cr_expect_eq(s.queue_refused, 0);
+    cr_expect_eq(s.n_hw, 100);
+    cr_expect_eq(s.rules_created, 100);
+    cr_expect_eq(env_free_rules(), 100, "the card holds the 100 rules");
+    /* delete half: destroys go through the queue too */
+    for (unsigned i = 0; i < 50; i++) {
+        char line[96];
+
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
+                 "dl_dst=02:00:00:00:%02x:%02x", i >> 8, i & 0xff);
+        env_del(line);
+    }
+    cr_assert_eq(env_commit(), 50);
+    cr_expect_eq(stats().queue_pushes, 2);
+    cr_expect_eq(stats().n_hw, 50);
+    cr_expect_eq(env_free_rules(), 150);
+}
+
+Test(offload_queue, sync_api_when_the_port_has_no_queue)
+{
+    uint64_t ids[20];
+
+    env_flow_queue = UINT32_MAX;
+    env_start("full", false, true, NULL);
+    add_macs(ids, 20, 10);
+    cr_assert_eq(env_commit(), 20);
+    cr_expect_eq(stats().queue_size, 0, "no flow queue configured");
+    cr_expect_eq(stats().queue_pushes, 0);
+    cr_expect_eq(stats().n_hw, 20);
+}
+
+/* The card refuses one create of the batch, then takes it when asked
+ * again: the queue's result has no reason, so the manager asks with
+ * rte_flow_create, and the flow is in hardware like the others. */
+Test(offload_queue, transient_refusal_in_a_batch_is_asked_again)
+{
+    uint64_t ids[10];
+
+    env_flow_queue = 1024;
+    env_start("full", false, true, "--max-rules", "64", NULL);
+    cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=1"), 0);
+    add_macs(ids, 10, 10);
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().queue_refused, 1);
+    for (unsigned i = 0; i < 10; i++)
+        env_expect(ids[i], SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_free_rules(), 54, "ten rules, none left behind");
+}
+
+/* A higher flow refused inside the batch (and again when asked alone):
+ * it goes to software with the card's reason; the lower flows it overlaps,
+ * queued in the same batch, leave hardware (rule 1: nothing half-placed);
+ * a flow it does not overlap stands. */
+Test(offload_queue, refused_rule_in_a_batch_goes_to_software)
+{
+    uint64_t hi, lo[3], other;
+    char buf[64];
+
+    env_flow_queue = 1024;
+    env_start("full", false, true, "--max-rules", "64", NULL);
+    hi = env_add("priority=20,in_port=vf0 actions=output:vf2");
+    for (unsigned i = 0; i < 3; i++) {
+        char line[96];
+
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
+                 "dl_dst=02:00:00:00:00:%02x actions=output:vf1", i);
+        lo[i] = env_add(line);
+    }
+    other = env_add("priority=5,in_port=vf3 actions=output:vf1");
+    /* the five creates of the batch, then the first retry (the highest
+     * flow's, the first result pulled) */
+    cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=6"), 0);
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().queue_refused, 5);
+    env_expect(hi, SNICD_WHERE_SW, "injected fault");
+    snprintf(buf, sizeof(buf), "shadowed by flow %llu",
+             (unsigned long long)hi);
+    for (unsigned i = 0; i < 3; i++)
+        env_expect(lo[i], SNICD_WHERE_SW, buf);
+    env_expect(other, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(stats().n_hw, 1);
+    cr_expect_eq(env_free_rules(), 63, "the card holds only the one that "
+                 "stands");
+    /* the next retry puts them all in */
+    cr_expect_gt(snicd_offload_retry_failed(env.o), 0);
+    env_expect(hi, SNICD_WHERE_HW, NULL);
+    for (unsigned i = 0; i < 3; i++)
+        env_expect(lo[i], SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_free_rules(), 59);
+}
+
+/* A full card inside a batch: the creates past its room are refused,
+ * asked again, refused with its reason (ENOSPC); the others stand. */
+Test(offload_queue, full_card_inside_a_batch)
+{
+    uint64_t ids[40];
+    unsigned hw = 0, nospace = 0;
+    const char *reason;
+
+    env_flow_queue = 1024;
+    env_start("full", false, true, "--max-rules", "32", NULL);
+    add_macs(ids, 40, 10);
+    cr_assert_geq(env_commit(), 0);
+    for (unsigned i = 0; i < 40; i++) {
+        enum snicd_where w = env_where(ids[i], &reason);
+
+        hw += w == SNICD_WHERE_HW;
+        nospace += w == SNICD_WHERE_SW && strstr(reason, "ENOSPC") != NULL;
+    }
+    cr_expect_eq(hw, 32, "%u in hardware", hw);
+    cr_expect_eq(nospace, 8, "%u wait for room", nospace);
+    cr_expect_eq(stats().queue_refused, 8, "each refused once (%llu)",
+                 (unsigned long long)stats().queue_refused);
+    cr_expect_eq(env_free_rules(), 0);
+}
+
+/* A queue of 4 operations and 50 rules: pushed and pulled each time it
+ * fills; then every flow modified (new actions): the new rule is queued,
+ * the old one destroyed once the new one is confirmed, through the same
+ * small queue. */
+Test(offload_queue, small_queue_fills_and_drains)
+{
+    uint64_t ids[50];
+    char line[128];
+
+    env_flow_queue = 4;
+    env_start("full", false, true, "--max-rules", "128", NULL);
+    add_macs(ids, 50, 10);
+    cr_assert_eq(env_commit(), 50);
+    cr_expect_eq(stats().queue_size, 4);
+    cr_expect_geq(stats().queue_pushes, 13, "%llu pushes",
+                  (unsigned long long)stats().queue_pushes);
+    cr_expect_eq(stats().n_hw, 50);
+    cr_expect_eq(env_free_rules(), 78);
+    for (unsigned i = 0; i < 50; i++) {
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
+                 "dl_dst=02:00:00:00:%02x:%02x actions=output:vf2",
+                 i >> 8, i & 0xff);
+        env_mod(line);
+    }
+    cr_assert_eq(env_commit(), 100, "a create and a destroy per flow");
+    cr_expect_eq(stats().n_hw, 50);
+    cr_expect_eq(stats().rules_created, 100);
+    cr_expect_eq(stats().rules_destroyed, 50);
+    cr_expect_eq(env_free_rules(), 78, "the old rules are gone");
+}
+
+/* The new rule of a modify is refused in the batch: the old rule is still
+ * in when the create is asked again, and goes once that succeeds; the
+ * card ends with exactly the new one. */
+Test(offload_queue, modify_refused_in_a_batch_is_asked_again)
+{
+    uint64_t id;
+
+    env_flow_queue = 1024;
+    env_start("full", false, true, "--max-rules", "16", NULL);
+    id = env_add("priority=10,in_port=vf0 actions=output:vf1");
+    cr_assert_eq(env_commit(), 1);
+    cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=1"), 0);
+    env_mod("priority=10,in_port=vf0 actions=output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().queue_refused, 1);
+    env_expect(id, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(stats().rules_destroyed, 1);
+    cr_expect_eq(env_free_rules(), 15, "one rule: the new one");
+}
