@@ -281,6 +281,12 @@ queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
         return;
     }
     o->st.queue_refused++;
+    if (o->dead) {
+        /* gone: its rules are forgotten, not asked again */
+        f->handle = NULL;
+        snicd_offload_to_sw(o, f, "device not answering", false);
+        return;
+    }
     snicd_log(SNICD_LOG_DEBUG, "flow %" PRIu64 ": its rule was refused in "
               "the flow queue's batch: asked again with rte_flow_create",
               f->id);
