@@ -367,6 +367,32 @@ move(struct dp_pkt *pkt, const struct flow_action *a)
         sf_set(pkt, &a->dst, v);
 }
 
+/* push:SRC and pop:DST, Open vSwitch's register stack */
+static void
+stack_push(struct dp_pkt *pkt, const struct flow_action *a)
+{
+    struct dp_stack *s = pkt->stack;
+    uint64_t v[2];
+
+    if (s == NULL || s->n >= DP_STACK_MAX || !sf_get(pkt, &a->u.src, v))
+        return;
+    s->v[s->n][0] = v[0];
+    s->v[s->n][1] = v[1];
+    s->n++;
+}
+
+static void
+stack_pop(struct dp_pkt *pkt, const struct flow_action *a)
+{
+    struct dp_stack *s = pkt->stack;
+
+    /* an empty stack: Open vSwitch reports it and goes on */
+    if (s == NULL || s->n == 0)
+        return;
+    s->n--;
+    sf_set(pkt, &a->dst, s->v[s->n]);
+}
+
 /* output:REG[..]: Open vSwitch reads the bits as a 16-bit OpenFlow 1.0
  * port: 1..0xfeff is a port, 0xfff8..0xfffe a reserved one (IN_PORT,
  * NORMAL, FLOOD, ALL, CONTROLLER with the whole packet, LOCAL; TABLE
@@ -399,7 +425,8 @@ output_reg(const struct dp_actions_env *env, struct dp_pkt *pkt,
 }
 
 /* clone(ACTIONS): the body runs on the packet, which is then put back as
- * it was (bytes, tags, tunnel metadata, in_port, registers). Only the
+ * it was (bytes, tags, tunnel metadata, in_port, registers, the register
+ * stack). Only the
  * frame's bytes need saving: pushes use headroom before them and the
  * encapsulation of an output writes only there too. The body never holds
  * the packet's last output, since the packet lives on after it. A frame
@@ -412,6 +439,7 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
     struct dp_actions_env inner = *env;
     struct dp_pkt saved = *pkt;
     struct flow_meta meta;
+    struct dp_stack stack;
     uint8_t small[2048];
     uint8_t *bytes = small;
     uint8_t goto_table = 0;
@@ -422,6 +450,11 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
     memcpy(bytes, pkt->buf.data, pkt->buf.len);
     if (pkt->meta != NULL)
         meta = *pkt->meta;
+    /* the stack too, as Open vSwitch's clone keeps it */
+    if (pkt->stack != NULL) {
+        stack.n = pkt->stack->n;
+        memcpy(stack.v, pkt->stack->v, stack.n * sizeof(stack.v[0]));
+    }
     inner.nested = true;
     /* a drop inside (no headroom for a push) ends only the copy */
     (void)dp_actions_run(&inner, pkt, body, n, &goto_table, stats);
@@ -429,6 +462,10 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
     memcpy(pkt->buf.data, bytes, pkt->buf.len);
     if (pkt->meta != NULL)
         *pkt->meta = meta;
+    if (pkt->stack != NULL) {
+        pkt->stack->n = stack.n;
+        memcpy(pkt->stack->v, stack.v, stack.n * sizeof(stack.v[0]));
+    }
     if (bytes != small)
         free(bytes);
 }
@@ -635,6 +672,12 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         }
         case FLOW_ACT_CLEAR_ACTIONS:
             dp_actset_clear(pkt);
+            break;
+        case FLOW_ACT_STACK_PUSH:
+            stack_push(pkt, a);
+            break;
+        case FLOW_ACT_STACK_POP:
+            stack_pop(pkt, a);
             break;
         case FLOW_ACT_CLONE: {
             unsigned n = a->u.clone.n;

@@ -315,6 +315,7 @@ struct run {
     bool counted_fail;      /* the failure was an action's (DP_ACT_FAIL):
                              * the flows it went through still count */
     struct dp_actset actset;    /* the packet's (pkt->actset) */
+    struct dp_stack stack;      /* the packet's (pkt->stack) */
 };
 
 static void path_ct(void *ctx, struct dp_pkt *pkt,
@@ -381,6 +382,8 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     pkt->meta = &key->meta;
     pkt->actset = &run->actset;
     run->actset.any = false;
+    pkt->stack = &run->stack;
+    run->stack.n = 0;
     run->depth = 0;
     run->lookups = 0;
     run->recirc = 0;
@@ -603,9 +606,13 @@ recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
      * state does, and runs it at its end; the list goes on with it */
     bool had_set = dp_actset_pending(pkt);
     struct dp_actset set;
+    /* and the register stack: the copy's pushes and pops are its own */
+    struct dp_stack stack;
 
     if (had_set)
         set = run->actset;
+    stack.n = run->stack.n;
+    memcpy(stack.v, run->stack.v, stack.n * sizeof(stack.v[0]));
 
     if (!last) {
         if (pkt->buf.len > sizeof(small)
@@ -628,6 +635,8 @@ recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         run_actset(run, pkt, key);
     if (had_set)
         run->actset = set;
+    run->stack.n = stack.n;
+    memcpy(run->stack.v, stack.v, stack.n * sizeof(stack.v[0]));
     run->env.nested = nested;
     run->recirc--;
     run->depth = depth;
@@ -770,6 +779,7 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
     p.buf.data = buf + pkt->buf.headroom;
     p.meta = &k.meta;
     p.actset = &dry.actset;
+    p.stack = &dry.stack;
     dry.dry = true;
     dry.env.output = no_output;
     dry.env.learn = NULL;       /* a check run learns nothing */

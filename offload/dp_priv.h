@@ -337,4 +337,13 @@ void dp_actset_clear(struct dp_pkt *pkt);
 unsigned dp_actset_take(struct dp_pkt *pkt,
                         struct flow_action out[DP_ACTSET_LIST_MAX]);
 
+/* One packet's register stack (push:/pop:). Open vSwitch's grows without
+ * a bound; this one holds DP_STACK_MAX values and a push past them is
+ * lost (docs/ovs-differences.md). */
+#define DP_STACK_MAX    32u
+struct dp_stack {
+    unsigned n;
+    uint64_t v[DP_STACK_MAX][2];
+};
+
 #endif /* SNIC_DP_PRIV_H */

@@ -628,6 +628,14 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     case FLOW_ACT_CLEAR_ACTIONS:
         sb_printf(sb, "clear_actions");
         break;
+    case FLOW_ACT_STACK_PUSH:
+        flow_subfield_format(&a->u.src, s, sizeof(s));
+        sb_printf(sb, "push:%s", s);
+        break;
+    case FLOW_ACT_STACK_POP:
+        flow_subfield_format(&a->dst, s, sizeof(s));
+        sb_printf(sb, "pop:%s", s);
+        break;
     default:
         /* not from the parser: say so rather than print something valid */
         sb_printf(sb, "unknown_action_%u", a->type);

@@ -368,6 +368,10 @@ flow_action_fields_valid(const struct flow_action *a)
         return a->u.clone.n >= 1;
     case FLOW_ACT_WRITE_ACTIONS:
         return true;
+    case FLOW_ACT_STACK_PUSH:
+        return flow_subfield_valid(&a->u.src);
+    case FLOW_ACT_STACK_POP:
+        return flow_subfield_valid(&a->dst);
     default:
         return true;
     }

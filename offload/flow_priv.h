@@ -240,6 +240,11 @@ int fp_actset_action(struct fp_act_state *st, const struct fp_tok *tok,
 int fp_actset_match(struct fp_ctx *c, const struct fp_tok *tok,
                     bool *handled);
 
+/* The register stack (flow_parse_stack.c): push:SUBFIELD, pop:SUBFIELD;
+ * sets *handled when the token is theirs. */
+int fp_stack_action(struct fp_act_state *st, const struct fp_tok *tok,
+                    bool *handled);
+
 /* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */
 const char *fp_suggest(const char *s, size_t len, const char *const *names);
 

@@ -237,6 +237,7 @@ typedef void dp_output_fn(void *ctx, const struct dp_output *out);
  * the worker's counters for them. */
 struct dp_sw_env;
 struct dp_actset;
+struct dp_stack;
 
 /* A packet being processed: the frame, where its headers are, and its
  * metadata. The executor keeps layout right as tags come and go. */
@@ -258,6 +259,9 @@ struct dp_pkt {
      * write_actions and clear_actions do nothing (a caller without a
      * pipeline). */
     struct dp_actset *actset;
+    /* Open vSwitch's register stack (push, pop). NULL: push and pop do
+     * nothing. */
+    struct dp_stack *stack;
 };
 
 /* learn(...) (FLOW_ACT_LEARN @a and its specs) or fin_timeout

@@ -113,6 +113,11 @@
  *    meta.actset_output says which output it holds. In a line they come
  *    after the applied actions, clear before write, then write_metadata,
  *    goto_table.
+ *  - STACK_PUSH / STACK_POP are Open vSwitch's register stack: one per
+ *    packet, empty when it enters, kept across resubmit and goto_table,
+ *    put back as it was after a clone; push puts a subfield's value on
+ *    top, pop takes the top into a subfield, and a pop of an empty stack
+ *    changes nothing.
  *  - set_field onto a header needs a match that promises it: the parser
  *    enforces OpenFlow's prerequisites (set_field:80->tcp_dst needs tcp).
  *    OpenFlow 1.0's own actions do not (as in Open vSwitch): strip_vlan,
@@ -364,6 +369,11 @@ enum flow_action_type {
                              * pipeline ends; only the actions an action
                              * set may hold, no nesting */
     FLOW_ACT_CLEAR_ACTIONS, /* the packet's action set becomes empty */
+    FLOW_ACT_STACK_PUSH,    /* u.src's value onto the packet's register
+                             * stack (push:REG[..]) */
+    FLOW_ACT_STACK_POP,     /* the stack's top value into dst (its low
+                             * dst.n_bits bits); an empty stack leaves dst
+                             * as it is (pop:REG[..]) */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 

@@ -632,6 +632,11 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "clone not offloaded (rte_flow has no copy "
                                "of a packet that is rewritten apart and "
                                "then put back; software runs it)");
+    case FLOW_ACT_STACK_PUSH:
+    case FLOW_ACT_STACK_POP:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "push/pop not offloaded (the register stack "
+                               "lives in software only)");
     case FLOW_ACT_WRITE_ACTIONS:
     case FLOW_ACT_CLEAR_ACTIONS:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,

@@ -47,6 +47,14 @@ static const struct canon canons[] = {
       "table=0, actset_output=IN_PORT actions=write_actions(IN_PORT)" },
     { "actset_output=CONTROLLER,actions=drop",
       "table=0, actset_output=CONTROLLER actions=drop" },
+    /* the register stack (push:, pop:) */
+    { "in_port=2 actions=pop:NXM_NX_REG0[0..7],output:NXM_NX_REG0[]",
+      "table=0, in_port=2 actions=pop:NXM_NX_REG0[0..7],"
+      "output:NXM_NX_REG0[]" },
+    { "actions=push:reg1[0..7],push:xxreg0[],Pop:metadata[],"
+      "clone(pop:NXM_NX_TUN_ID[0..31])",
+      "table=0, actions=push:NXM_NX_REG1[0..7],push:NXM_NX_XXREG0[],"
+      "pop:OXM_OF_METADATA[],clone(pop:NXM_NX_TUN_ID[0..31])" },
     /* an empty one writes nothing (Open vSwitch decodes it to nothing) */
     { "actions=output:1,write_actions()",
       "table=0, actions=output:1,write_actions()" },
@@ -148,6 +156,18 @@ static const struct refusal refusals[] = {
     /* the body is checked like applied actions */
     { "actions=write_actions(set_field:80->tcp_dst)",
       "set_field:80->tcp_dst", "requires a match on tcp" },
+    /* push and pop */
+    { "actions=pop", "pop", "needs a field" },
+    { "actions=push:", "push:", "needs a field" },
+    { "actions=push:OXM_OF_IPV4_DST[]", "push:OXM_OF_IPV4_DST[]",
+      "unknown field" },
+    { "actions=pop:reg0[40]", "pop:reg0[40]", "beyond" },
+    { "actions=pop:NXM_NX_CT_MARK[]", "pop:NXM_NX_CT_MARK[]",
+      "outside of ct action" },
+    { "ip,actions=ct(commit,exec(pop:NXM_NX_CT_MARK[]))",
+      "pop:NXM_NX_CT_MARK[]", "doesn't support nested action pop" },
+    { "actions=write_actions(push:reg0[],output:1)", "push:reg0[]",
+      "not an action an action set holds" },
     /* actset_output: a port, a reserved name or UNSET, exact */
     { "actset_output=2/3,actions=drop", "actset_output=2/3", "no mask" },
     { "actset_output=0,actions=drop", "actset_output=0", "out of range" },

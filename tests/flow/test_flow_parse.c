@@ -1144,8 +1144,9 @@ static const struct reject_case rejects_cases[] = {
     { "actions=output(port=nope)", ADD, -ENOENT, 8, "unknown port 'nope'" },
     { "actions=load:1->NXM_NX_TUN_IPV4_SRC[32]", ADD, -ERANGE, 8,
       "bit 32 is beyond NXM_NX_TUN_IPV4_SRC's 32 bits" },
-    /* hints point the right way: no "did you mean 'drop'" for pop */
-    { "actions=pop:1", ADD, -EINVAL, 8, "unknown action 'pop' (expected" },
+    /* hints point the right way: pop is the register stack's, never
+     * "did you mean 'drop'" */
+    { "actions=pop:1", ADD, -EINVAL, 8, "pop: unknown field '1'" },
     { "actions=mod_nw_tll:5", ADD, -EINVAL, 8, "did you mean 'mod_nw_ttl'" },
     { "Priority=1,actions=drop", ADD, -EINVAL, 0,
       "unknown field 'Priority'" },

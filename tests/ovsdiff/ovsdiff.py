@@ -38,6 +38,7 @@ LEARN_ROUNDS = 4
 CT_ROUNDS = 6
 MPLS_ROUNDS = 4
 ACTSET_ROUNDS = 4
+STACK_ROUNDS = 3
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
@@ -237,6 +238,12 @@ def main():
                       rounds + CONJ_ROUNDS + LEARN_ROUNDS + CT_ROUNDS
                       + MPLS_ROUNDS + r, diffs, totals,
                       case=ovsdiff_actset.actset_case(rnd), fresh=True)
+        # the register stack: push:, pop:, and outputs to what they left
+        for r in range(STACK_ROUNDS):
+            one_round(sw, dp_tool, rnd,
+                      rounds + CONJ_ROUNDS + LEARN_ROUNDS + CT_ROUNDS
+                      + MPLS_ROUNDS + ACTSET_ROUNDS + r, diffs, totals,
+                      case=ovsdiff_actset.stack_case(rnd))
     except Exception:
         import traceback
         traceback.print_exc()

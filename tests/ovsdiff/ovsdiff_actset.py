@@ -2,8 +2,8 @@
 """Action-set rounds of the differential test against Open vSwitch
 (ovsdiff.py): OpenFlow 1.1's write_actions(...), clear_actions and the
 actset_output match over three tables, with goto_table, resubmit, misses
-and write_metadata between them (docs/ovs-differences.md says what is
-left out, and why).
+and write_metadata between them and the register stack (push:, pop:) between them
+(docs/ovs-differences.md says what is left out, and why).
 
 Every flow goes as OpenFlow 1.3 (the instructions need 1.1+). Table 0
 writes into the set and goes on; table 1 matches what it wrote
@@ -79,8 +79,17 @@ def _applied(rnd, table):
             acts.append("output:%d" % rnd.choice(PORTS))
         elif r < 0.6:
             acts.append("mod_dl_dst:%s" % rnd.choice(g.MACS[:3]))
-        elif r < 0.75:
+        elif r < 0.72:
             acts.append("set_field:%d->reg3" % rnd.randrange(1, 4))
+        elif r < 0.82:
+            # the register stack: reg3 (1..3, matched by table 1) pushed
+            # here, popped here or in a later or resubmitted table, and
+            # output to (an empty stack leaves the register as it was)
+            acts.append(rnd.choice([
+                "set_field:%d->reg3,push:NXM_NX_REG3[0..7]"
+                % rnd.randrange(1, 4),
+                "push:NXM_NX_REG3[]", "pop:NXM_NX_REG3[0..7]",
+                "pop:NXM_NX_REG4[0..15],output:NXM_NX_REG4[0..15]"]))
         elif table == 0:
             # a lookup that returns: its writes land in the same set
             acts.append("resubmit(,2)")
@@ -138,4 +147,54 @@ def actset_case(rnd):
     # no two tags (strip_vlan's known difference), no later fragments
     # (rewrites), no DEI (NORMAL is not used, but keep frames plain)
     frames = [g.random_frame(rnd, False, False, False) for _ in range(150)]
+    return flows, frames
+
+
+_SUBS = ["NXM_NX_REG%d[]", "NXM_NX_REG%d[0..15]", "NXM_NX_REG%d[0..7]",
+         "NXM_NX_REG%d[0..2]"]
+
+
+def _stack_actions(rnd, table):
+    """Loads of ports (1..4) into registers, pushes and pops of whole and
+    partial registers, outputs to what they hold, resubmits."""
+    acts = []
+    for _ in range(rnd.randint(2, 7)):
+        r = rnd.random()
+        reg = rnd.randrange(4)
+        if r < 0.25:
+            acts.append("set_field:%d->reg%d" % (rnd.randrange(1, 5), reg))
+        elif r < 0.5:
+            acts.append("push:" + rnd.choice(_SUBS) % reg)
+        elif r < 0.75:
+            acts.append("pop:" + rnd.choice(_SUBS) % reg)
+        elif r < 0.9 or table > 0:
+            acts.append("output:NXM_NX_REG%d[0..15]" % reg)
+        else:
+            acts.append("resubmit(,1)")
+    acts.append("output:NXM_NX_REG%d[0..15]" % rnd.randrange(4))
+    return ",".join(acts)
+
+
+def stack_case(rnd):
+    """A random register-stack flow table (push:, pop:) in tables 0 and 1:
+    what table 0 pushes, table 1 (resubmitted to, or in a clone) pops."""
+    flows = []
+    prios = rnd.sample(range(10, 1000, 10), 20)
+    for _ in range(rnd.randint(4, 7)):
+        m = rnd.choice(["in_port=%d" % rnd.choice(PORTS), "ip", "arp",
+                        "dl_src=%s" % rnd.choice(g.MACS[:3]), ""])
+        acts = _stack_actions(rnd, 0)
+        if rnd.random() < 0.2:
+            acts = "clone(%s),%s" % (_stack_actions(rnd, 1), acts)
+        flows.append("table=0,priority=%d%s actions=%s"
+                     % (prios.pop(), "," + m if m else "", acts))
+    for _ in range(rnd.randint(2, 5)):
+        m = rnd.choice(["reg%d=%d" % (rnd.randrange(4), rnd.randrange(5)),
+                        "ip", ""])
+        flows.append("table=1,priority=%d%s actions=%s"
+                     % (prios.pop(), "," + m if m else "",
+                        _stack_actions(rnd, 1)))
+    flows = [("cookie=%d,%s" % (i + 1, f), False)
+             for i, f in enumerate(flows)]
+    frames = [g.random_frame(rnd, False, False, False) for _ in range(100)]
     return flows, frames

@@ -68,7 +68,7 @@ def _relaxed(rnd, l3, ip_any, ports_ok, tagged):
 
 
 def _reg_action(rnd, table, last_table, of13):
-    """A register action: load, set_field, move, output to the port a
+    """A register action: load, set_field, move, push, pop, output to the port a
     register holds (1..4, 0: none, or the reserved IN_PORT, FLOOD, ALL as
     16-bit numbers), or a resubmit. Resubmits only go forward, so no packet
     reaches the resubmit limits (the datapath tests check those)."""
@@ -84,6 +84,13 @@ def _reg_action(rnd, table, last_table, of13):
         return rnd.choice(["move:NXM_NX_REG0[0..7]->NXM_NX_REG1[8..15]",
                            "move:NXM_NX_REG1[8..15]->NXM_NX_REG0[0..7]",
                            "move:NXM_NX_REG0[]->NXM_NX_REG3[]"])
+    if r < 0.53:
+        # the register stack: a pop finds what this flow, an earlier
+        # table or a resubmitting flow pushed, or nothing
+        return rnd.choice(["push:NXM_NX_REG0[0..15]", "push:NXM_NX_REG1[]",
+                           "push:NXM_NX_REG3[0..7]",
+                           "pop:NXM_NX_REG0[0..15]", "pop:NXM_NX_REG0[0..7]",
+                           "pop:NXM_NX_REG2[]"])
     if r < 0.6 and of13:
         return "set_field:0x%x/0xff->metadata" % rnd.choice([0x11, 0x22])
     if r < 0.75:
