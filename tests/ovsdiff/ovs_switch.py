@@ -58,7 +58,17 @@ class Unixctl:
     def __init__(self, path):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(30)
-        self.sock.connect(path)
+        # the daemon binds the socket a moment before it listens: on a
+        # loaded machine the file is there and a connect is refused
+        deadline = time.time() + 20
+        while True:
+            try:
+                self.sock.connect(path)
+                break
+            except ConnectionRefusedError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.02)
         self.buf = ""
         self.next_id = 0
         self.dec = json.JSONDecoder()
