@@ -479,12 +479,16 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     case FLOW_ACT_MOD_VLAN_VID:
         if (a->u.vlan.push_if_untagged)
             sb_printf(sb, "mod_vlan_vid:%u", ntohs(a->u.vlan.vid));
+        else if (a->pad0 & FLOW_ACT_F_SET_VLAN)
+            sb_printf(sb, "set_vlan_vid:%u", ntohs(a->u.vlan.vid));
         else
             sb_printf(sb, "set_field:%u->vlan_vid", ntohs(a->u.vlan.vid));
         break;
     case FLOW_ACT_MOD_VLAN_PCP:
         if (a->u.vlan.push_if_untagged)
             sb_printf(sb, "mod_vlan_pcp:%u", a->u.vlan.pcp);
+        else if (a->pad0 & FLOW_ACT_F_SET_VLAN)
+            sb_printf(sb, "set_vlan_pcp:%u", a->u.vlan.pcp);
         else
             sb_printf(sb, "set_field:%u->vlan_pcp", a->u.vlan.pcp);
         break;

@@ -200,7 +200,8 @@ static const char *const known_actions[] = {
     "load", "move", "resubmit", "write_metadata", "clone", "learn", "ct",
     "ct_clear", "fin_timeout", "push_mpls", "pop_mpls", "set_mpls_label",
     "set_mpls_tc", "set_mpls_ttl", "dec_mpls_ttl", "write_actions",
-    "clear_actions", "push", "pop", NULL,
+    "clear_actions", "push", "pop", "set_vlan_vid", "set_vlan_pcp",
+    NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -658,6 +659,9 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         if (handled)
             return rc;
         rc = fp_stack_action(st, tok, &handled);
+        if (handled)
+            return rc;
+        rc = fp_vlan_action(st, tok, &handled);
         if (handled)
             return rc;
     }

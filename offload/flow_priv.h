@@ -240,6 +240,11 @@ int fp_actset_action(struct fp_act_state *st, const struct fp_tok *tok,
 int fp_actset_match(struct fp_ctx *c, const struct fp_tok *tok,
                     bool *handled);
 
+/* OpenFlow 1.1's set_vlan_vid / set_vlan_pcp (flow_parse_vlan.c); sets
+ * *handled when the token is theirs. */
+int fp_vlan_action(struct fp_act_state *st, const struct fp_tok *tok,
+                   bool *handled);
+
 /* The register stack (flow_parse_stack.c): push:SUBFIELD, pop:SUBFIELD;
  * sets *handled when the token is theirs. */
 int fp_stack_action(struct fp_act_state *st, const struct fp_tok *tok,

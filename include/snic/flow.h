@@ -451,6 +451,10 @@ struct flow_subfield {
  * set_mpls_label, set_field, and load onto the whole field) */
 #define FLOW_ACT_F_MPLS_SET_FIELD   0x10u   /* set_field:N->mpls_label */
 #define FLOW_ACT_F_MPLS_LOAD        0x20u   /* load:N->OXM_OF_MPLS_LABEL[] */
+/* flow_action.pad0 of a MOD_VLAN_VID/PCP without push_if_untagged from
+ * OpenFlow 1.1's set_vlan_vid / set_vlan_pcp (printed so; the same
+ * meaning as set_field onto vlan_vid / vlan_pcp) */
+#define FLOW_ACT_F_SET_VLAN         0x40u
 
 /* learn(...) (FLOW_ACT_LEARN): the header action holds the table,
  * priority and timeouts, its pad0 the FLOW_LEARN_F_* flags; each

@@ -244,6 +244,39 @@ Test(dp_actset, a_resubmitted_table_writes_into_the_same_set)
     env_fini(&e);
 }
 
+/* set_vlan_vid / set_vlan_pcp (OpenFlow 1.1) set the tag's fields and
+ * never push one: after a resubmitted table stripped the tag they leave
+ * the frame alone, where mod_vlan_vid (OpenFlow 1.0) pushes a new tag. */
+Test(dp_actset, set_vlan_vid_never_pushes)
+{
+    static const char *const flows[] = {
+        "cookie=1,table=0,in_port=1,dl_vlan=5,actions=set_vlan_vid:7,"
+        "set_vlan_pcp:3,output:2,resubmit(,1),set_vlan_vid:9,output:3,"
+        "mod_vlan_vid:9,output:4",
+        "cookie=2,table=1,actions=strip_vlan",
+        NULL,
+    };
+    struct env e;
+    struct capture c;
+    uint8_t f[128], tagged[128], plain[128], pushed[128];
+    size_t n = udp_frame(f, 0x2005), tn = udp_frame(tagged, 0x6007);
+    size_t pn = udp_frame(plain, -1), un = udp_frame(pushed, 0x0009);
+
+    env_init(&e, flows);
+    send_frame(&e, f, n, &c);
+    cr_assert_eq(c.n, 3);
+    cr_expect_eq(c.port[0], 2);     /* VID 7, PCP 3 */
+    cr_assert_eq(c.len[0], tn);
+    cr_expect(memcmp(c.frame[0], tagged, tn) == 0);
+    cr_expect_eq(c.port[1], 3);     /* untagged: set_vlan_vid left it */
+    cr_assert_eq(c.len[1], pn);
+    cr_expect(memcmp(c.frame[1], plain, pn) == 0);
+    cr_expect_eq(c.port[2], 4);     /* mod_vlan_vid pushed VID 9 */
+    cr_assert_eq(c.len[2], un);
+    cr_expect(memcmp(c.frame[2], pushed, un) == 0);
+    env_fini(&e);
+}
+
 Test(dp_actset, a_partial_flow_runs_its_set)
 {
     static const char *const flows[] = {

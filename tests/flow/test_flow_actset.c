@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * OpenFlow 1.1's action set in the flow language: write_actions(...),
- * clear_actions and actset_output=, in the spellings Open vSwitch takes
+ * clear_actions and actset_output=; the register stack (push:, pop:);
+ * OpenFlow 1.1's set_vlan_vid/set_vlan_pcp; in the spellings Open vSwitch takes
  * (checked with ovs-ofctl parse-flow -O OpenFlow13), their canonical
  * text, which parses back to the same flow, the instruction order, and
  * the refusals, each naming its token.
@@ -55,6 +56,14 @@ static const struct canon canons[] = {
       "clone(pop:NXM_NX_TUN_ID[0..31])",
       "table=0, actions=push:NXM_NX_REG1[0..7],push:NXM_NX_XXREG0[],"
       "pop:OXM_OF_METADATA[],clone(pop:NXM_NX_TUN_ID[0..31])" },
+    /* OpenFlow 1.1's set_vlan_vid / set_vlan_pcp: onto the tag there is,
+     * printed as written */
+    { "dl_vlan=3,actions=set_vlan_vid:99,set_vlan_pcp:1,output:1",
+      "table=0, dl_vlan=3 actions=set_vlan_vid:99,set_vlan_pcp:1,output:1" },
+    { "actions=push_mpls:0x8847,load:10->OXM_OF_MPLS_LABEL[],"
+      "push_vlan:0x8100,SET_VLAN_VID:99,set_vlan_pcp:7,controller",
+      "table=0, actions=push_mpls:0x8847,load:0xa->OXM_OF_MPLS_LABEL[],"
+      "push_vlan:0x8100,set_vlan_vid:99,set_vlan_pcp:7,CONTROLLER:65535" },
     /* an empty one writes nothing (Open vSwitch decodes it to nothing) */
     { "actions=output:1,write_actions()",
       "table=0, actions=output:1,write_actions()" },
@@ -168,6 +177,17 @@ static const struct refusal refusals[] = {
       "pop:NXM_NX_CT_MARK[]", "doesn't support nested action pop" },
     { "actions=write_actions(push:reg0[],output:1)", "push:reg0[]",
       "not an action an action set holds" },
+    /* set_vlan_vid / set_vlan_pcp never push: a tag must be there */
+    { "actions=set_vlan_vid:5", "set_vlan_vid:5",
+      "needs a VLAN-tagged packet" },
+    { "dl_vlan=3,actions=strip_vlan,set_vlan_pcp:5", "set_vlan_pcp:5",
+      "needs a VLAN-tagged packet" },
+    { "dl_vlan=3,actions=set_vlan_vid:4096", "set_vlan_vid:4096",
+      "out of range" },
+    { "dl_vlan=3,actions=set_vlan_pcp:8", "set_vlan_pcp:8", "out of range" },
+    { "dl_vlan=3,actions=set_vlan_vid", "set_vlan_vid", "needs an argument" },
+    { "dl_vlan=3,actions=write_actions(set_vlan_vid:3,output:1)",
+      "set_vlan_vid:3", "VLAN ID and PCP rewrites" },
     /* actset_output: a port, a reserved name or UNSET, exact */
     { "actset_output=2/3,actions=drop", "actset_output=2/3", "no mask" },
     { "actset_output=0,actions=drop", "actset_output=0", "out of range" },

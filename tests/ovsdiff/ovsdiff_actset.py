@@ -65,17 +65,31 @@ def _match(rnd):
         return "ip", True, False
     if r < 0.75:
         return "in_port=%d" % rnd.choice(PORTS), False, False
-    if r < 0.85:
+    if r < 0.82:
         return "dl_src=%s" % rnd.choice(g.MACS[:3]), False, False
+    if r < 0.9:
+        return rnd.choice(["dl_vlan=10", "vlan_tci=0x1000/0x1000"]), \
+            False, False
     return "", False, False
 
 
-def _applied(rnd, table):
+def _applied(rnd, table, tagged):
     """Actions applied at once, before the instructions."""
     acts = []
     for _ in range(rnd.choice([0, 0, 1, 2])):
         r = rnd.random()
-        if r < 0.4:
+        if table == 2 and tagged and rnd.random() < 0.5:
+            # OpenFlow 1.3 strips only a tag the match promises
+            acts.append("strip_vlan")
+            tagged = False
+        elif tagged and rnd.random() < 0.4:
+            # OpenFlow 1.1's set_vlan_vid/pcp: onto the tag there is (the
+            # match's; a resubmitted table may have stripped it: then
+            # nothing, where mod_vlan_vid would push one)
+            acts.append(rnd.choice(["set_vlan_vid:%d" % rnd.choice(
+                                        [10, 30, 4095]),
+                                    "set_vlan_pcp:%d" % rnd.randrange(8)]))
+        elif r < 0.4:
             acts.append("output:%d" % rnd.choice(PORTS))
         elif r < 0.6:
             acts.append("mod_dl_dst:%s" % rnd.choice(g.MACS[:3]))
@@ -118,7 +132,9 @@ def _flow(rnd, table, prio, last, catchall=False):
                 m = ",".join(x for x in (m, tm) if x)
         ip = "ip" in m or "tcp" in m
         tcp = "tcp" in m
-    acts = _applied(rnd, table)
+    if table == 2 and not catchall and rnd.random() < 0.3:
+        m = "vlan_tci=0x1000/0x1000"
+    acts = _applied(rnd, table, "vlan" in m)
     if table > 0 and rnd.random() < 0.25:
         acts.append("clear_actions")
     if rnd.random() < 0.8:

@@ -197,12 +197,26 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
     ip_any = l3 in ("ip", "ipv6")
     ports_ok = l4 in ("tcp", "udp", "sctp", "tcp6", "udp6", "sctp6")
     acts, push, relaxed = [], of13, False
+    setvlan = False
     for _ in range(0 if rnd.random() < 0.1 else rnd.randint(1, 4)):
         a = rnd.random()
         if rnd.random() < 0.2:
             acts.append(_reg_action(rnd, table, last_table, of13))
             continue
-        if of13 and 0.4 <= a < 0.5:
+        if (0.4 <= a < 0.5 and tagged and not relaxed
+                and rnd.random() < 0.5
+                and not any(x.startswith("mod_vlan_") for x in acts)):
+            # OpenFlow 1.1's set_vlan_vid/pcp: onto the tag, never a push.
+            # Sent as OpenFlow 1.0 it would decode to mod_vlan_* (which
+            # pushes after a resubmitted table strips the tag): as 1.3,
+            # and then without mod_vlan_* in the flow
+            acts.append(rnd.choice(["set_vlan_vid:%d" % rnd.choice(
+                                        [10, 30, 0, 4095]),
+                                    "set_vlan_pcp:%d" % rnd.choice(
+                                        [0, 3, 7])]))
+            push = setvlan = True
+            continue
+        if (of13 or setvlan) and 0.4 <= a < 0.5:
             a = 0.9
         if a < 0.08 and not push:
             # OpenFlow 1.0's actions without the match promising their
