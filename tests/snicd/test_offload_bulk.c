@@ -71,4 +71,18 @@ Test(offload_bulk, bulk_100k_one_commit)
     cr_expect_eq(ret, 1 + 2 * 1024);
     snicd_offload_get_stats(env.o, &st);
     cr_expect_eq(st.n_hw, n + 1);
+
+    /* a firmware reset takes every rule: all of them back in one resync
+     * (through the flow queue when the PF has one) */
+    cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
+    cr_assert(env_wait_reset(3000), "the PMD reported the reset");
+    t1 = mono_s();
+    ret = snicd_offload_resync(env.o);
+    t2 = mono_s();
+    fprintf(stderr, "bulk: firmware reset: %d flows back in hardware in "
+            "%.3f s (%.0f flows/s)\n", ret, t2 - t1, ret / (t2 - t1));
+    cr_expect_eq(ret, (int)n + 1, "resync placed %d", ret);
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect_eq(st.n_hw, n + 1);
+    cr_expect_eq(st.resyncs, 1);
 }
