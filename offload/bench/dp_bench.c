@@ -24,6 +24,9 @@
  *   mac            in_port=1 and a destination MAC, a drop below
  *   masks          ten destination prefixes (/8 to /17) at one priority:
  *                  every lookup probes ten subtables (the cache pays)
+ *   acl            scripts/bench-ovs-compare's "mix", rule for rule and
+ *                  with its packet flows (tests/bench/rulesets.py,
+ *                  flowset.py): 131 rules over six mask shapes
  * DP_BENCH_PATHS sets dp_worker_set_paths() flags.
  */
 #include <arpa/inet.h>
@@ -233,6 +236,22 @@ matrix_frame(uint8_t *f, uint32_t i)
     make_frame(f, i, (uint16_t)(7 + i / 65536));
 }
 
+/* Packet flow @i of bench-ovs-compare (tests/bench/flowset.py): UDP
+ * 192.168.0.1:(10000 + 13i % 50000) -> 10.0.0.0 + i + 1 : 1024 + i % 60000 */
+static void
+acl_frame(uint8_t *f, uint32_t i)
+{
+    uint32_t s = htonl(0xc0a80001u), d = htonl(0x0a000000u + i + 1);
+    uint16_t sp = htons((uint16_t)(10000 + (i * 13) % 50000));
+    uint16_t dp = htons((uint16_t)(1024 + i % 60000));
+
+    make_frame(f, i, 0);
+    memcpy(f + 26, &s, 4);
+    memcpy(f + 30, &d, 4);
+    memcpy(f + 34, &sp, 2);
+    memcpy(f + 36, &dp, 2);
+}
+
 static void
 put_or_die(struct dp *dp, uint64_t id, const struct flow *f)
 {
@@ -263,6 +282,70 @@ output_to(struct flow *f, uint32_t port)
     f->n_actions = 1;
     f->actions[0].type = FLOW_ACT_OUTPUT;
     f->actions[0].u.port = port;
+}
+
+/* in_port=1, ip (and @proto unless 0), nw_dst=10.0.@k.0/24 */
+static void
+match_acl24(struct flow *f, uint8_t proto, uint32_t k)
+{
+    memset(&f->match, 0, sizeof(f->match));
+    f->match.mask.in_port = 0xffffffffu;
+    f->match.value.in_port = 1;
+    f->match.mask.dl_type = 0xffff;
+    f->match.value.dl_type = htons(0x0800);
+    if (proto != 0) {
+        f->match.mask.nw_proto = 0xff;
+        f->match.value.nw_proto = proto;
+    }
+    f->match.mask.nw_dst = htonl(0xffffff00u);
+    f->match.value.nw_dst = htonl(0x0a000000u | (k << 8));
+}
+
+/* tests/bench/rulesets.py's mix */
+static void
+install_acl(struct dp *dp)
+{
+    struct flow f;
+    uint64_t id = 1;
+
+    memset(&f, 0, sizeof(f));
+    output_to(&f, 2);
+    f.priority = 500;
+    for (uint32_t k = 0; k < 32; k++) {
+        match_acl24(&f, 17, k);
+        f.match.mask.tp_dst = htons(0xf000);
+        f.match.value.tp_dst = htons(0x1000);
+        put_or_die(dp, id++, &f);
+    }
+    f.priority = 400;
+    for (uint32_t k = 0; k < 32; k++) {
+        match_acl24(&f, 6, k);
+        f.match.mask.tp_dst = 0xffff;
+        f.match.value.tp_dst = htons(80);
+        put_or_die(dp, id++, &f);
+    }
+    f.priority = 300;
+    for (uint32_t k = 0; k < 256; k += 4) {
+        match_acl24(&f, 0, k);
+        put_or_die(dp, id++, &f);
+    }
+    f.priority = 200;
+    match_acl24(&f, 17, 0);
+    f.match.mask.nw_dst = 0;
+    f.match.value.nw_dst = 0;
+    f.match.mask.nw_src = htonl(0xffff0000u);
+    f.match.value.nw_src = htonl(0xc0a80000u);
+    f.match.mask.tp_src = htons(0xe000);
+    f.match.value.tp_src = htons(0x2000);
+    put_or_die(dp, id++, &f);
+    f.priority = 100;
+    match_acl24(&f, 0, 0);
+    f.match.mask.nw_dst = htonl(0xffff0000u);
+    f.match.value.nw_dst = htonl(0x0a010000u);
+    put_or_die(dp, id++, &f);
+    memset(&f, 0, sizeof(f));
+    output_to(&f, 2);
+    put_or_die(dp, id++, &f);
 }
 
 static void
@@ -356,9 +439,11 @@ install_shape(struct dp *dp, const char *shape, uint32_t n_pflows)
             f.match.value.nw_dst = htonl(0x0a000000u) & f.match.mask.nw_dst;
             put_or_die(dp, id++, &f);
         }
+    } else if (strcmp(shape, "acl") == 0) {
+        install_acl(dp);
     } else {
         fprintf(stderr, "dp_bench: unknown DP_BENCH_SHAPE '%s' (port, "
-                "exact-default, exact, mix, mac or masks)\n", shape);
+                "exact-default, exact, mix, mac, masks or acl)\n", shape);
         exit(2);
     }
     if (dp_commit(dp) < 0)
@@ -421,8 +506,14 @@ matrix(const char *shape)
         if (getenv("DP_BENCH_PATHS") != NULL)
             dp_worker_set_paths(w, (unsigned)strtoul(getenv("DP_BENCH_PATHS"),
                                                      NULL, 0));
-        for (uint32_t i = 0; i < n; i++)
-            matrix_frame(frames + (size_t)i * STRIDE + HEADROOM, i);
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t *fr = frames + (size_t)i * STRIDE + HEADROOM;
+
+            if (strcmp(shape, "acl") == 0)
+                acl_frame(fr, i);
+            else
+                matrix_frame(fr, i);
+        }
         dp_worker_online(w);
         matrix_once(w, frames, n);     /* warm up */
         for (int r = 0; r < RUNS; r++)
