@@ -517,14 +517,16 @@ by_max_priority(const void *pa, const void *pb)
 }
 
 /*
- * Whether an exact-match cache in front of @ct saves work. Its price is a
- * hash and a compare of the whole key; a lookup's is, per subtable probed,
- * a hash of the mask's non-zero words and a probe. Count the subtables a
- * hit in the first one can still have to probe (the early exit stops at a
- * subtable whose maximum is below the hit's priority): a table of exact
- * flows over a catch-all costs a few words, less than the cache itself.
+ * Whether an exact-match cache in front of @ct saves work whatever the
+ * traffic. Its price is a hash and a compare of the whole key; a lookup's
+ * is, per subtable probed, a hash of the mask's non-zero words and a
+ * probe. Count the subtables a hit in the first one can still have to
+ * probe (the early exit stops at a subtable whose maximum is below the
+ * hit's priority): a table of exact flows over a catch-all costs a few
+ * words, less than the cache itself. This is the cheapest a lookup can
+ * be; traffic that falls through the first subtables makes it dearer,
+ * which the workers measure (dp_path.c, emc_use()).
  */
-#define EMC_MIN_WORDS   8u
 
 static bool
 emc_pays(const struct ctable *ct)
@@ -537,7 +539,7 @@ emc_pays(const struct ctable *ct)
     for (uint32_t i = 1; i < ct->n; i++)
         if (ct->subs[i]->max_priority >= ct->subs[0]->min_priority)
             words += ct->subs[i]->n_idx + 1u;
-    return words > EMC_MIN_WORDS;
+    return words > DP_EMC_MIN_WORDS;
 }
 
 /* What a table's flows mean for the exact-match cache and the resubmit

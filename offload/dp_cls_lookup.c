@@ -405,7 +405,7 @@ burst_subtable(const struct subtable *st, struct burst *b, uint64_t pending,
     return todo;
 }
 
-void
+unsigned
 dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
                     const struct flow_key *keys, unsigned n,
                     const struct dp_rule **rules)
@@ -414,18 +414,21 @@ dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
     /* not zeroed: 6 KB per call would cost more than the lookups */
     struct burst b;
     uint64_t pending;
+    unsigned words = 0;
 
     if (n > DP_BURST_MAX) {
         /* the pending keys are a 64-bit mask: a longer burst in parts */
-        dp_cls_lookup_burst(snap, table_id, keys, DP_BURST_MAX, rules);
-        dp_cls_lookup_burst(snap, table_id, keys + DP_BURST_MAX,
-                            n - DP_BURST_MAX, rules + DP_BURST_MAX);
-        return;
+        words = dp_cls_lookup_burst(snap, table_id, keys, DP_BURST_MAX,
+                                    rules);
+        return words + dp_cls_lookup_burst(snap, table_id,
+                                           keys + DP_BURST_MAX,
+                                           n - DP_BURST_MAX,
+                                           rules + DP_BURST_MAX);
     }
     for (unsigned i = 0; i < n; i++)
         rules[i] = NULL;
     if (ct == NULL || n == 0)
-        return;
+        return 0;
     b.keys = keys;
     b.rules = rules;
     pending = n == 64 ? ~0ull : (1ull << n) - 1;
@@ -451,10 +454,12 @@ dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
             pending = burst_subtable(st, &b, pending, st->n_idx);
             break;
         }
+        words += (unsigned)__builtin_popcountll(pending) * (st->n_idx + 1u);
     }
     if (ct->n_conj != 0)
         for (unsigned i = 0; i < n; i++)
             rules[i] = conj_maybe(ct, &keys[i], rules[i]);
+    return words;
 }
 
 bool

@@ -59,15 +59,22 @@ emc_insert(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
 }
 
 /*
- * Whether @n lookups of table @table go through the cache: where the
- * table's shape says it pays (dp_cls_snap_emc_useful()), unless the
- * worker was told otherwise (dp_worker_set_paths()) or its measured hit
- * rate says it does not. Each window of EMC_WINDOW cached lookups whose
- * hits are under a quarter (more packet flows than entries, or traffic
- * that never repeats) rests the cache for the next EMC_REST lookups of
- * that table on this worker: hashing and comparing the whole key, and
- * filling entries nobody reads again, would cost more than the lookup it
- * saves. Then it is tried again. The answers are the same either way.
+ * Whether @n lookups of table @table go through the cache: where it pays,
+ * unless the worker was told otherwise (dp_worker_set_paths()) or its
+ * measured hit rate says it does not.
+ *
+ * Where it pays: where the table's shape says so whatever the traffic
+ * (dp_cls_snap_emc_useful()), or where this worker measured that its
+ * lookups of the table cost more than a cache lookup (emc_weigh(): the
+ * traffic falls through subtables the shape cannot foresee; a cache that
+ * would be exact is all it takes).
+ *
+ * Each window of EMC_WINDOW cached lookups whose hits are under a quarter
+ * (more packet flows than entries, or traffic that never repeats) rests
+ * the cache for the next EMC_REST lookups of that table on this worker:
+ * hashing and comparing the whole key, and filling entries nobody reads
+ * again, would cost more than the lookup it saves. Then it is tried
+ * again. The answers are the same either way.
  */
 static inline bool
 emc_use(struct dp_worker *w, const struct dp_cls_snap *snap, unsigned table,
@@ -78,30 +85,65 @@ emc_use(struct dp_worker *w, const struct dp_cls_snap *snap, unsigned table,
     if (__builtin_expect(w->paths & (DP_PATHS_NO_EMC | DP_PATHS_EMC), 0))
         return !(w->paths & DP_PATHS_NO_EMC)
                && dp_cls_snap_emc_exact(snap, table);
-    if (!dp_cls_snap_emc_useful(snap, table))
-        return false;
     g = &w->emc_gate[table];
+    if (!dp_cls_snap_emc_useful(snap, table)
+        && !(g->dear && dp_cls_snap_emc_exact(snap, table)))
+        return false;
     if (g->rest == 0)
         return true;
     g->rest = g->rest > n ? g->rest - n : 0;
     return false;
 }
 
-/* Account @n cached lookups of table @table, @hits of them hits. */
+/* Account @n lookups of table @table without the cache, which probed
+ * @words (dp_cls_lookup_burst()): each window of EMC_WINDOW of them
+ * decides whether the cache would pay for this worker's traffic. */
 static inline void
-emc_account(struct dp_worker *w, unsigned table, unsigned n, unsigned hits)
+emc_weigh(struct dp_worker *w, const struct dp_cls_snap *snap,
+          unsigned table, unsigned n, unsigned words)
+{
+    struct emc_gate *g = &w->emc_gate[table];
+
+    g->cold_lookups += n;
+    g->cold_words += words;
+    if (g->cold_lookups < EMC_WINDOW)
+        return;
+    g->dear = g->cold_words > (uint64_t)DP_EMC_MIN_WORDS * g->cold_lookups
+              && dp_cls_snap_emc_exact(snap, table);
+    g->cold_lookups = 0;
+    g->cold_words = 0;
+}
+
+/* Account @n cached lookups of table @table, @hits of them hits; @misses
+ * of the others were looked up in a burst that probed @miss_words (0, 0
+ * when not measured). */
+static inline void
+emc_account(struct dp_worker *w, unsigned table, unsigned n, unsigned hits,
+            unsigned misses, unsigned miss_words)
 {
     struct emc_gate *g = &w->emc_gate[table];
 
     w->stats.emc_hits += hits;
     g->lookups += n;
     g->hits += hits;
+    g->miss_lookups += misses;
+    g->miss_words += miss_words;
     if (g->lookups < EMC_WINDOW)
         return;
-    if (g->hits < g->lookups / 4 && !(w->paths & DP_PATHS_EMC))
+    if (g->hits < g->lookups / 4 && !(w->paths & DP_PATHS_EMC)) {
         g->rest = EMC_REST;
+    } else if (g->dear && g->miss_lookups != 0
+               && (uint64_t)g->hits * g->miss_words
+                  < (uint64_t)g->lookups * DP_EMC_MIN_WORDS
+                    * g->miss_lookups) {
+        /* what the hits saved (a lookup's measured cost each) is less
+         * than what the cache cost: the traffic, or the table, changed */
+        g->dear = false;
+    }
     g->lookups = 0;
     g->hits = 0;
+    g->miss_lookups = 0;
+    g->miss_words = 0;
 }
 
 static const struct dp_rule *
@@ -117,7 +159,7 @@ classify(struct dp_worker *w, const struct dp_cls_snap *snap,
     version = dp_cls_snap_version(snap);
     h = dp_key_pkt_hash(key);
     e = emc_find(w, version, h, table, key);
-    emc_account(w, table, 1, e != NULL);
+    emc_account(w, table, 1, e != NULL, 0, 0);
     if (e != NULL)
         return e->rule;
     r = dp_cls_lookup(snap, table, key);
@@ -138,7 +180,8 @@ classify_each(struct dp_worker *w, const struct dp_cls_snap *snap,
     unsigned n_miss = 0;
 
     if (!emc_use(w, snap, table, n)) {
-        dp_cls_lookup_burst(snap, table, keys, n, rules);
+        emc_weigh(w, snap, table, n,
+                  dp_cls_lookup_burst(snap, table, keys, n, rules));
         return;
     }
     version = dp_cls_snap_version(snap);
@@ -158,10 +201,13 @@ classify_each(struct dp_worker *w, const struct dp_cls_snap *snap,
         miss_keys[n_miss] = keys[i];
         miss_idx[n_miss++] = (uint8_t)i;
     }
-    emc_account(w, table, n, n - n_miss);
-    if (n_miss == 0)
+    if (n_miss == 0) {
+        emc_account(w, table, n, n, 0, 0);
         return;
-    dp_cls_lookup_burst(snap, table, miss_keys, n_miss, miss_rules);
+    }
+    emc_account(w, table, n, n - n_miss, n_miss,
+                dp_cls_lookup_burst(snap, table, miss_keys, n_miss,
+                                    miss_rules));
     for (unsigned m = 0; m < n_miss; m++) {
         unsigned i = miss_idx[m];
 
@@ -364,6 +410,29 @@ extract_again(struct dp_pkt *pkt, struct flow_key *key)
 }
 
 /*
+ * A packet as received: every field of struct dp_pkt set one by one. An
+ * initializer ({ .buf = ... }) means the same, but GCC zeroes the whole
+ * struct first for it once it grew past 80 bytes: 26 instructions a
+ * packet more in a burst (scripts/bench-dp-instr), most of the general
+ * path's price of the action set's one pointer.
+ */
+_Static_assert(sizeof(struct dp_pkt) == 96,
+               "a field added to struct dp_pkt must be set in pkt_init()");
+
+static inline __attribute__((always_inline)) void
+pkt_init(struct dp_pkt *pkt, const struct dp_buf *buf, uint32_t in_port)
+{
+    pkt->buf = *buf;
+    pkt->layout = (struct dp_layout){ 0 };
+    pkt->in_port = in_port;
+    pkt->tun = (struct dp_tun_md){ 0 };
+    pkt->meta = NULL;
+    pkt->committed_len = buf->len;
+    pkt->actset = NULL;
+    pkt->stack = NULL;
+}
+
+/*
  * Extract @pkt's key. With @decap, a VXLAN frame for one of our tunnel
  * ports first loses its outer headers; with @md, the hardware already did
  * that and @md is the packet's tunnel metadata. False: the packet is
@@ -467,6 +536,14 @@ run_list(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     }
 }
 
+/* dp_actset_pending() of the run's packet, whose action set is the run's
+ * (pkt_start()): one load on the hot path instead of two and a test. */
+static inline bool
+run_actset_pending(const struct run *run)
+{
+    return run->actset.any;
+}
+
 /* From @r, table @table's answer for @key, to the end of the packet's
  * tables (or, @nested, of a resubmit). @dry: a check run, which counts
  * nothing. Both are constants in the hot callers, so their tests compile
@@ -491,7 +568,7 @@ walk_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         /* the most common list, a lone output, skips the dispatch */
         if (r->lone_output) {
             dp_output_one(&run->env, pkt, r->actions[0].u.port,
-                          !nested && !dp_actset_pending(pkt), &run->as);
+                          !nested && !run_actset_pending(run), &run->as);
             return;
         }
         run->env.flow_id = r->id;       /* fin_timeout's flow */
@@ -529,7 +606,7 @@ run_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
            const bool nested)
 {
     walk_tables(run, pkt, key, table, r, dry, nested);
-    if (!nested && dp_actset_pending(pkt))
+    if (!nested && run_actset_pending(run))
         run_actset(run, pkt, key);
 }
 
@@ -811,10 +888,10 @@ run_pipeline(struct run *run, struct dp_buf *buf, uint32_t in_port,
              unsigned table, const struct flow_action *acts, unsigned n_acts,
              int64_t slot, bool decap, const struct dp_tun_md *md)
 {
-    struct dp_pkt pkt = { .buf = *buf, .in_port = in_port,
-                          .committed_len = buf->len };
+    struct dp_pkt pkt;
     struct flow_key key;
 
+    pkt_init(&pkt, buf, in_port);
     run->w->stats.packets++;
     if (!pkt_start(run, &pkt, &key, decap, md))
         goto out;
@@ -905,9 +982,9 @@ headerless_run(struct run *run, struct dp_buf *bufs, unsigned n,
     if (port == in_port)
         return;                 /* an output to the in_port is skipped */
     for (unsigned i = 0; i < n; i++) {
-        struct dp_pkt pkt = { .buf = bufs[i], .in_port = in_port,
-                              .committed_len = bufs[i].len };
+        struct dp_pkt pkt;
 
+        pkt_init(&pkt, &bufs[i], in_port);
         run->env.pkt = first + i;
         dp_output_to(&run->env, &pkt, port, true, &run->as);
     }
@@ -940,10 +1017,10 @@ burst_l2(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
     w->stats.l2_decided += n;
     for (unsigned i = 0; i < n; i++) {
         const struct dp_rule *r = rules[i];
-        struct dp_pkt pkt = { .buf = bufs[i], .in_port = in_port,
-                              .committed_len = bufs[i].len };
+        struct dp_pkt pkt;
         struct flow_key key;
 
+        pkt_init(&pkt, &bufs[i], in_port);
         run->env.pkt = first + i;
         if (headerless(run, r)) {
             if (r == NULL) {
@@ -992,8 +1069,7 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
 
     run->w->stats.packets += n;
     for (unsigned i = 0; i < n; i++) {
-        pkts[i] = (struct dp_pkt){ .buf = bufs[i], .in_port = in_port,
-                                   .committed_len = bufs[i].len };
+        pkt_init(&pkts[i], &bufs[i], in_port);
         if (pkt_start(run, &pkts[i], &keys[i], true, NULL))
             live |= 1ull << i;
     }

@@ -37,6 +37,14 @@ struct emc_entry {
 struct emc_gate {
     uint32_t lookups, hits;     /* in the current window */
     uint32_t rest;              /* lookups left to do without the cache */
+    /* What lookups cost here, measured: the table's shape said the cache
+     * does not pay, but this worker's traffic falls through enough
+     * subtables that it does. */
+    bool dear;
+    uint32_t cold_lookups;      /* lookups without the cache, this window */
+    uint64_t cold_words;        /* what they probed */
+    uint32_t miss_lookups;      /* cache misses looked up, this window */
+    uint64_t miss_words;        /* what they probed */
 };
 
 struct tunnels {

@@ -11,6 +11,13 @@
 #include "snic/dp.h"
 #include "snic_hash.h"
 
+/* What an exact-match cache lookup costs (hashing and comparing the
+ * packet's whole key), in the unit of dp_cls_lookup_burst()'s cost:
+ * probed words. Where lookups cost more, the cache pays: the classifier
+ * estimates it from a table's shape (dp_classifier.c), the workers
+ * measure it (dp_path.c). */
+#define DP_EMC_MIN_WORDS    8u
+
 #define DP_ETH_IPV4     0x0800u
 #define DP_ETH_ARP      0x0806u
 #define DP_ETH_VLAN     0x8100u
