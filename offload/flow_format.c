@@ -47,23 +47,121 @@ sb_result(struct sbuf *sb)
     return sb->len > INT32_MAX ? INT32_MAX : (int)sb->len;
 }
 
+/* The common pieces without a format string: a dump of a million flows
+ * spends its time here. Same contract as sb_printf (what does not fit is
+ * counted, the text stays NUL-terminated). */
+static void
+sb_put(struct sbuf *sb, const char *p, size_t n)
+{
+    if (sb->len < sb->size) {
+        size_t room = sb->size - sb->len - 1;
+        size_t k = n < room ? n : room;
+
+        memcpy(sb->buf + sb->len, p, k);
+        sb->buf[sb->len + k] = '\0';
+    }
+    sb->len += n;
+}
+
+static void
+sb_puts(struct sbuf *sb, const char *s)
+{
+    sb_put(sb, s, strlen(s));
+}
+
+static void
+sb_u64(struct sbuf *sb, uint64_t v)
+{
+    char d[20];
+    size_t i = sizeof(d);
+
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    sb_put(sb, d + i, sizeof(d) - i);
+}
+
+static void
+sb_hex(struct sbuf *sb, uint64_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char d[16];
+    size_t i = sizeof(d);
+
+    do {
+        d[--i] = hex[v & 15];
+        v >>= 4;
+    } while (v != 0);
+    sb_put(sb, d + i, sizeof(d) - i);
+}
+
 /* Match items are comma-separated; the first one needs no comma. */
 struct items {
     struct sbuf *sb;
     bool any;
 };
 
+/* Straight into the buffer: a dump of a million flows formats each one
+ * once, not once into a scratch buffer and again with its comma. */
 static void __attribute__((format(printf, 2, 3)))
 item(struct items *it, const char *fmt, ...)
 {
-    char tmp[160];
+    struct sbuf *sb = it->sb;
+    char *dst;
+    size_t room;
     va_list ap;
+    int n;
 
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    sb_printf(it->sb, "%s%s", it->any ? "," : "", tmp);
+    if (it->any) {
+        if (sb->len + 1 < sb->size)
+            sb->buf[sb->len] = ',';
+        sb->len++;
+    }
     it->any = true;
+    dst = sb->len < sb->size ? sb->buf + sb->len : NULL;
+    room = sb->len < sb->size ? sb->size - sb->len : 0;
+    va_start(ap, fmt);
+    n = vsnprintf(dst, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        sb->len += (size_t)n;
+}
+
+static void
+item_sep(struct items *it)
+{
+    if (it->any)
+        sb_put(it->sb, ",", 1);
+    it->any = true;
+}
+
+/* "NAME" */
+static void
+item_str(struct items *it, const char *name)
+{
+    item_sep(it);
+    sb_puts(it->sb, name);
+}
+
+/* "NAME=VALUE" */
+static void
+item_kv(struct items *it, const char *name, const char *value)
+{
+    item_sep(it);
+    sb_puts(it->sb, name);
+    sb_put(it->sb, "=", 1);
+    sb_puts(it->sb, value);
+}
+
+/* "NAME=N" */
+static void
+item_u(struct items *it, const char *name, uint64_t v)
+{
+    item_sep(it);
+    sb_puts(it->sb, name);
+    sb_put(it->sb, "=", 1);
+    sb_u64(it->sb, v);
 }
 
 static void
@@ -74,10 +172,14 @@ port_name(const struct flow_port_map *ports, uint32_t port, char *buf,
 
     if (name == NULL && ports != NULL && ports->port_to_name != NULL)
         name = ports->port_to_name(ports->ctx, port);
-    if (name != NULL)
-        snprintf(buf, size, "%s", name);
-    else
+    if (name != NULL) {
+        size_t n = strnlen(name, size - 1);
+
+        memcpy(buf, name, n);
+        buf[n] = '\0';
+    } else {
         snprintf(buf, size, "%u", port);
+    }
 }
 
 static void
@@ -119,7 +221,7 @@ fmt_mac(struct items *it, const char *name, const uint8_t v[6],
         return;
     mac_str(v, a, sizeof(a));
     if (all_ones(m, 6)) {
-        item(it, "%s=%s", name, a);
+        item_kv(it, name, a);
         return;
     }
     mac_str(m, b, sizeof(b));
@@ -146,17 +248,37 @@ prefix_len(const uint8_t *m, size_t size)
     return (int)bits;
 }
 
+/* inet_ntop's dotted quad, without its generality */
+static void
+ipv4_str(flow_be32 v, char buf[INET_ADDRSTRLEN])
+{
+    const uint8_t *b = (const uint8_t *)&v;
+    char *w = buf;
+
+    for (int i = 0; i < 4; i++) {
+        if (i > 0)
+            *w++ = '.';
+        if (b[i] >= 100)
+            *w++ = (char)('0' + b[i] / 100);
+        if (b[i] >= 10)
+            *w++ = (char)('0' + b[i] / 10 % 10);
+        *w++ = (char)('0' + b[i] % 10);
+    }
+    *w = '\0';
+}
+
 static void
 fmt_ipv4(struct items *it, const char *name, flow_be32 v, flow_be32 m)
 {
     char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-    int plen = prefix_len((const uint8_t *)&m, 4);
+    int plen;
 
     if (m == 0)
         return;
-    inet_ntop(AF_INET, &v, a, sizeof(a));
+    plen = prefix_len((const uint8_t *)&m, 4);
+    ipv4_str(v, a);
     if (plen == 32)
-        item(it, "%s=%s", name, a);
+        item_kv(it, name, a);
     else if (plen > 0)
         item(it, "%s=%s/%d", name, a, plen);
     else {
@@ -170,13 +292,14 @@ fmt_ipv6(struct items *it, const char *name, const uint8_t v[16],
          const uint8_t m[16])
 {
     char a[INET6_ADDRSTRLEN];
-    int plen = prefix_len(m, 16);
+    int plen;
 
     if (all_zero(m, 16))
         return;
+    plen = prefix_len(m, 16);
     inet_ntop(AF_INET6, v, a, sizeof(a));
     if (plen == 128)
-        item(it, "%s=%s", name, a);
+        item_kv(it, name, a);
     else
         item(it, "%s=%s/%d", name, a, plen < 0 ? 128 : plen);
 }
@@ -228,13 +351,13 @@ static void
 fmt_mpls(struct items *it, uint32_t v, uint32_t m)
 {
     if (m & 0xfffff000u)
-        item(it, "mpls_label=%u", v >> 12);
+        item_u(it, "mpls_label", v >> 12);
     if (m & 0xe00u)
-        item(it, "mpls_tc=%u", v >> 9 & 7);
+        item_u(it, "mpls_tc", v >> 9 & 7);
     if (m & 0xffu)
-        item(it, "mpls_ttl=%u", v & 0xff);
+        item_u(it, "mpls_ttl", v & 0xff);
     if (m & 0x100u)
-        item(it, "mpls_bos=%u", v >> 8 & 1);
+        item_u(it, "mpls_bos", v >> 8 & 1);
 }
 
 /* The shorthand that says dl_type (and nw_proto); sets *proto_done. */
@@ -261,20 +384,20 @@ fmt_proto(struct items *it, const struct flow_match *fm, bool *proto_done)
     if (m->nw_proto == 0xff)
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
             if (names[i].dl_type == type && names[i].proto == v->nw_proto) {
-                item(it, "%s", names[i].name);
+                item_str(it, names[i].name);
                 *proto_done = true;
                 return;
             }
     if (type == 0x0800)
-        item(it, "ip");
+        item_str(it, "ip");
     else if (type == 0x86dd)
-        item(it, "ipv6");
+        item_str(it, "ipv6");
     else if (type == 0x0806)
-        item(it, "arp");
+        item_str(it, "arp");
     else if (type == 0x8847)
-        item(it, "mpls");
+        item_str(it, "mpls");
     else if (type == 0x8848)
-        item(it, "mplsm");
+        item_str(it, "mplsm");
     else
         item(it, "dl_type=0x%04x", type);
 }
@@ -287,9 +410,9 @@ fmt_vlan(struct items *it, flow_be16 bv, flow_be16 bm)
     if (m == 0)
         return;
     if ((v & FLOW_VLAN_CFI) && (m == 0x1fff || m == 0xffff))
-        item(it, "dl_vlan=%u", v & FLOW_VLAN_VID_MASK);
+        item_u(it, "dl_vlan", v & FLOW_VLAN_VID_MASK);
     if ((v & FLOW_VLAN_CFI) && (m == 0xf000 || m == 0xffff))
-        item(it, "dl_vlan_pcp=%u", v >> FLOW_VLAN_PCP_SHIFT);
+        item_u(it, "dl_vlan_pcp", v >> FLOW_VLAN_PCP_SHIFT);
     if ((v & FLOW_VLAN_CFI) && (m == 0x1fff || m == 0xf000 || m == 0xffff))
         return;
     if (m == 0xffff)
@@ -309,7 +432,7 @@ fmt_hex_masked(struct items *it, const char *name, uint64_t v, uint64_t m,
         return;
     snprintf(a, sizeof(a), v ? "0x%llx" : "0", (unsigned long long)v);
     if (m == full) {
-        item(it, "%s=%s", name, a);
+        item_kv(it, name, a);
         return;
     }
     snprintf(b, sizeof(b), "0x%llx", (unsigned long long)m);
@@ -385,10 +508,10 @@ fmt_meta(struct items *it, const struct flow_meta *v,
     fmt_hex_masked(it, "pkt_mark", v->pkt_mark, m->pkt_mark, UINT32_MAX);
     /* exact only (the parser takes no mask), decimal as Open vSwitch */
     if (m->conj_id != 0)
-        item(it, "conj_id=%u", v->conj_id);
+        item_u(it, "conj_id", v->conj_id);
     fmt_ct_state(it, v->ct_state, m->ct_state);
     if (m->ct_zone != 0)
-        item(it, "ct_zone=%u", v->ct_zone);
+        item_u(it, "ct_zone", v->ct_zone);
     fmt_hex_masked(it, "ct_mark", v->ct_mark, m->ct_mark, UINT32_MAX);
     if (m->ct_label[0] != 0 || m->ct_label[1] != 0)
         fmt_ct_label(it, v->ct_label, m->ct_label);
@@ -414,7 +537,7 @@ fmt_match(struct items *it, const struct flow *f,
     char port[64];
 
     if (f->priority != FLOW_DEFAULT_PRIORITY)
-        item(it, "priority=%u", f->priority);
+        item_u(it, "priority", f->priority);
     fmt_proto(it, fm, &proto_done);
     if (m->tun_id == UINT64_MAX)
         item(it, "tun_id=0x%llx", (unsigned long long)be64toh(v->tun_id));
@@ -426,7 +549,7 @@ fmt_match(struct items *it, const struct flow *f,
     fmt_ipv4(it, "tun_dst", v->tun_dst, m->tun_dst);
     if (m->in_port != 0) {
         port_name(ports, v->in_port, port, sizeof(port));
-        item(it, "in_port=%s", port);
+        item_kv(it, "in_port", port);
     }
     fmt_meta(it, &v->meta, &m->meta);
     fmt_vlan(it, v->vlan_tci, m->vlan_tci);
@@ -437,19 +560,19 @@ fmt_match(struct items *it, const struct flow *f,
     fmt_ipv6(it, "ipv6_src", v->ipv6_src, m->ipv6_src);
     fmt_ipv6(it, "ipv6_dst", v->ipv6_dst, m->ipv6_dst);
     if (m->nw_proto != 0 && !proto_done)
-        item(it, "nw_proto=%u", v->nw_proto);
+        item_u(it, "nw_proto", v->nw_proto);
     if (m->nw_tos != 0)
-        item(it, "nw_tos=%u", v->nw_tos);
+        item_u(it, "nw_tos", v->nw_tos);
     if (m->nw_ttl != 0)
-        item(it, "nw_ttl=%u", v->nw_ttl);
+        item_u(it, "nw_ttl", v->nw_ttl);
     icmp = flow_match_is_ip_proto(fm, IPPROTO_ICMP)
         || flow_match_is_ip_proto(fm, IPPROTO_ICMPV6);
     if (icmp && m->tp_src == 0xffff)
-        item(it, "icmp_type=%u", ntohs(v->tp_src));
+        item_u(it, "icmp_type", ntohs(v->tp_src));
     else
         fmt_be16(it, "tp_src", v->tp_src, m->tp_src);
     if (icmp && m->tp_dst == 0xffff)
-        item(it, "icmp_code=%u", ntohs(v->tp_dst));
+        item_u(it, "icmp_code", ntohs(v->tp_dst));
     else
         fmt_be16(it, "tp_dst", v->tp_dst, m->tp_dst);
     fmt_tcp_flags(it, v->tcp_flags, m->tcp_flags);
@@ -469,9 +592,11 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         if (a->u.port == FLOW_PORT_CONTROLLER)
             sb_printf(sb, "%s:%u", s, a->pad0);
         else if (flow_port_is_reserved(a->u.port))
-            sb_printf(sb, "%s", s);
-        else
-            sb_printf(sb, "output:%s", s);
+            sb_puts(sb, s);
+        else {
+            sb_puts(sb, "output:");
+            sb_puts(sb, s);
+        }
         break;
     case FLOW_ACT_PUSH_VLAN:
         sb_printf(sb, "push_vlan:0x%04x", ntohs(a->u.tpid));
@@ -493,7 +618,7 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
             sb_printf(sb, "set_field:%u->vlan_pcp", a->u.vlan.pcp);
         break;
     case FLOW_ACT_STRIP_VLAN:
-        sb_printf(sb, "strip_vlan");
+        sb_puts(sb, "strip_vlan");
         break;
     case FLOW_ACT_MOD_DL_SRC:
     case FLOW_ACT_MOD_DL_DST:
@@ -523,7 +648,7 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
                   ntohs(a->u.tp_port));
         break;
     case FLOW_ACT_DEC_TTL:
-        sb_printf(sb, "dec_ttl");
+        sb_puts(sb, "dec_ttl");
         break;
     case FLOW_ACT_SET_TUNNEL:
         sb_printf(sb, "set_tunnel:0x%llx",
@@ -587,13 +712,13 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         sb_printf(sb, "set_field:%s->in_port", s);
         break;
     case FLOW_ACT_CT_CLEAR:
-        sb_printf(sb, "ct_clear");
+        sb_puts(sb, "ct_clear");
         break;
     case FLOW_ACT_FIN_TIMEOUT: {
         char t[64];
 
         fp_fin_timeout_format(a, t, sizeof(t));
-        sb_printf(sb, "%s", t);
+        sb_puts(sb, t);
         break;
     }
     case FLOW_ACT_CONJUNCTION:
@@ -627,7 +752,7 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         break;
     }
     case FLOW_ACT_DEC_MPLS_TTL:
-        sb_printf(sb, "dec_mpls_ttl");
+        sb_puts(sb, "dec_mpls_ttl");
         break;
     case FLOW_ACT_CLEAR_ACTIONS:
         sb_printf(sb, "clear_actions");
@@ -683,7 +808,7 @@ fmt_hex128(struct sbuf *sb, const uint64_t v[2])
     else if (v[0] != 0)
         sb_printf(sb, "0x%llx", (unsigned long long)v[0]);
     else
-        sb_printf(sb, "0");
+        sb_puts(sb, "0");
 }
 
 /* The loads the parser made of one set_field:VALUE[/MASK]->FIELD, from
@@ -716,11 +841,11 @@ fmt_set_field(struct sbuf *sb, const struct flow_action *acts, unsigned i,
         m[ofs / 64] |= ones << (ofs % 64);
     }
     flow_field_name(field, name, sizeof(name));
-    sb_printf(sb, "set_field:");
+    sb_puts(sb, "set_field:");
     fmt_hex128(sb, v);
     if (!(m[0] == (width >= 64 ? UINT64_MAX : (1ull << width) - 1)
           && m[1] == (width == 128 ? UINT64_MAX : 0))) {
-        sb_printf(sb, "/");
+        sb_puts(sb, "/");
         fmt_hex128(sb, m);
     }
     sb_printf(sb, "->%s", name);
@@ -739,7 +864,7 @@ fmt_ct(struct sbuf *sb, const struct flow *f, const struct flow_action *a,
     const char *sep = "";
     char s[64];
 
-    sb_printf(sb, "ct(");
+    sb_puts(sb, "ct(");
     if (a->u.ct.flags & FLOW_CT_F_COMMIT) {
         sb_printf(sb, "%scommit", sep);
         sep = ",";
@@ -767,9 +892,9 @@ fmt_ct(struct sbuf *sb, const struct flow *f, const struct flow_action *a,
     if (hi > lo) {
         sb_printf(sb, "%sexec(", sep);
         fmt_range(sb, f, lo, hi, ports);
-        sb_printf(sb, ")");
+        sb_puts(sb, ")");
     }
-    sb_printf(sb, ")");
+    sb_puts(sb, ")");
 }
 
 /* actions[lo..hi) joined by commas; a clone's body in its parentheses
@@ -782,15 +907,15 @@ fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
         const struct flow_action *a = &f->actions[i];
 
         if (i > lo)
-            sb_printf(sb, ",");
+            sb_puts(sb, ",");
         if (a->type == FLOW_ACT_CLONE) {
             unsigned end = i + 1 + a->u.clone.n;
 
             if (end > hi)
                 end = hi;
-            sb_printf(sb, "clone(");
+            sb_puts(sb, "clone(");
             fmt_range(sb, f, i + 1, end, ports);
-            sb_printf(sb, ")");
+            sb_puts(sb, ")");
             i = end - 1;
             continue;
         }
@@ -809,7 +934,7 @@ fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
             char text[1024];
 
             fp_learn_format(a, text, sizeof(text));
-            sb_printf(sb, "%s", text);
+            sb_puts(sb, text);
             i += a->u.learn.n;
             continue;
         }
@@ -843,7 +968,7 @@ fmt_actions(struct sbuf *sb, const struct flow *f,
                                                  : f->n_actions;
 
     if (n == 0) {
-        sb_printf(sb, "drop");
+        sb_puts(sb, "drop");
         return;
     }
     fmt_range(sb, f, 0, n, ports);
@@ -862,13 +987,13 @@ fmt_rest(struct sbuf *sb, const struct flow *f,
         sb_printf(sb, "hard_timeout=%u, ", f->hard_timeout);
     /* flags as ovs-ofctl prints them in a dump */
     if (f->flags & FLOW_F_SEND_FLOW_REM)
-        sb_printf(sb, "send_flow_rem ");
+        sb_puts(sb, "send_flow_rem ");
     if (f->flags & FLOW_F_CHECK_OVERLAP)
-        sb_printf(sb, "check_overlap ");
+        sb_puts(sb, "check_overlap ");
     if (f->importance)
         sb_printf(sb, "importance=%u, ", f->importance);
     fmt_match(&it, f, ports);
-    sb_printf(sb, "%sactions=", it.any ? " " : "");
+    sb_puts(sb, it.any ? " actions=" : "actions=");
     fmt_actions(sb, f, ports);
 }
 
@@ -898,16 +1023,35 @@ int
 flow_entry_format(const struct flow_entry *e, uint64_t now_ns,
                   const struct flow_port_map *ports, char *buf, size_t size)
 {
+    return flow_entry_format_counts(e, e->n_packets, e->n_bytes, now_ns,
+                                    ports, buf, size);
+}
+
+int
+flow_entry_format_counts(const struct flow_entry *e, uint64_t n_packets,
+                         uint64_t n_bytes, uint64_t now_ns,
+                         const struct flow_port_map *ports, char *buf,
+                         size_t size)
+{
     struct sbuf sb = { .buf = buf, .size = size };
     uint64_t age = now_ns > e->created_ns ? now_ns - e->created_ns : 0;
 
-    sb_printf(&sb, "cookie=0x%llx, duration=%llu.%03llus, table=%u, "
-              "n_packets=%llu, n_bytes=%llu, ",
-              (unsigned long long)e->flow.cookie,
-              (unsigned long long)(age / 1000000000u),
-              (unsigned long long)(age % 1000000000u / 1000000u),
-              e->flow.table_id, (unsigned long long)e->n_packets,
-              (unsigned long long)e->n_bytes);
+    unsigned ms = (unsigned)(age % 1000000000u / 1000000u);
+    char frac[5] = { '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
+                     (char)('0' + ms % 10), 's' };
+
+    sb_puts(&sb, "cookie=0x");
+    sb_hex(&sb, e->flow.cookie);
+    sb_puts(&sb, ", duration=");
+    sb_u64(&sb, age / 1000000000u);
+    sb_put(&sb, frac, sizeof(frac));
+    sb_puts(&sb, ", table=");
+    sb_u64(&sb, e->flow.table_id);
+    sb_puts(&sb, ", n_packets=");
+    sb_u64(&sb, n_packets);
+    sb_puts(&sb, ", n_bytes=");
+    sb_u64(&sb, n_bytes);
+    sb_puts(&sb, ", ");
     fmt_rest(&sb, &e->flow, ports);
     return sb_result(&sb);
 }

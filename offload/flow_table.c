@@ -13,6 +13,11 @@
  * validation, the set of flows it touches) and only then changes the table,
  * so a failed operation changes nothing and reports nothing.
  *
+ * Flows with an idle or hard timeout are also in one more array (timed),
+ * so that what only they need (their counters read for the idle timeout,
+ * the next deadline, expiry) costs nothing for the million flows that
+ * have none: the daemon's once-a-second work must not grow with them.
+ *
  * Transactions (flow_table_begin): while one is open, every change also
  * leaves an undo record (room for it is reserved with the rest, before
  * anything changes): the node of a new flow, a copy of a replaced or
@@ -36,7 +41,10 @@ struct ft_node {
     struct snic_hmap_node id_node;      /* in by_id */
     struct snic_hmap_node rule_node;    /* in by_rule */
     size_t slot;                /* index in its table's array */
+    size_t timed_slot;          /* index in timed, or NOT_TIMED */
 };
+
+#define NOT_TIMED SIZE_MAX
 
 struct ft_array {
     struct ft_node **v;
@@ -58,12 +66,14 @@ struct ft_undo {
 
 struct flow_table {
     struct ft_array tables[FLOW_TABLE_MAX + 1];
+    struct ft_array timed;      /* the flows with a timeout, any table */
     bool in_txn;
     struct ft_undo *undo;       /* the open transaction's records */
     size_t n_undo, cap_undo;
     struct snic_hmap by_id;     /* every node, by id */
     struct snic_hmap by_rule;   /* every node, by (table, priority, match) */
     size_t count;
+    uint64_t removals;          /* nodes unlinked so far (any reason) */
     uint64_t next_id;
     flow_change_fn *fn;
     void *ctx;
@@ -165,9 +175,56 @@ reserve_array(struct ft_array *a, size_t want)
     return 0;
 }
 
+static bool
+has_timeout(const struct ft_node *n)
+{
+    return n->e.flow.idle_timeout != 0 || n->e.flow.hard_timeout != 0;
+}
+
+/* Put @n in the timed array or take it out, as its timeouts now say. The
+ * array has room (timed_reserve before the change; a rollback only brings
+ * back states that had room). */
+static void
+timed_sync(struct flow_table *t, struct ft_node *n)
+{
+    struct ft_array *a = &t->timed;
+
+    if (has_timeout(n) && n->timed_slot == NOT_TIMED) {
+        n->timed_slot = a->n;
+        a->v[a->n++] = n;
+    } else if (!has_timeout(n) && n->timed_slot != NOT_TIMED) {
+        a->v[n->timed_slot] = a->v[--a->n];
+        a->v[n->timed_slot]->timed_slot = n->timed_slot;
+        n->timed_slot = NOT_TIMED;
+    }
+}
+
+static void
+timed_drop(struct flow_table *t, struct ft_node *n)
+{
+    struct ft_array *a = &t->timed;
+
+    if (n->timed_slot == NOT_TIMED)
+        return;
+    a->v[n->timed_slot] = a->v[--a->n];
+    a->v[n->timed_slot]->timed_slot = n->timed_slot;
+    n->timed_slot = NOT_TIMED;
+}
+
+/* Room in the timed array for one more flow with a timeout (every flow
+ * could have one, so the room asked for is the table's size). */
+static int
+timed_reserve(struct flow_table *t, const struct flow *f, size_t extra)
+{
+    if (f->idle_timeout == 0 && f->hard_timeout == 0)
+        return 0;
+    return reserve_array(&t->timed, t->timed.n + extra);
+}
+
 static void
 link_node(struct flow_table *t, struct ft_node *n)
 {
+    timed_sync(t, n);
     snic_hmap_insert(&t->by_id, &n->id_node, id_hash(n->e.id));
     snic_hmap_insert(&t->by_rule, &n->rule_node,
                      rule_hash(&n->e.flow.match, n->e.flow.priority,
@@ -183,6 +240,8 @@ remove_node(struct flow_table *t, struct ft_node *n,
 
     snic_hmap_remove(&t->by_id, &n->id_node);
     snic_hmap_remove(&t->by_rule, &n->rule_node);
+    timed_drop(t, n);
+    t->removals++;
     a->v[n->slot] = a->v[--a->n];
     a->v[n->slot]->slot = n->slot;
     t->count--;
@@ -275,6 +334,7 @@ flow_table_rollback(struct flow_table *t)
         case FT_UNDO_CHANGED:
             n->e = *u->old;
             free(u->old);
+            timed_sync(t, n);
             notify(t, FLOW_CHANGE_MODIFIED, n, FLOW_REMOVED_NONE);
             break;
         case FT_UNDO_REMOVED:
@@ -303,6 +363,7 @@ flow_table_destroy(struct flow_table *t)
             remove_node(t, a->v[a->n - 1], FLOW_REMOVED_FLUSH);
         free(a->v);
     }
+    free(t->timed.v);
     snic_hmap_fini(&t->by_id);
     snic_hmap_fini(&t->by_rule);
     free(t);
@@ -413,7 +474,7 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
                 && flow_match_overlaps(&a->v[i]->e.flow.match, &f.match))
                 return -EEXIST;
 
-    if (undo_reserve(t, 1) < 0)
+    if (undo_reserve(t, 1) < 0 || timed_reserve(t, &f, 1) < 0)
         return -ENOMEM;
     old = find_rule(t, &f.match, f.priority, f.table_id);
     if (old != NULL) {
@@ -431,6 +492,7 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
             old->e.n_packets = 0;
             old->e.n_bytes = 0;
         }
+        timed_sync(t, old);
         notify(t, FLOW_CHANGE_MODIFIED, old, FLOW_REMOVED_NONE);
         return 1;
     }
@@ -442,6 +504,7 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
         free(n);
         return -ENOMEM;
     }
+    n->timed_slot = NOT_TIMED;
     n->e.id = t->next_id++;
     n->e.flow = f;
     n->e.created_ns = now_ns;
@@ -494,12 +557,13 @@ flow_table_fin_timeout(struct flow_table *t, uint64_t id, uint16_t idle,
     if (new_idle == n->e.flow.idle_timeout
         && new_hard == n->e.flow.hard_timeout)
         return 0;
-    if (undo_reserve(t, 1) < 0
+    if (undo_reserve(t, 1) < 0 || reserve_array(&t->timed, t->timed.n + 1)
         || (t->in_txn && (copy = malloc(sizeof(*copy))) == NULL))
         return -ENOMEM;
     undo_changed(t, n, copy);
     n->e.flow.idle_timeout = new_idle;
     n->e.flow.hard_timeout = new_hard;
+    timed_sync(t, n);
     notify(t, FLOW_CHANGE_MODIFIED, n, FLOW_REMOVED_NONE);
     return 1;
 }
@@ -723,27 +787,23 @@ size_t
 flow_table_expire(struct flow_table *t, uint64_t now_ns, uint64_t *ids,
                   size_t max)
 {
-    size_t removed = 0;
+    struct ft_array *a = &t->timed;
+    size_t removed = 0, i = 0;
 
     if (t->in_txn)
         return 0;           /* documented: not inside a transaction */
-    for (unsigned tid = 0; tid <= FLOW_TABLE_MAX; tid++) {
-        struct ft_array *a = &t->tables[tid];
-        size_t i = 0;
+    while (i < a->n) {
+        enum flow_removed_reason why = FLOW_REMOVED_NONE;
 
-        while (i < a->n) {
-            enum flow_removed_reason why = FLOW_REMOVED_NONE;
-
-            if (deadline(&a->v[i]->e, &why) > now_ns) {
-                i++;
-                continue;
-            }
-            if (ids != NULL && removed < max)
-                ids[removed] = a->v[i]->e.id;
-            removed++;
-            /* the last node moves into slot i: look at i again */
-            remove_node(t, a->v[i], why);
+        if (deadline(&a->v[i]->e, &why) > now_ns) {
+            i++;
+            continue;
         }
+        if (ids != NULL && removed < max)
+            ids[removed] = a->v[i]->e.id;
+        removed++;
+        /* the last node moves into slot i: look at i again */
+        remove_node(t, a->v[i], why);
     }
     return removed;
 }
@@ -751,20 +811,44 @@ flow_table_expire(struct flow_table *t, uint64_t now_ns, uint64_t *ids,
 uint64_t
 flow_table_next_expiry(const struct flow_table *t)
 {
+    const struct ft_array *a = &t->timed;
     uint64_t next = UINT64_MAX;
 
-    for (unsigned tid = 0; tid <= FLOW_TABLE_MAX; tid++) {
-        const struct ft_array *a = &t->tables[tid];
+    for (size_t i = 0; i < a->n; i++) {
+        enum flow_removed_reason why;
+        uint64_t d = deadline(&a->v[i]->e, &why);
 
-        for (size_t i = 0; i < a->n; i++) {
-            enum flow_removed_reason why;
-            uint64_t d = deadline(&a->v[i]->e, &why);
-
-            if (d < next)
-                next = d;
-        }
+        if (d < next)
+            next = d;
     }
     return next;
+}
+
+size_t
+flow_table_count_timed(const struct flow_table *t)
+{
+    return t->timed.n;
+}
+
+size_t
+flow_table_refresh_timed(struct flow_table *t, size_t *cursor, size_t max,
+                         flow_counts_fn *fn, void *ctx, uint64_t now_ns)
+{
+    struct ft_array *a = &t->timed;
+    size_t done = 0;
+
+    while (*cursor < a->n && done < max) {
+        struct flow_entry *e = &a->v[(*cursor)++]->e;
+        uint64_t p = e->n_packets, b = e->n_bytes;
+
+        fn(ctx, e, &p, &b);
+        if (p != e->n_packets || b != e->n_bytes)
+            e->used_ns = now_ns;
+        e->n_packets = p;
+        e->n_bytes = b;
+        done++;
+    }
+    return done;
 }
 
 /* ---- queries ---- */
@@ -777,6 +861,12 @@ flow_table_find(const struct flow_table *t, uint64_t id)
     return n ? &n->e : NULL;
 }
 
+uint64_t
+flow_table_removals(const struct flow_table *t)
+{
+    return t->removals;
+}
+
 size_t
 flow_table_count(const struct flow_table *t, unsigned table_id)
 {
@@ -787,16 +877,21 @@ flow_table_count(const struct flow_table *t, unsigned table_id)
     return t->tables[table_id].n;
 }
 
+/* The walk's order as two integers, so sorting a million flows compares
+ * what is in the array instead of following a pointer into each flow. */
+struct walk_item {
+    uint64_t tp;                /* table, then priority highest first */
+    uint64_t id;
+    const struct flow_entry *e;
+};
+
 static int
 walk_order(const void *pa, const void *pb)
 {
-    const struct flow_entry *a = *(const struct flow_entry *const *)pa;
-    const struct flow_entry *b = *(const struct flow_entry *const *)pb;
+    const struct walk_item *a = pa, *b = pb;
 
-    if (a->flow.table_id != b->flow.table_id)
-        return a->flow.table_id < b->flow.table_id ? -1 : 1;
-    if (a->flow.priority != b->flow.priority)
-        return a->flow.priority > b->flow.priority ? -1 : 1;
+    if (a->tp != b->tp)
+        return a->tp < b->tp ? -1 : 1;
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
@@ -805,7 +900,7 @@ flow_table_walk(const struct flow_table *t, unsigned table_id,
                 flow_visit_fn *fn, void *ctx)
 {
     unsigned lo = 0, hi = FLOW_TABLE_MAX;
-    const struct flow_entry **v;
+    struct walk_item *v;
     size_t n = 0;
     int rc = 0;
 
@@ -817,12 +912,28 @@ flow_table_walk(const struct flow_table *t, unsigned table_id,
     v = malloc((flow_table_count(t, table_id) + 1) * sizeof(*v));
     if (v == NULL)
         return -ENOMEM;
-    for (unsigned tid = lo; tid <= hi; tid++)
-        for (size_t i = 0; i < t->tables[tid].n; i++)
-            v[n++] = &t->tables[tid].v[i]->e;
-    qsort(v, n, sizeof(*v), walk_order);
+    for (unsigned tid = lo; tid <= hi; tid++) {
+        const struct ft_array *a = &t->tables[tid];
+        bool sorted = true;
+        size_t first = n;
+
+        /* flows are added in id order, often of one priority: a table
+         * already in order needs no sort */
+        for (size_t i = 0; i < a->n; i++) {
+            const struct flow_entry *e = &a->v[i]->e;
+
+            v[n] = (struct walk_item){
+                .tp = (uint64_t)tid << 16 | (0xffffu - e->flow.priority),
+                .id = e->id, .e = e };
+            if (n > first && walk_order(&v[n - 1], &v[n]) > 0)
+                sorted = false;
+            n++;
+        }
+        if (!sorted)
+            qsort(v + first, n - first, sizeof(*v), walk_order);
+    }
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = fn(ctx, v[i]);
+        rc = fn(ctx, v[i].e);
     free(v);
     return rc;
 }

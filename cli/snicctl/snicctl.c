@@ -273,30 +273,45 @@ cmd_mod_del(struct ctl_tool *t, const char *method, const char *line)
     return 0;
 }
 
+/* One flow of dump-flows: printed at once (text), or kept for the whole
+ * JSON result (-j). */
+static int
+dump_item(void *ctx, json_t *f)
+{
+    json_t *keep = ctx;
+
+    if (keep != NULL)
+        return json_array_append(keep, f) < 0 ? -ENOMEM : 0;
+    const char *text = json_string_value(json_object_get(f, "text"));
+    const char *where = json_string_value(json_object_get(f, "offload"));
+    const char *why = json_string_value(json_object_get(f, "reason"));
+    printf(" %s offload=%s", text ? text : "?", where ? where : "?");
+    if (why != NULL && *why != '\0')
+        printf(" (%s)", why);
+    printf("\n");
+    return ferror(stdout) ? -EIO : 0;
+}
+
+/* The reply is read a flow at a time (ctl_client_stream): printing a
+ * million flows needs neither the whole reply nor its JSON in memory. */
 static int
 cmd_dump_flows(struct ctl_tool *t, const char *filter)
 {
+    struct ctl_error err = { 0 };
     json_t *params = json_object();
+    json_t *keep = t->json ? json_array() : NULL;
     if (filter != NULL)
         json_object_set_new(params, "filter", json_string(filter));
-    json_t *r = call(t, "dump-flows", params);
-    if (r == NULL)
+    json_t *r = ctl_client_stream(t->client, "dump-flows", params, "flows",
+                                  dump_item, keep, CALL_TIMEOUT_MS, &err);
+    if (r == NULL) {
+        fprintf(stderr, "snicctl: dump-flows: %s\n", err.message);
+        json_decref(keep);
         return 1;
-    if (t->json) {
-        print_json(r);
-        json_decref(r);
-        return 0;
     }
-    size_t i;
-    json_t *f;
-    json_array_foreach(json_object_get(r, "flows"), i, f) {
-        const char *text = json_string_value(json_object_get(f, "text"));
-        const char *where = json_string_value(json_object_get(f, "offload"));
-        const char *why = json_string_value(json_object_get(f, "reason"));
-        printf(" %s offload=%s", text ? text : "?", where ? where : "?");
-        if (why != NULL && *why != '\0')
-            printf(" (%s)", why);
-        printf("\n");
+    if (t->json) {
+        json_object_set_new(r, "flows", keep);
+        print_json(r);
     }
     json_decref(r);
     return 0;

@@ -56,6 +56,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -138,13 +139,37 @@ struct ctl_method {
     const char *help;       /* "add-flow FLOW: add or replace one flow" */
 };
 
+/* Where a text stream method writes its items (ctl_stream.c). */
+struct ctl_stream_out;
+
+/* Start an item (the ',' between items is the server's business). */
+void ctl_stream_item(struct ctl_stream_out *o);
+/* Raw JSON text, a number, a string (quoted and escaped). Errors stick
+ * (out of memory): the server cuts the reply short and closes. */
+void ctl_stream_put(struct ctl_stream_out *o, const char *p, size_t size);
+void ctl_stream_put_u64(struct ctl_stream_out *o, uint64_t v);
+void ctl_stream_put_str(struct ctl_stream_out *o, const char *s);
+/* Bytes in @o so far (a write method counts from its value at the
+ * call). */
+size_t ctl_stream_written(const struct ctl_stream_out *o);
+/* A stream's text without a server (tests): new (NULL on ENOMEM), what
+ * was written so far, NUL-terminated (NULL after an error), free. */
+struct ctl_stream_out *ctl_stream_out_new(void);
+const char *ctl_stream_out_text(struct ctl_stream_out *o, size_t *size);
+void ctl_stream_out_free(struct ctl_stream_out *o);
+
 /* A method whose result holds a list too long to build at once (dump-flows
  * of a million flows). The reply is one line like any other,
  * {..."result":{HEAD..., "LIST":[items]}}, written as it goes: @open checks
  * the params and returns HEAD (the result's other members, an object, new
  * reference; NULL with @err filled to refuse), the server then asks @next
  * for at most @max items per turn, only as fast as the client reads. The
- * list is whatever @next finds when asked: no snapshot is promised. */
+ * list is whatever @next finds when asked: no snapshot is promised.
+ * Instead of @next, @write may give the items as JSON text: each begins
+ * with ctl_stream_item() and is one whole JSON value; it writes until
+ * ctl_stream_written() has grown by @max_bytes (or the list ends), with no
+ * object built per item: what a list of a million flows needs to go out
+ * at a million items a second. Same return values as @next. */
 struct ctl_stream_method {
     const char *name;
     const char *help;
@@ -155,6 +180,8 @@ struct ctl_stream_method {
      * failed (the reply is cut short and the connection closed). */
     int (*next)(void *ctx, void *state, json_t *items, size_t max);
     void (*close)(void *ctx, void *state);
+    int (*write)(void *ctx, void *state, struct ctl_stream_out *out,
+                 size_t max_bytes);
 };
 
 struct ctl_limits {
@@ -222,5 +249,17 @@ void ctl_client_close(struct ctl_client *c);
 json_t *ctl_client_call(struct ctl_client *c, const char *method,
                         json_t *params, int timeout_ms,
                         struct ctl_error *err);
+
+/* Call a stream method (dump-flows): each item of the result's member
+ * @list goes to @fn as it arrives (a borrowed reference; @fn returns 0 or
+ * a negative errno to stop), so a reply of a million items is never held
+ * whole. Returns the result without the list's items (new reference), or
+ * NULL with @err filled, as ctl_client_call(). @timeout_ms bounds each
+ * wait for more of the reply, not the whole of it. A reply that is not a
+ * stream (an error) is returned as ctl_client_call() would. */
+json_t *ctl_client_stream(struct ctl_client *c, const char *method,
+                          json_t *params, const char *list,
+                          int (*fn)(void *ctx, json_t *item), void *ctx,
+                          int timeout_ms, struct ctl_error *err);
 
 #endif /* SNIC_CTL_H */

@@ -890,12 +890,36 @@ int flow_table_fin_timeout(struct flow_table *t, uint64_t id, uint16_t idle,
 size_t flow_table_expire(struct flow_table *t, uint64_t now_ns,
                          uint64_t *ids, size_t max);
 
-/* Earliest time a timeout may fire, or UINT64_MAX if no flow has one. */
+/* Earliest time a timeout may fire, or UINT64_MAX if no flow has one.
+ * Both look at the flows with a timeout only. */
 uint64_t flow_table_next_expiry(const struct flow_table *t);
+
+/* Flows with an idle or hard timeout. */
+size_t flow_table_count_timed(const struct flow_table *t);
+
+/* The counters of the flows with a timeout (the only ones whose counters
+ * decide anything in the table: their idle timeout), a slice at a time so
+ * a daemon can spread it over its turns: from *@cursor (0 starts a pass)
+ * at most @max flows, each asked for its totals through @fn (*packets,
+ * *bytes hold the table's and take the new ones), marked used at @now_ns
+ * when they grew. Returns how many were done; the pass is over when
+ * *@cursor >= flow_table_count_timed(). A flow added or removed during a
+ * pass may be missed by it or met twice (its next pass sees it). */
+typedef void flow_counts_fn(void *ctx, const struct flow_entry *e,
+                            uint64_t *n_packets, uint64_t *n_bytes);
+size_t flow_table_refresh_timed(struct flow_table *t, size_t *cursor,
+                                size_t max, flow_counts_fn *fn, void *ctx,
+                                uint64_t now_ns);
 
 const struct flow_entry *flow_table_find(const struct flow_table *t,
                                          uint64_t id);
 size_t flow_table_count(const struct flow_table *t, unsigned table_id);
+/* How many flows have left the table so far, for any reason. An entry
+ * pointer stays valid while this has not moved (replace and modify
+ * change an entry in place): a long walk spread over time (dump-flows)
+ * uses its pointers while nothing left, and looks them up by id once
+ * something did. */
+uint64_t flow_table_removals(const struct flow_table *t);
 
 /* Visit flows of @table_id (FLOW_TABLE_ALL: all) by table, priority
  * (highest first), then id. Stops when @fn returns non-zero, and returns
@@ -918,5 +942,11 @@ const struct flow_entry *flow_table_lookup(const struct flow_table *t,
 int flow_entry_format(const struct flow_entry *e, uint64_t now_ns,
                       const struct flow_port_map *ports,
                       char *buf, size_t size);
+/* The same with these counters instead of the entry's (a daemon that
+ * reads them when it lists the flow). */
+int flow_entry_format_counts(const struct flow_entry *e, uint64_t n_packets,
+                             uint64_t n_bytes, uint64_t now_ns,
+                             const struct flow_port_map *ports, char *buf,
+                             size_t size);
 
 #endif /* SNIC_FLOW_H */

@@ -140,39 +140,38 @@ read_line(struct ctl_client *c, long long deadline)
     }
 }
 
-json_t *
-ctl_client_call(struct ctl_client *c, const char *method, json_t *params,
-                int timeout_ms, struct ctl_error *err)
+/* Send one request line; 0 or a negative errno. */
+static int
+send_request(struct ctl_client *c, const char *method, json_t *params,
+             long long deadline, struct ctl_error *err)
 {
-    long long deadline = now_ms() + timeout_ms;
     long long id = c->next_id++;
     json_t *req = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id",
                             (json_int_t)id, "method", method, "params",
                             params != NULL ? params : json_object());
-    if (req == NULL)
-        return ctl_fail(err, CTL_ERR_INTERNAL, "cannot build the request");
+    if (req == NULL) {
+        ctl_fail(err, CTL_ERR_INTERNAL, "cannot build the request");
+        return -EINVAL;
+    }
     char *text = json_dumps(req, JSON_COMPACT);
     json_decref(req);
-    if (text == NULL)
-        return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
+    if (text == NULL) {
+        ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
+        return -ENOMEM;
+    }
     size_t n = strlen(text);
     text[n] = '\n'; /* json_dumps leaves room for its NUL: reuse it */
     int rc = send_all(c->fd, text, n + 1, deadline);
     free(text);
-    /* A daemon that refuses us answers once and closes: read that answer
-     * even when the send already failed, it says why. */
-    long len = read_line(c, rc < 0 ? now_ms() + 200 : deadline);
-    if (rc < 0 && len < 0)
-        return ctl_fail(err, CTL_ERR_TRANSPORT,
-                        "cannot send to snicd: %s", strerror(-rc));
-    if (len < 0)
-        return ctl_fail(err, CTL_ERR_TRANSPORT, "no reply from snicd: %s",
-                        len == -ECONNRESET ? "connection closed"
-                                           : strerror((int)-len));
+    return rc;
+}
+
+/* One reply line into its result (new reference) or NULL and @err. */
+static json_t *
+reply_result(const char *line, size_t len, struct ctl_error *err)
+{
     json_error_t jerr;
-    json_t *reply = json_loadb(c->buf, (size_t)len, 0, &jerr);
-    memmove(c->buf, c->buf + len + 1, c->len - (size_t)len - 1);
-    c->len -= (size_t)len + 1;
+    json_t *reply = json_loadb(line, len, 0, &jerr);
     if (reply == NULL)
         return ctl_fail(err, CTL_ERR_TRANSPORT, "garbled reply from snicd: %s",
                         jerr.text);
@@ -194,5 +193,263 @@ ctl_client_call(struct ctl_client *c, const char *method, json_t *params,
             json_incref(result);
     }
     json_decref(reply);
+    return result;
+}
+
+json_t *
+ctl_client_call(struct ctl_client *c, const char *method, json_t *params,
+                int timeout_ms, struct ctl_error *err)
+{
+    long long deadline = now_ms() + timeout_ms;
+    int rc = send_request(c, method, params, deadline, err);
+    if (rc == -EINVAL || rc == -ENOMEM)
+        return NULL;
+    /* A daemon that refuses us answers once and closes: read that answer
+     * even when the send already failed, it says why. */
+    long len = read_line(c, rc < 0 ? now_ms() + 200 : deadline);
+    if (rc < 0 && len < 0)
+        return ctl_fail(err, CTL_ERR_TRANSPORT,
+                        "cannot send to snicd: %s", strerror(-rc));
+    if (len < 0)
+        return ctl_fail(err, CTL_ERR_TRANSPORT, "no reply from snicd: %s",
+                        len == -ECONNRESET ? "connection closed"
+                                           : strerror((int)-len));
+    json_t *result = reply_result(c->buf, (size_t)len, err);
+    memmove(c->buf, c->buf + len + 1, c->len - (size_t)len - 1);
+    c->len -= (size_t)len + 1;
+    return result;
+}
+
+/*
+ * A stream method's reply ({..."result":{HEAD...,"LIST":[items]}}), one
+ * item at a time: the line is scanned as it arrives (depth, strings), each
+ * item of the list is parsed alone and handed to @fn, and only the bytes
+ * of the item under way are kept, so the client's memory does not grow
+ * with the list either. Returns the result with the list empty (new
+ * reference), or NULL with @err filled: an error reply, @fn's refusal
+ * (its negative errno), or the transport. @timeout_ms bounds each wait for
+ * more bytes, not the whole list.
+ */
+struct stream_scan {
+    const char *list;
+    size_t pos;             /* next byte of buf to look at */
+    int depth;
+    bool in_str, esc;
+    size_t str_start;       /* of the last string at depth 2 */
+    char *key;              /* that string, when it ended */
+    bool in_list;           /* between the list's '[' and ']' */
+    bool list_done;
+    size_t tail_start;      /* with list_done: the list's ']' in buf */
+    long item_start;        /* in buf, or -1 */
+    char *head;             /* the line without the list's items */
+    size_t head_len;
+};
+
+static int
+head_add(struct stream_scan *st, const char *p, size_t n)
+{
+    char *h = realloc(st->head, st->head_len + n + 1);
+    if (h == NULL)
+        return -ENOMEM;
+    memcpy(h + st->head_len, p, n);
+    st->head = h;
+    st->head_len += n;
+    return 0;
+}
+
+/* Look at the bytes received; 1 at the line's end, 0 for more, -errno. */
+static int
+stream_scan(struct ctl_client *c, struct stream_scan *st,
+            int (*fn)(void *ctx, json_t *item), void *ctx,
+            struct ctl_error *err)
+{
+    for (; st->pos < c->len; st->pos++) {
+        char ch = c->buf[st->pos];
+
+        if (st->in_str) {
+            if (st->esc) {
+                st->esc = false;
+            } else if (ch == '\\') {
+                st->esc = true;
+            } else if (ch == '"') {
+                st->in_str = false;
+                if (st->depth == 2 && !st->in_list) {
+                    size_t n = st->pos - st->str_start - 1;
+                    char *k = realloc(st->key, n + 1);
+                    if (k == NULL)
+                        return -ENOMEM;
+                    memcpy(k, c->buf + st->str_start + 1, n);
+                    k[n] = '\0';
+                    st->key = k;
+                }
+                if (st->in_list && st->depth == 3 && st->item_start >= 0)
+                    goto item_end;
+            }
+            continue;
+        }
+        switch (ch) {
+        case '"':
+            st->in_str = true;
+            st->str_start = st->pos;
+            if (st->in_list && st->depth == 3 && st->item_start < 0)
+                st->item_start = (long)st->pos;
+            continue;
+        case '{':
+        case '[':
+            if (st->in_list && st->depth == 3 && st->item_start < 0)
+                st->item_start = (long)st->pos;
+            st->depth++;
+            if (ch == '[' && st->depth == 3 && !st->list_done
+                && st->key != NULL && strcmp(st->key, st->list) == 0) {
+                st->in_list = true;
+                if (head_add(st, c->buf, st->pos + 1) < 0)
+                    return -ENOMEM;
+            }
+            continue;
+        case '}':
+        case ']':
+            st->depth--;
+            if (st->in_list && st->depth == 2) {
+                /* the list's ']': the rest of the line joins the head */
+                st->in_list = false;
+                st->list_done = true;
+                st->tail_start = st->pos;
+                continue;
+            }
+            if (st->in_list && st->depth == 3 && st->item_start >= 0)
+                goto item_end;
+            continue;
+        case '\n':
+            if (st->depth == 0)
+                return 1;
+            continue;
+        default:
+            continue;
+        }
+item_end: {
+            json_error_t jerr;
+            size_t n = st->pos + 1 - (size_t)st->item_start;
+            json_t *item = json_loadb(c->buf + st->item_start, n, 0, &jerr);
+            int rc;
+
+            if (item == NULL) {
+                ctl_fail(err, CTL_ERR_TRANSPORT, "garbled item in the reply "
+                         "from snicd: %s", jerr.text);
+                return -EPROTO;
+            }
+            rc = fn(ctx, item);
+            json_decref(item);
+            if (rc < 0) {
+                ctl_fail(err, CTL_ERR_INTERNAL, "%s", strerror(-rc));
+                return rc;
+            }
+            st->item_start = -1;
+        }
+    }
+    return 0;
+}
+
+/* Before reading more: drop what is scanned and no longer needed (items
+ * handed out), once per read rather than once per item. */
+static void
+stream_compact(struct ctl_client *c, struct stream_scan *st)
+{
+    size_t keep;
+
+    if (st->item_start >= 0)
+        keep = (size_t)st->item_start;
+    else if (st->list_done)
+        keep = st->tail_start;
+    else if (st->in_list)
+        keep = st->pos;
+    else
+        return;         /* the head is still to be copied */
+    if (keep == 0)
+        return;
+    memmove(c->buf, c->buf + keep, c->len - keep);
+    c->len -= keep;
+    st->pos -= keep;
+    if (st->item_start >= 0)
+        st->item_start -= (long)keep;
+    if (st->list_done)
+        st->tail_start -= keep;
+    if (st->str_start >= keep)
+        st->str_start -= keep;
+}
+
+json_t *
+ctl_client_stream(struct ctl_client *c, const char *method, json_t *params,
+                  const char *list, int (*fn)(void *ctx, json_t *item),
+                  void *ctx, int timeout_ms, struct ctl_error *err)
+{
+    struct stream_scan st = { .list = list, .item_start = -1 };
+    json_t *result = NULL;
+    int rc = send_request(c, method, params, now_ms() + timeout_ms, err);
+
+    if (rc == -EINVAL || rc == -ENOMEM)
+        return NULL;
+    for (;;) {
+        rc = stream_scan(c, &st, fn, ctx, err);
+        if (rc != 0)
+            break;
+        stream_compact(c, &st);
+        if (c->cap - c->len < 65536) {
+            size_t cap = c->cap ? c->cap * 2 : 131072;
+            char *grown = realloc(c->buf, cap);
+            if (grown == NULL) {
+                rc = -ENOMEM;
+                break;
+            }
+            c->buf = grown;
+            c->cap = cap;
+        }
+        struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+        int prc = poll(&pfd, 1, timeout_ms);
+        if (prc < 0 && errno != EINTR) {
+            rc = -errno;
+            break;
+        }
+        if (prc == 0) {
+            rc = -ETIMEDOUT;
+            break;
+        }
+        ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len,
+                         MSG_DONTWAIT);
+        if (n == 0) {
+            rc = -ECONNRESET;
+            break;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            rc = -errno;
+            break;
+        }
+        if (n > 0)
+            c->len += (size_t)n;
+    }
+    if (rc == 1) {
+        /* the line without its items: the head, then from the ']' on */
+        size_t used = st.pos + 1;
+
+        if (st.list_done) {
+            if (head_add(&st, c->buf + st.tail_start,
+                         st.pos - st.tail_start) < 0) {
+                ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
+                goto out;
+            }
+            result = reply_result(st.head, st.head_len, err);
+        } else {
+            result = reply_result(c->buf, st.pos, err);
+        }
+        memmove(c->buf, c->buf + used, c->len - used);
+        c->len -= used;
+    } else if (rc < 0 && err->code == 0) {
+        ctl_fail(err, CTL_ERR_TRANSPORT, "%s from snicd: %s",
+                 st.pos > 0 || st.head_len > 0 ? "reply cut short"
+                                               : "no reply",
+                 rc == -ECONNRESET ? "connection closed" : strerror(-rc));
+    }
+out:
+    free(st.head);
+    free(st.key);
     return result;
 }

@@ -296,6 +296,8 @@ stream_end(struct ctl_server *s, struct ctl_conn *c)
         c->stream->close(s->ctx, c->stream_state);
     c->stream = NULL;
     c->stream_state = NULL;
+    free(c->text.buf);
+    memset(&c->text, 0, sizeof(c->text));
     if (c->uid != 0)
         s->streams_open--;
 }
@@ -351,24 +353,80 @@ out:
     return rc;
 }
 
+/* The end of a stream's list and reply. */
+static int
+stream_finish(struct ctl_server *s, struct ctl_conn *c, int64_t now)
+{
+    int rc = conn_put(c, "]}}\n", 4, now);
+
+    stream_end(s, c);
+    c->active_ms = now;
+    return rc;
+}
+
+/* A stream method failed: the reply is cut short and the connection
+ * closed (the client sees a reply that never ends, not a wrong one). */
+static void
+stream_fail(struct ctl_server *s, struct ctl_conn *c, int err)
+{
+    ctl_server_log(s, "control: %s for uid %u failed: %s; reply cut "
+                   "short", c->stream->name, (unsigned)c->uid,
+                   strerror(-err));
+    stream_end(s, c);
+    c->closing = true;
+}
+
+/* A text stream's turn: up to CTL_STREAM_BYTES, and no more than the
+ * connection may have unread. */
+static int
+stream_write(struct ctl_server *s, struct ctl_conn *c, int64_t now)
+{
+    struct ctl_stream_out *o = &c->text;
+    size_t room = s->lim.out_max - ctl_conn_out_pending(c);
+    int more, rc;
+
+    o->len = 0;
+    o->err = 0;
+    o->first = c->stream_first;
+    more = c->stream->write(s->ctx, c->stream_state, o,
+                            room < CTL_STREAM_BYTES ? room
+                                                    : CTL_STREAM_BYTES);
+    if (more >= 0 && o->err < 0)
+        more = o->err;
+    if (more < 0) {
+        stream_fail(s, c, more);
+        return 0;
+    }
+    c->stream_first = o->first;
+    rc = o->len > 0 ? conn_put(c, o->buf, o->len, now) : 0;
+    /* a buffer grown for a long item goes back */
+    if (o->cap > 2 * CTL_STREAM_BYTES) {
+        free(o->buf);
+        o->buf = NULL;
+        o->cap = 0;
+    }
+    if (rc == 0 && more == 0)
+        rc = stream_finish(s, c, now);
+    return rc;
+}
+
 /* A few items, or the end of the list. */
 static int
 stream_step(struct ctl_server *s, struct ctl_conn *c, int64_t now)
 {
-    json_t *items = json_array(), *v;
+    json_t *items, *v;
     size_t i;
     int more, rc = 0;
 
+    if (c->stream->write != NULL)
+        return stream_write(s, c, now);
+    items = json_array();
     if (items == NULL)
         return -ENOMEM;
     more = c->stream->next(s->ctx, c->stream_state, items, CTL_STREAM_ITEMS);
     if (more < 0) {
-        ctl_server_log(s, "control: %s for uid %u failed: %s; reply cut "
-                       "short", c->stream->name, (unsigned)c->uid,
-                       strerror(-more));
         json_decref(items);
-        stream_end(s, c);
-        c->closing = true;
+        stream_fail(s, c, more);
         return 0;
     }
     json_array_foreach(items, i, v) {
@@ -390,11 +448,8 @@ stream_step(struct ctl_server *s, struct ctl_conn *c, int64_t now)
             break;
     }
     json_decref(items);
-    if (rc == 0 && more == 0) {
-        rc = conn_put(c, "]}}\n", 4, now);
-        stream_end(s, c);
-        c->active_ms = now;
-    }
+    if (rc == 0 && more == 0)
+        rc = stream_finish(s, c, now);
     return rc;
 }
 
@@ -518,5 +573,6 @@ ctl_conn_release(struct ctl_server *s, struct ctl_conn *c)
     close(c->fd);
     free(c->in);
     free(c->out);
+    free(c->text.buf);
     free(c);
 }

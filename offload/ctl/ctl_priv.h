@@ -19,6 +19,16 @@
 #define CTL_READ_CHUNK      65536u
 #define CTL_READ_BUDGET     (256u << 10)    /* per connection per turn */
 #define CTL_STREAM_ITEMS    64u             /* per stream per turn */
+#define CTL_STREAM_BYTES    (64u << 10)     /* a text stream's, per turn */
+
+/* What a text stream method writes into (ctl_stream.c); the connection
+ * keeps it between turns, so its buffer is allocated once. */
+struct ctl_stream_out {
+    char *buf;
+    size_t len, cap;
+    bool first;                 /* no item written yet: no ',' before */
+    int err;                    /* sticky: -ENOMEM */
+};
 #define CTL_ACCEPT_BUDGET   16u             /* per turn */
 
 struct ctl_conn {
@@ -45,6 +55,7 @@ struct ctl_conn {
     const struct ctl_stream_method *stream;     /* open stream, or NULL */
     void *stream_state;
     bool stream_first;          /* no item sent yet */
+    struct ctl_stream_out text; /* a text stream's buffer, reused */
     struct ctl_request held;    /* a stream request waiting for a slot */
     bool holding;
     uint64_t held_turn, held_serial;    /* its place in the queue */

@@ -295,6 +295,10 @@ struct snicd {
     /* hardware counters per flow id (struct snicd_hwctr), see
      * snicd_core.c */
     struct snic_hmap hwctr;
+    /* the refresh pass under way over the flows with a timeout
+     * (snicd_core_refresh_step) */
+    bool refresh_active;
+    size_t refresh_cursor;
     uint64_t start_ns;
     struct flow_port_map portmap;
     /* ---- shared with the workers (snicd_port.c, snicd_worker.c) ---- */
@@ -356,9 +360,28 @@ int snicd_core_batch_end(struct snicd *d, size_t n_mods);
 void snicd_core_batch_abort(struct snicd *d);
 /* Commit without new mods (after expiry, resync...). */
 int snicd_core_commit(struct snicd *d);
-/* Counters: hardware + software per flow into the flow table, then
- * expire timeouts. Once a second from the control loop. */
+/*
+ * Counters and timeouts, in slices so that the control loop answers
+ * requests between them at any table size. snicd_core_refresh_begin()
+ * (once a second): retry failed rules, read the hardware counters in
+ * bulk, start a pass. snicd_core_refresh_step(): the next slice of the
+ * flows with a timeout (their totals into the flow table, for the idle
+ * timeout), and at the pass's end expire what is due and commit; true
+ * while the pass goes on (the loop should not sleep). Flows without a
+ * timeout are not visited: whoever shows counters asks
+ * snicd_core_flow_counts() (dump-flows does, per flow). A pass over a
+ * million timed flows costs what it costs, but a slice at a time.
+ * snicd_core_refresh() is a whole pass at once (a start-up or a test).
+ */
+void snicd_core_refresh_begin(struct snicd *d);
+bool snicd_core_refresh_step(struct snicd *d);
 void snicd_core_refresh(struct snicd *d);
+/* A flow's totals now: software counters plus the hardware counts read
+ * last (at most a second old, or as of the last read_hw). */
+void snicd_core_flow_counts(void *d, const struct flow_entry *e,
+                            uint64_t *n_packets, uint64_t *n_bytes);
+/* Read the hardware counters in bulk now (dump-flows, before listing). */
+void snicd_core_read_hw(struct snicd *d);
 
 /* learn(...): add the flows the datapath's workers learned to the flow
  * table (then they are dumped, counted, expire and are offloaded like any

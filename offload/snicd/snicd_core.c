@@ -409,57 +409,78 @@ hw_stats_cb(void *ctx, uint64_t id, uint64_t n_packets, uint64_t n_bytes)
     e->last_bytes = n_bytes;
 }
 
-struct id_list {
-    uint64_t *v;
-    size_t n;
-};
+/* Timed flows per slice: a few milliseconds of work at most, so a
+ * request waits no longer than that behind a pass. */
+#define REFRESH_SLICE   8192u
 
-static int
-collect_id(void *ctx, const struct flow_entry *e)
+void
+snicd_core_flow_counts(void *ctx, const struct flow_entry *e,
+                       uint64_t *n_packets, uint64_t *n_bytes)
 {
-    struct id_list *l = ctx;
+    struct snicd *d = ctx;
+    const struct snicd_hwctr *h = hw_find(d, e->id);
+    uint64_t p = 0, b = 0;
 
-    l->v[l->n++] = e->id;
-    return 0;
+    dp_flow_stats(d->dp, e->id, &p, &b);
+    if (h != NULL) {
+        p += h->bank_packets + h->last_packets;
+        b += h->bank_bytes + h->last_bytes;
+    }
+    *n_packets = p;
+    *n_bytes = b;
 }
 
 void
-snicd_core_refresh(struct snicd *d)
+snicd_core_read_hw(struct snicd *d)
 {
-    size_t n_flows = flow_table_count(d->table, FLOW_TABLE_ALL);
-    struct id_list ids = { .v = malloc((n_flows + 1) * sizeof(uint64_t)) };
-    uint64_t now;
+    int rc;
 
+    if (d->offload == NULL)
+        return;
+    rc = snicd_offload_read_counters(d->offload, hw_stats_cb, d);
+    if (rc < 0)
+        snicd_log(SNICD_LOG_DEBUG, "hardware counters: %s", strerror(-rc));
+}
+
+void
+snicd_core_refresh_begin(struct snicd *d)
+{
     if (d->offload != NULL) {
         int rc = snicd_offload_retry_failed(d->offload);
 
         if (rc > 0)
             snicd_log(SNICD_LOG_INFO, "retried flows whose rule creation "
                       "failed: %d rule operations", rc);
-        rc = snicd_offload_read_counters(d->offload, hw_stats_cb, d);
-
-        if (rc < 0)
-            snicd_log(SNICD_LOG_DEBUG, "hardware counters: %s",
-                      strerror(-rc));
     }
+    snicd_core_read_hw(d);
+    d->refresh_cursor = 0;
+    d->refresh_active = true;
+}
+
+bool
+snicd_core_refresh_step(struct snicd *d)
+{
+    uint64_t now;
+
+    if (!d->refresh_active)
+        return false;
     now = snicd_now_ns();
-    if (ids.v != NULL && flow_table_walk(d->table, FLOW_TABLE_ALL,
-                                         collect_id, &ids) == 0) {
-        for (size_t i = 0; i < ids.n; i++) {
-            uint64_t p = 0, b = 0;
-            const struct snicd_hwctr *h = hw_find(d, ids.v[i]);
-
-            dp_flow_stats(d->dp, ids.v[i], &p, &b);
-            if (h != NULL) {
-                p += h->bank_packets + h->last_packets;
-                b += h->bank_bytes + h->last_bytes;
-            }
-            flow_table_set_stats(d->table, ids.v[i], p, b, now);
-        }
-    }
-    free(ids.v);
+    flow_table_refresh_timed(d->table, &d->refresh_cursor, REFRESH_SLICE,
+                             snicd_core_flow_counts, d, now);
+    if (d->refresh_cursor < flow_table_count_timed(d->table))
+        return true;
+    d->refresh_active = false;
     if (flow_table_next_expiry(d->table) <= now
         && flow_table_expire(d->table, now, NULL, 0) > 0)
         snicd_core_commit(d);
     dp_poll(d->dp);
+    return false;
+}
+
+void
+snicd_core_refresh(struct snicd *d)
+{
+    snicd_core_refresh_begin(d);
+    while (snicd_core_refresh_step(d))
+        ;
 }

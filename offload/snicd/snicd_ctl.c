@@ -257,19 +257,35 @@ m_del_flows(void *ctx, const json_t *params, struct ctl_error *err)
 /* ---- dump-flows ---- */
 
 /*
- * A stream (include/snic/ctl.h): the order (table, priority, id) is fixed
- * when the dump opens, as a list of ids, 8 bytes a flow; each turn formats
- * the next few from the live table, so a flow deleted meanwhile is left
- * out and one added meanwhile is not listed. Counters are as of the open.
+ * A stream (include/snic/ctl.h) written as text: the order (table,
+ * priority, id) is fixed when the dump opens, as a list of ids and entry
+ * pointers, 16 bytes a flow; each turn formats the next ones from the
+ * live table straight into the reply (no JSON object per flow), so a flow
+ * deleted meanwhile is left out and one added meanwhile is not listed.
+ * While no flow has left the table the pointers are used as they are;
+ * after that each id is looked up. Counters are read as each flow is
+ * listed: software counters then, hardware ones as read at the open.
  */
+struct dump_ref {
+    uint64_t id;
+    const struct flow_entry *e;     /* valid while removals is unchanged */
+};
+
 struct dump_stream {
     struct flow_mod filter;
     bool filtered;
-    uint64_t *ids;
+    struct dump_ref *refs;
     size_t n, pos;
+    uint64_t removals;              /* the table's, at the open */
     uint64_t now;
     char buf[FLOW_FORMAT_MAX];
 };
+
+/* Flows looked at per turn, listed or not, so that a filter that matches
+ * little does not make one turn long. */
+#define DUMP_LOOK_MAX   65536u
+
+#define PUT_LIT(o, lit) ctl_stream_put((o), (lit), sizeof(lit) - 1)
 
 static const char *
 where_name(enum snicd_where w)
@@ -310,26 +326,52 @@ dump_collect(void *ctx, const struct flow_entry *e)
 {
     struct dump_stream *ds = ctx;
 
-    ds->ids[ds->n++] = e->id;
+    ds->refs[ds->n++] = (struct dump_ref){ e->id, e };
     return 0;
 }
 
-static json_t *
-dump_entry(struct snicd *d, struct dump_stream *ds, const struct flow_entry *e)
+/* One flow as {"text","offload","reason","id","table","priority",
+ * "n_packets","n_bytes","cookie"}. */
+static void
+dump_entry(struct snicd *d, struct dump_stream *ds, const struct flow_entry *e,
+           struct ctl_stream_out *o)
 {
+    static const char hex[] = "0123456789abcdef";
     const char *reason = "";
-    char cookie[24];
+    uint64_t p, b, v;
+    char cookie[16];
+    size_t i = sizeof(cookie);
     enum snicd_where w;
 
     w = snicd_core_where(d, e->id, &reason);
-    snprintf(cookie, sizeof(cookie), "0x%" PRIx64, e->flow.cookie);
-    flow_entry_format(e, ds->now, &d->portmap, ds->buf, sizeof(ds->buf));
-    return json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:s}",
-                     "text", ds->buf, "offload", where_name(w),
-                     "reason", reason ? reason : "", "id", (json_int_t)e->id,
-                     "table", e->flow.table_id, "priority", e->flow.priority,
-                     "n_packets", (json_int_t)e->n_packets,
-                     "n_bytes", (json_int_t)e->n_bytes, "cookie", cookie);
+    snicd_core_flow_counts(d, e, &p, &b);
+    flow_entry_format_counts(e, p, b, ds->now, &d->portmap, ds->buf,
+                             sizeof(ds->buf));
+    ctl_stream_item(o);
+    PUT_LIT(o, "{\"text\":");
+    ctl_stream_put_str(o, ds->buf);
+    PUT_LIT(o, ",\"offload\":\"");
+    ctl_stream_put(o, where_name(w), strlen(where_name(w)));
+    PUT_LIT(o, "\",\"reason\":");
+    ctl_stream_put_str(o, reason ? reason : "");
+    PUT_LIT(o, ",\"id\":");
+    ctl_stream_put_u64(o, e->id);
+    PUT_LIT(o, ",\"table\":");
+    ctl_stream_put_u64(o, e->flow.table_id);
+    PUT_LIT(o, ",\"priority\":");
+    ctl_stream_put_u64(o, e->flow.priority);
+    PUT_LIT(o, ",\"n_packets\":");
+    ctl_stream_put_u64(o, p);
+    PUT_LIT(o, ",\"n_bytes\":");
+    ctl_stream_put_u64(o, b);
+    PUT_LIT(o, ",\"cookie\":\"0x");
+    v = e->flow.cookie;
+    do {
+        cookie[--i] = hex[v & 15];
+        v >>= 4;
+    } while (v != 0);
+    ctl_stream_put(o, cookie + i, sizeof(cookie) - i);
+    PUT_LIT(o, "\"}");
 }
 
 static void
@@ -339,7 +381,7 @@ dump_close(void *ctx, void *state)
 
     (void)ctx;
     if (ds != NULL)
-        free(ds->ids);
+        free(ds->refs);
     free(ds);
 }
 
@@ -369,15 +411,16 @@ dump_open(void *ctx, const json_t *params, void **state,
         }
         ds->filtered = true;
     }
-    ds->ids = malloc((flow_table_count(d->table, FLOW_TABLE_ALL) + 1)
-                     * sizeof(*ds->ids));
-    if (ds->ids == NULL) {
+    ds->refs = malloc((flow_table_count(d->table, FLOW_TABLE_ALL) + 1)
+                      * sizeof(*ds->refs));
+    if (ds->refs == NULL) {
         dump_close(d, ds);
         return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
     }
-    /* counters as of now, not as of the last periodic refresh */
-    snicd_core_refresh(d);
+    /* hardware counters as of now, not as of the last periodic read */
+    snicd_core_read_hw(d);
     ds->now = snicd_now_ns();
+    ds->removals = flow_table_removals(d->table);
     rc = flow_table_walk(d->table, FLOW_TABLE_ALL, dump_collect, ds);
     if (rc < 0) {
         dump_close(d, ds);
@@ -388,27 +431,25 @@ dump_open(void *ctx, const json_t *params, void **state,
     return json_object();
 }
 
-/* At most @max flows listed, and at most 16 times that looked at, so a
- * filter that matches little does not make one turn long. */
 static int
-dump_next(void *ctx, void *state, json_t *items, size_t max)
+dump_write(void *ctx, void *state, struct ctl_stream_out *o,
+           size_t max_bytes)
 {
     struct snicd *d = ctx;
     struct dump_stream *ds = state;
-    size_t listed = 0, looked = 0;
+    bool intact = flow_table_removals(d->table) == ds->removals;
+    size_t looked = 0, start = ctl_stream_written(o);
 
-    while (ds->pos < ds->n && listed < max && looked < 16 * max) {
-        const struct flow_entry *e = flow_table_find(d->table,
-                                                     ds->ids[ds->pos++]);
-        json_t *o;
+    while (ds->pos < ds->n && ctl_stream_written(o) - start < max_bytes
+           && looked < DUMP_LOOK_MAX) {
+        const struct dump_ref *r = &ds->refs[ds->pos++];
+        const struct flow_entry *e = intact ? r->e
+                                            : flow_table_find(d->table, r->id);
 
         looked++;
         if (e == NULL || (ds->filtered && !filter_accepts(&ds->filter, e)))
             continue;
-        o = dump_entry(d, ds, e);
-        if (o == NULL || json_array_append_new(items, o) < 0)
-            return -ENOMEM;
-        listed++;
+        dump_entry(d, ds, e, o);
     }
     return ds->pos < ds->n;
 }
@@ -556,8 +597,8 @@ const size_t snicd_ctl_n_methods =
 
 const struct ctl_stream_method snicd_ctl_streams[] = {
     { "dump-flows", "dump-flows {filter?}: flows, counters, and where each "
-      "lives (hw, partial, sw) and why", "flows", dump_open, dump_next,
-      dump_close },
+      "lives (hw, partial, sw) and why", "flows", dump_open, NULL,
+      dump_close, dump_write },
 };
 const size_t snicd_ctl_n_streams =
     sizeof(snicd_ctl_streams) / sizeof(snicd_ctl_streams[0]);

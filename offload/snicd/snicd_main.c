@@ -460,14 +460,17 @@ control_loop(struct snicd *d, struct ctl_server *srv)
     SNIC_REQUIRES(snicd_control)
 {
     uint64_t last = snicd_now_ns();
+    bool busy = false;
 
     /* One turn, in this order: requests (flows in, replies out); port
      * events (ports restarted); the hardware brought in line with them;
      * the device watch (gone? back?); flows the datapath learned;
-     * counters and timeouts once a second; the datapath's memory
+     * counters and timeouts (a pass once a second, a slice per turn:
+     * snicd_core_refresh_step); the datapath's memory
      * reclamation. */
     while (!stop_requested) {
-        int rc = ctl_server_run_once(srv, 100);
+        /* a refresh pass under way: serve what is ready, then go on */
+        int rc = ctl_server_run_once(srv, busy ? 0 : 100);
         struct snicd_port_events ev;
         uint64_t now;
 
@@ -483,11 +486,12 @@ control_loop(struct snicd *d, struct ctl_server *srv)
         /* learned flows reach the table within one pass (<= 100 ms) */
         snicd_learn_drain(d);
         now = snicd_now_ns();
-        if (now - last >= 1000000000ull) {
-            snicd_core_refresh(d);
+        if (now - last >= 1000000000ull && !d->refresh_active) {
+            snicd_core_refresh_begin(d);
             snicd_txn_expire(d, now);
             last = now;
         }
+        busy = snicd_core_refresh_step(d);
         dp_poll(d->dp);
     }
 }

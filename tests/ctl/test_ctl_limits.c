@@ -112,7 +112,7 @@ count_close(void *ctx, void *state)
 
 static const struct ctl_stream_method streams[] = {
     { "count", "count: a long list", "items", count_open, count_next,
-      count_close },
+      count_close, NULL },
 };
 
 static void *

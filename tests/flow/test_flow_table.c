@@ -613,3 +613,74 @@ Test(table, commit_keeps_the_changes_and_expiry_waits_outside)
     cr_assert_eq(flow_table_begin(tbl), 0);     /* a new one may open */
     flow_table_commit(tbl);
 }
+
+/* The flows with a timeout are kept apart (what expiry and the daemon's
+ * counter pass look at): a replace, a fin_timeout, a rollback, a delete
+ * and an expiry each move a flow in or out, and the pass visits those
+ * flows only, in slices. */
+static unsigned n_counted;
+
+static void
+count_two(void *ctx, const struct flow_entry *e, uint64_t *p, uint64_t *b)
+{
+    (void)ctx;
+    (void)e;
+    n_counted++;
+    *p = 2;
+    *b = 128;
+}
+
+Test(table, the_flows_with_a_timeout_are_tracked_through_every_change)
+{
+    size_t cursor = 0;
+    uint64_t id;
+
+    cr_assert_eq(add("priority=5,in_port=1,actions=drop"), 1);
+    id = id_of("priority=5,in_port=1");
+    cr_assert_eq(flow_table_count_timed(tbl), 0);
+    /* a replace that gives it a timeout, undone */
+    cr_assert_eq(flow_table_begin(tbl), 0);
+    cr_assert_eq(add("priority=5,in_port=1,idle_timeout=7,actions=drop"), 1);
+    cr_assert_eq(flow_table_count_timed(tbl), 1);
+    cr_assert_eq(flow_table_next_expiry(tbl), 7 * SEC);
+    flow_table_rollback(tbl);
+    cr_assert_eq(flow_table_count_timed(tbl), 0);
+    cr_assert_eq(flow_table_next_expiry(tbl), UINT64_MAX);
+    /* fin_timeout gives one */
+    cr_assert_eq(flow_table_fin_timeout(tbl, id, 0, 9), 1);
+    cr_assert_eq(flow_table_count_timed(tbl), 1);
+    cr_assert_eq(flow_table_next_expiry(tbl), 9 * SEC);
+    /* a replace without timeouts takes it away */
+    cr_assert_eq(add("priority=5,in_port=1,actions=output:2"), 1);
+    cr_assert_eq(flow_table_count_timed(tbl), 0);
+    /* many timed flows among untimed ones: the pass sees the timed ones,
+     * a slice at a time, and marks them used */
+    for (int i = 0; i < 100; i++) {
+        char line[96];
+
+        snprintf(line, sizeof(line), "priority=7,in_port=%d,%sactions=drop",
+                 10 + i, i % 4 == 0 ? "idle_timeout=3," : "");
+        cr_assert_eq(add(line), 1);
+    }
+    cr_assert_eq(flow_table_count_timed(tbl), 25);
+    n_counted = 0;
+    cr_assert_eq(flow_table_refresh_timed(tbl, &cursor, 10, count_two, NULL,
+                                          2 * SEC), 10);
+    cr_assert_eq(flow_table_refresh_timed(tbl, &cursor, 100, count_two,
+                                          NULL, 2 * SEC), 15);
+    cr_assert_eq(flow_table_refresh_timed(tbl, &cursor, 100, count_two,
+                                          NULL, 2 * SEC), 0);
+    cr_assert_eq(n_counted, 25);
+    cr_assert_eq(flow_table_find(tbl, id_of("priority=7,in_port=10"))
+                 ->n_packets, 2);
+    cr_assert_eq(flow_table_find(tbl, id_of("priority=7,in_port=11"))
+                 ->n_packets, 0);
+    /* used at 2 s: due at 5 s, not 3 s */
+    cr_assert_eq(flow_table_next_expiry(tbl), 5 * SEC);
+    /* a delete and an expiry take them out */
+    cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, "priority=7,in_port=14", 0), 1);
+    cr_assert_eq(flow_table_count_timed(tbl), 24);
+    cr_assert_eq(flow_table_expire(tbl, 5 * SEC, NULL, 0), 24);
+    cr_assert_eq(flow_table_count_timed(tbl), 0);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 76);
+}

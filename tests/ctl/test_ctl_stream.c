@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Text streams (struct ctl_stream_method's write, what dump-flows uses)
+ * and the client that reads them an item at a time
+ * (ctl_client_stream): every item arrives whole and valid JSON whatever
+ * bytes its strings hold; a client that reads nothing makes the server
+ * write no further than its output bound, not the whole list; a client
+ * that goes away mid-list has its stream closed; others are answered
+ * while a stream is read slowly.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "snic/ctl.h"
+
+#define ITEMS           200000u
+#define ITEM_BYTES      80u         /* fewer than any item written below */
+
+static char rundir[64];
+static struct ctl_server *server;
+static pthread_t server_thread;
+static bool stop;
+/* the stream's progress, read by the test thread */
+static size_t produced;
+static unsigned closed;
+
+static json_t *
+m_echo(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    (void)ctx;
+    (void)err;
+    return json_deep_copy(params);
+}
+
+static const struct ctl_method methods[] = {
+    { "echo", m_echo, "echo PARAMS: return them" },
+};
+
+/* The strings an item carries: every kind of byte a JSON string must
+ * escape, well-formed UTF-8, and a byte that is not. */
+static const char *const texts[] = {
+    "plain ascii, priority=100,ip actions=drop",
+    "quote \" backslash \\ tab \t newline \n bell \a",
+    "utf-8 \xc3\xa9\xe2\x82\xac and a lone \xff byte",
+};
+static const char *const expect[] = {
+    "plain ascii, priority=100,ip actions=drop",
+    "quote \" backslash \\ tab \t newline \n bell \a",
+    "utf-8 \xc3\xa9\xe2\x82\xac and a lone \xef\xbf\xbd byte",
+};
+
+static json_t *
+list_open(void *ctx, const json_t *params, void **state,
+          struct ctl_error *err)
+{
+    size_t *pos = calloc(1, sizeof(*pos));
+
+    (void)ctx;
+    if (json_object_get(params, "refuse") != NULL) {
+        free(pos);
+        return ctl_fail(err, CTL_ERR_FAILED, "refused as asked");
+    }
+    if (pos == NULL)
+        return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
+    *state = pos;
+    return json_pack("{s:i}", "total", (int)ITEMS);
+}
+
+static int
+list_write(void *ctx, void *state, struct ctl_stream_out *o,
+           size_t max_bytes)
+{
+    size_t *pos = state, start = ctl_stream_written(o);
+
+    (void)ctx;
+    while (*pos < ITEMS && ctl_stream_written(o) - start < max_bytes) {
+        ctl_stream_item(o);
+        ctl_stream_put(o, "{\"n\":", 5);
+        ctl_stream_put_u64(o, *pos);
+        ctl_stream_put(o, ",\"s\":", 5);
+        ctl_stream_put_str(o, texts[*pos % 3]);
+        ctl_stream_put(o, ",\"pad\":\"0123456789abcdef0123456789\"}", 36);
+        (*pos)++;
+        __atomic_store_n(&produced, *pos, __ATOMIC_SEQ_CST);
+    }
+    return *pos < ITEMS;
+}
+
+static void
+list_close(void *ctx, void *state)
+{
+    (void)ctx;
+    free(state);
+    __atomic_add_fetch(&closed, 1, __ATOMIC_SEQ_CST);
+}
+
+static const struct ctl_stream_method streams[] = {
+    { "list", "list: a long list as text", "items", list_open, NULL,
+      list_close, list_write },
+};
+
+static void *
+serve(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&stop, __ATOMIC_SEQ_CST))
+        ctl_server_run_once(server, 20);
+    return NULL;
+}
+
+static void
+start(void)
+{
+    snprintf(rundir, sizeof(rundir), "/tmp/snic-ctl-str.XXXXXX");
+    cr_assert_not_null(mkdtemp(rundir));
+    server = ctl_server_create(rundir, (gid_t)-1, methods, 1, NULL);
+    cr_assert_not_null(server, "ctl_server_create: %s", strerror(errno));
+    cr_assert_eq(ctl_server_add_streams(server, streams, 1), 0);
+    __atomic_store_n(&produced, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&closed, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&stop, false, __ATOMIC_SEQ_CST);
+    cr_assert_eq(pthread_create(&server_thread, NULL, serve, NULL), 0);
+}
+
+static void
+finish(void)
+{
+    if (server == NULL)
+        return;
+    __atomic_store_n(&stop, true, __ATOMIC_SEQ_CST);
+    pthread_join(server_thread, NULL);
+    ctl_server_destroy(server);
+    server = NULL;
+    rmdir(rundir);
+}
+
+TestSuite(ctl_stream, .init = start, .fini = finish, .timeout = 300);
+
+static int64_t
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct seen {
+    size_t n;
+    const char *why;        /* the first thing wrong, or NULL */
+    size_t stop_at;         /* refuse this item (0: never) */
+};
+
+static int
+check_item(void *ctx, json_t *item)
+{
+    struct seen *s = ctx;
+    json_t *n = json_object_get(item, "n");
+    const char *str = json_string_value(json_object_get(item, "s"));
+
+    if (s->stop_at != 0 && s->n == s->stop_at)
+        return -ECANCELED;
+    if (s->why == NULL && (!json_is_integer(n)
+                           || (size_t)json_integer_value(n) != s->n))
+        s->why = "items out of order or lost";
+    else if (s->why == NULL
+             && (str == NULL || strcmp(str, expect[s->n % 3]) != 0))
+        s->why = "a string did not come back as it was";
+    s->n++;
+    return 0;
+}
+
+Test(ctl_stream, every_item_arrives_whole_and_valid)
+{
+    struct ctl_client *c = ctl_client_open(rundir, 1000);
+    struct ctl_error err = { 0 };
+    struct seen s = { 0 };
+    json_t *r;
+
+    cr_assert_not_null(c);
+    r = ctl_client_stream(c, "list", NULL, "items", check_item, &s, 60000,
+                          &err);
+    cr_assert_not_null(r, "list: %s", err.message);
+    cr_expect_null(s.why, "%s (at item %zu)", s.why, s.n);
+    cr_expect_eq(s.n, ITEMS, "%zu items", s.n);
+    /* the head comes back, with the list empty */
+    cr_expect_eq(json_integer_value(json_object_get(r, "total")), ITEMS);
+    cr_expect_eq(json_array_size(json_object_get(r, "items")), 0);
+    json_decref(r);
+    /* the connection goes on: the next call is answered */
+    r = ctl_client_call(c, "echo", json_pack("{s:i}", "x", 7), 10000, &err);
+    cr_assert_not_null(r, "echo after a stream: %s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "x")), 7);
+    json_decref(r);
+    /* a refusal comes back as an error, like a plain call's */
+    r = ctl_client_stream(c, "list", json_pack("{s:b}", "refuse", 1),
+                          "items", check_item, &s, 10000, &err);
+    cr_expect_null(r);
+    cr_expect_eq(err.code, CTL_ERR_FAILED);
+    cr_expect(strstr(err.message, "refused as asked") != NULL, "%s",
+              err.message);
+    ctl_client_close(c);
+}
+
+Test(ctl_stream, the_reader_stopping_stops_the_stream)
+{
+    struct ctl_client *c = ctl_client_open(rundir, 1000);
+    struct ctl_error err = { 0 };
+    struct seen s = { .stop_at = 1000 };
+    json_t *r;
+
+    cr_assert_not_null(c);
+    r = ctl_client_stream(c, "list", NULL, "items", check_item, &s, 60000,
+                          &err);
+    cr_expect_null(r);
+    cr_expect_eq(s.n, 1000);
+    cr_expect(strstr(err.message, strerror(ECANCELED)) != NULL, "%s",
+              err.message);
+    ctl_client_close(c);
+}
+
+static int
+raw_stream(void)
+{
+    static const char req[] =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"list\"}\n";
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
+             ctl_server_path(server));
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    cr_assert_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL),
+                 (ssize_t)sizeof(req) - 1);
+    return fd;
+}
+
+/* Produced items stop growing (the server waits for the reader). */
+static size_t
+settled(void)
+{
+    size_t last = SIZE_MAX, now;
+
+    for (int i = 0; i < 100; i++) {
+        usleep(100000);
+        now = __atomic_load_n(&produced, __ATOMIC_SEQ_CST);
+        if (now == last && now > 0)
+            return now;
+        last = now;
+    }
+    return last;
+}
+
+Test(ctl_stream, a_reader_that_reads_nothing_holds_no_more_than_the_bound)
+{
+    struct ctl_limits lim;
+    size_t bound, got;
+    int64_t t0, ms;
+    json_t *r;
+    struct ctl_error err = { 0 };
+    struct ctl_client *c;
+    int fd = raw_stream();
+    int sndbuf = 0;
+    socklen_t len = sizeof(sndbuf);
+
+    /* unread bytes the server may hold (out_max) plus one turn's
+     * writing, plus what the kernel's socket buffers take (both ends) */
+    ctl_limits_default(&lim);
+    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sndbuf, &len);
+    bound = (lim.out_max + (64u << 10) + 4 * (size_t)sndbuf) / ITEM_BYTES;
+    got = settled();
+    cr_expect_lt(got, ITEMS / 4, "%zu of %u items written for a reader "
+                 "that read nothing", got, ITEMS);
+    cr_expect_leq(got, bound, "%zu items written, bound %zu", got, bound);
+    /* others are answered meanwhile */
+    t0 = now_ms();
+    c = ctl_client_open(rundir, 1000);
+    cr_assert_not_null(c);
+    r = ctl_client_call(c, "echo", NULL, 10000, &err);
+    ms = now_ms() - t0;
+    cr_expect_not_null(r, "echo during a held stream: %s", err.message);
+    cr_expect_lt(ms, 5000, "echo took %lld ms", (long long)ms);
+    json_decref(r);
+    ctl_client_close(c);
+    /* the reader going away mid-list ends the stream and frees it */
+    cr_expect_eq(__atomic_load_n(&closed, __ATOMIC_SEQ_CST), 0);
+    close(fd);
+    t0 = now_ms();
+    while (__atomic_load_n(&closed, __ATOMIC_SEQ_CST) == 0
+           && now_ms() - t0 < 10000)
+        usleep(10000);
+    cr_expect_eq(__atomic_load_n(&closed, __ATOMIC_SEQ_CST), 1,
+                 "the stream of a closed connection was not closed");
+    cr_expect_lt(__atomic_load_n(&produced, __ATOMIC_SEQ_CST), ITEMS / 4);
+}
