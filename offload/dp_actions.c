@@ -673,6 +673,19 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         case FLOW_ACT_CLEAR_ACTIONS:
             dp_actset_clear(pkt);
             break;
+        case FLOW_ACT_ENQUEUE: {
+            /* one transmit queue per port: an output to the port */
+            struct flow_action o = {
+                .type = FLOW_ACT_OUTPUT,
+                .u.port = a->u.enqueue.port,
+            };
+
+            if (flow_port_is_reserved(o.u.port))
+                dp_output_reserved(env, pkt, &o, last, stats);
+            else
+                dp_output_one(env, pkt, o.u.port, last, stats);
+            break;
+        }
         case FLOW_ACT_STACK_PUSH:
             stack_push(pkt, a);
             break;

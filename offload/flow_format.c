@@ -757,6 +757,10 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
     case FLOW_ACT_CLEAR_ACTIONS:
         sb_printf(sb, "clear_actions");
         break;
+    case FLOW_ACT_ENQUEUE:
+        port_name(ports, a->u.enqueue.port, s, sizeof(s));
+        sb_printf(sb, "enqueue:%s:%u", s, a->u.enqueue.queue);
+        break;
     case FLOW_ACT_STACK_PUSH:
         flow_subfield_format(&a->u.src, s, sizeof(s));
         sb_printf(sb, "push:%s", s);

@@ -368,6 +368,10 @@ flow_action_fields_valid(const struct flow_action *a)
         return a->u.clone.n >= 1;
     case FLOW_ACT_WRITE_ACTIONS:
         return true;
+    case FLOW_ACT_ENQUEUE:
+        return !flow_port_is_reserved(a->u.enqueue.port)
+            || a->u.enqueue.port == FLOW_PORT_IN_PORT
+            || a->u.enqueue.port == FLOW_PORT_LOCAL;
     case FLOW_ACT_STACK_PUSH:
         return flow_subfield_valid(&a->u.src);
     case FLOW_ACT_STACK_POP:

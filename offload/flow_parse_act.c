@@ -201,7 +201,7 @@ static const char *const known_actions[] = {
     "ct_clear", "fin_timeout", "push_mpls", "pop_mpls", "set_mpls_label",
     "set_mpls_tc", "set_mpls_ttl", "dec_mpls_ttl", "write_actions",
     "clear_actions", "push", "pop", "set_vlan_vid", "set_vlan_pcp",
-    NULL,
+    "enqueue", NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -662,6 +662,9 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         if (handled)
             return rc;
         rc = fp_vlan_action(st, tok, &handled);
+        if (handled)
+            return rc;
+        rc = fp_queue_action(st, tok, &handled);
         if (handled)
             return rc;
     }

@@ -245,6 +245,11 @@ int fp_actset_match(struct fp_ctx *c, const struct fp_tok *tok,
 int fp_vlan_action(struct fp_act_state *st, const struct fp_tok *tok,
                    bool *handled);
 
+/* enqueue:PORT:QUEUE (flow_parse_queue.c); sets *handled when the token
+ * is its. */
+int fp_queue_action(struct fp_act_state *st, const struct fp_tok *tok,
+                    bool *handled);
+
 /* The register stack (flow_parse_stack.c): push:SUBFIELD, pop:SUBFIELD;
  * sets *handled when the token is theirs. */
 int fp_stack_action(struct fp_act_state *st, const struct fp_tok *tok,

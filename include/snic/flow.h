@@ -374,6 +374,9 @@ enum flow_action_type {
     FLOW_ACT_STACK_POP,     /* the stack's top value into dst (its low
                              * dst.n_bits bits); an empty stack leaves dst
                              * as it is (pop:REG[..]) */
+    FLOW_ACT_ENQUEUE,       /* u.enqueue: output to an ordinary port,
+                             * IN_PORT or LOCAL, on queue u.enqueue.queue
+                             * (kept, not acted on: one queue per port) */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -546,6 +549,11 @@ struct flow_action {
             uint32_t port;          /* host order, not reserved */
             uint32_t max_len;       /* bytes, >= FLOW_TRUNC_MIN */
         } trunc;
+        struct {
+            uint32_t port;          /* host order; IN_PORT, LOCAL or not
+                                     * reserved */
+            uint32_t queue;
+        } enqueue;
         struct {
             uint32_t id;            /* the conj_id it completes */
             uint8_t clause;         /* k: 1..n_clauses */

@@ -632,6 +632,11 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "clone not offloaded (rte_flow has no copy "
                                "of a packet that is rewritten apart and "
                                "then put back; software runs it)");
+    case FLOW_ACT_ENQUEUE:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "enqueue not offloaded (OpenFlow queues are "
+                               "not mapped to the card's; software runs "
+                               "it as an output)");
     case FLOW_ACT_STACK_PUSH:
     case FLOW_ACT_STACK_POP:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,

@@ -277,6 +277,31 @@ Test(dp_actset, set_vlan_vid_never_pushes)
     env_fini(&e);
 }
 
+/* enqueue:PORT:QUEUE goes out as an output to PORT: the ingress port is
+ * skipped, IN_PORT sends it back; the queue id changes nothing. */
+Test(dp_actset, enqueue_outputs_to_the_port)
+{
+    static const char *const flows[] = {
+        "cookie=1,in_port=1,actions=enqueue:1:3,enqueue:2:7,"
+        "enqueue:IN_PORT:1,mod_dl_src:02:00:00:00:00:99,enqueue:4:0",
+        NULL,
+    };
+    struct env e;
+    struct capture c;
+    uint8_t f[128];
+    size_t n = udp_frame(f, -1);
+
+    env_init(&e, flows);
+    send_frame(&e, f, n, &c);
+    cr_assert_eq(c.n, 3);
+    cr_expect_eq(c.port[0], 2);
+    cr_expect(memcmp(c.frame[0], f, n) == 0);
+    cr_expect_eq(c.port[1], 1);
+    cr_expect_eq(c.port[2], 4);
+    cr_expect_eq(c.frame[2][11], 0x99);
+    env_fini(&e);
+}
+
 Test(dp_actset, a_partial_flow_runs_its_set)
 {
     static const char *const flows[] = {

@@ -64,6 +64,11 @@ static const struct canon canons[] = {
       "push_vlan:0x8100,SET_VLAN_VID:99,set_vlan_pcp:7,controller",
       "table=0, actions=push_mpls:0x8847,load:0xa->OXM_OF_MPLS_LABEL[],"
       "push_vlan:0x8100,set_vlan_vid:99,set_vlan_pcp:7,CONTROLLER:65535" },
+    /* enqueue: an output to a port's queue */
+    { "actions=output:LOCAL,enqueue:1:1,ENQUEUE(2,0x10),enqueue:in_port:7,"
+      "enqueue:LOCAL:4294967295",
+      "table=0, actions=LOCAL,enqueue:1:1,enqueue:2:16,enqueue:IN_PORT:7,"
+      "enqueue:LOCAL:4294967295" },
     /* an empty one writes nothing (Open vSwitch decodes it to nothing) */
     { "actions=output:1,write_actions()",
       "table=0, actions=output:1,write_actions()" },
@@ -188,6 +193,14 @@ static const struct refusal refusals[] = {
     { "dl_vlan=3,actions=set_vlan_vid", "set_vlan_vid", "needs an argument" },
     { "dl_vlan=3,actions=write_actions(set_vlan_vid:3,output:1)",
       "set_vlan_vid:3", "VLAN ID and PCP rewrites" },
+    /* enqueue: an ordinary port, IN_PORT or LOCAL, and a 32-bit queue */
+    { "actions=enqueue:NORMAL:1", "enqueue:NORMAL:1",
+      "not a port with queues" },
+    { "actions=enqueue:1", "enqueue:1", "needs a port and a queue" },
+    { "actions=enqueue", "enqueue", "needs a port and a queue" },
+    { "actions=enqueue:1:4294967296", "enqueue:1:4294967296",
+      "out of range" },
+    { "actions=enqueue:0:1", "enqueue:0:1", "out of range" },
     /* actset_output: a port, a reserved name or UNSET, exact */
     { "actset_output=2/3,actions=drop", "actset_output=2/3", "no mask" },
     { "actset_output=0,actions=drop", "actset_output=0", "out of range" },

@@ -275,6 +275,11 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
         elif a < 0.87:
             acts.append("output(port=%d,max_len=%d)" % (
                 rnd.choice(PORTS), rnd.choice([14, 20, 54, 64, 100, 1500])))
+        elif a < 0.9:
+            # OpenFlow 1.0's output to a port's queue (the ingress one is
+            # skipped as an output to it is; IN_PORT sends it back)
+            acts.append("enqueue:%s:%d" % (rnd.choice(PORTS + ["IN_PORT"]),
+                                           rnd.choice([0, 1, 7])))
         else:
             acts.append("output:%d" % rnd.choice(PORTS))
     if of13 and rnd.random() < 0.5:

@@ -908,6 +908,8 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
                    "clone not offloaded");
     expect_refused("in_port=vf0 actions=output:vf1,write_actions(output:vf2)",
                    SNICD_XLATE_REFUSED_ACTION, "write_actions not offloaded");
+    expect_refused("in_port=vf0 actions=enqueue:vf1:3",
+                   SNICD_XLATE_REFUSED_ACTION, "enqueue not offloaded");
     expect_refused("in_port=vf0 actions=push:NXM_NX_REG0[],output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "push/pop not offloaded");
     expect_refused("in_port=vf0 actions=output:vf1,clear_actions",
