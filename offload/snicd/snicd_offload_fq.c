@@ -78,6 +78,9 @@ struct snicd_fq {
 /* Tables are asked for this many rules first, halved while the device
  * says that is too many (a card's table holds what its profile says). */
 #define FQ_TABLE_FLOWS  (1u << 20)
+/* rules with a counter the queue takes before the rest are made (and
+ * counted) through rte_flow_create, each one after the queue refused it */
+#define SNICD_FQ_MAX_COUNTERS   (1u << 17)
 #define FQ_PULL_BURST   256u
 
 int
@@ -125,8 +128,13 @@ snicd_offload_port_queues(uint16_t port, uint32_t size)
     memset(&pattr, 0, sizeof(pattr));
     /* the pool of counters the queue's COUNT rules take; an eighth stays
      * for the rules made with rte_flow_create (tunnel guards, decap
-     * contexts, a rule the queue could not take) */
+     * contexts, a rule the queue could not take). At most
+     * SNICD_FQ_MAX_COUNTERS: a PMD may take the whole pool from the card
+     * at configure and give it back at close, one command a range, which
+     * a port start or close should not wait on for a million counters */
     pattr.nb_counters = pinfo.max_nb_counters - pinfo.max_nb_counters / 8;
+    if (pattr.nb_counters > SNICD_FQ_MAX_COUNTERS)
+        pattr.nb_counters = SNICD_FQ_MAX_COUNTERS;
     qattr.size = size;
     if (qinfo.max_size != 0 && qattr.size > qinfo.max_size)
         qattr.size = qinfo.max_size;
