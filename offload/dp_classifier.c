@@ -13,39 +13,19 @@
  * counts are touched by the writer only, so they need no atomics.
  *
  * Writer side (private, mutable): every staged flow (wflow, by id) sits in
- * the wsub of its (table, mask); both indexes are the shared intrusive map
- * (common/snic_hmap.h), the datapath never reads them. A change marks its wsub and table dirty;
- * publishing rebuilds exactly the dirty wsubs' subtables and the dirty
- * tables' ctables, and shares the rest.
+ * the wsub of its (table, mask) (dp_cls_wsub.h); both indexes are the
+ * shared intrusive map (common/snic_hmap.h), the datapath never reads
+ * them. A change marks its wsub and table dirty; publishing brings the
+ * dirty wsubs' spare copies up to date (O(changes)), rebuilds the dirty
+ * tables' ctables from per-wsub summaries (O(subtables)), and shares the
+ * rest.
  */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "dp_cls_priv.h"
+#include "dp_cls_wsub.h"
 #include "snic_hash.h"
 #include "snic_hmap.h"
-
-struct wsub;
-
-struct wflow {
-    uint64_t id;
-    struct dp_rule *rule;           /* holds one reference */
-    struct wsub *sub;
-    size_t idx;                     /* in sub->flows */
-    struct snic_hmap_node node;     /* in dp_cls.flows, hash of id */
-};
-
-struct wsub {
-    uint8_t table;
-    bool dirty;
-    struct flow_key mask;
-    struct snic_hmap_node node;     /* in dp_cls.subs, mask_hash() */
-    struct wflow **flows;
-    size_t n, cap;
-    struct subtable *pub;           /* in the published snapshot, or NULL */
-    struct subtable *next_pub;      /* being published */
-    size_t tidx;                    /* index in its wtable */
-};
 
 struct wtable {
     struct wsub **subs;
@@ -62,6 +42,7 @@ struct dp_cls {
     size_t n_dirty;
     struct snic_hmap flows;         /* wflows by id */
     struct snic_hmap subs;          /* wsubs by (table, mask) */
+    struct dp_cls_stats stats;
 };
 
 /* ---- hashing ---- */
@@ -82,36 +63,12 @@ dp_cls_snap_get(const struct dp_cls *cls)
 /* ---- reference counting (writer only) ---- */
 
 static void
-rule_unref(const struct dp_rule *cr)
-{
-    struct dp_rule *r = (struct dp_rule *)cr;
-
-    if (--r->refcnt == 0)
-        free(r);
-}
-
-static void
-subtable_unref(struct subtable *st)
-{
-    if (--st->refcnt > 0)
-        return;
-    for (size_t i = 0; i <= st->slot_mask; i++) {
-        const uint64_t *slot = dp_subtable_slot(st, i);
-
-        if (slot[1] != 0)
-            rule_unref(dp_slot_rule(slot));
-    }
-    free(st->slots);
-    free(st);
-}
-
-static void
 conj_free(struct ctable *ct)
 {
     for (uint32_t i = 0; i < ct->n_conj; i++) {
-        rule_unref(ct->conj[i].r);
+        dp_rule_unref(ct->conj[i].r);
         if (ct->conj[i].next != NULL)
-            rule_unref(ct->conj[i].next);
+            dp_rule_unref(ct->conj[i].next);
     }
     free(ct->conj);
 }
@@ -122,7 +79,7 @@ ctable_unref(struct ctable *ct)
     if (ct == NULL || --ct->refcnt > 0)
         return;
     for (uint32_t i = 0; i < ct->n; i++)
-        subtable_unref(ct->subs[i]);
+        dp_subtable_unref(ct->subs[i]);
     conj_free(ct);
     dp_ctable_shape_free(ct);
     free(ct);
@@ -178,12 +135,12 @@ dp_cls_destroy(struct dp_cls *cls)
     dp_qsbr_barrier(cls->qsbr);
     snap_release(__atomic_load_n(&cls->snap, __ATOMIC_SEQ_CST));
     SNIC_HMAP_FOR_EACH_SAFE(f, node, &cls->flows) {
-        rule_unref(f->rule);
+        dp_rule_unref(f->rule);
         free(f);
     }
     SNIC_HMAP_FOR_EACH_SAFE(s, node, &cls->subs) {
-        free(s->flows);
-        free(s);
+        s->n = 0;
+        dp_wsub_free(s);
     }
     for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
         free(cls->tables[t].subs);
@@ -257,53 +214,14 @@ get_sub(struct dp_cls *cls, unsigned table, const struct flow_key *mask)
         wt->subs = v;
         wt->cap = cap;
     }
-    s = calloc(1, sizeof(*s));
+    s = dp_wsub_new(table, mask);
     if (s == NULL)
         return NULL;
-    s->table = (uint8_t)table;
-    s->mask = *mask;
     snic_hmap_insert(&cls->subs, &s->node, h);
     s->tidx = wt->n;
     wt->subs[wt->n++] = s;
     mark_dirty(cls, s);
     return s;
-}
-
-static int
-sub_reserve(struct wsub *s)
-{
-    size_t cap;
-    struct wflow **v;
-
-    if (s->n < s->cap)
-        return 0;
-    cap = s->cap ? s->cap * 2 : 8;
-    v = realloc(s->flows, cap * sizeof(*v));
-    if (v == NULL)
-        return -ENOMEM;
-    s->flows = v;
-    s->cap = cap;
-    return 0;
-}
-
-static void
-sub_link(struct dp_cls *cls, struct wsub *s, struct wflow *f)
-{
-    f->sub = s;
-    f->idx = s->n;
-    s->flows[s->n++] = f;
-    mark_dirty(cls, s);
-}
-
-static void
-sub_unlink(struct dp_cls *cls, struct wflow *f)
-{
-    struct wsub *s = f->sub;
-
-    s->flows[f->idx] = s->flows[--s->n];
-    s->flows[f->idx]->idx = f->idx;
-    f->sub = NULL;
-    mark_dirty(cls, s);
 }
 
 /* ---- staging ---- */
@@ -340,6 +258,38 @@ rule_new(uint64_t id, const struct flow *f, uint32_t slot)
     return r;
 }
 
+/* What @wf's rule's actions mean for its table (struct ctable). */
+static void
+wflow_props(struct wflow *wf)
+{
+    const struct dp_rule *r = wf->rule;
+    unsigned fan = 0;
+
+    wf->props = dp_rule_is_conj(r) ? DP_WF_CONJ : 0;
+    for (unsigned k = 0; k < r->n_actions; k++) {
+        const struct flow_action *a = &r->actions[k];
+
+        /* learn's specs may read registers too; ct() reads a zone
+         * register and sets ct_* for the tables after it; ct_clear
+         * zeroes them */
+        if (a->type == FLOW_ACT_LOAD || a->type == FLOW_ACT_MOVE
+            || a->type == FLOW_ACT_OUTPUT_REG || a->type == FLOW_ACT_LEARN
+            || a->type == FLOW_ACT_CT || a->type == FLOW_ACT_CT_CLEAR)
+            wf->props |= DP_WF_META;
+        if (a->type == FLOW_ACT_GOTO_TABLE)
+            fan++;
+        if (a->type == FLOW_ACT_PUSH_MPLS || a->type == FLOW_ACT_POP_MPLS)
+            wf->props |= DP_WF_FAILS;
+        if (a->type != FLOW_ACT_RESUBMIT)
+            continue;
+        fan++;
+        if (a->u.resubmit.table == FLOW_RESUBMIT_TABLE_SAME
+            || a->u.resubmit.table <= r->table_id)
+            wf->props |= DP_WF_BACK;
+    }
+    wf->fan = (uint8_t)fan;
+}
+
 int
 dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
            uint32_t slot)
@@ -354,7 +304,7 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
     if (r == NULL)
         goto err_rule;
     s = get_sub(cls, f->table_id, &r->match->mask);
-    if (s == NULL || sub_reserve(s) < 0)
+    if (s == NULL || dp_wsub_reserve(s, wf != NULL ? wf->sub : NULL) < 0)
         goto err_sub;
     if (wf == NULL) {
         if (snic_hmap_reserve(&cls->flows,
@@ -370,17 +320,15 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
         wf = fresh;
         wf->id = id;
         snic_hmap_insert(&cls->flows, &wf->node, id_hash(id));
-        sub_link(cls, s, wf);
     } else {
-        rule_unref(wf->rule);
-        if (wf->sub != s) {
-            sub_unlink(cls, wf);
-            sub_link(cls, s, wf);
-        } else {
-            mark_dirty(cls, s);
-        }
+        mark_dirty(cls, wf->sub);
+        dp_wsub_unlink(wf);             /* keys the old rule's group */
+        dp_rule_unref(wf->rule);
     }
     wf->rule = r;
+    wflow_props(wf);
+    dp_wsub_link(s, wf);
+    mark_dirty(cls, s);
     return 0;
 
 err_sub:
@@ -398,10 +346,14 @@ dp_cls_del(struct dp_cls *cls, uint64_t id)
 
     if (f == NULL)
         return -ENOENT;
+    /* room for the key of its group */
+    if (dp_wsub_reserve(f->sub, NULL) < 0)
+        return -ENOMEM;
     snic_hmap_remove(&cls->flows, &f->node);
-    sub_unlink(cls, f);
+    mark_dirty(cls, f->sub);
+    dp_wsub_unlink(f);
     slot = f->rule->slot;
-    rule_unref(f->rule);
+    dp_rule_unref(f->rule);
     free(f);
     return slot;
 }
@@ -420,6 +372,12 @@ dp_cls_count(const struct dp_cls *cls)
     return snic_hmap_count(&cls->flows);
 }
 
+void
+dp_cls_get_stats(const struct dp_cls *cls, struct dp_cls_stats *st)
+{
+    *st = cls->stats;
+}
+
 size_t
 dp_cls_n_subtables(const struct dp_cls *cls)
 {
@@ -427,85 +385,6 @@ dp_cls_n_subtables(const struct dp_cls *cls)
 }
 
 /* ---- publishing ---- */
-
-static size_t
-pow2_at_least(size_t n)
-{
-    size_t p = 8;
-
-    while (p < n)
-        p *= 2;
-    return p;
-}
-
-/* Put @r into @st's slots: a free slot, or the slot of a rule with an
- * identical match, which keeps the better of the two (only it is ever
- * chosen). */
-static void
-subtable_insert(struct subtable *st, const struct dp_rule *r)
-{
-    uint64_t w[DP_KEY_WORDS];
-    uint64_t h = dp_subtable_gather(st, &r->match->value, w, st->n_idx);
-
-    for (size_t pos = dp_subtable_home(h);; pos++) {
-        uint64_t *slot = dp_subtable_slot(st, pos);
-
-        if (slot[1] == 0) {
-            slot[0] = h | r->priority;
-            slot[1] = (uintptr_t)r;
-            memcpy(&slot[DP_SLOT_HDR], w, st->n_idx * sizeof(w[0]));
-            st->n_rules++;
-            return;
-        }
-        if (dp_slot_hit(slot, h, w, st->n_idx)) {
-            if (dp_rule_better(r, dp_slot_rule(slot))) {
-                slot[0] = h | r->priority;
-                slot[1] = (uintptr_t)r;
-            }
-            return;
-        }
-    }
-}
-
-/* A new subtable (refcnt 1) from a wsub's flows; NULL on ENOMEM. */
-static struct subtable *
-subtable_build(const struct wsub *s)
-{
-    struct subtable *st = calloc(1, sizeof(*st));
-
-    if (st == NULL)
-        return NULL;
-    for (unsigned i = 0; i < DP_KEY_WORDS; i++) {
-        st->mask[i] = dp_key_word(&s->mask, i);
-        if (st->mask[i] != 0)
-            st->idx[st->n_idx++] = (uint8_t)i;
-    }
-    st->stride = (uint8_t)(DP_SLOT_HDR + st->n_idx);
-    st->slot_mask = pow2_at_least(s->n * 2) - 1;
-    st->slots = calloc((st->slot_mask + 1) * st->stride, sizeof(uint64_t));
-    if (st->slots == NULL) {
-        free(st);
-        return NULL;
-    }
-    st->refcnt = 1;
-    for (size_t i = 0; i < s->n; i++)
-        subtable_insert(st, s->flows[i]->rule);
-    st->min_priority = UINT16_MAX;
-    for (size_t i = 0; i <= st->slot_mask; i++) {
-        const uint64_t *slot = dp_subtable_slot(st, i);
-        struct dp_rule *r = (struct dp_rule *)dp_slot_rule(slot);
-
-        if (r != NULL) {
-            r->refcnt++;
-            st->n_conj += dp_rule_is_conj(r);
-            if (r->priority > st->max_priority)
-                st->max_priority = r->priority;
-            if (r->priority < st->min_priority)
-                st->min_priority = r->priority;
-        }
-    }
-    return st;
-}
 
 static int
 by_max_priority(const void *pa, const void *pb)
@@ -543,11 +422,11 @@ emc_pays(const struct ctable *ct)
 }
 
 /* What a table's flows mean for the exact-match cache and the resubmit
- * limits (struct ctable): whether a mask covers the pipeline metadata,
- * the most lookups one flow's actions start, and whether one may loop. */
+ * limits (struct ctable), from its wsubs' counts: whether a mask covers
+ * the pipeline metadata, the most lookups one flow's actions start, and
+ * whether one may loop. */
 static void
-ctable_scan(const struct wtable *wt, unsigned t, struct ctable *ct,
-            bool *meta)
+ctable_scan(const struct wtable *wt, struct ctable *ct, bool *meta)
 {
     *meta = false;
     ct->fan = 0;
@@ -556,42 +435,16 @@ ctable_scan(const struct wtable *wt, unsigned t, struct ctable *ct,
     ct->meta = false;
     for (size_t i = 0; i < wt->n; i++) {
         const struct wsub *s = wt->subs[i];
-        const uint8_t *mk = (const uint8_t *)&s->mask.meta;
 
-        for (size_t b = 0; b < sizeof(s->mask.meta); b++)
-            *meta |= mk[b] != 0;
-        ct->meta |= *meta;
-        for (size_t j = 0; j < s->n; j++) {
-            const struct dp_rule *r = s->flows[j]->rule;
-            unsigned fan = 0;
-
-            for (unsigned k = 0; k < r->n_actions; k++) {
-                const struct flow_action *a = &r->actions[k];
-
-                /* learn's specs may read registers too; ct() reads a
-                 * zone register and sets ct_* for the tables after it;
-                 * ct_clear zeroes them */
-                if (a->type == FLOW_ACT_LOAD || a->type == FLOW_ACT_MOVE
-                    || a->type == FLOW_ACT_OUTPUT_REG
-                    || a->type == FLOW_ACT_LEARN
-                    || a->type == FLOW_ACT_CT
-                    || a->type == FLOW_ACT_CT_CLEAR)
-                    ct->meta = true;
-                if (a->type == FLOW_ACT_GOTO_TABLE)
-                    fan++;
-                if (a->type == FLOW_ACT_PUSH_MPLS
-                    || a->type == FLOW_ACT_POP_MPLS)
-                    ct->fails = true;
-                if (a->type != FLOW_ACT_RESUBMIT)
-                    continue;
-                fan++;
-                if (a->u.resubmit.table == FLOW_RESUBMIT_TABLE_SAME
-                    || a->u.resubmit.table <= t)
-                    ct->back = true;
+        *meta |= s->meta_mask;
+        ct->meta |= s->meta_mask || s->n_meta > 0;
+        ct->back |= s->n_back > 0;
+        ct->fails |= s->n_fails > 0;
+        for (unsigned f = FLOW_MAX_ACTIONS; f > ct->fan; f--)
+            if (s->fan_cnt[f] > 0) {
+                ct->fan = (uint8_t)f;
+                break;
             }
-            if (fan > ct->fan)
-                ct->fan = (uint8_t)fan;
-        }
     }
 }
 
@@ -693,22 +546,17 @@ ctable_conj(const struct wtable *wt, struct ctable *ct)
     ct->n_conj = 0;
     ct->conj = NULL;
     for (size_t i = 0; i < wt->n; i++)
-        for (size_t j = 0; j < wt->subs[i]->n; j++)
-            n += dp_rule_is_conj(wt->subs[i]->flows[j]->rule);
+        n += wt->subs[i]->n_conj;
     if (n == 0)
         return 0;
     ct->conj = malloc(n * sizeof(ct->conj[0]));
     pos = malloc(n * sizeof(*pos));
     if (ct->conj == NULL || pos == NULL)
         goto err;
-    for (size_t i = 0; i < wt->n; i++) {
-        bool any = false;
-
-        for (size_t j = 0; j < wt->subs[i]->n && !any; j++)
-            any = dp_rule_is_conj(wt->subs[i]->flows[j]->rule);
-        if (any && wsub_conj(wt->subs[i], ct->conj, &ct->n_conj) < 0)
+    for (size_t i = 0; i < wt->n; i++)
+        if (wt->subs[i]->n_conj > 0
+            && wsub_conj(wt->subs[i], ct->conj, &ct->n_conj) < 0)
             goto err;
-    }
     /* sort, then point next_conj at where its entry went (the entries
      * remember their old place in next_conj's stead for a moment) */
     for (uint32_t i = 0; i < ct->n_conj; i++) {
@@ -763,17 +611,13 @@ ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
     for (size_t i = 0; i < wt->n; i++) {
         struct wsub *s = wt->subs[i];
 
-        s->next_pub = NULL;
-        if (s->n == 0)
-            continue;
-        if (s->dirty || s->pub == NULL) {
-            s->next_pub = subtable_build(s);
-            if (s->next_pub == NULL)
-                return -ENOMEM;
-        } else {
-            s->next_pub = s->pub;
-        }
-        n++;
+        int rc = dp_wsub_prepare(s, cls->qsbr);
+
+        if (rc < 0)
+            return -ENOMEM;
+        cls->stats.copies_built += rc == 1;
+        cls->stats.copies_synced += s->next_is_spare;
+        n += s->next_pub != NULL;
     }
     if (n == 0)
         return 0;
@@ -790,7 +634,7 @@ ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
         if (wt->subs[i]->next_pub != NULL)
             ct->subs[ct->n++] = wt->subs[i]->next_pub;
     qsort(ct->subs, ct->n, sizeof(ct->subs[0]), by_max_priority);
-    ctable_scan(wt, t, ct, &meta);
+    ctable_scan(wt, ct, &meta);
     ct->emc = emc_pays(ct) && !meta;
     ct->emc_exact = !meta;
     if (dp_ctable_shape(ct) < 0) {
@@ -808,13 +652,8 @@ ctable_unbuild(struct dp_cls *cls, unsigned t, struct ctable *ct)
 {
     struct wtable *wt = &cls->tables[t];
 
-    for (size_t i = 0; i < wt->n; i++) {
-        struct wsub *s = wt->subs[i];
-
-        if (s->next_pub != NULL && s->next_pub != s->pub)
-            subtable_unref(s->next_pub);
-        s->next_pub = NULL;
-    }
+    for (size_t i = 0; i < wt->n; i++)
+        dp_wsub_unprepare(wt->subs[i]);
     if (ct != NULL) {
         conj_free(ct);
         dp_ctable_shape_free(ct);
@@ -830,11 +669,11 @@ sub_free(struct dp_cls *cls, struct wsub *s)
     snic_hmap_remove(&cls->subs, &s->node);
     wt->subs[s->tidx] = wt->subs[--wt->n];
     wt->subs[s->tidx]->tidx = s->tidx;
-    free(s->flows);
-    free(s);
+    dp_wsub_free(s);
 }
 
-/* Table @t's new ctable is in place: adopt next_pub, sweep empty wsubs. */
+/* Table @t's new ctable is in place: the wsubs adopt their next copies;
+ * empty ones are swept. */
 static void
 table_commit(struct dp_cls *cls, unsigned t)
 {
@@ -844,11 +683,7 @@ table_commit(struct dp_cls *cls, unsigned t)
     while (i < wt->n) {
         struct wsub *s = wt->subs[i];
 
-        if (s->next_pub != NULL && s->next_pub == s->pub)
-            s->pub->refcnt++;           /* shared with the old ctable */
-        s->pub = s->next_pub;
-        s->next_pub = NULL;
-        s->dirty = false;
+        dp_wsub_adopt(s);
         if (s->n == 0) {
             sub_free(cls, s);           /* the last one moved into i */
             continue;

@@ -40,9 +40,11 @@
  * Flows change while traffic flows, RCU-style. The classifier is a tree of
  * immutable objects: snapshot -> per-table subtable list -> subtables ->
  * rules. The control thread stages puts and deletes, and dp_commit() builds
- * a new snapshot copy-on-write: only the subtables whose flows changed (and
- * the lists of their tables) are rebuilt; everything else is shared with the
- * previous snapshot by reference count. The snapshot is published with one
+ * a new snapshot copy-on-write at the cost of what changed: a changed
+ * subtable's other copy, which no reader holds any more, is brought up to
+ * date (dp_cls_wsub.h), the lists of the changed tables are rebuilt;
+ * everything else is shared with the previous snapshot by reference
+ * count. The snapshot is published with one
  * release store; workers read it with an acquire load. The previous one is
  * freed only after every registered worker has passed a quiescent state
  * (QSBR: workers announce, between bursts, that they hold no pointer into
@@ -421,6 +423,15 @@ int dp_cls_publish(struct dp_cls *cls);
 size_t dp_cls_count(const struct dp_cls *cls);  /* staged view */
 /* Subtables in the published snapshot (all tables), for tests/benchmarks. */
 size_t dp_cls_n_subtables(const struct dp_cls *cls);
+/* Work publishing did so far, for tests and benchmarks: subtable copies
+ * built whole (a new mask, a subtable that grew or shrank, a spare a
+ * reader still held) and spares brought up to date by redoing only the
+ * groups that changed (dp_cls_wsub.h). */
+struct dp_cls_stats {
+    uint64_t copies_built;
+    uint64_t copies_synced;
+};
+void dp_cls_get_stats(const struct dp_cls *cls, struct dp_cls_stats *st);
 
 /* ------------------------------------------------------------------------
  * QSBR (dp_qsbr.c): quiescent-state-based reclamation

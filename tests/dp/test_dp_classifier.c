@@ -401,3 +401,220 @@ Test(dp_classifier, concurrent_publish_and_lookup, .timeout = 30)
         dp_worker_destroy(c_workers[i]);
     dp_destroy(c_dp);
 }
+
+/* ---- publishing costs what changed (dp_cls_wsub.h) ---- */
+
+static void
+exact_flow(uint32_t i, uint16_t prio, uint32_t port, struct flow *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->priority = prio;
+    f->match.mask.in_port = UINT32_MAX;
+    f->match.value.in_port = 1;
+    f->match.mask.dl_type = 0xffff;
+    f->match.value.dl_type = htons(0x0800);
+    f->match.mask.nw_dst = UINT32_MAX;
+    f->match.value.nw_dst = htonl(0x0a000000u + i);
+    f->n_actions = 1;
+    f->actions[0].type = FLOW_ACT_OUTPUT;
+    f->actions[0].u.port = port;
+}
+
+static const struct dp_rule *
+lookup_dst(struct dp *dp, uint32_t i)
+{
+    struct flow_key key;
+
+    memset(&key, 0, sizeof(key));
+    key.in_port = 1;
+    key.dl_type = htons(0x0800);
+    key.nw_dst = htonl(0x0a000000u + i);
+    return dp_cls_lookup(dp_cls_snap_get(dp_classifier(dp)), 0, &key);
+}
+
+static void
+put_exact(struct dp *dp, uint64_t id, uint32_t i, uint16_t prio,
+          uint32_t port)
+{
+    struct flow f;
+
+    exact_flow(i, prio, port, &f);
+    cr_assert_eq(dp_flow_put(dp, id, &f), 0);
+}
+
+#define COST_FLOWS  20000u
+
+Test(dp_classifier, publish_cost_follows_the_changes)
+{
+    struct dp *dp = dp_create(NULL, NULL);
+    struct dp_cls_stats s0, s1;
+    const struct dp_rule *r;
+
+    cr_assert_not_null(dp);
+    for (uint32_t i = 0; i < COST_FLOWS; i++) {
+        put_exact(dp, i + 1, i, 100, 2);
+        if ((i + 1) % 1000 == 0)
+            cr_assert_eq(dp_commit(dp), 0);
+    }
+    /* two more publishes: both copies sized for the table */
+    for (uint32_t i = 0; i < 2; i++) {
+        put_exact(dp, 50000 + i, COST_FLOWS + 1000 + i, 100, 2);
+        cr_assert_eq(dp_commit(dp), 0);
+    }
+    dp_cls_get_stats(dp_classifier(dp), &s0);
+    for (uint32_t k = 0; k < 100; k++) {
+        put_exact(dp, 100000 + k, COST_FLOWS + k, 100, 2);  /* add */
+        cr_assert_eq(dp_flow_del(dp, k + 1), 0);            /* delete */
+        put_exact(dp, 10001, 10000, 100, 3 + k);            /* modify */
+        cr_assert_eq(dp_commit(dp), 0);
+        r = lookup_dst(dp, COST_FLOWS + k);
+        cr_assert(r != NULL && r->id == 100000 + k, "round %u: new flow", k);
+        cr_assert_null(lookup_dst(dp, k), "round %u: deleted flow", k);
+        r = lookup_dst(dp, k + 1);
+        cr_assert(r != NULL && r->id == k + 2, "round %u: neighbour", k);
+        r = lookup_dst(dp, 10000);
+        cr_assert(r != NULL && r->id == 10001
+                  && r->actions[0].u.port == 3 + k, "round %u: modify", k);
+    }
+    dp_cls_get_stats(dp_classifier(dp), &s1);
+    /* one subtable of 20,000 flows, changed 100 times: never rebuilt,
+     * each time its spare redid three groups */
+    cr_expect_eq(s1.copies_built, s0.copies_built,
+                 "%llu copies of a 20,000-flow subtable were built for "
+                 "100 batches of 3 changes",
+                 (unsigned long long)(s1.copies_built - s0.copies_built));
+    cr_expect_eq(s1.copies_synced, s0.copies_synced + 100);
+    cr_expect_eq(dp_cls_count(dp_classifier(dp)), COST_FLOWS + 2);
+    dp_destroy(dp);
+}
+
+/* The same match at several priorities: the slot holds the best, and
+ * the next takes over when it goes, in the spare as in a new copy. */
+Test(dp_classifier, identical_matches_hand_over)
+{
+    struct dp *dp = dp_create(NULL, NULL);
+    struct dp_cls_stats s0, s1;
+    const struct dp_rule *r;
+    const uint32_t x = 777;
+
+    cr_assert_not_null(dp);
+    for (uint32_t i = 0; i < 3000; i++)
+        put_exact(dp, i + 1, i == x ? 5000 : i, 100, 2);
+    cr_assert_eq(dp_commit(dp), 0);
+    for (uint32_t i = 0; i < 3; i++) {      /* both copies in use */
+        put_exact(dp, 9000 + i, 6000 + i, 100, 2);
+        cr_assert_eq(dp_commit(dp), 0);
+    }
+    dp_cls_get_stats(dp_classifier(dp), &s0);
+    put_exact(dp, 20001, x, 10, 11);
+    put_exact(dp, 20002, x, 30, 12);
+    put_exact(dp, 20003, x, 20, 13);
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 20002, "best of three");
+    cr_assert_eq(dp_flow_del(dp, 20002), 0);
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 20003, "the next best takes over");
+    put_exact(dp, 20004, x, 40, 14);
+    put_exact(dp, 20003, x, 20, 15);        /* modify, behind the best */
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 20004, "a new best");
+    cr_assert_eq(dp_flow_del(dp, 20004), 0);
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 20003 && r->actions[0].u.port == 15,
+              "the modified one, with its new actions");
+    cr_assert_eq(dp_flow_del(dp, 20003), 0);
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 20001, "the last one");
+    cr_assert_eq(dp_flow_del(dp, 20001), 0);
+    cr_assert_eq(dp_commit(dp), 0);
+    cr_assert_null(lookup_dst(dp, x), "none left");
+    /* tie at one priority: the oldest id wins, whatever the order */
+    put_exact(dp, 20010, x, 50, 16);
+    put_exact(dp, 20005, x, 50, 17);
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 20005, "oldest of a tie");
+    dp_cls_get_stats(dp_classifier(dp), &s1);
+    cr_expect_eq(s1.copies_built, s0.copies_built);
+    cr_expect_eq(s1.copies_synced, s0.copies_synced + 7);
+    for (uint32_t i = 0; i < 3000; i++) {
+        r = lookup_dst(dp, i == x ? 5000 : i);
+        cr_assert(r != NULL && r->id == i + 1, "filler %u", i);
+    }
+    dp_destroy(dp);
+}
+
+/* A reader that holds a snapshot sees it unchanged while the writer
+ * publishes on: the spare it holds is never written; the writer builds
+ * a copy instead. */
+Test(dp_classifier, held_snapshot_never_changes, .timeout = DIFF_TIMEOUT_S)
+{
+    enum { KEYS = 400 };
+    static const struct dp_rule *seen[KEYS][N_TABLES];
+    static uint64_t seen_id[KEYS][N_TABLES];
+    static uint32_t seen_port[KEYS][N_TABLES];
+    struct dp_cls_stats s0, s1;
+    const struct dp_cls_snap *held;
+    struct world wd;
+    unsigned seed = 11, kseed;
+
+    world_init(&wd);
+    add_random(&wd, &seed, 300);
+    cr_assert_eq(dp_commit(wd.dp), 0);
+    churn(&wd, &seed);
+    cr_assert_eq(dp_commit(wd.dp), 0);
+    dp_worker_online(wd.w);
+    held = dp_cls_snap_get(dp_classifier(wd.dp));
+    kseed = 3;
+    for (size_t i = 0; i < KEYS; i++) {
+        struct flow_key key;
+
+        t_random_key(&kseed, &key);
+        for (unsigned t = 0; t < N_TABLES; t++) {
+            const struct dp_rule *r = dp_cls_lookup(held, t, &key);
+
+            seen[i][t] = r;
+            seen_id[i][t] = r ? r->id : 0;
+            seen_port[i][t] = r && r->n_actions ? r->actions[0].u.port : 0;
+        }
+    }
+    dp_cls_get_stats(dp_classifier(wd.dp), &s0);
+    for (unsigned round = 0; round < 3; round++) {
+        churn(&wd, &seed);
+        add_random(&wd, &seed, 60);
+        cr_assert_eq(dp_commit(wd.dp), 0);
+    }
+    dp_cls_get_stats(dp_classifier(wd.dp), &s1);
+    cr_expect_gt(s1.copies_built, s0.copies_built,
+                 "a held spare was not replaced by a new copy");
+    kseed = 3;
+    for (size_t i = 0; i < KEYS; i++) {
+        struct flow_key key;
+
+        t_random_key(&kseed, &key);
+        for (unsigned t = 0; t < N_TABLES; t++) {
+            const struct dp_rule *r = dp_cls_lookup(held, t, &key);
+
+            cr_assert_eq(r, seen[i][t], "key %zu table %u: a held snapshot "
+                         "answers differently", i, t);
+            cr_assert_eq(r ? r->id : 0, seen_id[i][t]);
+            cr_assert_eq(r && r->n_actions ? r->actions[0].u.port : 0,
+                         seen_port[i][t]);
+        }
+    }
+    dp_worker_quiesce(wd.w);
+    dp_worker_offline(wd.w);
+    /* and the writer's own view is right */
+    compare_all(&wd, 11, 7, 1000);
+    for (unsigned round = 0; round < 3; round++) {
+        churn(&wd, &seed);
+        cr_assert_eq(dp_commit(wd.dp), 0);
+        compare_all(&wd, 11, 8 + round, 500);
+    }
+    world_fini(&wd);
+}

@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The classifier writer's state for one (table, mask): groups of
+ * identical matches, and the two copies of the published subtable that
+ * take turns (dp_cls_wsub.h says why). Control thread only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "dp_cls_wsub.h"
+
+/* How long a publish waits for the readers to let go of a large spare
+ * before it builds a new copy instead. Workers quiesce between bursts
+ * (microseconds); a reader that holds on longer costs an O(N) copy, never
+ * correctness. */
+#define SPARE_WAIT_NS       2000000ull
+#define SPARE_WAIT_MIN      1024u       /* slots: below, copying is cheaper */
+
+/* ---- references ---- */
+
+void
+dp_rule_unref(const struct dp_rule *cr)
+{
+    struct dp_rule *r = (struct dp_rule *)cr;
+
+    if (--r->refcnt == 0)
+        free(r);
+}
+
+static void
+rule_ref(const struct dp_rule *r)
+{
+    ((struct dp_rule *)r)->refcnt++;
+}
+
+void
+dp_subtable_unref(struct subtable *st)
+{
+    if (--st->refcnt > 0)
+        return;
+    for (size_t i = 0; i <= st->slot_mask; i++) {
+        const uint64_t *slot = dp_subtable_slot(st, i);
+
+        if (slot[1] != 0)
+            dp_rule_unref(dp_slot_rule(slot));
+    }
+    free(st->slots);
+    free(st);
+}
+
+/* ---- creation ---- */
+
+struct wsub *
+dp_wsub_new(unsigned table, const struct flow_key *mask)
+{
+    struct wsub *s = calloc(1, sizeof(*s));
+    const uint8_t *mk = (const uint8_t *)&mask->meta;
+
+    if (s == NULL)
+        return NULL;
+    s->table = (uint8_t)table;
+    s->mask = *mask;
+    for (unsigned i = 0; i < DP_KEY_WORDS; i++) {
+        s->lay.mask[i] = dp_key_word(mask, i);
+        if (s->lay.mask[i] != 0)
+            s->lay.idx[s->lay.n_idx++] = (uint8_t)i;
+    }
+    s->lay.stride = (uint8_t)(DP_SLOT_HDR + s->lay.n_idx);
+    for (size_t b = 0; b < sizeof(mask->meta); b++)
+        s->meta_mask |= mk[b] != 0;
+    snic_hmap_init(&s->groups);
+    snic_hmap_init(&s->prios);
+    return s;
+}
+
+static void
+keys_drop(struct dp_rule **v, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++)
+        dp_rule_unref(v[i]);
+    *n = 0;
+}
+
+void
+dp_wsub_free(struct wsub *s)
+{
+    struct wprio *p;
+
+    if (s == NULL)
+        return;
+    if (s->spare != NULL)
+        dp_subtable_unref(s->spare);
+    keys_drop(s->lag, &s->n_lag);
+    keys_drop(s->chg, &s->n_chg);
+    free(s->lag);
+    free(s->chg);
+    SNIC_HMAP_FOR_EACH_SAFE(p, node, &s->prios)
+        free(p);
+    snic_hmap_fini(&s->prios);
+    snic_hmap_fini(&s->groups);
+    free(s->prio_free[0]);
+    free(s->prio_free[1]);
+    free(s->flows);
+    free(s);
+}
+
+/* ---- groups ---- */
+
+/* The hash of @r's match under the mask: what a copy's slot is tagged
+ * with (priority bits clear), so a group and its slot agree. */
+static uint64_t
+key_hash(const struct wsub *s, const struct dp_rule *r, uint64_t *w)
+{
+    return dp_subtable_gather(&s->lay, &r->match->value, w, s->lay.n_idx);
+}
+
+/* The groups map hashes by the tag's high bits (its low ones are the
+ * priority's place). */
+static uint64_t
+group_hash(uint64_t h)
+{
+    return h >> DP_TAG_PRIO_BITS;
+}
+
+static struct wflow *
+group_find(const struct wsub *s, uint64_t h, const struct dp_rule *r)
+{
+    struct wflow *g;
+
+    SNIC_HMAP_FOR_EACH_WITH_HASH(g, gnode, group_hash(h), &s->groups)
+        if (memcmp(&g->rule->match->value, &r->match->value,
+                   sizeof(r->match->value)) == 0)
+            return g;
+    return NULL;
+}
+
+static struct wprio *
+prio_find(const struct wsub *s, uint16_t prio)
+{
+    struct wprio *p;
+
+    SNIC_HMAP_FOR_EACH_WITH_HASH(p, node, prio, &s->prios)
+        if (p->prio == prio)
+            return p;
+    return NULL;
+}
+
+static void
+head_enter(struct wsub *s, struct wflow *wf, uint64_t h)
+{
+    struct wprio *p = prio_find(s, wf->rule->priority);
+
+    wf->head = true;
+    snic_hmap_insert(&s->groups, &wf->gnode, group_hash(h));
+    if (p == NULL) {
+        /* dp_wsub_reserve() kept one */
+        unsigned i = s->prio_free[0] != NULL ? 0 : 1;
+
+        p = s->prio_free[i];
+        s->prio_free[i] = NULL;
+        p->prio = wf->rule->priority;
+        p->count = 0;
+        snic_hmap_insert(&s->prios, &p->node, p->prio);
+    }
+    p->count++;
+    s->n_head_conj += (wf->props & DP_WF_CONJ) != 0;
+}
+
+static void
+head_leave(struct wsub *s, struct wflow *wf)
+{
+    struct wprio *p = prio_find(s, wf->rule->priority);
+
+    wf->head = false;
+    snic_hmap_remove(&s->groups, &wf->gnode);
+    if (--p->count == 0) {
+        snic_hmap_remove(&s->prios, &p->node);
+        if (s->prio_free[0] == NULL)
+            s->prio_free[0] = p;
+        else if (s->prio_free[1] == NULL)
+            s->prio_free[1] = p;
+        else
+            free(p);
+    }
+    s->n_head_conj -= (wf->props & DP_WF_CONJ) != 0;
+}
+
+/* The group of @r changed: a key for both copies (reserved). */
+static void
+key_push(struct wsub *s, const struct dp_rule *r)
+{
+    rule_ref(r);
+    s->chg[s->n_chg++] = (struct dp_rule *)r;
+}
+
+static int
+grow_keys(struct dp_rule ***v, size_t *cap, size_t want)
+{
+    size_t c = *cap ? *cap : 8;
+    struct dp_rule **nv;
+
+    if (want <= *cap)
+        return 0;
+    while (c < want)
+        c *= 2;
+    nv = realloc(*v, c * sizeof(*nv));
+    if (nv == NULL)
+        return -ENOMEM;
+    *v = nv;
+    *cap = c;
+    return 0;
+}
+
+static int
+grow_flows(struct wsub *s)
+{
+    size_t c = s->cap ? s->cap * 2 : 8;
+    struct wflow **nv;
+
+    if (s->n < s->cap)
+        return 0;
+    nv = realloc(s->flows, c * sizeof(*nv));
+    if (nv == NULL)
+        return -ENOMEM;
+    s->flows = nv;
+    s->cap = c;
+    return 0;
+}
+
+/* Nodes for @n priorities new to the map (at most 2). */
+static int
+prio_reserve(struct wsub *s, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (s->prio_free[i] == NULL) {
+            s->prio_free[i] = malloc(sizeof(*s->prio_free[i]));
+            if (s->prio_free[i] == NULL)
+                return -ENOMEM;
+        }
+    return 0;
+}
+
+int
+dp_wsub_reserve(struct wsub *s, struct wsub *from)
+{
+    size_t keys = s->n_chg + 2;     /* leaving s and joining it again */
+
+    /* a flow leaving its group's lead hands it to the next, whose
+     * priority may be new to the map */
+    if (from != NULL && from != s
+        && (grow_keys(&from->chg, &from->cap_chg, from->n_chg + 1) < 0
+            || prio_reserve(from, 1) < 0))
+        return -ENOMEM;
+    if (grow_keys(&s->chg, &s->cap_chg, keys) < 0 || grow_flows(s) < 0
+        || snic_hmap_reserve(&s->groups,
+                             snic_hmap_count(&s->groups) + 1) < 0)
+        return -ENOMEM;
+    /* leaving (the next one leads) and joining again: two at most */
+    return prio_reserve(s, 2);
+}
+
+static void
+props_count(struct wsub *s, const struct wflow *wf, int d)
+{
+    s->n_back += (size_t)(d * !!(wf->props & DP_WF_BACK));
+    s->n_fails += (size_t)(d * !!(wf->props & DP_WF_FAILS));
+    s->n_meta += (size_t)(d * !!(wf->props & DP_WF_META));
+    s->n_conj += (size_t)(d * !!(wf->props & DP_WF_CONJ));
+    s->fan_cnt[wf->fan] += (uint32_t)d;
+}
+
+void
+dp_wsub_link(struct wsub *s, struct wflow *wf)
+{
+    uint64_t w[DP_KEY_WORDS];
+    uint64_t h = key_hash(s, wf->rule, w);
+    struct wflow *g = group_find(s, h, wf->rule);
+
+    wf->sub = s;
+    wf->idx = (uint32_t)s->n;
+    s->flows[s->n++] = wf;
+    props_count(s, wf, 1);
+    if (g == NULL) {
+        wf->same = NULL;
+        head_enter(s, wf, h);
+        key_push(s, wf->rule);
+    } else if (dp_rule_better(wf->rule, g->rule)) {
+        head_leave(s, g);
+        wf->same = g;
+        head_enter(s, wf, h);
+        key_push(s, wf->rule);
+    } else {
+        /* behind the best: the slot does not change */
+        while (g->same != NULL && !dp_rule_better(wf->rule, g->same->rule))
+            g = g->same;
+        wf->head = false;
+        wf->same = g->same;
+        g->same = wf;
+    }
+}
+
+void
+dp_wsub_unlink(struct wflow *wf)
+{
+    struct wsub *s = wf->sub;
+
+    s->flows[wf->idx] = s->flows[--s->n];
+    s->flows[wf->idx]->idx = wf->idx;
+    props_count(s, wf, -1);
+    if (wf->head) {
+        struct wflow *next = wf->same;
+
+        head_leave(s, wf);
+        if (next != NULL) {
+            uint64_t w[DP_KEY_WORDS];
+
+            head_enter(s, next, key_hash(s, next->rule, w));
+        }
+        key_push(s, wf->rule);
+    } else {
+        uint64_t w[DP_KEY_WORDS];
+        struct wflow *g = group_find(s, key_hash(s, wf->rule, w), wf->rule);
+
+        while (g->same != wf)
+            g = g->same;
+        g->same = wf->same;
+    }
+    wf->same = NULL;
+    wf->sub = NULL;
+}
+
+/* ---- copies ---- */
+
+static size_t
+pow2_at_least(size_t n)
+{
+    size_t p = 8;
+
+    while (p < n)
+        p *= 2;
+    return p;
+}
+
+/* What a copy holds besides its slots, from the groups. */
+static void
+copy_summary(const struct wsub *s, struct subtable *st)
+{
+    const struct wprio *p;
+
+    st->n_rules = snic_hmap_count(&s->groups);
+    st->n_conj = s->n_head_conj;
+    st->max_priority = 0;
+    st->min_priority = UINT16_MAX;
+    SNIC_HMAP_FOR_EACH(p, node, &s->prios) {
+        if (p->prio > st->max_priority)
+            st->max_priority = p->prio;
+        if (p->prio < st->min_priority)
+            st->min_priority = p->prio;
+    }
+}
+
+/* A new copy (refcnt 1) holding each group's best; NULL on ENOMEM. */
+static struct subtable *
+copy_build(const struct wsub *s)
+{
+    struct subtable *st = malloc(sizeof(*st));
+    const struct wflow *g;
+
+    if (st == NULL)
+        return NULL;
+    *st = s->lay;
+    st->slot_mask = pow2_at_least(snic_hmap_count(&s->groups) * 2) - 1;
+    st->slots = calloc((st->slot_mask + 1) * st->stride, sizeof(uint64_t));
+    if (st->slots == NULL) {
+        free(st);
+        return NULL;
+    }
+    st->refcnt = 1;
+    SNIC_HMAP_FOR_EACH(g, gnode, &s->groups) {
+        const struct dp_rule *r = g->rule;
+        uint64_t w[DP_KEY_WORDS];
+        uint64_t h = dp_subtable_gather(st, &r->match->value, w, st->n_idx);
+        size_t pos = dp_subtable_home(h);
+        uint64_t *slot;
+
+        /* one per group: the first free slot is its place */
+        while ((slot = dp_subtable_slot(st, pos))[1] != 0)
+            pos++;
+        slot[0] = h | r->priority;
+        slot[1] = (uintptr_t)r;
+        memcpy(&slot[DP_SLOT_HDR], w, st->n_idx * sizeof(w[0]));
+        rule_ref(r);
+    }
+    copy_summary(s, st);
+    return st;
+}
+
+/* A new copy (refcnt 1) of @from's slots, sized for @s's groups: its
+ * slots moved by their tags (no key is hashed again), sequentially. The
+ * caller redoes the keys @from lacks. NULL on ENOMEM. */
+static struct subtable *
+copy_rehash(const struct wsub *s, const struct subtable *from)
+{
+    struct subtable *st = malloc(sizeof(*st));
+    size_t bytes = from->stride * sizeof(uint64_t), want;
+
+    if (st == NULL)
+        return NULL;
+    *st = s->lay;
+    /* room for the groups, and for every key still to redo to add a
+     * slot before another frees one */
+    want = snic_hmap_count(&s->groups) * 2;
+    if (from->n_rules + s->n_chg + 1 > want)
+        want = from->n_rules + s->n_chg + 1;
+    st->slot_mask = pow2_at_least(want) - 1;
+    st->slots = calloc((st->slot_mask + 1) * st->stride, sizeof(uint64_t));
+    if (st->slots == NULL) {
+        free(st);
+        return NULL;
+    }
+    st->refcnt = 1;
+    for (size_t i = 0; i <= from->slot_mask; i++) {
+        const uint64_t *slot = dp_subtable_slot(from, i);
+        size_t pos;
+
+        if (slot[1] == 0)
+            continue;
+        pos = dp_subtable_home(slot[0]);
+        while (dp_subtable_slot(st, pos)[1] != 0)
+            pos++;
+        memcpy(dp_subtable_slot(st, pos), slot, bytes);
+        rule_ref(dp_slot_rule(slot));
+    }
+    st->n_rules = from->n_rules;
+    return st;
+}
+
+/* Empty slot @hole of @st and move later slots of its probe run back
+ * (linear probing without tombstones: only a copy no reader sees). */
+static void
+slot_remove(struct subtable *st, size_t hole)
+{
+    size_t mask = st->slot_mask, bytes = st->stride * sizeof(uint64_t);
+
+    for (size_t j = (hole + 1) & mask;; j = (j + 1) & mask) {
+        uint64_t *sj = dp_subtable_slot(st, j);
+        size_t home;
+
+        if (sj[1] == 0)
+            break;
+        home = dp_subtable_home(sj[0]) & mask;
+        /* sj may fill the hole if its home is not after the hole */
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+            memcpy(dp_subtable_slot(st, hole), sj, bytes);
+            hole = j;
+        }
+    }
+    memset(dp_subtable_slot(st, hole), 0, bytes);
+}
+
+/* Make the slot of @key's group in @st what the groups say. */
+static void
+copy_redo(const struct wsub *s, struct subtable *st,
+          const struct dp_rule *key)
+{
+    uint64_t w[DP_KEY_WORDS];
+    uint64_t h = dp_subtable_gather(st, &key->match->value, w, st->n_idx);
+    const struct wflow *g = group_find(s, h, key);
+    const struct dp_rule *want = g != NULL ? g->rule : NULL;
+
+    for (size_t pos = dp_subtable_home(h);; pos++) {
+        uint64_t *slot = dp_subtable_slot(st, pos);
+        const struct dp_rule *had;
+
+        if (slot[1] == 0) {
+            if (want == NULL)
+                return;
+            slot[0] = h | want->priority;
+            slot[1] = (uintptr_t)want;
+            memcpy(&slot[DP_SLOT_HDR], w, st->n_idx * sizeof(w[0]));
+            rule_ref(want);
+            st->n_rules++;
+            return;
+        }
+        if (!dp_slot_hit(slot, h, w, st->n_idx))
+            continue;
+        had = dp_slot_rule(slot);
+        if (had == want)
+            return;
+        if (want != NULL) {
+            slot[0] = h | want->priority;
+            slot[1] = (uintptr_t)want;
+            rule_ref(want);
+        } else {
+            slot_remove(st, pos & st->slot_mask);
+            st->n_rules--;
+        }
+        dp_rule_unref(had);
+        return;
+    }
+}
+
+/* Whether copy @st suits @s's groups: room for them at half load at
+ * most, and not so much that a new one would be a quarter of its size. */
+static bool
+copy_fits(const struct wsub *s, const struct subtable *st)
+{
+    size_t groups = snic_hmap_count(&s->groups), slots = st->slot_mask + 1;
+
+    return groups * 2 <= slots
+           && slots <= 4 * pow2_at_least(groups * 2)
+           /* every key may add a slot before another frees one */
+           && st->n_rules + s->n_lag + s->n_chg < slots;
+}
+
+/* Wait (briefly) until no snapshot holds @s's spare any more. */
+static bool
+spare_free(struct wsub *s, struct dp_qsbr *qsbr)
+{
+    const struct timespec nap = { 0, 20000 };
+    struct timespec t0, t;
+
+    if (s->spare->refcnt == 1)
+        return true;
+    dp_qsbr_poll(qsbr);
+    if (s->spare->refcnt == 1 || s->spare->slot_mask + 1 < SPARE_WAIT_MIN)
+        return s->spare->refcnt == 1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        nanosleep(&nap, NULL);
+        dp_qsbr_poll(qsbr);
+        if (s->spare->refcnt == 1)
+            return true;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000ull
+            + (uint64_t)t.tv_nsec - (uint64_t)t0.tv_nsec > SPARE_WAIT_NS)
+            return false;
+    }
+}
+
+int
+dp_wsub_prepare(struct wsub *s, struct dp_qsbr *qsbr)
+{
+    s->next_pub = NULL;
+    s->next_is_spare = false;
+    if (s->n == 0)
+        return 0;
+    if (!s->dirty && s->pub != NULL) {
+        s->next_pub = s->pub;
+        return 0;
+    }
+    if (s->spare != NULL && copy_fits(s, s->spare) && spare_free(s, qsbr)) {
+        for (size_t i = 0; i < s->n_lag; i++)
+            copy_redo(s, s->spare, s->lag[i]);
+        for (size_t i = 0; i < s->n_chg; i++)
+            copy_redo(s, s->spare, s->chg[i]);
+        copy_summary(s, s->spare);
+        s->next_pub = s->spare;
+        s->next_is_spare = true;
+        return 0;
+    }
+    if (s->pub == NULL) {
+        s->next_pub = copy_build(s);
+        return s->next_pub != NULL ? 1 : -ENOMEM;
+    }
+    /* pub is one batch behind: its slots moved, then this batch's keys */
+    s->next_pub = copy_rehash(s, s->pub);
+    if (s->next_pub == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < s->n_chg; i++)
+        copy_redo(s, s->next_pub, s->chg[i]);
+    copy_summary(s, s->next_pub);
+    return 1;
+}
+
+void
+dp_wsub_unprepare(struct wsub *s)
+{
+    if (s->next_pub != NULL && !s->next_is_spare && s->next_pub != s->pub)
+        dp_subtable_unref(s->next_pub);
+    s->next_pub = NULL;
+    s->next_is_spare = false;
+}
+
+void
+dp_wsub_adopt(struct wsub *s)
+{
+    struct dp_rule **v;
+    size_t c;
+
+    if (s->next_pub == s->pub) {
+        if (s->pub != NULL)
+            s->pub->refcnt++;           /* shared with the new ctable */
+        goto out;
+    }
+    /* the spare's reference (or a new copy's) is the new ctable's */
+    if (s->next_is_spare)
+        s->spare = NULL;
+    else if (s->spare != NULL) {
+        dp_subtable_unref(s->spare);
+        s->spare = NULL;
+    }
+    if (s->pub != NULL) {
+        s->spare = s->pub;              /* still the old ctable's too */
+        s->spare->refcnt++;
+    }
+    s->pub = s->next_pub;
+    /* the new spare lacks this batch's keys */
+    keys_drop(s->lag, &s->n_lag);
+    v = s->lag;
+    s->lag = s->chg;
+    s->chg = v;
+    c = s->cap_lag;
+    s->cap_lag = s->cap_chg;
+    s->cap_chg = c;
+    s->n_lag = s->n_chg;
+    s->n_chg = 0;
+out:
+    s->next_pub = NULL;
+    s->next_is_spare = false;
+    s->dirty = false;
+}
