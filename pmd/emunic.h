@@ -319,6 +319,15 @@ struct emunic_adapter {
     uint32_t n_groups;
     uint32_t groups[EMUNIC_MAX_GROUPS];
     struct emunic_ctr_cache ctr;
+    /* keep_rules=1 (emunic_adopt.c): the card's rules are left there at
+     * close, and those an earlier driver left are found at probe, kept
+     * as orphans until a create adopts one or the application purges
+     * them (include/snic/rte_pmd_emunic.h) */
+    bool keep_rules;
+    struct snic_hmap orphans;   /* struct emunic_orphan by content */
+    uint32_t orphans_found;     /* at probe */
+    uint64_t orphans_adopted;
+    uint64_t orphans_purged;
 };
 
 struct emunic_rxq {
@@ -450,6 +459,32 @@ void emunic_adapter_fail_locked(struct emunic_adapter *ad, int err)
  * otherwise. Takes ad->lock. */
 int emunic_adapter_flush_steering(struct emunic_adapter *ad)
     SNIC_EXCLUDES(ad->lock);
+
+/*
+ * Adoption (emunic_adopt.c). With keep_rules=1 a driver that starts finds
+ * the rules an earlier instance left in the card (RULE_QUERY) and keeps
+ * them as orphans, by content: group, priority, match and the action list
+ * with counter ids left out. A create whose translated rule is identical
+ * to an orphan takes it over instead of adding a rule, so traffic through
+ * it never stops and its counter keeps counting; the application removes
+ * the orphans nobody took once it has installed what it wants
+ * (rte_pmd_emunic_orphans_purge). A firmware reset takes them all.
+ */
+struct emunic_orphan;
+/* Read the card's rules into ad->orphans (PF probe). 0 or a negative
+ * errno (the card's listing failed). */
+int emunic_orphans_load(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock);
+/* Take over the orphan identical to @x's rule, if there is one: @flow gets
+ * its rule id, counter and generation (not linked yet). True when
+ * adopted. @x's COUNT counter id must still be 0. */
+bool emunic_orphan_adopt_locked(struct emunic_port *p,
+                                const struct fw_rule_add_in *rule,
+                                int count_idx, struct rte_flow *flow)
+    SNIC_REQUIRES(p->ad->lock);
+/* Forget every orphan without a command (a reset took them, or close). */
+void emunic_orphans_drop_locked(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock);
 
 /* Counter cache (emunic_counter.c); all but init/fini need ad->lock. */
 void emunic_ctr_init(struct emunic_adapter *ad, uint32_t refresh_ms);

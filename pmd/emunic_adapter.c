@@ -232,6 +232,8 @@ emunic_adapter_sync_locked(struct emunic_adapter *ad)
     ad->generation++;
     ad->n_groups = 0;
     ad->reset_event = true;
+    /* the earlier driver's rules went with ours */
+    emunic_orphans_drop_locked(ad);
     return true;
 }
 

@@ -274,7 +274,9 @@ emunic_dev_close(struct rte_eth_dev *dev)
     /* the card is gone or refused: forget the handles anyway, the port
      * is going away and nobody can name them any more */
     emunic_async_teardown(p);
-    if (emunic_flow_flush_port(p, &err) < 0)
+    /* keep_rules: the card keeps forwarding through the port's rules
+     * after we are gone; the next driver adopts them */
+    if (p->ad->keep_rules || emunic_flow_flush_port(p, &err) < 0)
         emunic_flow_forget_port(p);
     emunic_async_free(p);
     emunic_adapter_put(p->ad);

@@ -369,6 +369,10 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                         "counter cache");
         goto destroy_tables;
     }
+    /* keep_rules: the very rule an earlier driver left is taken over, so
+     * traffic through it never stops (emunic_adopt.c) */
+    if (emunic_orphan_adopt_locked(p, &x.rule, x.count_idx, flow))
+        goto link;
     if (emunic_flow_group_get_locked(ad, attr->group, NULL, error) < 0)
         goto destroy_tables;
     for (unsigned i = 0; i < x.n_jumps; i++) {
@@ -435,6 +439,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     }
     flow->rule_id = rout.rule_id;
     flow->generation = gen;
+link:
     if (flow->has_counter)
         emunic_ctr_add(ad, flow);
     TAILQ_INSERT_TAIL(&p->flows, flow, next);

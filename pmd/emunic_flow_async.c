@@ -61,6 +61,7 @@ struct emunic_aop {
     bool lost;                  /* a destroy of a rule a reset took */
     bool has_jump;
     bool pooled;                /* counter taken from the pool */
+    bool adopted;               /* keep_rules: an orphan taken over */
     int8_t count_idx;
     int8_t rss_idx;
     uint32_t synd;
@@ -524,6 +525,21 @@ aop_finish_locked(struct emunic_port *p, struct emunic_aop *op, bool raced)
         op->flow = NULL;
         return;
     }
+    if (op->adopted) {
+        /* rule id, counter and generation are the orphan's already */
+        if (raced) {
+            /* the reset took the rule: the handle goes, nothing else */
+            flow->has_counter = false;
+            emunic_flow_release_locked(p, flow, false);
+        } else {
+            if (flow->has_counter)
+                emunic_ctr_add(ad, flow);
+            flow->astate = EMUNIC_FLOW_LIVE;
+            op->ok = true;
+        }
+        op->flow = NULL;
+        return;
+    }
     if (op->answered && op->status == FW_STATUS_OK && !raced) {
         flow->rule_id = op->out.add.rule_id;
         flow->rss_ctx = op->rss_ctx;
@@ -623,6 +639,15 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
                 EMUNIC_LOG(ERR, "%s: flow queue rule with COUNT: no clean "
                            "counter or no memory for the counter cache",
                            ad->name);
+                continue;
+            }
+            /* keep_rules: the earlier driver's identical rule is taken
+             * over, nothing is posted (emunic_adopt.c) */
+            if (emunic_orphan_adopt_locked(p, &op->in.add, op->count_idx,
+                                           op->flow)) {
+                op->adopted = true;
+                op->answered = true;
+                op->status = FW_STATUS_OK;
                 continue;
             }
             if (!aop_prepare_locked(p, op)) {

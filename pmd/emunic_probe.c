@@ -3,14 +3,15 @@
  * net_emunic: devargs, port creation, probe and remove.
  *
  *   --vdev=net_emunic0,socket=PATH[,representor=vf[0-3]][,rxq=N][,txq=N]
- *                     [,counter_refresh_ms=N][,flush=0|1]
+ *                     [,counter_refresh_ms=N][,flush=0|1][,keep_rules=0|1]
  *   --vdev=net_emunic1,socket=PATH,vf=N       (the VM side of VF N)
  *   --vdev=net_emunic2,socket=PATH,uplink=1   (the wire's peer)
  *
  * The PF form creates the PF port (the uplink representor) and one
  * representor port per requested VF, all in one switch domain. As the
  * eSwitch manager's driver it first wipes the steering an earlier driver
- * left in the card (flush=1, the default; see docs/pmd.md). Representors
+ * left in the card (flush=1, the default; see docs/pmd.md), or, with
+ * keep_rules=1, lists them for adoption (emunic_adopt.c). Representors
  * then follow their VFs: removed with them (RTE_ETH_EVENT_INTR_RMV), and
  * created again when they come back (RTE_ETH_EVENT_NEW); see struct
  * emunic_rep_slot.
@@ -44,7 +45,7 @@ extern const struct eth_dev_ops emunic_ops;
 
 static const char *const valid_keys[] = {
     "socket", "representor", "vf", "uplink", "rxq", "txq",
-    "counter_refresh_ms", "flush", NULL,
+    "counter_refresh_ms", "flush", "keep_rules", NULL,
 };
 
 struct emunic_args {
@@ -54,6 +55,8 @@ struct emunic_args {
     uint16_t rxq, txq;
     uint32_t counter_refresh_ms;
     bool flush;                 /* PF: STEERING_FLUSH at probe */
+    bool flush_given;
+    bool keep_rules;            /* PF: adopt the card's rules, keep ours */
     struct rte_eth_devargs eth_da;
 };
 
@@ -108,7 +111,7 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
         if (valid_keys[j] == NULL) {
             EMUNIC_LOG(ERR, "%s: unknown devarg '%s' (known: socket, "
                        "representor, vf, uplink, rxq, txq, "
-                       "counter_refresh_ms, flush)", name, k);
+                       "counter_refresh_ms, flush, keep_rules)", name, k);
             ret = -EINVAL;
         } else if (val == NULL || val[0] == '\0') {
             EMUNIC_LOG(ERR, "%s: devarg '%s' needs a value", name, k);
@@ -138,6 +141,10 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
         } else if (strcmp(k, "flush") == 0) {
             ret = parse_uint(name, k, val, 0, 1, &v);
             a->flush = v == 1;
+            a->flush_given = true;
+        } else if (strcmp(k, "keep_rules") == 0) {
+            ret = parse_uint(name, k, val, 0, 1, &v);
+            a->keep_rules = v == 1;
         }
     }
     rte_kvargs_free(kv);
@@ -165,6 +172,20 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
             return -EINVAL;
         }
     }
+    if (a->keep_rules && a->flush_given && a->flush) {
+        EMUNIC_LOG(ERR, "%s: devargs keep_rules=1 and flush=1 contradict "
+                   "each other: keep_rules adopts the rules an earlier "
+                   "driver left in the card, flush wipes them", name);
+        return -EINVAL;
+    }
+    if (a->keep_rules && (a->vf >= 0 || a->uplink)) {
+        EMUNIC_LOG(ERR, "%s: devarg keep_rules is for the PF port (the "
+                   "eSwitch manager); a %s port has no rules", name,
+                   a->vf >= 0 ? "VF" : "wire-peer");
+        return -EINVAL;
+    }
+    if (a->keep_rules)
+        a->flush = false;
     if (a->vf >= 0 && a->uplink) {
         EMUNIC_LOG(ERR, "%s: devargs vf= and uplink=1 exclude each other",
                    name);
@@ -366,6 +387,9 @@ adapter_free(struct emunic_adapter *ad)
     if (ad->chan != NULL)
         fw_chan_close(ad->chan);
     emunic_ctr_fini(ad);
+    snic_mutex_lock(&ad->lock);
+    emunic_orphans_drop_locked(ad);
+    snic_mutex_unlock(&ad->lock);
     snic_mutex_destroy(&ad->lock);
     free(ad);
 }
@@ -694,6 +718,26 @@ emunic_probe(struct rte_vdev_device *vdev)
                    ad->path, strerror(-ret));
         goto put_adapter;
     }
+    if (pp.role == EMUNIC_ROLE_PF && a.keep_rules) {
+        ad->keep_rules = true;
+        /* a card before ABI 1.3 cannot list its rules: nothing can be
+         * adopted, and what it holds must not stay unknown */
+        if (fw_chan_abi_minor(ad->chan) < 3) {
+            EMUNIC_LOG(WARNING, "%s: keep_rules: the card at %s speaks ABI "
+                       "1.%u, which cannot list its rules (1.3): flushing "
+                       "them instead", name, ad->path,
+                       fw_chan_abi_minor(ad->chan));
+            ret = emunic_adapter_flush_steering(ad);
+        } else {
+            ret = emunic_orphans_load(ad);
+        }
+        if (ret < 0) {
+            EMUNIC_LOG(ERR, "%s: keep_rules: cannot read the rules an "
+                       "earlier driver left in the card at %s: %s", name,
+                       ad->path, strerror(-ret));
+            goto put_adapter;
+        }
+    }
     dev = rte_eth_vdev_allocate(vdev, sizeof(struct emunic_port));
     if (dev == NULL) {
         ret = -ENOMEM;
@@ -737,4 +781,5 @@ static struct rte_vdev_driver emunic_vdev_drv = {
 RTE_PMD_REGISTER_VDEV(net_emunic, emunic_vdev_drv);
 RTE_PMD_REGISTER_PARAM_STRING(net_emunic,
     "socket=<path> representor=vf[<list>] vf=<n> uplink=<0|1> "
-    "rxq=<n> txq=<n> counter_refresh_ms=<0..60000> flush=<0|1>");
+    "rxq=<n> txq=<n> counter_refresh_ms=<0..60000> flush=<0|1> "
+    "keep_rules=<0|1>");

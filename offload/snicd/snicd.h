@@ -257,6 +257,12 @@ struct snicd_batch_stats {
 
 struct snicd {
     struct snicd_ports ports;
+    /* The PMD's call that removes the rules an earlier instance left in
+     * the card and nobody adopted (net_emunic: rte_pmd_emunic_orphans_
+     * purge, include/snic/rte_pmd_emunic.h); set by main, which links the
+     * driver; NULL: nothing to purge. See snicd_resync_orphans(). */
+    int (*orphans_purge)(uint16_t port_id);
+    uint64_t orphans_purged;
     struct flow_table *table;
     struct dp *dp;
     struct snicd_offload *offload;      /* NULL: --no-offload */
@@ -441,6 +447,13 @@ void snicd_resync_ports(struct snicd *d, const struct snicd_port_events *ev)
 /* The device is back with @n_ports ports: every flow re-installed, commit,
  * port state refreshed. */
 void snicd_resync_device(struct snicd *d, int n_ports)
+    SNIC_REQUIRES(snicd_control);
+/* Once the desired state is in the card (the first commit after start,
+ * a re-attach): remove what an earlier driver instance left there that no
+ * flow adopted (docs/snicd.md "Restart without a gap"). Before it, such
+ * rules go on forwarding as they did; after it the card holds exactly
+ * what is desired. */
+void snicd_resync_orphans(struct snicd *d)
     SNIC_REQUIRES(snicd_control);
 
 /* ---- control methods (snicd_ctl.c) ---- */

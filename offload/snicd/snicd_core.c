@@ -230,9 +230,11 @@ snicd_core_fini(struct snicd *d)
     /* the flows stay desired: nothing of the flush reaches the journal */
     d->journal = NULL;
     snicd_journal_close(j);
-    /* the offload manager destroys every rule it made */
+    /* the rules stay in the card as they are (the PMD decides at close:
+     * net_emunic's keep_rules=1 leaves them for the next snicd to adopt,
+     * so a restart does not interrupt offloaded traffic) */
     if (d->offload != NULL)
-        snicd_offload_destroy(d->offload);
+        snicd_offload_leave(d->offload);
     d->offload = NULL;
     flow_table_destroy(d->table);
     d->table = NULL;

@@ -31,6 +31,7 @@
 #include "snicd.h"
 #include "snicd_opts.h"
 #include "snic/peer.h"
+#include "snic/rte_pmd_emunic.h"
 
 #define MAX_EAL_ARGS    64
 #define EMUNIC_WAIT_MS  5000
@@ -204,10 +205,11 @@ default_eal_args(const struct snicd_opts *o, const char *argv0,
     int r1, r2, r3;
 
     if (o->vfs > 0)
-        r1 = asprintf(&vdev, "net_emunic0,socket=%s,representor=vf[0-%u]",
-                      o->emunic_socket, o->vfs - 1);
+        r1 = asprintf(&vdev, "net_emunic0,socket=%s,keep_rules=1,"
+                      "representor=vf[0-%u]", o->emunic_socket, o->vfs - 1);
     else
-        r1 = asprintf(&vdev, "net_emunic0,socket=%s", o->emunic_socket);
+        r1 = asprintf(&vdev, "net_emunic0,socket=%s,keep_rules=1",
+                      o->emunic_socket);
     r2 = asprintf(&prefix, "--file-prefix=snicd-%d", (int)getpid());
     /* lcore 0 is the control thread; the workers float over the CPUs */
     r3 = asprintf(&lcores, "(0-%u)@(0-%ld)", o->workers,
@@ -580,6 +582,7 @@ main(int argc, char **argv)
         snicd_log(SNICD_LOG_ERR, "mbuf pool: %s", rte_strerror(rte_errno));
         goto out_eal;
     }
+    d.orphans_purge = rte_pmd_emunic_orphans_purge;
     rc = snicd_core_init(&d);
     if (rc < 0)
         goto out_pool;
@@ -604,6 +607,9 @@ main(int argc, char **argv)
         goto out_workers;
     if (o.flows_file != NULL && load_flows_file(&d, o.flows_file) < 0)
         goto out_workers;
+    /* the desired state is in the card: what the previous snicd left
+     * there and no flow adopted goes now (with --no-offload, all of it) */
+    snicd_resync_orphans(&d);
     srv = ctl_server_create(o.rundir, gid, snicd_ctl_methods,
                             snicd_ctl_n_methods, &d);
     if (srv == NULL) {

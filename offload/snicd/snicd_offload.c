@@ -213,6 +213,16 @@ fail:
 }
 
 void
+snicd_offload_leave(struct snicd_offload *o)
+{
+    if (o == NULL)
+        return;
+    /* as for a device gone: handles forgotten, nothing asked of it */
+    o->dead = true;
+    snicd_offload_destroy(o);
+}
+
+void
 snicd_offload_destroy(struct snicd_offload *o)
 {
     struct snicd_oflow *f, **all;

@@ -148,6 +148,11 @@ int snicd_offload_port_queues(uint16_t port, uint32_t size);
 struct snicd_offload *snicd_offload_create(const struct snicd_offload_cfg *c);
 /* Destroys every hardware rule it made. */
 void snicd_offload_destroy(struct snicd_offload *o);
+/* snicd stops: frees the manager and forgets its rule handles without
+ * destroying a rule. What becomes of the rules is the PMD's choice at
+ * port close: net_emunic with keep_rules=1 leaves them forwarding in the
+ * card for the next snicd to adopt; other drivers remove them. */
+void snicd_offload_leave(struct snicd_offload *o);
 
 /* Flow-table listener (matches flow_change_fn): records the change; nothing
  * reaches the hardware until commit. */

@@ -81,6 +81,8 @@ snicd_resync_device(struct snicd *d, int n_ports)
         placed = snicd_offload_device_back(d->offload, proxy);
     }
     snicd_core_commit(d);
+    /* the dead channel's rules were adopted or are orphans now */
+    snicd_resync_orphans(d);
     snicd_ports_refresh(d);
     d->dev_reattaches++;
     d->dev_last_recovery_ns = snicd_now_ns() - d->dev_lost_ns;
@@ -88,4 +90,33 @@ snicd_resync_device(struct snicd *d, int n_ports)
               "%d ports, %d flows in hardware",
               (double)d->dev_last_recovery_ns / 1e9, d->dev_tries, n_ports,
               placed);
+}
+
+void
+snicd_resync_orphans(struct snicd *d)
+{
+    if (d->orphans_purge == NULL)
+        return;
+    /* a card's orphans go with the first of its ports asked; the others
+     * find none, and a port of another driver says -ENODEV */
+    for (unsigned i = 0; i < d->ports.n; i++) {
+        int n;
+
+        if (d->ports.v[i].ethdev == UINT16_MAX)
+            continue;
+        n = d->orphans_purge(d->ports.v[i].ethdev);
+        if (n == -ENODEV || n == -ENOTSUP || n == 0)
+            continue;
+        if (n < 0) {
+            snicd_log(SNICD_LOG_WARN, "port %s: the rules an earlier snicd "
+                      "left in the card and no flow adopted could not be "
+                      "removed: %s (tried again after the next re-attach)",
+                      d->ports.v[i].name, strerror(-n));
+            continue;
+        }
+        d->orphans_purged += (uint64_t)n;
+        snicd_log(SNICD_LOG_INFO, "port %s: %d rules an earlier snicd left "
+                  "in the card removed (not desired any more, or installed "
+                  "anew)", d->ports.v[i].name, n);
+    }
 }

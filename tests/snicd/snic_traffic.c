@@ -8,6 +8,15 @@
  *   send PORT HEX      transmit one frame from PORT (vf0.., wire)
  *   recv MS            print every frame that arrives on any port within MS
  *                      milliseconds as "PORT HEX", then "end"
+ *   flood STOP GAP_US NDST PORT HEX [PORT HEX...]
+ *                      a steady stream until the file STOP exists: every
+ *                      GAP_US microseconds one frame of each PORT HEX
+ *                      stream, its IPv4 destination (untagged frame) raised
+ *                      by i % NDST; frames arriving are counted, not
+ *                      printed. Then 300 ms to drain, and one line per
+ *                      stream "sent PORT N", per port "rx PORT N GAP_MS"
+ *                      (GAP_MS: the longest wait between two frames in,
+ *                      after the first), then "end"
  *   quit
  *
  * Usage: snic_traffic [EAL args] -- --socket PATH --vfs N
@@ -15,6 +24,7 @@
  * --file-prefix; the vdevs are added here). Prints "ready" once every port is up.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +151,156 @@ cmd_recv(unsigned ms)
     fflush(stdout);
 }
 
+#define FLOOD_MAX 4
+
+struct stream {
+    unsigned port;          /* index in ports[] */
+    uint8_t frame[2048];
+    size_t len;
+    uint64_t sent;
+};
+
+static int
+parse_hex(const char *hex, uint8_t *out, size_t max, size_t *len)
+{
+    size_t n = strlen(hex) / 2;
+
+    if (n > max || n < 34 || strlen(hex) % 2)
+        return -EINVAL;
+    for (size_t k = 0; k < n; k++) {
+        int hi = hexval(hex[2 * k]), lo = hexval(hex[2 * k + 1]);
+
+        if (hi < 0 || lo < 0)
+            return -EINVAL;
+        out[k] = (uint8_t)(hi << 4 | lo);
+    }
+    *len = n;
+    return 0;
+}
+
+/* The IPv4 header's checksum at 14..33 of an untagged frame. */
+static void
+ip4_csum(uint8_t *f)
+{
+    uint32_t s = 0;
+
+    f[24] = f[25] = 0;
+    for (unsigned i = 14; i < 34; i += 2)
+        s += (uint32_t)(f[i] << 8 | f[i + 1]);
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    s = ~s & 0xffff;
+    f[24] = (uint8_t)(s >> 8);
+    f[25] = (uint8_t)s;
+}
+
+static void
+flood_rx(uint64_t *rx, uint64_t *last, uint64_t *gap, uint64_t now)
+{
+    struct rte_mbuf *pkts[BURST];
+
+    for (unsigned i = 0; i < n_ports; i++) {
+        uint16_t n = rte_eth_rx_burst(ports[i].id, 0, pkts, BURST);
+
+        if (n == 0)
+            continue;
+        if (rx[i] > 0 && now - last[i] > gap[i])
+            gap[i] = now - last[i];
+        last[i] = now;
+        rx[i] += n;
+        rte_pktmbuf_free_bulk(pkts, n);
+    }
+}
+
+static void
+cmd_flood(char *args)
+{
+    struct stream *st = calloc(FLOOD_MAX, sizeof(*st));
+    uint64_t rx[MAX_PORTS] = { 0 }, last[MAX_PORTS] = { 0 };
+    uint64_t gap[MAX_PORTS] = { 0 }, hz = rte_get_timer_hz(), next, end;
+    unsigned n_st = 0, gap_us, ndst;
+    char *save = NULL, *stop, *tok;
+    uint64_t i = 0;
+
+    stop = strtok_r(args, " ", &save);
+    tok = strtok_r(NULL, " ", &save);
+    gap_us = tok ? (unsigned)atoi(tok) : 0;
+    tok = strtok_r(NULL, " ", &save);
+    ndst = tok ? (unsigned)atoi(tok) : 0;
+    if (st == NULL || stop == NULL || ndst == 0) {
+        printf("error flood needs STOP GAP_US NDST PORT HEX...\n");
+        goto out;
+    }
+    while ((tok = strtok_r(NULL, " ", &save)) != NULL) {
+        char *hex = strtok_r(NULL, " ", &save);
+        unsigned p;
+
+        for (p = 0; p < n_ports; p++)
+            if (strcmp(ports[p].name, tok) == 0)
+                break;
+        if (hex == NULL || p == n_ports || n_st == FLOOD_MAX ||
+            parse_hex(hex, st[n_st].frame, sizeof(st[n_st].frame),
+                      &st[n_st].len) < 0) {
+            printf("error flood: bad stream '%s'\n", tok);
+            goto out;
+        }
+        st[n_st++].port = p;
+    }
+    next = rte_get_timer_cycles();
+    while (access(stop, F_OK) != 0) {
+        uint64_t now = rte_get_timer_cycles();
+
+        if (now >= next) {
+            for (unsigned s = 0; s < n_st; s++) {
+                struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+                uint8_t *d;
+                uint32_t dst;
+
+                if (m == NULL)
+                    continue;
+                d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)st[s].len);
+                memcpy(d, st[s].frame, st[s].len);
+                dst = ((uint32_t)d[30] << 24 | (uint32_t)d[31] << 16 |
+                       (uint32_t)d[32] << 8 | d[33]) + (uint32_t)(i % ndst);
+                d[30] = (uint8_t)(dst >> 24);
+                d[31] = (uint8_t)(dst >> 16);
+                d[32] = (uint8_t)(dst >> 8);
+                d[33] = (uint8_t)dst;
+                ip4_csum(d);
+                /* a full ring is the card's back-pressure: wait for it
+                 * (a card gone takes nothing: give up after a while) */
+                for (unsigned t = 0; t < 100000; t++) {
+                    if (rte_eth_tx_burst(ports[st[s].port].id, 0, &m, 1)) {
+                        st[s].sent++;
+                        m = NULL;
+                        break;
+                    }
+                    flood_rx(rx, last, gap, rte_get_timer_cycles());
+                }
+                if (m != NULL)
+                    rte_pktmbuf_free(m);
+            }
+            i++;
+            next += hz * gap_us / 1000000;
+            if (next + hz < now)
+                next = now;     /* a long stall: do not burst after it */
+        }
+        flood_rx(rx, last, gap, now);
+    }
+    end = rte_get_timer_cycles() + hz * 3 / 10;
+    while (rte_get_timer_cycles() < end)
+        flood_rx(rx, last, gap, rte_get_timer_cycles());
+    for (unsigned s = 0; s < n_st; s++)
+        printf("sent %s %" PRIu64 "\n", ports[st[s].port].name, st[s].sent);
+    for (unsigned p = 0; p < n_ports; p++)
+        printf("rx %s %" PRIu64 " %.1f\n", ports[p].name, rx[p],
+               (double)gap[p] * 1000.0 / (double)hz);
+out:
+    printf("end\n");
+    fflush(stdout);
+    free(st);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -237,6 +397,8 @@ main(int argc, char **argv)
                 printf("error send %s: %s\n", a, strerror(-rc));
                 fflush(stdout);
             }
+        } else if (strncmp(line, "flood ", 6) == 0) {
+            cmd_flood(line + 6);
         } else if (sscanf(line, "recv %u", &ms) == 1) {
             cmd_recv(ms);
         } else if (strcmp(line, "quit") == 0) {

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Keeping rules across a driver restart (devarg keep_rules=1): the rules an
+ * earlier instance left in the card are found at probe, adopted by the
+ * creates that ask for them, and the rest purged when the application says
+ * so (the design is in include/snic/rte_pmd_emunic.h and emunic.h).
+ *
+ * What makes two rules the same: the table (group), the priority, the
+ * match (value and mask, as the card stores them: value already masked)
+ * and the action list, action by action, except the counter id of COUNT
+ * (allocated per driver instance; the adopted rule keeps the orphan's
+ * counter, so its counts go on). A rule with an RSS action over several
+ * queues is never adopted: its context's key, types and queues cannot be
+ * read back from the card, so sameness cannot be proved; such an orphan
+ * is purged and the new rule added. Tombstones (a rule whose VF went
+ * away, rewritten to drop) are purged too.
+ *
+ * The listing is read defensively: a page is checked against its own
+ * out_size, each entry's size against its action count, and the walk
+ * ends after as many pages as the card can hold rules, whatever the
+ * cursors say.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+
+#include "emunic.h"
+#include "snic/rte_pmd_emunic.h"
+#include "snic_hash.h"
+
+struct emunic_orphan {
+    struct snic_hmap_node node;     /* in ad->orphans, by content */
+    uint32_t rule_id;
+    uint32_t group;
+    uint16_t priority;
+    uint16_t n_actions;
+    bool adoptable;                 /* no tombstone, no RSS context */
+    struct fw_match value;
+    struct fw_match mask;
+    struct fw_action actions[];     /* n_actions, as the card runs them */
+};
+
+/* The action as it identifies a rule: COUNT without its counter id. */
+static void
+action_key(const struct fw_action *a, struct fw_action *k)
+{
+    *k = *a;
+    if (k->type == FW_ACT_COUNT)
+        k->u.count.counter_id = 0;
+}
+
+static uint64_t
+rule_hash(uint32_t group, uint16_t priority, uint16_t n_actions,
+          const struct fw_match *value, const struct fw_match *mask,
+          const struct fw_action *actions)
+{
+    uint64_t h = SNIC_HASH_BASIS;
+
+    h = snic_hash_mix(h, ((uint64_t)group << 32) |
+                         ((uint64_t)priority << 16) | n_actions);
+    h = snic_hash_bytes(value, sizeof(*value), h);
+    h = snic_hash_bytes(mask, sizeof(*mask), h);
+    for (uint16_t i = 0; i < n_actions; i++) {
+        struct fw_action k;
+
+        action_key(&actions[i], &k);
+        h = snic_hash_bytes(&k, sizeof(k), h);
+    }
+    return snic_hash_final(h);
+}
+
+static bool
+rule_same(const struct emunic_orphan *o, const struct fw_rule_add_in *r)
+{
+    if (o->group != r->group || o->priority != r->priority ||
+        o->n_actions != r->n_actions ||
+        memcmp(&o->value, &r->value, sizeof(o->value)) != 0 ||
+        memcmp(&o->mask, &r->mask, sizeof(o->mask)) != 0)
+        return false;
+    for (uint16_t i = 0; i < o->n_actions; i++) {
+        struct fw_action a, b;
+
+        action_key(&o->actions[i], &a);
+        action_key(&r->actions[i], &b);
+        if (memcmp(&a, &b, sizeof(a)) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* The group's table is the card's already: a create into it, or jumping
+ * to it, must not make it again, and no rollback may destroy it. */
+static void
+group_note_locked(struct emunic_adapter *ad, uint32_t group)
+    SNIC_REQUIRES(ad->lock)
+{
+    if (group == 0)
+        return;
+    for (uint32_t i = 0; i < ad->n_groups; i++)
+        if (ad->groups[i] == group)
+            return;
+    /* past the cache's size the create path finds it (EXISTS) */
+    if (ad->n_groups < EMUNIC_MAX_GROUPS)
+        ad->groups[ad->n_groups++] = group;
+}
+
+static int
+orphan_add_locked(struct emunic_adapter *ad, const struct fw_rule_entry *e)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct emunic_orphan *o;
+
+    o = malloc(sizeof(*o) + e->n_actions * sizeof(struct fw_action));
+    if (o == NULL)
+        return -ENOMEM;
+    o->rule_id = e->rule_id;
+    o->group = e->group;
+    o->priority = e->priority;
+    o->n_actions = e->n_actions;
+    o->value = e->value;
+    o->mask = e->mask;
+    memcpy(o->actions, e->actions, e->n_actions * sizeof(struct fw_action));
+    o->adoptable = !(e->flags & FW_RULE_E_TOMBSTONE);
+    group_note_locked(ad, o->group);
+    for (uint16_t i = 0; i < o->n_actions; i++) {
+        if (o->actions[i].type == FW_ACT_RSS)
+            o->adoptable = false;
+        if (o->actions[i].type == FW_ACT_JUMP)
+            group_note_locked(ad, o->actions[i].u.jump.group);
+    }
+    snic_hmap_insert(&ad->orphans, &o->node,
+                     rule_hash(o->group, o->priority, o->n_actions, &o->value,
+                               &o->mask, o->actions));
+    return 0;
+}
+
+/* One page of the listing into orphans; its next cursor in *@cursor. */
+static int
+orphans_page_locked(struct emunic_adapter *ad, uint32_t *cursor)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct fw_rule_query_in in = {
+        .cursor = *cursor, .max_rules = FW_RULE_QUERY_MAX,
+    };
+    union {
+        struct fw_rule_query_out o;
+        uint8_t raw[FW_SLOT_OUT_MAX];
+    } out;
+    size_t off = sizeof(out.o), end;
+    uint8_t status = 0;
+    uint32_t synd = 0;
+    char sbuf[96];
+    int ret;
+
+    memset(&out.o, 0, sizeof(out.o));
+    ret = emunic_adapter_exec_locked(ad, FW_CMD_RULE_QUERY, &in, sizeof(in),
+                                     &out, sizeof(out), &status, &synd);
+    if (ret < 0)
+        return ret;
+    if (status != FW_STATUS_OK) {
+        EMUNIC_LOG(ERR, "%s: keep_rules: the card refused to list its "
+                   "rules: %s (%s)", ad->name, fw_status_str(status),
+                   fw_syndrome_str(synd, sbuf, sizeof(sbuf)));
+        return -EIO;
+    }
+    end = out.o.hdr.out_size;
+    if (end < sizeof(out.o) || end > sizeof(out) ||
+        out.o.n_rules > FW_RULE_QUERY_MAX)
+        goto malformed;
+    for (unsigned k = 0; k < out.o.n_rules; k++) {
+        const struct fw_rule_entry *e = (const void *)(out.raw + off);
+
+        if (off + sizeof(*e) > end || e->n_actions == 0 ||
+            e->n_actions > FW_RULE_MAX_ACTIONS ||
+            e->size != sizeof(*e) + e->n_actions * sizeof(struct fw_action) ||
+            off + e->size > end)
+            goto malformed;
+        ret = orphan_add_locked(ad, e);
+        if (ret < 0)
+            return ret;
+        off += e->size;
+    }
+    *cursor = out.o.next_cursor;
+    return 0;
+
+malformed:
+    EMUNIC_LOG(ERR, "%s: keep_rules: malformed RULE_QUERY page at cursor %u "
+               "(out_size %zu, %u rules)", ad->name, in.cursor, end,
+               (unsigned)out.o.n_rules);
+    return -EPROTO;
+}
+
+int
+emunic_orphans_load(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock)
+{
+    uint64_t pages = 0, max_pages = (uint64_t)ad->caps.max_rules_total + 1;
+    uint32_t cursor = 0;
+    int ret = 0;
+
+    snic_mutex_lock(&ad->lock);
+    do {
+        if (++pages > max_pages) {
+            EMUNIC_LOG(ERR, "%s: keep_rules: the card's rule listing does "
+                       "not end (%" PRIu64 " pages)", ad->name, pages - 1);
+            ret = -EPROTO;
+            break;
+        }
+        ret = orphans_page_locked(ad, &cursor);
+    } while (ret == 0 && cursor != FW_RULE_QUERY_END);
+    if (ret < 0)
+        emunic_orphans_drop_locked(ad);
+    ad->orphans_found = (uint32_t)snic_hmap_count(&ad->orphans);
+    snic_mutex_unlock(&ad->lock);
+    if (ret == 0 && ad->orphans_found > 0)
+        EMUNIC_LOG(INFO, "%s: keep_rules: %u rules of an earlier driver "
+                   "found in the card (adopted by identical creates, the "
+                   "rest removed by rte_pmd_emunic_orphans_purge)", ad->name,
+                   ad->orphans_found);
+    return ret;
+}
+
+bool
+emunic_orphan_adopt_locked(struct emunic_port *p,
+                           const struct fw_rule_add_in *rule, int count_idx,
+                           struct rte_flow *flow)
+    SNIC_REQUIRES(p->ad->lock)
+{
+    struct emunic_adapter *ad = p->ad;
+    struct emunic_orphan *o;
+    uint64_t h;
+
+    snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
+    if (snic_hmap_is_empty(&ad->orphans))
+        return false;
+    h = rule_hash(rule->group, rule->priority, rule->n_actions, &rule->value,
+                  &rule->mask, rule->actions);
+    SNIC_HMAP_FOR_EACH_WITH_HASH(o, node, h, &ad->orphans) {
+        if (!o->adoptable || !rule_same(o, rule))
+            continue;
+        snic_hmap_remove(&ad->orphans, &o->node);
+        flow->rule_id = o->rule_id;
+        flow->generation = ad->generation;
+        if (count_idx >= 0) {
+            flow->has_counter = true;
+            flow->counter_id = o->actions[count_idx].u.count.counter_id;
+        }
+        ad->orphans_adopted++;
+        free(o);
+        return true;
+    }
+    return false;
+}
+
+void
+emunic_orphans_drop_locked(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct emunic_orphan *o;
+
+    SNIC_HMAP_FOR_EACH_SAFE(o, node, &ad->orphans) {
+        snic_hmap_remove(&ad->orphans, &o->node);
+        free(o);
+    }
+    snic_hmap_fini(&ad->orphans);
+}
+
+/* ------------------------------------------------------------------------
+ * Purge: every command posted into the channel, one doorbell per fill,
+ * every completion reaped before the lock is let go
+ * ------------------------------------------------------------------------ */
+
+struct purge_cmd {
+    uint16_t opcode;
+    uint8_t status;
+    bool answered;
+    uint32_t in_size;
+    union {
+        struct fw_cmd_hdr hdr;
+        struct fw_rule_delete_in del;
+        struct fw_counter_free_in cfree;
+        struct fw_rss_ctx_destroy_in rss;
+    } in;
+};
+
+/* Run @n commands; each one's status lands in it. 0, or the transport's
+ * negative errno (the adapter is then dead). */
+static int
+purge_run_locked(struct emunic_adapter *ad, struct purge_cmd *c, size_t n)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct fw_out_hdr scratch;  /* outputs are headers only: not read */
+    size_t posted = 0, reaped = 0;
+    int ret = 0;
+
+    emunic_async_drain_locked(ad);
+    if (!emunic_adapter_alive(ad))
+        return -EPIPE;
+    while (reaped < n) {
+        struct fw_completion cmpl[64];
+        unsigned fresh = 0;
+
+        while (posted < n && fw_chan_space(ad->chan) > 0) {
+            ret = fw_chan_post(ad->chan, c[posted].opcode, &c[posted].in,
+                               c[posted].in_size, &scratch, sizeof(scratch),
+                               &c[posted]);
+            if (ret < 0)
+                goto fail;
+            posted++;
+            fresh++;
+        }
+        if (fresh > 0 && (ret = fw_chan_doorbell(ad->chan)) < 0)
+            goto fail;
+        ret = fw_chan_reap(ad->chan, cmpl, RTE_DIM(cmpl),
+                           EMUNIC_CMD_TIMEOUT_MS);
+        if (ret < 0)
+            goto fail;
+        if (ret == 0) {
+            ret = -ETIMEDOUT;
+            goto fail;
+        }
+        for (int i = 0; i < ret; i++) {
+            struct purge_cmd *pc = cmpl[i].cookie;
+
+            pc->status = cmpl[i].status;
+            pc->answered = true;
+        }
+        reaped += (size_t)ret;
+    }
+    return 0;
+
+fail:
+    emunic_adapter_fail_locked(ad, ret);
+    return ret;
+}
+
+static void
+purge_cmd_set(struct purge_cmd *pc, uint16_t opcode, size_t in_size)
+{
+    memset(pc, 0, sizeof(*pc));
+    pc->opcode = opcode;
+    pc->in_size = (uint32_t)in_size;
+}
+
+/* Delete every orphan's rule, then free the counters and RSS contexts of
+ * those the card no longer holds. A rule the card would not delete stays
+ * an orphan (a later purge tries again). Returns the rules removed. */
+static int
+orphans_purge_locked(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock)
+{
+    size_t n = snic_hmap_count(&ad->orphans), n_extra = 0, k = 0, e = 0;
+    struct emunic_orphan **v, *o;
+    struct purge_cmd *del, *extra;
+    int removed = 0, ret;
+
+    if (n == 0)
+        return 0;
+    v = malloc(n * sizeof(*v));
+    del = malloc(n * sizeof(*del));
+    SNIC_HMAP_FOR_EACH(o, node, &ad->orphans) {
+        for (uint16_t i = 0; i < o->n_actions; i++)
+            if (o->actions[i].type == FW_ACT_COUNT ||
+                o->actions[i].type == FW_ACT_RSS)
+                n_extra++;
+    }
+    extra = malloc((n_extra + 1) * sizeof(*extra));
+    if (v == NULL || del == NULL || extra == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    SNIC_HMAP_FOR_EACH(o, node, &ad->orphans) {
+        v[k] = o;
+        purge_cmd_set(&del[k], FW_CMD_RULE_DELETE, sizeof(del[k].in.del));
+        del[k].in.del.rule_id = o->rule_id;
+        k++;
+    }
+    ret = purge_run_locked(ad, del, n);
+    if (ret < 0)
+        goto out;
+    for (k = 0; k < n; k++) {
+        o = v[k];
+        /* BAD_RESOURCE: gone already, which is the goal */
+        if (del[k].status != FW_STATUS_OK &&
+            del[k].status != FW_STATUS_BAD_RESOURCE) {
+            EMUNIC_LOG(ERR, "%s: keep_rules: the card would not delete "
+                       "orphan rule 0x%08x: %s", ad->name, o->rule_id,
+                       fw_status_str(del[k].status));
+            continue;
+        }
+        for (uint16_t i = 0; i < o->n_actions; i++) {
+            const struct fw_action *a = &o->actions[i];
+
+            if (a->type == FW_ACT_COUNT) {
+                /* a counter the earlier driver took from a bulk range is
+                 * freed with its range, not alone: the card says
+                 * BAD_RESOURCE and the range stays (docs/pmd.md) */
+                purge_cmd_set(&extra[e], FW_CMD_COUNTER_FREE,
+                              sizeof(extra[e].in.cfree));
+                extra[e].in.cfree.base_id = a->u.count.counter_id;
+                extra[e].in.cfree.count = 1;
+                e++;
+            } else if (a->type == FW_ACT_RSS) {
+                purge_cmd_set(&extra[e], FW_CMD_RSS_CTX_DESTROY,
+                              sizeof(extra[e].in.rss));
+                extra[e].in.rss.ctx_id = a->u.rss.ctx_id;
+                e++;
+            }
+        }
+        snic_hmap_remove(&ad->orphans, &o->node);
+        free(o);
+        removed++;
+    }
+    ad->orphans_purged += (uint64_t)removed;
+    /* the rules are gone whatever happens to these */
+    if (e > 0)
+        (void)purge_run_locked(ad, extra, e);
+    ret = removed;
+out:
+    free(v);
+    free(del);
+    free(extra);
+    return ret;
+}
+
+/* The adapter of a PF or representor port net_emunic drives, or NULL with
+ * *@err set. */
+static struct emunic_adapter *
+port_adapter(uint16_t port_id, int *err)
+{
+    struct rte_eth_dev *dev;
+    struct emunic_port *p;
+
+    *err = -ENODEV;
+    if (!rte_eth_dev_is_valid_port(port_id))
+        return NULL;
+    dev = &rte_eth_devices[port_id];
+    if (dev->rx_pkt_burst != emunic_rx_burst || dev->data->dev_private == NULL)
+        return NULL;
+    p = dev->data->dev_private;
+    if (p->ad == NULL)
+        return NULL;
+    *err = -ENOTSUP;
+    if (p->role != EMUNIC_ROLE_PF && p->role != EMUNIC_ROLE_REP)
+        return NULL;
+    return p->ad;
+}
+
+int
+rte_pmd_emunic_orphans_purge(uint16_t port_id)
+{
+    struct emunic_adapter *ad;
+    int ret, err;
+
+    ad = port_adapter(port_id, &err);
+    if (ad == NULL)
+        return err;
+    snic_mutex_lock(&ad->lock);
+    /* a reset took them with everything else */
+    emunic_adapter_sync_locked(ad);
+    if (snic_hmap_is_empty(&ad->orphans))
+        ret = 0;
+    else if (!emunic_adapter_alive(ad))
+        ret = -EIO;
+    else
+        ret = orphans_purge_locked(ad);
+    if (ret < 0 && !emunic_adapter_alive(ad))
+        ret = -EIO;
+    snic_mutex_unlock(&ad->lock);
+    if (ret > 0)
+        EMUNIC_LOG(INFO, "%s: keep_rules: %d orphan rules removed (%" PRIu64
+                   " adopted)", ad->name, ret, ad->orphans_adopted);
+    return ret;
+}
+
+int
+rte_pmd_emunic_orphans_get(uint16_t port_id,
+                           struct rte_pmd_emunic_orphans *out)
+{
+    struct emunic_adapter *ad;
+    int err;
+
+    ad = port_adapter(port_id, &err);
+    if (ad == NULL)
+        return err;
+    snic_mutex_lock(&ad->lock);
+    emunic_adapter_sync_locked(ad);
+    out->found = ad->orphans_found;
+    out->left = (uint32_t)snic_hmap_count(&ad->orphans);
+    out->adopted = ad->orphans_adopted;
+    out->purged = ad->orphans_purged;
+    snic_mutex_unlock(&ad->lock);
+    return 0;
+}
