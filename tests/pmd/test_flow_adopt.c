@@ -26,6 +26,8 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 
+#include "snic_eal_dir.h"
+
 #include "pmd_test_emunic.h"
 
 #include "snic/fw_abi.h"
@@ -87,8 +89,24 @@ down(void)
         rte_eth_dev_stop(p);
         rte_eth_dev_close(p);
     }
-    rte_eal_cleanup();
+    snic_eal_cleanup();
     emu_stop();
+}
+
+/* The runtime folder of a child's EAL (prefix "adopt" @tag PID): a child
+ * killed, or whose probe failed, could not remove it. */
+static void
+child_dir_remove(const char *tag, pid_t pid)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    char dir[256];
+
+    if (getuid() == 0)
+        snprintf(dir, sizeof(dir), "/var/run/dpdk/adopt%s%d", tag, (int)pid);
+    else
+        snprintf(dir, sizeof(dir), "%s/dpdk/adopt%s%d",
+                 xdg != NULL ? xdg : "/tmp", tag, (int)pid);
+    (void)snic_eal_dir_remove(dir);
 }
 
 TestSuite(pmd_flow_adopt, .fini = down, .timeout = 60);
@@ -292,10 +310,11 @@ earlier_instance(unsigned first, unsigned n, enum end_how how)
             rte_eth_dev_stop(p);
             rte_eth_dev_close(p);
         }
-        rte_eal_cleanup();
+        snic_eal_cleanup();
         _exit(0);
     }
     cr_assert_eq(waitpid(pid, &st, 0), pid);
+    child_dir_remove("a", pid);
     if (how == END_KILL)
         cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
                   "the earlier instance died by SIGKILL (status 0x%x)", st);
@@ -537,6 +556,7 @@ Test(pmd_flow_adopt, bad_devargs_and_ports_are_refused)
     if (pid == 0)
         _exit(eal_up("c", ",keep_rules=1,flush=1", true) < 0 ? 0 : 1);
     cr_assert_eq(waitpid(pid, &st, 0), pid);
+    child_dir_remove("c", pid);
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
               "keep_rules=1,flush=1 refused");
     pid = test_fork();
@@ -544,6 +564,7 @@ Test(pmd_flow_adopt, bad_devargs_and_ports_are_refused)
     if (pid == 0)
         _exit(eal_up("d", ",keep_rules=2", true) < 0 ? 0 : 1);
     cr_assert_eq(waitpid(pid, &st, 0), pid);
+    child_dir_remove("d", pid);
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "keep_rules=2 refused");
     eal_up("b", ",keep_rules=1", false);
     cr_expect_eq(rte_pmd_emunic_orphans_purge(VF), -ENOTSUP);

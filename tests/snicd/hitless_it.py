@@ -43,8 +43,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from snicd_harness import (EMUNIC, SNICD, Emunic, Snicd, Traffic,  # noqa
                            VF_MAC, check, failures, frame, kill_all, tag,
                            tag_of)
+from snic_child import remove_dpdk_runtime  # noqa: E402
 
 SNIC_FW = os.environ.get("SNIC_FW", "build/cli/snic-fw/snic-fw")
+LEGACY_PREFIX = "hitless%d" % os.getpid()
 GAP_US = 500            # one frame per stream every 0.5 ms: 2,000 fps each
 SW_FLOW = "priority=10,in_port=vf2,ip,actions=push_mpls:0x8847,output:vf3"
 
@@ -259,7 +261,7 @@ class LegacySnicd(Snicd):
         self.log = os.path.join(tmp, "snicd.log")
         eal = ["--vdev", "net_emunic0,socket=%s,representor=vf[0-3]"
                % nic.sock, "--no-huge", "--no-pci", "-m", "1024",
-               "--file-prefix", "hitless%d" % os.getpid(), "--no-shconf",
+               "--file-prefix", LEGACY_PREFIX, "--no-shconf",
                "--no-telemetry", "-l", "0-1"]
         self.args = [SNICD, *eal, "--", "--rundir", self.rundir,
                      "--emunic", EMUNIC, *opts]
@@ -290,6 +292,7 @@ def main():
                     print("--- %s ---\n%s" % (name, f.read()[-3000:]))
     finally:
         kill_all()
+        remove_dpdk_runtime(LEGACY_PREFIX)
     if failures:
         print("FAILED (%d): %s" % (len(failures), which))
         return 1
