@@ -28,6 +28,7 @@ FW_FITS_IN(fw_vport_modify_in);
 FW_FITS_IN(fw_table_create_in);
 FW_FITS_IN(fw_table_destroy_in);
 FW_FITS_IN(fw_steering_flush_in);
+FW_FITS_IN(fw_steering_reclaim_in);
 FW_FITS_IN(fw_rule_add_in);
 FW_FITS_IN(fw_rule_delete_in);
 FW_FITS_IN(fw_counter_alloc_in);
@@ -47,6 +48,7 @@ FW_FITS_OUT(fw_counter_alloc_out);
 FW_FITS_OUT(fw_counter_query_out);
 FW_FITS_OUT(fw_rule_query_out);
 FW_FITS_OUT(fw_rss_ctx_create_out);
+FW_FITS_OUT(fw_steering_reclaim_out);
 
 _Static_assert(FW_SLOT_IN_MAX + FW_SLOT_OUT_MAX <= FW_SLOT_SIZE,
                "slot halves overlap");
@@ -55,6 +57,10 @@ _Static_assert(sizeof(struct fw_out_hdr) == 16, "fw_out_hdr is 16 bytes");
 _Static_assert(sizeof(struct fw_cqe) == 16, "fw_cqe is 16 bytes");
 _Static_assert(sizeof(struct fw_steering_flush_in) == 24,
                "fw_steering_flush_in is 24 bytes");
+_Static_assert(sizeof(struct fw_steering_reclaim_in) == 24,
+               "fw_steering_reclaim_in is 24 bytes");
+_Static_assert(sizeof(struct fw_steering_reclaim_out) == 32,
+               "fw_steering_reclaim_out is 32 bytes");
 _Static_assert(sizeof(struct fw_msg_hdr) == 8, "fw_msg_hdr is 8 bytes");
 _Static_assert(sizeof(struct fw_hello) == 16, "fw_hello is 16 bytes");
 _Static_assert(sizeof(struct fw_hello_reply) == 28, "fw_hello_reply size");

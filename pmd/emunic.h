@@ -328,6 +328,10 @@ struct emunic_adapter {
     uint32_t orphans_found;     /* at probe */
     uint64_t orphans_adopted;
     uint64_t orphans_purged;
+    uint32_t reclaimed_counters;    /* STEERING_RECLAIM at probe */
+    uint32_t reclaimed_rss;
+    uint32_t counters_kept;         /* ids the adopted rules' ranges hold:
+                                     * not ours to pool (info_get) */
 };
 
 struct emunic_rxq {

@@ -195,6 +195,55 @@ malformed:
     return -EPROTO;
 }
 
+/*
+ * What the earlier driver held beyond its rules: counter ranges no rule
+ * counts into (a bulk pool's unused ids, counters of rules it deleted) and
+ * RSS contexts no rule names (its ports' defaults). Nobody can name them
+ * any more, and a pool of the same size could not be allocated next to
+ * them: STEERING_RECLAIM (ABI 1.7) frees them, before this driver
+ * allocates anything. An older card keeps them (logged).
+ */
+static int
+orphans_reclaim_locked(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct fw_steering_reclaim_in in;
+    struct fw_steering_reclaim_out out;
+    uint8_t status = 0;
+    uint32_t synd = 0;
+    char sbuf[96];
+    int ret;
+
+    if (fw_chan_abi_minor(ad->chan) < 7) {
+        EMUNIC_LOG(WARNING, "%s: keep_rules: the card speaks ABI 1.%u: "
+                   "counters and RSS contexts an earlier driver held "
+                   "without a rule stay allocated (STEERING_RECLAIM is 1.7)",
+                   ad->name, fw_chan_abi_minor(ad->chan));
+        return 0;
+    }
+    memset(&in, 0, sizeof(in));
+    memset(&out, 0, sizeof(out));
+    ret = emunic_adapter_exec_locked(ad, FW_CMD_STEERING_RECLAIM, &in,
+                                     sizeof(in), &out, sizeof(out), &status,
+                                     &synd);
+    if (ret < 0)
+        return ret;
+    if (status != FW_STATUS_OK) {
+        EMUNIC_LOG(ERR, "%s: keep_rules: STEERING_RECLAIM refused: %s (%s)",
+                   ad->name, fw_status_str(status),
+                   fw_syndrome_str(synd, sbuf, sizeof(sbuf)));
+        return -EIO;
+    }
+    ad->reclaimed_counters = out.counters;
+    ad->reclaimed_rss = out.rss_ctxs;
+    ad->counters_kept = out.counters_left;
+    if (out.counters > 0 || out.rss_ctxs > 0)
+        EMUNIC_LOG(INFO, "%s: keep_rules: freed what no rule of the earlier "
+                   "driver used: %u counters in %u ranges, %u RSS contexts",
+                   ad->name, out.counters, out.counter_ranges, out.rss_ctxs);
+    return 0;
+}
+
 int
 emunic_orphans_load(struct emunic_adapter *ad)
     SNIC_EXCLUDES(ad->lock)
@@ -215,6 +264,8 @@ emunic_orphans_load(struct emunic_adapter *ad)
     } while (ret == 0 && cursor != FW_RULE_QUERY_END);
     if (ret < 0)
         emunic_orphans_drop_locked(ad);
+    else
+        ret = orphans_reclaim_locked(ad);
     ad->orphans_found = (uint32_t)snic_hmap_count(&ad->orphans);
     snic_mutex_unlock(&ad->lock);
     if (ret == 0 && ad->orphans_found > 0)
@@ -494,6 +545,8 @@ rte_pmd_emunic_orphans_get(uint16_t port_id,
     out->left = (uint32_t)snic_hmap_count(&ad->orphans);
     out->adopted = ad->orphans_adopted;
     out->purged = ad->orphans_purged;
+    out->reclaimed_counters = ad->reclaimed_counters;
+    out->reclaimed_rss = ad->reclaimed_rss;
     snic_mutex_unlock(&ad->lock);
     return 0;
 }

@@ -74,7 +74,10 @@ emunic_flow_info_get(struct rte_eth_dev *dev,
     memset(port_info, 0, sizeof(*port_info));
     memset(queue_info, 0, sizeof(*queue_info));
     port_info->max_nb_queues = EMUNIC_ASYNC_MAX_QUEUES;
-    port_info->max_nb_counters = p->ad->caps.max_counters;
+    /* keep_rules: the ranges the earlier driver's rules count into stay
+     * allocated (emunic_adopt.c); a pool sized from this must fit beside */
+    port_info->max_nb_counters = p->ad->caps.max_counters -
+        RTE_MIN(p->ad->counters_kept, p->ad->caps.max_counters);
     queue_info->max_size = EMUNIC_ASYNC_MAX_QSIZE;
     return 0;
 }

@@ -292,6 +292,36 @@ cnt_free(struct emu_counter_pool *p, uint32_t base, uint32_t count)
     cnt_run_push(p, h, len);
 }
 
+void
+emu_counter_reclaim(struct emu_dev *dev, uint32_t *ranges, uint32_t *ids,
+                    uint32_t *left)
+{
+    struct emu_counter_pool *p = cnt_pool(dev);
+    uint32_t i = 0;
+
+    *ranges = *ids = *left = 0;
+    /* every entry walked to is a range's base or a free run's head, and
+     * both carry their length */
+    while (i < p->n) {
+        uint32_t len = p->slot[i].range_count, k;
+
+        if (len == 0)
+            len = 1;            /* not reached: a slot heads its run */
+        if (p->slot[i].range_base != 0) {
+            for (k = 0; k < len && p->slot[i + k].refs == 0; k++)
+                ;
+            if (k == len) {
+                cnt_free(p, i + 1, len);
+                (*ranges)++;
+                *ids += len;
+            } else {
+                *left += len;
+            }
+        }
+        i += len;
+    }
+}
+
 uint8_t
 emu_cmd_counter_alloc(struct emu_dev *dev, struct emu_cmd *cmd)
 {

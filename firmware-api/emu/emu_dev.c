@@ -47,6 +47,7 @@ static const struct emu_cmd_desc emu_cmds[] = {
     { FW_CMD_TABLE_CREATE, EMU_PERM_PF, emu_cmd_table_create },
     { FW_CMD_TABLE_DESTROY, EMU_PERM_PF, emu_cmd_table_destroy },
     { FW_CMD_STEERING_FLUSH, EMU_PERM_PF, emu_cmd_steering_flush },
+    { FW_CMD_STEERING_RECLAIM, EMU_PERM_PF, emu_cmd_steering_reclaim },
     { FW_CMD_RULE_ADD, EMU_PERM_PF, emu_cmd_rule_add },
     { FW_CMD_RULE_DELETE, EMU_PERM_PF, emu_cmd_rule_delete },
     { FW_CMD_RULE_QUERY, EMU_PERM_PF, emu_cmd_rule_query },

@@ -269,6 +269,8 @@ uint8_t emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_rule_delete(struct emu_dev *dev, struct emu_cmd *cmd);
 /* STEERING_FLUSH: rules, tables but the root, and counters (emu_counter.c) */
 uint8_t emu_cmd_steering_flush(struct emu_dev *dev, struct emu_cmd *cmd);
+/* STEERING_RECLAIM (1.7): counter ranges and RSS contexts no rule uses */
+uint8_t emu_cmd_steering_reclaim(struct emu_dev *dev, struct emu_cmd *cmd);
 
 /* emu_rule_check.c: RULE_ADD validation; 0 or a status with *synd set */
 uint8_t emu_rule_check_match(const struct emu_dev *dev,
@@ -295,6 +297,8 @@ void emu_rss_pick(const struct emu_rss_ctx *c, const struct fw_match *k,
                   const struct emu_layout *lay, struct emu_rss_pick *out);
 /* Every context and every vport's default go (reset, flush, mode). */
 void emu_rss_flush(struct emu_dev *dev);
+/* Destroy every context no rule names; how many. */
+uint32_t emu_rss_reclaim(struct emu_dev *dev);
 uint8_t emu_cmd_rss_ctx_create(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_rss_ctx_destroy(struct emu_dev *dev, struct emu_cmd *cmd);
 
@@ -302,6 +306,10 @@ uint8_t emu_cmd_rss_ctx_destroy(struct emu_dev *dev, struct emu_cmd *cmd);
 int emu_counter_init(struct emu_dev *dev);
 void emu_counter_fini(struct emu_dev *dev);
 void emu_counter_flush(struct emu_dev *dev);
+/* Free every range none of whose counters a rule counts into; the ranges
+ * and ids freed, the ids left allocated. */
+void emu_counter_reclaim(struct emu_dev *dev, uint32_t *ranges,
+                         uint32_t *ids, uint32_t *left);
 uint8_t emu_cmd_counter_alloc(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_counter_free(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_counter_query(struct emu_dev *dev, struct emu_cmd *cmd);

@@ -104,6 +104,24 @@ emu_rss_flush(struct emu_dev *dev)
         dev->vports[v].rss_default = 0;
 }
 
+uint32_t
+emu_rss_reclaim(struct emu_dev *dev)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < EMU_RSS_CTX_MAX; i++) {
+        struct emu_rss_ctx *c = &dev->rss[i];
+
+        if (!c->used || c->refs != 0)
+            continue;
+        if (dev->vports[c->vport].rss_default == i + 1)
+            dev->vports[c->vport].rss_default = 0;
+        memset(c, 0, sizeof(*c));
+        n++;
+    }
+    return n;
+}
+
 uint8_t
 emu_cmd_rss_ctx_create(struct emu_dev *dev, struct emu_cmd *cmd)
 {

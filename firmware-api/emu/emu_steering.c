@@ -700,3 +700,29 @@ emu_cmd_steering_flush(struct emu_dev *dev, struct emu_cmd *cmd)
     emu_rss_flush(dev);
     return FW_STATUS_OK;
 }
+
+/* A driver that took over the rules an earlier one left (RULE_QUERY, not
+ * STEERING_FLUSH) drops what that driver held beyond them: counter ranges
+ * and RSS contexts no rule uses. Freeing cannot fail, so nothing needs to
+ * be checked before the first one goes. */
+uint8_t
+emu_cmd_steering_reclaim(struct emu_dev *dev, struct emu_cmd *cmd)
+{
+    struct fw_steering_reclaim_in in;
+    struct fw_steering_reclaim_out *out = (void *)cmd->out;
+    uint32_t ranges, ids, left;
+    uint8_t st;
+
+    if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0 ||
+        (st = emu_cmd_need_out(cmd, sizeof(*out))) != 0)
+        return st;
+    if (in.flags != 0 || in.rsvd != 0)
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0));
+    emu_counter_reclaim(dev, &ranges, &ids, &left);
+    out->counter_ranges = ranges;
+    out->counters = ids;
+    out->rss_ctxs = emu_rss_reclaim(dev);
+    out->counters_left = left;
+    cmd->out_len = sizeof(*out);
+    return FW_STATUS_OK;
+}

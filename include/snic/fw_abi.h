@@ -65,8 +65,11 @@ typedef uint32_t fw_be32;
  * FW_CMD_COUNTER_MOVED (the counters that counted since a driver last
  * asked, a page at a time, so an idle card costs its driver one command
  * per look whatever the number of counters; a 1.5 device answers
- * BAD_OPCODE). */
-#define FW_ABI_MINOR 6
+ * BAD_OPCODE); 7 adds FW_CMD_STEERING_RECLAIM (the counter ranges and RSS
+ * contexts no rule uses freed, rules and tables kept: for a driver that
+ * takes over the rules an earlier one left instead of flushing them; a
+ * 1.6 device answers BAD_OPCODE). */
+#define FW_ABI_MINOR 7
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -347,6 +350,7 @@ enum fw_opcode {
     FW_CMD_TABLE_CREATE         = 0x0400, /* PF, switchdev */
     FW_CMD_TABLE_DESTROY        = 0x0401, /* PF */
     FW_CMD_STEERING_FLUSH       = 0x0402, /* PF; ABI 1.1 */
+    FW_CMD_STEERING_RECLAIM     = 0x0403, /* PF; ABI 1.7 */
     FW_CMD_RULE_ADD             = 0x0410, /* PF, switchdev */
     FW_CMD_RULE_DELETE          = 0x0411, /* PF */
     FW_CMD_RULE_QUERY           = 0x0412, /* PF; ABI 1.3 */
@@ -658,6 +662,28 @@ struct fw_steering_flush_in {
     struct fw_cmd_hdr hdr;
     fw_le32 flags;          /* must be 0 */
     fw_le32 rsvd;
+};
+
+/* FW_CMD_STEERING_RECLAIM (ABI 1.7): free every counter range none of whose
+ * counters a rule counts into, and every RSS context no rule names (a
+ * vport's default context included: its vport then spreads nothing).
+ * Rules and tables stay. A driver that takes over the rules an earlier
+ * driver left (RULE_QUERY, instead of STEERING_FLUSH) issues it before it
+ * allocates anything itself: what the earlier driver held for rules it
+ * never made, or made and deleted, goes; what the kept rules use stays. */
+struct fw_steering_reclaim_in {
+    struct fw_cmd_hdr hdr;
+    fw_le32 flags;          /* must be 0 */
+    fw_le32 rsvd;
+};
+
+struct fw_steering_reclaim_out {
+    struct fw_out_hdr hdr;
+    fw_le32 counter_ranges; /* COUNTER_ALLOC ranges freed */
+    fw_le32 counters;       /* counter ids in them */
+    fw_le32 rss_ctxs;       /* RSS contexts destroyed */
+    fw_le32 counters_left;  /* counter ids still allocated (in the ranges
+                             * rules use) */
 };
 
 #define FW_VLAN_TCI_PRESENT     0x1000u /* host order; in vlan_tci as htons */

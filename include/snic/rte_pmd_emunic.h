@@ -18,6 +18,10 @@
  * next to the orphan it replaces, which goes on forwarding until it is
  * purged: make-before-break.
  *
+ * What the earlier instance held without a rule using it (a bulk counter
+ * pool's unused ids, its ports' RSS contexts) is freed at probe, before
+ * this driver allocates anything (firmware ABI 1.7, STEERING_RECLAIM).
+ *
  * Once the application has created everything it wants, it purges the
  * orphans nobody adopted. Until then they forward as the earlier instance
  * left them. A firmware reset takes every orphan with the rest.
@@ -39,6 +43,10 @@ struct rte_pmd_emunic_orphans {
     uint32_t left;          /* orphans neither adopted nor purged yet */
     uint64_t adopted;       /* creates that took an orphan over */
     uint64_t purged;        /* orphans removed by the purge */
+    uint32_t reclaimed_counters;    /* counters the probe freed: held by
+                                     * the earlier driver, used by no rule
+                                     * (STEERING_RECLAIM, ABI 1.7) */
+    uint32_t reclaimed_rss;         /* RSS contexts likewise */
 };
 
 /*

@@ -19,7 +19,8 @@ OP = dict(QUERY_ADAPTER=0x100, QUERY_HEALTH=0x101, FUNCTION_RESET=0x102,
           RULE_ADD=0x410, RULE_DELETE=0x411, COUNTER_ALLOC=0x500,
           COUNTER_FREE=0x501, COUNTER_QUERY=0x502, DEBUG_FAULT=0xf00,
           STEERING_FLUSH=0x402, RULE_QUERY=0x412, RSS_CTX_CREATE=0x600,
-          RSS_CTX_DESTROY=0x601, COUNTER_MOVED=0x503)
+          RSS_CTX_DESTROY=0x601, COUNTER_MOVED=0x503,
+          STEERING_RECLAIM=0x403)
 
 
 def hdr(op, body, in_size=None, out_size=1024, token=7, op_mod=0):
@@ -333,6 +334,28 @@ seeds['bad_counter_moved'] = \
     cmd(PF, moved(in_size=28)) + cmd(PF, moved(in_size=16)) + \
     cmd(PF, hdr(OP['COUNTER_MOVED'], struct.pack('<QIIHHI', 0, 0, 0, 1, 0, 0) +
                 b'\0' * 3 + b'\x01'))
+
+# STEERING_RECLAIM (1.7): ranges one of them in use by a rule, an RSS
+# context used by a rule and a vport default one, the reclaim from every
+# function, with reserved bits, trailing bytes, a short output; then the
+# kept counter still counting
+seeds['steering_reclaim'] = \
+    cmd(PF, hdr(OP['COUNTER_ALLOC'], struct.pack('<II', 1024, 0))) + \
+    cmd(PF, hdr(OP['COUNTER_ALLOC'], struct.pack('<II', 8, 0))) + \
+    cmd(PF, rule(0, 1, match(), match(),
+                 [action(5, struct.pack('<I', 1026)), action(1)])) + \
+    cmd(PF, rss_ctx(1, 1, [0])) + cmd(PF, rss_ctx(2, 1, [0], flags=1)) + \
+    cmd(PF, rule(0, 2, match(), match(), [action(21, struct.pack('<I', 1))])) + \
+    cmd(VF0, hdr(OP['STEERING_RECLAIM'], b'\0' * 8)) + \
+    cmd(UPLINK, hdr(OP['STEERING_RECLAIM'], b'\0' * 8)) + \
+    cmd(PF, hdr(OP['STEERING_RECLAIM'], struct.pack('<II', 1, 0))) + \
+    cmd(PF, hdr(OP['STEERING_RECLAIM'], struct.pack('<II', 0, 1))) + \
+    cmd(PF, hdr(OP['STEERING_RECLAIM'], b'\0' * 11 + b'\x01')) + \
+    cmd(PF, hdr(OP['STEERING_RECLAIM'], b'\0' * 8, out_size=24)) + \
+    cmd(PF, hdr(OP['STEERING_RECLAIM'], b'')) + \
+    cmd(PF, hdr(OP['STEERING_RECLAIM'], b'\0' * 8)) + \
+    cmd(PF, hdr(OP['COUNTER_QUERY'], struct.pack('<III', 1, 0, 1026))) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1))
 
 # hostile
 seeds['bad_sriov'] = \

@@ -38,6 +38,7 @@
 #define VF      1       /* net_emunic1: VF 0, the VM side */
 #define FRAME   64u
 #define NFLOWS  8u
+#define EMUNIC_POOL_CHUNK 1024u    /* COUNTER_ALLOC ranges of a pool */
 
 static struct rte_mempool *pool;
 
@@ -457,6 +458,138 @@ Test(pmd_flow_adopt, without_keep_rules_the_probe_flushes)
     eal_up("b", "", false);
     cr_expect_eq(card().rules, 0, "the probe's STEERING_FLUSH");
     cr_expect_eq(orphans().found, 0);
+}
+
+/* A template table on the PF (stopped, configured with a pool of
+ * @nb_counters and one queue, started again): dst MAC rules, COUNT and
+ * DROP. NULL when rte_flow_configure refused (@err says why). */
+static struct rte_flow_template_table *
+async_table(uint32_t nb_counters, struct rte_flow_error *err)
+{
+    const struct rte_flow_port_attr pattr = { .nb_counters = nb_counters };
+    const struct rte_flow_queue_attr qattr = { .size = 64 };
+    const struct rte_flow_queue_attr *qa[] = { &qattr };
+    const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
+    const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
+    const struct rte_flow_template_table_attr tattr = {
+        .flow_attr = { .transfer = 1 }, .nb_flows = 64,
+    };
+    static struct rte_flow_item_ethdev any_port = { .port_id = 0 };
+    static struct rte_flow_item_eth eth_mask;
+    struct rte_flow_item tmpl[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &any_port },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_pattern_template *pt;
+    struct rte_flow_actions_template *at;
+
+    memset(&eth_mask, 0, sizeof(eth_mask));
+    memset(eth_mask.hdr.dst_addr.addr_bytes, 0xff, 6);
+    rte_eth_dev_stop(PF);
+    if (rte_flow_configure(PF, &pattr, 1, qa, err) != 0)
+        return NULL;
+    if (rte_eth_dev_start(PF) != 0)
+        return NULL;
+    pt = rte_flow_pattern_template_create(PF, &ptattr, tmpl, err);
+    at = rte_flow_actions_template_create(PF, &atattr, acts, acts, err);
+    if (pt == NULL || at == NULL)
+        return NULL;
+    return rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, err);
+}
+
+/* Flow @i through @table on queue 0, pushed and pulled: its handle, or
+ * NULL when the card refused it. */
+static struct rte_flow *
+async_flow(struct rte_flow_template_table *table, unsigned i)
+{
+    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
+    struct rte_flow_item_eth spec;
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any_port },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_op_result res;
+    struct rte_flow_error err;
+    struct rte_flow *f;
+    int got = 0;
+
+    memset(&spec, 0, sizeof(spec));
+    flow_mac(i, spec.hdr.dst_addr.addr_bytes);
+    f = rte_flow_async_create(PF, 0, NULL, table, items, 0, acts, 0, NULL,
+                              &err);
+    if (f == NULL)
+        return NULL;
+    for (int tries = 0; got == 0 && tries < 1000; tries++)
+        got = rte_flow_pull(PF, 0, &res, 1, &err);
+    return got == 1 && res.status == RTE_FLOW_OP_SUCCESS ? f : NULL;
+}
+
+/* An earlier instance with a pool of 600,000 counters (of the card's
+ * 1,048,576) and two async rules using two of them, killed: a pool as
+ * large cannot be allocated next to its pool unless the probe frees the
+ * ranges no rule uses (STEERING_RECLAIM). */
+Test(pmd_flow_adopt, a_killed_instances_unused_counter_pool_is_freed)
+{
+    enum { POOL = 600000 };
+    struct rte_flow_template_table *table;
+    struct rte_pmd_emunic_orphans o;
+    struct rte_flow_error err;
+    struct rte_flow *f[2];
+    pid_t pid;
+    int st = 0;
+
+    emu_start("adopt");
+    pid = test_fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        if (eal_up("a", ",keep_rules=1", true) < 0 ||
+            (table = async_table(POOL, &err)) == NULL)
+            _exit(3);
+        for (unsigned i = 0; i < 2; i++)
+            if (async_flow(table, i) == NULL)
+                _exit(4);
+        raise(SIGKILL);
+    }
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    child_dir_remove("a", pid);
+    cr_assert(WIFSIGNALED(st), "the earlier instance made its pool and "
+              "rules, then was killed (status 0x%x)", st);
+    eal_up("b", ",keep_rules=1", false);
+    o = orphans();
+    cr_expect_eq(o.found, 2);
+    cr_expect_geq(o.reclaimed_counters, POOL - 2 * EMUNIC_POOL_CHUNK,
+                  "the unused ranges freed (%u)", o.reclaimed_counters);
+    cr_expect_leq(o.reclaimed_counters, POOL - EMUNIC_POOL_CHUNK);
+    {
+        struct rte_flow_port_info pi;
+        struct rte_flow_queue_info qi;
+
+        cr_assert_eq(rte_flow_info_get(PF, &pi, &qi, &err), 0);
+        cr_expect_eq(pi.max_nb_counters, (1u << 20) - (POOL -
+                     o.reclaimed_counters), "info_get leaves out what the "
+                     "adopted rules' ranges hold (%u)", pi.max_nb_counters);
+    }
+    table = async_table(POOL, &err);
+    cr_assert_not_null(table, "a pool as large again: %s",
+                       err.message ? err.message : "?");
+    for (unsigned i = 0; i < 2; i++) {
+        f[i] = async_flow(table, i);
+        cr_assert_not_null(f[i]);
+    }
+    cr_expect_eq(orphans().adopted, 2, "the two rules adopted");
+    cr_expect_eq(card().rules, 2);
 }
 
 Test(pmd_flow_adopt, async_create_adopts_too)
