@@ -358,6 +358,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     /* a reset not noticed yet would leave our table cache stale */
     emunic_adapter_check(ad);
     snic_mutex_lock(&ad->lock);
+    snic_mutex_held(&p->ad->lock);      /* the same lock */
     emunic_adapter_sync_locked(ad);
     gen = ad->generation;
     n_groups0 = ad->n_groups;
