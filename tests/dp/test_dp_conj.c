@@ -10,44 +10,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-#include "dp_test_flows.h"
-
-struct env {
-    struct dp *dp;
-    struct flow_table *ft;
-    struct dp_worker *w;
-};
-
-static void
-env_add(struct env *e, const char *line)
-{
-    struct flow_mod fm;
-    struct flow_error err;
-
-    cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "%s: %s", line, err.msg);
-    cr_assert_eq(flow_table_apply(e->ft, &fm, 0), 1, "%s", line);
-}
-
-static void
-env_init(struct env *e, const char *const *lines)
-{
-    e->dp = dp_create(NULL, NULL);
-    e->ft = flow_table_create(dp_flow_table_listener, e->dp);
-    e->w = dp_worker_create(e->dp);
-    cr_assert(e->dp && e->ft && e->w);
-    for (; lines != NULL && *lines != NULL; lines++)
-        env_add(e, *lines);
-    cr_assert_eq(dp_commit(e->dp), 0);
-}
-
-static void
-env_fini(struct env *e)
-{
-    dp_worker_destroy(e->w);
-    flow_table_destroy(e->ft);
-    dp_destroy(e->dp);
-}
+#include "dp_test_env.h"
 
 /* TCP over IPv4 from 10.0.0.@src to 10.0.0.@dst, port @tp_dst. */
 static struct flow_key
@@ -74,7 +37,7 @@ static unsigned n_conj_results;
  * the classifier's single, burst and cached lookups. Its cookie, or
  * 0 for a miss. */
 static uint64_t
-chosen(struct env *e, const struct flow_key *k)
+chosen(struct dp_env *e, const struct flow_key *k)
 {
     const struct flow_entry *want = flow_table_lookup(e->ft, 0, k);
     const struct dp_cls_snap *snap;
@@ -105,7 +68,7 @@ chosen(struct env *e, const struct flow_key *k)
 }
 
 static uint64_t
-chosen4(struct env *e, uint32_t in_port, unsigned src, unsigned dst,
+chosen4(struct dp_env *e, uint32_t in_port, unsigned src, unsigned dst,
        uint16_t tp_dst)
 {
     struct flow_key k = key4(in_port, src, dst, tp_dst);
@@ -126,31 +89,31 @@ static const char *const firewall[] = {
 
 Test(dp_conj, every_dimension_must_match)
 {
-    struct env e;
+    struct dp_env e;
 
-    env_init(&e, firewall);
+    dp_env_init(&e, 0, firewall);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 80), 10);
     cr_assert_eq(chosen4(&e, 1, 2, 5, 443), 10);
     cr_assert_eq(chosen4(&e, 1, 3, 5, 80), 99, "source not allowed");
     cr_assert_eq(chosen4(&e, 1, 1, 5, 22), 99, "port not allowed");
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_conj, ordinary_flows_above_win_below_lose)
 {
-    struct env e;
+    struct dp_env e;
 
-    env_init(&e, firewall);
-    env_add(&e, "cookie=20,priority=200,tcp,tp_dst=443,actions=output:3");
-    env_add(&e, "cookie=30,priority=50,ip,nw_src=10.0.0.1,actions=output:4");
-    env_add(&e, "cookie=31,priority=100,ip,nw_src=10.0.0.7,"
+    dp_env_init(&e, 0, firewall);
+    dp_env_add(&e, "cookie=20,priority=200,tcp,tp_dst=443,actions=output:3");
+    dp_env_add(&e, "cookie=30,priority=50,ip,nw_src=10.0.0.1,actions=output:4");
+    dp_env_add(&e, "cookie=31,priority=100,ip,nw_src=10.0.0.7,"
                 "actions=output:4");
     cr_assert_eq(dp_commit(e.dp), 0);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 443), 20);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 80), 10);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 22), 30, "no conjunction: the best "
                  "ordinary flow");
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_conj, one_flow_with_every_clause_does_not_complete_alone)
@@ -164,16 +127,16 @@ Test(dp_conj, one_flow_with_every_clause_does_not_complete_alone)
         "cookie=99,priority=0,actions=output:9",
         NULL
     };
-    struct env e;
+    struct dp_env e;
 
-    env_init(&e, lines);
+    dp_env_init(&e, 0, lines);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 8080), 99);
-    env_add(&e, "cookie=42,priority=300,ip,nw_src=10.0.0.9,"
+    dp_env_add(&e, "cookie=42,priority=300,ip,nw_src=10.0.0.9,"
                 "actions=conjunction(3,1/2)");
     cr_assert_eq(dp_commit(e.dp), 0);
     cr_assert_eq(chosen4(&e, 1, 9, 5, 8080), 40, "two flows in view");
     cr_assert_eq(chosen4(&e, 1, 1, 5, 8080), 99);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_conj, failed_clause_uncovers_identical_match_below)
@@ -189,12 +152,12 @@ Test(dp_conj, failed_clause_uncovers_identical_match_below)
         "cookie=54,priority=100,ip,actions=output:7",
         NULL
     };
-    struct env e;
+    struct dp_env e;
 
-    env_init(&e, lines);
+    dp_env_init(&e, 0, lines);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 22), 50);
     cr_assert_eq(chosen4(&e, 1, 8, 5, 22), 53);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_conj, clause_hides_identical_match_from_conj_id_lookup)
@@ -212,13 +175,13 @@ Test(dp_conj, clause_hides_identical_match_from_conj_id_lookup)
         "cookie=64,priority=110,ip,actions=output:3",
         NULL
     };
-    struct env e;
+    struct dp_env e;
 
-    env_init(&e, lines);
+    dp_env_init(&e, 0, lines);
     cr_assert_eq(chosen4(&e, 1, 1, 2, 25), 64);
     cr_assert_eq(chosen4(&e, 1, 1, 3, 25), 60, "no conjunction: the list "
                  "moves on to the ordinary flow");
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_conj, lowest_complete_id_with_a_flow)
@@ -232,13 +195,13 @@ Test(dp_conj, lowest_complete_id_with_a_flow)
         "actions=conjunction(9,2/2),conjunction(8,2/2),conjunction(7,2/2)",
         NULL
     };
-    struct env e;
+    struct dp_env e;
 
-    env_init(&e, lines);
+    dp_env_init(&e, 0, lines);
     /* 7 completes but has no conj_id flow and nothing else matches */
     cr_assert_eq(chosen4(&e, 1, 1, 5, 80), 70);
     cr_assert_eq(chosen4(&e, 1, 2, 5, 80), 0, "a miss");
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_conj, conj_id_flow_at_another_priority)
@@ -251,23 +214,23 @@ Test(dp_conj, conj_id_flow_at_another_priority)
         "cookie=83,priority=60,in_port=1,actions=output:3",
         NULL
     };
-    struct env e;
+    struct dp_env e;
 
-    env_init(&e, lines);
+    dp_env_init(&e, 0, lines);
     /* the conj_id lookup finds the best flow for the packet with that id:
      * an ordinary flow above the conj_id flow wins */
     cr_assert_eq(chosen4(&e, 1, 1, 5, 80), 83);
     cr_assert_eq(chosen4(&e, 2, 1, 5, 80), 82);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_conj, clause_flows_change)
 {
-    struct env e;
+    struct dp_env e;
     struct flow_mod fm;
     struct flow_error err;
 
-    env_init(&e, firewall);
+    dp_env_init(&e, 0, firewall);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 80), 10);
     cr_assert_eq(flow_parse("priority=100,tcp,tp_dst=80", FLOW_CMD_DELETE_STRICT,
                             NULL, &fm, &err), 0, "%s", err.msg);
@@ -282,7 +245,7 @@ Test(dp_conj, clause_flows_change)
     cr_assert_eq(flow_table_apply(e.ft, &fm, 0), 1);
     cr_assert_eq(dp_commit(e.dp), 0);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 443), 14);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* ---- random flow sets over a small space of packets ---- */
@@ -355,16 +318,16 @@ Test(dp_conj, differential_random_sets, .timeout = 120)
 {
     for (unsigned s = 1; s <= 150; s++) {
         unsigned seed = s;
-        struct env e;
+        struct dp_env e;
         unsigned n = 4 + rnd(&seed, 24);
 
-        env_init(&e, NULL);
+        dp_env_init(&e, 0, NULL);
         for (unsigned round = 0; round < 2; round++) {
             for (unsigned i = 0; i < n; i++) {
                 char line[160];
 
                 rnd_line(&seed, 1000 * round + i + 1, line, sizeof(line));
-                env_add(&e, line);
+                dp_env_add(&e, line);
             }
             cr_assert_eq(dp_commit(e.dp), 0);
             for (unsigned in = 1; in <= 3; in++)
@@ -373,7 +336,7 @@ Test(dp_conj, differential_random_sets, .timeout = 120)
                         for (unsigned p = 0; p < 3; p++)
                             chosen4(&e, in, src, dst, ports[p]);
         }
-        env_fini(&e);
+        dp_env_fini(&e);
     }
     cr_assert_gt(n_conj_results, 100, "only %u conjunctive results",
                  n_conj_results);

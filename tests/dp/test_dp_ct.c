@@ -15,7 +15,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "dp_test_flows.h"
+#include "dp_test_env.h"
 
 /* table 1's verdicts */
 enum { P_NEW = 10, P_EST = 11, P_EST_RPL = 12, P_REL = 13, P_INV = 14,
@@ -33,45 +33,12 @@ enum { P_NEW = 10, P_EST = 11, P_EST_RPL = 12, P_REL = 13, P_INV = 14,
     "table=1,priority=80,ct_state=+trk+rel,actions=output:13", \
     "table=1,priority=70,ct_state=+trk+inv,actions=output:14"
 
-struct env {
-    struct dp *dp;
-    struct flow_table *ft;
-    struct dp_worker *w;
-    uint64_t now;
-};
-
-static uint64_t
-test_clock(void *ctx)
-{
-    return ((struct env *)ctx)->now;
-}
-
+/* The datapath at time 1000 of the test's clock (e->now). */
 static void
-env_init(struct env *e, const char *const *lines)
+env_init(struct dp_env *e, const char *const *lines)
 {
-    e->dp = dp_create(NULL, NULL);
-    e->ft = flow_table_create(dp_flow_table_listener, e->dp);
-    e->w = dp_worker_create(e->dp);
-    cr_assert(e->dp && e->ft && e->w);
-    e->now = 1000;
-    dp_set_clock(e->dp, test_clock, e);
-    for (; *lines != NULL; lines++) {
-        struct flow_mod fm;
-        struct flow_error err;
-
-        cr_assert_eq(flow_parse(*lines, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                     "%s: %s", *lines, err.msg);
-        cr_assert_eq(flow_table_apply(e->ft, &fm, 0), 1, "%s", *lines);
-    }
-    cr_assert_eq(dp_commit(e->dp), 0);
-}
-
-static void
-env_fini(struct env *e)
-{
-    dp_worker_destroy(e->w);
-    flow_table_destroy(e->ft);
-    dp_destroy(e->dp);
+    dp_env_init(e, 1000, lines);
+    dp_set_clock(e->dp, dp_env_now, e);
 }
 
 /* ---- frames: host A 10.0.0.1 (port 1), host B 10.0.0.2 (port 2) ---- */
@@ -164,7 +131,7 @@ capture(void *ctx, const struct dp_output *out)
 
 /* The port the frame went to (0: none; several: the first). */
 static uint32_t
-send_frame(struct env *e, const struct frame *f, uint32_t in_port)
+send_frame(struct dp_env *e, const struct frame *f, uint32_t in_port)
 {
     struct capture cap = { 0 };
     struct t_pkt tp;
@@ -178,7 +145,7 @@ send_frame(struct env *e, const struct frame *f, uint32_t in_port)
 }
 
 static uint32_t
-send_tcp(struct env *e, bool from_a, uint8_t flags, uint32_t seq,
+send_tcp(struct dp_env *e, bool from_a, uint8_t flags, uint32_t seq,
          uint32_t ack)
 {
     struct frame f;
@@ -191,7 +158,7 @@ static const char *const firewall[] = { FIREWALL(1), NULL };
 
 Test(dp_ct, tcp_handshake_data_and_close)
 {
-    struct env e;
+    struct dp_env e;
 
     env_init(&e, firewall);
     cr_assert_eq(send_tcp(&e, true, F_SYN, 100, 0), P_NEW);
@@ -211,12 +178,12 @@ Test(dp_ct, tcp_handshake_data_and_close)
     cr_assert_eq(send_tcp(&e, false, F_SYN | F_ACK, 7000, 9001), P_EST_RPL);
     /* RST: still part of the connection */
     cr_assert_eq(send_tcp(&e, false, F_RST | F_ACK, 7001, 9001), P_EST_RPL);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_ct, tcp_invalid_segments)
 {
-    struct env e;
+    struct dp_env e;
     struct frame f;
 
     env_init(&e, firewall);
@@ -239,12 +206,12 @@ Test(dp_ct, tcp_invalid_segments)
     f.b[14 + 10] ^= 0x55;
     cr_assert_eq(send_frame(&e, &f, 1), P_INV);
     cr_assert_eq(dp_worker_stats(e.w)->ct_invalid, 7);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_ct, udp_and_icmp_new_until_answered)
 {
-    struct env e;
+    struct dp_env e;
     struct frame f;
 
     env_init(&e, firewall);
@@ -268,12 +235,12 @@ Test(dp_ct, udp_and_icmp_new_until_answered)
     /* an ICMP type that is neither a query nor an error */
     icmp(&f, true, 9, NULL, 0);
     cr_assert_eq(send_frame(&e, &f, 1), P_INV);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_ct, icmp_error_is_related)
 {
-    struct env e;
+    struct dp_env e;
     struct frame u, f;
 
     env_init(&e, firewall);
@@ -286,7 +253,7 @@ Test(dp_ct, icmp_error_is_related)
     t_wr16(u.b + 14 + 20, 6001);
     icmp(&f, false, 3, u.b + 14, 28);
     cr_assert_eq(send_frame(&e, &f, 2), P_INV);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_ct, zones_are_separate)
@@ -303,7 +270,7 @@ Test(dp_ct, zones_are_separate)
         "table=1,priority=90,ct_state=+trk+est,actions=output:11",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct dp_ct_entry ent;
     struct frame f;
 
@@ -321,7 +288,7 @@ Test(dp_ct, zones_are_separate)
     cr_assert_eq(dp_conntrack_dump(e.dp, 8, NULL, 0), 0);
     cr_assert_eq(dp_conntrack_flush(e.dp, 8), 0);
     cr_assert_eq(dp_conntrack_flush(e.dp, 7), 1);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_ct, exec_sets_mark_and_label)
@@ -337,7 +304,7 @@ Test(dp_ct, exec_sets_mark_and_label)
         "table=1,priority=90,ct_state=+trk+est,actions=output:11",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct dp_ct_entry ent;
     struct frame f;
 
@@ -350,12 +317,12 @@ Test(dp_ct, exec_sets_mark_and_label)
     cr_assert_eq(ent.mark, 0x2a);
     cr_assert_eq(ent.label[0], 5);
     cr_assert_eq(ent.label[1], 1);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_ct, entries_expire)
 {
-    struct env e;
+    struct dp_env e;
     struct frame f;
 
     env_init(&e, firewall);
@@ -372,12 +339,12 @@ Test(dp_ct, entries_expire)
     cr_assert_eq(dp_conntrack_dump(e.dp, -1, NULL, 0), 0);
     /* gone: the answer alone is a new connection of its own */
     cr_assert_eq(send_frame(&e, &f, 2), P_NEW);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_ct, full_table_leaves_packets_new)
 {
-    struct env e;
+    struct dp_env e;
     struct frame f;
 
     env_init(&e, firewall);
@@ -399,7 +366,7 @@ Test(dp_ct, full_table_leaves_packets_new)
     udp(&f, true, 3);
     cr_assert_eq(send_frame(&e, &f, 1), P_NEW);
     cr_assert_eq(dp_conntrack_dump(e.dp, -1, NULL, 0), 1);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_ct, the_list_after_ct_is_untracked)
@@ -415,7 +382,7 @@ Test(dp_ct, the_list_after_ct_is_untracked)
         "table=2,priority=5,actions=output:19",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap = { 0 };
     struct t_pkt tp;
     struct frame f;
@@ -432,7 +399,7 @@ Test(dp_ct, the_list_after_ct_is_untracked)
     cr_assert_eq(cap.port[1], 17);
     cr_assert_eq(cap.port[2], 20);
     cr_assert_eq(tp.buf.data[5], 0x99);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_ct, recirculation_depth_is_bounded)
@@ -441,7 +408,7 @@ Test(dp_ct, recirculation_depth_is_bounded)
         "table=0,priority=10,ip,actions=output:21,ct(table=0)",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap = { 0 };
     struct t_pkt tp;
     struct frame f;
@@ -455,14 +422,14 @@ Test(dp_ct, recirculation_depth_is_bounded)
     /* the packet, then 6 recirculations, as Open vSwitch's datapath */
     cr_assert_eq(cap.n, 7);
     cr_assert_eq(dp_worker_stats(e.w)->recirc_drops, 1);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* Two workers, one per direction, over the same connections, while the
  * control thread dumps and now and then flushes. Every answer must be a
  * state the sequence allows; run under ASan (and TSan in its build). */
 struct racer {
-    struct env *e;
+    struct dp_env *e;
     struct dp_worker *w;
     bool from_a;
     unsigned bad;
@@ -493,7 +460,7 @@ race(void *arg)
 
 Test(dp_ct, two_workers_track_both_directions, .timeout = 60)
 {
-    struct env e;
+    struct dp_env e;
     struct racer ra, rb;
     pthread_t ta, tb;
 
@@ -516,5 +483,5 @@ Test(dp_ct, two_workers_track_both_directions, .timeout = 60)
     cr_assert_eq(rb.bad, 0);
     cr_assert_leq(dp_conntrack_dump(e.dp, -1, NULL, 0), 200);
     dp_worker_destroy(rb.w);
-    env_fini(&e);
+    dp_env_fini(&e);
 }

@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-#include "dp_test_flows.h"
+#include "dp_test_env.h"
 
 struct capture {
     unsigned n;
@@ -25,44 +25,10 @@ capture(void *ctx, const struct dp_output *out)
     c->n++;
 }
 
-struct env {
-    struct dp *dp;
-    struct flow_table *ft;
-    struct dp_worker *w;
-    uint64_t now;
-};
-
-static void
-env_init(struct env *e, const char *const *lines)
-{
-    e->now = 1000000000ull;
-    e->dp = dp_create(NULL, NULL);
-    e->ft = flow_table_create(dp_flow_table_listener, e->dp);
-    e->w = dp_worker_create(e->dp);
-    cr_assert(e->dp && e->ft && e->w);
-    for (; *lines != NULL; lines++) {
-        struct flow_mod fm;
-        struct flow_error err;
-
-        cr_assert_eq(flow_parse(*lines, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                     "%s: %s", *lines, err.msg);
-        cr_assert_eq(flow_table_apply(e->ft, &fm, e->now), 1, "%s", *lines);
-    }
-    cr_assert_eq(dp_commit(e->dp), 0);
-}
-
-static void
-env_fini(struct env *e)
-{
-    dp_worker_destroy(e->w);
-    flow_table_destroy(e->ft);
-    dp_destroy(e->dp);
-}
-
 static void
 apply(void *ctx, const struct flow_mod *fm)
 {
-    struct env *e = ctx;
+    struct dp_env *e = ctx;
 
     cr_assert_geq(flow_table_learn(e->ft, fm, e->now), 0);
 }
@@ -70,13 +36,13 @@ apply(void *ctx, const struct flow_mod *fm)
 static void
 apply_fin(void *ctx, uint64_t id, uint16_t idle, uint16_t hard)
 {
-    struct env *e = ctx;
+    struct dp_env *e = ctx;
 
     cr_assert_geq(flow_table_fin_timeout(e->ft, id, idle, hard), 0);
 }
 
 static size_t
-drain(struct env *e)
+drain(struct dp_env *e)
 {
     size_t n = dp_learn_drain(e->dp, apply, apply_fin, e);
 
@@ -86,7 +52,7 @@ drain(struct env *e)
 
 /* A UDP frame from MAC ...:src to MAC ...:dst on @in_port. */
 static unsigned
-send_frame(struct env *e, uint32_t in_port, uint8_t src, uint8_t dst,
+send_frame(struct dp_env *e, uint32_t in_port, uint8_t src, uint8_t dst,
      struct capture *cap)
 {
     uint8_t f[128];
@@ -115,10 +81,10 @@ static const char *const mac_learning[] = {
 
 Test(dp_learn, the_learned_flow_switches_the_next_packets)
 {
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, mac_learning);
+    dp_env_init(&e, 1000000000ull, mac_learning);
     /* nothing known about 0x0b yet: the catch-all */
     cr_assert_eq(send_frame(&e, 3, 0x0a, 0x0b, &cap), 1);
     cr_assert_eq(cap.port[0], 9);
@@ -131,15 +97,15 @@ Test(dp_learn, the_learned_flow_switches_the_next_packets)
     cr_assert_eq(send_frame(&e, 3, 0x0a, 0x0b, &cap), 1);
     cr_assert_eq(cap.port[0], 4);
     cr_assert_eq(dp_worker_stats(e.w)->learns, 3);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_learn, a_flow_waiting_in_the_ring_is_not_queued_again)
 {
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, mac_learning);
+    dp_env_init(&e, 1000000000ull, mac_learning);
     for (int i = 0; i < 5; i++)
         send_frame(&e, 3, 0x0a, 0x0b, &cap);
     cr_assert_eq(dp_worker_stats(e.w)->learns, 1);
@@ -150,22 +116,22 @@ Test(dp_learn, a_flow_waiting_in_the_ring_is_not_queued_again)
     cr_assert_eq(dp_worker_stats(e.w)->learns, 2);
     cr_assert_eq(drain(&e), 1);
     cr_assert_eq(flow_table_count(e.ft, 1), 2);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_learn, a_full_ring_drops_and_counts)
 {
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, mac_learning);
+    dp_env_init(&e, 1000000000ull, mac_learning);
     for (unsigned i = 0; i < DP_LEARN_RING + 6; i++)
         send_frame(&e, 3, (uint8_t)(0x10 + i), 0x0b, &cap);
     cr_assert_eq(dp_worker_stats(e.w)->learns, DP_LEARN_RING);
     cr_assert_eq(dp_worker_stats(e.w)->learn_drops, 6);
     cr_assert_eq(drain(&e), DP_LEARN_RING);
     cr_assert_eq(flow_table_count(e.ft, 1), 1 + DP_LEARN_RING);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* the learn reads the packet as the actions before it left it: a
@@ -180,12 +146,12 @@ Test(dp_learn, learn_sees_the_packet_as_modified_so_far)
         "output:1",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
     struct flow_key k = { 0 };
     const struct flow_entry *le;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 1000000000ull, flows);
     send_frame(&e, 3, 0x0a, 0x0b, &cap);
     cr_assert_eq(drain(&e), 1);
     cr_assert_eq(flow_table_count(e.ft, 2), 1);
@@ -199,7 +165,7 @@ Test(dp_learn, learn_sees_the_packet_as_modified_so_far)
     cr_assert_eq(le->flow.n_actions, 1);
     cr_assert_eq(le->flow.actions[0].type, FLOW_ACT_OUTPUT);
     cr_assert_eq(le->flow.actions[0].u.port, 7);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* fin_timeout: a TCP packet with FIN (or RST) shortens the flow's
@@ -211,13 +177,13 @@ Test(dp_learn, fin_timeout_shortens_its_flows_timeouts)
         "actions=fin_timeout(idle_timeout=5),output:2",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
     uint8_t f[128];
     size_t n = t_frame_ip4(f, -1, 6, 1000, 80, 0);
     struct t_pkt tp;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 1000000000ull, flows);
     for (int fin = 0; fin < 2; fin++) {
         f[14 + 20 + 13] = fin ? 0x11 : 0x10;    /* ACK, FIN+ACK */
         t_pkt_load(&tp, f, n);
@@ -230,5 +196,5 @@ Test(dp_learn, fin_timeout_shortens_its_flows_timeouts)
         cr_assert_eq(flow_table_find(e.ft, 1)->flow.idle_timeout,
                      fin ? 5 : 60);
     }
-    env_fini(&e);
+    dp_env_fini(&e);
 }

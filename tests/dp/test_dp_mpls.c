@@ -10,7 +10,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "dp_test_flows.h"
+#include "dp_test_env.h"
 
 #define MAX_OUT 8
 
@@ -33,58 +33,14 @@ capture(void *ctx, const struct dp_output *out)
     c->n++;
 }
 
-struct env {
-    struct dp *dp;
-    struct flow_table *ft;
-    struct dp_worker *w;
-};
-
 static void
-env_init(struct env *e, const char *const *lines)
-{
-    e->dp = dp_create(NULL, NULL);
-    e->ft = flow_table_create(dp_flow_table_listener, e->dp);
-    e->w = dp_worker_create(e->dp);
-    cr_assert(e->dp && e->ft && e->w);
-    for (; *lines != NULL; lines++) {
-        struct flow_mod fm;
-        struct flow_error err;
-
-        cr_assert_eq(flow_parse(*lines, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                     "%s: %s", *lines, err.msg);
-        cr_assert_eq(flow_table_apply(e->ft, &fm, 0), 1, "%s", *lines);
-    }
-    cr_assert_eq(dp_commit(e->dp), 0);
-}
-
-static void
-env_fini(struct env *e)
-{
-    dp_worker_destroy(e->w);
-    flow_table_destroy(e->ft);
-    dp_destroy(e->dp);
-}
-
-static void
-send_frame(struct env *e, const uint8_t *f, size_t n, struct capture *cap)
+send_frame(struct dp_env *e, const uint8_t *f, size_t n, struct capture *cap)
 {
     struct t_pkt tp;
 
     memset(cap, 0, sizeof(*cap));
     t_pkt_load(&tp, f, n);
-    dp_worker_online(e->w);
-    dp_worker_process(e->w, &tp.buf, 1, capture, cap);
-    dp_worker_quiesce(e->w);
-    dp_worker_offline(e->w);
-}
-
-static uint64_t
-hits(struct env *e, uint64_t cookie)
-{
-    uint64_t p = 0, b = 0;
-
-    cr_assert_eq(dp_flow_stats(e->dp, cookie, &p, &b), 0);
-    return p;
+    dp_env_run(e, &tp.buf, 1, false, capture, cap);
 }
 
 /* An MPLS frame: Ethernet, @n entries (the last with BOS), then @inner. */
@@ -122,10 +78,10 @@ Test(dp_mpls, push_onto_ip_takes_tc_and_ttl_from_the_header)
     };
     uint8_t f[128], a[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
     struct capture cap;
-    struct env e;
+    struct dp_env e;
     size_t n;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     /* IPv4, TOS 0x2e (DSCP 11: TC 3), TTL 64: label 0 */
     n = t_frame_ip4(f, -1, 17, 53, 53, 4);
     send_frame(&e, f, n, &cap);
@@ -147,7 +103,7 @@ Test(dp_mpls, push_onto_ip_takes_tc_and_ttl_from_the_header)
     cr_assert_eq(cap.n, 1);
     cr_expect_eq(entry_at(cap.frame[0], 14), LSE(0, 0, 1, 64));
     cr_expect_arr_eq(cap.frame[0] + 18, a, sizeof(a));
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_mpls, push_goes_after_the_vlan_tag_and_copies_the_top_entry)
@@ -160,10 +116,10 @@ Test(dp_mpls, push_goes_after_the_vlan_tag_and_copies_the_top_entry)
     const uint32_t two[] = { LSE(100, 5, 0, 9), LSE(7, 1, 1, 3) };
     uint8_t f[128], inner[4] = { 0xde, 0xad, 0xbe, 0xef };
     struct capture cap;
-    struct env e;
+    struct dp_env e;
     size_t n;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     n = mpls_frame(f, 0x8847, two, 2, inner, sizeof(inner));
     send_frame(&e, f, n, &cap);
     cr_assert_eq(cap.n, 1);
@@ -181,7 +137,7 @@ Test(dp_mpls, push_goes_after_the_vlan_tag_and_copies_the_top_entry)
     cr_expect_eq(t_rd16(cap.frame[0] + 16), 0x8847);
     cr_expect_eq(entry_at(cap.frame[0], 18), LSE(0, 3, 1, 64));
     cr_expect_arr_eq(cap.frame[0] + 22, f + 18, n - 18);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_mpls, pop_to_mpls_removes_one_entry_pop_to_ip_the_whole_stack)
@@ -195,10 +151,10 @@ Test(dp_mpls, pop_to_mpls_removes_one_entry_pop_to_ip_the_whole_stack)
                                LSE(3, 0, 1, 7) };
     uint8_t f[128], ip[64];
     struct capture cap;
-    struct env e;
+    struct dp_env e;
     size_t n, ipn = t_frame_ip4(ip, -1, 17, 1, 2, 4) - 14;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     n = mpls_frame(f, 0x8847, three, 3, ip + 14, ipn);
     send_frame(&e, f, n, &cap);
     cr_assert_eq(cap.n, 2);
@@ -210,7 +166,7 @@ Test(dp_mpls, pop_to_mpls_removes_one_entry_pop_to_ip_the_whole_stack)
     cr_expect_eq(cap.len[1], 14 + ipn);
     cr_expect_eq(t_rd16(cap.frame[1] + 12), 0x0800);
     cr_expect_arr_eq(cap.frame[1] + 14, ip + 14, ipn);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_mpls, set_and_dec_touch_the_top_entry_of_mpls_packets_only)
@@ -225,10 +181,10 @@ Test(dp_mpls, set_and_dec_touch_the_top_entry_of_mpls_packets_only)
     const uint32_t two[] = { LSE(100, 5, 0, 9), LSE(7, 1, 1, 3) };
     uint8_t f[128], inner[4] = { 1, 2, 3, 4 }, ip[64];
     struct capture cap;
-    struct env e;
+    struct dp_env e;
     size_t n;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     n = mpls_frame(f, 0x8847, two, 2, inner, sizeof(inner));
     send_frame(&e, f, n, &cap);
     cr_assert_eq(cap.n, 2);
@@ -240,7 +196,7 @@ Test(dp_mpls, set_and_dec_touch_the_top_entry_of_mpls_packets_only)
     send_frame(&e, ip, n, &cap);
     cr_assert_eq(cap.n, 1);
     cr_expect_arr_eq(cap.frame[0], ip, n);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_mpls, dec_mpls_ttl_ends_the_list_at_ttl_1_or_on_other_packets)
@@ -253,10 +209,10 @@ Test(dp_mpls, dec_mpls_ttl_ends_the_list_at_ttl_1_or_on_other_packets)
     const uint32_t one[] = { LSE(5, 0, 1, 1) }, two[] = { LSE(5, 0, 1, 2) };
     uint8_t f[128], inner[2] = { 9, 9 };
     struct capture cap;
-    struct env e;
+    struct dp_env e;
     size_t n;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     n = mpls_frame(f, 0x8847, one, 1, inner, sizeof(inner));
     send_frame(&e, f, n, &cap);
     cr_assert_eq(cap.n, 1);
@@ -269,7 +225,7 @@ Test(dp_mpls, dec_mpls_ttl_ends_the_list_at_ttl_1_or_on_other_packets)
     send_frame(&e, f, n, &cap);
     cr_assert_eq(cap.n, 1);
     cr_expect_eq(cap.port[0], 2);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_mpls, a_later_table_matches_the_pushed_entry)
@@ -286,10 +242,10 @@ Test(dp_mpls, a_later_table_matches_the_pushed_entry)
     };
     uint8_t f[128];
     struct capture cap;
-    struct env e;
+    struct dp_env e;
     size_t n;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     n = t_frame_ip4(f, -1, 17, 1, 2, 0);
     send_frame(&e, f, n, &cap);
     cr_assert_eq(cap.n, 2);
@@ -297,7 +253,7 @@ Test(dp_mpls, a_later_table_matches_the_pushed_entry)
     /* popped again: the inner header is read for table 3 */
     cr_expect_eq(cap.port[1], 4);
     cr_expect_arr_eq(cap.frame[1], f, n);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_mpls, a_stack_too_deep_drops_the_packet_whole_but_counts)
@@ -311,22 +267,22 @@ Test(dp_mpls, a_stack_too_deep_drops_the_packet_whole_but_counts)
                                LSE(3, 0, 1, 7) };
     uint8_t f[128], inner[2] = { 1, 2 };
     struct capture cap;
-    struct env e;
+    struct dp_env e;
     size_t n;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     n = mpls_frame(f, 0x8847, three, 3, inner, sizeof(inner));
     send_frame(&e, f, n, &cap);
     cr_expect_eq(cap.n, 0);
-    cr_expect_eq(hits(&e, 1), 1);
-    cr_expect_eq(hits(&e, 2), 1);
+    cr_expect_eq(dp_env_hits(&e, 1), 1);
+    cr_expect_eq(dp_env_hits(&e, 2), 1);
     cr_expect_eq(dp_worker_stats(e.w)->mpls_drops, 1);
     /* two entries: the push is fine */
     n = mpls_frame(f, 0x8847, three + 1, 2, inner, sizeof(inner));
     send_frame(&e, f, n, &cap);
     cr_expect_eq(cap.n, 3);
     cr_expect_eq(dp_worker_stats(e.w)->mpls_drops, 1);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_mpls, extract_reads_the_top_entry_and_nothing_behind_it)

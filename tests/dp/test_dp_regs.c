@@ -9,7 +9,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-#include "dp_test_flows.h"
+#include "dp_test_env.h"
 
 #define MAX_OUT 80
 
@@ -33,70 +33,29 @@ capture(void *ctx, const struct dp_output *out)
     c->n++;
 }
 
-struct env {
-    struct dp *dp;
-    struct flow_table *ft;
-    struct dp_worker *w;
-};
-
-static void
-env_init(struct env *e, const char *const *lines)
-{
-    e->dp = dp_create(NULL, NULL);
-    e->ft = flow_table_create(dp_flow_table_listener, e->dp);
-    e->w = dp_worker_create(e->dp);
-    cr_assert(e->dp && e->ft && e->w);
-    for (; *lines != NULL; lines++) {
-        struct flow_mod fm;
-        struct flow_error err;
-
-        cr_assert_eq(flow_parse(*lines, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                     "%s: %s", *lines, err.msg);
-        cr_assert_eq(flow_table_apply(e->ft, &fm, 0), 1, "%s", *lines);
-    }
-    cr_assert_eq(dp_commit(e->dp), 0);
-}
-
-static void
-env_fini(struct env *e)
-{
-    dp_worker_destroy(e->w);
-    flow_table_destroy(e->ft);
-    dp_destroy(e->dp);
-}
-
 /* One TCP frame to port 80 from @in_port, through one call or a burst
  * of one (the two paths must agree). */
 static unsigned
-send_one(struct env *e, uint32_t in_port, bool burst, struct capture *cap)
+send_one(struct dp_env *e, uint32_t in_port, bool burst, struct capture *cap)
 {
     uint8_t f[128];
     size_t n = t_frame_ip4(f, -1, 6, 1000, 80, 0);
     struct t_pkt tp;
-    unsigned outs;
 
     memset(cap, 0, sizeof(*cap));
     t_pkt_load(&tp, f, n);
-    dp_worker_online(e->w);
-    outs = burst ? dp_worker_process_burst(e->w, &tp.buf, 1, in_port,
-                                           capture, cap)
-                 : dp_worker_process(e->w, &tp.buf, in_port, capture, cap);
-    dp_worker_quiesce(e->w);
-    dp_worker_offline(e->w);
-    return outs;
+    return dp_env_run(e, &tp.buf, in_port, burst, capture, cap);
 }
 
 static uint64_t
-hits(struct env *e, const char *line)
+hits(struct dp_env *e, const char *line)
 {
     /* flow ids count from 1 in the order flows are added: each test gives
      * its flows their ids as cookies */
     struct flow_mod fm;
-    uint64_t p = 0, b = 0;
 
     cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, NULL, &fm, NULL), 0);
-    cr_assert_eq(dp_flow_stats(e->dp, fm.flow.cookie, &p, &b), 0);
-    return p;
+    return dp_env_hits(e, fm.flow.cookie);
 }
 
 Test(dp_regs, load_then_resubmit_matches_the_loaded_register)
@@ -108,17 +67,17 @@ Test(dp_regs, load_then_resubmit_matches_the_loaded_register)
         "table=1,priority=5,reg0=0,actions=output:3",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     for (int burst = 0; burst < 2; burst++) {
         cr_assert_eq(send_one(&e, 1, burst, &cap), 1);
         cr_assert_eq(cap.port[0], 2);
         /* a resubmitted list's output is not the packet's last... */
         cr_assert_not(cap.last[0]);
     }
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_regs, actions_run_in_order_around_resubmit)
@@ -133,10 +92,10 @@ Test(dp_regs, actions_run_in_order_around_resubmit)
         "table=1,priority=5,actions=output:9",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     cr_assert_eq(send_one(&e, 1, false, &cap), 3);
     cr_assert_eq(cap.port[0], 2);
     cr_assert_eq(cap.dst5[0], 0x0b);
@@ -145,7 +104,7 @@ Test(dp_regs, actions_run_in_order_around_resubmit)
     cr_assert_eq(cap.port[2], 4);
     cr_assert_eq(cap.dst5[2], 0x22);
     cr_assert(cap.last[2]);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* A truncated output that ends a resubmitted list is not the packet's
@@ -160,10 +119,10 @@ Test(dp_regs, a_truncated_output_ending_a_resubmit_is_not_last)
         "table=1,priority=1,actions=output(port=2,max_len=20)",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     for (int burst = 0; burst < 2; burst++) {
         cr_assert_eq(send_one(&e, 1, burst, &cap), 2);
         cr_assert_eq(cap.port[0], 2);
@@ -172,7 +131,7 @@ Test(dp_regs, a_truncated_output_ending_a_resubmit_is_not_last)
         cr_assert_eq(cap.dst5[1], 0x22);
         cr_assert(cap.last[1]);
     }
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* clone: its outputs send the copy as rewritten inside it; afterwards the
@@ -189,10 +148,10 @@ Test(dp_regs, clone_runs_on_a_copy_and_puts_the_packet_back)
         "table=1,priority=5,actions=output:9",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     for (int burst = 0; burst < 2; burst++) {
         cr_assert_eq(send_one(&e, 1, burst, &cap), 3);
         cr_assert_eq(cap.port[0], 2);
@@ -204,7 +163,7 @@ Test(dp_regs, clone_runs_on_a_copy_and_puts_the_packet_back)
         /* reg1 and dl_dst as before the clone */
         cr_assert_eq(cap.port[2], 4);
     }
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_regs, resubmit_replaces_in_port_for_the_lookup_only)
@@ -215,14 +174,14 @@ Test(dp_regs, resubmit_replaces_in_port_for_the_lookup_only)
         "table=1,priority=5,actions=output:9",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     /* output:1 is to the packet's own in_port (skipped); output:7 is not */
     cr_assert_eq(send_one(&e, 1, false, &cap), 1);
     cr_assert_eq(cap.port[0], 7);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_regs, goto_keeps_registers_and_move_output_reg)
@@ -236,14 +195,14 @@ Test(dp_regs, goto_keeps_registers_and_move_output_reg)
         "table=2,priority=10,metadata=0x400/0xffff,actions=output:5",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     cr_assert_eq(send_one(&e, 1, true, &cap), 2);
     cr_assert_eq(cap.port[0], 4);
     cr_assert_eq(cap.port[1], 5);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* load/move on the tunnel fields: a later lookup matches what was
@@ -261,14 +220,14 @@ Test(dp_regs, tunnel_fields_are_loaded_moved_and_matched)
         "table=1,priority=5,actions=output:9",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     cr_assert_eq(send_one(&e, 1, false, &cap), 2);
     cr_assert_eq(cap.port[0], 2);
     cr_assert_eq(cap.port[1], 7);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_regs, a_packet_enters_with_zero_registers)
@@ -278,16 +237,16 @@ Test(dp_regs, a_packet_enters_with_zero_registers)
         "table=0,priority=1,actions=output:3",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     /* the second packet must not see the first one's reg0 */
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(send_one(&e, 1, i & 1, &cap), 1);
         cr_assert_eq(cap.port[0], 2);
     }
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* Table 1 has enough subtables for the exact-match cache to pay, but
@@ -307,22 +266,22 @@ Test(dp_regs, no_exact_match_cache_over_register_matches)
         "table=1,priority=100,dl_vlan=9,actions=drop",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     for (int i = 0; i < 4; i++) {
         cr_assert_eq(send_one(&e, 1, i & 1, &cap), 2);
         cr_assert_eq(cap.port[0], 3);
         cr_assert_eq(cap.port[1], 2);
     }
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* in_port=k resubmits to in_port k+1 in the same table: each one nests a
  * level deeper. Open vSwitch allows 64 levels. */
 static void
-chain(struct env *e, unsigned levels)
+chain(struct dp_env *e, unsigned levels)
 {
     static char lines[80][96];
     static const char *ptrs[82];
@@ -337,12 +296,12 @@ chain(struct env *e, unsigned levels)
              "actions=output:2", k, k + 1000);
     ptrs[k - 1] = lines[k];
     ptrs[k] = NULL;
-    env_init(e, ptrs);
+    dp_env_init(e, 0, ptrs);
 }
 
 Test(dp_regs, depth_limit_is_64_nested_resubmits)
 {
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
     chain(&e, 64);
@@ -352,7 +311,7 @@ Test(dp_regs, depth_limit_is_64_nested_resubmits)
         cr_assert_eq(cap.port[64], 2);
     }
     cr_assert_eq(dp_worker_stats(e.w)->resubmit_drops, 0);
-    env_fini(&e);
+    dp_env_fini(&e);
 
     chain(&e, 65);
     for (int burst = 0; burst < 2; burst++) {
@@ -366,7 +325,7 @@ Test(dp_regs, depth_limit_is_64_nested_resubmits)
     cr_assert_eq(hits(&e, "cookie=1,actions=drop"), 2);
     cr_assert_eq(hits(&e, "cookie=65,actions=drop"), 2);
     cr_assert_eq(hits(&e, "cookie=66,actions=drop"), 0);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_regs, a_resubmit_loop_is_stopped_and_the_packet_dropped)
@@ -380,29 +339,29 @@ Test(dp_regs, a_resubmit_loop_is_stopped_and_the_packet_dropped)
         "table=1,priority=1,cookie=2,actions=output:3",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     cr_assert_eq(send_one(&e, 1, false, &cap), 0);
     cr_assert_eq(cap.n, 0);
     cr_assert_eq(dp_worker_stats(e.w)->resubmit_drops, 1);
     /* Open vSwitch 3.1 credits this flow 65 times for the packet: the
      * first lookup and 64 nested ones, before the 65th level fails */
     cr_assert_eq(hits(&e, "cookie=1,actions=drop"), 65);
-    env_fini(&e);
+    dp_env_fini(&e);
 
-    env_init(&e, fine);
+    dp_env_init(&e, 0, fine);
     cr_assert_eq(send_one(&e, 1, false, &cap), 2);
     cr_assert_eq(hits(&e, "cookie=1,actions=drop"), 1);
     cr_assert_eq(hits(&e, "cookie=2,actions=drop"), 1);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* Fan-out without a loop: 16 x 16 x N resubmits to later tables. Open
  * vSwitch allows 4,096 in all. */
 static void
-fan(struct env *e, unsigned last)
+fan(struct dp_env *e, unsigned last)
 {
     static char l0[512], l1[512], l2[512];
     const char *ptrs[] = { l0, l1, l2, NULL };
@@ -421,7 +380,7 @@ fan(struct env *e, unsigned last)
                       i ? "," : "");
     if (last == 0)
         snprintf(l2 + n, sizeof(l2) - (size_t)n, "drop");
-    env_init(e, ptrs);
+    dp_env_init(e, 0, ptrs);
 }
 
 Test(dp_regs, total_limit_is_4096_resubmits)
@@ -429,7 +388,7 @@ Test(dp_regs, total_limit_is_4096_resubmits)
     static const char *const t3[] = {
         "table=3,cookie=4,actions=drop", NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture cap;
 
     /* 16 + 256 + 256 x 14 = 3,856 lookups that find a flow: fine */
@@ -443,7 +402,7 @@ Test(dp_regs, total_limit_is_4096_resubmits)
     }
     cr_assert_eq(send_one(&e, 1, false, &cap), 1);
     cr_assert_eq(hits(&e, "cookie=4,actions=drop"), 256 * 14);
-    env_fini(&e);
+    dp_env_fini(&e);
 
     /* 16 + 256 + 256 x 15 = 4,112: dropped whole */
     fan(&e, 15);
@@ -457,5 +416,5 @@ Test(dp_regs, total_limit_is_4096_resubmits)
     cr_assert_eq(send_one(&e, 1, true, &cap), 0);
     cr_assert_eq(cap.n, 0);
     cr_assert_eq(dp_worker_stats(e.w)->resubmit_drops, 1);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
