@@ -11,7 +11,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "dp_test_flows.h"
+#include "dp_test_env.h"
 
 #define MAX_OUT 8
 
@@ -34,58 +34,14 @@ capture(void *ctx, const struct dp_output *out)
     c->n++;
 }
 
-struct env {
-    struct dp *dp;
-    struct flow_table *ft;
-    struct dp_worker *w;
-};
-
 static void
-env_init(struct env *e, const char *const *lines)
-{
-    e->dp = dp_create(NULL, NULL);
-    e->ft = flow_table_create(dp_flow_table_listener, e->dp);
-    e->w = dp_worker_create(e->dp);
-    cr_assert(e->dp && e->ft && e->w);
-    for (; *lines != NULL; lines++) {
-        struct flow_mod fm;
-        struct flow_error err;
-
-        cr_assert_eq(flow_parse(*lines, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                     "%s: %s", *lines, err.msg);
-        cr_assert_eq(flow_table_apply(e->ft, &fm, 0), 1, "%s", *lines);
-    }
-    cr_assert_eq(dp_commit(e->dp), 0);
-}
-
-static void
-env_fini(struct env *e)
-{
-    dp_worker_destroy(e->w);
-    flow_table_destroy(e->ft);
-    dp_destroy(e->dp);
-}
-
-static void
-send_frame(struct env *e, const uint8_t *f, size_t n, struct capture *cap)
+send_frame(struct dp_env *e, const uint8_t *f, size_t n, struct capture *cap)
 {
     struct t_pkt tp;
 
     memset(cap, 0, sizeof(*cap));
     t_pkt_load(&tp, f, n);
-    dp_worker_online(e->w);
-    dp_worker_process(e->w, &tp.buf, 1, capture, cap);
-    dp_worker_quiesce(e->w);
-    dp_worker_offline(e->w);
-}
-
-static uint64_t
-hits(struct env *e, uint64_t cookie)
-{
-    uint64_t p = 0, b = 0;
-
-    cr_assert_eq(dp_flow_stats(e->dp, cookie, &p, &b), 0);
-    return p;
+    dp_env_run(e, &tp.buf, 1, false, capture, cap);
 }
 
 static size_t
@@ -102,12 +58,12 @@ Test(dp_actset, last_output_runs_after_the_applied_ones)
         "cookie=2,table=1,actions=output:2",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture c;
     uint8_t f[128];
     size_t n = udp_frame(f, -1);
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     send_frame(&e, f, n, &c);
     cr_assert_eq(c.n, 3);
     cr_expect_eq(c.port[0], 4);
@@ -116,9 +72,9 @@ Test(dp_actset, last_output_runs_after_the_applied_ones)
     cr_expect_eq(c.port[2], 3);
     cr_expect_eq(c.len[2], n);
     cr_expect(memcmp(c.frame[2], f, n) == 0);
-    cr_expect_eq(hits(&e, 1), 1);
-    cr_expect_eq(hits(&e, 2), 1);
-    env_fini(&e);
+    cr_expect_eq(dp_env_hits(&e, 1), 1);
+    cr_expect_eq(dp_env_hits(&e, 2), 1);
+    dp_env_fini(&e);
 }
 
 Test(dp_actset, runs_in_openflow_order_not_the_written_one)
@@ -130,7 +86,7 @@ Test(dp_actset, runs_in_openflow_order_not_the_written_one)
         "output:3,dec_ttl,strip_vlan)",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture c;
     uint8_t f[128], want[128];
     size_t n = udp_frame(f, 0x2005), wn = udp_frame(want, -1);
@@ -138,13 +94,13 @@ Test(dp_actset, runs_in_openflow_order_not_the_written_one)
     want[11] = 0x99;
     want[14 + 8] = 63;                  /* TTL */
     t_ipv4_fix(want + 14);
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     send_frame(&e, f, n, &c);
     cr_assert_eq(c.n, 1);
     cr_expect_eq(c.port[0], 3);
     cr_assert_eq(c.len[0], wn);
     cr_expect(memcmp(c.frame[0], want, wn) == 0);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_actset, a_set_without_output_runs_nothing)
@@ -156,17 +112,17 @@ Test(dp_actset, a_set_without_output_runs_nothing)
         "cookie=2,table=1,reg0=0,actions=output:2",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture c;
     uint8_t f[128];
     size_t n = udp_frame(f, -1);
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     send_frame(&e, f, n, &c);
     cr_assert_eq(c.n, 1);
     cr_expect_eq(c.port[0], 2);
     cr_expect(memcmp(c.frame[0], f, n) == 0);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_actset, clear_actions_empties_and_actset_output_matches)
@@ -180,21 +136,21 @@ Test(dp_actset, clear_actions_empties_and_actset_output_matches)
         "cookie=4,table=2,actset_output=UNSET,actions=output:2",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture c;
     uint8_t f[128];
     size_t n = udp_frame(f, -1);
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     send_frame(&e, f, n, &c);
     /* table 1 saw output 3 in the set, cleared it; table 2 saw none */
     cr_assert_eq(c.n, 2);
     cr_expect_eq(c.port[0], 4);
     cr_expect_eq(c.port[1], 2);
-    cr_expect_eq(hits(&e, 2), 1);
-    cr_expect_eq(hits(&e, 3), 0);
-    cr_expect_eq(hits(&e, 4), 1);
-    env_fini(&e);
+    cr_expect_eq(dp_env_hits(&e, 2), 1);
+    cr_expect_eq(dp_env_hits(&e, 3), 0);
+    cr_expect_eq(dp_env_hits(&e, 4), 1);
+    dp_env_fini(&e);
 }
 
 Test(dp_actset, a_miss_still_runs_the_set_and_dec_ttl_can_drop_it)
@@ -204,12 +160,12 @@ Test(dp_actset, a_miss_still_runs_the_set_and_dec_ttl_can_drop_it)
         "goto_table:1",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture c;
     uint8_t f[128];
     size_t n = udp_frame(f, -1);
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     send_frame(&e, f, n, &c);
     cr_assert_eq(c.n, 1);               /* table 1 missed */
     cr_expect_eq(c.port[0], 3);
@@ -218,7 +174,7 @@ Test(dp_actset, a_miss_still_runs_the_set_and_dec_ttl_can_drop_it)
     t_ipv4_fix(f + 14);
     send_frame(&e, f, n, &c);
     cr_expect_eq(c.n, 0);               /* TTL 1: dec_ttl drops it */
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_actset, a_resubmitted_table_writes_into_the_same_set)
@@ -229,19 +185,19 @@ Test(dp_actset, a_resubmitted_table_writes_into_the_same_set)
         "mod_dl_dst:02:00:00:00:00:77)",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture c;
     uint8_t f[128];
     size_t n = udp_frame(f, -1);
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     send_frame(&e, f, n, &c);
     cr_assert_eq(c.n, 1);
     /* table 0's output, written after table 2's, replaced it; table 2's
      * rewrite stays */
     cr_expect_eq(c.port[0], 2);
     cr_expect_eq(c.frame[0][5], 0x77);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* set_vlan_vid / set_vlan_pcp (OpenFlow 1.1) set the tag's fields and
@@ -256,13 +212,13 @@ Test(dp_actset, set_vlan_vid_never_pushes)
         "cookie=2,table=1,actions=strip_vlan",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture c;
     uint8_t f[128], tagged[128], plain[128], pushed[128];
     size_t n = udp_frame(f, 0x2005), tn = udp_frame(tagged, 0x6007);
     size_t pn = udp_frame(plain, -1), un = udp_frame(pushed, 0x0009);
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     send_frame(&e, f, n, &c);
     cr_assert_eq(c.n, 3);
     cr_expect_eq(c.port[0], 2);     /* VID 7, PCP 3 */
@@ -274,7 +230,7 @@ Test(dp_actset, set_vlan_vid_never_pushes)
     cr_expect_eq(c.port[2], 4);     /* mod_vlan_vid pushed VID 9 */
     cr_assert_eq(c.len[2], un);
     cr_expect(memcmp(c.frame[2], pushed, un) == 0);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 /* enqueue:PORT:QUEUE goes out as an output to PORT: the ingress port is
@@ -286,12 +242,12 @@ Test(dp_actset, enqueue_outputs_to_the_port)
         "enqueue:IN_PORT:1,mod_dl_src:02:00:00:00:00:99,enqueue:4:0",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture c;
     uint8_t f[128];
     size_t n = udp_frame(f, -1);
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     send_frame(&e, f, n, &c);
     cr_assert_eq(c.n, 3);
     cr_expect_eq(c.port[0], 2);
@@ -299,7 +255,7 @@ Test(dp_actset, enqueue_outputs_to_the_port)
     cr_expect_eq(c.port[1], 1);
     cr_expect_eq(c.port[2], 4);
     cr_expect_eq(c.frame[2][11], 0x99);
-    env_fini(&e);
+    dp_env_fini(&e);
 }
 
 Test(dp_actset, a_partial_flow_runs_its_set)
@@ -308,14 +264,14 @@ Test(dp_actset, a_partial_flow_runs_its_set)
         "cookie=1,table=0,actions=drop",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     struct capture c;
     struct flow_mod fm;
     struct t_pkt tp;
     uint8_t f[128];
     size_t n = udp_frame(f, -1);
 
-    env_init(&e, flows);
+    dp_env_init(&e, 0, flows);
     cr_assert_eq(flow_parse("actions=output:2,write_actions(output:3)",
                             FLOW_CMD_ADD, NULL, &fm, NULL), 0);
     memset(&c, 0, sizeof(c));
@@ -328,5 +284,5 @@ Test(dp_actset, a_partial_flow_runs_its_set)
     cr_assert_eq(c.n, 2);
     cr_expect_eq(c.port[0], 2);
     cr_expect_eq(c.port[1], 3);
-    env_fini(&e);
+    dp_env_fini(&e);
 }

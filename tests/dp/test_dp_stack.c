@@ -11,7 +11,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-#include "dp_test_flows.h"
+#include "dp_test_env.h"
 
 #define MAX_OUT 8
 
@@ -34,60 +34,25 @@ capture(void *ctx, const struct dp_output *out)
     c->n++;
 }
 
-struct env {
-    struct dp *dp;
-    struct flow_table *ft;
-    struct dp_worker *w;
-};
-
 static void
-env_init(struct env *e, const char *const *lines)
-{
-    e->dp = dp_create(NULL, NULL);
-    e->ft = flow_table_create(dp_flow_table_listener, e->dp);
-    e->w = dp_worker_create(e->dp);
-    cr_assert(e->dp && e->ft && e->w);
-    for (; *lines != NULL; lines++) {
-        struct flow_mod fm;
-        struct flow_error err;
-
-        cr_assert_eq(flow_parse(*lines, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                     "%s: %s", *lines, err.msg);
-        cr_assert_eq(flow_table_apply(e->ft, &fm, 0), 1, "%s", *lines);
-    }
-    cr_assert_eq(dp_commit(e->dp), 0);
-}
-
-static void
-env_fini(struct env *e)
-{
-    dp_worker_destroy(e->w);
-    flow_table_destroy(e->ft);
-    dp_destroy(e->dp);
-}
-
-static void
-send_frame(struct env *e, const uint8_t *f, size_t n, struct capture *cap)
+send_frame(struct dp_env *e, const uint8_t *f, size_t n, struct capture *cap)
 {
     struct t_pkt tp;
 
     memset(cap, 0, sizeof(*cap));
     t_pkt_load(&tp, f, n);
-    dp_worker_online(e->w);
-    dp_worker_process(e->w, &tp.buf, 1, capture, cap);
-    dp_worker_quiesce(e->w);
-    dp_worker_offline(e->w);
+    dp_env_run(e, &tp.buf, 1, false, capture, cap);
 }
 
 static void
-ports_of(struct env *e, const char *const *flows, uint32_t *ports,
+ports_of(struct dp_env *e, const char *const *flows, uint32_t *ports,
          unsigned *n)
 {
     struct capture c;
     uint8_t f[128];
     size_t len = t_frame_ip4(f, -1, 17, 1000, 2000, 8);
 
-    env_init(e, flows);
+    dp_env_init(e, 0, flows);
     send_frame(e, f, len, &c);
     *n = c.n;
     for (unsigned i = 0; i < c.n; i++)
@@ -97,7 +62,7 @@ ports_of(struct env *e, const char *const *flows, uint32_t *ports,
     cr_expect_eq(c.n, *n);
     for (unsigned i = 0; i < c.n && i < *n; i++)
         cr_expect_eq(c.port[i], ports[i]);
-    env_fini(e);
+    dp_env_fini(e);
 }
 
 Test(dp_stack, last_in_first_out_across_a_resubmit)
@@ -109,7 +74,7 @@ Test(dp_stack, last_in_first_out_across_a_resubmit)
         "table=1,actions=pop:NXM_NX_REG5[],pop:NXM_NX_REG6[]",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     uint32_t ports[MAX_OUT];
     unsigned n;
 
@@ -129,7 +94,7 @@ Test(dp_stack, narrow_pop_keeps_low_bits_and_empty_pop_changes_nothing)
         "output:NXM_NX_REG1[0..15],output:NXM_NX_REG2[0..15]",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     uint32_t ports[MAX_OUT];
     unsigned n;
 
@@ -147,7 +112,7 @@ Test(dp_stack, a_clone_puts_the_stack_back)
         "pop:NXM_NX_REG2[],output:NXM_NX_REG2[0..15]",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     uint32_t ports[MAX_OUT];
     unsigned n;
 
@@ -168,7 +133,7 @@ Test(dp_stack, pushes_past_the_limit_are_lost)
         "pop:NXM_NX_REG4[],output:NXM_NX_REG4[0..15]",
         NULL,
     };
-    struct env e;
+    struct dp_env e;
     uint32_t ports[MAX_OUT];
     unsigned n;
     size_t l;
