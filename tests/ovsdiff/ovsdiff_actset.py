@@ -133,7 +133,8 @@ def _flow(rnd, table, prio, last, catchall=False):
         ip = "ip" in m or "tcp" in m
         tcp = "tcp" in m
     if table == 2 and not catchall and rnd.random() < 0.3:
-        m = "vlan_tci=0x1000/0x1000"
+        # the tag alone: what the replaced match promised is gone too
+        m, ip, tcp = "vlan_tci=0x1000/0x1000", False, False
     acts = _applied(rnd, table, "vlan" in m)
     if table > 0 and rnd.random() < 0.25:
         acts.append("clear_actions")
