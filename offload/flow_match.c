@@ -32,6 +32,17 @@ is_pad(size_t i)
                && i < offsetof(struct flow_key, meta));
 }
 
+void
+flow_copy(struct flow *dst, const struct flow *src)
+{
+    unsigned n = src->n_actions < FLOW_MAX_ACTIONS ? src->n_actions
+                                                   : FLOW_MAX_ACTIONS;
+
+    memcpy(dst, src, offsetof(struct flow, actions));
+    memcpy(dst->actions, src->actions, n * sizeof(dst->actions[0]));
+    memset(dst->actions + n, 0, (FLOW_MAX_ACTIONS - n) * sizeof(dst->actions[0]));
+}
+
 bool
 flow_equal(const struct flow *a, const struct flow *b)
 {

@@ -13,6 +13,15 @@
  * validation, the set of flows it touches) and only then changes the table,
  * so a failed operation changes nothing and reports nothing.
  *
+ * A node holds its flow's actions and no more (struct flow's action array
+ * is its last member, and struct flow_entry's flow is its last): room for
+ * the next power of two of actions from 2 up, so a million flows of one
+ * output take ~500 bytes less each than the whole array would. A replace
+ * or modify that needs more room moves the flow to a bigger node (which
+ * counts as a removal for flow_table_removals(): pointers to the old one
+ * die); undo records name flows by id, so a move never leaves them
+ * pointing at freed memory.
+ *
  * Flows with an idle or hard timeout are also in one more array (timed),
  * so that what only they need (their counters read for the idle timeout,
  * the next deadline, expiry) costs nothing for the million flows that
@@ -27,6 +36,7 @@
  * array that had room for it), and cannot fail.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,11 +47,12 @@
 #define NS_PER_SEC  1000000000ull
 
 struct ft_node {
-    struct flow_entry e;        /* first: callers only see &node->e */
     struct snic_hmap_node id_node;      /* in by_id */
     struct snic_hmap_node rule_node;    /* in by_rule */
     size_t slot;                /* index in its table's array */
     size_t timed_slot;          /* index in timed, or NOT_TIMED */
+    unsigned room;              /* actions the node has room for */
+    struct flow_entry e;        /* last, cut after e.flow.actions[room] */
 };
 
 #define NOT_TIMED SIZE_MAX
@@ -60,8 +71,9 @@ enum ft_undo_kind {
 
 struct ft_undo {
     enum ft_undo_kind kind;
-    struct ft_node *n;
-    struct flow_entry *old;     /* FT_UNDO_CHANGED only; owned */
+    uint64_t id;                /* ADDED, CHANGED: the flow (nodes move) */
+    struct ft_node *n;          /* REMOVED: the unlinked node (never moves) */
+    struct flow_entry *old;     /* FT_UNDO_CHANGED only; owned, whole */
 };
 
 struct flow_table {
@@ -90,6 +102,68 @@ rule_hash(const struct flow_match *m, uint16_t priority, uint8_t table)
 {
     return snic_hash_bytes(m, sizeof(*m),
                            SNIC_HASH_BASIS ^ ((uint64_t)priority << 8 | table));
+}
+
+/* ---- nodes cut after their actions ---- */
+
+static unsigned
+room_for(unsigned n_actions)
+{
+    unsigned room = 2;
+
+    while (room < n_actions && room < FLOW_MAX_ACTIONS)
+        room *= 2;
+    return room;
+}
+
+static size_t
+node_size(unsigned room)
+{
+    return offsetof(struct ft_node, e.flow.actions)
+           + room * sizeof(struct flow_action);
+}
+
+/* Bytes of a struct flow with @n_actions actions. */
+static size_t
+flow_size(unsigned n_actions)
+{
+    return offsetof(struct flow, actions)
+           + n_actions * sizeof(struct flow_action);
+}
+
+static struct ft_node *
+node_new(unsigned n_actions)
+{
+    unsigned room = room_for(n_actions);
+    struct ft_node *n = calloc(1, node_size(room));
+
+    if (n != NULL)
+        n->room = room;
+    return n;
+}
+
+/* @f into @n, which has room for its actions. */
+static void
+node_set_flow(struct ft_node *n, const struct flow *f)
+{
+    memcpy(&n->e.flow, f, flow_size(f->n_actions));
+}
+
+/* A whole entry from @n (the actions past its own zeroed). */
+static void
+entry_copy_out(struct flow_entry *dst, const struct ft_node *n)
+{
+    memset(dst, 0, sizeof(*dst));
+    memcpy(dst, &n->e, offsetof(struct flow_entry, flow));
+    memcpy(&dst->flow, &n->e.flow, flow_size(n->e.flow.n_actions));
+}
+
+/* @src back into @n (which has had room for it: nodes never shrink). */
+static void
+entry_copy_in(struct ft_node *n, const struct flow_entry *src)
+{
+    memcpy(&n->e, src, offsetof(struct flow_entry, flow));
+    node_set_flow(n, &src->flow);
 }
 
 static void
@@ -231,6 +305,30 @@ link_node(struct flow_table *t, struct ft_node *n)
                                n->e.flow.table_id));
 }
 
+/* @n's flow into the bigger node @m (room taken before anything
+ * changed), in every index and array; @n is freed. Pointers to @n die:
+ * counted as a removal (flow_table_removals). */
+static struct ft_node *
+node_move(struct flow_table *t, struct ft_node *n, struct ft_node *m)
+{
+    unsigned room = m->room;
+
+    memcpy(m, n, node_size(n->room));
+    m->room = room;
+    snic_hmap_remove(&t->by_id, &n->id_node);
+    snic_hmap_remove(&t->by_rule, &n->rule_node);
+    snic_hmap_insert(&t->by_id, &m->id_node, id_hash(m->e.id));
+    snic_hmap_insert(&t->by_rule, &m->rule_node,
+                     rule_hash(&m->e.flow.match, m->e.flow.priority,
+                               m->e.flow.table_id));
+    t->tables[m->e.flow.table_id].v[m->slot] = m;
+    if (m->timed_slot != NOT_TIMED)
+        t->timed.v[m->timed_slot] = m;
+    t->removals++;
+    free(n);
+    return m;
+}
+
 /* Unlink, report and free one flow. */
 static void
 remove_node(struct flow_table *t, struct ft_node *n,
@@ -247,7 +345,8 @@ remove_node(struct flow_table *t, struct ft_node *n,
     t->count--;
     notify(t, FLOW_CHANGE_REMOVED, n, reason);
     if (t->in_txn)
-        t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_REMOVED, n, NULL };
+        t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_REMOVED, n->e.id,
+                                                 n, NULL };
     else
         free(n);
 }
@@ -282,8 +381,9 @@ undo_changed(struct flow_table *t, struct ft_node *n, struct flow_entry *old)
 {
     if (!t->in_txn)
         return;
-    *old = n->e;
-    t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_CHANGED, n, old };
+    entry_copy_out(old, n);
+    t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_CHANGED, n->e.id, NULL,
+                                             old };
 }
 
 int
@@ -324,7 +424,8 @@ flow_table_rollback(struct flow_table *t)
     t->in_txn = false;      /* the undos themselves leave no record */
     while (t->n_undo > 0) {
         struct ft_undo *u = &t->undo[--t->n_undo];
-        struct ft_node *n = u->n;
+        struct ft_node *n = u->kind == FT_UNDO_REMOVED ? u->n
+                                                       : find_id(t, u->id);
         struct ft_array *a;
 
         switch (u->kind) {
@@ -332,7 +433,7 @@ flow_table_rollback(struct flow_table *t)
             remove_node(t, n, FLOW_REMOVED_DELETE);
             break;
         case FT_UNDO_CHANGED:
-            n->e = *u->old;
+            entry_copy_in(n, u->old);
             free(u->old);
             timed_sync(t, n);
             notify(t, FLOW_CHANGE_MODIFIED, n, FLOW_REMOVED_NONE);
@@ -479,13 +580,21 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
     old = find_rule(t, &f.match, f.priority, f.table_id);
     if (old != NULL) {
         struct flow_entry *copy = NULL;
+        struct ft_node *bigger = NULL;
 
         if (t->in_txn && (copy = malloc(sizeof(*copy))) == NULL)
             return -ENOMEM;
+        if (f.n_actions > old->room
+            && (bigger = node_new(f.n_actions)) == NULL) {
+            free(copy);
+            return -ENOMEM;
+        }
         undo_changed(t, old, copy);
+        if (bigger != NULL)
+            old = node_move(t, old, bigger);
         /* OpenFlow 1.3: the new flow replaces it, duration restarts,
          * counters carry over unless asked to reset */
-        old->e.flow = f;
+        node_set_flow(old, &f);
         old->e.created_ns = now_ns;
         old->e.used_ns = now_ns;
         if (fm->flags & FLOW_MOD_RESET_COUNTS) {
@@ -497,7 +606,7 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
         return 1;
     }
 
-    n = calloc(1, sizeof(*n));
+    n = node_new(f.n_actions);
     if (n == NULL)
         return -ENOMEM;
     if (reserve_array(a, a->n + 1) < 0 || reserve_indexes(t, t->count + 1)) {
@@ -506,7 +615,7 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
     }
     n->timed_slot = NOT_TIMED;
     n->e.id = t->next_id++;
-    n->e.flow = f;
+    node_set_flow(n, &f);
     n->e.created_ns = now_ns;
     n->e.used_ns = now_ns;
     n->slot = a->n;
@@ -514,7 +623,8 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
     link_node(t, n);
     t->count++;
     if (t->in_txn)
-        t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_ADDED, n, NULL };
+        t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_ADDED, n->e.id, NULL,
+                                                 NULL };
     notify(t, FLOW_CHANGE_ADDED, n, FLOW_REMOVED_NONE);
     return 1;
 }
@@ -659,7 +769,7 @@ table_modify(struct flow_table *t, const struct flow_mod *fm,
              const struct flow_match *match)
 {
     struct flow_entry **copies = NULL;
-    struct ft_node **v;
+    struct ft_node **v, **bigger;
     size_t n;
     int rc;
 
@@ -682,14 +792,36 @@ table_modify(struct flow_table *t, const struct flow_mod *fm,
             return rc;
         }
     }
+    /* bigger nodes for the flows whose node lacks room, before anything
+     * changes */
+    bigger = calloc(n + 1, sizeof(*bigger));
+    for (size_t i = 0; bigger != NULL && i < n; i++)
+        if (fm->flow.n_actions > v[i]->room
+            && (bigger[i] = node_new(fm->flow.n_actions)) == NULL) {
+            for (size_t k = 0; k < i; k++)
+                free(bigger[k]);
+            free(bigger);
+            bigger = NULL;
+        }
+    if (bigger == NULL) {
+        for (size_t i = 0; copies != NULL && i < n; i++)
+            free(copies[i]);
+        free(copies);
+        free(v);
+        return -ENOMEM;
+    }
     for (size_t i = 0; i < n; i++) {
-        struct flow_entry *e = &v[i]->e;
+        struct flow_entry *e;
 
         undo_changed(t, v[i], copies != NULL ? copies[i] : NULL);
+        if (bigger[i] != NULL)
+            v[i] = node_move(t, v[i], bigger[i]);
+        e = &v[i]->e;
 
         /* OpenFlow 1.3: instructions change; cookie, timeouts stay */
         e->flow.n_actions = fm->flow.n_actions;
-        memcpy(e->flow.actions, fm->flow.actions, sizeof(e->flow.actions));
+        memcpy(e->flow.actions, fm->flow.actions,
+               fm->flow.n_actions * sizeof(e->flow.actions[0]));
         if (fm->flags & FLOW_MOD_RESET_COUNTS) {
             e->n_packets = 0;
             e->n_bytes = 0;
@@ -697,6 +829,7 @@ table_modify(struct flow_table *t, const struct flow_mod *fm,
         notify(t, FLOW_CHANGE_MODIFIED, v[i], FLOW_REMOVED_NONE);
     }
     free(copies);           /* the copies belong to the undo records */
+    free(bigger);
     free(v);
     return n > INT32_MAX ? INT32_MAX : (int)n;
 }

@@ -611,6 +611,10 @@ flow_is_conjunction(const struct flow *f)
     return f->n_actions > 0 && f->actions[0].type == FLOW_ACT_CONJUNCTION;
 }
 
+/* *@dst = *@src, reading only @src's own actions (a flow table entry's
+ * flow ends there); @dst's other actions are zeroed. */
+void flow_copy(struct flow *dst, const struct flow *src);
+
 /* Same rule (match, priority, table, cookie, timeouts, flags, importance,
  * actions)? */
 bool flow_equal(const struct flow *a, const struct flow *b);
@@ -806,13 +810,18 @@ int flow_learn_build(const struct flow_action *a, const struct flow_key *key,
 
 struct flow_table;
 
+/* The flow table's entries hold their flow's actions and no more: @flow
+ * is the last member and a table entry ends after flow.actions[
+ * flow.n_actions - 1] (a million flows do not carry 32 actions each). Read
+ * only the actions there are, and copy an entry's flow with flow_copy(),
+ * never by assignment. */
 struct flow_entry {
     uint64_t id;            /* unique, never reused; survives replace/modify */
-    struct flow flow;
     uint64_t created_ns;    /* add, or the add that replaced it */
     uint64_t used_ns;       /* last time counters grew (idle timeout) */
     uint64_t n_packets;     /* hardware + software, merged by the daemon */
     uint64_t n_bytes;
+    struct flow flow;       /* last: cut after its actions */
 };
 
 enum flow_change_kind {

@@ -59,7 +59,7 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     if (f == NULL)
         return;         /* unknown to us = software, which has it */
     f->id = e->id;
-    f->flow = e->flow;
+    flow_copy(&f->flow, &e->flow);
     f->where = SNICD_WHERE_SW;
     snprintf(f->reason, sizeof(f->reason), "%s", "pending commit");
     if (table_add(&o->tables[f->flow.table_id], f) < 0)
@@ -125,7 +125,7 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
         f->changed = true;
         o->tables[f->flow.table_id].dirty = true;
     }
-    f->flow = e->flow;
+    flow_copy(&f->flow, &e->flow);
 }
 
 static int
