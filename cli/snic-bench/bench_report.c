@@ -58,6 +58,24 @@ s_del(const struct bench_setup_res *r)
 }
 
 static double
+s_mod(const struct bench_setup_res *r)
+{
+    return r->mod_seconds;
+}
+
+static double
+s_mod_rate(const struct bench_setup_res *r)
+{
+    return r->flows / r->mod_seconds;
+}
+
+static double
+s_del_rate(const struct bench_setup_res *r)
+{
+    return r->flows / r->del_seconds;
+}
+
+static double
 f_mpps(const struct bench_fwd_res *r)
 {
     return r->mpps;
@@ -138,6 +156,8 @@ setup_path_json(const struct bench_results *res, enum bench_path p,
         { "flows_per_sec", s_rate }, { "seconds", s_secs },
         { "batch_p50_ms", s_p50 }, { "batch_p90_ms", s_p90 },
         { "batch_p99_ms", s_p99 }, { "delete_seconds", s_del },
+        { "delete_flows_per_sec", s_del_rate },
+        { "modify_seconds", s_mod }, { "modify_flows_per_sec", s_mod_rate },
     };
     const struct bench_placed *pl = &res->setup[res->runs - 1][p][i].placed;
     json_t *o = json_object();
@@ -291,9 +311,11 @@ table_setup(FILE *f, const struct bench_results *res,
     struct bench_agg a;
 
     fprintf(f, "\nFlow setup: add-flows in batches of %u, first request "
-            "to all placed\n", o->batch);
-    fprintf(f, "%8s %-9s %*s %*s %*s %*s %10s\n", "flows", "path", w,
-            "flows/s", w, "batch p50 ms", w, "p90 ms", w, "p99 ms", "placed");
+            "to all placed; then one mod-flows of all (their actions), one "
+            "del-flows of all\n", o->batch);
+    fprintf(f, "%8s %-9s %*s %*s %*s %*s %*s %*s %10s\n", "flows", "path",
+            w, "add flows/s", w, "batch p50 ms", w, "p90 ms", w, "p99 ms", w,
+            "modify flows/s", w, "delete flows/s", "placed");
     for (unsigned i = 0; i < o->n_setup; i++)
         for (int p = 0; p < BENCH_N_PATHS; p++) {
             const struct bench_placed *pl;
@@ -310,8 +332,90 @@ table_setup(FILE *f, const struct bench_results *res,
             cell(f, w, &a, res->runs, 2);
             agg_setup(res, p, i, s_p99, v, &a);
             cell(f, w, &a, res->runs, 2);
+            agg_setup(res, p, i, s_mod_rate, v, &a);
+            cell(f, w, &a, res->runs, 0);
+            agg_setup(res, p, i, s_del_rate, v, &a);
+            cell(f, w, &a, res->runs, 0);
             fprintf(f, " %6llu %s\n", (unsigned long long)(p == BENCH_OFFLOAD
                     ? pl->hw : pl->sw), p == BENCH_OFFLOAD ? "hw" : "sw");
+        }
+}
+
+/* Index of the setup size @flows, or -1. */
+static int
+setup_index(const struct bench_opts *o, uint32_t flows)
+{
+    for (unsigned i = 0; i < o->n_setup; i++)
+        if (o->setup_flows[i] == flows)
+            return (int)i;
+    return -1;
+}
+
+/* One figure against its target (issue 13): reached, or by how much
+ * not. @higher: the figure must be at least the target, else at most. */
+static void
+target_line(FILE *f, const char *what, double got, double target,
+            bool higher, const char *unit)
+{
+    bool ok = higher ? got >= target : got <= target;
+
+    if (!isfinite(got))
+        fprintf(f, "  %-44s not measured\n", what);
+    else if (ok)
+        fprintf(f, "  %-44s %.2f %s: target %.2f reached\n", what, got, unit,
+                target);
+    else if (higher)
+        fprintf(f, "  %-44s %.2f %s: target %.2f NOT reached, %.1fx short "
+                "(%.0f%% of it)\n", what, got, unit, target, target / got,
+                100.0 * got / target);
+    else
+        fprintf(f, "  %-44s %.2f %s: target %.2f NOT reached, %.1fx over\n",
+                what, got, unit, target, got / target);
+}
+
+static void
+table_targets(FILE *f, const struct bench_results *res,
+              const struct bench_opts *o)
+{
+    int i10k = setup_index(o, 10000), i1m = setup_index(o, 1000000);
+    double v[BENCH_MAX_RUNS];
+    struct bench_agg a, b;
+    char what[96];
+    bool any = false;
+
+    for (unsigned i = 0; i < o->n_setup; i++)
+        any |= o->setup_flows[i] >= 100000;
+    if (!any)
+        return;
+    fprintf(f, "\nTargets (issue 13; medians):\n");
+    for (unsigned i = 0; i < o->n_setup; i++) {
+        if (o->setup_flows[i] < 100000)
+            continue;
+        for (int p = 0; p < BENCH_N_PATHS; p++) {
+            if (!res->has_setup[p])
+                continue;
+            agg_setup(res, p, i, s_rate, v, &a);
+            snprintf(what, sizeof(what), "%s setup, %u flows",
+                     bench_path_name[p], o->setup_flows[i]);
+            target_line(f, what, a.median, BENCH_TARGET_SETUP_RATE, true,
+                        "flows/s");
+        }
+    }
+    if (i1m >= 0 && res->has_setup[BENCH_OFFLOAD]) {
+        agg_setup(res, BENCH_OFFLOAD, (unsigned)i1m, s_del, v, &a);
+        target_line(f, "offload delete all, 1000000 flows", a.median,
+                    BENCH_TARGET_DELETE_1M_S, false, "s");
+    }
+    if (i1m >= 0 && i10k >= 0)
+        for (int p = 0; p < BENCH_N_PATHS; p++) {
+            if (!res->has_setup[p])
+                continue;
+            agg_setup(res, p, (unsigned)i1m, s_p50, v, &a);
+            agg_setup(res, p, (unsigned)i10k, s_p50, v, &b);
+            snprintf(what, sizeof(what), "%s batch p50 at 1M / at 10k",
+                     bench_path_name[p]);
+            target_line(f, what, a.median / b.median,
+                        BENCH_TARGET_P50_RATIO, false, "x");
         }
 }
 
@@ -365,8 +469,10 @@ bench_report_table(FILE *f, const struct bench_results *res,
             res->runs > 1 ? ": median [min-max]" : "");
     if (res->runs == 0)
         return;
-    if (res->has_setup[0] || res->has_setup[1])
+    if (res->has_setup[0] || res->has_setup[1]) {
         table_setup(f, res, o, w);
+        table_targets(f, res, o);
+    }
     if (res->has_fwd[0] || res->has_fwd[1]) {
         fprintf(f, "\nForwarding: %s -> %s, %.1f s per point; host = snicd, "
                 "card = emunic\n", o->in_port, o->out_port, o->seconds);

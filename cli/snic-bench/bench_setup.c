@@ -5,6 +5,9 @@
  * other), in add-flows batches of o->batch. The clock runs across all
  * batches back to back, as a controller pushing a flow set would see it;
  * each batch's request-to-reply time gives the latency percentiles.
+ * Then every flow's actions are modified by one loose mod-flows (request
+ * to reply, the flows still placed after it), and all are deleted by one
+ * del-flows (request to the daemon reporting none).
  */
 #include <errno.h>
 #include <math.h>
@@ -14,13 +17,14 @@
 
 #include "bench.h"
 
-#define PLACE_TIMEOUT_S     600.0
+/* Generous: 1,000,000 flows into a slow card take many minutes. */
+#define PLACE_TIMEOUT_S(n)  (600.0 + (double)(n) / 500.0)
 
 static int
-wait_empty(struct ctl_client *c)
+wait_empty(struct ctl_client *c, uint32_t flows)
 {
     struct bench_placed p;
-    double end = bench_now() + 60;
+    double end = bench_now() + 60 + (double)flows / 1000.0;
     int rc;
 
     for (;;) {
@@ -49,7 +53,7 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
     *r = (struct bench_setup_res){ .flows = flows };
     rc = bench_ctl_del(c, NULL);
     if (rc == 0)
-        rc = wait_empty(c);
+        rc = wait_empty(c, flows);
     if (rc < 0)
         goto out_lat;
     t0 = bench_now();
@@ -65,10 +69,11 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
         rc = -EINTR;
         goto out_lat;
     }
-    rc = bench_ctl_wait_placed(c, path, flows, PLACE_TIMEOUT_S, &r->placed);
+    rc = bench_ctl_wait_placed(c, path, flows, PLACE_TIMEOUT_S(flows),
+                               &r->placed);
     if (rc < 0) {
         fprintf(stderr, "snic-bench: %u flows not placed after %.0f s\n",
-                flows, PLACE_TIMEOUT_S);
+                flows, PLACE_TIMEOUT_S(flows));
         goto out_lat;
     }
     r->seconds = bench_now() - t0;
@@ -82,10 +87,32 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
                 "dump-flows for why\n", (unsigned long long)r->placed.hw,
                 flows, (unsigned long long)r->placed.partial,
                 (unsigned long long)r->placed.sw);
+    /* snicd replies once the modify is committed (rules re-created on
+     * the offload path); the flows must still be where they were */
+    t0 = bench_now();
+    rc = bench_ctl_mod_all(c, o, &r->mod_seconds);
+    if (rc == 0) {
+        struct bench_placed after;
+
+        rc = bench_ctl_wait_placed(c, path, flows, PLACE_TIMEOUT_S(flows),
+                                   &after);
+        r->mod_seconds = bench_now() - t0;
+        if (rc == 0 && (path == BENCH_OFFLOAD ? after.hw : after.sw)
+                       < (path == BENCH_OFFLOAD ? r->placed.hw
+                                                : r->placed.sw))
+            fprintf(stderr, "snic-bench: after the modify, %llu hw, %llu "
+                    "partial, %llu sw (before: %llu hw)\n",
+                    (unsigned long long)after.hw,
+                    (unsigned long long)after.partial,
+                    (unsigned long long)after.sw,
+                    (unsigned long long)r->placed.hw);
+    }
+    if (rc < 0)
+        goto out_lat;
     t0 = bench_now();
     rc = bench_ctl_del(c, NULL);
     if (rc == 0)
-        rc = wait_empty(c);
+        rc = wait_empty(c, flows);
     r->del_seconds = rc == 0 ? bench_now() - t0 : NAN;
 out_lat:
     free(lat);

@@ -87,6 +87,13 @@ def full_run(tmp):
             check(0 < p50 <= p90 <= p99 and p99 <= secs * 1e3,
                   "%s batch latency percentiles ordered: %s %s %s"
                   % (path, p50, p90, p99))
+            # the modify and the delete of all of them were measured
+            for what in ("modify", "delete"):
+                r, s = (med(e, path, what + "_flows_per_sec"),
+                        med(e, path, what + "_seconds"))
+                check(r is not None and s is not None and r > 0
+                      and abs(r * s - n) < 0.01 * n,
+                      "%s %s rate %s agrees with %s s" % (path, what, r, s))
     points = [(e["flows"], e["size"]) for e in res["forwarding"]]
     check(points == [(f, s) for f in fwd for s in sizes],
           "every forwarding point: %s" % points)
