@@ -66,7 +66,7 @@ slot(struct dp_worker *w, struct dp_learn_q *q, uint32_t *head)
     *head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
     tail = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
     if (*head - tail >= DP_LEARN_RING) {
-        w->stats.learn_drops++;
+        snic_counter_add(&w->stats.learn_drops, 1);
         return NULL;
     }
     return &q->req[*head % DP_LEARN_RING];
@@ -113,7 +113,7 @@ learn_push(void *ctx, const struct flow_action *a, const struct flow_key *key,
         return;
     }
     if (q == NULL || flow_learn_build(a, key, &fm) < 0) {
-        w->stats.learn_drops++;
+        snic_counter_add(&w->stats.learn_drops, 1);
         return;
     }
     head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
@@ -126,7 +126,7 @@ learn_push(void *ctx, const struct flow_action *a, const struct flow_key *key,
         && q->req[(r - 1) % DP_LEARN_RING].fin_id == 0
         && memcmp(&q->req[(r - 1) % DP_LEARN_RING].fm, &fm,
                   sizeof(fm)) == 0) {
-        w->stats.learn_dups++;
+        snic_counter_add(&w->stats.learn_dups, 1);
         return;
     }
     if ((slot_p = slot(w, q, &head)) == NULL)
@@ -136,7 +136,7 @@ learn_push(void *ctx, const struct flow_action *a, const struct flow_key *key,
     q->recent[b] = head + 1;
     q->recent_hash[b] = h;
     __atomic_store_n(&q->head, head + 1, __ATOMIC_RELEASE);
-    w->stats.learns++;
+    snic_counter_add(&w->stats.learns, 1);
 }
 
 void

@@ -178,7 +178,7 @@ static void
 drop(const struct dp_actions_env *env)
 {
     if (env->sw != NULL)
-        env->sw->stats->normal_drops++;
+        snic_counter_add(&env->sw->stats->normal_drops, 1);
 }
 
 void

@@ -123,7 +123,7 @@ emc_account(struct dp_worker *w, unsigned table, unsigned n, unsigned hits,
 {
     struct emc_gate *g = &w->emc_gate[table];
 
-    w->stats.emc_hits += hits;
+    snic_counter_add(&w->stats.emc_hits, hits);
     g->lookups += n;
     g->hits += hits;
     g->miss_lookups += misses;
@@ -296,11 +296,8 @@ count(struct dp_worker *w, uint32_t slot, size_t len)
 {
     struct counter *c = slot_counter(w->chunks, slot);
 
-    /* single writer: load + store, no locked read-modify-write */
-    __atomic_store_n(&c->packets, ctr_get(&c->packets) + 1,
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&c->bytes, ctr_get(&c->bytes) + len,
-                     __ATOMIC_RELAXED);
+    snic_counter_add(&c->packets, 1);
+    snic_counter_add(&c->bytes, len);
 }
 
 /*
@@ -335,10 +332,8 @@ count_n(struct dp_worker *w, uint32_t slot, unsigned n, size_t bytes)
 {
     struct counter *c = slot_counter(w->chunks, slot);
 
-    __atomic_store_n(&c->packets, ctr_get(&c->packets) + n,
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&c->bytes, ctr_get(&c->bytes) + bytes,
-                     __ATOMIC_RELAXED);
+    snic_counter_add(&c->packets, n);
+    snic_counter_add(&c->bytes, bytes);
 }
 
 /* What the packets of one call share: read once per call. */
@@ -392,8 +387,8 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
 static unsigned
 run_finish(struct run *run)
 {
-    run->w->stats.tunnel_drops += run->as.tunnel_drops;
-    run->w->stats.outputs += run->as.outputs;
+    snic_counter_add(&run->w->stats.tunnel_drops, run->as.tunnel_drops);
+    snic_counter_add(&run->w->stats.outputs, run->as.outputs);
     return (unsigned)run->as.outputs;
 }
 
@@ -463,7 +458,7 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
                                 &pkt->in_port);
 
         if (rc < 0) {
-            run->w->stats.tunnel_drops++;
+            snic_counter_add(&run->w->stats.tunnel_drops, 1);
             return false;
         }
         if (rc > 0)
@@ -529,9 +524,9 @@ run_list(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
             return -1;
         }
         if (res == DP_ACT_DROP_TTL && !run->dry)
-            run->w->stats.ttl_drops++;
+            snic_counter_add(&run->w->stats.ttl_drops, 1);
         else if (res == DP_ACT_DROP_NOROOM && !run->dry)
-            run->w->stats.noroom_drops++;
+            snic_counter_add(&run->w->stats.noroom_drops, 1);
         return res == DP_ACT_GOTO && (int)next > table ? next : -1;
     }
 }
@@ -558,7 +553,7 @@ walk_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
 
         if (r == NULL) {
             if (!dry && !nested)
-                run->w->stats.misses++;
+                snic_counter_add(&run->w->stats.misses, 1);
             return;
         }
         if (!dry)
@@ -755,15 +750,16 @@ path_ct(void *ctx, struct dp_pkt *pkt, const struct flow_action *a,
     dp_ct_execute(w->dp->ct, pkt->buf.data, pkt->buf.len, &key,
                   &pkt->layout, a, zone, run->dry, &res);
     if (!run->dry) {
-        w->stats.ct_packets++;
-        w->stats.ct_invalid += (res.state & FLOW_CS_INVALID) != 0;
-        w->stats.ct_full += res.full;
+        snic_counter_add(&w->stats.ct_packets, 1);
+        snic_counter_add(&w->stats.ct_invalid,
+                         (res.state & FLOW_CS_INVALID) != 0);
+        snic_counter_add(&w->stats.ct_full, res.full);
     }
     if (a->u.ct.table == FLOW_CT_TABLE_NONE)
         return;
     if (run->recirc >= RECIRC_MAX_DEPTH) {
         if (!run->dry)
-            w->stats.recirc_drops++;
+            snic_counter_add(&w->stats.recirc_drops, 1);
         return;
     }
     key.meta.ct_state = res.state;
@@ -843,7 +839,7 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
           const struct flow_action *acts, unsigned n_acts, int64_t slot)
 {
     struct dp_worker *w = run->w;
-    struct dp_worker_stats saved = w->stats;
+    struct dp_worker_stats saved = w->stats;    /* its own: plain read */
     size_t size = pkt->buf.headroom + pkt->buf.len;
     uint8_t *buf = scratch(w, size);
     struct run dry = *run;
@@ -864,18 +860,19 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
     dry.as = (struct dp_act_stats){ 0 };
     w->n_credits = 0;
     pkt_run(&dry, &p, &k, table, r, have_r, acts, n_acts, slot, true);
-    /* the check run's cache hits and drops are not the packet's */
-    w->stats = saved;
+    /* the check run's cache hits and drops are not the packet's (a reader
+     * of the running worker may see them for this moment: statistics) */
+    dp_stats_copy(&w->stats, &saved);
     if (dry.lookups != LOOKUPS_FAILED)
         return true;
     for (size_t i = 0; i < w->n_credits; i++)
         count(w, w->credits[i].slot, w->credits[i].len);
     if (dry.counted_fail) {
         /* an action failed (an MPLS stack too deep), not a limit */
-        w->stats.mpls_drops++;
+        snic_counter_add(&w->stats.mpls_drops, 1);
         return false;
     }
-    w->stats.resubmit_drops++;
+    snic_counter_add(&w->stats.resubmit_drops, 1);
     return false;
 }
 
@@ -892,7 +889,7 @@ run_pipeline(struct run *run, struct dp_buf *buf, uint32_t in_port,
     struct flow_key key;
 
     pkt_init(&pkt, buf, in_port);
-    run->w->stats.packets++;
+    snic_counter_add(&run->w->stats.packets, 1);
     if (!pkt_start(run, &pkt, &key, decap, md))
         goto out;
     if (run->check
@@ -942,7 +939,8 @@ by_port(const struct run *run, uint32_t in_port, const struct dp_rule **r)
         return false;
     if (!dp_cls_snap_port_rule(run->snap, 0, in_port, r))
         return false;
-    run->w->stats.port_decided++;       /* per call; the caller adds more */
+    /* per call; the caller adds more */
+    snic_counter_add(&run->w->stats.port_decided, 1);
     return true;
 }
 
@@ -970,9 +968,9 @@ headerless_run(struct run *run, struct dp_buf *bufs, unsigned n,
     size_t bytes = 0;
     uint32_t port;
 
-    w->stats.packets += n;
+    snic_counter_add(&w->stats.packets, n);
     if (r == NULL) {
-        w->stats.misses += n;
+        snic_counter_add(&w->stats.misses, n);
         return;
     }
     for (unsigned i = 0; i < n; i++)
@@ -1013,8 +1011,8 @@ burst_l2(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
         memset(&keys[i].meta, 0, sizeof(keys[i].meta));
     }
     dp_cls_lookup_burst(run->snap, 0, keys, n, rules);
-    w->stats.packets += n;
-    w->stats.l2_decided += n;
+    snic_counter_add(&w->stats.packets, n);
+    snic_counter_add(&w->stats.l2_decided, n);
     for (unsigned i = 0; i < n; i++) {
         const struct dp_rule *r = rules[i];
         struct dp_pkt pkt;
@@ -1024,7 +1022,7 @@ burst_l2(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
         run->env.pkt = first + i;
         if (headerless(run, r)) {
             if (r == NULL) {
-                w->stats.misses++;
+                snic_counter_add(&w->stats.misses, 1);
                 continue;
             }
             count(w, r->slot, pkt.buf.len);
@@ -1067,7 +1065,7 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
     const struct dp_rule *rules[DP_BURST_MAX];
     uint64_t live = 0;
 
-    run->w->stats.packets += n;
+    snic_counter_add(&run->w->stats.packets, n);
     for (unsigned i = 0; i < n; i++) {
         pkt_init(&pkts[i], &bufs[i], in_port);
         if (pkt_start(run, &pkts[i], &keys[i], true, NULL))
@@ -1108,7 +1106,7 @@ dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs, unsigned n,
     /* one decision for the whole burst where the port makes it */
     decided = n > 0 && by_port(&run, in_port, &r);
     if (decided) {
-        w->stats.port_decided += n - 1;
+        snic_counter_add(&w->stats.port_decided, n - 1);
         if (headerless(&run, r)) {
             headerless_run(&run, bufs, n, in_port, 0, r);
             return run_finish(&run);
@@ -1134,8 +1132,8 @@ dp_worker_process_from(struct dp_worker *w, struct dp_buf *buf,
                        void *ctx)
 {
     if (table > FLOW_TABLE_MAX) {
-        w->stats.packets++;
-        w->stats.misses++;
+        snic_counter_add(&w->stats.packets, 1);
+        snic_counter_add(&w->stats.misses, 1);
         return 0;
     }
     return pipeline(w, buf, in_port, table, NULL, 0, -1, false, NULL, fn,
@@ -1148,8 +1146,8 @@ dp_worker_process_decapped(struct dp_worker *w, struct dp_buf *buf,
                            unsigned table, dp_output_fn *fn, void *ctx)
 {
     if (table > FLOW_TABLE_MAX) {
-        w->stats.packets++;
-        w->stats.misses++;
+        snic_counter_add(&w->stats.packets, 1);
+        snic_counter_add(&w->stats.misses, 1);
         return 0;
     }
     return pipeline(w, buf, tun_port, table, NULL, 0, -1, false, md, fn,

@@ -197,12 +197,12 @@ slot_sum(const struct dp *dp, uint32_t slot, uint64_t *packets,
 {
     const struct counter *c = slot_counter(dp->base, slot);
 
-    *packets = ctr_get(&c->packets);
-    *bytes = ctr_get(&c->bytes);
+    *packets = snic_counter_get(&c->packets);
+    *bytes = snic_counter_get(&c->bytes);
     for (size_t w = 0; w < dp->n_workers; w++) {
         c = slot_counter(dp->workers[w]->chunks, slot);
-        *packets += ctr_get(&c->packets);
-        *bytes += ctr_get(&c->bytes);
+        *packets += snic_counter_get(&c->packets);
+        *bytes += snic_counter_get(&c->bytes);
     }
 }
 
@@ -217,15 +217,14 @@ slot_reclaim(void *arg)
     slot_sum(dp, r->slot, &packets, &bytes);
     if (dp->retired_fn != NULL)
         dp->retired_fn(dp->retired_ctx, r->id, packets, bytes);
-    __atomic_store_n(&slot_counter(dp->base, r->slot)->packets, 0,
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&slot_counter(dp->base, r->slot)->bytes, 0,
-                     __ATOMIC_RELAXED);
+    snic_counter_set(&slot_counter(dp->base, r->slot)->packets, 0);
+    snic_counter_set(&slot_counter(dp->base, r->slot)->bytes, 0);
     for (size_t w = 0; w < dp->n_workers; w++) {
         struct counter *c = slot_counter(dp->workers[w]->chunks, r->slot);
 
-        __atomic_store_n(&c->packets, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&c->bytes, 0, __ATOMIC_RELAXED);
+        /* a retired slot: no worker counts on it any more */
+        snic_counter_set(&c->packets, 0);
+        snic_counter_set(&c->bytes, 0);
     }
     /* room was reserved when the slot was first allocated */
     dp->free_slots[dp->n_free++] = r->slot;
@@ -433,12 +432,8 @@ dp_worker_destroy(struct dp_worker *w)
             struct counter *b = &dp->base[c][s];
             struct counter *x = &w->chunks[c][s];
 
-            __atomic_store_n(&b->packets, ctr_get(&b->packets)
-                             + ctr_get(&x->packets),
-                             __ATOMIC_RELAXED);
-            __atomic_store_n(&b->bytes, ctr_get(&b->bytes)
-                             + ctr_get(&x->bytes),
-                             __ATOMIC_RELAXED);
+            snic_counter_add(&b->packets, snic_counter_get(&x->packets));
+            snic_counter_add(&b->bytes, snic_counter_get(&x->bytes));
         }
         free(w->chunks[c]);
     }
@@ -480,6 +475,12 @@ const struct dp_worker_stats *
 dp_worker_stats(const struct dp_worker *w)
 {
     return &w->stats;
+}
+
+void
+dp_worker_stats_read(const struct dp_worker *w, struct dp_worker_stats *s)
+{
+    dp_stats_copy(s, &w->stats);
 }
 
 int

@@ -81,6 +81,22 @@ struct dp_credit {
     uint32_t len;
 };
 
+/* Copy worker counters field by field, each read and written whole
+ * (snic_counter.h): the worker restores its own after a check run
+ * (dp_path.c), another thread reads a running worker's. Every field of
+ * struct dp_worker_stats is a uint64_t counter. */
+static inline void
+dp_stats_copy(struct dp_worker_stats *dst, const struct dp_worker_stats *src)
+{
+    _Static_assert(sizeof(*src) % sizeof(uint64_t) == 0,
+                   "struct dp_worker_stats holds uint64_t counters only");
+    const uint64_t *s = (const uint64_t *)src;
+    uint64_t *d = (uint64_t *)dst;
+
+    for (size_t i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
+        snic_counter_set(&d[i], snic_counter_get(&s[i]));
+}
+
 struct dp_learn_q *dp_learn_q_create(void);
 void dp_learn_q_destroy(struct dp_learn_q *q);
 /* Give @env the learn callback that queues into @w's ring. */
@@ -112,12 +128,6 @@ struct dp {
     dp_retired_fn *retired_fn;
     void *retired_ctx;
 };
-
-static inline uint64_t
-ctr_get(const uint64_t *c)
-{
-    return __atomic_load_n(c, __ATOMIC_RELAXED);
-}
 
 static inline struct counter *
 slot_counter(struct counter *const *chunks, uint32_t slot)

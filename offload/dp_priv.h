@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "snic/dp.h"
+#include "snic_counter.h"
 #include "snic_hash.h"
 
 /* What an exact-match cache lookup costs (hashing and comparing the

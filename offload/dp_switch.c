@@ -67,7 +67,7 @@ dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
         if (out.len > a->pad0)
             out.len = a->pad0;
         if (env->sw != NULL)
-            env->sw->stats->controller++;
+            snic_counter_add(&env->sw->stats->controller, 1);
         break;
     case FLOW_PORT_LOCAL:
         if (pkt->in_port == FLOW_PORT_LOCAL)

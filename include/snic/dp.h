@@ -54,6 +54,8 @@
  * Per-flow counters are per worker, indexed by a flow slot, written with
  * plain (relaxed) loads and stores by their one owner -- no atomic
  * read-modify-write on the fast path -- and summed by the control thread.
+ * A worker's own counters (struct dp_worker_stats) are written the same
+ * way and may be read from any thread (dp_worker_stats_read()).
  * A deleted flow's slot is reused only after a grace period, once its final
  * counts have been reported.
  *
@@ -615,6 +617,8 @@ int dp_defer(struct dp *dp, void (*fn)(void *arg), void *arg);
 void dp_synchronize(struct dp *dp);
 const struct dp_cls *dp_classifier(const struct dp *dp);
 
+/* A worker's counters. Only the worker writes them, each a single-writer
+ * counter (common/snic_counter.h); every field is a uint64_t. */
 struct dp_worker_stats {
     uint64_t packets;       /* frames given to dp_worker_process() */
     uint64_t emc_hits;
@@ -755,5 +759,9 @@ const struct dp_rule *dp_worker_classify(struct dp_worker *w,
 void dp_worker_set_paths(struct dp_worker *w, unsigned paths);
 /* The worker's own counters; read by the worker, or once it stopped. */
 const struct dp_worker_stats *dp_worker_stats(const struct dp_worker *w);
+/* A copy of them, from any thread while the worker runs: each counter is
+ * read whole, at most a burst old; the set is not one instant's. */
+void dp_worker_stats_read(const struct dp_worker *w,
+                          struct dp_worker_stats *s);
 
 #endif /* SNIC_DP_H */

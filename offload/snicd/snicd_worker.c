@@ -36,6 +36,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "snic_counter.h"
 #include "snic_tsa.h"
 #include "snicd.h"
 
@@ -43,6 +44,8 @@
 #define IDLE_SPINS      256u    /* empty polls before napping */
 #define NAP_US          100u
 
+/* single-writer counters (snic_counter.h): the worker adds, "stats" reads
+ * them from the control thread */
 struct wstats {
     uint64_t rx, tx, tx_drops, multiseg_drops, nombuf_drops;
     uint64_t marked, unknown_marks, decap_mark_drops;
@@ -70,14 +73,6 @@ struct snicd_worker {
     struct snicd_punts punts;
 };
 
-/* single writer: plain load + store, no locked instruction */
-static inline void
-bump(uint64_t *c, uint64_t n)
-{
-    __atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED)
-                     + n, __ATOMIC_RELAXED);
-}
-
 /* Out of line, like copy_output(): on_output() runs once per packet and
  * stays small without them (no registers to save for the rare paths). */
 static __attribute__((noinline)) void
@@ -89,9 +84,9 @@ tx_flush(struct snicd_worker *w, uint16_t ethdev)
     if (b->n == 0)
         return;
     sent = rte_eth_tx_burst(ethdev, w->queue, b->pkts, b->n);
-    bump(&w->st.tx, sent);
+    snic_counter_add(&w->st.tx, sent);
     if (sent < b->n) {
-        bump(&w->st.tx_drops, b->n - sent);
+        snic_counter_add(&w->st.tx_drops, b->n - sent);
         rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
     }
     b->n = 0;
@@ -126,13 +121,13 @@ copy_output(struct snicd_worker *w, const struct dp_output *out)
     char *p;
 
     if (m == NULL) {
-        bump(&w->st.nombuf_drops, 1);
+        snic_counter_add(&w->st.nombuf_drops, 1);
         return NULL;
     }
     p = rte_pktmbuf_append(m, (uint16_t)out->len);
     if (p == NULL || out->len > UINT16_MAX) {
         rte_pktmbuf_free(m);
-        bump(&w->st.tx_drops, 1);
+        snic_counter_add(&w->st.tx_drops, 1);
         return NULL;
     }
     memcpy(p, out->frame, out->len);
@@ -151,7 +146,7 @@ reserved_output(struct snicd_worker *w, const struct dp_output *out)
     }
     if (out->tx_port == FLOW_PORT_LOCAL && w->d->local_ethdev != UINT16_MAX)
         return w->d->local_ethdev;
-    bump(&w->st.tx_drops, 1);       /* LOCAL without a host-side port */
+    snic_counter_add(&w->st.tx_drops, 1);       /* LOCAL without a host-side port */
     return UINT16_MAX;
 }
 
@@ -169,7 +164,7 @@ on_output(void *ctx, const struct dp_output *out)
 
     if (ethdev >= SNICD_MAX_PORTS) {
         if (!flow_port_is_reserved(out->tx_port))
-            bump(&w->st.tx_drops, 1);   /* no such port (or it is gone) */
+            snic_counter_add(&w->st.tx_drops, 1);   /* no such port (or it is gone) */
         return;
     }
     m = out->pkt < BURST ? w->cur[out->pkt] : NULL;
@@ -204,7 +199,7 @@ process_marked(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
     struct dp_buf buf;
 
     buf_of(m, &buf);
-    bump(&w->st.marked, 1);
+    snic_counter_add(&w->st.marked, 1);
     me = snicd_marks_find(__atomic_load_n(&w->d->marks,
                                           __ATOMIC_ACQUIRE),
                           m->hash.fdir.hi);
@@ -212,12 +207,12 @@ process_marked(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
         /* the hardware decapsulated it for a context we do not know (any
          * more): classified as received on @in_port, the inner frame
          * could go where only the outer one may */
-        bump(&w->st.decap_mark_drops, 1);
+        snic_counter_add(&w->st.decap_mark_drops, 1);
         return false;
     }
     w->cur[0] = m;
     if (me == NULL) {
-        bump(&w->st.unknown_marks, 1);
+        snic_counter_add(&w->st.unknown_marks, 1);
         dp_worker_process(w->dpw, &buf, in_port, on_output, w);
     } else if (me->kind == SNICD_MARK_PARTIAL) {
         dp_worker_run_actions(w->dpw, &buf, in_port, me->slot, me->actions,
@@ -259,7 +254,7 @@ process_burst(struct snicd_worker *w, struct rte_mbuf **pkts, uint16_t n,
         unsigned run = 0;
 
         if (pkts[i]->nb_segs > 1 && rte_pktmbuf_linearize(pkts[i]) < 0) {
-            bump(&w->st.multiseg_drops, 1);
+            snic_counter_add(&w->st.multiseg_drops, 1);
             done[n_done++] = pkts[i++];
             continue;
         }
@@ -318,7 +313,7 @@ worker_main(void *arg)
             if (n == 0)
                 continue;
             got += n;
-            bump(&w->st.rx, n);
+            snic_counter_add(&w->st.rx, n);
             process_burst(w, pkts, n, p->ofport);
         }
         for (unsigned i = 0; i < w->n_pending; i++)
@@ -449,43 +444,36 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
     memset(dps, 0, sizeof(*dps));
     for (unsigned i = 0; i < d->n_workers; i++) {
         const struct snicd_worker *w = d->workers[i];
-        const struct dp_worker_stats *x = dp_worker_stats(w->dpw);
+        struct dp_worker_stats x;
 
-        s->rx += __atomic_load_n(&w->st.rx, __ATOMIC_RELAXED);
-        s->tx += __atomic_load_n(&w->st.tx, __ATOMIC_RELAXED);
-        s->tx_drops += __atomic_load_n(&w->st.tx_drops,
-                                       __ATOMIC_RELAXED);
-        s->multiseg_drops += __atomic_load_n(&w->st.multiseg_drops,
-                                             __ATOMIC_RELAXED);
-        s->nombuf_drops += __atomic_load_n(&w->st.nombuf_drops,
-                                           __ATOMIC_RELAXED);
-        s->marked += __atomic_load_n(&w->st.marked,
-                                     __ATOMIC_RELAXED);
-        s->unknown_marks += __atomic_load_n(&w->st.unknown_marks,
-                                            __ATOMIC_RELAXED);
-        s->decap_mark_drops += __atomic_load_n(
-            &w->st.decap_mark_drops, __ATOMIC_RELAXED);
-        /* the datapath's worker counters are plain fields: a racy read
-         * may be a burst old, which stats tolerate */
-        dps->packets += x->packets;
-        dps->emc_hits += x->emc_hits;
-        dps->misses += x->misses;
-        dps->ttl_drops += x->ttl_drops;
-        dps->noroom_drops += x->noroom_drops;
-        dps->tunnel_drops += x->tunnel_drops;
-        dps->outputs += x->outputs;
-        dps->controller += x->controller;
-        dps->normal_drops += x->normal_drops;
-        dps->resubmit_drops += x->resubmit_drops;
-        dps->learns += x->learns;
-        dps->learn_dups += x->learn_dups;
-        dps->learn_drops += x->learn_drops;
-        dps->port_decided += x->port_decided;
-        dps->ct_packets += x->ct_packets;
-        dps->ct_invalid += x->ct_invalid;
-        dps->ct_full += x->ct_full;
-        dps->recirc_drops += x->recirc_drops;
-        dps->mpls_drops += x->mpls_drops;
-        dps->l2_decided += x->l2_decided;
+        s->rx += snic_counter_get(&w->st.rx);
+        s->tx += snic_counter_get(&w->st.tx);
+        s->tx_drops += snic_counter_get(&w->st.tx_drops);
+        s->multiseg_drops += snic_counter_get(&w->st.multiseg_drops);
+        s->nombuf_drops += snic_counter_get(&w->st.nombuf_drops);
+        s->marked += snic_counter_get(&w->st.marked);
+        s->unknown_marks += snic_counter_get(&w->st.unknown_marks);
+        s->decap_mark_drops += snic_counter_get(&w->st.decap_mark_drops);
+        dp_worker_stats_read(w->dpw, &x);
+        dps->packets += x.packets;
+        dps->emc_hits += x.emc_hits;
+        dps->misses += x.misses;
+        dps->ttl_drops += x.ttl_drops;
+        dps->noroom_drops += x.noroom_drops;
+        dps->tunnel_drops += x.tunnel_drops;
+        dps->outputs += x.outputs;
+        dps->controller += x.controller;
+        dps->normal_drops += x.normal_drops;
+        dps->resubmit_drops += x.resubmit_drops;
+        dps->learns += x.learns;
+        dps->learn_dups += x.learn_dups;
+        dps->learn_drops += x.learn_drops;
+        dps->port_decided += x.port_decided;
+        dps->ct_packets += x.ct_packets;
+        dps->ct_invalid += x.ct_invalid;
+        dps->ct_full += x.ct_full;
+        dps->recirc_drops += x.recirc_drops;
+        dps->mpls_drops += x.mpls_drops;
+        dps->l2_decided += x.l2_decided;
     }
 }

@@ -12,6 +12,7 @@
 #include <endian.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "dp_test_flows.h"
@@ -720,6 +721,7 @@ Test(dp_fastpath, publisher_races_workers, .timeout = 60)
     struct c_reader readers[2];
     pthread_t th[2];
     uint64_t version, start, packets = 0, bytes = 0, decided = 0;
+    struct dp_worker_stats seen[2] = { 0 };
     unsigned long publishes = 0;
     struct flow f;
 
@@ -752,11 +754,28 @@ Test(dp_fastpath, publisher_races_workers, .timeout = 60)
                          dp_classifier(c_dp))), version);
         dp_poll(c_dp);
         publishes++;
+        /* the workers' counters, read while they count (a data race
+         * unless both sides are atomic: scripts/test --tsan) */
+        for (int i = 0; i < 2; i++) {
+            struct dp_worker_stats st;
+
+            dp_worker_stats_read(readers[i].w, &st);
+            cr_assert_geq(st.packets, seen[i].packets);
+            cr_assert_geq(st.outputs, seen[i].outputs);
+            seen[i] = st;
+        }
     }
     __atomic_store_n(&c_stop, true, __ATOMIC_RELEASE);
     for (int i = 0; i < 2; i++) {
+        struct dp_worker_stats st;
+
         pthread_join(th[i], NULL);
         decided += dp_worker_stats(readers[i].w)->port_decided;
+        /* a stopped worker's copy is its counters, every field */
+        dp_worker_stats_read(readers[i].w, &st);
+        cr_assert_eq(memcmp(&st, dp_worker_stats(readers[i].w),
+                            sizeof(st)), 0);
+        cr_assert_gt(st.packets, 0);
     }
     cr_assert_eq(dp_flow_stats(c_dp, 1, &packets, &bytes), 0);
     cr_log_info("%lu publishes, %lu packets, %llu decided by port",
