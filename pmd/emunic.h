@@ -295,7 +295,11 @@ struct emunic_adapter {
     bool has_domain;
     unsigned refcnt;            /* ports using it (atomic: hotplug adds
                                  * ports from the interrupt thread) */
-    bool dead;                  /* channel reported -EPIPE/-ETIMEDOUT */
+    /* the channel reported -EPIPE/-ETIMEDOUT/-EPROTO: set under lock,
+     * read anywhere (atomic: emunic_adapter_alive()); an unlocked reader
+     * (link status, a quick refusal) takes it as a hint, a command
+     * checks it again under lock */
+    bool dead;
     uint32_t reset_gen;         /* generation our flows belong to */
     uint32_t generation;        /* bumped by us on every device reset seen */
     bool reset_event;           /* a reset seen, INTR_RESET not raised yet */
@@ -392,7 +396,6 @@ struct emunic_port {
     uint16_t nb_txq_req;
     struct rte_ether_addr mac;
     bool started;
-    bool link_up;
     /* its function left the card (VF removed): RMV raised, bursts move
      * nothing, only stop/close make sense. Atomic: set by the alarm. */
     bool gone;
@@ -432,6 +435,10 @@ int emunic_vport_stats(struct emunic_adapter *ad, uint16_t vport,
 int emunic_vport_query(struct emunic_adapter *ad, uint16_t vport,
                        struct fw_vport_ctx *ctx);
 bool emunic_adapter_alive(struct emunic_adapter *ad);
+/* Port @dev's link status, as one atomic store of ethdev's link word: the
+ * alarm sets it (interrupt thread) while the application may ask for it. */
+struct rte_eth_dev;
+void emunic_port_link_set(struct rte_eth_dev *dev, bool up);
 /* Port @p (p->ad set, its ethdev's data filled) joins its adapter's list:
  * from now on the adapter's events reach it. Takes ad->lock. */
 void emunic_adapter_port_add(struct emunic_port *p)

@@ -30,15 +30,26 @@
 bool
 emunic_adapter_alive(struct emunic_adapter *ad)
 {
-    return ad->chan != NULL && !ad->dead;
+    return ad->chan != NULL && !__atomic_load_n(&ad->dead, __ATOMIC_ACQUIRE);
+}
+
+void
+emunic_port_link_set(struct rte_eth_dev *dev, bool up)
+{
+    struct rte_eth_link link;
+
+    rte_eth_linkstatus_get(dev, &link);
+    link.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+    rte_eth_linkstatus_set(dev, &link);
 }
 
 static void
 adapter_mark_dead(struct emunic_adapter *ad, int err)
+    SNIC_REQUIRES(ad->lock)
 {
     if (ad->dead)
         return;
-    ad->dead = true;
+    __atomic_store_n(&ad->dead, true, __ATOMIC_RELEASE);
     ad->dead_event = true;
     EMUNIC_LOG(ERR, "%s: the card at %s stopped answering (%s): ports are "
                "down, flow operations fail until the device is re-probed",
@@ -200,10 +211,8 @@ adapter_notify(struct emunic_adapter *ad, enum rte_eth_event_type ev)
 
         if (ev == RTE_ETH_EVENT_INTR_RMV)
             __atomic_store_n(&p->gone, true, __ATOMIC_RELEASE);
-        if (ev == RTE_ETH_EVENT_INTR_LSC || ev == RTE_ETH_EVENT_INTR_RMV) {
-            p->link_up = false;
-            dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
-        }
+        if (ev == RTE_ETH_EVENT_INTR_LSC || ev == RTE_ETH_EVENT_INTR_RMV)
+            emunic_port_link_set(dev, false);
         if (n < RTE_DIM(pids))
             pids[n++] = p->port_id;
     }

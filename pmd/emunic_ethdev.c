@@ -228,8 +228,7 @@ emunic_dev_start(struct rte_eth_dev *dev)
     for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
         dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
     p->started = true;
-    p->link_up = true;
-    dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
+    emunic_port_link_set(dev, true);
     return 0;
 }
 
@@ -247,8 +246,7 @@ emunic_dev_stop(struct rte_eth_dev *dev)
     for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
         dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
     p->started = false;
-    p->link_up = false;
-    dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+    emunic_port_link_set(dev, false);
     return 0;
 }
 
@@ -300,12 +298,13 @@ static int
 emunic_link_update(struct rte_eth_dev *dev, int wait)
 {
     struct emunic_port *p = dev->data->dev_private;
-    struct rte_eth_link link = dev->data->dev_link;
+    struct rte_eth_link link;
     struct fw_vport_ctx ctx;
     bool up = p->started && emunic_adapter_alive(p->ad) &&
               !__atomic_load_n(&p->gone, __ATOMIC_ACQUIRE);
 
     (void)wait;
+    rte_eth_linkstatus_get(dev, &link);
     if (up && p->role != EMUNIC_ROLE_UPLINK &&
         emunic_vport_query(p->ad, p->vport, &ctx) == 0)
         up = ctx.oper_up != 0;
@@ -317,7 +316,6 @@ emunic_link_update(struct rte_eth_dev *dev, int wait)
                                                  : RTE_ETH_SPEED_NUM_100G;
     link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
     link.link_autoneg = RTE_ETH_LINK_AUTONEG;
-    p->link_up = up;
     return rte_eth_linkstatus_set(dev, &link);
 }
 

@@ -386,7 +386,7 @@ void
 emunic_async_drain_locked(struct emunic_adapter *ad)
     SNIC_REQUIRES(ad->lock)
 {
-    if (ad->chan != NULL && !ad->dead && fw_chan_inflight(ad->chan) > 0)
+    if (emunic_adapter_alive(ad) && fw_chan_inflight(ad->chan) > 0)
         (void)aop_reap_locked(ad, true, true);
 }
 

@@ -590,8 +590,7 @@ emunic_reps_sync(struct emunic_adapter *ad)
         /* the VF went (or went and came back as a new function): its
          * rules and queues went with it in the card */
         __atomic_store_n(&p->gone, true, __ATOMIC_RELEASE);
-        p->link_up = false;
-        dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+        emunic_port_link_set(dev, false);
         rmv[n_rmv++] = s->port_id;
         EMUNIC_LOG(WARNING, "%s: vf%u is gone from the card (SR-IOV "
                    "generation %u): representor port %u removed "
