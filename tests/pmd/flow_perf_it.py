@@ -5,8 +5,8 @@
     flow_perf_it.py [CASE...]     (default: all)
 
 Each case starts its own emunic and runs dpdk-test-flow-perf, unmodified,
-with our PMD preloaded (LD_PRELOAD, as tests/pmd/testpmd_flow.py explains:
-DPDK refuses a -d plugin below a world-writable folder): ingress and transfer rules, with and without
+with our PMD preloaded, through testpmd_flow.py's harness (Emunic,
+driver_env, check, main): ingress and transfer rules, with and without
 COUNT, insertion with and without deletion. What it did is checked on the
 card, not in flow-perf's words: QUERY_HEALTH's rules_added/rules_deleted
 (ABI 1.5) must each have moved by exactly the rule count and no rule may be
@@ -25,50 +25,21 @@ import select
 import signal
 import subprocess
 import sys
-import tempfile
 import time
+
+import testpmd_flow as T
+from testpmd_flow import check
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from snic_child import die_with_parent, remove_dpdk_runtime  # noqa: E402
 
-EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 FLOW_PERF = os.environ.get("FLOW_PERF", "/usr/bin/dpdk-test-flow-perf")
-PMD = os.path.abspath(os.environ.get("PMD", "build/pmd/librte_net_emunic.so"))
-SNIC_FW = os.environ.get("SNIC_FW", "build/cli/snic-fw/snic-fw")
 N = 200
-failures = []
-
-
-def check(cond, what, output=""):
-    if cond:
-        print("  ok   " + what)
-    else:
-        print("  FAIL " + what)
-        if output:
-            print("       --- output ---\n" + output[-2500:])
-        failures.append(what)
-
-
-class Emunic:
-    def __init__(self, tmp):
-        self.sock = os.path.join(tmp, "nic")
-        self.proc = subprocess.Popen(
-            [EMUNIC, "--socket", self.sock, "--max-vfs", "4", "--num-vfs",
-             "2", "--mode", "switchdev", "-q"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        if "listening" not in line:
-            raise RuntimeError("emunic did not start: " + line)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
 
 
 def snic_fw(nic, *args):
-    r = subprocess.run([SNIC_FW, "--json", "--socket", nic.sock, *args],
+    r = subprocess.run([T.SNIC_FW, "--json", "--socket", nic.sock, *args],
                        capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise RuntimeError("snic-fw %s: %s" % (" ".join(args), r.stderr))
@@ -85,17 +56,12 @@ class FlowPerf:
                 "--no-shconf", "--no-telemetry", "-l", "0,1",
                 "--vdev", "net_emunic0,socket=%s,representor=vf[0-1]"
                 % nic.sock, "--", "--portmask=0x1", *args]
-        env = dict(os.environ)
-        preload = [PMD]
-        if os.environ.get("TESTPMD_PRELOAD"):
-            preload = os.environ["TESTPMD_PRELOAD"].split(":") + preload
-            env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
-        env["LD_PRELOAD"] = ":".join(preload)
         master, slave = pty.openpty()
         self.fd = master
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=slave, stderr=slave,
-                                     start_new_session=True, env=env,
+                                     start_new_session=True,
+                                     env=T.driver_env(),
                                      preexec_fn=die_with_parent())
         os.close(slave)
         self.out = ""
@@ -147,7 +113,7 @@ def insertion_ok(fp, what):
 def run_case(tmp, what, args, deletion):
     """Insert N rules (and delete them with @deletion); the card's totals
     must move by N each way and no rule may be left."""
-    nic = Emunic(tmp)
+    nic = T.Emunic(tmp, "-q")
     try:
         _, add0, del0 = health(nic)
         fp = FlowPerf(nic, ["--rules-count=%d" % N, "--rules-batch=50",
@@ -202,7 +168,7 @@ def case_no_deletion(tmp):
 def case_read_back(tmp):
     """Rules left in place while flow-perf forwards: every one read back
     from the card with its shape; SIGINT then flushes them."""
-    nic = Emunic(tmp)
+    nic = T.Emunic(tmp, "-q")
     fp = None
     try:
         fp = FlowPerf(nic, ["--rules-count=%d" % N, "--rules-batch=50",
@@ -260,20 +226,7 @@ def main():
     if not os.path.exists(FLOW_PERF):
         print("SKIP: %s not installed (Debian package dpdk)" % FLOW_PERF)
         return 77
-    names = sys.argv[1:] or list(CASES)
-    for name in names:
-        print("case " + name)
-        with tempfile.TemporaryDirectory(prefix="fpit") as tmp:
-            try:
-                CASES[name](tmp)
-            except Exception as e:  # noqa: BLE001 - report, then fail
-                failures.append("%s: exception %r" % (name, e))
-                print("  FAIL exception %r" % e)
-    if failures:
-        print("FAILED: %d check(s)" % len(failures))
-        return 1
-    print("all checks passed")
-    return 0
+    return T.main(CASES, "fpit")
 
 
 if __name__ == "__main__":

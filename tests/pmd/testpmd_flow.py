@@ -62,6 +62,27 @@ class Emunic:
         self.proc.wait()
 
 
+def driver_env():
+    """The environment of a stock DPDK application (dpdk-testpmd,
+    dpdk-test-flow-perf) with our driver in it.
+
+    Our driver goes in with LD_PRELOAD, not -d: DPDK refuses a -d plugin
+    below a world-writable folder (any clone in /tmp), while a preloaded
+    library's constructor registers net_emunic the same way before main()
+    from wherever the build is. Copying the .so to a private root-owned
+    folder would work too, but needs root, a folder outside every
+    world-writable one, and a cleanup that a killed test skips."""
+    env = dict(os.environ)
+    preload = [PMD]
+    if os.environ.get("TESTPMD_PRELOAD"):
+        # sanitized PMD in a stock application: runtimes first; the
+        # application's own allocations at exit are not ours to judge
+        preload = os.environ["TESTPMD_PRELOAD"].split(":") + preload
+        env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+    env["LD_PRELOAD"] = ":".join(preload)
+    return env
+
+
 class Testpmd:
     def __init__(self, vdevs, extra=()):
         self.prefix = "pmdit%d_%d" % (os.getpid(), time.time_ns() % 100000)
@@ -76,24 +97,10 @@ class Testpmd:
         args += ["--", "-i", "--total-num-mbufs=4096", *extra]
         master, slave = pty.openpty()
         self.fd = master
-        env = dict(os.environ)
-        # Our driver goes in with LD_PRELOAD, not -d: DPDK refuses a -d
-        # plugin below a world-writable folder (any clone in /tmp), while
-        # a preloaded library's constructor registers net_emunic the same
-        # way before main() from wherever the build is. Copying the .so to
-        # a private root-owned folder would work too, but needs root, a
-        # folder outside every world-writable one, and a cleanup that a
-        # killed test skips.
-        preload = [PMD]
-        if os.environ.get("TESTPMD_PRELOAD"):
-            # sanitized PMD in the stock testpmd: runtimes first; testpmd's
-            # own allocations at exit are not ours to judge
-            preload = os.environ["TESTPMD_PRELOAD"].split(":") + preload
-            env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
-        env["LD_PRELOAD"] = ":".join(preload)
         self.proc = subprocess.Popen(args, stdin=slave, stdout=slave,
                                      stderr=slave, start_new_session=True,
-                                     env=env, preexec_fn=die_with_parent())
+                                     env=driver_env(),
+                                     preexec_fn=die_with_parent())
         os.close(slave)
         self.log = ""
         self.startup = self.wait_prompt(30)
