@@ -24,6 +24,7 @@
 
 #include "fw_chan_priv.h"
 #include "fw_sock.h"
+#include "snic_clock.h"
 
 /* Spin on the cq this long before arming the eventfd and sleeping: a busy
  * device answers within microseconds and a syscall pair costs more. */
@@ -82,15 +83,6 @@ fw_cpu_relax(void)
 #endif
 }
 
-static int64_t
-fw_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void
 fw_chan_mark_dead(struct fw_chan *chan)
 {
@@ -101,7 +93,7 @@ static int
 fw_chan_connect(const char *path, int timeout_ms)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int64_t deadline = fw_sock_now_ms() + timeout_ms;
+    int64_t deadline = snic_now_ms() + timeout_ms;
     int sock;
 
     if (strlen(path) >= sizeof(sa.sun_path))
@@ -117,7 +109,7 @@ fw_chan_connect(const char *path, int timeout_ms)
             return sock;
         if (errno != EAGAIN && errno != EINTR)
             break;
-        if (fw_sock_now_ms() >= deadline) {
+        if (snic_now_ms() >= deadline) {
             errno = ETIMEDOUT;
             break;
         }
@@ -385,8 +377,8 @@ fw_chan_sriov_view(const struct fw_chan *chan, uint32_t *generation,
             continue;
         /* the writer may be off the CPU: let it run, within a bound */
         if (deadline == 0)
-            deadline = fw_sock_now_ms() + FW_CHAN_SRIOV_WAIT_MS;
-        else if (fw_sock_now_ms() >= deadline)
+            deadline = snic_now_ms() + FW_CHAN_SRIOV_WAIT_MS;
+        else if (snic_now_ms() >= deadline)
             return -EAGAIN;
         sched_yield();
     }
@@ -537,7 +529,7 @@ fw_chan_sleep(struct fw_chan *chan, int64_t deadline_ms)
         { .fd = chan->cq_fd, .events = POLLIN },
         { .fd = chan->sock, .events = POLLIN },
     };
-    int64_t left = deadline_ms - fw_sock_now_ms();
+    int64_t left = deadline_ms - snic_now_ms();
     uint64_t v;
     int r;
 
@@ -594,21 +586,21 @@ fw_chan_reap(struct fw_chan *chan, struct fw_completion *cmpl, unsigned max,
 
     /* look at the clock only every few spins: it costs more than a look
      * at the cq */
-    spin_end = fw_now_ns() + FW_CHAN_SPIN_NS;
+    spin_end = (int64_t)snic_now_ns() + FW_CHAN_SPIN_NS;
     for (unsigned spins = 1;; spins++) {
         n = fw_chan_reap_ready(chan, cmpl, max);
         if (n != 0)
             return n;
         fw_cpu_relax();
         if (spins % 32 == 0) {
-            if (fw_now_ns() >= spin_end)
+            if ((int64_t)snic_now_ns() >= spin_end)
                 break;
             /* the device may be waiting for our CPU */
             sched_yield();
         }
     }
 
-    deadline = fw_sock_now_ms() + timeout_ms;
+    deadline = snic_now_ms() + timeout_ms;
     for (;;) {
         /* Arm, then look again: a completion posted between our last look
          * and the arm would otherwise never be signalled. */

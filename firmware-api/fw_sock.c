@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "snic_clock.h"
+
 int
 fw_sock_send(int sock, const void *msg, size_t size, const int *fds,
              unsigned nfds)
@@ -105,23 +107,14 @@ fw_sock_hdr(struct fw_msg_hdr *hdr, uint16_t type, uint16_t size)
     hdr->size = size;
 }
 
-int64_t
-fw_sock_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 fw_sock_wait(int fd, short events, int timeout_ms)
 {
-    int64_t deadline = fw_sock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = snic_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     struct pollfd p = { .fd = fd, .events = events };
 
     for (;;) {
-        int64_t left = deadline - fw_sock_now_ms();
+        int64_t left = deadline - snic_now_ms();
         int r;
 
         r = poll(&p, 1, left > 0 ? (int)left : 0);

@@ -35,7 +35,4 @@ void fw_sock_hdr(struct fw_msg_hdr *hdr, uint16_t type, uint16_t size);
  * -errno. Retries on EINTR with the remaining time. */
 int fw_sock_wait(int fd, short events, int timeout_ms);
 
-/* Monotonic milliseconds, for deadlines. */
-int64_t fw_sock_now_ms(void);
-
 #endif /* SNIC_FW_SOCK_H */

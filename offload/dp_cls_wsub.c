@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dp_cls_wsub.h"
+#include "snic_clock.h"
 
 /* How long a publish waits for the readers to let go of a large spare
  * before it builds a new copy instead. Workers quiesce between bursts
@@ -519,22 +520,20 @@ static bool
 spare_free(struct wsub *s, struct dp_qsbr *qsbr)
 {
     const struct timespec nap = { 0, 20000 };
-    struct timespec t0, t;
+    uint64_t t0;
 
     if (s->spare->refcnt == 1)
         return true;
     dp_qsbr_poll(qsbr);
     if (s->spare->refcnt == 1 || s->spare->slot_mask + 1 < SPARE_WAIT_MIN)
         return s->spare->refcnt == 1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t0 = snic_now_ns();
     for (;;) {
         nanosleep(&nap, NULL);
         dp_qsbr_poll(qsbr);
         if (s->spare->refcnt == 1)
             return true;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if ((uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000ull
-            + (uint64_t)t.tv_nsec - (uint64_t)t0.tv_nsec > SPARE_WAIT_NS)
+        if (snic_now_ns() - t0 > SPARE_WAIT_NS)
             return false;
     }
 }

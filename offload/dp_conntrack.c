@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "dp_ct_priv.h"
+#include "snic_clock.h"
 
 #define DP_CT_SHARDS        64u
 #define DP_CT_BUCKETS       1024u       /* per shard */
@@ -93,11 +94,8 @@ enum {
 static uint64_t
 mono_s(void *ctx)
 {
-    struct timespec ts;
-
     (void)ctx;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec;
+    return snic_now_ns() / 1000000000u;
 }
 
 struct dp_ct *

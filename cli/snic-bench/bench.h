@@ -46,6 +46,8 @@
 
 #include <jansson.h>
 
+#include "snic_clock.h"
+
 #define BENCH_MAX_POINTS    8u      /* entries of a --setup-flows style list */
 #define BENCH_MAX_RUNS      32u
 #define BENCH_MAX_ARGS      64u     /* split EAL argument strings */
@@ -145,7 +147,6 @@ int64_t bench_cpu_ticks(pid_t pid);
 int bench_split_args(const char *s, char **store, char **argv,
                      unsigned max, unsigned *n);
 
-double bench_now(void);             /* CLOCK_MONOTONIC seconds */
 void bench_log(const struct bench_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -61,7 +61,7 @@ del_block(struct ctl_client *c, const struct churn *ch, uint32_t k)
 static void
 sleep_until(double t)
 {
-    double left = t - bench_now();
+    double left = t - snic_now_s();
     struct timespec ts;
 
     if (left <= 0)
@@ -76,7 +76,7 @@ churn_main(void *arg)
 {
     struct churn *ch = arg;
     double period = (double)ch->block / (double)ch->o->churn_rate;
-    double t0 = bench_now(), next = t0;
+    double t0 = snic_now_s(), next = t0;
     struct ctl_client *c = bench_ctl_open(ch->e, 2);
     uint32_t k = 0;
 
@@ -100,11 +100,11 @@ churn_main(void *arg)
         next += period;
         /* a daemon that cannot keep up gets no burst to catch up with:
          * the achieved rate is the answer */
-        if (bench_now() - next > 1.0)
-            next = bench_now();
+        if (snic_now_s() - next > 1.0)
+            next = snic_now_s();
         sleep_until(next);
     }
-    ch->seconds = bench_now() - t0;
+    ch->seconds = snic_now_s() - t0;
     ctl_client_close(c);
     return NULL;
 }

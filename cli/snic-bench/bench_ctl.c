@@ -41,12 +41,12 @@ bench_flow_text(char *buf, size_t size, const struct bench_opts *o,
 struct ctl_client *
 bench_ctl_open(const struct bench_env *e, double timeout_s)
 {
-    double end = bench_now() + timeout_s;
+    double end = snic_now_s() + timeout_s;
     struct ctl_client *c;
 
     for (;;) {
         c = ctl_client_open(e->ctl_dir, 1000);
-        if (c != NULL || bench_now() >= end || bench_stop)
+        if (c != NULL || snic_now_s() >= end || bench_stop)
             return c;
         usleep(20000);
     }
@@ -82,11 +82,11 @@ bench_ctl_add(struct ctl_client *c, const struct bench_opts *o, bool churn,
     }
     /* the clock covers the request on the wire, parsing, the flow table,
      * the offload commit and the reply: what a controller waits for */
-    t0 = bench_now();
+    t0 = snic_now_s();
     r = call(c, "add-flows", json_pack("{s:o, s:s}", "flows", flows, "file",
                                        churn ? "churn" : "bench"));
     if (seconds != NULL)
-        *seconds = bench_now() - t0;
+        *seconds = snic_now_s() - t0;
     if (r == NULL)
         return -EIO;
     json_int_t added = json_integer_value(json_object_get(r, "added"));
@@ -130,9 +130,9 @@ bench_ctl_mod_all(struct ctl_client *c, const struct bench_opts *o,
     params = json_pack("{s:s, s:b}", "flow", text, "strict", 0);
     if (params == NULL)
         return -ENOMEM;
-    t0 = bench_now();
+    t0 = snic_now_s();
     r = call(c, "mod-flows", params);
-    *seconds = bench_now() - t0;
+    *seconds = snic_now_s() - t0;
     if (r == NULL)
         return -EIO;
     json_decref(r);
@@ -161,7 +161,7 @@ int
 bench_ctl_wait_placed(struct ctl_client *c, enum bench_path path,
                       uint64_t want, double timeout_s, struct bench_placed *p)
 {
-    double end = bench_now() + timeout_s;
+    double end = snic_now_s() + timeout_s;
     int rc;
 
     for (;;) {
@@ -177,7 +177,7 @@ bench_ctl_wait_placed(struct ctl_client *c, enum bench_path path,
          * refused some; that is the answer, not a reason to wait */
         if (path == BENCH_OFFLOAD && total >= want && p->sw + p->partial > 0)
             return 0;
-        if (bench_now() > end || bench_stop)
+        if (snic_now_s() > end || bench_stop)
             return -ETIMEDOUT;
         usleep(1000);
     }

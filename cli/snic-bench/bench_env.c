@@ -27,15 +27,6 @@
 
 #define NR_HUGEPAGES    "/proc/sys/vm/nr_hugepages"
 
-double
-bench_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void
 bench_log(const struct bench_opts *o, const char *fmt, ...)
 {
@@ -300,14 +291,14 @@ spawn(struct bench_child *c, const char *name, const char *log,
 int
 bench_env_stop(struct bench_child *c, double timeout_s)
 {
-    double end = bench_now() + timeout_s;
+    double end = snic_now_s() + timeout_s;
     int status, rc = 0;
 
     if (c->pid <= 0)
         return 0;
     kill(c->pid, SIGTERM);
     while (waitpid(c->pid, &status, WNOHANG) == 0) {
-        if (bench_now() > end) {
+        if (snic_now_s() > end) {
             kill(c->pid, SIGKILL);
             waitpid(c->pid, &status, 0);
             rc = -ETIMEDOUT;
@@ -353,7 +344,7 @@ bench_env_start_emunic(struct bench_env *e, const struct bench_opts *o,
                        uint32_t max_flows)
 {
     char counters[32], log[300];
-    double end = bench_now() + 10;
+    double end = snic_now_s() + 10;
     int rc;
 
     /* every flow takes a counter; the profile's default is 64 K */
@@ -370,7 +361,7 @@ bench_env_start_emunic(struct bench_env *e, const struct bench_opts *o,
     if (rc < 0)
         return rc;
     while (!log_contains(log, "listening on")) {
-        if (!child_alive(&e->emunic) || bench_now() > end || bench_stop) {
+        if (!child_alive(&e->emunic) || snic_now_s() > end || bench_stop) {
             fprintf(stderr, "snic-bench: emunic did not start (see %s)\n",
                     log);
             bench_env_stop(&e->emunic, 2);
@@ -443,7 +434,7 @@ bench_env_start_snicd(struct bench_env *e, const struct bench_opts *o,
                       enum bench_path path)
 {
     char *argv[BENCH_MAX_ARGS + 1], *store[2] = { NULL, NULL }, log[300];
-    double end = bench_now() + 30;
+    double end = snic_now_s() + 30;
     unsigned n = 0;
     int rc;
 
@@ -469,7 +460,7 @@ bench_env_start_snicd(struct bench_env *e, const struct bench_opts *o,
             if (rc == 0)
                 break;
         }
-        if (!child_alive(&e->snicd) || bench_now() > end || bench_stop) {
+        if (!child_alive(&e->snicd) || snic_now_s() > end || bench_stop) {
             fprintf(stderr, "snic-bench: snicd (%s) did not start (see "
                     "%s)\n", bench_path_name[path], log);
             bench_env_stop(&e->snicd, 5);

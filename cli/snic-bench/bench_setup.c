@@ -24,7 +24,7 @@ static int
 wait_empty(struct ctl_client *c, uint32_t flows)
 {
     struct bench_placed p;
-    double end = bench_now() + 60 + (double)flows / 1000.0;
+    double end = snic_now_s() + 60 + (double)flows / 1000.0;
     int rc;
 
     for (;;) {
@@ -33,7 +33,7 @@ wait_empty(struct ctl_client *c, uint32_t flows)
             return rc;
         if (p.hw + p.partial + p.sw == 0)
             return 0;
-        if (bench_now() > end || bench_stop)
+        if (snic_now_s() > end || bench_stop)
             return -ETIMEDOUT;
         usleep(1000);
     }
@@ -56,7 +56,7 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
         rc = wait_empty(c, flows);
     if (rc < 0)
         goto out_lat;
-    t0 = bench_now();
+    t0 = snic_now_s();
     for (uint32_t b = 0; b < n_batches && !bench_stop; b++) {
         uint32_t n = flows - done < o->batch ? flows - done : o->batch;
 
@@ -76,7 +76,7 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
                 flows, PLACE_TIMEOUT_S(flows));
         goto out_lat;
     }
-    r->seconds = bench_now() - t0;
+    r->seconds = snic_now_s() - t0;
     r->flows_per_sec = (double)flows / r->seconds;
     r->p50_ms = bench_percentile(lat, n_batches, 50) * 1e3;
     r->p90_ms = bench_percentile(lat, n_batches, 90) * 1e3;
@@ -89,14 +89,14 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
                 (unsigned long long)r->placed.sw);
     /* snicd replies once the modify is committed (rules re-created on
      * the offload path); the flows must still be where they were */
-    t0 = bench_now();
+    t0 = snic_now_s();
     rc = bench_ctl_mod_all(c, o, &r->mod_seconds);
     if (rc == 0) {
         struct bench_placed after;
 
         rc = bench_ctl_wait_placed(c, path, flows, PLACE_TIMEOUT_S(flows),
                                    &after);
-        r->mod_seconds = bench_now() - t0;
+        r->mod_seconds = snic_now_s() - t0;
         if (rc == 0 && (path == BENCH_OFFLOAD ? after.hw : after.sw)
                        < (path == BENCH_OFFLOAD ? r->placed.hw
                                                 : r->placed.sw))
@@ -109,11 +109,11 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
     }
     if (rc < 0)
         goto out_lat;
-    t0 = bench_now();
+    t0 = snic_now_s();
     rc = bench_ctl_del(c, NULL);
     if (rc == 0)
         rc = wait_empty(c, flows);
-    r->del_seconds = rc == 0 ? bench_now() - t0 : NAN;
+    r->del_seconds = rc == 0 ? snic_now_s() - t0 : NAN;
 out_lat:
     free(lat);
     return rc;

@@ -169,7 +169,7 @@ static int
 vf_emu_wait_sockets(struct vf_backend *be, unsigned n, int timeout_ms)
 {
     struct vf_emunic *e = be->priv;
-    long long start = vf_fs_now_ms();
+    long long start = snic_now_ms();
     char p[sizeof(e->path) + 16];
 
     for (;;) {
@@ -182,7 +182,7 @@ vf_emu_wait_sockets(struct vf_backend *be, unsigned n, int timeout_ms)
         snprintf(p, sizeof(p), "%s.vf%u", e->path, n);
         if (have == n && !vf_fs_exists(p))
             return 0;
-        if (vf_fs_now_ms() - start >= timeout_ms) {
+        if (snic_now_ms() - start >= timeout_ms) {
             vf_err_set(&be->err, "timed out after %.1f s waiting for %u VF "
                        "sockets of %s (%u present)", timeout_ms / 1000.0, n,
                        e->path, have);

@@ -96,15 +96,6 @@ vf_fs_exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
-long long
-vf_fs_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 vf_fs_sleep_ms(unsigned ms)
 {

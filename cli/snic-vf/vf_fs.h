@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "snic_clock.h"   /* snic_now_ms() for bounded waits */
+
 /* Read a one-line file into @buf without its trailing newline. */
 int vf_fs_read(const char *path, char *buf, size_t size);
 int vf_fs_read_long(const char *path, long *out);
@@ -14,8 +16,6 @@ int vf_fs_write(const char *path, const char *text);
 /* Last component of the symlink's target; -errno if not a link. */
 int vf_fs_link_base(const char *path, char *buf, size_t size);
 bool vf_fs_exists(const char *path);
-/* Monotonic milliseconds, for bounded waits. */
-long long vf_fs_now_ms(void);
 void vf_fs_sleep_ms(unsigned ms);
 
 #endif /* SNIC_VF_FS_H */

@@ -348,7 +348,7 @@ vf_wait_links(const struct vf_sysfs *s, const char *name, unsigned want,
         bool extra;
         unsigned missing;
         unsigned have = vf_count_links(s, name, want, &extra, &missing);
-        long long now = vf_fs_now_ms();
+        long long now = snic_now_ms();
 
         if (have == want && !extra)
             return 0;
@@ -382,7 +382,7 @@ vf_wait_probe(const struct vf_sysfs *s, const char *name, unsigned n,
 {
     char path[PATH_MAX];
     long autoprobe = 0;
-    long long end = vf_fs_now_ms() + VF_PROBE_GRACE_MS;
+    long long end = snic_now_ms() + VF_PROBE_GRACE_MS;
 
     vf_path(path, sizeof(path), s,
             "/sys/class/net/%s/device/sriov_drivers_autoprobe", name);
@@ -393,7 +393,7 @@ vf_wait_probe(const struct vf_sysfs *s, const char *name, unsigned n,
     for (unsigned i = 0; i < n; i++) {
         vf_path(path, sizeof(path), s,
                 "/sys/class/net/%s/device/virtfn%u/driver", name, i);
-        while (!vf_fs_exists(path) && vf_fs_now_ms() < end)
+        while (!vf_fs_exists(path) && snic_now_ms() < end)
             vf_fs_sleep_ms(VF_POLL_MS);
         if (!vf_fs_exists(path)) {
             fprintf(stderr, "snic-vf: note: %s VF %u has no driver yet "
@@ -427,7 +427,7 @@ vf_sysfs_set_numvfs(const struct vf_sysfs *s, const char *name,
                     unsigned numvfs, int timeout_ms, struct vf_err *err)
 {
     struct vf_dev dev;
-    long long start = vf_fs_now_ms();
+    long long start = snic_now_ms();
     int rc;
 
     rc = vf_sysfs_read_dev(s, name, &dev, err);

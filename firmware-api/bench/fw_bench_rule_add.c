@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "snic/fw_chan.h"
+#include "snic_clock.h"
 
 #ifndef FW_BENCH_EMUNIC
 #define FW_BENCH_EMUNIC "emunic"
@@ -38,15 +39,6 @@ struct bench {
     struct fw_completion *cmpl;
     unsigned max_cmpl;
 };
-
-static double
-bench_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void __attribute__((noreturn))
 bench_die(const char *what, int err)
@@ -105,7 +97,7 @@ bench_add_batched(struct bench *b)
     static struct fw_rule_add_in in;
     size_t sz = bench_rule(&in, 0);
     unsigned posted = 0;
-    double t0 = bench_now();
+    double t0 = snic_now_s();
 
     while (posted < b->n_rules || fw_chan_inflight(b->ch) > 0) {
         while (posted < b->n_rules && fw_chan_space(b->ch) > 0) {
@@ -119,7 +111,7 @@ bench_add_batched(struct bench *b)
         fw_chan_doorbell(b->ch);
         bench_reap(b, "batched rule add");
     }
-    return b->n_rules / (bench_now() - t0);
+    return b->n_rules / (snic_now_s() - t0);
 }
 
 static double
@@ -127,7 +119,7 @@ bench_add_single(struct bench *b)
 {
     static struct fw_rule_add_in in;
     size_t sz = bench_rule(&in, 0);
-    double t0 = bench_now();
+    double t0 = snic_now_s();
     uint32_t syn;
     uint8_t st;
 
@@ -146,7 +138,7 @@ bench_add_single(struct bench *b)
             bench_check(&c, "single rule add");
         }
     }
-    return b->n_rules / (bench_now() - t0);
+    return b->n_rules / (snic_now_s() - t0);
 }
 
 static void

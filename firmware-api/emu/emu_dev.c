@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "emu_clock.h"
+#include "snic_clock.h"
 #include "emu_dev_priv.h"
 
 enum emu_perm {
@@ -97,7 +97,7 @@ emu_cmd_query_health(struct emu_dev *dev, struct emu_cmd *cmd)
     out->health = dev->health;
     out->reset_generation = dev->reset_generation;
     out->fatal_syndrome = dev->fatal_syndrome;
-    out->uptime_ms = (uint32_t)((emu_now_ns() - dev->start_ns) / 1000000u);
+    out->uptime_ms = (uint32_t)((snic_now_ns() - dev->start_ns) / 1000000u);
     out->commands = dev->commands;
     out->commands_failed = dev->commands_failed;
     cmd->out_len = offsetof(struct fw_query_health_out, rules);
@@ -288,7 +288,7 @@ emu_dev_create(const struct emu_config *cfg, const struct emu_dev_ops *ops,
     dev->ops = *ops;
     dev->ctx = ctx;
     emu_profile_fill_caps(&dev->cfg, &dev->caps);
-    dev->start_ns = emu_now_ns();
+    dev->start_ns = snic_now_ns();
     dev->health = FW_HEALTH_OK;
 
     dev->vports = calloc(dev->caps.num_vports, sizeof(*dev->vports));

@@ -207,9 +207,10 @@ typedef uint8_t (*emu_cmd_fn)(struct emu_dev *dev, struct emu_cmd *cmd);
  * Who calls whom. emu_dev.c is the dispatcher: the gate, then the handler
  * of emu_cmds[] in a feature file (vport, steering, rule query, RSS,
  * counter, fault, reset). Feature files call forward into the leaves below
- * (emu_cmd.c, emu_lookup.c, emu_clock.h), which call nothing back; the
- * steering file calls the rule checker, and reset and SR-IOV changes call
- * the files that own what they take away. No file calls the dispatcher.
+ * (emu_cmd.c, emu_lookup.c, common/snic_clock.h), which call nothing
+ * back; the steering file calls the rule checker, and reset and SR-IOV
+ * changes call the files that own what they take away. No file calls the
+ * dispatcher.
  */
 
 /* emu_cmd.c (leaf): input discipline shared by every handler */

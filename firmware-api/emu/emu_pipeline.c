@@ -16,7 +16,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "emu_clock.h"
+#include "snic_clock.h"
 #include "emu_dev_priv.h"
 #include "emu_packet.h"
 
@@ -378,7 +378,7 @@ emu_rate_ok(struct emu_vport *vp, uint32_t len)
 
     if (vp->ctx.max_tx_rate == 0)
         return true;
-    now = emu_now_ns();
+    now = snic_now_ns();
     bps = (double)vp->ctx.max_tx_rate * 125000.0;
     burst = bps / 100.0;
     if (burst < 4096.0)

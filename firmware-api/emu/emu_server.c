@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "../fw_sock.h"
-#include "emu_clock.h"
+#include "snic_clock.h"
 #include "emu_server_int.h"
 
 #define EMU_IDLE_NS         200000      /* spin this long after last work */
@@ -687,7 +687,7 @@ int
 emu_server_run(struct emu_server *srv)
 {
     struct epoll_event evs[EMU_MAX_EVENTS];
-    uint64_t last_work = emu_now_ns();
+    uint64_t last_work = snic_now_ns();
 
     srv->busy = false;
     emu_shmq_set_need_kick(srv, true);
@@ -702,12 +702,12 @@ emu_server_run(struct emu_server *srv)
         emu_server_sweep(srv);
 
         if (emu_server_work(srv) > 0) {
-            last_work = emu_now_ns();
+            last_work = snic_now_ns();
             if (!srv->busy) {
                 srv->busy = true;
                 emu_shmq_set_need_kick(srv, false);
             }
-        } else if (srv->busy && emu_now_ns() - last_work <= EMU_IDLE_NS) {
+        } else if (srv->busy && snic_now_ns() - last_work <= EMU_IDLE_NS) {
             /* Spinning for a driver that may share our CPU (2 cores, other
              * load): let it run, or its next command waits a time slice. */
             sched_yield();

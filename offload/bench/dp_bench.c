@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "snic/dp.h"
+#include "snic_clock.h"
 
 #define RUNS        5
 #define OPS         ops
@@ -50,15 +51,6 @@ static uint32_t max_flows = UINT32_MAX;
 #define FRAME_LEN   64u
 #define HEADROOM    128u
 #define STRIDE      (HEADROOM + FRAME_LEN)
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint32_t
 flow_dst(uint32_t i)
@@ -160,7 +152,7 @@ run_once(struct dp_worker *w, const struct dp_cls *cls, uint8_t *frames,
 {
     const struct dp_cls_snap *snap = dp_cls_snap_get(cls);
     unsigned long found = 0;
-    double t0 = now_s(), t;
+    double t0 = snic_now_s(), t;
 
     if (mode == M_BURST) {
         for (unsigned i = 0; i < OPS; i += BURST) {
@@ -177,7 +169,7 @@ run_once(struct dp_worker *w, const struct dp_cls *cls, uint8_t *frames,
             found += dp_worker_process_burst(w, b, BURST, 1, sink, NULL);
             dp_worker_quiesce(w);
         }
-        t = now_s() - t0;
+        t = snic_now_s() - t0;
         if (found == 0)
             abort();
         return OPS / t;
@@ -200,7 +192,7 @@ run_once(struct dp_worker *w, const struct dp_cls *cls, uint8_t *frames,
         if ((i & 31) == 31)
             dp_worker_quiesce(w);
     }
-    t = now_s() - t0;
+    t = snic_now_s() - t0;
     if (found == 0)
         abort();
     return OPS / t;
@@ -455,7 +447,7 @@ matrix_once(struct dp_worker *w, uint8_t *frames, uint32_t n_pkts)
 {
     unsigned long found = 0;
     uint32_t k = 0;
-    double t0 = now_s(), t;
+    double t0 = snic_now_s(), t;
 
     for (unsigned i = 0; i < OPS; i += BURST) {
         struct dp_buf b[BURST];
@@ -471,7 +463,7 @@ matrix_once(struct dp_worker *w, uint8_t *frames, uint32_t n_pkts)
         found += dp_worker_process_burst(w, b, BURST, 1, sink, NULL);
         dp_worker_quiesce(w);
     }
-    t = now_s() - t0;
+    t = snic_now_s() - t0;
     if (found == 0)
         abort();
     return OPS / t;

@@ -12,22 +12,13 @@
 
 #include "ctl_priv.h"
 
-int64_t
-ctl_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* At most one line a second: a client refused in a loop must not fill the
  * daemon's log. The next line says how many were left out. */
 void
 ctl_server_log(struct ctl_server *s, const char *fmt, ...)
 {
     char line[CTL_ERROR_MSG_SIZE + 128];
-    int64_t now = ctl_now_ms();
+    int64_t now = snic_now_ms();
     size_t n;
     va_list ap;
 

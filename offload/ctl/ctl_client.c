@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "snic/ctl.h"
+#include "snic_clock.h"
 
 struct ctl_client {
     int fd;
@@ -22,14 +23,6 @@ struct ctl_client {
     char *buf;              /* bytes past the last reply line */
     size_t len, cap;
 };
-
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct ctl_client *
 ctl_client_open(const char *path, int timeout_ms)
@@ -93,7 +86,7 @@ send_all(int fd, const char *p, size_t size, long long deadline)
         }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
             return -errno;
-        int left = (int)(deadline - now_ms());
+        int left = (int)(deadline - snic_now_ms());
         if (left <= 0)
             return -ETIMEDOUT;
         struct pollfd pfd = { .fd = fd, .events = POLLOUT };
@@ -120,7 +113,7 @@ read_line(struct ctl_client *c, long long deadline)
             c->buf = grown;
             c->cap = cap;
         }
-        int left = (int)(deadline - now_ms());
+        int left = (int)(deadline - snic_now_ms());
         if (left <= 0)
             return -ETIMEDOUT;
         struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
@@ -200,13 +193,13 @@ json_t *
 ctl_client_call(struct ctl_client *c, const char *method, json_t *params,
                 int timeout_ms, struct ctl_error *err)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = snic_now_ms() + timeout_ms;
     int rc = send_request(c, method, params, deadline, err);
     if (rc == -EINVAL || rc == -ENOMEM)
         return NULL;
     /* A daemon that refuses us answers once and closes: read that answer
      * even when the send already failed, it says why. */
-    long len = read_line(c, rc < 0 ? now_ms() + 200 : deadline);
+    long len = read_line(c, rc < 0 ? snic_now_ms() + 200 : deadline);
     if (rc < 0 && len < 0)
         return ctl_fail(err, CTL_ERR_TRANSPORT,
                         "cannot send to snicd: %s", strerror(-rc));
@@ -384,7 +377,7 @@ ctl_client_stream(struct ctl_client *c, const char *method, json_t *params,
 {
     struct stream_scan st = { .list = list, .item_start = -1 };
     json_t *result = NULL;
-    int rc = send_request(c, method, params, now_ms() + timeout_ms, err);
+    int rc = send_request(c, method, params, snic_now_ms() + timeout_ms, err);
 
     if (rc == -EINVAL || rc == -ENOMEM)
         return NULL;

@@ -150,7 +150,7 @@ ctl_conn_refuse(struct ctl_conn *c, int code, const char *fmt, ...)
     vsnprintf(err.message, sizeof(err.message), fmt, ap);
     va_end(ap);
     line = ctl_reply_error(NULL, &err, &size);
-    if (conn_queue(c, line, size, ctl_now_ms()) < 0)
+    if (conn_queue(c, line, size, snic_now_ms()) < 0)
         c->dead = true;
     c->closing = true;
 }

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include "snic/ctl.h"
+#include "snic_clock.h"
 
 #define CTL_READ_CHUNK      65536u
 #define CTL_READ_BUDGET     (256u << 10)    /* per connection per turn */
@@ -85,9 +86,8 @@ struct ctl_server {
     unsigned streams_open;
 };
 
-/* ctl_base.c (leaf): the clock, the log (at most a line a second), the
- * built-in help method */
-int64_t ctl_now_ms(void);
+/* ctl_base.c (leaf): the log (at most a line a second), the built-in
+ * help method; the clock is snic_now_ms() (common/snic_clock.h) */
 void ctl_server_log(struct ctl_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 json_t *ctl_builtin_help(void *ctx, const json_t *params,

@@ -423,7 +423,7 @@ int
 ctl_server_run_once(struct ctl_server *s, int timeout_ms)
 {
     struct epoll_event evs[CTL_MAX_CLIENTS + 1];
-    int64_t now = ctl_now_ms(), next;
+    int64_t now = snic_now_ms(), next;
     int served = 0, n;
 
     s->turn++;
@@ -435,7 +435,7 @@ ctl_server_run_once(struct ctl_server *s, int timeout_ms)
     n = epoll_wait(s->epfd, evs, CTL_MAX_CLIENTS + 1, timeout_ms);
     if (n < 0)
         return errno == EINTR ? 0 : -errno;
-    now = ctl_now_ms();
+    now = snic_now_ms();
     for (int i = 0; i < n; i++) {
         struct ctl_conn *c = evs[i].data.ptr;
 

@@ -200,7 +200,7 @@ on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
 int
 snicd_core_init(struct snicd *d)
 {
-    d->start_ns = snicd_now_ns();
+    d->start_ns = snic_now_ns();
     d->local_ethdev = UINT16_MAX;
     d->dp = dp_create(NULL, NULL);
     if (d->dp == NULL)
@@ -297,7 +297,7 @@ snicd_core_batch_begin(struct snicd *d)
     if (rc < 0)
         return rc;
     d->batch_mark = d->journal != NULL ? snicd_journal_mark(d->journal) : 0;
-    d->batch_now = snicd_now_ns();
+    d->batch_now = snic_now_ns();
     d->staging = true;
     d->n_staged = 0;
     d->stage_err = 0;
@@ -466,7 +466,7 @@ snicd_core_refresh_step(struct snicd *d)
 
     if (!d->refresh_active)
         return false;
-    now = snicd_now_ns();
+    now = snic_now_ns();
     flow_table_refresh_timed(d->table, &d->refresh_cursor, REFRESH_SLICE,
                              snicd_core_flow_counts, d, now);
     if (d->refresh_cursor < flow_table_count_timed(d->table))

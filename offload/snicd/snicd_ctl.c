@@ -145,7 +145,7 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
     json_int_t first_line = 1;
     struct flow_mod *mods;
     size_t n = 0, failed = 0, before, fresh;
-    uint64_t t0 = snicd_now_ns(), ns;
+    uint64_t t0 = snic_now_ns(), ns;
     bool more, abort_it;
     int rc;
 
@@ -207,7 +207,7 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
         return ctl_fail(err, CTL_ERR_FAILED, "%s: flow %zu of the batch: "
                         "%s: %s (nothing of this batch was added)", file,
                         failed + 1, refusal(rc, failed, n), strerror(-rc));
-    ns = snicd_now_ns() - t0;
+    ns = snic_now_ns() - t0;
     d->last_batch.flows = n;
     d->last_batch.ns = ns ? ns : 1;
     /* an add replaces a flow of the same match and priority (one in the
@@ -419,7 +419,7 @@ dump_open(void *ctx, const json_t *params, void **state,
     }
     /* hardware counters as of now, not as of the last periodic read */
     snicd_core_read_hw(d);
-    ds->now = snicd_now_ns();
+    ds->now = snic_now_ns();
     ds->removals = flow_table_removals(d->table);
     rc = flow_table_walk(d->table, FLOW_TABLE_ALL, dump_collect, ds);
     if (rc < 0) {

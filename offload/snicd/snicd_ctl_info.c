@@ -280,7 +280,7 @@ json_t *
 snicd_ctl_controller_show(struct snicd *d)
 {
     struct snicd_punt all[SNICD_PUNT_KEEP * SNICD_MAX_WORKERS];
-    uint64_t total = 0, now = snicd_now_ns();
+    uint64_t total = 0, now = snic_now_ns();
     json_t *list = json_array(), *o = NULL;
     char *buf = NULL;
     size_t size = 0, n;

@@ -127,7 +127,7 @@ device_lost(struct snicd *d)
               "goes to software, none is lost; re-attaching when it "
               "answers again");
     d->dev_lost = true;
-    d->dev_lost_ns = snicd_now_ns();
+    d->dev_lost_ns = snic_now_ns();
     d->dev_next_try_ns = d->dev_lost_ns;
     d->dev_tries = 0;
     if (d->offload != NULL)
@@ -200,7 +200,7 @@ try_reattach(struct snicd *d)
     SNIC_REQUIRES(snicd_control)
 {
     const struct snicd_port_info *up;
-    uint64_t now = snicd_now_ns();
+    uint64_t now = snic_now_ns();
     int rc;
 
     if (now < d->dev_next_try_ns)

@@ -49,7 +49,7 @@ apply_fin(void *ctx, uint64_t id, uint16_t idle, uint16_t hard)
 size_t
 snicd_learn_drain(struct snicd *d)
 {
-    struct learn_ctx lc = { .d = d, .now = snicd_now_ns() };
+    struct learn_ctx lc = { .d = d, .now = snic_now_ns() };
     size_t n;
 
     if (d->dp == NULL || d->staging)

@@ -303,7 +303,7 @@ replay_one(void *ctx, bool add, const struct flow *f)
         .cmd = add ? FLOW_CMD_ADD : FLOW_CMD_DELETE_STRICT,
         .flow = *f, .out_port = FLOW_PORT_ANY,
     };
-    int rc = flow_table_apply(d->table, &fm, snicd_now_ns());
+    int rc = flow_table_apply(d->table, &fm, snic_now_ns());
 
     if (rc < 0)
         snicd_log(SNICD_LOG_WARN, "journal record refused by the flow table: "
@@ -461,7 +461,7 @@ static void
 control_loop(struct snicd *d, struct ctl_server *srv)
     SNIC_REQUIRES(snicd_control)
 {
-    uint64_t last = snicd_now_ns();
+    uint64_t last = snic_now_ns();
     bool busy = false;
 
     /* One turn, in this order: requests (flows in, replies out); port
@@ -487,7 +487,7 @@ control_loop(struct snicd *d, struct ctl_server *srv)
             snicd_resync_device(d, rc);
         /* learned flows reach the table within one pass (<= 100 ms) */
         snicd_learn_drain(d);
-        now = snicd_now_ns();
+        now = snic_now_ns();
         if (now - last >= 1000000000ull && !d->refresh_active) {
             snicd_core_refresh_begin(d);
             snicd_txn_expire(d, now);

@@ -604,7 +604,7 @@ snicd_offload_device_back(struct snicd_offload *o, uint16_t proxy_port)
 int
 snicd_offload_retry_failed(struct snicd_offload *o)
 {
-    uint64_t now = snicd_now_ns();
+    uint64_t now = snic_now_ns();
     bool any = false, full = false, nospace_due;
     int ret;
 

@@ -17,7 +17,7 @@ uint32_t
 snicd_offload_mark_alloc(struct snicd_offload *o, bool decap)
 {
     return snicd_mark_pool_get(decap ? &o->decap_marks : &o->flow_marks,
-                               snicd_now_ns());
+                               snic_now_ns());
 }
 
 void
@@ -27,7 +27,7 @@ snicd_offload_mark_release(struct snicd_offload *o, uint32_t m)
         return;
     snicd_mark_pool_put(snicd_mark_is_decap(m) ? &o->decap_marks
                                                : &o->flow_marks,
-                        m, snicd_now_ns());
+                        m, snic_now_ns());
 }
 
 void

@@ -386,7 +386,7 @@ ctx_get(struct snicd_offload *o, const struct snicd_xlate_decap *k,
     c->key = *k;
     if (group_alloc(o, &c->key.group) < 0)
         goto free_ctx;
-    c->mark = snicd_mark_pool_get(&o->decap_marks, snicd_now_ns());
+    c->mark = snicd_mark_pool_get(&o->decap_marks, snic_now_ns());
     if (c->mark == 0) {
         group_release(o, c->key.group);
         free(c);
@@ -433,7 +433,7 @@ ctx_retire_mark(struct snicd_offload *o, const struct snicd_dctx *c)
     r->m.tun.tun_id = c->key.tun_id;
     r->m.tun.tun_src = c->key.tun_src;
     r->m.tun.tun_dst = c->key.tun_dst;
-    r->until_ns = snicd_now_ns() + o->decap_marks.quiet_ns;
+    r->until_ns = snic_now_ns() + o->decap_marks.quiet_ns;
 }
 
 void
@@ -450,7 +450,7 @@ snicd_tun_ctx_put(struct snicd_offload *o, struct snicd_dctx *c)
     }
     snic_hmap_remove(&o->tun.ctxs, &c->node);
     ctx_retire_mark(o, c);
-    snicd_mark_pool_put(&o->decap_marks, c->mark, snicd_now_ns());
+    snicd_mark_pool_put(&o->decap_marks, c->mark, snic_now_ns());
     group_release(o, c->key.group);
     o->tun.n_ctx--;
     o->n_marks--;
@@ -574,7 +574,7 @@ snicd_tun_marks(struct snicd_offload *o, struct snicd_mark *marks,
                 unsigned room)
 {
     struct snicd_tunnels *t = &o->tun;
-    uint64_t now = snicd_now_ns();
+    uint64_t now = snic_now_ns();
     unsigned n = 0, kept = 0;
     const struct snicd_dctx *c;
 

@@ -85,7 +85,7 @@ snicd_resync_device(struct snicd *d, int n_ports)
     snicd_resync_orphans(d);
     snicd_ports_refresh(d);
     d->dev_reattaches++;
-    d->dev_last_recovery_ns = snicd_now_ns() - d->dev_lost_ns;
+    d->dev_last_recovery_ns = snic_now_ns() - d->dev_lost_ns;
     snicd_log(SNICD_LOG_WARN, "device re-attached after %.3f s (%u tries): "
               "%d ports, %d flows in hardware",
               (double)d->dev_last_recovery_ns / 1e9, d->dev_tries, n_ports,

@@ -253,7 +253,7 @@ txn_commit(struct snicd *d, struct snicd_txn *t, struct ctl_error *err)
     }
     free(mods);
     free(lines);
-    ns = snicd_now_ns() - t->start_ns;
+    ns = snic_now_ns() - t->start_ns;
     d->last_batch.flows = t->n_mods;
     d->last_batch.ns = ns ? ns : 1;
     /* as m_add_flows: how many the table did not have */
@@ -276,7 +276,7 @@ snicd_txn_add_flows(struct snicd *d, const json_t *flows, const char *file,
                     json_int_t first_line, json_int_t id, bool more,
                     bool abort_it, struct ctl_error *err)
 {
-    uint64_t now = snicd_now_ns();
+    uint64_t now = snic_now_ns();
     struct snicd_txn *t = NULL;
     struct flow_mod *mods;
     json_t *r = NULL;

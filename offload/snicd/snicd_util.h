@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * snicd's two small primitives: the monotonic clock and the snprintf that
- * reasons are written with. A header-only leaf: the daemon's files and the
- * offload manager's include it, so none of them calls another's file for
- * the time of day or for text (both were written twice before).
+ * snicd's small primitives: the snprintf that reasons are written with,
+ * and the monotonic clock every process shares (common/snic_clock.h,
+ * snic_now_ns()). A header-only leaf: the daemon's files and the offload
+ * manager's include it, so none of them calls another's file for the time
+ * of day or for text.
  */
 #ifndef SNICD_UTIL_H
 #define SNICD_UTIL_H
@@ -12,16 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
-static inline uint64_t
-snicd_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "snic_clock.h"
 
 /* snprintf for reasons: a long device message is cut, which is fine. */
 static inline void __attribute__((format(printf, 3, 4)))

@@ -141,7 +141,7 @@ reserved_output(struct snicd_worker *w, const struct dp_output *out)
 {
     if (out->tx_port == FLOW_PORT_CONTROLLER) {
         /* no OpenFlow controller channel yet: kept for controller-show */
-        snicd_punt_record(&w->punts, out, snicd_now_ns());
+        snicd_punt_record(&w->punts, out, snic_now_ns());
         return UINT16_MAX;
     }
     if (out->tx_port == FLOW_PORT_LOCAL && w->d->local_ethdev != UINT16_MAX)

@@ -27,6 +27,7 @@
 #include <criterion/criterion.h>
 
 #include "snic/ctl.h"
+#include "snic_clock.h"
 
 #define GROUP           4242
 #define BIG_REPLY       65536
@@ -171,15 +172,6 @@ finish(void)
 
 TestSuite(ctl_limits, .fini = finish, .timeout = 300);
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 raw_connect(void)
 {
@@ -212,13 +204,13 @@ send_all(int fd, const char *p, size_t size)
 static size_t
 read_for(int fd, char *buf, size_t size, int ms, bool *eof)
 {
-    int64_t end = now_ms() + ms;
+    int64_t end = snic_now_ms() + ms;
     size_t got = 0;
 
     *eof = false;
     while (got + 1 < size) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
-        int64_t left = end - now_ms();
+        int64_t left = end - snic_now_ms();
         ssize_t n;
 
         if (left <= 0 || poll(&p, 1, (int)left) <= 0)
@@ -240,7 +232,7 @@ timed_echo(void)
 {
     struct ctl_client *c;
     struct ctl_error err = { 0 };
-    int64_t t0 = now_ms();
+    int64_t t0 = snic_now_ms();
     json_t *r;
 
     c = ctl_client_open(rundir, 1000);
@@ -253,7 +245,7 @@ timed_echo(void)
         return -1;
     }
     json_decref(r);
-    return now_ms() - t0;
+    return snic_now_ms() - t0;
 }
 
 static long
@@ -483,7 +475,7 @@ Test(ctl_limits, replies_never_read_stay_bounded)
     cr_assert_geq(fd, 0);
     /* as much as the socket takes within 3 s, then stop writing */
     fcntl(fd, F_SETFL, O_NONBLOCK);
-    for (int64_t end = now_ms() + 3000; sent < size && now_ms() < end;) {
+    for (int64_t end = snic_now_ms() + 3000; sent < size && snic_now_ms() < end;) {
         ssize_t k = send(fd, all + sent, size - sent, MSG_NOSIGNAL);
 
         if (k > 0)

@@ -22,6 +22,7 @@
 #include <criterion/criterion.h>
 
 #include "snic/ctl.h"
+#include "snic_clock.h"
 
 #define ITEMS           200000u
 #define ITEM_BYTES      80u         /* fewer than any item written below */
@@ -145,15 +146,6 @@ finish(void)
 }
 
 TestSuite(ctl_stream, .init = start, .fini = finish, .timeout = 300);
-
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct seen {
     size_t n;
@@ -284,11 +276,11 @@ Test(ctl_stream, a_reader_that_reads_nothing_holds_no_more_than_the_bound)
                  "that read nothing", got, ITEMS);
     cr_expect_leq(got, bound, "%zu items written, bound %zu", got, bound);
     /* others are answered meanwhile */
-    t0 = now_ms();
+    t0 = snic_now_ms();
     c = ctl_client_open(rundir, 1000);
     cr_assert_not_null(c);
     r = ctl_client_call(c, "echo", NULL, 10000, &err);
-    ms = now_ms() - t0;
+    ms = snic_now_ms() - t0;
     cr_expect_not_null(r, "echo during a held stream: %s", err.message);
     cr_expect_lt(ms, 5000, "echo took %lld ms", (long long)ms);
     json_decref(r);
@@ -296,9 +288,9 @@ Test(ctl_stream, a_reader_that_reads_nothing_holds_no_more_than_the_bound)
     /* the reader going away mid-list ends the stream and frees it */
     cr_expect_eq(__atomic_load_n(&closed, __ATOMIC_SEQ_CST), 0);
     close(fd);
-    t0 = now_ms();
+    t0 = snic_now_ms();
     while (__atomic_load_n(&closed, __ATOMIC_SEQ_CST) == 0
-           && now_ms() - t0 < 10000)
+           && snic_now_ms() - t0 < 10000)
         usleep(10000);
     cr_expect_eq(__atomic_load_n(&closed, __ATOMIC_SEQ_CST), 1,
                  "the stream of a closed connection was not closed");

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dp_test_flows.h"
+#include "snic_clock.h"
 #include "snic_tsa.h"
 
 /* ThreadSanitizer (scripts/test --tsan) runs this CPU-bound comparison
@@ -329,20 +330,11 @@ c_reader(void *arg)
     return NULL;
 }
 
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 Test(dp_classifier, concurrent_publish_and_lookup, .timeout = 30)
 {
     pthread_t th[2];
     struct flow f;
-    uint64_t version = 1, start = now_ns();
+    uint64_t version = 1, start = snic_now_ns();
     unsigned long publishes = 0;
 
     c_dp = dp_create(NULL, NULL);
@@ -368,7 +360,7 @@ Test(dp_classifier, concurrent_publish_and_lookup, .timeout = 30)
     for (int i = 0; i < 2; i++)
         cr_assert_eq(pthread_create(&th[i], NULL, c_reader, c_workers[i]), 0);
 
-    while (now_ns() - start < 1500000000ull) {
+    while (snic_now_ns() - start < 1500000000ull) {
         version++;
         for (unsigned i = 0; i < C_FLOWS; i++) {
             bool was = c_present(i, version - 1), is = c_present(i, version);

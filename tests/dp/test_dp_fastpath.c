@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "dp_test_flows.h"
+#include "snic_clock.h"
 
 #define TUN_PORT    100u        /* a VXLAN port whose underlay is port 1 */
 #define N_IDS       400u
@@ -681,15 +682,6 @@ c_run(void *arg)
     return NULL;
 }
 
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* The flow every packet takes, in_port=5 -> output to a port that names
  * the snapshot version it was published in. */
 static void
@@ -737,8 +729,8 @@ Test(dp_fastpath, publisher_races_workers, .timeout = 60)
         cr_assert_not_null(readers[i].w);
         cr_assert_eq(pthread_create(&th[i], NULL, c_run, &readers[i]), 0);
     }
-    start = now_ns();
-    while (now_ns() - start < 1000000000ull) {
+    start = snic_now_ns();
+    while (snic_now_ns() - start < 1000000000ull) {
         version++;
         c_main_flow(version, &f);
         cr_assert_eq(dp_flow_put(c_dp, 1, &f), 0);

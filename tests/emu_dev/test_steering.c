@@ -5,7 +5,7 @@
  * and the classifier against a trivial linear reference.
  */
 #include "emu_test.h"
-#include "emu_clock.h"
+#include "snic_clock.h"
 #include "emu_dev_priv.h"
 
 static struct emu_dev *dev;
@@ -479,14 +479,14 @@ Test(emu_dev_steer, many_adds_are_fast)
     r.in.mask.ipv4_dst = 0xffffffff;
     r.in.mask.l4_dst = 0xffff;
     t_rule_fwd(&r, FW_ACT_FWD_VPORT, 1, 0);
-    uint64_t t0 = emu_now_ns();
+    uint64_t t0 = snic_now_ns();
     for (uint32_t i = 0; i < 100000; i++) {
         r.in.value.ipv4_dst = htonl(0x0a000000 + i);
         r.in.value.l4_dst = htons((uint16_t)i);
         r.in.hdr.out_size = 0;
         cr_assert_eq(t_rule_add(dev, &r, &id), 0);
     }
-    uint64_t dt = emu_now_ns() - t0;
+    uint64_t dt = snic_now_ns() - t0;
     struct fw_match key = { 0 };
     key.ipv4_dst = htonl(0x0a000000 + 99999);
     key.l4_dst = htons((uint16_t)99999);

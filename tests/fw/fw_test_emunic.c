@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../test_child.h"
+#include "snic_clock.h"
 
 #define FW_TEST_START_MS 5000
 
@@ -45,7 +46,7 @@ fw_test_emunic_start(struct fw_test_emunic *e, const char *const *args)
     size_t len = 0;
     int pipefd[2];
     unsigned n = 0;
-    struct timespec t0, t1;
+    int64_t t0;
 
     memset(e, 0, sizeof(*e));
     if (bin == NULL)
@@ -76,14 +77,13 @@ fw_test_emunic_start(struct fw_test_emunic *e, const char *const *args)
     close(pipefd[1]);
 
     /* wait for the one startup line */
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t0 = snic_now_ms();
     for (;;) {
         struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
         ssize_t r;
         long ms;
 
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        ms = (long)(snic_now_ms() - t0);
         if (ms >= FW_TEST_START_MS || poll(&p, 1, (int)(FW_TEST_START_MS - ms)) <= 0)
             break;
         r = read(pipefd[0], line + len, sizeof(line) - 1 - len);

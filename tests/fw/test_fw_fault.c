@@ -18,6 +18,7 @@
 #include "../../firmware-api/fw_sock.h"
 #include "fw_test_emunic.h"
 #include "snic/fw_chan.h"
+#include "snic_clock.h"
 
 #define TMO 3000
 
@@ -30,15 +31,6 @@ fini(void)
 }
 
 TestSuite(fw_fault, .fini = fini, .timeout = 20);
-
-static long
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct fw_chan *
 start_and_open(const char *const *args)
@@ -83,7 +75,7 @@ Test(fw_fault, sigkill_mid_batch_is_epipe)
     got = 1;
 
     kill(emu.pid, SIGKILL);
-    t0 = now_ms();
+    t0 = snic_now_ms();
     for (;;) {
         n = fw_chan_reap(ch, c, 16, TMO);
         if (n <= 0)
@@ -91,7 +83,7 @@ Test(fw_fault, sigkill_mid_batch_is_epipe)
         got += (unsigned)n;
     }
     cr_expect_eq(n, -EPIPE, "reap after SIGKILL: %d (%s)", n, strerror(-n));
-    cr_expect_lt(now_ms() - t0, 1000, "took %ld ms to notice", now_ms() - t0);
+    cr_expect_lt(snic_now_ms() - t0, 1000, "took %ld ms to notice", snic_now_ms() - t0);
     cr_expect_lt(got, 400u);
     cr_expect(fw_chan_dead(ch));
     cr_expect_eq(fw_chan_post(ch, FW_CMD_QUERY_HEALTH, &in, sizeof(in), NULL, 0,
@@ -110,12 +102,12 @@ Test(fw_fault, drop_next_times_out)
     int r;
 
     arm_fault(ch, FW_FAULT_DROP_NEXT, 1, 0);
-    t0 = now_ms();
+    t0 = snic_now_ms();
     r = fw_chan_exec(ch, FW_CMD_QUERY_ADAPTER, &in, sizeof(in), &out,
                      sizeof(out), &status, NULL, 200);
     cr_expect_eq(r, -ETIMEDOUT, "exec: %d (%s)", r, strerror(-r));
-    cr_expect_geq(now_ms() - t0, 190);
-    cr_expect_lt(now_ms() - t0, 2000);
+    cr_expect_geq(snic_now_ms() - t0, 190);
+    cr_expect_lt(snic_now_ms() - t0, 2000);
     cr_expect(fw_chan_dead(ch));
     cr_expect_eq(fw_chan_exec(ch, FW_CMD_QUERY_ADAPTER, &in, sizeof(in), &out,
                               sizeof(out), &status, NULL, 200), -EPIPE);

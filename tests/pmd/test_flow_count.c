@@ -35,6 +35,7 @@
 #include <rte_mbuf.h>
 
 #include "pmd_test_emunic.h"
+#include "snic_clock.h"
 #include "snic_eal_dir.h"
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
@@ -212,15 +213,6 @@ settle(unsigned beacon_i, struct rte_flow *beacon)
     cr_assert_eq(got, 1, "the card counted the beacon frame");
 }
 
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A fault knob through a channel of our own to the PF (the driver's stays
  * untouched), like snic-fw does. */
 static void
@@ -270,7 +262,7 @@ Test(pmd_flow_count, query_loop_over_many_flows)
     /* the wait is far longer than the 20 ms default: nothing stale */
     usleep(40000);
     fault(FW_FAULT_DELAY, 300);
-    t0 = now_s();
+    t0 = snic_now_s();
     for (unsigned i = 0; i < N; i++) {
         uint64_t want = 0, hits = ~0ull, bytes = ~0ull;
 
@@ -287,7 +279,7 @@ Test(pmd_flow_count, query_loop_over_many_flows)
             wrong++;
         }
     }
-    dt = now_s() - t0;
+    dt = snic_now_s() - t0;
     fault(FW_FAULT_CLEAR, 0);
     cr_expect_eq(wrong, 0, "every flow's count is exact");
     cr_expect_lt(dt, 0.5, "5,000 queries took %.3f s: not read in bulk", dt);

@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include "snic_clock.h"
 #include "test_offload_env.h"
 
 static void
@@ -18,15 +19,6 @@ stop(void)
 }
 
 TestSuite(offload_bulk, .fini = stop, .timeout = 55);
-
-static double
-mono_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* 100,000 flows (SNICD_BULK_FLOWS) in one batch: placement is linear (no
  * pairwise overlap checks), one validate, then mostly rte_flow_create. */
@@ -40,16 +32,16 @@ Test(offload_bulk, bulk_100k_one_commit)
     int ret;
 
     env_start("full", false, true, "--max-counters", "200000", NULL);
-    t0 = mono_s();
+    t0 = snic_now_s();
     for (unsigned i = 0; i < n; i++) {
         snprintf(line, sizeof(line), "priority=%u,in_port=vf%u,ip,"
                  "nw_dst=10.%u.%u.%u actions=output:uplink", 100 + i % 3,
                  i % 4, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
         env_add(line);
     }
-    t1 = mono_s();
+    t1 = snic_now_s();
     ret = env_commit();
-    t2 = mono_s();
+    t2 = snic_now_s();
     cr_assert_eq(ret, (int)n, "rule operations: %d", ret);
     snicd_offload_get_stats(env.o, &st);
     cr_expect_eq(st.n_hw, n);
@@ -63,9 +55,9 @@ Test(offload_bulk, bulk_100k_one_commit)
      * the others are not touched */
     cr_assert_geq(n, 4096);
     env_add("priority=200,in_port=vf0,ip,nw_dst=10.0.0.0/20 actions=drop");
-    t1 = mono_s();
+    t1 = snic_now_s();
     ret = env_commit();
-    t2 = mono_s();
+    t2 = snic_now_s();
     fprintf(stderr, "bulk: +1 overlapping flow: commit %.3f s, %d ops\n",
             t2 - t1, ret);
     cr_expect_eq(ret, 1 + 2 * 1024);
@@ -76,9 +68,9 @@ Test(offload_bulk, bulk_100k_one_commit)
      * (through the flow queue when the PF has one) */
     cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
     cr_assert(env_wait_reset(3000), "the PMD reported the reset");
-    t1 = mono_s();
+    t1 = snic_now_s();
     ret = snicd_offload_resync(env.o);
-    t2 = mono_s();
+    t2 = snic_now_s();
     fprintf(stderr, "bulk: firmware reset: %d flows back in hardware in "
             "%.3f s (%.0f flows/s)\n", ret, t2 - t1, ret / (t2 - t1));
     cr_expect_eq(ret, (int)n + 1, "resync placed %d", ret);
