@@ -83,7 +83,8 @@ learn_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
     const char *br = memchr(s, '[', len);
     size_t nlen = br ? (size_t)(br - s) : len;
     unsigned field = flow_learn_field_by_name(s, nlen);
-    unsigned width, start = 0, end;
+    unsigned width;
+    int rc;
 
     if (field == FLOW_FIELD_NONE && fp_is_tun_metadata(s, nlen))
         return fp_fail(c, -ENOTSUP, tok, "learn: " FP_TUN_METADATA_WHY,
@@ -96,25 +97,10 @@ learn_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
                        "their NXM/OXM names)",
                        (int)(nlen > 32 ? 32 : nlen), s);
     width = flow_learn_field_width(field);
-    end = width - 1;
-    if (br != NULL && fp_bit_range(s, len, nlen, &start, &end) < 0) {
-        return fp_fail(c, -EINVAL, tok, "learn: malformed subfield "
-                       "'%.*s' (expected FIELD[], FIELD[BIT] or "
-                       "FIELD[FIRST..LAST])",
-                       (int)(len > 40 ? 40 : len), s);
-    }
-    if (start > end)
-        return fp_fail(c, -EINVAL, tok, "learn: bit %u comes after bit %u",
-                       start, end);
-    if (end >= width)
-        return fp_fail(c, -ERANGE, tok, "learn: bit %u is beyond %.*s's %u "
-                       "bits (expected bits 0..%u)", end, (int)nlen, s,
-                       width, width - 1);
-    memset(sf, 0, sizeof(*sf));
-    sf->field = (uint8_t)field;
-    sf->ofs = (uint8_t)start;
-    sf->n_bits = (uint8_t)(end - start + 1);
-    *whole = start == 0 && end == width - 1;
+    rc = fp_subfield_bits(c, tok, "learn", s, len, nlen, field, width, sf);
+    if (rc < 0)
+        return rc;
+    *whole = sf->n_bits == width;
     return 0;
 }
 

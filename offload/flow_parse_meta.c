@@ -203,7 +203,6 @@ fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
     const char *br = memchr(s, '[', len);
     size_t nlen = br ? (size_t)(br - s) : len;
     unsigned field = flow_field_by_name(s, nlen);
-    unsigned width, start = 0, end;
     char msg[96];
 
     if (field == FLOW_FIELD_NONE) {
@@ -216,27 +215,8 @@ fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
                        "(expected " FIELDS_EXPECTED ")", what,
                        (int)(nlen > 32 ? 32 : nlen), s);
     }
-    width = flow_field_width(field);
-    end = width - 1;
-    if (br != NULL && fp_bit_range(s, len, nlen, &start, &end) < 0) {
-        return fp_fail(c, -EINVAL, tok, "%s: malformed subfield "
-                       "'%.*s' (expected FIELD[], FIELD[BIT] or "
-                       "FIELD[FIRST..LAST])", what,
-                       (int)(len > 40 ? 40 : len), s);
-    }
-    if (start > end)
-        return fp_fail(c, -EINVAL, tok, "%s: bit %u comes after bit %u "
-                       "(write FIELD[FIRST..LAST], lowest bit first)", what,
-                       start, end);
-    if (end >= width)
-        return fp_fail(c, -ERANGE, tok, "%s: bit %u is beyond %.*s's %u bits "
-                       "(expected bits 0..%u)", what, end, (int)nlen, s,
-                       width, width - 1);
-    memset(sf, 0, sizeof(*sf));
-    sf->field = (uint8_t)field;
-    sf->ofs = (uint8_t)start;
-    sf->n_bits = (uint8_t)(end - start + 1);
-    return 0;
+    return fp_subfield_bits(c, tok, what, s, len, nlen, field,
+                            flow_field_width(field), sf);
 }
 
 /* ---- actions ---- */

@@ -317,9 +317,12 @@ read_bit_index(const char *s, size_t len, size_t *i, unsigned *out)
     return 0;
 }
 
-int
-fp_bit_range(const char *s, size_t len, size_t open, unsigned *start,
-             unsigned *end)
+/* The bits s[open..len) name, s[open] being '[': "[]" (the whole field)
+ * returns 1 and leaves @start and @end alone; "[BIT]" or "[FIRST..LAST]"
+ * returns 0 and sets them; anything else -1. */
+static int
+bit_range(const char *s, size_t len, size_t open, unsigned *start,
+          unsigned *end)
 {
     size_t i = open + 1;
 
@@ -338,6 +341,33 @@ fp_bit_range(const char *s, size_t len, size_t open, unsigned *start,
             return 0;
     }
     return -1;
+}
+
+int
+fp_subfield_bits(struct fp_ctx *c, const struct fp_tok *tok, const char *what,
+                 const char *s, size_t len, size_t nlen, unsigned field,
+                 unsigned width, struct flow_subfield *sf)
+{
+    unsigned start = 0, end = width - 1;
+
+    if (nlen < len && bit_range(s, len, nlen, &start, &end) < 0)
+        return fp_fail(c, -EINVAL, tok, "%s: malformed subfield "
+                       "'%.*s' (expected FIELD[], FIELD[BIT] or "
+                       "FIELD[FIRST..LAST])", what,
+                       (int)(len > 40 ? 40 : len), s);
+    if (start > end)
+        return fp_fail(c, -EINVAL, tok, "%s: bit %u comes after bit %u "
+                       "(write FIELD[FIRST..LAST], lowest bit first)", what,
+                       start, end);
+    if (end >= width)
+        return fp_fail(c, -ERANGE, tok, "%s: bit %u is beyond %.*s's %u bits "
+                       "(expected bits 0..%u)", what, end, (int)nlen, s,
+                       width, width - 1);
+    memset(sf, 0, sizeof(*sf));
+    sf->field = (uint8_t)field;
+    sf->ofs = (uint8_t)start;
+    sf->n_bits = (uint8_t)(end - start + 1);
+    return 0;
 }
 
 int

@@ -109,11 +109,16 @@ bool fp_key_is(const struct fp_tok *tok, const char *key);
 
 /* The value of hexadecimal digit @ch, or -1. */
 int fp_hex_digit(char ch);
-/* The bits s[open..len) name, s[open] being '[': "[]" (the whole field)
- * returns 1 and leaves @start and @end alone; "[BIT]" or "[FIRST..LAST]"
- * returns 0 and sets them; anything else -1. */
-int fp_bit_range(const char *s, size_t len, size_t open, unsigned *start,
-                 unsigned *end);
+/* The bits of a subfield: s[0..len) is NAME, NAME[], NAME[BIT] or
+ * NAME[FIRST..LAST], NAME being s[0..nlen) and naming @field, @width bits
+ * wide. Fills @sf (the whole field without brackets or with "[]"), or
+ * refuses a malformed range, a reversed one or one beyond the width,
+ * @what first in the message. Every subfield the language reads (load,
+ * move, output, push, pop, ct's zone, learn's specs) is checked here. */
+int fp_subfield_bits(struct fp_ctx *c, const struct fp_tok *tok,
+                     const char *what, const char *s, size_t len,
+                     size_t nlen, unsigned field, unsigned width,
+                     struct flow_subfield *sf);
 /* Same, ignoring case (action names: ovs-ofctl takes DROP and Output:1). */
 bool fp_key_is_ci(const struct fp_tok *tok, const char *key);
 

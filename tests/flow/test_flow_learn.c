@@ -90,6 +90,15 @@ static const struct reject rejects[] = {
     { "actions=learn(nosuch[]=reg0[])", -EINVAL,
       "unknown field 'nosuch'" },
     { "actions=learn(reg0[0..7]=256)", -ERANGE, "out of range" },
+    /* subfield bits: the same checks and words as load's and move's */
+    { "actions=learn(NXM_NX_REG0[8..1]=reg1[0..7])", -EINVAL,
+      "learn: bit 8 comes after bit 1 (write FIELD[FIRST..LAST], lowest "
+      "bit first)" },
+    { "actions=learn(reg0[0..40]=reg1[])", -ERANGE,
+      "learn: bit 40 is beyond reg0's 32 bits (expected bits 0..31)" },
+    { "actions=learn(reg0[x]=reg1[])", -EINVAL,
+      "learn: malformed subfield 'reg0[x]' (expected FIELD[], FIELD[BIT] "
+      "or FIELD[FIRST..LAST])" },
     { "actions=learn(in_port[0..7]=reg0[0..7])", -EINVAL,
       "in_port is matched whole" },
     { "actions=learn", -EINVAL, "learn needs its arguments in parentheses" },
