@@ -8,17 +8,12 @@
  * the refusals, each naming its token.
  */
 #include <criterion/criterion.h>
-#include <criterion/parameterized.h>
 #include <string.h>
 
+#include "flow_test_cases.h"
 #include "flow_test_ports.h"
 
-struct canon {
-    const char *line;
-    const char *text;       /* flow_format(), without "cookie=0x0, " */
-};
-
-static const struct canon canons[] = {
+static const struct flow_canon canons[] = {
     { "in_port=2 actions=output:1,write_actions(output:2,output:3)",
       "table=0, in_port=2 actions=output:1,write_actions(output:2,output:3)" },
     { "ip actions=write_actions(pop_vlan,output:2)",
@@ -74,31 +69,11 @@ static const struct canon canons[] = {
       "table=0, actions=output:1,write_actions()" },
 };
 
-#define N_CANONS (sizeof(canons) / sizeof(canons[0]))
-
-ParameterizedTestParameters(actset, canonical)
-{
-    static size_t idx[N_CANONS];
-
-    for (size_t i = 0; i < N_CANONS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_CANONS);
-}
+FLOW_TEST_INDEXES(actset, canonical, canons)
 
 ParameterizedTest(size_t *i, actset, canonical)
 {
-    const struct canon *tc = &canons[*i];
-    struct flow_mod fm, back;
-    struct flow_error err;
-    char text[FLOW_FORMAT_MAX];
-
-    cr_assert_eq(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' rejected: %s", tc->line, err.msg);
-    flow_format(&fm.flow, NULL, text, sizeof(text));
-    cr_expect_str_eq(text + strlen("cookie=0x0, "), tc->text);
-    cr_assert_eq(flow_parse(text, FLOW_CMD_ADD, NULL, &back, &err), 0,
-                 "'%s' rejected: %s", text, err.msg);
-    cr_expect(flow_equal(&fm.flow, &back.flow), "%s", text);
+    flow_test_canonical(&canons[*i]);
 }
 
 Test(actset, body_follows_flat_and_match_is_exact)
@@ -126,13 +101,7 @@ Test(actset, body_follows_flat_and_match_is_exact)
     cr_expect_eq(fm.flow.match.mask.meta.actset_output, UINT32_MAX);
 }
 
-struct refusal {
-    const char *line;
-    const char *token;      /* the token the error names */
-    const char *words;      /* ... and words of its reason */
-};
-
-static const struct refusal refusals[] = {
+static const struct flow_refusal refusals[] = {
     /* OpenFlow's instruction order, as ovs-ofctl enforces it */
     { "actions=write_actions(output:2),output:1", "output:1",
       "only write_actions, write_metadata and goto_table may follow" },
@@ -212,30 +181,11 @@ static const struct refusal refusals[] = {
       "actset_output" },
 };
 
-#define N_REFUSALS (sizeof(refusals) / sizeof(refusals[0]))
-
-ParameterizedTestParameters(actset, refusals)
-{
-    static size_t idx[N_REFUSALS];
-
-    for (size_t i = 0; i < N_REFUSALS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_REFUSALS);
-}
+FLOW_TEST_INDEXES(actset, refusals, refusals)
 
 ParameterizedTest(size_t *i, actset, refusals)
 {
-    const struct refusal *tc = &refusals[*i];
-    struct flow_mod fm;
-    struct flow_error err;
-    char quoted[128];
-
-    cr_assert_lt(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' accepted", tc->line);
-    snprintf(quoted, sizeof(quoted), "'%s'", tc->token);
-    cr_expect(strstr(err.msg, quoted) != NULL, "%s: %s", tc->line, err.msg);
-    cr_expect(strstr(err.msg, tc->words) != NULL, "%s: %s", tc->line,
-              err.msg);
+    flow_test_refused(&refusals[*i]);
 }
 
 /* The flow table takes only what the parser makes: a body that runs past

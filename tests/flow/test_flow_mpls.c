@@ -6,17 +6,12 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <criterion/parameterized.h>
 #include <string.h>
 
+#include "flow_test_cases.h"
 #include "flow_test_ports.h"
 
-struct canon {
-    const char *line;
-    const char *text;       /* flow_format(), without "cookie=0x0, " */
-};
-
-static const struct canon canons[] = {
+static const struct flow_canon canons[] = {
     { "mpls,mpls_label=5,actions=drop",
       "table=0, mpls,mpls_label=5 actions=drop" },
     { "mplsm,mpls_ttl=4,mpls_bos=1,mpls_tc=3,mpls_label=0x10 actions=drop",
@@ -43,31 +38,11 @@ static const struct canon canons[] = {
       "table=0, actions=pop_mpls:0x0800,mod_nw_src:10.0.0.1" },
 };
 
-#define N_CANONS (sizeof(canons) / sizeof(canons[0]))
-
-ParameterizedTestParameters(mpls, canonical)
-{
-    static size_t idx[N_CANONS];
-
-    for (size_t i = 0; i < N_CANONS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_CANONS);
-}
+FLOW_TEST_INDEXES(mpls, canonical, canons)
 
 ParameterizedTest(size_t *i, mpls, canonical)
 {
-    const struct canon *tc = &canons[*i];
-    struct flow_mod fm, back;
-    struct flow_error err;
-    char text[FLOW_FORMAT_MAX];
-
-    cr_assert_eq(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' rejected: %s", tc->line, err.msg);
-    flow_format(&fm.flow, NULL, text, sizeof(text));
-    cr_expect_str_eq(text + strlen("cookie=0x0, "), tc->text);
-    cr_assert_eq(flow_parse(text, FLOW_CMD_ADD, NULL, &back, &err), 0,
-                 "'%s' rejected: %s", text, err.msg);
-    cr_expect(flow_equal(&fm.flow, &back.flow), "%s", text);
+    flow_test_canonical(&canons[*i]);
 }
 
 Test(mpls, match_fields_are_parts_of_the_top_entry)
@@ -83,13 +58,7 @@ Test(mpls, match_fields_are_parts_of_the_top_entry)
     cr_expect_eq(ntohs(fm.flow.match.value.dl_type), 0x8847);
 }
 
-struct refusal {
-    const char *line;
-    const char *token;      /* the token the error names */
-    const char *words;      /* ... and words of its reason */
-};
-
-static const struct refusal refusals[] = {
+static const struct flow_refusal refusals[] = {
     { "mpls_label=3,actions=drop", "mpls_label=3", "requires mpls" },
     { "mpls,mpls_label=0x10/0xff,actions=drop", "mpls_label=0x10/0xff",
       "no mask" },
@@ -125,28 +94,9 @@ static const struct refusal refusals[] = {
       "set_field:80->tcp_dst", "no known protocol" },
 };
 
-#define N_REFUSALS (sizeof(refusals) / sizeof(refusals[0]))
-
-ParameterizedTestParameters(mpls, refusals)
-{
-    static size_t idx[N_REFUSALS];
-
-    for (size_t i = 0; i < N_REFUSALS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_REFUSALS);
-}
+FLOW_TEST_INDEXES(mpls, refusals, refusals)
 
 ParameterizedTest(size_t *i, mpls, refusals)
 {
-    const struct refusal *tc = &refusals[*i];
-    struct flow_mod fm;
-    struct flow_error err;
-    char quoted[128];
-
-    cr_assert_lt(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' accepted", tc->line);
-    snprintf(quoted, sizeof(quoted), "'%s'", tc->token);
-    cr_expect(strstr(err.msg, quoted) != NULL, "%s: %s", tc->line, err.msg);
-    cr_expect(strstr(err.msg, tc->words) != NULL, "%s: %s", tc->line,
-              err.msg);
+    flow_test_refused(&refusals[*i]);
 }

@@ -36,7 +36,6 @@
 
 #define PF      0       /* net_emunic0: the PF (eSwitch manager) */
 #define VF      1       /* net_emunic1: VF 0, the VM side */
-#define FRAME   64u
 #define NFLOWS  8u
 #define EMUNIC_POOL_CHUNK 1024u    /* COUNTER_ALLOC ranges of a pool */
 
@@ -47,24 +46,12 @@ static struct rte_mempool *pool;
 static int
 eal_up(const char *tag, const char *pf_extra, bool may_fail)
 {
-    char prefix[48], vdev0[192], vdev1[160];
-    char *argv[] = {
-        "test_flow_adopt", "--no-huge", "--no-pci",
-        "-m", "128", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
-        "--log-level=pmd.net.emunic:critical", "--log-level=lib.eal:critical",
-        "--vdev", vdev0, "--vdev", vdev1,
-    };
-    struct rte_eth_conf conf;
+    char prefix[16];
+    int n;
 
-    snprintf(prefix, sizeof(prefix), "adopt%s%d", tag, (int)getpid());
-    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s%s", sock, pf_extra);
-    snprintf(vdev1, sizeof(vdev1), "net_emunic1,socket=%s,vf=0", sock);
-    if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0) {
-        if (may_fail)
-            return -1;
-        cr_assert_fail("EAL init: %s", rte_strerror(rte_errno));
-    }
-    if (rte_eth_dev_count_avail() != 2) {
+    snprintf(prefix, sizeof(prefix), "adopt%s", tag);
+    n = pmd_eal_up(prefix, pf_extra, true, "critical", may_fail);
+    if (n != 2) {
         if (may_fail)
             return -1;
         cr_assert_fail("PF and VF probed");
@@ -72,26 +59,9 @@ eal_up(const char *tag, const char *pf_extra, bool may_fail)
     pool = rte_pktmbuf_pool_create("adopt", 1024, 0, 0,
                                    RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     cr_assert_not_null(pool);
-    memset(&conf, 0, sizeof(conf));
     for (uint16_t p = PF; p <= VF; p++)
-        cr_assert(rte_eth_dev_configure(p, 1, 1, &conf) == 0 &&
-                  rte_eth_rx_queue_setup(p, 0, 256, 0, NULL, pool) == 0 &&
-                  rte_eth_tx_queue_setup(p, 0, 256, 0, NULL) == 0 &&
-                  rte_eth_dev_start(p) == 0, "port %u started", p);
+        pmd_port_start(p, pool, 256);
     return 0;
-}
-
-static void
-down(void)
-{
-    uint16_t p;
-
-    RTE_ETH_FOREACH_DEV(p) {
-        rte_eth_dev_stop(p);
-        rte_eth_dev_close(p);
-    }
-    snic_eal_cleanup();
-    emu_stop();
 }
 
 /* The runtime folder of a child's EAL (prefix "adopt" @tag PID): a child
@@ -110,60 +80,7 @@ child_dir_remove(const char *tag, pid_t pid)
     (void)snic_eal_dir_remove(dir);
 }
 
-TestSuite(pmd_flow_adopt, .fini = down, .timeout = 60);
-
-struct health {
-    uint32_t rules;
-    uint64_t added;
-    uint64_t deleted;
-};
-
-/* The card's rule figures, read by a channel of our own. */
-static struct health
-card(void)
-{
-    struct fw_cmd_hdr in;
-    struct fw_query_health_out out;
-    struct fw_chan *ch = fw_chan_open(sock, 2000);
-    uint8_t status = 0xff;
-    uint32_t synd = 0;
-
-    cr_assert_not_null(ch, "debug channel to %s", sock);
-    memset(&in, 0, sizeof(in));
-    memset(&out, 0, sizeof(out));
-    cr_assert_eq(fw_chan_exec(ch, FW_CMD_QUERY_HEALTH, &in, sizeof(in), &out,
-                              sizeof(out), &status, &synd, 2000), 0);
-    cr_assert_eq(status, FW_STATUS_OK);
-    fw_chan_close(ch);
-    return (struct health){ out.rules, out.rules_added, out.rules_deleted };
-}
-
-static void
-card_reset(void)
-{
-    struct fw_debug_fault_in in;
-    struct fw_out_hdr out;
-    struct fw_chan *ch = fw_chan_open(sock, 2000);
-    uint8_t status = 0xff;
-    uint32_t synd = 0;
-
-    cr_assert_not_null(ch);
-    memset(&in, 0, sizeof(in));
-    in.fault = FW_FAULT_RESET;
-    cr_assert_eq(fw_chan_exec(ch, FW_CMD_DEBUG_FAULT, &in, sizeof(in), &out,
-                              sizeof(out), &status, &synd, 2000), 0);
-    cr_assert_eq(status, FW_STATUS_OK);
-    fw_chan_close(ch);
-}
-
-/* dst MAC of flow @i: 02:00:00:00:00:i */
-static void
-flow_mac(unsigned i, uint8_t mac[6])
-{
-    memset(mac, 0, 6);
-    mac[0] = 0x02;
-    mac[5] = (uint8_t)i;
-}
+TestSuite(pmd_flow_adopt, .fini = pmd_down, .timeout = 60);
 
 /* Transfer rule on the PF: dst MAC of flow @i, any source port -> COUNT,
  * then DROP (@mark 0) or MARK @mark and the PF's representor queue. NULL
@@ -198,7 +115,7 @@ flow_try(unsigned i, uint32_t mark, struct rte_flow_error *err)
     memset(&spec, 0, sizeof(spec));
     memset(&mask, 0, sizeof(mask));
     memset(mask.hdr.dst_addr.addr_bytes, 0xff, 6);
-    flow_mac(i, spec.hdr.dst_addr.addr_bytes);
+    pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
     memset(err, 0, sizeof(*err));
     return rte_flow_create(PF, &attr, items, mark ? marked : drop, err);
 }
@@ -212,34 +129,6 @@ flow_make(unsigned i, uint32_t mark)
     cr_assert_not_null(f, "create flow %u: %s", i,
                        err.message ? err.message : "?");
     return f;
-}
-
-/* @n frames from VF 0 to flow @i's MAC. */
-static void
-send_to(unsigned i, unsigned n)
-{
-    struct rte_ether_addr src;
-    struct rte_mbuf *m[32];
-    unsigned sent = 0;
-
-    cr_assert(n <= 32);
-    cr_assert_eq(rte_eth_macaddr_get(VF, &src), 0);
-    cr_assert_eq(rte_pktmbuf_alloc_bulk(pool, m, n), 0);
-    for (unsigned k = 0; k < n; k++) {
-        uint8_t *d = (uint8_t *)rte_pktmbuf_append(m[k], FRAME);
-
-        cr_assert_not_null(d);
-        memset(d, 0, FRAME);
-        flow_mac(i, d);
-        memcpy(d + 6, src.addr_bytes, 6);   /* pass the spoof check */
-        d[12] = 0x08;
-    }
-    for (int tries = 0; sent < n && tries < 1000; tries++) {
-        sent += rte_eth_tx_burst(VF, 0, m + sent, (uint16_t)(n - sent));
-        if (sent < n)
-            usleep(1000);
-    }
-    cr_assert_eq(sent, n);
 }
 
 /* Flow @f's hit count once it reached at least @want (the card works on
@@ -300,7 +189,7 @@ earlier_instance(unsigned first, unsigned n, enum end_how how)
             f[i] = flow_try(first + i, 0, &err);
             if (f[i] == NULL)
                 _exit(4);
-            send_to(first + i, 3);
+            pmd_send_to(VF, pool, first + i, 3);
         }
         for (unsigned i = 0; i < n; i++)
             if (hits_reach(f[i], 3) != 3)
@@ -328,12 +217,12 @@ static void
 adopt_all(enum end_how how)
 {
     struct rte_flow *f[NFLOWS];
-    struct health h0, h1;
+    struct fw_query_health_out h0, h1;
     struct rte_pmd_emunic_orphans o;
 
     emu_start("adopt");
     earlier_instance(0, NFLOWS, how);
-    h0 = card();
+    h0 = pmd_card_health(NULL);
     cr_assert_eq(h0.rules, NFLOWS, "the card kept the earlier rules");
     eal_up("b", ",keep_rules=1", false);
     o = orphans();
@@ -341,9 +230,10 @@ adopt_all(enum end_how how)
     cr_expect_eq(o.left, NFLOWS);
     for (unsigned i = 0; i < NFLOWS; i++)
         f[i] = flow_make(i, 0);
-    h1 = card();
-    cr_expect_eq(h1.added, h0.added, "no rule added: all adopted");
-    cr_expect_eq(h1.deleted, h0.deleted, "none deleted");
+    h1 = pmd_card_health(NULL);
+    cr_expect_eq(h1.rules_added, h0.rules_added,
+                 "no rule added: all adopted");
+    cr_expect_eq(h1.rules_deleted, h0.rules_deleted, "none deleted");
     cr_expect_eq(h1.rules, NFLOWS);
     o = orphans();
     cr_expect_eq(o.adopted, NFLOWS);
@@ -351,11 +241,11 @@ adopt_all(enum end_how how)
     /* the counters go on from where the earlier instance left them */
     for (unsigned i = 0; i < NFLOWS; i++) {
         cr_expect_eq(hits_reach(f[i], 3), 3, "flow %u: its earlier count", i);
-        send_to(i, 2);
+        pmd_send_to(VF, pool, i, 2);
         cr_expect_eq(hits_reach(f[i], 5), 5, "flow %u: counting on", i);
     }
     cr_expect_eq(rte_pmd_emunic_orphans_purge(PF), 0, "nothing to purge");
-    cr_expect_eq(card().rules, NFLOWS);
+    cr_expect_eq(pmd_card_rules(), NFLOWS);
     /* adopted handles are plain handles: destroy removes the rule and its
      * counter */
     for (unsigned i = 0; i < NFLOWS; i++) {
@@ -363,7 +253,7 @@ adopt_all(enum end_how how)
 
         cr_expect_eq(rte_flow_destroy(PF, f[i], &err), 0);
     }
-    cr_expect_eq(card().rules, 0);
+    cr_expect_eq(pmd_card_rules(), 0);
 }
 
 Test(pmd_flow_adopt, sigkill_then_adopt_every_rule_counters_go_on)
@@ -379,13 +269,13 @@ Test(pmd_flow_adopt, a_clean_close_leaves_the_rules_to_adopt)
 Test(pmd_flow_adopt, a_changed_set_adopts_the_same_adds_the_new_purges_the_rest)
 {
     struct rte_flow *f[8];
-    struct health h0, h1, h2;
+    struct fw_query_health_out h0, h1, h2;
     struct rte_pmd_emunic_orphans o;
 
     emu_start("adopt");
     /* earlier: flows 0..5 */
     earlier_instance(0, 6, END_KILL);
-    h0 = card();
+    h0 = pmd_card_health(NULL);
     eal_up("b", ",keep_rules=1", false);
     /* now: 2..5 as before, 6 and 7 new, and 5 differs (MARK + to the
      * PF's representor instead of DROP) */
@@ -394,44 +284,46 @@ Test(pmd_flow_adopt, a_changed_set_adopts_the_same_adds_the_new_purges_the_rest)
     f[5] = flow_make(5, 77);
     f[6] = flow_make(6, 0);
     f[7] = flow_make(7, 0);
-    h1 = card();
-    cr_expect_eq(h1.added - h0.added, 3, "5 (changed), 6 and 7 added");
+    h1 = pmd_card_health(NULL);
+    cr_expect_eq(h1.rules_added - h0.rules_added, 3,
+                 "5 (changed), 6 and 7 added");
     cr_expect_eq(h1.rules, 9, "next to the 6 orphans until the purge");
     o = orphans();
     cr_expect_eq(o.adopted, 3);
     cr_expect_eq(o.left, 3, "0, 1 and the old 5 not adopted");
     /* make-before-break: the old rule of 5 (older, same match and
      * priority: it wins) still drops until the purge */
-    send_to(5, 2);
-    send_to(2, 1);      /* the card takes VF 0's frames in order */
+    pmd_send_to(VF, pool, 5, 2);
+    pmd_send_to(VF, pool, 2, 1);    /* the card takes VF 0's frames in order */
     cr_expect_eq(hits_reach(f[2], 4), 4);
     cr_expect_eq(hits_reach(f[5], 0), 0, "the new 5 sees nothing yet");
     cr_expect_eq(rte_pmd_emunic_orphans_purge(PF), 3);
-    h2 = card();
+    h2 = pmd_card_health(NULL);
     cr_expect_eq(h2.rules, 6);
-    cr_expect_eq(h2.deleted - h1.deleted, 3);
+    cr_expect_eq(h2.rules_deleted - h1.rules_deleted, 3);
     o = orphans();
     cr_expect_eq(o.left, 0);
     cr_expect_eq(o.purged, 3);
-    send_to(5, 4);
+    pmd_send_to(VF, pool, 5, 4);
     cr_expect_eq(hits_reach(f[5], 4), 4, "the new 5 takes over");
     cr_expect_eq(hits_reach(f[2], 4), 4, "an adopted one kept its count");
 }
 
 Test(pmd_flow_adopt, a_firmware_reset_takes_the_orphans)
 {
-    struct health h0, h1;
+    struct fw_query_health_out h0, h1;
 
     emu_start("adopt");
     earlier_instance(0, 4, END_KILL);
     eal_up("b", ",keep_rules=1", false);
     cr_expect_eq(orphans().left, 4);
-    card_reset();
-    h0 = card();
+    pmd_card_fault(FW_FAULT_RESET, 0, 0);
+    h0 = pmd_card_health(NULL);
     cr_expect_eq(h0.rules, 0);
     (void)flow_make(1, 0);
-    h1 = card();
-    cr_expect_eq(h1.added - h0.added, 1, "added anew, nothing to adopt");
+    h1 = pmd_card_health(NULL);
+    cr_expect_eq(h1.rules_added - h0.rules_added, 1,
+                 "added anew, nothing to adopt");
     cr_expect_eq(orphans().left, 0);
     cr_expect_eq(orphans().adopted, 0);
     cr_expect_eq(rte_pmd_emunic_orphans_purge(PF), 0);
@@ -446,7 +338,7 @@ Test(pmd_flow_adopt, a_restarted_card_has_nothing_to_adopt)
     eal_up("b", ",keep_rules=1", false);
     cr_expect_eq(orphans().found, 0);
     (void)flow_make(1, 0);
-    cr_expect_eq(card().added, 1);
+    cr_expect_eq(pmd_card_health(NULL).rules_added, 1);
     cr_expect_eq(rte_pmd_emunic_orphans_purge(PF), 0);
 }
 
@@ -454,9 +346,9 @@ Test(pmd_flow_adopt, without_keep_rules_the_probe_flushes)
 {
     emu_start("adopt");
     earlier_instance(0, 4, END_KILL);
-    cr_assert_eq(card().rules, 4);
+    cr_assert_eq(pmd_card_rules(), 4);
     eal_up("b", "", false);
-    cr_expect_eq(card().rules, 0, "the probe's STEERING_FLUSH");
+    cr_expect_eq(pmd_card_rules(), 0, "the probe's STEERING_FLUSH");
     cr_expect_eq(orphans().found, 0);
 }
 
@@ -526,7 +418,7 @@ async_flow(struct rte_flow_template_table *table, unsigned i)
     int got = 0;
 
     memset(&spec, 0, sizeof(spec));
-    flow_mac(i, spec.hdr.dst_addr.addr_bytes);
+    pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
     f = rte_flow_async_create(PF, 0, NULL, table, items, 0, acts, 0, NULL,
                               &err);
     if (f == NULL)
@@ -589,7 +481,7 @@ Test(pmd_flow_adopt, a_killed_instances_unused_counter_pool_is_freed)
         cr_assert_not_null(f[i]);
     }
     cr_expect_eq(orphans().adopted, 2, "the two rules adopted");
-    cr_expect_eq(card().rules, 2);
+    cr_expect_eq(pmd_card_rules(), 2);
 }
 
 Test(pmd_flow_adopt, async_create_adopts_too)
@@ -626,12 +518,12 @@ Test(pmd_flow_adopt, async_create_adopts_too)
     struct rte_flow_op_result res[8];
     struct rte_flow_error err;
     struct rte_flow *f[6];
-    struct health h0, h1;
+    struct fw_query_health_out h0, h1;
     unsigned got = 0;
 
     emu_start("adopt");
     earlier_instance(0, 4, END_KILL);
-    h0 = card();
+    h0 = pmd_card_health(NULL);
     eal_up("b", ",keep_rules=1", false);
     rte_eth_dev_stop(PF);
     cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0, "%s",
@@ -648,7 +540,7 @@ Test(pmd_flow_adopt, async_create_adopts_too)
     /* 2..5: 2 and 3 are the earlier instance's, 4 and 5 new */
     for (unsigned i = 2; i < 6; i++) {
         memset(&spec, 0, sizeof(spec));
-        flow_mac(i, spec.hdr.dst_addr.addr_bytes);
+        pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
         f[i] = rte_flow_async_create(PF, 0, &later, table, items, 0, acts, 0,
                                      NULL, &err);
         cr_assert_not_null(f[i], "enqueue %u: %s", i, err.message);
@@ -660,21 +552,22 @@ Test(pmd_flow_adopt, async_create_adopts_too)
     cr_assert_eq(got, 4);
     for (unsigned i = 0; i < 4; i++)
         cr_expect_eq(res[i].status, RTE_FLOW_OP_SUCCESS);
-    h1 = card();
-    cr_expect_eq(h1.added - h0.added, 2, "4 and 5 added, 2 and 3 adopted");
+    h1 = pmd_card_health(NULL);
+    cr_expect_eq(h1.rules_added - h0.rules_added, 2,
+                 "4 and 5 added, 2 and 3 adopted");
     cr_expect_eq(orphans().adopted, 2);
     cr_expect_eq(hits_reach(f[2], 3), 3, "an adopted counter goes on");
-    send_to(3, 2);
+    pmd_send_to(VF, pool, 3, 2);
     cr_expect_eq(hits_reach(f[3], 5), 5);
     cr_expect_eq(rte_pmd_emunic_orphans_purge(PF), 2, "0 and 1 removed");
-    cr_expect_eq(card().rules, 4);
+    cr_expect_eq(pmd_card_rules(), 4);
     /* an adopted rule goes by the async path as any other */
     cr_assert_eq(rte_flow_async_destroy(PF, 0, NULL, f[2], NULL, &err), 0);
     got = 0;
     for (int tries = 0; got < 1 && tries < 1000; tries++)
         got += (unsigned)rte_flow_pull(PF, 0, res, 1, &err);
     cr_expect_eq(res[0].status, RTE_FLOW_OP_SUCCESS);
-    cr_expect_eq(card().rules, 3);
+    cr_expect_eq(pmd_card_rules(), 3);
 }
 
 Test(pmd_flow_adopt, bad_devargs_and_ports_are_refused)

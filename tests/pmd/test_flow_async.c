@@ -45,13 +45,6 @@ static struct rte_flow_template_table *table;
 static void
 up_queues(uint16_t nb_queues, uint32_t qsize, uint32_t nb_counters)
 {
-    char prefix[32], vdev0[192];
-    char *argv[] = {
-        "test_flow_async", "--no-huge", "--no-pci",
-        "-m", "128", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
-        "--log-level=pmd.net.emunic:critical", "--log-level=lib.eal:error",
-        "--vdev", vdev0,
-    };
     const struct rte_flow_port_attr pattr = { .nb_counters = nb_counters };
     const struct rte_flow_queue_attr qattr = { .size = qsize };
     const struct rte_flow_queue_attr *qa[] = { &qattr, &qattr };
@@ -73,21 +66,14 @@ up_queues(uint16_t nb_queues, uint32_t qsize, uint32_t nb_counters)
         .flow_attr = { .transfer = 1 },
         .nb_flows = 1024,
     };
-    struct rte_eth_conf conf;
     struct rte_flow_error err;
 
     emu_start("flowa");
-    snprintf(prefix, sizeof(prefix), "flowa%d", (int)getpid());
-    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s", sock);
-    cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
-              "EAL init: %s", rte_strerror(rte_errno));
+    pmd_eal_up("flowa", "", false, "critical", false);
     pool = rte_pktmbuf_pool_create("flowa", 512, 0, 0,
                                    RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     cr_assert_not_null(pool);
-    memset(&conf, 0, sizeof(conf));
-    cr_assert(rte_eth_dev_configure(PF, 1, 1, &conf) == 0 &&
-              rte_eth_rx_queue_setup(PF, 0, 64, 0, NULL, pool) == 0 &&
-              rte_eth_tx_queue_setup(PF, 0, 64, 0, NULL) == 0);
+    pmd_port_setup(PF, pool, 64);
     cr_assert(nb_queues <= 2);
     cr_assert_eq(rte_flow_configure(PF, &pattr, nb_queues, qa, &err), 0,
                  "configure: %s", err.message ? err.message : "?");
@@ -108,59 +94,7 @@ up(uint32_t qsize, uint32_t nb_counters)
     up_queues(1, qsize, nb_counters);
 }
 
-static void
-down(void)
-{
-    uint16_t p;
-
-    RTE_ETH_FOREACH_DEV(p) {
-        rte_eth_dev_stop(p);
-        rte_eth_dev_close(p);
-    }
-    snic_eal_cleanup();
-    emu_stop();
-}
-
-TestSuite(pmd_flow_async, .fini = down, .timeout = 30);
-
-/* Steering rules in the card now, read by a channel of our own. */
-static uint32_t
-card_rules(void)
-{
-    struct fw_cmd_hdr in;
-    struct fw_query_health_out out;
-    struct fw_chan *ch = fw_chan_open(sock, 2000);
-    uint8_t status = 0xff;
-    uint32_t synd = 0;
-
-    cr_assert_not_null(ch, "debug channel to %s", sock);
-    memset(&in, 0, sizeof(in));
-    memset(&out, 0, sizeof(out));
-    cr_assert_eq(fw_chan_exec(ch, FW_CMD_QUERY_HEALTH, &in, sizeof(in), &out,
-                              sizeof(out), &status, &synd, 2000), 0);
-    cr_assert_eq(status, FW_STATUS_OK);
-    fw_chan_close(ch);
-    return out.rules;
-}
-
-static void
-fault(uint32_t kind, uint16_t opcode)
-{
-    struct fw_debug_fault_in in;
-    struct fw_out_hdr out;
-    struct fw_chan *ch = fw_chan_open(sock, 2000);
-    uint8_t status = 0xff;
-    uint32_t synd = 0;
-
-    cr_assert_not_null(ch);
-    memset(&in, 0, sizeof(in));
-    in.fault = kind;
-    in.opcode = opcode;
-    cr_assert_eq(fw_chan_exec(ch, FW_CMD_DEBUG_FAULT, &in, sizeof(in), &out,
-                              sizeof(out), &status, &synd, 2000), 0);
-    cr_assert_eq(status, FW_STATUS_OK);
-    fw_chan_close(ch);
-}
+TestSuite(pmd_flow_async, .fini = pmd_down, .timeout = 30);
 
 /* Enqueue on flow queue @q the rule for dst MAC 02:00:00:00:00:@i, any
  * source port. */
@@ -245,7 +179,7 @@ Test(pmd_flow_async, results_in_order_with_user_data)
         f[i] = enqueue(i, true, &err);
         cr_assert_not_null(f[i], "enqueue %u: %s", i, err.message);
     }
-    cr_expect_eq(card_rules(), 0, "postponed: nothing in the card yet");
+    cr_expect_eq(pmd_card_rules(), 0, "postponed: nothing in the card yet");
     cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
     pull_n(res, 2);
     pull_n(res + 2, 3);
@@ -255,9 +189,9 @@ Test(pmd_flow_async, results_in_order_with_user_data)
                      "op %u: its own user data, in enqueue order", i);
     }
     cr_expect_eq(rte_flow_pull(PF, 0, res, 8, &err), 0, "nothing more");
-    cr_expect_eq(card_rules(), 5);
+    cr_expect_eq(pmd_card_rules(), 5);
     destroy_all(f, 5);
-    cr_expect_eq(card_rules(), 0);
+    cr_expect_eq(pmd_card_rules(), 0);
 }
 
 Test(pmd_flow_async, full_queue_is_eagain_and_changes_nothing)
@@ -282,7 +216,7 @@ Test(pmd_flow_async, full_queue_is_eagain_and_changes_nothing)
     cr_expect_eq(rte_flow_async_destroy(PF, 0, &later, f[0], NULL, &err),
                  -EAGAIN);
     pull_n(res, 4);
-    cr_expect_eq(card_rules(), 4, "the refused enqueue added nothing");
+    cr_expect_eq(pmd_card_rules(), 4, "the refused enqueue added nothing");
     destroy_all(f, 4);
 }
 
@@ -297,7 +231,7 @@ Test(pmd_flow_async, card_refusal_inside_a_batch_fails_alone)
         cr_assert_not_null(f[i] = enqueue(i, false, &err));
     pull_n(res, 2);
     /* the next RULE_ADD the card sees fails: the first of the batch */
-    fault(FW_FAULT_FAIL_NEXT, FW_CMD_RULE_ADD);
+    pmd_card_fault(FW_FAULT_FAIL_NEXT, FW_CMD_RULE_ADD, 0);
     for (unsigned i = 2; i < 6; i++)
         cr_assert_not_null(f[i] = enqueue(i, true, &err));
     cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
@@ -306,12 +240,12 @@ Test(pmd_flow_async, card_refusal_inside_a_batch_fails_alone)
     cr_expect_eq((uintptr_t)res[0].user_data, 0x102);
     for (unsigned i = 1; i < 4; i++)
         cr_expect_eq(res[i].status, RTE_FLOW_OP_SUCCESS, "rule %u", i + 2);
-    cr_expect_eq(card_rules(), 5, "2 before, 3 of the batch");
+    cr_expect_eq(pmd_card_rules(), 5, "2 before, 3 of the batch");
     /* the failed rule's handle is gone: both paths refuse it */
     cr_expect_neq(rte_flow_destroy(PF, f[2], &err), 0);
     f[2] = f[5];
     destroy_all(f, 5);
-    cr_expect_eq(card_rules(), 0);
+    cr_expect_eq(pmd_card_rules(), 0);
 }
 
 Test(pmd_flow_async, queued_operation_owns_the_handle)
@@ -340,7 +274,7 @@ Test(pmd_flow_async, queued_operation_owns_the_handle)
     /* now the application's: the sync path destroys it */
     cr_expect_eq(rte_flow_destroy(PF, f, &err), 0, "%s",
                  err.message ? err.message : "");
-    cr_expect_eq(card_rules(), 0);
+    cr_expect_eq(pmd_card_rules(), 0);
     cr_expect_eq(rte_flow_template_table_destroy(PF, table, &err), 0);
     cr_expect_eq(rte_flow_actions_template_destroy(PF, at, &err), 0);
     cr_expect_eq(rte_flow_pattern_template_destroy(PF, pt, &err), 0);
@@ -363,7 +297,7 @@ Test(pmd_flow_async, firmware_reset_between_create_and_destroy)
     cr_assert_not_null(f[0] = enqueue(1, false, &err));
     pull_n(res, 1);
     cr_expect_eq(res[0].status, RTE_FLOW_OP_SUCCESS);
-    fault(FW_FAULT_RESET, 0);
+    pmd_card_fault(FW_FAULT_RESET, 0, 0);
     /* the pool went with the reset: the next push allocates it anew */
     cr_assert_not_null(f[1] = enqueue(2, false, &err));
     pull_n(res, 1);
@@ -374,9 +308,9 @@ Test(pmd_flow_async, firmware_reset_between_create_and_destroy)
     cr_expect_eq(qc.hits, 0);
     cr_expect_neq(rte_flow_query(PF, f[0], &count, &qc, &err), 0,
                   "the lost rule's counter");
-    cr_expect_eq(card_rules(), 1);
+    cr_expect_eq(pmd_card_rules(), 1);
     destroy_all(f, 2);
-    cr_expect_eq(card_rules(), 0);
+    cr_expect_eq(pmd_card_rules(), 0);
 }
 
 Test(pmd_flow_async, dead_card_fails_the_batch)
@@ -427,7 +361,7 @@ Test(pmd_flow_async, close_with_operations_outstanding)
         cr_assert_not_null(enqueue(i, true, &err));
     rte_eth_dev_stop(PF);
     cr_expect_eq(rte_eth_dev_close(PF), 0);
-    cr_expect_eq(card_rules(), 0, "the card holds none of them");
+    cr_expect_eq(pmd_card_rules(), 0, "the card holds none of them");
 }
 
 /* Two queues, and sync calls between push and pull: whoever uses the
@@ -468,16 +402,16 @@ Test(pmd_flow_async, completions_reach_their_own_queue)
         cr_expect_eq((uintptr_t)r0[i].user_data, 0x101 + i);
     }
     cr_expect_eq(rte_flow_pull(PF, 1, r1, 4, &err), 0);
-    cr_expect_eq(card_rules(), 8);
+    cr_expect_eq(pmd_card_rules(), 8);
     /* a sync create between the push of a destroy and its pull */
     cr_assert_eq(rte_flow_async_destroy(PF, 1, NULL, f[4], NULL, &err), 0);
     cr_expect_eq(rte_flow_flush(PF, &err), -EBUSY,
                  "flush while a destroy is in the card");
     /* postpone 0: the card deleted it already; the flush deleted nothing */
-    cr_expect_eq(card_rules(), 7, "the refused flush deleted nothing");
+    cr_expect_eq(pmd_card_rules(), 7, "the refused flush deleted nothing");
     pull_n_on(1, r1, 1);
     cr_expect_eq(r1[0].status, RTE_FLOW_OP_SUCCESS);
     cr_expect_eq(rte_flow_flush(PF, &err), 0, "%s",
                  err.message ? err.message : "");
-    cr_expect_eq(card_rules(), 0);
+    cr_expect_eq(pmd_card_rules(), 0);
 }

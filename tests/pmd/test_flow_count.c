@@ -42,7 +42,6 @@
 
 #define PF      0       /* net_emunic0: the PF (eSwitch manager) */
 #define VF      1       /* net_emunic1: VF 0, the VM side */
-#define FRAME   64u
 
 static struct rte_mempool *pool;
 
@@ -50,56 +49,16 @@ static struct rte_mempool *pool;
 static void
 up(const char *pf_extra)
 {
-    char prefix[32], vdev0[192], vdev1[160];
-    char *argv[] = {
-        "test_flow_count", "--no-huge", "--no-pci",
-        "-m", "128", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
-        "--log-level=pmd.net.emunic:error", "--log-level=lib.eal:error",
-        "--vdev", vdev0, "--vdev", vdev1,
-    };
-    struct rte_eth_conf conf;
-
     emu_start("flowc");
-    snprintf(prefix, sizeof(prefix), "flowc%d", (int)getpid());
-    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s%s", sock, pf_extra);
-    snprintf(vdev1, sizeof(vdev1), "net_emunic1,socket=%s,vf=0", sock);
-    cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
-              "EAL init: %s", rte_strerror(rte_errno));
-    cr_assert_eq(rte_eth_dev_count_avail(), 2, "PF and VF probed");
+    cr_assert_eq(pmd_eal_up("flowc", pf_extra, true, "error", false), 2,
+                 "PF and VF probed");
     pool = rte_pktmbuf_pool_create("flowc", 1024, 0, 0,
                                    RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     cr_assert_not_null(pool);
-    memset(&conf, 0, sizeof(conf));
-    cr_assert(rte_eth_dev_configure(VF, 1, 1, &conf) == 0 &&
-              rte_eth_rx_queue_setup(VF, 0, 256, 0, NULL, pool) == 0 &&
-              rte_eth_tx_queue_setup(VF, 0, 256, 0, NULL) == 0 &&
-              rte_eth_dev_start(VF) == 0, "VF port started");
+    pmd_port_start(VF, pool, 256);
 }
 
-static void
-down(void)
-{
-    uint16_t p;
-
-    RTE_ETH_FOREACH_DEV(p) {
-        rte_eth_dev_stop(p);
-        rte_eth_dev_close(p);
-    }
-    snic_eal_cleanup();
-    emu_stop();
-}
-
-TestSuite(pmd_flow_count, .fini = down, .timeout = 30);
-
-/* dst MAC of flow @i: 02:00:00:00:hi:lo */
-static void
-flow_mac(unsigned i, uint8_t mac[6])
-{
-    memset(mac, 0, 6);
-    mac[0] = 0x02;
-    mac[4] = (uint8_t)(i >> 8);
-    mac[5] = (uint8_t)i;
-}
+TestSuite(pmd_flow_count, .fini = pmd_down, .timeout = 30);
 
 /* A transfer rule on the PF: dst MAC of flow @i -> COUNT, DROP. The
  * frames come from VF 0, which has no representor here: the rule matches
@@ -128,39 +87,11 @@ flow_make(unsigned i)
     memset(&spec, 0, sizeof(spec));
     memset(&mask, 0, sizeof(mask));
     memset(mask.hdr.dst_addr.addr_bytes, 0xff, 6);
-    flow_mac(i, spec.hdr.dst_addr.addr_bytes);
+    pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
     f = rte_flow_create(PF, &attr, items, actions, &err);
     cr_assert_not_null(f, "create flow %u: %s", i,
                        err.message ? err.message : "?");
     return f;
-}
-
-/* @n frames from VF 0 to flow @i's MAC, all queued. */
-static void
-send_to(unsigned i, unsigned n)
-{
-    struct rte_ether_addr src;
-    struct rte_mbuf *m[32];
-    unsigned sent = 0;
-
-    cr_assert(n <= 32);
-    cr_assert_eq(rte_eth_macaddr_get(VF, &src), 0);
-    cr_assert_eq(rte_pktmbuf_alloc_bulk(pool, m, n), 0);
-    for (unsigned k = 0; k < n; k++) {
-        uint8_t *d = (uint8_t *)rte_pktmbuf_append(m[k], FRAME);
-
-        cr_assert_not_null(d);
-        memset(d, 0, FRAME);
-        flow_mac(i, d);
-        memcpy(d + 6, src.addr_bytes, 6);   /* pass the spoof check */
-        d[12] = 0x08;                       /* IPv4 ethertype, empty body */
-    }
-    for (int tries = 0; sent < n && tries < 1000; tries++) {
-        sent += rte_eth_tx_burst(VF, 0, m + sent, (uint16_t)(n - sent));
-        if (sent < n)
-            usleep(1000);
-    }
-    cr_assert_eq(sent, n, "VF 0 queued %u of %u frames", sent, n);
 }
 
 static int
@@ -204,35 +135,13 @@ settle(unsigned beacon_i, struct rte_flow *beacon)
 {
     uint64_t got = 0;
 
-    send_to(beacon_i, 1);
+    pmd_send_to(VF, pool, beacon_i, 1);
     for (int i = 0; i < 500 && got == 0; i++) {
         got += hits_of(beacon, true);
         if (got == 0)
             usleep(2000);
     }
     cr_assert_eq(got, 1, "the card counted the beacon frame");
-}
-
-/* A fault knob through a channel of our own to the PF (the driver's stays
- * untouched), like snic-fw does. */
-static void
-fault(uint32_t kind, uint32_t value)
-{
-    struct fw_debug_fault_in in;
-    struct fw_out_hdr out;
-    struct fw_chan *ch = fw_chan_open(sock, 2000);
-    uint8_t status = 0xff;
-    uint32_t synd = 0;
-
-    cr_assert_not_null(ch, "debug channel to %s", sock);
-    memset(&in, 0, sizeof(in));
-    in.fault = kind;
-    in.value = value;
-    cr_assert_eq(fw_chan_exec(ch, FW_CMD_DEBUG_FAULT, &in, sizeof(in), &out,
-                              sizeof(out), &status, &synd, 2000), 0);
-    cr_assert_eq(status, FW_STATUS_OK, "fault knob %u: %s", kind,
-                 fw_status_str(status));
-    fw_chan_close(ch);
 }
 
 /*
@@ -257,11 +166,11 @@ Test(pmd_flow_count, query_loop_over_many_flows)
         f[i] = flow_make(i);
     beacon = flow_make(BEACON);
     for (unsigned k = 0; k < sizeof(hot) / sizeof(hot[0]); k++)
-        send_to(hot[k].flow, hot[k].n);
+        pmd_send_to(VF, pool, hot[k].flow, hot[k].n);
     settle(BEACON, beacon);
     /* the wait is far longer than the 20 ms default: nothing stale */
     usleep(40000);
-    fault(FW_FAULT_DELAY, 300);
+    pmd_card_fault(FW_FAULT_DELAY, 0, 300);
     t0 = snic_now_s();
     for (unsigned i = 0; i < N; i++) {
         uint64_t want = 0, hits = ~0ull, bytes = ~0ull;
@@ -271,16 +180,16 @@ Test(pmd_flow_count, query_loop_over_many_flows)
                 want = hot[k].n;
         cr_assert_eq(query(f[i], false, &hits, &bytes, &err), 0,
                      "query %u: %s", i, err.message ? err.message : "?");
-        if (hits != want || bytes != want * FRAME) {
+        if (hits != want || bytes != want * PMD_FRAME) {
             cr_expect_fail("flow %u: %lu hits %lu bytes, want %lu and %lu",
                            i, (unsigned long)hits, (unsigned long)bytes,
                            (unsigned long)want,
-                           (unsigned long)(want * FRAME));
+                           (unsigned long)(want * PMD_FRAME));
             wrong++;
         }
     }
     dt = snic_now_s() - t0;
-    fault(FW_FAULT_CLEAR, 0);
+    pmd_card_fault(FW_FAULT_CLEAR, 0, 0);
     cr_expect_eq(wrong, 0, "every flow's count is exact");
     cr_expect_lt(dt, 0.5, "5,000 queries took %.3f s: not read in bulk", dt);
     /* a reset=1 query is exact and zeroes the cached value */
@@ -306,12 +215,12 @@ Test(pmd_flow_count, cached_until_stale_reset_exact)
     a = flow_make(1);
     b = flow_make(2);
     cr_assert_eq(hits_of(a, false), 0, "first query sweeps: 0");
-    send_to(1, 4);
+    pmd_send_to(VF, pool, 1, 4);
     settle(2, b);
     cr_expect_eq(hits_of(a, false), 0, "within 60 s: the swept value");
     cr_expect_eq(hits_of(a, true), 4, "reset=1 reads the card");
     cr_expect_eq(hits_of(a, false), 0, "the cache holds the cleared value");
-    send_to(1, 3);
+    pmd_send_to(VF, pool, 1, 3);
     settle(2, b);
     cr_expect_eq(hits_of(a, true), 3, "cleared on the card too");
 }
@@ -325,7 +234,7 @@ Test(pmd_flow_count, stale_cache_is_swept_again)
     a = flow_make(1);
     b = flow_make(2);
     cr_assert_eq(hits_of(a, false), 0);
-    send_to(1, 6);
+    pmd_send_to(VF, pool, 1, 6);
     settle(2, b);
     usleep(60000);
     cr_expect_eq(hits_of(a, false), 6, "swept again after 50 ms");
@@ -340,7 +249,7 @@ Test(pmd_flow_count, refresh_zero_reads_synchronously)
     a = flow_make(1);
     b = flow_make(2);
     cr_assert_eq(hits_of(a, false), 0);
-    send_to(1, 5);
+    pmd_send_to(VF, pool, 1, 5);
     settle(2, b);
     cr_expect_eq(hits_of(a, false), 5, "no cache: exact right away");
     cr_expect_eq(hits_of(a, false), 5, "reading does not clear");
@@ -357,18 +266,18 @@ Test(pmd_flow_count, firmware_reset_invalidates_cache)
     up("");
     a = flow_make(1);
     b = flow_make(2);
-    send_to(1, 7);
+    pmd_send_to(VF, pool, 1, 7);
     settle(2, b);
     usleep(40000);
     cr_assert_eq(hits_of(a, false), 7, "cached before the reset");
-    fault(FW_FAULT_RESET, 0);
+    pmd_card_fault(FW_FAULT_RESET, 0, 0);
     cr_expect_eq(query(a, false, &h, NULL, &err), -EIO);
     cr_expect(err.message != NULL && strstr(err.message, "firmware reset"),
               "says the flow was lost: %s", err.message);
     a2 = flow_make(1);
     b2 = flow_make(2);
     cr_expect_eq(hits_of(a2, false), 0, "a new counter starts at 0");
-    send_to(1, 2);
+    pmd_send_to(VF, pool, 1, 2);
     settle(2, b2);
     usleep(40000);
     cr_expect_eq(hits_of(a2, false), 2, "the new counter counts");

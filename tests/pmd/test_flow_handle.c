@@ -34,36 +34,12 @@
 static void
 setup(void)
 {
-    char prefix[32], vdev0[160], vdev1[160];
-    char *argv[] = {
-        "test_flow_handle", "--no-huge", "--no-pci",
-        "-m", "64", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
-        "--log-level=pmd.net.emunic:error", "--log-level=lib.eal:error",
-        "--vdev", vdev0, "--vdev", vdev1,
-    };
-
     emu_start("flowh");
-    snprintf(prefix, sizeof(prefix), "flowh%d", (int)getpid());
-    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s,representor=vf[0]",
-             sock);
-    snprintf(vdev1, sizeof(vdev1), "net_emunic1,socket=%s,vf=0", sock);
-    cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
-              "EAL init: %s", rte_strerror(rte_errno));
-    cr_assert(rte_eth_dev_count_avail() >= 2, "PF and representor probed");
+    cr_assert(pmd_eal_up("flowh", ",representor=vf[0]", true, "error",
+                         false) >= 2, "PF and representor probed");
 }
 
-static void
-teardown(void)
-{
-    uint16_t p;
-
-    RTE_ETH_FOREACH_DEV(p)
-        rte_eth_dev_close(p);
-    snic_eal_cleanup();
-    emu_stop();
-}
-
-TestSuite(pmd_flow_handle, .init = setup, .fini = teardown, .timeout = 30);
+TestSuite(pmd_flow_handle, .init = setup, .fini = pmd_down, .timeout = 30);
 
 /* A transfer rule on the PF: dst MAC 02:00:00:00:hi:lo -> COUNT, DROP. */
 static struct rte_flow *
@@ -85,9 +61,7 @@ flow_make(uint16_t port, unsigned i, struct rte_flow_error *err)
     memset(&spec, 0, sizeof(spec));
     memset(&mask, 0, sizeof(mask));
     memset(mask.hdr.dst_addr.addr_bytes, 0xff, 6);
-    spec.hdr.dst_addr.addr_bytes[0] = 0x02;
-    spec.hdr.dst_addr.addr_bytes[4] = (uint8_t)(i >> 8);
-    spec.hdr.dst_addr.addr_bytes[5] = (uint8_t)i;
+    pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
     return rte_flow_create(port, &attr, items, actions, err);
 }
 

@@ -112,15 +112,8 @@ card_tombstones(void)
 static struct fw_query_health_out
 card_health(void)
 {
-    struct fw_cmd_hdr in = { 0 };
-    struct fw_query_health_out out;
-    uint8_t st = 0xff;
-    uint32_t synd = 0;
+    struct fw_query_health_out out = pmd_card_health(ctl);
 
-    memset(&out, 0, sizeof(out));
-    cr_assert_eq(fw_chan_exec(ctl, FW_CMD_QUERY_HEALTH, &in, sizeof(in), &out,
-                              sizeof(out), &st, &synd, 2000), 0);
-    cr_assert_eq(st, FW_STATUS_OK);
     cr_assert_eq(out.hdr.out_size, sizeof(out), "the 1.2 tail is written");
     return out;
 }
@@ -128,13 +121,7 @@ card_health(void)
 static void
 port_up(uint16_t pid, bool promisc)
 {
-    struct rte_eth_conf conf;
-
-    memset(&conf, 0, sizeof(conf));
-    cr_assert(rte_eth_dev_configure(pid, 1, 1, &conf) == 0 &&
-              rte_eth_rx_queue_setup(pid, 0, 256, 0, NULL, pool) == 0 &&
-              rte_eth_tx_queue_setup(pid, 0, 256, 0, NULL) == 0 &&
-              rte_eth_dev_start(pid) == 0, "port %u starts", pid);
+    pmd_port_start(pid, pool, 256);
     if (promisc)
         rte_eth_promiscuous_enable(pid);
 }
@@ -156,14 +143,6 @@ vm_attach(unsigned vf)
 static void
 up(void)
 {
-    char prefix[32], vdev0[192];
-    char *argv[] = {
-        "test_rep_hotplug", "--no-huge", "--no-pci",
-        "-m", "128", "--file-prefix", prefix, "--no-telemetry", "-l", "0",
-        "--log-level=pmd.net.emunic:error", "--log-level=lib.eal:error",
-        "--vdev", vdev0,
-    };
-
     emu_start("rephp");
     /* the socket file exists from bind(); the card listens a moment
      * later, so a loaded machine may refuse the first connect */
@@ -172,11 +151,7 @@ up(void)
     cr_assert_not_null(ctl, "test channel to the card: %s", strerror(errno));
     cr_assert_geq(fw_chan_abi_minor(ctl), 2, "the card speaks ABI 1.2");
     sriov_set(NVF);
-    snprintf(prefix, sizeof(prefix), "rephp%d", (int)getpid());
-    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s,representor=vf[0-3]",
-             sock);
-    cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
-              "EAL init: %s", rte_strerror(rte_errno));
+    pmd_eal_up("rephp", ",representor=vf[0-3]", false, "error", false);
     pool = rte_pktmbuf_pool_create("rephp", 2048, 0, 0,
                                    RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     cr_assert_not_null(pool);
@@ -201,16 +176,10 @@ up(void)
 static void
 down(void)
 {
-    uint16_t p;
-
-    RTE_ETH_FOREACH_DEV(p) {
-        rte_eth_dev_stop(p);
-        rte_eth_dev_close(p);
-    }
-    snic_eal_cleanup();
     if (ctl != NULL)
         fw_chan_close(ctl);
-    emu_stop();
+    ctl = NULL;
+    pmd_down();
 }
 
 TestSuite(pmd_rep_hotplug, .fini = down, .timeout = 30);
