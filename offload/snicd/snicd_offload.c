@@ -37,18 +37,21 @@ table_add(struct snicd_otable *t, struct snicd_oflow *f)
     }
     f->tidx = t->n;
     t->flows[t->n++] = f;
-    t->dirty = true;
+    (void)snicd_place_queue(t, f);  /* else the table is dirty */
     return 0;
 }
 
+/* The later flows @f overlapped are placed again: it no longer shadows
+ * them or pushes them down. */
 static void
 table_del(struct snicd_otable *t, struct snicd_oflow *f)
 {
     struct snicd_oflow *last = t->flows[--t->n];
 
+    snicd_place_forget(t, f);
+    snicd_place_uncount(t, f);
     t->flows[f->tidx] = last;
     last->tidx = f->tidx;
-    t->dirty = true;
 }
 
 static void
@@ -106,6 +109,7 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
 {
     struct snicd_offload *o = o_;
     struct snicd_oflow *f = snicd_idmap_find(&o->ids, e->id);
+    struct snicd_otable *t;
 
     (void)reason;
     if (kind == FLOW_CHANGE_REMOVED) {
@@ -117,15 +121,21 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
         flow_added(o, e);
         return;
     }
-    if (f->flow.n_actions != e->flow.n_actions ||
-        memcmp(f->flow.actions, e->flow.actions,
-               e->flow.n_actions * sizeof(e->flow.actions[0])) != 0 ||
-        !flow_match_identical(&f->flow.match, &e->flow.match) ||
+    t = &o->tables[f->flow.table_id];
+    if (!flow_match_identical(&f->flow.match, &e->flow.match) ||
         f->flow.priority != e->flow.priority) {
+        /* its old place in the order goes: the flows after it there are
+         * placed again, and so is it at its new place */
+        snicd_place_forget(t, f);
         f->changed = true;
-        o->tables[f->flow.table_id].dirty = true;
+    } else if (f->flow.n_actions != e->flow.n_actions ||
+               memcmp(f->flow.actions, e->flow.actions,
+                      e->flow.n_actions * sizeof(e->flow.actions[0])) != 0) {
+        f->changed = true;
     }
     flow_copy(&f->flow, &e->flow);
+    if (f->changed)
+        (void)snicd_place_queue(t, f);
 }
 
 static int
@@ -230,6 +240,8 @@ snicd_offload_destroy(struct snicd_offload *o)
 
     if (o == NULL)
         return;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        snicd_place_table_fini(&o->tables[t]);
     /* oldest rule first: PMDs that keep their rules in a list (net_emunic
      * does) then find each one at its head */
     all = malloc((snic_hmap_count(&o->ids) + o->n_removed + 1)
@@ -422,9 +434,14 @@ place_rounds(struct snicd_offload *o)
         bool again = false;
 
         for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
-            if (!o->tables[t].dirty)
-                continue;
-            ret = snicd_place_table(o, &o->tables[t], o->n_levels);
+            struct snicd_otable *ot = &o->tables[t];
+
+            /* what changed, unless the whole table must be placed again
+             * (or placing what changed ran out of memory) */
+            if (!ot->dirty && ot->nq > 0)
+                ret = snicd_place_queued(o, ot, o->n_levels);
+            if (ot->dirty)
+                ret = snicd_place_table(o, ot, o->n_levels);
             if (ret < 0)
                 break;
         }
@@ -432,7 +449,7 @@ place_rounds(struct snicd_offload *o)
             break;
         o->space_freed = false;
         for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
-            if (o->tables[t].has_no_space) {
+            if (o->tables[t].n_no_space > 0) {
                 o->tables[t].dirty = true;
                 again = true;
             }
@@ -465,7 +482,7 @@ snicd_offload_commit(struct snicd_offload *o)
     o->n_removed = 0;
     if (o->space_freed)
         for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
-            if (o->tables[t].has_no_space)
+            if (o->tables[t].n_no_space > 0)
                 o->tables[t].dirty = true;
     o->space_freed = false;
     /* the guards before any flow of group 0 (they decide what may go
@@ -612,9 +629,9 @@ snicd_offload_retry_failed(struct snicd_offload *o)
         return 0;
     nospace_due = now >= o->nospace_retry_ns;
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
-        full |= o->tables[t].has_no_space;
-        if (o->tables[t].has_failed ||
-            (nospace_due && o->tables[t].has_no_space)) {
+        full |= o->tables[t].n_no_space > 0;
+        if (o->tables[t].n_failed > 0 ||
+            (nospace_due && o->tables[t].n_no_space > 0)) {
             o->tables[t].dirty = true;
             any = true;
         }
@@ -628,7 +645,7 @@ snicd_offload_retry_failed(struct snicd_offload *o)
     if (nospace_due && full) {
         full = false;
         for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
-            full |= o->tables[t].has_no_space;
+            full |= o->tables[t].n_no_space > 0;
         /* still full: wait longer before the next try (1 s .. 64 s) */
         o->nospace_backoff_s = !full ? 0 : o->nospace_backoff_s == 0 ? 1 :
                                o->nospace_backoff_s >= 64 ? 64 :

@@ -9,14 +9,16 @@
  * table (struct flow_entry, include/snic/flow.h), buffered until
  * snicd_offload_commit(), so a batch of 100,000 adds is placed in one pass.
  *
- * Placement (snicd_offload_place.c) visits a table's flows in the software
- * classifier's order (priority, then oldest id) once: a flow overlapping an
+ * Placement (snicd_offload_place.c) visits flows in the software
+ * classifier's order (priority, then oldest id): a flow overlapping an
  * earlier software flow is "shadowed" into software, the others get the
  * level one below their deepest overlapping earlier hardware flow (equal
  * priorities too, so ties break as in software). Overlap is found through
- * per-mask hash indexes, not pairwise. Rules are re-created only for flows
- * whose level, actions or state changed; the new rule goes in before the
- * old one is destroyed.
+ * per-mask hash indexes kept across commits, not pairwise, and a commit
+ * places only the flows it added or changed and the later flows whose
+ * place follows from theirs. Rules are re-created only for flows whose
+ * level, actions or state changed; the new rule goes in before the old
+ * one is destroyed.
  *
  * Lifetime: destroy the flow table first (its REMOVED reports are only
  * recorded), then the manager; destroy removes every rule.

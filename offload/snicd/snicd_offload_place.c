@@ -2,29 +2,29 @@
 /*
  * Placing one OpenFlow table: rules 1 and 2 of docs/snicd.md.
  *
- * The flows are visited in the order the software classifier prefers them
- * (priority high to low, then the oldest id first, as flow_table_lookup()
- * breaks ties). When a flow is visited, every flow that wins over it has
- * been decided, so one pass is exact, with no iteration:
- *  - rule 1: if an overlapping earlier flow stayed in software, this one
- *    must too ("shadowed by flow N");
+ * A flow's place depends only on the flows that win over it in the order
+ * the software classifier prefers them (priority high to low, then the
+ * oldest id first, as flow_table_lookup() breaks ties) and overlap it:
+ *  - rule 1: if an overlapping earlier flow is in software, this one
+ *    must be too ("shadowed by flow N", N the first such flow);
  *  - rule 2: its level is one below the deepest overlapping earlier
  *    hardware flow (levels are rte_flow priorities: lower number first).
  *    Flows that overlap nothing earlier all share level 0, so the device's
  *    few levels go only where an order must be kept. Equal-priority
  *    overlapping flows get distinct levels too, so the hardware breaks the
  *    tie the way software does.
- *
- * Finding the overlapping earlier flows without comparing all pairs: the
- * flows are grouped by mask ("tuples", usually a handful per table). Two
- * matches overlap iff their values agree on the bits both masks cover, so
- * for a flow q and a tuple T the overlapping members of T are exactly those
- * whose value, masked by (mask(T) & mask(q)), equals q's value under the
- * same mask. Each (T, mask(T) & mask(q)) pair gets a hash index, built the
- * first time it is needed, whose buckets keep the aggregate the rules need
- * (deepest hardware level, first software flow). A query is then one hash
- * lookup per tuple, and a flow that overlaps nothing costs the same as one
- * that does. Small tuples are scanned linearly instead.
+ * So visiting the flows in that order decides each one exactly, with no
+ * iteration: snicd_place_table() does that for a whole table (the
+ * reference, and what a table gets after a resync, a port or guard change,
+ * a full device). Each domain's overlap index (snicd_offload_overlap.c)
+ * keeps every flow with its place across commits, so a commit that adds,
+ * changes or removes k flows places only those and the later flows they
+ * overlap, again in classifier order (a heap, snicd_place_queued()): a
+ * flow whose place did not change stops the ripple there. A removed flow,
+ * or one whose match or priority changes, queues the later flows it
+ * overlapped (snicd_place_forget()). The result is the same as a full
+ * pass: tests/snicd/test_offload_place.c checks that after random adds,
+ * modifies and deletes.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,292 +32,147 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snic_hash.h"
-#include "snic_hmap.h"
 #include "snicd_offload_priv.h"
 
-#define OV_LINEAR_MAX   8u
+/* ---- the queue: a binary heap in classifier order ---- */
 
-struct ov_key {
-    uint32_t tag;               /* 0: tuple registry, else a sub-index */
-    uint32_t pad;
-    struct flow_key k;
-};
-
-struct ov_val {
-    int32_t max_level;          /* deepest hardware level, -1 none */
-    uint32_t aux;               /* registry: tuple index; else has_sw */
-    uint64_t sw_id;
-};
-
-struct ov_entry {
-    struct snic_hmap_node node; /* in ov.map, hash of key */
-    struct ov_key key;
-    struct ov_val val;
-};
-
-/* Entries are never removed before the whole index goes: they come from
- * blocks, one allocation per OV_BLOCK of them. */
-#define OV_BLOCK        1024u
-
-struct ov_block {
-    struct ov_block *next;
-    uint32_t used;
-    struct ov_entry e[OV_BLOCK];
-};
-
-struct ov_member {
-    const struct flow_match *m;
-    uint64_t id;
-    int32_t level;
-    bool sw;
-};
-
-struct ov_sub {
-    struct flow_key imask;
-    uint32_t tag;
-};
-
-struct ov_tuple {
-    struct flow_key mask;
-    struct ov_member *mem;
-    uint32_t n, cap;
-    struct ov_sub *subs;
-    uint32_t nsub, capsub;
-};
-
-struct ov {
-    struct snic_hmap map;       /* of struct ov_entry */
-    struct ov_block *blocks;    /* the first has room, if any does */
-    struct ov_tuple *tuples;
-    uint32_t nt, capt;
-    uint32_t next_tag;
-};
-
-struct ov_agg {
-    int32_t max_level;
-    bool has_sw;
-    uint64_t sw_id;
-};
-
-static uint64_t
-ov_hash(const struct ov_key *k)
+static void
+q_put(struct snicd_otable *t, uint32_t i, struct snicd_oflow *f)
 {
-    return snic_hash_bytes(k, sizeof(*k), SNIC_HASH_BASIS);
+    t->queue[i] = f;
+    f->qpos = i + 1;
 }
 
-static struct ov_entry *
-ov_entry_new(struct ov *ov)
+static void
+q_up(struct snicd_otable *t, uint32_t i)
 {
-    struct ov_block *b = ov->blocks;
+    struct snicd_oflow *f = t->queue[i];
 
-    if (b == NULL || b->used == OV_BLOCK) {
-        b = malloc(sizeof(*b));
-        if (b == NULL)
-            return NULL;
-        b->used = 0;
-        b->next = ov->blocks;
-        ov->blocks = b;
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+
+        if (!snicd_ov_before(f, t->queue[p]))
+            break;
+        q_put(t, i, t->queue[p]);
+        i = p;
     }
-    return &b->e[b->used++];
-}
-
-/* The entry for @k; created (value "nothing yet") when @create. */
-static struct ov_val *
-ov_get(struct ov *ov, const struct ov_key *k, bool create)
-{
-    uint64_t h = ov_hash(k);
-    struct ov_entry *e;
-
-    SNIC_HMAP_FOR_EACH_WITH_HASH(e, node, h, &ov->map)
-        if (memcmp(&e->key, k, sizeof(*k)) == 0)
-            return &e->val;
-    if (!create)
-        return NULL;
-    e = ov_entry_new(ov);
-    if (e == NULL)
-        return NULL;
-    e->key = *k;
-    e->val.max_level = -1;
-    e->val.aux = 0;
-    e->val.sw_id = 0;
-    snic_hmap_insert(&ov->map, &e->node, h);
-    return &e->val;
+    q_put(t, i, f);
 }
 
 static void
-key_and(struct flow_key *out, const struct flow_key *a,
-        const struct flow_key *b)
+q_down(struct snicd_otable *t, uint32_t i)
 {
-    const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
-    uint8_t *po = (uint8_t *)out;
+    struct snicd_oflow *f = t->queue[i];
 
-    for (size_t i = 0; i < sizeof(*out); i++)
-        po[i] = pa[i] & pb[i];
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+
+        if (c >= t->nq)
+            break;
+        if (c + 1 < t->nq && snicd_ov_before(t->queue[c + 1], t->queue[c]))
+            c++;
+        if (!snicd_ov_before(t->queue[c], f))
+            break;
+        q_put(t, i, t->queue[c]);
+        i = c;
+    }
+    q_put(t, i, f);
 }
 
-static void
-val_merge(struct ov_val *v, const struct ov_member *m)
+int
+snicd_place_queue(struct snicd_otable *t, struct snicd_oflow *f)
 {
-    if (m->sw) {
-        if (!v->aux) {
-            v->aux = 1;
-            v->sw_id = m->id;
+    if (f->qpos != 0)
+        return 0;
+    if (t->nq == t->capq) {
+        uint32_t nc = t->capq ? t->capq * 2 : 64;
+        struct snicd_oflow **n = realloc(t->queue, nc * sizeof(*n));
+
+        if (n == NULL) {
+            t->dirty = true;    /* a full pass places it */
+            return -ENOMEM;
         }
-    } else if (m->level > v->max_level) {
-        v->max_level = m->level;
+        t->queue = n;
+        t->capq = nc;
     }
+    t->queue[t->nq++] = f;
+    q_up(t, t->nq - 1);
+    return 0;
 }
 
 static void
-agg_merge(struct ov_agg *a, int32_t level, bool has_sw, uint64_t sw_id)
+q_remove(struct snicd_otable *t, struct snicd_oflow *f)
 {
-    if (has_sw && !a->has_sw) {
-        a->has_sw = true;
-        a->sw_id = sw_id;
-    }
-    if (level > a->max_level)
-        a->max_level = level;
+    struct snicd_oflow *last;
+    uint32_t i = f->qpos - 1;
+
+    f->qpos = 0;
+    if (i == --t->nq)
+        return;
+    last = t->queue[t->nq];
+    q_put(t, i, last);
+    q_up(t, i);
+    q_down(t, last->qpos - 1);
 }
 
-static struct ov_sub *
-ov_sub_get(struct ov *ov, struct ov_tuple *t, const struct flow_key *imask)
+static struct snicd_oflow *
+q_pop(struct snicd_otable *t)
 {
-    struct ov_sub *s;
-    struct ov_key k = { 0 };
+    struct snicd_oflow *f = t->queue[0];
 
-    for (uint32_t i = 0; i < t->nsub; i++)
-        if (memcmp(&t->subs[i].imask, imask, sizeof(*imask)) == 0)
-            return &t->subs[i];
-    if (t->nsub == t->capsub) {
-        uint32_t nc = t->capsub ? t->capsub * 2 : 4;
-        struct ov_sub *ns = realloc(t->subs, nc * sizeof(*ns));
-
-        if (ns == NULL)
-            return NULL;
-        t->subs = ns;
-        t->capsub = nc;
-    }
-    s = &t->subs[t->nsub];
-    s->imask = *imask;
-    s->tag = ++ov->next_tag;
-    /* index the members decided so far */
-    k.tag = s->tag;
-    for (uint32_t i = 0; i < t->n; i++) {
-        struct ov_val *v;
-
-        key_and(&k.k, &t->mem[i].m->value, imask);
-        v = ov_get(ov, &k, true);
-        if (v == NULL)
-            return NULL;
-        val_merge(v, &t->mem[i]);
-    }
-    t->nsub++;
-    return s;
+    q_remove(t, f);
+    return f;
 }
 
-static int
-ov_query(struct ov *ov, const struct flow_match *q, struct ov_agg *a)
+static void
+q_clear(struct snicd_otable *t)
 {
-    struct flow_key imask;
-    struct ov_key k = { 0 };
+    for (uint32_t i = 0; i < t->nq; i++)
+        t->queue[i]->qpos = 0;
+    t->nq = 0;
+}
 
-    a->max_level = -1;
-    a->has_sw = false;
-    a->sw_id = 0;
-    for (uint32_t i = 0; i < ov->nt; i++) {
-        struct ov_tuple *t = &ov->tuples[i];
-        const struct ov_val *v;
-        struct ov_sub *s;
+static void
+queue_cb(void *t, struct snicd_oflow *g)
+{
+    (void)snicd_place_queue(t, g);
+}
 
-        if (t->n <= OV_LINEAR_MAX) {
-            for (uint32_t j = 0; j < t->n; j++)
-                if (flow_match_overlaps(q, t->mem[j].m))
-                    agg_merge(a, t->mem[j].sw ? -1 : t->mem[j].level,
-                              t->mem[j].sw, t->mem[j].id);
+void
+snicd_place_forget(struct snicd_otable *t, struct snicd_oflow *f)
+{
+    if (f->qpos != 0)
+        q_remove(t, f);
+    for (unsigned d = 0; d < 2; d++) {
+        if (f->ov[d].t == NULL)
             continue;
-        }
-        key_and(&imask, &t->mask, &q->mask);
-        s = ov_sub_get(ov, t, &imask);
-        if (s == NULL)
-            return -ENOMEM;
-        k.tag = s->tag;
-        key_and(&k.k, &q->value, &imask);
-        v = ov_get(ov, &k, false);
-        if (v != NULL)
-            agg_merge(a, v->max_level, v->aux != 0, v->sw_id);
+        snicd_ov_del(&t->ov[d], &f->ov[d]);
+        if (snicd_ov_later(&t->ov[d], f, queue_cb, t) < 0)
+            t->dirty = true;
     }
-    return 0;
 }
 
-static int
-ov_insert(struct ov *ov, const struct flow_match *m, uint64_t id,
-          int32_t level, bool sw)
+/* The counts can be off for a while when the flow queue's results change
+ * a flow outside placement (snicd_offload_queue_flush: its table is then
+ * placed whole, which counts again): never below zero. */
+void
+snicd_place_uncount(struct snicd_otable *t, const struct snicd_oflow *f)
 {
-    struct ov_key k = { 0 };
-    struct ov_member mem = { .m = m, .id = id, .level = level, .sw = sw };
-    struct ov_tuple *t;
-    struct ov_val *reg;
-
-    k.k = m->mask;
-    reg = ov_get(ov, &k, true);
-    if (reg == NULL)
-        return -ENOMEM;
-    if (reg->max_level < 0) {
-        /* a new tuple: registry slot holds its index (max_level >= 0) */
-        if (ov->nt == ov->capt) {
-            uint32_t nc = ov->capt ? ov->capt * 2 : 8;
-            struct ov_tuple *nt = realloc(ov->tuples, nc * sizeof(*nt));
-
-            if (nt == NULL)
-                return -ENOMEM;
-            ov->tuples = nt;
-            ov->capt = nc;
-        }
-        memset(&ov->tuples[ov->nt], 0, sizeof(ov->tuples[0]));
-        ov->tuples[ov->nt].mask = m->mask;
-        reg->aux = ov->nt++;
-        reg->max_level = 0;
-    }
-    t = &ov->tuples[reg->aux];
-    if (t->n == t->cap) {
-        uint32_t nc = t->cap ? t->cap * 2 : 8;
-        struct ov_member *nm = realloc(t->mem, nc * sizeof(*nm));
-
-        if (nm == NULL)
-            return -ENOMEM;
-        t->mem = nm;
-        t->cap = nc;
-    }
-    t->mem[t->n++] = mem;
-    for (uint32_t i = 0; i < t->nsub; i++) {
-        struct ov_val *v;
-
-        k.tag = t->subs[i].tag;
-        key_and(&k.k, &m->value, &t->subs[i].imask);
-        v = ov_get(ov, &k, true);
-        if (v == NULL)
-            return -ENOMEM;
-        val_merge(v, &mem);
-    }
-    return 0;
+    if (f->no_space && t->n_no_space > 0)
+        t->n_no_space--;
+    if (f->create_failed && t->n_failed > 0)
+        t->n_failed--;
 }
 
-static void
-ov_fini(struct ov *ov)
+void
+snicd_place_table_fini(struct snicd_otable *t)
 {
-    for (uint32_t i = 0; i < ov->nt; i++) {
-        free(ov->tuples[i].mem);
-        free(ov->tuples[i].subs);
-    }
-    free(ov->tuples);
-    while (ov->blocks != NULL) {
-        struct ov_block *b = ov->blocks;
-
-        ov->blocks = b->next;
-        free(b);
-    }
-    snic_hmap_fini(&ov->map);
+    q_clear(t);
+    free(t->queue);
+    t->queue = NULL;
+    t->capq = 0;
+    for (unsigned d = 0; d < 2; d++)
+        snicd_ov_clear(&t->ov[d]);
 }
 
 static int
@@ -326,34 +181,32 @@ order_cmp(const void *a_, const void *b_)
     const struct snicd_oflow *a = *(const struct snicd_oflow *const *)a_;
     const struct snicd_oflow *b = *(const struct snicd_oflow *const *)b_;
 
-    if (a->flow.priority != b->flow.priority)
-        return a->flow.priority > b->flow.priority ? -1 : 1;
-    return a->id < b->id ? -1 : a->id > b->id;
+    return snicd_ov_before(a, b) ? -1 : snicd_ov_before(b, a);
 }
 
 /* Rules 1 and 2 for one flow against the earlier flows of its domain:
  * the level it may take, or -1 with the reason in @buf. */
 static int
-place_level(struct snicd_offload *o, struct ov *ov,
+place_level(struct snicd_offload *o, struct snicd_ovx *ov,
             const struct snicd_oflow *f, uint32_t n_levels, char *buf,
             size_t size, int *ret)
 {
     const struct snicd_oflow *by;
-    struct ov_agg a;
+    struct snicd_ov_agg a;
 
-    *ret = ov_query(ov, &f->flow.match, &a);
+    *ret = snicd_ov_query(ov, f, &a);
     if (*ret < 0)
         return -1;
-    if (a.has_sw) {
-        by = snicd_idmap_find(&o->ids, a.sw_id);
+    if (a.sw != NULL) {
+        by = a.sw;
         /* in a decap context's index, the flows of other ports count as
          * software: hardware never shows them a decapsulated frame. An
          * equal priority shadows too: the older flow wins the tie. */
         snprintf(buf, size, "shadowed by flow %" PRIu64 " (%s, "
-                 "overlapping, %s)", a.sw_id,
-                 by != NULL && by->flow.priority == f->flow.priority
+                 "overlapping, %s)", by->id,
+                 by->flow.priority == f->flow.priority
                  ? "same priority, older: it wins ties" : "higher priority",
-                 by != NULL && by->where != SNICD_WHERE_SW ?
+                 by->where != SNICD_WHERE_SW ?
                  "not in the decap context's group" : "in software");
         return -1;
     }
@@ -368,99 +221,157 @@ place_level(struct snicd_offload *o, struct ov *ov,
     return a.max_level + 1;
 }
 
+#define NOT_IN  (-2)    /* not in a domain's index */
+
 /*
  * Two domains (snicd_xlate.h): frames nobody decapsulated, which group 0
  * and the groups it jumps to see, and decapsulated frames, which only the
  * decap contexts' groups see. A flow's order and shadowing count only
- * against earlier flows of the domain it is placed in: @root indexes the
- * flows that can match an undecapsulated frame, @tun those that can match
- * a decapsulated one (flows that are not in a context's group, such as
- * in_port wildcarded, go there as software: the context's group does not
- * have them).
+ * against earlier flows of the domain it is placed in: SNICD_DOM_ROOT
+ * indexes the flows that can match an undecapsulated frame, SNICD_DOM_TUN
+ * those that can match a decapsulated one (flows that are not in a
+ * context's group, such as in_port wildcarded, go there as software: the
+ * context's group does not have them).
+ *
+ * Places @f against the earlier flows in the indexes and puts it there
+ * with its new place; @moved says whether what later flows see of it
+ * changed (in @was, the domains it was in before or is in now).
  */
+static int
+place_one(struct snicd_offload *o, struct snicd_otable *t,
+          struct snicd_oflow *f, uint32_t n_levels, uint32_t root_levels,
+          bool *moved, bool was[2])
+{
+    char buf[SNICD_REASON_SIZE];
+    enum snicd_where w = SNICD_WHERE_SW;
+    const char *why = snicd_offload_blocked(o, f, buf, sizeof(buf));
+    unsigned dom = snicd_xlate_domains(&f->flow, o->ports, o->n_ports);
+    bool decap = snicd_xlate_tunnel_of(&f->flow, o->ports,
+                                       o->n_ports) != NULL;
+    bool was_sw = f->where == SNICD_WHERE_SW;
+    int32_t old[2], want[2] = { NOT_IN, NOT_IN };
+    int level = -1, ret = 0;
+
+    for (unsigned d = 0; d < 2; d++) {
+        f->ov[d].f = f;
+        old[d] = f->ov[d].t != NULL ? f->ov[d].level : NOT_IN;
+    }
+    snicd_place_uncount(t, f);
+    if (why == NULL && decap) {
+        level = place_level(o, &t->ov[SNICD_DOM_TUN], f, n_levels, buf,
+                            sizeof(buf), &ret);
+        if (ret < 0)
+            goto out;
+        if (level >= 0)
+            w = snicd_offload_try_decap(o, f, (uint32_t)level);
+        else
+            why = buf;
+    } else if (why == NULL && (dom & SNICD_XLATE_DOM_ROOT)) {
+        why = snicd_tun_unguarded(o, f, buf, sizeof(buf));
+        if (why == NULL) {
+            level = place_level(o, &t->ov[SNICD_DOM_ROOT], f, root_levels,
+                                buf, sizeof(buf), &ret);
+            if (ret < 0)
+                goto out;
+            if (level >= 0)
+                w = snicd_offload_try_hw(o, f, (uint32_t)level);
+            else
+                why = buf;
+        }
+    } else if (why == NULL) {
+        why = "matches only decapsulated frames (tunnel metadata) but "
+              "not in_port=<tunnel port>: hardware decap needs a flow "
+              "of table 0 with in_port=<tunnel port> and an exact "
+              "tun_id";
+    }
+    if (why != NULL)
+        snicd_offload_to_sw(o, f, why, false);
+    if (decap) {
+        want[SNICD_DOM_TUN] = w == SNICD_WHERE_SW ? -1 : (int32_t)f->level;
+    } else {
+        if (dom & SNICD_XLATE_DOM_ROOT)
+            want[SNICD_DOM_ROOT] = w == SNICD_WHERE_SW ? -1
+                                   : (int32_t)f->level;
+        if (dom & SNICD_XLATE_DOM_TUNNEL)
+            want[SNICD_DOM_TUN] = -1;
+    }
+    for (unsigned d = 0; d < 2 && ret == 0; d++) {
+        if (want[d] == NOT_IN)
+            snicd_ov_del(&t->ov[d], &f->ov[d]);
+        else
+            ret = snicd_ov_set(&t->ov[d], &f->ov[d], want[d]);
+    }
+out:
+    t->n_no_space += f->no_space;
+    t->n_failed += f->create_failed;
+    *moved = was_sw != (f->where == SNICD_WHERE_SW);
+    for (unsigned d = 0; d < 2; d++) {
+        *moved |= old[d] != want[d];
+        was[d] = old[d] != NOT_IN || want[d] != NOT_IN;
+    }
+    return ret;
+}
+
+static uint32_t
+levels_of(const struct snicd_offload *o, const struct snicd_otable *t,
+          uint32_t n_levels)
+{
+    if (t != &o->tables[0])
+        return n_levels;
+    return n_levels > o->root_reserved ? n_levels - o->root_reserved : 0;
+}
+
 int
 snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
                   uint32_t n_levels)
 {
+    uint32_t root_levels = levels_of(o, t, n_levels);
     struct snicd_oflow **order;
-    struct ov root = { 0 }, tun = { 0 };
-    char buf[SNICD_REASON_SIZE];
-    uint32_t root_levels = n_levels;
+    bool moved, was[2];
     int ret = 0;
 
-    if (t == &o->tables[0])
-        root_levels = n_levels > o->root_reserved ?
-                      n_levels - o->root_reserved : 0;
-
+    q_clear(t);
+    for (unsigned d = 0; d < 2; d++)
+        snicd_ov_clear(&t->ov[d]);
+    t->n_no_space = t->n_failed = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        t->n_no_space += t->flows[i]->no_space;
+        t->n_failed += t->flows[i]->create_failed;
+    }
+    t->dirty = false;
     if (t->n == 0)
         return 0;
     order = malloc(t->n * sizeof(*order));
-    if (order == NULL)
+    if (order == NULL) {
+        t->dirty = true;
         return -ENOMEM;
+    }
     memcpy(order, t->flows, t->n * sizeof(*order));
     qsort(order, t->n, sizeof(*order), order_cmp);
-    t->has_no_space = false;
-    t->has_failed = false;
-    for (uint32_t i = 0; i < t->n; i++) {
-        struct snicd_oflow *f = order[i];
-        enum snicd_where w = SNICD_WHERE_SW;
-        const char *why = snicd_offload_blocked(o, f, buf, sizeof(buf));
-        unsigned dom = snicd_xlate_domains(&f->flow, o->ports, o->n_ports);
-        bool decap = snicd_xlate_tunnel_of(&f->flow, o->ports,
-                                           o->n_ports) != NULL;
-        int level = -1;
-
-        if (why == NULL && decap) {
-            level = place_level(o, &tun, f, n_levels, buf, sizeof(buf),
-                                &ret);
-            if (ret < 0)
-                break;
-            if (level >= 0)
-                w = snicd_offload_try_decap(o, f, (uint32_t)level);
-            else
-                why = buf;
-        } else if (why == NULL && (dom & SNICD_XLATE_DOM_ROOT)) {
-            why = snicd_tun_unguarded(o, f, buf, sizeof(buf));
-            if (why == NULL) {
-                level = place_level(o, &root, f, root_levels, buf,
-                                    sizeof(buf), &ret);
-                if (ret < 0)
-                    break;
-                if (level >= 0)
-                    w = snicd_offload_try_hw(o, f, (uint32_t)level);
-                else
-                    why = buf;
-            }
-        } else if (why == NULL) {
-            why = "matches only decapsulated frames (tunnel metadata) but "
-                  "not in_port=<tunnel port>: hardware decap needs a flow "
-                  "of table 0 with in_port=<tunnel port> and an exact "
-                  "tun_id";
-        }
-        if (why != NULL)
-            snicd_offload_to_sw(o, f, why, false);
-        if (f->no_space)
-            t->has_no_space = true;
-        if (f->create_failed)
-            t->has_failed = true;
-        if (decap) {
-            ret = ov_insert(&tun, &f->flow.match, f->id,
-                            w == SNICD_WHERE_SW ? -1 : (int32_t)f->level,
-                            w == SNICD_WHERE_SW);
-        } else {
-            if (dom & SNICD_XLATE_DOM_ROOT)
-                ret = ov_insert(&root, &f->flow.match, f->id,
-                                w == SNICD_WHERE_SW ? -1 : (int32_t)f->level,
-                                w == SNICD_WHERE_SW);
-            if (ret == 0 && (dom & SNICD_XLATE_DOM_TUNNEL))
-                ret = ov_insert(&tun, &f->flow.match, f->id, -1, true);
-        }
-        if (ret < 0)
-            break;
-    }
-    ov_fini(&root);
-    ov_fini(&tun);
+    for (uint32_t i = 0; i < t->n && ret == 0; i++)
+        ret = place_one(o, t, order[i], n_levels, root_levels, &moved, was);
     free(order);
     t->dirty = ret < 0;
+    return ret;
+}
+
+int
+snicd_place_queued(struct snicd_offload *o, struct snicd_otable *t,
+                   uint32_t n_levels)
+{
+    uint32_t root_levels = levels_of(o, t, n_levels);
+    bool moved, was[2];
+    int ret = 0;
+
+    while (t->nq > 0 && ret == 0) {
+        struct snicd_oflow *f = q_pop(t);
+
+        ret = place_one(o, t, f, n_levels, root_levels, &moved, was);
+        for (unsigned d = 0; d < 2 && ret == 0 && moved; d++)
+            if (was[d])
+                ret = snicd_ov_later(&t->ov[d], f, queue_cb, t);
+    }
+    if (ret < 0)
+        t->dirty = true;
     return ret;
 }

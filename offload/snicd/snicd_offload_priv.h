@@ -2,9 +2,9 @@
 /*
  * The offload manager's private objects, shared by snicd_offload.c (the
  * public API, commit, counters, resync), snicd_offload_place.c (per table:
- * order, overlap, levels, shadowing), snicd_offload_install.c (one flow
- * into a rule), snicd_offload_tun.c (guards, decap contexts),
- * snicd_offload_marks.c, snicd_offload_rule.c (device operations) and
+ * order, levels, shadowing), snicd_offload_overlap.c (the overlap index),
+ * snicd_offload_install.c (one flow into a rule), snicd_offload_tun.c
+ * (guards, decap contexts), snicd_offload_marks.c, snicd_offload_rule.c (device operations) and
  * snicd_shape.c (the validate cache). Control thread only, like the
  * public API.
  */
@@ -26,6 +26,58 @@
 /* placement passes in one commit when a pass frees room flows wait for */
 #define SNICD_PLACE_ROUNDS  4u
 
+/* ---- the overlap index (snicd_offload_overlap.c) ---- */
+
+struct snicd_oflow;
+struct snicd_ov_tuple;
+struct snicd_ov_bucket;
+
+struct snicd_ov_ent {
+    struct snicd_ov_bucket *b;      /* NULL: not in this sub (yet) */
+    uint32_t pos;                   /* in b's members */
+};
+
+/* A flow's entry in one domain's index. */
+struct snicd_ovm {
+    struct snicd_oflow *f;
+    struct snicd_ov_tuple *t;       /* NULL: not in the index */
+    uint32_t tpos;                  /* in t's members */
+    int32_t level;                  /* hardware level, -1 software */
+    struct snicd_ov_ent *ent;       /* one per sub of t */
+};
+
+/* The flows of one table that one domain sees, by mask, kept up to date
+ * across commits. */
+struct snicd_ovx {
+    struct snic_hmap tuples;
+};
+
+/* What rules 1 and 2 need of the overlapping flows before one. */
+struct snicd_ov_agg {
+    int32_t max_level;              /* deepest hardware level, -1 none */
+    const struct snicd_oflow *sw;   /* the first in software, or NULL */
+};
+
+void snicd_ov_init(struct snicd_ovx *x);
+/* Forget every member (their entries are reset). */
+void snicd_ov_clear(struct snicd_ovx *x);
+/* Put @m (m->f set) in the index at @level, or move it there. */
+int snicd_ov_set(struct snicd_ovx *x, struct snicd_ovm *m, int32_t level);
+void snicd_ov_del(struct snicd_ovx *x, struct snicd_ovm *m);
+/* The overlapping members that come before @q in classifier order. */
+int snicd_ov_query(struct snicd_ovx *x, const struct snicd_oflow *q,
+                   struct snicd_ov_agg *a);
+/* Call @fn for each member that overlaps @q and comes after it. */
+int snicd_ov_later(struct snicd_ovx *x, const struct snicd_oflow *q,
+                   void (*fn)(void *ctx, struct snicd_oflow *g), void *ctx);
+/* @a before @b in the software classifier's order. */
+bool snicd_ov_before(const struct snicd_oflow *a, const struct snicd_oflow *b);
+
+/* Placement domains (snicd_offload_place.c): undecapsulated frames, and
+ * the decap contexts' groups. */
+#define SNICD_DOM_ROOT      0u
+#define SNICD_DOM_TUN       1u
+
 /* One switch flow as the manager knows it. */
 struct snicd_oflow {
     uint64_t id;
@@ -41,6 +93,8 @@ struct snicd_oflow {
     struct rte_flow *handle;    /* NULL: no rule */
     uint64_t seq;               /* creation order of the rule */
     uint32_t tidx;              /* index in its table's vector */
+    uint32_t qpos;              /* 1 + index in its table's queue, 0 none */
+    struct snicd_ovm ov[2];     /* in the SNICD_DOM_* indexes */
     struct snicd_dctx *dctx;    /* the decap context its rule is in */
     bool queued;                /* its rule's create is on the flow queue */
     uint64_t refused_commit;    /* the commit whose batch refused it */
@@ -55,9 +109,15 @@ struct snicd_oflow {
 struct snicd_otable {
     struct snicd_oflow **flows;
     uint32_t n, cap;
-    bool dirty;
-    bool has_no_space;          /* some flow is sw for lack of space */
-    bool has_failed;            /* some flow waits for a create retry */
+    bool dirty;                 /* every flow to be placed again */
+    uint32_t n_no_space;        /* flows in sw for lack of space */
+    uint32_t n_failed;          /* flows waiting for a create retry */
+    /* as placed: the overlap index of each domain */
+    struct snicd_ovx ov[2];
+    /* flows to place again (added, changed, or an earlier overlapping
+     * flow changed), a heap in classifier order */
+    struct snicd_oflow **queue;
+    uint32_t nq, capq;
 };
 
 /* ---- validate cache by flow shape (snicd_shape.c) ---- */
@@ -267,8 +327,8 @@ struct snicd_offload {
  * install step translates (snicd_xlate*.c), asks the device operations
  * (snicd_offload_rule.c), takes decap contexts from the tunnels and marks
  * from snicd_offload_marks.c. Every call goes down that list; the leaves
- * (snicd_offload_map.c, snicd_shape.c, snicd_xlate_build.c, snicd_util.h)
- * call none of them.
+ * (snicd_offload_map.c, snicd_offload_overlap.c, snicd_shape.c,
+ * snicd_xlate_build.c, snicd_util.h) call none of them.
  */
 
 /* ---- the device operations (snicd_offload_rule.c) ---- */
@@ -398,9 +458,26 @@ bool snicd_offload_flow_touches(const struct snicd_offload *o,
 /*
  * Re-place every flow of @t (rules 1 and 2 of docs/snicd.md) in the order
  * the software classifier sees them (priority, then id), with @n_levels
- * hardware levels. -ENOMEM leaves flows as they were.
+ * hardware levels, rebuilding the overlap indexes: the reference, and what
+ * a dirty table gets. -ENOMEM leaves the table dirty.
  */
 int snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
                       uint32_t n_levels);
+/*
+ * Place only the queued flows of @t, in classifier order, queueing the
+ * later flows they overlap whenever a flow's place changed: the same
+ * result as snicd_place_table() at the cost of what changed. -ENOMEM
+ * makes the table dirty.
+ */
+int snicd_place_queued(struct snicd_offload *o, struct snicd_otable *t,
+                       uint32_t n_levels);
+/* @f is to be placed again at the next commit. */
+int snicd_place_queue(struct snicd_otable *t, struct snicd_oflow *f);
+/* @f leaves @t's indexes and queue (removed, or its match or priority
+ * changes): the later flows it overlapped are queued. */
+void snicd_place_forget(struct snicd_otable *t, struct snicd_oflow *f);
+/* @f's flags leave its table's counts of waiting flows. */
+void snicd_place_uncount(struct snicd_otable *t, const struct snicd_oflow *f);
+void snicd_place_table_fini(struct snicd_otable *t);
 
 #endif /* SNICD_OFFLOAD_PRIV_H */

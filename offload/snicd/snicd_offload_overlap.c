@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The overlap index of one placement domain of one table, kept across
+ * commits (snicd_offload_priv.h, "overlap index"): which flows overlap a
+ * given one, and what rules 1 and 2 need to know of those that come before
+ * it in the software classifier's order.
+ *
+ * The flows are grouped by mask ("tuples", usually a handful per table).
+ * Two matches overlap iff their values agree on the bits both masks cover,
+ * so for a flow q and a tuple T the overlapping members of T are exactly
+ * those whose value, masked by (mask(T) & mask(q)), equals q's value under
+ * the same mask. Each (T, mask(T) & mask(q)) pair gets a hash index of
+ * buckets ("sub"), made the first time a flow with such a mask asks and
+ * kept up to date from then on. A bucket holds its members unordered and
+ * caches what the rules need of all of them: the deepest hardware level,
+ * the first software member in classifier order, and the last member. A
+ * flow that comes after every member of a bucket (the usual case: lower
+ * priority, or a newer flow of equal priority) reads the cache; another
+ * looks at the members one by one. Removing a member, or lowering its
+ * level, only marks the cache stale: it is recomputed at its next use.
+ *
+ * Small tuples are scanned linearly instead.
+ *
+ * Costs: adding, updating or removing a member is one hash operation per
+ * sub of its tuple; a query is one per tuple; listing the later flows that
+ * overlap one costs what it lists (plus the bucket's earlier members).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snic_hash.h"
+#include "snicd_offload_priv.h"
+
+#define OV_LINEAR_MAX   8u
+
+struct snicd_ov_bucket {
+    struct snic_hmap_node node;     /* in its sub's map: masked value */
+    uint32_t sub;                   /* index of its sub in the tuple */
+    struct snicd_ovm **mem;
+    uint32_t n, cap;
+    bool stale;                     /* the cache below needs recomputing */
+    int32_t max_level;              /* deepest hardware level, -1 none */
+    struct snicd_ovm *sw;           /* first software member, or NULL */
+    struct snicd_ovm *last;         /* last member in classifier order */
+};
+
+struct ov_sub {
+    struct flow_key imask;
+    struct snic_hmap buckets;       /* of struct snicd_ov_bucket */
+};
+
+struct snicd_ov_tuple {
+    struct snic_hmap_node node;     /* in snicd_ovx.tuples: hash of mask */
+    struct flow_key mask;
+    struct snicd_ovm **mem;
+    uint32_t n, cap;
+    struct ov_sub *subs;
+    uint32_t nsub, capsub;          /* every member's ent[] has capsub */
+};
+
+/* a comes before b in the software classifier's order (flow_table_lookup:
+ * higher priority first, then the older id) */
+static bool
+before(const struct snicd_oflow *a, const struct snicd_oflow *b)
+{
+    if (a->flow.priority != b->flow.priority)
+        return a->flow.priority > b->flow.priority;
+    return a->id < b->id;
+}
+
+bool
+snicd_ov_before(const struct snicd_oflow *a, const struct snicd_oflow *b)
+{
+    return before(a, b);
+}
+
+static uint64_t
+masked_hash(const struct flow_key *v, const struct flow_key *mask)
+{
+    const uint8_t *pv = (const uint8_t *)v, *pm = (const uint8_t *)mask;
+    uint8_t k[sizeof(struct flow_key)];
+
+    for (size_t i = 0; i < sizeof(k); i++)
+        k[i] = pv[i] & pm[i];
+    return snic_hash_bytes(k, sizeof(k), SNIC_HASH_BASIS);
+}
+
+static bool
+masked_eq(const struct flow_key *a, const struct flow_key *b,
+          const struct flow_key *mask)
+{
+    const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+    const uint8_t *pm = (const uint8_t *)mask;
+
+    for (size_t i = 0; i < sizeof(*mask); i++)
+        if ((pa[i] ^ pb[i]) & pm[i])
+            return false;
+    return true;
+}
+
+static const struct flow_key *
+value_of(const struct snicd_ovm *m)
+{
+    return &m->f->flow.match.value;
+}
+
+/* ---- bucket cache ---- */
+
+/* A stale cache is not read (its pointers may name members gone since):
+ * cache_rebuild() makes it whole first. */
+static void
+cache_merge(struct snicd_ov_bucket *b, struct snicd_ovm *m)
+{
+    if (b->stale)
+        return;
+    if (b->last == NULL || before(b->last->f, m->f))
+        b->last = m;
+    if (m->level < 0) {
+        if (b->sw == NULL || before(m->f, b->sw->f))
+            b->sw = m;
+    } else if (m->level > b->max_level) {
+        b->max_level = m->level;
+    }
+}
+
+static void
+cache_rebuild(struct snicd_ov_bucket *b)
+{
+    b->stale = false;
+    b->max_level = -1;
+    b->sw = NULL;
+    b->last = NULL;
+    for (uint32_t i = 0; i < b->n; i++)
+        cache_merge(b, b->mem[i]);
+}
+
+/* @m (still counted in the cache with @old_level) leaves or changes: the
+ * cache holds only if @m did not make it. */
+static void
+cache_forget(struct snicd_ov_bucket *b, const struct snicd_ovm *m,
+             int32_t old_level)
+{
+    if (b->last == m ||
+        (old_level < 0 && b->sw == m) ||
+        (old_level >= 0 && old_level == b->max_level))
+        b->stale = true;
+}
+
+static void
+agg_merge(struct snicd_ov_agg *a, int32_t level, const struct snicd_ovm *sw)
+{
+    if (sw != NULL && (a->sw == NULL || before(sw->f, a->sw)))
+        a->sw = sw->f;
+    if (level > a->max_level)
+        a->max_level = level;
+}
+
+/* ---- buckets ---- */
+
+static struct snicd_ov_bucket *
+bucket_find(struct ov_sub *s, const struct flow_key *v, uint64_t h)
+{
+    struct snicd_ov_bucket *b;
+
+    SNIC_HMAP_FOR_EACH_WITH_HASH(b, node, h, &s->buckets)
+        if (masked_eq(value_of(b->mem[0]), v, &s->imask))
+            return b;
+    return NULL;
+}
+
+/* Put @m (member of @t) into sub @si's bucket of its value. */
+static int
+bucket_add(struct snicd_ov_tuple *t, uint32_t si, struct snicd_ovm *m)
+{
+    struct ov_sub *s = &t->subs[si];
+    uint64_t h = masked_hash(value_of(m), &s->imask);
+    struct snicd_ov_bucket *b = bucket_find(s, value_of(m), h);
+
+    if (b == NULL) {
+        b = calloc(1, sizeof(*b));
+        if (b == NULL)
+            return -ENOMEM;
+        b->sub = si;
+        b->max_level = -1;
+        snic_hmap_insert(&s->buckets, &b->node, h);
+    }
+    if (b->n == b->cap) {
+        uint32_t nc = b->cap ? b->cap * 2 : 2;
+        struct snicd_ovm **nm = realloc(b->mem, nc * sizeof(*nm));
+
+        if (nm == NULL) {
+            if (b->n == 0) {
+                snic_hmap_remove(&s->buckets, &b->node);
+                free(b);
+            }
+            return -ENOMEM;
+        }
+        b->mem = nm;
+        b->cap = nc;
+    }
+    m->ent[si].b = b;
+    m->ent[si].pos = b->n;
+    b->mem[b->n++] = m;
+    cache_merge(b, m);
+    return 0;
+}
+
+static void
+bucket_del(struct snicd_ov_tuple *t, uint32_t si, struct snicd_ovm *m)
+{
+    struct snicd_ov_bucket *b = m->ent[si].b;
+    uint32_t pos = m->ent[si].pos;
+
+    if (b == NULL)
+        return;
+    m->ent[si].b = NULL;
+    b->mem[pos] = b->mem[--b->n];
+    b->mem[pos]->ent[si].pos = pos;
+    if (b->n == 0) {
+        snic_hmap_remove(&t->subs[si].buckets, &b->node);
+        free(b->mem);
+        free(b);
+        return;
+    }
+    cache_forget(b, m, m->level);
+}
+
+/* ---- tuples and subs ---- */
+
+static struct snicd_ov_tuple *
+tuple_find(struct snicd_ovx *x, const struct flow_key *mask, uint64_t h)
+{
+    struct snicd_ov_tuple *t;
+
+    SNIC_HMAP_FOR_EACH_WITH_HASH(t, node, h, &x->tuples)
+        if (memcmp(&t->mask, mask, sizeof(*mask)) == 0)
+            return t;
+    return NULL;
+}
+
+static void
+tuple_free(struct snicd_ovx *x, struct snicd_ov_tuple *t)
+{
+    struct snicd_ov_bucket *b;
+
+    for (uint32_t i = 0; i < t->nsub; i++) {
+        SNIC_HMAP_FOR_EACH_SAFE(b, node, &t->subs[i].buckets) {
+            free(b->mem);
+            free(b);
+        }
+        snic_hmap_fini(&t->subs[i].buckets);
+    }
+    free(t->subs);
+    free(t->mem);
+    snic_hmap_remove(&x->tuples, &t->node);
+    free(t);
+}
+
+/* Room for one more sub in every member's ent[]. */
+static int
+tuple_grow_subs(struct snicd_ov_tuple *t)
+{
+    uint32_t nc;
+    struct ov_sub *ns;
+
+    if (t->nsub < t->capsub)
+        return 0;
+    nc = t->capsub ? t->capsub * 2 : 2;
+    ns = realloc(t->subs, nc * sizeof(*ns));
+    if (ns == NULL)
+        return -ENOMEM;
+    t->subs = ns;
+    for (uint32_t i = 0; i < t->n; i++) {
+        struct snicd_ovm *m = t->mem[i];
+        struct snicd_ov_ent *ne = realloc(m->ent, nc * sizeof(*ne));
+
+        /* members already grown keep the larger array: harmless */
+        if (ne == NULL)
+            return -ENOMEM;
+        m->ent = ne;
+    }
+    t->capsub = nc;
+    return 0;
+}
+
+/* The sub of @t for @imask, made (with every member in it) if needed. */
+static struct ov_sub *
+sub_get(struct snicd_ov_tuple *t, const struct flow_key *imask)
+{
+    struct ov_sub *s;
+    uint32_t si;
+
+    for (uint32_t i = 0; i < t->nsub; i++)
+        if (memcmp(&t->subs[i].imask, imask, sizeof(*imask)) == 0)
+            return &t->subs[i];
+    if (tuple_grow_subs(t) < 0)
+        return NULL;
+    si = t->nsub;
+    s = &t->subs[si];
+    s->imask = *imask;
+    snic_hmap_init(&s->buckets);
+    for (uint32_t i = 0; i < t->n; i++)
+        t->mem[i]->ent[si].b = NULL;
+    t->nsub++;
+    for (uint32_t i = 0; i < t->n; i++)
+        if (bucket_add(t, si, t->mem[i]) < 0)
+            goto undo;
+    return s;
+
+undo:
+    for (uint32_t i = 0; i < t->n; i++)
+        bucket_del(t, si, t->mem[i]);
+    snic_hmap_fini(&s->buckets);
+    t->nsub--;
+    return NULL;
+}
+
+static void
+key_and(struct flow_key *out, const struct flow_key *a,
+        const struct flow_key *b)
+{
+    const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+    uint8_t *po = (uint8_t *)out;
+
+    for (size_t i = 0; i < sizeof(*out); i++)
+        po[i] = pa[i] & pb[i];
+}
+
+/* The bucket of @t holding the members that overlap @q, NULL when none
+ * does; -ENOMEM in @ret when the sub could not be made. */
+static struct snicd_ov_bucket *
+overlapping(struct snicd_ov_tuple *t, const struct flow_match *q, int *ret)
+{
+    struct flow_key imask;
+    struct ov_sub *s;
+
+    key_and(&imask, &t->mask, &q->mask);
+    s = sub_get(t, &imask);
+    if (s == NULL) {
+        *ret = -ENOMEM;
+        return NULL;
+    }
+    return bucket_find(s, &q->value, masked_hash(&q->value, &imask));
+}
+
+/* ---- the index ---- */
+
+void
+snicd_ov_init(struct snicd_ovx *x)
+{
+    snic_hmap_init(&x->tuples);
+}
+
+int
+snicd_ov_query(struct snicd_ovx *x, const struct snicd_oflow *q,
+               struct snicd_ov_agg *a)
+{
+    struct snicd_ov_tuple *t;
+    int ret = 0;
+
+    a->max_level = -1;
+    a->sw = NULL;
+    SNIC_HMAP_FOR_EACH(t, node, &x->tuples) {
+        struct snicd_ov_bucket *b;
+
+        if (t->n <= OV_LINEAR_MAX) {
+            for (uint32_t j = 0; j < t->n; j++) {
+                struct snicd_ovm *m = t->mem[j];
+
+                if (before(m->f, q) &&
+                    flow_match_overlaps(&q->flow.match, &m->f->flow.match))
+                    agg_merge(a, m->level, m->level < 0 ? m : NULL);
+            }
+            continue;
+        }
+        b = overlapping(t, &q->flow.match, &ret);
+        if (ret < 0)
+            return ret;
+        if (b == NULL)
+            continue;
+        if (b->stale)
+            cache_rebuild(b);
+        if (before(b->last->f, q)) {
+            agg_merge(a, b->max_level, b->sw);
+            continue;
+        }
+        for (uint32_t j = 0; j < b->n; j++)
+            if (before(b->mem[j]->f, q))
+                agg_merge(a, b->mem[j]->level,
+                          b->mem[j]->level < 0 ? b->mem[j] : NULL);
+    }
+    return 0;
+}
+
+int
+snicd_ov_later(struct snicd_ovx *x, const struct snicd_oflow *q,
+               void (*fn)(void *ctx, struct snicd_oflow *g), void *ctx)
+{
+    const struct flow_match *match = &q->flow.match;
+    struct snicd_ov_tuple *t;
+    int ret = 0;
+
+    SNIC_HMAP_FOR_EACH(t, node, &x->tuples) {
+        struct snicd_ov_bucket *b;
+
+        if (t->n <= OV_LINEAR_MAX) {
+            for (uint32_t j = 0; j < t->n; j++) {
+                struct snicd_ovm *m = t->mem[j];
+
+                if (before(q, m->f) &&
+                    flow_match_overlaps(match, &m->f->flow.match))
+                    fn(ctx, m->f);
+            }
+            continue;
+        }
+        b = overlapping(t, match, &ret);
+        if (ret < 0)
+            return ret;
+        if (b == NULL)
+            continue;
+        for (uint32_t j = 0; j < b->n; j++)
+            if (before(q, b->mem[j]->f))
+                fn(ctx, b->mem[j]->f);
+    }
+    return 0;
+}
+
+static int
+member_add(struct snicd_ovx *x, struct snicd_ovm *m)
+{
+    const struct flow_key *mask = &m->f->flow.match.mask;
+    uint64_t h = snic_hash_bytes(mask, sizeof(*mask), SNIC_HASH_BASIS);
+    struct snicd_ov_tuple *t = tuple_find(x, mask, h);
+    uint32_t si;
+
+    if (t == NULL) {
+        t = calloc(1, sizeof(*t));
+        if (t == NULL)
+            return -ENOMEM;
+        t->mask = *mask;
+        snic_hmap_insert(&x->tuples, &t->node, h);
+    }
+    if (t->n == t->cap) {
+        uint32_t nc = t->cap ? t->cap * 2 : 8;
+        struct snicd_ovm **nm = realloc(t->mem, nc * sizeof(*nm));
+
+        if (nm == NULL)
+            goto fail;
+        t->mem = nm;
+        t->cap = nc;
+    }
+    m->ent = NULL;
+    if (t->capsub > 0) {
+        m->ent = calloc(t->capsub, sizeof(*m->ent));
+        if (m->ent == NULL)
+            goto fail;
+    }
+    m->t = t;
+    m->tpos = t->n;
+    t->mem[t->n++] = m;
+    for (si = 0; si < t->nsub; si++)
+        if (bucket_add(t, si, m) < 0)
+            goto undo;
+    return 0;
+
+undo:
+    while (si-- > 0)
+        bucket_del(t, si, m);
+    t->n--;
+    m->t = NULL;
+    free(m->ent);
+    m->ent = NULL;
+fail:
+    if (t->n == 0)
+        tuple_free(x, t);
+    return -ENOMEM;
+}
+
+void
+snicd_ov_del(struct snicd_ovx *x, struct snicd_ovm *m)
+{
+    struct snicd_ov_tuple *t = m->t;
+
+    if (t == NULL)
+        return;
+    for (uint32_t si = 0; si < t->nsub; si++)
+        bucket_del(t, si, m);
+    t->mem[m->tpos] = t->mem[--t->n];
+    t->mem[m->tpos]->tpos = m->tpos;
+    free(m->ent);
+    m->ent = NULL;
+    m->t = NULL;
+    if (t->n == 0)
+        tuple_free(x, t);
+}
+
+int
+snicd_ov_set(struct snicd_ovx *x, struct snicd_ovm *m, int32_t level)
+{
+    int ret;
+
+    if (m->t == NULL) {
+        m->level = level;
+        ret = member_add(x, m);
+        if (ret < 0)
+            m->level = -1;
+        return ret;
+    }
+    if (m->level == level)
+        return 0;
+    for (uint32_t si = 0; si < m->t->nsub; si++) {
+        struct snicd_ov_bucket *b = m->ent[si].b;
+
+        if (!b->stale)
+            cache_forget(b, m, m->level);
+    }
+    m->level = level;
+    for (uint32_t si = 0; si < m->t->nsub; si++)
+        cache_merge(m->ent[si].b, m);
+    return 0;
+}
+
+void
+snicd_ov_clear(struct snicd_ovx *x)
+{
+    struct snicd_ov_tuple *t;
+
+    SNIC_HMAP_FOR_EACH_SAFE(t, node, &x->tuples) {
+        for (uint32_t i = 0; i < t->n; i++) {
+            free(t->mem[i]->ent);
+            t->mem[i]->ent = NULL;
+            t->mem[i]->t = NULL;
+        }
+        tuple_free(x, t);
+    }
+    snic_hmap_fini(&x->tuples);
+    snic_hmap_init(&x->tuples);
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Incremental placement against the full pass (snicd_offload_place.c):
+ * random adds, replacements, modifies and deletes of overlapping flows,
+ * committed a few at a time (each commit places only what changed and the
+ * flows that follows from it); every few commits every table is placed
+ * again from scratch, which must change nothing: the same place, level,
+ * reason, rule and mark for every flow, and not one rule operation. Rules
+ * 1 and 2 are also checked pair by pair, without the index. The seed is
+ * printed (SNIC_SEED=N replays it).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+
+#include "snicd_offload_priv.h"
+#include "test_offload_env.h"
+
+static void
+stop(void)
+{
+    env_stop();
+}
+
+TestSuite(offload_place, .fini = stop, .timeout = 120);
+
+#define MAX_LIVE    160
+
+struct live {
+    char match[256];        /* table, priority and match: the flow's key */
+};
+
+struct snap {
+    uint64_t id;
+    uint8_t where, mark_kind;
+    uint32_t level;
+    bool rule, mark;
+    char reason[SNICD_REASON_SIZE];
+};
+
+static uint64_t rng;
+
+static uint32_t
+rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+static uint64_t
+seed_get(void)
+{
+    const char *s = getenv("SNIC_SEED");
+    uint64_t seed = s != NULL && *s != '\0' ? strtoull(s, NULL, 10)
+                                            : (uint64_t)time(NULL) % 100000;
+
+    fprintf(stderr, "offload_place: seed %" PRIu64 " (replay: SNIC_SEED=%"
+            PRIu64 ")\n", seed, seed);
+    return seed;
+}
+
+static void
+rand_match(char *buf, size_t size, bool vxlan)
+{
+    static const char *const ports[] = { "vf0", "vf1", "vf2", "uplink" };
+    static const char *const dsts[] = { "10.0.0.1", "10.0.0.2", "10.0.1.1",
+                                        "10.0.0.0/24", "10.0.0.0/16" };
+    unsigned table = rnd(4) == 0 ? 1 : 0;
+    int n = snprintf(buf, size, "table=%u,priority=%u", table,
+                     10 * (1 + rnd(5)));
+
+    if (vxlan && table == 0 && rnd(4) == 0) {
+        n += snprintf(buf + n, size - (size_t)n, ",in_port=vxlan0");
+        if (rnd(5) != 0)
+            n += snprintf(buf + n, size - (size_t)n, ",tun_id=%u",
+                          5 + rnd(2));
+    } else if (rnd(12) != 0) {
+        n += snprintf(buf + n, size - (size_t)n, ",in_port=%s",
+                      ports[rnd(4)]);
+    }
+    if (rnd(5) == 0)
+        n += snprintf(buf + n, size - (size_t)n, ",dl_dst=02:00:00:00:00:0%u",
+                      1 + rnd(2));
+    switch (rnd(12)) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+        n += snprintf(buf + n, size - (size_t)n, ",ip");
+        if (rnd(3) != 0)
+            n += snprintf(buf + n, size - (size_t)n, ",nw_dst=%s",
+                          dsts[rnd(5)]);
+        break;
+    case 6:
+        /* ARP fields: software under every profile, so it shadows */
+        n += snprintf(buf + n, size - (size_t)n, ",arp%s",
+                      rnd(2) ? ",nw_dst=10.0.0.1" : "");
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+rand_actions(char *buf, size_t size, const char *match)
+{
+    static const char *const outs[] = { "vf0", "vf1", "vf2", "vf3",
+                                        "uplink" };
+    bool ip = strstr(match, ",ip") != NULL;
+
+    switch (rnd(8)) {
+    case 0:
+        snprintf(buf, size, "drop");
+        break;
+    case 1:
+        /* a resume mark in table 0; table 1 has no goto */
+        snprintf(buf, size, strncmp(match, "table=0", 7) == 0 ?
+                 "goto_table:1" : "output:vf1");
+        break;
+    case 2:
+        /* the PMD has no SET_IPV4_DSCP: partial */
+        snprintf(buf, size, ip ? "mod_nw_tos:0x20,output:vf2" : "output:vf2");
+        break;
+    case 3:
+        snprintf(buf, size, "output:vf%u,output:vf%u", rnd(4), rnd(4));
+        break;
+    default:
+        snprintf(buf, size, "output:%s", outs[rnd(5)]);
+        break;
+    }
+}
+
+static struct live live[MAX_LIVE];
+static unsigned n_live;
+/* flows seen at the checks shadowed, out of levels, with a resume mark */
+static unsigned n_shadowed, n_no_level, n_resume;
+
+static void
+op_add(bool vxlan)
+{
+    char m[256], a[128], line[400];
+
+    rand_match(m, sizeof(m), vxlan);
+    rand_actions(a, sizeof(a), m);
+    snprintf(line, sizeof(line), "%s actions=%s", m, a);
+    env_add(line);
+    for (unsigned i = 0; i < n_live; i++)
+        if (strcmp(live[i].match, m) == 0)
+            return;     /* replaced in place */
+    snprintf(live[n_live++].match, sizeof(live[0].match), "%s", m);
+}
+
+static void
+op_mod(void)
+{
+    unsigned i = rnd(n_live);
+    char a[128], line[400];
+
+    rand_actions(a, sizeof(a), live[i].match);
+    snprintf(line, sizeof(line), "%s actions=%s", live[i].match, a);
+    env_mod(line);
+}
+
+static void
+op_del(void)
+{
+    unsigned i = rnd(n_live);
+
+    env_del(live[i].match);
+    live[i] = live[--n_live];
+}
+
+static unsigned
+snapshot(struct snap *s, unsigned room)
+{
+    struct snicd_oflow *f;
+    unsigned n = 0;
+
+    SNIC_HMAP_FOR_EACH(f, id_node, &env.o->ids) {
+        cr_assert_lt(n, room);
+        s[n].id = f->id;
+        s[n].where = f->where;
+        s[n].level = f->where != SNICD_WHERE_SW ? f->level : 0;
+        s[n].rule = f->handle != NULL;
+        s[n].mark = f->mark != 0;
+        s[n].mark_kind = f->mark != 0 ? f->mark_kind : 0;
+        snprintf(s[n].reason, sizeof(s[n].reason), "%s", f->reason);
+        n++;
+    }
+    return n;
+}
+
+/* Rules 1 and 2 pair by pair in the root domain (flows of vxlan0 have
+ * their own), and the tables' counts of waiting flows. */
+static void
+check_rules(void)
+{
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
+        const struct snicd_otable *ot = &env.o->tables[t];
+        uint32_t no_space = 0, failed = 0;
+
+        cr_assert_eq(ot->nq, 0, "table %u: queue drained", t);
+        for (uint32_t i = 0; i < ot->n; i++) {
+            const struct snicd_oflow *a = ot->flows[i];
+
+            no_space += a->no_space;
+            failed += a->create_failed;
+            if (a->flow.match.mask.in_port == UINT32_MAX &&
+                a->flow.match.value.in_port == ENV_VXLAN_PORT)
+                continue;
+            for (uint32_t j = 0; j < ot->n; j++) {
+                const struct snicd_oflow *b = ot->flows[j];
+
+                if (i == j || !snicd_ov_before(a, b) ||
+                    (b->flow.match.mask.in_port == UINT32_MAX &&
+                     b->flow.match.value.in_port == ENV_VXLAN_PORT) ||
+                    !flow_match_overlaps(&a->flow.match, &b->flow.match))
+                    continue;
+                if (a->where == SNICD_WHERE_SW)
+                    cr_assert_eq(b->where, SNICD_WHERE_SW, "flow %" PRIu64
+                                 " after software flow %" PRIu64 " that it "
+                                 "overlaps is in hardware", b->id, a->id);
+                else if (b->where != SNICD_WHERE_SW)
+                    cr_assert_lt(a->level, b->level, "flow %" PRIu64
+                                 " (level %u) not below %" PRIu64
+                                 " (level %u)", b->id, b->level, a->id,
+                                 a->level);
+            }
+        }
+        cr_assert_eq(ot->n_no_space, no_space, "table %u", t);
+        cr_assert_eq(ot->n_failed, failed, "table %u", t);
+    }
+}
+
+static int
+snap_cmp(const void *a_, const void *b_)
+{
+    const struct snap *a = a_, *b = b_;
+
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Every table placed again from scratch: nothing may change. */
+static void
+check_full_pass_agrees(unsigned round)
+{
+    static struct snap inc[MAX_LIVE], full[MAX_LIVE];
+    unsigned n_inc, n_full;
+    int ops;
+
+    check_rules();
+    n_inc = snapshot(inc, MAX_LIVE);
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        env.o->tables[t].dirty = env.o->tables[t].n > 0;
+    ops = env_commit();
+    cr_assert_eq(ops, 0, "round %u: the full pass made %d rule operations "
+                 "after the incremental one", round, ops);
+    n_full = snapshot(full, MAX_LIVE);
+    cr_assert_eq(n_inc, n_full);
+    for (unsigned i = 0; i < n_inc; i++) {
+        n_shadowed += strstr(inc[i].reason, "shadowed by") != NULL;
+        n_no_level += strstr(inc[i].reason, "needs hardware level") != NULL;
+        n_resume += inc[i].mark_kind == SNICD_MARK_RESUME;
+    }
+    qsort(inc, n_inc, sizeof(inc[0]), snap_cmp);
+    qsort(full, n_full, sizeof(full[0]), snap_cmp);
+    for (unsigned i = 0; i < n_inc; i++) {
+        const struct snap *a = &inc[i], *b = &full[i];
+
+        cr_assert_eq(a->id, b->id);
+        cr_assert(a->where == b->where && a->level == b->level &&
+                  a->rule == b->rule && a->mark == b->mark &&
+                  a->mark_kind == b->mark_kind &&
+                  strcmp(a->reason, b->reason) == 0,
+                  "round %u, flow %" PRIu64 ": incremental where %u level %u "
+                  "rule %d mark %d/%u '%s', full pass where %u level %u "
+                  "rule %d mark %d/%u '%s'", round, a->id, a->where,
+                  a->level, a->rule, a->mark, a->mark_kind, a->reason,
+                  b->where, b->level, b->rule, b->mark, b->mark_kind,
+                  b->reason);
+    }
+}
+
+static void
+run(bool vxlan, unsigned rounds)
+{
+    unsigned hw = 0, sw = 0, partial = 0, checks = 0;
+    struct snicd_offload_stats st;
+
+    rng = seed_get() * 2654435761u + 1;
+    n_live = 0;
+    n_shadowed = n_no_level = n_resume = 0;
+    for (unsigned r = 0; r < rounds; r++) {
+        unsigned k = 1 + rnd(r < 4 ? 24 : 6);
+
+        for (unsigned i = 0; i < k; i++) {
+            unsigned p = rnd(10);
+
+            if (n_live == 0 || (p < 5 && n_live < MAX_LIVE - 1))
+                op_add(vxlan);
+            else if (p < 7)
+                op_mod();
+            else
+                op_del();
+        }
+        cr_assert_geq(env_commit(), 0, "round %u", r);
+        if (rnd(3) == 0 || r == rounds - 1) {
+            check_full_pass_agrees(r);
+            checks++;
+        }
+        snicd_offload_get_stats(env.o, &st);
+        hw += st.n_hw;
+        sw += st.n_sw;
+        partial += st.n_partial;
+    }
+    fprintf(stderr, "offload_place: %u rounds, %u checks, flow-rounds: %u hw,"
+            " %u partial, %u sw; at the checks %u shadowed, %u out of "
+            "levels, %u resume marks\n", rounds, checks, hw, partial, sw,
+            n_shadowed, n_no_level, n_resume);
+    /* the flow set must exercise every place and both rules */
+    cr_expect_gt(hw, 0);
+    cr_expect_gt(partial, 0);
+    cr_expect_gt(sw, 0);
+    cr_expect_gt(n_shadowed, 0);
+    cr_expect_gt(n_no_level, 0);
+    cr_expect_gt(n_resume, 0);
+}
+
+/* 4 levels: overlapping priorities run out of them too */
+Test(offload_place, incremental_equals_full_pass)
+{
+    env_start("full", false, true, "--prio", "4", NULL);
+    run(false, 150);
+}
+
+/* with vxlan0: the root and tunnel domains, decap contexts, the guard's
+ * level */
+Test(offload_place, incremental_equals_full_pass_tunnels)
+{
+    env_start_vxlan("full", false, "--prio", "4", NULL);
+    run(true, 150);
+}
