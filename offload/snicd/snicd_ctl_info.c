@@ -192,6 +192,8 @@ snicd_ctl_stats(struct snicd *d)
             PRIu64 " create failures, %" PRIu64 " resyncs, %" PRIu64
             " ports back\n", os.rules_created, os.rules_destroyed,
             os.create_failures, os.resyncs, os.port_backs);
+    fprintf(f, "placement: %" PRIu64 " flows placed, %" PRIu64 " tables "
+            "placed whole\n", os.placed, os.whole_tables);
     fprintf(f, "tunnels: guard %s, %" PRIu32 " guard rules, %" PRIu32
             " decap contexts\n", guard_mode_name(os.guard_mode),
             os.guard_rules, os.decap_contexts);
@@ -221,7 +223,7 @@ snicd_ctl_stats(struct snicd *d)
     o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
                   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                   " s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
+                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
                   " s:{s:b, s:I, s:I, s:f, s:I},"
                   " s:{s:I, s:I, s:I, s:I}}",
                   "flows", "hw", (json_int_t)os.n_hw,
@@ -253,6 +255,8 @@ snicd_ctl_stats(struct snicd *d)
                   "create_failures", (json_int_t)os.create_failures,
                   "resyncs", (json_int_t)os.resyncs,
                   "port_backs", (json_int_t)os.port_backs,
+                  "placed", (json_int_t)os.placed,
+                  "tables_placed_whole", (json_int_t)os.whole_tables,
                   "decap_contexts", (json_int_t)os.decap_contexts,
                   "guard_rules", (json_int_t)os.guard_rules,
                   "guard_mode", guard_mode_name(os.guard_mode),

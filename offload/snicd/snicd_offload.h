@@ -256,6 +256,8 @@ struct snicd_offload_stats {
     uint64_t device_losses;     /* snicd_offload_device_gone calls */
     uint64_t retries;           /* retry passes that had work */
     uint64_t place_rounds;      /* extra placement passes: room freed */
+    uint64_t placed;            /* flows placed (incremental or whole) */
+    uint64_t whole_tables;      /* tables placed whole (every flow) */
     /* the flow queue (template/async API); size 0: the sync API */
     uint32_t queue_size;
     uint32_t queue_tables;      /* template tables, one per rule shape */

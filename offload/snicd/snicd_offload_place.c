@@ -252,6 +252,7 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
     int32_t old[2], want[2] = { NOT_IN, NOT_IN };
     int level = -1, ret = 0;
 
+    o->st.placed++;
     for (unsigned d = 0; d < 2; d++) {
         f->ov[d].f = f;
         old[d] = f->ov[d].t != NULL ? f->ov[d].level : NOT_IN;
@@ -341,6 +342,7 @@ snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
     t->dirty = false;
     if (t->n == 0)
         return 0;
+    o->st.whole_tables++;
     order = malloc(t->n * sizeof(*order));
     if (order == NULL) {
         t->dirty = true;
