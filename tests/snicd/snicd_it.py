@@ -8,7 +8,8 @@ side and the wire, a DPDK process of its own).
 
 Scenarios: hw, sw, miss, errors, vxlan, reset, taps, normal, local,
 restart,
-add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny. Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC,
+add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny, diff_bulk
+(100,000 flows; diff_bulk_N: N). Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC,
 SNIC_FW (paths). Standard library only. Every process started here is
 killed at the end, whatever happens (snicd_harness.py).
 
@@ -17,6 +18,7 @@ run printed on its first line (--seed N does the same).
 """
 import os
 import random
+import re
 import shutil
 import socket
 import struct
@@ -1273,6 +1275,206 @@ def scenario_diff(tmp, profile, seed):
     print("  %.1f s" % (time.time() - t0))
 
 
+# ---- the differential test at scale: incremental placement ----
+
+BULK_PORTS = ["vf0", "vf1", "vf2", "uplink"]
+
+
+def bulk_match(i):
+    """Flow i of the bulk set: distinct exact matches of a few shapes,
+    at priorities between the random flows' (so they shadow and push
+    each other), over 10.2.0.0/15."""
+    d = (10 << 24) + (2 << 16) + i
+    m = "table=0,priority=%d,in_port=%s,udp,nw_dst=%d.%d.%d.%d" % (
+        5 + 10 * ((i // 4) % 8), BULK_PORTS[i % 4], d >> 24,
+        (d >> 16) & 255, (d >> 8) & 255, d & 255)
+    if i % 3 == 0:
+        m += ",tp_dst=53"
+    return m
+
+
+def bulk_actions(i, gen=0):
+    k = (i + 7 * gen) % 100
+    if k < 2:
+        return "goto_table:1"
+    if k < 10:
+        return "mod_dl_dst:%s,output:vf%d" % (MACS[k % 3], (i + 1) % 4)
+    if k < 13:
+        return "drop"
+    return "output:vf%d" % ((i + gen + 1) % 4)
+
+
+def bulk_steps(rnd, n, batch=1000):
+    """The requests of a run, the same for both: add-flows batches of the
+    bulk set with the random flows spread among them, and between them
+    strict modifies and deletes of earlier flows (single commits, the
+    incremental path's smallest case)."""
+    table0 = [rand_flow(rnd, 0) for _ in range(40)]
+    table1 = [rand_flow(rnd, 1) for _ in range(15)]
+    extra = table0 + table1
+    rnd.shuffle(extra)
+    n_batches = (n + batch - 1) // batch
+    steps, deleted = [], set()
+    for b in range(n_batches):
+        lines = ["%s actions=%s" % (bulk_match(i), bulk_actions(i))
+                 for i in range(b * batch, min(n, (b + 1) * batch))]
+        lines += extra[b * len(extra) // n_batches:
+                       (b + 1) * len(extra) // n_batches]
+        steps.append(("add", lines))
+        if b % 10 == 9:
+            for _ in range(4):
+                i = rnd.randrange(0, (b + 1) * batch)
+                if i in deleted:
+                    continue
+                if rnd.random() < 0.5:
+                    steps.append(("mod", "%s actions=%s" % (
+                        bulk_match(i), bulk_actions(i, 1 + rnd.randrange(9)))))
+                else:
+                    steps.append(("del", bulk_match(i)))
+                    deleted.add(i)
+            # a random flow goes and comes back: it is placed anew, after
+            # every bulk flow of its priority
+            f = rnd.choice(extra[:b * len(extra) // n_batches + 1])
+            steps.append(("del", f.split(" actions=")[0]))
+            steps.append(("add", [f]))
+    return steps
+
+
+def bulk_packet(rnd, n, total):
+    i = rnd.randrange(total)
+    d = (10 << 24) + (2 << 16) + i
+    port = BULK_PORTS[i % 4]
+    f = frame(rnd.choice(MACS), "02:00:00:00:00:0%d" % rnd.randint(1, 9),
+              vlan=rnd.choice([None, None, None, 10]),
+              nw_src=rnd.choice(NETS) + str(rnd.randint(1, 3)),
+              nw_dst="%d.%d.%d.%d" % (d >> 24, (d >> 16) & 255,
+                                      (d >> 8) & 255, d & 255),
+              proto=rnd.choice([17, 17, 17, 6]),
+              dport=rnd.choice([53, 53, 80, 443]), payload=tag(n))
+    return ("wire" if port == "uplink" else port), f
+
+
+WHERES = ("hw", "partial", "sw")
+
+
+def diff_bulk_run(tmp, profile, offload, steps, packets, name):
+    nic = Emunic(tmp, profile)
+    opts = ["--journal", "none", "--vxlan", VXLAN_OPT] + \
+        ([] if offload else ["--no-offload"])
+    d = Snicd(tmp, nic, *opts, name=name)
+    tr = Traffic(nic)
+    t0 = time.time()
+    for kind, what in steps:
+        if kind == "add":
+            r, e = d.call("add-flows", {"flows": what, "file": "bulk"})
+        elif kind == "mod":
+            r, e = d.call("mod-flows", {"flow": what, "strict": True})
+        else:
+            r, e = d.call("del-flows", {"flow": what, "strict": True})
+        if e is not None:
+            raise RuntimeError("%s: %s" % (kind, e["message"]))
+    load_s = time.time() - t0
+    out = {}
+    for i in range(0, len(packets), 50):
+        for port, f in packets[i:i + 50]:
+            tr.send(port, f)
+        for port, p in tr.recv(400):
+            out.setdefault(tag_of(p), []).append((port, p))
+    for port, p in tr.recv(600):
+        out.setdefault(tag_of(p), []).append((port, p))
+    time.sleep(1.2)
+    flows = d.flows()
+    counters = {k: (v["n_packets"], v["n_bytes"])
+                for k, v in by_text(flows).items()}
+    where = {}
+    for f in flows:
+        where[f["offload"]] = where.get(f["offload"], 0) + 1
+        # the bulk flows by priority (they alone match 10.2.0.0/15)
+        m = re.search(r"priority=(\d+),.*nw_dst=10\.[23]\.", f["text"])
+        if m:
+            k = (f["offload"], int(m.group(1)))
+            where[k] = where.get(k, 0) + 1
+    st = d.ok("stats")
+    d.stop()
+    tr.proc.stdin.close()
+    tr.proc.wait(timeout=10)
+    nic.proc.kill()
+    nic.proc.wait()
+    return out, counters, where, st, load_s
+
+
+def scenario_diff_bulk(tmp, profile, seed, n):
+    """The differential test through incremental placement: N flows
+    loaded in batches of 1,000 with modifies and deletes between them,
+    then random packets, half of them aimed at the bulk flows; every
+    output and every flow's counters compared with --no-offload."""
+    t0 = time.time()
+    rnd = random.Random(seed)
+    steps = bulk_steps(rnd, n)
+    packets = []
+    for k in range(400):
+        packets.append(bulk_packet(rnd, k, n) if k % 2 else
+                       rand_packet(rnd, k))
+    print("  seed %d: %d bulk flows + 55 random, %d requests, %d packets, "
+          "profile %s" % (seed, n, len(steps), len(packets), profile),
+          flush=True)
+    sw_out, sw_ctr, _, _, sw_s = diff_bulk_run(tmp, profile, False, steps,
+                                               packets, "reference")
+    hw_out, hw_ctr, where, st, hw_s = diff_bulk_run(tmp, profile, True,
+                                                    steps, packets, "offload")
+    off = st["offload"]
+    print("  loaded in %.1f s (software) and %.1f s (offload): %s; %d flows "
+          "placed, %d tables placed whole; datapath rx %d, marked %d" % (
+              sw_s, hw_s, {k: v for k, v in where.items() if k in WHERES}, off["placed"], off["tables_placed_whole"],
+              st["datapath"]["rx"], st["datapath"]["marked"]), flush=True)
+    print("  bulk flows in hardware by priority: %s" % ", ".join(
+        "%d: %d of %d" % (p, where.get(("hw", p), 0),
+                          where.get(("hw", p), 0) + where.get(("sw", p), 0) +
+                          where.get(("partial", p), 0))
+        for p in range(75, 0, -10)), flush=True)
+    # Priority 75 is above every random flow, and the bulk flows do not
+    # overlap each other: nothing may keep those from hardware. How many
+    # of the lower ones a random flow in software shadows is the seed's.
+    top = 0
+    for i in range(n):
+        top += (i // 4) % 8 == 7
+    top -= sum(1 for kind, what in steps
+               if kind == "del" and what.startswith("table=0,priority=75,"))
+    check(where.get(("hw", 75), 0) == top, "the %d bulk flows above every "
+          "random flow are all in hardware" % top, where.get(("hw", 75)))
+    check(where.get("sw", 0) > 0, "some flows are in software")
+    # Incremental: a flow is placed again when a flow before it that
+    # overlaps it changes place; the requests above add, modify, delete
+    # and re-add, so a few placements a flow on average, and when a broad
+    # random flow goes and comes back every later flow it overlaps twice
+    # (at most about 13 a flow in all). Placing whole tables at each
+    # commit would be about 80 a flow.
+    check(off["placed"] < 20 * n, "placement followed the changes, not the "
+          "table (%d placements for %d flows)" % (off["placed"], n))
+    diffs = []
+    for k in range(len(packets)):
+        a = sorted(vxlan_sport_free(*o) for o in hw_out.get(k, []))
+        b = sorted(vxlan_sport_free(*o) for o in sw_out.get(k, []))
+        if a != b:
+            diffs.append("packet %d from %s %s:\n  offload %s\n  software %s"
+                         % (k, packets[k][0], packets[k][1].hex(),
+                            [(p, x.hex()) for p, x in a],
+                            [(p, x.hex()) for p, x in b]))
+    check(not diffs, "every output packet is the same with and without "
+          "offload (%d differ, seed %d)" % (len(diffs), seed),
+          "\n".join(diffs[:5]))
+    check(len(hw_ctr) == len(sw_ctr), "the same flows (%d offload, %d "
+          "software)" % (len(hw_ctr), len(sw_ctr)))
+    cdiff = ["%s: offload %s software %s" % (k, hw_ctr.get(k), v)
+             for k, v in sw_ctr.items() if hw_ctr.get(k) != v]
+    check(not cdiff, "every flow counter is the same (%d differ, seed %d)"
+          % (len(cdiff), seed), "\n".join(cdiff[:8]))
+    n_out = sum(len(v) for v in sw_out.values())
+    check(n_out > len(packets) // 4, "the flow set forwards (%d outputs)"
+          % n_out)
+    print("  %.1f s" % (time.time() - t0))
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -1317,6 +1519,10 @@ def main():
             scenario_add_flows_file(tmp)
         elif which == "eal_dir":
             scenario_eal_dir(tmp)
+        elif which.startswith("diff_bulk"):
+            # diff_bulk or diff_bulk_N (flows)
+            n = int(which[10:]) if which[10:] else 100000
+            scenario_diff_bulk(tmp, "full", seed, n)
         elif which.startswith("diff_"):
             scenario_diff(tmp, which[5:], seed)
         else:
