@@ -354,4 +354,28 @@ struct dp_stack {
     uint64_t v[DP_STACK_MAX][2];
 };
 
+/* Header rewrites with their checksums (dp_rewrite.c), shared by the
+ * executor and the header subfields. @field: the byte offset in the IPv4
+ * header (12 source, 16 destination) or the L4 header (0 source port or
+ * ICMP type, 2 destination port or code). Each leaves a frame without
+ * the header as it is. */
+void dp_rw_csum16(uint8_t *sum, uint16_t old, uint16_t new);
+void dp_rw_csum32(uint8_t *sum, const uint8_t old[4], const uint8_t new[4]);
+void dp_rw_ipv4_addr(struct dp_pkt *pkt, size_t field, flow_be32 addr);
+void dp_rw_tos(struct dp_pkt *pkt, uint8_t tos);        /* DSCP bits */
+void dp_rw_ecn(struct dp_pkt *pkt, uint8_t ecn);
+void dp_rw_ttl(struct dp_pkt *pkt, uint8_t ttl);
+void dp_rw_icmp(struct dp_pkt *pkt, size_t field, flow_be16 port);
+void dp_rw_port(struct dp_pkt *pkt, size_t field, flow_be16 port);
+enum dp_act_result dp_rw_dec_ttl(struct dp_pkt *pkt);
+
+/* Header fields as subfields (dp_hdr.c; FLOW_FIELD_IN_PORT ..
+ * FLOW_FIELD_PKT_END): the whole field's value as the packet has it now
+ * (as its key would read it: 0 for a header it lacks), and the bits of
+ * @mask written to @v's, as the matching mod_* action writes them
+ * (checksums patched; a header the frame lacks is left alone). */
+void dp_hdr_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2]);
+void dp_hdr_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
+                const uint64_t mask[2]);
+
 #endif /* SNIC_DP_PRIV_H */

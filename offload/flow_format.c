@@ -664,7 +664,8 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         sb_printf(sb, "goto_table:%u", a->u.table);
         break;
     case FLOW_ACT_MOD_NW_TTL:
-        sb_printf(sb, "mod_nw_ttl:%u", a->u.ttl);
+        sb_printf(sb, (a->pad0 & FLOW_ACT_F_SET_FIELD)
+                      ? "set_field:%u->nw_ttl" : "mod_nw_ttl:%u", a->u.ttl);
         break;
     case FLOW_ACT_OUTPUT_TRUNC:
         port_name(ports, a->u.trunc.port, s, sizeof(s));
@@ -818,14 +819,37 @@ fmt_hex128(struct sbuf *sb, const uint64_t v[2])
 /* The loads the parser made of one set_field:VALUE[/MASK]->FIELD, from
  * acts[i] on (same field, consecutive), back as that action; returns the
  * index after them. */
+/* A header field's set_field value in the field's own notation (MAC,
+ * IPv4, IPv6 address), else as a number. */
+static void
+fmt_hdr_value(struct sbuf *sb, unsigned field, const uint64_t v[2])
+{
+    unsigned width = flow_hdr_width(field);
+    uint8_t b[16];
+    char text[INET6_ADDRSTRLEN];
+
+    for (unsigned i = 0; i < 16; i++)
+        b[15 - i] = (uint8_t)(v[i / 8] >> (8 * (i % 8)));
+    if (width == 48)
+        sb_printf(sb, "%02x:%02x:%02x:%02x:%02x:%02x", b[10], b[11], b[12],
+                  b[13], b[14], b[15]);
+    else if (field == FLOW_FIELD_ARP_SPA || field == FLOW_FIELD_ARP_TPA)
+        sb_printf(sb, "%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+    else if (width == 128 && inet_ntop(AF_INET6, b, text, sizeof(text)))
+        sb_puts(sb, text);
+    else
+        fmt_hex128(sb, v);
+}
+
 static unsigned
 fmt_set_field(struct sbuf *sb, const struct flow_action *acts, unsigned i,
               unsigned n)
 {
-    unsigned field = acts[i].dst.field, width = flow_field_width(field);
+    unsigned field = acts[i].dst.field, width = flow_subfield_width(field);
+    bool hdr = flow_field_is_hdr(field);
     uint64_t v[2] = { 0, 0 }, m[2] = { 0, 0 };
     unsigned end = 0;
-    char name[16];
+    char name[32];
 
     /* one set_field's loads are runs of its mask, low bits first, with a
      * gap between them (or split at bit 64); an overlapping or adjacent
@@ -844,13 +868,26 @@ fmt_set_field(struct sbuf *sb, const struct flow_action *acts, unsigned i,
         v[ofs / 64] |= acts[i].u.value << (ofs % 64);
         m[ofs / 64] |= ones << (ofs % 64);
     }
-    flow_field_name(field, name, sizeof(name));
+    if (hdr)
+        flow_hdr_name(field, name, sizeof(name));
+    else
+        flow_field_name(field, name, sizeof(name));
     sb_puts(sb, "set_field:");
-    fmt_hex128(sb, v);
+    if (hdr)
+        fmt_hdr_value(sb, field, v);
+    else
+        fmt_hex128(sb, v);
     if (!(m[0] == (width >= 64 ? UINT64_MAX : (1ull << width) - 1)
           && m[1] == (width == 128 ? UINT64_MAX : 0))) {
         sb_puts(sb, "/");
-        fmt_hex128(sb, m);
+        if (hdr && width == 128)
+            /* the parser's masks of an IPv6 address are prefixes */
+            sb_printf(sb, "%d", __builtin_popcountll(m[0])
+                                + __builtin_popcountll(m[1]));
+        else if (hdr)
+            fmt_hdr_value(sb, field, m);
+        else
+            fmt_hex128(sb, m);
     }
     sb_printf(sb, "->%s", name);
     return i;

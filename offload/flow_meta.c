@@ -323,10 +323,13 @@ flow_key_subfield_set(struct flow_key *k, const struct flow_subfield *sf,
 int
 flow_subfield_format(const struct flow_subfield *sf, char *buf, size_t size)
 {
-    char name[24];
-    unsigned width = flow_field_width(sf->field);
+    char name[32];
+    unsigned width = flow_subfield_width(sf->field);
 
-    flow_field_nxm_name(sf->field, name, sizeof(name));
+    if (flow_field_is_hdr(sf->field))
+        flow_hdr_nxm_name(sf->field, name, sizeof(name));
+    else
+        flow_field_nxm_name(sf->field, name, sizeof(name));
     if (sf->ofs == 0 && sf->n_bits == width)
         return snprintf(buf, size, "%s[]", name);
     if (sf->n_bits == 1)
@@ -338,10 +341,20 @@ flow_subfield_format(const struct flow_subfield *sf, char *buf, size_t size)
 bool
 flow_subfield_valid(const struct flow_subfield *sf)
 {
-    unsigned width = flow_field_width(sf->field);
+    unsigned width = flow_subfield_width(sf->field);
 
     return width > 0 && sf->n_bits > 0 && sf->pad == 0
         && (unsigned)sf->ofs + sf->n_bits <= width;
+}
+
+/* A header field an action may write (the parser refuses the others,
+ * and vlan_tci, whose writes push or pop, as a subfield). */
+static bool
+dst_writable(const struct flow_subfield *sf)
+{
+    return !flow_field_is_hdr(sf->field)
+        || (flow_hdr_writable(sf->field)
+            && sf->field != FLOW_FIELD_VLAN_TCI);
 }
 
 bool
@@ -349,11 +362,11 @@ flow_action_fields_valid(const struct flow_action *a)
 {
     switch (a->type) {
     case FLOW_ACT_LOAD:
-        return flow_subfield_valid(&a->dst)
+        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst)
             && (a->dst.n_bits >= 64 || a->u.value >> a->dst.n_bits == 0);
     case FLOW_ACT_MOVE:
         return flow_subfield_valid(&a->dst) && flow_subfield_valid(&a->u.src)
-            && a->dst.n_bits == a->u.src.n_bits;
+            && dst_writable(&a->dst) && a->dst.n_bits == a->u.src.n_bits;
     case FLOW_ACT_OUTPUT_REG:
         return flow_subfield_valid(&a->u.src) && a->u.src.n_bits <= 32;
     case FLOW_ACT_RESUBMIT:
@@ -375,7 +388,7 @@ flow_action_fields_valid(const struct flow_action *a)
     case FLOW_ACT_STACK_PUSH:
         return flow_subfield_valid(&a->u.src);
     case FLOW_ACT_STACK_POP:
-        return flow_subfield_valid(&a->dst);
+        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst);
     default:
         return true;
     }

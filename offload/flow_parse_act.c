@@ -25,29 +25,17 @@
 
 #include "flow_priv.h"
 
-enum act_prereq {
-    AP_NONE,
-    AP_IPV4,
-    AP_IP_ANY,
-    AP_L4,
-    AP_TCP,
-    AP_UDP,
-    AP_SCTP,
-    AP_ICMPV4,
-    AP_ICMPV6,
-    AP_TAGGED,
-};
-
 /* After push_mpls or pop_mpls the match no longer says what the packet
  * is: only the EtherType they leave does, and no protocol above it (Open
  * vSwitch's action check forgets nw_proto there too). */
 static int
 changed_prereq(struct fp_act_state *st, const struct fp_tok *tok,
-               enum act_prereq pr, const char *name)
+               enum fp_act_prereq pr, const char *name)
 {
     bool ip4 = st->dl_type == 0x0800, ip6 = st->dl_type == 0x86dd;
 
-    if ((pr == AP_IPV4 && ip4) || (pr == AP_IP_ANY && (ip4 || ip6)))
+    if ((pr == AP_IPV4 && ip4) || (pr == AP_IP_ANY && (ip4 || ip6))
+        || (pr == AP_IPV6 && ip6) || (pr == AP_ARP && st->dl_type == 0x0806))
         return 0;
     return fp_fail(st->c, -EINVAL, tok, "%s: after push_mpls/pop_mpls the "
                    "packet is EtherType 0x%04x%s, which does not promise "
@@ -57,7 +45,7 @@ changed_prereq(struct fp_act_state *st, const struct fp_tok *tok,
 
 static int
 act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
-           enum act_prereq pr, const char *name)
+           enum fp_act_prereq pr, const char *name)
 {
     struct fp_ctx *c = st->c;
     const struct flow_match *m = &c->fm.flow.match;
@@ -73,6 +61,16 @@ act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
             return 0;
         return fp_fail(c, -EINVAL, tok, "%s requires a match on IPv4 "
                        "(add 'ip' to the match)", name);
+    case AP_IPV6:
+        if (flow_match_is_ipv6(m))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on IPv6 "
+                       "(add 'ipv6' to the match)", name);
+    case AP_ARP:
+        if (flow_match_is_arp(m))
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires a match on ARP "
+                       "(add 'arp' to the match)", name);
     case AP_IP_ANY:
         if (ip)
             return 0;
@@ -121,6 +119,13 @@ act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
     return 0;
 }
 
+int
+fp_act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
+              enum fp_act_prereq pr, const char *name)
+{
+    return act_prereq(st, tok, pr, name);
+}
+
 /* Set-field targets and the legacy mod_* names: one table, one reader. */
 enum act_arg { ARG_MAC, ARG_IPV4, ARG_TOS, ARG_DSCP, ARG_TP, ARG_VID,
                ARG_PCP, ARG_TUN_ID, ARG_TTL, ARG_ECN, ARG_ICMP };
@@ -129,7 +134,7 @@ struct act_field {
     const char *name;
     uint16_t type;
     enum act_arg arg;
-    enum act_prereq prereq;
+    enum fp_act_prereq prereq;
 };
 
 static const struct act_field set_fields[] = {
@@ -210,7 +215,8 @@ static const char *const known_set_fields[] = {
     "vlan_vid", "vlan_pcp", "tun_id", "tun_src", "tun_dst", "nw_ttl",
     "nw_ecn", "ip_ecn", "metadata", "pkt_mark", "tp_src", "tp_dst",
     "icmp_type", "icmp_code", "icmpv6_type", "icmpv6_code", "in_port",
-    "vlan_tci", "mpls_label", "mpls_tc", "mpls_ttl", NULL,
+    "vlan_tci", "mpls_label", "mpls_tc", "mpls_ttl", "ipv6_src",
+    "ipv6_dst", "arp_op", "arp_spa", "arp_tpa", "arp_sha", "arp_tha", NULL,
 };
 
 /* Read the argument s[0..len) of @af into a new action. */
@@ -275,6 +281,9 @@ field_action(struct fp_act_state *st, const struct fp_tok *tok,
     case ARG_TTL:
         rc = fp_uint(c, tok, s, len, 0xff, af->name, "a TTL 0..255", &v);
         a->u.ttl = (uint8_t)v;
+        /* Open vSwitch keeps set_field:N->nw_ttl apart from mod_nw_ttl */
+        if (!legacy && strcmp(af->name, "nw_ttl") == 0)
+            a->pad0 = FLOW_ACT_F_SET_FIELD;
         return rc;
     case ARG_ECN:
         rc = fp_uint(c, tok, s, len, 3, af->name, "an ECN value 0..3", &v);
@@ -378,6 +387,9 @@ set_field(struct fp_act_state *st, const struct fp_tok *tok)
         if (handled)
             return rc;
         rc = fp_mpls_set_field(st, tok, name, nlen, vlen, &handled);
+        if (handled)
+            return rc;
+        rc = fp_hdr_set_field(st, tok, name, nlen, vlen, &handled);
         if (handled)
             return rc;
     }

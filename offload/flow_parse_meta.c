@@ -240,12 +240,12 @@ split_arrow(struct fp_ctx *c, const struct fp_tok *tok, const char *name,
 
 /* One load per run of contiguous ones of @mask over @field, low bits
  * first. */
-static int
-masked_loads(struct fp_act_state *st, const struct fp_tok *tok,
-             unsigned field, const uint64_t v[2], const uint64_t mask[2],
-             uint16_t flags)
+int
+fp_masked_loads(struct fp_act_state *st, const struct fp_tok *tok,
+                unsigned field, const uint64_t v[2], const uint64_t mask[2],
+                uint16_t flags)
 {
-    unsigned width = flow_field_width(field);
+    unsigned width = flow_subfield_width(field);
     unsigned bit = 0;
     int rc;
 
@@ -297,7 +297,7 @@ act_load(struct fp_act_state *st, const struct fp_tok *tok)
                      &d, &dlen);
     if (rc < 0)
         return rc;
-    rc = fp_subfield(c, tok, d, dlen, "load", &dst);
+    rc = fp_hdr_subfield(st, tok, d, dlen, "load", true, &dst);
     if (rc < 0)
         return rc;
     rc = fp_ct_check_dst(st, tok, dst.field);
@@ -335,10 +335,10 @@ act_move(struct fp_act_state *st, const struct fp_tok *tok)
                      &slen, &d, &dlen);
     if (rc < 0)
         return rc;
-    rc = fp_subfield(c, tok, tok->val, slen, "move", &src);
+    rc = fp_hdr_subfield(st, tok, tok->val, slen, "move", false, &src);
     if (rc < 0)
         return rc;
-    rc = fp_subfield(c, tok, d, dlen, "move", &dst);
+    rc = fp_hdr_subfield(st, tok, d, dlen, "move", true, &dst);
     if (rc < 0)
         return rc;
     rc = fp_ct_check_dst(st, tok, dst.field);
@@ -406,7 +406,7 @@ fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
     }
     v[0] &= mk[0];
     v[1] &= mk[1];
-    return masked_loads(st, tok, field, v, mk, FLOW_ACT_F_SET_FIELD);
+    return fp_masked_loads(st, tok, field, v, mk, FLOW_ACT_F_SET_FIELD);
 }
 
 static int
@@ -428,7 +428,7 @@ act_write_metadata(struct fp_act_state *st, const struct fp_tok *tok)
         return fp_fail(c, -EINVAL, tok, "write_metadata is an instruction: "
                        "it cannot be inside write_actions");
     st->instr_append = true;
-    rc = masked_loads(st, tok, FLOW_FIELD_METADATA, v, mk,
+    rc = fp_masked_loads(st, tok, FLOW_FIELD_METADATA, v, mk,
                       FLOW_ACT_F_WRITE_METADATA);
     st->instr_append = false;
     if (rc < 0)
@@ -446,7 +446,8 @@ act_output_reg(struct fp_act_state *st, const struct fp_tok *tok)
     struct flow_action *a;
     int rc;
 
-    rc = fp_subfield(c, tok, tok->val, tok->vlen, "output", &src);
+    rc = fp_hdr_subfield(st, tok, tok->val, tok->vlen, "output", false,
+                         &src);
     if (rc < 0)
         return rc;
     if (src.n_bits > 32)

@@ -25,7 +25,7 @@ stack_action(struct fp_act_state *st, const struct fp_tok *tok, bool push)
     if (tok->val == NULL || tok->vlen == 0)
         return fp_fail(c, -EINVAL, tok, "%s needs a field (%s:NXM_NX_REG0[] "
                        "or %s:reg0[0..7])", name, name, name);
-    rc = fp_subfield(c, tok, tok->val, tok->vlen, name, &sf);
+    rc = fp_hdr_subfield(st, tok, tok->val, tok->vlen, name, !push, &sf);
     if (rc < 0)
         return rc;
     if (!push && (rc = fp_ct_check_dst(st, tok, sf.field)) < 0)

@@ -182,6 +182,12 @@ int fp_meta_action(struct fp_act_state *st, const struct fp_tok *tok,
 int fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
                       const char *name, size_t nlen, size_t vlen,
                       bool *handled);
+/* One load per run of contiguous ones of @mask over @field (any field a
+ * subfield names), low bits first, each with pad0 @flags: how a masked
+ * set_field or write_metadata is kept (Open vSwitch prints them so). */
+int fp_masked_loads(struct fp_act_state *st, const struct fp_tok *tok,
+                    unsigned field, const uint64_t v[2],
+                    const uint64_t mask[2], uint16_t flags);
 /* NAME, NAME[], NAME[BIT] or NAME[FIRST..LAST] in s[0..len). */
 int fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
                 size_t len, const char *what, struct flow_subfield *sf);
@@ -259,6 +265,43 @@ int fp_queue_action(struct fp_act_state *st, const struct fp_tok *tok,
  * sets *handled when the token is theirs. */
 int fp_stack_action(struct fp_act_state *st, const struct fp_tok *tok,
                     bool *handled);
+
+/* What an action needs the flow to promise at its place in the list
+ * (flow_parse_act.c): its header in the match (or, after push_mpls or
+ * pop_mpls, in the EtherType they leave), or a VLAN tag. fp_act_prereq()
+ * fails naming @name when it is not promised. */
+enum fp_act_prereq {
+    AP_NONE,
+    AP_IPV4,
+    AP_IPV6,
+    AP_IP_ANY,
+    AP_L4,
+    AP_TCP,
+    AP_UDP,
+    AP_SCTP,
+    AP_ICMPV4,
+    AP_ICMPV6,
+    AP_ARP,
+    AP_TAGGED,
+};
+int fp_act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
+                  enum fp_act_prereq pr, const char *name);
+
+/* Header fields as subfields (flow_hdr.c, flow_parse_hdr.c): what one
+ * needs the flow to promise, and fp_subfield() that also takes them in
+ * an action (@write: the action writes it; a read-only field is then
+ * refused). Either the field's prerequisite is checked at this point of
+ * the list. */
+enum fp_act_prereq fp_hdr_prereq(unsigned field);
+int fp_hdr_subfield(struct fp_act_state *st, const struct fp_tok *tok,
+                    const char *s, size_t len, const char *what, bool write,
+                    struct flow_subfield *sf);
+/* set_field:VALUE[/MASK]->FIELD onto a header field no mod_* action
+ * writes (ipv6_src, arp_sha...): the value tok->val[0..vlen) in the
+ * field's own notation; sets *handled when the field is one. */
+int fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
+                     const char *name, size_t nlen, size_t vlen,
+                     bool *handled);
 
 /* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */
 const char *fp_suggest(const char *s, size_t len, const char *const *names);

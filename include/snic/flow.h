@@ -64,7 +64,10 @@
  *    packet that is not IP as it is.
  *  - GOTO_TABLE is always last and always to a higher table.
  *  - LOAD and MOVE write the packet's registers and metadata (struct
- *    flow_meta, in the key); later lookups of the same packet see them.
+ *    flow_meta, in the key), or a header field of the packet (the
+ *    subfield's field a FLOW_FIELD_IN_PORT.. id, flow_hdr.c: the frame
+ *    is rewritten as the matching mod_* action rewrites it); later
+ *    lookups of the same packet see them.
  *    RESUBMIT looks a table up (any, this flow's own included) with the
  *    packet as modified so far, runs the flow found, then the rest of this
  *    list; past FLOW_RESUBMIT_MAX_DEPTH / FLOW_RESUBMIT_MAX the packet is
@@ -419,8 +422,35 @@ enum flow_hdr_field_id {
     FLOW_FIELD_UDP_SRC,
     FLOW_FIELD_UDP_DST,
     FLOW_FIELD_IN_PORT_OXM,     /* OXM_OF_IN_PORT: the 32-bit port */
-    FLOW_FIELD_HDR_END
+    FLOW_FIELD_HDR_END,         /* learn's header fields end here */
+    /* Header fields only the actions name (load, move, push, pop,
+     * output:FIELD, set_field), after learn's: flow_hdr.c */
+    FLOW_FIELD_SCTP_SRC = FLOW_FIELD_HDR_END,
+    FLOW_FIELD_SCTP_DST,
+    FLOW_FIELD_IP_TOS,          /* NXM_OF_IP_TOS: the DSCP bits (0xfc) */
+    FLOW_FIELD_IP_DSCP,         /* OXM_OF_IP_DSCP: 6 bits */
+    FLOW_FIELD_IP_ECN,          /* 2 bits */
+    FLOW_FIELD_IP_TTL,          /* TTL / hop limit */
+    FLOW_FIELD_ARP_OP,          /* 16 bits (Open vSwitch keeps the low 8) */
+    FLOW_FIELD_ARP_SPA,
+    FLOW_FIELD_ARP_TPA,
+    FLOW_FIELD_ARP_SHA,
+    FLOW_FIELD_ARP_THA,
+    FLOW_FIELD_ICMP_TYPE,
+    FLOW_FIELD_ICMP_CODE,
+    FLOW_FIELD_ICMPV6_TYPE,
+    FLOW_FIELD_ICMPV6_CODE,
+    FLOW_FIELD_IPV6_SRC,        /* 128 bits */
+    FLOW_FIELD_IPV6_DST,
+    FLOW_FIELD_PKT_END
 };
+
+/* A header field of either range above (learn's or the actions'). */
+static inline bool
+flow_field_is_hdr(unsigned field)
+{
+    return field >= FLOW_FIELD_IN_PORT && field < FLOW_FIELD_PKT_END;
+}
 
 /* Is @field one of the tunnel fields (tun_id, tun_src, tun_dst)? */
 static inline bool
@@ -441,8 +471,9 @@ struct flow_subfield {
 /* flow_action.pad0 of a LOAD */
 #define FLOW_ACT_F_WRITE_METADATA   0x1u    /* LOAD: from the write_metadata
                                              * instruction (printed so) */
-#define FLOW_ACT_F_SET_FIELD        0x2u    /* LOAD: from set_field (printed
-                                             * so, as Open vSwitch does) */
+#define FLOW_ACT_F_SET_FIELD        0x2u    /* LOAD, MOD_NW_TTL: from
+                                             * set_field (printed so, as
+                                             * Open vSwitch does) */
 /* flow_action.pad0 of a MOD_TP_SRC/DST from set_field onto ICMP's type
  * (SRC) or code (DST): Open vSwitch keeps them in the port fields, so the
  * datapath writes the same byte, but prints and encodes them as their own
@@ -694,6 +725,20 @@ void flow_key_subfield_set(struct flow_key *k, const struct flow_subfield *sf,
  * consistent (what the parser guarantees, for flows built by hand). */
 bool flow_subfield_valid(const struct flow_subfield *sf);
 bool flow_action_fields_valid(const struct flow_action *a);
+/* Header fields as subfields (flow_hdr.c): Open vSwitch's NXM/OXM fields
+ * of the packet's headers that load, move, push, pop, output:FIELD and
+ * set_field name. Width in bits (0: not a header field), the name
+ * set_field and dumps use (ip_src), the NXM name subfields print
+ * (NXM_OF_IP_SRC), the field any of its names spells (FLOW_FIELD_NONE:
+ * none), and whether an action may write it (eth_type, nw_proto are
+ * read-only, as in Open vSwitch). */
+unsigned flow_hdr_width(unsigned field);
+int flow_hdr_name(unsigned field, char *buf, size_t size);
+int flow_hdr_nxm_name(unsigned field, char *buf, size_t size);
+unsigned flow_hdr_by_name(const char *s, size_t len);
+bool flow_hdr_writable(unsigned field);
+/* Width of any field a subfield names: register-like or header. */
+unsigned flow_subfield_width(unsigned field);
 /* NXM_NX_REG0[], NXM_NX_REG0[5], NXM_NX_REG0[0..15]. Like snprintf. */
 int flow_subfield_format(const struct flow_subfield *sf, char *buf,
                          size_t size);

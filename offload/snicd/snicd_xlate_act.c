@@ -590,6 +590,14 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
         return 0;
     case FLOW_ACT_LOAD:
     case FLOW_ACT_MOVE:
+        if (flow_field_is_hdr(a->dst.field)
+            || (a->type == FLOW_ACT_MOVE && flow_field_is_hdr(a->u.src.field)))
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                                   "%s on a header subfield not offloaded "
+                                   "(rte_flow's SET_* actions write whole "
+                                   "fields from constants; software runs "
+                                   "it)", a->type == FLOW_ACT_LOAD
+                                   ? "load" : "move");
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "%s on registers or metadata not offloaded "
                                "(the card keeps no per-packet registers; "

@@ -142,8 +142,10 @@ static const struct flow_refusal refusals[] = {
     /* push and pop */
     { "actions=pop", "pop", "needs a field" },
     { "actions=push:", "push:", "needs a field" },
-    { "actions=push:OXM_OF_IPV4_DST[]", "push:OXM_OF_IPV4_DST[]",
+    { "actions=push:OXM_OF_IPV4_DSTX[]", "push:OXM_OF_IPV4_DSTX[]",
       "unknown field" },
+    { "actions=push:OXM_OF_IPV4_DST[]", "push:OXM_OF_IPV4_DST[]",
+      "requires a match on IPv4" },
     { "actions=pop:reg0[40]", "pop:reg0[40]", "beyond" },
     { "actions=pop:NXM_NX_CT_MARK[]", "pop:NXM_NX_CT_MARK[]",
       "outside of ct action" },

@@ -105,9 +105,11 @@ static const struct canon_case canonical_cases[] = {
       "cookie=0x0, table=0, tcp6,tcp_flags=syn|ack|[800] actions=drop" },
     { "tcp,tcp_flags=0/0xfff,packet_type=(0,0),actions=drop",
       "cookie=0x0, table=0, tcp,tcp_flags=0 actions=drop" },
+    /* Open vSwitch keeps set_field onto nw_ttl apart from mod_nw_ttl
+     * (OpenFlow 1.3 encodes them differently), not onto ip_ecn */
     { "ip,actions=set_field:9->nw_ttl,set_field:1->ip_ecn,mod_nw_ttl:0",
       "cookie=0x0, table=0, ip "
-      "actions=mod_nw_ttl:9,mod_nw_ecn:1,mod_nw_ttl:0" },
+      "actions=set_field:9->nw_ttl,mod_nw_ecn:1,mod_nw_ttl:0" },
     /* Open vSwitch's spelling: registers one by one in hexadecimal, NXM
      * names in subfields, masked loads as one load per run */
     { "pkt_mark=0x0/0xff,xreg0=0x500000006,metadata=0x10,in_port=1,"

@@ -508,6 +508,9 @@ ex_ttl_ecn(struct flow *f)
     act(f, FLOW_ACT_MOD_NW_TTL)->u.ttl = 8;
     act(f, FLOW_ACT_MOD_NW_ECN)->u.tos = 2;
     act(f, FLOW_ACT_MOD_NW_TTL)->u.ttl = 255;
+    /* set_field onto nw_ttl is printed so again (Open vSwitch keeps it
+     * apart from mod_nw_ttl) */
+    f->actions[f->n_actions - 1].pad0 = FLOW_ACT_F_SET_FIELD;
     act(f, FLOW_ACT_MOD_NW_ECN)->u.tos = 3;
     act(f, FLOW_ACT_MOD_NW_ECN)->u.tos = 1;
 }

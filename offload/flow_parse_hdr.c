@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Header fields in the subfields of load, move, push, pop and
+ * output:FIELD (NXM_OF_IP_SRC[], OXM_OF_ARP_THA[0..15], eth_dst[40..47]),
+ * as ovs-ofctl checks them: the flow must promise the field's header at
+ * that point of the list (the match, or the EtherType a push_mpls or
+ * pop_mpls left), whether the action reads or writes it, and a field
+ * Open vSwitch keeps read-only (eth_type, nw_proto) cannot be written.
+ * Register-like names go on to fp_subfield().
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "flow_priv.h"
+
+int
+fp_hdr_subfield(struct fp_act_state *st, const struct fp_tok *tok,
+                const char *s, size_t len, const char *what, bool write,
+                struct flow_subfield *sf)
+{
+    struct fp_ctx *c = st->c;
+    const char *br = memchr(s, '[', len);
+    size_t nlen = br ? (size_t)(br - s) : len;
+    unsigned field = flow_hdr_by_name(s, nlen);
+    unsigned width;
+    char name[32], why[64];
+    int rc;
+
+    if (field == FLOW_FIELD_NONE)
+        return fp_subfield(c, tok, s, len, what, sf);
+    width = flow_hdr_width(field);
+    rc = fp_subfield_bits(c, tok, what, s, len, nlen, field, width, sf);
+    if (rc < 0)
+        return rc;
+    flow_hdr_name(field, name, sizeof(name));
+    if (write && !flow_hdr_writable(field))
+        return fp_fail(c, -EINVAL, tok, "%s: %s is not writable (Open "
+                       "vSwitch keeps it read-only)", what, name);
+    if (write && field == FLOW_FIELD_VLAN_TCI)
+        /* a TCI write pushes or pops as its CFI bit says: not yet */
+        return fp_fail(c, -ENOTSUP, tok, "%s: writing vlan_tci as a "
+                       "subfield is not supported (use set_field:V/M->"
+                       "vlan_tci, mod_vlan_vid or strip_vlan)", what);
+    snprintf(why, sizeof(why), "%s %s %s", what, write ? "to" : "from",
+             name);
+    return fp_act_prereq(st, tok, fp_hdr_prereq(field), why);
+}
+
+/* A value of @n bytes, network order, as v[0] (low 64 bits), v[1]. */
+static void
+bytes_to_wide(const uint8_t *b, unsigned n, uint64_t v[2])
+{
+    v[0] = v[1] = 0;
+    for (unsigned i = 0; i < n; i++) {
+        v[1] = v[1] << 8 | v[0] >> 56;
+        v[0] = v[0] << 8 | b[i];
+    }
+}
+
+/* The header fields whose set_field is kept as loads: the ones no mod_*
+ * action (flow_parse_act.c's table) writes. */
+static bool
+set_by_load(unsigned field)
+{
+    switch (field) {
+    case FLOW_FIELD_IPV6_SRC:
+    case FLOW_FIELD_IPV6_DST:
+    case FLOW_FIELD_ARP_OP:
+    case FLOW_FIELD_ARP_SPA:
+    case FLOW_FIELD_ARP_TPA:
+    case FLOW_FIELD_ARP_SHA:
+    case FLOW_FIELD_ARP_THA:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int
+fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
+                 const char *name, size_t nlen, size_t vlen, bool *handled)
+{
+    struct fp_ctx *c = st->c;
+    unsigned field = flow_hdr_by_name(name, nlen);
+    struct fp_tok t = *tok;
+    uint64_t v[2], m[2];
+    char what[48], fname[32];
+    int rc;
+
+    *handled = false;
+    if (field == FLOW_FIELD_NONE || !set_by_load(field))
+        return 0;
+    *handled = true;
+    flow_hdr_name(field, fname, sizeof(fname));
+    snprintf(what, sizeof(what), "set_field %s", fname);
+    rc = fp_act_prereq(st, tok, fp_hdr_prereq(field), what);
+    if (rc < 0)
+        return rc;
+    /* the value alone, for the readers of VALUE[/MASK] */
+    t.vlen = vlen;
+    if (flow_hdr_width(field) == 48) {
+        uint8_t mac[6], mk[6];
+
+        rc = fp_mac_masked(c, &t, what, mac, mk);
+        bytes_to_wide(mac, 6, v);
+        bytes_to_wide(mk, 6, m);
+    } else if (field == FLOW_FIELD_ARP_SPA || field == FLOW_FIELD_ARP_TPA) {
+        flow_be32 a, mk;
+
+        rc = fp_ipv4_masked(c, &t, what, &a, &mk);
+        bytes_to_wide((const uint8_t *)&a, 4, v);
+        bytes_to_wide((const uint8_t *)&mk, 4, m);
+    } else if (flow_hdr_width(field) == 128) {
+        uint8_t a[16], mk[16];
+
+        rc = fp_ipv6_masked(c, &t, what, a, mk);
+        bytes_to_wide(a, 16, v);
+        bytes_to_wide(mk, 16, m);
+    } else {
+        unsigned w = flow_hdr_width(field);
+
+        v[1] = m[1] = 0;
+        rc = fp_uint_masked(c, &t, (1ull << w) - 1, what, "a number that "
+                            "fits the field", &v[0], &m[0]);
+    }
+    if (rc < 0)
+        return rc;
+    if (m[0] == 0 && m[1] == 0)
+        return fp_fail(c, -EINVAL, tok, "%s: the mask is 0 (nothing to "
+                       "set)", what);
+    v[0] &= m[0];
+    v[1] &= m[1];
+    return fp_masked_loads(st, tok, field, v, m, FLOW_ACT_F_SET_FIELD);
+}

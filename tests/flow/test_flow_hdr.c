@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Header fields as subfields of load, move, push, pop and output:FIELD:
+ * the spellings Open vSwitch takes (checked with ovs-ofctl parse-flow),
+ * their canonical text (NXM names, as ovs-ofctl prints them), which
+ * parses back to the same flow, Open vSwitch's prerequisites and
+ * read-only fields, and the refusals, each naming its token.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+
+#include "flow_test_ports.h"
+
+struct canon {
+    const char *line;
+    const char *text;       /* flow_format(), without "cookie=0x0, " */
+};
+
+static const struct canon canons[] = {
+    { "ip,actions=load:0xa000001->OXM_OF_IPV4_DST[]",
+      "table=0, ip actions=load:0xa000001->NXM_OF_IP_DST[]" },
+    { "ip,actions=move:OXM_OF_IPV4_DST[]->OXM_OF_IPV4_SRC[],output:1",
+      "table=0, ip actions=move:NXM_OF_IP_DST[]->NXM_OF_IP_SRC[],"
+      "output:1" },
+    /* after pop_mpls:0x0800 the packet is IPv4 (Open vSwitch's check) */
+    { "actions=pop_mpls:0x0800,push:OXM_OF_IPV4_DST[],"
+      "pop:OXM_OF_IPV4_SRC[]",
+      "table=0, actions=pop_mpls:0x0800,push:NXM_OF_IP_DST[],"
+      "pop:NXM_OF_IP_SRC[]" },
+    { "arp,actions=load:2->OXM_OF_ARP_OP[],load:0xc0a88001->OXM_OF_ARP_SPA[],"
+      "load:0x404444444441->OXM_OF_ARP_THA[],move:NXM_NX_ARP_SHA[]->"
+      "NXM_OF_ETH_SRC[],load:0x2020202->OXM_OF_ARP_TPA[]",
+      "table=0, arp actions=load:0x2->NXM_OF_ARP_OP[],"
+      "load:0xc0a88001->NXM_OF_ARP_SPA[],load:0x404444444441->"
+      "NXM_NX_ARP_THA[],move:NXM_NX_ARP_SHA[]->NXM_OF_ETH_SRC[],"
+      "load:0x2020202->NXM_OF_ARP_TPA[]" },
+    { "in_port=8 actions=1,load:9->NXM_OF_IN_PORT[],1",
+      "table=0, in_port=8 actions=output:1,load:0x9->NXM_OF_IN_PORT[],"
+      "output:1" },
+    { "ip actions=push:OXM_OF_IN_PORT[0..31],pop:NXM_OF_IP_SRC[0..15]",
+      "table=0, ip actions=push:OXM_OF_IN_PORT[],pop:NXM_OF_IP_SRC[0..15]" },
+    /* short names, bit ranges, a move across fields of other widths */
+    { "tcp,actions=move:tcp_src[]->tcp_dst[],move:eth_src[0..31]->"
+      "ip_dst[],load:0x3f->eth_dst[40..45]",
+      "table=0, tcp actions=move:NXM_OF_TCP_SRC[]->NXM_OF_TCP_DST[],"
+      "move:NXM_OF_ETH_SRC[0..31]->NXM_OF_IP_DST[],"
+      "load:0x3f->NXM_OF_ETH_DST[40..45]" },
+    { "ipv6,actions=move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
+      "load:1->NXM_NX_IPV6_SRC[0..63],load:5->NXM_NX_IP_TTL[]",
+      "table=0, ipv6 actions=move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
+      "load:0x1->NXM_NX_IPV6_SRC[0..63],load:0x5->NXM_NX_IP_TTL[]" },
+    { "ip,actions=load:3->NXM_OF_IP_TOS[],load:1->OXM_OF_IP_ECN[],"
+      "load:9->OXM_OF_IP_DSCP[]",
+      "table=0, ip actions=load:0x3->NXM_OF_IP_TOS[],"
+      "load:0x1->NXM_NX_IP_ECN[],load:0x9->OXM_OF_IP_DSCP[]" },
+    { "udp,actions=output:NXM_OF_UDP_DST[]",
+      "table=0, udp actions=output:NXM_OF_UDP_DST[]" },
+    { "icmp,actions=move:NXM_OF_ICMP_TYPE[]->NXM_OF_ICMP_CODE[]",
+      "table=0, icmp actions=move:NXM_OF_ICMP_TYPE[]->NXM_OF_ICMP_CODE[]" },
+    /* read-only fields may be read */
+    { "ip,actions=move:NXM_OF_IP_PROTO[]->NXM_NX_REG0[0..7],"
+      "move:NXM_OF_ETH_TYPE[]->reg1[0..15]",
+      "table=0, ip actions=move:NXM_OF_IP_PROTO[]->NXM_NX_REG0[0..7],"
+      "move:NXM_OF_ETH_TYPE[]->NXM_NX_REG1[0..15]" },
+    /* set_field onto a header no mod_* action writes: loads, printed
+     * back as the set_field in the field's notation */
+    { "ipv6,actions=set_field:fe80:0123:4567:890a:a6ba:dbff:fefe:59fa->"
+      "ipv6_src",
+      "table=0, ipv6 actions=set_field:fe80:123:4567:890a:a6ba:dbff:fefe:"
+      "59fa->ipv6_src" },
+    { "ipv6,actions=set_field:2001:db8::/32->ipv6_dst,output:1",
+      "table=0, ipv6 actions=set_field:2001:db8::/32->ipv6_dst,output:1" },
+    { "arp,actions=set_field:1.2.3.4->arp_spa,set_field:aa:bb:cc:dd:ee:ff->"
+      "arp_tha,set_field:2->arp_op,set_field:10.0.0.0/255.0.0.0->arp_tpa,"
+      "set_field:02:00:00:00:00:00/ff:00:00:00:00:00->arp_sha",
+      "table=0, arp actions=set_field:1.2.3.4->arp_spa,"
+      "set_field:aa:bb:cc:dd:ee:ff->arp_tha,set_field:0x2->arp_op,"
+      "set_field:10.0.0.0/255.0.0.0->arp_tpa,"
+      "set_field:02:00:00:00:00:00/ff:00:00:00:00:00->arp_sha" },
+    /* set_field onto nw_ttl stays set_field (Open vSwitch keeps it apart
+     * from mod_nw_ttl) */
+    { "ip,actions=set_field:7->nw_ttl,mod_nw_ttl:8",
+      "table=0, ip actions=set_field:7->nw_ttl,mod_nw_ttl:8" },
+};
+
+#define N_CANONS (sizeof(canons) / sizeof(canons[0]))
+
+ParameterizedTestParameters(hdr, canonical)
+{
+    static size_t idx[N_CANONS];
+
+    for (size_t i = 0; i < N_CANONS; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, N_CANONS);
+}
+
+ParameterizedTest(size_t *i, hdr, canonical)
+{
+    const struct canon *tc = &canons[*i];
+    struct flow_mod fm, back;
+    struct flow_error err;
+    char text[FLOW_FORMAT_MAX];
+
+    cr_assert_eq(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
+                 "'%s' rejected: %s", tc->line, err.msg);
+    flow_format(&fm.flow, NULL, text, sizeof(text));
+    cr_expect_str_eq(text + strlen("cookie=0x0, "), tc->text);
+    cr_assert_eq(flow_parse(text, FLOW_CMD_ADD, NULL, &back, &err), 0,
+                 "'%s' rejected: %s", text, err.msg);
+    cr_expect(flow_equal(&fm.flow, &back.flow), "%s", text);
+}
+
+Test(hdr, subfields_are_the_header_fields)
+{
+    struct flow_mod fm;
+    const struct flow_action *a;
+
+    cr_assert_eq(flow_parse("arp,actions=load:0x404444444441->"
+                            "OXM_OF_ARP_THA[8..47],move:NXM_OF_ARP_SPA[]->"
+                            "NXM_OF_IP_DST[]", FLOW_CMD_ADD, NULL, &fm,
+                            NULL), -ERANGE);
+    cr_assert_eq(flow_parse("arp,actions=load:0x4444444441->"
+                            "OXM_OF_ARP_THA[8..47],move:NXM_OF_ARP_SPA[]->"
+                            "NXM_OF_ARP_TPA[]", FLOW_CMD_ADD, NULL, &fm,
+                            NULL), 0);
+    a = &fm.flow.actions[0];
+    cr_expect_eq(a->type, FLOW_ACT_LOAD);
+    cr_expect_eq(a->dst.field, FLOW_FIELD_ARP_THA);
+    cr_expect_eq(a->dst.ofs, 8);
+    cr_expect_eq(a->dst.n_bits, 40);
+    cr_expect_eq(a->u.value, 0x4444444441ull);
+    a = &fm.flow.actions[1];
+    cr_expect_eq(a->type, FLOW_ACT_MOVE);
+    cr_expect_eq(a->u.src.field, FLOW_FIELD_ARP_SPA);
+    cr_expect_eq(a->dst.field, FLOW_FIELD_ARP_TPA);
+    cr_expect_eq(a->dst.n_bits, 32);
+    cr_expect(flow_action_fields_valid(&fm.flow.actions[0]));
+    cr_expect(flow_action_fields_valid(&fm.flow.actions[1]));
+}
+
+Test(hdr, hand_built_writes_to_read_only_fields_are_invalid)
+{
+    struct flow_action a = { .type = FLOW_ACT_LOAD };
+
+    a.dst.field = FLOW_FIELD_ETH_TYPE;
+    a.dst.n_bits = 16;
+    cr_expect(!flow_action_fields_valid(&a));
+    a.dst.field = FLOW_FIELD_IP_PROTO;
+    a.dst.n_bits = 8;
+    cr_expect(!flow_action_fields_valid(&a));
+    a.dst.field = FLOW_FIELD_IP_TTL;
+    cr_expect(flow_action_fields_valid(&a));
+    a.dst.n_bits = 9;
+    cr_expect(!flow_action_fields_valid(&a));
+}
+
+struct refusal {
+    const char *line;
+    const char *token;      /* the token the error names */
+    const char *words;      /* ... and words of its reason */
+};
+
+static const struct refusal refusals[] = {
+    /* Open vSwitch's prerequisites, for reads and writes */
+    { "actions=load:1->NXM_OF_IP_SRC[]", "load:1->NXM_OF_IP_SRC[]",
+      "requires a match on IPv4" },
+    { "ipv6,actions=load:1->NXM_OF_IP_SRC[]", "load:1->NXM_OF_IP_SRC[]",
+      "requires a match on IPv4" },
+    { "actions=move:NXM_OF_TCP_SRC[]->reg0[0..15]",
+      "move:NXM_OF_TCP_SRC[]->reg0[0..15]", "requires a match on tcp" },
+    { "udp,actions=push:NXM_OF_TCP_SRC[]", "push:NXM_OF_TCP_SRC[]",
+      "requires a match on tcp" },
+    { "ip,actions=load:1->NXM_NX_ARP_SHA[]", "load:1->NXM_NX_ARP_SHA[]",
+      "requires a match on ARP" },
+    { "ip,actions=pop:NXM_NX_IPV6_DST[]", "pop:NXM_NX_IPV6_DST[]",
+      "requires a match on IPv6" },
+    { "actions=output:NXM_NX_IP_TTL[]", "output:NXM_NX_IP_TTL[]",
+      "requires a match on ip or ipv6" },
+    { "ip,actions=pop_mpls:0x86dd,load:1->NXM_OF_IP_SRC[]",
+      "load:1->NXM_OF_IP_SRC[]", "after push_mpls/pop_mpls" },
+    /* read-only, as in Open vSwitch */
+    { "actions=load:0x800->NXM_OF_ETH_TYPE[]",
+      "load:0x800->NXM_OF_ETH_TYPE[]", "eth_type is not writable" },
+    { "ip,actions=move:reg0[0..7]->NXM_OF_IP_PROTO[]",
+      "move:reg0[0..7]->NXM_OF_IP_PROTO[]", "nw_proto is not writable" },
+    { "ip,actions=pop:OXM_OF_IP_PROTO[]", "pop:OXM_OF_IP_PROTO[]",
+      "not writable" },
+    /* a TCI write pushes or pops: not yet as a subfield */
+    { "actions=load:1->NXM_OF_VLAN_TCI[]", "load:1->NXM_OF_VLAN_TCI[]",
+      "not supported" },
+    /* widths */
+    { "ip,actions=load:0x100000000->NXM_OF_IP_DST[]",
+      "load:0x100000000->NXM_OF_IP_DST[]", "does not fit" },
+    { "ip,actions=load:1->NXM_OF_IP_DST[32]", "load:1->NXM_OF_IP_DST[32]",
+      "beyond" },
+    { "ip,actions=move:NXM_OF_IP_SRC[]->NXM_OF_ETH_DST[]",
+      "move:NXM_OF_IP_SRC[]->NXM_OF_ETH_DST[]", "as wide" },
+    { "actions=output:NXM_OF_ETH_SRC[]", "output:NXM_OF_ETH_SRC[]",
+      "at most 32 bits" },
+    { "ip,actions=load:1->NXM_OF_IP_DST[3..1]", "load:1->NXM_OF_IP_DST[3..1]",
+      "comes after" },
+    /* not a field at all */
+    { "actions=load:1->NXM_OF_IP_SRCX[]", "load:1->NXM_OF_IP_SRCX[]",
+      "unknown field" },
+    { "actions=set_field:1.2.3.4->arp_spa", "set_field:1.2.3.4->arp_spa",
+      "requires a match on ARP" },
+    { "ipv6,actions=set_field:1.2.3.4->ipv6_src",
+      "set_field:1.2.3.4->ipv6_src", "bad IPv6 address" },
+    { "arp,actions=set_field:0x10000->arp_op", "set_field:0x10000->arp_op",
+      "out of range" },
+    { "arp,actions=set_field:1/0->arp_op", "set_field:1/0->arp_op",
+      "the mask is 0" },
+    /* only ct_mark/ct_label inside ct(exec(...)) */
+    { "ip,actions=ct(commit,exec(load:1->NXM_OF_IP_SRC[]))",
+      "load:1->NXM_OF_IP_SRC[]", "nested modification" },
+};
+
+#define N_REFUSALS (sizeof(refusals) / sizeof(refusals[0]))
+
+ParameterizedTestParameters(hdr, refusals)
+{
+    static size_t idx[N_REFUSALS];
+
+    for (size_t i = 0; i < N_REFUSALS; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, N_REFUSALS);
+}
+
+ParameterizedTest(size_t *i, hdr, refusals)
+{
+    const struct refusal *tc = &refusals[*i];
+    struct flow_mod fm;
+    struct flow_error err;
+    char quoted[128];
+
+    cr_assert_lt(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
+                 "'%s' accepted", tc->line);
+    snprintf(quoted, sizeof(quoted), "'%s'", tc->token);
+    cr_expect(strstr(err.msg, quoted) != NULL, "%s: %s", tc->line, err.msg);
+    cr_expect(strstr(err.msg, tc->words) != NULL, "%s: %s", tc->line,
+              err.msg);
+}
