@@ -178,7 +178,13 @@ set_ipv6_addr(struct dp_pkt *pkt, size_t field, const uint8_t new[16])
 
     if (!(pkt->layout.flags & DP_L_IPV6) || memcmp(ip + field, new, 16) == 0)
         return;
-    if ((pkt->layout.flags & DP_L_L4) && !routing_pending(pkt)) {
+    if (!(pkt->layout.flags & DP_L_L4) && ip[6] == DP_IPPROTO_ICMPV6
+        && pkt->layout.l3_ofs + 44u <= pkt->buf.len
+        && dp_rd16(ip + 4) >= 4) {
+        /* an ICMPv6 header of 4 to 7 bytes is no header to the key, but
+         * Open vSwitch patches its checksum all the same */
+        sum = ip + 42;
+    } else if ((pkt->layout.flags & DP_L_L4) && !routing_pending(pkt)) {
         if (pkt->layout.nw_proto == DP_IPPROTO_TCP)
             sum = l4 + 16;
         else if (pkt->layout.nw_proto == DP_IPPROTO_UDP

@@ -239,3 +239,77 @@ Test(dp_hdr, ipv6_addresses_patch_the_l4_checksum)
     s = t_sum(s, ip + 40, 8);
     cr_expect_eq(t_fold(s), 0xffff);
 }
+
+Test(dp_hdr, a_partial_port_write_keeps_a_first_fragments_other_bits)
+{
+    /* a first fragment reads port 0 (as Open vSwitch's tables see it),
+     * but a write of some bits keeps the frame's others */
+    static const char *const flows[] = {
+        "in_port=1,udp,actions=load:0->NXM_OF_UDP_SRC[8..15],output:2",
+        NULL,
+    };
+    struct capture c;
+    uint8_t f[128];
+    size_t n = t_frame_ip4(f, -1, 17, 0x1234, 2000, 6);
+    uint8_t *ip = f + 14;
+
+    ip[6] = 0x20;                   /* MF: a first fragment */
+    ip[10] = ip[11] = 0;
+    t_ipv4_fix(ip);
+    run(flows, f, n, &c);
+    cr_assert_eq(c.n, 1);
+    cr_expect_eq(t_rd16(c.frame[0] + 14 + 20), 0x0034);
+}
+
+Test(dp_hdr, ipv6_address_on_a_short_icmpv6_header_patches_its_sum)
+{
+    /* 4 bytes of ICMPv6 are no L4 header to the key, but Open vSwitch
+     * patches their checksum */
+    static const char *const flows[] = {
+        "in_port=1,ipv6,actions=load:0x1->NXM_NX_IPV6_SRC[0..7],output:2",
+        NULL,
+    };
+    struct capture c;
+    uint8_t f[128];
+    size_t n = t_frame_ip6(f, 58, 0x0300, 0, 4);
+    uint8_t *ip = f + 14;
+    uint32_t s;
+
+    s = t_sum(0, ip + 8, 32) + 58 + 4;
+    s = t_sum(s, ip + 40, 4);
+    t_wr16(ip + 42, (uint16_t)~t_fold(s));
+    run(flows, f, n, &c);
+    cr_assert_eq(c.n, 1);
+    ip = c.frame[0] + 14;
+    cr_expect_eq(ip[23], 0x01);
+    s = t_sum(0, ip + 8, 32) + 58 + 4;
+    s = t_sum(s, ip + 40, 4);
+    cr_expect_eq(t_fold(s), 0xffff);
+}
+
+Test(dp_hdr, no_l4_sum_behind_a_routing_header_with_segments_left)
+{
+    /* Open vSwitch stops at such a header and patches nothing */
+    static const char *const flows[] = {
+        "in_port=1,ipv6,actions=load:0x1->NXM_NX_IPV6_SRC[0..7],output:2",
+        NULL,
+    };
+    struct capture c;
+    uint8_t f[160];
+    size_t n = t_frame_ip6(f, 43, 0, 0, 8 + 8);
+    uint8_t *ip = f + 14, *rh = ip + 40, *udp = rh + 8;
+
+    rh[0] = 17;                     /* next: UDP */
+    rh[1] = 0;
+    rh[2] = 0;                      /* type 0 */
+    rh[3] = 2;                      /* segments left */
+    memset(udp, 0, 8);
+    t_wr16(udp, 7);
+    t_wr16(udp + 2, 9);
+    t_wr16(udp + 4, 8);
+    t_wr16(udp + 6, 0x1234);
+    run(flows, f, n, &c);
+    cr_assert_eq(c.n, 1);
+    cr_expect_eq(c.frame[0][14 + 23], 0x01);
+    cr_expect_eq(t_rd16(c.frame[0] + 14 + 48 + 6), 0x1234);
+}

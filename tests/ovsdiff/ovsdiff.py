@@ -29,6 +29,7 @@ import ovs_switch  # noqa: E402
 import ovsdiff_actset  # noqa: E402
 import ovsdiff_ct  # noqa: E402
 import ovsdiff_gen  # noqa: E402
+import ovsdiff_hdr  # noqa: E402
 import ovsdiff_mpls  # noqa: E402
 
 PACKETS_PER_ROUND = 250
@@ -39,6 +40,7 @@ CT_ROUNDS = 6
 MPLS_ROUNDS = 4
 ACTSET_ROUNDS = 4
 STACK_ROUNDS = 3
+HDR_ROUNDS = 4
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
@@ -244,6 +246,12 @@ def main():
                       rounds + CONJ_ROUNDS + LEARN_ROUNDS + CT_ROUNDS
                       + MPLS_ROUNDS + ACTSET_ROUNDS + r, diffs, totals,
                       case=ovsdiff_actset.stack_case(rnd))
+        # header fields as subfields: load, move, push, pop, output:FIELD
+        for r in range(HDR_ROUNDS):
+            one_round(sw, dp_tool, rnd,
+                      rounds + CONJ_ROUNDS + LEARN_ROUNDS + CT_ROUNDS
+                      + MPLS_ROUNDS + ACTSET_ROUNDS + STACK_ROUNDS + r,
+                      diffs, totals, case=ovsdiff_hdr.hdr_case(rnd))
     except Exception:
         import traceback
         traceback.print_exc()

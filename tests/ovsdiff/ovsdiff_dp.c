@@ -58,6 +58,12 @@ static void
 on_output(void *ctx, const struct dp_output *out)
 {
     (void)ctx;
+    /* Open vSwitch's switch has p1..p4 and no other ordinary port: an
+     * output to another number (output:FIELD[] of a header) leaves
+     * nothing there, nor here */
+    if (out->port == 0
+        || (out->port > N_PORTS && !flow_port_is_reserved(out->port)))
+        return;
     printf("out %u ", out->port);
     print_hex(out->frame, out->len);
     putchar('\n');
