@@ -226,23 +226,31 @@ get_sub(struct dp_cls *cls, unsigned table, const struct flow_key *mask)
 
 /* ---- staging ---- */
 
+/* A rule for flow @f, whose match @m is normalised. */
 static struct dp_rule *
-rule_new(uint64_t id, const struct flow *f, uint32_t slot)
+rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
+         uint32_t slot)
 {
-    /* the match after the actions (see struct dp_rule); a whole number of
-     * cache lines, line-aligned, so the header and first actions share
-     * the first line */
-    size_t acts = sizeof(struct dp_rule)
-                  + f->n_actions * sizeof(struct flow_action);
-    size_t size = (acts + sizeof(struct flow_match) + 63) & ~(size_t)63;
-    struct dp_rule *r = aligned_alloc(64, size);
-    struct flow_match *m;
+    uint64_t value[DP_KEY_WORDS], mask[DP_KEY_WORDS];
+    unsigned n = 0;
+    uint32_t map = 0;
+    struct dp_rule *r;
+    uint64_t *words;
+    size_t size;
 
+    dp_key_words(&m->value, value);
+    dp_key_words(&m->mask, mask);
+    for (unsigned i = 0; i < DP_KEY_WORDS; i++)
+        if (mask[i] != 0) {
+            map |= 1u << i;
+            n++;
+        }
+    /* a whole number of cache lines, line-aligned, so the header and
+     * first actions share the first line */
+    size = (dp_rule_size(f->n_actions, n) + 63) & ~(size_t)63;
+    r = aligned_alloc(64, size);
     if (r == NULL)
         return NULL;
-    m = (struct flow_match *)((uint8_t *)r + acts);
-    *m = f->match;
-    flow_match_normalise(m);
     r->id = id;
     r->slot = slot;
     r->refcnt = 1;
@@ -252,9 +260,18 @@ rule_new(uint64_t id, const struct flow *f, uint32_t slot)
     r->lone_output = f->n_actions == 1
                      && f->actions[0].type == FLOW_ACT_OUTPUT
                      && !flow_port_is_reserved(f->actions[0].u.port);
+    r->n_match_words = (uint8_t)n;
     memset(r->pad, 0, sizeof(r->pad));
-    r->match = m;
+    r->match_map = map;
+    r->pad2 = 0;
     memcpy(r->actions, f->actions, f->n_actions * sizeof(r->actions[0]));
+    words = (uint64_t *)(void *)&r->actions[r->n_actions];
+    for (unsigned j = 0; map != 0; j++, map &= map - 1) {
+        unsigned i = (unsigned)__builtin_ctz(map);
+
+        words[j] = value[i];
+        words[n + j] = mask[i];
+    }
     return r;
 }
 
@@ -295,15 +312,18 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
            uint32_t slot)
 {
     struct wflow *wf = find_flow(cls, id), *fresh = NULL;
+    struct flow_match m;
     struct dp_rule *r;
     struct wsub *s;
 
     if (f->table_id > FLOW_TABLE_MAX || f->n_actions > FLOW_MAX_ACTIONS)
         return -EINVAL;
-    r = rule_new(id, f, slot);
+    m = f->match;
+    flow_match_normalise(&m);
+    r = rule_new(id, f, &m, slot);
     if (r == NULL)
         goto err_rule;
-    s = get_sub(cls, f->table_id, &r->match->mask);
+    s = get_sub(cls, f->table_id, &m.mask);
     if (s == NULL || dp_wsub_reserve(s, wf != NULL ? wf->sub : NULL) < 0)
         goto err_sub;
     if (wf == NULL) {
@@ -473,15 +493,14 @@ resubmit_check(const struct dp_cls_snap *snap)
     return false;
 }
 
-/* qsort context-free: the flows of one wsub share a mask, so identical
- * matches are identical values; best first within a list. */
+/* qsort context-free: identical matches together, best first within a
+ * list. */
 static int
 by_value_then_order(const void *pa, const void *pb)
 {
     const struct dp_rule *a = *(const struct dp_rule *const *)pa;
     const struct dp_rule *b = *(const struct dp_rule *const *)pb;
-    int c = memcmp(&a->match->value, &b->match->value,
-                   sizeof(a->match->value));
+    int c = dp_rule_match_cmp(a, b);
 
     if (c != 0)
         return c;
@@ -517,8 +536,7 @@ wsub_conj(const struct wsub *s, struct dp_conj *v, uint32_t *n)
         size_t end = i + 1;
 
         while (end < s->n
-               && memcmp(&r[end]->match->value, &r[i]->match->value,
-                         sizeof(r[i]->match->value)) == 0)
+               && dp_rule_match_cmp(r[end], r[i]) == 0)
             end++;
         for (size_t j = i; j < end && dp_rule_is_conj(r[j]); j++) {
             struct dp_conj *c = &v[(*n)++];

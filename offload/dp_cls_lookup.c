@@ -247,7 +247,7 @@ conj_resolve(const struct ctable *ct, const struct flow_key *key,
 
         if (hard != NULL && c->r->priority <= hard->priority)
             break;
-        if (!c->head || !flow_match_key(c->r->match, key))
+        if (!c->head || !dp_rule_match_key(c->r, key))
             continue;
         x = vec_push(&soft);
         if (x == NULL)

@@ -219,4 +219,64 @@ dp_rule_is_conj(const struct dp_rule *r)
     return r->n_actions > 0 && r->actions[0].type == FLOW_ACT_CONJUNCTION;
 }
 
+/* ---- a rule's match (struct dp_rule: its mask's non-zero words) ---- */
+
+_Static_assert(DP_KEY_WORDS <= 32, "a rule's match_map has a bit a word");
+
+/* @r's matched words: the values at [0, n), the masks at [n, 2n), n =
+ * r->n_match_words, in the order of the words in struct flow_key. */
+static inline const uint64_t *
+dp_rule_match_words(const struct dp_rule *r)
+{
+    return (const uint64_t *)(const void *)&r->actions[r->n_actions];
+}
+
+/* The bytes a rule with @n_actions actions and @n_words matched words
+ * takes. */
+static inline size_t
+dp_rule_size(unsigned n_actions, unsigned n_words)
+{
+    return sizeof(struct dp_rule) + n_actions * sizeof(struct flow_action)
+           + 2 * n_words * sizeof(uint64_t);
+}
+
+/* @r's match value as a whole key (the unmatched words zero): what the
+ * subtable code gathers from, as it gathers from a packet's key. */
+static inline void
+dp_rule_value(const struct dp_rule *r, struct flow_key *key)
+{
+    const uint64_t *v = dp_rule_match_words(r);
+    uint64_t w[DP_KEY_WORDS] = { 0 };
+    uint32_t map = r->match_map;
+
+    for (unsigned j = 0; map != 0; j++, map &= map - 1)
+        w[__builtin_ctz(map)] = v[j];
+    memcpy(key, w, sizeof(*key));
+}
+
+/* Does @key match @r? */
+static inline bool
+dp_rule_match_key(const struct dp_rule *r, const struct flow_key *key)
+{
+    const uint64_t *v = dp_rule_match_words(r);
+    const uint64_t *m = v + r->n_match_words;
+    uint32_t map = r->match_map;
+
+    for (unsigned j = 0; map != 0; j++, map &= map - 1)
+        if ((dp_key_word(key, (unsigned)__builtin_ctz(map)) & m[j]) != v[j])
+            return false;
+    return true;
+}
+
+/* A total order of matches, 0 for identical ones (same mask, same
+ * value). */
+static inline int
+dp_rule_match_cmp(const struct dp_rule *a, const struct dp_rule *b)
+{
+    if (a->match_map != b->match_map)
+        return a->match_map < b->match_map ? -1 : 1;
+    return memcmp(dp_rule_match_words(a), dp_rule_match_words(b),
+                  2 * a->n_match_words * sizeof(uint64_t));
+}
+
 #endif /* SNIC_DP_CLS_PRIV_H */

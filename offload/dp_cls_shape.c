@@ -76,6 +76,7 @@ port_map(struct ctable *ct)
 {
     size_t n = 0, cap = 0;
     struct dp_port_rule *v = NULL;
+    struct flow_key value;
     uint32_t other;
 
     for (uint32_t s = 0; s < ct->n; s++) {
@@ -104,7 +105,8 @@ port_map(struct ctable *ct)
                 v = g;
                 cap = c;
             }
-            v[n++].port = dp_slot_rule(slot)->match->value.in_port;
+            dp_rule_value(dp_slot_rule(slot), &value);
+            v[n++].port = value.in_port;
         }
     }
     if (n > 0)

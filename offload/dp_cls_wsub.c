@@ -113,7 +113,10 @@ dp_wsub_free(struct wsub *s)
 static uint64_t
 key_hash(const struct wsub *s, const struct dp_rule *r, uint64_t *w)
 {
-    return dp_subtable_gather(&s->lay, &r->match->value, w, s->lay.n_idx);
+    struct flow_key value;
+
+    dp_rule_value(r, &value);
+    return dp_subtable_gather(&s->lay, &value, w, s->lay.n_idx);
 }
 
 /* The groups map hashes by the tag's high bits (its low ones are the
@@ -130,8 +133,7 @@ group_find(const struct wsub *s, uint64_t h, const struct dp_rule *r)
     struct wflow *g;
 
     SNIC_HMAP_FOR_EACH_WITH_HASH(g, gnode, group_hash(h), &s->groups)
-        if (memcmp(&g->rule->match->value, &r->match->value,
-                   sizeof(r->match->value)) == 0)
+        if (dp_rule_match_cmp(g->rule, r) == 0)
             return g;
     return NULL;
 }
@@ -381,10 +383,14 @@ copy_build(const struct wsub *s)
     SNIC_HMAP_FOR_EACH(g, gnode, &s->groups) {
         const struct dp_rule *r = g->rule;
         uint64_t w[DP_KEY_WORDS];
-        uint64_t h = dp_subtable_gather(st, &r->match->value, w, st->n_idx);
-        size_t pos = dp_subtable_home(h);
+        struct flow_key value;
+        uint64_t h;
+        size_t pos;
         uint64_t *slot;
 
+        dp_rule_value(r, &value);
+        h = dp_subtable_gather(st, &value, w, st->n_idx);
+        pos = dp_subtable_home(h);
         /* one per group: the first free slot is its place */
         while ((slot = dp_subtable_slot(st, pos))[1] != 0)
             pos++;
@@ -466,9 +472,15 @@ copy_redo(const struct wsub *s, struct subtable *st,
           const struct dp_rule *key)
 {
     uint64_t w[DP_KEY_WORDS];
-    uint64_t h = dp_subtable_gather(st, &key->match->value, w, st->n_idx);
-    const struct wflow *g = group_find(s, h, key);
-    const struct dp_rule *want = g != NULL ? g->rule : NULL;
+    struct flow_key value;
+    uint64_t h;
+    const struct wflow *g;
+    const struct dp_rule *want;
+
+    dp_rule_value(key, &value);
+    h = dp_subtable_gather(st, &value, w, st->n_idx);
+    g = group_find(s, h, key);
+    want = g != NULL ? g->rule : NULL;
 
     for (size_t pos = dp_subtable_home(h);; pos++) {
         uint64_t *slot = dp_subtable_slot(st, pos);

@@ -27,7 +27,8 @@ is_pad(size_t i)
 {
     size_t pad = offsetof(struct flow_key, pad);
 
-    return (i >= pad && i < pad + sizeof(((struct flow_key *)0)->pad))
+    return i == offsetof(struct flow_key, pad0)
+           || (i >= pad && i < pad + sizeof(((struct flow_key *)0)->pad))
            || (i >= offsetof(struct flow_key, pad2)
                && i < offsetof(struct flow_key, meta));
 }
@@ -76,6 +77,8 @@ flow_match_normalise(struct flow_match *m)
     /* padding is never part of the meaning */
     memset(m->value.pad, 0, sizeof(m->value.pad));
     memset(m->mask.pad, 0, sizeof(m->mask.pad));
+    memset(m->value.pad2, 0, sizeof(m->value.pad2));
+    memset(m->mask.pad2, 0, sizeof(m->mask.pad2));
     m->value.pad0 = m->mask.pad0 = 0;
 }
 
@@ -86,12 +89,8 @@ flow_match_key(const struct flow_match *m, const struct flow_key *key)
     const uint8_t *k = (const uint8_t *)&m->mask;
     const uint8_t *p = (const uint8_t *)key;
 
-    for (size_t i = 0; i < offsetof(struct flow_key, pad); i++)
-        if ((p[i] & k[i]) != v[i])
-            return false;
-    for (size_t i = offsetof(struct flow_key, meta);
-         i < sizeof(struct flow_key); i++)
-        if ((p[i] & k[i]) != v[i])
+    for (size_t i = 0; i < sizeof(struct flow_key); i++)
+        if ((p[i] & k[i]) != v[i] && !is_pad(i))
             return false;
     return true;
 }

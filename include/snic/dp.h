@@ -362,9 +362,12 @@ uint32_t dp_crc32c(const void *data, size_t size);
 
 /* A published flow. Immutable once published; shared between snapshots.
  * Laid out for the worker: what it reads after a lookup (slot, actions)
- * starts on one cache line; the match, which only the writer reads (the
- * subtables hold the masked values themselves), comes after the
- * actions. */
+ * starts on one cache line. The match, which only the writer reads (the
+ * subtables hold the masked values themselves), follows the actions in
+ * the same allocation and keeps only the words of struct flow_key its
+ * mask does not zero: the values, then the masks, in word order, one bit
+ * of @match_map each (a five-tuple flow keeps 80 bytes, not the 416 of a
+ * whole struct flow_match; a million flows, 330 MB less). */
 struct dp_rule {
     uint64_t id;            /* the flow table's id */
     uint32_t slot;          /* counter index, stable across modifications */
@@ -375,8 +378,10 @@ struct dp_rule {
     /* the list is one OUTPUT to an ordinary port: the packet path sends
      * it without the executor */
     uint8_t lone_output;
-    uint8_t pad[3];
-    const struct flow_match *match;     /* in the same allocation */
+    uint8_t n_match_words;  /* bits set in match_map */
+    uint8_t pad[2];
+    uint32_t match_map;     /* bit i: word i of struct flow_key is matched */
+    uint32_t pad2;
     struct flow_action actions[];
 };
 

@@ -99,6 +99,40 @@ Test(dp_conj, every_dimension_must_match)
     dp_env_fini(&e);
 }
 
+/* An MPLS frame on @in_port with top label @label. */
+static uint64_t
+chosen_mpls(struct dp_env *e, uint32_t in_port, uint32_t label)
+{
+    struct flow_key k;
+
+    memset(&k, 0, sizeof(k));
+    k.in_port = in_port;
+    k.dl_type = htons(0x8847);
+    k.mpls_lse = htonl(label << 12 | 1u << 8 | 64);
+    return chosen(e, &k);
+}
+
+Test(dp_conj, a_clause_on_the_mpls_label)
+{
+    /* a clause is checked on every field of the key, the MPLS entry too
+     * (which sits between two paddings of struct flow_key) */
+    static const char *const lines[] = {
+        "cookie=50,priority=100,conj_id=5,actions=output:2",
+        "cookie=51,priority=100,mpls,mpls_label=5,"
+        "actions=conjunction(5,1/2)",
+        "cookie=52,priority=100,in_port=1,actions=conjunction(5,2/2)",
+        "cookie=99,priority=0,actions=output:9",
+        NULL
+    };
+    struct dp_env e;
+
+    dp_env_init(&e, 0, lines);
+    cr_assert_eq(chosen_mpls(&e, 1, 5), 50);
+    cr_assert_eq(chosen_mpls(&e, 1, 7), 99, "label 7 is in no clause");
+    cr_assert_eq(chosen_mpls(&e, 2, 5), 99, "port 2 is in no clause");
+    dp_env_fini(&e);
+}
+
 Test(dp_conj, ordinary_flows_above_win_below_lose)
 {
     struct dp_env e;
