@@ -174,6 +174,61 @@ stack_pop(struct dp_pkt *pkt, const struct flow_action *a)
     sf_set(pkt, &a->dst, s->v[s->n]);
 }
 
+/* The bytes of Ethernet padding after the packet's IP datagram, as Open
+ * vSwitch's datapath finds them when it parses a frame: behind one VLAN
+ * tag at most (its vlan-limit) and an LLC/SNAP header with OUI 0, an
+ * IPv4 header whose lengths are consistent or an IPv6 fixed header whose
+ * payload fits; any other frame has none. Read from the frame as it now
+ * is: no action changes an IP length, and a pushed or stripped tag moves
+ * the datagram, not its end. */
+static size_t
+l2_pad(const struct dp_pkt *pkt)
+{
+    const uint8_t *f = pkt->buf.data;
+    size_t len = pkt->buf.len, ofs = 12, room;
+    uint16_t type;
+
+    if (len < 14)
+        return 0;
+    type = dp_rd16(f + 12);
+    if ((type == DP_ETH_VLAN || type == DP_ETH_QINQ) && len >= 18) {
+        ofs += 4;
+        type = dp_rd16(f + ofs);
+    }
+    ofs += 2;
+    if (type < DP_ETH_TYPE_MIN) {
+        static const uint8_t snap[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
+
+        if (len - ofs < 8 || memcmp(f + ofs, snap, sizeof(snap)) != 0)
+            return 0;
+        type = dp_rd16(f + ofs + 6);
+        ofs += 8;
+    }
+    room = len - ofs;
+    if (type == DP_ETH_IPV4 && room >= 20) {
+        size_t ihl = (size_t)(f[ofs] & 0x0f) * 4, tot = dp_rd16(f + ofs + 2);
+
+        if (ihl >= 20 && ihl <= room && tot <= room && ihl <= tot)
+            return room - tot;
+    } else if (type == DP_ETH_IPV6 && room >= 40) {
+        size_t plen = dp_rd16(f + ofs + 4);
+
+        if (plen + 40 <= room)
+            return room - 40 - plen;
+    }
+    return 0;
+}
+
+/* check_pkt_larger(N)->DST: Open vSwitch's datapath compares the packet
+ * as the actions so far left it, without its Ethernet padding. */
+static void
+check_pkt_larger(struct dp_pkt *pkt, const struct flow_action *a)
+{
+    uint64_t v[2] = { pkt->buf.len - l2_pad(pkt) > a->u.pkt_len, 0 };
+
+    sf_set(pkt, &a->dst, v);
+}
+
 /* output:REG[..]: Open vSwitch reads the bits as a 16-bit OpenFlow 1.0
  * port: 1..0xfeff is a port, 0xfff8..0xfffe a reserved one (IN_PORT,
  * NORMAL, FLOOD, ALL, CONTROLLER with the whole packet, LOCAL; TABLE
@@ -472,6 +527,19 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
             break;
         case FLOW_ACT_STACK_POP:
             stack_pop(pkt, a);
+            break;
+        case FLOW_ACT_CHECK_PKT_LARGER:
+            check_pkt_larger(pkt, a);
+            break;
+        case FLOW_ACT_SAMPLE: {
+            /* no IPFIX exporter: nothing to hand the sample to, and the
+             * packet is not changed (Open vSwitch's without one either) */
+            unsigned n = flow_action_n_args(a);
+
+            i += n > n_acts - i - 1 ? n_acts - i - 1 : n;
+            break;
+        }
+        case FLOW_ACT_ARGS:
             break;
         case FLOW_ACT_CLONE: {
             unsigned n = a->u.clone.n;

@@ -770,6 +770,10 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         flow_subfield_format(&a->dst, s, sizeof(s));
         sb_printf(sb, "pop:%s", s);
         break;
+    case FLOW_ACT_CHECK_PKT_LARGER:
+        flow_subfield_format(&a->dst, s, sizeof(s));
+        sb_printf(sb, "check_pkt_larger(%u)->%s", a->u.pkt_len, s);
+        break;
     default:
         /* not from the parser: say so rather than print something valid */
         sb_printf(sb, "unknown_action_%u", a->type);
@@ -896,6 +900,30 @@ fmt_set_field(struct sbuf *sb, const struct flow_action *acts, unsigned i,
 static void fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo,
                       unsigned hi, const struct flow_port_map *ports);
 
+/* sample(...) and the FLOW_ACT_ARGS after it (@more, NULL if the list
+ * was cut), as ovs-ofctl prints it: every id, then the port and the
+ * direction when given. */
+static void
+fmt_sample(struct sbuf *sb, const struct flow_action *a,
+           const struct flow_action *more, const struct flow_port_map *ports)
+{
+    char s[64];
+
+    sb_printf(sb, "sample(probability=%u,collector_set_id=%u,"
+              "obs_domain_id=%u,obs_point_id=%u", a->pad0,
+              a->u.sample.collector_set_id, a->u.sample.obs_domain_id,
+              more != NULL ? more->u.sample_more.obs_point_id : 0);
+    if (more != NULL && more->u.sample_more.sampling_port != FLOW_PORT_ANY) {
+        port_name(ports, more->u.sample_more.sampling_port, s, sizeof(s));
+        sb_printf(sb, ",sampling_port=%s", s);
+    }
+    if (more != NULL && more->pad0 == FLOW_SAMPLE_INGRESS)
+        sb_puts(sb, ",ingress");
+    else if (more != NULL && more->pad0 == FLOW_SAMPLE_EGRESS)
+        sb_puts(sb, ",egress");
+    sb_puts(sb, ")");
+}
+
 /* ct(...) in Open vSwitch's order: commit, force, table, zone, nat, exec;
  * zone 0 is the default and not printed. */
 static void
@@ -977,6 +1005,11 @@ fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
             fp_learn_format(a, text, sizeof(text));
             sb_puts(sb, text);
             i += a->u.learn.n;
+            continue;
+        }
+        if (a->type == FLOW_ACT_SAMPLE) {
+            fmt_sample(sb, a, i + 1 < hi ? a + 1 : NULL, ports);
+            i += flow_action_n_args(a);
             continue;
         }
         if (a->type == FLOW_ACT_CT) {

@@ -389,6 +389,11 @@ flow_action_fields_valid(const struct flow_action *a)
         return flow_subfield_valid(&a->u.src);
     case FLOW_ACT_STACK_POP:
         return flow_subfield_valid(&a->dst) && dst_writable(&a->dst);
+    case FLOW_ACT_CHECK_PKT_LARGER:
+        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst)
+            && a->dst.n_bits == 1;
+    case FLOW_ACT_SAMPLE:
+        return a->pad0 != 0;
     default:
         return true;
     }

@@ -206,7 +206,7 @@ static const char *const known_actions[] = {
     "ct_clear", "fin_timeout", "push_mpls", "pop_mpls", "set_mpls_label",
     "set_mpls_tc", "set_mpls_ttl", "dec_mpls_ttl", "write_actions",
     "clear_actions", "push", "pop", "set_vlan_vid", "set_vlan_pcp",
-    "enqueue", NULL,
+    "enqueue", "check_pkt_larger", "sample", NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -655,6 +655,10 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
     uint64_t v;
     int rc;
 
+    if (tok->tail != NULL && !fp_key_is_ci(tok, "check_pkt_larger"))
+        return fp_fail(c, -EINVAL, tok, "'->' after '%.*s(...)': only "
+                       "check_pkt_larger(N)->DST is written so",
+                       (int)(tok->klen > 24 ? 24 : tok->klen), tok->key);
     {
         bool handled;
 
@@ -677,6 +681,9 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         if (handled)
             return rc;
         rc = fp_queue_action(st, tok, &handled);
+        if (handled)
+            return rc;
+        rc = fp_sample_action(st, tok, &handled);
         if (handled)
             return rc;
     }

@@ -81,8 +81,17 @@ fp_next_token(const char *line, size_t *pos, struct fp_tok *tok)
         tok->paren = delim == '(';
         tok->vlen = value_len(tok->val, tok->paren, &tok->unclosed);
         i += 1 + tok->vlen;
-        if (tok->paren && !tok->unclosed)
+        if (tok->paren && !tok->unclosed) {
             i++;            /* the closing parenthesis ends the token */
+            /* ...unless an arrow follows: check_pkt_larger(N)->DST */
+            if (line[i] == '-' && line[i + 1] == '>') {
+                i += 2;
+                tok->tail = line + i;
+                while (line[i] != '\0' && !is_sep(line[i]))
+                    i++;
+                tok->tlen = (size_t)(line + i - tok->tail);
+            }
+        }
     }
     tok->len = i - tok->pos;
     *pos = i;
@@ -291,6 +300,8 @@ fp_inner_next(const struct fp_ctx *c, struct fp_inner *in, struct fp_tok *t)
     t->key = c->line + in->ofs + (size_t)(t->key - in->text);
     if (t->val != NULL)
         t->val = c->line + in->ofs + (size_t)(t->val - in->text);
+    if (t->tail != NULL)
+        t->tail = c->line + in->ofs + (size_t)(t->tail - in->text);
     t->pos += in->ofs;
     return true;
 }

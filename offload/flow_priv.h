@@ -28,6 +28,10 @@ struct fp_tok {
     size_t vlen;
     bool paren;             /* written key(value) */
     bool unclosed;          /* the line ends inside parentheses */
+    /* key(value)->TAIL (check_pkt_larger(N)->DST): what follows the
+     * arrow, up to a separator; NULL without one */
+    const char *tail;
+    size_t tlen;
 };
 
 /* Match fields as the duplicate check sees them: aliases share an id. */
@@ -301,6 +305,11 @@ int fp_hdr_subfield(struct fp_act_state *st, const struct fp_tok *tok,
  * field's own notation; sets *handled when the field is one. */
 int fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
                      const char *name, size_t nlen, size_t vlen,
+                     bool *handled);
+
+/* check_pkt_larger(N)->DST (flow_parse_sample.c) and sample(...); each
+ * sets *handled when the token is theirs. */
+int fp_sample_action(struct fp_act_state *st, const struct fp_tok *tok,
                      bool *handled);
 
 /* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */

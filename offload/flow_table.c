@@ -515,13 +515,25 @@ check_actions(const struct flow *f, unsigned table_id)
             i += a->u.learn.n;
             continue;
         }
-        if (a->type == FLOW_ACT_LEARN_SPEC)
+        if (a->type == FLOW_ACT_LEARN_SPEC || a->type == FLOW_ACT_ARGS)
             return -EINVAL;
         /* a clause flow has only clauses (what the parser guarantees) */
         if ((a->type == FLOW_ACT_CONJUNCTION) != flow_is_conjunction(f))
             return -EINVAL;
         if (!flow_action_fields_valid(a))
             return -EINVAL;
+        /* the further arguments of an action follow it, and only it */
+        if (flow_action_n_args(a) > 0) {
+            unsigned n = flow_action_n_args(a);
+
+            if (i + n >= f->n_actions)
+                return -EINVAL;
+            for (unsigned k = 1; k <= n; k++)
+                if (f->actions[i + k].type != FLOW_ACT_ARGS)
+                    return -EINVAL;
+            i += n;
+            continue;
+        }
         if (a->type == FLOW_ACT_GOTO_TABLE
             && (i + 1 != f->n_actions || a->u.table > FLOW_TABLE_MAX
                 || (table_id != FLOW_TABLE_ALL && a->u.table <= table_id)))

@@ -121,6 +121,12 @@
  *    put back as it was after a clone; push puts a subfield's value on
  *    top, pop takes the top into a subfield, and a pop of an empty stack
  *    changes nothing.
+ *  - CHECK_PKT_LARGER writes its 1-bit dst: 1 when the packet as the
+ *    actions so far left it, without the Ethernet padding after a
+ *    consistent IP datagram, is longer than u.pkt_len bytes (Open
+ *    vSwitch's datapath's length), else 0. SAMPLE does nothing to the
+ *    packet (no IPFIX exporter); its FLOW_ACT_ARGS carry the rest of its
+ *    arguments, and every reader skips them (flow_action_n_args()).
  *  - set_field onto a header needs a match that promises it: the parser
  *    enforces OpenFlow's prerequisites (set_field:80->tcp_dst needs tcp).
  *    OpenFlow 1.0's own actions do not (as in Open vSwitch): strip_vlan,
@@ -380,6 +386,16 @@ enum flow_action_type {
     FLOW_ACT_ENQUEUE,       /* u.enqueue: output to an ordinary port,
                              * IN_PORT or LOCAL, on queue u.enqueue.queue
                              * (kept, not acted on: one queue per port) */
+    FLOW_ACT_CHECK_PKT_LARGER, /* the 1-bit dst becomes 1 when the packet
+                                * is longer than u.pkt_len bytes (its
+                                * Ethernet padding not counted), else 0 */
+    FLOW_ACT_SAMPLE,        /* pad0: the probability (1..65535 in 65535);
+                             * u.sample: collector set and observation
+                             * domain; one FLOW_ACT_ARGS follows with the
+                             * rest (u.sample_more, pad0 the direction).
+                             * No exporter: nothing is done to the packet */
+    FLOW_ACT_ARGS,          /* more arguments of the action before it
+                             * (flow_action_n_args()); never alone */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -611,8 +627,30 @@ struct flow_action {
             uint8_t n_exec;         /* actions after it in exec() */
         } ct;
         uint32_t mpls;              /* SET_MPLS_*: host order, in range */
+        uint16_t pkt_len;           /* CHECK_PKT_LARGER: bytes */
+        struct {
+            uint32_t collector_set_id;
+            uint32_t obs_domain_id;
+        } sample;
+        struct {                    /* the ARGS after a SAMPLE */
+            uint32_t obs_point_id;
+            uint32_t sampling_port; /* FLOW_PORT_ANY: none */
+        } sample_more;
     } u;
 };
+
+/* sample(...)'s direction (pad0 of the FLOW_ACT_ARGS after it). */
+#define FLOW_SAMPLE_DEFAULT         0u
+#define FLOW_SAMPLE_INGRESS         1u
+#define FLOW_SAMPLE_EGRESS          2u
+
+/* How many FLOW_ACT_ARGS follow @a and belong to it (skipped with it by
+ * every reader of an action list). */
+static inline unsigned
+flow_action_n_args(const struct flow_action *a)
+{
+    return a->type == FLOW_ACT_SAMPLE ? 1u : 0u;
+}
 
 struct flow {
     struct flow_match match;

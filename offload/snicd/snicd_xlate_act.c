@@ -645,6 +645,17 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "enqueue not offloaded (OpenFlow queues are "
                                "not mapped to the card's; software runs "
                                "it as an output)");
+    case FLOW_ACT_CHECK_PKT_LARGER:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "check_pkt_larger not offloaded (rte_flow "
+                               "has no packet-length test and the card "
+                               "keeps no per-packet registers; software "
+                               "runs it)");
+    case FLOW_ACT_SAMPLE:
+    case FLOW_ACT_ARGS:
+        /* no exporter, in software either: the packet's treatment is the
+         * rest of the list, which the card does as well */
+        return 0;
     case FLOW_ACT_STACK_PUSH:
     case FLOW_ACT_STACK_POP:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,

@@ -280,6 +280,13 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
             # skipped as an output to it is; IN_PORT sends it back)
             acts.append("enqueue:%s:%d" % (rnd.choice(PORTS + ["IN_PORT"]),
                                            rnd.choice([0, 1, 7])))
+        elif a < 0.92:
+            # sampling without an exporter: the packet goes on unchanged
+            acts.append("sample(probability=%d,collector_set_id=%d%s)" % (
+                rnd.choice([1, 65535]), rnd.choice([0, 1]),
+                rnd.choice(["", ",obs_domain_id=3,obs_point_id=4",
+                            ",sampling_port=%d" % rnd.choice(PORTS),
+                            ",ingress", ",egress"])))
         else:
             acts.append("output:%d" % rnd.choice(PORTS))
     if of13 and rnd.random() < 0.5:

@@ -910,6 +910,9 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
                    SNICD_XLATE_REFUSED_ACTION, "write_actions not offloaded");
     expect_refused("in_port=vf0 actions=enqueue:vf1:3",
                    SNICD_XLATE_REFUSED_ACTION, "enqueue not offloaded");
+    expect_refused("in_port=vf0 actions=check_pkt_larger(1500)->"
+                   "NXM_NX_REG0[0],output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "check_pkt_larger not offloaded");
     expect_refused("in_port=vf0 actions=push:NXM_NX_REG0[],output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "push/pop not offloaded");
     expect_refused("in_port=vf0 actions=output:vf1,clear_actions",
@@ -964,4 +967,15 @@ Test(xlate, mpls_stays_in_software_with_the_reason)
                    SNICD_XLATE_REFUSED_ACTION, "dec_mpls_ttl not offloaded");
     cr_assert_eq(xl("in_port=vf0,mpls actions=output:vf1"), 0, "%s",
                  x.reason);
+}
+
+/* sample does nothing to a packet (no exporter): the rest of the list is
+ * the flow's treatment, in hardware as well */
+Test(xlate, sample_is_left_out)
+{
+    cr_assert_eq(xl("in_port=vf0 actions=sample(probability=65535,"
+                    "collector_set_id=1,sampling_port=vf2),output:vf1"), 0,
+                 "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
 }
