@@ -133,6 +133,20 @@ snic_role_enter(struct snic_role *r) SNIC_TSA_(assert_capability(r))
     (void)r;
 }
 
+/*
+ * The control thread: the one thread of a process that owns a software
+ * datapath's writer side (include/snic/dp.h: stage, commit, poll,
+ * reclaim, the switch's ports, workers created and destroyed), drives a
+ * control socket server (include/snic/ctl.h: its handlers run on that
+ * thread) and, in snicd, everything else struct snicd holds. One role for
+ * all three, because in snicd they are one thread and what one of them
+ * calls reaches the others (a control method commits the datapath). The
+ * role is static: every file has its own, which costs nothing (a role
+ * has no state) and needs no definition to link; the analysis works
+ * within one file anyway.
+ */
+static struct snic_role snic_control __attribute__((unused));
+
 /* ---- order that ThreadSanitizer cannot see ----
  *
  * DPDK's libraries are not instrumented. Where one of them orders two

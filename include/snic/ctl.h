@@ -48,7 +48,9 @@
  * Thread-safety
  * -------------
  * A server is driven by one thread (snicd's control thread) through
- * ctl_server_run_once(); handlers run on that thread. ctl_request_parse()
+ * ctl_server_run_once(); handlers run on that thread. The server's
+ * functions require the role snic_control (common/snic_tsa.h), so a
+ * handler holds it too and may say SNIC_REQUIRES(snic_control). ctl_request_parse()
  * and the client functions are pure / per-object and safe from any thread.
  */
 #ifndef SNIC_CTL_H
@@ -60,6 +62,8 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+
+#include "snic_tsa.h"
 
 #define CTL_MAX_REQUEST     (64u << 20)
 #define CTL_MAX_CLIENTS     64u
@@ -209,14 +213,17 @@ struct ctl_server;
 struct ctl_server *ctl_server_create(const char *rundir, gid_t gid,
                                      const struct ctl_method *methods,
                                      size_t n_methods, void *ctx);
-void ctl_server_destroy(struct ctl_server *s);
+void ctl_server_destroy(struct ctl_server *s)
+    SNIC_REQUIRES(snic_control);
 
 /* Add stream methods (copied) next to the methods given at create. 0 or
  * -ENOMEM. */
 int ctl_server_add_streams(struct ctl_server *s,
-                           const struct ctl_stream_method *m, size_t n);
+                           const struct ctl_stream_method *m, size_t n)
+    SNIC_REQUIRES(snic_control);
 /* Replace the limits (tests shorten the timeouts). */
-void ctl_server_set_limits(struct ctl_server *s, const struct ctl_limits *l);
+void ctl_server_set_limits(struct ctl_server *s, const struct ctl_limits *l)
+    SNIC_REQUIRES(snic_control);
 
 /* The listening and client fds change; poll this epoll fd instead. */
 int ctl_server_fd(const struct ctl_server *s);
@@ -226,11 +233,13 @@ const char *ctl_server_path(const struct ctl_server *s);
  * limit; at most one a second, with a count of those left out): stderr
  * until set. */
 typedef void ctl_log_fn(const char *line);
-void ctl_server_set_log(struct ctl_server *s, ctl_log_fn *fn);
+void ctl_server_set_log(struct ctl_server *s, ctl_log_fn *fn)
+    SNIC_REQUIRES(snic_control);
 
 /* Serve whatever is ready, waiting up to @timeout_ms. Returns the number of
  * requests answered, or a negative errno on a fatal error. */
-int ctl_server_run_once(struct ctl_server *s, int timeout_ms);
+int ctl_server_run_once(struct ctl_server *s, int timeout_ms)
+    SNIC_REQUIRES(snic_control);
 
 /* ------------------------------------------------------------------------
  * Client (ctl_client.c)

@@ -71,6 +71,9 @@
  * -------------
  * One control thread owns a struct dp: every function below not listed as
  * "worker side" must be called by it, or by callers that exclude each other.
+ * Those that stage, publish or reclaim require the role snic_control
+ * (common/snic_tsa.h), which clang checks: a call from a function that
+ * neither entered the role nor requires it does not compile.
  * Each struct dp_worker belongs to one worker thread (lcore); any number of
  * workers run concurrently with each other and with the control thread.
  * Workers never block and never take a lock: they read published snapshots
@@ -92,6 +95,7 @@
 #include <stdint.h>
 
 #include "snic/flow.h"
+#include "snic_tsa.h"
 
 #define DP_VXLAN_UDP_PORT       4789u
 /* Outer Ethernet + IPv4 + UDP + VXLAN headers an encapsulation prepends. */
@@ -484,22 +488,28 @@ typedef void dp_retired_fn(void *ctx, uint64_t id, uint64_t n_packets,
 /* Control thread. NULL and errno on failure. @fn may be NULL. */
 struct dp *dp_create(dp_retired_fn *fn, void *ctx);
 /* Workers must be destroyed first. */
-void dp_destroy(struct dp *dp);
+void dp_destroy(struct dp *dp)
+    SNIC_REQUIRES(snic_control);
 
 /* Stage a flow (add, or change of the flow with the same @id) or its
  * removal; dp_commit() publishes the batch. 0 or negative errno. */
-int dp_flow_put(struct dp *dp, uint64_t id, const struct flow *f);
-int dp_flow_del(struct dp *dp, uint64_t id);
-int dp_commit(struct dp *dp);
+int dp_flow_put(struct dp *dp, uint64_t id, const struct flow *f)
+    SNIC_REQUIRES(snic_control);
+int dp_flow_del(struct dp *dp, uint64_t id)
+    SNIC_REQUIRES(snic_control);
+int dp_commit(struct dp *dp)
+    SNIC_REQUIRES(snic_control);
 /* A flow_change_fn feeding a struct dp (ctx) from a struct flow_table;
  * an allocation failure is remembered and returned by the next
  * dp_commit(). The caller still commits. */
 void dp_flow_table_listener(void *ctx, enum flow_change_kind kind,
                             const struct flow_entry *e,
-                            enum flow_removed_reason reason);
+                            enum flow_removed_reason reason)
+    SNIC_REQUIRES(snic_control);
 /* Replace the set of VXLAN ports (published like flows). */
 int dp_set_vxlan_ports(struct dp *dp, const struct dp_vxlan_port *ports,
-                       size_t n);
+                       size_t n)
+    SNIC_REQUIRES(snic_control);
 
 /* ---- the switch's ports, the reserved outputs and NORMAL ----
  *
@@ -538,7 +548,8 @@ struct dp_port {
  * DP_MAX_SWITCH_PORTS, each ofport once). NORMAL's learned entries whose
  * port is gone or changed its VLAN configuration are forgotten. 0,
  * -EINVAL, -ENOMEM. */
-int dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n);
+int dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n)
+    SNIC_REQUIRES(snic_control);
 
 /* NORMAL's learning table (dp_fdb.c): DP_FDB_SIZE entries, 4-way
  * set-associative by (VLAN, MAC); when a set is full the entry used
@@ -554,14 +565,16 @@ struct dp_fdb_entry {
 };
 
 /* Entries idle for @seconds (1..86400) are forgotten. -EINVAL. */
-int dp_set_mac_aging(struct dp *dp, unsigned seconds);
+int dp_set_mac_aging(struct dp *dp, unsigned seconds)
+    SNIC_REQUIRES(snic_control);
 unsigned dp_mac_aging(const struct dp *dp);
 /* The live entries, at most @max of them into @out (may be NULL);
  * returns how many there are. Safe while workers learn. */
 size_t dp_fdb_dump(const struct dp *dp, struct dp_fdb_entry *out,
                    size_t max);
 /* Forget every entry (port 0: all ports); returns how many. */
-size_t dp_fdb_flush(struct dp *dp, uint32_t port);
+size_t dp_fdb_flush(struct dp *dp, uint32_t port)
+    SNIC_REQUIRES(snic_control);
 /* The clock NORMAL learns and ages by, in seconds (tests control time);
  * NULL: CLOCK_MONOTONIC. Set before the workers run. */
 void dp_set_clock(struct dp *dp, uint64_t (*now_s)(void *ctx), void *ctx);
@@ -599,7 +612,8 @@ struct dp_ct_entry {
 
 /* Entries at most @max (0: DP_CT_LIMIT_DEFAULT); those beyond stay until
  * they expire. */
-void dp_conntrack_set_limit(struct dp *dp, size_t max);
+void dp_conntrack_set_limit(struct dp *dp, size_t max)
+    SNIC_REQUIRES(snic_control);
 size_t dp_conntrack_limit(const struct dp *dp);
 /* The live entries (all zones, or @zone when >= 0), at most @max into
  * @out (may be NULL); returns how many there are. Safe while workers
@@ -607,19 +621,23 @@ size_t dp_conntrack_limit(const struct dp *dp);
 size_t dp_conntrack_dump(struct dp *dp, int zone, struct dp_ct_entry *out,
                          size_t max);
 /* Forget the entries of @zone (-1: all); returns how many. */
-size_t dp_conntrack_flush(struct dp *dp, int zone);
+size_t dp_conntrack_flush(struct dp *dp, int zone)
+    SNIC_REQUIRES(snic_control);
 
 /* Software counters of a published flow summed over all workers. */
 int dp_flow_stats(const struct dp *dp, uint64_t id, uint64_t *n_packets,
                   uint64_t *n_bytes);
 /* Reclaim what the grace periods allow; returns how many objects. */
-size_t dp_poll(struct dp *dp);
+size_t dp_poll(struct dp *dp)
+    SNIC_REQUIRES(snic_control);
 /* Call @fn(@arg) from dp_poll() (or a later control-thread call) once
  * every worker has quiesced: lets the caller publish its own RCU-style data
  * to the workers (snicd's mark table). 0 or -ENOMEM. */
-int dp_defer(struct dp *dp, void (*fn)(void *arg), void *arg);
+int dp_defer(struct dp *dp, void (*fn)(void *arg), void *arg)
+    SNIC_REQUIRES(snic_control);
 /* Wait until everything retired so far is reclaimed. */
-void dp_synchronize(struct dp *dp);
+void dp_synchronize(struct dp *dp)
+    SNIC_REQUIRES(snic_control);
 const struct dp_cls *dp_classifier(const struct dp *dp);
 
 /* A worker's counters. Only the worker writes them, each a single-writer
@@ -681,12 +699,15 @@ typedef void dp_learn_apply_fn(void *ctx, const struct flow_mod *fm);
 typedef void dp_fin_apply_fn(void *ctx, uint64_t id, uint16_t idle,
                              uint16_t hard);
 size_t dp_learn_drain(struct dp *dp, dp_learn_apply_fn *fn,
-                      dp_fin_apply_fn *fin, void *ctx);
+                      dp_fin_apply_fn *fin, void *ctx)
+    SNIC_REQUIRES(snic_control);
 
 /* Control thread: create a worker (offline) / destroy a stopped one (its
  * counters are kept in the datapath's totals). */
-struct dp_worker *dp_worker_create(struct dp *dp);
-void dp_worker_destroy(struct dp_worker *w);
+struct dp_worker *dp_worker_create(struct dp *dp)
+    SNIC_REQUIRES(snic_control);
+void dp_worker_destroy(struct dp_worker *w)
+    SNIC_REQUIRES(snic_control);
 
 /* Worker side: only from the worker's own thread. */
 void dp_worker_online(struct dp_worker *w);

@@ -93,6 +93,7 @@ install(struct dp *dp, uint32_t n_flows)
     struct flow f;
     uint64_t id = 1;
 
+    snic_role_enter(&snic_control);
     memset(&f, 0, sizeof(f));
     f.priority = 100;
     f.match.mask.in_port = 0xffffffffu;
@@ -247,6 +248,7 @@ acl_frame(uint8_t *f, uint32_t i)
 static void
 put_or_die(struct dp *dp, uint64_t id, const struct flow *f)
 {
+    snic_role_enter(&snic_control);
     if (dp_flow_put(dp, id, f) < 0)
         abort();
 }
@@ -346,6 +348,7 @@ install_shape(struct dp *dp, const char *shape, uint32_t n_pflows)
     struct flow f;
     uint64_t id = 1;
 
+    snic_role_enter(&snic_control);
     memset(&f, 0, sizeof(f));
     if (strcmp(shape, "port") == 0) {
         f.match.mask.in_port = 0xffffffffu;
@@ -476,6 +479,7 @@ matrix(const char *shape)
     const char *only = getenv("DP_BENCH_PFLOWS");
     uint8_t *frames = malloc((size_t)100000 * STRIDE);
 
+    snic_role_enter(&snic_control);
     if (frames == NULL)
         return 1;
     printf("snic software datapath, rule set '%s', bursts of %u, median of "
@@ -527,6 +531,7 @@ main(void)
     uint8_t *frames = malloc((size_t)MISS_PKTS * STRIDE);
     struct flow_key *keys = malloc(MISS_PKTS * sizeof(*keys));
 
+    snic_role_enter(&snic_control);
     if (frames == NULL || keys == NULL)
         return 1;
     if (getenv("DP_BENCH_OPS") != NULL)

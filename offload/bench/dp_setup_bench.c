@@ -87,6 +87,7 @@ classifier_only(uint32_t n, uint32_t batch)
     double t0;
     char text[160];
 
+    snic_role_enter(&snic_control);
     if (dp == NULL)
         return -1;
     line(text, sizeof(text), 0);
@@ -123,6 +124,7 @@ main(int argc, char **argv)
     size_t before, after;
     char text[160];
 
+    snic_role_enter(&snic_control);
     if (n == 0 || batch == 0) {
         fprintf(stderr, "usage: dp_setup_bench [FLOWS [BATCH]] (both > 0)\n");
         return 2;

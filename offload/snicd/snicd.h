@@ -18,9 +18,12 @@
  * except what the workers read through RCU-style publication (the
  * datapath's snapshots, the mark table) and the per-worker counters, which
  * each worker writes alone and the control thread only reads. What
- * drives the workers (start, stop, park, publish what they read) requires
- * the role snicd_control, which only the control thread enters (main()):
- * clang refuses a call from anywhere else (common/snic_tsa.h).
+ * drives the workers (start, stop, park, publish what they read) and what
+ * reaches the datapath's writer side or the control socket requires the
+ * role snic_control (common/snic_tsa.h: the one role of the control
+ * thread, which the datapath and the control server require too), which
+ * only the control thread enters (main()): clang refuses a call from
+ * anywhere else.
  */
 #ifndef SNICD_H
 #define SNICD_H
@@ -38,9 +41,6 @@
 #include "snicd_offload.h"
 #include "snicd_opts.h"
 #include "snicd_util.h"
-
-/* The control thread (see the top). */
-SNIC_ROLE_DECLARE(snicd_control);
 
 #define SNICD_OFPORT_UPLINK     1u
 #define SNICD_OFPORT_VF_BASE    2u
@@ -102,7 +102,8 @@ int snicd_port_vf_from_name(const char *ethdev_name, int switch_port);
 /* Give the datapath the ports that are there now (not gone), with their
  * VLAN configuration. Logs and keeps the previous set on failure. */
 struct snicd;
-void snicd_switch_publish(struct snicd *d);
+void snicd_switch_publish(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 /* Every --port names a port snicd has: 0, or -ENOENT (logged). */
 int snicd_switch_check(const struct snicd *d);
 
@@ -236,7 +237,7 @@ struct snicd;
  * of ports adopted (> 0) in the turn the device is back, when the caller
  * re-installs the flows (snicd_resync_device); else 0. */
 int snicd_device_poll(struct snicd *d, bool link_changed)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 
 /* ---- the daemon (snicd_core.c) ---- */
 
@@ -338,11 +339,12 @@ struct snicd {
 #define SNICD_EV_LSC    0x8u
 
 /* Create the flow table and the datapath; no ports, no offload yet. */
-int snicd_core_init(struct snicd *d);
+int snicd_core_init(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 /* Flows are destroyed without journaling (they stay desired); the offload
  * manager (d->offload, owned from now on) destroys its rules. */
 void snicd_core_fini(struct snicd *d)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 /* After the ports are known: the port map for names. */
 void snicd_core_ports_ready(struct snicd *d);
 
@@ -353,7 +355,8 @@ void snicd_core_ports_ready(struct snicd *d);
  * batch (ENOSPC, EIO...), *@failed is @n. Either way nothing of the batch
  * was applied. Returns the number of flows changed, or a negative errno. */
 int snicd_core_apply(struct snicd *d, const struct flow_mod *mods, size_t n,
-                     size_t *failed);
+                     size_t *failed)
+    SNIC_REQUIRES(snic_control);
 /* The same in parts, for a batch that arrives in pieces: begin, add
  * (any number of times; a refused mod aborts the whole batch, *@failed is
  * its index in that call), then end (the journal, then the listeners: 0
@@ -362,10 +365,12 @@ int snicd_core_apply(struct snicd *d, const struct flow_mod *mods, size_t n,
 int snicd_core_batch_begin(struct snicd *d);
 int snicd_core_batch_add(struct snicd *d, const struct flow_mod *mods,
                          size_t n, size_t *failed);
-int snicd_core_batch_end(struct snicd *d, size_t n_mods);
+int snicd_core_batch_end(struct snicd *d, size_t n_mods)
+    SNIC_REQUIRES(snic_control);
 void snicd_core_batch_abort(struct snicd *d);
 /* Commit without new mods (after expiry, resync...). */
-int snicd_core_commit(struct snicd *d);
+int snicd_core_commit(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 /*
  * Counters and timeouts, in slices so that the control loop answers
  * requests between them at any table size. snicd_core_refresh_begin()
@@ -380,8 +385,10 @@ int snicd_core_commit(struct snicd *d);
  * snicd_core_refresh() is a whole pass at once (a start-up or a test).
  */
 void snicd_core_refresh_begin(struct snicd *d);
-bool snicd_core_refresh_step(struct snicd *d);
-void snicd_core_refresh(struct snicd *d);
+bool snicd_core_refresh_step(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
+void snicd_core_refresh(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 /* A flow's totals now: software counters plus the hardware counts read
  * last (at most a second old, or as of the last read_hw). */
 void snicd_core_flow_counts(void *d, const struct flow_entry *e,
@@ -392,7 +399,8 @@ void snicd_core_read_hw(struct snicd *d);
 /* learn(...): add the flows the datapath's workers learned to the flow
  * table (then they are dumped, counted, expire and are offloaded like any
  * other) and commit; returns how many were drained (snicd_learn.c). */
-size_t snicd_learn_drain(struct snicd *d);
+size_t snicd_learn_drain(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 /* Where flow @id lives. */
 enum snicd_where snicd_core_where(const struct snicd *d, uint64_t id,
                                   const char **reason);
@@ -404,7 +412,8 @@ enum snicd_where snicd_core_where(const struct snicd *d, uint64_t id,
 int snicd_ports_probe_local(struct snicd *d, const char *iface);
 /* Find, name, configure and start every ethdev port (and vxlan0 when
  * configured). The uplink is the transfer proxy. 0 or negative errno. */
-int snicd_ports_init(struct snicd *d);
+int snicd_ports_init(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 /* Stop and close every port. */
 void snicd_ports_fini(struct snicd *d);
 /* What a pass over the port events did, for snicd_resync_ports() and the
@@ -424,18 +433,19 @@ struct snicd_port_events {
  * Control thread. */
 void snicd_ports_process_events(struct snicd *d,
                                 struct snicd_port_events *out)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 /* Configure (one rx/tx queue per worker) and start ethdev @pid. */
 int snicd_port_start(struct snicd *d, uint16_t pid);
 /* 1: the uplink, 0: a VF representor (*@vf), negative: neither. */
 int snicd_port_classify(uint16_t pid, int *vf);
 /* The workers' ofport -> ethdev map from the ports (workers parked). */
-void snicd_ports_rebuild_tx(struct snicd *d);
+void snicd_ports_rebuild_tx(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 /* Park / release the workers around port reconfiguration. */
 void snicd_workers_pause(struct snicd *d)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 void snicd_workers_resume(struct snicd *d)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 
 /* ---- the hardware after port and device events (snicd_resync.c) ---- */
 
@@ -443,18 +453,18 @@ void snicd_workers_resume(struct snicd *d)
  * re-installs every flow, representors back only theirs (a full resync
  * would re-create every rule, a blip for all traffic); then commit. */
 void snicd_resync_ports(struct snicd *d, const struct snicd_port_events *ev)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 /* The device is back with @n_ports ports: every flow re-installed, commit,
  * port state refreshed. */
 void snicd_resync_device(struct snicd *d, int n_ports)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 /* Once the desired state is in the card (the first commit after start,
  * a re-attach): remove what an earlier driver instance left there that no
  * flow adopted (docs/snicd.md "Restart without a gap"). Before it, such
  * rules go on forwarding as they did; after it the card holds exactly
  * what is desired. */
 void snicd_resync_orphans(struct snicd *d)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 
 /* ---- control methods (snicd_ctl.c) ---- */
 
@@ -479,7 +489,8 @@ int snicd_flow_lines_parse(struct snicd *d, const json_t *flows,
 json_t *snicd_txn_add_flows(struct snicd *d, const json_t *flows,
                             const char *file, json_int_t first_line,
                             json_int_t id, bool more, bool abort_it,
-                            struct ctl_error *err);
+                            struct ctl_error *err)
+    SNIC_REQUIRES(snic_control);
 /* Drop transactions without a chunk for a while (clients that went):
  * once a second from the control loop. */
 void snicd_txn_expire(struct snicd *d, uint64_t now);
@@ -494,15 +505,15 @@ struct snicd_worker_stats {
 };
 
 int snicd_workers_start(struct snicd *d, unsigned n)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 void snicd_workers_stop(struct snicd *d)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 /* Sum of every worker's counters (relaxed reads). */
 void snicd_workers_stats(const struct snicd *d,
                          struct snicd_worker_stats *s,
                          struct dp_worker_stats *dps);
 /* Publish a new mark table (the old one is freed after a grace period). */
 void snicd_marks_publish(struct snicd *d, struct snicd_mark_table *t)
-    SNIC_REQUIRES(snicd_control);
+    SNIC_REQUIRES(snic_control);
 
 #endif /* SNICD_H */

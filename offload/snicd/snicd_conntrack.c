@@ -133,6 +133,7 @@ out:
 
 json_t *
 snicd_ctl_conntrack_flush(struct snicd *d, int zone)
+    SNIC_REQUIRES(snic_control)
 {
     char text[96];
     size_t n = d->dp != NULL ? dp_conntrack_flush(d->dp, zone) : 0;

@@ -31,9 +31,6 @@
 #include "snic_hash.h"
 #include "snicd.h"
 
-/* the control thread, a role the analysis checks (snicd.h) */
-SNIC_ROLE_DEFINE(snicd_control);
-
 struct snicd_hwctr {
     struct snic_hmap_node node; /* in snicd.hwctr, hash of id */
     uint64_t id;
@@ -101,6 +98,7 @@ hw_clear(struct snicd *d)
 static void
 deliver(struct snicd *d, enum flow_change_kind kind,
         const struct flow_entry *e, enum flow_removed_reason reason)
+    SNIC_REQUIRES(snic_control)
 {
     dp_flow_table_listener(d->dp, kind, e, reason);
     if (d->offload != NULL)
@@ -147,6 +145,7 @@ staged_order(const void *pa, const void *pb)
  * flows in the order they were added). */
 static void
 deliver_staged(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     /* an empty batch has no array: qsort may not be given NULL */
     if (d->n_staged > 1)
@@ -179,6 +178,7 @@ deliver_staged(struct snicd *d)
 static void
 on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
           enum flow_removed_reason reason)
+    SNIC_REQUIRES(snic_control)
 {
     struct snicd *d = ctx;
 
@@ -199,6 +199,7 @@ on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
 
 int
 snicd_core_init(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     d->start_ns = snic_now_ns();
     d->local_ethdev = UINT16_MAX;
@@ -223,7 +224,7 @@ snicd_core_ports_ready(struct snicd *d)
 
 void
 snicd_core_fini(struct snicd *d)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     struct snicd_journal *j = d->journal;
 
@@ -252,6 +253,7 @@ snicd_core_fini(struct snicd *d)
 
 int
 snicd_core_commit(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     int rc;
     int rc2 = 0;
@@ -341,6 +343,7 @@ snicd_core_batch_add(struct snicd *d, const struct flow_mod *mods, size_t n,
 
 int
 snicd_core_batch_end(struct snicd *d, size_t n_mods)
+    SNIC_REQUIRES(snic_control)
 {
     int rc = d->stage_err < 0 ? d->stage_err : d->journal_err;
 
@@ -367,6 +370,7 @@ snicd_core_batch_end(struct snicd *d, size_t n_mods)
 int
 snicd_core_apply(struct snicd *d, const struct flow_mod *mods, size_t n,
                  size_t *failed)
+    SNIC_REQUIRES(snic_control)
 {
     int total, rc = snicd_core_batch_begin(d);
 
@@ -461,6 +465,7 @@ snicd_core_refresh_begin(struct snicd *d)
 
 bool
 snicd_core_refresh_step(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     uint64_t now;
 
@@ -481,6 +486,7 @@ snicd_core_refresh_step(struct snicd *d)
 
 void
 snicd_core_refresh(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     snicd_core_refresh_begin(d);
     while (snicd_core_refresh_step(d))

@@ -104,6 +104,7 @@ refusal(int rc, size_t failed, size_t n)
 static json_t *
 apply_one(struct snicd *d, const char *line, enum flow_cmd cmd,
           const char *what, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     struct flow_error ferr;
     struct flow_mod fm;
@@ -122,6 +123,7 @@ apply_one(struct snicd *d, const char *line, enum flow_cmd cmd,
 
 static json_t *
 m_add_flow(void *ctx, const json_t *params, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     static const char *const allowed[] = { "flow", NULL };
     const char *line;
@@ -134,6 +136,7 @@ m_add_flow(void *ctx, const json_t *params, struct ctl_error *err)
 
 static json_t *
 m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     static const char *const allowed[] = { "flows", "file", "first_line",
                                            "txn", "more", "abort", NULL };
@@ -223,6 +226,7 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
 static json_t *
 mod_del(struct snicd *d, const json_t *params, bool del,
         struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     static const char *const allowed[] = { "flow", "strict", NULL };
     const char *line;
@@ -244,12 +248,14 @@ mod_del(struct snicd *d, const json_t *params, bool del,
 
 static json_t *
 m_mod_flows(void *ctx, const json_t *params, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     return mod_del(ctx, params, false, err);
 }
 
 static json_t *
 m_del_flows(void *ctx, const json_t *params, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     return mod_del(ctx, params, true, err);
 }
@@ -498,6 +504,7 @@ m_fdb_show(void *ctx, const json_t *params, struct ctl_error *err)
 
 static json_t *
 m_fdb_flush(void *ctx, const json_t *params, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     static const char *const allowed[] = { "port", NULL };
     const json_t *v;
@@ -544,6 +551,7 @@ m_conntrack_show(void *ctx, const json_t *params, struct ctl_error *err)
 
 static json_t *
 m_conntrack_flush(void *ctx, const json_t *params, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     static const char *const allowed[] = { "zone", NULL };
     int zone;

@@ -17,11 +17,13 @@ json_t *snicd_ctl_stats(struct snicd *d);
  * one port's entries (NULL: all). */
 json_t *snicd_ctl_fdb_show(struct snicd *d);
 json_t *snicd_ctl_fdb_flush(struct snicd *d, const char *port,
-                            struct ctl_error *err);
+                            struct ctl_error *err)
+    SNIC_REQUIRES(snic_control);
 /* The connection tracker (snicd_conntrack.c): the entries of @zone (-1:
  * all) and the ct counters; a flush of them. */
 json_t *snicd_ctl_conntrack_show(struct snicd *d, int zone);
-json_t *snicd_ctl_conntrack_flush(struct snicd *d, int zone);
+json_t *snicd_ctl_conntrack_flush(struct snicd *d, int zone)
+    SNIC_REQUIRES(snic_control);
 /* Packets sent to CONTROLLER: the count and the last ones
  * (snicd_ctl_info.c, from the workers' rings of snicd_punt.c). */
 json_t *snicd_ctl_controller_show(struct snicd *d);

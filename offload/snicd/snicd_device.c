@@ -121,7 +121,7 @@ save_devices(struct snicd *d)
 
 static void
 device_lost(struct snicd *d)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     snicd_log(SNICD_LOG_ERR, "the device stopped answering: every flow "
               "goes to software, none is lost; re-attaching when it "
@@ -197,7 +197,7 @@ adopt_ports(struct snicd *d)
 /* The number of ports adopted once the device is back, else 0. */
 static int
 try_reattach(struct snicd *d)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     const struct snicd_port_info *up;
     uint64_t now = snic_now_ns();
@@ -243,7 +243,7 @@ try_reattach(struct snicd *d)
 
 int
 snicd_device_poll(struct snicd *d, bool link_changed)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     if (!d->eal)
         return 0;

@@ -48,6 +48,7 @@ apply_fin(void *ctx, uint64_t id, uint16_t idle, uint16_t hard)
 
 size_t
 snicd_learn_drain(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     struct learn_ctx lc = { .d = d, .now = snic_now_ns() };
     size_t n;

@@ -313,6 +313,7 @@ replay_one(void *ctx, bool add, const struct flow *f)
 
 static int
 load_flows_file(struct snicd *d, const char *path)
+    SNIC_REQUIRES(snic_control)
 {
     FILE *f = fopen(path, "r");
     struct flow_mod *mods = NULL;
@@ -365,7 +366,7 @@ out:
 
 static int
 marks_changed(void *ctx, const struct snicd_mark *marks, unsigned n)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     struct snicd *d = ctx;
     struct snicd_mark_table *t = snicd_marks_build(marks, n, d->table,
@@ -408,6 +409,7 @@ start_offload(struct snicd *d)
 
 static int
 open_journal(struct snicd *d, const struct snicd_opts *o)
+    SNIC_REQUIRES(snic_control)
 {
     char *path = NULL;
     size_t n = 0;
@@ -459,7 +461,7 @@ ctl_log(const char *line)
 
 static void
 control_loop(struct snicd *d, struct ctl_server *srv)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     uint64_t last = snic_now_ns();
     bool busy = false;
@@ -511,7 +513,7 @@ main(int argc, char **argv)
     gid_t gid = (gid_t)-1;
     char *runtime_dir = NULL;
 
-    snic_role_enter(&snicd_control);    /* this is the control thread */
+    snic_role_enter(&snic_control);    /* this is the control thread */
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--") == 0) {
             sep = i;

@@ -96,7 +96,7 @@ snicd_marks_build(const struct snicd_mark *marks, unsigned n,
 
 void
 snicd_marks_publish(struct snicd *d, struct snicd_mark_table *t)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     struct snicd_mark_table *old = __atomic_exchange_n(
         &d->marks, t, __ATOMIC_ACQ_REL);

@@ -116,6 +116,7 @@ snicd_ports_probe_local(struct snicd *d, const char *iface)
 
 void
 snicd_ports_rebuild_tx(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     d->local_ethdev = UINT16_MAX;
     for (unsigned i = 0; i < SNICD_OFPORT_TABLE; i++)
@@ -157,6 +158,7 @@ snicd_port_classify(uint16_t pid, int *vf)
 
 int
 snicd_ports_init(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     uint16_t pid;
     int rc, vf;
@@ -311,6 +313,7 @@ handle_reset(struct snicd *d, uint16_t pid)
 
 static bool
 handle_rmv(struct snicd *d, uint16_t pid)
+    SNIC_REQUIRES(snic_control)
 {
     int i = port_index(d, pid);
 
@@ -340,6 +343,7 @@ enum port_arrival {
  * *ofport to its OpenFlow number. */
 static enum port_arrival
 handle_new(struct snicd *d, uint16_t pid, uint32_t *ofport_out)
+    SNIC_REQUIRES(snic_control)
 {
     int vf = -1, rc = snicd_port_classify(pid, &vf);
     uint32_t ofport = rc == 1 ? SNICD_OFPORT_UPLINK
@@ -381,7 +385,7 @@ handle_new(struct snicd *d, uint16_t pid, uint32_t *ofport_out)
 
 void
 snicd_ports_process_events(struct snicd *d, struct snicd_port_events *out)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     bool paused = false;
 

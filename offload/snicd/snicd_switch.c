@@ -26,6 +26,7 @@ cfg_of(const struct snicd *d, const char *name)
 
 void
 snicd_switch_publish(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     static struct dp_port ports[SNICD_MAX_PORTS];   /* control thread only */
     size_t n = 0;
@@ -138,6 +139,7 @@ out:
 
 json_t *
 snicd_ctl_fdb_flush(struct snicd *d, const char *port, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     uint32_t ofport = 0;
     char text[96];

@@ -199,6 +199,7 @@ txn_append(struct snicd *d, struct snicd_txn *t, const json_t *flows,
 /* Every chunk of @t into one batch. The reply, or NULL with @err. */
 static json_t *
 txn_commit(struct snicd *d, struct snicd_txn *t, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     struct flow_mod *mods = NULL;
     size_t *lines = NULL, cap = 0, failed = 0, before, fresh;
@@ -275,6 +276,7 @@ json_t *
 snicd_txn_add_flows(struct snicd *d, const json_t *flows, const char *file,
                     json_int_t first_line, json_int_t id, bool more,
                     bool abort_it, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     uint64_t now = snic_now_ns();
     struct snicd_txn *t = NULL;

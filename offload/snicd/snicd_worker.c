@@ -336,7 +336,7 @@ worker_main(void *arg)
 
 int
 snicd_workers_start(struct snicd *d, unsigned n)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     unsigned lcore;
 
@@ -377,7 +377,7 @@ snicd_workers_start(struct snicd *d, unsigned n)
 
 void
 snicd_workers_stop(struct snicd *d)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     __atomic_store_n(&d->stop, 1, __ATOMIC_SEQ_CST);
     for (unsigned i = 0; i < d->n_workers; i++) {
@@ -394,7 +394,7 @@ snicd_workers_stop(struct snicd *d)
 
 void
 snicd_workers_pause(struct snicd *d)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     unsigned spins = 0;
 
@@ -414,7 +414,7 @@ snicd_workers_pause(struct snicd *d)
 
 void
 snicd_workers_resume(struct snicd *d)
-    SNIC_REQUIRES(snicd_control)
+    SNIC_REQUIRES(snic_control)
 {
     __atomic_store_n(&d->pause, 0, __ATOMIC_SEQ_CST);
 }

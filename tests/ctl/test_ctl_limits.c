@@ -119,6 +119,7 @@ static const struct ctl_stream_method streams[] = {
 static void *
 serve(void *arg)
 {
+    snic_role_enter(&snic_control);
     (void)arg;
     while (!__atomic_load_n(&stop, __ATOMIC_SEQ_CST))
         ctl_server_run_once(server, 20);
@@ -129,6 +130,7 @@ serve(void *arg)
 static void
 create_with(const struct ctl_limits *lim)
 {
+    snic_role_enter(&snic_control);
     snprintf(rundir, sizeof(rundir), "/tmp/snic-ctl-lim.XXXXXX");
     cr_assert_not_null(mkdtemp(rundir));
     server = ctl_server_create(rundir, GROUP, methods, 3, NULL);
@@ -159,6 +161,7 @@ start_with(const struct ctl_limits *lim)
 static void
 finish(void)
 {
+    snic_role_enter(&snic_control);
     if (server == NULL)
         return;
     __atomic_store_n(&stop, true, __ATOMIC_SEQ_CST);
@@ -678,6 +681,7 @@ Test(ctl_limits, a_uids_streams_open_in_the_order_asked)
     size_t cap = sizeof(buf);
     gid_t g = GROUP, none[1];
 
+    snic_role_enter(&snic_control);
     if (geteuid() != 0)
         cr_skip_test("needs root to act as another user");
     /* the round robin starts at each slot in turn when the lines come */

@@ -46,6 +46,7 @@ static const struct ctl_method methods[] = {
 static void *
 serve(void *arg)
 {
+    snic_role_enter(&snic_control);
     (void)arg;
     while (!__atomic_load_n(&stop, __ATOMIC_SEQ_CST))
         ctl_server_run_once(server, 20);
@@ -66,6 +67,7 @@ start(void)
 static void
 finish(void)
 {
+    snic_role_enter(&snic_control);
     __atomic_store_n(&stop, true, __ATOMIC_SEQ_CST);
     pthread_join(server_thread, NULL);
     ctl_server_destroy(server);
@@ -113,6 +115,7 @@ Test(ctl_server, modes_are_private)
 
 Test(ctl_server, second_daemon_is_refused)
 {
+    snic_role_enter(&snic_control);
     errno = 0;
     struct ctl_server *other = ctl_server_create(rundir, (gid_t)-1, methods,
                                                  2, NULL);
@@ -215,6 +218,7 @@ serve_group(void *arg)
 {
     struct group_server *g = arg;
 
+    snic_role_enter(&snic_control);
     while (!__atomic_load_n(&g->stop, __ATOMIC_SEQ_CST))
         ctl_server_run_once(g->s, 20);
     return NULL;
@@ -234,6 +238,7 @@ group_server_start(struct group_server *g, gid_t gid)
 static void
 group_server_stop(struct group_server *g)
 {
+    snic_role_enter(&snic_control);
     __atomic_store_n(&g->stop, true, __ATOMIC_SEQ_CST);
     pthread_join(g->thread, NULL);
     ctl_server_destroy(g->s);

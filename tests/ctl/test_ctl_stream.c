@@ -113,6 +113,7 @@ static const struct ctl_stream_method streams[] = {
 static void *
 serve(void *arg)
 {
+    snic_role_enter(&snic_control);
     (void)arg;
     while (!__atomic_load_n(&stop, __ATOMIC_SEQ_CST))
         ctl_server_run_once(server, 20);
@@ -122,6 +123,7 @@ serve(void *arg)
 static void
 start(void)
 {
+    snic_role_enter(&snic_control);
     snprintf(rundir, sizeof(rundir), "/tmp/snic-ctl-str.XXXXXX");
     cr_assert_not_null(mkdtemp(rundir));
     server = ctl_server_create(rundir, (gid_t)-1, methods, 1, NULL);
@@ -136,6 +138,7 @@ start(void)
 static void
 finish(void)
 {
+    snic_role_enter(&snic_control);
     if (server == NULL)
         return;
     __atomic_store_n(&stop, true, __ATOMIC_SEQ_CST);

@@ -44,6 +44,7 @@ dp_env_add(struct dp_env *e, const char *line)
 static inline void
 dp_env_init(struct dp_env *e, uint64_t now, const char *const *lines)
 {
+    snic_role_enter(&snic_control);
     e->now = now;
     e->dp = dp_create(NULL, NULL);
     e->ft = flow_table_create(dp_flow_table_listener, e->dp);
@@ -57,6 +58,7 @@ dp_env_init(struct dp_env *e, uint64_t now, const char *const *lines)
 static inline void
 dp_env_fini(struct dp_env *e)
 {
+    snic_role_enter(&snic_control);
     dp_worker_destroy(e->w);
     flow_table_destroy(e->ft);
     dp_destroy(e->dp);

@@ -35,6 +35,7 @@ struct world {
 static void
 world_init(struct world *wd)
 {
+    snic_role_enter(&snic_control);
     memset(wd, 0, sizeof(*wd));
     wd->dp = dp_create(NULL, NULL);
     cr_assert_not_null(wd->dp);
@@ -47,6 +48,7 @@ world_init(struct world *wd)
 static void
 world_fini(struct world *wd)
 {
+    snic_role_enter(&snic_control);
     dp_worker_destroy(wd->w);
     flow_table_destroy(wd->ft);     /* reports REMOVED to the dp: fine */
     dp_destroy(wd->dp);
@@ -152,6 +154,7 @@ Test(dp_classifier, differential_random_flow_sets,
 {
     static const unsigned seeds[] = { 1, 7, 42, 1234, 99991 };
 
+    snic_role_enter(&snic_control);
     for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
         unsigned seed = seeds[s];
         struct world wd;
@@ -181,6 +184,7 @@ Test(dp_classifier, ties_go_to_the_oldest_id)
     struct flow_key key;
     const struct dp_rule *r;
 
+    snic_role_enter(&snic_control);
     world_init(&wd);
     memset(&fm, 0, sizeof(fm));
     fm.cmd = FLOW_CMD_ADD;
@@ -209,6 +213,7 @@ Test(dp_classifier, unchanged_subtables_are_shared)
     struct world wd;
     unsigned seed = 5;
 
+    snic_role_enter(&snic_control);
     world_init(&wd);
     add_random(&wd, &seed, 200);
     cr_assert_eq(dp_commit(wd.dp), 0);
@@ -337,6 +342,7 @@ Test(dp_classifier, concurrent_publish_and_lookup, .timeout = 30)
     uint64_t version = 1, start = snic_now_ns();
     unsigned long publishes = 0;
 
+    snic_role_enter(&snic_control);
     c_dp = dp_create(NULL, NULL);
     cr_assert_not_null(c_dp);
     memset(&f, 0, sizeof(f));
@@ -430,6 +436,7 @@ put_exact(struct dp *dp, uint64_t id, uint32_t i, uint16_t prio,
 {
     struct flow f;
 
+    snic_role_enter(&snic_control);
     exact_flow(i, prio, port, &f);
     cr_assert_eq(dp_flow_put(dp, id, &f), 0);
 }
@@ -442,6 +449,7 @@ Test(dp_classifier, publish_cost_follows_the_changes)
     struct dp_cls_stats s0, s1;
     const struct dp_rule *r;
 
+    snic_role_enter(&snic_control);
     cr_assert_not_null(dp);
     for (uint32_t i = 0; i < COST_FLOWS; i++) {
         put_exact(dp, i + 1, i, 100, 2);
@@ -489,6 +497,7 @@ Test(dp_classifier, identical_matches_hand_over)
     const struct dp_rule *r;
     const uint32_t x = 777;
 
+    snic_role_enter(&snic_control);
     cr_assert_not_null(dp);
     for (uint32_t i = 0; i < 3000; i++)
         put_exact(dp, i + 1, i == x ? 5000 : i, 100, 2);
@@ -555,6 +564,7 @@ Test(dp_classifier, held_snapshot_never_changes, .timeout = DIFF_TIMEOUT_S)
     struct world wd;
     unsigned seed = 11, kseed;
 
+    snic_role_enter(&snic_control);
     world_init(&wd);
     add_random(&wd, &seed, 300);
     cr_assert_eq(dp_commit(wd.dp), 0);

@@ -137,6 +137,7 @@ Test(dp_conj, ordinary_flows_above_win_below_lose)
 {
     struct dp_env e;
 
+    snic_role_enter(&snic_control);
     dp_env_init(&e, 0, firewall);
     dp_env_add(&e, "cookie=20,priority=200,tcp,tp_dst=443,actions=output:3");
     dp_env_add(&e, "cookie=30,priority=50,ip,nw_src=10.0.0.1,actions=output:4");
@@ -163,6 +164,7 @@ Test(dp_conj, one_flow_with_every_clause_does_not_complete_alone)
     };
     struct dp_env e;
 
+    snic_role_enter(&snic_control);
     dp_env_init(&e, 0, lines);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 8080), 99);
     dp_env_add(&e, "cookie=42,priority=300,ip,nw_src=10.0.0.9,"
@@ -264,6 +266,7 @@ Test(dp_conj, clause_flows_change)
     struct flow_mod fm;
     struct flow_error err;
 
+    snic_role_enter(&snic_control);
     dp_env_init(&e, 0, firewall);
     cr_assert_eq(chosen4(&e, 1, 1, 5, 80), 10);
     cr_assert_eq(flow_parse("priority=100,tcp,tp_dst=80", FLOW_CMD_DELETE_STRICT,
@@ -355,6 +358,7 @@ Test(dp_conj, differential_random_sets, .timeout = 120)
         struct dp_env e;
         unsigned n = 4 + rnd(&seed, 24);
 
+    snic_role_enter(&snic_control);
         dp_env_init(&e, 0, NULL);
         for (unsigned round = 0; round < 2; round++) {
             for (unsigned i = 0; i < n; i++) {

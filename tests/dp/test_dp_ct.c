@@ -274,6 +274,7 @@ Test(dp_ct, zones_are_separate)
     struct dp_ct_entry ent;
     struct frame f;
 
+    snic_role_enter(&snic_control);
     env_init(&e, flows);
     udp(&f, true, 7000);
     cr_assert_eq(send_frame(&e, &f, 1), P_NEW);
@@ -347,6 +348,7 @@ Test(dp_ct, full_table_leaves_packets_new)
     struct dp_env e;
     struct frame f;
 
+    snic_role_enter(&snic_control);
     env_init(&e, firewall);
     dp_conntrack_set_limit(e.dp, 2);
     cr_assert_eq(dp_conntrack_limit(e.dp), 2);
@@ -464,6 +466,7 @@ Test(dp_ct, two_workers_track_both_directions, .timeout = 60)
     struct racer ra, rb;
     pthread_t ta, tb;
 
+    snic_role_enter(&snic_control);
     env_init(&e, firewall);
     ra = (struct racer){ .e = &e, .w = e.w, .from_a = true };
     rb = (struct racer){ .e = &e, .w = dp_worker_create(e.dp),

@@ -311,6 +311,7 @@ ways_create(void)
     };
     struct dp_port ports[6];
 
+    snic_role_enter(&snic_control);
     memset(ports, 0, sizeof(ports));
     for (unsigned p = 0; p < 6; p++)
         ports[p].ofport = 1 + p;
@@ -335,6 +336,7 @@ ways_create(void)
 static void
 ways_destroy(void)
 {
+    snic_role_enter(&snic_control);
     for (unsigned i = 0; i < N_WAYS; i++) {
         dp_worker_offline(ways[i].w);
         dp_worker_destroy(ways[i].w);
@@ -345,6 +347,7 @@ ways_destroy(void)
 static void
 ways_put(uint64_t id, const struct flow *f)
 {
+    snic_role_enter(&snic_control);
     for (unsigned i = 0; i < N_WAYS; i++)
         cr_assert_eq(dp_flow_put(ways[i].dp, id, f), 0);
 }
@@ -352,6 +355,7 @@ ways_put(uint64_t id, const struct flow *f)
 static void
 ways_del(uint64_t id)
 {
+    snic_role_enter(&snic_control);
     for (unsigned i = 0; i < N_WAYS; i++)
         cr_assert_eq(dp_flow_del(ways[i].dp, id), 0);
 }
@@ -359,6 +363,7 @@ ways_del(uint64_t id)
 static void
 ways_commit(void)
 {
+    snic_role_enter(&snic_control);
     for (unsigned i = 0; i < N_WAYS; i++) {
         /* the workers pass a quiescent state: old snapshots can go */
         dp_worker_quiesce(ways[i].w);
@@ -717,6 +722,7 @@ Test(dp_fastpath, publisher_races_workers, .timeout = 60)
     unsigned long publishes = 0;
     struct flow f;
 
+    snic_role_enter(&snic_control);
     c_dp = dp_create(NULL, NULL);
     cr_assert_not_null(c_dp);
     version = dp_cls_snap_version(dp_cls_snap_get(dp_classifier(c_dp))) + 1;
@@ -794,6 +800,7 @@ many_masks(struct dp *dp)
 {
     struct flow f;
 
+    snic_role_enter(&snic_control);
     for (unsigned m = 0; m < 10; m++) {
         memset(&f, 0, sizeof(f));
         flow_match_init_catchall(&f.match);
@@ -828,6 +835,7 @@ one_udp(struct dp_worker *w, uint16_t sport)
 
 Test(dp_fastpath, cache_rests_while_it_misses, .timeout = 60)
 {
+    snic_role_enter(&snic_control);
     struct dp *dp = dp_create(NULL, NULL);
     struct dp_worker *w = dp_worker_create(dp), *w2 = dp_worker_create(dp);
     uint64_t hits;
@@ -875,6 +883,7 @@ falls_through(struct dp *dp)
     struct flow f;
     uint64_t id = 1;
 
+    snic_role_enter(&snic_control);
     memset(&f, 0, sizeof(f));
     flow_match_init_catchall(&f.match);
     f.match.mask.dl_type = 0xffff;
@@ -950,6 +959,7 @@ udp_bursts(struct dp_worker *w, uint16_t dport, unsigned n_bursts,
 
 Test(dp_fastpath, cache_where_this_traffic_makes_lookups_dear, .timeout = 60)
 {
+    snic_role_enter(&snic_control);
     struct dp *dp = dp_create(NULL, NULL);
     struct dp_worker *w = dp_worker_create(dp), *w2 = dp_worker_create(dp);
     struct out_count c = { { 0 } };

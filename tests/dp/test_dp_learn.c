@@ -44,6 +44,7 @@ apply_fin(void *ctx, uint64_t id, uint16_t idle, uint16_t hard)
 static size_t
 drain(struct dp_env *e)
 {
+    snic_role_enter(&snic_control);
     size_t n = dp_learn_drain(e->dp, apply, apply_fin, e);
 
     cr_assert_eq(dp_commit(e->dp), 0);

@@ -96,6 +96,7 @@ Test(dp_pipeline, differential_goto_tables, .timeout = 60)
 {
     static const unsigned seeds[] = { 3, 17, 2024 };
 
+    snic_role_enter(&snic_control);
     for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
         unsigned seed = seeds[s];
         struct dp *dp = dp_create(NULL, NULL);
@@ -187,6 +188,7 @@ on_retired(void *ctx, uint64_t id, uint64_t packets, uint64_t bytes)
 
 Test(dp_pipeline, goto_sees_modified_packet_and_counters)
 {
+    snic_role_enter(&snic_control);
     struct retired ret = { 0 };
     struct dp *dp = dp_create(on_retired, &ret);
     struct flow_table *ft = flow_table_create(dp_flow_table_listener, dp);
@@ -245,6 +247,7 @@ Test(dp_pipeline, goto_sees_modified_packet_and_counters)
 
 Test(dp_pipeline, vxlan_through_two_datapaths)
 {
+    snic_role_enter(&snic_control);
     struct dp_vxlan_port a = {
         .ofport = 100, .underlay_port = 1,
         .local_mac = { 2, 0, 0, 0, 0, 0xa }, .remote_mac = { 2, 0, 0, 0, 0, 0xb },
@@ -303,6 +306,7 @@ Test(dp_pipeline, vxlan_through_two_datapaths)
  * the VXLAN frame that came in. */
 Test(dp_pipeline, output_trunc_after_decap_counts_from_the_inner_frame)
 {
+    snic_role_enter(&snic_control);
     struct dp_vxlan_port a = {
         .ofport = 100, .underlay_port = 1,
         .local_mac = { 2, 0, 0, 0, 0, 0xa }, .remote_mac = { 2, 0, 0, 0, 0, 0xb },
@@ -408,6 +412,7 @@ Test(dp_pipeline, burst_equals_one_by_one, .timeout = 60)
     static struct burst_capture one, many;
     static struct t_pkt pa[DP_BURST_MAX + 3], pb[DP_BURST_MAX + 3];
 
+    snic_role_enter(&snic_control);
     for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
         unsigned seed = seeds[s];
         struct dp *dp = dp_create(NULL, NULL);

@@ -391,6 +391,7 @@ Test(dp_regs, total_limit_is_4096_resubmits)
     struct dp_env e;
     struct capture cap;
 
+    snic_role_enter(&snic_control);
     /* 16 + 256 + 256 x 14 = 3,856 lookups that find a flow: fine */
     fan(&e, 14);
     {

@@ -62,6 +62,7 @@ test_clock(void *ctx)
 static void
 env_init(struct env *e, const struct dp_port *ports, size_t n)
 {
+    snic_role_enter(&snic_control);
     memset(e, 0, sizeof(*e));
     e->dp = dp_create(NULL, NULL);
     cr_assert_not_null(e->dp);
@@ -76,6 +77,7 @@ env_init(struct env *e, const struct dp_port *ports, size_t n)
 static void
 env_fini(struct env *e)
 {
+    snic_role_enter(&snic_control);
     dp_worker_destroy(e->w);
     dp_destroy(e->dp);
 }
@@ -86,6 +88,7 @@ add_flow(struct env *e, const char *line)
     struct flow_mod fm;
     struct flow_error err;
 
+    snic_role_enter(&snic_control);
     cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
                  "%s: %s", line, err.msg);
     cr_assert_eq(dp_flow_put(e->dp, e->next_id++, &fm.flow), 0);
@@ -321,6 +324,7 @@ Test(normal, moves_and_ages)
     struct sink s;
     uint8_t f[64];
 
+    snic_role_enter(&snic_control);
     env_init(&e, ports, 3);
     add_flow(&e, "actions=NORMAL");
     cr_expect_eq(dp_mac_aging(e.dp), 300);
@@ -361,6 +365,7 @@ Test(normal, access_and_trunk_vlans)
     const struct out *o;
     uint8_t f[68];
 
+    snic_role_enter(&snic_control);
     ports[3].has_trunks = 1;
     ports[3].trunks[0] = 1ull << 10 | 1ull << 20;
     env_init(&e, ports, 5);
@@ -496,6 +501,7 @@ Test(normal, set_ports_refuses_bad_sets)
     struct dp_port ports[2] = { trunk(1), trunk(1) };
     struct env e;
 
+    snic_role_enter(&snic_control);
     env_init(&e, ports, 0);
     cr_expect_eq(dp_set_ports(e.dp, ports, 2), -EINVAL, "same port twice");
     ports[1] = access_port(2, 4096);
@@ -582,6 +588,7 @@ reconf_clock(void *ctx)
 {
     struct reconf *r = ctx;
 
+    snic_role_enter(&snic_control);
     if (r->armed) {
         r->armed = false;
         cr_assert_eq(dp_set_ports(r->e->dp, r->ports, r->n), 0);
@@ -638,6 +645,7 @@ Test(normal, concurrent_learners, .timeout = 60)
     struct env e;
     size_t n;
 
+    snic_role_enter(&snic_control);
     env_init(&e, ports, 3);
     add_flow(&e, "actions=normal");
     for (unsigned i = 0; i < LEARNERS; i++) {

@@ -132,6 +132,7 @@ set_port(struct dp *dp, struct dp_port *ports, const char *args)
     unsigned port, tag, m;
     struct dp_port *p;
 
+    snic_role_enter(&snic_control);
     if (sscanf(args, "%u %31s %u %255s", &port, mode, &tag, trunks) != 4
         || port < 1 || port > N_PORTS || tag > 4095)
         return -EINVAL;
@@ -177,6 +178,7 @@ run_packet(struct replay *r, const char *args)
     struct dp_buf buf;
     long len;
 
+    snic_role_enter(&snic_control);
     if (end == args || *end != ' ')
         return -EINVAL;
     len = unhex(end + 1, room + HEADROOM, FRAME_MAX);
@@ -217,6 +219,7 @@ main(void)
     struct replay r = { 0 };
     int rc = 0;
 
+    snic_role_enter(&snic_control);
     r.dp = dp_create(NULL, NULL);
     r.ft = r.dp ? flow_table_create(dp_flow_table_listener, r.dp) : NULL;
     r.w = r.ft ? dp_worker_create(r.dp) : NULL;

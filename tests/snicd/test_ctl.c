@@ -19,6 +19,7 @@ static char jpath[64];
 static void
 setup(void)
 {
+    snic_role_enter(&snic_control);
     memset(&d, 0, sizeof(d));
     cr_assert_eq(snicd_ports_add_ethdev(&d.ports, 0, true, -1), 0);
     cr_assert_eq(snicd_ports_add_ethdev(&d.ports, 1, false, 0), 0);
@@ -30,7 +31,7 @@ setup(void)
 static void
 teardown(void)
 {
-    snic_role_enter(&snicd_control);    /* the test plays snicd's loop */
+    snic_role_enter(&snic_control);    /* the test plays snicd's loop */
     snicd_txn_fini(&d);
     snicd_core_fini(&d);
     if (jpath[0])

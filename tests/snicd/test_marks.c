@@ -17,6 +17,7 @@ static struct dp_worker *w;
 static void
 setup(void)
 {
+    snic_role_enter(&snic_control);
     dp = dp_create(NULL, NULL);
     cr_assert_not_null(dp);
     table = flow_table_create(dp_flow_table_listener, dp);
@@ -28,6 +29,7 @@ setup(void)
 static void
 teardown(void)
 {
+    snic_role_enter(&snic_control);
     dp_worker_destroy(w);
     flow_table_destroy(table);
     dp_commit(dp);
@@ -43,6 +45,7 @@ add(const char *line)
     struct flow_error err;
     uint64_t best = 0;
 
+    snic_role_enter(&snic_control);
     cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, NULL, &fm, &err), 0, "%s",
                  err.msg);
     cr_assert_geq(flow_table_apply(table, &fm, 0), 0);
