@@ -230,11 +230,13 @@ struct emunic_ctr {
     uint32_t id;                /* device counter id */
     uint32_t generation;        /* adapter->generation at allocation */
     bool known;                 /* values read since allocation */
+    uint32_t mpos;              /* index in the moved list, or UINT32_MAX */
     uint64_t packets;
     uint64_t bytes;
 };
 
 struct emunic_ctr_batch;        /* one COUNTER_QUERY in flight (private) */
+struct emunic_ctr_chain;        /* one COUNTER_MOVED range (private) */
 
 struct emunic_ctr_cache {
     struct emunic_ctr *slot;
@@ -247,11 +249,32 @@ struct emunic_ctr_cache {
     bool swept;                 /* stamp and slot values mean something */
     struct emunic_ctr_batch *batch;
     unsigned n_batch;           /* commands the buffers can hold in flight */
+    /*
+     * A card of ABI 1.6 lists the counters that changed since an epoch
+     * (COUNTER_MOVED): a sweep then asks only for those, from the epoch
+     * of the last walk of this generation, and finds each one's slot
+     * through slot_of (indexed by counter id, slot + 1, 0: none; pages of
+     * ids never used are never touched). Only slots whose values changed
+     * are written, and each such slot joins the moved list once, until
+     * rte_pmd_emunic_flow_counts_moved() hands it to the application: an
+     * idle card costs one command per sweep and the application nothing
+     * per flow.
+     */
+    bool walk;                  /* the card has COUNTER_MOVED */
+    uint64_t since;             /* epoch of the last walk's first page */
+    uint32_t since_gen;         /* adapter generation that epoch is of */
+    uint32_t *slot_of;          /* [caps.max_counters + 1] */
+    struct emunic_ctr_chain *chain;
+    uint32_t *moved;            /* slot indexes; each slot at most once */
+    uint32_t n_moved;
+    uint32_t n_fresh;           /* slots added since the last walk */
     /* for the log and the tests: how queries were answered */
     uint64_t sweeps;
     uint64_t sweep_cmds;
     uint64_t cached_reads;
     uint64_t single_reads;
+    uint64_t walks;             /* sweeps done with COUNTER_MOVED */
+    uint64_t walk_cmds;
 };
 
 #define EMUNIC_CTR_REFRESH_MS_DEFAULT   20u

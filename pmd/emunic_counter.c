@@ -19,6 +19,16 @@
  * of all), and a counter whose sweep command the card refused (the single
  * read then reports the card's exact status to the application).
  *
+ * Walks. On a card of ABI 1.6 a sweep is a COUNTER_MOVED walk from the
+ * epoch of the last one: the card lists only the counters that changed, so
+ * an idle card answers with one empty page whatever the number of flows.
+ * A walk's first page is one command; when it comes back full, the rest of
+ * the id space is split into ranges walked side by side, one page of each
+ * in flight, so many changed counters cost a few round trips, not one per
+ * page. A slot added since the last sweep is read once by id after the
+ * walk (its counter may have counted before the slot existed); from then
+ * on every change is in some walk.
+ *
  * Failure. A transport failure during a sweep marks the adapter dead like
  * any command (flow ops then fail with EIO). Commands already posted are
  * always reaped before returning, so the channel never holds stray
@@ -32,15 +42,26 @@
 #include <rte_cycles.h>
 #include <rte_flow.h>
 
+#include <ethdev_driver.h>
+
 #include "emunic.h"
+#include "snic/rte_pmd_emunic.h"
 
 #define CTR_SLOTS_MIN   64u
 #define CTR_REAP_MAX    64u
+#define CTR_CHAINS      16u     /* COUNTER_MOVED ranges walked at once */
+#define CTR_NONE        UINT32_MAX
 
 struct emunic_ctr_batch {
     uint32_t first;             /* slot range [first, end) this command read */
     uint32_t end;
     struct fw_counter_query_out out;
+};
+
+struct emunic_ctr_chain {
+    uint32_t cursor;            /* next page's cursor, CTR_NONE: done */
+    uint32_t end;               /* range end (0: the last counter) */
+    struct fw_counter_moved_out out;
 };
 
 void
@@ -51,6 +72,10 @@ emunic_ctr_init(struct emunic_adapter *ad, uint32_t refresh_ms)
     c->refresh_ms = refresh_ms;
     c->refresh_cycles = rte_get_timer_hz() / 1000u * refresh_ms;
     c->swept = false;
+    c->walk = ad->chan != NULL && fw_chan_abi_minor(ad->chan) >= 6 &&
+              ad->caps.max_counters > 0;
+    c->since = 0;
+    c->since_gen = ad->generation;
 }
 
 void
@@ -60,10 +85,17 @@ emunic_ctr_fini(struct emunic_adapter *ad)
 
     free(c->slot);
     free(c->batch);
+    free(c->slot_of);
+    free(c->chain);
+    free(c->moved);
     c->slot = NULL;
     c->batch = NULL;
+    c->slot_of = NULL;
+    c->chain = NULL;
+    c->moved = NULL;
     c->n = c->cap = 0;
     c->n_batch = 0;
+    c->n_moved = 0;
     c->swept = false;
 }
 
@@ -73,6 +105,7 @@ emunic_ctr_reserve(struct emunic_adapter *ad, uint32_t more)
 {
     struct emunic_ctr_cache *c = &ad->ctr;
     struct emunic_ctr *s;
+    uint32_t *m;
     uint32_t cap = c->cap ? c->cap : CTR_SLOTS_MIN;
 
     if (c->n + more <= c->cap)
@@ -86,8 +119,48 @@ emunic_ctr_reserve(struct emunic_adapter *ad, uint32_t more)
     if (s == NULL)
         return -ENOMEM;
     c->slot = s;
+    /* the moved list holds each slot at most once */
+    m = realloc(c->moved, (size_t)cap * sizeof(*m));
+    if (m == NULL)
+        return -ENOMEM;     /* the slots grew: harmless, cap did not */
+    c->moved = m;
     c->cap = cap;
     return 0;
+}
+
+/* Slot @i's counter read @packets / @bytes: a change (or a first reading
+ * that is not zero) puts the slot on the moved list. */
+static void
+ctr_set(struct emunic_ctr_cache *c, uint32_t i, uint64_t packets,
+        uint64_t bytes)
+{
+    struct emunic_ctr *s = &c->slot[i];
+    bool changed = s->known ? packets != s->packets || bytes != s->bytes :
+                              packets != 0 || bytes != 0;
+
+    s->packets = packets;
+    s->bytes = bytes;
+    s->known = true;
+    if (changed && s->mpos == CTR_NONE) {
+        s->mpos = c->n_moved;
+        c->moved[c->n_moved++] = i;
+    }
+}
+
+/* Take slot @i off the moved list. */
+static void
+ctr_unlist(struct emunic_ctr_cache *c, uint32_t i)
+{
+    uint32_t at = c->slot[i].mpos, last;
+
+    if (at == CTR_NONE)
+        return;
+    last = c->moved[--c->n_moved];
+    if (at != c->n_moved) {
+        c->moved[at] = last;
+        c->slot[last].mpos = at;
+    }
+    c->slot[i].mpos = CTR_NONE;
 }
 
 void
@@ -102,8 +175,19 @@ emunic_ctr_add(struct emunic_adapter *ad, struct rte_flow *flow)
     s->id = flow->counter_id;
     s->generation = flow->generation;
     s->known = false;
+    s->mpos = CTR_NONE;
     s->packets = 0;
     s->bytes = 0;
+    if (c->walk && c->slot_of == NULL) {
+        /* untouched pages of ids never used cost nothing */
+        c->slot_of = calloc((size_t)ad->caps.max_counters + 1,
+                            sizeof(c->slot_of[0]));
+        if (c->slot_of == NULL)
+            c->walk = false;    /* sweeps of every counter, as before 1.6 */
+    }
+    if (c->slot_of != NULL && s->id <= ad->caps.max_counters)
+        c->slot_of[s->id] = c->n + 1;
+    c->n_fresh++;
     flow->ctr_slot = c->n++;
 }
 
@@ -116,11 +200,23 @@ emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow)
 
     if (c->n == 0 || i >= c->n || c->slot[i].owner != flow)
         return;
+    ctr_unlist(c, i);
+    /* a slot of a lost generation may share its id with a newer one */
+    if (c->slot_of != NULL && c->slot[i].id <= ad->caps.max_counters &&
+        c->slot_of[c->slot[i].id] == i + 1)
+        c->slot_of[c->slot[i].id] = 0;
     /* keep the slots dense: the last one moves into the hole */
     last = --c->n;
     if (i != last) {
-        c->slot[i] = c->slot[last];
-        c->slot[i].owner->ctr_slot = i;
+        struct emunic_ctr *s = &c->slot[i];
+
+        *s = c->slot[last];
+        s->owner->ctr_slot = i;
+        if (s->mpos != CTR_NONE)
+            c->moved[s->mpos] = i;
+        if (c->slot_of != NULL && s->id <= ad->caps.max_counters &&
+            c->slot_of[s->id] == last + 1)
+            c->slot_of[s->id] = i + 1;
     }
 }
 
@@ -141,11 +237,12 @@ ctr_batch_reserve(struct emunic_ctr_cache *c, unsigned want)
     return 0;
 }
 
-/* Fill @in with the ids of the next live-generation slots from *@cur on;
- * *@cur moves past every slot looked at. */
+/* Fill @in with the ids of the next live-generation slots from *@cur on
+ * (@unknown: only those never read); *@cur moves past every slot looked
+ * at. */
 static void
-ctr_collect(struct emunic_ctr_cache *c, uint32_t gen, uint32_t *cur,
-            struct fw_counter_query_in *in)
+ctr_collect(struct emunic_ctr_cache *c, uint32_t gen, bool unknown,
+            uint32_t *cur, struct fw_counter_query_in *in)
 {
     memset(&in->hdr, 0, sizeof(in->hdr));
     in->n = 0;
@@ -153,7 +250,7 @@ ctr_collect(struct emunic_ctr_cache *c, uint32_t gen, uint32_t *cur,
     while (*cur < c->n && in->n < FW_COUNTER_QUERY_MAX) {
         const struct emunic_ctr *s = &c->slot[*cur];
 
-        if (s->generation == gen)
+        if (s->generation == gen && (!unknown || !s->known))
             in->ids[in->n++] = s->id;
         (*cur)++;
     }
@@ -161,7 +258,7 @@ ctr_collect(struct emunic_ctr_cache *c, uint32_t gen, uint32_t *cur,
 
 /* Store what one finished command read (or forget its slots if refused). */
 static void
-ctr_batch_done(struct emunic_ctr_cache *c, uint32_t gen,
+ctr_batch_done(struct emunic_ctr_cache *c, uint32_t gen, bool unknown,
                const struct emunic_ctr_batch *b, uint8_t status)
 {
     uint32_t k = 0;
@@ -169,22 +266,20 @@ ctr_batch_done(struct emunic_ctr_cache *c, uint32_t gen,
     for (uint32_t i = b->first; i < b->end; i++) {
         struct emunic_ctr *s = &c->slot[i];
 
-        if (s->generation != gen)
+        if (s->generation != gen || (unknown && s->known))
             continue;
-        if (status == FW_STATUS_OK) {
-            s->packets = b->out.values[k].packets;
-            s->bytes = b->out.values[k].bytes;
-            s->known = true;
-        } else {
+        if (status == FW_STATUS_OK)
+            ctr_set(c, i, b->out.values[k].packets, b->out.values[k].bytes);
+        else
             s->known = false;
-        }
         k++;
     }
 }
 
 /* Reap @posted commands. 0, or the transport error. */
 static int
-ctr_reap(struct emunic_adapter *ad, uint32_t gen, unsigned posted)
+ctr_reap(struct emunic_adapter *ad, uint32_t gen, bool unknown,
+         unsigned posted)
 {
     struct fw_completion cmpl[CTR_REAP_MAX];
     unsigned done = 0;
@@ -201,19 +296,20 @@ ctr_reap(struct emunic_adapter *ad, uint32_t gen, unsigned posted)
         if (k == 0)
             return -ETIMEDOUT;
         for (int i = 0; i < k; i++)
-            ctr_batch_done(&ad->ctr, gen, cmpl[i].cookie, cmpl[i].status);
+            ctr_batch_done(&ad->ctr, gen, unknown, cmpl[i].cookie,
+                           cmpl[i].status);
         done += (unsigned)k;
     }
     return 0;
 }
 
 /*
- * Read every live counter into the cache. 0; -EIO when the card stopped
- * answering (the adapter is then dead); another negative errno when the
- * sweep could not run (the caller reads its one counter instead).
+ * Read the live counters by id into the cache (@unknown: only the slots
+ * never read). 0; -EIO when the card stopped answering (the adapter is
+ * then dead); another negative errno when the read could not run.
  */
 static int
-ctr_sweep(struct emunic_adapter *ad)
+ctr_read_ids(struct emunic_adapter *ad, bool unknown)
     SNIC_REQUIRES(ad->lock)
 {
     struct emunic_ctr_cache *c = &ad->ctr;
@@ -222,19 +318,12 @@ ctr_sweep(struct emunic_adapter *ad)
     unsigned want;
     int ret;
 
-    c->swept = false;
     want = fw_chan_depth(ad->chan);
     if (want > c->n / FW_COUNTER_QUERY_MAX + 1)
         want = c->n / FW_COUNTER_QUERY_MAX + 1;
     ret = ctr_batch_reserve(c, want);
     if (ret < 0)
         return ret;
-    /* flow queue commands a push left in flight are reaped into their
-     * operations first: the sweep reaps only its own */
-    emunic_async_drain_locked(ad);
-    if (!emunic_adapter_alive(ad))
-        return -EIO;
-    c->stamp_gen = gen;
     while (cur < c->n) {
         unsigned space = fw_chan_space(ad->chan), posted = 0;
         int err = 0;
@@ -247,7 +336,7 @@ ctr_sweep(struct emunic_adapter *ad)
             struct emunic_ctr_batch *b = &c->batch[posted];
 
             b->first = cur;
-            ctr_collect(c, gen, &cur, &in);
+            ctr_collect(c, gen, unknown, &cur, &in);
             b->end = cur;
             if (in.n == 0)
                 break;      /* only slots of a lost generation were left */
@@ -263,7 +352,7 @@ ctr_sweep(struct emunic_adapter *ad)
         if (posted > 0) {
             ret = fw_chan_doorbell(ad->chan);
             if (ret == 0)
-                ret = ctr_reap(ad, gen, posted);
+                ret = ctr_reap(ad, gen, unknown, posted);
             if (ret < 0) {
                 emunic_adapter_fail_locked(ad, ret);
                 return emunic_adapter_alive(ad) ? ret : -EIO;
@@ -275,6 +364,195 @@ ctr_sweep(struct emunic_adapter *ad)
             return emunic_adapter_alive(ad) ? err : -EIO;
         }
     }
+    return 0;
+}
+
+/* A page of chain @ch: the ranges after the first carry on from their own
+ * cursor; only cursor 0 starts an epoch. */
+static int
+ctr_walk_post(struct emunic_adapter *ad, struct emunic_ctr_chain *ch,
+              uint64_t since)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct fw_counter_moved_in in;
+
+    memset(&in, 0, sizeof(in));
+    in.since = since;
+    in.cursor = ch->cursor;
+    in.end = ch->end;
+    in.max = FW_COUNTER_MOVED_MAX;
+    return fw_chan_post(ad->chan, FW_CMD_COUNTER_MOVED, &in, sizeof(in),
+                        &ch->out, sizeof(ch->out), ch);
+}
+
+/* Store one page's entries; the chain's next cursor. */
+static void
+ctr_walk_page(struct emunic_adapter *ad, uint32_t gen,
+              struct emunic_ctr_chain *ch)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct emunic_ctr_cache *c = &ad->ctr;
+    uint32_t n = ch->out.n < FW_COUNTER_MOVED_MAX ? ch->out.n :
+                 FW_COUNTER_MOVED_MAX;
+
+    for (uint32_t k = 0; k < n; k++) {
+        const struct fw_counter_moved_entry *e = &ch->out.entries[k];
+        uint32_t j;
+
+        /* a counter of no slot: a pool's free one, or not ours */
+        if (e->id == 0 || e->id > ad->caps.max_counters ||
+            (j = c->slot_of[e->id]) == 0 || j > c->n ||
+            c->slot[j - 1].generation != gen || c->slot[j - 1].id != e->id)
+            continue;
+        ctr_set(c, j - 1, e->packets, e->bytes);
+    }
+    ch->cursor = ch->out.next_cursor == FW_COUNTER_MOVED_END ? CTR_NONE :
+                 ch->out.next_cursor;
+}
+
+/*
+ * One COUNTER_MOVED walk from c->since into the slots. 0; -EIO when the
+ * card stopped answering; -EAGAIN when the card refused our epoch (a
+ * reset we have not seen yet: walk again from 0); another negative errno
+ * when a page was refused (the epoch is kept, so the next walk lists a
+ * superset).
+ */
+static int
+ctr_walk(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct emunic_ctr_cache *c = &ad->ctr;
+    struct fw_completion cmpl[CTR_CHAINS];
+    uint32_t gen = ad->generation, max = ad->caps.max_counters;
+    uint64_t epoch = 0;
+    unsigned n_chain = 1, posted;
+    int ret;
+
+    if (c->chain == NULL) {
+        c->chain = malloc(CTR_CHAINS * sizeof(*c->chain));
+        if (c->chain == NULL)
+            return -ENOMEM;
+    }
+    c->chain[0].cursor = 0;
+    c->chain[0].end = 0;
+    for (bool first = true;; first = false) {
+        posted = 0;
+        for (unsigned k = 0; k < n_chain; k++) {
+            if (c->chain[k].cursor == CTR_NONE)
+                continue;
+            if (fw_chan_space(ad->chan) == 0)
+                break;
+            ret = ctr_walk_post(ad, &c->chain[k], c->since);
+            if (ret < 0)
+                break;
+            posted++;
+        }
+        if (posted == 0)
+            break;
+        ret = fw_chan_doorbell(ad->chan);
+        for (unsigned done = 0; ret == 0 && done < posted;) {
+            int k = fw_chan_reap(ad->chan, cmpl, posted - done,
+                                 EMUNIC_CMD_TIMEOUT_MS);
+
+            if (k <= 0) {
+                ret = k < 0 ? k : -ETIMEDOUT;
+                break;
+            }
+            for (int i = 0; i < k; i++) {
+                struct emunic_ctr_chain *ch = cmpl[i].cookie;
+
+                if (cmpl[i].status != FW_STATUS_OK) {
+                    ret = FW_SYND_REASON(cmpl[i].syndrome) == FW_SYND_VALUE ?
+                          -EAGAIN : -EPROTO;
+                    ch->cursor = CTR_NONE;
+                    continue;
+                }
+                if (first)
+                    epoch = ch->out.epoch;
+                ctr_walk_page(ad, gen, ch);
+            }
+            done += (unsigned)k;
+        }
+        c->walk_cmds += posted;
+        if (ret == -EAGAIN || ret == -EPROTO) {
+            /* reap whatever else is in flight, then give up this walk */
+            while (fw_chan_inflight(ad->chan) > 0 &&
+                   fw_chan_reap(ad->chan, cmpl, CTR_CHAINS,
+                                EMUNIC_CMD_TIMEOUT_MS) > 0)
+                ;
+            return ret;
+        }
+        if (ret < 0) {
+            emunic_adapter_fail_locked(ad, ret);
+            return emunic_adapter_alive(ad) ? ret : -EIO;
+        }
+        /* the first page came back full: split what is left into ranges
+         * walked side by side */
+        if (first && c->chain[0].cursor != CTR_NONE) {
+            uint32_t from = c->chain[0].cursor, left = max - from;
+            unsigned want = fw_chan_depth(ad->chan);
+
+            want = want < CTR_CHAINS ? want : CTR_CHAINS;
+            if (want > left)
+                want = left;
+            n_chain = want > 0 ? want : 1;
+            for (unsigned k = 0; k < n_chain; k++) {
+                c->chain[k].cursor = from + (uint32_t)((uint64_t)left * k /
+                                                       n_chain);
+                c->chain[k].end = from + (uint32_t)((uint64_t)left *
+                                                    (k + 1) / n_chain);
+            }
+        }
+    }
+    c->since = epoch;
+    c->walks++;
+    return 0;
+}
+
+/*
+ * Bring every live counter's slot up to date: a walk of what moved (ABI
+ * 1.6) then one read of the slots never read, or a read of every counter.
+ * 0; -EIO when the card stopped answering (the adapter is then dead);
+ * another negative errno when the sweep could not run (the caller reads
+ * its one counter instead).
+ */
+static int
+ctr_sweep(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct emunic_ctr_cache *c = &ad->ctr;
+    uint32_t gen = ad->generation;
+    int ret;
+
+    c->swept = false;
+    /* flow queue commands a push left in flight are reaped into their
+     * operations first: the sweep reaps only its own */
+    emunic_async_drain_locked(ad);
+    if (!emunic_adapter_alive(ad))
+        return -EIO;
+    c->stamp_gen = gen;
+    if (c->walk) {
+        if (c->since_gen != gen) {
+            c->since = 0;
+            c->since_gen = gen;
+        }
+        ret = ctr_walk(ad);
+        if (ret == -EAGAIN) {
+            c->since = 0;
+            ret = ctr_walk(ad);
+        }
+        /* after the walk: a slot's first reading is newer than the epoch
+         * the walk started, so its later changes are in the next walk */
+        if (ret == 0 && c->n_fresh > 0) {
+            ret = ctr_read_ids(ad, true);
+            if (ret == 0)
+                c->n_fresh = 0;
+        }
+    } else {
+        ret = ctr_read_ids(ad, false);
+    }
+    if (ret < 0)
+        return ret;
     c->stamp = rte_get_timer_cycles();
     c->swept = true;
     c->sweeps++;
@@ -314,9 +592,8 @@ ctr_read_one(struct emunic_adapter *ad, struct emunic_ctr *s, bool clear,
         return 0;
     *val = out.values[0];
     /* after a clear the card holds zero: so does the cache */
-    s->packets = clear ? 0 : val->packets;
-    s->bytes = clear ? 0 : val->bytes;
-    s->known = true;
+    ctr_set(&ad->ctr, (uint32_t)(s - ad->ctr.slot), clear ? 0 : val->packets,
+            clear ? 0 : val->bytes);
     return 0;
 }
 
@@ -352,4 +629,49 @@ emunic_ctr_query(struct emunic_adapter *ad, struct rte_flow *flow, bool clear,
     }
     return ctr_read_one(ad, &c->slot[flow->ctr_slot], clear, val, status,
                         syndrome);
+}
+
+int
+rte_pmd_emunic_flow_counts_moved(uint16_t port_id, uint32_t flags,
+                                 struct rte_pmd_emunic_flow_count *out,
+                                 unsigned int max)
+{
+    struct emunic_adapter *ad;
+    struct emunic_ctr_cache *c;
+    struct rte_eth_dev *dev;
+    struct emunic_port *p;
+    unsigned int n = 0;
+    int ret = 0;
+
+    if ((flags & ~(uint32_t)RTE_PMD_EMUNIC_COUNTS_REFRESH) != 0 ||
+        (out == NULL && max > 0))
+        return -EINVAL;
+    if (port_id >= RTE_MAX_ETHPORTS || !rte_eth_dev_is_valid_port(port_id))
+        return -ENODEV;
+    dev = &rte_eth_devices[port_id];
+    if (dev->rx_pkt_burst != emunic_rx_burst || dev->data->dev_private == NULL)
+        return -ENOTSUP;
+    p = dev->data->dev_private;
+    if (p->role != EMUNIC_ROLE_PF && p->role != EMUNIC_ROLE_REP)
+        return -ENOTSUP;
+    ad = p->ad;
+    c = &ad->ctr;
+    snic_mutex_lock(&ad->lock);
+    if (flags & RTE_PMD_EMUNIC_COUNTS_REFRESH) {
+        emunic_adapter_sync_locked(ad);
+        ret = emunic_adapter_alive(ad) ? ctr_sweep(ad) : -EIO;
+    }
+    /* newest changes last: pop from the end, O(1) each */
+    while (ret == 0 && n < max && c->n_moved > 0) {
+        uint32_t i = c->moved[c->n_moved - 1];
+        const struct emunic_ctr *s = &c->slot[i];
+
+        out[n].flow = s->owner;
+        out[n].hits = s->packets;
+        out[n].bytes = s->bytes;
+        ctr_unlist(c, i);
+        n++;
+    }
+    snic_mutex_unlock(&ad->lock);
+    return ret < 0 ? ret : (int)n;
 }

@@ -26,8 +26,21 @@
  * orphans nobody adopted. Until then they forward as the earlier instance
  * left them. A firmware reset takes every orphan with the rest.
  *
+ * Counters that moved. A control plane that shows the counts of all its
+ * flows would call rte_flow_query(COUNT) on every one of them to find the
+ * few that counted; with a million flows that is most of a core even when
+ * nothing moves. net_emunic keeps every counted flow's count (the cache
+ * rte_flow_query answers from, docs/pmd.md) and notes each flow whose count
+ * changed since it was last handed out here; on a card of ABI 1.6 it asks
+ * the card for the counters that moved only (COUNTER_MOVED), so an idle
+ * card costs one firmware command per refresh, whatever the number of
+ * flows. rte_flow_query(COUNT) stays exact and is unaffected: these calls
+ * read the same cache.
+ *
  * Thread-safety: like rte_flow calls on the port (the driver's adapter
- * lock serialises them).
+ * lock serialises them). The moved list is one per switch, so one
+ * consumer should drain it (a second one would take some of the first
+ * one's flows).
  */
 #ifndef RTE_PMD_EMUNIC_H
 #define RTE_PMD_EMUNIC_H
@@ -62,6 +75,39 @@ int rte_pmd_emunic_orphans_purge(uint16_t port_id);
  * as above. */
 int rte_pmd_emunic_orphans_get(uint16_t port_id,
                                struct rte_pmd_emunic_orphans *out);
+
+struct rte_flow;
+
+/* A flow whose count changed, and its count now (as rte_flow_query(COUNT)
+ * with reset 0 would return it). */
+struct rte_pmd_emunic_flow_count {
+    struct rte_flow *flow;
+    uint64_t hits;
+    uint64_t bytes;
+};
+
+/* Read the card first: the counters that moved since the last refresh (a
+ * card older than ABI 1.6: every counter). */
+#define RTE_PMD_EMUNIC_COUNTS_REFRESH   (1u << 0)
+
+/*
+ * Hand out up to @max flows, of any port of @port_id's switch (the PF port
+ * and its representors share one), whose count changed since they were
+ * last handed out (a flow's first count: when it is not zero). Each flow
+ * once per change, its newest count; a destroyed flow is never handed out.
+ * Call with RTE_PMD_EMUNIC_COUNTS_REFRESH, then without until it returns
+ * fewer than @max.
+ *
+ * Returns how many entries were written; -EINVAL for unknown @flags or a
+ * NULL @out with @max > 0; -ENODEV for no such port; -ENOTSUP when the
+ * port is not a net_emunic PF or representor; -EIO when the card is not
+ * answering (a firmware reset or death: re-create flows as rte_flow says);
+ * another negative errno when the card refused the refresh (nothing was
+ * read: try again later, or query the flows one by one).
+ */
+int rte_pmd_emunic_flow_counts_moved(uint16_t port_id, uint32_t flags,
+                                     struct rte_pmd_emunic_flow_count *out,
+                                     unsigned int max);
 
 #ifdef __cplusplus
 }

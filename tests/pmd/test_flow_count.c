@@ -39,6 +39,7 @@
 #include "snic_eal_dir.h"
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
+#include "snic/rte_pmd_emunic.h"
 
 #define PF      0       /* net_emunic0: the PF (eSwitch manager) */
 #define VF      1       /* net_emunic1: VF 0, the VM side */
@@ -305,4 +306,123 @@ Test(pmd_flow_count, dead_card_is_eio)
     cr_expect(err.message != NULL && strstr(err.message, "not answering"),
               "%s", err.message);
     cr_expect_eq(query(a, true, &h, NULL, &err), -EIO);
+}
+
+/* Commands the card has executed so far (QUERY_HEALTH, from a channel of
+ * our own; this command itself is counted after it answers). */
+static uint64_t
+card_commands(void)
+{
+    return pmd_card_health(NULL).commands;
+}
+
+/* Refresh, then drain everything: each flow handed out counted in @seen
+ * (by index in @f), its count checked against @want. */
+static unsigned
+drain_moved(struct rte_flow **f, unsigned n, const uint64_t *want,
+            unsigned *seen, unsigned chunk)
+{
+    struct rte_pmd_emunic_flow_count out[64];
+    unsigned total = 0;
+    int k;
+
+    cr_assert(chunk <= 64);
+    k = rte_pmd_emunic_flow_counts_moved(PF, RTE_PMD_EMUNIC_COUNTS_REFRESH,
+                                         out, chunk);
+    for (;;) {
+        cr_assert_geq(k, 0, "counts_moved: %s", strerror(-k));
+        for (int j = 0; j < k; j++) {
+            unsigned i = 0;
+
+            while (i < n && f[i] != out[j].flow)
+                i++;
+            cr_assert_lt(i, n, "handed out a flow that is not ours");
+            seen[i]++;
+            cr_expect_eq(out[j].hits, want[i], "flow %u: %lu hits, want %lu",
+                         i, (unsigned long)out[j].hits,
+                         (unsigned long)want[i]);
+            cr_expect_eq(out[j].bytes, want[i] * PMD_FRAME);
+        }
+        total += (unsigned)k;
+        if ((unsigned)k < chunk)
+            break;
+        k = rte_pmd_emunic_flow_counts_moved(PF, 0, out, chunk);
+    }
+    return total;
+}
+
+/*
+ * The moved list (rte_pmd_emunic_flow_counts_moved): after traffic to a
+ * few of 3,000 flows exactly those are handed out, once, with their
+ * counts, in chunks of any size; an idle refresh costs the card one
+ * command (a COUNTER_MOVED page) however many flows exist, and hands out
+ * nothing; a flow destroyed before the drain is not handed out;
+ * rte_flow_query keeps answering exactly.
+ */
+Test(pmd_flow_count, moved_flows_only_and_idle_costs_one_command)
+{
+    enum { N = 3000, BEACON = N };
+    static struct rte_flow *f[N + 1];
+    static uint64_t want[N + 1];
+    static unsigned seen[N + 1];
+    struct rte_pmd_emunic_flow_count one;
+    struct rte_flow_error err;
+    uint64_t c0, c1;
+
+    up("");
+    for (unsigned i = 0; i < N; i++)
+        f[i] = flow_make(i);
+    f[BEACON] = flow_make(BEACON);
+    /* the first refresh reads every new counter once: all zero, none
+     * handed out */
+    memset(seen, 0, sizeof(seen));
+    cr_expect_eq(drain_moved(f, N + 1, want, seen, 64), 0);
+    c0 = card_commands();
+    cr_expect_eq(drain_moved(f, N + 1, want, seen, 64), 0);
+    c1 = card_commands();
+    cr_expect_eq(c1 - c0, 2, "an idle refresh of %u counted flows cost %lu "
+                 "commands (1 expected, plus the health query)", N + 1,
+                 (unsigned long)(c1 - c0 - 1));
+
+    pmd_send_to(VF, pool, 7, 3);
+    pmd_send_to(VF, pool, 2999, 1);
+    pmd_send_to(VF, pool, 1500, 5);
+    pmd_send_to(VF, pool, 42, 2);
+    settle(BEACON, f[BEACON]);
+    want[7] = 3;
+    want[2999] = 1;
+    want[1500] = 5;
+    want[42] = 2;
+    memset(seen, 0, sizeof(seen));
+    cr_expect_eq(drain_moved(f, N + 1, want, seen, 3), 4);
+    for (unsigned i = 0; i <= N; i++)
+        cr_expect_eq(seen[i], want[i] != 0 ? 1 : 0, "flow %u handed out %u "
+                     "times", i, seen[i]);
+    memset(seen, 0, sizeof(seen));
+    cr_expect_eq(drain_moved(f, N + 1, want, seen, 64), 0, "once per change");
+    cr_expect_eq(hits_of(f[1500], false), 5, "rte_flow_query agrees");
+
+    /* a change, then the flow goes before anyone drains it */
+    pmd_send_to(VF, pool, 42, 1);
+    settle(BEACON, f[BEACON]);
+    cr_assert_eq(rte_pmd_emunic_flow_counts_moved(
+                     PF, RTE_PMD_EMUNIC_COUNTS_REFRESH, NULL, 0), 0);
+    cr_assert_eq(rte_flow_destroy(PF, f[42], &err), 0);
+    f[42] = NULL;
+    cr_expect_eq(rte_pmd_emunic_flow_counts_moved(PF, 0, &one, 1), 0,
+                 "a destroyed flow is not handed out");
+    /* more traffic: the new count, once */
+    pmd_send_to(VF, pool, 7, 4);
+    settle(BEACON, f[BEACON]);
+    want[7] = 7;
+    memset(seen, 0, sizeof(seen));
+    cr_expect_eq(drain_moved(f, N + 1, want, seen, 64), 1);
+    cr_expect_eq(seen[7], 1);
+
+    cr_expect_eq(rte_pmd_emunic_flow_counts_moved(PF, 2, &one, 1), -EINVAL);
+    cr_expect_eq(rte_pmd_emunic_flow_counts_moved(PF, 0, NULL, 1), -EINVAL);
+    cr_expect_eq(rte_pmd_emunic_flow_counts_moved(VF, 0, &one, 1), -ENOTSUP,
+                 "a VF port has no steering counters");
+    cr_expect_eq(rte_pmd_emunic_flow_counts_moved(RTE_MAX_ETHPORTS - 1, 0,
+                                                  &one, 1), -ENODEV);
 }
