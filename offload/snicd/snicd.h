@@ -306,6 +306,9 @@ struct snicd {
      * (snicd_core_refresh_step) */
     bool refresh_active;
     size_t refresh_cursor;
+    /* reads of the hardware counters (snicd_core_read_hw) that got only
+     * the flows whose counters moved, and those that got every flow */
+    uint64_t hw_reads_moved, hw_reads_full;
     uint64_t start_ns;
     struct flow_port_map portmap;
     /* ---- shared with the workers (snicd_port.c, snicd_worker.c) ---- */

@@ -439,13 +439,20 @@ snicd_core_flow_counts(void *ctx, const struct flow_entry *e,
 void
 snicd_core_read_hw(struct snicd *d)
 {
+    bool moved_only = false;
     int rc;
 
     if (d->offload == NULL)
         return;
-    rc = snicd_offload_read_counters(d->offload, hw_stats_cb, d);
+    /* on net_emunic only the flows whose counters moved are reported
+     * (snicd_offload_counters.c): an idle table costs one call */
+    rc = snicd_offload_read_counters(d->offload, hw_stats_cb, d, &moved_only);
     if (rc < 0)
         snicd_log(SNICD_LOG_DEBUG, "hardware counters: %s", strerror(-rc));
+    else if (moved_only)
+        d->hw_reads_moved++;
+    else
+        d->hw_reads_full++;
 }
 
 void

@@ -279,6 +279,7 @@ snicd_offload_destroy(struct snicd_offload *o)
         free(o->tables[t].flows);
     free(o->removed);
     snic_hmap_fini(&o->ids);
+    snicd_offload_moved_fini(o);
     snicd_shape_cache_destroy(o->shapes);
     free(o->x);
     free(o->fq_x);
@@ -524,11 +525,21 @@ snicd_offload_where(const struct snicd_offload *o, uint64_t id,
 
 int
 snicd_offload_read_counters(struct snicd_offload *o, snicd_hw_stats_fn *fn,
-                            void *ctx)
+                            void *ctx, bool *moved_only)
 {
     struct snicd_oflow *f;
     int n = 0;
 
+    /* the flows whose counters moved, when the PMD can tell */
+    *moved_only = false;
+    if (!o->dead) {
+        n = snicd_offload_read_moved(o, fn, ctx);
+        if (n != -ENOTSUP) {
+            *moved_only = n >= 0;
+            return o->dead ? -EIO : n;
+        }
+        n = 0;
+    }
     SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
         /* a rule the device lost (reset, no resync yet) keeps its last
          * reading: that is what the device counted */

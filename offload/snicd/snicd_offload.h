@@ -173,16 +173,20 @@ int snicd_offload_commit(struct snicd_offload *o);
 enum snicd_where snicd_offload_where(const struct snicd_offload *o,
                                      uint64_t id, const char **reason);
 
-/* Read every hardware counter (bulk) and report per flow the hardware's
- * totals since the flow was first installed (summed over the rules it had:
- * a level change or a resync re-creates the rule). Partial flows are not
+/* Read the hardware counters and report per flow the hardware's totals
+ * since the flow was first installed (summed over the rules it had: a
+ * level change or a resync re-creates the rule). Partial flows are not
  * reported: the software datapath counts their packets when it runs their
- * actions by mark. Returns the number of flows reported, or -EIO while the
- * device is not answering. */
+ * actions by mark. When the PMD tells which counters moved
+ * (snicd_offload_counters.c), only the flows whose totals changed are
+ * reported and *@moved_only is set; otherwise every hardware flow is.
+ * Returns the number of flows reported, or a negative errno (-EIO while
+ * the device is not answering); nothing was reported on error. */
 typedef void snicd_hw_stats_fn(void *ctx, uint64_t id, uint64_t n_packets,
                                uint64_t n_bytes);
 int snicd_offload_read_counters(struct snicd_offload *o,
-                                snicd_hw_stats_fn *fn, void *ctx);
+                                snicd_hw_stats_fn *fn, void *ctx,
+                                bool *moved_only);
 
 /* The device was reset or a port came back: every hardware rule is gone;
  * re-validate and re-install all flows. Returns flows placed in hw. */

@@ -273,6 +273,31 @@ int snicd_fq_destroy(struct snicd_fq *q, struct rte_flow *h);
 int snicd_fq_pull(struct snicd_fq *q, struct snicd_qop **ops, bool *ok,
                   unsigned room);
 
+/* ---- counters that moved (snicd_offload_counters.c) ---- */
+
+/* A rule handle and the flow it was made for, sorted by handle. */
+struct snicd_hidx {
+    uintptr_t handle;
+    uint64_t id;
+};
+
+struct snicd_moved {
+    bool off;                   /* the port's PMD has no moved list */
+    struct snicd_hidx *idx;     /* every flow's handle, by handle */
+    size_t n_idx, cap_idx;
+    uint64_t idx_sig;           /* rule churn when idx was built */
+    uint64_t idx_built_ns;
+    uint64_t calls, handed, unknown, rebuilds;  /* for the tests */
+};
+
+/* Read the hardware counts of the flows whose rules' counters moved, if
+ * the PMD offers that (net_emunic: rte_pmd_emunic_flow_counts_moved); the
+ * number of flows reported, -ENOTSUP when it does not (the caller reads
+ * every rule), -EIO when the device does not answer. */
+int snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
+                             void *ctx);
+void snicd_offload_moved_fini(struct snicd_offload *o);
+
 /* ---- the manager (snicd_offload.c) ---- */
 
 struct snicd_offload {
@@ -305,6 +330,7 @@ struct snicd_offload {
     struct snicd_tunnels tun;
     uint32_t root_reserved;     /* group 0 levels above the flows (guard) */
     struct snicd_offload_stats st;
+    struct snicd_moved moved;   /* counters that moved (_counters.c) */
     struct snicd_xlate *x;      /* scratch: too big for the stack */
     /* the flow queue of the proxy port, NULL: the sync API */
     struct snicd_fq *fq;

@@ -314,6 +314,7 @@ Test(offload, counters_marks_and_traffic)
 {
     struct seen s = { 0 };
     uint64_t fwd, part;
+    bool moved_only;
     const struct snicd_mark *m;
     uint32_t mark;
 
@@ -329,7 +330,8 @@ Test(offload, counters_marks_and_traffic)
     /* hardware forwards VF 0 -> wire and counts */
     cr_expect_eq(env_send(10, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 10);
     s.id = fwd;
-    cr_assert_geq(snicd_offload_read_counters(env.o, count_cb, &s), 1);
+    cr_assert_geq(snicd_offload_read_counters(env.o, count_cb, &s,
+                                              &moved_only), 1);
     cr_expect_eq(s.calls, 1);
     cr_expect_eq(s.pkts, 10);
     cr_expect_eq(s.bytes, 1000);
@@ -353,9 +355,90 @@ Test(offload, counters_marks_and_traffic)
     cr_assert_geq(env_commit(), 0);
     cr_expect_eq(env_send(5, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 5);
     s.calls = 0;
-    cr_assert_geq(snicd_offload_read_counters(env.o, count_cb, &s), 1);
+    cr_assert_geq(snicd_offload_read_counters(env.o, count_cb, &s,
+                                              &moved_only), 1);
     cr_expect_eq(s.pkts, 15, "totals since install: %llu",
                  (unsigned long long)s.pkts);
+}
+
+struct moved_seen {
+    uint64_t ids[64];
+    uint64_t pkts[64];
+    unsigned n;
+};
+
+static void
+moved_cb(void *ctx, uint64_t id, uint64_t pkts, uint64_t bytes)
+{
+    struct moved_seen *m = ctx;
+
+    (void)bytes;
+    if (m->n < 64) {
+        m->ids[m->n] = id;
+        m->pkts[m->n++] = pkts;
+    }
+}
+
+/*
+ * On net_emunic the manager reads only the flows whose counters moved: with
+ * 200 flows in hardware and traffic to two, exactly those two are reported
+ * (with their totals); an idle read reports none. A handle the PMD hands
+ * out for a flow whose rule was re-created since is found again (the
+ * handle index is rebuilt), and totals carry over the old rule's counts.
+ */
+Test(offload, reads_only_the_flows_that_moved)
+{
+    struct moved_seen m;
+    uint64_t ids[200];
+    bool moved_only = false;
+    char line[160];
+
+    env_start("full", true, true, NULL);
+    for (unsigned i = 0; i < 200; i++) {
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,ip,"
+                 "nw_dst=10.0.%u.%u actions=output:uplink", i / 100,
+                 i % 100 + 1);
+        ids[i] = env_add(line);
+    }
+    cr_assert_geq(env_commit(), 0);
+    memset(&m, 0, sizeof(m));
+    cr_assert_eq(snicd_offload_read_counters(env.o, moved_cb, &m,
+                                             &moved_only), 0);
+    cr_expect(moved_only, "net_emunic tells which counters moved");
+    cr_expect_eq(m.n, 0, "no traffic: nothing reported");
+
+    cr_expect_eq(env_send(3, 100, 0x0a000005, ENV_WIRE_PORT, NULL), 3);
+    cr_expect_eq(env_send(2, 100, 0x0a000163, ENV_WIRE_PORT, NULL), 2);
+    memset(&m, 0, sizeof(m));
+    cr_assert_eq(snicd_offload_read_counters(env.o, moved_cb, &m,
+                                             &moved_only), 2);
+    cr_expect(moved_only);
+    cr_assert_eq(m.n, 2);
+    for (unsigned k = 0; k < m.n; k++) {
+        bool a = m.ids[k] == ids[4], b = m.ids[k] == ids[198];
+
+        cr_expect(a || b, "flow %llu reported",
+                  (unsigned long long)m.ids[k]);
+        cr_expect_eq(m.pkts[k], a ? 3 : 2);
+    }
+    memset(&m, 0, sizeof(m));
+    cr_assert_eq(snicd_offload_read_counters(env.o, moved_cb, &m,
+                                             &moved_only), 0);
+
+    /* the rule of flow 4 re-created at another level (a higher drop
+     * flow comes and goes): its new handle is found, its total goes on */
+    env_add("priority=20,in_port=vf0,ip,nw_dst=10.0.0.5 actions=drop");
+    cr_assert_geq(env_commit(), 0);
+    env_del("priority=20,in_port=vf0,ip,nw_dst=10.0.0.5");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(ids[4], SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_send(4, 100, 0x0a000005, ENV_WIRE_PORT, NULL), 4);
+    memset(&m, 0, sizeof(m));
+    cr_assert_geq(snicd_offload_read_counters(env.o, moved_cb, &m,
+                                              &moved_only), 1);
+    cr_assert_eq(m.n, 1);
+    cr_expect_eq(m.ids[0], ids[4]);
+    cr_expect_eq(m.pkts[0], 7, "3 on the old rule, 4 on the new one");
 }
 
 Test(offload, resync_after_firmware_reset)

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hardware counters that moved. Reading every flow's counter with
+ * rte_flow_query(COUNT) once a second costs in proportion to the flows in
+ * hardware, traffic or not: 100,000 idle flows took 42% of a core. A PMD
+ * that knows which of its rules' counters changed (net_emunic:
+ * rte_pmd_emunic_flow_counts_moved, include/snic/rte_pmd_emunic.h) hands
+ * those out; this file turns each handle back into its flow and reports
+ * only those, so an idle refresh costs one call whatever the table size.
+ * On any other PMD the call answers -ENOTSUP once and the manager reads
+ * every rule with rte_flow_query, as before (snicd_offload.c).
+ *
+ * Handle -> flow. The index is a sorted array of (handle, flow id), 16
+ * bytes a flow, built from the id map when a handle is not found and rules
+ * were created or destroyed since it was built. A hit counts only if the
+ * flow still holds that handle, so a handle freed and reused by the PMD
+ * for another flow's rule is never mistaken for the old one. Handles of
+ * rules that belong to no flow's handle (shared tunnel pop rules, guards)
+ * are skipped. A flow's report is its total since it was first installed
+ * (acc + cur), like the full read's.
+ *
+ * Control thread. Calls the PMD and nothing of the manager but the id map.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_flow.h>
+
+#include "snic/rte_pmd_emunic.h"
+#include "snicd_offload_priv.h"
+
+/* Optional at link time too: a snicd (or a test) linked without
+ * net_emunic reads every rule, as on any other PMD. */
+#pragma weak rte_pmd_emunic_flow_counts_moved
+
+#define MOVED_CHUNK         256u
+#define IDX_REBUILD_NS      (10ull * 1000000000ull)
+
+static int
+hidx_cmp(const void *a_, const void *b_)
+{
+    const struct snicd_hidx *a = a_, *b = b_;
+
+    return a->handle < b->handle ? -1 : a->handle > b->handle;
+}
+
+/* Rule churn so far: the index is stale when this moved. */
+static uint64_t
+churn(const struct snicd_offload *o)
+{
+    return o->st.rules_created + o->st.rules_destroyed + o->st.resyncs +
+           o->st.device_losses;
+}
+
+static int
+hidx_build(struct snicd_offload *o)
+{
+    struct snicd_moved *m = &o->moved;
+    size_t n = snic_hmap_count(&o->ids);
+    struct snicd_oflow *f;
+
+    if (n > m->cap_idx) {
+        struct snicd_hidx *v = realloc(m->idx, n * sizeof(*v));
+
+        if (v == NULL)
+            return -ENOMEM;
+        m->idx = v;
+        m->cap_idx = n;
+    }
+    m->n_idx = 0;
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids)
+        if (f->handle != NULL) {
+            m->idx[m->n_idx].handle = (uintptr_t)f->handle;
+            m->idx[m->n_idx++].id = f->id;
+        }
+    qsort(m->idx, m->n_idx, sizeof(m->idx[0]), hidx_cmp);
+    m->idx_sig = churn(o);
+    m->idx_built_ns = snic_now_ns();
+    m->rebuilds++;
+    return 0;
+}
+
+static struct snicd_oflow *
+hidx_find(struct snicd_offload *o, const struct rte_flow *h)
+{
+    const struct snicd_moved *m = &o->moved;
+    struct snicd_hidx key = { .handle = (uintptr_t)h };
+    const struct snicd_hidx *e;
+    struct snicd_oflow *f;
+
+    if (m->n_idx == 0)
+        return NULL;
+    e = bsearch(&key, m->idx, m->n_idx, sizeof(m->idx[0]), hidx_cmp);
+    if (e == NULL)
+        return NULL;
+    f = snicd_idmap_find(&o->ids, e->id);
+    return f != NULL && f->handle == h ? f : NULL;
+}
+
+/* The flow @h was made for: from the index, rebuilt once if rules came or
+ * went since (or long ago, should a path change handles uncounted). */
+static struct snicd_oflow *
+flow_of(struct snicd_offload *o, const struct rte_flow *h, bool *rebuilt)
+{
+    struct snicd_moved *m = &o->moved;
+    struct snicd_oflow *f = hidx_find(o, h);
+
+    if (f != NULL || *rebuilt)
+        return f;
+    if (m->idx_sig == churn(o) && m->idx != NULL &&
+        snic_now_ns() - m->idx_built_ns < IDX_REBUILD_NS)
+        return NULL;
+    *rebuilt = true;
+    if (hidx_build(o) < 0)
+        return NULL;
+    return hidx_find(o, h);
+}
+
+int
+snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
+                         void *ctx)
+{
+    struct rte_pmd_emunic_flow_count buf[MOVED_CHUNK];
+    uint32_t flags = RTE_PMD_EMUNIC_COUNTS_REFRESH;
+    bool rebuilt = false;
+    int n, reported = 0;
+
+    if (o->moved.off || rte_pmd_emunic_flow_counts_moved == NULL)
+        return -ENOTSUP;
+    o->moved.calls++;
+    do {
+        n = rte_pmd_emunic_flow_counts_moved(o->cfg.proxy_port, flags, buf,
+                                             MOVED_CHUNK);
+        if (n == -ENOTSUP || n == -ENODEV) {
+            o->moved.off = n == -ENOTSUP;
+            return -ENOTSUP;
+        }
+        if (n < 0)
+            return n;
+        flags = 0;
+        for (int k = 0; k < n; k++) {
+            struct snicd_oflow *f = flow_of(o, buf[k].flow, &rebuilt);
+
+            o->moved.handed++;
+            /* partial flows are counted by the software datapath */
+            if (f == NULL || f->where != SNICD_WHERE_HW) {
+                o->moved.unknown += f == NULL;
+                continue;
+            }
+            f->cur_pkts = buf[k].hits;
+            f->cur_bytes = buf[k].bytes;
+            fn(ctx, f->id, f->acc_pkts + f->cur_pkts,
+               f->acc_bytes + f->cur_bytes);
+            reported++;
+        }
+    } while (n == (int)MOVED_CHUNK);
+    return reported;
+}
+
+void
+snicd_offload_moved_fini(struct snicd_offload *o)
+{
+    free(o->moved.idx);
+    memset(&o->moved, 0, sizeof(o->moved));
+}
