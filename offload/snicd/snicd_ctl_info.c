@@ -220,12 +220,15 @@ snicd_ctl_stats(struct snicd *d)
     fprintf(f, "learn: %" PRIu64 " flows queued, %" PRIu64 " duplicates, %"
             PRIu64 " dropped, %" PRIu64 " applied\n", dps.learns,
             dps.learn_dups, dps.learn_drops, d->learn_applied);
+    fprintf(f, "hardware counter reads: %" PRIu64 " of the flows that "
+            "moved, %" PRIu64 " of every flow\n", d->hw_reads_moved,
+            d->hw_reads_full);
     o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
                   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                   " s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
                   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
                   " s:{s:b, s:I, s:I, s:f, s:I},"
-                  " s:{s:I, s:I, s:I, s:I}}",
+                  " s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
                   "flows", "hw", (json_int_t)os.n_hw,
                   "partial", (json_int_t)os.n_partial,
                   "sw", (json_int_t)os.n_sw,
@@ -268,7 +271,9 @@ snicd_ctl_stats(struct snicd *d)
                   "learn", "queued", (json_int_t)dps.learns,
                   "duplicates", (json_int_t)dps.learn_dups,
                   "dropped", (json_int_t)dps.learn_drops,
-                  "applied", (json_int_t)d->learn_applied);
+                  "applied", (json_int_t)d->learn_applied,
+                  "counters", "moved_reads", (json_int_t)d->hw_reads_moved,
+                  "full_reads", (json_int_t)d->hw_reads_full);
     return with_text(o, f, &buf);
 }
 

@@ -533,9 +533,11 @@ snicd_offload_read_counters(struct snicd_offload *o, snicd_hw_stats_fn *fn,
     /* the flows whose counters moved, when the PMD can tell */
     *moved_only = false;
     if (!o->dead) {
-        n = snicd_offload_read_moved(o, fn, ctx);
+        bool all = true;
+
+        n = snicd_offload_read_moved(o, fn, ctx, &all);
         if (n != -ENOTSUP) {
-            *moved_only = n >= 0;
+            *moved_only = n >= 0 && !all;
             return o->dead ? -EIO : n;
         }
         n = 0;

@@ -17,7 +17,10 @@
  * for another flow's rule is never mistaken for the old one. Handles of
  * rules that belong to no flow's handle (shared tunnel pop rules, guards)
  * are skipped. A flow's report is its total since it was first installed
- * (acc + cur), like the full read's.
+ * (acc + cur), like the full read's. A total can also change with no
+ * counter moving: when a rule is retired its last reading is folded into
+ * the flow's acc and the PMD forgets the rule; so after any rule churn one
+ * read reports every flow from memory.
  *
  * Control thread. Calls the PMD and nothing of the manager but the id map.
  */
@@ -119,13 +122,19 @@ flow_of(struct snicd_offload *o, const struct rte_flow *h, bool *rebuilt)
 
 int
 snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
-                         void *ctx)
+                         void *ctx, bool *all)
 {
     struct rte_pmd_emunic_flow_count buf[MOVED_CHUNK];
     uint32_t flags = RTE_PMD_EMUNIC_COUNTS_REFRESH;
     bool rebuilt = false;
     int n, reported = 0;
+    struct snicd_oflow *f;
 
+    /* Rules came or went since the last read: a flow's total may have
+     * changed with no counter moving (a retired rule's last reading folded
+     * into acc, a flow gone to software). Every flow is reported then,
+     * from what the manager holds (no query per rule). */
+    *all = o->moved.churn_seen != churn(o);
     if (o->moved.off || rte_pmd_emunic_flow_counts_moved == NULL)
         return -ENOTSUP;
     o->moved.calls++;
@@ -150,11 +159,24 @@ snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
             }
             f->cur_pkts = buf[k].hits;
             f->cur_bytes = buf[k].bytes;
+            if (*all)
+                continue;
             fn(ctx, f->id, f->acc_pkts + f->cur_pkts,
                f->acc_bytes + f->cur_bytes);
             reported++;
         }
     } while (n == (int)MOVED_CHUNK);
+    o->moved.churn_seen = churn(o);
+    if (!*all)
+        return reported;
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
+        if (f->where != SNICD_WHERE_HW && f->acc_pkts == 0 &&
+            f->acc_bytes == 0)
+            continue;
+        fn(ctx, f->id, f->acc_pkts + f->cur_pkts,
+           f->acc_bytes + f->cur_bytes);
+        reported++;
+    }
     return reported;
 }
 

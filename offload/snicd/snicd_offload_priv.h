@@ -287,15 +287,18 @@ struct snicd_moved {
     size_t n_idx, cap_idx;
     uint64_t idx_sig;           /* rule churn when idx was built */
     uint64_t idx_built_ns;
+    uint64_t churn_seen;        /* rule churn at the last read */
     uint64_t calls, handed, unknown, rebuilds;  /* for the tests */
 };
 
 /* Read the hardware counts of the flows whose rules' counters moved, if
- * the PMD offers that (net_emunic: rte_pmd_emunic_flow_counts_moved); the
- * number of flows reported, -ENOTSUP when it does not (the caller reads
- * every rule), -EIO when the device does not answer. */
+ * the PMD offers that (net_emunic: rte_pmd_emunic_flow_counts_moved), and
+ * report those flows, or every flow (*@all) when rules came or went since
+ * the last read; the number of flows reported, -ENOTSUP when the PMD
+ * cannot tell (the caller reads every rule), -EIO when the device does
+ * not answer. */
 int snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
-                             void *ctx);
+                             void *ctx, bool *all);
 void snicd_offload_moved_fini(struct snicd_offload *o);
 
 /* ---- the manager (snicd_offload.c) ---- */
