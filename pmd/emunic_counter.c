@@ -395,6 +395,10 @@ ctr_walk_page(struct emunic_adapter *ad, uint32_t gen,
     uint32_t n = ch->out.n < FW_COUNTER_MOVED_MAX ? ch->out.n :
                  FW_COUNTER_MOVED_MAX;
 
+    /* no flow has had a counter yet: whatever is listed (a flow queue's
+     * pool, allocated at configure) has no slot */
+    if (c->slot_of == NULL)
+        n = 0;
     for (uint32_t k = 0; k < n; k++) {
         const struct fw_counter_moved_entry *e = &ch->out.entries[k];
         uint32_t j;

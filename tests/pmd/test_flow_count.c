@@ -426,3 +426,25 @@ Test(pmd_flow_count, moved_flows_only_and_idle_costs_one_command)
     cr_expect_eq(rte_pmd_emunic_flow_counts_moved(RTE_MAX_ETHPORTS - 1, 0,
                                                   &one, 1), -ENODEV);
 }
+
+/* Counters on the card but no counted flow yet (a flow queue's pool is
+ * allocated at configure): a refresh lists them and hands out nothing. */
+Test(pmd_flow_count, moved_before_any_counted_flow)
+{
+    const struct rte_flow_port_attr pattr = { .nb_counters = 300 };
+    const struct rte_flow_queue_attr qattr = { .size = 64 };
+    const struct rte_flow_queue_attr *qa[] = { &qattr };
+    struct rte_pmd_emunic_flow_count out[4];
+    struct rte_flow_error err;
+    struct rte_eth_conf conf;
+
+    up("");
+    memset(&conf, 0, sizeof(conf));
+    cr_assert_eq(rte_eth_dev_configure(PF, 1, 1, &conf), 0);
+    cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0,
+                 "configure: %s", err.message ? err.message : "?");
+    cr_expect_eq(rte_pmd_emunic_flow_counts_moved(
+                     PF, RTE_PMD_EMUNIC_COUNTS_REFRESH, out, 4), 0);
+    cr_expect_eq(rte_pmd_emunic_flow_counts_moved(
+                     PF, RTE_PMD_EMUNIC_COUNTS_REFRESH, out, 4), 0);
+}
