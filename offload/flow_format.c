@@ -897,6 +897,40 @@ fmt_set_field(struct sbuf *sb, const struct flow_action *acts, unsigned i,
     return i;
 }
 
+/* The loads one load of a value wider than 64 bits made (a run of the
+ * subfield split at bit 64), from acts[i] on, back as that load;
+ * returns the index after them. */
+static unsigned
+fmt_wide_load(struct sbuf *sb, const struct flow_action *acts, unsigned i,
+              unsigned n)
+{
+    struct flow_subfield sf = acts[i].dst;
+    uint64_t v[2] = { 0, 0 };
+    unsigned end = sf.ofs + sf.n_bits;
+    char s[64];
+
+    v[0] = acts[i].u.value;
+    for (i++; i < n && acts[i].type == FLOW_ACT_LOAD
+           && (acts[i].pad0 & FLOW_ACT_F_WIDE_LOAD)
+           && acts[i].dst.field == sf.field && acts[i].dst.ofs == end; i++) {
+        unsigned sh = end - sf.ofs;     /* bits of v so far: <= 64 */
+
+        if (sh < 64) {
+            v[0] |= acts[i].u.value << sh;
+            v[1] |= sh ? acts[i].u.value >> (64 - sh) : 0;
+        } else {
+            v[1] |= acts[i].u.value;
+        }
+        end += acts[i].dst.n_bits;
+    }
+    sf.n_bits = (uint8_t)(end - sf.ofs);
+    flow_subfield_format(&sf, s, sizeof(s));
+    sb_puts(sb, "load:");
+    fmt_hex128(sb, v);
+    sb_printf(sb, "->%s", s);
+    return i;
+}
+
 static void fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo,
                       unsigned hi, const struct flow_port_map *ports);
 
@@ -1024,6 +1058,10 @@ fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
         if (a->type == FLOW_ACT_LOAD
             && (a->pad0 & FLOW_ACT_F_WRITE_METADATA)) {
             i = fmt_write_metadata(sb, f->actions, i, hi) - 1;
+            continue;
+        }
+        if (a->type == FLOW_ACT_LOAD && (a->pad0 & FLOW_ACT_F_WIDE_LOAD)) {
+            i = fmt_wide_load(sb, f->actions, i, hi) - 1;
             continue;
         }
         if (a->type == FLOW_ACT_LOAD && (a->pad0 & FLOW_ACT_F_SET_FIELD)) {

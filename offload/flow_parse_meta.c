@@ -281,6 +281,19 @@ fp_masked_loads(struct fp_act_state *st, const struct fp_tok *tok,
     return 0;
 }
 
+/* x << s on a 128-bit pair, s < 128 */
+static void
+shift_up(uint64_t x[2], unsigned s)
+{
+    if (s >= 64) {
+        x[1] = x[0] << (s - 64);
+        x[0] = 0;
+    } else if (s > 0) {
+        x[1] = x[1] << s | x[0] >> (64 - s);
+        x[0] <<= s;
+    }
+}
+
 static int
 act_load(struct fp_act_state *st, const struct fp_tok *tok)
 {
@@ -303,10 +316,36 @@ act_load(struct fp_act_state *st, const struct fp_tok *tok)
     rc = fp_ct_check_dst(st, tok, dst.field);
     if (rc < 0)
         return rc;
-    rc = fp_uint(c, tok, tok->val, vlen, UINT64_MAX, "load",
-                 "a number of at most 64 bits", &v);
-    if (rc < 0)
-        return rc;
+    if (dst.n_bits > 64) {
+        /* up to the subfield's width (load:0x...->NXM_NX_XXREG1[]); a
+         * value past 64 bits is two loads, printed back as one */
+        uint64_t wv[2], ones[2] = { UINT64_MAX, 0 };
+
+        rc = read_wide(c, tok, tok->val, vlen, dst.n_bits, "load", wv);
+        if (rc < 0)
+            return rc;
+        if (dst.n_bits < 128 && wv[1] >> (dst.n_bits - 64)) {
+            flow_subfield_format(&dst, w, sizeof(w));
+            return fp_fail(c, -ERANGE, tok, "load: value %.*s does not fit "
+                           "in the %u bits of %s",
+                           (int)(vlen > 40 ? 40 : vlen), tok->val,
+                           dst.n_bits, w);
+        }
+        if (wv[1] != 0) {
+            ones[1] = dst.n_bits >= 128 ? UINT64_MAX
+                                        : (1ull << (dst.n_bits - 64)) - 1;
+            shift_up(wv, dst.ofs);
+            shift_up(ones, dst.ofs);
+            return fp_masked_loads(st, tok, dst.field, wv, ones,
+                                   FLOW_ACT_F_WIDE_LOAD);
+        }
+        v = wv[0];
+    } else {
+        rc = fp_uint(c, tok, tok->val, vlen, UINT64_MAX, "load",
+                     "a number of at most 64 bits", &v);
+        if (rc < 0)
+            return rc;
+    }
     if (dst.n_bits < 64 && v >> dst.n_bits) {
         flow_subfield_format(&dst, w, sizeof(w));
         return fp_fail(c, -ERANGE, tok, "load: value %.*s does not fit in "

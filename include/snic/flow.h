@@ -505,6 +505,9 @@ struct flow_subfield {
  * OpenFlow 1.1's set_vlan_vid / set_vlan_pcp (printed so; the same
  * meaning as set_field onto vlan_vid / vlan_pcp) */
 #define FLOW_ACT_F_SET_VLAN         0x40u
+/* flow_action.pad0 of the LOADs one load of a value wider than 64 bits
+ * made (load:0x...->NXM_NX_XXREG1[]): printed back as that one load */
+#define FLOW_ACT_F_WIDE_LOAD        0x80u
 
 /* learn(...) (FLOW_ACT_LEARN): the header action holds the table,
  * priority and timeouts, its pad0 the FLOW_LEARN_F_* flags; each

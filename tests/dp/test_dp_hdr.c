@@ -313,3 +313,20 @@ Test(dp_hdr, no_l4_sum_behind_a_routing_header_with_segments_left)
     cr_expect_eq(c.frame[0][14 + 23], 0x01);
     cr_expect_eq(t_rd16(c.frame[0] + 14 + 48 + 6), 0x1234);
 }
+
+Test(dp_hdr, a_load_wider_than_64_bits)
+{
+    static const char *const flows[] = {
+        "in_port=1,ipv6,actions=load:0x20010db800000000000000000000abcd->"
+        "NXM_NX_IPV6_DST[],output:2",
+        NULL,
+    };
+    struct capture c;
+    uint8_t f[128], want[16];
+    size_t n = t_frame_ip6(f, 17, 7, 9, 8);
+
+    inet_pton(AF_INET6, "2001:db8::abcd", want);
+    run(flows, f, n, &c);
+    cr_assert_eq(c.n, 1);
+    cr_expect_arr_eq(c.frame[0] + 14 + 24, want, 16);
+}

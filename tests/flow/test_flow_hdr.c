@@ -6,18 +6,11 @@
  * parses back to the same flow, Open vSwitch's prerequisites and
  * read-only fields, and the refusals, each naming its token.
  */
-#include <criterion/criterion.h>
-#include <criterion/parameterized.h>
-#include <string.h>
+#include <errno.h>
 
-#include "flow_test_ports.h"
+#include "flow_test_cases.h"
 
-struct canon {
-    const char *line;
-    const char *text;       /* flow_format(), without "cookie=0x0, " */
-};
-
-static const struct canon canons[] = {
+static const struct flow_canon canons[] = {
     { "ip,actions=load:0xa000001->OXM_OF_IPV4_DST[]",
       "table=0, ip actions=load:0xa000001->NXM_OF_IP_DST[]" },
     { "ip,actions=move:OXM_OF_IPV4_DST[]->OXM_OF_IPV4_SRC[],output:1",
@@ -78,37 +71,26 @@ static const struct canon canons[] = {
       "set_field:aa:bb:cc:dd:ee:ff->arp_tha,set_field:0x2->arp_op,"
       "set_field:10.0.0.0/255.0.0.0->arp_tpa,"
       "set_field:02:00:00:00:00:00/ff:00:00:00:00:00->arp_sha" },
+    /* a value wider than 64 bits: two loads, printed back as one */
+    { "actions=load:0x0123456789abcdeffedcba9876543210->NXM_NX_XXREG1[],"
+      "load:0x10000000000000001->xxreg0[8..80]",
+      "table=0, actions=load:0x123456789abcdeffedcba9876543210->"
+      "NXM_NX_XXREG1[],load:0x10000000000000001->NXM_NX_XXREG0[8..80]" },
+    { "ipv6,actions=load:0x20010db8000000000000000000000001->"
+      "NXM_NX_IPV6_DST[]",
+      "table=0, ipv6 actions=load:0x20010db8000000000000000000000001->"
+      "NXM_NX_IPV6_DST[]" },
     /* set_field onto nw_ttl stays set_field (Open vSwitch keeps it apart
      * from mod_nw_ttl) */
     { "ip,actions=set_field:7->nw_ttl,mod_nw_ttl:8",
       "table=0, ip actions=set_field:7->nw_ttl,mod_nw_ttl:8" },
 };
 
-#define N_CANONS (sizeof(canons) / sizeof(canons[0]))
-
-ParameterizedTestParameters(hdr, canonical)
-{
-    static size_t idx[N_CANONS];
-
-    for (size_t i = 0; i < N_CANONS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_CANONS);
-}
+FLOW_TEST_INDEXES(hdr, canonical, canons)
 
 ParameterizedTest(size_t *i, hdr, canonical)
 {
-    const struct canon *tc = &canons[*i];
-    struct flow_mod fm, back;
-    struct flow_error err;
-    char text[FLOW_FORMAT_MAX];
-
-    cr_assert_eq(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' rejected: %s", tc->line, err.msg);
-    flow_format(&fm.flow, NULL, text, sizeof(text));
-    cr_expect_str_eq(text + strlen("cookie=0x0, "), tc->text);
-    cr_assert_eq(flow_parse(text, FLOW_CMD_ADD, NULL, &back, &err), 0,
-                 "'%s' rejected: %s", text, err.msg);
-    cr_expect(flow_equal(&fm.flow, &back.flow), "%s", text);
+    flow_test_canonical(&canons[*i]);
 }
 
 Test(hdr, subfields_are_the_header_fields)
@@ -155,13 +137,7 @@ Test(hdr, hand_built_writes_to_read_only_fields_are_invalid)
     cr_expect(!flow_action_fields_valid(&a));
 }
 
-struct refusal {
-    const char *line;
-    const char *token;      /* the token the error names */
-    const char *words;      /* ... and words of its reason */
-};
-
-static const struct refusal refusals[] = {
+static const struct flow_refusal refusals[] = {
     /* Open vSwitch's prerequisites, for reads and writes */
     { "actions=load:1->NXM_OF_IP_SRC[]", "load:1->NXM_OF_IP_SRC[]",
       "requires a match on IPv4" },
@@ -200,6 +176,8 @@ static const struct refusal refusals[] = {
       "at most 32 bits" },
     { "ip,actions=load:1->NXM_OF_IP_DST[3..1]", "load:1->NXM_OF_IP_DST[3..1]",
       "comes after" },
+    { "actions=load:0x1ffffffffffffffffffff->xxreg0[0..79]",
+      "load:0x1ffffffffffffffffffff->xxreg0[0..79]", "does not fit" },
     /* not a field at all */
     { "actions=load:1->NXM_OF_IP_SRCX[]", "load:1->NXM_OF_IP_SRCX[]",
       "unknown field" },
@@ -216,28 +194,9 @@ static const struct refusal refusals[] = {
       "load:1->NXM_OF_IP_SRC[]", "nested modification" },
 };
 
-#define N_REFUSALS (sizeof(refusals) / sizeof(refusals[0]))
-
-ParameterizedTestParameters(hdr, refusals)
-{
-    static size_t idx[N_REFUSALS];
-
-    for (size_t i = 0; i < N_REFUSALS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_REFUSALS);
-}
+FLOW_TEST_INDEXES(hdr, refusals, refusals)
 
 ParameterizedTest(size_t *i, hdr, refusals)
 {
-    const struct refusal *tc = &refusals[*i];
-    struct flow_mod fm;
-    struct flow_error err;
-    char quoted[128];
-
-    cr_assert_lt(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' accepted", tc->line);
-    snprintf(quoted, sizeof(quoted), "'%s'", tc->token);
-    cr_expect(strstr(err.msg, quoted) != NULL, "%s: %s", tc->line, err.msg);
-    cr_expect(strstr(err.msg, tc->words) != NULL, "%s: %s", tc->line,
-              err.msg);
+    flow_test_refused(&refusals[*i]);
 }
