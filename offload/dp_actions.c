@@ -267,11 +267,12 @@ output_reg(const struct dp_actions_env *env, struct dp_pkt *pkt,
  * encapsulation of an output writes only there too. The body never holds
  * the packet's last output, since the packet lives on after it. A frame
  * that cannot be saved sends none of the body's copies. */
-static void
+static enum dp_act_result
 run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
           const struct flow_action *body, unsigned n,
           struct dp_act_stats *stats)
 {
+    enum dp_act_result rc;
     struct dp_actions_env inner = *env;
     struct dp_pkt saved = *pkt;
     struct flow_meta meta;
@@ -282,7 +283,7 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
 
     if (pkt->buf.len > sizeof(small)
         && (bytes = malloc(pkt->buf.len)) == NULL)
-        return;
+        return DP_ACT_DONE;
     memcpy(bytes, pkt->buf.data, pkt->buf.len);
     if (pkt->meta != NULL)
         meta = *pkt->meta;
@@ -292,8 +293,10 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
         memcpy(stack.v, pkt->stack->v, stack.n * sizeof(stack.v[0]));
     }
     inner.nested = true;
-    /* a drop inside (no headroom for a push) ends only the copy */
-    (void)dp_actions_run(&inner, pkt, body, n, &goto_table, stats);
+    /* a drop inside (no headroom for a push) ends only the copy; an
+     * exit ends the packet's actions, as in Open vSwitch (its exit is
+     * not put back after a clone) */
+    rc = dp_actions_run(&inner, pkt, body, n, &goto_table, stats);
     *pkt = saved;
     memcpy(pkt->buf.data, bytes, pkt->buf.len);
     if (pkt->meta != NULL)
@@ -304,6 +307,7 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
     }
     if (bytes != small)
         free(bytes);
+    return rc == DP_ACT_EXIT ? DP_ACT_EXIT : DP_ACT_DONE;
 }
 
 /* The packet's ct_* fields back to "untracked": after ct_clear, and after
@@ -546,10 +550,22 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
 
             if (n > n_acts - i - 1)
                 n = n_acts - i - 1;
-            run_clone(env, pkt, a + 1, n, stats);
+            rc = run_clone(env, pkt, a + 1, n, stats);
             i += n;
             break;
         }
+        case FLOW_ACT_NOTE:
+            /* its bytes are for whoever reads the flow back */
+            i += a->u.note.n < n_acts - i - 1 ? a->u.note.n
+                                              : n_acts - i - 1;
+            break;
+        case FLOW_ACT_NOTE_DATA:
+        case FLOW_ACT_DEBUG_RECIRC:
+        case FLOW_ACT_DEBUG_SLOW:
+            /* Open vSwitch's datapath internals: the packet is the same */
+            break;
+        case FLOW_ACT_EXIT:
+            return DP_ACT_EXIT;
         }
         if (rc != DP_ACT_DONE)
             return rc;

@@ -171,7 +171,9 @@ conj_gather(const struct ctable *ct, const uint32_t *at, size_t n_at,
             struct conj_acc *c = acc->v;
             size_t e;
 
-            if (a->u.conj.n_clauses > n_at)
+            /* notes may stand beside the clauses */
+            if (a->type != FLOW_ACT_CONJUNCTION
+                || a->u.conj.n_clauses > n_at)
                 continue;
             for (e = 0; e < acc->n; e++)
                 if (c[e].id == a->u.conj.id && c[e].n == a->u.conj.n_clauses)

@@ -216,7 +216,7 @@ dp_rule_better(const struct dp_rule *a, const struct dp_rule *b)
 static inline bool
 dp_rule_is_conj(const struct dp_rule *r)
 {
-    return r->n_actions > 0 && r->actions[0].type == FLOW_ACT_CONJUNCTION;
+    return flow_actions_are_conjunction(r->actions, r->n_actions);
 }
 
 /* ---- a rule's match (struct dp_rule: its mask's non-zero words) ---- */

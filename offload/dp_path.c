@@ -355,6 +355,8 @@ struct run {
     uint32_t recirc;        /* ct(table=N) recirculations nested now */
     bool counted_fail;      /* the failure was an action's (DP_ACT_FAIL):
                              * the flows it went through still count */
+    bool exited;            /* an exit ran: nothing more of the packet's
+                             * actions runs (its action set neither) */
     struct dp_actset actset;    /* the packet's (pkt->actset) */
     struct dp_stack stack;      /* the packet's (pkt->stack) */
 };
@@ -452,6 +454,7 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     run->lookups = 0;
     run->recirc = 0;
     run->counted_fail = false;
+    run->exited = false;
     if (decap && run->tun->n > 0) {
         int rc = dp_vxlan_decap(run->tun->ports, run->tun->n, key,
                                 &pkt->layout, &pkt->buf, &pkt->tun,
@@ -511,10 +514,16 @@ run_list(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
 
         if (res == DP_ACT_RESUBMIT) {
             resubmit(run, pkt, key, &acts[at], table);
-            if (run->lookups == LOOKUPS_FAILED)
+            if (run->lookups == LOOKUPS_FAILED || run->exited)
                 return -1;
             at++;
             continue;
+        }
+        if (res == DP_ACT_EXIT) {
+            /* Open vSwitch's exit: the lists that resubmitted here, the
+             * tables after and the action set are done too */
+            run->exited = true;
+            return -1;
         }
         if (res == DP_ACT_FAIL) {
             /* Open vSwitch's translation failed: nothing of the packet
@@ -589,7 +598,9 @@ run_actset(struct run *run, struct dp_pkt *pkt, struct flow_key *key)
     struct flow_action list[DP_ACTSET_LIST_MAX];
     unsigned n = dp_actset_take(pkt, list);
 
-    if (n == 0 || run->lookups == LOOKUPS_FAILED)
+    /* Open vSwitch runs no action set after an exit (its translation
+     * ends there, whatever its documentation says of the set) */
+    if (n == 0 || run->lookups == LOOKUPS_FAILED || run->exited)
         return;
     (void)run_list(run, pkt, key, list, n, -1);
 }
@@ -671,7 +682,7 @@ recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
 {
     struct dp_pkt saved = *pkt;
     uint32_t depth = run->depth, lookups = run->lookups;
-    bool nested = run->env.nested;
+    bool nested = run->env.nested, exited = run->exited;
     uint8_t small[2048], *bytes = small;
     const struct dp_rule *r;
     /* the copy takes the action set along, as Open vSwitch's frozen
@@ -695,6 +706,7 @@ recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     pkt->meta = &key->meta;
     run->depth = 0;
     run->lookups = 0;
+    run->exited = false;    /* an exit there ends only the copy's */
     run->recirc++;
     /* never the packet's last output: snicd must not take a buffer that
      * may be a copy, or whose list goes on */
@@ -713,6 +725,7 @@ recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     run->recirc--;
     run->depth = depth;
     run->lookups = lookups;
+    run->exited = exited;
     if (last) {
         pkt->meta = saved.meta;
         return;

@@ -774,6 +774,15 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         flow_subfield_format(&a->dst, s, sizeof(s));
         sb_printf(sb, "check_pkt_larger(%u)->%s", a->u.pkt_len, s);
         break;
+    case FLOW_ACT_EXIT:
+        sb_puts(sb, "exit");
+        break;
+    case FLOW_ACT_DEBUG_RECIRC:
+        sb_puts(sb, "debug_recirc");
+        break;
+    case FLOW_ACT_DEBUG_SLOW:
+        sb_puts(sb, "debug_slow");
+        break;
     default:
         /* not from the parser: say so rather than print something valid */
         sb_printf(sb, "unknown_action_%u", a->type);
@@ -1044,6 +1053,21 @@ fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
         if (a->type == FLOW_ACT_SAMPLE) {
             fmt_sample(sb, a, i + 1 < hi ? a + 1 : NULL, ports);
             i += flow_action_n_args(a);
+            continue;
+        }
+        if (a->type == FLOW_ACT_NOTE) {
+            /* its bytes in the NOTE_DATA after it, as ovs-ofctl prints
+             * them: two hex digits each, dot-separated */
+            sb_puts(sb, "note:");
+            for (unsigned k = 0; k < a->u.note.len; k++) {
+                unsigned at = i + 1 + k / 8;
+
+                if (at >= hi)
+                    break;
+                sb_printf(sb, k ? ".%02x" : "%02x",
+                          f->actions[at].u.bytes[k % 8]);
+            }
+            i += a->u.note.n;
             continue;
         }
         if (a->type == FLOW_ACT_CT) {

@@ -385,6 +385,9 @@ flow_action_fields_valid(const struct flow_action *a)
         return !flow_port_is_reserved(a->u.enqueue.port)
             || a->u.enqueue.port == FLOW_PORT_IN_PORT
             || a->u.enqueue.port == FLOW_PORT_LOCAL;
+    case FLOW_ACT_NOTE:
+        return a->u.note.len % 8 == 6 && a->u.note.len <= FLOW_NOTE_MAX
+            && a->u.note.n == (a->u.note.len + 7) / 8;
     case FLOW_ACT_STACK_PUSH:
         return flow_subfield_valid(&a->u.src);
     case FLOW_ACT_STACK_POP:

@@ -206,7 +206,8 @@ static const char *const known_actions[] = {
     "ct_clear", "fin_timeout", "push_mpls", "pop_mpls", "set_mpls_label",
     "set_mpls_tc", "set_mpls_ttl", "dec_mpls_ttl", "write_actions",
     "clear_actions", "push", "pop", "set_vlan_vid", "set_vlan_pcp",
-    "enqueue", "check_pkt_larger", "sample", NULL,
+    "enqueue", "check_pkt_larger", "sample", "note", "exit",
+    "debug_recirc", "debug_slow", NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -686,6 +687,9 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         rc = fp_sample_action(st, tok, &handled);
         if (handled)
             return rc;
+        rc = fp_note_action(st, tok, &handled);
+        if (handled)
+            return rc;
     }
     if (fp_key_is_ci(tok, "output")) {
         const char *p = tok->val;
@@ -715,6 +719,13 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
             return fp_fail(c, -EINVAL, tok, "drop must be the only action");
         st->dropped = true;
         return 0;
+    }
+    if (fp_key_is_ci(tok, "exit")) {
+        /* the rest of the packet's actions do not run, whatever table or
+         * resubmit they are in (the datapath's DP_ACT_EXIT) */
+        if ((rc = no_value(st, tok, "exit")) < 0)
+            return rc;
+        return fp_act_append(st, tok, FLOW_ACT_EXIT, &a);
     }
     if (fp_key_is_ci(tok, "push_vlan")) {
         rc = fp_uint(c, tok, tok->val, tok->vlen, 0xffff, "push_vlan",

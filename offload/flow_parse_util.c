@@ -726,13 +726,21 @@ fp_act_append(struct fp_act_state *st, const struct fp_tok *tok, uint16_t type,
                        "instruction: only goto_table may follow it (write "
                        "the other actions first)");
     /* a clause flow only contributes to a conjunctive match: it has no
-     * actions of its own to run (Open vSwitch's rule) */
-    if (f->n_actions > 0
-        && (f->actions[0].type == FLOW_ACT_CONJUNCTION)
-           != (type == FLOW_ACT_CONJUNCTION))
-        return fp_fail(st->c, -EINVAL, tok, "conjunction actions cannot be "
-                       "combined with any other action (a clause flow "
-                       "has only conjunction(...) actions)");
+     * actions of its own to run, notes aside (Open vSwitch's rule) */
+    if (type != FLOW_ACT_NOTE && type != FLOW_ACT_NOTE_DATA) {
+        for (unsigned i = 0; i < f->n_actions; i++) {
+            uint16_t t = f->actions[i].type;
+
+            if (t == FLOW_ACT_NOTE || t == FLOW_ACT_NOTE_DATA)
+                continue;
+            if ((t == FLOW_ACT_CONJUNCTION) != (type == FLOW_ACT_CONJUNCTION))
+                return fp_fail(st->c, -EINVAL, tok, "conjunction actions "
+                               "cannot be combined with any other action "
+                               "but note (a clause flow has only "
+                               "conjunction(...) actions)");
+            break;
+        }
+    }
     if (f->n_actions >= FLOW_MAX_ACTIONS)
         return fp_fail(st->c, -E2BIG, tok, "too many actions (at most %u)",
                        FLOW_MAX_ACTIONS);

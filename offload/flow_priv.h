@@ -260,6 +260,11 @@ int fp_actset_match(struct fp_ctx *c, const struct fp_tok *tok,
 int fp_vlan_action(struct fp_act_state *st, const struct fp_tok *tok,
                    bool *handled);
 
+/* note:HEX, debug_recirc, debug_slow (flow_parse_note.c); sets *handled
+ * when the token is theirs. */
+int fp_note_action(struct fp_act_state *st, const struct fp_tok *tok,
+                   bool *handled);
+
 /* enqueue:PORT:QUEUE (flow_parse_queue.c); sets *handled when the token
  * is its. */
 int fp_queue_action(struct fp_act_state *st, const struct fp_tok *tok,

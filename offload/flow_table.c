@@ -517,7 +517,20 @@ check_actions(const struct flow *f, unsigned table_id)
         }
         if (a->type == FLOW_ACT_LEARN_SPEC || a->type == FLOW_ACT_ARGS)
             return -EINVAL;
-        /* a clause flow has only clauses (what the parser guarantees) */
+        /* a note's bytes follow it, and only it */
+        if (a->type == FLOW_ACT_NOTE) {
+            if (i + a->u.note.n >= f->n_actions || !flow_action_fields_valid(a))
+                return -EINVAL;
+            for (unsigned k = 1; k <= a->u.note.n; k++)
+                if (f->actions[i + k].type != FLOW_ACT_NOTE_DATA)
+                    return -EINVAL;
+            i += a->u.note.n;
+            continue;
+        }
+        if (a->type == FLOW_ACT_NOTE_DATA)
+            return -EINVAL;
+        /* a clause flow has only clauses, notes aside (what the parser
+         * guarantees) */
         if ((a->type == FLOW_ACT_CONJUNCTION) != flow_is_conjunction(f))
             return -EINVAL;
         if (!flow_action_fields_valid(a))
@@ -1158,7 +1171,8 @@ conj_complete(const struct flow_entry *const *soft, size_t n_soft,
 
         for (size_t i = 0; i < n_soft && !have; i++)
             for (unsigned j = 0; j < soft[i]->flow.n_actions; j++)
-                have |= soft[i]->flow.actions[j].u.conj.id == id
+                have |= soft[i]->flow.actions[j].type == FLOW_ACT_CONJUNCTION
+                        && soft[i]->flow.actions[j].u.conj.id == id
                         && soft[i]->flow.actions[j].u.conj.clause == k
                         && soft[i]->flow.actions[j].u.conj.n_clauses == n;
         if (!have)
@@ -1179,7 +1193,8 @@ next_complete(const struct flow_entry *const *soft, size_t n_soft, bool any,
         for (unsigned j = 0; j < soft[i]->flow.n_actions; j++) {
             const struct flow_action *c = &soft[i]->flow.actions[j];
 
-            if ((!any && c->u.conj.id <= after)
+            if (c->type != FLOW_ACT_CONJUNCTION     /* a note */
+                || (!any && c->u.conj.id <= after)
                 || (found && c->u.conj.id >= *id))
                 continue;
             if (conj_complete(soft, n_soft, c->u.conj.id,

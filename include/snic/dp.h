@@ -316,6 +316,11 @@ enum dp_act_result {
     DP_ACT_FAIL,            /* Open vSwitch's translation fails: the packet
                              * is dropped whole, none of its outputs leave
                              * (an MPLS stack too deep to push or pop) */
+    DP_ACT_EXIT,            /* exit: the packet's actions end here, its
+                             * outputs so far stand; the caller runs no
+                             * more of them (not the lists of the
+                             * resubmits it is in, not later tables, not
+                             * its action set, as in Open vSwitch) */
 };
 
 /* Counters of the executor's soft failures, for the datapath's stats. */

@@ -396,6 +396,16 @@ enum flow_action_type {
                              * No exporter: nothing is done to the packet */
     FLOW_ACT_ARGS,          /* more arguments of the action before it
                              * (flow_action_n_args()); never alone */
+    FLOW_ACT_NOTE,          /* u.note: Open vSwitch's note:HEX, no effect on
+                             * the packet; its u.note.len bytes are in the
+                             * u.note.n FLOW_ACT_NOTE_DATA actions after it */
+    FLOW_ACT_NOTE_DATA,     /* u.bytes: 8 bytes of a note; only after one */
+    FLOW_ACT_EXIT,          /* the packet's actions end here: the rest of
+                             * this list, the lists of the resubmits it is
+                             * in, later tables and its action set */
+    FLOW_ACT_DEBUG_RECIRC,  /* Open vSwitch's debug_recirc: its datapath
+                             * recirculates; no effect on the packet */
+    FLOW_ACT_DEBUG_SLOW,    /* debug_slow: its slow path; no effect */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -558,6 +568,11 @@ enum flow_learn_kind {
                                              * the connection's NAT (snic
                                              * commits none: a no-op) */
 
+/* note:HEX: Open vSwitch pads a note's bytes to 6 + a multiple of 8 (its
+ * action is then a multiple of 8 bytes long); the longest a flow's 32
+ * actions can hold, a header and 31 NOTE_DATA. */
+#define FLOW_NOTE_MAX               246u
+
 /* conjunction(id,k/n): n dimensions, 2..64 as in Open vSwitch. */
 #define FLOW_CONJ_MIN               2u
 #define FLOW_CONJ_MAX               64u
@@ -639,6 +654,13 @@ struct flow_action {
             uint32_t obs_point_id;
             uint32_t sampling_port; /* FLOW_PORT_ANY: none */
         } sample_more;
+        struct {
+            uint16_t len;           /* bytes, as Open vSwitch pads them:
+                                     * 6, 14, 22... (FLOW_NOTE_MAX) */
+            uint8_t n;              /* NOTE_DATA actions after it:
+                                     * len / 8 rounded up */
+        } note;
+        uint8_t bytes[8];           /* NOTE_DATA */
     } u;
 };
 
@@ -675,12 +697,24 @@ struct flow {
 #define FLOW_F_CHECK_OVERLAP    0x2u    /* check_overlap: it was added so */
 
 /* A clause flow of a conjunctive match: its actions are conjunction(...)
- * only (the parser refuses a mix), and it is never itself the result of a
- * lookup. */
+ * only, notes aside (the parser refuses a mix), and it is never itself
+ * the result of a lookup. */
+static inline bool
+flow_actions_are_conjunction(const struct flow_action *a, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (a[i].type == FLOW_ACT_CONJUNCTION)
+            return true;
+        if (a[i].type != FLOW_ACT_NOTE && a[i].type != FLOW_ACT_NOTE_DATA)
+            return false;
+    }
+    return false;
+}
+
 static inline bool
 flow_is_conjunction(const struct flow *f)
 {
-    return f->n_actions > 0 && f->actions[0].type == FLOW_ACT_CONJUNCTION;
+    return flow_actions_are_conjunction(f->actions, f->n_actions);
 }
 
 /* *@dst = *@src, reading only @src's own actions (a flow table entry's

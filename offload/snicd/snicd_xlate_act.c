@@ -656,6 +656,18 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
         /* no exporter, in software either: the packet's treatment is the
          * rest of the list, which the card does as well */
         return 0;
+    case FLOW_ACT_NOTE:
+    case FLOW_ACT_NOTE_DATA:
+    case FLOW_ACT_DEBUG_RECIRC:
+    case FLOW_ACT_DEBUG_SLOW:
+        /* no effect on the packet: nothing for the card to do */
+        return 0;
+    case FLOW_ACT_EXIT:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "exit not offloaded (it ends the packet's "
+                               "pipeline, its action set included, which "
+                               "a rule's actions cannot say; software runs "
+                               "it)");
     case FLOW_ACT_STACK_PUSH:
     case FLOW_ACT_STACK_POP:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,

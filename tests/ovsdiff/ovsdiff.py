@@ -32,6 +32,7 @@ import ovsdiff_gen  # noqa: E402
 import ovsdiff_hdr  # noqa: E402
 import ovsdiff_mpls  # noqa: E402
 import ovsdiff_select  # noqa: E402
+import ovsdiff_pipe  # noqa: E402
 
 PACKETS_PER_ROUND = 250
 DEFAULT_ROUNDS = 6
@@ -214,6 +215,9 @@ def main():
         # round -1: the directed case, the same every run
         one_round(sw, dp_tool, rnd, -1, diffs, totals,
                   case=ovsdiff_gen.directed_case())
+        # round -2: exit, and what else ends or forks a pipeline, directed
+        one_round(sw, dp_tool, rnd, -2, diffs, totals,
+                  case=ovsdiff_pipe.pipe_case(), fresh=True)
         for r in range(rounds):
             one_round(sw, dp_tool, rnd, r, diffs, totals)
         # conjunctive matches (conjunction / conj_id) in rounds of their own

@@ -104,6 +104,10 @@ def _applied(rnd, table, tagged):
                 % rnd.randrange(1, 4),
                 "push:NXM_NX_REG3[]", "pop:NXM_NX_REG3[0..7]",
                 "pop:NXM_NX_REG4[0..15],output:NXM_NX_REG4[0..15]"]))
+        elif r < 0.87:
+            # nothing more of the packet's actions runs: not this flow's
+            # instructions, not the resubmitting list, not the set
+            acts.append("exit")
         elif table == 0:
             # a lookup that returns: its writes land in the same set
             acts.append("resubmit(,2)")

@@ -287,6 +287,15 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
                 rnd.choice(["", ",obs_domain_id=3,obs_point_id=4",
                             ",sampling_port=%d" % rnd.choice(PORTS),
                             ",ingress", ",egress"])))
+        elif a < 0.935:
+            # the rest of the packet's actions do not run: this list's,
+            # those of the lists that resubmitted here, later tables'
+            acts.append("exit")
+        elif a < 0.95:
+            # no effect on the packet; kept with the flow
+            acts.append("note:" + ".".join("%02x" % rnd.randrange(256)
+                                           for _ in range(rnd.randint(0,
+                                                                      9))))
         else:
             acts.append("output:%d" % rnd.choice(PORTS))
     if of13 and rnd.random() < 0.5:

@@ -913,6 +913,8 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
     expect_refused("in_port=vf0 actions=check_pkt_larger(1500)->"
                    "NXM_NX_REG0[0],output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "check_pkt_larger not offloaded");
+    expect_refused("in_port=vf0 actions=output:vf1,exit",
+                   SNICD_XLATE_REFUSED_ACTION, "exit not offloaded");
     expect_refused("in_port=vf0 actions=push:NXM_NX_REG0[],output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "push/pop not offloaded");
     expect_refused("in_port=vf0 actions=output:vf1,clear_actions",
@@ -976,6 +978,16 @@ Test(xlate, sample_is_left_out)
     cr_assert_eq(xl("in_port=vf0 actions=sample(probability=65535,"
                     "collector_set_id=1,sampling_port=vf2),output:vf1"), 0,
                  "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+}
+
+/* note, debug_recirc and debug_slow leave the packet alone: the rule is
+ * the one without them. */
+Test(xlate, note_and_debug_actions_add_nothing)
+{
+    cr_assert_eq(xl("in_port=vf0 actions=note:41.42,debug_recirc,"
+                    "output:vf1,debug_slow"), 0, "%s", x.reason);
     ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
             RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
 }
