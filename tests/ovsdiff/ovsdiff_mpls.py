@@ -168,8 +168,16 @@ def _actions(rnd, depth, orig, table):
         elif r < 0.62:
             acts.append("dec_mpls_ttl")
         elif r < 0.68:
-            acts.append(rnd.choice(["dec_ttl", "mod_nw_tos:16",
-                                    "strip_vlan"]))
+            # an IP rewrite only where the frame surely has the IP header
+            # the flow promises: after a pop (here, or before a resubmit to
+            # table 1) the payload may be anything, and Open vSwitch keeps
+            # a rewrite of a header the frame lacks in its flow, where a
+            # later push_mpls reads the TC from (docs/ovs-differences.md)
+            if popped or table != 0:
+                acts.append("strip_vlan")
+            else:
+                acts.append(rnd.choice(["dec_ttl", "mod_nw_tos:16",
+                                        "strip_vlan"]))
         elif r < 0.76 and table == 0:
             acts.append("resubmit(,1)")
             pushed = True

@@ -23,11 +23,24 @@ import ovsdiff_gen as g
 PORTS = g.PORTS
 
 
+def _tags(frame):
+    """How many VLAN tags @frame starts with (0, 1 or 2 and more)."""
+    n, at = 0, 12
+    while n < 2 and frame[at:at + 2] in (b"\x81\x00", b"\x88\xa8"):
+        n += 1
+        at += 4
+    return n
+
+
 def pktlen_case(rnd):
     """(flows [(line, openflow13)], frames [(port, frame)])."""
     frames = []
-    for _ in range(150):
+    while len(frames) < 150:
         port, frame = g.random_frame(rnd)
+        # not yet the same as Open vSwitch: the length after strip_vlan
+        # of a frame with two tags (docs/ovs-differences.md)
+        if _tags(frame) >= 2:
+            continue
         if rnd.random() < 0.35:
             frame += bytes(rnd.randint(1, 30))
         frames.append((port, frame))
