@@ -375,8 +375,8 @@ uint32_t dp_crc32c(const void *data, size_t size);
  * subtables hold the masked values themselves), follows the actions in
  * the same allocation and keeps only the words of struct flow_key its
  * mask does not zero: the values, then the masks, in word order, one bit
- * of @match_map each (a five-tuple flow keeps 80 bytes, not the 416 of a
- * whole struct flow_match; a million flows, 330 MB less). */
+ * of @match_map each (a five-tuple flow keeps 64 bytes, not the 416 of a
+ * whole struct flow_match). */
 struct dp_rule {
     uint64_t id;            /* the flow table's id */
     uint32_t slot;          /* counter index, stable across modifications */
