@@ -9,28 +9,8 @@
  */
 #include <criterion/criterion.h>
 
+#include "dp_test_capture.h"
 #include "dp_test_env.h"
-
-#define MAX_OUT 8
-
-struct capture {
-    unsigned n;
-    uint32_t port[MAX_OUT];
-    size_t len[MAX_OUT];
-    uint8_t frame[MAX_OUT][256];
-};
-
-static void
-capture(void *ctx, const struct dp_output *out)
-{
-    struct capture *c = ctx;
-
-    cr_assert_lt(c->n, MAX_OUT);
-    c->port[c->n] = out->port;
-    c->len[c->n] = out->len;
-    memcpy(c->frame[c->n], out->frame, out->len < 256 ? out->len : 256);
-    c->n++;
-}
 
 /* The frame in on port 1, as one call and as a burst of one: both paths
  * must give the same outputs. */
