@@ -7,31 +7,17 @@
 #include <inttypes.h>
 
 #include "emu_test.h"
+#include "emu_test_frame.h"
 
 #define VF0 FW_FUNC_VF(0)
-
-static struct emu_dev *dev;
-static uint8_t frame[FW_PKT_BUF_SIZE];
-static uint32_t flen;
-static uint8_t mac_vf0[6], mac_vf1[6];
 
 static void
 setup_basic(void)
 {
-    dev = t_dev_new("basic", 4, 3, FW_ESW_SWITCHDEV);
-    t_mac(mac_vf0, 1);
-    t_mac(mac_vf1, 2);
-    flen = t_udp_frame(frame, mac_vf1, mac_vf0, -1, 0x0a000001, 0x0a000002,
-                       1000, 2000, 32);
+    t_frame_setup("basic", 4, 3);
 }
 
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_flush, .init = setup_basic, .fini = teardown,
+TestSuite(emu_dev_flush, .init = setup_basic, .fini = t_frame_teardown,
           .timeout = 10);
 
 static uint8_t
@@ -242,14 +228,10 @@ Test(emu_dev_flush, legacy_mode_frees_counters_and_keeps_no_root)
 static void
 setup_tiny(void)
 {
-    dev = t_dev_new("tiny", 2, 2, FW_ESW_SWITCHDEV);
-    t_mac(mac_vf0, 1);
-    t_mac(mac_vf1, 2);
-    flen = t_udp_frame(frame, mac_vf1, mac_vf0, -1, 0x0a000001, 0x0a000002,
-                       1000, 2000, 32);
+    t_frame_setup("tiny", 2, 2);
 }
 
-TestSuite(emu_dev_flush_tiny, .init = setup_tiny, .fini = teardown,
+TestSuite(emu_dev_flush_tiny, .init = setup_tiny, .fini = t_frame_teardown,
           .timeout = 10);
 
 Test(emu_dev_flush_tiny, capacity_and_counters_are_reusable)

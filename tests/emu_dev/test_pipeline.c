@@ -1,29 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Switchdev packet pipeline: walk, actions, misses, link state, stats. */
 #include "emu_test.h"
-
-static struct emu_dev *dev;
-static uint8_t frame[FW_PKT_BUF_SIZE];
-static uint32_t flen;
-static uint8_t mac_vf0[6], mac_vf1[6];
+#include "emu_test_frame.h"
 
 static void
 setup(void)
 {
-    dev = t_dev_new("full", 4, 3, FW_ESW_SWITCHDEV);
-    t_mac(mac_vf0, 1);
-    t_mac(mac_vf1, 2);
-    flen = t_udp_frame(frame, mac_vf1, mac_vf0, -1, 0x0a000001, 0x0a000002,
-                       1000, 2000, 32);
+    t_frame_setup("full", 4, 3);
 }
 
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_pipe, .init = setup, .fini = teardown, .timeout = 10);
+TestSuite(emu_dev_pipe, .init = setup, .fini = t_frame_teardown,
+          .timeout = 10);
 
 Test(emu_dev_pipe, miss_goes_to_ingress_representor)
 {

@@ -9,29 +9,16 @@
 #include <inttypes.h>
 
 #include "emu_test.h"
-
-static struct emu_dev *dev;
-static uint8_t frame[FW_PKT_BUF_SIZE];
-static uint32_t flen;
-static uint8_t mac_vf0[6], mac_vf1[6];
+#include "emu_test_frame.h"
 
 static void
 setup(void)
 {
-    dev = t_dev_new("full", 4, 3, FW_ESW_SWITCHDEV);
-    t_mac(mac_vf0, 1);
-    t_mac(mac_vf1, 2);
-    flen = t_udp_frame(frame, mac_vf1, mac_vf0, -1, 0x0a000001, 0x0a000002,
-                       1000, 2000, 32);
+    t_frame_setup("full", 4, 3);
 }
 
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_reclaim, .init = setup, .fini = teardown, .timeout = 10);
+TestSuite(emu_dev_reclaim, .init = setup, .fini = t_frame_teardown,
+          .timeout = 10);
 
 static uint8_t
 reclaim_as(uint16_t function, uint32_t flags, uint32_t rsvd,
