@@ -10,14 +10,10 @@
 #include <criterion/parameterized.h>
 #include <string.h>
 
+#include "flow_test_cases.h"
 #include "flow_test_ports.h"
 
-struct canon {
-    const char *line;
-    const char *text;       /* flow_format(), without "cookie=0x0, " */
-};
-
-static const struct canon canons[] = {
+static const struct flow_canon canons[] = {
     /* a note is padded with zeros to 6, 14, 22... bytes, as Open vSwitch
      * pads, decodes and prints it */
     { "actions=note:41", "table=0, actions=note:41.00.00.00.00.00" },
@@ -57,31 +53,11 @@ static const struct canon canons[] = {
       "table=0, actions=clone(output:1,exit),output:2" },
 };
 
-#define N_CANONS (sizeof(canons) / sizeof(canons[0]))
-
-ParameterizedTestParameters(note, canonical)
-{
-    static size_t idx[N_CANONS];
-
-    for (size_t i = 0; i < N_CANONS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_CANONS);
-}
+FLOW_TEST_INDEXES(note, canonical, canons)
 
 ParameterizedTest(size_t *i, note, canonical)
 {
-    const struct canon *tc = &canons[*i];
-    struct flow_mod fm, back;
-    struct flow_error err;
-    char text[FLOW_FORMAT_MAX];
-
-    cr_assert_eq(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' rejected: %s", tc->line, err.msg);
-    flow_format(&fm.flow, NULL, text, sizeof(text));
-    cr_expect_str_eq(text + strlen("cookie=0x0, "), tc->text);
-    cr_assert_eq(flow_parse(text, FLOW_CMD_ADD, NULL, &back, &err), 0,
-                 "'%s' rejected: %s", text, err.msg);
-    cr_expect(flow_equal(&fm.flow, &back.flow), "%s", text);
+    flow_test_canonical(&canons[*i]);
 }
 
 /* The bytes follow the NOTE flat, 8 to a NOTE_DATA; a clause flow with
@@ -111,13 +87,7 @@ Test(note, bytes_follow_flat)
     cr_expect(flow_is_conjunction(&fm.flow));
 }
 
-struct refusal {
-    const char *line;
-    const char *token;      /* quoted in the message */
-    const char *words;      /* also in the message */
-};
-
-static const struct refusal refusals[] = {
+static const struct flow_refusal refusals[] = {
     { "actions=note:1,output:1", "note:1", "not hexadecimal bytes" },
     { "actions=note:41.4", "note:41.4", "not hexadecimal bytes" },
     { "actions=note:41:42", "note:41:42", "not hexadecimal bytes" },
@@ -139,30 +109,11 @@ static const struct refusal refusals[] = {
       "not an action an action set holds" },
 };
 
-#define N_REFUSALS (sizeof(refusals) / sizeof(refusals[0]))
-
-ParameterizedTestParameters(note, refusals)
-{
-    static size_t idx[N_REFUSALS];
-
-    for (size_t i = 0; i < N_REFUSALS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_REFUSALS);
-}
+FLOW_TEST_INDEXES(note, refusals, refusals)
 
 ParameterizedTest(size_t *i, note, refusals)
 {
-    const struct refusal *tc = &refusals[*i];
-    struct flow_mod fm;
-    struct flow_error err;
-    char quoted[128];
-
-    cr_assert_lt(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' accepted", tc->line);
-    snprintf(quoted, sizeof(quoted), "'%s'", tc->token);
-    cr_expect(strstr(err.msg, quoted) != NULL, "%s: %s", tc->line, err.msg);
-    cr_expect(strstr(err.msg, tc->words) != NULL, "%s: %s", tc->line,
-              err.msg);
+    flow_test_refused(&refusals[*i]);
 }
 
 /* A note longer than a flow holds is refused, not cut. */

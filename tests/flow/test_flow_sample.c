@@ -9,14 +9,10 @@
 #include <criterion/parameterized.h>
 #include <string.h>
 
+#include "flow_test_cases.h"
 #include "flow_test_ports.h"
 
-struct canon {
-    const char *line;
-    const char *text;       /* flow_format(), without "cookie=0x0, " */
-};
-
-static const struct canon canons[] = {
+static const struct flow_canon canons[] = {
     { "table=0,in_port=1 actions=check_pkt_larger(200)->NXM_NX_REG0[0],"
       "resubmit(,1)",
       "table=0, in_port=1 actions=check_pkt_larger(200)->NXM_NX_REG0[0],"
@@ -52,31 +48,11 @@ static const struct canon canons[] = {
       "collector_set_id=0,obs_domain_id=0,obs_point_id=0),output:4)" },
 };
 
-#define N_CANONS (sizeof(canons) / sizeof(canons[0]))
-
-ParameterizedTestParameters(sample, canonical)
-{
-    static size_t idx[N_CANONS];
-
-    for (size_t i = 0; i < N_CANONS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_CANONS);
-}
+FLOW_TEST_INDEXES(sample, canonical, canons)
 
 ParameterizedTest(size_t *i, sample, canonical)
 {
-    const struct canon *tc = &canons[*i];
-    struct flow_mod fm, back;
-    struct flow_error err;
-    char text[FLOW_FORMAT_MAX];
-
-    cr_assert_eq(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' rejected: %s", tc->line, err.msg);
-    flow_format(&fm.flow, NULL, text, sizeof(text));
-    cr_expect_str_eq(text + strlen("cookie=0x0, "), tc->text);
-    cr_assert_eq(flow_parse(text, FLOW_CMD_ADD, NULL, &back, &err), 0,
-                 "'%s' rejected: %s", text, err.msg);
-    cr_expect(flow_equal(&fm.flow, &back.flow), "%s", text);
+    flow_test_canonical(&canons[*i]);
 }
 
 Test(sample, model)
@@ -108,13 +84,7 @@ Test(sample, model)
     cr_expect_eq(fm.flow.actions[3].type, FLOW_ACT_OUTPUT);
 }
 
-struct refusal {
-    const char *line;
-    const char *token;      /* the token the error names */
-    const char *words;      /* ... and words of its reason */
-};
-
-static const struct refusal refusals[] = {
+static const struct flow_refusal refusals[] = {
     { "actions=check_pkt_larger(200)->NXM_NX_REG0[0..1]",
       "check_pkt_larger(200)->NXM_NX_REG0[0..1]",
       "only a 1-bit destination" },
@@ -150,30 +120,11 @@ static const struct refusal refusals[] = {
       "sample(probability=1)", "not an action an action set holds" },
 };
 
-#define N_REFUSALS (sizeof(refusals) / sizeof(refusals[0]))
-
-ParameterizedTestParameters(sample, refusals)
-{
-    static size_t idx[N_REFUSALS];
-
-    for (size_t i = 0; i < N_REFUSALS; i++)
-        idx[i] = i;
-    return cr_make_param_array(size_t, idx, N_REFUSALS);
-}
+FLOW_TEST_INDEXES(sample, refusals, refusals)
 
 ParameterizedTest(size_t *i, sample, refusals)
 {
-    const struct refusal *tc = &refusals[*i];
-    struct flow_mod fm;
-    struct flow_error err;
-    char quoted[128];
-
-    cr_assert_lt(flow_parse(tc->line, FLOW_CMD_ADD, NULL, &fm, &err), 0,
-                 "'%s' accepted", tc->line);
-    snprintf(quoted, sizeof(quoted), "'%s'", tc->token);
-    cr_expect(strstr(err.msg, quoted) != NULL, "%s: %s", tc->line, err.msg);
-    cr_expect(strstr(err.msg, tc->words) != NULL, "%s: %s", tc->line,
-              err.msg);
+    flow_test_refused(&refusals[*i]);
 }
 
 /* The flow table takes only what the parser makes: a sample without the
