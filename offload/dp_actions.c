@@ -260,13 +260,33 @@ output_reg(const struct dp_actions_env *env, struct dp_pkt *pkt,
     dp_output_one(env, pkt, (uint32_t)v[0], last, stats);
 }
 
-/* clone(ACTIONS): the body runs on the packet, which is then put back as
- * it was (bytes, tags, tunnel metadata, in_port, registers, the register
- * stack). Only the
+/* The clone's own action set, at the clone's end: Open vSwitch runs the
+ * copy's set there (what the packet's set held when the clone began, and
+ * what the body's resubmits wrote into it). Not inlined: the list's room
+ * is on the stack only while it runs. */
+static __attribute__((noinline)) void
+clone_actset(const struct dp_actions_env *env, struct dp_pkt *pkt,
+             struct dp_act_stats *stats)
+{
+    struct flow_action list[DP_ACTSET_LIST_MAX];
+    unsigned n = dp_actset_take(pkt, list);
+    uint8_t goto_table = 0;
+
+    if (n > 0)
+        (void)dp_actions_run(env, pkt, list, n, &goto_table, stats);
+}
+
+/*
+ * clone(ACTIONS), as Open vSwitch 3.1 does it: the body runs on a copy of
+ * the packet and of its state (bytes, tags, tunnel metadata, in_port,
+ * registers, the register stack, the action set); its resubmits look
+ * their tables up (env->resubmit) and come back to the body; at its end
+ * the copy's action set runs. Then the packet goes on as it was. Only the
  * frame's bytes need saving: pushes use headroom before them and the
  * encapsulation of an output writes only there too. The body never holds
  * the packet's last output, since the packet lives on after it. A frame
- * that cannot be saved sends none of the body's copies. */
+ * that cannot be saved sends none of the body's copies.
+ */
 static enum dp_act_result
 run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
           const struct flow_action *body, unsigned n,
@@ -277,9 +297,12 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
     struct dp_pkt saved = *pkt;
     struct flow_meta meta;
     struct dp_stack stack;
+    struct dp_actset set;
+    bool had_set = dp_actset_pending(pkt);
     uint8_t small[2048];
     uint8_t *bytes = small;
     uint8_t goto_table = 0;
+    unsigned at = 0;
 
     if (pkt->buf.len > sizeof(small)
         && (bytes = malloc(pkt->buf.len)) == NULL)
@@ -292,11 +315,28 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
         stack.n = pkt->stack->n;
         memcpy(stack.v, pkt->stack->v, stack.n * sizeof(stack.v[0]));
     }
+    if (had_set)
+        set = *pkt->actset;
     inner.nested = true;
-    /* a drop inside (no headroom for a push) ends only the copy; an
-     * exit ends the packet's actions, as in Open vSwitch (its exit is
-     * not put back after a clone) */
-    rc = dp_actions_run(&inner, pkt, body, n, &goto_table, stats);
+    for (;;) {
+        rc = dp_actions_run_from(&inner, pkt, body, n, &at, &goto_table,
+                                 stats);
+        if (rc != DP_ACT_RESUBMIT)
+            break;
+        /* an exit in the tables it looked up, or the limits passed: the
+         * packet's actions end, as for an exit in the body */
+        if (env->resubmit != NULL
+            && !env->resubmit(env->resubmit_ctx, pkt, &body[at])) {
+            rc = DP_ACT_EXIT;
+            break;
+        }
+        at++;
+    }
+    /* a drop inside (a TTL, no headroom for a push) ends only the body;
+     * an exit ends the packet's actions, the copy's set too, as in Open
+     * vSwitch (its exit is not put back after a clone) */
+    if (rc != DP_ACT_EXIT && rc != DP_ACT_FAIL && dp_actset_pending(pkt))
+        clone_actset(&inner, pkt, stats);
     *pkt = saved;
     memcpy(pkt->buf.data, bytes, pkt->buf.len);
     if (pkt->meta != NULL)
@@ -305,6 +345,10 @@ run_clone(const struct dp_actions_env *env, struct dp_pkt *pkt,
         pkt->stack->n = stack.n;
         memcpy(pkt->stack->v, stack.v, stack.n * sizeof(stack.v[0]));
     }
+    if (had_set)
+        *pkt->actset = set;
+    else if (pkt->actset != NULL)
+        pkt->actset->any = false;
     if (bytes != small)
         free(bytes);
     return rc == DP_ACT_EXIT ? DP_ACT_EXIT : DP_ACT_DONE;

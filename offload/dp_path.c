@@ -17,6 +17,7 @@
  * The burst path and the one-packet path give each packet the same
  * treatment (tests/dp: test_dp_pipeline.c checks them against each other).
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "dp_pipeline_priv.h"
@@ -357,12 +358,16 @@ struct run {
                              * the flows it went through still count */
     bool exited;            /* an exit ran: nothing more of the packet's
                              * actions runs (its action set neither) */
+    int table;              /* the table of the flow whose list runs (-1:
+                             * the hardware's), for a clone's resubmit */
     struct dp_actset actset;    /* the packet's (pkt->actset) */
     struct dp_stack stack;      /* the packet's (pkt->stack) */
 };
 
 static void path_ct(void *ctx, struct dp_pkt *pkt,
                     const struct flow_action *a, bool last);
+static bool path_resubmit(void *ctx, struct dp_pkt *pkt,
+                          const struct flow_action *a);
 
 #define LOOKUPS_FAILED  UINT32_MAX
 
@@ -377,12 +382,14 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
         .tunnels = run->tun->ports, .n_tunnels = run->tun->n,
         .sw = &w->swenv,
         .ct = path_ct, .ct_ctx = run,
+        .resubmit = path_resubmit, .resubmit_ctx = run,
     };
     dp_learn_env(&run->env, w);
     run->as = (struct dp_act_stats){ 0 };
     run->check = dp_cls_snap_resubmit_check(run->snap);
     run->zero_meta = dp_cls_snap_uses_meta(run->snap);
     run->dry = false;
+    run->table = -1;
 }
 
 /* Fold the call's counters into the worker's; returns its outputs. */
@@ -576,6 +583,7 @@ walk_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
             return;
         }
         run->env.flow_id = r->id;       /* fin_timeout's flow */
+        run->table = (int)table;        /* a clone's resubmit's */
         next = run_list(run, pkt, key, r->actions, r->n_actions, (int)table);
         if (next < 0 || !within_limits(run))
             return;
@@ -643,6 +651,7 @@ resubmit(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
                  ? cur : a->u.resubmit.table;
     bool deeper = t <= cur, nested = run->env.nested;
     uint64_t flow_id = run->env.flow_id;
+    int outer = run->table;
     const struct dp_rule *r;
 
     if (!within_limits(run))
@@ -660,7 +669,29 @@ resubmit(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     run_nested(run, pkt, key, t, r);
     run->env.nested = nested;
     run->env.flow_id = flow_id;
+    run->table = outer;
     run->depth -= deeper;
+}
+
+/*
+ * A resubmit inside a clone's body (dp_actions_env.resubmit): as one in
+ * the flow's own list, from the table of the flow that holds the clone.
+ * The packet's key is the one its metadata lives in (pkt_start() and
+ * recirculate() point pkt->meta into it). False: the packet's actions
+ * end (an exit ran, or the limits were passed).
+ */
+static bool
+path_resubmit(void *ctx, struct dp_pkt *pkt, const struct flow_action *a)
+{
+    struct run *run = ctx;
+    struct flow_key *key;
+
+    if (pkt->meta == NULL)
+        return true;
+    key = (struct flow_key *)(void *)
+          ((uint8_t *)pkt->meta - offsetof(struct flow_key, meta));
+    resubmit(run, pkt, key, a, run->table);
+    return run->lookups != LOOKUPS_FAILED && !run->exited;
 }
 
 /* Open vSwitch's datapath recirculates a packet at most this deep (its
@@ -683,6 +714,7 @@ recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     struct dp_pkt saved = *pkt;
     uint32_t depth = run->depth, lookups = run->lookups;
     bool nested = run->env.nested, exited = run->exited;
+    int table_at = run->table;
     uint8_t small[2048], *bytes = small;
     const struct dp_rule *r;
     /* the copy takes the action set along, as Open vSwitch's frozen
@@ -726,6 +758,7 @@ recirculate(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     run->depth = depth;
     run->lookups = lookups;
     run->exited = exited;
+    run->table = table_at;
     if (last) {
         pkt->meta = saved.meta;
         return;
@@ -800,6 +833,7 @@ pkt_run(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
             count(run->w, (uint32_t)slot, pkt->buf.len);
         else if (slot >= 0)
             credit_note(run->w, (uint32_t)slot, pkt->buf.len);
+        run->table = -1;
         next = run_list(run, pkt, key, acts, n_acts, -1);
         if (next < 0) {
             if (dp_actset_pending(pkt))
@@ -870,6 +904,7 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
     dry.env.output = no_output;
     dry.env.learn = NULL;       /* a check run learns nothing */
     dry.env.ct_ctx = &dry;
+    dry.env.resubmit_ctx = &dry;
     dry.as = (struct dp_act_stats){ 0 };
     w->n_credits = 0;
     pkt_run(&dry, &p, &k, table, r, have_r, acts, n_acts, slot, true);

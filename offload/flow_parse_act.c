@@ -593,7 +593,8 @@ static int read_action(struct fp_act_state *st, const struct fp_tok *tok);
 
 /* clone(ACTIONS): the body follows the CLONE action flat in the list. It
  * runs on a copy of the packet, so the state the rest of the list checks
- * against (a tag promised) is the one from before it. The body is read
+ * against (a tag promised) is the one from before it. A resubmit inside
+ * comes back to the body, as Open vSwitch's does. The body is read
  * from a NUL-terminated copy, its tokens pointed back into the line so
  * errors name the right place. */
 static int
@@ -626,11 +627,10 @@ clone_action(struct fp_act_state *st, const struct fp_tok *tok)
             goto out;
         if ((rc = read_action(&inner, &t)) < 0)
             goto out;
-        if (inner.dropped || inner.ended || inner.wrote_metadata
-            || f->actions[f->n_actions - 1].type == FLOW_ACT_RESUBMIT) {
+        if (inner.dropped || inner.ended || inner.wrote_metadata) {
             rc = fp_fail(c, -EINVAL, &t, "clone: only actions that return "
                          "to the list may be inside it (not drop, "
-                         "goto_table, write_metadata or resubmit)");
+                         "goto_table or write_metadata)");
             goto out;
         }
     }

@@ -484,10 +484,9 @@ check_actions(const struct flow *f, unsigned table_id)
         const struct flow_action *a = &f->actions[i];
 
         /* a clone's body is whole, unnested and returns to its list (what
-         * the parser guarantees) */
+         * the parser guarantees; a resubmit returns to it too) */
         if (i < clone_end
-            && (a->type == FLOW_ACT_CLONE || a->type == FLOW_ACT_GOTO_TABLE
-                || a->type == FLOW_ACT_RESUBMIT))
+            && (a->type == FLOW_ACT_CLONE || a->type == FLOW_ACT_GOTO_TABLE))
             return -EINVAL;
         if (a->type == FLOW_ACT_CLONE) {
             if (i + a->u.clone.n >= f->n_actions)
@@ -497,7 +496,7 @@ check_actions(const struct flow *f, unsigned table_id)
         /* an action set holds no nesting and no lookups either */
         if (i < actset_end
             && (a->type == FLOW_ACT_WRITE_ACTIONS || a->type == FLOW_ACT_CT
-                || a->type == FLOW_ACT_LEARN
+                || a->type == FLOW_ACT_RESUBMIT || a->type == FLOW_ACT_LEARN
                 || a->type == FLOW_ACT_CLEAR_ACTIONS))
             return -EINVAL;
         if (a->type == FLOW_ACT_WRITE_ACTIONS) {

@@ -302,6 +302,16 @@ struct dp_actions_env {
     void (*ct)(void *ct_ctx, struct dp_pkt *pkt, const struct flow_action *a,
                bool last);
     void *ct_ctx;
+    /* resubmit(...) @a inside a clone's body: the packet path's lookup,
+     * which runs what it finds (its tables' resubmits and limits as for
+     * any resubmit) and returns; false when the packet's actions end
+     * there (an exit ran, or Open vSwitch's resubmit limits were passed).
+     * NULL: such a resubmit does nothing (a caller without tables). A
+     * resubmit outside a clone stops the executor instead
+     * (DP_ACT_RESUBMIT, dp_actions_run_from()). */
+    bool (*resubmit)(void *resubmit_ctx, struct dp_pkt *pkt,
+                     const struct flow_action *a);
+    void *resubmit_ctx;
 };
 
 enum dp_act_result {

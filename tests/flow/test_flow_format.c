@@ -141,6 +141,11 @@ static const struct canon_case canonical_cases[] = {
       "set_field:0x1->reg0,mod_dl_src:00:00:00:00:00:01,output:pf),"
       "set_field:7->vlan_vid,clone(push_vlan:0x8100,"
       "load:0x3->NXM_NX_REG1[]),output:3" },
+    /* a resubmit inside a clone comes back to its body */
+    { "table=2 in_port=1 actions=clone(set_field:5->reg1, resubmit(,1)),"
+      "output:3",
+      "cookie=0x0, table=2, in_port=uplink actions=clone(set_field:0x5->"
+      "reg1,resubmit(,1)),output:3" },
     /* conjunctive matches as Open vSwitch prints them */
     { "priority=5,tcp,tp_dst=80,actions=conjunction(1,2/2),"
       "conjunction(0x10,1/3)",

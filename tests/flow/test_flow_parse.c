@@ -1211,10 +1211,10 @@ static const struct reject_case rejects_cases[] = {
     { "conj_id=4294967296,actions=drop", ADD, -ERANGE, 0, "conj_id" },
     { "conj_id,actions=drop", ADD, -EINVAL, 0, "conj_id needs a value" },
     /* clone: a body that returns to the list, not nested, not empty */
-    { "actions=clone(output:1,resubmit(,1))", ADD, -EINVAL, 23,
+    { "actions=clone(output:1,goto_table:1)", ADD, -EINVAL, 23,
       "clone: only actions that return to the list" },
     { "actions=clone(goto_table:1)", ADD, -EINVAL, 14,
-      "not drop, goto_table, write_metadata or resubmit" },
+      "not drop, goto_table or write_metadata" },
     { "actions=clone(clone(output:1))", ADD, -EINVAL, 14,
       "clone inside clone is not supported" },
     { "actions=clone()", ADD, -EINVAL, 8,

@@ -218,6 +218,9 @@ def main():
         # round -2: exit, and what else ends or forks a pipeline, directed
         one_round(sw, dp_tool, rnd, -2, diffs, totals,
                   case=ovsdiff_pipe.pipe_case(), fresh=True)
+        # round -3: clone, its resubmits and its action set, directed
+        one_round(sw, dp_tool, rnd, -3, diffs, totals,
+                  case=ovsdiff_pipe.clone_case(), fresh=True)
         for r in range(rounds):
             one_round(sw, dp_tool, rnd, r, diffs, totals)
         # conjunctive matches (conjunction / conj_id) in rounds of their own

@@ -425,6 +425,13 @@ Test(xlate, partial_mode)
                  -ENOTSUP);
     cr_expect(strstr(x.reason, "partial offload needs an exact in_port") !=
               NULL, "%s", x.reason);
+
+    /* a resubmit inside a clone's body needs the flow's table in software
+     * as much as one in the list */
+    cr_assert_eq(xl_mode("in_port=vf2 actions=clone(resubmit(,1)),"
+                         "output:vf1", SNICD_XLATE_PARTIAL, 0, 1), -ENOTSUP);
+    cr_expect(strstr(x.reason, "no partial offload of resubmit") != NULL,
+              "%s", x.reason);
 }
 
 /* ---- shapes ---- */
