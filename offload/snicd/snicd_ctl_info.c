@@ -193,7 +193,8 @@ snicd_ctl_stats(struct snicd *d)
             " ports back\n", os.rules_created, os.rules_destroyed,
             os.create_failures, os.resyncs, os.port_backs);
     fprintf(f, "placement: %" PRIu64 " flows placed, %" PRIu64 " tables "
-            "placed whole\n", os.placed, os.whole_tables);
+            "placed whole, %" PRIu64 " flows put back where they were\n",
+            os.placed, os.whole_tables, os.reinstalled);
     fprintf(f, "tunnels: guard %s, %" PRIu32 " guard rules, %" PRIu32
             " decap contexts\n", guard_mode_name(os.guard_mode),
             os.guard_rules, os.decap_contexts);
@@ -226,7 +227,7 @@ snicd_ctl_stats(struct snicd *d)
     o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
                   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                   " s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
+                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
                   " s:{s:b, s:I, s:I, s:f, s:I},"
                   " s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
                   "flows", "hw", (json_int_t)os.n_hw,
@@ -260,6 +261,7 @@ snicd_ctl_stats(struct snicd *d)
                   "port_backs", (json_int_t)os.port_backs,
                   "placed", (json_int_t)os.placed,
                   "tables_placed_whole", (json_int_t)os.whole_tables,
+                  "reinstalled", (json_int_t)os.reinstalled,
                   "decap_contexts", (json_int_t)os.decap_contexts,
                   "guard_rules", (json_int_t)os.guard_rules,
                   "guard_mode", guard_mode_name(os.guard_mode),

@@ -489,7 +489,17 @@ snicd_offload_commit(struct snicd_offload *o)
     /* the guards before any flow of group 0 (they decide what may go
      * there) */
     snicd_tun_sync(o);
-    ret = place_rounds(o);
+    ret = 0;
+    if (o->reinstall) {
+        /* before any pass: the flows placed whole below find the others
+         * back in hardware and keep them */
+        o->reinstall = false;
+        for (unsigned t = 0; t < SNICD_NUM_TABLES && ret == 0; t++)
+            if (!o->tables[t].dirty && o->tables[t].n > 0)
+                ret = snicd_place_reinstall(o, &o->tables[t]);
+    }
+    if (ret == 0)
+        ret = place_rounds(o);
     /* The flow queue's results. A table where the device refused a rule
      * of the batch was placed as if the rule were in: it is placed again
      * (the last time with the sync API, which settles within its pass),
@@ -562,6 +572,11 @@ snicd_offload_resync(struct snicd_offload *o)
 {
     struct rte_flow_error err;
     struct snicd_oflow *f;
+    uint32_t levels = o->n_levels, reserved = o->root_reserved;
+    enum snicd_guard_mode mode = o->tun.mode;
+    /* the places flows had still hold unless the device was gone (every
+     * flow went to software) or ports were (their flows did) */
+    bool keep = !o->dead && o->n_gone == 0;
     int ret, placed = 0;
 
     /* every rule is gone from the device; destroy only frees what the PMD
@@ -595,8 +610,20 @@ snicd_offload_resync(struct snicd_offload *o)
         snicd_offload_probe_levels(o);
     o->st.hw_levels = o->n_levels;
     snicd_tun_probe(o);
-    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
-        o->tables[t].dirty = o->tables[t].n > 0;
+    /* Placement depends on the levels, the guards and the flows: when
+     * none changed, every flow goes back where it was (one batch of
+     * creates, no overlap query). A table with flows waiting to be placed
+     * or tried again, or a device that now says otherwise, is placed
+     * whole. */
+    keep = keep && o->n_levels == levels && o->root_reserved == reserved &&
+           o->tun.mode == mode;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
+        struct snicd_otable *ot = &o->tables[t];
+
+        ot->dirty = ot->n > 0 && (!keep || ot->dirty || ot->nq > 0 ||
+                                  ot->n_no_space > 0 || ot->n_failed > 0);
+    }
+    o->reinstall = keep;
     ret = snicd_offload_commit(o);
     if (ret < 0)
         return ret;

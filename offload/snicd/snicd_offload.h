@@ -262,6 +262,8 @@ struct snicd_offload_stats {
     uint64_t place_rounds;      /* extra placement passes: room freed */
     uint64_t placed;            /* flows placed (incremental or whole) */
     uint64_t whole_tables;      /* tables placed whole (every flow) */
+    uint64_t reinstalled;       /* flows put back at the place they kept
+                                 * (a resync that changed no placement) */
     /* the flow queue (template/async API); size 0: the sync API */
     uint32_t queue_size;
     uint32_t queue_tables;      /* template tables, one per rule shape */

@@ -114,6 +114,8 @@ rule_in(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
         uint32_t level, enum snicd_where where, uint32_t mark, uint8_t kind,
         const char *reason)
 {
+    size_t len;
+
     f->handle = h;
     f->seq = ++o->seq;
     f->where = where;
@@ -122,7 +124,10 @@ rule_in(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
     f->no_space = false;
     f->create_failed = false;
     snicd_offload_mark_settle(o, f, mark, kind);
-    snicd_say(f->reason, sizeof(f->reason), "%s", reason);
+    /* a copy, not a format: this runs for every rule a resync puts back */
+    len = strnlen(reason, sizeof(f->reason) - 1);
+    memcpy(f->reason, reason, len);
+    f->reason[len] = '\0';
 }
 
 /* Create @x's rule for @f with rte_flow_create; the old rule (if any)

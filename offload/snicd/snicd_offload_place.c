@@ -358,6 +358,34 @@ snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
 }
 
 int
+snicd_place_reinstall(struct snicd_offload *o, struct snicd_otable *t)
+{
+    for (uint32_t i = 0; i < t->n; i++) {
+        struct snicd_oflow *f = t->flows[i];
+        enum snicd_where w;
+
+        if (f->where == SNICD_WHERE_SW)
+            continue;
+        /* a decap context is created anew with its pop rule and marks:
+         * that is placement's to do */
+        if (snicd_xlate_tunnel_of(&f->flow, o->ports, o->n_ports) != NULL) {
+            t->dirty = true;
+            return 0;
+        }
+        w = snicd_offload_try_hw(o, f, f->level);
+        if (o->dead)
+            return -EIO;
+        if (w == SNICD_WHERE_SW) {
+            /* refused now: rule 1 may send later flows to software */
+            t->dirty = true;
+            return 0;
+        }
+        o->st.reinstalled++;
+    }
+    return 0;
+}
+
+int
 snicd_place_queued(struct snicd_offload *o, struct snicd_otable *t,
                    uint32_t n_levels)
 {

@@ -339,6 +339,9 @@ struct snicd_offload {
     struct snicd_fq *fq;
     bool fq_off;                /* this placement pass uses the sync API */
     bool fq_flushing;
+    /* the next commit puts every flow of a clean table back where it was
+     * (a resync that changed nothing placement depends on) */
+    bool reinstall;
     uint64_t commits;           /* commits begun, ever */
     uint64_t drops;             /* rules dropped, ever (room freed) */
     uint32_t fq_refused;        /* flows refused in a batch, not yet
@@ -500,6 +503,15 @@ int snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
  */
 int snicd_place_queued(struct snicd_offload *o, struct snicd_otable *t,
                        uint32_t n_levels);
+/*
+ * After a device reset that left everything placement depends on as it
+ * was (levels, guards, ports): every flow of @t keeps its place and the
+ * overlap indexes stay, so each flow that had a rule only gets it back at
+ * its level. A flow the device does not take back any more changes what
+ * the later flows may do: @t is then left dirty for a whole pass (the
+ * flows already back are kept by it). 0, or -EIO when the device went.
+ */
+int snicd_place_reinstall(struct snicd_offload *o, struct snicd_otable *t);
 /* @f is to be placed again at the next commit. */
 int snicd_place_queue(struct snicd_otable *t, struct snicd_oflow *f);
 /* @f leaves @t's indexes and queue (removed, or its match or priority

@@ -226,3 +226,96 @@ Test(offload_queue, modify_refused_in_a_batch_is_asked_again)
     cr_expect_eq(stats().rules_destroyed, 1);
     cr_expect_eq(env_free_rules(), 15, "one rule: the new one");
 }
+
+/* A firmware reset with flows on two levels: resync puts each flow back
+ * at the level it had, through the queue, and places no table again; the
+ * card ends with exactly those rules, in the same order (the higher flow,
+ * added last, still wins over the lower ones it overlaps). */
+Test(offload_queue, resync_puts_every_flow_back_where_it_was)
+{
+    struct snicd_offload_stats s0, s;
+    uint64_t lo[30], hi;
+    char line[128];
+    int placed;
+
+    env_flow_queue = 16;
+    env_start("full", true, true, "--max-rules", "128", NULL);
+    for (unsigned i = 0; i < 30; i++) {
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,ip,"
+                 "nw_dst=10.0.0.%u actions=drop", i + 1);
+        lo[i] = env_add(line);
+    }
+    hi = env_add("priority=20,in_port=vf0,ip,nw_dst=10.0.0.0/24 "
+                 "actions=output:uplink");
+    cr_assert_eq(env_commit(), 31);
+    cr_expect_eq(env_send(4, 100, 0x0a000005, ENV_WIRE_PORT, NULL), 4);
+    s0 = stats();
+
+    cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
+    cr_assert(env_wait_reset(3000), "the PMD reported the reset");
+    cr_expect_eq(env_send(4, 100, 0x0a000005, ENV_WIRE_PORT, NULL), 0,
+                 "the card lost its rules");
+    placed = snicd_offload_resync(env.o);
+    cr_expect_eq(placed, 31, "resync placed %d", placed);
+    s = stats();
+    env_expect(hi, SNICD_WHERE_HW, NULL);
+    for (unsigned i = 0; i < 30; i++)
+        env_expect(lo[i], SNICD_WHERE_HW, NULL);
+    cr_expect_eq(s.reinstalled - s0.reinstalled, 31);
+    cr_expect_eq(s.whole_tables, s0.whole_tables, "no table placed again");
+    cr_expect_eq(s.rules_created - s0.rules_created, 31);
+    cr_expect_geq(s.queue_pushes - s0.queue_pushes, 2, "in batches of the "
+                  "queue's 16");
+    cr_expect_eq(s.create_failures, s0.create_failures);
+    cr_expect_eq(env_free_rules(), 128 - 31, "exactly the flows' rules");
+    cr_expect_eq(env_send(4, 100, 0x0a000005, ENV_WIRE_PORT, NULL), 4,
+                 "the higher flow wins again");
+}
+
+/* The card refuses the creates of the resync's batch, and one flow's
+ * again when asked alone: that flow goes to software with the card's
+ * reason, the lower flows it overlaps follow it (its table is placed
+ * whole after all), the others are back; nothing is lost, and the next
+ * retry puts everything in. */
+Test(offload_queue, refusal_during_resync_leaves_no_flow_behind)
+{
+    struct snicd_offload_stats s0, s;
+    uint64_t hi, lo[3], other;
+    char line[96], buf[64];
+
+    env_flow_queue = 1024;
+    env_start("full", false, true, "--max-rules", "64", NULL);
+    hi = env_add("priority=20,in_port=vf0 actions=output:vf2");
+    for (unsigned i = 0; i < 3; i++) {
+        snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
+                 "dl_dst=02:00:00:00:00:%02x actions=output:vf1", i);
+        lo[i] = env_add(line);
+    }
+    other = env_add("priority=5,in_port=vf3 actions=output:vf1");
+    cr_assert_eq(env_commit(), 5);
+    s0 = stats();
+
+    cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
+    cr_assert(env_wait_reset(3000), "the PMD reported the reset");
+    /* the five creates of the batch, then the first retry (the highest
+     * flow's, the first result pulled) */
+    cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=6"), 0);
+    cr_expect_eq(snicd_offload_resync(env.o), 1);
+    s = stats();
+    cr_expect_eq(s.queue_refused - s0.queue_refused, 5);
+    cr_expect_gt(s.whole_tables, s0.whole_tables, "placed whole after all");
+    env_expect(hi, SNICD_WHERE_SW, "injected fault");
+    snprintf(buf, sizeof(buf), "shadowed by flow %llu",
+             (unsigned long long)hi);
+    for (unsigned i = 0; i < 3; i++)
+        env_expect(lo[i], SNICD_WHERE_SW, buf);
+    env_expect(other, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(s.n_hw, 1);
+    cr_expect_eq(env_free_rules(), 63, "the card holds only the one that "
+                 "stands");
+    cr_expect_gt(snicd_offload_retry_failed(env.o), 0);
+    env_expect(hi, SNICD_WHERE_HW, NULL);
+    for (unsigned i = 0; i < 3; i++)
+        env_expect(lo[i], SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_free_rules(), 59);
+}
