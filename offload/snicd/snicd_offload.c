@@ -68,6 +68,7 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     if (table_add(&o->tables[f->flow.table_id], f) < 0)
         goto free_flow;
     snicd_idmap_put(&o->ids, f);
+    snicd_fail_count(&o->fail, &f->flow, 1);
     return;
 
 free_flow:
@@ -78,6 +79,7 @@ static void
 flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
 {
     snicd_idmap_del(&o->ids, f);
+    snicd_fail_count(&o->fail, &f->flow, -1);
     table_del(&o->tables[f->flow.table_id], f);
     if (f->handle == NULL && f->mark == 0) {
         free(f);
@@ -133,7 +135,9 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
                       e->flow.n_actions * sizeof(e->flow.actions[0])) != 0) {
         f->changed = true;
     }
+    snicd_fail_count(&o->fail, &f->flow, -1);
     flow_copy(&f->flow, &e->flow);
+    snicd_fail_count(&o->fail, &f->flow, 1);
     if (f->changed)
         (void)snicd_place_queue(t, f);
 }
@@ -464,6 +468,7 @@ place_rounds(struct snicd_offload *o)
 int
 snicd_offload_commit(struct snicd_offload *o)
 {
+    bool flipped[SNICD_NUM_TABLES];
     int ret;
 
     o->commits++;
@@ -486,6 +491,10 @@ snicd_offload_commit(struct snicd_offload *o)
             if (o->tables[t].n_no_space > 0)
                 o->tables[t].dirty = true;
     o->space_freed = false;
+    /* a table that can now drop a packet whole, or no longer can,
+     * changes the rules of the flows that output and then go there */
+    if (snicd_fail_settle(&o->fail, flipped) > 0)
+        snicd_place_goto_flipped(o, flipped);
     /* the guards before any flow of group 0 (they decide what may go
      * there) */
     snicd_tun_sync(o);

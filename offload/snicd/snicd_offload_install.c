@@ -425,6 +425,11 @@ xlate_ctx(const struct snicd_offload *o, const struct snicd_oflow *f,
     c->priority = level + (f->flow.table_id == 0 ? o->root_reserved : 0);
     c->mark = mark;
     c->mode = mode;
+    /* rule 4: no copy leaves before a jump to where software may drop
+     * the packet whole */
+    c->goto_may_fail = flow_has_goto(&f->flow) &&
+        snicd_fail_may(&o->fail,
+                       f->flow.actions[f->flow.n_actions - 1].u.table);
 }
 
 static enum snicd_where

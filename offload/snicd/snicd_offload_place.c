@@ -405,3 +405,38 @@ snicd_place_queued(struct snicd_offload *o, struct snicd_otable *t,
         t->dirty = true;
     return ret;
 }
+
+/* Does @f send a copy out anywhere before its goto_table? (Only an
+ * output makes a rule that rule 4 of docs/snicd.md changes; any
+ * FLOW_ACT_OUTPUT counts, also inside a clone, whose flow is partial
+ * anyway: placing it again only makes the same rule.) */
+static bool
+outputs(const struct flow *f)
+{
+    for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++)
+        if (f->actions[i].type == FLOW_ACT_OUTPUT)
+            return true;
+    return false;
+}
+
+void
+snicd_place_goto_flipped(struct snicd_offload *o, const bool *flipped)
+{
+    for (unsigned s = 0; s < SNICD_NUM_TABLES; s++) {
+        struct snicd_otable *t = &o->tables[s];
+        bool any = false;
+
+        for (unsigned u = s + 1; !any && u < SNICD_NUM_TABLES; u++)
+            any = flipped[u] && o->fail.n_goto[s][u] > 0;
+        for (uint32_t i = 0; any && i < t->n; i++) {
+            struct snicd_oflow *f = t->flows[i];
+            int to = snicd_fail_goto(&f->flow);
+
+            if (to < 0 || !flipped[to] || !outputs(&f->flow))
+                continue;
+            /* its rule is made again even at the same level */
+            f->changed = true;
+            (void)snicd_place_queue(t, f);  /* else the table is dirty */
+        }
+    }
+}

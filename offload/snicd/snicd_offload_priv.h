@@ -4,9 +4,10 @@
  * public API, commit, counters, resync), snicd_offload_place.c (per table:
  * order, levels, shadowing), snicd_offload_overlap.c (the overlap index),
  * snicd_offload_install.c (one flow into a rule), snicd_offload_tun.c
- * (guards, decap contexts), snicd_offload_marks.c, snicd_offload_rule.c (device operations) and
- * snicd_shape.c (the validate cache). Control thread only, like the
- * public API.
+ * (guards, decap contexts), snicd_offload_fail.c (tables software can
+ * drop a packet whole from), snicd_offload_marks.c, snicd_offload_rule.c
+ * (device operations) and snicd_shape.c (the validate cache). Control
+ * thread only, like the public API.
  */
 #ifndef SNICD_OFFLOAD_PRIV_H
 #define SNICD_OFFLOAD_PRIV_H
@@ -301,6 +302,36 @@ int snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
                              void *ctx, bool *all);
 void snicd_offload_moved_fini(struct snicd_offload *o);
 
+/* ---- tables software can drop a packet whole from
+ * (snicd_offload_fail.c) ---- */
+
+struct snicd_fail {
+    uint32_t n_self[SNICD_NUM_TABLES];  /* flows that can fail a packet */
+    /* [from][to]: flows of table from with goto_table:to */
+    uint32_t n_goto[SNICD_NUM_TABLES][SNICD_NUM_TABLES];
+    bool may[SNICD_NUM_TABLES];         /* as of the last settle */
+    bool dirty;                         /* counts changed since */
+};
+
+/* Can @f fail a packet whole by itself (resubmit, push_mpls, pop_mpls)? */
+bool snicd_fail_by_itself(const struct flow *f);
+/* @f's goto_table target, or -1. */
+int snicd_fail_goto(const struct flow *f);
+/* @f (its current actions) enters (@d = 1) or leaves (-1) the counts. */
+void snicd_fail_count(struct snicd_fail *fl, const struct flow *f, int d);
+/* Decide every table again after counts changed; the number of tables
+ * whose answer flipped, each marked in @flipped. */
+unsigned snicd_fail_settle(struct snicd_fail *fl,
+                           bool flipped[SNICD_NUM_TABLES]);
+
+/* Can software drop a packet whole from table @t on (as of the last
+ * settle)? Inline: the install step reads it, and calls go forward. */
+static inline bool
+snicd_fail_may(const struct snicd_fail *fl, unsigned t)
+{
+    return t < SNICD_NUM_TABLES && fl->may[t];
+}
+
 /* ---- the manager (snicd_offload.c) ---- */
 
 struct snicd_offload {
@@ -331,6 +362,7 @@ struct snicd_offload {
     int ops;                    /* rule operations in this commit */
     uint64_t seq;               /* rules created, ever */
     struct snicd_tunnels tun;
+    struct snicd_fail fail;     /* tables that can drop a packet whole */
     uint32_t root_reserved;     /* group 0 levels above the flows (guard) */
     struct snicd_offload_stats st;
     struct snicd_moved moved;   /* counters that moved (_counters.c) */
@@ -352,15 +384,17 @@ struct snicd_offload {
 };
 
 /*
- * Who calls whom. The manager (snicd_offload.c) runs a commit: the tunnel
- * guards (snicd_offload_tun.c), then placement of each dirty table
+ * Who calls whom. The manager (snicd_offload.c) runs a commit: which
+ * tables can drop a packet whole (snicd_offload_fail.c, counted as flows
+ * come and go), the tunnel guards (snicd_offload_tun.c), then placement
+ * of each dirty table
  * (snicd_offload_place.c), which asks the install step
  * (snicd_offload_install.c) to put each flow it allows at a level; the
  * install step translates (snicd_xlate*.c), asks the device operations
  * (snicd_offload_rule.c), takes decap contexts from the tunnels and marks
  * from snicd_offload_marks.c. Every call goes down that list; the leaves
- * (snicd_offload_map.c, snicd_offload_overlap.c, snicd_shape.c,
- * snicd_xlate_build.c, snicd_util.h) call none of them.
+ * (snicd_offload_map.c, snicd_offload_overlap.c, snicd_offload_fail.c,
+ * snicd_shape.c, snicd_xlate_build.c, snicd_util.h) call none of them.
  */
 
 /* ---- the device operations (snicd_offload_rule.c) ---- */
@@ -520,5 +554,9 @@ void snicd_place_forget(struct snicd_otable *t, struct snicd_oflow *f);
 /* @f's flags leave its table's counts of waiting flows. */
 void snicd_place_uncount(struct snicd_otable *t, const struct snicd_oflow *f);
 void snicd_place_table_fini(struct snicd_otable *t);
+/* The flows of every table with a goto_table to a table of @flipped
+ * (snicd_fail_settle()) and an output, whose rule depends on it, are
+ * queued to be placed again with a new rule. */
+void snicd_place_goto_flipped(struct snicd_offload *o, const bool *flipped);
 
 #endif /* SNICD_OFFLOAD_PRIV_H */

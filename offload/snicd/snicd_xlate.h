@@ -50,7 +50,9 @@
  * push-if-untagged where the tag is not known,
  * an output that may hit the ingress port without an exact in_port, any
  * action after an output to a tunnel port (encapsulation is in place),
- * set_tunnel before goto_table. mod_nw_tos becomes SET_IPVx_DSCP and the
+ * set_tunnel before goto_table, an output before a goto_table whose
+ * target may drop the packet whole in software (ctx->goto_may_fail: the
+ * copy would have left already). mod_nw_tos becomes SET_IPVx_DSCP and the
  * device decides. Not modelled: the wire's DEI bit, which push_vlan copies
  * in software but SET_VLAN_VID/PCP leave 0.
  *
@@ -107,6 +109,9 @@ struct snicd_xlate_ctx {
                                  * resume mark of a goto_table flow */
     enum snicd_xlate_mode mode;
     const struct snicd_xlate_decap *decap;  /* NULL: not a decap flow */
+    /* software may drop a packet whole from the goto_table target on
+     * (docs/snicd.md, rule 4): no output may come before the JUMP */
+    bool goto_may_fail;
 };
 
 /* Where a refusal came from: the manager tries partial only for actions. */

@@ -579,6 +579,12 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                    "set_tunnel before goto_table: tunnel "
                                    "metadata cannot cross tables in "
                                    "hardware");
+        if (st->n_fates > 0 && s->ctx->goto_may_fail)
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                                   "output before goto_table:%u not "
+                                   "offloaded (software may drop the "
+                                   "packet whole from there on)",
+                                   a->u.table);
         /* software resumes at the target for a packet that misses there
          * (docs/snicd.md, rule 3) */
         snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =

@@ -523,3 +523,74 @@ Test(offload, disabled_keeps_everything_in_software)
     cr_expect_eq(st.rules_created, 0);
     cr_expect_eq(st.validate_calls, 0);
 }
+
+/*
+ * Software may drop a packet whole (a resubmit loop, an MPLS stack too
+ * deep: docs/flow-language.md), outputs already made included. A flow
+ * that outputs and then jumps to a table from which that can happen must
+ * not send its copy from the card first: it goes partial (software runs
+ * all of its actions), while a flow that only jumps stays in hardware.
+ * The property belongs to the target table, through goto_table
+ * transitively, and follows adds and deletes in other tables. The first
+ * pair is the differential test's seed 8040, where vf2 got a copy that
+ * software alone never sent.
+ */
+Test(offload, output_before_goto_into_a_table_that_drops_whole)
+{
+    uint64_t out_go, wire_go, go, loop, chain;
+    const struct snicd_mark *m;
+    uint32_t mark = 0;
+
+    env_start("full", true, true, NULL);
+    out_go = env_add("table=0,priority=70,in_port=vf0,dl_vlan=20 "
+                     "actions=output:vf2,goto_table:1");
+    loop = env_add("table=1,priority=70,in_port=vf0,dl_type=0x0806 "
+                   "actions=mod_vlan_vid:10,output:uplink,resubmit(,1),"
+                   "output:uplink");
+    /* VF 0's UDP frames (env_send): a copy to the wire, then table 1 */
+    wire_go = env_add("table=0,priority=50,in_port=vf0,ip "
+                      "actions=output:uplink,goto_table:1");
+    go = env_add("table=0,priority=60,in_port=vf1 actions=goto_table:1");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(loop, SNICD_WHERE_SW, NULL);
+    env_expect(out_go, SNICD_WHERE_PARTIAL,
+               "output before goto_table:1 not offloaded");
+    env_expect(wire_go, SNICD_WHERE_PARTIAL, "drop the packet whole");
+    env_expect(go, SNICD_WHERE_HW, NULL);
+    /* nothing leaves the card by itself: the frames reach vf0's
+     * representor with the flow's partial mark */
+    cr_expect_eq(env_send(3, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 0);
+    cr_expect_eq(env_send(3, 100, 0x0a000001, 1, &mark), 3);
+    m = find_mark(wire_go);
+    cr_assert_not_null(m);
+    cr_expect_eq(m->kind, SNICD_MARK_PARTIAL);
+    cr_expect_eq(mark, m->mark);
+
+    /* the loop goes: table 1 drops nothing whole, both back in hardware */
+    env_del("table=1,priority=70,in_port=vf0,dl_type=0x0806");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_HW, NULL);
+    env_expect(wire_go, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_send(3, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 3);
+
+    /* table 1 leads to table 2, where a push onto a deep MPLS stack
+     * fails the packet: table 1 can drop it whole too */
+    chain = env_add("table=1,priority=10,in_port=vf0 actions=goto_table:2");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(wire_go, SNICD_WHERE_HW, NULL);
+    env_add("table=2,priority=10,in_port=vf0 "
+            "actions=push_mpls:0x8847,output:vf1");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_PARTIAL, "goto_table:1");
+    env_expect(wire_go, SNICD_WHERE_PARTIAL, "goto_table:1");
+    env_expect(chain, SNICD_WHERE_HW, NULL);
+    env_expect(go, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_send(3, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 0);
+
+    /* the link goes: table 1 no longer leads to table 2 */
+    env_del("table=1,priority=10,in_port=vf0");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_HW, NULL);
+    env_expect(wire_go, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_send(3, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 3);
+}

@@ -6,8 +6,10 @@
  * flows that follows from it); every few commits every table is placed
  * again from scratch, which must change nothing: the same place, level,
  * reason, rule and mark for every flow, and not one rule operation. Rules
- * 1 and 2 are also checked pair by pair, without the index. The seed is
- * printed (SNIC_SEED=N replays it).
+ * 1 and 2 are also checked pair by pair, without the index, and rule 4
+ * (no output in hardware before a jump to a table that can drop a packet
+ * whole) from the flows alone, since a full pass keeps a rule it finds
+ * already in place. The seed is printed (SNIC_SEED=N replays it).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -71,7 +73,7 @@ rand_match(char *buf, size_t size, bool vxlan)
     static const char *const ports[] = { "vf0", "vf1", "vf2", "uplink" };
     static const char *const dsts[] = { "10.0.0.1", "10.0.0.2", "10.0.1.1",
                                         "10.0.0.0/24", "10.0.0.0/16" };
-    unsigned table = rnd(4) == 0 ? 1 : 0;
+    unsigned r = rnd(8), table = r < 2 ? 1 : r == 2 ? 2 : 0;
     int n = snprintf(buf, size, "table=%u,priority=%u", table,
                      10 * (1 + rnd(5)));
 
@@ -115,15 +117,29 @@ rand_actions(char *buf, size_t size, const char *match)
     static const char *const outs[] = { "vf0", "vf1", "vf2", "vf3",
                                         "uplink" };
     bool ip = strstr(match, ",ip") != NULL;
+    unsigned table = (unsigned)(match[6] - '0');
 
-    switch (rnd(8)) {
+    switch (rnd(9)) {
     case 0:
         snprintf(buf, size, "drop");
         break;
     case 1:
-        /* a resume mark in table 0; table 1 has no goto */
-        snprintf(buf, size, strncmp(match, "table=0", 7) == 0 ?
-                 "goto_table:1" : "output:vf1");
+        /* a resume mark in tables 0 and 1, with or without an output
+         * first (rule 4); table 2 has no goto */
+        if (table < 2)
+            snprintf(buf, size, "%sgoto_table:%u",
+                     rnd(2) ? "output:vf2," : "", table + 1 + rnd(2 - table));
+        else
+            snprintf(buf, size, "output:vf1");
+        break;
+    case 8:
+        /* software may drop a packet whole from here: tables 1 and 2 */
+        if (table == 1)
+            snprintf(buf, size, "output:vf0,resubmit(,%u)", rnd(2));
+        else if (table == 2)
+            snprintf(buf, size, "push_mpls:0x8847,output:vf1");
+        else
+            snprintf(buf, size, "output:vf3");
         break;
     case 2:
         /* the PMD has no SET_IPV4_DSCP: partial */
@@ -140,8 +156,9 @@ rand_actions(char *buf, size_t size, const char *match)
 
 static struct live live[MAX_LIVE];
 static unsigned n_live;
-/* flows seen at the checks shadowed, out of levels, with a resume mark */
-static unsigned n_shadowed, n_no_level, n_resume;
+/* flows seen at the checks shadowed, out of levels, with a resume mark,
+ * outputting before a jump to a table that can drop a packet whole */
+static unsigned n_shadowed, n_no_level, n_resume, n_rule4;
 
 static void
 op_add(bool vxlan)
@@ -240,6 +257,63 @@ check_rules(void)
     }
 }
 
+/* Rule 4, without the manager's counts: which tables can fail a packet
+ * (a flow with resubmit or an MPLS push/pop, or a goto to such a table),
+ * then every flow that outputs and goes to one is not in hardware whole,
+ * and a flow is partial for that reason only when its target is one. */
+static void
+check_rule4(void)
+{
+    bool may[SNICD_NUM_TABLES] = { false };
+
+    for (unsigned t = SNICD_NUM_TABLES; t-- > 0;) {
+        const struct snicd_otable *ot = &env.o->tables[t];
+
+        for (uint32_t i = 0; i < ot->n && !may[t]; i++) {
+            const struct flow *f = &ot->flows[i]->flow;
+
+            for (unsigned k = 0; k < f->n_actions; k++)
+                may[t] |= f->actions[k].type == FLOW_ACT_RESUBMIT ||
+                          f->actions[k].type == FLOW_ACT_PUSH_MPLS ||
+                          f->actions[k].type == FLOW_ACT_POP_MPLS ||
+                          (f->actions[k].type == FLOW_ACT_GOTO_TABLE &&
+                           may[f->actions[k].u.table]);
+        }
+    }
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
+        const struct snicd_otable *ot = &env.o->tables[t];
+
+        for (uint32_t i = 0; i < ot->n; i++) {
+            const struct snicd_oflow *of = ot->flows[i];
+            const struct flow *f = &of->flow;
+            const struct flow_action *last;
+            bool out = false;
+
+            if (f->n_actions == 0)
+                continue;
+            last = &f->actions[f->n_actions - 1];
+            if (last->type != FLOW_ACT_GOTO_TABLE)
+                continue;
+            /* OpenFlow skips an output to the ingress port: nothing
+             * leaves then */
+            for (unsigned k = 0; k < f->n_actions; k++)
+                out |= f->actions[k].type == FLOW_ACT_OUTPUT &&
+                       !(f->match.mask.in_port == UINT32_MAX &&
+                         f->match.value.in_port == f->actions[k].u.port);
+            cr_assert(!(out && may[last->u.table] &&
+                        of->where == SNICD_WHERE_HW), "flow %" PRIu64
+                      " outputs in hardware before its jump to table %u, "
+                      "which can drop a packet whole", of->id,
+                      last->u.table);
+            cr_assert(may[last->u.table] ||
+                      strstr(of->reason, "output before goto_table") == NULL,
+                      "flow %" PRIu64 ": '%s', but table %u drops nothing "
+                      "whole", of->id, of->reason, last->u.table);
+            n_rule4 += out && may[last->u.table];
+        }
+    }
+}
+
 static int
 snap_cmp(const void *a_, const void *b_)
 {
@@ -257,6 +331,7 @@ check_full_pass_agrees(unsigned round)
     int ops;
 
     check_rules();
+    check_rule4();
     n_inc = snapshot(inc, MAX_LIVE);
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         env.o->tables[t].dirty = env.o->tables[t].n > 0;
@@ -297,7 +372,7 @@ run(bool vxlan, unsigned rounds)
 
     rng = seed_get() * 2654435761u + 1;
     n_live = 0;
-    n_shadowed = n_no_level = n_resume = 0;
+    n_shadowed = n_no_level = n_resume = n_rule4 = 0;
     for (unsigned r = 0; r < rounds; r++) {
         unsigned k = 1 + rnd(r < 4 ? 24 : 6);
 
@@ -323,8 +398,9 @@ run(bool vxlan, unsigned rounds)
     }
     fprintf(stderr, "offload_place: %u rounds, %u checks, flow-rounds: %u hw,"
             " %u partial, %u sw; at the checks %u shadowed, %u out of "
-            "levels, %u resume marks\n", rounds, checks, hw, partial, sw,
-            n_shadowed, n_no_level, n_resume);
+            "levels, %u resume marks, %u outputs before a jump to a table "
+            "that drops whole\n", rounds, checks, hw, partial, sw,
+            n_shadowed, n_no_level, n_resume, n_rule4);
     /* the flow set must exercise every place and both rules */
     cr_expect_gt(hw, 0);
     cr_expect_gt(partial, 0);
@@ -332,6 +408,7 @@ run(bool vxlan, unsigned rounds)
     cr_expect_gt(n_shadowed, 0);
     cr_expect_gt(n_no_level, 0);
     cr_expect_gt(n_resume, 0);
+    cr_expect_gt(n_rule4, 0);
 }
 
 /* 4 levels: overlapping priorities run out of them too */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Which tables software can drop a packet whole from: a leaf of the
+ * offload manager (docs/snicd.md, rule 4).
+ *
+ * Open vSwitch drops a packet whole, every output it already made
+ * included, when its translation fails: past the resubmit limits, or on a
+ * push or pop on an MPLS stack deeper than it tracks (docs/flow-language.md;
+ * the datapath's check run holds the outputs back). A hardware rule that
+ * outputs and then jumps to a table where software may take the packet
+ * over would have sent its copy before software decides to drop it all:
+ * software alone never sends it. So such a rule may not output before its
+ * JUMP when the packet can fail from the target table on.
+ *
+ * Whether it can is a property of the desired state, not of placement: a
+ * packet that reaches table T can meet any flow of T in software (the
+ * hardware sends a miss there, or a partial flow's packet), and then any
+ * flow of the tables those go to. Table T "may fail" when one of its
+ * flows can fail a packet itself (any resubmit: its lookups count against
+ * the limits and may come back; push_mpls, pop_mpls) or goes to a table
+ * that may fail. goto_table only goes forward, so one pass from the last
+ * table down decides every table. The test is the datapath's, made coarser: a
+ * forward resubmit counts too, although only a fan-out past the 4,096
+ * lookups could fail it.
+ *
+ * Counts per table (flows that fail themselves, flows that go to each
+ * later table) follow every add, change and delete, so settling after a
+ * commit's changes costs tables squared, not flows; the caller places
+ * again the flows whose rule depends on a table that flipped.
+ */
+#include <string.h>
+
+#include "snicd_offload_priv.h"
+
+bool
+snicd_fail_by_itself(const struct flow *f)
+{
+    for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++)
+        switch (f->actions[i].type) {
+        case FLOW_ACT_RESUBMIT:
+        case FLOW_ACT_PUSH_MPLS:
+        case FLOW_ACT_POP_MPLS:
+            return true;
+        default:
+            break;
+        }
+    return false;
+}
+
+int
+snicd_fail_goto(const struct flow *f)
+{
+    const struct flow_action *a;
+
+    if (f->n_actions == 0 || f->n_actions > FLOW_MAX_ACTIONS)
+        return -1;
+    a = &f->actions[f->n_actions - 1];
+    if (a->type != FLOW_ACT_GOTO_TABLE || a->u.table <= f->table_id ||
+        a->u.table >= SNICD_NUM_TABLES)
+        return -1;
+    return a->u.table;
+}
+
+void
+snicd_fail_count(struct snicd_fail *fl, const struct flow *f, int d)
+{
+    int to = snicd_fail_goto(f);
+
+    if (snicd_fail_by_itself(f)) {
+        fl->n_self[f->table_id] += (uint32_t)d;
+        fl->dirty = true;
+    }
+    if (to >= 0) {
+        fl->n_goto[f->table_id][to] += (uint32_t)d;
+        fl->dirty = true;
+    }
+}
+
+unsigned
+snicd_fail_settle(struct snicd_fail *fl, bool flipped[SNICD_NUM_TABLES])
+{
+    unsigned n = 0;
+
+    memset(flipped, 0, SNICD_NUM_TABLES * sizeof(flipped[0]));
+    if (!fl->dirty)
+        return 0;
+    fl->dirty = false;
+    for (unsigned t = SNICD_NUM_TABLES; t-- > 0;) {
+        bool may = fl->n_self[t] > 0;
+
+        for (unsigned u = t + 1; !may && u < SNICD_NUM_TABLES; u++)
+            may = fl->n_goto[t][u] > 0 && fl->may[u];
+        if (may != fl->may[t]) {
+            fl->may[t] = may;
+            flipped[t] = true;
+            n++;
+        }
+    }
+    return n;
+}
