@@ -47,6 +47,7 @@
 #include <jansson.h>
 
 #include "snic_clock.h"
+#include "snic_emunic.h"
 
 #define BENCH_MAX_POINTS    8u      /* entries of a --setup-flows style list */
 #define BENCH_MAX_RUNS      32u
@@ -125,7 +126,8 @@ struct bench_env {
     bool huge;
     char prefix[64];                /* the harness's --file-prefix */
     char snicd_prefix[64];
-    struct bench_child emunic;
+    struct snic_emunic emunic;
+    char emunic_log[300];           /* its stderr */
     struct bench_child snicd;
     long clk_tck;
 };

@@ -244,7 +244,7 @@ bench_env_close(struct bench_env *e, const struct bench_opts *o)
     if (e->dir[0] == '\0')
         return;
     bench_env_stop(&e->snicd, 60);
-    bench_env_stop(&e->emunic, 10);
+    snic_emunic_stop(&e->emunic, 10000);
     huge_release(e);
     rm_dpdk_runtime(e->prefix);
     rm_dpdk_runtime(e->snicd_prefix);
@@ -324,52 +324,32 @@ child_alive(struct bench_child *c)
     return true;
 }
 
-static bool
-log_contains(const char *log, const char *what)
-{
-    char buf[4096];
-    FILE *f = fopen(log, "r");
-    bool found = false;
-
-    if (f == NULL)
-        return false;
-    while (!found && fgets(buf, sizeof(buf), f) != NULL)
-        found = strstr(buf, what) != NULL;
-    fclose(f);
-    return found;
-}
-
 int
 bench_env_start_emunic(struct bench_env *e, const struct bench_opts *o,
                        uint32_t max_flows)
 {
-    char counters[32], log[300];
-    double end = snic_now_s() + 10;
+    /* its own session: a ^C at the terminal is ours to handle; killed if
+     * we die, however we die */
+    const struct snic_emunic_how how = {
+        .log = e->emunic_log, .wait_ms = 10000, .death_signal = SIGKILL,
+        .own_session = true, .cancel = &bench_stop,
+    };
+    char counters[32];
+    const char *args[] = {
+        "--num-vfs", "1", "--mode", "switchdev", "--profile", o->profile,
+        "--max-counters", counters, "--quiet", NULL,
+    };
     int rc;
 
     /* every flow takes a counter; the profile's default is 64 K */
     snprintf(counters, sizeof(counters), "%u",
              max_flows + 4096 > 65536 ? max_flows + 4096 : 65536);
-    snprintf(log, sizeof(log), "%s/emunic.log", e->dir);
-    char *const argv[] = {
-        o->emunic, (char *)"--socket", e->card_sock, (char *)"--num-vfs",
-        (char *)"1", (char *)"--mode", (char *)"switchdev",
-        (char *)"--profile", (char *)o->profile, (char *)"--max-counters",
-        counters, (char *)"--quiet", NULL,
-    };
-    rc = spawn(&e->emunic, "emunic", log, argv);
+    snprintf(e->emunic_log, sizeof(e->emunic_log), "%s/emunic.log", e->dir);
+    unlink(e->emunic_log);      /* the card appends: this run's alone */
+    rc = snic_emunic_start(&e->emunic, o->emunic, e->card_sock, args, &how);
     if (rc < 0)
-        return rc;
-    while (!log_contains(log, "listening on")) {
-        if (!child_alive(&e->emunic) || snic_now_s() > end || bench_stop) {
-            fprintf(stderr, "snic-bench: emunic did not start (see %s)\n",
-                    log);
-            bench_env_stop(&e->emunic, 2);
-            return -ECHILD;
-        }
-        usleep(20000);
-    }
-    return 0;
+        fprintf(stderr, "snic-bench: %s\n", e->emunic.err);
+    return rc;
 }
 
 /* snicd's EAL arguments on emunic: the PF with one representor, the same

@@ -14,17 +14,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "snic/fw_chan.h"
 #include "snic_clock.h"
+#include "snic_emunic.h"
 
 #ifndef FW_BENCH_EMUNIC
 #define FW_BENCH_EMUNIC "emunic"
@@ -160,41 +159,25 @@ bench_delete_all(struct bench *b)
     }
 }
 
-/* emunic on a private socket; returns its pid once it listens. */
-static pid_t
-bench_start_emunic(const char *bin, const char *sock, unsigned n_rules)
+/* emunic on a private socket, once it listens; it ends with us, however
+ * we end (bench_die() included). */
+static void
+bench_start_emunic(struct snic_emunic *card, const char *bin,
+                   unsigned n_rules)
 {
-    char rules[32], line[256];
-    int pfd[2];
-    ssize_t n;
-    pid_t pid;
-    struct pollfd p;
+    const struct snic_emunic_how how = {
+        .tag = "fw-bench", .death_signal = SIGTERM,
+    };
+    char rules[32];
+    const char *args[] = { "--profile", "full", "--mode", "switchdev",
+                           "--max-rules", rules, "-q", NULL };
 
     snprintf(rules, sizeof(rules), "%u", n_rules < 1024 ? 1024 : n_rules);
-    if (pipe(pfd) < 0)
-        bench_die("pipe", errno);
-    pid = fork();
-    if (pid < 0)
-        bench_die("fork", errno);
-    if (pid == 0) {
-        dup2(pfd[1], STDOUT_FILENO);
-        close(pfd[0]);
-        execl(bin, bin, "--socket", sock, "--profile", "full", "--mode",
-              "switchdev", "--max-rules", rules, "-q", (char *)NULL);
-        _exit(127);
-    }
-    close(pfd[1]);
-    p.fd = pfd[0];
-    p.events = POLLIN;
-    if (poll(&p, 1, 5000) != 1 || (n = read(pfd[0], line, sizeof(line) - 1)) <= 0) {
-        kill(pid, SIGKILL);
-        fprintf(stderr, "fw_bench_rule_add: %s did not start\n", bin);
+    if (snic_emunic_start(card, bin, NULL, args, &how) < 0) {
+        fprintf(stderr, "fw_bench_rule_add: %s\n", card->err);
         exit(1);
     }
-    line[n] = '\0';
-    fputs(line, stdout);
-    close(pfd[0]);
-    return pid;
+    printf("%s\n", card->ready);
 }
 
 static int
@@ -239,10 +222,9 @@ main(int argc, char **argv)
     };
     const char *emunic = FW_BENCH_EMUNIC, *sock = NULL;
     unsigned runs = 5, n_single = 0, i;
-    char dir[] = "/tmp/snic-bench.XXXXXX", path[128];
+    struct snic_emunic card = { .pid = 0 };
     struct bench b = { .n_rules = 200000 };
     double *batched, *single;
-    pid_t pid = 0;
     int opt;
 
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -265,11 +247,8 @@ main(int argc, char **argv)
         n_single = b.n_rules;
 
     if (sock == NULL) {
-        if (mkdtemp(dir) == NULL)
-            bench_die("mkdtemp", errno);
-        snprintf(path, sizeof(path), "%s/nic", dir);
-        sock = path;
-        pid = bench_start_emunic(emunic, sock, b.n_rules);
+        bench_start_emunic(&card, emunic, b.n_rules);
+        sock = card.sock;
     }
     b.ch = fw_chan_open(sock, BENCH_TMO_MS);
     if (b.ch == NULL)
@@ -304,11 +283,7 @@ main(int argc, char **argv)
            batched[runs / 2] / single[runs / 2]);
 
     fw_chan_close(b.ch);
-    if (pid > 0) {
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
-        rmdir(dir);
-    }
+    snic_emunic_stop(&card, 5000);
     free(b.outs);
     free(b.cmpl);
     free(batched);

@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 
 #include "snic_eal_dir.h"
+#include "snic_emunic.h"
 #include "snicd.h"
 #include "snicd_opts.h"
 #include "snic/peer.h"
@@ -87,83 +88,56 @@ mkdir_parent(const char *path)
     }
 }
 
-/* Start emunic on @socket unless something answers there already. */
-static pid_t
-ensure_emunic(const struct snicd_opts *o)
+/* Start emunic on @socket into @card unless something answers there
+ * already (then @card stays empty). 0, or a negative errno after saying
+ * why. */
+static int
+ensure_emunic(const struct snicd_opts *o, struct snic_emunic *card)
 {
+    /* no death signal: a card snicd started outlives a snicd that
+     * crashed, and the next snicd adopts it (keep_rules=1); a ^C to
+     * snicd is handled by snicd, not sent to the card's session */
+    const struct snic_emunic_how how = {
+        .wait_ms = EMUNIC_WAIT_MS, .own_session = true,
+        .cancel = &stop_requested,
+    };
     char *bin = o->emunic_bin ? strdup(o->emunic_bin)
                               : beside_build("firmware-api/emunic");
     char vfs[16];
-    pid_t pid;
+    const char *args[] = { "--num-vfs", vfs, "--mode", "switchdev",
+                           "--quiet", "--profile", o->emunic_profile, NULL };
+    int rc;
 
+    memset(card, 0, sizeof(*card));
     if (socket_answers(o->emunic_socket)) {
         free(bin);
         return 0;
     }
-    if (bin == NULL)
-        return -ENOMEM;
-    if (o->emunic_bin == NULL && access(bin, X_OK) < 0) {
+    if (o->emunic_bin == NULL && bin != NULL && access(bin, X_OK) < 0) {
         /* the layout the design named first */
         free(bin);
         bin = beside_build("firmware-api/emu/emunic");
-        if (bin == NULL)
-            return -ENOMEM;
+    }
+    if (bin == NULL) {
+        snicd_log(SNICD_LOG_ERR, "cannot start emunic on %s: %s",
+                  o->emunic_socket, strerror(ENOMEM));
+        return -ENOMEM;
     }
     mkdir_parent(o->emunic_socket);
     snprintf(vfs, sizeof(vfs), "%u", o->vfs);
+    if (o->emunic_profile == NULL)
+        args[5] = NULL;
     snicd_log(SNICD_LOG_INFO, "no card at %s: starting %s",
               o->emunic_socket, bin);
-    pid = fork();
-    if (pid == 0) {
-        const char *argv[12] = { bin, "--socket", o->emunic_socket,
-                                 "--num-vfs", vfs, "--mode", "switchdev",
-                                 "--quiet" };
-        int k = 8;
-
-        if (o->emunic_profile != NULL) {
-            argv[k++] = "--profile";
-            argv[k++] = o->emunic_profile;
-        }
-        argv[k] = NULL;
-        setpgid(0, 0);  /* a ^C to snicd is handled by snicd */
-        execv(bin, (char *const *)argv);
-        fprintf(stderr, "snicd: cannot run %s: %s\n", bin, strerror(errno));
-        _exit(127);
-    }
+    rc = snic_emunic_start(card, bin, o->emunic_socket, args, &how);
     free(bin);
-    if (pid < 0)
-        return -errno;
-    for (int waited = 0; waited < EMUNIC_WAIT_MS; waited += 10) {
-        int status;
-
-        if (socket_answers(o->emunic_socket))
-            return pid;
-        if (stop_requested)
-            break;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            snicd_log(SNICD_LOG_ERR, "emunic exited before listening");
-            return -ECHILD;
-        }
-        usleep(10000);
+    if (rc < 0) {
+        snicd_log(SNICD_LOG_ERR, "%s", card->err);
+        return rc;
     }
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-    return -ETIMEDOUT;
-}
-
-static void
-stop_emunic(pid_t pid)
-{
-    if (pid <= 0)
-        return;
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 200; i++) {
-        if (waitpid(pid, NULL, WNOHANG) == pid)
-            return;
-        usleep(10000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    printf("%s\n", card->ready);      /* the card's own line, as before */
+    fflush(stdout);
+    return 0;
 }
 
 struct eal_args {
@@ -509,7 +483,7 @@ main(int argc, char **argv)
     struct ctl_server *srv = NULL;
     char err[256] = "";
     int sep = 0, rc, exit_code = 1;
-    pid_t emunic = 0;
+    struct snic_emunic emunic = { .pid = 0 };
     gid_t gid = (gid_t)-1;
     char *runtime_dir = NULL;
 
@@ -540,12 +514,8 @@ main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGPIPE, SIG_IGN);
     if (sep <= 1) {
-        emunic = ensure_emunic(&o);
-        if (emunic < 0) {
-            snicd_log(SNICD_LOG_ERR, "cannot start emunic on %s: %s",
-                      o.emunic_socket, strerror((int)-emunic));
-            return 1;
-        }
+        if (ensure_emunic(&o, &emunic) < 0)
+            return 1;           /* said why */
         if (default_eal_args(&o, argv[0], &ea) < 0)
             goto out_emunic;
     } else {
@@ -653,7 +623,7 @@ out_eal:
                 "behind)\n", runtime_dir, strerror(-rc));
     free(runtime_dir);
 out_emunic:
-    stop_emunic(emunic);
+    snic_emunic_stop(&emunic, 2000);
     for (int i = 0; i < ea.n_owned; i++)
         free(ea.owned[i]);
     return exit_code;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Test fixture: the real emunic process on a socket in a private temporary
- * folder. The binary comes from the EMUNIC environment variable (set by
- * meson).
+ * Test fixture: the real emunic process (snic_emunic.h) on a socket in a
+ * private temporary folder, quiet, killed if the test dies. The binary
+ * comes from the EMUNIC environment variable (set by meson).
  */
 #ifndef SNIC_FW_TEST_EMUNIC_H
 #define SNIC_FW_TEST_EMUNIC_H
@@ -12,20 +12,15 @@
 #include <sys/types.h>
 
 #include "snic/fw_chan.h"
-
-struct fw_test_emunic {
-    pid_t pid;
-    char dir[64];
-    char sock[128];
-};
+#include "snic_emunic.h"
 
 /* Start emunic with extra arguments (NULL-terminated list, may be NULL);
- * waits for its "listening" line. 0 or -errno. */
-int fw_test_emunic_start(struct fw_test_emunic *e, const char *const *args);
-/* SIGTERM, wait, clean the folder. Returns the exit status (or -1). */
-int fw_test_emunic_stop(struct fw_test_emunic *e);
+ * waits for its "listening" line. 0 or -errno (e->err, also on stderr). */
+int fw_test_emunic_start(struct snic_emunic *e, const char *const *args);
+/* SIGTERM, wait, clean the folder. Returns the wait status (or -1). */
+int fw_test_emunic_stop(struct snic_emunic *e);
 /* "PATH" + suffix, e.g. ".vf0". */
-const char *fw_test_path(const struct fw_test_emunic *e, const char *suffix,
+const char *fw_test_path(const struct snic_emunic *e, const char *suffix,
                          char *buf, size_t size);
 
 /* Build a RULE_ADD input dropping frames to eth_dst 02:00:xx:xx:xx:xx (n). */

@@ -27,7 +27,7 @@
 
 #define TMO 3000
 
-static struct fw_test_emunic emu;
+static struct snic_emunic emu;
 
 static void
 fini(void)
@@ -518,7 +518,7 @@ Test(fw_chan, bad_options_exit_2)
  * it ended. */
 Test(fw_chan, card_dies_with_the_test_that_started_it)
 {
-    struct fw_test_emunic orphan;
+    struct snic_emunic orphan;
     int pfd[2], status = -1;
     pid_t test, card = -1;
 

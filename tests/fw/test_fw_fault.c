@@ -22,7 +22,7 @@
 
 #define TMO 3000
 
-static struct fw_test_emunic emu;
+static struct snic_emunic emu;
 
 static void
 fini(void)

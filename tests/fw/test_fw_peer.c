@@ -28,75 +28,59 @@
 #define TEST_GROUP      4242    /* allowed by number: no database entry */
 #define MANY_GROUPS     300
 
-static struct fw_test_emunic emu;
+static struct snic_emunic emu;
+static char dir[64];
+
+/* DIR/log: the card's stderr */
+static const char *
+log_path(void)
+{
+    static char path[96];
+
+    snprintf(path, sizeof(path), "%s/log", dir);
+    return path;
+}
 
 /* emunic under umask 000, its sockets in a folder it must create
  * (DIR/sub/nic), stderr kept in DIR/log. */
 static void
 start_emunic(const char *group)
 {
-    const char *bin = getenv("EMUNIC");
-    char log[160], line[512] = "";
-    int pipefd[2];
-    size_t len = 0;
+    struct snic_emunic_how how = {
+        .wait_ms = 10000, .death_signal = SIGKILL,
+    };
+    const char *args[] = { "-q", "--num-vfs", "1", "--allow-group", group,
+                           NULL };
+    char sock[96];
+    mode_t old;
+    int r;
 
     if (geteuid() != 0)
         cr_skip_test("needs root to act as another user");
-    cr_assert_not_null(bin, "EMUNIC is not set");
-    memset(&emu, 0, sizeof(emu));
-    strcpy(emu.dir, "/tmp/snic-fw-peer.XXXXXX");
-    cr_assert_not_null(mkdtemp(emu.dir));
-    snprintf(emu.sock, sizeof(emu.sock), "%s/sub/nic", emu.dir);
-    snprintf(log, sizeof(log), "%s/log", emu.dir);
-    cr_assert_eq(pipe2(pipefd, O_CLOEXEC), 0);
-    emu.pid = fork();
-    cr_assert_geq(emu.pid, 0);
-    if (emu.pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-        umask(0);
-        dup2(pipefd[1], STDOUT_FILENO);
-        if (fd >= 0)
-            dup2(fd, STDERR_FILENO);
-        if (group != NULL)
-            execl(bin, bin, "--socket", emu.sock, "-q", "--num-vfs", "1",
-                  "--allow-group", group, (char *)NULL);
-        else
-            execl(bin, bin, "--socket", emu.sock, "-q", "--num-vfs", "1",
-                  (char *)NULL);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    while (len < sizeof(line) - 1 && strchr(line, '\n') == NULL) {
-        struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
-        ssize_t n;
-
-        if (poll(&p, 1, 10000) <= 0)
-            break;
-        n = read(pipefd[0], line + len, sizeof(line) - 1 - len);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        line[len] = '\0';
-    }
-    close(pipefd[0]);
-    cr_assert(strncmp(line, "emunic: listening on ", 21) == 0,
-              "emunic did not start: '%s'", line);
+    strcpy(dir, "/tmp/snic-fw-peer.XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(sock, sizeof(sock), "%s/sub/nic", dir);
+    how.log = log_path();
+    if (group == NULL)
+        args[3] = NULL;
+    old = umask(0);     /* the card inherits it */
+    r = snic_emunic_start(&emu, getenv("EMUNIC"), sock, args, &how);
+    umask(old);
+    cr_assert_eq(r, 0, "%s", emu.err);
 }
 
 static void
 stop_emunic(void)
 {
-    if (emu.pid > 0 || emu.dir[0] != '\0') {
+    if (dir[0] != '\0') {
         char sub[160];
 
-        /* the fixture's cleanup removes one level of files */
-        snprintf(sub, sizeof(sub), "%s/sub", emu.dir);
-        fw_test_emunic_stop(&emu);
+        snic_emunic_stop(&emu, 3000);
+        snprintf(sub, sizeof(sub), "%s/sub", dir);
         rmdir(sub);
-        snprintf(sub, sizeof(sub), "%s/log", emu.dir);
-        unlink(sub);
-        rmdir(emu.dir);
+        unlink(log_path());
+        rmdir(dir);
+        dir[0] = '\0';
     }
 }
 
@@ -149,12 +133,11 @@ connect_as_nobody(size_t ngroups, bool with_test_group)
 static bool
 log_has(const char *what)
 {
-    char path[160], buf[4096];
+    char buf[4096];
     ssize_t n;
     int fd;
 
-    snprintf(path, sizeof(path), "%s/log", emu.dir);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = open(log_path(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
     n = read(fd, buf, sizeof(buf) - 1);
@@ -172,7 +155,7 @@ Test(fw_peer, umask_000_leaves_the_sockets_private)
     int r;
 
     start_emunic(NULL);
-    snprintf(sub, sizeof(sub), "%s/sub", emu.dir);
+    snprintf(sub, sizeof(sub), "%s/sub", dir);
     cr_expect_eq(mode_of(sub, NULL), 0700, "folder mode %o", mode_of(sub, NULL));
     cr_expect_eq(mode_of(emu.sock, NULL), 0600);
     cr_expect_eq(mode_of(fw_test_path(&emu, ".uplink", path, sizeof(path)),
@@ -180,7 +163,7 @@ Test(fw_peer, umask_000_leaves_the_sockets_private)
     cr_expect_eq(mode_of(fw_test_path(&emu, ".vf0", path, sizeof(path)),
                          NULL), 0600);
     /* the outer folder is mkdtemp's 0700: open it, the others still hold */
-    cr_assert_eq(chmod(emu.dir, 0755), 0);
+    cr_assert_eq(chmod(dir, 0755), 0);
     r = connect_as_nobody(0, false);
     cr_expect_eq(r, EACCES, "nobody opened the PF: %s", strerror(r));
 }
@@ -192,8 +175,8 @@ Test(fw_peer, other_users_are_refused_through_open_modes)
     int r;
 
     start_emunic(NULL);
-    snprintf(sub, sizeof(sub), "%s/sub", emu.dir);
-    cr_assert_eq(chmod(emu.dir, 0755), 0);
+    snprintf(sub, sizeof(sub), "%s/sub", dir);
+    cr_assert_eq(chmod(dir, 0755), 0);
     cr_assert_eq(chmod(sub, 0755), 0);
     cr_assert_eq(chmod(emu.sock, 0666), 0);
     r = connect_as_nobody(0, false);
@@ -215,12 +198,12 @@ Test(fw_peer, allowed_group_gets_in_with_many_groups)
 
     snprintf(num, sizeof(num), "%u", TEST_GROUP);
     start_emunic(num);
-    snprintf(sub, sizeof(sub), "%s/sub", emu.dir);
+    snprintf(sub, sizeof(sub), "%s/sub", dir);
     cr_expect_eq(mode_of(sub, &gid), 0750);
     cr_expect_eq(gid, TEST_GROUP);
     cr_expect_eq(mode_of(emu.sock, &gid), 0660);
     cr_expect_eq(gid, TEST_GROUP);
-    cr_assert_eq(chmod(emu.dir, 0755), 0);
+    cr_assert_eq(chmod(dir, 0755), 0);
     r = connect_as_nobody(MANY_GROUPS, true);
     cr_expect_eq(r, 0, "a member with %d groups was refused: %s",
                  MANY_GROUPS, strerror(r));

@@ -24,7 +24,7 @@
 #define TMO 3000
 #define QD  256
 
-static struct fw_test_emunic emu;
+static struct snic_emunic emu;
 
 static void
 fini(void)

@@ -26,7 +26,7 @@
 #define TMO 2000
 #define N_BULK 40u
 
-static struct fw_test_emunic emu;
+static struct snic_emunic emu;
 static struct fw_chan *chan;
 
 static void

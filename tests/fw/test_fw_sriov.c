@@ -27,7 +27,7 @@
 
 #define TMO 2000
 
-static struct fw_test_emunic emu;
+static struct snic_emunic emu;
 static struct fw_chan *chan;
 
 static void

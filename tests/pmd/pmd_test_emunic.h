@@ -29,57 +29,31 @@
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
 #include "snic_eal_dir.h"
+#include "snic_emunic.h"
 
-static char dir[64];
-static char sock[96];
-static pid_t emu = -1;
+static struct snic_emunic card;
 
-/* Start $EMUNIC in a new /tmp/snic-@tag.XXXXXX and wait for its socket. */
+/* Start $EMUNIC in a new /tmp/snic-@tag.XXXXXX and wait until it listens. */
 static void
 emu_start(const char *tag)
 {
-    const char *bin = getenv("EMUNIC");
+    static const char *const args[] = {
+        "--num-vfs", "1", "--mode", "switchdev", "--quiet", NULL,
+    };
+    const struct snic_emunic_how how = {
+        .tag = tag, .death_signal = SIGKILL,    /* as test_fork() */
+    };
 
-    cr_assert_not_null(bin, "EMUNIC must name the emunic binary");
-    snprintf(dir, sizeof(dir), "/tmp/snic-%s.XXXXXX", tag);
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(sock, sizeof(sock), "%s/nic", dir);
-    emu = test_fork();
-    cr_assert(emu >= 0);
-    if (emu == 0) {
-        execl(bin, bin, "--socket", sock, "--num-vfs", "1", "--mode",
-              "switchdev", "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 100; i++) {
-        struct stat st;
-
-        if (stat(sock, &st) == 0)
-            return;
-        usleep(20000);
-    }
-    cr_assert_fail("emunic did not create %s", sock);
+    cr_assert_eq(snic_emunic_start(&card, getenv("EMUNIC"), NULL, args,
+                                   &how), 0, "%s", card.err);
 }
 
-/* Stop it (if still running) and remove its folder; a card killed by a
- * test leaves its function sockets behind, so those go too. */
+/* Stop it (if still running) and remove its folder, with the function
+ * sockets a card killed by a test leaves behind. */
 static void
 emu_stop(void)
 {
-    static const char *const sfx[] = { "", ".vf0", ".uplink" };
-
-    if (emu > 0) {
-        kill(emu, SIGTERM);
-        waitpid(emu, NULL, 0);
-        emu = -1;
-    }
-    for (unsigned i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-        char path[128];
-
-        snprintf(path, sizeof(path), "%s%s", sock, sfx[i]);
-        unlink(path);
-    }
-    rmdir(dir);
+    snic_emunic_stop(&card, 5000);
 }
 
 /* ---- the EAL over it (static inline: a test uses what it needs) ---- */
@@ -104,8 +78,9 @@ pmd_eal_up(const char *tag, const char *pf_args, bool vf, const char *level,
     snprintf(prefix, sizeof(prefix), "%s%d", tag, (int)getpid());
     snprintf(log_pmd, sizeof(log_pmd), "--log-level=pmd.net.emunic:%s", level);
     snprintf(log_eal, sizeof(log_eal), "--log-level=lib.eal:%s", level);
-    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s%s", sock, pf_args);
-    snprintf(vdev1, sizeof(vdev1), "net_emunic1,socket=%s,vf=0", sock);
+    snprintf(vdev0, sizeof(vdev0), "net_emunic0,socket=%s%s", card.sock,
+             pf_args);
+    snprintf(vdev1, sizeof(vdev1), "net_emunic1,socket=%s,vf=0", card.sock);
     if (rte_eal_init(argc, argv) < 0) {
         if (may_fail)
             return -1;
@@ -159,11 +134,11 @@ pmd_card_health(struct fw_chan *ch)
 {
     struct fw_cmd_hdr in;
     struct fw_query_health_out out;
-    struct fw_chan *own = ch != NULL ? NULL : fw_chan_open(sock, 2000);
+    struct fw_chan *own = ch != NULL ? NULL : fw_chan_open(card.sock, 2000);
     uint8_t status = 0xff;
     uint32_t synd = 0;
 
-    cr_assert(ch != NULL || own != NULL, "debug channel to %s", sock);
+    cr_assert(ch != NULL || own != NULL, "debug channel to %s", card.sock);
     memset(&in, 0, sizeof(in));
     memset(&out, 0, sizeof(out));
     cr_assert_eq(fw_chan_exec(ch != NULL ? ch : own, FW_CMD_QUERY_HEALTH,
@@ -189,11 +164,11 @@ pmd_card_fault(uint32_t kind, uint16_t opcode, uint32_t value)
 {
     struct fw_debug_fault_in in;
     struct fw_out_hdr out;
-    struct fw_chan *ch = fw_chan_open(sock, 2000);
+    struct fw_chan *ch = fw_chan_open(card.sock, 2000);
     uint8_t status = 0xff;
     uint32_t synd = 0;
 
-    cr_assert_not_null(ch, "debug channel to %s", sock);
+    cr_assert_not_null(ch, "debug channel to %s", card.sock);
     memset(&in, 0, sizeof(in));
     in.fault = kind;
     in.opcode = opcode;

@@ -322,9 +322,9 @@ Test(pmd_flow_async, dead_card_fails_the_batch)
     up(8, 16);
     for (unsigned i = 0; i < 3; i++)
         cr_assert_not_null(f[i] = enqueue(i, true, &err));
-    kill(emu, SIGKILL);
-    waitpid(emu, NULL, 0);
-    emu = -1;
+    kill(card.pid, SIGKILL);
+    waitpid(card.pid, NULL, 0);
+    card.pid = 0;
     /* push may still post into the shared region before the hang-up is
      * seen; then pull finds the card gone */
     int r = rte_flow_push(PF, 0, &err);

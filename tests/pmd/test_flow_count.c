@@ -297,9 +297,9 @@ Test(pmd_flow_count, dead_card_is_eio)
     up("");
     a = flow_make(1);
     cr_assert_eq(hits_of(a, false), 0);
-    kill(emu, SIGKILL);
-    waitpid(emu, NULL, 0);
-    emu = -1;
+    kill(card.pid, SIGKILL);
+    waitpid(card.pid, NULL, 0);
+    card.pid = 0;
     /* the health alarm notices within 200 ms */
     usleep(400000);
     cr_expect_eq(query(a, false, &h, NULL, &err), -EIO);

@@ -132,7 +132,7 @@ vm_attach(unsigned vf)
     char name[32], args[160];
 
     snprintf(name, sizeof(name), "net_emunic_vm%u", vf);
-    snprintf(args, sizeof(args), "socket=%s,vf=%u", sock, vf);
+    snprintf(args, sizeof(args), "socket=%s,vf=%u", card.sock, vf);
     int rc = rte_eal_hotplug_add("vdev", name, args);
 
     cr_assert_eq(rc, 0, "attach %s: %s", name, strerror(-rc));
@@ -143,11 +143,8 @@ vm_attach(unsigned vf)
 static void
 up(void)
 {
-    emu_start("rephp");
-    /* the socket file exists from bind(); the card listens a moment
-     * later, so a loaded machine may refuse the first connect */
-    for (int i = 0; i < 100 && (ctl = fw_chan_open(sock, 2000)) == NULL; i++)
-        usleep(20000);
+    emu_start("rephp");         /* returns once the card listens */
+    ctl = fw_chan_open(card.sock, 2000);
     cr_assert_not_null(ctl, "test channel to the card: %s", strerror(errno));
     cr_assert_geq(fw_chan_abi_minor(ctl), 2, "the card speaks ABI 1.2");
     sriov_set(NVF);

@@ -22,6 +22,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include "snic_eal_dir.h"
+#include "snic_emunic.h"
 
 #include "test_offload_env.h"
 
@@ -103,65 +104,27 @@ env_path(const char *var)
     return p;
 }
 
+/* The card, in a private folder; its stderr is the test's. */
 static void
 emunic_start(const char *profile, va_list ap)
 {
-    const char *argv[32];
-    unsigned n = 0;
+    const struct snic_emunic_how how = {
+        .tag = "snicd-offload",
+        /* a test killed by its timeout must not leave a card running */
+        .death_signal = SIGTERM,
+    };
+    const char *argv[32] = {
+        "--max-vfs", "8", "--num-vfs", "4", "--mode", "switchdev",
+        "--profile", profile, "-q",
+    };
+    unsigned n = 9;
     const char *a;
-    char log[256], line[512];
-    pid_t pid;
-    int fd;
 
-    argv[n++] = env_path("EMUNIC");
-    argv[n++] = "--socket";
-    argv[n++] = env.sock;
-    argv[n++] = "--max-vfs";
-    argv[n++] = "8";
-    argv[n++] = "--num-vfs";
-    argv[n++] = "4";
-    argv[n++] = "--mode";
-    argv[n++] = "switchdev";
-    argv[n++] = "--profile";
-    argv[n++] = profile;
-    argv[n++] = "-q";
-    while ((a = va_arg(ap, const char *)) != NULL && n < 30)
+    while ((a = va_arg(ap, const char *)) != NULL && n < 31)
         argv[n++] = a;
     argv[n] = NULL;
-    snprintf(log, sizeof(log), "%s/emunic.log", env.dir);
-    fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    cr_assert_geq(fd, 0);
-    pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        /* a test killed by its timeout must not leave a card running */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(fd);
-    env.emunic_pid = pid;
-    /* ready when it says so (its socket exists then) */
-    for (int i = 0; i < 500; i++) {
-        FILE *f = fopen(log, "r");
-        bool ready = false;
-
-        line[0] = '\0';
-        if (f != NULL) {
-            ready = fgets(line, sizeof(line), f) != NULL &&
-                    strstr(line, "listening") != NULL;
-            fclose(f);
-        }
-        if (ready)
-            return;
-        cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0, "emunic exited: %s",
-                     line);
-        usleep(10000);
-    }
-    cr_assert_fail("emunic did not start in 5 s");
+    cr_assert_eq(snic_emunic_start(&env.card, env_path("EMUNIC"), NULL, argv,
+                                   &how), 0, "%s", env.card.err);
 }
 
 static void
@@ -174,10 +137,11 @@ eal_start(void)
     snprintf(prefix, sizeof(prefix), "--file-prefix=snicd-offload-%d",
              (int)getpid());
     snprintf(pf, sizeof(pf), "--vdev=net_emunic0,socket=%s,"
-             "representor=vf[0-3]", env.sock);
-    snprintf(vf, sizeof(vf), "--vdev=net_emunic1,socket=%s,vf=0", env.sock);
+             "representor=vf[0-3]", env.card.sock);
+    snprintf(vf, sizeof(vf), "--vdev=net_emunic1,socket=%s,vf=0",
+             env.card.sock);
     snprintf(wire, sizeof(wire), "--vdev=net_emunic2,socket=%s,uplink=1",
-             env.sock);
+             env.card.sock);
     argv[argc++] = "test_offload";
     argv[argc++] = "--no-huge";
     argv[argc++] = "--no-pci";
@@ -250,9 +214,6 @@ env_start_va(const char *profile, bool traffic, bool enabled, bool vxlan,
     memset(&env, 0, sizeof(env));
     env.traffic = traffic;
     env.now_ns = 1000000000ull;
-    snprintf(env.dir, sizeof(env.dir), "/tmp/snicd-offload-XXXXXX");
-    cr_assert_not_null(mkdtemp(env.dir));
-    snprintf(env.sock, sizeof(env.sock), "%s/nic", env.dir);
     emunic_start(profile, ap);
     eal_start();
     ports_start();
@@ -391,18 +352,7 @@ env_stop(void)
         snic_eal_cleanup();
         env_eal_up = false;
     }
-    if (env.emunic_pid > 0) {
-        kill(env.emunic_pid, SIGTERM);
-        waitpid(env.emunic_pid, NULL, 0);
-    }
-    unlink(env.sock);
-    {
-        char log[256];
-
-        snprintf(log, sizeof(log), "%s/emunic.log", env.dir);
-        unlink(log);
-    }
-    rmdir(env.dir);
+    snic_emunic_stop(&env.card, 5000);
 }
 
 uint64_t
@@ -569,7 +519,7 @@ env_snic_fw(const char *cmd)
     int st;
 
     snprintf(line, sizeof(line), "%s --socket %s %s >/dev/null",
-             env_path("SNIC_FW"), env.sock, cmd);
+             env_path("SNIC_FW"), env.card.sock, cmd);
     st = system(line);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

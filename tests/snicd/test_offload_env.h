@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "snic/flow.h"
+#include "snic_emunic.h"
 #include "snicd_offload.h"
 
 #define ENV_N_OFPORTS   5
@@ -29,9 +30,7 @@
 #define ENV_MAX_MARKS   4096
 
 struct env {
-    int emunic_pid;
-    char dir[128];
-    char sock[192];
+    struct snic_emunic card;
     struct snicd_offload *o;
     struct flow_table *t;
     struct snicd_port_info ports[ENV_N_OFPORTS + 2];  /* + tunnels */

@@ -22,61 +22,33 @@
 #include "run_main.h"
 #include "snic/fw_abi.h"
 #include "snic/fw_chan.h"
+#include "snic_emunic.h"
 #include "vf_emunic.h"
 
-static pid_t emu_pid;
-static char emu_dir[64];
-static char sock[96];
+static struct snic_emunic card;
 static struct vf_backend *be;
 
 static void
 start_emunic(void)
 {
-    const char *bin = getenv("EMUNIC");
-    char line[256] = "";
-    int fds[2];
-    ssize_t n = 0;
-    struct pollfd p;
+    static const char *const args[] = { "-q", "--max-vfs", "8", NULL };
+    const struct snic_emunic_how how = {
+        .tag = "vf-emunic", .death_signal = SIGKILL,    /* as test_fork() */
+    };
     struct vf_err err = { "" };
 
-    cr_assert_not_null(bin, "EMUNIC not set (run through meson test)");
-    snprintf(emu_dir, sizeof(emu_dir), "/tmp/snicvf-emu-XXXXXX");
-    cr_assert_not_null(mkdtemp(emu_dir));
-    snprintf(sock, sizeof(sock), "%s/nic", emu_dir);
-    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
-    emu_pid = test_fork();
-    cr_assert_geq(emu_pid, 0);
-    if (emu_pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        execl(bin, bin, "--socket", sock, "-q", "--max-vfs", "8",
-              (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
-    if (poll(&p, 1, 5000) == 1)
-        n = read(fds[0], line, sizeof(line) - 1);
-    close(fds[0]);
-    line[n > 0 ? n : 0] = '\0';
-    cr_assert(strncmp(line, "emunic: listening on ", 21) == 0,
-              "emunic did not start: '%s'", line);
-    be = vf_emunic_open(sock, 2000, &err);
+    cr_assert_eq(snic_emunic_start(&card, getenv("EMUNIC"), NULL, args,
+                                   &how), 0, "%s", card.err);
+    be = vf_emunic_open(card.sock, 2000, &err);
     cr_assert_not_null(be, "%s", err.msg);
 }
 
 static void
 stop_emunic(void)
 {
-    char cmd[128];
-
     vf_backend_close(be);
     be = NULL;
-    if (emu_pid > 0) {
-        kill(emu_pid, SIGTERM);
-        waitpid(emu_pid, NULL, 0);
-    }
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", emu_dir);
-    cr_expect_eq(system(cmd), 0);
+    snic_emunic_stop(&card, 5000);
 }
 
 TestSuite(vf_emunic, .init = start_emunic, .fini = stop_emunic,
@@ -89,20 +61,20 @@ Test(vf_emunic, create_set_read_back_destroy)
     char path[128];
     const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x11 };
 
-    r = run_main(be, "create", sock, "4", NULL);
+    r = run_main(be, "create", card.sock, "4", NULL);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     run_free(&r);
-    snprintf(path, sizeof(path), "%s.vf3", sock);
+    snprintf(path, sizeof(path), "%s.vf3", card.sock);
     cr_expect_eq(access(path, F_OK), 0, "VF socket missing");
 
-    r = run_main(be, "set", sock, "1", "mac", "02:00:00:00:00:11", "vlan",
-                 "10", "qos", "2", "proto", "802.1ad", "spoofchk", "on",
-                 "trust", "on", "state", "disable", "min-rate", "100",
+    r = run_main(be, "set", card.sock, "1", "mac", "02:00:00:00:00:11",
+                 "vlan", "10", "qos", "2", "proto", "802.1ad", "spoofchk",
+                 "on", "trust", "on", "state", "disable", "min-rate", "100",
                  "max-rate", "500", NULL);
     cr_expect_eq(r.rc, 0, "%s", r.err);
     run_free(&r);
 
-    cr_assert_eq(be->ops->get(be, sock, &d), 0, "%s", be->err.msg);
+    cr_assert_eq(be->ops->get(be, card.sock, &d), 0, "%s", be->err.msg);
     cr_expect_eq(d.numvfs, 4);
     cr_expect_eq(d.totalvfs, 8);
     cr_assert_eq(d.nvfs, 4);
@@ -119,11 +91,11 @@ Test(vf_emunic, create_set_read_back_destroy)
     cr_expect_eq(d.vfs[2].cur.vlan, 0);
     vf_dev_clear(&d);
 
-    r = run_main(be, "destroy", sock, NULL);
+    r = run_main(be, "destroy", card.sock, NULL);
     cr_expect_eq(r.rc, 0, "%s", r.err);
     run_free(&r);
     cr_expect_neq(access(path, F_OK), 0, "VF socket still there");
-    cr_assert_eq(be->ops->get(be, sock, &d), 0);
+    cr_assert_eq(be->ops->get(be, card.sock, &d), 0);
     cr_expect_eq(d.numvfs, 0);
     vf_dev_clear(&d);
 }
@@ -135,19 +107,19 @@ Test(vf_emunic, apply_twice_second_is_a_no_op)
     struct vf_dev d;
     FILE *f;
 
-    snprintf(file, sizeof(file), "%s/vfs.json", emu_dir);
+    snprintf(file, sizeof(file), "%s/vfs.json", card.dir);
     f = fopen(file, "w");
     cr_assert_not_null(f);
     fprintf(f, "{\"devices\":[{\"name\":\"%s\",\"num_vfs\":3,"
             "\"eswitch_mode\":\"switchdev\",\"vfs\":[{\"index\":2,"
             "\"mac\":\"02:00:00:00:00:22\",\"vlan\":7,\"spoofchk\":true,"
-            "\"max_rate\":900}]}]}", sock);
+            "\"max_rate\":900}]}]}", card.sock);
     fclose(f);
     r = run_main(be, "apply", file, NULL);
     cr_expect_eq(r.rc, 0, "%s", r.err);
     cr_expect(strstr(r.out, "using default order") != NULL, "%s", r.out);
     run_free(&r);
-    cr_assert_eq(be->ops->get(be, sock, &d), 0);
+    cr_assert_eq(be->ops->get(be, card.sock, &d), 0);
     cr_expect_eq(d.esw_mode, VF_ESW_SWITCHDEV);
     cr_expect_eq(d.numvfs, 3);
     cr_expect_eq(d.vfs[2].cur.vlan, 7);
@@ -166,13 +138,13 @@ Test(vf_emunic, refusal_rolls_back_what_was_applied)
     struct run_out r;
     struct vf_dev d;
 
-    r = run_main(be, "create", sock, "2", NULL);
+    r = run_main(be, "create", card.sock, "2", NULL);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     run_free(&r);
     /* refused against the backend's capabilities, before the mac and trust
      * it could set are changed (they used to be, then rolled back) */
-    r = run_main(be, "set", sock, "0", "mac", "02:00:00:00:00:33", "trust",
-                 "on", "node-guid", "00:11:22:33:44:55:66:77", NULL);
+    r = run_main(be, "set", card.sock, "0", "mac", "02:00:00:00:00:33",
+                 "trust", "on", "node-guid", "00:11:22:33:44:55:66:77", NULL);
     cr_expect_eq(r.rc, VF_EXIT_USAGE);
     cr_expect(strstr(r.err, ": node-guid: ") != NULL
               && strstr(r.err, "(emunic) cannot set it; it sets mac, vlan, "
@@ -180,7 +152,7 @@ Test(vf_emunic, refusal_rolls_back_what_was_applied)
               r.err);
     cr_expect(strstr(r.err, "rolled back") == NULL, "%s", r.err);
     run_free(&r);
-    cr_assert_eq(be->ops->get(be, sock, &d), 0);
+    cr_assert_eq(be->ops->get(be, card.sock, &d), 0);
     cr_expect_eq(d.vfs[0].cur.mac[5], 0);
     cr_expect(!d.vfs[0].cur.trust);
     vf_dev_clear(&d);
@@ -196,12 +168,12 @@ Test(vf_emunic, apply_of_an_attribute_the_card_cannot_set_changes_nothing)
     struct vf_dev d;
     FILE *f;
 
-    snprintf(file, sizeof(file), "%s/cannot.json", emu_dir);
+    snprintf(file, sizeof(file), "%s/cannot.json", card.dir);
     f = fopen(file, "w");
     cr_assert_not_null(f);
     fprintf(f, "{\"devices\":[{\"name\":\"%s\",\"num_vfs\":2,\"vfs\":["
             "{\"index\":0,\"trust\":true},{\"index\":1,\"hw_addr\":"
-            "\"02:00:00:00:00:44\"}]}]}", sock);
+            "\"02:00:00:00:00:44\"}]}]}", card.sock);
     fclose(f);
     r = run_main(be, "apply", file, "--dry-run", NULL);
     cr_expect_eq(r.rc, VF_EXIT_USAGE, "dry run: %s", r.out);
@@ -213,7 +185,7 @@ Test(vf_emunic, apply_of_an_attribute_the_card_cannot_set_changes_nothing)
     cr_expect_eq(r.rc, VF_EXIT_USAGE, "%s", r.out);
     cr_expect(strstr(r.err, "(emunic) cannot set it") != NULL, "%s", r.err);
     run_free(&r);
-    cr_assert_eq(be->ops->get(be, sock, &d), 0);
+    cr_assert_eq(be->ops->get(be, card.sock, &d), 0);
     cr_expect_eq(d.numvfs, 0, "the VFs were created: %u", d.numvfs);
     vf_dev_clear(&d);
 }
@@ -227,9 +199,9 @@ Test(vf_emunic, wrong_device_and_binding)
     cr_expect(strstr(r.err, "/tmp/other: no such device (this emunic backend "
                      "drives ") != NULL, "%s", r.err);
     run_free(&r);
-    r = run_main(be, "create", sock, "1", NULL);
+    r = run_main(be, "create", card.sock, "1", NULL);
     run_free(&r);
-    r = run_main(be, "bind", sock, "0", "vfio-pci", NULL);
+    r = run_main(be, "bind", card.sock, "0", "vfio-pci", NULL);
     cr_expect_eq(r.rc, VF_EXIT_FAILED);
     cr_expect(strstr(r.err, "emunic VFs have no kernel driver to bind") !=
               NULL, "%s", r.err);
@@ -241,16 +213,17 @@ Test(vf_emunic, port_function_attributes_refused_and_rolled_back)
     struct run_out r;
     struct vf_dev d;
 
-    r = run_main(be, "create", sock, "1", NULL);
+    r = run_main(be, "create", card.sock, "1", NULL);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     run_free(&r);
-    r = run_main(be, "set", sock, "0", "spoofchk", "on", "roce", "on", NULL);
+    r = run_main(be, "set", card.sock, "0", "spoofchk", "on", "roce", "on",
+                 NULL);
     cr_expect_eq(r.rc, VF_EXIT_USAGE);
     cr_expect(strstr(r.err, ": roce: ") != NULL
               && strstr(r.err, "(emunic) cannot set it") != NULL, "%s",
               r.err);
     run_free(&r);
-    cr_assert_eq(be->ops->get(be, sock, &d), 0);
+    cr_assert_eq(be->ops->get(be, card.sock, &d), 0);
     cr_expect(!d.vfs[0].cur.spoofchk);
     vf_dev_clear(&d);
 }
@@ -288,39 +261,39 @@ Test(vf_emunic, count_changes_in_place_on_a_live_switch)
     struct vf_dev d;
     char path[128];
 
-    r = run_main(be, "create", sock, "4", "--switchdev", NULL);
+    r = run_main(be, "create", card.sock, "4", "--switchdev", NULL);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     run_free(&r);
-    r = run_main(be, "set", sock, "1", "mac", "02:00:00:00:00:21", NULL);
+    r = run_main(be, "set", card.sock, "1", "mac", "02:00:00:00:00:21", NULL);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     run_free(&r);
-    c = fw_chan_open(sock, 2000);
+    c = fw_chan_open(card.sock, 2000);
     cr_assert_not_null(c, "a second PF channel for the rule");
     rule_naming_vf(c, 0);
 
-    cr_assert_eq(be->ops->get(be, sock, &d), 0, "%s", be->err.msg);
+    cr_assert_eq(be->ops->get(be, card.sock, &d), 0, "%s", be->err.msg);
     cr_expect(d.numvfs_in_place, "the emulated card speaks ABI 1.2");
     vf_dev_clear(&d);
 
-    r = run_main(be, "create", sock, "2", NULL);
+    r = run_main(be, "create", card.sock, "2", NULL);
     cr_expect_eq(r.rc, 0, "a live switch shrinks: %s", r.err);
     cr_expect(strstr(r.out, "in place") != NULL &&
               strstr(r.out, "remove all VFs") == NULL,
               "one in-place step, not through 0: %s", r.out);
     run_free(&r);
-    cr_assert_eq(be->ops->get(be, sock, &d), 0, "%s", be->err.msg);
+    cr_assert_eq(be->ops->get(be, card.sock, &d), 0, "%s", be->err.msg);
     cr_expect_eq(d.numvfs, 2);
     cr_assert_eq(d.nvfs, 2);
     cr_expect_arr_eq(d.vfs[1].cur.mac, mac, 6, "vf1 kept its MAC");
     vf_dev_clear(&d);
-    snprintf(path, sizeof(path), "%s.vf2", sock);
+    snprintf(path, sizeof(path), "%s.vf2", card.sock);
     cr_expect_neq(access(path, F_OK), 0, "vf2's socket is gone");
 
-    r = run_main(be, "create", sock, "3", NULL);
+    r = run_main(be, "create", card.sock, "3", NULL);
     cr_expect_eq(r.rc, 0, "and grows again: %s", r.err);
     run_free(&r);
     cr_expect_eq(access(path, F_OK), 0, "vf2's socket is back");
-    cr_assert_eq(be->ops->get(be, sock, &d), 0, "%s", be->err.msg);
+    cr_assert_eq(be->ops->get(be, card.sock, &d), 0, "%s", be->err.msg);
     cr_expect_eq(d.numvfs, 3);
     cr_expect_arr_eq(d.vfs[1].cur.mac, mac, 6);
     vf_dev_clear(&d);

@@ -26,6 +26,7 @@
 
 #include "../test_child.h"
 #include "snic/fw_chan.h"
+#include "snic_emunic.h"
 
 #define TMO 3000
 #define QD 64
@@ -33,9 +34,7 @@
 #define ETYPE_LO 0xb5
 #define FRAME_LEN 64u
 
-static pid_t emu_pid;
-static char emu_dir[64];
-static char sock[96];
+static struct snic_emunic card;
 static struct fw_chan *pf, *vf_ch[2], *up_ch;
 static struct fw_pktq_map *vf_q[2], *up_q;
 
@@ -53,7 +52,7 @@ open_fn(const char *suffix)
     char path[128];
     struct fw_chan *ch;
 
-    snprintf(path, sizeof(path), "%s%s", sock, suffix);
+    snprintf(path, sizeof(path), "%s%s", card.sock, suffix);
     ch = fw_chan_open(path, TMO);
     cr_assert_not_null(ch, "open %s: %s", path, strerror(errno));
     return ch;
@@ -62,35 +61,17 @@ open_fn(const char *suffix)
 static void
 start(void)
 {
-    const char *bin = getenv("EMUNIC");
-    char line[256] = "";
-    int fds[2];
-    ssize_t n = 0;
-    struct pollfd p;
+    static const char *const args[] = {
+        "-q", "--max-vfs", "4", "--num-vfs", "2", "--mode", "legacy", NULL,
+    };
+    const struct snic_emunic_how how = {
+        .tag = "vf-traffic", .death_signal = SIGKILL,   /* as test_fork() */
+    };
 
-    cr_assert_not_null(bin, "EMUNIC not set (run through meson test)");
     cr_assert_not_null(getenv("SNIC_VF_BIN"),
                        "SNIC_VF_BIN not set (run through meson test)");
-    snprintf(emu_dir, sizeof(emu_dir), "/tmp/snicvf-tr-XXXXXX");
-    cr_assert_not_null(mkdtemp(emu_dir));
-    snprintf(sock, sizeof(sock), "%s/nic", emu_dir);
-    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
-    emu_pid = test_fork();
-    cr_assert_geq(emu_pid, 0);
-    if (emu_pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        execl(bin, bin, "--socket", sock, "-q", "--max-vfs", "4",
-              "--num-vfs", "2", "--mode", "legacy", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
-    if (poll(&p, 1, 5000) == 1)
-        n = read(fds[0], line, sizeof(line) - 1);
-    close(fds[0]);
-    line[n > 0 ? n : 0] = '\0';
-    cr_assert(strncmp(line, "emunic: listening on ", 21) == 0,
-              "emunic did not start: '%s'", line);
+    cr_assert_eq(snic_emunic_start(&card, getenv("EMUNIC"), NULL, args,
+                                   &how), 0, "%s", card.err);
 
     pf = open_fn("");
     up_ch = open_fn(".uplink");
@@ -108,8 +89,6 @@ start(void)
 static void
 stop(void)
 {
-    char cmd[128];
-
     for (int i = 0; i < 2; i++) {
         if (vf_q[i] != NULL)
             fw_pktq_detach(vf_q[i]);
@@ -123,13 +102,7 @@ stop(void)
     fw_chan_close(pf);
     up_q = NULL;
     up_ch = pf = NULL;
-    if (emu_pid > 0) {
-        kill(emu_pid, SIGTERM);
-        waitpid(emu_pid, NULL, 0);
-        emu_pid = 0;
-    }
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", emu_dir);
-    cr_expect_eq(system(cmd), 0);
+    snic_emunic_stop(&card, 5000);
 }
 
 TestSuite(vf_traffic, .init = start, .fini = stop, .timeout = 25);
@@ -139,8 +112,8 @@ TestSuite(vf_traffic, .init = start, .fini = stop, .timeout = 25);
 static int
 snic_vf_set(char *err, size_t err_size, const char *vf, ...)
 {
-    const char *argv[32] = { getenv("SNIC_VF_BIN"), "--emunic", sock, "set",
-                             sock, vf };
+    const char *argv[32] = { getenv("SNIC_VF_BIN"), "--emunic", card.sock,
+                             "set", card.sock, vf };
     int argc = 6, st, fd;
     char errpath[128];
     va_list ap;
@@ -152,7 +125,7 @@ snic_vf_set(char *err, size_t err_size, const char *vf, ...)
         argv[argc++] = a;
     va_end(ap);
     argv[argc] = NULL;
-    snprintf(errpath, sizeof(errpath), "%s/snic-vf.err", emu_dir);
+    snprintf(errpath, sizeof(errpath), "%s/snic-vf.err", card.dir);
     pid = test_fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
