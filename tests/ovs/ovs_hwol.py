@@ -29,7 +29,6 @@ Exit status: 0 passed, 1 failed, 77 skipped (not root), 99 set-up error
 killed and removed however the run ends (process groups, PR_SET_PDEATHSIG,
 finally). Standard library only.
 """
-import ctypes
 import hashlib
 import json
 import os
@@ -44,7 +43,11 @@ import sys
 import tempfile
 import time
 
-EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from snic_child import die_with_parent  # noqa: E402
+from snic_emunic import EMUNIC, Emunic  # noqa: E402
+
 PMD = os.path.abspath(os.environ.get("PMD", "build/pmd/librte_net_emunic.so"))
 SNIC_FW = os.environ.get("SNIC_FW", "build/cli/snic-fw/snic-fw")
 OVS_VSWITCHD = os.environ.get(
@@ -151,18 +154,11 @@ def raw_recv(iface):
 # --------------------------------------------------------------------------
 
 procs = []
-libc = ctypes.CDLL(None, use_errno=True)
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent():
-    """In the child: killed when this script dies, even by SIGKILL."""
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def spawn(args, **kw):
     p = subprocess.Popen(args, start_new_session=True,
-                         preexec_fn=die_with_parent, **kw)
+                         preexec_fn=die_with_parent(), **kw)
     procs.append(p)
     return p
 
@@ -205,25 +201,13 @@ class Setup:
 
     # ---- emunic and the VMs ----
     def start_card(self):
-        args = [EMUNIC, "--socket", self.sock, "--num-vfs", str(NVMS),
-                "--mode", "switchdev"]
+        args = ["--num-vfs", str(NVMS), "--mode", "switchdev"]
         for i, t in enumerate(self.taps):
             args += ["--vf-tap", "%d=%s" % (i, t)]
-        self.emunic_log = open(os.path.join(self.tmp, "emunic.log"), "w+")
-        self.emunic = spawn(args, stdout=self.emunic_log,
-                            stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            self.emunic_log.seek(0)
-            if "listening" in self.emunic_log.read():
-                break
-            if self.emunic.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.emunic_log.seek(0)
-        log = self.emunic_log.read()
-        if "listening" not in log:
-            raise RuntimeError("emunic did not start: " + log[-1000:])
+        # its own session, as spawn() does: kill_all() kills groups
+        self.emunic = Emunic(self.sock, *args, new_session=True,
+                             log=os.path.join(self.tmp, "emunic.log"))
+        procs.append(self.emunic.proc)
         for i in range(NVMS):
             ns, tap = self.ns[i], self.taps[i]
             run(["ip", "netns", "add", ns])

@@ -25,8 +25,9 @@ import pktlib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from snic_child import die_with_parent, remove_dpdk_runtime  # noqa: E402
+import snic_emunic  # noqa: E402
+from snic_emunic import EMUNIC  # noqa: E402,F401
 
-EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 TESTPMD = os.environ.get("TESTPMD", "/usr/bin/dpdk-testpmd")
 PMD = os.path.abspath(os.environ.get("PMD", "build/pmd/librte_net_emunic.so"))
 SNIC_FW = os.environ.get("SNIC_FW", "build/cli/snic-fw/snic-fw")
@@ -44,22 +45,12 @@ def check(cond, what, output=""):
         failures.append(what)
 
 
-class Emunic:
-    def __init__(self, tmp, *args):
-        self.sock = os.path.join(tmp, "nic")
-        self.proc = subprocess.Popen(
-            [EMUNIC, "--socket", self.sock, "--max-vfs", "8", "--num-vfs", "4",
-             "--mode", "switchdev", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            preexec_fn=die_with_parent())
-        line = self.proc.stdout.readline()
-        if "listening" not in line:
-            raise RuntimeError("emunic did not start: " + line)
+class Emunic(snic_emunic.Emunic):
+    """emunic in switchdev mode with 4 of 8 VFs, log in TMP/nic.log."""
 
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
+    def __init__(self, tmp, *args):
+        super().__init__(os.path.join(tmp, "nic"), "--max-vfs", "8",
+                         "--num-vfs", "4", "--mode", "switchdev", *args)
 
 
 def driver_env():

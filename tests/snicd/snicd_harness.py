@@ -10,14 +10,14 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from snic_child import die_with_parent, remove_dpdk_runtime  # noqa: E402
+import snic_emunic  # noqa: E402
+from snic_emunic import EMUNIC  # noqa: E402,F401
 
-EMUNIC = os.environ.get("EMUNIC", "build/firmware-api/emunic")
 SNICD = os.environ.get("SNICD", "build/offload/snicd/snicd")
 SNICCTL = os.environ.get("SNICCTL", "build/cli/snicctl/snicctl")
 TRAFFIC = os.environ.get("TRAFFIC", "build/tests/snicd/snic_traffic")
@@ -62,22 +62,18 @@ def kill_all():
     remove_dpdk_runtime(TRAFFIC_PREFIX)
 
 
-class Emunic:
-    """emunic in switchdev mode; @vf_taps: host tap names of VFs 0, 1..."""
+class Emunic(snic_emunic.Emunic):
+    """emunic in switchdev mode, log in TMP/nic.log; @vf_taps: host tap
+    names of VFs 0, 1..."""
 
     def __init__(self, tmp, profile="full", vf_taps=()):
-        self.sock = os.path.join(tmp, "nic")
-        args = [EMUNIC, "--socket", self.sock, "--num-vfs", str(NVFS),
-                "--mode", "switchdev", "--profile", profile]
+        args = ["--num-vfs", str(NVFS), "--mode", "switchdev", "--profile",
+                profile]
         for i, tap in enumerate(vf_taps):
             args += ["--vf-tap", "%d=%s" % (i, tap)]
-        self.proc = spawn(args, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        if "listening" not in line:
-            raise RuntimeError("emunic did not start: " + line)
-        # drain its log so it never blocks on a full pipe
-        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+        # its own session, as spawn() does: kill_all() kills groups
+        super().__init__(os.path.join(tmp, "nic"), *args, new_session=True)
+        procs.append(self.proc)
 
 
 class Snicd:
