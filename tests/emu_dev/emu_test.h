@@ -102,6 +102,27 @@ t_dev_new(const char *profile, uint16_t max_vfs, uint16_t num_vfs,
     return dev;
 }
 
+/*
+ * The fixture most suites share: a file-wide `dev`, a card made with
+ * t_dev_new(@profile, @max_vfs, @num_vfs, @mode) by the suite's .init and
+ * destroyed by its .fini; the rest are Criterion's suite options
+ * (.timeout...). Once per file, in place of TestSuite().
+ */
+#define T_DEV_SUITE(suite, profile, max_vfs, num_vfs, mode, ...)             \
+    static struct emu_dev *dev;                                             \
+    static void                                                             \
+    suite##_dev_up(void)                                                    \
+    {                                                                       \
+        dev = t_dev_new(profile, max_vfs, num_vfs, mode);                   \
+    }                                                                       \
+    static void                                                             \
+    suite##_dev_down(void)                                                  \
+    {                                                                       \
+        emu_dev_destroy(dev);                                               \
+    }                                                                       \
+    TestSuite(suite, .init = suite##_dev_up, .fini = suite##_dev_down,       \
+              __VA_ARGS__)
+
 /* Output of the last t_exec (whole output half of a slot). */
 static union {
     uint8_t raw[FW_SLOT_OUT_MAX];

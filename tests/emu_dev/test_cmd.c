@@ -2,21 +2,7 @@
 /* Command processor: length discipline, reserved fields, opcodes, queries. */
 #include "emu_test.h"
 
-static struct emu_dev *dev;
-
-static void
-setup(void)
-{
-    dev = t_dev_new("full", 4, 2, FW_ESW_SWITCHDEV);
-}
-
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_cmd, .init = setup, .fini = teardown, .timeout = 10);
+T_DEV_SUITE(emu_dev_cmd, "full", 4, 2, FW_ESW_SWITCHDEV, .timeout = 10);
 
 Test(emu_dev_cmd, query_adapter_reports_config)
 {

@@ -2,21 +2,7 @@
 /* Counters: ranges, free rules, bulk query, counting per rule hit. */
 #include "emu_test.h"
 
-static struct emu_dev *dev;
-
-static void
-setup(void)
-{
-    dev = t_dev_new("tiny", 2, 2, FW_ESW_SWITCHDEV);
-}
-
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_counter, .init = setup, .fini = teardown, .timeout = 10);
+T_DEV_SUITE(emu_dev_counter, "tiny", 2, 2, FW_ESW_SWITCHDEV, .timeout = 10);
 
 Test(emu_dev_counter, alloc_ranges_and_exhaustion)
 {

@@ -5,21 +5,7 @@
 
 #include "emu_test.h"
 
-static struct emu_dev *dev;
-
-static void
-setup(void)
-{
-    dev = t_dev_new("full", 4, 2, FW_ESW_SWITCHDEV);
-}
-
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_fault, .init = setup, .fini = teardown, .timeout = 10);
+T_DEV_SUITE(emu_dev_fault, "full", 4, 2, FW_ESW_SWITCHDEV, .timeout = 10);
 
 static uint32_t
 add_drop_rule(void)

@@ -8,21 +8,7 @@
 #include "emu_test.h"
 #include "emu_dev_priv.h"
 
-static struct emu_dev *dev;
-
-static void
-setup(void)
-{
-    dev = t_dev_new("full", 4, 4, FW_ESW_SWITCHDEV);
-}
-
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_frag, .init = setup, .fini = teardown, .timeout = 20);
+T_DEV_SUITE(emu_dev_frag, "full", 4, 4, FW_ESW_SWITCHDEV, .timeout = 20);
 
 /* ------------------------------------------------------------------------
  * Frames

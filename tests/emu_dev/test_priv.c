@@ -2,21 +2,7 @@
 /* Privilege: what a VF and the uplink peer may and may not do. */
 #include "emu_test.h"
 
-static struct emu_dev *dev;
-
-static void
-setup(void)
-{
-    dev = t_dev_new("full", 4, 2, FW_ESW_SWITCHDEV);
-}
-
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_priv, .init = setup, .fini = teardown, .timeout = 10);
+T_DEV_SUITE(emu_dev_priv, "full", 4, 2, FW_ESW_SWITCHDEV, .timeout = 10);
 
 #define VF0 FW_FUNC_VF(0)
 

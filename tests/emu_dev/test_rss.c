@@ -21,21 +21,7 @@ static const uint8_t ms_key[FW_RSS_KEY_SIZE] = {
     0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 };
 
-static struct emu_dev *dev;
-
-static void
-setup(void)
-{
-    dev = t_dev_new("full", 4, 3, FW_ESW_SWITCHDEV);
-}
-
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_rss, .init = setup, .fini = teardown, .timeout = 10);
+T_DEV_SUITE(emu_dev_rss, "full", 4, 3, FW_ESW_SWITCHDEV, .timeout = 10);
 
 /* ---- the hash ---- */
 

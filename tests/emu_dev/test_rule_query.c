@@ -9,22 +9,8 @@
 
 #define N_RULES 21u
 
-static struct emu_dev *dev;
-
-static void
-setup_full(void)
-{
-    dev = t_dev_new("full", 4, 3, FW_ESW_SWITCHDEV);
-}
-
-static void
-teardown(void)
-{
-    emu_dev_destroy(dev);
-}
-
-TestSuite(emu_dev_rule_query, .init = setup_full, .fini = teardown,
-          .timeout = 10);
+T_DEV_SUITE(emu_dev_rule_query, "full", 4, 3, FW_ESW_SWITCHDEV,
+            .timeout = 10);
 
 static uint8_t
 query(uint16_t function, uint32_t cursor, uint32_t flags, uint32_t group,
