@@ -19,26 +19,134 @@
 
 #include "emunic.h"
 
+/* Range commands (COUNTER_ALLOC, COUNTER_FREE: one per 1,024 ids) go
+ * CPOOL_BATCH before each doorbell: after a firmware reset the pool is
+ * allocated anew inside the recovery, and a million counters are a
+ * thousand commands. */
+#define CPOOL_BATCH 64u
+
+union cpool_in {
+    struct fw_counter_alloc_in alloc;
+    struct fw_counter_free_in free;
+};
+
+struct cpool_job {
+    struct emunic_cpool *cp;
+    uint16_t opcode;
+    uint8_t status;             /* the first refusal, FW_STATUS_OK: none */
+    uint32_t synd;
+};
+
+/* Command @i of @job: the range it allocates or frees. */
+static size_t
+job_cmd(const struct cpool_job *job, uint32_t i, union cpool_in *in)
+{
+    const struct emunic_cpool *cp = job->cp;
+    uint32_t at = i * EMUNIC_CPOOL_CHUNK;
+
+    memset(in, 0, sizeof(*in));
+    if (job->opcode == FW_CMD_COUNTER_FREE) {
+        in->free.base_id = cp->range_base[i];
+        in->free.count = cp->range_len[i];
+        return sizeof(in->free);
+    }
+    in->alloc.count = cp->cap - at < EMUNIC_CPOOL_CHUNK ? cp->cap - at
+                                                         : EMUNIC_CPOOL_CHUNK;
+    return sizeof(in->alloc);
+}
+
+/* Command @i of @job done: an allocated range joins the pool. */
+static void
+job_done(struct cpool_job *job, uint32_t i, const struct fw_completion *c,
+         const struct fw_counter_alloc_out *out)
+{
+    struct emunic_cpool *cp = job->cp;
+    uint32_t len, at = i * EMUNIC_CPOOL_CHUNK;
+
+    if (c->status != FW_STATUS_OK) {
+        if (job->status == FW_STATUS_OK) {
+            job->status = c->status;
+            job->synd = c->syndrome;
+        }
+        return;
+    }
+    if (job->opcode != FW_CMD_COUNTER_ALLOC)
+        return;
+    len = cp->cap - at < EMUNIC_CPOOL_CHUNK ? cp->cap - at
+                                            : EMUNIC_CPOOL_CHUNK;
+    cp->range_base[cp->n_ranges] = out->base_id;
+    cp->range_len[cp->n_ranges++] = len;
+    /* handed out lowest first: the stack is filled from the top */
+    for (uint32_t k = 0; k < len; k++)
+        cp->free_ids[cp->cap - 1 - at - k] = out->base_id + k;
+}
+
+/* Run @n commands of @job. The channel is empty on entry and on return.
+ * 0 (refusals are in job->status), or the transport's negative errno:
+ * the adapter is then failed. */
+static int
+job_run_locked(struct emunic_adapter *ad, struct cpool_job *job, uint32_t n)
+    SNIC_REQUIRES(ad->lock)
+{
+    union cpool_in in[CPOOL_BATCH];
+    struct fw_counter_alloc_out out[CPOOL_BATCH];
+    struct fw_completion c[CPOOL_BATCH];
+    uint32_t first = 0;
+    int ret = 0;
+
+    /* flow queue commands a push left in flight: theirs to keep */
+    emunic_async_drain_locked(ad);
+    if (!emunic_adapter_alive(ad))
+        return -EPIPE;
+    while (first < n && ret == 0) {
+        unsigned posted = 0, reaped = 0;
+
+        while (first + posted < n && posted < CPOOL_BATCH &&
+               fw_chan_space(ad->chan) > 0) {
+            size_t in_size = job_cmd(job, first + posted, &in[posted]);
+
+            ret = fw_chan_post(ad->chan, job->opcode, &in[posted], in_size,
+                               &out[posted],
+                               job->opcode == FW_CMD_COUNTER_ALLOC ?
+                               sizeof(out[0]) : sizeof(out[0].hdr),
+                               (void *)(uintptr_t)posted);
+            if (ret < 0)
+                break;
+            posted++;
+        }
+        if (ret == 0)
+            ret = posted > 0 ? fw_chan_doorbell(ad->chan) : -EPIPE;
+        while (ret == 0 && reaped < posted) {
+            int got = fw_chan_reap(ad->chan, c, posted - reaped,
+                                   EMUNIC_CMD_TIMEOUT_MS);
+
+            if (got < 0) {
+                ret = got;
+                break;
+            }
+            for (int k = 0; k < got; k++) {
+                uint32_t slot = (uint32_t)(uintptr_t)c[k].cookie;
+
+                job_done(job, first + slot, &c[k], &out[slot]);
+            }
+            reaped += (unsigned)got;
+        }
+        first += posted;
+    }
+    emunic_adapter_fail_locked(ad, ret);
+    return ret;
+}
+
 static void
 cpool_free_ranges_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
     SNIC_REQUIRES(ad->lock)
 {
-    for (uint32_t i = 0; i < cp->n_ranges; i++) {
-        struct fw_counter_free_in in = {
-            .base_id = cp->range_base[i],
-            .count = cp->range_len[i],
-        };
-        struct fw_out_hdr out;
-        uint8_t status;
-        uint32_t synd;
+    struct cpool_job job = { .cp = cp, .opcode = FW_CMD_COUNTER_FREE };
 
-        /* a reset took them already: nothing to free on the card */
-        if (cp->generation != ad->generation || !emunic_adapter_alive(ad))
-            break;
-        (void)emunic_adapter_exec_locked(ad, FW_CMD_COUNTER_FREE, &in,
-                                         sizeof(in), &out, sizeof(out),
-                                         &status, &synd);
-    }
+    /* a reset took them already: nothing to free on the card */
+    if (cp->n_ranges > 0 && cp->generation == ad->generation &&
+        emunic_adapter_alive(ad))
+        (void)job_run_locked(ad, &job, cp->n_ranges);
     cp->n_ranges = 0;
     cp->n_free = 0;
     cp->n_dirty = 0;
@@ -57,54 +165,36 @@ emunic_cpool_fini_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
 }
 
 /* Allocate the pool's ids on the card: COUNTER_ALLOC of up to 1024 ids a
- * command, every command posted before one doorbell. */
+ * command, CPOOL_BATCH commands a doorbell. */
 int
 emunic_cpool_alloc_locked(struct emunic_adapter *ad, struct emunic_cpool *cp,
                    struct rte_flow_error *error)
     SNIC_REQUIRES(ad->lock)
 {
     uint32_t n_cmds = (cp->cap + EMUNIC_CPOOL_CHUNK - 1) / EMUNIC_CPOOL_CHUNK;
-    struct fw_counter_alloc_out out;
-    uint32_t done = 0;
+    struct cpool_job job = { .cp = cp, .opcode = FW_CMD_COUNTER_ALLOC };
     char sbuf[96];
+    int ret;
 
     cp->n_ranges = 0;
     cp->n_free = 0;
     cp->n_dirty = 0;
     cp->generation = ad->generation;
-    /* one at a time keeps this simple; it runs once per configure */
-    for (uint32_t i = 0; i < n_cmds; i++) {
-        uint32_t len = cp->cap - done < EMUNIC_CPOOL_CHUNK ?
-                       cp->cap - done : EMUNIC_CPOOL_CHUNK;
-        struct fw_counter_alloc_in in = { .count = len };
-        uint8_t status = 0;
-        uint32_t synd = 0;
-        int ret;
-
-        ret = emunic_adapter_exec_locked(ad, FW_CMD_COUNTER_ALLOC, &in,
-                                         sizeof(in), &out, sizeof(out),
-                                         &status, &synd);
-        if (ret < 0) {
-            cpool_free_ranges_locked(ad, cp);
-            return emunic_flow_dead(ad, error);
-        }
-        if (status != FW_STATUS_OK) {
-            cpool_free_ranges_locked(ad, cp);
-            return emunic_flow_err(error, status == FW_STATUS_NO_SPACE ?
-                                   ENOSPC : EIO,
-                                   RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
-                                   "nb_counters %u: the card did not "
-                                   "allocate them: %s (%s)", cp->cap,
-                                   fw_status_str(status),
-                                   fw_syndrome_str(synd, sbuf,
-                                                   sizeof(sbuf)));
-        }
-        cp->range_base[cp->n_ranges] = out.base_id;
-        cp->range_len[cp->n_ranges++] = len;
-        /* handed out lowest first: the stack is filled from the top */
-        for (uint32_t k = 0; k < len; k++)
-            cp->free_ids[cp->cap - 1 - done - k] = out.base_id + k;
-        done += len;
+    ret = job_run_locked(ad, &job, n_cmds);
+    if (ret < 0) {
+        cpool_free_ranges_locked(ad, cp);
+        return emunic_flow_dead(ad, error);
+    }
+    if (job.status != FW_STATUS_OK) {
+        cpool_free_ranges_locked(ad, cp);
+        return emunic_flow_err(error, job.status == FW_STATUS_NO_SPACE ?
+                               ENOSPC : EIO,
+                               RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
+                               "nb_counters %u: the card did not "
+                               "allocate them: %s (%s)", cp->cap,
+                               fw_status_str(job.status),
+                               fw_syndrome_str(job.synd, sbuf,
+                                               sizeof(sbuf)));
     }
     cp->n_free = cp->cap;
     return 0;

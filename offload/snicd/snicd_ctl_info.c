@@ -124,19 +124,21 @@ snicd_ctl_capabilities(struct snicd *d)
     fprintf(f, "live marks: %" PRIu32 "\n", s.n_marks);
     if (s.queue_size > 0)
         fprintf(f, "flow queue: %" PRIu32 " operations, %" PRIu32
-                " template tables, %" PRIu64 " pushes, %" PRIu64
-                " creates refused in a batch\n", s.queue_size,
-                s.queue_tables, s.queue_pushes, s.queue_refused);
+                " counters, %" PRIu32 " template tables, %" PRIu64
+                " pushes, %" PRIu64 " creates refused in a batch\n",
+                s.queue_size, s.queue_counters, s.queue_tables,
+                s.queue_pushes, s.queue_refused);
     else
         fprintf(f, "flow queue: none (rules through the synchronous "
                 "rte_flow API)\n");
     o = json_pack("{s:b, s:o, s:I, s:I, s:{s:I, s:I}, s:{s:I, s:I, s:I, "
-                  "s:I, s:I}}", "offload",
+                  "s:I, s:I, s:I}}", "offload",
                   d->offload != NULL, "device", dev, "priority_levels",
                   (json_int_t)s.hw_levels, "marks", (json_int_t)s.n_marks,
                   "validate", "calls", (json_int_t)s.validate_calls,
                   "cache_hits", (json_int_t)s.validate_cache_hits,
                   "flow_queue", "size", (json_int_t)s.queue_size,
+                  "counters", (json_int_t)s.queue_counters,
                   "tables", (json_int_t)s.queue_tables,
                   "pushes", (json_int_t)s.queue_pushes,
                   "refused", (json_int_t)s.queue_refused,

@@ -766,5 +766,6 @@ snicd_offload_get_stats(const struct snicd_offload *o,
         s->guard_rules += o->tun.guard[i] != NULL;
     s->guard_mode = o->tun.mode;
     s->queue_size = snicd_fq_size(o->fq);
+    s->queue_counters = snicd_fq_counters(o->fq);
     snicd_fq_stats(o->fq, &s->queue_tables, &s->queue_pushes);
 }

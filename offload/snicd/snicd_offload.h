@@ -267,6 +267,7 @@ struct snicd_offload_stats {
     /* the flow queue (template/async API); size 0: the sync API */
     uint32_t queue_size;
     uint32_t queue_tables;      /* template tables, one per rule shape */
+    uint32_t queue_counters;    /* counters its COUNT rules take */
     uint64_t queue_pushes;
     uint64_t queue_refused;     /* creates the device refused in a batch */
     uint64_t queue_no_template; /* rules made with rte_flow_create for want

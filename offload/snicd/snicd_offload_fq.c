@@ -62,6 +62,7 @@ struct fq_tmpl {
 struct snicd_fq {
     uint16_t port;
     uint32_t size;              /* operations the queue holds */
+    uint32_t counters;          /* the pool rte_flow_configure got */
     uint32_t inflight;          /* enqueued, not pulled yet */
     uint32_t unpushed;          /* enqueued since the last push */
     uint32_t destroys;          /* destroys enqueued, not pulled yet */
@@ -80,7 +81,11 @@ struct snicd_fq {
 #define FQ_TABLE_FLOWS  (1u << 20)
 /* rules with a counter the queue takes before the rest are made (and
  * counted) through rte_flow_create, each one after the queue refused it */
-#define SNICD_FQ_MAX_COUNTERS   (1u << 17)
+#define SNICD_FQ_MAX_COUNTERS   (1u << 20)
+/* the card's counters kept for rules made with rte_flow_create (tunnel
+ * guards, decap contexts and their flows, a rule no template takes): an
+ * eighth of them, at most this many */
+#define SNICD_FQ_SYNC_COUNTERS  4096u
 #define FQ_PULL_BURST   256u
 
 int
@@ -126,13 +131,16 @@ snicd_offload_port_queues(uint16_t port, uint32_t size)
         return 0;
     }
     memset(&pattr, 0, sizeof(pattr));
-    /* the pool of counters the queue's COUNT rules take; an eighth stays
-     * for the rules made with rte_flow_create (tunnel guards, decap
-     * contexts, a rule the queue could not take). At most
-     * SNICD_FQ_MAX_COUNTERS: a PMD may take the whole pool from the card
-     * at configure and give it back at close, one command a range, which
-     * a port start or close should not wait on for a million counters */
-    pattr.nb_counters = pinfo.max_nb_counters - pinfo.max_nb_counters / 8;
+    /* the pool of counters the queue's COUNT rules take: every counted
+     * rule past it costs a round trip of its own, at setup and again
+     * after every firmware reset, so it is all the card's counters but
+     * what the rules made with rte_flow_create need (SNICD_FQ_SYNC_COUNTERS).
+     * At most SNICD_FQ_MAX_COUNTERS: a PMD may take the whole pool from
+     * the card at configure and give it back at close (net_emunic: one
+     * command per 1,024, 64 a doorbell) */
+    pattr.nb_counters = pinfo.max_nb_counters -
+                        RTE_MIN(pinfo.max_nb_counters / 8,
+                                SNICD_FQ_SYNC_COUNTERS);
     if (pattr.nb_counters > SNICD_FQ_MAX_COUNTERS)
         pattr.nb_counters = SNICD_FQ_MAX_COUNTERS;
     qattr.size = size;
@@ -175,6 +183,7 @@ snicd_fq_open(uint16_t port)
     size = fq_ports[port].size;
     q->port = port;
     q->size = size;
+    q->counters = fq_ports[port].counters;
     q->nb_flows = FQ_TABLE_FLOWS;
     q->ops = calloc(size, sizeof(*q->ops));
     q->res = calloc(FQ_PULL_BURST, sizeof(*q->res));
@@ -220,6 +229,12 @@ uint32_t
 snicd_fq_size(const struct snicd_fq *q)
 {
     return q != NULL ? q->size : 0;
+}
+
+uint32_t
+snicd_fq_counters(const struct snicd_fq *q)
+{
+    return q != NULL ? q->counters : 0;
 }
 
 uint32_t

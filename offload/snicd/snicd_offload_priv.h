@@ -245,6 +245,9 @@ struct snicd_fq *snicd_fq_open(uint16_t port);
  * otherwise only our memory (the port's close took the rest). */
 void snicd_fq_close(struct snicd_fq *q, bool destroy);
 uint32_t snicd_fq_size(const struct snicd_fq *q);
+/* The counters the queue's COUNT rules take (rte_flow_configure's
+ * nb_counters). */
+uint32_t snicd_fq_counters(const struct snicd_fq *q);
 uint32_t snicd_fq_inflight(const struct snicd_fq *q);
 bool snicd_fq_full(const struct snicd_fq *q);
 /* Destroys enqueued and not pulled yet. */

@@ -319,3 +319,23 @@ Test(offload_queue, refusal_during_resync_leaves_no_flow_behind)
         env_expect(lo[i], SNICD_WHERE_HW, NULL);
     cr_expect_eq(env_free_rules(), 59);
 }
+
+/* The queue's counter pool is every counter of the card but those kept
+ * for rules made with rte_flow_create: an eighth on a small card, at
+ * most 4,096 (a counted rule past the pool costs a round trip of its own,
+ * at setup and after every firmware reset). */
+Test(offload_queue, counter_pool_takes_nearly_every_counter)
+{
+    env_flow_queue = 1024;
+    env_start("full", false, true, "--max-counters", "100000", NULL);
+    cr_expect_eq(stats().queue_counters, 100000 - 4096, "%u counters",
+                 stats().queue_counters);
+}
+
+Test(offload_queue, counter_pool_of_a_small_card)
+{
+    env_flow_queue = 1024;
+    env_start("full", false, true, "--max-counters", "4096", NULL);
+    cr_expect_eq(stats().queue_counters, 4096 - 512, "%u counters",
+                 stats().queue_counters);
+}
