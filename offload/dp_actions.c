@@ -589,6 +589,38 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
         }
         case FLOW_ACT_ARGS:
             break;
+        case FLOW_ACT_MULTIPATH: {
+            uint64_t v[2] = { dp_multipath_link(pkt, a), 0 };
+
+            sf_set(pkt, &a->dst, v);
+            break;
+        }
+        case FLOW_ACT_BUNDLE: {
+            unsigned n = flow_action_n_args(a);
+            uint32_t port;
+
+            if (n > n_acts - i - 1)
+                break;          /* not from the flow table */
+            port = dp_bundle_member(env, pkt, a);
+            i += n;
+            if (a->dst.n_bits != 0) {
+                /* its OpenFlow 1.0 number; none live: 0xffff (NONE) */
+                uint64_t v[2] = { port & 0xffff, 0 };
+
+                sf_set(pkt, &a->dst, v);
+            } else if (port != FLOW_PORT_ANY) {
+                struct flow_action o = { .type = FLOW_ACT_OUTPUT,
+                                         .u.port = port };
+
+                last = i + 1 == n_acts && !env->nested
+                       && !dp_actset_pending(pkt);
+                if (flow_port_is_reserved(port))
+                    dp_output_reserved(env, pkt, &o, last, stats);
+                else
+                    dp_output_one(env, pkt, port, last, stats);
+            }
+            break;
+        }
         case FLOW_ACT_CLONE: {
             unsigned n = a->u.clone.n;
 

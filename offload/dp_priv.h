@@ -221,6 +221,15 @@ dp_output_trunc(const struct dp_actions_env *env, struct dp_pkt *pkt,
     pkt->committed_len = len;
 }
 
+/* multipath and bundle (dp_select.c): the link number multipath @a
+ * picks for @pkt as it now is; the member port bundle @a (followed by
+ * its FLOW_ACT_ARGS) picks, or FLOW_PORT_ANY when none is live. */
+uint16_t dp_multipath_link(const struct dp_pkt *pkt,
+                           const struct flow_action *a);
+uint32_t dp_bundle_member(const struct dp_actions_env *env,
+                          const struct dp_pkt *pkt,
+                          const struct flow_action *a);
+
 /* ---- the switch (dp_switch.c, dp_normal.c, dp_fdb.c) ---- */
 
 struct dp_port_set {

@@ -579,6 +579,8 @@ fmt_match(struct items *it, const struct flow *f,
     fmt_mpls(it, ntohl(v->mpls_lse), ntohl(m->mpls_lse));
 }
 
+static const char *hash_fields_name(unsigned fields);
+
 static void
 fmt_action(struct sbuf *sb, const struct flow_action *a,
            const struct flow_port_map *ports)
@@ -770,6 +772,18 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         flow_subfield_format(&a->dst, s, sizeof(s));
         sb_printf(sb, "pop:%s", s);
         break;
+    case FLOW_ACT_MULTIPATH: {
+        static const char *const algs[] = {
+            "modulo_n", "hash_threshold", "hrw", "iter_hash",
+        };
+
+        flow_subfield_format(&a->dst, s, sizeof(s));
+        sb_printf(sb, "multipath(%s,%u,%s,%u,%u,%s)",
+                  hash_fields_name(a->u.multipath.fields), a->pad0,
+                  algs[a->u.multipath.algorithm & 3],
+                  a->u.multipath.max_link + 1u, a->u.multipath.arg, s);
+        break;
+    }
     case FLOW_ACT_CHECK_PKT_LARGER:
         flow_subfield_format(&a->dst, s, sizeof(s));
         sb_printf(sb, "check_pkt_larger(%u)->%s", a->u.pkt_len, s);
@@ -943,6 +957,42 @@ fmt_wide_load(struct sbuf *sb, const struct flow_action *acts, unsigned i,
 static void fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo,
                       unsigned hi, const struct flow_port_map *ports);
 
+static const char *
+hash_fields_name(unsigned fields)
+{
+    static const char *const names[] = {
+        "eth_src", "symmetric_l4", "symmetric_l3l4", "symmetric_l3l4+udp",
+        "nw_src", "nw_dst", "symmetric_l3",
+    };
+
+    return fields < 7 ? names[fields] : "<unknown>";
+}
+
+/* bundle(...) / bundle_load(...) and its members in the FLOW_ACT_ARGS
+ * after it (acts[0..n) of them there are), as ovs-ofctl prints it. */
+static void
+fmt_bundle(struct sbuf *sb, const struct flow_action *a, unsigned n_after,
+           const struct flow_port_map *ports)
+{
+    char s[64];
+
+    sb_printf(sb, "%s(%s,%u,%s,ofport,",
+              a->dst.n_bits != 0 ? "bundle_load" : "bundle",
+              hash_fields_name(a->u.bundle.fields), a->pad0,
+              a->u.bundle.algorithm == FLOW_BD_HRW ? "hrw" : "active_backup");
+    if (a->dst.n_bits != 0) {
+        flow_subfield_format(&a->dst, s, sizeof(s));
+        sb_printf(sb, "%s,", s);
+    }
+    sb_puts(sb, "members:");
+    for (unsigned i = 0; i < a->u.bundle.n_members && i / 2 < n_after;
+         i++) {
+        port_name(ports, a[1 + i / 2].u.members[i % 2], s, sizeof(s));
+        sb_printf(sb, "%s%s", i ? "," : "", s);
+    }
+    sb_puts(sb, ")");
+}
+
 /* sample(...) and the FLOW_ACT_ARGS after it (@more, NULL if the list
  * was cut), as ovs-ofctl prints it: every id, then the port and the
  * direction when given. */
@@ -1048,6 +1098,11 @@ fmt_range(struct sbuf *sb, const struct flow *f, unsigned lo, unsigned hi,
             fp_learn_format(a, text, sizeof(text));
             sb_puts(sb, text);
             i += a->u.learn.n;
+            continue;
+        }
+        if (a->type == FLOW_ACT_BUNDLE) {
+            fmt_bundle(sb, a, hi - i - 1, ports);
+            i += flow_action_n_args(a);
             continue;
         }
         if (a->type == FLOW_ACT_SAMPLE) {

@@ -397,6 +397,19 @@ flow_action_fields_valid(const struct flow_action *a)
             && a->dst.n_bits == 1;
     case FLOW_ACT_SAMPLE:
         return a->pad0 != 0;
+    case FLOW_ACT_MULTIPATH:
+        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst)
+            && a->u.multipath.fields <= FLOW_HASH_SYMMETRIC_L3
+            && a->u.multipath.algorithm <= FLOW_MP_ITER_HASH
+            && (a->dst.n_bits >= 16
+                || a->u.multipath.max_link < (1u << a->dst.n_bits));
+    case FLOW_ACT_BUNDLE:
+        return a->u.bundle.n_members >= 1
+            && a->u.bundle.fields <= FLOW_HASH_SYMMETRIC_L3
+            && a->u.bundle.algorithm <= FLOW_BD_HRW
+            && (a->dst.n_bits == 0
+                || (a->dst.n_bits >= 16 && flow_subfield_valid(&a->dst)
+                    && dst_writable(&a->dst)));
     default:
         return true;
     }

@@ -207,7 +207,8 @@ static const char *const known_actions[] = {
     "set_mpls_tc", "set_mpls_ttl", "dec_mpls_ttl", "write_actions",
     "clear_actions", "push", "pop", "set_vlan_vid", "set_vlan_pcp",
     "enqueue", "check_pkt_larger", "sample", "note", "exit",
-    "debug_recirc", "debug_slow", NULL,
+    "debug_recirc", "debug_slow", "multipath", "bundle", "bundle_load",
+    NULL,
 };
 
 static const char *const known_set_fields[] = {
@@ -688,6 +689,9 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         if (handled)
             return rc;
         rc = fp_note_action(st, tok, &handled);
+        if (handled)
+            return rc;
+        rc = fp_select_action(st, tok, &handled);
         if (handled)
             return rc;
     }

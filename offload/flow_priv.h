@@ -317,6 +317,11 @@ int fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
 int fp_sample_action(struct fp_act_state *st, const struct fp_tok *tok,
                      bool *handled);
 
+/* multipath(...), bundle(...), bundle_load(...) (flow_parse_select.c);
+ * sets *handled when the token is theirs. */
+int fp_select_action(struct fp_act_state *st, const struct fp_tok *tok,
+                     bool *handled);
+
 /* Closest name in a NULL-terminated list, within edit distance 2, or NULL. */
 const char *fp_suggest(const char *s, size_t len, const char *const *names);
 

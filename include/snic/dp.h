@@ -544,6 +544,9 @@ enum dp_vlan_mode {
 };
 
 #define DP_PORT_NO_FLOOD    0x1u    /* FLOOD and NORMAL's floods skip it */
+/* its link is down: bundle(...) does not pick it (a member is live when
+ * its port is in the set and up, as Open vSwitch asks may_enable) */
+#define DP_PORT_DOWN        0x2u
 #define DP_VLAN_WORDS       (4096u / 64u)
 #define DP_MAX_SWITCH_PORTS 256u
 

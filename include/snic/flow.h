@@ -394,6 +394,15 @@ enum flow_action_type {
                              * domain; one FLOW_ACT_ARGS follows with the
                              * rest (u.sample_more, pad0 the direction).
                              * No exporter: nothing is done to the packet */
+    FLOW_ACT_MULTIPATH,     /* dst = a link number (0..max_link) picked
+                             * by u.multipath.algorithm from a hash of
+                             * u.multipath.fields; pad0: the basis */
+    FLOW_ACT_BUNDLE,        /* a member port picked from a hash (pad0:
+                             * the basis) or the first live one: output
+                             * to it, or (dst.n_bits != 0, bundle_load)
+                             * load its 16-bit number into dst; the
+                             * members in the FLOW_ACT_ARGS after it, 2
+                             * each (u.members) */
     FLOW_ACT_ARGS,          /* more arguments of the action before it
                              * (flow_action_n_args()); never alone */
     FLOW_ACT_NOTE,          /* u.note: Open vSwitch's note:HEX, no effect on
@@ -650,6 +659,19 @@ struct flow_action {
             uint32_t collector_set_id;
             uint32_t obs_domain_id;
         } sample;
+        struct {
+            uint16_t max_link;      /* n_links - 1 */
+            uint8_t fields;         /* enum flow_hash_fields */
+            uint8_t algorithm;      /* FLOW_MP_* */
+            uint32_t arg;
+        } multipath;
+        struct {
+            uint16_t n_members;     /* 1.. */
+            uint8_t fields;         /* enum flow_hash_fields */
+            uint8_t algorithm;      /* FLOW_BD_* */
+        } bundle;
+        uint32_t members[2];        /* the ARGS after a BUNDLE; a last
+                                     * odd one leaves [1] zero */
         struct {                    /* the ARGS after a SAMPLE */
             uint32_t obs_point_id;
             uint32_t sampling_port; /* FLOW_PORT_ANY: none */
@@ -669,11 +691,30 @@ struct flow_action {
 #define FLOW_SAMPLE_INGRESS         1u
 #define FLOW_SAMPLE_EGRESS          2u
 
+/* The fields multipath and bundle hash (Open vSwitch's numbering). */
+enum flow_hash_fields {
+    FLOW_HASH_ETH_SRC,
+    FLOW_HASH_SYMMETRIC_L4,
+    FLOW_HASH_SYMMETRIC_L3L4,
+    FLOW_HASH_SYMMETRIC_L3L4_UDP,
+    FLOW_HASH_NW_SRC,
+    FLOW_HASH_NW_DST,
+    FLOW_HASH_SYMMETRIC_L3,
+};
+#define FLOW_MP_MODULO_N        0u
+#define FLOW_MP_HASH_THRESHOLD  1u
+#define FLOW_MP_HRW             2u
+#define FLOW_MP_ITER_HASH       3u
+#define FLOW_BD_ACTIVE_BACKUP   0u
+#define FLOW_BD_HRW             1u
+
 /* How many FLOW_ACT_ARGS follow @a and belong to it (skipped with it by
  * every reader of an action list). */
 static inline unsigned
 flow_action_n_args(const struct flow_action *a)
 {
+    if (a->type == FLOW_ACT_BUNDLE)
+        return (a->u.bundle.n_members + 1u) / 2u;
     return a->type == FLOW_ACT_SAMPLE ? 1u : 0u;
 }
 

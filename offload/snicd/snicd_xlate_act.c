@@ -657,6 +657,15 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "has no packet-length test and the card "
                                "keeps no per-packet registers; software "
                                "runs it)");
+    case FLOW_ACT_MULTIPATH:
+    case FLOW_ACT_BUNDLE:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s not offloaded (its choice is Open "
+                               "vSwitch's hash of the packet's fields, which "
+                               "rte_flow does not compute; software runs it)",
+                               a->type == FLOW_ACT_MULTIPATH ? "multipath"
+                               : a->dst.n_bits != 0 ? "bundle_load"
+                                                    : "bundle");
     case FLOW_ACT_SAMPLE:
     case FLOW_ACT_ARGS:
         /* no exporter, in software either: the packet's treatment is the

@@ -920,6 +920,16 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
     expect_refused("in_port=vf0 actions=check_pkt_larger(1500)->"
                    "NXM_NX_REG0[0],output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "check_pkt_larger not offloaded");
+    expect_refused("in_port=vf0 actions=multipath(eth_src,0,hrw,2,0,"
+                   "NXM_NX_REG0[0]),output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "multipath not offloaded (its choice is Open vSwitch's "
+                   "hash");
+    expect_refused("in_port=vf0 actions=bundle(symmetric_l4,0,hrw,ofport,"
+                   "members:vf1,vf2)", SNICD_XLATE_REFUSED_ACTION,
+                   "bundle not offloaded");
+    expect_refused("in_port=vf0 actions=bundle_load(eth_src,0,active_backup,"
+                   "ofport,NXM_NX_REG0[0..15],members:vf1),output:vf2",
+                   SNICD_XLATE_REFUSED_ACTION, "bundle_load not offloaded");
     expect_refused("in_port=vf0 actions=output:vf1,exit",
                    SNICD_XLATE_REFUSED_ACTION, "exit not offloaded");
     expect_refused("in_port=vf0 actions=push:NXM_NX_REG0[],output:vf1",
