@@ -100,7 +100,8 @@ int snicd_port_vf_from_name(const char *ethdev_name, int switch_port);
 /* ---- the switch's ports for ALL, FLOOD and NORMAL (snicd_switch.c) ---- */
 
 /* Give the datapath the ports that are there now (not gone), with their
- * VLAN configuration. Logs and keeps the previous set on failure. */
+ * VLAN configuration, those whose link is down (as last refreshed)
+ * flagged DP_PORT_DOWN. Logs and keeps the previous set on failure. */
 struct snicd;
 void snicd_switch_publish(struct snicd *d)
     SNIC_REQUIRES(snic_control);

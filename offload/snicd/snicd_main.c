@@ -30,6 +30,7 @@
 #include "snic_eal_dir.h"
 #include "snic_emunic.h"
 #include "snicd.h"
+#include "snicd_ctl_fmt.h"
 #include "snicd_opts.h"
 #include "snic/peer.h"
 #include "snic/rte_pmd_emunic.h"
@@ -458,6 +459,11 @@ control_loop(struct snicd *d, struct ctl_server *srv)
         }
         snicd_ports_process_events(d, &ev);
         snicd_resync_ports(d, &ev);
+        if (ev.lsc) {
+            /* a link went up or down: bundle's live members */
+            snicd_ports_refresh(d);
+            snicd_switch_publish(d);
+        }
         rc = snicd_device_poll(d, ev.lsc);
         if (rc > 0)
             snicd_resync_device(d, rc);

@@ -131,7 +131,9 @@ snicd_ports_rebuild_tx(struct snicd *d)
             && !d->ports.gone[i])
             d->tx_ethdev[p->ofport] = p->ethdev;
     }
-    /* ALL, FLOOD and NORMAL send to the ports that are there */
+    /* ALL, FLOOD and NORMAL send to the ports that are there; bundle
+     * picks among those whose link is up now */
+    snicd_ports_refresh(d);
     snicd_switch_publish(d);
 }
 

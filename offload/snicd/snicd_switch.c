@@ -4,7 +4,8 @@
  * every port snicd has now (the uplink, the representors, plain ports,
  * vxlan0, LOCAL), without the ones gone, each with its --port settings
  * (docs/snicd.md, "The switch: NORMAL and VLANs"): a trunk of every VLAN
- * unless configured otherwise. And NORMAL's learning table for the
+ * unless configured otherwise, flagged down while its link is (bundle's
+ * members are the live ones). And NORMAL's learning table for the
  * control socket (fdb-show, fdb-flush). No DPDK.
  */
 #include <errno.h>
@@ -45,6 +46,10 @@ snicd_switch_publish(struct snicd *d)
         else
             ports[n] = (struct dp_port){ .vlan_mode = DP_VLAN_TRUNK };
         ports[n].ofport = p->ofport;
+        /* bundle's members: a port whose link is down is not live (a
+         * tunnel port has no link of its own) */
+        if (d->eal && !p->is_tunnel && !d->ports.link_up[i])
+            ports[n].flags |= DP_PORT_DOWN;
         n++;
     }
     rc = dp_set_ports(d->dp, ports, n);
