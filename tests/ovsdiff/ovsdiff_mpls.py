@@ -115,7 +115,8 @@ def _actions(rnd, depth, orig, table):
     each action as it comes (docs/ovs-differences.md). So once a flow has
     pushed (or resubmitted, after which table 1 may have), a pop goes back
     to the EtherType the match promises, and once it has popped, so does a
-    push; table 1 does not pop."""
+    push; table 1 does not pop, and a flow that has popped does not
+    resubmit (a push in table 1 would undo its pop unwritten)."""
     acts = []
     pushed = popped = False
     for _ in range(rnd.randint(1, 6)):
@@ -178,7 +179,7 @@ def _actions(rnd, depth, orig, table):
             else:
                 acts.append(rnd.choice(["dec_ttl", "mod_nw_tos:16",
                                         "strip_vlan"]))
-        elif r < 0.76 and table == 0:
+        elif r < 0.76 and table == 0 and not popped:
             acts.append("resubmit(,1)")
             pushed = True
             depth = None
