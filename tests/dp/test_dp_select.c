@@ -388,3 +388,31 @@ Test(dp_select, bundle_load_writes_the_member)
     cr_expect_eq(bundle_out(&e, F_TCP4, 1, 2), 13);
     dp_env_fini(&e);
 }
+
+/* inside a clone: the bundle's members in the body, the body's end and
+ * the actions after the clone all run */
+Test(dp_select, bundle_inside_clone)
+{
+    static const char *const flows[] = {
+        "in_port=9,actions=clone(bundle(eth_src,0,active_backup,ofport,"
+        "members:5,3,2),mod_dl_src:02:00:00:00:00:99,output:4),output:1",
+        NULL,
+    };
+    struct dp_env e;
+    struct capture c;
+    uint8_t f[256];
+    size_t n = make_frame(F_TCP4, 1, f);
+
+    dp_env_init(&e, 0, flows);
+    set_ports(&e, 4, 0);
+    run(&e, f, n, 9, &c);
+    dp_env_fini(&e);
+    cr_assert_eq(c.n, 3);
+    cr_expect_eq(c.port[0], 3);
+    cr_expect(memcmp(c.frame[0], f, n) == 0, "the member's copy unchanged");
+    cr_expect_eq(c.port[1], 4);
+    cr_expect_eq(c.frame[1][11], 0x99);
+    cr_expect_eq(c.port[2], 1);
+    cr_expect(memcmp(c.frame[2], f, n) == 0, "the rewrite stays in the "
+              "clone");
+}

@@ -40,6 +40,10 @@ static const struct flow_canon canons[] = {
     { "actions=clone(multipath(eth_src,0,hrw,2,0,reg0[0..1]),output:2)",
       "table=0, actions=clone(multipath(eth_src,0,hrw,2,0,"
       "NXM_NX_REG0[0..1]),output:2)" },
+    { "actions=clone(bundle(eth_src,0,hrw,ofport,members:1,2,3),"
+      "mod_dl_src:02:00:00:00:00:01,output:2),output:4",
+      "table=0, actions=clone(bundle(eth_src,0,hrw,ofport,members:1,2,3),"
+      "mod_dl_src:02:00:00:00:00:01,output:2),output:4" },
     /* slaves: is the older spelling of members: */
     { "actions=bundle(eth_src,0,hrw,ofport,slaves:1,2,LOCAL)",
       "table=0, actions=bundle(eth_src,0,hrw,ofport,members:1,2,LOCAL)" },
