@@ -426,6 +426,7 @@ struct snicd_port_events {
     bool lsc;                   /* a link changed */
     bool changed;               /* ports were stopped or started */
     bool resync;                /* a reset, or the uplink back: all flows */
+    bool reset;                 /* only resets: the device lost the rules */
     bool added;                 /* a new representor */
     unsigned n_back;
     uint32_t back[SNICD_MAX_PORTS]; /* ofports of representors back */

@@ -445,7 +445,8 @@ control_loop(struct snicd *d, struct ctl_server *srv)
      * events (ports restarted); the hardware brought in line with them;
      * the device watch (gone? back?); flows the datapath learned;
      * counters and timeouts (a pass once a second, a slice per turn:
-     * snicd_core_refresh_step); the datapath's memory
+     * snicd_core_refresh_step); the handles of rules a firmware reset
+     * took (snicd_offload_reap); the datapath's memory
      * reclamation. */
     while (!stop_requested) {
         /* a refresh pass under way: serve what is ready, then go on */
@@ -476,6 +477,10 @@ control_loop(struct snicd *d, struct ctl_server *srv)
             last = now;
         }
         busy = snicd_core_refresh_step(d);
+        /* what the PMD kept of the rules a reset took, a slice a turn
+         * (a few milliseconds) */
+        if (d->offload != NULL && snicd_offload_reap(d->offload, 16384) > 0)
+            busy = true;
         dp_poll(d->dp);
     }
 }

@@ -244,6 +244,8 @@ snicd_offload_destroy(struct snicd_offload *o)
 
     if (o == NULL)
         return;
+    (void)snicd_offload_reap(o, UINT32_MAX);
+    free(o->lost);
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         snicd_place_table_fini(&o->tables[t]);
     /* oldest rule first: PMDs that keep their rules in a list (net_emunic
@@ -576,8 +578,47 @@ snicd_offload_read_counters(struct snicd_offload *o, snicd_hw_stats_fn *fn,
     return o->dead ? -EIO : n;
 }
 
-int
-snicd_offload_resync(struct snicd_offload *o)
+/* @h's rule went with a reset: freed later, or now if it cannot wait. */
+static void
+lost_add(struct snicd_offload *o, struct rte_flow *h)
+{
+    struct rte_flow_error err;
+
+    if (o->n_lost == o->cap_lost) {
+        uint32_t nc = o->cap_lost ? o->cap_lost * 2 : 1024;
+        struct rte_flow **n = realloc(o->lost, nc * sizeof(*n));
+
+        if (n == NULL) {
+            (void)rte_flow_destroy(o->cfg.proxy_port, h, &err);
+            return;
+        }
+        o->lost = n;
+        o->cap_lost = nc;
+    }
+    o->lost[o->n_lost++] = h;
+}
+
+uint32_t
+snicd_offload_reap(struct snicd_offload *o, uint32_t budget)
+{
+    struct rte_flow_error err;
+
+    /* only frees what the PMD kept: any error it reports changes nothing */
+    while (o->n_lost > 0 && budget-- > 0)
+        (void)rte_flow_destroy(o->cfg.proxy_port, o->lost[--o->n_lost],
+                               &err);
+    return o->n_lost;
+}
+
+/* The port's close frees them (the device is gone or being replaced). */
+static void
+lost_forget(struct snicd_offload *o)
+{
+    o->n_lost = 0;
+}
+
+static int
+resync(struct snicd_offload *o, bool reset)
 {
     struct rte_flow_error err;
     struct snicd_oflow *f;
@@ -591,7 +632,9 @@ snicd_offload_resync(struct snicd_offload *o)
     /* every rule is gone from the device; destroy only frees what the PMD
      * kept about it, and any error it reports changes nothing */
     SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
-        if (f->handle != NULL)
+        if (f->handle != NULL && reset)
+            lost_add(o, f->handle);
+        else if (f->handle != NULL)
             (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
         if (f->where == SNICD_WHERE_HW) {
             f->acc_pkts += f->cur_pkts;
@@ -604,7 +647,9 @@ snicd_offload_resync(struct snicd_offload *o)
     }
     for (uint32_t i = 0; i < o->n_removed; i++) {
         f = o->removed[i];
-        if (f->handle != NULL)
+        if (f->handle != NULL && reset)
+            lost_add(o, f->handle);
+        else if (f->handle != NULL)
             (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
         f->handle = NULL;
         snicd_tun_release(o, f);
@@ -642,12 +687,25 @@ snicd_offload_resync(struct snicd_offload *o)
 }
 
 int
+snicd_offload_resync(struct snicd_offload *o)
+{
+    return resync(o, false);
+}
+
+int
+snicd_offload_reset(struct snicd_offload *o)
+{
+    return resync(o, true);
+}
+
+int
 snicd_offload_device_gone(struct snicd_offload *o, const char *why)
 {
     int ret;
 
     o->dead = true;
     o->st.device_losses++;
+    lost_forget(o);
     snprintf(o->dead_reason, sizeof(o->dead_reason), "%s",
              why != NULL ? why : "device gone");
     /* every flow is re-placed: blocked, it leaves hardware, and since the
@@ -661,6 +719,7 @@ snicd_offload_device_gone(struct snicd_offload *o, const char *why)
 int
 snicd_offload_device_back(struct snicd_offload *o, uint16_t proxy_port)
 {
+    lost_forget(o);
     o->cfg.proxy_port = proxy_port;
     /* the old port's close took its templates and tables */
     snicd_offload_queue_attach(o, true);

@@ -191,6 +191,14 @@ int snicd_offload_read_counters(struct snicd_offload *o,
 /* The device was reset or a port came back: every hardware rule is gone;
  * re-validate and re-install all flows. Returns flows placed in hw. */
 int snicd_offload_resync(struct snicd_offload *o);
+/* The same after a firmware reset, which the PMD reported
+ * (RTE_ETH_EVENT_INTR_RESET): the device holds none of the old rules, so
+ * their handles, which only hold the PMD's memory, are freed after the
+ * flows are back, by snicd_offload_reap(). */
+int snicd_offload_reset(struct snicd_offload *o);
+/* Free at most @budget handles of rules a reset took (see
+ * snicd_offload_reset). Returns how many are left. */
+uint32_t snicd_offload_reap(struct snicd_offload *o, uint32_t budget);
 
 /* The whole device stopped answering (its channel died, the card process
  * went away): every flow leaves hardware now, with @why as its reason, and

@@ -377,6 +377,11 @@ struct snicd_offload {
     /* the next commit puts every flow of a clean table back where it was
      * (a resync that changed nothing placement depends on) */
     bool reinstall;
+    /* handles of rules a firmware reset took, freed after the flows are
+     * back (snicd_offload_reap); forgotten when the port goes, whose
+     * close frees them */
+    struct rte_flow **lost;
+    uint32_t n_lost, cap_lost;
     uint64_t commits;           /* commits begun, ever */
     uint64_t drops;             /* rules dropped, ever (room freed) */
     uint32_t fq_refused;        /* flows refused in a batch, not yet

@@ -389,7 +389,7 @@ void
 snicd_ports_process_events(struct snicd *d, struct snicd_port_events *out)
     SNIC_REQUIRES(snic_control)
 {
-    bool paused = false;
+    bool paused = false, any_reset = false, arrival = false;
 
     memset(out, 0, sizeof(*out));
     for (uint16_t pid = 0; pid < SNICD_MAX_PORTS; pid++) {
@@ -406,8 +406,10 @@ snicd_ports_process_events(struct snicd *d, struct snicd_port_events *out)
         }
         if (ev & SNICD_EV_RMV)
             handle_rmv(d, pid);
-        if (ev & SNICD_EV_RESET)
-            out->resync |= handle_reset(d, pid);
+        if (ev & SNICD_EV_RESET && handle_reset(d, pid)) {
+            out->resync = true;
+            any_reset = true;
+        }
         if (ev & SNICD_EV_NEW) {
             switch (handle_new(d, pid, &ofport)) {
             case ARRIVAL_BACK:
@@ -419,6 +421,7 @@ snicd_ports_process_events(struct snicd *d, struct snicd_port_events *out)
                 break;
             case ARRIVAL_RESYNC:
                 out->resync = true;
+                arrival = true;
                 break;
             case ARRIVAL_NONE:
                 break;
@@ -428,6 +431,8 @@ snicd_ports_process_events(struct snicd *d, struct snicd_port_events *out)
     if (paused)
         snicd_workers_resume(d);
     out->changed = paused;
+    /* a device back may not have lost its rules: only a reset says so */
+    out->reset = any_reset && !arrival;
 }
 
 void

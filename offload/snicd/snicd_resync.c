@@ -51,8 +51,11 @@ snicd_resync_ports(struct snicd *d, const struct snicd_port_events *ev)
     if (ev->changed && d->offload != NULL)
         snicd_offload_set_ports(d->offload, d->ports.v, d->ports.n);
     if (ev->resync && d->offload != NULL) {
-        /* a device reset lost every rule: the returning ports' with them */
-        int n = snicd_offload_resync(d->offload);
+        /* a device reset lost every rule: the returning ports' with them
+         * (the handles of the lost ones are freed once the flows are back,
+         * by the control loop: snicd_offload_reap) */
+        int n = ev->reset ? snicd_offload_reset(d->offload)
+                          : snicd_offload_resync(d->offload);
 
         snicd_log(n < 0 ? SNICD_LOG_ERR : SNICD_LOG_INFO, "resync: %s%d "
                   "flows in hardware", n < 0 ? "failed, " : "", n < 0 ? 0 : n);

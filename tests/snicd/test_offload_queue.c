@@ -255,8 +255,11 @@ Test(offload_queue, resync_puts_every_flow_back_where_it_was)
     cr_assert(env_wait_reset(3000), "the PMD reported the reset");
     cr_expect_eq(env_send(4, 100, 0x0a000005, ENV_WIRE_PORT, NULL), 0,
                  "the card lost its rules");
-    placed = snicd_offload_resync(env.o);
+    placed = snicd_offload_reset(env.o);
     cr_expect_eq(placed, 31, "resync placed %d", placed);
+    /* the lost rules' handles are freed after the flows are back */
+    cr_expect_eq(snicd_offload_reap(env.o, 10), 21);
+    cr_expect_eq(snicd_offload_reap(env.o, UINT32_MAX), 0);
     s = stats();
     env_expect(hi, SNICD_WHERE_HW, NULL);
     for (unsigned i = 0; i < 30; i++)
@@ -300,7 +303,8 @@ Test(offload_queue, refusal_during_resync_leaves_no_flow_behind)
     /* the five creates of the batch, then the first retry (the highest
      * flow's, the first result pulled) */
     cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=6"), 0);
-    cr_expect_eq(snicd_offload_resync(env.o), 1);
+    cr_expect_eq(snicd_offload_reset(env.o), 1);
+    cr_expect_eq(snicd_offload_reap(env.o, UINT32_MAX), 0);
     s = stats();
     cr_expect_eq(s.queue_refused - s0.queue_refused, 5);
     cr_expect_gt(s.whole_tables, s0.whole_tables, "placed whole after all");
