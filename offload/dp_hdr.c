@@ -80,6 +80,12 @@ dp_hdr_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2])
     case FLOW_FIELD_VLAN_TCI:
         v[0] = be_of(&k.vlan_tci, 2);
         break;
+    case FLOW_FIELD_VLAN_VID:
+        v[0] = be_of(&k.vlan_tci, 2) & FLOW_VLAN_VID_MASK;
+        break;
+    case FLOW_FIELD_VLAN_PCP:
+        v[0] = be_of(&k.vlan_tci, 2) >> FLOW_VLAN_PCP_SHIFT & 7u;
+        break;
     case FLOW_FIELD_IP_SRC:
     case FLOW_FIELD_ARP_SPA:
         v[0] = be_of(&k.nw_src, 4);
@@ -202,6 +208,28 @@ set_ipv6_addr(struct dp_pkt *pkt, size_t field, const uint8_t new[16])
     memcpy(ip + field, new, 16);
 }
 
+/* The outer tag's TCI bits under @mask become @bits', as mod_vlan_vid
+ * and mod_vlan_pcp write them (dp_actions.c): a tag whose bits change
+ * loses its DEI bit (Open vSwitch writes the whole TCI, where that bit is
+ * its CFI, "tagged"), an unchanged one stays as it is. The CFI bit itself
+ * is never written: the parser takes a write there only from a load that
+ * sets it, onto a tag the flow promises; an untagged frame is left
+ * alone. */
+static void
+set_tci(struct dp_pkt *pkt, uint16_t mask, uint16_t bits)
+{
+    uint8_t *tci = pkt->buf.data + 14;
+    uint16_t old, new;
+
+    mask &= (uint16_t)~FLOW_VLAN_CFI;
+    if (!dp_tagged(pkt))
+        return;
+    old = dp_rd16(tci) & (uint16_t)~FLOW_VLAN_CFI;
+    new = (uint16_t)((old & ~mask) | (bits & mask));
+    if (new != old)
+        dp_wr16(tci, new);
+}
+
 /* A port (or ICMP type/code) @field as the frame's L4 header has it,
  * when it has one; any other field is left as it is. */
 static void
@@ -247,6 +275,15 @@ dp_hdr_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
     if (field == FLOW_FIELD_IN_PORT_OXM) {
         pkt->in_port = (uint32_t)((pkt->in_port & ~mask[0])
                                   | (v[0] & mask[0]));
+        return;
+    }
+    if (field == FLOW_FIELD_VLAN_TCI || field == FLOW_FIELD_VLAN_VID) {
+        set_tci(pkt, (uint16_t)mask[0], (uint16_t)v[0]);
+        return;
+    }
+    if (field == FLOW_FIELD_VLAN_PCP) {
+        set_tci(pkt, (uint16_t)((mask[0] & 7u) << FLOW_VLAN_PCP_SHIFT),
+                (uint16_t)((v[0] & 7u) << FLOW_VLAN_PCP_SHIFT));
         return;
     }
     dp_hdr_get(pkt, field, old);
@@ -337,8 +374,8 @@ dp_hdr_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
         break;
     }
     default:
-        /* read-only (eth_type, nw_proto) or vlan_tci: the parser refuses
-         * writes to them */
+        /* read-only (eth_type, nw_proto): the parser refuses writes to
+         * them */
         break;
     }
 }

@@ -91,6 +91,14 @@ static const struct hdr_def defs[] = {
       "OXM_OF_IPV6_SRC", 128, AP_IPV6, true },
     { FLOW_FIELD_IPV6_DST, "ipv6_dst", NULL, "NXM_NX_IPV6_DST",
       "OXM_OF_IPV6_DST", 128, AP_IPV6, true },
+    /* the outer tag's bits, CFI kept: vlan_pcp needs a tag (Open
+     * vSwitch's VLAN VID prerequisite); vlan_vid only for a load or
+     * set_field, and vlan_tci never, but writes to them onto an untagged
+     * packet keep bits for a later push there (flow_parse_hdr.c) */
+    { FLOW_FIELD_VLAN_VID, "vlan_vid", NULL, "OXM_OF_VLAN_VID", NULL, 12,
+      AP_NONE, true },
+    { FLOW_FIELD_VLAN_PCP, "vlan_pcp", NULL, "OXM_OF_VLAN_PCP", NULL, 3,
+      AP_TAGGED, true },
 };
 
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))

@@ -347,14 +347,32 @@ flow_subfield_valid(const struct flow_subfield *sf)
         && (unsigned)sf->ofs + sf->n_bits <= width;
 }
 
-/* A header field an action may write (the parser refuses the others,
- * and vlan_tci, whose writes push or pop, as a subfield). */
-static bool
-dst_writable(const struct flow_subfield *sf)
+bool
+flow_subfield_has_cfi(const struct flow_subfield *sf)
 {
-    return !flow_field_is_hdr(sf->field)
-        || (flow_hdr_writable(sf->field)
-            && sf->field != FLOW_FIELD_VLAN_TCI);
+    return sf->field == FLOW_FIELD_VLAN_TCI && sf->ofs <= 12
+        && sf->ofs + sf->n_bits > 12;
+}
+
+bool
+flow_tci_load_keeps_tag(const struct flow_subfield *sf, uint64_t value)
+{
+    return !flow_subfield_has_cfi(sf) || (value >> (12 - sf->ofs) & 1);
+}
+
+/* A header field an action may write (the parser refuses the others),
+ * vlan_tci's CFI bit only from a load that sets it (a 0 there pops).
+ * @value: a load's, else NULL. */
+static bool
+dst_writable(const struct flow_subfield *sf, const uint64_t *value)
+{
+    if (!flow_field_is_hdr(sf->field))
+        return true;
+    if (!flow_hdr_writable(sf->field))
+        return false;
+    if (!flow_subfield_has_cfi(sf))
+        return true;
+    return value != NULL && flow_tci_load_keeps_tag(sf, *value);
 }
 
 bool
@@ -362,11 +380,13 @@ flow_action_fields_valid(const struct flow_action *a)
 {
     switch (a->type) {
     case FLOW_ACT_LOAD:
-        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst)
+        return flow_subfield_valid(&a->dst)
+            && dst_writable(&a->dst, &a->u.value)
             && (a->dst.n_bits >= 64 || a->u.value >> a->dst.n_bits == 0);
     case FLOW_ACT_MOVE:
         return flow_subfield_valid(&a->dst) && flow_subfield_valid(&a->u.src)
-            && dst_writable(&a->dst) && a->dst.n_bits == a->u.src.n_bits;
+            && dst_writable(&a->dst, NULL)
+            && a->dst.n_bits == a->u.src.n_bits;
     case FLOW_ACT_OUTPUT_REG:
         return flow_subfield_valid(&a->u.src) && a->u.src.n_bits <= 32;
     case FLOW_ACT_RESUBMIT:
@@ -391,14 +411,14 @@ flow_action_fields_valid(const struct flow_action *a)
     case FLOW_ACT_STACK_PUSH:
         return flow_subfield_valid(&a->u.src);
     case FLOW_ACT_STACK_POP:
-        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst);
+        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst, NULL);
     case FLOW_ACT_CHECK_PKT_LARGER:
-        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst)
+        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst, NULL)
             && a->dst.n_bits == 1;
     case FLOW_ACT_SAMPLE:
         return a->pad0 != 0;
     case FLOW_ACT_MULTIPATH:
-        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst)
+        return flow_subfield_valid(&a->dst) && dst_writable(&a->dst, NULL)
             && a->u.multipath.fields <= FLOW_HASH_SYMMETRIC_L3
             && a->u.multipath.algorithm <= FLOW_MP_ITER_HASH
             && (a->dst.n_bits >= 16
@@ -409,7 +429,7 @@ flow_action_fields_valid(const struct flow_action *a)
             && a->u.bundle.algorithm <= FLOW_BD_HRW
             && (a->dst.n_bits == 0
                 || (a->dst.n_bits >= 16 && flow_subfield_valid(&a->dst)
-                    && dst_writable(&a->dst)));
+                    && dst_writable(&a->dst, NULL)));
     default:
         return true;
     }

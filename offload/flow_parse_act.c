@@ -51,7 +51,8 @@ act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
     const struct flow_match *m = &c->fm.flow.match;
     bool ip = flow_match_is_ipv4(m) || flow_match_is_ipv6(m);
 
-    if (st->l3_changed && pr != AP_NONE && pr != AP_TAGGED)
+    if (st->l3_changed && pr != AP_NONE && pr != AP_TAGGED
+        && pr != AP_TAG_FRAME)
         return changed_prereq(st, tok, pr, name);
     switch (pr) {
     case AP_NONE:
@@ -110,6 +111,14 @@ act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
         return fp_fail(c, -EINVAL, tok, "%s requires a match on icmp6 "
                        "(add 'icmp6' to the match)", name);
     case AP_TAGGED:
+        if (st->tagged && st->tci_no_cfi)
+            return fp_fail(c, -EINVAL, tok, "%s after a write to vlan_tci "
+                           "without its CFI bit (0x1000): Open vSwitch's "
+                           "check takes that value for the whole TCI, sees "
+                           "no tag and refuses it (write the CFI bit too)",
+                           name);
+        /* fall through */
+    case AP_TAG_FRAME:
         if (st->tagged)
             return 0;
         return fp_fail(c, -EINVAL, tok, "%s needs a VLAN-tagged packet "
@@ -267,6 +276,7 @@ field_action(struct fp_act_state *st, const struct fp_tok *tok,
         a->u.vlan.vid = htons((uint16_t)(v & FLOW_VLAN_VID_MASK));
         a->u.vlan.push_if_untagged = legacy;
         st->tagged = true;
+        st->tci_no_cfi = false;
         return rc;
     case ARG_PCP:
         rc = fp_uint(c, tok, s, len, 7, af->name, "a VLAN priority 0..7",
@@ -274,6 +284,7 @@ field_action(struct fp_act_state *st, const struct fp_tok *tok,
         a->u.vlan.pcp = (uint8_t)v;
         a->u.vlan.push_if_untagged = legacy;
         st->tagged = true;
+        st->tci_no_cfi = false;
         return rc;
     case ARG_TUN_ID:
         rc = fp_uint(c, tok, s, len, UINT64_MAX, af->name,
@@ -342,7 +353,7 @@ set_vlan_tci(struct fp_act_state *st, const struct fp_tok *tok, size_t vlen)
     uint64_t v, m = 0xffff;
     int rc;
 
-    rc = act_prereq(st, tok, AP_TAGGED, "set_field vlan_tci");
+    rc = act_prereq(st, tok, AP_TAG_FRAME, "set_field vlan_tci");
     if (rc < 0)
         return rc;
     rc = fp_uint(st->c, tok, tok->val, len, 0xffff, "set_field vlan_tci",
@@ -361,6 +372,7 @@ set_vlan_tci(struct fp_act_state *st, const struct fp_tok *tok, size_t vlen)
         return rc;
     a->u.tci.value = htons((uint16_t)(v & m));
     a->u.tci.mask = htons((uint16_t)m);
+    st->tci_no_cfi = !(v & m & FLOW_VLAN_CFI);
     return 0;
 }
 
@@ -744,6 +756,7 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
             return rc;
         a->u.tpid = htons((uint16_t)v);
         st->tagged = true;
+        st->tci_no_cfi = false;
         return 0;
     }
     if (fp_key_is_ci(tok, "strip_vlan") || fp_key_is_ci(tok, "pop_vlan")) {
@@ -757,6 +770,7 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
             return rc;
         /* an inner tag may or may not follow: promise nothing */
         st->tagged = false;
+        st->tci_no_cfi = false;
         return 0;
     }
     if (fp_key_is_ci(tok, "dec_ttl")) {

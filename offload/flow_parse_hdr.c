@@ -24,6 +24,7 @@ fp_hdr_subfield(struct fp_act_state *st, const struct fp_tok *tok,
     const char *br = memchr(s, '[', len);
     size_t nlen = br ? (size_t)(br - s) : len;
     unsigned field = flow_hdr_by_name(s, nlen);
+    enum fp_act_prereq pr;
     unsigned width;
     char name[32], why[64];
     int rc;
@@ -35,17 +36,40 @@ fp_hdr_subfield(struct fp_act_state *st, const struct fp_tok *tok,
     if (rc < 0)
         return rc;
     flow_hdr_name(field, name, sizeof(name));
+    pr = fp_hdr_prereq(field);
     if (write && !flow_hdr_writable(field))
         return fp_fail(c, -EINVAL, tok, "%s: %s is not writable (Open "
                        "vSwitch keeps it read-only)", what, name);
-    if (write && field == FLOW_FIELD_VLAN_TCI)
-        /* a TCI write pushes or pops as its CFI bit says: not yet */
-        return fp_fail(c, -ENOTSUP, tok, "%s: writing vlan_tci as a "
-                       "subfield is not supported (use set_field:V/M->"
-                       "vlan_tci, mod_vlan_vid or strip_vlan)", what);
+    if (write && (field == FLOW_FIELD_VLAN_TCI
+                  || field == FLOW_FIELD_VLAN_VID)) {
+        /* Open vSwitch writes the flow's TCI, whose CFI bit says "tagged":
+         * its writes push or pop a tag, and onto an untagged packet the
+         * other bits wait, unseen, for a later push. snicd writes the
+         * frame's tag: taken onto a tag the flow promises, and a CFI bit
+         * only from a load that sets it (act_load() checks the value) */
+        bool load = strcmp(what, "load") == 0;
+
+        /* a load is a set_field to Open vSwitch, whose check wants a
+         * tag for vlan_vid as it sees it (move and pop it does not) */
+        if (field == FLOW_FIELD_VLAN_VID && load)
+            pr = AP_TAGGED;
+        else if (!st->tagged)
+            return fp_fail(c, -ENOTSUP, tok, "%s: writing %s needs a "
+                           "VLAN-tagged packet in snicd (match dl_vlan=N "
+                           "or vlan_tci=0x1000/0x1000, or push_vlan "
+                           "first): on an untagged one Open vSwitch keeps "
+                           "the bits for a later push", what, name);
+    }
+    if (write && field == FLOW_FIELD_VLAN_TCI) {
+        if (flow_subfield_has_cfi(sf) && strcmp(what, "load") != 0)
+            return fp_fail(c, -ENOTSUP, tok, "%s: writing vlan_tci's CFI "
+                           "bit (bit 12) from a subfield is not supported "
+                           "(a 0 there pops the tag; write bits 0..11 or "
+                           "13..15, or use strip_vlan)", what);
+    }
     snprintf(why, sizeof(why), "%s %s %s", what, write ? "to" : "from",
              name);
-    return fp_act_prereq(st, tok, fp_hdr_prereq(field), why);
+    return fp_act_prereq(st, tok, pr, why);
 }
 
 /* A value of @n bytes, network order, as v[0] (low 64 bits), v[1]. */

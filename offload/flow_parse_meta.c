@@ -352,11 +352,19 @@ act_load(struct fp_act_state *st, const struct fp_tok *tok)
                        "the %u bits of %s", (int)(vlen > 24 ? 24 : vlen),
                        tok->val, dst.n_bits, w);
     }
+    if (dst.field == FLOW_FIELD_VLAN_TCI && !flow_tci_load_keeps_tag(&dst, v))
+        return fp_fail(c, -ENOTSUP, tok, "load: a 0 in vlan_tci's CFI bit "
+                       "(bit 12) pops the tag, which snicd does not take "
+                       "from a load (use strip_vlan)");
     rc = fp_act_append(st, tok, FLOW_ACT_LOAD, &a);
     if (rc < 0)
         return rc;
     a->dst = dst;
     a->u.value = v;
+    /* Open vSwitch's check reads the value as the whole TCI: CFI only if
+     * the load sets it (a 0 there is refused above) */
+    if (dst.field == FLOW_FIELD_VLAN_TCI)
+        st->tci_no_cfi = !flow_subfield_has_cfi(&dst);
     return 0;
 }
 

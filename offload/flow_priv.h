@@ -64,6 +64,11 @@ struct fp_ctx {
 struct fp_act_state {
     struct fp_ctx *c;
     bool tagged;            /* a tag is guaranteed at this point */
+    bool tci_no_cfi;        /* a vlan_tci write without its CFI bit came
+                             * last: Open vSwitch's check takes its value
+                             * for the whole TCI and sees no tag (the
+                             * frame keeps it): vlan_vid and vlan_pcp are
+                             * refused, as Open vSwitch refuses them */
     bool dropped;           /* "drop" was given */
     bool ended;             /* goto_table was given */
     bool wrote_metadata;    /* write_metadata was given: only goto_table
@@ -291,7 +296,8 @@ enum fp_act_prereq {
     AP_ICMPV4,
     AP_ICMPV6,
     AP_ARP,
-    AP_TAGGED,
+    AP_TAGGED,          /* a tag, as Open vSwitch's check sees it too */
+    AP_TAG_FRAME,       /* a tag in the frame (vlan_tci's writes) */
 };
 int fp_act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
                   enum fp_act_prereq pr, const char *name);

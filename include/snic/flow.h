@@ -477,6 +477,9 @@ enum flow_hdr_field_id {
     FLOW_FIELD_ICMPV6_CODE,
     FLOW_FIELD_IPV6_SRC,        /* 128 bits */
     FLOW_FIELD_IPV6_DST,
+    FLOW_FIELD_VLAN_VID,        /* OXM_OF_VLAN_VID: the outer tag's 12 VID
+                                 * bits (a tag promised) */
+    FLOW_FIELD_VLAN_PCP,        /* OXM_OF_VLAN_PCP: its 3 priority bits */
     FLOW_FIELD_PKT_END
 };
 
@@ -840,6 +843,11 @@ void flow_key_subfield_set(struct flow_key *k, const struct flow_subfield *sf,
 /* A subfield inside its field; an action's subfields and value
  * consistent (what the parser guarantees, for flows built by hand). */
 bool flow_subfield_valid(const struct flow_subfield *sf);
+/* Whether @sf covers vlan_tci's CFI bit (bit 12, "tagged": a write there
+ * pushes or pops a tag in Open vSwitch), and whether a load of @value
+ * into @sf leaves that bit set (or does not cover it). */
+bool flow_subfield_has_cfi(const struct flow_subfield *sf);
+bool flow_tci_load_keeps_tag(const struct flow_subfield *sf, uint64_t value);
 bool flow_action_fields_valid(const struct flow_action *a);
 /* Header fields as subfields (flow_hdr.c): Open vSwitch's NXM/OXM fields
  * of the packet's headers that load, move, push, pop, output:FIELD and

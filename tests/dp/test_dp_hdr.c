@@ -310,3 +310,30 @@ Test(dp_hdr, a_load_wider_than_64_bits)
     cr_assert_eq(c.n, 1);
     cr_expect_arr_eq(c.frame[0] + 14 + 24, want, 16);
 }
+
+/* The outer tag's VID, PCP and TCI bits as subfields: a write that
+ * changes nothing leaves the tag (its DEI bit too), one that changes a
+ * bit writes the TCI with DEI 0, as Open vSwitch's whole-TCI write does;
+ * writing CFI 1 onto a tag changes nothing. */
+Test(dp_hdr, vlan_fields_of_the_outer_tag)
+{
+    static const char *const flows[] = {
+        "in_port=1,dl_vlan=5,actions=load:5->OXM_OF_VLAN_VID[],"
+        "load:1->NXM_OF_VLAN_TCI[12],output:2,load:99->OXM_OF_VLAN_VID[],"
+        "output:3,load:6->vlan_pcp[],output:4,"
+        "move:OXM_OF_VLAN_VID[0..2]->NXM_OF_VLAN_TCI[13..15],output:5",
+        NULL,
+    };
+    struct capture c;
+    uint8_t f[128];
+    size_t n = t_frame_ip4(f, 0x3005, 17, 1, 2, 0);
+
+    run(flows, f, n, &c);
+    cr_assert_eq(c.n, 4);
+    cr_expect_eq(t_rd16(c.frame[0] + 14), 0x3005);
+    cr_expect_eq(t_rd16(c.frame[1] + 14), 0x2063);
+    cr_expect_eq(t_rd16(c.frame[2] + 14), 0xc063);
+    cr_expect_eq(t_rd16(c.frame[3] + 14), 0x6063);
+    for (unsigned i = 0; i < c.n; i++)
+        cr_expect_eq(c.len[i], n);
+}

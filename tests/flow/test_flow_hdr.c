@@ -51,6 +51,35 @@ static const struct flow_canon canons[] = {
       "table=0, udp actions=output:NXM_OF_UDP_DST[]" },
     { "icmp,actions=move:NXM_OF_ICMP_TYPE[]->NXM_OF_ICMP_CODE[]",
       "table=0, icmp actions=move:NXM_OF_ICMP_TYPE[]->NXM_OF_ICMP_CODE[]" },
+    /* the outer tag's fields, onto a tag the flow promises (by its match
+     * or a push): OXM_OF_VLAN_VID is 12 bits, as in Open vSwitch */
+    { "vlan_tci=0x1000/0x1000,actions=load:99->OXM_OF_VLAN_VID[],"
+      "load:5->vlan_pcp[],move:OXM_OF_VLAN_VID[0..7]->reg0[0..7],"
+      "push:OXM_OF_VLAN_PCP[],pop:vlan_vid[0..2]",
+      "table=0, vlan_tci=0x1000/0x1000 actions=load:0x63->"
+      "OXM_OF_VLAN_VID[],load:0x5->OXM_OF_VLAN_PCP[],move:"
+      "OXM_OF_VLAN_VID[0..7]->NXM_NX_REG0[0..7],push:OXM_OF_VLAN_PCP[],"
+      "pop:OXM_OF_VLAN_VID[0..2]" },
+    { "actions=push_vlan:0x8100,load:99->OXM_OF_VLAN_VID[],"
+      "set_vlan_pcp:1,output:1",
+      "table=0, actions=push_vlan:0x8100,load:0x63->OXM_OF_VLAN_VID[],"
+      "set_vlan_pcp:1,output:1" },
+    /* vlan_vid is read without a tag (0), as Open vSwitch reads it; a
+     * move into it needs no tag as Open vSwitch checks it, even after a
+     * vlan_tci write its check takes for the tag's removal */
+    { "actions=push:OXM_OF_VLAN_VID[],output:OXM_OF_VLAN_VID[]",
+      "table=0, actions=push:OXM_OF_VLAN_VID[],output:OXM_OF_VLAN_VID[]" },
+    { "dl_vlan=5,actions=load:0->NXM_OF_VLAN_TCI[1..3],"
+      "move:reg0[0..2]->OXM_OF_VLAN_VID[0..2]",
+      "table=0, dl_vlan=5 actions=load:0->NXM_OF_VLAN_TCI[1..3],"
+      "move:NXM_NX_REG0[0..2]->OXM_OF_VLAN_VID[0..2]" },
+    /* vlan_tci's bits, its CFI bit from a load that sets it */
+    { "dl_vlan=5,actions=load:7->NXM_OF_VLAN_TCI[0..11],"
+      "load:1->NXM_OF_VLAN_TCI[12],load:0x3007->vlan_tci[],"
+      "move:NXM_OF_VLAN_TCI[13..15]->NXM_OF_VLAN_TCI[0..2]",
+      "table=0, dl_vlan=5 actions=load:0x7->NXM_OF_VLAN_TCI[0..11],"
+      "load:0x1->NXM_OF_VLAN_TCI[12],load:0x3007->NXM_OF_VLAN_TCI[],"
+      "move:NXM_OF_VLAN_TCI[13..15]->NXM_OF_VLAN_TCI[0..2]" },
     /* read-only fields may be read */
     { "ip,actions=move:NXM_OF_IP_PROTO[]->NXM_NX_REG0[0..7],"
       "move:NXM_OF_ETH_TYPE[]->reg1[0..15]",
@@ -135,6 +164,21 @@ Test(hdr, hand_built_writes_to_read_only_fields_are_invalid)
     cr_expect(flow_action_fields_valid(&a));
     a.dst.n_bits = 9;
     cr_expect(!flow_action_fields_valid(&a));
+    /* vlan_tci's CFI bit: a load that sets it, never one that clears it
+     * nor a move */
+    a.dst.field = FLOW_FIELD_VLAN_TCI;
+    a.dst.n_bits = 16;
+    a.u.value = 0x1005;
+    cr_expect(flow_action_fields_valid(&a));
+    a.u.value = 0x0005;
+    cr_expect(!flow_action_fields_valid(&a));
+    a.dst.n_bits = 12;
+    cr_expect(flow_action_fields_valid(&a));
+    a.type = FLOW_ACT_MOVE;
+    a.u.src.field = FLOW_FIELD_REG0;
+    a.u.src.n_bits = 13;
+    a.dst.n_bits = 13;
+    cr_expect(!flow_action_fields_valid(&a));
 }
 
 static const struct flow_refusal refusals[] = {
@@ -162,9 +206,37 @@ static const struct flow_refusal refusals[] = {
       "move:reg0[0..7]->NXM_OF_IP_PROTO[]", "nw_proto is not writable" },
     { "ip,actions=pop:OXM_OF_IP_PROTO[]", "pop:OXM_OF_IP_PROTO[]",
       "not writable" },
-    /* a TCI write pushes or pops: not yet as a subfield */
-    { "actions=load:1->NXM_OF_VLAN_TCI[]", "load:1->NXM_OF_VLAN_TCI[]",
-      "not supported" },
+    /* vlan_vid and vlan_pcp need a tag, as in Open vSwitch */
+    { "actions=load:99->OXM_OF_VLAN_VID[]", "load:99->OXM_OF_VLAN_VID[]",
+      "needs a VLAN-tagged packet" },
+    { "dl_vlan=5,actions=strip_vlan,move:OXM_OF_VLAN_PCP[]->reg0[0..2]",
+      "move:OXM_OF_VLAN_PCP[]->reg0[0..2]", "needs a VLAN-tagged packet" },
+    { "actions=move:reg0[0..11]->OXM_OF_VLAN_VID[]",
+      "move:reg0[0..11]->OXM_OF_VLAN_VID[]", "writing vlan_vid needs a "
+      "VLAN-tagged packet in snicd" },
+    /* Open vSwitch's check takes a vlan_tci write's value for the whole
+     * TCI: without CFI it sees no tag after it */
+    { "dl_vlan=5,actions=load:0->NXM_OF_VLAN_TCI[1..3],"
+      "load:3->OXM_OF_VLAN_VID[]", "load:3->OXM_OF_VLAN_VID[]",
+      "without its CFI bit" },
+    { "dl_vlan=5,actions=set_field:0/0xf->vlan_tci,"
+      "push:OXM_OF_VLAN_PCP[]", "push:OXM_OF_VLAN_PCP[]",
+      "without its CFI bit" },
+    { "dl_vlan=5,actions=load:0x1063->OXM_OF_VLAN_VID[]",
+      "load:0x1063->OXM_OF_VLAN_VID[]", "does not fit in the 12 bits" },
+    /* a TCI write pushes or pops in Open vSwitch: only onto a promised
+     * tag, its CFI bit only set by a load */
+    { "actions=load:1->NXM_OF_VLAN_TCI[0..11]",
+      "load:1->NXM_OF_VLAN_TCI[0..11]", "writing vlan_tci needs a "
+      "VLAN-tagged packet" },
+    { "dl_vlan=5,actions=load:1->NXM_OF_VLAN_TCI[]",
+      "load:1->NXM_OF_VLAN_TCI[]", "pops the tag" },
+    { "dl_vlan=5,actions=load:0->NXM_OF_VLAN_TCI[12]",
+      "load:0->NXM_OF_VLAN_TCI[12]", "pops the tag" },
+    { "dl_vlan=5,actions=move:reg0[0..3]->NXM_OF_VLAN_TCI[10..13]",
+      "move:reg0[0..3]->NXM_OF_VLAN_TCI[10..13]", "CFI bit (bit 12)" },
+    { "dl_vlan=5,actions=pop:NXM_OF_VLAN_TCI[]", "pop:NXM_OF_VLAN_TCI[]",
+      "CFI bit (bit 12)" },
     /* widths */
     { "ip,actions=load:0x100000000->NXM_OF_IP_DST[]",
       "load:0x100000000->NXM_OF_IP_DST[]", "does not fit" },

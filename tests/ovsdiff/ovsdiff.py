@@ -45,6 +45,7 @@ STACK_ROUNDS = 3
 HDR_ROUNDS = 4
 PKTLEN_ROUNDS = 2
 SELECT_ROUNDS = 4
+VLAN_ROUNDS = 2
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
@@ -286,6 +287,13 @@ def main():
                       + PKTLEN_ROUNDS + r,
                       diffs, totals, case=ovsdiff_select.select_case(rnd),
                       fresh=True)
+        # the outer tag's fields as subfields (OXM_OF_VLAN_VID...)
+        for r in range(VLAN_ROUNDS):
+            one_round(sw, dp_tool, rnd,
+                      rounds + CONJ_ROUNDS + LEARN_ROUNDS + CT_ROUNDS
+                      + MPLS_ROUNDS + ACTSET_ROUNDS + STACK_ROUNDS + HDR_ROUNDS
+                      + PKTLEN_ROUNDS + SELECT_ROUNDS + r, diffs, totals,
+                      case=ovsdiff_hdr.vlan_case(rnd))
     except Exception:
         import traceback
         traceback.print_exc()

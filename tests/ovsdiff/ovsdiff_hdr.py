@@ -10,6 +10,8 @@ Each flow's match promises the headers its actions name (Open vSwitch's
 prerequisites); the frames are the random ones whose headers are whole
 (docs/ovs-differences.md: on a header cut short Open vSwitch writes its
 flow, snicd the frame), tagged, LLC/SNAP and other EtherTypes included.
+vlan_case() does the same for the outer tag's fields, in rounds of their
+own (after the others, whose random draws stay as they were).
 """
 import ovsdiff_gen as g
 
@@ -36,13 +38,31 @@ _KINDS = [
              ("NXM_NX_ARP_THA", 48)]),
     ("", []),
 ]
+# vlan_case()'s: the tag's fields, vlan_tci as two ranges around its CFI
+# bit (FIELD@BASE, _sub()); vlan_vid read without a tag too
+_VLAN_KINDS = [
+    ("vlan_tci=0x1000/0x1000", [("OXM_OF_VLAN_VID", 12),
+                                ("OXM_OF_VLAN_PCP", 3),
+                                ("NXM_OF_VLAN_TCI@0", 12),
+                                ("NXM_OF_VLAN_TCI@13", 3)]),
+    ("dl_vlan=0x1/0x1", [("OXM_OF_VLAN_VID", 12),
+                         ("NXM_OF_VLAN_TCI@13", 3)]),
+]
 # read-only fields a move or push may read
 _RO = {"ip": [("NXM_OF_IP_PROTO", 8)], "tcp": [("NXM_OF_IP_PROTO", 8)],
        "": [("NXM_OF_ETH_TYPE", 16)]}
 
 
 def _sub(rnd, field, bits, width=None):
-    """FIELD[], FIELD[a..b] or FIELD[a] (of @width bits when given)."""
+    """FIELD[], FIELD[a..b] or FIELD[a] (of @width bits when given).
+    FIELD@BASE: the @bits of FIELD from bit BASE on, always a range."""
+    if "@" in field:
+        name, base = field.split("@")
+        width = width or rnd.randint(1, bits)
+        ofs = int(base) + rnd.randint(0, bits - width)
+        if width == 1:
+            return "%s[%d]" % (name, ofs), 1
+        return "%s[%d..%d]" % (name, ofs, ofs + width - 1), width
     if width is None:
         if rnd.random() < 0.5:
             return "%s[]" % field, bits
@@ -99,13 +119,13 @@ def _actions(rnd, fields, ro, table):
     return ",".join(acts)
 
 
-def hdr_case(rnd):
+def hdr_case(rnd, kinds=None):
     """A random flow table of header loads/moves/pushes/pops in tables 0
     and 1; table 1 matches addresses and ports table 0 may have written."""
     flows = []
     prios = rnd.sample(range(10, 1000, 10), 24)
     for _ in range(rnd.randint(5, 9)):
-        m, fields = rnd.choice(_KINDS)
+        m, fields = rnd.choice(kinds or _KINDS)
         ro = _RO.get(m, [])
         fields = fields + (_ETH if rnd.random() < 0.4 or not fields else [])
         mm = m
@@ -127,9 +147,22 @@ def hdr_case(rnd):
     frames = []
     while len(frames) < 150:
         port, f = g.random_frame(rnd, True, False, True)
+        # vlan_case(): mostly tagged frames, DEI bit or not
+        if kinds is not None and f[12:14] not in (b"\x81\x00", b"\x88\xa8") \
+                and rnd.random() < 0.7:
+            continue
         if _whole(f):
             frames.append((port, f))
     return flows, frames
+
+
+def vlan_case(rnd):
+    """hdr_case() for the outer tag's fields: OXM_OF_VLAN_VID,
+    OXM_OF_VLAN_PCP and vlan_tci's bits but its CFI bit (which snicd takes
+    from no subfield but a load that sets it: docs/flow-language.md),
+    written, read, pushed and popped, with header fields of Ethernet
+    beside them."""
+    return hdr_case(rnd, _VLAN_KINDS)
 
 
 def _l4_whole(proto, seg):

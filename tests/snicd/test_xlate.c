@@ -907,6 +907,9 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
     expect_refused("in_port=vf0,dl_vlan=3 actions=set_field:0x1005/0x1fff"
                    "->vlan_tci,output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "set_field vlan_tci not offloaded");
+    expect_refused("in_port=vf0,dl_vlan=3 actions=load:9->"
+                   "OXM_OF_VLAN_VID[],output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "load on a header subfield not offloaded");
     expect_refused("in_port=vf0 actions=set_field:vf2->in_port,"
                    "output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "set_field in_port not offloaded");
