@@ -101,6 +101,20 @@ parse_l4(const uint8_t *frame, size_t ofs, size_t end, uint8_t proto,
     }
 }
 
+/* A first fragment's ports (ICMP: type and code), which the key leaves
+ * out: Open vSwitch hides them from its table lookups only, and its
+ * actions (move, learn, output:FIELD[], multipath) read them. */
+void
+dp_extract_frag_ports(const uint8_t *frame, const struct dp_layout *lay,
+                      struct flow_key *key)
+{
+    struct dp_layout l = *lay;
+
+    if (!(lay->flags & DP_L_FRAG) || !(lay->flags & DP_L_L4))
+        return;
+    parse_l4(frame, lay->l4_ofs, lay->l4_end, lay->nw_proto, true, key, &l);
+}
+
 /*
  * An IPv4 header is read only when it is whole and consistent: IHL >= 5,
  * the header inside the frame, the total length covering the header and

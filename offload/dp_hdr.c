@@ -66,6 +66,7 @@ dp_hdr_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2])
     }
     memset(&k, 0, sizeof(k));
     dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, &k, &lay);
+    dp_extract_frag_ports(pkt->buf.data, &lay, &k);
     l3 = pkt->buf.data + lay.l3_ofs;
     switch (field) {
     case FLOW_FIELD_ETH_SRC:

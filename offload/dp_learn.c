@@ -161,6 +161,7 @@ dp_learn_action(const struct dp_actions_env *env, const struct dp_pkt *pkt,
     else
         memset(&key.meta, 0, sizeof(key.meta));
     dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, &key, &lay);
+    dp_extract_frag_ports(pkt->buf.data, &lay, &key);
     key.tun_id = pkt->tun.tun_id;
     key.tun_src = pkt->tun.tun_src;
     key.tun_dst = pkt->tun.tun_dst;

@@ -40,6 +40,10 @@
  * another lookup after its actions. */
 int dp_extract_hdr(const uint8_t *frame, size_t len, uint32_t in_port,
                    struct flow_key *key, struct dp_layout *layout);
+/* A first fragment's L4 ports (ICMP type and code) into @key, from the
+ * frame @lay describes: what actions read, not what lookups match. */
+void dp_extract_frag_ports(const uint8_t *frame, const struct dp_layout *lay,
+                           struct flow_key *key);
 
 /* struct flow_key as 64-bit words: masking and hashing work word-wise. */
 #define DP_KEY_WORDS    (sizeof(struct flow_key) / 8)

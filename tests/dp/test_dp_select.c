@@ -95,15 +95,17 @@ run(struct dp_env *e, const uint8_t *f, size_t n, uint32_t in_port,
     dp_env_run(e, &tp.buf, in_port, false, capture, c);
 }
 
-/* Table 0 runs @act (writing reg0 or outputting), table 1 sends each
- * value of reg0[0..7] to port 100 + value. */
+/* Table 0 runs @act (writing reg0 or outputting) on what @match (empty
+ * or ending in a comma) takes, table 1 sends each value of reg0[0..7] to
+ * port 100 + value. */
 static void
-env_with(struct dp_env *e, const char *act)
+env_with(struct dp_env *e, const char *match, const char *act)
 {
     static char t0[512];
     const char *flows[] = { t0, NULL };
 
-    snprintf(t0, sizeof(t0), "table=0,actions=%s,resubmit(,1)", act);
+    snprintf(t0, sizeof(t0), "table=0,%sactions=%s,resubmit(,1)", match,
+             act);
     dp_env_init(e, 0, flows);
     for (unsigned v = 0; v < 256; v++) {
         char line[96];
@@ -120,19 +122,26 @@ env_with(struct dp_env *e, const char *act)
 /* The value reg0[0..7] had after @act on frame @k (source port @sport)
  * from port 1; or -1 when nothing came out. */
 static int
-reg0_after(const char *act, enum frame_kind k, uint16_t sport)
+reg0_after_m(const char *match, const char *act, enum frame_kind k,
+             uint16_t sport)
 {
     struct dp_env e;
     struct capture c;
     uint8_t f[256];
     size_t n = make_frame(k, sport, f);
 
-    env_with(&e, act);
+    env_with(&e, match, act);
     run(&e, f, n, 1, &c);
     dp_env_fini(&e);
     if (c.n != 1)
         return -1;
     return (int)c.port[0] - 100;
+}
+
+static int
+reg0_after(const char *act, enum frame_kind k, uint16_t sport)
+{
+    return reg0_after_m("", act, k, sport);
 }
 
 struct known {
@@ -224,6 +233,22 @@ Test(dp_select, multipath_writes_its_bits_only)
     cr_expect_eq(reg0_after("load:0xff->NXM_NX_REG0[0..7],multipath("
                             "eth_src,0,modulo_n,4,0,reg0[2..3])",
                             F_TCP4, 1000), 0xf3 | link << 2);
+}
+
+/* A first fragment's ports: hidden from lookups, read by actions (move,
+ * output:FIELD[], learn), as Open vSwitch's actions read them (ovsdiff
+ * showed move:NXM_OF_TCP_SRC[] of one giving 0 before). */
+Test(dp_select, actions_read_a_first_fragments_ports)
+{
+    const char *src = "move:NXM_OF_TCP_SRC[0..7]->NXM_NX_REG0[0..7]";
+    const char *dst = "move:NXM_OF_TCP_DST[0..7]->NXM_NX_REG0[0..7]";
+
+    cr_expect_eq(reg0_after_m("tcp,", src, F_TCP4_FRAG, 0x1234), 0x34);
+    cr_expect_eq(reg0_after_m("tcp,", dst, F_TCP4_FRAG, 0x1234), 80);
+    cr_expect_eq(reg0_after_m("tcp,", src, F_TCP4, 0x1234), 0x34);
+    /* the lookup still does not see them */
+    cr_expect_eq(reg0_after_m("tcp,tp_src=0x1234,", src, F_TCP4_FRAG,
+                              0x1234), -1);
 }
 
 /* every link number in range, and each of them taken by some frame */
