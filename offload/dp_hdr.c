@@ -348,11 +348,17 @@ dp_hdr_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
     case FLOW_FIELD_IP_TTL:
         dp_rw_ttl(pkt, (uint8_t)nv[0]);
         break;
-    case FLOW_FIELD_ARP_OP:
-        /* Open vSwitch keeps the opcode in 8 bits and writes those */
-        if (pkt->layout.flags & DP_L_ARP)
-            dp_wr16(l3 + 6, (uint16_t)(nv[0] & 0xffu));
+    case FLOW_FIELD_ARP_OP: {
+        /* Open vSwitch keeps the opcode in 8 bits (a larger one reads as
+         * 0) and writes a change of them as a masked set of the frame's
+         * low byte: an unchanged value leaves the frame alone, and the
+         * high byte and the bits outside the mask stay the frame's */
+        uint8_t m = (uint8_t)mask[0];
+
+        if ((pkt->layout.flags & DP_L_ARP) && ((nv[0] ^ old[0]) & m) != 0)
+            l3[7] = (uint8_t)((l3[7] & ~m) | (nv[0] & m));
         break;
+    }
     case FLOW_FIELD_ARP_SPA:
     case FLOW_FIELD_ARP_TPA:
         if (pkt->layout.flags & DP_L_ARP)

@@ -188,6 +188,42 @@ Test(dp_hdr, arp_fields)
     cr_expect_arr_eq(c.frame[0] + 14, want, 28);
 }
 
+/* Open vSwitch reads an opcode above 255 as 0 and writes a change of
+ * its 8 bits as a masked set of the frame's low byte: the high byte stays
+ * the frame's, and a write that changes none of those bits (the high
+ * half of NXM_OF_ARP_OP, or the value already read) leaves the frame. */
+Test(dp_hdr, arp_op_writes_its_low_byte_only)
+{
+    static const struct {
+        const char *flow;
+        uint16_t op, want;
+    } cases[] = {
+        { "in_port=1,arp,actions=load:5->NXM_OF_ARP_OP[],output:2",
+          0x0102, 0x0105 },
+        { "in_port=1,arp,actions=load:0xab->NXM_OF_ARP_OP[8..15],output:2",
+          0x0102, 0x0102 },
+        { "in_port=1,arp,actions=load:0->NXM_OF_ARP_OP[],output:2",
+          0x0102, 0x0102 },
+        { "in_port=1,arp,actions=load:0xf->NXM_OF_ARP_OP[0..3],output:2",
+          0x0110, 0x011f },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *flows[] = { cases[i].flow, NULL };
+        struct capture c;
+        uint8_t f[128];
+        size_t n = arp_frame(f);
+
+        t_wr16(f + 14 + 6, cases[i].op);
+        run(flows, f, n, &c);
+        cr_assert_eq(c.n, 1, "case %zu", i);
+        cr_expect_eq(c.frame[0][14 + 6] << 8 | c.frame[0][14 + 7],
+                     cases[i].want, "case %zu: opcode %#x, want %#x", i,
+                     c.frame[0][14 + 6] << 8 | c.frame[0][14 + 7],
+                     cases[i].want);
+    }
+}
+
 Test(dp_hdr, ipv6_addresses_patch_the_l4_checksum)
 {
     static const char *const flows[] = {

@@ -33,7 +33,7 @@ _KINDS = [
     ("ipv6", _IP6),
     ("tcp6", _IP6 + [("NXM_OF_TCP_SRC", 16), ("NXM_OF_TCP_DST", 16)]),
     ("udp6", _IP6 + [("OXM_OF_UDP_SRC", 16), ("NXM_OF_UDP_DST", 16)]),
-    ("arp", [("NXM_OF_ARP_OP", 16), ("NXM_OF_ARP_SPA", 32),
+    ("arp", [("NXM_OF_ARP_SPA", 32),
              ("OXM_OF_ARP_TPA", 32), ("NXM_NX_ARP_SHA", 48),
              ("NXM_NX_ARP_THA", 48)]),
     ("", []),
@@ -49,8 +49,12 @@ _VLAN_KINDS = [
                          ("NXM_OF_VLAN_TCI@13", 3)]),
 ]
 # read-only fields a move or push may read
+# (ARP's opcode is written only whole, with a value of 1..254, by
+# _actions(): Open vSwitch holds back every ARP write while the opcode
+# reads 0 and writes 255 as 0xffff, docs/ovs-differences.md)
 _RO = {"ip": [("NXM_OF_IP_PROTO", 8)], "tcp": [("NXM_OF_IP_PROTO", 8)],
-       "": [("NXM_OF_ETH_TYPE", 16)]}
+       "arp": [("NXM_OF_ARP_OP", 16)], "": [("NXM_OF_ETH_TYPE", 16)]}
+ARP_OPS = [1, 2, 3, 4, 8, 0x7f, 0x80, 0xfe]
 
 
 def _sub(rnd, field, bits, width=None):
@@ -111,6 +115,10 @@ def _actions(rnd, fields, ro, table):
             acts.append("output:%s" % s)
         elif r < 0.85:
             acts.append("load:%d->NXM_OF_IN_PORT[]" % rnd.choice(PORTS))
+        elif r < 0.9 and ("NXM_OF_ARP_OP", 16) in ro:
+            acts.append(rnd.choice(["load:%d->NXM_OF_ARP_OP[]",
+                                    "set_field:%d->arp_op"])
+                        % rnd.choice(ARP_OPS))
         else:
             acts.append("output:%d" % rnd.choice(PORTS))
     acts.append("output:%d" % rnd.choice(PORTS))
@@ -179,7 +187,7 @@ def _whole(frame):
     """Every header of the frame whole (left out otherwise:
     docs/ovs-differences.md): IPv4 and IPv6 without a cut or a bad length,
     IPv6 without extension headers, an L4 header that fits, and ARP with
-    an opcode of 8 bits."""
+    an opcode of 1..254 (_RO)."""
     at = 12
     while frame[at:at + 2] in (b"\x81\x00", b"\x88\xa8"):
         at += 4
@@ -191,7 +199,7 @@ def _whole(frame):
         typ, body = body[6:8], body[8:]
     if typ == b"\x08\x06":
         return (len(body) >= 28 and body[:6] == b"\x00\x01\x08\x00\x06\x04"
-                and body[6] == 0)
+                and body[6] == 0 and body[7] not in (0, 0xff))
     if typ == b"\x08\x00":
         if len(body) < 20 or body[0] >> 4 != 4 or body[0] & 15 < 5:
             return False
