@@ -12,7 +12,7 @@
  * the bits of its mask and writes the whole field as the matching mod_*
  * action does (dp_rewrite.c: checksums patched, a frame without the
  * header left alone); the fields no mod_* action has (ARP's, IPv6
- * addresses) are written here.
+ * addresses) are written here, Neighbor Discovery's in dp_nd.c.
  */
 #include <string.h>
 
@@ -62,6 +62,10 @@ dp_hdr_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2])
     }
     if (field == FLOW_FIELD_IN_PORT_OXM) {
         v[0] = pkt->in_port;
+        return;
+    }
+    if (field >= FLOW_FIELD_ND_TARGET && field <= FLOW_FIELD_ND_TLL) {
+        dp_nd_get(pkt, field, v);
         return;
     }
     memset(&k, 0, sizeof(k));
@@ -280,6 +284,10 @@ dp_hdr_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
     }
     if (field == FLOW_FIELD_VLAN_TCI || field == FLOW_FIELD_VLAN_VID) {
         set_tci(pkt, (uint16_t)mask[0], (uint16_t)v[0]);
+        return;
+    }
+    if (field >= FLOW_FIELD_ND_TARGET && field <= FLOW_FIELD_ND_TLL) {
+        dp_nd_set(pkt, field, v, mask);
         return;
     }
     if (field == FLOW_FIELD_VLAN_PCP) {

@@ -390,5 +390,11 @@ enum dp_act_result dp_rw_dec_ttl(struct dp_pkt *pkt);
 void dp_hdr_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2]);
 void dp_hdr_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
                 const uint64_t mask[2]);
+/* The IPv6 Neighbor Discovery fields (FLOW_FIELD_ND_TARGET, _SLL,
+ * _TLL) of the same: dp_nd.c, which says what Open vSwitch's reading and
+ * writing of a message's options is. */
+void dp_nd_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2]);
+void dp_nd_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
+               const uint64_t mask[2]);
 
 #endif /* SNIC_DP_PRIV_H */

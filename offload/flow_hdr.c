@@ -99,6 +99,14 @@ static const struct hdr_def defs[] = {
       AP_NONE, true },
     { FLOW_FIELD_VLAN_PCP, "vlan_pcp", NULL, "OXM_OF_VLAN_PCP", NULL, 3,
       AP_TAGGED, true },
+    /* Neighbor Discovery: a solicitation (135) or advertisement (136)
+     * the match promises; the link-layer options one kind each */
+    { FLOW_FIELD_ND_TARGET, "nd_target", NULL, "NXM_NX_ND_TARGET",
+      "OXM_OF_IPV6_ND_TARGET", 128, AP_ND, true },
+    { FLOW_FIELD_ND_SLL, "nd_sll", NULL, "NXM_NX_ND_SLL",
+      "OXM_OF_IPV6_ND_SLL", 48, AP_ND_SOLICIT, true },
+    { FLOW_FIELD_ND_TLL, "nd_tll", NULL, "NXM_NX_ND_TLL",
+      "OXM_OF_IPV6_ND_TLL", 48, AP_ND_ADVERT, true },
 };
 
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))

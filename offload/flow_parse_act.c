@@ -43,6 +43,40 @@ changed_prereq(struct fp_act_state *st, const struct fp_tok *tok,
                    ip4 || ip6 ? " with no known protocol" : "", name);
 }
 
+/* Neighbor Discovery, as Open vSwitch checks it on the match: icmp6 with
+ * icmp_type 135 (solicitation) or 136 (advertisement), exactly, and
+ * icmp_code 0 or not matched (its check reads a field the match leaves
+ * out as 0); nd_sll needs a solicitation, nd_tll an advertisement. */
+static int
+nd_prereq(struct fp_ctx *c, const struct fp_tok *tok, enum fp_act_prereq pr,
+          const char *name)
+{
+    const struct flow_match *m = &c->fm.flow.match;
+    unsigned type = ntohs(m->value.tp_src);
+    bool exact = m->mask.tp_src == htons(0xffff);
+    bool icmp6 = flow_match_is_ipv6(m)
+                 && flow_match_is_ip_proto(m, IPPROTO_ICMPV6);
+    bool ok;
+
+    if (pr == AP_ND_SOLICIT)
+        ok = exact && type == 135;
+    else if (pr == AP_ND_ADVERT)
+        ok = exact && type == 136;
+    else
+        ok = exact && (type == 135 || type == 136);
+    if (icmp6 && ok && m->value.tp_dst == 0)
+        return 0;
+    if (icmp6 && ok)
+        return fp_fail(c, -EINVAL, tok, "%s requires icmp_code=0 (a "
+                       "Neighbor Discovery message has code 0)", name);
+    return fp_fail(c, -EINVAL, tok, "%s requires a match on %s (add "
+                   "'icmp6,icmp_type=%s' to the match)", name,
+                   pr == AP_ND_SOLICIT ? "a neighbor solicitation"
+                   : pr == AP_ND_ADVERT ? "a neighbor advertisement"
+                   : "a neighbor solicitation or advertisement",
+                   pr == AP_ND_ADVERT ? "136" : "135");
+}
+
 static int
 act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
            enum fp_act_prereq pr, const char *name)
@@ -110,6 +144,10 @@ act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
             return 0;
         return fp_fail(c, -EINVAL, tok, "%s requires a match on icmp6 "
                        "(add 'icmp6' to the match)", name);
+    case AP_ND:
+    case AP_ND_SOLICIT:
+    case AP_ND_ADVERT:
+        return nd_prereq(c, tok, pr, name);
     case AP_TAGGED:
         if (st->tagged && st->tci_no_cfi)
             return fp_fail(c, -EINVAL, tok, "%s after a write to vlan_tci "

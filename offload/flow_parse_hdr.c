@@ -96,6 +96,9 @@ set_by_load(unsigned field)
     case FLOW_FIELD_ARP_TPA:
     case FLOW_FIELD_ARP_SHA:
     case FLOW_FIELD_ARP_THA:
+    case FLOW_FIELD_ND_TARGET:
+    case FLOW_FIELD_ND_SLL:
+    case FLOW_FIELD_ND_TLL:
         return true;
     default:
         return false;

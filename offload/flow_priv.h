@@ -295,6 +295,9 @@ enum fp_act_prereq {
     AP_SCTP,
     AP_ICMPV4,
     AP_ICMPV6,
+    AP_ND,              /* icmp6 with icmp_type 135 or 136, code 0 */
+    AP_ND_SOLICIT,      /* ... 135: nd_sll */
+    AP_ND_ADVERT,       /* ... 136: nd_tll */
     AP_ARP,
     AP_TAGGED,          /* a tag, as Open vSwitch's check sees it too */
     AP_TAG_FRAME,       /* a tag in the frame (vlan_tci's writes) */

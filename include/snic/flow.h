@@ -480,6 +480,10 @@ enum flow_hdr_field_id {
     FLOW_FIELD_VLAN_VID,        /* OXM_OF_VLAN_VID: the outer tag's 12 VID
                                  * bits (a tag promised) */
     FLOW_FIELD_VLAN_PCP,        /* OXM_OF_VLAN_PCP: its 3 priority bits */
+    FLOW_FIELD_ND_TARGET,       /* IPv6 Neighbor Discovery: the target
+                                 * address (128 bits) */
+    FLOW_FIELD_ND_SLL,          /* its source link-layer address option */
+    FLOW_FIELD_ND_TLL,          /* its target link-layer address option */
     FLOW_FIELD_PKT_END
 };
 

@@ -113,6 +113,25 @@ static const struct flow_canon canons[] = {
      * from mod_nw_ttl) */
     { "ip,actions=set_field:7->nw_ttl,mod_nw_ttl:8",
       "table=0, ip actions=set_field:7->nw_ttl,mod_nw_ttl:8" },
+    /* IPv6 Neighbor Discovery, printed as ovs-ofctl prints it */
+    { "icmp6,icmp_type=136,actions=set_field:fe80::1->nd_target,"
+      "set_field:1:2:3:4:5:6->nd_tll,load:0x5->NXM_NX_ND_TLL[0..7],"
+      "move:NXM_NX_ND_TARGET[0..31]->NXM_NX_REG0[]",
+      "table=0, icmp6,icmp_type=136 actions=set_field:fe80::1->nd_target,"
+      "set_field:01:02:03:04:05:06->nd_tll,load:0x5->NXM_NX_ND_TLL[0..7],"
+      "move:NXM_NX_ND_TARGET[0..31]->NXM_NX_REG0[]" },
+    { "icmp6,icmpv6_type=135,icmp_code=0,actions=output(10),"
+      "write_actions(set_field:fe80::3->nd_target,"
+      "set_field:aa:aa:aa:aa:aa:aa->nd_sll,output(12)),goto_table(1)",
+      "table=0, icmp6,icmp_type=135,icmp_code=0 actions=output:10,"
+      "write_actions(set_field:fe80::3->nd_target,"
+      "set_field:aa:aa:aa:aa:aa:aa->nd_sll,output:12),goto_table:1" },
+    { "icmp6,icmp_type=135,actions=set_field:fe80::/16->nd_target,"
+      "set_field:aa:00:00:00:00:00/ff:00:00:00:00:00->nd_sll,"
+      "load:0xa->OXM_OF_IPV6_ND_SLL[0..3]",
+      "table=0, icmp6,icmp_type=135 actions=set_field:fe80::/16->nd_target,"
+      "set_field:aa:00:00:00:00:00/ff:00:00:00:00:00->nd_sll,"
+      "load:0xa->NXM_NX_ND_SLL[0..3]" },
 };
 
 FLOW_TEST_INDEXES(hdr, canonical, canons)
@@ -261,6 +280,26 @@ static const struct flow_refusal refusals[] = {
       "out of range" },
     { "arp,actions=set_field:1/0->arp_op", "set_field:1/0->arp_op",
       "the mask is 0" },
+    /* Neighbor Discovery needs icmp6 with its type (and code 0) */
+    { "icmp6,actions=set_field:fe80::1->nd_target",
+      "set_field:fe80::1->nd_target",
+      "requires a match on a neighbor solicitation or advertisement" },
+    { "icmp6,icmp_type=128,actions=load:1->NXM_NX_ND_TARGET[]",
+      "load:1->NXM_NX_ND_TARGET[]",
+      "requires a match on a neighbor solicitation or advertisement" },
+    { "ipv6,actions=set_field:fe80::1->nd_target",
+      "set_field:fe80::1->nd_target",
+      "requires a match on a neighbor solicitation or advertisement" },
+    { "icmp6,icmp_type=135,icmp_code=1,actions=set_field:fe80::1->nd_target",
+      "set_field:fe80::1->nd_target", "requires icmp_code=0" },
+    { "icmp6,icmp_type=136,actions=set_field:1:2:3:4:5:6->nd_sll",
+      "set_field:1:2:3:4:5:6->nd_sll",
+      "requires a match on a neighbor solicitation" },
+    { "icmp6,icmp_type=135,actions=move:NXM_NX_ND_TLL[]->NXM_OF_ETH_SRC[]",
+      "move:NXM_NX_ND_TLL[]->NXM_OF_ETH_SRC[]",
+      "requires a match on a neighbor advertisement" },
+    { "icmp6,icmp_type=135,actions=set_field:fe80::g->nd_target",
+      "set_field:fe80::g->nd_target", "bad IPv6 address" },
     /* only ct_mark/ct_label inside ct(exec(...)) */
     { "ip,actions=ct(commit,exec(load:1->NXM_OF_IP_SRC[]))",
       "load:1->NXM_OF_IP_SRC[]", "nested modification" },

@@ -910,6 +910,14 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
     expect_refused("in_port=vf0,dl_vlan=3 actions=load:9->"
                    "OXM_OF_VLAN_VID[],output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "load on a header subfield not offloaded");
+    expect_refused("in_port=vf0,icmp6,icmp_type=135 actions=set_field:"
+                   "fe80::1->nd_target,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "load on a header subfield not offloaded");
+    expect_refused("in_port=vf0,icmp6,icmp_type=136 actions=move:"
+                   "NXM_NX_ND_TLL[]->NXM_OF_ETH_SRC[],output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "move on a header subfield not offloaded");
     expect_refused("in_port=vf0 actions=set_field:vf2->in_port,"
                    "output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "set_field in_port not offloaded");
