@@ -139,11 +139,24 @@ load(struct dp_pkt *pkt, const struct flow_action *a)
     sf_set(pkt, &a->dst, v);
 }
 
+static bool
+is_nd_field(unsigned field)
+{
+    return field >= FLOW_FIELD_ND_TARGET && field <= FLOW_FIELD_ND_TLL;
+}
+
+/* Open vSwitch checks a move's prerequisites on each packet and skips a
+ * move whose fields the packet lacks: the match promises every other
+ * header, but not the Neighbor Discovery message's code (or its type after
+ * a set_field onto it). */
 static void
 move(struct dp_pkt *pkt, const struct flow_action *a)
 {
     uint64_t v[2];
 
+    if ((is_nd_field(a->u.src.field) && !dp_nd_present(pkt, a->u.src.field))
+        || (is_nd_field(a->dst.field) && !dp_nd_present(pkt, a->dst.field)))
+        return;
     if (sf_get(pkt, &a->u.src, v))
         sf_set(pkt, &a->dst, v);
 }

@@ -23,6 +23,11 @@
  * checksum is patched for every changed byte. A frame that is no
  * solicitation or advertisement with code 0, or is shorter than the
  * target, is left alone.
+ *
+ * A move from or to one of them on a packet that is not a message of its
+ * kind now (the code is not 0, or an earlier action changed the type)
+ * does nothing, as Open vSwitch checks a move's prerequisites on each
+ * packet (dp_nd_present()).
  */
 #include <string.h>
 
@@ -52,6 +57,22 @@ nd_msg(const struct dp_pkt *pkt, size_t *l4, size_t *end)
         return false;
     *l4 = lay->l4_ofs;
     *end = lay->l4_end;
+    return true;
+}
+
+bool
+dp_nd_present(const struct dp_pkt *pkt, unsigned field)
+{
+    size_t l4, end;
+    uint8_t type;
+
+    if (!nd_msg(pkt, &l4, &end))
+        return false;
+    type = pkt->buf.data[l4];
+    if (field == FLOW_FIELD_ND_SLL)
+        return type == ND_TYPE_SOLICIT;
+    if (field == FLOW_FIELD_ND_TLL)
+        return type == ND_TYPE_ADVERT;
     return true;
 }
 

@@ -396,5 +396,10 @@ void dp_hdr_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
 void dp_nd_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2]);
 void dp_nd_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
                const uint64_t mask[2]);
+/* Is the packet now a Neighbor Discovery message @field belongs to (a
+ * solicitation or advertisement with code 0; for nd_sll a solicitation,
+ * for nd_tll an advertisement)? A move checks it, as Open vSwitch's does
+ * on each packet. */
+bool dp_nd_present(const struct dp_pkt *pkt, unsigned field);
 
 #endif /* SNIC_DP_PRIV_H */

@@ -237,3 +237,24 @@ Test(dp_nd, reads_see_the_message_and_earlier_writes)
                "load:0x02->NXM_NX_ND_TLL[40..47],output:2",
                na_in, want);
 }
+
+Test(dp_nd, a_move_on_a_packet_without_the_field_does_nothing)
+{
+    /* code 1: no ND message; Open vSwitch skips the move (eth_dst would
+     * otherwise read 0) as it checks its prerequisites per packet */
+    EXPECT_OUT("in_port=1,icmp6,icmp_type=135,actions="
+               "move:NXM_NX_ND_TARGET[0..47]->NXM_OF_ETH_DST[],output:2",
+               ns_code1, ns_code1);
+    /* a type turned into 136 has no nd_sll to move into */
+    {
+        uint8_t want[sizeof(ns_in)];
+
+        memcpy(want, ns_in, sizeof(want));
+        want[54] = 136;
+        want[56] = 0x79;                /* 0x7a97 less 0x0100 */
+        EXPECT_OUT("in_port=1,icmp6,icmp_type=135,actions="
+                   "set_field:136->icmpv6_type,"
+                   "move:NXM_OF_ETH_DST[]->NXM_NX_ND_SLL[],output:2",
+                   ns_in, want);
+    }
+}
