@@ -257,6 +257,10 @@ flow_learn_valid(const struct flow_action *a)
         case FLOW_LEARN_COOKIE:
         case FLOW_LEARN_FIN:
             break;
+        case FLOW_LEARN_LIMIT:
+            if (s->u.value == 0 || s->u.value > UINT32_MAX)
+                return false;
+            break;
         case FLOW_LEARN_MATCH:
             if (!dst_ok || !src_ok || s->dst.n_bits != s->u.src.n_bits)
                 return false;
@@ -345,6 +349,9 @@ flow_learn_build(const struct flow_action *a, const struct flow_key *key,
         switch (s->pad0) {
         case FLOW_LEARN_COOKIE:
             f->cookie = s->u.value;
+            continue;
+        case FLOW_LEARN_LIMIT:
+            out->learn_limit = (uint32_t)s->u.value;
             continue;
         case FLOW_LEARN_MATCH:
             flow_learn_subfield_get(key, &s->u.src, v);
@@ -464,6 +471,9 @@ fp_learn_format(const struct flow_action *a, char *buf, size_t size)
     for (unsigned i = 1; i <= a->u.learn.n; i++)
         if (a[i].pad0 == FLOW_LEARN_COOKIE && a[i].u.value != 0)
             PUT(",cookie=0x%llx", (unsigned long long)a[i].u.value);
+    for (unsigned i = 1; i <= a->u.learn.n; i++)
+        if (a[i].pad0 == FLOW_LEARN_LIMIT)
+            PUT(",limit=%llu", (unsigned long long)a[i].u.value);
     for (unsigned i = 1; i <= a->u.learn.n; i++) {
         const struct flow_action *sp = &a[i];
 

@@ -19,11 +19,15 @@
  * action first, as Open vSwitch does. fin_timeout(idle_timeout=N,
  * hard_timeout=N) is read here too.
  *
- * Refused with the reason: limit=,
- * result_dst= and delete_learned (they need the learn's outcome or its
- * learned flows tracked while the packet is still in the datapath, which
- * hands learned flows to the control thread), loads into header fields,
- * and learn inside clone.
+ * limit=N: at most N flows with the learned flow's cookie in its table
+ * (the control thread checks when it adds the flow: flow_table_learn());
+ * limit=0 is no limit, as in Open vSwitch, and keeps no spec.
+ *
+ * Refused with the reason: result_dst= (it writes the learn's outcome
+ * into the packet, which is known only when the control thread adds the
+ * flow, after the packet has left the datapath), delete_learned (the flow
+ * table does not record which flow learned which), loads into header
+ * fields, and learn inside clone.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +41,7 @@ struct lstate {
     struct fp_ctx *c;
     struct flow_match lm;       /* the learned match's constants so far */
     struct flow_action *fin;    /* the FIN spec, once there is one */
+    struct flow_action *limit;  /* the LIMIT spec, once there is one */
 };
 
 static bool
@@ -392,12 +397,29 @@ learn_arg(struct fp_act_state *st, struct lstate *ls, struct flow_action *h,
         h->pad0 |= FLOW_LEARN_F_SEND_FLOW_REM;
         return 0;
     }
-    if (fp_key_is(t, "limit") || fp_key_is(t, "result_dst")
-        || fp_key_is(t, "delete_learned"))
-        return fp_fail(c, -ENOTSUP, t, "learn: %.*s is not supported (it "
-                       "needs the learn's outcome while the packet is in "
-                       "the datapath, which hands learned flows to the "
-                       "control thread)", (int)t->klen, t->key);
+    if (fp_key_is(t, "limit") && t->val != NULL && !t->paren) {
+        rc = fp_uint(c, t, t->val, t->vlen, UINT32_MAX, "learn limit",
+                     "a number of flows 0..4294967295", &v);
+        if (rc < 0)
+            return rc;
+        /* the last one counts, as in Open vSwitch */
+        if (ls->limit == NULL
+            && (rc = add_spec(st, t, FLOW_LEARN_LIMIT, &ls->limit)) < 0)
+            return rc;
+        ls->limit->u.value = v;
+        return 0;
+    }
+    if (fp_key_is(t, "result_dst"))
+        return fp_fail(c, -ENOTSUP, t, "learn: result_dst is not supported "
+                       "(it writes whether the flow was learned into the "
+                       "packet, but snic knows that only when the control "
+                       "thread adds the flow, after the packet has left "
+                       "the datapath)");
+    if (fp_key_is(t, "delete_learned"))
+        return fp_fail(c, -ENOTSUP, t, "learn: delete_learned is not "
+                       "supported (the flow table does not record which "
+                       "flow learned which, so it cannot delete them with "
+                       "it)");
     if (fp_key_is(t, "load") && t->val != NULL && !t->paren)
         return load_spec(st, ls, t);
     if (fp_key_is(t, "output") && t->val != NULL && !t->paren)
@@ -442,6 +464,15 @@ fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok)
             goto out;
         if ((rc = learn_arg(st, &ls, h, &t)) < 0)
             goto out;
+    }
+    if (ls.limit != NULL && ls.limit->u.value == 0) {
+        /* limit=0 is no limit: no spec, so the text prints none */
+        size_t k = (size_t)(ls.limit - f->actions);
+
+        memmove(ls.limit, ls.limit + 1,
+                (f->n_actions - k - 1) * sizeof(*ls.limit));
+        f->n_actions--;
+        memset(&f->actions[f->n_actions], 0, sizeof(*ls.limit));
     }
     h->u.learn.n = (uint8_t)(f->n_actions - at - 1);
     rc = 0;

@@ -669,6 +669,15 @@ flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
         old->e.created_ns = now_ns;
         return 0;
     }
+    if (fm->learn_limit != 0) {
+        const struct ft_array *a = &t->tables[f.table_id];
+        size_t n = 0;
+
+        for (size_t i = 0; i < a->n; i++)
+            n += a->v[i]->e.flow.cookie == f.cookie;
+        if (n >= fm->learn_limit)
+            return -ENOSPC;
+    }
     return flow_table_apply(t, fm, now_ns);
 }
 

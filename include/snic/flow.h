@@ -550,7 +550,9 @@ struct flow_subfield {
  *   OUTPUT     the learned flow outputs to the port the packet's u.src
  *              holds, a 16-bit OpenFlow 1.0 port: below 0xff00, IN_PORT,
  *              FLOOD, ALL or LOCAL; any other value adds no output (as
- *              in Open vSwitch) */
+ *              in Open vSwitch)
+ *   LIMIT      u.value, 1..UINT32_MAX: limit=N, at most one (the learned
+ *              flow_mod's learn_limit; limit=0 is no limit and no spec) */
 #define FLOW_LEARN_F_SEND_FLOW_REM  0x1u
 enum flow_learn_kind {
     FLOW_LEARN_COOKIE = 1,
@@ -560,6 +562,7 @@ enum flow_learn_kind {
     FLOW_LEARN_LOAD,
     FLOW_LEARN_LOAD_IMM,
     FLOW_LEARN_OUTPUT,
+    FLOW_LEARN_LIMIT,
 };
 
 /* resubmit's in_port meaning "the packet's own"; table meaning "this
@@ -897,6 +900,10 @@ struct flow_mod {
     uint32_t out_port;      /* delete: only flows that output there;
                              * FLOW_PORT_ANY: no filter */
     uint32_t flags;         /* FLOW_MOD_* */
+    /* a learned add (flow_learn_build()) from learn(limit=N): N, else 0;
+     * flow_table_learn() adds it only while the table holds fewer than N
+     * flows with its cookie */
+    uint32_t learn_limit;
 };
 
 /* Port names. name_to_port returns 0 and sets *port, or -ENOENT. It sees
@@ -1061,7 +1068,11 @@ int flow_table_set_stats(struct flow_table *t, uint64_t id,
  * priority, table, actions, cookie, timeouts), nothing changes but its
  * hard timeout, which starts again, as Open vSwitch refreshes a learned
  * flow (no change is reported: the datapath and the card keep it as it
- * is). Returns 1 (added or replaced), 0 (refreshed) or a negative errno as
+ * is). With @fm->learn_limit N (learn(limit=N)), a flow that is not
+ * already there is added only while its table holds fewer than N flows
+ * with its cookie, as Open vSwitch counts them (every flow of that table
+ * and cookie, learned or not); else -ENOSPC and nothing changes. Returns
+ * 1 (added or replaced), 0 (refreshed) or a negative errno as
  * flow_table_apply(). */
 int flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
                      uint64_t now_ns);

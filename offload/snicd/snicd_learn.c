@@ -26,6 +26,14 @@ apply_one(void *ctx, const struct flow_mod *fm)
     struct learn_ctx *lc = ctx;
     int rc = flow_table_learn(lc->d->table, fm, lc->now);
 
+    if (rc == -ENOSPC) {
+        /* learn(limit=N): the table holds N flows of its cookie already */
+        snicd_log(SNICD_LOG_DEBUG, "learned flow in table %u not added: "
+                  "the learn's limit of %u flows with cookie 0x%llx is "
+                  "reached", fm->flow.table_id, fm->learn_limit,
+                  (unsigned long long)fm->flow.cookie);
+        return;
+    }
     if (rc < 0) {
         /* the flow table refuses what an add-flow would be refused for
          * (a goto_table backwards cannot come from learn) */

@@ -3,9 +3,11 @@
  * learn(...) in the datapath: the flow a packet learns reaches the control
  * thread through the worker's ring (dp_learn_drain()), goes into the flow
  * table, and the packets after it are switched by it; a flow still waiting
- * in the ring is not queued twice; a full ring drops and counts.
+ * in the ring is not queued twice; a full ring drops and counts; a learn's
+ * limit caps the flows of its cookie.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 
 #include "dp_test_env.h"
@@ -197,5 +199,54 @@ Test(dp_learn, fin_timeout_shortens_its_flows_timeouts)
         cr_assert_eq(flow_table_find(e.ft, 1)->flow.idle_timeout,
                      fin ? 5 : 60);
     }
+    dp_env_fini(&e);
+}
+
+/* learn(limit=N): what the control thread refuses past the limit */
+static unsigned limit_refused;
+
+static void
+apply_limited(void *ctx, const struct flow_mod *fm)
+{
+    struct dp_env *e = ctx;
+    int rc = flow_table_learn(e->ft, fm, e->now);
+
+    if (rc == -ENOSPC)
+        limit_refused++;
+    else
+        cr_assert_geq(rc, 0);
+}
+
+/* Open vSwitch's learn limit test: one learn, limit=1, packets from three
+ * MACs; only the first one's flow is learned, it is still refreshed, and
+ * the others change nothing. */
+Test(dp_learn, a_learns_limit_caps_the_flows_of_its_cookie)
+{
+    static const char *const flows[] = {
+        "table=0,in_port=1,actions=learn(table=1,cookie=0x1,limit=1,"
+        "dl_dst=dl_src),output:2",
+        NULL,
+    };
+    struct dp_env e;
+    struct capture cap;
+
+    limit_refused = 0;
+    dp_env_init(&e, 1000000000ull, flows);
+    for (uint8_t src = 0x0a; src < 0x0d; src++) {
+        cr_assert_eq(send_frame(&e, 1, src, 0x0b, &cap), 1);
+        cr_assert_eq(cap.port[0], 2);
+        snic_role_enter(&snic_control);
+        cr_assert_eq(dp_learn_drain(e.dp, apply_limited, NULL, &e), 1);
+        cr_assert_eq(dp_commit(e.dp), 0);
+    }
+    cr_assert_eq(flow_table_count(e.ft, 1), 1);
+    cr_assert_eq(limit_refused, 2);
+    /* the one learned is the first MAC's, and learning it again is a
+     * refresh, not a refusal */
+    cr_assert_eq(send_frame(&e, 1, 0x0a, 0x0b, &cap), 1);
+    snic_role_enter(&snic_control);
+    cr_assert_eq(dp_learn_drain(e.dp, apply_limited, NULL, &e), 1);
+    cr_assert_eq(limit_refused, 2);
+    cr_assert_eq(flow_table_count(e.ft, 1), 1);
     dp_env_fini(&e);
 }

@@ -78,10 +78,14 @@ static const struct reject rejects[] = {
     { "actions=fin_timeout(idle_timeout=5,priority=3)", -EINVAL,
       "fin_timeout: unknown argument 'priority=3'" },
     { "actions=fin_timeout(idle_timeout=65536)", -ERANGE, "out of range" },
-    { "actions=learn(limit=1,NXM_OF_ETH_SRC[])", -ENOTSUP,
-      "limit is not supported" },
-    { "actions=learn(result_dst=reg0[0],NXM_OF_ETH_SRC[])", -ENOTSUP,
-      "result_dst is not supported" },
+    { "actions=learn(limit=1,result_dst=reg0[0],NXM_OF_ETH_SRC[])",
+      -ENOTSUP, "result_dst is not supported (it writes whether the flow "
+      "was learned" },
+    { "actions=learn(delete_learned,NXM_OF_ETH_SRC[])", -ENOTSUP,
+      "delete_learned is not supported" },
+    { "actions=learn(limit=4294967296,NXM_OF_ETH_SRC[])", -ERANGE,
+      "learn limit" },
+    { "actions=learn(limit=x,NXM_OF_ETH_SRC[])", -EINVAL, "learn limit" },
     { "actions=learn(load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[])", -ENOTSUP,
       "a load into a header field is not supported" },
     { "actions=learn(load:5->NXM_OF_VLAN_TCI[])", -ENOTSUP,
@@ -213,6 +217,75 @@ Test(learn, build_reads_output_ports_as_open_vswitch)
         cr_assert_eq(flow_learn_build(a, &k, &out), 0);
         cr_assert_eq(out.flow.n_actions, 0, "port 0x%x", k.meta.regs[0]);
     }
+}
+
+Test(learn, limit_text_and_the_learned_flows_limit)
+{
+    struct flow_mod fm, out;
+    struct flow_key k = { 0 };
+
+    /* Open vSwitch's place for it: after the cookie, before the specs */
+    round_trip("actions=learn(table=1,cookie=0x1,limit=1,dl_dst=dl_src),"
+               "output:2",
+               "learn(table=1,cookie=0x1,limit=1,NXM_OF_ETH_DST[]="
+               "NXM_OF_ETH_SRC[]),output:2");
+    round_trip("actions=learn(limit=4294967295,limit=7,reg0[])",
+               "learn(table=1,limit=7,NXM_NX_REG0[])");
+    /* limit=0 is no limit: nothing kept, nothing printed */
+    round_trip("actions=learn(limit=3,reg0[],limit=0,reg1[])",
+               "learn(table=1,NXM_NX_REG0[],NXM_NX_REG1[])");
+    parse_ok("actions=learn(limit=0,reg0[])", &fm);
+    cr_assert_eq(fm.flow.n_actions, 2);
+    parse_ok("actions=learn(table=2,limit=3,cookie=0x9,reg0[])", &fm);
+    k.meta.regs[0] = 5;
+    cr_assert_eq(flow_learn_build(&fm.flow.actions[0], &k, &out), 0);
+    cr_assert_eq(out.learn_limit, 3);
+    cr_assert_eq(out.flow.cookie, 0x9);
+    cr_assert_eq(out.flow.n_actions, 0);
+    parse_ok("actions=learn(table=2,reg0[])", &fm);
+    cr_assert_eq(flow_learn_build(&fm.flow.actions[0], &k, &out), 0);
+    cr_assert_eq(out.learn_limit, 0);
+}
+
+Test(learn, a_limit_counts_the_tables_flows_of_the_learned_cookie)
+{
+    struct flow_table *t = flow_table_create(NULL, NULL);
+    struct flow_mod fm, other;
+    const uint64_t s = 1000000000ull;
+
+    cr_assert_not_null(t);
+    parse_ok("table=1,cookie=0x1,dl_dst=02:00:00:00:00:01,actions=output:3",
+             &fm);
+    fm.learn_limit = 2;
+    cr_assert_eq(flow_table_learn(t, &fm, 1 * s), 1);
+    /* another cookie, another table: not counted */
+    parse_ok("table=1,cookie=0x2,dl_dst=02:00:00:00:00:09,actions=drop",
+             &other);
+    cr_assert_eq(flow_table_apply(t, &other, 1 * s), 1);
+    parse_ok("table=2,cookie=0x1,dl_dst=02:00:00:00:00:09,actions=drop",
+             &other);
+    cr_assert_eq(flow_table_apply(t, &other, 1 * s), 1);
+    fm.flow.match.value.dl_dst[5] = 2;
+    cr_assert_eq(flow_table_learn(t, &fm, 2 * s), 1);
+    /* two flows of cookie 0x1 in table 1: the third is not learned */
+    fm.flow.match.value.dl_dst[5] = 3;
+    cr_assert_eq(flow_table_learn(t, &fm, 3 * s), -ENOSPC);
+    cr_assert_eq(flow_table_count(t, 1), 3);
+    /* one already there is still refreshed */
+    fm.flow.match.value.dl_dst[5] = 2;
+    cr_assert_eq(flow_table_learn(t, &fm, 4 * s), 0);
+    /* every flow of the cookie counts, learned or added */
+    fm.learn_limit = 3;
+    fm.flow.match.value.dl_dst[5] = 3;
+    parse_ok("table=1,cookie=0x1,dl_dst=02:00:00:00:00:08,actions=drop",
+             &other);
+    cr_assert_eq(flow_table_apply(t, &other, 4 * s), 1);
+    cr_assert_eq(flow_table_learn(t, &fm, 5 * s), -ENOSPC);
+    /* without a limit it is learned */
+    fm.learn_limit = 0;
+    cr_assert_eq(flow_table_learn(t, &fm, 6 * s), 1);
+    cr_assert_eq(flow_table_count(t, 1), 5);
+    flow_table_destroy(t);
 }
 
 Test(learn, a_learned_again_flow_restarts_its_hard_timeout_only)
