@@ -846,34 +846,34 @@ def conj_case(rnd):
 # packet counts add up per cookie on both sides.
 LEARN_KINDS = [
     # MAC learning, as Open vSwitch's own tests and Neutron write it
-    "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(to)s"
+    "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(lim)s%(to)s"
     "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])",
-    "learn(table=1,priority=%(p)d,cookie=%(c)#x,NXM_OF_VLAN_TCI[0..11],"
+    "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(lim)sNXM_OF_VLAN_TCI[0..11],"
     "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])",
     # the port from a register the flow loaded before the learn
     "load:%(port)d->NXM_NX_REG0[0..15],learn(table=1,priority=%(p)d,"
-    "cookie=%(c)#x,%(to)sNXM_OF_ETH_SRC[],NXM_OF_VLAN_TCI[0..11],"
+    "cookie=%(c)#x,%(lim)s%(to)sNXM_OF_ETH_SRC[],NXM_OF_VLAN_TCI[0..11],"
     "output:NXM_NX_REG0[0..15])",
     # Neutron's br-tun: the learned flow pops the tag, sets the tunnel
     # id and outputs to the 32-bit in_port
-    "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(to)s"
+    "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(lim)s%(to)s"
     "NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],"
     "load:0->NXM_OF_VLAN_TCI[],load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],"
     "output:OXM_OF_IN_PORT[])",
     # constants and loads into the learned flow (which has no output:
     # a packet it matches is dropped)
     "load:5->NXM_NX_REG1[0..15],"
-    "learn(table=1,priority=%(p)d,cookie=%(c)#x,dl_dst=dl_src,"
+    "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(lim)sdl_dst=dl_src,"
     "reg1[0..15]=0x5,load:0x%(port)x->NXM_NX_REG2[0..15],"
     "load:NXM_OF_IN_PORT[]->NXM_NX_REG3[0..15])",
 ]
 # the reverse direction of a TCP or UDP conversation
 LEARN_CONN = {
-    6: "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(to)seth_type=0x800,"
+    6: "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(lim)s%(to)seth_type=0x800,"
        "nw_proto=6,NXM_OF_IP_SRC[]=NXM_OF_IP_DST[],"
        "NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],NXM_OF_TCP_SRC[]=NXM_OF_TCP_DST[],"
        "NXM_OF_TCP_DST[]=NXM_OF_TCP_SRC[],output:NXM_OF_IN_PORT[])",
-    17: "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(to)seth_type=0x800,"
+    17: "learn(table=1,priority=%(p)d,cookie=%(c)#x,%(lim)s%(to)seth_type=0x800,"
         "nw_proto=17,NXM_OF_IP_SRC[]=NXM_OF_IP_DST[],udp_src=udp_dst,"
         "udp_dst=udp_src,output:NXM_OF_IN_PORT[])",
 }
@@ -913,10 +913,10 @@ def _learn_frame(rnd):
 
 def learn_case(rnd):
     """learn(...) in table 0 (MAC learning, a conversation's reverse
-    direction, constants, loads, registers), then resubmit to table 1,
-    where the learned flows land above a catch-all; the frames repeat
-    hosts and conversations, so later frames meet what earlier ones
-    learned. The differential test translates every frame afresh, in
+    direction, constants, loads, registers, limit=), then resubmit to
+    table 1, where the learned flows land above a catch-all; the frames
+    repeat hosts and conversations, so later frames meet what earlier
+    ones learned. The differential test translates every frame afresh, in
     order, and snicd installs what a frame learned before the next
     (ovsdiff_dp drains the learn rings), so both sides see the same
     table for each frame."""
@@ -930,7 +930,10 @@ def learn_case(rnd):
         return {"p": prios[i], "c": 0x100 * (i + 1),
                 "port": rnd.choice(PORTS + [65530, 65531, 0]),
                 "to": rnd.choice(["", "", "hard_timeout=300,",
-                                  "idle_timeout=300,"])}
+                                  "idle_timeout=300,"]),
+                # at most N flows of the learn's cookie in table 1
+                "lim": rnd.choice(["", "", "limit=1,", "limit=2,",
+                                   "limit=3,"])}
     for n, k in enumerate(kinds):
         after = rnd.choice(["resubmit(,1)", "resubmit(,1)",
                             "output:%d" % rnd.choice(PORTS)])
