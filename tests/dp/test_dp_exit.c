@@ -12,25 +12,6 @@
 #include "dp_test_capture.h"
 #include "dp_test_env.h"
 
-/* The frame in on port 1, as one call and as a burst of one: both paths
- * must give the same outputs. */
-static void
-send_frame(struct dp_env *e, const uint8_t *f, size_t n, struct capture *cap)
-{
-    struct capture again;
-    struct t_pkt tp;
-
-    memset(cap, 0, sizeof(*cap));
-    t_pkt_load(&tp, f, n);
-    dp_env_run(e, &tp.buf, 1, false, capture, cap);
-    memset(&again, 0, sizeof(again));
-    t_pkt_load(&tp, f, n);
-    dp_env_run(e, &tp.buf, 1, true, capture, &again);
-    cr_assert_eq(again.n, cap->n);
-    for (unsigned i = 0; i < cap->n; i++)
-        cr_expect_eq(again.port[i], cap->port[i]);
-}
-
 static size_t
 udp_frame(uint8_t *f)
 {
@@ -49,7 +30,7 @@ Test(dp_exit, ends_the_list)
     size_t n = udp_frame(f);
 
     dp_env_init(&e, 0, flows);
-    send_frame(&e, f, n, &c);
+    dp_env_run_both(&e, f, n, &c);
     cr_assert_eq(c.n, 1);
     cr_expect_eq(c.port[0], 2);
     cr_expect_eq(dp_env_hits(&e, 1), 2);
@@ -73,7 +54,7 @@ Test(dp_exit, ends_the_resubmits_and_the_tables)
     size_t n = udp_frame(f);
 
     dp_env_init(&e, 0, flows);
-    send_frame(&e, f, n, &c);
+    dp_env_run_both(&e, f, n, &c);
     cr_assert_eq(c.n, 2);
     cr_expect_eq(c.port[0], 2);
     cr_expect_eq(c.port[1], 3);
@@ -96,7 +77,7 @@ Test(dp_exit, the_action_set_does_not_run)
     size_t n = udp_frame(f);
 
     dp_env_init(&e, 0, flows);
-    send_frame(&e, f, n, &c);
+    dp_env_run_both(&e, f, n, &c);
     cr_assert_eq(c.n, 1);
     cr_expect_eq(c.port[0], 2);
     dp_env_fini(&e);
@@ -118,7 +99,7 @@ Test(dp_exit, inside_a_clone_ends_the_list)
     size_t n = udp_frame(f);
 
     dp_env_init(&e, 0, flows);
-    send_frame(&e, f, n, &c);
+    dp_env_run_both(&e, f, n, &c);
     cr_assert_eq(c.n, 1);
     cr_expect_eq(c.port[0], 2);
     cr_expect_eq(c.frame[0][11], 0x99);
@@ -138,7 +119,7 @@ Test(dp_exit, note_and_debug_change_nothing)
     size_t n = udp_frame(f);
 
     dp_env_init(&e, 0, flows);
-    send_frame(&e, f, n, &c);
+    dp_env_run_both(&e, f, n, &c);
     cr_assert_eq(c.n, 2);
     cr_expect_eq(c.port[0], 2);
     cr_expect_eq(c.port[1], 3);
