@@ -18,6 +18,20 @@ import random
 import ovsdiff_gen as g
 
 
+def _directed(lines, seed):
+    """A directed case: @lines as OpenFlow 1.3 flows with cookies 1..,
+    and six random frames (a fixed @seed) in on each port."""
+    flows = [("cookie=%d,%s" % (i + 1, f), True)
+             for i, f in enumerate(lines)]
+    rnd = random.Random(seed)
+    frames = []
+    for port in g.PORTS:
+        for _ in range(6):
+            _, f = g.random_frame(rnd, False, False, False)
+            frames.append((port, f))
+    return flows, frames
+
+
 def pipe_case():
     """(flows [(line, of13)], frames [(port, frame)])"""
     flows = [
@@ -42,15 +56,7 @@ def pipe_case():
         "table=0,priority=90,in_port=4 actions=output:3,note:00,"
         "goto_table:1",
     ]
-    flows = [("cookie=%d,%s" % (i + 1, f), True)
-             for i, f in enumerate(flows)]
-    rnd = random.Random(12)
-    frames = []
-    for port in g.PORTS:
-        for _ in range(6):
-            _, f = g.random_frame(rnd, False, False, False)
-            frames.append((port, f))
-    return flows, frames
+    return _directed(flows, 12)
 
 
 def clone_case():
@@ -90,12 +96,4 @@ def clone_case():
         "table=6,priority=100 actions=set_field:3->reg0,"
         "output:NXM_NX_REG0[0..15]",
     ]
-    flows = [("cookie=%d,%s" % (i + 1, f), True)
-             for i, f in enumerate(flows)]
-    rnd = random.Random(13)
-    frames = []
-    for port in g.PORTS:
-        for _ in range(6):
-            _, f = g.random_frame(rnd, False, False, False)
-            frames.append((port, f))
-    return flows, frames
+    return _directed(flows, 13)
