@@ -10,6 +10,7 @@
 
 #include "dp_priv.h"
 #include "dp_wire.h"
+#include "wide128.h"
 
 /* ---- VLAN ---- */
 
@@ -38,29 +39,6 @@ mod_tci(struct dp_pkt *pkt, uint16_t keep_mask, uint16_t bits, bool push)
 
 /* ---- registers ---- */
 
-/* @x >> @s (@right) or << @s on a 128-bit pair, 0 <= s < 128. */
-static void
-sf_shift(uint64_t x[2], unsigned s, bool right)
-{
-    if (s == 0)
-        return;
-    if (right) {
-        x[0] = s >= 64 ? x[1] >> (s - 64) : x[0] >> s | x[1] << (64 - s);
-        x[1] = s >= 64 ? 0 : x[1] >> s;
-    } else {
-        x[1] = s >= 64 ? x[0] << (s - 64) : x[1] << s | x[0] >> (64 - s);
-        x[0] = s >= 64 ? 0 : x[0] << s;
-    }
-}
-
-/* The low @n bits set, 1 <= n <= 128. */
-static void
-sf_ones(uint64_t x[2], unsigned n)
-{
-    x[0] = n >= 64 ? UINT64_MAX : (1ull << n) - 1;
-    x[1] = n >= 128 ? UINT64_MAX : n > 64 ? (1ull << (n - 64)) - 1 : 0;
-}
-
 /* A subfield of the packet: header fields in the frame (dp_hdr.c),
  * registers and metadata in pkt->meta, the
  * tunnel fields (tun_id, tun_src, tun_dst) in pkt->tun. False: a register
@@ -82,8 +60,8 @@ sf_get(const struct dp_pkt *pkt, const struct flow_subfield *sf,
         uint64_t ones[2];
 
         dp_hdr_get(pkt, sf->field, v);
-        sf_shift(v, sf->ofs, true);
-        sf_ones(ones, sf->n_bits);
+        wide_shr(v, sf->ofs);
+        wide_ones(ones, sf->n_bits);
         v[0] &= ones[0];
         v[1] &= ones[1];
         return true;
@@ -119,11 +97,11 @@ sf_set(struct dp_pkt *pkt, const struct flow_subfield *sf,
     if (flow_field_is_hdr(sf->field)) {
         uint64_t val[2] = { v[0], v[1] }, mask[2];
 
-        sf_ones(mask, sf->n_bits);
+        wide_ones(mask, sf->n_bits);
         val[0] &= mask[0];
         val[1] &= mask[1];
-        sf_shift(val, sf->ofs, false);
-        sf_shift(mask, sf->ofs, false);
+        wide_shl(val, sf->ofs);
+        wide_shl(mask, sf->ofs);
         dp_hdr_set(pkt, sf->field, val, mask);
         return;
     }

@@ -33,6 +33,7 @@
 
 #include "dp_priv.h"
 #include "dp_wire.h"
+#include "wide128.h"
 
 #define ND_TYPE_SOLICIT     135u
 #define ND_TYPE_ADVERT      136u
@@ -165,27 +166,6 @@ nd_patch(uint8_t *sum, uint8_t *p, const uint8_t *new, const uint8_t *chg,
     }
 }
 
-/* A value of @n bytes from v[] (v[0] the low 64 bits). */
-static void
-wide_to_bytes(const uint64_t v[2], uint8_t *b, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++) {
-        unsigned bit = 8 * (n - 1 - i);
-
-        b[i] = (uint8_t)(bit >= 64 ? v[1] >> (bit - 64) : v[0] >> bit);
-    }
-}
-
-static void
-bytes_to_wide(const uint8_t *b, unsigned n, uint64_t v[2])
-{
-    v[0] = v[1] = 0;
-    for (unsigned i = 0; i < n; i++) {
-        v[1] = v[1] << 8 | v[0] >> 56;
-        v[0] = v[0] << 8 | b[i];
-    }
-}
-
 void
 dp_nd_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2])
 {
@@ -193,9 +173,9 @@ dp_nd_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2])
 
     nd_extract(pkt, &f);
     if (field == FLOW_FIELD_ND_TARGET)
-        bytes_to_wide(f.target, 16, v);
+        wide_from_bytes(f.target, 16, v);
     else
-        bytes_to_wide(field == FLOW_FIELD_ND_SLL ? f.sll : f.tll, 6, v);
+        wide_from_bytes(field == FLOW_FIELD_ND_SLL ? f.sll : f.tll, 6, v);
 }
 
 void

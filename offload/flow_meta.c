@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "snic/flow.h"
+#include "wide128.h"
 
 struct meta_kind {
     const char *name;       /* reg, xreg, ... (then the index, if any) */
@@ -195,39 +196,6 @@ flow_field_set(struct flow_meta *m, unsigned field, const uint64_t v[2],
     }
 }
 
-/* x >> s and x << s on a 128-bit pair, 0 <= s < 128. */
-static void
-shr128(uint64_t x[2], unsigned s)
-{
-    if (s >= 64) {
-        x[0] = x[1] >> (s - 64);
-        x[1] = 0;
-    } else if (s > 0) {
-        x[0] = x[0] >> s | x[1] << (64 - s);
-        x[1] >>= s;
-    }
-}
-
-static void
-shl128(uint64_t x[2], unsigned s)
-{
-    if (s >= 64) {
-        x[1] = x[0] << (s - 64);
-        x[0] = 0;
-    } else if (s > 0) {
-        x[1] = x[1] << s | x[0] >> (64 - s);
-        x[0] <<= s;
-    }
-}
-
-/* The low @n bits set, 1 <= n <= 128. */
-static void
-ones128(uint64_t x[2], unsigned n)
-{
-    x[0] = n >= 64 ? UINT64_MAX : (1ull << n) - 1;
-    x[1] = n >= 128 ? UINT64_MAX : n > 64 ? (1ull << (n - 64)) - 1 : 0;
-}
-
 void
 flow_subfield_get(const struct flow_meta *m, const struct flow_subfield *sf,
                   uint64_t v[2])
@@ -235,8 +203,8 @@ flow_subfield_get(const struct flow_meta *m, const struct flow_subfield *sf,
     uint64_t ones[2];
 
     flow_field_get(m, sf->field, v);
-    shr128(v, sf->ofs);
-    ones128(ones, sf->n_bits);
+    wide_shr(v, sf->ofs);
+    wide_ones(ones, sf->n_bits);
     v[0] &= ones[0];
     v[1] &= ones[1];
 }
@@ -247,11 +215,11 @@ flow_subfield_set(struct flow_meta *m, const struct flow_subfield *sf,
 {
     uint64_t val[2] = { v[0], v[1] }, mask[2];
 
-    ones128(mask, sf->n_bits);
+    wide_ones(mask, sf->n_bits);
     val[0] &= mask[0];
     val[1] &= mask[1];
-    shl128(val, sf->ofs);
-    shl128(mask, sf->ofs);
+    wide_shl(val, sf->ofs);
+    wide_shl(mask, sf->ofs);
     flow_field_set(m, sf->field, val, mask);
 }
 
@@ -297,8 +265,8 @@ flow_key_subfield_get(const struct flow_key *k,
     }
     v[0] = tun_get(k, sf->field);
     v[1] = 0;
-    shr128(v, sf->ofs);
-    ones128(ones, sf->n_bits);
+    wide_shr(v, sf->ofs);
+    wide_ones(ones, sf->n_bits);
     v[0] &= ones[0];
 }
 
@@ -312,10 +280,10 @@ flow_key_subfield_set(struct flow_key *k, const struct flow_subfield *sf,
         flow_subfield_set(&k->meta, sf, v);
         return;
     }
-    ones128(mask, sf->n_bits);
+    wide_ones(mask, sf->n_bits);
     val[0] &= mask[0];
-    shl128(val, sf->ofs);
-    shl128(mask, sf->ofs);
+    wide_shl(val, sf->ofs);
+    wide_shl(mask, sf->ofs);
     tun_put(k, sf->field,
             (tun_get(k, sf->field) & ~mask[0]) | (val[0] & mask[0]));
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "flow_priv.h"
+#include "wide128.h"
 
 int
 fp_hdr_subfield(struct fp_act_state *st, const struct fp_tok *tok,
@@ -72,17 +73,6 @@ fp_hdr_subfield(struct fp_act_state *st, const struct fp_tok *tok,
     return fp_act_prereq(st, tok, pr, why);
 }
 
-/* A value of @n bytes, network order, as v[0] (low 64 bits), v[1]. */
-static void
-bytes_to_wide(const uint8_t *b, unsigned n, uint64_t v[2])
-{
-    v[0] = v[1] = 0;
-    for (unsigned i = 0; i < n; i++) {
-        v[1] = v[1] << 8 | v[0] >> 56;
-        v[0] = v[0] << 8 | b[i];
-    }
-}
-
 /* The header fields whose set_field is kept as loads: the ones no mod_*
  * action (flow_parse_act.c's table) writes. */
 static bool
@@ -131,20 +121,20 @@ fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
         uint8_t mac[6], mk[6];
 
         rc = fp_mac_masked(c, &t, what, mac, mk);
-        bytes_to_wide(mac, 6, v);
-        bytes_to_wide(mk, 6, m);
+        wide_from_bytes(mac, 6, v);
+        wide_from_bytes(mk, 6, m);
     } else if (field == FLOW_FIELD_ARP_SPA || field == FLOW_FIELD_ARP_TPA) {
         flow_be32 a, mk;
 
         rc = fp_ipv4_masked(c, &t, what, &a, &mk);
-        bytes_to_wide((const uint8_t *)&a, 4, v);
-        bytes_to_wide((const uint8_t *)&mk, 4, m);
+        wide_from_bytes((const uint8_t *)&a, 4, v);
+        wide_from_bytes((const uint8_t *)&mk, 4, m);
     } else if (flow_hdr_width(field) == 128) {
         uint8_t a[16], mk[16];
 
         rc = fp_ipv6_masked(c, &t, what, a, mk);
-        bytes_to_wide(a, 16, v);
-        bytes_to_wide(mk, 16, m);
+        wide_from_bytes(a, 16, v);
+        wide_from_bytes(mk, 16, m);
     } else {
         unsigned w = flow_hdr_width(field);
 

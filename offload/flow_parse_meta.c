@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "flow_priv.h"
+#include "wide128.h"
 
 #define FIELDS_EXPECTED "reg0..reg15, xreg0..xreg7, xxreg0..xxreg3, " \
     "metadata, pkt_mark, tun_id, tun_src, tun_dst, or an NXM/OXM name " \
@@ -281,19 +282,6 @@ fp_masked_loads(struct fp_act_state *st, const struct fp_tok *tok,
     return 0;
 }
 
-/* x << s on a 128-bit pair, s < 128 */
-static void
-shift_up(uint64_t x[2], unsigned s)
-{
-    if (s >= 64) {
-        x[1] = x[0] << (s - 64);
-        x[0] = 0;
-    } else if (s > 0) {
-        x[1] = x[1] << s | x[0] >> (64 - s);
-        x[0] <<= s;
-    }
-}
-
 static int
 act_load(struct fp_act_state *st, const struct fp_tok *tok)
 {
@@ -334,8 +322,8 @@ act_load(struct fp_act_state *st, const struct fp_tok *tok)
         if (wv[1] != 0) {
             ones[1] = dst.n_bits >= 128 ? UINT64_MAX
                                         : (1ull << (dst.n_bits - 64)) - 1;
-            shift_up(wv, dst.ofs);
-            shift_up(ones, dst.ofs);
+            wide_shl(wv, dst.ofs);
+            wide_shl(ones, dst.ofs);
             return fp_masked_loads(st, tok, dst.field, wv, ones,
                                    FLOW_ACT_F_WIDE_LOAD);
         }
