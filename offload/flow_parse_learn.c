@@ -12,8 +12,10 @@
  *
  * Prerequisites are checked as Open vSwitch checks them: a source field's
  * against the learning flow's match (NXM_OF_IP_SRC[] as a source needs
- * ip), a destination's against the constants matched before it
- * (eth_type=0x800 before NXM_OF_IP_DST[]=...).
+ * ip), or, after push_mpls/pop_mpls, against the EtherType the last of
+ * them leaves (pop_mpls:0x0800 then NXM_OF_IP_DST[] is fine); a
+ * destination's against the constants matched before it (eth_type=0x800
+ * before NXM_OF_IP_DST[]=...).
  *
  * fin_idle_timeout/fin_hard_timeout give the learned flow a fin_timeout
  * action first, as Open vSwitch does. fin_timeout(idle_timeout=N,
@@ -39,6 +41,7 @@
 
 struct lstate {
     struct fp_ctx *c;
+    struct fp_act_state *st;
     struct flow_match lm;       /* the learned match's constants so far */
     struct flow_action *fin;    /* the FIN spec, once there is one */
     struct flow_action *limit;  /* the LIMIT spec, once there is one */
@@ -163,12 +166,44 @@ add_spec(struct fp_act_state *st, const struct fp_tok *tok, unsigned kind,
     return rc;
 }
 
+/* A source after push_mpls/pop_mpls: the packet is what the last of
+ * them left (pop_mpls:0x0800 leaves IPv4), with no protocol above it
+ * known, as the rest of the action list is checked (flow_parse_act.c).
+ * At packet time the learn reads the frame as the pop left it. */
+static bool
+changed_prereq_ok(const struct fp_act_state *st, unsigned field)
+{
+    bool ip4 = st->dl_type == 0x0800, ip6 = st->dl_type == 0x86dd;
+
+    switch (fp_learn_field_prereq(field)) {
+    case FP_LP_NONE:
+        return true;
+    case FP_LP_IPV4:
+        return ip4;
+    case FP_LP_IP:
+        return ip4 || ip6;
+    default:
+        return false;
+    }
+}
+
 static int
 check_src(struct lstate *ls, const struct fp_tok *tok,
           const struct flow_subfield *sf)
 {
     char n[32];
 
+    if (ls->st->l3_changed) {
+        if (changed_prereq_ok(ls->st, sf->field))
+            return 0;
+        flow_learn_field_nxm_name(sf->field, n, sizeof(n));
+        return fp_fail(ls->c, -EINVAL, tok, "learn: the source %s needs "
+                       "%s, but after push_mpls/pop_mpls the packet is "
+                       "EtherType 0x%04x%s", n, prereq_text(sf->field),
+                       ls->st->dl_type,
+                       ls->st->dl_type == 0x0800 || ls->st->dl_type == 0x86dd
+                       ? " with no known protocol" : "");
+    }
     if (prereq_ok(&ls->c->fm.flow.match, sf->field))
         return 0;
     flow_learn_field_nxm_name(sf->field, n, sizeof(n));
@@ -436,7 +471,7 @@ fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok)
 {
     struct fp_ctx *c = st->c;
     struct flow *f = &c->fm.flow;
-    struct lstate ls = { .c = c };
+    struct lstate ls = { .c = c, .st = st };
     struct flow_action *h;
     struct fp_inner in = { .text = NULL };
     unsigned at;

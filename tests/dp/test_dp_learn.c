@@ -250,3 +250,43 @@ Test(dp_learn, a_learns_limit_caps_the_flows_of_its_cookie)
     cr_assert_eq(flow_table_count(e.ft, 1), 1);
     dp_env_fini(&e);
 }
+
+/* Open vSwitch's MPLS test flow: pop_mpls:0x0800 then a learn reading
+ * the IPv4 destination. The learn reads the packet as the pop left it
+ * (Open vSwitch re-parses it after the pop), so an MPLS frame learns
+ * its inner IPv4 header's address. */
+Test(dp_learn, a_learn_after_pop_mpls_reads_the_inner_ipv4_header)
+{
+    static const char *const flows[] = {
+        "table=0,cookie=0xd,actions=pop_mpls:0x0800,learn(table=1,"
+        "hard_timeout=60,eth_type=0x800,nw_proto=6,"
+        "OXM_OF_IPV4_SRC[]=OXM_OF_IPV4_DST[]),output:2",
+        NULL,
+    };
+    struct dp_env e;
+    struct capture cap;
+    uint8_t ip[128], f[160];
+    size_t n = t_frame_ip4(ip, -1, 6, 1000, 80, 0);
+    struct flow_key k = { 0 };
+    struct t_pkt tp;
+
+    dp_env_init(&e, 1000000000ull, flows);
+    /* Ethernet, one label with BOS, then the IPv4 packet */
+    memcpy(f, ip, 12);
+    t_wr16(f + 12, 0x8847);
+    t_wr16(f + 14, 0x0002);
+    t_wr16(f + 16, 0x0140);
+    memcpy(f + 18, ip + 14, n - 14);
+    t_pkt_load(&tp, f, n + 4);
+    memset(&cap, 0, sizeof(cap));
+    dp_worker_online(e.w);
+    cr_assert_eq(dp_worker_process(e.w, &tp.buf, 1, capture, &cap), 1);
+    dp_worker_quiesce(e.w);
+    dp_worker_offline(e.w);
+    cr_assert_eq(drain(&e), 1);
+    k.dl_type = htons(0x0800);
+    k.nw_proto = 6;
+    k.nw_src = htonl(0x0a000002);       /* the inner packet's 10.0.0.2 */
+    cr_assert_not_null(flow_table_lookup(e.ft, 1, &k));
+    dp_env_fini(&e);
+}

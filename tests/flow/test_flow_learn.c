@@ -73,6 +73,16 @@ static const struct reject rejects[] = {
     { "actions=learn(table=1,eth_type=0x800,"
       "NXM_OF_IP_SRC[]=NXM_OF_IP_DST[])", -EINVAL,
       "the source NXM_OF_IP_DST needs the flow to match ip" },
+    /* after push_mpls the packet is MPLS: no IP source any more */
+    { "ip,actions=push_mpls:0x8847,learn(eth_type=0x800,"
+      "NXM_OF_IP_SRC[]=NXM_OF_IP_DST[])", -EINVAL,
+      "the source NXM_OF_IP_DST needs ip (eth_type=0x800), but after "
+      "push_mpls/pop_mpls the packet is EtherType 0x8847" },
+    /* pop_mpls:0x0800 promises IPv4, not TCP */
+    { "actions=pop_mpls:0x0800,learn(eth_type=0x800,nw_proto=6,"
+      "NXM_OF_TCP_SRC[]=NXM_OF_TCP_DST[])", -EINVAL,
+      "after push_mpls/pop_mpls the packet is EtherType 0x0800 with no "
+      "known protocol" },
     { "actions=learn(NXM_OF_ETH_DST[]=NXM_OF_VLAN_TCI[])", -EINVAL,
       "the source has 16 bits and the destination 48" },
     { "actions=fin_timeout(idle_timeout=5,priority=3)", -EINVAL,
@@ -393,4 +403,29 @@ Test(learn, neutrons_br_tun_learn)
     k.in_port = FLOW_PORT_LOCAL;
     cr_assert_eq(flow_learn_build(learn_of(&fm), &k, &out), 0);
     cr_assert_eq(out.flow.n_actions, 2);
+}
+
+/* Open vSwitch checks a learn's sources against the packet as the actions
+ * before it leave it: after pop_mpls:0x0800 the packet is IPv4 (its
+ * ofproto-dpif MPLS test flow) */
+Test(learn, a_source_after_pop_mpls_is_checked_against_the_popped_type)
+{
+    struct flow_mod fm, out;
+    struct flow_key k = { 0 };
+
+    round_trip("cookie=0xd dl_src=60:66:66:66:00:07 actions=pop_mpls:0x0800,"
+               "learn(table=1,hard_timeout=60,eth_type=0x800,nw_proto=6,"
+               "OXM_OF_IPV4_SRC[]=OXM_OF_IPV4_DST[]),controller",
+               "pop_mpls:0x0800,learn(table=1,hard_timeout=60,"
+               "eth_type=0x800,nw_proto=6,NXM_OF_IP_SRC[]=NXM_OF_IP_DST[]),"
+               "CONTROLLER:65535");
+    parse_ok("mpls,actions=pop_mpls:0x86dd,learn(NXM_NX_REG0[0..7]="
+             "NXM_OF_IP_PROTO[])", &fm);
+    /* the learn reads the popped packet's header */
+    parse_ok("actions=pop_mpls:0x0800,learn(table=1,eth_type=0x800,"
+             "NXM_OF_IP_SRC[]=NXM_OF_IP_DST[])", &fm);
+    k.dl_type = htons(0x0800);
+    k.nw_dst = htonl(0x0a000009);
+    cr_assert_eq(flow_learn_build(learn_of(&fm), &k, &out), 0);
+    cr_assert_eq(ntohl(out.flow.match.value.nw_src), 0x0a000009);
 }

@@ -103,6 +103,13 @@ def _match(rnd):
     return "dl_src=%s" % rnd.choice(g.MACS[:3]), None, None
 
 
+# Open vSwitch's MPLS test flow's learn: its sources are checked against
+# the EtherType pop_mpls leaves, not the flow's match
+LEARN_AFTER_POP = ("learn(table=1,priority=2000,hard_timeout=60,cookie=0x100,"
+                   "eth_type=0x800,nw_proto=6,"
+                   "OXM_OF_IPV4_SRC[]=OXM_OF_IPV4_DST[])")
+
+
 def _actions(rnd, depth, orig, table):
     """A random action list for a flow of @table whose match promises
     @depth entries (None: unknown) and EtherType @orig (None: unknown).
@@ -153,6 +160,11 @@ def _actions(rnd, depth, orig, table):
             acts.append("pop_mpls:0x%04x" % etype)
             depth = 0
             popped = True
+            if etype == g.ETH_IP and rnd.random() < 0.4:
+                # a learn reading the popped IPv4 header (Open vSwitch
+                # parses the packet again after the pop); its flows drop
+                # what table 1 would take from that source
+                acts.append(LEARN_AFTER_POP)
         elif r < 0.46:
             acts.append(rnd.choice([
                 "set_mpls_label:%d" % rnd.choice(LABELS),
