@@ -98,10 +98,14 @@ flow_field_by_name(const char *s, size_t len)
 
         for (int pass = 0; pass < 2; pass++) {
             const char *base = pass ? k->nxm : k->name;
-            size_t blen = strlen(base);
             unsigned index = 0;
-            size_t j;
+            size_t blen, j;
 
+            /* most names differ at once: no strlen() for them (every
+             * token of every flow line is looked up here) */
+            if (len == 0 || s[0] != base[0])
+                continue;
+            blen = strlen(base);
             if (len < blen || memcmp(s, base, blen) != 0)
                 continue;
             if (k->count == 1) {

@@ -267,14 +267,19 @@ fp_mpls_action(struct fp_act_state *st, const struct fp_tok *tok,
                            "argument");
         return fp_act_append(st, tok, FLOW_ACT_DEC_MPLS_TTL, &a);
     }
-    for (size_t i = 0; i < N_MPLS_FIELDS; i++) {
+    /* set_mpls_*: the field's name after "set_" (every action token
+     * comes through here, so no name is formatted before it matches) */
+    for (size_t i = 0; tok->klen > 4 && strncasecmp(tok->key, "set_", 4) == 0
+                       && i < N_MPLS_FIELDS; i++) {
+        struct fp_tok field = *tok;
         char name[24];
 
-        if (mpls_fields[i].type == 0)
+        field.key += 4;
+        field.klen -= 4;
+        if (mpls_fields[i].type == 0 || !fp_key_is_ci(&field,
+                                                      mpls_fields[i].name))
             continue;
         snprintf(name, sizeof(name), "set_%s", mpls_fields[i].name);
-        if (!fp_key_is_ci(tok, name))
-            continue;
         rc = fp_uint(st->c, tok, tok->val, tok->val ? tok->vlen : 0,
                      mpls_fields[i].max, name, i == MF_LABEL ? "a label "
                      "0..1048575" : i == MF_TC ? "0..7" : "0..255", &v);

@@ -98,14 +98,6 @@ fp_next_token(const char *line, size_t *pos, struct fp_tok *tok)
     return true;
 }
 
-bool
-fp_key_is_ci(const struct fp_tok *tok, const char *key)
-{
-    size_t n = strlen(key);
-
-    return tok->klen == n && strncasecmp(tok->key, key, n) == 0;
-}
-
 int
 fp_check_closed(struct fp_ctx *c, const struct fp_tok *tok)
 {
@@ -113,14 +105,6 @@ fp_check_closed(struct fp_ctx *c, const struct fp_tok *tok)
         return 0;
     return fp_fail(c, -EINVAL, tok, "unbalanced parentheses: a '(' is not "
                    "closed before the end of the line");
-}
-
-bool
-fp_key_is(const struct fp_tok *tok, const char *key)
-{
-    size_t n = strlen(key);
-
-    return tok->klen == n && memcmp(tok->key, key, n) == 0;
 }
 
 static void

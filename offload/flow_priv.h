@@ -10,9 +10,12 @@
 #ifndef SNIC_OFFLOAD_FLOW_PRIV_H
 #define SNIC_OFFLOAD_FLOW_PRIV_H
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 
 #include "snic/flow.h"
 
@@ -114,7 +117,20 @@ bool fp_inner_next(const struct fp_ctx *c, struct fp_inner *in,
                    struct fp_tok *t);
 void fp_inner_close(struct fp_inner *in);
 
-bool fp_key_is(const struct fp_tok *tok, const char *key);
+/* Is @tok's key exactly @key? Inline, and without strlen(@key): every
+ * token of every line is compared against long tables of names (match
+ * fields, actions), most of them differing at the first byte, so this
+ * is on the path of every flow set up (docs/benchmarks.md, "Flow
+ * setup"). strncmp() stops at @key's end, which then must be the
+ * token's. */
+static inline bool
+fp_key_is(const struct fp_tok *tok, const char *key)
+{
+    size_t n = tok->klen;
+
+    return key[0] == (n > 0 ? tok->key[0] : '\0')
+           && strncmp(tok->key, key, n) == 0 && key[n] == '\0';
+}
 
 /* The value of hexadecimal digit @ch, or -1. */
 int fp_hex_digit(char ch);
@@ -129,7 +145,15 @@ int fp_subfield_bits(struct fp_ctx *c, const struct fp_tok *tok,
                      size_t nlen, unsigned field, unsigned width,
                      struct flow_subfield *sf);
 /* Same, ignoring case (action names: ovs-ofctl takes DROP and Output:1). */
-bool fp_key_is_ci(const struct fp_tok *tok, const char *key);
+static inline bool
+fp_key_is_ci(const struct fp_tok *tok, const char *key)
+{
+    size_t n = tok->klen;
+
+    return tolower((unsigned char)key[0])
+               == (n > 0 ? tolower((unsigned char)tok->key[0]) : '\0')
+           && strncasecmp(tok->key, key, n) == 0 && key[n] == '\0';
+}
 
 /* Value readers. @what names the field in messages, @expect says what a
  * correct value looks like. Decimal or 0x hexadecimal. */
