@@ -226,6 +226,14 @@ get_sub(struct dp_cls *cls, unsigned table, const struct flow_key *mask)
 
 /* ---- staging ---- */
 
+/* A whole number of cache lines, line-aligned, so the header and first
+ * actions share the first line. */
+static size_t
+rule_alloc_size(unsigned n_actions, unsigned n_words)
+{
+    return (dp_rule_size(n_actions, n_words) + 63) & ~(size_t)63;
+}
+
 /* A rule for flow @f, whose match @m is normalised. */
 static struct dp_rule *
 rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
@@ -245,9 +253,7 @@ rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
             map |= 1u << i;
             n++;
         }
-    /* a whole number of cache lines, line-aligned, so the header and
-     * first actions share the first line */
-    size = (dp_rule_size(f->n_actions, n) + 63) & ~(size_t)63;
+    size = rule_alloc_size(f->n_actions, n);
     r = aligned_alloc(64, size);
     if (r == NULL)
         return NULL;
@@ -398,6 +404,24 @@ void
 dp_cls_get_stats(const struct dp_cls *cls, struct dp_cls_stats *st)
 {
     *st = cls->stats;
+}
+
+void
+dp_cls_get_mem(const struct dp_cls *cls, struct dp_cls_mem *m)
+{
+    const struct wflow *f;
+    const struct wsub *s;
+
+    memset(m, 0, sizeof(*m));
+    m->flows = snic_hmap_count(&cls->flows);
+    m->wflow_bytes = m->flows * sizeof(*f);
+    m->index_bytes = dp_hmap_bytes(&cls->flows)
+                     + dp_hmap_bytes(&cls->subs);
+    SNIC_HMAP_FOR_EACH(f, node, &cls->flows)
+        m->rule_bytes += rule_alloc_size(f->rule->n_actions,
+                                         f->rule->n_match_words);
+    SNIC_HMAP_FOR_EACH(s, node, &cls->subs)
+        dp_wsub_mem(s, m);
 }
 
 size_t

@@ -632,3 +632,26 @@ out:
     s->next_is_spare = false;
     s->dirty = false;
 }
+
+/* ---- accounting ---- */
+
+static size_t
+copy_bytes(const struct subtable *st)
+{
+    return sizeof(*st)
+           + (st->slot_mask + 1) * st->stride * sizeof(st->slots[0]);
+}
+
+void
+dp_wsub_mem(const struct wsub *s, struct dp_cls_mem *m)
+{
+    m->index_bytes += sizeof(*s) + s->cap * sizeof(s->flows[0])
+                      + dp_hmap_bytes(&s->groups)
+                      + dp_hmap_bytes(&s->prios)
+                      + snic_hmap_count(&s->prios) * sizeof(struct wprio)
+                      + (s->cap_lag + s->cap_chg) * sizeof(s->lag[0]);
+    if (s->pub != NULL)
+        m->pub_bytes += copy_bytes(s->pub);
+    if (s->spare != NULL)
+        m->spare_bytes += copy_bytes(s->spare);
+}

@@ -111,6 +111,18 @@ void dp_wsub_unprepare(struct wsub *s);
 /* s->next_pub is published: it becomes pub, the old pub the spare. */
 void dp_wsub_adopt(struct wsub *s);
 
+/* The bytes of @m's bucket array. */
+static inline size_t
+dp_hmap_bytes(const struct snic_hmap *m)
+{
+    return m->buckets != NULL
+           ? snic_hmap_buckets(m) * sizeof(m->buckets[0]) : 0;
+}
+
+/* Add what @s holds besides its flows' rules and records to @m
+ * (index_bytes, pub_bytes, spare_bytes). */
+void dp_wsub_mem(const struct wsub *s, struct dp_cls_mem *m);
+
 /* Unreference a published subtable (frees it, and unreferences its
  * rules, when the last holder goes). */
 void dp_subtable_unref(struct subtable *st);

@@ -458,6 +458,20 @@ struct dp_cls_stats {
     uint64_t copies_synced;
 };
 void dp_cls_get_stats(const struct dp_cls *cls, struct dp_cls_stats *st);
+/* What the classifier's flows hold, by structure (bytes asked of the
+ * allocator, its own overhead not counted), for benchmarks and tests:
+ * where the memory per flow goes. O(flows + subtables). */
+struct dp_cls_mem {
+    size_t flows;
+    size_t rule_bytes;      /* the staged flows' rules (line-rounded) */
+    size_t wflow_bytes;     /* the writer's record of each flow */
+    size_t index_bytes;     /* bucket arrays (flows by id, groups,
+                             * priorities), per-subtable flow arrays,
+                             * keys waiting for the next publish */
+    size_t pub_bytes;       /* the published copies' slots */
+    size_t spare_bytes;     /* the spare copies' slots (dp_cls_wsub.h) */
+};
+void dp_cls_get_mem(const struct dp_cls *cls, struct dp_cls_mem *m);
 
 /* ------------------------------------------------------------------------
  * QSBR (dp_qsbr.c): quiescent-state-based reclamation

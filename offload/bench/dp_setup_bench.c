@@ -14,8 +14,10 @@
  * that the neighbours on a shared machine do not count), the worst and
  * median batch, and the heap the
  * flows hold (glibc's mallinfo2: bytes in use after the adds, less before,
- * per flow), for the classifier alone (dp_flow_put of ready flows) and for
- * the whole (flow table + classifier). With DP_SETUP_PHASE=add only the
+ * per flow), for the flow table alone, the classifier alone (dp_flow_put
+ * of ready flows) and the whole (flow table + classifier), and the
+ * classifier's bytes by structure (dp_cls_get_mem(): its slot copies
+ * are mmapped, outside mallinfo2's count). With DP_SETUP_PHASE=add only the
  * adds run (for callgrind: instructions per flow, independent of load).
  */
 #include <arpa/inet.h>
@@ -77,6 +79,47 @@ apply_line(struct flow_table *ft, const char *text, enum flow_cmd cmd)
     return flow_table_apply(ft, &fm, 0);
 }
 
+/* The classifier's memory by structure (dp_cls_get_mem), per flow; the
+ * slot copies are large enough to be mmapped, which mallinfo2's
+ * uordblks does not count. */
+static void
+print_cls_mem(const struct dp *dp)
+{
+    struct dp_cls_mem m;
+    double n;
+
+    dp_cls_get_mem(dp_classifier(dp), &m);
+    n = m.flows > 0 ? (double)m.flows : 1.0;
+    printf("  classifier per flow: rule %.0f, writer's record %.0f, "
+           "indexes %.0f, published slots %.0f, spare slots %.0f: %.0f "
+           "bytes\n", m.rule_bytes / n, m.wflow_bytes / n,
+           m.index_bytes / n, m.pub_bytes / n, m.spare_bytes / n,
+           (m.rule_bytes + m.wflow_bytes + m.index_bytes + m.pub_bytes
+            + m.spare_bytes) / n);
+}
+
+/* The flow table alone (no listener): parse and apply. */
+static int
+table_only(uint32_t n)
+{
+    size_t before = heap_used(), after;
+    struct flow_table *ft = flow_table_create(NULL, NULL);
+    char text[160];
+
+    if (ft == NULL)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        line(text, sizeof(text), i);
+        if (apply_line(ft, text, FLOW_CMD_ADD) < 0)
+            return -1;
+    }
+    after = heap_used();
+    printf("flow table only: %.0f bytes per flow\n",
+           (double)(after - before) / n);
+    flow_table_destroy(ft);
+    return 0;
+}
+
 /* The classifier alone: ready flows straight into dp_flow_put. */
 static int
 classifier_only(uint32_t n, uint32_t batch)
@@ -106,6 +149,7 @@ classifier_only(uint32_t n, uint32_t batch)
     printf("classifier only: %u flows in %.3f s: %.0f flows/s, %.0f bytes "
            "per flow\n", n, now_s() - t0, n / (now_s() - t0),
            (double)(after - before) / n);
+    print_cls_mem(dp);
     dp_destroy(dp);
     return 0;
 }
@@ -128,6 +172,10 @@ main(int argc, char **argv)
     if (n == 0 || batch == 0) {
         fprintf(stderr, "usage: dp_setup_bench [FLOWS [BATCH]] (both > 0)\n");
         return 2;
+    }
+    if (!add_only && table_only(n) < 0) {
+        fprintf(stderr, "dp_setup_bench: flow table run failed\n");
+        return 1;
     }
     if (!add_only && classifier_only(n, batch) < 0) {
         fprintf(stderr, "dp_setup_bench: classifier run failed\n");
@@ -161,6 +209,7 @@ main(int argc, char **argv)
            "classifier)\n", n, t_add, n / t_add, batch,
            lat[n_batches / 2] * 1e3, lat[n_batches - 1] * 1e3,
            (double)(after - before) / n);
+    print_cls_mem(dp);
     if (!add_only) {
         t0 = now_s();
         if (apply_line(ft, "udp actions=output:3", FLOW_CMD_MODIFY) < 0

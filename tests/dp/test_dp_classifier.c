@@ -488,6 +488,55 @@ Test(dp_classifier, publish_cost_follows_the_changes)
     dp_destroy(dp);
 }
 
+/* dp_cls_get_mem() counts what the flows hold: a rule each (whole cache
+ * lines), the writer's records, and the slots of both copies of a
+ * subtable once two publishes have made a spare; nothing once the flows
+ * are gone and their subtable is swept. */
+Test(dp_classifier, memory_is_counted_by_structure)
+{
+    struct dp *dp = dp_create(NULL, NULL);
+    struct dp_cls_mem m1, m2, m0;
+
+    snic_role_enter(&snic_control);
+    cr_assert_not_null(dp);
+    for (uint32_t i = 0; i < 1000; i++)
+        put_exact(dp, i + 1, i, 100, 2);
+    cr_assert_eq(dp_commit(dp), 0);
+    put_exact(dp, 5000, 5000, 100, 2);
+    cr_assert_eq(dp_commit(dp), 0);
+    cr_assert_eq(dp_flow_del(dp, 5000), 0);
+    cr_assert_eq(dp_commit(dp), 0);
+    dp_cls_get_mem(dp_classifier(dp), &m1);
+    cr_expect_eq(m1.flows, 1000);
+    cr_expect(m1.rule_bytes >= 1000 * 64 && m1.rule_bytes % 64 == 0,
+              "rule bytes %zu for 1000 rules", m1.rule_bytes);
+    cr_expect_geq(m1.wflow_bytes, 1000 * 2 * sizeof(void *));
+    /* in_port, dl_type and nw_dst take at least one word; a slot has a
+     * tag, a rule and the words, at half load at most */
+    cr_expect_geq(m1.pub_bytes, 2000 * 3 * sizeof(uint64_t));
+    cr_expect_geq(m1.spare_bytes, 2000 * 3 * sizeof(uint64_t));
+    cr_expect_gt(m1.index_bytes, 1000 * sizeof(void *));
+
+    for (uint32_t i = 1000; i < 2000; i++)
+        put_exact(dp, i + 1, i, 100, 2);
+    cr_assert_eq(dp_commit(dp), 0);
+    dp_cls_get_mem(dp_classifier(dp), &m2);
+    cr_expect_eq(m2.flows, 2000);
+    cr_expect_eq(m2.rule_bytes, 2 * m1.rule_bytes);
+    cr_expect_eq(m2.wflow_bytes, 2 * m1.wflow_bytes);
+
+    for (uint32_t i = 0; i < 2000; i++)
+        cr_assert_eq(dp_flow_del(dp, i + 1), 0);
+    cr_assert_eq(dp_commit(dp), 0);
+    dp_cls_get_mem(dp_classifier(dp), &m0);
+    cr_expect_eq(m0.flows, 0);
+    cr_expect_eq(m0.rule_bytes, 0);
+    cr_expect_eq(m0.wflow_bytes, 0);
+    cr_expect_eq(m0.pub_bytes, 0);
+    cr_expect_eq(m0.spare_bytes, 0);
+    dp_destroy(dp);
+}
+
 /* The same match at several priorities: the slot holds the best, and
  * the next takes over when it goes, in the spare as in a new copy. */
 Test(dp_classifier, identical_matches_hand_over)
