@@ -188,6 +188,8 @@ emunic_ctr_add(struct emunic_adapter *ad, struct rte_flow *flow)
     if (c->slot_of != NULL && s->id <= ad->caps.max_counters)
         c->slot_of[s->id] = c->n + 1;
     c->n_fresh++;
+    if (c->fresh_from > c->n)
+        c->fresh_from = c->n;
     flow->ctr_slot = c->n++;
 }
 
@@ -217,7 +219,12 @@ emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow)
         if (c->slot_of != NULL && s->id <= ad->caps.max_counters &&
             c->slot_of[s->id] == last + 1)
             c->slot_of[s->id] = i + 1;
+        /* a slot never read moved below the fresh ones */
+        if (!s->known && i < c->fresh_from)
+            c->fresh_from = i;
     }
+    if (c->fresh_from > c->n)
+        c->fresh_from = c->n;
 }
 
 /* Batch buffers for up to @want commands in flight; fewer is fine (the
@@ -305,8 +312,9 @@ ctr_reap(struct emunic_adapter *ad, uint32_t gen, bool unknown,
 
 /*
  * Read the live counters by id into the cache (@unknown: only the slots
- * never read). 0; -EIO when the card stopped answering (the adapter is
- * then dead); another negative errno when the read could not run.
+ * never read, from c->fresh_from on). 0; -EIO when the card stopped
+ * answering (the adapter is then dead); another negative errno when the
+ * read could not run.
  */
 static int
 ctr_read_ids(struct emunic_adapter *ad, bool unknown)
@@ -314,7 +322,7 @@ ctr_read_ids(struct emunic_adapter *ad, bool unknown)
 {
     struct emunic_ctr_cache *c = &ad->ctr;
     struct fw_counter_query_in in;
-    uint32_t gen = ad->generation, cur = 0;
+    uint32_t gen = ad->generation, cur = unknown ? c->fresh_from : 0;
     unsigned want;
     int ret;
 
@@ -549,8 +557,10 @@ ctr_sweep(struct emunic_adapter *ad)
          * the walk started, so its later changes are in the next walk */
         if (ret == 0 && c->n_fresh > 0) {
             ret = ctr_read_ids(ad, true);
-            if (ret == 0)
+            if (ret == 0) {
                 c->n_fresh = 0;
+                c->fresh_from = c->n;
+            }
         }
     } else {
         ret = ctr_read_ids(ad, false);

@@ -64,9 +64,17 @@ rule_drop(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
           uint8_t was)
 {
     if (!o->dead) {
-        if (was == SNICD_WHERE_HW)
+        if (was == SNICD_WHERE_HW) {
+            uint64_t pkts = f->cur_pkts, bytes = f->cur_bytes;
+
             (void)snicd_offload_rule_count(o, h, &f->cur_pkts,
                                            &f->cur_bytes);
+            /* a last reading that moved since the last read: no counter
+             * is left to tell the next read (the total held otherwise is
+             * the one reported) */
+            if (f->cur_pkts != pkts || f->cur_bytes != bytes)
+                snicd_offload_moved_touch(o, f);
+        }
         rule_destroy(o, h);
         o->st.rules_destroyed++;
         o->ops++;

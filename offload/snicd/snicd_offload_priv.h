@@ -291,18 +291,28 @@ struct snicd_moved {
     size_t n_idx, cap_idx;
     uint64_t idx_sig;           /* rule churn when idx was built */
     uint64_t idx_built_ns;
-    uint64_t churn_seen;        /* rule churn at the last read */
+    uint64_t churn_seen;        /* resyncs and losses at the last read */
+    /* flows whose total changed with no counter moving (a retired rule's
+     * last reading), reported by the next read; NULL after a failed
+     * growth, and then every flow is */
+    uint64_t *touched;
+    size_t n_touched, cap_touched;
+    bool touched_lost;
     uint64_t calls, handed, unknown, rebuilds;  /* for the tests */
 };
 
 /* Read the hardware counts of the flows whose rules' counters moved, if
  * the PMD offers that (net_emunic: rte_pmd_emunic_flow_counts_moved), and
- * report those flows, or every flow (*@all) when rules came or went since
- * the last read; the number of flows reported, -ENOTSUP when the PMD
- * cannot tell (the caller reads every rule), -EIO when the device does
- * not answer. */
+ * report those flows and the ones snicd_offload_moved_touch() named, or
+ * every flow (*@all) after a resync or a device loss; the number of flows
+ * reported, -ENOTSUP when the PMD cannot tell (the caller reads every
+ * rule), -EIO when the device does not answer. */
 int snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
                              void *ctx, bool *all);
+/* @f's total may have changed with no counter moving (its rule was
+ * retired): the next read reports it. */
+void snicd_offload_moved_touch(struct snicd_offload *o,
+                               const struct snicd_oflow *f);
 void snicd_offload_moved_fini(struct snicd_offload *o);
 
 /* ---- tables software can drop a packet whole from

@@ -448,3 +448,45 @@ Test(pmd_flow_count, moved_before_any_counted_flow)
     cr_expect_eq(rte_pmd_emunic_flow_counts_moved(
                      PF, RTE_PMD_EMUNIC_COUNTS_REFRESH, out, 4), 0);
 }
+
+/*
+ * A sweep reads the slots added since the last one by id, from where the
+ * fresh ones start (not every slot: a sweep during a bulk load of a
+ * million rules would scan them all). A destroy moves the last slot into
+ * the hole it leaves, so a fresh slot can land below the others: its flow
+ * still counts exactly, through the cache and through the moved list.
+ */
+Test(pmd_flow_count, fresh_slot_moved_by_a_destroy_counts)
+{
+    enum { N = 100, BEACON = N + 2 };
+    static struct rte_flow *f[N];
+    struct rte_pmd_emunic_flow_count out[8];
+    struct rte_flow_error err;
+    struct rte_flow *g, *beacon;
+    int k;
+
+    up(",counter_refresh_ms=50");
+    for (unsigned i = 0; i < N; i++)
+        f[i] = flow_make(i);
+    beacon = flow_make(BEACON);
+    cr_assert_eq(hits_of(f[0], false), 0, "the first query sweeps");
+    cr_assert_geq(rte_pmd_emunic_flow_counts_moved(
+                      PF, RTE_PMD_EMUNIC_COUNTS_REFRESH, out, 8), 0);
+    /* one more flow (the last slot, never read), then a destroy moves it
+     * into the hole of flow 10 */
+    g = flow_make(N + 1);
+    cr_assert_eq(rte_flow_destroy(PF, f[10], &err), 0);
+    f[10] = NULL;
+    pmd_send_to(VF, pool, N + 1, 3);
+    settle(BEACON, beacon);
+    usleep(60000);
+    cr_expect_eq(hits_of(g, false), 3, "the moved fresh slot's count");
+    cr_expect_eq(hits_of(f[11], false), 0, "its neighbour's");
+    pmd_send_to(VF, pool, N + 1, 2);
+    settle(BEACON, beacon);
+    k = rte_pmd_emunic_flow_counts_moved(PF, RTE_PMD_EMUNIC_COUNTS_REFRESH,
+                                         out, 8);
+    cr_assert_eq(k, 1, "only its flow moved (%d handed out)", k);
+    cr_expect_eq(out[0].flow, g);
+    cr_expect_eq(out[0].hits, 5);
+}
