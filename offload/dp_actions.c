@@ -395,27 +395,34 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
                 dp_output_one(env, pkt, a->u.port, last, stats);
             break;
         case FLOW_ACT_PUSH_VLAN:
+            if (no_eth(pkt))
+                break;
             rc = dp_tag_push(pkt, ntohs(a->u.tpid), 0, false);
             break;
         case FLOW_ACT_MOD_VLAN_VID:
+            if (no_eth(pkt))
+                break;
             rc = mod_tci(pkt, (uint16_t)~FLOW_VLAN_VID_MASK,
                          ntohs(a->u.vlan.vid) & FLOW_VLAN_VID_MASK,
                          a->u.vlan.push_if_untagged);
             break;
         case FLOW_ACT_MOD_VLAN_PCP:
+            if (no_eth(pkt))
+                break;
             rc = mod_tci(pkt, 0x1fff,
                          (uint16_t)((a->u.vlan.pcp & 7) << FLOW_VLAN_PCP_SHIFT),
                          a->u.vlan.push_if_untagged);
             break;
         case FLOW_ACT_STRIP_VLAN:
-            dp_tag_strip(pkt);
+            if (!no_eth(pkt))
+                dp_tag_strip(pkt);
             break;
         case FLOW_ACT_MOD_DL_SRC:
-            if (pkt->buf.len >= 12)
+            if (pkt->buf.len >= 12 && !no_eth(pkt))
                 memcpy(pkt->buf.data + 6, a->u.mac, 6);
             break;
         case FLOW_ACT_MOD_DL_DST:
-            if (pkt->buf.len >= 6)
+            if (pkt->buf.len >= 6 && !no_eth(pkt))
                 memcpy(pkt->buf.data, a->u.mac, 6);
             break;
         case FLOW_ACT_MOD_NW_SRC:
@@ -455,6 +462,8 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
                             last, stats);
             break;
         case FLOW_ACT_MOD_VLAN_TCI:
+            if (no_eth(pkt))
+                break;
             /* CFI is "tagged" in OpenFlow, never a bit to write */
             rc = mod_tci(pkt, (uint16_t)~ntohs(a->u.tci.mask),
                          ntohs(a->u.tci.value) & (uint16_t)~FLOW_VLAN_CFI,
@@ -488,22 +497,35 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
             /* a clause flow is never a lookup's result: nothing to run */
             break;
         case FLOW_ACT_PUSH_MPLS:
-            rc = dp_mpls_push(pkt, ntohs(a->u.tpid));
+            if (!no_eth(pkt))
+                rc = dp_mpls_push(pkt, ntohs(a->u.tpid));
             break;
         case FLOW_ACT_POP_MPLS:
-            rc = dp_mpls_pop(pkt, ntohs(a->u.tpid));
+            if (!no_eth(pkt))
+                rc = dp_mpls_pop(pkt, ntohs(a->u.tpid));
             break;
         case FLOW_ACT_SET_MPLS_LABEL:
-            dp_mpls_set(pkt, 0xfffff000u, a->u.mpls << 12);
+            if (!no_eth(pkt))
+                dp_mpls_set(pkt, 0xfffff000u, a->u.mpls << 12);
             break;
         case FLOW_ACT_SET_MPLS_TC:
-            dp_mpls_set(pkt, 0xe00u, a->u.mpls << 9);
+            if (!no_eth(pkt))
+                dp_mpls_set(pkt, 0xe00u, a->u.mpls << 9);
             break;
         case FLOW_ACT_SET_MPLS_TTL:
-            dp_mpls_set(pkt, 0xffu, a->u.mpls);
+            if (!no_eth(pkt))
+                dp_mpls_set(pkt, 0xffu, a->u.mpls);
             break;
         case FLOW_ACT_DEC_MPLS_TTL:
-            rc = dp_mpls_dec_ttl(pkt);
+            /* an MPLS packet without Ethernet: not done yet (ends the
+             * list, as for a packet that is not MPLS) */
+            rc = no_eth(pkt) ? DP_ACT_STOP : dp_mpls_dec_ttl(pkt);
+            break;
+        case FLOW_ACT_DECAP:
+            rc = dp_decap(pkt);
+            break;
+        case FLOW_ACT_ENCAP:
+            rc = dp_encap_eth(pkt);
             break;
         case FLOW_ACT_CT: {
             /* its exec() body is the tracker's, not the packet's */

@@ -303,7 +303,8 @@ wflow_props(struct wflow *wf)
             wf->props |= DP_WF_META;
         if (a->type == FLOW_ACT_GOTO_TABLE)
             fan++;
-        if (a->type == FLOW_ACT_PUSH_MPLS || a->type == FLOW_ACT_POP_MPLS)
+        if (a->type == FLOW_ACT_PUSH_MPLS || a->type == FLOW_ACT_POP_MPLS
+            || a->type == FLOW_ACT_DECAP || a->type == FLOW_ACT_ENCAP)
             wf->props |= DP_WF_FAILS;
         if (a->type != FLOW_ACT_RESUBMIT)
             continue;
@@ -328,6 +329,7 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
         return -EINVAL;
     m = f->match;
     flow_match_normalise(&m);
+    flow_match_imply_eth(&m);
     r = rule_new(id, f, &m, slot);
     if (r == NULL)
         goto err_rule;

@@ -140,7 +140,8 @@ port_map(struct ctable *ct)
 }
 
 /* Whether every subtable of @ct looks at in_port and the Ethernet header
- * (addresses, VLAN tag, type) only: what dp_extract_l2() fills. */
+ * (addresses, VLAN tag, type, and so the packet type) only: what
+ * dp_extract_l2() fills. */
 static bool
 l2_only(const struct ctable *ct)
 {
@@ -152,6 +153,9 @@ l2_only(const struct ctable *ct)
     memset(l2.dl_src, 0xff, sizeof(l2.dl_src));
     l2.dl_type = 0xffff;
     l2.vlan_tci = 0xffff;
+    /* what an Ethernet field's flow implies (flow_match_imply_eth()):
+     * dp_extract_l2() reads packets as they arrive, all Ethernet */
+    l2.packet_type = UINT32_MAX;
     for (uint32_t s = 0; s < ct->n; s++)
         for (unsigned i = 0; i < DP_KEY_WORDS; i++)
             if (ct->subs[s]->mask[i] & ~dp_key_word(&l2, i))

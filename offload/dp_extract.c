@@ -398,6 +398,37 @@ parse_eth(const uint8_t *frame, size_t len, struct flow_key *key,
 
 static const struct flow_key zero_key;
 
+/* The header of EtherType @type at @ofs (after Ethernet, or at 0 for a
+ * packet without one). */
+static inline __attribute__((always_inline)) void
+parse_l3(const uint8_t *frame, size_t len, size_t ofs, uint16_t type,
+         struct flow_key *key, struct dp_layout *lay)
+{
+    switch (type) {
+    case DP_ETH_IPV4:
+        if (!ipv4_fast(frame, len, ofs, key, lay))
+            parse_ipv4(frame, len, ofs, key, lay);
+        break;
+    case DP_ETH_IPV6:
+        parse_ipv6(frame, len, ofs, key, lay);
+        break;
+    case DP_ETH_ARP:
+        parse_arp(frame, len, ofs, key, lay);
+        break;
+    case DP_ETH_MPLS:
+    case DP_ETH_MPLSM:
+        /* the top entry; as in Open vSwitch nothing behind the stack is
+         * read (its payload's protocol is not in the frame) */
+        if (len - ofs >= 4)
+            key->mpls_lse = be32_at(frame + ofs);
+        break;
+    default:
+        if (type < DP_ETH_TYPE_MIN && ofs != 0)
+            parse_llc(frame, len, ofs, key, lay);
+        break;
+    }
+}
+
 int
 dp_extract(const uint8_t *frame, size_t len, uint32_t in_port,
            struct flow_key *key, struct dp_layout *layout)
@@ -437,30 +468,32 @@ dp_extract_hdr(const uint8_t *frame, size_t len, uint32_t in_port,
     lay->l3_ofs = (uint16_t)ofs;
     lay->l4_end = (uint16_t)len;
 
-    switch (type) {
-    case DP_ETH_IPV4:
-        if (!ipv4_fast(frame, len, ofs, key, lay))
-            parse_ipv4(frame, len, ofs, key, lay);
-        break;
-    case DP_ETH_IPV6:
-        parse_ipv6(frame, len, ofs, key, lay);
-        break;
-    case DP_ETH_ARP:
-        parse_arp(frame, len, ofs, key, lay);
-        break;
-    case DP_ETH_MPLS:
-    case DP_ETH_MPLSM:
-        /* the top entry; as in Open vSwitch nothing behind the stack is
-         * read (its payload's protocol is not in the frame) */
-        if (len - ofs >= 4)
-            key->mpls_lse = be32_at(frame + ofs);
-        break;
-    default:
-        if (type < DP_ETH_TYPE_MIN)
-            parse_llc(frame, len, ofs, key, lay);
-        break;
-    }
+    parse_l3(frame, len, ofs, type, key, lay);
     return 0;
+}
+
+/*
+ * A packet that decap() left without its Ethernet header (packet type
+ * (1, @type), host order): its header of EtherType @type starts the
+ * frame. The key has no Ethernet fields; dl_type is @type, as in Open
+ * vSwitch. Out of line: Ethernet frames never come here.
+ */
+__attribute__((noinline)) void
+dp_extract_l3(const uint8_t *frame, size_t len, uint32_t in_port,
+              uint32_t packet_type, struct flow_key *key,
+              struct dp_layout *lay)
+{
+    uint16_t type = FLOW_PT_TYPE(packet_type);
+
+    memcpy(key, &zero_key, FLOW_KEY_PKT_SIZE);
+    memset(lay, 0, sizeof(*lay));
+    key->in_port = in_port;
+    key->packet_type = htonl(packet_type);
+    key->dl_type = htons(type);
+    if (len > UINT16_MAX)
+        len = UINT16_MAX;
+    lay->l4_end = (uint16_t)len;
+    parse_l3(frame, len, 0, type, key, lay);
 }
 
 void

@@ -69,7 +69,7 @@ dp_hdr_get(const struct dp_pkt *pkt, unsigned field, uint64_t v[2])
         return;
     }
     memset(&k, 0, sizeof(k));
-    dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, &k, &lay);
+    dp_extract_pkt(pkt, &k, &lay);
     dp_extract_frag_ports(pkt->buf.data, &lay, &k);
     l3 = pkt->buf.data + lay.l3_ofs;
     switch (field) {
@@ -282,6 +282,12 @@ dp_hdr_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
                                   | (v[0] & mask[0]));
         return;
     }
+    /* no Ethernet header (after decap): nothing of it to write */
+    if (no_eth(pkt)
+        && (field == FLOW_FIELD_ETH_SRC || field == FLOW_FIELD_ETH_DST
+            || field == FLOW_FIELD_VLAN_TCI || field == FLOW_FIELD_VLAN_VID
+            || field == FLOW_FIELD_VLAN_PCP))
+        return;
     if (field == FLOW_FIELD_VLAN_TCI || field == FLOW_FIELD_VLAN_VID) {
         set_tci(pkt, (uint16_t)mask[0], (uint16_t)v[0]);
         return;

@@ -160,7 +160,7 @@ dp_learn_action(const struct dp_actions_env *env, const struct dp_pkt *pkt,
         key.meta = *pkt->meta;
     else
         memset(&key.meta, 0, sizeof(key.meta));
-    dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, &key, &lay);
+    dp_extract_pkt(pkt, &key, &lay);
     dp_extract_frag_ports(pkt->buf.data, &lay, &key);
     key.tun_id = pkt->tun.tun_id;
     key.tun_src = pkt->tun.tun_src;

@@ -115,8 +115,7 @@ relayout(struct dp_pkt *pkt)
 {
     struct flow_key scratch;
 
-    dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, &scratch,
-                   &pkt->layout);
+    dp_extract_pkt(pkt, &scratch, &pkt->layout);
 }
 
 /* The entry a push onto a packet without a stack makes, from what Open

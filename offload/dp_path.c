@@ -406,8 +406,7 @@ run_finish(struct run *run)
 static void
 extract_again(struct dp_pkt *pkt, struct flow_key *key)
 {
-    dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, key,
-                   &pkt->layout);
+    dp_extract_pkt(pkt, key, &pkt->layout);
     key->tun_id = pkt->tun.tun_id;
     key->tun_src = pkt->tun.tun_src;
     key->tun_dst = pkt->tun.tun_dst;
@@ -429,6 +428,7 @@ pkt_init(struct dp_pkt *pkt, const struct dp_buf *buf, uint32_t in_port)
     pkt->buf = *buf;
     pkt->layout = (struct dp_layout){ 0 };
     pkt->in_port = in_port;
+    pkt->packet_type = FLOW_PT_ETH;
     pkt->tun = (struct dp_tun_md){ 0 };
     pkt->meta = NULL;
     pkt->committed_len = buf->len;

@@ -40,6 +40,26 @@
  * another lookup after its actions. */
 int dp_extract_hdr(const uint8_t *frame, size_t len, uint32_t in_port,
                    struct flow_key *key, struct dp_layout *layout);
+/* dp_extract_hdr() of a packet without an Ethernet header, of packet
+ * type @packet_type (FLOW_PT(1, EtherType), host order). */
+void dp_extract_l3(const uint8_t *frame, size_t len, uint32_t in_port,
+                   uint32_t packet_type, struct flow_key *key,
+                   struct dp_layout *layout);
+
+/* The key and layout of @pkt as it now is: Ethernet, or what decap()
+ * left. */
+static inline void
+dp_extract_pkt(const struct dp_pkt *pkt, struct flow_key *key,
+               struct dp_layout *layout)
+{
+    if (__builtin_expect(pkt->packet_type != FLOW_PT_ETH, 0))
+        dp_extract_l3(pkt->buf.data, pkt->buf.len, pkt->in_port,
+                      pkt->packet_type, key, layout);
+    else
+        dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, key,
+                       layout);
+}
+
 /* A first fragment's L4 ports (ICMP type and code) into @key, from the
  * frame @lay describes: what actions read, not what lookups match. */
 void dp_extract_frag_ports(const uint8_t *frame, const struct dp_layout *lay,
@@ -162,6 +182,10 @@ dp_output_to(const struct dp_actions_env *env, struct dp_pkt *pkt,
     struct dp_output out = { .port = port, .tx_port = port, .last = last,
                              .pkt = env->pkt };
 
+    /* every port takes Ethernet only, as Open vSwitch's (legacy L2)
+     * ports do: a packet without that header is not sent */
+    if (pkt->packet_type != FLOW_PT_ETH)
+        return;
     tun = env->tunnels ? dp_find_tunnel(env, port) : NULL;
     if (tun != NULL) {
         /* the encapsulation lives in the headroom only for this copy: the
@@ -314,6 +338,18 @@ enum dp_act_result dp_mpls_push(struct dp_pkt *pkt, uint16_t ethertype);
 enum dp_act_result dp_mpls_pop(struct dp_pkt *pkt, uint16_t ethertype);
 void dp_mpls_set(struct dp_pkt *pkt, uint32_t mask, uint32_t bits);
 enum dp_act_result dp_mpls_dec_ttl(struct dp_pkt *pkt);
+
+/* Packet types (dp_ptype.c, a leaf): decap() and encap(ethernet). A
+ * packet without an Ethernet header goes to no port and ignores the
+ * actions on that header and its tags (no_eth()). */
+enum dp_act_result dp_decap(struct dp_pkt *pkt);
+enum dp_act_result dp_encap_eth(struct dp_pkt *pkt);
+
+static inline bool
+no_eth(const struct dp_pkt *pkt)
+{
+    return __builtin_expect(pkt->packet_type != FLOW_PT_ETH, 0);
+}
 
 /* OpenFlow 1.1's action set of one packet (dp_actset.c, a leaf), as
  * Open vSwitch keeps it: of strip_vlan, pop_mpls, push_mpls, push_vlan,

@@ -291,7 +291,7 @@ hkey_of(const struct dp_pkt *pkt, struct hkey *h)
     struct dp_layout lay;
     size_t size;
 
-    dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, &h->k, &lay);
+    dp_extract_pkt(pkt, &h->k, &lay);
     h->frag = (lay.flags & DP_L_FRAG) != 0;
     if (!h->frag || !(lay.flags & DP_L_L4))
         return;

@@ -50,6 +50,10 @@ dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
                              .frame = pkt->buf.data, .len = pkt->buf.len,
                              .pkt = env->pkt, .in_port = pkt->in_port };
 
+    /* NORMAL, flooding and LOCAL send to ports, which take Ethernet
+     * only; the controller takes any packet */
+    if (no_eth(pkt) && a->u.port != FLOW_PORT_CONTROLLER)
+        return;
     switch (a->u.port) {
     case FLOW_PORT_IN_PORT:
         /* the one output that may go back where the packet came from */

@@ -379,7 +379,8 @@ fmt_proto(struct items *it, const struct flow_match *fm, bool *proto_done)
     uint16_t type = ntohs(v->dl_type);
 
     *proto_done = false;
-    if (m->dl_type == 0)
+    /* packet_type=(1,T) says dl_type (fmt_packet_type()) */
+    if (m->dl_type == 0 || m->packet_type != 0)
         return;
     if (m->nw_proto == 0xff)
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -400,6 +401,31 @@ fmt_proto(struct items *it, const struct flow_match *fm, bool *proto_done)
         item_str(it, "mplsm");
     else
         item(it, "dl_type=0x%04x", type);
+}
+
+/* A number of packet_type as Open vSwitch prints it: 0..9 in decimal,
+ * the rest in hex. */
+static void
+pt_num(char *buf, size_t size, unsigned v)
+{
+    snprintf(buf, size, v < 10 ? "%u" : "%#x", v);
+}
+
+/* packet_type=(1,T) in place of the shorthand: dl_type is implied by it
+ * (fmt_proto() printed nothing for it, see there). */
+static void
+fmt_packet_type(struct items *it, const struct flow_match *fm,
+                bool *proto_done)
+{
+    uint32_t pt = ntohl(fm->value.packet_type);
+    char ns[16], type[16];
+
+    if (fm->mask.packet_type == 0)
+        return;
+    pt_num(ns, sizeof(ns), FLOW_PT_NS(pt));
+    pt_num(type, sizeof(type), FLOW_PT_TYPE(pt));
+    item(it, "packet_type=(%s,%s)", ns, type);
+    *proto_done = false;
 }
 
 static void
@@ -539,6 +565,7 @@ fmt_match(struct items *it, const struct flow *f,
     if (f->priority != FLOW_DEFAULT_PRIORITY)
         item_u(it, "priority", f->priority);
     fmt_proto(it, fm, &proto_done);
+    fmt_packet_type(it, fm, &proto_done);
     if (m->tun_id == UINT64_MAX)
         item(it, "tun_id=0x%llx", (unsigned long long)be64toh(v->tun_id));
     else if (m->tun_id != 0)
@@ -796,6 +823,16 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
         break;
     case FLOW_ACT_DEBUG_SLOW:
         sb_puts(sb, "debug_slow");
+        break;
+    case FLOW_ACT_DECAP:
+        if (a->pad0)
+            sb_printf(sb, "decap(packet_type(ns=%u,type=%#x))",
+                      FLOW_PT_NS(a->u.ptype), FLOW_PT_TYPE(a->u.ptype));
+        else
+            sb_puts(sb, "decap()");
+        break;
+    case FLOW_ACT_ENCAP:
+        sb_puts(sb, "encap(ethernet)");
         break;
     default:
         /* not from the parser: say so rather than print something valid */

@@ -28,9 +28,7 @@ is_pad(size_t i)
     size_t pad = offsetof(struct flow_key, pad);
 
     return i == offsetof(struct flow_key, pad0)
-           || (i >= pad && i < pad + sizeof(((struct flow_key *)0)->pad))
-           || (i >= offsetof(struct flow_key, pad2)
-               && i < offsetof(struct flow_key, meta));
+           || (i >= pad && i < pad + sizeof(((struct flow_key *)0)->pad));
 }
 
 void
@@ -77,9 +75,28 @@ flow_match_normalise(struct flow_match *m)
     /* padding is never part of the meaning */
     memset(m->value.pad, 0, sizeof(m->value.pad));
     memset(m->mask.pad, 0, sizeof(m->mask.pad));
-    memset(m->value.pad2, 0, sizeof(m->value.pad2));
-    memset(m->mask.pad2, 0, sizeof(m->mask.pad2));
     m->value.pad0 = m->mask.pad0 = 0;
+}
+
+static bool
+needs_eth(const struct flow_match *m)
+{
+    static const uint8_t zero[6];
+    const struct flow_key *k = &m->mask;
+
+    return k->packet_type == 0
+           && (memcmp(k->dl_src, zero, 6) != 0
+               || memcmp(k->dl_dst, zero, 6) != 0 || k->dl_type != 0
+               || k->vlan_tci != 0);
+}
+
+void
+flow_match_imply_eth(struct flow_match *m)
+{
+    if (needs_eth(m)) {
+        m->mask.packet_type = UINT32_MAX;
+        m->value.packet_type = htonl(FLOW_PT_ETH);
+    }
 }
 
 bool
@@ -89,6 +106,8 @@ flow_match_key(const struct flow_match *m, const struct flow_key *key)
     const uint8_t *k = (const uint8_t *)&m->mask;
     const uint8_t *p = (const uint8_t *)key;
 
+    if (key->packet_type != htonl(FLOW_PT_ETH) && needs_eth(m))
+        return false;
     for (size_t i = 0; i < sizeof(struct flow_key); i++)
         if ((p[i] & k[i]) != v[i] && !is_pad(i))
             return false;

@@ -340,10 +340,13 @@ done:
     return 0;
 }
 
-/* packet_type=(NAMESPACE,TYPE): snic's ports carry Ethernet frames only,
- * so (0,0) matches every packet (Open vSwitch drops it from the match as
- * well) and any other type matches none: refused rather than kept as a
- * flow that can never match. */
+/* packet_type=(NAMESPACE,TYPE), numbers in any base as Open vSwitch
+ * reads them. (0,0) is Ethernet: Open vSwitch sends it as no match at all
+ * (a match on an Ethernet field implies it), so it adds nothing here
+ * either. (1,T) is a packet of EtherType T that decap() left without its
+ * Ethernet header: dl_type T is implied (what the prerequisites of nw_*
+ * and tp_* read) and no Ethernet field may be matched (finish_match()).
+ * Other namespaces name headers no snic packet can have. */
 static int
 read_packet_type(struct fp_ctx *c, const struct fp_tok *tok,
                  const struct fp_match_field *f)
@@ -356,7 +359,8 @@ read_packet_type(struct fp_ctx *c, const struct fp_tok *tok,
     if (len < 2 || s[0] != '(' || s[len - 1] != ')'
         || (comma = memchr(s, ',', len)) == NULL)
         return fp_fail(c, -EINVAL, tok, "packet_type needs (NAMESPACE,TYPE),"
-                       " e.g. packet_type=(0,0) for Ethernet");
+                       " e.g. packet_type=(0,0) for Ethernet or "
+                       "packet_type=(1,0x800) for IPv4 after decap");
     while (s[1] == ' ')
         s++, len--;
     rc = fp_uint(c, tok, s + 1, (size_t)(comma - s - 1), 0xffff, f->name,
@@ -371,19 +375,52 @@ read_packet_type(struct fp_ctx *c, const struct fp_tok *tok,
     }
     if (rc < 0)
         return rc;
-    if (ns == 1)
-        return fp_fail(c, -ENOTSUP, tok, "packet_type=(1,0x%llx) is not "
-                       "supported: it is a packet of EtherType 0x%llx "
-                       "without an Ethernet header (what layer-3 tunnel "
-                       "ports receive, or decap leaves); snic's ports carry "
-                       "Ethernet frames only (packet_type=(0,0)), so the "
-                       "flow could match no packet", (unsigned long long)type,
-                       (unsigned long long)type);
-    if (ns != 0 || type != 0)
+    if (ns == 0 && type == 0)
+        return 0;
+    if (ns != FLOW_PT_NS_ETHERTYPE)
         return fp_fail(c, -ENOTSUP, tok, "packet_type=(%llu,0x%llx) is not "
-                       "supported: snic's ports carry Ethernet frames only "
-                       "(packet_type=(0,0))", (unsigned long long)ns,
+                       "supported: snic's packets are Ethernet (0,0) or, "
+                       "after decap, (1,ETHERTYPE)", (unsigned long long)ns,
                        (unsigned long long)type);
+    val(c)->packet_type = htonl(FLOW_PT(ns, type));
+    msk(c)->packet_type = UINT32_MAX;
+    val(c)->dl_type = htons((uint16_t)type);
+    msk(c)->dl_type = 0xffff;
+    return 0;
+}
+
+/* packet_type=(1,T): a packet without an Ethernet header, whose
+ * EtherType the packet type already says. Open vSwitch refuses the
+ * Ethernet fields (their prerequisite is Ethernet) and dl_type too. */
+static int
+check_packet_type(struct fp_ctx *c)
+{
+    static const struct {
+        enum fp_field id;
+        const char *what;
+    } eth[] = {
+        { FP_DL_TYPE, "dl_type" }, { FP_DL_SRC, "dl_src" },
+        { FP_DL_DST, "dl_dst" }, { FP_VLAN_VID, "a VLAN field" },
+        { FP_VLAN_PCP, "a VLAN field" },
+    };
+    const struct flow_key *m = msk(c);
+    unsigned type = ntohs(val(c)->dl_type);
+
+    if (m->packet_type == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(eth) / sizeof(eth[0]); i++) {
+        if (!c->set[eth[i].id])
+            continue;
+        if (eth[i].id == FP_DL_TYPE)
+            return fp_fail(c, -EINVAL, &c->seen[FP_DL_TYPE], "packet_type="
+                           "(1,0x%x) says the EtherType already: it cannot "
+                           "be matched again (write nw_*, tp_* fields "
+                           "without 'ip', 'tcp' or dl_type)", type);
+        return fp_fail(c, -EINVAL, &c->seen[eth[i].id], "packet_type="
+                       "(1,0x%x) is a packet without an Ethernet header: "
+                       "%s cannot be matched (match it before decap, or "
+                       "after encap(ethernet))", type, eth[i].what);
+    }
     return 0;
 }
 
@@ -614,8 +651,11 @@ finish_match(struct fp_ctx *c, const enum fp_prereq *prereq,
 {
     const struct fp_tok *worst = NULL;
     enum fp_field worst_id = FP_N_FIELDS;
+    int rc;
 
     flow_match_normalise(&c->fm.flow.match);
+    if ((rc = check_packet_type(c)) < 0)
+        return rc;
     for (int id = 0; id < FP_N_FIELDS; id++) {
         if (!c->set[id] || prereq[id] == PR_NONE)
             continue;

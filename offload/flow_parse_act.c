@@ -25,6 +25,8 @@
 
 #include "flow_priv.h"
 
+static int read_checked(struct fp_act_state *st, const struct fp_tok *tok);
+
 /* After push_mpls or pop_mpls the match no longer says what the packet
  * is: only the EtherType they leave does, and no protocol above it (Open
  * vSwitch's action check forgets nw_proto there too). */
@@ -37,6 +39,10 @@ changed_prereq(struct fp_act_state *st, const struct fp_tok *tok,
     if ((pr == AP_IPV4 && ip4) || (pr == AP_IP_ANY && (ip4 || ip6))
         || (pr == AP_IPV6 && ip6) || (pr == AP_ARP && st->dl_type == 0x0806))
         return 0;
+    if (st->dl_type == 0xffff)
+        return fp_fail(st->c, -EINVAL, tok, "%s: after decap of a packet "
+                       "without an Ethernet header, what header the packet "
+                       "has is not known (match it in a later table)", name);
     return fp_fail(st->c, -EINVAL, tok, "%s: after push_mpls/pop_mpls the "
                    "packet is EtherType 0x%04x%s, which does not promise "
                    "the header %s writes", name, st->dl_type,
@@ -245,7 +251,7 @@ static const struct act_field mod_actions[] = {
 
 static const char *const known_actions[] = {
     "output", "drop", "push_vlan", "mod_vlan_vid", "mod_vlan_pcp",
-    "strip_vlan", "pop_vlan", "mod_dl_src", "mod_dl_dst", "mod_nw_src",
+    "strip_vlan", "pop_vlan", "decap", "encap", "mod_dl_src", "mod_dl_dst", "mod_nw_src",
     "mod_nw_dst", "mod_nw_tos", "mod_nw_ttl", "mod_nw_ecn", "mod_tp_src",
     "mod_tp_dst", "dec_ttl",
     "set_field", "set_tunnel", "set_tunnel64", "goto_table", "controller",
@@ -676,7 +682,7 @@ clone_action(struct fp_act_state *st, const struct fp_tok *tok)
     while (fp_inner_next(c, &in, &t)) {
         if ((rc = fp_check_closed(c, &t)) < 0)
             goto out;
-        if ((rc = read_action(&inner, &t)) < 0)
+        if ((rc = read_checked(&inner, &t)) < 0)
             goto out;
         if (inner.dropped || inner.ended || inner.wrote_metadata) {
             rc = fp_fail(c, -EINVAL, &t, "clone: only actions that return "
@@ -730,6 +736,9 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
         if (handled)
             return rc;
         rc = fp_vlan_action(st, tok, &handled);
+        if (handled)
+            return rc;
+        rc = fp_encap_action(st, tok, &handled);
         if (handled)
             return rc;
         rc = fp_queue_action(st, tok, &handled);
@@ -868,10 +877,21 @@ read_action(struct fp_act_state *st, const struct fp_tok *tok)
                    "...)", (int)(tok->klen > 32 ? 32 : tok->klen), tok->key);
 }
 
+/* One action, refused when it needs an Ethernet header the packet has
+ * not at this point. */
+static int
+read_checked(struct fp_act_state *st, const struct fp_tok *tok)
+{
+    unsigned first = st->c->fm.flow.n_actions;
+    int rc = read_action(st, tok);
+
+    return rc < 0 ? rc : fp_act_check_eth(st, tok, first);
+}
+
 int
 fp_read_action(struct fp_act_state *st, const struct fp_tok *tok)
 {
-    return read_action(st, tok);
+    return read_checked(st, tok);
 }
 
 int
@@ -880,6 +900,7 @@ fp_parse_actions(struct fp_ctx *c, size_t pos)
     struct fp_act_state st = {
         .c = c,
         .tagged = flow_match_is_tagged(&c->fm.flow.match),
+        .no_eth = c->fm.flow.match.mask.packet_type != 0,
     };
     struct fp_tok tok;
     int rc;
@@ -889,7 +910,7 @@ fp_parse_actions(struct fp_ctx *c, size_t pos)
         rc = fp_check_closed(c, &tok);
         if (rc < 0)
             return rc;
-        rc = read_action(&st, &tok);
+        rc = read_checked(&st, &tok);
         if (rc < 0)
             return rc;
     }

@@ -82,6 +82,8 @@ struct fp_act_state {
                              * has dl_type from here on, and no protocol
                              * above it is known */
     uint16_t dl_type;       /* host order, with l3_changed */
+    bool no_eth;            /* the packet has no Ethernet header here
+                             * (packet_type=(1,T), or after decap) */
     /* OpenFlow 1.1's instructions after the applied actions, in their
      * order (flow_parse_actset.c) */
     bool cleared_actset;    /* clear_actions was given */
@@ -286,6 +288,13 @@ int fp_actset_match(struct fp_ctx *c, const struct fp_tok *tok,
 
 /* OpenFlow 1.1's set_vlan_vid / set_vlan_pcp (flow_parse_vlan.c); sets
  * *handled when the token is theirs. */
+/* decap, encap(ethernet) (flow_parse_encap.c); fp_act_check_eth()
+ * refuses the actions from index @first on that need an Ethernet header
+ * the packet has not. */
+int fp_encap_action(struct fp_act_state *st, const struct fp_tok *tok,
+                    bool *handled);
+int fp_act_check_eth(struct fp_act_state *st, const struct fp_tok *tok,
+                     unsigned first);
 int fp_vlan_action(struct fp_act_state *st, const struct fp_tok *tok,
                    bool *handled);
 

@@ -507,6 +507,9 @@ check_actions(const struct flow *f, unsigned table_id)
 
         if (a->type < FLOW_ACT_OUTPUT || a->type >= FLOW_ACT_COUNT_)
             return -EINVAL;
+        /* the datapath puts on an Ethernet header only */
+        if (a->type == FLOW_ACT_ENCAP && a->u.ptype != FLOW_PT_ETH)
+            return -EINVAL;
         /* a learn's specs follow it, and only it */
         if (a->type == FLOW_ACT_LEARN) {
             if (i + a->u.learn.n >= f->n_actions || !flow_learn_valid(a))

@@ -253,6 +253,9 @@ struct dp_pkt {
     struct dp_buf buf;
     struct dp_layout layout;
     uint32_t in_port;
+    /* FLOW_PT_ETH, or after decap() FLOW_PT(1, EtherType): the frame then
+     * starts at that header (host order) */
+    uint32_t packet_type;
     struct dp_tun_md tun;
     /* Registers and metadata: the packet's key's, so the lookups that
      * follow (goto_table, resubmit) see what LOAD/MOVE wrote. NULL: the

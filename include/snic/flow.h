@@ -45,6 +45,14 @@
  *    ttl. mpls_label=, mpls_tc=, mpls_bos= and mpls_ttl= match its parts
  *    (exact, no mask). As in Open vSwitch nothing behind the stack is read:
  *    an MPLS frame has no L3 or L4 fields.
+ *  - packet_type is 0 (Ethernet) for every packet a port receives;
+ *    decap() of the Ethernet header makes it FLOW_PT(1, EtherType), the
+ *    frame then starts at that header, dl_type is the EtherType and
+ *    dl_src, dl_dst, vlan_tci are zero. packet_type=(1,T) matches such
+ *    packets (dl_type T implied, as in Open vSwitch); a match on dl_*,
+ *    vlan_tci or dl_type with no packet_type matches Ethernet packets
+ *    only (flow_match_key(), flow_match_imply_eth()), and one that
+ *    matches none of them matches any packet type.
  *
  * Action semantics (what the datapath and the translator must implement):
  *  - The list runs in order on the packet as modified so far; each OUTPUT
@@ -127,6 +135,13 @@
  *    vSwitch's datapath's length), else 0. SAMPLE does nothing to the
  *    packet (no IPFIX exporter); its FLOW_ACT_ARGS carry the rest of its
  *    arguments, and every reader skips them (flow_action_n_args()).
+ *  - DECAP takes an Ethernet header without VLAN tags off (a tagged
+ *    packet is dropped whole, as Open vSwitch does); ENCAP with
+ *    FLOW_PT_ETH puts one with zero addresses and the packet's EtherType
+ *    on a packet without one (on an Ethernet packet: dropped whole). A
+ *    packet without an Ethernet header is sent to no port (CONTROLLER
+ *    aside): Open vSwitch's ports take Ethernet only. Actions on its
+ *    Ethernet header or tags do nothing to it.
  *  - set_field onto a header needs a match that promises it: the parser
  *    enforces OpenFlow's prerequisites (set_field:80->tcp_dst needs tcp).
  *    OpenFlow 1.0's own actions do not (as in Open vSwitch): strip_vlan,
@@ -183,6 +198,16 @@ typedef uint64_t flow_be64;
 #define FLOW_VLAN_PCP_SHIFT     13
 /* dl_type of an 802.2 LLC frame without a SNAP EtherType (host order). */
 #define FLOW_DL_TYPE_NONE       0x05ffu
+
+/* Open vSwitch's packet types (OpenFlow 1.5's header type namespaces):
+ * (0,0) is Ethernet, what every port carries; (1,T) is a packet of
+ * EtherType T without an Ethernet header, what decap() leaves. Host
+ * order in actions, network order in struct flow_key. */
+#define FLOW_PT(ns, type)       ((uint32_t)(ns) << 16 | (uint16_t)(type))
+#define FLOW_PT_ETH             0u
+#define FLOW_PT_NS(pt)          ((pt) >> 16)
+#define FLOW_PT_TYPE(pt)        ((uint16_t)(pt))
+#define FLOW_PT_NS_ETHERTYPE    1u
 
 #define FLOW_TABLE_MAX          254u        /* tables 0..254 */
 #define FLOW_TABLE_ALL          255u        /* mod/del: every table */
@@ -296,7 +321,8 @@ struct flow_key {
     uint8_t pad[2];
     flow_be32 mpls_lse;     /* the top MPLS label stack entry (label 20
                              * bits, TC 3, BOS 1, TTL 8) of an MPLS frame */
-    uint8_t pad2[4];
+    flow_be32 packet_type;  /* FLOW_PT_*: 0 (Ethernet) unless decap took
+                             * the Ethernet header off */
     struct flow_meta meta;  /* pipeline metadata: zero on entry */
 };
 
@@ -415,6 +441,12 @@ enum flow_action_type {
     FLOW_ACT_DEBUG_RECIRC,  /* Open vSwitch's debug_recirc: its datapath
                              * recirculates; no effect on the packet */
     FLOW_ACT_DEBUG_SLOW,    /* debug_slow: its slow path; no effect */
+    FLOW_ACT_DECAP,         /* take the outer header off (Ethernet: the
+                             * packet becomes FLOW_PT(1, its EtherType));
+                             * pad0 1: u.ptype written out (decap(
+                             * packet_type(ns=N,type=T))), else decap() */
+    FLOW_ACT_ENCAP,         /* put a header of packet type u.ptype on
+                             * (FLOW_PT_ETH: encap(ethernet)) */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 
@@ -665,6 +697,7 @@ struct flow_action {
         } ct;
         uint32_t mpls;              /* SET_MPLS_*: host order, in range */
         uint16_t pkt_len;           /* CHECK_PKT_LARGER: bytes */
+        uint32_t ptype;             /* DECAP, ENCAP: host order FLOW_PT */
         struct {
             uint32_t collector_set_id;
             uint32_t obs_domain_id;
@@ -786,8 +819,16 @@ void flow_match_init_catchall(struct flow_match *m);
 /* Clear value bits outside the mask. The parser's output is normalised. */
 void flow_match_normalise(struct flow_match *m);
 
-/* Does a packet with @key match @m? */
+/* Does a packet with @key match @m? (With flow_match_imply_eth()'s
+ * packet_type, when @m has none.) */
 bool flow_match_key(const struct flow_match *m, const struct flow_key *key);
+
+/* Open vSwitch's Ethernet prerequisite: a match on dl_src, dl_dst,
+ * vlan_tci or dl_type without packet_type matches Ethernet packets only.
+ * This makes it say so (packet_type=(0,0) added to the mask): what a
+ * classifier that compares masked bits needs. The parser leaves it out,
+ * as Open vSwitch prints it. */
+void flow_match_imply_eth(struct flow_match *m);
 
 /* Identical matches (OpenFlow "strict"): same mask, same value. */
 bool flow_match_identical(const struct flow_match *a,

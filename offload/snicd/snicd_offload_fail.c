@@ -40,6 +40,8 @@ snicd_fail_by_itself(const struct flow *f)
         case FLOW_ACT_RESUBMIT:
         case FLOW_ACT_PUSH_MPLS:
         case FLOW_ACT_POP_MPLS:
+        case FLOW_ACT_DECAP:
+        case FLOW_ACT_ENCAP:
             return true;
         default:
             break;

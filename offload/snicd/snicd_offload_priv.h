@@ -326,7 +326,8 @@ struct snicd_fail {
     bool dirty;                         /* counts changed since */
 };
 
-/* Can @f fail a packet whole by itself (resubmit, push_mpls, pop_mpls)? */
+/* Can @f fail a packet whole by itself (resubmit, push_mpls, pop_mpls,
+ * decap, encap)? */
 bool snicd_fail_by_itself(const struct flow *f);
 /* @f's goto_table target, or -1. */
 int snicd_fail_goto(const struct flow *f);

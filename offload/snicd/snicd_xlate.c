@@ -48,6 +48,8 @@ static const struct {
           "carries the 8 flags cwr..fin)"),
     FIELD(mpls_lse, "mpls_label/mpls_tc/mpls_bos/mpls_ttl (the card parses "
           "no MPLS header: its firmware ABI has no MPLS match field)"),
+    FIELD(packet_type, "packet_type (only software's decap makes a packet "
+          "without an Ethernet header)"),
 };
 
 /* Registers, metadata and pkt_mark: the card keeps none of them per

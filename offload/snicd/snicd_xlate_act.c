@@ -713,6 +713,15 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "%s not offloaded (the card has no MPLS "
                                "actions in its firmware ABI; software runs "
                                "it)", mpls_action_name(a->type));
+    case FLOW_ACT_DECAP:
+    case FLOW_ACT_ENCAP:
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s not offloaded (the card has no action "
+                               "that takes off or puts on an Ethernet "
+                               "header, and forwards Ethernet frames only; "
+                               "software runs it)",
+                               a->type == FLOW_ACT_DECAP ? "decap"
+                                                         : "encap");
     case FLOW_ACT_CONJUNCTION:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "conjunction clause not offloaded (a "

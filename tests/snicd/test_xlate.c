@@ -999,6 +999,21 @@ Test(xlate, mpls_stays_in_software_with_the_reason)
                  x.reason);
 }
 
+/* Packet types: the card forwards Ethernet frames only, and only
+ * software's decap makes a packet without that header */
+Test(xlate, packet_types_stay_in_software_with_the_reason)
+{
+    expect_refused("in_port=vf0,ip actions=decap(),encap(ethernet),"
+                   "output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "decap not offloaded");
+    expect_refused("in_port=vf0,packet_type=(1,0x800),nw_dst=10.0.0.1 "
+                   "actions=encap(ethernet),output:vf1",
+                   SNICD_XLATE_REFUSED_MATCH, "match on packet_type");
+    /* packet_type=(0,0) is no match: offloaded as before */
+    cr_assert_eq(xl("in_port=vf0,packet_type=(0,0),ip actions=output:vf1"),
+                 0, "%s", x.reason);
+}
+
 /* sample does nothing to a packet (no exporter): the rest of the list is
  * the flow's treatment, in hardware as well */
 Test(xlate, sample_is_left_out)
