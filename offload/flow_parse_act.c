@@ -41,8 +41,9 @@ changed_prereq(struct fp_act_state *st, const struct fp_tok *tok,
         return 0;
     if (st->dl_type == 0xffff)
         return fp_fail(st->c, -EINVAL, tok, "%s: after decap of a packet "
-                       "without an Ethernet header, what header the packet "
-                       "has is not known (match it in a later table)", name);
+                       "without an Ethernet header, or encap(ethernet) "
+                       "under packet_type=(1,T), what header the packet has "
+                       "is not known (match it in a later table)", name);
     return fp_fail(st->c, -EINVAL, tok, "%s: after push_mpls/pop_mpls the "
                    "packet is EtherType 0x%04x%s, which does not promise "
                    "the header %s writes", name, st->dl_type,

@@ -8,7 +8,8 @@
  * no Ethernet header (its EtherType and the protocols the match promised
  * stay known); after decap of a packet that had none already (a match on
  * packet_type=(1,T)), nothing is known of it; encap(ethernet) gives it an
- * Ethernet header back. Actions on the Ethernet header or its tags are
+ * Ethernet header back (and under a packet_type=(1,T) match forgets T, as
+ * Open vSwitch's check does). Actions on the Ethernet header or its tags are
  * refused where the packet has none (fp_act_check_eth()).
  */
 #include <arpa/inet.h>
@@ -106,6 +107,13 @@ encap(struct fp_act_state *st, const struct fp_tok *tok)
         if ((rc = fp_act_append(st, tok, FLOW_ACT_ENCAP, &a)) < 0)
             return rc;
         a->u.ptype = FLOW_PT_ETH;
+        /* Open vSwitch's check knows the EtherType of a packet_type=(1,T)
+         * match only while the packet has that type: after this encap
+         * nothing above Ethernet is promised */
+        if (st->no_eth && c->fm.flow.match.mask.packet_type != 0) {
+            st->l3_changed = true;
+            st->dl_type = 0xffff;
+        }
         st->no_eth = false;
         return 0;
     }

@@ -31,6 +31,7 @@ import ovsdiff_ct  # noqa: E402
 import ovsdiff_gen  # noqa: E402
 import ovsdiff_hdr  # noqa: E402
 import ovsdiff_mpls  # noqa: E402
+import ovsdiff_ptype  # noqa: E402
 import ovsdiff_select  # noqa: E402
 import ovsdiff_pipe  # noqa: E402
 
@@ -46,6 +47,7 @@ HDR_ROUNDS = 4
 PKTLEN_ROUNDS = 2
 SELECT_ROUNDS = 4
 VLAN_ROUNDS = 2
+PTYPE_ROUNDS = 3
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
@@ -294,6 +296,15 @@ def main():
                       + MPLS_ROUNDS + ACTSET_ROUNDS + STACK_ROUNDS + HDR_ROUNDS
                       + PKTLEN_ROUNDS + SELECT_ROUNDS + r, diffs, totals,
                       case=ovsdiff_hdr.vlan_case(rnd))
+        # packet types: decap(), encap(ethernet), packet_type=(1,T); a
+        # directed round of Open vSwitch's own lines first
+        base = (rounds + CONJ_ROUNDS + LEARN_ROUNDS + CT_ROUNDS + MPLS_ROUNDS
+                + ACTSET_ROUNDS + STACK_ROUNDS + HDR_ROUNDS + PKTLEN_ROUNDS
+                + SELECT_ROUNDS + VLAN_ROUNDS)
+        for r in range(PTYPE_ROUNDS):
+            one_round(sw, dp_tool, rnd, base + r, diffs, totals,
+                      case=ovsdiff_ptype.directed_case() if r == 0
+                      else ovsdiff_ptype.ptype_case(rnd), fresh=True)
     except Exception:
         import traceback
         traceback.print_exc()
