@@ -522,6 +522,36 @@ ctr_walk(struct emunic_adapter *ad)
 }
 
 /*
+ * Start an epoch without a walk from 0, which would list every counter the
+ * card holds allocated: the flow queue's pool alone is nearly all of them
+ * (a million, 41 a page, mostly free and of no slot). A one-counter walk
+ * gives the epoch; the live slots are then read by id (ctr_read_ids), and
+ * whatever counts after that is stamped with the epoch or a later one, so
+ * the next walk lists it. 0, or as ctr_walk.
+ */
+static int
+ctr_epoch(struct emunic_adapter *ad)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct fw_counter_moved_in in = { .cursor = 0, .end = 1, .max = 1 };
+    struct fw_counter_moved_out out;
+    uint32_t synd;
+    uint8_t status;
+    int ret;
+
+    ret = emunic_adapter_exec_locked(ad, FW_CMD_COUNTER_MOVED, &in,
+                                     sizeof(in), &out, sizeof(out), &status,
+                                     &synd);
+    if (ret < 0)
+        return emunic_adapter_alive(ad) ? ret : -EIO;
+    ad->ctr.walk_cmds++;
+    if (status != FW_STATUS_OK)
+        return -EPROTO;
+    ad->ctr.since = out.epoch;
+    return 0;
+}
+
+/*
  * Bring every live counter's slot up to date: a walk of what moved (ABI
  * 1.6) then one read of the slots never read, or a read of every counter.
  * 0; -EIO when the card stopped answering (the adapter is then dead);
@@ -548,14 +578,21 @@ ctr_sweep(struct emunic_adapter *ad)
             c->since = 0;
             c->since_gen = gen;
         }
-        ret = ctr_walk(ad);
+        ret = c->since != 0 ? ctr_walk(ad) : -EAGAIN;
         if (ret == -EAGAIN) {
-            c->since = 0;
-            ret = ctr_walk(ad);
-        }
-        /* after the walk: a slot's first reading is newer than the epoch
-         * the walk started, so its later changes are in the next walk */
-        if (ret == 0 && c->n_fresh > 0) {
+            /* no epoch yet, or one from before a reset: a new one, then
+             * every live slot read by id */
+            ret = ctr_epoch(ad);
+            if (ret == 0)
+                ret = ctr_read_ids(ad, false);
+            if (ret == 0) {
+                c->n_fresh = 0;
+                c->fresh_from = c->n;
+            }
+        } else if (ret == 0 && c->n_fresh > 0) {
+            /* after the walk: a slot's first reading is newer than the
+             * epoch the walk started, so its later changes are in the
+             * next walk */
             ret = ctr_read_ids(ad, true);
             if (ret == 0) {
                 c->n_fresh = 0;

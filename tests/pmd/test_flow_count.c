@@ -490,3 +490,44 @@ Test(pmd_flow_count, fresh_slot_moved_by_a_destroy_counts)
     cr_expect_eq(out[0].flow, g);
     cr_expect_eq(out[0].hits, 5);
 }
+
+/*
+ * The first refresh with a flow queue's pool on the card: a walk from
+ * epoch 0 would list every counter the card holds allocated (20,000 pool
+ * counters, 41 a page: ~490 commands). It takes an epoch from a
+ * one-counter walk and reads the counted flows by id instead: a few
+ * commands, and the flows' counts are right.
+ */
+Test(pmd_flow_count, first_refresh_does_not_list_the_pool)
+{
+    enum { N = 100 };
+    const struct rte_flow_port_attr pattr = { .nb_counters = 20000 };
+    const struct rte_flow_queue_attr qattr = { .size = 64 };
+    const struct rte_flow_queue_attr *qa[] = { &qattr };
+    static struct rte_flow *f[N];
+    static uint64_t want[N];
+    static unsigned seen[N];
+    struct rte_flow_error err;
+    struct rte_eth_conf conf;
+    uint64_t c0, c1;
+
+    up("");
+    memset(&conf, 0, sizeof(conf));
+    cr_assert_eq(rte_eth_dev_configure(PF, 1, 1, &conf), 0);
+    cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0,
+                 "configure: %s", err.message ? err.message : "?");
+    for (unsigned i = 0; i < N; i++)
+        f[i] = flow_make(i);
+    pmd_send_to(VF, pool, 7, 3);
+    settle(N - 1, f[N - 1]);
+    want[7] = 3;
+    c0 = card_commands();
+    memset(seen, 0, sizeof(seen));
+    cr_expect_eq(drain_moved(f, N, want, seen, 64), 1);
+    cr_expect_eq(seen[7], 1);
+    c1 = card_commands();
+    /* the epoch, N / 60 reads by id, the health query */
+    cr_expect_leq(c1 - c0, 1 + (N + 59) / 60 + 1, "the first refresh cost "
+                  "%lu commands with 20,000 pool counters on the card",
+                  (unsigned long)(c1 - c0 - 1));
+}
