@@ -268,10 +268,10 @@ struct emunic_ctr_cache {
     uint32_t *moved;            /* slot indexes; each slot at most once */
     uint32_t n_moved;
     uint32_t n_fresh;           /* slots added since the last walk */
-    /* every slot below it was read once since it was added (or its read
-     * was refused, and a query reads it alone): the read of the fresh
-     * slots after a walk starts here, so a sweep while a million rules
-     * are made or replaced costs the slots added since the last one, not
+    /* the slots added since the last read of fresh slots are the ones
+     * from here to n (a destroy keeps them there: emunic_ctr_del); the
+     * read after a walk starts here, so a sweep while a million rules are
+     * made or replaced costs the slots added since the last one, not
      * every slot */
     uint32_t fresh_from;
     /* for the log and the tests: how queries were answered */

@@ -193,12 +193,30 @@ emunic_ctr_add(struct emunic_adapter *ad, struct rte_flow *flow)
     flow->ctr_slot = c->n++;
 }
 
+/* Slot @from into the hole at @to: its flow, the moved list and the id
+ * table follow it. */
+static void
+ctr_move(struct emunic_adapter *ad, uint32_t from, uint32_t to)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct emunic_ctr_cache *c = &ad->ctr;
+    struct emunic_ctr *s = &c->slot[to];
+
+    *s = c->slot[from];
+    s->owner->ctr_slot = to;
+    if (s->mpos != CTR_NONE)
+        c->moved[s->mpos] = to;
+    if (c->slot_of != NULL && s->id <= ad->caps.max_counters &&
+        c->slot_of[s->id] == from + 1)
+        c->slot_of[s->id] = to + 1;
+}
+
 void
 emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow)
     SNIC_REQUIRES(ad->lock)
 {
     struct emunic_ctr_cache *c = &ad->ctr;
-    uint32_t i = flow->ctr_slot, last;
+    uint32_t i = flow->ctr_slot, last, b;
 
     if (c->n == 0 || i >= c->n || c->slot[i].owner != flow)
         return;
@@ -207,24 +225,22 @@ emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow)
     if (c->slot_of != NULL && c->slot[i].id <= ad->caps.max_counters &&
         c->slot_of[c->slot[i].id] == i + 1)
         c->slot_of[c->slot[i].id] = 0;
-    /* keep the slots dense: the last one moves into the hole */
+    /* keep the slots dense, and the fresh ones together at the end */
     last = --c->n;
-    if (i != last) {
-        struct emunic_ctr *s = &c->slot[i];
-
-        *s = c->slot[last];
-        s->owner->ctr_slot = i;
-        if (s->mpos != CTR_NONE)
-            c->moved[s->mpos] = i;
-        if (c->slot_of != NULL && s->id <= ad->caps.max_counters &&
-            c->slot_of[s->id] == last + 1)
-            c->slot_of[s->id] = i + 1;
-        /* a slot never read moved below the fresh ones */
-        if (!s->known && i < c->fresh_from)
-            c->fresh_from = i;
+    if (c->fresh_from > last + 1)
+        c->fresh_from = last + 1;
+    if (i < c->fresh_from) {
+        /* a hole among the slots read already: the last of those fills
+         * it, and the last slot (a fresh one, if any) fills its place */
+        b = c->fresh_from - 1;
+        if (b != i)
+            ctr_move(ad, b, i);
+        if (last != b)
+            ctr_move(ad, last, b);
+        c->fresh_from--;
+    } else if (i != last) {
+        ctr_move(ad, last, i);
     }
-    if (c->fresh_from > c->n)
-        c->fresh_from = c->n;
 }
 
 /* Batch buffers for up to @want commands in flight; fewer is fine (the

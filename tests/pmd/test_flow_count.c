@@ -452,9 +452,10 @@ Test(pmd_flow_count, moved_before_any_counted_flow)
 /*
  * A sweep reads the slots added since the last one by id, from where the
  * fresh ones start (not every slot: a sweep during a bulk load of a
- * million rules would scan them all). A destroy moves the last slot into
- * the hole it leaves, so a fresh slot can land below the others: its flow
- * still counts exactly, through the cache and through the moved list.
+ * million rules would scan them all), kept together at the end: a destroy
+ * among the slots read moves the last of those into its hole and the last
+ * slot (a fresh one) into that one's place. Both moved flows still count
+ * exactly, through the cache and through the moved list.
  */
 Test(pmd_flow_count, fresh_slot_moved_by_a_destroy_counts)
 {
@@ -472,8 +473,9 @@ Test(pmd_flow_count, fresh_slot_moved_by_a_destroy_counts)
     cr_assert_eq(hits_of(f[0], false), 0, "the first query sweeps");
     cr_assert_geq(rte_pmd_emunic_flow_counts_moved(
                       PF, RTE_PMD_EMUNIC_COUNTS_REFRESH, out, 8), 0);
-    /* one more flow (the last slot, never read), then a destroy moves it
-     * into the hole of flow 10 */
+    /* one more flow (the last slot, never read), then a destroy of flow
+     * 10 moves the beacon (the last slot read) there and the new flow
+     * into the beacon's place */
     g = flow_make(N + 1);
     cr_assert_eq(rte_flow_destroy(PF, f[10], &err), 0);
     f[10] = NULL;
@@ -482,6 +484,7 @@ Test(pmd_flow_count, fresh_slot_moved_by_a_destroy_counts)
     usleep(60000);
     cr_expect_eq(hits_of(g, false), 3, "the moved fresh slot's count");
     cr_expect_eq(hits_of(f[11], false), 0, "its neighbour's");
+    cr_expect_eq(hits_of(f[9], false), 0);
     pmd_send_to(VF, pool, N + 1, 2);
     settle(BEACON, beacon);
     k = rte_pmd_emunic_flow_counts_moved(PF, RTE_PMD_EMUNIC_COUNTS_REFRESH,
