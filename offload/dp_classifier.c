@@ -18,7 +18,9 @@
  * them. A change marks its wsub and table dirty; publishing brings the
  * dirty wsubs' spare copies up to date (O(changes)), rebuilds the dirty
  * tables' ctables from per-wsub summaries (O(subtables)), and shares the
- * rest.
+ * rest. A table's clause flows (conjunction actions) are gathered and
+ * sorted again only when a list of identical matches holding one
+ * changed; otherwise the new ctable shares the last set.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +33,12 @@ struct wtable {
     struct wsub **subs;
     size_t n, cap;
     bool dirty;
+    /* the clause flows last published, shared by the next ctable while
+     * no wsub's conj_dirty says otherwise; holds a reference. NULL: none
+     * (or none gathered yet) */
+    struct dp_conj_set *conj;
+    struct dp_conj_set *next_conj;  /* being published (no reference of
+                                     * its own: the new ctable's) */
 };
 
 struct dp_cls {
@@ -63,14 +71,25 @@ dp_cls_snap_get(const struct dp_cls *cls)
 /* ---- reference counting (writer only) ---- */
 
 static void
+conj_set_unref(struct dp_conj_set *cs)
+{
+    if (cs == NULL || --cs->refcnt > 0)
+        return;
+    for (uint32_t i = 0; i < cs->n; i++) {
+        dp_rule_unref(cs->v[i].r);
+        if (cs->v[i].next != NULL)
+            dp_rule_unref(cs->v[i].next);
+    }
+    free(cs);
+}
+
+static void
 conj_free(struct ctable *ct)
 {
-    for (uint32_t i = 0; i < ct->n_conj; i++) {
-        dp_rule_unref(ct->conj[i].r);
-        if (ct->conj[i].next != NULL)
-            dp_rule_unref(ct->conj[i].next);
-    }
-    free(ct->conj);
+    conj_set_unref(ct->conj_set);
+    ct->conj_set = NULL;
+    ct->conj = NULL;
+    ct->n_conj = 0;
 }
 
 static void
@@ -142,8 +161,10 @@ dp_cls_destroy(struct dp_cls *cls)
         s->n = 0;
         dp_wsub_free(s);
     }
-    for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
+    for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++) {
+        conj_set_unref(cls->tables[t].conj);
         free(cls->tables[t].subs);
+    }
     snic_hmap_fini(&cls->flows);
     snic_hmap_fini(&cls->subs);
     free(cls);
@@ -521,127 +542,108 @@ resubmit_check(const struct dp_cls_snap *snap)
     return false;
 }
 
-/* qsort context-free: identical matches together, best first within a
- * list. */
-static int
-by_value_then_order(const void *pa, const void *pb)
-{
-    const struct dp_rule *a = *(const struct dp_rule *const *)pa;
-    const struct dp_rule *b = *(const struct dp_rule *const *)pb;
-    int c = dp_rule_match_cmp(a, b);
+/* A clause flow's place in the order of rules (dp_rule_better), kept
+ * apart so that sorting thousands of them touches no rule. */
+struct conj_key {
+    uint64_t id;
+    uint32_t idx;               /* in the gathered entries */
+    uint16_t priority;
+};
 
-    if (c != 0)
-        return c;
-    return dp_rule_better(a, b) ? -1 : dp_rule_better(b, a) ? 1 : 0;
+static int
+conj_key_order(const void *pa, const void *pb)
+{
+    const struct conj_key *a = pa, *b = pb;
+
+    if (a->priority != b->priority)
+        return a->priority > b->priority ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
 }
 
+/* Table @wt's clause flows, gathered from its wsubs and sorted, into
+ * *out (NULL when it has none); the set holds its references. */
 static int
-conj_by_rule_order(const void *pa, const void *pb)
+conj_gather(const struct wtable *wt, struct dp_conj_set **out)
 {
-    const struct dp_conj *a = pa, *b = pb;
+    struct dp_conj_set *cs;
+    struct dp_conj *v = NULL;
+    struct conj_key *key = NULL;
+    uint32_t *pos = NULL, n = 0;
+    size_t max = 0;
 
-    return dp_rule_better(a->r, b->r) ? -1 : dp_rule_better(b->r, a->r) ? 1
-                                                                        : 0;
-}
-
-/* Append to @v (room for all) the clause flows of @s a conjunctive match
- * can reach: each list of identical matches headed by a clause flow, up
- * to its first ordinary flow (that one is next of the last). next_conj is
- * left as the index of the next entry in @v for now. */
-static int
-wsub_conj(const struct wsub *s, struct dp_conj *v, uint32_t *n)
-{
-    const struct dp_rule **r;
-    size_t i = 0;
-
-    r = malloc(s->n * sizeof(*r));
-    if (r == NULL)
-        return -ENOMEM;
-    for (size_t j = 0; j < s->n; j++)
-        r[j] = s->flows[j]->rule;
-    qsort(r, s->n, sizeof(*r), by_value_then_order);
-    while (i < s->n) {
-        size_t end = i + 1;
-
-        while (end < s->n
-               && dp_rule_match_cmp(r[end], r[i]) == 0)
-            end++;
-        for (size_t j = i; j < end && dp_rule_is_conj(r[j]); j++) {
-            struct dp_conj *c = &v[(*n)++];
-
-            c->r = r[j];
-            c->head = j == i;
-            c->next = j + 1 < end ? r[j + 1] : NULL;
-            c->next_conj = c->next != NULL && dp_rule_is_conj(c->next)
-                           ? (int32_t)*n : -1;
-        }
-        i = end;
-    }
-    free(r);
-    return 0;
-}
-
-/* @ct's clause flows (struct ctable), from table @wt's wsubs; each
- * holds its references. */
-static int
-ctable_conj(const struct wtable *wt, struct ctable *ct)
-{
-    uint32_t *pos;
-    size_t n = 0;
-
-    ct->n_conj = 0;
-    ct->conj = NULL;
+    *out = NULL;
     for (size_t i = 0; i < wt->n; i++)
-        n += wt->subs[i]->n_conj;
-    if (n == 0)
+        max += wt->subs[i]->n_conj;
+    if (max == 0)
         return 0;
-    ct->conj = malloc(n * sizeof(ct->conj[0]));
-    pos = malloc(n * sizeof(*pos));
-    if (ct->conj == NULL || pos == NULL)
+    cs = malloc(sizeof(*cs) + max * sizeof(cs->v[0]));
+    v = malloc(max * sizeof(*v));
+    key = malloc(max * sizeof(*key));
+    pos = malloc(max * sizeof(*pos));
+    if (cs == NULL || v == NULL || key == NULL || pos == NULL)
         goto err;
     for (size_t i = 0; i < wt->n; i++)
-        if (wt->subs[i]->n_conj > 0
-            && wsub_conj(wt->subs[i], ct->conj, &ct->n_conj) < 0)
-            goto err;
-    /* sort, then point next_conj at where its entry went (the entries
-     * remember their old place in next_conj's stead for a moment) */
-    for (uint32_t i = 0; i < ct->n_conj; i++) {
-        pos[i] = (uint32_t)ct->conj[i].next_conj;
-        ct->conj[i].next_conj = (int32_t)i;
+        dp_wsub_conj(wt->subs[i], v, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        key[i].id = v[i].r->id;
+        key[i].priority = v[i].r->priority;
+        key[i].idx = i;
     }
-    {
-        uint32_t *next_old = malloc(ct->n_conj * sizeof(*next_old));
+    /* highest priority first, then the oldest id; next_conj follows
+     * its entry to its new place */
+    qsort(key, n, sizeof(*key), conj_key_order);
+    for (uint32_t i = 0; i < n; i++)
+        pos[key[i].idx] = i;
+    for (uint32_t i = 0; i < n; i++) {
+        struct dp_conj *c = &cs->v[i];
 
-        if (next_old == NULL)
-            goto err;
-        memcpy(next_old, pos, ct->n_conj * sizeof(*pos));
-        qsort(ct->conj, ct->n_conj, sizeof(ct->conj[0]), conj_by_rule_order);
-        /* pos: old index -> new index */
-        for (uint32_t i = 0; i < ct->n_conj; i++)
-            pos[ct->conj[i].next_conj] = i;
-        for (uint32_t i = 0; i < ct->n_conj; i++) {
-            uint32_t old = (uint32_t)ct->conj[i].next_conj;
-
-            ct->conj[i].next_conj = next_old[old] == UINT32_MAX
-                                    ? -1 : (int32_t)pos[next_old[old]];
-        }
-        free(next_old);
+        *c = v[key[i].idx];
+        if (c->next_conj >= 0)
+            c->next_conj = (int32_t)pos[c->next_conj];
     }
+    cs->refcnt = 1;
+    cs->n = n;
     free(pos);
+    free(key);
+    free(v);
     /* nothing fails from here on */
-    for (uint32_t i = 0; i < ct->n_conj; i++) {
-        ((struct dp_rule *)ct->conj[i].r)->refcnt++;
-        if (ct->conj[i].next != NULL)
-            ((struct dp_rule *)ct->conj[i].next)->refcnt++;
+    for (uint32_t i = 0; i < cs->n; i++) {
+        ((struct dp_rule *)cs->v[i].r)->refcnt++;
+        if (cs->v[i].next != NULL)
+            ((struct dp_rule *)cs->v[i].next)->refcnt++;
     }
+    *out = cs;
     return 0;
 
 err:
     free(pos);
-    free(ct->conj);
-    ct->conj = NULL;
-    ct->n_conj = 0;
+    free(key);
+    free(v);
+    free(cs);
     return -ENOMEM;
+}
+
+/* @ct's clause flows (struct ctable): those last published while no list
+ * of identical matches holding one changed (O(1)), else gathered again.
+ * The ctable holds a reference to its set. */
+static int
+ctable_conj(struct dp_cls *cls, struct wtable *wt, struct ctable *ct)
+{
+    struct dp_conj_set *cs = wt->conj;
+    bool again = false;
+
+    for (size_t i = 0; i < wt->n; i++)
+        again |= wt->subs[i]->conj_dirty;
+    if (again && conj_gather(wt, &cs) < 0)
+        return -ENOMEM;
+    cls->stats.conj_gathered += again;
+    if (!again && cs != NULL)
+        cs->refcnt++;
+    wt->next_conj = cs;
+    ct->conj_set = cs;
+    ct->conj = cs != NULL ? cs->v : NULL;
+    ct->n_conj = cs != NULL ? cs->n : 0;
+    return 0;
 }
 
 /* Build table @t's next ctable into *out (NULL when empty). */
@@ -654,6 +656,7 @@ ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
     bool meta;
 
     *out = NULL;
+    wt->next_conj = NULL;           /* an empty table has none */
     for (size_t i = 0; i < wt->n; i++) {
         struct wsub *s = wt->subs[i];
 
@@ -672,7 +675,8 @@ ctable_build(struct dp_cls *cls, unsigned t, struct ctable **out)
         return -ENOMEM;
     ct->refcnt = 1;
     ct->n = 0;
-    if (ctable_conj(wt, ct) < 0) {
+    ct->conj_set = NULL;
+    if (ctable_conj(cls, wt, ct) < 0) {
         free(ct);
         return -ENOMEM;
     }
@@ -700,6 +704,7 @@ ctable_unbuild(struct dp_cls *cls, unsigned t, struct ctable *ct)
 
     for (size_t i = 0; i < wt->n; i++)
         dp_wsub_unprepare(wt->subs[i]);
+    wt->next_conj = wt->conj;
     if (ct != NULL) {
         conj_free(ct);
         dp_ctable_shape_free(ct);
@@ -726,9 +731,17 @@ table_commit(struct dp_cls *cls, unsigned t)
     struct wtable *wt = &cls->tables[t];
     size_t i = 0;
 
+    /* the new ctable's clause flows are the ones the next one shares */
+    if (wt->next_conj != wt->conj) {
+        conj_set_unref(wt->conj);
+        wt->conj = wt->next_conj;
+        if (wt->conj != NULL)
+            wt->conj->refcnt++;
+    }
     while (i < wt->n) {
         struct wsub *s = wt->subs[i];
 
+        s->conj_dirty = false;
         dp_wsub_adopt(s);
         if (s->n == 0) {
             sub_free(cls, s);           /* the last one moved into i */

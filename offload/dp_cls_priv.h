@@ -54,6 +54,17 @@ struct dp_conj {
     bool head;                      /* first of its list */
 };
 
+/* A ctable's clause flows (below), shared by consecutive ctables of a
+ * table while no change touches a list of identical matches holding a
+ * clause flow: publishing ordinary flows into a table with thousands of
+ * clause flows then costs nothing for them. Holds the references of its
+ * entries. Writer only. */
+struct dp_conj_set {
+    uint32_t refcnt;
+    uint32_t n;
+    struct dp_conj v[];
+};
+
 /* The answer of a table that looks at in_port alone, for one port. */
 struct dp_port_rule {
     uint32_t port;
@@ -103,7 +114,8 @@ struct ctable {
      * in such a list. Highest priority first, then the oldest id. Only
      * looked at when one matches above the best ordinary flow. */
     uint32_t n_conj;
-    struct dp_conj *conj;
+    struct dp_conj *conj;           /* conj_set->v, or NULL */
+    struct dp_conj_set *conj_set;   /* holds a reference (writer) */
     struct subtable *subs[];        /* highest max_priority first */
 };
 

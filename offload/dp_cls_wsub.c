@@ -273,6 +273,12 @@ props_count(struct wsub *s, const struct wflow *wf, int d)
     s->fan_cnt[wf->fan] += (uint32_t)d;
 }
 
+static bool
+is_conj(const struct wflow *wf)
+{
+    return wf != NULL && (wf->props & DP_WF_CONJ) != 0;
+}
+
 void
 dp_wsub_link(struct wsub *s, struct wflow *wf)
 {
@@ -280,6 +286,10 @@ dp_wsub_link(struct wsub *s, struct wflow *wf)
     uint64_t h = key_hash(s, wf->rule, w);
     struct wflow *g = group_find(s, h, wf->rule);
 
+    /* the table's clause flows change only where a list of identical
+     * matches is or becomes headed by one */
+    if (is_conj(wf) || is_conj(g))
+        s->conj_dirty = true;
     wf->sub = s;
     wf->idx = (uint32_t)s->n;
     s->flows[s->n++] = wf;
@@ -314,6 +324,8 @@ dp_wsub_unlink(struct wflow *wf)
     if (wf->head) {
         struct wflow *next = wf->same;
 
+        if (is_conj(wf) || is_conj(next))
+            s->conj_dirty = true;
         head_leave(s, wf);
         if (next != NULL) {
             uint64_t w[DP_KEY_WORDS];
@@ -325,12 +337,39 @@ dp_wsub_unlink(struct wflow *wf)
         uint64_t w[DP_KEY_WORDS];
         struct wflow *g = group_find(s, key_hash(s, wf->rule, w), wf->rule);
 
+        if (is_conj(g))
+            s->conj_dirty = true;
         while (g->same != wf)
             g = g->same;
         g->same = wf->same;
     }
     wf->same = NULL;
     wf->sub = NULL;
+}
+
+/* ---- clause flows ---- */
+
+void
+dp_wsub_conj(const struct wsub *s, struct dp_conj *v, uint32_t *n)
+{
+    if (s->n_head_conj == 0)
+        return;
+    /* the flows' array, not the groups' map: its order is about the
+     * order flows came in, which the caller's sort finds almost done */
+    for (size_t i = 0; i < s->n; i++) {
+        const struct wflow *g = s->flows[i];
+
+        if (!g->head)
+            continue;
+        for (const struct wflow *w = g; is_conj(w); w = w->same) {
+            struct dp_conj *c = &v[(*n)++];
+
+            c->r = w->rule;
+            c->head = w == g;
+            c->next = w->same != NULL ? w->same->rule : NULL;
+            c->next_conj = is_conj(w->same) ? (int32_t)*n : -1;
+        }
+    }
 }
 
 /* ---- copies ---- */

@@ -71,6 +71,10 @@ struct wsub {
     struct snic_hmap prios;         /* struct wprio, of the groups' best */
     struct wprio *prio_free[2];     /* nodes kept for the next change */
     size_t n_head_conj;             /* groups whose best is a clause flow */
+    bool conj_dirty;                /* a list of identical matches that
+                                     * holds a clause flow changed since
+                                     * its table's clause flows were
+                                     * gathered */
     /* the flows' DP_WF_* counts and fan-outs */
     size_t n_back, n_fails, n_meta, n_conj;
     uint32_t fan_cnt[FLOW_MAX_ACTIONS + 1];
@@ -100,6 +104,13 @@ int dp_wsub_reserve(struct wsub *s, struct wsub *from);
 void dp_wsub_link(struct wsub *s, struct wflow *wf);
 /* Unlink @wf from its wsub; cannot fail after dp_wsub_reserve(). */
 void dp_wsub_unlink(struct wflow *wf);
+
+/* Append to @v (room for s->n_conj) the clause flows of @s a
+ * conjunctive match can reach: each list of identical matches headed by
+ * a clause flow, up to its first ordinary flow (that one is next of the
+ * last). next_conj is left as the index of the next entry in @v for
+ * now. No references taken. */
+void dp_wsub_conj(const struct wsub *s, struct dp_conj *v, uint32_t *n);
 
 /* Make s->next_pub the copy to publish: the spare brought up to date
  * (0), or a whole new copy (1). -ENOMEM: nothing published; try again

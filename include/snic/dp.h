@@ -459,6 +459,10 @@ size_t dp_cls_n_subtables(const struct dp_cls *cls);
 struct dp_cls_stats {
     uint64_t copies_built;
     uint64_t copies_synced;
+    /* tables whose clause flows (conjunction actions) were gathered and
+     * sorted again: a publish shares them unless a list of identical
+     * matches holding one changed */
+    uint64_t conj_gathered;
 };
 void dp_cls_get_stats(const struct dp_cls *cls, struct dp_cls_stats *st);
 /* What the classifier's flows hold, by structure (bytes asked of the

@@ -285,6 +285,52 @@ Test(dp_conj, clause_flows_change)
     dp_env_fini(&e);
 }
 
+/* A publish shares the table's clause flows unless a list of identical
+ * matches holding one changed: an ordinary flow beside them costs them
+ * nothing; one behind a clause flow (what a failed clause uncovers) or
+ * its removal gathers them again. */
+Test(dp_conj, clause_flows_shared_until_their_lists_change)
+{
+    struct dp_cls_stats s0, s1, s2, s3;
+    struct flow_mod fm;
+    struct flow_error err;
+    struct dp_env e;
+
+    snic_role_enter(&snic_control);
+    dp_env_init(&e, 0, firewall);
+    dp_cls_get_stats(dp_classifier(e.dp), &s0);
+    /* the mask of the nw_src clauses, another source: a group of its own */
+    dp_env_add(&e, "cookie=20,priority=100,ip,nw_src=10.0.0.3,"
+               "actions=output:5");
+    cr_assert_eq(dp_commit(e.dp), 0);
+    dp_cls_get_stats(dp_classifier(e.dp), &s1);
+    cr_expect_eq(s1.conj_gathered, s0.conj_gathered,
+                 "an ordinary flow in a group of its own gathered the "
+                 "clause flows again");
+    cr_assert_eq(chosen4(&e, 1, 3, 5, 22), 20);
+    cr_assert_eq(chosen4(&e, 1, 1, 5, 80), 10);
+    /* behind clause flow 11 (same match, lower priority) */
+    dp_env_add(&e, "cookie=21,priority=90,ip,nw_src=10.0.0.1,"
+               "actions=output:6");
+    cr_assert_eq(dp_commit(e.dp), 0);
+    dp_cls_get_stats(dp_classifier(e.dp), &s2);
+    cr_expect_eq(s2.conj_gathered, s1.conj_gathered + 1);
+    cr_assert_eq(chosen4(&e, 1, 1, 5, 80), 10);
+    cr_assert_eq(chosen4(&e, 1, 1, 5, 22), 21, "the failed clause "
+                 "uncovers the flow behind it");
+    cr_assert_eq(flow_parse("priority=100,ip,nw_src=10.0.0.1",
+                            FLOW_CMD_DELETE_STRICT, NULL, &fm, &err), 0,
+                 "%s", err.msg);
+    cr_assert_eq(flow_table_apply(e.ft, &fm, 0), 1);
+    cr_assert_eq(dp_commit(e.dp), 0);
+    dp_cls_get_stats(dp_classifier(e.dp), &s3);
+    cr_expect_eq(s3.conj_gathered, s2.conj_gathered + 1);
+    cr_assert_eq(chosen4(&e, 1, 1, 5, 80), 21, "clause 1/2 for 10.0.0.1 "
+                 "is gone");
+    cr_assert_eq(chosen4(&e, 1, 2, 5, 80), 10);
+    dp_env_fini(&e);
+}
+
 /* ---- random flow sets over a small space of packets ---- */
 
 static unsigned
