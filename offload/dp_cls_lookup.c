@@ -47,12 +47,6 @@ dp_key_hash(const struct flow_key *key)
     return key_hash(key, DP_KEY_WORDS);
 }
 
-uint64_t
-dp_key_pkt_hash(const struct flow_key *key)
-{
-    return key_hash(key, DP_KEY_PKT_WORDS);
-}
-
 /* The slot holding the @n gathered words @w (of hash @h) in @st, or NULL;
  * the probe starts at @home, the slot where hash @h lands. */
 static inline __attribute__((always_inline)) const uint64_t *
@@ -479,6 +473,12 @@ dp_cls_snap_emc_exact(const struct dp_cls_snap *snap, unsigned table_id)
     const struct ctable *ct = snap_table(snap, table_id);
 
     return ct != NULL && ct->emc_exact;
+}
+
+const struct dp_cache_key *
+dp_cls_snap_cache_key(const struct dp_cls_snap *snap, unsigned table_id)
+{
+    return &snap_table(snap, table_id)->ckey;
 }
 
 bool

@@ -92,6 +92,9 @@ struct ctable {
                                      * matches the pipeline metadata),
                                      * whether it pays or not */
     uint8_t shape;                  /* enum dp_shape */
+    /* what a cache in front of the table keys on (emc_exact tables;
+     * dp_cls_shape.c) */
+    struct dp_cache_key ckey;
     /* DP_SHAPE_PORT: the answer for each port some flow names, sorted by
      * port, and for every other port. References: none (the rules are
      * the subtables'). */
@@ -153,29 +156,15 @@ static inline __attribute__((always_inline)) uint64_t
 dp_subtable_gather(const struct subtable *st, const struct flow_key *key,
                    uint64_t *w, unsigned n)
 {
-    /* two lanes of one multiply per word: the lanes' multiplies overlap,
-     * and dp_hash_final() spreads the bits a multiply leaves low */
-    uint64_t h0 = n, h1 = 0x9e3779b97f4a7c15ull;
-    unsigned j;
-
     /* complete unrolling needs asking at -O2, for as many words as a key
      * has (a smaller count leaves the loop rolled whatever n is) */
 #pragma GCC unroll 26
-    for (j = 0; j < n; j++) {
+    for (unsigned j = 0; j < n; j++) {
         unsigned i = st->idx[j];
 
         w[j] = dp_key_word(key, i) & st->mask[i];
     }
-#pragma GCC unroll 13
-    for (j = 0; j + 2 <= n; j += 2) {
-        h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
-        h1 = (h1 ^ w[j + 1]) * 0x94d049bb133111ebull;
-        h0 = h0 << 27 | h0 >> 37;
-        h1 = h1 << 31 | h1 >> 33;
-    }
-    if (j < n)
-        h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
-    return dp_hash_final(h0 ^ h1) & ~DP_TAG_PRIO_MASK;
+    return dp_words_hash(w, n) & ~DP_TAG_PRIO_MASK;
 }
 
 /* Where the probe sequence of hash @h starts. */

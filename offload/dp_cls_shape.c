@@ -18,6 +18,9 @@
  * A table whose flows look at in_port and the Ethernet header only (port
  * and VLAN, port and MAC...) needs only those fields extracted; its
  * lookup is the ordinary one.
+ *
+ * Any other table may have an exact-match cache in front (dp_path.c): it
+ * keys on what the table's masks look at, together, and no more.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -163,11 +166,36 @@ l2_only(const struct ctable *ct)
     return true;
 }
 
+/* What a cache in front of @ct keys on: the union of its subtables'
+ * masks over the packet's words. A table with a flow that matches the
+ * pipeline metadata gets no cache (emc_exact), so the packet words are
+ * all its masks look at; the union of the masks of every flow that a
+ * lookup can read (clause flows sit in the subtables too) is all its
+ * answer depends on. */
+static void
+cache_key(struct ctable *ct)
+{
+    struct dp_cache_key *ck = &ct->ckey;
+
+    memset(ck, 0, sizeof(*ck));
+    for (unsigned i = 0; i < DP_KEY_PKT_WORDS; i++) {
+        uint64_t m = 0;
+
+        for (uint32_t s = 0; s < ct->n; s++)
+            m |= ct->subs[s]->mask[i];
+        if (m != 0) {
+            ck->idx[ck->n] = (uint8_t)i;
+            ck->mask[ck->n++] = m;
+        }
+    }
+}
+
 int
 dp_ctable_shape(struct ctable *ct)
 {
     int rc;
 
+    cache_key(ct);
     ct->shape = DP_SHAPE_GENERAL;
     ct->n_ports = 0;
     ct->ports = NULL;

@@ -30,15 +30,21 @@ emc_way(struct dp_worker *w, uint64_t h, unsigned way)
     return &w->emc[(way ? h >> 32 : h) & (EMC_ENTRIES - 1)];
 }
 
-static const struct emc_entry *
+/* The entry of table @table for the @n words @k of hash @h
+ * (dp_cache_key_gather()), filled from snapshot @version, or NULL. */
+static inline __attribute__((always_inline)) const struct emc_entry *
 emc_find(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
-         const struct flow_key *key)
+         const uint64_t *k, unsigned n)
 {
     for (unsigned way = 0; way < 2; way++) {
         const struct emc_entry *e = emc_way(w, h, way);
+        uint64_t diff = (e->version ^ version) | (e->hash ^ h)
+                        | (e->table ^ table);
 
-        if (e->version == version && e->hash == h && e->table == table
-            && dp_key_pkt_equal(e->key, key))
+#pragma GCC unroll 12
+        for (unsigned j = 0; j < n; j++)
+            diff |= e->key[j] ^ k[j];
+        if (diff == 0)
             return e;
     }
     return NULL;
@@ -46,7 +52,7 @@ emc_find(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
 
 static void
 emc_insert(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
-           const struct flow_key *key, const struct dp_rule *r)
+           const uint64_t *k, unsigned n, const struct dp_rule *r)
 {
     struct emc_entry *a = emc_way(w, h, 0);
     /* replace a stale entry first, else the second way */
@@ -54,9 +60,24 @@ emc_insert(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
 
     e->version = version;
     e->hash = h;
-    memcpy(e->key, key, sizeof(e->key));
+    memcpy(e->key, k, n * sizeof(k[0]));
     e->rule = r;
     e->table = (uint8_t)table;
+}
+
+/*
+ * What a cache lookup of table @table costs, in the unit of
+ * dp_cls_lookup_burst()'s cost (probed words): the words of its key, each
+ * hashed and compared once. A lookup that probes one subtable with as
+ * many words costs one more, and measures dearer still (its early exit
+ * and priorities): with the 5-tuple of scripts/bench-dp-instr's exact
+ * rules over a default, 1,000 packet flows cost 425 instructions a
+ * packet without the cache and 367 with it.
+ */
+static inline unsigned
+emc_price(const struct dp_cls_snap *snap, unsigned table)
+{
+    return dp_cls_snap_cache_key(snap, table)->n;
 }
 
 /*
@@ -73,8 +94,8 @@ emc_insert(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
  * Each window of EMC_WINDOW cached lookups whose hits are under a quarter
  * (more packet flows than entries, or traffic that never repeats) rests
  * the cache for the next EMC_REST lookups of that table on this worker:
- * hashing and comparing the whole key, and filling entries nobody reads
- * again, would cost more than the lookup it saves. Then it is tried
+ * hashing and comparing the key, and filling entries nobody reads again,
+ * would cost more than the lookup it saves. Then it is tried
  * again. The answers are the same either way.
  */
 static inline bool
@@ -109,8 +130,9 @@ emc_weigh(struct dp_worker *w, const struct dp_cls_snap *snap,
     g->cold_words += words;
     if (g->cold_lookups < EMC_WINDOW)
         return;
-    g->dear = g->cold_words > (uint64_t)DP_EMC_MIN_WORDS * g->cold_lookups
-              && dp_cls_snap_emc_exact(snap, table);
+    g->dear = dp_cls_snap_emc_exact(snap, table)
+              && g->cold_words > (uint64_t)emc_price(snap, table)
+                                 * g->cold_lookups;
     g->cold_lookups = 0;
     g->cold_words = 0;
 }
@@ -119,8 +141,9 @@ emc_weigh(struct dp_worker *w, const struct dp_cls_snap *snap,
  * of the others were looked up in a burst that probed @miss_words (0, 0
  * when not measured). */
 static inline void
-emc_account(struct dp_worker *w, unsigned table, unsigned n, unsigned hits,
-            unsigned misses, unsigned miss_words)
+emc_account(struct dp_worker *w, const struct dp_cls_snap *snap,
+            unsigned table, unsigned n, unsigned hits, unsigned misses,
+            unsigned miss_words)
 {
     struct emc_gate *g = &w->emc_gate[table];
 
@@ -132,14 +155,20 @@ emc_account(struct dp_worker *w, unsigned table, unsigned n, unsigned hits,
     if (g->lookups < EMC_WINDOW)
         return;
     if (g->hits < g->lookups / 4 && !(w->paths & DP_PATHS_EMC)) {
-        g->rest = EMC_REST;
+        /* traffic that keeps missing (more flows than entries) is tried
+         * less and less often: each such window costs more than it saves */
+        g->rest = g->rest_next != 0 ? g->rest_next : EMC_REST;
+        g->rest_next = g->rest < EMC_REST_MAX ? 2 * g->rest : EMC_REST_MAX;
     } else if (g->dear && g->miss_lookups != 0
                && (uint64_t)g->hits * g->miss_words
-                  < (uint64_t)g->lookups * DP_EMC_MIN_WORDS
+                  < (uint64_t)g->lookups * emc_price(snap, table)
                     * g->miss_lookups) {
         /* what the hits saved (a lookup's measured cost each) is less
          * than what the cache cost: the traffic, or the table, changed */
         g->dear = false;
+        g->rest_next = 0;
+    } else {
+        g->rest_next = 0;
     }
     g->lookups = 0;
     g->hits = 0;
@@ -151,21 +180,53 @@ static const struct dp_rule *
 classify(struct dp_worker *w, const struct dp_cls_snap *snap,
          unsigned table, const struct flow_key *key)
 {
-    uint64_t version, h;
+    const struct dp_cache_key *ck;
+    uint64_t version, h, k[DP_KEY_PKT_WORDS];
     const struct emc_entry *e;
     const struct dp_rule *r;
 
     if (!emc_use(w, snap, table, 1))
         return dp_cls_lookup(snap, table, key);
     version = dp_cls_snap_version(snap);
-    h = dp_key_pkt_hash(key);
-    e = emc_find(w, version, h, table, key);
-    emc_account(w, table, 1, e != NULL, 0, 0);
+    ck = dp_cls_snap_cache_key(snap, table);
+    h = dp_cache_key_gather(ck, key, k, ck->n);
+    e = emc_find(w, version, h, table, k, ck->n);
+    emc_account(w, snap, table, 1, e != NULL, 0, 0);
     if (e != NULL)
         return e->rule;
     r = dp_cls_lookup(snap, table, key);
-    emc_insert(w, version, h, table, key, r);
+    emc_insert(w, version, h, table, k, ck->n, r);
     return r;
+}
+
+/* classify_each()'s cache probes: for each of the @n keys, its words
+ * under @ck (@nw of them, ck->n: a constant where the loops unroll) into
+ * @k, their hash into @hash, and its rule from the cache into @rules; the
+ * indexes of the misses into @miss_idx. Returns the misses. */
+static inline __attribute__((always_inline)) unsigned
+emc_probe(struct dp_worker *w, uint64_t version, unsigned table,
+          const struct dp_cache_key *ck, const struct flow_key *keys,
+          unsigned n, const struct dp_rule **rules,
+          uint64_t (*k)[DP_KEY_PKT_WORDS], uint64_t *hash, uint8_t *miss_idx,
+          unsigned nw)
+{
+    unsigned n_miss = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        hash[i] = dp_cache_key_gather(ck, &keys[i], k[i], nw);
+        __builtin_prefetch(emc_way(w, hash[i], 0));
+        __builtin_prefetch(emc_way(w, hash[i], 1));
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const struct emc_entry *e = emc_find(w, version, hash[i], table,
+                                             k[i], nw);
+
+        if (e != NULL)
+            rules[i] = e->rule;
+        else
+            miss_idx[n_miss++] = (uint8_t)i;
+    }
+    return n_miss;
 }
 
 /* classify() of @n keys at once. */
@@ -174,11 +235,14 @@ classify_each(struct dp_worker *w, const struct dp_cls_snap *snap,
               unsigned table, const struct flow_key *keys, unsigned n,
               const struct dp_rule **rules)
 {
+    const struct dp_cache_key *ck;
     uint64_t version, hash[DP_BURST_MAX];
+    /* not zeroed: each key's first ck->n words are written */
+    uint64_t k[DP_BURST_MAX][DP_KEY_PKT_WORDS];
     struct flow_key miss_keys[DP_BURST_MAX];
     const struct dp_rule *miss_rules[DP_BURST_MAX];
     uint8_t miss_idx[DP_BURST_MAX];
-    unsigned n_miss = 0;
+    unsigned n_miss;
 
     if (!emc_use(w, snap, table, n)) {
         emc_weigh(w, snap, table, n,
@@ -186,88 +250,88 @@ classify_each(struct dp_worker *w, const struct dp_cls_snap *snap,
         return;
     }
     version = dp_cls_snap_version(snap);
-    for (unsigned i = 0; i < n; i++) {
-        hash[i] = dp_key_pkt_hash(&keys[i]);
-        __builtin_prefetch(emc_way(w, hash[i], 0));
-        __builtin_prefetch(emc_way(w, hash[i], 1));
-    }
-    for (unsigned i = 0; i < n; i++) {
-        const struct emc_entry *e = emc_find(w, version, hash[i], table,
-                                             &keys[i]);
-
-        if (e != NULL) {
-            rules[i] = e->rule;
-            continue;
-        }
-        miss_keys[n_miss] = keys[i];
-        miss_idx[n_miss++] = (uint8_t)i;
+    ck = dp_cls_snap_cache_key(snap, table);
+    /* the common widths get loops of a constant length */
+    switch (ck->n) {
+#define EMC_PROBE(nw) \
+    n_miss = emc_probe(w, version, table, ck, keys, n, rules, k, hash, \
+                       miss_idx, nw)
+    case 1: EMC_PROBE(1); break;
+    case 2: EMC_PROBE(2); break;
+    case 3: EMC_PROBE(3); break;
+    case 4: EMC_PROBE(4); break;
+    case 5: EMC_PROBE(5); break;
+    case 6: EMC_PROBE(6); break;
+    default: EMC_PROBE(ck->n); break;
+#undef EMC_PROBE
     }
     if (n_miss == 0) {
-        emc_account(w, table, n, n, 0, 0);
+        emc_account(w, snap, table, n, n, 0, 0);
         return;
     }
-    emc_account(w, table, n, n - n_miss, n_miss,
+    for (unsigned m = 0; m < n_miss; m++)
+        miss_keys[m] = keys[miss_idx[m]];
+    emc_account(w, snap, table, n, n - n_miss, n_miss,
                 dp_cls_lookup_burst(snap, table, miss_keys, n_miss,
                                     miss_rules));
     for (unsigned m = 0; m < n_miss; m++) {
         unsigned i = miss_idx[m];
 
         rules[i] = miss_rules[m];
-        emc_insert(w, version, hash[i], table, &keys[i], rules[i]);
+        emc_insert(w, version, hash[i], table, k[i], ck->n, rules[i]);
     }
 }
 
-/* Whether @a and @b hold the same packet words. */
-static inline bool
-key_pkt_same(const struct flow_key *a, const struct flow_key *b)
+/* classify_runs()'s split of @keys into @uniq, the first key of each
+ * run, and @of, each key's run; @nw is ck->n (a constant where the loop
+ * unrolls). Returns the runs. */
+static inline __attribute__((always_inline)) unsigned
+runs_split(const struct dp_cache_key *ck, const struct flow_key *keys,
+           unsigned n, struct flow_key *uniq, uint8_t *of, unsigned nw)
 {
-    uint64_t diff = 0;
+    unsigned u = 0;
 
-    for (unsigned i = 0; i < DP_KEY_PKT_WORDS; i++)
-        diff |= dp_key_word(a, i) ^ dp_key_word(b, i);
-    return diff == 0;
+    uniq[0] = keys[0];
+    of[0] = 0;
+    for (unsigned i = 1; i < n; i++) {
+        if (!dp_cache_key_same(ck, &keys[i], &uniq[u], nw))
+            uniq[++u] = keys[i];
+        of[i] = (uint8_t)u;
+    }
+    return u + 1;
 }
 
 /*
- * classify_each(), with each run of identical keys looked up once: one
- * packet flow, or trains of one, cost a comparison per packet instead of
- * a lookup (or a cache probe). Decided per burst from its first two keys,
- * so traffic of many flows pays one comparison a burst. Only where the
- * answer depends on the packet words alone (the cache's own condition).
+ * classify_each(), with each run of keys the table cannot tell apart
+ * (the same under its cache key) looked up once: one packet flow, or
+ * trains of one, cost a comparison per packet instead of a lookup (or a
+ * cache probe). Decided per burst from its first two keys, so traffic of
+ * many flows pays one comparison a burst. Only where the answer depends
+ * on the packet words alone (the cache's own condition).
  */
 static __attribute__((noinline)) void
 classify_runs(struct dp_worker *w, const struct dp_cls_snap *snap,
               unsigned table, const struct flow_key *keys, unsigned n,
               const struct dp_rule **rules)
 {
+    const struct dp_cache_key *ck = dp_cls_snap_cache_key(snap, table);
     struct flow_key uniq[DP_BURST_MAX];
     const struct dp_rule *uniq_rules[DP_BURST_MAX];
     uint8_t of[DP_BURST_MAX];
-    unsigned u = 0;
+    unsigned n_uniq;
 
-    uniq[0] = keys[0];
-    of[0] = 0;
-    for (unsigned i = 1; i < n; i++) {
-        if (!key_pkt_same(&keys[i], &uniq[u]))
-            uniq[++u] = keys[i];
-        of[i] = (uint8_t)u;
+    switch (ck->n) {
+    case 1: n_uniq = runs_split(ck, keys, n, uniq, of, 1); break;
+    case 2: n_uniq = runs_split(ck, keys, n, uniq, of, 2); break;
+    case 3: n_uniq = runs_split(ck, keys, n, uniq, of, 3); break;
+    case 4: n_uniq = runs_split(ck, keys, n, uniq, of, 4); break;
+    case 5: n_uniq = runs_split(ck, keys, n, uniq, of, 5); break;
+    case 6: n_uniq = runs_split(ck, keys, n, uniq, of, 6); break;
+    default: n_uniq = runs_split(ck, keys, n, uniq, of, ck->n); break;
     }
-    classify_each(w, snap, table, uniq, u + 1, uniq_rules);
+    classify_each(w, snap, table, uniq, n_uniq, uniq_rules);
     for (unsigned i = 0; i < n; i++)
         rules[i] = uniq_rules[of[i]];
-}
-
-/* Whether the first two keys of a burst are the same: most often they
- * differ in their first words, so stop at the first difference. */
-static inline bool
-burst_starts_with_a_run(const struct flow_key *keys, unsigned n)
-{
-    if (n < 2)
-        return false;
-    for (unsigned i = 0; i < DP_KEY_PKT_WORDS; i++)
-        if (dp_key_word(&keys[0], i) != dp_key_word(&keys[1], i))
-            return false;
-    return true;
 }
 
 static inline void
@@ -275,9 +339,12 @@ classify_burst(struct dp_worker *w, const struct dp_cls_snap *snap,
                unsigned table, const struct flow_key *keys, unsigned n,
                const struct dp_rule **rules)
 {
-    if (__builtin_expect(burst_starts_with_a_run(keys, n), 0)
-        && !(w->paths & DP_PATHS_NO_FAST)
-        && dp_cls_snap_emc_exact(snap, table))
+    /* most often the first two keys differ in their first words */
+    if (n >= 2 && !(w->paths & DP_PATHS_NO_FAST)
+        && dp_cls_snap_emc_exact(snap, table)
+        && __builtin_expect(dp_cache_key_same(
+               dp_cls_snap_cache_key(snap, table), &keys[0], &keys[1],
+               dp_cls_snap_cache_key(snap, table)->n), 0))
         classify_runs(w, snap, table, keys, n, rules);
     else
         classify_each(w, snap, table, keys, n, rules);

@@ -20,11 +20,13 @@ struct counter {
 };
 
 /* Only tables that never match the pipeline metadata have a cache in
- * front (dp_cls_snap_emc_useful()), so it keys on the packet's own words. */
+ * front (dp_cls_snap_emc_exact()), so it keys on the packet's own words:
+ * those the table looks at (struct dp_cache_key), which belong to the
+ * snapshot the entry was filled from. */
 struct emc_entry {
     uint64_t version;       /* snapshot it was filled from; 0: empty */
     uint64_t hash;
-    uint64_t key[DP_KEY_PKT_WORDS];
+    uint64_t key[DP_KEY_PKT_WORDS];     /* the first ckey.n are the key */
     const struct dp_rule *rule;     /* NULL: a cached miss */
     uint8_t table;
 };
@@ -32,11 +34,14 @@ struct emc_entry {
 /* The cache's measured worth for one table (dp_path.c, emc_use()). */
 #define EMC_WINDOW      4096u   /* cached lookups per measure */
 #define EMC_REST        65536u  /* lookups without the cache after a bad
-                                 * window */
+                                 * window, doubled after each further one
+                                 * in a row */
+#define EMC_REST_MAX    (16u * EMC_REST)
 
 struct emc_gate {
     uint32_t lookups, hits;     /* in the current window */
     uint32_t rest;              /* lookups left to do without the cache */
+    uint32_t rest_next;         /* the next rest's length; 0: EMC_REST */
     /* What lookups cost here, measured: the table's shape said the cache
      * does not pay, but this worker's traffic falls through enough
      * subtables that it does. */

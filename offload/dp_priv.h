@@ -12,11 +12,11 @@
 #include "snic_counter.h"
 #include "snic_hash.h"
 
-/* What an exact-match cache lookup costs (hashing and comparing the
- * packet's whole key), in the unit of dp_cls_lookup_burst()'s cost:
- * probed words. Where lookups cost more, the cache pays: the classifier
- * estimates it from a table's shape (dp_classifier.c), the workers
- * measure it (dp_path.c). */
+/* Above this many probed words (the unit of dp_cls_lookup_burst()'s
+ * cost), the cheapest lookup of a table, estimated from its shape when it
+ * is published (dp_classifier.c), is dearer than an exact-match cache
+ * lookup whatever the traffic. Below it, the workers weigh their own
+ * lookups against the words of the table's cache key (dp_path.c). */
 #define DP_EMC_MIN_WORDS    8u
 
 #define DP_ETH_IPV4     0x0800u
@@ -140,24 +140,80 @@ void dp_extract_l2(const uint8_t *frame, size_t len, uint32_t in_port,
                    struct flow_key *key);
 
 /* The words of a key that come from the packet (FLOW_KEY_PKT_SIZE): all
- * an exact-match cache keys on, since it only serves tables that never
+ * an exact-match cache may key on, since it only serves tables that never
  * match the pipeline metadata. */
 #define DP_KEY_PKT_WORDS    (FLOW_KEY_PKT_SIZE / 8)
 _Static_assert(FLOW_KEY_PKT_SIZE % 8 == 0, "packet part is whole words");
 
-/* Equality of the packet words, word-wise without a library call. */
-static inline bool
-dp_key_pkt_equal(const uint64_t *a, const struct flow_key *b)
+/* The hash of @n gathered words (the classifier's subtables and the
+ * exact-match cache): two lanes of one multiply per word, so that the
+ * lanes' multiplies overlap; dp_hash_final() spreads the bits a multiply
+ * leaves low. @n is a constant in the callers that want the loop
+ * unrolled. */
+static inline __attribute__((always_inline)) uint64_t
+dp_words_hash(const uint64_t *w, unsigned n)
+{
+    uint64_t h0 = n, h1 = 0x9e3779b97f4a7c15ull;
+    unsigned j;
+
+#pragma GCC unroll 13
+    for (j = 0; j + 2 <= n; j += 2) {
+        h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
+        h1 = (h1 ^ w[j + 1]) * 0x94d049bb133111ebull;
+        h0 = h0 << 27 | h0 >> 37;
+        h1 = h1 << 31 | h1 >> 33;
+    }
+    if (j < n)
+        h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
+    return dp_hash_final(h0 ^ h1);
+}
+
+/*
+ * What the exact-match cache in front of a table keys on: the packet
+ * words some flow of the table looks at, each under the union of the
+ * table's masks (decided when the table is published, dp_cls_shape.c).
+ * Two keys equal there are equal under every mask of the table, so the
+ * table gives them the same answer: they share an entry, and a probe
+ * hashes and compares those words only, not the whole key.
+ */
+struct dp_cache_key {
+    uint8_t n;                          /* words */
+    uint8_t idx[DP_KEY_PKT_WORDS];      /* which, ascending */
+    uint64_t mask[DP_KEY_PKT_WORDS];    /* mask[j]: word idx[j]'s */
+};
+
+/* The cache key of table @table_id of @snap (a table that
+ * dp_cls_snap_emc_exact() allows a cache in front of). */
+const struct dp_cache_key *dp_cls_snap_cache_key(
+    const struct dp_cls_snap *snap, unsigned table_id);
+
+/* Gather @key's words under @ck into w[0..n) (@n is ck->n, passed apart
+ * so that a caller with a constant gets the loops unrolled) and return
+ * their hash. */
+static inline __attribute__((always_inline)) uint64_t
+dp_cache_key_gather(const struct dp_cache_key *ck, const struct flow_key *key,
+                    uint64_t *w, unsigned n)
+{
+#pragma GCC unroll 12
+    for (unsigned j = 0; j < n; j++)
+        w[j] = dp_key_word(key, ck->idx[j]) & ck->mask[j];
+    return dp_words_hash(w, n);
+}
+
+/* Whether @a and @b are the same under @ck (the same table answer);
+ * @n is ck->n, as above. */
+static inline __attribute__((always_inline)) bool
+dp_cache_key_same(const struct dp_cache_key *ck, const struct flow_key *a,
+                  const struct flow_key *b, unsigned n)
 {
     uint64_t diff = 0;
 
-    for (size_t i = 0; i < DP_KEY_PKT_WORDS; i++)
-        diff |= a[i] ^ dp_key_word(b, (unsigned)i);
+#pragma GCC unroll 12
+    for (unsigned j = 0; j < n; j++)
+        diff |= (dp_key_word(a, ck->idx[j]) ^ dp_key_word(b, ck->idx[j]))
+                & ck->mask[j];
     return diff == 0;
 }
-
-/* Hash of the packet words (the EMC's). */
-uint64_t dp_key_pkt_hash(const struct flow_key *key);
 
 /* ---- output (the executor's, shared with the packet path) ---- */
 
