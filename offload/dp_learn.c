@@ -17,6 +17,7 @@
  * below the timeouts' one-second resolution.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@
  * timeouts in fm.flow.idle_timeout / hard_timeout. */
 struct learn_req {
     uint64_t fin_id;
+    int ent;                /* the ledger entry reserved from, or -1 */
     struct flow_mod fm;
 };
 
@@ -90,14 +92,24 @@ fin_push(struct dp_worker *w, const struct flow_action *a,
     if ((r = slot(w, q, &head)) == NULL)
         return;
     memset(r, 0, sizeof(*r));
+    r->ent = -1;
     r->fin_id = flow_id;
     r->fm.flow.idle_timeout = a->u.learn_fin.fin_idle_timeout;
     r->fm.flow.hard_timeout = a->u.learn_fin.fin_hard_timeout;
     __atomic_store_n(&q->head, head + 1, __ATOMIC_RELEASE);
 }
 
-/* Worker side: the env's learn callback (ctx: the worker). */
-static void
+/* The same learned flow as @fm (which the ledger has not marked yet). */
+static bool
+same_learn(const struct flow_mod *queued, const struct flow_mod *fm)
+{
+    return queued->learn_limit == fm->learn_limit
+        && memcmp(&queued->flow, &fm->flow, sizeof(fm->flow)) == 0;
+}
+
+/* Worker side: the env's learn callback (ctx: the worker). 1 learned, 0
+ * not, -1 no answer (dp.h, dp_learn_fn). */
+static int
 learn_push(void *ctx, const struct flow_action *a, const struct flow_key *key,
            uint64_t flow_id)
 {
@@ -107,36 +119,48 @@ learn_push(void *ctx, const struct flow_action *a, const struct flow_key *key,
     struct flow_mod fm;
     uint32_t head, tail, b, r;
     uint64_t h;
+    int mode, ent = -1;
 
     if (a->type == FLOW_ACT_FIN_TIMEOUT) {
         fin_push(w, a, key, flow_id);
-        return;
+        return -1;
     }
     if (q == NULL || flow_learn_build(a, key, &fm) < 0) {
         snic_counter_add(&w->stats.learn_drops, 1);
-        return;
+        return -1;
     }
     head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
     tail = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
     h = fm_hash(&fm);
     b = (uint32_t)(h % DP_LEARN_RING);
     r = q->recent[b];
-    /* still waiting (not yet read by the control thread) and the same */
+    /* still waiting (not yet read by the control thread) and the same:
+     * learned already, as far as this packet can tell */
     if (r != 0 && q->recent_hash[b] == h && r - 1 - tail < head - tail
         && q->req[(r - 1) % DP_LEARN_RING].fin_id == 0
-        && memcmp(&q->req[(r - 1) % DP_LEARN_RING].fm, &fm,
-                  sizeof(fm)) == 0) {
+        && same_learn(&q->req[(r - 1) % DP_LEARN_RING].fm, &fm)) {
         snic_counter_add(&w->stats.learn_dups, 1);
-        return;
+        return 1;
     }
-    if ((slot_p = slot(w, q, &head)) == NULL)
-        return;
+    /* limit=N: decided here, what the control thread will do */
+    mode = dp_ledger_decide(w->dp, &fm, &ent);
+    if (mode < 0) {
+        snic_counter_add(&w->stats.learn_limited, 1);
+        return 0;
+    }
+    if ((slot_p = slot(w, q, &head)) == NULL) {
+        dp_ledger_release(w->dp, ent);
+        return 0;
+    }
+    fm.learn_mode = (uint32_t)mode;
     slot_p->fin_id = 0;
+    slot_p->ent = ent;
     slot_p->fm = fm;
     q->recent[b] = head + 1;
     q->recent_hash[b] = h;
     __atomic_store_n(&q->head, head + 1, __ATOMIC_RELEASE);
     snic_counter_add(&w->stats.learns, 1);
+    return 1;
 }
 
 void
@@ -150,8 +174,10 @@ void
 dp_learn_action(const struct dp_actions_env *env, const struct dp_pkt *pkt,
                 const struct flow_action *a)
 {
+    const struct flow_action *res;
     struct flow_key key;
     struct dp_layout lay;
+    int learned;
 
     if (env->learn == NULL)
         return;
@@ -165,7 +191,12 @@ dp_learn_action(const struct dp_actions_env *env, const struct dp_pkt *pkt,
     key.tun_id = pkt->tun.tun_id;
     key.tun_src = pkt->tun.tun_src;
     key.tun_dst = pkt->tun.tun_dst;
-    env->learn(env->learn_ctx, a, &key, env->flow_id);
+    learned = env->learn(env->learn_ctx, a, &key, env->flow_id);
+    /* result_dst=: whether the packet learned, into its metadata */
+    if (learned >= 0 && pkt->meta != NULL && a->type == FLOW_ACT_LEARN
+        && (res = flow_learn_result(a)) != NULL)
+        flow_subfield_set(pkt->meta, &res->dst,
+                          (const uint64_t[2]){ (uint64_t)learned, 0 });
 }
 
 size_t
@@ -185,13 +216,19 @@ dp_learn_drain(struct dp *dp, dp_learn_apply_fn *fn, dp_fin_apply_fn *fin,
         for (; tail != head; tail++, n++) {
             const struct learn_req *r = &q->req[tail % DP_LEARN_RING];
 
-            if (r->fin_id == 0)
+            if (r->fin_id == 0) {
                 fn(ctx, &r->fm);
-            else if (fin != NULL)
+                if (r->fm.learn_mode == FLOW_LEARN_RESERVED)
+                    dp_ledger_applied(dp, r->ent);
+            } else if (fin != NULL)
                 fin(ctx, r->fin_id, r->fm.flow.idle_timeout,
                     r->fm.flow.hard_timeout);
             __atomic_store_n(&q->tail, tail + 1, __ATOMIC_RELEASE);
         }
     }
+    /* what was applied is in the table now: the ledger counts it and
+     * lets its reservations go in one store (dp_learn_ledger.c) */
+    if (n > 0 && dp_ledger_sync(dp) < 0)
+        dp->sticky_err = dp->sticky_err ? dp->sticky_err : -ENOMEM;
     return n;
 }

@@ -78,6 +78,7 @@ dp_destroy(struct dp *dp)
     dp_synchronize(dp);
     dp_cls_destroy(dp->cls);
     dp_qsbr_destroy(dp->qsbr);
+    dp_ledger_destroy(dp->ledger);
     free(__atomic_load_n(&dp->tunnels, __ATOMIC_SEQ_CST));
     free(__atomic_load_n(&dp->sw.ports, __ATOMIC_SEQ_CST));
     dp_fdb_destroy(dp->sw.fdb);
@@ -252,6 +253,7 @@ dp_flow_put(struct dp *dp, uint64_t id, const struct flow *f)
     uint32_t slot;
     int rc;
 
+    dp_ledger_note(dp, f);
     if (old >= 0)
         return dp_cls_put(dp->cls, id, f, (uint32_t)old);
     rc = slot_alloc(dp, &slot);
@@ -288,7 +290,12 @@ dp_flow_del(struct dp *dp, uint64_t id)
 int
 dp_commit(struct dp *dp)
 {
-    int rc = dp_cls_publish(dp->cls);
+    /* a learn with a limit counts before any worker can run it */
+    int rc = dp_ledger_sync(dp);
+
+    if (rc < 0)
+        return rc;
+    rc = dp_cls_publish(dp->cls);
 
     if (rc < 0)
         return rc;

@@ -107,6 +107,21 @@ void dp_learn_q_destroy(struct dp_learn_q *q);
 /* Give @env the learn callback that queues into @w's ring. */
 void dp_learn_env(struct dp_actions_env *env, struct dp_worker *w);
 
+/* learn(limit=N) decided at packet time (dp_learn_ledger.c). Control
+ * thread: create/destroy; note a flow being put (its learns with a limit
+ * get an entry); sync every entry from the flow table (after a drain,
+ * before a publish); count a drained reservation of entry @ent. Worker:
+ * decide for a learned @fm (FLOW_LEARN_CHECK: no entry, decide later;
+ * FLOW_LEARN_REFRESH; FLOW_LEARN_RESERVED with *@ent; -ENOSPC: not
+ * learned), and give back a reservation that was not queued. */
+struct dp_ledger *dp_ledger_create(void);
+void dp_ledger_destroy(struct dp_ledger *l);
+void dp_ledger_note(struct dp *dp, const struct flow *f);
+int dp_ledger_sync(struct dp *dp);
+void dp_ledger_applied(struct dp *dp, int ent);
+int dp_ledger_decide(struct dp *dp, const struct flow_mod *fm, int *ent);
+void dp_ledger_release(struct dp *dp, int ent);
+
 struct retiree {
     struct dp *dp;
     uint64_t id;
@@ -132,6 +147,11 @@ struct dp {
     int sticky_err;         /* from the flow-table listener */
     dp_retired_fn *retired_fn;
     void *retired_ctx;
+    /* learn(limit=N)'s ledger and the flow table it counts in (NULL: the
+     * control thread decides, after the packet) */
+    struct dp_ledger *ledger;
+    const struct flow_table *learn_table;
+    bool ledger_dirty;      /* an entry was added since the last sync */
 };
 
 static inline struct counter *

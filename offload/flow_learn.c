@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "flow_priv.h"
+#include "snic_hash.h"
 
 struct hdr_field {
     unsigned id;
@@ -286,6 +287,11 @@ flow_learn_valid(const struct flow_action *a)
             if (!src_ok || s->u.src.n_bits > 32)
                 return false;
             break;
+        case FLOW_LEARN_RESULT:
+            if (s->dst.n_bits != 1 || !flow_subfield_valid(&s->dst)
+                || flow_field_is_tunnel(s->dst.field))
+                return false;
+            break;
         default:
             return false;
         }
@@ -390,6 +396,33 @@ flow_learn_build(const struct flow_action *a, const struct flow_key *key,
     return 0;
 }
 
+uint64_t
+flow_fingerprint(const struct flow *f)
+{
+    struct flow_match m = f->match;
+    uint64_t h;
+    unsigned n = f->n_actions <= FLOW_MAX_ACTIONS ? f->n_actions
+                                                  : FLOW_MAX_ACTIONS;
+
+    flow_match_normalise(&m);
+    h = snic_hash_bytes(&m, sizeof(m), SNIC_HASH_BASIS);
+    h = snic_hash_u64(f->cookie, h);
+    h = snic_hash_u64((uint64_t)f->priority << 48 | (uint64_t)f->table_id << 40
+                      | (uint64_t)n << 32 | (uint64_t)f->idle_timeout << 16
+                      | f->hard_timeout, h);
+    h = snic_hash_u64((uint64_t)f->flags << 16 | f->importance, h);
+    return snic_hash_bytes(f->actions, n * sizeof(f->actions[0]), h);
+}
+
+const struct flow_action *
+flow_learn_result(const struct flow_action *a)
+{
+    for (unsigned i = 1; i <= a->u.learn.n; i++)
+        if (a[i].pad0 == FLOW_LEARN_RESULT)
+            return &a[i];
+    return NULL;
+}
+
 /* ---- text, as Open vSwitch prints it ---- */
 
 static int
@@ -474,6 +507,11 @@ fp_learn_format(const struct flow_action *a, char *buf, size_t size)
     for (unsigned i = 1; i <= a->u.learn.n; i++)
         if (a[i].pad0 == FLOW_LEARN_LIMIT)
             PUT(",limit=%llu", (unsigned long long)a[i].u.value);
+    for (unsigned i = 1; i <= a->u.learn.n; i++)
+        if (a[i].pad0 == FLOW_LEARN_RESULT) {
+            sf_format(&a[i].dst, d, sizeof(d));
+            PUT(",result_dst=%s", d);
+        }
     for (unsigned i = 1; i <= a->u.learn.n; i++) {
         const struct flow_action *sp = &a[i];
 

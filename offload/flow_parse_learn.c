@@ -25,11 +25,13 @@
  * (the control thread checks when it adds the flow: flow_table_learn());
  * limit=0 is no limit, as in Open vSwitch, and keeps no spec.
  *
- * Refused with the reason: result_dst= (it writes the learn's outcome
- * into the packet, which is known only when the control thread adds the
- * flow, after the packet has left the datapath), delete_learned (the flow
- * table does not record which flow learned which), loads into header
- * fields, and learn inside clone.
+ * result_dst=FIELD[BIT]: the datapath worker writes 1 there when the
+ * packet learns its flow, 0 when limit= leaves no room (dp_learn.c
+ * decides at packet time what the control thread then does).
+ *
+ * Refused with the reason: delete_learned (the flow table does not record
+ * which flow learned which), loads into header fields, and learn inside
+ * clone.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +47,7 @@ struct lstate {
     struct flow_match lm;       /* the learned match's constants so far */
     struct flow_action *fin;    /* the FIN spec, once there is one */
     struct flow_action *limit;  /* the LIMIT spec, once there is one */
+    struct flow_action *result; /* the RESULT spec, once there is one */
 };
 
 static bool
@@ -368,6 +371,34 @@ output_spec(struct fp_act_state *st, struct lstate *ls,
     return 0;
 }
 
+/* result_dst=FIELD[BIT]: one bit of a register-like field, written with
+ * whether the packet learned its flow (the last one counts, as in Open
+ * vSwitch). */
+static int
+result_spec(struct fp_act_state *st, struct lstate *ls,
+            const struct fp_tok *t)
+{
+    struct flow_subfield dst;
+    bool whole;
+    int rc;
+
+    rc = learn_subfield(st->c, t, t->val, t->vlen, &dst, &whole);
+    if (rc < 0)
+        return rc;
+    if (flow_field_width(dst.field) == 0 || flow_field_is_tunnel(dst.field))
+        return fp_fail(st->c, -ENOTSUP, t, "learn: result_dst into a header "
+                       "or tunnel field is not supported (a register, "
+                       "xreg, xxreg, metadata or pkt_mark bit is)");
+    if (dst.n_bits != 1)
+        return fp_fail(st->c, -EINVAL, t, "learn: result_dst is a single "
+                       "bit (FIELD[BIT]), not %u bits", dst.n_bits);
+    if (ls->result == NULL
+        && (rc = add_spec(st, t, FLOW_LEARN_RESULT, &ls->result)) < 0)
+        return rc;
+    ls->result->dst = dst;
+    return 0;
+}
+
 static int
 u16_arg(struct fp_ctx *c, const struct fp_tok *t, const char *what,
         uint64_t max, uint16_t *out)
@@ -444,12 +475,8 @@ learn_arg(struct fp_act_state *st, struct lstate *ls, struct flow_action *h,
         ls->limit->u.value = v;
         return 0;
     }
-    if (fp_key_is(t, "result_dst"))
-        return fp_fail(c, -ENOTSUP, t, "learn: result_dst is not supported "
-                       "(it writes whether the flow was learned into the "
-                       "packet, but snic knows that only when the control "
-                       "thread adds the flow, after the packet has left "
-                       "the datapath)");
+    if (fp_key_is(t, "result_dst") && t->val != NULL && !t->paren)
+        return result_spec(st, ls, t);
     if (fp_key_is(t, "delete_learned"))
         return fp_fail(c, -ENOTSUP, t, "learn: delete_learned is not "
                        "supported (the flow table does not record which "

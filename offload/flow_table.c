@@ -672,7 +672,9 @@ flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
         old->e.created_ns = now_ns;
         return 0;
     }
-    if (fm->learn_limit != 0) {
+    if (fm->learn_mode == FLOW_LEARN_REFRESH)
+        return -ENOENT;
+    if (fm->learn_limit != 0 && fm->learn_mode != FLOW_LEARN_RESERVED) {
         const struct ft_array *a = &t->tables[f.table_id];
         size_t n = 0;
 
@@ -682,6 +684,26 @@ flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
             return -ENOSPC;
     }
     return flow_table_apply(t, fm, now_ns);
+}
+
+size_t
+flow_table_cookie_flows(const struct flow_table *t, unsigned table_id,
+                        uint64_t cookie, flow_visit_fn *fn, void *ctx)
+{
+    const struct ft_array *a;
+    size_t n = 0;
+
+    if (table_id > FLOW_TABLE_MAX)
+        return 0;
+    a = &t->tables[table_id];
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->v[i]->e.flow.cookie != cookie)
+            continue;
+        n++;
+        if (fn != NULL)
+            fn(ctx, &a->v[i]->e);
+    }
+    return n;
 }
 
 int

@@ -277,9 +277,13 @@ struct dp_pkt {
 
 /* learn(...) (FLOW_ACT_LEARN @a and its specs) or fin_timeout
  * (FLOW_ACT_FIN_TIMEOUT) of flow @flow_id ran on a packet whose key, as
- * the actions before it left it, is @key. */
-typedef void dp_learn_fn(void *ctx, const struct flow_action *a,
-                         const struct flow_key *key, uint64_t flow_id);
+ * the actions before it left it, is @key. Returns 1 when the packet
+ * learned its flow (it will be added or refreshed), 0 when it did not
+ * (limit=N reached, no room to queue it), negative when there is no
+ * answer (fin_timeout, a flow learn could not make): what learn's
+ * result_dst= writes into the packet. */
+typedef int dp_learn_fn(void *ctx, const struct flow_action *a,
+                        const struct flow_key *key, uint64_t flow_id);
 
 struct dp_actions_env {
     dp_output_fn *output;
@@ -699,6 +703,8 @@ struct dp_worker_stats {
     uint64_t learn_dups;    /* the same flow already queued: not again */
     uint64_t learn_drops;   /* queue full, or a flow learn could not make
                              * (more than FLOW_MAX_ACTIONS actions) */
+    uint64_t learn_limited; /* not learned: the learn's limit=N reached
+                             * (the ledger, below) */
     uint64_t port_decided;  /* packets table 0 classified by their in_port
                              * alone (a table whose flows look at nothing
                              * else: docs/datapath.md, "Fast paths") */
@@ -729,6 +735,26 @@ struct dp_worker_stats {
  * the learning packet; for a test to compare, drain between packets).
  */
 #define DP_LEARN_RING           64u
+
+/*
+ * learn(limit=N) and result_dst= are decided by the worker, at packet
+ * time, as Open vSwitch decides them while it translates the packet: the
+ * flow is learned when this very flow is in the table (a refresh) or the
+ * table holds fewer than N flows with the learned cookie. The worker
+ * reads a ledger the control thread keeps per (table, cookie) that a
+ * learn with a limit names (the count and the flows' fingerprints,
+ * published at each drain and commit) and reserves room with one
+ * compare-and-swap; the control thread then adds what was reserved
+ * without counting again, and adds nothing the worker refused
+ * (dp_learn_ledger.c, the races it leaves). The ledger works once the
+ * flow table it counts in is named (dp_set_learn_table()); it holds
+ * DP_LEARN_LEDGER entries, and learns past them are decided by the
+ * control thread as without it (result_dst then reads 1). NULL: no
+ * table any more (before destroying it). 0 or -ENOMEM.
+ */
+#define DP_LEARN_LEDGER         64u
+int dp_set_learn_table(struct dp *dp, const struct flow_table *t)
+    SNIC_REQUIRES(snic_control);
 
 /* The same rings carry fin_timeout's requests: flow @id saw a TCP FIN or
  * RST, its timeouts shorten to @idle / @hard (flow_table_fin_timeout()).

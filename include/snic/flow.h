@@ -584,7 +584,11 @@ struct flow_subfield {
  *              FLOOD, ALL or LOCAL; any other value adds no output (as
  *              in Open vSwitch)
  *   LIMIT      u.value, 1..UINT32_MAX: limit=N, at most one (the learned
- *              flow_mod's learn_limit; limit=0 is no limit and no spec) */
+ *              flow_mod's learn_limit; limit=0 is no limit and no spec)
+ *   RESULT     dst, one bit of a register, xreg, xxreg, metadata or
+ *              pkt_mark: result_dst=, at most one; the datapath writes 1
+ *              there when the packet learns (adds or refreshes) its flow,
+ *              0 when it does not (limit=N reached) */
 #define FLOW_LEARN_F_SEND_FLOW_REM  0x1u
 enum flow_learn_kind {
     FLOW_LEARN_COOKIE = 1,
@@ -595,6 +599,7 @@ enum flow_learn_kind {
     FLOW_LEARN_LOAD_IMM,
     FLOW_LEARN_OUTPUT,
     FLOW_LEARN_LIMIT,
+    FLOW_LEARN_RESULT,
 };
 
 /* resubmit's in_port meaning "the packet's own"; table meaning "this
@@ -945,6 +950,21 @@ struct flow_mod {
      * flow_table_learn() adds it only while the table holds fewer than N
      * flows with its cookie */
     uint32_t learn_limit;
+    /* a learned add: what the datapath decided at packet time
+     * (enum flow_learn_mode, include/snic/dp.h "learn") */
+    uint32_t learn_mode;
+};
+
+/* flow_table_learn()'s answer to a learned add, as the datapath worker
+ * decided it when the packet ran the learn (and told the packet, through
+ * result_dst): */
+enum flow_learn_mode {
+    FLOW_LEARN_CHECK = 0,       /* decide here (learn_limit) */
+    FLOW_LEARN_RESERVED,        /* the worker took room under the limit:
+                                 * add without counting again */
+    FLOW_LEARN_REFRESH,         /* the worker saw this very flow in the
+                                 * table: refresh it; if it has gone
+                                 * since, add nothing (-ENOENT) */
 };
 
 /* Port names. name_to_port returns 0 and sets *port, or -ENOENT. It sees
@@ -1024,6 +1044,11 @@ bool flow_learn_valid(const struct flow_action *a);
  */
 int flow_learn_build(const struct flow_action *a, const struct flow_key *key,
                      struct flow_mod *out);
+/* A 64-bit fingerprint of everything flow_equal() compares (the match
+ * normalised): equal flows have equal fingerprints. */
+uint64_t flow_fingerprint(const struct flow *f);
+/* The learn's result_dst spec (FLOW_LEARN_RESULT), or NULL. */
+const struct flow_action *flow_learn_result(const struct flow_action *a);
 
 /* ------------------------------------------------------------------------
  * The flow table (flow_table.c)
@@ -1112,9 +1137,11 @@ int flow_table_set_stats(struct flow_table *t, uint64_t id,
  * is). With @fm->learn_limit N (learn(limit=N)), a flow that is not
  * already there is added only while its table holds fewer than N flows
  * with its cookie, as Open vSwitch counts them (every flow of that table
- * and cookie, learned or not); else -ENOSPC and nothing changes. Returns
- * 1 (added or replaced), 0 (refreshed) or a negative errno as
- * flow_table_apply(). */
+ * and cookie, learned or not); else -ENOSPC and nothing changes. What the
+ * datapath decided comes first (@fm->learn_mode): a flow it reserved
+ * room for is added without that count, and one it saw there is only
+ * refreshed (-ENOENT when it has gone). Returns 1 (added or replaced), 0
+ * (refreshed) or a negative errno as flow_table_apply(). */
 int flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
                      uint64_t now_ns);
 
@@ -1169,6 +1196,11 @@ uint64_t flow_table_removals(const struct flow_table *t);
 typedef int flow_visit_fn(void *ctx, const struct flow_entry *e);
 int flow_table_walk(const struct flow_table *t, unsigned table_id,
                     flow_visit_fn *fn, void *ctx);
+/* The flows of @table_id whose cookie is @cookie, in no order: @fn (may
+ * be NULL) on each; returns how many there are. */
+size_t flow_table_cookie_flows(const struct flow_table *t, unsigned table_id,
+                               uint64_t cookie, flow_visit_fn *fn,
+                               void *ctx);
 
 /* Reference classifier: the highest-priority flow of @table_id matching
  * @key (ties: the oldest id), or NULL (a table miss drops), with the

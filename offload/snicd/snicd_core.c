@@ -207,7 +207,10 @@ snicd_core_init(struct snicd *d)
     if (d->dp == NULL)
         return -errno;
     d->table = flow_table_create(on_change, d);
-    if (d->table == NULL) {
+    /* learn(limit=N) decided by the workers, counted in this table */
+    if (d->table == NULL || dp_set_learn_table(d->dp, d->table) < 0) {
+        flow_table_destroy(d->table);
+        d->table = NULL;
         dp_destroy(d->dp);
         d->dp = NULL;
         return -ENOMEM;
@@ -237,6 +240,8 @@ snicd_core_fini(struct snicd *d)
     if (d->offload != NULL)
         snicd_offload_leave(d->offload);
     d->offload = NULL;
+    if (d->dp != NULL)
+        dp_set_learn_table(d->dp, NULL);    /* it counts in no table now */
     flow_table_destroy(d->table);
     d->table = NULL;
     if (d->dp != NULL) {

@@ -221,8 +221,9 @@ snicd_ctl_stats(struct snicd *d)
             dps.resubmit_drops, dps.port_decided, dps.l2_decided,
             dps.mpls_drops);
     fprintf(f, "learn: %" PRIu64 " flows queued, %" PRIu64 " duplicates, %"
-            PRIu64 " dropped, %" PRIu64 " applied\n", dps.learns,
-            dps.learn_dups, dps.learn_drops, d->learn_applied);
+            PRIu64 " dropped, %" PRIu64 " past their limit, %" PRIu64
+            " applied\n", dps.learns, dps.learn_dups, dps.learn_drops,
+            dps.learn_limited, d->learn_applied);
     fprintf(f, "hardware counter reads: %" PRIu64 " of the flows that "
             "moved, %" PRIu64 " of every flow\n", d->hw_reads_moved,
             d->hw_reads_full);
@@ -231,7 +232,7 @@ snicd_ctl_stats(struct snicd *d)
                   " s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
                   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
                   " s:{s:b, s:I, s:I, s:f, s:I},"
-                  " s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
+                  " s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
                   "flows", "hw", (json_int_t)os.n_hw,
                   "partial", (json_int_t)os.n_partial,
                   "sw", (json_int_t)os.n_sw,
@@ -275,6 +276,7 @@ snicd_ctl_stats(struct snicd *d)
                   "learn", "queued", (json_int_t)dps.learns,
                   "duplicates", (json_int_t)dps.learn_dups,
                   "dropped", (json_int_t)dps.learn_drops,
+                  "limited", (json_int_t)dps.learn_limited,
                   "applied", (json_int_t)d->learn_applied,
                   "counters", "moved_reads", (json_int_t)d->hw_reads_moved,
                   "full_reads", (json_int_t)d->hw_reads_full);

@@ -468,6 +468,7 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
         dps->learns += x.learns;
         dps->learn_dups += x.learn_dups;
         dps->learn_drops += x.learn_drops;
+        dps->learn_limited += x.learn_limited;
         dps->port_decided += x.port_decided;
         dps->ct_packets += x.ct_packets;
         dps->ct_invalid += x.ct_invalid;

@@ -50,6 +50,7 @@ dp_env_init(struct dp_env *e, uint64_t now, const char *const *lines)
     e->ft = flow_table_create(dp_flow_table_listener, e->dp);
     e->w = dp_worker_create(e->dp);
     cr_assert(e->dp && e->ft && e->w);
+    cr_assert_eq(dp_set_learn_table(e->dp, e->ft), 0);
     for (; lines != NULL && *lines != NULL; lines++)
         dp_env_add(e, *lines);
     cr_assert_eq(dp_commit(e->dp), 0);

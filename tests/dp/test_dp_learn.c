@@ -219,7 +219,8 @@ apply_limited(void *ctx, const struct flow_mod *fm)
 
 /* Open vSwitch's learn limit test: one learn, limit=1, packets from three
  * MACs; only the first one's flow is learned, it is still refreshed, and
- * the others change nothing. */
+ * the others change nothing. The worker decides (the ledger): what the
+ * limit refuses is not even queued. */
 Test(dp_learn, a_learns_limit_caps_the_flows_of_its_cookie)
 {
     static const char *const flows[] = {
@@ -236,17 +237,19 @@ Test(dp_learn, a_learns_limit_caps_the_flows_of_its_cookie)
         cr_assert_eq(send_frame(&e, 1, src, 0x0b, &cap), 1);
         cr_assert_eq(cap.port[0], 2);
         snic_role_enter(&snic_control);
-        cr_assert_eq(dp_learn_drain(e.dp, apply_limited, NULL, &e), 1);
+        cr_assert_eq(dp_learn_drain(e.dp, apply_limited, NULL, &e),
+                     src == 0x0a ? 1u : 0u);
         cr_assert_eq(dp_commit(e.dp), 0);
     }
     cr_assert_eq(flow_table_count(e.ft, 1), 1);
-    cr_assert_eq(limit_refused, 2);
+    cr_assert_eq(limit_refused, 0);
+    cr_assert_eq(dp_worker_stats(e.w)->learn_limited, 2);
     /* the one learned is the first MAC's, and learning it again is a
      * refresh, not a refusal */
     cr_assert_eq(send_frame(&e, 1, 0x0a, 0x0b, &cap), 1);
     snic_role_enter(&snic_control);
     cr_assert_eq(dp_learn_drain(e.dp, apply_limited, NULL, &e), 1);
-    cr_assert_eq(limit_refused, 2);
+    cr_assert_eq(limit_refused, 0);
     cr_assert_eq(flow_table_count(e.ft, 1), 1);
     dp_env_fini(&e);
 }
@@ -288,5 +291,92 @@ Test(dp_learn, a_learn_after_pop_mpls_reads_the_inner_ipv4_header)
     k.nw_proto = 6;
     k.nw_src = htonl(0x0a000002);       /* the inner packet's 10.0.0.2 */
     cr_assert_not_null(flow_table_lookup(e.ft, 1, &k));
+    dp_env_fini(&e);
+}
+
+/* result_dst= (Open vSwitch's learn.at "learning action - limit
+ * result_dst"): the packet carries whether it learned, decided by the
+ * worker at packet time and done by the control thread as decided. Table
+ * 2 tells the two apart: reg0=1 to port 3, else port 4. */
+static const char *const result_flows[] = {
+    "table=0,in_port=1,actions=learn(table=1,cookie=0x1,limit=2,"
+    "result_dst=reg0[0],dl_dst=dl_src),resubmit(,2)",
+    "table=2,priority=2,reg0=1,actions=output:3",
+    "table=2,priority=1,actions=output:4",
+    NULL,
+};
+
+Test(dp_learn, result_dst_says_whether_the_packet_learned)
+{
+    struct dp_env e;
+    struct capture cap;
+
+    limit_refused = 0;
+    dp_env_init(&e, 1000000000ull, result_flows);
+    /* two MACs fit, drained or not yet: the worker reserved their room */
+    cr_assert_eq(send_frame(&e, 1, 0x0a, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 3);
+    cr_assert_eq(send_frame(&e, 1, 0x0c, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 3);
+    /* the third does not, though nothing is in the table yet */
+    cr_assert_eq(send_frame(&e, 1, 0x0d, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 4);
+    /* the first again, still waiting in the ring: learned */
+    cr_assert_eq(send_frame(&e, 1, 0x0a, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 3);
+    snic_role_enter(&snic_control);
+    cr_assert_eq(dp_learn_drain(e.dp, apply_limited, NULL, &e), 2);
+    cr_assert_eq(dp_commit(e.dp), 0);
+    cr_assert_eq(flow_table_count(e.ft, 1), 2);
+    cr_assert_eq(limit_refused, 0);
+    /* in the table: a refresh is learned, a new one is not */
+    cr_assert_eq(send_frame(&e, 1, 0x0c, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 3);
+    cr_assert_eq(send_frame(&e, 1, 0x0e, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 4);
+    snic_role_enter(&snic_control);
+    cr_assert_eq(dp_learn_drain(e.dp, apply_limited, NULL, &e), 1);
+    cr_assert_eq(dp_commit(e.dp), 0);
+    cr_assert_eq(flow_table_count(e.ft, 1), 2);
+    cr_assert_eq(dp_worker_stats(e.w)->learn_limited, 2);
+    dp_env_fini(&e);
+}
+
+/* A flow of the cookie that leaves the table makes room at the next
+ * commit; one added by hand takes room, as Open vSwitch counts every flow
+ * of the table and cookie */
+Test(dp_learn, the_ledger_follows_the_tables_own_changes)
+{
+    struct dp_env e;
+    struct capture cap;
+    struct flow_mod fm;
+    struct flow_error err;
+
+    limit_refused = 0;
+    dp_env_init(&e, 1000000000ull, result_flows);
+    cr_assert_eq(flow_parse("table=1,cookie=0x1,dl_dst=02:00:00:00:00:77,"
+                            "actions=drop", FLOW_CMD_ADD, NULL, &fm, &err),
+                 0);
+    snic_role_enter(&snic_control);
+    cr_assert_eq(flow_table_apply(e.ft, &fm, e.now), 1);
+    cr_assert_eq(dp_commit(e.dp), 0);
+    cr_assert_eq(send_frame(&e, 1, 0x0a, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 3);
+    cr_assert_eq(send_frame(&e, 1, 0x0c, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 4);
+    snic_role_enter(&snic_control);
+    cr_assert_eq(dp_learn_drain(e.dp, apply_limited, NULL, &e), 1);
+    cr_assert_eq(dp_commit(e.dp), 0);
+    /* the hand-added one goes: room for 0x0c */
+    fm.cmd = FLOW_CMD_DELETE_STRICT;
+    cr_assert_eq(flow_table_apply(e.ft, &fm, e.now), 1);
+    cr_assert_eq(dp_commit(e.dp), 0);
+    cr_assert_eq(send_frame(&e, 1, 0x0c, 0x0b, &cap), 1);
+    cr_assert_eq(cap.port[0], 3);
+    snic_role_enter(&snic_control);
+    cr_assert_eq(dp_learn_drain(e.dp, apply_limited, NULL, &e), 1);
+    cr_assert_eq(dp_commit(e.dp), 0);
+    cr_assert_eq(flow_table_count(e.ft, 1), 2);
+    cr_assert_eq(limit_refused, 0);
     dp_env_fini(&e);
 }

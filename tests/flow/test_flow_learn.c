@@ -88,9 +88,12 @@ static const struct reject rejects[] = {
     { "actions=fin_timeout(idle_timeout=5,priority=3)", -EINVAL,
       "fin_timeout: unknown argument 'priority=3'" },
     { "actions=fin_timeout(idle_timeout=65536)", -ERANGE, "out of range" },
-    { "actions=learn(limit=1,result_dst=reg0[0],NXM_OF_ETH_SRC[])",
-      -ENOTSUP, "result_dst is not supported (it writes whether the flow "
-      "was learned" },
+    { "actions=learn(limit=1,result_dst=reg0[0..1],NXM_OF_ETH_SRC[])",
+      -EINVAL, "result_dst is a single bit (FIELD[BIT]), not 2 bits" },
+    { "actions=learn(result_dst=tun_id[0],NXM_OF_ETH_SRC[])",
+      -ENOTSUP, "result_dst into a header or tunnel field" },
+    { "actions=learn(result_dst=NXM_OF_ETH_DST[0],NXM_OF_ETH_SRC[])",
+      -ENOTSUP, "result_dst into a header or tunnel field" },
     { "actions=learn(delete_learned,NXM_OF_ETH_SRC[])", -ENOTSUP,
       "delete_learned is not supported" },
     { "actions=learn(limit=4294967296,NXM_OF_ETH_SRC[])", -ERANGE,
@@ -428,4 +431,68 @@ Test(learn, a_source_after_pop_mpls_is_checked_against_the_popped_type)
     k.nw_dst = htonl(0x0a000009);
     cr_assert_eq(flow_learn_build(learn_of(&fm), &k, &out), 0);
     cr_assert_eq(ntohl(out.flow.match.value.nw_src), 0x0a000009);
+}
+
+/* result_dst: Open vSwitch's place for it (after limit=, before the
+ * specs) and its NXM name */
+Test(learn, result_dst_text_is_open_vswitchs)
+{
+    struct flow_mod fm, out;
+    struct flow_key k = { 0 };
+    const struct flow_action *r;
+
+    char buf[FLOW_FORMAT_MAX];
+
+    round_trip("table=0 in_port=1 actions=learn(table=1,cookie=0x1,limit=1,"
+               "result_dst=reg0[0],dl_dst=dl_src),controller",
+               "learn(table=1,cookie=0x1,limit=1,result_dst=NXM_NX_REG0[0],"
+               "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[]),CONTROLLER:65535");
+    /* Open vSwitch's learn.at line: its arguments in any order */
+    parse_ok("table=0 in_port=1 actions=learn(table=1,dl_dst=dl_src,"
+             "cookie=0x1,limit=1,result_dst=reg0[0]),controller", &fm);
+    flow_format_actions(&fm.flow, NULL, buf, sizeof(buf));
+    cr_expect_str_eq(buf, "learn(table=1,cookie=0x1,limit=1,"
+                     "result_dst=NXM_NX_REG0[0],NXM_OF_ETH_DST[]="
+                     "NXM_OF_ETH_SRC[]),CONTROLLER:65535");
+    round_trip("actions=learn(result_dst=reg6[3],result_dst=metadata[63],"
+               "reg0[])",
+               "learn(table=1,result_dst=OXM_OF_METADATA[63],"
+               "NXM_NX_REG0[])");
+    parse_ok("actions=learn(limit=2,result_dst=reg6[0],reg0[])", &fm);
+    r = flow_learn_result(learn_of(&fm));
+    cr_assert_not_null(r);
+    cr_assert_eq(r->dst.field, FLOW_FIELD_REG0 + 6);
+    cr_assert(flow_learn_valid(learn_of(&fm)));
+    /* the learned flow itself carries nothing of it */
+    cr_assert_eq(flow_learn_build(learn_of(&fm), &k, &out), 0);
+    cr_assert_eq(out.flow.n_actions, 0);
+    cr_assert_eq(out.learn_limit, 2);
+    parse_ok("actions=learn(reg0[])", &fm);
+    cr_assert_null(flow_learn_result(learn_of(&fm)));
+}
+
+/* what the worker decided: room reserved is added past the count, a flow
+ * it saw is only refreshed */
+Test(learn, the_datapaths_decision_comes_first)
+{
+    struct flow_table *t = flow_table_create(NULL, NULL);
+    struct flow_mod fm;
+
+    cr_assert_not_null(t);
+    parse_ok("table=1,cookie=0x1,dl_dst=02:00:00:00:00:01,actions=drop",
+             &fm);
+    fm.learn_limit = 1;
+    cr_assert_eq(flow_table_learn(t, &fm, 1), 1);
+    fm.flow.match.value.dl_dst[5] = 2;
+    cr_assert_eq(flow_table_learn(t, &fm, 1), -ENOSPC);
+    fm.learn_mode = FLOW_LEARN_RESERVED;
+    cr_assert_eq(flow_table_learn(t, &fm, 1), 1);
+    cr_assert_eq(flow_table_cookie_flows(t, 1, 0x1, NULL, NULL), 2);
+    fm.learn_mode = FLOW_LEARN_REFRESH;
+    cr_assert_eq(flow_table_learn(t, &fm, 2), 0);
+    fm.flow.match.value.dl_dst[5] = 3;
+    cr_assert_eq(flow_table_learn(t, &fm, 2), -ENOENT);
+    cr_assert_eq(flow_table_count(t, 1), 2);
+    cr_assert_eq(flow_table_cookie_flows(t, 1, 0x2, NULL, NULL), 0);
+    flow_table_destroy(t);
 }

@@ -224,6 +224,8 @@ main(void)
     r.dp = dp_create(NULL, NULL);
     r.ft = r.dp ? flow_table_create(dp_flow_table_listener, r.dp) : NULL;
     r.w = r.ft ? dp_worker_create(r.dp) : NULL;
+    if (r.w != NULL && dp_set_learn_table(r.dp, r.ft) < 0)
+        r.w = NULL;
     /* Open vSwitch's ports p1..p4 (ALL, FLOOD and NORMAL also reach its
      * bridge port, LOCAL, whose frames the test does not see) */
     for (unsigned i = 0; i < N_PORTS; i++)

@@ -931,9 +931,11 @@ def learn_case(rnd):
                 "port": rnd.choice(PORTS + [65530, 65531, 0]),
                 "to": rnd.choice(["", "", "hard_timeout=300,",
                                   "idle_timeout=300,"]),
-                # at most N flows of the learn's cookie in table 1
+                # at most N flows of the learn's cookie in table 1, and
+                # whether the frame learned in reg6[0] (table 1 below)
                 "lim": rnd.choice(["", "", "limit=1,", "limit=2,",
-                                   "limit=3,"])}
+                                   "limit=3,"]) + rnd.choice(
+                                       ["", "result_dst=NXM_NX_REG6[0],"])}
     for n, k in enumerate(kinds):
         after = rnd.choice(["resubmit(,1)", "resubmit(,1)",
                             "output:%d" % rnd.choice(PORTS)])
@@ -951,6 +953,10 @@ def learn_case(rnd):
     # what the learned flows' loads write, read back
     flows.append("table=1,priority=%d,reg1=0x5,reg2=0x%x actions=output:%d"
                  % (prios[6], rnd.choice(PORTS), rnd.choice(PORTS)))
+    # result_dst: a frame that learned leaves by its own port, one that
+    # did not (its limit reached) by the catch-all's
+    flows.append("table=1,priority=5,reg6=0x1 actions=output:%d"
+                 % rnd.choice(PORTS))
     flows.append("table=1,priority=0 actions=output:%d"
                  % rnd.choice(PORTS))
     flows = [("cookie=%d,%s" % (i + 1, f), False)
