@@ -66,6 +66,7 @@ put_udp_flow(struct dp *dp, uint64_t id, uint16_t prio, uint32_t port,
 {
     struct flow f;
 
+    snic_role_enter(&snic_control);
     memset(&f, 0, sizeof(f));
     flow_match_init_catchall(&f.match);
     f.match.mask.dl_type = 0xffff;
@@ -270,6 +271,7 @@ r_publish(uint64_t v)
 {
     struct flow f;
 
+    snic_role_enter(&snic_control);
     memset(&f, 0, sizeof(f));
     flow_match_init_catchall(&f.match);
     f.match.mask.in_port = UINT32_MAX;
