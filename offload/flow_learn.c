@@ -241,7 +241,8 @@ flow_learn_valid(const struct flow_action *a)
 {
     if (a->type != FLOW_ACT_LEARN
         || a->u.learn.table > FLOW_TABLE_MAX
-        || (a->pad0 & ~FLOW_LEARN_F_SEND_FLOW_REM))
+        || (a->pad0 & ~(FLOW_LEARN_F_SEND_FLOW_REM
+                        | FLOW_LEARN_F_DELETE_LEARNED)))
         return false;
     for (unsigned i = 1; i <= a->u.learn.n; i++) {
         const struct flow_action *s = &a[i];
@@ -501,6 +502,8 @@ fp_learn_format(const struct flow_action *a, char *buf, size_t size)
         PUT(",priority=%u", a->u.learn.priority);
     if (a->pad0 & FLOW_LEARN_F_SEND_FLOW_REM)
         PUT(",send_flow_rem");
+    if (a->pad0 & FLOW_LEARN_F_DELETE_LEARNED)
+        PUT(",delete_learned");
     for (unsigned i = 1; i <= a->u.learn.n; i++)
         if (a[i].pad0 == FLOW_LEARN_COOKIE && a[i].u.value != 0)
             PUT(",cookie=0x%llx", (unsigned long long)a[i].u.value);

@@ -29,8 +29,11 @@
  * packet learns its flow, 0 when limit= leaves no room (dp_learn.c
  * decides at packet time what the control thread then does).
  *
- * Refused with the reason: delete_learned (the flow table does not record
- * which flow learned which), loads into header fields, and learn inside
+ * delete_learned: when the last flow holding it for the learned (table,
+ * cookie) leaves, so do that table's flows of that cookie
+ * (flow_table.c, dl_flush()).
+ *
+ * Refused with the reason: loads into header fields, and learn inside
  * clone.
  */
 #include <arpa/inet.h>
@@ -477,11 +480,10 @@ learn_arg(struct fp_act_state *st, struct lstate *ls, struct flow_action *h,
     }
     if (fp_key_is(t, "result_dst") && t->val != NULL && !t->paren)
         return result_spec(st, ls, t);
-    if (fp_key_is(t, "delete_learned"))
-        return fp_fail(c, -ENOTSUP, t, "learn: delete_learned is not "
-                       "supported (the flow table does not record which "
-                       "flow learned which, so it cannot delete them with "
-                       "it)");
+    if (fp_key_is(t, "delete_learned") && t->val == NULL) {
+        h->pad0 |= FLOW_LEARN_F_DELETE_LEARNED;
+        return 0;
+    }
     if (fp_key_is(t, "load") && t->val != NULL && !t->paren)
         return load_spec(st, ls, t);
     if (fp_key_is(t, "output") && t->val != NULL && !t->paren)

@@ -89,6 +89,11 @@ struct flow_table {
     uint64_t next_id;
     flow_change_fn *fn;
     void *ctx;
+    /* delete_learned: (table, cookie) pairs whose learn with
+     * delete_learned left with a flow, to check at the end of the change
+     * (dl_flush()) */
+    struct ft_dl { uint64_t cookie; uint8_t table; } *dl;
+    size_t n_dl, cap_dl;
 };
 
 static uint64_t
@@ -329,6 +334,35 @@ node_move(struct flow_table *t, struct ft_node *n, struct ft_node *m)
     return m;
 }
 
+/* learn(delete_learned) in @f's actions: note its (table, cookie), whose
+ * flows go when no flow holds such a learn any more (dl_flush()). An
+ * allocation failure loses the note: the learned flows then stay. */
+static void
+dl_note(struct flow_table *t, const struct flow *f)
+{
+    for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++) {
+        const struct flow_action *a = &f->actions[i];
+        uint64_t cookie = 0;
+
+        if (a->type != FLOW_ACT_LEARN
+            || !(a->pad0 & FLOW_LEARN_F_DELETE_LEARNED))
+            continue;
+        for (unsigned k = 1; k <= a->u.learn.n && i + k < f->n_actions; k++)
+            if (a[k].pad0 == FLOW_LEARN_COOKIE)
+                cookie = a[k].u.value;
+        if (t->n_dl == t->cap_dl) {
+            size_t cap = t->cap_dl ? 2 * t->cap_dl : 8;
+            struct ft_dl *v = realloc(t->dl, cap * sizeof(*v));
+
+            if (v == NULL)
+                return;
+            t->dl = v;
+            t->cap_dl = cap;
+        }
+        t->dl[t->n_dl++] = (struct ft_dl){ cookie, a->u.learn.table };
+    }
+}
+
 /* Unlink, report and free one flow. */
 static void
 remove_node(struct flow_table *t, struct ft_node *n,
@@ -336,6 +370,7 @@ remove_node(struct flow_table *t, struct ft_node *n,
 {
     struct ft_array *a = &t->tables[n->e.flow.table_id];
 
+    dl_note(t, &n->e.flow);
     snic_hmap_remove(&t->by_id, &n->id_node);
     snic_hmap_remove(&t->by_rule, &n->rule_node);
     timed_drop(t, n);
@@ -448,6 +483,7 @@ flow_table_rollback(struct flow_table *t)
             break;
         }
     }
+    t->n_dl = 0;            /* the table is as before: nothing to flush */
 }
 
 void
@@ -464,6 +500,7 @@ flow_table_destroy(struct flow_table *t)
             remove_node(t, a->v[a->n - 1], FLOW_REMOVED_FLUSH);
         free(a->v);
     }
+    free(t->dl);
     free(t->timed.v);
     snic_hmap_fini(&t->by_id);
     snic_hmap_fini(&t->by_rule);
@@ -577,6 +614,66 @@ outputs_to(const struct flow *f, uint32_t port)
     return false;
 }
 
+/* Whether a flow in the table still holds learn(delete_learned) for
+ * @d. */
+static bool
+dl_held(const struct flow_table *t, const struct ft_dl *d)
+{
+    for (unsigned tb = 0; tb <= FLOW_TABLE_MAX; tb++) {
+        const struct ft_array *a = &t->tables[tb];
+
+        for (size_t i = 0; i < a->n; i++) {
+            const struct flow *f = &a->v[i]->e.flow;
+
+            for (unsigned k = 0; k < f->n_actions; k++) {
+                const struct flow_action *l = &f->actions[k];
+                uint64_t cookie = 0;
+
+                if (l->type != FLOW_ACT_LEARN
+                    || !(l->pad0 & FLOW_LEARN_F_DELETE_LEARNED)
+                    || l->u.learn.table != d->table)
+                    continue;
+                for (unsigned j = 1; j <= l->u.learn.n
+                                     && k + j < f->n_actions; j++)
+                    if (l[j].pad0 == FLOW_LEARN_COOKIE)
+                        cookie = l[j].u.value;
+                if (cookie == d->cookie)
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+/*
+ * delete_learned, as Open vSwitch does it: when the last flow holding a
+ * learn(delete_learned) for (table T, cookie C) leaves (deleted, expired,
+ * replaced, or modified to other actions), every flow of table T with
+ * cookie C is deleted (reason DELETE). Run at the end of each change, so
+ * inside a transaction the deletions are undone with the rest. The
+ * table is scanned only when such a flow left: no cost for others.
+ */
+static void
+dl_flush(struct flow_table *t)
+{
+    while (t->n_dl > 0) {
+        struct ft_dl d = t->dl[--t->n_dl];
+        struct ft_array *a = &t->tables[d.table];
+        size_t n = 0;
+
+        if (dl_held(t, &d))
+            continue;
+        for (size_t i = 0; i < a->n; i++)
+            n += a->v[i]->e.flow.cookie == d.cookie;
+        if (n == 0 || undo_reserve(t, n) < 0)
+            continue;
+        /* backwards: the last node moves into a freed slot */
+        for (size_t i = a->n; i-- > 0;)
+            if (i < a->n && a->v[i]->e.flow.cookie == d.cookie)
+                remove_node(t, a->v[i], FLOW_REMOVED_DELETE);
+    }
+}
+
 /* ---- add ---- */
 
 static int
@@ -617,6 +714,7 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
             return -ENOMEM;
         }
         undo_changed(t, old, copy);
+        dl_note(t, &old->e.flow);
         if (bigger != NULL)
             old = node_move(t, old, bigger);
         /* OpenFlow 1.3: the new flow replaces it, duration restarts,
@@ -872,6 +970,7 @@ table_modify(struct flow_table *t, const struct flow_mod *fm,
         struct flow_entry *e;
 
         undo_changed(t, v[i], copies != NULL ? copies[i] : NULL);
+        dl_note(t, &v[i]->e.flow);
         if (bigger[i] != NULL)
             v[i] = node_move(t, v[i], bigger[i]);
         e = &v[i]->e;
@@ -918,6 +1017,7 @@ flow_table_apply(struct flow_table *t, const struct flow_mod *fm,
                  uint64_t now_ns)
 {
     struct flow_match match;
+    int rc;
 
     if (t == NULL || fm == NULL)
         return -EINVAL;
@@ -925,15 +1025,21 @@ flow_table_apply(struct flow_table *t, const struct flow_mod *fm,
     flow_match_normalise(&match);
     switch (fm->cmd) {
     case FLOW_CMD_ADD:
-        return table_add(t, fm, now_ns);
+        rc = table_add(t, fm, now_ns);
+        break;
     case FLOW_CMD_MODIFY:
     case FLOW_CMD_MODIFY_STRICT:
-        return table_modify(t, fm, &match);
+        rc = table_modify(t, fm, &match);
+        break;
     case FLOW_CMD_DELETE:
     case FLOW_CMD_DELETE_STRICT:
-        return table_delete(t, fm, &match);
+        rc = table_delete(t, fm, &match);
+        break;
+    default:
+        return -EINVAL;
     }
-    return -EINVAL;
+    dl_flush(t);
+    return rc;
 }
 
 /* ---- counters, timeouts ---- */
@@ -996,6 +1102,7 @@ flow_table_expire(struct flow_table *t, uint64_t now_ns, uint64_t *ids,
         /* the last node moves into slot i: look at i again */
         remove_node(t, a->v[i], why);
     }
+    dl_flush(t);
     return removed;
 }
 

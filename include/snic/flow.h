@@ -590,6 +590,9 @@ struct flow_subfield {
  *              there when the packet learns (adds or refreshes) its flow,
  *              0 when it does not (limit=N reached) */
 #define FLOW_LEARN_F_SEND_FLOW_REM  0x1u
+/* delete_learned: when the last flow holding such a learn for (table,
+ * cookie) leaves the table, so do the table's flows with that cookie */
+#define FLOW_LEARN_F_DELETE_LEARNED 0x2u
 enum flow_learn_kind {
     FLOW_LEARN_COOKIE = 1,
     FLOW_LEARN_FIN,

@@ -94,8 +94,8 @@ static const struct reject rejects[] = {
       -ENOTSUP, "result_dst into a header or tunnel field" },
     { "actions=learn(result_dst=NXM_OF_ETH_DST[0],NXM_OF_ETH_SRC[])",
       -ENOTSUP, "result_dst into a header or tunnel field" },
-    { "actions=learn(delete_learned,NXM_OF_ETH_SRC[])", -ENOTSUP,
-      "delete_learned is not supported" },
+    { "actions=learn(delete_learned=1,NXM_OF_ETH_SRC[])", -EINVAL,
+      "learn: unknown field 'delete_learned'" },
     { "actions=learn(limit=4294967296,NXM_OF_ETH_SRC[])", -ERANGE,
       "learn limit" },
     { "actions=learn(limit=x,NXM_OF_ETH_SRC[])", -EINVAL, "learn limit" },
@@ -494,5 +494,80 @@ Test(learn, the_datapaths_decision_comes_first)
     cr_assert_eq(flow_table_learn(t, &fm, 2), -ENOENT);
     cr_assert_eq(flow_table_count(t, 1), 2);
     cr_assert_eq(flow_table_cookie_flows(t, 1, 0x2, NULL, NULL), 0);
+    flow_table_destroy(t);
+}
+
+/* delete_learned (Open vSwitch's learn.at line): printed after
+ * send_flow_rem; when the last flow holding it for (table, cookie) goes,
+ * so do that table's flows of the cookie, inside a transaction too */
+Test(learn, delete_learned_deletes_the_learned_cookies_flows)
+{
+    struct flow_table *t = flow_table_create(NULL, NULL);
+    struct flow_mod a, b, l, del;
+    char buf[FLOW_FORMAT_MAX];
+
+    cr_assert_not_null(t);
+    parse_ok("table=1 actions=learn(table=10,delete_learned,cookie=0x123,"
+             "limit=3,result_dst=NXM_NX_REG6[0],NXM_OF_ETH_DST[]="
+             "NXM_OF_ETH_SRC[],OXM_OF_METADATA[],output:NXM_NX_REG7)", &a);
+    flow_format_actions(&a.flow, NULL, buf, sizeof(buf));
+    cr_expect_str_eq(buf, "learn(table=10,delete_learned,cookie=0x123,"
+                     "limit=3,result_dst=NXM_NX_REG6[0],NXM_OF_ETH_DST[]="
+                     "NXM_OF_ETH_SRC[],OXM_OF_METADATA[],"
+                     "output:NXM_NX_REG7[])");
+    cr_assert_eq(flow_table_apply(t, &a, 1), 1);
+    parse_ok("table=2,actions=learn(table=10,delete_learned,cookie=0x123,"
+             "NXM_OF_ETH_SRC[])", &b);
+    cr_assert_eq(flow_table_apply(t, &b, 1), 1);
+    /* learned (and hand-made) flows of table 10, cookie 0x123, and one
+     * of another cookie */
+    parse_ok("table=10,cookie=0x123,dl_dst=02:00:00:00:00:01,"
+             "actions=output:1", &l);
+    cr_assert_eq(flow_table_learn(t, &l, 1), 1);
+    l.flow.match.value.dl_dst[5] = 2;
+    cr_assert_eq(flow_table_apply(t, &l, 1), 1);
+    l.flow.cookie = 0x5;
+    l.flow.match.value.dl_dst[5] = 3;
+    cr_assert_eq(flow_table_apply(t, &l, 1), 1);
+    cr_assert_eq(flow_table_count(t, 10), 3);
+    /* one of the two holders goes: the other still holds */
+    parse_ok("table=2,actions=drop", &del);
+    del.cmd = FLOW_CMD_DELETE;
+    cr_assert_eq(flow_table_apply(t, &del, 2), 1);
+    cr_assert_eq(flow_table_count(t, 10), 3);
+    /* the last one modified away from the learn, in a transaction that
+     * is rolled back: all come back */
+    parse_ok("table=1,actions=output:4", &del);
+    del.cmd = FLOW_CMD_MODIFY;
+    cr_assert_eq(flow_table_begin(t), 0);
+    cr_assert_eq(flow_table_apply(t, &del, 3), 1);
+    cr_assert_eq(flow_table_count(t, 10), 1);
+    flow_table_rollback(t);
+    cr_assert_eq(flow_table_count(t, 10), 3);
+    /* and for good: only the other cookie's flow stays */
+    cr_assert_eq(flow_table_apply(t, &del, 3), 1);
+    cr_assert_eq(flow_table_count(t, 10), 1);
+    cr_assert_eq(flow_table_cookie_flows(t, 10, 0x5, NULL, NULL), 1);
+    flow_table_destroy(t);
+}
+
+/* a learning flow that expires takes its learned flows with it */
+Test(learn, delete_learned_on_expiry)
+{
+    struct flow_table *t = flow_table_create(NULL, NULL);
+    struct flow_mod a, l;
+    const uint64_t s = 1000000000ull;
+
+    cr_assert_not_null(t);
+    parse_ok("table=0,hard_timeout=5,actions=learn(table=1,delete_learned,"
+             "NXM_OF_ETH_SRC[])", &a);
+    cr_assert_eq(flow_table_apply(t, &a, 1 * s), 1);
+    parse_ok("table=1,dl_src=02:00:00:00:00:01,actions=drop", &l);
+    cr_assert_eq(flow_table_learn(t, &l, 1 * s), 1);
+    cr_assert_eq(flow_table_expire(t, 3 * s, NULL, 0), 0);
+    cr_assert_eq(flow_table_count(t, 1), 1);
+    cr_assert_eq(flow_table_expire(t, 7 * s, NULL, 0), 1);
+    cr_assert_eq(flow_table_count(t, 1), 0);
+    cr_assert_eq(flow_table_count(t, 0), 0);
     flow_table_destroy(t);
 }
