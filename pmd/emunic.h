@@ -697,6 +697,20 @@ TAILQ_HEAD(emunic_ptmpl_list, rte_flow_pattern_template);
 TAILQ_HEAD(emunic_atmpl_list, rte_flow_actions_template);
 TAILQ_HEAD(emunic_table_list, emunic_table);
 
+/*
+ * At most one log line a second for one kind of refusal: a control plane
+ * pushing a batch of a million rules into a full card or an empty counter
+ * pool would otherwise write a million lines. The first refusal is logged
+ * at once; the next line a second later says how many were not.
+ */
+struct emunic_log_limit {
+    uint64_t next;              /* timer cycles: when a line may go out */
+    uint32_t quiet;             /* refusals not logged since the last line */
+};
+
+/* true: log now (*@quiet: how many were not since the last line). */
+bool emunic_log_limit_pass(struct emunic_log_limit *l, uint32_t *quiet);
+
 struct emunic_async {
     uint16_t nb_queues;
     struct emunic_aqueue *q;
@@ -707,6 +721,8 @@ struct emunic_async {
     struct emunic_atmpl_list atmpls;
     struct emunic_table_list tables;
     uint32_t tables_gen;        /* +1 when a table comes or goes (atomic) */
+    struct emunic_log_limit log_no_counter;     /* the pool used up */
+    struct emunic_log_limit log_refused;        /* the card refused a rule */
 };
 
 struct rte_flow_pattern_template {

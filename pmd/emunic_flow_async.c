@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_cycles.h>
 #include <ethdev_driver.h>
 #include <rte_flow_driver.h>
 
@@ -424,9 +425,14 @@ aop_prepare_locked(struct emunic_port *p, struct emunic_aop *op)
     }
     if (op->count_idx >= 0) {
         if (cp->n_free == 0) {
-            EMUNIC_LOG(ERR, "%s: flow queue rule with COUNT: the pool of %u "
-                       "counters (rte_flow_configure's nb_counters) is "
-                       "used up", ad->name, cp->cap);
+            uint32_t quiet;
+
+            if (emunic_log_limit_pass(&as->log_no_counter, &quiet))
+                EMUNIC_LOG(ERR, "%s: flow queue rule with COUNT: the pool "
+                           "of %u counters (rte_flow_configure's "
+                           "nb_counters) is used up (%u more such rules "
+                           "refused since the last message)", ad->name,
+                           cp->cap, quiet);
             return false;
         }
         op->in.add.actions[op->count_idx].u.count.counter_id =
@@ -480,20 +486,41 @@ aop_post_locked(struct emunic_adapter *ad, struct emunic_aop *op,
     return 0;
 }
 
+bool
+emunic_log_limit_pass(struct emunic_log_limit *l, uint32_t *quiet)
+{
+    uint64_t now = rte_get_timer_cycles();
+
+    if (now < l->next) {
+        l->quiet++;
+        return false;
+    }
+    *quiet = l->quiet;
+    l->quiet = 0;
+    l->next = now + rte_get_timer_hz();
+    return true;
+}
+
 static void
 aop_log_refusal(struct emunic_port *p, const struct emunic_aop *op)
+    SNIC_REQUIRES(p->ad->lock)
 {
     char sbuf[96];
+    uint32_t quiet;
 
+    if (!emunic_log_limit_pass(&p->async->log_refused, &quiet))
+        return;
     fw_syndrome_str(op->synd, sbuf, sizeof(sbuf));
     if (FW_SYND_REASON(op->synd) == FW_SYND_CAPACITY)
         EMUNIC_LOG(ERR, "%s: port %u: flow queue rule not created: device is "
-                   "full (%s)", p->ad->name, p->port_id, sbuf);
+                   "full (%s; %u more refusals since the last message)",
+                   p->ad->name, p->port_id, sbuf, quiet);
     else
         EMUNIC_LOG(ERR, "%s: port %u: flow queue %s refused by the device: "
-                   "%s (%s)", p->ad->name, p->port_id,
+                   "%s (%s; %u more refusals since the last message)",
+                   p->ad->name, p->port_id,
                    op->kind == AOP_CREATE ? "rule" : "rule deletion",
-                   fw_status_str(op->status), sbuf);
+                   fw_status_str(op->status), sbuf, quiet);
 }
 
 /* Finish a DONE operation (ad->lock held): handles linked or freed,

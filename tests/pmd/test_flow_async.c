@@ -415,3 +415,55 @@ Test(pmd_flow_async, completions_reach_their_own_queue)
                  err.message ? err.message : "");
     cr_expect_eq(pmd_card_rules(), 0);
 }
+
+/* Lines of @text holding @needle. */
+static unsigned
+lines_with(const char *text, const char *needle)
+{
+    unsigned n = 0;
+
+    for (const char *at = text; (at = strstr(at, needle)) != NULL;
+         at += strlen(needle))
+        n++;
+    return n;
+}
+
+/*
+ * The counter pool used up inside a batch: every rule past it fails alone
+ * (the others stand), and the driver logs one line for them all, not one
+ * per rule (a batch of a million into a used-up pool wrote a million).
+ */
+Test(pmd_flow_async, used_up_pool_fails_alone_and_logs_once)
+{
+    enum { N = 12 };
+    struct rte_flow_op_result res[N];
+    struct rte_flow_error err;
+    struct rte_flow *f[N], *kept[N];
+    unsigned n_kept = 0;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *log;
+
+    up(16, 4);
+    log = open_memstream(&buf, &len);
+    cr_assert_not_null(log);
+    cr_assert_eq(rte_openlog_stream(log), 0);
+    rte_log_set_level_pattern("pmd.net.emunic*", RTE_LOG_ERR);
+    for (unsigned i = 0; i < N; i++)
+        cr_assert_not_null(f[i] = enqueue(i, true, &err), "enqueue %u: %s",
+                           i, err.message ? err.message : "?");
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    pull_n(res, N);
+    rte_openlog_stream(NULL);
+    fclose(log);
+    for (unsigned i = 0; i < N; i++)
+        if (res[i].status == RTE_FLOW_OP_SUCCESS)
+            kept[n_kept++] = f[i];
+    cr_expect_geq(n_kept, 4, "the pool's counters went to rules");
+    cr_assert_leq(n_kept, N - 2, "at least two rules found the pool used up");
+    cr_expect_eq(pmd_card_rules(), n_kept, "the refused rules added nothing");
+    cr_expect_eq(lines_with(buf, "is used up"), 1, "%u refusals logged %u "
+                 "times:\n%s", N - n_kept, lines_with(buf, "is used up"), buf);
+    free(buf);
+    destroy_all(kept, n_kept);
+}
