@@ -320,7 +320,8 @@ wflow_props(struct wflow *wf)
             || a->type == FLOW_ACT_OUTPUT_REG || a->type == FLOW_ACT_LEARN
             || a->type == FLOW_ACT_CT || a->type == FLOW_ACT_CT_CLEAR
             || a->type == FLOW_ACT_CHECK_PKT_LARGER
-            || a->type == FLOW_ACT_MULTIPATH || a->type == FLOW_ACT_BUNDLE)
+            || a->type == FLOW_ACT_MULTIPATH || a->type == FLOW_ACT_BUNDLE
+            || a->type == FLOW_ACT_STACK_PUSH || a->type == FLOW_ACT_STACK_POP)
             wf->props |= DP_WF_META;
         if (a->type == FLOW_ACT_GOTO_TABLE)
             fan++;

@@ -21,8 +21,8 @@
 
 #include "dp_priv.h"
 
-/* the word loops below unroll up to 26 words: a whole key */
-_Static_assert(DP_KEY_WORDS <= 26, "unroll pragmas must cover the key");
+/* the word loops below unroll up to 31 words: a whole key */
+_Static_assert(DP_KEY_WORDS <= 31, "unroll pragmas must cover the key");
 
 #define DP_SLOT_HDR         2u
 #define DP_TAG_PRIO_BITS    16u
@@ -158,7 +158,7 @@ dp_subtable_gather(const struct subtable *st, const struct flow_key *key,
 {
     /* complete unrolling needs asking at -O2, for as many words as a key
      * has (a smaller count leaves the loop rolled whatever n is) */
-#pragma GCC unroll 26
+#pragma GCC unroll 31
     for (unsigned j = 0; j < n; j++) {
         unsigned i = st->idx[j];
 
@@ -198,7 +198,7 @@ dp_slot_hit(const uint64_t *slot, uint64_t h, const uint64_t *w, unsigned n)
 {
     uint64_t diff = (slot[0] ^ h) & ~DP_TAG_PRIO_MASK;
 
-#pragma GCC unroll 26
+#pragma GCC unroll 31
     for (unsigned j = 0; j < n; j++)
         diff |= w[j] ^ slot[DP_SLOT_HDR + j];
     return diff == 0;

@@ -413,6 +413,7 @@ struct run {
     struct dp_act_stats as;
     bool check;             /* dp_cls_snap_resubmit_check() */
     bool zero_meta;         /* dp_cls_snap_uses_meta() */
+    uint64_t tun_md_layout; /* struct dp's */
     bool dry;               /* a check run: nothing counted or emitted */
     /* per packet: Open vSwitch's resubmit limits (reset together) */
     uint32_t depth;         /* nested resubmits to the same or an earlier
@@ -455,6 +456,8 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
     run->as = (struct dp_act_stats){ 0 };
     run->check = dp_cls_snap_resubmit_check(run->snap);
     run->zero_meta = dp_cls_snap_uses_meta(run->snap);
+    run->tun_md_layout = __atomic_load_n(&w->dp->tun_md_layout,
+                                         __ATOMIC_RELAXED);
     run->dry = false;
     run->table = -1;
 }
@@ -517,8 +520,18 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
                    &pkt->layout);
     /* registers start at zero; a flow set that never reads them leaves
      * them as they are */
-    if (run->zero_meta)
-        memset(&key->meta, 0, sizeof(key->meta));
+    if (run->zero_meta) {
+        /* tun_metadata: without a TLV map no slot names an option, and
+         * nothing reads the options' words (flow_tun_md.c); with one, the
+         * map's slots and no option present */
+        if (run->tun_md_layout == 0) {
+            memset(&key->meta, 0, offsetof(struct flow_meta, tun_md));
+        } else {
+            memset(&key->meta, 0, sizeof(key->meta));
+            memcpy(key->meta.tun_md_slot, &run->tun_md_layout,
+                   sizeof(run->tun_md_layout));
+        }
+    }
     pkt->meta = &key->meta;
     pkt->actset = &run->actset;
     run->actset.any = false;
@@ -1122,8 +1135,9 @@ burst_l2(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
     for (unsigned i = 0; i < n; i++) {
         dp_extract_l2(bufs[i].data, bufs[i].len, in_port, &keys[i]);
         /* no flow of the table reads them; a clause check compares
-         * whole keys */
-        memset(&keys[i].meta, 0, sizeof(keys[i].meta));
+         * whole keys (the tun_metadata words need no zeros: no slot
+         * names an option) */
+        memset(&keys[i].meta, 0, offsetof(struct flow_meta, tun_md));
     }
     dp_cls_lookup_burst(run->snap, 0, keys, n, rules);
     snic_counter_add(&w->stats.packets, n);

@@ -152,6 +152,9 @@ struct dp {
     struct dp_ledger *ledger;
     const struct flow_table *learn_table;
     bool ledger_dirty;      /* an entry was added since the last sync */
+    /* the TLV map's tun_md_slot[] (and a zero tun_md_present) as one
+     * word, which every packet starts with; 0: no option mapped */
+    uint64_t tun_md_layout;
 };
 
 static inline struct counter *

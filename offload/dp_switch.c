@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dp_pipeline_priv.h"
 
@@ -168,6 +169,19 @@ dp_set_mac_aging(struct dp *dp, unsigned seconds)
         return -EINVAL;
     dp_fdb_set_aging(dp->sw.fdb, seconds);
     return 0;
+}
+
+void
+dp_set_tlv_map(struct dp *dp, const struct flow_tlv_map *map)
+{
+    uint64_t w = 0;
+
+    _Static_assert(sizeof(map->layout.tun_md_slot)
+                   + sizeof(map->layout.tun_md_present) == sizeof(w),
+                   "the slots and the present bits are one word");
+    if (map != NULL)
+        memcpy(&w, map->layout.tun_md_slot, sizeof(w));
+    __atomic_store_n(&dp->tun_md_layout, w, __ATOMIC_RELAXED);
 }
 
 unsigned

@@ -518,11 +518,44 @@ fmt_ct_label(struct items *it, const uint64_t v[2], const uint64_t m[2])
     item(it, "ct_label=%s/%s", a, b);
 }
 
+/* A number of up to 128 bits in hex ("0" for zero), as Open vSwitch
+ * prints variable-length fields. */
+static void
+wide_hex(const uint64_t v[2], char *buf, size_t size)
+{
+    if (v[1] != 0)
+        snprintf(buf, size, "0x%llx%016llx", (unsigned long long)v[1],
+                 (unsigned long long)v[0]);
+    else
+        snprintf(buf, size, v[0] ? "0x%llx" : "0", (unsigned long long)v[0]);
+}
+
+/* tun_metadata0..63, by index: NAME=V for the whole option, NAME=V/M. */
+static void
+fmt_tun_md(struct items *it, const struct flow_match *fm)
+{
+    for (unsigned i = 0; i < FLOW_TUN_MD_N; i++) {
+        uint64_t v[2], mk[2];
+        char a[40], b[40];
+        bool exact;
+
+        if (!flow_tun_md_match_get(fm, i, v, mk, &exact))
+            continue;
+        wide_hex(v, a, sizeof(a));
+        if (exact) {
+            item(it, "tun_metadata%u=%s", i, a);
+            continue;
+        }
+        wide_hex(mk, b, sizeof(b));
+        item(it, "tun_metadata%u=%s/%s", i, a, b);
+    }
+}
+
 /* Registers one by one (an xreg or xxreg match prints as its regs, as
  * Open vSwitch prints it), then metadata and pkt_mark. */
 static void
-fmt_meta(struct items *it, const struct flow_meta *v,
-         const struct flow_meta *m)
+fmt_meta(struct items *it, const struct flow_match *fm,
+         const struct flow_meta *v, const struct flow_meta *m)
 {
     char name[8];
 
@@ -532,6 +565,7 @@ fmt_meta(struct items *it, const struct flow_meta *v,
     }
     fmt_hex_masked(it, "metadata", v->metadata, m->metadata, UINT64_MAX);
     fmt_hex_masked(it, "pkt_mark", v->pkt_mark, m->pkt_mark, UINT32_MAX);
+    fmt_tun_md(it, fm);
     /* exact only (the parser takes no mask), decimal as Open vSwitch */
     if (m->conj_id != 0)
         item_u(it, "conj_id", v->conj_id);
@@ -578,7 +612,7 @@ fmt_match(struct items *it, const struct flow *f,
         port_name(ports, v->in_port, port, sizeof(port));
         item_kv(it, "in_port", port);
     }
-    fmt_meta(it, &v->meta, &m->meta);
+    fmt_meta(it, fm, &v->meta, &m->meta);
     fmt_vlan(it, v->vlan_tci, m->vlan_tci);
     fmt_mac(it, "dl_src", v->dl_src, m->dl_src);
     fmt_mac(it, "dl_dst", v->dl_dst, m->dl_dst);
@@ -927,6 +961,12 @@ fmt_set_field(struct sbuf *sb, const struct flow_action *acts, unsigned i,
         uint64_t ones = bits >= 64 ? UINT64_MAX : (1ull << bits) - 1;
 
         end = ofs + bits;
+        if (bits == 128) {
+            /* a whole tun_metadata option in one load */
+            v[0] = acts[i].u.value;
+            m[0] = m[1] = UINT64_MAX;
+            continue;
+        }
 
         /* the parser never lets one load straddle bit 64 */
         v[ofs / 64] |= acts[i].u.value << (ofs % 64);

@@ -23,6 +23,7 @@
 
 #include "flow_priv.h"
 #include "snic_hash.h"
+#include "wide128.h"
 
 struct hdr_field {
     unsigned id;
@@ -129,25 +130,6 @@ fp_learn_is_untag(const struct flow_action *s)
         && s->dst.n_bits == 16 && s->u.value == 0;
 }
 
-bool
-fp_is_tun_metadata(const char *s, size_t len)
-{
-    static const char *const bases[] = { "tun_metadata",
-                                         "NXM_NX_TUN_METADATA" };
-
-    for (size_t i = 0; i < 2; i++) {
-        size_t n = strlen(bases[i]), j = n;
-
-        if (len <= n || memcmp(s, bases[i], n) != 0)
-            continue;
-        while (j < len && s[j] >= '0' && s[j] <= '9')
-            j++;
-        if (j == len)
-            return true;
-    }
-    return false;
-}
-
 enum fp_learn_prereq
 fp_learn_field_prereq(unsigned field)
 {
@@ -234,6 +216,24 @@ fp_learn_match_put(struct flow_match *m, const struct flow_subfield *sf,
     }
     hdr_put(&m->value, h, (v[0] & ones) << sf->ofs, ones << sf->ofs);
     hdr_put(&m->mask, h, UINT64_MAX, ones << sf->ofs);
+}
+
+/* A learned match on tun_metadata bits, in the slots the packet's TLV map
+ * gives the option (none: the option is not mapped, and the match is left
+ * out, as Open vSwitch leaves out an unmapped one). */
+static void
+learn_tun_md(struct flow_match *m, const struct flow_subfield *sf,
+             const uint64_t v[2], const struct flow_meta *layout)
+{
+    uint64_t val[2] = { v[0], v[1] }, ones[2];
+
+    wide_ones(ones, sf->n_bits);
+    val[0] &= ones[0];
+    val[1] &= ones[1];
+    wide_shl(val, sf->ofs);
+    wide_shl(ones, sf->ofs);
+    (void)flow_tun_md_match_bits(m, sf->field - FLOW_FIELD_TUN_MD0, layout,
+                                 val, ones);
 }
 
 bool
@@ -364,7 +364,10 @@ flow_learn_build(const struct flow_action *a, const struct flow_key *key,
             flow_learn_subfield_get(key, &s->u.src, v);
             /* fall through */
         case FLOW_LEARN_MATCH_IMM:
-            fp_learn_match_put(&f->match, &s->dst, v);
+            if (flow_field_is_tun_md(s->dst.field))
+                learn_tun_md(&f->match, &s->dst, v, &key->meta);
+            else
+                fp_learn_match_put(&f->match, &s->dst, v);
             continue;
         default:
             break;

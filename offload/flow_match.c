@@ -12,7 +12,7 @@
 
 #include "snic/flow.h"
 
-_Static_assert(sizeof(struct flow_key) == 208,
+_Static_assert(sizeof(struct flow_key) == 248,
                "struct flow_key must have no implicit padding");
 _Static_assert(sizeof(struct flow_action) == 16,
                "struct flow_action grew: keep it compact");

@@ -38,6 +38,10 @@ static const struct meta_kind kinds[] = {
     { "tun_dst",  "NXM_NX_TUN_IPV4_DST", FLOW_FIELD_TUN_DST, 1,          32 },
     { "ct_mark",  "NXM_NX_CT_MARK",  FLOW_FIELD_CT_MARK,  1,             32 },
     { "ct_label", "NXM_NX_CT_LABEL", FLOW_FIELD_CT_LABEL, 1,             128 },
+    /* as wide as snic lets an option be; the TLV map says how wide it is
+     * (flow_tun_md.c) */
+    { "tun_metadata", "NXM_NX_TUN_METADATA", FLOW_FIELD_TUN_MD0,
+      FLOW_TUN_MD_N, 8 * FLOW_TUN_MD_MAX_LEN },
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -153,6 +157,10 @@ flow_field_get(const struct flow_meta *m, unsigned field, uint64_t v[2])
         v[1] = m->ct_label[1];
         return;
     }
+    if (k->first == FLOW_FIELD_TUN_MD0) {
+        flow_tun_md_get(m, index, v);
+        return;
+    }
     n = k->width / 32;
     for (unsigned i = 0; i < n; i++) {
         unsigned bit = 32 * (n - 1 - i);    /* of word i's lowest bit */
@@ -187,6 +195,10 @@ flow_field_set(struct flow_meta *m, unsigned field, const uint64_t v[2],
     if (k->first == FLOW_FIELD_CT_LABEL) {
         for (unsigned i = 0; i < 2; i++)
             m->ct_label[i] = (m->ct_label[i] & ~mask[i]) | (v[i] & mask[i]);
+        return;
+    }
+    if (k->first == FLOW_FIELD_TUN_MD0) {
+        flow_tun_md_set(m, index, v, mask);
         return;
     }
     n = k->width / 32;

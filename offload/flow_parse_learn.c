@@ -100,9 +100,6 @@ learn_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
     unsigned width;
     int rc;
 
-    if (field == FLOW_FIELD_NONE && fp_is_tun_metadata(s, nlen))
-        return fp_fail(c, -ENOTSUP, tok, "learn: " FP_TUN_METADATA_WHY,
-                       (int)nlen, s);
     if (field == FLOW_FIELD_NONE)
         return fp_fail(c, -EINVAL, tok, "learn: unknown field '%.*s' "
                        "(expected a register, metadata, tun_id, in_port, "

@@ -72,6 +72,8 @@ bad_index(const char *s, size_t len, char *msg, size_t size)
         { "reg", FLOW_N_REGS }, { "xreg", FLOW_N_XREGS },
         { "xxreg", FLOW_N_XXREGS }, { "NXM_NX_REG", FLOW_N_REGS },
         { "OXM_OF_PKT_REG", FLOW_N_XREGS }, { "NXM_NX_XXREG", FLOW_N_XXREGS },
+        { "tun_metadata", FLOW_TUN_MD_N },
+        { "NXM_NX_TUN_METADATA", FLOW_TUN_MD_N },
     };
 
     for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
@@ -84,7 +86,8 @@ bad_index(const char *s, size_t len, char *msg, size_t size)
             j++;
         if (j != len)
             continue;
-        snprintf(msg, size, "no such register: '%.*s' (expected %s0..%s%u)",
+        snprintf(msg, size, "no such %s: '%.*s' (expected %s0..%s%u)",
+                 bases[i].count == FLOW_TUN_MD_N ? "field" : "register",
                  (int)(len > 24 ? 24 : len), s, bases[i].base, bases[i].base,
                  bases[i].count - 1);
         return true;
@@ -129,6 +132,26 @@ claim_field(struct fp_ctx *c, const struct fp_tok *tok, unsigned field)
 
 static int match_conj_id(struct fp_ctx *c, const struct fp_tok *tok);
 
+/* tun_metadataN=V[/M]: in the match's own slots (flow_tun_md.c), as Open
+ * vSwitch lays out a flow parsed without a TLV map. */
+static int
+tun_md_match(struct fp_ctx *c, const struct fp_tok *tok, unsigned field,
+             const uint64_t v[2], const uint64_t mk[2])
+{
+    int rc = flow_tun_md_match_add(&c->fm.flow.match,
+                                   field - FLOW_FIELD_TUN_MD0, v, mk);
+
+    if (rc == -EEXIST)
+        return fp_fail(c, -EINVAL, tok, "duplicate field: %.*s is matched "
+                       "twice (give each field once)", (int)tok->klen,
+                       tok->key);
+    if (rc == -ENOSPC)
+        return fp_fail(c, -ERANGE, tok, "%.*s: the tun_metadata matches "
+                       "take more than snic's %u bytes of tunnel metadata",
+                       (int)tok->klen, tok->key, 4 * FLOW_TUN_MD_SLOTS);
+    return rc;
+}
+
 int
 fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
 {
@@ -165,7 +188,8 @@ fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
         return fp_fail(c, -EINVAL, tok, "%.*s needs a value (%.*s=VALUE or "
                        "VALUE/MASK)", (int)tok->klen, tok->key,
                        (int)tok->klen, tok->key);
-    rc = claim_field(c, tok, field);
+    /* tun_metadataN: flow_tun_md_match_add() finds a second one */
+    rc = flow_field_is_tun_md(field) ? 0 : claim_field(c, tok, field);
     if (rc < 0)
         return rc;
     width = flow_field_width(field);
@@ -189,6 +213,8 @@ fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
         if (width < 64)
             mk[0] &= (1ull << width) - 1;
     }
+    if (flow_field_is_tun_md(field))
+        return tun_md_match(c, tok, field, v, mk);
     flow_field_set(&m->value.meta, field, v, mk);
     flow_field_set(&m->mask.meta, field, mk, (const uint64_t[2]){
                    UINT64_MAX, UINT64_MAX });
@@ -209,9 +235,6 @@ fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
     if (field == FLOW_FIELD_NONE) {
         if (bad_index(s, nlen, msg, sizeof(msg)))
             return fp_fail(c, -EINVAL, tok, "%s: %s", what, msg);
-        if (fp_is_tun_metadata(s, nlen))
-            return fp_fail(c, -ENOTSUP, tok, "%s: " FP_TUN_METADATA_WHY,
-                           what, (int)nlen, s);
         return fp_fail(c, -EINVAL, tok, "%s: unknown field '%.*s' "
                        "(expected " FIELDS_EXPECTED ")", what,
                        (int)(nlen > 32 ? 32 : nlen), s);
@@ -441,6 +464,20 @@ fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
     }
     v[0] &= mk[0];
     v[1] &= mk[1];
+    if (flow_field_is_tun_md(field) && slash == NULL && v[1] == 0) {
+        /* the whole option, however long the TLV map makes it: one load
+         * of all its bits, not two halves (snicd fits it to the map) */
+        struct flow_action *a;
+
+        rc = fp_act_append(st, tok, FLOW_ACT_LOAD, &a);
+        if (rc < 0)
+            return rc;
+        a->pad0 = FLOW_ACT_F_SET_FIELD;
+        a->dst.field = (uint8_t)field;
+        a->dst.n_bits = (uint8_t)width;
+        a->u.value = v[0];
+        return 0;
+    }
     return fp_masked_loads(st, tok, field, v, mk, FLOW_ACT_F_SET_FIELD);
 }
 

@@ -227,17 +227,9 @@ int fp_masked_loads(struct fp_act_state *st, const struct fp_tok *tok,
 int fp_subfield(struct fp_ctx *c, const struct fp_tok *tok, const char *s,
                 size_t len, const char *what, struct flow_subfield *sf);
 
-/* tun_metadata0..63 / NXM_NX_TUN_METADATA0..63 (any index): Geneve
- * options, which Open vSwitch maps with add-tlv-map; snic's tunnels are
- * VXLAN. FP_TUN_METADATA_WHY takes the name as "%.*s". */
-bool fp_is_tun_metadata(const char *s, size_t len);
 /* learn's load:0->NXM_OF_VLAN_TCI[] (Neutron's): the learned flow pops
  * the tag, as Open vSwitch's does for a TCI of 0. */
 bool fp_learn_is_untag(const struct flow_action *spec);
-#define FP_TUN_METADATA_WHY "'%.*s' is not supported: tun_metadata " \
-    "fields are Geneve tunnel options (Open vSwitch needs add-tlv-map " \
-    "for them); snic's tunnels are VXLAN, which carries no options"
-
 /* learn(...) (flow_parse_learn.c, flow_learn.c). */
 int fp_parse_learn(struct fp_act_state *st, const struct fp_tok *tok);
 int fp_parse_fin_timeout(struct fp_act_state *st, const struct fp_tok *tok);

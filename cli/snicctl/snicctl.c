@@ -358,6 +358,10 @@ usage(FILE *f)
         "  conntrack-flush [ZONE] forget them (those of ZONE)\n"
         "  controller-show        packets sent to CONTROLLER: the count and\n"
         "                         the last ones\n"
+        "  add-tlv-map MAP        map tun_metadata fields, as ovs-ofctl:\n"
+        "                         {class=0xffff,type=0,len=4}->tun_metadata0\n"
+        "  del-tlv-map [MAP]      unmap them (all without MAP)\n"
+        "  dump-tlv-map           the mappings\n"
         "  call METHOD [JSON]     any control method (see 'call help')\n"
         "\n"
         "options:\n"
@@ -413,6 +417,8 @@ main(int argc, char **argv)
         { "fdb-show", 0, 0 },   { "fdb-flush", 0, 1 },
         { "controller-show", 0, 0 },
         { "conntrack-show", 0, 1 }, { "conntrack-flush", 0, 1 },
+        { "add-tlv-map", 1, 1 }, { "del-tlv-map", 0, 1 },
+        { "dump-tlv-map", 0, 0 },
     };
     size_t k;
     for (k = 0; k < sizeof(table) / sizeof(table[0]); k++)
@@ -497,6 +503,16 @@ main(int argc, char **argv)
             print_json(r);
         else if (r != NULL)
             fputs(json_string_value(json_object_get(r, "text")), stdout);
+        json_decref(r);
+    } else if (!strcmp(cmd, "add-tlv-map") || !strcmp(cmd, "del-tlv-map")) {
+        json_t *params = json_object();
+
+        if (arg != NULL)
+            json_object_set_new(params, "map", json_string(arg));
+        json_t *r = call(&t, cmd, params);
+        rc = r == NULL;
+        if (r != NULL && t.json)
+            print_json(r);
         json_decref(r);
     } else if (!strcmp(cmd, "call")) {
         json_t *params = NULL;

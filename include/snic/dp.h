@@ -611,6 +611,11 @@ struct dp_fdb_entry {
 int dp_set_mac_aging(struct dp *dp, unsigned seconds)
     SNIC_REQUIRES(snic_control);
 unsigned dp_mac_aging(const struct dp *dp);
+/* The switch's TLV map (NULL: none): packets that enter from now on carry
+ * tun_metadata in its layout (flow_tun_md.c). Flows that use an option
+ * are fitted to the same map (flow_tun_md_check()) before dp_flow_put(). */
+void dp_set_tlv_map(struct dp *dp, const struct flow_tlv_map *map)
+    SNIC_REQUIRES(snic_control);
 /* The live entries, at most @max of them into @out (may be NULL);
  * returns how many there are. Safe while workers learn. */
 size_t dp_fdb_dump(const struct dp *dp, struct dp_fdb_entry *out,

@@ -280,7 +280,30 @@ struct flow_meta {
      * load or move. */
     uint32_t actset_output;
     uint32_t actset_pad;            /* zero */
+    /* tun_metadata0..63, Open vSwitch's tunnel option fields (Geneve
+     * options there; snic's VXLAN tunnels carry none: docs/flow-language.md,
+     * "Tunnel metadata"). A packet has none when it enters. They live in
+     * FLOW_TUN_MD_SLOTS 4-byte slots, an option's slots consecutive, most
+     * significant first, its bit 0 the lowest bit of its last slot.
+     * tun_md_slot[i] names slot i's option (FLOW_TUN_MD_USED | index), 0
+     * for a free slot: in a packet the switch's TLV map decides the
+     * layout, in a parsed match the order of its fields (snicd moves it
+     * into the map's, flow_tun_md_relocate()). tun_md_present has bit i
+     * set when slot i's option is present: written by an action, or
+     * required by a match. Host order. */
+    uint8_t tun_md_slot[7];         /* FLOW_TUN_MD_SLOTS */
+    uint8_t tun_md_present;
+    uint32_t tun_md[7];
+    uint32_t tun_md_pad;            /* zero */
 };
+
+#define FLOW_TUN_MD_N           64u     /* tun_metadata0..63 */
+#define FLOW_TUN_MD_SLOTS       7u
+#define FLOW_TUN_MD_MAX_LEN     16u     /* bytes: an option's most */
+#define FLOW_TUN_MD_USED        0x80u   /* tun_md_slot[]: slot in use */
+#define FLOW_TUN_MD_EXACT       0x40u   /* a parsed match's: the option is
+                                         * matched whole (no mask given) */
+#define FLOW_TUN_MD_INDEX       0x3fu   /* tun_md_slot[]: the option */
 
 /* ct_state bits, as Open vSwitch numbers and names them. */
 #define FLOW_CS_NEW             0x01u   /* new: first packet(s) of a
@@ -468,7 +491,11 @@ enum flow_field_id {
     FLOW_FIELD_TUN_DST,     /* NXM_NX_TUN_IPV4_DST */
     FLOW_FIELD_CT_MARK,     /* 32 bits; written only in ct(exec(...)) */
     FLOW_FIELD_CT_LABEL,    /* 128 bits; likewise */
-    FLOW_FIELD_N
+    FLOW_FIELD_N,
+    /* tun_metadata0..63: as wide as the TLV map makes the option, at most
+     * FLOW_TUN_MD_MAX_LEN bytes; a subfield's bits 0..127, [0..127] (and
+     * NAME[]) the whole option */
+    FLOW_FIELD_TUN_MD0 = 192,
 };
 
 /* Packet header fields a learn spec names (learn(NXM_OF_ETH_DST[]=
@@ -531,6 +558,14 @@ static inline bool
 flow_field_is_tunnel(unsigned field)
 {
     return field >= FLOW_FIELD_TUN_ID && field <= FLOW_FIELD_TUN_DST;
+}
+
+/* Is @field one of tun_metadata0..63? */
+static inline bool
+flow_field_is_tun_md(unsigned field)
+{
+    return field >= FLOW_FIELD_TUN_MD0
+        && field < FLOW_FIELD_TUN_MD0 + FLOW_TUN_MD_N;
 }
 
 /* Bits ofs .. ofs+n_bits-1 of a field, bit 0 the least significant, as
@@ -922,6 +957,64 @@ unsigned flow_subfield_width(unsigned field);
 /* NXM_NX_REG0[], NXM_NX_REG0[5], NXM_NX_REG0[0..15]. Like snprintf. */
 int flow_subfield_format(const struct flow_subfield *sf, char *buf,
                          size_t size);
+
+/* ------------------------------------------------------------------------
+ * Tunnel metadata: tun_metadata0..63 (flow_tun_md.c)
+ * ------------------------------------------------------------------------ */
+
+/* The switch's TLV map (snicctl add-tlv-map): option index -> Geneve
+ * class, type and length (bytes, 0: unmapped), and the slots it gives
+ * them: layout.tun_md_slot[] is what every packet starts with (the rest of
+ * layout is zero). */
+struct flow_tlv_map {
+    struct flow_meta layout;
+    uint16_t opt_class[FLOW_TUN_MD_N];
+    uint8_t type[FLOW_TUN_MD_N];
+    uint8_t len[FLOW_TUN_MD_N];
+};
+
+void flow_tlv_map_init(struct flow_tlv_map *map);
+/* Map option @index: 0, -EINVAL (index, or a length not 4..16 in steps of
+ * 4), -EEXIST (the index is mapped), -EADDRINUSE (class and type are),
+ * -ENOSPC (no FLOW_TUN_MD_SLOTS room left). */
+int flow_tlv_map_add(struct flow_tlv_map *map, unsigned index,
+                     uint16_t opt_class, uint8_t type, unsigned len);
+/* 0 or -ENOENT (not mapped). */
+int flow_tlv_map_del(struct flow_tlv_map *map, unsigned index);
+
+/* Option @index of @m (a packet's metadata): its length in bytes (0: no
+ * slot), its value (zero when absent), and a write of @mask's bits of @v
+ * (which makes it present; nothing without a slot). */
+unsigned flow_tun_md_len(const struct flow_meta *m, unsigned index);
+void flow_tun_md_get(const struct flow_meta *m, unsigned index,
+                     uint64_t v[2]);
+void flow_tun_md_set(struct flow_meta *m, unsigned index, const uint64_t v[2],
+                     const uint64_t mask[2]);
+/* A match on option @index, laid out as the parser does (in free slots,
+ * as many as the mask's significant bytes take; a mask of all ones over
+ * them, or none, is the whole option): -EEXIST when @m has it already,
+ * -ENOSPC when the slots are full. */
+int flow_tun_md_match_add(struct flow_match *m, unsigned index,
+                          const uint64_t v[2], const uint64_t mask[2]);
+/* Match @mask's bits of option @index in the slots @layout gives it
+ * (a learned flow: the packet's own layout); -ENOENT without a slot. */
+int flow_tun_md_match_bits(struct flow_match *m, unsigned index,
+                           const struct flow_meta *layout,
+                           const uint64_t v[2], const uint64_t mask[2]);
+/* The match on option @index, if @m has one: value, mask and whether it is
+ * on the whole option (printed without a mask). */
+bool flow_tun_md_match_get(const struct flow_match *m, unsigned index,
+                           uint64_t v[2], uint64_t mask[2], bool *exact);
+/* The tun_metadata options @f matches or names (bit N: option N). */
+uint64_t flow_tun_md_used(const struct flow *f);
+/* Fit @f to @map, as a switch does before it takes a flow: every
+ * tun_metadata field it names must be mapped (-ENOENT) and every bit it
+ * names inside the mapped length (-ERANGE; a whole field is the mapped
+ * length, and a move's two sides must then agree, -EINVAL); its match
+ * then moves into the map's slots. On error @msg says what is wrong and
+ * @f is unchanged. */
+int flow_tun_md_check(struct flow *f, const struct flow_tlv_map *map,
+                      char *msg, size_t size);
 
 /* ------------------------------------------------------------------------
  * The ovs-ofctl flow language (flow_parse*.c, flow_format.c)

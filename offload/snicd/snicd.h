@@ -298,6 +298,8 @@ struct snicd {
     const struct snicd_port_cfg *port_cfg;
     unsigned n_port_cfg;
     struct snicd_batch_stats last_batch;
+    /* tun_metadata0..63: the TLV map (snicd_tlv.c) */
+    struct flow_tlv_map tlv_map;
     uint64_t learn_applied;     /* learned flows put in the table
                                  * (snicd_learn.c) */
     /* hardware counters per flow id (struct snicd_hwctr), see
@@ -500,6 +502,22 @@ json_t *snicd_txn_add_flows(struct snicd *d, const json_t *flows,
  * once a second from the control loop. */
 void snicd_txn_expire(struct snicd *d, uint64_t now);
 void snicd_txn_fini(struct snicd *d);
+
+/* ---- the TLV map: tun_metadata0..63 (snicd_tlv.c) ---- */
+
+/* add-tlv-map / del-tlv-map with ovs-ofctl's argument,
+ * "{class=0xffff,type=0,len=4}->tun_metadata0[,...]" (del: NULL for
+ * all): all of it or nothing, 0 or a negative errno with @msg saying
+ * why. del refuses an option a flow uses (-EBUSY). */
+int snicd_tlv_add(struct snicd *d, const char *spec, char *msg, size_t size)
+    SNIC_REQUIRES(snic_control);
+int snicd_tlv_del(struct snicd *d, const char *spec, char *msg, size_t size)
+    SNIC_REQUIRES(snic_control);
+json_t *snicd_tlv_dump(const struct snicd *d);
+/* Fit a parsed flow mod to the map (flow_tun_md_check()): every mod
+ * snicd takes goes through it after flow_parse(). */
+int snicd_tlv_fit(const struct snicd *d, struct flow_mod *fm, char *msg,
+                  size_t size);
 
 /* ---- workers (snicd_worker.c; DPDK) ---- */
 

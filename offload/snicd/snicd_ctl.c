@@ -113,6 +113,9 @@ apply_one(struct snicd *d, const char *line, enum flow_cmd cmd,
 
     if (rc < 0)
         return ctl_fail(err, CTL_ERR_FAILED, "%s", ferr.msg);
+    if (snicd_tlv_fit(d, &fm, ferr.msg, sizeof(ferr.msg)) < 0)
+        return ctl_fail(err, CTL_ERR_FAILED, "not %s: %s (nothing changed)",
+                        what, ferr.msg);
     rc = snicd_core_apply(d, &fm, 1, &failed);
     if (rc < 0)
         return ctl_fail(err, CTL_ERR_FAILED, "not %s: %s: %s (nothing "
@@ -411,7 +414,9 @@ dump_open(void *ctx, const json_t *params, void **state,
         struct flow_error ferr;
 
         if (flow_parse(filter, FLOW_CMD_DELETE, &d->portmap, &ds->filter,
-                       &ferr) < 0) {
+                       &ferr) < 0
+            || snicd_tlv_fit(d, &ds->filter, ferr.msg,
+                             sizeof(ferr.msg)) < 0) {
             dump_close(d, ds);
             return ctl_fail(err, CTL_ERR_FAILED, "%s", ferr.msg);
         }
@@ -562,6 +567,56 @@ m_conntrack_flush(void *ctx, const json_t *params, struct ctl_error *err)
 }
 
 static json_t *
+m_add_tlv_map(void *ctx, const json_t *params, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
+{
+    static const char *const allowed[] = { "map", NULL };
+    const json_t *v = json_object_get(params, "map");
+    char msg[200];
+
+    if (!params_known(params, allowed, err))
+        return NULL;
+    if (!json_is_string(v))
+        return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter 'map' must "
+                        "be a string: {class=CLASS,type=TYPE,len=LEN}->"
+                        "tun_metadataN[,...]");
+    if (snicd_tlv_add(ctx, json_string_value(v), msg, sizeof(msg)) < 0)
+        return ctl_fail(err, CTL_ERR_FAILED, "add-tlv-map: %s (nothing "
+                        "changed)", msg);
+    return snicd_tlv_dump(ctx);
+}
+
+static json_t *
+m_del_tlv_map(void *ctx, const json_t *params, struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
+{
+    static const char *const allowed[] = { "map", NULL };
+    const json_t *v = json_object_get(params, "map");
+    char msg[200];
+
+    if (!params_known(params, allowed, err))
+        return NULL;
+    if (v != NULL && !json_is_null(v) && !json_is_string(v))
+        return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "parameter 'map' must "
+                        "be a string (or absent: every mapping)");
+    if (snicd_tlv_del(ctx, json_is_string(v) ? json_string_value(v) : NULL,
+                      msg, sizeof(msg)) < 0)
+        return ctl_fail(err, CTL_ERR_FAILED, "del-tlv-map: %s (nothing "
+                        "changed)", msg);
+    return snicd_tlv_dump(ctx);
+}
+
+static json_t *
+m_dump_tlv_map(void *ctx, const json_t *params, struct ctl_error *err)
+{
+    static const char *const allowed[] = { NULL };
+
+    if (!params_known(params, allowed, err))
+        return NULL;
+    return snicd_tlv_dump(ctx);
+}
+
+static json_t *
 m_controller_show(void *ctx, const json_t *params, struct ctl_error *err)
 {
     static const char *const allowed[] = { NULL };
@@ -599,6 +654,13 @@ const struct ctl_method snicd_ctl_methods[] = {
       "first bytes)" },
     { "fdb-flush", m_fdb_flush, "fdb-flush {port?}: forget the learned MAC "
       "addresses (of one port)" },
+    { "add-tlv-map", m_add_tlv_map, "add-tlv-map {map}: map tun_metadata "
+      "fields, as ovs-ofctl add-tlv-map ({class=0xffff,type=0,len=4}->"
+      "tun_metadata0,...): all or nothing" },
+    { "del-tlv-map", m_del_tlv_map, "del-tlv-map {map?}: unmap them (all "
+      "without map); refused while a flow uses one" },
+    { "dump-tlv-map", m_dump_tlv_map, "dump-tlv-map: the tun_metadata "
+      "mappings (index, class, type, len) and the bytes they take" },
 };
 const size_t snicd_ctl_n_methods =
     sizeof(snicd_ctl_methods) / sizeof(snicd_ctl_methods[0]);

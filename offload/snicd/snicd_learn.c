@@ -24,7 +24,17 @@ static void
 apply_one(void *ctx, const struct flow_mod *fm)
 {
     struct learn_ctx *lc = ctx;
-    int rc = flow_table_learn(lc->d->table, fm, lc->now);
+    struct flow_mod fit = *fm;
+    char msg[200];
+    int rc = snicd_tlv_fit(lc->d, &fit, msg, sizeof(msg));
+
+    if (rc < 0) {
+        /* a tun_metadata option unmapped since the packet went through */
+        snicd_log(SNICD_LOG_DEBUG, "learned flow in table %u not added: %s",
+                  fm->flow.table_id, msg);
+        return;
+    }
+    rc = flow_table_learn(lc->d->table, &fit, lc->now);
 
     if (rc == -ENOSPC) {
         /* learn(limit=N): the table holds N flows of its cookie already */

@@ -320,6 +320,8 @@ load_flows_file(struct snicd *d, const char *path)
             mods = nm;
         }
         rc = flow_parse(p, FLOW_CMD_ADD, &d->portmap, &mods[n], &ferr);
+        if (rc >= 0)
+            rc = snicd_tlv_fit(d, &mods[n], ferr.msg, sizeof(ferr.msg));
         if (rc < 0) {
             snicd_log(SNICD_LOG_ERR, "%s:%zu: %s (no flow of the file was "
                       "added)", path, lineno, ferr.msg);

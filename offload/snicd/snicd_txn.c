@@ -66,7 +66,8 @@ snicd_flow_lines_parse(struct snicd *d, const json_t *flows, const char *file,
             return -EINVAL;
         }
         if (flow_parse(json_string_value(v), FLOW_CMD_ADD, &d->portmap,
-                       &mods[*n], &ferr) < 0) {
+                       &mods[*n], &ferr) < 0
+            || snicd_tlv_fit(d, &mods[*n], ferr.msg, sizeof(ferr.msg)) < 0) {
             ctl_fail(err, CTL_ERR_FAILED, "%s:%" JSON_INTEGER_FORMAT ": %s "
                      "(%s)", file, first_line + (json_int_t)i, ferr.msg,
                      nothing);

@@ -88,6 +88,12 @@ xl_meta(struct snicd_xl *s)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
                                "match on actset_output not offloaded (the "
                                "action set lives in software only)");
+    if (m->tun_md_present != 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "match on tun_metadata not offloaded (the "
+                               "options live in software only: the card "
+                               "keeps no per-packet metadata, and snic's "
+                               "VXLAN tunnels carry none)");
     return 0;
 }
 

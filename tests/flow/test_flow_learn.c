@@ -119,10 +119,6 @@ static const struct reject rejects[] = {
     { "actions=learn(in_port[0..7]=reg0[0..7])", -EINVAL,
       "in_port is matched whole" },
     { "actions=learn", -EINVAL, "learn needs its arguments in parentheses" },
-    { "actions=learn(tun_metadata1[0..31]=reg0[0..31])", -ENOTSUP,
-      "tun_metadata fields are Geneve tunnel options" },
-    { "actions=move:NXM_NX_TUN_METADATA0[32..63]->reg0[]", -ENOTSUP,
-      "snic's tunnels are VXLAN, which carries no options" },
     { "actions=clone(learn(NXM_OF_ETH_SRC[]))", -ENOTSUP,
       "learn inside clone" },
 };

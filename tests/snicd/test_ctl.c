@@ -484,3 +484,83 @@ Test(ctl, the_reply_says_how_many_were_new)
     json_decref(r);
     cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 3);
 }
+
+/* The TLV map (snicd_tlv.c): add-tlv-map, del-tlv-map, dump-tlv-map with
+ * ovs-ofctl's syntax; every error changes nothing; a flow on an unmapped
+ * option or past its mapped length is refused with why; a mapping in use
+ * cannot go. */
+Test(ctl, tlv_map_and_the_flows_that_use_it)
+{
+    struct ctl_error err;
+    json_t *r, *flows;
+
+    expect_error("add-flow", "{\"flow\": \"actions=load:1->tun_metadata0\"}",
+                 CTL_ERR_FAILED, "tun_metadata0 is not mapped (map it first: "
+                 "snicctl add-tlv-map");
+    r = call("add-tlv-map", "{\"map\": \"{class=0xffff,type=0,len=4}->"
+             "tun_metadata0,{class=0xffff,type=1,len=8}->tun_metadata1\"}",
+             &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "bytes_used")), 12);
+    json_decref(r);
+    /* all or nothing: the second entry is mapped already */
+    expect_error("add-tlv-map", "{\"map\": \"{class=0xffff,type=5,len=4}->"
+                 "tun_metadata5,{class=0xffff,type=6,len=4}->"
+                 "tun_metadata1\"}", CTL_ERR_FAILED,
+                 "tun_metadata1 is already mapped");
+    expect_error("add-tlv-map", "{\"map\": \"{class=0xffff,type=0,len=4}->"
+                 "tun_metadata7\"}", CTL_ERR_FAILED, "class 0xffff type 0x0 "
+                 "is already mapped");
+    expect_error("add-tlv-map", "{\"map\": \"{class=0xffff,type=7,len=6}->"
+                 "tun_metadata7\"}", CTL_ERR_FAILED, "len=6");
+    json_decref(call("add-tlv-map", "{\"map\": \"{class=0xffff,type=7,"
+                     "len=16}->tun_metadata7\"}", &err));
+    expect_error("add-tlv-map", "{\"map\": \"{class=0xffff,type=8,len=4}->"
+                 "tun_metadata8\"}", CTL_ERR_FAILED, "no room for 4 more "
+                 "bytes (snic keeps 28 bytes");
+    expect_error("add-tlv-map", "{\"map\": \"tun_metadata7\"}",
+                 CTL_ERR_FAILED, "expected {class=CLASS,type=TYPE,len=LEN}");
+    expect_error("add-tlv-map", "{}", CTL_ERR_INVALID_PARAMS, "'map'");
+    r = call("dump-tlv-map", "{}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_array_size(json_object_get(r, "mappings")), 3);
+    cr_expect_eq(json_integer_value(json_object_get(r, "bytes_used")), 28);
+    cr_expect(strstr(json_string_value(json_object_get(r, "text")),
+                     "0xffff\t0x1\t8\ttun_metadata1") != NULL);
+    json_decref(r);
+    expect_error("add-flow", "{\"flow\": \"actions=move:tun_metadata0[32..63]"
+                 "->reg0[]\"}", CTL_ERR_FAILED, "goes past the option's "
+                 "mapped length of 4 bytes");
+    cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 0);
+    json_decref(call("add-flow", "{\"flow\": \"priority=7,tun_metadata1="
+                     "0xab/0xff,actions=move:tun_metadata0[0..31]->reg0[]\"}",
+                     &err));
+    cr_assert_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 1, "%s",
+                 err.message);
+    r = call("dump-flows", "{\"filter\": \"tun_metadata1=0xab/0xff\"}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    flows = json_object_get(r, "flows");
+    cr_assert_eq(json_array_size(flows), 1);
+    cr_expect(strstr(json_string_value(json_object_get(
+                     json_array_get(flows, 0), "text")),
+                     "tun_metadata1=0xab/0xff actions=move:"
+                     "NXM_NX_TUN_METADATA0[0..31]->NXM_NX_REG0[]") != NULL);
+    json_decref(r);
+    /* in use: it stays */
+    expect_error("del-tlv-map", "{\"map\": \"{class=0xffff,type=1,len=8}->"
+                 "tun_metadata1\"}", CTL_ERR_FAILED, "tun_metadata1 is used "
+                 "by a flow");
+    expect_error("del-tlv-map", "{}", CTL_ERR_FAILED, "is used by a flow");
+    expect_error("del-tlv-map", "{\"map\": \"{class=0xffff,type=2,len=8}->"
+                 "tun_metadata1\"}", CTL_ERR_FAILED, "not mapped as");
+    /* a strict delete finds the flow by its text */
+    r = call("del-flows", "{\"flow\": \"priority=7,tun_metadata1=0xab/0xff\","
+             " \"strict\": true}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "deleted")), 1);
+    json_decref(r);
+    r = call("del-tlv-map", "{}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "bytes_used")), 0);
+    json_decref(r);
+}
