@@ -251,6 +251,12 @@ class OvsSwitch:
                            capture_output=True, text=True)
         return r
 
+    def add_tlv_map(self, mapping):
+        """ovs-ofctl add-tlv-map: tun_metadata fields for the flows."""
+        r = self.ofctl("add-tlv-map", "br0", mapping)
+        if r.returncode != 0:
+            raise RuntimeError("ovs-ofctl add-tlv-map: " + r.stderr.strip())
+
     def replace_flows(self, lines, own_protocol=None):
         """Only @lines in the flow table, and no datapath flow cached from
         before. ovs-ofctl picks one OpenFlow version for all the flows of

@@ -34,6 +34,7 @@ import ovsdiff_mpls  # noqa: E402
 import ovsdiff_ptype  # noqa: E402
 import ovsdiff_select  # noqa: E402
 import ovsdiff_pipe  # noqa: E402
+import ovsdiff_tunmd  # noqa: E402
 
 PACKETS_PER_ROUND = 250
 DEFAULT_ROUNDS = 6
@@ -48,16 +49,19 @@ PKTLEN_ROUNDS = 2
 SELECT_ROUNDS = 4
 VLAN_ROUNDS = 2
 PTYPE_ROUNDS = 3
+TUNMD_ROUNDS = 3
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
 PURGE_EVERY = 20
 
 
-def run_snic(dp_tool, flows, packets, vlans=None):
+def run_snic(dp_tool, flows, packets, vlans=None, tlv=None):
     """Feed the flows and packets to ovsdiff_dp: (rejected {index: msg},
-    [outputs per packet], {cookie: n_packets})."""
-    script = []
+    [outputs per packet], {cookie: n_packets}). @tlv: {index: (class,
+    type, len)}, the TLV map."""
+    script = ["tlv %d %d %d %d" % (i, c, t, n)
+              for i, (c, t, n) in sorted((tlv or {}).items())]
     for p, (mode, tag, trunks) in sorted((vlans or {}).items()):
         script.append("port %d %s %d %s" % (
             p, mode, tag or 0, ",".join(str(t) for t in trunks)
@@ -95,7 +99,7 @@ def describe(outs):
 
 
 def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
-              ct=False, fresh=False, uncounted=()):
+              ct=False, fresh=False, uncounted=(), tlv=None):
     if ct:
         # connection tracking: both trackers start empty
         sw.flush_conntrack()
@@ -140,7 +144,7 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
 
     # which flows each side takes: a flow only one side takes is a
     # difference; the rest of the round runs on the flows both take
-    rej_snic, _, _ = run_snic(dp_tool, lines, [])
+    rej_snic, _, _ = run_snic(dp_tool, lines, [], tlv=tlv)
     rej_ovs = dict(sw.replace_flows(lines, [push for _, push in flows]))
     for i, line in enumerate(lines):
         if (i in rej_snic) != (i in rej_ovs):
@@ -154,7 +158,8 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
     if len(keep) != len(flows):
         sw.replace_flows(lines, [flows[i][1] for i in keep])
 
-    _, snic_outs, snic_counts = run_snic(dp_tool, lines, packets, vlans)
+    _, snic_outs, snic_counts = run_snic(dp_tool, lines, packets, vlans,
+                                         tlv)
     for n, (port, frame) in enumerate(packets):
         if normal or learn or fresh or n % PURGE_EVERY == 0:
             sw.push_stats()
@@ -305,6 +310,13 @@ def main():
             one_round(sw, dp_tool, rnd, base + r, diffs, totals,
                       case=ovsdiff_ptype.directed_case() if r == 0
                       else ovsdiff_ptype.ptype_case(rnd), fresh=True)
+        # tun_metadata0..2 as scratch space, under one TLV map (Open
+        # vSwitch keeps it for the rounds after, which do not use it)
+        sw.add_tlv_map(ovsdiff_tunmd.tlv_map_arg())
+        for r in range(TUNMD_ROUNDS):
+            one_round(sw, dp_tool, rnd, base + PTYPE_ROUNDS + r,
+                      diffs, totals, case=ovsdiff_tunmd.tunmd_case(rnd),
+                      tlv=ovsdiff_tunmd.TLV_MAP)
     except Exception:
         import traceback
         traceback.print_exc()

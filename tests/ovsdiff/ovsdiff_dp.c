@@ -11,6 +11,10 @@
  *                     port N's NORMAL settings (before the flows): MODE
  *                     trunk, access, native-tagged or native-untagged,
  *                     TRUNKS a comma list or - (every VLAN)
+ *   tlv N CLASS TYPE LEN
+ *                     map tun_metadataN (before the flows), as Open
+ *                     vSwitch's add-tlv-map; flows are fitted to the map
+ *                     as snicd fits them
  *   flow LINE         add an ovs-ofctl flow (numeric ports)
  *   commit            publish the flows added so far
  *   pkt PORT HEX      one frame received on PORT (the flows it learned
@@ -37,6 +41,7 @@
 #define N_PORTS         4u      /* ovsdiff_gen.PORTS */
 
 struct replay {
+    struct flow_tlv_map map;
     struct dp *dp;
     struct flow_table *ft;
     struct dp_worker *w;
@@ -109,6 +114,8 @@ add_flow(struct replay *r, char *line)
 
     line[strcspn(line, "\n")] = '\0';
     rc = flow_parse(line, FLOW_CMD_ADD, NULL, &fm, &err);
+    if (rc == 0 && flow_tun_md_used(&fm.flow) != 0)
+        rc = flow_tun_md_check(&fm.flow, &r->map, err.msg, sizeof(err.msg));
     if (rc == 0) {
         rc = flow_table_apply(r->ft, &fm, 0);
         if (rc < 0)
@@ -118,6 +125,22 @@ add_flow(struct replay *r, char *line)
     if (rc < 0)
         printf("reject %u %s\n", r->n_flows, err.msg);
     r->n_flows++;
+}
+
+/* "N CLASS TYPE LEN": map tun_metadataN. */
+static int
+add_tlv(struct replay *r, const char *args)
+{
+    unsigned n, len;
+    int cls, type, rc;
+
+    if (sscanf(args, "%u %i %i %u", &n, &cls, &type, &len) != 4
+        || cls < 0 || cls > 0xffff || type < 0 || type > 0xff)
+        return -EINVAL;
+    rc = flow_tlv_map_add(&r->map, n, (uint16_t)cls, (uint8_t)type, len);
+    if (rc == 0)
+        dp_set_tlv_map(r->dp, &r->map);
+    return rc;
 }
 
 /* "N MODE TAG TRUNKS" into @ports (indexed by port - 1). */
@@ -240,6 +263,8 @@ main(void)
     while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL) {
         if (strncmp(line, "port ", 5) == 0)
             rc = set_port(r.dp, ports, line + 5);
+        else if (strncmp(line, "tlv ", 4) == 0)
+            rc = add_tlv(&r, line + 4);
         else if (strncmp(line, "flow ", 5) == 0)
             add_flow(&r, line + 5);
         else if (strcmp(line, "commit\n") == 0)
