@@ -298,8 +298,10 @@ struct snicd {
     const struct snicd_port_cfg *port_cfg;
     unsigned n_port_cfg;
     struct snicd_batch_stats last_batch;
-    /* tun_metadata0..63: the TLV map (snicd_tlv.c) */
+    /* tun_metadata0..63: the TLV map (snicd_tlv.c), and the file beside
+     * the journal that keeps it (NULL: --journal none) */
     struct flow_tlv_map tlv_map;
+    char *tlv_path;
     uint64_t learn_applied;     /* learned flows put in the table
                                  * (snicd_learn.c) */
     /* hardware counters per flow id (struct snicd_hwctr), see
@@ -514,6 +516,13 @@ int snicd_tlv_add(struct snicd *d, const char *spec, char *msg, size_t size)
 int snicd_tlv_del(struct snicd *d, const char *spec, char *msg, size_t size)
     SNIC_REQUIRES(snic_control);
 json_t *snicd_tlv_dump(const struct snicd *d);
+/* Keep the map in @path from now on (the journal's path + ".tlv"), and
+ * take the map kept there: before the journal is replayed, so that its
+ * flows fit the map they were taken with. 0 (no file: an empty map), or
+ * a negative errno, logged: snicd does not start without its map rather
+ * than lose the flows that use it. */
+int snicd_tlv_load(struct snicd *d, const char *path)
+    SNIC_REQUIRES(snic_control);
 /* Fit a parsed flow mod to the map (flow_tun_md_check()): every mod
  * snicd takes goes through it after flow_parse(). */
 int snicd_tlv_fit(const struct snicd *d, struct flow_mod *fm, char *msg,

@@ -278,8 +278,15 @@ replay_one(void *ctx, bool add, const struct flow *f)
         .cmd = add ? FLOW_CMD_ADD : FLOW_CMD_DELETE_STRICT,
         .flow = *f, .out_port = FLOW_PORT_ANY,
     };
-    int rc = flow_table_apply(d->table, &fm, snic_now_ns());
+    char msg[FLOW_ERROR_MSG_SIZE];
+    int rc;
 
+    /* its tun_metadata fields into the map's layout, as when it came in */
+    if (snicd_tlv_fit(d, &fm, msg, sizeof(msg)) < 0) {
+        snicd_log(SNICD_LOG_WARN, "journal record refused: %s", msg);
+        return 0;
+    }
+    rc = flow_table_apply(d->table, &fm, snic_now_ns());
     if (rc < 0)
         snicd_log(SNICD_LOG_WARN, "journal record refused by the flow table: "
                   "%s", strerror(-rc));
@@ -400,6 +407,17 @@ open_journal(struct snicd *d, const struct snicd_opts *o)
     if (path == NULL)
         return -ENOMEM;
     mkdir_parent(path);
+    {
+        char *tlv = NULL;
+        int rc = asprintf(&tlv, "%s.tlv", path) < 0 ? -ENOMEM
+                 : snicd_tlv_load(d, tlv);
+
+        free(tlv);
+        if (rc < 0) {
+            free(path);
+            return rc;
+        }
+    }
     d->replaying = true;
     d->journal = snicd_journal_open(path, replay_one, d, &n);
     d->replaying = false;

@@ -8,9 +8,11 @@
  * mapped bits, as Open vSwitch refuses a flow on an unmapped field.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "snicd.h"
 
@@ -130,6 +132,108 @@ options_in_use(struct snicd *d, uint64_t options)
     return u.found;
 }
 
+/* @m as add-tlv-map's argument, one line ("" when nothing is mapped). */
+static void
+map_spec(const struct flow_tlv_map *m, char *text, size_t size)
+{
+    size_t at = 0;
+
+    text[0] = '\0';
+    for (unsigned i = 0; i < FLOW_TUN_MD_N && at < size; i++)
+        if (m->len[i] != 0)
+            at += (size_t)snprintf(text + at, size - at,
+                                   "%s{class=0x%x,type=0x%x,len=%u}->"
+                                   "tun_metadata%u", at > 0 ? "," : "",
+                                   m->opt_class[i], m->type[i], m->len[i],
+                                   i);
+}
+
+/*
+ * Keep @m in d->tlv_path before it becomes the map: a flow using an
+ * option is journaled only after its mapping is kept, and an option is
+ * unmapped only when no flow uses it, so after a crash anywhere the kept
+ * map fits every flow the journal brings back. Written whole to PATH.tmp
+ * (O_EXCL | O_NOFOLLOW: a planted file or link there fails the command,
+ * it is never followed), fsync'ed and renamed over PATH. 0, or a
+ * negative errno with @msg.
+ */
+static int
+tlv_save(const struct snicd *d, const struct flow_tlv_map *m, char *msg,
+         size_t size)
+{
+    char text[64 * FLOW_TUN_MD_N + 2], *tmp = NULL;
+    size_t len;
+    int fd = -1, rc = 0;
+
+    if (d->tlv_path == NULL)
+        return 0;
+    map_spec(m, text, sizeof(text) - 1);
+    len = strlen(text);
+    text[len++] = '\n';
+    if (asprintf(&tmp, "%s.tmp", d->tlv_path) < 0) {
+        tmp = NULL;
+        rc = -ENOMEM;
+        goto out;
+    }
+    (void)unlink(tmp);      /* a stale one from a crash: ours */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+              0600);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0
+        || rename(tmp, d->tlv_path) < 0)
+        rc = errno != 0 ? -errno : -EIO;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0) {
+        if (tmp != NULL)
+            (void)unlink(tmp);
+        snprintf(msg, size, "cannot keep the map in %s: %s", d->tlv_path,
+                 strerror(-rc));
+    }
+    free(tmp);
+    return rc;
+}
+
+int
+snicd_tlv_load(struct snicd *d, const char *path)
+{
+    char line[64 * FLOW_TUN_MD_N + 2], msg[256];
+    FILE *f;
+    int rc = 0;
+
+    free(d->tlv_path);
+    d->tlv_path = strdup(path);
+    if (d->tlv_path == NULL)
+        return -ENOMEM;
+    f = fopen(path, "re");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        rc = -errno;
+        snicd_log(SNICD_LOG_ERR, "TLV map %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    if (fgets(line, sizeof(line), f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    line[strcspn(line, "\n")] = '\0';
+    if (line[0] == '\0')
+        return 0;
+    /* what add-tlv-map took, as it took it: no need to keep it again */
+    {
+        char *keep = d->tlv_path;
+
+        d->tlv_path = NULL;
+        rc = snicd_tlv_add(d, line, msg, sizeof(msg));
+        d->tlv_path = keep;
+    }
+    if (rc < 0)
+        snicd_log(SNICD_LOG_ERR, "TLV map %s: %s", path, msg);
+    else
+        snicd_log(SNICD_LOG_INFO, "TLV map %s: %s", path, line);
+    return rc;
+}
+
 int
 snicd_tlv_add(struct snicd *d, const char *spec, char *msg, size_t size)
 {
@@ -160,6 +264,9 @@ snicd_tlv_add(struct snicd *d, const char *spec, char *msg, size_t size)
         if (rc < 0)
             return rc;
     }
+    rc = tlv_save(d, &map, msg, size);
+    if (rc < 0)
+        return rc;
     d->tlv_map = map;
     if (d->dp != NULL)
         dp_set_tlv_map(d->dp, &d->tlv_map);
@@ -205,6 +312,9 @@ snicd_tlv_del(struct snicd *d, const char *spec, char *msg, size_t size)
                  (unsigned)__builtin_ctzll(busy));
         return -EBUSY;
     }
+    rc = tlv_save(d, &map, msg, size);
+    if (rc < 0)
+        return rc;
     d->tlv_map = map;
     if (d->dp != NULL)
         dp_set_tlv_map(d->dp, &d->tlv_map);

@@ -328,6 +328,68 @@ def scenario_restart(tmp, seed):
 
 
 
+def scenario_tlv_restart(tmp):
+    """The TLV map is kept beside the journal: after SIGKILL and after a
+    clean stop snicd comes back with the same map and with the flows that
+    use tun_metadata fitted to it (the option's place in a packet's
+    metadata moves: tun_metadata1 was mapped first, the kept map is
+    re-made in index order), and they still steer traffic."""
+    nic = Emunic(tmp)
+    journal = os.path.join(tmp, "flows.journal")
+    d = Snicd(tmp, nic, "--journal", journal)
+    tr = Traffic(nic)
+    d.ok("add-tlv-map", {"map": "{class=0xffff,type=1,len=8}->tun_metadata1"})
+    d.ok("add-tlv-map", {"map": "{class=0xffff,type=0,len=4}->tun_metadata0"})
+    d.ok("add-flow", {"flow": "table=0,in_port=vf0,ip,actions="
+                              "load:0x1234->tun_metadata0,resubmit(,1)"})
+    d.ok("add-flow", {"flow": "table=1,priority=10,tun_metadata0=0x1234,"
+                              "actions=output:vf1"})
+    d.ok("add-flow", {"flow": "table=1,priority=0,actions=output:vf2"})
+    tlv0 = d.ok("dump-tlv-map")["mappings"]
+
+    def texts():
+        """The flows' text without their age and counts."""
+        return sorted(re.sub(r"(duration|n_packets|n_bytes)=[^,]*, ", "",
+                             f["text"]) for f in d.flows())
+
+    texts0 = texts()
+
+    def steered(when):
+        for i in range(5):
+            tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], payload=tag(i)))
+        got = tr.recv(1000)
+        ports = sorted(set(port for port, _ in got))
+        check(len(got) == 5 and ports == ["vf1"], "%s: the 5 frames match "
+              "tun_metadata0=0x1234 and reach vf1 (%d frames, ports %s)"
+              % (when, len(got), ports))
+
+    steered("before any restart")
+    check(os.path.exists(journal + ".tlv"), "the map is kept beside the "
+          "journal")
+    for how in ("SIGKILL", "SIGTERM"):
+        if how == "SIGKILL":
+            d.proc.kill()
+            d.proc.wait()
+        else:
+            check(d.stop() == 0, "SIGTERM stops snicd cleanly (exit 0)")
+        d.start()
+        check(d.ok("dump-tlv-map")["mappings"] == tlv0, "after %s: the same "
+              "TLV map" % how)
+        now = texts()
+        check(now == texts0, "after %s: the same flows" % how,
+              [now, texts0])
+        steered("after " + how)
+    # an option no flow uses goes, and stays gone
+    d.ok("del-tlv-map", {"map": "{class=0xffff,type=1,len=8}->"
+                                "tun_metadata1"})
+    d.proc.kill()
+    d.proc.wait()
+    d.start()
+    idx = [m["index"] for m in d.ok("dump-tlv-map")["mappings"]]
+    check(idx == [0], "an unmapped option stays unmapped across a restart "
+          "(%s)" % idx)
+
+
 def flow_lines(n, first=0, pad=0):
     """@n distinct flows, each padded with @pad spaces (still one flow)."""
     return ["priority=%d,in_port=vf%d,ip,nw_dst=10.%d.%d.%d,%sactions=drop\n"
@@ -1580,6 +1642,8 @@ def main():
             scenario_vxlan(tmp)
         elif which == "restart":
             scenario_restart(tmp, seed)
+        elif which == "tlv_restart":
+            scenario_tlv_restart(tmp)
         elif which == "add_flows_file":
             scenario_add_flows_file(tmp)
         elif which == "eal_dir":
