@@ -334,18 +334,22 @@ struct flow_key {
     uint8_t dl_src[6];
     flow_be16 dl_type;      /* EtherType after the outer VLAN tag */
     flow_be16 vlan_tci;     /* with FLOW_VLAN_CFI when tagged */
+    /* in dl_type's 8-byte word on purpose: every flow matching an
+     * Ethernet field or dl_type also matches packet_type=(0,0)
+     * (flow_match_imply_eth()), and there it costs a lookup no key word
+     * more for the many that match dl_type */
+    flow_be32 packet_type;  /* FLOW_PT_*: 0 (Ethernet) unless decap took
+                             * the Ethernet header off */
     flow_be16 tp_src;       /* L4 source port; ICMP type */
     flow_be16 tp_dst;       /* L4 destination port; ICMP code */
     uint8_t nw_proto;       /* IP protocol, IPv6 next header, ARP opcode */
     uint8_t nw_tos;         /* TOS / traffic class byte */
     uint8_t nw_ttl;         /* TTL / hop limit */
     uint8_t pad0;
-    flow_be16 tcp_flags;    /* TCP's 12 flag bits (NS..FIN), as in OpenFlow */
-    uint8_t pad[2];
     flow_be32 mpls_lse;     /* the top MPLS label stack entry (label 20
                              * bits, TC 3, BOS 1, TTL 8) of an MPLS frame */
-    flow_be32 packet_type;  /* FLOW_PT_*: 0 (Ethernet) unless decap took
-                             * the Ethernet header off */
+    flow_be16 tcp_flags;    /* TCP's 12 flag bits (NS..FIN), as in OpenFlow */
+    uint8_t pad[2];
     struct flow_meta meta;  /* pipeline metadata: zero on entry */
 };
 
