@@ -505,27 +505,24 @@ dp_actions_run_from(const struct dp_actions_env *env, struct dp_pkt *pkt,
                 rc = dp_mpls_pop(pkt, ntohs(a->u.tpid));
             break;
         case FLOW_ACT_SET_MPLS_LABEL:
-            if (!no_eth(pkt))
-                dp_mpls_set(pkt, 0xfffff000u, a->u.mpls << 12);
+            dp_mpls_set(pkt, 0xfffff000u, a->u.mpls << 12);
             break;
         case FLOW_ACT_SET_MPLS_TC:
-            if (!no_eth(pkt))
-                dp_mpls_set(pkt, 0xe00u, a->u.mpls << 9);
+            dp_mpls_set(pkt, 0xe00u, a->u.mpls << 9);
             break;
         case FLOW_ACT_SET_MPLS_TTL:
-            if (!no_eth(pkt))
-                dp_mpls_set(pkt, 0xffu, a->u.mpls);
+            dp_mpls_set(pkt, 0xffu, a->u.mpls);
             break;
         case FLOW_ACT_DEC_MPLS_TTL:
-            /* an MPLS packet without Ethernet: not done yet (ends the
-             * list, as for a packet that is not MPLS) */
-            rc = no_eth(pkt) ? DP_ACT_STOP : dp_mpls_dec_ttl(pkt);
+            rc = dp_mpls_dec_ttl(pkt);
             break;
         case FLOW_ACT_DECAP:
-            rc = dp_decap(pkt);
+            rc = dp_decap(pkt, a);
             break;
         case FLOW_ACT_ENCAP:
-            rc = dp_encap_eth(pkt);
+            rc = a->u.ptype == FLOW_PT_ETH
+                 ? dp_encap_eth(pkt)
+                 : dp_mpls_encap(pkt, FLOW_PT_TYPE(a->u.ptype));
             break;
         case FLOW_ACT_CT: {
             /* its exec() body is the tracker's, not the packet's */

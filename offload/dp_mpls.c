@@ -212,6 +212,10 @@ top_entry(struct dp_pkt *pkt)
     struct dp_buf *b = &pkt->buf;
     size_t ofs;
 
+    /* after decap the stack starts the frame */
+    if (no_eth(pkt))
+        return is_mpls(FLOW_PT_TYPE(pkt->packet_type)) && b->len >= 4
+               ? b->data : NULL;
     if (b->len < 14)
         return NULL;
     ofs = type_ofs(b);
@@ -241,5 +245,64 @@ dp_mpls_dec_ttl(struct dp_pkt *pkt)
     if ((v & LSE_TTL) <= 1)
         return DP_ACT_DROP_TTL;
     wr32(lse, v - 1);
+    return DP_ACT_DONE;
+}
+
+/*
+ * encap(mpls) / encap(mpls_mc), as Open vSwitch 3.1 does them: an entry
+ * before whatever the packet is (an Ethernet frame, tags and all, stays
+ * whole behind it), label 0; on a packet that is MPLS already (without
+ * Ethernet) the top entry's TC and TTL and no BOS, else TC 0, TTL 64 and
+ * BOS. The packet is then of type (1, @ethertype).
+ */
+enum dp_act_result
+dp_mpls_encap(struct dp_pkt *pkt, uint16_t ethertype)
+{
+    struct dp_buf *b = &pkt->buf;
+    const uint8_t *top = no_eth(pkt) ? top_entry(pkt) : NULL;
+    uint32_t lse = top != NULL ? rd32(top) & (0x7u << 9 | LSE_TTL)
+                               : LSE_BOS | 64u;
+
+    if (b->headroom < 4 || b->len + 4 > UINT16_MAX)
+        return DP_ACT_DROP_NOROOM;
+    b->data -= 4;
+    b->headroom -= 4;
+    b->len += 4;
+    wr32(b->data, lse);
+    pkt->packet_type = FLOW_PT(FLOW_PT_NS_ETHERTYPE, ethertype);
+    relayout(pkt);
+    return DP_ACT_DONE;
+}
+
+/*
+ * decap of an MPLS packet without Ethernet: decap(packet_type(ns=N,
+ * type=T)) takes the top entry off when T is an MPLS type, else the whole
+ * stack (as pop_mpls does), and the packet is of type (N,T): (0,0) when
+ * an Ethernet frame was under the stack. decap() with no type makes it
+ * Open vSwitch's "next protocol" type (1,0xfffe) under a lone entry;
+ * under more, Open vSwitch sends nothing, and snicd drops it whole.
+ */
+enum dp_act_result
+dp_mpls_decap(struct dp_pkt *pkt, const struct flow_action *a)
+{
+    struct dp_buf *b = &pkt->buf;
+    uint32_t pt = a->pad0 ? a->u.ptype : FLOW_PT(FLOW_PT_NS_ETHERTYPE,
+                                                   0xfffe);
+    size_t cut;
+    unsigned n;
+    bool bottom;
+
+    n = stack_depth(b, 0, &bottom);
+    if (n == 0 || (n == STACK_MAX && !bottom) || (!a->pad0 && n > 1))
+        return DP_ACT_FAIL;
+    if (pt == FLOW_PT_ETH && (!bottom || b->len - 4 * n < 14))
+        return DP_ACT_FAIL;
+    cut = FLOW_PT_NS(pt) == FLOW_PT_NS_ETHERTYPE
+          && is_mpls(FLOW_PT_TYPE(pt)) ? 4 : 4 * (size_t)n;
+    b->data += cut;
+    b->headroom += cut;
+    b->len -= cut;
+    pkt->packet_type = pt;
+    relayout(pkt);
     return DP_ACT_DONE;
 }

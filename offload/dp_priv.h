@@ -394,11 +394,16 @@ enum dp_act_result dp_mpls_push(struct dp_pkt *pkt, uint16_t ethertype);
 enum dp_act_result dp_mpls_pop(struct dp_pkt *pkt, uint16_t ethertype);
 void dp_mpls_set(struct dp_pkt *pkt, uint32_t mask, uint32_t bits);
 enum dp_act_result dp_mpls_dec_ttl(struct dp_pkt *pkt);
+/* encap(mpls) / encap(mpls_mc) of any packet, and decap (FLOW_ACT_DECAP
+ * @a) of an MPLS packet without Ethernet. */
+enum dp_act_result dp_mpls_encap(struct dp_pkt *pkt, uint16_t ethertype);
+enum dp_act_result dp_mpls_decap(struct dp_pkt *pkt,
+                                 const struct flow_action *a);
 
 /* Packet types (dp_ptype.c, a leaf): decap() and encap(ethernet). A
  * packet without an Ethernet header goes to no port and ignores the
  * actions on that header and its tags (no_eth()). */
-enum dp_act_result dp_decap(struct dp_pkt *pkt);
+enum dp_act_result dp_decap(struct dp_pkt *pkt, const struct flow_action *a);
 enum dp_act_result dp_encap_eth(struct dp_pkt *pkt);
 
 static inline bool

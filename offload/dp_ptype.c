@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * decap() and encap(ethernet) on a frame, with the meaning Open vSwitch
+ * decap() and encap(ethernet) on a frame (encap(mpls) and the decap of
+ * MPLS are dp_mpls.c's), with the meaning Open vSwitch
  * 3.1 gives them (its translation's generic decap and encap):
  *
  *  - decap of an Ethernet packet takes the Ethernet header off, up to
@@ -9,9 +10,9 @@
  *    header (0x05ff for LLC without SNAP, what dl_type says). A packet
  *    with a VLAN tag cannot be decapsulated: Open vSwitch's translation
  *    fails and the packet is dropped whole (DP_ACT_FAIL).
- *  - decap of a packet without an Ethernet header: Open vSwitch decaps
- *    MPLS and NSH there; snic does neither yet, and any other type fails
- *    the translation as in Open vSwitch (DP_ACT_FAIL).
+ *  - decap of a packet without an Ethernet header: MPLS is dp_mpls.c's;
+ *    Open vSwitch decaps NSH there too, snic not yet, and any other type
+ *    fails the translation as in Open vSwitch (DP_ACT_FAIL).
  *  - encap(ethernet) of a packet of type (1, T) puts a header with zero
  *    addresses and EtherType T on it; of an Ethernet packet it fails the
  *    translation (DP_ACT_FAIL).
@@ -30,11 +31,14 @@ relayout(struct dp_pkt *pkt)
 }
 
 enum dp_act_result
-dp_decap(struct dp_pkt *pkt)
+dp_decap(struct dp_pkt *pkt, const struct flow_action *a)
 {
     size_t ofs = pkt->layout.l3_ofs;
     uint16_t type;
 
+    if (pkt->packet_type == FLOW_PT(FLOW_PT_NS_ETHERTYPE, DP_ETH_MPLS)
+        || pkt->packet_type == FLOW_PT(FLOW_PT_NS_ETHERTYPE, DP_ETH_MPLSM))
+        return dp_mpls_decap(pkt, a);
     if (pkt->packet_type != FLOW_PT_ETH
         || (pkt->layout.flags & DP_L_VLAN) || ofs < 14 || ofs > pkt->buf.len)
         return DP_ACT_FAIL;

@@ -866,7 +866,9 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
             sb_puts(sb, "decap()");
         break;
     case FLOW_ACT_ENCAP:
-        sb_puts(sb, "encap(ethernet)");
+        sb_puts(sb, a->u.ptype == FLOW_PT_ETH ? "encap(ethernet)"
+                    : FLOW_PT_TYPE(a->u.ptype) == 0x8847 ? "encap(mpls)"
+                                                         : "encap(mpls_mc)");
         break;
     default:
         /* not from the parser: say so rather than print something valid */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Open vSwitch's packet-type-aware actions: decap, decap(),
- * decap(packet_type(ns=N,type=T)) and encap(ethernet).
+ * decap(packet_type(ns=N,type=T)), encap(ethernet), encap(mpls) and
+ * encap(mpls_mc).
  *
  * They change what the rest of the list may assume, as Open vSwitch's
  * action check tracks it: after decap of an Ethernet packet the packet has
@@ -31,7 +32,8 @@ kv(struct fp_ctx *c, const struct fp_tok *tok, const char *s, size_t len,
                    "0..65535", v);
 }
 
-/* decap's argument: empty, or packet_type(ns=N,type=T). */
+/* decap's argument: empty, or packet_type(ns=N,type=T) (what an MPLS
+ * decap leaves: another MPLS packet, or T's header after the stack). */
 static int
 decap_arg(struct fp_ctx *c, const struct fp_tok *tok, uint32_t *pt,
           bool *given)
@@ -84,7 +86,8 @@ decap(struct fp_act_state *st, const struct fp_tok *tok)
         st->tagged = false;
         return 0;
     }
-    /* what the inner header is, the packet alone says */
+    /* what the inner header is, the packet alone says (Open vSwitch's
+     * check takes no hint from the packet_type argument either) */
     st->l3_changed = true;
     st->dl_type = 0xffff;
     return 0;
@@ -93,7 +96,7 @@ decap(struct fp_act_state *st, const struct fp_tok *tok)
 static int
 encap(struct fp_act_state *st, const struct fp_tok *tok)
 {
-    static const char *const later[] = { "mpls", "mpls_mc", "nsh" };
+    static const char *const later[] = { "nsh" };
     struct fp_ctx *c = st->c;
     const char *s = tok->val;
     size_t len = tok->val != NULL ? tok->vlen : 0;
@@ -117,14 +120,30 @@ encap(struct fp_act_state *st, const struct fp_tok *tok)
         st->no_eth = false;
         return 0;
     }
+    if ((len == 4 && memcmp(s, "mpls", 4) == 0)
+        || (len == 7 && memcmp(s, "mpls_mc", 7) == 0)) {
+        uint16_t type = len == 4 ? 0x8847 : 0x8848;
+
+        if ((rc = fp_act_append(st, tok, FLOW_ACT_ENCAP, &a)) < 0)
+            return rc;
+        a->u.ptype = FLOW_PT(FLOW_PT_NS_ETHERTYPE, type);
+        /* an MPLS packet without Ethernet from here on: the MPLS
+         * rewrites may follow, nothing above the entry is promised */
+        st->no_eth = true;
+        st->tagged = false;
+        st->l3_changed = true;
+        st->dl_type = type;
+        return 0;
+    }
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
         size_t n = strlen(later[i]);
 
         if (len >= n && memcmp(s, later[i], n) == 0
             && (len == n || s[n] == '('))
             return fp_fail(c, -ENOTSUP, tok, "encap(%s) is not supported "
-                           "(snic puts on an Ethernet header only: "
-                           "encap(ethernet))", later[i]);
+                           "(snic puts on an Ethernet or MPLS header only: "
+                           "encap(ethernet), encap(mpls), encap(mpls_mc))",
+                           later[i]);
     }
     return fp_fail(c, -EINVAL, tok, "encap: unknown header '%.*s' "
                    "(expected ethernet, mpls, mpls_mc or nsh)",

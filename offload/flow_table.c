@@ -544,8 +544,10 @@ check_actions(const struct flow *f, unsigned table_id)
 
         if (a->type < FLOW_ACT_OUTPUT || a->type >= FLOW_ACT_COUNT_)
             return -EINVAL;
-        /* the datapath puts on an Ethernet header only */
-        if (a->type == FLOW_ACT_ENCAP && a->u.ptype != FLOW_PT_ETH)
+        /* the datapath puts on an Ethernet or MPLS header only */
+        if (a->type == FLOW_ACT_ENCAP && a->u.ptype != FLOW_PT_ETH
+            && a->u.ptype != FLOW_PT(FLOW_PT_NS_ETHERTYPE, 0x8847)
+            && a->u.ptype != FLOW_PT(FLOW_PT_NS_ETHERTYPE, 0x8848))
             return -EINVAL;
         /* a learn's specs follow it, and only it */
         if (a->type == FLOW_ACT_LEARN) {

@@ -473,7 +473,8 @@ enum flow_action_type {
                              * pad0 1: u.ptype written out (decap(
                              * packet_type(ns=N,type=T))), else decap() */
     FLOW_ACT_ENCAP,         /* put a header of packet type u.ptype on
-                             * (FLOW_PT_ETH: encap(ethernet)) */
+                             * (FLOW_PT_ETH: encap(ethernet); FLOW_PT(1,
+                             * 0x8847 / 0x8848): encap(mpls / mpls_mc)) */
     FLOW_ACT_COUNT_         /* one past the last type */
 };
 

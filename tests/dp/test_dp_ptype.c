@@ -195,3 +195,121 @@ Test(dp_ptype, other_ethertypes)
     cr_expect_arr_eq(cap.frame[0] + 12, f + 12, n - 12);
     dp_env_fini(&e);
 }
+
+static uint32_t
+lse_at(const uint8_t *f)
+{
+    return (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 | (uint32_t)f[2] << 8
+           | f[3];
+}
+
+#define LSE(label, tc, bos, ttl) \
+    ((uint32_t)(label) << 12 | (tc) << 9 | (bos) << 8 | (ttl))
+
+/* encap(mpls): label 0, TC 0, TTL 64, BOS before a packet that is not
+ * MPLS (an Ethernet frame stays whole behind it); the top entry's TC and
+ * TTL and no BOS on one that is. The bytes ovs-vswitchd sent for the
+ * same flows and frames. */
+Test(dp_ptype, encap_mpls)
+{
+    static const char *const flows[] = {
+        "cookie=1,in_port=1,tcp,actions=decap(),encap(mpls),"
+        "set_mpls_label:2,encap(ethernet),output:2",
+        "cookie=2,in_port=1,udp,actions=decap(),encap(mpls),set_mpls_tc:3,"
+        "dec_mpls_ttl,encap(mpls_mc),encap(ethernet),output:3",
+        "cookie=3,in_port=1,arp,actions=encap(mpls),encap(ethernet),"
+        "output:4",
+        NULL,
+    };
+    uint8_t f[128];
+    struct capture cap;
+    struct dp_env e;
+    size_t n;
+
+    dp_env_init(&e, 0, flows);
+    n = t_frame_ip4(f, -1, 6, 1000, 80, 0);
+    dp_env_run_both(&e, f, n, &cap);
+    cr_assert_eq(cap.n, 1);
+    cr_assert_eq(cap.len[0], n + 4);
+    cr_expect_arr_eq(cap.frame[0], zero_macs, 12);
+    cr_expect_eq(t_rd16(cap.frame[0] + 12), 0x8847);
+    cr_expect_eq(lse_at(cap.frame[0] + 14), LSE(2, 0, 1, 64));
+    cr_expect_arr_eq(cap.frame[0] + 18, f + 14, n - 14);
+    n = t_frame_ip4(f, -1, 17, 53, 53, 4);
+    dp_env_run_both(&e, f, n, &cap);
+    cr_assert_eq(cap.n, 1);
+    cr_assert_eq(cap.len[0], n + 8);
+    cr_expect_eq(t_rd16(cap.frame[0] + 12), 0x8848);
+    cr_expect_eq(lse_at(cap.frame[0] + 14), LSE(0, 3, 0, 63));
+    cr_expect_eq(lse_at(cap.frame[0] + 18), LSE(0, 3, 1, 63));
+    cr_expect_arr_eq(cap.frame[0] + 22, f + 14, n - 14);
+    /* Ethernet over MPLS: the whole frame behind the entry */
+    n = t_eth(f, 0x0806, -1);
+    memset(f + n, 0x11, 28);
+    n += 28;
+    dp_env_run_both(&e, f, n, &cap);
+    cr_assert_eq(cap.n, 1);
+    cr_assert_eq(cap.len[0], n + 18);
+    cr_expect_eq(t_rd16(cap.frame[0] + 12), 0x8847);
+    cr_expect_eq(lse_at(cap.frame[0] + 14), LSE(0, 0, 1, 64));
+    cr_expect_arr_eq(cap.frame[0] + 18, f, n);
+    dp_env_fini(&e);
+}
+
+/* decap of MPLS: decap(packet_type(ns=1,type=T)) takes the stack off to
+ * a T that is not MPLS, one entry to one that is; decap() under a lone
+ * entry makes Open vSwitch's type (1,0xfffe). */
+Test(dp_ptype, decap_mpls)
+{
+    static const char *const flows[] = {
+        "cookie=1,in_port=1,mpls,mpls_label=2,actions=decap,"
+        "decap(packet_type(ns=1,type=0x0800)),encap(ethernet),output:2",
+        "cookie=2,in_port=1,mpls,mpls_label=3,actions=decap,"
+        "decap(packet_type(ns=1,type=0x8847)),encap(ethernet),output:3",
+        "cookie=3,in_port=1,mpls,mpls_label=4,actions=decap,decap(),"
+        "encap(ethernet),output:4",
+        NULL,
+    };
+    uint8_t ip[64], f[128];
+    struct capture cap;
+    struct dp_env e;
+    size_t n, l3;
+
+    dp_env_init(&e, 0, flows);
+    l3 = t_frame_ip4(ip, -1, 17, 53, 53, 4) - 14;
+    /* two entries, to IPv4: both go */
+    n = t_eth(f, 0x8847, -1);
+    t_wr16(f + n, (uint16_t)(LSE(2, 5, 0, 7) >> 16));
+    t_wr16(f + n + 2, (uint16_t)LSE(2, 5, 0, 7));
+    t_wr16(f + n + 4, (uint16_t)(LSE(9, 1, 1, 6) >> 16));
+    t_wr16(f + n + 6, (uint16_t)LSE(9, 1, 1, 6));
+    memcpy(f + n + 8, ip + 14, l3);
+    n += 8 + l3;
+    dp_env_run_both(&e, f, n, &cap);
+    cr_assert_eq(cap.n, 1);
+    cr_expect_eq(cap.port[0], 2);
+    cr_assert_eq(cap.len[0], n - 8);
+    cr_expect_arr_eq(cap.frame[0], zero_macs, 12);
+    cr_expect_eq(t_rd16(cap.frame[0] + 12), 0x0800);
+    cr_expect_arr_eq(cap.frame[0] + 14, ip + 14, l3);
+    /* to MPLS: the top one goes */
+    f[16] = (uint8_t)((f[16] & 0x0f) | 0x30);     /* label 3 */
+    dp_env_run_both(&e, f, n, &cap);
+    cr_assert_eq(cap.n, 1);
+    cr_expect_eq(cap.port[0], 3);
+    cr_assert_eq(cap.len[0], n - 4);
+    cr_expect_eq(t_rd16(cap.frame[0] + 12), 0x8847);
+    cr_expect_eq(lse_at(cap.frame[0] + 14), LSE(9, 1, 1, 6));
+    /* decap() under one entry: EtherType 0xfffe, as ovs-vswitchd sends */
+    n = t_eth(f, 0x8847, -1);
+    t_wr16(f + n, (uint16_t)(LSE(4, 0, 1, 9) >> 16));
+    t_wr16(f + n + 2, (uint16_t)LSE(4, 0, 1, 9));
+    memcpy(f + n + 4, ip + 14, l3);
+    n += 4 + l3;
+    dp_env_run_both(&e, f, n, &cap);
+    cr_assert_eq(cap.n, 1);
+    cr_expect_eq(cap.port[0], 4);
+    cr_expect_eq(t_rd16(cap.frame[0] + 12), 0xfffe);
+    cr_expect_arr_eq(cap.frame[0] + 14, ip + 14, l3);
+    dp_env_fini(&e);
+}

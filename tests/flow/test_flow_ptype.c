@@ -38,6 +38,20 @@ static const struct flow_canon canons[] = {
       "set_field:aa:55:aa:55:00:01->dl_dst,output:10",
       "table=3, packet_type=(1,0x800) actions=encap(ethernet),"
       "mod_dl_dst:aa:55:aa:55:00:01,output:10" },
+    /* Open vSwitch's system-traffic.at MPLS lines */
+    { "table=0,priority=100,dl_type=0x0800 actions=decap,encap(mpls),"
+      "set_mpls_label:2,encap(ethernet),mod_dl_dst:36:b1:ee:7c:01:02,"
+      "output:100",
+      "table=0, priority=100,ip actions=decap(),encap(mpls),"
+      "set_mpls_label(2),encap(ethernet),mod_dl_dst:36:b1:ee:7c:01:02,"
+      "output:100" },
+    { "table=0,priority=100,dl_type=0x8847,mpls_label=2 actions=decap,"
+      "decap(packet_type(ns=1,type=0x0800)),encap(ethernet),resubmit(,3)",
+      "table=0, priority=100,mpls,mpls_label=2 actions=decap(),"
+      "decap(packet_type(ns=1,type=0x800)),encap(ethernet),resubmit(,3)" },
+    { "actions=encap(mpls_mc),set_field:5->mpls_ttl,encap(ethernet)",
+      "table=0, actions=encap(mpls_mc),set_field:5->mpls_ttl,"
+      "encap(ethernet)" },
     /* after decap of an Ethernet packet what the match promised above it
      * stays promised */
     { "tcp,actions=decap(),mod_tp_dst:99,set_field:1.2.3.4->ip_dst",
@@ -155,7 +169,12 @@ static const struct flow_refusal refusals[] = {
     { "actions=encap(ipv4)", "encap(ipv4)", "unknown header 'ipv4'" },
     { "actions=encap(nsh(md_type=1))", "encap(nsh(md_type=1))",
       "encap(nsh) is not supported" },
-    { "actions=encap(mpls)", "encap(mpls)", "encap(mpls) is not supported" },
+    { "actions=encap(nsh)", "encap(nsh)", "encap(nsh) is not supported" },
+    /* after encap(mpls) the packet is MPLS: nothing above it promised */
+    { "ip,actions=decap(),encap(mpls),set_field:3->nw_ttl",
+      "set_field:3->nw_ttl", "EtherType 0x8847" },
+    { "ip,actions=encap(mpls_mc),mod_dl_src:00:00:00:00:00:01",
+      "mod_dl_src:00:00:00:00:00:01", "needs an Ethernet header" },
     /* the Ethernet header is gone after decap, and absent under (1,T) */
     { "ip,actions=decap(),mod_dl_src:00:00:00:00:00:09",
       "mod_dl_src:00:00:00:00:00:09", "needs an Ethernet header" },
