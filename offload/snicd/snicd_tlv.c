@@ -194,6 +194,22 @@ out:
     return rc;
 }
 
+/* @m becomes the map: kept first (tlv_save), then the datapath's. */
+static int
+tlv_commit(struct snicd *d, const struct flow_tlv_map *m, char *msg,
+           size_t size)
+    SNIC_REQUIRES(snic_control)
+{
+    int rc = tlv_save(d, m, msg, size);
+
+    if (rc < 0)
+        return rc;
+    d->tlv_map = *m;
+    if (d->dp != NULL)
+        dp_set_tlv_map(d->dp, &d->tlv_map);
+    return 0;
+}
+
 int
 snicd_tlv_load(struct snicd *d, const char *path)
 {
@@ -264,13 +280,7 @@ snicd_tlv_add(struct snicd *d, const char *spec, char *msg, size_t size)
         if (rc < 0)
             return rc;
     }
-    rc = tlv_save(d, &map, msg, size);
-    if (rc < 0)
-        return rc;
-    d->tlv_map = map;
-    if (d->dp != NULL)
-        dp_set_tlv_map(d->dp, &d->tlv_map);
-    return 0;
+    return tlv_commit(d, &map, msg, size);
 }
 
 int
@@ -312,13 +322,7 @@ snicd_tlv_del(struct snicd *d, const char *spec, char *msg, size_t size)
                  (unsigned)__builtin_ctzll(busy));
         return -EBUSY;
     }
-    rc = tlv_save(d, &map, msg, size);
-    if (rc < 0)
-        return rc;
-    d->tlv_map = map;
-    if (d->dp != NULL)
-        dp_set_tlv_map(d->dp, &d->tlv_map);
-    return 0;
+    return tlv_commit(d, &map, msg, size);
 }
 
 json_t *
