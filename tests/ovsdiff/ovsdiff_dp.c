@@ -134,6 +134,7 @@ add_tlv(struct replay *r, const char *args)
     unsigned n, len;
     int cls, type, rc;
 
+    snic_role_enter(&snic_control);
     if (sscanf(args, "%u %i %i %u", &n, &cls, &type, &len) != 4
         || cls < 0 || cls > 0xffff || type < 0 || type > 0xff)
         return -EINVAL;
