@@ -217,36 +217,29 @@ snicd_tlv_load(struct snicd *d, const char *path)
     FILE *f;
     int rc = 0;
 
+    /* the map is taken with no file to keep it in (it came from there);
+     * the file is set once it is taken */
     free(d->tlv_path);
-    d->tlv_path = strdup(path);
-    if (d->tlv_path == NULL)
-        return -ENOMEM;
+    d->tlv_path = NULL;
     f = fopen(path, "re");
-    if (f == NULL) {
-        if (errno == ENOENT)
-            return 0;
+    if (f != NULL) {
+        if (fgets(line, sizeof(line), f) == NULL)
+            line[0] = '\0';
+        fclose(f);
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] != '\0') {
+            rc = snicd_tlv_add(d, line, msg, sizeof(msg));
+            if (rc < 0)
+                snicd_log(SNICD_LOG_ERR, "TLV map %s: %s", path, msg);
+            else
+                snicd_log(SNICD_LOG_INFO, "TLV map %s: %s", path, line);
+        }
+    } else if (errno != ENOENT) {
         rc = -errno;
         snicd_log(SNICD_LOG_ERR, "TLV map %s: %s", path, strerror(-rc));
-        return rc;
     }
-    if (fgets(line, sizeof(line), f) == NULL)
-        line[0] = '\0';
-    fclose(f);
-    line[strcspn(line, "\n")] = '\0';
-    if (line[0] == '\0')
-        return 0;
-    /* what add-tlv-map took, as it took it: no need to keep it again */
-    {
-        char *keep = d->tlv_path;
-
-        d->tlv_path = NULL;
-        rc = snicd_tlv_add(d, line, msg, sizeof(msg));
-        d->tlv_path = keep;
-    }
-    if (rc < 0)
-        snicd_log(SNICD_LOG_ERR, "TLV map %s: %s", path, msg);
-    else
-        snicd_log(SNICD_LOG_INFO, "TLV map %s: %s", path, line);
+    if (rc == 0 && (d->tlv_path = strdup(path)) == NULL)
+        rc = -ENOMEM;
     return rc;
 }
 
