@@ -669,8 +669,10 @@ fmt_action(struct sbuf *sb, const struct flow_action *a,
             sb_printf(sb, "mod_vlan_vid:%u", ntohs(a->u.vlan.vid));
         else if (a->pad0 & FLOW_ACT_F_SET_VLAN)
             sb_printf(sb, "set_vlan_vid:%u", ntohs(a->u.vlan.vid));
-        else
-            sb_printf(sb, "set_field:%u->vlan_vid", ntohs(a->u.vlan.vid));
+        else    /* with OXM's OFPVID_PRESENT: without it Open vSwitch
+                 * refuses the line as OpenFlow 1.1+ (goto_table...) */
+            sb_printf(sb, "set_field:%u->vlan_vid",
+                      FLOW_VLAN_CFI | ntohs(a->u.vlan.vid));
         break;
     case FLOW_ACT_MOD_VLAN_PCP:
         if (a->u.vlan.push_if_untagged)

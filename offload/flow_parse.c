@@ -24,6 +24,7 @@
 enum fp_prereq {
     PR_NONE,
     PR_IP_ARP,      /* nw_src, nw_dst */
+    PR_ARP,         /* arp_spa, arp_tpa */
     PR_IPV6,
     PR_IP_ANY_ARP,  /* nw_proto */
     PR_IP_ANY,      /* nw_tos, nw_ttl */
@@ -465,6 +466,10 @@ static const struct fp_match_field match_fields[] = {
     { "nw_dst",       FP_NW_DST,   PR_IP_ARP,     read_ipv4, OFF(nw_dst) },
     { "ip_dst",       FP_NW_DST,   PR_IP_ARP,     read_ipv4, OFF(nw_dst) },
     { "ipv4_dst",     FP_NW_DST,   PR_IP_ARP,     read_ipv4, OFF(nw_dst) },
+    /* ARP's sender and target protocol addresses are nw_src and nw_dst
+     * of an ARP frame; under these names Open vSwitch requires arp */
+    { "arp_spa",      FP_NW_SRC,   PR_ARP,        read_ipv4, OFF(nw_src) },
+    { "arp_tpa",      FP_NW_DST,   PR_ARP,        read_ipv4, OFF(nw_dst) },
     { "ipv6_src",     FP_IPV6_SRC, PR_IPV6,       read_ipv6, OFF(ipv6_src) },
     { "ipv6_dst",     FP_IPV6_DST, PR_IPV6,       read_ipv6, OFF(ipv6_dst) },
     { "nw_proto",     FP_NW_PROTO, PR_IP_ANY_ARP, read_u8_exact,
@@ -531,7 +536,8 @@ static const char *const known_words[] = {
     "out_port", "reset_counts", "check_overlap", "send_flow_rem",
     "importance", "actions",
     "in_port", "dl_src", "dl_dst", "dl_type", "dl_vlan", "dl_vlan_pcp",
-    "vlan_tci", "nw_src", "nw_dst", "ipv6_src", "ipv6_dst", "nw_proto",
+    "vlan_tci", "nw_src", "nw_dst", "arp_spa", "arp_tpa", "ipv6_src",
+    "ipv6_dst", "nw_proto",
     "nw_tos", "ip_dscp", "nw_ttl", "tp_src", "tp_dst", "tcp_src", "tcp_dst",
     "udp_src", "udp_dst", "icmp_type", "icmp_code", "tcp_flags",
     "packet_type", "tun_id", "tun_src",
@@ -588,6 +594,11 @@ check_prereq(struct fp_ctx *c, const struct fp_tok *tok, enum fp_prereq pr,
             return 0;
         return fp_fail(c, -EINVAL, tok, "%s requires ip or arp (add 'ip'%s)",
                        name, ip6 ? "; for IPv6 use ipv6_src/ipv6_dst" : "");
+    case PR_ARP:
+        if (arp)
+            return 0;
+        return fp_fail(c, -EINVAL, tok, "%s requires arp (add 'arp'%s)",
+                       name, ip4 ? "; for IPv4 use nw_src/nw_dst" : "");
     case PR_IPV6:
         if (ip6)
             return 0;

@@ -39,7 +39,14 @@ static const struct canon_case canonical_cases[] = {
       "actions=mod_vlan_vid:3,output:uplink" },
     { "vlan_tci=0x1000/0x1000,actions=set_field:7->vlan_vid,output:1",
       "cookie=0x0, table=0, vlan_tci=0x1000/0x1000 "
-      "actions=set_field:7->vlan_vid,output:uplink" },
+      "actions=set_field:4103->vlan_vid,output:uplink" },
+    /* VID 1 with OFPVID_PRESENT as Neutron's br-tun writes it, in a line
+     * only OpenFlow 1.1+ carries: printed as given, since Open vSwitch
+     * refuses set_field:1->vlan_vid there */
+    { "tun_id=0x64,actions=push_vlan:0x8100,set_field:4097->vlan_vid,"
+      "goto_table:10",
+      "cookie=0x0, table=0, tun_id=0x64 "
+      "actions=push_vlan:0x8100,set_field:4097->vlan_vid,goto_table:10" },
     /* tp_src/tp_dst are tcp_src/tcp_dst; ICMP's type and code keep their
      * names, which mean another action to Open vSwitch than mod_tp_* */
     { "tcp,actions=set_field:80->tp_src,set_field:81->tp_dst,output:1",
@@ -139,7 +146,7 @@ static const struct canon_case canonical_cases[] = {
       "clone(push_vlan:0x8100,load:3->reg1),output:3",
       "cookie=0x0, table=0, dl_vlan=5 actions=clone(strip_vlan,"
       "set_field:0x1->reg0,mod_dl_src:00:00:00:00:00:01,output:pf),"
-      "set_field:7->vlan_vid,clone(push_vlan:0x8100,"
+      "set_field:4103->vlan_vid,clone(push_vlan:0x8100,"
       "load:0x3->NXM_NX_REG1[]),output:3" },
     /* a resubmit inside a clone comes back to its body */
     { "table=2 in_port=1 actions=clone(set_field:5->reg1, resubmit(,1)),"

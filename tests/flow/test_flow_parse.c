@@ -214,6 +214,14 @@ ex_arp_fields(struct flow *f)
     ip4(&V(f).nw_src, &M(f).nw_src, "10.0.0.1", "255.255.255.255");
 }
 
+/* arp_tpa is the ARP target protocol address: nw_dst of an ARP frame */
+static void
+ex_arp_tpa(struct flow *f)
+{
+    proto(f, 0x0806, -1);
+    ip4(&V(f).nw_dst, &M(f).nw_dst, "10.0.0.0", "255.255.255.0");
+}
+
 static void
 ex_ipv6_addrs(struct flow *f)
 {
@@ -745,6 +753,10 @@ static const struct accept_case accepts_cases[] = {
     { "ip,nw_src=10.1.2.3/8,nw_dst=192.168.1.1/255.255.0.255,"
       "actions=drop", ex_nw_addrs },
     { "arp,nw_src=10.0.0.1,nw_proto=2,actions=drop", ex_arp_fields },
+    /* the OVS firewall driver's spelling, prerequisite given after it */
+    { "arp_spa=10.0.0.1,dl_type=0x0806,nw_proto=2,actions=drop",
+      ex_arp_fields },
+    { "arp,arp_tpa=10.0.0.0/24,actions=drop", ex_arp_tpa },
     { "ipv6,ipv6_src=2001:db8::/32,ipv6_dst=fe80::1,actions=drop",
       ex_ipv6_addrs },
     { "ip,nw_proto=47,nw_tos=184,nw_ttl=64,actions=drop", ex_ip_misc },
@@ -899,6 +911,13 @@ static const struct reject_case rejects_cases[] = {
       "tp_dst requires tcp, udp or sctp" },
     { "ipv6,nw_src=1.1.1.1,actions=drop", ADD, -EINVAL, 5,
       "nw_src requires ip or arp" },
+    { "ip,arp_spa=10.0.0.1,actions=drop", ADD, -EINVAL, 3,
+      "'arp_spa=10.0.0.1': arp_spa requires arp (add 'arp'; for IPv4 use "
+      "nw_src/nw_dst)" },
+    { "arp_tpa=10.0.0.1,actions=drop", ADD, -EINVAL, 0,
+      "arp_tpa requires arp (add 'arp')" },
+    { "arp,nw_src=1.1.1.1,arp_spa=1.1.1.1,actions=drop", ADD, -EINVAL, 19,
+      "duplicate field" },
     { "ip,ipv6_src=::1,actions=drop", ADD, -EINVAL, 3,
       "ipv6_src requires ipv6 (add 'ipv6')" },
     { "nw_proto=6,actions=drop", ADD, -EINVAL, 0,
