@@ -671,6 +671,9 @@ dp_ct_execute(struct dp_ct *ct, const uint8_t *frame, size_t len,
     struct ct_key k;
     struct ct_shard *s;
     struct ct_conn **b, *c;
+    /* a check run's copy of the connection: read again at found, so it
+     * lives as long as the function */
+    struct ct_conn copy;
     bool related, reply = false;
     uint8_t state;
     uint64_t h;
@@ -701,7 +704,6 @@ dp_ct_execute(struct dp_ct *ct, const uint8_t *frame, size_t len,
         c = NULL;
     }
     if (c != NULL) {
-        struct ct_conn copy;
         enum upd u;
 
         if (dry) {

@@ -321,6 +321,34 @@ Test(dp_ct, exec_sets_mark_and_label)
     dp_env_fini(&e);
 }
 
+/* A flow that resubmits back to an earlier table makes every packet run
+ * first as a check (nothing counted, nothing committed): for a packet of
+ * a known connection that run answers from a copy of the connection,
+ * which must outlive the answer (it was read after its scope ended). */
+Test(dp_ct, check_run_answers_from_a_copy)
+{
+    static const char *const flows[] = {
+        "table=0,priority=10,ip,actions=ct(table=1,zone=3)",
+        "table=1,priority=100,ct_state=+trk+new,ip,actions=ct(commit,zone=3,"
+        "exec(set_field:7->ct_mark)),output:10",
+        "table=1,priority=95,ct_state=+trk+est,ct_mark=7,actions=output:16",
+        "table=1,priority=90,ct_state=+trk+est,actions=output:11",
+        "table=2,priority=1,actions=resubmit(,0)",
+        NULL,
+    };
+    struct dp_env e;
+    struct frame f;
+
+    env_init(&e, flows);
+    udp(&f, true, 8000);
+    cr_assert_eq(send_frame(&e, &f, 1), P_NEW);
+    udp(&f, false, 8000);
+    cr_assert_eq(send_frame(&e, &f, 2), P_MARK);
+    cr_assert_eq(send_frame(&e, &f, 2), P_MARK);
+    cr_assert_eq(dp_conntrack_dump(e.dp, -1, NULL, 0), 1);
+    dp_env_fini(&e);
+}
+
 Test(dp_ct, entries_expire)
 {
     struct dp_env e;
