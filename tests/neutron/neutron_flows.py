@@ -69,6 +69,8 @@ VMS = [Port("vf0", NET_A, "fa:16:3e:a0:00:11", "10.0.0.11"),
        Port("vf2", NET_B, "fa:16:3e:b0:00:13", "10.0.0.13")]
 LOCAL_VTEP = "192.0.2.1"
 REMOTE_VTEP = "192.0.2.2"
+LOCAL_VTEP_MAC = "02:00:00:00:00:f0"     # snicd's side of the uplink
+REMOTE_VTEP_MAC = "02:00:00:00:00:f1"    # the remote host's
 # Behind the remote VTEP: one VM on each network, with the same address
 REMOTE_VMS = {NET_A: ("fa:16:3e:c0:00:21", "10.0.0.21"),
               NET_B: ("fa:16:3e:d0:00:21", "10.0.0.21")}
@@ -203,7 +205,7 @@ def br_int_default(fs):
     nat("int", TRANSIENT, 3, "", "NORMAL")
     nat("int", ARP_SPOOF, 0, "", "drop")
     # ports not bound yet sit in the dead VLAN 4095
-    nat("int", LOCAL_SWITCHING, 65535, "vlan_tci=0x0fff/0x1fff", "drop")
+    nat("int", LOCAL_SWITCHING, 65535, "dl_vlan=4095", "drop")
     nat("int", TRANSIENT_EGRESS, 3, "", "NORMAL")
     nat("int", LOCAL_EGRESS, 0, "", "goto_table:%d" % PACKET_RATE_LIMIT)
     nat("int", LOCAL_IP, 0, "", "goto_table:%d" % PACKET_RATE_LIMIT)
@@ -471,6 +473,44 @@ def br_tun(fs):
                 0x1000 | net.lvid, LEARN_FROM_TUN))
 
 
+def snicd_options():
+    """snicd's options for this host: the patch pair, the tunnel port, the
+    VM ports as access ports of their network's local VLAN (what the
+    agent writes in each Port's tag). NORMAL floods only br-int's ports:
+    the VMs and patch-tun, not br-tun's (patch-int, vxlan0) nor the
+    ports br-int does not have (uplink, VFs without a VM)."""
+    opts = ["--patch", "patch-tun=patch-int",
+            "--vxlan", "local=%s,remote=%s,local-mac=%s,remote-mac=%s" % (
+                LOCAL_VTEP, REMOTE_VTEP, LOCAL_VTEP_MAC, REMOTE_VTEP_MAC)]
+    used = {p.name for p in VMS}
+    for p in VMS:
+        opts += ["--port", "%s:tag=%d" % (p.name, p.net.lvid)]
+    for name in sorted(PORTS):
+        if name.startswith("vf") and name not in used or \
+                name in ("vxlan0", "patch-int"):
+            opts += ["--port", name + ":no-flood"]
+    return opts + ["--port", "uplink:no-flood"]
+
+
+def shell_vars():
+    """The topology as bash assignments (scripts/demo evaluates them)."""
+    q = lambda xs: "(" + " ".join(str(x) for x in xs) + ")"  # noqa: E731
+    nets = list(REMOTE_VMS)
+    return "\n".join([
+        "nq_vm_port=" + q(p.name for p in VMS),
+        "nq_vm_mac=" + q(p.mac for p in VMS),
+        "nq_vm_ip=" + q(p.ip for p in VMS),
+        "nq_vm_vni=" + q(p.net.vni for p in VMS),
+        "nq_remote_vni=" + q(n.vni for n in nets),
+        "nq_remote_mac=" + q(REMOTE_VMS[n][0] for n in nets),
+        "nq_remote_ip=" + q(REMOTE_VMS[n][1] for n in nets),
+        "nq_local_vtep=%s nq_local_vtep_mac=%s" % (LOCAL_VTEP,
+                                                   LOCAL_VTEP_MAC),
+        "nq_remote_vtep=%s nq_remote_vtep_mac=%s" % (REMOTE_VTEP,
+                                                     REMOTE_VTEP_MAC),
+    ])
+
+
 def flow_set(numbers=False):
     fs = FlowSet(numbers)
     br_int_default(fs)
@@ -492,10 +532,20 @@ def main():
                     help="only the flows of br-int or of br-tun")
     ap.add_argument("--comments", action="store_true",
                     help="a comment line before each bridge's flows")
+    ap.add_argument("--snicd-options", action="store_true",
+                    help="print snicd's options for this host instead")
+    ap.add_argument("--shell", action="store_true",
+                    help="print the topology as bash assignments instead")
     ap.add_argument("--snicd", action="store_true",
                     help="leave out the lines snicd does not take yet "
                     "(SNICD_GAPS), saying so on stderr")
     args = ap.parse_args()
+    if args.shell:
+        print(shell_vars())
+        return 0
+    if args.snicd_options:
+        print(" ".join(snicd_options()))
+        return 0
     fs = flow_set(args.numbers)
     for br in ("int", "tun"):
         if args.bridge not in (None, br):
