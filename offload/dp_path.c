@@ -421,6 +421,8 @@ struct run {
     uint32_t lookups;       /* resubmits and goto_tables so far;
                              * LOOKUPS_FAILED once a limit was passed:
                              * the packet is dropped whole */
+    uint32_t lookups_failed;    /* what lookups was when it failed (a
+                                 * patch port's side fails alone) */
     uint32_t recirc;        /* ct(table=N) recirculations nested now */
     bool counted_fail;      /* the failure was an action's (DP_ACT_FAIL):
                              * the flows it went through still count */
@@ -436,12 +438,16 @@ static void path_ct(void *ctx, struct dp_pkt *pkt,
                     const struct flow_action *a, bool last);
 static bool path_resubmit(void *ctx, struct dp_pkt *pkt,
                           const struct flow_action *a);
+static void path_patch(void *ctx, struct dp_pkt *pkt, uint32_t peer);
 
 #define LOOKUPS_FAILED  UINT32_MAX
 
 static void
 run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
 {
+    const struct dp_port_set *ports = __atomic_load_n(&w->dp->sw.ports,
+                                                      __ATOMIC_ACQUIRE);
+
     run->w = w;
     run->snap = dp_cls_snap_get(w->dp->cls);
     run->tun = __atomic_load_n(&w->dp->tunnels, __ATOMIC_ACQUIRE);
@@ -451,10 +457,16 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
         .sw = &w->swenv,
         .ct = path_ct, .ct_ctx = run,
         .resubmit = path_resubmit, .resubmit_ctx = run,
+        .patches = ports->n_patch > 0 ? ports : NULL,
+        .patch = path_patch, .patch_ctx = run,
     };
     dp_learn_env(&run->env, w);
     run->as = (struct dp_act_stats){ 0 };
-    run->check = dp_cls_snap_resubmit_check(run->snap);
+    /* a patch port is a way back to table 0, like a resubmit: whether a
+     * flow outputs to one is not known here, so every packet of a switch
+     * with patch ports is checked (docs/datapath.md, "Patch ports") */
+    run->check = dp_cls_snap_resubmit_check(run->snap)
+                 || run->env.patches != NULL;
     run->zero_meta = dp_cls_snap_uses_meta(run->snap);
     run->tun_md_layout = __atomic_load_n(&w->dp->tun_md_layout,
                                          __ATOMIC_RELAXED);
@@ -575,6 +587,7 @@ within_limits(struct run *run)
     if (run->depth < FLOW_RESUBMIT_MAX_DEPTH
         && run->lookups < FLOW_RESUBMIT_MAX)
         return true;
+    run->lookups_failed = run->lookups;
     run->lookups = LOOKUPS_FAILED;
     return false;
 }
@@ -615,6 +628,7 @@ run_list(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         if (res == DP_ACT_FAIL) {
             /* Open vSwitch's translation failed: nothing of the packet
              * leaves (the check run saw it coming) */
+            run->lookups_failed = run->lookups;
             run->lookups = LOOKUPS_FAILED;
             run->counted_fail = true;
             return -1;
@@ -772,6 +786,116 @@ path_resubmit(void *ctx, struct dp_pkt *pkt, const struct flow_action *a)
           ((uint8_t *)pkt->meta - offsetof(struct flow_key, meta));
     resubmit(run, pkt, key, a, run->table);
     return run->lookups != LOOKUPS_FAILED && !run->exited;
+}
+
+/*
+ * An output to a patch port (dp_actions_env.patch), as Open vSwitch 3.1's
+ * patch_port_output(): a copy of the packet, as the actions so far left
+ * it, is looked up in table 0 as received on @peer, its metadata,
+ * registers, tunnel metadata (tun_id, tun_src, tun_dst, tun_metadata),
+ * conntrack fields, action set and register stack cleared (pkt_mark and
+ * the frame's own fields kept); what the lookup finds runs, its tables
+ * and resubmits, then the copy's action set; then the packet and all its
+ * state go on as they were (the frame saved and put back as clone()
+ * does). The lookup counts as a resubmit to table 0 against the limits.
+ * What ends the peer's side ends only it, as Open vSwitch clears its
+ * translation's exit and error there: an exit, an action that fails,
+ * the limits passed (the lookups it made still count, so a later lookup
+ * of the packet may then pass them and drop it whole). A miss drops the
+ * copy. Outputs inside are never the packet's last.
+ */
+static __attribute__((noinline)) void
+patch_output(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+             uint32_t peer)
+{
+    struct dp_pkt saved = *pkt;
+    struct flow_key saved_key = *key;
+    uint32_t depth = run->depth;
+    bool nested = run->env.nested, counted_fail = run->counted_fail;
+    uint64_t flow_id = run->env.flow_id;
+    int table = run->table;
+    bool had_set = dp_actset_pending(pkt);
+    struct dp_actset set;
+    struct dp_stack stack;
+    uint8_t small[2048], *bytes = small;
+    struct flow_meta *m = &key->meta;
+    const struct dp_rule *r;
+
+    /* past the limits the peer sees nothing, and Open vSwitch clears the
+     * error at once */
+    if (run->depth >= FLOW_RESUBMIT_MAX_DEPTH
+        || run->lookups >= FLOW_RESUBMIT_MAX)
+        return;
+    if (pkt->buf.len > sizeof(small)
+        && (bytes = malloc(pkt->buf.len)) == NULL)
+        return;
+    memcpy(bytes, pkt->buf.data, pkt->buf.len);
+    if (had_set)
+        set = *pkt->actset;
+    stack.n = pkt->stack->n;
+    memcpy(stack.v, pkt->stack->v, stack.n * sizeof(stack.v[0]));
+
+    pkt->in_port = peer;
+    pkt->tun = (struct dp_tun_md){ 0 };
+    memset(m->regs, 0, sizeof(m->regs));
+    m->metadata = 0;
+    m->conj_id = 0;
+    m->ct_state = 0;
+    m->ct_zone = 0;
+    m->ct_mark = 0;
+    m->ct_label[0] = 0;
+    m->ct_label[1] = 0;
+    m->actset_output = 0;
+    /* the options go, the switch's TLV map stays */
+    m->tun_md_present = 0;
+    memset(m->tun_md, 0, sizeof(m->tun_md));
+    pkt->actset->any = false;
+    pkt->stack->n = 0;
+    extract_again(pkt, key);
+    r = classify(run->w, run->snap, 0, key);
+    if (r != NULL) {
+        run->lookups++;
+        run->depth++;
+        run->env.nested = true;
+        run_nested(run, pkt, key, 0, r);
+    }
+    if (dp_actset_pending(pkt))
+        run_actset(run, pkt, key);
+
+    if (run->lookups == LOOKUPS_FAILED)
+        run->lookups = run->lookups_failed;
+    run->exited = false;
+    run->counted_fail = counted_fail;
+    run->depth = depth;
+    run->env.nested = nested;
+    run->env.flow_id = flow_id;
+    run->table = table;
+    *key = saved_key;
+    *pkt = saved;
+    memcpy(pkt->buf.data, bytes, pkt->buf.len);
+    if (had_set)
+        *pkt->actset = set;
+    else
+        pkt->actset->any = false;
+    pkt->stack->n = stack.n;
+    memcpy(pkt->stack->v, stack.v, stack.n * sizeof(stack.v[0]));
+    if (bytes != small)
+        free(bytes);
+}
+
+/* The executor's output to a patch port: the packet's key is the one its
+ * metadata lives in, as for path_resubmit(). */
+static void
+path_patch(void *ctx, struct dp_pkt *pkt, uint32_t peer)
+{
+    struct run *run = ctx;
+
+    if (pkt->meta == NULL || pkt->actset == NULL || pkt->stack == NULL)
+        return;
+    patch_output(run, pkt,
+                 (struct flow_key *)(void *)
+                 ((uint8_t *)pkt->meta - offsetof(struct flow_key, meta)),
+                 peer);
 }
 
 /* Open vSwitch's datapath recirculates a packet at most this deep (its
@@ -985,6 +1109,7 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
     dry.env.learn = NULL;       /* a check run learns nothing */
     dry.env.ct_ctx = &dry;
     dry.env.resubmit_ctx = &dry;
+    dry.env.patch_ctx = &dry;
     dry.as = (struct dp_act_stats){ 0 };
     w->n_credits = 0;
     pkt_run(&dry, &p, &k, table, r, have_r, acts, n_acts, slot, true);
@@ -1080,7 +1205,8 @@ headerless(const struct run *run, const struct dp_rule *r)
 {
     return r == NULL
            || (r->lone_output
-               && dp_find_tunnel(&run->env, r->actions[0].u.port) == NULL);
+               && dp_find_tunnel(&run->env, r->actions[0].u.port) == NULL
+               && !dp_is_patch(&run->env, r->actions[0].u.port));
 }
 
 /*

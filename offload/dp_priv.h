@@ -217,6 +217,37 @@ dp_cache_key_same(const struct dp_cache_key *ck, const struct flow_key *a,
 
 /* ---- output (the executor's, shared with the packet path) ---- */
 
+/* A patch port and its peer (struct dp_port.peer). */
+struct dp_patch {
+    uint32_t port, peer;
+};
+
+/* The switch's ports, published whole (dp_set_ports()); the patch ports
+ * among them again in @patch, which an output looks a port up in. */
+struct dp_port_set {
+    size_t n;
+    size_t n_patch;
+    const struct dp_patch *patch;   /* in the same allocation */
+    struct dp_port ports[];
+};
+
+/* The peer of @port when it is a patch port of @set, else 0. */
+static inline uint32_t
+dp_patch_peer(const struct dp_port_set *set, uint32_t port)
+{
+    for (size_t i = 0; i < set->n_patch; i++)
+        if (set->patch[i].port == port)
+            return set->patch[i].peer;
+    return 0;
+}
+
+/* Whether an output to @port under @env is a patch port's (no frame). */
+static inline bool
+dp_is_patch(const struct dp_actions_env *env, uint32_t port)
+{
+    return env->patches != NULL && dp_patch_peer(env->patches, port) != 0;
+}
+
 static inline const struct dp_vxlan_port *
 dp_find_tunnel(const struct dp_actions_env *env, uint32_t port)
 {
@@ -242,6 +273,17 @@ dp_output_to(const struct dp_actions_env *env, struct dp_pkt *pkt,
      * ports do: a packet without that header is not sent */
     if (pkt->packet_type != FLOW_PT_ETH)
         return;
+    if (__builtin_expect(env->patches != NULL, 0)) {
+        uint32_t peer = dp_patch_peer(env->patches, port);
+
+        /* no wire: the peer's side takes a copy (Open vSwitch's
+         * patch_port_output()), which is no output of this packet */
+        if (peer != 0) {
+            if (env->patch != NULL)
+                env->patch(env->patch_ctx, pkt, peer);
+            return;
+        }
+    }
     tun = env->tunnels ? dp_find_tunnel(env, port) : NULL;
     if (tun != NULL) {
         /* the encapsulation lives in the headroom only for this copy: the
@@ -294,7 +336,9 @@ dp_output_trunc(const struct dp_actions_env *env, struct dp_pkt *pkt,
     size_t base = pkt->committed_len != 0 ? pkt->committed_len : len;
     size_t cut = base > max_len ? base - max_len : 0;
 
-    if (port == pkt->in_port)
+    /* Open vSwitch refuses to truncate into a patch port: no output, and
+     * nothing committed */
+    if (port == pkt->in_port || dp_is_patch(env, port))
         return;
     if (len >= cut + FLOW_TRUNC_MIN) {
         pkt->buf.len = len - cut;
@@ -315,11 +359,6 @@ uint32_t dp_bundle_member(const struct dp_actions_env *env,
                           const struct flow_action *a);
 
 /* ---- the switch (dp_switch.c, dp_normal.c, dp_fdb.c) ---- */
-
-struct dp_port_set {
-    size_t n;
-    struct dp_port ports[];
-};
 
 struct dp_fdb;
 

@@ -110,7 +110,7 @@ entry_keeps(void *ctx, uint32_t port, uint16_t vlan)
     if (b == NULL)
         return false;
     return a != NULL && a->vlan_mode == b->vlan_mode && a->tag == b->tag
-           && a->has_trunks == b->has_trunks
+           && a->has_trunks == b->has_trunks && a->peer == b->peer
            && memcmp(a->trunks, b->trunks, sizeof(a->trunks)) == 0;
 }
 
@@ -118,7 +118,9 @@ int
 dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n)
 {
     struct dp_port_set *set, *old;
+    struct dp_patch *patch;
     struct port_change pc;
+    size_t n_patch = 0;
 
     if (n > DP_MAX_SWITCH_PORTS || (n > 0 && ports == NULL))
         return -EINVAL;
@@ -130,14 +132,34 @@ dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n)
             if (ports[j].ofport == ports[i].ofport)
                 return -EINVAL;
     }
-    set = malloc(sizeof(*set) + n * sizeof(set->ports[0]));
+    /* patch ports come in pairs, each the other's peer */
+    for (size_t i = 0; i < n; i++) {
+        const struct dp_port *peer = NULL;
+
+        if (ports[i].peer == 0)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (ports[j].ofport == ports[i].peer)
+                peer = &ports[j];
+        if (ports[i].peer == ports[i].ofport || peer == NULL
+            || peer->peer != ports[i].ofport)
+            return -EINVAL;
+        n_patch++;
+    }
+    set = malloc(sizeof(*set) + n * sizeof(set->ports[0])
+                 + n_patch * sizeof(*patch));
     if (set == NULL)
         return -ENOMEM;
     set->n = n;
+    patch = (struct dp_patch *)(void *)&set->ports[n];
+    set->patch = patch;
+    set->n_patch = 0;
     for (size_t i = 0; i < n; i++) {
         struct dp_port *p = &set->ports[i];
 
         *p = ports[i];
+        if (p->peer != 0)
+            patch[set->n_patch++] = (struct dp_patch){ p->ofport, p->peer };
         if (p->vlan_mode == DP_VLAN_ACCESS) {
             p->has_trunks = 0;
             memset(p->trunks, 0, sizeof(p->trunks));

@@ -244,6 +244,7 @@ typedef void dp_output_fn(void *ctx, const struct dp_output *out);
  * (dp_switch.c): the datapath's ports and NORMAL's learning table, and
  * the worker's counters for them. */
 struct dp_sw_env;
+struct dp_port_set;
 struct dp_actset;
 struct dp_stack;
 
@@ -319,6 +320,14 @@ struct dp_actions_env {
     bool (*resubmit)(void *resubmit_ctx, struct dp_pkt *pkt,
                      const struct flow_action *a);
     void *resubmit_ctx;
+    /* The switch's ports when some are patch ports (dp_set_ports(): a
+     * port with a peer), else NULL. An output to a patch port is no
+     * frame: @patch runs a copy of the packet through the switch again
+     * from the peer (the packet path's; NULL: the output sends nothing,
+     * as from a caller without tables). */
+    const struct dp_port_set *patches;
+    void (*patch)(void *patch_ctx, struct dp_pkt *pkt, uint32_t peer);
+    void *patch_ctx;
 };
 
 enum dp_act_result {
@@ -584,13 +593,22 @@ struct dp_port {
      * @trunks (the native modes add @tag and drop VLAN 0, as Open vSwitch
      * does) */
     uint32_t has_trunks;
+    /* A patch port (Open vSwitch's type=patch): the OpenFlow number of
+     * its peer, another port of the set whose peer it is; 0: an ordinary
+     * port. A patch port has no wire: an output to it (directly, or by
+     * IN_PORT, ALL, FLOOD, NORMAL...) hands a copy of the packet, as the
+     * actions so far left it, to table 0 as received on the peer, with
+     * Open vSwitch's patch_port_output() semantics (docs/datapath.md,
+     * "Patch ports"); afterwards the packet goes on as it was. */
+    uint32_t peer;
     uint64_t trunks[DP_VLAN_WORDS];
 };
 
 /* Replace the switch's ports (published like flows; at most
- * DP_MAX_SWITCH_PORTS, each ofport once). NORMAL's learned entries whose
- * port is gone or changed its VLAN configuration are forgotten. 0,
- * -EINVAL, -ENOMEM. */
+ * DP_MAX_SWITCH_PORTS, each ofport once; a patch port's peer in the set,
+ * its peer's peer the port itself). NORMAL's learned entries whose port
+ * is gone or changed its VLAN configuration are forgotten. 0, -EINVAL,
+ * -ENOMEM. */
 int dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n)
     SNIC_REQUIRES(snic_control);
 

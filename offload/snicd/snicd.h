@@ -48,6 +48,8 @@
 /* ports that are neither the uplink nor a representor (a second PF, a
  * pcap or null vdev in a benchmark): "p0", "p1"... from here */
 #define SNICD_OFPORT_PLAIN_BASE 200u
+/* patch ports (--patch NAME=PEER): the i-th pair 300 + 2i, 301 + 2i */
+#define SNICD_OFPORT_PATCH_BASE 300u
 #define SNICD_MAX_PORTS         64u
 /* OpenFlow numbers below this index the workers' tx table directly. */
 #define SNICD_OFPORT_TABLE      256u
@@ -81,11 +83,16 @@ int snicd_ports_add_local(struct snicd_ports *p, uint16_t ethdev);
 /* The logical VXLAN port "vxlan0" (OpenFlow 100) with its encapsulation. */
 int snicd_ports_add_tunnel(struct snicd_ports *p,
                            const struct dp_vxlan_port *vx);
+/* The @i-th --patch pair, @name (OpenFlow 300 + 2i) and @peer (301 + 2i).
+ * 0, -EEXIST (a name snicd already has), -ENOSPC. */
+int snicd_ports_add_patch(struct snicd_ports *p, unsigned i,
+                          const char *name, const char *peer);
 const struct snicd_port_info *snicd_ports_by_ofport(
     const struct snicd_ports *p, uint32_t ofport);
 const struct snicd_port_info *snicd_ports_by_ethdev(
     const struct snicd_ports *p, uint16_t ethdev);
-/* "uplink", "pf", "vf3", "vxlan0" -> number; -ENOENT. */
+/* "uplink", "pf", "vf3", "vxlan0", a patch port's name -> number;
+ * -ENOENT. */
 int snicd_ports_lookup(const struct snicd_ports *p, const char *name,
                        uint32_t *ofport);
 /* flow_port_map over @p (names for parsing and formatting). */
@@ -105,6 +112,9 @@ int snicd_port_vf_from_name(const char *ethdev_name, int switch_port);
 struct snicd;
 void snicd_switch_publish(struct snicd *d)
     SNIC_REQUIRES(snic_control);
+/* The --patch pairs, after the ports found on the device: 0, or -EEXIST
+ * (logged: a name snicd already has) or -ENOSPC. */
+int snicd_switch_add_patches(struct snicd *d);
 /* Every --port names a port snicd has: 0, or -ENOENT (logged). */
 int snicd_switch_check(const struct snicd *d);
 
@@ -297,6 +307,9 @@ struct snicd {
     /* --port settings (the options' array, alive as long as snicd) */
     const struct snicd_port_cfg *port_cfg;
     unsigned n_port_cfg;
+    /* --patch pairs (the options' array, alive as long as snicd) */
+    const struct snicd_patch_cfg *patches;
+    unsigned n_patches;
     struct snicd_batch_stats last_batch;
     /* tun_metadata0..63: the TLV map (snicd_tlv.c), and the file beside
      * the journal that keeps it (NULL: --journal none) */

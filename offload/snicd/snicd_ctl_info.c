@@ -31,6 +31,8 @@ port_kind(const struct snicd_port_info *p)
         return "uplink";
     if (p->is_tunnel)
         return "vxlan";
+    if (p->is_patch)
+        return "patch";
     return p->vf >= 0 ? "representor" : "plain";
 }
 
@@ -55,20 +57,27 @@ snicd_ctl_show(struct snicd *d)
     for (unsigned i = 0; i < d->ports.n; i++) {
         const struct snicd_port_info *p = &d->ports.v[i];
         const char *link = d->ports.gone[i] ? "gone"
-                           : p->is_tunnel ? "-"
+                           : snicd_port_is_logical(p) ? "-"
                            : d->ports.link_up[i] ? "up" : "down";
         json_t *j = json_pack("{s:s, s:I, s:s, s:s}", "name", p->name,
                               "ofport", (json_int_t)p->ofport,
                               "kind", port_kind(p), "link", link);
 
-        json_object_set_new(j, "ethdev", p->is_tunnel ? json_null()
-                            : json_integer(p->ethdev));
+        json_object_set_new(j, "ethdev", snicd_port_is_logical(p)
+                            ? json_null() : json_integer(p->ethdev));
+        if (p->is_patch) {
+            const struct snicd_port_info *peer =
+                snicd_ports_by_ofport(&d->ports, p->peer);
+
+            json_object_set_new(j, "peer", json_string(peer != NULL
+                                                       ? peer->name : "?"));
+        }
         json_object_set_new(j, "vf", p->vf >= 0 ? json_integer(p->vf)
                             : json_null());
         json_object_set_new(j, "mac", json_string(d->ports.mac[i]));
         json_array_append_new(ports, j);
         fprintf(f, "%-8s %6" PRIu32 " ", p->name, p->ofport);
-        if (p->is_tunnel)
+        if (snicd_port_is_logical(p))
             fprintf(f, "%6s", "-");
         else
             fprintf(f, "%6u", p->ethdev);
@@ -77,6 +86,14 @@ snicd_ctl_show(struct snicd *d)
             fprintf(f, "%4d", p->vf);
         else
             fprintf(f, "%4s", "-");
+        if (p->is_patch) {
+            const struct snicd_port_info *peer =
+                snicd_ports_by_ofport(&d->ports, p->peer);
+
+            fprintf(f, " %-4s peer %s\n", link,
+                    peer != NULL ? peer->name : "?");
+            continue;
+        }
         fprintf(f, " %-4s %s\n", link, d->ports.mac[i][0] ? d->ports.mac[i]
                                                           : "-");
     }

@@ -96,7 +96,7 @@ save_devices(struct snicd *d)
         const char *name;
         bool seen = false;
 
-        if (p->is_tunnel || d->ports.gone[i]
+        if (snicd_port_is_logical(p) || d->ports.gone[i]
             || rte_eth_dev_info_get(p->ethdev, &info) < 0
             || info.device == NULL)
             continue;
@@ -138,7 +138,7 @@ device_lost(struct snicd *d)
                   "re-attached", SNICD_MAX_DEVS);
     snicd_workers_pause(d);
     for (unsigned i = 0; i < d->ports.n; i++) {
-        if (d->ports.v[i].is_tunnel || d->ports.gone[i])
+        if (snicd_port_is_logical(&d->ports.v[i]) || d->ports.gone[i])
             continue;
         __atomic_store_n(&d->active[i], 0, __ATOMIC_SEQ_CST);
         d->ports.gone[i] = true;
@@ -175,7 +175,8 @@ adopt_ports(struct snicd *d)
         for (unsigned i = 0; i < d->ports.n; i++) {
             struct snicd_port_info *p = &d->ports.v[i];
 
-            if (p->is_tunnel || p->ofport != ofport || !d->ports.gone[i])
+            if (snicd_port_is_logical(p) || p->ofport != ofport
+                || !d->ports.gone[i])
                 continue;
             p->ethdev = pid;
             rc = snicd_port_start(d, pid);

@@ -574,6 +574,8 @@ main(int argc, char **argv)
     d.vxlan = o.vxlan;
     d.port_cfg = o.ports;
     d.n_port_cfg = o.n_ports;
+    d.patches = o.patches;
+    d.n_patches = o.n_patches;
     d.n_queues = o.workers;
     d.flow_queue_size = o.offload ? o.flow_queue_size : 0;
     d.mempool = rte_pktmbuf_pool_create("snicd_mbufs",

@@ -303,6 +303,7 @@ port_same(const struct snicd_port_info *a, const struct snicd_port_info *b)
 {
     return a->ethdev == b->ethdev && a->is_uplink == b->is_uplink &&
            a->is_tunnel == b->is_tunnel && a->vf == b->vf &&
+           a->is_patch == b->is_patch && a->peer == b->peer &&
            strcmp(a->name, b->name) == 0 &&
            a->tun_underlay == b->tun_underlay &&
            a->tun_local_ip == b->tun_local_ip &&

@@ -52,6 +52,7 @@ struct snicd_port_info {
     uint16_t ethdev;        /* DPDK port id; UINT16_MAX for logical ports */
     bool is_uplink;         /* the PF / uplink representor */
     bool is_tunnel;         /* logical VXLAN port: no ethdev */
+    bool is_patch;          /* patch port (--patch): no ethdev, no wire */
     bool no_flood;          /* FLOOD and NORMAL's floods skip it */
     int vf;                 /* VF index for a representor, else -1 */
     char name[32];
@@ -63,7 +64,15 @@ struct snicd_port_info {
     flow_be32 tun_remote_ip;/* outer destination; 0: flow-based (tun_dst) */
     uint8_t tun_local_mac[6];   /* outer source MAC */
     uint8_t tun_remote_mac[6];  /* outer destination MAC (next hop) */
+    uint32_t peer;          /* is_patch: the peer's OpenFlow number */
 };
+
+/* A port that is no ethdev of snicd's: the tunnel port, a patch port. */
+static inline bool
+snicd_port_is_logical(const struct snicd_port_info *p)
+{
+    return p->is_tunnel || p->is_patch;
+}
 
 /* What the mark on a received packet means to the datapath. */
 enum snicd_mark_kind {

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* snicd's options. Pure: unit-tested without an EAL. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "snicd.h"
@@ -48,6 +50,9 @@ snicd_opts_usage(FILE *f)
         "  --mac-aging SECONDS    NORMAL forgets a MAC idle this long "
         "(default 300)\n"
         "  --local IFNAME         LOCAL is a tap interface IFNAME on the host\n"
+        "  --patch NAME=PEER      a patch port pair (OpenFlow 300 + 2i and\n"
+        "                         301 + 2i for the i-th): an output to one\n"
+        "                         enters the pipeline at the other\n"
         "  --emunic-socket PATH   default card's socket (default %s)\n"
         "  --emunic PATH          emunic binary to start if none answers\n"
         "  --emunic-profile NAME  its capability profile (full, basic, tiny)\n"
@@ -286,6 +291,74 @@ parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
     return 0;
 }
 
+/* What no patch port may be called: the names snicd gives the ports it
+ * finds (uplink, pf, vfN, pN, vxlan0, LOCAL) and OpenFlow's reserved
+ * ports, which flows would read as those. */
+static const char *
+patch_name_taken(const char *n)
+{
+    static const char *const words[] = {
+        "uplink", "pf", "vxlan0", "LOCAL", "IN_PORT", "TABLE", "NORMAL",
+        "FLOOD", "ALL", "CONTROLLER", "ANY", "NONE",
+    };
+    size_t len = strlen(n);
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcasecmp(n, words[i]) == 0)
+            return words[i];
+    if (len > 2 && strncmp(n, "vf", 2) == 0
+        && strspn(n + 2, "0123456789") == len - 2)
+        return "vfN";
+    if (len > 1 && n[0] == 'p' && strspn(n + 1, "0123456789") == len - 1)
+        return "pN";
+    return NULL;
+}
+
+static int
+patch_name(const char *arg, const char *n, size_t len, char *out, char *err,
+           size_t err_size)
+{
+    const char *taken;
+
+    if (len == 0 || len >= 32)
+        return fail(err, err_size, "--patch %s: a port name has 1 to 31 "
+                    "characters", arg);
+    memcpy(out, n, len);
+    out[len] = '\0';
+    if (!isalpha((unsigned char)out[0])
+        || strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "0123456789_-.") != len)
+        return fail(err, err_size, "--patch %s: '%s' is not a port name (a "
+                    "letter, then letters, digits, '_', '-' or '.')", arg,
+                    out);
+    taken = patch_name_taken(out);
+    if (taken != NULL)
+        return fail(err, err_size, "--patch %s: '%s' is taken (%s names "
+                    "one of snicd's own ports or an OpenFlow reserved port)",
+                    arg, out, taken);
+    return 0;
+}
+
+int
+snicd_opts_parse_patch(const char *s, struct snicd_patch_cfg *pc, char *err,
+                       size_t err_size)
+{
+    const char *eq = strchr(s, '=');
+
+    memset(pc, 0, sizeof(*pc));
+    if (eq == NULL)
+        return fail(err, err_size, "--patch %s: want NAME=PEER (the two "
+                    "ends of the pair)", s);
+    if (patch_name(s, s, (size_t)(eq - s), pc->name, err, err_size) < 0
+        || patch_name(s, eq + 1, strlen(eq + 1), pc->peer, err,
+                      err_size) < 0)
+        return -EINVAL;
+    if (strcmp(pc->name, pc->peer) == 0)
+        return fail(err, err_size, "--patch %s: a port cannot be its own "
+                    "peer", s);
+    return 0;
+}
+
 int
 snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
                  size_t err_size)
@@ -293,7 +366,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
     enum { O_RUNDIR = 256, O_GROUP, O_NO_OFFLOAD, O_WORKERS, O_FLOWS,
            O_JOURNAL, O_VXLAN, O_ESOCK, O_EBIN, O_EPROFILE, O_PMD, O_VFS,
            O_LOG, O_MBUFS, O_PORT, O_MAC_AGING, O_LOCAL, O_FQ_SIZE,
-           O_NO_FQ };
+           O_NO_FQ, O_PATCH };
     static const struct option opts[] = {
         { "rundir", required_argument, NULL, O_RUNDIR },
         { "group", required_argument, NULL, O_GROUP },
@@ -314,6 +387,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
         { "local", required_argument, NULL, O_LOCAL },
         { "flow-queue-size", required_argument, NULL, O_FQ_SIZE },
         { "no-flow-queues", no_argument, NULL, O_NO_FQ },
+        { "patch", required_argument, NULL, O_PATCH },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -392,6 +466,32 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
                             optarg, SNICD_MAX_FLOW_QUEUE_SIZE);
             break;
         case O_NO_FQ: o->flow_queue_size = 0; break;
+        case O_PATCH: {
+            struct snicd_patch_cfg *pc = &o->patches[o->n_patches];
+
+            if (o->n_patches == SNICD_MAX_PATCHES)
+                return fail(err, err_size, "--patch: at most %u pairs",
+                            SNICD_MAX_PATCHES);
+            if (snicd_opts_parse_patch(optarg, pc, err, err_size) < 0)
+                return -EINVAL;
+            for (unsigned i = 0; i < o->n_patches; i++) {
+                const struct snicd_patch_cfg *q = &o->patches[i];
+                const char *dup = NULL;
+
+                if (strcmp(q->name, pc->name) == 0
+                    || strcmp(q->peer, pc->name) == 0)
+                    dup = pc->name;
+                else if (strcmp(q->name, pc->peer) == 0
+                         || strcmp(q->peer, pc->peer) == 0)
+                    dup = pc->peer;
+                if (dup != NULL)
+                    return fail(err, err_size, "--patch %s: port '%s' is "
+                                "already in --patch %s=%s", optarg, dup,
+                                q->name, q->peer);
+            }
+            o->n_patches++;
+            break;
+        }
         case O_ESOCK: o->emunic_socket = optarg; break;
         case O_EBIN: o->emunic_bin = optarg; break;
         case O_EPROFILE: o->emunic_profile = optarg; break;

@@ -18,6 +18,15 @@ struct snicd_port_cfg {
 
 #define SNICD_MAX_PORT_CFGS     64u
 
+/* --patch NAME=PEER: a pair of patch ports, each the other's peer (Open
+ * vSwitch's type=patch, both ends in snicd's one switch). */
+struct snicd_patch_cfg {
+    char name[32];
+    char peer[32];
+};
+
+#define SNICD_MAX_PATCHES       8u
+
 struct snicd_opts {
     const char *rundir;             /* control socket folder */
     const char *group;              /* may also use the socket; NULL: none */
@@ -40,6 +49,8 @@ struct snicd_opts {
     const char *local_iface;        /* --local: LOCAL's tap; NULL: none */
     /* --flow-queue-size N; 0: --no-flow-queues (the sync rte_flow API) */
     unsigned flow_queue_size;
+    struct snicd_patch_cfg patches[SNICD_MAX_PATCHES];
+    unsigned n_patches;
 };
 
 #define SNICD_DEFAULT_FLOW_QUEUE_SIZE   1024u
@@ -58,6 +69,11 @@ int snicd_opts_parse_vxlan(const char *s, struct dp_vxlan_port *p,
  * the name). 0 or -EINVAL with the reason in @err. */
 int snicd_opts_parse_port(const char *s, struct snicd_port_cfg *pc,
                           char *err, size_t err_size);
+/* "NAME=PEER": two new port names (a letter, then letters, digits, '_',
+ * '-' or '.'; at most 31 characters; not a name snicd gives its ports nor
+ * an OpenFlow reserved port). 0 or -EINVAL with the reason in @err. */
+int snicd_opts_parse_patch(const char *s, struct snicd_patch_cfg *pc,
+                           char *err, size_t err_size);
 void snicd_opts_usage(FILE *f);
 
 #endif /* SNICD_OPTS_H */

@@ -127,7 +127,7 @@ snicd_ports_rebuild_tx(struct snicd *d)
     for (unsigned i = 0; i < d->ports.n; i++) {
         const struct snicd_port_info *p = &d->ports.v[i];
 
-        if (!p->is_tunnel && p->ofport < SNICD_OFPORT_TABLE
+        if (!snicd_port_is_logical(p) && p->ofport < SNICD_OFPORT_TABLE
             && !d->ports.gone[i])
             d->tx_ethdev[p->ofport] = p->ethdev;
     }
@@ -224,6 +224,9 @@ snicd_ports_init(struct snicd *d)
         if (rc < 0)
             return rc;
     }
+    rc = snicd_switch_add_patches(d);
+    if (rc < 0)
+        return rc;
     snicd_ports_rebuild_tx(d);
     rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET,
                                   event_cb, d);
@@ -253,7 +256,7 @@ snicd_ports_fini(struct snicd *d)
     for (unsigned k = d->ports.n; k-- > 0;) {
         const struct snicd_port_info *p = &d->ports.v[k];
 
-        if (p->is_tunnel || d->ports.gone[k] || p->is_uplink
+        if (snicd_port_is_logical(p) || d->ports.gone[k] || p->is_uplink
             || p->ofport == FLOW_PORT_LOCAL)
             continue;
         rte_eth_dev_stop(p->ethdev);
@@ -284,7 +287,7 @@ static int
 port_index(const struct snicd *d, uint16_t pid)
 {
     for (unsigned i = 0; i < d->ports.n; i++)
-        if (!d->ports.v[i].is_tunnel && !d->ports.gone[i]
+        if (!snicd_port_is_logical(&d->ports.v[i]) && !d->ports.gone[i]
             && d->ports.v[i].ethdev == pid)
             return (int)i;
     return -1;
@@ -445,7 +448,7 @@ snicd_ports_refresh(struct snicd *d)
         struct rte_eth_link link;
         struct rte_ether_addr mac;
 
-        if (p->is_tunnel || d->ports.gone[i])
+        if (snicd_port_is_logical(p) || d->ports.gone[i])
             continue;
         memset(&link, 0, sizeof(link));
         d->ports.link_up[i] = rte_eth_link_get_nowait(p->ethdev, &link) == 0
@@ -463,10 +466,13 @@ snicd_port_device_json(const struct snicd *d)
         snicd_ports_by_ofport(&d->ports, SNICD_OFPORT_UPLINK);
     struct rte_eth_dev_info info;
     struct rte_flow_error ferr;
+    unsigned n_logical = 0;
     uint16_t proxy;
 
     if (!d->eal || up == NULL || rte_eth_dev_info_get(up->ethdev, &info) < 0)
         return json_object();
+    for (unsigned i = 0; i < d->ports.n; i++)
+        n_logical += snicd_port_is_logical(&d->ports.v[i]);
     if (rte_flow_pick_transfer_proxy(up->ethdev, &proxy, &ferr) < 0)
         proxy = up->ethdev;
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
@@ -479,5 +485,5 @@ snicd_port_device_json(const struct snicd *d)
                      "flow_rule_keep",
                      (info.dev_capa & RTE_ETH_DEV_CAPA_FLOW_RULE_KEEP) != 0,
                      "representors",
-                     (int)(d->ports.n - 1 - (d->has_vxlan ? 1 : 0)));
+                     (int)(d->ports.n - 1 - n_logical));
 }

@@ -4,7 +4,8 @@
  * snicd_port.c feeds it what ethdev discovery found; flows are parsed and
  * printed through the map it makes. The numbering is fixed by the port's
  * role, not by discovery order, so a flow file stays valid across
- * restarts and hotplug: uplink 1, VF N's representor 2 + N, vxlan0 100.
+ * restarts and hotplug: uplink 1, VF N's representor 2 + N, vxlan0 100,
+ * the patch pairs 300 and 301, 302 and 303...
  */
 #include <ctype.h>
 #include <errno.h>
@@ -91,6 +92,33 @@ snicd_ports_add_tunnel(struct snicd_ports *p, const struct dp_vxlan_port *vx)
     return ports_append(p, &pi);
 }
 
+int
+snicd_ports_add_patch(struct snicd_ports *p, unsigned i, const char *name,
+                      const char *peer)
+{
+    struct snicd_port_info a = { .ethdev = UINT16_MAX, .is_patch = true,
+                                 .vf = -1 };
+    struct snicd_port_info b = a;
+    uint32_t dummy;
+    int rc;
+
+    if (snicd_ports_lookup(p, name, &dummy) == 0
+        || snicd_ports_lookup(p, peer, &dummy) == 0)
+        return -EEXIST;
+    if (p->n + 2 > SNICD_MAX_PORTS)
+        return -ENOSPC;
+    a.ofport = SNICD_OFPORT_PATCH_BASE + 2 * i;
+    b.ofport = a.ofport + 1;
+    a.peer = b.ofport;
+    b.peer = a.ofport;
+    snprintf(a.name, sizeof(a.name), "%s", name);
+    snprintf(b.name, sizeof(b.name), "%s", peer);
+    rc = ports_append(p, &a);
+    if (rc == 0 && (rc = ports_append(p, &b)) < 0)
+        p->n--;
+    return rc;
+}
+
 const struct snicd_port_info *
 snicd_ports_by_ofport(const struct snicd_ports *p, uint32_t ofport)
 {
@@ -104,7 +132,7 @@ const struct snicd_port_info *
 snicd_ports_by_ethdev(const struct snicd_ports *p, uint16_t ethdev)
 {
     for (unsigned i = 0; i < p->n; i++)
-        if (!p->v[i].is_tunnel && p->v[i].ethdev == ethdev)
+        if (!snicd_port_is_logical(&p->v[i]) && p->v[i].ethdev == ethdev)
             return &p->v[i];
     return NULL;
 }

@@ -46,9 +46,10 @@ snicd_switch_publish(struct snicd *d)
         else
             ports[n] = (struct dp_port){ .vlan_mode = DP_VLAN_TRUNK };
         ports[n].ofport = p->ofport;
+        ports[n].peer = p->is_patch ? p->peer : 0;
         /* bundle's members: a port whose link is down is not live (a
-         * tunnel port has no link of its own) */
-        if (d->eal && !p->is_tunnel && !d->ports.link_up[i])
+         * tunnel or patch port has no link of its own) */
+        if (d->eal && !snicd_port_is_logical(p) && !d->ports.link_up[i])
             ports[n].flags |= DP_PORT_DOWN;
         n++;
     }
@@ -56,6 +57,28 @@ snicd_switch_publish(struct snicd *d)
     if (rc < 0)
         snicd_log(SNICD_LOG_ERR, "switch ports: %s (ALL, FLOOD and NORMAL "
                   "keep the previous set)", strerror(-rc));
+}
+
+int
+snicd_switch_add_patches(struct snicd *d)
+{
+    for (unsigned i = 0; i < d->n_patches; i++) {
+        const struct snicd_patch_cfg *pc = &d->patches[i];
+        int rc = snicd_ports_add_patch(&d->ports, i, pc->name, pc->peer);
+
+        if (rc == -EEXIST) {
+            snicd_log(SNICD_LOG_ERR, "--patch %s=%s: a port of snicd "
+                      "already has that name (see 'snicctl show')",
+                      pc->name, pc->peer);
+            return rc;
+        }
+        if (rc < 0) {
+            snicd_log(SNICD_LOG_ERR, "--patch %s=%s: at most %u ports in "
+                      "all", pc->name, pc->peer, SNICD_MAX_PORTS);
+            return rc;
+        }
+    }
+    return 0;
 }
 
 int

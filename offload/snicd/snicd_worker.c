@@ -306,7 +306,7 @@ worker_main(void *arg)
             const struct snicd_port_info *p = &d->ports.v[i];
             uint16_t n;
 
-            if (p->is_tunnel || !__atomic_load_n(&d->active[i],
+            if (snicd_port_is_logical(p) || !__atomic_load_n(&d->active[i],
                                                  __ATOMIC_ACQUIRE))
                 continue;
             n = rte_eth_rx_burst(p->ethdev, w->queue, pkts, BURST);

@@ -156,6 +156,11 @@ xl_in_port(struct snicd_xl *s)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "a decap context's flow must match in_port="
                                "its tunnel port");
+    if (p->is_patch)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
+                               "in_port=%s is a patch port: its packets "
+                               "come from the software pipeline only",
+                               p->name);
     if (p->ethdev == UINT16_MAX)
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
                                "in_port=%s has no ethdev port", p->name);

@@ -324,6 +324,16 @@ act_output_tunnel(struct snicd_xl *s, struct act_st *st,
     return 0;
 }
 
+/* An output that reaches patch port @p: the packet's copy goes through
+ * the tables again from the peer, which only software does. */
+static int
+refuse_patch(struct snicd_xl *s, const struct snicd_port_info *p)
+{
+    return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                           "output to patch port %s re-enters the pipeline "
+                           "in software", p->name);
+}
+
 static int
 act_output(struct snicd_xl *s, struct act_st *st, uint32_t port)
 {
@@ -340,6 +350,8 @@ act_output(struct snicd_xl *s, struct act_st *st, uint32_t port)
         return 0;
     if (p->is_tunnel)
         return act_output_tunnel(s, st, p);
+    if (p->is_patch)
+        return refuse_patch(s, p);
     ret = out_in_port(s, port, &skip);
     if (ret < 0 || skip)
         return ret;
@@ -447,6 +459,8 @@ act_output_reserved(struct snicd_xl *s, struct act_st *st, uint32_t port)
                                    s->in_port);
         if (p->is_tunnel)
             return act_output_tunnel(s, st, p);
+        if (p->is_patch)
+            return refuse_patch(s, p);
         if (p->ethdev == UINT16_MAX)
             return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
                                    "IN_PORT: %s has no ethdev port",

@@ -7,7 +7,7 @@ side and the wire, a DPDK process of its own).
     snicd_it.py SCENARIO [--seed N]
 
 Scenarios: hw, sw, miss, errors, vxlan, reset, taps, normal, local,
-restart,
+patch, restart,
 add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny, diff_whole,
 diff_bulk (100,000 flows; diff_bulk_N: N). Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC,
 SNIC_FW (paths). Standard library only. Every process started here is
@@ -1156,6 +1156,82 @@ VXLAN_OPT = ("local=192.168.0.1,remote=192.168.0.2,"
              "local-mac=02:00:00:00:00:a1,remote-mac=02:00:00:00:00:b2")
 
 
+def scenario_patch(tmp):
+    """Patch ports: vf0's frames cross a patch pair into a second half of
+    the switch (Neutron's br-int and br-tun as one snicd) and leave to
+    vf1, rewritten there; each flow's offload state says where it runs.
+    And --patch's refusals at start."""
+    nic = Emunic(tmp)
+    for bad, says in (("vf1=x", "'vf1' is taken"),
+                      ("a=a", "cannot be its own peer")):
+        r = subprocess.run([SNICD, "--", "--emunic-socket", nic.sock,
+                            "--rundir", os.path.join(tmp, "bad-run"),
+                            "--emunic", EMUNIC, "--patch", bad],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode != 0 and says in r.stdout + r.stderr,
+              "--patch %s is refused at start: %s" % (bad, says),
+              r.stdout + r.stderr)
+    d = Snicd(tmp, nic, "--patch", "patch-tun=patch-int",
+              "--port", "patch-int:no-flood")
+    tr = Traffic(nic)
+    sh = d.ok("show")
+    kinds = {p["name"]: (p["ofport"], p["kind"], p.get("peer"))
+             for p in sh["ports"]}
+    check(kinds.get("patch-tun") == (300, "patch", "patch-int") and
+          kinds.get("patch-int") == (301, "patch", "patch-tun"),
+          "show lists the pair, 300 and 301, each with its peer", kinds)
+    flows = [
+        # br-int: vf0's frames to the tunnel bridge
+        "table=0,priority=10,in_port=vf0,actions=goto_table:1",
+        "table=1,priority=10,in_port=vf0,udp,actions=output:patch-tun",
+        # br-tun: from the patch port, rewritten, out to vf1
+        "table=0,priority=10,in_port=patch-int,"
+        "actions=mod_dl_dst:02:00:00:00:00:99,resubmit(,2)",
+        "table=2,priority=10,actions=output:vf1",
+        # unrelated: stays on the card
+        "table=0,priority=10,in_port=vf2,actions=output:vf3",
+    ]
+    for fl in flows:
+        d.ok("add-flow", {"flow": fl})
+    fl = d.flows()
+    where = [(f["text"], f["offload"], f["reason"]) for f in fl]
+
+    def state(*words):
+        for f in fl:
+            if all(w in f["text"] for w in words):
+                return f["offload"], f["reason"]
+        return None, ""
+    check(state("table=0,", "in_port=vf0")[0] == "hw",
+          "the goto_table flow before the pair is in hardware", where)
+    st = state("table=1,", "in_port=vf0")
+    check(st[0] == "partial" and "output to patch port patch-tun "
+          "re-enters the pipeline in software" in st[1],
+          "output to the patch port: partial, with the reason", where)
+    st = state("in_port=patch-int")
+    check(st[0] == "sw" and "in_port=patch-int is a patch port" in st[1],
+          "in_port=patch-int: software, with the reason", where)
+    check(state("in_port=vf2")[0] == "hw",
+          "an unrelated flow stays in hardware", where)
+    for i in range(10):
+        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], payload=tag(i)))
+        tr.send("vf2", frame(VF_MAC[3], VF_MAC[2], payload=tag(50 + i)))
+    got = tr.recv(1000)
+    at_vf1 = [p for port, p in got if port == "vf1"]
+    at_vf3 = [p for port, p in got if port == "vf3"]
+    check(len(at_vf1) == 10 and all(p[:6] == mac("02:00:00:00:00:99")
+                                    for p in at_vf1),
+          "10 frames vf0 -> patch-tun -> patch-int -> vf1, rewritten on "
+          "the far side (%d)" % len(at_vf1),
+          [(port, p[:12].hex()) for port, p in got[:3]])
+    check(len(at_vf3) == 10, "10 frames vf2 -> vf3 (%d)" % len(at_vf3))
+    check(len(got) == 20, "nothing else leaves: %d frames" % len(got),
+          [(port, p[:12].hex()) for port, p in got])
+    fl = wait_counters(d, {})
+    counts = sorted(f["n_packets"] for f in fl.values())
+    check(counts == [10] * 5, "every flow counted its 10 packets: %s"
+          % counts, list(fl))
+
+
 def rand_flow(rnd, table):
     m, prereq_ip, tagged = [], False, False
     if rnd.random() < 0.8:
@@ -1636,6 +1712,8 @@ def main():
             scenario_local(tmp)
         elif which == "conntrack":
             scenario_conntrack(tmp)
+        elif which == "patch":
+            scenario_patch(tmp)
         elif which == "reset":
             scenario_reset(tmp)
         elif which == "vxlan":

@@ -2,7 +2,8 @@
 /*
  * snicd's switch options: --port settings as Open vSwitch's Port table
  * reads them (a tag makes an access port, none a trunk), the refusals
- * with their reasons, --mac-aging, --local and the flow queue's size.
+ * with their reasons, --mac-aging, --local, the flow queue's size and
+ * --patch's pairs.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -73,6 +74,22 @@ static const struct bad bads[] = {
     { "--local", "abcdefghijklmnopq", "1-15 characters" },
     { "--flow-queue-size", "0", "--flow-queue-size 0: want 1..65536" },
     { "--flow-queue-size", "65537", "--no-flow-queues for none" },
+    { "--patch", "patch-int", "want NAME=PEER" },
+    { "--patch", "a=a", "cannot be its own peer" },
+    { "--patch", "=b", "1 to 31 characters" },
+    { "--patch", "a=", "1 to 31 characters" },
+    { "--patch", "a=abcdefghijklmnopqrstuvwxyz0123456", "1 to 31" },
+    { "--patch", "a=2b", "'2b' is not a port name" },
+    { "--patch", "a,b=c", "'a,b' is not a port name" },
+    { "--patch", "a=b:c", "'b:c' is not a port name" },
+    { "--patch", "vf3=b", "'vf3' is taken (vfN" },
+    { "--patch", "a=p0", "'p0' is taken (pN" },
+    { "--patch", "uplink=b", "'uplink' is taken" },
+    { "--patch", "a=pf", "'pf' is taken" },
+    { "--patch", "vxlan0=b", "'vxlan0' is taken" },
+    { "--patch", "normal=b", "'normal' is taken (NORMAL" },
+    { "--patch", "a=Local", "'Local' is taken (LOCAL" },
+    { "--patch", "in_port=b", "'in_port' is taken (IN_PORT" },
 };
 
 Test(opts, port_refusals)
@@ -98,6 +115,37 @@ Test(opts, port_twice)
 
     cr_expect_eq(snicd_opts_parse(5, argv, &o, err, sizeof(err)), -EINVAL);
     cr_expect(strstr(err, "--port vf0 given twice") != NULL, "%s", err);
+}
+
+Test(opts, patch_pairs)
+{
+    static struct snicd_opts o;
+    char *argv[] = { "snicd", "--patch", "patch-tun=patch-int", "--patch",
+                     "br.a=br_b", NULL };
+    char err[256] = "";
+
+    cr_assert_eq(snicd_opts_parse(5, argv, &o, err, sizeof(err)), 0, "%s",
+                 err);
+    cr_assert_eq(o.n_patches, 2);
+    cr_expect_str_eq(o.patches[0].name, "patch-tun");
+    cr_expect_str_eq(o.patches[0].peer, "patch-int");
+    cr_expect_str_eq(o.patches[1].name, "br.a");
+    cr_expect_str_eq(o.patches[1].peer, "br_b");
+}
+
+Test(opts, patch_names_are_distinct)
+{
+    static struct snicd_opts o;
+    char *argv[] = { "snicd", "--patch", "a=b", "--patch", "c=a", NULL };
+    char *argv2[] = { "snicd", "--patch", "a=b", "--patch", "b=c", NULL };
+    char err[256] = "";
+
+    cr_expect_eq(snicd_opts_parse(5, argv, &o, err, sizeof(err)), -EINVAL);
+    cr_expect(strstr(err, "--patch c=a: port 'a' is already in --patch "
+                     "a=b") != NULL, "%s", err);
+    cr_expect_eq(snicd_opts_parse(5, argv2, &o, err, sizeof(err)), -EINVAL);
+    cr_expect(strstr(err, "port 'b' is already in --patch a=b") != NULL,
+              "%s", err);
 }
 
 Test(opts, flow_queue)

@@ -107,3 +107,28 @@ Test(portmap, plain_ports_are_numbered_after_the_switch)
         added++;
     cr_expect_eq(SNICD_OFPORT_PLAIN_BASE + added, SNICD_OFPORT_TABLE);
 }
+
+/* --patch pairs: 300 + 2i and 301 + 2i, each the other's peer, with no
+ * ethdev; a name snicd has is refused and nothing is added. */
+Test(portmap, patch_pairs)
+{
+    const struct snicd_port_info *a, *b;
+    unsigned n = ports.n;
+    uint32_t of = 0;
+
+    cr_assert_eq(snicd_ports_add_patch(&ports, 1, "patch-tun", "patch-int"),
+                 0);
+    cr_assert_eq(snicd_ports_lookup(&ports, "patch-tun", &of), 0);
+    cr_expect_eq(of, 302);
+    a = snicd_ports_by_ofport(&ports, 302);
+    b = snicd_ports_by_ofport(&ports, 303);
+    cr_assert(a != NULL && b != NULL);
+    cr_expect_str_eq(b->name, "patch-int");
+    cr_expect(a->is_patch && b->is_patch && a->peer == 303 && b->peer == 302);
+    cr_expect_eq(a->ethdev, UINT16_MAX);
+    cr_expect_null(snicd_ports_by_ethdev(&ports, UINT16_MAX));
+    cr_expect_eq(snicd_ports_add_patch(&ports, 0, "x", "vf2"), -EEXIST);
+    cr_expect_eq(snicd_ports_add_patch(&ports, 0, "patch-int", "y"),
+                 -EEXIST);
+    cr_expect_eq(ports.n, n + 2, "a refused pair adds nothing");
+}

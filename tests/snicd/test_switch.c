@@ -3,10 +3,12 @@
  * The switch's ports as snicd publishes them to the datapath
  * (snicd_switch.c): a port whose link is down is flagged DP_PORT_DOWN, so
  * that a bundle does not pick it, and picks it again once its link is up;
- * a tunnel port has no link of its own and stays live. Checked through a
- * bundle(active_backup) flow and a frame in the datapath, no DPDK.
+ * a tunnel port has no link of its own and stays live; --patch pairs are
+ * published as each other's peers. Checked through a bundle(active_backup)
+ * flow and a frame in the datapath, no DPDK.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 
 #include "snicd.h"
@@ -138,4 +140,70 @@ Test(snicd_switch, tunnels_live_gone_ports_not)
             d.ports.gone[i] = true;
     snicd_switch_publish(&d);
     cr_expect_eq(pick(line), 100);
+}
+
+/* --patch pairs: numbered in option order after the ports found, named
+ * in flows and dumps like any port, published to the datapath as each
+ * other's peers (a frame sent to one enters at the other). */
+Test(snicd_switch, patch_pairs)
+{
+    static const struct snicd_patch_cfg pc[2] = {
+        { "patch-tun", "patch-int" }, { "br-a", "br-b" },
+    };
+    static const char *const lines[] = {
+        "in_port=9,actions=output:patch-tun",
+        "in_port=patch-int,actions=output:vf1",
+    };
+    struct flow_port_map map;
+    const struct snicd_port_info *p;
+    struct dp_worker *w;
+    uint8_t room[512] = { 0 };
+    struct dp_buf buf = { room + 256, 60, 256 };
+    struct out out = { 0 };
+    char text[256];
+    uint32_t of;
+
+    d.patches = pc;
+    d.n_patches = 2;
+    cr_assert_eq(snicd_switch_add_patches(&d), 0);
+    cr_assert_eq(snicd_ports_lookup(&d.ports, "patch-tun", &of), 0);
+    cr_expect_eq(of, 300);
+    cr_assert_eq(snicd_ports_lookup(&d.ports, "patch-int", &of), 0);
+    cr_expect_eq(of, 301);
+    cr_assert_eq(snicd_ports_lookup(&d.ports, "br-b", &of), 0);
+    cr_expect_eq(of, 303);
+    p = snicd_ports_by_ofport(&d.ports, 302);
+    cr_assert_not_null(p);
+    cr_expect(p->is_patch && p->peer == 303 && p->ethdev == UINT16_MAX);
+    cr_expect_eq(snicd_switch_add_patches(&d), -EEXIST, "names taken");
+
+    snic_role_enter(&snic_control);
+    snicd_switch_publish(&d);
+    snicd_ports_flow_map(&d.ports, &map);
+    for (unsigned i = 0; i < 2; i++) {
+        struct flow_mod fm;
+        struct flow_error err;
+
+        cr_assert_eq(flow_parse(lines[i], FLOW_CMD_ADD, &map, &fm, &err), 0,
+                     "%s", err.msg);
+        cr_assert_eq(flow_format(&fm.flow, &map, text, sizeof(text)) > 0,
+                     true);
+        cr_expect(strstr(text, i == 0 ? "output:patch-tun"
+                                      : "in_port=patch-int") != NULL, "%s",
+                  text);
+        cr_assert_eq(dp_flow_put(d.dp, i + 1, &fm.flow), 0);
+    }
+    cr_assert_eq(dp_commit(d.dp), 0);
+    w = dp_worker_create(d.dp);
+    cr_assert_not_null(w);
+    memset(room + 256, 0xff, 6);
+    room[256 + 12] = 0x88;
+    room[256 + 13] = 0xb5;
+    dp_worker_online(w);
+    dp_worker_process(w, &buf, 9, on_output, &out);
+    dp_worker_quiesce(w);
+    dp_worker_offline(w);
+    dp_worker_destroy(w);
+    cr_expect_eq(out.n, 1);
+    cr_expect_eq(out.port, 3, "through the pair to vf1");
 }

@@ -1034,3 +1034,51 @@ Test(xlate, note_and_debug_actions_add_nothing)
     ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
             RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
 }
+
+/* Patch ports (--patch): a flow that matches one or whose actions reach
+ * one (directly, by IN_PORT, or by FLOOD and ALL) stays out of the card's
+ * rules, saying why: the peer's side runs in software. */
+Test(xlate, patch_ports_stay_in_software_with_the_reason)
+{
+    static const struct {
+        const char *line;
+        enum snicd_xlate_refusal kind;
+        const char *words;
+    } cases[] = {
+        { "in_port=vf0,actions=output:300", SNICD_XLATE_REFUSED_ACTION,
+          "output to patch port patch-tun re-enters the pipeline in "
+          "software" },
+        { "in_port=301,actions=output:vf1", SNICD_XLATE_REFUSED_MATCH,
+          "in_port=patch-int is a patch port" },
+        { "in_port=vf0,actions=flood", SNICD_XLATE_REFUSED_ACTION,
+          "output to patch port patch-tun" },
+    };
+    struct snicd_port_info pp[N_PORTS + 2];
+    struct snicd_xlate_ctx ctx = {
+        .ports = pp, .n_ports = N_PORTS + 2, .mode = SNICD_XLATE_FULL,
+        .mark = 77,
+    };
+
+    memcpy(pp, ports, sizeof(ports));
+    pp[6].tun_underlay = 1;     /* vxlan1 reachable: only the pair refuses */
+    pp[6].tun_remote_ip = htonl(0x0a000003);
+    pp[N_PORTS] = (struct snicd_port_info){ .ofport = 300,
+        .ethdev = UINT16_MAX, .is_patch = true, .vf = -1,
+        .name = "patch-tun", .peer = 301 };
+    pp[N_PORTS + 1] = (struct snicd_port_info){ .ofport = 301,
+        .ethdev = UINT16_MAX, .is_patch = true, .vf = -1,
+        .name = "patch-int", .peer = 300 };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct flow_mod fm;
+        struct flow_error err;
+
+        cr_assert_eq(flow_parse(cases[i].line, FLOW_CMD_ADD, &pmap, &fm,
+                                &err), 0, "%s", err.msg);
+        cr_expect_eq(snicd_xlate_flow(&fm.flow, &ctx, &x), -ENOTSUP, "%s",
+                     cases[i].line);
+        cr_expect_eq(x.refusal, cases[i].kind, "%s", cases[i].line);
+        cr_expect(strstr(x.reason, cases[i].words) != NULL,
+                  "'%s': reason '%s' lacks '%s'", cases[i].line, x.reason,
+                  cases[i].words);
+    }
+}
