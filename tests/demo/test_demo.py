@@ -23,7 +23,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TRAFFIC_CHECKS = ["ping:vm0>vm1", "ping6:vm0>vm1", "vlan100:vm2>net",
                   "vxlan42:vm3>net", "tcp:vm0>vm1", "acl:tcp/23-blocked",
                   "path:hw-bypasses-software",
-                  "path:software-carried-the-rest", "snicd:clean-stop"]
+                  "path:software-carried-the-rest", "snicd:clean-stop",
+                  # part two: Neutron's flows (tests/demo/neutron.sh)
+                  "neutron:vm0>vm1", "neutron:vm0>remote-a",
+                  "neutron:br-tun-learned", "neutron:vm2>remote-b",
+                  "neutron:networks-apart", "neutron:sg-ssh-from-remote",
+                  "neutron:sg-5001-blocked", "neutron:sg-5001-from-group",
+                  "neutron:spoofed-ip-dropped", "neutron:flow-places",
+                  "neutron:counters", "neutron:snicd-clean-stop"]
 failures = []
 
 
