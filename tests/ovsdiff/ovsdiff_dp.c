@@ -11,6 +11,13 @@
  *                     port N's NORMAL settings (before the flows): MODE
  *                     trunk, access, native-tagged or native-untagged,
  *                     TRUNKS a comma list or - (every VLAN)
+ *   xport N MODE TAG PEER NOFLOOD
+ *                     a port of a switch of the script's own, in place of
+ *                     ports 1..4 (tests/neutron/neutron_diff.py): any
+ *                     OpenFlow number, a patch port when PEER is not 0,
+ *                     kept out of floods when NOFLOOD is 1; TRUNKS every
+ *                     VLAN. Taken together at the next "ports"
+ *   ports             the xport lines so far become the switch's ports
  *   tlv N CLASS TYPE LEN
  *                     map tun_metadataN (before the flows), as Open
  *                     vSwitch's add-tlv-map; flows are fitted to the map
@@ -59,6 +66,21 @@ print_hex(const uint8_t *p, size_t len)
     }
 }
 
+/* The script's own ports (xport), or none: Open vSwitch's p1..p4 */
+static struct dp_port xports[DP_MAX_SWITCH_PORTS];
+static size_t n_xports;
+
+static bool
+known_port(uint32_t port)
+{
+    if (n_xports == 0)
+        return port <= N_PORTS;
+    for (size_t i = 0; i < n_xports; i++)
+        if (xports[i].ofport == port && xports[i].peer == 0)
+            return true;
+    return false;
+}
+
 static void
 on_output(void *ctx, const struct dp_output *out)
 {
@@ -68,7 +90,7 @@ on_output(void *ctx, const struct dp_output *out)
      * nothing there, nor here; its LOCAL port is br0, whose frames the
      * test does not capture (output:FIELD[] holding 0xfffe) */
     if (out->port == 0 || out->port == FLOW_PORT_LOCAL
-        || (out->port > N_PORTS && !flow_port_is_reserved(out->port)))
+        || (!known_port(out->port) && !flow_port_is_reserved(out->port)))
         return;
     printf("out %u ", out->port);
     print_hex(out->frame, out->len);
@@ -185,6 +207,30 @@ set_port(struct dp *dp, struct dp_port *ports, const char *args)
     return dp_set_ports(dp, ports, N_PORTS);
 }
 
+/* "N MODE TAG PEER NOFLOOD": one more port for the next "ports". */
+static int
+add_xport(const char *args)
+{
+    static const char *const modes[] = { "trunk", "access" };
+    char mode[32];
+    unsigned port, tag, peer, noflood, m;
+
+    if (sscanf(args, "%u %31s %u %u %u", &port, mode, &tag, &peer,
+               &noflood) != 5 || port < 1 || tag > 4095 || noflood > 1
+        || n_xports == DP_MAX_SWITCH_PORTS)
+        return -EINVAL;
+    for (m = 0; m < 2; m++)
+        if (strcmp(mode, modes[m]) == 0)
+            break;
+    if (m == 2)
+        return -EINVAL;
+    xports[n_xports++] = (struct dp_port){
+        .ofport = port, .vlan_mode = m == 0 ? DP_VLAN_TRUNK : DP_VLAN_ACCESS,
+        .tag = (uint16_t)tag, .peer = peer,
+        .flags = noflood ? DP_PORT_NO_FLOOD : 0 };
+    return 0;
+}
+
 static void
 apply_learned(void *ctx, const struct flow_mod *fm)
 {
@@ -264,7 +310,12 @@ main(void)
     while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL) {
         if (strncmp(line, "port ", 5) == 0)
             rc = set_port(r.dp, ports, line + 5);
-        else if (strncmp(line, "tlv ", 4) == 0)
+        else if (strncmp(line, "xport ", 6) == 0)
+            rc = add_xport(line + 6);
+        else if (strcmp(line, "ports\n") == 0) {
+            snic_role_enter(&snic_control);
+            rc = dp_set_ports(r.dp, xports, n_xports);
+        } else if (strncmp(line, "tlv ", 4) == 0)
             rc = add_tlv(&r, line + 4);
         else if (strncmp(line, "flow ", 5) == 0)
             add_flow(&r, line + 5);
