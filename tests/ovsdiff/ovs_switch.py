@@ -224,6 +224,20 @@ class OvsSwitch:
         self.vsctl(*args[1:])
         self.ctl.call("fdb/flush", "br0")
 
+    def add_patch_pair(self, a, b):
+        """Patch ports a and b (OpenFlow numbers) in br0, each the other's
+        peer: a pair whose two ends are in the one bridge."""
+        self.vsctl("add-port", "br0", "patch%d" % a, "--", "set",
+                   "interface", "patch%d" % a, "type=patch",
+                   "options:peer=patch%d" % b, "ofport_request=%d" % a,
+                   "--", "add-port", "br0", "patch%d" % b, "--", "set",
+                   "interface", "patch%d" % b, "type=patch",
+                   "options:peer=patch%d" % a, "ofport_request=%d" % b)
+
+    def del_patch_pair(self, a, b):
+        self.vsctl("del-port", "br0", "patch%d" % a, "--", "del-port",
+                   "br0", "patch%d" % b)
+
     def log_tail(self, what, n=2000):
         for name in (what + ".log", what + ".out"):
             try:

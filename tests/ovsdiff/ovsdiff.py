@@ -31,6 +31,7 @@ import ovsdiff_ct  # noqa: E402
 import ovsdiff_gen  # noqa: E402
 import ovsdiff_hdr  # noqa: E402
 import ovsdiff_mpls  # noqa: E402
+import ovsdiff_patch  # noqa: E402
 import ovsdiff_ptype  # noqa: E402
 import ovsdiff_select  # noqa: E402
 import ovsdiff_pipe  # noqa: E402
@@ -50,18 +51,20 @@ SELECT_ROUNDS = 4
 VLAN_ROUNDS = 2
 PTYPE_ROUNDS = 3
 TUNMD_ROUNDS = 3
+PATCH_ROUNDS = 4
 SHOW = 8
 # Open vSwitch moves datapath counters to its flows asynchronously; with
 # hundreds of packets between two moves, it lost one now and then
 PURGE_EVERY = 20
 
 
-def run_snic(dp_tool, flows, packets, vlans=None, tlv=None):
+def run_snic(dp_tool, flows, packets, vlans=None, tlv=None, patches=()):
     """Feed the flows and packets to ovsdiff_dp: (rejected {index: msg},
     [outputs per packet], {cookie: n_packets}). @tlv: {index: (class,
-    type, len)}, the TLV map."""
+    type, len)}, the TLV map. @patches: patch pairs (a, b)."""
     script = ["tlv %d %d %d %d" % (i, c, t, n)
               for i, (c, t, n) in sorted((tlv or {}).items())]
+    script += ["patch %d %d" % pair for pair in patches]
     for p, (mode, tag, trunks) in sorted((vlans or {}).items()):
         script.append("port %d %s %d %s" % (
             p, mode, tag or 0, ",".join(str(t) for t in trunks)
@@ -99,7 +102,8 @@ def describe(outs):
 
 
 def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
-              ct=False, fresh=False, uncounted=(), tlv=None):
+              ct=False, fresh=False, uncounted=(), tlv=None, patches=(),
+              normal=False):
     if ct:
         # connection tracking: both trackers start empty
         sw.flush_conntrack()
@@ -109,7 +113,6 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
         flows, packets = case
         vlans = {p: ("trunk", None, None) for p in ovsdiff_gen.PORTS}
         sw.set_vlans(vlans)
-        normal = False
     else:
         # every other round has NORMAL, under random access/trunk/native
         # ports, switching what the table does not take
@@ -144,7 +147,7 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
 
     # which flows each side takes: a flow only one side takes is a
     # difference; the rest of the round runs on the flows both take
-    rej_snic, _, _ = run_snic(dp_tool, lines, [], tlv=tlv)
+    rej_snic, _, _ = run_snic(dp_tool, lines, [], tlv=tlv, patches=patches)
     rej_ovs = dict(sw.replace_flows(lines, [push for _, push in flows]))
     for i, line in enumerate(lines):
         if (i in rej_snic) != (i in rej_ovs):
@@ -159,7 +162,7 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
         sw.replace_flows(lines, [flows[i][1] for i in keep])
 
     _, snic_outs, snic_counts = run_snic(dp_tool, lines, packets, vlans,
-                                         tlv)
+                                         tlv, patches)
     for n, (port, frame) in enumerate(packets):
         if normal or learn or fresh or n % PURGE_EVERY == 0:
             sw.push_stats()
@@ -317,6 +320,19 @@ def main():
             one_round(sw, dp_tool, rnd, base + PTYPE_ROUNDS + r,
                       diffs, totals, case=ovsdiff_tunmd.tunmd_case(rnd),
                       tlv=ovsdiff_tunmd.TLV_MAP)
+        # a patch pair in the one bridge, last: its ports would join every
+        # earlier round's ALL, FLOOD and NORMAL. Every other random round
+        # has NORMAL.
+        # A directed round first (loops, the limits, exit...).
+        sw.add_patch_pair(*ovsdiff_patch.PAIR)
+        for r in range(PATCH_ROUNDS + 1):
+            one_round(sw, dp_tool, rnd,
+                      base + PTYPE_ROUNDS + TUNMD_ROUNDS + r, diffs, totals,
+                      case=ovsdiff_patch.directed_case() if r == 0 else
+                      ovsdiff_patch.patch_case(rnd, normal=r % 2 == 0),
+                      fresh=True, tlv=ovsdiff_tunmd.TLV_MAP,
+                      patches=[ovsdiff_patch.PAIR],
+                      normal=r > 0 and r % 2 == 0)
     except Exception:
         import traceback
         traceback.print_exc()

@@ -18,6 +18,9 @@
  *                     kept out of floods when NOFLOOD is 1; TRUNKS every
  *                     VLAN. Taken together at the next "ports"
  *   ports             the xport lines so far become the switch's ports
+ *   patch A B         ports A and B are a patch pair, each the other's
+ *                     peer, beside ports 1..4 (before the flows), as Open
+ *                     vSwitch's type=patch ports A and B in its one bridge
  *   tlv N CLASS TYPE LEN
  *                     map tun_metadataN (before the flows), as Open
  *                     vSwitch's add-tlv-map; flows are fitted to the map
@@ -46,9 +49,13 @@
 #define FRAME_MAX       9216u
 #define HEADROOM        512u
 #define N_PORTS         4u      /* ovsdiff_gen.PORTS */
+#define MAX_PAIRS       2u
 
 struct replay {
     struct flow_tlv_map map;
+    /* the switch: p1..p4, then the patch pairs */
+    struct dp_port ports[N_PORTS + 2 * MAX_PAIRS];
+    unsigned n_ports;
     struct dp *dp;
     struct flow_table *ft;
     struct dp_worker *w;
@@ -166,9 +173,26 @@ add_tlv(struct replay *r, const char *args)
     return rc;
 }
 
-/* "N MODE TAG TRUNKS" into @ports (indexed by port - 1). */
+/* "A B": a patch pair. */
 static int
-set_port(struct dp *dp, struct dp_port *ports, const char *args)
+add_patch(struct replay *r, const char *args)
+{
+    unsigned a, b;
+
+    snic_role_enter(&snic_control);
+    if (sscanf(args, "%u %u", &a, &b) != 2 || a <= N_PORTS || b <= N_PORTS
+        || r->n_ports + 2 > N_PORTS + 2 * MAX_PAIRS)
+        return -EINVAL;
+    r->ports[r->n_ports++] = (struct dp_port){ .ofport = a, .peer = b,
+                                               .vlan_mode = DP_VLAN_TRUNK };
+    r->ports[r->n_ports++] = (struct dp_port){ .ofport = b, .peer = a,
+                                               .vlan_mode = DP_VLAN_TRUNK };
+    return dp_set_ports(r->dp, r->ports, r->n_ports);
+}
+
+/* "N MODE TAG TRUNKS" into r->ports (indexed by port - 1). */
+static int
+set_port(struct replay *r, const char *args)
 {
     static const char *const modes[] = {
         [DP_VLAN_TRUNK] = "trunk", [DP_VLAN_ACCESS] = "access",
@@ -188,7 +212,7 @@ set_port(struct dp *dp, struct dp_port *ports, const char *args)
             break;
     if (m == 4)
         return -EINVAL;
-    p = &ports[port - 1];
+    p = &r->ports[port - 1];
     *p = (struct dp_port){ .ofport = port, .vlan_mode = (uint16_t)m,
                            .tag = (uint16_t)tag };
     if (strcmp(trunks, "-") != 0) {
@@ -204,7 +228,7 @@ set_port(struct dp *dp, struct dp_port *ports, const char *args)
             p->trunks[v / 64] |= 1ull << (v % 64);
         }
     }
-    return dp_set_ports(dp, ports, N_PORTS);
+    return dp_set_ports(r->dp, r->ports, r->n_ports);
 }
 
 /* "N MODE TAG PEER NOFLOOD": one more port for the next "ports". */
@@ -286,8 +310,7 @@ int
 main(void)
 {
     static char line[2 * FRAME_MAX + 64];
-    struct dp_port ports[N_PORTS];
-    struct replay r = { 0 };
+    static struct replay r;
     int rc = 0;
 
     snic_role_enter(&snic_control);
@@ -299,9 +322,10 @@ main(void)
     /* Open vSwitch's ports p1..p4 (ALL, FLOOD and NORMAL also reach its
      * bridge port, LOCAL, whose frames the test does not see) */
     for (unsigned i = 0; i < N_PORTS; i++)
-        ports[i] = (struct dp_port){ .ofport = i + 1,
-                                     .vlan_mode = DP_VLAN_TRUNK };
-    if (r.w != NULL && dp_set_ports(r.dp, ports, N_PORTS) < 0)
+        r.ports[i] = (struct dp_port){ .ofport = i + 1,
+                                       .vlan_mode = DP_VLAN_TRUNK };
+    r.n_ports = N_PORTS;
+    if (r.w != NULL && dp_set_ports(r.dp, r.ports, r.n_ports) < 0)
         r.w = NULL;
     if (r.w == NULL) {
         fprintf(stderr, "ovsdiff_dp: out of memory\n");
@@ -309,7 +333,9 @@ main(void)
     }
     while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL) {
         if (strncmp(line, "port ", 5) == 0)
-            rc = set_port(r.dp, ports, line + 5);
+            rc = set_port(&r, line + 5);
+        else if (strncmp(line, "patch ", 6) == 0)
+            rc = add_patch(&r, line + 6);
         else if (strncmp(line, "xport ", 6) == 0)
             rc = add_xport(line + 6);
         else if (strcmp(line, "ports\n") == 0) {
