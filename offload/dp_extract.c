@@ -163,27 +163,23 @@ parse_ipv4(const uint8_t *frame, size_t len, size_t ofs,
 }
 
 /*
- * The common case in one go: an IPv4 header of 20 bytes, not a fragment,
- * carrying a TCP or UDP header that the frame and the IP total length both
- * hold whole, with little padding. Fills exactly what parse_ipv4() and
- * parse_l4() would, with fewer tests; false (nothing written) sends the
- * frame down that general path instead.
+ * Whether ipv4_fast() takes the IPv4 header @ip, @room bytes before the
+ * frame ends: 20 bytes, not a fragment, carrying a TCP (data offset 5) or
+ * UDP header that the frame and the IP total length both hold whole,
+ * with at most 255 bytes of padding. Shared with dp_train_start(), which
+ * relies on the frames it takes being read by ipv4_fast().
  */
-static bool
-ipv4_fast(const uint8_t *frame, size_t len, size_t ofs,
-          struct flow_key *key, struct dp_layout *lay)
+static inline __attribute__((always_inline)) bool
+ipv4_fast_takes(const uint8_t *ip, size_t room)
 {
-    const uint8_t *ip = frame + ofs;
     size_t tot, need;
-    uint8_t proto;
 
     /* 40: IPv4 + the larger of the two L4 headers */
-    if (len - ofs < 40 || ip[0] != 0x45 || (rd16(ip + 6) & 0x3fff) != 0)
+    if (room < 40 || ip[0] != 0x45 || (rd16(ip + 6) & 0x3fff) != 0)
         return false;
-    proto = ip[9];
-    if (proto == DP_IPPROTO_UDP)
+    if (ip[9] == DP_IPPROTO_UDP)
         need = 20 + 8;
-    else if (proto == DP_IPPROTO_TCP && (ip[32] & 0xf0) == 0x50)
+    else if (ip[9] == DP_IPPROTO_TCP && (ip[32] & 0xf0) == 0x50)
         need = 20 + 20;     /* other TCP data offsets: the general path */
     else
         return false;
@@ -191,12 +187,29 @@ ipv4_fast(const uint8_t *frame, size_t len, size_t ofs,
      * at most 255 bytes of padding (a total past the frame wraps the
      * unsigned difference far above 255) */
     tot = rd16(ip + 2);
-    if (tot < need || len - ofs - tot > UINT8_MAX)
+    return tot >= need && room - tot <= UINT8_MAX;
+}
+
+/*
+ * The common case in one go (ipv4_fast_takes()). Fills exactly what
+ * parse_ipv4() and parse_l4() would, with fewer tests; false (nothing
+ * written) sends the frame down that general path instead. What it reads
+ * of the frame is what dp_train_same() compares: keep the two in step.
+ */
+static inline __attribute__((always_inline)) bool
+ipv4_fast(const uint8_t *frame, size_t len, size_t ofs,
+          struct flow_key *key, struct dp_layout *lay)
+{
+    const uint8_t *ip = frame + ofs;
+    uint8_t proto;
+
+    if (!ipv4_fast_takes(ip, len - ofs))
         return false;
+    proto = ip[9];
     lay->flags |= DP_L_IPV4 | DP_L_L4;
     lay->nw_proto = proto;
     lay->l4_ofs = (uint16_t)(ofs + 20);
-    lay->l4_end = (uint16_t)(ofs + tot);
+    lay->l4_end = (uint16_t)(ofs + rd16(ip + 2));
     key->nw_tos = ip[1];
     key->nw_ttl = ip[8];
     key->nw_proto = proto;
@@ -206,6 +219,31 @@ ipv4_fast(const uint8_t *frame, size_t len, size_t ofs,
     key->tp_dst = be16_at(ip + 22);
     if (proto == DP_IPPROTO_TCP)
         key->tcp_flags = htons((uint16_t)(rd16(ip + 32) & 0x0fff));
+    return true;
+}
+
+bool
+dp_train_start(struct dp_train *t, const uint8_t *frame, size_t len)
+{
+    size_t ofs = 14;
+    uint16_t type;
+
+    if (len < 14 || len > UINT16_MAX)
+        return false;
+    type = rd16(frame + 12);
+    if (type == DP_ETH_VLAN || type == DP_ETH_QINQ) {
+        if (len < 18)
+            return false;
+        type = rd16(frame + 16);
+        ofs = 18;
+    }
+    if (type != DP_ETH_IPV4 || !ipv4_fast_takes(frame + ofs, len - ofs))
+        return false;
+    t->ofs = (uint8_t)ofs;
+    t->tot = rd16(frame + ofs + 2);
+    t->tcp = frame[ofs + 9] == DP_IPPROTO_TCP;
+    t->tcp_word = t->tcp ? rd16(frame + ofs + 32) : 0;
+    dp_train_words(frame, ofs, t->word);
     return true;
 }
 

@@ -65,6 +65,81 @@ dp_extract_pkt(const struct dp_pkt *pkt, struct flow_key *key,
 void dp_extract_frag_ports(const uint8_t *frame, const struct dp_layout *lay,
                            struct flow_key *key);
 
+/*
+ * Trains (docs/datapath.md, "Fast paths"): whether a frame reads exactly
+ * as an earlier one did, told without reading it. Only for a frame
+ * dp_extract_hdr() reads in its IPv4 fast path (Ethernet, at most one
+ * tag, a 20-byte IPv4 header that is no fragment, UDP or TCP with a data
+ * offset of 5): a later frame of the same in_port whose bytes that path
+ * reads are the same -- every byte up to the ports but the IPv4
+ * identification and checksum, and TCP's offset and flags -- and whose
+ * length passes the same checks has the same key and layout.
+ */
+/* The shortest frame a train takes: Ethernet, IPv4, TCP's header. */
+#define DP_TRAIN_MIN    (14u + 40u)
+
+struct dp_train {
+    uint64_t word[6];   /* dp_train_words() of the first frame */
+    uint16_t tot;       /* its IPv4 total length */
+    uint16_t tcp_word;  /* TCP: its data offset and flags */
+    uint8_t ofs;        /* where its IPv4 header starts: 14 or 18 */
+    bool tcp;
+};
+
+static inline uint64_t
+dp_train_load(const uint8_t *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+/* The bytes of @frame, IPv4 header at @ofs, that dp_train_same()
+ * compares, as words: 0-15 and ofs-8 to ofs (Ethernet, the tag), then
+ * the IPv4 header to the end of the ports without its identification
+ * and checksum (which no lookup reads). */
+static inline void
+dp_train_words(const uint8_t *frame, size_t ofs, uint64_t *w)
+{
+    static const uint8_t no_id[8] = { 0xff, 0xff, 0xff, 0xff, 0, 0, 0xff,
+                                      0xff };
+    static const uint8_t no_csum[8] = { 0xff, 0xff, 0, 0, 0xff, 0xff, 0xff,
+                                        0xff };
+
+    w[0] = dp_train_load(frame);
+    w[1] = dp_train_load(frame + 8);
+    w[2] = dp_train_load(frame + ofs - 8);
+    w[3] = dp_train_load(frame + ofs) & dp_train_load(no_id);
+    w[4] = dp_train_load(frame + ofs + 8) & dp_train_load(no_csum);
+    w[5] = dp_train_load(frame + ofs + 16);
+}
+
+/* Whether @frame starts a train (false: it is not read by the fast path
+ * the trains rely on); @t is then what later frames are compared to. */
+bool dp_train_start(struct dp_train *t, const uint8_t *frame, size_t len);
+
+/* Whether @frame (@len bytes), from the first frame's in_port, has the
+ * first frame's key and layout (dp_extract_hdr()). */
+static inline bool
+dp_train_same(const struct dp_train *t, const uint8_t *frame, size_t len)
+{
+    uint64_t w[6], diff = 0;
+
+    /* the length checks the fast path makes (ipv4_fast_takes()); the
+     * bytes it checks are compared below */
+    if (len > UINT16_MAX || len < t->ofs + 40u
+        || len - t->ofs - t->tot > UINT8_MAX)
+        return false;
+    dp_train_words(frame, t->ofs, w);
+    for (unsigned i = 0; i < 6; i++)
+        diff |= w[i] ^ t->word[i];
+    if (t->tcp)
+        diff |= (uint64_t)(frame[t->ofs + 32] << 8 | frame[t->ofs + 33])
+                ^ t->tcp_word;
+    return diff == 0;
+}
+
 /* struct flow_key as 64-bit words: masking and hashing work word-wise. */
 #define DP_KEY_WORDS    (sizeof(struct flow_key) / 8)
 _Static_assert(sizeof(struct flow_key) % 8 == 0, "key is whole words");

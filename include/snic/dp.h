@@ -741,6 +741,10 @@ struct dp_worker_stats {
     uint64_t l2_decided;    /* packets table 0 classified from in_port and
                              * their Ethernet header alone (a table whose
                              * flows look at nothing else) */
+    uint64_t train_decided; /* packets table 0 classified as the one
+                             * before them in their burst, their headers
+                             * compared, not read (docs/datapath.md,
+                             * "Fast paths": trains) */
 };
 
 /*

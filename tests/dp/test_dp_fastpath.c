@@ -467,6 +467,44 @@ ways_check_counters(const char *what)
     cr_assert_eq(dp_worker_stats(ways[3].w)->port_decided, 0);
 }
 
+/* A train's next frame (@f, @len bytes, a copy of the one before):
+ * mostly the same; else one byte changed, among those lookups read or
+ * the IPv4 identification and checksum (untagged or tagged), which they
+ * do not; or the length, padding added or the frame cut. Frames stay
+ * within way_output()'s 200 bytes. */
+static void
+train_vary(unsigned *seed, uint8_t *f, size_t *len)
+{
+    static const unsigned unread[] = { 18, 19, 24, 25, 22, 23, 28, 29 };
+    size_t more, i;
+
+    switch (t_rand(seed, 8)) {
+    case 0:
+        if (*len == 0)
+            break;
+        i = t_rand(seed, (unsigned)(*len < 60 ? *len : 60));
+        f[i] ^= (uint8_t)(1 + t_rand(seed, 255));
+        break;
+    case 1:
+        i = unread[t_rand(seed, 8)];
+        if (i < *len)
+            f[i] ^= (uint8_t)(1 + t_rand(seed, 255));
+        break;
+    case 2:
+        more = t_rand(seed, 40);
+        if (*len + more <= 200) {
+            memset(f + *len, 0, more);
+            *len += more;
+        }
+        break;
+    case 3:
+        *len -= t_rand(seed, (unsigned)(*len < 8 ? *len + 1 : 8));
+        break;
+    default:
+        break;
+    }
+}
+
 /* Bursts of every size from random ports, VXLAN frames on the underlay
  * port among them. */
 static void
@@ -480,8 +518,9 @@ run_bursts(unsigned *seed, const char *what, unsigned rounds)
         /* 7: no flow names it; the first round from a port with no
          * tunnel, which a port-only table decides by the port */
         uint32_t in_port = r == 0 ? 2 : 1 + t_rand(seed, 7);
-        /* a third of the bursts come in trains of identical frames (one
-         * packet flow, or a few), which a burst looks up once a train */
+        /* a third of the bursts come in trains of frames that are the
+         * same or nearly (one packet flow, or a few), which a burst
+         * looks up once a train, or reads once (train_vary()) */
         bool trains = t_rand(seed, 3) == 0;
         char buf[96];
 
@@ -491,6 +530,7 @@ run_bursts(unsigned *seed, const char *what, unsigned rounds)
             if (trains && p > 0 && t_rand(seed, 4) != 0) {
                 lens[p] = lens[p - 1];
                 memcpy(frames[p], frames[p - 1], lens[p]);
+                train_vary(seed, frames[p], &lens[p]);
                 continue;
             }
             lens[p] = random_frame(seed, f);
@@ -509,6 +549,8 @@ run_bursts(unsigned *seed, const char *what, unsigned rounds)
 Test(dp_fastpath, four_ways_every_shape, .timeout = 120)
 {
     for (unsigned s = 0; s < S_SHAPES; s++) {
+        uint64_t trained = 0;
+
         for (unsigned trial = 0; trial < 6; trial++) {
             unsigned seed = 1000 * s + trial;
             uint64_t id = 1;
@@ -536,8 +578,14 @@ Test(dp_fastpath, four_ways_every_shape, .timeout = 120)
                              + dp_worker_stats(ways[0].w)->l2_decided, 0,
                              "trial %u: no shortcut taken", trial);
             cr_assert_eq(dp_worker_stats(ways[2].w)->l2_decided, 0);
+            /* trains: the fast burst way only */
+            for (unsigned i = 1; i < N_WAYS; i++)
+                cr_assert_eq(dp_worker_stats(ways[i].w)->train_decided, 0);
+            trained += dp_worker_stats(ways[0].w)->train_decided;
             ways_destroy();
         }
+        if (s != S_PORT && s != S_L2)
+            cr_assert_gt(trained, 0, "%s: no train taken", shape_name[s]);
     }
 }
 

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Trains (docs/datapath.md, "Fast paths"): a burst's frames that read as
+ * the first of their train take its answer without being read. Every
+ * byte of a frame's headers changed inside a train, and its length
+ * changed, against the same frames one by one, under a flow that matches
+ * every field the first frame has exactly: a frame that reads
+ * differently must get the catch-all's answer, as it does alone.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dp_test_flows.h"
+
+#define BURST       6u
+#define MAX_LEN     512u
+
+struct out {
+    unsigned pkt;
+    uint32_t port;
+    size_t len;
+    uint8_t frame[MAX_LEN];
+};
+
+struct side {
+    struct dp *dp;
+    struct dp_worker *w;
+    unsigned n;
+    struct out out[2 * BURST];
+};
+
+static struct side sides[2];    /* in bursts; one by one */
+
+static void
+side_output(void *ctx, const struct dp_output *o)
+{
+    struct side *s = ctx;
+    struct out *x;
+
+    cr_assert_lt(s->n, 2 * BURST);
+    cr_assert_leq(o->len, MAX_LEN);
+    x = &s->out[s->n++];
+    x->pkt = o->pkt;
+    x->port = o->port;
+    x->len = o->len;
+    memcpy(x->frame, o->frame, o->len);
+}
+
+/* Both sides: a flow matching the packet fields of @f (@len bytes)
+ * exactly, to port 2; a catch-all to port 3. */
+static void
+sides_create(const uint8_t *f, size_t len)
+{
+    struct dp_port ports[3];
+    struct flow exact, all;
+    struct dp_layout lay;
+
+    snic_role_enter(&snic_control);
+    memset(ports, 0, sizeof(ports));
+    for (unsigned p = 0; p < 3; p++)
+        ports[p].ofport = 1 + p;
+    memset(&exact, 0, sizeof(exact));
+    cr_assert_eq(dp_extract(f, len, 1, &exact.match.value, &lay), 0);
+    memset(&exact.match.mask, 0xff, FLOW_KEY_PKT_SIZE);
+    flow_match_normalise(&exact.match);
+    exact.priority = 100;
+    exact.n_actions = 1;
+    exact.actions[0].type = FLOW_ACT_OUTPUT;
+    exact.actions[0].u.port = 2;
+    memset(&all, 0, sizeof(all));
+    flow_match_init_catchall(&all.match);
+    all.n_actions = 1;
+    all.actions[0].type = FLOW_ACT_OUTPUT;
+    all.actions[0].u.port = 3;
+    for (unsigned i = 0; i < 2; i++) {
+        struct side *s = &sides[i];
+
+        s->dp = dp_create(NULL, NULL);
+        cr_assert_not_null(s->dp);
+        s->w = dp_worker_create(s->dp);
+        cr_assert_not_null(s->w);
+        cr_assert_eq(dp_set_ports(s->dp, ports, 3), 0);
+        cr_assert_eq(dp_flow_put(s->dp, 1, &exact), 0);
+        cr_assert_eq(dp_flow_put(s->dp, 2, &all), 0);
+        cr_assert_eq(dp_commit(s->dp), 0);
+        dp_worker_online(s->w);
+    }
+}
+
+static void
+sides_destroy(void)
+{
+    snic_role_enter(&snic_control);
+    for (unsigned i = 0; i < 2; i++) {
+        dp_worker_offline(sides[i].w);
+        dp_worker_destroy(sides[i].w);
+        dp_destroy(sides[i].dp);
+    }
+}
+
+/* The burst base, base, @v, base, @v, base both ways: the same outputs,
+ * and @v gets the answer it gets alone. */
+static void
+sides_traffic(const char *what, const uint8_t *base, size_t base_len,
+              const uint8_t *v, size_t v_len)
+{
+    static struct t_pkt pkts[2][BURST];
+    struct dp_buf bufs[BURST];
+
+    for (unsigned i = 0; i < 2; i++) {
+        struct side *s = &sides[i];
+
+        s->n = 0;
+        for (unsigned p = 0; p < BURST; p++) {
+            bool is_v = p == 2 || p == 4;
+
+            t_pkt_load(&pkts[i][p], is_v ? v : base, is_v ? v_len : base_len);
+            bufs[p] = pkts[i][p].buf;
+        }
+        if (i == 0) {
+            cr_assert_eq(dp_worker_process_burst(s->w, bufs, BURST, 1,
+                                                 side_output, s), s->n);
+        } else {
+            for (unsigned p = 0; p < BURST; p++) {
+                unsigned first = s->n;
+
+                dp_worker_process(s->w, &bufs[p], 1, side_output, s);
+                for (unsigned o = first; o < s->n; o++)
+                    s->out[o].pkt = p;
+            }
+        }
+        dp_worker_quiesce(s->w);
+    }
+    cr_assert_eq(sides[0].n, sides[1].n, "%s: %u outputs in a burst, %u "
+                 "one by one", what, sides[0].n, sides[1].n);
+    for (unsigned o = 0; o < sides[0].n; o++) {
+        const struct out *a = &sides[0].out[o], *b = &sides[1].out[o];
+
+        cr_assert_eq(a->pkt, b->pkt, "%s: output %u", what, o);
+        cr_assert_eq(a->port, b->port, "%s: output %u to port %u in a "
+                     "burst, %u alone", what, o, a->port, b->port);
+        cr_assert_eq(a->len, b->len, "%s: output %u", what, o);
+        cr_assert_arr_eq(a->frame, b->frame, a->len, "%s: output %u", what,
+                         o);
+    }
+}
+
+static void
+flows_agree(const char *what)
+{
+    for (uint64_t id = 1; id <= 2; id++) {
+        uint64_t pa, ba, pb, bb;
+
+        cr_assert_eq(dp_flow_stats(sides[0].dp, id, &pa, &ba), 0);
+        cr_assert_eq(dp_flow_stats(sides[1].dp, id, &pb, &bb), 0);
+        cr_assert_eq(pa, pb, "%s: flow %llu", what, (unsigned long long)id);
+        cr_assert_eq(ba, bb, "%s: flow %llu bytes", what,
+                     (unsigned long long)id);
+    }
+}
+
+/* UDP and TCP, untagged and tagged: each header byte changed two ways,
+ * then the length (cut, padded within and past the 255 bytes an IPv4
+ * packet may carry). */
+Test(dp_train, a_frame_that_reads_differently_gets_its_own_answer)
+{
+    static const int tcis[] = { -1, 5 };
+    static const uint8_t protos[] = { 17, 6 };
+
+    for (unsigned t = 0; t < 2; t++) {
+        for (unsigned p = 0; p < 2; p++) {
+            uint8_t base[MAX_LEN], v[MAX_LEN];
+            size_t len;
+            char what[96];
+
+            memset(base, 0, sizeof(base));
+            len = t_frame_ip4(base, tcis[t], protos[p], 1000, 80, 20);
+            sides_create(base, len);
+            for (size_t i = 0; i < len; i++) {
+                for (unsigned bit = 0; bit < 8; bit += 7) {
+                    memcpy(v, base, len);
+                    v[i] ^= (uint8_t)(1u << bit);
+                    snprintf(what, sizeof(what), "tci %d proto %u byte %zu "
+                             "bit %u", tcis[t], protos[p], i, bit);
+                    sides_traffic(what, base, len, v, len);
+                }
+            }
+            for (size_t n = len - 30; n < len + 300 && n < MAX_LEN; n++) {
+                memset(v, 0, sizeof(v));
+                memcpy(v, base, len);
+                snprintf(what, sizeof(what), "tci %d proto %u length %zu",
+                         tcis[t], protos[p], n);
+                sides_traffic(what, base, len, v, n);
+            }
+            flows_agree("counters");
+            cr_assert_gt(dp_worker_stats(sides[0].w)->train_decided, 0);
+            cr_assert_eq(dp_worker_stats(sides[1].w)->train_decided, 0);
+            sides_destroy();
+        }
+    }
+}
