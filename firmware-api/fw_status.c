@@ -75,10 +75,12 @@ _Static_assert(offsetof(struct fw_query_health_out, rules) == 48 &&
                offsetof(struct fw_query_health_out, rules_added) == 64 &&
                sizeof(struct fw_query_health_out) == 80,
                "fw_query_health_out: 1.1 part 48 bytes, 1.2 and 1.5 tails");
-_Static_assert(sizeof(struct fw_rule_query_in) == 32 &&
+_Static_assert(offsetof(struct fw_rule_query_in, end) == 32 &&
+               sizeof(struct fw_rule_query_in) == 40 &&
+               offsetof(struct fw_rule_query_out, slots) == 28 &&
                sizeof(struct fw_rule_query_out) == 32 &&
                sizeof(struct fw_rule_entry) == 176,
-               "RULE_QUERY layouts (ABI 1.3)");
+               "RULE_QUERY layouts (ABI 1.3, end and slots 1.8)");
 _Static_assert(sizeof(struct fw_rule_query_out) +
                sizeof(struct fw_rule_entry) +
                FW_RULE_MAX_ACTIONS * sizeof(struct fw_action) <=

@@ -359,6 +359,8 @@ struct emunic_adapter {
     bool keep_rules;
     struct snic_hmap orphans;   /* struct emunic_orphan by content */
     uint32_t orphans_found;     /* at probe */
+    uint32_t list_round_trips;  /* the probe's listing: commands waited
+                                 * for, one after another */
     uint64_t orphans_adopted;
     uint64_t orphans_purged;
     uint32_t reclaimed_counters;    /* STEERING_RECLAIM at probe */

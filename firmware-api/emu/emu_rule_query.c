@@ -9,6 +9,10 @@
  * listing is not a snapshot, and says so). The entries are the device's
  * own state: the value as stored (pre-masked), the tuple's mask, the
  * actions as they run now (a tombstone's rewritten list).
+ *
+ * ABI 1.8: a page may stop at a cursor (end), and each page says where
+ * the slots end, so a driver lists disjoint ranges side by side, many
+ * commands in flight, instead of one page per round trip.
  */
 #include <stddef.h>
 #include <string.h>
@@ -49,16 +53,22 @@ emu_rule_query_check(const struct emu_dev *dev, struct emu_cmd *cmd,
     bool by_group = (in->flags & FW_RULE_Q_GROUP) != 0;
 
     if ((in->flags & ~(uint32_t)FW_RULE_Q_GROUP) != 0 || in->rsvd != 0 ||
-        (!by_group && in->group != 0))
+        in->rsvd2 != 0 || (!by_group && in->group != 0))
         return emu_fail(cmd, FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0));
     if (in->max_rules == 0 || in->max_rules > FW_RULE_QUERY_MAX)
         return emu_fail(cmd, FW_STATUS_BAD_PARAM,
                         FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_PAGE));
-    /* a slot index the device could ever have, or the end marker */
+    /* a slot index the device could ever have, or the end marker; an
+     * end past the cursor and within the same bound */
     if (in->cursor != FW_RULE_QUERY_END &&
         in->cursor > dev->caps.max_rules_total)
         return emu_fail(cmd, FW_STATUS_BAD_PARAM,
                         FW_SYND(FW_SYND_CURSOR, 0, 0));
+    if (in->end != 0 && (in->end > dev->caps.max_rules_total ||
+                         (in->cursor != FW_RULE_QUERY_END &&
+                          in->end <= in->cursor)))
+        return emu_fail(cmd, FW_STATUS_BAD_PARAM,
+                        FW_SYND(FW_SYND_CURSOR, 0, 1));
     if (by_group && in->group > dev->caps.max_group)
         return emu_fail(cmd, FW_STATUS_BAD_PARAM,
                         FW_SYND(FW_SYND_TABLE, 0, in->group));
@@ -77,7 +87,7 @@ emu_cmd_rule_query(struct emu_dev *dev, struct emu_cmd *cmd)
     /* the page ends where the driver's buffer or the slot's half ends */
     uint32_t room = cmd->hdr.out_size < FW_SLOT_OUT_MAX ?
                     cmd->hdr.out_size : FW_SLOT_OUT_MAX;
-    uint32_t used = sizeof(out), idx;
+    uint32_t used = sizeof(out), idx, stop;
     uint8_t st;
 
     if ((st = emu_cmd_input(cmd, &in, sizeof(in))) != 0 ||
@@ -87,8 +97,10 @@ emu_cmd_rule_query(struct emu_dev *dev, struct emu_cmd *cmd)
 
     memset(&out, 0, sizeof(out));
     out.total = s->n_rules;
-    idx = in.cursor == FW_RULE_QUERY_END ? s->n_slots : in.cursor;
-    for (; idx < s->n_slots && out.n_rules < in.max_rules; idx++) {
+    out.slots = s->n_slots;
+    stop = in.end != 0 && in.end < s->n_slots ? in.end : s->n_slots;
+    idx = in.cursor == FW_RULE_QUERY_END ? stop : in.cursor;
+    for (; idx < stop && out.n_rules < in.max_rules; idx++) {
         const struct emu_rule *r = s->slots[idx].rule;
         uint32_t size;
 
@@ -107,7 +119,7 @@ emu_cmd_rule_query(struct emu_dev *dev, struct emu_cmd *cmd)
         used += size;
         out.n_rules++;
     }
-    out.next_cursor = idx < s->n_slots ? idx : FW_RULE_QUERY_END;
+    out.next_cursor = idx < stop ? idx : FW_RULE_QUERY_END;
     memcpy(cmd->out + sizeof(struct fw_out_hdr),
            (const uint8_t *)&out + sizeof(struct fw_out_hdr),
            sizeof(out) - sizeof(struct fw_out_hdr));

@@ -68,8 +68,12 @@ typedef uint32_t fw_be32;
  * BAD_OPCODE); 7 adds FW_CMD_STEERING_RECLAIM (the counter ranges and RSS
  * contexts no rule uses freed, rules and tables kept: for a driver that
  * takes over the rules an earlier one left instead of flushing them; a
- * 1.6 device answers BAD_OPCODE). */
-#define FW_ABI_MINOR 7
+ * 1.6 device answers BAD_OPCODE); 8 adds RULE_QUERY's end (a page stops
+ * at that cursor: a driver lists disjoint ranges of the slots at once, one
+ * command of each in flight, instead of one page per round trip) and its
+ * slots (every rule's cursor is below it); a 1.7 device refuses a non-zero
+ * end as BAD_INPUT_LEN and reports slots 0. */
+#define FW_ABI_MINOR 8
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -808,6 +812,10 @@ struct fw_rule_delete_in {
  * is FW_RULE_QUERY_END. A listing is not a snapshot: a rule added or
  * deleted between two pages may or may not appear. Counters are not in
  * the entries: read them with COUNTER_QUERY by the ids of COUNT actions.
+ * ABI 1.8: a non-zero @end stops the walk at that cursor (next_cursor is
+ * FW_RULE_QUERY_END once it is reached), and every page reports @slots,
+ * the cursor past the device's last rule slot: a driver splits [0, slots)
+ * into ranges and walks them side by side, a command of each in flight.
  */
 #define FW_RULE_QUERY_MAX       8u      /* rules per page, at most */
 #define FW_RULE_QUERY_END       0xffffffffu
@@ -823,6 +831,9 @@ struct fw_rule_query_in {
     fw_le32 group;          /* with FW_RULE_Q_GROUP; else must be 0 */
     fw_le16 max_rules;      /* 1..FW_RULE_QUERY_MAX */
     fw_le16 rsvd;
+    fw_le32 end;            /* ABI 1.8: 0, or stop at this cursor
+                             * (> cursor, <= caps.max_rules_total) */
+    fw_le32 rsvd2;
 };
 
 enum fw_rule_entry_flags {
@@ -849,7 +860,8 @@ struct fw_rule_query_out {
     fw_le16 n_rules;        /* entries after this header, 0..max_rules */
     fw_le16 rsvd0;
     fw_le32 total;          /* rules in the device now, all tables */
-    fw_le32 rsvd1;
+    fw_le32 slots;          /* ABI 1.8: every rule's cursor is below this
+                             * (0 from a 1.7 device) */
     /* struct fw_rule_entry entries[n_rules] */
 };
 

@@ -60,6 +60,10 @@ struct rte_pmd_emunic_orphans {
                                      * the earlier driver, used by no rule
                                      * (STEERING_RECLAIM, ABI 1.7) */
     uint32_t reclaimed_rss;         /* RSS contexts likewise */
+    uint32_t list_round_trips;      /* the probe's listing of the card's
+                                     * rules: round trips to the card
+                                     * (ABI 1.8 ranges: a page of each of
+                                     * many ranges per round trip) */
 };
 
 /*

@@ -328,6 +328,9 @@ struct snicd {
      * the flows whose counters moved, and those that got every flow */
     uint64_t hw_reads_moved, hw_reads_full;
     uint64_t start_ns;
+    /* the last commit's time in the offload manager and in the datapath
+     * (the start-up's log line says where a start went) */
+    uint64_t commit_offload_ns, commit_dp_ns;
     struct flow_port_map portmap;
     /* ---- shared with the workers (snicd_port.c, snicd_worker.c) ---- */
     bool eal;                           /* ethdev is usable */

@@ -260,6 +260,7 @@ int
 snicd_core_commit(struct snicd *d)
     SNIC_REQUIRES(snic_control)
 {
+    uint64_t t0 = snic_now_ns(), t1;
     int rc;
     int rc2 = 0;
 
@@ -272,10 +273,13 @@ snicd_core_commit(struct snicd *d)
         if (n == -EIO)
             d->dev_suspect = true;
     }
+    t1 = snic_now_ns();
     rc = dp_commit(d->dp);
     if (rc < 0)
         snicd_log(SNICD_LOG_ERR, "datapath commit: %s", strerror(-rc));
     dp_poll(d->dp);
+    d->commit_offload_ns = t1 - t0;
+    d->commit_dp_ns = snic_now_ns() - t1;
     if (d->journal != NULL) {
         rc2 = d->journal_err;
         d->journal_err = 0;

@@ -445,7 +445,32 @@ open_journal(struct snicd *d, const struct snicd_opts *o)
         snicd_log(SNICD_LOG_INFO, "journal %s: rewritten in format 2",
                   snicd_journal_path(d->journal));
     }
-    return snicd_core_commit(d);
+    return 0;
+}
+
+/* When each step of a start ended (snic_now_ns), for the line that says
+ * where the start went. */
+struct start_clock {
+    uint64_t t0, eal, ports, journal, offload_ns, dp_ns, commit, orphans;
+};
+
+static double
+ms_between(uint64_t a, uint64_t b)
+{
+    return (double)(b - a) / 1e6;
+}
+
+static void
+start_log(const struct start_clock *c, uint64_t ready)
+{
+    snicd_log(SNICD_LOG_INFO, "started in %.1f ms: EAL and the device's "
+              "probe %.1f, ports and workers %.1f, journal read and "
+              "replayed %.1f, first commit %.1f (offload %.1f, software "
+              "datapath %.1f), orphans %.1f", ms_between(c->t0, ready),
+              ms_between(c->t0, c->eal), ms_between(c->eal, c->ports),
+              ms_between(c->ports, c->journal),
+              ms_between(c->journal, c->commit), (double)c->offload_ns / 1e6,
+              (double)c->dp_ns / 1e6, ms_between(c->commit, c->orphans));
 }
 
 static void
@@ -517,6 +542,7 @@ main(int argc, char **argv)
     struct snic_emunic emunic = { .pid = 0 };
     gid_t gid = (gid_t)-1;
     char *runtime_dir = NULL;
+    struct start_clock clk = { .t0 = snic_now_ns() };
 
     snic_role_enter(&snic_control);    /* this is the control thread */
     for (int i = 1; i < argc; i++)
@@ -561,6 +587,7 @@ main(int argc, char **argv)
         explain_plugin_refusal(ea.n, ea.v);
         goto out_emunic;
     }
+    clk.eal = snic_now_ns();
     /* a secondary shares its primary's folder: only a primary removes it */
     if (rte_eal_process_type() == RTE_PROC_PRIMARY)
         runtime_dir = strdup(rte_eal_get_runtime_dir());
@@ -608,13 +635,21 @@ main(int argc, char **argv)
         goto out_ports;
     if (snicd_workers_start(&d, o.workers) < 0)
         goto out_workers;
+    clk.ports = snic_now_ns();
     if (open_journal(&d, &o) < 0)
         goto out_workers;
+    clk.journal = snic_now_ns();
+    if (snicd_core_commit(&d) < 0)
+        goto out_workers;
+    clk.offload_ns = d.commit_offload_ns;
+    clk.dp_ns = d.commit_dp_ns;
+    clk.commit = snic_now_ns();
     if (o.flows_file != NULL && load_flows_file(&d, o.flows_file) < 0)
         goto out_workers;
     /* the desired state is in the card: what the previous snicd left
      * there and no flow adopted goes now (with --no-offload, all of it) */
     snicd_resync_orphans(&d);
+    clk.orphans = snic_now_ns();
     srv = ctl_server_create(o.rundir, gid, snicd_ctl_methods,
                             snicd_ctl_n_methods, &d);
     if (srv == NULL) {
@@ -631,6 +666,7 @@ main(int argc, char **argv)
     snicd_log(SNICD_LOG_INFO, "ready: %u ports, %s, control socket %s",
               d.ports.n, o.offload ? "offload on" : "offload off",
               ctl_server_path(srv));
+    start_log(&clk, snic_now_ns());
     control_loop(&d, srv);
     exit_code = 0;
     snicd_log(SNICD_LOG_INFO, "stopping");

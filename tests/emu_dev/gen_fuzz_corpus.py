@@ -253,9 +253,12 @@ seeds['sriov_in_place_to_zero'] = \
 
 
 
-def rule_query(cursor=0, flags=0, group=0, max_rules=8, rsvd=0, **kw):
-    return hdr(OP['RULE_QUERY'], struct.pack('<IIIHH', cursor, flags, group,
-                                             max_rules, rsvd), **kw)
+def rule_query(cursor=0, flags=0, group=0, max_rules=8, rsvd=0, end=None,
+               rsvd2=0, **kw):
+    body = struct.pack('<IIIHH', cursor, flags, group, max_rules, rsvd)
+    if end is not None:     # ABI 1.8
+        body += struct.pack('<II', end, rsvd2)
+    return hdr(OP['RULE_QUERY'], body, **kw)
 
 
 def rss_ctx(vport, types, queues, flags=0, key=bytes(range(40)), n=None,
@@ -283,6 +286,27 @@ seeds['rule_query_rss'] = \
     cmd(PF, health()) + \
     b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
     frame(2, udp_frame(MAC1, MAC2)) + frame(2, udp_frame(MAC1, MAC2, dip=9))
+# RULE_QUERY ranges (1.8): three rules, listed by disjoint ranges of
+# slots, a range past them, the end marker with an end
+seeds['rule_query_ranges'] = \
+    b''.join(cmd(PF, rule(0, p, match(eth_type=IP, ipv4_dst=p + 1),
+                          match(eth_type=0xffff, ipv4_dst=0xffffffff),
+                          [action(2, struct.pack('<HH', 2, 0))]))
+             for p in range(3)) + \
+    cmd(PF, rule_query(0, max_rules=1, end=1)) + \
+    cmd(PF, rule_query(1, max_rules=1, end=3)) + \
+    cmd(PF, rule_query(2, max_rules=8, end=3)) + \
+    cmd(PF, rule_query(3, end=40)) + \
+    cmd(PF, rule_query(0xffffffff, end=2)) + \
+    cmd(PF, hdr(OP['RULE_DELETE'], struct.pack('<II', 1, 0))) + \
+    cmd(PF, rule_query(0, max_rules=2, end=3)) + cmd(PF, health())
+seeds['bad_rule_query_ranges'] = \
+    cmd(PF, rule_query(5, end=5)) + cmd(PF, rule_query(5, end=2)) + \
+    cmd(PF, rule_query(0, end=0xffffffff)) + \
+    cmd(PF, rule_query(0, end=(1 << 20) + 1)) + \
+    cmd(PF, rule_query(0, end=4, rsvd2=1)) + \
+    cmd(PF, rule_query(0, end=4, in_size=36)) + \
+    cmd(VF0, rule_query(0, end=4))
 seeds['bad_rule_query_rss'] = \
     cmd(VF0, rule_query()) + cmd(UPLINK, rule_query()) + \
     cmd(PF, rule_query(max_rules=0)) + cmd(PF, rule_query(max_rules=9)) + \

@@ -3,9 +3,11 @@
  * RULE_QUERY (ABI 1.3): every rule in the device comes back exactly as it
  * was installed, across pages, and a hostile query (wrong function, bad
  * table, huge page, short output, stray bits) is refused with the right
- * status and changes nothing.
+ * status and changes nothing. ABI 1.8: disjoint ranges (end) list every
+ * rule exactly once between them, and each page says where the slots end.
  */
 #include "emu_test.h"
+#include "emu_dev_priv.h"
 
 #define N_RULES 21u
 
@@ -153,6 +155,109 @@ walk(struct seen *s, uint32_t flags, uint32_t group, uint16_t max,
         cr_assert_lt(pages, 100u, "the cursor does not move on");
     } while (cursor != FW_RULE_QUERY_END);
     return pages;
+}
+
+static uint8_t
+query_range(uint32_t cursor, uint32_t end, uint16_t max)
+{
+    struct fw_rule_query_in in;
+
+    memset(&in, 0, sizeof(in));
+    in.hdr.out_size = FW_SLOT_OUT_MAX;
+    in.cursor = cursor;
+    in.end = end;
+    in.max_rules = max;
+    return T_EXEC(dev, FW_FUNC_PF, FW_CMD_RULE_QUERY, in);
+}
+
+/* Walk [cursor, end) to its end; the entries into @s. */
+static unsigned
+walk_range(struct seen *s, uint32_t cursor, uint32_t end)
+{
+    unsigned n = 0, pages = 0;
+
+    do {
+        const uint8_t *at;
+
+        cr_assert_eq(query_range(cursor, end, 2), FW_STATUS_OK,
+                     "[%u, %u): synd 0x%08x", cursor, end, t_synd);
+        at = t_out.raw + sizeof(struct fw_rule_query_out);
+        for (unsigned k = 0; k < page()->n_rules; k++) {
+            const struct fw_rule_entry *e = (const void *)at;
+
+            cr_assert_leq((size_t)(at - t_out.raw) + e->size,
+                          t_out.hdr.out_size);
+            check_entry(s, e);
+            at += e->size;
+            n++;
+        }
+        cr_assert(page()->next_cursor == FW_RULE_QUERY_END ||
+                  (page()->next_cursor > cursor && page()->next_cursor < end),
+                  "the next cursor %u stays in [%u, %u)",
+                  page()->next_cursor, cursor, end);
+        cursor = page()->next_cursor;
+        cr_assert_lt(++pages, 100u, "the cursor does not move on");
+    } while (cursor != FW_RULE_QUERY_END);
+    return n;
+}
+
+Test(emu_dev_rule_query, ranges_list_every_rule_once)
+{
+    static struct seen s;
+    uint32_t slots;
+    unsigned n = 0;
+
+    install(&s);
+    /* one rule gone: a hole in the slots, which ranges skip like pages */
+    cr_assert_eq(t_rule_delete(dev, s.ids[4]), 0);
+    s.ids[4] = 0xffffffffu;
+    cr_assert_eq(query_range(0, 0, 1), FW_STATUS_OK);
+    slots = page()->slots;
+    cr_expect_eq(page()->total, N_RULES - 1);
+    cr_assert_geq(slots, N_RULES - 1, "every rule's cursor below slots");
+    memset(s.found, 0, sizeof(s.found));
+    /* ranges of 1, 2, 3... slots side by side: each rule once */
+    for (uint32_t at = 0, w = 1; at < slots; at += w, w++)
+        n += walk_range(&s, at, at + w < slots ? at + w : slots);
+    cr_expect_eq(n, N_RULES - 1);
+    for (unsigned i = 0; i < N_RULES; i++)
+        cr_expect_eq(s.found[i], i != 4, "rule %u listed: %d", i,
+                     s.found[i]);
+    /* a range past the slots is one empty, final page */
+    cr_assert_eq(query_range(slots, slots + 5, 8), FW_STATUS_OK);
+    cr_expect_eq(page()->n_rules, 0);
+    cr_expect_eq(page()->next_cursor, FW_RULE_QUERY_END);
+}
+
+Test(emu_dev_rule_query, bad_ranges_are_refused)
+{
+    static struct seen s;
+    struct fw_rule_query_in in;
+    uint32_t before, cap = dev->caps.max_rules_total;
+    unsigned n;
+
+    install(&s);
+    before = t_health(dev).commands_failed;
+    cr_expect_eq(query_range(5, 5, 1), FW_STATUS_BAD_PARAM, "empty range");
+    cr_expect_eq(t_synd, FW_SYND(FW_SYND_CURSOR, 0, 1));
+    cr_expect_eq(query_range(5, 3, 1), FW_STATUS_BAD_PARAM, "backwards");
+    cr_expect_eq(query_range(0, cap + 1, 1), FW_STATUS_BAD_PARAM,
+                 "beyond any slot");
+    cr_expect_eq(query_range(0, 0xffffffffu, 1), FW_STATUS_BAD_PARAM);
+    memset(&in, 0, sizeof(in));
+    in.hdr.out_size = FW_SLOT_OUT_MAX;
+    in.max_rules = 1;
+    in.rsvd2 = 1;
+    cr_expect_eq(T_EXEC(dev, FW_FUNC_PF, FW_CMD_RULE_QUERY, in),
+                 FW_STATUS_BAD_PARAM);
+    cr_expect_eq(FW_SYND_REASON(t_synd), FW_SYND_RSVD);
+    cr_expect_eq(t_health(dev).commands_failed, before + 5);
+    /* the end marker as cursor, with an end: one empty final page */
+    cr_expect_eq(query_range(FW_RULE_QUERY_END, 4, 1), FW_STATUS_OK);
+    cr_expect_eq(page()->n_rules, 0);
+    cr_expect_eq(page()->next_cursor, FW_RULE_QUERY_END);
+    walk(&s, 0, 0, FW_RULE_QUERY_MAX, &n);
+    cr_expect_eq(n, N_RULES, "every rule still there");
 }
 
 Test(emu_dev_rule_query, empty_device_is_one_empty_page)

@@ -570,6 +570,58 @@ Test(pmd_flow_adopt, async_create_adopts_too)
     cr_expect_eq(pmd_card_rules(), 3);
 }
 
+/* The earlier instance with @n rules (COUNT + DROP) and no traffic,
+ * killed. */
+static void
+earlier_many(unsigned n)
+{
+    pid_t pid = test_fork();
+    int st = 0;
+
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        if (eal_up("a", ",keep_rules=1", true) < 0)
+            _exit(3);
+        for (unsigned i = 0; i < n; i++) {
+            struct rte_flow_error err;
+
+            if (flow_try(i, 0, &err) == NULL)
+                _exit(4);
+        }
+        raise(SIGKILL);
+    }
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    child_dir_remove("a", pid);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+              "the earlier instance made its rules (status 0x%x)", st);
+}
+
+/* ABI 1.8: the listing walks ranges of the card's slots side by side, so
+ * 900 rules (3 a page: 300 pages) take a few round trips, not 300. */
+Test(pmd_flow_adopt, the_listing_takes_few_round_trips)
+{
+    enum { MANY = 900 };
+    struct fw_query_health_out h0, h1;
+    struct rte_pmd_emunic_orphans o;
+
+    emu_start("adopt");
+    earlier_many(MANY);
+    h0 = pmd_card_health(NULL);
+    cr_assert_eq(h0.rules, MANY);
+    eal_up("b", ",keep_rules=1", false);
+    o = orphans();
+    cr_expect_eq(o.found, MANY, "the probe found every rule once");
+    cr_expect_leq(o.list_round_trips, 12u, "%u round trips",
+                  o.list_round_trips);
+    cr_expect_geq(o.list_round_trips, 2u, "the first page, then ranges");
+    for (unsigned i = 0; i < MANY; i++)
+        (void)flow_make(i, 0);
+    h1 = pmd_card_health(NULL);
+    cr_expect_eq(h1.rules_added, h0.rules_added, "every rule adopted");
+    cr_expect_eq(orphans().left, 0);
+    cr_expect_eq(rte_pmd_emunic_orphans_purge(PF), 0);
+}
+
 Test(pmd_flow_adopt, bad_devargs_and_ports_are_refused)
 {
     pid_t pid;
