@@ -170,6 +170,7 @@ ports_copy(struct snicd_offload *o, const struct snicd_port_info *p,
     free(o->ports);
     o->ports = c;
     o->n_ports = n;
+    snicd_fail_set_patches(o, p, n);
     return 0;
 }
 

@@ -17,7 +17,8 @@
  * hardware sends a miss there, or a partial flow's packet), and then any
  * flow of the tables those go to. Table T "may fail" when one of its
  * flows can fail a packet itself (any resubmit: its lookups count against
- * the limits and may come back; push_mpls, pop_mpls) or goes to a table
+ * the limits and may come back; push_mpls, pop_mpls; an output that may
+ * reach a patch port, which looks table 0 up again) or goes to a table
  * that may fail. goto_table only goes forward, so one pass from the last
  * table down decides every table. The test is the datapath's, made coarser: a
  * forward resubmit counts too, although only a fan-out past the 4,096
@@ -32,8 +33,41 @@
 
 #include "snicd_offload_priv.h"
 
+static bool
+is_patch(const struct snicd_fail *fl, uint32_t port)
+{
+    for (unsigned i = 0; i < fl->n_patch; i++)
+        if (fl->patch[i] == port)
+            return true;
+    return false;
+}
+
+/* Whether action @a may send to a patch port: one by number, or a port
+ * it picks from the packet (IN_PORT, ALL, FLOOD, NORMAL, a register, a
+ * bundle's member). A clone's or write_actions' body is in the list. */
+static bool
+may_patch(const struct snicd_fail *fl, const struct flow_action *a)
+{
+    if (fl->n_patch == 0)
+        return false;
+    switch (a->type) {
+    case FLOW_ACT_OUTPUT:
+        return is_patch(fl, a->u.port) || a->u.port == FLOW_PORT_IN_PORT
+               || a->u.port == FLOW_PORT_ALL || a->u.port == FLOW_PORT_FLOOD
+               || a->u.port == FLOW_PORT_NORMAL;
+    case FLOW_ACT_ENQUEUE:
+        return is_patch(fl, a->u.enqueue.port)
+               || a->u.enqueue.port == FLOW_PORT_IN_PORT;
+    case FLOW_ACT_OUTPUT_REG:
+    case FLOW_ACT_BUNDLE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool
-snicd_fail_by_itself(const struct flow *f)
+snicd_fail_by_itself(const struct snicd_fail *fl, const struct flow *f)
 {
     for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++)
         switch (f->actions[i].type) {
@@ -44,9 +78,34 @@ snicd_fail_by_itself(const struct flow *f)
         case FLOW_ACT_ENCAP:
             return true;
         default:
+            if (may_patch(fl, &f->actions[i]))
+                return true;
             break;
         }
     return false;
+}
+
+void
+snicd_fail_set_patches(struct snicd_offload *o,
+                       const struct snicd_port_info *ports, unsigned n)
+{
+    struct snicd_fail *fl = &o->fail;
+    uint32_t v[SNICD_FAIL_MAX_PATCH];
+    unsigned k = 0;
+
+    for (unsigned i = 0; i < n && k < SNICD_FAIL_MAX_PATCH; i++)
+        if (ports[i].is_patch)
+            v[k++] = ports[i].ofport;
+    if (k == fl->n_patch && memcmp(v, fl->patch, k * sizeof(v[0])) == 0)
+        return;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        for (uint32_t i = 0; i < o->tables[t].n; i++)
+            snicd_fail_count(fl, &o->tables[t].flows[i]->flow, -1);
+    memcpy(fl->patch, v, k * sizeof(v[0]));
+    fl->n_patch = k;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        for (uint32_t i = 0; i < o->tables[t].n; i++)
+            snicd_fail_count(fl, &o->tables[t].flows[i]->flow, 1);
 }
 
 int
@@ -68,7 +127,7 @@ snicd_fail_count(struct snicd_fail *fl, const struct flow *f, int d)
 {
     int to = snicd_fail_goto(f);
 
-    if (snicd_fail_by_itself(f)) {
+    if (snicd_fail_by_itself(fl, f)) {
         fl->n_self[f->table_id] += (uint32_t)d;
         fl->dirty = true;
     }

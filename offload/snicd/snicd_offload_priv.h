@@ -318,8 +318,14 @@ void snicd_offload_moved_fini(struct snicd_offload *o);
 /* ---- tables software can drop a packet whole from
  * (snicd_offload_fail.c) ---- */
 
+#define SNICD_FAIL_MAX_PATCH    32u
+
 struct snicd_fail {
     uint32_t n_self[SNICD_NUM_TABLES];  /* flows that can fail a packet */
+    /* the patch ports (OpenFlow numbers): an output that may reach one
+     * takes the packet to table 0 again, as a resubmit does */
+    uint32_t patch[SNICD_FAIL_MAX_PATCH];
+    unsigned n_patch;
     /* [from][to]: flows of table from with goto_table:to */
     uint32_t n_goto[SNICD_NUM_TABLES][SNICD_NUM_TABLES];
     bool may[SNICD_NUM_TABLES];         /* as of the last settle */
@@ -327,8 +333,13 @@ struct snicd_fail {
 };
 
 /* Can @f fail a packet whole by itself (resubmit, push_mpls, pop_mpls,
- * decap, encap)? */
-bool snicd_fail_by_itself(const struct flow *f);
+ * decap, encap; with patch ports, an output that may reach one)? */
+bool snicd_fail_by_itself(const struct snicd_fail *fl, const struct flow *f);
+/* The patch ports are now those of @ports: when they changed, every flow
+ * of @o leaves the counts under the old ones and enters under the new. */
+struct snicd_offload;
+void snicd_fail_set_patches(struct snicd_offload *o,
+                            const struct snicd_port_info *ports, unsigned n);
 /* @f's goto_table target, or -1. */
 int snicd_fail_goto(const struct flow *f);
 /* @f (its current actions) enters (@d = 1) or leaves (-1) the counts. */

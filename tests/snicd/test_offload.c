@@ -604,3 +604,73 @@ Test(offload, output_before_goto_into_a_table_that_drops_whole)
     env_expect(wire_go, SNICD_WHERE_HW, NULL);
     cr_expect_eq(env_send(3, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 3);
 }
+
+/* The ports' patch pair (snicd's --patch) as the manager sees it. */
+static void
+set_patch_ports(bool on)
+{
+    env.n_ports = ENV_N_OFPORTS;
+    if (on) {
+        for (unsigned i = 0; i < 2; i++) {
+            struct snicd_port_info *p = &env.ports[env.n_ports++];
+
+            memset(p, 0, sizeof(*p));
+            p->ofport = 300 + i;
+            p->peer = 301 - i;
+            p->ethdev = UINT16_MAX;
+            p->is_patch = true;
+            p->vf = -1;
+            snprintf(p->name, sizeof(p->name), i ? "patch-int"
+                                                  : "patch-tun");
+        }
+    }
+    cr_assert_eq(snicd_offload_set_ports(env.o, env.ports, env.n_ports), 0);
+}
+
+/*
+ * An output that may reach a patch port takes the packet to table 0 again
+ * (docs/datapath.md, "Patch ports"), where a fan-out can pass the lookup
+ * limit and fail it whole: with patch ports, a table whose flows may send
+ * to one "may fail" as one with a resubmit does (rule 4), directly or
+ * through a port picked from the packet (FLOOD here). The counts follow
+ * the port set: the same FLOOD is harmless without patch ports.
+ */
+Test(offload, output_before_goto_into_a_table_that_reaches_a_patch_port)
+{
+    uint64_t out_go, flood;
+
+    env_start("full", false, true, NULL);
+    out_go = env_add("table=0,priority=70,in_port=vf0 "
+                     "actions=output:vf2,goto_table:1");
+    flood = env_add("table=1,priority=10,in_port=vf0 actions=flood");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_HW, NULL);
+    env_expect(flood, SNICD_WHERE_HW, NULL);
+
+    set_patch_ports(true);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_PARTIAL,
+               "output before goto_table:1 not offloaded");
+    env_expect(flood, SNICD_WHERE_PARTIAL, "output to patch port");
+
+    env_del("table=1,priority=10,in_port=vf0");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_HW, NULL);
+    env_add("table=1,priority=10,in_port=vf0 actions=output:patch-tun");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_PARTIAL, "goto_table:1");
+    env_del("table=1,priority=10,in_port=vf0");
+    env_add("table=1,priority=10,in_port=vf0 actions=output:vf1");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_HW, NULL);
+
+    /* back to a flood without patch ports: nothing to fail */
+    env_del("table=1,priority=10,in_port=vf0");
+    flood = env_add("table=1,priority=10,in_port=vf0 actions=flood");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_PARTIAL, "goto_table:1");
+    set_patch_ports(false);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_go, SNICD_WHERE_HW, NULL);
+    env_expect(flood, SNICD_WHERE_HW, NULL);
+}
