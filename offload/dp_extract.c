@@ -343,6 +343,11 @@ parse_ipv6(const uint8_t *frame, size_t len, size_t ofs,
     if (!(lay->flags & DP_L_FRAG) || proto != DP_IPPROTO_FRAGMENT)
         parse_l4(frame, l4, end, proto, !(lay->flags & DP_L_FRAG), key,
                  lay);
+    /* Neighbor Discovery: a solicitation or advertisement with code 0
+     * (a fragment's type reads 0 here, as its ports do) */
+    if (proto == DP_IPPROTO_ICMPV6 && key->tp_dst == 0
+        && (key->tp_src == htons(135) || key->tp_src == htons(136)))
+        dp_nd_extract(frame, l4, end, key);
 }
 
 /* Ethernet/IPv4 ARP: addresses, and the opcode when it fits in nw_proto's

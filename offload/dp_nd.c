@@ -28,6 +28,10 @@
  * kind now (the code is not 0, or an earlier action changed the type)
  * does nothing, as Open vSwitch checks a move's prerequisites on each
  * packet (dp_nd_present()).
+ *
+ * Lookups read them from the key (struct flow_key's nd_target and
+ * nd_lla), which dp_extract() fills with dp_nd_extract(): the same walk,
+ * so that a match and an action never read a message differently.
  */
 #include <string.h>
 
@@ -91,16 +95,15 @@ mac_is_zero(const uint8_t m[6])
     return memcmp(m, zero, 6) == 0;
 }
 
-/* The fields as the key would have them (all 0: not ND, too short or
- * malformed). */
+/* The fields of the ND message at [@l4, @end) of @d (all 0: too short
+ * or malformed). */
 static void
-nd_extract(const struct dp_pkt *pkt, struct nd_fields *f)
+nd_parse(const uint8_t *d, size_t l4, size_t end, struct nd_fields *f)
 {
-    const uint8_t *d = pkt->buf.data;
-    size_t l4, end, at;
+    size_t at;
 
     memset(f, 0, sizeof(*f));
-    if (!nd_msg(pkt, &l4, &end) || end - l4 < ND_OPTS_OFS)
+    if (end - l4 < ND_OPTS_OFS)
         return;
     memcpy(f->target, d + l4 + ND_TARGET_OFS, 16);
     for (at = l4 + ND_OPTS_OFS; end - at >= 8;) {
@@ -123,6 +126,31 @@ nd_extract(const struct dp_pkt *pkt, struct nd_fields *f)
         }
         at += len;
     }
+}
+
+/* The fields as the key has them (all 0: not ND, too short or
+ * malformed). */
+static void
+nd_extract(const struct dp_pkt *pkt, struct nd_fields *f)
+{
+    size_t l4, end;
+
+    if (!nd_msg(pkt, &l4, &end)) {
+        memset(f, 0, sizeof(*f));
+        return;
+    }
+    nd_parse(pkt->buf.data, l4, end, f);
+}
+
+void
+dp_nd_extract(const uint8_t *frame, size_t l4, size_t end,
+              struct flow_key *key)
+{
+    struct nd_fields f;
+
+    nd_parse(frame, l4, end, &f);
+    memcpy(key->nd_target, f.target, sizeof(f.target));
+    memcpy(key->nd_lla, frame[l4] == ND_TYPE_SOLICIT ? f.sll : f.tll, 6);
 }
 
 /* The first 8-byte link-layer option (type 1 or 2), as Open vSwitch's

@@ -41,7 +41,7 @@ emc_find(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
         uint64_t diff = (e->version ^ version) | (e->hash ^ h)
                         | (e->table ^ table);
 
-#pragma GCC unroll 12
+#pragma GCC unroll 13
         for (unsigned j = 0; j < n; j++)
             diff |= e->key[j] ^ k[j];
         if (diff == 0)

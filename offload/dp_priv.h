@@ -219,6 +219,8 @@ void dp_extract_l2(const uint8_t *frame, size_t len, uint32_t in_port,
  * match the pipeline metadata. */
 #define DP_KEY_PKT_WORDS    (FLOW_KEY_PKT_SIZE / 8)
 _Static_assert(FLOW_KEY_PKT_SIZE % 8 == 0, "packet part is whole words");
+/* the cache's word loops unroll up to 13 words: the whole packet part */
+_Static_assert(DP_KEY_PKT_WORDS <= 13, "unroll pragmas must cover it");
 
 /* The hash of @n gathered words (the classifier's subtables and the
  * exact-match cache): two lanes of one multiply per word, so that the
@@ -269,7 +271,7 @@ static inline __attribute__((always_inline)) uint64_t
 dp_cache_key_gather(const struct dp_cache_key *ck, const struct flow_key *key,
                     uint64_t *w, unsigned n)
 {
-#pragma GCC unroll 12
+#pragma GCC unroll 13
     for (unsigned j = 0; j < n; j++)
         w[j] = dp_key_word(key, ck->idx[j]) & ck->mask[j];
     return dp_words_hash(w, n);
@@ -283,7 +285,7 @@ dp_cache_key_same(const struct dp_cache_key *ck, const struct flow_key *a,
 {
     uint64_t diff = 0;
 
-#pragma GCC unroll 12
+#pragma GCC unroll 13
     for (unsigned j = 0; j < n; j++)
         diff |= (dp_key_word(a, ck->idx[j]) ^ dp_key_word(b, ck->idx[j]))
                 & ck->mask[j];
@@ -612,5 +614,12 @@ void dp_nd_set(struct dp_pkt *pkt, unsigned field, const uint64_t v[2],
  * for nd_tll an advertisement)? A move checks it, as Open vSwitch's does
  * on each packet. */
 bool dp_nd_present(const struct dp_pkt *pkt, unsigned field);
+/* The key's nd_target and nd_lla (struct flow_key) of the solicitation
+ * or advertisement with code 0 whose ICMPv6 header is at @l4 of @frame,
+ * the message ending at @end: what dp_nd_get() reads, nd_lla being
+ * nd_sll in a solicitation and nd_tll in an advertisement. The
+ * extractor's, for the ND messages it finds. */
+void dp_nd_extract(const uint8_t *frame, size_t l4, size_t end,
+                   struct flow_key *key);
 
 #endif /* SNIC_DP_PRIV_H */

@@ -594,6 +594,7 @@ fmt_match(struct items *it, const struct flow *f,
     const struct flow_match *fm = &f->match;
     const struct flow_key *v = &fm->value, *m = &fm->mask;
     bool proto_done, icmp;
+    unsigned nd_type;
     char port[64];
 
     if (f->priority != FLOW_DEFAULT_PRIORITY)
@@ -616,8 +617,11 @@ fmt_match(struct items *it, const struct flow *f,
     fmt_vlan(it, v->vlan_tci, m->vlan_tci);
     fmt_mac(it, "dl_src", v->dl_src, m->dl_src);
     fmt_mac(it, "dl_dst", v->dl_dst, m->dl_dst);
-    fmt_ipv4(it, "nw_src", v->nw_src, m->nw_src);
-    fmt_ipv4(it, "nw_dst", v->nw_dst, m->nw_dst);
+    nd_type = flow_match_nd_type(fm);
+    if (nd_type == 0) {     /* else the bytes are nd_target's */
+        fmt_ipv4(it, "nw_src", v->nw_src, m->nw_src);
+        fmt_ipv4(it, "nw_dst", v->nw_dst, m->nw_dst);
+    }
     fmt_ipv6(it, "ipv6_src", v->ipv6_src, m->ipv6_src);
     fmt_ipv6(it, "ipv6_dst", v->ipv6_dst, m->ipv6_dst);
     if (m->nw_proto != 0 && !proto_done)
@@ -636,6 +640,13 @@ fmt_match(struct items *it, const struct flow *f,
         item_u(it, "icmp_code", ntohs(v->tp_dst));
     else
         fmt_be16(it, "tp_dst", v->tp_dst, m->tp_dst);
+    if (nd_type != 0) {
+        /* after icmp_type and icmp_code, as ovs-ofctl prints them */
+        fmt_ipv6(it, "nd_target", v->nd_target, m->nd_target);
+        fmt_mac(it, nd_type == 135 ? "nd_sll" : "nd_tll", v->nd_lla,
+                m->nd_lla);
+        return;
+    }
     fmt_tcp_flags(it, v->tcp_flags, m->tcp_flags);
     fmt_mpls(it, ntohl(v->mpls_lse), ntohl(m->mpls_lse));
 }

@@ -201,6 +201,17 @@ flow_match_is_tagged(const struct flow_match *m)
     return (m->mask.vlan_tci & cfi) && (m->value.vlan_tci & cfi);
 }
 
+unsigned
+flow_match_nd_type(const struct flow_match *m)
+{
+    unsigned type = ntohs(m->value.tp_src);
+
+    if (!flow_match_is_ipv6(m) || !flow_match_is_ip_proto(m, IPPROTO_ICMPV6)
+        || m->mask.tp_src != 0xffff || m->value.tp_dst != 0)
+        return 0;
+    return type == 135 || type == 136 ? type : 0;
+}
+
 static bool
 is_zero(const void *p, size_t size)
 {
@@ -228,6 +239,16 @@ flow_match_prereq_error(const struct flow_match *m, const char **hint)
 
     if (hint == NULL)
         hint = &dummy;
+    if (flow_match_nd_type(m) != 0)
+        return NULL;    /* the shared bytes are ND's; the rest is icmp6 */
+    /* bytes that only nd_target and nd_lla use, or a match that looks at
+     * Neighbor Discovery fields without their prerequisites */
+    if (MASKED(m, nw_nd_rest)
+        || (flow_match_is_ip_proto(m, IPPROTO_ICMPV6)
+            && (MASKED(m, nd_target) || MASKED(m, nd_lla)))) {
+        *hint = "add 'icmp6,icmp_type=135' or 'icmp6,icmp_type=136'";
+        return MASKED(m, nd_lla) ? "nd_sll" : "nd_target";
+    }
     if ((MASKED(m, nw_src) || MASKED(m, nw_dst)) && !ip4 && !arp) {
         *hint = "add 'ip' or 'arp'";
         return MASKED(m, nw_src) ? "nw_src" : "nw_dst";

@@ -34,6 +34,9 @@ enum fp_prereq {
     PR_SCTP,
     PR_ICMP,
     PR_MPLS,        /* mpls_label, mpls_tc, mpls_bos, mpls_ttl */
+    PR_ND,          /* nd_target: icmp6, icmp_type 135 or 136, code 0 */
+    PR_ND_SOLICIT,  /* nd_sll: ... 135 */
+    PR_ND_ADVERT,   /* nd_tll: ... 136 */
 };
 
 struct fp_match_field;
@@ -499,6 +502,12 @@ static const struct fp_match_field match_fields[] = {
     { "mpls_ttl",     FP_MPLS_TTL, PR_MPLS,       read_mpls, 0 },
     { "tun_id",       FP_TUN_ID,   PR_NONE,       read_tun_id, 0 },
     { "tunnel_id",    FP_TUN_ID,   PR_NONE,       read_tun_id, 0 },
+    /* Neighbor Discovery: in bytes shared with IPv4, MPLS and TCP
+     * fields (struct flow_key); nd_sll and nd_tll share theirs, which
+     * the prerequisites keep apart */
+    { "nd_target",    FP_ND_TARGET, PR_ND,        read_ipv6, OFF(nd_target) },
+    { "nd_sll",       FP_ND_SLL,   PR_ND_SOLICIT, read_mac, OFF(nd_lla) },
+    { "nd_tll",       FP_ND_TLL,   PR_ND_ADVERT,  read_mac, OFF(nd_lla) },
     { "tun_src",      FP_TUN_SRC,  PR_NONE,       read_ipv4, OFF(tun_src) },
     { "tun_dst",      FP_TUN_DST,  PR_NONE,       read_ipv4, OFF(tun_dst) },
 };
@@ -545,7 +554,7 @@ static const char *const known_words[] = {
     "ct_state", "ct_zone", "ct_mark", "ct_label", "actset_output",
     "ip", "ipv6", "ip6", "arp", "tcp", "udp", "sctp", "icmp", "tcp6", "udp6",
     "sctp6", "icmp6", "mpls", "mplsm", "mpls_label", "mpls_tc", "mpls_bos",
-    "mpls_ttl", NULL,
+    "mpls_ttl", "nd_target", "nd_sll", "nd_tll", NULL,
 };
 
 static int
@@ -650,6 +659,12 @@ check_prereq(struct fp_ctx *c, const struct fp_tok *tok, enum fp_prereq pr,
             return 0;
         return fp_fail(c, -EINVAL, tok, "%s requires mpls or mplsm "
                        "(add 'mpls', dl_type=0x8847)", name);
+    case PR_ND:
+        return fp_nd_prereq(c, tok, AP_ND, name);
+    case PR_ND_SOLICIT:
+        return fp_nd_prereq(c, tok, AP_ND_SOLICIT, name);
+    case PR_ND_ADVERT:
+        return fp_nd_prereq(c, tok, AP_ND_ADVERT, name);
     }
     return 0;
 }

@@ -54,9 +54,9 @@ changed_prereq(struct fp_act_state *st, const struct fp_tok *tok,
  * icmp_type 135 (solicitation) or 136 (advertisement), exactly, and
  * icmp_code 0 or not matched (its check reads a field the match leaves
  * out as 0); nd_sll needs a solicitation, nd_tll an advertisement. */
-static int
-nd_prereq(struct fp_ctx *c, const struct fp_tok *tok, enum fp_act_prereq pr,
-          const char *name)
+int
+fp_nd_prereq(struct fp_ctx *c, const struct fp_tok *tok,
+             enum fp_act_prereq pr, const char *name)
 {
     const struct flow_match *m = &c->fm.flow.match;
     unsigned type = ntohs(m->value.tp_src);
@@ -154,7 +154,7 @@ act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
     case AP_ND:
     case AP_ND_SOLICIT:
     case AP_ND_ADVERT:
-        return nd_prereq(c, tok, pr, name);
+        return fp_nd_prereq(c, tok, pr, name);
     case AP_TAGGED:
         if (st->tagged && st->tci_no_cfi)
             return fp_fail(c, -EINVAL, tok, "%s after a write to vlan_tci "

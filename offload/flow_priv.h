@@ -48,6 +48,7 @@ enum fp_field {
     FP_REG0, FP_REG15 = FP_REG0 + FLOW_N_REGS - 1, FP_METADATA, FP_PKT_MARK,
     FP_CONJ_ID, FP_CT_STATE, FP_CT_ZONE, FP_CT_MARK, FP_CT_LABEL,
     FP_MPLS_LABEL, FP_MPLS_TC, FP_MPLS_BOS, FP_MPLS_TTL, FP_ACTSET_OUTPUT,
+    FP_ND_TARGET, FP_ND_SLL, FP_ND_TLL,
     FP_N_FIELDS
 };
 
@@ -329,6 +330,11 @@ enum fp_act_prereq {
 };
 int fp_act_prereq(struct fp_act_state *st, const struct fp_tok *tok,
                   enum fp_act_prereq pr, const char *name);
+/* Neighbor Discovery's prerequisite (@pr: AP_ND, AP_ND_SOLICIT or
+ * AP_ND_ADVERT) on the match as it is, for a set_field or a match on
+ * nd_target / nd_sll / nd_tll named @name. */
+int fp_nd_prereq(struct fp_ctx *c, const struct fp_tok *tok,
+                 enum fp_act_prereq pr, const char *name);
 
 /* Header fields as subfields (flow_hdr.c, flow_parse_hdr.c): what one
  * needs the flow to promise, and fp_subfield() that also takes them in

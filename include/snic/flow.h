@@ -45,6 +45,18 @@
  *    ttl. mpls_label=, mpls_tc=, mpls_bos= and mpls_ttl= match its parts
  *    (exact, no mask). As in Open vSwitch nothing behind the stack is read:
  *    an MPLS frame has no L3 or L4 fields.
+ *  - IPv6 Neighbor Discovery (nd_target, nd_sll, nd_tll) of an ICMPv6
+ *    solicitation (type 135) or advertisement (136) with code 0, read as
+ *    Open vSwitch reads them (dp_nd.c), share the key's bytes with fields
+ *    such a packet never has: nd_target the 16 bytes of nw_src, nw_dst
+ *    and nw_nd_rest (IPv4 and ARP), nd_lla the 6 of mpls_lse and
+ *    tcp_flags (MPLS and TCP). nd_lla is nd_sll in a solicitation and
+ *    nd_tll in an advertisement: a match may only name the one its
+ *    icmp_type has (Open vSwitch's prerequisites), so one place serves
+ *    both. A packet of any other kind has zeroes there but its own
+ *    fields; a match's bytes there mean ND exactly when
+ *    flow_match_nd_type() says so. Only lookups read them from the key;
+ *    actions read the frame (dp_nd_get()).
  *  - packet_type is 0 (Ethernet) for every packet a port receives;
  *    decap() of the Ethernet header makes it FLOW_PT(1, EtherType), the
  *    frame then starts at that header, dl_type is the EtherType and
@@ -274,12 +286,6 @@ struct flow_meta {
     uint16_t ct_zone;
     uint32_t ct_mark;               /* the connection's mark */
     uint64_t ct_label[2];           /* its 128-bit label: [0] low bits */
-    /* OpenFlow 1.1+'s action set (write_actions): the port of the output
-     * it holds (an OpenFlow 1.3 number, reserved ports included), 0 when
-     * it holds none ("actset_output=UNSET"). Matched, never written by
-     * load or move. */
-    uint32_t actset_output;
-    uint32_t actset_pad;            /* zero */
     /* tun_metadata0..63, Open vSwitch's tunnel option fields (Geneve
      * options there; snic's VXLAN tunnels carry none: docs/flow-language.md,
      * "Tunnel metadata"). A packet has none when it enters. They live in
@@ -294,7 +300,12 @@ struct flow_meta {
     uint8_t tun_md_slot[7];         /* FLOW_TUN_MD_SLOTS */
     uint8_t tun_md_present;
     uint32_t tun_md[7];
-    uint32_t tun_md_pad;            /* zero */
+    /* OpenFlow 1.1+'s action set (write_actions): the port of the output
+     * it holds (an OpenFlow 1.3 number, reserved ports included), 0 when
+     * it holds none ("actset_output=UNSET"). Matched, never written by
+     * load or move. In the word tun_md[] leaves half empty: the word it
+     * had went to the packet's fields (nd_target, struct flow_key). */
+    uint32_t actset_output;
 };
 
 #define FLOW_TUN_MD_N           64u     /* tun_metadata0..63 */
@@ -326,8 +337,17 @@ struct flow_key {
     flow_be32 tun_src;      /* outer IPv4 source of a decapsulated packet */
     flow_be32 tun_dst;
     uint32_t in_port;       /* host order: OpenFlow port it arrived on */
-    flow_be32 nw_src;       /* IPv4 source, ARP SPA */
-    flow_be32 nw_dst;       /* IPv4 destination, ARP TPA */
+    /* Shared (see "Field conventions"): an IPv4 or ARP packet's addresses,
+     * or an ND message's target. Sharing, not a key word of their own:
+     * the classifier's key is limited to 32 words (docs/datapath.md). */
+    union {
+        struct {
+            flow_be32 nw_src;       /* IPv4 source, ARP SPA */
+            flow_be32 nw_dst;       /* IPv4 destination, ARP TPA */
+            uint8_t nw_nd_rest[8];  /* zero: only nd_target's bytes */
+        };
+        uint8_t nd_target[16];      /* ND target address */
+    };
     uint8_t ipv6_src[16];
     uint8_t ipv6_dst[16];
     uint8_t dl_dst[6];
@@ -346,10 +366,18 @@ struct flow_key {
     uint8_t nw_tos;         /* TOS / traffic class byte */
     uint8_t nw_ttl;         /* TTL / hop limit */
     uint8_t pad0;
-    flow_be32 mpls_lse;     /* the top MPLS label stack entry (label 20
-                             * bits, TC 3, BOS 1, TTL 8) of an MPLS frame */
-    flow_be16 tcp_flags;    /* TCP's 12 flag bits (NS..FIN), as in OpenFlow */
-    uint8_t pad[2];
+    /* Shared: an MPLS frame's or a TCP segment's fields, or an ND
+     * message's link-layer address option */
+    union {
+        struct {
+            flow_be32 mpls_lse; /* the top MPLS label stack entry (label
+                                 * 20 bits, TC 3, BOS 1, TTL 8) */
+            flow_be16 tcp_flags;/* TCP's 12 flag bits (NS..FIN), as in
+                                 * OpenFlow */
+            uint8_t pad[2];
+        };
+        uint8_t nd_lla[6];      /* nd_sll (type 135) or nd_tll (136) */
+    };
     struct flow_meta meta;  /* pipeline metadata: zero on entry */
 };
 
@@ -901,6 +929,11 @@ bool flow_match_is_ip_proto(const struct flow_match *m, uint8_t proto);
 bool flow_match_is_mpls(const struct flow_match *m);
 /* Guarantees an 802.1Q tag (CFI bit matched as 1). */
 bool flow_match_is_tagged(const struct flow_match *m);
+/* The ICMPv6 type (135: solicitation, 136: advertisement) whose Neighbor
+ * Discovery fields @m's key holds in the bytes they share (struct
+ * flow_key), or 0: icmp6 with that icmp_type exact and icmp_code 0 or
+ * not matched, as Open vSwitch's prerequisites have it. */
+unsigned flow_match_nd_type(const struct flow_match *m);
 
 /* A match field whose prerequisite the match lacks, or NULL when every field
  * is consistent. The string is the ovs-ofctl field name. */

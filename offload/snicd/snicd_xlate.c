@@ -357,6 +357,33 @@ xl_tunnel(struct snicd_xl *s)
     return 0;
 }
 
+/* Neighbor Discovery (nd_target, nd_sll, nd_tll, in key bytes they share
+ * with IPv4, MPLS and TCP fields: struct flow_key). rte_flow has items
+ * for them (ICMP6_ND_NS / ICMP6_ND_NA, ICMP6_ND_OPT_SLA_ETH / TLA_ETH),
+ * but the card's firmware ABI has no such match field (struct fw_match):
+ * software keeps these flows, named by field. */
+static int
+xl_nd(struct snicd_xl *s)
+{
+    static const uint8_t zero[16];
+    unsigned type = flow_match_nd_type(&s->f->match);
+
+    if (type == 0)
+        return 0;
+    if (memcmp(s->m.nd_target, zero, 16) != 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "match on nd_target not offloaded (the "
+                               "card's firmware ABI has no Neighbor "
+                               "Discovery match field)");
+    if (memcmp(s->m.nd_lla, zero, 6) != 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
+                               "match on %s not offloaded (the card's "
+                               "firmware ABI has no Neighbor Discovery "
+                               "match field)",
+                               type == 135 ? "nd_sll" : "nd_tll");
+    return 0;
+}
+
 static int
 xl_match(struct snicd_xl *s)
 {
@@ -370,6 +397,9 @@ xl_match(struct snicd_xl *s)
     int ret;
 
     ret = xl_tunnel(s);
+    if (ret < 0)
+        return ret;
+    ret = xl_nd(s);
     if (ret < 0)
         return ret;
     ret = xl_in_port(s);

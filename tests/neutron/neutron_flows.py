@@ -113,7 +113,6 @@ REG_PORT, REG_NET, REG_REMOTE_GROUP = 5, 6, 7
 # test and the demo install the set without these lines; neutron_parse.py
 # fails when snicd starts taking one, so the list cannot go stale.
 SNICD_GAPS = [
-    ("nd_target=", "unknown field 'nd_target'"),
 ]
 # the ct_state values of the firewall's constants.py
 EST_NOT_REPLY = "+est-rel-rpl"

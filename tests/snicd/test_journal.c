@@ -106,6 +106,35 @@ Test(journal, replays_records_in_order)
     snicd_journal_close(j);
 }
 
+/* Neighbor Discovery matches share key bytes with nw_src/nw_dst and
+ * mpls_lse/tcp_flags: the journal's text brings them back as they were,
+ * beside an IPv4 flow using those bytes its own way. */
+Test(journal, neighbor_discovery_matches_come_back)
+{
+    struct flow f[3] = {
+        parse("table=73,priority=95,icmp6,in_port=3,icmp_type=136,"
+              "nd_target=fe80::f816:3eff:fe12:3456,actions=resubmit(,94)"),
+        parse("icmp6,icmp_type=135,nd_target=fe80::/64,"
+              "nd_sll=fa:16:3e:00:00:00/ff:ff:ff:00:00:00,actions=drop"),
+        parse("ip,nw_src=10.0.0.1,nw_dst=10.0.0.2,actions=drop"),
+    };
+    struct seen s = { 0 };
+    struct snicd_journal *j = snicd_journal_open(path, collect, &s, NULL);
+
+    cr_assert_not_null(j);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(snicd_journal_record(j, true, &f[i]), 0);
+    cr_assert_eq(snicd_journal_sync(j), 0);
+    snicd_journal_close(j);
+
+    j = snicd_journal_open(path, collect, &s, NULL);
+    cr_assert_not_null(j);
+    cr_assert_eq(s.n, 3);
+    for (int i = 0; i < 3; i++)
+        cr_expect(flow_equal(&s.f[i], &f[i]), "flow %d", i);
+    snicd_journal_close(j);
+}
+
 Test(journal, unsynced_records_are_not_on_disk_until_sync)
 {
     struct flow a = parse("in_port=2,actions=output:3");

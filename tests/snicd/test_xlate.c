@@ -196,6 +196,28 @@ Test(xlate, ipv6_and_icmp)
           RTE_FLOW_ITEM_TYPE_UDP);
 }
 
+/* Neighbor Discovery fields share the key with nw_src/nw_dst, mpls_lse
+ * and tcp_flags: refused by their own names (the card has no ND match
+ * field), and an ND message matched by type alone still goes to the
+ * card. */
+Test(xlate, neighbor_discovery_stays_in_software_by_name)
+{
+    expect_refused("in_port=vf0,icmp6,icmp_type=136,nd_target=fe80::1 "
+                   "actions=output:vf1", SNICD_XLATE_REFUSED_MATCH,
+                   "match on nd_target not offloaded");
+    expect_refused("in_port=vf0,icmp6,icmp_type=135,"
+                   "nd_sll=00:11:22:33:44:55 actions=output:vf1",
+                   SNICD_XLATE_REFUSED_MATCH, "match on nd_sll not offloaded");
+    expect_refused("in_port=vf0,icmp6,icmp_type=136,"
+                   "nd_tll=00:11:22:00:00:00/ff:ff:ff:00:00:00 "
+                   "actions=output:vf1",
+                   SNICD_XLATE_REFUSED_MATCH, "match on nd_tll not offloaded");
+    cr_assert_eq(xl("in_port=vf0,icmp6,icmp_type=136 actions=output:vf1"),
+                 0, "%s", x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_IPV6,
+          RTE_FLOW_ITEM_TYPE_ICMP6);
+}
+
 Test(xlate, prerequisite_only_matches)
 {
     /* nw_proto without ports: the IP item carries it, no L4 item */
