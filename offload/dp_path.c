@@ -1358,12 +1358,14 @@ dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
     return run_pipeline(&run, buf, in_port, 0, NULL, 0, -1, true, NULL);
 }
 
-/* Up to DP_BURST_MAX packets through table 0 together (see the top);
+/* Up to DP_BURST_MAX packets through table 0 together (see the top),
+ * table 0's answers into @found unless NULL;
  * the first is packet @first of the caller's burst. @decided: table 0
  * answers @r to every one of them (by_port()). */
 static void
 burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
-      unsigned first, bool decided, const struct dp_rule *r)
+      unsigned first, bool decided, const struct dp_rule *r,
+      const struct dp_rule **found)
 {
     struct dp_pkt pkts[DP_BURST_MAX];
     struct flow_key keys[DP_BURST_MAX];
@@ -1384,6 +1386,8 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
     } else {
         classify_burst(run->w, run->snap, 0, keys, n, rules);
     }
+    if (found != NULL)
+        memcpy(found, rules, n * sizeof(rules[0]));
     for (unsigned i = 0; i < n; i++)
         if (rules[i] != NULL)
             __builtin_prefetch(rules[i]);
@@ -1396,6 +1400,177 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
             run_tables(run, &pkts[i], &keys[i], 0, rules[i], false, false);
         }
         bufs[i] = pkts[i].buf;
+    }
+}
+
+/* ---- the frame cache (docs/datapath.md, "Fast paths") ---- */
+
+static inline uint64_t
+fc_hash(const struct dp_train *t, uint32_t in_port)
+{
+    uint64_t h = (in_port ^ (uint64_t)t->tcp_word << 32
+                  ^ (uint64_t)t->ofs << 48) * 0x9e3779b97f4a7c15ull;
+
+    for (unsigned j = 0; j < 6; j++)
+        h = (h ^ t->word[j]) * 0xbf58476d1ce4e5b9ull;
+    return h ^ h >> 29;
+}
+
+static inline struct fc_entry *
+fc_way(struct dp_worker *w, uint64_t h, unsigned way)
+{
+    return &w->fc[(way ? h >> 32 : h) & (FC_ENTRIES - 1)];
+}
+
+/* The entry for frame @t from @in_port, filled from snapshot @version,
+ * or NULL. */
+static inline const struct fc_entry *
+fc_find(struct dp_worker *w, uint64_t version, uint64_t h,
+        const struct dp_train *t, uint32_t in_port)
+{
+    for (unsigned way = 0; way < 2; way++) {
+        const struct fc_entry *e = fc_way(w, h, way);
+        uint64_t diff = (e->version ^ version) | (e->in_port ^ in_port)
+                        | (e->tcp_word ^ t->tcp_word) | (e->ofs ^ t->ofs)
+                        | (uint64_t)(e->tcp ^ t->tcp);
+
+        for (unsigned j = 0; j < 6; j++)
+            diff |= e->word[j] ^ t->word[j];
+        if (diff == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static void
+fc_insert(struct dp_worker *w, uint64_t version, uint64_t h,
+          const struct dp_train *t, uint32_t in_port, const struct dp_rule *r)
+{
+    struct fc_entry *a = fc_way(w, h, 0);
+    /* replace a stale entry first, else the second way */
+    struct fc_entry *e = a->version != version ? a : fc_way(w, h, 1);
+
+    memcpy(e->word, t->word, sizeof(e->word));
+    e->version = version;
+    e->rule = r;
+    e->in_port = in_port;
+    e->tcp_word = t->tcp_word;
+    e->ofs = t->ofs;
+    e->tcp = t->tcp;
+}
+
+/* Whether @n packets go through the frame cache: as emc_use() and
+ * emc_account() do for the exact-match cache, each window of EMC_WINDOW
+ * lookups with under a quarter of hits rests it (traffic that does not
+ * repeat, or answers that need the headers), each rest in a row twice as
+ * long as the one before. */
+static inline bool
+fc_use(struct dp_worker *w, unsigned n)
+{
+    struct emc_gate *g = &w->fc_gate;
+
+    if (g->rest == 0)
+        return true;
+    g->rest = g->rest > n ? g->rest - n : 0;
+    return false;
+}
+
+static inline void
+fc_account(struct dp_worker *w, unsigned n, unsigned hits)
+{
+    struct emc_gate *g = &w->fc_gate;
+
+    g->lookups += n;
+    g->hits += hits;
+    if (g->lookups < EMC_WINDOW)
+        return;
+    if (g->hits < g->lookups / 4) {
+        g->rest = g->rest_next != 0 ? g->rest_next : EMC_REST;
+        g->rest_next = g->rest < EMC_REST_MAX ? 2 * g->rest : EMC_REST_MAX;
+    } else {
+        g->rest_next = 0;
+    }
+    g->lookups = 0;
+    g->hits = 0;
+}
+
+/*
+ * @n packets from @in_port through the frame cache: each frame that
+ * struct dp_train can compare is looked up by those bytes before it is
+ * read; a hit whose answer still needs nothing of the headers
+ * (headerless()) is counted and sent as it came. The others go through
+ * burst() in runs between the hits, in order, and those of them that can
+ * be compared and whose answer needs no header fill the cache. Entries
+ * carry their snapshot's version, as the exact-match cache's do. The
+ * first is packet @first of the caller's burst.
+ */
+static void
+burst_cached(struct run *run, struct dp_buf *bufs, unsigned n,
+             uint32_t in_port, unsigned first)
+{
+    struct dp_worker *w = run->w;
+    struct dp_train t[DP_BURST_MAX];
+    uint64_t h[DP_BURST_MAX], ok = 0, missed = 0;
+    const struct dp_rule *found[DP_BURST_MAX];
+    uint64_t version;
+    unsigned from = 0, hits = 0;
+
+    if (!fc_use(w, n)) {
+        burst(run, bufs, n, in_port, first, false, NULL, NULL);
+        return;
+    }
+    version = dp_cls_snap_version(run->snap);
+    for (unsigned i = 0; i < n; i++) {
+        if (!dp_train_start(&t[i], bufs[i].data, bufs[i].len))
+            continue;
+        ok |= 1ull << i;
+        h[i] = fc_hash(&t[i], in_port);
+        __builtin_prefetch(fc_way(w, h[i], 0));
+        __builtin_prefetch(fc_way(w, h[i], 1));
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const struct fc_entry *e = ok >> i & 1
+                                   ? fc_find(w, version, h[i], &t[i], in_port)
+                                   : NULL;
+
+        if (e == NULL || !headerless(run, e->rule)) {
+            missed |= 1ull << i;
+            continue;
+        }
+        if (from < i)
+            burst(run, bufs + from, i - from, in_port, first + from, false,
+                  NULL, found + from);
+        hits++;
+        if (e->rule == NULL) {
+            snic_counter_add(&w->stats.misses, 1);
+        } else {
+            count(w, e->rule->slot, bufs[i].len);
+            /* headerless(): an ordinary port, or the in_port (skipped) */
+            if (e->rule->actions[0].u.port != in_port) {
+                struct dp_output out = {
+                    .port = e->rule->actions[0].u.port,
+                    .tx_port = e->rule->actions[0].u.port,
+                    .last = true, .pkt = first + i,
+                    .frame = bufs[i].data, .len = bufs[i].len,
+                };
+
+                run->as.outputs++;
+                run->env.output(run->env.ctx, &out);
+            }
+        }
+        from = i + 1;
+    }
+    if (from < n)
+        burst(run, bufs + from, n - from, in_port, first + from, false,
+              NULL, found + from);
+    snic_counter_add(&w->stats.packets, hits);
+    snic_counter_add(&w->stats.frame_hits, hits);
+    fc_account(w, n, hits);
+    for (uint64_t m = missed & ok; m != 0; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(m);
+
+        if (headerless(run, found[i]))
+            fc_insert(w, version, h[i], &t[i], in_port, found[i]);
     }
 }
 
@@ -1429,9 +1604,11 @@ dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs, unsigned n,
 
         if (l2)
             burst_l2(&run, bufs + done, k, in_port, done);
+        else if (t < k && fast)
+            burst_cached(&run, bufs + done + t, k - t, in_port, done + t);
         else if (t < k)
             burst(&run, bufs + done + t, k - t, in_port, done + t, decided,
-                  r);
+                  r, NULL);
     }
     return run_finish(&run);
 }

@@ -52,6 +52,23 @@ struct emc_gate {
     uint64_t miss_words;        /* what they probed */
 };
 
+/*
+ * The frame cache (dp_path.c, burst_cached()): table 0's answers by the
+ * bytes of a frame that struct dp_train compares, before any extraction.
+ * Only answers that need nothing of the headers (headerless()) are kept.
+ */
+#define FC_ENTRIES      4096u                   /* per worker, 2-way */
+
+struct fc_entry {
+    uint64_t word[6];       /* struct dp_train's */
+    uint64_t version;       /* snapshot it was filled from; 0: empty */
+    const struct dp_rule *rule;
+    uint32_t in_port;
+    uint16_t tcp_word;
+    uint8_t ofs;
+    bool tcp;
+};
+
 struct tunnels {
     size_t n;
     struct dp_vxlan_port ports[];
@@ -65,6 +82,8 @@ struct dp_worker {
     struct dp_sw_env swenv;     /* { &dp->sw, &stats } */
     struct emc_entry emc[EMC_ENTRIES];
     struct emc_gate emc_gate[FLOW_TABLE_MAX + 1];
+    struct fc_entry fc[FC_ENTRIES];
+    struct emc_gate fc_gate;    /* lookups, hits, rest, rest_next */
     unsigned paths;         /* DP_PATHS_* */
     size_t index;           /* in dp->workers */
     /* a frame's copy for the check run of resubmit loops (dp_path.c);

@@ -745,6 +745,9 @@ struct dp_worker_stats {
                              * before them in their burst, their headers
                              * compared, not read (docs/datapath.md,
                              * "Fast paths": trains) */
+    uint64_t frame_hits;    /* packets table 0 classified from the
+                             * frame cache: by their header bytes, not
+                             * read ("Fast paths": the frame cache) */
 };
 
 /*

@@ -230,6 +230,7 @@ snicd_ctl_stats(struct snicd *d)
             PRIu64 ", NORMAL drops %" PRIu64 ", past the resubmit limits %"
             PRIu64 ", decided by port %" PRIu64 ", by Ethernet header %"
             PRIu64 ", as the train before them %" PRIu64
+            ", from the frame cache %" PRIu64
             ", MPLS stack too deep %" PRIu64 "\n", ws.rx, ws.tx,
             ws.tx_drops + ws.multiseg_drops + ws.nombuf_drops + dps.ttl_drops
             + dps.noroom_drops + dps.tunnel_drops + ws.decap_mark_drops,
@@ -237,7 +238,7 @@ snicd_ctl_stats(struct snicd *d)
             dps.tunnel_drops, ws.decap_mark_drops, dps.misses, dps.emc_hits,
             ws.marked, ws.unknown_marks, dps.controller, dps.normal_drops,
             dps.resubmit_drops, dps.port_decided, dps.l2_decided,
-            dps.train_decided, dps.mpls_drops);
+            dps.train_decided, dps.frame_hits, dps.mpls_drops);
     fprintf(f, "learn: %" PRIu64 " flows queued, %" PRIu64 " duplicates, %"
             PRIu64 " dropped, %" PRIu64 " past their limit, %" PRIu64
             " applied\n", dps.learns, dps.learn_dups, dps.learn_drops,
@@ -247,7 +248,7 @@ snicd_ctl_stats(struct snicd *d)
             d->hw_reads_full);
     o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
                   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-                  " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+                  " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
                   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
                   " s:{s:b, s:I, s:I, s:f, s:I},"
                   " s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
@@ -275,6 +276,7 @@ snicd_ctl_stats(struct snicd *d)
                   "port_decided", (json_int_t)dps.port_decided,
                   "l2_decided", (json_int_t)dps.l2_decided,
                   "train_decided", (json_int_t)dps.train_decided,
+                  "frame_hits", (json_int_t)dps.frame_hits,
                   "mpls_drops", (json_int_t)dps.mpls_drops,
                   "offload", "rules_created", (json_int_t)os.rules_created,
                   "rules_destroyed", (json_int_t)os.rules_destroyed,

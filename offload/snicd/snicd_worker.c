@@ -477,5 +477,6 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
         dps->mpls_drops += x.mpls_drops;
         dps->l2_decided += x.l2_decided;
         dps->train_decided += x.train_decided;
+        dps->frame_hits += x.frame_hits;
     }
 }

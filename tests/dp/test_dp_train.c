@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Trains (docs/datapath.md, "Fast paths"): a burst's frames that read as
- * the first of their train take its answer without being read. Every
+ * Trains and the frame cache (docs/datapath.md, "Fast paths"): a burst's
+ * frames that read as the first of their train, or as a frame the cache
+ * holds, take its answer without being read. Every
  * byte of a frame's headers changed inside a train, and its length
  * changed, against the same frames one by one, under a flow that matches
  * every field the first frame has exactly: a frame that reads
@@ -196,6 +197,9 @@ Test(dp_train, a_frame_that_reads_differently_gets_its_own_answer)
             flows_agree("counters");
             cr_assert_gt(dp_worker_stats(sides[0].w)->train_decided, 0);
             cr_assert_eq(dp_worker_stats(sides[1].w)->train_decided, 0);
+            /* base after a changed frame: from the frame cache */
+            cr_assert_gt(dp_worker_stats(sides[0].w)->frame_hits, 0);
+            cr_assert_eq(dp_worker_stats(sides[1].w)->frame_hits, 0);
             sides_destroy();
         }
     }
