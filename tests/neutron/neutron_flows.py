@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""The flows neutron-openvswitch-agent (2023.1, firewall_driver=openvswitch,
-VXLAN tenant networks, l2population and the ARP responder off, no DVR)
+"""The flows neutron-openvswitch-agent (Neutron 21.0.0 "Zed",
+firewall_driver=openvswitch, VXLAN tenant networks, l2population and the
+ARP responder off, no DVR)
 installs on br-int and br-tun, for the topology below, merged into the one
 table space snicd runs (docs/neutron.md):
 
@@ -447,9 +448,10 @@ def br_tun(fs):
     pi, vx = fs.port("patch-int"), fs.port("vxlan0")
     nat("tun", 0, 1, "in_port=" + pi, "goto_table:%d" % PATCH_LV_TO_TUN)
     # (br-tun's table-0 "priority=0 actions=drop" is left out: see above)
-    nat("tun", PATCH_LV_TO_TUN, 0, "dl_dst=00:00:00:00:00:00/01:00:00:00:00:00",
+    ucast, mcast = "00:00:00:00:00:00", "01:00:00:00:00:00"
+    nat("tun", PATCH_LV_TO_TUN, 0, "dl_dst=%s/%s" % (ucast, mcast),
         "goto_table:%d" % UCAST_TO_TUN)
-    nat("tun", PATCH_LV_TO_TUN, 0, "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00",
+    nat("tun", PATCH_LV_TO_TUN, 0, "dl_dst=%s/%s" % (mcast, mcast),
         "goto_table:%d" % FLOOD_TO_TUN)
     for table in (GRE_TUN_TO_LV, VXLAN_TUN_TO_LV, GENEVE_TUN_TO_LV):
         nat("tun", table, 0, "", "drop")

@@ -12,11 +12,11 @@ send: COUNT UDP datagrams (port 9 to 9) whose payload is MARKER, sent
 as they are, with no look at the interface's own addresses. sniff: prints
 how many frames carrying MARKER arrive on IFACE until STOPFILE exists
 (the caller makes it once it sent what it meant to; SECONDS bound the
-wait), printing "ready" first, once the socket is bound. serve: a TCP server on PORT
-for SECONDS that answers each connection's first bytes with "echo:" and
-them ("ready" once it listens); connect: sends "hello" to it and exits 0
-when "echo:hello" comes back, else 1 with the reason. Standard library
-only; run it under `ip netns exec`.
+wait), printing "ready" first, once the socket is bound. serve: a TCP
+server on PORT for SECONDS that answers each connection's first bytes
+with "echo:" and them ("ready" once it listens); connect: sends "hello"
+to it and exits 0 when "echo:hello" comes back, else 1 with the reason.
+Standard library only; run it under `ip netns exec`.
 """
 import os
 import socket
