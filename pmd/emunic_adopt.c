@@ -728,3 +728,42 @@ rte_pmd_emunic_orphans_get(uint16_t port_id,
     snic_mutex_unlock(&ad->lock);
     return 0;
 }
+
+int
+rte_pmd_emunic_orphan_marks(uint16_t port_id,
+                            struct rte_pmd_emunic_orphan_mark *v,
+                            unsigned max)
+{
+    struct emunic_adapter *ad;
+    struct emunic_orphan *o;
+    unsigned n = 0;
+    int err;
+
+    ad = port_adapter(port_id, &err);
+    if (ad == NULL)
+        return err;
+    snic_mutex_lock(&ad->lock);
+    emunic_adapter_sync_locked(ad);
+    SNIC_HMAP_FOR_EACH(o, node, &ad->orphans) {
+        struct rte_pmd_emunic_orphan_mark m = {
+            .group = o->group, .jump_group = UINT32_MAX,
+        };
+        bool marks = false;
+
+        for (uint16_t i = 0; i < o->n_actions; i++) {
+            if (o->actions[i].type == FW_ACT_MARK) {
+                m.mark = o->actions[i].u.mark.id;
+                marks = true;
+            } else if (o->actions[i].type == FW_ACT_JUMP) {
+                m.jump_group = o->actions[i].u.jump.group;
+            }
+        }
+        if (!marks)
+            continue;
+        if (n < max && v != NULL)
+            v[n] = m;
+        n++;
+    }
+    snic_mutex_unlock(&ad->lock);
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}

@@ -80,6 +80,26 @@ int rte_pmd_emunic_orphans_purge(uint16_t port_id);
 int rte_pmd_emunic_orphans_get(uint16_t port_id,
                                struct rte_pmd_emunic_orphans *out);
 
+/* A MARK an orphan rule sets, and where its frames stand: the rule's
+ * group, and the group it jumps to (UINT32_MAX: none). */
+struct rte_pmd_emunic_orphan_mark {
+    uint32_t mark;
+    uint32_t group;
+    uint32_t jump_group;
+};
+
+/*
+ * The marks the orphans not yet purged set, so that an application
+ * restarted under traffic can read the frames they mark before it has
+ * installed its own rules (snicd: "Restart without a gap",
+ * docs/snicd.md). Up to @max into @v (may be NULL with @max 0); returns
+ * how many there are (more than @max: call again with room), or -ENODEV /
+ * -ENOTSUP as above.
+ */
+int rte_pmd_emunic_orphan_marks(uint16_t port_id,
+                                struct rte_pmd_emunic_orphan_mark *v,
+                                unsigned max);
+
 struct rte_flow;
 
 /* A flow whose count changed, and its count now (as rte_flow_query(COUNT)

@@ -201,6 +201,14 @@ const char *snicd_journal_path(const struct snicd_journal *j);
 
 /* ---- mark table (snicd_marks.c) ---- */
 
+/* A mark a rule an earlier instance left in the card sets: the rule's
+ * group, and the group it jumps to (UINT32_MAX: none). */
+struct snicd_held_mark {
+    uint32_t mark;
+    uint32_t group;
+    uint32_t jump_group;
+};
+
 struct snicd_mark_entry {
     uint32_t mark;
     uint8_t kind;               /* enum snicd_mark_kind; 0: empty */
@@ -275,6 +283,21 @@ struct snicd {
      * driver; NULL: nothing to purge. See snicd_resync_orphans(). */
     int (*orphans_purge)(uint16_t port_id);
     uint64_t orphans_purged;
+    /* The marks those rules set (net_emunic: rte_pmd_emunic_orphan_marks),
+     * as struct snicd_held_mark: up to @max into @v, returns how many
+     * there are or a negative errno; NULL: none known. See
+     * snicd_marks_hold(). */
+    int (*orphan_marks)(uint16_t port_id, struct snicd_held_mark *v,
+                        unsigned max);
+    /* The meaning of those marks while the offload manager has not
+     * placed the flows yet (snicd_marks.c); merged under every mark table
+     * until SNICD_MARK_QUIET_MS after the orphans were purged */
+    struct snicd_mark *held;
+    unsigned n_held;
+    uint64_t held_until_ns;             /* 0: the purge has not run */
+    /* start-up: commits publish the datapath only, the offload manager
+     * gathers the changes and places them at the first commit after */
+    bool offload_held;
     struct flow_table *table;
     struct dp *dp;
     struct snicd_offload *offload;      /* NULL: --no-offload */
@@ -328,9 +351,6 @@ struct snicd {
      * the flows whose counters moved, and those that got every flow */
     uint64_t hw_reads_moved, hw_reads_full;
     uint64_t start_ns;
-    /* the last commit's time in the offload manager and in the datapath
-     * (the start-up's log line says where a start went) */
-    uint64_t commit_offload_ns, commit_dp_ns;
     struct flow_port_map portmap;
     /* ---- shared with the workers (snicd_port.c, snicd_worker.c) ---- */
     bool eal;                           /* ethdev is usable */
@@ -562,6 +582,18 @@ void snicd_workers_stats(const struct snicd *d,
                          struct dp_worker_stats *dps);
 /* Publish a new mark table (the old one is freed after a grace period). */
 void snicd_marks_publish(struct snicd *d, struct snicd_mark_table *t)
+    SNIC_REQUIRES(snic_control);
+/* Start-up, before the software datapath is published: read what the
+ * marks of the rules an earlier instance left in the card mean
+ * (d->orphan_marks) and publish them, so the frames those rules mark are
+ * read right before the offload manager has placed a flow. */
+void snicd_marks_hold(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
+/* The offload manager's marks with the held ones under them (theirs win
+ * for a mark both have); NULL and errno. */
+struct snicd_mark_table *snicd_marks_merge_held(struct snicd *d,
+                                                const struct snicd_mark *m,
+                                                unsigned n)
     SNIC_REQUIRES(snic_control);
 
 #endif /* SNICD_H */

@@ -16,7 +16,10 @@
  * every older flow, so a flow that leaves hardware in this commit is
  * handled by software at once; the order protects the mark table: it is
  * republished by the offload commit before the datapath commit starts the
- * grace period of deleted flows' counter slots (snicd_marks.c).
+ * grace period of deleted flows' counter slots (snicd_marks.c). At
+ * start-up the offload manager is held (d->offload_held) while the
+ * journal is replayed and the datapath published: the mark table then
+ * holds only held marks, which name no counter slot.
  *
  * Counters: the datapath counts what software classified, the hardware
  * what its rules matched; a flow's total is their sum. The hardware
@@ -253,6 +256,9 @@ snicd_core_fini(struct snicd *d)
     free(d->staged);
     d->staged = NULL;
     d->n_staged = d->cap_staged = 0;
+    free(d->held);
+    d->held = NULL;
+    d->n_held = 0;
     hw_clear(d);
 }
 
@@ -260,11 +266,11 @@ int
 snicd_core_commit(struct snicd *d)
     SNIC_REQUIRES(snic_control)
 {
-    uint64_t t0 = snic_now_ns(), t1;
     int rc;
     int rc2 = 0;
 
-    if (d->offload != NULL) {
+    /* at start-up the software datapath goes first (snicd_main.c) */
+    if (d->offload != NULL && !d->offload_held) {
         int n = snicd_offload_commit(d->offload);
 
         if (n < 0)
@@ -273,13 +279,10 @@ snicd_core_commit(struct snicd *d)
         if (n == -EIO)
             d->dev_suspect = true;
     }
-    t1 = snic_now_ns();
     rc = dp_commit(d->dp);
     if (rc < 0)
         snicd_log(SNICD_LOG_ERR, "datapath commit: %s", strerror(-rc));
     dp_poll(d->dp);
-    d->commit_offload_ns = t1 - t0;
-    d->commit_dp_ns = snic_now_ns() - t1;
     if (d->journal != NULL) {
         rc2 = d->journal_err;
         d->journal_err = 0;

@@ -6,7 +6,13 @@
  * Start-up order matters: ports first (names are needed to parse flows),
  * then the offload manager (it needs the ports), the workers, the journal
  * replay (the desired state comes back before anybody can talk to us), the
- * --flows file, and only then the control socket.
+ * --flows file, the software datapath published, then the offload
+ * manager's first commit (the hardware: the rules an earlier snicd left
+ * adopted), the orphans purged, and only then the control socket. The
+ * software datapath goes before the hardware because the earlier rules
+ * forward meanwhile: the software path (misses, partial flows) is what a
+ * restart stops, and it needs the flows only (docs/snicd.md, "Restart
+ * without a gap").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -348,13 +354,29 @@ out:
 
 /* ---- the offload manager's marks ---- */
 
+/* net_emunic's orphans' marks as snicd takes them (snicd_marks_hold). */
+static int
+orphan_marks(uint16_t port, struct snicd_held_mark *v, unsigned max)
+{
+    struct rte_pmd_emunic_orphan_mark *m = NULL;
+    int n;
+
+    if (max > 0 && (m = calloc(max, sizeof(*m))) == NULL)
+        return -ENOMEM;
+    n = rte_pmd_emunic_orphan_marks(port, m, max);
+    for (int i = 0; i < n && (unsigned)i < max; i++)
+        v[i] = (struct snicd_held_mark){ .mark = m[i].mark,
+            .group = m[i].group, .jump_group = m[i].jump_group };
+    free(m);
+    return n;
+}
+
 static int
 marks_changed(void *ctx, const struct snicd_mark *marks, unsigned n)
     SNIC_REQUIRES(snic_control)
 {
     struct snicd *d = ctx;
-    struct snicd_mark_table *t = snicd_marks_build(marks, n, d->table,
-                                                 dp_classifier(d->dp));
+    struct snicd_mark_table *t = snicd_marks_merge_held(d, marks, n);
 
     if (t == NULL) {
         /* the offload manager keeps them and retries at its next commit;
@@ -451,7 +473,7 @@ open_journal(struct snicd *d, const struct snicd_opts *o)
 /* When each step of a start ended (snic_now_ns), for the line that says
  * where the start went. */
 struct start_clock {
-    uint64_t t0, eal, ports, journal, offload_ns, dp_ns, commit, orphans;
+    uint64_t t0, eal, ports, journal, software, offload, orphans;
 };
 
 static double
@@ -464,13 +486,15 @@ static void
 start_log(const struct start_clock *c, uint64_t ready)
 {
     snicd_log(SNICD_LOG_INFO, "started in %.1f ms: EAL and the device's "
-              "probe %.1f, ports and workers %.1f, journal read and "
-              "replayed %.1f, first commit %.1f (offload %.1f, software "
-              "datapath %.1f), orphans %.1f", ms_between(c->t0, ready),
-              ms_between(c->t0, c->eal), ms_between(c->eal, c->ports),
-              ms_between(c->ports, c->journal),
-              ms_between(c->journal, c->commit), (double)c->offload_ns / 1e6,
-              (double)c->dp_ns / 1e6, ms_between(c->commit, c->orphans));
+              "probe %.1f, ports and workers %.1f, journal and --flows "
+              "%.1f, software datapath published %.1f (software path "
+              "forwarding at %.1f), offload commit %.1f, orphans purged "
+              "%.1f", ms_between(c->t0, ready), ms_between(c->t0, c->eal),
+              ms_between(c->eal, c->ports), ms_between(c->ports, c->journal),
+              ms_between(c->journal, c->software),
+              ms_between(c->t0, c->software),
+              ms_between(c->software, c->offload),
+              ms_between(c->offload, c->orphans));
 }
 
 static void
@@ -615,6 +639,7 @@ main(int argc, char **argv)
         goto out_eal;
     }
     d.orphans_purge = rte_pmd_emunic_orphans_purge;
+    d.orphan_marks = orphan_marks;
     rc = snicd_core_init(&d);
     if (rc < 0)
         goto out_pool;
@@ -636,16 +661,22 @@ main(int argc, char **argv)
     if (snicd_workers_start(&d, o.workers) < 0)
         goto out_workers;
     clk.ports = snic_now_ns();
+    /* the flows first into the software datapath; the earlier snicd's
+     * rules forward meanwhile, their marks read from the card */
+    d.offload_held = true;
     if (open_journal(&d, &o) < 0)
         goto out_workers;
-    clk.journal = snic_now_ns();
-    if (snicd_core_commit(&d) < 0)
-        goto out_workers;
-    clk.offload_ns = d.commit_offload_ns;
-    clk.dp_ns = d.commit_dp_ns;
-    clk.commit = snic_now_ns();
     if (o.flows_file != NULL && load_flows_file(&d, o.flows_file) < 0)
         goto out_workers;
+    clk.journal = snic_now_ns();
+    snicd_marks_hold(&d);
+    if (snicd_core_commit(&d) < 0)
+        goto out_workers;
+    clk.software = snic_now_ns();
+    /* then the hardware: identical rules adopted, the others placed */
+    d.offload_held = false;
+    (void)snicd_core_commit(&d);
+    clk.offload = snic_now_ns();
     /* the desired state is in the card: what the previous snicd left
      * there and no flow adopted goes now (with --no-offload, all of it) */
     snicd_resync_orphans(&d);

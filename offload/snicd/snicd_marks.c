@@ -13,6 +13,22 @@
  * by the offload commit, which runs before the datapath commit that may
  * retire a deleted flow's slot; the slot's grace period therefore starts
  * after no new reader can find it here (snicd_core.c).
+ *
+ * Held marks. A snicd restarted under traffic finds the rules the earlier
+ * one left in the card still forwarding and marking, and publishes its
+ * software datapath before its offload manager has placed a flow (the
+ * start-up order, snicd_main.c). The earlier instance's marks are then
+ * read from the rules themselves: a rule that jumps to group N marks
+ * frames that missed in N, already changed by its actions (resume at
+ * table N); one that does not jump is a partial flow's, whose frame is
+ * unchanged and classified from its own table N, where that flow wins
+ * (rule 1 of docs/snicd.md), so software runs the same actions. A held
+ * entry never reruns what the card did: no frame the card output is
+ * sent twice. Marks of the decap range and rules in a decap context's
+ * group (a decapsulated frame) get no entry: the workers drop the former
+ * and count them. The held entries stay under the offload manager's
+ * until its rules replaced the earlier ones and those frames have left
+ * the queues (SNICD_MARK_QUIET_MS after the purge).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -107,4 +123,86 @@ snicd_marks_publish(struct snicd *d, struct snicd_mark_table *t)
         dp_synchronize(d->dp);
         free(old);
     }
+}
+
+void
+snicd_marks_hold(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
+{
+    struct snicd_held_mark *v = NULL;
+    int n = 0;
+
+    if (d->orphan_marks == NULL)
+        return;
+    /* a card's orphans answer on the first of its ports asked */
+    for (unsigned i = 0; i < d->ports.n && n == 0; i++) {
+        uint16_t port = d->ports.v[i].ethdev;
+        int want;
+
+        if (port == UINT16_MAX)
+            continue;
+        want = d->orphan_marks(port, NULL, 0);
+        if (want <= 0)
+            continue;
+        free(v);
+        v = calloc((size_t)want, sizeof(*v));
+        if (v == NULL)
+            return;
+        n = d->orphan_marks(port, v, (unsigned)want);
+        if (n > want)
+            n = want;   /* more came meanwhile: the first ones will do */
+    }
+    if (n > 0)
+        d->held = calloc((size_t)n, sizeof(*d->held));
+    for (int k = 0; k < n && d->held != NULL; k++) {
+        uint32_t table = v[k].jump_group != UINT32_MAX ? v[k].jump_group
+                                                        : v[k].group;
+
+        if (snicd_mark_is_decap(v[k].mark) || v[k].mark == 0 ||
+            table > FLOW_TABLE_MAX)
+            continue;
+        d->held[d->n_held++] = (struct snicd_mark){
+            .mark = v[k].mark, .kind = SNICD_MARK_RESUME,
+            .table = (uint8_t)table,
+        };
+    }
+    free(v);
+    if (d->n_held > 0) {
+        struct snicd_mark_table *t = snicd_marks_build(d->held, d->n_held,
+                                                       NULL, NULL);
+
+        if (t != NULL)
+            snicd_marks_publish(d, t);
+        snicd_log(SNICD_LOG_INFO, "%u marks of the rules an earlier snicd "
+                  "left in the card read from the card until its flows are "
+                  "placed", d->n_held);
+    }
+}
+
+struct snicd_mark_table *
+snicd_marks_merge_held(struct snicd *d, const struct snicd_mark *m,
+                       unsigned n)
+    SNIC_REQUIRES(snic_control)
+{
+    struct snicd_mark_table *t;
+    struct snicd_mark *all;
+
+    if (d->held != NULL && d->held_until_ns != 0 &&
+        snic_now_ns() >= d->held_until_ns) {
+        free(d->held);
+        d->held = NULL;
+        d->n_held = 0;
+    }
+    if (d->n_held == 0)
+        return snicd_marks_build(m, n, d->table, dp_classifier(d->dp));
+    all = malloc((d->n_held + n) * sizeof(*all));
+    if (all == NULL)
+        return NULL;
+    /* a later entry of the same mark takes its slot: the manager's win */
+    memcpy(all, d->held, d->n_held * sizeof(*all));
+    if (n > 0)
+        memcpy(all + d->n_held, m, n * sizeof(*all));
+    t = snicd_marks_build(all, d->n_held + n, d->table, dp_classifier(d->dp));
+    free(all);
+    return t;
 }

@@ -100,6 +100,11 @@ snicd_resync_orphans(struct snicd *d)
 {
     if (d->orphans_purge == NULL)
         return;
+    /* the held marks' rules go now: their frames may still wait in the
+     * queues a while */
+    if (d->held != NULL && d->held_until_ns == 0)
+        d->held_until_ns = snic_now_ns() +
+                           SNICD_MARK_QUIET_MS * 1000000ull;
     /* a card's orphans go with the first of its ports asked; the others
      * find none, and a port of another driver says -ENODEV */
     for (unsigned i = 0; i < d->ports.n; i++) {

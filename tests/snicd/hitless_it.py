@@ -24,6 +24,11 @@ Scenarios:
   legacy    the same as kill with the PMD flushing at probe (keep_rules
             off, the old behaviour): frames are lost (the figure the
             benchmark compares)
+  early     SIGKILL, then a start with a --flows file of the N flows and
+            N the card does not have (--journal none), on a slowed card (every command 0.5 ms late):
+            the software path forwards (push_mpls done, each frame once)
+            before the new snicd is ready, while its offload manager
+            still adds the rules; then every flow is in hardware
 
 Environment as snicd_it.py (EMUNIC, SNICD, SNICCTL, TRAFFIC, SNIC_FW).
 --flows N (default 2,000; HITLESS_FLOWS too). Prints the figures:
@@ -129,6 +134,82 @@ def restart(d, how, flows_file=None):
     d.start()
     ready = time.time() - t0
     return d, ready
+
+
+def fw(nic, *args):
+    r = subprocess.run([SNIC_FW, "--socket", nic.sock, *args],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, "snic-fw %s" % " ".join(args), r.stderr)
+
+
+def early(tmp, n):
+    """The software path is published before the offload manager's first
+    commit: with the card slowed, software-path frames come through while
+    the new snicd is still adding rules, before its control socket."""
+    nic = Emunic(tmp)
+    first = os.path.join(tmp, "first.flows")
+    with open(first, "w") as f:
+        f.write("\n".join(hw_flows(0, n) + [SW_FLOW]) + "\n")
+    # one --flows file, one commit: the software path cannot come from an
+    # earlier commit of the start
+    d = Snicd(tmp, nic, "--journal", "none", "--flows", first)
+    check(wait_hw(d, n)["flows"]["hw"] == n, "%d flows in hardware" % n)
+    second = os.path.join(tmp, "second.flows")
+    with open(second, "w") as f:
+        f.write("\n".join(hw_flows(0, 2 * n) + [SW_FLOW]) + "\n")
+    tr = Traffic(nic)
+    d.proc.send_signal(signal.SIGKILL)
+    d.proc.wait()
+    d.logf.close()
+    # every command 0.5 ms late: adding n rules takes the new snicd's
+    # offload manager about n / 2 ms after its software datapath is up
+    fw(nic, "fault", "delay", "value=500", "count=0")
+    d.args[d.args.index("--flows") + 1] = second
+    ready = {}
+    probes = {"first": None, "tags": [], "sent": 0}
+
+    # on a thread of its own: snicd itself must be started by this one
+    # (it dies with the thread that started it, as every child here)
+    def probe():
+        while "t" not in ready:
+            tr.send("vf2", frame(VF_MAC[3], VF_MAC[2], nw_dst="10.200.0.1",
+                                 payload=tag(1000 + probes["sent"])))
+            probes["sent"] += 1
+            for port, p in tr.recv(20):
+                if port != "vf3":
+                    continue
+                if probes["first"] is None:
+                    probes["first"] = time.time()
+                    probes["rules"] = card_health(nic)["rules"]
+                probes["tags"].append(tag_of(p))
+                check(p[12:14] == b"\x88\x47", "software pushed the MPLS "
+                      "label", p[:20].hex())
+    th = threading.Thread(target=probe)
+    th.start()
+    try:
+        d.start()
+    finally:
+        ready["t"] = time.time()
+    th.join()
+    fw(nic, "fault", "clear", "count=0")
+    first, got_tags = probes["first"], probes["tags"]
+    print("  software path back %s s before ready; %d of %d probes through"
+          % ("%.2f" % (ready["t"] - first) if first else "-",
+             len(got_tags), probes["sent"]))
+    check(first is not None and first < ready["t"],
+          "the software path forwarded before snicd was ready")
+    # the behaviour, whatever the timing: software frames came through
+    # while the card did not hold the new flows' rules yet
+    check(first is not None and probes["rules"] < 2 * n + 1,
+          "the software path forwarded while the offload manager was "
+          "still adding rules (the card held %s of %d)"
+          % (probes.get("rules"), 2 * n + 1))
+    check(len(got_tags) == len(set(got_tags)), "no frame delivered twice",
+          got_tags)
+    st = wait_hw(d, 2 * n)
+    check(st["flows"]["hw"] == 2 * n and st["flows"]["partial"] == 1,
+          "then every flow in hardware (%d)" % st["flows"]["hw"], st["text"])
+    check(d.stop() == 0, "snicd stops cleanly")
 
 
 def scenario(tmp, which, n):
@@ -277,7 +358,7 @@ class LegacySnicd(Snicd):
 
 def main():
     if len(sys.argv) < 2 or sys.argv[1] not in ("kill", "term", "changed",
-                                                 "card", "legacy"):
+                                                 "card", "legacy", "early"):
         print(__doc__)
         return 2
     which = sys.argv[1]
@@ -288,7 +369,10 @@ def main():
     os.chmod(tmp, 0o755)
     print("== hitless %s, %d flows" % (which, n), flush=True)
     try:
-        scenario(tmp, which, n)
+        if which == "early":
+            early(tmp, n)
+        else:
+            scenario(tmp, which, n)
     except Exception as e:  # a crash of the harness is a failure too
         import traceback
         traceback.print_exc()
