@@ -171,8 +171,9 @@ l2_only(const struct ctable *ct)
  * pipeline metadata gets no cache (emc_exact), so the packet words are
  * all its masks look at; the union of the masks of every flow that a
  * lookup can read (clause flows sit in the subtables too) is all its
- * answer depends on. */
-static void
+ * answer depends on. False when they look at more words than a cache
+ * key holds (DP_CACHE_KEY_WORDS). */
+static bool
 cache_key(struct ctable *ct)
 {
     struct dp_cache_key *ck = &ct->ckey;
@@ -183,11 +184,16 @@ cache_key(struct ctable *ct)
 
         for (uint32_t s = 0; s < ct->n; s++)
             m |= ct->subs[s]->mask[i];
-        if (m != 0) {
-            ck->idx[ck->n] = (uint8_t)i;
-            ck->mask[ck->n++] = m;
+        if (m == 0)
+            continue;
+        if (ck->n == DP_CACHE_KEY_WORDS) {
+            memset(ck, 0, sizeof(*ck));
+            return false;
         }
+        ck->idx[ck->n] = (uint8_t)i;
+        ck->mask[ck->n++] = m;
     }
+    return true;
 }
 
 int
@@ -195,7 +201,10 @@ dp_ctable_shape(struct ctable *ct)
 {
     int rc;
 
-    cache_key(ct);
+    /* a table too wide for a cache key is served as one that matches
+     * the metadata: no cache, no runs (both key on it) */
+    if (!cache_key(ct))
+        ct->emc = ct->emc_exact = false;
     ct->shape = DP_SHAPE_GENERAL;
     ct->n_ports = 0;
     ct->ports = NULL;

@@ -41,7 +41,7 @@ emc_find(struct dp_worker *w, uint64_t version, uint64_t h, unsigned table,
         uint64_t diff = (e->version ^ version) | (e->hash ^ h)
                         | (e->table ^ table);
 
-#pragma GCC unroll 13
+#pragma GCC unroll 12
         for (unsigned j = 0; j < n; j++)
             diff |= e->key[j] ^ k[j];
         if (diff == 0)
@@ -181,7 +181,7 @@ classify(struct dp_worker *w, const struct dp_cls_snap *snap,
          unsigned table, const struct flow_key *key)
 {
     const struct dp_cache_key *ck;
-    uint64_t version, h, k[DP_KEY_PKT_WORDS];
+    uint64_t version, h, k[DP_CACHE_KEY_WORDS];
     const struct emc_entry *e;
     const struct dp_rule *r;
 
@@ -207,7 +207,7 @@ static inline __attribute__((always_inline)) unsigned
 emc_probe(struct dp_worker *w, uint64_t version, unsigned table,
           const struct dp_cache_key *ck, const struct flow_key *keys,
           unsigned n, const struct dp_rule **rules,
-          uint64_t (*k)[DP_KEY_PKT_WORDS], uint64_t *hash, uint8_t *miss_idx,
+          uint64_t (*k)[DP_CACHE_KEY_WORDS], uint64_t *hash, uint8_t *miss_idx,
           unsigned nw)
 {
     unsigned n_miss = 0;
@@ -238,7 +238,7 @@ classify_each(struct dp_worker *w, const struct dp_cls_snap *snap,
     const struct dp_cache_key *ck;
     uint64_t version, hash[DP_BURST_MAX];
     /* not zeroed: each key's first ck->n words are written */
-    uint64_t k[DP_BURST_MAX][DP_KEY_PKT_WORDS];
+    uint64_t k[DP_BURST_MAX][DP_CACHE_KEY_WORDS];
     struct flow_key miss_keys[DP_BURST_MAX];
     const struct dp_rule *miss_rules[DP_BURST_MAX];
     uint8_t miss_idx[DP_BURST_MAX];
@@ -538,6 +538,7 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
          * map's slots and no option present */
         if (run->tun_md_layout == 0) {
             memset(&key->meta, 0, offsetof(struct flow_meta, tun_md));
+            key->meta.actset_output = 0;    /* after tun_md[] */
         } else {
             memset(&key->meta, 0, sizeof(key->meta));
             memcpy(key->meta.tun_md_slot, &run->tun_md_layout,
@@ -1264,6 +1265,7 @@ burst_l2(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
          * whole keys (the tun_metadata words need no zeros: no slot
          * names an option) */
         memset(&keys[i].meta, 0, offsetof(struct flow_meta, tun_md));
+        keys[i].meta.actset_output = 0;     /* after tun_md[] */
     }
     dp_cls_lookup_burst(run->snap, 0, keys, n, rules);
     snic_counter_add(&w->stats.packets, n);

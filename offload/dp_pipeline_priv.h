@@ -26,10 +26,11 @@ struct counter {
 struct emc_entry {
     uint64_t version;       /* snapshot it was filled from; 0: empty */
     uint64_t hash;
-    uint64_t key[DP_KEY_PKT_WORDS];     /* the first ckey.n are the key */
+    uint64_t key[DP_CACHE_KEY_WORDS];   /* the first ckey.n are the key */
     const struct dp_rule *rule;     /* NULL: a cached miss */
     uint8_t table;
 };
+_Static_assert(sizeof(struct emc_entry) == 128, "two cache lines");
 
 /* The cache's measured worth for one table (dp_path.c, emc_use()). */
 #define EMC_WINDOW      4096u   /* cached lookups per measure */

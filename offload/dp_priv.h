@@ -219,8 +219,14 @@ void dp_extract_l2(const uint8_t *frame, size_t len, uint32_t in_port,
  * match the pipeline metadata. */
 #define DP_KEY_PKT_WORDS    (FLOW_KEY_PKT_SIZE / 8)
 _Static_assert(FLOW_KEY_PKT_SIZE % 8 == 0, "packet part is whole words");
-/* the cache's word loops unroll up to 13 words: the whole packet part */
-_Static_assert(DP_KEY_PKT_WORDS <= 13, "unroll pragmas must cover it");
+/* The words an exact-match cache key holds at most: 12 of the packet's
+ * 13, so that a cache entry (struct emc_entry) stays 128 bytes, two
+ * cache lines, with a shift for an index. A table whose flows look at
+ * all 13 (every packet field, ND's shared bytes included) gets no cache
+ * (dp_ctable_shape()). The word loops below unroll up to 12. */
+#define DP_CACHE_KEY_WORDS  12u
+_Static_assert(DP_CACHE_KEY_WORDS < DP_KEY_PKT_WORDS, "a cache key leaves "
+               "out at least one word: see dp_ctable_shape()");
 
 /* The hash of @n gathered words (the classifier's subtables and the
  * exact-match cache): two lanes of one multiply per word, so that the
@@ -233,7 +239,7 @@ dp_words_hash(const uint64_t *w, unsigned n)
     uint64_t h0 = n, h1 = 0x9e3779b97f4a7c15ull;
     unsigned j;
 
-#pragma GCC unroll 13
+#pragma GCC unroll 12
     for (j = 0; j + 2 <= n; j += 2) {
         h0 = (h0 ^ w[j]) * 0xbf58476d1ce4e5b9ull;
         h1 = (h1 ^ w[j + 1]) * 0x94d049bb133111ebull;
@@ -255,8 +261,8 @@ dp_words_hash(const uint64_t *w, unsigned n)
  */
 struct dp_cache_key {
     uint8_t n;                          /* words */
-    uint8_t idx[DP_KEY_PKT_WORDS];      /* which, ascending */
-    uint64_t mask[DP_KEY_PKT_WORDS];    /* mask[j]: word idx[j]'s */
+    uint8_t idx[DP_CACHE_KEY_WORDS];    /* which, ascending */
+    uint64_t mask[DP_CACHE_KEY_WORDS];  /* mask[j]: word idx[j]'s */
 };
 
 /* The cache key of table @table_id of @snap (a table that
@@ -271,7 +277,7 @@ static inline __attribute__((always_inline)) uint64_t
 dp_cache_key_gather(const struct dp_cache_key *ck, const struct flow_key *key,
                     uint64_t *w, unsigned n)
 {
-#pragma GCC unroll 13
+#pragma GCC unroll 12
     for (unsigned j = 0; j < n; j++)
         w[j] = dp_key_word(key, ck->idx[j]) & ck->mask[j];
     return dp_words_hash(w, n);
@@ -285,7 +291,7 @@ dp_cache_key_same(const struct dp_cache_key *ck, const struct flow_key *a,
 {
     uint64_t diff = 0;
 
-#pragma GCC unroll 13
+#pragma GCC unroll 12
     for (unsigned j = 0; j < n; j++)
         diff |= (dp_key_word(a, ck->idx[j]) ^ dp_key_word(b, ck->idx[j]))
                 & ck->mask[j];
