@@ -97,6 +97,11 @@ _Static_assert(offsetof(struct fw_rule_add_in, value) == 32,
                "rule match starts at byte 32");
 _Static_assert(offsetof(struct fw_rule_add_in, actions) == 192,
                "rule actions start at byte 192");
+_Static_assert(offsetof(struct fw_rule_add_in, tags) == 960 &&
+               sizeof(struct fw_rule_add_in) == FW_SLOT_IN_MAX,
+               "the TAG block (ABI 1.9) fills the slot after 16 actions");
+_Static_assert(offsetof(struct fw_match, meta) == 72 &&
+               sizeof(struct fw_match) == 80, "META at byte 72 of fw_match");
 
 /* Every index on its own cache line, and the header within its page. */
 _Static_assert(offsetof(struct fw_region, health) == FW_CACHE_LINE,
@@ -190,6 +195,8 @@ static const char *const fw_field_names[FW_FIELD_COUNT_] = {
     [FW_FIELD_ICMP_CODE] = "icmp_code",
     [FW_FIELD_VXLAN_VNI] = "vxlan_vni",
     [FW_FIELD_IP_FRAG]   = "ip_frag",
+    [FW_FIELD_META]      = "meta",
+    [FW_FIELD_TAG]       = "tag",
 };
 
 static const char *const fw_action_names[FW_ACT_COUNT_] = {
@@ -215,6 +222,8 @@ static const char *const fw_action_names[FW_ACT_COUNT_] = {
     [FW_ACT_DEC_TTL]      = "dec_ttl",
     [FW_ACT_SET_IP_TOS]   = "set_ip_tos",
     [FW_ACT_RSS]          = "rss",
+    [FW_ACT_SET_META]     = "set_meta",
+    [FW_ACT_SET_TAG]      = "set_tag",
 };
 
 const char *

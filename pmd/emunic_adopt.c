@@ -126,7 +126,9 @@ orphan_add_locked(struct emunic_adapter *ad, const struct fw_rule_entry *e)
     o->value = e->value;
     o->mask = e->mask;
     memcpy(o->actions, e->actions, e->n_actions * sizeof(struct fw_action));
-    o->adoptable = !(e->flags & FW_RULE_E_TOMBSTONE);
+    /* a TAG match is not in the entry: the same value and mask could be
+     * another flow's, so such a rule is never taken for one */
+    o->adoptable = !(e->flags & (FW_RULE_E_TOMBSTONE | FW_RULE_E_TAGS));
     group_note_locked(ad, o->group);
     for (uint16_t i = 0; i < o->n_actions; i++) {
         if (o->actions[i].type == FW_ACT_RSS)

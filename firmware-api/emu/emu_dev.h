@@ -69,6 +69,7 @@ struct emu_dest {
     uint32_t mark;
     bool has_hash;          /* RSS hashed it (ABI 1.5): the hash */
     uint32_t hash;
+    uint32_t meta;          /* the META register (ABI 1.9), 0 when unset */
 };
 
 /* Callbacks into the server. deliver() must copy the frame before

@@ -28,12 +28,20 @@
 #define EMU_MIN_MTU             68u
 #define EMU_COUNTER_ALLOC_MAX   1024u
 #define EMU_FAULT_DELAY_MAX     10000000u /* 10 s */
-#define EMU_KEY_WORDS           (sizeof(struct fw_match) / 8u)
+#define EMU_KEY_WORDS           (sizeof(struct emu_key) / 8u)
 #define EMU_RSS_CTX_MAX         256u
 
 /* ------------------------------------------------------------------------
  * Steering
  * ------------------------------------------------------------------------ */
+
+/* What a lookup compares (ABI 1.9): the header fields with the META
+ * register in m.meta, then the TAG registers. Rules and tuples keep it
+ * whole, so the metadata costs the classifier nothing but four words. */
+struct emu_key {
+    struct fw_match m;
+    uint32_t tag[FW_NUM_TAGS];
+};
 
 struct emu_table;
 
@@ -43,7 +51,7 @@ struct emu_rule {
     struct emu_table *table;
     struct emu_table *jump;     /* resolved JUMP target, NULL without */
     uint64_t seq;               /* add order: earlier wins a tie */
-    uint64_t value[EMU_KEY_WORDS]; /* struct fw_match, pre-masked */
+    uint64_t value[EMU_KEY_WORDS]; /* struct emu_key, pre-masked */
     uint32_t id;
     uint16_t priority;
     uint16_t n_actions;
@@ -262,7 +270,7 @@ void emu_steer_vports_removed(struct emu_dev *dev, uint16_t first);
 int emu_steer_flush(struct emu_dev *dev, bool switchdev);
 /* Highest-priority (lowest number, then earliest) rule matching @key. */
 const struct emu_rule *emu_steer_lookup(const struct emu_table *t,
-                                        const struct fw_match *key);
+                                        const struct emu_key *key);
 const struct emu_rule *emu_steer_rule(const struct emu_dev *dev, uint32_t id);
 uint8_t emu_cmd_table_create(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_table_destroy(struct emu_dev *dev, struct emu_cmd *cmd);
@@ -277,6 +285,9 @@ uint8_t emu_cmd_steering_reclaim(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_rule_check_match(const struct emu_dev *dev,
                              const struct fw_match *value,
                              const struct fw_match *mask, uint32_t *synd);
+/* ABI 1.9: the TAG words a rule matches */
+uint8_t emu_rule_check_tags(const struct emu_dev *dev,
+                            const struct fw_tag_match *tags, uint32_t *synd);
 uint8_t emu_rule_check_actions(const struct emu_dev *dev,
                                const struct emu_table *table,
                                const struct fw_action *acts, uint16_t n,

@@ -117,8 +117,8 @@ emu_deliver_vport(struct emu_dev *dev, uint16_t vport, const uint8_t *frame,
 static void
 emu_deliver_rep(struct emu_dev *dev, uint16_t vport, uint16_t queue,
                 uint16_t src_vport, bool has_mark, uint32_t mark,
-                const struct emu_rss_pick *rss, const uint8_t *frame,
-                uint32_t len)
+                uint32_t meta, const struct emu_rss_pick *rss,
+                const uint8_t *frame, uint32_t len)
 {
     struct emu_vport *vp;
     struct emu_dest d = {
@@ -127,6 +127,7 @@ emu_deliver_rep(struct emu_dev *dev, uint16_t vport, uint16_t queue,
         .mark = has_mark ? mark : 0,
         .has_hash = rss != NULL && rss->has_hash,
         .hash = rss != NULL ? rss->hash : 0,
+        .meta = meta,
     };
 
     if (!emu_vport_exists(dev, vport))
@@ -146,9 +147,9 @@ emu_deliver_rep(struct emu_dev *dev, uint16_t vport, uint16_t queue,
  * the vport's default RSS context. */
 static void
 emu_miss_to_rep(struct emu_dev *dev, uint16_t vport, uint16_t src_vport,
-                bool has_mark, uint32_t mark, const struct fw_match *key,
-                const struct emu_layout *lay, const uint8_t *frame,
-                uint32_t len)
+                bool has_mark, uint32_t mark, uint32_t meta,
+                const struct fw_match *key, const struct emu_layout *lay,
+                const uint8_t *frame, uint32_t len)
 {
     const struct emu_rss_ctx *rc = NULL;
     struct emu_rss_pick pick = { .has_hash = false };
@@ -157,7 +158,7 @@ emu_miss_to_rep(struct emu_dev *dev, uint16_t vport, uint16_t src_vport,
         rc = emu_rss_get(dev, dev->vports[vport].rss_default);
     if (rc != NULL)
         emu_rss_pick(rc, key, lay, &pick);
-    emu_deliver_rep(dev, vport, pick.queue, src_vport, has_mark, mark,
+    emu_deliver_rep(dev, vport, pick.queue, src_vport, has_mark, mark, meta,
                     rc != NULL ? &pick : NULL, frame, len);
 }
 
@@ -165,12 +166,27 @@ emu_miss_to_rep(struct emu_dev *dev, uint16_t vport, uint16_t src_vport,
  * Switchdev: the steering walk
  * ------------------------------------------------------------------------ */
 
+/* SET_META / SET_TAG: only the bits under the mask change */
+static void
+emu_set_reg(uint32_t *reg, const struct fw_action *a)
+{
+    *reg = (*reg & ~a->u.set_reg.mask) | a->u.set_reg.value;
+}
+
+/*
+ * The per-packet registers (ABI 1.9) live in @key beside the parsed
+ * headers: key.tag[] untouched by parsing, META kept in @meta and put back
+ * into key.m after each parse (a rewrite re-parses key.m). They start at
+ * zero here, survive JUMPs, and only META leaves the card, with a frame
+ * delivered to the host; FWD_VPORT sends the bare frame.
+ */
 static void
 emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
                    uint32_t len)
 {
     struct emu_buf b;
-    struct fw_match key;
+    struct emu_key key;
+    uint32_t meta = 0;
     struct emu_layout lay;
     const struct emu_table *t = emu_steer_table(dev, 0);
     const struct emu_rss_ctx *rc;
@@ -179,13 +195,15 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
     uint32_t mark = 0;
 
     emu_buf_load(&b, frame, len);
+    memset(key.tag, 0, sizeof(key.tag));
     /* levels strictly grow along jumps, so max_tables bounds the walk */
     for (uint32_t hop = 0; t != NULL && hop < dev->caps.max_tables; hop++) {
         const struct emu_rule *r;
         const struct emu_table *next = NULL;
         uint32_t in_len = b.f.len;
 
-        emu_parse(&b.f, src, &key, &lay);
+        emu_parse(&b.f, src, &key.m, &lay);
+        key.m.meta = meta;
         parsed = true;
         r = emu_steer_lookup(t, &key);
         if (r == NULL)
@@ -201,14 +219,21 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
                 break;
             case FW_ACT_FWD_REP:
                 emu_deliver_rep(dev, a->u.fwd.vport, a->u.fwd.queue, src,
-                                has_mark, mark, NULL, b.f.data, b.f.len);
+                                has_mark, mark, meta, NULL, b.f.data,
+                                b.f.len);
                 break;
             case FW_ACT_RSS:
                 if ((rc = emu_rss_get(dev, a->u.rss.ctx_id)) == NULL)
                     break;
-                emu_rss_pick(rc, &key, &lay, &pick);
+                emu_rss_pick(rc, &key.m, &lay, &pick);
                 emu_deliver_rep(dev, rc->vport, pick.queue, src, has_mark,
-                                mark, &pick, b.f.data, b.f.len);
+                                mark, meta, &pick, b.f.data, b.f.len);
+                break;
+            case FW_ACT_SET_META:
+                emu_set_reg(&meta, a);
+                break;
+            case FW_ACT_SET_TAG:
+                emu_set_reg(&key.tag[a->u.set_reg.index], a);
                 break;
             case FW_ACT_JUMP:
                 next = r->jump;
@@ -221,7 +246,7 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
                 mark = a->u.mark.id;
                 break;
             default:
-                if (!emu_rewrite(&b.f, a, &key, &lay))
+                if (!emu_rewrite(&b.f, a, &key.m, &lay))
                     return;
                 break;
             }
@@ -232,9 +257,9 @@ emu_switchdev_walk(struct emu_dev *dev, uint16_t src, const uint8_t *frame,
     }
     /* no root table (all-miss): the frame was never parsed */
     if (!parsed)
-        emu_parse(&b.f, src, &key, &lay);
-    emu_miss_to_rep(dev, src, src, has_mark, mark, &key, &lay, b.f.data,
-                    b.f.len);
+        emu_parse(&b.f, src, &key.m, &lay);
+    emu_miss_to_rep(dev, src, src, has_mark, mark, meta, &key.m, &lay,
+                    b.f.data, b.f.len);
 }
 
 /* ------------------------------------------------------------------------
@@ -297,7 +322,7 @@ emu_veb_pf_host(struct emu_dev *dev, uint16_t src, const struct emu_frame *f)
     struct emu_layout lay;
 
     emu_parse(f, src, &key, &lay);
-    emu_miss_to_rep(dev, FW_VPORT_UPLINK, src, false, 0, &key, &lay,
+    emu_miss_to_rep(dev, FW_VPORT_UPLINK, src, false, 0, 0, &key, &lay,
                     f->data, f->len);
 }
 

@@ -33,7 +33,8 @@ static const struct emu_profile emu_profiles[] = {
     {
         .name = "basic",
         .match_fields = EMU_ALL_FIELDS & ~(F(IPV6_SRC) | F(IPV6_DST) |
-                        F(ICMP_TYPE) | F(ICMP_CODE) | F(VXLAN_VNI)),
+                        F(ICMP_TYPE) | F(ICMP_CODE) | F(VXLAN_VNI) |
+                        F(META) | F(TAG)),
         .actions = A(DROP) | A(FWD_VPORT) | A(FWD_REP) | A(JUMP) | A(COUNT) |
                    A(MARK) | A(PUSH_VLAN) | A(POP_VLAN) | A(SET_VLAN_VID),
         .exact_mask_fields = F(L4_SRC) | F(L4_DST),
@@ -118,4 +119,9 @@ emu_profile_fill_caps(const struct emu_config *cfg, struct fw_caps *caps)
      * context gets every type */
     caps->rss_hash_types = (p->actions & FW_ACTION_BIT(FW_ACT_RSS)) ?
                            FW_RSS_ALL_ : 0;
+    /* the register file is the card's too: a profile that can name a TAG
+     * (match or action) has all of them */
+    caps->num_tags = ((p->match_fields & FW_FIELD_BIT(FW_FIELD_TAG)) ||
+                      (p->actions & FW_ACTION_BIT(FW_ACT_SET_TAG))) ?
+                     (uint8_t)FW_NUM_TAGS : 0;
 }

@@ -50,6 +50,9 @@ static const struct emu_field_desc emu_fields[FW_FIELD_COUNT_] = {
     [FW_FIELD_ICMP_CODE] = FD(icmp_code, EMU_FK_BYTES, 0),
     [FW_FIELD_VXLAN_VNI] = FD(vxlan_vni, EMU_FK_LE32, 0x00ffffffu),
     [FW_FIELD_IP_FRAG] = FD(ip_frag, EMU_FK_BYTES, 0),
+    [FW_FIELD_META] = FD(meta, EMU_FK_LE32, 0xffffffffu),
+    /* FW_FIELD_TAG lives outside fw_match: emu_rule_check_tags(); its
+     * zero-size entry here reads as an empty field */
 };
 
 /* A field as a big number of @width bits: hi:lo, right-aligned. */
@@ -80,7 +83,7 @@ emu_field_get(const struct fw_match *m, unsigned f, struct emu_fval *v)
     case EMU_FK_LE32:
         v->lo = ((uint64_t)p[0] | ((uint64_t)p[1] << 8) |
                  ((uint64_t)p[2] << 16) | ((uint64_t)p[3] << 24)) & d->bits;
-        v->width = 24;
+        v->width = (unsigned)__builtin_popcount(d->bits);
         break;
     case EMU_FK_TCI: {
         uint32_t tci = ((uint32_t)p[0] << 8) | p[1];
@@ -163,7 +166,8 @@ uint8_t
 emu_rule_check_match(const struct emu_dev *dev, const struct fw_match *value,
                      const struct fw_match *mask, uint32_t *synd)
 {
-    uint64_t vw[EMU_KEY_WORDS], mw[EMU_KEY_WORDS];
+    enum { WORDS = sizeof(struct fw_match) / sizeof(uint64_t) };
+    uint64_t vw[WORDS], mw[WORDS];
     struct emu_fval v, m;
     bool value_ok = true;
 
@@ -190,7 +194,7 @@ emu_rule_check_match(const struct emu_dev *dev, const struct fw_match *value,
     }
     memcpy(vw, value, sizeof(vw));
     memcpy(mw, mask, sizeof(mw));
-    for (unsigned i = 0; i < EMU_KEY_WORDS; i++)
+    for (unsigned i = 0; i < WORDS; i++)
         if (vw[i] & ~mw[i])
             value_ok = false;
     for (unsigned f = 0; f < FW_FIELD_COUNT_; f++) {
@@ -221,6 +225,38 @@ emu_rule_check_match(const struct emu_dev *dev, const struct fw_match *value,
     if (mask->src_vport != 0 && !emu_vport_exists(dev, value->src_vport)) {
         *synd = FW_SYND(FW_SYND_VPORT, FW_FIELD_SRC_VPORT, value->src_vport);
         return FW_STATUS_BAD_PARAM;
+    }
+    return FW_STATUS_OK;
+}
+
+/*
+ * The TAG words (ABI 1.9). A register the card lacks (past num_tags, or
+ * all of them on a profile without FW_FIELD_TAG) is an unsupported field,
+ * named with its index in the syndrome's detail so a driver can say which
+ * register it asked for.
+ */
+uint8_t
+emu_rule_check_tags(const struct emu_dev *dev,
+                    const struct fw_tag_match *tags, uint32_t *synd)
+{
+    bool have = (dev->caps.match_fields & FW_FIELD_BIT(FW_FIELD_TAG)) != 0;
+
+    for (unsigned i = 0; i < FW_NUM_TAGS; i++) {
+        uint32_t v = tags->value[i], m = tags->mask[i];
+
+        if (m != 0 && (!have || i >= dev->caps.num_tags)) {
+            *synd = FW_SYND(FW_SYND_FIELD, FW_FIELD_TAG, i);
+            return FW_STATUS_NOT_SUPPORTED;
+        }
+        if (v & ~m) {
+            *synd = FW_SYND(FW_SYND_VALUE, FW_FIELD_TAG, i);
+            return FW_STATUS_BAD_PARAM;
+        }
+        if ((dev->caps.exact_mask_fields & FW_FIELD_BIT(FW_FIELD_TAG)) &&
+            m != 0 && m != UINT32_MAX) {
+            *synd = FW_SYND(FW_SYND_MASK, FW_FIELD_TAG, i);
+            return FW_STATUS_NOT_SUPPORTED;
+        }
     }
     return FW_STATUS_OK;
 }
@@ -274,6 +310,9 @@ emu_action_arg_size(uint16_t type)
         return sizeof(a->u.set_l4);
     case FW_ACT_SET_IP_TOS:
         return sizeof(a->u.set_tos);
+    case FW_ACT_SET_META:
+    case FW_ACT_SET_TAG:
+        return sizeof(a->u.set_reg);
     default:
         return 0;   /* DROP, POP_VLAN, VXLAN_DECAP, DEC_TTL */
     }
@@ -334,6 +373,18 @@ emu_action_check_arg(const struct emu_dev *dev, const struct emu_table *table,
         break;
     case FW_ACT_SET_VLAN_PCP:
         if (a->u.set_pcp.pcp > 7)
+            return ARG_BAD();
+        break;
+    case FW_ACT_SET_META:
+    case FW_ACT_SET_TAG:
+        /* META is register 0 of its own kind; a TAG index names one of
+         * caps.num_tags. An empty mask would set nothing, bits outside
+         * it would be silently lost: both are the driver's mistake. */
+        if (a->u.set_reg.index >= (a->type == FW_ACT_SET_META ? 1u :
+                                   dev->caps.num_tags) ||
+            a->u.set_reg.mask == 0 ||
+            (a->u.set_reg.value & ~a->u.set_reg.mask) != 0 ||
+            !emu_bytes_zero(a->u.set_reg.rsvd, sizeof(a->u.set_reg.rsvd)))
             return ARG_BAD();
         break;
     case FW_ACT_VXLAN_ENCAP:

@@ -30,13 +30,17 @@ static void
 emu_rule_entry_fill(const struct emu_rule *r, uint8_t *at)
 {
     struct fw_rule_entry e;
+    struct emu_key mask;
 
     memset(&e, 0, sizeof(e));
     e.rule_id = r->id;
     e.group = r->table->group;
     e.priority = r->priority;
     e.n_actions = r->n_actions;
-    e.flags = r->tombstone ? FW_RULE_E_TOMBSTONE : 0;
+    memcpy(&mask, r->tuple->mask, sizeof(mask));
+    e.flags = (uint16_t)((r->tombstone ? FW_RULE_E_TOMBSTONE : 0) |
+                         (emu_bytes_zero(mask.tag, sizeof(mask.tag)) ? 0 :
+                          FW_RULE_E_TAGS));
     e.size = (uint16_t)emu_rule_entry_size(r);
     memcpy(&e.value, r->value, sizeof(e.value));
     memcpy(&e.mask, r->tuple->mask, sizeof(e.mask));

@@ -256,6 +256,11 @@ emu_shmq_rx_put(struct emu_shmq *q, const struct emu_dest *dest,
                           (dest->has_hash ? FW_PKT_F_RSS : 0));
     d->src_vport = dest->src_vport;
     d->rss_hash = dest->has_hash ? dest->hash : 0;
+    /* one spare word: a hash that chose the queue keeps it (ABI 1.9) */
+    if (!dest->has_hash && dest->meta != 0) {
+        d->flags |= FW_PKT_F_META;
+        d->rss_hash = dest->meta;
+    }
     q->rx_prod++;
     __atomic_store_n(&q->hdr->rx_producer, q->rx_prod, __ATOMIC_RELEASE);
     return true;

@@ -24,7 +24,7 @@
 
 #define EMU_NO_SLOT UINT32_MAX
 
-/* Rules and tuples are keyed by whole fw_match words (a rule's value, a
+/* Rules and tuples are keyed by whole emu_key words (a rule's value, a
  * tuple's mask): common/snic_hash.h over them. */
 static uint64_t
 emu_hash_words(const uint64_t *w)
@@ -264,7 +264,7 @@ emu_rule_unlink(struct emu_dev *dev, struct emu_rule *r)
 }
 
 const struct emu_rule *
-emu_steer_lookup(const struct emu_table *t, const struct fw_match *key)
+emu_steer_lookup(const struct emu_table *t, const struct emu_key *key)
 {
     uint64_t kw[EMU_KEY_WORDS], mk[EMU_KEY_WORDS];
     const struct emu_rule *best = NULL;
@@ -458,6 +458,7 @@ emu_rule_add_check(struct emu_dev *dev, struct emu_cmd *cmd,
         return emu_fail(cmd, FW_STATUS_NOT_SUPPORTED,
                         FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_ACTIONS));
     if ((st = emu_rule_check_match(dev, &in->value, &in->mask, &synd)) != 0 ||
+        (st = emu_rule_check_tags(dev, &in->tags, &synd)) != 0 ||
         (st = emu_rule_check_actions(dev, t, in->actions, in->n_actions,
                                      &synd)) != 0)
         return emu_fail(cmd, st, synd);
@@ -480,6 +481,7 @@ emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd)
     struct emu_table *t = NULL;
     struct emu_tuple *tu;
     struct emu_rule *r;
+    struct emu_key value, mask;
     uint64_t mw[EMU_KEY_WORDS], mhash;
     uint32_t known, idx;
     size_t asize;
@@ -488,11 +490,21 @@ emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd)
     memset(&in, 0, sizeof(in));
     memcpy(&in, cmd->raw,
            cmd->hdr.in_size < sizeof(in) ? cmd->hdr.in_size : sizeof(in));
-    /* the known layout ends after actions[n_actions - 1] */
+    /* the known layout ends after actions[n_actions - 1]; an input that
+     * reaches the TAG block (1.9) ends after it, and the unused action
+     * slots between are still past the list: zero, or LENGTH as before */
     known = sizeof(in);
-    if (in.n_actions >= 1 && in.n_actions <= FW_RULE_MAX_ACTIONS)
+    if (in.n_actions >= 1 && in.n_actions <= FW_RULE_MAX_ACTIONS) {
         known = (uint32_t)(offsetof(struct fw_rule_add_in, actions) +
                            in.n_actions * sizeof(in.actions[0]));
+        if (cmd->hdr.in_size > offsetof(struct fw_rule_add_in, tags)) {
+            if (!emu_bytes_zero(cmd->raw + known,
+                                offsetof(struct fw_rule_add_in, tags) - known))
+                return emu_fail(cmd, FW_STATUS_BAD_INPUT_LEN,
+                                FW_SYND(FW_SYND_LENGTH, 0, known));
+            known = sizeof(in);
+        }
+    }
     if ((st = emu_cmd_trailing(cmd, known)) != 0 ||
         (st = emu_cmd_need_out(cmd, sizeof(*out))) != 0 ||
         (st = emu_rule_add_check(dev, cmd, &in, &t)) != 0)
@@ -502,7 +514,13 @@ emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd)
     r = malloc(sizeof(*r) + asize);
     if (r == NULL)
         goto fail;
-    memcpy(mw, &in.mask, sizeof(mw));
+    memset(&value, 0, sizeof(value));
+    memset(&mask, 0, sizeof(mask));
+    value.m = in.value;
+    mask.m = in.mask;
+    memcpy(value.tag, in.tags.value, sizeof(value.tag));
+    memcpy(mask.tag, in.tags.mask, sizeof(mask.tag));
+    memcpy(mw, &mask, sizeof(mw));
     mhash = emu_hash_words(mw);
     tu = emu_tuple_find(t, mw, mhash);
     if (tu == NULL && (tu = emu_tuple_new(dev, t, mw, mhash)) == NULL)
@@ -511,7 +529,7 @@ emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd)
     if (idx == EMU_NO_SLOT)
         goto drop_tuple;
 
-    memcpy(r->value, &in.value, sizeof(r->value));
+    memcpy(r->value, &value, sizeof(r->value));
     r->tuple = tu;
     r->table = t;
     r->jump = NULL;

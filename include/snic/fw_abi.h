@@ -72,8 +72,16 @@ typedef uint32_t fw_be32;
  * at that cursor: a driver lists disjoint ranges of the slots at once, one
  * command of each in flight, instead of one page per round trip) and its
  * slots (every rule's cursor is below it); a 1.7 device refuses a non-zero
- * end as BAD_INPUT_LEN and reports slots 0. */
-#define FW_ABI_MINOR 8
+ * end as BAD_INPUT_LEN and reports slots 0;
+ * 9 adds per-packet metadata registers:
+ * the META word (fw_match.meta, formerly rsvd1's first half, field
+ * FW_FIELD_META) and caps.num_tags TAG words (fw_rule_add_in.tags, past
+ * the action list, field FW_FIELD_TAG), actions FW_ACT_SET_META and
+ * FW_ACT_SET_TAG, and META delivered to the host (FW_PKT_F_META with the
+ * value in the descriptor's rss_hash word when no hash is given, see
+ * struct fw_pkt_desc): an older device reports neither bit, refuses a
+ * non-zero meta as RSVD and a tags block as BAD_INPUT_LEN. */
+#define FW_ABI_MINOR 9
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -392,7 +400,9 @@ enum fw_field {
     FW_FIELD_ICMP_CODE  = 16,
     FW_FIELD_VXLAN_VNI  = 17,
     FW_FIELD_IP_FRAG    = 18,   /* ABI 1.4: ip_frag, FW_IP_FRAG_* bits */
-    FW_FIELD_COUNT_     = 19,
+    FW_FIELD_META       = 19,   /* ABI 1.9: fw_match.meta, the META register */
+    FW_FIELD_TAG        = 20,   /* ABI 1.9: fw_rule_add_in.tags, every TAG */
+    FW_FIELD_COUNT_     = 21,
 };
 
 enum fw_action_type {
@@ -418,7 +428,9 @@ enum fw_action_type {
     FW_ACT_DEC_TTL      = 19,
     FW_ACT_SET_IP_TOS   = 20,
     FW_ACT_RSS          = 21,   /* ABI 1.5: to representor queues by hash */
-    FW_ACT_COUNT_       = 22,
+    FW_ACT_SET_META     = 22,   /* ABI 1.9: META = META & ~mask | value */
+    FW_ACT_SET_TAG      = 23,   /* ABI 1.9: TAG[index] likewise */
+    FW_ACT_COUNT_       = 24,
 };
 
 #define FW_FIELD_BIT(f)     (1ull << (f))
@@ -442,7 +454,7 @@ struct fw_caps {
     fw_le16 num_vfs;        /* currently enabled */
     fw_le16 num_vports;     /* 1 + max_vfs */
     uint8_t esw_mode;       /* enum fw_eswitch_mode, current */
-    uint8_t rsvd0;
+    uint8_t num_tags;       /* ABI 1.9: TAG registers, <= FW_NUM_TAGS (was rsvd0) */
     fw_le16 max_actions;    /* per rule, <= FW_RULE_MAX_ACTIONS */
     fw_le32 max_tables;     /* including the root table of group 0 */
     fw_le32 max_group;      /* highest group id accepted */
@@ -733,7 +745,27 @@ struct fw_match {
     fw_be16 l4_src;
     fw_be16 l4_dst;
     fw_le32 vxlan_vni;      /* 24-bit VNI, host value little-endian */
-    uint8_t rsvd1[8];
+    fw_le32 meta;           /* ABI 1.9: the META register (was rsvd1[0..3]) */
+    uint8_t rsvd1[4];
+};
+
+/*
+ * Per-packet metadata (ABI 1.9). Every frame carries one META word and
+ * caps.num_tags TAG words through the eSwitch, all zero when it enters.
+ * SET_META / SET_TAG change them, later tables match them, a JUMP keeps
+ * them. A frame leaving to a vport (FWD_VPORT) loses them; a frame
+ * delivered to the host (FWD_REP, RSS, a miss) carries META in its
+ * descriptor (FW_PKT_F_META), never the TAGs: they are the card's scratch
+ * registers, as DPDK's rte_flow TAG is, while META is what rte_flow
+ * delivers in the mbuf's metadata dynfield.
+ */
+#define FW_NUM_TAGS     8u
+
+/* TAG words to match, in RULE_ADD past the whole action array: a rule
+ * matches when (TAG[i] & mask[i]) == value[i] for every i. */
+struct fw_tag_match {
+    fw_le32 value[FW_NUM_TAGS];     /* value & ~mask must be zero */
+    fw_le32 mask[FW_NUM_TAGS];      /* zero past caps.num_tags */
 };
 
 struct fw_vxlan_encap {
@@ -767,6 +799,9 @@ struct fw_action {
         struct { fw_be16 port; } set_l4;
         struct { uint8_t tos; } set_tos;
         struct fw_vxlan_encap vxlan_encap;
+        /* SET_META (index 0) / SET_TAG (index < caps.num_tags); value &
+         * ~mask must be zero, mask non-zero */
+        struct { fw_le32 value; fw_le32 mask; uint8_t index; uint8_t rsvd[3]; } set_reg;
         uint8_t raw[40];
     } u;
 };
@@ -790,6 +825,10 @@ struct fw_rule_add_in {
     struct fw_match value;  /* value & ~mask must be zero */
     struct fw_match mask;
     struct fw_action actions[FW_RULE_MAX_ACTIONS]; /* in_size may end after n_actions */
+    /* ABI 1.9, at offset 960: an input that ends at or before it matches
+     * no TAG; one that reaches past actions[n_actions - 1] must hold zeros
+     * in the unused actions and carries the whole block (1024 bytes). */
+    struct fw_tag_match tags;
 };
 
 struct fw_rule_add_out {
@@ -838,6 +877,10 @@ struct fw_rule_query_in {
 
 enum fw_rule_entry_flags {
     FW_RULE_E_TOMBSTONE = 1u << 0,  /* rewritten by FW_SRIOV_F_IN_PLACE */
+    /* ABI 1.9: the rule matches TAG registers, which the entry does not
+     * list (with 16 actions they would not fit a page): value and mask
+     * alone do not say which frames it takes */
+    FW_RULE_E_TAGS      = 1u << 1,
 };
 
 /* One rule of a page; entries follow each other without padding (every
@@ -1047,6 +1090,7 @@ struct fw_debug_fault_in {
 enum fw_pkt_flags {
     FW_PKT_F_MARK   = 1u << 0,      /* mark is valid */
     FW_PKT_F_RSS    = 1u << 1,      /* rss_hash is valid (ABI 1.5) */
+    FW_PKT_F_META   = 1u << 2,      /* rss_hash holds META (ABI 1.9) */
 };
 
 struct fw_pkt_desc {
@@ -1054,7 +1098,11 @@ struct fw_pkt_desc {
     fw_le32 mark;
     fw_le16 flags;          /* enum fw_pkt_flags */
     fw_le16 src_vport;      /* rx on a representor: the ingress vport */
-    fw_le32 rss_hash;       /* with FW_PKT_F_RSS (ABI 1.5; was rsvd) */
+    /* with FW_PKT_F_RSS (ABI 1.5; was rsvd) the hash; else with
+     * FW_PKT_F_META (ABI 1.9) the frame's META register. A frame with
+     * both a hash and a non-zero META gets the hash (RSS spreading wins:
+     * the 16-byte descriptor has one spare word) and FW_PKT_F_META clear. */
+    fw_le32 rss_hash;
 };
 
 /*

@@ -37,12 +37,14 @@ def frame(port, data):
 
 
 def match(src_vport=0, vlan_tci=0, eth_dst=b'\0' * 6, eth_type=0,
-          ip_proto=0, ipv4_dst=0, l4_dst=0, vni=0, ip_frag=0):
+          ip_proto=0, ipv4_dst=0, l4_dst=0, vni=0, ip_frag=0, meta=0,
+          rsvd1=0):
     m = struct.pack('<H', src_vport) + struct.pack('>H', vlan_tci)
     m += eth_dst + b'\0' * 6 + struct.pack('>H', eth_type)
     m += bytes([ip_proto, 0, 0, 0, 0, ip_frag])
     m += struct.pack('>II', 0, ipv4_dst) + b'\0' * 32
-    m += struct.pack('>HH', 0, l4_dst) + struct.pack('<I', vni) + b'\0' * 8
+    m += struct.pack('>HH', 0, l4_dst) + struct.pack('<I', vni)
+    m += struct.pack('<II', meta, rsvd1)   # ABI 1.9: META, then rsvd1
     assert len(m) == 80
     return m
 
@@ -52,10 +54,31 @@ def action(typ, arg=b''):
     return a + b'\0' * (48 - len(a))
 
 
-def rule(group, prio, value, mask, acts, flags=0, n=None):
+def rule(group, prio, value, mask, acts, flags=0, n=None, tags=None,
+         gap=b''):
+    """tags: (values, masks), 8 words each, after 16 action slots (ABI
+    1.9); gap: bytes over the start of the unused slots."""
     n = len(acts) if n is None else n
     body = struct.pack('<IHHII', group, prio, n, flags, 0) + value + mask
-    return hdr(OP['RULE_ADD'], body + b''.join(acts))
+    body += b''.join(acts)
+    if tags is not None:
+        pad = 16 + 80 + 80 + 48 * 16 - len(body)
+        body += gap + b'\0' * (pad - len(gap))
+        body += struct.pack('<8I', *tags[0]) + struct.pack('<8I', *tags[1])
+    return hdr(OP['RULE_ADD'], body)
+
+
+def set_reg(typ, index, value, mask, rsvd=b'\0\0\0'):
+    """SET_META (22) / SET_TAG (23), ABI 1.9."""
+    return action(typ, struct.pack('<IIB', value, mask, index) + rsvd)
+
+
+def tags(**kw):
+    """(values, masks) with tagN=(value, mask)."""
+    v, m = [0] * 8, [0] * 8
+    for k, (val, msk) in kw.items():
+        v[int(k[3:])], m[int(k[3:])] = val, msk
+    return (v, m)
 
 
 def ctx(mac=b'\0' * 6, vid=0, qos=0, proto=0, spoof=0, trust=0, link=0,
@@ -201,6 +224,48 @@ seeds['bad_ip_frag'] = \
     cmd(PF, rule(0, 0, match(), match(ip_frag=0x80), [action(1)])) + \
     cmd(PF, rule(0, 0, match(ip_frag=2), match(ip_frag=3), [action(1)])) + \
     cmd(PF, rule(0, 0, match(ip_frag=1), match(ip_frag=2), [action(1)]))
+
+# ABI 1.9: per-packet registers. Group 0 tags frames by ingress vport and
+# sets META, group 1 steers on TAG[3] and on META, masked too.
+SET_META, SET_TAG = 22, 23
+ALL = 0xffffffff
+seeds['metadata'] = \
+    cmd(PF, hdr(OP['TABLE_CREATE'], struct.pack('<IIII', 1, 1, 0, 0))) + \
+    cmd(PF, rule(0, 0, match(src_vport=1), match(src_vport=0xffff),
+                 [set_reg(SET_TAG, 3, 5, ALL), set_reg(SET_META, 0, 0x77, 0xff),
+                  action(4, struct.pack('<I', 1))])) + \
+    cmd(PF, rule(0, 1, match(), match(),
+                 [set_reg(SET_TAG, 3, 0x600, 0xf00),
+                  action(4, struct.pack('<I', 1))])) + \
+    cmd(PF, rule(1, 0, match(), match(), [action(3, struct.pack('<HH', 1, 1))],
+                 tags=tags(tag3=(5, ALL)))) + \
+    cmd(PF, rule(1, 1, match(meta=0x70), match(meta=0xf0),
+                 [action(2, struct.pack('<HH', 2, 0)),
+                  action(3, struct.pack('<HH', 0, 0))],
+                 tags=tags(tag3=(0x600, 0xf00), tag7=(0, ALL)))) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
+    frame(2, udp_frame(MAC2, MAC1)) + frame(0, udp_frame(MAC1, MAC2))
+seeds['bad_metadata'] = \
+    cmd(PF, rule(0, 0, match(), match(), [set_reg(SET_TAG, 8, 1, 1), action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [set_reg(SET_TAG, 0xff, 1, 1), action(3, b'\0\0\0\0')])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [set_reg(SET_TAG, 0, 1, 0), action(3, b'\0\0\0\0')])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [set_reg(SET_META, 0, 0x100, 0xff), action(3, b'\0\0\0\0')])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [set_reg(SET_META, 1, 1, 1), action(3, b'\0\0\0\0')])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [set_reg(SET_TAG, 0, 1, 1, b'\0\1\0'),
+                  action(3, b'\0\0\0\0')])) + \
+    cmd(PF, rule(0, 0, match(meta=3), match(meta=1), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(rsvd1=1), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(1)],
+                 tags=tags(tag2=(3, 1)))) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(1)],
+                 tags=tags(tag0=(1, 1)), gap=b'\1')) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(1)] * 16,
+                 tags=tags(tag6=(1, 1))))
 
 # ABI 1.2: VFs leave in place under live rules. A (first) sends 10.0.0.2
 # to vf1 and counts, B all IPv4 from the wire to vf0, C matches vf1's own

@@ -31,8 +31,9 @@ add_simple(uint32_t group, uint16_t prio, const struct fw_match *v,
 static uint32_t
 lookup_id(uint32_t group, const struct fw_match *key)
 {
+    struct emu_key k = { .m = *key };
     const struct emu_rule *r = emu_steer_lookup(emu_steer_table(dev, group),
-                                                key);
+                                                &k);
     return r ? r->id : 0;
 }
 
