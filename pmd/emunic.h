@@ -168,6 +168,42 @@ int emunic_frag_ipv6_ext(const struct rte_flow_item *item,
  * part (@some). Exposed for the unit test. */
 void emunic_frag_classify(bool v6, uint16_t spec, uint16_t mask,
                           uint16_t last, uint32_t *all, uint32_t *some);
+/* The card's per-packet registers (emunic_flow_meta.c, ABI 1.9): the
+ * TAG and META item converters; SET_TAG / SET_META build the device
+ * action, emunic_action_convert pushes it. */
+int emunic_conv_tag(struct emunic_walk *w, const struct rte_flow_item *item,
+                    const void *spec, const void *mask,
+                    struct rte_flow_error *error);
+int emunic_conv_meta(struct emunic_walk *w, const struct rte_flow_item *item,
+                     const void *spec, const void *mask,
+                     struct rte_flow_error *error);
+int emunic_set_reg_build(const struct fw_caps *caps,
+                         const struct rte_flow_action *a, struct fw_action *fa,
+                         struct rte_flow_error *error);
+/* Match fields (emunic_flow_field.c, a leaf): can the card match @f with
+ * this mask shape (canonical bytes, most significant first), and merge an
+ * item's value/mask into the rule, refusing a contradiction. */
+const char *emunic_field_desc(enum fw_field f);
+bool emunic_bits_zero(const uint8_t *m, size_t size);
+int emunic_field_use(struct emunic_walk *w, const struct rte_flow_item *item,
+                     const char *item_name, enum fw_field f,
+                     const uint8_t *canon, unsigned nbits,
+                     struct rte_flow_error *error);
+int emunic_field_merge(struct emunic_walk *w, const struct rte_flow_item *item,
+                       const char *item_name, enum fw_field f, void *val,
+                       void *msk, const void *nv, const void *nm, size_t size,
+                       struct rte_flow_error *error);
+/* RULE_ADD's input size: up to the last action, or with the TAG block
+ * (ABI 1.9) the whole input when the rule matches a TAG. */
+static inline uint32_t
+emunic_rule_in_size(const struct fw_rule_add_in *r)
+{
+    for (unsigned i = 0; i < FW_NUM_TAGS; i++)
+        if (r->tags.mask[i] != 0)
+            return (uint32_t)sizeof(*r);
+    return (uint32_t)(offsetof(struct fw_rule_add_in, actions) +
+                      r->n_actions * sizeof(struct fw_action));
+}
 int emunic_action_convert(struct emunic_walk *w,
                           const struct rte_flow_action *act,
                           struct rte_flow_error *error);

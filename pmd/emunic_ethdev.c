@@ -179,6 +179,14 @@ emunic_dev_start(struct rte_eth_dev *dev)
                    port_kind(p), p->vport);
         return -ENODEV;
     }
+    /* a card that keeps META (ABI 1.9) hands it to the host with frames
+     * it delivers: rte_flow's place for it is the metadata dynfield, which
+     * exists once someone registers it (idempotent, process-wide) */
+    if ((ad->caps.actions & FW_ACTION_BIT(FW_ACT_SET_META)) &&
+        rte_flow_dynf_metadata_register() < 0)
+        EMUNIC_LOG(WARNING, "port %u: no mbuf field for rx metadata (%s): "
+                   "META the card delivers is not reported",
+                   dev->data->port_id, rte_strerror(rte_errno));
     snic_mutex_lock(&ad->lock);
     if (!emunic_adapter_alive(ad)) {
         snic_mutex_unlock(&ad->lock);

@@ -423,9 +423,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
         }
         x.rule.actions[x.rss_idx].u.rss.ctx_id = flow->rss_ctx;
     }
-    if (flow_cmd(ad, FW_CMD_RULE_ADD, &x.rule,
-                 offsetof(struct fw_rule_add_in, actions) +
-                 x.rule.n_actions * sizeof(struct fw_action),
+    if (flow_cmd(ad, FW_CMD_RULE_ADD, &x.rule, emunic_rule_in_size(&x.rule),
                  &rout, sizeof(rout), &status, &synd, error) < 0)
         goto free_rss;
     if (status != FW_STATUS_OK) {

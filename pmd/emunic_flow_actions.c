@@ -648,6 +648,13 @@ emunic_action_convert(struct emunic_walk *w, const struct rte_flow_action *a,
     case RTE_FLOW_ACTION_TYPE_SET_TP_DST:
     case RTE_FLOW_ACTION_TYPE_DEC_TTL:
         return act_rewrite(w, a, error);
+    case RTE_FLOW_ACTION_TYPE_SET_TAG:
+    case RTE_FLOW_ACTION_TYPE_SET_META: {
+        struct fw_action fa;
+        int ret = emunic_set_reg_build(w->ctx->caps, a, &fa, error);
+
+        return ret < 0 ? ret : emunic_action_push(w, a, &fa, error);
+    }
     default:
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION, a,
                                "action type %d is not supported by "
@@ -687,6 +694,8 @@ action_fw_type(enum rte_flow_action_type type)
     case RTE_FLOW_ACTION_TYPE_SET_TP_SRC: return FW_ACT_SET_L4_SRC;
     case RTE_FLOW_ACTION_TYPE_SET_TP_DST: return FW_ACT_SET_L4_DST;
     case RTE_FLOW_ACTION_TYPE_DEC_TTL: return FW_ACT_DEC_TTL;
+    case RTE_FLOW_ACTION_TYPE_SET_TAG: return FW_ACT_SET_TAG;
+    case RTE_FLOW_ACTION_TYPE_SET_META: return FW_ACT_SET_META;
     default:
         return -1;
     }

@@ -294,8 +294,7 @@ emunic_flow_async_create(struct rte_eth_dev *dev, uint32_t queue_id,
     }
     if (x.rss_idx >= 0)
         op->rss = x.rss;
-    op->in_size = (uint32_t)(offsetof(struct fw_rule_add_in, actions) +
-                             x.rule.n_actions * sizeof(struct fw_action));
+    op->in_size = emunic_rule_in_size(&x.rule);
     memcpy(&op->in.add, &x.rule, op->in_size);
     q->enq++;
     if (op_attr == NULL || !op_attr->postpone)

@@ -98,6 +98,16 @@ static const struct item_field icmp_fields[] = {
     { 0, 0, NULL },
 };
 
+static const struct item_field tag_fields[] = {
+    FLD(tag, data, "data"),
+    FLD(tag, index, "index"),
+    { 0, 0, NULL },
+};
+static const struct item_field meta_fields[] = {
+    FLD(meta, data, "data"),
+    { 0, 0, NULL },
+};
+
 /* The flag word after a header: what its bits are called. */
 static const char *
 flags_name(enum rte_flow_item_type type)
@@ -134,6 +144,10 @@ fields_of(enum rte_flow_item_type type)
         return udp_fields;
     case RTE_FLOW_ITEM_TYPE_ICMP:
         return icmp_fields;
+    case RTE_FLOW_ITEM_TYPE_TAG:
+        return tag_fields;
+    case RTE_FLOW_ITEM_TYPE_META:
+        return meta_fields;
     default:
         return NULL;
     }

@@ -4,7 +4,7 @@
  *
  * A table indexed by item type gives the protocol items it may follow, the
  * default and the supported mask, and a converter. Every match field goes
- * through field_use(): the device's capability bitmaps decide whether the
+ * through emunic_field_use(): the device's capability bitmaps decide whether the
  * field is matchable and which mask shapes it takes, and each field
  * remembers the item that set it so a later device refusal points there.
  * Protocol items add their implicit prerequisites (UDP: ip_proto 17; IPV4:
@@ -36,123 +36,6 @@ struct item_desc {
 
 static const uint8_t zero_item[128];
 
-/* ------------------------------------------------------------------------
- * Field helpers
- * ------------------------------------------------------------------------ */
-
-static const char *const field_desc[FW_FIELD_COUNT_] = {
-    [FW_FIELD_SRC_VPORT] = "the source port",
-    [FW_FIELD_ETH_DST] = "the destination MAC",
-    [FW_FIELD_ETH_SRC] = "the source MAC",
-    [FW_FIELD_ETH_TYPE] = "the EtherType",
-    [FW_FIELD_VLAN_VID] = "the VLAN id (and VLAN presence)",
-    [FW_FIELD_VLAN_PCP] = "the VLAN priority (PCP)",
-    [FW_FIELD_IPV4_SRC] = "the IPv4 source address",
-    [FW_FIELD_IPV4_DST] = "the IPv4 destination address",
-    [FW_FIELD_IPV6_SRC] = "the IPv6 source address",
-    [FW_FIELD_IPV6_DST] = "the IPv6 destination address",
-    [FW_FIELD_IP_PROTO] = "the IP protocol",
-    [FW_FIELD_IP_TOS] = "the IP TOS / traffic class",
-    [FW_FIELD_IP_TTL] = "the IP TTL / hop limit",
-    [FW_FIELD_L4_SRC] = "the L4 source port",
-    [FW_FIELD_L4_DST] = "the L4 destination port",
-    [FW_FIELD_ICMP_TYPE] = "the ICMP type",
-    [FW_FIELD_ICMP_CODE] = "the ICMP code",
-    [FW_FIELD_VXLAN_VNI] = "the VXLAN VNI",
-    [FW_FIELD_IP_FRAG] = "the IP fragment state",
-};
-
-static bool
-bits_zero(const uint8_t *m, size_t size)
-{
-    for (size_t i = 0; i < size; i++)
-        if (m[i])
-            return false;
-    return true;
-}
-
-/* Canonical mask: @nbits significant bits, most significant first. */
-static bool
-bits_all_ones(const uint8_t *m, unsigned nbits)
-{
-    for (unsigned b = 0; b < nbits; b++)
-        if (!(m[b / 8] & (0x80u >> (b % 8))))
-            return false;
-    return true;
-}
-
-static bool
-bits_prefix(const uint8_t *m, unsigned nbits)
-{
-    bool seen_zero = false;
-
-    for (unsigned b = 0; b < nbits; b++) {
-        bool one = m[b / 8] & (0x80u >> (b % 8));
-
-        if (one && seen_zero)
-            return false;
-        if (!one)
-            seen_zero = true;
-    }
-    return true;
-}
-
-/* The device must be able to match @f with this mask shape. */
-static int
-field_use(struct emunic_walk *w, const struct rte_flow_item *item,
-          const char *item_name, enum fw_field f, const uint8_t *canon,
-          unsigned nbits, struct rte_flow_error *error)
-{
-    const struct fw_caps *caps = w->ctx->caps;
-
-    if (!(caps->match_fields & FW_FIELD_BIT(f)))
-        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, item,
-                               "%s: the device (profile '%s') cannot match "
-                               "%s (%s)", item_name, emunic_profile(caps),
-                               field_desc[f], fw_field_name(f));
-    if (canon != NULL && (caps->exact_mask_fields & FW_FIELD_BIT(f)) &&
-        !bits_all_ones(canon, nbits))
-        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM_MASK,
-                               item, "%s: profile '%s' matches %s only "
-                               "exactly: its mask must be all ones",
-                               item_name, emunic_profile(caps),
-                               field_desc[f]);
-    if (canon != NULL && (caps->prefix_mask_fields & FW_FIELD_BIT(f)) &&
-        !bits_prefix(canon, nbits))
-        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM_MASK,
-                               item, "%s: profile '%s' matches %s only with "
-                               "a prefix mask (leading ones, e.g. /24)",
-                               item_name, emunic_profile(caps),
-                               field_desc[f]);
-    if (w->x->field_item[f] == NULL)
-        w->x->field_item[f] = item;
-    return 0;
-}
-
-/* Merge value/mask bytes into the rule; overlapping bits must agree. */
-static int
-field_merge(struct emunic_walk *w, const struct rte_flow_item *item,
-            const char *item_name, enum fw_field f, void *val, void *msk,
-            const void *nv, const void *nm, size_t size,
-            struct rte_flow_error *error)
-{
-    uint8_t *v = val, *m = msk;
-    const uint8_t *a = nv, *b = nm;
-
-    for (size_t i = 0; i < size; i++)
-        if ((m[i] & b[i]) & (v[i] ^ a[i]))
-            return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ITEM,
-                                   item, "%s: %s contradicts what an earlier "
-                                   "item of the pattern requires", item_name,
-                                   field_desc[f]);
-    for (size_t i = 0; i < size; i++) {
-        m[i] |= b[i];
-        v[i] |= a[i] & b[i];
-    }
-    (void)w;
-    return 0;
-}
-
 /* A whole-bytes field: check capability and shape, then merge. */
 static int
 field_set(struct emunic_walk *w, const struct rte_flow_item *item,
@@ -162,12 +45,12 @@ field_set(struct emunic_walk *w, const struct rte_flow_item *item,
 {
     int ret;
 
-    if (bits_zero(nm, size))
+    if (emunic_bits_zero(nm, size))
         return 0;
-    ret = field_use(w, item, name, f, nm, (unsigned)size * 8u, error);
+    ret = emunic_field_use(w, item, name, f, nm, (unsigned)size * 8u, error);
     if (ret < 0)
         return ret;
-    return field_merge(w, item, name, f, val, msk, nv, nm, size, error);
+    return emunic_field_merge(w, item, name, f, val, msk, nv, nm, size, error);
 }
 
 /* The fragment state (emunic_flow_frag.c works out the value/mask). */
@@ -182,10 +65,10 @@ frag_put(struct emunic_walk *w, const struct rte_flow_item *item,
 
     if (m == 0)
         return 0;
-    ret = field_use(w, item, name, FW_FIELD_IP_FRAG, &canon, 3, error);
+    ret = emunic_field_use(w, item, name, FW_FIELD_IP_FRAG, &canon, 3, error);
     if (ret < 0)
         return ret;
-    return field_merge(w, item, name, FW_FIELD_IP_FRAG, &r->value.ip_frag,
+    return emunic_field_merge(w, item, name, FW_FIELD_IP_FRAG, &r->value.ip_frag,
                        &r->mask.ip_frag, &v, &m, 1, error);
 }
 
@@ -204,11 +87,11 @@ field_implied(struct emunic_walk *w, const struct rte_flow_item *item,
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, item,
                                "%s: telling this header apart needs %s (%s), "
                                "which the device (profile '%s') cannot "
-                               "match", name, field_desc[f], fw_field_name(f),
+                               "match", name, emunic_field_desc(f), fw_field_name(f),
                                emunic_profile(caps));
     if (w->x->field_item[f] == NULL)
         w->x->field_item[f] = item;
-    return field_merge(w, item, name, f, val, msk, nv, ones, size, error);
+    return emunic_field_merge(w, item, name, f, val, msk, nv, ones, size, error);
 }
 
 static int
@@ -247,10 +130,10 @@ vlan_present(struct emunic_walk *w, const struct rte_flow_item *item,
     uint8_t canon[2] = { (uint8_t)(bits >> 8), (uint8_t)bits };
     int ret;
 
-    ret = field_use(w, item, name, FW_FIELD_VLAN_VID, canon, 13, error);
+    ret = emunic_field_use(w, item, name, FW_FIELD_VLAN_VID, canon, 13, error);
     if (ret < 0)
         return ret;
-    return field_merge(w, item, name, FW_FIELD_VLAN_VID, &r->value.vlan_tci,
+    return emunic_field_merge(w, item, name, FW_FIELD_VLAN_VID, &r->value.vlan_tci,
                        &r->mask.vlan_tci, &v, &m, sizeof(m), error);
 }
 
@@ -326,19 +209,19 @@ conv_vlan(struct emunic_walk *w, const struct rte_flow_item *item,
 
         canon[0] = (uint8_t)(bits >> 8);
         canon[1] = (uint8_t)bits;
-        ret = field_use(w, item, "VLAN", FW_FIELD_VLAN_VID, canon, 13, error);
+        ret = emunic_field_use(w, item, "VLAN", FW_FIELD_VLAN_VID, canon, 13, error);
         if (ret < 0)
             return ret;
     }
     if (pcp) {
         canon[0] = (uint8_t)(pcp >> 8);
-        ret = field_use(w, item, "VLAN", FW_FIELD_VLAN_PCP, canon, 3, error);
+        ret = emunic_field_use(w, item, "VLAN", FW_FIELD_VLAN_PCP, canon, 3, error);
         if (ret < 0)
             return ret;
     }
     mk = rte_cpu_to_be_16(vid | pcp);
     v = s->tci & mk;
-    ret = field_merge(w, item, "VLAN", vid ? FW_FIELD_VLAN_VID :
+    ret = emunic_field_merge(w, item, "VLAN", vid ? FW_FIELD_VLAN_VID :
                       FW_FIELD_VLAN_PCP, &r->value.vlan_tci,
                       &r->mask.vlan_tci, &v, &mk, 2, error);
     if (ret < 0)
@@ -530,12 +413,12 @@ conv_vxlan(struct emunic_walk *w, const struct rte_flow_item *item,
           s->vni[2]) & vm;
     if (vm == 0)
         return 0;
-    ret = field_use(w, item, "VXLAN", FW_FIELD_VXLAN_VNI, m->vni, 24, error);
+    ret = emunic_field_use(w, item, "VXLAN", FW_FIELD_VXLAN_VNI, m->vni, 24, error);
     if (ret < 0)
         return ret;
     vv = rte_cpu_to_le_32(vv);
     vm = rte_cpu_to_le_32(vm);
-    return field_merge(w, item, "VXLAN", FW_FIELD_VXLAN_VNI,
+    return emunic_field_merge(w, item, "VXLAN", FW_FIELD_VXLAN_VNI,
                        &r->value.vxlan_vni, &r->mask.vxlan_vni, &vv, &vm, 4,
                        error);
 }
@@ -587,11 +470,11 @@ conv_port(struct emunic_walk *w, const struct rte_flow_item *item,
                                item, "%s: port %u is not a port of this "
                                "emunic switch", name, port_id);
     w->has_port_item = true;
-    ret = field_use(w, item, name, FW_FIELD_SRC_VPORT, canon, 16, error);
+    ret = emunic_field_use(w, item, name, FW_FIELD_SRC_VPORT, canon, 16, error);
     if (ret < 0)
         return ret;
     vport = rte_cpu_to_le_16(vport);
-    return field_merge(w, item, name, FW_FIELD_SRC_VPORT, &r->value.src_vport,
+    return emunic_field_merge(w, item, name, FW_FIELD_SRC_VPORT, &r->value.src_vport,
                        &r->mask.src_vport, &vport, &m, 2, error);
 }
 
@@ -678,6 +561,12 @@ static const struct rte_flow_item_port_id port_id_supported = {
 static const struct rte_flow_item_ethdev ethdev_supported = {
     .port_id = UINT16_MAX,
 };
+static const struct rte_flow_item_tag tag_supported = {
+    .data = UINT32_MAX, .index = UINT8_MAX,
+};
+static const struct rte_flow_item_meta meta_supported = {
+    .data = UINT32_MAX,
+};
 
 #define ITEM(t, n, p, a, s, c, d) \
     [RTE_FLOW_ITEM_TYPE_ ## t] = { \
@@ -715,6 +604,16 @@ static const struct item_desc item_table[] = {
          "port_id"),
     ITEM(PORT_REPRESENTOR, "PORT_REPRESENTOR", -1, 0, ethdev, conv_ethdev,
          "port_id"),
+    /* the card's registers, not headers: anywhere in the pattern */
+    /* up to index only: the 3 padding bytes after it are no field, and an
+     * application's mask built on the stack need not zero them */
+    [RTE_FLOW_ITEM_TYPE_TAG] = {
+        .name = "TAG", .proto = -1, .after = 0,
+        .size = offsetof(struct rte_flow_item_tag, index) + 1,
+        .default_mask = &rte_flow_item_tag_mask,
+        .supported = &tag_supported, .supported_desc = "data and index",
+        .convert = emunic_conv_tag },
+    ITEM(META, "META", -1, 0, meta, emunic_conv_meta, "data"),
 };
 
 static const char *const proto_name[] = {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_mbuf.h>
 
 #include "emunic.h"
@@ -69,6 +70,11 @@ emunic_rx_burst(void *qp, struct rte_mbuf **bufs, uint16_t n)
                 /* the card's Toeplitz hash, as a NIC reports it */
                 m->hash.rss = pk[i].rss_hash;
                 m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+            } else if ((pk[i].flags & FW_PKT_F_META) &&
+                       rte_flow_dynf_metadata_avail()) {
+                /* the META register (ABI 1.9), in the same spare word */
+                *RTE_FLOW_DYNF_METADATA(m) = pk[i].rss_hash;
+                m->ol_flags |= rte_flow_dynf_metadata_mask;
             }
             bytes += pk[i].len;
             bufs[done++] = m;

@@ -128,7 +128,8 @@ struct fw_pkt {
     uint32_t mark;
     uint16_t flags;         /* enum fw_pkt_flags */
     uint16_t src_vport;
-    uint32_t rss_hash;      /* with FW_PKT_F_RSS (ABI 1.5) */
+    uint32_t rss_hash;      /* with FW_PKT_F_RSS (ABI 1.5); META with
+                             * FW_PKT_F_META (ABI 1.9) */
 };
 
 /* Zero-copy rx: peek at up to @max packets; they stay valid until
