@@ -244,7 +244,7 @@ flow_match_prereq_error(const struct flow_match *m, const char **hint)
     /* bytes that only nd_target and nd_lla use, or a match that looks at
      * Neighbor Discovery fields without their prerequisites */
     if (MASKED(m, nw_nd_rest)
-        || (flow_match_is_ip_proto(m, IPPROTO_ICMPV6)
+        || (ip6 && flow_match_is_ip_proto(m, IPPROTO_ICMPV6)
             && (MASKED(m, nd_target) || MASKED(m, nd_lla)))) {
         *hint = "add 'icmp6,icmp_type=135' or 'icmp6,icmp_type=136'";
         return MASKED(m, nd_lla) ? "nd_sll" : "nd_target";

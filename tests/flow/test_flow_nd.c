@@ -154,6 +154,10 @@ Test(nd, the_flow_table_keeps_them_apart_from_ipv4_and_tcp)
         "priority=5,tcp6,tcp_flags=+syn,actions=output:3",
         "priority=5,icmp6,icmp_type=136,nd_tll=00:00:00:00:00:02,"
         "actions=output:4",
+        /* IPv4 with IPv6's ICMP protocol number: its addresses are
+         * nw_src/nw_dst, never ND's */
+        "priority=5,ip,nw_dst=10.0.0.1,nw_proto=58,actions=output:5",
+        "priority=6,ip,nw_src=10.0.0.1,nw_proto=58,actions=output:6",
     };
     struct flow_table *t = flow_table_create(NULL, NULL);
     struct flow_mod fm;
@@ -168,6 +172,6 @@ Test(nd, the_flow_table_keeps_them_apart_from_ipv4_and_tcp)
         cr_assert_geq(rc, 0, "%s: %d", lines[i], rc);
     }
     /* the same bytes, other prerequisites: four flows, none replaced */
-    cr_expect_eq(flow_table_count(t, 0), 4);
+    cr_expect_eq(flow_table_count(t, 0), 6);
     flow_table_destroy(t);
 }
