@@ -410,6 +410,55 @@ dp_cls_del(struct dp_cls *cls, uint64_t id)
     return slot;
 }
 
+/* A table's wsubs go whole: their flows leave the index, the rules lose
+ * the wflows' references, and the table is dirty with no wsub, so the
+ * next publish builds it empty and drops its clause-flow set. */
+static size_t
+table_clear(struct dp_cls *cls, unsigned t,
+            void (*fn)(void *ctx, uint64_t id, uint32_t slot), void *ctx)
+{
+    struct wtable *wt = &cls->tables[t];
+    size_t n = 0;
+
+    for (size_t i = 0; i < wt->n; i++) {
+        struct wsub *s = wt->subs[i];
+
+        for (size_t k = 0; k < s->n; k++) {
+            struct wflow *f = s->flows[k];
+
+            fn(ctx, f->id, f->rule->slot);
+            snic_hmap_remove(&cls->flows, &f->node);
+            dp_rule_unref(f->rule);
+            free(f);
+        }
+        n += s->n;
+        s->n = 0;
+        snic_hmap_remove(&cls->subs, &s->node);
+        dp_wsub_free(s);
+    }
+    wt->n = 0;
+    if (!wt->dirty) {
+        wt->dirty = true;
+        cls->dirty[cls->n_dirty++] = (uint8_t)t;
+    }
+    return n;
+}
+
+size_t
+dp_cls_clear(struct dp_cls *cls, unsigned table_id,
+             void (*fn)(void *ctx, uint64_t id, uint32_t slot), void *ctx)
+{
+    size_t n = 0;
+
+    if (table_id != FLOW_TABLE_ALL)
+        return table_id <= FLOW_TABLE_MAX && cls->tables[table_id].n > 0
+               ? table_clear(cls, table_id, fn, ctx) : 0;
+    for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
+        if (cls->tables[t].n > 0)
+            n += table_clear(cls, t, fn, ctx);
+    return n;
+}
+
 int64_t
 dp_cls_slot(const struct dp_cls *cls, uint64_t id)
 {

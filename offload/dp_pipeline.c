@@ -207,11 +207,10 @@ slot_sum(const struct dp *dp, uint32_t slot, uint64_t *packets,
     }
 }
 
-/* Deferred: no worker can count into the slot any more. */
+/* No worker can count into @r's slot any more. */
 static void
-slot_reclaim(void *arg)
+slot_reclaim(const struct retiree *r)
 {
-    struct retiree *r = arg;
     struct dp *dp = r->dp;
     uint64_t packets, bytes;
 
@@ -229,7 +228,24 @@ slot_reclaim(void *arg)
     }
     /* room was reserved when the slot was first allocated */
     dp->free_slots[dp->n_free++] = r->slot;
-    free(r);
+}
+
+/* A commit's deleted flows, reclaimed together after one grace period
+ * (one deferral however many: a delete of every flow is one array). */
+struct retirees {
+    size_t n;
+    struct retiree *v;
+};
+
+static void
+retirees_reclaim(void *arg)
+{
+    struct retirees *b = arg;
+
+    for (size_t i = 0; i < b->n; i++)
+        slot_reclaim(&b->v[i]);
+    free(b->v);
+    free(b);
 }
 
 int
@@ -287,6 +303,32 @@ dp_flow_del(struct dp *dp, uint64_t id)
     return 0;
 }
 
+static void
+clear_one(void *ctx, uint64_t id, uint32_t slot)
+{
+    struct dp *dp = ctx;
+
+    dp->pending[dp->n_pending++] = (struct retiree){ dp, id, slot };
+}
+
+int
+dp_flow_clear(struct dp *dp, unsigned table_id)
+{
+    size_t want = dp->n_pending + dp_cls_count(dp->cls);
+
+    /* room for every flow there is: the clear itself cannot fail */
+    if (want > dp->cap_pending) {
+        struct retiree *v = realloc(dp->pending, want * sizeof(*v));
+
+        if (v == NULL)
+            return -ENOMEM;
+        dp->pending = v;
+        dp->cap_pending = want;
+    }
+    dp_cls_clear(dp->cls, table_id, clear_one, dp);
+    return 0;
+}
+
 int
 dp_commit(struct dp *dp)
 {
@@ -300,27 +342,23 @@ dp_commit(struct dp *dp)
     if (rc < 0)
         return rc;
     /* the deleted flows' slots wait for the same grace period as the
-     * snapshot that still had them */
-    for (size_t i = 0; i < dp->n_pending; i++) {
-        struct retiree *r = malloc(sizeof(*r));
+     * snapshot that still had them: the pending array goes with them */
+    if (dp->n_pending > 0) {
+        struct retirees *b = malloc(sizeof(*b));
 
-        if (r == NULL || dp_qsbr_defer(dp->qsbr, slot_reclaim, r) < 0) {
-            struct retiree copy = dp->pending[i];
-
-            free(r);
+        if (b == NULL || dp_qsbr_defer(dp->qsbr, retirees_reclaim, b) < 0) {
+            free(b);
             dp_qsbr_synchronize(dp->qsbr);
-            r = malloc(sizeof(*r));
-            if (r == NULL) {
-                rc = -ENOMEM;       /* the slot leaks; the counts are lost */
-                continue;
-            }
-            *r = copy;
-            slot_reclaim(r);
-            continue;
+            for (size_t i = 0; i < dp->n_pending; i++)
+                slot_reclaim(&dp->pending[i]);
+        } else {
+            b->n = dp->n_pending;
+            b->v = dp->pending;
+            dp->pending = NULL;
+            dp->cap_pending = 0;
         }
-        *r = dp->pending[i];
+        dp->n_pending = 0;
     }
-    dp->n_pending = 0;
     dp_qsbr_poll(dp->qsbr);
     if (rc == 0 && dp->sticky_err != 0) {
         rc = dp->sticky_err;
@@ -345,6 +383,9 @@ dp_flow_table_listener(void *ctx, enum flow_change_kind kind,
         break;
     case FLOW_CHANGE_REMOVED:
         rc = dp_flow_del(dp, e->id);
+        break;
+    case FLOW_CHANGE_CLEARED:
+        rc = dp_flow_clear(dp, e->flow.table_id);
         break;
     }
     if (rc < 0 && dp->sticky_err == 0)

@@ -67,13 +67,18 @@ enum ft_undo_kind {
     FT_UNDO_ADDED,              /* n is new: remove and free it */
     FT_UNDO_CHANGED,            /* n->e was *old */
     FT_UNDO_REMOVED,            /* n was unlinked: link it back */
+    FT_UNDO_CLEARED,            /* table id was emptied: cleared is what
+                                 * it held */
 };
 
 struct ft_undo {
     enum ft_undo_kind kind;
-    uint64_t id;                /* ADDED, CHANGED: the flow (nodes move) */
+    uint64_t id;                /* ADDED, CHANGED: the flow (nodes move);
+                                 * CLEARED: the table */
     struct ft_node *n;          /* REMOVED: the unlinked node (never moves) */
     struct flow_entry *old;     /* FT_UNDO_CHANGED only; owned, whole */
+    struct ft_array cleared;    /* FT_UNDO_CLEARED only: the table's array
+                                 * as it was, its nodes unlinked */
 };
 
 struct flow_table {
@@ -380,13 +385,34 @@ remove_node(struct flow_table *t, struct ft_node *n,
     t->count--;
     notify(t, FLOW_CHANGE_REMOVED, n, reason);
     if (t->in_txn)
-        t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_REMOVED, n->e.id,
-                                                 n, NULL };
+        t->undo[t->n_undo++] = (struct ft_undo){
+            .kind = FT_UNDO_REMOVED, .id = n->e.id, .n = n };
     else
         free(n);
 }
 
 /* ---- transactions ---- */
+
+/* Table u->id back as it was before it was cleared. What was added there
+ * after the clear is undone already (records go backwards), so the table
+ * is empty: its array is the one of the clear again. */
+static void
+clear_undo(struct flow_table *t, struct ft_undo *u)
+{
+    struct ft_array *a = &t->tables[u->id];
+
+    free(a->v);
+    *a = u->cleared;
+    u->cleared = (struct ft_array){ NULL, 0, 0 };
+    for (size_t i = 0; i < a->n; i++) {
+        struct ft_node *n = a->v[i];
+
+        n->slot = i;
+        link_node(t, n);
+        t->count++;
+        notify(t, FLOW_CHANGE_ADDED, n, FLOW_REMOVED_NONE);
+    }
+}
 
 /* Room for @k more undo records, taken before a change so that recording
  * it cannot fail. Nothing to do outside a transaction. */
@@ -417,8 +443,8 @@ undo_changed(struct flow_table *t, struct ft_node *n, struct flow_entry *old)
     if (!t->in_txn)
         return;
     entry_copy_out(old, n);
-    t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_CHANGED, n->e.id, NULL,
-                                             old };
+    t->undo[t->n_undo++] = (struct ft_undo){
+        .kind = FT_UNDO_CHANGED, .id = n->e.id, .old = old };
 }
 
 int
@@ -435,9 +461,16 @@ static void
 undo_free(struct flow_table *t)
 {
     for (size_t i = 0; i < t->n_undo; i++) {
-        free(t->undo[i].old);
-        if (t->undo[i].kind == FT_UNDO_REMOVED)
-            free(t->undo[i].n);
+        struct ft_undo *u = &t->undo[i];
+
+        free(u->old);
+        if (u->kind == FT_UNDO_REMOVED)
+            free(u->n);
+        if (u->kind == FT_UNDO_CLEARED) {
+            for (size_t k = 0; k < u->cleared.n; k++)
+                free(u->cleared.v[k]);
+            free(u->cleared.v);
+        }
     }
     t->n_undo = 0;
 }
@@ -460,10 +493,14 @@ flow_table_rollback(struct flow_table *t)
     while (t->n_undo > 0) {
         struct ft_undo *u = &t->undo[--t->n_undo];
         struct ft_node *n = u->kind == FT_UNDO_REMOVED ? u->n
-                                                       : find_id(t, u->id);
+                            : u->kind == FT_UNDO_CLEARED ? NULL
+                            : find_id(t, u->id);
         struct ft_array *a;
 
         switch (u->kind) {
+        case FT_UNDO_CLEARED:
+            clear_undo(t, u);
+            break;
         case FT_UNDO_ADDED:
             remove_node(t, n, FLOW_REMOVED_DELETE);
             break;
@@ -750,8 +787,8 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
     link_node(t, n);
     t->count++;
     if (t->in_txn)
-        t->undo[t->n_undo++] = (struct ft_undo){ FT_UNDO_ADDED, n->e.id, NULL,
-                                                 NULL };
+        t->undo[t->n_undo++] = (struct ft_undo){
+            .kind = FT_UNDO_ADDED, .id = n->e.id };
     notify(t, FLOW_CHANGE_ADDED, n, FLOW_REMOVED_NONE);
     return 1;
 }
@@ -1014,6 +1051,70 @@ table_delete(struct flow_table *t, const struct flow_mod *fm,
     return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
+/* A loose delete that selects every flow of its table(s). */
+static bool
+deletes_all(const struct flow_mod *fm, const struct flow_match *match)
+{
+    struct flow_match any;
+
+    flow_match_init_catchall(&any);
+    return fm->cmd == FLOW_CMD_DELETE && fm->cookie_mask == 0
+           && fm->out_port == FLOW_PORT_ANY
+           && flow_match_identical(match, &any);
+}
+
+/*
+ * Empty tables @lo..@hi in one pass: each node leaves the indexes, but
+ * nobody hears of it one by one; the listener hears once
+ * (FLOW_CHANGE_CLEARED) and drops what it holds for those tables whole.
+ * In a transaction the table's array goes into one undo record (its
+ * nodes with it), so the cost is the unlinking, and a rollback links them
+ * back. delete_learned holders still count (dl_note): learned flows of a
+ * table that was not cleared may go with them.
+ */
+static int
+table_clear(struct flow_table *t, unsigned lo, unsigned hi)
+{
+    static const struct flow_entry zero;
+    size_t n = 0;
+
+    if (undo_reserve(t, hi - lo + 1) < 0)
+        return -ENOMEM;
+    for (unsigned tid = lo; tid <= hi; tid++) {
+        struct ft_array *a = &t->tables[tid];
+
+        if (a->n == 0)
+            continue;
+        for (size_t i = 0; i < a->n; i++) {
+            struct ft_node *nd = a->v[i];
+
+            dl_note(t, &nd->e.flow);
+            snic_hmap_remove(&t->by_id, &nd->id_node);
+            snic_hmap_remove(&t->by_rule, &nd->rule_node);
+            timed_drop(t, nd);
+        }
+        t->removals += a->n;
+        t->count -= a->n;
+        n += a->n;
+        if (t->in_txn) {
+            t->undo[t->n_undo++] = (struct ft_undo){
+                .kind = FT_UNDO_CLEARED, .id = tid, .cleared = *a };
+            *a = (struct ft_array){ NULL, 0, 0 };
+        } else {
+            for (size_t i = 0; i < a->n; i++)
+                free(a->v[i]);
+            a->n = 0;
+        }
+    }
+    if (n > 0 && t->fn != NULL) {
+        struct flow_entry cleared = zero;   /* the listener reads its table */
+
+        cleared.flow.table_id = (uint8_t)(lo == hi ? lo : FLOW_TABLE_ALL);
+        t->fn(t->ctx, FLOW_CHANGE_CLEARED, &cleared, FLOW_REMOVED_DELETE);
+    }
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
 int
 flow_table_apply(struct flow_table *t, const struct flow_mod *fm,
                  uint64_t now_ns)
@@ -1035,7 +1136,12 @@ flow_table_apply(struct flow_table *t, const struct flow_mod *fm,
         break;
     case FLOW_CMD_DELETE:
     case FLOW_CMD_DELETE_STRICT:
-        rc = table_delete(t, fm, &match);
+        if (deletes_all(fm, &match))
+            rc = fm->flow.table_id == FLOW_TABLE_ALL
+                 ? table_clear(t, 0, FLOW_TABLE_MAX)
+                 : table_clear(t, fm->flow.table_id, fm->flow.table_id);
+        else
+            rc = table_delete(t, fm, &match);
         break;
     default:
         return -EINVAL;

@@ -456,6 +456,14 @@ int dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
                uint32_t slot);
 /* Stage the removal of @id: its slot (>= 0), or -ENOENT. */
 int64_t dp_cls_del(struct dp_cls *cls, uint64_t id);
+/* Stage the removal of every flow of table @table_id (FLOW_TABLE_ALL: of
+ * every table) at once: its (table, mask) groups are dropped whole, so
+ * the next publish gives the table an empty ctable (the snapshots still
+ * holding the old subtables keep them). @fn hears each flow's id and
+ * slot. The number removed; cannot fail. */
+size_t dp_cls_clear(struct dp_cls *cls, unsigned table_id,
+                    void (*fn)(void *ctx, uint64_t id, uint32_t slot),
+                    void *ctx);
 /* The slot of a staged or published @id, or -ENOENT. */
 int64_t dp_cls_slot(const struct dp_cls *cls, uint64_t id);
 /* Publish what was staged (a no-op without changes). The old snapshot is
@@ -545,6 +553,11 @@ void dp_destroy(struct dp *dp)
 int dp_flow_put(struct dp *dp, uint64_t id, const struct flow *f)
     SNIC_REQUIRES(snic_control);
 int dp_flow_del(struct dp *dp, uint64_t id)
+    SNIC_REQUIRES(snic_control);
+/* Every flow of table @table_id (FLOW_TABLE_ALL: of every table) staged
+ * for removal at once (dp_cls_clear); their counter slots come back one
+ * grace period after dp_commit() publishes, as a deleted flow's do. */
+int dp_flow_clear(struct dp *dp, unsigned table_id)
     SNIC_REQUIRES(snic_control);
 int dp_commit(struct dp *dp)
     SNIC_REQUIRES(snic_control);

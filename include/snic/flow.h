@@ -1208,6 +1208,13 @@ enum flow_change_kind {
     FLOW_CHANGE_ADDED,
     FLOW_CHANGE_MODIFIED,   /* actions, cookie or timeouts changed; same id */
     FLOW_CHANGE_REMOVED,
+    /* A delete that selects every flow of a table (no match, cookie or
+     * out_port filter) took them all at once: reported once, in place of a
+     * REMOVED per flow, with an entry that holds only flow.table_id (the
+     * table, or FLOW_TABLE_ALL: every table). A listener drops what it
+     * holds for those flows whole; the counters it had are gone with them
+     * (reason DELETE). */
+    FLOW_CHANGE_CLEARED,
 };
 
 enum flow_removed_reason {
@@ -1235,7 +1242,10 @@ void flow_table_destroy(struct flow_table *t);
 /*
  * Apply a parsed add/modify/delete at time @now_ns. Returns the number of
  * flows added, modified or removed (an add that replaces counts 1), or a
- * negative errno with nothing changed:
+ * negative errno with nothing changed. A loose delete with no match,
+ * cookie or out_port filter empties its table (or every table) in one
+ * pass and tells the listener once (FLOW_CHANGE_CLEARED); a transaction
+ * undoes it like any other change. Errors:
  *   -EINVAL  malformed mod (add to FLOW_TABLE_ALL, goto_table backwards...)
  *   -EEXIST  add with FLOW_MOD_CHECK_OVERLAP and an overlapping flow
  *   -ENOMEM

@@ -197,6 +197,13 @@ bool snicd_journal_wants_compaction(const struct snicd_journal *j,
 /* Atomically replace the file by one add record per flow of @t. */
 int snicd_journal_compact(struct snicd_journal *j,
                           const struct flow_table *t);
+/* The same, for a batch that emptied whole tables (FLOW_CHANGE_CLEARED):
+ * what was queued is dropped instead of written first, since @t holds
+ * every queued change already; the file then says "these flows" in one
+ * atomic step (a crash leaves the old file or the new one, never half of
+ * the delete). On failure the queue stays (discard it or try again). */
+int snicd_journal_rewrite(struct snicd_journal *j,
+                          const struct flow_table *t);
 const char *snicd_journal_path(const struct snicd_journal *j);
 
 /* ---- mark table (snicd_marks.c) ---- */
@@ -307,6 +314,9 @@ struct snicd {
     struct snicd_journal *journal;      /* NULL: none */
     bool replaying;                     /* journal replay: do not record */
     int journal_err;                    /* recording failed in this batch */
+    /* whole tables were emptied since the last sync: the journal is
+     * rewritten from the table instead of appended to */
+    bool journal_rewrite;
     /* a batch being applied: changes wait for the journal (snicd_core.c) */
     bool staging;
     int stage_err;

@@ -96,6 +96,26 @@ hw_clear(struct snicd *d)
     snic_hmap_fini(&d->hwctr);
 }
 
+/* Whole tables were emptied: the banked counts of the flows that are
+ * gone go (every one for every table; else those the table lost). */
+static void
+hw_cleared(struct snicd *d, unsigned table_id)
+{
+    struct snicd_hwctr *e;
+
+    if (table_id == FLOW_TABLE_ALL && flow_table_count(d->table,
+                                                       FLOW_TABLE_ALL) == 0) {
+        hw_clear(d);
+        snic_hmap_init(&d->hwctr);
+        return;
+    }
+    SNIC_HMAP_FOR_EACH_SAFE(e, node, &d->hwctr)
+        if (flow_table_find(d->table, e->id) == NULL) {
+            snic_hmap_remove(&d->hwctr, &e->node);
+            free(e);
+        }
+}
+
 /* ---- the listener ---- */
 
 static void
@@ -108,11 +128,14 @@ deliver(struct snicd *d, enum flow_change_kind kind,
         snicd_offload_flow_changed(d->offload, kind, e, reason);
     if (kind == FLOW_CHANGE_REMOVED)
         hw_remove(d, e->id);
+    if (kind == FLOW_CHANGE_CLEARED)
+        hw_cleared(d, e->flow.table_id);
 }
 
 /* During a batch the datapath and the offload manager hear nothing until
  * the journal has the batch: only the flow's id and what happened first
- * to it are kept (ids are never reused, so ADDED first means new). */
+ * to it are kept (ids are never reused, so ADDED first means new). A
+ * clear keeps its table in place of an id. */
 static void
 stage(struct snicd *d, enum flow_change_kind kind, const struct flow_entry *e,
       enum flow_removed_reason reason)
@@ -144,22 +167,21 @@ staged_order(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* The net effect of the batch on each flow it touched, in id order (new
- * flows in the order they were added). */
+/* The net effect of changes [@lo, @hi) on each flow they touched, in id
+ * order (new flows in the order they were added). */
 static void
-deliver_staged(struct snicd *d)
+deliver_range(struct snicd *d, size_t lo, size_t hi)
     SNIC_REQUIRES(snic_control)
 {
-    /* an empty batch has no array: qsort may not be given NULL */
-    if (d->n_staged > 1)
-        qsort(d->staged, d->n_staged, sizeof(*d->staged), staged_order);
-    for (size_t i = 0; i < d->n_staged; ) {
+    if (hi - lo > 1)
+        qsort(d->staged + lo, hi - lo, sizeof(*d->staged), staged_order);
+    for (size_t i = lo; i < hi; ) {
         const struct snicd_staged *first = &d->staged[i];
         const struct flow_entry *e = flow_table_find(d->table, first->id);
         bool existed = first->kind != FLOW_CHANGE_ADDED;
         size_t k = i;
 
-        while (k + 1 < d->n_staged && d->staged[k + 1].id == first->id)
+        while (k + 1 < hi && d->staged[k + 1].id == first->id)
             k++;
         if (e != NULL) {
             deliver(d, existed ? FLOW_CHANGE_MODIFIED : FLOW_CHANGE_ADDED, e,
@@ -175,6 +197,30 @@ deliver_staged(struct snicd *d)
         }
         i = k + 1;
     }
+}
+
+/* The batch, in the order of its clears: the changes before a clear (net
+ * effect: a flow the clear took is removed, or was never known), the
+ * clear, and so on. Each flow is found as it is now, after the batch. */
+static void
+deliver_staged(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
+{
+    size_t lo = 0;
+
+    for (size_t i = 0; i < d->n_staged; i++) {
+        static const struct flow_entry zero;
+        struct flow_entry cleared;
+
+        if (d->staged[i].kind != FLOW_CHANGE_CLEARED)
+            continue;
+        deliver_range(d, lo, i);
+        cleared = zero;
+        cleared.flow.table_id = (uint8_t)d->staged[i].id;
+        deliver(d, FLOW_CHANGE_CLEARED, &cleared, FLOW_REMOVED_DELETE);
+        lo = i + 1;
+    }
+    deliver_range(d, lo, d->n_staged);
     d->n_staged = 0;
 }
 
@@ -185,10 +231,24 @@ on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
 {
     struct snicd *d = ctx;
 
-    if (d->staging)
+    if (d->staging && kind == FLOW_CHANGE_CLEARED) {
+        static const struct flow_entry zero;
+        struct flow_entry key = zero;   /* staged by its table */
+
+        key.id = e->flow.table_id;
+        stage(d, kind, &key, reason);
+    } else if (d->staging) {
         stage(d, kind, e, reason);
-    else
+    } else {
         deliver(d, kind, e, reason);
+    }
+    /* whole tables: the journal is written as the table after the batch
+     * (snicd_journal_rewrite), not a record per flow */
+    if (kind == FLOW_CHANGE_CLEARED) {
+        if (d->journal != NULL && !d->replaying)
+            d->journal_rewrite = true;
+        return;
+    }
     /* a flush is the daemon stopping: the flows stay desired */
     if (d->journal != NULL && !d->replaying
         && reason != FLOW_REMOVED_FLUSH) {
@@ -198,6 +258,21 @@ on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
         if (rc < 0 && d->journal_err == 0)
             d->journal_err = rc;
     }
+}
+
+/* What was queued into the file: appended as one frame, or, after whole
+ * tables were emptied, the file rewritten as the table now is. */
+static int
+journal_flush(struct snicd *d)
+{
+    int rc;
+
+    if (!d->journal_rewrite)
+        return snicd_journal_sync(d->journal);
+    rc = snicd_journal_rewrite(d->journal, d->table);
+    if (rc == 0)
+        d->journal_rewrite = false;
+    return rc;
 }
 
 int
@@ -287,7 +362,7 @@ snicd_core_commit(struct snicd *d)
         rc2 = d->journal_err;
         d->journal_err = 0;
         if (rc2 == 0)
-            rc2 = snicd_journal_sync(d->journal);
+            rc2 = journal_flush(d);
         if (rc2 < 0)
             snicd_log(SNICD_LOG_ERR, "journal %s: %s",
                       snicd_journal_path(d->journal), strerror(-rc2));
@@ -331,6 +406,7 @@ snicd_core_batch_abort(struct snicd *d)
     if (d->journal != NULL)
         snicd_journal_discard(d->journal, d->batch_mark);
     d->journal_err = 0;
+    d->journal_rewrite = false;
 }
 
 int
@@ -360,7 +436,7 @@ snicd_core_batch_end(struct snicd *d, size_t n_mods)
     int rc = d->stage_err < 0 ? d->stage_err : d->journal_err;
 
     if (rc == 0 && d->journal != NULL) {
-        rc = snicd_journal_sync(d->journal);
+        rc = journal_flush(d);
         if (rc < 0)
             snicd_log(SNICD_LOG_ERR, "journal %s: %s (a batch of %zu mods "
                       "was not applied)", snicd_journal_path(d->journal),

@@ -431,19 +431,15 @@ compact_one(void *ctx_, const struct flow_entry *e)
     return 0;
 }
 
-int
-snicd_journal_compact(struct snicd_journal *j, const struct flow_table *t)
+/* The file replaced by @t's flows, through NAME.tmp and a rename. */
+static int
+replace(struct snicd_journal *j, const struct flow_table *t)
 {
     struct compact_ctx c = { .cap = COMPACT_FRAME_SIZE };
     size_t written;
     struct stat st;
     int rc;
 
-    if (!j->legacy) {
-        rc = snicd_journal_sync(j);     /* nothing queued may be lost */
-        if (rc < 0)
-            return rc;
-    }
     c.buf = malloc(c.cap);
     if (c.buf == NULL)
         return -ENOMEM;
@@ -477,11 +473,6 @@ snicd_journal_compact(struct snicd_journal *j, const struct flow_table *t)
     j->fd = c.fd;
     j->size = st.st_size;
     j->lines = c.lines;
-    if (j->legacy) {
-        /* what was queued is in the table, so in the new file */
-        j->len = 0;
-        j->queued = 0;
-    }
     j->legacy = false;
     j->torn = false;
     free(c.buf);
@@ -493,5 +484,37 @@ err_write:
     unlinkat(j->dirfd, j->tmpname, 0);
 err_buf:
     free(c.buf);
+    return rc;
+}
+
+int
+snicd_journal_compact(struct snicd_journal *j, const struct flow_table *t)
+{
+    bool legacy = j->legacy;
+    int rc;
+
+    if (!legacy) {
+        rc = snicd_journal_sync(j);     /* nothing queued may be lost */
+        if (rc < 0)
+            return rc;
+    }
+    rc = replace(j, t);
+    if (rc == 0 && legacy) {
+        /* what was queued is in the table, so in the new file */
+        j->len = 0;
+        j->queued = 0;
+    }
+    return rc;
+}
+
+int
+snicd_journal_rewrite(struct snicd_journal *j, const struct flow_table *t)
+{
+    int rc = replace(j, t);
+
+    if (rc == 0) {
+        j->len = 0;
+        j->queued = 0;
+    }
     return rc;
 }

@@ -104,6 +104,46 @@ flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
     o->removed[o->n_removed++] = f;
 }
 
+/* Every flow of table @t leaves at once (FLOW_CHANGE_CLEARED): its
+ * order, overlap indexes and queue go whole instead of flow by flow (a
+ * flow's leaving would place again every later flow it overlapped, all
+ * of them leaving too); the flows with a rule or a mark wait for the
+ * commit, as a removed flow does. */
+static void
+table_clear(struct snicd_offload *o, struct snicd_otable *t)
+{
+    uint32_t room = o->cap_removed - o->n_removed;
+
+    if (t->n == 0)
+        return;
+    if (room < t->n) {
+        uint64_t nc = (uint64_t)o->n_removed + t->n;
+        struct snicd_oflow **n = nc > UINT32_MAX ? NULL
+            : realloc(o->removed, nc * sizeof(*n));
+
+        if (n == NULL) {
+            /* one by one: flow_removed copes without memory */
+            while (t->n > 0)
+                flow_removed(o, t->flows[t->n - 1]);
+            return;
+        }
+        o->removed = n;
+        o->cap_removed = (uint32_t)nc;
+    }
+    snicd_place_clear(t);
+    for (uint32_t i = 0; i < t->n; i++) {
+        struct snicd_oflow *f = t->flows[i];
+
+        snicd_idmap_del(&o->ids, f);
+        snicd_fail_count(&o->fail, &f->flow, -1);
+        if (f->handle == NULL && f->mark == 0)
+            free(f);
+        else
+            o->removed[o->n_removed++] = f;
+    }
+    t->n = 0;
+}
+
 void
 snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
                            const struct flow_entry *e,
@@ -114,6 +154,14 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
     struct snicd_otable *t;
 
     (void)reason;
+    if (kind == FLOW_CHANGE_CLEARED) {
+        unsigned tid = e->flow.table_id;
+
+        for (unsigned k = 0; k < SNICD_NUM_TABLES; k++)
+            if (tid == FLOW_TABLE_ALL || tid == k)
+                table_clear(o, &o->tables[k]);
+        return;
+    }
     if (kind == FLOW_CHANGE_REMOVED) {
         if (f != NULL)
             flow_removed(o, f);

@@ -165,6 +165,17 @@ snicd_place_uncount(struct snicd_otable *t, const struct snicd_oflow *f)
 }
 
 void
+snicd_place_clear(struct snicd_otable *t)
+{
+    q_clear(t);
+    for (unsigned d = 0; d < 2; d++)
+        snicd_ov_clear(&t->ov[d]);
+    t->n_no_space = 0;
+    t->n_failed = 0;
+    t->dirty = false;
+}
+
+void
 snicd_place_table_fini(struct snicd_otable *t)
 {
     q_clear(t);

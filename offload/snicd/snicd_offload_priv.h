@@ -583,6 +583,10 @@ int snicd_place_queue(struct snicd_otable *t, struct snicd_oflow *f);
 void snicd_place_forget(struct snicd_otable *t, struct snicd_oflow *f);
 /* @f's flags leave its table's counts of waiting flows. */
 void snicd_place_uncount(struct snicd_otable *t, const struct snicd_oflow *f);
+/* Every flow of @t is leaving at once: its queue, overlap indexes and
+ * counts are dropped whole (before the flows are freed: the index resets
+ * their entries). */
+void snicd_place_clear(struct snicd_otable *t);
 void snicd_place_table_fini(struct snicd_otable *t);
 /* The flows of every table with a goto_table to a table of @flipped
  * (snicd_fail_settle()) and an output, whose rule depends on it, are

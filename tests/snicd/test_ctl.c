@@ -564,3 +564,122 @@ Test(ctl, tlv_map_and_the_flows_that_use_it)
     cr_expect_eq(json_integer_value(json_object_get(r, "bytes_used")), 0);
     json_decref(r);
 }
+
+/* The lines of the journal file that are records ("+ "/"- "), and whether
+ * one of them is a removal. */
+static size_t
+journal_records(bool *removal)
+{
+    FILE *f = fopen(jpath, "r");
+    char line[512];
+    size_t n = 0;
+
+    cr_assert_not_null(f);
+    *removal = false;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if ((line[0] == '+' || line[0] == '-') && line[1] == ' ') {
+            n++;
+            *removal |= line[0] == '-';
+        }
+    fclose(f);
+    return n;
+}
+
+static void
+add_many(unsigned table, unsigned n)
+{
+    struct ctl_error err;
+    char big[64 * 1024], *p = big;
+    json_t *r;
+
+    p += sprintf(p, "{\"flows\": [");
+    for (unsigned i = 0; i < n; i++)
+        p += sprintf(p, "%s\"table=%u,priority=%u,in_port=vf1,actions=drop\"",
+                     i ? ", " : "", table, 100 + i);
+    sprintf(p, "]}");
+    r = call("add-flows", big, &err);
+    cr_assert_not_null(r, "%s", err.message);
+    json_decref(r);
+}
+
+/* A del-flows of every flow (of every table, or of one) is written as the
+ * table after it, not a "-" record per flow: the file then replays to
+ * exactly what is left, and a restart after a delete of all comes back
+ * empty. */
+Test(ctl, a_delete_of_whole_tables_rewrites_the_journal)
+{
+    struct ctl_error err;
+    bool removal;
+    json_t *r;
+
+    snprintf(jpath, sizeof(jpath), "/tmp/snicd_ctl_clear.%d", getpid());
+    unlink(jpath);
+    d.journal = snicd_journal_open(jpath, NULL, NULL, NULL);
+    cr_assert_not_null(d.journal);
+    add_many(0, 150);
+    add_many(4, 50);
+    cr_assert_eq(journal_records(&removal), 200);
+    r = call("del-flows", "{\"flow\": \"table=4\"}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "deleted")), 50);
+    json_decref(r);
+    cr_expect_eq(flow_table_count(d.table, 4), 0);
+    cr_expect_eq(flow_table_count(d.table, 0), 150);
+    cr_expect_eq(dp_cls_count(dp_classifier(d.dp)), 150,
+                 "the datapath lost table 4 only");
+    cr_expect_eq(journal_records(&removal), 150, "the flows left");
+    cr_expect(!removal, "no record per deleted flow");
+    snicd_journal_close(d.journal);
+    n_replayed = 0;
+    d.journal = snicd_journal_open(jpath, count_replay, NULL, NULL);
+    cr_assert_not_null(d.journal);
+    cr_expect_eq(n_replayed, 150);
+    r = call("del-flows", "{}", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "deleted")), 150);
+    json_decref(r);
+    cr_expect_eq(flow_table_count(d.table, FLOW_TABLE_ALL), 0);
+    cr_expect_eq(dp_cls_count(dp_classifier(d.dp)), 0);
+    cr_expect_eq(journal_records(&removal), 0);
+    snicd_journal_close(d.journal);
+    n_replayed = 0;
+    d.journal = snicd_journal_open(jpath, count_replay, NULL, NULL);
+    cr_assert_not_null(d.journal);
+    cr_expect_eq(n_replayed, 0, "a restart after a delete of all is empty");
+    /* and the journal goes on from there */
+    add_many(2, 3);
+    snicd_journal_close(d.journal);
+    n_replayed = 0;
+    d.journal = snicd_journal_open(jpath, count_replay, NULL, NULL);
+    cr_assert_not_null(d.journal);
+    cr_expect_eq(n_replayed, 3);
+}
+
+/* The rewrite cannot be written (a full disk): the delete is not applied,
+ * not in the table, not in the datapath, and the file is as it was. */
+Test(ctl, a_delete_of_all_the_journal_cannot_take_is_not_applied)
+{
+    struct rlimit rl = { 0, RLIM_INFINITY };
+    struct ctl_error err;
+    bool removal;
+
+    snprintf(jpath, sizeof(jpath), "/tmp/snicd_ctl_clear.%d", getpid());
+    unlink(jpath);
+    d.journal = snicd_journal_open(jpath, NULL, NULL, NULL);
+    cr_assert_not_null(d.journal);
+    add_many(0, 40);
+    add_many(1, 40);
+    signal(SIGXFSZ, SIG_IGN);
+    rl.rlim_cur = 64;           /* the header and not one flow */
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+    expect_error("del-flows", "{\"flow\": \"table=1\"}", CTL_ERR_FAILED,
+                 "not deleted: the journal cannot take it");
+    rl.rlim_cur = RLIM_INFINITY;
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+    cr_expect_eq(flow_table_count(d.table, 1), 40);
+    cr_expect_eq(dp_cls_count(dp_classifier(d.dp)), 80);
+    cr_expect_eq(journal_records(&removal), 80);
+    json_decref(call("del-flows", "{\"flow\": \"table=1\"}", &err));
+    cr_expect_eq(flow_table_count(d.table, 1), 0);
+    cr_expect_eq(journal_records(&removal), 40);
+}

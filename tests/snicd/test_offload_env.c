@@ -398,6 +398,17 @@ env_del(const char *line)
 }
 
 int
+env_del_loose(const char *match)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    int ret = flow_parse(match, FLOW_CMD_DELETE, &pmap, &fm, &err);
+
+    cr_assert_eq(ret, 0, "parse '%s': %s", match, err.msg);
+    return flow_table_apply(env.t, &fm, env.now_ns);
+}
+
+int
 env_commit(void)
 {
     return snicd_offload_commit(env.o);

@@ -84,6 +84,9 @@ uint64_t env_add(const char *line);
 void env_mod(const char *line);
 /* Strict delete of one flow by its add line's match and priority. */
 void env_del(const char *line);
+/* Loose delete of what @match (no actions) selects: flow_table_apply's
+ * answer (the number deleted). */
+int env_del_loose(const char *match);
 int env_commit(void);
 enum snicd_where env_where(uint64_t id, const char **reason);
 /* Assert where @id lives, and that its reason contains @words (may be

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A delete of every flow of a table, or of every table, reaches the
+ * offload manager as one change (FLOW_CHANGE_CLEARED): its state for
+ * those flows goes whole, every rule they had leaves the card, traffic
+ * then misses to the representor, and flows added afterwards are
+ * offloaded as before. A delete of one table leaves the others' rules
+ * alone.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "test_offload_env.h"
+
+static void
+stop(void)
+{
+    env_stop();
+}
+
+TestSuite(offload_clear, .fini = stop, .timeout = 60);
+
+static struct snicd_offload_stats
+stats(void)
+{
+    struct snicd_offload_stats s;
+
+    snicd_offload_get_stats(env.o, &s);
+    return s;
+}
+
+/* @n flows of table @table from vf0 by destination MAC */
+static void
+add_macs(uint64_t *ids, unsigned table, unsigned n)
+{
+    char line[160];
+
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(line, sizeof(line), "table=%u,priority=10,in_port=vf0,"
+                 "dl_dst=02:00:00:%02x:%02x:%02x actions=output:vf1", table,
+                 table, i >> 8, i & 0xff);
+        ids[i] = env_add(line);
+    }
+}
+
+Test(offload_clear, delete_all_leaves_no_rule_and_misses_go_to_software)
+{
+    uint64_t ids[150], fwd, part;
+    const char *reason;
+    unsigned base;
+
+    env_start("full", true, true, "--max-rules", "200", NULL);
+    base = env_free_rules();
+    cr_assert_lt(base, 256, "env_free_rules() counts up to 256");
+    add_macs(ids, 0, 150);
+    fwd = env_add("priority=20,in_port=vf0,ip,nw_dst=10.0.0.1 "
+                  "actions=output:uplink");
+    part = env_add("priority=20,in_port=vf0,ip,nw_dst=10.0.0.2 "
+                   "actions=mod_nw_tos:0x20,output:uplink");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(fwd, SNICD_WHERE_HW, NULL);
+    env_expect(part, SNICD_WHERE_PARTIAL, NULL);
+    cr_assert_eq(stats().n_hw, 151);
+    cr_assert_eq(env_free_rules(), base - 152);
+    cr_expect_eq(env_send(5, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 5);
+
+    cr_assert_eq(env_del_loose(""), 152);
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().n_hw, 0);
+    cr_expect_eq(stats().n_partial, 0);
+    cr_expect_eq(stats().n_sw, 0);
+    cr_expect_eq(stats().n_marks, 0, "the partial flow's mark is released");
+    cr_expect_eq(env_free_rules(), base, "every rule left the card");
+    cr_expect_eq(env_where(ids[7], &reason), SNICD_WHERE_SW);
+    cr_expect_str_eq(reason, "unknown flow");
+    /* the table-miss path: VF 0's frames reach its representor */
+    cr_expect_eq(env_send(5, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 0);
+    cr_expect_eq(env_send(5, 100, 0x0a000001, 1, NULL), 5);
+
+    /* flows added right after are offloaded, and forward again */
+    add_macs(ids, 0, 20);
+    fwd = env_add("priority=20,in_port=vf0,ip,nw_dst=10.0.0.1 "
+                  "actions=output:uplink");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(ids[0], SNICD_WHERE_HW, NULL);
+    env_expect(fwd, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(stats().n_hw, 21);
+    cr_expect_eq(env_free_rules(), base - 21);
+    cr_expect_eq(env_send(5, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 5);
+}
+
+Test(offload_clear, delete_of_one_table_leaves_the_others)
+{
+    uint64_t t0[60], t3[80], jump;
+    unsigned base;
+
+    env_start("full", false, true, "--max-rules", "200", NULL);
+    base = env_free_rules();
+    cr_assert_lt(base, 256, "env_free_rules() counts up to 256");
+    add_macs(t0, 0, 60);
+    jump = env_add("priority=1,in_port=vf1 actions=goto_table:3");
+    add_macs(t3, 3, 80);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(jump, SNICD_WHERE_HW, NULL);
+    env_expect(t3[5], SNICD_WHERE_HW, NULL);
+    cr_assert_eq(stats().n_hw, 141);
+
+    cr_assert_eq(env_del_loose("table=3"), 80);
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().n_hw, 61);
+    for (unsigned i = 0; i < 60; i++)
+        env_expect(t0[i], SNICD_WHERE_HW, NULL);
+    env_expect(jump, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_free_rules(), base - 61, "table 3's rules, and only "
+                 "those, left the card (%u free of %u)", env_free_rules(),
+                 base);
+    /* and table 3 takes flows again */
+    add_macs(t3, 3, 10);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(t3[9], SNICD_WHERE_HW, NULL);
+    cr_expect_eq(stats().n_hw, 71);
+}
+
+/* Inside a transaction that is rolled back, the manager hears the flows
+ * come back one by one and keeps them in hardware. */
+Test(offload_clear, rollback_of_a_clear_keeps_the_rules)
+{
+    uint64_t ids[30];
+
+    env_start("full", false, true, NULL);
+    add_macs(ids, 0, 30);
+    cr_assert_geq(env_commit(), 0);
+    cr_assert_eq(flow_table_begin(env.t), 0);
+    cr_assert_eq(env_del_loose(""), 30);
+    flow_table_rollback(env.t);
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(stats().n_hw, 30);
+    for (unsigned i = 0; i < 30; i++)
+        env_expect(ids[i], SNICD_WHERE_HW, NULL);
+}
