@@ -147,6 +147,7 @@ static int
 collect_one(void *ctx, const struct flow_entry *e)
 {
     struct collect *c = ctx;
+    struct flow f;
 
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 16;
@@ -159,7 +160,8 @@ collect_one(void *ctx, const struct flow_entry *e)
         c->fp = v;
         c->cap = cap;
     }
-    c->fp[c->n++] = flow_fingerprint(&e->flow);
+    flow_entry_flow(e, &f);
+    c->fp[c->n++] = flow_fingerprint(&f);
     return 0;
 }
 

@@ -373,13 +373,15 @@ dp_flow_table_listener(void *ctx, enum flow_change_kind kind,
                        enum flow_removed_reason reason)
 {
     struct dp *dp = ctx;
+    struct flow f;
     int rc = 0;
 
     (void)reason;
     switch (kind) {
     case FLOW_CHANGE_ADDED:
     case FLOW_CHANGE_MODIFIED:
-        rc = dp_flow_put(dp, e->id, &e->flow);
+        flow_entry_flow(e, &f);     /* the entry's match is compact */
+        rc = dp_flow_put(dp, e->id, &f);
         break;
     case FLOW_CHANGE_REMOVED:
         rc = dp_flow_del(dp, e->id);

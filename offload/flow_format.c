@@ -1318,6 +1318,7 @@ flow_entry_format_counts(const struct flow_entry *e, uint64_t n_packets,
 {
     struct sbuf sb = { .buf = buf, .size = size };
     uint64_t age = now_ns > e->created_ns ? now_ns - e->created_ns : 0;
+    struct flow f;
 
     unsigned ms = (unsigned)(age % 1000000000u / 1000000u);
     char frac[5] = { '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
@@ -1335,6 +1336,7 @@ flow_entry_format_counts(const struct flow_entry *e, uint64_t n_packets,
     sb_puts(&sb, ", n_bytes=");
     sb_u64(&sb, n_bytes);
     sb_puts(&sb, ", ");
-    fmt_rest(&sb, &e->flow, ports);
+    flow_entry_flow(e, &f);     /* the entry's match is compact */
+    fmt_rest(&sb, &f, ports);
     return sb_result(&sb);
 }

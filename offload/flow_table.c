@@ -13,14 +13,16 @@
  * validation, the set of flows it touches) and only then changes the table,
  * so a failed operation changes nothing and reports nothing.
  *
- * A node holds its flow's actions and no more (struct flow's action array
- * is its last member, and struct flow_entry's flow is its last): room for
- * the next power of two of actions from 2 up, so a million flows of one
- * output take ~500 bytes less each than the whole array would. A replace
- * or modify that needs more room moves the flow to a bigger node (which
- * counts as a removal for flow_table_removals(): pointers to the old one
- * die); undo records name flows by id, so a move never leaves them
- * pointing at freed memory.
+ * A node holds its flow compact (struct flow_entry, flow_entry.c): its
+ * actions and no more, with room for the next power of two of them from
+ * 2 up, then only the words of its match whose mask is not zero, so a
+ * million flows of one output and a five-tuple match take ~80 bytes
+ * of match each instead of 496, and ~500 bytes less of actions than the
+ * whole array. The index by rule hashes and compares the compact words.
+ * A replace or modify that needs more room moves the flow to a bigger
+ * node (which counts as a removal for flow_table_removals(): pointers to
+ * the old one die); undo records name flows by id, so a move never leaves
+ * them pointing at freed memory.
  *
  * Flows with an idle or hard timeout are also in one more array (timed),
  * so that what only they need (their counters read for the idle timeout,
@@ -52,7 +54,8 @@ struct ft_node {
     size_t slot;                /* index in its table's array */
     size_t timed_slot;          /* index in timed, or NOT_TIMED */
     unsigned room;              /* actions the node has room for */
-    struct flow_entry e;        /* last, cut after e.flow.actions[room] */
+    struct flow_entry e;        /* last, cut after e.flow.actions[room]
+                                 * and the match words */
 };
 
 #define NOT_TIMED SIZE_MAX
@@ -76,7 +79,8 @@ struct ft_undo {
     uint64_t id;                /* ADDED, CHANGED: the flow (nodes move);
                                  * CLEARED: the table */
     struct ft_node *n;          /* REMOVED: the unlinked node (never moves) */
-    struct flow_entry *old;     /* FT_UNDO_CHANGED only; owned, whole */
+    struct flow_entry *old;     /* FT_UNDO_CHANGED only; owned, its
+                                 * flow_entry_bytes() */
     struct ft_array cleared;    /* FT_UNDO_CLEARED only: the table's array
                                  * as it was, its nodes unlinked */
 };
@@ -107,11 +111,24 @@ id_hash(uint64_t id)
     return snic_hash_u64(id, SNIC_HASH_BASIS);
 }
 
+/* The compact match's words (n values, n masks) and map, priority and
+ * table: identical matches have identical compact forms. */
 static uint64_t
-rule_hash(const struct flow_match *m, uint16_t priority, uint8_t table)
+rule_hash(uint32_t map, const uint64_t *w, unsigned n, uint16_t priority,
+          uint8_t table)
 {
-    return snic_hash_bytes(m, sizeof(*m),
-                           SNIC_HASH_BASIS ^ ((uint64_t)priority << 8 | table));
+    return snic_hash_bytes(w, 2 * n * sizeof(*w),
+                           SNIC_HASH_BASIS ^ ((uint64_t)map << 24
+                                              | (uint64_t)priority << 8
+                                              | table));
+}
+
+static uint64_t
+node_hash(const struct ft_node *n)
+{
+    return rule_hash(n->e.match_map, flow_entry_match_words(&n->e),
+                     n->e.n_match_words, n->e.flow.priority,
+                     n->e.flow.table_id);
 }
 
 /* ---- nodes cut after their actions ---- */
@@ -126,54 +143,57 @@ room_for(unsigned n_actions)
     return room;
 }
 
-static size_t
-node_size(unsigned room)
-{
-    return offsetof(struct ft_node, e.flow.actions)
-           + room * sizeof(struct flow_action);
-}
-
-/* Bytes of a struct flow with @n_actions actions. */
-static size_t
-flow_size(unsigned n_actions)
-{
-    return offsetof(struct flow, actions)
-           + n_actions * sizeof(struct flow_action);
-}
-
+/* A node with room for @n_actions actions and @n_words match words. */
 static struct ft_node *
-node_new(unsigned n_actions)
+node_alloc(unsigned n_actions, unsigned n_words)
 {
     unsigned room = room_for(n_actions);
-    struct ft_node *n = calloc(1, node_size(room));
+    struct ft_node *n = calloc(1, offsetof(struct ft_node, e.flow.actions)
+                                  + room * sizeof(struct flow_action)
+                                  + 2 * n_words * sizeof(uint64_t));
 
     if (n != NULL)
         n->room = room;
     return n;
 }
 
-/* @f into @n, which has room for its actions. */
+static struct ft_node *
+node_new(const struct flow *f)
+{
+    uint32_t map;
+    uint64_t w[2 * FLOW_KEY_WORDS];
+
+    return node_alloc(f->n_actions, flow_match_pack(&f->match, &map, w));
+}
+
+/* @f into @n, which has room for its actions and match words. */
 static void
 node_set_flow(struct ft_node *n, const struct flow *f)
 {
-    memcpy(&n->e.flow, f, flow_size(f->n_actions));
+    flow_entry_set_flow(&n->e, f);
 }
 
-/* A whole entry from @n (the actions past its own zeroed). */
+/* A copy of @n's entry, for an undo record: malloc'd, NULL outside a
+ * transaction or without memory. */
+static struct flow_entry *
+entry_copy_new(const struct flow_table *t, const struct ft_node *n)
+{
+    return t->in_txn ? malloc(flow_entry_bytes(&n->e)) : NULL;
+}
+
+/* @n's entry into @dst (from entry_copy_new(), as it was then). */
 static void
 entry_copy_out(struct flow_entry *dst, const struct ft_node *n)
 {
-    memset(dst, 0, sizeof(*dst));
-    memcpy(dst, &n->e, offsetof(struct flow_entry, flow));
-    memcpy(&dst->flow, &n->e.flow, flow_size(n->e.flow.n_actions));
+    memcpy(dst, &n->e, flow_entry_bytes(&n->e));
 }
 
-/* @src back into @n (which has had room for it: nodes never shrink). */
+/* @src back into @n (which has had room for it: nodes never shrink, and
+ * the match words do not change). */
 static void
 entry_copy_in(struct ft_node *n, const struct flow_entry *src)
 {
-    memcpy(&n->e, src, offsetof(struct flow_entry, flow));
-    node_set_flow(n, &src->flow);
+    memcpy(&n->e, src, flow_entry_bytes(src));
 }
 
 static void
@@ -214,16 +234,23 @@ find_id(const struct flow_table *t, uint64_t id)
     return NULL;
 }
 
+/* The flow of (@m normalised, @priority, @table), or NULL. */
 static struct ft_node *
 find_rule(const struct flow_table *t, const struct flow_match *m,
           uint16_t priority, uint8_t table)
 {
+    uint64_t w[2 * FLOW_KEY_WORDS];
+    uint32_t map;
+    unsigned k = flow_match_pack(m, &map, w);
     struct ft_node *n;
 
-    SNIC_HMAP_FOR_EACH_WITH_HASH(n, rule_node, rule_hash(m, priority, table),
+    SNIC_HMAP_FOR_EACH_WITH_HASH(n, rule_node,
+                                 rule_hash(map, w, k, priority, table),
                                  &t->by_rule)
         if (n->e.flow.priority == priority && n->e.flow.table_id == table
-            && flow_match_identical(&n->e.flow.match, m))
+            && n->e.match_map == map
+            && memcmp(flow_entry_match_words(&n->e), w,
+                      2 * k * sizeof(w[0])) == 0)
             return n;
     return NULL;
 }
@@ -310,9 +337,7 @@ link_node(struct flow_table *t, struct ft_node *n)
 {
     timed_sync(t, n);
     snic_hmap_insert(&t->by_id, &n->id_node, id_hash(n->e.id));
-    snic_hmap_insert(&t->by_rule, &n->rule_node,
-                     rule_hash(&n->e.flow.match, n->e.flow.priority,
-                               n->e.flow.table_id));
+    snic_hmap_insert(&t->by_rule, &n->rule_node, node_hash(n));
 }
 
 /* @n's flow into the bigger node @m (room taken before anything
@@ -323,14 +348,12 @@ node_move(struct flow_table *t, struct ft_node *n, struct ft_node *m)
 {
     unsigned room = m->room;
 
-    memcpy(m, n, node_size(n->room));
+    memcpy(m, n, offsetof(struct ft_node, e) + flow_entry_bytes(&n->e));
     m->room = room;
     snic_hmap_remove(&t->by_id, &n->id_node);
     snic_hmap_remove(&t->by_rule, &n->rule_node);
     snic_hmap_insert(&t->by_id, &m->id_node, id_hash(m->e.id));
-    snic_hmap_insert(&t->by_rule, &m->rule_node,
-                     rule_hash(&m->e.flow.match, m->e.flow.priority,
-                               m->e.flow.table_id));
+    snic_hmap_insert(&t->by_rule, &m->rule_node, node_hash(m));
     t->tables[m->e.flow.table_id].v[m->slot] = m;
     if (m->timed_slot != NOT_TIMED)
         t->timed.v[m->timed_slot] = m;
@@ -343,7 +366,7 @@ node_move(struct flow_table *t, struct ft_node *n, struct ft_node *m)
  * flows go when no flow holds such a learn any more (dl_flush()). An
  * allocation failure loses the note: the learned flows then stay. */
 static void
-dl_note(struct flow_table *t, const struct flow *f)
+dl_note(struct flow_table *t, const struct flow_entry_rule *f)
 {
     for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++) {
         const struct flow_action *a = &f->actions[i];
@@ -640,7 +663,7 @@ cookie_ok(const struct flow_mod *fm, const struct flow_entry *e)
 }
 
 static bool
-outputs_to(const struct flow *f, uint32_t port)
+outputs_to(const struct flow_entry_rule *f, uint32_t port)
 {
     if (port == FLOW_PORT_ANY)
         return true;
@@ -662,7 +685,7 @@ dl_held(const struct flow_table *t, const struct ft_dl *d)
         const struct ft_array *a = &t->tables[tb];
 
         for (size_t i = 0; i < a->n; i++) {
-            const struct flow *f = &a->v[i]->e.flow;
+            const struct flow_entry_rule *f = &a->v[i]->e.flow;
 
             for (unsigned k = 0; k < f->n_actions; k++) {
                 const struct flow_action *l = &f->actions[k];
@@ -733,10 +756,15 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
         return rc;
     a = &t->tables[f.table_id];
     if (fm->flags & FLOW_MOD_CHECK_OVERLAP)
-        for (size_t i = 0; i < a->n; i++)
-            if (a->v[i]->e.flow.priority == f.priority
-                && flow_match_overlaps(&a->v[i]->e.flow.match, &f.match))
+        for (size_t i = 0; i < a->n; i++) {
+            struct flow_match m;
+
+            if (a->v[i]->e.flow.priority != f.priority)
+                continue;
+            flow_entry_match(&a->v[i]->e, &m);
+            if (flow_match_overlaps(&m, &f.match))
                 return -EEXIST;
+        }
 
     if (undo_reserve(t, 1) < 0 || timed_reserve(t, &f, 1) < 0)
         return -ENOMEM;
@@ -745,10 +773,9 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
         struct flow_entry *copy = NULL;
         struct ft_node *bigger = NULL;
 
-        if (t->in_txn && (copy = malloc(sizeof(*copy))) == NULL)
+        if (t->in_txn && (copy = entry_copy_new(t, old)) == NULL)
             return -ENOMEM;
-        if (f.n_actions > old->room
-            && (bigger = node_new(f.n_actions)) == NULL) {
+        if (f.n_actions > old->room && (bigger = node_new(&f)) == NULL) {
             free(copy);
             return -ENOMEM;
         }
@@ -770,7 +797,7 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
         return 1;
     }
 
-    n = node_new(f.n_actions);
+    n = node_new(&f);
     if (n == NULL)
         return -ENOMEM;
     if (reserve_array(a, a->n + 1) < 0 || reserve_indexes(t, t->count + 1)) {
@@ -793,6 +820,23 @@ table_add(struct flow_table *t, const struct flow_mod *fm, uint64_t now_ns)
     return 1;
 }
 
+/* Is @e's flow @f (normalised)? */
+static bool
+entry_equal(const struct flow_entry *e, const struct flow *f)
+{
+    const struct flow_entry_rule *r = &e->flow;
+
+    return r->cookie == f->cookie && r->priority == f->priority
+           && r->table_id == f->table_id && r->n_actions == f->n_actions
+           && r->idle_timeout == f->idle_timeout
+           && r->hard_timeout == f->hard_timeout && r->flags == f->flags
+           && r->importance == f->importance
+           && f->n_actions <= FLOW_MAX_ACTIONS
+           && memcmp(r->actions, f->actions,
+                     f->n_actions * sizeof(f->actions[0])) == 0
+           && flow_entry_match_is(e, &f->match);
+}
+
 int
 flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
                  uint64_t now_ns)
@@ -804,7 +848,7 @@ flow_table_learn(struct flow_table *t, const struct flow_mod *fm,
         return -EINVAL;
     flow_match_normalise(&f.match);
     old = find_rule(t, &f.match, f.priority, f.table_id);
-    if (old != NULL && flow_equal(&old->e.flow, &f)) {
+    if (old != NULL && entry_equal(&old->e, &f)) {
         /* a refresh: Open vSwitch restarts the hard timeout only */
         old->e.created_ns = now_ns;
         return 0;
@@ -863,7 +907,7 @@ flow_table_fin_timeout(struct flow_table *t, uint64_t id, uint16_t idle,
         && new_hard == n->e.flow.hard_timeout)
         return 0;
     if (undo_reserve(t, 1) < 0 || reserve_array(&t->timed, t->timed.n + 1)
-        || (t->in_txn && (copy = malloc(sizeof(*copy))) == NULL))
+        || (t->in_txn && (copy = entry_copy_new(t, n)) == NULL))
         return -ENOMEM;
     undo_changed(t, n, copy);
     n->e.flow.idle_timeout = new_idle;
@@ -878,15 +922,15 @@ flow_table_fin_timeout(struct flow_table *t, uint64_t id, uint16_t idle,
 static bool
 selected(const struct flow_mod *fm, const struct ft_node *n, bool strict)
 {
-    const struct flow *f = &n->e.flow;
+    const struct flow_entry_rule *f = &n->e.flow;
 
     if (!cookie_ok(fm, &n->e))
         return false;
     if (strict) {
         if (f->priority != fm->flow.priority
-            || !flow_match_identical(&f->match, &fm->flow.match))
+            || !flow_entry_match_is(&n->e, &fm->flow.match))
             return false;
-    } else if (!flow_match_covers(&fm->flow.match, &f->match)) {
+    } else if (!flow_entry_covered_by(&n->e, &fm->flow.match)) {
         return false;
     }
     if (fm->cmd == FLOW_CMD_DELETE || fm->cmd == FLOW_CMD_DELETE_STRICT)
@@ -938,14 +982,15 @@ select_flows(const struct flow_table *t, const struct flow_mod *fm,
 /* Undo room and @n entry copies for a change of @n flows; -ENOMEM with
  * nothing taken. */
 static int
-copies_reserve(struct flow_table *t, size_t n, struct flow_entry ***out)
+copies_reserve(struct flow_table *t, struct ft_node *const *v, size_t n,
+               struct flow_entry ***out)
 {
     struct flow_entry **c = calloc(n + 1, sizeof(*c));
 
     if (c == NULL || undo_reserve(t, n) < 0)
         goto fail;
     for (size_t i = 0; i < n; i++) {
-        c[i] = malloc(sizeof(**c));
+        c[i] = entry_copy_new(t, v[i]);
         if (c[i] == NULL)
             goto fail;
     }
@@ -981,7 +1026,7 @@ table_modify(struct flow_table *t, const struct flow_mod *fm,
             return -EINVAL;
         }
     if (t->in_txn) {
-        rc = copies_reserve(t, n, &copies);
+        rc = copies_reserve(t, v, n, &copies);
         if (rc < 0) {
             free(v);
             return rc;
@@ -992,7 +1037,8 @@ table_modify(struct flow_table *t, const struct flow_mod *fm,
     bigger = calloc(n + 1, sizeof(*bigger));
     for (size_t i = 0; bigger != NULL && i < n; i++)
         if (fm->flow.n_actions > v[i]->room
-            && (bigger[i] = node_new(fm->flow.n_actions)) == NULL) {
+            && (bigger[i] = node_alloc(fm->flow.n_actions,
+                                       v[i]->e.n_match_words)) == NULL) {
             for (size_t k = 0; k < i; k++)
                 free(bigger[k]);
             free(bigger);
@@ -1015,9 +1061,7 @@ table_modify(struct flow_table *t, const struct flow_mod *fm,
         e = &v[i]->e;
 
         /* OpenFlow 1.3: instructions change; cookie, timeouts stay */
-        e->flow.n_actions = fm->flow.n_actions;
-        memcpy(e->flow.actions, fm->flow.actions,
-               fm->flow.n_actions * sizeof(e->flow.actions[0]));
+        flow_entry_set_actions(e, fm->flow.actions, fm->flow.n_actions);
         if (fm->flags & FLOW_MOD_RESET_COUNTS) {
             e->n_packets = 0;
             e->n_bytes = 0;
@@ -1345,6 +1389,22 @@ flow_table_walk(const struct flow_table *t, unsigned table_id,
 }
 
 static bool
+entry_is_conjunction(const struct flow_entry *e)
+{
+    return flow_actions_are_conjunction(e->flow.actions, e->flow.n_actions);
+}
+
+/* The reference is for tests: the whole match, expanded each time. */
+static bool
+entry_matches(const struct flow_entry *e, const struct flow_key *key)
+{
+    struct flow_match m;
+
+    flow_entry_match(e, &m);
+    return flow_match_key(&m, key);
+}
+
+static bool
 entry_better(const struct flow_entry *e, const struct flow_entry *best)
 {
     return best == NULL || e->flow.priority > best->flow.priority
@@ -1362,7 +1422,7 @@ entry_better(const struct flow_entry *e, const struct flow_entry *best)
 /* The next flow after @e (NULL: the best) in @e's list of identical
  * matches in @a, or NULL when there is none. */
 static const struct flow_entry *
-list_next(const struct ft_array *a, const struct flow_match *m,
+list_next(const struct ft_array *a, const struct flow_entry *m,
           const struct flow_entry *e)
 {
     const struct flow_entry *best = NULL;
@@ -1370,7 +1430,7 @@ list_next(const struct ft_array *a, const struct flow_match *m,
     for (size_t i = 0; i < a->n; i++) {
         const struct flow_entry *o = &a->v[i]->e;
 
-        if (!flow_match_identical(&o->flow.match, m))
+        if (!flow_entry_same_match(o, m))
             continue;
         if (e != NULL && (o == e || entry_better(o, e)))
             continue;
@@ -1383,7 +1443,7 @@ list_next(const struct ft_array *a, const struct flow_match *m,
 static bool
 list_head(const struct ft_array *a, const struct flow_entry *e)
 {
-    return list_next(a, &e->flow.match, NULL) == e;
+    return list_next(a, e, NULL) == e;
 }
 
 /* The best ordinary flow of @a matching @key among the heads of the
@@ -1397,8 +1457,8 @@ lookup_plain(const struct ft_array *a, const struct flow_key *key,
     for (size_t i = 0; i < a->n; i++) {
         const struct flow_entry *e = &a->v[i]->e;
 
-        if (!flow_is_conjunction(&e->flow)
-            && flow_match_key(&e->flow.match, key) && entry_better(e, best)
+        if (!entry_is_conjunction(e) && entry_matches(e, key)
+            && entry_better(e, best)
             && (!lists || list_head(a, e)))
             best = e;
     }
@@ -1476,7 +1536,7 @@ flow_table_lookup(const struct flow_table *t, unsigned table_id,
     a = &t->tables[table_id];
     /* without clause flows, a hidden flow loses to the one hiding it */
     for (size_t i = 0; i < a->n; i++)
-        n_soft += flow_is_conjunction(&a->v[i]->e.flow);
+        n_soft += entry_is_conjunction(&a->v[i]->e);
     hard = lookup_plain(a, key, n_soft > 0);
     if (n_soft == 0)
         return hard;
@@ -1487,8 +1547,8 @@ flow_table_lookup(const struct flow_table *t, unsigned table_id,
     for (size_t i = 0; i < a->n; i++) {
         const struct flow_entry *e = &a->v[i]->e;
 
-        if (flow_is_conjunction(&e->flow)
-            && flow_match_key(&e->flow.match, key) && list_head(a, e))
+        if (entry_is_conjunction(e) && entry_matches(e, key)
+            && list_head(a, e))
             soft[n_soft++] = e;
     }
     for (;;) {
@@ -1527,14 +1587,12 @@ flow_table_lookup(const struct flow_table *t, unsigned table_id,
         }
         /* no match at prio: each list moves on */
         for (size_t i = 0; i < n_at; i++) {
-            const struct flow_entry *nx = list_next(a, &soft[i]->flow.match,
-                                                    soft[i]);
+            const struct flow_entry *nx = list_next(a, soft[i], soft[i]);
 
-            if (nx != NULL && !flow_is_conjunction(&nx->flow)
+            if (nx != NULL && !entry_is_conjunction(nx)
                 && entry_better(nx, hard))
                 hard = nx;
-            soft[i] = nx != NULL && flow_is_conjunction(&nx->flow) ? nx
-                                                                   : NULL;
+            soft[i] = nx != NULL && entry_is_conjunction(nx) ? nx : NULL;
         }
         n_keep = 0;
         for (size_t i = 0; i < n_soft; i++)

@@ -1190,19 +1190,85 @@ const struct flow_action *flow_learn_result(const struct flow_action *a);
 
 struct flow_table;
 
-/* The flow table's entries hold their flow's actions and no more: @flow
- * is the last member and a table entry ends after flow.actions[
- * flow.n_actions - 1] (a million flows do not carry 32 actions each). Read
- * only the actions there are, and copy an entry's flow with flow_copy(),
- * never by assignment. */
+/* A flow table entry's rule: struct flow's fields but its match, which
+ * the entry keeps compact (below). */
+struct flow_entry_rule {
+    uint64_t cookie;
+    uint16_t priority;
+    uint8_t table_id;
+    uint8_t n_actions;
+    uint16_t idle_timeout;
+    uint16_t hard_timeout;
+    uint16_t flags;
+    uint16_t importance;
+    struct flow_action actions[FLOW_MAX_ACTIONS];
+};
+
+/* The 64-bit words of struct flow_key: a compact match has a bit each. */
+#define FLOW_KEY_WORDS          (sizeof(struct flow_key) / sizeof(uint64_t))
+
+/* A flow table entry keeps what a million flows can afford: its rule's
+ * actions and no more (@flow is the last member, and the entry's rule
+ * ends after flow.actions[flow.n_actions - 1]), and of its match only
+ * the words of struct flow_key whose mask is not zero (a five-tuple flow
+ * matches 4 of 31): @match_map has bit i set for word i, and the words
+ * follow the last action, @n_match_words values then as many masks, in
+ * word order (flow_entry_match_words()). Read only the actions there
+ * are; get the match with flow_entry_match() or the whole flow with
+ * flow_entry_flow(), and never copy an entry by assignment. */
 struct flow_entry {
     uint64_t id;            /* unique, never reused; survives replace/modify */
     uint64_t created_ns;    /* add, or the add that replaced it */
     uint64_t used_ns;       /* last time counters grew (idle timeout) */
     uint64_t n_packets;     /* hardware + software, merged by the daemon */
     uint64_t n_bytes;
-    struct flow flow;       /* last: cut after its actions */
+    uint32_t match_map;     /* bit i: the mask's word i is not zero */
+    uint32_t n_match_words; /* bits in match_map */
+    struct flow_entry_rule flow;    /* last: cut after its actions, and
+                                     * the match words after them */
 };
+
+_Static_assert(sizeof(struct flow_key) % sizeof(uint64_t) == 0
+               && sizeof(struct flow_key) / sizeof(uint64_t) <= 32,
+               "a compact match has a bit of match_map a key word");
+
+/* @e's match words: n_match_words values, then as many masks. */
+static inline const uint64_t *
+flow_entry_match_words(const struct flow_entry *e)
+{
+    return (const uint64_t *)(const void *)(e->flow.actions
+                                            + e->flow.n_actions);
+}
+
+/* Bytes of an entry holding @f (normalised), with room for @room >=
+ * f->n_actions actions. */
+size_t flow_entry_size(const struct flow *f, unsigned room);
+/* @f (normalised) into @e, which has flow_entry_size(f, room) bytes with
+ * room >= f->n_actions; the entry's other fields are left alone. */
+void flow_entry_set_flow(struct flow_entry *e, const struct flow *f);
+/* The actions of @e become @n of @a (the entry has room for them: the
+ * match words move behind them). */
+void flow_entry_set_actions(struct flow_entry *e, const struct flow_action *a,
+                            unsigned n);
+/* Bytes @e takes as it is (its own actions, its match words). */
+size_t flow_entry_bytes(const struct flow_entry *e);
+/* @e's match, whole (normalised). */
+void flow_entry_match(const struct flow_entry *e, struct flow_match *m);
+/* @e's flow, whole (the actions past its own zero). */
+void flow_entry_flow(const struct flow_entry *e, struct flow *f);
+/* Is @e's match identical to @m (normalised)? */
+bool flow_entry_match_is(const struct flow_entry *e,
+                         const struct flow_match *m);
+/* Does @general (normalised) cover @e's match, as flow_match_covers()? */
+bool flow_entry_covered_by(const struct flow_entry *e,
+                           const struct flow_match *general);
+/* Do @a and @b have identical matches? */
+bool flow_entry_same_match(const struct flow_entry *a,
+                           const struct flow_entry *b);
+/* The compact form of @m (normalised): its map, and n values then n
+ * masks in @w (room for 2 * FLOW_KEY_WORDS); returns n. */
+unsigned flow_match_pack(const struct flow_match *m, uint32_t *map,
+                         uint64_t *w);
 
 enum flow_change_kind {
     FLOW_CHANGE_ADDED,

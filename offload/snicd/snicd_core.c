@@ -252,9 +252,12 @@ on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
     /* a flush is the daemon stopping: the flows stay desired */
     if (d->journal != NULL && !d->replaying
         && reason != FLOW_REMOVED_FLUSH) {
-        int rc = snicd_journal_record(d->journal,
-                                      kind != FLOW_CHANGE_REMOVED, &e->flow);
+        struct flow f;
+        int rc;
 
+        flow_entry_flow(e, &f);
+        rc = snicd_journal_record(d->journal, kind != FLOW_CHANGE_REMOVED,
+                                  &f);
         if (rc < 0 && d->journal_err == 0)
             d->journal_err = rc;
     }

@@ -318,7 +318,8 @@ filter_accepts(const struct flow_mod *fm, const struct flow_entry *e)
         return false;
     if ((e->flow.cookie & fm->cookie_mask) != (f->cookie & fm->cookie_mask))
         return false;
-    if (!flow_match_covers(&f->match, &e->flow.match))
+    /* the filter is parsed, so normalised */
+    if (!flow_entry_covered_by(e, &f->match))
         return false;
     if (fm->out_port != FLOW_PORT_ANY) {
         for (unsigned i = 0; i < e->flow.n_actions; i++)

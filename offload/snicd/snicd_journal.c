@@ -417,6 +417,7 @@ static int
 compact_one(void *ctx_, const struct flow_entry *e)
 {
     struct compact_ctx *c = ctx_;
+    struct flow f;
     size_t written;
 
     if (c->cap - c->len < FLOW_FORMAT_MAX + 3) {
@@ -425,8 +426,8 @@ compact_one(void *ctx_, const struct flow_entry *e)
             return 1;
         c->len = 0;
     }
-    c->len += format_record(c->buf + c->len, c->cap - c->len, true,
-                            &e->flow);
+    flow_entry_flow(e, &f);
+    c->len += format_record(c->buf + c->len, c->cap - c->len, true, &f);
     c->lines++;
     return 0;
 }

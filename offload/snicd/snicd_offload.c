@@ -62,7 +62,7 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     if (f == NULL)
         return;         /* unknown to us = software, which has it */
     f->id = e->id;
-    flow_copy(&f->flow, &e->flow);
+    flow_entry_flow(e, &f->flow);
     f->where = SNICD_WHERE_SW;
     snprintf(f->reason, sizeof(f->reason), "%s", "pending commit");
     if (table_add(&o->tables[f->flow.table_id], f) < 0)
@@ -172,7 +172,7 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
         return;
     }
     t = &o->tables[f->flow.table_id];
-    if (!flow_match_identical(&f->flow.match, &e->flow.match) ||
+    if (!flow_entry_match_is(e, &f->flow.match) ||
         f->flow.priority != e->flow.priority) {
         /* its old place in the order goes: the flows after it there are
          * placed again, and so is it at its new place */
@@ -184,7 +184,7 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
         f->changed = true;
     }
     snicd_fail_count(&o->fail, &f->flow, -1);
-    flow_copy(&f->flow, &e->flow);
+    flow_entry_flow(e, &f->flow);
     snicd_fail_count(&o->fail, &f->flow, 1);
     if (f->changed)
         (void)snicd_place_queue(t, f);

@@ -117,8 +117,10 @@ static int
 in_use_visit(void *ctx, const struct flow_entry *e)
 {
     struct in_use *u = ctx;
+    struct flow f;
 
-    u->found |= flow_tun_md_used(&e->flow) & u->options;
+    flow_entry_flow(e, &f);
+    u->found |= flow_tun_md_used(&f) & u->options;
     return 0;
 }
 

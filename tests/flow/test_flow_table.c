@@ -39,8 +39,8 @@ listener(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
         log_[n_log] = (struct heard){ .kind = kind, .reason = reason,
                                       .id = e->id,
                                       .n_packets = e->n_packets };
-        /* an entry ends after its actions: never copy it whole */
-        flow_copy(&log_[n_log++].flow, &e->flow);
+        /* an entry is compact: never copy it whole */
+        flow_entry_flow(e, &log_[n_log++].flow);
     }
 }
 
@@ -94,7 +94,7 @@ id_of(const char *line)
 
         if (e && e->flow.table_id == fm.flow.table_id
             && e->flow.priority == fm.flow.priority
-            && flow_match_identical(&e->flow.match, &fm.flow.match))
+            && flow_entry_match_is(e, &fm.flow.match))
             found = e;
     }
     return found ? found->id : 0;
@@ -543,7 +543,7 @@ snap_one(void *ctx, const struct flow_entry *e)
                                      .reason = FLOW_REMOVED_NONE,
                                      .id = e->id,
                                      .n_packets = e->n_packets };
-        flow_copy(&s->v[s->n++].flow, &e->flow);
+        flow_entry_flow(e, &s->v[s->n++].flow);
     }
     return 0;
 }

@@ -428,11 +428,14 @@ env_expect(uint64_t id, enum snicd_where w, const char *words)
     enum snicd_where got = env_where(id, &reason);
     char line[FLOW_FORMAT_MAX];
     const struct flow_entry *e = flow_table_find(env.t, id);
+    struct flow f;
 
-    if (e != NULL)
-        flow_format(&e->flow, &pmap, line, sizeof(line));
-    else
+    if (e != NULL) {
+        flow_entry_flow(e, &f);
+        flow_format(&f, &pmap, line, sizeof(line));
+    } else {
         snprintf(line, sizeof(line), "(flow %llu)", (unsigned long long)id);
+    }
     cr_expect_eq(got, w, "%s: where=%s, want %s (reason '%s')", line,
                  names[got], names[w], reason);
     if (words != NULL)
