@@ -122,18 +122,24 @@ def _actions(rnd, depth, orig, table):
     each action as it comes (docs/ovs-differences.md). So once a flow has
     pushed (or resubmitted, after which table 1 may have), a pop goes back
     to the EtherType the match promises, and once it has popped, so does a
-    push; table 1 does not pop, and a flow that has popped does not
-    resubmit (a push in table 1 would undo its pop unwritten)."""
+    push, unless the flow pushed another EtherType before (an output in
+    between may have written it); table 1 does not pop, and a flow that
+    has popped does not resubmit (a push in table 1 would undo its pop
+    unwritten)."""
     acts = []
-    pushed = popped = False
+    pushed = popped = foreign = False
     for _ in range(rnd.randint(1, 6)):
         r = rnd.random()
         if r < 0.2:
             etype = rnd.choice([MPLS, MPLS, MPLSM])
             if popped:
-                if orig not in (MPLS, MPLSM):
+                # an output between an earlier push of another EtherType
+                # and the pop may have written that one: then this push
+                # leaves the stack as written, and its EtherType unwritten
+                if orig not in (MPLS, MPLSM) or foreign:
                     continue
                 etype = orig
+            foreign = foreign or etype != orig
             acts.append("push_mpls:0x%04x" % etype)
             depth = 1 if not depth else depth + 1
             pushed = True
@@ -193,7 +199,7 @@ def _actions(rnd, depth, orig, table):
                                         "strip_vlan"]))
         elif r < 0.76 and table == 0 and not popped:
             acts.append("resubmit(,1)")
-            pushed = True
+            pushed = foreign = True
             depth = None
         else:
             acts.append("output:%d" % rnd.choice(PORTS))
