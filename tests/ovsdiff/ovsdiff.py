@@ -138,6 +138,7 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
                    ovsdiff_gen.random_frame(rnd, two_tags, later_frags,
                                             not normal)
                    for _ in range(PACKETS_PER_ROUND)]
+        packets = ovsdiff_gen.one_cut_tag_per_port(packets)
     # learn is a side effect of a packet's translation too: every frame
     # is translated afresh (a cached datapath flow does not learn)
     learn = any("learn(" in f for f, _ in flows)
