@@ -12,6 +12,8 @@ be compared flow by flow.
 import ipaddress
 import struct
 
+import ovsdiff_nd
+
 PORTS = [1, 2, 3, 4]
 MACS = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03",
         "ff:ff:ff:ff:ff:ff"]
@@ -161,6 +163,8 @@ def random_flow(rnd, table, priority, cookie, last_table, normal=False):
             m.append("tp_src=" + _tp(rnd))
     if l4 in ("tcp", "tcp6") and rnd.random() < 0.4:
         m.append("tcp_flags=" + rnd.choice(TCP_FLAGS))
+    elif l4 == "icmp6" and rnd.random() < 0.3:
+        m += ovsdiff_nd.match(rnd)
     elif l4 in ("icmp", "icmp6"):
         if rnd.random() < 0.5:
             m.append("icmp_type=%d" % rnd.choice([0, 8, 128, 129, 3]))
@@ -432,6 +436,10 @@ def _l4(rnd, proto, pseudo):
         seg = seg[:6] + struct.pack("!H", c) + seg[8:]
     elif proto == 132:
         seg = struct.pack("!HHII", sport, dport, 1, 0) + pay
+    elif proto == 58 and rnd.random() < 0.35:
+        seg = ovsdiff_nd.message(rnd)
+        c = csum(seg, pseudo(len(seg)))
+        seg = seg[:2] + struct.pack("!H", c) + seg[4:]
     elif proto in (1, 58):
         seg = struct.pack("!BBHI", rnd.choice([0, 8, 3, 128, 129]),
                           rnd.choice([0, 1]), 0, rnd.getrandbits(32)) + pay
