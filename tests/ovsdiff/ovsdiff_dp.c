@@ -13,7 +13,7 @@
  *                     TRUNKS a comma list or - (every VLAN)
  *   xport N MODE TAG PEER NOFLOOD
  *                     a port of a switch of the script's own, in place of
- *                     ports 1..4 (tests/neutron/neutron_diff.py): any
+ *                     ports 1..4 (tests/neutron/neutron_ovs.py): any
  *                     OpenFlow number, a patch port when PEER is not 0,
  *                     kept out of floods when NOFLOOD is 1; TRUNKS every
  *                     VLAN. Taken together at the next "ports"
