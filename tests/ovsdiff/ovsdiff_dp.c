@@ -53,9 +53,11 @@
 
 struct replay {
     struct flow_tlv_map map;
-    /* the switch: p1..p4, then the patch pairs */
-    struct dp_port ports[N_PORTS + 2 * MAX_PAIRS];
+    /* the switch: p1..p4, then the patch pairs; or, once the script
+     * names its own (xport), those */
+    struct dp_port ports[DP_MAX_SWITCH_PORTS];
     unsigned n_ports;
+    bool own_ports;
     struct dp *dp;
     struct flow_table *ft;
     struct dp_worker *w;
@@ -73,17 +75,13 @@ print_hex(const uint8_t *p, size_t len)
     }
 }
 
-/* The script's own ports (xport), or none: Open vSwitch's p1..p4 */
-static struct dp_port xports[DP_MAX_SWITCH_PORTS];
-static size_t n_xports;
-
+/* A port of the switch that is no patch port: Open vSwitch's p1..p4, or
+ * the script's own ordinary ports */
 static bool
-known_port(uint32_t port)
+known_port(const struct replay *r, uint32_t port)
 {
-    if (n_xports == 0)
-        return port <= N_PORTS;
-    for (size_t i = 0; i < n_xports; i++)
-        if (xports[i].ofport == port && xports[i].peer == 0)
+    for (unsigned i = 0; i < r->n_ports; i++)
+        if (r->ports[i].ofport == port && r->ports[i].peer == 0)
             return true;
     return false;
 }
@@ -91,13 +89,14 @@ known_port(uint32_t port)
 static void
 on_output(void *ctx, const struct dp_output *out)
 {
-    (void)ctx;
+    const struct replay *r = ctx;
+
     /* Open vSwitch's switch has p1..p4 and no other ordinary port: an
      * output to another number (output:FIELD[] of a header) leaves
      * nothing there, nor here; its LOCAL port is br0, whose frames the
      * test does not capture (output:FIELD[] holding 0xfffe) */
     if (out->port == 0 || out->port == FLOW_PORT_LOCAL
-        || (!known_port(out->port) && !flow_port_is_reserved(out->port)))
+        || (!known_port(r, out->port) && !flow_port_is_reserved(out->port)))
         return;
     printf("out %u ", out->port);
     print_hex(out->frame, out->len);
@@ -231,9 +230,10 @@ set_port(struct replay *r, const char *args)
     return dp_set_ports(r->dp, r->ports, r->n_ports);
 }
 
-/* "N MODE TAG PEER NOFLOOD": one more port for the next "ports". */
+/* "N MODE TAG PEER NOFLOOD": one more port for the next "ports"; the
+ * first replaces p1..p4. */
 static int
-add_xport(const char *args)
+add_xport(struct replay *r, const char *args)
 {
     static const char *const modes[] = { "trunk", "access" };
     char mode[32];
@@ -241,14 +241,18 @@ add_xport(const char *args)
 
     if (sscanf(args, "%u %31s %u %u %u", &port, mode, &tag, &peer,
                &noflood) != 5 || port < 1 || tag > 4095 || noflood > 1
-        || n_xports == DP_MAX_SWITCH_PORTS)
+        || (r->own_ports && r->n_ports == DP_MAX_SWITCH_PORTS))
         return -EINVAL;
     for (m = 0; m < 2; m++)
         if (strcmp(mode, modes[m]) == 0)
             break;
     if (m == 2)
         return -EINVAL;
-    xports[n_xports++] = (struct dp_port){
+    if (!r->own_ports) {
+        r->n_ports = 0;
+        r->own_ports = true;
+    }
+    r->ports[r->n_ports++] = (struct dp_port){
         .ofport = port, .vlan_mode = m == 0 ? DP_VLAN_TRUNK : DP_VLAN_ACCESS,
         .tag = (uint16_t)tag, .peer = peer,
         .flags = noflood ? DP_PORT_NO_FLOOD : 0 };
@@ -337,10 +341,10 @@ main(void)
         else if (strncmp(line, "patch ", 6) == 0)
             rc = add_patch(&r, line + 6);
         else if (strncmp(line, "xport ", 6) == 0)
-            rc = add_xport(line + 6);
+            rc = add_xport(&r, line + 6);
         else if (strcmp(line, "ports\n") == 0) {
             snic_role_enter(&snic_control);
-            rc = dp_set_ports(r.dp, xports, n_xports);
+            rc = dp_set_ports(r.dp, r.ports, r.n_ports);
         } else if (strncmp(line, "tlv ", 4) == 0)
             rc = add_tlv(&r, line + 4);
         else if (strncmp(line, "flow ", 5) == 0)
