@@ -18,21 +18,30 @@ import testpmd_flow as T
 from testpmd_flow import check, created, hits, port_stat, rule_id
 
 
-def burst_verbose(pmd):
+def burst_verbose(pmd, want_meta=0):
     """One tx_first burst of 16 from VF 0 (5), the wire (6), the PF (0) and
     VF 0's representor (1), with testpmd's per-packet lines; (output,
     {port: RX-packets}). The PF and the representor are in the list so
     that they are polled (what misses to them is counted); their own
     frames bypass steering: the PF's go out of the wire (6), the
-    representor's to VF 0 (5)."""
+    representor's to VF 0 (5). The verbose lines follow the prompt and
+    come in as many reads as the forwarding core's writes make: read for
+    a second, and on until want_meta rx-metadata lines are in (a loaded
+    machine is slow to print), so that none is left to "stop", whose
+    reply loses its first line with the echo."""
     pmd.cmd("set portlist 0,1,5,6")
     pmd.cmd("clear port stats all")
-    # verbose lines follow the prompt: bound the start by a short wait
     out = pmd.cmd("start tx_first", 3)
-    time.sleep(1)
-    out += pmd.read(1)
+    settle, end = time.time() + 1, time.time() + 15
+    while time.time() < end:
+        out += pmd.read(0.2)
+        if time.time() >= settle and len(META_LINE.findall(out)) >= want_meta:
+            break
     out += pmd.cmd("stop")
     return out, {p: port_stat(pmd, p, "RX-packets") for p in (0, 1, 5, 6)}
+
+
+META_LINE = re.compile(r"Rx metadata: 0x([0-9a-f]+)")
 
 
 # Group 0 tags each source: VF 0's frames TAG[0] = 5, the wire's TAG[0] = 6
@@ -66,7 +75,7 @@ def scenario_registers(tmp):
         check(created(out), "group 1: TAG[0] == 5 to the wire, counted", out)
         r_tag = rule_id(out)
         pmd.cmd("set verbose 1")
-        out, rx = burst_verbose(pmd)
+        out, rx = burst_verbose(pmd, 16)
         check(rx[6] == 32, "VF 0's burst (TAG 5) reached the wire, beside "
               "the PF's own 16 (%d)" % rx[6], out)
         check(hits(pmd, 0, r_tag) == 16, "the TAG rule took exactly VF 0's "
@@ -74,7 +83,7 @@ def scenario_registers(tmp):
         check(rx[0] == 16, "the wire's burst (TAG 6) missed group 1 to the "
               "PF (%d)" % rx[0], out)
         check(rx[1] == 0, "nothing of VF 0 missed (%d)" % rx[1])
-        meta = re.findall(r"Rx metadata: 0x([0-9a-f]+)", out)
+        meta = META_LINE.findall(out)
         check(len(meta) == 16 and set(meta) == {"1234"},
               "the PF's 16 frames carry META 0x1234 (%s)"
               % sorted(set(meta)), out)
