@@ -102,6 +102,8 @@ _Static_assert(offsetof(struct fw_rule_add_in, tags) == 960 &&
                "the TAG block (ABI 1.9) fills the slot after 16 actions");
 _Static_assert(offsetof(struct fw_match, meta) == 72 &&
                sizeof(struct fw_match) == 80, "META at byte 72 of fw_match");
+_Static_assert(offsetof(struct fw_match, mpls_lse) == 76,
+               "the MPLS entry (ABI 1.10) at byte 76 of fw_match");
 
 /* Every index on its own cache line, and the header within its page. */
 _Static_assert(offsetof(struct fw_region, health) == FW_CACHE_LINE,
@@ -197,6 +199,7 @@ static const char *const fw_field_names[FW_FIELD_COUNT_] = {
     [FW_FIELD_IP_FRAG]   = "ip_frag",
     [FW_FIELD_META]      = "meta",
     [FW_FIELD_TAG]       = "tag",
+    [FW_FIELD_MPLS]      = "mpls",
 };
 
 static const char *const fw_action_names[FW_ACT_COUNT_] = {
@@ -224,6 +227,10 @@ static const char *const fw_action_names[FW_ACT_COUNT_] = {
     [FW_ACT_RSS]          = "rss",
     [FW_ACT_SET_META]     = "set_meta",
     [FW_ACT_SET_TAG]      = "set_tag",
+    [FW_ACT_PUSH_MPLS]    = "push_mpls",
+    [FW_ACT_POP_MPLS]     = "pop_mpls",
+    [FW_ACT_SET_MPLS_TTL] = "set_mpls_ttl",
+    [FW_ACT_DEC_MPLS_TTL] = "dec_mpls_ttl",
 };
 
 const char *

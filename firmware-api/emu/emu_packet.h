@@ -48,7 +48,8 @@ bool emu_match(const struct fw_match *key, const struct fw_match *value,
 /*
  * Apply one header-rewrite action (PUSH_VLAN, POP_VLAN, SET_VLAN_VID,
  * SET_VLAN_PCP, VXLAN_ENCAP, VXLAN_DECAP, SET_MAC_*, SET_IPV4_*, SET_L4_*,
- * DEC_TTL, SET_IP_TOS). IP and L4 checksums are kept correct
+ * DEC_TTL, SET_IP_TOS, and since ABI 1.10 PUSH_MPLS, POP_MPLS,
+ * SET_MPLS_TTL, DEC_MPLS_TTL). IP and L4 checksums are kept correct
  * (incrementally). Re-parses @lay and @key on return. Returns false when the
  * action does not apply to this frame and the frame must be dropped
  * (DEC_TTL reaching 0, POP_VLAN on an untagged frame...). Actions whose

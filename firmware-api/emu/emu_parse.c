@@ -30,6 +30,11 @@
  *   like hardware that classifies by port, the I flag is not checked.
  *   The key keeps the outer headers and adds the VNI; the inner frame is not
  *   parsed (after VXLAN_DECAP a re-parse sees it).
+ * - MPLS (ABI 1.10): behind the EtherType 0x8847 or 0x8848 right after
+ *   the outer tag (not behind SNAP, as Open vSwitch reads LLC), the top
+ *   label stack entry when 4 bytes of it are in the frame, into
+ *   mpls_lse; nothing under the stack is read (its protocol is not in
+ *   the frame).
  * A header is taken only when it is complete inside the frame; fields of
  * absent or incomplete headers stay zero. Nothing is read past f->len.
  */
@@ -271,7 +276,8 @@ emu_parse(const struct emu_frame *f, uint16_t src_vport,
         etype = rd16(p + off);
     }
     off += 2;
-    if (etype < 0x0600u) {
+    bool llc = etype < 0x0600u;
+    if (llc) {
         /* 802.3 length: LLC, with an EtherType only behind RFC 1042 SNAP */
         static const uint8_t snap[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
         if (f->len - off >= 8 && memcmp(p + off, snap, 6) == 0 &&
@@ -284,7 +290,10 @@ emu_parse(const struct emu_frame *f, uint16_t src_vport,
     }
     key->eth_type = htons(etype);
 
-    if (etype == ETYPE_IPV4)
+    if ((etype == FW_ETH_MPLS || etype == FW_ETH_MPLS_MC) &&
+        !llc && f->len - off >= 4)
+        memcpy(&key->mpls_lse, p + off, 4);
+    else if (etype == ETYPE_IPV4)
         parse_ipv4(f, off, key, lay);
     else if (etype == ETYPE_IPV6)
         parse_ipv6(f, off, key, lay);

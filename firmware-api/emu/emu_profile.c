@@ -34,7 +34,7 @@ static const struct emu_profile emu_profiles[] = {
         .name = "basic",
         .match_fields = EMU_ALL_FIELDS & ~(F(IPV6_SRC) | F(IPV6_DST) |
                         F(ICMP_TYPE) | F(ICMP_CODE) | F(VXLAN_VNI) |
-                        F(META) | F(TAG)),
+                        F(META) | F(TAG) | F(MPLS)),
         .actions = A(DROP) | A(FWD_VPORT) | A(FWD_REP) | A(JUMP) | A(COUNT) |
                    A(MARK) | A(PUSH_VLAN) | A(POP_VLAN) | A(SET_VLAN_VID),
         .exact_mask_fields = F(L4_SRC) | F(L4_DST),

@@ -423,6 +423,196 @@ act_set_tos(struct emu_frame *f, const struct fw_action *act,
 }
 
 /* ------------------------------------------------------------------------
+ * MPLS (ABI 1.10, docs/firmware-abi.md section 6.5)
+ *
+ * The label stack is where snicd's software datapath finds it
+ * (offload/dp_mpls.c), so that a rule the card runs and a flow software
+ * runs give a frame the same bytes: after up to two VLAN tags (the parser
+ * reads one; the rewrites look through two, as Open vSwitch does), a
+ * stack of at most FW_MPLS_STACK_MAX entries counted down to the first
+ * with the bottom-of-stack bit. Where software gives up on a packet whole
+ * (a push onto three entries, a pop from three of which none is the
+ * bottom) the card drops the frame.
+ * ------------------------------------------------------------------------ */
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+wr32(uint8_t *p, uint32_t v)
+{
+    wr16(p, (uint16_t)(v >> 16));
+    wr16(p + 2, (uint16_t)v);
+}
+
+static inline bool
+is_mpls_type(uint16_t t)
+{
+    return t == FW_ETH_MPLS || t == FW_ETH_MPLS_MC;
+}
+
+/* Offset of the EtherType in front of the network header: past the MACs
+ * and up to two tags, each taken only with its TCI and the next type in
+ * the frame. The caller made sure of 14 bytes. */
+static uint32_t
+mpls_type_ofs(const struct emu_frame *f)
+{
+    uint32_t ofs = MACS_LEN_;
+
+    for (int i = 0; i < 2 && ofs + 6 <= f->len; i++) {
+        uint16_t t = rd16(f->data + ofs);
+
+        if (t != 0x8100u && t != 0x88a8u)
+            break;
+        ofs += VLAN_HLEN_;
+    }
+    return ofs;
+}
+
+/* Entries from @ofs down to the bottom one, at most FW_MPLS_STACK_MAX;
+ * *@bottom: the last one counted has the bit. Only whole entries count. */
+static unsigned
+mpls_depth(const struct emu_frame *f, uint32_t ofs, bool *bottom)
+{
+    unsigned n = 0;
+
+    *bottom = false;
+    while (n < FW_MPLS_STACK_MAX && ofs + 4 <= f->len) {
+        n++;
+        if (rd32(f->data + ofs) & FW_MPLS_BOS) {
+            *bottom = true;
+            break;
+        }
+        ofs += 4;
+    }
+    return n;
+}
+
+/* The entry a push onto a frame without a stack makes: label 0 (2, the
+ * IPv6 explicit null, over IPv6), TC from the DSCP's low 3 bits, TTL from
+ * the IP header (64 without one, or for 0), bottom of stack. The IP
+ * header counts only where the parser took it right behind this
+ * EtherType: not behind two tags or a SNAP header, not one it could not
+ * read whole (Open vSwitch's flow has no TTL for those either). */
+static uint32_t
+mpls_first_entry(const struct emu_frame *f, const struct emu_layout *lay,
+                 uint32_t tofs, uint16_t type)
+{
+    const uint8_t *ip = NULL;
+    uint8_t tos = 0, ttl = 0;
+
+    if (lay->l3 >= 0 && (uint32_t)lay->l3 == tofs + 2) {
+        if (lay->l3_kind == 4 && (ip = hdr_at(f, lay->l3, IPV4_HLEN_))) {
+            tos = ip[1];
+            ttl = ip[8];
+        } else if (lay->l3_kind == 6 &&
+                   (ip = hdr_at(f, lay->l3, IPV6_HLEN_))) {
+            tos = (uint8_t)((ip[0] & 0x0fu) << 4 | ip[1] >> 4);
+            ttl = ip[7];
+        }
+    }
+    return (type == 0x86ddu ? 2u << 12 : 0u) |
+           (uint32_t)((tos >> 2) & 7u) << 9 | FW_MPLS_BOS |
+           (ttl != 0 ? ttl : 64u);
+}
+
+/* A new top entry after the tags: a copy of the top one without the
+ * bottom bit on an MPLS frame, else mpls_first_entry(); the EtherType in
+ * front becomes the action's. Three entries already: dropped, as is a
+ * frame the push would make longer than the card carries. */
+static bool
+act_push_mpls(struct emu_frame *f, const struct fw_action *act,
+              const struct emu_layout *lay)
+{
+    uint32_t tofs, lse;
+    uint16_t type;
+    unsigned n = 0;
+    bool bottom;
+
+    if (f->len < ETH_HLEN_)
+        return true;
+    tofs = mpls_type_ofs(f);
+    type = rd16(f->data + tofs);
+    if (is_mpls_type(type))
+        n = mpls_depth(f, tofs + 2, &bottom);
+    if (n >= FW_MPLS_STACK_MAX)
+        return false;
+    lse = n > 0 ? rd32(f->data + tofs + 2) & ~FW_MPLS_BOS
+                : mpls_first_entry(f, lay, tofs, type);
+    if (!frame_push(f, 4))
+        return false;
+    memmove(f->data, f->data + 4, tofs + 2);
+    memcpy(f->data + tofs, &act->u.mpls.ethertype, 2);
+    wr32(f->data + tofs + 2, lse);
+    return true;
+}
+
+/* To an MPLS EtherType the top entry goes, to any other the whole stack;
+ * the EtherType in front becomes the action's. A frame that is not MPLS,
+ * or has no whole entry, is left alone; a stack of three without its
+ * bottom (what lies under it is unknown) drops the frame. */
+static bool
+act_pop_mpls(struct emu_frame *f, const struct fw_action *act)
+{
+    uint32_t tofs, cut;
+    unsigned n;
+    bool bottom;
+
+    if (f->len < ETH_HLEN_)
+        return true;
+    tofs = mpls_type_ofs(f);
+    if (!is_mpls_type(rd16(f->data + tofs)))
+        return true;
+    n = mpls_depth(f, tofs + 2, &bottom);
+    if (n == 0)
+        return true;
+    if (n == FW_MPLS_STACK_MAX && !bottom)
+        return false;
+    cut = is_mpls_type(ntohs(act->u.mpls.ethertype)) ? 4u : 4u * n;
+    memmove(f->data + cut, f->data, tofs + 2);
+    frame_pull(f, cut);
+    memcpy(f->data + tofs, &act->u.mpls.ethertype, 2);
+    return true;
+}
+
+/* The top entry of an MPLS frame with a whole one, or NULL. */
+static uint8_t *
+mpls_top(const struct emu_frame *f)
+{
+    uint32_t tofs;
+
+    if (f->len < ETH_HLEN_)
+        return NULL;
+    tofs = mpls_type_ofs(f);
+    if (!is_mpls_type(rd16(f->data + tofs)) || tofs + 6 > f->len)
+        return NULL;
+    return f->data + tofs + 2;
+}
+
+/* SET_MPLS_TTL leaves a frame without an entry alone; DEC_MPLS_TTL drops
+ * it, and one whose TTL is 0 or 1 (Open vSwitch's "MPLS decrement TTL
+ * exception" ends the flow's actions there: nothing after is sent). */
+static bool
+act_mpls_ttl(struct emu_frame *f, const struct fw_action *act)
+{
+    uint8_t *lse = mpls_top(f);
+
+    if (act_type(act) == FW_ACT_SET_MPLS_TTL) {
+        if (lse != NULL)
+            lse[3] = act->u.set_mpls_ttl.ttl;
+        return true;
+    }
+    if (lse == NULL || lse[3] <= 1)
+        return false;
+    lse[3]--;
+    return true;
+}
+
+/* ------------------------------------------------------------------------
  * Dispatch
  * ------------------------------------------------------------------------ */
 
@@ -459,6 +649,13 @@ apply(struct emu_frame *f, const struct fw_action *act,
         return act_dec_ttl(f, lay);
     case FW_ACT_SET_IP_TOS:
         return act_set_tos(f, act, lay);
+    case FW_ACT_PUSH_MPLS:
+        return act_push_mpls(f, act, lay);
+    case FW_ACT_POP_MPLS:
+        return act_pop_mpls(f, act);
+    case FW_ACT_SET_MPLS_TTL:
+    case FW_ACT_DEC_MPLS_TTL:
+        return act_mpls_ttl(f, act);
     default:
         /* fates, COUNT and MARK do not touch headers: the pipeline runs
          * them; here they are no-ops */

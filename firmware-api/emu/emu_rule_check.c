@@ -51,6 +51,7 @@ static const struct emu_field_desc emu_fields[FW_FIELD_COUNT_] = {
     [FW_FIELD_VXLAN_VNI] = FD(vxlan_vni, EMU_FK_LE32, 0x00ffffffu),
     [FW_FIELD_IP_FRAG] = FD(ip_frag, EMU_FK_BYTES, 0),
     [FW_FIELD_META] = FD(meta, EMU_FK_LE32, 0xffffffffu),
+    [FW_FIELD_MPLS] = FD(mpls_lse, EMU_FK_BYTES, 0),
     /* FW_FIELD_TAG lives outside fw_match: emu_rule_check_tags(); its
      * zero-size entry here reads as an empty field */
 };
@@ -136,11 +137,27 @@ emu_fval_full(const struct emu_fval *v)
     return true;
 }
 
+/* Since ABI 1.10 fw_match has no reserved byte left: only the VNI's top
+ * byte, beyond its 24 bits, must be zero. */
 static bool
 emu_match_rsvd_zero(const struct fw_match *m)
 {
-    return emu_bytes_zero(m->rsvd1, sizeof(m->rsvd1)) &&
-           (m->vxlan_vni >> 24) == 0;
+    return (m->vxlan_vni >> 24) == 0;
+}
+
+/*
+ * The MPLS entry (ABI 1.10) is 0 in every frame that is not MPLS, so a
+ * rule on it that did not pin an MPLS EtherType would take IPv4 or ARP
+ * frames for "label 0": the card refuses to guess what was meant.
+ */
+static bool
+emu_mpls_prereq_ok(const struct fw_match *value, const struct fw_match *mask)
+{
+    if (mask->mpls_lse == 0)
+        return true;
+    return mask->eth_type == htons(0xffff) &&
+           (value->eth_type == htons(FW_ETH_MPLS) ||
+            value->eth_type == htons(FW_ETH_MPLS_MC));
 }
 
 /*
@@ -221,6 +238,12 @@ emu_rule_check_match(const struct emu_dev *dev, const struct fw_match *value,
             *synd = FW_SYND(FW_SYND_MASK, f, 0);
             return FW_STATUS_NOT_SUPPORTED;
         }
+    }
+    /* after the profile's word on the field: a card without MPLS says
+     * NOT_SUPPORTED whatever the EtherType */
+    if (!emu_mpls_prereq_ok(value, mask)) {
+        *synd = FW_SYND(FW_SYND_PREREQ, FW_FIELD_MPLS, 0);
+        return FW_STATUS_BAD_PARAM;
     }
     if (mask->src_vport != 0 && !emu_vport_exists(dev, value->src_vport)) {
         *synd = FW_SYND(FW_SYND_VPORT, FW_FIELD_SRC_VPORT, value->src_vport);
@@ -313,8 +336,13 @@ emu_action_arg_size(uint16_t type)
     case FW_ACT_SET_META:
     case FW_ACT_SET_TAG:
         return sizeof(a->u.set_reg);
+    case FW_ACT_PUSH_MPLS:
+    case FW_ACT_POP_MPLS:
+        return sizeof(a->u.mpls);
+    case FW_ACT_SET_MPLS_TTL:
+        return sizeof(a->u.set_mpls_ttl);
     default:
-        return 0;   /* DROP, POP_VLAN, VXLAN_DECAP, DEC_TTL */
+        return 0;   /* DROP, POP_VLAN, VXLAN_DECAP, DEC_TTL, DEC_MPLS_TTL */
     }
 }
 
@@ -365,6 +393,13 @@ emu_action_check_arg(const struct emu_dev *dev, const struct emu_table *table,
     case FW_ACT_PUSH_VLAN:
         if (a->u.push_vlan.tpid != htons(0x8100) &&
             a->u.push_vlan.tpid != htons(0x88a8))
+            return ARG_BAD();
+        break;
+    case FW_ACT_PUSH_MPLS:
+        /* POP_MPLS takes any EtherType (the frame's next protocol is the
+         * driver's word); a push makes an MPLS frame, of either kind */
+        if (a->u.mpls.ethertype != htons(FW_ETH_MPLS) &&
+            a->u.mpls.ethertype != htons(FW_ETH_MPLS_MC))
             return ARG_BAD();
         break;
     case FW_ACT_SET_VLAN_VID:

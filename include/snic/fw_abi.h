@@ -80,8 +80,15 @@ typedef uint32_t fw_be32;
  * FW_ACT_SET_TAG, and META delivered to the host (FW_PKT_F_META with the
  * value in the descriptor's rss_hash word when no hash is given, see
  * struct fw_pkt_desc): an older device reports neither bit, refuses a
- * non-zero meta as RSVD and a tags block as BAD_INPUT_LEN. */
-#define FW_ABI_MINOR 9
+ * non-zero meta as RSVD and a tags block as BAD_INPUT_LEN;
+ * 10 adds MPLS: the top label stack entry of a frame of EtherType 0x8847
+ * or 0x8848 (fw_match.mpls_lse, formerly rsvd1, field FW_FIELD_MPLS,
+ * which needs an exact MPLS eth_type) and actions FW_ACT_PUSH_MPLS,
+ * FW_ACT_POP_MPLS, FW_ACT_SET_MPLS_TTL and FW_ACT_DEC_MPLS_TTL (section
+ * 6.5 of docs/firmware-abi.md: what each does to which frame): a 1.9
+ * device reports none of the bits, refuses a non-zero mpls_lse as RSVD and
+ * the actions as NOT_SUPPORTED. */
+#define FW_ABI_MINOR 10
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -402,7 +409,8 @@ enum fw_field {
     FW_FIELD_IP_FRAG    = 18,   /* ABI 1.4: ip_frag, FW_IP_FRAG_* bits */
     FW_FIELD_META       = 19,   /* ABI 1.9: fw_match.meta, the META register */
     FW_FIELD_TAG        = 20,   /* ABI 1.9: fw_rule_add_in.tags, every TAG */
-    FW_FIELD_COUNT_     = 21,
+    FW_FIELD_MPLS       = 21,   /* ABI 1.10: fw_match.mpls_lse, the top entry */
+    FW_FIELD_COUNT_     = 22,
 };
 
 enum fw_action_type {
@@ -430,7 +438,11 @@ enum fw_action_type {
     FW_ACT_RSS          = 21,   /* ABI 1.5: to representor queues by hash */
     FW_ACT_SET_META     = 22,   /* ABI 1.9: META = META & ~mask | value */
     FW_ACT_SET_TAG      = 23,   /* ABI 1.9: TAG[index] likewise */
-    FW_ACT_COUNT_       = 24,
+    FW_ACT_PUSH_MPLS    = 24,   /* ABI 1.10: a new top label stack entry */
+    FW_ACT_POP_MPLS     = 25,   /* ABI 1.10: the top entry, or the stack */
+    FW_ACT_SET_MPLS_TTL = 26,   /* ABI 1.10: the top entry's TTL */
+    FW_ACT_DEC_MPLS_TTL = 27,   /* ABI 1.10: the top entry's TTL less one */
+    FW_ACT_COUNT_       = 28,
 };
 
 #define FW_FIELD_BIT(f)     (1ull << (f))
@@ -746,8 +758,25 @@ struct fw_match {
     fw_be16 l4_dst;
     fw_le32 vxlan_vni;      /* 24-bit VNI, host value little-endian */
     fw_le32 meta;           /* ABI 1.9: the META register (was rsvd1[0..3]) */
-    uint8_t rsvd1[4];
+    fw_be32 mpls_lse;       /* ABI 1.10: top MPLS entry (was rsvd1[4..7]) */
 };
+
+/*
+ * fw_match.mpls_lse (ABI 1.10): the first label stack entry of a frame
+ * whose EtherType (after the outer tag, as eth_type) is 0x8847 or 0x8848,
+ * the 4 bytes as on the wire; 0 for any other frame and for one whose
+ * stack has no whole entry. Masked bit by bit. A rule with a non-zero
+ * mask must pin eth_type to an MPLS EtherType (mask 0xffff, value 0x8847
+ * or 0x8848); otherwise BAD_PARAM with syndrome PREREQ(21). The masks
+ * below are host values of the big-endian word.
+ */
+#define FW_MPLS_LABEL_MASK      0xfffff000u /* 20 bits, label << 12 */
+#define FW_MPLS_TC_MASK         0x00000e00u /* 3 bits, tc << 9 */
+#define FW_MPLS_BOS             0x00000100u /* bottom of stack */
+#define FW_MPLS_TTL_MASK        0x000000ffu
+#define FW_MPLS_STACK_MAX       3u  /* entries the card reads (section 6.5) */
+#define FW_ETH_MPLS             0x8847u
+#define FW_ETH_MPLS_MC          0x8848u
 
 /*
  * Per-packet metadata (ABI 1.9). Every frame carries one META word and
@@ -798,6 +827,10 @@ struct fw_action {
         struct { fw_be32 addr; } set_ipv4;
         struct { fw_be16 port; } set_l4;
         struct { uint8_t tos; } set_tos;
+        /* PUSH_MPLS (0x8847 or 0x8848) / POP_MPLS (any: the EtherType the
+         * frame gets, of what follows the entry or the stack); ABI 1.10 */
+        struct { fw_be16 ethertype; } mpls;
+        struct { uint8_t ttl; } set_mpls_ttl;   /* ABI 1.10 */
         struct fw_vxlan_encap vxlan_encap;
         /* SET_META (index 0) / SET_TAG (index < caps.num_tags); value &
          * ~mask must be zero, mask non-zero */

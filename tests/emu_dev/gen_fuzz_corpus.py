@@ -38,13 +38,14 @@ def frame(port, data):
 
 def match(src_vport=0, vlan_tci=0, eth_dst=b'\0' * 6, eth_type=0,
           ip_proto=0, ipv4_dst=0, l4_dst=0, vni=0, ip_frag=0, meta=0,
-          rsvd1=0):
+          mpls=0):
     m = struct.pack('<H', src_vport) + struct.pack('>H', vlan_tci)
     m += eth_dst + b'\0' * 6 + struct.pack('>H', eth_type)
     m += bytes([ip_proto, 0, 0, 0, 0, ip_frag])
     m += struct.pack('>II', 0, ipv4_dst) + b'\0' * 32
     m += struct.pack('>HH', 0, l4_dst) + struct.pack('<I', vni)
-    m += struct.pack('<II', meta, rsvd1)   # ABI 1.9: META, then rsvd1
+    m += struct.pack('<I', meta)            # ABI 1.9: META
+    m += struct.pack('>I', mpls)            # ABI 1.10: the top MPLS entry
     assert len(m) == 80
     return m
 
@@ -259,13 +260,89 @@ seeds['bad_metadata'] = \
                  [set_reg(SET_TAG, 0, 1, 1, b'\0\1\0'),
                   action(3, b'\0\0\0\0')])) + \
     cmd(PF, rule(0, 0, match(meta=3), match(meta=1), [action(1)])) + \
-    cmd(PF, rule(0, 0, match(), match(rsvd1=1), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(mpls=1), [action(1)])) + \
     cmd(PF, rule(0, 0, match(), match(), [action(1)],
                  tags=tags(tag2=(3, 1)))) + \
     cmd(PF, rule(0, 0, match(), match(), [action(1)],
                  tags=tags(tag0=(1, 1)), gap=b'\1')) + \
     cmd(PF, rule(0, 0, match(), match(), [action(1)] * 16,
                  tags=tags(tag6=(1, 1))))
+
+# ABI 1.10: MPLS. Group 0 pushes an entry onto IPv4 from vf0 and jumps;
+# group 1 matches label 0 with BOS and forwards after a TTL rewrite; a
+# rule pops MPLS frames from the wire to IPv4, another decrements the TTL
+# (a TTL of 1 drops); frames of one, two and three entries, a stack cut
+# short, MPLS behind a tag and behind two.
+PUSH_MPLS, POP_MPLS, SET_MPLS_TTL, DEC_MPLS_TTL = 24, 25, 26, 27
+MPLS, IPV4 = 0x8847, 0x0800
+
+
+def mpls_frame(dst, src, entries, vids=(), tail=b'\x45' + b'\0' * 27):
+    f = dst + src
+    for v in vids:
+        f += struct.pack('>HH', 0x8100, v)
+    f += struct.pack('>H', MPLS)
+    return f + b''.join(struct.pack('>I', e) for e in entries) + tail
+
+
+def lse(label, tc=0, bos=1, ttl=64):
+    return label << 12 | tc << 9 | bos << 8 | ttl
+
+
+seeds['mpls'] = \
+    cmd(PF, hdr(OP['TABLE_CREATE'], struct.pack('<IIII', 1, 1, 0, 0))) + \
+    cmd(PF, rule(0, 0, match(src_vport=1, eth_type=IPV4),
+                 match(src_vport=0xffff, eth_type=0xffff),
+                 [action(PUSH_MPLS, struct.pack('>H', MPLS)),
+                  action(4, struct.pack('<I', 1))])) + \
+    cmd(PF, rule(1, 0, match(eth_type=MPLS, mpls=lse(0, ttl=0)),
+                 match(eth_type=0xffff, mpls=0xfffff100),
+                 [action(SET_MPLS_TTL, b'\x07'),
+                  action(3, struct.pack('<HH', 1, 1))])) + \
+    cmd(PF, rule(0, 1, match(src_vport=0, eth_type=MPLS),
+                 match(src_vport=0xffff, eth_type=0xffff),
+                 [action(POP_MPLS, struct.pack('>H', 0x0800)),
+                  action(2, struct.pack('<HH', 2, 0))])) + \
+    cmd(PF, rule(0, 1, match(src_vport=2, eth_type=0x8848),
+                 match(src_vport=0xffff, eth_type=0xffff),
+                 [action(DEC_MPLS_TTL), action(POP_MPLS, struct.pack('>H', MPLS)),
+                  action(PUSH_MPLS, struct.pack('>H', 0x8848)),
+                  action(2, struct.pack('<HH', 0, 0))])) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
+    frame(0, mpls_frame(MAC1, MAC2, [lse(5)])) + \
+    frame(0, mpls_frame(MAC1, MAC2, [lse(5, bos=0), lse(6)])) + \
+    frame(0, mpls_frame(MAC1, MAC2, [lse(5, bos=0), lse(6, bos=0),
+                                     lse(7, bos=0)])) + \
+    frame(0, mpls_frame(MAC1, MAC2, [], tail=b'\1\2')) + \
+    frame(0, mpls_frame(MAC1, MAC2, [lse(9)], vids=(5,))) + \
+    frame(0, mpls_frame(MAC1, MAC2, [lse(9)], vids=(5, 6))) + \
+    frame(2, mpls_frame(MAC1, MAC2, [lse(1, ttl=1)])[:12] +
+          b'\x88\x48' + struct.pack('>I', lse(1, ttl=1)) + b'\0' * 30) + \
+    frame(2, mpls_frame(MAC1, MAC2, [lse(1, ttl=9)])[:12] +
+          b'\x88\x48' + struct.pack('>II', lse(1, bos=0), lse(2)) + b'\0' * 30)
+seeds['bad_mpls'] = \
+    cmd(PF, rule(0, 0, match(mpls=lse(3)), match(mpls=0xffffffff),
+                 [action(1)])) + \
+    cmd(PF, rule(0, 0, match(eth_type=IPV4, mpls=lse(3)),
+                 match(eth_type=0xffff, mpls=0xffffffff), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(eth_type=MPLS, mpls=lse(3)),
+                 match(eth_type=0xfff0, mpls=0xffffffff), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(eth_type=MPLS, mpls=0x100),
+                 match(eth_type=0xffff, mpls=0xff), [action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [action(PUSH_MPLS, struct.pack('>H', 0x0800)),
+                  action(3, b'\0\0\0\0')])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [action(PUSH_MPLS, struct.pack('>HH', MPLS, 1)),
+                  action(3, b'\0\0\0\0')])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [action(SET_MPLS_TTL, b'\x05\x01'),
+                  action(3, b'\0\0\0\0')])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [action(DEC_MPLS_TTL, b'\x01'), action(3, b'\0\0\0\0')])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [action(POP_MPLS, struct.pack('>H', 0x0800)), action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(), [action(28), action(1)]))
 
 # ABI 1.2: VFs leave in place under live rules. A (first) sends 10.0.0.2
 # to vf1 and counts, B all IPv4 from the wire to vf0, C matches vf1's own

@@ -198,7 +198,7 @@ try_bad(unsigned k)
     case 6: set_reg(&r, FW_ACT_SET_META, 0, 3, 1); break;
     case 7: r.in.tags.value[2] = 3; r.in.tags.mask[2] = 1; break;
     case 8: r.in.value.meta = 3; r.in.mask.meta = 1; break;
-    case 9: r.in.mask.rsvd1[3] = 1; break;
+    case 9: r.in.mask.mpls_lse = htonl(1); break;
     default: break;
     }
     t_rule_fwd(&r, FW_ACT_FWD_REP, 0, 0);
@@ -232,7 +232,8 @@ Test(emu_dev_meta, hostile_rules_get_a_precise_error_and_change_nothing)
           FW_SYND(FW_SYND_VALUE, FW_FIELD_TAG, 2) },
         { "meta match value beyond mask", FW_STATUS_BAD_PARAM,
           FW_SYND(FW_SYND_VALUE, FW_FIELD_META, 0) },
-        { "match rsvd1", FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_RSVD, 0, 0) },
+        { "MPLS entry (1.10, was rsvd1) without an MPLS EtherType",
+          FW_STATUS_BAD_PARAM, FW_SYND(FW_SYND_PREREQ, FW_FIELD_MPLS, 0) },
         { "junk between the actions and the tags", FW_STATUS_BAD_INPUT_LEN,
           FW_SYND(FW_SYND_LENGTH, 0, 192 + 48) },
     };

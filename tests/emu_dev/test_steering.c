@@ -128,10 +128,11 @@ Test(emu_dev_steer, rule_add_refusals)
     cr_expect_eq(t_rule_add(dev, &r, NULL), FW_STATUS_BAD_PARAM);
     cr_expect_eq(t_synd, FW_SYND(FW_SYND_VALUE, FW_FIELD_IP_PROTO, 0));
     r.in.value.ip_proto = 0;
-    r.in.mask.rsvd1[3] = 1;
+    /* the MPLS entry (ABI 1.10, formerly rsvd1) without an MPLS EtherType */
+    r.in.mask.mpls_lse = htonl(1);
     cr_expect_eq(t_rule_add(dev, &r, NULL), FW_STATUS_BAD_PARAM);
-    cr_expect_eq(FW_SYND_REASON(t_synd), FW_SYND_RSVD);
-    r.in.mask.rsvd1[3] = 0;
+    cr_expect_eq(t_synd, FW_SYND(FW_SYND_PREREQ, FW_FIELD_MPLS, 0));
+    r.in.mask.mpls_lse = 0;
     r.in.mask.vxlan_vni = 0x01000000;
     cr_expect_eq(t_rule_add(dev, &r, NULL), FW_STATUS_BAD_PARAM);
     r.in.mask.vxlan_vni = 0;

@@ -73,8 +73,17 @@ make_action(struct prog *p, struct fw_action *a)
                     (uint32_t)prog_byte(p) << 16;
 
     memset(a, 0, sizeof(*a));
-    /* mostly rewrite actions, sometimes anything at all */
-    a->type = htole16((uint16_t)(type < 224 ? FW_ACT_PUSH_VLAN + type % 14u
+    /* mostly rewrite actions (VLAN to SET_IP_TOS, then the MPLS ones of
+     * ABI 1.10), sometimes anything at all */
+    static const uint8_t rewrites[] = {
+        FW_ACT_PUSH_VLAN, FW_ACT_POP_VLAN, FW_ACT_SET_VLAN_VID,
+        FW_ACT_SET_VLAN_PCP, FW_ACT_VXLAN_ENCAP, FW_ACT_VXLAN_DECAP,
+        FW_ACT_SET_MAC_SRC, FW_ACT_SET_MAC_DST, FW_ACT_SET_IPV4_SRC,
+        FW_ACT_SET_IPV4_DST, FW_ACT_SET_L4_SRC, FW_ACT_SET_L4_DST,
+        FW_ACT_DEC_TTL, FW_ACT_SET_IP_TOS, FW_ACT_PUSH_MPLS, FW_ACT_POP_MPLS,
+        FW_ACT_SET_MPLS_TTL, FW_ACT_DEC_MPLS_TTL,
+    };
+    a->type = htole16((uint16_t)(type < 224 ? rewrites[type % sizeof(rewrites)]
                                             : type));
     uint32_t x = seed * 2654435761u + 1;
     for (size_t i = 0; i < sizeof(a->u.raw); i++) {
@@ -87,6 +96,11 @@ make_action(struct prog *p, struct fw_action *a)
     if (le16toh(a->type) == FW_ACT_PUSH_VLAN && (seed & 3) != 3) {
         static const uint16_t tpids[3] = { 0x8100, 0x88a8, 0x0000 };
         a->u.push_vlan.tpid = htons(tpids[seed & 3]);
+    }
+    if ((le16toh(a->type) == FW_ACT_PUSH_MPLS ||
+         le16toh(a->type) == FW_ACT_POP_MPLS) && (seed & 3) != 3) {
+        static const uint16_t types[3] = { 0x8847, 0x8848, 0x0800 };
+        a->u.mpls.ethertype = htons(types[seed & 3]);
     }
     if (le16toh(a->type) == FW_ACT_VXLAN_ENCAP) {
         if (seed & 4)
@@ -153,7 +167,8 @@ check_frame(const uint8_t *room, const struct emu_frame *f,
 static bool
 grows(uint16_t type)
 {
-    return type == FW_ACT_PUSH_VLAN || type == FW_ACT_VXLAN_ENCAP;
+    return type == FW_ACT_PUSH_VLAN || type == FW_ACT_VXLAN_ENCAP ||
+           type == FW_ACT_PUSH_MPLS;
 }
 
 int
@@ -218,6 +233,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(hdr_csum_ok(&f, &lay));
                 CHECK((lay.vxlan == 42) == to_4789);
             }
+            break;
+        case FW_ACT_PUSH_MPLS:
+            /* a runt is no Ethernet frame: left alone */
+            CHECK(f.len == old_len + (ok && old_len >= 14 ? 4u : 0u));
+            break;
+        case FW_ACT_POP_MPLS:
+            /* nothing, the top entry, or a whole stack of up to 3 */
+            CHECK(f.len <= old_len && (old_len - f.len) % 4 == 0 &&
+                  old_len - f.len <= 4 * FW_MPLS_STACK_MAX &&
+                  (ok || f.len == old_len));
             break;
         case FW_ACT_VXLAN_DECAP:
             CHECK(ok ? f.len + 50 <= old_len && f.len >= 14
