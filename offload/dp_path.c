@@ -412,6 +412,8 @@ struct run {
     struct dp_actions_env env;
     struct dp_act_stats as;
     bool check;             /* dp_cls_snap_resubmit_check() */
+    bool plain;             /* no tunnel port, no patch port: a lone
+                             * output's port needs no test (headerless()) */
     bool zero_meta;         /* dp_cls_snap_uses_meta() */
     uint64_t tun_md_layout; /* struct dp's */
     bool dry;               /* a check run: nothing counted or emitted */
@@ -467,6 +469,7 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
      * with patch ports is checked (docs/datapath.md, "Patch ports") */
     run->check = dp_cls_snap_resubmit_check(run->snap)
                  || run->env.patches != NULL;
+    run->plain = run->tun->n == 0 && run->env.patches == NULL;
     run->zero_meta = dp_cls_snap_uses_meta(run->snap);
     run->tun_md_layout = __atomic_load_n(&w->dp->tun_md_layout,
                                          __ATOMIC_RELAXED);
@@ -518,18 +521,13 @@ pkt_init(struct dp_pkt *pkt, const struct dp_buf *buf, uint32_t in_port)
     pkt->stack = NULL;
 }
 
-/*
- * Extract @pkt's key. With @decap, a VXLAN frame for one of our tunnel
- * ports first loses its outer headers; with @md, the hardware already did
- * that and @md is the packet's tunnel metadata. False: the packet is
- * dropped (a malformed VXLAN frame).
- */
-static inline __attribute__((always_inline)) bool
-pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
-          bool decap, const struct dp_tun_md *md)
+/* The key of frame @buf from @in_port (and its layout into @lay), its
+ * registers zeroed where the flow set reads them. */
+static inline __attribute__((always_inline)) void
+key_start(const struct run *run, const struct dp_buf *buf, uint32_t in_port,
+          struct flow_key *key, struct dp_layout *lay)
 {
-    dp_extract_hdr(pkt->buf.data, pkt->buf.len, pkt->in_port, key,
-                   &pkt->layout);
+    dp_extract_hdr(buf->data, buf->len, in_port, key, lay);
     /* registers start at zero; a flow set that never reads them leaves
      * them as they are */
     if (run->zero_meta) {
@@ -545,6 +543,14 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
                    sizeof(run->tun_md_layout));
         }
     }
+}
+
+/* The state of the run that belongs to the packet about to run (@key
+ * its key): set right before its actions, since the packets of a burst
+ * run one after another on one struct run. */
+static inline __attribute__((always_inline)) void
+pkt_arm(struct run *run, struct dp_pkt *pkt, struct flow_key *key)
+{
     pkt->meta = &key->meta;
     pkt->actset = &run->actset;
     run->actset.any = false;
@@ -555,6 +561,23 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     run->recirc = 0;
     run->counted_fail = false;
     run->exited = false;
+}
+
+/*
+ * Extract @pkt's key. With @decap, a VXLAN frame for one of our tunnel
+ * ports first loses its outer headers; with @md, the hardware already did
+ * that and @md is the packet's tunnel metadata. With @arm, the run is
+ * set up for the packet (pkt_arm()); a caller that extracts several
+ * packets before running them arms each before it runs. False: the
+ * packet is dropped (a malformed VXLAN frame).
+ */
+static inline __attribute__((always_inline)) bool
+pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
+          bool decap, const struct dp_tun_md *md, const bool arm)
+{
+    key_start(run, &pkt->buf, pkt->in_port, key, &pkt->layout);
+    if (arm)
+        pkt_arm(run, pkt, key);
     if (decap && run->tun->n > 0) {
         int rc = dp_vxlan_decap(run->tun->ports, run->tun->n, key,
                                 &pkt->layout, &pkt->buf, &pkt->tun,
@@ -1144,7 +1167,7 @@ run_pipeline(struct run *run, struct dp_buf *buf, uint32_t in_port,
 
     pkt_init(&pkt, buf, in_port);
     snic_counter_add(&run->w->stats.packets, 1);
-    if (!pkt_start(run, &pkt, &key, decap, md))
+    if (!pkt_start(run, &pkt, &key, decap, md, true))
         goto out;
     if (run->check
         && !pkt_check(run, &pkt, &key, table, NULL, false, acts, n_acts,
@@ -1206,8 +1229,41 @@ headerless(const struct run *run, const struct dp_rule *r)
 {
     return r == NULL
            || (r->lone_output
-               && dp_find_tunnel(&run->env, r->actions[0].u.port) == NULL
-               && !dp_is_patch(&run->env, r->actions[0].u.port));
+               && (run->plain
+                   || (dp_find_tunnel(&run->env, r->actions[0].u.port) == NULL
+                       && !dp_is_patch(&run->env, r->actions[0].u.port))));
+}
+
+/*
+ * The general path's treatment of a packet from @in_port whose table-0
+ * answer is @r, headerless(), without reading a header: a miss, or the
+ * frame counted and sent as it came, the packet's last output (skipped to
+ * the in_port). dp_output_to()'s work without the tests headerless()
+ * made: no tunnel, no patch port, an Ethernet packet. The packet is the
+ * @pkt-th of the caller's burst; the caller counts it in the worker's
+ * packets.
+ */
+static inline __attribute__((always_inline)) void
+headerless_one(struct run *run, const struct dp_buf *buf, uint32_t in_port,
+               unsigned pkt, const struct dp_rule *r)
+{
+    uint32_t port;
+
+    if (r == NULL) {
+        snic_counter_add(&run->w->stats.misses, 1);
+        return;
+    }
+    count(run->w, r->slot, buf->len);
+    port = r->actions[0].u.port;
+    if (port != in_port) {
+        struct dp_output out = {
+            .port = port, .tx_port = port, .last = true, .pkt = pkt,
+            .frame = buf->data, .len = buf->len,
+        };
+
+        run->as.outputs++;
+        run->env.output(run->env.ctx, &out);
+    }
 }
 
 /*
@@ -1235,11 +1291,14 @@ headerless_run(struct run *run, struct dp_buf *bufs, unsigned n,
     if (port == in_port)
         return;                 /* an output to the in_port is skipped */
     for (unsigned i = 0; i < n; i++) {
-        struct dp_pkt pkt;
+        /* headerless_one()'s output */
+        struct dp_output out = {
+            .port = port, .tx_port = port, .last = true, .pkt = first + i,
+            .frame = bufs[i].data, .len = bufs[i].len,
+        };
 
-        pkt_init(&pkt, &bufs[i], in_port);
-        run->env.pkt = first + i;
-        dp_output_to(&run->env, &pkt, port, true, &run->as);
+        run->as.outputs++;
+        run->env.output(run->env.ctx, &out);
     }
 }
 
@@ -1261,11 +1320,14 @@ burst_l2(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
 
     for (unsigned i = 0; i < n; i++) {
         dp_extract_l2(bufs[i].data, bufs[i].len, in_port, &keys[i]);
-        /* no flow of the table reads them; a clause check compares
-         * whole keys (the tun_metadata words need no zeros: no slot
-         * names an option) */
-        memset(&keys[i].meta, 0, offsetof(struct flow_meta, tun_md));
-        keys[i].meta.actset_output = 0;     /* after tun_md[] */
+        /* no flow of the table reads them, but a clause check compares
+         * whole keys: zeroed as the general path zeroes them, where a
+         * flow of the set reads them (the tun_metadata words need no
+         * zeros: no slot names an option) */
+        if (run->zero_meta) {
+            memset(&keys[i].meta, 0, offsetof(struct flow_meta, tun_md));
+            keys[i].meta.actset_output = 0;     /* after tun_md[] */
+        }
     }
     dp_cls_lookup_burst(run->snap, 0, keys, n, rules);
     snic_counter_add(&w->stats.packets, n);
@@ -1275,17 +1337,13 @@ burst_l2(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
         struct dp_pkt pkt;
         struct flow_key key;
 
+        if (headerless(run, r)) {
+            headerless_one(run, &bufs[i], in_port, first + i, r);
+            continue;
+        }
         pkt_init(&pkt, &bufs[i], in_port);
         run->env.pkt = first + i;
-        if (headerless(run, r)) {
-            if (r == NULL) {
-                snic_counter_add(&w->stats.misses, 1);
-                continue;
-            }
-            count(w, r->slot, pkt.buf.len);
-            dp_output_one(&run->env, &pkt, r->actions[0].u.port, true,
-                          &run->as);
-        } else if (pkt_start(run, &pkt, &key, false, NULL)
+        if (pkt_start(run, &pkt, &key, false, NULL, true)
                    && (!run->check
                        || pkt_check(run, &pkt, &key, 0, r, true, NULL, 0,
                                     -1))) {
@@ -1326,7 +1384,7 @@ burst_train(struct run *run, struct dp_buf *bufs, unsigned n,
         return 0;
     /* the port is no underlay (the caller's test): nothing to decap */
     pkt_init(&pkt, &bufs[0], in_port);
-    (void)pkt_start(run, &pkt, &key, false, NULL);
+    (void)pkt_start(run, &pkt, &key, false, NULL, true);
     r = classify(run->w, run->snap, 0, &key);
     if (!headerless(run, r)) {
         snic_counter_add(&run->w->stats.packets, 1);
@@ -1360,14 +1418,12 @@ dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
     return run_pipeline(&run, buf, in_port, 0, NULL, 0, -1, true, NULL);
 }
 
-/* Up to DP_BURST_MAX packets through table 0 together (see the top),
- * table 0's answers into @found unless NULL;
+/* Up to DP_BURST_MAX packets through table 0 together (see the top);
  * the first is packet @first of the caller's burst. @decided: table 0
  * answers @r to every one of them (by_port()). */
 static void
 burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
-      unsigned first, bool decided, const struct dp_rule *r,
-      const struct dp_rule **found)
+      unsigned first, bool decided, const struct dp_rule *r)
 {
     struct dp_pkt pkts[DP_BURST_MAX];
     struct flow_key keys[DP_BURST_MAX];
@@ -1377,7 +1433,7 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
     snic_counter_add(&run->w->stats.packets, n);
     for (unsigned i = 0; i < n; i++) {
         pkt_init(&pkts[i], &bufs[i], in_port);
-        if (pkt_start(run, &pkts[i], &keys[i], true, NULL))
+        if (pkt_start(run, &pkts[i], &keys[i], true, NULL, false))
             live |= 1ull << i;
     }
     /* a dropped packet's key is still a key: classifying it is harmless
@@ -1388,20 +1444,66 @@ burst(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
     } else {
         classify_burst(run->w, run->snap, 0, keys, n, rules);
     }
-    if (found != NULL)
-        memcpy(found, rules, n * sizeof(rules[0]));
     for (unsigned i = 0; i < n; i++)
         if (rules[i] != NULL)
             __builtin_prefetch(rules[i]);
     for (unsigned i = 0; i < n; i++) {
-        if ((live & (1ull << i))
-            && (!run->check
-                || pkt_check(run, &pkts[i], &keys[i], 0, rules[i], true,
-                             NULL, 0, -1))) {
+        if (!(live & (1ull << i))) {
+            bufs[i] = pkts[i].buf;
+            continue;
+        }
+        pkt_arm(run, &pkts[i], &keys[i]);
+        if (!run->check
+            || pkt_check(run, &pkts[i], &keys[i], 0, rules[i], true, NULL, 0,
+                         -1)) {
             run->env.pkt = first + i;
             run_tables(run, &pkts[i], &keys[i], 0, rules[i], false, false);
         }
         bufs[i] = pkts[i].buf;
+    }
+}
+
+/*
+ * burst() for a port no tunnel arrives on (no decapsulation), in the
+ * fast paths: the frames are extracted and looked up together, and a
+ * packet whose answer needs nothing of its headers (headerless()) is
+ * counted and sent as it came (headerless_one(), as the frame cache's
+ * hits are), without the packet state that actions need; only the
+ * others get it, and the general path with the lookup done. Table 0's
+ * answers into @found. The first is packet @first of the caller's
+ * burst.
+ */
+static void
+burst_lean(struct run *run, struct dp_buf *bufs, unsigned n, uint32_t in_port,
+           unsigned first, const struct dp_rule **found)
+{
+    struct flow_key keys[DP_BURST_MAX];
+    struct dp_layout lay[DP_BURST_MAX];
+
+    snic_counter_add(&run->w->stats.packets, n);
+    for (unsigned i = 0; i < n; i++)
+        key_start(run, &bufs[i], in_port, &keys[i], &lay[i]);
+    classify_burst(run->w, run->snap, 0, keys, n, found);
+    for (unsigned i = 0; i < n; i++)
+        if (found[i] != NULL)
+            __builtin_prefetch(found[i]);
+    for (unsigned i = 0; i < n; i++) {
+        const struct dp_rule *r = found[i];
+        struct dp_pkt pkt;
+
+        if (headerless(run, r)) {
+            headerless_one(run, &bufs[i], in_port, first + i, r);
+            continue;
+        }
+        pkt_init(&pkt, &bufs[i], in_port);
+        pkt.layout = lay[i];
+        pkt_arm(run, &pkt, &keys[i]);
+        if (!run->check
+            || pkt_check(run, &pkt, &keys[i], 0, r, true, NULL, 0, -1)) {
+            run->env.pkt = first + i;
+            run_tables(run, &pkt, &keys[i], 0, r, false, false);
+        }
+        bufs[i] = pkt.buf;
     }
 }
 
@@ -1501,7 +1603,7 @@ fc_account(struct dp_worker *w, unsigned n, unsigned hits)
  * struct dp_train can compare is looked up by those bytes before it is
  * read; a hit whose answer still needs nothing of the headers
  * (headerless()) is counted and sent as it came. The others go through
- * burst() in runs between the hits, in order, and those of them that can
+ * burst_lean() in runs between the hits, in order, and those of them that can
  * be compared and whose answer needs no header fill the cache. Entries
  * carry their snapshot's version, as the exact-match cache's do. The
  * first is packet @first of the caller's burst.
@@ -1518,7 +1620,7 @@ burst_cached(struct run *run, struct dp_buf *bufs, unsigned n,
     unsigned from = 0, hits = 0;
 
     if (!fc_use(w, n)) {
-        burst(run, bufs, n, in_port, first, false, NULL, NULL);
+        burst_lean(run, bufs, n, in_port, first, found);
         return;
     }
     version = dp_cls_snap_version(run->snap);
@@ -1540,31 +1642,15 @@ burst_cached(struct run *run, struct dp_buf *bufs, unsigned n,
             continue;
         }
         if (from < i)
-            burst(run, bufs + from, i - from, in_port, first + from, false,
-                  NULL, found + from);
+            burst_lean(run, bufs + from, i - from, in_port, first + from,
+                       found + from);
         hits++;
-        if (e->rule == NULL) {
-            snic_counter_add(&w->stats.misses, 1);
-        } else {
-            count(w, e->rule->slot, bufs[i].len);
-            /* headerless(): an ordinary port, or the in_port (skipped) */
-            if (e->rule->actions[0].u.port != in_port) {
-                struct dp_output out = {
-                    .port = e->rule->actions[0].u.port,
-                    .tx_port = e->rule->actions[0].u.port,
-                    .last = true, .pkt = first + i,
-                    .frame = bufs[i].data, .len = bufs[i].len,
-                };
-
-                run->as.outputs++;
-                run->env.output(run->env.ctx, &out);
-            }
-        }
+        headerless_one(run, &bufs[i], in_port, first + i, e->rule);
         from = i + 1;
     }
     if (from < n)
-        burst(run, bufs + from, n - from, in_port, first + from, false,
-              NULL, found + from);
+        burst_lean(run, bufs + from, n - from, in_port, first + from,
+                   found + from);
     snic_counter_add(&w->stats.packets, hits);
     snic_counter_add(&w->stats.frame_hits, hits);
     fc_account(w, n, hits);
@@ -1610,7 +1696,7 @@ dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs, unsigned n,
             burst_cached(&run, bufs + done + t, k - t, in_port, done + t);
         else if (t < k)
             burst(&run, bufs + done + t, k - t, in_port, done + t, decided,
-                  r, NULL);
+                  r);
     }
     return run_finish(&run);
 }

@@ -127,3 +127,39 @@ Test(dp_exit, note_and_debug_change_nothing)
     cr_expect(memcmp(c.frame[1], f, n) == 0);
     dp_env_fini(&e);
 }
+
+/* An exit ends its own packet only: in a burst, the packet after it runs
+ * its resubmits and the rest of its list as it does alone (the burst's
+ * per-packet state starts afresh for each packet's actions). */
+Test(dp_exit, ends_only_its_own_packet_in_a_burst)
+{
+    static const char *const flows[] = {
+        "cookie=1,udp,tp_dst=1,actions=output:2,exit",
+        "cookie=2,udp,tp_dst=2,actions=resubmit(,1),output:3",
+        "cookie=3,table=1,actions=output:4",
+        NULL,
+    };
+    struct dp_env e;
+    struct capture c;
+    struct t_pkt tp[2];
+    struct dp_buf b[2];
+    uint8_t f[128];
+
+    dp_env_init(&e, 0, flows);
+    for (unsigned i = 0; i < 2; i++) {
+        size_t n = t_frame_ip4(f, -1, 17, 1000, (uint16_t)(1 + i), 8);
+
+        t_pkt_load(&tp[i], f, n);
+        b[i] = tp[i].buf;
+    }
+    memset(&c, 0, sizeof(c));
+    dp_worker_online(e.w);
+    dp_worker_process_burst(e.w, b, 2, 1, capture, &c);
+    dp_worker_quiesce(e.w);
+    dp_worker_offline(e.w);
+    cr_assert_eq(c.n, 3, "%u outputs: %u %u", c.n, c.port[0], c.port[1]);
+    cr_expect_eq(c.port[0], 2);
+    cr_expect_eq(c.port[1], 4);
+    cr_expect_eq(c.port[2], 3);
+    dp_env_fini(&e);
+}

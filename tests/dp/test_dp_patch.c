@@ -411,3 +411,74 @@ Test(dp_patch, pairs_are_checked)
     cr_expect_eq(dp_set_ports(e.dp, half, 2), -EINVAL);
     dp_env_fini(&e);
 }
+
+/* The ports of a call's outputs, in order. */
+struct ports {
+    unsigned n;
+    uint32_t port[64];
+};
+
+static void
+ports_out(void *ctx, const struct dp_output *out)
+{
+    struct ports *p = ctx;
+
+    cr_assert_lt(p->n, 64);
+    p->port[p->n++] = out->port;
+}
+
+/* A lone output to a patch port needs the packet (the peer's side looks
+ * it up): the shortcuts that send a frame as it came (trains, the frame
+ * cache, the lean burst) must leave it to the general path. Bursts of
+ * 32 frames of 40 packet flows, each burst twice (the second finds the
+ * frame cache filled by the first), against the same frames one by one. */
+Test(dp_patch, a_lone_output_to_a_patch_port_in_bursts)
+{
+    static const char *const flows[] = {
+        "cookie=1,udp,in_port=1,tp_dst=2000,actions=output:300",
+        "cookie=2,in_port=301,actions=output:3",
+        "cookie=3,priority=0,in_port=1,actions=output:2",
+        NULL,
+    };
+    struct dp_env e;
+
+    patch_init(&e, flows, 0);
+    for (unsigned round = 0; round < 4; round++) {
+        struct t_pkt tp[32];
+        struct dp_buf b[32];
+        struct ports one, all;
+
+        memset(&one, 0, sizeof(one));
+        for (unsigned i = 0; i < 32; i++) {
+            uint8_t f[128];
+            /* trains of 4 frames alike, alternately to the patch port */
+            unsigned flow = (round * 8 + i / 4) % 40;
+            size_t n = t_frame_ip4(f, -1, 17, (uint16_t)(1000 + flow),
+                                   flow % 2 ? 2000 : 2001, 8);
+
+            t_pkt_load(&tp[i], f, n);
+            dp_env_run(&e, &tp[i].buf, 1, false, ports_out, &one);
+            t_pkt_load(&tp[i], f, n);
+            b[i] = tp[i].buf;
+        }
+        for (unsigned again = 0; again < 2; again++) {
+            struct t_pkt copy[32];
+
+            memcpy(copy, tp, sizeof(copy));
+            for (unsigned i = 0; i < 32; i++) {
+                b[i] = copy[i].buf;
+                b[i].data = copy[i].room + (tp[i].buf.data - tp[i].room);
+            }
+            memset(&all, 0, sizeof(all));
+            dp_worker_online(e.w);
+            dp_worker_process_burst(e.w, b, 32, 1, ports_out, &all);
+            dp_worker_quiesce(e.w);
+            dp_worker_offline(e.w);
+            cr_assert_eq(all.n, one.n, "round %u", round);
+            for (unsigned i = 0; i < one.n; i++)
+                cr_expect_eq(all.port[i], one.port[i], "round %u output %u",
+                             round, i);
+        }
+    }
+    dp_env_fini(&e);
+}
