@@ -108,6 +108,7 @@ enum emunic_proto {
     EMUNIC_P_ICMP,
     EMUNIC_P_VXLAN,
     EMUNIC_P_IPV6_FRAG,         /* the IPv6 Fragment header */
+    EMUNIC_P_MPLS,              /* the top label stack entry (ABI 1.10) */
 };
 
 /*
@@ -180,6 +181,14 @@ int emunic_conv_meta(struct emunic_walk *w, const struct rte_flow_item *item,
 int emunic_set_reg_build(const struct fw_caps *caps,
                          const struct rte_flow_action *a, struct fw_action *fa,
                          struct rte_flow_error *error);
+/* MPLS (emunic_flow_mpls.c, ABI 1.10): the MPLS item; OF_PUSH_MPLS and
+ * OF_POP_MPLS into @fa (the caller pushes it, which checks the caps). */
+int emunic_conv_mpls(struct emunic_walk *w, const struct rte_flow_item *item,
+                     const void *spec, const void *mask,
+                     struct rte_flow_error *error);
+int emunic_mpls_action_build(const struct rte_flow_action *a,
+                             struct fw_action *fa,
+                             struct rte_flow_error *error);
 /* Match fields (emunic_flow_field.c, a leaf): can the card match @f with
  * this mask shape (canonical bytes, most significant first), and merge an
  * item's value/mask into the rule, refusing a contradiction. */

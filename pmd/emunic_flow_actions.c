@@ -655,6 +655,13 @@ emunic_action_convert(struct emunic_walk *w, const struct rte_flow_action *a,
 
         return ret < 0 ? ret : emunic_action_push(w, a, &fa, error);
     }
+    case RTE_FLOW_ACTION_TYPE_OF_PUSH_MPLS:
+    case RTE_FLOW_ACTION_TYPE_OF_POP_MPLS: {
+        struct fw_action fa;
+        int ret = emunic_mpls_action_build(a, &fa, error);
+
+        return ret < 0 ? ret : emunic_action_push(w, a, &fa, error);
+    }
     default:
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION, a,
                                "action type %d is not supported by "
@@ -696,6 +703,8 @@ action_fw_type(enum rte_flow_action_type type)
     case RTE_FLOW_ACTION_TYPE_DEC_TTL: return FW_ACT_DEC_TTL;
     case RTE_FLOW_ACTION_TYPE_SET_TAG: return FW_ACT_SET_TAG;
     case RTE_FLOW_ACTION_TYPE_SET_META: return FW_ACT_SET_META;
+    case RTE_FLOW_ACTION_TYPE_OF_PUSH_MPLS: return FW_ACT_PUSH_MPLS;
+    case RTE_FLOW_ACTION_TYPE_OF_POP_MPLS: return FW_ACT_POP_MPLS;
     default:
         return -1;
     }

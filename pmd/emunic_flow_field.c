@@ -39,6 +39,7 @@ static const char *const field_desc[FW_FIELD_COUNT_] = {
     [FW_FIELD_IP_FRAG] = "the IP fragment state",
     [FW_FIELD_META] = "the META register",
     [FW_FIELD_TAG] = "the TAG registers",
+    [FW_FIELD_MPLS] = "the top MPLS label stack entry",
 };
 
 const char *

@@ -558,6 +558,9 @@ static const struct rte_flow_item_vxlan vxlan_supported = {
 static const struct rte_flow_item_port_id port_id_supported = {
     .id = UINT32_MAX,
 };
+static const struct rte_flow_item_mpls mpls_supported = {
+    .label_tc_s = { 0xff, 0xff, 0xff }, .ttl = 0xff,
+};
 static const struct rte_flow_item_ethdev ethdev_supported = {
     .port_id = UINT16_MAX,
 };
@@ -599,6 +602,8 @@ static const struct item_desc item_table[] = {
     ITEM(ICMP, "ICMP", EMUNIC_P_ICMP, P(IPV4), icmp, conv_icmp,
          "type and code"),
     ITEM(VXLAN, "VXLAN", EMUNIC_P_VXLAN, P(UDP), vxlan, conv_vxlan, "vni"),
+    ITEM(MPLS, "MPLS", EMUNIC_P_MPLS, P(ETH) | P(VLAN), mpls,
+         emunic_conv_mpls, "label, tc, s (bottom of stack) and ttl"),
     ITEM(PORT_ID, "PORT_ID", -1, 0, port_id, conv_port_id, "id"),
     ITEM(REPRESENTED_PORT, "REPRESENTED_PORT", -1, 0, ethdev, conv_ethdev,
          "port_id"),
@@ -622,7 +627,7 @@ static const char *const proto_name[] = {
     [EMUNIC_P_IPV4] = "IPV4", [EMUNIC_P_IPV6] = "IPV6",
     [EMUNIC_P_TCP] = "TCP", [EMUNIC_P_UDP] = "UDP",
     [EMUNIC_P_ICMP] = "ICMP", [EMUNIC_P_VXLAN] = "VXLAN",
-    [EMUNIC_P_IPV6_FRAG] = "IPV6_FRAG_EXT",
+    [EMUNIC_P_IPV6_FRAG] = "IPV6_FRAG_EXT", [EMUNIC_P_MPLS] = "MPLS",
 };
 
 int
@@ -653,11 +658,18 @@ emunic_item_convert(struct emunic_walk *w, const struct rte_flow_item *item,
                                "parse past the IPv6 Fragment header, so the "
                                "L4 header of a fragment cannot be matched",
                                d->name);
+    if (w->last_proto == EMUNIC_P_MPLS && d->proto >= 0)
+        return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, item,
+                               "%s after MPLS: the device reads the top "
+                               "label stack entry and nothing under the "
+                               "stack; POP_MPLS and JUMP to a group that "
+                               "matches the inner header", d->name);
     if (d->proto >= 0 && !(d->after & (1u << w->last_proto)))
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, item,
                                "%s cannot follow %s: the device matches one "
                                "header stack eth / vlan / ipv4|ipv6 / "
-                               "tcp|udp|icmp / vxlan", d->name,
+                               "tcp|udp|icmp / vxlan, or eth / vlan / mpls",
+                               d->name,
                                proto_name[w->last_proto]);
     if (item->spec == NULL && item->last != NULL)
         return emunic_flow_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ITEM_LAST,

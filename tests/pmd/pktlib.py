@@ -58,7 +58,7 @@ def l4_segment(proto, src, dst, sport, dport, payload):
 
 
 def ipv4_frame(dst_mac, src_mac, src, dst, proto, sport, dport, ttl=64,
-               vlan=None, payload=b"snic-pmd-test-payload", frag=0):
+               vlan=None, payload=b"snic-pmd-test-payload", frag=0, tos=0):
     """Ethernet (+ optional 802.1Q tag with VID @vlan) / IPv4 / UDP|TCP.
     With a fragment offset in @frag the L4 header is just payload bytes."""
     seg = l4_segment(proto, src, dst, sport, dport, payload)
@@ -66,7 +66,8 @@ def ipv4_frame(dst_mac, src_mac, src, dst, proto, sport, dport, ttl=64,
     if vlan is not None:
         eth += struct.pack("!HH", ETH_P_8021Q, vlan)
     eth += struct.pack("!H", ETH_P_IP)
-    return eth + ipv4_header(src, dst, proto, len(seg), ttl, frag=frag) + seg
+    return eth + ipv4_header(src, dst, proto, len(seg), ttl, tos=tos,
+                             frag=frag) + seg
 
 
 def ipv6_udp_frame(dst_mac, src_mac, sport, dport, frag_data=None,
