@@ -16,13 +16,22 @@
  * packet that reaches table T can meet any flow of T in software (the
  * hardware sends a miss there, or a partial flow's packet), and then any
  * flow of the tables those go to. Table T "may fail" when one of its
- * flows can fail a packet itself (any resubmit: its lookups count against
+ * flows can fail a packet itself (a resubmit: its lookups count against
  * the limits and may come back; push_mpls, pop_mpls; an output that may
  * reach a patch port, which looks table 0 up again) or goes to a table
- * that may fail. goto_table only goes forward, so one pass from the last
- * table down decides every table. The test is the datapath's, made coarser: a
- * forward resubmit counts too, although only a fan-out past the 4,096
- * lookups could fail it.
+ * that may fail. A flow goes to table N with goto_table:N, or with a
+ * resubmit(,N) to a later table that is its last action and keeps
+ * in_port (snicd_xlate_jump()): that one is a goto_table, not a failure
+ * of its own. It cannot pass the depth limit (a lookup of a later table
+ * is not deeper), and it adds one lookup, as goto_table does: a chain of
+ * such jumps makes fewer lookups than there are tables, and only a
+ * fan-out (a resubmit that returns, a patch port's second pass, each a
+ * failure of its own here) can reach the 4,096; where one is reachable
+ * from N, table N may fail and the jump carries that back. Jumps only go
+ * forward, so one pass from the last table down decides every table. The
+ * test is the datapath's, made coarser: a forward resubmit that returns
+ * counts too, although only a fan-out past the 4,096 lookups could fail
+ * it.
  *
  * Counts per table (flows that fail themselves, flows that go to each
  * later table) follow every add, change and delete, so settling after a
@@ -69,9 +78,16 @@ may_patch(const struct snicd_fail *fl, const struct flow_action *a)
 bool
 snicd_fail_by_itself(const struct snicd_fail *fl, const struct flow *f)
 {
+    bool jumps = snicd_xlate_jump(f) >= 0;
+
     for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++)
         switch (f->actions[i].type) {
         case FLOW_ACT_RESUBMIT:
+            /* the last one, when it is the flow's jump: counted as a goto
+             * (snicd_fail_count()) */
+            if (jumps && i + 1u == f->n_actions)
+                break;
+            return true;
         case FLOW_ACT_PUSH_MPLS:
         case FLOW_ACT_POP_MPLS:
         case FLOW_ACT_DECAP:
@@ -108,24 +124,10 @@ snicd_fail_set_patches(struct snicd_offload *o,
             snicd_fail_count(fl, &o->tables[t].flows[i]->flow, 1);
 }
 
-int
-snicd_fail_goto(const struct flow *f)
-{
-    const struct flow_action *a;
-
-    if (f->n_actions == 0 || f->n_actions > FLOW_MAX_ACTIONS)
-        return -1;
-    a = &f->actions[f->n_actions - 1];
-    if (a->type != FLOW_ACT_GOTO_TABLE || a->u.table <= f->table_id ||
-        a->u.table >= SNICD_NUM_TABLES)
-        return -1;
-    return a->u.table;
-}
-
 void
 snicd_fail_count(struct snicd_fail *fl, const struct flow *f, int d)
 {
-    int to = snicd_fail_goto(f);
+    int to = snicd_xlate_jump(f);
 
     if (snicd_fail_by_itself(fl, f)) {
         fl->n_self[f->table_id] += (uint32_t)d;

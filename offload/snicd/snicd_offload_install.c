@@ -33,13 +33,6 @@ mark_want(struct snicd_offload *o, const struct snicd_oflow *f, uint8_t kind)
     return snicd_offload_mark_alloc(o, false);
 }
 
-static bool
-flow_has_goto(const struct flow *f)
-{
-    return f->n_actions > 0 &&
-           f->actions[f->n_actions - 1].type == FLOW_ACT_GOTO_TABLE;
-}
-
 /* Destroy @h: on the flow queue when there is one and this pass uses it,
  * else (or when the queue refuses) with rte_flow_destroy. */
 static void
@@ -427,6 +420,8 @@ xlate_ctx(const struct snicd_offload *o, const struct snicd_oflow *f,
           struct snicd_xlate_ctx *c, uint32_t level, uint32_t mark,
           enum snicd_xlate_mode mode)
 {
+    int to;
+
     memset(c, 0, sizeof(*c));
     c->ports = o->ports;
     c->n_ports = o->n_ports;
@@ -435,9 +430,8 @@ xlate_ctx(const struct snicd_offload *o, const struct snicd_oflow *f,
     c->mode = mode;
     /* rule 4: no copy leaves before a jump to where software may drop
      * the packet whole */
-    c->goto_may_fail = flow_has_goto(&f->flow) &&
-        snicd_fail_may(&o->fail,
-                       f->flow.actions[f->flow.n_actions - 1].u.table);
+    to = snicd_xlate_jump(&f->flow);
+    c->goto_may_fail = to >= 0 && snicd_fail_may(&o->fail, (unsigned)to);
 }
 
 static enum snicd_where
@@ -483,7 +477,7 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
     const struct snicd_shape_result *r;
     struct snicd_xlate_ctx c;
     char why[SNICD_REASON_SIZE];
-    bool has_goto = flow_has_goto(&f->flow);
+    bool has_goto = snicd_xlate_jump(&f->flow) >= 0;
     uint32_t m = 0;
 
     if (f->handle != NULL && !f->changed && f->level == level &&

@@ -72,8 +72,8 @@ snicd_offload_marks_publish(struct snicd_offload *o)
         marks[n].mark = f->mark;
         marks[n].kind = f->mark_kind;
         marks[n].flow_id = f->id;
-        if (f->mark_kind == SNICD_MARK_RESUME && fl->n_actions > 0)
-            marks[n].table = fl->actions[fl->n_actions - 1].u.table;
+        if (f->mark_kind == SNICD_MARK_RESUME && snicd_xlate_jump(fl) >= 0)
+            marks[n].table = (uint8_t)snicd_xlate_jump(fl);
         n++;
     }
     rc = o->cfg.marks_changed(o->cfg.ctx, marks, n);

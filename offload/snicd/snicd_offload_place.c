@@ -417,7 +417,8 @@ snicd_place_queued(struct snicd_offload *o, struct snicd_otable *t,
     return ret;
 }
 
-/* Does @f send a copy out anywhere before its goto_table? (Only an
+/* Does @f send a copy out anywhere before its jump (goto_table, or a
+ * last resubmit(,N): snicd_xlate_jump())? (Only an
  * output makes a rule that rule 4 of docs/snicd.md changes; any
  * FLOW_ACT_OUTPUT counts, also inside a clone, whose flow is partial
  * anyway: placing it again only makes the same rule.) */
@@ -441,7 +442,7 @@ snicd_place_goto_flipped(struct snicd_offload *o, const bool *flipped)
             any = flipped[u] && o->fail.n_goto[s][u] > 0;
         for (uint32_t i = 0; any && i < t->n; i++) {
             struct snicd_oflow *f = t->flows[i];
-            int to = snicd_fail_goto(&f->flow);
+            int to = snicd_xlate_jump(&f->flow);
 
             if (to < 0 || !flipped[to] || !outputs(&f->flow))
                 continue;

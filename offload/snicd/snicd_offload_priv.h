@@ -326,22 +326,22 @@ struct snicd_fail {
      * takes the packet to table 0 again, as a resubmit does */
     uint32_t patch[SNICD_FAIL_MAX_PATCH];
     unsigned n_patch;
-    /* [from][to]: flows of table from with goto_table:to */
+    /* [from][to]: flows of table from that jump to table to
+     * (snicd_xlate_jump(): goto_table, or a last resubmit(,to)) */
     uint32_t n_goto[SNICD_NUM_TABLES][SNICD_NUM_TABLES];
     bool may[SNICD_NUM_TABLES];         /* as of the last settle */
     bool dirty;                         /* counts changed since */
 };
 
-/* Can @f fail a packet whole by itself (resubmit, push_mpls, pop_mpls,
- * decap, encap; with patch ports, an output that may reach one)? */
+/* Can @f fail a packet whole by itself (a resubmit other than its jump,
+ * push_mpls, pop_mpls, decap, encap; with patch ports, an output that may
+ * reach one)? */
 bool snicd_fail_by_itself(const struct snicd_fail *fl, const struct flow *f);
 /* The patch ports are now those of @ports: when they changed, every flow
  * of @o leaves the counts under the old ones and enters under the new. */
 struct snicd_offload;
 void snicd_fail_set_patches(struct snicd_offload *o,
                             const struct snicd_port_info *ports, unsigned n);
-/* @f's goto_table target, or -1. */
-int snicd_fail_goto(const struct flow *f);
 /* @f (its current actions) enters (@d = 1) or leaves (-1) the counts. */
 void snicd_fail_count(struct snicd_fail *fl, const struct flow *f, int d);
 /* Decide every table again after counts changed; the number of tables

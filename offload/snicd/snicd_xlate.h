@@ -182,6 +182,18 @@ struct snicd_xlate {
 int snicd_xlate_flow(const struct flow *f, const struct snicd_xlate_ctx *ctx,
                      struct snicd_xlate *x);
 
+/*
+ * The table @f jumps to when its actions are done, or -1: goto_table:N,
+ * or resubmit(,N) as its last action, keeping in_port, to a table after
+ * its own. Nothing runs after that lookup returns, so the packet gets
+ * what goto_table:N gives it (the same lookup, counted the same against
+ * the resubmit limits, not deeper; the action set still runs at the end
+ * of the packet's tables). The one answer for the translator (MARK +
+ * JUMP), rule 4's accounting (snicd_offload_fail.c) and the resume marks
+ * (docs/snicd.md, "Where a flow lives").
+ */
+int snicd_xlate_jump(const struct flow *f);
+
 /* The entry of OpenFlow port @ofport in @ports, or NULL: the one port
  * lookup of the translator and the offload manager (snicd_xlate_build.c). */
 const struct snicd_port_info *

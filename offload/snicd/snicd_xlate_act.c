@@ -504,6 +504,86 @@ mpls_action_name(uint16_t type)
     }
 }
 
+/* The end of a flow that goes on at table @table (snicd_xlate_jump()):
+ * goto_table, or the resubmit that acts as one (@how names it). */
+static int
+act_jump(struct snicd_xl *s, struct act_st *st, unsigned table,
+         const char *how)
+{
+    struct snicd_xlate *x = s->x;
+    char what[32];
+
+    if (strcmp(how, "goto_table") == 0)
+        snprintf(what, sizeof(what), "goto_table:%u", table);
+    else
+        snprintf(what, sizeof(what), "resubmit(,%u)", table);
+    if (s->ctx->decap != NULL)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
+                               "%s after hardware decap not offloaded (the "
+                               "next table's rules could not see in_port "
+                               "and the tunnel metadata)", how);
+    if (st->tun_touched)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "set_tunnel before %s: tunnel metadata "
+                               "cannot cross tables in hardware", how);
+    if (st->n_fates > 0 && s->ctx->goto_may_fail)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "output before %s not offloaded (software "
+                               "may drop the packet whole from there on)",
+                               what);
+    /* software resumes at the target for a packet that misses there
+     * (docs/snicd.md, rule 3) */
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =
+        s->ctx->mark;
+    snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_JUMP, true)->jump.group = table;
+    x->has_goto = x->uses_mark = true;
+    st->n_fates++;
+    return 0;
+}
+
+/*
+ * resubmit(PORT,TABLE): a lookup that returns to the rest of the list.
+ * Only the flow's last one, keeping in_port, to a later table, has a rule:
+ * then nothing runs after the lookup, which is goto_table's treatment
+ * (snicd_xlate_jump()). Every other form says why it stays in software.
+ */
+static int
+act_resubmit(struct snicd_xl *s, struct act_st *st, unsigned i)
+{
+    const struct flow *f = s->f;
+    const struct flow_action *a = &f->actions[i];
+    int to = snicd_xlate_jump(f);
+    unsigned t = a->u.resubmit.table == FLOW_RESUBMIT_TABLE_SAME
+                 ? f->table_id : a->u.resubmit.table;
+    char nb[16];
+
+    if (to >= 0 && i + 1 == f->n_actions)
+        return act_jump(s, st, (unsigned)to, "resubmit");
+    if (i + 1 < f->n_actions)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "resubmit not offloaded where actions follow "
+                               "it (a lookup that returns to the rest of "
+                               "the actions has no rte_flow form; software "
+                               "runs it)");
+    if (a->u.resubmit.port != FLOW_RESUBMIT_IN_PORT)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "resubmit(%s,%u) not offloaded (it looks the "
+                               "table up as received on another port, "
+                               "which the next group's rules, matching the "
+                               "port the packet entered on, cannot see; "
+                               "software runs it)",
+                               snicd_xl_port_name(s->ctx,
+                                                  a->u.resubmit.port, nb,
+                                                  sizeof(nb)), t);
+    return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                           "resubmit(,%u) in table %u not offloaded (a "
+                           "lookup of its own or an earlier table may loop, "
+                           "which software stops at the resubmit depth "
+                           "limit by dropping the packet whole; a JUMP "
+                           "has no such limit; software runs it)", t,
+                           (unsigned)f->table_id);
+}
+
 static int
 act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
 {
@@ -582,32 +662,7 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
         st->tun_dst = a->u.ipv4;
         return 0;
     case FLOW_ACT_GOTO_TABLE:
-        if (s->ctx->decap != NULL)
-            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
-                                   "goto_table after hardware decap not "
-                                   "offloaded (the next table's rules could "
-                                   "not see in_port and the tunnel "
-                                   "metadata)");
-        if (st->tun_touched)
-            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
-                                   "set_tunnel before goto_table: tunnel "
-                                   "metadata cannot cross tables in "
-                                   "hardware");
-        if (st->n_fates > 0 && s->ctx->goto_may_fail)
-            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
-                                   "output before goto_table:%u not "
-                                   "offloaded (software may drop the "
-                                   "packet whole from there on)",
-                                   a->u.table);
-        /* software resumes at the target for a packet that misses there
-         * (docs/snicd.md, rule 3) */
-        snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_MARK, true)->mark.id =
-            s->ctx->mark;
-        snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_JUMP, true)->jump.group =
-            a->u.table;
-        x->has_goto = x->uses_mark = true;
-        st->n_fates++;
-        return 0;
+        return act_jump(s, st, a->u.table, "goto_table");
     case FLOW_ACT_LOAD:
     case FLOW_ACT_MOVE:
         if (flow_field_is_hdr(a->dst.field)
@@ -641,10 +696,7 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "output to the port held in a register not "
                                "offloaded (rte_flow outputs to fixed ports)");
     case FLOW_ACT_RESUBMIT:
-        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
-                               "resubmit not offloaded (a lookup that "
-                               "returns to the rest of the actions has no "
-                               "rte_flow form; software runs it)");
+        return act_resubmit(s, st, i);
     case FLOW_ACT_MOD_VLAN_TCI:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "set_field vlan_tci not offloaded (rte_flow "
@@ -801,7 +853,11 @@ snicd_xl_partial(struct snicd_xl *s)
                                "partial offload needs an exact in_port match "
                                "(the ingress representor must be known)");
     for (unsigned i = 0; i < s->f->n_actions; i++) {
-        if (s->f->actions[i].type == FLOW_ACT_RESUBMIT)
+        /* software runs a partial flow's actions from no table: a forward
+         * jump's lookup is the same from there, not deeper as from the
+         * flow's own table (snicd_xlate_jump()) */
+        if (s->f->actions[i].type == FLOW_ACT_RESUBMIT
+            && (i + 1 < s->f->n_actions || snicd_xlate_jump(s->f) < 0))
             return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                    "no partial offload of resubmit (its "
                                    "lookups need the flow's table in "

@@ -26,6 +26,50 @@ snicd_xl_refuse(struct snicd_xlate *x, enum snicd_xlate_refusal kind,
     return -ENOTSUP;
 }
 
+/* How many actions after @a belong to it: a body or more arguments. */
+static unsigned
+n_after(const struct flow_action *a)
+{
+    switch (a->type) {
+    case FLOW_ACT_CLONE:
+    case FLOW_ACT_WRITE_ACTIONS:
+        return a->u.clone.n;
+    case FLOW_ACT_LEARN:
+        return a->u.learn.n;
+    case FLOW_ACT_CT:
+        return a->u.ct.n_exec;
+    case FLOW_ACT_NOTE:
+        return a->u.note.n;
+    default:
+        return flow_action_n_args(a);
+    }
+}
+
+int
+snicd_xlate_jump(const struct flow *f)
+{
+    const struct flow_action *a = NULL;
+    unsigned t;
+
+    if (f->n_actions == 0 || f->n_actions > FLOW_MAX_ACTIONS)
+        return -1;
+    /* the last action of the list itself: a resubmit that ends a clone's
+     * body returns to the clone's end, like any resubmit inside one */
+    for (unsigned i = 0; i < f->n_actions; i += 1 + n_after(a))
+        a = &f->actions[i];
+    if (a != &f->actions[f->n_actions - 1])
+        return -1;
+    if (a->type == FLOW_ACT_GOTO_TABLE)
+        t = a->u.table;
+    else if (a->type == FLOW_ACT_RESUBMIT
+             && a->u.resubmit.port == FLOW_RESUBMIT_IN_PORT
+             && a->u.resubmit.table != FLOW_RESUBMIT_TABLE_SAME)
+        t = a->u.resubmit.table;
+    else
+        return -1;
+    return t > f->table_id && t <= FLOW_TABLE_MAX ? (int)t : -1;
+}
+
 const struct snicd_port_info *
 snicd_xlate_port(const struct snicd_port_info *ports, unsigned n_ports,
                  uint32_t ofport)

@@ -7,7 +7,7 @@ side and the wire, a DPDK process of its own).
     snicd_it.py SCENARIO [--seed N]
 
 Scenarios: hw, sw, miss, errors, vxlan, reset, taps, normal, local,
-patch, restart,
+patch, resubmit, restart,
 add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny, diff_whole,
 diff_bulk (100,000 flows; diff_bulk_N: N). Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC,
 SNIC_FW (paths). Standard library only. Every process started here is
@@ -167,6 +167,96 @@ def scenario_miss(tmp):
     tags = sorted(tag_of(p) for port, p in got if port == "wire")
     check(tags == list(range(10, 15)), "table-miss flow and goto_table: vf0 "
           "to the wire, vf1 dropped", got[:3])
+
+
+def scenario_resubmit(tmp):
+    """resubmit(,N) as a flow's last action, to a later table, is
+    goto_table:N on the card (docs/snicd.md, "Where a flow lives"): a rule
+    that rewrites, marks with the resume mark and jumps; a frame that then
+    misses in table N's hardware resumes in software at table N, rewritten.
+    Every other resubmit stays in software, saying why."""
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic)
+    tr = Traffic(nic)
+    flows = {
+        "jump": "table=0,priority=10,in_port=vf0,actions="
+                "mod_dl_src:02:00:00:00:00:aa,resubmit(,1)",
+        "tcp": "table=1,priority=10,in_port=vf0,tcp,actions=output:vf1",
+        # no exact in_port: an output may hit the ingress port, software
+        "udp": "table=1,priority=5,udp,actions=output:vf2",
+        "port": "table=0,priority=10,in_port=vf1,actions=resubmit(vf0,1)",
+        "back": "table=1,priority=10,in_port=vf3,actions=resubmit(,0)",
+        "returns": "table=0,priority=10,in_port=vf2,actions=resubmit(,1),"
+                   "output:vf3",
+    }
+    for f in flows.values():
+        d.ok("add-flow", {"flow": f})
+
+    words = {"jump": ("table=0,", "in_port=vf0"),
+             "tcp": ("table=1,", "in_port=vf0"), "udp": ("udp",),
+             "port": ("in_port=vf1",), "back": ("in_port=vf3",),
+             "returns": ("in_port=vf2",)}
+
+    def state(key):
+        for f in d.flows():
+            if all(w in f["text"] for w in words[key]):
+                return f
+        raise RuntimeError("no flow with %s" % (words[key],))
+    for key in ("jump", "tcp"):
+        check(state(key)["offload"] == "hw", "%s: in hardware" % key,
+              state(key))
+    check(state("udp")["offload"] == "sw", "udp: in software",
+          state("udp"))
+    reasons = {"port": "resubmit(vf0,1) not offloaded (it looks the table "
+                       "up as received on another port",
+               "back": "resubmit(,0) in table 1 not offloaded (a lookup of "
+                       "its own or an earlier table may loop",
+               "returns": "resubmit not offloaded where actions follow it"}
+    for key, why in reasons.items():
+        f = state(key)
+        check(f["offload"] == "sw" and why in f["reason"],
+              "%s: in software, saying '%s'" % (key, why), f)
+    r = d.ctl("dump-flows")
+    line = [x for x in r.stdout.splitlines()
+            if "resubmit(,1)" in x and "in_port=vf0" in x]
+    check(len(line) == 1 and "offload=hw" in line[0],
+          "snicctl dump-flows shows the resubmit flow as hw", r.stdout)
+    st0 = d.ok("stats")["datapath"]
+    for i in range(10):
+        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], proto=6, payload=tag(i)))
+    for i in range(7):
+        tr.send("vf0", frame(VF_MAC[2], VF_MAC[0], payload=tag(20 + i)))
+    got = tr.recv(800)
+    at = {}
+    for port, p in got:
+        at.setdefault(port, []).append(p)
+    src = mac("02:00:00:00:00:aa")
+    check(sorted(tag_of(p) for p in at.get("vf1", [])) == list(range(10))
+          and all(p[6:12] == src for p in at["vf1"]),
+          "10 TCP frames to vf1 by the card, the source rewritten",
+          [(port, p[:12].hex()) for port, p in got[:3]])
+    check(sorted(tag_of(p) for p in at.get("vf2", [])) ==
+          list(range(20, 27)) and all(p[6:12] == src for p in at["vf2"]),
+          "7 UDP frames, which miss in table 1 on the card, to vf2 by "
+          "software resuming at table 1, rewritten by the card",
+          [(port, p[:12].hex()) for port, p in got[:3]])
+    check(set(at) <= {"vf1", "vf2"}, "nothing else leaves", list(at))
+    deadline = time.time() + 5
+    while True:
+        counts = {key: state(key)["n_packets"]
+                  for key in ("jump", "tcp", "udp")}
+        if counts == {"jump": 17, "tcp": 10, "udp": 7} or \
+                time.time() > deadline:
+            break
+        time.sleep(0.2)
+    check(counts == {"jump": 17, "tcp": 10, "udp": 7},
+          "counters: the jump's rule counts all 17, table 1's flows theirs: "
+          "%s" % counts)
+    st = d.ok("stats")["datapath"]
+    check(st["rx"] - st0["rx"] == 7 and st["marked"] - st0["marked"] == 7,
+          "only the 7 misses reached software, each with the resume mark "
+          "(rx +%d, marked +%d)" % (st["rx"] - st0["rx"],
+                                    st["marked"] - st0["marked"]))
 
 
 def nobody_connects(path):
@@ -1318,8 +1408,11 @@ def rand_flow(rnd, table):
             continue
         acts.append("output:" + rnd.choice(["vf0", "vf1", "vf2", "vf3",
                                              "uplink"]))
-    if table == 0 and rnd.random() < 0.2:
-        acts.append("goto_table:1")
+    # a jump to a later table: goto_table, or a last resubmit there, which
+    # the card does as goto_table (docs/snicd.md, "Where a flow lives")
+    if table < 2 and rnd.random() < 0.2:
+        acts.append(rnd.choice(["goto_table:%d", "resubmit(,%d)"])
+                    % (table + 1))
     if not acts:
         acts = ["drop"]
     prio = rnd.choice([0, 10, 20, 30, 40, 50, 60, 70])
@@ -1375,6 +1468,8 @@ def diff_run(tmp, profile, offload, flows, packets, name):
         where[f["offload"]] = where.get(f["offload"], 0) + 1
         if f["offload"] == "hw" and "in_port=vxlan0" in f["text"]:
             where["hw decap"] = where.get("hw decap", 0) + 1
+        if f["offload"] == "hw" and "resubmit(" in f["text"]:
+            where["hw resubmit"] = where.get("hw resubmit", 0) + 1
     out = {}
     for i in range(0, len(packets), 50):
         for n, (port, f) in enumerate(packets[i:i + 50]):
@@ -1403,7 +1498,8 @@ def scenario_diff(tmp, profile, seed):
     for tries in range(5):
         rnd = random.Random(seed)
         flows = [rand_flow(rnd, 0) for _ in range(40)] + \
-            [rand_flow(rnd, 1) for _ in range(15)]
+            [rand_flow(rnd, 1) for _ in range(15)] + \
+            [rand_flow(rnd, 2) for _ in range(6)]
         packets = [rand_packet(rnd, n) for n in range(300)]
         print("  seed %d: %d flows, %d packets, profile %s" % (
             seed, len(flows), len(packets), profile), flush=True)
@@ -1512,7 +1608,8 @@ def bulk_match(i):
 def bulk_actions(i, gen=0):
     k = (i + 7 * gen) % 100
     if k < 2:
-        return "goto_table:1"
+        # a modify turns one into the other (the same resume mark's table)
+        return "goto_table:1" if k == 0 else "resubmit(,1)"
     if k < 10:
         return "mod_dl_dst:%s,output:vf%d" % (MACS[k % 3], (i + 1) % 4)
     if k < 13:
@@ -1727,6 +1824,8 @@ def main():
             scenario_conntrack(tmp)
         elif which == "patch":
             scenario_patch(tmp)
+        elif which == "resubmit":
+            scenario_resubmit(tmp)
         elif which == "reset":
             scenario_reset(tmp)
         elif which == "vxlan":

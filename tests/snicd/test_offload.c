@@ -605,6 +605,69 @@ Test(offload, output_before_goto_into_a_table_that_drops_whole)
     cr_expect_eq(env_send(3, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 3);
 }
 
+/*
+ * resubmit(,N) as a flow's last action, to a later table, is its
+ * goto_table:N (docs/snicd.md, "Where a flow lives"): a rule with the
+ * resume mark of table N, and in rule 4 an edge to N like goto_table's,
+ * not a failure of its own. A resubmit that returns, goes back or changes
+ * in_port still is one: table 1 then may drop a packet whole.
+ */
+Test(offload, last_resubmit_forward_is_a_goto)
+{
+    uint64_t out_res, res, to2, push, back;
+    const struct snicd_mark *m;
+    uint32_t mark = 0;
+
+    env_start("full", true, true, NULL);
+    out_res = env_add("table=0,priority=50,in_port=vf0,ip "
+                      "actions=output:uplink,resubmit(,1)");
+    res = env_add("table=0,priority=60,in_port=vf1 actions=resubmit(,1)");
+    to2 = env_add("table=1,priority=10,in_port=vf0 actions=resubmit(,2)");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_res, SNICD_WHERE_HW, NULL);
+    env_expect(res, SNICD_WHERE_HW, NULL);
+    env_expect(to2, SNICD_WHERE_HW, NULL);
+    m = find_mark(res);
+    cr_assert_not_null(m);
+    cr_expect_eq(m->kind, SNICD_MARK_RESUME);
+    cr_expect_eq(m->table, 1);
+    m = find_mark(to2);
+    cr_assert_not_null(m);
+    cr_expect_eq(m->table, 2);
+    /* VF 0's UDP frames: a copy to the wire, then tables 1 and 2, which
+     * miss there: vf0's representor with to2's resume mark */
+    cr_expect_eq(env_send(3, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 3);
+    cr_expect_eq(env_send(3, 100, 0x0a000001, 1, &mark), 3);
+    cr_expect_eq(mark, m->mark);
+
+    /* table 2 pushes MPLS (may fail a packet whole): through to2's jump,
+     * table 1 may too, and out_res may not send its copy first */
+    push = env_add("table=2,priority=10,in_port=vf0 "
+                   "actions=push_mpls:0x8847,output:vf1");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_res, SNICD_WHERE_PARTIAL,
+               "output before resubmit(,1) not offloaded (software may "
+               "drop the packet whole");
+    env_expect(res, SNICD_WHERE_HW, NULL);
+    env_expect(to2, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_send(3, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 0);
+    env_del("table=2,priority=10,in_port=vf0");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_res, SNICD_WHERE_HW, NULL);
+    (void)push;
+
+    /* a resubmit back to its own table fails by itself (the depth limit) */
+    back = env_add("table=1,priority=20,in_port=vf0,dl_type=0x0806 "
+                   "actions=mod_dl_src:02:00:00:00:00:01,resubmit(,1)");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(back, SNICD_WHERE_SW, "resubmit(,1) in table 1 not "
+               "offloaded (a lookup of its own or an earlier table");
+    env_expect(out_res, SNICD_WHERE_PARTIAL, "output before resubmit(,1)");
+    env_del("table=1,priority=20,in_port=vf0,dl_type=0x0806");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(out_res, SNICD_WHERE_HW, NULL);
+}
+
 /* The ports' patch pair (snicd's --patch) as the manager sees it. */
 static void
 set_patch_ports(bool on)

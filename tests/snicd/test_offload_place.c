@@ -140,18 +140,25 @@ rand_actions(char *buf, size_t size, const char *match)
             break;
         }
         /* a resume mark in tables 0 and 1, with or without an output
-         * first (rule 4); table 2 has no goto */
-        if (table < 2)
-            snprintf(buf, size, "%sgoto_table:%u",
-                     rnd(2) ? "output:vf2," : "", table + 1 + rnd(2 - table));
-        else
+         * first (rule 4), by goto_table or by a last resubmit to a later
+         * table; table 2 has no goto */
+        if (table < 2) {
+            const char *out = rnd(2) ? "output:vf2," : "";
+            unsigned to = table + 1 + rnd(2 - table);
+
+            if (rnd(2))
+                snprintf(buf, size, "%sgoto_table:%u", out, to);
+            else
+                snprintf(buf, size, "%sresubmit(,%u)", out, to);
+        } else
             snprintf(buf, size, "output:vf1");
         break;
     case 8:
     case 9:
-        /* software may drop a packet whole from here: tables 1 and 2 */
+        /* software may drop a packet whole from here: tables 1 and 2
+         * (table 1's forward resubmit only when table 2 may) */
         if (table == 1)
-            snprintf(buf, size, "output:vf0,resubmit(,%u)", rnd(2));
+            snprintf(buf, size, "output:vf0,resubmit(,%u)", rnd(3));
         else if (table == 2)
             snprintf(buf, size, "push_mpls:0x8847,output:vf1");
         else
@@ -273,10 +280,31 @@ check_rules(void)
     }
 }
 
+/* The table the mix's flow @f jumps to at its end (goto_table, or a last
+ * resubmit(,N) to a later table: the mix has no clone, no resubmit with a
+ * port), or -1. */
+static int
+mix_jump(const struct flow *f)
+{
+    const struct flow_action *last;
+
+    if (f->n_actions == 0)
+        return -1;
+    last = &f->actions[f->n_actions - 1];
+    if (last->type == FLOW_ACT_GOTO_TABLE)
+        return last->u.table;
+    if (last->type == FLOW_ACT_RESUBMIT
+        && last->u.resubmit.table != FLOW_RESUBMIT_TABLE_SAME
+        && last->u.resubmit.table > f->table_id)
+        return last->u.resubmit.table;
+    return -1;
+}
+
 /* Rule 4, without the manager's counts: which tables can fail a packet
- * (a flow with resubmit or an MPLS push/pop, or a goto to such a table),
- * then every flow that outputs and goes to one is not in hardware whole,
- * and a flow is partial for that reason only when its target is one. */
+ * (a flow with a resubmit other than its jump, or an MPLS push/pop, or a
+ * jump to such a table), then every flow that outputs and goes to one is
+ * not in hardware whole, and a flow is partial for that reason only when
+ * its target is one. */
 static void
 check_rule4(void)
 {
@@ -287,13 +315,14 @@ check_rule4(void)
 
         for (uint32_t i = 0; i < ot->n && !may[t]; i++) {
             const struct flow *f = &ot->flows[i]->flow;
+            int to = mix_jump(f);
 
             for (unsigned k = 0; k < f->n_actions; k++)
-                may[t] |= f->actions[k].type == FLOW_ACT_RESUBMIT ||
+                may[t] |= (f->actions[k].type == FLOW_ACT_RESUBMIT &&
+                           (to < 0 || k + 1 < f->n_actions)) ||
                           f->actions[k].type == FLOW_ACT_PUSH_MPLS ||
-                          f->actions[k].type == FLOW_ACT_POP_MPLS ||
-                          (f->actions[k].type == FLOW_ACT_GOTO_TABLE &&
-                           may[f->actions[k].u.table]);
+                          f->actions[k].type == FLOW_ACT_POP_MPLS;
+            may[t] |= to >= 0 && may[to];
         }
     }
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
@@ -302,13 +331,10 @@ check_rule4(void)
         for (uint32_t i = 0; i < ot->n; i++) {
             const struct snicd_oflow *of = ot->flows[i];
             const struct flow *f = &of->flow;
-            const struct flow_action *last;
+            int to = mix_jump(f);
             bool out = false;
 
-            if (f->n_actions == 0)
-                continue;
-            last = &f->actions[f->n_actions - 1];
-            if (last->type != FLOW_ACT_GOTO_TABLE)
+            if (to < 0)
                 continue;
             /* OpenFlow skips an output to the ingress port: nothing
              * leaves then */
@@ -316,16 +342,14 @@ check_rule4(void)
                 out |= f->actions[k].type == FLOW_ACT_OUTPUT &&
                        !(f->match.mask.in_port == UINT32_MAX &&
                          f->match.value.in_port == f->actions[k].u.port);
-            cr_assert(!(out && may[last->u.table] &&
-                        of->where == SNICD_WHERE_HW), "flow %" PRIu64
-                      " outputs in hardware before its jump to table %u, "
-                      "which can drop a packet whole", of->id,
-                      last->u.table);
-            cr_assert(may[last->u.table] ||
-                      strstr(of->reason, "output before goto_table") == NULL,
-                      "flow %" PRIu64 ": '%s', but table %u drops nothing "
-                      "whole", of->id, of->reason, last->u.table);
-            n_rule4 += out && may[last->u.table];
+            cr_assert(!(out && may[to] && of->where == SNICD_WHERE_HW),
+                      "flow %" PRIu64 " outputs in hardware before its jump "
+                      "to table %d, which can drop a packet whole", of->id,
+                      to);
+            cr_assert(may[to] || strstr(of->reason, "output before") == NULL,
+                      "flow %" PRIu64 ": '%s', but table %d drops nothing "
+                      "whole", of->id, of->reason, to);
+            n_rule4 += out && may[to];
         }
     }
 }

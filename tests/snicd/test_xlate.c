@@ -287,6 +287,105 @@ Test(xlate, drop_and_goto)
     cr_expect(x.uses_mark);
 }
 
+static int
+jump_of(const char *line)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+
+    cr_assert_eq(flow_parse(line, FLOW_CMD_ADD, &pmap, &fm, &err), 0,
+                 "parse '%s': %s", line, err.msg);
+    return snicd_xlate_jump(&fm.flow);
+}
+
+/* resubmit(,N) as the last action, to a later table, in_port kept: what
+ * happens after its lookup is nothing, so it is goto_table:N (MARK with the
+ * resume mark + JUMP); every other resubmit stays with its own reason */
+Test(xlate, last_forward_resubmit_is_a_jump)
+{
+    cr_expect_eq(jump_of("table=1,in_port=vf0 actions=goto_table:4"), 4);
+    cr_expect_eq(jump_of("table=1,in_port=vf0 actions=resubmit(,4)"), 4);
+    cr_expect_eq(jump_of("table=1 actions=output:vf1,resubmit(,2)"), 2);
+    cr_expect_eq(jump_of("table=1 actions=resubmit(,1)"), -1, "own table");
+    cr_expect_eq(jump_of("table=1 actions=resubmit(,0)"), -1, "backwards");
+    cr_expect_eq(jump_of("table=1 actions=resubmit:vf1"), -1, "own table");
+    cr_expect_eq(jump_of("table=1 actions=resubmit(vf1,3)"), -1, "in_port");
+    cr_expect_eq(jump_of("table=1 actions=resubmit(,3),output:vf1"), -1,
+                 "returns to an output");
+    cr_expect_eq(jump_of("table=1 actions=output:vf1,clone(resubmit(,3))"),
+                 -1, "ends a clone's body, not the list");
+    cr_expect_eq(jump_of("table=1 actions=output:vf1"), -1);
+    cr_expect_eq(jump_of("table=1 actions=drop"), -1);
+
+    cr_assert_eq(xl("table=1,in_port=vf0 actions=mod_dl_dst:02:00:00:00:00:09,"
+                    "resubmit(,4)"), 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_SET_MAC_DST,
+            RTE_FLOW_ACTION_TYPE_MARK, RTE_FLOW_ACTION_TYPE_JUMP);
+    cr_expect_eq(((const struct rte_flow_action_mark *)x.actions[2].conf)->id,
+                 77);
+    cr_expect_eq(((const struct rte_flow_action_jump *)x.actions[3].conf)
+                 ->group, 4);
+    cr_expect(x.has_goto);
+    cr_expect(x.uses_mark);
+    cr_expect_eq(x.attr.group, 1);
+
+    /* an output first is fine while the target cannot fail (rule 4) */
+    cr_assert_eq(xl("in_port=vf0 actions=output:vf1,resubmit(,1)"), 0, "%s",
+                 x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT,
+            RTE_FLOW_ACTION_TYPE_MARK, RTE_FLOW_ACTION_TYPE_JUMP);
+
+    expect_refused("table=1,in_port=vf0 actions=resubmit(,3),output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "resubmit not offloaded where actions follow it");
+    expect_refused("table=2,in_port=vf0 actions=resubmit(,2)",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "resubmit(,2) in table 2 not offloaded (a lookup of its "
+                   "own or an earlier table may loop");
+    expect_refused("table=2,in_port=vf0 actions=resubmit(,1)",
+                   SNICD_XLATE_REFUSED_ACTION, "resubmit(,1) in table 2");
+    expect_refused("table=2,in_port=vf0 actions=resubmit:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "resubmit(vf1,2) not offloaded "
+                   "(it looks the table up as received on another port");
+    expect_refused("in_port=vf0 actions=resubmit(vf1,3)",
+                   SNICD_XLATE_REFUSED_ACTION, "resubmit(vf1,3)");
+    expect_refused("in_port=vf0 actions=set_tunnel:5,resubmit(,2)",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "set_tunnel before resubmit: tunnel metadata");
+}
+
+/* rule 4 says so: no output before the jump to a table software may drop
+ * the packet whole from */
+Test(xlate, output_before_a_jump_that_may_fail)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    struct snicd_xlate_ctx ctx = {
+        .ports = ports, .n_ports = N_PORTS, .mark = 5, .goto_may_fail = true,
+    };
+
+    cr_assert_eq(flow_parse("in_port=vf0 actions=output:vf1,resubmit(,3)",
+                            FLOW_CMD_ADD, &pmap, &fm, &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(snicd_xlate_flow(&fm.flow, &ctx, &x), -ENOTSUP);
+    cr_expect_eq(x.refusal, SNICD_XLATE_REFUSED_ACTION, "partial retried");
+    cr_expect(strstr(x.reason, "output before resubmit(,3) not offloaded "
+                     "(software may drop the packet whole") != NULL, "%s",
+              x.reason);
+    cr_assert_eq(flow_parse("in_port=vf0 actions=output:vf1,goto_table:3",
+                            FLOW_CMD_ADD, &pmap, &fm, &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(snicd_xlate_flow(&fm.flow, &ctx, &x), -ENOTSUP);
+    cr_expect(strstr(x.reason, "output before goto_table:3 not offloaded")
+              != NULL, "%s", x.reason);
+    /* nothing has left yet: the jump alone is fine */
+    cr_assert_eq(flow_parse("in_port=vf0 actions=mod_dl_src:02:00:00:00:00:01,"
+                            "resubmit(,3)", FLOW_CMD_ADD, &pmap, &fm, &err),
+                 0, "%s", err.msg);
+    cr_assert_eq(snicd_xlate_flow(&fm.flow, &ctx, &x), 0, "%s", x.reason);
+}
+
 Test(xlate, rewrites_in_order)
 {
     cr_assert_eq(xl("in_port=vf0,tcp,tp_dst=80 actions=output:vf1,"
@@ -454,6 +553,21 @@ Test(xlate, partial_mode)
                          "output:vf1", SNICD_XLATE_PARTIAL, 0, 1), -ENOTSUP);
     cr_expect(strstr(x.reason, "no partial offload of resubmit") != NULL,
               "%s", x.reason);
+    cr_assert_eq(xl_mode("table=1,in_port=vf2 actions=resubmit(,1)",
+                         SNICD_XLATE_PARTIAL, 0, 1), -ENOTSUP);
+    cr_expect(strstr(x.reason, "no partial offload of resubmit") != NULL,
+              "%s", x.reason);
+    cr_assert_eq(xl_mode("table=1,in_port=vf2 actions=resubmit(,3),"
+                         "output:vf1", SNICD_XLATE_PARTIAL, 0, 1), -ENOTSUP);
+    cr_expect(strstr(x.reason, "no partial offload of resubmit") != NULL,
+              "%s", x.reason);
+    /* a forward jump's lookup is the same from no table (software runs a
+     * partial flow's actions so): partial is fine */
+    cr_assert_eq(xl_mode("table=1,in_port=vf2 actions=load:1->reg0,"
+                         "resubmit(,3)", SNICD_XLATE_PARTIAL, 0, 1), 0, "%s",
+                 x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_MARK,
+            RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR);
 }
 
 /* ---- shapes ---- */
