@@ -547,8 +547,9 @@ control_loop(struct snicd *d, struct ctl_server *srv)
         }
         busy = snicd_core_refresh_step(d);
         /* what the PMD kept of the rules a reset took, a slice a turn
-         * (a few milliseconds) */
-        if (d->offload != NULL && snicd_offload_reap(d->offload, 16384) > 0)
+         * (a few milliseconds: each handle is a cache miss or two, and a
+         * request waits for the slice) */
+        if (d->offload != NULL && snicd_offload_reap(d->offload, 4096) > 0)
             busy = true;
         dp_poll(d->dp);
     }

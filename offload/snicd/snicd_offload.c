@@ -68,6 +68,8 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     if (table_add(&o->tables[f->flow.table_id], f) < 0)
         goto free_flow;
     snicd_idmap_put(&o->ids, f);
+    f->listed = true;
+    o->n_where[f->where]++;
     snicd_fail_count(&o->fail, &f->flow, 1);
     return;
 
@@ -75,10 +77,19 @@ free_flow:
     free(f);
 }
 
+/* @f leaves the id map (and the counts by place). */
+static void
+flow_unlist(struct snicd_offload *o, struct snicd_oflow *f)
+{
+    snicd_idmap_del(&o->ids, f);
+    o->n_where[f->where]--;
+    f->listed = false;
+}
+
 static void
 flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
 {
-    snicd_idmap_del(&o->ids, f);
+    flow_unlist(o, f);
     snicd_fail_count(&o->fail, &f->flow, -1);
     table_del(&o->tables[f->flow.table_id], f);
     if (f->handle == NULL && f->mark == 0) {
@@ -134,7 +145,7 @@ table_clear(struct snicd_offload *o, struct snicd_otable *t)
     for (uint32_t i = 0; i < t->n; i++) {
         struct snicd_oflow *f = t->flows[i];
 
-        snicd_idmap_del(&o->ids, f);
+        flow_unlist(o, f);
         snicd_fail_count(&o->fail, &f->flow, -1);
         if (f->handle == NULL && f->mark == 0)
             free(f);
@@ -532,7 +543,7 @@ snicd_offload_commit(struct snicd_offload *o)
     for (uint32_t i = 0; i < o->n_removed; i++) {
         struct snicd_oflow *f = o->removed[i];
 
-        f->where = SNICD_WHERE_SW;
+        snicd_oflow_where(o, f, SNICD_WHERE_SW);
         snicd_offload_rule_retire(o, f);
         snicd_offload_mark_settle(o, f, 0, 0);
         free(f);
@@ -667,6 +678,34 @@ lost_forget(struct snicd_offload *o)
     o->n_lost = 0;
 }
 
+/* @f's rule is gone with the device's (@reset) or is destroyed now: its
+ * counts kept, its rule to be made again. */
+static void
+rule_lost(struct snicd_offload *o, struct snicd_oflow *f, bool reset)
+{
+    struct rte_flow_error err;
+
+    if (f->handle != NULL && reset)
+        lost_add(o, f->handle);
+    else if (f->handle != NULL)
+        (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
+    if (f->where == SNICD_WHERE_HW) {
+        f->acc_pkts += f->cur_pkts;
+        f->acc_bytes += f->cur_bytes;
+    }
+    f->cur_pkts = f->cur_bytes = 0;
+    f->handle = NULL;
+    f->changed = true;
+    snicd_tun_release(o, f);
+}
+
+/* Flows with a rule (hw or partial): kept count, no walk. */
+static int
+count_in_hw(const struct snicd_offload *o)
+{
+    return (int)(o->n_where[SNICD_WHERE_HW] + o->n_where[SNICD_WHERE_PARTIAL]);
+}
+
 static int
 resync(struct snicd_offload *o, bool reset)
 {
@@ -677,24 +716,17 @@ resync(struct snicd_offload *o, bool reset)
     /* the places flows had still hold unless the device was gone (every
      * flow went to software) or ports were (their flows did) */
     bool keep = !o->dead && o->n_gone == 0;
-    int ret, placed = 0;
+    int ret;
 
     /* every rule is gone from the device; destroy only frees what the PMD
-     * kept about it, and any error it reports changes nothing */
-    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
-        if (f->handle != NULL && reset)
-            lost_add(o, f->handle);
-        else if (f->handle != NULL)
-            (void)rte_flow_destroy(o->cfg.proxy_port, f->handle, &err);
-        if (f->where == SNICD_WHERE_HW) {
-            f->acc_pkts += f->cur_pkts;
-            f->acc_bytes += f->cur_bytes;
-        }
-        f->cur_pkts = f->cur_bytes = 0;
-        f->handle = NULL;
-        f->changed = true;
-        snicd_tun_release(o, f);
-    }
+     * kept about it, and any error it reports changes nothing. Every flow
+     * of the id map is in its table's vector: walked there, the flows
+     * come mostly in the order they were allocated, where the id map's
+     * hash order is a cache and TLB miss a flow (0.1-0.4 s for 100,000
+     * flows on a loaded two-core VM) */
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        for (uint32_t i = 0; i < o->tables[t].n; i++)
+            rule_lost(o, o->tables[t].flows[i], reset);
     for (uint32_t i = 0; i < o->n_removed; i++) {
         f = o->removed[i];
         if (f->handle != NULL && reset)
@@ -729,11 +761,7 @@ resync(struct snicd_offload *o, bool reset)
     }
     o->reinstall = keep;
     ret = snicd_offload_commit(o);
-    if (ret < 0)
-        return ret;
-    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids)
-        placed += f->where != SNICD_WHERE_SW;
-    return placed;
+    return ret < 0 ? ret : count_in_hw(o);
 }
 
 int
@@ -813,17 +841,6 @@ snicd_offload_retry_failed(struct snicd_offload *o)
     return ret;
 }
 
-static int
-count_in_hw(struct snicd_offload *o)
-{
-    struct snicd_oflow *f;
-    int n = 0;
-
-    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids)
-        n += f->where != SNICD_WHERE_SW;
-    return n;
-}
-
 int
 snicd_offload_port_gone(struct snicd_offload *o, uint32_t ofport)
 {
@@ -855,18 +872,10 @@ void
 snicd_offload_get_stats(const struct snicd_offload *o,
                         struct snicd_offload_stats *s)
 {
-    const struct snicd_oflow *f;
-
     *s = o->st;
-    s->n_hw = s->n_partial = s->n_sw = 0;
-    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
-        if (f->where == SNICD_WHERE_HW)
-            s->n_hw++;
-        else if (f->where == SNICD_WHERE_PARTIAL)
-            s->n_partial++;
-        else
-            s->n_sw++;
-    }
+    s->n_hw = o->n_where[SNICD_WHERE_HW];
+    s->n_partial = o->n_where[SNICD_WHERE_PARTIAL];
+    s->n_sw = o->n_where[SNICD_WHERE_SW];
     s->hw_levels = o->n_levels;
     s->n_marks = o->n_marks;
     s->decap_contexts = o->tun.n_pops;

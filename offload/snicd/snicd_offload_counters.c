@@ -28,7 +28,8 @@
  * goes to zero); after a resync or a device loss every flow is reported
  * all the same, once, as the flows' places all changed.
  *
- * Control thread. Calls the PMD and nothing of the manager but the id map.
+ * Control thread. Calls the PMD and nothing of the manager but the id map
+ * (and the tables' vectors of the same flows, walked in allocation order).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -138,10 +139,16 @@ hidx_build(struct snicd_offload *o)
         m->cap_idx = n;
     }
     m->n_idx = 0;
-    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids)
-        if (f->handle != NULL) {
-            m->idx[m->n_idx].handle = (uintptr_t)f->handle;
-            m->idx[m->n_idx++].id = f->id;
+    /* the tables' vectors hold the same flows as the id map, mostly in
+     * the order they were allocated: a walk there is not a cache miss a
+     * flow */
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        for (uint32_t i = 0; i < o->tables[t].n; i++) {
+            f = o->tables[t].flows[i];
+            if (f->handle != NULL && m->n_idx < n) {
+                m->idx[m->n_idx].handle = (uintptr_t)f->handle;
+                m->idx[m->n_idx++].id = f->id;
+            }
         }
     qsort(m->idx, m->n_idx, sizeof(m->idx[0]), hidx_cmp);
     m->idx_sig = churn(o);
@@ -241,14 +248,16 @@ snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
         return reported + report_touched(o, fn, ctx);
     o->moved.n_touched = 0;
     o->moved.touched_lost = false;
-    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
-        if (f->where != SNICD_WHERE_HW && f->acc_pkts == 0 &&
-            f->acc_bytes == 0)
-            continue;
-        fn(ctx, f->id, f->acc_pkts + f->cur_pkts,
-           f->acc_bytes + f->cur_bytes);
-        reported++;
-    }
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        for (uint32_t i = 0; i < o->tables[t].n; i++) {
+            f = o->tables[t].flows[i];
+            if (f->where != SNICD_WHERE_HW && f->acc_pkts == 0 &&
+                f->acc_bytes == 0)
+                continue;
+            fn(ctx, f->id, f->acc_pkts + f->cur_pkts,
+               f->acc_bytes + f->cur_bytes);
+            reported++;
+        }
     return reported;
 }
 

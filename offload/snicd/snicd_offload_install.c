@@ -100,7 +100,7 @@ snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
                     const char *reason, bool no_space)
 {
     snicd_offload_rule_retire(o, f);
-    f->where = SNICD_WHERE_SW;
+    snicd_oflow_where(o, f, SNICD_WHERE_SW);
     f->no_space = no_space;
     f->create_failed = false;
     f->changed = false;
@@ -119,7 +119,7 @@ rule_in(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
 
     f->handle = h;
     f->seq = ++o->seq;
-    f->where = where;
+    snicd_oflow_where(o, f, where);
     f->level = level;
     f->changed = false;
     f->no_space = false;
@@ -298,7 +298,7 @@ queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
               f->id);
     /* the failed create's handle is gone with its operation */
     f->handle = op->old;
-    f->where = op->old_where;
+    snicd_oflow_where(o, f, (enum snicd_where)op->old_where);
     snicd_say(reason, sizeof(reason), "%s", f->reason);
     xlate_ctx(o, f, &c, op->level, op->mark,
               op->where == SNICD_WHERE_PARTIAL ? SNICD_XLATE_PARTIAL

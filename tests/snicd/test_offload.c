@@ -486,6 +486,7 @@ Test(offload, resync_after_firmware_reset)
 
     placed = snicd_offload_resync(env.o);
     cr_expect_eq(placed, 10, "resync placed %d", placed);
+    env_check_counts();
     for (unsigned i = 0; i < 10; i++)
         env_expect(ids[i], SNICD_WHERE_HW, NULL);
     snicd_offload_get_stats(env.o, &st);
@@ -510,12 +511,14 @@ Test(offload, port_gone_leaves_hardware)
 
     n = snicd_offload_port_gone(env.o, 3);     /* vf1 */
     cr_expect_eq(n, 3, "%d flows left hardware", n);
+    env_check_counts();
     env_expect(from, SNICD_WHERE_SW, "port vf1 gone (OpenFlow port 3)");
     env_expect(to, SNICD_WHERE_SW, "port vf1 gone (OpenFlow port 3)");
     env_expect(below, SNICD_WHERE_SW, "shadowed by flow");
     env_expect(other, SNICD_WHERE_HW, NULL);
 
     cr_expect_eq(snicd_offload_resync(env.o), 4, "the port came back");
+    env_check_counts();
     env_expect(from, SNICD_WHERE_HW, NULL);
     env_expect(below, SNICD_WHERE_HW, NULL);
 }

@@ -96,6 +96,7 @@ Test(offload_bulk, bulk_100k_one_commit)
     fprintf(stderr, "bulk: then the lost rules' handles freed in %.3f s\n",
             snic_now_s() - t1);
     cr_expect_eq(ret, (int)n + 1, "resync placed %d", ret);
+    env_check_counts();
     snicd_offload_get_stats(env.o, &st);
     cr_expect_eq(st.n_hw, n + 1);
     cr_expect_eq(st.resyncs, 1);

@@ -408,10 +408,43 @@ env_del_loose(const char *match)
     return flow_table_apply(env.t, &fm, env.now_ns);
 }
 
+static int
+count_where(void *ctx, const struct flow_entry *e)
+{
+    uint64_t *n = ctx;
+
+    n[env_where(e->id, NULL)]++;
+    return 0;
+}
+
+void
+env_check_counts(void)
+{
+    struct snicd_offload_stats st;
+    uint64_t n[3] = { 0, 0, 0 };
+
+    /* the manager keeps its counts by place as flows move; each flow
+     * asked where it is must give the same */
+    cr_assert_eq(flow_table_walk(env.t, FLOW_TABLE_ALL, count_where, n), 0);
+    snicd_offload_get_stats(env.o, &st);
+    cr_expect(st.n_hw == n[SNICD_WHERE_HW] &&
+              st.n_partial == n[SNICD_WHERE_PARTIAL] &&
+              st.n_sw == n[SNICD_WHERE_SW],
+              "stats say hw %llu, partial %llu, sw %llu; the flows say "
+              "%llu, %llu, %llu", (unsigned long long)st.n_hw,
+              (unsigned long long)st.n_partial, (unsigned long long)st.n_sw,
+              (unsigned long long)n[SNICD_WHERE_HW],
+              (unsigned long long)n[SNICD_WHERE_PARTIAL],
+              (unsigned long long)n[SNICD_WHERE_SW]);
+}
+
 int
 env_commit(void)
 {
-    return snicd_offload_commit(env.o);
+    int ret = snicd_offload_commit(env.o);
+
+    env_check_counts();
+    return ret;
 }
 
 enum snicd_where

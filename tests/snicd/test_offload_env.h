@@ -88,6 +88,9 @@ void env_del(const char *line);
  * answer (the number deleted). */
 int env_del_loose(const char *match);
 int env_commit(void);
+/* Fails the test when the manager's counts by place differ from its
+ * flows' places (env_commit checks after every commit). */
+void env_check_counts(void);
 enum snicd_where env_where(uint64_t id, const char **reason);
 /* Assert where @id lives, and that its reason contains @words (may be
  * NULL). */

@@ -257,6 +257,7 @@ Test(offload_queue, resync_puts_every_flow_back_where_it_was)
                  "the card lost its rules");
     placed = snicd_offload_reset(env.o);
     cr_expect_eq(placed, 31, "resync placed %d", placed);
+    env_check_counts();
     /* the lost rules' handles are freed after the flows are back */
     cr_expect_eq(snicd_offload_reap(env.o, 10), 21);
     cr_expect_eq(snicd_offload_reap(env.o, UINT32_MAX), 0);
@@ -304,6 +305,7 @@ Test(offload_queue, refusal_during_resync_leaves_no_flow_behind)
      * flow's, the first result pulled) */
     cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=6"), 0);
     cr_expect_eq(snicd_offload_reset(env.o), 1);
+    env_check_counts();
     cr_expect_eq(snicd_offload_reap(env.o, UINT32_MAX), 0);
     s = stats();
     cr_expect_eq(s.queue_refused - s0.queue_refused, 5);
