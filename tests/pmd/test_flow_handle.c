@@ -152,3 +152,33 @@ Test(pmd_flow_handle, scrambled_destroy_and_flush)
     expect_refused(PF, f[2], "flushed, with a new flow live");
     cr_expect_eq(rte_flow_destroy(PF, f[0], &err), 0);
 }
+
+/* The handle index grows from the port's list of flows (in the order
+ * they were made), also after flows in the middle of it were destroyed:
+ * every live handle is still found, every destroyed one refused. */
+Test(pmd_flow_handle, index_grows_with_holes)
+{
+    enum { N1 = 300, N = 1000 };
+    static struct rte_flow *f[N];
+    struct rte_flow_error err;
+
+    for (unsigned i = 0; i < N1; i++) {
+        f[i] = flow_make(PF, i, &err);
+        cr_assert_not_null(f[i], "create %u: %s", i, err.message);
+    }
+    for (unsigned i = 0; i < N1; i += 2)
+        cr_expect_eq(rte_flow_destroy(PF, f[i], &err), 0, "destroy %u", i);
+    /* 850 live handles: the index grows past 512 and 1,024 on the way */
+    for (unsigned i = N1; i < N; i++) {
+        f[i] = flow_make(PF, i, &err);
+        cr_assert_not_null(f[i], "create %u: %s", i, err.message);
+    }
+    for (unsigned i = 0; i < N1; i += 2)
+        expect_refused(PF, f[i], "destroyed before the index grew");
+    for (unsigned i = N; i-- > 0;)
+        if (i >= N1 || i % 2 == 1)
+            cr_expect_eq(rte_flow_destroy(PF, f[i], &err), 0,
+                         "destroy %u after the growth: %s", i,
+                         err.message != NULL ? err.message : "");
+    expect_refused(PF, f[N - 1], "destroyed after the growth");
+}
