@@ -310,6 +310,9 @@ struct dp_patch {
 struct dp_port_set {
     size_t n;
     size_t n_patch;
+    /* bit (port % 64) set for each patch port: most outputs of a switch
+     * with patch ports go elsewhere, and one test tells them so */
+    uint64_t patch_bits;
     const struct dp_patch *patch;   /* in the same allocation */
     struct dp_port ports[];
 };
@@ -318,6 +321,8 @@ struct dp_port_set {
 static inline uint32_t
 dp_patch_peer(const struct dp_port_set *set, uint32_t port)
 {
+    if (!(set->patch_bits >> (port % 64) & 1))
+        return 0;
     for (size_t i = 0; i < set->n_patch; i++)
         if (set->patch[i].port == port)
             return set->patch[i].peer;

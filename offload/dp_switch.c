@@ -154,12 +154,15 @@ dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n)
     patch = (struct dp_patch *)(void *)&set->ports[n];
     set->patch = patch;
     set->n_patch = 0;
+    set->patch_bits = 0;
     for (size_t i = 0; i < n; i++) {
         struct dp_port *p = &set->ports[i];
 
         *p = ports[i];
-        if (p->peer != 0)
+        if (p->peer != 0) {
             patch[set->n_patch++] = (struct dp_patch){ p->ofport, p->peer };
+            set->patch_bits |= 1ull << (p->ofport % 64);
+        }
         if (p->vlan_mode == DP_VLAN_ACCESS) {
             p->has_trunks = 0;
             memset(p->trunks, 0, sizeof(p->trunks));

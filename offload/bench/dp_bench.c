@@ -27,7 +27,9 @@
  *   acl            scripts/bench-ovs-compare's "mix", rule for rule and
  *                  with its packet flows (tests/bench/rulesets.py,
  *                  flowset.py): 131 rules over six mask shapes
- * DP_BENCH_PATHS sets dp_worker_set_paths() flags.
+ * DP_BENCH_PATHS sets dp_worker_set_paths() flags. DP_BENCH_PATCH=1 gives
+ * the switch ports 1 to 5 and a patch pair (90, 91) no flow outputs to:
+ * what a switch with patch ports pays.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -445,6 +447,23 @@ install_shape(struct dp *dp, const char *shape, uint32_t n_pflows)
         abort();
 }
 
+/* Ports 1 to 5 and the patch pair 90-91 (DP_BENCH_PATCH). */
+static void
+set_patch_ports(struct dp *dp)
+{
+    struct dp_port ports[7];
+
+    memset(ports, 0, sizeof(ports));
+    for (uint32_t p = 0; p < 5; p++)
+        ports[p].ofport = 1 + p;
+    ports[5].ofport = 90;
+    ports[5].peer = 91;
+    ports[6].ofport = 91;
+    ports[6].peer = 90;
+    if (dp_set_ports(dp, ports, 7) < 0)
+        abort();
+}
+
 static double
 matrix_once(struct dp_worker *w, uint8_t *frames, uint32_t n_pkts)
 {
@@ -497,6 +516,8 @@ matrix(const char *shape)
         if (w == NULL)
             return 1;
         install_shape(dp, shape, n);
+        if (getenv("DP_BENCH_PATCH") != NULL)
+            set_patch_ports(dp);
         /* DP_BENCH_PATHS: dp_worker_set_paths() flags, to weigh a
          * shortcut (2: no cache, 4: the cache everywhere) */
         if (getenv("DP_BENCH_PATHS") != NULL)
