@@ -134,6 +134,9 @@ static const struct item_fmt item_fmts[] = {
     IFMT(ICMP, "icmp", icmp_fields, icmp),
     IFMT(ICMP6, "icmp6", icmp6_fields, icmp6),
     IFMT(VXLAN, "vxlan", vxlan_fields, vxlan),
+    /* label, tc and s share label_tc_s: put_bits() writes them; testpmd
+     * 22.11 has no token for the TTL byte */
+    [RTE_FLOW_ITEM_TYPE_MPLS] = { "mpls", NULL, 0, &rte_flow_item_mpls_mask },
     IFMT(REPRESENTED_PORT, "represented_port", ethdev_fields, ethdev),
     IFMT(PORT_REPRESENTOR, "port_representor", representor_fields, ethdev),
     IFMT(PORT_ID, "port_id", port_id_fields, port_id),
@@ -227,6 +230,18 @@ put_bits(struct out *o, enum rte_flow_item_type t, const void *spec,
         if (m->has_frag_ext)
             put(o, " has_frag_ext spec %u has_frag_ext mask 1",
                 s->has_frag_ext);
+    } else if (t == RTE_FLOW_ITEM_TYPE_MPLS) {
+        const struct rte_flow_item_mpls *s = spec, *m = mask;
+        uint32_t sv = load_uint(s->label_tc_s, 3, true);
+        uint32_t mv = load_uint(m->label_tc_s, 3, true);
+
+        /* 24 bits: label (20), tc (3), s (1) */
+        if (mv >> 4)
+            put(o, " label spec %u label mask %#x", sv >> 4, mv >> 4);
+        if ((mv >> 1) & 7)
+            put(o, " tc spec %u tc mask %#x", (sv >> 1) & 7, (mv >> 1) & 7);
+        if (mv & 1)
+            put(o, " s spec %u s mask 1", sv & 1);
     }
 }
 
@@ -341,6 +356,16 @@ put_action(struct out *o, const struct rte_flow_action *a, unsigned idx)
     case RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN:
         put(o, " of_push_vlan ethertype %#x",
             ntohs(((const struct rte_flow_action_of_push_vlan *)c)
+                  ->ethertype));
+        break;
+    case RTE_FLOW_ACTION_TYPE_OF_PUSH_MPLS:
+        put(o, " of_push_mpls ethertype %#x",
+            ntohs(((const struct rte_flow_action_of_push_mpls *)c)
+                  ->ethertype));
+        break;
+    case RTE_FLOW_ACTION_TYPE_OF_POP_MPLS:
+        put(o, " of_pop_mpls ethertype %#x",
+            ntohs(((const struct rte_flow_action_of_pop_mpls *)c)
                   ->ethertype));
         break;
     case RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID:

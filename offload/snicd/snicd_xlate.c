@@ -46,8 +46,8 @@ static const struct {
     FIELD(nw_ttl, "nw_ttl"),
     FIELD(tcp_flags, "tcp_flags (ns or a reserved bit: rte_flow's TCP item "
           "carries the 8 flags cwr..fin)"),
-    FIELD(mpls_lse, "mpls_label/mpls_tc/mpls_bos/mpls_ttl (the card parses "
-          "no MPLS header: its firmware ABI has no MPLS match field)"),
+    FIELD(mpls_lse, "mpls_label/mpls_tc/mpls_bos/mpls_ttl without an exact "
+          "MPLS dl_type"),
     FIELD(packet_type, "packet_type (only software's decap makes a packet "
           "without an Ethernet header)"),
 };
@@ -357,6 +357,28 @@ xl_tunnel(struct snicd_xl *s)
     return 0;
 }
 
+/* The top label stack entry (firmware ABI 1.10), under the exact MPLS
+ * dl_type the flow language requires for it: the MPLS item's four bytes
+ * are the entry as on the wire, like the key's. The card reads it behind
+ * the outer tag, as the software datapath does (docs/firmware-abi.md
+ * 6.5); a card without the field refuses the rule at validate and the
+ * flow stays in software with its reason. */
+static void
+xl_mpls(struct snicd_xl *s)
+{
+    struct snicd_xlate *x = s->x;
+    flow_be32 v = s->v->mpls_lse & s->m.mpls_lse, m = s->m.mpls_lse;
+
+    if (m == 0)
+        return;     /* the EtherType alone says MPLS */
+    memcpy(x->mpls_spec.label_tc_s, &v, 3);
+    x->mpls_spec.ttl = ((const uint8_t *)&v)[3];
+    memcpy(x->mpls_mask.label_tc_s, &m, 3);
+    x->mpls_mask.ttl = ((const uint8_t *)&m)[3];
+    snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_MPLS, &x->mpls_spec, &x->mpls_mask);
+    s->m.mpls_lse = 0;
+}
+
 /* Neighbor Discovery (nd_target, nd_sll, nd_tll, in key bytes they share
  * with IPv4, MPLS and TCP fields: struct flow_key). rte_flow has items
  * for them (ICMP6_ND_NS / ICMP6_ND_NA, ICMP6_ND_OPT_SLA_ETH / TLA_ETH),
@@ -450,6 +472,8 @@ xl_match(struct snicd_xl *s)
     if (vlan_item)
         snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_VLAN, &x->vlan_spec,
                       &x->vlan_mask);
+    if (dt_exact && (dt == 0x8847 || dt == 0x8848))
+        xl_mpls(s);
     if (ip4 || ip6) {
         if (ip4)
             xl_ipv4(s);
@@ -515,6 +539,7 @@ item_size(enum rte_flow_item_type t)
     case RTE_FLOW_ITEM_TYPE_ICMP: return sizeof(struct rte_flow_item_icmp);
     case RTE_FLOW_ITEM_TYPE_ICMP6: return sizeof(struct rte_flow_item_icmp6);
     case RTE_FLOW_ITEM_TYPE_VXLAN: return sizeof(struct rte_flow_item_vxlan);
+    case RTE_FLOW_ITEM_TYPE_MPLS: return sizeof(struct rte_flow_item_mpls);
     default: return 0;
     }
 }

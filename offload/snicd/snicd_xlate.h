@@ -144,6 +144,8 @@ union snicd_xlate_conf {
     struct rte_flow_action_mark mark;
     struct rte_flow_action_jump jump;
     struct rte_flow_action_count count;
+    struct rte_flow_action_of_push_mpls push_mpls;
+    struct rte_flow_action_of_pop_mpls pop_mpls;
 };
 
 struct snicd_xlate {
@@ -169,6 +171,7 @@ struct snicd_xlate {
     struct rte_flow_item_icmp icmp_spec, icmp_mask;
     struct rte_flow_item_icmp6 icmp6_spec, icmp6_mask;
     struct rte_flow_item_vxlan vxlan_spec, vxlan_mask;
+    struct rte_flow_item_mpls mpls_spec, mpls_mask;
     union snicd_xlate_conf conf[SNICD_XLATE_MAX_ACTIONS];
     struct snicd_xlate_encap encap[SNICD_XLATE_MAX_ENCAPS];
     unsigned n_encaps;

@@ -36,6 +36,7 @@ struct act_st {
     flow_be32 md_dst;           /* the decap context's outer destination */
     bool encapped;              /* the packet was encapsulated in place */
     unsigned n_fates;
+    int mpls_depth;             /* label stack entries, -1: not known */
 };
 
 static int
@@ -488,9 +489,6 @@ act_output_reserved(struct snicd_xl *s, struct act_st *st, uint32_t port)
     return 0;
 }
 
-/* DPDK has OF_PUSH_MPLS, OF_POP_MPLS and OF_SET_MPLS_TTL, but the card's
- * firmware ABI parses no MPLS header and has no action to add or remove
- * one, so these stay in software with the reason shown. */
 static const char *
 mpls_action_name(uint16_t type)
 {
@@ -582,6 +580,69 @@ act_resubmit(struct snicd_xl *s, struct act_st *st, unsigned i)
                            "limit by dropping the packet whole; a JUMP "
                            "has no such limit; software runs it)", t,
                            (unsigned)f->table_id);
+}
+
+/* The depth of the label stack (as the datapath counts it, at most 3)
+ * that the match promises: 0 for an exact EtherType that is neither MPLS
+ * nor a tag's (dl_type is read behind one tag; behind a second, as a QinQ
+ * frame's 0x8100 says, a stack may follow), 1 for MPLS with mpls_bos=1;
+ * otherwise unknown. */
+static int
+mpls_depth_from_match(const struct flow_match *m)
+{
+    uint16_t dt = ntohs(m->value.dl_type);
+    uint32_t bos = 0x100;
+
+    if (m->mask.dl_type != 0xffff || dt == 0x8100 || dt == 0x88a8 ||
+        dt == 0x9100)
+        return -1;
+    if (dt != 0x8847 && dt != 0x8848)
+        return 0;
+    if ((ntohl(m->mask.mpls_lse) & bos) && (ntohl(m->value.mpls_lse) & bos))
+        return 1;
+    return -1;
+}
+
+/*
+ * push_mpls / pop_mpls as the card's PUSH_MPLS / POP_MPLS (firmware ABI
+ * 1.10), which do to a frame what the datapath does (dp_mpls.c), drops
+ * included: where software drops the packet whole (a push onto 3
+ * entries, a pop of 3 without the bottom) the card drops the frame. A
+ * copy the rule sent before would have left the card all the same
+ * (docs/snicd.md, rule 4), so such a push or pop follows no output unless
+ * the match (and the list so far) tells the stack's depth and it cannot
+ * fail. Copies of earlier tables are rule 4's business (the table with
+ * this flow makes their output-and-goto flows partial).
+ */
+static int
+act_mpls_push_pop(struct snicd_xl *s, struct act_st *st,
+                  const struct flow_action *a)
+{
+    bool push = a->type == FLOW_ACT_PUSH_MPLS;
+    uint16_t type = ntohs(a->u.tpid);
+    bool to_mpls = type == 0x8847 || type == 0x8848;
+    int d = st->mpls_depth;
+    bool may_fail = d < 0 || d >= 3;
+    union snicd_xlate_conf *c;
+
+    if (may_fail && st->n_fates > 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s after an output not offloaded (on a "
+                               "label stack of 3 software drops the packet "
+                               "whole, and the card would have sent the "
+                               "copy already; the match does not tell the "
+                               "stack's depth: software runs it)",
+                               mpls_action_name(a->type));
+    c = snicd_xl_action(s->x, push ? RTE_FLOW_ACTION_TYPE_OF_PUSH_MPLS
+                                   : RTE_FLOW_ACTION_TYPE_OF_POP_MPLS, true);
+    if (push) {
+        c->push_mpls.ethertype = a->u.tpid;
+        st->mpls_depth = d < 0 ? -1 : d + 1;
+    } else {
+        c->pop_mpls.ethertype = a->u.tpid;
+        st->mpls_depth = !to_mpls ? 0 : d <= 0 ? d : d - 1;
+    }
+    return 0;
 }
 
 static int
@@ -771,14 +832,19 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                "tracker runs it)");
     case FLOW_ACT_PUSH_MPLS:
     case FLOW_ACT_POP_MPLS:
+        return act_mpls_push_pop(s, st, a);
     case FLOW_ACT_SET_MPLS_LABEL:
     case FLOW_ACT_SET_MPLS_TC:
     case FLOW_ACT_SET_MPLS_TTL:
     case FLOW_ACT_DEC_MPLS_TTL:
+        /* the card has SET_MPLS_TTL and DEC_MPLS_TTL (ABI 1.10), but
+         * DPDK 22.11 removed OF_SET_MPLS_TTL and OF_DEC_MPLS_TTL and its
+         * MODIFY_FIELD has no MPLS field: no rte_flow action reaches them */
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
-                               "%s not offloaded (the card has no MPLS "
-                               "actions in its firmware ABI; software runs "
-                               "it)", mpls_action_name(a->type));
+                               "%s not offloaded (DPDK 22.11's rte_flow has "
+                               "no action that rewrites an MPLS label, TC "
+                               "or TTL; software runs it)",
+                               mpls_action_name(a->type));
     case FLOW_ACT_DECAP:
     case FLOW_ACT_ENCAP:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
@@ -814,6 +880,7 @@ snicd_xl_actions(struct snicd_xl *s)
         st.md_dst = s->ctx->decap->tun_dst;
     }
     vlan_from_match(&f->match, &st.vlan);
+    st.mpls_depth = mpls_depth_from_match(&f->match);
     snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_COUNT, true);
     for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++) {
         if (st.encapped)

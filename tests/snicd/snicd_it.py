@@ -1445,6 +1445,77 @@ def rand_packet(rnd, n):
     return rnd.choice(["vf0", "vf1", "vf2", "wire"]), rand_inner(rnd, n)
 
 
+# MPLS (firmware ABI 1.10): flows that match the top label stack entry
+# and push or pop entries go to the card; set_mpls_*/dec_mpls_ttl stay in
+# software (no rte_flow action). Drawn from a generator of their own, so
+# the rest of a seed's flows and packets stay what they were.
+MPLS_LABELS = [16, 17, 18]
+
+
+def rand_mpls_flow(rnd, table):
+    m = []
+    if rnd.random() < 0.9:
+        m.append("in_port=" + rnd.choice(["vf0", "vf1", "vf2", "uplink"]))
+    r = rnd.random()
+    if r < 0.6:
+        m.append(rnd.choice(["mpls", "mpls", "mplsm"]))
+        if rnd.random() < 0.6:
+            m.append("mpls_label=%d" % rnd.choice(MPLS_LABELS))
+        if rnd.random() < 0.4:
+            m.append("mpls_bos=%d" % rnd.randint(0, 1))
+        if rnd.random() < 0.2:
+            m.append("mpls_ttl=%d" % rnd.choice([1, 64]))
+        if rnd.random() < 0.15:
+            m.append("mpls_tc=%d" % rnd.randint(0, 1))
+    elif r < 0.85:
+        m.append("ip")
+    acts = []
+    for _ in range(rnd.randint(1, 3)):
+        a = rnd.random()
+        if a < 0.3:
+            acts.append("push_mpls:" + rnd.choice(["0x8847", "0x8848"]))
+        elif a < 0.55:
+            acts.append("pop_mpls:" + rnd.choice(["0x0800", "0x0800",
+                                                  "0x8847"]))
+        elif a < 0.6:
+            acts.append("dec_mpls_ttl")
+        elif a < 0.65:
+            acts.append("set_mpls_ttl:%d" % rnd.choice([1, 9]))
+        elif a < 0.75:
+            acts.append("mod_dl_src:02:00:00:00:00:bb")
+        if rnd.random() < 0.45:
+            acts.append("output:" + rnd.choice(["vf0", "vf1", "vf2", "vf3",
+                                                 "uplink"]))
+    if table == 0 and rnd.random() < 0.3:
+        acts.append("goto_table:1")
+    prio = rnd.choice([5, 15, 25, 35, 45, 55, 65, 75])
+    return "table=%d,priority=%d%s actions=%s" % (
+        table, prio, "".join("," + x for x in m), ",".join(acts))
+
+
+def rand_mpls_packet(rnd, n):
+    """An MPLS frame (1 to 3 entries, the bottom one last or none of the
+    3; TTLs 1, 2 or 64; behind a tag sometimes), or an IPv4 one to push
+    onto."""
+    f = frame(rnd.choice(MACS), "02:00:00:00:00:0%d" % rnd.randint(1, 9),
+              vlan=rnd.choice([None, None, None, 10]),
+              nw_src=rnd.choice(NETS) + "1", nw_dst=rnd.choice(NETS) + "2",
+              proto=rnd.choice([6, 17]), ttl=rnd.choice([64, 1]),
+              payload=tag(n))
+    port = rnd.choice(["vf0", "vf1", "vf2", "wire"])
+    if rnd.random() < 0.25:
+        return port, f
+    at = 16 if f[12:14] == b"\x81\x00" else 12
+    depth = rnd.choice([1, 1, 2, 3])
+    deep = depth == 3 and rnd.random() < 0.5
+    stack = b"".join(struct.pack(
+        "!I", rnd.choice(MPLS_LABELS) << 12 | rnd.randint(0, 1) << 9 |
+        (1 if i == depth - 1 and not deep else 0) << 8 |
+        rnd.choice([1, 2, 64, 64])) for i in range(depth))
+    etype = rnd.choice([b"\x88\x47", b"\x88\x47", b"\x88\x48"])
+    return port, f[:at] + etype + stack + f[at + 2:]
+
+
 def vxlan_sport_free(port, p):
     """A VXLAN frame's outer UDP source port is flow entropy that each
     encapsulator derives its own way (RFC 7348 5.): not compared."""
@@ -1470,6 +1541,8 @@ def diff_run(tmp, profile, offload, flows, packets, name):
             where["hw decap"] = where.get("hw decap", 0) + 1
         if f["offload"] == "hw" and "resubmit(" in f["text"]:
             where["hw resubmit"] = where.get("hw resubmit", 0) + 1
+        if f["offload"] == "hw" and "mpls" in f["text"]:
+            where["hw mpls"] = where.get("hw mpls", 0) + 1
     out = {}
     for i in range(0, len(packets), 50):
         for n, (port, f) in enumerate(packets[i:i + 50]):
@@ -1501,6 +1574,17 @@ def scenario_diff(tmp, profile, seed):
             [rand_flow(rnd, 1) for _ in range(15)] + \
             [rand_flow(rnd, 2) for _ in range(6)]
         packets = [rand_packet(rnd, n) for n in range(300)]
+        mrnd = random.Random(seed * 31 + 7)
+        # two above every random flow, so that a card with MPLS has some
+        # whatever the draw: a pop of one label's entry, a push onto TCP
+        flows += ["table=0,priority=80,in_port=uplink,mpls,mpls_label=%d,"
+                  "mpls_bos=1 actions=pop_mpls:0x0800,output:vf1"
+                  % mrnd.choice(MPLS_LABELS),
+                  "table=0,priority=80,in_port=vf2,tcp actions="
+                  "push_mpls:0x8847,output:uplink"]
+        flows += [rand_mpls_flow(mrnd, 0) for _ in range(10)] + \
+            [rand_mpls_flow(mrnd, 1) for _ in range(4)]
+        packets += [rand_mpls_packet(mrnd, n) for n in range(300, 380)]
         print("  seed %d: %d flows, %d packets, profile %s" % (
             seed, len(flows), len(packets), profile), flush=True)
         sw_out, sw_ctr, _, _ = diff_run(tmp, profile, False, flows, packets,
@@ -1531,6 +1615,9 @@ def scenario_diff(tmp, profile, seed):
           % (len(cdiff), seed), "\n".join(cdiff[:8]))
     n_out = sum(len(v) for v in sw_out.values())
     check(n_out > 0, "the flow set forwards something (%d outputs)" % n_out)
+    if profile == "full":
+        check(where.get("hw mpls", 0) >= 2, "MPLS flows on the card (%d)"
+              % where.get("hw mpls", 0))
     print("  %.1f s" % (time.time() - t0))
 
 

@@ -1112,27 +1112,83 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
             RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
 }
 
-/* MPLS: the card's firmware ABI has neither the header nor the actions,
- * so a flow that matches a label or changes the stack stays in software
- * with the reason; a match on the EtherType alone is an Ethernet field */
-Test(xlate, mpls_stays_in_software_with_the_reason)
+/* MPLS (firmware ABI 1.10): the top entry as the MPLS item under the
+ * exact MPLS EtherType, push_mpls / pop_mpls as OF_PUSH_MPLS / OF_POP_MPLS;
+ * a push or pop that may meet a stack of 3 (software drops the packet
+ * whole there) follows no output; the label/TC/TTL rewrites have no
+ * rte_flow action in DPDK 22.11 */
+Test(xlate, mpls_match_and_push_pop_on_the_card)
 {
-    expect_refused("in_port=vf0,mpls,mpls_label=5 actions=output:vf1",
-                   SNICD_XLATE_REFUSED_MATCH,
-                   "match on mpls_label/mpls_tc/mpls_bos/mpls_ttl (the "
-                   "card parses no MPLS header");
-    expect_refused("in_port=vf0,mplsm,mpls_ttl=1 actions=output:vf1",
-                   SNICD_XLATE_REFUSED_MATCH, "parses no MPLS header");
-    expect_refused("in_port=vf0,ip actions=push_mpls:0x8847,output:vf1",
-                   SNICD_XLATE_REFUSED_ACTION, "push_mpls not offloaded");
-    expect_refused("in_port=vf0,mpls actions=pop_mpls:0x0800,output:vf1",
-                   SNICD_XLATE_REFUSED_ACTION, "pop_mpls not offloaded");
-    expect_refused("in_port=vf0,mpls actions=set_mpls_ttl:3,output:vf1",
-                   SNICD_XLATE_REFUSED_ACTION, "set_mpls_ttl not offloaded");
-    expect_refused("in_port=vf0,mpls actions=dec_mpls_ttl,output:vf1",
-                   SNICD_XLATE_REFUSED_ACTION, "dec_mpls_ttl not offloaded");
+    const struct rte_flow_item_mpls *sp, *mk;
+    const struct rte_flow_item_eth *eth;
+
+    cr_assert_eq(xl("in_port=vf0,mpls,mpls_label=5,mpls_bos=1 "
+                    "actions=output:vf1"), 0, "%s", x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_ETH,
+          RTE_FLOW_ITEM_TYPE_MPLS);
+    eth = x.items[1].spec;
+    cr_expect_eq(ntohs(eth->hdr.ether_type), 0x8847);
+    sp = x.items[2].spec;
+    mk = x.items[2].mask;
+    /* label 5, BOS: 0x00005100 as on the wire */
+    cr_expect(sp->label_tc_s[0] == 0x00 && sp->label_tc_s[1] == 0x00 &&
+              sp->label_tc_s[2] == 0x51 && sp->ttl == 0);
+    cr_expect(mk->label_tc_s[0] == 0xff && mk->label_tc_s[1] == 0xff &&
+              mk->label_tc_s[2] == 0xf1 && mk->ttl == 0);
+    cr_assert_eq(xl("in_port=vf0,mplsm,mpls_ttl=1 actions=output:vf1"), 0,
+                 "%s", x.reason);
+    mk = x.items[2].mask;
+    cr_expect_eq(mk->ttl, 0xff);
+    cr_expect_eq(((const struct rte_flow_item_mpls *)x.items[2].spec)->ttl,
+                 1);
+    /* the EtherType alone: no MPLS item */
     cr_assert_eq(xl("in_port=vf0,mpls actions=output:vf1"), 0, "%s",
                  x.reason);
+    ITEMS(RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, RTE_FLOW_ITEM_TYPE_ETH);
+
+    cr_assert_eq(xl("in_port=vf0,ip actions=push_mpls:0x8848,output:vf1"), 0,
+                 "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_OF_PUSH_MPLS,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(ntohs(((const struct rte_flow_action_of_push_mpls *)
+                        x.actions[1].conf)->ethertype), 0x8848);
+    cr_assert_eq(xl("in_port=vf0,mpls actions=pop_mpls:0x0800,output:vf1"),
+                 0, "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_OF_POP_MPLS,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    cr_expect_eq(ntohs(((const struct rte_flow_action_of_pop_mpls *)
+                        x.actions[1].conf)->ethertype), 0x0800);
+
+    /* after an output: only where the depth is known and safe */
+    expect_refused("in_port=vf0,mpls actions=output:vf2,pop_mpls:0x0800,"
+                   "output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "pop_mpls after an output not offloaded");
+    cr_assert_eq(xl("in_port=vf0,mpls,mpls_bos=1 actions=output:vf2,"
+                    "pop_mpls:0x0800,output:vf1"), 0, "%s", x.reason);
+    cr_assert_eq(xl("in_port=vf0,ip actions=output:vf2,push_mpls:0x8847,"
+                    "push_mpls:0x8847,push_mpls:0x8847,output:vf1"), 0, "%s",
+                 x.reason);
+    expect_refused("in_port=vf0,ip actions=output:vf2,push_mpls:0x8847,"
+                   "push_mpls:0x8847,push_mpls:0x8847,push_mpls:0x8847,"
+                   "output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "push_mpls after an output not offloaded");
+    /* not MPLS: the pop does nothing, the push makes the only entry */
+    cr_assert_eq(xl("in_port=vf0,dl_type=0x88b5 actions=output:vf2,"
+                    "pop_mpls:0x8847,push_mpls:0x8847,output:vf1"), 0, "%s",
+                 x.reason);
+    /* before any output it cannot differ: the card drops where software
+     * drops the packet whole */
+    cr_assert_eq(xl("in_port=vf0 actions=push_mpls:0x8847,output:vf1"), 0,
+                 "%s", x.reason);
+
+    expect_refused("in_port=vf0,mpls actions=set_mpls_ttl:3,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "set_mpls_ttl not offloaded "
+                   "(DPDK 22.11's rte_flow has no action");
+    expect_refused("in_port=vf0,mpls actions=dec_mpls_ttl,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "dec_mpls_ttl not offloaded");
+    expect_refused("in_port=vf0,mpls actions=set_mpls_label:7,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "set_mpls_label not "
+                   "offloaded");
 }
 
 /* Packet types: the card forwards Ethernet frames only, and only
