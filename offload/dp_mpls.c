@@ -14,7 +14,7 @@
  *    bottom-of-stack bit, at most 3 of them. A frame of an MPLS EtherType
  *    with no whole entry has an empty stack, and counts as not MPLS.
  *  - push_mpls on a packet that is not MPLS makes label 0 (2 for IPv6),
- *    TC from the top 3 bits of the DSCP and the IP TTL (64 when there is
+ *    TC from the low 3 bits of the DSCP and the IP TTL (64 when there is
  *    none, or it is 0), BOS set; on an MPLS packet a copy of the top entry
  *    with BOS clear. It goes after the VLAN tags, and the EtherType
  *    before it becomes push_mpls's.
