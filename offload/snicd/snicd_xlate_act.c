@@ -640,7 +640,17 @@ act_mpls_push_pop(struct snicd_xl *s, struct act_st *st,
         st->mpls_depth = d < 0 ? -1 : d + 1;
     } else {
         c->pop_mpls.ethertype = a->u.tpid;
-        st->mpls_depth = !to_mpls ? 0 : d <= 0 ? d : d - 1;
+        /* A pop off the bottom entry leaves the payload behind the new
+         * EtherType, which the datapath and the card then read as a
+         * stack (to an MPLS type) or as a VLAN tag that may precede one
+         * (to a TPID): the depth is the payload's, unknown. A pop on a
+         * frame that is no MPLS does nothing. */
+        if (d == 0)
+            st->mpls_depth = 0;
+        else if (to_mpls)
+            st->mpls_depth = d >= 2 ? d - 1 : -1;
+        else
+            st->mpls_depth = type == 0x8100 || type == 0x88a8 ? -1 : 0;
     }
     return 0;
 }

@@ -1172,6 +1172,19 @@ Test(xlate, mpls_match_and_push_pop_on_the_card)
                    "push_mpls:0x8847,push_mpls:0x8847,push_mpls:0x8847,"
                    "output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "push_mpls after an output not offloaded");
+    /* a pop off the bottom entry to an MPLS type (or a VLAN TPID) leaves
+     * the payload read as a stack: the later push may fail */
+    expect_refused("in_port=vf0,mpls,mpls_bos=1 actions=pop_mpls:0x8847,"
+                   "output:vf1,push_mpls:0x8847,output:vf2",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "push_mpls after an output not offloaded");
+    expect_refused("in_port=vf0,mpls,mpls_bos=1 actions=pop_mpls:0x8100,"
+                   "output:vf1,push_mpls:0x8847,output:vf2",
+                   SNICD_XLATE_REFUSED_ACTION,
+                   "push_mpls after an output not offloaded");
+    cr_assert_eq(xl("in_port=vf0,mpls,mpls_bos=1 actions=pop_mpls:0x0800,"
+                    "output:vf1,push_mpls:0x8847,output:vf2"), 0, "%s",
+                 x.reason);
     /* not MPLS: the pop does nothing, the push makes the only entry */
     cr_assert_eq(xl("in_port=vf0,dl_type=0x88b5 actions=output:vf2,"
                     "pop_mpls:0x8847,push_mpls:0x8847,output:vf1"), 0, "%s",
