@@ -382,10 +382,19 @@ act_set_l4(struct emu_frame *f, const struct fw_action *act,
 /* TTL or hop limit minus one; a packet that arrives with 0 or 1 would
  * leave with 0 and is dropped instead, as a router does. */
 static bool
-act_dec_ttl(struct emu_frame *f, const struct emu_layout *lay)
+act_dec_ttl(struct emu_frame *f, const struct fw_match *key,
+            const struct emu_layout *lay)
 {
     uint8_t *ip;
 
+    /* An IP frame whose header the parser could not read (too short,
+     * a total or payload length past the frame, an IPv6 extension chain
+     * that does not fit) has no TTL to read: it is taken as 0 and the
+     * frame dropped, as the software datapath does (Open vSwitch reads
+     * nw_ttl 0 there). */
+    if (lay->l3_kind == 0)
+        return key->eth_type != htons(0x0800)
+               && key->eth_type != htons(0x86dd);
     if (lay->l3_kind == 4 && (ip = hdr_at(f, lay->l3, IPV4_HLEN_)) != NULL) {
         if (ip[8] <= 1)
             return false;
@@ -646,7 +655,7 @@ apply(struct emu_frame *f, const struct fw_action *act,
     case FW_ACT_SET_L4_DST:
         return act_set_l4(f, act, lay);
     case FW_ACT_DEC_TTL:
-        return act_dec_ttl(f, lay);
+        return act_dec_ttl(f, key, lay);
     case FW_ACT_SET_IP_TOS:
         return act_set_tos(f, act, lay);
     case FW_ACT_PUSH_MPLS:

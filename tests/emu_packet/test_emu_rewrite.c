@@ -188,6 +188,40 @@ Test(emu_packet, rewrite_dec_ttl_ipv4_to_drop)
     cr_assert_not(tf_act(&t, &a));
 }
 
+/* An IP frame whose header cannot be read has no TTL: read as 0, the
+ * frame is dropped (the software datapath and Open vSwitch do the same);
+ * a frame that is no IP at all passes untouched. */
+Test(emu_packet, rewrite_dec_ttl_unreadable_ip_header_drops)
+{
+    struct pkt p;
+    struct tframe t;
+    struct fw_action a = action(FW_ACT_DEC_TTL);
+
+    build_ipv4_tcp(&p, false, 1, 2);
+    p.b[14 + 2] = 0x05;                 /* total length 1,280 > the frame */
+    p.b[14 + 3] = 0x00;
+    tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+    cr_assert_eq(t.key.eth_type, htons(0x0800));
+    cr_assert_not(tf_act(&t, &a), "IPv4 total length past the frame");
+
+    build_ipv4_tcp(&p, false, 1, 2);
+    p.b[14] = 0x44;                     /* IHL 4: shorter than a header */
+    tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+    cr_assert_not(tf_act(&t, &a), "IPv4 IHL < 5");
+
+    build_ipv6_udp(&p, 0, 64);
+    p.b[14 + 4] = 0x40;                 /* payload length past the frame */
+    tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+    cr_assert_not(tf_act(&t, &a), "IPv6 payload length past the frame");
+
+    build_ipv4_tcp(&p, false, 1, 2);
+    p.b[12] = 0x88;                     /* EtherType 0x88b5: no IP */
+    p.b[13] = 0xb5;
+    tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+    cr_assert(tf_act(&t, &a), "no IP: nothing to decrement");
+    cr_assert_arr_eq(t.f.data, p.b, p.n);
+}
+
 Test(emu_packet, rewrite_dec_hop_limit_ipv6)
 {
     struct pkt p;
