@@ -1160,7 +1160,8 @@ pkt_check(struct run *run, const struct dp_pkt *pkt,
 static unsigned
 run_pipeline(struct run *run, struct dp_buf *buf, uint32_t in_port,
              unsigned table, const struct flow_action *acts, unsigned n_acts,
-             int64_t slot, bool decap, const struct dp_tun_md *md)
+             int64_t slot, bool decap, const struct dp_tun_md *md,
+             uint32_t pkt_mark)
 {
     struct dp_pkt pkt;
     struct flow_key key;
@@ -1169,6 +1170,10 @@ run_pipeline(struct run *run, struct dp_buf *buf, uint32_t in_port,
     snic_counter_add(&run->w->stats.packets, 1);
     if (!pkt_start(run, &pkt, &key, decap, md, true))
         goto out;
+    /* the hardware's META (dp_worker_process_from()); with no flow that
+     * reads metadata, key.meta is not even zeroed and nothing reads it */
+    if (run->zero_meta)
+        key.meta.pkt_mark = pkt_mark;
     if (run->check
         && !pkt_check(run, &pkt, &key, table, NULL, false, acts, n_acts,
                       slot))
@@ -1183,13 +1188,13 @@ static unsigned
 pipeline(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
          unsigned table, const struct flow_action *acts, unsigned n_acts,
          int64_t slot, bool decap, const struct dp_tun_md *md,
-         dp_output_fn *fn, void *ctx)
+         uint32_t pkt_mark, dp_output_fn *fn, void *ctx)
 {
     struct run run;
 
     run_init(&run, w, fn, ctx);
     return run_pipeline(&run, buf, in_port, table, acts, n_acts, slot, decap,
-                        md);
+                        md, pkt_mark);
 }
 
 /* ---- the port fast path (docs/datapath.md, "Fast paths") ---- */
@@ -1415,7 +1420,7 @@ dp_worker_process(struct dp_worker *w, struct dp_buf *buf, uint32_t in_port,
         headerless_run(&run, buf, 1, in_port, 0, r);
         return run_finish(&run);
     }
-    return run_pipeline(&run, buf, in_port, 0, NULL, 0, -1, true, NULL);
+    return run_pipeline(&run, buf, in_port, 0, NULL, 0, -1, true, NULL, 0);
 }
 
 /* Up to DP_BURST_MAX packets through table 0 together (see the top);
@@ -1703,16 +1708,16 @@ dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs, unsigned n,
 
 unsigned
 dp_worker_process_from(struct dp_worker *w, struct dp_buf *buf,
-                       uint32_t in_port, unsigned table, dp_output_fn *fn,
-                       void *ctx)
+                       uint32_t in_port, unsigned table, uint32_t pkt_mark,
+                       dp_output_fn *fn, void *ctx)
 {
     if (table > FLOW_TABLE_MAX) {
         snic_counter_add(&w->stats.packets, 1);
         snic_counter_add(&w->stats.misses, 1);
         return 0;
     }
-    return pipeline(w, buf, in_port, table, NULL, 0, -1, false, NULL, fn,
-                    ctx);
+    return pipeline(w, buf, in_port, table, NULL, 0, -1, false, NULL,
+                    pkt_mark, fn, ctx);
 }
 
 unsigned
@@ -1725,7 +1730,7 @@ dp_worker_process_decapped(struct dp_worker *w, struct dp_buf *buf,
         snic_counter_add(&w->stats.misses, 1);
         return 0;
     }
-    return pipeline(w, buf, tun_port, table, NULL, 0, -1, false, md, fn,
+    return pipeline(w, buf, tun_port, table, NULL, 0, -1, false, md, 0, fn,
                     ctx);
 }
 
@@ -1733,10 +1738,11 @@ unsigned
 dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
                       uint32_t in_port, int64_t slot,
                       const struct flow_action *acts, unsigned n_acts,
-                      dp_output_fn *fn, void *ctx)
+                      uint32_t pkt_mark, dp_output_fn *fn, void *ctx)
 {
     static const struct flow_action none[1];
 
     return pipeline(w, buf, in_port, 0, acts != NULL ? acts : none,
-                    acts != NULL ? n_acts : 0, slot, false, NULL, fn, ctx);
+                    acts != NULL ? n_acts : 0, slot, false, NULL, pkt_mark,
+                    fn, ctx);
 }

@@ -852,15 +852,21 @@ unsigned dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs,
  * after the grace period that the dp_commit() deleting the flow starts, so
  * the caller stops handing it to workers before that commit (snicd drops
  * it from its mark table first).
+ * For both, @pkt_mark is the packet's pkt_mark as the hardware left it
+ * (snicd: the card's META register, from the frame's rx metadata; 0 when
+ * none came); the other registers and metadata start at zero, since the
+ * hardware never hands over a packet whose registers it changed.
  * Both return the number of outputs, like dp_worker_process().
  */
 unsigned dp_worker_process_from(struct dp_worker *w, struct dp_buf *buf,
                                 uint32_t in_port, unsigned table,
-                                dp_output_fn *fn, void *ctx);
+                                uint32_t pkt_mark, dp_output_fn *fn,
+                                void *ctx);
 unsigned dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
                                uint32_t in_port, int64_t slot,
                                const struct flow_action *acts,
-                               unsigned n_acts, dp_output_fn *fn, void *ctx);
+                               unsigned n_acts, uint32_t pkt_mark,
+                               dp_output_fn *fn, void *ctx);
 /*
  * dp_worker_process_decapped(): the hardware decapsulated a VXLAN frame of
  * tunnel port @tun_port (snicd's decap marks) and the packet then missed

@@ -135,6 +135,12 @@ snicd_ctl_capabilities(struct snicd *d)
         free(txt);
     }
     fprintf(f, "priority levels per table: %" PRIu32 "\n", s.hw_levels);
+    if (s.hw_tags > 0)
+        fprintf(f, "TAG registers per packet: %" PRIu32 " (reg0..reg%" PRIu32
+                " in hardware)\n", s.hw_tags, s.hw_tags - 1);
+    else
+        fprintf(f, "TAG registers per packet: 0 (registers in software "
+                "only)\n");
     fprintf(f, "hardware answers: %" PRIu64 " validate calls, %" PRIu64
             " cache hits (by flow shape)\n", s.validate_calls,
             s.validate_cache_hits);
@@ -148,10 +154,11 @@ snicd_ctl_capabilities(struct snicd *d)
     else
         fprintf(f, "flow queue: none (rules through the synchronous "
                 "rte_flow API)\n");
-    o = json_pack("{s:b, s:o, s:I, s:I, s:{s:I, s:I}, s:{s:I, s:I, s:I, "
-                  "s:I, s:I, s:I}}", "offload",
+    o = json_pack("{s:b, s:o, s:I, s:I, s:I, s:{s:I, s:I}, s:{s:I, s:I, "
+                  "s:I, s:I, s:I, s:I}}", "offload",
                   d->offload != NULL, "device", dev, "priority_levels",
-                  (json_int_t)s.hw_levels, "marks", (json_int_t)s.n_marks,
+                  (json_int_t)s.hw_levels, "tag_registers",
+                  (json_int_t)s.hw_tags, "marks", (json_int_t)s.n_marks,
                   "validate", "calls", (json_int_t)s.validate_calls,
                   "cache_hits", (json_int_t)s.validate_cache_hits,
                   "flow_queue", "size", (json_int_t)s.queue_size,

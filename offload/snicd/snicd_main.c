@@ -29,7 +29,9 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
@@ -639,6 +641,14 @@ main(int argc, char **argv)
         snicd_log(SNICD_LOG_ERR, "mbuf pool: %s", rte_strerror(rte_errno));
         goto out_eal;
     }
+    /* The card's META (pkt_mark) reaches snicd in this mbuf field, which
+     * PMDs fill only once an application registered it: without it a
+     * pkt_mark written before a jump stays in software
+     * (snicd_xlate_ctx.meta_to_host). */
+    if (o.offload && rte_flow_dynf_metadata_register() < 0)
+        snicd_log(SNICD_LOG_WARN, "rx metadata field: %s (pkt_mark "
+                  "writes before goto_table stay in software)",
+                  rte_strerror(rte_errno));
     d.orphans_purge = rte_pmd_emunic_orphans_purge;
     d.orphan_marks = orphan_marks;
     rc = snicd_core_init(&d);

@@ -264,8 +264,10 @@ snicd_offload_create(const struct snicd_offload_cfg *c)
     if (snicd_mark_pool_init(&o->decap_marks, SNICD_MARK_DECAP_FIRST,
                              SNICD_MARK_DECAP_LAST, quiet_ns) < 0)
         goto fini_flow_marks;
-    if (o->cfg.enabled)
+    if (o->cfg.enabled) {
         snicd_offload_probe_levels(o);
+        snicd_offload_probe_tags(o);
+    }
     o->st.hw_levels = o->n_levels;
     snicd_tun_probe(o);
     snicd_offload_queue_attach(o, false);
@@ -712,6 +714,7 @@ resync(struct snicd_offload *o, bool reset)
     struct rte_flow_error err;
     struct snicd_oflow *f;
     uint32_t levels = o->n_levels, reserved = o->root_reserved;
+    uint32_t tags = o->n_tags;
     enum snicd_guard_mode mode = o->tun.mode;
     /* the places flows had still hold unless the device was gone (every
      * flow went to software) or ports were (their flows did) */
@@ -742,16 +745,20 @@ resync(struct snicd_offload *o, bool reset)
     o->n_gone = 0;
     o->st.resyncs++;
     snicd_shape_cache_clear(o->shapes);
-    if (o->cfg.enabled)
+    if (o->cfg.enabled) {
         snicd_offload_probe_levels(o);
+        snicd_offload_probe_tags(o);
+    }
     o->st.hw_levels = o->n_levels;
     snicd_tun_probe(o);
-    /* Placement depends on the levels, the guards and the flows: when
+    /* Placement depends on the levels, the TAG registers, the guards and
+     * the flows: when
      * none changed, every flow goes back where it was (one batch of
      * creates, no overlap query). A table with flows waiting to be placed
      * or tried again, or a device that now says otherwise, is placed
      * whole. */
-    keep = keep && o->n_levels == levels && o->root_reserved == reserved &&
+    keep = keep && o->n_levels == levels && o->n_tags == tags &&
+           o->root_reserved == reserved &&
            o->tun.mode == mode;
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
         struct snicd_otable *ot = &o->tables[t];
@@ -877,6 +884,7 @@ snicd_offload_get_stats(const struct snicd_offload *o,
     s->n_partial = o->n_where[SNICD_WHERE_PARTIAL];
     s->n_sw = o->n_where[SNICD_WHERE_SW];
     s->hw_levels = o->n_levels;
+    s->hw_tags = o->n_tags;
     s->n_marks = o->n_marks;
     s->decap_contexts = o->tun.n_pops;
     s->guard_rules = 0;

@@ -291,6 +291,7 @@ struct snicd_offload_stats {
                                  * of a template */
     uint64_t queue_destroy_failures;
     uint32_t hw_levels;     /* rte_flow priorities the device offers */
+    uint32_t hw_tags;       /* TAG registers (reg0..reg<hw_tags - 1>) */
     uint32_t n_marks;       /* live marks (partial + resume + decap) */
     uint32_t decap_contexts;/* decap contexts with a pop rule */
     uint32_t guard_rules;   /* tunnel guard rules installed */

@@ -428,6 +428,9 @@ xlate_ctx(const struct snicd_offload *o, const struct snicd_oflow *f,
     c->priority = level + (f->flow.table_id == 0 ? o->root_reserved : 0);
     c->mark = mark;
     c->mode = mode;
+    c->n_tags = o->n_tags;
+    /* the PMD fills the field snicd registered (snicd_main.c) */
+    c->meta_to_host = rte_flow_dynf_metadata_avail() != 0;
     /* rule 4: no copy leaves before a jump to where software may drop
      * the packet whole */
     to = snicd_xlate_jump(&f->flow);

@@ -365,6 +365,8 @@ struct snicd_offload {
     struct snicd_port_info *ports;  /* our copy of cfg.ports */
     unsigned n_ports;
     uint32_t n_levels;
+    uint32_t n_tags;            /* TAG registers a rule may use (regN is
+                                 * TAG index N): snicd_offload_probe_tags() */
     char probe_reason[SNICD_REASON_SIZE];
     bool dead;                  /* the device stopped answering */
     char dead_reason[SNICD_REASON_SIZE];    /* "" : the default text */
@@ -439,6 +441,8 @@ int snicd_offload_rule_count(struct snicd_offload *o, struct rte_flow *h,
                              uint64_t *pkts, uint64_t *bytes);
 /* How many rte_flow priorities a transfer rule gets (o->n_levels). */
 void snicd_offload_probe_levels(struct snicd_offload *o);
+/* How many TAG registers (index 0, 1, ...) a rule may match (o->n_tags). */
+void snicd_offload_probe_tags(struct snicd_offload *o);
 /* rte_flow_validate by shape (cached). NULL when the device is gone. */
 const struct snicd_shape_result *
 snicd_offload_validate(struct snicd_offload *o, const struct snicd_xlate *x);

@@ -189,3 +189,44 @@ snicd_offload_probe_levels(struct snicd_offload *o)
     }
     o->n_levels = lo + 1;
 }
+
+/* ------------------------------------------------------------------------
+ * Device probe: how many TAG registers may a rule match?
+ * ------------------------------------------------------------------------ */
+
+/* A transfer rule matching TAG @index (any value), or the device's no. */
+static int
+probe_tag(struct snicd_offload *o, uint8_t index)
+{
+    const struct rte_flow_attr attr = { .transfer = 1 };
+    const struct rte_flow_item_tag spec = { .data = 0, .index = index };
+    const struct rte_flow_item_tag mask = { .data = UINT32_MAX,
+                                            .index = 0xff };
+    const struct rte_flow_item pattern[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_TAG, .spec = &spec, .mask = &mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    const struct rte_flow_action actions[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_error err;
+
+    memset(&err, 0, sizeof(err));
+    return rte_flow_validate(o->cfg.proxy_port, &attr, pattern, actions,
+                             &err);
+}
+
+/* rte_flow reports no TAG count: the registers the device takes, from
+ * index 0 up, are the ones snicd maps reg0.. onto (at most the 16 OpenFlow
+ * registers). Indexes are dense on every card that has them (mlx5's
+ * tag indexes, emunic's caps.num_tags). */
+void
+snicd_offload_probe_tags(struct snicd_offload *o)
+{
+    o->n_tags = 0;
+    if (o->n_levels == 0)
+        return;
+    while (o->n_tags < FLOW_N_REGS && probe_tag(o, (uint8_t)o->n_tags) == 0)
+        o->n_tags++;
+}

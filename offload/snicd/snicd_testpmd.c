@@ -38,7 +38,7 @@ put(struct out *o, const char *fmt, ...)
 
 enum fkind {
     FK_BE,          /* big-endian unsigned, 1, 2 or 4 bytes */
-    FK_HOST,        /* host-order unsigned, 2 or 4 bytes */
+    FK_HOST,        /* host-order unsigned, 1, 2 or 4 bytes */
     FK_MAC,
     FK_IPV4,
     FK_IPV6,
@@ -102,6 +102,12 @@ static const struct field icmp6_fields[] = {
 static const struct field vxlan_fields[] = {
     FLD(vxlan, "vni", vni, FK_VNI),
 };
+static const struct field tag_fields[] = {
+    FLD(tag, "data", data, FK_HOST),
+};
+static const struct field meta_fields[] = {
+    FLD(meta, "data", data, FK_HOST),
+};
 static const struct field ethdev_fields[] = {
     FLD(ethdev, "ethdev_port_id", port_id, FK_HOST),
 };
@@ -137,6 +143,8 @@ static const struct item_fmt item_fmts[] = {
     /* label, tc and s share label_tc_s: put_bits() writes them; testpmd
      * 22.11 has no token for the TTL byte */
     [RTE_FLOW_ITEM_TYPE_MPLS] = { "mpls", NULL, 0, &rte_flow_item_mpls_mask },
+    IFMT(TAG, "tag", tag_fields, tag),
+    IFMT(META, "meta", meta_fields, meta),
     IFMT(REPRESENTED_PORT, "represented_port", ethdev_fields, ethdev),
     IFMT(PORT_REPRESENTOR, "port_representor", representor_fields, ethdev),
     IFMT(PORT_ID, "port_id", port_id_fields, port_id),
@@ -242,6 +250,11 @@ put_bits(struct out *o, enum rte_flow_item_type t, const void *spec,
             put(o, " tc spec %u tc mask %#x", (sv >> 1) & 7, (mv >> 1) & 7);
         if (mv & 1)
             put(o, " s spec %u s mask 1", sv & 1);
+    } else if (t == RTE_FLOW_ITEM_TYPE_TAG) {
+        /* testpmd takes the register's index only as "index is N" (the
+         * mask is always exact) */
+        put(o, " index is %u", ((const struct rte_flow_item_tag *)spec)
+            ->index);
     }
 }
 
@@ -345,6 +358,19 @@ put_action(struct out *o, const struct rte_flow_action *a, unsigned idx)
     case RTE_FLOW_ACTION_TYPE_MARK:
         put(o, " mark id %u", ((const struct rte_flow_action_mark *)c)->id);
         break;
+    case RTE_FLOW_ACTION_TYPE_SET_TAG: {
+        const struct rte_flow_action_set_tag *t = c;
+
+        put(o, " set_tag data %u mask %#x index %u", t->data, t->mask,
+            t->index);
+        break;
+    }
+    case RTE_FLOW_ACTION_TYPE_SET_META: {
+        const struct rte_flow_action_set_meta *m = c;
+
+        put(o, " set_meta data %u mask %#x", m->data, m->mask);
+        break;
+    }
     case RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT:
         put(o, " represented_port ethdev_port_id %u",
             ((const struct rte_flow_action_ethdev *)c)->port_id);

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -190,6 +191,19 @@ buf_of(struct rte_mbuf *m, struct dp_buf *buf)
     buf->headroom = rte_pktmbuf_headroom(m);
 }
 
+/* The packet's pkt_mark as the card left it: its META register, in the
+ * rx metadata field snicd registered (snicd_main.c), present when non-zero
+ * (docs/snicd.md, "Registers and pkt_mark"). Only a marked frame can
+ * carry one: a flow that writes pkt_mark sends its packet to the host
+ * only through a jump (resume mark) or a partial flow (its mark); an
+ * unmarked miss of table 0 went through no flow. */
+static inline uint32_t
+rx_pkt_mark(const struct rte_mbuf *m)
+{
+    return (m->ol_flags & rte_flow_dynf_metadata_mask) != 0
+           ? *RTE_FLOW_DYNF_METADATA(m) : 0;
+}
+
 /* A frame the hardware marked: it was partly processed there. Returns
  * whether @m was taken as an output (else the caller frees it). */
 static bool
@@ -216,13 +230,13 @@ process_marked(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
         dp_worker_process(w->dpw, &buf, in_port, on_output, w);
     } else if (me->kind == SNICD_MARK_PARTIAL) {
         dp_worker_run_actions(w->dpw, &buf, in_port, me->slot, me->actions,
-                              me->n_actions, on_output, w);
+                              me->n_actions, rx_pkt_mark(m), on_output, w);
     } else if (me->kind == SNICD_MARK_DECAP) {
         dp_worker_process_decapped(w->dpw, &buf, me->in_port, &me->tun,
                                    me->table, on_output, w);
     } else {
-        dp_worker_process_from(w->dpw, &buf, in_port, me->table, on_output,
-                               w);
+        dp_worker_process_from(w->dpw, &buf, in_port, me->table,
+                               rx_pkt_mark(m), on_output, w);
     }
     if (w->cur[0] == NULL)
         return true;

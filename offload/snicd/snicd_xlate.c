@@ -52,27 +52,59 @@ static const struct {
           "without an Ethernet header)"),
 };
 
-/* Registers, metadata and pkt_mark: the card keeps none of them per
- * packet, and rte_flow's META/TAG items would need every flow that writes
- * them offloaded first; software keeps such flows (named by field). */
+/* The registers the card keeps per packet (snicd_xlate.h): regN as TAG
+ * index N, pkt_mark as META, each matched under its mask. */
+static int
+xl_regs(struct snicd_xl *s)
+{
+    struct snicd_xlate *x = s->x;
+    struct flow_meta *m = &s->m.meta;
+    const struct flow_meta *v = &s->v->meta;
+    char why[80];
+
+    for (unsigned i = 0; i < FLOW_N_REGS; i++) {
+        if (m->regs[i] == 0)
+            continue;
+        if (i >= s->ctx->n_tags)
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_MATCH,
+                                   "match on reg%u not offloaded (%s)", i,
+                                   snicd_xl_tags_why(s->ctx, why,
+                                                     sizeof(why)));
+        x->tag_spec[i].data = v->regs[i] & m->regs[i];
+        x->tag_spec[i].index = (uint8_t)i;
+        x->tag_mask[i].data = m->regs[i];
+        x->tag_mask[i].index = 0xff;
+        snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_TAG, &x->tag_spec[i],
+                      &x->tag_mask[i]);
+        m->regs[i] = 0;
+    }
+    if (m->pkt_mark != 0) {
+        x->meta_spec.data = v->pkt_mark & m->pkt_mark;
+        x->meta_mask.data = m->pkt_mark;
+        snicd_xl_item(x, RTE_FLOW_ITEM_TYPE_META, &x->meta_spec,
+                      &x->meta_mask);
+        m->pkt_mark = 0;
+    }
+    return 0;
+}
+
+/* Pipeline metadata the card keeps no register for: software keeps such
+ * flows (named by field). */
 static int
 xl_meta(struct snicd_xl *s)
 {
     const struct flow_meta *m = &s->m.meta;
+    char why[80];
+    int ret = xl_regs(s);
 
-    for (unsigned i = 0; i < FLOW_N_REGS; i++)
-        if (m->regs[i] != 0)
-            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
-                                   "match on reg%u not offloaded (registers "
-                                   "live in software only)", i);
+    if (ret < 0)
+        return ret;
     if (m->metadata != 0)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
-                               "match on metadata not offloaded (metadata "
-                               "lives in software only)");
-    if (m->pkt_mark != 0)
-        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
-                               "match on pkt_mark not offloaded (pkt_mark "
-                               "lives in software only)");
+                               "match on metadata not offloaded (no card "
+                               "register left for it: %s, and META is "
+                               "pkt_mark)", snicd_xl_tags_why(s->ctx, why,
+                                                              sizeof(why)));
     if (m->conj_id != 0)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
                                "conj_id flow not offloaded (its clause "
@@ -540,6 +572,8 @@ item_size(enum rte_flow_item_type t)
     case RTE_FLOW_ITEM_TYPE_ICMP6: return sizeof(struct rte_flow_item_icmp6);
     case RTE_FLOW_ITEM_TYPE_VXLAN: return sizeof(struct rte_flow_item_vxlan);
     case RTE_FLOW_ITEM_TYPE_MPLS: return sizeof(struct rte_flow_item_mpls);
+    case RTE_FLOW_ITEM_TYPE_TAG: return sizeof(struct rte_flow_item_tag);
+    case RTE_FLOW_ITEM_TYPE_META: return sizeof(struct rte_flow_item_meta);
     default: return 0;
     }
 }
@@ -581,9 +615,12 @@ snicd_xlate_shape(const struct snicd_xlate *x, uint8_t *buf, size_t size)
         put_u32(&b, (uint32_t)it->type);
         if (it->mask != NULL)
             put(&b, it->mask, item_size(it->type));
-        /* which port a rule may match on is the device's business too */
+        /* which port a rule may match on is the device's business too,
+         * and which TAG register (the device has so many) */
         if (it->type == RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT)
             put(&b, it->spec, sizeof(struct rte_flow_item_ethdev));
+        if (it->type == RTE_FLOW_ITEM_TYPE_TAG)
+            put(&b, &((const struct rte_flow_item_tag *)it->spec)->index, 1);
     }
     put_u32(&b, 0xffffffffu);
     for (unsigned i = 0; i < x->n_actions; i++) {
@@ -600,6 +637,10 @@ snicd_xlate_shape(const struct snicd_xlate *x, uint8_t *buf, size_t size)
             break;
         case RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN:
             put(&b, a->conf, sizeof(struct rte_flow_action_of_push_vlan));
+            break;
+        case RTE_FLOW_ACTION_TYPE_SET_TAG:
+            put(&b, &((const struct rte_flow_action_set_tag *)a->conf)->index,
+                1);
             break;
         default:
             break;

@@ -41,6 +41,18 @@
  * rule), whose tunnel metadata is all zero: a tun_* match that zero
  * satisfies is consumed, any other is refused.
  *
+ * Registers: a match on regN (N < ctx->n_tags) is a TAG item of index N,
+ * on pkt_mark a META item; load/set_field of a constant into them is
+ * SET_TAG / SET_META (xreg and xxreg are views of reg0..reg7 and become
+ * one SET_TAG a register they touch). The card's TAGs start at zero like
+ * the registers and change only where a hardware flow writes them, so a
+ * packet in hardware has TAG[N] == regN. TAGs never reach the host and
+ * META does, so a flow that writes a register and then jumps is refused
+ * (a miss after the jump would reach software without it); one that
+ * writes pkt_mark and jumps is not, when ctx->meta_to_host. metadata,
+ * reg8 and above past the device's TAGs, move and output:REG stay in
+ * software.
+ *
  * Refused by design (the flow stays in software, or goes partial when
  * only an action is at fault): goto_table and partial offload in a decap
  * context (the tunnel metadata cannot cross tables), ARP fields (rte_flow's
@@ -70,7 +82,9 @@
 #include "snic/flow.h"
 #include "snicd_offload.h"
 
-#define SNICD_XLATE_MAX_ITEMS   8u
+/* port, eth, vlan, ip, l4 and spare, then the registers: a TAG a
+ * register, and META (pkt_mark) */
+#define SNICD_XLATE_MAX_ITEMS   (8u + FLOW_N_REGS + 1u)
 /* COUNT + per flow action at most 4 (push + vid + pcp + ..., or encap +
  * port) + MARK + JUMP + END */
 #define SNICD_XLATE_MAX_ACTIONS (4u * FLOW_MAX_ACTIONS + 4u)
@@ -112,6 +126,13 @@ struct snicd_xlate_ctx {
     /* software may drop a packet whole from the goto_table target on
      * (docs/snicd.md, rule 4): no output may come before the JUMP */
     bool goto_may_fail;
+    /* The card's per-packet registers (docs/snicd.md, "Registers and
+     * pkt_mark"): regN is TAG index N for N < n_tags (the device's count,
+     * snicd_offload_probe_tags()); pkt_mark is META, which reaches the
+     * host with a frame when meta_to_host (the rx metadata field is
+     * registered), so only then may a pkt_mark write precede a jump. */
+    unsigned n_tags;
+    bool meta_to_host;
 };
 
 /* Where a refusal came from: the manager tries partial only for actions. */
@@ -146,6 +167,8 @@ union snicd_xlate_conf {
     struct rte_flow_action_count count;
     struct rte_flow_action_of_push_mpls push_mpls;
     struct rte_flow_action_of_pop_mpls pop_mpls;
+    struct rte_flow_action_set_tag set_tag;
+    struct rte_flow_action_set_meta set_meta;
 };
 
 struct snicd_xlate {
@@ -172,6 +195,8 @@ struct snicd_xlate {
     struct rte_flow_item_icmp6 icmp6_spec, icmp6_mask;
     struct rte_flow_item_vxlan vxlan_spec, vxlan_mask;
     struct rte_flow_item_mpls mpls_spec, mpls_mask;
+    struct rte_flow_item_tag tag_spec[FLOW_N_REGS], tag_mask[FLOW_N_REGS];
+    struct rte_flow_item_meta meta_spec, meta_mask;
     union snicd_xlate_conf conf[SNICD_XLATE_MAX_ACTIONS];
     struct snicd_xlate_encap encap[SNICD_XLATE_MAX_ENCAPS];
     unsigned n_encaps;

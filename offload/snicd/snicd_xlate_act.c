@@ -37,6 +37,9 @@ struct act_st {
     bool encapped;              /* the packet was encapsulated in place */
     unsigned n_fates;
     int mpls_depth;             /* label stack entries, -1: not known */
+    int reg_written;            /* the first register a SET_TAG wrote, or
+                                 * -1: it must not precede a jump */
+    bool mark_written;          /* a SET_META wrote pkt_mark */
 };
 
 static int
@@ -655,6 +658,109 @@ act_mpls_push_pop(struct snicd_xl *s, struct act_st *st,
     return 0;
 }
 
+/* load/set_field of a constant into the registers the card keeps
+ * (snicd_xlate.h): one SET_TAG per register the subfield touches (an
+ * xreg or xxreg spans several), SET_META for pkt_mark; only the bits
+ * under the subfield change, as in software. */
+static int
+act_load(struct snicd_xl *s, struct act_st *st, const struct flow_action *a)
+{
+    struct snicd_xlate *x = s->x;
+    const uint64_t v[2] = { a->u.value, 0 };
+    const uint64_t ones[2] = { UINT64_MAX, UINT64_MAX };
+    unsigned f = a->dst.field;
+    struct flow_meta val, msk;
+    char name[24], why[80];
+
+    if (f == FLOW_FIELD_METADATA || f == FLOW_FIELD_PKT_MARK
+        || (f >= FLOW_FIELD_REG0 && f < FLOW_FIELD_METADATA)) {
+        memset(&val, 0, sizeof(val));
+        memset(&msk, 0, sizeof(msk));
+        flow_subfield_set(&val, &a->dst, v);
+        flow_subfield_set(&msk, &a->dst, ones);
+    } else {
+        flow_field_name(f, name, sizeof(name));
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "load/set_field into %s not offloaded (the "
+                               "card has no register for it; software runs "
+                               "it)", name);
+    }
+    if (msk.metadata != 0)
+        return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s not offloaded (no card register left "
+                               "for it: %s, and META is pkt_mark)",
+                               a->pad0 & FLOW_ACT_F_WRITE_METADATA
+                               ? "write_metadata" : "load into metadata",
+                               snicd_xl_tags_why(s->ctx, why, sizeof(why)));
+    for (unsigned i = 0; i < FLOW_N_REGS; i++) {
+        union snicd_xlate_conf *c;
+
+        if (msk.regs[i] == 0)
+            continue;
+        if (i >= s->ctx->n_tags)
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                                   "load/set_field into reg%u not offloaded "
+                                   "(%s; software runs it)", i,
+                                   snicd_xl_tags_why(s->ctx, why,
+                                                     sizeof(why)));
+        c = snicd_xl_action(x, RTE_FLOW_ACTION_TYPE_SET_TAG, true);
+        c->set_tag.data = val.regs[i];
+        c->set_tag.mask = msk.regs[i];
+        c->set_tag.index = (uint8_t)i;
+        if (st->reg_written < 0)
+            st->reg_written = (int)i;
+    }
+    if (msk.pkt_mark != 0) {
+        union snicd_xlate_conf *c = snicd_xl_action(
+            x, RTE_FLOW_ACTION_TYPE_SET_META, true);
+
+        c->set_meta.data = val.pkt_mark;
+        c->set_meta.mask = msk.pkt_mark;
+        st->mark_written = true;
+    }
+    return 0;
+}
+
+/* The table the rule's JUMP goes to (it has one: x->has_goto). */
+static uint32_t
+jump_target(const struct snicd_xlate *x)
+{
+    for (unsigned i = x->n_actions; i-- > 0;)
+        if (x->actions[i].type == RTE_FLOW_ACTION_TYPE_JUMP)
+            return ((const struct rte_flow_action_jump *)x->actions[i].conf)
+                   ->group;
+    return 0;
+}
+
+/* A register written, then a jump: a packet that misses in the target
+ * table reaches software by the resume mark with META (pkt_mark) in its
+ * rx metadata, but never with the TAGs, so software would resume with
+ * the registers at zero. Such a flow stays out of hardware (partial: the
+ * card matches, software runs every action). */
+static int
+regs_cross_jump(struct snicd_xl *s, const struct act_st *st)
+{
+    uint32_t to;
+
+    if (!s->x->has_goto)
+        return 0;
+    to = jump_target(s->x);
+    if (st->reg_written >= 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "write to reg%d before jumping to table %u "
+                               "not offloaded (a miss there reaches "
+                               "software without its TAG registers: only "
+                               "META, pkt_mark, goes to the host)",
+                               st->reg_written, to);
+    if (st->mark_written && !s->ctx->meta_to_host)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "write to pkt_mark before jumping to table "
+                               "%u not offloaded (a miss there reaches "
+                               "software without it: no rx metadata field "
+                               "for the card's META)", to);
+    return 0;
+}
+
 static int
 act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
 {
@@ -744,12 +850,12 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
                                    "fields from constants; software runs "
                                    "it)", a->type == FLOW_ACT_LOAD
                                    ? "load" : "move");
+        if (a->type == FLOW_ACT_LOAD)
+            return act_load(s, st, a);
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
-                               "%s on registers or metadata not offloaded "
-                               "(the card keeps no per-packet registers; "
-                               "software runs it)",
-                               a->type == FLOW_ACT_LOAD ? "load/set_field"
-                                                        : "move");
+                               "move not offloaded (rte_flow's SET_TAG and "
+                               "SET_META write constants, not another "
+                               "field's bits; software runs it)");
     case FLOW_ACT_FIN_TIMEOUT:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "fin_timeout not offloaded (the card does "
@@ -791,9 +897,8 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
     case FLOW_ACT_CHECK_PKT_LARGER:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "check_pkt_larger not offloaded (rte_flow "
-                               "has no packet-length test and the card "
-                               "keeps no per-packet registers; software "
-                               "runs it)");
+                               "has no packet-length test; software runs "
+                               "it)");
     case FLOW_ACT_MULTIPATH:
     case FLOW_ACT_BUNDLE:
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
@@ -885,6 +990,7 @@ snicd_xl_actions(struct snicd_xl *s)
     int ret;
 
     memset(&st, 0, sizeof(st));
+    st.reg_written = -1;
     if (s->ctx->decap != NULL) {
         st.tun_id = s->ctx->decap->tun_id;
         st.md_dst = s->ctx->decap->tun_dst;
@@ -904,6 +1010,8 @@ snicd_xl_actions(struct snicd_xl *s)
         if (ret < 0)
             return ret;
     }
+    if ((ret = regs_cross_jump(s, &st)) < 0)
+        return ret;
     if (st.n_fates == 0) {
         /* nothing leaves the switch: whatever was rewritten dies with it */
         x->n_actions = 0;

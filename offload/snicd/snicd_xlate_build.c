@@ -93,6 +93,19 @@ snicd_xl_port_name(const struct snicd_xlate_ctx *ctx, uint32_t ofport,
     return buf;
 }
 
+const char *
+snicd_xl_tags_why(const struct snicd_xlate_ctx *ctx, char *buf, size_t size)
+{
+    if (ctx->n_tags == 0)
+        snprintf(buf, size, "the device has no TAG registers");
+    else if (ctx->n_tags == 1)
+        snprintf(buf, size, "the card has 1 TAG register, mapped to reg0");
+    else
+        snprintf(buf, size, "the card has %u TAG registers, mapped to "
+                 "reg0..reg%u", ctx->n_tags, ctx->n_tags - 1);
+    return buf;
+}
+
 void
 snicd_xl_item(struct snicd_xlate *x, enum rte_flow_item_type type,
               const void *spec, const void *mask)

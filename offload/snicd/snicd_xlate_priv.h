@@ -27,6 +27,11 @@ int snicd_xl_refuse(struct snicd_xlate *x, enum snicd_xlate_refusal kind,
 const char *snicd_xl_port_name(const struct snicd_xlate_ctx *ctx,
                                uint32_t ofport, char *buf, size_t size);
 
+/* "the card has 8 TAG registers, mapped to reg0..reg7" (or has none):
+ * why a register past them stays in software. */
+const char *snicd_xl_tags_why(const struct snicd_xlate_ctx *ctx, char *buf,
+                              size_t size);
+
 void snicd_xl_item(struct snicd_xlate *x, enum rte_flow_item_type type,
                    const void *spec, const void *mask);
 union snicd_xlate_conf *snicd_xl_action(struct snicd_xlate *x,

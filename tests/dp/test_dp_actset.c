@@ -317,7 +317,7 @@ Test(dp_actset, a_partial_flow_runs_its_set)
     t_pkt_load(&tp, f, n);
     dp_worker_online(e.w);
     dp_worker_run_actions(e.w, &tp.buf, 1, -1, fm.flow.actions,
-                          fm.flow.n_actions, capture, &c);
+                          fm.flow.n_actions, 0, capture, &c);
     dp_worker_quiesce(e.w);
     dp_worker_offline(e.w);
     cr_assert_eq(c.n, 2);

@@ -7,7 +7,7 @@ side and the wire, a DPDK process of its own).
     snicd_it.py SCENARIO [--seed N]
 
 Scenarios: hw, sw, miss, errors, vxlan, reset, taps, normal, local,
-patch, resubmit, restart,
+patch, resubmit, regs, restart,
 add_flows_file, eal_dir, diff_full, diff_basic, diff_tiny, diff_whole,
 diff_bulk (100,000 flows; diff_bulk_N: N). Environment: EMUNIC, SNICD, SNICCTL, TRAFFIC,
 SNIC_FW (paths). Standard library only. Every process started here is
@@ -257,6 +257,96 @@ def scenario_resubmit(tmp):
           "only the 7 misses reached software, each with the resume mark "
           "(rx +%d, marked +%d)" % (st["rx"] - st0["rx"],
                                     st["marked"] - st0["marked"]))
+
+
+def scenario_regs(tmp):
+    """Registers on the card (docs/snicd.md, "Registers and pkt_mark"):
+    pkt_mark as META, reg0..7 as TAGs; a packet that leaves the card by a
+    resume mark brings its pkt_mark into software."""
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic)
+    tr = Traffic(nic)
+    flows = [
+        # 1: hw, SET_META then the jump
+        "cookie=0x1,table=0,priority=20,in_port=vf0,udp "
+        "actions=set_field:0x7->pkt_mark,goto_table:1",
+        # 2: hw in table 1, META matched by the card
+        "cookie=0x2,table=1,priority=20,in_port=vf0,udp,tp_dst=53,"
+        "pkt_mark=0x7 actions=output:vf2",
+        # 3: software (mod_nw_ttl, no exact in_port: not even partial):
+        # only a packet that brought pkt_mark 7 from the card matches
+        "cookie=0x3,table=1,priority=10,udp,pkt_mark=0x7 "
+        "actions=mod_nw_ttl:9,output:vf1",
+        "cookie=0x4,table=1,priority=0 actions=output:vf3",
+        # 5: hw, TAG and META matched at zero, a register written with no
+        # jump after it
+        "cookie=0x5,table=0,priority=30,in_port=vf1,udp,reg0=0,pkt_mark=0 "
+        "actions=set_field:0x9->reg1,output:vf2",
+        # 6: a register written before a jump: partial, software runs it
+        "cookie=0x6,table=0,priority=25,in_port=vf2,udp "
+        "actions=set_field:0x3->reg2,goto_table:2",
+        # 7: hw, the card matches TAG 2 (only software ever sets it here)
+        "cookie=0x7,table=2,priority=10,in_port=vf2,reg2=0x3 "
+        "actions=output:vf0",
+        "cookie=0x8,table=2,priority=0 actions=output:vf3",
+    ]
+    r, e = d.call("add-flows", {"flows": flows, "file": "regs"})
+    check(e is None, "add-flows", e)
+    fl = {f["cookie"]: f for f in d.flows()}
+    want = {"0x1": "hw", "0x2": "hw", "0x3": "sw", "0x5": "hw",
+            "0x6": "partial", "0x7": "hw"}
+    got = {c: fl[c]["offload"] for c in want if c in fl}
+    check(got == want, "places: %s" % got,
+          [(f["text"], f["offload"], f["reason"]) for f in fl.values()])
+    check("write to reg2 before jumping to table 2 not offloaded (a miss "
+          "there reaches software without its TAG registers: only META, "
+          "pkt_mark, goes to the host)"
+          in fl.get("0x6", {}).get("reason", ""),
+          "the register writer before a jump says why it is partial",
+          fl.get("0x6"))
+    check(d.ok("capabilities")["tag_registers"] == 8,
+          "capabilities: the card's 8 TAG registers")
+    r = d.ctl("dump-flows")
+    check(r.returncode == 0 and r.stdout.count("offload=hw") == 4,
+          "dump-flows shows the 4 register flows in hardware", r.stdout)
+    for i in range(6):
+        tr.send("vf0", frame(VF_MAC[2], VF_MAC[0], dport=53,
+                             payload=tag(i)))
+        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], dport=80,
+                             payload=tag(100 + i)))
+        tr.send("vf1", frame(VF_MAC[2], VF_MAC[1], payload=tag(200 + i)))
+        tr.send("vf2", frame(VF_MAC[0], VF_MAC[2], payload=tag(300 + i)))
+    got = tr.recv(1000)
+    at = {}
+    for port, p in got:
+        at.setdefault(port, []).append(p)
+    dns = sorted(tag_of(p) for p in at.get("vf2", []) if tag_of(p) < 100)
+    check(dns == list(range(6)), "pkt_mark set and matched on the card: "
+          "DNS from vf0 to vf2 (%s)" % dns)
+    resumed = [p for p in at.get("vf1", [])]
+    check(sorted(tag_of(p) for p in resumed) == list(range(100, 106)) and
+          all(p[22] == 9 for p in resumed),
+          "a miss after the card's jump resumes in software with its "
+          "pkt_mark: vf0 -> vf1, TTL 9 (%s)"
+          % [(tag_of(p), p[22]) for p in resumed])
+    from_vf1 = sorted(tag_of(p) for p in at.get("vf2", [])
+                      if 200 <= tag_of(p) < 300)
+    check(from_vf1 == list(range(200, 206)), "reg0=0,pkt_mark=0 on the "
+          "card: vf1 -> vf2 (%s)" % from_vf1)
+    to_vf0 = sorted(tag_of(p) for p in at.get("vf0", []))
+    check(to_vf0 == list(range(300, 306)), "reg2 written in software, "
+          "matched: vf2 -> vf0 (%s)" % to_vf0)
+    check(at.get("vf3", []) == [], "nothing fell to the catch-alls",
+          [tag_of(p) for p in at.get("vf3", [])])
+    fl = wait_counters(d, {})
+    n = {f["cookie"]: f["n_packets"] for f in fl.values()}
+    check(n.get("0x1") == 12 and n.get("0x2") == 6 and n.get("0x3") == 6
+          and n.get("0x5") == 6 and n.get("0x6") == 6 and n.get("0x7") == 6,
+          "every flow counted its packets: %s" % n)
+    st = d.ok("stats")
+    check(st["datapath"]["marked"] == 12, "software saw the 6 resumed and "
+          "the 6 partial packets only (marked %d)"
+          % st["datapath"]["marked"], st["text"])
 
 
 def nobody_connects(path):
@@ -1366,14 +1456,21 @@ def rand_flow(rnd, table):
     if rnd.random() < 0.25:
         m.append("dl_vlan=" + rnd.choice(["10", "20"]))
         tagged = True
-    # registers: software only, with the reason in the flow's state; a
-    # register match in table 1 sees what table 0 loaded
-    if table == 1 and rnd.random() < 0.2:
-        m.append("reg0=%d" % rnd.choice([0, 1, 2]))
+    # registers and pkt_mark: the card's TAGs and META on the full
+    # profile (docs/snicd.md, "Registers and pkt_mark"); a match in table 1
+    # sees what table 0 loaded, in hardware or after a resume mark
+    if rnd.random() < (0.3 if table == 1 else 0.08):
+        m.append(rnd.choice(["reg0=%d" % rnd.choice([0, 1, 2]),
+                             "reg1=0x3/0xff", "pkt_mark=0x7",
+                             "pkt_mark=0x5/0xf", "pkt_mark=0"]))
     acts = []
-    if rnd.random() < 0.1:
+    if rnd.random() < 0.2:
         acts.append(rnd.choice(["load:1->NXM_NX_REG0[]",
                                 "set_field:2->reg0",
+                                "load:3->NXM_NX_REG1[0..7]",
+                                "set_field:0x7->pkt_mark",
+                                "set_field:0x15/0xff->pkt_mark",
+                                "load:0x5->NXM_NX_PKT_MARK[0..3]",
                                 "move:NXM_NX_REG1[0..7]->reg0[0..7]"]))
     for _ in range(0 if rnd.random() < 0.15 else rnd.randint(1, 3)):
         a = rnd.random()
@@ -1543,6 +1640,9 @@ def diff_run(tmp, profile, offload, flows, packets, name):
             where["hw resubmit"] = where.get("hw resubmit", 0) + 1
         if f["offload"] == "hw" and "mpls" in f["text"]:
             where["hw mpls"] = where.get("hw mpls", 0) + 1
+        if f["offload"] == "hw" and re.search(r"reg\d|pkt_mark|REG",
+                                              f["text"]):
+            where["hw regs"] = where.get("hw regs", 0) + 1
     out = {}
     for i in range(0, len(packets), 50):
         for n, (port, f) in enumerate(packets[i:i + 50]):
@@ -1913,6 +2013,8 @@ def main():
             scenario_patch(tmp)
         elif which == "resubmit":
             scenario_resubmit(tmp)
+        elif which == "regs":
+            scenario_regs(tmp)
         elif which == "reset":
             scenario_reset(tmp)
         elif which == "vxlan":

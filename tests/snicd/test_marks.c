@@ -137,7 +137,7 @@ Test(marks, resume_classifies_from_the_goto_target)
     uint64_t p = 0, by = 0;
 
     /* the hardware ran f0 (the frame is as it left it): resume at 1 */
-    cr_expect_eq(dp_worker_process_from(w, &b, 2, 1, on_out, &o), 1);
+    cr_expect_eq(dp_worker_process_from(w, &b, 2, 1, 0, on_out, &o), 1);
     cr_expect_eq(o.port[0], 3);
     cr_expect_eq(o.frame[0][5], 0x02, "not rewritten again");
     dp_flow_stats(dp, f0, &p, &by);
@@ -146,7 +146,7 @@ Test(marks, resume_classifies_from_the_goto_target)
     cr_expect_eq(p, 1);
     b = udp_frame();
     o.n = 0;
-    cr_expect_eq(dp_worker_process_from(w, &b, 2, 2, on_out, &o), 0,
+    cr_expect_eq(dp_worker_process_from(w, &b, 2, 2, 0, on_out, &o), 0,
                  "a miss in table 2 drops");
 }
 
@@ -163,7 +163,7 @@ Test(marks, partial_runs_the_flow_and_counts_it)
 
     cr_assert_geq(slot, 0);
     cr_expect_eq(dp_worker_run_actions(w, &b, 2, slot, e->flow.actions,
-                                       e->flow.n_actions, on_out, &o), 2);
+                                       e->flow.n_actions, 0, on_out, &o), 2);
     cr_expect_eq(o.port[0], 3);
     cr_expect_eq(o.port[1], 4);
     cr_expect_eq(o.frame[0][5], 0x09, "f0's rewrite ran");
@@ -175,8 +175,44 @@ Test(marks, partial_runs_the_flow_and_counts_it)
     /* no slot: nothing counted for the flow */
     b = udp_frame();
     dp_worker_run_actions(w, &b, 2, -1, e->flow.actions, e->flow.n_actions,
-                          on_out, &o);
+                          0, on_out, &o);
     dp_flow_stats(dp, f0, &p, &by);
+    cr_expect_eq(p, 1);
+}
+
+/* The card's META (pkt_mark) comes with a resumed or partial packet: the
+ * tables after the jump see it, and nothing else of the registers. */
+Test(marks, resume_and_partial_carry_pkt_mark)
+{
+    uint64_t f0 = add("in_port=2,actions=set_field:0x5/0xf->pkt_mark,"
+                      "goto_table:1");
+    uint64_t f1 = add("table=1,priority=10,pkt_mark=0x5/0xf,"
+                      "actions=output:3");
+    uint64_t f2 = add("table=1,priority=5,reg0=0,actions=output:4");
+    uint64_t f3 = add("table=1,priority=20,pkt_mark=0x35,actions=output:5");
+    const struct flow_entry *e = flow_table_find(table, f0);
+    struct dp_buf b = udp_frame();
+    struct outs o = { 0 };
+    uint64_t p = 0, by = 0;
+
+    cr_expect_eq(dp_worker_process_from(w, &b, 2, 1, 0x15, on_out, &o), 1);
+    cr_expect_eq(o.port[0], 3, "table 1 sees pkt_mark 0x15");
+    b = udp_frame();
+    o.n = 0;
+    cr_expect_eq(dp_worker_process_from(w, &b, 2, 1, 0, on_out, &o), 1);
+    cr_expect_eq(o.port[0], 4, "no META: pkt_mark 0, registers 0");
+    /* partial: f0's own load runs again in software, on what came */
+    b = udp_frame();
+    o.n = 0;
+    cr_expect_eq(dp_worker_run_actions(w, &b, 2, -1, e->flow.actions,
+                                       e->flow.n_actions, 0x30, on_out, &o),
+                 1);
+    cr_expect_eq(o.port[0], 5, "pkt_mark 0x35 after the masked load");
+    dp_flow_stats(dp, f1, &p, &by);
+    cr_expect_eq(p, 1);
+    dp_flow_stats(dp, f2, &p, &by);
+    cr_expect_eq(p, 1);
+    dp_flow_stats(dp, f3, &p, &by);
     cr_expect_eq(p, 1);
 }
 

@@ -64,6 +64,7 @@ Test(offload, full_profile_places_each_kind)
 
     snicd_offload_get_stats(env.o, &st);
     cr_expect_eq(st.hw_levels, 16, "full profile: 16 priorities");
+    cr_expect_eq(st.hw_tags, 8, "full profile: 8 TAG registers");
     cr_expect_eq(st.n_hw, 2);
     cr_expect_eq(st.n_partial, 1);
     cr_expect_eq(st.n_sw, 3);
@@ -119,6 +120,7 @@ Test(offload, basic_profile_refusals_and_validate_cache)
 
     snicd_offload_get_stats(env.o, &st);
     cr_expect_eq(st.hw_levels, 4);
+    cr_expect_eq(st.hw_tags, 0, "basic profile: no TAG registers");
     /* 100 flows of one shape: one question to the device */
     cr_expect_leq(st.validate_calls, 8, "validate_calls %llu",
                   (unsigned long long)st.validate_calls);
@@ -127,6 +129,44 @@ Test(offload, basic_profile_refusals_and_validate_cache)
 
 /* An equal priority shadows too (the older flow wins ties): the reason
  * must not claim a higher priority. */
+/* The card's registers (docs/snicd.md, "Registers and pkt_mark"): probed
+ * TAG count, TAG/META in rules, a register write before a jump partial. */
+Test(offload, registers_on_the_card)
+{
+    uint64_t m, wr, pm, r9;
+
+    env_start("full", false, true, NULL);
+    m = env_add("table=1,priority=10,in_port=vf0,reg0=0,pkt_mark=0x7 "
+                "actions=set_field:0x2->reg3,output:vf1");
+    wr = env_add("priority=10,in_port=vf1 actions=set_field:1->reg0,"
+                 "goto_table:1");
+    pm = env_add("priority=10,in_port=vf2 actions=set_field:0x7->pkt_mark,"
+                 "goto_table:1");
+    r9 = env_add("priority=10,in_port=vf3,reg9=1 actions=output:vf0");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(m, SNICD_WHERE_HW, NULL);
+    env_expect(wr, SNICD_WHERE_PARTIAL, "partial: write to reg0 before "
+               "jumping to table 1 not offloaded");
+    env_expect(pm, SNICD_WHERE_HW, NULL);
+    env_expect(r9, SNICD_WHERE_SW, "match on reg9 not offloaded (the card "
+               "has 8 TAG registers, mapped to reg0..reg7)");
+}
+
+Test(offload, registers_without_the_card_support)
+{
+    uint64_t tag, meta, set;
+
+    env_start("basic", false, true, NULL);
+    tag = env_add("priority=10,in_port=vf0,reg0=0 actions=output:vf1");
+    meta = env_add("priority=10,in_port=vf1,pkt_mark=1 actions=output:vf2");
+    set = env_add("priority=10,in_port=vf2 actions=set_field:1->pkt_mark,"
+                  "output:vf1");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(tag, SNICD_WHERE_SW, "the device has no TAG registers");
+    env_expect(meta, SNICD_WHERE_SW, "refused by the device");
+    env_expect(set, SNICD_WHERE_PARTIAL, "refused by the device");
+}
+
 Test(offload, shadowed_by_an_equal_priority_says_so)
 {
     uint64_t a, b;

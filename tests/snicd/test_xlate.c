@@ -1093,7 +1093,7 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
                    "output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "fin_timeout not offloaded");
     expect_refused("in_port=vf0 actions=load:1->NXM_NX_TUN_ID[],output:vf1",
-                   SNICD_XLATE_REFUSED_ACTION, "load/set_field on registers");
+                   SNICD_XLATE_REFUSED_ACTION, "load/set_field into tun_id");
     expect_refused("in_port=vf0 actions=strip_vlan,output:vf1",
                    SNICD_XLATE_REFUSED_ACTION, "may be untagged");
     expect_refused("in_port=vf0,ip actions=mod_nw_ttl:3,output:vf1",

@@ -27,6 +27,7 @@ main(void)
         struct snicd_xlate_ctx ctx = {
             .ports = ports, .n_ports = N_PORTS, .mark = 77,
             .mode = SNICD_XLATE_FULL,
+            .n_tags = 8, .meta_to_host = true,  /* emunic's full profile */
         };
         struct flow_error err;
         struct flow_mod fm;
