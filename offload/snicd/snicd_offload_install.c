@@ -653,6 +653,8 @@ snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
     xc.n_ports = o->n_ports;
     xc.priority = level;
     xc.mode = SNICD_XLATE_FULL;
+    xc.n_tags = o->n_tags;      /* as xlate_ctx() gives every other rule */
+    xc.meta_to_host = rte_flow_dynf_metadata_avail() != 0;
     xc.decap = &c->key;
     if (snicd_xlate_flow(&f->flow, &xc, x) < 0) {
         snicd_say(why, sizeof(why), "%s", x->reason);

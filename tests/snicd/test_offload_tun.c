@@ -129,6 +129,23 @@ Test(decap, contexts_are_shared_and_released)
     cr_expect_eq(n_decap_marks(), 0, "quiet time over: unpublished");
 }
 
+/* A decap context's flow gets the card's TAG registers and META as every
+ * other rule does: a register match and writes that need no jump. */
+Test(decap, registers_and_pkt_mark_in_a_decap_flow)
+{
+    uint64_t a, b;
+
+    env_start_vxlan("full", false, NULL);
+    cr_assert_geq(env_commit(), 0);
+    a = env_add("priority=10,in_port=vxlan0,tun_id=5,reg0=0 "
+                "actions=output:vf1");
+    b = env_add("priority=10,in_port=vxlan0,tun_id=6 "
+                "actions=set_field:1->reg0,set_field:3->pkt_mark,output:vf0");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(a, SNICD_WHERE_HW, NULL);
+    env_expect(b, SNICD_WHERE_HW, NULL);
+}
+
 Test(decap, domains_shadowing_and_refusals)
 {
     uint64_t wide, shadowed, arp, go, plain_tun, vtep, hi, lo;
