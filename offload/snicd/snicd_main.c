@@ -643,11 +643,11 @@ main(int argc, char **argv)
     }
     /* The card's META (pkt_mark) reaches snicd in this mbuf field, which
      * PMDs fill only once an application registered it: without it a
-     * pkt_mark written before a jump stays in software
-     * (snicd_xlate_ctx.meta_to_host). */
+     * flow that writes pkt_mark before a jump is not offloaded whole
+     * (partial or software: snicd_xlate_ctx.meta_to_host). */
     if (o.offload && rte_flow_dynf_metadata_register() < 0)
         snicd_log(SNICD_LOG_WARN, "rx metadata field: %s (pkt_mark "
-                  "writes before goto_table stay in software)",
+                  "writes before goto_table are not offloaded whole)",
                   rte_strerror(rte_errno));
     d.orphans_purge = rte_pmd_emunic_orphans_purge;
     d.orphan_marks = orphan_marks;

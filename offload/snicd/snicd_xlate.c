@@ -124,7 +124,7 @@ xl_meta(struct snicd_xl *s)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_MATCH,
                                "match on tun_metadata not offloaded (the "
                                "options live in software only: the card "
-                               "keeps no per-packet metadata, and snic's "
+                               "has no register for them, and snic's "
                                "VXLAN tunnels carry none)");
     return 0;
 }
