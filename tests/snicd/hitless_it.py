@@ -6,8 +6,9 @@
 
 A steady stream (snic_traffic's flood) runs from vf0 across N offloaded
 flows (in_port=vf0,ip,nw_dst=10.x.y.z -> vf1) and from vf2 through one
-software-path flow (push_mpls, which the card cannot do: the card marks
-the frames, the software datapath pushes the label) to vf3, while snicd
+software-path flow (push_mpls and set_mpls_ttl: the card pushes labels
+but has no rte_flow action for an MPLS TTL, so it marks the frames and the
+software datapath runs the flow's actions) to vf3, while snicd
 is stopped and started again on the same journal. The new snicd adopts
 the rules the old one left in the card (net_emunic keep_rules=1) instead
 of flushing and re-creating them, then removes what nobody adopted.
@@ -53,7 +54,8 @@ from snic_child import remove_dpdk_runtime  # noqa: E402
 SNIC_FW = os.environ.get("SNIC_FW", "build/cli/snic-fw/snic-fw")
 LEGACY_PREFIX = "hitless%d" % os.getpid()
 GAP_US = 500            # one frame per stream every 0.5 ms: 2,000 fps each
-SW_FLOW = "priority=10,in_port=vf2,ip,actions=push_mpls:0x8847,output:vf3"
+SW_FLOW = ("priority=10,in_port=vf2,ip,actions=push_mpls:0x8847,"
+           "set_mpls_ttl:9,output:vf3")
 
 
 def hw_flows(first, n):
@@ -230,9 +232,10 @@ def scenario(tmp, which, n):
         add_flows(d, hw_flows(0, n) + [SW_FLOW])
         print("  %d flows added in %.1f s" % (n + 1, time.time() - t))
     st = wait_hw(d, n)
-    # push_mpls: the card marks, the software datapath pushes (partial)
+    # set_mpls_ttl: the card marks, the software datapath runs the
+    # actions (partial)
     check(st["flows"]["hw"] == n and st["flows"]["partial"] == 1,
-          "%d flows in hardware, the push_mpls one partial" % n, st["text"])
+          "%d flows in hardware, the set_mpls_ttl one partial" % n, st["text"])
     tr = Traffic(nic)
     h0 = card_health(nic)
     # the flood covers the flows kept across the restart
