@@ -655,14 +655,8 @@ def scenario_rewrite(tmp):
                           "ethdev_port_id is 1 / %s / represented_port "
                           "ethdev_port_id 0 / end" % r)
             check(created(out), "rule: " + r[:40], out)
-        pmd.cmd("set portlist 7,5,6")
-        out = pmd.cmd("start")
-        check("RX P=7/Q=0 (socket 0) -> TX P=5" in out and
-              "RX P=6/Q=0 (socket 0) -> TX P=7" in out,
-              "chained streams pcap -> VF0 and wire -> pcap", out)
-        time.sleep(1)
-        out = pmd.cmd("stop")
-        got = {fr[:6].hex()[-2:]: fr for fr in pktlib.pcap_read(tx)}
+        out, frames = pcap_through_vf0_to_wire(pmd, tx)
+        got = {fr[:6].hex()[-2:]: fr for fr in frames}
         check(len(got) == 3, "the wire received the 3 frames (%d)" % len(got),
               out)
         for k, what in (("a1", "OF_POP_VLAN: the tag is gone"),
@@ -681,6 +675,20 @@ def scenario_rewrite(tmp):
     finally:
         pmd.close()
         nic.kill()
+
+
+def pcap_through_vf0_to_wire(pmd, tx):
+    """With testpmd in io mode and chained ports (the vdevs of vm_vdevs()
+    with a pcap pair), the pcap's frames enter the card from VF 0 and what
+    the wire receives is written to @tx: one second of it. Returns
+    (stop's output, the frames @tx holds)."""
+    pmd.cmd("set portlist 7,5,6")
+    out = pmd.cmd("start")
+    check("RX P=7/Q=0 (socket 0) -> TX P=5" in out and
+          "RX P=6/Q=0 (socket 0) -> TX P=7" in out,
+          "chained streams pcap -> VF0 and wire -> pcap", out)
+    time.sleep(1)
+    return pmd.cmd("stop"), pktlib.pcap_read(tx)
 
 
 def scenario_multiseg(tmp):
@@ -899,14 +907,8 @@ def scenario_frag(tmp):
                       "packet_id is 7 / end actions drop / end")
         check("covers packet_id" in out, "an unmatchable field is named",
               out)
-        pmd.cmd("set portlist 7,5,6")
-        out = pmd.cmd("start")
-        check("RX P=7/Q=0 (socket 0) -> TX P=5" in out and
-              "RX P=6/Q=0 (socket 0) -> TX P=7" in out,
-              "chained streams pcap -> VF0 and wire -> pcap", out)
-        time.sleep(1)
-        out = pmd.cmd("stop")
-        got = sorted(pktlib.pcap_read(tx))
+        out, frames = pcap_through_vf0_to_wire(pmd, tx)
+        got = sorted(frames)
         check(got == want, "the wire got the whole packets and the later "
               "fragments (re-addressed), no first fragment (%d frames)"
               % len(got),

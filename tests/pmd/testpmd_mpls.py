@@ -16,7 +16,6 @@ import os
 import re
 import struct
 import sys
-import time
 
 import pktlib
 import testpmd_flow as T
@@ -79,14 +78,7 @@ def scenario_mpls(tmp):
                           "ethdev_port_id 0 / end" % r)
             check(created(out), "rule: " + r[:60], out)
             ids.append(rule_id(out))
-        pmd.cmd("set portlist 7,5,6")
-        out = pmd.cmd("start")
-        check("RX P=7/Q=0 (socket 0) -> TX P=5" in out and
-              "RX P=6/Q=0 (socket 0) -> TX P=7" in out,
-              "chained streams pcap -> VF0 and wire -> pcap", out)
-        time.sleep(1)
-        out = pmd.cmd("stop")
-        frames = pktlib.pcap_read(tx)
+        out, frames = T.pcap_through_vf0_to_wire(pmd, tx)
         got = {fr[:6].hex()[-2:]: fr for fr in frames}
         check(len(frames) == 3 and len(got) == 3,
               "the wire received 3 frames, d1 (label 201) not (%d: %s)"
