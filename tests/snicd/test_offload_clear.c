@@ -22,15 +22,6 @@ stop(void)
 
 TestSuite(offload_clear, .fini = stop, .timeout = 60);
 
-static struct snicd_offload_stats
-stats(void)
-{
-    struct snicd_offload_stats s;
-
-    snicd_offload_get_stats(env.o, &s);
-    return s;
-}
-
 /* @n flows of table @table from vf0 by destination MAC */
 static void
 add_macs(uint64_t *ids, unsigned table, unsigned n)
@@ -62,16 +53,17 @@ Test(offload_clear, delete_all_leaves_no_rule_and_misses_go_to_software)
     cr_assert_geq(env_commit(), 0);
     env_expect(fwd, SNICD_WHERE_HW, NULL);
     env_expect(part, SNICD_WHERE_PARTIAL, NULL);
-    cr_assert_eq(stats().n_hw, 151);
+    cr_assert_eq(env_stats().n_hw, 151);
     cr_assert_eq(env_free_rules(), base - 152);
     cr_expect_eq(env_send(5, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 5);
 
     cr_assert_eq(env_del_loose(""), 152);
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().n_hw, 0);
-    cr_expect_eq(stats().n_partial, 0);
-    cr_expect_eq(stats().n_sw, 0);
-    cr_expect_eq(stats().n_marks, 0, "the partial flow's mark is released");
+    cr_expect_eq(env_stats().n_hw, 0);
+    cr_expect_eq(env_stats().n_partial, 0);
+    cr_expect_eq(env_stats().n_sw, 0);
+    cr_expect_eq(env_stats().n_marks, 0,
+                 "the partial flow's mark is released");
     cr_expect_eq(env_free_rules(), base, "every rule left the card");
     cr_expect_eq(env_where(ids[7], &reason), SNICD_WHERE_SW);
     cr_expect_str_eq(reason, "unknown flow");
@@ -86,7 +78,7 @@ Test(offload_clear, delete_all_leaves_no_rule_and_misses_go_to_software)
     cr_assert_geq(env_commit(), 0);
     env_expect(ids[0], SNICD_WHERE_HW, NULL);
     env_expect(fwd, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().n_hw, 21);
+    cr_expect_eq(env_stats().n_hw, 21);
     cr_expect_eq(env_free_rules(), base - 21);
     cr_expect_eq(env_send(5, 100, 0x0a000001, ENV_WIRE_PORT, NULL), 5);
 }
@@ -105,11 +97,11 @@ Test(offload_clear, delete_of_one_table_leaves_the_others)
     cr_assert_geq(env_commit(), 0);
     env_expect(jump, SNICD_WHERE_HW, NULL);
     env_expect(t3[5], SNICD_WHERE_HW, NULL);
-    cr_assert_eq(stats().n_hw, 141);
+    cr_assert_eq(env_stats().n_hw, 141);
 
     cr_assert_eq(env_del_loose("table=3"), 80);
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().n_hw, 61);
+    cr_expect_eq(env_stats().n_hw, 61);
     for (unsigned i = 0; i < 60; i++)
         env_expect(t0[i], SNICD_WHERE_HW, NULL);
     env_expect(jump, SNICD_WHERE_HW, NULL);
@@ -120,7 +112,7 @@ Test(offload_clear, delete_of_one_table_leaves_the_others)
     add_macs(t3, 3, 10);
     cr_assert_geq(env_commit(), 0);
     env_expect(t3[9], SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().n_hw, 71);
+    cr_expect_eq(env_stats().n_hw, 71);
 }
 
 /* Inside a transaction that is rolled back, the manager hears the flows
@@ -136,7 +128,7 @@ Test(offload_clear, rollback_of_a_clear_keeps_the_rules)
     cr_assert_eq(env_del_loose(""), 30);
     flow_table_rollback(env.t);
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().n_hw, 30);
+    cr_expect_eq(env_stats().n_hw, 30);
     for (unsigned i = 0; i < 30; i++)
         env_expect(ids[i], SNICD_WHERE_HW, NULL);
 }

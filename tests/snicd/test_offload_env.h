@@ -91,6 +91,8 @@ int env_commit(void);
 /* Fails the test when the manager's counts by place differ from its
  * flows' places (env_commit checks after every commit). */
 void env_check_counts(void);
+/* The offload manager's statistics now. */
+struct snicd_offload_stats env_stats(void);
 enum snicd_where env_where(uint64_t id, const char **reason);
 /* Assert where @id lives, and that its reason contains @words (may be
  * NULL). */

@@ -22,15 +22,6 @@ stop(void)
 
 TestSuite(offload_queue, .fini = stop, .timeout = 50);
 
-static struct snicd_offload_stats
-stats(void)
-{
-    struct snicd_offload_stats s;
-
-    snicd_offload_get_stats(env.o, &s);
-    return s;
-}
-
 /* @n flows of one shape (vf0 -> vf1 by destination MAC): one template
  * table. */
 static void
@@ -55,7 +46,7 @@ Test(offload_queue, batch_goes_through_the_queue)
     env_start("full", false, true, "--max-rules", "200", NULL);
     add_macs(ids, 100, 10);
     cr_assert_eq(env_commit(), 100);
-    s = stats();
+    s = env_stats();
     cr_expect_eq(s.queue_size, 1024);
     cr_expect_eq(s.queue_tables, 1, "one rule shape, one template table");
     cr_expect_eq(s.queue_pushes, 1, "one push for the whole batch (%llu)",
@@ -73,8 +64,8 @@ Test(offload_queue, batch_goes_through_the_queue)
         env_del(line);
     }
     cr_assert_eq(env_commit(), 50);
-    cr_expect_eq(stats().queue_pushes, 2);
-    cr_expect_eq(stats().n_hw, 50);
+    cr_expect_eq(env_stats().queue_pushes, 2);
+    cr_expect_eq(env_stats().n_hw, 50);
     cr_expect_eq(env_free_rules(), 150);
 }
 
@@ -86,9 +77,9 @@ Test(offload_queue, sync_api_when_the_port_has_no_queue)
     env_start("full", false, true, NULL);
     add_macs(ids, 20, 10);
     cr_assert_eq(env_commit(), 20);
-    cr_expect_eq(stats().queue_size, 0, "no flow queue configured");
-    cr_expect_eq(stats().queue_pushes, 0);
-    cr_expect_eq(stats().n_hw, 20);
+    cr_expect_eq(env_stats().queue_size, 0, "no flow queue configured");
+    cr_expect_eq(env_stats().queue_pushes, 0);
+    cr_expect_eq(env_stats().n_hw, 20);
 }
 
 /* The card refuses one create of the batch, then takes it when asked
@@ -103,7 +94,7 @@ Test(offload_queue, transient_refusal_in_a_batch_is_asked_again)
     cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=1"), 0);
     add_macs(ids, 10, 10);
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().queue_refused, 1);
+    cr_expect_eq(env_stats().queue_refused, 1);
     for (unsigned i = 0; i < 10; i++)
         env_expect(ids[i], SNICD_WHERE_HW, NULL);
     cr_expect_eq(env_free_rules(), 54, "ten rules, none left behind");
@@ -133,14 +124,14 @@ Test(offload_queue, refused_rule_in_a_batch_goes_to_software)
      * flow's, the first result pulled) */
     cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=6"), 0);
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().queue_refused, 5);
+    cr_expect_eq(env_stats().queue_refused, 5);
     env_expect(hi, SNICD_WHERE_SW, "injected fault");
     snprintf(buf, sizeof(buf), "shadowed by flow %llu",
              (unsigned long long)hi);
     for (unsigned i = 0; i < 3; i++)
         env_expect(lo[i], SNICD_WHERE_SW, buf);
     env_expect(other, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().n_hw, 1);
+    cr_expect_eq(env_stats().n_hw, 1);
     cr_expect_eq(env_free_rules(), 63, "the card holds only the one that "
                  "stands");
     /* the next retry puts them all in */
@@ -171,8 +162,8 @@ Test(offload_queue, full_card_inside_a_batch)
     }
     cr_expect_eq(hw, 32, "%u in hardware", hw);
     cr_expect_eq(nospace, 8, "%u wait for room", nospace);
-    cr_expect_eq(stats().queue_refused, 8, "each refused once (%llu)",
-                 (unsigned long long)stats().queue_refused);
+    cr_expect_eq(env_stats().queue_refused, 8, "each refused once (%llu)",
+                 (unsigned long long)env_stats().queue_refused);
     cr_expect_eq(env_free_rules(), 0);
 }
 
@@ -189,10 +180,10 @@ Test(offload_queue, small_queue_fills_and_drains)
     env_start("full", false, true, "--max-rules", "128", NULL);
     add_macs(ids, 50, 10);
     cr_assert_eq(env_commit(), 50);
-    cr_expect_eq(stats().queue_size, 4);
-    cr_expect_geq(stats().queue_pushes, 13, "%llu pushes",
-                  (unsigned long long)stats().queue_pushes);
-    cr_expect_eq(stats().n_hw, 50);
+    cr_expect_eq(env_stats().queue_size, 4);
+    cr_expect_geq(env_stats().queue_pushes, 13, "%llu pushes",
+                  (unsigned long long)env_stats().queue_pushes);
+    cr_expect_eq(env_stats().n_hw, 50);
     cr_expect_eq(env_free_rules(), 78);
     for (unsigned i = 0; i < 50; i++) {
         snprintf(line, sizeof(line), "priority=10,in_port=vf0,"
@@ -201,9 +192,9 @@ Test(offload_queue, small_queue_fills_and_drains)
         env_mod(line);
     }
     cr_assert_eq(env_commit(), 100, "a create and a destroy per flow");
-    cr_expect_eq(stats().n_hw, 50);
-    cr_expect_eq(stats().rules_created, 100);
-    cr_expect_eq(stats().rules_destroyed, 50);
+    cr_expect_eq(env_stats().n_hw, 50);
+    cr_expect_eq(env_stats().rules_created, 100);
+    cr_expect_eq(env_stats().rules_destroyed, 50);
     cr_expect_eq(env_free_rules(), 78, "the old rules are gone");
 }
 
@@ -221,9 +212,9 @@ Test(offload_queue, modify_refused_in_a_batch_is_asked_again)
     cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=1"), 0);
     env_mod("priority=10,in_port=vf0 actions=output:vf2");
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().queue_refused, 1);
+    cr_expect_eq(env_stats().queue_refused, 1);
     env_expect(id, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().rules_destroyed, 1);
+    cr_expect_eq(env_stats().rules_destroyed, 1);
     cr_expect_eq(env_free_rules(), 15, "one rule: the new one");
 }
 
@@ -249,7 +240,7 @@ Test(offload_queue, resync_puts_every_flow_back_where_it_was)
                  "actions=output:uplink");
     cr_assert_eq(env_commit(), 31);
     cr_expect_eq(env_send(4, 100, 0x0a000005, ENV_WIRE_PORT, NULL), 4);
-    s0 = stats();
+    s0 = env_stats();
 
     cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
     cr_assert(env_wait_reset(3000), "the PMD reported the reset");
@@ -261,7 +252,7 @@ Test(offload_queue, resync_puts_every_flow_back_where_it_was)
     /* the lost rules' handles are freed after the flows are back */
     cr_expect_eq(snicd_offload_reap(env.o, 10), 21);
     cr_expect_eq(snicd_offload_reap(env.o, UINT32_MAX), 0);
-    s = stats();
+    s = env_stats();
     env_expect(hi, SNICD_WHERE_HW, NULL);
     for (unsigned i = 0; i < 30; i++)
         env_expect(lo[i], SNICD_WHERE_HW, NULL);
@@ -297,7 +288,7 @@ Test(offload_queue, refusal_during_resync_leaves_no_flow_behind)
     }
     other = env_add("priority=5,in_port=vf3 actions=output:vf1");
     cr_assert_eq(env_commit(), 5);
-    s0 = stats();
+    s0 = env_stats();
 
     cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
     cr_assert(env_wait_reset(3000), "the PMD reported the reset");
@@ -307,7 +298,7 @@ Test(offload_queue, refusal_during_resync_leaves_no_flow_behind)
     cr_expect_eq(snicd_offload_reset(env.o), 1);
     env_check_counts();
     cr_expect_eq(snicd_offload_reap(env.o, UINT32_MAX), 0);
-    s = stats();
+    s = env_stats();
     cr_expect_eq(s.queue_refused - s0.queue_refused, 5);
     cr_expect_gt(s.whole_tables, s0.whole_tables, "placed whole after all");
     env_expect(hi, SNICD_WHERE_SW, "injected fault");
@@ -334,14 +325,14 @@ Test(offload_queue, counter_pool_takes_nearly_every_counter)
 {
     env_flow_queue = 1024;
     env_start("full", false, true, "--max-counters", "100000", NULL);
-    cr_expect_eq(stats().queue_counters, 100000 - 4096, "%u counters",
-                 stats().queue_counters);
+    cr_expect_eq(env_stats().queue_counters, 100000 - 4096, "%u counters",
+                 env_stats().queue_counters);
 }
 
 Test(offload_queue, counter_pool_of_a_small_card)
 {
     env_flow_queue = 1024;
     env_start("full", false, true, "--max-counters", "4096", NULL);
-    cr_expect_eq(stats().queue_counters, 4096 - 512, "%u counters",
-                 stats().queue_counters);
+    cr_expect_eq(env_stats().queue_counters, 4096 - 512, "%u counters",
+                 env_stats().queue_counters);
 }

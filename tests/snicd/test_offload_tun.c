@@ -29,15 +29,6 @@ stop(void)
 
 TestSuite(decap, .fini = stop, .timeout = 40);
 
-static struct snicd_offload_stats
-stats(void)
-{
-    struct snicd_offload_stats st;
-
-    snicd_offload_get_stats(env.o, &st);
-    return st;
-}
-
 /* The decap mark published for VNI @vni, or NULL. */
 static const struct snicd_mark *
 decap_mark(uint32_t vni)
@@ -69,7 +60,7 @@ Test(decap, contexts_are_shared_and_released)
     env_mark_quiet_ms = 300;
     env_start_vxlan("full", false, "--max-rules", "16", NULL);
     cr_assert_geq(env_commit(), 0);
-    st = stats();
+    st = env_stats();
     cr_expect_eq(st.guard_mode, SNICD_GUARD_JUMP, "full profile: the guard "
                  "jumps to the pop rules");
     cr_expect_eq(st.guard_rules, 1);
@@ -87,7 +78,7 @@ Test(decap, contexts_are_shared_and_released)
     env_expect(b, SNICD_WHERE_HW, NULL);
     env_expect(c, SNICD_WHERE_HW, NULL);
     env_expect(wild, SNICD_WHERE_SW, "needs an exact tun_id");
-    st = stats();
+    st = env_stats();
     cr_expect_eq(st.decap_contexts, 2, "one pop rule per VNI");
     cr_expect_eq(st.rules_created - st.rules_destroyed, 6,
                  "guard + 2 pop rules + 3 flows");
@@ -104,14 +95,14 @@ Test(decap, contexts_are_shared_and_released)
     /* the pop rule of VNI 5 stays while one of its flows does */
     env_del("priority=10,in_port=vxlan0,tun_id=5,ip actions=output:vf1");
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().decap_contexts, 2);
+    cr_expect_eq(env_stats().decap_contexts, 2);
     cr_expect_eq(env_free_rules(), free0 - 4);
     env_del("priority=20,in_port=vxlan0,tun_id=5,ip,nw_dst=10.0.0.9 "
             "actions=output:vf2");
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().decap_contexts, 1, "VNI 5's pop rule went with its "
-                 "last flow");
-    cr_expect_eq(stats().n_marks, 1, "and its mark is no longer live");
+    cr_expect_eq(env_stats().decap_contexts, 1,
+                 "VNI 5's pop rule went with its last flow");
+    cr_expect_eq(env_stats().n_marks, 1, "and its mark is no longer live");
     m = decap_mark(5);
     cr_expect(m != NULL && m->in_port == ENV_VXLAN_PORT, "but keeps its "
               "meaning in the published list while it is quiet");
@@ -119,7 +110,7 @@ Test(decap, contexts_are_shared_and_released)
     env_del("priority=10,in_port=vxlan0,tun_id=6 actions=output:vf0");
     env_del("priority=5,in_port=vxlan0 actions=output:vf3");
     cr_assert_geq(env_commit(), 0);
-    st = stats();
+    st = env_stats();
     cr_expect_eq(st.decap_contexts, 0);
     cr_expect_eq(st.n_marks, 0);
     cr_expect_eq(n_decap_marks(), 2, "both released marks still quiet");
@@ -179,14 +170,14 @@ Test(decap, domains_shadowing_and_refusals)
     env_expect(vtep, SNICD_WHERE_HW, NULL);
     env_expect(hi, SNICD_WHERE_HW, NULL);
     env_expect(lo, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().decap_contexts, 2, "VNI 5 and VNI 8");
+    cr_expect_eq(env_stats().decap_contexts, 2, "VNI 5 and VNI 8");
     /* a software flow of vxlan0 does not push plain flows out */
     env_add("priority=200,in_port=vxlan0 actions=drop");
     cr_assert_geq(env_commit(), 0);
     env_expect(wide, SNICD_WHERE_HW, NULL);
     env_expect(arp, SNICD_WHERE_SW, "shadowed by flow");
     env_expect(hi, SNICD_WHERE_SW, "shadowed by flow");
-    cr_expect_eq(stats().decap_contexts, 0, "every context emptied");
+    cr_expect_eq(env_stats().decap_contexts, 0, "every context emptied");
 }
 
 Test(decap, without_guard_flows_that_catch_vxlan_stay_sw)
@@ -199,7 +190,7 @@ Test(decap, without_guard_flows_that_catch_vxlan_stay_sw)
     vf = env_add("priority=10,in_port=vf0 actions=output:uplink");
     env_add("priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1");
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().guard_mode, SNICD_GUARD_NONE);
+    cr_expect_eq(env_stats().guard_mode, SNICD_GUARD_NONE);
     env_expect(up, SNICD_WHERE_SW, "could catch a VXLAN frame");
     env_expect(vf, SNICD_WHERE_HW, NULL);
     env_expect(env.last_id, SNICD_WHERE_SW, "no hardware decap");
@@ -215,8 +206,8 @@ Test(decap, basic_profile_guards_without_decap)
     up = env_add("priority=10,in_port=uplink actions=output:vf0");
     env_add("priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1");
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().guard_mode, SNICD_GUARD_REP);
-    cr_expect_eq(stats().guard_rules, 1);
+    cr_expect_eq(env_stats().guard_mode, SNICD_GUARD_REP);
+    cr_expect_eq(env_stats().guard_rules, 1);
     env_expect(up, SNICD_WHERE_HW, NULL);
     env_expect(env.last_id, SNICD_WHERE_SW, "refuses a pop rule");
 }
@@ -231,8 +222,8 @@ Test(decap, flow_rule_failure_rolls_the_pop_rule_back)
     id = env_add("priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1");
     cr_assert_geq(env_commit(), 0);
     env_expect(id, SNICD_WHERE_SW, "no space");
-    cr_expect_eq(stats().decap_contexts, 0, "the pop rule was taken back");
-    cr_expect_eq(stats().n_marks, 0);
+    cr_expect_eq(env_stats().decap_contexts, 0, "the pop rule was taken back");
+    cr_expect_eq(env_stats().n_marks, 0);
     cr_expect_eq(env_free_rules(), 1, "the card holds the guard only");
 }
 
@@ -247,12 +238,12 @@ Test(decap, pop_rule_failure_then_retry)
     id = env_add("priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1");
     cr_assert_geq(env_commit(), 0);
     env_expect(id, SNICD_WHERE_SW, "pop rule");
-    cr_expect_eq(stats().decap_contexts, 0);
-    cr_expect_eq(stats().n_marks, 0, "no context kept for a failed flow");
+    cr_expect_eq(env_stats().decap_contexts, 0);
+    cr_expect_eq(env_stats().n_marks, 0, "no context kept for a failed flow");
     cr_expect_eq(env_free_rules(), 7);
     cr_expect_gt(snicd_offload_retry_failed(env.o), 0);
     env_expect(id, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().decap_contexts, 1);
+    cr_expect_eq(env_stats().decap_contexts, 1);
     cr_expect_eq(env_free_rules(), 5);
 }
 
@@ -393,8 +384,8 @@ Test(decap, resync_recreates_guard_and_pop_rules)
     placed = snicd_offload_resync(env.o);
     cr_expect_eq(placed, 1);
     env_expect(id, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().decap_contexts, 1);
-    cr_expect_eq(stats().guard_rules, 1);
+    cr_expect_eq(env_stats().decap_contexts, 1);
+    cr_expect_eq(env_stats().guard_rules, 1);
     cr_expect_eq(env_free_rules(), 13, "guard, pop rule and flow again, no "
                  "more");
     cr_expect_not_null(decap_mark(5));
@@ -431,7 +422,8 @@ probe_window(const struct snicd_mark *marks, unsigned n)
     publish_calls++;
     for (unsigned i = 0; i < n; i++)
         if (marks[i].kind == SNICD_MARK_DECAP &&
-            be64toh(marks[i].tun.tun_id) == 5 && stats().decap_contexts > 0)
+            be64toh(marks[i].tun.tun_id) == 5
+            && env_stats().decap_contexts > 0)
             pop_before_mark = true;
     len = vxlan(f, 5, inner_arp, sizeof(inner_arp));
     if (env_xmit(ENV_WIRE_PORT, f, len, 0, got, sizeof(got), &got_len,
@@ -548,16 +540,16 @@ Test(decap, no_decap_without_this_ports_guard)
     cr_assert_eq(env_snic_fw("fault fail-next opcode=0x0410 count=1"), 0);
     id = env_add("priority=10,in_port=vxlan0,tun_id=5 actions=output:vf1");
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().guard_mode, SNICD_GUARD_JUMP);
-    cr_expect_eq(stats().guard_rules, 0);
+    cr_expect_eq(env_stats().guard_mode, SNICD_GUARD_JUMP);
+    cr_expect_eq(env_stats().guard_rules, 0);
     env_expect(id, SNICD_WHERE_SW, "vxlan0 has no guard rule");
-    cr_expect_eq(stats().decap_contexts, 0, "no pop rule without a guard");
+    cr_expect_eq(env_stats().decap_contexts, 0, "no pop rule without a guard");
     cr_expect_eq(env_free_rules(), 16, "nothing in the card");
     /* the next commit makes the guard, and then the context */
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().guard_rules, 1);
+    cr_expect_eq(env_stats().guard_rules, 1);
     env_expect(id, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().decap_contexts, 1);
+    cr_expect_eq(env_stats().decap_contexts, 1);
     cr_expect_eq(env_free_rules(), 13);
 }
 
@@ -582,11 +574,11 @@ Test(decap, equal_pop_matches_of_two_tunnel_ports_are_refused)
     c = env_add("priority=10,in_port=vxlan1,tun_id=5,tun_src=192.168.0.3 "
                 "actions=output:vf2");
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().guard_rules, 2);
+    cr_expect_eq(env_stats().guard_rules, 2);
     env_expect(a, SNICD_WHERE_HW, NULL);
     env_expect(b, SNICD_WHERE_SW, "for vxlan0 already");
     env_expect(c, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().decap_contexts, 2);
+    cr_expect_eq(env_stats().decap_contexts, 2);
 }
 
 /* ---- nothing left behind ---- */
@@ -620,7 +612,7 @@ Test(decap, modify_relevel_and_delete_a_shared_context)
     cr_assert_geq(env_commit(), 0);
     env_expect(ia, SNICD_WHERE_HW, NULL);
     env_expect(ib, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().decap_contexts, 1, "one context for both");
+    cr_expect_eq(env_stats().decap_contexts, 1, "one context for both");
     cr_expect_eq(env_free_rules(), free0 - 3, "pop rule + 2 flows");
     la = level_of(ia);
     lb = level_of(ib);
@@ -631,7 +623,7 @@ Test(decap, modify_relevel_and_delete_a_shared_context)
             "actions=output:vf3");
     cr_assert_geq(env_commit(), 0);
     env_expect(ib, SNICD_WHERE_HW, NULL);
-    cr_expect_eq(stats().decap_contexts, 1);
+    cr_expect_eq(env_stats().decap_contexts, 1);
     cr_expect_eq(env_free_rules(), free0 - 3, "the old rule of b went");
 
     /* a higher overlapping flow pushes b (and a) a level down */
@@ -640,7 +632,7 @@ Test(decap, modify_relevel_and_delete_a_shared_context)
     env_expect(env.last_id, SNICD_WHERE_HW, NULL);
     cr_expect_gt(level_of(ib), lb, "b moved down (%u -> %u)", lb,
                  level_of(ib));
-    cr_expect_eq(stats().decap_contexts, 1);
+    cr_expect_eq(env_stats().decap_contexts, 1);
     cr_expect_eq(env_free_rules(), free0 - 4);
 
     env_del(top);
@@ -648,8 +640,8 @@ Test(decap, modify_relevel_and_delete_a_shared_context)
             "actions=output:vf3");
     env_del(a);
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(stats().decap_contexts, 0);
-    cr_expect_eq(stats().n_marks, 0);
+    cr_expect_eq(env_stats().decap_contexts, 0);
+    cr_expect_eq(env_stats().n_marks, 0);
     cr_expect_eq(env_free_rules(), free0, "every rule back: %u free, %u at "
                  "the start", env_free_rules(), free0);
 }
