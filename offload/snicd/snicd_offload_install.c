@@ -648,13 +648,10 @@ snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
     c = snicd_tun_ctx_get(o, f, why, sizeof(why));
     if (c == NULL)
         goto sw;
-    memset(&xc, 0, sizeof(xc));
-    xc.ports = o->ports;
-    xc.n_ports = o->n_ports;
+    xlate_ctx(o, f, &xc, level, 0, SNICD_XLATE_FULL);
+    /* the rule is in the decap context's group, where no guard holds
+     * the first levels */
     xc.priority = level;
-    xc.mode = SNICD_XLATE_FULL;
-    xc.n_tags = o->n_tags;      /* as xlate_ctx() gives every other rule */
-    xc.meta_to_host = rte_flow_dynf_metadata_avail() != 0;
     xc.decap = &c->key;
     if (snicd_xlate_flow(&f->flow, &xc, x) < 0) {
         snicd_say(why, sizeof(why), "%s", x->reason);
