@@ -91,6 +91,7 @@ flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
 {
     flow_unlist(o, f);
     snicd_fail_count(&o->fail, &f->flow, -1);
+    snicd_regs_count(&o->regs, f, false);
     table_del(&o->tables[f->flow.table_id], f);
     if (f->handle == NULL && f->mark == 0) {
         free(f);
@@ -104,6 +105,7 @@ flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
             /* cannot defer: drop the rule now (a destroy on the flow
              * queue is pushed and pulled at once: no operation outlives
              * a commit) */
+            snicd_regjump_touch(o, f->flow.table_id);
             snicd_offload_to_sw(o, f, "removed", false);
             (void)snicd_offload_queue_flush(o);
             free(f);
@@ -147,6 +149,7 @@ table_clear(struct snicd_offload *o, struct snicd_otable *t)
 
         flow_unlist(o, f);
         snicd_fail_count(&o->fail, &f->flow, -1);
+        snicd_regs_count(&o->regs, f, false);
         if (f->handle == NULL && f->mark == 0)
             free(f);
         else
@@ -505,7 +508,12 @@ place_rounds(struct snicd_offload *o)
 
         for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
             struct snicd_otable *ot = &o->tables[t];
+            bool regs[SNICD_NUM_TABLES];
 
+            /* a writer placed in an earlier table may change which
+             * registers reach this one (jumps go forward) */
+            if (snicd_regs_settle(o, regs) > 0)
+                snicd_place_regs_flipped(o, regs);
             /* what changed, unless the whole table must be placed again
              * (or placing what changed ran out of memory) */
             if (!ot->dirty && ot->nq > 0)
@@ -515,14 +523,22 @@ place_rounds(struct snicd_offload *o)
             if (ret < 0)
                 break;
         }
-        if (ret < 0 || o->dead || !o->space_freed)
+        if (ret < 0 || o->dead)
             break;
-        o->space_freed = false;
+        /* flows queued behind the pass (a register writer held back in a
+         * table placed before) */
         for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
-            if (o->tables[t].n_no_space > 0) {
-                o->tables[t].dirty = true;
-                again = true;
-            }
+            again |= o->tables[t].nq > 0 || o->tables[t].dirty;
+        if (!again && !o->space_freed)
+            break;
+        if (o->space_freed) {
+            o->space_freed = false;
+            for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+                if (o->tables[t].n_no_space > 0) {
+                    o->tables[t].dirty = true;
+                    again = true;
+                }
+        }
         if (!again)
             break;
         o->st.place_rounds++;
@@ -542,14 +558,22 @@ snicd_offload_commit(struct snicd_offload *o)
      * counters of a removed flow any more */
     if (o->n_removed > 1)
         qsort(o->removed, o->n_removed, sizeof(o->removed[0]), seq_cmp);
-    for (uint32_t i = 0; i < o->n_removed; i++) {
-        struct snicd_oflow *f = o->removed[i];
+    /* a removed whole register writer's rule goes before any rule its
+     * packets could reach; a removed flow where a whole writer's packets
+     * go makes that writer partial first (snicd_regjump_touch) */
+    for (unsigned pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < o->n_removed; i++) {
+            struct snicd_oflow *f = o->removed[i];
 
-        snicd_oflow_where(o, f, SNICD_WHERE_SW);
-        snicd_offload_rule_retire(o, f);
-        snicd_offload_mark_settle(o, f, 0, 0);
-        free(f);
-    }
+            if (f == NULL || (pass == 0 && !f->reg_whole))
+                continue;
+            snicd_regjump_touch(o, f->flow.table_id);
+            snicd_oflow_where(o, f, SNICD_WHERE_SW);
+            snicd_offload_rule_retire(o, f);
+            snicd_offload_mark_settle(o, f, 0, 0);
+            free(f);
+            o->removed[i] = NULL;
+        }
     o->n_removed = 0;
     if (o->space_freed)
         for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
@@ -558,6 +582,8 @@ snicd_offload_commit(struct snicd_offload *o)
     o->space_freed = false;
     /* a table that can now drop a packet whole, or no longer can,
      * changes the rules of the flows that output and then go there */
+    if (o->fail.dirty)
+        o->regs.dirty = true;   /* jumps changed: registers reach anew */
     if (snicd_fail_settle(&o->fail, flipped) > 0)
         snicd_place_goto_flipped(o, flipped);
     /* the guards before any flow of group 0 (they decide what may go
@@ -584,6 +610,13 @@ snicd_offload_commit(struct snicd_offload *o)
         o->st.place_rounds++;
         ret = place_rounds(o);
         o->fq_off = false;
+    }
+    /* every rule of the placement is on the card: register writers whose
+     * target is sealed get their whole rules (a refusal that took one
+     * out of hardware has its table placed again) */
+    if (ret >= 0 && !o->dead && snicd_regjump_promote(o) > 0) {
+        ret = place_rounds(o);
+        (void)snicd_offload_queue_flush(o);
     }
     (void)snicd_offload_marks_publish(o);
     if (o->dead)
@@ -698,6 +731,9 @@ rule_lost(struct snicd_offload *o, struct snicd_oflow *f, bool reset)
     f->cur_pkts = f->cur_bytes = 0;
     f->handle = NULL;
     f->changed = true;
+    /* let through again only after the sealed tables are back */
+    f->reg_whole = false;
+    snicd_regs_count(&o->regs, f, true);
     snicd_tun_release(o, f);
 }
 
@@ -740,6 +776,7 @@ resync(struct snicd_offload *o, bool reset)
         snicd_tun_release(o, f);
     }
     snicd_tun_lost(o);
+    memset(o->regs.guard, 0, sizeof(o->regs.guard));
     o->dead = false;
     o->dead_reason[0] = '\0';
     o->n_gone = 0;

@@ -281,6 +281,10 @@ struct snicd_offload_stats {
     uint64_t whole_tables;      /* tables placed whole (every flow) */
     uint64_t reinstalled;       /* flows put back at the place they kept
                                  * (a resync that changed no placement) */
+    /* register writes before a jump (docs/snicd.md, "Registers and
+     * pkt_mark"): whole rules made once the target was sealed, and
+     * made partial again before a change there */
+    uint64_t reg_let_through, reg_held_back;
     /* the flow queue (template/async API); size 0: the sync API */
     uint32_t queue_size;
     uint32_t queue_tables;      /* template tables, one per rule shape */

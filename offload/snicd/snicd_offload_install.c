@@ -101,6 +101,7 @@ snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
 {
     snicd_offload_rule_retire(o, f);
     snicd_oflow_where(o, f, SNICD_WHERE_SW);
+    f->reg_whole = false;       /* no rule: nothing of it is whole */
     f->no_space = no_space;
     f->create_failed = false;
     f->changed = false;
@@ -431,6 +432,8 @@ xlate_ctx(const struct snicd_offload *o, const struct snicd_oflow *f,
     c->n_tags = o->n_tags;
     /* the PMD fills the field snicd registered (snicd_main.c) */
     c->meta_to_host = rte_flow_dynf_metadata_avail() != 0;
+    /* its target is sealed (snicd_offload_regjump.c) */
+    c->regs_cross = f->reg_whole;
     /* rule 4: no copy leaves before a jump to where software may drop
      * the packet whole */
     to = snicd_xlate_jump(&f->flow);
@@ -500,6 +503,9 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
     }
     xlate_ctx(o, f, &c, level, m, SNICD_XLATE_FULL);
     if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
+        /* held back only by its register writes before the jump: the
+         * manager lets it through where the target is sealed */
+        f->reg_gated = x->regs_gated;
         if (m != f->mark)
             snicd_offload_mark_release(o, m);
         if (x->refusal != SNICD_XLATE_REFUSED_ACTION) {
@@ -509,6 +515,7 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
         snicd_say(why, sizeof(why), "%s", x->reason);
         return try_partial(o, f, level, why);
     }
+    f->reg_gated = f->reg_whole;
     r = snicd_offload_validate(o, x);
     if (r != NULL && r->rc == 0)
         return snicd_offload_rule_install(o, f, x, level, SNICD_WHERE_HW, m,

@@ -260,16 +260,32 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
     bool decap = snicd_xlate_tunnel_of(&f->flow, o->ports,
                                        o->n_ports) != NULL;
     bool was_sw = f->where == SNICD_WHERE_SW;
+    bool nothing = false;
     int32_t old[2], want[2] = { NOT_IN, NOT_IN };
     int level = -1, ret = 0;
 
     o->st.placed++;
+    /* a whole register writer whose packets reach this table goes
+     * partial before anything here changes */
+    snicd_regjump_touch(o, f->flow.table_id);
+    /* its writes or its target may be new: partial now, let through
+     * again only once the commit's placement settled */
+    if (f->changed && f->reg_whole)
+        snicd_regjump_hold(o, f);
     for (unsigned d = 0; d < 2; d++) {
         f->ov[d].f = f;
         old[d] = f->ov[d].t != NULL ? f->ov[d].level : NOT_IN;
     }
     snicd_place_uncount(t, f);
-    if (why == NULL && decap) {
+    if (why == NULL) {
+        /* no packet on the card can match it: no rule, and in no index,
+         * since the card has no packet it could take from a later flow */
+        why = snicd_regs_nothing(o, f, buf, sizeof(buf));
+        nothing = why != NULL;
+    }
+    if (nothing) {
+        /* software has it whole */
+    } else if (why == NULL && decap) {
         level = place_level(o, &t->ov[SNICD_DOM_TUN], f, n_levels, buf,
                             sizeof(buf), &ret);
         if (ret < 0)
@@ -298,7 +314,9 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
     }
     if (why != NULL)
         snicd_offload_to_sw(o, f, why, false);
-    if (decap) {
+    if (nothing) {
+        /* in no domain's index */
+    } else if (decap) {
         want[SNICD_DOM_TUN] = w == SNICD_WHERE_SW ? -1 : (int32_t)f->level;
     } else {
         if (dom & SNICD_XLATE_DOM_ROOT)
@@ -314,6 +332,8 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
             ret = snicd_ov_set(&t->ov[d], &f->ov[d], want[d]);
     }
 out:
+    f->reg_nothing = nothing;
+    snicd_regs_count(&o->regs, f, true);
     t->n_no_space += f->no_space;
     t->n_failed += f->create_failed;
     *moved = was_sw != (f->where == SNICD_WHERE_SW);
@@ -450,5 +470,27 @@ snicd_place_goto_flipped(struct snicd_offload *o, const bool *flipped)
             f->changed = true;
             (void)snicd_place_queue(t, f);  /* else the table is dirty */
         }
+    }
+}
+
+/* Does @f need a register bit at 1 (snicd_regs_nothing())? */
+static bool
+needs_reg(const struct flow *f)
+{
+    for (unsigned r = 0; r < FLOW_N_REGS; r++)
+        if (f->match.value.meta.regs[r] & f->match.mask.meta.regs[r])
+            return true;
+    return false;
+}
+
+void
+snicd_place_regs_flipped(struct snicd_offload *o, const bool *changed)
+{
+    for (unsigned s = 0; s < SNICD_NUM_TABLES; s++) {
+        struct snicd_otable *t = &o->tables[s];
+
+        for (uint32_t i = 0; changed[s] && i < t->n; i++)
+            if (needs_reg(&t->flows[i]->flow))
+                (void)snicd_place_queue(t, t->flows[i]);
     }
 }

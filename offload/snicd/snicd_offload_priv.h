@@ -5,7 +5,10 @@
  * order, levels, shadowing), snicd_offload_overlap.c (the overlap index),
  * snicd_offload_install.c (one flow into a rule), snicd_offload_tun.c
  * (guards, decap contexts), snicd_offload_fail.c (tables software can
- * drop a packet whole from), snicd_offload_marks.c, snicd_offload_rule.c
+ * drop a packet whole from), snicd_offload_regs.c (registers a packet can
+ * carry into each table on the card, sealed tables),
+ * snicd_offload_regjump.c (register writes across a jump, let through
+ * and held back), snicd_offload_marks.c, snicd_offload_rule.c
  * (device operations) and snicd_shape.c (the validate cache). Control
  * thread only, like the public API.
  */
@@ -105,6 +108,17 @@ struct snicd_oflow {
      * reading of the current one */
     uint64_t acc_pkts, acc_bytes;
     uint64_t cur_pkts, cur_bytes;
+    /* registers (snicd_offload_regs.c): a write before its jump held
+     * back only by that (its rule is partial), or let through (its rule
+     * is whole: the target is sealed); placed as matching nothing */
+    bool reg_gated;
+    bool reg_whole;
+    bool reg_nothing;
+    /* as counted in snicd_offload.regs: the registers it writes before
+     * jumping to table wr_to, as a whole writer or a gated one */
+    bool wr_whole;
+    uint16_t wr_regs;
+    uint8_t wr_to;
     char reason[SNICD_REASON_SIZE];
 };
 
@@ -358,6 +372,53 @@ snicd_fail_may(const struct snicd_fail *fl, unsigned t)
     return t < SNICD_NUM_TABLES && fl->may[t];
 }
 
+/* ---- registers a packet can carry into each table on the card
+ * (snicd_offload_regs.c) ---- */
+
+struct snicd_regs {
+    /* bit N: regN may be non-zero in hardware when a packet reaches
+     * the table (as of the last settle) */
+    uint16_t in[SNICD_NUM_TABLES];
+    bool any_in;                /* some in[] is not 0 */
+    /* [to][N]: flows with a rule that write regN before jumping to table
+     * to, whole or held back only by that (gated) */
+    uint32_t n_wr[SNICD_NUM_TABLES][FLOW_N_REGS];
+    uint32_t n_writers;
+    /* per table of the writer: its gated and its whole writers */
+    uint32_t n_gated[SNICD_NUM_TABLES];
+    uint32_t n_whole[SNICD_NUM_TABLES];
+    /* tables a whole writer's packets can reach: placing a flow there
+     * first makes those writers partial (snicd_regjump_touch()) */
+    bool guard[SNICD_NUM_TABLES];
+    bool dirty;                 /* counts or jumps changed since settle */
+};
+
+struct snicd_offload;
+struct snicd_oflow;
+/* Why @f takes no packet on the card (its match needs a register bit at
+ * 1 that no hardware flow writes before its table), or NULL. */
+const char *snicd_regs_nothing(const struct snicd_offload *o,
+                               const struct snicd_oflow *f, char *buf,
+                               size_t size);
+/* The registers @f writes before its jump (bit N: regN), 0 without one. */
+uint16_t snicd_regs_written(const struct flow *f);
+/* @f's contribution to the counts as it is now (@in; false: it leaves,
+ * removed). */
+void snicd_regs_count(struct snicd_regs *rg, struct snicd_oflow *f, bool in);
+/* Decide in[] again after counts or jumps changed; the number of tables
+ * whose registers changed, each marked in @changed. */
+unsigned snicd_regs_settle(struct snicd_offload *o,
+                           bool changed[SNICD_NUM_TABLES]);
+/* The tables a packet can reach in hardware from table @to on (@to
+ * included), by the jumps of the flows there. */
+void snicd_regs_closure(const struct snicd_offload *o, unsigned to,
+                        bool reach[SNICD_NUM_TABLES]);
+/* Can no packet reach software from table @to on: in each table of its
+ * closure every flow is whole in hardware (or matches nothing there) and
+ * a catch-all is? Else why not in @why. */
+bool snicd_regs_sealed(const struct snicd_offload *o, unsigned to, char *why,
+                       size_t size);
+
 /* ---- the manager (snicd_offload.c) ---- */
 
 struct snicd_offload {
@@ -396,6 +457,7 @@ struct snicd_offload {
     uint64_t seq;               /* rules created, ever */
     struct snicd_tunnels tun;
     struct snicd_fail fail;     /* tables that can drop a packet whole */
+    struct snicd_regs regs;     /* registers reaching each table in hw */
     uint32_t root_reserved;     /* group 0 levels above the flows (guard) */
     struct snicd_offload_stats st;
     struct snicd_moved moved;   /* counters that moved (_counters.c) */
@@ -427,11 +489,15 @@ struct snicd_offload {
  * come and go), the tunnel guards (snicd_offload_tun.c), then placement
  * of each dirty table
  * (snicd_offload_place.c), which asks the install step
- * (snicd_offload_install.c) to put each flow it allows at a level; the
+ * (snicd_offload_install.c) to put each flow it allows at a level (and,
+ * before a flow where a whole register writer's packets go, has
+ * snicd_offload_regjump.c make that writer partial; the manager has it
+ * let writers through after placement); the
  * install step translates (snicd_xlate*.c), asks the device operations
  * (snicd_offload_rule.c), takes decap contexts from the tunnels and marks
  * from snicd_offload_marks.c. Every call goes down that list; the leaves
  * (snicd_offload_map.c, snicd_offload_overlap.c, snicd_offload_fail.c,
+ * snicd_offload_regs.c,
  * snicd_shape.c, snicd_xlate_build.c, snicd_util.h) call none of them.
  */
 
@@ -602,6 +668,23 @@ void snicd_place_table_fini(struct snicd_otable *t);
  * (snicd_fail_settle()) and an output, whose rule depends on it, are
  * queued to be placed again with a new rule. */
 void snicd_place_goto_flipped(struct snicd_offload *o, const bool *flipped);
+/* The flows of each table of @changed (snicd_regs_settle()) whose match
+ * needs a register bit at 1 are queued to be placed again. */
+void snicd_place_regs_flipped(struct snicd_offload *o, const bool *changed);
+
+/* ---- register writes across a jump (snicd_offload_regjump.c) ---- */
+
+/* A flow of table @t is about to be placed or its rule dropped: every
+ * writer whose whole rule relies on @t being sealed is made partial
+ * first (its own table's writers before it). Nothing when none does. */
+void snicd_regjump_touch(struct snicd_offload *o, unsigned t);
+/* @f's whole rule is replaced by its partial one now, with the sync API
+ * (the writers that reach its table first). */
+void snicd_regjump_hold(struct snicd_offload *o, struct snicd_oflow *f);
+/* After placement settled: each gated writer whose target is sealed gets
+ * its whole rule (the last tables first); the others say why not.
+ * Returns how many tables want placing again. */
+unsigned snicd_regjump_promote(struct snicd_offload *o);
 
 /* Every change of a flow's place goes through here, so n_where holds. */
 static inline void

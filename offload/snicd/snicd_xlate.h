@@ -48,7 +48,8 @@
  * the registers and change only where a hardware flow writes them, so a
  * packet in hardware has TAG[N] == regN. TAGs never reach the host and
  * META does, so a flow that writes a register and then jumps is refused
- * (a miss after the jump would reach software without it); one that
+ * (a miss after the jump would reach software without it) unless
+ * ctx->regs_cross (no miss can happen there); one that
  * writes pkt_mark and jumps is not, when ctx->meta_to_host. metadata,
  * reg8 and above past the device's TAGs, move and output:REG stay in
  * software.
@@ -133,6 +134,10 @@ struct snicd_xlate_ctx {
      * registered), so only then may a pkt_mark write precede a jump. */
     unsigned n_tags;
     bool meta_to_host;
+    /* a register write may come before the JUMP: the manager found that
+     * no packet can reach software from the target table on (it is
+     * sealed, docs/snicd.md "Registers and pkt_mark") */
+    bool regs_cross;
 };
 
 /* Where a refusal came from: the manager tries partial only for actions. */
@@ -181,6 +186,9 @@ struct snicd_xlate {
     char reason[SNICD_REASON_SIZE];
     bool has_goto;              /* ends with MARK + JUMP (full mode) */
     bool uses_mark;             /* a MARK action carries ctx->mark */
+    /* refused only for a register write before the JUMP: with
+     * ctx->regs_cross the same flow translates whole */
+    bool regs_gated;
 
     /* what the arrays point into */
     struct rte_flow_item_ethdev port_spec, port_mask;

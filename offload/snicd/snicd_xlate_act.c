@@ -736,23 +736,28 @@ jump_target(const struct snicd_xlate *x)
  * table reaches software by the resume mark with META (pkt_mark) in its
  * rx metadata, but never with the TAGs, so software would resume with
  * the registers at zero. Such a flow stays out of hardware (partial: the
- * card matches, software runs every action). */
+ * card matches, software runs every action) unless the manager knows no
+ * packet can reach software from the target table on (ctx->regs_cross).
+ * x->regs_gated says that this was the only thing against the rule. */
 static int
 regs_cross_jump(struct snicd_xl *s, const struct act_st *st)
 {
+    bool mark_lost = st->mark_written && !s->ctx->meta_to_host;
     uint32_t to;
 
     if (!s->x->has_goto)
         return 0;
     to = jump_target(s->x);
-    if (st->reg_written >= 0)
+    if (st->reg_written >= 0 && !s->ctx->regs_cross) {
+        s->x->regs_gated = !mark_lost;
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
                                "write to reg%d before jumping to table %u "
                                "not offloaded (a miss there reaches "
                                "software without its TAG registers: only "
                                "META, pkt_mark, goes to the host)",
                                st->reg_written, to);
-    if (st->mark_written && !s->ctx->meta_to_host)
+    }
+    if (mark_lost)
         return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
                                "write to pkt_mark before jumping to table "
                                "%u not offloaded (a miss there reaches "

@@ -324,8 +324,11 @@ def check_flows(fl, n_installed):
           "table, at least as high (in software, where it says so)",
           bad[:3])
     for what, words, causes in (
+            # (in a table only ct(table=N) reaches, a register match
+            # comes first: no hardware flow writes it before that table,
+            # docs/snicd.md "Registers and pkt_mark")
             ("the conntrack flows", ("ct(", "ct_clear", "ct_state"),
-             ("CONNTRACK", "registers")),
+             ("CONNTRACK", "registers", "no hardware flow writes")),
             ("the learn flow", ("learn(",), ("learn",)),
             ("the NORMAL flows", ("actions=NORMAL",), ("NORMAL",)),
             # (the learn flow outputs to patch-int: its first cause)

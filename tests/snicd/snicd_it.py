@@ -262,7 +262,10 @@ def scenario_resubmit(tmp):
 def scenario_regs(tmp):
     """Registers on the card (docs/snicd.md, "Registers and pkt_mark"):
     pkt_mark as META, reg0..7 as TAGs; a packet that leaves the card by a
-    resume mark brings its pkt_mark into software."""
+    resume mark brings its pkt_mark into software; a register written
+    before a jump to a sealed table stays on the card, and goes partial
+    (software gives the same answer) once a flow there is partial; a flow
+    on a register value no hardware flow writes has no rule."""
     nic = Emunic(tmp)
     d = Snicd(tmp, nic)
     tr = Traffic(nic)
@@ -282,70 +285,111 @@ def scenario_regs(tmp):
         # jump after it
         "cookie=0x5,table=0,priority=30,in_port=vf1,udp,reg0=0,pkt_mark=0 "
         "actions=set_field:0x9->reg1,output:vf2",
-        # 6: a register written before a jump: partial, software runs it
+        # 6: a register written before a jump: whole on the card, since
+        # no packet can reach software from table 2 (its flows are all
+        # whole in hardware, 8 a catch-all)
         "cookie=0x6,table=0,priority=25,in_port=vf2,udp "
         "actions=set_field:0x3->reg2,goto_table:2",
-        # 7: hw, the card matches TAG 2 (only software ever sets it here)
+        # 7: hw, the card matches TAG 2, which 6 set on the card
         "cookie=0x7,table=2,priority=10,in_port=vf2,reg2=0x3 "
         "actions=output:vf0",
-        "cookie=0x8,table=2,priority=0 actions=output:vf3",
+        "cookie=0x8,table=2,priority=0 actions=drop",
+        # 10: no flow writes reg3 before table 1: it has no rule, and it
+        # shadows nothing (without an exact in_port it would otherwise be
+        # in software above 2)
+        "cookie=0xa,table=1,priority=30,udp,reg3=0x1 actions=output:vf1",
     ]
     r, e = d.call("add-flows", {"flows": flows, "file": "regs"})
     check(e is None, "add-flows", e)
     fl = {f["cookie"]: f for f in d.flows()}
     want = {"0x1": "hw", "0x2": "hw", "0x3": "sw", "0x5": "hw",
-            "0x6": "partial", "0x7": "hw"}
+            "0x6": "hw", "0x7": "hw", "0x8": "hw", "0xa": "sw"}
     got = {c: fl[c]["offload"] for c in want if c in fl}
     check(got == want, "places: %s" % got,
           [(f["text"], f["offload"], f["reason"]) for f in fl.values()])
-    check("write to reg2 before jumping to table 2 not offloaded (a miss "
-          "there reaches software without its TAG registers: only META, "
-          "pkt_mark, goes to the host)"
-          in fl.get("0x6", {}).get("reason", ""),
-          "the register writer before a jump says why it is partial",
-          fl.get("0x6"))
+    check("matches reg3=0x1, which no hardware flow writes before table 1"
+          in fl.get("0xa", {}).get("reason", ""),
+          "a flow on a register value nothing on the card writes says so",
+          fl.get("0xa"))
     check(d.ok("capabilities")["tag_registers"] == 8,
           "capabilities: the card's 8 TAG registers")
     r = d.ctl("dump-flows")
-    check(r.returncode == 0 and r.stdout.count("offload=hw") == 4,
-          "dump-flows shows the 4 register flows in hardware", r.stdout)
-    for i in range(6):
-        tr.send("vf0", frame(VF_MAC[2], VF_MAC[0], dport=53,
-                             payload=tag(i)))
-        tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], dport=80,
-                             payload=tag(100 + i)))
-        tr.send("vf1", frame(VF_MAC[2], VF_MAC[1], payload=tag(200 + i)))
-        tr.send("vf2", frame(VF_MAC[0], VF_MAC[2], payload=tag(300 + i)))
-    got = tr.recv(1000)
-    at = {}
-    for port, p in got:
-        at.setdefault(port, []).append(p)
-    dns = sorted(tag_of(p) for p in at.get("vf2", []) if tag_of(p) < 100)
+    check(r.returncode == 0 and r.stdout.count("offload=hw") == 6,
+          "dump-flows shows the 6 register flows in hardware", r.stdout)
+
+    def traffic(base):
+        for i in range(6):
+            tr.send("vf0", frame(VF_MAC[2], VF_MAC[0], dport=53,
+                                 payload=tag(base + i)))
+            tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], dport=80,
+                                 payload=tag(base + 100 + i)))
+            tr.send("vf1", frame(VF_MAC[2], VF_MAC[1],
+                                 payload=tag(base + 200 + i)))
+            tr.send("vf2", frame(VF_MAC[0], VF_MAC[2],
+                                 payload=tag(base + 300 + i)))
+        at, ttl = {}, {}
+        for port, p in tr.recv(1000):
+            at.setdefault(port, []).append(tag_of(p) - base)
+            ttl[tag_of(p) - base] = p[22]
+        return at, ttl
+
+    at, ttl = traffic(0)
+    dns = sorted(n for n in at.get("vf2", []) if n < 100)
     check(dns == list(range(6)), "pkt_mark set and matched on the card: "
           "DNS from vf0 to vf2 (%s)" % dns)
     resumed = [p for p in at.get("vf1", [])]
-    check(sorted(tag_of(p) for p in resumed) == list(range(100, 106)) and
-          all(p[22] == 9 for p in resumed),
+    check(sorted(resumed) == list(range(100, 106)) and
+          all(ttl[n] == 9 for n in resumed),
           "a miss after the card's jump resumes in software with its "
           "pkt_mark: vf0 -> vf1, TTL 9 (%s)"
-          % [(tag_of(p), p[22]) for p in resumed])
-    from_vf1 = sorted(tag_of(p) for p in at.get("vf2", [])
-                      if 200 <= tag_of(p) < 300)
+          % [(n, ttl[n]) for n in resumed])
+    from_vf1 = sorted(n for n in at.get("vf2", []) if 200 <= n < 300)
     check(from_vf1 == list(range(200, 206)), "reg0=0,pkt_mark=0 on the "
           "card: vf1 -> vf2 (%s)" % from_vf1)
-    to_vf0 = sorted(tag_of(p) for p in at.get("vf0", []))
-    check(to_vf0 == list(range(300, 306)), "reg2 written in software, "
-          "matched: vf2 -> vf0 (%s)" % to_vf0)
+    to_vf0 = sorted(at.get("vf0", []))
+    check(to_vf0 == list(range(300, 306)), "reg2 written and matched on "
+          "the card: vf2 -> vf0 (%s)" % to_vf0)
     check(at.get("vf3", []) == [], "nothing fell to the catch-alls",
-          [tag_of(p) for p in at.get("vf3", [])])
+          at.get("vf3", []))
     fl = wait_counters(d, {})
     n = {f["cookie"]: f["n_packets"] for f in fl.values()}
     check(n.get("0x1") == 12 and n.get("0x2") == 6 and n.get("0x3") == 6
-          and n.get("0x5") == 6 and n.get("0x6") == 6 and n.get("0x7") == 6,
+          and n.get("0x5") == 6 and n.get("0x6") == 6 and n.get("0x7") == 6
+          and n.get("0xa") == 0,
           "every flow counted its packets: %s" % n)
     st = d.ok("stats")
-    check(st["datapath"]["marked"] == 12, "software saw the 6 resumed and "
-          "the 6 partial packets only (marked %d)"
+    check(st["datapath"]["marked"] == 6, "software saw the 6 resumed "
+          "packets only: table 2's hardware rule counted the register's "
+          "(marked %d)" % st["datapath"]["marked"], st["text"])
+
+    # a flow of table 2 goes partial (the card has no SET_IPV4_DSCP): a
+    # packet could reach software from table 2, so 6 is partial again,
+    # and software answers as the card did
+    d.ok("add-flow", {"flow": "cookie=0x9,table=2,priority=20,in_port=vf3,"
+                              "ip actions=mod_nw_tos:0x20,output:vf1"})
+    fl = {f["cookie"]: f for f in d.flows()}
+    got = {c: fl[c]["offload"] for c in ("0x6", "0x7", "0x9") if c in fl}
+    check(got == {"0x6": "partial", "0x7": "hw", "0x9": "partial"},
+          "a partial flow in table 2 makes the writer partial: %s" % got,
+          [(f["text"], f["offload"], f["reason"]) for f in fl.values()])
+    why = fl.get("0x6", {}).get("reason", "")
+    check("write to reg2 before jumping to table 2 not offloaded (flow " in
+          why and "of table 2 is partial, so a packet can reach software "
+          "from there" in why, "the writer says why it is partial", why)
+    at, ttl = traffic(1000)
+    to_vf0 = sorted(at.get("vf0", []))
+    check(to_vf0 == list(range(300, 306)), "reg2 written in software, "
+          "matched: vf2 -> vf0 (%s)" % to_vf0)
+    check(sorted(n for n in at.get("vf2", []) if n < 100) == list(range(6))
+          and at.get("vf3", []) == [],
+          "the other paths are unchanged", at)
+    fl = wait_counters(d, {})
+    n = {f["cookie"]: f["n_packets"] for f in fl.values()}
+    check(n.get("0x6") == 12 and n.get("0x7") == 12,
+          "the writer and table 2's flow counted both rounds: %s" % n)
+    st = d.ok("stats")
+    check(st["datapath"]["marked"] == 18, "software saw the 6 resumed and "
+          "the 6 partial packets of this round (marked %d)"
           % st["datapath"]["marked"], st["text"])
 
 
@@ -1517,6 +1561,50 @@ def rand_flow(rnd, table):
         table, prio, "".join("," + x for x in m), ",".join(acts))
 
 
+def rand_regjump(rnd):
+    """Register writes before a jump from table 0 into tables 3 and 4,
+    which only these flows use: every flow there is whole on the card,
+    with a catch-all, unless a spoiler is drawn (then the writers are
+    partial), so the writers' TAGs cross the jump on the card
+    (docs/snicd.md, "Registers and pkt_mark"). Table 3 matches the values
+    written, others, zero, and a register nothing writes (no rule)."""
+    ports = ["vf0", "vf1", "vf2"]
+    flows, spoiled = [], rnd.random() < 0.3
+    for port in rnd.sample(ports, 2):
+        acts = ["set_field:%d->%s" % (rnd.randint(1, 3),
+                                      rnd.choice(["reg2", "reg3"]))]
+        if rnd.random() < 0.5:
+            acts.append("load:%d->NXM_NX_REG4[0..7]" % rnd.randint(1, 2))
+        if rnd.random() < 0.3:
+            acts.append("set_field:0x7->pkt_mark")
+        acts.append(rnd.choice(["goto_table:3", "resubmit(,3)"]))
+        flows.append("table=0,priority=85,in_port=%s,udp,tp_dst=53 "
+                     "actions=%s" % (port, ",".join(acts)))
+    for _ in range(rnd.randint(2, 5)):
+        port = rnd.choice(ports)
+        m = rnd.choice(["reg2=%d" % rnd.randint(1, 3),
+                        "reg3=%d" % rnd.randint(1, 3),
+                        "reg2=%d,reg4=0x%x/0xff" % (rnd.randint(1, 3),
+                                                    rnd.randint(1, 2)),
+                        "reg2=0", "reg6=1"])
+        out = rnd.choice([p for p in ports + ["vf3", "uplink"] if p != port])
+        act = rnd.choice(["output:" + out,
+                          "mod_dl_dst:%s,output:%s" % (rnd.choice(MACS), out),
+                          "goto_table:4"])
+        flows.append("table=3,priority=%d,in_port=%s,%s actions=%s"
+                     % (rnd.choice([10, 20, 30]), port, m, act))
+    flows.append("table=3,priority=0 actions=drop")
+    flows.append("table=4,priority=10,in_port=%s,reg4=0x1/0xff "
+                 "actions=output:vf3" % rnd.choice(ports))
+    flows.append("table=4,priority=0 actions=drop")
+    if spoiled:
+        # the card has no SET_IPV4_DSCP: partial
+        flows.append("table=%d,priority=40,in_port=%s,udp "
+                     "actions=mod_nw_tos:0x20,output:vf3"
+                     % (rnd.choice([3, 4]), rnd.choice(ports)))
+    return flows, spoiled
+
+
 def rand_inner(rnd, n):
     l3 = rnd.choice(["ip", "ip", "ip", "arp", "ipv6"])
     vlan = rnd.choice([None, None, 10, 20])
@@ -1643,6 +1731,10 @@ def diff_run(tmp, profile, offload, flows, packets, name):
         if f["offload"] == "hw" and re.search(r"reg\d|pkt_mark|REG",
                                               f["text"]):
             where["hw regs"] = where.get("hw regs", 0) + 1
+        if f["offload"] == "hw" and re.search(
+                r"->(reg\d|NXM_NX_REG\d).*(goto_table|resubmit)",
+                f["text"]):
+            where["hw reg jump"] = where.get("hw reg jump", 0) + 1
     out = {}
     for i in range(0, len(packets), 50):
         for n, (port, f) in enumerate(packets[i:i + 50]):
@@ -1685,6 +1777,9 @@ def scenario_diff(tmp, profile, seed):
         flows += [rand_mpls_flow(mrnd, 0) for _ in range(10)] + \
             [rand_mpls_flow(mrnd, 1) for _ in range(4)]
         packets += [rand_mpls_packet(mrnd, n) for n in range(300, 380)]
+        rrnd = random.Random(seed * 53 + 11)
+        regjump, spoiled = rand_regjump(rrnd)
+        flows += regjump
         print("  seed %d: %d flows, %d packets, profile %s" % (
             seed, len(flows), len(packets), profile), flush=True)
         sw_out, sw_ctr, _, _ = diff_run(tmp, profile, False, flows, packets,
@@ -1718,6 +1813,9 @@ def scenario_diff(tmp, profile, seed):
     if profile == "full":
         check(where.get("hw mpls", 0) >= 2, "MPLS flows on the card (%d)"
               % where.get("hw mpls", 0))
+        check(spoiled or where.get("hw reg jump", 0) >= 2, "register "
+              "writes before a jump on the card (%d, spoiler %s)"
+              % (where.get("hw reg jump", 0), spoiled))
     print("  %.1f s" % (time.time() - t0))
 
 

@@ -142,7 +142,7 @@ Test(offload, registers_on_the_card)
                  "goto_table:1");
     pm = env_add("priority=10,in_port=vf2 actions=set_field:0x7->pkt_mark,"
                  "goto_table:1");
-    r9 = env_add("priority=10,in_port=vf3,reg9=1 actions=output:vf0");
+    r9 = env_add("priority=10,in_port=vf3,reg9=0 actions=output:vf0");
     cr_assert_geq(env_commit(), 0);
     env_expect(m, SNICD_WHERE_HW, NULL);
     env_expect(wr, SNICD_WHERE_PARTIAL, "partial: write to reg0 before "
@@ -150,6 +150,148 @@ Test(offload, registers_on_the_card)
     env_expect(pm, SNICD_WHERE_HW, NULL);
     env_expect(r9, SNICD_WHERE_SW, "match on reg9 not offloaded (the card "
                "has 8 TAG registers, mapped to reg0..reg7)");
+}
+
+/* No hardware flow writes a register before a jump into table 1, so on
+ * the card every register is 0 there: a flow that needs a register bit
+ * at 1 takes no packet on the card. It gets no rule and shadows nothing
+ * (the card has no packet it could give a later flow instead), so the
+ * later overlapping flows stay in hardware. */
+Test(offload, register_value_no_hardware_flow_writes_matches_nothing)
+{
+    struct snicd_offload_stats st;
+    uint64_t a, m, z, b, r9;
+
+    env_start("full", false, true, NULL);
+    /* without an exact in_port it would be software and shadow b */
+    a = env_add("table=1,priority=20,reg2=5 actions=output:vf2");
+    m = env_add("table=1,priority=15,in_port=vf1,reg3=0x10/0x30 "
+                "actions=output:vf3");
+    z = env_add("table=1,priority=12,in_port=vf1,reg2=0 actions=output:vf3");
+    b = env_add("table=1,priority=10,in_port=vf1 actions=output:vf0");
+    r9 = env_add("priority=10,in_port=vf3,reg9=1 actions=output:vf0");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(a, SNICD_WHERE_SW, "matches reg2=0x5, which no hardware "
+               "flow writes before table 1: no packet on the card can "
+               "match it");
+    env_expect(m, SNICD_WHERE_SW, "matches reg3=0x10/0x30, which no "
+               "hardware flow writes before table 1");
+    env_expect(z, SNICD_WHERE_HW, NULL);
+    env_expect(b, SNICD_WHERE_HW, NULL);
+    env_expect(r9, SNICD_WHERE_SW, "matches reg9=0x1, which no hardware "
+               "flow writes before table 0");
+    st = env_stats();
+    cr_expect_eq(st.rules_created, 2, "rules for z and b only: %llu",
+                 (unsigned long long)st.rules_created);
+}
+
+/* A register write before a jump is whole on the card while no packet
+ * can reach software from the target table on (every flow there whole in
+ * hardware, with a catch-all), and partial again, in the same commit,
+ * when one can: a flow there in software or partial, the catch-all
+ * gone. The flows its write makes reachable follow (step 1 above). */
+Test(offload, register_write_before_jump_whole_while_the_target_is_sealed)
+{
+    const char *catch = "table=1,priority=0 actions=drop";
+    const char *spoil = "table=1,priority=30,in_port=vf3,ip "
+                        "actions=mod_nw_tos:0x20,output:vf2";
+    const char *wline = "priority=10,in_port=vf1 actions=set_field:5->reg2,"
+                        "goto_table:1";
+    uint64_t wr, a, n, c, sp;
+    struct snicd_offload_stats st;
+    const struct snicd_mark *m;
+
+    env_start("full", false, true, NULL);
+    wr = env_add(wline);
+    a = env_add("table=1,priority=20,in_port=vf1,reg2=5 actions=output:vf2");
+    n = env_add("table=1,priority=20,in_port=vf1,reg4=5 actions=output:vf3");
+    c = env_add(catch);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(wr, SNICD_WHERE_HW, NULL);
+    env_expect(a, SNICD_WHERE_HW, NULL);
+    env_expect(n, SNICD_WHERE_SW, "matches reg4=0x5, which no hardware "
+               "flow writes before table 1");
+    env_expect(c, SNICD_WHERE_HW, NULL);
+    st = env_stats();
+    cr_expect_eq(st.reg_let_through, 1);
+    m = find_mark(wr);
+    cr_assert_not_null(m, "the writer keeps its resume mark");
+    cr_expect_eq(m->kind, SNICD_MARK_RESUME);
+
+    /* a flow of table 1 goes partial: the writer first */
+    sp = env_add(spoil);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(sp, SNICD_WHERE_PARTIAL, NULL);
+    env_expect(wr, SNICD_WHERE_PARTIAL, "write to reg2 before jumping to "
+               "table 1 not offloaded (flow");
+    env_expect(wr, SNICD_WHERE_PARTIAL, "of table 1 is partial, so a "
+               "packet can reach software from there");
+    env_expect(a, SNICD_WHERE_HW, NULL);
+    st = env_stats();
+    cr_expect_eq(st.reg_held_back, 1);
+    m = find_mark(wr);
+    cr_assert_not_null(m);
+    cr_expect_eq(m->kind, SNICD_MARK_PARTIAL);
+
+    /* and back */
+    env_del(spoil);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(wr, SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_stats().reg_let_through, 2);
+
+    /* no catch-all: a miss in table 1 would reach software */
+    env_del(catch);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(wr, SNICD_WHERE_PARTIAL, "table 1 has no catch-all flow in "
+               "hardware");
+    cr_expect_eq(env_stats().reg_held_back, 2);
+    /* still a writer with a rule: its write may reach table 1 later */
+    env_expect(a, SNICD_WHERE_HW, NULL);
+
+    /* no writer at all: reg2=5 matches nothing on the card */
+    env_del(wline);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(a, SNICD_WHERE_SW, "matches reg2=0x5, which no hardware "
+               "flow writes before table 1");
+    /* a writer again, the catch-all again: all of it back */
+    wr = env_add(wline);
+    c = env_add(catch);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(a, SNICD_WHERE_HW, NULL);
+    env_expect(wr, SNICD_WHERE_HW, NULL);
+}
+
+/* Through a chain: a writer into table 1, whose writer into table 2 must
+ * be whole first; a change in table 2 takes both back, the later writer's
+ * table being no longer sealed. */
+Test(offload, register_writers_in_a_chain)
+{
+    const char *spoil = "table=2,priority=30,in_port=vf3,ip "
+                        "actions=mod_nw_tos:0x20,output:vf2";
+    uint64_t w0, w1, a;
+
+    env_start("full", false, true, NULL);
+    w0 = env_add("priority=10,in_port=vf1 actions=set_field:5->reg2,"
+                 "goto_table:1");
+    w1 = env_add("table=1,priority=10,in_port=vf1,reg2=5 "
+                 "actions=set_field:6->reg3,resubmit(,2)");
+    env_add("table=1,priority=0 actions=drop");
+    a = env_add("table=2,priority=10,in_port=vf1,reg2=5,reg3=6 "
+                "actions=output:vf2");
+    env_add("table=2,priority=0 actions=drop");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(w1, SNICD_WHERE_HW, NULL);
+    env_expect(w0, SNICD_WHERE_HW, NULL);
+    env_expect(a, SNICD_WHERE_HW, NULL);
+    env_add(spoil);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(w1, SNICD_WHERE_PARTIAL, "of table 2 is partial");
+    env_expect(w0, SNICD_WHERE_PARTIAL, "of table 1 is partial");
+    cr_expect_eq(env_stats().reg_held_back, 2);
+    env_del(spoil);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(w1, SNICD_WHERE_HW, NULL);
+    env_expect(w0, SNICD_WHERE_HW, NULL);
 }
 
 Test(offload, registers_without_the_card_support)

@@ -208,6 +208,60 @@ Test(xlate_regs, register_before_jump_refused_pkt_mark_kept)
                  x.reason);
 }
 
+/* Where the manager found that no packet can reach software from the
+ * target on (ctx.regs_cross), the write goes to the card before the jump;
+ * without it the refusal says it was the only obstacle (regs_gated),
+ * which a pkt_mark that cannot reach the host is not. */
+Test(xlate_regs, register_before_jump_whole_where_the_target_is_sealed)
+{
+    const char *r = "in_port=vf0 actions=set_field:0x5->reg2,"
+                    "load:1->NXM_NX_REG3[0..3],goto_table:1";
+    const char *rp = "in_port=vf0 actions=set_field:1->reg0,"
+                     "set_field:0x7->pkt_mark,goto_table:1";
+    struct flow_mod fm;
+    struct flow_error err;
+    struct snicd_xlate_ctx ctx = {
+        .ports = ports, .n_ports = N_PORTS, .mark = 77,
+        .mode = SNICD_XLATE_FULL, .n_tags = 8, .meta_to_host = true,
+        .regs_cross = true,
+    };
+    const struct rte_flow_action_set_tag *t;
+
+    expect_refused(xl(r), r, SNICD_XLATE_REFUSED_ACTION,
+                   "write to reg2 before jumping to table 1");
+    cr_expect(x.regs_gated, "only the register write held it back");
+    cr_assert_eq(flow_parse(r, FLOW_CMD_ADD, &pmap, &fm, &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(snicd_xlate_flow(&fm.flow, &ctx, &x), 0, "%s", x.reason);
+    cr_expect(!x.regs_gated);
+    cr_expect(x.has_goto);
+    t = action_of(RTE_FLOW_ACTION_TYPE_SET_TAG, 0)->conf;
+    cr_expect(t->index == 2 && t->data == 5 && t->mask == UINT32_MAX,
+              "SET_TAG 2: %u %#x/%#x", t->index, t->data, t->mask);
+    t = action_of(RTE_FLOW_ACTION_TYPE_SET_TAG, 1)->conf;
+    cr_expect(t->index == 3 && t->data == 1 && t->mask == 0xf,
+              "SET_TAG 3: %u %#x/%#x", t->index, t->data, t->mask);
+    cr_expect_eq(x.actions[x.n_actions - 2].type, RTE_FLOW_ACTION_TYPE_MARK);
+    cr_expect_eq(x.actions[x.n_actions - 1].type, RTE_FLOW_ACTION_TYPE_JUMP);
+
+    /* the pkt_mark cannot reach the host: no use letting the TAGs cross */
+    expect_refused(xl_tags(rp, 8, false), rp, SNICD_XLATE_REFUSED_ACTION,
+                   "write to reg0 before jumping");
+    cr_expect(!x.regs_gated, "a lost pkt_mark holds it back too");
+    ctx.meta_to_host = false;
+    cr_assert_eq(flow_parse(rp, FLOW_CMD_ADD, &pmap, &fm, &err), 0, "%s",
+                 err.msg);
+    expect_refused(snicd_xlate_flow(&fm.flow, &ctx, &x), rp,
+                   SNICD_XLATE_REFUSED_ACTION, "write to pkt_mark before "
+                   "jumping to table 1");
+    /* something else refused first: not gated */
+    expect_refused(xl("in_port=vf0 actions=set_field:1->reg0,"
+                      "move:NXM_NX_REG1[]->NXM_NX_REG2[],goto_table:1"),
+                   "move", SNICD_XLATE_REFUSED_ACTION,
+                   "move not offloaded");
+    cr_expect(!x.regs_gated);
+}
+
 Test(xlate_regs, what_stays_in_software)
 {
     static const struct {
