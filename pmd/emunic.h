@@ -350,6 +350,7 @@ struct emunic_rep_slot {
     bool wanted;                /* create it whenever its VF exists: false
                                  * once the application closed a live one */
     bool has_port;              /* an ethdev exists (until it is closed) */
+    bool closing;               /* its close runs: no events, no new port */
     uint16_t port_id;
     uint32_t vf_gen;            /* vf_generation of the VF it represents */
 };
@@ -380,10 +381,11 @@ struct emunic_adapter {
     bool dead_event;            /* death seen, INTR_LSC not raised yet */
     uint16_t pf_port_id;
     bool alarm_armed;
-    /* Its ports, under lock: from port_init to the start of their close
-     * (emunic_adapter_port_add/_del). The alarm reaches ports through this
-     * list only, never through ethdev's table: a port's private data is
-     * freed right after its close, on the application's thread. */
+    /* Its ports, under lock: from emunic_port_init to the start of their
+     * close (emunic_adapter_port_add/_del). The alarm reaches ports
+     * through this list only, never through ethdev's table: a port's
+     * private data is freed right after its close, on the application's
+     * thread. */
     struct emunic_port_list ports;
     /* representor hotplug, PF adapter only (see struct emunic_rep_slot) */
     void *vdev;                 /* struct rte_vdev_device of the probe */
@@ -604,10 +606,17 @@ int emunic_ctr_query(struct emunic_adapter *ad, struct rte_flow *flow,
  * application's callbacks without it. */
 void emunic_reps_sync(struct emunic_adapter *ad)
     SNIC_EXCLUDES(ad->lock);
-/* The application closed representor @p: its slot may get a new ethdev
- * once its VF exists. Takes ad->lock. */
-void emunic_rep_closed(struct emunic_port *p)
+/* The application closes representor @p: the alarm leaves its slot alone
+ * (no event on a closing port) until emunic_rep_closed(). Takes ad->lock. */
+void emunic_rep_closing(struct emunic_port *p)
     SNIC_EXCLUDES(p->ad->lock);
+/* The close of representor port @port_id is done with its private data
+ * (@gone: its VF had left): the slot may get a new ethdev once the VF
+ * exists. The last touch of the port's memory on the closing side: the
+ * alarm's new port may reuse it. Takes ad->lock. */
+void emunic_rep_closed(struct emunic_adapter *ad, uint16_t port_id,
+                       bool gone)
+    SNIC_EXCLUDES(ad->lock);
 /* The PF port closes: no representor is created any more; waits for an
  * alarm that may be creating one. */
 void emunic_hotplug_stop(struct emunic_adapter *ad);

@@ -262,16 +262,18 @@ static int
 emunic_dev_close(struct rte_eth_dev *dev)
 {
     struct emunic_port *p = dev->data->dev_private;
+    struct emunic_adapter *ad = p->ad;
     struct rte_flow_error err;
 
-    if (rte_eal_process_type() != RTE_PROC_PRIMARY || p->ad == NULL)
+    if (rte_eal_process_type() != RTE_PROC_PRIMARY || ad == NULL)
         return 0;
-    /* no representor may appear behind a closing PF; a closed
-     * representor's slot may get a new ethdev when its VF is back */
+    /* no representor may appear behind a closing PF; a closing one's slot
+     * gets no event until it is closed, and a new ethdev after that when
+     * its VF is back */
     if (p->role == EMUNIC_ROLE_PF)
-        emunic_hotplug_stop(p->ad);
+        emunic_hotplug_stop(ad);
     else if (p->role == EMUNIC_ROLE_REP)
-        emunic_rep_closed(p);
+        emunic_rep_closing(p);
     /* the alarm's events stop reaching the port: ethdev frees its private
      * data right after this close, on this thread */
     emunic_adapter_port_del(p);
@@ -285,8 +287,12 @@ emunic_dev_close(struct rte_eth_dev *dev)
     if (p->ad->keep_rules || emunic_flow_flush_port(p, &err) < 0)
         emunic_flow_forget_port(p);
     emunic_async_free(p);
-    emunic_adapter_put(p->ad);
     p->ad = NULL;
+    if (p->role == EMUNIC_ROLE_REP)
+        emunic_rep_closed(ad, p->port_id,
+                          __atomic_load_n(&p->gone, __ATOMIC_ACQUIRE));
+    /* p is not touched past this point: its memory may be the next port's */
+    emunic_adapter_put(ad);
     return 0;
 }
 

@@ -426,7 +426,7 @@ rep_slot_taken(struct emunic_adapter *ad, const struct port_params *pp,
 }
 
 static int
-port_init(struct rte_eth_dev *dev, void *arg)
+emunic_port_init(struct rte_eth_dev *dev, void *arg)
 {
     const struct port_params *pp = arg;
     struct emunic_port *p = dev->data->dev_private;
@@ -481,6 +481,18 @@ port_init(struct rte_eth_dev *dev, void *arg)
     return 0;
 }
 
+/* The ethdev name of VF @vf's representor in @name; false when it does
+ * not fit. */
+static bool
+rep_name(const struct emunic_adapter *ad, uint16_t vf,
+         char name[RTE_ETH_NAME_MAX_LEN])
+{
+    int n = snprintf(name, RTE_ETH_NAME_MAX_LEN, "%s_representor_%u",
+                     ad->name, vf);
+
+    return n >= 0 && n < RTE_ETH_NAME_MAX_LEN;
+}
+
 /* One representor ethdev for VF @vf (instance @vf_gen), at probe or when
  * the VF appears; rte_eth_dev_create ends with rte_eth_dev_probing_finish,
  * which raises RTE_ETH_EVENT_NEW. */
@@ -496,11 +508,10 @@ create_representor(struct emunic_adapter *ad, uint16_t vf, uint32_t vf_gen)
     char name[RTE_ETH_NAME_MAX_LEN];
     int ret;
 
-    ret = snprintf(name, sizeof(name), "%s_representor_%u", ad->name, vf);
-    if (ret < 0 || (size_t)ret >= sizeof(name))
+    if (!rep_name(ad, vf, name))
         return -ENAMETOOLONG;
     ret = rte_eth_dev_create(&vdev->device, name, sizeof(struct emunic_port),
-                             NULL, NULL, port_init, &pp);
+                             NULL, NULL, emunic_port_init, &pp);
     if (ret < 0)
         EMUNIC_LOG(ERR, "%s: cannot create representor port %s: %s",
                    ad->name, name, strerror(-ret));
@@ -577,6 +588,8 @@ emunic_reps_sync(struct emunic_adapter *ad)
         struct rte_eth_dev *dev;
         struct emunic_port *p;
 
+        if (s->closing)
+            continue;
         if (!s->has_port) {
             if (exists && s->wanted) {
                 add[n_add] = s->vf;
@@ -606,6 +619,7 @@ emunic_reps_sync(struct emunic_adapter *ad)
         rte_eth_dev_callback_process(&rte_eth_devices[rmv[i]],
                                      RTE_ETH_EVENT_INTR_RMV, NULL);
     for (unsigned i = 0; i < n_add; i++) {
+        char name[RTE_ETH_NAME_MAX_LEN];
         bool off;
 
         /* an application callback of this run may have closed the PF */
@@ -614,6 +628,11 @@ emunic_reps_sync(struct emunic_adapter *ad)
         snic_mutex_unlock(&ad->lock);
         if (off)
             break;
+        /* The application closed the old port on its own thread: ethdev
+         * releases it (name, private data) only after our close returned.
+         * Until then the name is taken; the next look creates the port. */
+        if (rep_name(ad, add[i], name) && rte_eth_dev_allocated(name) != NULL)
+            continue;
         if (create_representor(ad, add[i], add_gen[i]) == 0)
             EMUNIC_LOG(NOTICE, "%s: vf%u appeared: representor created "
                        "(RTE_ETH_EVENT_NEW)", ad->name, add[i]);
@@ -621,17 +640,27 @@ emunic_reps_sync(struct emunic_adapter *ad)
 }
 
 void
-emunic_rep_closed(struct emunic_port *p)
+emunic_rep_closing(struct emunic_port *p)
     SNIC_EXCLUDES(p->ad->lock)
 {
     struct emunic_adapter *ad = p->ad;
 
-    bool gone = __atomic_load_n(&p->gone, __ATOMIC_ACQUIRE);
-
     snic_mutex_lock(&ad->lock);
     for (unsigned i = 0; i < ad->n_reps; i++)
-        if (ad->reps[i].has_port && ad->reps[i].port_id == p->port_id) {
+        if (ad->reps[i].has_port && ad->reps[i].port_id == p->port_id)
+            ad->reps[i].closing = true;
+    snic_mutex_unlock(&ad->lock);
+}
+
+void
+emunic_rep_closed(struct emunic_adapter *ad, uint16_t port_id, bool gone)
+    SNIC_EXCLUDES(ad->lock)
+{
+    snic_mutex_lock(&ad->lock);
+    for (unsigned i = 0; i < ad->n_reps; i++)
+        if (ad->reps[i].has_port && ad->reps[i].port_id == port_id) {
             ad->reps[i].has_port = false;
+            ad->reps[i].closing = false;
             /* closed with its VF still there: the application's choice */
             ad->reps[i].wanted = gone;
         }
@@ -745,7 +774,7 @@ emunic_probe(struct rte_vdev_device *vdev)
         goto put_adapter;
     }
     ad->pf_port_id = dev->data->port_id;
-    ret = port_init(dev, &pp);
+    ret = emunic_port_init(dev, &pp);
     if (ret < 0) {
         rte_eth_dev_release_port(dev);
         goto put_adapter;
