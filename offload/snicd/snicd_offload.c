@@ -567,7 +567,8 @@ snicd_offload_commit(struct snicd_offload *o)
 
             if (f == NULL || (pass == 0 && !f->reg_whole))
                 continue;
-            snicd_regjump_touch(o, f->flow.table_id);
+            if (f->handle != NULL)
+                snicd_regjump_touch(o, f->flow.table_id);
             snicd_oflow_where(o, f, SNICD_WHERE_SW);
             snicd_offload_rule_retire(o, f);
             snicd_offload_mark_settle(o, f, 0, 0);

@@ -234,6 +234,17 @@ place_level(struct snicd_offload *o, struct snicd_ovx *ov,
 
 #define NOT_IN  (-2)    /* not in a domain's index */
 
+/* Does snicd_offload_try_hw() leave @f's rule as it is at @level? Then
+ * nothing on the card changes, and no whole register writer whose
+ * packets reach its table need go partial first
+ * (snicd_regjump_touch()). */
+static bool
+rule_kept(const struct snicd_oflow *f, uint32_t level)
+{
+    return f->handle != NULL && !f->changed && f->level == level &&
+           f->where != SNICD_WHERE_SW;
+}
+
 /*
  * Two domains (snicd_xlate.h): frames nobody decapsulated, which group 0
  * and the groups it jumps to see, and decapsulated frames, which only the
@@ -265,11 +276,9 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
     int level = -1, ret = 0;
 
     o->st.placed++;
-    /* a whole register writer whose packets reach this table goes
-     * partial before anything here changes */
-    snicd_regjump_touch(o, f->flow.table_id);
-    /* its writes or its target may be new: partial now, let through
-     * again only once the commit's placement settled */
+    /* its writes or its target may be new: partial now (the whole
+     * writers reaching its table first), let through again only once
+     * the commit's placement settled */
     if (f->changed && f->reg_whole)
         snicd_regjump_hold(o, f);
     for (unsigned d = 0; d < 2; d++) {
@@ -301,10 +310,13 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
                                 buf, sizeof(buf), &ret);
             if (ret < 0)
                 goto out;
-            if (level >= 0)
+            if (level >= 0) {
+                if (!rule_kept(f, (uint32_t)level))
+                    snicd_regjump_touch(o, f->flow.table_id);
                 w = snicd_offload_try_hw(o, f, (uint32_t)level);
-            else
+            } else {
                 why = buf;
+            }
         }
     } else if (why == NULL) {
         why = "matches only decapsulated frames (tunnel metadata) but "
@@ -312,8 +324,11 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
               "of table 0 with in_port=<tunnel port> and an exact "
               "tun_id";
     }
-    if (why != NULL)
+    if (why != NULL) {
+        if (f->handle != NULL)
+            snicd_regjump_touch(o, f->flow.table_id);
         snicd_offload_to_sw(o, f, why, false);
+    }
     if (nothing) {
         /* in no domain's index */
     } else if (decap) {

@@ -14,15 +14,17 @@
  *    flows its writes make reachable were placed with rules already: a
  *    gated writer counts in the registers reaching its target
  *    (snicd_offload_regs.c) just as a whole one does.
- *  - held back (snicd_regjump_touch()): before any flow of a table a
- *    whole writer's packets can reach is placed (added, changed, placed
- *    again) or its rule is dropped, the writer's partial rule replaces
+ *  - held back (snicd_regjump_touch()): before the rule of any flow of a
+ *    table a whole writer's packets can reach is made, replaced or
+ *    dropped (added, changed, placed at another level or out of the
+ *    card, removed), the writer's partial rule replaces
  *    its whole one, with the sync API so that it is on the card before
  *    the change; a writer's own table stops being sealed then, so the
  *    writers that reach it go first. The next promotion lets it through
  *    again if the table is still sealed.
- * The cost is a rule replaced twice per commit that touches such a table;
- * a table with no whole writer behind it costs one test per flow placed.
+ * The cost is a rule replaced twice per commit that changes a rule in
+ * such a table; a table with no whole writer behind it costs one test
+ * per rule changed.
  */
 #include <string.h>
 

@@ -48,6 +48,10 @@ static uint64_t rng;
 /* the flow mix of rule 4 (tables 0 to 2, output + goto_table, resubmit,
  * push_mpls); else the mix that runs table 0 out of levels */
 static bool rule4_mix;
+/* register writers before a jump, flows on register values and
+ * catch-alls in tables 0 to 2 (docs/snicd.md, "Registers and
+ * pkt_mark"), with rule 4's chains */
+static bool regs_mix;
 
 static uint32_t
 rnd(uint32_t n)
@@ -78,7 +82,13 @@ rand_match(char *buf, size_t size, bool vxlan)
                                         "10.0.0.0/24", "10.0.0.0/16" };
     unsigned r, table;
 
-    if (rule4_mix) {
+    if (regs_mix && rnd(7) == 0) {
+        /* a catch-all of table 1 or 2 (drop: an output would need an
+         * exact in_port) */
+        snprintf(buf, size, "table=%u,priority=0", 1 + rnd(2));
+        return;
+    }
+    if (rule4_mix || regs_mix) {
         r = rnd(8);
         table = r < 2 ? 1 : r == 2 ? 2 : 0;
     } else {
@@ -119,6 +129,9 @@ rand_match(char *buf, size_t size, bool vxlan)
     default:
         break;
     }
+    if (regs_mix && table > 0 && rnd(3) == 0)
+        snprintf(buf + n, size - (size_t)n, rnd(3) ? ",reg2=%u" : ",reg3=%u",
+                 1 + rnd(2));
 }
 
 static void
@@ -129,12 +142,27 @@ rand_actions(char *buf, size_t size, const char *match)
     bool ip = strstr(match, ",ip") != NULL;
     unsigned table = (unsigned)(match[6] - '0');
 
-    switch (rnd(rule4_mix ? 10 : 8)) {
+    if (strstr(match, "priority=0") != NULL) {
+        snprintf(buf, size, "drop");
+        return;
+    }
+    if (regs_mix && table < 2 && rnd(3) == 0) {
+        unsigned to = table + 1 + rnd(2 - table);
+
+        if (rnd(2))
+            snprintf(buf, size, "set_field:%u->reg2,goto_table:%u",
+                     1 + rnd(2), to);
+        else
+            snprintf(buf, size, "load:%u->NXM_NX_REG3[],resubmit(,%u)",
+                     1 + rnd(2), to);
+        return;
+    }
+    switch (rnd(rule4_mix || regs_mix ? 10 : 8)) {
     case 0:
         snprintf(buf, size, "drop");
         break;
     case 1:
-        if (!rule4_mix) {
+        if (!rule4_mix && !regs_mix) {
             /* a resume mark in table 0; table 1 has no goto */
             snprintf(buf, size, table == 0 ? "goto_table:1" : "output:vf1");
             break;
@@ -267,6 +295,8 @@ check_rules(void)
                      b->flow.match.value.in_port == ENV_VXLAN_PORT) ||
                     !flow_match_overlaps(&a->flow.match, &b->flow.match))
                     continue;
+                if (a->reg_nothing)
+                    continue;   /* no packet on the card: shadows none */
                 if (a->where == SNICD_WHERE_SW)
                     cr_assert_eq(b->where, SNICD_WHERE_SW, "flow %" PRIu64
                                  " after software flow %" PRIu64 " that it "
@@ -357,6 +387,99 @@ check_rule4(void)
     }
 }
 
+static unsigned n_whole_writers, n_nothing;
+
+/* The registers the mix's flow @f writes (bit N: regN). */
+static unsigned
+mix_writes(const struct flow *f)
+{
+    unsigned regs = 0;
+
+    for (unsigned k = 0; k < f->n_actions; k++)
+        if (f->actions[k].type == FLOW_ACT_LOAD &&
+            f->actions[k].dst.field >= FLOW_FIELD_REG0 &&
+            f->actions[k].dst.field < FLOW_FIELD_REG0 + FLOW_N_REGS)
+            regs |= 1u << (f->actions[k].dst.field - FLOW_FIELD_REG0);
+    return regs;
+}
+
+static bool
+mix_catch_all(const struct flow *f)
+{
+    static const struct flow_key zero;
+
+    return memcmp(&f->match.mask, &zero, sizeof(zero)) == 0;
+}
+
+/* Registers across a jump, without the manager's counts: a whole
+ * writer's target and every table reached from it hold only flows whole
+ * in hardware or matching nothing there, and a catch-all; a flow placed
+ * as matching nothing needs a register bit that no whole writer reaching
+ * its table writes. */
+static void
+check_regs(void)
+{
+    bool reach[SNICD_NUM_TABLES][SNICD_NUM_TABLES] = { { false } };
+
+    /* reach[s][u]: table u is reached from table s (s included) */
+    for (unsigned s = SNICD_NUM_TABLES; s-- > 0;) {
+        const struct snicd_otable *ot = &env.o->tables[s];
+
+        reach[s][s] = true;
+        for (uint32_t i = 0; i < ot->n; i++) {
+            int to = mix_jump(&ot->flows[i]->flow);
+
+            for (unsigned u = 0; to > (int)s && u < SNICD_NUM_TABLES; u++)
+                reach[s][u] |= reach[to][u];
+        }
+    }
+    for (unsigned s = 0; s < SNICD_NUM_TABLES; s++) {
+        const struct snicd_otable *ot = &env.o->tables[s];
+
+        for (uint32_t i = 0; i < ot->n; i++) {
+            const struct snicd_oflow *w = ot->flows[i];
+            int to = mix_jump(&w->flow);
+            unsigned regs = mix_writes(&w->flow);
+
+            if (to < 0 || regs == 0 || w->where != SNICD_WHERE_HW)
+                continue;
+            cr_assert(w->reg_whole, "flow %" PRIu64 " writes a register "
+                      "and jumps whole, not let through", w->id);
+            n_whole_writers++;
+            for (unsigned u = 0; u < SNICD_NUM_TABLES; u++) {
+                const struct snicd_otable *t = &env.o->tables[u];
+                bool all = false;
+
+                if (!reach[to][u])
+                    continue;
+                for (uint32_t j = 0; j < t->n; j++) {
+                    const struct snicd_oflow *g = t->flows[j];
+
+                    cr_assert(g->reg_nothing || g->where == SNICD_WHERE_HW,
+                              "whole writer %" PRIu64 " reaches table %u, "
+                              "where flow %" PRIu64 " is not in hardware "
+                              "whole", w->id, u, g->id);
+                    all |= g->where == SNICD_WHERE_HW &&
+                           mix_catch_all(&g->flow);
+                    if (!g->reg_nothing)
+                        continue;
+                    for (unsigned r = 0; r < FLOW_N_REGS; r++)
+                        cr_assert(!((regs >> r) & 1) ||
+                                  !(g->flow.match.value.meta.regs[r] &
+                                    g->flow.match.mask.meta.regs[r]),
+                                  "flow %" PRIu64 " matches nothing on reg%u"
+                                  ", which whole writer %" PRIu64 " writes "
+                                  "before table %u", g->id, r, w->id, u);
+                }
+                cr_assert(all, "whole writer %" PRIu64 " reaches table %u "
+                          "with no catch-all in hardware", w->id, u);
+            }
+        }
+        for (uint32_t i = 0; i < ot->n; i++)
+            n_nothing += ot->flows[i]->reg_nothing;
+    }
+}
+
 static int
 snap_cmp(const void *a_, const void *b_)
 {
@@ -375,6 +498,7 @@ check_full_pass_agrees(unsigned round)
 
     check_rules();
     check_rule4();
+    check_regs();
     n_inc = snapshot(inc, MAX_LIVE);
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         env.o->tables[t].dirty = env.o->tables[t].n > 0;
@@ -412,7 +536,8 @@ static bool
 covered(unsigned hw, unsigned partial, unsigned sw)
 {
     return hw > 0 && partial > 0 && sw > 0 && n_shadowed > 0 &&
-           n_resume > 0 && (rule4_mix ? n_rule4 > 0 : n_no_level > 0);
+           n_resume > 0 && (rule4_mix ? n_rule4 > 0 : regs_mix ?
+           n_whole_writers > 0 && n_nothing > 0 : n_no_level > 0);
 }
 
 static void
@@ -424,6 +549,7 @@ run(bool vxlan, unsigned rounds)
     rng = seed_get() * 2654435761u + 1;
     n_live = 0;
     n_shadowed = n_no_level = n_resume = n_rule4 = 0;
+    n_whole_writers = n_nothing = 0;
     /* a few seeds in forty have not shown every case by then: such a
      * run goes on (up to four times as long), checking each round */
     for (r = 0; r < rounds || (r < 4 * rounds && !covered(hw, partial, sw));
@@ -453,18 +579,24 @@ run(bool vxlan, unsigned rounds)
     fprintf(stderr, "offload_place: %u rounds, %u checks, flow-rounds: %u hw,"
             " %u partial, %u sw; at the checks %u shadowed, %u out of "
             "levels, %u resume marks, %u outputs before a jump to a table "
-            "that drops whole\n", r, checks, hw, partial, sw,
-            n_shadowed, n_no_level, n_resume, n_rule4);
+            "that drops whole, %u whole register writers, %u flows "
+            "matching nothing on the card\n", r, checks, hw, partial, sw,
+            n_shadowed, n_no_level, n_resume, n_rule4, n_whole_writers,
+            n_nothing);
     /* the flow set must exercise every place and its rules */
     cr_expect_gt(hw, 0);
     cr_expect_gt(partial, 0);
     cr_expect_gt(sw, 0);
     cr_expect_gt(n_shadowed, 0);
     cr_expect_gt(n_resume, 0);
-    if (rule4_mix)
+    if (rule4_mix) {
         cr_expect_gt(n_rule4, 0);
-    else
+    } else if (regs_mix) {
+        cr_expect_gt(n_whole_writers, 0);
+        cr_expect_gt(n_nothing, 0);
+    } else {
         cr_expect_gt(n_no_level, 0);
+    }
 }
 
 /* 4 levels: overlapping priorities run out of them too */
@@ -489,4 +621,14 @@ Test(offload_place, incremental_equals_full_pass_tunnels)
 {
     env_start_vxlan("full", false, "--prio", "4", NULL);
     run(true, 150);
+}
+
+/* register writers before a jump let through and held back as their
+ * targets are sealed or not, flows on register values no whole writer
+ * sets placed as matching nothing */
+Test(offload_place, incremental_equals_full_pass_regs)
+{
+    regs_mix = true;
+    env_start("full", false, true, "--prio", "4", NULL);
+    run(false, 150);
 }
