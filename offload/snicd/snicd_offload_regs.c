@@ -213,6 +213,11 @@ snicd_regs_sealed(const struct snicd_offload *o, unsigned to, char *why,
 
             if (f->reg_nothing)
                 continue;
+            if (f->queued) {
+                snicd_say(why, size, "flow %" PRIu64 " of table %u is not "
+                          "on the card yet", f->id, u);
+                return false;
+            }
             if (f->where != SNICD_WHERE_HW) {
                 snicd_say(why, size, "flow %" PRIu64 " of table %u is %s, "
                           "so a packet can reach software from there",

@@ -13,6 +13,9 @@
 
 #include <criterion/criterion.h>
 
+#include <rte_log.h>
+
+#include "snicd_log.h"
 #include "test_offload_env.h"
 
 static void
@@ -292,6 +295,89 @@ Test(offload, register_writers_in_a_chain)
     cr_assert_geq(env_commit(), 0);
     env_expect(w1, SNICD_WHERE_HW, NULL);
     env_expect(w0, SNICD_WHERE_HW, NULL);
+}
+
+/* The rules a commit made, in order: snicd's debug trace ("rule
+ * installed: flow create ...") captured from rte_log. */
+static char *trace;
+static size_t trace_len;
+static FILE *trace_f;
+
+static void
+trace_start(void)
+{
+    free(trace);
+    trace = NULL;
+    trace_f = open_memstream(&trace, &trace_len);
+    cr_assert_not_null(trace_f);
+    cr_assert_eq(rte_openlog_stream(trace_f), 0);
+    rte_log_set_global_level(RTE_LOG_DEBUG);
+    snicd_log_set_level(SNICD_LOG_DEBUG);
+}
+
+static void
+trace_stop(void)
+{
+    snicd_log_set_level(SNICD_LOG_INFO);
+    (void)rte_openlog_stream(stderr);
+    fclose(trace_f);
+}
+
+/* The position of the first rule made whose testpmd line has @a and
+ * (if not NULL) @b and not @not, or -1. */
+static long
+made_at(const char *a, const char *b, const char *not)
+{
+    const char *p = trace;
+
+    while (p != NULL && (p = strstr(p, "rule installed: flow create"))) {
+        const char *end = strchr(p, '\n');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char line[2048];
+
+        snprintf(line, sizeof(line), "%.*s", (int)n, p);
+        if (strstr(line, a) && (b == NULL || strstr(line, b)) &&
+            (not == NULL || !strstr(line, not)))
+            return p - trace;
+        p += n;
+    }
+    return -1;
+}
+
+/* Make before break (docs/snicd.md, "Registers and pkt_mark"): the
+ * writer's whole rule comes after every rule of its target's table, and
+ * its partial rule before the rule that unseals the table. */
+Test(offload, register_writer_rules_in_a_safe_order)
+{
+    long whole, a, c, part, sp;
+
+    env_start("full", false, true, NULL);
+    trace_start();
+    env_add("priority=10,in_port=vf1 actions=set_field:5->reg2,"
+            "goto_table:1");
+    env_add("table=1,priority=20,in_port=vf1,reg2=5 actions=output:vf2");
+    env_add("table=1,priority=0 actions=drop");
+    cr_assert_geq(env_commit(), 0);
+    trace_stop();
+    whole = made_at("set_tag", "jump group 1", NULL);
+    a = made_at(" group 1 ", " tag ", NULL);
+    c = made_at(" group 1 ", " drop", " tag ");
+    cr_assert(whole >= 0 && a >= 0 && c >= 0, "rules made: %s", trace);
+    cr_expect(a < whole && c < whole, "the whole writer came before the "
+              "rules of its target: %s", trace);
+
+    trace_start();
+    env_add("table=1,priority=30,in_port=vf3,ip "
+            "actions=mod_nw_tos:0x20,output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    trace_stop();
+    part = made_at("port_representor", NULL, " group ");
+    sp = made_at(" group 1 ", "port_representor", NULL);
+    cr_assert(part >= 0 && sp >= 0, "rules made: %s", trace);
+    cr_expect(part < sp, "the partial table-1 flow came before the writer "
+              "went partial: %s", trace);
+    free(trace);
+    trace = NULL;
 }
 
 Test(offload, registers_without_the_card_support)
