@@ -221,6 +221,9 @@ snicd_ctl_stats(struct snicd *d)
     fprintf(f, "placement: %" PRIu64 " flows placed, %" PRIu64 " tables "
             "placed whole, %" PRIu64 " flows put back where they were\n",
             os.placed, os.whole_tables, os.reinstalled);
+    fprintf(f, "register writes before a jump: let through %" PRIu64
+            " times, held back %" PRIu64 " times\n", os.reg_let_through,
+            os.reg_held_back);
     fprintf(f, "tunnels: guard %s, %" PRIu32 " guard rules, %" PRIu32
             " decap contexts\n", guard_mode_name(os.guard_mode),
             os.guard_rules, os.decap_contexts);
@@ -256,7 +259,8 @@ snicd_ctl_stats(struct snicd *d)
     o = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:f, s:f}, "
                   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                   " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
+                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+                  " s:I, s:s},"
                   " s:{s:b, s:I, s:I, s:f, s:I},"
                   " s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
                   "flows", "hw", (json_int_t)os.n_hw,
@@ -293,6 +297,8 @@ snicd_ctl_stats(struct snicd *d)
                   "placed", (json_int_t)os.placed,
                   "tables_placed_whole", (json_int_t)os.whole_tables,
                   "reinstalled", (json_int_t)os.reinstalled,
+                  "reg_let_through", (json_int_t)os.reg_let_through,
+                  "reg_held_back", (json_int_t)os.reg_held_back,
                   "decap_contexts", (json_int_t)os.decap_contexts,
                   "guard_rules", (json_int_t)os.guard_rules,
                   "guard_mode", guard_mode_name(os.guard_mode),

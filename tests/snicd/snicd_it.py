@@ -391,6 +391,12 @@ def scenario_regs(tmp):
     check(st["datapath"]["marked"] == 18, "software saw the 6 resumed and "
           "the 6 partial packets of this round (marked %d)"
           % st["datapath"]["marked"], st["text"])
+    check(st["offload"]["reg_let_through"] == 1 and
+          st["offload"]["reg_held_back"] == 1 and
+          "register writes before a jump: let through 1 times, held back 1 "
+          "times" in st["text"],
+          "stats: the writer let through once, held back once",
+          st["offload"])
 
 
 def nobody_connects(path):
