@@ -173,6 +173,19 @@ snicd_regs_closure(const struct snicd_offload *o, unsigned to,
     }
 }
 
+/* NORMAL switches by learned addresses: even with rules for what it
+ * learned on the card, a destination it has not learned is software's,
+ * so a flow with it never seals a table, whatever its place says. */
+static bool
+uses_normal(const struct flow *f)
+{
+    for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++)
+        if (f->actions[i].type == FLOW_ACT_OUTPUT &&
+            f->actions[i].u.port == FLOW_PORT_NORMAL)
+            return true;
+    return false;
+}
+
 static bool
 catch_all(const struct flow *f)
 {
@@ -216,6 +229,12 @@ snicd_regs_sealed(const struct snicd_offload *o, unsigned to, char *why,
             if (f->queued) {
                 snicd_say(why, size, "flow %" PRIu64 " of table %u is not "
                           "on the card yet", f->id, u);
+                return false;
+            }
+            if (f->where == SNICD_WHERE_HW && uses_normal(&f->flow)) {
+                snicd_say(why, size, "flow %" PRIu64 " of table %u uses "
+                          "NORMAL, whose unlearned destinations are "
+                          "software's", f->id, u);
                 return false;
             }
             if (f->where != SNICD_WHERE_HW) {

@@ -264,6 +264,26 @@ Test(offload, register_write_before_jump_whole_while_the_target_is_sealed)
     env_expect(wr, SNICD_WHERE_HW, NULL);
 }
 
+/* NORMAL in the target never seals it, even where the flow is in
+ * hardware (its unlearned destinations are software's). */
+Test(offload, register_writer_into_a_table_with_normal_stays_partial)
+{
+    uint64_t wr, nf;
+
+    env_start("full", false, true, NULL);
+    wr = env_add("priority=10,in_port=vf1 actions=set_field:5->reg2,"
+                 "goto_table:1");
+    nf = env_add("table=1,priority=10,in_port=vf1,reg2=5 actions=NORMAL");
+    env_add("table=1,priority=0 actions=drop");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(wr, SNICD_WHERE_PARTIAL, "write to reg2 before jumping to "
+               "table 1 not offloaded (flow");
+    if (env_where(nf, NULL) == SNICD_WHERE_HW)
+        env_expect(wr, SNICD_WHERE_PARTIAL, "uses NORMAL, whose unlearned "
+                   "destinations are software's");
+    cr_expect_eq(env_stats().reg_let_through, 0);
+}
+
 /* Through a chain: a writer into table 1, whose writer into table 2 must
  * be whole first; a change in table 2 takes both back, the later writer's
  * table being no longer sealed. */
