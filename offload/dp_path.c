@@ -410,6 +410,7 @@ struct run {
     const struct dp_cls_snap *snap;
     const struct tunnels *tun;
     struct dp_actions_env env;
+    dp_forward_fn *forward;     /* NULL: env.output per packet */
     struct dp_act_stats as;
     bool check;             /* dp_cls_snap_resubmit_check() */
     bool plain;             /* no tunnel port, no patch port: a lone
@@ -463,6 +464,7 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
         .patch = path_patch, .patch_ctx = run,
     };
     dp_learn_env(&run->env, w);
+    run->forward = NULL;
     run->as = (struct dp_act_stats){ 0 };
     /* a patch port is a way back to table 0, like a resubmit: whether a
      * flow outputs to one is not known here, so every packet of a switch
@@ -1295,6 +1297,11 @@ headerless_run(struct run *run, struct dp_buf *bufs, unsigned n,
     port = r->actions[0].u.port;
     if (port == in_port)
         return;                 /* an output to the in_port is skipped */
+    run->as.outputs += n;
+    if (run->forward != NULL) {
+        run->forward(run->env.ctx, port, first, n);
+        return;
+    }
     for (unsigned i = 0; i < n; i++) {
         /* headerless_one()'s output */
         struct dp_output out = {
@@ -1302,7 +1309,6 @@ headerless_run(struct run *run, struct dp_buf *bufs, unsigned n,
             .frame = bufs[i].data, .len = bufs[i].len,
         };
 
-        run->as.outputs++;
         run->env.output(run->env.ctx, &out);
     }
 }
@@ -1671,11 +1677,20 @@ unsigned
 dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs, unsigned n,
                         uint32_t in_port, dp_output_fn *fn, void *ctx)
 {
+    return dp_worker_process_burst_fwd(w, bufs, n, in_port, fn, NULL, ctx);
+}
+
+unsigned
+dp_worker_process_burst_fwd(struct dp_worker *w, struct dp_buf *bufs,
+                            unsigned n, uint32_t in_port, dp_output_fn *fn,
+                            dp_forward_fn *fwd, void *ctx)
+{
     const struct dp_rule *r = NULL;
     struct run run;
     bool decided, fast, l2;
 
     run_init(&run, w, fn, ctx);
+    run.forward = fwd;
     /* one decision for the whole burst where the port makes it */
     decided = n > 0 && by_port(&run, in_port, &r);
     if (decided) {

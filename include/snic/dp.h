@@ -240,6 +240,19 @@ struct dp_output {
 
 typedef void dp_output_fn(void *ctx, const struct dp_output *out);
 
+/*
+ * Packets @first .. @first + @n - 1 of the burst given to
+ * dp_worker_process_burst_fwd() each go to @port as they came, their only
+ * and last output: the frames in their bufs[] untouched, @port no tunnel,
+ * no patch port and no reserved port. The same as @n dp_output_fn calls
+ * with .port = .tx_port = @port, .last = true, .pkt = @first + i and the
+ * frame of bufs[@first + i], in one call: a burst that a port-only table
+ * or a train of frames that read alike decides (docs/datapath.md, "Fast
+ * paths") costs the caller one call, not one per packet.
+ */
+typedef void dp_forward_fn(void *ctx, uint32_t port, unsigned first,
+                           unsigned n);
+
 /* What ALL, FLOOD, NORMAL and CONTROLLER need beyond the action list
  * (dp_switch.c): the datapath's ports and NORMAL's learning table, and
  * the worker's counters for them. */
@@ -839,6 +852,12 @@ unsigned dp_worker_process(struct dp_worker *w, struct dp_buf *buf,
 unsigned dp_worker_process_burst(struct dp_worker *w, struct dp_buf *bufs,
                                  unsigned n, uint32_t in_port,
                                  dp_output_fn *fn, void *ctx);
+/* dp_worker_process_burst() where runs of packets sent unchanged to one
+ * port go to @fwd (with @ctx) in one call each, the rest to @fn. */
+unsigned dp_worker_process_burst_fwd(struct dp_worker *w,
+                                     struct dp_buf *bufs, unsigned n,
+                                     uint32_t in_port, dp_output_fn *fn,
+                                     dp_forward_fn *fwd, void *ctx);
 /*
  * Packets the hardware processed part of (snicd's marks, docs/snicd.md
  * "Where a flow lives", rule 3). Both skip decapsulation.

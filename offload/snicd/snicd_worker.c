@@ -183,6 +183,39 @@ on_output(void *ctx, const struct dp_output *out)
     tb->pkts[tb->n++] = m;
 }
 
+/* Packets @first.. of the burst (w->cur) sent to @port as they came
+ * (dp_forward_fn): their own mbufs, straight into the port's tx queue. */
+static void
+on_forward(void *ctx, uint32_t port, unsigned first, unsigned n)
+{
+    struct snicd_worker *w = ctx;
+    uint16_t ethdev = port < SNICD_OFPORT_TABLE ? w->d->tx_ethdev[port]
+                                                : UINT16_MAX;
+    struct txbuf *tb;
+
+    if (ethdev >= SNICD_MAX_PORTS) {
+        /* no such port (or it is gone); the frames stay in w->cur and
+         * are freed with the burst */
+        snic_counter_add(&w->st.tx_drops, n);
+        return;
+    }
+    tb = &w->tx[ethdev];
+    for (unsigned i = first; i < first + n; i++) {
+        struct rte_mbuf *m = w->cur[i];
+
+        w->cur[i] = NULL;
+        /* receive-side metadata (marks, hashes) means nothing on
+         * transmit (take_input()) */
+        m->ol_flags = 0;
+        m->packet_type = 0;
+        if (tb->n == BURST)
+            tx_flush(w, ethdev);
+        else if (tb->n == 0)
+            w->pending[w->n_pending++] = ethdev;
+        tb->pkts[tb->n++] = m;
+    }
+}
+
 static void
 buf_of(struct rte_mbuf *m, struct dp_buf *buf)
 {
@@ -283,7 +316,8 @@ process_burst(struct snicd_worker *w, struct rte_mbuf **pkts, uint16_t n,
             buf_of(pkts[i], &bufs[run]);
             w->cur[run++] = pkts[i++];
         }
-        dp_worker_process_burst(w->dpw, bufs, run, in_port, on_output, w);
+        dp_worker_process_burst_fwd(w->dpw, bufs, run, in_port, on_output,
+                                    on_forward, w);
         for (unsigned k = 0; k < run; k++) {
             if (w->cur[k] != NULL)
                 done[n_done++] = w->cur[k];

@@ -268,6 +268,9 @@ struct way {
     struct dp *dp;
     struct dp_worker *w;
     bool burst;
+    bool forward;               /* runs sent unchanged to way_forward() */
+    const struct dp_buf *bufs;  /* the burst being processed */
+    unsigned forwards;          /* way_forward() calls */
     unsigned n;
     struct out out[MAX_OUT];
     uint64_t retired_pkts[N_IDS], retired_bytes[N_IDS];
@@ -287,6 +290,23 @@ way_output(void *ctx, const struct dp_output *o)
     x->tx_port = o->tx_port;
     x->len = o->len;
     memcpy(x->frame, o->frame, o->len);
+}
+
+/* What a dp_forward_fn gets, as the outputs it stands for */
+static void
+way_forward(void *ctx, uint32_t port, unsigned first, unsigned n)
+{
+    struct way *w = ctx;
+
+    w->forwards++;
+    for (unsigned i = first; i < first + n; i++) {
+        struct dp_output o = {
+            .port = port, .tx_port = port, .last = true, .pkt = i,
+            .frame = w->bufs[i].data, .len = w->bufs[i].len,
+        };
+
+        way_output(w, &o);
+    }
 }
 
 static void
@@ -328,6 +348,7 @@ ways_create(void)
         cr_assert_not_null(w->w);
         dp_worker_set_paths(w->w, paths[i]);
         w->burst = i != 1 && i != 2;
+        w->forward = i == 0;    /* snicd's way; way 3 outputs each */
         cr_assert_eq(dp_set_vxlan_ports(w->dp, &tun, 1), 0);
         cr_assert_eq(dp_set_ports(w->dp, ports, 6), 0);
         dp_worker_online(w->w);
@@ -392,8 +413,11 @@ ways_traffic(const char *what, uint8_t frames[][320], const size_t *lens,
         if (w->burst) {
             for (unsigned p = 0; p < n; p++)
                 bufs[p] = pkts[i][p].buf;
-            n_out = dp_worker_process_burst(w->w, bufs, n, in_port,
-                                            way_output, w);
+            w->bufs = bufs;
+            n_out = dp_worker_process_burst_fwd(w->w, bufs, n, in_port,
+                                                way_output,
+                                                w->forward ? way_forward
+                                                           : NULL, w);
             for (unsigned p = 0; p < n; p++)
                 pkts[i][p].buf = bufs[p];
         } else {
@@ -549,7 +573,7 @@ run_bursts(unsigned *seed, const char *what, unsigned rounds)
 Test(dp_fastpath, four_ways_every_shape, .timeout = 120)
 {
     for (unsigned s = 0; s < S_SHAPES; s++) {
-        uint64_t trained = 0;
+        uint64_t trained = 0, forwarded = 0;
 
         for (unsigned trial = 0; trial < 6; trial++) {
             unsigned seed = 1000 * s + trial;
@@ -582,10 +606,14 @@ Test(dp_fastpath, four_ways_every_shape, .timeout = 120)
             for (unsigned i = 1; i < N_WAYS; i++)
                 cr_assert_eq(dp_worker_stats(ways[i].w)->train_decided, 0);
             trained += dp_worker_stats(ways[0].w)->train_decided;
+            forwarded += ways[0].forwards;
             ways_destroy();
         }
         if (s != S_PORT && s != S_L2)
             cr_assert_gt(trained, 0, "%s: no train taken", shape_name[s]);
+        if (s == S_PORT)
+            cr_assert_gt(forwarded, 0, "no port-decided burst was given "
+                         "whole to the forward callback");
     }
 }
 

@@ -6,7 +6,10 @@
  * byte of a frame's headers changed inside a train, and its length
  * changed, against the same frames one by one, under a flow that matches
  * every field the first frame has exactly: a frame that reads
- * differently must get the catch-all's answer, as it does alone.
+ * differently must get the catch-all's answer, as it does alone. Every
+ * other burst gives its runs of unchanged frames to a dp_forward_fn
+ * (snicd's way), the others to the per-packet output: both must be what
+ * the frames get alone.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -29,9 +32,12 @@ struct side {
     struct dp_worker *w;
     unsigned n;
     struct out out[2 * BURST];
+    const struct dp_buf *bufs;  /* the burst being processed */
+    unsigned forwards;          /* side_forward() calls */
 };
 
 static struct side sides[2];    /* in bursts; one by one */
+static unsigned bursts;         /* every other one with side_forward() */
 
 static void
 side_output(void *ctx, const struct dp_output *o)
@@ -46,6 +52,24 @@ side_output(void *ctx, const struct dp_output *o)
     x->port = o->port;
     x->len = o->len;
     memcpy(x->frame, o->frame, o->len);
+}
+
+/* The frames of packets @first.. of the burst, sent as they came */
+static void
+side_forward(void *ctx, uint32_t port, unsigned first, unsigned n)
+{
+    struct side *s = ctx;
+
+    cr_assert_leq(first + n, BURST);
+    s->forwards++;
+    for (unsigned i = first; i < first + n; i++) {
+        struct dp_output o = {
+            .port = port, .tx_port = port, .last = true, .pkt = i,
+            .frame = s->bufs[i].data, .len = s->bufs[i].len,
+        };
+
+        side_output(s, &o);
+    }
 }
 
 /* Both sides: a flow matching the packet fields of @f (@len bytes)
@@ -120,8 +144,12 @@ sides_traffic(const char *what, const uint8_t *base, size_t base_len,
             bufs[p] = pkts[i][p].buf;
         }
         if (i == 0) {
-            cr_assert_eq(dp_worker_process_burst(s->w, bufs, BURST, 1,
-                                                 side_output, s), s->n);
+            s->bufs = bufs;
+            cr_assert_eq(dp_worker_process_burst_fwd(s->w, bufs, BURST, 1,
+                                                     side_output,
+                                                     bursts++ % 2 == 0
+                                                     ? side_forward : NULL,
+                                                     s), s->n);
         } else {
             for (unsigned p = 0; p < BURST; p++) {
                 unsigned first = s->n;
@@ -200,6 +228,9 @@ Test(dp_train, a_frame_that_reads_differently_gets_its_own_answer)
             /* base after a changed frame: from the frame cache */
             cr_assert_gt(dp_worker_stats(sides[0].w)->frame_hits, 0);
             cr_assert_eq(dp_worker_stats(sides[1].w)->frame_hits, 0);
+            cr_assert_gt(sides[0].forwards, 0, "trains given whole");
+            cr_assert_eq(sides[1].forwards, 0);
+            sides[0].forwards = 0;
             sides_destroy();
         }
     }
