@@ -1273,6 +1273,49 @@ headerless_one(struct run *run, const struct dp_buf *buf, uint32_t in_port,
     }
 }
 
+/* A run of packets of the caller's burst, consecutive, sent unchanged to
+ * one port and not handed over yet (run->forward's) */
+struct fwd_run {
+    uint32_t port;
+    unsigned first, n;
+};
+
+static inline void
+fwd_flush(struct run *run, struct fwd_run *f)
+{
+    if (f->n == 0)
+        return;
+    run->as.outputs += f->n;
+    run->forward(run->env.ctx, f->port, f->first, f->n);
+    f->n = 0;
+}
+
+/* headerless_one() where run->forward takes the output: it joins @f's run
+ * when it is the next packet to the same port, else @f goes first (the
+ * outputs keep the burst's order). */
+static inline __attribute__((always_inline)) void
+headerless_fwd(struct run *run, struct fwd_run *f, const struct dp_buf *buf,
+               uint32_t in_port, unsigned pkt, const struct dp_rule *r)
+{
+    uint32_t port;
+
+    if (r == NULL) {
+        snic_counter_add(&run->w->stats.misses, 1);
+        return;
+    }
+    count(run->w, r->slot, buf->len);
+    port = r->actions[0].u.port;
+    if (port == in_port)
+        return;
+    if (f->n > 0 && (f->port != port || f->first + f->n != pkt))
+        fwd_flush(run, f);
+    if (f->n == 0) {
+        f->port = port;
+        f->first = pkt;
+    }
+    f->n++;
+}
+
 /*
  * @n packets from @in_port whose table-0 answer is @r, headerless(): the
  * general path's treatment (counted, missed or sent as they are) without
@@ -1629,6 +1672,7 @@ burst_cached(struct run *run, struct dp_buf *bufs, unsigned n,
     const struct dp_rule *found[DP_BURST_MAX];
     uint64_t version;
     unsigned from = 0, hits = 0;
+    struct fwd_run fwd = { .n = 0 };
 
     if (!fc_use(w, n)) {
         burst_lean(run, bufs, n, in_port, first, found);
@@ -1652,13 +1696,19 @@ burst_cached(struct run *run, struct dp_buf *bufs, unsigned n,
             missed |= 1ull << i;
             continue;
         }
-        if (from < i)
+        if (from < i) {
+            fwd_flush(run, &fwd);
             burst_lean(run, bufs + from, i - from, in_port, first + from,
                        found + from);
+        }
         hits++;
-        headerless_one(run, &bufs[i], in_port, first + i, e->rule);
+        if (run->forward != NULL)
+            headerless_fwd(run, &fwd, &bufs[i], in_port, first + i, e->rule);
+        else
+            headerless_one(run, &bufs[i], in_port, first + i, e->rule);
         from = i + 1;
     }
+    fwd_flush(run, &fwd);
     if (from < n)
         burst_lean(run, bufs + from, n - from, in_port, first + from,
                    found + from);

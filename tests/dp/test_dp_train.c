@@ -34,6 +34,7 @@ struct side {
     struct out out[2 * BURST];
     const struct dp_buf *bufs;  /* the burst being processed */
     unsigned forwards;          /* side_forward() calls */
+    unsigned longest;           /* packets in the longest of them */
 };
 
 static struct side sides[2];    /* in bursts; one by one */
@@ -62,6 +63,8 @@ side_forward(void *ctx, uint32_t port, unsigned first, unsigned n)
 
     cr_assert_leq(first + n, BURST);
     s->forwards++;
+    if (n > s->longest)
+        s->longest = n;
     for (unsigned i = first; i < first + n; i++) {
         struct dp_output o = {
             .port = port, .tx_port = port, .last = true, .pkt = i,
@@ -234,4 +237,67 @@ Test(dp_train, a_frame_that_reads_differently_gets_its_own_answer)
             sides_destroy();
         }
     }
+}
+
+/* Frames that all differ (no train) and all take the catch-all, burst
+ * after burst: from the second burst on they are frame-cache hits, given
+ * to the forward callback as one run, in order, as one by one. */
+Test(dp_train, frame_cache_hits_to_one_port_go_as_one_run)
+{
+    static struct t_pkt pkts[2][BURST];
+    uint8_t base[MAX_LEN], v[BURST][MAX_LEN];
+    struct dp_buf bufs[BURST];
+    size_t len;
+
+    memset(base, 0, sizeof(base));
+    len = t_frame_ip4(base, -1, 17, 1000, 80, 20);
+    sides_create(base, len);
+    for (unsigned p = 0; p < BURST; p++) {
+        memcpy(v[p], base, len);
+        v[p][30 + p] ^= 1;              /* the destination address, ports */
+    }
+    for (unsigned round = 0; round < 4; round++) {
+        for (unsigned i = 0; i < 2; i++) {
+            struct side *s = &sides[i];
+
+            s->n = 0;
+            for (unsigned p = 0; p < BURST; p++) {
+                t_pkt_load(&pkts[i][p], v[p], len);
+                bufs[p] = pkts[i][p].buf;
+            }
+            if (i == 0) {
+                s->bufs = bufs;
+                cr_assert_eq(dp_worker_process_burst_fwd(s->w, bufs, BURST,
+                                                         1, side_output,
+                                                         side_forward, s),
+                             s->n);
+            } else {
+                for (unsigned p = 0; p < BURST; p++) {
+                    unsigned first = s->n;
+
+                    dp_worker_process(s->w, &bufs[p], 1, side_output, s);
+                    for (unsigned o = first; o < s->n; o++)
+                        s->out[o].pkt = p;
+                }
+            }
+            dp_worker_quiesce(s->w);
+        }
+        cr_assert_eq(sides[0].n, BURST);
+        cr_assert_eq(sides[1].n, BURST);
+        for (unsigned o = 0; o < BURST; o++) {
+            const struct out *a = &sides[0].out[o], *b = &sides[1].out[o];
+
+            cr_assert_eq(a->pkt, b->pkt, "round %u output %u", round, o);
+            cr_assert_eq(a->port, 3);
+            cr_assert_eq(b->port, 3);
+            cr_assert_eq(a->len, b->len);
+            cr_assert_arr_eq(a->frame, b->frame, a->len);
+        }
+    }
+    flows_agree("counters");
+    cr_assert_gt(dp_worker_stats(sides[0].w)->frame_hits, 0);
+    cr_assert_eq(sides[0].longest, BURST, "a burst of hits in one run");
+    sides[0].forwards = 0;
+    sides[0].longest = 0;
+    sides_destroy();
 }
