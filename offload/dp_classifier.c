@@ -287,6 +287,9 @@ rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
     r->lone_output = f->n_actions == 1
                      && f->actions[0].type == FLOW_ACT_OUTPUT
                      && !flow_port_is_reserved(f->actions[0].u.port);
+    r->whole_normal = f->n_actions == 1
+                      && f->actions[0].type == FLOW_ACT_OUTPUT
+                      && f->actions[0].u.port == FLOW_PORT_NORMAL;
     r->n_match_words = (uint8_t)n;
     memset(r->pad, 0, sizeof(r->pad));
     r->match_map = map;

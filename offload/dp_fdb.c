@@ -217,7 +217,7 @@ dp_fdb_lookup(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan)
     return 0;
 }
 
-void
+bool
 dp_fdb_learn(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
              uint32_t port)
 {
@@ -239,7 +239,7 @@ dp_fdb_learn(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
                 __atomic_store_n(&s->used[w], now,
                                  __ATOMIC_RELAXED);
             if (live(fdb, used, now))
-                return;
+                return true;
         }
     set_lock(s);
     for (unsigned w = 0; w < WAYS; w++) {
@@ -263,6 +263,41 @@ dp_fdb_learn(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
     __atomic_store_n(&s->port[victim], port, __ATOMIC_RELAXED);
     __atomic_store_n(&s->used[victim], now, __ATOMIC_RELAXED);
     set_unlock(s);
+    return false;
+}
+
+uint64_t
+dp_fdb_now(const struct dp_fdb *fdb)
+{
+    return fdb->now_s(fdb->clock_ctx);
+}
+
+/* The card switched a frame from @mac: as a worker's learn of a known
+ * source, a relaxed store of the time, never a new entry (a MAC the table
+ * forgot or moved is software's to learn again, from a frame that misses
+ * the card's rules). */
+bool
+dp_fdb_refresh(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
+               uint32_t port)
+{
+    uint64_t k = make_key(mac, vlan), key[WAYS];
+    uint64_t now = fdb->now_s(fdb->clock_ctx);
+    struct fdb_set *s = set_of(fdb, k);
+    uint32_t ports[WAYS];
+
+    read_set(s, key, ports);
+    for (unsigned w = 0; w < WAYS; w++)
+        if (key[w] == k && ports[w] == port) {
+            uint64_t used = __atomic_load_n(&s->used[w],
+                                            __ATOMIC_RELAXED);
+
+            if (!live(fdb, used, now))
+                return false;
+            if (used != now)
+                __atomic_store_n(&s->used[w], now, __ATOMIC_RELAXED);
+            return true;
+        }
+    return false;
 }
 
 size_t

@@ -174,6 +174,36 @@ output_normal(const struct dp_actions_env *env, struct dp_pkt *pkt,
         dp_tag_push(pkt, dp_rd16(saved), dp_rd16(saved + 2), true);
 }
 
+/* A known unicast from a flow whose list is NORMAL alone: what NORMAL
+ * decided goes to the control thread, which may give it to the card
+ * (dp_conv.c). */
+static void
+note_conv(const struct dp_actions_env *env, const struct dp_pkt *pkt,
+          const uint8_t src[6], const uint8_t dst[6], const struct xvlan *xv,
+          const struct tag_state *orig, const struct dp_port *p)
+{
+    struct tag_state want = tag_for(p, xv);
+    struct dp_conv c;
+
+    memset(&c, 0, sizeof(c));
+    c.flow_id = env->flow_id;
+    c.in_port = pkt->in_port;
+    c.out_port = p->ofport;
+    memcpy(c.src, src, 6);
+    memcpy(c.dst, dst, 6);
+    c.vlan = xv->vid;
+    if (orig->present) {
+        c.in_tci = (uint16_t)(orig->tci | FLOW_VLAN_CFI);
+        c.in_tpid = orig->tpid;
+    }
+    if (want.present) {
+        c.out_tci = (uint16_t)(want.tci | FLOW_VLAN_CFI);
+        c.out_tpid = want.tpid;
+    }
+    dp_conv_push(env->sw->convq, env->sw->stats, &c,
+                 dp_fdb_now(env->sw->sw->fdb));
+}
+
 static void
 drop(const struct dp_actions_env *env)
 {
@@ -193,6 +223,7 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
     uint8_t saved[4] = { 0 };
     uint8_t src[6], dst[6];
     size_t prev = SIZE_MAX;
+    bool src_known = false;
     uint32_t port;
 
     if (env->sw == NULL || pkt->buf.len < 14) {
@@ -232,7 +263,8 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
         return;
     }
     if (!is_multicast(src))
-        dp_fdb_learn(env->sw->sw->fdb, src, xv.vid, pkt->in_port);
+        src_known = dp_fdb_learn(env->sw->sw->fdb, src, xv.vid,
+                                 pkt->in_port);
     port = is_multicast(dst) ? 0
            : dp_fdb_lookup(env->sw->sw->fdb, dst, xv.vid);
     if (port == pkt->in_port) {
@@ -245,6 +277,9 @@ dp_normal(const struct dp_actions_env *env, struct dp_pkt *pkt, bool last,
      * forgot, and such an entry must not carry the VLAN's frames to
      * another VLAN's port. */
     if (p != NULL && includes_vlan(p, xv.vid)) {
+        if (src_known && env->whole_normal && env->flow_id != 0
+            && env->sw->convq != NULL)
+            note_conv(env, pkt, src, dst, &xv, &orig, p);
         output_normal(env, pkt, p, &xv, &orig, saved, last, stats);
         return;
     }

@@ -703,6 +703,9 @@ walk_tables(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
             return;
         }
         run->env.flow_id = r->id;       /* fin_timeout's flow */
+        /* NORMAL's conversations: nothing may run after it */
+        run->env.whole_normal = r->whole_normal && !nested
+                                && !run_actset_pending(run);
         run->table = (int)table;        /* a clone's resubmit's */
         next = run_list(run, pkt, key, r->actions, r->n_actions, (int)table);
         if (next < 0 || !within_limits(run))
@@ -1064,6 +1067,11 @@ pkt_run(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
         else if (slot >= 0)
             credit_note(run->w, (uint32_t)slot, pkt->buf.len);
         run->table = -1;
+        /* the hardware's partial flow, when the caller named it
+         * (dp_worker_run_flow()): NORMAL's conversations */
+        run->env.whole_normal = run->env.flow_id != 0 && n_acts == 1
+                                && acts[0].type == FLOW_ACT_OUTPUT
+                                && acts[0].u.port == FLOW_PORT_NORMAL;
         next = run_list(run, pkt, key, acts, n_acts, -1);
         if (next < 0) {
             if (dp_actset_pending(pkt))
@@ -1805,9 +1813,22 @@ dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
                       const struct flow_action *acts, unsigned n_acts,
                       uint32_t pkt_mark, dp_output_fn *fn, void *ctx)
 {
-    static const struct flow_action none[1];
+    return dp_worker_run_flow(w, buf, in_port, slot, 0, acts, n_acts,
+                              pkt_mark, fn, ctx);
+}
 
-    return pipeline(w, buf, in_port, 0, acts != NULL ? acts : none,
-                    acts != NULL ? n_acts : 0, slot, false, NULL, pkt_mark,
-                    fn, ctx);
+unsigned
+dp_worker_run_flow(struct dp_worker *w, struct dp_buf *buf,
+                   uint32_t in_port, int64_t slot, uint64_t flow_id,
+                   const struct flow_action *acts, unsigned n_acts,
+                   uint32_t pkt_mark, dp_output_fn *fn, void *ctx)
+{
+    static const struct flow_action none[1];
+    struct run run;
+
+    run_init(&run, w, fn, ctx);
+    run.env.flow_id = flow_id;
+    return run_pipeline(&run, buf, in_port, 0, acts != NULL ? acts : none,
+                        acts != NULL ? n_acts : 0, slot, false, NULL,
+                        pkt_mark);
 }

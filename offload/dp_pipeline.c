@@ -444,6 +444,9 @@ dp_worker_create(struct dp *dp)
     w->learnq = dp_learn_q_create();
     if (w->learnq == NULL)
         goto err_chunks;
+    w->convq = dp_conv_q_create();
+    if (w->convq == NULL)
+        goto err_chunks;
     v = realloc(dp->workers, (dp->n_workers + 1) * sizeof(*v));
     if (v == NULL)
         goto err_chunks;
@@ -452,7 +455,8 @@ dp_worker_create(struct dp *dp)
     if (w->reader == NULL)
         goto err_chunks;
     w->dp = dp;
-    w->swenv = (struct dp_sw_env){ .sw = &dp->sw, .stats = &w->stats };
+    w->swenv = (struct dp_sw_env){ .sw = &dp->sw, .stats = &w->stats,
+                                   .convq = w->convq };
     w->index = dp->n_workers;
     dp->workers[dp->n_workers++] = w;
     return w;
@@ -461,6 +465,7 @@ err_chunks:
     for (size_t c = 0; c < dp->n_chunks; c++)
         free(w->chunks[c]);
     dp_learn_q_destroy(w->learnq);
+    dp_conv_q_destroy(w->convq);
     free(w);
 err_w:
     errno = ENOMEM;
@@ -494,6 +499,7 @@ dp_worker_destroy(struct dp_worker *w)
     /* flows it learned and the control thread did not drain are lost: a
      * later packet learns them again */
     dp_learn_q_destroy(w->learnq);
+    dp_conv_q_destroy(w->convq);
     free(w);
 }
 

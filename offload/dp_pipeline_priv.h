@@ -97,6 +97,8 @@ struct dp_worker {
     size_t n_credits, credits_size;
     /* learned flows on their way to the control thread (dp_learn.c) */
     struct dp_learn_q *learnq;
+    /* NORMAL's conversations for the card (dp_conv.c) */
+    struct dp_conv_q *convq;
 };
 
 /* One lookup of a check run: the flow's counter slot and the frame's

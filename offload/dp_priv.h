@@ -458,9 +458,12 @@ struct dp_switch {
 /* One per worker: its datapath's switch, and its own counters for the
  * reserved outputs, so the executor's per-call stats (struct
  * dp_act_stats) stay as small as before for flows that use none. */
+struct dp_conv_q;
+
 struct dp_sw_env {
     struct dp_switch *sw;
     struct dp_worker_stats *stats;
+    struct dp_conv_q *convq;    /* the worker's (dp_conv.c); NULL: none */
 };
 
 /* An OUTPUT to reserved port @a->u.port (dp_switch.c). */
@@ -492,8 +495,22 @@ void dp_fdb_destroy(struct dp_fdb *fdb);
 /* The port (VLAN, MAC) was last seen on, or 0 (unknown or aged out). */
 uint32_t dp_fdb_lookup(struct dp_fdb *fdb, const uint8_t mac[6],
                        uint16_t vlan);
-void dp_fdb_learn(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
+/* True when (VLAN, MAC) was already live on @port: nothing changed but
+ * its age. */
+bool dp_fdb_learn(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
                   uint32_t port);
+/* Control side: refresh a live entry on @port; false when there is none. */
+bool dp_fdb_refresh(struct dp_fdb *fdb, const uint8_t mac[6], uint16_t vlan,
+                    uint32_t port);
+/* The clock the table ages by, in seconds. */
+uint64_t dp_fdb_now(const struct dp_fdb *fdb);
+
+/* NORMAL's conversations (dp_conv.c): the worker's queue. */
+struct dp_conv_q *dp_conv_q_create(void);
+void dp_conv_q_destroy(struct dp_conv_q *q);
+/* Queue @c (deduplicated: once a second per conversation) at second @now. */
+void dp_conv_push(struct dp_conv_q *q, struct dp_worker_stats *stats,
+                  const struct dp_conv *c, uint64_t now);
 /* Control side: forget entries whose port fails @keep. */
 size_t dp_fdb_forget(struct dp_fdb *fdb,
                      bool (*keep)(void *ctx, uint32_t port, uint16_t vlan),

@@ -245,6 +245,19 @@ dp_fdb_flush(struct dp *dp, uint32_t port)
     return dp_fdb_forget(dp->sw.fdb, keep_other_ports, &port);
 }
 
+int
+dp_fdb_touch(struct dp *dp, const uint8_t mac[6], uint16_t vlan,
+             uint32_t port)
+{
+    return dp_fdb_refresh(dp->sw.fdb, mac, vlan, port) ? 0 : -ENOENT;
+}
+
+uint32_t
+dp_fdb_port(struct dp *dp, const uint8_t mac[6], uint16_t vlan)
+{
+    return dp_fdb_lookup(dp->sw.fdb, mac, vlan);
+}
+
 void
 dp_set_clock(struct dp *dp, uint64_t (*now_s)(void *ctx), void *ctx)
 {

@@ -306,9 +306,14 @@ struct dp_actions_env {
      * table); the pipeline queues the flow for the control thread */
     dp_learn_fn *learn;
     void *learn_ctx;
-    /* the flow whose actions run (fin_timeout's); 0: not known (a flow
-     * the hardware matched), fin_timeout then does nothing */
+    /* the flow whose actions run (fin_timeout's, NORMAL's
+     * conversations'); 0: not known (a flow the hardware matched that
+     * the caller did not name), fin_timeout then does nothing */
     uint64_t flow_id;
+    /* the list running is a flow's NORMAL alone, at the top of the
+     * packet's tables (no resubmit, no action set after it): NORMAL
+     * queues its known unicast conversations (dp_conv_drain()) */
+    bool whole_normal;
     const struct dp_vxlan_port *tunnels;    /* may be NULL */
     size_t n_tunnels;
     unsigned pkt;           /* copied into each dp_output */
@@ -427,7 +432,10 @@ struct dp_rule {
      * it without the executor */
     uint8_t lone_output;
     uint8_t n_match_words;  /* bits set in match_map */
-    uint8_t pad[2];
+    /* the list is NORMAL alone: its known unicast conversations may go
+     * to the card (dp_conv_drain()) */
+    uint8_t whole_normal;
+    uint8_t pad[1];
     uint32_t match_map;     /* bit i: word i of struct flow_key is matched */
     uint32_t pad2;
     struct flow_action actions[];
@@ -774,6 +782,9 @@ struct dp_worker_stats {
     uint64_t frame_hits;    /* packets table 0 classified from the
                              * frame cache: by their header bytes, not
                              * read ("Fast paths": the frame cache) */
+    uint64_t normal_convs;  /* NORMAL's known unicast conversations
+                             * queued for the card (dp_conv_drain()) */
+    uint64_t normal_conv_drops; /* not queued: the ring was full */
 };
 
 /*
@@ -822,6 +833,46 @@ typedef void dp_fin_apply_fn(void *ctx, uint64_t id, uint16_t idle,
 size_t dp_learn_drain(struct dp *dp, dp_learn_apply_fn *fn,
                       dp_fin_apply_fn *fin, void *ctx)
     SNIC_REQUIRES(snic_control);
+
+/*
+ * NORMAL's known unicast conversations, for the card (docs/snicd.md,
+ * "NORMAL in hardware"): when a flow whose whole action list is NORMAL
+ * switches a frame whose source was already learned on its ingress port
+ * (learning changed nothing but the age) to a learned destination on
+ * another port, the worker queues what NORMAL decided, in a ring of its
+ * own as learn does. The same conversation is queued at most once a
+ * second per worker (a small table of recent ones), so a stream costs a
+ * hash and a compare per packet; a full ring drops it (counted: a later
+ * frame asks again). snicd makes a hardware rule of it.
+ */
+#define DP_CONV_RING            256u
+
+struct dp_conv {
+    uint64_t flow_id;       /* the flow whose action list is NORMAL */
+    uint32_t in_port;       /* where the frame came in (its source is
+                             * learned there) */
+    uint32_t out_port;      /* where NORMAL sent it (its destination) */
+    uint8_t src[6], dst[6];
+    uint16_t vlan;          /* NORMAL's VLAN for it (the learning key) */
+    /* the outer tag as the frame came and as it left: OpenFlow's
+     * vlan_tci (VID | PCP | FLOW_VLAN_CFI when tagged), 0 untagged, and
+     * its TPID (0 untagged) */
+    uint16_t in_tci, in_tpid;
+    uint16_t out_tci, out_tpid;
+};
+
+typedef void dp_conv_apply_fn(void *ctx, const struct dp_conv *c);
+/* Control thread: hand every queued conversation to @fn, oldest first per
+ * worker; returns how many. */
+size_t dp_conv_drain(struct dp *dp, dp_conv_apply_fn *fn, void *ctx)
+    SNIC_REQUIRES(snic_control);
+/* Control thread: what the card switched for NORMAL counts as the
+ * software's frames would: (VLAN, MAC) learned on @port and not aged out
+ * is seen now. 0, or -ENOENT (unknown, aged out or on another port). */
+int dp_fdb_touch(struct dp *dp, const uint8_t mac[6], uint16_t vlan,
+                 uint32_t port);
+/* The port (VLAN, MAC) is learned on now, or 0. */
+uint32_t dp_fdb_port(struct dp *dp, const uint8_t mac[6], uint16_t vlan);
 
 /* Control thread: create a worker (offline) / destroy a stopped one (its
  * counters are kept in the datapath's totals). */
@@ -886,6 +937,14 @@ unsigned dp_worker_run_actions(struct dp_worker *w, struct dp_buf *buf,
                                const struct flow_action *acts,
                                unsigned n_acts, uint32_t pkt_mark,
                                dp_output_fn *fn, void *ctx);
+/* The same for the partial flow @flow_id (0: not known), whose id its
+ * actions may use: fin_timeout's, and NORMAL's conversations
+ * (dp_conv_drain()) when the list is NORMAL alone. */
+unsigned dp_worker_run_flow(struct dp_worker *w, struct dp_buf *buf,
+                            uint32_t in_port, int64_t slot,
+                            uint64_t flow_id,
+                            const struct flow_action *acts, unsigned n_acts,
+                            uint32_t pkt_mark, dp_output_fn *fn, void *ctx);
 /*
  * dp_worker_process_decapped(): the hardware decapsulated a VXLAN frame of
  * tunnel port @tun_port (snicd's decap marks) and the packet then missed

@@ -350,6 +350,12 @@ struct snicd {
     char *tlv_path;
     uint64_t learn_applied;     /* learned flows put in the table
                                  * (snicd_learn.c) */
+    /* NORMAL's conversations as card rules (snicd_normal.c): at most
+     * this many (--normal-rules), the last counter read, and counts */
+    uint32_t normal_rules;
+    uint64_t normal_read_ns;
+    uint64_t normal_refused;    /* conversations left in software */
+    uint64_t normal_stale;      /* queued, but the FDB moved since */
     /* hardware counters per flow id (struct snicd_hwctr), see
      * snicd_core.c */
     struct snic_hmap hwctr;
@@ -453,6 +459,13 @@ void snicd_core_read_hw(struct snicd *d);
 /* learn(...): add the flows the datapath's workers learned to the flow
  * table (then they are dumped, counted, expire and are offloaded like any
  * other) and commit; returns how many were drained (snicd_learn.c). */
+/* NORMAL's conversations (snicd_normal.c): the queued ones to the card;
+ * off the card those whose FDB entries changed, and, a second after the
+ * last read (or @now 0: no read), their counters into the FDB's age. */
+void snicd_normal_drain(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
+void snicd_normal_revalidate(struct snicd *d, uint64_t now)
+    SNIC_REQUIRES(snic_control);
 size_t snicd_learn_drain(struct snicd *d)
     SNIC_REQUIRES(snic_control);
 /* Where flow @id lives. */

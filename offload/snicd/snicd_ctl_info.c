@@ -191,6 +191,7 @@ snicd_ctl_stats(struct snicd *d)
     struct snicd_worker_stats ws;
     struct dp_worker_stats dps;
     struct snicd_offload_stats os = { 0 };
+    struct snicd_conv_stats cs = { 0 };
     double rate = 0;
     char *buf = NULL;
     size_t size = 0;
@@ -253,6 +254,15 @@ snicd_ctl_stats(struct snicd *d)
             PRIu64 " dropped, %" PRIu64 " past their limit, %" PRIu64
             " applied\n", dps.learns, dps.learn_dups, dps.learn_drops,
             dps.learn_limited, d->learn_applied);
+    if (d->offload != NULL)
+        snicd_offload_conv_stats(d->offload, &cs);
+    fprintf(f, "NORMAL in hardware: %u conversation rules (at most %u), %"
+            PRIu64 " made, %" PRIu64 " removed, %" PRIu64 " queued, %"
+            PRIu64 " not queued (ring full), %" PRIu64 " stale, %" PRIu64
+            " left in software (%" PRIu64 " past the limit)\n", cs.rules,
+            cs.max, cs.created, cs.destroyed, dps.normal_convs,
+            dps.normal_conv_drops, d->normal_stale, d->normal_refused,
+            cs.refused_max);
     fprintf(f, "hardware counter reads: %" PRIu64 " of the flows that "
             "moved, %" PRIu64 " of every flow\n", d->hw_reads_moved,
             d->hw_reads_full);
@@ -314,6 +324,18 @@ snicd_ctl_stats(struct snicd *d)
                   "applied", (json_int_t)d->learn_applied,
                   "counters", "moved_reads", (json_int_t)d->hw_reads_moved,
                   "full_reads", (json_int_t)d->hw_reads_full);
+    if (o != NULL)
+        json_object_set_new(o, "normal", json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+            "rules", (json_int_t)cs.rules, "max", (json_int_t)cs.max,
+            "created", (json_int_t)cs.created,
+            "destroyed", (json_int_t)cs.destroyed,
+            "queued", (json_int_t)dps.normal_convs,
+            "queue_drops", (json_int_t)dps.normal_conv_drops,
+            "stale", (json_int_t)d->normal_stale,
+            "refused", (json_int_t)d->normal_refused,
+            "refused_max", (json_int_t)cs.refused_max,
+            "create_failures", (json_int_t)cs.create_failures));
     return with_text(o, f, &buf);
 }
 

@@ -401,6 +401,7 @@ start_offload(struct snicd *d)
         .ports = d->ports.v, .n_ports = d->ports.n,
         .marks_changed = marks_changed, .ctx = d,
         .no_flow_queue = d->flow_queue_size == 0,
+        .conv_max = d->normal_rules,
     };
     struct rte_flow_error ferr;
     uint16_t proxy;
@@ -541,7 +542,12 @@ control_loop(struct snicd *d, struct ctl_server *srv)
             snicd_resync_device(d, rc);
         /* learned flows reach the table within one pass (<= 100 ms) */
         snicd_learn_drain(d);
+        /* NORMAL's conversations: new ones to the card, those the FDB
+         * no longer backs off it, counters once a second (their MACs'
+         * age) */
+        snicd_normal_drain(d);
         now = snic_now_ns();
+        snicd_normal_revalidate(d, now);
         if (now - last >= 1000000000ull && !d->refresh_active) {
             snicd_core_refresh_begin(d);
             snicd_txn_expire(d, now);
@@ -632,6 +638,7 @@ main(int argc, char **argv)
     d.n_patches = o.n_patches;
     d.n_queues = o.workers;
     d.flow_queue_size = o.offload ? o.flow_queue_size : 0;
+    d.normal_rules = o.normal_rules;
     d.mempool = rte_pktmbuf_pool_create("snicd_mbufs",
         o.mbufs ? o.mbufs
                 : (rte_eth_dev_count_avail() + 1) * o.workers * 2048u + 4096u,

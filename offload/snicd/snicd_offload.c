@@ -64,6 +64,7 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     f->id = e->id;
     flow_entry_flow(e, &f->flow);
     f->where = SNICD_WHERE_SW;
+    f->conv_level = -1;
     snprintf(f->reason, sizeof(f->reason), "%s", "pending commit");
     if (table_add(&o->tables[f->flow.table_id], f) < 0)
         goto free_flow;
@@ -177,14 +178,20 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
         return;
     }
     if (kind == FLOW_CHANGE_REMOVED) {
-        if (f != NULL)
+        if (f != NULL) {
+            snicd_conv_drop_flow(o, f);
             flow_removed(o, f);
+        }
         return;
     }
+    /* NORMAL's conversations this flow may now win over (or derive
+     * from) leave the card before anything else sees it */
+    snicd_conv_drop_below(o, e->flow.table_id, e->flow.priority);
     if (f == NULL) {
         flow_added(o, e);
         return;
     }
+    snicd_conv_drop_flow(o, f);
     t = &o->tables[f->flow.table_id];
     if (!flow_entry_match_is(e, &f->flow.match) ||
         f->flow.priority != e->flow.priority) {
@@ -253,6 +260,7 @@ snicd_offload_create(const struct snicd_offload_cfg *c)
     if (ports_copy(o, c->ports, c->n_ports) < 0)
         goto free_o;
     snic_hmap_init(&o->ids);
+    snicd_convs_init(&o->convs);
     o->shapes = snicd_shape_cache_create();
     if (o->shapes == NULL)
         goto free_ports;
@@ -311,6 +319,7 @@ snicd_offload_destroy(struct snicd_offload *o)
         return;
     (void)snicd_offload_reap(o, UINT32_MAX);
     free(o->lost);
+    snicd_convs_fini(o);
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         snicd_place_table_fini(&o->tables[t]);
     /* oldest rule first: PMDs that keep their rules in a list (net_emunic
@@ -750,6 +759,7 @@ resync(struct snicd_offload *o, bool reset)
 {
     struct rte_flow_error err;
     struct snicd_oflow *f;
+    struct rte_flow *h;
     uint32_t levels = o->n_levels, reserved = o->root_reserved;
     uint32_t tags = o->n_tags;
     enum snicd_guard_mode mode = o->tun.mode;
@@ -764,6 +774,14 @@ resync(struct snicd_offload *o, bool reset)
      * come mostly in the order they were allocated, where the id map's
      * hash order is a cache and TLB miss a flow (0.1-0.4 s for 100,000
      * flows on a loaded two-core VM) */
+    /* NORMAL's conversations are not put back: their next frames,
+     * through software, ask for them again */
+    while ((h = snicd_convs_take(o)) != NULL) {
+        if (reset)
+            lost_add(o, h);
+        else
+            (void)rte_flow_destroy(o->cfg.proxy_port, h, &err);
+    }
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         for (uint32_t i = 0; i < o->tables[t].n; i++)
             rule_lost(o, o->tables[t].flows[i], reset);
@@ -829,6 +847,9 @@ snicd_offload_device_gone(struct snicd_offload *o, const char *why)
     o->dead = true;
     o->st.device_losses++;
     lost_forget(o);
+    /* forgotten with the flows' rules: the port's close frees them */
+    while (snicd_convs_take(o) != NULL)
+        ;
     snprintf(o->dead_reason, sizeof(o->dead_reason), "%s",
              why != NULL ? why : "device gone");
     /* every flow is re-placed: blocked, it leaves hardware, and since the

@@ -138,6 +138,9 @@ struct snicd_offload_cfg {
     /* true: every rule through rte_flow_create/destroy even when the
      * proxy port has a flow queue (snicd --no-flow-queues) */
     bool no_flow_queue;
+    /* NORMAL's known unicast conversations as rules (snicd_offload_conv.c):
+     * at most this many; 0: none, and no level is kept for them */
+    uint32_t conv_max;
 };
 
 /*
@@ -303,5 +306,41 @@ struct snicd_offload_stats {
 };
 void snicd_offload_get_stats(const struct snicd_offload *o,
                              struct snicd_offload_stats *s);
+
+/*
+ * NORMAL's known unicast conversations (include/snic/dp.h, struct
+ * dp_conv) as hardware rules derived from their flow (docs/snicd.md,
+ * "NORMAL in hardware"; snicd_offload_conv.c says why they are sound).
+ * The rules of a flow go with its rule; the caller drops those whose FDB
+ * entries no longer say what they did (snicd_offload_conv_walk).
+ */
+/* 1 made, 0 there already, or a negative errno with the reason in @why
+ * (no rule for the flow, no level, the limit, the device refused). */
+int snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *c,
+                           char *why, size_t size);
+bool snicd_offload_conv_has(const struct snicd_offload *o,
+                            const struct dp_conv *c);
+/* For each rule: @read, its counter is read, @moved packets since the
+ * last read (0 without); false drops the rule. Returns how many were
+ * dropped. */
+typedef bool snicd_conv_fn(void *ctx, const struct dp_conv *c,
+                           uint64_t moved, uint64_t pkts);
+int snicd_offload_conv_walk(struct snicd_offload *o, bool read,
+                            snicd_conv_fn *fn, void *ctx);
+struct snicd_conv_info {
+    struct dp_conv key;
+    uint64_t pkts, bytes;       /* as last read */
+};
+/* The rules, at most @max into @out (may be NULL); returns how many. */
+size_t snicd_offload_conv_list(const struct snicd_offload *o,
+                               struct snicd_conv_info *out, size_t max);
+struct snicd_conv_stats {
+    uint32_t rules, max;
+    uint64_t created, destroyed;
+    uint64_t refused_max;       /* past the limit */
+    uint64_t create_failures;   /* the device refused */
+};
+void snicd_offload_conv_stats(const struct snicd_offload *o,
+                              struct snicd_conv_stats *s);
 
 #endif /* SNICD_OFFLOAD_H */

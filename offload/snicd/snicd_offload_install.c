@@ -56,6 +56,8 @@ static void
 rule_drop(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
           uint8_t was)
 {
+    /* its NORMAL conversations sit above it and were derived from it */
+    snicd_conv_drop_flow(o, f);
     if (!o->dead) {
         if (was == SNICD_WHERE_HW) {
             uint64_t pkts = f->cur_pkts, bytes = f->cur_bytes;
@@ -699,4 +701,13 @@ unpin:
 sw:
     snicd_offload_to_sw(o, f, why, false);
     return SNICD_WHERE_SW;
+}
+
+void
+snicd_offload_xlate_ctx(const struct snicd_offload *o,
+                        const struct snicd_oflow *f,
+                        struct snicd_xlate_ctx *c, uint32_t level,
+                        uint32_t mark, enum snicd_xlate_mode mode)
+{
+    xlate_ctx(o, f, c, level, mark, mode);
 }

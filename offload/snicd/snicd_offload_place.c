@@ -270,12 +270,14 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
     unsigned dom = snicd_xlate_domains(&f->flow, o->ports, o->n_ports);
     bool decap = snicd_xlate_tunnel_of(&f->flow, o->ports,
                                        o->n_ports) != NULL;
-    bool was_sw = f->where == SNICD_WHERE_SW;
+    bool was_sw = f->where == SNICD_WHERE_SW, kept = false;
     bool nothing = false;
-    int32_t old[2], want[2] = { NOT_IN, NOT_IN };
+    int32_t old[2], want[2] = { NOT_IN, NOT_IN }, old_conv;
     int level = -1, ret = 0;
 
     o->st.placed++;
+    old_conv = f->conv_level;
+    f->conv_level = -1;
     /* its writes or its target may be new: partial now (the whole
      * writers reaching its table first), let through again only once
      * the commit's placement settled */
@@ -310,6 +312,15 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
                                 buf, sizeof(buf), &ret);
             if (ret < 0)
                 goto out;
+            /* NORMAL's conversations take the level rule 2 gave: below
+             * every earlier overlapping flow, above the flow itself
+             * (snicd_offload_conv.c); without a level to spare there are
+             * none */
+            if (level >= 0 && snicd_conv_wants_level(o, f)) {
+                f->conv_level = level;
+                kept = (uint32_t)level + 1 < root_levels;
+                level += kept;
+            }
             if (level >= 0) {
                 if (!rule_kept(f, (uint32_t)level))
                     snicd_regjump_touch(o, f->flow.table_id);
@@ -317,6 +328,12 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
             } else {
                 why = buf;
             }
+            /* a flow in software needs no level kept: its conversations
+             * take rule 2's (the later flows it overlaps are in software
+             * with it, rule 1); one on the card without a level kept has
+             * none for them */
+            if (w != SNICD_WHERE_SW && !kept)
+                f->conv_level = -1;
         }
     } else if (why == NULL) {
         why = "matches only decapsulated frames (tunnel metadata) but "
@@ -349,6 +366,9 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
 out:
     f->reg_nothing = nothing;
     snicd_regs_count(&o->regs, f, true);
+    /* its conversations' level moved: their rules were made for the old */
+    if (f->conv_level != old_conv)
+        snicd_conv_drop_flow(o, f);
     t->n_no_space += f->no_space;
     t->n_failed += f->create_failed;
     *moved = was_sw != (f->where == SNICD_WHERE_SW);

@@ -119,6 +119,10 @@ struct snicd_oflow {
     bool wr_whole;
     uint16_t wr_regs;
     uint8_t wr_to;
+    /* NORMAL's conversations (snicd_offload_conv.c): the level kept free
+     * above its rule for them (-1: none), and how many rules it has */
+    int32_t conv_level;
+    uint32_t n_convs;
     char reason[SNICD_REASON_SIZE];
 };
 
@@ -421,8 +425,39 @@ bool snicd_regs_sealed(const struct snicd_offload *o, unsigned to, char *why,
 
 /* ---- the manager (snicd_offload.c) ---- */
 
+/* NORMAL's conversations in hardware (snicd_offload_conv.c). */
+struct snicd_convs {
+    struct snic_hmap map;           /* struct snicd_conv, by key */
+    uint64_t created, destroyed;
+    uint64_t refused_max;           /* past cfg.conv_max */
+    uint64_t create_failures;
+};
+
+void snicd_convs_init(struct snicd_convs *cs);
+/* Drop every conversation rule (before the flows go). */
+void snicd_convs_fini(struct snicd_offload *o);
+/* @f's rule goes (or is replaced): its conversations go first. */
+void snicd_conv_drop_flow(struct snicd_offload *o, struct snicd_oflow *f);
+/* Forget one conversation (the device lost its rule, or is gone) and
+ * return its handle for the caller to free; NULL when none is left. */
+struct rte_flow *snicd_convs_take(struct snicd_offload *o);
+/* A flow of @table with @priority comes or changes: the conversations of
+ * the flows it may win over (same table, same or lower priority) go. */
+void snicd_conv_drop_below(struct snicd_offload *o, unsigned table,
+                           uint16_t priority);
+/* The translation context of @f's rules (snicd_offload_install.c). */
+void snicd_offload_xlate_ctx(const struct snicd_offload *o,
+                             const struct snicd_oflow *f,
+                             struct snicd_xlate_ctx *c, uint32_t level,
+                             uint32_t mark, enum snicd_xlate_mode mode);
+/* Its list is NORMAL alone: placement keeps a level for its
+ * conversations (snicd_offload_place.c). */
+bool snicd_conv_wants_level(const struct snicd_offload *o,
+                            const struct snicd_oflow *f);
+
 struct snicd_offload {
     struct snicd_offload_cfg cfg;
+    struct snicd_convs convs;
     struct snicd_port_info *ports;  /* our copy of cfg.ports */
     unsigned n_ports;
     uint32_t n_levels;

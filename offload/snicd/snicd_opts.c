@@ -49,6 +49,9 @@ snicd_opts_usage(FILE *f)
         "                         trunks=N,N-M..., no-flood\n"
         "  --mac-aging SECONDS    NORMAL forgets a MAC idle this long "
         "(default 300)\n"
+        "  --normal-rules N       NORMAL's known unicast conversations as\n"
+        "                         card rules, at most N (default 1024; 0:\n"
+        "                         none, NORMAL stays in software)\n"
         "  --local IFNAME         LOCAL is a tap interface IFNAME on the host\n"
         "  --patch NAME=PEER      a patch port pair (OpenFlow 300 + 2i and\n"
         "                         301 + 2i for the i-th): an output to one\n"
@@ -366,7 +369,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
     enum { O_RUNDIR = 256, O_GROUP, O_NO_OFFLOAD, O_WORKERS, O_FLOWS,
            O_JOURNAL, O_VXLAN, O_ESOCK, O_EBIN, O_EPROFILE, O_PMD, O_VFS,
            O_LOG, O_MBUFS, O_PORT, O_MAC_AGING, O_LOCAL, O_FQ_SIZE,
-           O_NO_FQ, O_PATCH };
+           O_NO_FQ, O_PATCH, O_NORMAL_RULES };
     static const struct option opts[] = {
         { "rundir", required_argument, NULL, O_RUNDIR },
         { "group", required_argument, NULL, O_GROUP },
@@ -384,6 +387,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
         { "log-level", required_argument, NULL, O_LOG },
         { "port", required_argument, NULL, O_PORT },
         { "mac-aging", required_argument, NULL, O_MAC_AGING },
+        { "normal-rules", required_argument, NULL, O_NORMAL_RULES },
         { "local", required_argument, NULL, O_LOCAL },
         { "flow-queue-size", required_argument, NULL, O_FQ_SIZE },
         { "no-flow-queues", no_argument, NULL, O_NO_FQ },
@@ -403,6 +407,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
     o->emunic_socket = SNICD_DEFAULT_EMUNIC_SOCKET;
     o->vfs = 4;
     o->flow_queue_size = SNICD_DEFAULT_FLOW_QUEUE_SIZE;
+    o->normal_rules = SNICD_DEFAULT_NORMAL_RULES;
     optind = 0;     /* reset getopt: the parser may run more than once */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -449,6 +454,11 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
             if (parse_uint(optarg, 1, 86400, &o->mac_aging) < 0)
                 return fail(err, err_size, "--mac-aging %s: want 1..86400 "
                             "seconds", optarg);
+            break;
+        case O_NORMAL_RULES:
+            if (parse_uint(optarg, 0, 65536, &o->normal_rules) < 0)
+                return fail(err, err_size, "--normal-rules %s: want 0 "
+                            "(none) .. 65536 rules", optarg);
             break;
         case O_LOCAL:
             if (strlen(optarg) == 0 || strlen(optarg) >= 16

@@ -46,6 +46,8 @@ struct snicd_opts {
     struct snicd_port_cfg ports[SNICD_MAX_PORT_CFGS];
     unsigned n_ports;
     unsigned mac_aging;             /* seconds; 0: the default (300) */
+    /* --normal-rules: NORMAL's conversations as card rules, at most */
+    unsigned normal_rules;
     const char *local_iface;        /* --local: LOCAL's tap; NULL: none */
     /* --flow-queue-size N; 0: --no-flow-queues (the sync rte_flow API) */
     unsigned flow_queue_size;
@@ -54,6 +56,8 @@ struct snicd_opts {
 };
 
 #define SNICD_DEFAULT_FLOW_QUEUE_SIZE   1024u
+/* NORMAL conversation rules at most (--normal-rules) */
+#define SNICD_DEFAULT_NORMAL_RULES      1024u
 #define SNICD_MAX_FLOW_QUEUE_SIZE       65536u
 
 #define SNICD_DEFAULT_EMUNIC_SOCKET "/run/snic/emunic.sock"

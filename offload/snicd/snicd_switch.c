@@ -9,6 +9,7 @@
  * control socket (fdb-show, fdb-flush). No DPDK.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,8 @@ snicd_switch_publish(struct snicd *d)
     if (rc < 0)
         snicd_log(SNICD_LOG_ERR, "switch ports: %s (ALL, FLOOD and NORMAL "
                   "keep the previous set)", strerror(-rc));
+    /* what a reconfigured or gone port forgot leaves the card now */
+    snicd_normal_revalidate(d, 0);
 }
 
 int
@@ -121,11 +124,78 @@ by_port_vlan_mac(const void *a, const void *b)
     return memcmp(x->mac, y->mac, 6);
 }
 
+static void
+fmt_mac(char out[18], const uint8_t m[6])
+{
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+             m[3], m[4], m[5]);
+}
+
+/* The card's rules whose source is entry @e (its conversations), of
+ * the @k in @v. */
+static size_t
+hw_rules_of(const struct snicd_conv_info *v, size_t k,
+            const struct dp_fdb_entry *e)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < k; i++)
+        n += v[i].key.in_port == e->port && v[i].key.vlan == e->vlan
+             && memcmp(v[i].key.src, e->mac, 6) == 0;
+    return n;
+}
+
+/* The card's conversation rules (NULL and 0: none). */
+static struct snicd_conv_info *
+conv_infos(const struct snicd *d, size_t *k)
+{
+    struct snicd_conv_info *v;
+
+    *k = d->offload != NULL ? snicd_offload_conv_list(d->offload, NULL, 0)
+                            : 0;
+    if (*k == 0)
+        return NULL;
+    v = calloc(*k, sizeof(*v));
+    if (v == NULL) {
+        *k = 0;
+        return NULL;
+    }
+    *k = snicd_offload_conv_list(d->offload, v, *k);
+    return v;
+}
+
+/* NORMAL's conversations the card switches, as a JSON list. */
+static json_t *
+conv_list(const struct snicd *d, const struct snicd_conv_info *v, size_t k)
+{
+    json_t *list = json_array();
+
+    if (list == NULL || k == 0)
+        return list;
+    for (size_t i = 0; i < k; i++) {
+        char src[18], dst[18], n1[16], n2[16];
+        const char *in = port_name(d, v[i].key.in_port, n1, sizeof(n1));
+        const char *out = port_name(d, v[i].key.out_port, n2, sizeof(n2));
+
+        fmt_mac(src, v[i].key.src);
+        fmt_mac(dst, v[i].key.dst);
+        json_array_append_new(list, json_pack(
+            "{s:I, s:s, s:s, s:s, s:s, s:i, s:I, s:I}",
+            "flow", (json_int_t)v[i].key.flow_id, "in_port", in,
+            "src", src, "out_port", out, "dst", dst, "vlan", v[i].key.vlan,
+            "packets", (json_int_t)v[i].pkts,
+            "bytes", (json_int_t)v[i].bytes));
+    }
+    return list;
+}
+
 json_t *
 snicd_ctl_fdb_show(struct snicd *d)
 {
     struct dp_fdb_entry *e = calloc(DP_FDB_SIZE, sizeof(*e));
-    json_t *list = json_array(), *o = NULL;
+    json_t *list = json_array(), *o = NULL, *convs;
+    size_t ncv = 0;
+    struct snicd_conv_info *cv = conv_infos(d, &ncv);
     char *buf = NULL;
     size_t size = 0, n;
     FILE *f = open_memstream(&buf, &size);
@@ -137,7 +207,8 @@ snicd_ctl_fdb_show(struct snicd *d)
         n = DP_FDB_SIZE;
     qsort(e, n, sizeof(*e), by_port_vlan_mac);
     /* Open vSwitch's fdb/show layout */
-    fprintf(f, " %-8s %4s  %-17s  %3s\n", "port", "VLAN", "MAC", "Age");
+    fprintf(f, " %-8s %4s  %-17s  %3s%s\n", "port", "VLAN", "MAC", "Age",
+            ncv > 0 ? "  HW" : "");
     for (size_t i = 0; i < n; i++) {
         char mac[18], num[16];
         const char *name = port_name(d, e[i].port, num, sizeof(num));
@@ -145,23 +216,36 @@ snicd_ctl_fdb_show(struct snicd *d)
         snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
                  e[i].mac[0], e[i].mac[1], e[i].mac[2], e[i].mac[3],
                  e[i].mac[4], e[i].mac[5]);
-        fprintf(f, " %-8s %4u  %s  %3u\n", name, e[i].vlan, mac, e[i].age);
-        json_array_append_new(list, json_pack("{s:s, s:I, s:i, s:s, s:I}",
-                                              "port", name,
+        size_t hw = hw_rules_of(cv, ncv, &e[i]);
+
+        /* Open vSwitch's layout, and while the card switches NORMAL's
+         * conversations, how many rules have this entry as their source */
+        if (ncv > 0)
+            fprintf(f, " %-8s %4u  %s  %3u  %2zu\n", name, e[i].vlan, mac,
+                    e[i].age, hw);
+        else
+            fprintf(f, " %-8s %4u  %s  %3u\n", name, e[i].vlan, mac,
+                    e[i].age);
+        json_array_append_new(list, json_pack("{s:s, s:I, s:i, s:s, s:I, "
+                                              "s:I}", "port", name,
                                               "ofport", (json_int_t)e[i].port,
                                               "vlan", e[i].vlan, "mac", mac,
-                                              "age", (json_int_t)e[i].age));
+                                              "age", (json_int_t)e[i].age,
+                                              "hw_rules", (json_int_t)hw));
     }
+    convs = conv_list(d, cv, ncv);
     fclose(f);
     f = NULL;
-    o = json_pack("{s:O, s:I, s:s}", "entries", list, "aging",
-                  (json_int_t)dp_mac_aging(d->dp), "text", buf);
+    o = json_pack("{s:O, s:I, s:o, s:s}", "entries", list, "aging",
+                  (json_int_t)dp_mac_aging(d->dp), "hardware",
+                  convs != NULL ? convs : json_array(), "text", buf);
 out:
     if (f != NULL)
         fclose(f);
     json_decref(list);
     free(buf);
     free(e);
+    free(cv);
     return o;
 }
 
@@ -177,6 +261,8 @@ snicd_ctl_fdb_flush(struct snicd *d, const char *port, struct ctl_error *err)
         return ctl_fail(err, CTL_ERR_INVALID_PARAMS, "fdb-flush: no such "
                         "port '%s'", port);
     n = dp_fdb_flush(d->dp, ofport);
+    /* the conversations of what was forgotten leave the card with it */
+    snicd_normal_revalidate(d, 0);
     snprintf(text, sizeof(text), "%zu entries flushed%s%s\n", n,
              port ? " from " : "", port ? port : "");
     return json_pack("{s:I, s:s}", "flushed", (json_int_t)n, "text", text);

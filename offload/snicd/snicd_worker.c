@@ -262,8 +262,9 @@ process_marked(struct snicd_worker *w, struct rte_mbuf *m, uint32_t in_port)
         snic_counter_add(&w->st.unknown_marks, 1);
         dp_worker_process(w->dpw, &buf, in_port, on_output, w);
     } else if (me->kind == SNICD_MARK_PARTIAL) {
-        dp_worker_run_actions(w->dpw, &buf, in_port, me->slot, me->actions,
-                              me->n_actions, rx_pkt_mark(m), on_output, w);
+        dp_worker_run_flow(w->dpw, &buf, in_port, me->slot, me->flow_id,
+                           me->actions, me->n_actions, rx_pkt_mark(m),
+                           on_output, w);
     } else if (me->kind == SNICD_MARK_DECAP) {
         dp_worker_process_decapped(w->dpw, &buf, me->in_port, &me->tun,
                                    me->table, on_output, w);
@@ -526,5 +527,7 @@ snicd_workers_stats(const struct snicd *d, struct snicd_worker_stats *s,
         dps->l2_decided += x.l2_decided;
         dps->train_decided += x.train_decided;
         dps->frame_hits += x.frame_hits;
+        dps->normal_convs += x.normal_convs;
+        dps->normal_conv_drops += x.normal_conv_drops;
     }
 }

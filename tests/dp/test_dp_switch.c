@@ -730,3 +730,135 @@ Test(normal, an_inner_tag_stays_behind_the_outer_one)
                  "the trunk's copy is the frame as it came");
     env_fini(&e);
 }
+
+/* ---- NORMAL's known unicast conversations (dp_conv_drain()) ---- */
+
+struct convs {
+    unsigned n;
+    struct dp_conv v[8];
+};
+
+static void
+conv_collect(void *ctx, const struct dp_conv *c)
+{
+    struct convs *cs = ctx;
+
+    cr_assert_lt(cs->n, 8);
+    cs->v[cs->n++] = *c;
+}
+
+static unsigned
+drain_convs(struct env *e, struct convs *cs)
+{
+    snic_role_enter(&snic_control);
+    cs->n = 0;
+    cr_assert_eq(dp_conv_drain(e->dp, conv_collect, cs), cs->n);
+    return cs->n;
+}
+
+Test(normal_conv, known_unicast_only_once_a_second)
+{
+    /* 1: access 10, 2: trunk, 3: trunk */
+    struct dp_port ports[3] = { access_port(1, 10), trunk(2), trunk(3) };
+    struct convs cs;
+    struct env e;
+    struct sink s;
+    uint8_t f[68];
+
+    env_init(&e, ports, 3);
+    add_flow(&e, "actions=normal");
+    /* A unknown, B unknown: a flood, nothing to queue */
+    frame(f, MB, MA, -1);
+    send_frame(&e, 1, f, 64, &s);
+    cr_expect_eq(drain_convs(&e, &cs), 0);
+    /* B's first frame learns B: learning changed something, not queued */
+    frame(f, MA, MB, 10);
+    send_frame(&e, 2, f, 64, &s);
+    cr_assert_eq(s.n, 1);
+    cr_expect_eq(drain_convs(&e, &cs), 0, "B was not known yet");
+    /* A -> B: both known, A on its port: queued, with the tags NORMAL
+     * wrote (access untagged in, trunk tagged 10 out) */
+    frame(f, MB, MA, -1);
+    send_frame(&e, 1, f, 64, &s);
+    cr_assert_eq(drain_convs(&e, &cs), 1);
+    cr_expect_eq(cs.v[0].flow_id, 1);
+    cr_expect_eq(cs.v[0].in_port, 1);
+    cr_expect_eq(cs.v[0].out_port, 2);
+    cr_expect_eq(memcmp(cs.v[0].src, MA, 6), 0);
+    cr_expect_eq(memcmp(cs.v[0].dst, MB, 6), 0);
+    cr_expect_eq(cs.v[0].vlan, 10);
+    cr_expect_eq(cs.v[0].in_tci, 0);
+    cr_expect_eq(cs.v[0].in_tpid, 0);
+    cr_expect_eq(cs.v[0].out_tci, FLOW_VLAN_CFI | 10);
+    cr_expect_eq(cs.v[0].out_tpid, 0x8100);
+    /* the same second: not again; the next second: again */
+    send_frame(&e, 1, f, 64, &s);
+    cr_expect_eq(drain_convs(&e, &cs), 0);
+    e.now++;
+    send_frame(&e, 1, f, 64, &s);
+    cr_expect_eq(drain_convs(&e, &cs), 1);
+    /* B -> A, tagged 10 in, untagged out */
+    frame(f, MA, MB, 10);
+    send_frame(&e, 2, f, 64, &s);
+    cr_assert_eq(drain_convs(&e, &cs), 1);
+    cr_expect_eq(cs.v[0].in_tci, FLOW_VLAN_CFI | 10);
+    cr_expect_eq(cs.v[0].in_tpid, 0x8100);
+    cr_expect_eq(cs.v[0].out_tci, 0);
+    cr_expect_eq(cs.v[0].out_port, 1);
+    /* B moves to port 3: the move is learned, not queued */
+    e.now++;
+    send_frame(&e, 3, f, 64, &s);
+    cr_expect_eq(drain_convs(&e, &cs), 0, "a moved source is no no-op");
+    cr_expect_eq(dp_worker_stats(e.w)->normal_convs, 3);
+    env_fini(&e);
+}
+
+Test(normal_conv, only_a_list_of_normal_alone)
+{
+    struct dp_port ports[3] = { trunk(1), trunk(2), trunk(3) };
+    struct convs cs;
+    struct env e;
+    struct sink s;
+    uint8_t f[64];
+
+    env_init(&e, ports, 3);
+    add_flow(&e, "actions=normal");
+    add_flow(&e, "priority=40000,in_port=1,actions=normal,output:3");
+    frame(f, MA, MB, -1);
+    send_frame(&e, 2, f, 64, &s);
+    frame(f, MB, MA, -1);
+    send_frame(&e, 1, f, 64, &s);
+    send_frame(&e, 1, f, 64, &s);
+    cr_expect_eq(s.n, 2, "normal and output:3 (%u)", s.n);
+    cr_expect_eq(drain_convs(&e, &cs), 0, "flow 2 does more than NORMAL (flow %llu, in %u)", cs.n ? (unsigned long long)cs.v[0].flow_id : 0ull, cs.n ? cs.v[0].in_port : 0u);
+    frame(f, MA, MB, -1);
+    send_frame(&e, 2, f, 64, &s);
+    cr_assert_eq(drain_convs(&e, &cs), 1);
+    cr_expect_eq(cs.v[0].flow_id, 1);
+    env_fini(&e);
+}
+
+Test(normal_conv, the_card_keeps_a_known_source_alive)
+{
+    struct dp_port ports[2] = { trunk(1), trunk(2) };
+    struct env e;
+    struct sink s;
+    uint8_t f[64];
+
+    env_init(&e, ports, 2);
+    add_flow(&e, "actions=normal");
+    frame(f, MB, MA, -1);
+    send_frame(&e, 1, f, 64, &s);
+    cr_expect_eq(dp_fdb_port(e.dp, MA, 0), 1);
+    cr_expect_eq(dp_fdb_touch(e.dp, MA, 0, 2), -ENOENT, "not on port 2");
+    cr_expect_eq(dp_fdb_touch(e.dp, MB, 0, 1), -ENOENT, "B never seen");
+    e.now += 299;
+    cr_expect_eq(dp_fdb_touch(e.dp, MA, 0, 1), 0);
+    e.now += 200;
+    cr_expect_eq(dp_fdb_port(e.dp, MA, 0), 1, "refreshed 200 s ago");
+    e.now += 100;
+    cr_expect_eq(dp_fdb_port(e.dp, MA, 0), 0, "aged out");
+    cr_expect_eq(dp_fdb_touch(e.dp, MA, 0, 1), -ENOENT,
+                 "an aged entry is not brought back");
+    env_fini(&e);
+}

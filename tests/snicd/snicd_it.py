@@ -1131,6 +1131,79 @@ def neigh_flush(ns):
                    capture_output=True, timeout=10)
 
 
+def normal_in_hardware(d, macs, ping, nss):
+    """NORMAL's known unicast conversations on the card (docs/snicd.md,
+    "NORMAL in hardware"): after learning, vf0 <-> vf1 frames are switched
+    by rules snicd derived from the NORMAL flow and counted there, not in
+    software; the FDB ages of the MACs stay fresh while only the card sees
+    their frames; a higher-priority flow added later wins over them."""
+    def conv(fdb, src, dst):
+        return [c for c in fdb["hardware"]
+                if c["src"] == macs[src] and c["dst"] == macs[dst]]
+
+    def flow_packets():
+        return sum(f["n_packets"] for f in d.flows()
+                   if "NORMAL" in f["text"])
+
+    def sw_packets():
+        return d.ok("stats")["datapath"]["rx"]
+
+    # frames through software ask for the rules; a moment to drain them
+    r = ping(0, 1, 3)
+    check(r.returncode == 0, "vf0 pings vf1 again", r.stdout + r.stderr)
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        fdb = d.ok("fdb-show")
+        if conv(fdb, 0, 1) and conv(fdb, 1, 0):
+            break
+        time.sleep(0.2)
+    check(len(conv(fdb, 0, 1)) == 1 and len(conv(fdb, 1, 0)) == 1,
+          "a hardware rule for each direction of vf0 <-> vf1", fdb)
+    check(all(c["vlan"] == 10 for c in fdb["hardware"]),
+          "in VLAN 10", fdb["hardware"])
+    own = {e["mac"]: e["hw_rules"] for e in fdb["entries"]}
+    check(own.get(macs[0]) == 1 and own.get(macs[1]) == 1,
+          "fdb-show says which entries have hardware rules", fdb["entries"])
+    st = d.ok("stats")["normal"]
+    check(st["rules"] == len(fdb["hardware"]) and st["created"] >= 2,
+          "stats counts the conversation rules", st)
+    # the card carries the ping now: its rules count it, software not
+    before = (conv(fdb, 0, 1)[0]["packets"], conv(fdb, 1, 0)[0]["packets"])
+    sw_before, flow_before = sw_packets(), flow_packets()
+    time.sleep(3)       # the MACs' last software frame is 3 s old
+    r = ping(0, 1, 10)
+    check(r.returncode == 0 and " 0% packet loss" in r.stdout,
+          "vf0 pings vf1 through the card", r.stdout + r.stderr)
+    time.sleep(1.5)     # counters are read once a second
+    fdb = d.ok("fdb-show")
+    after = (conv(fdb, 0, 1)[0]["packets"], conv(fdb, 1, 0)[0]["packets"])
+    check(after[0] - before[0] >= 10 and after[1] - before[1] >= 10,
+          "the conversation rules counted the ping's frames",
+          (before, after))
+    check(sw_packets() - sw_before < 5, "software received (almost) none "
+          "of them", (sw_before, sw_packets()))
+    deadline = time.time() + 5
+    while flow_packets() - flow_before < 20 and time.time() < deadline:
+        time.sleep(0.2)
+    check(flow_packets() - flow_before >= 20, "the NORMAL flow's counters "
+          "include what its conversation rules counted",
+          (flow_before, flow_packets()))
+    ages = {e["mac"]: e["age"] for e in fdb["entries"]}
+    check(ages.get(macs[0], 99) <= 2 and ages.get(macs[1], 99) <= 2,
+          "the FDB ages stay fresh while only the card sees the frames",
+          fdb["entries"])
+    # a higher-priority flow added later wins over the derived rules
+    d.ok("add-flow", {"flow": "priority=40000,icmp,actions=drop"})
+    r = ping(0, 1, 2)
+    check(r.returncode != 0, "a later icmp drop flow wins over NORMAL's "
+          "hardware rules", r.stdout + r.stderr)
+    d.ok("del-flows", {"flow": "priority=40000,icmp", "strict": True})
+    r = ping(0, 1, 3)
+    check(r.returncode == 0, "without it vf0 reaches vf1 again",
+          r.stdout + r.stderr)
+    del nss
+
+
 def scenario_normal(tmp):
     """NORMAL switches between VMs: emunic's VFs as kernel taps in network
     namespaces, snicd with the single flow actions=normal. vf0 and vf1 are
@@ -1197,6 +1270,7 @@ def scenario_normal(tmp):
               and "NORMAL" in fl[0]["reason"],
               "the NORMAL flow lives in software and says why",
               [(f["text"], f["offload"], f["reason"]) for f in fl])
+        normal_in_hardware(d, macs, ping, nss)
         r = d.ctl("fdb-flush", "vf2")
         check(r.returncode == 0 and "flushed from vf2" in r.stdout,
               "fdb-flush vf2", r.stdout + r.stderr)
@@ -1229,6 +1303,19 @@ def scenario_normal(tmp):
             time.sleep(0.2)
         check(fl[0]["n_packets"] >= 1, "the hardware rule counted it",
               fl[0]["text"])
+        # fdb-flush takes NORMAL's conversation rules off the card with
+        # the entries they were made of (the flood flow above took those
+        # of the lower flows of its table away: a ping brings them back)
+        ping(0, 1, 3)
+        deadline = time.time() + 5
+        while not d.ok("fdb-show")["hardware"] and time.time() < deadline:
+            time.sleep(0.2)
+        check(len(d.ok("fdb-show")["hardware"]) > 0, "conversations in "
+              "hardware before fdb-flush", d.ok("fdb-show"))
+        d.ok("fdb-flush")
+        fdb = d.ok("fdb-show")
+        check(fdb["hardware"] == [] and d.ok("stats")["normal"]["rules"]
+              == 0, "fdb-flush removes every conversation rule", fdb)
         d.stop()
         # a --port naming no port stops snicd before it serves anything
         bad = subprocess.run(

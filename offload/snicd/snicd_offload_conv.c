@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NORMAL's known unicast conversations as hardware rules (docs/snicd.md,
+ * "NORMAL in hardware").
+ *
+ * A conversation (include/snic/dp.h, struct dp_conv) is what software's
+ * NORMAL decided for a frame of flow F, whose action list is NORMAL alone:
+ * from source S, already learned on the ingress port X in VLAN V, to
+ * destination M, learned on port Q != X. Its rule is F's match AND
+ * in_port=X, dl_src=S, dl_dst=M and the outer tag exactly as the frame
+ * came; its actions are the tag rewrite NORMAL did between X's and Q's
+ * VLAN modes (none when the tag stays, DEI included as in software; else
+ * pop and/or push of the whole tag, DEI 0 as in software) and an output
+ * to Q, counted. For such a frame learning is a no-op (S is on X already,
+ * only its age moves) and the lookup of M answers Q, so the rule decides
+ * what software decides for every frame it can take, as long as:
+ *
+ *  - the FDB still says S on X and M on Q in V: the caller (snicd_normal.c)
+ *    checks that each turn and drops the rule when not (aged out, moved,
+ *    flushed, a port reconfigured, which forgets its entries);
+ *  - F still lives in hardware with the rule it had: every drop of F's
+ *    rule (F changed, deleted, re-placed at another level, sent to
+ *    software by a higher flow that overlaps it) drops its conversations
+ *    first (rule_drop() in snicd_offload_install.c calls
+ *    snicd_conv_drop_flow());
+ *  - it wins over F's own rule and loses to every earlier flow that
+ *    overlaps it: placement keeps a level free for it. A flow whose list
+ *    is NORMAL alone is placed one level deeper than rule 2 asks
+ *    (snicd_offload_place.c), and its conversations take the level it
+ *    skipped: deeper than every earlier overlapping hardware flow (which
+ *    all sit above F's level minus one), above F, and so above every later
+ *    flow that overlaps F. Two conversations of one flow are disjoint
+ *    (their exact keys differ) or the same.
+ *
+ * The rules are bounded (snicd_offload_cfg.conv_max): past it a
+ * conversation stays in software, counted, and is asked again by a later
+ * frame once a second. Control thread only.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_flow.h>
+
+#include "snic_hash.h"
+#include "snicd_log.h"
+#include "snicd_offload_priv.h"
+
+struct snicd_conv {
+    struct snic_hmap_node node;     /* in snicd_convs.map, by key */
+    struct dp_conv key;
+    struct rte_flow *handle;
+    uint64_t pkts, bytes;           /* the last reading */
+};
+
+static uint64_t
+conv_hash(const struct dp_conv *c)
+{
+    return snic_hash_bytes(c, sizeof(*c), SNIC_HASH_BASIS);
+}
+
+static struct snicd_conv *
+conv_find(const struct snicd_convs *cs, const struct dp_conv *key)
+{
+    struct snicd_conv *c;
+
+    SNIC_HMAP_FOR_EACH_WITH_HASH(c, node, conv_hash(key), &cs->map)
+        if (memcmp(&c->key, key, sizeof(*key)) == 0)
+            return c;
+    return NULL;
+}
+
+bool
+snicd_conv_wants_level(const struct snicd_offload *o,
+                       const struct snicd_oflow *f)
+{
+    return o->cfg.conv_max > 0 && f->flow.n_actions == 1
+           && f->flow.actions[0].type == FLOW_ACT_OUTPUT
+           && f->flow.actions[0].u.port == FLOW_PORT_NORMAL;
+}
+
+void
+snicd_convs_init(struct snicd_convs *cs)
+{
+    memset(cs, 0, sizeof(*cs));
+    snic_hmap_init(&cs->map);
+}
+
+/* Read @c's counter: what it counted since the last read is its flow's
+ * (the flow's hardware total, as a destroyed rule's is: acc_*, reported
+ * with the flow's next counters). Returns the packets it counted since. */
+static uint64_t
+conv_read(struct snicd_offload *o, struct snicd_conv *c)
+{
+    uint64_t pkts = c->pkts, bytes = c->bytes;
+    struct snicd_oflow *f;
+
+    if (o->dead || snicd_offload_rule_count(o, c->handle, &pkts, &bytes) < 0
+        || pkts <= c->pkts || bytes < c->bytes)
+        return 0;
+    f = snicd_idmap_find(&o->ids, c->key.flow_id);
+    if (f != NULL) {
+        f->acc_pkts += pkts - c->pkts;
+        f->acc_bytes += bytes - c->bytes;
+        snicd_offload_moved_touch(o, f);
+    }
+    pkts -= c->pkts;
+    c->pkts += pkts;
+    c->bytes = bytes;
+    return pkts;
+}
+
+static void
+conv_free(struct snicd_offload *o, struct snicd_conv *c)
+{
+    struct rte_flow_error err;
+    struct snicd_oflow *f = snicd_idmap_find(&o->ids, c->key.flow_id);
+
+    /* its last frames still count for its flow */
+    (void)conv_read(o, c);
+    if (!o->dead && c->handle != NULL)
+        (void)rte_flow_destroy(o->cfg.proxy_port, c->handle, &err);
+    if (f != NULL && f->n_convs > 0)
+        f->n_convs--;
+    snic_hmap_remove(&o->convs.map, &c->node);
+    o->convs.destroyed++;
+    free(c);
+}
+
+void
+snicd_convs_fini(struct snicd_offload *o)
+{
+    struct snicd_conv *c;
+
+    SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->convs.map)
+        conv_free(o, c);
+    snic_hmap_fini(&o->convs.map);
+}
+
+void
+snicd_conv_drop_flow(struct snicd_offload *o, struct snicd_oflow *f)
+{
+    struct snicd_conv *c;
+
+    if (f->n_convs == 0)
+        return;
+    SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->convs.map)
+        if (c->key.flow_id == f->id)
+            conv_free(o, c);
+    f->n_convs = 0;
+}
+
+struct rte_flow *
+snicd_convs_take(struct snicd_offload *o)
+{
+    struct snicd_conv *c;
+    struct rte_flow *h;
+
+    SNIC_HMAP_FOR_EACH(c, node, &o->convs.map) {
+        struct snicd_oflow *f = snicd_idmap_find(&o->ids, c->key.flow_id);
+
+        if (f != NULL && f->n_convs > 0)
+            f->n_convs--;
+        h = c->handle;
+        snic_hmap_remove(&o->convs.map, &c->node);
+        o->convs.destroyed++;
+        free(c);
+        return h;
+    }
+    return NULL;
+}
+
+void
+snicd_conv_drop_below(struct snicd_offload *o, unsigned table,
+                      uint16_t priority)
+{
+    struct snicd_conv *c;
+
+    SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->convs.map) {
+        const struct snicd_oflow *f = snicd_idmap_find(&o->ids,
+                                                       c->key.flow_id);
+
+        if (f == NULL || (f->flow.table_id == table
+                          && f->flow.priority <= priority))
+            conv_free(o, c);
+    }
+}
+
+/* The tag's rewrite and the output, as NORMAL does them
+ * (dp_normal.c's output_normal()). */
+static int
+conv_actions(const struct dp_conv *c, struct flow *df)
+{
+    unsigned n = 0;
+
+    if (c->in_tci != c->out_tci || c->in_tpid != c->out_tpid) {
+        if (c->in_tci != 0)
+            df->actions[n++].type = FLOW_ACT_STRIP_VLAN;
+        if (c->out_tci != 0) {
+            df->actions[n].type = FLOW_ACT_PUSH_VLAN;
+            df->actions[n++].u.tpid = htons(c->out_tpid);
+            df->actions[n].type = FLOW_ACT_MOD_VLAN_VID;
+            df->actions[n++].u.vlan.vid = c->out_tci & FLOW_VLAN_VID_MASK;
+            df->actions[n].type = FLOW_ACT_MOD_VLAN_PCP;
+            df->actions[n++].u.vlan.pcp = (uint8_t)(c->out_tci >> 13);
+        }
+    }
+    df->actions[n].type = FLOW_ACT_OUTPUT;
+    df->actions[n++].u.port = c->out_port;
+    df->n_actions = (uint8_t)n;
+    return 0;
+}
+
+/* F's match AND the conversation's exact key. */
+static void
+conv_match(const struct dp_conv *c, struct flow *df)
+{
+    struct flow_key *v = &df->match.value, *m = &df->match.mask;
+
+    v->in_port = c->in_port;
+    m->in_port = UINT32_MAX;
+    memcpy(v->dl_src, c->src, 6);
+    memset(m->dl_src, 0xff, 6);
+    memcpy(v->dl_dst, c->dst, 6);
+    memset(m->dl_dst, 0xff, 6);
+    v->vlan_tci = htons(c->in_tci);
+    m->vlan_tci = 0xffff;
+}
+
+int
+snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
+                       char *why, size_t size)
+{
+    struct snicd_oflow *f = snicd_idmap_find(&o->ids, key->flow_id);
+    struct snicd_xlate_ctx ctx;
+    struct rte_flow_error err;
+    struct snicd_conv *c;
+    struct flow df;
+    int rc;
+
+    if (conv_find(&o->convs, key) != NULL)
+        return 0;
+    if (f == NULL || f->dctx != NULL || f->queued
+        || (f->where != SNICD_WHERE_SW && f->handle == NULL)) {
+        snprintf(why, size, "flow %" PRIu64 " is not placed on the card "
+                 "(yet)", key->flow_id);
+        return -ENOENT;
+    }
+    if (f->conv_level < 0) {
+        snprintf(why, size, "flow %" PRIu64 " has no level for them (an "
+                 "earlier flow overlapping it is in software, or the "
+                 "device's levels are all taken)", f->id);
+        return -ENOSPC;
+    }
+    if ((key->in_tpid != 0 && key->in_tpid != 0x8100)
+        || (key->out_tpid != 0 && key->out_tpid != 0x8100)) {
+        snprintf(why, size, "an 802.1ad tag (TPID 0x88a8) is not matched "
+                 "apart from 802.1Q on the card");
+        return -ENOTSUP;
+    }
+    if (snic_hmap_count(&o->convs.map) >= o->cfg.conv_max) {
+        o->convs.refused_max++;
+        snprintf(why, size, "the limit of %u NORMAL conversation rules is "
+                 "reached (--normal-rules)", o->cfg.conv_max);
+        return -ENOSPC;
+    }
+    df = f->flow;
+    conv_match(key, &df);
+    (void)conv_actions(key, &df);
+    snicd_offload_xlate_ctx(o, f, &ctx, (uint32_t)f->conv_level, 0,
+                            SNICD_XLATE_FULL);
+    if (snicd_xlate_flow(&df, &ctx, o->x) < 0) {
+        snprintf(why, size, "%s", o->x->reason);
+        return -ENOTSUP;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return -ENOMEM;
+    c->key = *key;
+    c->handle = rte_flow_create(o->cfg.proxy_port, &o->x->attr, o->x->items,
+                                o->x->actions, &err);
+    if (c->handle == NULL) {
+        rc = -(rte_errno ? rte_errno : EINVAL);
+        snprintf(why, size, "the device refused it: %s",
+                 err.message ? err.message : "no reason given");
+        o->convs.create_failures++;
+        free(c);
+        return rc;
+    }
+    snic_hmap_insert(&o->convs.map, &c->node, conv_hash(key));
+    f->n_convs++;
+    o->convs.created++;
+    return 1;
+}
+
+bool
+snicd_offload_conv_has(const struct snicd_offload *o,
+                       const struct dp_conv *key)
+{
+    return conv_find(&o->convs, key) != NULL;
+}
+
+int
+snicd_offload_conv_walk(struct snicd_offload *o, bool read,
+                        snicd_conv_fn *fn, void *ctx)
+{
+    struct snicd_conv *c;
+    int n = 0;
+
+    SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->convs.map) {
+        uint64_t moved = read ? conv_read(o, c) : 0;
+
+        if (!fn(ctx, &c->key, moved, c->pkts)) {
+            conv_free(o, c);
+            n++;
+        }
+    }
+    return n;
+}
+
+size_t
+snicd_offload_conv_list(const struct snicd_offload *o,
+                        struct snicd_conv_info *out, size_t max)
+{
+    const struct snicd_conv *c;
+    size_t n = 0;
+
+    SNIC_HMAP_FOR_EACH(c, node, &o->convs.map) {
+        if (out != NULL && n < max) {
+            out[n].key = c->key;
+            out[n].pkts = c->pkts;
+            out[n].bytes = c->bytes;
+        }
+        n++;
+    }
+    return n;
+}
+
+void
+snicd_offload_conv_stats(const struct snicd_offload *o,
+                         struct snicd_conv_stats *s)
+{
+    s->rules = (uint32_t)snic_hmap_count(&o->convs.map);
+    s->max = o->cfg.conv_max;
+    s->created = o->convs.created;
+    s->destroyed = o->convs.destroyed;
+    s->refused_max = o->convs.refused_max;
+    s->create_failures = o->convs.create_failures;
+}
