@@ -53,6 +53,9 @@ extern uint32_t env_mark_quiet_ms;
  * SNICD_TEST_FLOW_QUEUE from the environment ("0": none, the sync
  * rte_flow API; unset: 1024); UINT32_MAX: none. */
 extern uint32_t env_flow_queue;
+/* The manager's conv_max (NORMAL's conversation rules) for the next
+ * env_start (0: none). */
+extern uint32_t env_conv_max;
 
 /* Start emunic with @profile (plus optional extra arguments, NULL-ended),
  * DPDK, the manager (offload @enabled) and a flow table. The last named

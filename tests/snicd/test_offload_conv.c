@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NORMAL's conversations as card rules (snicd_offload_conv.c,
+ * docs/snicd.md "NORMAL in hardware") against a real emunic: a rule wins
+ * over its flow's partial rule and loses to an earlier flow that overlaps
+ * it (the level placement keeps), by frames through the card; the rules
+ * go with their flow, with a flow of higher priority coming later, with
+ * the caller's walk; the limit. Each test runs in its own process with
+ * its own card and EAL.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "test_offload_env.h"
+
+static void
+stop(void)
+{
+    env_stop();
+}
+
+TestSuite(offload_conv, .fini = stop, .timeout = 40);
+
+static const uint8_t MA[6] = { 0x02, 0, 0, 0, 0, 0x0a };
+static const uint8_t MB[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+
+/* vf0 (OpenFlow 2) -> uplink (OpenFlow 1), untagged both ways */
+static struct dp_conv
+conv(uint64_t flow, uint8_t dst_last)
+{
+    struct dp_conv c;
+
+    memset(&c, 0, sizeof(c));
+    c.flow_id = flow;
+    c.in_port = 2;
+    c.out_port = 1;
+    memcpy(c.src, MA, 6);
+    memcpy(c.dst, MB, 6);
+    c.dst[5] = dst_last;
+    return c;
+}
+
+/* A 64-byte frame MB <- MA: IPv4/UDP when @ip, else ARP's EtherType. */
+static unsigned
+frame(uint8_t *f, bool ip)
+{
+    memset(f, 0, 64);
+    memcpy(f, MB, 6);
+    memcpy(f + 6, MA, 6);
+    if (!ip) {
+        f[12] = 0x08;
+        f[13] = 0x06;
+        return 64;
+    }
+    f[12] = 0x08;
+    f[14] = 0x45;
+    f[16] = 0;
+    f[17] = 50;             /* total length */
+    f[22] = 64;             /* TTL */
+    f[23] = 17;             /* UDP */
+    memcpy(f + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+    f[38] = 0;
+    f[39] = 30;             /* UDP length */
+    return 64;
+}
+
+static bool
+keep_none(void *ctx, const struct dp_conv *c, uint64_t moved, uint64_t pkts)
+{
+    (void)ctx;
+    (void)c;
+    (void)moved;
+    (void)pkts;
+    return false;
+}
+
+Test(offload_conv, wins_over_its_flow_and_loses_to_an_earlier_one)
+{
+    struct snicd_conv_stats st;
+    struct dp_conv c;
+    char why[SNICD_REASON_SIZE];
+    uint8_t f[64], got[128];
+    unsigned len = 0;
+    uint32_t mark = 0;
+    uint64_t nf;
+
+    env_conv_max = 16;
+    env_start("full", true, true, NULL);
+    /* an earlier flow that overlaps the conversation for IP only */
+    env_add("priority=20,in_port=vf0,ip actions=drop");
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(nf, SNICD_WHERE_PARTIAL, "NORMAL");
+    /* before the rule: the card marks and hands vf0's frame to software */
+    cr_expect_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), 1, got,
+                          sizeof(got), &len, &mark), 1);
+    cr_expect_neq(mark, 0, "the flow's partial rule marked it");
+    c = conv(nf, 0x0b);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    cr_expect(snicd_offload_conv_has(env.o, &c));
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 0,
+                 "made once");
+    /* ARP matches the conversation, not the drop: to the wire, unmarked */
+    cr_expect_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
+                          got, sizeof(got), &len, NULL), 1,
+                 "the conversation's rule wins over its flow's");
+    cr_expect_eq(len, 64);
+    cr_expect_eq(memcmp(got, f, 64), 0, "untagged as it came");
+    cr_expect_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), 1, NULL, 0,
+                          NULL, NULL), 0, "not to software");
+    /* IP matches both: the earlier drop wins on the card */
+    cr_expect_eq(env_xmit(ENV_VF_PORT, f, frame(f, true), ENV_WIRE_PORT,
+                          NULL, 0, NULL, NULL), 0,
+                 "the earlier overlapping flow wins over the conversation");
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.rules, 1);
+    cr_expect_eq(st.created, 1);
+    /* the walk's answer takes it off the card */
+    cr_expect_eq(snicd_offload_conv_walk(env.o, true, keep_none, NULL), 1);
+    cr_expect(!snicd_offload_conv_has(env.o, &c));
+    cr_expect_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
+                          NULL, 0, NULL, NULL), 0, "gone from the card");
+}
+
+Test(offload_conv, go_with_their_flow_and_a_later_higher_flow)
+{
+    char why[SNICD_REASON_SIZE];
+    struct dp_conv c;
+    uint64_t nf, other;
+
+    env_conv_max = 16;
+    env_start("full", false, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    other = env_add("priority=10,in_port=vf1 actions=NORMAL,output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    c = conv(nf, 0x0b);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    /* a flow of higher priority in its table: off before it is placed */
+    env_add("priority=30,in_port=vf0,udp actions=drop");
+    cr_expect(!snicd_offload_conv_has(env.o, &c));
+    cr_assert_geq(env_commit(), 0);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    /* a lower one in another table changes nothing */
+    env_add("table=1,priority=40 actions=drop");
+    cr_assert_geq(env_commit(), 0);
+    cr_expect(snicd_offload_conv_has(env.o, &c));
+    /* its flow changes: off */
+    env_mod("priority=10,in_port=vf0 actions=output:vf1");
+    cr_assert_geq(env_commit(), 0);
+    cr_expect(!snicd_offload_conv_has(env.o, &c));
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                 -ENOSPC, "no NORMAL alone any more");
+    /* a flow that does more than NORMAL has no level for them */
+    c = conv(other, 0x0b);
+    c.in_port = 3;
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                 -ENOSPC);
+    cr_expect(strstr(why, "no level") != NULL, "%s", why);
+}
+
+Test(offload_conv, bounded)
+{
+    char why[SNICD_REASON_SIZE];
+    struct snicd_conv_stats st;
+    struct dp_conv c;
+    uint64_t nf;
+
+    env_conv_max = 4;
+    env_start("full", false, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    for (uint8_t i = 0; i < 4; i++) {
+        c = conv(nf, (uint8_t)(0x10 + i));
+        cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                     1, "%s", why);
+    }
+    c = conv(nf, 0x20);
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                 -ENOSPC);
+    cr_expect(strstr(why, "limit of 4") != NULL, "%s", why);
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.rules, 4);
+    cr_expect_eq(st.refused_max, 1);
+    /* the flow goes: its rules go first */
+    env_del("priority=10,in_port=vf0");
+    cr_assert_geq(env_commit(), 0);
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.rules, 0);
+    cr_expect_eq(st.destroyed, 4);
+}
