@@ -231,6 +231,18 @@ conv_match(const struct dp_conv *c, struct flow *df)
     m->vlan_tci = 0xffff;
 }
 
+/* A port whose frames the card switches: an ethdev of ours, present. */
+static bool
+card_port(const struct snicd_offload *o, uint32_t ofport)
+{
+    for (unsigned i = 0; i < o->n_ports; i++)
+        if (o->ports[i].ofport == ofport)
+            return !snicd_port_is_logical(&o->ports[i])
+                   && o->ports[i].ethdev != UINT16_MAX
+                   && !snicd_offload_port_is_gone(o, ofport);
+    return false;
+}
+
 int
 snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                        char *why, size_t size)
@@ -255,6 +267,12 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                  "earlier flow overlapping it is in software, or the "
                  "device's levels are all taken)", f->id);
         return -ENOSPC;
+    }
+    if (!card_port(o, key->in_port) || !card_port(o, key->out_port)) {
+        snprintf(why, size, "port %u or %u is no port of the card (LOCAL, "
+                 "a tunnel or a patch port, or gone)", key->in_port,
+                 key->out_port);
+        return -ENOTSUP;
     }
     if ((key->in_tpid != 0 && key->in_tpid != 0x8100)
         || (key->out_tpid != 0 && key->out_tpid != 0x8100)) {
