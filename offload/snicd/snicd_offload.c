@@ -72,6 +72,7 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     f->listed = true;
     o->n_where[f->where]++;
     snicd_fail_count(&o->fail, &f->flow, 1);
+    snicd_conj_note(&o->tables[f->flow.table_id], &f->flow, 1);
     return;
 
 free_flow:
@@ -83,7 +84,8 @@ static void
 flow_unlist(struct snicd_offload *o, struct snicd_oflow *f)
 {
     snicd_idmap_del(&o->ids, f);
-    o->n_where[f->where]--;
+    if (f->listed)
+        o->n_where[f->where]--;
     f->listed = false;
 }
 
@@ -93,6 +95,7 @@ flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
     flow_unlist(o, f);
     snicd_fail_count(&o->fail, &f->flow, -1);
     snicd_regs_count(&o->regs, f, false);
+    snicd_conj_note(&o->tables[f->flow.table_id], &f->flow, -1);
     table_del(&o->tables[f->flow.table_id], f);
     if (f->handle == NULL && f->mark == 0) {
         free(f);
@@ -149,7 +152,9 @@ table_clear(struct snicd_offload *o, struct snicd_otable *t)
         struct snicd_oflow *f = t->flows[i];
 
         flow_unlist(o, f);
-        snicd_fail_count(&o->fail, &f->flow, -1);
+        /* a combination rule is in no count */
+        if (f->conj_owner == 0)
+            snicd_fail_count(&o->fail, &f->flow, -1);
         snicd_regs_count(&o->regs, f, false);
         if (f->handle == NULL && f->mark == 0)
             free(f);
@@ -157,6 +162,9 @@ table_clear(struct snicd_offload *o, struct snicd_otable *t)
             o->removed[o->n_removed++] = f;
     }
     t->n = 0;
+    t->n_conj_flows = 0;
+    snicd_conj_fini(t);
+    t->conj_dirty = false;
 }
 
 void
@@ -205,8 +213,10 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
         f->changed = true;
     }
     snicd_fail_count(&o->fail, &f->flow, -1);
+    snicd_conj_note(t, &f->flow, -1);
     flow_entry_flow(e, &f->flow);
     snicd_fail_count(&o->fail, &f->flow, 1);
+    snicd_conj_note(t, &f->flow, 1);
     if (f->changed)
         (void)snicd_place_queue(t, f);
 }
@@ -320,8 +330,10 @@ snicd_offload_destroy(struct snicd_offload *o)
     (void)snicd_offload_reap(o, UINT32_MAX);
     free(o->lost);
     snicd_convs_fini(o);
-    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
         snicd_place_table_fini(&o->tables[t]);
+        snicd_conj_fini(&o->tables[t]);
+    }
     /* oldest rule first: PMDs that keep their rules in a list (net_emunic
      * does) then find each one at its head */
     all = malloc((snic_hmap_count(&o->ids) + o->n_removed + 1)
@@ -585,6 +597,8 @@ snicd_offload_commit(struct snicd_offload *o)
             o->removed[i] = NULL;
         }
     o->n_removed = 0;
+    /* conjunctions whose flows changed: their combination rules */
+    snicd_conj_sync(o);
     if (o->space_freed)
         for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
             if (o->tables[t].n_no_space > 0)
@@ -628,6 +642,7 @@ snicd_offload_commit(struct snicd_offload *o)
         ret = place_rounds(o);
         (void)snicd_offload_queue_flush(o);
     }
+    snicd_conj_report(o);
     (void)snicd_offload_marks_publish(o);
     if (o->dead)
         return -EIO;
@@ -672,13 +687,22 @@ snicd_offload_read_counters(struct snicd_offload *o, snicd_hw_stats_fn *fn,
     SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
         /* a rule the device lost (reset, no resync yet) keeps its last
          * reading: that is what the device counted */
+        uint64_t pkts, bytes;
+
         if (f->handle != NULL && f->where == SNICD_WHERE_HW && !o->dead)
             (void)snicd_offload_rule_count(o, f->handle, &f->cur_pkts,
                                            &f->cur_bytes);
-        if (f->where != SNICD_WHERE_HW && f->acc_pkts == 0 &&
-            f->acc_bytes == 0)
+        for (struct snicd_oflow *c = f->conj_combos; c != NULL;
+             c = c->conj_next)
+            if (c->handle != NULL && c->where == SNICD_WHERE_HW && !o->dead)
+                (void)snicd_offload_rule_count(o, c->handle, &c->cur_pkts,
+                                               &c->cur_bytes);
+        if (f->conj_owner != 0)
+            continue;       /* its conj_id flow reports it */
+        snicd_conj_totals(f, &pkts, &bytes);
+        if (f->where != SNICD_WHERE_HW && pkts == 0 && bytes == 0)
             continue;
-        fn(ctx, f->id, f->acc_pkts + f->cur_pkts, f->acc_bytes + f->cur_bytes);
+        fn(ctx, f->id, pkts, bytes);
         n++;
     }
     return o->dead ? -EIO : n;

@@ -70,6 +70,26 @@ upheavals(const struct snicd_offload *o)
     return o->st.resyncs + o->st.device_losses;
 }
 
+/* Report @f's total (a combination's goes to its conj_id flow, with the
+ * other combinations'), unless it has nothing to say: 1 if reported. */
+static int
+report(struct snicd_offload *o, const struct snicd_oflow *f,
+       snicd_hw_stats_fn *fn, void *ctx)
+{
+    uint64_t pkts, bytes;
+
+    if (f->conj_owner != 0) {
+        f = snicd_idmap_find(&o->ids, f->conj_owner);
+        if (f == NULL)
+            return 0;   /* removed: nobody asks */
+    }
+    snicd_conj_totals(f, &pkts, &bytes);
+    if (f->where != SNICD_WHERE_HW && pkts == 0 && bytes == 0)
+        return 0;
+    fn(ctx, f->id, pkts, bytes);
+    return 1;
+}
+
 void
 snicd_offload_moved_touch(struct snicd_offload *o,
                           const struct snicd_oflow *f)
@@ -106,12 +126,8 @@ report_touched(struct snicd_offload *o, snicd_hw_stats_fn *fn, void *ctx)
         const struct snicd_oflow *f = snicd_idmap_find(&o->ids,
                                                        m->touched[i]);
 
-        if (f == NULL || (f->where != SNICD_WHERE_HW && f->acc_pkts == 0 &&
-                          f->acc_bytes == 0))
-            continue;
-        fn(ctx, f->id, f->acc_pkts + f->cur_pkts,
-           f->acc_bytes + f->cur_bytes);
-        reported++;
+        if (f != NULL)
+            reported += report(o, f, fn, ctx);
     }
     m->n_touched = 0;
     /* a bulk delete's list is not kept for the next one */
@@ -238,9 +254,7 @@ snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
             f->cur_bytes = buf[k].bytes;
             if (*all)
                 continue;
-            fn(ctx, f->id, f->acc_pkts + f->cur_pkts,
-               f->acc_bytes + f->cur_bytes);
-            reported++;
+            reported += report(o, f, fn, ctx);
         }
     } while (n == (int)MOVED_CHUNK);
     o->moved.churn_seen = upheavals(o);
@@ -251,12 +265,8 @@ snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         for (uint32_t i = 0; i < o->tables[t].n; i++) {
             f = o->tables[t].flows[i];
-            if (f->where != SNICD_WHERE_HW && f->acc_pkts == 0 &&
-                f->acc_bytes == 0)
-                continue;
-            fn(ctx, f->id, f->acc_pkts + f->cur_pkts,
-               f->acc_bytes + f->cur_bytes);
-            reported++;
+            if (f->conj_owner == 0)     /* its conj_id flow reports it */
+                reported += report(o, f, fn, ctx);
         }
     return reported;
 }

@@ -71,7 +71,9 @@ snicd_offload_marks_publish(struct snicd_offload *o)
             continue;
         marks[n].mark = f->mark;
         marks[n].kind = f->mark_kind;
-        marks[n].flow_id = f->id;
+        /* a combination rule's mark stands for its conj_id flow, whose
+         * actions are the rule's */
+        marks[n].flow_id = f->conj_owner != 0 ? f->conj_owner : f->id;
         if (f->mark_kind == SNICD_MARK_RESUME && snicd_xlate_jump(fl) >= 0)
             marks[n].table = (uint8_t)snicd_xlate_jump(fl);
         n++;

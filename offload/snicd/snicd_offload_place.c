@@ -266,7 +266,13 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
 {
     char buf[SNICD_REASON_SIZE];
     enum snicd_where w = SNICD_WHERE_SW;
-    const char *why = snicd_offload_blocked(o, f, buf, sizeof(buf));
+    /* a clause or conj_id flow of an offloaded conjunction has no rule
+     * and no place: its combinations do (snicd_conj_report says so) */
+    bool conj = f->conj_role == SNICD_CONJ_CLAUSE
+                || f->conj_role == SNICD_CONJ_TARGET;
+    const char *why = conj ? "in hardware through its conjunction's "
+                             "combination rules"
+                           : snicd_offload_blocked(o, f, buf, sizeof(buf));
     unsigned dom = snicd_xlate_domains(&f->flow, o->ports, o->n_ports);
     bool decap = snicd_xlate_tunnel_of(&f->flow, o->ports,
                                        o->n_ports) != NULL;
@@ -346,7 +352,7 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
             snicd_regjump_touch(o, f->flow.table_id);
         snicd_offload_to_sw(o, f, why, false);
     }
-    if (nothing) {
+    if (nothing || conj) {
         /* in no domain's index */
     } else if (decap) {
         want[SNICD_DOM_TUN] = w == SNICD_WHERE_SW ? -1 : (int32_t)f->level;
@@ -430,7 +436,8 @@ snicd_place_reinstall(struct snicd_offload *o, struct snicd_otable *t)
         struct snicd_oflow *f = t->flows[i];
         enum snicd_where w;
 
-        if (f->where == SNICD_WHERE_SW)
+        if (f->where == SNICD_WHERE_SW || f->conj_role == SNICD_CONJ_CLAUSE
+            || f->conj_role == SNICD_CONJ_TARGET)
             continue;
         /* a decap context is created anew with its pop rule and marks:
          * that is placement's to do */

@@ -22,6 +22,7 @@
 #include <rte_flow.h>
 
 #include "snic_hmap.h"
+#include "snicd_conj.h"
 #include "snicd_offload.h"
 #include "snicd_util.h"
 #include "snicd_xlate.h"
@@ -82,7 +83,22 @@ bool snicd_ov_before(const struct snicd_oflow *a, const struct snicd_oflow *b);
 #define SNICD_DOM_ROOT      0u
 #define SNICD_DOM_TUN       1u
 
-/* One switch flow as the manager knows it. */
+/* A switch flow's part in a conjunction of its table
+ * (snicd_offload_conj.c). */
+enum snicd_conj_role {
+    SNICD_CONJ_NONE,
+    SNICD_CONJ_CLAUSE,          /* clause of an offloaded conjunction */
+    SNICD_CONJ_TARGET,          /* conj_id flow of an offloaded one */
+    SNICD_CONJ_REFUSED,         /* clause or conj_id flow of one in
+                                 * software */
+};
+
+/* Combination rules' ids: never a flow table's (those count up from 1). */
+#define SNICD_CONJ_ID_BIT   (UINT64_C(1) << 63)
+
+/* One switch flow as the manager knows it, or one combination rule of a
+ * conjunction (conj_owner != 0: in the id map and its table's vector, so
+ * placement, counters and marks see it as a flow, but not listed). */
 struct snicd_oflow {
     uint64_t id;
     struct snic_hmap_node id_node;  /* in snicd_offload.ids */
@@ -123,6 +139,13 @@ struct snicd_oflow {
      * above its rule for them (-1: none), and how many rules it has */
     int32_t conv_level;
     uint32_t n_convs;
+    /* conjunctions (snicd_offload_conj.c) */
+    uint64_t conj_owner;        /* a combination: its conj_id flow's id */
+    struct snicd_oflow *conj_next;  /* next combination of the owner */
+    struct snicd_oflow *conj_combos;    /* a conj_id flow: its
+                                         * combinations */
+    uint32_t conj_num;          /* the conjunction of a member */
+    uint8_t conj_role;          /* enum snicd_conj_role */
     char reason[SNICD_REASON_SIZE];
 };
 
@@ -138,6 +161,13 @@ struct snicd_otable {
      * flow changed), a heap in classifier order */
     struct snicd_oflow **queue;
     uint32_t nq, capq;
+    /* conjunctions: the flows that are clauses or conj_id flows, the
+     * last derivation (snicd_conj_derive), and whether a change since
+     * asks for another */
+    uint32_t n_conj_flows;
+    struct snicd_conj *conj;
+    size_t n_conj;
+    bool conj_dirty;
 };
 
 /* ---- validate cache by flow shape (snicd_shape.c) ---- */
@@ -516,6 +546,7 @@ struct snicd_offload {
     bool fq_refused_table[SNICD_NUM_TABLES];
     struct snicd_xlate *fq_x;   /* scratch of a retry while @x is in use */
     uint8_t shape[SNICD_XLATE_SHAPE_MAX];
+    uint64_t conj_seq;          /* combination rules made, ever */
 };
 
 /*
@@ -659,6 +690,32 @@ bool snicd_offload_port_is_gone(const struct snicd_offload *o,
  * must be made again when that port's ethdev changes or it comes back. */
 bool snicd_offload_flow_touches(const struct snicd_offload *o,
                                 const struct flow *fl, uint32_t ofport);
+
+/* ---- conjunctions as combination rules (snicd_offload_conj.c) ---- */
+
+/* Is @f a clause or a conj_id flow (whatever its conjunction's fate)? */
+static inline bool
+snicd_conj_member(const struct flow *f)
+{
+    return flow_is_conjunction(f) || snicd_conj_is_target(f);
+}
+
+/* @f (a switch flow) enters (@d = 1) or leaves (-1) table @t: a table
+ * with conjunctions derives them again at the next commit. */
+void snicd_conj_note(struct snicd_otable *t, const struct flow *f, int d);
+/* At the start of a commit: every table whose conjunctions may have
+ * changed derives them again; combination rules come (queued for
+ * placement) and go (their counts kept by their conj_id flow), members
+ * change role. */
+void snicd_conj_sync(struct snicd_offload *o);
+/* After placement: the members of offloaded conjunctions take their
+ * combinations' place and say so; those of refused ones say why. */
+void snicd_conj_report(struct snicd_offload *o);
+/* What @f counted in hardware: its own rule's, or for a conj_id flow its
+ * combinations' as well. */
+void snicd_conj_totals(const struct snicd_oflow *f, uint64_t *pkts,
+                       uint64_t *bytes);
+void snicd_conj_fini(struct snicd_otable *t);
 
 /* ---- per-table placement (snicd_offload_place.c) ---- */
 

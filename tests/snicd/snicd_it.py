@@ -1796,6 +1796,52 @@ def rand_mpls_packet(rnd, n):
     return port, f[:at] + etype + stack + f[at + 2:]
 
 
+# Conjunctions (docs/snicd.md "Conjunctions on the card"): clause flows
+# over the fields the random packets vary, and their conj_id flows, from a
+# generator of their own (the rest of a seed's draw stays what it was).
+# Most meet the conditions and go to the card as combination rules; some
+# break one on purpose (a clause at another priority, a missing conj_id
+# flow, a conj_id flow below an ordinary one), and stay in software. The
+# random ones go to table 1: in table 0 their software clauses would
+# shadow the register writers rand_regjump needs whole.
+CONJ_FIELDS = [
+    lambda r: "in_port=" + r.choice(["vf0", "vf1", "vf2", "uplink"]),
+    lambda r: "ip,nw_src=" + r.choice(NETS) + str(r.randint(1, 3)),
+    lambda r: "ip,nw_dst=" + r.choice(NETS) + "0/24",
+    lambda r: r.choice(["tcp", "udp"]) + ",tp_dst=" +
+    str(r.choice([80, 53, 443, 22])),
+    lambda r: r.choice(["tcp", "udp", "icmp", "ipv6", "arp"]),
+]
+
+
+def rand_conj_flows(rnd, table, conj_id):
+    # below 85, where the register writers (rand_regjump) must stay whole
+    prio = rnd.choice([5, 15, 25, 35, 45, 55, 65, 75])
+    dims = rnd.sample(range(len(CONJ_FIELDS)), rnd.choice([2, 2, 3]))
+    flows, seen = [], set()
+    for k, d in enumerate(dims):
+        for _ in range(rnd.randint(1, 3)):
+            m = CONJ_FIELDS[d](rnd)
+            if m in seen:
+                continue
+            seen.add(m)
+            p = prio + 1 if rnd.random() < 0.05 else prio
+            flows.append("table=%d,priority=%d,%s actions=conjunction(%d,"
+                         "%d/%d)" % (table, p, m, conj_id, k + 1,
+                                     len(dims)))
+    if rnd.random() < 0.95:
+        acts = rnd.choice(["output:vf1", "output:uplink",
+                           "mod_dl_src:02:00:00:00:00:cc,output:vf2",
+                           "drop", "output:vf0,output:vf3"])
+        if table == 0 and rnd.random() < 0.2:
+            acts = "mod_dl_dst:02:00:00:00:00:dd,goto_table:1"
+        tprio = prio if rnd.random() < 0.85 else rnd.choice([1, prio + 5])
+        extra = ",in_port=vf0" if rnd.random() < 0.15 else ""
+        flows.append("table=%d,priority=%d,conj_id=%d%s actions=%s"
+                     % (table, tprio, conj_id, extra, acts))
+    return flows
+
+
 def vxlan_sport_free(port, p):
     """A VXLAN frame's outer UDP source port is flow entropy that each
     encapsulator derives its own way (RFC 7348 5.): not compared."""
@@ -1830,6 +1876,8 @@ def diff_run(tmp, profile, offload, flows, packets, name):
                 r"->(reg\d|NXM_NX_REG\d).*(goto_table|resubmit)",
                 f["text"]):
             where["hw reg jump"] = where.get("hw reg jump", 0) + 1
+        if f["offload"] != "sw" and "conj_id=" in f["text"]:
+            where["hw conj"] = where.get("hw conj", 0) + 1
     out = {}
     for i in range(0, len(packets), 50):
         for n, (port, f) in enumerate(packets[i:i + 50]):
@@ -1875,6 +1923,21 @@ def scenario_diff(tmp, profile, seed):
         rrnd = random.Random(seed * 53 + 11)
         regjump, spoiled = rand_regjump(rrnd)
         flows += regjump
+        crnd = random.Random(seed * 37 + 11)
+        # one above every random flow, so that each seed has a conjunction
+        # on the card whatever the rest of the draw
+        # (matches no random flow has: an identical one would keep it in
+        # software, and its clauses would shadow the flows below)
+        net = crnd.choice(NETS)
+        flows += ["table=0,priority=90,ip,nw_src=%s1 actions="
+                  "conjunction(100,1/2)" % crnd.choice(NETS),
+                  "table=0,priority=90,in_port=vf0,ip,nw_dst=%s0/30 "
+                  "actions=conjunction(100,2/2)" % net,
+                  "table=0,priority=90,in_port=vf1,ip,nw_dst=%s0/30 "
+                  "actions=conjunction(100,2/2)" % net,
+                  "table=0,priority=90,conj_id=100 actions=output:uplink"]
+        for c in range(crnd.randint(2, 4)):
+            flows += rand_conj_flows(crnd, 1, c + 1)
         print("  seed %d: %d flows, %d packets, profile %s" % (
             seed, len(flows), len(packets), profile), flush=True)
         sw_out, sw_ctr, _, _ = diff_run(tmp, profile, False, flows, packets,
@@ -1911,6 +1974,8 @@ def scenario_diff(tmp, profile, seed):
         check(spoiled or where.get("hw reg jump", 0) >= 2, "register "
               "writes before a jump on the card (%d, spoiler %s)"
               % (where.get("hw reg jump", 0), spoiled))
+        check(where.get("hw conj", 0) >= 1, "conjunctions on the card (%d)"
+              % where.get("hw conj", 0))
     print("  %.1f s" % (time.time() - t0))
 
 

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Conjunctions in the offload manager: each table's conjunctions are
+ * derived again (snicd_conj.c) at the commit after any change of a table
+ * that has some, and become combination rules: flows of their own in the
+ * table's vector and the id map (ids with SNICD_CONJ_ID_BIT, after every
+ * switch flow in the classifier's order, so they lose ties as the
+ * conjunction does), placed by rules 1-4 like any flow. Their clause
+ * flows and conj_id flow get no rule and no place in the overlap index
+ * (they shadow nothing: a packet that completes no combination finds the
+ * clause flows drop out of view in software), and report where their
+ * combinations are. A combination that stays the same keeps its rule
+ * across derivations; one that goes leaves its counts to its conj_id
+ * flow, whose total is its own plus its combinations'.
+ *
+ * Called by the manager (snicd_offload.c) and the counters; calls the
+ * placement queue, the install step (to retire a rule) and the maps.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snicd_offload_priv.h"
+
+void
+snicd_conj_note(struct snicd_otable *t, const struct flow *f, int d)
+{
+    bool member = snicd_conj_member(f);
+
+    if (member && (d > 0 || t->n_conj_flows > 0))
+        t->n_conj_flows = (uint32_t)((int64_t)t->n_conj_flows + d);
+    /* the last member leaving still takes its conjunctions' rules */
+    if (member || t->n_conj_flows > 0 || t->n_conj > 0)
+        t->conj_dirty = true;
+}
+
+static const struct snicd_conj *
+conj_of(const struct snicd_otable *t, uint32_t id)
+{
+    for (size_t i = 0; i < t->n_conj; i++)
+        if (t->conj[i].id == id)
+            return &t->conj[i];
+    return NULL;
+}
+
+static void
+vec_remove(struct snicd_otable *t, struct snicd_oflow *f)
+{
+    struct snicd_oflow *last = t->flows[--t->n];
+
+    t->flows[f->tidx] = last;
+    last->tidx = f->tidx;
+}
+
+static int
+vec_add(struct snicd_otable *t, struct snicd_oflow *f)
+{
+    if (t->n == t->cap) {
+        uint32_t nc = t->cap ? t->cap * 2 : 64;
+        struct snicd_oflow **n = realloc(t->flows, nc * sizeof(*n));
+
+        if (n == NULL)
+            return -ENOMEM;
+        t->flows = n;
+        t->cap = nc;
+    }
+    f->tidx = t->n;
+    t->flows[t->n++] = f;
+    return 0;
+}
+
+/* A combination rule goes: its counts stay with its conj_id flow. */
+static void
+combo_drop(struct snicd_offload *o, struct snicd_otable *t,
+           struct snicd_oflow *c)
+{
+    struct snicd_oflow *owner = snicd_idmap_find(&o->ids, c->conj_owner);
+
+    snicd_place_forget(t, c);
+    snicd_place_uncount(t, c);
+    snicd_regs_count(&o->regs, c, false);
+    /* as any rule that goes: a whole register writer whose packets
+     * reach it goes partial first */
+    if (c->handle != NULL)
+        snicd_regjump_touch(o, c->flow.table_id);
+    snicd_offload_rule_retire(o, c);
+    snicd_offload_mark_settle(o, c, 0, 0);
+    if (owner != NULL && owner->conj_owner == 0) {
+        owner->acc_pkts += c->acc_pkts + c->cur_pkts;
+        owner->acc_bytes += c->acc_bytes + c->cur_bytes;
+        snicd_offload_moved_touch(o, owner);
+    }
+    vec_remove(t, c);
+    snicd_idmap_del(&o->ids, c);
+    free(c);
+}
+
+static struct snicd_oflow *
+combo_new(struct snicd_offload *o, struct snicd_otable *t,
+          const struct flow *rule, const struct snicd_oflow *owner,
+          uint32_t conj)
+{
+    struct snicd_oflow *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    c->id = SNICD_CONJ_ID_BIT | ++o->conj_seq;
+    c->flow = *rule;
+    c->where = SNICD_WHERE_SW;
+    c->conj_owner = owner->id;
+    c->conv_level = -1;
+    c->conj_num = conj;
+    snprintf(c->reason, sizeof(c->reason), "%s", "pending commit");
+    if (vec_add(t, c) < 0) {
+        free(c);
+        return NULL;
+    }
+    snicd_idmap_put(&o->ids, c);
+    (void)snicd_place_queue(t, c);      /* else the table is dirty */
+    return c;
+}
+
+/* Members take their new roles; a flow whose role changed is placed
+ * again (leaving the overlap index first when it stops being placed). */
+static void
+roles(struct snicd_otable *t)
+{
+    for (uint32_t i = 0; i < t->n; i++) {
+        struct snicd_oflow *f = t->flows[i];
+        uint8_t want = SNICD_CONJ_NONE;
+        uint32_t num = 0;
+
+        if (f->conj_owner != 0)
+            continue;
+        for (size_t j = 0; j < t->n_conj && want == SNICD_CONJ_NONE; j++) {
+            const struct snicd_conj *c = &t->conj[j];
+
+            for (uint32_t k = 0; k < c->n_clauses; k++)
+                if (c->clauses[k] == f->id)
+                    want = c->ok ? SNICD_CONJ_CLAUSE : SNICD_CONJ_REFUSED;
+            if (want == SNICD_CONJ_NONE && c->conj_flow == f->id)
+                want = c->ok ? SNICD_CONJ_TARGET : SNICD_CONJ_REFUSED;
+            if (want != SNICD_CONJ_NONE)
+                num = c->id;
+        }
+        if (want == f->conj_role && num == f->conj_num)
+            continue;
+        if (want == SNICD_CONJ_CLAUSE || want == SNICD_CONJ_TARGET)
+            snicd_place_forget(t, f);
+        f->conj_role = want;
+        f->conj_num = num;
+        (void)snicd_place_queue(t, f);
+    }
+}
+
+/* The combinations of the new derivation: those already there keep their
+ * rules, the others come; the old ones left over go. */
+static int
+combos(struct snicd_offload *o, struct snicd_otable *t)
+{
+    struct snicd_oflow **old;
+    uint32_t n_old = 0;
+    bool *kept;
+    int ret = 0;
+
+    old = malloc((t->n + 1) * sizeof(*old));
+    kept = calloc(t->n + 1, sizeof(*kept));
+    if (old == NULL || kept == NULL) {
+        ret = -ENOMEM;
+        goto free_old;
+    }
+    for (uint32_t i = 0; i < t->n; i++)
+        if (t->flows[i]->conj_owner != 0)
+            old[n_old++] = t->flows[i];
+    for (size_t j = 0; j < t->n_conj && ret == 0; j++) {
+        const struct snicd_conj *c = &t->conj[j];
+        struct snicd_oflow *owner;
+
+        if (!c->ok)
+            continue;
+        owner = snicd_idmap_find(&o->ids, c->conj_flow);
+        if (owner == NULL)
+            continue;
+        for (uint32_t r = 0; r < c->n_rules && ret == 0; r++) {
+            bool have = false;
+
+            for (uint32_t i = 0; i < n_old && !have; i++) {
+                if (kept[i] || old[i]->conj_owner != owner->id
+                    || !flow_equal(&old[i]->flow, &c->rules[r]))
+                    continue;
+                kept[i] = have = true;
+                old[i]->conj_num = c->id;
+            }
+            if (!have && combo_new(o, t, &c->rules[r], owner, c->id) == NULL)
+                ret = -ENOMEM;
+        }
+    }
+    for (uint32_t i = 0; i < n_old; i++)
+        if (!kept[i])
+            combo_drop(o, t, old[i]);
+    /* each conj_id flow's list of combinations, afresh */
+    for (uint32_t i = 0; i < t->n; i++)
+        t->flows[i]->conj_combos = NULL;
+    for (uint32_t i = 0; i < t->n; i++) {
+        struct snicd_oflow *c = t->flows[i], *owner;
+
+        if (c->conj_owner == 0)
+            continue;
+        owner = snicd_idmap_find(&o->ids, c->conj_owner);
+        c->conj_next = NULL;
+        if (owner != NULL) {
+            c->conj_next = owner->conj_combos;
+            owner->conj_combos = c;
+        }
+    }
+free_old:
+    free(kept);
+    free(old);
+    return ret;
+}
+
+static void
+sync_table(struct snicd_offload *o, struct snicd_otable *t)
+{
+    struct snicd_conj_in *in = malloc((t->n + 1) * sizeof(*in));
+    struct snicd_conj *cv;
+    size_t n = 0, n_cv;
+
+    if (in == NULL)
+        return;         /* stays dirty: the next commit tries again */
+    for (uint32_t i = 0; i < t->n; i++)
+        if (t->flows[i]->conj_owner == 0) {
+            in[n].id = t->flows[i]->id;
+            in[n++].flow = &t->flows[i]->flow;
+        }
+    if (snicd_conj_derive(in, n, &cv, &n_cv) < 0) {
+        free(in);
+        return;
+    }
+    free(in);
+    snicd_conj_free(t->conj, t->n_conj);
+    t->conj = cv;
+    t->n_conj = n_cv;
+    roles(t);
+    if (combos(o, t) == 0)
+        t->conj_dirty = false;
+}
+
+void
+snicd_conj_sync(struct snicd_offload *o)
+{
+    for (unsigned i = 0; i < SNICD_NUM_TABLES; i++)
+        if (o->tables[i].conj_dirty)
+            sync_table(o, &o->tables[i]);
+}
+
+/* Where the combinations of @owner are: all in hardware, some partial
+ * (software finishes those), or one in software (named in @buf). */
+static enum snicd_where
+combos_where(const struct snicd_oflow *owner, unsigned *n, char *buf,
+             size_t size)
+{
+    enum snicd_where w = SNICD_WHERE_HW;
+
+    *n = 0;
+    buf[0] = '\0';
+    for (const struct snicd_oflow *c = owner->conj_combos; c != NULL;
+         c = c->conj_next) {
+        (*n)++;
+        if (c->where == SNICD_WHERE_SW && w != SNICD_WHERE_SW) {
+            w = SNICD_WHERE_SW;
+            snicd_say(buf, size, "%s", c->reason);
+        } else if (c->where == SNICD_WHERE_PARTIAL && w == SNICD_WHERE_HW) {
+            w = SNICD_WHERE_PARTIAL;
+        }
+    }
+    return w;
+}
+
+void
+snicd_conj_report(struct snicd_offload *o)
+{
+    char why[SNICD_REASON_SIZE];
+
+    for (unsigned i = 0; i < SNICD_NUM_TABLES; i++) {
+        struct snicd_otable *t = &o->tables[i];
+
+        for (uint32_t j = 0; t->n_conj > 0 && j < t->n; j++) {
+            struct snicd_oflow *f = t->flows[j], *owner;
+            const struct snicd_conj *c;
+            enum snicd_where w;
+            unsigned n;
+
+            if (f->conj_owner != 0 || f->conj_role == SNICD_CONJ_NONE)
+                continue;
+            c = conj_of(t, f->conj_num);
+            if (c == NULL)
+                continue;
+            if (f->conj_role == SNICD_CONJ_REFUSED) {
+                if (f->where == SNICD_WHERE_SW)
+                    snicd_say(f->reason, sizeof(f->reason),
+                              "%s %u not offloaded: %s",
+                              snicd_conj_is_target(&f->flow)
+                              ? "conj_id flow of conjunction"
+                              : "clause of conjunction", c->id, c->reason);
+                continue;
+            }
+            owner = f->conj_role == SNICD_CONJ_TARGET ? f
+                    : snicd_idmap_find(&o->ids, c->conj_flow);
+            if (owner == NULL)
+                continue;
+            w = combos_where(owner, &n, why, sizeof(why));
+            snicd_oflow_where(o, f, w);
+            if (w == SNICD_WHERE_SW)
+                snicd_say(f->reason, sizeof(f->reason),
+                          "%s %u: a combination rule in software (%s)",
+                          f == owner ? "conj_id flow of conjunction"
+                                     : "clause of conjunction", c->id, why);
+            else if (f == owner)
+                snicd_say(f->reason, sizeof(f->reason),
+                          "conjunction %u: in hardware as %u combination "
+                          "rules (of %u)%s", c->id, n, c->n_combos,
+                          w == SNICD_WHERE_PARTIAL
+                          ? ", software finishing the actions" : "");
+            else
+                snicd_say(f->reason, sizeof(f->reason),
+                          "clause of conjunction %u: in hardware through "
+                          "its %u combinations", c->id, n);
+        }
+    }
+}
+
+void
+snicd_conj_totals(const struct snicd_oflow *f, uint64_t *pkts,
+                  uint64_t *bytes)
+{
+    *pkts = f->acc_pkts + f->cur_pkts;
+    *bytes = f->acc_bytes + f->cur_bytes;
+    for (const struct snicd_oflow *c = f->conj_combos; c != NULL;
+         c = c->conj_next) {
+        *pkts += c->acc_pkts + c->cur_pkts;
+        *bytes += c->acc_bytes + c->cur_bytes;
+    }
+}
+
+void
+snicd_conj_fini(struct snicd_otable *t)
+{
+    snicd_conj_free(t->conj, t->n_conj);
+    t->conj = NULL;
+    t->n_conj = 0;
+}
