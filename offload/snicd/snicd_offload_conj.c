@@ -299,9 +299,16 @@ snicd_conj_report(struct snicd_offload *o)
             if (c == NULL)
                 continue;
             if (f->conj_role == SNICD_CONJ_REFUSED) {
-                if (f->where == SNICD_WHERE_SW)
+                /* a cause of the flow's own (a ct_state match, a
+                 * higher software flow) comes first: the conjunction's
+                 * reason replaces only the translator's generic one */
+                if (strstr(f->reason, "conj_id flow not offloaded") != NULL
+                    || strstr(f->reason, "conjunction clause not "
+                              "offloaded") != NULL)
                     snicd_say(f->reason, sizeof(f->reason),
-                              "%s %u not offloaded: %s",
+                              "%s%s %u not offloaded: %s",
+                              f->where == SNICD_WHERE_PARTIAL ? "partial: "
+                                                              : "",
                               snicd_conj_is_target(&f->flow)
                               ? "conj_id flow of conjunction"
                               : "clause of conjunction", c->id, c->reason);
