@@ -567,6 +567,70 @@ place_rounds(struct snicd_offload *o)
     return ret;
 }
 
+/* Removed flow o->removed[@i] leaves the card and snicd. */
+static void
+removed_retire(struct snicd_offload *o, uint32_t i)
+{
+    struct snicd_oflow *f = o->removed[i];
+
+    if (f->handle != NULL)
+        snicd_regjump_touch(o, f->flow.table_id);
+    snicd_oflow_where(o, f, SNICD_WHERE_SW);
+    snicd_offload_rule_retire(o, f);
+    snicd_offload_mark_settle(o, f, 0, 0);
+    free(f);
+    o->removed[i] = NULL;
+}
+
+/* By table, then oldest rule first */
+static int
+whole_cmp(const void *a_, const void *b_)
+{
+    const struct snicd_oflow *a = *(const struct snicd_oflow *const *)a_;
+    const struct snicd_oflow *b = *(const struct snicd_oflow *const *)b_;
+
+    if (a->flow.table_id != b->flow.table_id)
+        return a->flow.table_id < b->flow.table_id ? -1 : 1;
+    return seq_cmp(a_, b_);
+}
+
+/* The removed whole register writers first, the earlier tables' first. */
+static void
+removed_whole_retire(struct snicd_offload *o)
+{
+    struct snicd_oflow **w;
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < o->n_removed; i++)
+        n += o->removed[i]->reg_whole;
+    if (n == 0)
+        return;
+    w = malloc(n * sizeof(*w));
+    if (w == NULL) {
+        /* no memory to sort them: table by table */
+        for (unsigned t = 0; n > 0 && t < SNICD_NUM_TABLES; t++)
+            for (uint32_t i = 0; i < o->n_removed; i++)
+                if (o->removed[i] != NULL && o->removed[i]->reg_whole
+                    && o->removed[i]->flow.table_id == t) {
+                    removed_retire(o, i);
+                    n--;
+                }
+        return;
+    }
+    n = 0;
+    for (uint32_t i = 0; i < o->n_removed; i++)
+        if (o->removed[i]->reg_whole)
+            w[n++] = o->removed[i];
+    qsort(w, n, sizeof(*w), whole_cmp);
+    for (uint32_t k = 0; k < n; k++)
+        for (uint32_t i = 0; i < o->n_removed; i++)
+            if (o->removed[i] == w[k]) {
+                removed_retire(o, i);
+                break;
+            }
+    free(w);
+}
+
 int
 snicd_offload_commit(struct snicd_offload *o)
 {
@@ -580,22 +644,14 @@ snicd_offload_commit(struct snicd_offload *o)
     if (o->n_removed > 1)
         qsort(o->removed, o->n_removed, sizeof(o->removed[0]), seq_cmp);
     /* a removed whole register writer's rule goes before any rule its
-     * packets could reach; a removed flow where a whole writer's packets
-     * go makes that writer partial first (snicd_regjump_touch) */
-    for (unsigned pass = 0; pass < 2; pass++)
-        for (uint32_t i = 0; i < o->n_removed; i++) {
-            struct snicd_oflow *f = o->removed[i];
-
-            if (f == NULL || (pass == 0 && !f->reg_whole))
-                continue;
-            if (f->handle != NULL)
-                snicd_regjump_touch(o, f->flow.table_id);
-            snicd_oflow_where(o, f, SNICD_WHERE_SW);
-            snicd_offload_rule_retire(o, f);
-            snicd_offload_mark_settle(o, f, 0, 0);
-            free(f);
-            o->removed[i] = NULL;
-        }
+     * packets could reach, the earlier tables' first (a writer already out
+     * of its table cannot be held back when a later one goes); a removed
+     * flow where a whole writer's packets go makes that writer partial
+     * first (snicd_regjump_touch) */
+    removed_whole_retire(o);
+    for (uint32_t i = 0; i < o->n_removed; i++)
+        if (o->removed[i] != NULL)
+            removed_retire(o, i);
     o->n_removed = 0;
     /* conjunctions whose flows changed: their combination rules */
     snicd_conj_sync(o);

@@ -70,6 +70,9 @@ rule_drop(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
             if (f->cur_pkts != pkts || f->cur_bytes != bytes)
                 snicd_offload_moved_touch(o, f);
         }
+        /* the order rules go in, for the tests (test_offload.c) */
+        snicd_log(SNICD_LOG_DEBUG, "rule destroyed: flow %" PRIu64
+                  " table %u", f->id, (unsigned)f->flow.table_id);
         rule_destroy(o, h);
         o->st.rules_destroyed++;
         o->ops++;

@@ -22,9 +22,17 @@
  *    the change; a writer's own table stops being sealed then, so the
  *    writers that reach it go first. The next promotion lets it through
  *    again if the table is still sealed.
+ * "Can reach" is what the rules on the card do, not what the flow counts
+ * say once a commit changed a jump (they follow the new jump before its
+ * rule is made): the guard, the tables some whole writer reached when
+ * the last commit ended, only grows during a commit, and a table in it
+ * holds back every whole writer of an earlier table, whether or not the
+ * counts still lead there. Removed whole writers go the earlier tables'
+ * first (snicd_offload_commit()): a writer already out of its table can
+ * no longer be held back.
  * The cost is a rule replaced twice per commit that changes a rule in
- * such a table; a table with no whole writer behind it costs one test
- * per rule changed.
+ * such a table, for every whole writer before it; a table with no whole
+ * writer behind it costs one test per rule changed.
  */
 #include <string.h>
 
@@ -86,7 +94,6 @@ void
 snicd_regjump_touch(struct snicd_offload *o, unsigned t)
 {
     struct snicd_regs *rg = &o->regs;
-    bool reach[SNICD_NUM_TABLES];
 
     if (t >= SNICD_NUM_TABLES || !rg->guard[t])
         return;
@@ -97,15 +104,12 @@ snicd_regjump_touch(struct snicd_offload *o, unsigned t)
         for (uint32_t i = 0; rg->n_whole[s] > 0 && i < ot->n; i++) {
             struct snicd_oflow *f = ot->flows[i];
 
-            /* the target its whole rule jumps to, as counted */
-            if (!f->reg_whole || !f->wr_whole)
-                continue;
-            snicd_regs_closure(o, f->wr_to, reach);
-            if (reach[t])
+            /* every one: the counts may no longer show the jump its
+             * packets still take on the card (see the top) */
+            if (f->reg_whole && f->wr_whole)
                 snicd_regjump_hold(o, f);
         }
     }
-    guard_rebuild(o);
 }
 
 unsigned

@@ -8,6 +8,7 @@
  * process (Criterion's default) with its own card and EAL.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1027,4 +1028,91 @@ Test(offload, output_before_goto_into_a_table_that_reaches_a_patch_port)
     cr_assert_geq(env_commit(), 0);
     env_expect(out_go, SNICD_WHERE_HW, NULL);
     env_expect(flood, SNICD_WHERE_HW, NULL);
+}
+
+/* Where "rule destroyed: flow ID " is in the trace, or -1. */
+static long
+destroyed_at(uint64_t id)
+{
+    char key[64];
+    const char *p;
+
+    snprintf(key, sizeof(key), "rule destroyed: flow %" PRIu64 " ", id);
+    p = trace != NULL ? strstr(trace, key) : NULL;
+    return p != NULL ? p - trace : -1;
+}
+
+/* Two whole writers removed in one commit: the earlier table's goes
+ * first. Its packets reach the later one's table: removed after it, they
+ * would meet table 1 without its writer while the card still wrote reg2
+ * and jumped there (table 1's lower flow to vf3). */
+Test(offload, whole_writers_removed_together_go_earlier_table_first)
+{
+    const char *w0l = "priority=10,in_port=vf1 actions=set_field:5->reg2,"
+                      "goto_table:1";
+    const char *w1l = "table=1,priority=10,in_port=vf1,reg2=5 "
+                      "actions=set_field:6->reg3,goto_table:2";
+    uint64_t w0, w1;
+    long d0, d1;
+
+    env_flow_queue = UINT32_MAX;
+    env_start("full", false, true, NULL);
+    w0 = env_add(w0l);
+    w1 = env_add(w1l);
+    env_add("table=1,priority=5,in_port=vf1,reg2=5 actions=output:vf3");
+    env_add("table=1,priority=0 actions=drop");
+    env_add("table=2,priority=10,in_port=vf1,reg3=6 actions=output:vf2");
+    env_add("table=2,priority=0 actions=drop");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(w0, SNICD_WHERE_HW, NULL);
+    env_expect(w1, SNICD_WHERE_HW, NULL);
+    trace_start();
+    env_del(w0l);
+    env_del(w1l);
+    cr_assert_geq(env_commit(), 0);
+    trace_stop();
+    d0 = destroyed_at(w0);
+    d1 = destroyed_at(w1);
+    cr_assert(d0 >= 0 && d1 >= 0, "%s", trace);
+    cr_expect(d0 < d1, "writer %" PRIu64 " (table 0) destroyed after writer "
+              "%" PRIu64 " (table 1), which its packets reach:\n%s", w0, w1,
+              trace);
+}
+
+/* A commit changes table 1's jump (2 -> 3) and removes table 2's rules:
+ * the flow counts follow the new jump at once, but the card jumps to
+ * table 2 until table 1 is placed. The whole writer must go partial
+ * before table 2's rules go, or a packet would miss there with TAG 2 set
+ * and resume in software with reg2 = 0. */
+Test(offload, writer_held_back_by_the_jump_on_the_card_not_the_counted_one)
+{
+    const char *fl = "table=2,priority=10,in_port=vf1,reg2=5 "
+                     "actions=output:vf2";
+    const char *c2 = "table=2,priority=0 actions=drop";
+    uint64_t w, f;
+    long df, part;
+
+    env_flow_queue = UINT32_MAX;
+    env_start("full", false, true, NULL);
+    w = env_add("priority=10,in_port=vf1 actions=set_field:5->reg2,"
+                "goto_table:1");
+    env_add("table=1,priority=10,in_port=vf1 actions=goto_table:2");
+    env_add("table=1,priority=0 actions=drop");
+    f = env_add(fl);
+    env_add("table=2,priority=5,in_port=vf1,reg2=0 actions=output:vf3");
+    env_add(c2);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(w, SNICD_WHERE_HW, NULL);
+    trace_start();
+    env_mod("table=1,priority=10,in_port=vf1 actions=goto_table:3");
+    env_del(fl);
+    env_del(c2);
+    cr_assert_geq(env_commit(), 0);
+    trace_stop();
+    df = destroyed_at(f);
+    part = made_at("port_representor", NULL, " group ");
+    cr_assert(df >= 0 && part >= 0, "%s", trace);
+    cr_expect(part < df, "table 2's rule for reg2=5 went (%ld) before the "
+              "whole writer went partial (%ld), while table 1's rule still "
+              "jumped to table 2:\n%s", df, part, trace);
 }
