@@ -152,6 +152,8 @@ table_clear(struct snicd_offload *o, struct snicd_otable *t)
         struct snicd_oflow *f = t->flows[i];
 
         flow_unlist(o, f);
+        /* its NORMAL conversations go with it, wherever it lived */
+        snicd_conv_drop_flow(o, f);
         /* a combination rule is in no count */
         if (f->conj_owner == 0)
             snicd_fail_count(&o->fail, &f->flow, -1);

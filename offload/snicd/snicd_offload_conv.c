@@ -204,7 +204,9 @@ conv_actions(const struct dp_conv *c, struct flow *df)
             df->actions[n].type = FLOW_ACT_PUSH_VLAN;
             df->actions[n++].u.tpid = htons(c->out_tpid);
             df->actions[n].type = FLOW_ACT_MOD_VLAN_VID;
-            df->actions[n++].u.vlan.vid = c->out_tci & FLOW_VLAN_VID_MASK;
+            /* network order, as the parser writes it */
+            df->actions[n++].u.vlan.vid = htons(c->out_tci
+                                                & FLOW_VLAN_VID_MASK);
             df->actions[n].type = FLOW_ACT_MOD_VLAN_PCP;
             df->actions[n++].u.vlan.pcp = (uint8_t)(c->out_tci >> 13);
         }
@@ -278,6 +280,15 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
         || (key->out_tpid != 0 && key->out_tpid != 0x8100)) {
         snprintf(why, size, "an 802.1ad tag (TPID 0x88a8) is not matched "
                  "apart from 802.1Q on the card");
+        return -ENOTSUP;
+    }
+    /* a tag replaced by another: software keeps the frame's TPID, and
+     * the rule's VLAN match would take an 802.1ad frame too, to push
+     * 0x8100 on it */
+    if (key->in_tci != 0 && key->out_tci != 0 && key->in_tci != key->out_tci) {
+        snprintf(why, size, "a tag replaced by another (a priority tag to a "
+                 "trunk): the card's VLAN match does not tell 802.1Q from "
+                 "802.1ad, whose TPID NORMAL keeps");
         return -ENOTSUP;
     }
     if (snic_hmap_count(&o->convs.map) >= o->cfg.conv_max) {

@@ -193,3 +193,87 @@ Test(offload_conv, bounded)
     cr_expect_eq(st.rules, 0);
     cr_expect_eq(st.destroyed, 4);
 }
+
+/* An untagged frame from an access port to a trunk: NORMAL pushes VLAN
+ * 10 (dp_normal.c's output_normal()), and so must the card's rule (the
+ * VID was once written in host order: VLAN 2560). */
+Test(offload_conv, access_to_trunk_pushes_the_vlan)
+{
+    char why[SNICD_REASON_SIZE];
+    struct dp_conv c;
+    uint8_t f[64], got[128];
+    unsigned len = 0;
+    uint64_t nf;
+
+    env_conv_max = 16;
+    env_start("full", true, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    c = conv(nf, 0x0b);
+    c.out_tci = 0x1000 | 10;
+    c.out_tpid = 0x8100;
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    cr_assert_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
+                          got, sizeof(got), &len, NULL), 1);
+    cr_expect_eq(len, 68);
+    cr_expect(got[12] == 0x81 && got[13] == 0x00,
+              "tpid %02x%02x", got[12], got[13]);
+    cr_expect_eq((got[14] << 8 | got[15]) & 0xfff, 10,
+                 "pushed VID %u, NORMAL pushes 10",
+                 (got[14] << 8 | got[15]) & 0xfff);
+}
+
+/* del-flows (every flow of the table: FLOW_CHANGE_CLEARED) with the
+ * NORMAL flow in software: its conversation rules leave the card, as
+ * software now drops every frame (no flow). */
+Test(offload_conv, del_flows_takes_the_rules_away)
+{
+    char why[SNICD_REASON_SIZE];
+    struct dp_conv c;
+    uint8_t f[64], got[128];
+    unsigned len = 0;
+    uint64_t nf;
+
+    env_conv_max = 16;
+    env_start("full", true, true, NULL);
+    nf = env_add("priority=10 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    c = conv(nf, 0x0b);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    cr_expect_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
+                          got, sizeof(got), &len, NULL), 1, "through the card");
+    cr_expect_gt(env_del_loose(""), 0);
+    cr_assert_geq(env_commit(), 0);
+    cr_expect(!snicd_offload_conv_has(env.o, &c),
+              "the conversation rule of a deleted flow is still listed");
+    cr_expect_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
+                          NULL, 0, NULL, NULL), 0,
+                 "no flow left, yet the card still switches the frame");
+}
+
+/* A priority-tagged frame (VID 0, PCP 5) from an access port of VLAN 10
+ * to a trunk: its tag is replaced. The card's VLAN match would take an
+ * 802.1ad frame of the same TCI too and push 0x8100 on it, where NORMAL
+ * keeps the frame's TPID: not asked of the card. */
+Test(offload_conv, a_replaced_tag_stays_in_software)
+{
+    char why[SNICD_REASON_SIZE];
+    struct dp_conv c;
+    uint64_t nf;
+
+    env_conv_max = 16;
+    env_start("full", true, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    c = conv(nf, 0x0b);
+    c.in_tci = 0x1000 | (5 << 13);
+    c.in_tpid = 0x8100;
+    c.out_tci = 0x1000 | (5 << 13) | 10;
+    c.out_tpid = 0x8100;
+    why[0] = 0;
+    cr_expect_neq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1);
+    cr_expect(strstr(why, "802.1ad") != NULL, "why: %s", why);
+    cr_expect(!snicd_offload_conv_has(env.o, &c));
+}
