@@ -23,8 +23,8 @@
  * Records and the listener
  * ------------------------------------------------------------------------ */
 
-static int
-table_add(struct snicd_otable *t, struct snicd_oflow *f)
+int
+snicd_otable_append(struct snicd_otable *t, struct snicd_oflow *f)
 {
     if (t->n == t->cap) {
         uint32_t nc = t->cap ? t->cap * 2 : 64;
@@ -37,6 +37,14 @@ table_add(struct snicd_otable *t, struct snicd_oflow *f)
     }
     f->tidx = t->n;
     t->flows[t->n++] = f;
+    return 0;
+}
+
+static int
+table_add(struct snicd_otable *t, struct snicd_oflow *f)
+{
+    if (snicd_otable_append(t, f) < 0)
+        return -ENOMEM;
     (void)snicd_place_queue(t, f);  /* else the table is dirty */
     return 0;
 }

@@ -54,23 +54,6 @@ vec_remove(struct snicd_otable *t, struct snicd_oflow *f)
     last->tidx = f->tidx;
 }
 
-static int
-vec_add(struct snicd_otable *t, struct snicd_oflow *f)
-{
-    if (t->n == t->cap) {
-        uint32_t nc = t->cap ? t->cap * 2 : 64;
-        struct snicd_oflow **n = realloc(t->flows, nc * sizeof(*n));
-
-        if (n == NULL)
-            return -ENOMEM;
-        t->flows = n;
-        t->cap = nc;
-    }
-    f->tidx = t->n;
-    t->flows[t->n++] = f;
-    return 0;
-}
-
 /* A combination rule goes: its counts stay with its conj_id flow. */
 static void
 combo_drop(struct snicd_offload *o, struct snicd_otable *t,
@@ -113,7 +96,7 @@ combo_new(struct snicd_offload *o, struct snicd_otable *t,
     c->conv_level = -1;
     c->conj_num = conj;
     snprintf(c->reason, sizeof(c->reason), "%s", "pending commit");
-    if (vec_add(t, c) < 0) {
+    if (snicd_otable_append(t, c) < 0) {
         free(c);
         return NULL;
     }

@@ -75,6 +75,29 @@ side_forward(void *ctx, uint32_t port, unsigned first, unsigned n)
     }
 }
 
+/* @bufs through side @s: in one burst (@fwd: runs to side_forward()) or
+ * one by one. */
+static void
+side_run(struct side *s, struct dp_buf *bufs, bool in_burst, bool fwd)
+{
+    if (in_burst) {
+        s->bufs = bufs;
+        cr_assert_eq(dp_worker_process_burst_fwd(s->w, bufs, BURST, 1,
+                                                 side_output,
+                                                 fwd ? side_forward : NULL,
+                                                 s), s->n);
+    } else {
+        for (unsigned p = 0; p < BURST; p++) {
+            unsigned first = s->n;
+
+            dp_worker_process(s->w, &bufs[p], 1, side_output, s);
+            for (unsigned o = first; o < s->n; o++)
+                s->out[o].pkt = p;
+        }
+    }
+    dp_worker_quiesce(s->w);
+}
+
 /* Both sides: a flow matching the packet fields of @f (@len bytes)
  * exactly, to port 2; a catch-all to port 3. */
 static void
@@ -146,23 +169,7 @@ sides_traffic(const char *what, const uint8_t *base, size_t base_len,
             t_pkt_load(&pkts[i][p], is_v ? v : base, is_v ? v_len : base_len);
             bufs[p] = pkts[i][p].buf;
         }
-        if (i == 0) {
-            s->bufs = bufs;
-            cr_assert_eq(dp_worker_process_burst_fwd(s->w, bufs, BURST, 1,
-                                                     side_output,
-                                                     bursts++ % 2 == 0
-                                                     ? side_forward : NULL,
-                                                     s), s->n);
-        } else {
-            for (unsigned p = 0; p < BURST; p++) {
-                unsigned first = s->n;
-
-                dp_worker_process(s->w, &bufs[p], 1, side_output, s);
-                for (unsigned o = first; o < s->n; o++)
-                    s->out[o].pkt = p;
-            }
-        }
-        dp_worker_quiesce(s->w);
+        side_run(s, bufs, i == 0, bursts++ % 2 == 0);
     }
     cr_assert_eq(sides[0].n, sides[1].n, "%s: %u outputs in a burst, %u "
                  "one by one", what, sides[0].n, sides[1].n);
@@ -265,22 +272,7 @@ Test(dp_train, frame_cache_hits_to_one_port_go_as_one_run)
                 t_pkt_load(&pkts[i][p], v[p], len);
                 bufs[p] = pkts[i][p].buf;
             }
-            if (i == 0) {
-                s->bufs = bufs;
-                cr_assert_eq(dp_worker_process_burst_fwd(s->w, bufs, BURST,
-                                                         1, side_output,
-                                                         side_forward, s),
-                             s->n);
-            } else {
-                for (unsigned p = 0; p < BURST; p++) {
-                    unsigned first = s->n;
-
-                    dp_worker_process(s->w, &bufs[p], 1, side_output, s);
-                    for (unsigned o = first; o < s->n; o++)
-                        s->out[o].pkt = p;
-                }
-            }
-            dp_worker_quiesce(s->w);
+            side_run(s, bufs, i == 0, true);
         }
         cr_assert_eq(sides[0].n, BURST);
         cr_assert_eq(sides[1].n, BURST);
