@@ -323,19 +323,6 @@ snicd_conj_report(struct snicd_offload *o)
 }
 
 void
-snicd_conj_totals(const struct snicd_oflow *f, uint64_t *pkts,
-                  uint64_t *bytes)
-{
-    *pkts = f->acc_pkts + f->cur_pkts;
-    *bytes = f->acc_bytes + f->cur_bytes;
-    for (const struct snicd_oflow *c = f->conj_combos; c != NULL;
-         c = c->conj_next) {
-        *pkts += c->acc_pkts + c->cur_pkts;
-        *bytes += c->acc_bytes + c->cur_bytes;
-    }
-}
-
-void
 snicd_conj_fini(struct snicd_otable *t)
 {
     snicd_conj_free(t->conj, t->n_conj);

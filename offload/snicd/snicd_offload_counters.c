@@ -278,3 +278,16 @@ snicd_offload_moved_fini(struct snicd_offload *o)
     free(o->moved.touched);
     memset(&o->moved, 0, sizeof(o->moved));
 }
+
+void
+snicd_conj_totals(const struct snicd_oflow *f, uint64_t *pkts,
+                  uint64_t *bytes)
+{
+    *pkts = f->acc_pkts + f->cur_pkts;
+    *bytes = f->acc_bytes + f->cur_bytes;
+    for (const struct snicd_oflow *c = f->conj_combos; c != NULL;
+         c = c->conj_next) {
+        *pkts += c->acc_pkts + c->cur_pkts;
+        *bytes += c->acc_bytes + c->cur_bytes;
+    }
+}

@@ -266,11 +266,6 @@ snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
  * The flow queue's results
  * ------------------------------------------------------------------------ */
 
-static void xlate_ctx(const struct snicd_offload *o,
-                      const struct snicd_oflow *f, struct snicd_xlate_ctx *c,
-                      uint32_t level, uint32_t mark,
-                      enum snicd_xlate_mode mode);
-
 /* One create's result. Confirmed: the rule it replaces goes now. Refused:
  * the queue's result has no reason, so the rule is asked again with
  * rte_flow_create, from the flow's old state (its old rule still in):
@@ -306,7 +301,7 @@ queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
     f->handle = op->old;
     snicd_oflow_where(o, f, (enum snicd_where)op->old_where);
     snicd_say(reason, sizeof(reason), "%s", f->reason);
-    xlate_ctx(o, f, &c, op->level, op->mark,
+    snicd_offload_xlate_ctx(o, f, &c, op->level, op->mark,
               op->where == SNICD_WHERE_PARTIAL ? SNICD_XLATE_PARTIAL
                                                : SNICD_XLATE_FULL);
     /* all of it now: a full device's room is in the old rule, which
@@ -419,32 +414,6 @@ snicd_offload_queue_detach(struct snicd_offload *o, bool port_closed)
     o->fq = NULL;
 }
 
-/* Group 0's first levels belong to the tunnel guards: a flow's level
- * there is counted below them. */
-static void
-xlate_ctx(const struct snicd_offload *o, const struct snicd_oflow *f,
-          struct snicd_xlate_ctx *c, uint32_t level, uint32_t mark,
-          enum snicd_xlate_mode mode)
-{
-    int to;
-
-    memset(c, 0, sizeof(*c));
-    c->ports = o->ports;
-    c->n_ports = o->n_ports;
-    c->priority = level + (f->flow.table_id == 0 ? o->root_reserved : 0);
-    c->mark = mark;
-    c->mode = mode;
-    c->n_tags = o->n_tags;
-    /* the PMD fills the field snicd registered (snicd_main.c) */
-    c->meta_to_host = rte_flow_dynf_metadata_avail() != 0;
-    /* its target is sealed (snicd_offload_regjump.c) */
-    c->regs_cross = f->reg_whole;
-    /* rule 4: no copy leaves before a jump to where software may drop
-     * the packet whole */
-    to = snicd_xlate_jump(&f->flow);
-    c->goto_may_fail = to >= 0 && snicd_fail_may(&o->fail, (unsigned)to);
-}
-
 static enum snicd_where
 try_partial(struct snicd_offload *o, struct snicd_oflow *f, uint32_t level,
             const char *full_reason)
@@ -459,7 +428,7 @@ try_partial(struct snicd_offload *o, struct snicd_oflow *f, uint32_t level,
         snicd_say(why, sizeof(why), "%s; partial: no free mark", full_reason);
         goto sw;
     }
-    xlate_ctx(o, f, &c, level, m, SNICD_XLATE_PARTIAL);
+    snicd_offload_xlate_ctx(o, f, &c, level, m, SNICD_XLATE_PARTIAL);
     if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
         snicd_say(why, sizeof(why), "%s; partial: %s", full_reason, x->reason);
         goto sw;
@@ -506,7 +475,7 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
                             false);
         return SNICD_WHERE_SW;
     }
-    xlate_ctx(o, f, &c, level, m, SNICD_XLATE_FULL);
+    snicd_offload_xlate_ctx(o, f, &c, level, m, SNICD_XLATE_FULL);
     if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
         /* held back only by its register writes before the jump: the
          * manager lets it through where the target is sealed */
@@ -535,15 +504,6 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
         return SNICD_WHERE_SW;
     }
     return try_partial(o, f, level, why);
-}
-
-bool
-snicd_offload_port_is_gone(const struct snicd_offload *o, uint32_t ofport)
-{
-    for (unsigned i = 0; i < o->n_gone; i++)
-        if (o->gone[i] == ofport)
-            return true;
-    return false;
 }
 
 /* "port vf2 gone (OpenFlow port 4)": users name ports as snicctl shows
@@ -660,7 +620,7 @@ snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
     c = snicd_tun_ctx_get(o, f, why, sizeof(why));
     if (c == NULL)
         goto sw;
-    xlate_ctx(o, f, &xc, level, 0, SNICD_XLATE_FULL);
+    snicd_offload_xlate_ctx(o, f, &xc, level, 0, SNICD_XLATE_FULL);
     /* the rule is in the decap context's group, where no guard holds
      * the first levels */
     xc.priority = level;
@@ -704,13 +664,4 @@ unpin:
 sw:
     snicd_offload_to_sw(o, f, why, false);
     return SNICD_WHERE_SW;
-}
-
-void
-snicd_offload_xlate_ctx(const struct snicd_offload *o,
-                        const struct snicd_oflow *f,
-                        struct snicd_xlate_ctx *c, uint32_t level,
-                        uint32_t mark, enum snicd_xlate_mode mode)
-{
-    xlate_ctx(o, f, c, level, mark, mode);
 }

@@ -536,3 +536,20 @@ snicd_place_regs_flipped(struct snicd_offload *o, const bool *changed)
                 (void)snicd_place_queue(t, t->flows[i]);
     }
 }
+
+int
+snicd_otable_append(struct snicd_otable *t, struct snicd_oflow *f)
+{
+    if (t->n == t->cap) {
+        uint32_t nc = t->cap ? t->cap * 2 : 64;
+        struct snicd_oflow **n = realloc(t->flows, nc * sizeof(*n));
+
+        if (n == NULL)
+            return -ENOMEM;
+        t->flows = n;
+        t->cap = nc;
+    }
+    f->tidx = t->n;
+    t->flows[t->n++] = f;
+    return 0;
+}

@@ -747,7 +747,7 @@ int snicd_place_reinstall(struct snicd_offload *o, struct snicd_otable *t);
 /* @f is to be placed again at the next commit. */
 int snicd_place_queue(struct snicd_otable *t, struct snicd_oflow *f);
 /* @f at the end of @t's flows (its tidx set), not queued for placement:
- * -ENOMEM, or 0 (snicd_offload.c) */
+ * -ENOMEM, or 0 */
 int snicd_otable_append(struct snicd_otable *t, struct snicd_oflow *f);
 /* @f leaves @t's indexes and queue (removed, or its match or priority
  * changes): the later flows it overlapped are queued. */
