@@ -534,7 +534,16 @@ wide_hex(const uint64_t v[2], char *buf, size_t size)
 static void
 fmt_tun_md(struct items *it, const struct flow_match *fm)
 {
-    for (unsigned i = 0; i < FLOW_TUN_MD_N; i++) {
+    uint64_t used = 0;
+
+    /* only the options the mask's slots name, in index order: most flows
+     * have none, and asking for each of the 64 was a tenth of a dump */
+    for (unsigned s = 0; s < FLOW_TUN_MD_SLOTS; s++)
+        if (fm->mask.meta.tun_md_slot[s] & FLOW_TUN_MD_USED)
+            used |= 1ull << (fm->mask.meta.tun_md_slot[s]
+                             & FLOW_TUN_MD_INDEX);
+    for (; used != 0; used &= used - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(used);
         uint64_t v[2], mk[2];
         char a[40], b[40];
         bool exact;
@@ -557,12 +566,16 @@ static void
 fmt_meta(struct items *it, const struct flow_match *fm,
          const struct flow_meta *v, const struct flow_meta *m)
 {
-    char name[8];
+    /* names written out: a snprintf per register was a fifth of a dump */
+    static const char *const reg[] = {
+        "reg0", "reg1", "reg2", "reg3", "reg4", "reg5", "reg6", "reg7",
+        "reg8", "reg9", "reg10", "reg11", "reg12", "reg13", "reg14", "reg15",
+    };
+    _Static_assert(sizeof(reg) / sizeof(reg[0]) == FLOW_N_REGS,
+                   "a name for each register");
 
-    for (unsigned i = 0; i < FLOW_N_REGS; i++) {
-        snprintf(name, sizeof(name), "reg%u", i);
-        fmt_hex_masked(it, name, v->regs[i], m->regs[i], UINT32_MAX);
-    }
+    for (unsigned i = 0; i < FLOW_N_REGS; i++)
+        fmt_hex_masked(it, reg[i], v->regs[i], m->regs[i], UINT32_MAX);
     fmt_hex_masked(it, "metadata", v->metadata, m->metadata, UINT64_MAX);
     fmt_hex_masked(it, "pkt_mark", v->pkt_mark, m->pkt_mark, UINT32_MAX);
     fmt_tun_md(it, fm);

@@ -376,10 +376,11 @@ stream_fail(struct ctl_server *s, struct ctl_conn *c, int err)
     c->closing = true;
 }
 
-/* A text stream's turn: up to CTL_STREAM_BYTES, and no more than the
- * connection may have unread. */
+/* A text stream's chunk: up to CTL_STREAM_BYTES, and no more than the
+ * connection may have unread. 1 when the list goes on, 0 when it ended
+ * (or failed: the connection closes), negative errno. */
 static int
-stream_write(struct ctl_server *s, struct ctl_conn *c, int64_t now)
+stream_chunk(struct ctl_server *s, struct ctl_conn *c, int64_t now)
 {
     struct ctl_stream_out *o = &c->text;
     size_t room = s->lim.out_max - ctl_conn_out_pending(c);
@@ -398,7 +399,23 @@ stream_write(struct ctl_server *s, struct ctl_conn *c, int64_t now)
         return 0;
     }
     c->stream_first = o->first;
-    rc = o->len > 0 ? conn_put(c, o->buf, o->len, now) : 0;
+    if (o->len > 0 && ctl_conn_out_pending(c) == 0) {
+        /* nothing unsent: the text becomes the output as it is, and the
+         * output's buffer the next chunk's */
+        char *buf = c->out;
+        size_t cap = c->out_cap;
+
+        c->out = o->buf;
+        c->out_cap = o->cap;
+        c->out_off = 0;
+        c->out_len = o->len;
+        c->stall_ms = now;
+        o->buf = buf;
+        o->cap = cap;
+        rc = 0;
+    } else {
+        rc = o->len > 0 ? conn_put(c, o->buf, o->len, now) : 0;
+    }
     /* a buffer grown for a long item goes back */
     if (o->cap > 2 * CTL_STREAM_BYTES) {
         free(o->buf);
@@ -407,7 +424,31 @@ stream_write(struct ctl_server *s, struct ctl_conn *c, int64_t now)
     }
     if (rc == 0 && more == 0)
         rc = stream_finish(s, c, now);
-    return rc;
+    return rc < 0 ? rc : more;
+}
+
+/* A text stream's turn: chunks while the socket takes each one whole, for
+ * up to CTL_STREAM_TURN_NS. A reader that keeps up gets more of its list
+ * per turn of the daemon's loop (whose other work then costs less per
+ * item), one that does not gets a chunk, and the other connections and
+ * the rest of the loop wait no longer than that. */
+static int
+stream_write(struct ctl_server *s, struct ctl_conn *c, int64_t now)
+{
+    uint64_t until = snic_now_ns() + CTL_STREAM_TURN_NS;
+
+    for (;;) {
+        int rc = stream_chunk(s, c, now);
+
+        if (rc <= 0 || c->stream == NULL)
+            return rc < 0 ? rc : 0;
+        if (ctl_conn_flush(c, now) < 0) {
+            c->dead = true;
+            return 0;
+        }
+        if (ctl_conn_out_pending(c) > 0 || snic_now_ns() >= until)
+            return 0;
+    }
 }
 
 /* A few items, or the end of the list. */

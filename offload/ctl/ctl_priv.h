@@ -20,7 +20,9 @@
 #define CTL_READ_CHUNK      65536u
 #define CTL_READ_BUDGET     (256u << 10)    /* per connection per turn */
 #define CTL_STREAM_ITEMS    64u             /* per stream per turn */
-#define CTL_STREAM_BYTES    (64u << 10)     /* a text stream's, per turn */
+#define CTL_STREAM_BYTES    (64u << 10)     /* a text stream's chunk */
+#define CTL_STREAM_TURN_NS  1000000u        /* its chunks in one turn, at
+                                             * most (ctl_conn.c) */
 
 /* What a text stream method writes into (ctl_stream.c); the connection
  * keeps it between turns, so its buffer is allocated once. */

@@ -299,3 +299,99 @@ Test(ctl_stream, a_reader_that_reads_nothing_holds_no_more_than_the_bound)
                  "the stream of a closed connection was not closed");
     cr_expect_lt(__atomic_load_n(&produced, __ATOMIC_SEQ_CST), ITEMS / 4);
 }
+
+/* ctl_stream_put_str() alone, no server: a string that needs no escape
+ * is copied whole (a fast path that looks at 8 bytes at a time), one
+ * that does goes byte by byte; both must give back the string, whatever
+ * byte needs the escape and wherever it is in the 8-byte words. */
+static char *
+put_str_text(const char *s)
+{
+    struct ctl_stream_out *o = ctl_stream_out_new();
+    const char *text;
+    size_t size;
+    char *copy;
+
+    cr_assert_not_null(o);
+    ctl_stream_put_str(o, s);
+    text = ctl_stream_out_text(o, &size);
+    cr_assert_not_null(text);
+    copy = strndup(text, size);
+    ctl_stream_out_free(o);
+    return copy;
+}
+
+/* @text is one JSON string whose value is @want, and it holds no raw
+ * byte below 0x20. */
+static void
+expect_json_string(const char *text, const char *want, const char *what)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
+
+    for (const char *p = text; *p != '\0'; p++)
+        cr_assert((unsigned char)*p >= 0x20, "%s: a raw control byte in %s",
+                  what, text);
+    cr_assert_not_null(v, "%s: %s is not JSON: %s", what, text, jerr.text);
+    cr_assert(json_is_string(v), "%s: %s", what, text);
+    cr_expect_str_eq(json_string_value(v), want, "%s: %s", what, text);
+    json_decref(v);
+}
+
+Test(ctl_stream_str, every_escape_at_every_place)
+{
+    static const struct {
+        const char *in, *out;
+    } special[] = {
+        { "\"", "\"" }, { "\\", "\\" }, { "\n", "\n" }, { "\x01", "\x01" },
+        { "\x1f", "\x1f" }, { "\t", "\t" },
+        { "\xc3\xa9", "\xc3\xa9" },                 /* UTF-8 kept */
+        { "\xe2\x82\xac", "\xe2\x82\xac" },
+        { "\x80", "\xef\xbf\xbd" },                 /* a lone byte */
+        { "\xff", "\xef\xbf\xbd" },
+        { "\x7f", "\x7f" }, { " ", " " }, { "~", "~" },  /* as they are */
+    };
+
+    for (size_t k = 0; k < sizeof(special) / sizeof(special[0]); k++)
+        for (size_t len = 0; len <= 40; len++)
+            for (size_t at = 0; at <= len; at++) {
+                char in[64], want[64], what[64];
+                size_t n = 0, w = 0;
+                char *text;
+
+                for (size_t i = 0; i < at; i++)
+                    in[n++] = want[w++] = (char)('a' + i % 26);
+                memcpy(in + n, special[k].in, strlen(special[k].in));
+                n += strlen(special[k].in);
+                memcpy(want + w, special[k].out, strlen(special[k].out));
+                w += strlen(special[k].out);
+                for (size_t i = at; i < len; i++)
+                    in[n++] = want[w++] = (char)('A' + i % 26);
+                in[n] = want[w] = '\0';
+                snprintf(what, sizeof(what), "special %zu at %zu of %zu", k,
+                         at, len);
+                text = put_str_text(in);
+                expect_json_string(text, want, what);
+                free(text);
+            }
+}
+
+Test(ctl_stream_str, plain_text_is_copied_as_it_is)
+{
+    char in[300], want[310];
+    char *text;
+
+    for (size_t len = 0; len < sizeof(in) - 1; len += 7) {
+        for (size_t i = 0; i < len; i++)
+            in[i] = (char)(0x20 + (i * 13) % 0x60);     /* ' '..0x7f */
+        in[len] = '\0';
+        /* '"' and '\\' fall in that range: take them out */
+        for (size_t i = 0; i < len; i++)
+            if (in[i] == '"' || in[i] == '\\')
+                in[i] = '.';
+        snprintf(want, sizeof(want), "\"%s\"", in);
+        text = put_str_text(in);
+        cr_expect_str_eq(text, want);
+        free(text);
+    }
+}

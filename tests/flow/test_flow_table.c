@@ -747,3 +747,78 @@ Test(table, flows_grow_their_actions_through_replace_modify_and_rollback)
     cr_assert_null(flow_table_find(tbl, id));
     cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 1);
 }
+
+/* The walk's order against a sort of the same flows, for tables made of
+ * a few runs already in order (merged) and of many (sorted whole): runs
+ * of priorities, some flows deleted (the last one moves into their
+ * place) and replaced. */
+/* A loose delete of @line's flows (there may be none). */
+static void
+run_ok_or_none(const char *line)
+{
+    cr_assert_geq(run(FLOW_CMD_DELETE, line, 0), 0);
+}
+
+struct walked {
+    uint64_t key[3000][2];      /* priority (highest first), id */
+    size_t n;
+};
+
+static int
+walk_note(void *ctx, const struct flow_entry *e)
+{
+    struct walked *w = ctx;
+
+    cr_assert_lt(w->n, 3000);
+    w->key[w->n][0] = 0xffffu - e->flow.priority;
+    w->key[w->n][1] = e->id;
+    w->n++;
+    return 0;
+}
+
+static int
+key_order(const void *pa, const void *pb)
+{
+    const uint64_t *a = pa, *b = pb;
+
+    if (a[0] != b[0])
+        return a[0] < b[0] ? -1 : 1;
+    return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+Test(table, walk_order_of_few_and_many_runs)
+{
+    static struct walked w, sorted;
+    unsigned seed = 13;
+
+    for (unsigned round = 0; round < 6; round++) {
+        /* round r: runs of 1000 >> r flows, each of its own priority */
+        unsigned run = 1000u >> round;
+        char line[128];
+
+        flow_table_destroy(tbl);
+        tbl = flow_table_create(listener, NULL);
+        for (unsigned i = 0; i < 2000; i++) {
+            seed = seed * 1103515245u + 12345u;
+            snprintf(line, sizeof(line), "priority=%u,ip,nw_dst=10.0.%u.%u,"
+                     "actions=drop", 100 + (i / (run ? run : 1)) % 7 * 3,
+                     i >> 8, i & 255);
+            cr_assert_eq(add(line), 1);
+            if (round % 2 == 1 && seed % 10 == 0) {
+                snprintf(line, sizeof(line), "ip,nw_dst=10.0.%u.%u",
+                         (i / 2) >> 8, (i / 2) & 255);
+                run_ok_or_none(line);
+            }
+        }
+        w.n = 0;
+        cr_assert_eq(flow_table_walk(tbl, FLOW_TABLE_ALL, walk_note, &w), 0);
+        cr_assert_eq(w.n, flow_table_count(tbl, FLOW_TABLE_ALL));
+        sorted = w;
+        qsort(sorted.key, sorted.n, sizeof(sorted.key[0]), key_order);
+        for (size_t i = 0; i < w.n; i++)
+            cr_assert(w.key[i][0] == sorted.key[i][0]
+                      && w.key[i][1] == sorted.key[i][1],
+                      "round %u: flow %zu of %zu out of order", round, i,
+                      w.n);
+    }
+}
