@@ -351,9 +351,8 @@ struct snicd {
     uint64_t learn_applied;     /* learned flows put in the table
                                  * (snicd_learn.c) */
     /* NORMAL's conversations as card rules (snicd_normal.c): at most
-     * this many (--normal-rules), the last counter read, and counts */
+     * this many (--normal-rules), and counts */
     uint32_t normal_rules;
-    uint64_t normal_read_ns;
     uint64_t normal_refused;    /* conversations left in software */
     uint64_t normal_stale;      /* queued, but the FDB moved since */
     /* hardware counters per flow id (struct snicd_hwctr), see
@@ -444,7 +443,8 @@ int snicd_core_commit(struct snicd *d)
  * million timed flows costs what it costs, but a slice at a time.
  * snicd_core_refresh() is a whole pass at once (a start-up or a test).
  */
-void snicd_core_refresh_begin(struct snicd *d);
+void snicd_core_refresh_begin(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 bool snicd_core_refresh_step(struct snicd *d)
     SNIC_REQUIRES(snic_control);
 void snicd_core_refresh(struct snicd *d)
@@ -454,17 +454,20 @@ void snicd_core_refresh(struct snicd *d)
 void snicd_core_flow_counts(void *d, const struct flow_entry *e,
                             uint64_t *n_packets, uint64_t *n_bytes);
 /* Read the hardware counters in bulk now (dump-flows, before listing). */
-void snicd_core_read_hw(struct snicd *d);
+void snicd_core_read_hw(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 
 /* learn(...): add the flows the datapath's workers learned to the flow
  * table (then they are dumped, counted, expire and are offloaded like any
  * other) and commit; returns how many were drained (snicd_learn.c). */
 /* NORMAL's conversations (snicd_normal.c): the queued ones to the card;
- * off the card those whose FDB entries changed, and, a second after the
- * last read (or @now 0: no read), their counters into the FDB's age. */
+ * off the card those whose FDB entries changed, and with @read their
+ * counters into their flows' and the FDB's age (snicd_core_read_hw reads
+ * them just before the flows' hardware counters, so a report has both
+ * as of the same moment). */
 void snicd_normal_drain(struct snicd *d)
     SNIC_REQUIRES(snic_control);
-void snicd_normal_revalidate(struct snicd *d, uint64_t now)
+void snicd_normal_revalidate(struct snicd *d, bool read)
     SNIC_REQUIRES(snic_control);
 size_t snicd_learn_drain(struct snicd *d)
     SNIC_REQUIRES(snic_control);

@@ -529,12 +529,17 @@ snicd_core_flow_counts(void *ctx, const struct flow_entry *e,
 
 void
 snicd_core_read_hw(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     bool moved_only = false;
     int rc;
 
     if (d->offload == NULL)
         return;
+    /* NORMAL's conversation rules first: what they counted goes to their
+     * flows (and touches them), so this read reports it with the flows'
+     * own, not a second later */
+    snicd_normal_revalidate(d, true);
     /* on net_emunic only the flows whose counters moved are reported
      * (snicd_offload_counters.c): an idle table costs one call */
     rc = snicd_offload_read_counters(d->offload, hw_stats_cb, d, &moved_only);
@@ -548,6 +553,7 @@ snicd_core_read_hw(struct snicd *d)
 
 void
 snicd_core_refresh_begin(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
 {
     if (d->offload != NULL) {
         int rc = snicd_offload_retry_failed(d->offload);

@@ -398,6 +398,7 @@ dump_close(void *ctx, void *state)
 static json_t *
 dump_open(void *ctx, const json_t *params, void **state,
           struct ctl_error *err)
+    SNIC_REQUIRES(snic_control)
 {
     static const char *const allowed[] = { "filter", NULL };
     struct snicd *d = ctx;

@@ -543,11 +543,11 @@ control_loop(struct snicd *d, struct ctl_server *srv)
         /* learned flows reach the table within one pass (<= 100 ms) */
         snicd_learn_drain(d);
         /* NORMAL's conversations: new ones to the card, those the FDB
-         * no longer backs off it, counters once a second (their MACs'
-         * age) */
+         * no longer backs off it (their counters are read with the
+         * flows': snicd_core_read_hw) */
         snicd_normal_drain(d);
+        snicd_normal_revalidate(d, false);
         now = snic_now_ns();
-        snicd_normal_revalidate(d, now);
         if (now - last >= 1000000000ull && !d->refresh_active) {
             snicd_core_refresh_begin(d);
             snicd_txn_expire(d, now);

@@ -13,10 +13,13 @@
  *    moved, flushed, a port reconfigured or gone, which forgets its
  *    entries) leaves the card, so the next frame reaches software,
  *    which floods or re-learns as it would have;
- *  - once a second the rules' counters are read; a rule that counted
- *    frames refreshes its source's age as those frames would have in
- *    software, so a conversation the card alone carries does not age
- *    out, and one that stopped ages out as in software.
+ *  - the rules' counters are read with the flows' hardware counters
+ *    (once a second, and for a dump-flows: snicd_core_read_hw), so a
+ *    flow's n_packets has its conversations' frames as of the same
+ *    moment as its own rule's; a rule that counted frames refreshes its
+ *    source's age as those frames would have in software, so a
+ *    conversation the card alone carries does not age out, and one that
+ *    stopped ages out as in software.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -82,15 +85,12 @@ keep_one(void *ctx, const struct dp_conv *c, uint64_t moved, uint64_t pkts)
 }
 
 void
-snicd_normal_revalidate(struct snicd *d, uint64_t now)
+snicd_normal_revalidate(struct snicd *d, bool read)
     SNIC_REQUIRES(snic_control)
 {
     struct walk w = { .d = d };
-    bool read = now != 0 && now - d->normal_read_ns >= 1000000000ull;
 
     if (d->dp == NULL || d->offload == NULL)
         return;
-    if (read)
-        d->normal_read_ns = now;
     (void)snicd_offload_conv_walk(d->offload, read, keep_one, &w);
 }

@@ -820,6 +820,23 @@ rule_lost(struct snicd_offload *o, struct snicd_oflow *f, bool reset)
     snicd_tun_release(o, f);
 }
 
+/* A conversation's rule the device lost with a reset: freed later. */
+static void
+conv_lost(struct snicd_offload *o, struct rte_flow *h, void *ctx)
+{
+    (void)ctx;
+    lost_add(o, h);
+}
+
+static void
+conv_destroy(struct snicd_offload *o, struct rte_flow *h, void *ctx)
+{
+    struct rte_flow_error err;
+
+    (void)ctx;
+    (void)rte_flow_destroy(o->cfg.proxy_port, h, &err);
+}
+
 /* Flows with a rule (hw or partial): kept count, no walk. */
 static int
 count_in_hw(const struct snicd_offload *o)
@@ -832,7 +849,6 @@ resync(struct snicd_offload *o, bool reset)
 {
     struct rte_flow_error err;
     struct snicd_oflow *f;
-    struct rte_flow *h;
     uint32_t levels = o->n_levels, reserved = o->root_reserved;
     uint32_t tags = o->n_tags;
     enum snicd_guard_mode mode = o->tun.mode;
@@ -848,13 +864,10 @@ resync(struct snicd_offload *o, bool reset)
      * hash order is a cache and TLB miss a flow (0.1-0.4 s for 100,000
      * flows on a loaded two-core VM) */
     /* NORMAL's conversations are not put back: their next frames,
-     * through software, ask for them again */
-    while ((h = snicd_convs_take(o)) != NULL) {
-        if (reset)
-            lost_add(o, h);
-        else
-            (void)rte_flow_destroy(o->cfg.proxy_port, h, &err);
-    }
+     * through software, ask for them again. Rules the device still has
+     * (no reset) are read a last time: what they counted since the last
+     * read is their flow's. */
+    snicd_convs_release(o, !reset, reset ? conv_lost : conv_destroy, NULL);
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         for (uint32_t i = 0; i < o->tables[t].n; i++)
             rule_lost(o, o->tables[t].flows[i], reset);
@@ -921,8 +934,7 @@ snicd_offload_device_gone(struct snicd_offload *o, const char *why)
     o->st.device_losses++;
     lost_forget(o);
     /* forgotten with the flows' rules: the port's close frees them */
-    while (snicd_convs_take(o) != NULL)
-        ;
+    snicd_convs_release(o, false, NULL, NULL);
     snprintf(o->dead_reason, sizeof(o->dead_reason), "%s",
              why != NULL ? why : "device gone");
     /* every flow is re-placed: blocked, it leaves hardware, and since the
@@ -952,7 +964,9 @@ snicd_offload_retry_failed(struct snicd_offload *o)
 
     if (o->dead)
         return 0;
-    nospace_due = now >= o->nospace_retry_ns;
+    /* a rule went since the last commit (a NORMAL conversation's, which
+     * no commit follows): room now, whatever the wait */
+    nospace_due = now >= o->nospace_retry_ns || o->space_freed;
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++) {
         full |= o->tables[t].n_no_space > 0;
         if (o->tables[t].n_failed > 0 ||

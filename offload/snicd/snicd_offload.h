@@ -339,6 +339,7 @@ struct snicd_conv_stats {
     uint64_t created, destroyed;
     uint64_t refused_max;       /* past the limit */
     uint64_t create_failures;   /* the device refused */
+    uint64_t refused_full;      /* not asked: the device was full */
 };
 void snicd_offload_conv_stats(const struct snicd_offload *o,
                               struct snicd_conv_stats *s);

@@ -52,6 +52,10 @@
 
 struct snicd_conv {
     struct snic_hmap_node node;     /* in snicd_convs.map, by key */
+    /* in snicd_convs.by_table[its flow's table]: a flow added to a table
+     * walks only that table's conversations (snicd_conv_drop_below), not
+     * every one, which a bulk load would pay a flow at a time */
+    struct snicd_conv *tnext, **tpprev;
     struct dp_conv key;
     struct rte_flow *handle;
     uint64_t pkts, bytes;           /* the last reading */
@@ -114,21 +118,38 @@ conv_read(struct snicd_offload *o, struct snicd_conv *c)
     return pkts;
 }
 
+/* @c leaves the manager (its rule already destroyed or forgotten). */
+static void
+conv_unlink(struct snicd_offload *o, struct snicd_conv *c)
+{
+    struct snicd_oflow *f = snicd_idmap_find(&o->ids, c->key.flow_id);
+
+    if (f != NULL && f->n_convs > 0)
+        f->n_convs--;
+    snic_hmap_remove(&o->convs.map, &c->node);
+    *c->tpprev = c->tnext;
+    if (c->tnext != NULL)
+        c->tnext->tpprev = c->tpprev;
+    o->convs.destroyed++;
+    free(c);
+}
+
 static void
 conv_free(struct snicd_offload *o, struct snicd_conv *c)
 {
     struct rte_flow_error err;
-    struct snicd_oflow *f = snicd_idmap_find(&o->ids, c->key.flow_id);
 
     /* its last frames still count for its flow */
     (void)conv_read(o, c);
-    if (!o->dead && c->handle != NULL)
+    if (!o->dead && c->handle != NULL) {
         (void)rte_flow_destroy(o->cfg.proxy_port, c->handle, &err);
-    if (f != NULL && f->n_convs > 0)
-        f->n_convs--;
-    snic_hmap_remove(&o->convs.map, &c->node);
-    o->convs.destroyed++;
-    free(c);
+        /* room on the card: flows that found none are tried again
+         * (snicd_offload_commit, snicd_offload_retry_failed), as after
+         * any rule's drop */
+        o->space_freed = true;
+        o->drops++;
+    }
+    conv_unlink(o, c);
 }
 
 void
@@ -144,48 +165,53 @@ snicd_convs_fini(struct snicd_offload *o)
 void
 snicd_conv_drop_flow(struct snicd_offload *o, struct snicd_oflow *f)
 {
-    struct snicd_conv *c;
+    struct snicd_conv *c, *next;
 
-    if (f->n_convs == 0)
+    if (f->n_convs == 0 || f->flow.table_id >= SNICD_NUM_TABLES)
         return;
-    SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->convs.map)
+    for (c = o->convs.by_table[f->flow.table_id]; c != NULL; c = next) {
+        next = c->tnext;
         if (c->key.flow_id == f->id)
             conv_free(o, c);
+    }
     f->n_convs = 0;
 }
 
-struct rte_flow *
-snicd_convs_take(struct snicd_offload *o)
+void
+snicd_convs_release(struct snicd_offload *o, bool read,
+                    snicd_conv_handle_fn *fn, void *ctx)
 {
     struct snicd_conv *c;
-    struct rte_flow *h;
 
-    SNIC_HMAP_FOR_EACH(c, node, &o->convs.map) {
-        struct snicd_oflow *f = snicd_idmap_find(&o->ids, c->key.flow_id);
+    /* one walk: taking the first entry and starting over would scan the
+     * emptied buckets again each time (quadratic in a resync) */
+    SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->convs.map) {
+        struct rte_flow *h = c->handle;
 
-        if (f != NULL && f->n_convs > 0)
-            f->n_convs--;
-        h = c->handle;
-        snic_hmap_remove(&o->convs.map, &c->node);
-        o->convs.destroyed++;
-        free(c);
-        return h;
+        /* the counts since the last read are still the flow's (a device
+         * that lost the rule answers nothing, and nothing is added) */
+        if (read)
+            (void)conv_read(o, c);
+        conv_unlink(o, c);
+        if (fn != NULL && h != NULL)
+            fn(o, h, ctx);
     }
-    return NULL;
 }
 
 void
 snicd_conv_drop_below(struct snicd_offload *o, unsigned table,
                       uint16_t priority)
 {
-    struct snicd_conv *c;
+    struct snicd_conv *c, *next;
 
-    SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->convs.map) {
+    if (table >= SNICD_NUM_TABLES)
+        return;
+    for (c = o->convs.by_table[table]; c != NULL; c = next) {
         const struct snicd_oflow *f = snicd_idmap_find(&o->ids,
                                                        c->key.flow_id);
 
-        if (f == NULL || (f->flow.table_id == table
-                          && f->flow.priority <= priority))
+        next = c->tnext;
+        if (f == NULL || f->flow.priority <= priority)
             conv_free(o, c);
     }
 }
@@ -233,15 +259,23 @@ conv_match(const struct dp_conv *c, struct flow *df)
     m->vlan_tci = 0xffff;
 }
 
-/* A port whose frames the card switches: an ethdev of ours, present. */
+/* A port whose frames the card switches: the uplink or a representor,
+ * present. LOCAL (snicd's host-side tap) and a plain port (another PF, a
+ * pcap or null vdev) have ethdevs too, but are outside the eSwitch: their
+ * frames reach software only, and a rule naming one would either be
+ * refused by the card each time the conversation asks again, or, on a
+ * PMD that takes the port id, switch frames NORMAL never sees. */
 static bool
 card_port(const struct snicd_offload *o, uint32_t ofport)
 {
-    for (unsigned i = 0; i < o->n_ports; i++)
-        if (o->ports[i].ofport == ofport)
-            return !snicd_port_is_logical(&o->ports[i])
-                   && o->ports[i].ethdev != UINT16_MAX
+    for (unsigned i = 0; i < o->n_ports; i++) {
+        const struct snicd_port_info *p = &o->ports[i];
+
+        if (p->ofport == ofport)
+            return (p->is_uplink || p->vf >= 0)
+                   && !snicd_port_is_logical(p) && p->ethdev != UINT16_MAX
                    && !snicd_offload_port_is_gone(o, ofport);
+    }
     return false;
 }
 
@@ -272,8 +306,8 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
     }
     if (!card_port(o, key->in_port) || !card_port(o, key->out_port)) {
         snprintf(why, size, "port %u or %u is no port of the card (LOCAL, "
-                 "a tunnel or a patch port, or gone)", key->in_port,
-                 key->out_port);
+                 "a plain port, a tunnel or a patch port, or gone)",
+                 key->in_port, key->out_port);
         return -ENOTSUP;
     }
     if ((key->in_tpid != 0 && key->in_tpid != 0x8100)
@@ -297,6 +331,13 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                  "reached (--normal-rules)", o->cfg.conv_max);
         return -ENOSPC;
     }
+    if (o->convs.full_until_ns != 0 && o->drops == o->convs.full_drops
+        && snic_now_ns() < o->convs.full_until_ns) {
+        o->convs.refused_full++;
+        snprintf(why, size, "the device had no room at the last try (asked "
+                 "again once a rule goes, or after a second)");
+        return -ENOSPC;
+    }
     df = f->flow;
     conv_match(key, &df);
     (void)conv_actions(key, &df);
@@ -317,10 +358,20 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
         snprintf(why, size, "the device refused it: %s",
                  err.message ? err.message : "no reason given");
         o->convs.create_failures++;
+        if (rc == -ENOSPC) {
+            o->convs.full_drops = o->drops;
+            o->convs.full_until_ns = snic_now_ns() + 1000000000ull;
+        }
         free(c);
         return rc;
     }
+    o->convs.full_until_ns = 0;
     snic_hmap_insert(&o->convs.map, &c->node, conv_hash(key));
+    c->tpprev = &o->convs.by_table[f->flow.table_id];
+    c->tnext = *c->tpprev;
+    if (c->tnext != NULL)
+        c->tnext->tpprev = &c->tnext;
+    *c->tpprev = c;
     f->n_convs++;
     o->convs.created++;
     return 1;
@@ -379,4 +430,5 @@ snicd_offload_conv_stats(const struct snicd_offload *o,
     s->destroyed = o->convs.destroyed;
     s->refused_max = o->convs.refused_max;
     s->create_failures = o->convs.create_failures;
+    s->refused_full = o->convs.refused_full;
 }

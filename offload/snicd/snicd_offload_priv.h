@@ -458,9 +458,17 @@ bool snicd_regs_sealed(const struct snicd_offload *o, unsigned to, char *why,
 /* NORMAL's conversations in hardware (snicd_offload_conv.c). */
 struct snicd_convs {
     struct snic_hmap map;           /* struct snicd_conv, by key */
+    struct snicd_conv *by_table[SNICD_NUM_TABLES];  /* by their flow's */
     uint64_t created, destroyed;
     uint64_t refused_max;           /* past cfg.conv_max */
     uint64_t create_failures;
+    /* The device refused a rule for want of room: until a rule of
+     * snicd's goes (o->drops moves) or a second passes, conversations
+     * are not asked of it (refused_full counts them). Each refused one
+     * asks again once a second (dp_conv.c), so a full card would
+     * otherwise take a failing create a second per conversation. */
+    uint64_t full_drops, full_until_ns;
+    uint64_t refused_full;
 };
 
 void snicd_convs_init(struct snicd_convs *cs);
@@ -468,9 +476,13 @@ void snicd_convs_init(struct snicd_convs *cs);
 void snicd_convs_fini(struct snicd_offload *o);
 /* @f's rule goes (or is replaced): its conversations go first. */
 void snicd_conv_drop_flow(struct snicd_offload *o, struct snicd_oflow *f);
-/* Forget one conversation (the device lost its rule, or is gone) and
- * return its handle for the caller to free; NULL when none is left. */
-struct rte_flow *snicd_convs_take(struct snicd_offload *o);
+/* Forget every conversation (a resync, a reset, the device gone): with
+ * @read, their counters' last counts first go to their flows; @fn (if
+ * not NULL) gets each rule's handle to free or to keep for later. */
+typedef void snicd_conv_handle_fn(struct snicd_offload *o, struct rte_flow *h,
+                                  void *ctx);
+void snicd_convs_release(struct snicd_offload *o, bool read,
+                         snicd_conv_handle_fn *fn, void *ctx);
 /* A flow of @table with @priority comes or changes: the conversations of
  * the flows it may win over (same table, same or lower priority) go. */
 void snicd_conv_drop_below(struct snicd_offload *o, unsigned table,

@@ -59,7 +59,7 @@ snicd_switch_publish(struct snicd *d)
         snicd_log(SNICD_LOG_ERR, "switch ports: %s (ALL, FLOOD and NORMAL "
                   "keep the previous set)", strerror(-rc));
     /* what a reconfigured or gone port forgot leaves the card now */
-    snicd_normal_revalidate(d, 0);
+    snicd_normal_revalidate(d, false);
 }
 
 int
@@ -262,7 +262,7 @@ snicd_ctl_fdb_flush(struct snicd *d, const char *port, struct ctl_error *err)
                         "port '%s'", port);
     n = dp_fdb_flush(d->dp, ofport);
     /* the conversations of what was forgotten leave the card with it */
-    snicd_normal_revalidate(d, 0);
+    snicd_normal_revalidate(d, false);
     snprintf(text, sizeof(text), "%zu entries flushed%s%s\n", n,
              port ? " from " : "", port ? port : "");
     return json_pack("{s:I, s:s}", "flushed", (json_int_t)n, "text", text);

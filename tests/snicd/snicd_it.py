@@ -1174,7 +1174,7 @@ def normal_in_hardware(d, macs, ping, nss):
     r = ping(0, 1, 10)
     check(r.returncode == 0 and " 0% packet loss" in r.stdout,
           "vf0 pings vf1 through the card", r.stdout + r.stderr)
-    time.sleep(1.5)     # counters are read once a second
+    time.sleep(1.5)     # fdb-show's counters are read once a second
     fdb = d.ok("fdb-show")
     after = (conv(fdb, 0, 1)[0]["packets"], conv(fdb, 1, 0)[0]["packets"])
     check(after[0] - before[0] >= 10 and after[1] - before[1] >= 10,
@@ -1192,6 +1192,18 @@ def normal_in_hardware(d, macs, ping, nss):
     check(ages.get(macs[0], 99) <= 2 and ages.get(macs[1], 99) <= 2,
           "the FDB ages stay fresh while only the card sees the frames",
           fdb["entries"])
+    # dump-flows reads the conversation rules' counters with the flows'
+    # (once a second before, the last second's frames came a read late):
+    # a burst of 100 pings in about a second is in the first dump after
+    # it, and nothing comes later
+    before = flow_packets()
+    r = ping(0, 1, 100, 0.01)
+    at_once = flow_packets()
+    time.sleep(1.5)
+    check(r.returncode == 0 and at_once - before >= 200
+          and flow_packets() - at_once < 4, "dump-flows right after a burst "
+          "through the card has the frames its conversation rules counted",
+          (before, at_once, flow_packets()))
     # a higher-priority flow added later wins over the derived rules
     d.ok("add-flow", {"flow": "priority=40000,icmp,actions=drop"})
     r = ping(0, 1, 2)
@@ -1236,10 +1248,10 @@ def scenario_normal(tmp):
                   "--mac-aging", "120")
         d.ok("add-flows", {"flows": ["actions=normal"]})
 
-        def ping(src, dst, count=3):
+        def ping(src, dst, count=3, interval=0.2):
             return subprocess.run(
                 ["ip", "netns", "exec", nss[src], "ping", "-c", str(count),
-                 "-i", "0.2", "-W", "1", "10.78.0.%d" % (dst + 1)],
+                 "-i", str(interval), "-W", "1", "10.78.0.%d" % (dst + 1)],
                 capture_output=True, text=True, timeout=30)
         r = ping(0, 1)
         check(r.returncode == 0 and " 0% packet loss" in r.stdout,

@@ -9,6 +9,7 @@
  * its own card and EAL.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -276,4 +277,152 @@ Test(offload_conv, a_replaced_tag_stays_in_software)
     cr_expect_neq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1);
     cr_expect(strstr(why, "802.1ad") != NULL, "why: %s", why);
     cr_expect(!snicd_offload_conv_has(env.o, &c));
+}
+
+/* LOCAL (snicd's host-side tap) and a plain port (outside the switch)
+ * have ethdevs, but their frames never cross the eSwitch: a conversation
+ * to or from one stays in software. Here vf3's representor plays such a
+ * port (a PMD that takes its port id in a rule), so a rule asked for one
+ * would be made and would switch frames NORMAL never sees. */
+Test(offload_conv, local_and_plain_ports_stay_in_software)
+{
+    static const uint32_t outside[] = { FLOW_PORT_LOCAL, 200 };
+    struct snicd_port_info ports[ENV_N_OFPORTS];
+    char why[SNICD_REASON_SIZE];
+    struct dp_conv c;
+    uint64_t nf;
+
+    env_conv_max = 16;
+    env_start("full", false, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    for (unsigned k = 0; k < 2; k++) {
+        memcpy(ports, env.ports, sizeof(ports));
+        ports[4].ofport = outside[k];
+        ports[4].vf = -1;
+        snprintf(ports[4].name, sizeof(ports[4].name), "%s",
+                 k == 0 ? "LOCAL" : "p0");
+        cr_assert_eq(snicd_offload_set_ports(env.o, ports, ENV_N_OFPORTS), 0);
+        cr_assert_geq(env_commit(), 0);
+        c = conv(nf, 0x0b);
+        c.out_port = outside[k];
+        why[0] = 0;
+        cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                     -ENOTSUP, "to %s: %s", ports[4].name, why);
+        cr_expect(strstr(why, "no port of the card") != NULL, "%s", why);
+        c = conv(nf, 0x0b);
+        c.in_port = outside[k];
+        cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                     -ENOTSUP, "from %s: %s", ports[4].name, why);
+        cr_expect(!snicd_offload_conv_has(env.o, &c));
+    }
+    /* the card's own ports still are */
+    c = conv(nf, 0x0b);
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+}
+
+/* A conversation's rule that goes frees room on the card: a flow that
+ * found none is tried again at the next retry, not after the wait that
+ * doubles while the device stays full. */
+Test(offload_conv, a_freed_conversation_is_room)
+{
+    char why[SNICD_REASON_SIZE];
+    struct snicd_conv_stats st;
+    struct dp_conv c;
+    uint64_t nf, late;
+    int rc = 1;
+
+    env_conv_max = 64;
+    env_start("full", false, true, "--max-rules", "24", NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    /* conversations until the card is full */
+    for (uint8_t i = 0; rc == 1 && i < 64; i++) {
+        c = conv(nf, (uint8_t)(0x10 + i));
+        rc = snicd_offload_conv_add(env.o, &c, why, sizeof(why));
+    }
+    cr_assert_lt(rc, 0, "the card filled up");
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.create_failures, 1);
+    /* asked again (a later frame): not of the full device, counted */
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                 -ENOSPC);
+    cr_expect(strstr(why, "no room at the last try") != NULL, "%s", why);
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.create_failures, 1, "the full device was not asked");
+    cr_expect_eq(st.refused_full, 1);
+    /* in another table: a flow at its priority in the NORMAL flow's
+     * would take the conversations off the card */
+    late = env_add("table=1,priority=10,in_port=vf1 actions=output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(late, SNICD_WHERE_SW, "ENOSPC");
+    /* a retry while still full: the next waits a second or more */
+    (void)snicd_offload_retry_failed(env.o);
+    env_expect(late, SNICD_WHERE_SW, "ENOSPC");
+    /* the conversations go (their FDB entries aged out, say) */
+    cr_expect_gt(snicd_offload_conv_walk(env.o, true, keep_none, NULL), 0);
+    (void)snicd_offload_retry_failed(env.o);
+    env_expect(late, SNICD_WHERE_HW, NULL);
+    /* rules went: the device is asked again */
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+}
+
+static bool
+keep_all(void *ctx, const struct dp_conv *c, uint64_t moved, uint64_t pkts)
+{
+    (void)ctx;
+    (void)c;
+    (void)moved;
+    (void)pkts;
+    return true;
+}
+
+struct flow_total {
+    uint64_t id, pkts;
+};
+
+static void
+total_cb(void *ctx, uint64_t id, uint64_t pkts, uint64_t bytes)
+{
+    struct flow_total *t = ctx;
+
+    (void)bytes;
+    if (id == t->id)
+        t->pkts = pkts;
+}
+
+/* A resync (ports back on a device that kept its rules) takes the
+ * conversation rules off the card: what they counted since the last read
+ * is still their flow's. */
+Test(offload_conv, a_resync_keeps_their_last_counts)
+{
+    char why[SNICD_REASON_SIZE];
+    struct flow_total t = { 0 };
+    bool moved_only;
+    struct dp_conv c;
+    uint8_t f[64];
+    uint64_t nf;
+
+    env_conv_max = 16;
+    env_start("full", true, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    c = conv(nf, 0x0b);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    /* read once: nothing counted yet */
+    (void)snicd_offload_conv_walk(env.o, true, keep_all, NULL);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(env_xmit(ENV_VF_PORT, f, frame(f, false),
+                              ENV_WIRE_PORT, NULL, 0, NULL, NULL), 1);
+    cr_assert_geq(snicd_offload_resync(env.o), 0);
+    cr_expect(!snicd_offload_conv_has(env.o, &c));
+    t.id = nf;
+    cr_assert_geq(snicd_offload_read_counters(env.o, total_cb, &t,
+                                              &moved_only), 0);
+    cr_expect_eq(t.pkts, 3, "the flow's hardware total has its "
+                 "conversation's 3 frames (%llu)",
+                 (unsigned long long)t.pkts);
 }
