@@ -260,6 +260,19 @@ dp_flow_stats(const struct dp *dp, uint64_t id, uint64_t *n_packets,
     return 0;
 }
 
+int64_t
+dp_flow_slot(const struct dp *dp, uint64_t id)
+{
+    return dp_cls_slot(dp->cls, id);
+}
+
+void
+dp_slot_stats(const struct dp *dp, uint32_t slot, uint64_t *n_packets,
+              uint64_t *n_bytes)
+{
+    slot_sum(dp, slot, n_packets, n_bytes);
+}
+
 /* ---- flows (control thread) ---- */
 
 int

@@ -60,6 +60,12 @@ struct ft_node {
 
 #define NOT_TIMED SIZE_MAX
 
+/* the aux word fills the gap the actions' alignment leaves: an entry is
+ * no bigger for it */
+_Static_assert(offsetof(struct flow_entry_rule, aux) + sizeof(uint32_t)
+               == offsetof(struct flow_entry_rule, actions),
+               "flow_entry_rule.aux is in the gap before the actions");
+
 struct ft_array {
     struct ft_node **v;
     size_t n;
@@ -1309,6 +1315,19 @@ flow_table_find(const struct flow_table *t, uint64_t id)
     struct ft_node *n = find_id(t, id);
 
     return n ? &n->e : NULL;
+}
+
+void
+flow_table_set_aux(struct flow_table *t, const struct flow_entry *e,
+                   uint32_t aux)
+{
+    /* the entry is in one of t's nodes: the table's to write */
+    struct ft_node *n = (struct ft_node *)(void *)((char *)(uintptr_t)e
+                                                   - offsetof(struct ft_node,
+                                                              e));
+
+    (void)t;
+    n->e.flow.aux = aux;
 }
 
 uint64_t

@@ -292,8 +292,40 @@ dump_item(void *ctx, json_t *f)
     return ferror(stdout) ? -EIO : 0;
 }
 
-/* The reply is read a flow at a time (ctl_client_stream): printing a
- * million flows needs neither the whole reply nor its JSON in memory. */
+/* One flow of dump-flows as its JSON text: its line printed from the
+ * item's own bytes when they read as they are, else as dump_item() does
+ * from the parsed item. */
+static int
+dump_item_text(void *ctx, const char *item, size_t size)
+{
+    json_t *keep = ctx;
+    struct ctl_member m[] = {
+        { .name = "text" }, { .name = "offload" }, { .name = "reason" },
+    };
+
+    if (keep == NULL && ctl_item_strings(item, size, m, 3)) {
+        fputc(' ', stdout);
+        fwrite(m[0].v, 1, m[0].size, stdout);
+        fputs(" offload=", stdout);
+        fwrite(m[1].v, 1, m[1].size, stdout);
+        if (m[2].size > 0) {
+            fputs(" (", stdout);
+            fwrite(m[2].v, 1, m[2].size, stdout);
+            fputc(')', stdout);
+        }
+        fputc('\n', stdout);
+        return ferror(stdout) ? -EIO : 0;
+    }
+    json_t *f = json_loadb(item, size, 0, NULL);
+    if (f == NULL)
+        return -EPROTO;
+    int rc = dump_item(keep, f);
+    json_decref(f);
+    return rc;
+}
+
+/* The reply is read a flow at a time (ctl_client_stream_text): printing
+ * a million flows needs neither the whole reply nor its JSON in memory. */
 static int
 cmd_dump_flows(struct ctl_tool *t, const char *filter)
 {
@@ -302,8 +334,9 @@ cmd_dump_flows(struct ctl_tool *t, const char *filter)
     json_t *keep = t->json ? json_array() : NULL;
     if (filter != NULL)
         json_object_set_new(params, "filter", json_string(filter));
-    json_t *r = ctl_client_stream(t->client, "dump-flows", params, "flows",
-                                  dump_item, keep, CALL_TIMEOUT_MS, &err);
+    json_t *r = ctl_client_stream_text(t->client, "dump-flows", params,
+                                       "flows", dump_item_text, keep,
+                                       CALL_TIMEOUT_MS, &err);
     if (r == NULL) {
         fprintf(stderr, "snicctl: dump-flows: %s\n", err.message);
         json_decref(keep);

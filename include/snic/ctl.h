@@ -270,5 +270,31 @@ json_t *ctl_client_stream(struct ctl_client *c, const char *method,
                           json_t *params, const char *list,
                           int (*fn)(void *ctx, json_t *item), void *ctx,
                           int timeout_ms, struct ctl_error *err);
+/* A string member of a stream item: its name, and where its value lies
+ * in the item's text (not NUL-terminated). */
+struct ctl_member {
+    const char *name;
+    const char *v;
+    size_t size;
+};
+/* The members @m[0..n) of the item text @p[0..size), found by name where
+ * they lie: true when the item is a flat JSON object (strings, numbers,
+ * true, false, null) in which each of them is a string whose value is
+ * its own bytes (no escape; UTF-8). Else false, and the caller parses the
+ * item itself: what this finds is always what a JSON parser would give
+ * (offload/ctl/ctl_item.c). */
+bool ctl_item_strings(const char *p, size_t size, struct ctl_member *m,
+                      size_t n);
+/* The same, with each item as its JSON text (@size bytes, one whole
+ * value, not NUL-terminated) for a caller that reads a few members of a
+ * flat object itself rather than have a JSON object built for each of a
+ * million items (snicctl dump-flows). @fn returning -EPROTO says the item
+ * is garbled (the call fails as a transport error). */
+json_t *ctl_client_stream_text(struct ctl_client *c, const char *method,
+                               json_t *params, const char *list,
+                               int (*fn)(void *ctx, const char *item,
+                                         size_t size),
+                               void *ctx, int timeout_ms,
+                               struct ctl_error *err);
 
 #endif /* SNIC_CTL_H */

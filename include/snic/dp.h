@@ -727,6 +727,14 @@ size_t dp_conntrack_flush(struct dp *dp, int zone)
 /* Software counters of a published flow summed over all workers. */
 int dp_flow_stats(const struct dp *dp, uint64_t id, uint64_t *n_packets,
                   uint64_t *n_bytes);
+/* The counter slot of flow @id (staged or published), or -ENOENT. A flow
+ * keeps its slot from its first dp_flow_put() to its dp_flow_del(): a
+ * caller that notes it after each put reads the same counters as
+ * dp_flow_stats() with dp_slot_stats(), without the lookup by id. */
+int64_t dp_flow_slot(const struct dp *dp, uint64_t id)
+    SNIC_REQUIRES(snic_control);
+void dp_slot_stats(const struct dp *dp, uint32_t slot, uint64_t *n_packets,
+                   uint64_t *n_bytes);
 /* Reclaim what the grace periods allow; returns how many objects. */
 size_t dp_poll(struct dp *dp)
     SNIC_REQUIRES(snic_control);

@@ -1201,6 +1201,13 @@ struct flow_entry_rule {
     uint16_t hard_timeout;
     uint16_t flags;
     uint16_t importance;
+    /* Not the rule's: a word the table's owner keeps with the flow
+     * (flow_table_set_aux()), which the table copies with the entry and
+     * otherwise never reads. snicd keeps its software datapath's counter
+     * slot here, so that listing a million flows reads their counters
+     * without a lookup by id. In the 4 bytes the actions' alignment
+     * leaves free: it costs no memory. */
+    uint32_t aux;
     struct flow_action actions[FLOW_MAX_ACTIONS];
 };
 
@@ -1392,6 +1399,13 @@ size_t flow_table_refresh_timed(struct flow_table *t, size_t *cursor,
 
 const struct flow_entry *flow_table_find(const struct flow_table *t,
                                          uint64_t id);
+/* Set @e's aux word (struct flow_entry_rule); @e is one of @t's entries,
+ * as its find, walk or listener gave it. It stays with the flow through
+ * replace, modify and moves, and a rollback of those or of its delete
+ * gives the flow back with the word it had then (not an undo record of
+ * its own: set it outside transactions, as snicd does after each). */
+void flow_table_set_aux(struct flow_table *t, const struct flow_entry *e,
+                        uint32_t aux);
 size_t flow_table_count(const struct flow_table *t, unsigned table_id);
 /* How many flows have left the table so far, for any reason. An entry
  * pointer stays valid while this has not moved (replace and modify

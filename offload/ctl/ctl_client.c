@@ -250,11 +250,29 @@ head_add(struct stream_scan *st, const char *p, size_t n)
     return 0;
 }
 
+/* Where each item goes: parsed (@json) or as its text (@text). */
+struct stream_sink {
+    int (*json)(void *ctx, json_t *item);
+    int (*text)(void *ctx, const char *item, size_t size);
+    void *ctx;
+};
+
+/* The next '"' or '\\' in @p[0..n), or @p + n: a string's plain bytes
+ * are skipped at memchr's pace, not looked at one by one (a flow's text
+ * is most of its item). */
+static const char *
+str_special(const char *p, size_t n)
+{
+    const char *q = memchr(p, '"', n);
+    const char *b = memchr(p, '\\', q != NULL ? (size_t)(q - p) : n);
+
+    return b != NULL ? b : q != NULL ? q : p + n;
+}
+
 /* Look at the bytes received; 1 at the line's end, 0 for more, -errno. */
 static int
 stream_scan(struct ctl_client *c, struct stream_scan *st,
-            int (*fn)(void *ctx, json_t *item), void *ctx,
-            struct ctl_error *err)
+            const struct stream_sink *sink, struct ctl_error *err)
 {
     for (; st->pos < c->len; st->pos++) {
         char ch = c->buf[st->pos];
@@ -262,6 +280,11 @@ stream_scan(struct ctl_client *c, struct stream_scan *st,
         if (st->in_str) {
             if (st->esc) {
                 st->esc = false;
+            } else if (ch != '"' && ch != '\\') {
+                /* to the byte before the next one that matters */
+                st->pos = (size_t)(str_special(c->buf + st->pos,
+                                               c->len - st->pos)
+                                   - c->buf) - 1;
             } else if (ch == '\\') {
                 st->esc = true;
             } else if (ch == '"') {
@@ -320,18 +343,29 @@ stream_scan(struct ctl_client *c, struct stream_scan *st,
             continue;
         }
 item_end: {
-            json_error_t jerr;
             size_t n = st->pos + 1 - (size_t)st->item_start;
-            json_t *item = json_loadb(c->buf + st->item_start, n, 0, &jerr);
             int rc;
 
-            if (item == NULL) {
-                ctl_fail(err, CTL_ERR_TRANSPORT, "garbled item in the reply "
-                         "from snicd: %s", jerr.text);
-                return -EPROTO;
+            if (sink->text != NULL) {
+                rc = sink->text(sink->ctx, c->buf + st->item_start, n);
+            } else {
+                json_error_t jerr;
+                json_t *item = json_loadb(c->buf + st->item_start, n, 0,
+                                          &jerr);
+
+                if (item == NULL) {
+                    ctl_fail(err, CTL_ERR_TRANSPORT, "garbled item in the "
+                             "reply from snicd: %s", jerr.text);
+                    return -EPROTO;
+                }
+                rc = sink->json(sink->ctx, item);
+                json_decref(item);
             }
-            rc = fn(ctx, item);
-            json_decref(item);
+            if (rc == -EPROTO && err->code == 0) {
+                ctl_fail(err, CTL_ERR_TRANSPORT, "garbled item in the reply "
+                         "from snicd");
+                return rc;
+            }
             if (rc < 0) {
                 ctl_fail(err, CTL_ERR_INTERNAL, "%s", strerror(-rc));
                 return rc;
@@ -370,10 +404,10 @@ stream_compact(struct ctl_client *c, struct stream_scan *st)
         st->str_start -= keep;
 }
 
-json_t *
-ctl_client_stream(struct ctl_client *c, const char *method, json_t *params,
-                  const char *list, int (*fn)(void *ctx, json_t *item),
-                  void *ctx, int timeout_ms, struct ctl_error *err)
+static json_t *
+stream_call(struct ctl_client *c, const char *method, json_t *params,
+            const char *list, const struct stream_sink *sink, int timeout_ms,
+            struct ctl_error *err)
 {
     struct stream_scan st = { .list = list, .item_start = -1 };
     json_t *result = NULL;
@@ -382,7 +416,7 @@ ctl_client_stream(struct ctl_client *c, const char *method, json_t *params,
     if (rc == -EINVAL || rc == -ENOMEM)
         return NULL;
     for (;;) {
-        rc = stream_scan(c, &st, fn, ctx, err);
+        rc = stream_scan(c, &st, sink, err);
         if (rc != 0)
             break;
         stream_compact(c, &st);
@@ -445,4 +479,25 @@ out:
     free(st.head);
     free(st.key);
     return result;
+}
+
+json_t *
+ctl_client_stream(struct ctl_client *c, const char *method, json_t *params,
+                  const char *list, int (*fn)(void *ctx, json_t *item),
+                  void *ctx, int timeout_ms, struct ctl_error *err)
+{
+    const struct stream_sink sink = { .json = fn, .ctx = ctx };
+
+    return stream_call(c, method, params, list, &sink, timeout_ms, err);
+}
+
+json_t *
+ctl_client_stream_text(struct ctl_client *c, const char *method,
+                       json_t *params, const char *list,
+                       int (*fn)(void *ctx, const char *item, size_t size),
+                       void *ctx, int timeout_ms, struct ctl_error *err)
+{
+    const struct stream_sink sink = { .text = fn, .ctx = ctx };
+
+    return stream_call(c, method, params, list, &sink, timeout_ms, err);
 }

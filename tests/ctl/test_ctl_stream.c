@@ -395,3 +395,138 @@ Test(ctl_stream_str, plain_text_is_copied_as_it_is)
         free(text);
     }
 }
+
+/* ctl_item_strings() (what snicctl dump-flows reads its flows with)
+ * against jansson on random items: whenever it takes an item, jansson
+ * parses it and gives the same three strings; items of dump-flows' own
+ * shape are taken; and it takes a fair share of the random ones (it is
+ * not a reader that refuses everything). */
+static unsigned item_seed = 13;
+
+static unsigned
+item_rand(unsigned n)
+{
+    item_seed = item_seed * 1103515245u + 12345u;
+    return (item_seed >> 16) % n;
+}
+
+static void
+append(char *buf, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+
+    cr_assert_lt(*len + n, 4096);
+    memcpy(buf + *len, s, n + 1);
+    *len += n;
+}
+
+static void
+random_ws(char *buf, size_t *len)
+{
+    static const char *const ws[] = { "", "", "", " ", "\n", " \t" };
+
+    append(buf, len, ws[item_rand(6)]);
+}
+
+static void
+random_value(char *buf, size_t *len)
+{
+    static const char *const pieces[] = {
+        "priority=100,ip", " actions=drop", "sw", "offload disabled",
+        "\\\"", "\\\\", "\\n", "\\u00e9", "\\u0000", "\xc3\xa9",
+        "\xe2\x82\xac", "\xff", "\x01", "\t", "/", "'", "(x)",
+    };
+    static const char *const scalars[] = {
+        "0", "7", "-12", "123456789012345678", "1234567890123456789",
+        "99999999999999999999", "01", "1.5", "1e3", "-", "true", "false",
+        "null", "tru", "nul", "{}", "[1,2]", "{\"a\":1}", "\"\"",
+    };
+
+    if (item_rand(6) == 0) {
+        append(buf, len, scalars[item_rand(sizeof(scalars)
+                                          / sizeof(scalars[0]))]);
+        return;
+    }
+    append(buf, len, "\"");
+    for (unsigned k = item_rand(5); k > 0; k--)
+        append(buf, len, pieces[item_rand(item_rand(4) ? 4 : sizeof(pieces)
+                                           / sizeof(pieces[0]))]);
+    append(buf, len, "\"");
+}
+
+static void
+random_item(char *buf, size_t *len)
+{
+    static const char *const names[] = {
+        "text", "offload", "reason", "id", "n_bytes", "te\\u0078t", "",
+    };
+    unsigned n = 2 + item_rand(5);
+
+    *len = 0;
+    buf[0] = '\0';
+    random_ws(buf, len);
+    append(buf, len, "{");
+    for (unsigned i = 0; i < n; i++) {
+        random_ws(buf, len);
+        append(buf, len, "\"");
+        append(buf, len, names[item_rand(item_rand(8) ? 3 : 7)]);
+        append(buf, len, "\"");
+        random_ws(buf, len);
+        append(buf, len, ":");
+        random_ws(buf, len);
+        random_value(buf, len);
+        random_ws(buf, len);
+        if (i + 1 < n)
+            append(buf, len, item_rand(30) ? "," : ";");
+    }
+    append(buf, len, item_rand(30) ? "}" : "");
+    random_ws(buf, len);
+    if (item_rand(40) == 0)
+        append(buf, len, "x");
+}
+
+static void
+expect_as_jansson(const char *item, size_t len, unsigned *taken)
+{
+    struct ctl_member m[] = {
+        { .name = "text" }, { .name = "offload" }, { .name = "reason" },
+    };
+    json_t *j;
+
+    if (!ctl_item_strings(item, len, m, 3))
+        return;
+    (*taken)++;
+    j = json_loadb(item, len, 0, NULL);
+    cr_assert_not_null(j, "taken, but jansson refuses: %s", item);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = json_object_get(j, m[i].name);
+
+        cr_assert(json_is_string(v), "%s: not a string for jansson: %s",
+                  m[i].name, item);
+        cr_assert(json_string_length(v) == m[i].size
+                  && memcmp(json_string_value(v), m[i].v, m[i].size) == 0,
+                  "%s differs from jansson's: %s", m[i].name, item);
+    }
+    json_decref(j);
+}
+
+Test(ctl_item, strings_as_jansson_reads_them)
+{
+    static const char dumped[] =
+        "{\"text\":\"cookie=0x0, duration=1.250s, table=0, n_packets=0, "
+        "n_bytes=0, priority=100,ip,in_port=vf1,nw_dst=10.0.0.1 "
+        "actions=output:uplink\",\"offload\":\"sw\",\"reason\":\"offload "
+        "disabled\",\"id\":42,\"table\":0,\"priority\":100,\"n_packets\":0,"
+        "\"n_bytes\":0,\"cookie\":\"0x0\"}";
+    unsigned taken = 0;
+    char item[4096];
+    size_t len;
+
+    expect_as_jansson(dumped, sizeof(dumped) - 1, &taken);
+    cr_assert_eq(taken, 1, "dump-flows' own item is taken");
+    for (unsigned i = 0; i < 200000; i++) {
+        random_item(item, &len);
+        expect_as_jansson(item, len, &taken);
+    }
+    cr_expect_gt(taken, 5000, "%u of 200,000 random items taken", taken);
+}

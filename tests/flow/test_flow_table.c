@@ -822,3 +822,43 @@ Test(table, walk_order_of_few_and_many_runs)
                       w.n);
     }
 }
+
+/* The owner's word (flow_table_set_aux, snicd's datapath counter slot)
+ * stays with its flow: through a replace, a modify whose actions need a
+ * bigger node (the flow moves), and the rollback of a move and of a
+ * delete; another flow's is its own. */
+Test(table, aux_word_stays_with_its_flow)
+{
+    uint64_t a, b;
+
+    cr_assert_eq(add("priority=10,in_port=vf0,actions=output:uplink"), 1);
+    cr_assert_eq(add("priority=10,in_port=vf1,actions=output:uplink"), 1);
+    a = id_of("priority=10,in_port=vf0");
+    b = id_of("priority=10,in_port=vf1");
+    cr_assert_eq(flow_table_find(tbl, a)->flow.aux, 0, "0 until set");
+    flow_table_set_aux(tbl, flow_table_find(tbl, a), 41);
+    flow_table_set_aux(tbl, flow_table_find(tbl, b), 42);
+    /* a replace keeps the id, and the word */
+    cr_assert_eq(add("priority=10,in_port=vf0,actions=output:vf2"), 1);
+    cr_expect_eq(flow_table_find(tbl, a)->flow.aux, 41);
+    /* four actions: a bigger node than the first one had */
+    cr_assert_eq(run(FLOW_CMD_MODIFY_STRICT, "priority=10,in_port=vf0,"
+                     "actions=output:vf1,output:vf2,output:vf3,output:uplink",
+                 0), 1);
+    cr_assert_eq(flow_table_find(tbl, a)->flow.n_actions, 4);
+    cr_expect_eq(flow_table_find(tbl, a)->flow.aux, 41, "moved with it");
+    cr_expect_eq(flow_table_find(tbl, b)->flow.aux, 42);
+    /* a move inside a transaction, rolled back: the flow is back in a
+     * node of its old size, with its word */
+    cr_assert_eq(flow_table_begin(tbl), 0);
+    cr_assert_eq(run(FLOW_CMD_MODIFY_STRICT, "priority=10,in_port=vf1,"
+                     "actions=output:vf1,output:vf2,output:vf3", 0), 1);
+    cr_expect_eq(flow_table_find(tbl, b)->flow.aux, 42);
+    cr_assert_eq(run(FLOW_CMD_DELETE_STRICT, "priority=10,in_port=vf0", 0),
+                 1);
+    flow_table_rollback(tbl);
+    cr_expect_eq(flow_table_find(tbl, b)->flow.aux, 42);
+    cr_expect_eq(flow_table_find(tbl, b)->flow.n_actions, 1);
+    cr_expect_eq(flow_table_find(tbl, a)->flow.aux, 41, "a deleted flow "
+                 "comes back with its word");
+}
