@@ -1854,6 +1854,149 @@ def rand_conj_flows(rnd, table, conj_id):
     return flows
 
 
+# NORMAL (docs/snicd.md "NORMAL in hardware"): stations with MACs of their
+# own switched by NORMAL flows, from a generator of their own (the rest of
+# a seed's draw stays what it was). Each NORMAL flow matches an exact
+# in_port (without one it is `sw`, and every lower flow of table 0 that
+# overlaps it would follow it into software) and the stations' dl_src,
+# which no random packet has, at priority 95, above every random flow of
+# table 0. The --port settings give some ports VLAN modes: they change
+# what NORMAL does and nothing else (FLOOD's no-flood is not drawn), so
+# the random flows keep their meaning. Once learned, a conversation
+# between two stations is a card rule of the full profile; its frames
+# must leave as software's do, and count for the NORMAL flow.
+NORMAL_MASK = "02:00:00:00:0e:00/ff:ff:ff:ff:ff:f0"
+NORMAL_PORTS = {"vf0": "vf0", "vf1": "vf1", "vf2": "vf2", "wire": "uplink"}
+# (the --port settings, {port: (mode, tag, trunks)}): mode "trunk",
+# "access" or "native" (native-untagged); trunks None: every VLAN
+NORMAL_VLANS = [
+    ([], {}),
+    (["vf2:tag=10", "uplink:trunks=0,10,20"],
+     {"vf2": ("access", 10, None), "wire": ("trunk", 0, {0, 10, 20})}),
+    (["vf0:tag=10", "vf1:vlan_mode=native-untagged:tag=10",
+      "uplink:trunks=10,20"],
+     {"vf0": ("access", 10, None), "vf1": ("native", 10, None),
+      "wire": ("trunk", 0, {10, 20})}),
+]
+
+
+def normal_vlan(modes, port, tci):
+    """The VLAN NORMAL puts a frame from @port with tag @tci (None:
+    untagged) in, or None when the port does not take it."""
+    mode, ptag, trunks = modes.get(port, ("trunk", 0, None))
+    vid = 0 if tci is None else tci & 0xfff
+    if mode == "access":
+        return ptag if vid == 0 else None
+    if mode == "native" and vid == 0:
+        return ptag
+    return vid if trunks is None or vid in trunks else None
+
+
+def normal_tags(rnd, modes, port, vlan):
+    """A tag a station on @port sends with (None: untagged) that the port
+    takes, in VLAN @vlan if the port has it, now and then with a PCP."""
+    tags = [t for t in [None, 10, 20] if normal_vlan(modes, port, t)
+            is not None]
+    t = rnd.choice([t for t in tags if normal_vlan(modes, port, t) == vlan]
+                   or tags)
+    if t is not None and rnd.random() < 0.2:
+        t |= 5 << 13
+    return t
+
+
+def rand_normal(rnd, first):
+    """NORMAL's flows, --port settings and packets (tagged from @first on,
+    None where a chunk of diff_run's 50 is padded). Returns (flows, port
+    options, packets, whether a station moved)."""
+    opts, modes = rnd.choice(NORMAL_VLANS)
+    macs = ["02:00:00:00:0e:%02x" % i for i in range(1, 6)]
+    homes = ["vf0", "vf1", "vf2", "wire", "wire"]
+    rnd.shuffle(homes)
+    # most stations in one VLAN (those on a port without it, and a few
+    # others, elsewhere): conversations need two stations in one VLAN
+    vlan = rnd.choice([0, 10])
+    stations = {}
+    for m, port in zip(macs, homes):
+        stations[m] = [port, normal_tags(
+            rnd, modes, port,
+            vlan if rnd.random() < 0.8 else rnd.choice([0, 10, 20]))]
+    flows = []
+    # one port goes through a table of its own, where a flow above NORMAL
+    # must win over the conversation rules; one may do more than NORMAL
+    # (its frames stay in software)
+    ports = list(NORMAL_PORTS)
+    rnd.shuffle(ports)
+    via, more = ports[0], ports[1] if rnd.random() < 0.4 else None
+    for port in ports:
+        of = NORMAL_PORTS[port]
+        m = "in_port=%s,dl_src=%s" % (of, NORMAL_MASK)
+        if port == via:
+            flows.append("table=0,priority=95,%s actions=goto_table:5" % m)
+            flows.append("table=5,priority=20,in_port=%s,udp actions="
+                         "output:vf3" % of)
+            flows.append("table=5,priority=10,in_port=%s actions=normal"
+                         % of)
+        elif port == more:
+            flows.append("table=0,priority=95,%s actions=normal,output:vf3"
+                         % m)
+        else:
+            flows.append("table=0,priority=95,%s actions=normal" % m)
+    packets = []
+
+    def chunk():
+        # the next packet starts a chunk of diff_run's (a pause after it)
+        while (first + len(packets)) % 50:
+            packets.append(None)
+
+    def send(src, dst, port=None, tci=None, l3=None):
+        port = port or stations[src][0]
+        tci = stations[src][1] if tci is None else tci
+        n = first + len(packets)
+        packets.append((port, frame(
+            dst, src, vlan=tci, l3=l3 or rnd.choice(["ip", "ip", "arp"]),
+            proto=rnd.choice([6, 17, 17, 1]), dport=rnd.choice([53, 80]),
+            payload=tag(n))))
+
+    def talk(count):
+        for _ in range(count):
+            src = rnd.choice(macs)
+            r = rnd.random()
+            if r < 0.75:
+                dst = rnd.choice([m for m in macs if m != src])
+            elif r < 0.85:
+                dst = "02:00:00:00:0e:0f"       # unknown: a flood
+            else:
+                dst = "ff:ff:ff:ff:ff:ff"
+            send(src, dst)
+    # learning: a broadcast from each station, a chunk before the frames
+    # whose fate depends on it
+    chunk()
+    for m in macs:
+        send(m, "ff:ff:ff:ff:ff:ff", l3="arp")
+    chunk()
+    talk(rnd.randint(40, 50))
+    # the same stations again: now mostly through the rules the chunk
+    # before made
+    chunk()
+    talk(rnd.randint(30, 50))
+    moved = rnd.random() < 0.5
+    if moved:
+        # a move: the station's frames come from another port. The card
+        # follows the learning table within a turn of snicd's loop
+        # (<= 100 ms idle); the chunk's pause (400 ms) is longer, so no
+        # frame to or from the station is in the move's chunk or shares
+        # a chunk with a frame that learned the move
+        chunk()
+        m = rnd.choice(macs)
+        old = stations[m][0]
+        stations[m][0] = rnd.choice([p for p in NORMAL_PORTS if p != old])
+        stations[m][1] = normal_tags(rnd, modes, stations[m][0], vlan)
+        send(m, "ff:ff:ff:ff:ff:ff", l3="arp")
+        chunk()
+        talk(rnd.randint(30, 50))
+    return flows, opts, packets, moved
+
+
 def vxlan_sport_free(port, p):
     """A VXLAN frame's outer UDP source port is flow entropy that each
     encapsulator derives its own way (RFC 7348 5.): not compared."""
@@ -1863,9 +2006,14 @@ def vxlan_sport_free(port, p):
     return port, p
 
 
-def diff_run(tmp, profile, offload, flows, packets, name):
+def diff_run(tmp, profile, offload, flows, packets, name, ports=()):
+    """Both runs of the differential test: @ports are --port settings;
+    a packet None sends nothing (a chunk padded: each chunk of 50 is
+    followed by a pause, so a frame's fate may depend on what a frame of
+    an earlier chunk made snicd learn)."""
     nic = Emunic(tmp, profile)
     opts = ["--journal", "none", "--vxlan", VXLAN_OPT] + \
+        [x for p in ports for x in ("--port", p)] + \
         ([] if offload else ["--no-offload"])
     d = Snicd(tmp, nic, *opts, name=name)
     tr = Traffic(nic)
@@ -1890,10 +2038,15 @@ def diff_run(tmp, profile, offload, flows, packets, name):
             where["hw reg jump"] = where.get("hw reg jump", 0) + 1
         if f["offload"] != "sw" and "conj_id=" in f["text"]:
             where["hw conj"] = where.get("hw conj", 0) + 1
+        if "0e:00/" in f["text"] or " table=5," in f["text"]:
+            # rand_normal's flows
+            k = "normal " + f["offload"]
+            where[k] = where.get(k, 0) + 1
     out = {}
     for i in range(0, len(packets), 50):
-        for n, (port, f) in enumerate(packets[i:i + 50]):
-            tr.send(port, f)
+        for pf in packets[i:i + 50]:
+            if pf is not None:
+                tr.send(*pf)
         for port, p in tr.recv(400):
             out.setdefault(tag_of(p), []).append((port, p))
     for port, p in tr.recv(600):
@@ -1902,6 +2055,9 @@ def diff_run(tmp, profile, offload, flows, packets, name):
     counters = {k: (v["n_packets"], v["n_bytes"])
                 for k, v in by_text(d.flows()).items()}
     st = d.ok("stats")
+    # frames NORMAL's conversation rules switched on the card
+    st["normal"]["frames"] = sum(c["packets"] for c in
+                                 d.ok("fdb-show")["hardware"])
     d.stop()
     tr.proc.stdin.close()
     tr.proc.wait(timeout=10)
@@ -1950,20 +2106,33 @@ def scenario_diff(tmp, profile, seed):
                   "table=0,priority=90,conj_id=100 actions=output:uplink"]
         for c in range(crnd.randint(2, 4)):
             flows += rand_conj_flows(crnd, 1, c + 1)
-        print("  seed %d: %d flows, %d packets, profile %s" % (
-            seed, len(flows), len(packets), profile), flush=True)
+        nrnd = random.Random(seed * 41 + 13)
+        nflows, ports, npackets, moved = rand_normal(nrnd, len(packets))
+        flows += nflows
+        packets += npackets
+        print("  seed %d: %d flows, %d packets, profile %s, ports %s%s" % (
+            seed, len(flows), sum(p is not None for p in packets), profile,
+            " ".join(ports) or "-", ", a station moves" if moved else ""),
+            flush=True)
         sw_out, sw_ctr, _, _ = diff_run(tmp, profile, False, flows, packets,
-                                        "reference")
+                                        "reference", ports)
         if sum(len(v) for v in sw_out.values()) > 0:
             break
         print("  seed %d forwards nothing; next seed" % seed, flush=True)
         seed += 1
     hw_out, hw_ctr, where, st = diff_run(tmp, profile, True, flows, packets,
-                                         "offload")
-    print("  offload run: %s; datapath rx %d, marked %d" % (
-        where, st["datapath"]["rx"], st["datapath"]["marked"]), flush=True)
+                                         "offload", ports)
+    conv = st["normal"]
+    print("  offload run: %s; datapath rx %d, marked %d; NORMAL "
+          "conversations on the card %d (refused %d, stale %d), their "
+          "frames %d" % (
+              where, st["datapath"]["rx"], st["datapath"]["marked"],
+              conv["created"], conv["refused"], conv["stale"],
+              conv["frames"]), flush=True)
     diffs = []
     for n in range(len(packets)):
+        if packets[n] is None:
+            continue
         a = sorted(vxlan_sport_free(*o) for o in hw_out.get(n, []))
         b = sorted(vxlan_sport_free(*o) for o in sw_out.get(n, []))
         if a != b:
@@ -1988,6 +2157,8 @@ def scenario_diff(tmp, profile, seed):
               % (where.get("hw reg jump", 0), spoiled))
         check(where.get("hw conj", 0) >= 1, "conjunctions on the card (%d)"
               % where.get("hw conj", 0))
+        check(conv["created"] >= 1, "NORMAL's conversations on the card "
+              "(%d)" % conv["created"], conv)
     print("  %.1f s" % (time.time() - t0))
 
 
