@@ -205,8 +205,12 @@ on_forward(void *ctx, uint32_t port, unsigned first, unsigned n)
 
         w->cur[i] = NULL;
         /* receive-side metadata (marks, hashes) means nothing on
-         * transmit (take_input()) */
-        m->ol_flags = 0;
+         * transmit (take_input()); the attachment flags say whose
+         * buffer this is (an indirect mbuf's parent, an external
+         * buffer: mlx5's multi-packet rx queues, vhost's extbuf) and
+         * must survive, or the free after transmit leaks that buffer
+         * and returns the mbuf still pointing into it */
+        m->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
         m->packet_type = 0;
         if (tb->n == BURST)
             tx_flush(w, ethdev);

@@ -293,3 +293,143 @@ Test(dp_train, frame_cache_hits_to_one_port_go_as_one_run)
     sides[0].longest = 0;
     sides_destroy();
 }
+
+/* Frame-cache hits that send nothing (an output to the in_port, skipped)
+ * between hits to one port: the packets around it are not one run, the
+ * skipped one is sent nowhere; and a miss after the hits comes after
+ * them. Bursts a, w, b, a, w, x of frames that all differ (no train)
+ * from port 1, w by a flow of its own to port 1, the others by the
+ * catch-all to port 3, x new each round: from the second burst on the
+ * first five are hits, given to the forward callback, against one by
+ * one. */
+Test(dp_train, frame_cache_hits_around_one_sent_nowhere)
+{
+    static struct t_pkt pkts[2][BURST];
+    uint8_t base[MAX_LEN], v[3][MAX_LEN];
+    struct dp_buf bufs[BURST];
+    struct dp_layout lay;
+    struct flow back;
+    size_t len;
+
+    memset(base, 0, sizeof(base));
+    len = t_frame_ip4(base, -1, 17, 1000, 80, 20);
+    sides_create(base, len);
+    for (unsigned k = 0; k < 3; k++) {
+        memcpy(v[k], base, len);
+        v[k][33] ^= (uint8_t)(k + 1);       /* the destination address */
+    }
+    memset(&back, 0, sizeof(back));
+    cr_assert_eq(dp_extract(v[1], len, 1, &back.match.value, &lay), 0);
+    memset(&back.match.mask, 0xff, FLOW_KEY_PKT_SIZE);
+    flow_match_normalise(&back.match);
+    back.priority = 200;
+    back.n_actions = 1;
+    back.actions[0].type = FLOW_ACT_OUTPUT;
+    back.actions[0].u.port = 1;             /* the in_port: skipped */
+    snic_role_enter(&snic_control);
+    for (unsigned i = 0; i < 2; i++) {
+        cr_assert_eq(dp_flow_put(sides[i].dp, 3, &back), 0);
+        cr_assert_eq(dp_commit(sides[i].dp), 0);
+    }
+    for (unsigned round = 0; round < 4; round++) {
+        for (unsigned i = 0; i < 2; i++) {
+            struct side *s = &sides[i];
+
+            s->n = 0;
+            for (unsigned p = 0; p < BURST; p++) {
+                t_pkt_load(&pkts[i][p], v[p % 3], len);
+                /* the last a frame of its round: a miss after the hits */
+                if (p == BURST - 1)
+                    pkts[i][p].buf.data[34] ^= (uint8_t)(round + 1);
+                bufs[p] = pkts[i][p].buf;
+            }
+            side_run(s, bufs, i == 0, true);
+        }
+        cr_assert_eq(sides[0].n, sides[1].n, "round %u: %u outputs in a "
+                     "burst, %u one by one", round, sides[0].n, sides[1].n);
+        for (unsigned o = 0; o < sides[0].n; o++) {
+            const struct out *a = &sides[0].out[o], *b = &sides[1].out[o];
+
+            cr_assert_eq(a->pkt, b->pkt, "round %u output %u: packet %u in "
+                         "a burst, %u one by one", round, o, a->pkt, b->pkt);
+            cr_assert_eq(a->port, b->port);
+            cr_assert_eq(a->len, b->len);
+            cr_assert_arr_eq(a->frame, b->frame, a->len);
+        }
+    }
+    flows_agree("counters");
+    cr_assert_gt(dp_worker_stats(sides[0].w)->frame_hits, 0);
+    cr_assert_gt(sides[0].forwards, 0);
+    sides[0].forwards = 0;
+    sides[0].longest = 0;
+    sides_destroy();
+}
+
+/* Frame-cache runs across publishes: bursts of frames that all differ
+ * (no train) and take the catch-all, which is modified between rounds to
+ * another port, to a VLAN push (an answer that needs the headers) and
+ * back: every round's outputs as one by one, at the port the flow names
+ * now, never at the one the cache's entries were filled with. */
+Test(dp_train, frame_cache_runs_across_publishes)
+{
+    static struct t_pkt pkts[2][BURST];
+    static const uint32_t to[] = { 3, 3, 2, 2, 0, 0, 3, 3 };   /* 0: VLAN */
+    uint8_t base[MAX_LEN], v[BURST][MAX_LEN];
+    struct dp_buf bufs[BURST];
+    size_t len;
+
+    memset(base, 0, sizeof(base));
+    len = t_frame_ip4(base, -1, 17, 1000, 80, 20);
+    sides_create(base, len);
+    for (unsigned p = 0; p < BURST; p++) {
+        memcpy(v[p], base, len);
+        v[p][33] ^= (uint8_t)(p + 1);
+    }
+    for (unsigned round = 0; round < sizeof(to) / sizeof(to[0]); round++) {
+        if (round > 0 && to[round] != to[round - 1]) {
+            struct flow all;
+
+            memset(&all, 0, sizeof(all));
+            flow_match_init_catchall(&all.match);
+            if (to[round] == 0) {
+                all.actions[all.n_actions].type = FLOW_ACT_MOD_VLAN_VID;
+                all.actions[all.n_actions].u.vlan.vid = htons(7);
+                all.actions[all.n_actions++].u.vlan.push_if_untagged = 1;
+            }
+            all.actions[all.n_actions].type = FLOW_ACT_OUTPUT;
+            all.actions[all.n_actions++].u.port = to[round] ? to[round] : 2;
+            snic_role_enter(&snic_control);
+            for (unsigned i = 0; i < 2; i++) {
+                cr_assert_eq(dp_flow_put(sides[i].dp, 2, &all), 0);
+                cr_assert_eq(dp_commit(sides[i].dp), 0);
+            }
+        }
+        for (unsigned i = 0; i < 2; i++) {
+            struct side *s = &sides[i];
+
+            s->n = 0;
+            for (unsigned p = 0; p < BURST; p++) {
+                t_pkt_load(&pkts[i][p], v[p], len);
+                bufs[p] = pkts[i][p].buf;
+            }
+            side_run(s, bufs, i == 0, true);
+        }
+        cr_assert_eq(sides[0].n, BURST, "round %u", round);
+        cr_assert_eq(sides[1].n, BURST, "round %u", round);
+        for (unsigned o = 0; o < BURST; o++) {
+            const struct out *a = &sides[0].out[o], *b = &sides[1].out[o];
+
+            cr_assert_eq(a->pkt, b->pkt, "round %u output %u", round, o);
+            cr_assert_eq(a->port, to[round] ? to[round] : 2,
+                         "round %u output %u: port %u", round, o, a->port);
+            cr_assert_eq(b->port, a->port);
+            cr_assert_eq(a->len, b->len, "round %u output %u", round, o);
+            cr_assert_arr_eq(a->frame, b->frame, a->len);
+        }
+    }
+    flows_agree("counters");
+    cr_assert_gt(dp_worker_stats(sides[0].w)->frame_hits, 0);
+    sides[0].forwards = 0;
+    sides[0].longest = 0;
+    sides_destroy();
+}
