@@ -56,7 +56,7 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     flow_entry_flow(e, &f->flow);
     f->where = SNICD_WHERE_SW;
     f->conv_level = -1;
-    snprintf(f->reason, sizeof(f->reason), "%s", "pending commit");
+    snicd_oflow_reason(o, f, "pending commit");
     if (table_add(&o->tables[f->flow.table_id], f) < 0)
         goto free_flow;
     snicd_idmap_put(&o->ids, f);
@@ -67,7 +67,7 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     return;
 
 free_flow:
-    free(f);
+    snicd_oflow_free(o, f);
 }
 
 /* @f leaves the id map (and the counts by place). */
@@ -89,7 +89,7 @@ flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
     snicd_conj_note(&o->tables[f->flow.table_id], &f->flow, -1);
     table_del(&o->tables[f->flow.table_id], f);
     if (f->handle == NULL && f->mark == 0) {
-        free(f);
+        snicd_oflow_free(o, f);
         return;
     }
     if (o->n_removed == o->cap_removed) {
@@ -103,7 +103,7 @@ flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
             snicd_regjump_touch(o, f->flow.table_id);
             snicd_offload_to_sw(o, f, "removed", false);
             (void)snicd_offload_queue_flush(o);
-            free(f);
+            snicd_oflow_free(o, f);
             return;
         }
         o->removed = n;
@@ -150,7 +150,7 @@ table_clear(struct snicd_offload *o, struct snicd_otable *t)
             snicd_fail_count(&o->fail, &f->flow, -1);
         snicd_regs_count(&o->regs, f, false);
         if (f->handle == NULL && f->mark == 0)
-            free(f);
+            snicd_oflow_free(o, f);
         else
             o->removed[o->n_removed++] = f;
     }
@@ -263,6 +263,7 @@ snicd_offload_create(const struct snicd_offload_cfg *c)
     if (ports_copy(o, c->ports, c->n_ports) < 0)
         goto free_o;
     snic_hmap_init(&o->ids);
+    snicd_reasons_init(&o->reasons);
     snicd_convs_init(&o->convs);
     o->shapes = snicd_shape_cache_create();
     if (o->shapes == NULL)
@@ -364,6 +365,8 @@ snicd_offload_destroy(struct snicd_offload *o)
         free(o->tables[t].flows);
     free(o->removed);
     snic_hmap_fini(&o->ids);
+    /* the flows' texts, freed above without giving them back */
+    snicd_reasons_fini(&o->reasons);
     snicd_offload_moved_fini(o);
     snicd_shape_cache_destroy(o->shapes);
     free(o->x);
@@ -571,7 +574,7 @@ removed_retire(struct snicd_offload *o, uint32_t i)
     snicd_oflow_where(o, f, SNICD_WHERE_SW);
     snicd_offload_rule_retire(o, f);
     snicd_offload_mark_settle(o, f, 0, 0);
-    free(f);
+    snicd_oflow_free(o, f);
     o->removed[i] = NULL;
 }
 
@@ -710,7 +713,7 @@ snicd_offload_where(const struct snicd_offload *o, uint64_t id,
         return SNICD_WHERE_SW;
     }
     if (reason != NULL)
-        *reason = f->reason;
+        *reason = f->reason != NULL ? f->reason : "";
     return (enum snicd_where)f->where;
 }
 

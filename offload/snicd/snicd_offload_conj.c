@@ -77,7 +77,7 @@ combo_drop(struct snicd_offload *o, struct snicd_otable *t,
     }
     vec_remove(t, c);
     snicd_idmap_del(&o->ids, c);
-    free(c);
+    snicd_oflow_free(o, c);
 }
 
 static struct snicd_oflow *
@@ -95,9 +95,9 @@ combo_new(struct snicd_offload *o, struct snicd_otable *t,
     c->conj_owner = owner->id;
     c->conv_level = -1;
     c->conj_num = conj;
-    snprintf(c->reason, sizeof(c->reason), "%s", "pending commit");
+    snicd_oflow_reason(o, c, "pending commit");
     if (snicd_otable_append(t, c) < 0) {
-        free(c);
+        snicd_oflow_free(o, c);
         return NULL;
     }
     snicd_idmap_put(&o->ids, c);
@@ -288,7 +288,7 @@ snicd_conj_report(struct snicd_offload *o)
                 if (strstr(f->reason, "conj_id flow not offloaded") != NULL
                     || strstr(f->reason, "conjunction clause not "
                               "offloaded") != NULL)
-                    snicd_say(f->reason, sizeof(f->reason),
+                    snicd_oflow_say(o, f,
                               "%s%s %u not offloaded: %s",
                               f->where == SNICD_WHERE_PARTIAL ? "partial: "
                                                               : "",
@@ -304,18 +304,18 @@ snicd_conj_report(struct snicd_offload *o)
             w = combos_where(owner, &n, why, sizeof(why));
             snicd_oflow_where(o, f, w);
             if (w == SNICD_WHERE_SW)
-                snicd_say(f->reason, sizeof(f->reason),
+                snicd_oflow_say(o, f,
                           "%s %u: a combination rule in software (%s)",
                           f == owner ? "conj_id flow of conjunction"
                                      : "clause of conjunction", c->id, why);
             else if (f == owner)
-                snicd_say(f->reason, sizeof(f->reason),
+                snicd_oflow_say(o, f,
                           "conjunction %u: in hardware as %u combination "
                           "rules (of %u)%s", c->id, n, c->n_combos,
                           w == SNICD_WHERE_PARTIAL
                           ? ", software finishing the actions" : "");
             else
-                snicd_say(f->reason, sizeof(f->reason),
+                snicd_oflow_say(o, f,
                           "clause of conjunction %u: in hardware through "
                           "its %u combinations", c->id, n);
         }

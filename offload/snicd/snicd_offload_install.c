@@ -110,7 +110,7 @@ snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
     f->no_space = no_space;
     f->create_failed = false;
     f->changed = false;
-    snicd_say(f->reason, sizeof(f->reason), "%s", reason);
+    snicd_oflow_reason(o, f, reason);
     snicd_offload_mark_settle(o, f, 0, 0);
 }
 
@@ -121,8 +121,6 @@ rule_in(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
         uint32_t level, enum snicd_where where, uint32_t mark, uint8_t kind,
         const char *reason)
 {
-    size_t len;
-
     f->handle = h;
     f->seq = ++o->seq;
     snicd_oflow_where(o, f, where);
@@ -131,10 +129,8 @@ rule_in(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
     f->no_space = false;
     f->create_failed = false;
     snicd_offload_mark_settle(o, f, mark, kind);
-    /* a copy, not a format: this runs for every rule a resync puts back */
-    len = strnlen(reason, sizeof(f->reason) - 1);
-    memcpy(f->reason, reason, len);
-    f->reason[len] = '\0';
+    /* not a format: this runs for every rule a resync puts back */
+    snicd_oflow_reason(o, f, reason);
 }
 
 /* Create @x's rule for @f with rte_flow_create; the old rule (if any)

@@ -15,15 +15,19 @@
 #ifndef SNICD_OFFLOAD_PRIV_H
 #define SNICD_OFFLOAD_PRIV_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <rte_flow.h>
 
 #include "snic_hmap.h"
 #include "snicd_conj.h"
 #include "snicd_offload.h"
+#include "snicd_reason.h"
 #include "snicd_util.h"
 #include "snicd_xlate.h"
 
@@ -146,7 +150,9 @@ struct snicd_oflow {
                                          * combinations */
     uint32_t conj_num;          /* the conjunction of a member */
     uint8_t conj_role;          /* enum snicd_conj_role */
-    char reason[SNICD_REASON_SIZE];
+    /* why it is where it is: the pool's shared text (snicd_reason.h),
+     * set with snicd_oflow_reason() / snicd_oflow_say() */
+    const char *reason;
 };
 
 struct snicd_otable {
@@ -515,6 +521,7 @@ struct snicd_offload {
     uint64_t nospace_retry_ns;
     uint32_t nospace_backoff_s;
     struct snic_hmap ids;       /* every flow, by id */
+    struct snicd_reasons reasons;   /* the flows' reasons, shared */
     /* the flows of ids by where they are (enum snicd_where): stats and a
      * resync's count without a walk of every flow, which at 100,000
      * flows costs more than the rest of the stats (a cache miss or two
@@ -803,6 +810,39 @@ snicd_oflow_where(struct snicd_offload *o, struct snicd_oflow *f,
         o->n_where[w]++;
     }
     f->where = (uint8_t)w;
+}
+
+/* @f's reason becomes @s (cut as snicd_say() cuts it); @s may be @f's
+ * own reason. */
+static inline void
+snicd_oflow_reason(struct snicd_offload *o, struct snicd_oflow *f,
+                   const char *s)
+{
+    const char *old = f->reason;
+
+    f->reason = snicd_reason_get(&o->reasons, s);
+    snicd_reason_put(&o->reasons, old);
+}
+
+static inline void __attribute__((format(printf, 3, 4)))
+snicd_oflow_say(struct snicd_offload *o, struct snicd_oflow *f,
+                const char *fmt, ...)
+{
+    char buf[SNICD_REASON_SIZE];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    snicd_oflow_reason(o, f, buf);
+}
+
+/* @f's memory goes (it is in no index, table or list any more). */
+static inline void
+snicd_oflow_free(struct snicd_offload *o, struct snicd_oflow *f)
+{
+    snicd_reason_put(&o->reasons, f->reason);
+    free(f);
 }
 
 #endif /* SNICD_OFFLOAD_PRIV_H */

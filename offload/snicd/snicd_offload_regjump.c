@@ -139,7 +139,7 @@ snicd_regjump_promote(struct snicd_offload *o)
             while (!(f->wr_regs & (1u << r)))
                 r++;
             if (!snicd_regs_sealed(o, f->wr_to, why, sizeof(why))) {
-                snicd_say(f->reason, sizeof(f->reason), "partial: write to "
+                snicd_oflow_say(o, f, "partial: write to "
                           "reg%u before jumping to table %u not offloaded "
                           "(%s, without its TAG registers: only META, "
                           "pkt_mark, goes to the host)", r, f->wr_to, why);
