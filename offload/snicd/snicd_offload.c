@@ -48,22 +48,20 @@ table_del(struct snicd_otable *t, struct snicd_oflow *f)
 static void
 flow_added(struct snicd_offload *o, const struct flow_entry *e)
 {
-    struct snicd_oflow *f = calloc(1, sizeof(*f));
+    struct snicd_oflow *f = snicd_oflow_new_entry(e);
 
     if (f == NULL)
         return;         /* unknown to us = software, which has it */
-    f->id = e->id;
-    flow_entry_flow(e, &f->flow);
     f->where = SNICD_WHERE_SW;
     f->conv_level = -1;
     snicd_oflow_reason(o, f, "pending commit");
-    if (table_add(&o->tables[f->flow.table_id], f) < 0)
+    if (table_add(&o->tables[f->table_id], f) < 0)
         goto free_flow;
     snicd_idmap_put(&o->ids, f);
     f->listed = true;
     o->n_where[f->where]++;
-    snicd_fail_count(&o->fail, &f->flow, 1);
-    snicd_conj_note(&o->tables[f->flow.table_id], &f->flow, 1);
+    snicd_fail_count(&o->fail, f, 1);
+    snicd_conj_note(&o->tables[f->table_id], f, 1);
     return;
 
 free_flow:
@@ -84,10 +82,10 @@ static void
 flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
 {
     flow_unlist(o, f);
-    snicd_fail_count(&o->fail, &f->flow, -1);
+    snicd_fail_count(&o->fail, f, -1);
     snicd_regs_count(&o->regs, f, false);
-    snicd_conj_note(&o->tables[f->flow.table_id], &f->flow, -1);
-    table_del(&o->tables[f->flow.table_id], f);
+    snicd_conj_note(&o->tables[f->table_id], f, -1);
+    table_del(&o->tables[f->table_id], f);
     if (f->handle == NULL && f->mark == 0) {
         snicd_oflow_free(o, f);
         return;
@@ -100,7 +98,7 @@ flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
             /* cannot defer: drop the rule now (a destroy on the flow
              * queue is pushed and pulled at once: no operation outlives
              * a commit) */
-            snicd_regjump_touch(o, f->flow.table_id);
+            snicd_regjump_touch(o, f->table_id);
             snicd_offload_to_sw(o, f, "removed", false);
             (void)snicd_offload_queue_flush(o);
             snicd_oflow_free(o, f);
@@ -147,7 +145,7 @@ table_clear(struct snicd_offload *o, struct snicd_otable *t)
         snicd_conv_drop_flow(o, f);
         /* a combination rule is in no count */
         if (f->conj_owner == 0)
-            snicd_fail_count(&o->fail, &f->flow, -1);
+            snicd_fail_count(&o->fail, f, -1);
         snicd_regs_count(&o->regs, f, false);
         if (f->handle == NULL && f->mark == 0)
             snicd_oflow_free(o, f);
@@ -193,23 +191,28 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
         return;
     }
     snicd_conv_drop_flow(o, f);
-    t = &o->tables[f->flow.table_id];
-    if (!flow_entry_match_is(e, &f->flow.match) ||
-        f->flow.priority != e->flow.priority) {
+    t = &o->tables[f->table_id];
+    if (!snicd_oflow_match_is_entry(f, e) ||
+        f->priority != e->flow.priority) {
         /* its old place in the order goes: the flows after it there are
          * placed again, and so is it at its new place */
         snicd_place_forget(t, f);
         f->changed = true;
-    } else if (f->flow.n_actions != e->flow.n_actions ||
-               memcmp(f->flow.actions, e->flow.actions,
-                      e->flow.n_actions * sizeof(e->flow.actions[0])) != 0) {
+    } else if (!snicd_oflow_actions_are_entry(f, e)) {
         f->changed = true;
     }
-    snicd_fail_count(&o->fail, &f->flow, -1);
-    snicd_conj_note(t, &f->flow, -1);
-    flow_entry_flow(e, &f->flow);
-    snicd_fail_count(&o->fail, &f->flow, 1);
-    snicd_conj_note(t, &f->flow, 1);
+    snicd_fail_count(&o->fail, f, -1);
+    snicd_conj_note(t, f, -1);
+    if (snicd_oflow_set_entry(f, e) < 0) {
+        /* no memory for its new flow: forgotten (so software's), never
+         * left with its old one; its counts go back for flow_removed */
+        snicd_fail_count(&o->fail, f, 1);
+        snicd_conj_note(t, f, 1);
+        flow_removed(o, f);
+        return;
+    }
+    snicd_fail_count(&o->fail, f, 1);
+    snicd_conj_note(t, f, 1);
     if (f->changed)
         (void)snicd_place_queue(t, f);
 }
@@ -348,14 +351,19 @@ snicd_offload_destroy(struct snicd_offload *o)
         qsort(all, n, sizeof(*all), seq_cmp);
         for (uint64_t i = 0; i < n; i++) {
             snicd_offload_rule_retire(o, all[i]);
+            snicd_oflow_release(all[i]);
             free(all[i]);
         }
         free(all);
     } else {
-        SNIC_HMAP_FOR_EACH_SAFE(f, id_node, &o->ids)
+        SNIC_HMAP_FOR_EACH_SAFE(f, id_node, &o->ids) {
+            snicd_oflow_release(f);
             free(f);
-        for (uint32_t i = 0; i < o->n_removed; i++)
+        }
+        for (uint32_t i = 0; i < o->n_removed; i++) {
+            snicd_oflow_release(o->removed[i]);
             free(o->removed[i]);
+        }
     }
     /* the destroys still queued, then the templates */
     snicd_offload_queue_detach(o, false);
@@ -414,8 +422,10 @@ mark_touching(struct snicd_offload *o, uint32_t ofport)
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         for (uint32_t i = 0; i < o->tables[t].n; i++) {
             struct snicd_oflow *f = o->tables[t].flows[i];
+            struct flow fl;
 
-            if (snicd_offload_flow_touches(o, &f->flow, ofport)) {
+            snicd_oflow_flow(f, &fl);
+            if (snicd_offload_flow_touches(o, &fl, ofport)) {
                 f->changed = true;
                 o->tables[t].dirty = true;
             }
@@ -500,9 +510,14 @@ snicd_offload_port_back(struct snicd_offload *o, uint32_t ofport)
     ret = snicd_offload_commit(o);
     if (ret < 0)
         return ret;
-    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids)
-        placed += f->where != SNICD_WHERE_SW &&
-                  snicd_offload_flow_touches(o, &f->flow, ofport);
+    SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
+        struct flow fl;
+
+        if (f->where == SNICD_WHERE_SW)
+            continue;
+        snicd_oflow_flow(f, &fl);
+        placed += snicd_offload_flow_touches(o, &fl, ofport);
+    }
     return placed;
 }
 
@@ -570,7 +585,7 @@ removed_retire(struct snicd_offload *o, uint32_t i)
     struct snicd_oflow *f = o->removed[i];
 
     if (f->handle != NULL)
-        snicd_regjump_touch(o, f->flow.table_id);
+        snicd_regjump_touch(o, f->table_id);
     snicd_oflow_where(o, f, SNICD_WHERE_SW);
     snicd_offload_rule_retire(o, f);
     snicd_offload_mark_settle(o, f, 0, 0);
@@ -585,8 +600,8 @@ whole_cmp(const void *a_, const void *b_)
     const struct snicd_oflow *a = *(const struct snicd_oflow *const *)a_;
     const struct snicd_oflow *b = *(const struct snicd_oflow *const *)b_;
 
-    if (a->flow.table_id != b->flow.table_id)
-        return a->flow.table_id < b->flow.table_id ? -1 : 1;
+    if (a->table_id != b->table_id)
+        return a->table_id < b->table_id ? -1 : 1;
     return seq_cmp(a_, b_);
 }
 
@@ -607,7 +622,7 @@ removed_whole_retire(struct snicd_offload *o)
         for (unsigned t = 0; n > 0 && t < SNICD_NUM_TABLES; t++)
             for (uint32_t i = 0; i < o->n_removed; i++)
                 if (o->removed[i] != NULL && o->removed[i]->reg_whole
-                    && o->removed[i]->flow.table_id == t) {
+                    && o->removed[i]->table_id == t) {
                     removed_retire(o, i);
                     n--;
                 }

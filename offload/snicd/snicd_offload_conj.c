@@ -25,9 +25,9 @@
 #include "snicd_offload_priv.h"
 
 void
-snicd_conj_note(struct snicd_otable *t, const struct flow *f, int d)
+snicd_conj_note(struct snicd_otable *t, const struct snicd_oflow *f, int d)
 {
-    bool member = snicd_conj_member(f);
+    bool member = snicd_oflow_conj_member(f);
 
     if (member && (d > 0 || t->n_conj_flows > 0))
         t->n_conj_flows = (uint32_t)((int64_t)t->n_conj_flows + d);
@@ -67,7 +67,7 @@ combo_drop(struct snicd_offload *o, struct snicd_otable *t,
     /* as any rule that goes: a whole register writer whose packets
      * reach it goes partial first */
     if (c->handle != NULL)
-        snicd_regjump_touch(o, c->flow.table_id);
+        snicd_regjump_touch(o, c->table_id);
     snicd_offload_rule_retire(o, c);
     snicd_offload_mark_settle(o, c, 0, 0);
     if (owner != NULL && owner->conj_owner == 0) {
@@ -85,12 +85,11 @@ combo_new(struct snicd_offload *o, struct snicd_otable *t,
           const struct flow *rule, const struct snicd_oflow *owner,
           uint32_t conj)
 {
-    struct snicd_oflow *c = calloc(1, sizeof(*c));
+    struct snicd_oflow *c = snicd_oflow_new_flow(rule);
 
     if (c == NULL)
         return NULL;
     c->id = SNICD_CONJ_ID_BIT | ++o->conj_seq;
-    c->flow = *rule;
     c->where = SNICD_WHERE_SW;
     c->conj_owner = owner->id;
     c->conv_level = -1;
@@ -171,7 +170,7 @@ combos(struct snicd_offload *o, struct snicd_otable *t)
 
             for (uint32_t i = 0; i < n_old && !have; i++) {
                 if (kept[i] || old[i]->conj_owner != owner->id
-                    || !flow_equal(&old[i]->flow, &c->rules[r]))
+                    || !snicd_oflow_equal(old[i], &c->rules[r]))
                     continue;
                 kept[i] = have = true;
                 old[i]->conj_num = c->id;
@@ -204,25 +203,34 @@ free_old:
     return ret;
 }
 
+/* The derivation reads every flow of the table whole: they are expanded
+ * for it (snicd_oflow_flow()) into one array, given back after. */
 static void
 sync_table(struct snicd_offload *o, struct snicd_otable *t)
 {
     struct snicd_conj_in *in = malloc((t->n + 1) * sizeof(*in));
+    struct flow *fl = malloc((t->n + 1) * sizeof(*fl));
     struct snicd_conj *cv;
     size_t n = 0, n_cv;
+    int rc;
 
-    if (in == NULL)
+    if (in == NULL || fl == NULL) {
+        free(in);
+        free(fl);
         return;         /* stays dirty: the next commit tries again */
+    }
     for (uint32_t i = 0; i < t->n; i++)
         if (t->flows[i]->conj_owner == 0) {
+            snicd_oflow_flow(t->flows[i], &fl[n]);
             in[n].id = t->flows[i]->id;
-            in[n++].flow = &t->flows[i]->flow;
+            in[n].flow = &fl[n];
+            n++;
         }
-    if (snicd_conj_derive(in, n, &cv, &n_cv) < 0) {
-        free(in);
-        return;
-    }
+    rc = snicd_conj_derive(in, n, &cv, &n_cv);
     free(in);
+    free(fl);
+    if (rc < 0)
+        return;
     snicd_conj_free(t->conj, t->n_conj);
     t->conj = cv;
     t->n_conj = n_cv;
@@ -273,6 +281,7 @@ snicd_conj_report(struct snicd_offload *o)
         for (uint32_t j = 0; t->n_conj > 0 && j < t->n; j++) {
             struct snicd_oflow *f = t->flows[j], *owner;
             const struct snicd_conj *c;
+            struct flow_match m;
             enum snicd_where w;
             unsigned n;
 
@@ -285,16 +294,17 @@ snicd_conj_report(struct snicd_offload *o)
                 /* a cause of the flow's own (a ct_state match, a
                  * higher software flow) comes first: the conjunction's
                  * reason replaces only the translator's generic one */
-                if (strstr(f->reason, "conj_id flow not offloaded") != NULL
-                    || strstr(f->reason, "conjunction clause not "
-                              "offloaded") != NULL)
-                    snicd_oflow_say(o, f,
-                              "%s%s %u not offloaded: %s",
-                              f->where == SNICD_WHERE_PARTIAL ? "partial: "
-                                                              : "",
-                              snicd_conj_is_target(&f->flow)
-                              ? "conj_id flow of conjunction"
-                              : "clause of conjunction", c->id, c->reason);
+                if (strstr(f->reason, "conj_id flow not offloaded") == NULL
+                    && strstr(f->reason, "conjunction clause not "
+                              "offloaded") == NULL)
+                    continue;
+                snicd_oflow_match(f, &m);
+                snicd_oflow_say(o, f, "%s%s %u not offloaded: %s",
+                                f->where == SNICD_WHERE_PARTIAL ? "partial: "
+                                                                : "",
+                                m.mask.meta.conj_id != 0
+                                ? "conj_id flow of conjunction"
+                                : "clause of conjunction", c->id, c->reason);
                 continue;
             }
             owner = f->conj_role == SNICD_CONJ_TARGET ? f

@@ -82,9 +82,10 @@ bool
 snicd_conv_wants_level(const struct snicd_offload *o,
                        const struct snicd_oflow *f)
 {
-    return o->cfg.conv_max > 0 && f->flow.n_actions == 1
-           && f->flow.actions[0].type == FLOW_ACT_OUTPUT
-           && f->flow.actions[0].u.port == FLOW_PORT_NORMAL;
+    const struct flow_action *a = snicd_oflow_actions(f);
+
+    return o->cfg.conv_max > 0 && snicd_oflow_n_actions(f) == 1
+           && a[0].type == FLOW_ACT_OUTPUT && a[0].u.port == FLOW_PORT_NORMAL;
 }
 
 void
@@ -167,9 +168,9 @@ snicd_conv_drop_flow(struct snicd_offload *o, struct snicd_oflow *f)
 {
     struct snicd_conv *c, *next;
 
-    if (f->n_convs == 0 || f->flow.table_id >= SNICD_NUM_TABLES)
+    if (f->n_convs == 0 || f->table_id >= SNICD_NUM_TABLES)
         return;
-    for (c = o->convs.by_table[f->flow.table_id]; c != NULL; c = next) {
+    for (c = o->convs.by_table[f->table_id]; c != NULL; c = next) {
         next = c->tnext;
         if (c->key.flow_id == f->id)
             conv_free(o, c);
@@ -211,7 +212,7 @@ snicd_conv_drop_below(struct snicd_offload *o, unsigned table,
                                                        c->key.flow_id);
 
         next = c->tnext;
-        if (f == NULL || f->flow.priority <= priority)
+        if (f == NULL || f->priority <= priority)
             conv_free(o, c);
     }
 }
@@ -338,7 +339,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                  "again once a rule goes, or after a second)");
         return -ENOSPC;
     }
-    df = f->flow;
+    snicd_oflow_flow(f, &df);
     conv_match(key, &df);
     (void)conv_actions(key, &df);
     snicd_offload_xlate_ctx(o, f, &ctx, (uint32_t)f->conv_level, 0,
@@ -367,7 +368,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
     }
     o->convs.full_until_ns = 0;
     snic_hmap_insert(&o->convs.map, &c->node, conv_hash(key));
-    c->tpprev = &o->convs.by_table[f->flow.table_id];
+    c->tpprev = &o->convs.by_table[f->table_id];
     c->tnext = *c->tpprev;
     if (c->tnext != NULL)
         c->tnext->tpprev = &c->tnext;

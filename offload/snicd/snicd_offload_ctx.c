@@ -24,7 +24,7 @@ snicd_offload_xlate_ctx(const struct snicd_offload *o,
     memset(c, 0, sizeof(*c));
     c->ports = o->ports;
     c->n_ports = o->n_ports;
-    c->priority = level + (f->flow.table_id == 0 ? o->root_reserved : 0);
+    c->priority = level + (f->table_id == 0 ? o->root_reserved : 0);
     c->mark = mark;
     c->mode = mode;
     c->n_tags = o->n_tags;
@@ -34,7 +34,7 @@ snicd_offload_xlate_ctx(const struct snicd_offload *o,
     c->regs_cross = f->reg_whole;
     /* rule 4: no copy leaves before a jump to where software may drop
      * the packet whole */
-    to = snicd_xlate_jump(&f->flow);
+    to = snicd_oflow_jump(f);
     c->goto_may_fail = to >= 0 && snicd_fail_may(&o->fail, (unsigned)to);
 }
 

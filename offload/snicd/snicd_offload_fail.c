@@ -76,16 +76,18 @@ may_patch(const struct snicd_fail *fl, const struct flow_action *a)
 }
 
 bool
-snicd_fail_by_itself(const struct snicd_fail *fl, const struct flow *f)
+snicd_fail_by_itself(const struct snicd_fail *fl, const struct snicd_oflow *f)
 {
-    bool jumps = snicd_xlate_jump(f) >= 0;
+    bool jumps = snicd_oflow_jump(f) >= 0;
+    const struct flow_action *a = snicd_oflow_actions(f);
+    unsigned n = snicd_oflow_n_actions(f);
 
-    for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++)
-        switch (f->actions[i].type) {
+    for (unsigned i = 0; i < n; i++)
+        switch (a[i].type) {
         case FLOW_ACT_RESUBMIT:
             /* the last one, when it is the flow's jump: counted as a goto
              * (snicd_fail_count()) */
-            if (jumps && i + 1u == f->n_actions)
+            if (jumps && i + 1u == n)
                 break;
             return true;
         case FLOW_ACT_PUSH_MPLS:
@@ -94,7 +96,7 @@ snicd_fail_by_itself(const struct snicd_fail *fl, const struct flow *f)
         case FLOW_ACT_ENCAP:
             return true;
         default:
-            if (may_patch(fl, &f->actions[i]))
+            if (may_patch(fl, &a[i]))
                 return true;
             break;
         }
@@ -116,18 +118,18 @@ snicd_fail_set_patches(struct snicd_offload *o,
         return;
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         for (uint32_t i = 0; i < o->tables[t].n; i++)
-            snicd_fail_count(fl, &o->tables[t].flows[i]->flow, -1);
+            snicd_fail_count(fl, o->tables[t].flows[i], -1);
     memcpy(fl->patch, v, k * sizeof(v[0]));
     fl->n_patch = k;
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         for (uint32_t i = 0; i < o->tables[t].n; i++)
-            snicd_fail_count(fl, &o->tables[t].flows[i]->flow, 1);
+            snicd_fail_count(fl, o->tables[t].flows[i], 1);
 }
 
 void
-snicd_fail_count(struct snicd_fail *fl, const struct flow *f, int d)
+snicd_fail_count(struct snicd_fail *fl, const struct snicd_oflow *f, int d)
 {
-    int to = snicd_xlate_jump(f);
+    int to = snicd_oflow_jump(f);
 
     if (snicd_fail_by_itself(fl, f)) {
         fl->n_self[f->table_id] += (uint32_t)d;

@@ -72,7 +72,7 @@ rule_drop(struct snicd_offload *o, struct snicd_oflow *f, struct rte_flow *h,
         }
         /* the order rules go in, for the tests (test_offload.c) */
         snicd_log(SNICD_LOG_DEBUG, "rule destroyed: flow %" PRIu64
-                  " table %u", f->id, (unsigned)f->flow.table_id);
+                  " table %u", f->id, (unsigned)f->table_id);
         rule_destroy(o, h);
         o->st.rules_destroyed++;
         o->ops++;
@@ -272,6 +272,7 @@ queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
 {
     struct snicd_oflow *f = op->f;
     struct snicd_xlate_ctx c;
+    struct flow fl;
     char reason[SNICD_REASON_SIZE];
     enum snicd_where w;
     bool off = o->fq_off;
@@ -303,7 +304,8 @@ queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
     /* all of it now: a full device's room is in the old rule, which
      * must be gone before the create is asked again */
     o->fq_off = true;
-    if (snicd_xlate_flow(&f->flow, &c, o->fq_x) < 0) {
+    snicd_oflow_flow(f, &fl);
+    if (snicd_xlate_flow(&fl, &c, o->fq_x) < 0) {
         /* the same translation succeeded when it was queued */
         snicd_offload_to_sw(o, f, o->fq_x->reason, false);
         w = SNICD_WHERE_SW;
@@ -320,7 +322,7 @@ queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
      * commit, unless it waits for room and a rule went since */
     f->refused_commit = o->commits;
     f->refused_drops = o->drops;
-    o->fq_refused_table[f->flow.table_id] = true;
+    o->fq_refused_table[f->table_id] = true;
     o->fq_refused++;
 }
 
@@ -417,6 +419,7 @@ try_partial(struct snicd_offload *o, struct snicd_oflow *f, uint32_t level,
     struct snicd_xlate *x = o->x;
     const struct snicd_shape_result *r;
     struct snicd_xlate_ctx c;
+    struct flow fl;
     char why[SNICD_REASON_SIZE];
     uint32_t m = mark_want(o, f, SNICD_MARK_PARTIAL);
 
@@ -425,7 +428,8 @@ try_partial(struct snicd_offload *o, struct snicd_oflow *f, uint32_t level,
         goto sw;
     }
     snicd_offload_xlate_ctx(o, f, &c, level, m, SNICD_XLATE_PARTIAL);
-    if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
+    snicd_oflow_flow(f, &fl);
+    if (snicd_xlate_flow(&fl, &c, x) < 0) {
         snicd_say(why, sizeof(why), "%s; partial: %s", full_reason, x->reason);
         goto sw;
     }
@@ -453,7 +457,8 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
     const struct snicd_shape_result *r;
     struct snicd_xlate_ctx c;
     char why[SNICD_REASON_SIZE];
-    bool has_goto = snicd_xlate_jump(&f->flow) >= 0;
+    bool has_goto = snicd_oflow_jump(f) >= 0;
+    struct flow fl;
     uint32_t m = 0;
 
     if (f->handle != NULL && !f->changed && f->level == level &&
@@ -472,7 +477,8 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
         return SNICD_WHERE_SW;
     }
     snicd_offload_xlate_ctx(o, f, &c, level, m, SNICD_XLATE_FULL);
-    if (snicd_xlate_flow(&f->flow, &c, x) < 0) {
+    snicd_oflow_flow(f, &fl);
+    if (snicd_xlate_flow(&fl, &c, x) < 0) {
         /* held back only by its register writes before the jump: the
          * manager lets it through where the target is sealed */
         f->reg_gated = x->regs_gated;
@@ -558,8 +564,8 @@ const char *
 snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
                       char *buf, size_t size)
 {
-    const struct flow *fl = &f->flow;
     const struct snicd_port_info *tun;
+    struct flow flow, *fl = &flow;
 
     if (!o->cfg.enabled)
         return "offload disabled";
@@ -570,6 +576,7 @@ snicd_offload_blocked(struct snicd_offload *o, const struct snicd_oflow *f,
         return o->probe_reason;
     if (o->n_gone == 0)
         return NULL;
+    snicd_oflow_flow(f, &flow);
     if (fl->match.mask.in_port == UINT32_MAX &&
         snicd_offload_port_is_gone(o, fl->match.value.in_port))
         return gone_reason(o, fl->match.value.in_port, NULL, buf, size);
@@ -607,6 +614,7 @@ snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
     char why[SNICD_REASON_SIZE];
     enum snicd_where w;
     struct snicd_dctx *c;
+    struct flow fl;
     int ret;
 
     if (f->handle != NULL && !f->changed && f->level == level &&
@@ -621,7 +629,8 @@ snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
      * the first levels */
     xc.priority = level;
     xc.decap = &c->key;
-    if (snicd_xlate_flow(&f->flow, &xc, x) < 0) {
+    snicd_oflow_flow(f, &fl);
+    if (snicd_xlate_flow(&fl, &xc, x) < 0) {
         snicd_say(why, sizeof(why), "%s", x->reason);
         goto unpin;
     }
@@ -646,7 +655,7 @@ snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
         return SNICD_WHERE_SW;
     }
     /* the pop rule used the scratch translation: make the flow's again */
-    (void)snicd_xlate_flow(&f->flow, &xc, x);
+    (void)snicd_xlate_flow(&fl, &xc, x);
     w = rule_install_sync(o, f, x, level, SNICD_WHERE_HW, 0, 0, "");
     if (w == SNICD_WHERE_SW) {
         snicd_tun_ctx_put(o, c);

@@ -65,8 +65,6 @@ snicd_offload_marks_publish(struct snicd_offload *o)
         return -ENOMEM; /* stays dirty: next commit retries */
     n = snicd_tun_marks(o, marks, room);
     SNIC_HMAP_FOR_EACH(f, id_node, &o->ids) {
-        const struct flow *fl = &f->flow;
-
         if (f->mark == 0 || n >= room)
             continue;
         marks[n].mark = f->mark;
@@ -74,8 +72,8 @@ snicd_offload_marks_publish(struct snicd_offload *o)
         /* a combination rule's mark stands for its conj_id flow, whose
          * actions are the rule's */
         marks[n].flow_id = f->conj_owner != 0 ? f->conj_owner : f->id;
-        if (f->mark_kind == SNICD_MARK_RESUME && snicd_xlate_jump(fl) >= 0)
-            marks[n].table = (uint8_t)snicd_xlate_jump(fl);
+        if (f->mark_kind == SNICD_MARK_RESUME && snicd_oflow_jump(f) >= 0)
+            marks[n].table = (uint8_t)snicd_oflow_jump(f);
         n++;
     }
     rc = o->cfg.marks_changed(o->cfg.ctx, marks, n);

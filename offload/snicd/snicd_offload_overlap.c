@@ -64,8 +64,8 @@ struct snicd_ov_tuple {
 static bool
 before(const struct snicd_oflow *a, const struct snicd_oflow *b)
 {
-    if (a->flow.priority != b->flow.priority)
-        return a->flow.priority > b->flow.priority;
+    if (a->priority != b->priority)
+        return a->priority > b->priority;
     return a->id < b->id;
 }
 
@@ -99,11 +99,6 @@ masked_eq(const struct flow_key *a, const struct flow_key *b,
     return true;
 }
 
-static const struct flow_key *
-value_of(const struct snicd_ovm *m)
-{
-    return &m->f->flow.match.value;
-}
 
 /* ---- bucket cache ---- */
 
@@ -163,9 +158,14 @@ bucket_find(struct ov_sub *s, const struct flow_key *v, uint64_t h)
 {
     struct snicd_ov_bucket *b;
 
-    SNIC_HMAP_FOR_EACH_WITH_HASH(b, node, h, &s->buckets)
-        if (masked_eq(value_of(b->mem[0]), v, &s->imask))
+    SNIC_HMAP_FOR_EACH_WITH_HASH(b, node, h, &s->buckets) {
+        struct flow_key bv;
+
+        /* the members' records keep their values compact */
+        snicd_oflow_value(b->mem[0]->f, &bv);
+        if (masked_eq(&bv, v, &s->imask))
             return b;
+    }
     return NULL;
 }
 
@@ -174,8 +174,13 @@ static int
 bucket_add(struct snicd_ov_tuple *t, uint32_t si, struct snicd_ovm *m)
 {
     struct ov_sub *s = &t->subs[si];
-    uint64_t h = masked_hash(value_of(m), &s->imask);
-    struct snicd_ov_bucket *b = bucket_find(s, value_of(m), h);
+    struct snicd_ov_bucket *b;
+    struct flow_key v;
+    uint64_t h;
+
+    snicd_oflow_value(m->f, &v);
+    h = masked_hash(&v, &s->imask);
+    b = bucket_find(s, &v, h);
 
     if (b == NULL) {
         b = calloc(1, sizeof(*b));
@@ -357,10 +362,12 @@ snicd_ov_query(struct snicd_ovx *x, const struct snicd_oflow *q,
                struct snicd_ov_agg *a)
 {
     struct snicd_ov_tuple *t;
+    struct flow_match qm;
     int ret = 0;
 
     a->max_level = -1;
     a->sw = NULL;
+    snicd_oflow_match(q, &qm);
     SNIC_HMAP_FOR_EACH(t, node, &x->tuples) {
         struct snicd_ov_bucket *b;
 
@@ -368,13 +375,12 @@ snicd_ov_query(struct snicd_ovx *x, const struct snicd_oflow *q,
             for (uint32_t j = 0; j < t->n; j++) {
                 struct snicd_ovm *m = t->mem[j];
 
-                if (before(m->f, q) &&
-                    flow_match_overlaps(&q->flow.match, &m->f->flow.match))
+                if (before(m->f, q) && snicd_oflow_overlaps(q, m->f))
                     agg_merge(a, m->level, m->level < 0 ? m : NULL);
             }
             continue;
         }
-        b = overlapping(t, &q->flow.match, &ret);
+        b = overlapping(t, &qm, &ret);
         if (ret < 0)
             return ret;
         if (b == NULL)
@@ -397,10 +403,11 @@ int
 snicd_ov_later(struct snicd_ovx *x, const struct snicd_oflow *q,
                void (*fn)(void *ctx, struct snicd_oflow *g), void *ctx)
 {
-    const struct flow_match *match = &q->flow.match;
+    struct flow_match match;
     struct snicd_ov_tuple *t;
     int ret = 0;
 
+    snicd_oflow_match(q, &match);
     SNIC_HMAP_FOR_EACH(t, node, &x->tuples) {
         struct snicd_ov_bucket *b;
 
@@ -408,13 +415,12 @@ snicd_ov_later(struct snicd_ovx *x, const struct snicd_oflow *q,
             for (uint32_t j = 0; j < t->n; j++) {
                 struct snicd_ovm *m = t->mem[j];
 
-                if (before(q, m->f) &&
-                    flow_match_overlaps(match, &m->f->flow.match))
+                if (before(q, m->f) && snicd_oflow_overlaps(q, m->f))
                     fn(ctx, m->f);
             }
             continue;
         }
-        b = overlapping(t, match, &ret);
+        b = overlapping(t, &match, &ret);
         if (ret < 0)
             return ret;
         if (b == NULL)
@@ -429,10 +435,14 @@ snicd_ov_later(struct snicd_ovx *x, const struct snicd_oflow *q,
 static int
 member_add(struct snicd_ovx *x, struct snicd_ovm *m)
 {
-    const struct flow_key *mask = &m->f->flow.match.mask;
-    uint64_t h = snic_hash_bytes(mask, sizeof(*mask), SNIC_HASH_BASIS);
-    struct snicd_ov_tuple *t = tuple_find(x, mask, h);
+    struct flow_key mk, *mask = &mk;
+    uint64_t h;
+    struct snicd_ov_tuple *t;
     uint32_t si;
+
+    snicd_oflow_mask(m->f, &mk);
+    h = snic_hash_bytes(mask, sizeof(*mask), SNIC_HASH_BASIS);
+    t = tuple_find(x, mask, h);
 
     if (t == NULL) {
         t = calloc(1, sizeof(*t));

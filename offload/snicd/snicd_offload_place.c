@@ -195,6 +195,26 @@ order_cmp(const void *a_, const void *b_)
     return snicd_ov_before(a, b) ? -1 : snicd_ov_before(b, a);
 }
 
+/* The tunnel port @f's match names (snicd_xlate_tunnel_of()), or NULL. */
+static const struct snicd_port_info *
+tunnel_of(const struct snicd_offload *o, const struct snicd_oflow *f)
+{
+    struct flow fl;
+
+    snicd_oflow_flow(f, &fl);
+    return snicd_xlate_tunnel_of(&fl, o->ports, o->n_ports);
+}
+
+/* snicd_xlate_domains() of @f's flow. */
+static unsigned
+domains(const struct snicd_offload *o, const struct snicd_oflow *f)
+{
+    struct flow fl;
+
+    snicd_oflow_flow(f, &fl);
+    return snicd_xlate_domains(&fl, o->ports, o->n_ports);
+}
+
 /* Rules 1 and 2 for one flow against the earlier flows of its domain:
  * the level it may take, or -1 with the reason in @buf. */
 static int
@@ -215,7 +235,7 @@ place_level(struct snicd_offload *o, struct snicd_ovx *ov,
          * equal priority shadows too: the older flow wins the tie. */
         snprintf(buf, size, "shadowed by flow %" PRIu64 " (%s, "
                  "overlapping, %s)", by->id,
-                 by->flow.priority == f->flow.priority
+                 by->priority == f->priority
                  ? "same priority, older: it wins ties" : "higher priority",
                  by->where != SNICD_WHERE_SW ?
                  "not in the decap context's group" : "in software");
@@ -224,9 +244,9 @@ place_level(struct snicd_offload *o, struct snicd_ovx *ov,
     if ((uint32_t)(a.max_level + 1) >= n_levels) {
         snprintf(buf, size, "needs hardware level %d but the device has %u "
                  "(too many overlapping priorities in table %u%s)",
-                 a.max_level + 1, n_levels, f->flow.table_id,
-                 f->dctx != NULL || snicd_xlate_tunnel_of(&f->flow, o->ports,
-                 o->n_ports) != NULL ? ", decap context" : "");
+                 a.max_level + 1, n_levels, f->table_id,
+                 f->dctx != NULL || tunnel_of(o, f) != NULL
+                 ? ", decap context" : "");
         return -1;
     }
     return a.max_level + 1;
@@ -273,9 +293,8 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
     const char *why = conj ? "in hardware through its conjunction's "
                              "combination rules"
                            : snicd_offload_blocked(o, f, buf, sizeof(buf));
-    unsigned dom = snicd_xlate_domains(&f->flow, o->ports, o->n_ports);
-    bool decap = snicd_xlate_tunnel_of(&f->flow, o->ports,
-                                       o->n_ports) != NULL;
+    unsigned dom = domains(o, f);
+    bool decap = tunnel_of(o, f) != NULL;
     bool was_sw = f->where == SNICD_WHERE_SW, kept = false;
     bool nothing = false;
     int32_t old[2], want[2] = { NOT_IN, NOT_IN }, old_conv;
@@ -329,7 +348,7 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
             }
             if (level >= 0) {
                 if (!rule_kept(f, (uint32_t)level))
-                    snicd_regjump_touch(o, f->flow.table_id);
+                    snicd_regjump_touch(o, f->table_id);
                 w = snicd_offload_try_hw(o, f, (uint32_t)level);
             } else {
                 why = buf;
@@ -349,7 +368,7 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
     }
     if (why != NULL) {
         if (f->handle != NULL)
-            snicd_regjump_touch(o, f->flow.table_id);
+            snicd_regjump_touch(o, f->table_id);
         snicd_offload_to_sw(o, f, why, false);
     }
     if (nothing || conj) {
@@ -441,7 +460,7 @@ snicd_place_reinstall(struct snicd_offload *o, struct snicd_otable *t)
             continue;
         /* a decap context is created anew with its pop rule and marks:
          * that is placement's to do */
-        if (snicd_xlate_tunnel_of(&f->flow, o->ports, o->n_ports) != NULL) {
+        if (tunnel_of(o, f) != NULL) {
             t->dirty = true;
             return 0;
         }
@@ -485,10 +504,12 @@ snicd_place_queued(struct snicd_offload *o, struct snicd_otable *t,
  * FLOW_ACT_OUTPUT counts, also inside a clone, whose flow is partial
  * anyway: placing it again only makes the same rule.) */
 static bool
-outputs(const struct flow *f)
+outputs(const struct snicd_oflow *f)
 {
-    for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++)
-        if (f->actions[i].type == FLOW_ACT_OUTPUT)
+    const struct flow_action *a = snicd_oflow_actions(f);
+
+    for (unsigned i = 0; i < snicd_oflow_n_actions(f); i++)
+        if (a[i].type == FLOW_ACT_OUTPUT)
             return true;
     return false;
 }
@@ -504,9 +525,9 @@ snicd_place_goto_flipped(struct snicd_offload *o, const bool *flipped)
             any = flipped[u] && o->fail.n_goto[s][u] > 0;
         for (uint32_t i = 0; any && i < t->n; i++) {
             struct snicd_oflow *f = t->flows[i];
-            int to = snicd_xlate_jump(&f->flow);
+            int to = snicd_oflow_jump(f);
 
-            if (to < 0 || !flipped[to] || !outputs(&f->flow))
+            if (to < 0 || !flipped[to] || !outputs(f))
                 continue;
             /* its rule is made again even at the same level */
             f->changed = true;
@@ -517,10 +538,13 @@ snicd_place_goto_flipped(struct snicd_offload *o, const bool *flipped)
 
 /* Does @f need a register bit at 1 (snicd_regs_nothing())? */
 static bool
-needs_reg(const struct flow *f)
+needs_reg(const struct snicd_oflow *f)
 {
+    struct flow_match m;
+
+    snicd_oflow_match(f, &m);
     for (unsigned r = 0; r < FLOW_N_REGS; r++)
-        if (f->match.value.meta.regs[r] & f->match.mask.meta.regs[r])
+        if (m.value.meta.regs[r] & m.mask.meta.regs[r])
             return true;
     return false;
 }
@@ -532,7 +556,7 @@ snicd_place_regs_flipped(struct snicd_offload *o, const bool *changed)
         struct snicd_otable *t = &o->tables[s];
 
         for (uint32_t i = 0; changed[s] && i < t->n; i++)
-            if (needs_reg(&t->flows[i]->flow))
+            if (needs_reg(t->flows[i]))
                 (void)snicd_place_queue(t, t->flows[i]);
     }
 }

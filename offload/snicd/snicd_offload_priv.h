@@ -100,13 +100,38 @@ enum snicd_conj_role {
 /* Combination rules' ids: never a flow table's (those count up from 1). */
 #define SNICD_CONJ_ID_BIT   (UINT64_C(1) << 63)
 
+/* A flow's rule as the manager keeps it (snicd_oflow.c): struct flow but
+ * its priority and table (in struct snicd_oflow) and but the match's
+ * zero words and the unused actions, as the flow table's entries keep
+ * it (offload/flow_entry.c). @n_actions actions, then @n_match_words
+ * values and as many masks of the match's words whose mask is not zero
+ * (bit i of @match_map: word i of struct flow_key). */
+struct snicd_orule {
+    uint64_t cookie;
+    uint16_t idle_timeout;
+    uint16_t hard_timeout;
+    uint16_t flags;
+    uint16_t importance;
+    uint32_t match_map;
+    uint8_t n_match_words;
+    uint8_t n_actions;
+    uint16_t size;              /* bytes of its storage */
+    struct flow_action actions[];
+};
+
 /* One switch flow as the manager knows it, or one combination rule of a
  * conjunction (conj_owner != 0: in the id map and its table's vector, so
- * placement, counters and marks see it as a flow, but not listed). */
+ * placement, counters and marks see it as a flow, but not listed). Its
+ * flow is @rule with @priority and @table_id: read the actions with
+ * snicd_oflow_actions(), the whole flow with snicd_oflow_flow() (on the
+ * caller's stack). */
 struct snicd_oflow {
     uint64_t id;
     struct snic_hmap_node id_node;  /* in snicd_offload.ids */
-    struct flow flow;
+    struct snicd_orule *rule;   /* @tail, or an allocation of its own
+                                 * when a change did not fit there */
+    uint16_t priority;          /* the flow's */
+    uint8_t table_id;
     uint8_t where;              /* enum snicd_where, as installed now */
     bool changed;               /* actions differ from the installed rule */
     bool no_space;              /* sw because the device was full */
@@ -153,7 +178,63 @@ struct snicd_oflow {
     /* why it is where it is: the pool's shared text (snicd_reason.h),
      * set with snicd_oflow_reason() / snicd_oflow_say() */
     const char *reason;
+    uint16_t tail_size;         /* bytes of @tail */
+    uint64_t tail[];            /* the rule it was made with */
 };
+
+/* ---- the flow of a record (snicd_oflow.c) ---- */
+
+/* A record for @e's flow (id, rule, priority, table; the rest zero) /
+ * for @fl (id 0), or NULL with errno. */
+struct snicd_oflow *snicd_oflow_new_entry(const struct flow_entry *e);
+struct snicd_oflow *snicd_oflow_new_flow(const struct flow *fl);
+/* @f's flow becomes @e's: 0, or -ENOMEM with @f unchanged. */
+int snicd_oflow_set_entry(struct snicd_oflow *f, const struct flow_entry *e);
+/* The rule's own allocation, if any, goes (before the record is freed). */
+void snicd_oflow_release(struct snicd_oflow *f);
+/* Bytes the record takes (for the tests and the benchmark's count). */
+size_t snicd_oflow_bytes(const struct snicd_oflow *f);
+/* @f's whole flow / match / match value / match mask. */
+void snicd_oflow_flow(const struct snicd_oflow *f, struct flow *out);
+void snicd_oflow_match(const struct snicd_oflow *f, struct flow_match *m);
+void snicd_oflow_value(const struct snicd_oflow *f, struct flow_key *k);
+void snicd_oflow_mask(const struct snicd_oflow *f, struct flow_key *k);
+/* Is @f's match identical to @e's / are its actions @e's? */
+bool snicd_oflow_match_is_entry(const struct snicd_oflow *f,
+                                const struct flow_entry *e);
+bool snicd_oflow_actions_are_entry(const struct snicd_oflow *f,
+                                   const struct flow_entry *e);
+/* Can one packet match both (flow_match_overlaps())? */
+bool snicd_oflow_overlaps(const struct snicd_oflow *a,
+                          const struct snicd_oflow *b);
+bool snicd_oflow_overlaps_match(const struct snicd_oflow *f,
+                                const struct flow_match *m);
+/* Does @f match every packet? */
+bool snicd_oflow_catch_all(const struct snicd_oflow *f);
+/* snicd_conj_member() of @f's flow: a clause or a conj_id flow. */
+bool snicd_oflow_conj_member(const struct snicd_oflow *f);
+/* Same flow as @fl (flow_equal())? */
+bool snicd_oflow_equal(const struct snicd_oflow *f, const struct flow *fl);
+
+static inline const struct flow_action *
+snicd_oflow_actions(const struct snicd_oflow *f)
+{
+    return f->rule->actions;
+}
+
+static inline unsigned
+snicd_oflow_n_actions(const struct snicd_oflow *f)
+{
+    return f->rule->n_actions;
+}
+
+/* snicd_xlate_jump() of @f's flow. */
+static inline int
+snicd_oflow_jump(const struct snicd_oflow *f)
+{
+    return snicd_xlate_jump_of(f->rule->actions, f->rule->n_actions,
+                               f->table_id);
+}
 
 struct snicd_otable {
     struct snicd_oflow **flows;
@@ -391,14 +472,16 @@ struct snicd_fail {
 /* Can @f fail a packet whole by itself (a resubmit other than its jump,
  * push_mpls, pop_mpls, decap, encap; with patch ports, an output that may
  * reach one)? */
-bool snicd_fail_by_itself(const struct snicd_fail *fl, const struct flow *f);
+bool snicd_fail_by_itself(const struct snicd_fail *fl,
+                          const struct snicd_oflow *f);
 /* The patch ports are now those of @ports: when they changed, every flow
  * of @o leaves the counts under the old ones and enters under the new. */
 struct snicd_offload;
 void snicd_fail_set_patches(struct snicd_offload *o,
                             const struct snicd_port_info *ports, unsigned n);
 /* @f (its current actions) enters (@d = 1) or leaves (-1) the counts. */
-void snicd_fail_count(struct snicd_fail *fl, const struct flow *f, int d);
+void snicd_fail_count(struct snicd_fail *fl, const struct snicd_oflow *f,
+                      int d);
 /* Decide every table again after counts changed; the number of tables
  * whose answer flipped, each marked in @flipped. */
 unsigned snicd_fail_settle(struct snicd_fail *fl,
@@ -721,7 +804,8 @@ snicd_conj_member(const struct flow *f)
 
 /* @f (a switch flow) enters (@d = 1) or leaves (-1) table @t: a table
  * with conjunctions derives them again at the next commit. */
-void snicd_conj_note(struct snicd_otable *t, const struct flow *f, int d);
+void snicd_conj_note(struct snicd_otable *t, const struct snicd_oflow *f,
+                     int d);
 /* At the start of a commit: every table whose conjunctions may have
  * changed derives them again; combination rules come (queued for
  * placement) and go (their counts kept by their conj_id flow), members
@@ -842,6 +926,7 @@ static inline void
 snicd_oflow_free(struct snicd_offload *o, struct snicd_oflow *f)
 {
     snicd_reason_put(&o->reasons, f->reason);
+    snicd_oflow_release(f);
     free(f);
 }
 

@@ -68,7 +68,7 @@ snicd_regjump_hold(struct snicd_offload *o, struct snicd_oflow *f)
     bool off = o->fq_off;
     enum snicd_where w;
 
-    snicd_regjump_touch(o, f->flow.table_id);
+    snicd_regjump_touch(o, f->table_id);
     f->reg_whole = false;
     o->st.reg_held_back++;
     if (o->dead || f->handle == NULL) {
@@ -83,7 +83,7 @@ snicd_regjump_hold(struct snicd_offload *o, struct snicd_oflow *f)
     /* out of hardware altogether (rare: the partial rule refused): the
      * later flows of its table were placed with it in hardware */
     if (w == SNICD_WHERE_SW)
-        o->tables[f->flow.table_id].dirty = true;
+        o->tables[f->table_id].dirty = true;
     /* the workers learn its partial mark now rather than at the commit's
      * end (a frame with a mark they do not know is classified from table
      * 0) */

@@ -30,10 +30,12 @@ const char *
 snicd_regs_nothing(const struct snicd_offload *o, const struct snicd_oflow *f,
                    char *buf, size_t size)
 {
-    const struct flow_meta *v = &f->flow.match.value.meta;
-    const struct flow_meta *m = &f->flow.match.mask.meta;
-    unsigned t = f->flow.table_id;
+    struct flow_match match;
+    const struct flow_meta *v = &match.value.meta;
+    const struct flow_meta *m = &match.mask.meta;
+    unsigned t = f->table_id;
 
+    snicd_oflow_match(f, &match);
     for (unsigned r = 0; r < FLOW_N_REGS; r++) {
         uint32_t need = v->regs[r] & m->regs[r];
         char mask[16] = "";
@@ -83,14 +85,17 @@ snicd_regs_written(const struct flow *f)
 void
 snicd_regs_count(struct snicd_regs *rg, struct snicd_oflow *f, bool in)
 {
-    unsigned t = f->flow.table_id;
+    unsigned t = f->table_id;
     uint16_t regs = 0;
     bool whole = false;
     int to = -1;
 
     if (in && f->where != SNICD_WHERE_SW && (f->reg_gated || f->reg_whole)) {
-        to = snicd_xlate_jump(&f->flow);
-        regs = to >= 0 ? snicd_regs_written(&f->flow) : 0;
+        struct flow fl;
+
+        snicd_oflow_flow(f, &fl);
+        to = snicd_xlate_jump(&fl);
+        regs = to >= 0 ? snicd_regs_written(&fl) : 0;
         whole = regs != 0 && f->reg_whole && f->where == SNICD_WHERE_HW;
     }
     if (regs == f->wr_regs && (regs == 0 || (to == f->wr_to &&
@@ -177,21 +182,14 @@ snicd_regs_closure(const struct snicd_offload *o, unsigned to,
  * learned on the card, a destination it has not learned is software's,
  * so a flow with it never seals a table, whatever its place says. */
 static bool
-uses_normal(const struct flow *f)
+uses_normal(const struct snicd_oflow *f)
 {
-    for (unsigned i = 0; i < f->n_actions && i < FLOW_MAX_ACTIONS; i++)
-        if (f->actions[i].type == FLOW_ACT_OUTPUT &&
-            f->actions[i].u.port == FLOW_PORT_NORMAL)
+    const struct flow_action *a = snicd_oflow_actions(f);
+
+    for (unsigned i = 0; i < snicd_oflow_n_actions(f); i++)
+        if (a[i].type == FLOW_ACT_OUTPUT && a[i].u.port == FLOW_PORT_NORMAL)
             return true;
     return false;
-}
-
-static bool
-catch_all(const struct flow *f)
-{
-    static const struct flow_key zero;
-
-    return memcmp(&f->match.mask, &zero, sizeof(zero)) == 0;
 }
 
 /*
@@ -231,7 +229,7 @@ snicd_regs_sealed(const struct snicd_offload *o, unsigned to, char *why,
                           "on the card yet", f->id, u);
                 return false;
             }
-            if (f->where == SNICD_WHERE_HW && uses_normal(&f->flow)) {
+            if (f->where == SNICD_WHERE_HW && uses_normal(f)) {
                 snicd_say(why, size, "flow %" PRIu64 " of table %u uses "
                           "NORMAL, whose unlearned destinations are "
                           "software's", f->id, u);
@@ -244,7 +242,7 @@ snicd_regs_sealed(const struct snicd_offload *o, unsigned to, char *why,
                           ? "partial" : "in software");
                 return false;
             }
-            all |= catch_all(&f->flow);
+            all |= snicd_oflow_catch_all(f);
         }
         if (!all) {
             snicd_say(why, size, "table %u has no catch-all flow in "

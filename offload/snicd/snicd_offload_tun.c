@@ -254,7 +254,7 @@ snicd_tun_unguarded(struct snicd_offload *o, const struct snicd_oflow *f,
 {
     const struct snicd_tunnels *t = &o->tun;
 
-    if (f->flow.table_id != 0)
+    if (f->table_id != 0)
         return NULL;    /* only group 0 flows meet frames from the wire */
     for (unsigned i = 0; i < o->n_ports; i++) {
         const struct snicd_port_info *p = &o->ports[i];
@@ -262,7 +262,7 @@ snicd_tun_unguarded(struct snicd_offload *o, const struct snicd_oflow *f,
         bool guarded = false;
 
         if (!p->is_tunnel || !snicd_xlate_vxlan_class(p, &m) ||
-            !flow_match_overlaps(&f->flow.match, &m))
+            !snicd_oflow_overlaps_match(f, &m))
             continue;
         for (unsigned g = 0; g < t->n_guards; g++)
             if (t->guard_port[g] == p->ofport && t->guard[g] != NULL)
@@ -537,8 +537,10 @@ snicd_tun_ctx_get(struct snicd_offload *o, const struct snicd_oflow *f,
                   char *why, size_t size)
 {
     struct snicd_xlate_decap k;
+    struct flow fl;
 
-    if (snicd_xlate_decap_key(&f->flow, o->ports, o->n_ports, &k, why,
+    snicd_oflow_flow(f, &fl);
+    if (snicd_xlate_decap_key(&fl, o->ports, o->n_ports, &k, why,
                               size) < 0)
         return NULL;
     if (o->tun.mode != SNICD_GUARD_JUMP) {

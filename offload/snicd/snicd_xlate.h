@@ -229,6 +229,10 @@ int snicd_xlate_flow(const struct flow *f, const struct snicd_xlate_ctx *ctx,
  * (docs/snicd.md, "Where a flow lives").
  */
 int snicd_xlate_jump(const struct flow *f);
+/* The same for the actions @acts[0..@n_actions) of a flow of table
+ * @table_id. */
+int snicd_xlate_jump_of(const struct flow_action *acts, unsigned n_actions,
+                        unsigned table_id);
 
 /* The entry of OpenFlow port @ofport in @ports, or NULL: the one port
  * lookup of the translator and the offload manager (snicd_xlate_build.c). */

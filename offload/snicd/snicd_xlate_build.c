@@ -48,16 +48,23 @@ n_after(const struct flow_action *a)
 int
 snicd_xlate_jump(const struct flow *f)
 {
+    return snicd_xlate_jump_of(f->actions, f->n_actions, f->table_id);
+}
+
+int
+snicd_xlate_jump_of(const struct flow_action *acts, unsigned n_actions,
+                    unsigned table_id)
+{
     const struct flow_action *a = NULL;
     unsigned t;
 
-    if (f->n_actions == 0 || f->n_actions > FLOW_MAX_ACTIONS)
+    if (n_actions == 0 || n_actions > FLOW_MAX_ACTIONS)
         return -1;
     /* the last action of the list itself: a resubmit that ends a clone's
      * body returns to the clone's end, like any resubmit inside one */
-    for (unsigned i = 0; i < f->n_actions; i += 1 + n_after(a))
-        a = &f->actions[i];
-    if (a != &f->actions[f->n_actions - 1])
+    for (unsigned i = 0; i < n_actions; i += 1 + n_after(a))
+        a = &acts[i];
+    if (a != &acts[n_actions - 1])
         return -1;
     if (a->type == FLOW_ACT_GOTO_TABLE)
         t = a->u.table;
@@ -67,7 +74,7 @@ snicd_xlate_jump(const struct flow *f)
         t = a->u.resubmit.table;
     else
         return -1;
-    return t > f->table_id && t <= FLOW_TABLE_MAX ? (int)t : -1;
+    return t > table_id && t <= FLOW_TABLE_MAX ? (int)t : -1;
 }
 
 const struct snicd_port_info *

@@ -281,19 +281,23 @@ check_rules(void)
         cr_assert_eq(ot->nq, 0, "table %u: queue drained", t);
         for (uint32_t i = 0; i < ot->n; i++) {
             const struct snicd_oflow *a = ot->flows[i];
+            struct flow_match am;
 
             no_space += a->no_space;
             failed += a->create_failed;
-            if (a->flow.match.mask.in_port == UINT32_MAX &&
-                a->flow.match.value.in_port == ENV_VXLAN_PORT)
+            snicd_oflow_match(a, &am);
+            if (am.mask.in_port == UINT32_MAX &&
+                am.value.in_port == ENV_VXLAN_PORT)
                 continue;
             for (uint32_t j = 0; j < ot->n; j++) {
                 const struct snicd_oflow *b = ot->flows[j];
+                struct flow_match bm;
 
+                snicd_oflow_match(b, &bm);
                 if (i == j || !snicd_ov_before(a, b) ||
-                    (b->flow.match.mask.in_port == UINT32_MAX &&
-                     b->flow.match.value.in_port == ENV_VXLAN_PORT) ||
-                    !flow_match_overlaps(&a->flow.match, &b->flow.match))
+                    (bm.mask.in_port == UINT32_MAX &&
+                     bm.value.in_port == ENV_VXLAN_PORT) ||
+                    !flow_match_overlaps(&am, &bm))
                     continue;
                 if (a->reg_nothing)
                     continue;   /* no packet on the card: shadows none */
@@ -347,8 +351,11 @@ check_rule4(void)
         const struct snicd_otable *ot = &env.o->tables[t];
 
         for (uint32_t i = 0; i < ot->n && !may[t]; i++) {
-            const struct flow *f = &ot->flows[i]->flow;
-            int to = mix_jump(f);
+            struct flow fl, *f = &fl;
+            int to;
+
+            snicd_oflow_flow(ot->flows[i], &fl);
+            to = mix_jump(f);
 
             for (unsigned k = 0; k < f->n_actions; k++)
                 may[t] |= (f->actions[k].type == FLOW_ACT_RESUBMIT &&
@@ -363,9 +370,12 @@ check_rule4(void)
 
         for (uint32_t i = 0; i < ot->n; i++) {
             const struct snicd_oflow *of = ot->flows[i];
-            const struct flow *f = &of->flow;
-            int to = mix_jump(f);
+            struct flow fl, *f = &fl;
+            int to;
             bool out = false;
+
+            snicd_oflow_flow(of, &fl);
+            to = mix_jump(f);
 
             if (to < 0)
                 continue;
@@ -427,7 +437,11 @@ check_regs(void)
 
         reach[s][s] = true;
         for (uint32_t i = 0; i < ot->n; i++) {
-            int to = mix_jump(&ot->flows[i]->flow);
+            struct flow fl;
+            int to;
+
+            snicd_oflow_flow(ot->flows[i], &fl);
+            to = mix_jump(&fl);
 
             for (unsigned u = 0; to > (int)s && u < SNICD_NUM_TABLES; u++)
                 reach[s][u] |= reach[to][u];
@@ -438,8 +452,13 @@ check_regs(void)
 
         for (uint32_t i = 0; i < ot->n; i++) {
             const struct snicd_oflow *w = ot->flows[i];
-            int to = mix_jump(&w->flow);
-            unsigned regs = mix_writes(&w->flow);
+            struct flow wf;
+            int to;
+            unsigned regs;
+
+            snicd_oflow_flow(w, &wf);
+            to = mix_jump(&wf);
+            regs = mix_writes(&wf);
 
             if (to < 0 || regs == 0 || w->where != SNICD_WHERE_HW)
                 continue;
@@ -454,19 +473,22 @@ check_regs(void)
                     continue;
                 for (uint32_t j = 0; j < t->n; j++) {
                     const struct snicd_oflow *g = t->flows[j];
+                    struct flow gf;
+
+                    snicd_oflow_flow(g, &gf);
 
                     cr_assert(g->reg_nothing || g->where == SNICD_WHERE_HW,
                               "whole writer %" PRIu64 " reaches table %u, "
                               "where flow %" PRIu64 " is not in hardware "
                               "whole", w->id, u, g->id);
                     all |= g->where == SNICD_WHERE_HW &&
-                           mix_catch_all(&g->flow);
+                           mix_catch_all(&gf);
                     if (!g->reg_nothing)
                         continue;
                     for (unsigned r = 0; r < FLOW_N_REGS; r++)
                         cr_assert(!((regs >> r) & 1) ||
-                                  !(g->flow.match.value.meta.regs[r] &
-                                    g->flow.match.mask.meta.regs[r]),
+                                  !(gf.match.value.meta.regs[r] &
+                                    gf.match.mask.meta.regs[r]),
                                   "flow %" PRIu64 " matches nothing on reg%u"
                                   ", which whole writer %" PRIu64 " writes "
                                   "before table %u", g->id, r, w->id, u);
