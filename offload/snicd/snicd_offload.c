@@ -81,6 +81,9 @@ flow_unlist(struct snicd_offload *o, struct snicd_oflow *f)
 static void
 flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
 {
+    /* its NORMAL conversations go with it, on every way out (a table
+     * clear without memory for its list comes here one flow at a time) */
+    snicd_conv_drop_flow(o, f);
     flow_unlist(o, f);
     snicd_fail_count(&o->fail, f, -1);
     snicd_regs_count(&o->regs, f, false);
@@ -177,10 +180,8 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
         return;
     }
     if (kind == FLOW_CHANGE_REMOVED) {
-        if (f != NULL) {
-            snicd_conv_drop_flow(o, f);
+        if (f != NULL)
             flow_removed(o, f);
-        }
         return;
     }
     /* NORMAL's conversations this flow may now win over (or derive
