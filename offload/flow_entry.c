@@ -52,6 +52,14 @@ flow_match_pack(const struct flow_match *m, uint32_t *map, uint64_t *w)
     return n;
 }
 
+void
+flow_key_unpack(struct flow_key *k, uint32_t map, const uint64_t *w)
+{
+    memset(k, 0, sizeof(*k));
+    for (; map != 0; map &= map - 1)
+        key_word_set(k, (unsigned)__builtin_ctz(map), *w++);
+}
+
 /* The words of @e, writable (the entry's own bytes). */
 static uint64_t *
 words_of(struct flow_entry *e)
@@ -116,15 +124,9 @@ void
 flow_entry_match(const struct flow_entry *e, struct flow_match *m)
 {
     const uint64_t *v = flow_entry_match_words(e);
-    unsigned n = e->n_match_words, j = 0;
 
-    memset(m, 0, sizeof(*m));
-    for (uint32_t map = e->match_map; map != 0; map &= map - 1, j++) {
-        unsigned i = (unsigned)__builtin_ctz(map);
-
-        key_word_set(&m->value, i, v[j]);
-        key_word_set(&m->mask, i, v[n + j]);
-    }
+    flow_key_unpack(&m->value, e->match_map, v);
+    flow_key_unpack(&m->mask, e->match_map, v + e->n_match_words);
 }
 
 void

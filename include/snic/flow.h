@@ -1276,6 +1276,10 @@ bool flow_entry_same_match(const struct flow_entry *a,
  * masks in @w (room for 2 * FLOW_KEY_WORDS); returns n. */
 unsigned flow_match_pack(const struct flow_match *m, uint32_t *map,
                          uint64_t *w);
+/* The key whose word i, for each bit i of @map in order, is the next of
+ * @w, and zero elsewhere: a packed match's values (@w) or masks (@w +
+ * its n) back whole. */
+void flow_key_unpack(struct flow_key *k, uint32_t map, const uint64_t *w);
 
 enum flow_change_kind {
     FLOW_CHANGE_ADDED,

@@ -33,12 +33,6 @@ key_word(const struct flow_key *k, unsigned i)
     return w;
 }
 
-static void
-key_word_set(struct flow_key *k, unsigned i, uint64_t w)
-{
-    memcpy((uint8_t *)k + i * sizeof(w), &w, sizeof(w));
-}
-
 static size_t
 rule_bytes(unsigned n_actions, unsigned n_words)
 {
@@ -232,41 +226,22 @@ snicd_oflow_bytes(const struct snicd_oflow *f)
 void
 snicd_oflow_match(const struct snicd_oflow *f, struct flow_match *m)
 {
-    const struct snicd_orule *r = f->rule;
-    const uint64_t *v = cwords_of(r);
-    unsigned n = r->n_match_words, j = 0;
-
-    memset(m, 0, sizeof(*m));
-    for (uint32_t map = r->match_map; map != 0; map &= map - 1, j++) {
-        unsigned i = (unsigned)__builtin_ctz(map);
-
-        key_word_set(&m->value, i, v[j]);
-        key_word_set(&m->mask, i, v[n + j]);
-    }
+    snicd_oflow_value(f, &m->value);
+    snicd_oflow_mask(f, &m->mask);
 }
 
 void
 snicd_oflow_value(const struct snicd_oflow *f, struct flow_key *k)
 {
-    const struct snicd_orule *r = f->rule;
-    const uint64_t *v = cwords_of(r);
-    unsigned j = 0;
-
-    memset(k, 0, sizeof(*k));
-    for (uint32_t map = r->match_map; map != 0; map &= map - 1, j++)
-        key_word_set(k, (unsigned)__builtin_ctz(map), v[j]);
+    flow_key_unpack(k, f->rule->match_map, cwords_of(f->rule));
 }
 
 void
 snicd_oflow_mask(const struct snicd_oflow *f, struct flow_key *k)
 {
     const struct snicd_orule *r = f->rule;
-    const uint64_t *v = cwords_of(r) + r->n_match_words;
-    unsigned j = 0;
 
-    memset(k, 0, sizeof(*k));
-    for (uint32_t map = r->match_map; map != 0; map &= map - 1, j++)
-        key_word_set(k, (unsigned)__builtin_ctz(map), v[j]);
+    flow_key_unpack(k, r->match_map, cwords_of(r) + r->n_match_words);
 }
 
 void
