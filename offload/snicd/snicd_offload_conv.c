@@ -287,6 +287,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
     struct snicd_oflow *f = snicd_idmap_find(&o->ids, key->flow_id);
     struct snicd_xlate_ctx ctx;
     struct rte_flow_error err;
+    struct snicd_conv_full *full;
     struct snicd_conv *c;
     struct flow df;
     int rc;
@@ -332,8 +333,9 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                  "reached (--normal-rules)", o->cfg.conv_max);
         return -ENOSPC;
     }
-    if (o->convs.full_until_ns != 0 && o->drops == o->convs.full_drops
-        && snic_now_ns() < o->convs.full_until_ns) {
+    full = &o->convs.full[f->table_id];
+    if (full->until_ns != 0 && o->drops == full->drops
+        && snic_now_ns() < full->until_ns) {
         o->convs.refused_full++;
         snprintf(why, size, "the device had no room at the last try (asked "
                  "again once a rule goes, or after a second)");
@@ -360,13 +362,13 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                  err.message ? err.message : "no reason given");
         o->convs.create_failures++;
         if (rc == -ENOSPC) {
-            o->convs.full_drops = o->drops;
-            o->convs.full_until_ns = snic_now_ns() + 1000000000ull;
+            full->drops = o->drops;
+            full->until_ns = snic_now_ns() + 1000000000ull;
         }
         free(c);
         return rc;
     }
-    o->convs.full_until_ns = 0;
+    full->until_ns = 0;
     snic_hmap_insert(&o->convs.map, &c->node, conv_hash(key));
     c->tpprev = &o->convs.by_table[f->table_id];
     c->tnext = *c->tpprev;

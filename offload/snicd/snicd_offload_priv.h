@@ -551,12 +551,18 @@ struct snicd_convs {
     uint64_t created, destroyed;
     uint64_t refused_max;           /* past cfg.conv_max */
     uint64_t create_failures;
-    /* The device refused a rule for want of room: until a rule of
-     * snicd's goes (o->drops moves) or a second passes, conversations
-     * are not asked of it (refused_full counts them). Each refused one
-     * asks again once a second (dp_conv.c), so a full card would
-     * otherwise take a failing create a second per conversation. */
-    uint64_t full_drops, full_until_ns;
+    /* The device refused a rule of a table's conversations for want of
+     * room: until a rule of snicd's goes (o->drops moves) or a second
+     * passes, that table's conversations are not asked of it
+     * (refused_full counts them). Each refused one asks again once a
+     * second (dp_conv.c), so a full card would otherwise take a failing
+     * create a second per conversation. Kept per table: a card refuses
+     * for one full table (emunic's max_rules_per_table) as well as for
+     * the whole device, and one table's steady refusals must not keep
+     * another table's conversations, which have room, off the card. */
+    struct snicd_conv_full {
+        uint64_t drops, until_ns;
+    } full[SNICD_NUM_TABLES];
     uint64_t refused_full;
 };
 
