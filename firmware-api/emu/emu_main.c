@@ -44,6 +44,7 @@ static const char emu_usage[] =
 "  --profile NAME        capability profile: %s (default full)\n"
 "  --max-rules N         override the profile's rule capacity (total, and\n"
 "                        per table when that is larger)\n"
+"  --max-table-rules N   override the profile's rule capacity per table\n"
 "  --max-tables N        override the profile's table count\n"
 "  --prio N              override the priorities per table\n"
 "  --max-counters N      override the counter count\n"
@@ -72,7 +73,7 @@ static const char emu_usage[] =
 
 enum {
     OPT_SOCKET = 256, OPT_MAX_VFS, OPT_NUM_VFS, OPT_MODE, OPT_PROFILE,
-    OPT_MAX_RULES, OPT_MAX_TABLES, OPT_PRIO, OPT_MAX_COUNTERS, OPT_BASE_MAC,
+    OPT_MAX_RULES, OPT_MAX_TABLE_RULES, OPT_MAX_TABLES, OPT_PRIO, OPT_MAX_COUNTERS, OPT_BASE_MAC,
     OPT_CMDQ_DEPTH, OPT_VF_TAP, OPT_UPLINK_TAP, OPT_FAULT, OPT_PIDFILE,
     OPT_FOREGROUND, OPT_ALLOW_GROUP,
 };
@@ -85,6 +86,7 @@ static const struct option emu_options[] = {
     { "mode",         required_argument, NULL, OPT_MODE },
     { "profile",      required_argument, NULL, OPT_PROFILE },
     { "max-rules",    required_argument, NULL, OPT_MAX_RULES },
+    { "max-table-rules", required_argument, NULL, OPT_MAX_TABLE_RULES },
     { "max-tables",   required_argument, NULL, OPT_MAX_TABLES },
     { "prio",         required_argument, NULL, OPT_PRIO },
     { "max-counters", required_argument, NULL, OPT_MAX_COUNTERS },
@@ -236,7 +238,7 @@ main(int argc, char **argv)
     const struct emu_profile *prof;
     const struct fw_caps *caps;
     const char *profile = "full", *pidfile = NULL;
-    long max_rules = -1, max_tables = -1, prio = -1, max_counters = -1;
+    long max_rules = -1, max_table_rules = -1, max_tables = -1, prio = -1, max_counters = -1;
     unsigned n_faults = 0, i;
     int vf_tap_max = -1;    /* highest VF named by --vf-tap, checked later */
     struct emu_server *srv;
@@ -275,6 +277,10 @@ main(int argc, char **argv)
             break;
         case OPT_MAX_RULES:
             max_rules = (long)emu_num("max-rules", optarg, 1, UINT32_MAX);
+            break;
+        case OPT_MAX_TABLE_RULES:
+            max_table_rules = (long)emu_num("max-table-rules", optarg, 1,
+                                            UINT32_MAX);
             break;
         case OPT_MAX_TABLES:
             max_tables = (long)emu_num("max-tables", optarg, 1, UINT32_MAX);
@@ -354,6 +360,8 @@ main(int argc, char **argv)
         if (cfg.profile.max_rules_per_table > (uint32_t)max_rules)
             cfg.profile.max_rules_per_table = (uint32_t)max_rules;
     }
+    if (max_table_rules >= 0)
+        cfg.profile.max_rules_per_table = (uint32_t)max_table_rules;
     if (max_tables >= 0)
         cfg.profile.max_tables = (uint32_t)max_tables;
     if (prio >= 0)

@@ -426,3 +426,37 @@ Test(offload_conv, a_resync_keeps_their_last_counts)
                  "conversation's 3 frames (%llu)",
                  (unsigned long long)t.pkts);
 }
+
+/* The card refuses for one full table as well as for the whole device:
+ * table 1's conversations filling their table must not keep table 0's,
+ * which have room, off the card. */
+Test(offload_conv, a_full_table_keeps_only_its_own_off)
+{
+    char why[SNICD_REASON_SIZE];
+    struct snicd_conv_stats st;
+    struct dp_conv c, other;
+    uint64_t nf0, nf1;
+    int rc = 1;
+
+    env_conv_max = 64;
+    env_start("full", false, true, "--max-table-rules", "16", NULL);
+    (void)env_add("priority=10,in_port=vf0 actions=goto_table:1");
+    nf1 = env_add("table=1,priority=10,in_port=vf0 actions=NORMAL");
+    nf0 = env_add("priority=10,in_port=vf1 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    for (uint8_t i = 0; rc == 1 && i < 64; i++) {
+        c = conv(nf1, (uint8_t)(0x10 + i));
+        rc = snicd_offload_conv_add(env.o, &c, why, sizeof(why));
+    }
+    cr_assert_eq(rc, -ENOSPC, "table 1 filled up: %s", why);
+    /* table 1 waits; table 0 has room and is asked */
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                 -ENOSPC);
+    cr_expect(strstr(why, "no room at the last try") != NULL, "%s", why);
+    other = conv(nf0, 0x40);
+    other.in_port = 3;              /* vf1 */
+    cr_expect_eq(snicd_offload_conv_add(env.o, &other, why, sizeof(why)),
+                 1, "table 0's conversation is made: %s", why);
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.refused_full, 1);
+}
