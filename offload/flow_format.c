@@ -959,7 +959,8 @@ fmt_hdr_value(struct sbuf *sb, unsigned field, const uint64_t v[2])
     if (width == 48)
         sb_printf(sb, "%02x:%02x:%02x:%02x:%02x:%02x", b[10], b[11], b[12],
                   b[13], b[14], b[15]);
-    else if (field == FLOW_FIELD_ARP_SPA || field == FLOW_FIELD_ARP_TPA)
+    else if (field == FLOW_FIELD_ARP_SPA || field == FLOW_FIELD_ARP_TPA
+             || field == FLOW_FIELD_IP_SRC || field == FLOW_FIELD_IP_DST)
         sb_printf(sb, "%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
     else if (width == 128 && inet_ntop(AF_INET6, b, text, sizeof(text)))
         sb_puts(sb, text);

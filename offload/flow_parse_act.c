@@ -456,9 +456,17 @@ set_field(struct fp_act_state *st, const struct fp_tok *tok)
         return set_in_port(st, tok, vlen);
     if (nlen == 8 && memcmp(name, "vlan_tci", 8) == 0)
         return set_vlan_tci(st, tok, vlen);
-    if (memchr(tok->val, '/', vlen) != NULL)
-        return fp_fail(st->c, -ENOTSUP, tok, "a masked set_field is not "
-                       "supported (give the whole value)");
+    {
+        const char *slash = memchr(tok->val, '/', vlen);
+
+        if (slash != NULL) {
+            int rc = fp_hdr_masked_set_field(st, tok, name, nlen, vlen);
+
+            if (rc <= 0)
+                return rc;
+            vlen = (size_t)(slash - tok->val);  /* a mask of every bit */
+        }
+    }
     for (int i = 0; set_fields[i].name != NULL; i++)
         if (strlen(set_fields[i].name) == nlen
             && memcmp(set_fields[i].name, name, nlen) == 0)

@@ -95,26 +95,15 @@ set_by_load(unsigned field)
     }
 }
 
-int
-fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
-                 const char *name, size_t nlen, size_t vlen, bool *handled)
+/* VALUE[/MASK] of set_field onto @field, in the field's own notation (a
+ * MAC, an IPv4 or IPv6 address, else a number), into v and m. */
+static int
+read_masked(struct fp_ctx *c, const struct fp_tok *tok, unsigned field,
+            size_t vlen, const char *what, uint64_t v[2], uint64_t m[2])
 {
-    struct fp_ctx *c = st->c;
-    unsigned field = flow_hdr_by_name(name, nlen);
     struct fp_tok t = *tok;
-    uint64_t v[2], m[2];
-    char what[48], fname[32];
     int rc;
 
-    *handled = false;
-    if (field == FLOW_FIELD_NONE || !set_by_load(field))
-        return 0;
-    *handled = true;
-    flow_hdr_name(field, fname, sizeof(fname));
-    snprintf(what, sizeof(what), "set_field %s", fname);
-    rc = fp_act_prereq(st, tok, fp_hdr_prereq(field), what);
-    if (rc < 0)
-        return rc;
     /* the value alone, for the readers of VALUE[/MASK] */
     t.vlen = vlen;
     if (flow_hdr_width(field) == 48) {
@@ -123,7 +112,8 @@ fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
         rc = fp_mac_masked(c, &t, what, mac, mk);
         wide_from_bytes(mac, 6, v);
         wide_from_bytes(mk, 6, m);
-    } else if (field == FLOW_FIELD_ARP_SPA || field == FLOW_FIELD_ARP_TPA) {
+    } else if (field == FLOW_FIELD_ARP_SPA || field == FLOW_FIELD_ARP_TPA
+               || field == FLOW_FIELD_IP_SRC || field == FLOW_FIELD_IP_DST) {
         flow_be32 a, mk;
 
         rc = fp_ipv4_masked(c, &t, what, &a, &mk);
@@ -149,5 +139,133 @@ fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
                        "set)", what);
     v[0] &= m[0];
     v[1] &= m[1];
+    return 0;
+}
+
+/* The fields Open vSwitch lets a set_field mask ("invalid mask for
+ * field" for the others): the addresses and the L4 ports, whose writes
+ * are also partial in its OpenFlow 1.3 encoding (loads), and the VID. */
+static bool
+maskable(unsigned field)
+{
+    switch (field) {
+    case FLOW_FIELD_ETH_SRC:
+    case FLOW_FIELD_ETH_DST:
+    case FLOW_FIELD_IP_SRC:
+    case FLOW_FIELD_IP_DST:
+    case FLOW_FIELD_TCP_SRC:
+    case FLOW_FIELD_TCP_DST:
+    case FLOW_FIELD_UDP_SRC:
+    case FLOW_FIELD_UDP_DST:
+    case FLOW_FIELD_SCTP_SRC:
+    case FLOW_FIELD_SCTP_DST:
+    case FLOW_FIELD_VLAN_VID:
+    case FLOW_FIELD_IPV6_SRC:
+    case FLOW_FIELD_IPV6_DST:
+    case FLOW_FIELD_ARP_SPA:
+    case FLOW_FIELD_ARP_TPA:
+    case FLOW_FIELD_ARP_SHA:
+    case FLOW_FIELD_ARP_THA:
+    case FLOW_FIELD_ND_TARGET:
+    case FLOW_FIELD_ND_SLL:
+    case FLOW_FIELD_ND_TLL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int
+no_mask(struct fp_ctx *c, const struct fp_tok *tok, const char *what,
+        const char *fname)
+{
+    return fp_fail(c, -EINVAL, tok, "%s: %s takes no mask (Open vSwitch "
+                   "writes it whole only; give the value alone)", what,
+                   fname);
+}
+
+int
+fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
+                 const char *name, size_t nlen, size_t vlen, bool *handled)
+{
+    unsigned field = flow_hdr_by_name(name, nlen);
+    uint64_t v[2], m[2];
+    char what[48], fname[32];
+    int rc;
+
+    *handled = false;
+    if (field == FLOW_FIELD_NONE || !set_by_load(field))
+        return 0;
+    *handled = true;
+    flow_hdr_name(field, fname, sizeof(fname));
+    snprintf(what, sizeof(what), "set_field %s", fname);
+    if (!maskable(field) && memchr(tok->val, '/', vlen) != NULL)
+        return no_mask(st->c, tok, what, fname);
+    rc = fp_act_prereq(st, tok, fp_hdr_prereq(field), what);
+    if (rc < 0)
+        return rc;
+    rc = read_masked(st->c, tok, field, vlen, what, v, m);
+    if (rc < 0)
+        return rc;
+    return fp_masked_loads(st, tok, field, v, m, FLOW_ACT_F_SET_FIELD);
+}
+
+/* The header field a masked set_field names: its NXM/OXM names and
+ * aliases, and set_field's own ipv4_src and ipv4_dst. */
+static unsigned
+masked_set_field_hdr(const char *name, size_t nlen)
+{
+    unsigned field = flow_hdr_by_name(name, nlen);
+
+    if (field != FLOW_FIELD_NONE)
+        return field;
+    if (nlen == 8 && memcmp(name, "ipv4_src", 8) == 0)
+        return FLOW_FIELD_IP_SRC;
+    if (nlen == 8 && memcmp(name, "ipv4_dst", 8) == 0)
+        return FLOW_FIELD_IP_DST;
+    return FLOW_FIELD_NONE;
+}
+
+int
+fp_hdr_masked_set_field(struct fp_act_state *st, const struct fp_tok *tok,
+                        const char *name, size_t nlen, size_t vlen)
+{
+    struct fp_ctx *c = st->c;
+    unsigned field = masked_set_field_hdr(name, nlen);
+    unsigned width = flow_hdr_width(field);
+    enum fp_act_prereq pr;
+    uint64_t v[2], m[2];
+    char what[48], fname[32];
+    int rc;
+
+    /* in_port and vlan_tci have set_field readers of their own; the
+     * tunnel's fields are not in the frame */
+    if (field == FLOW_FIELD_NONE || field == FLOW_FIELD_IN_PORT
+        || field == FLOW_FIELD_IN_PORT_OXM)
+        return fp_fail(c, -ENOTSUP, tok, "set_field: a masked write to "
+                       "'%.*s' is not supported (give the whole value)",
+                       (int)(nlen > 32 ? 32 : nlen), name);
+    flow_hdr_name(field, fname, sizeof(fname));
+    snprintf(what, sizeof(what), "set_field %s", fname);
+    if (!flow_hdr_writable(field))
+        return fp_fail(c, -EINVAL, tok, "%s: %s is not writable (Open "
+                       "vSwitch keeps it read-only)", what, fname);
+    if (!maskable(field))
+        return no_mask(c, tok, what, fname);
+    /* a set_field of the VID wants a tag, as set_field:V->vlan_vid does */
+    pr = field == FLOW_FIELD_VLAN_VID ? AP_TAGGED : fp_hdr_prereq(field);
+    rc = fp_act_prereq(st, tok, pr, what);
+    if (rc < 0)
+        return rc;
+    rc = read_masked(c, tok, field, vlen, what, v, m);
+    if (rc < 0)
+        return rc;
+    if (m[0] == (width >= 64 ? UINT64_MAX : (1ull << width) - 1)
+        && m[1] == (width == 128 ? UINT64_MAX : 0))
+        return 1;           /* the whole field: the caller's plain write */
+    /* The bits under the mask, as the loads Open vSwitch decodes an
+     * OpenFlow 1.2+ masked set_field into. Its OpenFlow 1.0 encoding
+     * drops the mask and writes the whole field; snicd keeps the
+     * mask's meaning whatever the version (docs/flow-language.md). */
     return fp_masked_loads(st, tok, field, v, m, FLOW_ACT_F_SET_FIELD);
 }

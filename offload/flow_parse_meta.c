@@ -428,8 +428,11 @@ fp_meta_set_field(struct fp_act_state *st, const struct fp_tok *tok,
     int rc;
 
     *handled = true;
-    /* set_field onto a tunnel field is set_tunnel & co (flow_parse_act.c) */
-    if (flow_field_is_tunnel(field)) {
+    /* set_field onto a tunnel field is set_tunnel & co (flow_parse_act.c);
+     * a masked one onto tun_id, the loads Open vSwitch decodes it into */
+    if (flow_field_is_tunnel(field)
+        && (field != FLOW_FIELD_TUN_ID
+            || memchr(tok->val, '/', vlen) == NULL)) {
         *handled = false;
         return 0;
     }

@@ -351,6 +351,13 @@ int fp_hdr_subfield(struct fp_act_state *st, const struct fp_tok *tok,
 int fp_hdr_set_field(struct fp_act_state *st, const struct fp_tok *tok,
                      const char *name, size_t nlen, size_t vlen,
                      bool *handled);
+/* set_field:VALUE/MASK->FIELD onto a header field a mod_* action writes
+ * whole (ip_src, eth_dst, tcp_dst, vlan_vid...): the bits under MASK, as
+ * loads; 1 when MASK is the whole field (nothing appended: the caller
+ * writes VALUE as set_field:VALUE->FIELD does). */
+int fp_hdr_masked_set_field(struct fp_act_state *st,
+                            const struct fp_tok *tok, const char *name,
+                            size_t nlen, size_t vlen);
 
 /* check_pkt_larger(N)->DST (flow_parse_sample.c) and sample(...); each
  * sets *handled when the token is theirs. */

@@ -100,6 +100,26 @@ static const struct flow_canon canons[] = {
       "set_field:aa:bb:cc:dd:ee:ff->arp_tha,set_field:0x2->arp_op,"
       "set_field:10.0.0.0/255.0.0.0->arp_tpa,"
       "set_field:02:00:00:00:00:00/ff:00:00:00:00:00->arp_sha" },
+    /* a masked set_field onto a field mod_* actions write whole: the
+     * bits under the mask, as loads, printed back as the set_field; a
+     * mask of every bit is the plain write */
+    { "tcp,actions=set_field:1.2.0.0/255.255.0.0->ip_src,"
+      "set_field:00:00:00:00:00:01/00:00:00:00:00:ff->eth_dst,"
+      "set_field:0x50/0xf0->tcp_dst,set_field:10.0.0.1/8->ipv4_dst",
+      "table=0, tcp actions=set_field:1.2.0.0/255.255.0.0->ip_src,"
+      "set_field:00:00:00:00:00:01/00:00:00:00:00:ff->eth_dst,"
+      "set_field:0x50/0xf0->tcp_dst,set_field:10.0.0.0/255.0.0.0->ip_dst" },
+    { "ip,dl_vlan=5,actions=set_field:0x5/0xf->vlan_vid,"
+      "set_field:1.2.3.4/255.255.255.255->nw_src",
+      "table=0, ip,dl_vlan=5 actions=set_field:0x5/0xf->vlan_vid,"
+      "mod_nw_src:1.2.3.4" },
+    { "sctp,actions=set_field:0x100/0xff00->sctp_src",
+      "table=0, sctp actions=set_field:0x100/0xff00->sctp_src" },
+    { "actions=set_field:0x5/0xff->tun_id",
+      "table=0, actions=set_field:0x5/0xff->tun_id" },
+    /* two runs under one mask: two loads, one set_field */
+    { "udp,actions=set_field:0x1001/0xf00f->udp_src",
+      "table=0, udp actions=set_field:0x1001/0xf00f->udp_src" },
     /* a value wider than 64 bits: two loads, printed back as one */
     { "actions=load:0x0123456789abcdeffedcba9876543210->NXM_NX_XXREG1[],"
       "load:0x10000000000000001->xxreg0[8..80]",
@@ -279,7 +299,27 @@ static const struct flow_refusal refusals[] = {
     { "arp,actions=set_field:0x10000->arp_op", "set_field:0x10000->arp_op",
       "out of range" },
     { "arp,actions=set_field:1/0->arp_op", "set_field:1/0->arp_op",
-      "the mask is 0" },
+      "arp_op takes no mask" },
+    { "ip,actions=set_field:0x8/0x38->ip_dscp",
+      "set_field:0x8/0x38->ip_dscp", "ip_dscp takes no mask" },
+    { "ip,actions=set_field:0x40/0xf0->nw_ttl",
+      "set_field:0x40/0xf0->nw_ttl", "nw_ttl takes no mask" },
+    { "dl_vlan=5,actions=set_field:1/1->vlan_pcp",
+      "set_field:1/1->vlan_pcp", "vlan_pcp takes no mask" },
+    /* a masked set_field onto a field mod_* actions write whole */
+    { "udp,actions=set_field:80/0xf0->tcp_dst",
+      "set_field:80/0xf0->tcp_dst", "requires a match on tcp" },
+    { "ip,actions=set_field:1.2.3.4/0.0.0.0->ip_src",
+      "set_field:1.2.3.4/0.0.0.0->ip_src", "the mask is 0" },
+    { "ip,actions=set_field:6/0xf->nw_proto", "set_field:6/0xf->nw_proto",
+      "not writable" },
+    { "actions=set_field:5/0xf->vlan_vid", "set_field:5/0xf->vlan_vid",
+      "VLAN-tagged" },
+    { "actions=set_field:1.2.3.4/8->tun_src",
+      "set_field:1.2.3.4/8->tun_src",
+      "a masked write to 'tun_src' is not supported" },
+    { "tcp,actions=set_field:0x10000/0xffff->tcp_src",
+      "set_field:0x10000/0xffff->tcp_src", "fits the field" },
     /* Neighbor Discovery needs icmp6 with its type (and code 0) */
     { "icmp6,actions=set_field:fe80::1->nd_target",
       "set_field:fe80::1->nd_target",

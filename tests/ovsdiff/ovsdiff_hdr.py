@@ -79,6 +79,44 @@ def _sub(rnd, field, bits, width=None):
     return "%s[%d..%d]" % (field, ofs, ofs + width - 1), width
 
 
+# the fields Open vSwitch lets a set_field mask, by the table's names:
+# set_field:VALUE/MASK->NAME writes the bits under MASK (sent as
+# OpenFlow 1.3, whose encoding keeps the mask: docs/ovs-differences.md)
+_MASKABLE = {"NXM_OF_ETH_SRC": "eth_src", "NXM_OF_ETH_DST": "eth_dst",
+             "OXM_OF_ETH_SRC": "eth_src", "eth_dst": "eth_dst",
+             "NXM_OF_IP_SRC": "ip_src", "OXM_OF_IPV4_DST": "ip_dst",
+             "NXM_OF_TCP_SRC": "tcp_src", "OXM_OF_TCP_DST": "tcp_dst",
+             "NXM_OF_TCP_DST": "tcp_dst", "NXM_OF_UDP_SRC": "udp_src",
+             "NXM_OF_UDP_DST": "udp_dst", "OXM_OF_UDP_SRC": "udp_src",
+             "OXM_OF_VLAN_VID": "vlan_vid"}
+
+
+def _in_notation(x, bits):
+    """@x as the field of @bits writes it: a MAC, an IPv4 address, or a
+    number."""
+    if bits == 48:
+        return ":".join("%02x" % b for b in x.to_bytes(6, "big"))
+    if bits == 32:
+        return ".".join(str(b) for b in x.to_bytes(4, "big"))
+    return "%#x" % x
+
+
+def _masked_set_field(rnd, field, bits):
+    mask = rnd.choice([(1 << bits) - 1 ^ 0xff, 0xff, 0xf0,
+                       rnd.getrandbits(bits) | 1])
+    value = rnd.getrandbits(bits) & mask
+    return "set_field:%s/%s->%s" % (_in_notation(value, bits),
+                                    _in_notation(mask, bits),
+                                    _MASKABLE[field])
+
+
+def masked_set_field(flow):
+    """Whether the flow line has a masked set_field (sent as OpenFlow
+    1.3)."""
+    return any(a.startswith("set_field:") and "/" in a.split("->")[0]
+               for a in flow.split("actions=", 1)[1].split(","))
+
+
 def _value(rnd, width):
     if width >= 64:
         return rnd.choice([0, 1, 0x0a000001, rnd.getrandbits(64)])
@@ -91,7 +129,9 @@ def _actions(rnd, fields, ro, table):
     for _ in range(rnd.randint(2, 6)):
         r = rnd.random()
         f, bits = rnd.choice(fields) if fields else rnd.choice(regs)
-        if r < 0.3:
+        if r < 0.3 and f in _MASKABLE and rnd.random() < 0.4:
+            acts.append(_masked_set_field(rnd, f, bits))
+        elif r < 0.3:
             d, w = _sub(rnd, f, bits)
             acts.append("load:%#x->%s" % (_value(rnd, min(w, 64)), d))
         elif r < 0.55:
@@ -150,7 +190,7 @@ def hdr_case(rnd, kinds=None):
         flows.append("table=1,priority=%d%s actions=output:%d"
                      % (prios.pop(), "," + m if m else "",
                         rnd.choice(PORTS)))
-    flows = [("cookie=%d,%s" % (i + 1, f), False)
+    flows = [("cookie=%d,%s" % (i + 1, f), masked_set_field(f))
              for i, f in enumerate(flows)]
     frames = []
     while len(frames) < 150:
