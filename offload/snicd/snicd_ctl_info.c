@@ -260,10 +260,13 @@ snicd_ctl_stats(struct snicd *d)
             PRIu64 " made, %" PRIu64 " removed, %" PRIu64 " queued, %"
             PRIu64 " not queued (ring full), %" PRIu64 " stale, %" PRIu64
             " left in software (%" PRIu64 " past the limit, %" PRIu64
-            " not asked of a full device)\n", cs.rules,
+            " not asked of a full device), %" PRIu64 " removed idle, %"
+            PRIu64 " removed for a new one at the limit, %" PRIu64
+            " frames switched\n", cs.rules,
             cs.max, cs.created, cs.destroyed, dps.normal_convs,
             dps.normal_conv_drops, d->normal_stale, d->normal_refused,
-            cs.refused_max, cs.refused_full);
+            cs.refused_max, cs.refused_full, cs.evicted_idle,
+            cs.evicted_room, cs.switched_pkts);
     fprintf(f, "hardware counter reads: %" PRIu64 " of the flows that "
             "moved, %" PRIu64 " of every flow\n", d->hw_reads_moved,
             d->hw_reads_full);
@@ -327,7 +330,8 @@ snicd_ctl_stats(struct snicd *d)
                   "full_reads", (json_int_t)d->hw_reads_full);
     if (o != NULL)
         json_object_set_new(o, "normal", json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+            " s:I, s:I}",
             "rules", (json_int_t)cs.rules, "max", (json_int_t)cs.max,
             "created", (json_int_t)cs.created,
             "destroyed", (json_int_t)cs.destroyed,
@@ -337,7 +341,10 @@ snicd_ctl_stats(struct snicd *d)
             "refused", (json_int_t)d->normal_refused,
             "refused_max", (json_int_t)cs.refused_max,
             "create_failures", (json_int_t)cs.create_failures,
-            "refused_full", (json_int_t)cs.refused_full));
+            "refused_full", (json_int_t)cs.refused_full,
+            "evicted_idle", (json_int_t)cs.evicted_idle,
+            "evicted_room", (json_int_t)cs.evicted_room,
+            "switched", (json_int_t)cs.switched_pkts));
     return with_text(o, f, &buf);
 }
 

@@ -141,7 +141,15 @@ struct snicd_offload_cfg {
     /* NORMAL's known unicast conversations as rules (snicd_offload_conv.c):
      * at most this many; 0: none, and no level is kept for them */
     uint32_t conv_max;
+    /* A conversation rule whose counter has not moved for this long
+     * leaves the card (0: SNICD_CONV_IDLE_MS); one idle a fifth of it
+     * makes room for a new conversation at conv_max. */
+    uint32_t conv_idle_ms;
 };
+
+/* Open vSwitch's datapath drops a flow idle 10 s (other_config:max-idle):
+ * a stopped conversation's rule goes as soon, whatever the MAC aging. */
+#define SNICD_CONV_IDLE_MS  10000u
 
 /*
  * Called for every port between rte_eth_dev_configure() and
@@ -321,8 +329,9 @@ int snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *c,
 bool snicd_offload_conv_has(const struct snicd_offload *o,
                             const struct dp_conv *c);
 /* For each rule: @read, its counter is read, @moved packets since the
- * last read (0 without); false drops the rule. Returns how many were
- * dropped. */
+ * last read (0 without); false drops the rule. With @read, the rules
+ * whose counters have not moved for cfg.conv_idle_ms go too. Returns how
+ * many were dropped. */
 typedef bool snicd_conv_fn(void *ctx, const struct dp_conv *c,
                            uint64_t moved, uint64_t pkts);
 int snicd_offload_conv_walk(struct snicd_offload *o, bool read,
@@ -340,6 +349,11 @@ struct snicd_conv_stats {
     uint64_t refused_max;       /* past the limit */
     uint64_t create_failures;   /* the device refused */
     uint64_t refused_full;      /* not asked: the device was full */
+    uint64_t evicted_idle;      /* idle past cfg.conv_idle_ms */
+    uint64_t evicted_room;      /* the idlest, for a new one at the limit */
+    /* frames the rules switched, ever (read with their counters; a
+     * rule's last reading is in before it goes) */
+    uint64_t switched_pkts;
 };
 void snicd_offload_conv_stats(const struct snicd_offload *o,
                               struct snicd_conv_stats *s);

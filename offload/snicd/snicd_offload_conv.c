@@ -34,7 +34,14 @@
  *
  * The rules are bounded (snicd_offload_cfg.conv_max): past it a
  * conversation stays in software, counted, and is asked again by a later
- * frame once a second. Control thread only.
+ * frame once a second. A rule whose counter has not moved for
+ * cfg.conv_idle_ms leaves the card (its source may stay learned through
+ * other traffic, so the FDB alone would keep a stopped conversation's
+ * rule forever, and a full set of them would keep every new one off),
+ * and at the limit the idlest rule, idle a fifth of that, makes room for
+ * a new conversation. Either way its last reading goes to its flow first,
+ * so no count goes back; if the conversation comes back, software takes
+ * its frames and asks for a rule again. Control thread only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,10 +63,49 @@ struct snicd_conv {
      * walks only that table's conversations (snicd_conv_drop_below), not
      * every one, which a bulk load would pay a flow at a time */
     struct snicd_conv *tnext, **tpprev;
+    /* in snicd_convs' idle list: when its counter last moved (or it was
+     * made), the earliest first */
+    struct snicd_conv *lnext, *lprev;
+    uint64_t moved_ns;
     struct dp_conv key;
     struct rte_flow *handle;
     uint64_t pkts, bytes;           /* the last reading */
 };
+
+static uint64_t
+idle_ns(const struct snicd_offload *o)
+{
+    return (o->cfg.conv_idle_ms != 0 ? o->cfg.conv_idle_ms
+                                     : SNICD_CONV_IDLE_MS) * 1000000ull;
+}
+
+static void
+idle_unlink(struct snicd_convs *cs, struct snicd_conv *c)
+{
+    if (c->lprev != NULL)
+        c->lprev->lnext = c->lnext;
+    else
+        cs->idle_head = c->lnext;
+    if (c->lnext != NULL)
+        c->lnext->lprev = c->lprev;
+    else
+        cs->idle_tail = c->lprev;
+    c->lnext = c->lprev = NULL;
+}
+
+/* @c's counter moved (or it was made) @now: the back of the list. */
+static void
+idle_append(struct snicd_convs *cs, struct snicd_conv *c, uint64_t now)
+{
+    c->moved_ns = now;
+    c->lprev = cs->idle_tail;
+    c->lnext = NULL;
+    if (cs->idle_tail != NULL)
+        cs->idle_tail->lnext = c;
+    else
+        cs->idle_head = c;
+    cs->idle_tail = c;
+}
 
 static uint64_t
 conv_hash(const struct dp_conv *c)
@@ -116,6 +162,9 @@ conv_read(struct snicd_offload *o, struct snicd_conv *c)
     pkts -= c->pkts;
     c->pkts += pkts;
     c->bytes = bytes;
+    o->convs.switched_pkts += pkts;
+    idle_unlink(&o->convs, c);
+    idle_append(&o->convs, c, snic_now_ns());
     return pkts;
 }
 
@@ -128,6 +177,7 @@ conv_unlink(struct snicd_offload *o, struct snicd_conv *c)
     if (f != NULL && f->n_convs > 0)
         f->n_convs--;
     snic_hmap_remove(&o->convs.map, &c->node);
+    idle_unlink(&o->convs, c);
     *c->tpprev = c->tnext;
     if (c->tnext != NULL)
         c->tnext->tpprev = c->tpprev;
@@ -327,6 +377,15 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                  "802.1ad, whose TPID NORMAL keeps");
         return -ENOTSUP;
     }
+    /* at the limit the idlest rule makes room, if it has been idle long
+     * enough that it is not merely between two reads of a busy one
+     * (a fifth of the idle time: 2 s, two reads, by default) */
+    if (snic_hmap_count(&o->convs.map) >= o->cfg.conv_max
+        && o->convs.idle_head != NULL
+        && snic_now_ns() - o->convs.idle_head->moved_ns >= idle_ns(o) / 5) {
+        conv_free(o, o->convs.idle_head);
+        o->convs.evicted_room++;
+    }
     if (snic_hmap_count(&o->convs.map) >= o->cfg.conv_max) {
         o->convs.refused_max++;
         snprintf(why, size, "the limit of %u NORMAL conversation rules is "
@@ -375,6 +434,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
     if (c->tnext != NULL)
         c->tnext->tpprev = &c->tnext;
     *c->tpprev = c;
+    idle_append(&o->convs, c, snic_now_ns());
     f->n_convs++;
     o->convs.created++;
     return 1;
@@ -399,6 +459,18 @@ snicd_offload_conv_walk(struct snicd_offload *o, bool read,
 
         if (!fn(ctx, &c->key, moved, c->pkts)) {
             conv_free(o, c);
+            n++;
+        }
+    }
+    /* idle ones go once their counters were read: a rule that switched
+     * frames since the last read is at the back by now */
+    if (read) {
+        uint64_t now = snic_now_ns(), idle = idle_ns(o);
+
+        while (o->convs.idle_head != NULL
+               && now - o->convs.idle_head->moved_ns >= idle) {
+            conv_free(o, o->convs.idle_head);
+            o->convs.evicted_idle++;
             n++;
         }
     }
@@ -434,4 +506,7 @@ snicd_offload_conv_stats(const struct snicd_offload *o,
     s->refused_max = o->convs.refused_max;
     s->create_failures = o->convs.create_failures;
     s->refused_full = o->convs.refused_full;
+    s->evicted_idle = o->convs.evicted_idle;
+    s->evicted_room = o->convs.evicted_room;
+    s->switched_pkts = o->convs.switched_pkts;
 }

@@ -548,7 +548,13 @@ bool snicd_regs_sealed(const struct snicd_offload *o, unsigned to, char *why,
 struct snicd_convs {
     struct snic_hmap map;           /* struct snicd_conv, by key */
     struct snicd_conv *by_table[SNICD_NUM_TABLES];  /* by their flow's */
+    /* every rule, the one whose counter moved longest ago first: idle
+     * eviction takes from the front, a read that saw frames moves a rule
+     * to the back, so neither walks the rules that are busy */
+    struct snicd_conv *idle_head, *idle_tail;
     uint64_t created, destroyed;
+    uint64_t evicted_idle, evicted_room;
+    uint64_t switched_pkts;         /* frames the rules counted, ever */
     uint64_t refused_max;           /* past cfg.conv_max */
     uint64_t create_failures;
     /* The device refused a rule of a table's conversations for want of

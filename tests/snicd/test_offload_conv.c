@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -459,4 +460,112 @@ Test(offload_conv, a_full_table_keeps_only_its_own_off)
                  1, "table 0's conversation is made: %s", why);
     snicd_offload_conv_stats(env.o, &st);
     cr_expect_eq(st.refused_full, 1);
+}
+
+static uint64_t
+flow_total(uint64_t id)
+{
+    struct flow_total t = { .id = id };
+    bool moved_only;
+
+    cr_assert_geq(snicd_offload_read_counters(env.o, total_cb, &t,
+                                              &moved_only), 0);
+    return t.pkts;
+}
+
+/* A conversation that stopped while its MACs stay learned (other traffic
+ * keeps them) leaves the card once its counter has not moved for the
+ * idle time: the limit does not fill with dead pairs. What it counted
+ * stays its flow's, and when it comes back it is made again. */
+Test(offload_conv, an_idle_rule_leaves_and_keeps_its_counts)
+{
+    char why[SNICD_REASON_SIZE];
+    struct snicd_conv_stats st;
+    struct dp_conv c;
+    uint8_t f[64];
+    uint64_t nf, before;
+
+    env_conv_max = 4;
+    env_conv_idle_ms = 500;
+    env_start("full", true, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    c = conv(nf, 0x0b);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(env_xmit(ENV_VF_PORT, f, frame(f, false),
+                              ENV_WIRE_PORT, NULL, 0, NULL, NULL), 1);
+    usleep(300 * 1000);
+    /* it switched frames since the last read: busy, kept */
+    cr_expect_eq(snicd_offload_conv_walk(env.o, true, keep_all, NULL), 0);
+    usleep(300 * 1000);
+    cr_expect_eq(snicd_offload_conv_walk(env.o, true, keep_all, NULL), 0,
+                 "300 ms without frames is not idle yet");
+    before = flow_total(nf);
+    cr_expect_eq(before, 3, "%llu", (unsigned long long)before);
+    usleep(300 * 1000);
+    cr_expect_eq(snicd_offload_conv_walk(env.o, true, keep_all, NULL), 1,
+                 "600 ms without frames: idle");
+    cr_expect(!snicd_offload_conv_has(env.o, &c));
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.evicted_idle, 1);
+    cr_expect_eq(st.switched_pkts, 3);
+    cr_expect_eq(flow_total(nf), before, "the flow's count went back");
+    cr_expect_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
+                          NULL, 0, NULL, NULL), 0, "still on the card");
+    /* it comes back: software asks again, and it is made */
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.switched_pkts, 3, "the running total went back");
+}
+
+/* At the limit the idlest rule makes room for a new conversation, never
+ * one that switched frames at the last read; what it counted since the
+ * last read is its flow's. */
+Test(offload_conv, at_the_limit_the_idlest_makes_room)
+{
+    char why[SNICD_REASON_SIZE];
+    struct snicd_conv_stats st;
+    struct dp_conv busy, idle, c;
+    uint8_t f[64];
+    uint64_t nf;
+
+    env_conv_max = 2;
+    env_conv_idle_ms = 1000;        /* room after 200 ms idle */
+    env_start("full", true, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    busy = conv(nf, 0x0b);          /* the frames' destination */
+    idle = conv(nf, 0x0c);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &busy, why, sizeof(why)), 1,
+                 "%s", why);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &idle, why, sizeof(why)), 1,
+                 "%s", why);
+    usleep(300 * 1000);
+    cr_assert_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
+                          NULL, 0, NULL, NULL), 1);
+    cr_expect_eq(snicd_offload_conv_walk(env.o, true, keep_all, NULL), 0);
+    cr_assert_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
+                          NULL, 0, NULL, NULL), 1);
+    c = conv(nf, 0x0d);
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    cr_expect(snicd_offload_conv_has(env.o, &busy), "the busy one went");
+    cr_expect(!snicd_offload_conv_has(env.o, &idle), "the idle one stayed");
+    /* nothing idle long enough now: the next one waits in software */
+    c = conv(nf, 0x0e);
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                 -ENOSPC, "%s", why);
+    cr_expect(strstr(why, "limit of 2") != NULL, "%s", why);
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.evicted_room, 1);
+    cr_expect_eq(st.rules, 2);
+    /* the busy one goes too (its flow changes): both its frames count */
+    env_mod("priority=10,in_port=vf0 actions=output:vf1");
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(flow_total(nf), 2);
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.switched_pkts, 2);
 }

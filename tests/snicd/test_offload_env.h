@@ -56,6 +56,8 @@ extern uint32_t env_flow_queue;
 /* The manager's conv_max (NORMAL's conversation rules) for the next
  * env_start (0: none). */
 extern uint32_t env_conv_max;
+/* Its conv_idle_ms (0: SNICD_CONV_IDLE_MS). */
+extern uint32_t env_conv_idle_ms;
 
 /* Start emunic with @profile (plus optional extra arguments, NULL-ended),
  * DPDK, the manager (offload @enabled) and a flow table. The last named
