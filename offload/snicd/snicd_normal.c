@@ -62,6 +62,11 @@ snicd_normal_drain(struct snicd *d)
     if (d->dp == NULL || d->offload == NULL || d->staging
         || d->normal_rules == 0)
         return;
+    /* room the last turn's conversations left goes to the flows that
+     * wait for it before a new conversation is asked (those are held
+     * until then: snicd_offload_conv_add) */
+    if (snicd_offload_room_freed(d->offload) < 0)
+        snicd_log(SNICD_LOG_DEBUG, "retrying flows waiting for room failed");
     (void)dp_conv_drain(d->dp, apply_one, d);
 }
 

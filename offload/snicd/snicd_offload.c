@@ -1014,6 +1014,23 @@ snicd_offload_retry_failed(struct snicd_offload *o)
 }
 
 int
+snicd_offload_room_freed(struct snicd_offload *o)
+{
+    bool waiting = false;
+
+    if (o->dead || !o->space_freed)
+        return 0;
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        waiting |= o->tables[t].n_no_space > 0;
+    if (!waiting)
+        return 0;
+    /* the commit places the waiting flows' tables again (space_freed)
+     * and clears space_freed: their retry backoff stays as it was */
+    o->st.retries++;
+    return snicd_offload_commit(o);
+}
+
+int
 snicd_offload_port_gone(struct snicd_offload *o, uint32_t ofport)
 {
     int before, ret;

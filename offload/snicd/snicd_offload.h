@@ -245,6 +245,10 @@ bool snicd_offload_device_answers(struct snicd_offload *o);
  * a second. Returns the rule operations done (0 when nothing was
  * waiting). */
 int snicd_offload_retry_failed(struct snicd_offload *o);
+/* A rule went outside a commit (a NORMAL conversation's): flows waiting
+ * for room are tried now, before any new conversation may take it.
+ * Returns what the commit returned, 0 when nothing waits. */
+int snicd_offload_room_freed(struct snicd_offload *o);
 
 /* A port disappeared (hot-unplug): flows touching it (exact in_port, or
  * an output to it) leave hardware now, and lower overlapping ones with

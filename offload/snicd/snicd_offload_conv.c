@@ -124,6 +124,16 @@ conv_find(const struct snicd_convs *cs, const struct dp_conv *key)
     return NULL;
 }
 
+/* Flows of some table are in software for want of room on the card. */
+static bool
+flows_wait_room(const struct snicd_offload *o)
+{
+    for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
+        if (o->tables[t].n_no_space > 0)
+            return true;
+    return false;
+}
+
 bool
 snicd_conv_wants_level(const struct snicd_offload *o,
                        const struct snicd_oflow *f)
@@ -376,6 +386,20 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                  "trunk): the card's VLAN match does not tell 802.1Q from "
                  "802.1ad, whose TPID NORMAL keeps");
         return -ENOTSUP;
+    }
+    /* flows wait for room: it goes to them first. A flow's rule takes
+     * every frame of the flow, a conversation's one pair's, and a
+     * conversation made in between would take the room a rule freed
+     * (they are asked every turn, the waiting flows once a second).
+     * Those of its own table: the card may be refusing for that table
+     * alone. Any table's, while room freed since the last placement has
+     * not yet been offered to them (the device may be full as a whole). */
+    if (o->tables[f->table_id].n_no_space > 0
+        || (o->space_freed && flows_wait_room(o))) {
+        o->convs.refused_full++;
+        snprintf(why, size, "flows wait for room on the card, and room "
+                 "goes to them first");
+        return -ENOSPC;
     }
     /* at the limit the idlest rule makes room, if it has been idle long
      * enough that it is not merely between two reads of a busy one

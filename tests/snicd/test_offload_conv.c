@@ -569,3 +569,59 @@ Test(offload_conv, at_the_limit_the_idlest_makes_room)
     snicd_offload_conv_stats(env.o, &st);
     cr_expect_eq(st.switched_pkts, 2);
 }
+
+static bool
+keep_but_one(void *ctx, const struct dp_conv *c, uint64_t moved,
+             uint64_t pkts)
+{
+    bool *dropped = ctx;
+
+    (void)c;
+    (void)moved;
+    (void)pkts;
+    if (*dropped)
+        return true;
+    *dropped = true;
+    return false;
+}
+
+/* Room a conversation's rule leaves goes to the flows waiting for room
+ * first: a new conversation (asked each turn) must not take it before
+ * their retry (once a second), and it is not asked of the card while the
+ * flows of its table wait. */
+Test(offload_conv, freed_room_goes_to_waiting_flows_first)
+{
+    char why[SNICD_REASON_SIZE];
+    struct dp_conv c;
+    bool dropped = false;
+    uint64_t nf, late;
+    int rc = 1;
+
+    env_conv_max = 64;
+    env_start("full", false, true, "--max-rules", "24", NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    for (uint8_t i = 0; rc == 1 && i < 64; i++) {
+        c = conv(nf, (uint8_t)(0x10 + i));
+        rc = snicd_offload_conv_add(env.o, &c, why, sizeof(why));
+    }
+    cr_assert_lt(rc, 0, "the card filled up");
+    late = env_add("table=1,priority=10,in_port=vf1 actions=output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(late, SNICD_WHERE_SW, "ENOSPC");
+    /* one conversation goes: room for one rule */
+    cr_assert_eq(snicd_offload_conv_walk(env.o, false, keep_but_one,
+                                         &dropped), 1);
+    c = conv(nf, 0x60);
+    why[0] = 0;
+    cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)),
+                 -ENOSPC, "a new conversation took the freed room");
+    cr_expect(strstr(why, "flows wait for room") != NULL, "%s", why);
+    cr_expect(!snicd_offload_conv_has(env.o, &c));
+    /* the next turn: the waiting flow first, without its backoff */
+    cr_assert_geq(snicd_offload_room_freed(env.o), 0);
+    env_expect(late, SNICD_WHERE_HW, NULL);
+    /* the card is full again: the conversation is asked, and refused */
+    cr_expect_lt(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 0);
+    cr_expect(strstr(why, "refused") != NULL, "%s", why);
+}
