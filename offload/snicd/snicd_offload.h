@@ -333,9 +333,10 @@ int snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *c,
 bool snicd_offload_conv_has(const struct snicd_offload *o,
                             const struct dp_conv *c);
 /* For each rule: @read, its counter is read, @moved packets since the
- * last read (0 without); false drops the rule. With @read, the rules
- * whose counters have not moved for cfg.conv_idle_ms go too. Returns how
- * many were dropped. */
+ * last read (0 without); false drops the rule. A rule whose ports are
+ * no longer both the card's (gone, or not the uplink or a representor)
+ * goes without asking @fn. With @read, the rules whose counters have not
+ * moved for cfg.conv_idle_ms go too. Returns how many were dropped. */
 typedef bool snicd_conv_fn(void *ctx, const struct dp_conv *c,
                            uint64_t moved, uint64_t pkts);
 int snicd_offload_conv_walk(struct snicd_offload *o, bool read,

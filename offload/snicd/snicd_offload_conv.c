@@ -481,7 +481,11 @@ snicd_offload_conv_walk(struct snicd_offload *o, bool read,
     SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->convs.map) {
         uint64_t moved = read ? conv_read(o, c) : 0;
 
-        if (!fn(ctx, &c->key, moved, c->pkts)) {
+        /* a port that left the card (gone, or no longer the uplink or a
+         * representor) takes its conversations off at once: the FDB
+         * forgets its entries only if the datapath took the new ports */
+        if (!card_port(o, c->key.in_port) || !card_port(o, c->key.out_port)
+            || !fn(ctx, &c->key, moved, c->pkts)) {
             conv_free(o, c);
             n++;
         }

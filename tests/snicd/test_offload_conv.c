@@ -625,3 +625,32 @@ Test(offload_conv, freed_room_goes_to_waiting_flows_first)
     cr_expect_lt(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 0);
     cr_expect(strstr(why, "refused") != NULL, "%s", why);
 }
+
+/* A port that leaves the card takes its conversations off at the next
+ * turn's check, whatever the learning table says: it forgets the port's
+ * entries only when the datapath took the new ports, and a frame from or
+ * to a port the card no longer has must not be switched by a rule. */
+Test(offload_conv, a_port_that_goes_takes_them_off)
+{
+    char why[SNICD_REASON_SIZE];
+    struct dp_conv c, other;
+    uint64_t nf;
+
+    env_conv_max = 16;
+    env_start("full", false, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    c = conv(nf, 0x0b);
+    c.out_port = env.ports[4].ofport;       /* vf3 */
+    other = conv(nf, 0x0c);                 /* to the uplink */
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &other, why, sizeof(why)), 1,
+                 "%s", why);
+    cr_assert_geq(snicd_offload_port_gone(env.o, c.out_port), 0);
+    /* the caller's check still backs both (its FDB kept the entries) */
+    cr_expect_eq(snicd_offload_conv_walk(env.o, false, keep_all, NULL), 1);
+    cr_expect(!snicd_offload_conv_has(env.o, &c),
+              "a conversation to a port that went is still on the card");
+    cr_expect(snicd_offload_conv_has(env.o, &other));
+}
