@@ -1075,5 +1075,6 @@ snicd_offload_get_stats(const struct snicd_offload *o,
     s->guard_mode = o->tun.mode;
     s->queue_size = snicd_fq_size(o->fq);
     s->queue_counters = snicd_fq_counters(o->fq);
+    s->counter_index_rebuilds = o->moved.rebuilds;
     snicd_fq_stats(o->fq, &s->queue_tables, &s->queue_pushes);
 }

@@ -315,6 +315,9 @@ struct snicd_offload_stats {
     uint32_t decap_contexts;/* decap contexts with a pop rule */
     uint32_t guard_rules;   /* tunnel guard rules installed */
     uint32_t guard_mode;    /* enum snicd_guard_mode */
+    /* the moved-counter read's handle -> flow index built again (a
+     * handle it did not know, after rules came or went) */
+    uint64_t counter_index_rebuilds;
 };
 void snicd_offload_get_stats(const struct snicd_offload *o,
                              struct snicd_offload_stats *s);

@@ -69,6 +69,8 @@ struct snicd_conv {
     uint64_t moved_ns;
     struct dp_conv key;
     struct rte_flow *handle;
+    /* its handle, known to the moved-counter read as no flow's */
+    struct snicd_moved_other other;
     uint64_t pkts, bytes;           /* the last reading */
 };
 
@@ -187,6 +189,7 @@ conv_unlink(struct snicd_offload *o, struct snicd_conv *c)
     if (f != NULL && f->n_convs > 0)
         f->n_convs--;
     snic_hmap_remove(&o->convs.map, &c->node);
+    snicd_offload_moved_other_del(o, &c->other);
     idle_unlink(&o->convs, c);
     *c->tpprev = c->tnext;
     if (c->tnext != NULL)
@@ -453,6 +456,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
     }
     full->until_ns = 0;
     snic_hmap_insert(&o->convs.map, &c->node, conv_hash(key));
+    snicd_offload_moved_other_add(o, &c->other, c->handle);
     c->tpprev = &o->convs.by_table[f->table_id];
     c->tnext = *c->tpprev;
     if (c->tnext != NULL)

@@ -16,7 +16,10 @@
  * flow still holds that handle, so a handle freed and reused by the PMD
  * for another flow's rule is never mistaken for the old one. Handles of
  * rules that belong to no flow's handle (shared tunnel pop rules, guards)
- * are skipped. A flow's report is its total since it was first installed
+ * are skipped. NORMAL's conversation rules are counted by moving traffic
+ * and are made and go without counting as churn: their handles are known
+ * (snicd_offload_moved_other_add) and skipped before any rebuild, which
+ * each of them would otherwise ask for up to every 10 s. A flow's report is its total since it was first installed
  * (acc + cur), like the full read's. A total can also change with no
  * counter moving: when a rule is retired its last reading is folded into
  * the flow's acc and the PMD forgets the rule. Those flows, when that
@@ -38,6 +41,7 @@
 #include <rte_flow.h>
 
 #include "snic/rte_pmd_emunic.h"
+#include "snic_hash.h"
 #include "snicd_offload_priv.h"
 
 /* Optional at link time too: a snicd (or a test) linked without
@@ -173,6 +177,39 @@ hidx_build(struct snicd_offload *o)
     return 0;
 }
 
+static uint64_t
+other_hash(const struct rte_flow *h)
+{
+    return snic_hash_u64((uint64_t)(uintptr_t)h, SNIC_HASH_BASIS);
+}
+
+void
+snicd_offload_moved_other_add(struct snicd_offload *o,
+                              struct snicd_moved_other *e,
+                              const struct rte_flow *h)
+{
+    e->handle = h;
+    snic_hmap_insert(&o->moved.others, &e->node, other_hash(h));
+}
+
+void
+snicd_offload_moved_other_del(struct snicd_offload *o,
+                              struct snicd_moved_other *e)
+{
+    snic_hmap_remove(&o->moved.others, &e->node);
+}
+
+static bool
+is_other(const struct snicd_offload *o, const struct rte_flow *h)
+{
+    const struct snicd_moved_other *e;
+
+    SNIC_HMAP_FOR_EACH_WITH_HASH(e, node, other_hash(h), &o->moved.others)
+        if (e->handle == h)
+            return true;
+    return false;
+}
+
 static struct snicd_oflow *
 hidx_find(struct snicd_offload *o, const struct rte_flow *h)
 {
@@ -200,6 +237,10 @@ flow_of(struct snicd_offload *o, const struct rte_flow *h, bool *rebuilt)
 
     if (f != NULL || *rebuilt)
         return f;
+    if (is_other(o, h)) {
+        m->others_seen++;
+        return NULL;
+    }
     if (m->idx_sig == churn(o) && m->idx != NULL &&
         snic_now_ns() - m->idx_built_ns < IDX_REBUILD_NS)
         return NULL;
@@ -276,6 +317,8 @@ snicd_offload_moved_fini(struct snicd_offload *o)
 {
     free(o->moved.idx);
     free(o->moved.touched);
+    /* the nodes are their owners' (gone by now: snicd_convs_fini) */
+    snic_hmap_fini(&o->moved.others);
     memset(&o->moved, 0, sizeof(o->moved));
 }
 

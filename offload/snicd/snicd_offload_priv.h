@@ -434,8 +434,27 @@ struct snicd_moved {
     uint64_t *touched;
     size_t n_touched, cap_touched;
     bool touched_lost;
+    /* rules of no flow that the moved list hands out all the same
+     * (NORMAL's conversations: struct snicd_moved_other), by handle: a
+     * handle found here is not looked for among the flows' */
+    struct snic_hmap others;
     uint64_t calls, handed, unknown, rebuilds;  /* for the tests */
+    uint64_t others_seen;                       /* for the tests */
 };
+
+/* A rule of no flow's whose counter the moved list reports (a NORMAL
+ * conversation's, read by its owner): known by its handle, so that the
+ * read neither takes it for a flow's nor rebuilds the handle index to
+ * look for one. Embedded in the owner's record. */
+struct snicd_moved_other {
+    struct snic_hmap_node node;
+    const struct rte_flow *handle;
+};
+void snicd_offload_moved_other_add(struct snicd_offload *o,
+                                   struct snicd_moved_other *e,
+                                   const struct rte_flow *h);
+void snicd_offload_moved_other_del(struct snicd_offload *o,
+                                   struct snicd_moved_other *e);
 
 /* Read the hardware counts of the flows whose rules' counters moved, if
  * the PMD offers that (net_emunic: rte_pmd_emunic_flow_counts_moved), and

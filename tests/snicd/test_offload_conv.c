@@ -654,3 +654,48 @@ Test(offload_conv, a_port_that_goes_takes_them_off)
               "a conversation to a port that went is still on the card");
     cr_expect(snicd_offload_conv_has(env.o, &other));
 }
+
+/* A conversation's rule is in the card's moved-counter list but is no
+ * flow's: its handle is known as such, so a read does not rebuild the
+ * handle -> flow index to look for it (before: at every read after any
+ * rule came or went, and every 10 s). */
+Test(offload_conv, their_counters_do_not_rebuild_the_index)
+{
+    char why[SNICD_REASON_SIZE];
+    struct snicd_offload_stats os;
+    struct dp_conv c;
+    bool moved_only = false;
+    uint8_t f[64];
+    uint64_t nf, r0;
+
+    env_conv_max = 16;
+    env_start("full", true, true, NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    (void)env_add("priority=10,in_port=vf1 actions=output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    c = conv(nf, 0x0b);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    (void)flow_total(nf);
+    snicd_offload_get_stats(env.o, &os);
+    r0 = os.counter_index_rebuilds;
+    for (int round = 0; round < 2; round++) {
+        /* a rule comes: the index is stale for the flows' handles */
+        if (round == 1) {
+            (void)env_add("priority=10,in_port=vf2 actions=output:vf1");
+            cr_assert_geq(env_commit(), 0);
+        }
+        cr_assert_eq(env_xmit(ENV_VF_PORT, f, frame(f, false),
+                              ENV_WIRE_PORT, NULL, 0, NULL, NULL), 1);
+        cr_assert_geq(snicd_offload_read_counters(env.o, total_cb,
+                      &(struct flow_total){ .id = nf }, &moved_only), 0);
+        cr_assert(moved_only, "the moved list was not used: no test");
+    }
+    snicd_offload_get_stats(env.o, &os);
+    cr_expect_eq(os.counter_index_rebuilds, r0,
+                 "the conversation's handle rebuilt the index %llu times",
+                 (unsigned long long)(os.counter_index_rebuilds - r0));
+    /* its frames are still its flow's, by its own read */
+    cr_expect_eq(snicd_offload_conv_walk(env.o, true, keep_all, NULL), 0);
+    cr_expect_eq(flow_total(nf), 2);
+}
