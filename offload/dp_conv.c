@@ -15,6 +15,7 @@
  * conversations is direct-mapped and the worker's alone: a collision only
  * queues a conversation once more.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,14 @@
 #include "snic_hash.h"
 
 #define RECENT      1024u
+/* A conversation's bytes up to its last field: its 2 bytes of tail
+ * padding are no part of it (a struct copy need not carry them), so
+ * equal conversations hash and compare equal however they were made. */
+#define CONV_KEY_SIZE   (offsetof(struct dp_conv, out_tpid) + sizeof(uint16_t))
+_Static_assert(CONV_KEY_SIZE == sizeof(uint64_t) + 2 * sizeof(uint32_t)
+               + 12 + 5 * sizeof(uint16_t),
+               "struct dp_conv has padding between its fields: hash and "
+               "compare them one by one");
 
 struct dp_conv_q {
     uint32_t head;              /* next to write: the worker's */
@@ -48,12 +57,12 @@ void
 dp_conv_push(struct dp_conv_q *q, struct dp_worker_stats *stats,
              const struct dp_conv *c, uint64_t now)
 {
-    uint32_t b = (uint32_t)(snic_hash_bytes(c, sizeof(*c), SNIC_HASH_BASIS)
-                            % RECENT);
+    uint32_t b = (uint32_t)(snic_hash_bytes(c, CONV_KEY_SIZE,
+                                            SNIC_HASH_BASIS) % RECENT);
     uint32_t head, tail;
 
     if (q->recent_s[b] != 0 && q->recent_s[b] - 1 == now
-        && memcmp(&q->recent[b], c, sizeof(*c)) == 0)
+        && memcmp(&q->recent[b], c, CONV_KEY_SIZE) == 0)
         return;
     head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
     tail = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);

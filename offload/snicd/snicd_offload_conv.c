@@ -46,6 +46,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,10 +110,20 @@ idle_append(struct snicd_convs *cs, struct snicd_conv *c, uint64_t now)
     cs->idle_tail = c;
 }
 
+/* A conversation's bytes up to its last field: the struct's tail padding
+ * (2 bytes) is not part of it. A key reaches us as a copy of a copy
+ * (dp_conv.c's ring), and a struct copy need not carry padding, so two
+ * equal conversations could hash apart and get two rules. */
+#define CONV_KEY_SIZE   (offsetof(struct dp_conv, out_tpid) + sizeof(uint16_t))
+_Static_assert(CONV_KEY_SIZE == sizeof(uint64_t) + 2 * sizeof(uint32_t)
+               + 12 + 5 * sizeof(uint16_t),
+               "struct dp_conv has padding between its fields: hash and "
+               "compare them one by one");
+
 static uint64_t
 conv_hash(const struct dp_conv *c)
 {
-    return snic_hash_bytes(c, sizeof(*c), SNIC_HASH_BASIS);
+    return snic_hash_bytes(c, CONV_KEY_SIZE, SNIC_HASH_BASIS);
 }
 
 static struct snicd_conv *
@@ -121,7 +132,7 @@ conv_find(const struct snicd_convs *cs, const struct dp_conv *key)
     struct snicd_conv *c;
 
     SNIC_HMAP_FOR_EACH_WITH_HASH(c, node, conv_hash(key), &cs->map)
-        if (memcmp(&c->key, key, sizeof(*key)) == 0)
+        if (memcmp(&c->key, key, CONV_KEY_SIZE) == 0)
             return c;
     return NULL;
 }
