@@ -639,6 +639,11 @@ main(int argc, char **argv)
     d.n_queues = o.workers;
     d.flow_queue_size = o.offload ? o.flow_queue_size : 0;
     d.normal_rules = o.normal_rules;
+    if (o.normal_rules_off_aging)
+        snicd_log(SNICD_LOG_INFO, "NORMAL stays in software: --mac-aging "
+                  "%u is shorter than the %u s conversation rules need "
+                  "(their MACs are refreshed from the card once a second)",
+                  o.mac_aging, SNICD_NORMAL_MIN_AGING);
     d.mempool = rte_pktmbuf_pool_create("snicd_mbufs",
         o.mbufs ? o.mbufs
                 : (rte_eth_dev_count_avail() + 1) * o.workers * 2048u + 4096u,

@@ -51,7 +51,8 @@ snicd_opts_usage(FILE *f)
         "(default 300)\n"
         "  --normal-rules N       NORMAL's known unicast conversations as\n"
         "                         card rules, at most N (default 1024; 0:\n"
-        "                         none, NORMAL stays in software)\n"
+        "                         none, NORMAL stays in software; none by\n"
+        "                         default with --mac-aging under 3)\n"
         "  --local IFNAME         LOCAL is a tap interface IFNAME on the host\n"
         "  --patch NAME=PEER      a patch port pair (OpenFlow 300 + 2i and\n"
         "                         301 + 2i for the i-th): an output to one\n"
@@ -397,6 +398,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
     };
     static const char *const levels[] = { "error", "warning", "info",
                                           "debug" };
+    bool normal_rules_given = false;
     int c;
 
     memset(o, 0, sizeof(*o));
@@ -459,6 +461,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
             if (parse_uint(optarg, 0, 65536, &o->normal_rules) < 0)
                 return fail(err, err_size, "--normal-rules %s: want 0 "
                             "(none) .. 65536 rules", optarg);
+            normal_rules_given = true;
             break;
         case O_LOCAL:
             if (strlen(optarg) == 0 || strlen(optarg) >= 16
@@ -540,5 +543,20 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
     if (optind < argc)
         return fail(err, err_size, "unexpected argument '%s' (EAL arguments "
                     "go before '--')", argv[optind]);
+    /* conversation rules that could not outlive a second (see
+     * SNICD_NORMAL_MIN_AGING): asked for, a clear refusal; by default,
+     * NORMAL stays in software */
+    if (o->mac_aging != 0 && o->mac_aging < SNICD_NORMAL_MIN_AGING
+        && o->normal_rules > 0) {
+        if (normal_rules_given)
+            return fail(err, err_size, "--normal-rules %u with --mac-aging "
+                        "%u: the card's frames keep a MAC learned only "
+                        "when its counters are read, once a second, so "
+                        "conversation rules need --mac-aging %u or more "
+                        "(or give --normal-rules 0)", o->normal_rules,
+                        o->mac_aging, SNICD_NORMAL_MIN_AGING);
+        o->normal_rules = 0;
+        o->normal_rules_off_aging = true;
+    }
     return 0;
 }

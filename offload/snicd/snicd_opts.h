@@ -48,6 +48,9 @@ struct snicd_opts {
     unsigned mac_aging;             /* seconds; 0: the default (300) */
     /* --normal-rules: NORMAL's conversations as card rules, at most */
     unsigned normal_rules;
+    /* --mac-aging under SNICD_NORMAL_MIN_AGING without --normal-rules:
+     * normal_rules was turned to 0 (snicd says so when it starts) */
+    bool normal_rules_off_aging;
     const char *local_iface;        /* --local: LOCAL's tap; NULL: none */
     /* --flow-queue-size N; 0: --no-flow-queues (the sync rte_flow API) */
     unsigned flow_queue_size;
@@ -58,6 +61,15 @@ struct snicd_opts {
 #define SNICD_DEFAULT_FLOW_QUEUE_SIZE   1024u
 /* NORMAL conversation rules at most (--normal-rules) */
 #define SNICD_DEFAULT_NORMAL_RULES      1024u
+/* The shortest --mac-aging that NORMAL's conversation rules can keep
+ * alive. A MAC's age counts whole seconds (dp_fdb.c: live while now <
+ * last seen + aging), and the card's frames refresh it only when snicd
+ * reads the rules' counters, once a second, a turn late at times: with 1
+ * or 2 s the entry dies between two reads while the card still carries
+ * the conversation, the rule goes, the next frame re-learns it in
+ * software and asks again, a create and a destroy per conversation each
+ * second for rules that live under a second. */
+#define SNICD_NORMAL_MIN_AGING          3u
 #define SNICD_MAX_FLOW_QUEUE_SIZE       65536u
 
 #define SNICD_DEFAULT_EMUNIC_SOCKET "/run/snic/emunic.sock"

@@ -106,6 +106,32 @@ Test(opts, port_refusals)
     }
 }
 
+/* An aging NORMAL's conversation rules cannot outlive (the card's frames
+ * refresh a MAC once a second): asked for, a refusal that says what would
+ * do; by default they are off, and 3 s is enough. */
+Test(opts, short_mac_aging_and_normal_rules)
+{
+    static struct snicd_opts o;
+    char *both[] = { "snicd", "--mac-aging", "2", "--normal-rules", "64",
+                     NULL };
+    char *zero[] = { "snicd", "--mac-aging", "1", "--normal-rules", "0",
+                     NULL };
+    char err[256] = "";
+
+    cr_expect_eq(snicd_opts_parse(5, both, &o, err, sizeof(err)), -EINVAL);
+    cr_expect(strstr(err, "need --mac-aging 3 or more") != NULL, "%s", err);
+    cr_assert_eq(snicd_opts_parse(5, zero, &o, err, sizeof(err)), 0, "%s",
+                 err);
+    cr_expect_eq(o.normal_rules, 0);
+    cr_assert_eq(parse(&o, err, "--mac-aging", "1"), 0, "%s", err);
+    cr_expect_eq(o.normal_rules, 0, "conversation rules that live under "
+                 "a second");
+    cr_expect(o.normal_rules_off_aging);
+    cr_assert_eq(parse(&o, err, "--mac-aging", "3"), 0, "%s", err);
+    cr_expect_eq(o.normal_rules, SNICD_DEFAULT_NORMAL_RULES);
+    cr_expect(!o.normal_rules_off_aging);
+}
+
 Test(opts, port_twice)
 {
     static struct snicd_opts o;
