@@ -354,6 +354,31 @@ card_port(const struct snicd_offload *o, uint32_t ofport)
     return false;
 }
 
+/* At the limit: the idlest rule goes if it has been idle long enough
+ * that it is not merely between two reads of a busy one (a fifth of the
+ * idle time: 2 s, two reads, by default). It is read first, as it may
+ * have switched frames since its last read: one that did goes to the
+ * back instead, and the next is tried, a few at most (each a query of the
+ * device). True if one went. */
+static bool
+make_room(struct snicd_offload *o)
+{
+    uint64_t min_idle = idle_ns(o) / 5;
+
+    for (int tries = 0; tries < 4 && o->convs.idle_head != NULL; tries++) {
+        struct snicd_conv *c = o->convs.idle_head;
+
+        if (snic_now_ns() - c->moved_ns < min_idle)
+            return false;
+        if (conv_read(o, c) > 0)
+            continue;
+        conv_free(o, c);
+        o->convs.evicted_room++;
+        return true;
+    }
+    return false;
+}
+
 int
 snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                        char *why, size_t size)
@@ -415,15 +440,8 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                  "goes to them first");
         return -ENOSPC;
     }
-    /* at the limit the idlest rule makes room, if it has been idle long
-     * enough that it is not merely between two reads of a busy one
-     * (a fifth of the idle time: 2 s, two reads, by default) */
-    if (snic_hmap_count(&o->convs.map) >= o->cfg.conv_max
-        && o->convs.idle_head != NULL
-        && snic_now_ns() - o->convs.idle_head->moved_ns >= idle_ns(o) / 5) {
-        conv_free(o, o->convs.idle_head);
-        o->convs.evicted_room++;
-    }
+    if (snic_hmap_count(&o->convs.map) >= o->cfg.conv_max)
+        (void)make_room(o);
     if (snic_hmap_count(&o->convs.map) >= o->cfg.conv_max) {
         o->convs.refused_max++;
         snprintf(why, size, "the limit of %u NORMAL conversation rules is "

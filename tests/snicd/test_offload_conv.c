@@ -523,8 +523,8 @@ Test(offload_conv, an_idle_rule_leaves_and_keeps_its_counts)
 }
 
 /* At the limit the idlest rule makes room for a new conversation, never
- * one that switched frames at the last read; what it counted since the
- * last read is its flow's. */
+ * one that switched frames since its last read (it is read first); what
+ * a rule counted is its flow's. */
 Test(offload_conv, at_the_limit_the_idlest_makes_room)
 {
     char why[SNICD_REASON_SIZE];
@@ -545,11 +545,11 @@ Test(offload_conv, at_the_limit_the_idlest_makes_room)
     cr_assert_eq(snicd_offload_conv_add(env.o, &idle, why, sizeof(why)), 1,
                  "%s", why);
     usleep(300 * 1000);
-    cr_assert_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
-                          NULL, 0, NULL, NULL), 1);
-    cr_expect_eq(snicd_offload_conv_walk(env.o, true, keep_all, NULL), 0);
-    cr_assert_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
-                          NULL, 0, NULL, NULL), 1);
+    /* both look idle 300 ms by their last reads, the busy one first in
+     * line: it is read before it goes, and found busy */
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(env_xmit(ENV_VF_PORT, f, frame(f, false),
+                              ENV_WIRE_PORT, NULL, 0, NULL, NULL), 1);
     c = conv(nf, 0x0d);
     cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
                  "%s", why);
