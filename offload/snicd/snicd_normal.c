@@ -19,7 +19,10 @@
  *    moment as its own rule's; a rule that counted frames refreshes its
  *    source's age as those frames would have in software, so a
  *    conversation the card alone carries does not age out, and one that
- *    stopped ages out as in software.
+ *    stopped ages out as in software (its rule goes sooner, idle:
+ *    snicd_offload_conv.c);
+ *  - room a rule left goes to flows waiting for room before the next
+ *    conversation is asked (snicd_offload_room_freed).
  */
 #include <errno.h>
 #include <inttypes.h>
