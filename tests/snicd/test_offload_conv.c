@@ -519,6 +519,7 @@ Test(offload_conv, an_idle_rule_leaves_and_keeps_its_counts)
     cr_expect_eq(env_xmit(ENV_VF_PORT, f, frame(f, false), ENV_WIRE_PORT,
                           NULL, 0, NULL, NULL), 0, "still on the card");
     /* it comes back: software asks again, and it is made */
+    why[0] = 0;
     cr_expect_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
                  "%s", why);
     snicd_offload_conv_stats(env.o, &st);
