@@ -19,6 +19,14 @@
  * looks at the members one by one. Removing a member, or lowering its
  * level, only marks the cache stale: it is recomputed at its next use.
  *
+ * Most values have one member alone (a table of exact matches has one per
+ * flow, in every sub whose mask keeps the fields that tell its flows
+ * apart), and a bucket with its member array would cost ~120 bytes each
+ * (#13). So a member alone with its value has no bucket: its own entry
+ * for the sub sits in the sub's map, and is the one-member "bucket" whose
+ * cache is the member itself. A second member with the value makes the
+ * bucket; the last but one leaving it makes the one left alone again.
+ *
  * Small tuples are scanned linearly instead.
  *
  * Costs: adding, updating or removing a member is one hash operation per
@@ -34,10 +42,26 @@
 
 #define OV_LINEAR_MAX   8u
 
+/* snicd_ov_ent.pos besides an index in a bucket's members */
+#define OV_OUT      UINT32_MAX          /* not in this sub (yet) */
+#define OV_ALONE    (UINT32_MAX - 1)    /* alone with its value: @node is
+                                         * in the sub's map */
+#define OV_BUCKET   (UINT32_MAX - 2)    /* a bucket's head */
+
+/* A member's place in one sub of its tuple (snicd_ovm.ent[sub]), and the
+ * head of a bucket: what a sub's map holds is either (@pos tells). */
+struct snicd_ov_ent {
+    struct snic_hmap_node node;     /* in the sub's map: masked value */
+    union {
+        struct snicd_ov_bucket *b;  /* a member in a bucket: that one */
+        struct snicd_ovm *m;        /* OV_ALONE: the member itself */
+    };
+    uint32_t pos;                   /* in b's members, or OV_* above */
+};
+
 struct snicd_ov_bucket {
-    struct snic_hmap_node node;     /* in its sub's map: masked value */
-    uint32_t sub;                   /* index of its sub in the tuple */
-    struct snicd_ovm **mem;
+    struct snicd_ov_ent head;       /* pos OV_BUCKET */
+    struct snicd_ovm **mem;         /* 2 or more */
     uint32_t n, cap;
     bool stale;                     /* the cache below needs recomputing */
     int32_t max_level;              /* deepest hardware level, -1 none */
@@ -154,76 +178,145 @@ agg_merge(struct snicd_ov_agg *a, int32_t level, const struct snicd_ovm *sw)
 /* ---- buckets ---- */
 
 static struct snicd_ov_bucket *
-bucket_find(struct ov_sub *s, const struct flow_key *v, uint64_t h)
+bucket_of(struct snicd_ov_ent *e)
 {
-    struct snicd_ov_bucket *b;
+    return SNIC_CONTAINER_OF(e, struct snicd_ov_bucket, head);
+}
 
-    SNIC_HMAP_FOR_EACH_WITH_HASH(b, node, h, &s->buckets) {
+/* The member whose value stands for the members of head @e. */
+static const struct snicd_ovm *
+first_of(struct snicd_ov_ent *e)
+{
+    return e->pos == OV_ALONE ? e->m : bucket_of(e)->mem[0];
+}
+
+/* The head (a bucket's, or a member's alone) of value @v in @s, or NULL. */
+static struct snicd_ov_ent *
+head_find(struct ov_sub *s, const struct flow_key *v, uint64_t h)
+{
+    struct snicd_ov_ent *e;
+
+    SNIC_HMAP_FOR_EACH_WITH_HASH(e, node, h, &s->buckets) {
         struct flow_key bv;
 
         /* the members' records keep their values compact */
-        snicd_oflow_value(b->mem[0]->f, &bv);
+        snicd_oflow_value(first_of(e)->f, &bv);
         if (masked_eq(&bv, v, &s->imask))
-            return b;
+            return e;
     }
     return NULL;
 }
 
-/* Put @m (member of @t) into sub @si's bucket of its value. */
+/* @m alone with its value in @s: its entry is the head. */
+static void
+alone_put(struct ov_sub *s, struct snicd_ovm *m, uint32_t si, uint64_t h)
+{
+    struct snicd_ov_ent *e = &m->ent[si];
+
+    e->m = m;
+    e->pos = OV_ALONE;
+    snic_hmap_insert(&s->buckets, &e->node, h);
+}
+
+static void
+bucket_join(struct snicd_ov_bucket *b, uint32_t si, struct snicd_ovm *m)
+{
+    m->ent[si].b = b;
+    m->ent[si].pos = b->n;
+    b->mem[b->n++] = m;
+    cache_merge(b, m);
+}
+
+/* A bucket in place of @alone's head, with @alone in it. */
+static struct snicd_ov_bucket *
+bucket_new(struct ov_sub *s, uint32_t si, struct snicd_ov_ent *alone)
+{
+    struct snicd_ov_bucket *b = calloc(1, sizeof(*b));
+    struct snicd_ovm *m = alone->m;
+    uint64_t h = alone->node.hash;
+
+    if (b == NULL)
+        return NULL;
+    b->mem = malloc(2 * sizeof(*b->mem));
+    if (b->mem == NULL) {
+        free(b);
+        return NULL;
+    }
+    b->cap = 2;
+    b->head.b = b;
+    b->head.pos = OV_BUCKET;
+    b->max_level = -1;
+    snic_hmap_remove(&s->buckets, &alone->node);
+    snic_hmap_insert(&s->buckets, &b->head.node, h);
+    bucket_join(b, si, m);
+    return b;
+}
+
+/* Put @m (member of @t) into sub @si: alone, or in the bucket of its
+ * value. 0, or -ENOMEM with nothing changed. */
 static int
 bucket_add(struct snicd_ov_tuple *t, uint32_t si, struct snicd_ovm *m)
 {
     struct ov_sub *s = &t->subs[si];
     struct snicd_ov_bucket *b;
+    struct snicd_ov_ent *e;
     struct flow_key v;
     uint64_t h;
 
     snicd_oflow_value(m->f, &v);
     h = masked_hash(&v, &s->imask);
-    b = bucket_find(s, &v, h);
+    e = head_find(s, &v, h);
 
-    if (b == NULL) {
-        b = calloc(1, sizeof(*b));
+    if (e == NULL) {
+        alone_put(s, m, si, h);
+        return 0;
+    }
+    if (e->pos == OV_ALONE) {
+        /* room for two: the join below cannot fail */
+        b = bucket_new(s, si, e);
         if (b == NULL)
             return -ENOMEM;
-        b->sub = si;
-        b->max_level = -1;
-        snic_hmap_insert(&s->buckets, &b->node, h);
+    } else {
+        b = bucket_of(e);
     }
     if (b->n == b->cap) {
-        uint32_t nc = b->cap ? b->cap * 2 : 2;
+        uint32_t nc = b->cap * 2;
         struct snicd_ovm **nm = realloc(b->mem, nc * sizeof(*nm));
 
-        if (nm == NULL) {
-            if (b->n == 0) {
-                snic_hmap_remove(&s->buckets, &b->node);
-                free(b);
-            }
+        if (nm == NULL)
             return -ENOMEM;
-        }
         b->mem = nm;
         b->cap = nc;
     }
-    m->ent[si].b = b;
-    m->ent[si].pos = b->n;
-    b->mem[b->n++] = m;
-    cache_merge(b, m);
+    bucket_join(b, si, m);
     return 0;
 }
 
 static void
 bucket_del(struct snicd_ov_tuple *t, uint32_t si, struct snicd_ovm *m)
 {
-    struct snicd_ov_bucket *b = m->ent[si].b;
-    uint32_t pos = m->ent[si].pos;
+    struct ov_sub *s = &t->subs[si];
+    struct snicd_ov_ent *e = &m->ent[si];
+    struct snicd_ov_bucket *b;
+    uint32_t pos = e->pos;
 
-    if (b == NULL)
+    if (pos == OV_OUT)
         return;
-    m->ent[si].b = NULL;
+    if (pos == OV_ALONE) {
+        snic_hmap_remove(&s->buckets, &e->node);
+        e->pos = OV_OUT;
+        return;
+    }
+    b = e->b;
     b->mem[pos] = b->mem[--b->n];
     b->mem[pos]->ent[si].pos = pos;
-    if (b->n == 0) {
-        snic_hmap_remove(&t->subs[si].buckets, &b->node);
+    e->pos = OV_OUT;       /* after: @m may have been the last one moved */
+    if (b->n == 1) {
+        /* the one left is alone again, in the bucket's place */
+        uint64_t h = b->head.node.hash;
+
+        snic_hmap_remove(&s->buckets, &b->head.node);
+        alone_put(s, b->mem[0], si, h);
         free(b->mem);
         free(b);
         return;
@@ -244,22 +337,55 @@ tuple_find(struct snicd_ovx *x, const struct flow_key *mask, uint64_t h)
     return NULL;
 }
 
+/* The subs' buckets go; the members' entries are theirs (and must still
+ * be there: the maps' chains run through the alone ones). */
 static void
-tuple_free(struct snicd_ovx *x, struct snicd_ov_tuple *t)
+subs_free(struct snicd_ov_tuple *t)
 {
-    struct snicd_ov_bucket *b;
+    struct snicd_ov_ent *e;
 
     for (uint32_t i = 0; i < t->nsub; i++) {
-        SNIC_HMAP_FOR_EACH_SAFE(b, node, &t->subs[i].buckets) {
-            free(b->mem);
-            free(b);
+        SNIC_HMAP_FOR_EACH_SAFE(e, node, &t->subs[i].buckets) {
+            if (e->pos == OV_BUCKET) {
+                free(bucket_of(e)->mem);
+                free(bucket_of(e));
+            }
         }
         snic_hmap_fini(&t->subs[i].buckets);
     }
     free(t->subs);
+    t->subs = NULL;
+    t->nsub = t->capsub = 0;
+}
+
+static void
+tuple_free(struct snicd_ovx *x, struct snicd_ov_tuple *t)
+{
+    subs_free(t);
     free(t->mem);
     snic_hmap_remove(&x->tuples, &t->node);
     free(t);
+}
+
+/* Move @m's entries to an array of @nc: the alone ones leave their
+ * sub's map while their node moves, and come back (also when the array
+ * could not grow). */
+static int
+ent_grow(struct snicd_ov_tuple *t, struct snicd_ovm *m, uint32_t nc)
+{
+    struct snicd_ov_ent *ne;
+
+    for (uint32_t si = 0; si < t->nsub; si++)
+        if (m->ent[si].pos == OV_ALONE)
+            snic_hmap_remove(&t->subs[si].buckets, &m->ent[si].node);
+    ne = realloc(m->ent, nc * sizeof(*ne));
+    if (ne != NULL)
+        m->ent = ne;
+    for (uint32_t si = 0; si < t->nsub; si++)
+        if (m->ent[si].pos == OV_ALONE)
+            snic_hmap_insert(&t->subs[si].buckets, &m->ent[si].node,
+                             m->ent[si].node.hash);
+    return ne != NULL ? 0 : -ENOMEM;
 }
 
 /* Room for one more sub in every member's ent[]. */
@@ -271,20 +397,16 @@ tuple_grow_subs(struct snicd_ov_tuple *t)
 
     if (t->nsub < t->capsub)
         return 0;
-    nc = t->capsub ? t->capsub * 2 : 2;
+    /* one first: most tuples are only ever asked with their own mask */
+    nc = t->capsub ? t->capsub * 2 : 1;
     ns = realloc(t->subs, nc * sizeof(*ns));
     if (ns == NULL)
         return -ENOMEM;
     t->subs = ns;
-    for (uint32_t i = 0; i < t->n; i++) {
-        struct snicd_ovm *m = t->mem[i];
-        struct snicd_ov_ent *ne = realloc(m->ent, nc * sizeof(*ne));
-
+    for (uint32_t i = 0; i < t->n; i++)
         /* members already grown keep the larger array: harmless */
-        if (ne == NULL)
+        if (ent_grow(t, t->mem[i], nc) < 0)
             return -ENOMEM;
-        m->ent = ne;
-    }
     t->capsub = nc;
     return 0;
 }
@@ -306,7 +428,7 @@ sub_get(struct snicd_ov_tuple *t, const struct flow_key *imask)
     s->imask = *imask;
     snic_hmap_init(&s->buckets);
     for (uint32_t i = 0; i < t->n; i++)
-        t->mem[i]->ent[si].b = NULL;
+        t->mem[i]->ent[si].pos = OV_OUT;
     t->nsub++;
     for (uint32_t i = 0; i < t->n; i++)
         if (bucket_add(t, si, t->mem[i]) < 0)
@@ -332,9 +454,9 @@ key_and(struct flow_key *out, const struct flow_key *a,
         po[i] = pa[i] & pb[i];
 }
 
-/* The bucket of @t holding the members that overlap @q, NULL when none
- * does; -ENOMEM in @ret when the sub could not be made. */
-static struct snicd_ov_bucket *
+/* The head (bucket, or member alone) of @t's members that overlap @q,
+ * NULL when none does; -ENOMEM in @ret when the sub could not be made. */
+static struct snicd_ov_ent *
 overlapping(struct snicd_ov_tuple *t, const struct flow_match *q, int *ret)
 {
     struct flow_key imask;
@@ -346,7 +468,7 @@ overlapping(struct snicd_ov_tuple *t, const struct flow_match *q, int *ret)
         *ret = -ENOMEM;
         return NULL;
     }
-    return bucket_find(s, &q->value, masked_hash(&q->value, &imask));
+    return head_find(s, &q->value, masked_hash(&q->value, &imask));
 }
 
 /* ---- the index ---- */
@@ -370,6 +492,7 @@ snicd_ov_query(struct snicd_ovx *x, const struct snicd_oflow *q,
     snicd_oflow_match(q, &qm);
     SNIC_HMAP_FOR_EACH(t, node, &x->tuples) {
         struct snicd_ov_bucket *b;
+        struct snicd_ov_ent *e;
 
         if (t->n <= OV_LINEAR_MAX) {
             for (uint32_t j = 0; j < t->n; j++) {
@@ -380,11 +503,17 @@ snicd_ov_query(struct snicd_ovx *x, const struct snicd_oflow *q,
             }
             continue;
         }
-        b = overlapping(t, &qm, &ret);
+        e = overlapping(t, &qm, &ret);
         if (ret < 0)
             return ret;
-        if (b == NULL)
+        if (e == NULL)
             continue;
+        if (e->pos == OV_ALONE) {
+            if (before(e->m->f, q))
+                agg_merge(a, e->m->level, e->m->level < 0 ? e->m : NULL);
+            continue;
+        }
+        b = bucket_of(e);
         if (b->stale)
             cache_rebuild(b);
         if (before(b->last->f, q)) {
@@ -410,6 +539,7 @@ snicd_ov_later(struct snicd_ovx *x, const struct snicd_oflow *q,
     snicd_oflow_match(q, &match);
     SNIC_HMAP_FOR_EACH(t, node, &x->tuples) {
         struct snicd_ov_bucket *b;
+        struct snicd_ov_ent *e;
 
         if (t->n <= OV_LINEAR_MAX) {
             for (uint32_t j = 0; j < t->n; j++) {
@@ -420,11 +550,17 @@ snicd_ov_later(struct snicd_ovx *x, const struct snicd_oflow *q,
             }
             continue;
         }
-        b = overlapping(t, &match, &ret);
+        e = overlapping(t, &match, &ret);
         if (ret < 0)
             return ret;
-        if (b == NULL)
+        if (e == NULL)
             continue;
+        if (e->pos == OV_ALONE) {
+            if (before(q, e->m->f))
+                fn(ctx, e->m->f);
+            continue;
+        }
+        b = bucket_of(e);
         for (uint32_t j = 0; j < b->n; j++)
             if (before(q, b->mem[j]->f))
                 fn(ctx, b->mem[j]->f);
@@ -519,15 +655,17 @@ snicd_ov_set(struct snicd_ovx *x, struct snicd_ovm *m, int32_t level)
     }
     if (m->level == level)
         return 0;
+    /* a member alone is its own cache */
     for (uint32_t si = 0; si < m->t->nsub; si++) {
-        struct snicd_ov_bucket *b = m->ent[si].b;
+        struct snicd_ov_ent *e = &m->ent[si];
 
-        if (!b->stale)
-            cache_forget(b, m, m->level);
+        if (e->pos < OV_BUCKET && !e->b->stale)
+            cache_forget(e->b, m, m->level);
     }
     m->level = level;
     for (uint32_t si = 0; si < m->t->nsub; si++)
-        cache_merge(m->ent[si].b, m);
+        if (m->ent[si].pos < OV_BUCKET)
+            cache_merge(m->ent[si].b, m);
     return 0;
 }
 
@@ -537,6 +675,7 @@ snicd_ov_clear(struct snicd_ovx *x)
     struct snicd_ov_tuple *t;
 
     SNIC_HMAP_FOR_EACH_SAFE(t, node, &x->tuples) {
+        subs_free(t);      /* while the members' entries are there */
         for (uint32_t i = 0; i < t->n; i++) {
             free(t->mem[i]->ent);
             t->mem[i]->ent = NULL;

@@ -39,12 +39,7 @@
 
 struct snicd_oflow;
 struct snicd_ov_tuple;
-struct snicd_ov_bucket;
-
-struct snicd_ov_ent {
-    struct snicd_ov_bucket *b;      /* NULL: not in this sub (yet) */
-    uint32_t pos;                   /* in b's members */
-};
+struct snicd_ov_ent;
 
 /* A flow's entry in one domain's index. */
 struct snicd_ovm {
