@@ -138,15 +138,53 @@ queue_cb(void *t, struct snicd_oflow *g)
     (void)snicd_place_queue(t, g);
 }
 
+/* @f's entry in domain @d's index, or NULL: a flow's tunnel domain entry
+ * is made the first time it goes there (most flows never do: only those
+ * that can match a decapsulated frame), and goes with the record
+ * (snicd_oflow_release()) or when the flow leaves the domain. */
+static struct snicd_ovm *
+ovm_of(struct snicd_oflow *f, unsigned d)
+{
+    return d == SNICD_DOM_ROOT ? &f->ov_root : f->ov_tun;
+}
+
+static struct snicd_ovm *
+ovm_get(struct snicd_oflow *f, unsigned d)
+{
+    if (d == SNICD_DOM_TUN && f->ov_tun == NULL) {
+        f->ov_tun = calloc(1, sizeof(*f->ov_tun));
+        if (f->ov_tun == NULL)
+            return NULL;
+        f->ov_tun->f = f;
+    }
+    return ovm_of(f, d);
+}
+
+static void
+ovm_drop(struct snicd_otable *t, struct snicd_oflow *f, unsigned d)
+{
+    struct snicd_ovm *m = ovm_of(f, d);
+
+    if (m == NULL)
+        return;
+    snicd_ov_del(&t->ov[d], m);
+    if (d == SNICD_DOM_TUN) {
+        free(f->ov_tun);
+        f->ov_tun = NULL;
+    }
+}
+
 void
 snicd_place_forget(struct snicd_otable *t, struct snicd_oflow *f)
 {
     if (f->qpos != 0)
         q_remove(t, f);
     for (unsigned d = 0; d < 2; d++) {
-        if (f->ov[d].t == NULL)
+        struct snicd_ovm *m = ovm_of(f, d);
+
+        if (m == NULL || m->t == NULL)
             continue;
-        snicd_ov_del(&t->ov[d], &f->ov[d]);
+        snicd_ov_del(&t->ov[d], m);
         if (snicd_ov_later(&t->ov[d], f, queue_cb, t) < 0)
             t->dirty = true;
     }
@@ -308,9 +346,11 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
      * the commit's placement settled */
     if (f->changed && f->reg_whole)
         snicd_regjump_hold(o, f);
+    f->ov_root.f = f;
     for (unsigned d = 0; d < 2; d++) {
-        f->ov[d].f = f;
-        old[d] = f->ov[d].t != NULL ? f->ov[d].level : NOT_IN;
+        const struct snicd_ovm *m = ovm_of(f, d);
+
+        old[d] = m != NULL && m->t != NULL ? m->level : NOT_IN;
     }
     snicd_place_uncount(t, f);
     if (why == NULL) {
@@ -383,10 +423,14 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
             want[SNICD_DOM_TUN] = -1;
     }
     for (unsigned d = 0; d < 2 && ret == 0; d++) {
-        if (want[d] == NOT_IN)
-            snicd_ov_del(&t->ov[d], &f->ov[d]);
-        else
-            ret = snicd_ov_set(&t->ov[d], &f->ov[d], want[d]);
+        struct snicd_ovm *m;
+
+        if (want[d] == NOT_IN) {
+            ovm_drop(t, f, d);
+            continue;
+        }
+        m = ovm_get(f, d);
+        ret = m != NULL ? snicd_ov_set(&t->ov[d], m, want[d]) : -ENOMEM;
     }
 out:
     f->reg_nothing = nothing;

@@ -121,59 +121,69 @@ struct snicd_orule {
  * snicd_oflow_actions(), the whole flow with snicd_oflow_flow() (on the
  * caller's stack). */
 struct snicd_oflow {
+    /* Fields by size, largest first, so that no padding goes between
+     * them (every byte here is paid a million times, #13). */
     uint64_t id;
     struct snic_hmap_node id_node;  /* in snicd_offload.ids */
     struct snicd_orule *rule;   /* @tail, or an allocation of its own
                                  * when a change did not fit there */
-    uint16_t priority;          /* the flow's */
-    uint8_t table_id;
-    uint8_t where;              /* enum snicd_where, as installed now */
-    bool changed;               /* actions differ from the installed rule */
-    bool no_space;              /* sw because the device was full */
-    bool create_failed;         /* sw after a create error that may pass */
-    uint32_t level;             /* rte_flow priority of the rule */
-    uint32_t mark;              /* 0: none */
-    uint8_t mark_kind;          /* enum snicd_mark_kind */
-    bool listed;                /* in snicd_offload.ids: counted in n_where */
     struct rte_flow *handle;    /* NULL: no rule */
     uint64_t seq;               /* creation order of the rule */
-    uint32_t tidx;              /* index in its table's vector */
-    uint32_t qpos;              /* 1 + index in its table's queue, 0 none */
-    struct snicd_ovm ov[2];     /* in the SNICD_DOM_* indexes */
+    /* its entries in the SNICD_DOM_* indexes: the root domain's, and the
+     * tunnel domain's, made only for a flow that can match a
+     * decapsulated frame (snicd_offload_place.c) */
+    struct snicd_ovm ov_root;
+    struct snicd_ovm *ov_tun;
     struct snicd_dctx *dctx;    /* the decap context its rule is in */
-    bool queued;                /* its rule's create is on the flow queue */
     uint64_t refused_commit;    /* the commit whose batch refused it */
     uint64_t refused_drops;     /* snicd_offload.drops then */
     /* hardware counters: totals of rules already destroyed, plus the last
      * reading of the current one */
     uint64_t acc_pkts, acc_bytes;
     uint64_t cur_pkts, cur_bytes;
+    /* conjunctions (snicd_offload_conj.c), with conj_num and conj_role
+     * below */
+    uint64_t conj_owner;        /* a combination: its conj_id flow's id */
+    struct snicd_oflow *conj_next;  /* next combination of the owner */
+    struct snicd_oflow *conj_combos;    /* a conj_id flow: its
+                                         * combinations */
+    /* why it is where it is: the pool's shared text (snicd_reason.h),
+     * set with snicd_oflow_reason() / snicd_oflow_say() */
+    const char *reason;
+
+    uint32_t level;             /* rte_flow priority of the rule */
+    uint32_t mark;              /* 0: none */
+    uint32_t tidx;              /* index in its table's vector */
+    uint32_t qpos;              /* 1 + index in its table's queue, 0 none */
+    /* NORMAL's conversations (snicd_offload_conv.c): the level kept free
+     * above its rule for them (-1: none), and how many rules it has */
+    int32_t conv_level;
+    uint32_t n_convs;
+    uint32_t conj_num;          /* the conjunction of a member */
+
+    uint16_t priority;          /* the flow's */
+    uint16_t tail_size;         /* bytes of @tail */
+    /* as counted in snicd_offload.regs: the registers it writes before
+     * jumping to table @wr_to, as a whole writer (@wr_whole) or a gated
+     * one */
+    uint16_t wr_regs;
+    uint8_t wr_to;
+    uint8_t table_id;
+    uint8_t where;              /* enum snicd_where, as installed now */
+    uint8_t mark_kind;          /* enum snicd_mark_kind */
+    uint8_t conj_role;          /* enum snicd_conj_role */
+    bool changed;               /* actions differ from the installed rule */
+    bool no_space;              /* sw because the device was full */
+    bool create_failed;         /* sw after a create error that may pass */
+    bool listed;                /* in snicd_offload.ids: counted in n_where */
+    bool queued;                /* its rule's create is on the flow queue */
     /* registers (snicd_offload_regs.c): a write before its jump held
      * back only by that (its rule is partial), or let through (its rule
      * is whole: the target is sealed); placed as matching nothing */
     bool reg_gated;
     bool reg_whole;
     bool reg_nothing;
-    /* as counted in snicd_offload.regs: the registers it writes before
-     * jumping to table wr_to, as a whole writer or a gated one */
     bool wr_whole;
-    uint16_t wr_regs;
-    uint8_t wr_to;
-    /* NORMAL's conversations (snicd_offload_conv.c): the level kept free
-     * above its rule for them (-1: none), and how many rules it has */
-    int32_t conv_level;
-    uint32_t n_convs;
-    /* conjunctions (snicd_offload_conj.c) */
-    uint64_t conj_owner;        /* a combination: its conj_id flow's id */
-    struct snicd_oflow *conj_next;  /* next combination of the owner */
-    struct snicd_oflow *conj_combos;    /* a conj_id flow: its
-                                         * combinations */
-    uint32_t conj_num;          /* the conjunction of a member */
-    uint8_t conj_role;          /* enum snicd_conj_role */
-    /* why it is where it is: the pool's shared text (snicd_reason.h),
-     * set with snicd_oflow_reason() / snicd_oflow_say() */
-    const char *reason;
-    uint16_t tail_size;         /* bytes of @tail */
     uint64_t tail[];            /* the rule it was made with */
 };
 
@@ -185,7 +195,8 @@ struct snicd_oflow *snicd_oflow_new_entry(const struct flow_entry *e);
 struct snicd_oflow *snicd_oflow_new_flow(const struct flow *fl);
 /* @f's flow becomes @e's: 0, or -ENOMEM with @f unchanged. */
 int snicd_oflow_set_entry(struct snicd_oflow *f, const struct flow_entry *e);
-/* The rule's own allocation, if any, goes (before the record is freed). */
+/* The rule's own allocation and the tunnel domain's entry, if any, go
+ * (before the record is freed; out of every index by then). */
 void snicd_oflow_release(struct snicd_oflow *f);
 /* Bytes the record takes (for the tests and the benchmark's count). */
 size_t snicd_oflow_bytes(const struct snicd_oflow *f);

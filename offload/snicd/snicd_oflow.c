@@ -212,13 +212,17 @@ snicd_oflow_release(struct snicd_oflow *f)
     if (!rule_is_tail(f))
         free(f->rule);
     f->rule = (struct snicd_orule *)(void *)f->tail;
+    /* out of every index by now (placement's to see to) */
+    free(f->ov_tun);
+    f->ov_tun = NULL;
 }
 
 size_t
 snicd_oflow_bytes(const struct snicd_oflow *f)
 {
     return sizeof(*f) + f->tail_size
-           + (rule_is_tail(f) ? 0 : f->rule->size);
+           + (rule_is_tail(f) ? 0 : f->rule->size)
+           + (f->ov_tun != NULL ? sizeof(*f->ov_tun) : 0);
 }
 
 /* ---- reading it ---- */

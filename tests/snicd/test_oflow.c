@@ -106,6 +106,17 @@ Test(oflow, round_trip_from_entry_and_flow)
 
 /* A modify that needs more room than the record was made with takes an
  * allocation of its own; one that fits again goes back to the tail. */
+/* The record without its rule is paid once per flow (#13): its fields
+ * sit by size, with no padding between them, and the tunnel domain's
+ * overlap entry is made only for the flows that go there. */
+Test(oflow, record_stays_small)
+{
+    cr_expect_leq(sizeof(struct snicd_oflow), 224,
+                  "struct snicd_oflow grew to %zu bytes",
+                  sizeof(struct snicd_oflow));
+    cr_expect_eq(offsetof(struct snicd_oflow, tail) % sizeof(uint64_t), 0);
+}
+
 Test(oflow, changes_grow_and_shrink)
 {
     struct flow small, big, other;

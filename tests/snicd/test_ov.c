@@ -55,7 +55,7 @@ record(uint64_t id, unsigned shape, unsigned span)
     f = snicd_oflow_new_flow(&fl);
     cr_assert_not_null(f);
     f->id = id;
-    f->ov[0].f = f;
+    f->ov_root.f = f;
     return f;
 }
 
@@ -94,9 +94,9 @@ check_query(struct snicd_ovx *x, struct snicd_oflow **flows, const bool *in,
                      l.hits[i]);
         if (!ov || !snicd_ov_before(g, q))
             continue;
-        if (g->ov[0].level > want_level)
-            want_level = g->ov[0].level;
-        if (g->ov[0].level < 0 &&
+        if (g->ov_root.level > want_level)
+            want_level = g->ov_root.level;
+        if (g->ov_root.level < 0 &&
             (want_sw == NULL || snicd_ov_before(g, want_sw)))
             want_sw = g;
     }
@@ -124,7 +124,7 @@ run(unsigned seed, unsigned span)
 
     for (unsigned step = 0; step < 6000; step++) {
         unsigned i = (unsigned)rand() % N_FLOWS;
-        struct snicd_ovm *m = &flows[i]->ov[0];
+        struct snicd_ovm *m = &flows[i]->ov_root;
         int op = rand() % 4;
 
         if (!in[i] || op == 0) {
@@ -145,7 +145,7 @@ run(unsigned seed, unsigned span)
         check_query(&x, flows, in, queries[i], 6000);
     snicd_ov_clear(&x);
     for (unsigned i = 0; i < N_FLOWS; i++) {
-        cr_assert_null(flows[i]->ov[0].t);
+        cr_assert_null(flows[i]->ov_root.t);
         free(flows[i]);
     }
     for (unsigned i = 0; i < N_QUERIES; i++)
