@@ -14,11 +14,11 @@
  * so a failed operation changes nothing and reports nothing.
  *
  * A node holds its flow compact (struct flow_entry, flow_entry.c): its
- * actions and no more, with room for the next power of two of them from
- * 2 up, then only the words of its match whose mask is not zero, so a
- * million flows of one output and a five-tuple match take ~80 bytes
- * of match each instead of 496, and ~500 bytes less of actions than the
- * whole array. The index by rule hashes and compares the compact words.
+ * actions and no more, with room for the next power of two of them (a
+ * one-output flow, the common case, has room for one), then only the
+ * words of its match whose mask is not zero, so a million flows of one
+ * output and a five-tuple match take ~80 bytes of match each instead
+ * of 496, and ~500 bytes less of actions than the whole array. The index by rule hashes and compares the compact words.
  * A replace or modify that needs more room moves the flow to a bigger
  * node (which counts as a removal for flow_table_removals(): pointers to
  * the old one die); undo records name flows by id, so a move never leaves
@@ -48,17 +48,20 @@
 
 #define NS_PER_SEC  1000000000ull
 
+/* 32-bit indexes (a table's array stops short of UINT32_MAX flows:
+ * reserve_array()), so that the header has no hole (#13: a million of
+ * them) */
 struct ft_node {
     struct snic_hmap_node id_node;      /* in by_id */
     struct snic_hmap_node rule_node;    /* in by_rule */
-    size_t slot;                /* index in its table's array */
-    size_t timed_slot;          /* index in timed, or NOT_TIMED */
-    unsigned room;              /* actions the node has room for */
+    uint32_t slot;              /* index in its table's array */
+    uint32_t timed_slot;        /* index in timed, or NOT_TIMED */
+    uint32_t room;              /* actions the node has room for */
     struct flow_entry e;        /* last, cut after e.flow.actions[room]
                                  * and the match words */
 };
 
-#define NOT_TIMED SIZE_MAX
+#define NOT_TIMED UINT32_MAX
 
 /* the aux word fills the gap the actions' alignment leaves: an entry is
  * no bigger for it */
@@ -142,7 +145,7 @@ node_hash(const struct ft_node *n)
 static unsigned
 room_for(unsigned n_actions)
 {
-    unsigned room = 2;
+    unsigned room = 1;
 
     while (room < n_actions && room < FLOW_MAX_ACTIONS)
         room *= 2;
@@ -281,6 +284,8 @@ reserve_array(struct ft_array *a, size_t want)
 
     if (want <= a->cap)
         return 0;
+    if (want >= NOT_TIMED)
+        return -ENOMEM;     /* past what a node's 32-bit slot can say */
     cap = a->cap ? a->cap * 2 : 16;
     while (cap < want)
         cap *= 2;
