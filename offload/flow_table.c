@@ -491,6 +491,20 @@ flow_table_begin(struct flow_table *t)
     return 0;
 }
 
+/* Undo records a transaction's size keeps, past its end: a bulk load's
+ * (56 bytes a flow) would otherwise stay for good (#13). */
+#define UNDO_KEEP   65536u
+
+static void
+undo_trim(struct flow_table *t)
+{
+    if (t->cap_undo <= UNDO_KEEP)
+        return;
+    free(t->undo);
+    t->undo = NULL;
+    t->cap_undo = 0;
+}
+
 static void
 undo_free(struct flow_table *t)
 {
@@ -515,6 +529,7 @@ flow_table_commit(struct flow_table *t)
     if (!t->in_txn)
         return;
     undo_free(t);
+    undo_trim(t);
     t->in_txn = false;
 }
 
@@ -555,6 +570,7 @@ flow_table_rollback(struct flow_table *t)
         }
     }
     t->n_dl = 0;            /* the table is as before: nothing to flush */
+    undo_trim(t);
 }
 
 void

@@ -229,6 +229,13 @@ deliver_staged(struct snicd *d)
     }
     deliver_range(d, lo, d->n_staged);
     d->n_staged = 0;
+    /* a bulk load's list (16 bytes a flow) is not kept for the next
+     * batch (#13) */
+    if (d->cap_staged > 65536) {
+        free(d->staged);
+        d->staged = NULL;
+        d->cap_staged = 0;
+    }
 }
 
 static void

@@ -124,6 +124,18 @@ q_pop(struct snicd_otable *t)
     return f;
 }
 
+/* An empty queue that a bulk commit grew (8 bytes a flow) is not kept
+ * for the next one (#13). */
+static void
+q_trim(struct snicd_otable *t)
+{
+    if (t->nq > 0 || t->capq <= 65536)
+        return;
+    free(t->queue);
+    t->queue = NULL;
+    t->capq = 0;
+}
+
 static void
 q_clear(struct snicd_otable *t)
 {
@@ -467,6 +479,7 @@ snicd_place_table(struct snicd_offload *o, struct snicd_otable *t,
     int ret = 0;
 
     q_clear(t);
+    q_trim(t);
     for (unsigned d = 0; d < 2; d++)
         snicd_ov_clear(&t->ov[d]);
     t->n_no_space = t->n_failed = 0;
@@ -539,6 +552,7 @@ snicd_place_queued(struct snicd_offload *o, struct snicd_otable *t,
     }
     if (ret < 0)
         t->dirty = true;
+    q_trim(t);
     return ret;
 }
 

@@ -748,6 +748,43 @@ Test(table, flows_grow_their_actions_through_replace_modify_and_rollback)
     cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 1);
 }
 
+/* A transaction's undo records past a bulk size are not kept after it
+ * (#13): a bulk commit, then a bulk rollback, then a removal of them all
+ * rolled back, each starts from no records (the sanitizer sees a record
+ * written into memory given back). */
+Test(table, bulk_transactions_one_after_another)
+{
+    struct flow_mod fm;
+    struct flow_error err;
+    const unsigned n = 70000;
+
+    cr_assert_eq(flow_parse("priority=5,ip,nw_dst=10.0.0.0,actions=output:2",
+                            FLOW_CMD_ADD, &test_ports, &fm, &err), 0);
+    cr_assert_eq(flow_table_begin(tbl), 0);
+    for (unsigned i = 0; i < n; i++) {
+        fm.flow.match.value.nw_dst = htonl(0x0a000000u + i);
+        cr_assert_eq(flow_table_apply(tbl, &fm, 0), 1);
+    }
+    flow_table_commit(tbl);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), n);
+    cr_assert_eq(flow_table_begin(tbl), 0);
+    for (unsigned i = n; i < 2 * n; i++) {
+        fm.flow.match.value.nw_dst = htonl(0x0a000000u + i);
+        cr_assert_eq(flow_table_apply(tbl, &fm, 0), 1);
+    }
+    flow_table_rollback(tbl);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), n);
+    cr_assert_eq(flow_table_begin(tbl), 0);
+    cr_assert_eq(run(FLOW_CMD_DELETE, "ip", 0), (int)n);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), 0);
+    flow_table_rollback(tbl);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), n);
+    cr_assert_eq(flow_table_begin(tbl), 0);
+    cr_assert_eq(add("priority=6,ip,nw_dst=11.0.0.1,actions=output:2"), 1);
+    flow_table_commit(tbl);
+    cr_assert_eq(flow_table_count(tbl, FLOW_TABLE_ALL), n + 1);
+}
+
 /* The walk's order against a sort of the same flows, for tables made of
  * a few runs already in order (merged) and of many (sorted whole): runs
  * of priorities, some flows deleted (the last one moves into their
