@@ -203,29 +203,67 @@ free_old:
     return ret;
 }
 
-/* The derivation reads every flow of the table whole: they are expanded
- * for it (snicd_oflow_flow()) into one array, given back after. */
+/* Does the derivation (snicd_conj.c) read @f? It reads the conjunction
+ * members (clause and conj_id flows), and of the others only those that
+ * overlap a clause flow: one identical to a clause's match overlaps it,
+ * and one that overlaps a combination overlaps each of its clauses
+ * (@clause: the table's clause flows, @n_clause of them). */
+static bool
+derivation_reads(const struct snicd_oflow *f,
+                 struct snicd_oflow *const *clause, size_t n_clause)
+{
+    if (snicd_oflow_conj_member(f))
+        return true;
+    for (size_t i = 0; i < n_clause; i++)
+        if (snicd_oflow_overlaps(f, clause[i]))
+            return true;
+    return false;
+}
+
+/* The derivation reads flows whole: only those it reads are expanded for
+ * it (snicd_oflow_flow()), into one array given back after. Expanding
+ * every flow of the table was ~1 KB a flow at once (#13): a conjunction
+ * in a table of a million flows took a gigabyte for the moment. */
 static void
 sync_table(struct snicd_offload *o, struct snicd_otable *t)
 {
-    struct snicd_conj_in *in = malloc((t->n + 1) * sizeof(*in));
-    struct flow *fl = malloc((t->n + 1) * sizeof(*fl));
+    struct snicd_oflow **clause = malloc((t->n + 1) * sizeof(*clause));
+    bool *reads = malloc(t->n + 1);
+    struct snicd_conj_in *in = NULL;
+    struct flow *fl = NULL;
     struct snicd_conj *cv;
-    size_t n = 0, n_cv;
+    size_t n = 0, n_clause = 0, n_cv;
     int rc;
 
-    if (in == NULL || fl == NULL) {
-        free(in);
-        free(fl);
-        return;         /* stays dirty: the next commit tries again */
+    if (clause == NULL || reads == NULL)
+        goto free_tmp;  /* stays dirty: the next commit tries again */
+    for (uint32_t i = 0; i < t->n; i++) {
+        struct snicd_oflow *f = t->flows[i];
+
+        if (f->conj_owner == 0 &&
+            flow_actions_are_conjunction(snicd_oflow_actions(f),
+                                         snicd_oflow_n_actions(f)))
+            clause[n_clause++] = f;
     }
+    for (uint32_t i = 0; i < t->n; i++) {
+        reads[i] = t->flows[i]->conj_owner == 0 &&
+                   derivation_reads(t->flows[i], clause, n_clause);
+        n += reads[i];
+    }
+    in = malloc((n + 1) * sizeof(*in));
+    fl = malloc((n + 1) * sizeof(*fl));
+    if (in == NULL || fl == NULL)
+        goto free_tmp;
+    n = 0;
     for (uint32_t i = 0; i < t->n; i++)
-        if (t->flows[i]->conj_owner == 0) {
+        if (reads[i]) {
             snicd_oflow_flow(t->flows[i], &fl[n]);
             in[n].id = t->flows[i]->id;
             in[n].flow = &fl[n];
             n++;
         }
+    free(clause);
+    free(reads);
     rc = snicd_conj_derive(in, n, &cv, &n_cv);
     free(in);
     free(fl);
@@ -237,6 +275,13 @@ sync_table(struct snicd_offload *o, struct snicd_otable *t)
     roles(t);
     if (combos(o, t) == 0)
         t->conj_dirty = false;
+    return;
+
+free_tmp:
+    free(clause);
+    free(reads);
+    free(in);
+    free(fl);
 }
 
 void

@@ -9,6 +9,7 @@
  * its conditions goes back to software with the reason.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -166,4 +167,30 @@ Test(offload_conj, too_many_combinations_stay_in_software)
     env_where(target - 18, &why);
     cr_expect(strstr(why, "81 combinations, more than the limit of 64")
               != NULL, "the first clause's reason: %s", why);
+}
+
+/* The derivation gets only the flows it reads (snicd_offload_conj.c,
+ * #13): the members and the flows overlapping a clause. An ordinary flow
+ * below the clauses that overlaps a combination and beats the conj_id
+ * flow must still keep the conjunction in software; a flow far from
+ * every clause changes nothing. */
+Test(offload_conj, a_lower_flow_beating_the_conj_id_flow_is_seen)
+{
+    uint64_t c1, target, beater;
+    char want[160];
+    const char *why;
+
+    env_start("full", true, true, NULL);
+    c1 = env_add("priority=50,in_port=vf0,ip actions=conjunction(4,1/2)");
+    env_add("priority=50,udp actions=conjunction(4,2/2)");
+    target = env_add("priority=5,conj_id=4 actions=output:uplink");
+    env_add("priority=30,in_port=vf1,arp actions=drop");
+    beater = env_add("priority=20,ip,nw_dst=10.0.0.9 actions=drop");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(target, SNICD_WHERE_SW, NULL);
+    snprintf(want, sizeof(want), "flow %" PRIu64 " (priority 20) overlaps a "
+             "combination and beats the conj_id flow", beater);
+    env_where(c1, &why);
+    cr_expect(strstr(why, want) != NULL, "the first clause's reason: %s",
+              why);
 }
