@@ -27,6 +27,8 @@ struct ctl_tool {
     bool json;
     bool strict;
     bool chunked;           /* add-flows: commit each chunk on its own */
+    bool no_names;          /* dump-flows: ports as numbers */
+    bool no_stats;          /* dump-flows: the flows alone */
 };
 
 static json_t *
@@ -273,21 +275,30 @@ cmd_mod_del(struct ctl_tool *t, const char *method, const char *line)
     return 0;
 }
 
+/* What dump-flows prints each flow into. */
+struct dump_out {
+    json_t *keep;           /* -j: the items, for the whole JSON result */
+    bool no_stats;          /* the flow's line alone, no offload state */
+};
+
 /* One flow of dump-flows: printed at once (text), or kept for the whole
  * JSON result (-j). */
 static int
 dump_item(void *ctx, json_t *f)
 {
-    json_t *keep = ctx;
+    const struct dump_out *out = ctx;
 
-    if (keep != NULL)
-        return json_array_append(keep, f) < 0 ? -ENOMEM : 0;
+    if (out->keep != NULL)
+        return json_array_append(out->keep, f) < 0 ? -ENOMEM : 0;
     const char *text = json_string_value(json_object_get(f, "text"));
     const char *where = json_string_value(json_object_get(f, "offload"));
     const char *why = json_string_value(json_object_get(f, "reason"));
-    printf(" %s offload=%s", text ? text : "?", where ? where : "?");
-    if (why != NULL && *why != '\0')
-        printf(" (%s)", why);
+    printf(" %s", text ? text : "?");
+    if (!out->no_stats) {
+        printf(" offload=%s", where ? where : "?");
+        if (why != NULL && *why != '\0')
+            printf(" (%s)", why);
+    }
     printf("\n");
     return ferror(stdout) ? -EIO : 0;
 }
@@ -298,20 +309,22 @@ dump_item(void *ctx, json_t *f)
 static int
 dump_item_text(void *ctx, const char *item, size_t size)
 {
-    json_t *keep = ctx;
+    const struct dump_out *out = ctx;
     struct ctl_member m[] = {
         { .name = "text" }, { .name = "offload" }, { .name = "reason" },
     };
 
-    if (keep == NULL && ctl_item_strings(item, size, m, 3)) {
+    if (out->keep == NULL && ctl_item_strings(item, size, m, 3)) {
         fputc(' ', stdout);
         fwrite(m[0].v, 1, m[0].size, stdout);
-        fputs(" offload=", stdout);
-        fwrite(m[1].v, 1, m[1].size, stdout);
-        if (m[2].size > 0) {
-            fputs(" (", stdout);
-            fwrite(m[2].v, 1, m[2].size, stdout);
-            fputc(')', stdout);
+        if (!out->no_stats) {
+            fputs(" offload=", stdout);
+            fwrite(m[1].v, 1, m[1].size, stdout);
+            if (m[2].size > 0) {
+                fputs(" (", stdout);
+                fwrite(m[2].v, 1, m[2].size, stdout);
+                fputc(')', stdout);
+            }
         }
         fputc('\n', stdout);
         return ferror(stdout) ? -EIO : 0;
@@ -319,7 +332,7 @@ dump_item_text(void *ctx, const char *item, size_t size)
     json_t *f = json_loadb(item, size, 0, NULL);
     if (f == NULL)
         return -EPROTO;
-    int rc = dump_item(keep, f);
+    int rc = dump_item(ctx, f);
     json_decref(f);
     return rc;
 }
@@ -331,19 +344,25 @@ cmd_dump_flows(struct ctl_tool *t, const char *filter)
 {
     struct ctl_error err = { 0 };
     json_t *params = json_object();
-    json_t *keep = t->json ? json_array() : NULL;
+    struct dump_out out = {
+        .keep = t->json ? json_array() : NULL, .no_stats = t->no_stats,
+    };
     if (filter != NULL)
         json_object_set_new(params, "filter", json_string(filter));
+    if (t->no_names)
+        json_object_set_new(params, "port_numbers", json_true());
+    if (t->no_stats)
+        json_object_set_new(params, "no_stats", json_true());
     json_t *r = ctl_client_stream_text(t->client, "dump-flows", params,
-                                       "flows", dump_item_text, keep,
+                                       "flows", dump_item_text, &out,
                                        CALL_TIMEOUT_MS, &err);
     if (r == NULL) {
         fprintf(stderr, "snicctl: dump-flows: %s\n", err.message);
-        json_decref(keep);
+        json_decref(out.keep);
         return 1;
     }
     if (t->json) {
-        json_object_set_new(r, "flows", keep);
+        json_object_set_new(r, "flows", out.keep);
         print_json(r);
     }
     json_decref(r);
@@ -403,7 +422,10 @@ usage(FILE *f)
         "      --strict           mod-flows / del-flows: exact match and\n"
         "                         priority only\n"
         "      --chunked          add-flows: commit every %u lines on their\n"
-        "                         own; an error says what was committed\n"
+        "                         own; an error says what was committed\n"        "      --no-names         dump-flows: ports as numbers\n"
+        "      --no-stats         dump-flows: each flow alone, as add-flows\n"
+        "                         (snicctl's or ovs-ofctl's) reads it: no\n"
+        "                         counters, age or offload state\n"
         "  -j, --json             print the daemon's JSON answer\n"
         "  -h, --help             this text\n", CTL_DEFAULT_RUNDIR,
         ADD_FLOWS_BATCH);
@@ -416,6 +438,8 @@ main(int argc, char **argv)
         { "socket", required_argument, NULL, 's' },
         { "strict", no_argument, NULL, 'S' },
         { "chunked", no_argument, NULL, 'C' },
+        { "no-names", no_argument, NULL, 'N' },
+        { "no-stats", no_argument, NULL, 'T' },
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -427,6 +451,8 @@ main(int argc, char **argv)
         case 's': t.target = optarg; break;
         case 'S': t.strict = true; break;
         case 'C': t.chunked = true; break;
+        case 'N': t.no_names = true; break;
+        case 'T': t.no_stats = true; break;
         case 'j': t.json = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

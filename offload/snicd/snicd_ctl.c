@@ -287,6 +287,8 @@ struct dump_stream {
     size_t n, pos;
     uint64_t removals;              /* the table's, at the open */
     uint64_t now;
+    bool port_numbers;              /* ports as numbers, not names */
+    bool no_stats;                  /* the flow alone: no counters, age */
     char buf[FLOW_FORMAT_MAX];
 };
 
@@ -347,6 +349,8 @@ dump_entry(struct snicd *d, struct dump_stream *ds, const struct flow_entry *e,
            struct ctl_stream_out *o)
 {
     static const char hex[] = "0123456789abcdef";
+    const struct flow_port_map *ports = ds->port_numbers ? NULL
+                                                         : &d->portmap;
     const char *reason = "";
     uint64_t p, b, v;
     char cookie[16];
@@ -355,8 +359,15 @@ dump_entry(struct snicd *d, struct dump_stream *ds, const struct flow_entry *e,
 
     w = snicd_core_where(d, e->id, &reason);
     snicd_core_flow_counts(d, e, &p, &b);
-    flow_entry_format_counts(e, p, b, ds->now, &d->portmap, ds->buf,
-                             sizeof(ds->buf));
+    if (ds->no_stats) {
+        struct flow f;
+
+        flow_entry_flow(e, &f);
+        flow_format(&f, ports, ds->buf, sizeof(ds->buf));
+    } else {
+        flow_entry_format_counts(e, p, b, ds->now, ports, ds->buf,
+                                 sizeof(ds->buf));
+    }
     ctl_stream_item(o);
     PUT_LIT(o, "{\"text\":");
     ctl_stream_put_str(o, ds->buf);
@@ -400,18 +411,24 @@ dump_open(void *ctx, const json_t *params, void **state,
           struct ctl_error *err)
     SNIC_REQUIRES(snic_control)
 {
-    static const char *const allowed[] = { "filter", NULL };
+    static const char *const allowed[] = { "filter", "port_numbers",
+                                           "no_stats", NULL };
     struct snicd *d = ctx;
     struct dump_stream *ds;
     const char *filter;
+    bool port_numbers, no_stats;
     int rc;
 
     if (!params_known(params, allowed, err)
-        || get_string(params, "filter", false, &filter, err) < 0)
+        || get_string(params, "filter", false, &filter, err) < 0
+        || get_bool(params, "port_numbers", &port_numbers, err) < 0
+        || get_bool(params, "no_stats", &no_stats, err) < 0)
         return NULL;
     ds = calloc(1, sizeof(*ds));
     if (ds == NULL)
         return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory");
+    ds->port_numbers = port_numbers;
+    ds->no_stats = no_stats;
     if (filter != NULL) {
         struct flow_error ferr;
 
@@ -668,8 +685,8 @@ const size_t snicd_ctl_n_methods =
     sizeof(snicd_ctl_methods) / sizeof(snicd_ctl_methods[0]);
 
 const struct ctl_stream_method snicd_ctl_streams[] = {
-    { "dump-flows", "dump-flows {filter?}: flows, counters, and where each "
-      "lives (hw, partial, sw) and why", "flows", dump_open, NULL,
+    { "dump-flows", "dump-flows {filter?, port_numbers?, no_stats?}: "
+      "flows, counters, and where each lives (hw, partial, sw) and why", "flows", dump_open, NULL,
       dump_close, dump_write },
 };
 const size_t snicd_ctl_n_streams =

@@ -441,6 +441,102 @@ def plugin_refusals(tmp):
           "--pmd is refused: net_emunic is built in", r.stderr)
 
 
+def ofctl_reads(line):
+    """ovs-ofctl's reading of a flow line: the flow mod it would send,
+    without the message header (ofctl's xid), or None when it refuses."""
+    r = subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "parse-flow",
+                        line], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    return [re.sub(r"^OFPT_FLOW_MOD \(OF1\.3\) \(xid=0x[0-9a-f]+\): ",
+                   "", x) for x in r.stdout.splitlines()
+            if x.startswith("OFPT_FLOW_MOD")]
+
+
+def scenario_learn(tmp):
+    """A flow learn()ed by the datapath is a flow like any other: it goes
+    on the card, the card switches and counts its frames, and dump-flows
+    lists it. Then every flow's dump-flows line (--no-stats --no-names) is
+    read by Open vSwitch's ovs-ofctl back to the flow that was added."""
+    nic = Emunic(tmp)
+    d = Snicd(tmp, nic)
+    tr = Traffic(nic)
+    port = {p["name"]: p["ofport"] for p in d.ok("show")["ports"]}
+    vf0, vf1 = port["vf0"], port["vf1"]
+    # vf0's frames teach table 1 where vf0's MAC is, for frames from vf1
+    # (an exact in_port: the card outputs to a port other than the
+    # ingress one only under one)
+    added = [
+        "priority=10,in_port=%d,actions=learn(table=1,priority=100,"
+        "hard_timeout=300,in_port=%d,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],"
+        "output:NXM_OF_IN_PORT[]),output:%d" % (vf0, vf1, vf1),
+        "priority=10,in_port=%d,actions=goto_table:1" % vf1,
+        "table=1,priority=0,actions=drop",
+    ]
+    for f in added:
+        d.ok("add-flow", {"flow": f})
+    tr.send("vf0", frame(VF_MAC[1], VF_MAC[0], payload=tag(1)))
+    got = tr.recv(500)
+    check([p for port_, p in got if port_ == "vf1"] != [],
+          "vf0's frame reaches vf1 through the learning flow", got)
+    learned = None
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        learned = [f for f in d.flows() if f["table"] == 1
+                   and f["priority"] == 100]
+        if learned and learned[0]["offload"] == "hw":
+            break
+        time.sleep(0.2)
+    check(learned and learned[0]["offload"] == "hw",
+          "the learned flow is in hardware like any other", learned)
+    check(all(f["offload"] in ("partial", "sw")
+              and "learn not offloaded" in f["reason"]
+              for f in d.flows() if f["table"] == 0 and "learn(" in f["text"]),
+          "the learning flow's learn runs in software, saying why",
+          d.flows())
+    rx0 = d.ok("stats")["datapath"]["rx"]
+    sent = [frame(VF_MAC[0], VF_MAC[1], payload=tag(10 + i))
+            for i in range(12)]
+    for f in sent:
+        tr.send("vf1", f)
+    got = tr.recv(800)
+    check(sorted(p for port_, p in got if port_ == "vf0") == sorted(sent),
+          "vf1's 12 frames to vf0's MAC reach vf0", got[:2])
+    fl = wait_counters(d, {})
+    counts = [f["n_packets"] for f in d.flows()
+              if f["table"] == 1 and f["priority"] == 100]
+    check(counts == [12], "the learned flow counts the 12 frames: %s"
+          % counts, fl)
+    check(d.ok("stats")["datapath"]["rx"] == rx0,
+          "none of them reached the software datapath: the card switched "
+          "them", d.ok("stats")["datapath"])
+
+    # dump-flows read back by Open vSwitch, a line per flow
+    r = d.ctl("--no-stats", "--no-names", "dump-flows")
+    check(r.returncode == 0 and "offload=" not in r.stdout
+          and "n_packets" not in r.stdout,
+          "dump-flows --no-stats: the flows alone", r.stdout + r.stderr)
+    dumped = [x.strip() for x in r.stdout.splitlines() if x.strip()]
+    learned_line = "table=1,priority=100,hard_timeout=300,in_port=%d," \
+        "dl_dst=%s,actions=output:%d" % (vf1, VF_MAC[0], vf0)
+    want = sorted(ofctl_reads(f) for f in added + [learned_line])
+    got_back = sorted((ofctl_reads(x) or ["refused: " + x]) for x in dumped)
+    check(None not in want and got_back == want,
+          "ovs-ofctl reads dump-flows' lines back to the flows added and "
+          "learned", {"dumped": dumped, "want": want, "got": got_back})
+    _, e = d.call("dump-flows", {"no_stats": 1})
+    check(e is not None and "'no_stats' must be true or false"
+          in e.get("message", ""), "a dump-flows option of the wrong type "
+          "is refused by name", e)
+    r = d.ctl("--no-names", "dump-flows")
+    lines = [x.split(" offload=")[0].strip() for x in r.stdout.splitlines()
+             if x.strip()]
+    check(r.returncode == 0 and
+          sorted(ofctl_reads(x) for x in lines) == want,
+          "ovs-ofctl reads the lines with counters the same, up to the "
+          "offload state", r.stdout)
+
+
 def scenario_errors(tmp):
     plugin_refusals(tmp)
     nic = Emunic(tmp)
@@ -2469,6 +2565,8 @@ def main():
             scenario_resubmit(tmp)
         elif which == "regs":
             scenario_regs(tmp)
+        elif which == "learn":
+            scenario_learn(tmp)
         elif which == "reset":
             scenario_reset(tmp)
         elif which == "vxlan":
