@@ -158,6 +158,8 @@ def one_round(sw, dp_tool, rnd, rnd_no, diffs, totals, case=None,
                 "refuses (%s)" % rej_ovs[i] if i in rej_ovs else "takes"))
     keep = [i for i in range(len(lines))
             if i not in rej_snic and i not in rej_ovs]
+    totals["drawn"] += len(lines)
+    totals["refused_both"] += sum(1 for i in rej_snic if i in rej_ovs)
     lines = [lines[i] for i in keep]
     if len(keep) != len(flows):
         sw.replace_flows(lines, [flows[i][1] for i in keep])
@@ -221,7 +223,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="ovsdiff.")
     diffs = []
     totals = dict(packets=0, outputs=0, flows=0, hit=0, normal=0,
-                  learned=0)
+                  learned=0, drawn=0, refused_both=0)
     sw = None
     try:
         sw = ovs_switch.OvsSwitch(tmp, len(ovsdiff_gen.PORTS))
@@ -343,12 +345,15 @@ def main():
     finally:
         if sw is not None:
             sw.close()
-    print("ovsdiff: %d flows (%d hit), %d frames, %d outputs compared in "
-          "%.1f s; %d rounds with NORMAL; %d frames switched by learned "
-          "flows" % (
-              totals["flows"], totals["hit"], totals["packets"],
+    print("ovsdiff: %d flows (%d hit; of %d drawn, %d refused by both), "
+          "%d frames, %d outputs compared in %.1f s; %d rounds with NORMAL; "
+          "%d frames switched by learned flows" % (
+              totals["flows"], totals["hit"], totals["drawn"],
+              totals["refused_both"], totals["packets"],
               totals["outputs"], time.time() - t0, totals["normal"],
               totals["learned"]))
+    if not diffs:
+        diffs += floors(totals)
     if diffs:
         print("ovsdiff: %d differences (seed %d); the first %d:"
               % (len(diffs), seed, min(SHOW, len(diffs))))
@@ -362,6 +367,27 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
     print("passed")
     return 0
+
+
+def floors(totals):
+    """A run that compared next to nothing passes no judgement: a
+    generator that drifted into lines both sides refuse, or into frames no
+    flow takes, would make every round agree vacuously. The figures of a
+    run are far above these (docs/ovs-differences.md)."""
+    short = []
+    for what, have, need in (
+            ("flows both sides took, of those drawn", totals["flows"],
+             0.9 * totals["drawn"]),
+            ("flows that some frame hit", totals["hit"],
+             0.2 * totals["flows"]),
+            ("outputs compared, per frame", totals["outputs"],
+             0.5 * totals["packets"]),
+            ("rounds with NORMAL", totals["normal"], 1),
+            ("frames switched by learned flows", totals["learned"], 1)):
+        if have < need:
+            short.append("too little compared: %s %d, below the floor "
+                         "%.0f" % (what, have, need))
+    return short
 
 
 if __name__ == "__main__":
