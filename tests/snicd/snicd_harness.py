@@ -213,14 +213,15 @@ def ip4(s):
 
 def frame(dst, src, vlan=None, l3="ip", nw_src="10.0.0.1",
           nw_dst="10.0.0.2", proto=17, ttl=64, sport=1000, dport=80,
-          payload=b""):
+          payload=b"", tcp_flags=0x10):
     eth = mac(dst) + mac(src)
     if vlan is not None:
         eth += struct.pack("!HH", 0x8100, vlan)
     if l3 == "ip":
         if proto in (6, 17):
             if proto == 6:
-                l4 = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 0x50, 0x10,
+                l4 = struct.pack("!HHIIBBHHH", sport, dport, 1, 0,
+                                 0x50 | tcp_flags >> 8, tcp_flags & 0xff,
                                  1024, 0, 0) + payload
             else:
                 l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload),

@@ -1707,6 +1707,12 @@ def rand_flow(rnd, table):
             m.append("nw_proto=" + proto)
             if rnd.random() < 0.6:
                 m.append("tp_dst=" + rnd.choice(["80", "53", "443"]))
+            # TCP flags: the card cannot match them, so such a flow and
+            # the ones it overlaps below stay in software
+            if proto == "6" and rnd.random() < 0.3:
+                m.append("tcp_flags=" + rnd.choice(["+syn", "+syn-ack",
+                                                    "-syn", "+fin",
+                                                    "0x012/0x012"]))
     elif r < 0.6:
         m.append("dl_type=0x0806")
     if rnd.random() < 0.25:
@@ -1718,7 +1724,12 @@ def rand_flow(rnd, table):
     if rnd.random() < (0.3 if table == 1 else 0.08):
         m.append(rnd.choice(["reg0=%d" % rnd.choice([0, 1, 2]),
                              "reg1=0x3/0xff", "pkt_mark=0x7",
-                             "pkt_mark=0x5/0xf", "pkt_mark=0"]))
+                             "pkt_mark=0x5/0xf", "pkt_mark=0",
+                             # reg0 and reg1 as one 64-bit xreg0, and
+                             # reg0..reg3 as one 128-bit xxreg0
+                             "xreg0=0x100000003/0xffffffff000000ff",
+                             "xxreg0=0x2000000000000000000000000/"
+                             "0xffffffff000000000000000000000000"]))
     acts = []
     if rnd.random() < 0.2:
         acts.append(rnd.choice(["load:1->NXM_NX_REG0[]",
@@ -1727,7 +1738,9 @@ def rand_flow(rnd, table):
                                 "set_field:0x7->pkt_mark",
                                 "set_field:0x15/0xff->pkt_mark",
                                 "load:0x5->NXM_NX_PKT_MARK[0..3]",
-                                "move:NXM_NX_REG1[0..7]->reg0[0..7]"]))
+                                "move:NXM_NX_REG1[0..7]->reg0[0..7]",
+                                "load:0x100000003->OXM_OF_PKT_REG0[]",
+                                "set_field:0x2->xxreg0"]))
     for _ in range(0 if rnd.random() < 0.15 else rnd.randint(1, 3)):
         a = rnd.random()
         if a < 0.04:
@@ -1826,7 +1839,9 @@ def rand_inner(rnd, n):
                  nw_src=rnd.choice(NETS) + str(rnd.randint(1, 3)),
                  nw_dst=rnd.choice(NETS) + str(rnd.randint(1, 2)),
                  proto=proto, ttl=rnd.choice([64, 64, 1]),
-                 dport=rnd.choice([80, 53, 443, 22]), payload=tag(n))
+                 dport=rnd.choice([80, 53, 443, 22]), payload=tag(n),
+                 tcp_flags=rnd.choice([0x10, 0x02, 0x12, 0x11, 0x04])
+                 if proto == 6 else 0x10)
 
 
 def rand_packet(rnd, n):
