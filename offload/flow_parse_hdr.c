@@ -144,10 +144,13 @@ read_masked(struct fp_ctx *c, const struct fp_tok *tok, unsigned field,
 
 /* The fields Open vSwitch lets a set_field mask ("invalid mask for
  * field" for the others): the addresses and the L4 ports, whose writes
- * are also partial in its OpenFlow 1.3 encoding (loads), and the VID. */
+ * are also partial in its OpenFlow 1.3 encoding (loads), and the VID;
+ * of those kept as loads, all but ARP's opcode. */
 static bool
 maskable(unsigned field)
 {
+    if (set_by_load(field))
+        return field != FLOW_FIELD_ARP_OP;
     switch (field) {
     case FLOW_FIELD_ETH_SRC:
     case FLOW_FIELD_ETH_DST:
@@ -160,15 +163,6 @@ maskable(unsigned field)
     case FLOW_FIELD_SCTP_SRC:
     case FLOW_FIELD_SCTP_DST:
     case FLOW_FIELD_VLAN_VID:
-    case FLOW_FIELD_IPV6_SRC:
-    case FLOW_FIELD_IPV6_DST:
-    case FLOW_FIELD_ARP_SPA:
-    case FLOW_FIELD_ARP_TPA:
-    case FLOW_FIELD_ARP_SHA:
-    case FLOW_FIELD_ARP_THA:
-    case FLOW_FIELD_ND_TARGET:
-    case FLOW_FIELD_ND_SLL:
-    case FLOW_FIELD_ND_TLL:
         return true;
     default:
         return false;
