@@ -444,11 +444,12 @@ def plugin_refusals(tmp):
 def ofctl_reads(line):
     """ovs-ofctl's reading of a flow line: the flow mod it would send,
     without the message header (ofctl's xid), or None when it refuses."""
-    r = subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "parse-flow",
+    # OpenFlow 1.4: the first version with importance
+    r = subprocess.run(["ovs-ofctl", "-O", "OpenFlow14", "parse-flow",
                         line], capture_output=True, text=True)
     if r.returncode != 0:
         return None
-    return [re.sub(r"^OFPT_FLOW_MOD \(OF1\.3\) \(xid=0x[0-9a-f]+\): ",
+    return [re.sub(r"^OFPT_FLOW_MOD \(OF1\.4\) \(xid=0x[0-9a-f]+\): ",
                    "", x) for x in r.stdout.splitlines()
             if x.startswith("OFPT_FLOW_MOD")]
 
@@ -472,6 +473,9 @@ def scenario_learn(tmp):
         "output:NXM_OF_IN_PORT[]),output:%d" % (vf0, vf1, vf1),
         "priority=10,in_port=%d,actions=goto_table:1" % vf1,
         "table=1,priority=0,actions=drop",
+        # flags a dump keeps, as Open vSwitch does
+        "table=2,priority=5,importance=7,send_flow_rem,check_overlap,"
+        "tcp,actions=drop",
     ]
     for f in added:
         d.ok("add-flow", {"flow": f})
