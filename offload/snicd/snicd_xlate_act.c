@@ -1052,6 +1052,17 @@ snicd_xl_partial(struct snicd_xl *s)
                                    "no partial offload of resubmit (its "
                                    "lookups need the flow's table in "
                                    "software)");
+        /* a marked packet runs its flow's actions, but a clause flow's
+         * match decides nothing alone: whether the packet completes the
+         * conjunction, and which flow answers if it does not, takes a
+         * lookup of the whole table */
+        if (s->f->actions[i].type == FLOW_ACT_CONJUNCTION)
+            return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
+                                   "no partial offload of a conjunction "
+                                   "clause (a packet matching it may "
+                                   "complete no conjunction and belong to "
+                                   "a lower flow: software looks the table "
+                                   "up)");
         /* the marked packet's actions run without their flow's id */
         if (s->f->actions[i].type == FLOW_ACT_FIN_TIMEOUT)
             return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,

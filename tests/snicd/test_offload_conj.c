@@ -126,6 +126,34 @@ Test(offload_conj, combinations_forward_count_and_follow_changes)
     env_expect(lower, SNICD_WHERE_SW, "shadowed");
 }
 
+/* A clause flow of a conjunction in software with an exact in_port could
+ * be offloaded partially: its rule would mark the packet with the clause
+ * flow, and software would run the clause's actions instead of looking
+ * the table up (a frame that completes no conjunction would then be
+ * dropped rather than meet the flow below). It stays in software whole. */
+Test(offload_conj, a_clause_in_software_is_never_partial)
+{
+    uint64_t c1, c1b, c2;
+    uint32_t mark = 0;
+
+    env_start("full", true, true, "--max-rules", "100", NULL);
+    c1 = env_add("priority=50,in_port=vf0 actions=conjunction(8,1/2)");
+    c1b = env_add("priority=60,in_port=vf1 actions=conjunction(8,1/2)");
+    c2 = env_add("priority=50,udp,tp_dst=80 actions=conjunction(8,2/2)");
+    env_add("priority=50,conj_id=8 actions=output:uplink");
+    env_add("priority=10,in_port=vf0 actions=output:vf2");
+    cr_assert_geq(env_commit(), 0);
+    env_expect(c1, SNICD_WHERE_SW, "clause of conjunction 8 not offloaded");
+    env_expect(c1b, SNICD_WHERE_SW, NULL);
+    env_expect(c2, SNICD_WHERE_SW, NULL);
+    /* no rule answers for the clauses: vf0's frames reach software
+     * unmarked, for a lookup of the table, not marked with a clause */
+    cr_expect_eq(env_send(3, 100, 0x0a000001, 1, &mark), 3,
+                 "frames of the clauses' ports reach software");
+    cr_expect_eq(mark, 0, "a frame marked %" PRIu32 " for a clause flow",
+                 mark);
+}
+
 Test(offload_conj, an_ordinary_flow_of_the_same_priority_wins)
 {
     uint64_t target, same;
