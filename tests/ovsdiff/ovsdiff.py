@@ -379,7 +379,7 @@ def floors(totals):
             ("flows both sides took, of those drawn", totals["flows"],
              0.9 * totals["drawn"]),
             ("flows that some frame hit", totals["hit"],
-             0.2 * totals["flows"]),
+             0.1 * totals["flows"]),
             ("outputs compared, per frame", totals["outputs"],
              0.5 * totals["packets"]),
             ("rounds with NORMAL", totals["normal"], 1),
