@@ -231,7 +231,24 @@ static const char *const fw_action_names[FW_ACT_COUNT_] = {
     [FW_ACT_POP_MPLS]     = "pop_mpls",
     [FW_ACT_SET_MPLS_TTL] = "set_mpls_ttl",
     [FW_ACT_DEC_MPLS_TTL] = "dec_mpls_ttl",
+    [FW_ACT_MODIFY_SET]   = "modify_set",
+    [FW_ACT_MODIFY_COPY]  = "modify_copy",
 };
+
+/* Why a MODIFY_SET / MODIFY_COPY argument was refused (enum fw_mod_synd). */
+static const char *
+fw_mod_synd_str(unsigned detail)
+{
+    switch (detail) {
+    case FW_MOD_SYND_DST_FIELD: return "destination field unknown";
+    case FW_MOD_SYND_SRC_FIELD: return "source field unknown, or set in modify_set";
+    case FW_MOD_SYND_WIDTH:     return "width 0";
+    case FW_MOD_SYND_DST_RANGE: return "destination offset + width past the field";
+    case FW_MOD_SYND_SRC_RANGE: return "source offset + width past the field, or set in modify_set";
+    case FW_MOD_SYND_VALUE:     return "value bits outside offset..offset+width, or a value in modify_copy";
+    default:                    return "unknown reason";
+    }
+}
 
 const char *
 fw_field_name(unsigned field)
@@ -290,8 +307,14 @@ fw_syndrome_str(uint32_t syndrome, char *buf, size_t size)
                  fw_action_name(detail));
         break;
     case FW_SYND_ACTION_ARG:
-        snprintf(buf, size, "action %u (%s) has a bad argument", idx,
-                 fw_action_name(detail));
+        /* a MODIFY's detail carries why in its upper byte (ABI 1.11) */
+        if (detail >> 8 != 0)
+            snprintf(buf, size, "action %u (%s) has a bad argument: %s",
+                     idx, fw_action_name(detail & 0xffu),
+                     fw_mod_synd_str(detail >> 8));
+        else
+            snprintf(buf, size, "action %u (%s) has a bad argument", idx,
+                     fw_action_name(detail));
         break;
     case FW_SYND_PRIORITY:
         snprintf(buf, size, "priority %u beyond the table's priorities",

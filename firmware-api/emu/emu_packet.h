@@ -48,8 +48,8 @@ bool emu_match(const struct fw_match *key, const struct fw_match *value,
 /*
  * Apply one header-rewrite action (PUSH_VLAN, POP_VLAN, SET_VLAN_VID,
  * SET_VLAN_PCP, VXLAN_ENCAP, VXLAN_DECAP, SET_MAC_*, SET_IPV4_*, SET_L4_*,
- * DEC_TTL, SET_IP_TOS, and since ABI 1.10 PUSH_MPLS, POP_MPLS,
- * SET_MPLS_TTL, DEC_MPLS_TTL). IP and L4 checksums are kept correct
+ * DEC_TTL, SET_IP_TOS, since ABI 1.10 PUSH_MPLS, POP_MPLS,
+ * SET_MPLS_TTL, DEC_MPLS_TTL, and since 1.11 MODIFY_SET, MODIFY_COPY). IP and L4 checksums are kept correct
  * (incrementally). Re-parses @lay and @key on return. Returns false when the
  * action does not apply to this frame and the frame must be dropped
  * (DEC_TTL reaching 0, POP_VLAN on an untagged frame...). Actions whose
@@ -58,6 +58,28 @@ bool emu_match(const struct fw_match *key, const struct fw_match *value,
  */
 bool emu_rewrite(struct emu_frame *f, const struct fw_action *act,
                  struct fw_match *key, struct emu_layout *lay);
+
+/*
+ * MODIFY_SET / MODIFY_COPY (emu_modify.c): bits of a field written, the
+ * checksums patched as the whole-field rewrites patch them. An argument
+ * the rule checks would refuse (the fuzzers hand any) writes nothing.
+ * Always true: no frame is dropped for a write to a field it lacks.
+ */
+bool emu_modify(struct emu_frame *f, const struct fw_action *act,
+                const struct emu_layout *lay);
+
+/* Width in bits of enum fw_mod_field @field, 0 for none this card has. */
+unsigned emu_mod_field_bits(unsigned field);
+
+/* RFC 1624 incremental update of the 16-bit checksum at @csum_field for
+ * @n_words big-endian words changing from @old to @new (emu_csum.c). */
+void emu_csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
+                  unsigned n_words);
+
+/* The same for the frame's TCP/UDP checksum, when it has one to keep (not
+ * a non-first fragment, not a UDP checksum of 0, which stays 0). */
+void emu_l4_csum_fix(const struct emu_frame *f, const struct emu_layout *lay,
+                     const uint8_t *old, const uint8_t *new, unsigned n_words);
 
 /* RFC 1071 sum helpers, exposed for tests. */
 uint16_t emu_csum(const void *data, uint32_t len);

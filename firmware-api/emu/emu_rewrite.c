@@ -65,27 +65,6 @@ hdr_at(const struct emu_frame *f, int off, uint32_t need)
  * Checksums
  * ------------------------------------------------------------------------ */
 
-/*
- * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for a change of @n_words 16-bit
- * words from @old to @new (both big-endian byte strings, even-aligned within
- * the checksummed data). Eqn. 3 rather than eqn. 2 because it never turns a
- * correct checksum into -0 for a non-zero header.
- */
-static void
-csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
-         unsigned n_words)
-{
-    uint32_t sum = (uint16_t)~rd16(csum_field);
-
-    for (unsigned i = 0; i < n_words; i++) {
-        sum += (uint16_t)~rd16(old + 2 * i);
-        sum += rd16(new + 2 * i);
-    }
-    while (sum >> 16)
-        sum = (sum & 0xffffu) + (sum >> 16);
-    wr16(csum_field, (uint16_t)~sum);
-}
-
 static void
 csum_fix16(uint8_t *csum_field, uint16_t old, uint16_t new)
 {
@@ -93,46 +72,7 @@ csum_fix16(uint8_t *csum_field, uint16_t old, uint16_t new)
 
     wr16(o, old);
     wr16(n, new);
-    csum_fix(csum_field, o, n, 1);
-}
-
-/*
- * The TCP or UDP checksum field of the frame, or NULL when there is none to
- * keep: not TCP/UDP, a non-first fragment (no L4 in the layout), or a UDP
- * datagram sent without checksum (0 means "none" and must stay 0).
- */
-static uint8_t *
-l4_csum_field(const struct emu_frame *f, const struct emu_layout *lay)
-{
-    uint8_t *l4;
-
-    if (lay->l4_proto == PROTO_TCP) {
-        l4 = hdr_at(f, lay->l4, TCP_HLEN_);
-        return l4 ? l4 + 16 : NULL;
-    }
-    if (lay->l4_proto == PROTO_UDP) {
-        l4 = hdr_at(f, lay->l4, UDP_HLEN_);
-        if (l4 == NULL || rd16(l4 + 6) == 0)
-            return NULL;
-        return l4 + 6;
-    }
-    return NULL;
-}
-
-/* Update the L4 checksum for a change its sum covers (ports, or addresses
- * through the pseudo-header). */
-static void
-l4_csum_fix(const struct emu_frame *f, const struct emu_layout *lay,
-            const uint8_t *old, const uint8_t *new, unsigned n_words)
-{
-    uint8_t *field = l4_csum_field(f, lay);
-
-    if (field == NULL)
-        return;
-    csum_fix(field, old, new, n_words);
-    /* in UDP a computed 0 is sent as 0xffff: 0 would mean "no checksum" */
-    if (lay->l4_proto == PROTO_UDP && rd16(field) == 0)
-        wr16(field, 0xffff);
+    emu_csum_fix(csum_field, o, n, 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -354,8 +294,8 @@ act_set_ipv4(struct emu_frame *f, const struct fw_action *act,
     memcpy(old, field, 4);
     memcpy(new, &act->u.set_ipv4.addr, 4);
     memcpy(field, new, 4);
-    csum_fix(ip + 10, old, new, 2);
-    l4_csum_fix(f, lay, old, new, 2);
+    emu_csum_fix(ip + 10, old, new, 2);
+    emu_l4_csum_fix(f, lay, old, new, 2);
     return true;
 }
 
@@ -375,7 +315,7 @@ act_set_l4(struct emu_frame *f, const struct fw_action *act,
     memcpy(old, field, 2);
     memcpy(new, &act->u.set_l4.port, 2);
     memcpy(field, new, 2);
-    l4_csum_fix(f, lay, old, new, 1);
+    emu_l4_csum_fix(f, lay, old, new, 1);
     return true;
 }
 
@@ -665,6 +605,9 @@ apply(struct emu_frame *f, const struct fw_action *act,
     case FW_ACT_SET_MPLS_TTL:
     case FW_ACT_DEC_MPLS_TTL:
         return act_mpls_ttl(f, act);
+    case FW_ACT_MODIFY_SET:
+    case FW_ACT_MODIFY_COPY:
+        return emu_modify(f, act, lay);
     default:
         /* fates, COUNT and MARK do not touch headers: the pipeline runs
          * them; here they are no-ops */

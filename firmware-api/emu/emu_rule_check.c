@@ -7,10 +7,12 @@
  * exact field or action position in the syndrome.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "emu_dev_priv.h"
+#include "emu_packet.h"
 
 enum emu_field_kind {
     EMU_FK_BYTES,   /* network-order bytes as on the wire */
@@ -341,9 +343,56 @@ emu_action_arg_size(uint16_t type)
         return sizeof(a->u.mpls);
     case FW_ACT_SET_MPLS_TTL:
         return sizeof(a->u.set_mpls_ttl);
+    case FW_ACT_MODIFY_SET:
+    case FW_ACT_MODIFY_COPY:
+        return sizeof(a->u.modify);
     default:
         return 0;   /* DROP, POP_VLAN, VXLAN_DECAP, DEC_TTL, DEC_MPLS_TTL */
     }
+}
+
+/*
+ * MODIFY_SET / MODIFY_COPY (ABI 1.11): both fields known, the written
+ * range inside each, and no bit given that the action would not use (a
+ * value bit outside the range would be silently lost: the driver's
+ * mistake). 0 when good, else the FW_MOD_SYND_* that was broken.
+ */
+static unsigned
+emu_modify_check(const struct fw_action *a)
+{
+    const struct fw_modify *m = &a->u.modify;
+    bool copy = a->type == FW_ACT_MODIFY_COPY;
+    unsigned dbits = emu_mod_field_bits(m->dst_field);
+    unsigned dofs = le16toh(m->dst_offset), sofs = le16toh(m->src_offset);
+
+    if (dbits == 0)
+        return FW_MOD_SYND_DST_FIELD;
+    if (copy ? emu_mod_field_bits(m->src_field) == 0 : m->src_field != 0)
+        return FW_MOD_SYND_SRC_FIELD;
+    if (m->width == 0)
+        return FW_MOD_SYND_WIDTH;
+    if (dofs + m->width > dbits)
+        return FW_MOD_SYND_DST_RANGE;
+    if (copy ? sofs + m->width > emu_mod_field_bits(m->src_field)
+             : sofs != 0)
+        return FW_MOD_SYND_SRC_RANGE;
+    if (m->rsvd != 0)
+        return FW_MOD_SYND_VALUE;
+    for (unsigned byte = 0; byte < sizeof(m->value); byte++) {
+        uint8_t allowed = 0;
+
+        /* byte 0 holds the field's top bits (network order) */
+        for (unsigned b = 0; b < 8 && !copy; b++) {
+            unsigned nbytes = (dbits + 7u) / 8u;
+            unsigned bit = (nbytes - 1u - byte) * 8u + b;
+
+            if (byte < nbytes && bit >= dofs && bit < dofs + m->width)
+                allowed |= (uint8_t)(1u << b);
+        }
+        if (m->value[byte] & ~allowed)
+            return FW_MOD_SYND_VALUE;
+    }
+    return 0;
 }
 
 static uint8_t
@@ -422,6 +471,17 @@ emu_action_check_arg(const struct emu_dev *dev, const struct emu_table *table,
             !emu_bytes_zero(a->u.set_reg.rsvd, sizeof(a->u.set_reg.rsvd)))
             return ARG_BAD();
         break;
+    case FW_ACT_MODIFY_SET:
+    case FW_ACT_MODIFY_COPY: {
+        unsigned why = emu_modify_check(a);
+
+        if (why != 0) {
+            *synd = FW_SYND(FW_SYND_ACTION_ARG, i,
+                            FW_MOD_SYND_DETAIL(a->type, why));
+            return FW_STATUS_BAD_PARAM;
+        }
+        break;
+    }
     case FW_ACT_VXLAN_ENCAP:
         if (a->u.vxlan_encap.vni > 0xffffffu ||
             !emu_bytes_zero(a->u.vxlan_encap.rsvd,

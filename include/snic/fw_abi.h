@@ -87,8 +87,14 @@ typedef uint32_t fw_be32;
  * FW_ACT_POP_MPLS, FW_ACT_SET_MPLS_TTL and FW_ACT_DEC_MPLS_TTL (section
  * 6.5 of docs/firmware-abi.md: what each does to which frame): a 1.9
  * device reports none of the bits, refuses a non-zero mpls_lse as RSVD and
- * the actions as NOT_SUPPORTED. */
-#define FW_ABI_MINOR 10
+ * the actions as NOT_SUPPORTED;
+ * 11 adds writes to part of a header field: FW_ACT_MODIFY_SET (width bits
+ * at a bit offset of a field from an immediate value) and
+ * FW_ACT_MODIFY_COPY (from bits of another field), on the fields of enum
+ * fw_mod_field, with the checksums kept as the whole-field rewrites keep
+ * them (section 6.6 of docs/firmware-abi.md): a 1.10 device reports
+ * neither action bit and refuses both as NOT_SUPPORTED. */
+#define FW_ABI_MINOR 11
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -442,7 +448,9 @@ enum fw_action_type {
     FW_ACT_POP_MPLS     = 25,   /* ABI 1.10: the top entry, or the stack */
     FW_ACT_SET_MPLS_TTL = 26,   /* ABI 1.10: the top entry's TTL */
     FW_ACT_DEC_MPLS_TTL = 27,   /* ABI 1.10: the top entry's TTL less one */
-    FW_ACT_COUNT_       = 28,
+    FW_ACT_MODIFY_SET   = 28,   /* ABI 1.11: bits of a field := immediate */
+    FW_ACT_MODIFY_COPY  = 29,   /* ABI 1.11: bits of a field := bits of another */
+    FW_ACT_COUNT_       = 30,
 };
 
 #define FW_FIELD_BIT(f)     (1ull << (f))
@@ -810,6 +818,73 @@ struct fw_vxlan_encap {
     uint8_t rsvd[2];
 };
 
+/*
+ * Header fields FW_ACT_MODIFY_SET / FW_ACT_MODIFY_COPY write (ABI 1.11),
+ * with their width in bits. Bit 0 of a field is its least significant bit
+ * as it stands on the wire (the last bit of its last byte), as in an
+ * OpenFlow NXM range [start..end] and in rte_flow's MODIFY_FIELD offset.
+ * A field the frame does not have (an IPv4 field of an IPv6 frame, the VID
+ * of an untagged frame, a TCP port of a UDP datagram, a port of a
+ * non-first fragment) is left alone, and so is the whole action when its
+ * source field is absent.
+ */
+enum fw_mod_field {
+    FW_MOD_NONE         = 0,    /* invalid */
+    FW_MOD_ETH_DST      = 1,    /* 48 */
+    FW_MOD_ETH_SRC      = 2,    /* 48 */
+    FW_MOD_VLAN_VID     = 3,    /* 12, the outer tag's */
+    FW_MOD_IPV4_DSCP    = 4,    /* 6, the TOS byte's upper bits */
+    FW_MOD_IPV4_TTL     = 5,    /* 8 */
+    FW_MOD_IPV4_SRC     = 6,    /* 32 */
+    FW_MOD_IPV4_DST     = 7,    /* 32 */
+    FW_MOD_IPV6_DSCP    = 8,    /* 6, the traffic class's upper bits */
+    FW_MOD_IPV6_HOPLIMIT = 9,   /* 8 */
+    FW_MOD_IPV6_SRC     = 10,   /* 128 */
+    FW_MOD_IPV6_DST     = 11,   /* 128 */
+    FW_MOD_TCP_SRC      = 12,   /* 16 */
+    FW_MOD_TCP_DST      = 13,   /* 16 */
+    FW_MOD_UDP_SRC      = 14,   /* 16 */
+    FW_MOD_UDP_DST      = 15,   /* 16 */
+    FW_MOD_COUNT_       = 16,
+};
+
+/*
+ * MODIFY_SET: bits [dst_offset, dst_offset + width) of dst_field take the
+ * same bits of value, which holds a whole dst_field in network order from
+ * value[0] (as rte_flow's immediate value does); every other bit of value
+ * must be zero, and src_field and src_offset zero.
+ * MODIFY_COPY: they take bits [src_offset, src_offset + width) of
+ * src_field, as the frame was before this action; value must be zero.
+ * Both: 1 <= width, and offset + width within the field (FW_SYND_ACTION_ARG
+ * with detail FW_MOD_SYND_* saying which rule was broken).
+ */
+struct fw_modify {
+    uint8_t dst_field;      /* enum fw_mod_field */
+    uint8_t src_field;      /* enum fw_mod_field, MODIFY_COPY only */
+    uint8_t width;          /* bits written */
+    uint8_t rsvd;
+    fw_le16 dst_offset;     /* bits from dst_field's bit 0 */
+    fw_le16 src_offset;     /* bits from src_field's bit 0 */
+    uint8_t value[16];      /* MODIFY_SET only */
+};
+
+/* Which rule a MODIFY_SET / MODIFY_COPY argument broke: a
+ * FW_SYND_ACTION_ARG syndrome's detail carries it in its upper byte, the
+ * action type in the lower (FW_MOD_SYND_DETAIL); the index is still the
+ * action's position. Every other action's detail is its type alone. */
+#define FW_MOD_SYND_DETAIL(type, why) \
+    ((uint16_t)(((unsigned)(why) << 8) | ((unsigned)(type) & 0xffu)))
+enum fw_mod_synd {
+    FW_MOD_SYND_DST_FIELD   = 1,    /* dst_field not in enum fw_mod_field */
+    FW_MOD_SYND_SRC_FIELD   = 2,    /* src_field likewise, or set in SET */
+    FW_MOD_SYND_WIDTH       = 3,    /* width 0 */
+    FW_MOD_SYND_DST_RANGE   = 4,    /* dst_offset + width past dst_field */
+    FW_MOD_SYND_SRC_RANGE   = 5,    /* src_offset + width past src_field,
+                                     * or src_offset set in SET */
+    FW_MOD_SYND_VALUE       = 6,    /* value bits outside the written range,
+                                     * or any in COPY */
+};
+
 struct fw_action {
     fw_le16 type;           /* enum fw_action_type */
     fw_le16 rsvd0;
@@ -832,6 +907,7 @@ struct fw_action {
         struct { fw_be16 ethertype; } mpls;
         struct { uint8_t ttl; } set_mpls_ttl;   /* ABI 1.10 */
         struct fw_vxlan_encap vxlan_encap;
+        struct fw_modify modify;            /* ABI 1.11 */
         /* SET_META (index 0) / SET_TAG (index < caps.num_tags); value &
          * ~mask must be zero, mask non-zero */
         struct { fw_le32 value; fw_le32 mask; uint8_t index; uint8_t rsvd[3]; } set_reg;

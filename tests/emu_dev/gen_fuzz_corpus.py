@@ -588,6 +588,54 @@ seeds['bad_frames'] = b'\xff' + frame(1, b'') + frame(2, b'\x01' * 13) + \
     frame(7, udp_frame(MAC1, MAC2)) + \
     frame(1, udp_frame(BCAST, MAC1, vid=4095)[:20])
 
+# ABI 1.11: writes to part of a field. vf0's UDP frames get
+# ipv4_src[16..31] := 1.2, the TCP/UDP ports' and VID's low bits set, the
+# destination MAC copied from the source, then go to the wire; frames
+# untagged, tagged, truncated in each header. Then every refusal.
+MODIFY_SET, MODIFY_COPY = 28, 29
+M_ETH_DST, M_ETH_SRC, M_VID, M_IPV4_SRC, M_UDP_DST = 1, 2, 3, 6, 15
+
+
+def mod(typ, dst, dofs, width, src=0, sofs=0, value=b'', rsvd=0):
+    return action(typ, struct.pack('<BBBBHH', dst, src, width, rsvd, dofs,
+                                   sofs) + value + b'\0' * (16 - len(value)))
+
+
+seeds['modify'] = \
+    cmd(PF, rule(0, 0, match(src_vport=1), match(src_vport=0xffff),
+                 [mod(MODIFY_SET, M_IPV4_SRC, 16, 16, value=b'\1\2'),
+                  mod(MODIFY_SET, M_UDP_DST, 0, 4, value=b'\0\x0f'),
+                  mod(MODIFY_SET, M_VID, 4, 8, value=b'\x0f\xf0'),
+                  mod(MODIFY_COPY, M_ETH_DST, 0, 48, src=M_ETH_SRC),
+                  mod(MODIFY_COPY, M_IPV4_SRC, 0, 16, src=M_UDP_DST),
+                  action(2, struct.pack('<HH', 0, 0))])) + \
+    b'\xff' + frame(1, udp_frame(MAC2, MAC1)) + \
+    frame(1, udp_frame(MAC2, MAC1, vid=7)) + \
+    frame(1, udp_frame(MAC2, MAC1)[:40]) + \
+    frame(1, udp_frame(MAC2, MAC1)[:20]) + \
+    frame(1, udp_frame(MAC2, MAC1, frag=0x0010))
+seeds['bad_modify'] = \
+    cmd(PF, rule(0, 0, match(), match(), [mod(MODIFY_SET, 0, 0, 8),
+                                          action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(), [mod(MODIFY_SET, 16, 0, 8),
+                                          action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(), [mod(MODIFY_SET, M_IPV4_SRC, 0, 0),
+                                          action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(), [mod(MODIFY_SET, M_IPV4_SRC, 16, 17),
+                                          action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(), [mod(MODIFY_SET, M_VID, 0xffff, 1),
+                                          action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [mod(MODIFY_SET, M_IPV4_SRC, 16, 16, value=b'\1\2\3'),
+                  action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [mod(MODIFY_COPY, M_ETH_DST, 0, 16, src=99), action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [mod(MODIFY_COPY, M_ETH_DST, 0, 16, src=M_IPV4_SRC,
+                      sofs=24), action(1)])) + \
+    cmd(PF, rule(0, 0, match(), match(),
+                 [mod(MODIFY_SET, M_ETH_DST, 0, 8, rsvd=1), action(1)]))
+
 out = sys.argv[1] if len(sys.argv) > 1 else '.'
 os.makedirs(out, exist_ok=True)
 for name, data in seeds.items():

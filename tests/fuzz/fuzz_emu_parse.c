@@ -74,14 +74,15 @@ make_action(struct prog *p, struct fw_action *a)
 
     memset(a, 0, sizeof(*a));
     /* mostly rewrite actions (VLAN to SET_IP_TOS, then the MPLS ones of
-     * ABI 1.10), sometimes anything at all */
+     * ABI 1.10 and the MODIFY ones of 1.11), sometimes anything at all */
     static const uint8_t rewrites[] = {
         FW_ACT_PUSH_VLAN, FW_ACT_POP_VLAN, FW_ACT_SET_VLAN_VID,
         FW_ACT_SET_VLAN_PCP, FW_ACT_VXLAN_ENCAP, FW_ACT_VXLAN_DECAP,
         FW_ACT_SET_MAC_SRC, FW_ACT_SET_MAC_DST, FW_ACT_SET_IPV4_SRC,
         FW_ACT_SET_IPV4_DST, FW_ACT_SET_L4_SRC, FW_ACT_SET_L4_DST,
         FW_ACT_DEC_TTL, FW_ACT_SET_IP_TOS, FW_ACT_PUSH_MPLS, FW_ACT_POP_MPLS,
-        FW_ACT_SET_MPLS_TTL, FW_ACT_DEC_MPLS_TTL,
+        FW_ACT_SET_MPLS_TTL, FW_ACT_DEC_MPLS_TTL, FW_ACT_MODIFY_SET,
+        FW_ACT_MODIFY_COPY,
     };
     a->type = htole16((uint16_t)(type < 224 ? rewrites[type % sizeof(rewrites)]
                                             : type));
@@ -101,6 +102,21 @@ make_action(struct prog *p, struct fw_action *a)
          le16toh(a->type) == FW_ACT_POP_MPLS) && (seed & 3) != 3) {
         static const uint16_t types[3] = { 0x8847, 0x8848, 0x0800 };
         a->u.mpls.ethertype = htons(types[seed & 3]);
+    }
+    /* MODIFY: mostly fields and ranges the card takes (a random fill
+     * would almost never name one); sometimes whatever the fill gave */
+    if ((le16toh(a->type) == FW_ACT_MODIFY_SET ||
+         le16toh(a->type) == FW_ACT_MODIFY_COPY) && (seed & 7) != 7) {
+        struct fw_modify *m = &a->u.modify;
+        unsigned db, sb;
+
+        m->dst_field = (uint8_t)(1 + (seed >> 3) % (FW_MOD_COUNT_ - 1));
+        m->src_field = (uint8_t)(1 + (seed >> 7) % (FW_MOD_COUNT_ - 1));
+        db = emu_mod_field_bits(m->dst_field);
+        sb = emu_mod_field_bits(m->src_field);
+        m->width = (uint8_t)(1 + m->width % (db < sb ? db : sb));
+        m->dst_offset = htole16((uint16_t)(m->dst_offset % (db - m->width + 1)));
+        m->src_offset = htole16((uint16_t)(m->src_offset % (sb - m->width + 1)));
     }
     if (le16toh(a->type) == FW_ACT_VXLAN_ENCAP) {
         if (seed & 4)

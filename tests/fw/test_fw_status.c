@@ -62,6 +62,11 @@ Test(fw_status, syndrome_decoding)
           "action 3 (vxlan_encap)" },
         { FW_SYND(FW_SYND_ACTION_ARG, 1, FW_ACT_FWD_VPORT),
           "action 1 (fwd_vport) has a bad argument" },
+        { FW_SYND(FW_SYND_ACTION_ARG, 2,
+                  FW_MOD_SYND_DETAIL(FW_ACT_MODIFY_SET,
+                                     FW_MOD_SYND_DST_RANGE)),
+          "action 2 (modify_set) has a bad argument: destination offset + "
+          "width past the field" },
         { FW_SYND(FW_SYND_CAPACITY, 0, FW_LIMIT_RULES_TOTAL), "rules in total" },
         { FW_SYND(FW_SYND_VPORT, 0, 9), "vport 9" },
         { FW_SYND(FW_SYND_PRIVILEGE, 0, 0), "not privileged" },

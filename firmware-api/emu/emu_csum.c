@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Incremental checksum updates of the card's rewrites (emu_rewrite.c,
+ * emu_modify.c): a leaf both call, so that a whole-field rewrite and a
+ * write to part of a field patch the IPv4 header and the TCP/UDP
+ * checksums by the very same rules.
+ */
+#include <stddef.h>
+
+#include "emu_packet.h"
+
+#define PROTO_TCP       6u
+#define PROTO_UDP       17u
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline void
+wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/*
+ * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). Eqn. 3 rather than eqn. 2
+ * because it never turns a correct checksum into -0 for a non-zero header.
+ */
+void
+emu_csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
+             unsigned n_words)
+{
+    uint32_t sum = (uint16_t)~rd16(csum_field);
+
+    for (unsigned i = 0; i < n_words; i++) {
+        sum += (uint16_t)~rd16(old + 2 * i);
+        sum += rd16(new + 2 * i);
+    }
+    while (sum >> 16)
+        sum = (sum & 0xffffu) + (sum >> 16);
+    wr16(csum_field, (uint16_t)~sum);
+}
+
+/*
+ * The TCP or UDP checksum field of the frame, or NULL when there is none to
+ * keep: not TCP/UDP, a non-first fragment (no L4 in the layout), or a UDP
+ * datagram sent without checksum (0 means "none" and must stay 0).
+ */
+static uint8_t *
+l4_csum_field(const struct emu_frame *f, const struct emu_layout *lay)
+{
+    uint32_t need = lay->l4_proto == PROTO_TCP ? 20u : 8u;
+
+    if (lay->l4 < 0 || (uint32_t)lay->l4 + need > f->len)
+        return NULL;
+    uint8_t *l4 = f->data + lay->l4;
+    if (lay->l4_proto == PROTO_TCP)
+        return l4 + 16;
+    if (lay->l4_proto == PROTO_UDP)
+        return rd16(l4 + 6) == 0 ? NULL : l4 + 6;
+    return NULL;
+}
+
+void
+emu_l4_csum_fix(const struct emu_frame *f, const struct emu_layout *lay,
+                const uint8_t *old, const uint8_t *new, unsigned n_words)
+{
+    uint8_t *field = l4_csum_field(f, lay);
+
+    if (field == NULL)
+        return;
+    emu_csum_fix(field, old, new, n_words);
+    /* in UDP a computed 0 is sent as 0xffff: 0 would mean "no checksum" */
+    if (lay->l4_proto == PROTO_UDP && rd16(field) == 0)
+        wr16(field, 0xffff);
+}
