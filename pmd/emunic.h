@@ -181,6 +181,12 @@ int emunic_conv_meta(struct emunic_walk *w, const struct rte_flow_item *item,
 int emunic_set_reg_build(const struct fw_caps *caps,
                          const struct rte_flow_action *a, struct fw_action *fa,
                          struct rte_flow_error *error);
+/* MODIFY_FIELD into @fa (emunic_flow_modify.c, ABI 1.11): MODIFY_SET
+ * from an immediate value or a pointer, MODIFY_COPY from another field;
+ * the caller pushes it, which checks the caps. */
+int emunic_modify_action_build(const struct rte_flow_action *a,
+                               struct fw_action *fa,
+                               struct rte_flow_error *error);
 /* MPLS (emunic_flow_mpls.c, ABI 1.10): the MPLS item; OF_PUSH_MPLS and
  * OF_POP_MPLS into @fa (the caller pushes it, which checks the caps). */
 int emunic_conv_mpls(struct emunic_walk *w, const struct rte_flow_item *item,

@@ -662,6 +662,12 @@ emunic_action_convert(struct emunic_walk *w, const struct rte_flow_action *a,
 
         return ret < 0 ? ret : emunic_action_push(w, a, &fa, error);
     }
+    case RTE_FLOW_ACTION_TYPE_MODIFY_FIELD: {
+        struct fw_action fa;
+        int ret = emunic_modify_action_build(a, &fa, error);
+
+        return ret < 0 ? ret : emunic_action_push(w, a, &fa, error);
+    }
     default:
         return emunic_flow_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION, a,
                                "action type %d is not supported by "
@@ -705,6 +711,10 @@ action_fw_type(enum rte_flow_action_type type)
     case RTE_FLOW_ACTION_TYPE_SET_META: return FW_ACT_SET_META;
     case RTE_FLOW_ACTION_TYPE_OF_PUSH_MPLS: return FW_ACT_PUSH_MPLS;
     case RTE_FLOW_ACTION_TYPE_OF_POP_MPLS: return FW_ACT_POP_MPLS;
+    /* a field as source makes it MODIFY_COPY: the rule's walk checks
+     * that bit; every MODIFY_FIELD the card runs needs MODIFY_SET's
+     * generation of the card at least */
+    case RTE_FLOW_ACTION_TYPE_MODIFY_FIELD: return FW_ACT_MODIFY_SET;
     default:
         return -1;
     }
@@ -734,6 +744,22 @@ emunic_actions_check_template(const struct fw_caps *caps,
                                    a, "the device (profile '%s') does not "
                                    "support action %s", emunic_profile(caps),
                                    fw_action_name((unsigned)t));
+        /* the operation and the fields are the template's own, not a
+         * rule's: a MODIFY_FIELD the card cannot run is refused here */
+        if (a->type == RTE_FLOW_ACTION_TYPE_MODIFY_FIELD && a->conf != NULL) {
+            struct fw_action fa;
+            int ret = emunic_modify_action_build(a, &fa, error);
+
+            if (ret < 0)
+                return ret;
+            if (!(caps->actions & FW_ACTION_BIT(fa.type)))
+                return emunic_flow_err(error, ENOTSUP,
+                                       RTE_FLOW_ERROR_TYPE_ACTION, a,
+                                       "the device (profile '%s') does not "
+                                       "support action %s",
+                                       emunic_profile(caps),
+                                       fw_action_name(fa.type));
+        }
     }
     return 0;
 }
