@@ -145,6 +145,10 @@ struct snicd_offload_cfg {
      * leaves the card (0: SNICD_CONV_IDLE_MS); one idle a fifth of it
      * makes room for a new conversation at conv_max. */
     uint32_t conv_idle_ms;
+    /* The clock those idle times are read on (ns, monotonic); NULL:
+     * snic_now_ns. A test steps its own instead of sleeping, so a loaded
+     * machine cannot make a rule look idle or busy by chance. */
+    uint64_t (*now_ns)(void);
 };
 
 /* Open vSwitch's datapath drops a flow idle 10 s (other_config:max-idle):

@@ -82,6 +82,13 @@ idle_ns(const struct snicd_offload *o)
                                      : SNICD_CONV_IDLE_MS) * 1000000ull;
 }
 
+/* The clock of the idle times (cfg.now_ns). */
+static uint64_t
+conv_now(const struct snicd_offload *o)
+{
+    return o->cfg.now_ns != NULL ? o->cfg.now_ns() : snic_now_ns();
+}
+
 static void
 idle_unlink(struct snicd_convs *cs, struct snicd_conv *c)
 {
@@ -187,7 +194,7 @@ conv_read(struct snicd_offload *o, struct snicd_conv *c)
     c->bytes = bytes;
     o->convs.switched_pkts += pkts;
     idle_unlink(&o->convs, c);
-    idle_append(&o->convs, c, snic_now_ns());
+    idle_append(&o->convs, c, conv_now(o));
     return pkts;
 }
 
@@ -368,7 +375,7 @@ make_room(struct snicd_offload *o)
     for (int tries = 0; tries < 4 && o->convs.idle_head != NULL; tries++) {
         struct snicd_conv *c = o->convs.idle_head;
 
-        if (snic_now_ns() - c->moved_ns < min_idle)
+        if (conv_now(o) - c->moved_ns < min_idle)
             return false;
         if (conv_read(o, c) > 0)
             continue;
@@ -450,7 +457,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
     }
     full = &o->convs.full[f->table_id];
     if (full->until_ns != 0 && o->drops == full->drops
-        && snic_now_ns() < full->until_ns) {
+        && conv_now(o) < full->until_ns) {
         o->convs.refused_full++;
         snprintf(why, size, "the device had no room at the last try (asked "
                  "again once a rule goes, or after a second)");
@@ -478,7 +485,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
         o->convs.create_failures++;
         if (rc == -ENOSPC) {
             full->drops = o->drops;
-            full->until_ns = snic_now_ns() + 1000000000ull;
+            full->until_ns = conv_now(o) + 1000000000ull;
         }
         free(c);
         return rc;
@@ -491,7 +498,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
     if (c->tnext != NULL)
         c->tnext->tpprev = &c->tnext;
     *c->tpprev = c;
-    idle_append(&o->convs, c, snic_now_ns());
+    idle_append(&o->convs, c, conv_now(o));
     f->n_convs++;
     o->convs.created++;
     return 1;
@@ -526,7 +533,7 @@ snicd_offload_conv_walk(struct snicd_offload *o, bool read,
     /* idle ones go once their counters were read: a rule that switched
      * frames since the last read is at the back by now */
     if (read) {
-        uint64_t now = snic_now_ns(), idle = idle_ns(o);
+        uint64_t now = conv_now(o), idle = idle_ns(o);
 
         while (o->convs.idle_head != NULL
                && now - o->convs.idle_head->moved_ns >= idle) {

@@ -31,6 +31,7 @@ uint32_t env_mark_quiet_ms;
 uint32_t env_flow_queue;
 uint32_t env_conv_max;
 uint32_t env_conv_idle_ms;
+uint64_t (*env_now_ns)(void);
 
 static struct rte_mempool *env_mp;
 static int env_resets;
@@ -251,6 +252,7 @@ env_start_va(const char *profile, bool traffic, bool enabled, bool vxlan,
     cfg.mark_quiet_ms = env_mark_quiet_ms;
     cfg.conv_max = env_conv_max;
     cfg.conv_idle_ms = env_conv_idle_ms;
+    cfg.now_ns = env_now_ns;
     env.o = snicd_offload_create(&cfg);
     cr_assert_not_null(env.o, "snicd_offload_create: %s", strerror(errno));
     env.t = flow_table_create(on_change, env.o);

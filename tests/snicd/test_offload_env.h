@@ -58,6 +58,8 @@ extern uint32_t env_flow_queue;
 extern uint32_t env_conv_max;
 /* Its conv_idle_ms (0: SNICD_CONV_IDLE_MS). */
 extern uint32_t env_conv_idle_ms;
+/* Its clock for those idle times (NULL: snic_now_ns). */
+extern uint64_t (*env_now_ns)(void);
 
 /* Start emunic with @profile (plus optional extra arguments, NULL-ended),
  * DPDK, the manager (offload @enabled) and a flow table. The last named
