@@ -298,6 +298,50 @@ put_ipv4(struct out *o, uint32_t be)
     put(o, "%s", inet_ntop(AF_INET, &be, a, sizeof(a)));
 }
 
+/* MODIFY_FIELD as testpmd 22.11 reads it: src_value is hex bytes from
+ * value[0], the field's own bytes (snicd writes the fields below only). */
+static void
+put_modify(struct out *o, const struct rte_flow_action_modify_field *m)
+{
+    static const struct {
+        enum rte_flow_field_id id;
+        const char *token;
+        unsigned bytes;
+    } names[] = {
+        { RTE_FLOW_FIELD_MAC_DST, "mac_dst", 6 },
+        { RTE_FLOW_FIELD_MAC_SRC, "mac_src", 6 },
+        { RTE_FLOW_FIELD_IPV4_SRC, "ipv4_src", 4 },
+        { RTE_FLOW_FIELD_IPV4_DST, "ipv4_dst", 4 },
+        { RTE_FLOW_FIELD_TCP_PORT_SRC, "tcp_port_src", 2 },
+        { RTE_FLOW_FIELD_TCP_PORT_DST, "tcp_port_dst", 2 },
+        { RTE_FLOW_FIELD_UDP_PORT_SRC, "udp_port_src", 2 },
+        { RTE_FLOW_FIELD_UDP_PORT_DST, "udp_port_dst", 2 },
+    };
+    int d = -1, sidx = -1;
+
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (names[i].id == m->dst.field)
+            d = (int)i;
+        if (names[i].id == m->src.field)
+            sidx = (int)i;
+    }
+    if (m->operation != RTE_FLOW_MODIFY_SET || d < 0 ||
+        (m->src.field != RTE_FLOW_FIELD_VALUE && sidx < 0)) {
+        put(o, " <modify_field testpmd cannot express here>");
+        return;
+    }
+    put(o, " modify_field op set dst_type %s dst_offset %u src_type ",
+        names[d].token, m->dst.offset);
+    if (m->src.field == RTE_FLOW_FIELD_VALUE) {
+        put(o, "value src_value 0x");
+        for (unsigned i = 0; i < names[d].bytes; i++)
+            put(o, "%02x", m->src.value[i]);
+    } else {
+        put(o, "%s src_offset %u", names[sidx].token, m->src.offset);
+    }
+    put(o, " width %u", m->width);
+}
+
 /* testpmd builds an encapsulation from its "set vxlan" state; snicd's
  * header fields map onto that command (the outer DF bit has no testpmd
  * token: the rebuilt rule differs from snicd's in that bit alone). */
@@ -365,6 +409,9 @@ put_action(struct out *o, const struct rte_flow_action *a, unsigned idx)
             t->index);
         break;
     }
+    case RTE_FLOW_ACTION_TYPE_MODIFY_FIELD:
+        put_modify(o, c);
+        break;
     case RTE_FLOW_ACTION_TYPE_SET_META: {
         const struct rte_flow_action_set_meta *m = c;
 

@@ -174,6 +174,7 @@ union snicd_xlate_conf {
     struct rte_flow_action_of_pop_mpls pop_mpls;
     struct rte_flow_action_set_tag set_tag;
     struct rte_flow_action_set_meta set_meta;
+    struct rte_flow_action_modify_field modify;
 };
 
 struct snicd_xlate {

@@ -721,6 +721,129 @@ act_load(struct snicd_xl *s, struct act_st *st, const struct flow_action *a)
     return 0;
 }
 
+/*
+ * load / masked set_field / move on part of a header field, as rte_flow's
+ * MODIFY_FIELD (op SET: from an immediate or another field). Only where
+ * the card's write is the software datapath's write bit for bit
+ * (dp_hdr.c, dp_rewrite.c): the MACs, the IPv4 addresses (header and L4
+ * checksums patched the same way) and the TCP/UDP ports of a flow that
+ * matches that protocol; a move only between the two MACs or the two
+ * IPv4 addresses, whose value software and the card both read from the
+ * frame (a port read from a first fragment is 0 to software's key).
+ * Everything else stays in software, with the reason.
+ */
+static const struct {
+    uint8_t field;              /* enum flow_field_id */
+    uint8_t bits;
+    enum rte_flow_field_id id;
+} modify_fields[] = {
+    { FLOW_FIELD_ETH_SRC, 48, RTE_FLOW_FIELD_MAC_SRC },
+    { FLOW_FIELD_ETH_DST, 48, RTE_FLOW_FIELD_MAC_DST },
+    { FLOW_FIELD_IP_SRC, 32, RTE_FLOW_FIELD_IPV4_SRC },
+    { FLOW_FIELD_IP_DST, 32, RTE_FLOW_FIELD_IPV4_DST },
+    { FLOW_FIELD_TCP_SRC, 16, RTE_FLOW_FIELD_TCP_PORT_SRC },
+    { FLOW_FIELD_TCP_DST, 16, RTE_FLOW_FIELD_TCP_PORT_DST },
+    { FLOW_FIELD_UDP_SRC, 16, RTE_FLOW_FIELD_UDP_PORT_SRC },
+    { FLOW_FIELD_UDP_DST, 16, RTE_FLOW_FIELD_UDP_PORT_DST },
+};
+
+static int
+modify_field_of(unsigned field)
+{
+    for (unsigned i = 0; i < sizeof(modify_fields) / sizeof(modify_fields[0]);
+         i++)
+        if (modify_fields[i].field == field)
+            return (int)i;
+    return -1;
+}
+
+/* The flow's match promises the header the field lives in. */
+static bool
+modify_has_header(const struct flow_match *m, unsigned field)
+{
+    switch (field) {
+    case FLOW_FIELD_IP_SRC:
+    case FLOW_FIELD_IP_DST:
+        return flow_match_is_ipv4(m);
+    case FLOW_FIELD_TCP_SRC:
+    case FLOW_FIELD_TCP_DST:
+        return flow_match_is_ip_proto(m, IPPROTO_TCP);
+    case FLOW_FIELD_UDP_SRC:
+    case FLOW_FIELD_UDP_DST:
+        return flow_match_is_ip_proto(m, IPPROTO_UDP);
+    default:
+        return true;
+    }
+}
+
+/* Same header kind (MAC with MAC, IPv4 address with IPv4 address). */
+static bool
+modify_move_pair(unsigned a, unsigned b)
+{
+    bool mac_a = a == FLOW_FIELD_ETH_SRC || a == FLOW_FIELD_ETH_DST;
+    bool mac_b = b == FLOW_FIELD_ETH_SRC || b == FLOW_FIELD_ETH_DST;
+    bool ip_a = a == FLOW_FIELD_IP_SRC || a == FLOW_FIELD_IP_DST;
+    bool ip_b = b == FLOW_FIELD_IP_SRC || b == FLOW_FIELD_IP_DST;
+
+    return (mac_a && mac_b) || (ip_a && ip_b);
+}
+
+static int
+act_hdr_modify(struct snicd_xl *s, const struct flow_action *a)
+{
+    const struct flow_match *m = &s->f->match;
+    bool load = a->type == FLOW_ACT_LOAD;
+    int d = modify_field_of(a->dst.field);
+    char name[24], src_name[24];
+    struct rte_flow_action_modify_field *c;
+
+    flow_hdr_name(a->dst.field, name, sizeof(name));
+    if (d < 0)
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s into %s not offloaded (snicd writes part "
+                               "of eth_src/dst, ip_src/dst and the TCP/UDP "
+                               "ports on the card; software runs it)",
+                               load ? "load" : "move", name);
+    if (!modify_has_header(m, a->dst.field))
+        return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                               "%s into %s not offloaded (the flow's match "
+                               "does not promise that header; software "
+                               "runs it)", load ? "load" : "move", name);
+    if (!load) {
+        flow_hdr_name(a->u.src.field, src_name, sizeof(src_name));
+        if (!modify_move_pair(a->u.src.field, a->dst.field))
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "move from %s into %s not offloaded "
+                                   "(snicd copies only between the two MACs "
+                                   "or the two IPv4 addresses on the card; "
+                                   "software runs it)", src_name, name);
+    }
+    c = &snicd_xl_action(s->x, RTE_FLOW_ACTION_TYPE_MODIFY_FIELD, true)
+             ->modify;
+    memset(c, 0, sizeof(*c));
+    c->operation = RTE_FLOW_MODIFY_SET;
+    c->dst.field = modify_fields[d].id;
+    c->dst.offset = a->dst.ofs;
+    c->width = a->dst.n_bits;
+    if (load) {
+        unsigned nbytes = modify_fields[d].bits / 8u;
+
+        /* the whole field in network order, the value at its offset */
+        c->src.field = RTE_FLOW_FIELD_VALUE;
+        for (unsigned i = 0; i < a->dst.n_bits && i < 64; i++) {
+            unsigned b = a->dst.ofs + i;
+
+            if ((a->u.value >> i) & 1u)
+                c->src.value[nbytes - 1u - b / 8u] |=
+                    (uint8_t)(1u << (b % 8u));
+        }
+    } else {
+        c->src.field = modify_fields[modify_field_of(a->u.src.field)].id;
+        c->src.offset = a->u.src.ofs;
+    }
+    return 0;
+}
+
 /* The table the rule's JUMP goes to (it has one: x->has_goto). */
 static uint32_t
 jump_target(const struct snicd_xlate *x)
@@ -848,13 +971,15 @@ act_one(struct snicd_xl *s, struct act_st *st, unsigned i)
     case FLOW_ACT_LOAD:
     case FLOW_ACT_MOVE:
         if (flow_field_is_hdr(a->dst.field)
+            && (a->type == FLOW_ACT_LOAD || flow_field_is_hdr(a->u.src.field)))
+            return act_hdr_modify(s, a);
+        if (flow_field_is_hdr(a->dst.field)
             || (a->type == FLOW_ACT_MOVE && flow_field_is_hdr(a->u.src.field)))
             return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
-                                   "%s on a header subfield not offloaded "
-                                   "(rte_flow's SET_* actions write whole "
-                                   "fields from constants; software runs "
-                                   "it)", a->type == FLOW_ACT_LOAD
-                                   ? "load" : "move");
+                                   "move between a header field and a "
+                                   "register not offloaded (snicd copies "
+                                   "between header fields only on the card; "
+                                   "software runs it)");
         if (a->type == FLOW_ACT_LOAD)
             return act_load(s, st, a);
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,

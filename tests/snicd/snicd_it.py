@@ -1701,7 +1701,7 @@ def scenario_patch(tmp):
 
 
 def rand_flow(rnd, table):
-    m, prereq_ip, tagged = [], False, False
+    m, prereq_ip, tagged, proto = [], False, False, None
     if rnd.random() < 0.8:
         port = rnd.choice(["vf0", "vf1", "vf2", "uplink", "vxlan0",
                            "vxlan0"])
@@ -1760,6 +1760,25 @@ def rand_flow(rnd, table):
                                 "move:NXM_NX_REG1[0..7]->reg0[0..7]",
                                 "load:0x100000003->OXM_OF_PKT_REG0[]",
                                 "set_field:0x2->xxreg0"]))
+    # writes to part of a header field: MODIFY_FIELD on the card (full
+    # profile) where snicd maps them, software otherwise (basic)
+    if rnd.random() < 0.25:
+        writes = ["load:0x%x->NXM_OF_ETH_SRC[0..15]" % rnd.randint(0, 0xffff),
+                  "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]",
+                  "move:NXM_OF_ETH_DST[16..31]->NXM_OF_ETH_SRC[0..15]",
+                  "set_field:02:00:00:00:00:00/ff:ff:00:00:00:00->eth_dst"]
+        if prereq_ip:
+            writes += ["load:0x0102->NXM_OF_IP_SRC[16..31]",
+                       "set_field:1.2.0.0/255.255.0.0->ip_src",
+                       "move:NXM_OF_IP_SRC[]->NXM_OF_IP_DST[]",
+                       "load:0x%x->NXM_OF_IP_DST[0..7]" % rnd.randint(0, 255)]
+        if proto == "6":
+            writes += ["load:0x90->NXM_OF_TCP_DST[0..7]",
+                       "set_field:0x1000/0xff00->tcp_src"]
+        if proto == "17":
+            writes += ["load:0x35->NXM_OF_UDP_SRC[0..7]",
+                       "set_field:0x0800/0x0f00->udp_dst"]
+        acts.append(rnd.choice(writes))
     for _ in range(0 if rnd.random() < 0.15 else rnd.randint(1, 3)):
         a = rnd.random()
         if a < 0.04:
@@ -2168,6 +2187,11 @@ def diff_run(tmp, profile, offload, flows, packets, name, ports=()):
             where["hw resubmit"] = where.get("hw resubmit", 0) + 1
         if f["offload"] == "hw" and "mpls" in f["text"]:
             where["hw mpls"] = where.get("hw mpls", 0) + 1
+        # part of a header field written: MODIFY_FIELD on the card
+        if f["offload"] == "hw" and re.search(
+                r"load:[^,]*->NXM_OF_|move:NXM_OF_[^,]*->NXM_OF_|"
+                r"set_field:[^,>]*/[^,>]*->(eth_|ip_|tcp_|udp_)", f["text"]):
+            where["hw hdr write"] = where.get("hw hdr write", 0) + 1
         if f["offload"] == "hw" and re.search(r"reg\d|pkt_mark|REG",
                                               f["text"]):
             where["hw regs"] = where.get("hw regs", 0) + 1
@@ -2228,6 +2252,15 @@ def scenario_diff(tmp, profile, seed):
         flows += [rand_mpls_flow(mrnd, 0) for _ in range(10)] + \
             [rand_mpls_flow(mrnd, 1) for _ in range(4)]
         packets += [rand_mpls_packet(mrnd, n) for n in range(300, 380)]
+        # two above every random flow, so that a card with MODIFY_FIELD
+        # writes parts of header fields whatever the draw (#12)
+        hrnd = random.Random(seed * 59 + 3)
+        flows += ["table=0,priority=85,in_port=vf2,udp actions=load:0x%x->"
+                  "NXM_OF_IP_SRC[16..31],set_field:0x0800/0x0f00->udp_dst,"
+                  "output:uplink" % hrnd.randint(0, 0xffff),
+                  "table=0,priority=85,in_port=uplink,tcp actions="
+                  "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],load:0x%x->"
+                  "NXM_OF_TCP_DST[0..7],output:vf0" % hrnd.randint(0, 255)]
         rrnd = random.Random(seed * 53 + 11)
         regjump, spoiled = rand_regjump(rrnd)
         flows += regjump
@@ -2297,6 +2330,8 @@ def scenario_diff(tmp, profile, seed):
               % (where.get("hw reg jump", 0), spoiled))
         check(where.get("hw conj", 0) >= 1, "conjunctions on the card (%d)"
               % where.get("hw conj", 0))
+        check(where.get("hw hdr write", 0) >= 2, "writes to part of a "
+              "header field on the card (%d)" % where.get("hw hdr write", 0))
         check(conv["created"] >= 1, "NORMAL's conversations on the card "
               "(%d)" % conv["created"], conv)
         # rules that exist but never match would pass the check above

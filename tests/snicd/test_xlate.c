@@ -412,6 +412,42 @@ Test(xlate, rewrites_in_order)
                  ->port_id, 3);
 }
 
+/* load / masked set_field / move on part of a header field: MODIFY_FIELD,
+ * the value in the field's own bytes at its offset (#12) */
+Test(xlate, header_subfield_writes_are_modify_field)
+{
+    const struct rte_flow_action_modify_field *c;
+
+    cr_assert_eq(xl("in_port=vf0,udp actions=load:0x0102->NXM_OF_IP_SRC"
+                    "[16..31],set_field:0x0800/0x0f00->udp_dst,"
+                    "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],output:vf1"), 0,
+                 "%s", x.reason);
+    ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_MODIFY_FIELD,
+            RTE_FLOW_ACTION_TYPE_MODIFY_FIELD,
+            RTE_FLOW_ACTION_TYPE_MODIFY_FIELD,
+            RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    c = x.actions[1].conf;
+    cr_expect_eq(c->operation, RTE_FLOW_MODIFY_SET);
+    cr_expect_eq(c->dst.field, RTE_FLOW_FIELD_IPV4_SRC);
+    cr_expect_eq(c->dst.offset, 16);
+    cr_expect_eq(c->width, 16);
+    cr_expect_eq(c->src.field, RTE_FLOW_FIELD_VALUE);
+    static const uint8_t ip[16] = { 1, 2 };
+    cr_expect_arr_eq(c->src.value, ip, sizeof(ip));
+    /* 0x0f00 of the port: bits 8..11, value 0x8 there */
+    c = x.actions[2].conf;
+    cr_expect_eq(c->dst.field, RTE_FLOW_FIELD_UDP_PORT_DST);
+    cr_expect_eq(c->dst.offset, 8);
+    cr_expect_eq(c->width, 4);
+    static const uint8_t port[16] = { 0x08 };
+    cr_expect_arr_eq(c->src.value, port, sizeof(port));
+    c = x.actions[3].conf;
+    cr_expect_eq(c->dst.field, RTE_FLOW_FIELD_MAC_DST);
+    cr_expect_eq(c->src.field, RTE_FLOW_FIELD_MAC_SRC);
+    cr_expect_eq(c->src.offset, 0);
+    cr_expect_eq(c->width, 48);
+}
+
 Test(xlate, output_to_in_port)
 {
     /* exact in_port: the output to it is dropped statically */
@@ -902,6 +938,19 @@ Test(xlate, testpmd_line_actions)
         "represented_port ethdev_port_id 0 / end");
 }
 
+Test(xlate, testpmd_line_modify_field)
+{
+    cr_expect_str_eq(line_of("in_port=vf0,tcp actions=set_field:1.2.0.0/"
+                             "255.255.0.0->ip_src,move:NXM_OF_IP_SRC[]->"
+                             "NXM_OF_IP_DST[],output:uplink"),
+        "flow create 0 transfer pattern represented_port ethdev_port_id spec "
+        "1 ethdev_port_id mask 0xffff / ipv4 proto spec 6 proto mask 0xff / "
+        "end actions count / modify_field op set dst_type ipv4_src dst_offset 16 src_type value "
+        "src_value 0x01020000 width 16 / modify_field op set dst_type "
+        "ipv4_dst dst_offset 0 src_type ipv4_src src_offset 0 width 32 / "
+        "represented_port ethdev_port_id 0 / end");
+}
+
 Test(xlate, testpmd_line_cut_and_unknown)
 {
     struct rte_flow_attr attr = { .ingress = 1 };
@@ -1045,15 +1094,21 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
                    "set_field vlan_tci not offloaded");
     expect_refused("in_port=vf0,dl_vlan=3 actions=load:9->"
                    "OXM_OF_VLAN_VID[],output:vf1", SNICD_XLATE_REFUSED_ACTION,
-                   "load on a header subfield not offloaded");
+                   "load into vlan_vid not offloaded");
     expect_refused("in_port=vf0,icmp6,icmp_type=135 actions=set_field:"
                    "fe80::1->nd_target,output:vf1",
                    SNICD_XLATE_REFUSED_ACTION,
-                   "load on a header subfield not offloaded");
+                   "load into nd_target not offloaded");
     expect_refused("in_port=vf0,icmp6,icmp_type=136 actions=move:"
                    "NXM_NX_ND_TLL[]->NXM_OF_ETH_SRC[],output:vf1",
                    SNICD_XLATE_REFUSED_ACTION,
-                   "move on a header subfield not offloaded");
+                   "move from nd_tll into eth_src not offloaded");
+    expect_refused("in_port=vf0,ip actions=move:NXM_OF_IP_SRC[]->"
+                   "NXM_NX_REG0[],output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "move between a header field and a register");
+    expect_refused("in_port=vf0,tcp actions=move:NXM_OF_TCP_SRC[]->"
+                   "NXM_OF_TCP_DST[],output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "move from tcp_src into tcp_dst not offloaded");
     expect_refused("in_port=vf0 actions=set_field:vf2->in_port,"
                    "output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "set_field in_port not offloaded");
