@@ -386,6 +386,16 @@ make_room(struct snicd_offload *o)
     return false;
 }
 
+/* make_room() could find the idlest rule idle long enough (it may still
+ * find it busy when it reads it). */
+static bool
+room_may_be_made(const struct snicd_offload *o)
+{
+    const struct snicd_conv *c = o->convs.idle_head;
+
+    return c != NULL && conv_now(o) - c->moved_ns >= idle_ns(o) / 5;
+}
+
 int
 snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                        char *why, size_t size)
@@ -395,6 +405,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
     struct rte_flow_error err;
     struct snicd_conv_full *full;
     struct snicd_conv *c;
+    bool at_max, freed_before;
     struct flow df;
     int rc;
 
@@ -447,9 +458,8 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
                  "goes to them first");
         return -ENOSPC;
     }
-    if (snic_hmap_count(&o->convs.map) >= o->cfg.conv_max)
-        (void)make_room(o);
-    if (snic_hmap_count(&o->convs.map) >= o->cfg.conv_max) {
+    at_max = snic_hmap_count(&o->convs.map) >= o->cfg.conv_max;
+    if (at_max && !room_may_be_made(o)) {
         o->convs.refused_max++;
         snprintf(why, size, "the limit of %u NORMAL conversation rules is "
                  "reached (--normal-rules)", o->cfg.conv_max);
@@ -472,6 +482,17 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
         snprintf(why, size, "%s", o->x->reason);
         return -ENOTSUP;
     }
+    /* a rule is ready: only now may another leave the card for it (one
+     * evicted for a conversation the card refuses is lost for nothing).
+     * Its slot is the new rule's, no room freed for waiting flows: they
+     * would be placed again, whole tables, at each such turn */
+    freed_before = o->space_freed;
+    if (at_max && !make_room(o)) {
+        o->convs.refused_max++;
+        snprintf(why, size, "the limit of %u NORMAL conversation rules is "
+                 "reached (--normal-rules)", o->cfg.conv_max);
+        return -ENOSPC;
+    }
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         return -ENOMEM;
@@ -491,6 +512,8 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
         return rc;
     }
     full->until_ns = 0;
+    if (at_max)
+        o->space_freed = freed_before;
     snic_hmap_insert(&o->convs.map, &c->node, conv_hash(key));
     snicd_offload_moved_other_add(o, &c->other, c->handle);
     c->tpprev = &o->convs.by_table[f->table_id];

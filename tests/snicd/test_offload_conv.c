@@ -772,3 +772,56 @@ Test(offload_conv, padding_is_no_part_of_the_key)
     snicd_offload_conv_stats(env.o, &st);
     cr_expect_eq(st.rules, 1);
 }
+
+/* At the limit a new conversation takes the slot of the idlest: no room
+ * was freed, and the flows waiting for room (another table's) are not
+ * placed again at the next turn for it, which with steady new
+ * conversations would re-place their tables whole every turn instead of
+ * at their retry backoff. */
+Test(offload_conv, an_eviction_for_a_conversation_frees_no_room)
+{
+    char why[SNICD_REASON_SIZE], line[128];
+    struct snicd_offload_stats os0, os1;
+    struct snicd_conv_stats st;
+    struct dp_conv a, b, c;
+    const char *reason;
+    uint64_t nf, late = 0;
+
+    env_conv_max = 2;
+    env_conv_idle_ms = 1000;
+    env_now_ns = fake_now;
+    env_start("full", false, true, "--max-rules", "12", NULL);
+    nf = env_add("priority=10,in_port=vf0 actions=NORMAL");
+    cr_assert_geq(env_commit(), 0);
+    a = conv(nf, 0x0b);
+    b = conv(nf, 0x0c);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &a, why, sizeof(why)), 1,
+                 "%s", why);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &b, why, sizeof(why)), 1,
+                 "%s", why);
+    /* the card fills up with table 1's flows: the last one waits */
+    for (unsigned i = 0; i < 16; i++) {
+        snprintf(line, sizeof(line), "table=1,priority=10,in_port=vf1,"
+                 "dl_dst=02:00:00:00:01:%02x actions=output:vf2", i);
+        late = env_add(line);
+        cr_assert_geq(env_commit(), 0);
+        if (snicd_offload_where(env.o, late, &reason) == SNICD_WHERE_SW)
+            break;
+    }
+    cr_assert_eq(snicd_offload_where(env.o, late, &reason), SNICD_WHERE_SW,
+                 "the card did not fill up");
+    cr_assert(strstr(reason, "ENOSPC") != NULL, "%s", reason);
+    snicd_offload_get_stats(env.o, &os0);
+    fake_ns += 200 * MS;
+    c = conv(nf, 0x0d);
+    cr_assert_eq(snicd_offload_conv_add(env.o, &c, why, sizeof(why)), 1,
+                 "%s", why);
+    snicd_offload_conv_stats(env.o, &st);
+    cr_expect_eq(st.evicted_room, 1);
+    cr_expect_eq(st.rules, 2);
+    cr_assert_geq(snicd_offload_room_freed(env.o), 0);
+    snicd_offload_get_stats(env.o, &os1);
+    cr_expect_eq(os1.retries, os0.retries, "the waiting flows' tables were "
+                 "placed again for a slot the new conversation took");
+    cr_expect_eq(snicd_offload_where(env.o, late, NULL), SNICD_WHERE_SW);
+}
