@@ -73,6 +73,10 @@ struct snicd_conv {
     /* its handle, known to the moved-counter read as no flow's */
     struct snicd_moved_other other;
     uint64_t pkts, bytes;           /* the last reading */
+    /* packets read since the caller's walk last heard of them: a read
+     * outside the walk (make_room's) must not keep them from refreshing
+     * the source's FDB age (snicd_normal.c's keep_one) */
+    uint64_t untold;
 };
 
 static uint64_t
@@ -191,6 +195,7 @@ conv_read(struct snicd_offload *o, struct snicd_conv *c)
     }
     pkts -= c->pkts;
     c->pkts += pkts;
+    c->untold += pkts;
     c->bytes = bytes;
     o->convs.switched_pkts += pkts;
     idle_unlink(&o->convs, c);
@@ -542,7 +547,12 @@ snicd_offload_conv_walk(struct snicd_offload *o, bool read,
     int n = 0;
 
     SNIC_HMAP_FOR_EACH_SAFE(c, node, &o->convs.map) {
-        uint64_t moved = read ? conv_read(o, c) : 0;
+        uint64_t moved;
+
+        if (read)
+            (void)conv_read(o, c);
+        moved = c->untold;
+        c->untold = 0;
 
         /* a port that left the card (gone, or no longer the uplink or a
          * representor) takes its conversations off at once: the FDB

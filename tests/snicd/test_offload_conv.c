@@ -547,6 +547,19 @@ Test(offload_conv, an_idle_rule_leaves_and_keeps_its_counts)
     cr_expect_eq(st.switched_pkts, 3, "the running total went back");
 }
 
+/* Keeps all; sums what moved for the conversation to ..:0b. */
+static bool
+moved_of_0b(void *ctx, const struct dp_conv *c, uint64_t moved,
+            uint64_t pkts)
+{
+    uint64_t *sum = ctx;
+
+    (void)pkts;
+    if (c->dst[5] == 0x0b)
+        *sum += moved;
+    return true;
+}
+
 /* At the limit the idlest rule makes room for a new conversation, never
  * one that switched frames since its last read (it is read first); what
  * a rule counted is its flow's. */
@@ -557,7 +570,7 @@ Test(offload_conv, at_the_limit_the_idlest_makes_room)
     struct dp_conv busy, idle, c;
     struct flow_total t = { 0 };
     uint8_t f[64];
-    uint64_t nf;
+    uint64_t nf, moved = 0;
 
     env_conv_max = 2;
     env_conv_idle_ms = 1000;        /* room after 200 ms idle */
@@ -591,6 +604,12 @@ Test(offload_conv, at_the_limit_the_idlest_makes_room)
     snicd_offload_conv_stats(env.o, &st);
     cr_expect_eq(st.evicted_room, 1);
     cr_expect_eq(st.rules, 2);
+    /* the busy one's frames, read to spare it, still reach the walk's
+     * caller (which refreshes their source's FDB age) */
+    cr_expect_eq(snicd_offload_conv_walk(env.o, true, moved_of_0b, &moved),
+                 0);
+    cr_expect_eq(moved, 2, "the walk heard of %llu of the busy rule's 2 "
+                 "frames", (unsigned long long)moved);
     /* the busy one goes too (its flow changes): both its frames count */
     env_mod("priority=10,in_port=vf0 actions=output:vf1");
     cr_assert_geq(env_commit(), 0);
