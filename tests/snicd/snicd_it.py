@@ -1309,11 +1309,16 @@ def normal_in_hardware(d, macs, ping, nss):
           fdb["entries"])
     # dump-flows reads the conversation rules' counters with the flows'
     # (once a second before, the last second's frames came a read late):
-    # a burst of 100 pings in about a second is in the first dump after
-    # it, and nothing comes later
+    # a burst of 100 pings in about a second is in the dumps of the next
+    # 250 ms (issue #13's bound on how far counts may lag the card; a
+    # loaded machine's card may not have published the last frames'
+    # counts at the very first), and nothing comes later
     before = flow_packets()
     r = ping(0, 1, 100, 0.01)
+    t_burst = time.time()
     at_once = flow_packets()
+    while at_once - before < 200 and time.time() - t_burst < 0.25:
+        at_once = flow_packets()
     time.sleep(1.5)
     check(r.returncode == 0 and at_once - before >= 200
           and flow_packets() - at_once < 4, "dump-flows right after a burst "
