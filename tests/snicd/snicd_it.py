@@ -2533,17 +2533,28 @@ def scenario_diff_bulk(tmp, profile, seed, n):
     then random packets, half of them aimed at the bulk flows; every
     output and every flow's counters compared with --no-offload."""
     t0 = time.time()
-    rnd = random.Random(seed)
-    steps = bulk_steps(rnd, n)
-    packets = []
-    for k in range(400):
-        packets.append(bulk_packet(rnd, k, n) if k % 2 else
-                       rand_packet(rnd, k))
-    print("  seed %d: %d bulk flows + 55 random, %d requests, %d packets, "
-          "profile %s" % (seed, n, len(steps), len(packets), profile),
-          flush=True)
-    sw_out, sw_ctr, _, _, sw_s = diff_bulk_run(tmp, profile, False, steps,
-                                               packets, "reference")
+    # A random flow set that forwards next to nothing compares next to
+    # nothing (a match-all flow at priority 70 that only sets pkt_mark
+    # hides every bulk flow below it): the reference (software) runs
+    # first, and such a set gives way to the next seed, still reproducible
+    # from the printed first seed.
+    for tries in range(5):
+        rnd = random.Random(seed)
+        steps = bulk_steps(rnd, n)
+        packets = []
+        for k in range(400):
+            packets.append(bulk_packet(rnd, k, n) if k % 2 else
+                           rand_packet(rnd, k))
+        print("  seed %d: %d bulk flows + 55 random, %d requests, %d "
+              "packets, profile %s" % (seed, n, len(steps), len(packets),
+                                       profile), flush=True)
+        sw_out, sw_ctr, _, _, sw_s = diff_bulk_run(tmp, profile, False,
+                                                   steps, packets,
+                                                   "reference")
+        if sum(len(v) for v in sw_out.values()) > len(packets) // 4:
+            break
+        print("  seed %d forwards too little; next seed" % seed, flush=True)
+        seed += 1
     hw_out, hw_ctr, where, st, hw_s = diff_bulk_run(tmp, profile, True,
                                                     steps, packets, "offload")
     off = st["offload"]
