@@ -9,22 +9,6 @@
 
 #include "emu_packet.h"
 
-#define PROTO_TCP       6u
-#define PROTO_UDP       17u
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 /*
  * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). Eqn. 3 rather than eqn. 2
  * because it never turns a correct checksum into -0 for a non-zero header.
@@ -33,15 +17,15 @@ void
 emu_csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
              unsigned n_words)
 {
-    uint32_t sum = (uint16_t)~rd16(csum_field);
+    uint32_t sum = (uint16_t)~emu_rd16(csum_field);
 
     for (unsigned i = 0; i < n_words; i++) {
-        sum += (uint16_t)~rd16(old + 2 * i);
-        sum += rd16(new + 2 * i);
+        sum += (uint16_t)~emu_rd16(old + 2 * i);
+        sum += emu_rd16(new + 2 * i);
     }
     while (sum >> 16)
         sum = (sum & 0xffffu) + (sum >> 16);
-    wr16(csum_field, (uint16_t)~sum);
+    emu_wr16(csum_field, (uint16_t)~sum);
 }
 
 /*
@@ -52,15 +36,15 @@ emu_csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
 static uint8_t *
 l4_csum_field(const struct emu_frame *f, const struct emu_layout *lay)
 {
-    uint32_t need = lay->l4_proto == PROTO_TCP ? 20u : 8u;
+    uint32_t need = lay->l4_proto == EMU_PROTO_TCP ? 20u : 8u;
 
     if (lay->l4 < 0 || (uint32_t)lay->l4 + need > f->len)
         return NULL;
     uint8_t *l4 = f->data + lay->l4;
-    if (lay->l4_proto == PROTO_TCP)
+    if (lay->l4_proto == EMU_PROTO_TCP)
         return l4 + 16;
-    if (lay->l4_proto == PROTO_UDP)
-        return rd16(l4 + 6) == 0 ? NULL : l4 + 6;
+    if (lay->l4_proto == EMU_PROTO_UDP)
+        return emu_rd16(l4 + 6) == 0 ? NULL : l4 + 6;
     return NULL;
 }
 
@@ -74,6 +58,6 @@ emu_l4_csum_fix(const struct emu_frame *f, const struct emu_layout *lay,
         return;
     emu_csum_fix(field, old, new, n_words);
     /* in UDP a computed 0 is sent as 0xffff: 0 would mean "no checksum" */
-    if (lay->l4_proto == PROTO_UDP && rd16(field) == 0)
-        wr16(field, 0xffff);
+    if (lay->l4_proto == EMU_PROTO_UDP && emu_rd16(field) == 0)
+        emu_wr16(field, 0xffff);
 }

@@ -87,10 +87,10 @@ hdr_of(const struct emu_frame *f, const struct emu_layout *lay,
         off = lay->l3_kind == 6 ? lay->l3 : -1, need = 40;
         break;
     case H_TCP:
-        off = lay->l4_proto == 6 ? lay->l4 : -1, need = 20;
+        off = lay->l4_proto == EMU_PROTO_TCP ? lay->l4 : -1, need = 20;
         break;
     case H_UDP:
-        off = lay->l4_proto == 17 ? lay->l4 : -1, need = 8;
+        off = lay->l4_proto == EMU_PROTO_UDP ? lay->l4 : -1, need = 8;
         break;
     }
     if (off < 0 || (uint32_t)off + need > f->len)
@@ -132,7 +132,7 @@ static void
 l4_fix(const struct emu_frame *f, const struct emu_layout *lay,
        const uint8_t *old, const uint8_t *new, unsigned n_words)
 {
-    if (lay->l4_proto == 58 && lay->l4 >= 0 &&
+    if (lay->l4_proto == EMU_PROTO_ICMPV6 && lay->l4 >= 0 &&
         (uint32_t)lay->l4 + 4u <= f->len) {
         emu_csum_fix(f->data + lay->l4 + 2, old, new, n_words);
         return;

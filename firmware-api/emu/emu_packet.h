@@ -19,6 +19,27 @@
 #define EMU_FRAME_HEADROOM  128u
 #define EMU_FRAME_ROOM      (EMU_FRAME_HEADROOM + FW_PKT_BUF_SIZE + 64u)
 
+/* IP protocol numbers (IANA) the packet engine knows. */
+#define EMU_PROTO_ICMP      1u
+#define EMU_PROTO_TCP       6u
+#define EMU_PROTO_UDP       17u
+#define EMU_PROTO_IPV6_FRAG 44u
+#define EMU_PROTO_ICMPV6    58u
+
+/* A big-endian 16-bit word of a frame, at any alignment. */
+static inline uint16_t
+emu_rd16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline void
+emu_wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
 struct emu_frame {
     uint8_t *data;          /* start of the Ethernet header */
     uint32_t len;

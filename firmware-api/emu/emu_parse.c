@@ -61,23 +61,12 @@
 #define ETYPE_VLAN      0x8100u
 #define ETYPE_QINQ      0x88a8u
 
-#define PROTO_ICMP      1u
-#define PROTO_TCP       6u
-#define PROTO_UDP       17u
-#define PROTO_ICMPV6    58u
-#define PROTO_IPV6_FRAG 44u
 #define IPV6_FRAG_HLEN_ 8u
 
 /* The matcher below compares 64-bit words. */
 static_assert(sizeof(struct fw_match) == 80, "fw_match is 80 bytes");
 static_assert(sizeof(struct fw_match) % sizeof(uint64_t) == 0,
               "fw_match is a whole number of 64-bit words");
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
 
 /* L4 after an IP header; @end is where the IP payload ends in the frame. */
 static void
@@ -88,7 +77,7 @@ parse_l4(const struct emu_frame *f, uint32_t off, uint32_t end, uint8_t proto,
     uint32_t avail = end > off ? end - off : 0;
 
     switch (proto) {
-    case PROTO_TCP: {
+    case EMU_PROTO_TCP: {
         if (avail < TCP_HLEN_MIN)
             return;
         uint32_t hlen = (uint32_t)(p[12] >> 4) * 4u;
@@ -98,12 +87,12 @@ parse_l4(const struct emu_frame *f, uint32_t off, uint32_t end, uint8_t proto,
         memcpy(&key->l4_dst, p + 2, 2);
         break;
     }
-    case PROTO_UDP:
+    case EMU_PROTO_UDP:
         if (avail < UDP_HLEN_)
             return;
         memcpy(&key->l4_src, p, 2);
         memcpy(&key->l4_dst, p + 2, 2);
-        if (rd16(p + 2) == VXLAN_PORT_ && avail >= UDP_HLEN_ + VXLAN_HLEN_) {
+        if (emu_rd16(p + 2) == VXLAN_PORT_ && avail >= UDP_HLEN_ + VXLAN_HLEN_) {
             const uint8_t *vx = p + UDP_HLEN_;
             uint32_t vni = ((uint32_t)vx[4] << 16) | ((uint32_t)vx[5] << 8) |
                            vx[6];
@@ -111,14 +100,14 @@ parse_l4(const struct emu_frame *f, uint32_t off, uint32_t end, uint8_t proto,
             lay->vxlan = (int16_t)(off + UDP_HLEN_);
         }
         break;
-    case PROTO_ICMP:
+    case EMU_PROTO_ICMP:
         /* ICMP belongs to IPv4 only; protocol 1 inside IPv6 is not ICMP */
         if (l3_kind != 4 || avail < ICMP_HLEN_)
             return;
         key->icmp_type = p[0];
         key->icmp_code = p[1];
         break;
-    case PROTO_ICMPV6:
+    case EMU_PROTO_ICMPV6:
         if (l3_kind != 6 || avail < ICMPV6_HLEN_)
             return;
         key->icmp_type = p[0];
@@ -141,7 +130,7 @@ parse_ipv4(const struct emu_frame *f, uint32_t off, struct fw_match *key,
     if (avail < IPV4_HLEN_MIN)
         return;
     uint32_t hlen = (uint32_t)(p[0] & 0x0f) * 4u;
-    uint32_t tot = rd16(p + 2);
+    uint32_t tot = emu_rd16(p + 2);
     if (hlen < IPV4_HLEN_MIN || hlen > avail || tot < hlen || tot > avail ||
         avail - tot > 255)
         return;
@@ -154,7 +143,7 @@ parse_ipv4(const struct emu_frame *f, uint32_t off, struct fw_match *key,
     lay->l3 = (int16_t)off;
     lay->l3_kind = 4;
 
-    uint16_t frag = rd16(p + 6);
+    uint16_t frag = emu_rd16(p + 6);
     if (frag & 0x3fffu)
         key->ip_frag = (uint8_t)(FW_IP_FRAG_IS |
                                  ((frag & 0x1fffu) ? FW_IP_FRAG_LATER : 0) |
@@ -187,11 +176,11 @@ ipv6_skip_ext(const struct emu_frame *f, uint32_t off, uint32_t end,
             return off;
         if (end - off < 8)
             return 0;
-        if (*proto == PROTO_IPV6_FRAG) {
+        if (*proto == EMU_PROTO_IPV6_FRAG) {
             size = IPV6_FRAG_HLEN_;
             if (*frag < 0)
-                *frag = rd16(h + 2);
-            if ((rd16(h + 2) & 0xfff8u) != 0) {
+                *frag = emu_rd16(h + 2);
+            if ((emu_rd16(h + 2) & 0xfff8u) != 0) {
                 *later = true;
                 return off + 8;
             }
@@ -216,7 +205,7 @@ parse_ipv6(const struct emu_frame *f, uint32_t off, struct fw_match *key,
 
     if (avail < IPV6_HLEN_)
         return;
-    uint32_t plen = rd16(p + 4);
+    uint32_t plen = emu_rd16(p + 4);
     uint32_t room = avail - IPV6_HLEN_;
     if (plen > room || room - plen > 255)
         return;
@@ -263,17 +252,17 @@ emu_parse(const struct emu_frame *f, uint16_t src_vport,
     memcpy(key->eth_src, p + 6, 6);
 
     uint32_t off = 12;
-    uint16_t etype = rd16(p + off);
+    uint16_t etype = emu_rd16(p + off);
     if (etype == ETYPE_VLAN || etype == ETYPE_QINQ) {
         /* a tag cut short leaves both vlan_tci and eth_type unknown (0) */
         if (f->len < ETH_HLEN_ + VLAN_HLEN_)
             return;
-        uint16_t tci = rd16(p + off + 2);
+        uint16_t tci = emu_rd16(p + off + 2);
         /* DEI is not matchable; its bit position carries "present" */
         key->vlan_tci = htons((uint16_t)(tci | FW_VLAN_TCI_PRESENT));
         lay->vlan = (int16_t)off;
         off += VLAN_HLEN_;
-        etype = rd16(p + off);
+        etype = emu_rd16(p + off);
     }
     off += 2;
     bool llc = etype < 0x0600u;
@@ -281,8 +270,8 @@ emu_parse(const struct emu_frame *f, uint16_t src_vport,
         /* 802.3 length: LLC, with an EtherType only behind RFC 1042 SNAP */
         static const uint8_t snap[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
         if (f->len - off >= 8 && memcmp(p + off, snap, 6) == 0 &&
-            rd16(p + off + 6) >= 0x0600u) {
-            etype = rd16(p + off + 6);
+            emu_rd16(p + off + 6) >= 0x0600u) {
+            etype = emu_rd16(p + off + 6);
             off += 8;
         } else {
             etype = 0x05ffu;

@@ -39,12 +39,6 @@ emu_buf_load(struct emu_buf *b, const uint8_t *frame, uint32_t len)
     memcpy(b->f.data, frame, len);
 }
 
-static uint16_t
-emu_rd16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
 static bool
 emu_is_tpid(uint16_t t)
 {

@@ -30,22 +30,6 @@
 #define VXLAN_HLEN_     8u
 #define VXLAN_ENCAP_LEN (ETH_HLEN_ + IPV4_HLEN_ + UDP_HLEN_ + VXLAN_HLEN_)
 
-#define PROTO_TCP       6u
-#define PROTO_UDP       17u
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 static inline uint16_t
 act_type(const struct fw_action *act)
 {
@@ -70,8 +54,8 @@ csum_fix16(uint8_t *csum_field, uint16_t old, uint16_t new)
 {
     uint8_t o[2], n[2];
 
-    wr16(o, old);
-    wr16(n, new);
+    emu_wr16(o, old);
+    emu_wr16(n, new);
     emu_csum_fix(csum_field, o, n, 1);
 }
 
@@ -129,7 +113,7 @@ act_push_vlan(struct emu_frame *f, const struct fw_action *act)
     if (f->len < ETH_HLEN_ || !frame_push(f, VLAN_HLEN_))
         return false;
     memmove(f->data, f->data + VLAN_HLEN_, MACS_LEN_);
-    wr16(f->data + MACS_LEN_, tpid ? tpid : 0x8100);
+    emu_wr16(f->data + MACS_LEN_, tpid ? tpid : 0x8100);
     memcpy(f->data + MACS_LEN_ + 2, &act->u.push_vlan.tci, 2);
     return true;
 }
@@ -160,13 +144,13 @@ act_set_vlan(struct emu_frame *f, const struct fw_action *act,
 
     if (tag == NULL)
         return true;
-    uint16_t tci = rd16(tag + 2);
+    uint16_t tci = emu_rd16(tag + 2);
     if (act_type(act) == FW_ACT_SET_VLAN_VID)
         tci = (uint16_t)((tci & 0xf000u) |
                          (ntohs(act->u.set_vid.vid) & 0x0fffu));
     else
         tci = (uint16_t)((tci & 0x1fffu) | ((act->u.set_pcp.pcp & 7u) << 13));
-    wr16(tag + 2, tci);
+    emu_wr16(tag + 2, tci);
     return true;
 }
 
@@ -216,26 +200,26 @@ act_vxlan_encap(struct emu_frame *f, const struct fw_action *act,
     uint8_t *p = f->data;
     memcpy(p, e->eth_dst, 6);
     memcpy(p + 6, e->eth_src, 6);
-    wr16(p + 12, 0x0800);
+    emu_wr16(p + 12, 0x0800);
 
     uint8_t *ip = p + ETH_HLEN_;
     ip[0] = 0x45;
     ip[1] = e->tos;
-    wr16(ip + 2, (uint16_t)(IPV4_HLEN_ + UDP_HLEN_ + VXLAN_HLEN_ + inner_len));
-    wr16(ip + 4, 0);            /* id: DF set, never fragmented */
-    wr16(ip + 6, 0x4000);
+    emu_wr16(ip + 2, (uint16_t)(IPV4_HLEN_ + UDP_HLEN_ + VXLAN_HLEN_ + inner_len));
+    emu_wr16(ip + 4, 0);            /* id: DF set, never fragmented */
+    emu_wr16(ip + 6, 0x4000);
     ip[8] = e->ttl;
-    ip[9] = PROTO_UDP;
-    wr16(ip + 10, 0);
+    ip[9] = EMU_PROTO_UDP;
+    emu_wr16(ip + 10, 0);
     memcpy(ip + 12, &e->ipv4_src, 4);
     memcpy(ip + 16, &e->ipv4_dst, 4);
-    wr16(ip + 10, emu_csum(ip, IPV4_HLEN_));
+    emu_wr16(ip + 10, emu_csum(ip, IPV4_HLEN_));
 
     uint8_t *udp = ip + IPV4_HLEN_;
-    wr16(udp, sport);
+    emu_wr16(udp, sport);
     memcpy(udp + 2, &e->udp_dst, 2);
-    wr16(udp + 4, (uint16_t)(UDP_HLEN_ + VXLAN_HLEN_ + inner_len));
-    wr16(udp + 6, 0);
+    emu_wr16(udp + 4, (uint16_t)(UDP_HLEN_ + VXLAN_HLEN_ + inner_len));
+    emu_wr16(udp + 6, 0);
 
     uint8_t *vx = udp + UDP_HLEN_;
     vx[0] = 0x08;
@@ -263,7 +247,7 @@ act_vxlan_decap(struct emu_frame *f, const struct emu_layout *lay)
         return false;
     uint32_t inner = (uint32_t)lay->vxlan + VXLAN_HLEN_;
     uint32_t end = f->len;
-    uint32_t udp_len = rd16(udp + 4);
+    uint32_t udp_len = emu_rd16(udp + 4);
     if (udp_len >= UDP_HLEN_ + VXLAN_HLEN_ && lay->l4 + udp_len < end)
         end = (uint32_t)lay->l4 + udp_len;
     if (end - inner < ETH_HLEN_)
@@ -304,11 +288,11 @@ static bool
 act_set_l4(struct emu_frame *f, const struct fw_action *act,
            const struct emu_layout *lay)
 {
-    uint32_t need = lay->l4_proto == PROTO_TCP ? TCP_HLEN_ : UDP_HLEN_;
+    uint32_t need = lay->l4_proto == EMU_PROTO_TCP ? TCP_HLEN_ : UDP_HLEN_;
     uint8_t *l4 = hdr_at(f, lay->l4, need);
 
     if (l4 == NULL ||
-        (lay->l4_proto != PROTO_TCP && lay->l4_proto != PROTO_UDP))
+        (lay->l4_proto != EMU_PROTO_TCP && lay->l4_proto != EMU_PROTO_UDP))
         return true;
     uint8_t *field = l4 + (act_type(act) == FW_ACT_SET_L4_SRC ? 0 : 2);
     uint8_t old[2], new[2];
@@ -338,9 +322,9 @@ act_dec_ttl(struct emu_frame *f, const struct fw_match *key,
     if (lay->l3_kind == 4 && (ip = hdr_at(f, lay->l3, IPV4_HLEN_)) != NULL) {
         if (ip[8] <= 1)
             return false;
-        uint16_t old = rd16(ip + 8);    /* TTL shares a word with protocol */
+        uint16_t old = emu_rd16(ip + 8);    /* TTL shares a word with protocol */
         ip[8]--;
-        csum_fix16(ip + 10, old, rd16(ip + 8));
+        csum_fix16(ip + 10, old, emu_rd16(ip + 8));
     } else if (lay->l3_kind == 6 &&
                (ip = hdr_at(f, lay->l3, IPV6_HLEN_)) != NULL) {
         if (ip[7] <= 1)
@@ -360,9 +344,9 @@ act_set_tos(struct emu_frame *f, const struct fw_action *act,
     uint8_t *ip;
 
     if (lay->l3_kind == 4 && (ip = hdr_at(f, lay->l3, IPV4_HLEN_)) != NULL) {
-        uint16_t old = rd16(ip);
+        uint16_t old = emu_rd16(ip);
         ip[1] = tos;
-        csum_fix16(ip + 10, old, rd16(ip));
+        csum_fix16(ip + 10, old, emu_rd16(ip));
     } else if (lay->l3_kind == 6 &&
                (ip = hdr_at(f, lay->l3, IPV6_HLEN_)) != NULL) {
         ip[0] = (uint8_t)((ip[0] & 0xf0u) | (tos >> 4));
@@ -394,8 +378,8 @@ rd32(const uint8_t *p)
 static inline void
 wr32(uint8_t *p, uint32_t v)
 {
-    wr16(p, (uint16_t)(v >> 16));
-    wr16(p + 2, (uint16_t)v);
+    emu_wr16(p, (uint16_t)(v >> 16));
+    emu_wr16(p + 2, (uint16_t)v);
 }
 
 static inline bool
@@ -413,7 +397,7 @@ mpls_type_ofs(const struct emu_frame *f)
     uint32_t ofs = MACS_LEN_;
 
     for (int i = 0; i < 2 && ofs + 6 <= f->len; i++) {
-        uint16_t t = rd16(f->data + ofs);
+        uint16_t t = emu_rd16(f->data + ofs);
 
         if (t != 0x8100u && t != 0x88a8u)
             break;
@@ -485,7 +469,7 @@ act_push_mpls(struct emu_frame *f, const struct fw_action *act,
     if (f->len < ETH_HLEN_)
         return true;
     tofs = mpls_type_ofs(f);
-    type = rd16(f->data + tofs);
+    type = emu_rd16(f->data + tofs);
     if (is_mpls_type(type))
         n = mpls_depth(f, tofs + 2, &bottom);
     if (n >= FW_MPLS_STACK_MAX)
@@ -514,7 +498,7 @@ act_pop_mpls(struct emu_frame *f, const struct fw_action *act)
     if (f->len < ETH_HLEN_)
         return true;
     tofs = mpls_type_ofs(f);
-    if (!is_mpls_type(rd16(f->data + tofs)))
+    if (!is_mpls_type(emu_rd16(f->data + tofs)))
         return true;
     n = mpls_depth(f, tofs + 2, &bottom);
     if (n == 0)
@@ -537,7 +521,7 @@ mpls_top(const struct emu_frame *f)
     if (f->len < ETH_HLEN_)
         return NULL;
     tofs = mpls_type_ofs(f);
-    if (!is_mpls_type(rd16(f->data + tofs)) || tofs + 6 > f->len)
+    if (!is_mpls_type(emu_rd16(f->data + tofs)) || tofs + 6 > f->len)
         return NULL;
     return f->data + tofs + 2;
 }

@@ -17,9 +17,6 @@
 #include "emu_dev_priv.h"
 #include "emu_packet.h"
 
-#define IPPROTO_TCP_ 6u
-#define IPPROTO_UDP_ 17u
-
 uint32_t
 emu_rss_toeplitz(const uint8_t key[FW_RSS_KEY_SIZE], const uint8_t *in,
                  size_t n)
@@ -73,8 +70,8 @@ emu_rss_hash(uint32_t types, const uint8_t key[FW_RSS_KEY_SIZE],
     }
     n = 2 * alen;
     /* l4_proto is 0 for a later fragment: it has no ports to hash */
-    ports = (lay->l4_proto == IPPROTO_TCP_ && (types & t_tcp)) ||
-            (lay->l4_proto == IPPROTO_UDP_ && (types & t_udp));
+    ports = (lay->l4_proto == EMU_PROTO_TCP && (types & t_tcp)) ||
+            (lay->l4_proto == EMU_PROTO_UDP && (types & t_udp));
     if (ports) {
         memcpy(in + n, &k->l4_src, 2);
         memcpy(in + n + 2, &k->l4_dst, 2);
