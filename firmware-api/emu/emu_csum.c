@@ -6,17 +6,27 @@
  * checksums by the very same rules.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "emu_packet.h"
 
 /*
  * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). Eqn. 3 rather than eqn. 2
  * because it never turns a correct checksum into -0 for a non-zero header.
+ *
+ * A write that changes no byte changes no checksum: eqn. 3 with m == m'
+ * still turns a field holding 0xffff (the -0 a sender may send where the
+ * checksum computes to 0) into 0, where snicd's software datapath, which
+ * skips such writes (offload/dp_rewrite.c), keeps the frame as it came.
+ * The same flow must give the same bytes on the card and in software.
  */
 void
 emu_csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
              unsigned n_words)
 {
+    if (memcmp(old, new, 2u * n_words) == 0)
+        return;
+
     uint32_t sum = (uint16_t)~emu_rd16(csum_field);
 
     for (unsigned i = 0; i < n_words; i++) {

@@ -71,7 +71,8 @@ bool emu_match(const struct fw_match *key, const struct fw_match *value,
  * SET_VLAN_PCP, VXLAN_ENCAP, VXLAN_DECAP, SET_MAC_*, SET_IPV4_*, SET_L4_*,
  * DEC_TTL, SET_IP_TOS, since ABI 1.10 PUSH_MPLS, POP_MPLS,
  * SET_MPLS_TTL, DEC_MPLS_TTL, and since 1.11 MODIFY_SET, MODIFY_COPY). IP and L4 checksums are kept correct
- * (incrementally). Re-parses @lay and @key on return. Returns false when the
+ * (incrementally); a write of the value a field already holds changes no
+ * byte of the frame, checksums included. Re-parses @lay and @key on return. Returns false when the
  * action does not apply to this frame and the frame must be dropped
  * (DEC_TTL reaching 0, POP_VLAN on an untagged frame...). Actions whose
  * header is absent (SET_IPV4_SRC on an ARP frame) leave the frame alone
@@ -93,7 +94,9 @@ bool emu_modify(struct emu_frame *f, const struct fw_action *act,
 unsigned emu_mod_field_bits(unsigned field);
 
 /* RFC 1624 incremental update of the 16-bit checksum at @csum_field for
- * @n_words big-endian words changing from @old to @new (emu_csum.c). */
+ * @n_words big-endian words changing from @old to @new (emu_csum.c).
+ * When @old and @new are the same bytes the field is left alone, even a
+ * 0xffff that the update would turn into 0, as software leaves it. */
 void emu_csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
                   unsigned n_words);
 

@@ -10,7 +10,8 @@
  * checked against f->len, so a stale layout can give a wrong result but
  * never an out-of-bounds access. Checksums are updated incrementally
  * (RFC 1624, eqn. 3), so a frame whose checksum was wrong stays wrong by
- * the same amount, as on real hardware.
+ * the same amount, as on real hardware; a field written with the value it
+ * holds patches no checksum (emu_csum.c), as in snicd's software datapath.
  */
 #include <arpa/inet.h>
 #include <endian.h>
