@@ -2160,6 +2160,64 @@ def rand_normal(rnd, first):
     return flows, opts, packets, moved
 
 
+# Whole-field writes of the value a frame already holds (#12's leftover, a
+# hw/sw difference): the card patched the checksums all the same, and an
+# incremental update (RFC 1624) turns a checksum field of 0xffff, the other
+# zero of one's complement, into 0, where software leaves the frame alone.
+# The random draw cannot show it: its checksums are computed, so never
+# 0xffff for TCP or an IPv4 header (a UDP one 1 in 65536), and no random
+# flow writes a value a random packet holds. These flows and frames come
+# without a generator (the rest of a seed's draw stays what it was), above
+# every random flow of table 0 and on addresses no random packet has.
+SAME_SRC, SAME_DST, NONE_DST = "10.9.8.1", "10.9.9.9", "10.9.9.8"
+SAME_FLOWS = [
+    "table=0,priority=86,in_port=vf1,tcp,nw_src=%s,nw_dst=%s actions="
+    "mod_nw_dst:%s,mod_tp_src:4321,output:uplink"
+    % (SAME_SRC, SAME_DST, SAME_DST),
+    "table=0,priority=86,in_port=vf1,udp,nw_src=%s,nw_dst=%s actions="
+    "mod_nw_src:%s,mod_tp_dst:4322,output:vf3"
+    % (SAME_SRC, SAME_DST, SAME_SRC),
+    # a UDP checksum of 0 ("none", RFC 768) stays 0 through changes
+    "table=0,priority=86,in_port=vf1,udp,nw_src=%s,nw_dst=%s actions="
+    "mod_nw_dst:10.9.9.10,mod_tp_src:4323,output:vf3" % (SAME_SRC, NONE_DST),
+]
+
+
+def minus_zero(data, start, csum_at, free_at):
+    """@data (bytes after the @start ones, a pseudo-header, in the sum)
+    with the checksum at @csum_at 0xffff that still verifies: the word at
+    @free_at is picked so that the checksum computes to 0."""
+    d = bytearray(data)
+    d[csum_at:csum_at + 2] = d[free_at:free_at + 2] = b"\0\0"
+    d[free_at:free_at + 2] = struct.pack("!H", csum(start + bytes(d)))
+    assert csum(start + bytes(d)) == 0
+    d[csum_at:csum_at + 2] = b"\xff\xff"
+    return bytes(d)
+
+
+def same_write_packets(first):
+    """vf1's frames for SAME_FLOWS, tagged from @first on: TCP and UDP with
+    IPv4 header and L4 checksums of 0xffff, UDP without checksum."""
+    packets = []
+    for proto, dst, l4sum in [(6, SAME_DST, 0xffff), (17, SAME_DST, 0xffff),
+                              (17, SAME_DST, 0), (17, NONE_DST, 0),
+                              (17, NONE_DST, 0xffff)]:
+        n = first + len(packets)
+        f = frame(MACS[0], "02:00:00:00:00:07", nw_src=SAME_SRC, nw_dst=dst,
+                  proto=proto, sport=4321, dport=4322,
+                  payload=b"\0\0" + tag(n))
+        l4 = f[34:]
+        if l4sum == 0:
+            l4 = l4[:6] + b"\0\0" + l4[8:]
+        else:
+            pseudo = f[26:34] + struct.pack("!BBH", 0, proto, len(l4))
+            l4 = minus_zero(l4, pseudo, 16 if proto == 6 else 6,
+                            20 if proto == 6 else 8)
+        # the IP id is the IPv4 header's free word
+        packets.append(("vf1", f[:14] + minus_zero(f[14:34], b"", 10, 4) + l4))
+    return packets
+
+
 def vxlan_sport_free(port, p):
     """A VXLAN frame's outer UDP source port is flow entropy that each
     encapsulator derives its own way (RFC 7348 5.): not compared."""
@@ -2190,6 +2248,8 @@ def diff_run(tmp, profile, offload, flows, packets, name, ports=()):
             where["hw decap"] = where.get("hw decap", 0) + 1
         if f["offload"] == "hw" and "resubmit(" in f["text"]:
             where["hw resubmit"] = where.get("hw resubmit", 0) + 1
+        if f["offload"] == "hw" and "nw_src=" + SAME_SRC in f["text"]:
+            where["hw same write"] = where.get("hw same write", 0) + 1
         if f["offload"] == "hw" and "mpls" in f["text"]:
             where["hw mpls"] = where.get("hw mpls", 0) + 1
         # part of a header field written: MODIFY_FIELD on the card
@@ -2288,6 +2348,8 @@ def scenario_diff(tmp, profile, seed):
         nflows, ports, npackets, moved = rand_normal(nrnd, len(packets))
         flows += nflows
         packets += npackets
+        flows += SAME_FLOWS
+        packets += same_write_packets(len(packets))
         print("  seed %d: %d flows, %d packets, profile %s, ports %s%s" % (
             seed, len(flows), sum(p is not None for p in packets), profile,
             " ".join(ports) or "-", ", a station moves" if moved else ""),
@@ -2337,6 +2399,9 @@ def scenario_diff(tmp, profile, seed):
               % where.get("hw conj", 0))
         check(where.get("hw hdr write", 0) >= 2, "writes to part of a "
               "header field on the card (%d)" % where.get("hw hdr write", 0))
+        check(where.get("hw same write", 0) == len(SAME_FLOWS),
+              "whole-field writes of the same value on the card (%d)"
+              % where.get("hw same write", 0))
         check(conv["created"] >= 1, "NORMAL's conversations on the card "
               "(%d)" % conv["created"], conv)
         # rules that exist but never match would pass the check above
