@@ -396,13 +396,22 @@ act_needs_header(struct snicd_xl *s, const struct flow_action *a)
         break;
     case FLOW_ACT_MOD_TP_SRC:
     case FLOW_ACT_MOD_TP_DST:
+        /* rte_flow's SET_TP_SRC/DST write TCP and UDP ports: a card
+         * leaves an SCTP packet alone (emunic does) or writes its port
+         * without the CRC32c that software recomputes (dp_rewrite.c),
+         * either way other bytes than software's */
+        if (flow_match_is_ip_proto(m, IPPROTO_SCTP))
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "mod_tp_src/mod_tp_dst on sctp not "
+                                   "offloaded (rte_flow's SET_TP_SRC/DST "
+                                   "rewrite TCP and UDP ports; SCTP's "
+                                   "CRC32c is not patched)");
         if (!flow_match_is_ip_proto(m, IPPROTO_TCP)
-            && !flow_match_is_ip_proto(m, IPPROTO_UDP)
-            && !flow_match_is_ip_proto(m, IPPROTO_SCTP))
+            && !flow_match_is_ip_proto(m, IPPROTO_UDP))
             what = (a->pad0 & (FLOW_ACT_F_ICMPV4 | FLOW_ACT_F_ICMPV6))
                 ? "set_field on icmp_type/icmp_code (rte_flow has no ICMP "
                   "header rewrite)"
-                : "mod_tp_src/mod_tp_dst without a tcp, udp or sctp match";
+                : "mod_tp_src/mod_tp_dst without a tcp or udp match";
         break;
     default:
         break;

@@ -1082,7 +1082,16 @@ Test(xlate, relaxed_actions_need_the_header_in_the_match)
                    SNICD_XLATE_REFUSED_ACTION, "dec_ttl without");
     expect_refused("in_port=vf0,icmp actions=mod_tp_src:1,output:vf1",
                    SNICD_XLATE_REFUSED_ACTION,
-                   "without a tcp, udp or sctp match");
+                   "without a tcp or udp match");
+    /* SET_TP_* rewrite TCP and UDP: on the card an SCTP packet kept its
+     * port where software wrote it and patched the CRC32c (hw/sw
+     * difference) */
+    expect_refused("in_port=vf0,sctp actions=mod_tp_src:1,output:vf1",
+                   SNICD_XLATE_REFUSED_ACTION, "mod_tp_src/mod_tp_dst on "
+                   "sctp not offloaded");
+    expect_refused("in_port=vf0,ip,nw_proto=132 actions=set_field:7->"
+                   "sctp_dst,output:vf1", SNICD_XLATE_REFUSED_ACTION,
+                   "SCTP's CRC32c is not patched");
     expect_refused("in_port=vf0,icmp actions=set_field:3->icmp_type,"
                    "output:vf1", SNICD_XLATE_REFUSED_ACTION,
                    "set_field on icmp_type/icmp_code");
