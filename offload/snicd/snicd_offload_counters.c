@@ -27,9 +27,13 @@
  * (snicd_offload_moved_touch) and reported by the next read from memory, so a read during a bulk load costs what changed, not the
  * table (every flow of 1,000,000 once a second took a third of snicd's
  * time). A rule created and not retired changes no total (a new rule
- * counts from zero), nor does a resync (acc takes the last reading as cur
- * goes to zero); after a resync or a device loss every flow is reported
- * all the same, once, as the flows' places all changed.
+ * counts from zero), nor does a resync, firmware reset or not (acc takes
+ * the last reading as cur goes to zero; NORMAL's conversations read a
+ * last time touch their flows), so the read after one reports what moved
+ * as any other: reporting every flow then cost 0.25-1.2 s at 1,000,000
+ * flows, in the control-loop turn right after the resync (issue #13's
+ * 2 s recovery). After a device loss every flow is reported, once: the
+ * port and its moved list are new.
  *
  * Control thread. Calls the PMD and nothing of the manager but the id map
  * (and the tables' vectors of the same flows, walked in allocation order).
@@ -67,11 +71,11 @@ churn(const struct snicd_offload *o)
            o->st.device_losses;
 }
 
-/* Resyncs and device losses so far: a read after one reports every flow. */
+/* Device losses so far: a read after one reports every flow. */
 static uint64_t
 upheavals(const struct snicd_offload *o)
 {
-    return o->st.resyncs + o->st.device_losses;
+    return o->st.device_losses;
 }
 
 /* Report @f's total (a combination's goes to its conj_id flow, with the
@@ -260,8 +264,8 @@ snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
     int n, reported = 0;
     struct snicd_oflow *f;
 
-    /* After a resync or a device loss, or when the touched list could
-     * not grow, every flow is reported from what the manager holds (no
+    /* After a device loss, or when the touched list could not grow,
+     * every flow is reported from what the manager holds (no
      * query per rule); otherwise what moved and what was touched. */
     *all = o->moved.churn_seen != upheavals(o) || o->moved.touched_lost;
     if (o->moved.off || rte_pmd_emunic_flow_counts_moved == NULL) {
