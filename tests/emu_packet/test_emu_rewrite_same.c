@@ -169,6 +169,16 @@ Test(emu_packet, rewrite_change_patches_minus_zero_checksums)
         a.u.set_l4.port = htons(4242);
         cr_assert(tf_act(&t, &a));
         check_csums(&t);
+
+        build_edge(&p, protos[i], false);
+        tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+        a = action(FW_ACT_DEC_TTL);
+        cr_assert(tf_act(&t, &a));
+        cr_expect_eq(t.f.data[L3_OFS + 8], p.b[L3_OFS + 8] - 1);
+        /* the TTL is outside the pseudo-header: only the IPv4 sum moves */
+        cr_expect_eq(get16(t.f.data + L3_OFS + 10),
+                     ipv4_expected_csum(t.f.data + L3_OFS));
+        cr_expect_arr_eq(t.f.data + L4_OFS, p.b + L4_OFS, p.n - L4_OFS);
     }
 }
 

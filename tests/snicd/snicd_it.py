@@ -2177,9 +2177,11 @@ SAME_FLOWS = [
     "table=0,priority=86,in_port=vf1,udp,nw_src=%s,nw_dst=%s actions="
     "mod_nw_src:%s,mod_tp_dst:4322,output:vf3"
     % (SAME_SRC, SAME_DST, SAME_SRC),
-    # a UDP checksum of 0 ("none", RFC 768) stays 0 through changes
+    # a UDP checksum of 0 ("none", RFC 768) stays 0 through changes, and
+    # changes patch checksums of 0xffff alike on both paths
     "table=0,priority=86,in_port=vf1,udp,nw_src=%s,nw_dst=%s actions="
-    "mod_nw_dst:10.9.9.10,mod_tp_src:4323,output:vf3" % (SAME_SRC, NONE_DST),
+    "mod_nw_dst:10.9.9.10,mod_tp_src:4323,dec_ttl,output:vf3"
+    % (SAME_SRC, NONE_DST),
 ]
 # SCTP's port: rte_flow's SET_TP_* rewrite TCP and UDP only, and the card
 # left an SCTP packet alone where software writes the port and patches
