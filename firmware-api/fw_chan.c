@@ -26,9 +26,23 @@
 #include "fw_sock.h"
 #include "snic_clock.h"
 
-/* Spin on the cq this long before arming the eventfd and sleeping: a busy
- * device answers within microseconds and a syscall pair costs more. */
-#define FW_CHAN_SPIN_NS     30000
+/*
+ * Waiting for a completion: spin on cq_producer a bounded time, then arm
+ * cq_armed and sleep on the completion eventfd. A device that polls (on
+ * another core) answers a command in microseconds, far less than the
+ * system calls and two wake-ups of a sleep; a device that is asleep or
+ * off its CPU (a loaded machine) is not hurried by our spinning, which
+ * then only takes a CPU someone else could use. So the bound adapts: a
+ * spin that ends in a completion doubles it (up to FW_CHAN_SPIN_MAX_NS),
+ * one that ends in a sleep halves it (down to FW_CHAN_SPIN_MIN_NS). With
+ * the device off its CPU, or waiting for ours (2 cores, other load),
+ * spins keep failing and the driver soon sleeps at once: the sleep is how
+ * it yields, and the wake-up it gets is a scheduler's favour that a
+ * sched_yield (a system call, and a time slice lost under load) is not.
+ */
+#define FW_CHAN_SPIN_MAX_NS 30000
+#define FW_CHAN_SPIN_MIN_NS 2000
+#define FW_CHAN_CLOCK_SPINS 32  /* looks at the cq per look at the clock */
 
 struct fw_pending {
     void *out;
@@ -56,9 +70,11 @@ struct fw_chan {
     uint32_t cq_cons;
     uint32_t next_token;
     unsigned inflight;
+    uint32_t spin_ns;       /* current spin bound, adaptive */
     uint16_t function;
     uint16_t abi_minor;
     bool dead;
+    struct fw_chan_stats stats;
     int pending_err;        /* error to report on the next reap */
     struct fw_pending *pend;
 };
@@ -218,6 +234,7 @@ fw_chan_open(const char *path, int timeout_ms)
     if (chan == NULL)
         return NULL;
     chan->next_token = 1;
+    chan->spin_ns = FW_CHAN_SPIN_MAX_NS;
 
     r = fw_chan_connect(path, timeout_ms);
     if (r < 0)
@@ -384,6 +401,12 @@ fw_chan_sriov_view(const struct fw_chan *chan, uint32_t *generation,
     }
 }
 
+void
+fw_chan_get_stats(const struct fw_chan *chan, struct fw_chan_stats *stats)
+{
+    *stats = chan->stats;
+}
+
 unsigned
 fw_chan_space(const struct fw_chan *chan)
 {
@@ -449,6 +472,17 @@ fw_chan_doorbell(struct fw_chan *chan)
         return 0;
     fw_store_rel(&chan->reg->cmdq_producer, chan->producer);
     chan->published = chan->producer;
+    /* ABI 1.12: store the producer, full fence, look at cmdq_polling; the
+     * device clears it, fences and looks at the producer before it
+     * sleeps, so either it sees ours or we see it cleared. */
+    if (chan->abi_minor >= 12) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&chan->reg->cmdq_polling, __ATOMIC_RELAXED)) {
+            chan->stats.doorbells_skipped++;
+            return 0;
+        }
+    }
+    chan->stats.doorbells++;
     /* EAGAIN means the counter is saturated: the device is woken anyway. */
     if (write(chan->db_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
         return -errno;
@@ -586,19 +620,27 @@ fw_chan_reap(struct fw_chan *chan, struct fw_completion *cmpl, unsigned max,
 
     /* look at the clock only every few spins: it costs more than a look
      * at the cq */
-    spin_end = (int64_t)snic_now_ns() + FW_CHAN_SPIN_NS;
+    spin_end = (int64_t)snic_now_ns() + chan->spin_ns;
     for (unsigned spins = 1;; spins++) {
         n = fw_chan_reap_ready(chan, cmpl, max);
-        if (n != 0)
+        if (n != 0) {
+            chan->stats.spins_won++;
+            if (chan->spin_ns < FW_CHAN_SPIN_MAX_NS / 2)
+                chan->spin_ns *= 2;
+            else
+                chan->spin_ns = FW_CHAN_SPIN_MAX_NS;
             return n;
-        fw_cpu_relax();
-        if (spins % 32 == 0) {
-            if ((int64_t)snic_now_ns() >= spin_end)
-                break;
-            /* the device may be waiting for our CPU */
-            sched_yield();
         }
+        fw_cpu_relax();
+        if (spins % FW_CHAN_CLOCK_SPINS == 0 &&
+            (int64_t)snic_now_ns() >= spin_end)
+            break;
     }
+    chan->stats.sleeps++;
+    if (chan->spin_ns > 2 * FW_CHAN_SPIN_MIN_NS)
+        chan->spin_ns /= 2;
+    else
+        chan->spin_ns = FW_CHAN_SPIN_MIN_NS;
 
     deadline = snic_now_ms() + timeout_ms;
     for (;;) {

@@ -122,6 +122,8 @@ _Static_assert(offsetof(struct fw_region, sriov_generation) ==
                FW_CACHE_LINE + 12, "fw_region sriov_generation (ABI 1.2)");
 _Static_assert(offsetof(struct fw_region, vf_generation) == 7 * FW_CACHE_LINE,
                "fw_region vf_generation (ABI 1.2)");
+_Static_assert(offsetof(struct fw_region, cmdq_polling) == 23 * FW_CACHE_LINE,
+               "fw_region cmdq_polling line (ABI 1.12), after vf_generation");
 _Static_assert(sizeof(struct fw_region) <= FW_REGION_HDR_SIZE,
                "fw_region exceeds its header page");
 _Static_assert(offsetof(struct fw_pktq, rx_producer) == FW_CACHE_LINE,

@@ -537,6 +537,10 @@ void emunic_adapter_port_del(struct emunic_port *p)
  * Takes ad->lock and calls the applications' callbacks without it. */
 void emunic_adapter_check(struct emunic_adapter *ad)
     SNIC_EXCLUDES(ad->lock);
+/* The same without looking at the socket (no system call): for a caller
+ * about to send the card a command, which notices a dead card itself. */
+void emunic_adapter_check_quick(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock);
 /* Notice a firmware reset with ad->lock held (no events: the next
  * emunic_adapter_check raises them). True when the card's reset generation
  * moved since the adapter last looked: every older flow is lost. */

@@ -255,15 +255,15 @@ adapter_vf_removed(const struct emunic_adapter *ad)
            access(ad->path, F_OK) != 0 && errno == ENOENT;
 }
 
-void
-emunic_adapter_check(struct emunic_adapter *ad)
+static void
+adapter_check(struct emunic_adapter *ad, bool poll_socket)
     SNIC_EXCLUDES(ad->lock)
 {
     bool died, reset, removed;
     struct pollfd pfd;
 
     snic_mutex_lock(&ad->lock);
-    if (ad->chan != NULL && !ad->dead) {
+    if (ad->chan != NULL && !ad->dead && poll_socket) {
         pfd.fd = fw_chan_fd(ad->chan);
         pfd.events = POLLRDHUP;
         pfd.revents = 0;
@@ -293,4 +293,18 @@ emunic_adapter_check(struct emunic_adapter *ad)
     }
     if (reset)
         adapter_notify(ad, RTE_ETH_EVENT_INTR_RESET);
+}
+
+void
+emunic_adapter_check(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock)
+{
+    adapter_check(ad, true);
+}
+
+void
+emunic_adapter_check_quick(struct emunic_adapter *ad)
+    SNIC_EXCLUDES(ad->lock)
+{
+    adapter_check(ad, false);
 }

@@ -379,8 +379,10 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                         "out of memory for the flow handle");
         return NULL;
     }
-    /* a reset not noticed yet would leave our table cache stale */
-    emunic_adapter_check(ad);
+    /* a reset not noticed yet would leave our table cache stale; a dead
+     * card is noticed by the commands below (and reported by the check on
+     * the way out), so no poll of the socket per rule here */
+    emunic_adapter_check_quick(ad);
     snic_mutex_lock(&ad->lock);
     snic_mutex_held(&p->ad->lock);      /* the same lock */
     emunic_adapter_sync_locked(ad);

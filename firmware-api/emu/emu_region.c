@@ -72,7 +72,7 @@ emu_region_create(struct emu_client *c, uint32_t depth, int *memfd)
 
     r->magic = FW_ABI_MAGIC;
     r->abi_major = FW_ABI_MAJOR;
-    r->abi_minor = FW_ABI_MINOR;
+    r->abi_minor = c->abi_minor;        /* negotiated at hello */
     r->size = (uint32_t)size;
     r->cmdq_offset = (uint32_t)cmdq_off;
     r->cmdq_depth = depth;
@@ -98,6 +98,21 @@ emu_region_destroy(struct emu_client *c)
         munmap(c->map, c->map_size);
     c->map = NULL;
     c->reg = NULL;
+}
+
+/* The device's own record (poll_shown) decides, never the value in the
+ * region: a driver may overwrite the line, which only silences its own
+ * doorbell (its commands then wait for the device's next poll or time
+ * out), and must not make us skip or repeat a store for anyone else. */
+void
+emu_region_show_polling(struct emu_client *c, bool polling)
+{
+    if (c->reg == NULL || !c->ready || c->closing || c->abi_minor < 12 ||
+        c->poll_shown == polling)
+        return;
+    __atomic_store_n(&c->reg->cmdq_polling, polling ? 1u : 0u,
+                     __ATOMIC_RELAXED);
+    c->poll_shown = polling;
 }
 
 void

@@ -5,10 +5,24 @@
  * in epoll.
  *
  * Polling policy. While commands or frames keep coming, the loop polls every
- * client's cmdq_producer and every tx ring without sleeping (epoll with a
- * zero timeout still picks up new connections and tap frames). After
- * EMU_IDLE_NS without work it sets tx_need_kick on all tx rings, looks once
- * more, and sleeps; doorbell and kick eventfds wake it.
+ * client's cmdq_producer and every tx ring without sleeping and tells the
+ * clients so (ABI 1.12 cmdq_polling: their drivers skip the doorbell
+ * write). A poll costs no system call: epoll (new connections, old
+ * drivers' doorbells, tap frames, signals) is looked at with a zero timeout
+ * only every EMU_EPOLL_EVERY_NS, or at once again while it has events.
+ * After idle_ns without work it clears cmdq_polling, sets tx_need_kick on
+ * all tx rings, looks once more, and sleeps; doorbell and kick eventfds
+ * wake it.
+ *
+ * The idle poll is short and adapts, because spinning pays only while the
+ * driver runs beside us: a synchronous driver on another core sends its
+ * next command microseconds after our completion, and catching it saves
+ * it the doorbell and us the wake-up. Work that arrives while we poll
+ * idle doubles idle_ns (up to EMU_IDLE_MAX_NS); a poll that ends in sleep
+ * halves it (down to EMU_IDLE_MIN_NS). On a loaded machine, or with a
+ * driver on our own CPU, polls keep failing and the device sleeps almost
+ * at once, leaving the CPU to whoever needs it; no sched_yield (a system
+ * call, and on a loaded machine a lost time slice) in the spin.
  */
 #include <errno.h>
 #include <sched.h>
@@ -29,7 +43,10 @@
 #include "snic_clock.h"
 #include "emu_server_int.h"
 
-#define EMU_IDLE_NS         200000      /* spin this long after last work */
+#define EMU_IDLE_MAX_NS     200000      /* bounds of the idle poll */
+#define EMU_IDLE_MIN_NS     5000
+#define EMU_EPOLL_EVERY_NS  10000       /* look at epoll while busy */
+#define EMU_CLOCK_EVERY     16u         /* idle polls per look at the clock */
 #define EMU_CMD_BUDGET      256u        /* per client per loop turn */
 #define EMU_TX_BUDGET       64u         /* per queue per loop turn */
 #define EMU_MAX_EVENTS      64
@@ -269,6 +286,7 @@ emu_client_hello(struct emu_server *srv, struct emu_client *c,
     emu_reply_hdr(&rep.hdr, FW_MSG_HELLO_REPLY, sizeof(rep));
     rep.function = c->function;
     rep.abi_minor = emu_min_u16(h->abi_minor, FW_ABI_MINOR);
+    c->abi_minor = rep.abi_minor;
     if (h->abi_major != FW_ABI_MAJOR) {
         rep.status = FW_STATUS_NOT_SUPPORTED;
         rep.syndrome = FW_SYND(FW_SYND_VALUE, 0, h->abi_major);
@@ -302,6 +320,8 @@ emu_client_hello(struct emu_server *srv, struct emu_client *c,
         c->closing = true;
     } else {
         c->ready = true;
+        /* a client that arrives while we poll is polled at once */
+        emu_region_show_polling(c, srv->busy);
     }
     close(fds[0]);
     return;
@@ -683,40 +703,101 @@ emu_server_cmds_pending(struct emu_server *srv)
     return false;
 }
 
+static void
+emu_server_show_polling(struct emu_server *srv, bool polling)
+{
+    struct emu_client *c;
+
+    for (c = srv->clients; c != NULL; c = c->next)
+        emu_region_show_polling(c, polling);
+}
+
+static inline void
+emu_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Start polling: drivers need not ring nor kick. */
+static void
+emu_server_wake(struct emu_server *srv)
+{
+    srv->busy = true;
+    emu_shmq_set_need_kick(srv, false);
+    emu_server_show_polling(srv, true);
+}
+
+/* Stop polling unless something arrived meanwhile. Clear the flags
+ * drivers look at, full fence, then look at every producer once more:
+ * a driver that published before it could see a flag cleared skipped its
+ * doorbell or kick, and its work must not wait for the next one. */
+static bool
+emu_server_try_sleep(struct emu_server *srv)
+{
+    bool frames;
+
+    emu_server_show_polling(srv, false);
+    frames = emu_shmq_set_need_kick(srv, true);     /* fences */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (frames || emu_server_cmds_pending(srv)) {
+        emu_server_wake(srv);
+        return false;
+    }
+    srv->busy = false;
+    return true;
+}
+
 int
 emu_server_run(struct emu_server *srv)
 {
     struct epoll_event evs[EMU_MAX_EVENTS];
-    uint64_t last_work = snic_now_ns();
+    uint64_t now = snic_now_ns(), last_work = now, last_epoll = 0;
+    unsigned idle_polls = 0;
+    bool events = false;
 
     srv->busy = false;
+    srv->idle_ns = EMU_IDLE_MAX_NS;
     emu_shmq_set_need_kick(srv, true);
     while (!srv->stop) {
         int n, i;
 
-        n = epoll_wait(srv->ep, evs, EMU_MAX_EVENTS, srv->busy ? 0 : -1);
-        if (n < 0 && errno != EINTR)
-            return -errno;
-        for (i = 0; i < n; i++)
-            emu_server_event(srv, &evs[i]);
-        emu_server_sweep(srv);
+        if (!srv->busy || events || now - last_epoll >= EMU_EPOLL_EVERY_NS) {
+            n = epoll_wait(srv->ep, evs, EMU_MAX_EVENTS, srv->busy ? 0 : -1);
+            if (n < 0 && errno != EINTR)
+                return -errno;
+            for (i = 0; i < n; i++)
+                emu_server_event(srv, &evs[i]);
+            events = n > 0;
+            emu_server_sweep(srv);
+            now = snic_now_ns();
+            last_epoll = now;
+        }
 
         if (emu_server_work(srv) > 0) {
-            last_work = snic_now_ns();
+            now = snic_now_ns();
+            last_work = now;
             if (!srv->busy) {
-                srv->busy = true;
-                emu_shmq_set_need_kick(srv, false);
+                emu_server_wake(srv);
+            } else if (idle_polls > 0) {
+                /* caught while polling idle: worth polling longer */
+                srv->idle_ns = srv->idle_ns < EMU_IDLE_MAX_NS / 2 ?
+                               srv->idle_ns * 2 : EMU_IDLE_MAX_NS;
             }
-        } else if (srv->busy && snic_now_ns() - last_work <= EMU_IDLE_NS) {
-            /* Spinning for a driver that may share our CPU (2 cores, other
-             * load): let it run, or its next command waits a time slice. */
-            sched_yield();
+            idle_polls = 0;
         } else if (srv->busy) {
-            /* Tell drivers to kick us, then look once more: a frame posted
-             * before they could see the flag must not wait for the next. */
-            if (!emu_shmq_set_need_kick(srv, true) &&
-                !emu_server_cmds_pending(srv))
-                srv->busy = false;
+            if (++idle_polls % EMU_CLOCK_EVERY == 0)
+                now = snic_now_ns();
+            if (now - last_work <= srv->idle_ns) {
+                emu_cpu_relax();
+            } else if (emu_server_try_sleep(srv)) {
+                srv->idle_ns = srv->idle_ns > 2 * EMU_IDLE_MIN_NS ?
+                               srv->idle_ns / 2 : EMU_IDLE_MIN_NS;
+                idle_polls = 0;
+            } else {
+                last_work = now;
+            }
         }
         emu_server_sweep(srv);
         emu_loop_bury(srv);

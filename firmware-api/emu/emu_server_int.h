@@ -52,7 +52,9 @@ struct emu_client {
     int db_fd;
     int cq_fd;
     uint16_t function;
+    uint16_t abi_minor;     /* negotiated at hello */
     bool ready;             /* hello done, region handed out */
+    bool poll_shown;        /* what we last stored in reg->cmdq_polling */
     bool closing;
     uint8_t *map;
     size_t map_size;
@@ -103,6 +105,8 @@ struct emu_server {
     bool quiet;
     bool stop;
     bool busy;              /* polling rings instead of sleeping in epoll */
+    uint32_t idle_ns;       /* how long to poll after the last work:
+                             * adaptive, see emu_server.c */
     uint32_t mirrored_health;   /* last values copied into the regions */
     uint32_t mirrored_gen;
     uint32_t mirrored_sriov;    /* sriov_generation copied into regions */
@@ -152,6 +156,10 @@ void emu_attach_update(struct emu_server *srv, uint16_t vport);
 /* emu_region.c: command regions */
 int emu_region_create(struct emu_client *c, uint32_t depth, int *memfd);
 void emu_region_destroy(struct emu_client *c);
+/* ABI 1.12: store whether the device polls this client's cmdq_producer
+ * (reg->cmdq_polling) when it changed; nothing for a client of an older
+ * minor. The caller fences before it looks at the producers again. */
+void emu_region_show_polling(struct emu_client *c, bool polling);
 unsigned emu_region_process(struct emu_client *c, unsigned budget);
 /* Copy health, reset generation and the SR-IOV view into every client's
  * region when they changed. */

@@ -93,8 +93,14 @@ typedef uint32_t fw_be32;
  * FW_ACT_MODIFY_COPY (from bits of another field), on the fields of enum
  * fw_mod_field, with the checksums kept as the whole-field rewrites keep
  * them (section 6.6 of docs/firmware-abi.md): a 1.10 device reports
- * neither action bit and refuses both as NOT_SUPPORTED. */
-#define FW_ABI_MINOR 11
+ * neither action bit and refuses both as NOT_SUPPORTED;
+ * 12 adds doorbell suppression: fw_region's cmdq_polling, which the device
+ * sets while it polls cmdq_producer and clears (then looks once more)
+ * before it sleeps, so a driver that publishes cmdq_producer and then sees
+ * it set skips the doorbell write (virtio's notification suppression). A
+ * device writes it only for a client that negotiated 1.12; an older device
+ * leaves it 0, and a driver of 1.11 or older always rings, as before. */
+#define FW_ABI_MINOR 12
 
 #define FW_ABI_MAGIC    0x43494e53u /* "SNIC" */
 #define FW_CACHE_LINE   64
@@ -255,6 +261,17 @@ struct fw_region {
      * between two looks of a driver has a new value here: it is a new
      * function, from default settings, that no rule names. */
     fw_le32 vf_generation[FW_REGION_VF_SLOTS];
+
+    /* ABI 1.12, device-written, only in the region of a client that
+     * negotiated 1.12 (else it stays 0): 1 while the device polls
+     * cmdq_producer without sleeping. A driver stores cmdq_producer, issues
+     * a full fence and loads this: 1 means the device will see the new
+     * producer without the doorbell. Before it sleeps the device stores 0,
+     * issues a full fence and looks at cmdq_producer once more, so one of
+     * the two always sees the other's store. A driver that writes it only
+     * silences its own doorbell. */
+    fw_le32 cmdq_polling;
+    uint8_t pad5[FW_CACHE_LINE - 4];
 };
 
 #define FW_REGION_HDR_SIZE      4096u

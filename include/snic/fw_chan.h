@@ -91,6 +91,20 @@ int fw_chan_doorbell(struct fw_chan *chan);
 int fw_chan_reap(struct fw_chan *chan, struct fw_completion *cmpl,
                  unsigned max, int timeout_ms);
 
+/* How the channel waited (for benchmarks and tests): doorbell eventfd
+ * writes, doorbells the device's cmdq_polling made unnecessary (ABI 1.12),
+ * waits a spin on the cq ended, and waits that slept on the completion
+ * eventfd. */
+struct fw_chan_stats {
+    uint64_t doorbells;
+    uint64_t doorbells_skipped;
+    uint64_t spins_won;
+    uint64_t sleeps;
+};
+
+void fw_chan_get_stats(const struct fw_chan *chan,
+                       struct fw_chan_stats *stats);
+
 /* Outstanding (posted, not reaped) commands. */
 unsigned fw_chan_inflight(const struct fw_chan *chan);
 

@@ -282,6 +282,9 @@ device_status(struct device *d, struct input *in)
     /* even: an odd generation makes the reader wait 100 ms, slow here
      * and already bounded by design */
     r->sriov_generation = take(in, 4) & ~1u;
+    /* ABI 1.12: a device that claims to poll (or garbage) makes the
+     * driver skip doorbells; its waits stay bounded by the timeout */
+    __atomic_store_n(&r->cmdq_polling, take(in, 4), __ATOMIC_RELAXED);
 }
 
 static void
@@ -375,11 +378,15 @@ driver_ops(struct device *d, struct fw_chan *chan, struct input *in)
         case 4:
             driver_queue(d, chan, in);
             break;
-        case 5:
+        case 5: {
+            struct fw_chan_stats st;
+
+            fw_chan_get_stats(chan, &st);
             (void)fw_chan_space(chan);
             (void)fw_chan_inflight(chan);
             (void)fw_chan_dead(chan);
             break;
+        }
         }
     }
 }
