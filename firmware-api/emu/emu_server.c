@@ -45,7 +45,7 @@
 
 #define EMU_IDLE_MAX_NS     200000      /* bounds of the idle poll */
 #define EMU_IDLE_MIN_NS     5000
-#define EMU_EPOLL_EVERY_NS  10000       /* look at epoll while busy */
+#define EMU_EPOLL_EVERY_NS  50000       /* look at epoll while busy */
 #define EMU_CLOCK_EVERY     16u         /* idle polls per look at the clock */
 #define EMU_CMD_BUDGET      256u        /* per client per loop turn */
 #define EMU_TX_BUDGET       64u         /* per queue per loop turn */
