@@ -41,13 +41,19 @@ emu_csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
 /*
  * The TCP or UDP checksum field of the frame, or NULL when there is none to
  * keep: not TCP/UDP, a non-first fragment (no L4 in the layout), or a UDP
- * datagram sent without checksum (0 means "none" and must stay 0).
+ * datagram sent without checksum (0 means "none" and must stay 0). A TCP
+ * header whose data offset is unsound has no ports for the key or the
+ * port rewrites, but its checksum covers the pseudo-header: software
+ * patches it when an address changes, and so does the card.
  */
 static uint8_t *
 l4_csum_field(const struct emu_frame *f, const struct emu_layout *lay)
 {
     uint32_t need = lay->l4_proto == EMU_PROTO_TCP ? 20u : 8u;
 
+    if (lay->l4 < 0 && lay->tcp_raw >= 0 &&
+        (uint32_t)lay->tcp_raw + 20u <= f->len)
+        return f->data + lay->tcp_raw + 16;
     if (lay->l4 < 0 || (uint32_t)lay->l4 + need > f->len)
         return NULL;
     uint8_t *l4 = f->data + lay->l4;

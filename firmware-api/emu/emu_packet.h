@@ -53,6 +53,11 @@ struct emu_layout {
     int16_t l3;             /* IPv4 or IPv6 header */
     int16_t l4;             /* TCP, UDP, ICMP or ICMPv6 header */
     int16_t vxlan;          /* VXLAN header (UDP dst 4789) */
+    int16_t tcp_raw;        /* a TCP header whose data offset is unsound
+                             * (l4 -1, no ports in the key): rewrites of
+                             * the addresses patch its checksum all the
+                             * same, as software (dp_rewrite.c) and Open
+                             * vSwitch do */
     uint8_t l3_kind;        /* 0 none, 4, 6 */
     uint8_t l4_proto;       /* IPPROTO_*, 0 when none or a fragment */
 };
@@ -101,7 +106,8 @@ void emu_csum_fix(uint8_t *csum_field, const uint8_t *old, const uint8_t *new,
                   unsigned n_words);
 
 /* The same for the frame's TCP/UDP checksum, when it has one to keep (not
- * a non-first fragment, not a UDP checksum of 0, which stays 0). */
+ * a non-first fragment, not a UDP checksum of 0, which stays 0; a TCP
+ * header with an unsound data offset has one, lay->tcp_raw). */
 void emu_l4_csum_fix(const struct emu_frame *f, const struct emu_layout *lay,
                      const uint8_t *old, const uint8_t *new, unsigned n_words);
 

@@ -81,8 +81,11 @@ parse_l4(const struct emu_frame *f, uint32_t off, uint32_t end, uint8_t proto,
         if (avail < TCP_HLEN_MIN)
             return;
         uint32_t hlen = (uint32_t)(p[12] >> 4) * 4u;
-        if (hlen < TCP_HLEN_MIN || hlen > avail)
+        if (hlen < TCP_HLEN_MIN || hlen > avail) {
+            /* no header to the key, but a checksum to keep */
+            lay->tcp_raw = (int16_t)off;
             return;
+        }
         memcpy(&key->l4_src, p, 2);
         memcpy(&key->l4_dst, p + 2, 2);
         break;
@@ -242,6 +245,7 @@ emu_parse(const struct emu_frame *f, uint16_t src_vport,
     lay->l3 = -1;
     lay->l4 = -1;
     lay->vxlan = -1;
+    lay->tcp_raw = -1;
     lay->l3_kind = 0;
     lay->l4_proto = 0;
 

@@ -71,6 +71,50 @@ Test(emu_packet, rewrite_ipv4_addresses_tcp_udp)
     }
 }
 
+/* A TCP header whose data offset is unsound (below 5, or past the
+ * segment) has no ports for the key or the port rewrites, but its
+ * checksum covers the pseudo-header: an address rewrite patches it, as
+ * snicd's software datapath and Open vSwitch do (hw/sw difference). */
+Test(emu_packet, rewrite_ipv4_patches_tcp_with_unsound_data_offset)
+{
+    static const uint8_t doffs[] = { 0x00, 0x40, 0xf0 };
+
+    for (size_t i = 0; i < sizeof(doffs); i++) {
+        struct tframe t;
+        struct pkt p;
+
+        build_ipv4_tcp(&p, false, 1000, 2000);
+        p.b[34 + 12] = doffs[i];
+        fin_l4(&p, 14, 34, 6);
+        tf_load(&t, &p, EMU_FRAME_HEADROOM, 0);
+        cr_assert_eq(t.lay.l4, -1);
+
+        struct fw_action a = action(FW_ACT_SET_L4_SRC);
+        a.u.set_l4.port = htons(7);
+        cr_assert(tf_act(&t, &a));
+        cr_assert_arr_eq(t.f.data, p.b, p.n, "no port to write");
+
+        a = action(FW_ACT_SET_IPV4_DST);
+        a.u.set_ipv4.addr = htonl(IP4(10, 9, 9, 9));
+        cr_assert(tf_act(&t, &a));
+        a = action(FW_ACT_MODIFY_SET);
+        a.u.modify.dst_field = FW_MOD_IPV4_SRC;
+        a.u.modify.width = 16;
+        a.u.modify.dst_offset = htole16(16);    /* the upper half */
+        a.u.modify.value[0] = 0xc0;
+        a.u.modify.value[1] = 0xa8;
+        cr_assert(tf_act(&t, &a));
+        cr_assert_eq(ntohl(t.key.ipv4_src) >> 16, 0xc0a8);
+        cr_expect_eq(get16(t.f.data + 34 + 16),
+                     l4_expected_csum(t.f.data, 14, 34, p.n, 6),
+                     "data offset %#x: TCP checksum 0x%04x, recomputed "
+                     "0x%04x", doffs[i], get16(t.f.data + 34 + 16),
+                     l4_expected_csum(t.f.data, 14, 34, p.n, 6));
+        cr_expect_eq(get16(t.f.data + 14 + 10),
+                     ipv4_expected_csum(t.f.data + 14));
+    }
+}
+
 Test(emu_packet, rewrite_l4_ports)
 {
     struct tframe t;

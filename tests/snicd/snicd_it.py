@@ -2182,6 +2182,10 @@ SAME_FLOWS = [
     "table=0,priority=86,in_port=vf1,udp,nw_src=%s,nw_dst=%s actions="
     "mod_nw_dst:10.9.9.10,mod_tp_src:4323,dec_ttl,output:vf3"
     % (SAME_SRC, NONE_DST),
+    # a TCP header whose data offset is unsound has no ports, but an
+    # address change patches its checksum on both paths
+    "table=0,priority=86,in_port=vf1,tcp,nw_src=%s,nw_dst=%s actions="
+    "mod_nw_dst:10.9.9.10,mod_tp_src:4323,output:vf3" % (SAME_SRC, NONE_DST),
 ]
 # SCTP's port: rte_flow's SET_TP_* rewrite TCP and UDP only, and the card
 # left an SCTP packet alone where software writes the port and patches
@@ -2206,7 +2210,7 @@ def minus_zero(data, start, csum_at, free_at):
 def same_write_packets(first):
     """vf1's frames for SAME_FLOWS and SCTP_FLOW, tagged from @first on:
     TCP and UDP with IPv4 header and L4 checksums of 0xffff, UDP without
-    checksum, SCTP."""
+    checksum, TCP with data offsets 4 and 15, SCTP."""
     packets = []
     for proto, dst, l4sum in [(6, SAME_DST, 0xffff), (17, SAME_DST, 0xffff),
                               (17, SAME_DST, 0), (17, NONE_DST, 0),
@@ -2224,6 +2228,13 @@ def same_write_packets(first):
                             20 if proto == 6 else 8)
         # the IP id is the IPv4 header's free word
         packets.append(("vf1", f[:14] + minus_zero(f[14:34], b"", 10, 4) + l4))
+    for doff in (4, 15):
+        f = frame(MACS[0], "02:00:00:00:00:07", nw_src=SAME_SRC,
+                  nw_dst=NONE_DST, proto=6, payload=tag(first + len(packets)))
+        l4 = f[34:46] + bytes([doff << 4]) + f[47:50] + b"\0\0" + f[52:]
+        pseudo = f[26:34] + struct.pack("!BBH", 0, 6, len(l4))
+        l4 = l4[:16] + struct.pack("!H", csum(pseudo + l4)) + l4[18:]
+        packets.append(("vf1", f[:34] + l4))
     # SCTP (common header: ports, verification tag, CRC32c, not checked
     # by either path) in an IPv4 header made from a TCP frame's
     f = frame(MACS[0], "02:00:00:00:00:07", nw_src=SAME_SRC, nw_dst=SCTP_DST,
