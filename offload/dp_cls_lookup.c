@@ -85,9 +85,18 @@ plain_lookup(const struct ctable *ct, const struct flow_key *key)
          * priority still can, by an older id) */
         if (best != NULL && st->max_priority < best->priority)
             break;
-        h = dp_subtable_gather(st, key, w, st->n_idx);
-        slot = subtable_probe(st, dp_subtable_slot(st, dp_subtable_home(h)),
-                              w, h, st->n_idx);
+        if (!dp_subtable_may(st, key))
+            continue;
+        if (st->one != NULL) {
+            if (!dp_subtable_gather_pass(st, key, w, st->n_idx))
+                continue;
+            slot = st->one;
+        } else {
+            h = dp_subtable_gather(st, key, w, st->n_idx);
+            slot = subtable_probe(st,
+                                  dp_subtable_slot(st, dp_subtable_home(h)),
+                                  w, h, st->n_idx);
+        }
         /* a clause flow is no result, and hides the identical matches
          * below it (as in Open vSwitch) */
         if (slot != NULL && st->n_conj != 0
@@ -345,58 +354,126 @@ struct burst {
     uint16_t lowest;        /* the lowest prio[] of the pending found */
 };
 
+/* @slot (of @st, or NULL) as key @i's answer when it beats the key's
+ * best so far; updates @found. */
+static inline __attribute__((always_inline)) void
+burst_take(const struct subtable *st, struct burst *b, unsigned i,
+           const uint64_t *slot, uint64_t *found)
+{
+    if (slot != NULL && st->n_conj != 0
+        && dp_rule_is_conj(dp_slot_rule(slot)))
+        slot = NULL;
+    if (slot != NULL
+        && (!(*found >> i & 1) || dp_slot_priority(slot) > b->prio[i]
+            || (dp_slot_priority(slot) == b->prio[i]
+                && dp_rule_better(dp_slot_rule(slot), b->rules[i])))) {
+        b->rules[i] = dp_slot_rule(slot);
+        b->prio[i] = dp_slot_priority(slot);
+        *found |= 1ull << i;
+    }
+}
+
+/* A burst stops checking a subtable's filter once it let one key more
+ * through than it turned away: on 100,000 exact rules that every packet
+ * hits, checking it all the burst long cost 9 instructions a packet
+ * (scripts/bench-dp-instr), stopping after the first key nothing
+ * measurable. Traffic that the filter turns away keeps it. */
+#define FILTER_LEAD_MAX     1
+
+/* Key @i of @b through subtable @st: gathered, hashed, its slot
+ * prefetched. */
+static inline __attribute__((always_inline)) void
+burst_hash(const struct subtable *st, struct burst *b, unsigned i, unsigned n)
+{
+    const uint64_t *slot;
+
+    b->hash[i] = dp_subtable_gather(st, &b->keys[i], b->words[i], n);
+    slot = dp_subtable_slot(st, dp_subtable_home(b->hash[i]));
+    b->slot[i] = slot;
+    /* a slot of a wide mask may straddle two cache lines */
+    __builtin_prefetch(slot);
+    __builtin_prefetch(slot + DP_SLOT_HDR + n - 1);
+}
+
 /*
  * One subtable for the @pending keys of a burst; returns the keys still
- * pending after it. Two passes: gather, hash and prefetch every key's
- * slot, then probe. @n is st->n_idx: each caller passes a constant, so
- * the word loops unroll.
+ * pending after it. Two passes: gather, filter, hash and prefetch every
+ * key's slot, then probe. A key the filter turns away stays pending
+ * without a hash or a probe; where the filter turns none away (the
+ * traffic lies in the rules' range), the rest of the burst goes without
+ * it. @n is st->n_idx: each caller passes a constant, so the word loops
+ * unroll.
  */
 static inline __attribute__((always_inline)) uint64_t
 burst_subtable(const struct subtable *st, struct burst *b, uint64_t pending,
                unsigned n)
 {
-    uint64_t todo = 0, found = b->found;
+    uint64_t todo = 0, away = 0, found = b->found, m = pending;
     uint16_t lowest = UINT16_MAX;
+    int lead = 0;       /* keys let through less keys turned away */
 
-    for (uint64_t m = pending; m != 0; m &= m - 1) {
+    for (; m != 0 && lead < FILTER_LEAD_MAX; m &= m - 1) {
         unsigned i = (unsigned)__builtin_ctzll(m);
-        const uint64_t *slot;
 
         /* a key whose best beats this subtable beats all the rest too:
          * it is done */
         if ((found >> i & 1) && b->prio[i] > st->max_priority)
             continue;
         todo |= 1ull << i;
-        b->hash[i] = dp_subtable_gather(st, &b->keys[i], b->words[i], n);
-        slot = dp_subtable_slot(st, dp_subtable_home(b->hash[i]));
-        b->slot[i] = slot;
-        /* a slot of a wide mask may straddle two cache lines */
-        __builtin_prefetch(slot);
-        __builtin_prefetch(slot + DP_SLOT_HDR + n - 1);
+        if (!dp_subtable_may(st, &b->keys[i])) {
+            if ((found >> i & 1) && b->prio[i] < lowest)
+                lowest = b->prio[i];
+            away |= 1ull << i;
+            lead--;
+            continue;
+        }
+        lead++;
+        burst_hash(st, b, i, n);
+    }
+    for (; m != 0; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(m);
+
+        if ((found >> i & 1) && b->prio[i] > st->max_priority)
+            continue;
+        todo |= 1ull << i;
+        burst_hash(st, b, i, n);
     }
     found &= todo;
-    for (uint64_t m = todo; m != 0; m &= m - 1) {
+    for (m = todo & ~away; m != 0; m &= m - 1) {
         unsigned i = (unsigned)__builtin_ctzll(m);
-        const uint64_t *slot = subtable_probe(st, b->slot[i], b->words[i],
-                                              b->hash[i], n);
 
-        if (slot != NULL && st->n_conj != 0
-            && dp_rule_is_conj(dp_slot_rule(slot)))
-            slot = NULL;
-        if (slot != NULL
-            && (!(found >> i & 1) || dp_slot_priority(slot) > b->prio[i]
-                || (dp_slot_priority(slot) == b->prio[i]
-                    && dp_rule_better(dp_slot_rule(slot), b->rules[i])))) {
-            b->rules[i] = dp_slot_rule(slot);
-            b->prio[i] = dp_slot_priority(slot);
-            found |= 1ull << i;
-        }
+        burst_take(st, b, i, subtable_probe(st, b->slot[i], b->words[i],
+                                            b->hash[i], n), &found);
         /* what the next subtable's early exit needs, over the keys
-         * still pending */
+         * still pending (those turned away: above) */
         if ((found >> i & 1) && b->prio[i] < lowest)
             lowest = b->prio[i];
     }
     b->found = found;
+    b->lowest = lowest;
+    return todo;
+}
+
+/* burst_subtable() for a subtable of a single rule (st->one): the filter
+ * is its whole match, a key it lets through has the rule. */
+static uint64_t
+burst_one(const struct subtable *st, struct burst *b, uint64_t pending)
+{
+    uint64_t todo = 0, found = b->found;
+    uint16_t lowest = UINT16_MAX;
+
+    for (uint64_t m = pending; m != 0; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(m);
+
+        if ((found >> i & 1) && b->prio[i] > st->max_priority)
+            continue;
+        todo |= 1ull << i;
+        if (dp_subtable_gather_pass(st, &b->keys[i], b->words[i], st->n_idx))
+            burst_take(st, b, i, st->one, &found);
+        if ((found >> i & 1) && b->prio[i] < lowest)
+            lowest = b->prio[i];
+    }
+    b->found = found & todo;
     b->lowest = lowest;
     return todo;
 }
@@ -409,7 +486,7 @@ dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
     const struct ctable *ct = snap_table(snap, table_id);
     /* not zeroed: 6 KB per call would cost more than the lookups */
     struct burst b;
-    uint64_t pending;
+    uint64_t pending, all, ever = 0;    /* keys found, done ones too */
     unsigned words = 0;
 
     if (n > DP_BURST_MAX) {
@@ -421,13 +498,14 @@ dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
                                            n - DP_BURST_MAX,
                                            rules + DP_BURST_MAX);
     }
-    for (unsigned i = 0; i < n; i++)
-        rules[i] = NULL;
-    if (ct == NULL || n == 0)
+    if (ct == NULL || n == 0) {
+        for (unsigned i = 0; i < n; i++)
+            rules[i] = NULL;
         return 0;
+    }
     b.keys = keys;
     b.rules = rules;
-    pending = n == 64 ? ~0ull : (1ull << n) - 1;
+    all = pending = n == 64 ? ~0ull : (1ull << n) - 1;
     b.found = 0;
     b.lowest = UINT16_MAX;
     for (uint32_t s = 0; s < ct->n && pending != 0; s++) {
@@ -438,6 +516,12 @@ dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
         if (b.found == pending && b.lowest > st->max_priority)
             break;
 
+        if (st->one != NULL) {
+            pending = burst_one(st, &b, pending);
+            ever |= b.found;
+            words += (unsigned)__builtin_popcountll(pending);
+            continue;
+        }
         /* the common mask widths get loops of a constant length */
         switch (st->n_idx) {
         case 1: pending = burst_subtable(st, &b, pending, 1); break;
@@ -450,8 +534,13 @@ dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
             pending = burst_subtable(st, &b, pending, st->n_idx);
             break;
         }
+        ever |= b.found;
         words += (unsigned)__builtin_popcountll(pending) * (st->n_idx + 1u);
     }
+    /* rules[] is written as keys find rules, not zeroed first (nearly
+     * every key finds one) */
+    for (uint64_t m = all & ~ever; m != 0; m &= m - 1)
+        rules[__builtin_ctzll(m)] = NULL;
     if (ct->n_conj != 0)
         for (unsigned i = 0; i < n; i++)
             rules[i] = conj_maybe(ct, &keys[i], rules[i]);

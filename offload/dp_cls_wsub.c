@@ -384,6 +384,73 @@ pow2_at_least(size_t n)
     return p;
 }
 
+/* Narrow @st's filter (struct subtable) to what it shares with the
+ * slot words @w of a rule it now holds. */
+static void
+filter_add(struct subtable *st, const uint64_t *w)
+{
+    for (unsigned j = 0; j < st->n_idx; j++) {
+        if (!st->filt_init) {
+            st->fmask[j] = st->mask[st->idx[j]];
+        } else {
+            st->fmask[j] &= ~(w[j] ^ st->fval[j]);
+        }
+        st->fval[j] = w[j] & st->fmask[j];
+    }
+    st->filt_init = true;
+}
+
+/* @st's filter from its slots alone (as precise as it can be); @st->one
+ * set when a single rule is left. */
+static void
+filter_redo(struct subtable *st)
+{
+    st->filt_init = false;
+    st->one = NULL;
+    memset(st->fmask, 0, sizeof(st->fmask));
+    memset(st->fval, 0, sizeof(st->fval));
+    for (size_t i = 0; i <= st->slot_mask; i++) {
+        const uint64_t *slot = dp_subtable_slot(st, i);
+
+        if (slot[1] == 0)
+            continue;
+        filter_add(st, &slot[DP_SLOT_HDR]);
+        st->one = slot;
+    }
+    if (st->n_rules != 1)
+        st->one = NULL;
+}
+
+/* The word a lookup checks first (struct subtable's fidx): where the
+ * rules agree on the fewest bits short of all of them. */
+static void
+filter_pick(struct subtable *st)
+{
+    int best = -1, best_bits = 65;
+
+    st->fidx = 0;
+    st->fm = 0;
+    st->fv = 0;
+    for (unsigned j = 0; j < st->n_idx; j++) {
+        int bits = __builtin_popcountll(st->fmask[j]);
+
+        if (st->fmask[j] != 0 && st->fmask[j] != st->mask[st->idx[j]]
+            && bits < best_bits) {
+            best = (int)j;
+            best_bits = bits;
+        }
+    }
+    if (best < 0)
+        return;
+    st->fidx = st->idx[best];
+    st->fm = st->fmask[best];
+    st->fv = st->fval[best];
+}
+
+/* Slots of a copy up to which bringing it up to date recomputes its
+ * filter (a few microseconds); a larger one only narrows it. */
+#define FILTER_REDO_MAX     4096u
+
 /* What a copy holds besides its slots, from the groups. */
 static void
 copy_summary(const struct wsub *s, struct subtable *st)
@@ -400,6 +467,12 @@ copy_summary(const struct wsub *s, struct subtable *st)
         if (p->prio < st->min_priority)
             st->min_priority = p->prio;
     }
+    /* the slots' own filter is exact for a single rule (st->one) */
+    if (st->slot_mask < FILTER_REDO_MAX || st->n_rules == 1)
+        filter_redo(st);
+    else
+        st->one = NULL;
+    filter_pick(st);
 }
 
 /* A new copy (refcnt 1) holding each group's best; NULL on ENOMEM. */
@@ -436,6 +509,7 @@ copy_build(const struct wsub *s)
         slot[0] = h | r->priority;
         slot[1] = (uintptr_t)r;
         memcpy(&slot[DP_SLOT_HDR], w, st->n_idx * sizeof(w[0]));
+        filter_add(st, w);
         rule_ref(r);
     }
     copy_summary(s, st);
@@ -476,6 +550,7 @@ copy_rehash(const struct wsub *s, const struct subtable *from)
         while (dp_subtable_slot(st, pos)[1] != 0)
             pos++;
         memcpy(dp_subtable_slot(st, pos), slot, bytes);
+        filter_add(st, &slot[DP_SLOT_HDR]);
         rule_ref(dp_slot_rule(slot));
     }
     st->n_rules = from->n_rules;
@@ -531,6 +606,7 @@ copy_redo(const struct wsub *s, struct subtable *st,
             slot[0] = h | want->priority;
             slot[1] = (uintptr_t)want;
             memcpy(&slot[DP_SLOT_HDR], w, st->n_idx * sizeof(w[0]));
+            filter_add(st, w);
             rule_ref(want);
             st->n_rules++;
             return;

@@ -456,9 +456,10 @@ const struct dp_rule *dp_cls_lookup(const struct dp_cls_snap *snap,
  * done in parts): rules[i] is the answer for keys[i]. Faster per key than one at a time: the
  * subtables are walked once, and the memory accesses of the keys overlap
  * (hash all, prefetch, then probe). Returns what the lookups cost, in
- * probed words: for each subtable a key was probed in, the mask's
- * non-zero words plus one (the workers weigh their exact-match cache
- * against it). */
+ * probed words: for each subtable a key was hashed and probed in, the
+ * mask's non-zero words plus one; one for a subtable whose filter turned
+ * the key away or whose single rule it reached without a hash (the
+ * workers weigh their exact-match cache against it). */
 unsigned dp_cls_lookup_burst(const struct dp_cls_snap *snap, unsigned table_id,
                          const struct flow_key *keys, unsigned n,
                          const struct dp_rule **rules);
