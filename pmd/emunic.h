@@ -462,6 +462,8 @@ struct rte_flow {
     uint32_t ctr_slot;          /* index in adapter->ctr.slot if has_counter */
     bool has_counter;
     bool ctr_pooled;            /* counter from the port's pool (configure) */
+    bool ctr_freed;             /* freed on the card with the rule's delete
+                                 * (one batch): release must not free it */
     uint8_t astate;             /* enum emunic_flow_astate */
     struct emunic_table *table; /* template table it was made in, or NULL */
     uint32_t generation;        /* adapter->generation at creation */
@@ -513,6 +515,24 @@ int emunic_adapter_exec_locked(struct emunic_adapter *ad, uint16_t opcode,
                                void *in, size_t in_size, void *out,
                                size_t out_size, uint8_t *status,
                                uint32_t *syndrome)
+    SNIC_REQUIRES(ad->lock);
+/* One command of emunic_adapter_exec_batch_locked: what to send, where
+ * its output goes, and (filled in) the card's status and syndrome. */
+struct emunic_cmd {
+    uint16_t opcode;
+    void *in;
+    size_t in_size;
+    void *out;
+    size_t out_size;
+    uint8_t status;
+    uint32_t synd;
+};
+/* @n commands (at most the channel's depth) posted together, one doorbell,
+ * one wait: the card runs them in order, each with its own status. 0 with
+ * every status filled in, or a negative errno for the transport (the card
+ * is then marked dead, as emunic_adapter_exec_locked does). */
+int emunic_adapter_exec_batch_locked(struct emunic_adapter *ad,
+                                     struct emunic_cmd *cmds, unsigned n)
     SNIC_REQUIRES(ad->lock);
 int emunic_vport_stats(struct emunic_adapter *ad, uint16_t vport,
                        struct fw_vport_stats_out *out);

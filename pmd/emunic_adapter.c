@@ -86,6 +86,64 @@ emunic_adapter_exec_locked(struct emunic_adapter *ad, uint16_t opcode,
 }
 
 int
+emunic_adapter_exec_batch_locked(struct emunic_adapter *ad,
+                                 struct emunic_cmd *cmds, unsigned n)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct fw_completion c[8];
+    unsigned posted = 0, got = 0;
+    int ret = 0, post_err = 0;
+
+    if (!emunic_adapter_alive(ad))
+        return -EPIPE;
+    emunic_async_drain_locked(ad);
+    if (!emunic_adapter_alive(ad))
+        return -EPIPE;
+    /* as fw_chan_exec: reaping here must not swallow others' completions */
+    if (fw_chan_inflight(ad->chan) != 0)
+        return -EBUSY;
+    if (n > fw_chan_space(ad->chan))
+        return -EINVAL;
+    for (; posted < n; posted++) {
+        cmds[posted].status = 0;
+        cmds[posted].synd = 0;
+        post_err = fw_chan_post(ad->chan, cmds[posted].opcode,
+                                cmds[posted].in, cmds[posted].in_size,
+                                cmds[posted].out, cmds[posted].out_size,
+                                &cmds[posted]);
+        if (post_err < 0)
+            break;
+    }
+    /* what was posted is rung and reaped even when a later post failed:
+     * the slots must come back */
+    if (posted > 0) {
+        int r = fw_chan_doorbell(ad->chan);
+
+        if (r < 0)
+            ret = r;
+    }
+    while (ret >= 0 && got < posted) {
+        int k = fw_chan_reap(ad->chan, c, RTE_MIN(posted - got,
+                                                  (unsigned)RTE_DIM(c)),
+                             EMUNIC_CMD_TIMEOUT_MS);
+
+        if (k <= 0) {
+            ret = k < 0 ? k : -ETIMEDOUT;
+            break;
+        }
+        for (int i = 0; i < k; i++) {
+            struct emunic_cmd *cmd = c[i].cookie;
+
+            cmd->status = c[i].status;
+            cmd->synd = c[i].syndrome;
+        }
+        got += (unsigned)k;
+    }
+    emunic_adapter_fail_locked(ad, ret);
+    return ret < 0 ? ret : post_err;
+}
+
+int
 emunic_adapter_exec(struct emunic_adapter *ad, uint16_t opcode, void *in,
                     size_t in_size, void *out, size_t out_size,
                     uint8_t *status, uint32_t *syndrome)

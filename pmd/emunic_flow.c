@@ -503,7 +503,7 @@ emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
     struct emunic_adapter *ad = p->ad;
 
     snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
-    if (in_card && flow->has_counter) {
+    if (in_card && flow->has_counter && !flow->ctr_freed) {
         if (flow->ctr_pooled)
             emunic_cpool_put_locked(p, flow->counter_id, flow->generation);
         else
@@ -531,7 +531,7 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
     struct emunic_adapter *ad = p->ad;
     struct fw_rule_delete_in in = { .rule_id = flow->rule_id };
     struct fw_out_hdr out;
-    bool in_card = false;
+    bool in_card = false, ctr_freed = false;
     uint8_t status;
     uint32_t synd;
     char sbuf[96];
@@ -548,9 +548,34 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
     if (flow->generation == ad->generation) {
         if (!emunic_adapter_alive(ad))
             return emunic_flow_dead(ad, error);
-        if (flow_cmd(ad, FW_CMD_RULE_DELETE, &in, sizeof(in), &out,
-                     sizeof(out), &status, &synd, error) < 0)
+        if (flow->has_counter && !flow->ctr_pooled) {
+            /* The rule and its counter in one wait, not two round trips.
+             * In order: the card refuses to free a counter a rule still
+             * holds (BUSY), so a refused delete frees nothing and the flow
+             * stays whole; a rule the card no longer has (BAD_RESOURCE)
+             * leaves the counter free to go, as before. */
+            struct fw_counter_free_in fin = {
+                .base_id = flow->counter_id, .count = 1,
+            };
+            struct fw_out_hdr fout;
+            struct emunic_cmd cmds[2] = {
+                { .opcode = FW_CMD_RULE_DELETE, .in = &in,
+                  .in_size = sizeof(in), .out = &out,
+                  .out_size = sizeof(out) },
+                { .opcode = FW_CMD_COUNTER_FREE, .in = &fin,
+                  .in_size = sizeof(fin), .out = &fout,
+                  .out_size = sizeof(fout) },
+            };
+
+            if (emunic_adapter_exec_batch_locked(ad, cmds, 2) < 0)
+                return emunic_flow_dead(ad, error);
+            status = cmds[0].status;
+            synd = cmds[0].synd;
+            ctr_freed = true;
+        } else if (flow_cmd(ad, FW_CMD_RULE_DELETE, &in, sizeof(in), &out,
+                            sizeof(out), &status, &synd, error) < 0) {
             return -EIO;
+        }
         /* BAD_RESOURCE: the device no longer has it; that is the goal */
         if (status != FW_STATUS_OK && status != FW_STATUS_BAD_RESOURCE) {
             int code = fw_status_errno(status);
@@ -564,6 +589,7 @@ flow_remove_locked(struct emunic_port *p, struct rte_flow *flow,
         }
         in_card = true;
     }
+    flow->ctr_freed = ctr_freed;
     emunic_flow_release_locked(p, flow, in_card);
     return 0;
 }

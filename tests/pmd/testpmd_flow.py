@@ -586,6 +586,24 @@ def scenario_fault(tmp):
         out = pmd.cmd(cnt % 0x30)
         check("no device counter left" in out and not created(out),
               "a 5th counter is refused: the limit is real", out)
+        # a counted rule's destroy sends RULE_DELETE and COUNTER_FREE in
+        # one batch: a refused delete must leave the counter (the card
+        # refuses to free one a rule holds), a good one must free it
+        victim = rule_id(outs[0])
+        rc, out = snic_fw(nic, "fault", "fail-next", "opcode=0x411")
+        check(rc == 0, "RULE_DELETE fault armed", out)
+        out = pmd.cmd("flow destroy 0 rule %s" % victim)
+        check("device refused to delete rule" in out and
+              "injected fault" in out and "destroyed" not in out,
+              "a RULE_DELETE fault fails the destroy", out)
+        out = pmd.cmd("flow query 0 %s count" % victim)
+        check("hits: 0" in out, "its counter is still on the card", out)
+        out = pmd.cmd("flow destroy 0 rule %s" % victim)
+        check("Flow rule #%s destroyed" % victim in out, "destroyed again",
+              out)
+        out = pmd.cmd(cnt % 0x31)
+        check(created(out), "its counter was freed: a 4th counted rule fits",
+              out)
         pmd.cmd("flow flush 0")
         snic_fw(nic, "fault", "fail-next", "opcode=0x500")
         out = pmd.cmd(cnt % 0x40)
