@@ -196,7 +196,8 @@ Test(fw_doorbell, older_driver_rings_and_sees_nothing)
 /* The edge between polling and sleeping: commands spaced by gaps around
  * the device's idle poll (0 to 400 us, so it goes to sleep between some
  * and not others), through fw_chan. A command whose doorbell was skipped
- * while the device was falling asleep would wait for the timeout (3 s).
+ * while the device was falling asleep would wait for the timeout (3 s)
+ * and fail.
  * The window for that is the device's last loop turn before it sleeps, a
  * few hundred nanoseconds, so it takes many commands: with 20,000 a device
  * that does not look at the producers again after clearing cmdq_polling
@@ -213,14 +214,12 @@ Test(fw_doorbell, no_command_lost_at_the_edge)
     ch = fw_chan_open(emu.sock, TMO);
     cr_assert_not_null(ch);
     for (unsigned i = 0; i < 20000; i++) {
-        int64_t t0 = snic_now_ms();
-
+        /* a lost doorbell is a timeout here (ETIMEDOUT after TMO), not a
+         * slow answer: a loaded machine may be slow */
         cr_assert_eq(fw_chan_exec(ch, FW_CMD_QUERY_HEALTH, &in, sizeof(in),
                                   NULL, 0, &status, NULL, TMO), 0,
-                     "command %u", i);
+                     "command %u: a lost doorbell?", i);
         cr_assert_eq(status, FW_STATUS_OK);
-        cr_assert_lt(snic_now_ms() - t0, 1000, "command %u took %lld ms: a "
-                     "lost doorbell", i, (long long)(snic_now_ms() - t0));
         seed = seed * 1103515245u + 12345u;
         if ((seed >> 16) % 4 != 0)     /* a quarter back to back */
             sleep_us((seed >> 8) % 400);
