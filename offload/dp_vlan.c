@@ -27,8 +27,11 @@ shift_layout(struct dp_layout *lay, int delta)
     lay->l4_end = (uint16_t)(lay->l4_end + delta);
 }
 
-/* Push an outer tag: the old outer TCI is copied (OpenFlow 1.3), else 0 --
- * or @tci when @force. */
+/* Push an outer tag: the old outer tag's VID and PCP are copied (OpenFlow
+ * 1.3 names those two), else 0 -- or @tci when @force. Its DEI bit is not
+ * copied: every tag Open vSwitch writes has DEI 0, and the card's PUSH_VLAN
+ * copies VID and PCP only (docs/firmware-abi.md), so a DEI of 1 on the old
+ * tag stays on the old tag alone. */
 enum dp_act_result
 dp_tag_push(struct dp_pkt *pkt, uint16_t tpid, uint16_t tci, bool force)
 {
@@ -39,7 +42,8 @@ dp_tag_push(struct dp_pkt *pkt, uint16_t tpid, uint16_t tci, bool force)
     if (b->headroom < 4 || b->len + 4 > UINT16_MAX)
         return DP_ACT_DROP_NOROOM;
     if (!force)
-        tci = dp_tagged(pkt) ? dp_rd16(b->data + 14) : 0;
+        tci = dp_tagged(pkt) ? dp_rd16(b->data + 14) & (uint16_t)~FLOW_VLAN_CFI
+                             : 0;
     memmove(b->data - 4, b->data, 12);
     b->data -= 4;
     b->headroom -= 4;

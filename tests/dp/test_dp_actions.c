@@ -404,6 +404,23 @@ Test(dp_actions, mod_vlan_vid_pcp)
     cr_expect_eq(t_rd16(pkt.buf.data + 14), 0x4000);
 }
 
+/* A push onto a tag with DEI 1 copies its VID and PCP, not its DEI: every
+ * tag Open vSwitch writes has DEI 0, and the card's PUSH_VLAN copies VID
+ * and PCP only (a hw/sw difference before: software copied DEI too). */
+Test(dp_actions, push_vlan_onto_dei_tag)
+{
+    uint8_t f[256];
+    struct flow_action push = act(FLOW_ACT_PUSH_VLAN);
+    size_t n = t_frame_ip4(f, 0xb00a, 17, 1, 2, 4);  /* PCP 5, DEI 1 */
+
+    push.u.tpid = htons(0x8100);
+    load(f, n);
+    cr_expect_eq(run1(push), DP_ACT_DONE);
+    cr_assert_eq(pkt.buf.len, n + 4);
+    cr_expect_eq(t_rd16(pkt.buf.data + 14), 0xa00a);    /* new outer */
+    cr_expect_eq(t_rd16(pkt.buf.data + 18), 0xb00a);    /* inner, kept */
+}
+
 Test(dp_actions, push_without_headroom_drops)
 {
     uint8_t f[256];

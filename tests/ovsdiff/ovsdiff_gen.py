@@ -742,13 +742,20 @@ def directed_case():
         "clone(mod_dl_dst:02:00:00:00:00:09,push_vlan:0x8100,"
         "mod_vlan_vid:5,load:2->NXM_NX_REG0[],output:1),"
         "output:2,output:NXM_NX_REG0[0..15]",
+        # a tag whose DEI bit is set, changed or pushed onto: every tag
+        # Open vSwitch writes has DEI 0, a pushed one (VID 0, PCP 0 here,
+        # docs/ovs-differences.md) as well as a changed one
+        "priority=77,in_port=3,udp,tp_dst=13 actions=push_vlan:0x8100,"
+        "output:1",
+        "priority=72,in_port=3,udp,tp_dst=15 actions=mod_vlan_vid:30,"
+        "output:1,mod_vlan_pcp:5,output:2",
         "priority=1 actions=output:4",
     ]
     # a set_field onto vlan_tci goes as OpenFlow 1.3: OpenFlow 1.0's
     # encoding turns it into mod_vlan_vid + mod_vlan_pcp, the mask lost;
-    # so does the clone with its push_vlan (OpenFlow 1.1 on)
+    # so does the clone with its push_vlan, and push_vlan (OpenFlow 1.1 on)
     flows = [("table=0,cookie=%d,%s" % (i + 1, f),
-              "->vlan_tci" in f or "clone(" in f)
+              "->vlan_tci" in f or "clone(" in f or "push_vlan" in f)
              for i, f in enumerate(flows)]
     ip6_tcp = _eth(ETH_IP6, struct.pack("!IHBB16s16s", 0x60000000, 20, 6, 64,
                                         ipaddress.ip_address("::1").packed,
@@ -785,6 +792,9 @@ def directed_case():
         (3, _udp4(1, 7, tci=0x6005)),
         (3, _udp4(1, 7)),
         (3, _udp4(1, 11)),
+        (3, _udp4(1, 13, tci=0x1000)),          # DEI, VID 0, PCP 0
+        (3, _udp4(1, 15, tci=0x100a)),          # DEI, VID 10
+        (3, _udp4(1, 15, tci=0x3014)),          # DEI, VID 20, PCP 1
     ]
     return flows, frames
 
