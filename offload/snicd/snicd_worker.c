@@ -25,12 +25,13 @@
  * An idle worker goes offline (QSBR) and naps, so it neither holds grace
  * periods back nor burns a shared core. The naps are short (0.1 ms) for
  * the first ~20 ms of nothing, so traffic that only pauses (a request and
- * its answer) finds the worker at once, and then grow to 2 ms: a wake-up
- * costs 15-35 us of a core on this VM, and 0.1 ms naps for ever were 10%
- * of a core for an idle snicd whatever its table (issue #13 asks <= 5%
- * for the whole daemon). The price: the first frame after a silence
- * waits up to 2 ms, and a receive queue (1,024 descriptors) holds the
- * first 2 ms of a burst up to 0.5 Mpps.
+ * its answer) finds the worker at once, and then grow to 4 ms: a wake-up
+ * costs 35-65 us of a core on this VM (more the more memory snicd holds:
+ * 65 us with 1,000,000 flows), and 0.1 ms naps for ever were 10% of a
+ * core for an idle snicd (issue #13 asks <= 5% for the whole daemon).
+ * The price: the first frame after a silence waits up to 4 ms, and a
+ * receive queue (1,024 descriptors) holds the first 4 ms of a burst up
+ * to 250 kpps.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@
 #define IDLE_SPINS      256u    /* empty polls before napping */
 #define NAP_US          100u    /* the first naps */
 #define NAP_STEADY      128u    /* naps of NAP_US before they grow */
-#define NAP_MAX_US      2000u
+#define NAP_MAX_US      4000u
 
 /* How long the @naps-th nap in a row lasts: NAP_US, then doubling up to
  * NAP_MAX_US. */
