@@ -151,6 +151,23 @@ act_push(struct snicd_xl *s, struct act_st *st, unsigned i)
     return 0;
 }
 
+/* The rewrite leaves the tag as it is: the match pins the field to the
+ * value written. Only then may it act on a tag the packet came with: a
+ * tag that changes is written with DEI 0 by Open vSwitch and snicd's
+ * software datapath, while the card's SET_VLAN_VID/PCP keep the DEI bit
+ * (as real hardware does, docs/firmware-abi.md), and the card cannot match
+ * DEI to send the frames with DEI 1 to software (a hw/sw difference). A
+ * tag this flow pushed has DEI 0 on both paths. */
+static bool
+mod_vlan_keeps(const struct vlan_st *v, const struct flow_action *a,
+               bool is_vid)
+{
+    if (is_vid)
+        return v->vid_known
+               && v->vid == (ntohs(a->u.vlan.vid) & FLOW_VLAN_VID_MASK);
+    return v->pcp_known && v->pcp == (a->u.vlan.pcp & 7);
+}
+
 /* mod_vlan_vid / mod_vlan_pcp: set on a tagged packet; with
  * push_if_untagged, push a tag (other TCI bits zero) on an untagged one. */
 static int
@@ -191,6 +208,15 @@ act_mod_vlan(struct snicd_xl *s, struct act_st *st,
         }
         return 0;
     case TAG_YES:
+        if (st->pushed == 0 && !mod_vlan_keeps(v, a, is_vid))
+            return snicd_xl_refuse(s->x, SNICD_XLATE_REFUSED_ACTION,
+                                   "%s changes the packet's own tag, whose "
+                                   "DEI bit may be 1: not offloaded (the "
+                                   "card's SET_VLAN_VID/PCP keep DEI, Open "
+                                   "vSwitch and software write DEI 0, and "
+                                   "the card cannot match DEI to leave such "
+                                   "frames to software; software runs it)",
+                                   name);
         if (is_vid) {
             v->vid_known = true;
             v->vid = ntohs(a->u.vlan.vid) & FLOW_VLAN_VID_MASK;

@@ -2195,6 +2195,39 @@ SCTP_FLOW = ("table=0,priority=86,in_port=vf1,sctp,nw_src=%s,nw_dst=%s "
              "actions=mod_tp_src:4321,output:uplink" % (SAME_SRC, SCTP_DST))
 
 
+# A tag whose DEI bit (0x1000 of the TCI) is set (#12's leftover, a hw/sw
+# difference): the card's SET_VLAN_VID/PCP kept it where software writes
+# the changed tag with DEI 0 (as Open vSwitch does), and software's
+# push_vlan copied it into the new outer tag where the card's PUSH_VLAN
+# takes the VID and PCP only. No random frame has DEI set; these come
+# without a generator, as SAME_FLOWS do, on an address of their own.
+DEI_SRC, DEI_DST = "10.9.8.2", "10.9.9.5"
+DEI_FLOWS = [
+    "table=0,priority=86,in_port=vf1,dl_vlan=10,ip,nw_src=%s,nw_dst=%s "
+    "actions=mod_vlan_vid:30,output:uplink" % (DEI_SRC, DEI_DST),
+    "table=0,priority=86,in_port=vf1,dl_vlan=20,ip,nw_src=%s,nw_dst=%s "
+    "actions=mod_vlan_pcp:5,output:vf3" % (DEI_SRC, DEI_DST),
+    # the same value: the tag stays as it came, DEI included, on the card
+    "table=0,priority=86,in_port=vf1,dl_vlan=40,ip,nw_src=%s,nw_dst=%s "
+    "actions=mod_vlan_vid:40,output:uplink" % (DEI_SRC, DEI_DST),
+    "table=0,priority=86,in_port=vf1,dl_vlan=50,dl_vlan_pcp=0,ip,nw_src=%s,"
+    "nw_dst=%s actions=push_vlan:0x8100,output:uplink" % (DEI_SRC, DEI_DST),
+]
+
+
+def dei_packets(first):
+    """vf1's frames for DEI_FLOWS, tagged from @first on: each flow's tag
+    with DEI 1, then with DEI 0."""
+    packets = []
+    for dei in (0x1000, 0):
+        for vid in (10, 20, 40, 50):
+            packets.append(("vf1", frame(
+                MACS[0], "02:00:00:00:00:07", vlan=dei | vid,
+                nw_src=DEI_SRC, nw_dst=DEI_DST, proto=17,
+                payload=tag(first + len(packets)))))
+    return packets
+
+
 def minus_zero(data, start, csum_at, free_at):
     """@data (bytes after the @start ones, a pseudo-header, in the sum)
     with the checksum at @csum_at 0xffff that still verifies: the word at
@@ -2281,6 +2314,8 @@ def diff_run(tmp, profile, offload, flows, packets, name, ports=()):
         if f["offload"] == "hw" and "nw_src=" + SAME_SRC in f["text"] \
                 and "sctp" not in f["text"]:
             where["hw same write"] = where.get("hw same write", 0) + 1
+        if f["offload"] == "hw" and "nw_dst=" + DEI_DST in f["text"]:
+            where["hw dei"] = where.get("hw dei", 0) + 1
         if f["offload"] == "hw" and "mpls" in f["text"]:
             where["hw mpls"] = where.get("hw mpls", 0) + 1
         # part of a header field written: MODIFY_FIELD on the card
@@ -2381,6 +2416,8 @@ def scenario_diff(tmp, profile, seed):
         packets += npackets
         flows += SAME_FLOWS + [SCTP_FLOW]
         packets += same_write_packets(len(packets))
+        flows += DEI_FLOWS
+        packets += dei_packets(len(packets))
         print("  seed %d: %d flows, %d packets, profile %s, ports %s%s" % (
             seed, len(flows), sum(p is not None for p in packets), profile,
             " ".join(ports) or "-", ", a station moves" if moved else ""),
@@ -2430,6 +2467,10 @@ def scenario_diff(tmp, profile, seed):
               % where.get("hw conj", 0))
         check(where.get("hw hdr write", 0) >= 2, "writes to part of a "
               "header field on the card (%d)" % where.get("hw hdr write", 0))
+        # the push and the rewrite to the same value; the two that change
+        # the tag the frame came with stay in software
+        check(where.get("hw dei", 0) == 2, "flows on a tag with DEI on the "
+              "card (%d)" % where.get("hw dei", 0))
         check(where.get("hw same write", 0) == len(SAME_FLOWS),
               "whole-field writes of the same value on the card (%d)"
               % where.get("hw same write", 0))

@@ -498,11 +498,31 @@ Test(xlate, vlan_actions)
             RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID,
             RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP,
             RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
-    /* ... and on a tagged one just sets */
-    cr_assert_eq(xl("in_port=vf0,dl_vlan=3 actions=mod_vlan_vid:12,"
-                    "output:uplink"), 0, "%s", x.reason);
+    /* ... but a change of the tag the packet came with stays in software:
+     * the card's SET_VLAN_VID/PCP keep a DEI bit of 1 where Open vSwitch
+     * and software write 0, and the card cannot match DEI (a hw/sw
+     * difference) */
+    expect_refused("in_port=vf0,dl_vlan=3 actions=mod_vlan_vid:12,"
+                   "output:uplink", SNICD_XLATE_REFUSED_ACTION,
+                   "card's SET_VLAN_VID/PCP keep DEI");
+    expect_refused("in_port=vf0,dl_vlan=3 actions=mod_vlan_pcp:5,"
+                   "output:uplink", SNICD_XLATE_REFUSED_ACTION,
+                   "mod_vlan_pcp changes the packet's own tag");
+    expect_refused("in_port=vf0,dl_vlan=3,dl_vlan_pcp=5 actions="
+                   "mod_vlan_vid:3,mod_vlan_pcp:4,output:uplink",
+                   SNICD_XLATE_REFUSED_ACTION, "mod_vlan_pcp changes");
+    /* a rewrite to the value the match pins leaves the tag (its DEI too)
+     * on both paths: on the card */
+    cr_assert_eq(xl("in_port=vf0,dl_vlan=3,dl_vlan_pcp=5 actions="
+                    "mod_vlan_vid:3,mod_vlan_pcp:5,output:uplink"), 0, "%s",
+                 x.reason);
     ACTIONS(RTE_FLOW_ACTION_TYPE_COUNT, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID,
+            RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP,
             RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT);
+    /* and a tag the flow pushed has DEI 0 on both: on the card */
+    cr_assert_eq(xl("in_port=vf0,dl_vlan=3,dl_vlan_pcp=5 actions="
+                    "push_vlan:0x8100,mod_vlan_vid:12,output:uplink"), 0,
+                 "%s", x.reason);
 
     cr_assert_eq(xl("in_port=uplink,dl_vlan=3 actions=strip_vlan,"
                     "output:vf0"), 0, "%s", x.reason);
