@@ -58,7 +58,7 @@ struct subtable {
     uint64_t fval[DP_KEY_WORDS];
     bool filt_init;                 /* the writer's: fmask/fval set from a
                                      * rule */
-    /* What a lookup checks of it before gathering (all words cost 16
+    /* What a burst lookup checks of it before gathering (all words cost 16
      * instructions a packet on a 4-word mask where every key passes, one
      * about 5): key word fidx under fm must be fv. The word where the
      * rules agree on some bits but not all, and on the fewest: the field
