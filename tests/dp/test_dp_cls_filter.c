@@ -126,6 +126,7 @@ compare(struct world *wd, const char *step)
     size_t n = make_keys(keys, N_KEYS);
     unsigned hits = 0;
 
+    snic_role_enter(&snic_control);
     cr_assert_eq(dp_commit(wd->dp), 0, "%s: publish", step);
     dp_worker_online(wd->w);
     snap = dp_cls_snap_get(dp_classifier(wd->dp));
