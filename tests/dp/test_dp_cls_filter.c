@@ -13,34 +13,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "dp_test_flows.h"
-
-struct world {
-    struct flow_table *ft;
-    struct dp *dp;
-    struct dp_worker *w;
-};
-
-static void
-world_init(struct world *wd)
-{
-    snic_role_enter(&snic_control);
-    wd->dp = dp_create(NULL, NULL);
-    cr_assert_not_null(wd->dp);
-    wd->ft = flow_table_create(dp_flow_table_listener, wd->dp);
-    cr_assert_not_null(wd->ft);
-    wd->w = dp_worker_create(wd->dp);
-    cr_assert_not_null(wd->w);
-}
-
-static void
-world_fini(struct world *wd)
-{
-    snic_role_enter(&snic_control);
-    dp_worker_destroy(wd->w);
-    flow_table_destroy(wd->ft);
-    dp_destroy(wd->dp);
-}
+#include "dp_test_env.h"
 
 /* in_port=1, ip (and @proto unless 0), nw_dst=@dst/@len, @prio, output:@port */
 static void
@@ -68,7 +41,7 @@ flow_dst(struct flow_mod *fm, int cmd, uint8_t proto, uint32_t dst,
 }
 
 static void
-apply(struct world *wd, int cmd, uint8_t proto, uint32_t dst, unsigned len,
+apply(struct dp_env *wd, int cmd, uint8_t proto, uint32_t dst, unsigned len,
       uint16_t prio, uint32_t port)
 {
     struct flow_mod fm;
@@ -119,7 +92,7 @@ make_keys(struct flow_key *keys, size_t max)
 #define N_KEYS  2000u
 
 static void
-compare(struct world *wd, const char *step)
+compare(struct dp_env *wd, const char *step)
 {
     static struct flow_key keys[N_KEYS];
     const struct dp_cls_snap *snap;
@@ -167,9 +140,9 @@ compare(struct world *wd, const char *step)
 
 Test(dp_cls_filter, turns_away_only_what_no_rule_matches, .timeout = 60)
 {
-    struct world wd;
+    struct dp_env wd;
 
-    world_init(&wd);
+    dp_env_init(&wd, 0, NULL);
     /* exact destinations 10.0.0.0 + i (the rules agree on the high bits),
      * every fourth /24 (on the low bits of the third octet), TCP port 80
      * to 10.0.0-31.0/24, one /16, a default */
@@ -224,5 +197,5 @@ Test(dp_cls_filter, turns_away_only_what_no_rule_matches, .timeout = 60)
         apply(&wd, FLOW_CMD_DELETE_STRICT, 6, 0x0a000000u | k << 8, 24, 400,
               0);
     compare(&wd, "no TCP rule");
-    world_fini(&wd);
+    dp_env_fini(&wd);
 }
