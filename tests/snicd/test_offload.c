@@ -753,12 +753,12 @@ Test(offload, reads_only_the_flows_that_moved)
     cr_expect_eq(m.pkts[0], 9, "5 on the old rule, 4 on the new one");
 }
 
-Test(offload, resync_after_firmware_reset)
+/* The full card with ten flows to the uplink, nw_dst 10.0.0.1-10, in
+ * hardware; their ids in @ids. */
+static void
+start_ten_flows(uint64_t ids[10])
 {
-    struct snicd_offload_stats st;
-    uint64_t ids[10];
     char line[160];
-    int placed;
 
     env_start("full", true, true, NULL);
     for (unsigned i = 0; i < 10; i++) {
@@ -767,10 +767,26 @@ Test(offload, resync_after_firmware_reset)
         ids[i] = env_add(line);
     }
     cr_assert_geq(env_commit(), 0);
-    cr_expect_eq(env_send(4, 100, 0x0a000003, ENV_WIRE_PORT, NULL), 4);
+}
 
+/* snic-fw reset, and the PMD has seen it */
+static void
+reset_card(void)
+{
     cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
     cr_assert(env_wait_reset(3000), "the PMD reported the reset");
+}
+
+Test(offload, resync_after_firmware_reset)
+{
+    struct snicd_offload_stats st;
+    uint64_t ids[10];
+    int placed;
+
+    start_ten_flows(ids);
+    cr_expect_eq(env_send(4, 100, 0x0a000003, ENV_WIRE_PORT, NULL), 4);
+
+    reset_card();
     cr_expect_eq(env_send(4, 100, 0x0a000003, ENV_WIRE_PORT, NULL), 0,
                  "the card lost its rules");
 
@@ -818,23 +834,15 @@ Test(offload, counts_kept_across_a_firmware_reset)
     struct moved_seen m;
     uint64_t ids[10], pkts[10];
     bool moved_only = false;
-    char line[160];
 
-    env_start("full", true, true, NULL);
-    for (unsigned i = 0; i < 10; i++) {
-        snprintf(line, sizeof(line), "priority=10,in_port=vf0,ip,"
-                 "nw_dst=10.0.0.%u actions=output:uplink", i + 1);
-        ids[i] = env_add(line);
-    }
-    cr_assert_geq(env_commit(), 0);
+    start_ten_flows(ids);
     cr_expect_eq(env_send(4, 100, 0x0a000003, ENV_WIRE_PORT, NULL), 4);
     cr_expect_eq(env_send(2, 100, 0x0a000006, ENV_WIRE_PORT, NULL), 2);
     memset(&m, 0, sizeof(m));
     cr_assert_eq(snicd_offload_read_counters(env.o, moved_cb, &m,
                                              &moved_only), 2);
 
-    cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
-    cr_assert(env_wait_reset(3000), "the PMD reported the reset");
+    reset_card();
     cr_expect_eq(snicd_offload_reset(env.o), 10);
     env_check_counts();
     for (unsigned i = 0; i < 10; i++)
