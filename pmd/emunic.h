@@ -740,8 +740,12 @@ int emunic_flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error);
  * Counters: a rule's COUNT needs a counter id before its RULE_ADD, and
  * allocating one per rule would cost a round trip each. configure's
  * nb_counters are allocated in bulk (COUNTER_ALLOC of 1024 ids a command)
- * into the port's pool; push hands them out. A destroyed rule's counter is
- * zeroed (COUNTER_QUERY with CLEAR, 60 ids a command) before reuse.
+ * into the port's pool by the first push that needs one, not by configure:
+ * an application configures its flow engine before it starts its ports,
+ * and a million ids are a thousand commands that would delay the start of
+ * its traffic (snicd's restart: docs/snicd.md). Push hands them out. A
+ * destroyed rule's counter is zeroed (COUNTER_QUERY with CLEAR, 60 ids a
+ * command) before reuse.
  */
 #define EMUNIC_ASYNC_MAX_QUEUES     64u
 #define EMUNIC_ASYNC_MAX_QSIZE      65536u
@@ -765,8 +769,9 @@ struct emunic_aqueue {
     uint32_t tcache_gen;
 };
 
-/* The port's counter pool: ids allocated at configure in COUNTER_ALLOC
- * ranges; free ones are zero on the card, dirty ones wait for a clear. */
+/* The port's counter pool: ids allocated by the first push that needs one
+ * (and again after a firmware reset) in COUNTER_ALLOC ranges; free ones
+ * are zero on the card, dirty ones wait for a clear. */
 struct emunic_cpool {
     uint32_t *free_ids;
     uint32_t n_free;
@@ -777,6 +782,8 @@ struct emunic_cpool {
     uint32_t *range_len;
     uint32_t n_ranges;
     uint32_t generation;        /* adapter generation of the ids */
+    bool deferred;              /* configured, nothing asked of the card
+                                 * yet: refill allocates the ids */
 };
 
 TAILQ_HEAD(emunic_ptmpl_list, rte_flow_pattern_template);
@@ -882,7 +889,8 @@ void emunic_async_free(struct emunic_port *p);
 size_t emunic_aop_size(void);
 /* Counter pool (emunic_cpool.c, ad->lock held): a counter of a destroyed
  * rule of generation @gen comes back dirty; refill zeroes the dirty ids on
- * the card and frees them (a new pool after a reset). */
+ * the card and frees them (the pool's ids at its first call after
+ * configure, a new pool after a reset). */
 void emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen)
     SNIC_REQUIRES(p->ad->lock);
 int emunic_cpool_refill_locked(struct emunic_port *p)

@@ -2,7 +2,8 @@
 /*
  * The counter pool of a port's flow queues (the design is in emunic.h
  * above struct emunic_aqueue): the ids rte_flow_configure's nb_counters
- * asked for, allocated on the card in COUNTER_ALLOC ranges of 1,024, handed
+ * asked for, allocated on the card in COUNTER_ALLOC ranges of 1,024 by the
+ * first push that needs a counter (configure only sizes the pool), handed
  * out at push, zeroed on the card (COUNTER_QUERY with CLEAR) before they
  * are handed out again, allocated anew after a firmware reset and freed
  * range by range when the port closes. Everything here runs with ad->lock
@@ -180,6 +181,7 @@ emunic_cpool_alloc_locked(struct emunic_adapter *ad, struct emunic_cpool *cp,
     cp->n_free = 0;
     cp->n_dirty = 0;
     cp->generation = ad->generation;
+    cp->deferred = false;
     ret = job_run_locked(ad, &job, n_cmds);
     if (ret < 0) {
         cpool_free_ranges_locked(ad, cp);
@@ -216,8 +218,9 @@ emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen)
 }
 
 /* Zero the dirty ids (COUNTER_QUERY with CLEAR, 60 ids a command, all
- * posted before one doorbell) and make them free; after a firmware reset,
- * allocate the pool anew. The channel is empty on entry and on return. */
+ * posted before one doorbell) and make them free; at the first call after
+ * configure, allocate the pool, and after a firmware reset allocate it
+ * anew. The channel is empty on entry and on return. */
 int
 emunic_cpool_refill_locked(struct emunic_port *p)
     SNIC_REQUIRES(p->ad->lock)
@@ -233,8 +236,18 @@ emunic_cpool_refill_locked(struct emunic_port *p)
     snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
     if (cp->cap == 0)
         return 0;
-    if (cp->generation != ad->generation)
-        return emunic_cpool_alloc_locked(ad, cp, NULL);
+    if (cp->deferred || cp->generation != ad->generation) {
+        struct rte_flow_error err = { .message = NULL };
+
+        /* tried once: a card that refused leaves the pool empty, and the
+         * rules wanting a counter fail (an application falls back to the
+         * sync API for them), as when the pool is used up */
+        ret = emunic_cpool_alloc_locked(ad, cp, &err);
+        if (ret < 0)
+            EMUNIC_LOG(ERR, "%s: the flow queues' counter pool: %s",
+                       ad->name, err.message != NULL ? err.message : "?");
+        return ret;
+    }
     if (cp->n_dirty == 0)
         return 0;
     emunic_async_drain_locked(ad);

@@ -210,13 +210,9 @@ emunic_flow_configure(struct rte_eth_dev *dev,
         if (cp->free_ids == NULL || cp->dirty == NULL ||
             cp->range_base == NULL || cp->range_len == NULL)
             goto nomem;
-        emunic_adapter_sync_locked(ad);
-        ret = emunic_cpool_alloc_locked(ad, cp, error);
-        if (ret < 0) {
-            async_free(ad, as);
-            snic_mutex_unlock(&ad->lock);
-            return ret;
-        }
+        /* on the card at the first push that needs a counter
+         * (emunic_cpool_refill_locked): not in the application's start */
+        cp->deferred = true;
     }
     async_free(ad, p->async);
     p->async = as;

@@ -429,6 +429,68 @@ lines_with(const char *text, const char *needle)
 }
 
 /*
+ * rte_flow_configure sizes the counter pool and asks nothing of the card:
+ * an application configures its flow engine before it starts its ports,
+ * and a million ids are a thousand COUNTER_ALLOC commands in the way of its
+ * traffic (snicd's restart). The first push that needs a counter takes the
+ * pool's ids from the card, range by range, and the rule gets one.
+ */
+Test(pmd_flow_async, counter_pool_taken_at_the_first_push)
+{
+    enum { RANGES = 64 };
+    struct rte_flow_op_result res[1];
+    struct rte_flow_error err;
+    struct rte_flow *f;
+    uint64_t c0, c1;
+
+    up(16, RANGES * 1024);
+    c0 = pmd_card_health(NULL).commands;
+    cr_assert_not_null(f = enqueue(0, true, &err), "enqueue: %s",
+                       err.message ? err.message : "?");
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    pull_n(res, 1);
+    cr_expect_eq(res[0].status, RTE_FLOW_OP_SUCCESS, "the rule got a counter");
+    c1 = pmd_card_health(NULL).commands;
+    /* the health query counts itself, the rule is one RULE_ADD */
+    cr_expect_geq(c1 - c0, RANGES + 2, "the first push allocated the pool's "
+                  "%u ranges, configure did not (%lu commands since)",
+                  RANGES, (unsigned long)(c1 - c0));
+    cr_expect_eq(pmd_card_rules(), 1);
+    destroy_all(&f, 1);
+}
+
+/* A card that refuses the deferred allocation: the push's counted rules
+ * fail alone, with one line saying why, and nothing is left on the card. */
+Test(pmd_flow_async, refused_counter_pool_fails_the_counted_rules)
+{
+    struct rte_flow_op_result res[2];
+    struct rte_flow_error err;
+    struct rte_flow *f[2];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *log;
+
+    up(16, 4 * 1024);
+    pmd_card_fault(FW_FAULT_FAIL_NEXT, FW_CMD_COUNTER_ALLOC, 0);
+    log = open_memstream(&buf, &len);
+    cr_assert_not_null(log);
+    cr_assert_eq(rte_openlog_stream(log), 0);
+    rte_log_set_level_pattern("pmd.net.emunic*", RTE_LOG_ERR);
+    for (unsigned i = 0; i < 2; i++)
+        cr_assert_not_null(f[i] = enqueue(i, true, &err));
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    pull_n(res, 2);
+    rte_openlog_stream(NULL);
+    fclose(log);
+    cr_expect_eq(res[0].status, RTE_FLOW_OP_ERROR);
+    cr_expect_eq(res[1].status, RTE_FLOW_OP_ERROR);
+    cr_expect_eq(pmd_card_rules(), 0, "nothing added");
+    cr_expect(strstr(buf, "counter pool: nb_counters 4096: the card did not "
+                     "allocate them") != NULL, "the refusal said:\n%s", buf);
+    free(buf);
+}
+
+/*
  * The counter pool used up inside a batch: every rule past it fails alone
  * (the others stand), and the driver logs one line for them all, not one
  * per rule (a batch of a million into a used-up pool wrote a million).
