@@ -13,6 +13,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "flow_priv.h"
@@ -557,6 +558,81 @@ static const char *const known_words[] = {
     "mpls_ttl", "nd_target", "nd_sll", "nd_tll", NULL,
 };
 
+/* The line's flow-level keywords (read_keyword). */
+enum fp_kw {
+    KW_ACTIONS, KW_TABLE, KW_PRIORITY, KW_COOKIE, KW_IDLE_TIMEOUT,
+    KW_HARD_TIMEOUT, KW_OUT_PORT, KW_RESET_COUNTS, KW_CHECK_OVERLAP,
+    KW_SEND_FLOW_REM, KW_IMPORTANCE, KW_STATS,
+};
+
+static const struct {
+    const char *name;
+    enum fp_kw kw;
+} keywords[] = {
+    /* ovs-ofctl takes "action=" as well */
+    { "actions", KW_ACTIONS }, { "action", KW_ACTIONS },
+    { "table", KW_TABLE }, { "priority", KW_PRIORITY },
+    { "cookie", KW_COOKIE }, { "idle_timeout", KW_IDLE_TIMEOUT },
+    { "hard_timeout", KW_HARD_TIMEOUT }, { "out_port", KW_OUT_PORT },
+    { "reset_counts", KW_RESET_COUNTS },
+    { "check_overlap", KW_CHECK_OVERLAP },
+    { "send_flow_rem", KW_SEND_FLOW_REM }, { "importance", KW_IMPORTANCE },
+    /* statistics of dump-flows output: ignored so it can be replayed */
+    { "duration", KW_STATS }, { "n_packets", KW_STATS },
+    { "n_bytes", KW_STATS }, { "idle_age", KW_STATS },
+    { "hard_age", KW_STATS },
+};
+
+#define N_KEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+
+/* Every token's key is looked up once in one hash of the three tables
+ * above (#13: comparing it with each name of each table in turn, and
+ * asking the register, conntrack and action-set readers about it first,
+ * was a third of the parse). The value is the word's kind << 8 | its
+ * index in its table. A match field that one of those readers takes
+ * (field_others_first) still goes to them first: the order in which a
+ * token is offered is the one read_token() always had. */
+enum fp_word_kind { W_KEYWORD, W_SHORTHAND, W_FIELD };
+
+_Static_assert(N_KEYWORDS + N_SHORTHANDS + N_MATCH_FIELDS
+               <= FP_WORDS_SLOTS / 4, "FP_WORDS_SLOTS too small");
+_Static_assert(N_KEYWORDS <= 256 && N_SHORTHANDS <= 256
+               && N_MATCH_FIELDS <= 256, "a table outgrew the word value");
+
+static struct fp_words words;
+static bool field_others_first[N_MATCH_FIELDS];
+static pthread_once_t words_once = PTHREAD_ONCE_INIT;
+
+static void
+words_build(void)
+{
+    /* keywords first, then shorthands, then fields: of two equal names
+     * the first is kept, as the first reader asked took the token */
+    for (size_t i = 0; i < N_KEYWORDS; i++)
+        (void)fp_words_add(&words, keywords[i].name,
+                           (int16_t)(W_KEYWORD << 8 | keywords[i].kw));
+    for (size_t i = 0; i < N_SHORTHANDS; i++)
+        (void)fp_words_add(&words, shorthands[i].name,
+                           (int16_t)(W_SHORTHAND << 8 | i));
+    for (size_t i = 0; i < N_MATCH_FIELDS; i++) {
+        const char *n = match_fields[i].name;
+
+        (void)fp_words_add(&words, n, (int16_t)(W_FIELD << 8 | i));
+        field_others_first[i] = fp_meta_takes(n, strlen(n))
+                                || fp_ct_takes(n, strlen(n))
+                                || fp_actset_takes(n, strlen(n));
+    }
+}
+
+/* @tok's word (kind << 8 | index), or -1 for a key of none of the
+ * tables. */
+static int
+word_of(const struct fp_tok *tok)
+{
+    (void)pthread_once(&words_once, words_build);
+    return fp_words_find(&words, tok->key, tok->klen);
+}
+
 static int
 apply_shorthand(struct fp_ctx *c, const struct fp_tok *tok,
                 const struct fp_shorthand *s)
@@ -712,14 +788,13 @@ is_delete(const struct fp_ctx *c)
 }
 
 static int
-read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
+read_keyword(struct fp_ctx *c, const struct fp_tok *tok, enum fp_kw kw)
 {
     struct flow *f = &c->fm.flow;
     uint64_t v, m;
     int rc;
 
-    *handled = true;
-    if (fp_key_is(tok, "table")) {
+    if (kw == KW_TABLE) {
         if ((rc = claim(c, tok, FP_TABLE, false)) < 0)
             return rc;
         rc = fp_uint(c, tok, tok->val, tok->vlen, 255, "table",
@@ -732,7 +807,7 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
         if (v == FLOW_TABLE_ALL && !is_mod_or_del(c))
             v = 0;
         f->table_id = (uint8_t)v;
-    } else if (fp_key_is(tok, "priority")) {
+    } else if (kw == KW_PRIORITY) {
         if ((rc = claim(c, tok, FP_PRIORITY, false)) < 0)
             return rc;
         rc = fp_uint(c, tok, tok->val, tok->vlen, 65535, "priority",
@@ -740,7 +815,7 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
         if (rc < 0)
             return rc;
         f->priority = (uint16_t)v;
-    } else if (fp_key_is(tok, "cookie")) {
+    } else if (kw == KW_COOKIE) {
         bool masked = tok->val && memchr(tok->val, '/', tok->vlen);
 
         if ((rc = claim(c, tok, FP_COOKIE, false)) < 0)
@@ -758,9 +833,8 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
             return rc;
         f->cookie = v & (masked ? m : UINT64_MAX);
         c->fm.cookie_mask = masked ? m : 0;
-    } else if (fp_key_is(tok, "idle_timeout")
-               || fp_key_is(tok, "hard_timeout")) {
-        bool idle = tok->key[0] == 'i';
+    } else if (kw == KW_IDLE_TIMEOUT || kw == KW_HARD_TIMEOUT) {
+        bool idle = kw == KW_IDLE_TIMEOUT;
 
         if ((rc = claim(c, tok, idle ? FP_IDLE : FP_HARD, false)) < 0)
             return rc;
@@ -776,7 +850,7 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
             f->idle_timeout = (uint16_t)v;
         else
             f->hard_timeout = (uint16_t)v;
-    } else if (fp_key_is(tok, "out_port")) {
+    } else if (kw == KW_OUT_PORT) {
         if ((rc = claim(c, tok, FP_OUT_PORT, false)) < 0)
             return rc;
         if (!is_delete(c))
@@ -784,9 +858,8 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
                            "del-flows");
         return fp_port(c, tok, tok->val, tok->vlen, "out_port",
                        &c->fm.out_port);
-    } else if (fp_key_is(tok, "reset_counts")
-               || fp_key_is(tok, "check_overlap")) {
-        bool reset = tok->key[0] == 'r';
+    } else if (kw == KW_RESET_COUNTS || kw == KW_CHECK_OVERLAP) {
+        bool reset = kw == KW_RESET_COUNTS;
 
         if ((rc = claim(c, tok, reset ? FP_RESET_COUNTS : FP_CHECK_OVERLAP,
                         false)) < 0)
@@ -800,7 +873,7 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
                              : FLOW_MOD_CHECK_OVERLAP;
         if (!reset)
             f->flags |= FLOW_F_CHECK_OVERLAP;   /* shown in dumps */
-    } else if (fp_key_is(tok, "send_flow_rem")) {
+    } else if (kw == KW_SEND_FLOW_REM) {
         if ((rc = claim(c, tok, FP_SEND_FLOW_REM, false)) < 0)
             return rc;
         if (tok->val != NULL)
@@ -809,7 +882,7 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
             return fp_fail(c, -EINVAL, tok, "send_flow_rem only applies to "
                            "add-flow and mod-flows");
         f->flags |= FLOW_F_SEND_FLOW_REM;
-    } else if (fp_key_is(tok, "importance")) {
+    } else if (kw == KW_IMPORTANCE) {
         if ((rc = claim(c, tok, FP_IMPORTANCE, false)) < 0)
             return rc;
         if (c->cmd != FLOW_CMD_ADD)
@@ -820,42 +893,39 @@ read_keyword(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
         if (rc < 0)
             return rc;
         f->importance = (uint16_t)v;
-    } else if (fp_key_is(tok, "duration") || fp_key_is(tok, "n_packets")
-               || fp_key_is(tok, "n_bytes") || fp_key_is(tok, "idle_age")
-               || fp_key_is(tok, "hard_age")) {
-        /* statistics of dump-flows output: ignored so it can be replayed */
-    } else {
-        *handled = false;
     }
+    /* KW_STATS: statistics of dump-flows output, ignored so it can be
+     * replayed */
     return 0;
 }
 
+/* @word: word_of(@tok). */
 static int
-read_token(struct fp_ctx *c, const struct fp_tok *tok)
+read_token(struct fp_ctx *c, const struct fp_tok *tok, int word)
 {
+    int kind = word >= 0 ? word >> 8 : -1;
+    unsigned i = word >= 0 ? (unsigned)word & 0xff : 0;
     bool handled;
     int rc;
 
-    rc = read_keyword(c, tok, &handled);
-    if (rc < 0 || handled)
-        return rc;
-    for (size_t i = 0; i < N_SHORTHANDS; i++)
-        if (fp_key_is(tok, shorthands[i].name))
-            return apply_shorthand(c, tok, &shorthands[i]);
-    rc = fp_meta_match(c, tok, &handled);
-    if (handled)
-        return rc;
-    rc = fp_ct_match(c, tok, &handled);
-    if (handled)
-        return rc;
-    rc = fp_actset_match(c, tok, &handled);
-    if (handled)
-        return rc;
-    for (size_t i = 0; i < N_MATCH_FIELDS; i++) {
+    if (kind == W_KEYWORD)
+        return read_keyword(c, tok, (enum fp_kw)i);
+    if (kind == W_SHORTHAND)
+        return apply_shorthand(c, tok, &shorthands[i]);
+    if (kind != W_FIELD || field_others_first[i]) {
+        rc = fp_meta_match(c, tok, &handled);
+        if (handled)
+            return rc;
+        rc = fp_ct_match(c, tok, &handled);
+        if (handled)
+            return rc;
+        rc = fp_actset_match(c, tok, &handled);
+        if (handled)
+            return rc;
+    }
+    if (kind == W_FIELD) {
         const struct fp_match_field *f = &match_fields[i];
 
-        if (!fp_key_is(tok, f->name))
-            continue;
         if (tok->val == NULL)
             return fp_fail(c, -EINVAL, tok, "%s needs a value (%s=VALUE)",
                            f->name, f->name);
@@ -893,7 +963,7 @@ flow_parse(const char *line, enum flow_cmd cmd,
 
     if (err != NULL)
         memset(err, 0, sizeof(*err));
-    memset(&c, 0, sizeof(c));
+    memset(&c, 0, offsetof(struct fp_ctx, seen));
     c.line = line;
     c.cmd = cmd;
     c.ports = ports;
@@ -909,8 +979,9 @@ flow_parse(const char *line, enum flow_cmd cmd,
     c.fm.out_port = FLOW_PORT_ANY;
 
     while (fp_next_token(line, &pos, &tok)) {
-        /* ovs-ofctl takes "action=" as well */
-        if (fp_key_is(&tok, "actions") || fp_key_is(&tok, "action")) {
+        int word = word_of(&tok);
+
+        if (word == (W_KEYWORD << 8 | KW_ACTIONS)) {
             if (is_delete(&c))
                 return fp_fail(&c, -EINVAL, &tok, "del-flows takes no "
                                "actions (remove 'actions=...')");
@@ -923,15 +994,16 @@ flow_parse(const char *line, enum flow_cmd cmd,
         rc = fp_check_closed(&c, &tok);
         if (rc < 0)
             return rc;
-        rc = read_token(&c, &tok);
+        rc = read_token(&c, &tok, word);
         if (rc < 0)
             return rc;
         /* the reader knows which alias it was: remember it for messages */
-        for (size_t i = 0; i < N_MATCH_FIELDS; i++)
-            if (fp_key_is(&tok, match_fields[i].name)) {
-                prereq[match_fields[i].id] = match_fields[i].prereq;
-                names[match_fields[i].id] = match_fields[i].name;
-            }
+        if (word >= 0 && word >> 8 == W_FIELD) {
+            const struct fp_match_field *f = &match_fields[word & 0xff];
+
+            prereq[f->id] = f->prereq;
+            names[f->id] = f->name;
+        }
     }
 
     rc = finish_match(&c, prereq, names);

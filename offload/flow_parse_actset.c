@@ -193,6 +193,12 @@ fp_actset_action(struct fp_act_state *st, const struct fp_tok *tok,
 /* actset_output=PORT: the port of the output the packet's action set
  * holds; UNSET: none. Open vSwitch reads it as an OpenFlow 1.0 port
  * (16 bits) or a reserved name, exact. */
+bool
+fp_actset_takes(const char *s, size_t len)
+{
+    return len == 13 && memcmp(s, "actset_output", 13) == 0;
+}
+
 int
 fp_actset_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
 {
@@ -200,7 +206,7 @@ fp_actset_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
     uint32_t port;
     int rc;
 
-    *handled = fp_key_is(tok, "actset_output");
+    *handled = fp_actset_takes(tok->key, tok->klen);
     if (!*handled)
         return 0;
     if (tok->val == NULL)

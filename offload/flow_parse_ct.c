@@ -128,12 +128,19 @@ read_ct_zone(struct fp_ctx *c, const struct fp_tok *tok)
     return 0;
 }
 
+bool
+fp_ct_takes(const char *s, size_t len)
+{
+    return (len == 8 && memcmp(s, "ct_state", 8) == 0)
+           || (len == 7 && memcmp(s, "ct_zone", 7) == 0);
+}
+
 int
 fp_ct_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
 {
     bool state = fp_key_is(tok, "ct_state");
 
-    *handled = state || fp_key_is(tok, "ct_zone");
+    *handled = fp_ct_takes(tok->key, tok->klen);
     if (!*handled)
         return 0;
     if (tok->val == NULL || tok->paren)

@@ -152,14 +152,46 @@ tun_md_match(struct fp_ctx *c, const struct fp_tok *tok, unsigned field,
     return rc;
 }
 
+/* What the match makes of the key s[0..len) (not conj_id): a field of
+ * ours (*field set), a register name whose index is out of range (@msg
+ * says so), or none of ours (FLOW_FIELD_NONE, @msg empty). */
+static unsigned
+match_field_of(const char *s, size_t len, char *msg, size_t size)
+{
+    unsigned field = flow_field_by_name(s, len);
+
+    msg[0] = '\0';
+    /* the match takes the short names (reg0=); NXM names are for
+     * subfields in actions, as in ovs-ofctl */
+    if (field != FLOW_FIELD_NONE && len > 0 && (s[0] == 'N' || s[0] == 'O'))
+        field = FLOW_FIELD_NONE;
+    /* tun_id=, tun_src=, tun_dst= are the match's own fields */
+    if (flow_field_is_tunnel(field))
+        return FLOW_FIELD_NONE;
+    if (field == FLOW_FIELD_NONE
+        && (len == 0 || (s[0] != 'N' && s[0] != 'O')))
+        (void)bad_index(s, len, msg, size);
+    return field;
+}
+
+bool
+fp_meta_takes(const char *s, size_t len)
+{
+    char msg[96];
+
+    if (len == 7 && memcmp(s, "conj_id", 7) == 0)
+        return true;
+    return match_field_of(s, len, msg, sizeof(msg)) != FLOW_FIELD_NONE
+           || msg[0] != '\0';
+}
+
 int
 fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
 {
     struct flow_match *m = &c->fm.flow.match;
-    unsigned field = flow_field_by_name(tok->key, tok->klen);
     uint64_t v[2], mk[2] = { UINT64_MAX, UINT64_MAX };
     const char *slash;
-    unsigned width;
+    unsigned field, width;
     size_t vlen;
     char msg[96], name[16];
     int rc;
@@ -169,16 +201,9 @@ fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled)
         *handled = true;
         return match_conj_id(c, tok);
     }
-    /* the match takes the short names (reg0=); NXM names are for
-     * subfields in actions, as in ovs-ofctl */
-    if (field != FLOW_FIELD_NONE && (tok->key[0] == 'N' || tok->key[0] == 'O'))
-        field = FLOW_FIELD_NONE;
-    /* tun_id=, tun_src=, tun_dst= are the match's own fields */
-    if (flow_field_is_tunnel(field))
-        return 0;
+    field = match_field_of(tok->key, tok->klen, msg, sizeof(msg));
     if (field == FLOW_FIELD_NONE) {
-        if (!bad_index(tok->key, tok->klen, msg, sizeof(msg))
-            || tok->key[0] == 'N' || tok->key[0] == 'O')
+        if (msg[0] == '\0')
             return 0;
         *handled = true;
         return fp_fail(c, -EINVAL, tok, "%s", msg);

@@ -18,6 +18,54 @@
 
 #include "flow_priv.h"
 
+/* FNV-1a: the keys are short words, and a few bytes are all it reads. */
+static uint32_t
+words_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+int
+fp_words_add(struct fp_words *w, const char *name, int16_t value)
+{
+    size_t len = strlen(name);
+    uint32_t i = words_hash(name, len);
+
+    for (unsigned n = 0; n < FP_WORDS_SLOTS; n++, i++) {
+        uint32_t k = i & (FP_WORDS_SLOTS - 1);
+
+        if (w->name[k] == NULL) {
+            w->name[k] = name;
+            w->len[k] = (uint16_t)len;
+            w->value[k] = value;
+            return 0;
+        }
+        if (w->len[k] == len && memcmp(w->name[k], name, len) == 0)
+            return 0;
+    }
+    return -ENOSPC;
+}
+
+int
+fp_words_find(const struct fp_words *w, const char *s, size_t len)
+{
+    uint32_t i = words_hash(s, len);
+
+    for (unsigned n = 0; n < FP_WORDS_SLOTS; n++, i++) {
+        uint32_t k = i & (FP_WORDS_SLOTS - 1);
+
+        if (w->name[k] == NULL)
+            return -1;
+        if (w->len[k] == len && memcmp(w->name[k], s, len) == 0)
+            return w->value[k];
+    }
+    return -1;
+}
+
 /* Longest value any reader accepts (an IPv6 address with a prefix). */
 #define FP_VALUE_MAX    64u
 /* Longest token quoted whole in a message. */

@@ -58,10 +58,12 @@ struct fp_ctx {
     const struct flow_port_map *ports;
     struct flow_error *err;
     struct flow_mod fm;                 /* the temporary */
-    struct fp_tok seen[FP_N_FIELDS];    /* token that set the field */
     bool set[FP_N_FIELDS];
     bool by_shorthand[FP_N_FIELDS];     /* set by ip, tcp... */
     bool has_actions;
+    /* token that set the field, read only where set[] says so: last, and
+     * not cleared for each line (4 KB of the 6 a line would clear) */
+    struct fp_tok seen[FP_N_FIELDS];
 };
 
 /* The action list being read (flow_parse_act.c). */
@@ -134,6 +136,23 @@ fp_key_is(const struct fp_tok *tok, const char *key)
     return key[0] == (n > 0 ? tok->key[0] : '\0')
            && strncmp(tok->key, key, n) == 0 && key[n] == '\0';
 }
+
+/* A set of words found by a hash of the key (a token's key is looked up
+ * once, not compared with each name of several tables in turn). Each word
+ * has a value >= 0; the first added of two equal names is kept. Built
+ * once, then only read (any thread). */
+#define FP_WORDS_SLOTS  512u    /* a power of two, four times the words */
+
+struct fp_words {
+    const char *name[FP_WORDS_SLOTS];
+    uint16_t len[FP_WORDS_SLOTS];
+    int16_t value[FP_WORDS_SLOTS];
+};
+
+/* 0, or -ENOSPC when the set is too full (a bug: enlarge FP_WORDS_SLOTS). */
+int fp_words_add(struct fp_words *w, const char *name, int16_t value);
+/* The value of the word s[0..len), or -1 when it is not in the set. */
+int fp_words_find(const struct fp_words *w, const char *s, size_t len);
 
 /* The value of hexadecimal digit @ch, or -1. */
 int fp_hex_digit(char ch);
@@ -211,6 +230,9 @@ int fp_claim_as(struct fp_ctx *c, const struct fp_tok *tok, enum fp_field id,
 /* Registers and metadata (flow_parse_meta.c). Each sets *handled when the
  * token is theirs; the return value is then the result. */
 int fp_meta_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled);
+/* Would fp_meta_match() take a token with key s[0..len)? (It decides by
+ * the key alone.) */
+bool fp_meta_takes(const char *s, size_t len);
 int fp_meta_action(struct fp_act_state *st, const struct fp_tok *tok,
                    bool *handled);
 /* set_field:VALUE[/MASK]->FIELD to a register-like field: the value is
@@ -253,6 +275,7 @@ int fp_read_action(struct fp_act_state *st, const struct fp_tok *tok);
 /* Connection tracking (flow_parse_ct.c): ct_state= and ct_zone=; ct(...)
  * and ct_clear. Each sets *handled when the token is theirs. */
 int fp_ct_match(struct fp_ctx *c, const struct fp_tok *tok, bool *handled);
+bool fp_ct_takes(const char *s, size_t len);    /* by the key alone */
 int fp_ct_action(struct fp_act_state *st, const struct fp_tok *tok,
                  bool *handled);
 /* A load, move or set_field writing @field: ct_mark and ct_label only
@@ -278,6 +301,7 @@ int fp_actset_action(struct fp_act_state *st, const struct fp_tok *tok,
                      bool *handled);
 int fp_actset_match(struct fp_ctx *c, const struct fp_tok *tok,
                     bool *handled);
+bool fp_actset_takes(const char *s, size_t len);    /* by the key alone */
 
 /* OpenFlow 1.1's set_vlan_vid / set_vlan_pcp (flow_parse_vlan.c); sets
  * *handled when the token is theirs. */
