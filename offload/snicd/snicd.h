@@ -505,6 +505,12 @@ struct snicd_port_events {
 void snicd_ports_process_events(struct snicd *d,
                                 struct snicd_port_events *out)
     SNIC_REQUIRES(snic_control);
+/* snicd's mbuf pool (snicd_mbufs.c): rte_pktmbuf_pool_create's, with
+ * its memory faulted in at once when the EAL has no hugepages. NULL with
+ * rte_errno set. */
+struct rte_mempool;
+struct rte_mempool *snicd_mbuf_pool_create(const char *name, unsigned n,
+                                           unsigned cache, int socket);
 /* Configure (one rx/tx queue per worker) and start ethdev @pid. */
 int snicd_port_start(struct snicd *d, uint16_t pid);
 /* 1: the uplink, 0: a VF representor (*@vf), negative: neither. */

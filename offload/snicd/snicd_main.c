@@ -687,11 +687,10 @@ main(int argc, char **argv)
                   "%u is shorter than the %u s conversation rules need "
                   "(their MACs are refreshed from the card once a second)",
                   o.mac_aging, SNICD_NORMAL_MIN_AGING);
-    d.mempool = rte_pktmbuf_pool_create("snicd_mbufs",
+    d.mempool = snicd_mbuf_pool_create("snicd_mbufs",
         o.mbufs ? o.mbufs
                 : (rte_eth_dev_count_avail() + 1) * o.workers * 2048u + 4096u,
-        256, 0,
-        RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+        256, (int)rte_socket_id());
     if (d.mempool == NULL) {
         snicd_log(SNICD_LOG_ERR, "mbuf pool: %s", rte_strerror(rte_errno));
         goto out_eal;

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * snicd's mbuf pool (snicd_mbufs.c): built by hand without hugepages, its
+ * memory populated at once. Whatever the build, the pool must be what
+ * rte_pktmbuf_pool_create makes: every mbuf there, initialised, its data
+ * room and its buffer's IO address right (IOVA as VA: the address), each
+ * one in a buffer of its own; and it goes whole with rte_mempool_free.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+
+#include "snic_eal_dir.h"
+#include "snicd.h"
+
+#define N   3000u
+
+static void
+eal_up(void)
+{
+    char prefix[64];
+    char *argv[] = { "test_mbufs", "--no-huge", "--no-pci", "-m", "128",
+                     "-l", "0", prefix, "--no-telemetry",
+                     "--log-level=error", NULL };
+
+    snprintf(prefix, sizeof(prefix), "--file-prefix=snicd-mbufs-%d",
+             (int)getpid());
+    cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1,
+                               argv), 0, "rte_eal_init: %s",
+                  rte_strerror(rte_errno));
+}
+
+static int
+by_address(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(void *const *)a;
+    uintptr_t y = (uintptr_t)*(void *const *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void
+count_zone(const struct rte_memzone *mz, void *arg)
+{
+    (void)mz;
+    (*(unsigned *)arg)++;
+}
+
+Test(snicd_mbufs, the_pool_is_a_stock_mbuf_pool)
+{
+    struct rte_mbuf **m = calloc(N, sizeof(*m));
+    struct rte_mempool *mp;
+    unsigned zones0 = 0, zones1 = 0;
+
+    cr_assert_not_null(m);
+    eal_up();
+    rte_memzone_walk(count_zone, &zones0);
+    mp = snicd_mbuf_pool_create("t_mbufs", N, 32, (int)rte_socket_id());
+    cr_assert_not_null(mp, "pool: %s", rte_strerror(rte_errno));
+    cr_expect_eq(rte_mempool_avail_count(mp), N, "every mbuf in the pool");
+    cr_expect_eq(rte_pktmbuf_data_room_size(mp), RTE_MBUF_DEFAULT_BUF_SIZE);
+    cr_expect_eq(rte_pktmbuf_priv_size(mp), 0);
+    /* without hugepages (IOVA as VA) the pool is the one built by hand:
+     * its memory is one zone of its own, populated at once */
+    cr_expect_not_null(rte_memzone_lookup("t_mbufs_mem"), "the prefaulted "
+                       "pool (rte_pktmbuf_pool_create's was made instead)");
+    cr_assert_eq(rte_pktmbuf_alloc_bulk(mp, m, N), 0, "all %u taken", N);
+    for (unsigned i = 0; i < N; i++) {
+        cr_assert_eq(m[i]->pool, mp);
+        cr_assert_eq(m[i]->buf_len, RTE_MBUF_DEFAULT_BUF_SIZE);
+        cr_assert_eq(m[i]->data_off, RTE_PKTMBUF_HEADROOM);
+        cr_assert_eq(m[i]->nb_segs, 1);
+        cr_assert_eq(rte_mbuf_refcnt_read(m[i]), 1);
+        cr_assert_eq(m[i]->buf_addr, (char *)m[i] + sizeof(struct rte_mbuf));
+        if (rte_eal_iova_mode() == RTE_IOVA_VA)
+            cr_assert_eq(m[i]->buf_iova, (rte_iova_t)(uintptr_t)
+                         m[i]->buf_addr, "mbuf %u: IO address", i);
+        /* the whole buffer writable */
+        memset(rte_pktmbuf_mtod(m[i], void *), 0xa5,
+               m[i]->buf_len - m[i]->data_off);
+    }
+    /* no two mbufs share memory */
+    qsort(m, N, sizeof(*m), by_address);
+    for (unsigned i = 1; i < N; i++)
+        cr_assert_geq((uintptr_t)m[i], (uintptr_t)m[i - 1]->buf_addr +
+                      m[i - 1]->buf_len, "mbufs %u and %u overlap", i - 1, i);
+    rte_pktmbuf_free_bulk(m, N);
+    cr_expect_eq(rte_mempool_avail_count(mp), N);
+    rte_mempool_free(mp);
+    rte_memzone_walk(count_zone, &zones1);
+    cr_expect_eq(zones1, zones0, "the pool's memory went with it");
+    free(m);
+    snic_eal_cleanup();
+}
