@@ -417,7 +417,7 @@ dp_cls_del(struct dp_cls *cls, uint64_t id)
  * the wflows' references, and the table is dirty with no wsub, so the
  * next publish builds it empty and drops its clause-flow set. */
 static size_t
-table_clear(struct dp_cls *cls, unsigned t,
+table_clear(struct dp_cls *cls, unsigned t, bool in_index,
             void (*fn)(void *ctx, uint64_t id, uint32_t slot), void *ctx)
 {
     struct wtable *wt = &cls->tables[t];
@@ -430,7 +430,8 @@ table_clear(struct dp_cls *cls, unsigned t,
             struct wflow *f = s->flows[k];
 
             fn(ctx, f->id, f->rule->slot);
-            snic_hmap_remove(&cls->flows, &f->node);
+            if (in_index)
+                snic_hmap_remove(&cls->flows, &f->node);
             dp_rule_unref(f->rule);
             free(f);
         }
@@ -452,13 +453,22 @@ dp_cls_clear(struct dp_cls *cls, unsigned table_id,
              void (*fn)(void *ctx, uint64_t id, uint32_t slot), void *ctx)
 {
     size_t n = 0;
+    bool whole = true;
 
-    if (table_id != FLOW_TABLE_ALL)
-        return table_id <= FLOW_TABLE_MAX && cls->tables[table_id].n > 0
-               ? table_clear(cls, table_id, fn, ctx) : 0;
+    if (table_id != FLOW_TABLE_ALL && (table_id > FLOW_TABLE_MAX ||
+                                       cls->tables[table_id].n == 0))
+        return 0;
+    /* every flow leaving: the id index goes whole, not a removal (a cache
+     * miss) a flow */
+    for (unsigned t = 0; t <= FLOW_TABLE_MAX && table_id != FLOW_TABLE_ALL;
+         t++)
+        whole &= t == table_id || cls->tables[t].n == 0;
+    if (whole)
+        snic_hmap_clear(&cls->flows);
     for (unsigned t = 0; t <= FLOW_TABLE_MAX; t++)
-        if (cls->tables[t].n > 0)
-            n += table_clear(cls, t, fn, ctx);
+        if ((table_id == FLOW_TABLE_ALL || t == table_id) &&
+            cls->tables[t].n > 0)
+            n += table_clear(cls, t, !whole, fn, ctx);
     return n;
 }
 

@@ -10,6 +10,7 @@
 
 #include "dp_cls_wsub.h"
 #include "snic_clock.h"
+#include "snic_free_many.h"
 
 /* How long a publish waits for the readers to let go of a large spare
  * before it builds a new copy instead. Workers quiesce between bursts
@@ -38,13 +39,31 @@ rule_ref(const struct dp_rule *r)
 void
 dp_subtable_unref(struct subtable *st)
 {
+    void **dead;
+    size_t n = 0;
+
     if (--st->refcnt > 0)
         return;
+    /* the rules this was the last holder of go in address order, not in
+     * the slots' hash order (snic_free_many.h: a table's worth of rules
+     * after a delete of every flow, #13) */
+    dead = st->slot_mask + 1 >= SNIC_FREE_MANY_SORT_MIN
+           ? malloc((st->slot_mask + 1) * sizeof(*dead)) : NULL;
     for (size_t i = 0; i <= st->slot_mask; i++) {
         const uint64_t *slot = dp_subtable_slot(st, i);
+        struct dp_rule *r;
 
-        if (slot[1] != 0)
-            dp_rule_unref(dp_slot_rule(slot));
+        if (slot[1] == 0)
+            continue;
+        r = (struct dp_rule *)dp_slot_rule(slot);
+        if (dead == NULL)
+            dp_rule_unref(r);
+        else if (--r->refcnt == 0)
+            dead[n++] = r;
+    }
+    if (dead != NULL) {
+        snic_free_many(dead, n);
+        free(dead);
     }
     free(st->slots);
     free(st);

@@ -1147,10 +1147,21 @@ static int
 table_clear(struct flow_table *t, unsigned lo, unsigned hi)
 {
     static const struct flow_entry zero;
-    size_t n = 0;
+    size_t n = 0, all = 0;
+    bool whole;
 
     if (undo_reserve(t, hi - lo + 1) < 0)
         return -ENOMEM;
+    /* every node leaving: the indexes go whole instead of a removal (a
+     * cache miss or two) a node; a rollback links them back as it would
+     * into indexes that shrank */
+    for (unsigned tid = lo; tid <= hi; tid++)
+        all += t->tables[tid].n;
+    whole = all == t->count;
+    if (whole) {
+        snic_hmap_clear(&t->by_id);
+        snic_hmap_clear(&t->by_rule);
+    }
     for (unsigned tid = lo; tid <= hi; tid++) {
         struct ft_array *a = &t->tables[tid];
 
@@ -1160,8 +1171,10 @@ table_clear(struct flow_table *t, unsigned lo, unsigned hi)
             struct ft_node *nd = a->v[i];
 
             dl_note(t, &nd->e.flow);
-            snic_hmap_remove(&t->by_id, &nd->id_node);
-            snic_hmap_remove(&t->by_rule, &nd->rule_node);
+            if (!whole) {
+                snic_hmap_remove(&t->by_id, &nd->id_node);
+                snic_hmap_remove(&t->by_rule, &nd->rule_node);
+            }
             timed_drop(t, nd);
         }
         t->removals += a->n;

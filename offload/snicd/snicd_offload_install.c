@@ -33,6 +33,8 @@ mark_want(struct snicd_offload *o, const struct snicd_oflow *f, uint8_t kind)
     return snicd_offload_mark_alloc(o, false);
 }
 
+static void queue_pull_until(struct snicd_offload *o, uint32_t keep);
+
 /* Destroy @h: on the flow queue when there is one and this pass uses it,
  * else (or when the queue refuses) with rte_flow_destroy. */
 static void
@@ -41,8 +43,17 @@ rule_destroy(struct snicd_offload *o, struct rte_flow *h)
     struct rte_flow_error err;
 
     if (o->fq != NULL && !o->fq_off) {
-        if (snicd_fq_full(o->fq) && !o->fq_flushing)
-            (void)snicd_offload_queue_flush(o);
+        if (snicd_fq_full(o->fq) && !o->fq_flushing) {
+            /* room for the next half only: the card works on the older
+             * half while this one is enqueued (a whole drain left the card
+             * idle while snicd enqueued, and snicd idle while the card
+             * deleted: a delete of every flow took both times, #13). A
+             * create refused in what is pulled marks its table at the
+             * commit's flush, as before */
+            o->fq_flushing = true;
+            queue_pull_until(o, snicd_fq_size(o->fq) / 2);
+            o->fq_flushing = false;
+        }
         if (snicd_fq_destroy(o->fq, h) == 0)
             return;
     }
@@ -346,19 +357,21 @@ queue_abandon(struct snicd_offload *o)
     }
 }
 
-int
-snicd_offload_queue_flush(struct snicd_offload *o)
+/* Pull and settle results until at most @keep operations are in flight
+ * (o->fq_flushing set by the caller). */
+static void
+queue_pull_until(struct snicd_offload *o, uint32_t keep)
 {
     struct snicd_qop *ops[64];
     bool ok[64];
     unsigned empty = 0;
-    int n, refused;
+    int n;
 
-    if (o->fq == NULL || o->fq_flushing)
-        return 0;
-    o->fq_flushing = true;
-    while (snicd_fq_inflight(o->fq) > 0) {
-        n = snicd_fq_pull(o->fq, ops, ok, 64);
+    while (snicd_fq_inflight(o->fq) > keep) {
+        /* no more than that: what the card has done beyond it stays on
+         * the queue, so the next pull hands it out without a wait */
+        n = snicd_fq_pull(o->fq, ops, ok,
+                          RTE_MIN(64u, snicd_fq_inflight(o->fq) - keep));
         if (n < 0 || (n == 0 && ++empty > 1000)) {
             queue_abandon(o);
             break;
@@ -374,6 +387,17 @@ snicd_offload_queue_flush(struct snicd_offload *o)
             snicd_fq_op_put(o->fq, ops[i]);
         }
     }
+}
+
+int
+snicd_offload_queue_flush(struct snicd_offload *o)
+{
+    int refused;
+
+    if (o->fq == NULL || o->fq_flushing)
+        return 0;
+    o->fq_flushing = true;
+    queue_pull_until(o, 0);
     o->fq_flushing = false;
     /* only the outermost flush (the commit's) marks tables: a placement
      * pass ends by clearing its table's mark */

@@ -7,6 +7,7 @@
  * offloaded as before. A delete of one table leaves the others' rules
  * alone.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -131,4 +132,54 @@ Test(offload_clear, rollback_of_a_clear_keeps_the_rules)
     cr_expect_eq(env_stats().n_hw, 30);
     for (unsigned i = 0; i < 30; i++)
         env_expect(ids[i], SNICD_WHERE_HW, NULL);
+}
+
+/* A delete of every flow with more rules than the flow queue holds: the
+ * destroys are pulled back to half a queue, not to none, so the card
+ * deletes the older half while the newer one is enqueued (a push per
+ * half queue, not per queue); every rule leaves the card all the same.
+ * Two flows share each match (priorities 10 and 11), so the overlap
+ * index has buckets of two members to free with the table. */
+Test(offload_clear, delete_refills_the_flow_queue_at_half)
+{
+    enum { QSIZE = 16 };
+    uint64_t ids[100];
+    struct snicd_offload_stats s0, s1;
+    char line[160];
+    unsigned base;
+    uint64_t destroyed, pushes;
+
+    env_flow_queue = QSIZE;
+    env_start("full", false, true, "--max-rules", "250", NULL);
+    base = env_free_rules();
+    cr_assert_lt(base, 256, "env_free_rules() counts up to 256");
+    add_macs(ids, 0, 100);
+    for (unsigned i = 0; i < 100; i++) {
+        snprintf(line, sizeof(line), "priority=11,in_port=vf0,"
+                 "dl_dst=02:00:00:00:%02x:%02x actions=output:vf2",
+                 i >> 8, i & 0xff);
+        (void)env_add(line);
+    }
+    cr_assert_geq(env_commit(), 0);
+    cr_assert_eq(env_stats().queue_size, QSIZE);
+    cr_assert_geq(env_stats().n_hw, 100);
+    s0 = env_stats();
+
+    cr_assert_eq(env_del_loose(""), 200);
+    cr_assert_geq(env_commit(), 0);
+    s1 = env_stats();
+    cr_expect_eq(s1.n_hw + s1.n_partial + s1.n_sw, 0);
+    cr_expect_eq(env_free_rules(), base, "every rule left the card");
+    destroyed = s1.rules_destroyed - s0.rules_destroyed;
+    pushes = s1.queue_pushes - s0.queue_pushes;
+    cr_assert_geq(destroyed, 100);
+    cr_expect_gt(pushes, destroyed / QSIZE + 2, "%" PRIu64 " pushes for %"
+                 PRIu64 " destroys: the queue is refilled at half (about "
+                 "one push per %u), not drained whole (one per %u)",
+                 pushes, destroyed, QSIZE / 2, QSIZE);
+
+    /* and the table takes flows again */
+    add_macs(ids, 0, 10);
+    cr_assert_geq(env_commit(), 0);
+    env_expect(ids[9], SNICD_WHERE_HW, NULL);
 }
