@@ -302,9 +302,14 @@ struct snicd {
     struct snicd_mark *held;
     unsigned n_held;
     uint64_t held_until_ns;             /* 0: the purge has not run */
-    /* start-up: commits publish the datapath only, the offload manager
-     * gathers the changes and places them at the first commit after */
+    /* start-up: commits publish the datapath only; the offload manager
+     * hears of the flows only when snicd_core_offload_release() lets it
+     * (their ids kept here in the order they came), and places them at
+     * the first commit after: the software path does not wait for it */
     bool offload_held;
+    uint64_t *offload_ids;
+    size_t n_offload_ids, cap_offload_ids;
+    bool offload_direct;                /* held, but the list failed */
     struct flow_table *table;
     struct dp *dp;
     struct snicd_offload *offload;      /* NULL: --no-offload */
@@ -427,6 +432,11 @@ int snicd_core_batch_add(struct snicd *d, const struct flow_mod *mods,
 int snicd_core_batch_end(struct snicd *d, size_t n_mods)
     SNIC_REQUIRES(snic_control);
 void snicd_core_batch_abort(struct snicd *d);
+/* Start-up, the software datapath published: the offload manager hears
+ * of every flow the held commits brought (as added, in their order; it
+ * knew none before) and is held no more. */
+void snicd_core_offload_release(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
 /* Commit without new mods (after expiry, resync...). */
 int snicd_core_commit(struct snicd *d)
     SNIC_REQUIRES(snic_control);

@@ -118,11 +118,50 @@ hw_cleared(struct snicd *d, unsigned table_id)
 
 /* ---- the listener ---- */
 
+/* A flow the held offload manager will hear of at its release: its id,
+ * in order. false: no memory (the caller tells the manager now). */
+static bool
+offload_hold(struct snicd *d, uint64_t id)
+{
+    if (d->n_offload_ids == d->cap_offload_ids) {
+        size_t cap = d->cap_offload_ids ? d->cap_offload_ids * 2 : 4096;
+        uint64_t *v = realloc(d->offload_ids, cap * sizeof(*v));
+
+        if (v == NULL)
+            return false;
+        d->offload_ids = v;
+        d->cap_offload_ids = cap;
+    }
+    d->offload_ids[d->n_offload_ids++] = id;
+    return true;
+}
+
+/* The held flows to the offload manager, as added, in their order (each
+ * as it is now; one removed since is not there). */
+static void
+offload_tell_held(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
+{
+    for (size_t i = 0; i < d->n_offload_ids && d->offload != NULL; i++) {
+        const struct flow_entry *e = flow_table_find(d->table,
+                                                     d->offload_ids[i]);
+
+        if (e != NULL)
+            snicd_offload_flow_changed(d->offload, FLOW_CHANGE_ADDED, e,
+                                       FLOW_REMOVED_NONE);
+    }
+    free(d->offload_ids);
+    d->offload_ids = NULL;
+    d->n_offload_ids = d->cap_offload_ids = 0;
+}
+
 static void
 deliver(struct snicd *d, enum flow_change_kind kind,
         const struct flow_entry *e, enum flow_removed_reason reason)
     SNIC_REQUIRES(snic_control)
 {
+    bool tell_offload = d->offload != NULL;
+
     dp_flow_table_listener(d->dp, kind, e, reason);
     if (kind == FLOW_CHANGE_ADDED || kind == FLOW_CHANGE_MODIFIED) {
         /* the flow's counter slot, kept with it (snicd_core_flow_counts);
@@ -131,7 +170,21 @@ deliver(struct snicd *d, enum flow_change_kind kind,
 
         flow_table_set_aux(d->table, e, slot >= 0 ? (uint32_t)slot + 1 : 0);
     }
-    if (d->offload != NULL)
+    /* Held at start-up (the manager knows no flow yet): the software
+     * path waits for nothing of the manager's; what it hears at release
+     * is each flow as it is then, so a flow modified or removed since it
+     * came needs no word now. Ids are never reused: an addition is new. */
+    if (tell_offload && d->offload_held && !d->offload_direct) {
+        if (kind != FLOW_CHANGE_ADDED || offload_hold(d, e->id)) {
+            tell_offload = false;
+        } else {
+            /* no memory for the list: what it holds now, then this flow
+             * and the rest as they come */
+            offload_tell_held(d);
+            d->offload_direct = true;
+        }
+    }
+    if (tell_offload)
         snicd_offload_flow_changed(d->offload, kind, e, reason);
     if (kind == FLOW_CHANGE_REMOVED)
         hw_remove(d, e->id);
@@ -351,6 +404,9 @@ snicd_core_fini(struct snicd *d)
     free(d->held);
     d->held = NULL;
     d->n_held = 0;
+    free(d->offload_ids);
+    d->offload_ids = NULL;
+    d->n_offload_ids = d->cap_offload_ids = 0;
     hw_clear(d);
 }
 
@@ -383,8 +439,11 @@ snicd_core_commit(struct snicd *d)
         if (rc2 < 0)
             snicd_log(SNICD_LOG_ERR, "journal %s: %s",
                       snicd_journal_path(d->journal), strerror(-rc2));
-        else if (snicd_journal_wants_compaction(
+        else if (!d->offload_held && snicd_journal_wants_compaction(
                      d->journal, flow_table_count(d->table, FLOW_TABLE_ALL))) {
+            /* (not in a start-up's first commit: a rewrite of the whole
+             * file would delay the software path; the next commit does
+             * it) */
             rc2 = snicd_journal_compact(d->journal, d->table);
             if (rc2 < 0)
                 snicd_log(SNICD_LOG_WARN, "journal compaction: %s (the "
@@ -393,6 +452,15 @@ snicd_core_commit(struct snicd *d)
         }
     }
     return rc < 0 ? rc : rc2;
+}
+
+void
+snicd_core_offload_release(struct snicd *d)
+    SNIC_REQUIRES(snic_control)
+{
+    d->offload_held = false;
+    offload_tell_held(d);
+    d->offload_direct = false;
 }
 
 int

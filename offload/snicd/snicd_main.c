@@ -738,8 +738,9 @@ main(int argc, char **argv)
     if (snicd_core_commit(&d) < 0)
         goto out_workers;
     start_mark(&clk, START_SOFTWARE);
-    /* then the hardware: identical rules adopted, the others placed */
-    d.offload_held = false;
+    /* then the hardware: the offload manager hears of the flows,
+     * identical rules are adopted, the others placed */
+    snicd_core_offload_release(&d);
     (void)snicd_core_commit(&d);
     start_mark(&clk, START_OFFLOAD);
     /* the desired state is in the card: what the previous snicd left
