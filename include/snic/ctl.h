@@ -118,6 +118,13 @@ struct ctl_request {
 int ctl_request_parse(const char *line, size_t size, struct ctl_request *req,
                       json_t **id_out, struct ctl_error *err);
 void ctl_request_free(struct ctl_request *req);
+/* The JSON value of @text[0..size) exactly as json_loadb() would read it
+ * (a new reference), when it is the plain JSON clients send: objects
+ * with distinct member names, arrays, strings of printable ASCII without
+ * escapes, integers of up to 18 digits, true, false, null, 64 levels
+ * deep at most. NULL for anything else (ctl_request_parse() then gives
+ * the line to jansson, which also says what is wrong with it). */
+json_t *ctl_json_plain(const char *text, size_t size);
 
 /* Byte offset of the first byte of @s (@size bytes) that is not part of
  * well-formed UTF-8, or -1. JSON strings are UTF-8: a client checks what
@@ -257,6 +264,16 @@ void ctl_client_close(struct ctl_client *c);
  * CTL_ERR_TRANSPORT and say what happened). */
 json_t *ctl_client_call(struct ctl_client *c, const char *method,
                         json_t *params, int timeout_ms,
+                        struct ctl_error *err);
+
+/* Pipelining: ctl_client_send() sends a request (@params stolen) and
+ * returns without its reply; ctl_client_recv() reads the next reply, in
+ * the order the requests were sent (the daemon answers a connection's
+ * requests one after another). 0 or a negative errno with @err; the
+ * reply as ctl_client_call() returns it. */
+int ctl_client_send(struct ctl_client *c, const char *method,
+                    json_t *params, int timeout_ms, struct ctl_error *err);
+json_t *ctl_client_recv(struct ctl_client *c, int timeout_ms,
                         struct ctl_error *err);
 
 /* Call a stream method (dump-flows): each item of the result's member

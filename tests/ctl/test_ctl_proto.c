@@ -132,3 +132,57 @@ Test(ctl_proto, utf8_invalid_at_names_the_byte)
     cr_expect_eq(ctl_utf8_invalid_at("\xc3\xa9", 1), 0);
 #undef AT
 }
+
+/* The fast reader takes plain JSON as jansson reads it, and leaves all
+ * else to jansson: a reader that took a line it cannot read right would
+ * give a method other params than the client sent. */
+Test(ctl_proto, plain_json_reads_as_jansson_or_not_at_all)
+{
+    static const char *const plain[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"add-flows\",\"params\":"
+        "{\"flows\":[\"in_port=1,udp actions=drop\",null,\"\"],\"file\":\"f\","
+        "\"first_line\":3,\"more\":true,\"abort\":false}}",
+        " { \"a\" : [ 1 , -2 , 0 , -0 , [ ] , { } ] ,\t\"b\":\r\"x y\" } ",
+        "[]", "\"s\"", "123456789012345678", "-123456789012345678", "true",
+        "null", "{\"\":1}",
+    };
+    static const char *const not_plain[] = {
+        "", "  ", "{", "{\"a\":1,}", "[1,]", "{\"a\" 1}", "{a:1}",
+        "{\"a\":1,\"a\":2}",                /* duplicate: jansson refuses */
+        "[1.5]", "[1e3]", "[01]", "[-]", "[1234567890123456789]",
+        "[\"a\\\"b\"]", "[\"\\u0041\"]",    /* escapes: jansson's */
+        "[\"caf\xc3\xa9\"]", "[\"\x7f\"]", "[\"a\tb\"]", "[\"a",
+        "[tru]", "[truex]", "{\"a\":1} x", "[1]]", "nul",
+    };
+    char deep[2 * 70 + 1];
+
+    for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+        json_t *a = ctl_json_plain(plain[i], strlen(plain[i]));
+        json_t *b = json_loadb(plain[i], strlen(plain[i]),
+                               JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                               NULL);
+
+        cr_assert_not_null(a, "not read: %s", plain[i]);
+        cr_assert_not_null(b, "jansson refuses: %s", plain[i]);
+        cr_expect(json_equal(a, b), "read differently: %s", plain[i]);
+        json_decref(a);
+        json_decref(b);
+    }
+    for (size_t i = 0; i < sizeof(not_plain) / sizeof(not_plain[0]); i++)
+        cr_expect_null(ctl_json_plain(not_plain[i], strlen(not_plain[i])),
+                       "read: %s", not_plain[i]);
+    /* 64 levels are read, 70 are jansson's */
+    memset(deep, '[', 70);
+    memset(deep + 70, ']', 70);
+    deep[140] = '\0';
+    cr_expect_null(ctl_json_plain(deep, 140));
+    {
+        json_t *d = ctl_json_plain(deep + 6, 128);
+
+        cr_expect_not_null(d, "64 levels not read");
+        json_decref(d);
+    }
+    /* a NUL is not whitespace, nor a string's byte */
+    cr_expect_null(ctl_json_plain("[1]\0", 4));
+    cr_expect_null(ctl_json_plain("[\"a\0b\"]", 7));
+}
