@@ -72,6 +72,7 @@ struct bench_opts {
     uint32_t setup_flows[BENCH_MAX_POINTS];
     unsigned n_setup;
     uint32_t batch;                 /* flows per add-flows request */
+    uint32_t in_flight;             /* add-flows sent before a reply */
     uint32_t fwd_flows[BENCH_MAX_POINTS];   /* ascending */
     unsigned n_fwd;
     uint32_t sizes[BENCH_MAX_POINTS];       /* frame bytes, with FCS */
@@ -173,6 +174,14 @@ struct ctl_client *bench_ctl_open(const struct bench_env *e,
 /* add-flows [first, first + n); *@seconds: request to reply. */
 int bench_ctl_add(struct ctl_client *c, const struct bench_opts *o,
                   bool churn, uint32_t first, uint32_t n, double *seconds);
+/* The same in two steps, for requests in flight together: send the
+ * request (*@sent_at: when it went, once built), then (in the order sent)
+ * read its reply. */
+#define BENCH_MAX_IN_FLIGHT 8u
+int bench_ctl_add_send(struct ctl_client *c, const struct bench_opts *o,
+                       bool churn, uint32_t first, uint32_t n,
+                       double *sent_at);
+int bench_ctl_add_recv(struct ctl_client *c, uint32_t n);
 /* Delete every flow (@match NULL) or, loosely, those under @match. */
 int bench_ctl_del(struct ctl_client *c, const char *match);
 /* One loose mod-flows giving every forwarding-set flow new actions
@@ -194,7 +203,9 @@ struct bench_setup_res {
     uint32_t flows;
     double seconds;                 /* first request to placed */
     double flows_per_sec;
-    double p50_ms, p90_ms, p99_ms;  /* batch request -> reply */
+    double p50_ms, p90_ms, p99_ms;  /* batch request -> reply (from the
+                                     * last reply when it was sent before:
+                                     * --in-flight) */
     double mod_seconds;             /* one mod-flows of all of them */
     double del_seconds;             /* del-flows of all of them */
     struct bench_placed placed;

@@ -29,6 +29,10 @@ usage(FILE *f)
 "what to measure:\n"
 "  --setup-flows LIST   flow setup sizes (default 1000,10000,100000)\n"
 "  --batch N            flows per add-flows request (default 1000)\n"
+"  --in-flight N        add-flows requests sent before the first reply is\n"
+"                       read (default 2: the next batch waits in snicd's\n"
+"                       socket while one is served, as a controller would\n"
+"                       pipeline; 1: each batch after the last reply)\n"
 "  --fwd-flows LIST     active flows for forwarding (default 1,1000,100000)\n"
 "  --sizes LIST         frame sizes in bytes, FCS included (default\n"
 "                       64,512,1500)\n"
@@ -188,7 +192,7 @@ enum {
     OPT_NO_SETUP, OPT_NO_FWD, OPT_JSON, OPT_PLOT, OPT_HUGE, OPT_NO_HUGE,
     OPT_HUGE_PAGES, OPT_CARD, OPT_EMUNIC, OPT_SNICD, OPT_PMD, OPT_PROFILE,
     OPT_EAL, OPT_SNICD_EAL, OPT_SNICD_OPTS, OPT_TX, OPT_RX, OPT_IN, OPT_OUT, OPT_WORKERS,
-    OPT_RUNDIR,
+    OPT_RUNDIR, OPT_IN_FLIGHT,
 };
 
 static int
@@ -211,6 +215,9 @@ apply_opt(struct bench_opts *o, int c, const char *arg)
                           &o->n_setup);
     case OPT_BATCH:
         return parse_u32("--batch", arg, 1, 1u << 20, &o->batch);
+    case OPT_IN_FLIGHT:
+        return parse_u32("--in-flight", arg, 1, BENCH_MAX_IN_FLIGHT,
+                         &o->in_flight);
     case OPT_FWD:
         return parse_list("--fwd-flows", arg, 1, 1u << 24, o->fwd_flows,
                           &o->n_fwd);
@@ -335,6 +342,7 @@ bench_opts_parse(int argc, char **argv, struct bench_opts *o)
     static const struct option opts[] = {
         { "setup-flows", required_argument, NULL, OPT_SETUP },
         { "batch", required_argument, NULL, OPT_BATCH },
+        { "in-flight", required_argument, NULL, OPT_IN_FLIGHT },
         { "fwd-flows", required_argument, NULL, OPT_FWD },
         { "sizes", required_argument, NULL, OPT_SIZES },
         { "seconds", required_argument, NULL, OPT_SECONDS },
@@ -382,6 +390,7 @@ bench_opts_parse(int argc, char **argv, struct bench_opts *o)
     memcpy(o->sizes, size_def, sizeof(size_def));
     o->n_sizes = 3;
     o->batch = 1000;
+    o->in_flight = 2;
     o->seconds = 2;
     o->warmup = 0.5;
     o->churn_rate = 1000;

@@ -258,16 +258,17 @@ bench_report_json(const struct bench_results *res, const struct bench_opts *o)
             else
                 json_decref(e);
         }
-    root = json_pack("{s:s, s:i, s:o, s:s, s:s, s:{s:i, s:i, s:f, s:f, "
-                     "s:i, s:s, s:s}, s:o, s:o}",
+    root = json_pack("{s:s, s:i, s:o, s:s, s:s, s:{s:i, s:i, s:i, s:f, "
+                     "s:f, s:i, s:s, s:s}, s:o, s:o}",
                      "tool", "snic-bench", "format", 1,
                      "machine", machine_json(res),
                      "card", o->external ? "external" : "emunic",
                      "profile", o->external ? "" : o->profile,
                      "config", "runs", (int)res->runs, "batch",
-                     (int)o->batch, "seconds", o->seconds, "warmup",
-                     o->warmup, "workers", (int)o->workers, "in_port",
-                     o->in_port, "out_port", o->out_port,
+                     (int)o->batch, "in_flight", (int)o->in_flight,
+                     "seconds", o->seconds, "warmup", o->warmup,
+                     "workers", (int)o->workers, "in_port", o->in_port,
+                     "out_port", o->out_port,
                      "setup", setup, "forwarding", fwd);
     if (root != NULL && res->runs > 0
         && (res->has_churn[0] || res->has_churn[1])) {
@@ -310,9 +311,9 @@ table_setup(FILE *f, const struct bench_results *res,
     double v[BENCH_MAX_RUNS];
     struct bench_agg a;
 
-    fprintf(f, "\nFlow setup: add-flows in batches of %u, first request "
-            "to all placed; then one mod-flows of all (their actions), one "
-            "del-flows of all\n", o->batch);
+    fprintf(f, "\nFlow setup: add-flows in batches of %u (%u in flight), "
+            "first request to all placed; then one mod-flows of all (their "
+            "actions), one del-flows of all\n", o->batch, o->in_flight);
     fprintf(f, "%8s %-9s %*s %*s %*s %*s %*s %*s %10s\n", "flows", "path",
             w, "add flows/s", w, "batch p50 ms", w, "p90 ms", w, "p99 ms", w,
             "modify flows/s", w, "delete flows/s", "placed");

@@ -5,6 +5,11 @@
  * other), in add-flows batches of o->batch. The clock runs across all
  * batches back to back, as a controller pushing a flow set would see it;
  * each batch's request-to-reply time gives the latency percentiles.
+ * With --in-flight N (default 2) up to N requests are sent before the
+ * first reply is read, so snicd finds the next batch waiting when it
+ * answers one (a controller pipelines so); a batch's latency then runs
+ * from the later of its request and the reply before it (when snicd
+ * could start on it) to its own reply.
  * Then every flow's actions are modified by one loose mod-flows (request
  * to reply, the flows still placed after it), and all are deleted by one
  * del-flows (request to the daemon reporting none).
@@ -44,12 +49,16 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
                 enum bench_path path, uint32_t flows,
                 struct bench_setup_res *r)
 {
-    uint32_t n_batches = (flows + o->batch - 1) / o->batch, done = 0;
-    double *lat = calloc(n_batches, sizeof(*lat)), t0;
+    uint32_t n_batches = (flows + o->batch - 1) / o->batch, sent = 0;
+    uint32_t got = 0, in_flight = o->in_flight ? o->in_flight : 1;
+    double *lat = calloc(n_batches, sizeof(*lat)), t0, last = 0;
+    double *sent_at = calloc(n_batches, sizeof(*sent_at));
     int rc;
 
-    if (lat == NULL)
-        return -ENOMEM;
+    if (lat == NULL || sent_at == NULL) {
+        rc = -ENOMEM;
+        goto out_lat;
+    }
     *r = (struct bench_setup_res){ .flows = flows };
     rc = bench_ctl_del(c, NULL);
     if (rc == 0)
@@ -57,13 +66,23 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
     if (rc < 0)
         goto out_lat;
     t0 = snic_now_s();
-    for (uint32_t b = 0; b < n_batches && !bench_stop; b++) {
-        uint32_t n = flows - done < o->batch ? flows - done : o->batch;
+    while (got < n_batches && !bench_stop) {
+        while (sent < n_batches && sent - got < in_flight) {
+            uint32_t first = sent * o->batch;
+            uint32_t n = flows - first < o->batch ? flows - first : o->batch;
 
-        rc = bench_ctl_add(c, o, false, done, n, &lat[b]);
+            rc = bench_ctl_add_send(c, o, false, first, n, &sent_at[sent]);
+            if (rc < 0)
+                goto out_lat;
+            sent++;
+        }
+        rc = bench_ctl_add_recv(c, flows - got * o->batch < o->batch
+                                   ? flows - got * o->batch : o->batch);
         if (rc < 0)
             goto out_lat;
-        done += n;
+        lat[got] = snic_now_s() - (sent_at[got] > last ? sent_at[got] : last);
+        last = snic_now_s();
+        got++;
     }
     if (bench_stop) {
         rc = -EINTR;
@@ -115,6 +134,7 @@ bench_setup_run(struct ctl_client *c, const struct bench_opts *o,
         rc = wait_empty(c, flows);
     r->del_seconds = rc == 0 ? snic_now_s() - t0 : NAN;
 out_lat:
+    free(sent_at);
     free(lat);
     return rc;
 }

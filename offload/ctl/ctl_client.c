@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control socket's client side, for snicctl and tests: connect, send
- * one request line, read one reply line, all with deadlines.
+ * one request line, read one reply line (or several requests before
+ * their replies: pipelining), all with deadlines.
  */
 #include <errno.h>
 #include <poll.h>
@@ -189,6 +190,17 @@ reply_result(const char *line, size_t len, struct ctl_error *err)
     return result;
 }
 
+/* The reply line of @len bytes at the front of the buffer, taken out. */
+static json_t *
+take_reply(struct ctl_client *c, size_t len, struct ctl_error *err)
+{
+    json_t *result = reply_result(c->buf, len, err);
+
+    memmove(c->buf, c->buf + len + 1, c->len - len - 1);
+    c->len -= len + 1;
+    return result;
+}
+
 json_t *
 ctl_client_call(struct ctl_client *c, const char *method, json_t *params,
                 int timeout_ms, struct ctl_error *err)
@@ -207,10 +219,32 @@ ctl_client_call(struct ctl_client *c, const char *method, json_t *params,
         return ctl_fail(err, CTL_ERR_TRANSPORT, "no reply from snicd: %s",
                         len == -ECONNRESET ? "connection closed"
                                            : strerror((int)-len));
-    json_t *result = reply_result(c->buf, (size_t)len, err);
-    memmove(c->buf, c->buf + len + 1, c->len - (size_t)len - 1);
-    c->len -= (size_t)len + 1;
-    return result;
+    return take_reply(c, (size_t)len, err);
+}
+
+int
+ctl_client_send(struct ctl_client *c, const char *method, json_t *params,
+                int timeout_ms, struct ctl_error *err)
+{
+    int rc = send_request(c, method, params, snic_now_ms() + timeout_ms,
+                          err);
+
+    if (rc < 0 && rc != -EINVAL && rc != -ENOMEM)
+        ctl_fail(err, CTL_ERR_TRANSPORT, "cannot send to snicd: %s",
+                 strerror(-rc));
+    return rc;
+}
+
+json_t *
+ctl_client_recv(struct ctl_client *c, int timeout_ms, struct ctl_error *err)
+{
+    long len = read_line(c, snic_now_ms() + timeout_ms);
+
+    if (len < 0)
+        return ctl_fail(err, CTL_ERR_TRANSPORT, "no reply from snicd: %s",
+                        len == -ECONNRESET ? "connection closed"
+                                           : strerror((int)-len));
+    return take_reply(c, (size_t)len, err);
 }
 
 /*

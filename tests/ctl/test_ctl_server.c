@@ -103,6 +103,44 @@ Test(ctl_server, round_trip_and_errors)
     ctl_client_close(c);
 }
 
+/* Requests sent before any reply is read (pipelining) are answered in
+ * order, large ones too, an error among them in its place. */
+Test(ctl_server, pipelined_requests_answered_in_order)
+{
+    struct ctl_client *c = ctl_client_open(rundir, 1000);
+    struct ctl_error err = { 0 };
+    json_t *big = json_array(), *r;
+
+    cr_assert_not_null(c, "connect: %s", strerror(errno));
+    for (int i = 0; i < 2000; i++)
+        json_array_append_new(big, json_string("priority=100,in_port=vf0,udp,"
+                                               "nw_dst=10.0.0.1 actions=drop"));
+    cr_assert_eq(ctl_client_send(c, "echo", json_pack("{s:o}", "flows", big),
+                                 2000, &err), 0, "%s", err.message);
+    for (int i = 1; i <= 3; i++)
+        cr_assert_eq(ctl_client_send(c, i == 2 ? "fail" : "echo",
+                                     json_pack("{s:i}", "n", i), 2000, &err),
+                     0, "%s", err.message);
+    r = ctl_client_recv(c, 2000, &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_array_size(json_object_get(r, "flows")), 2000);
+    json_decref(r);
+    r = ctl_client_recv(c, 2000, &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "n")), 1);
+    json_decref(r);
+    cr_expect_null(ctl_client_recv(c, 2000, &err));
+    cr_expect_eq(err.code, CTL_ERR_FAILED);
+    r = ctl_client_recv(c, 2000, &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "n")), 3);
+    json_decref(r);
+    /* nothing more was asked: nothing more comes */
+    cr_expect_null(ctl_client_recv(c, 200, &err));
+    cr_expect_eq(err.code, CTL_ERR_TRANSPORT);
+    ctl_client_close(c);
+}
+
 Test(ctl_server, modes_are_private)
 {
     struct stat st;
