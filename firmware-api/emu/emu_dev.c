@@ -193,6 +193,21 @@ emu_cmd_run(struct emu_dev *dev, struct emu_cmd *cmd, unsigned *flags)
     return d->fn(dev, cmd);
 }
 
+void
+emu_dev_prefetch(const struct emu_dev *dev, uint16_t function,
+                 const void *in, uint32_t in_size, unsigned stage)
+{
+    struct fw_rule_delete_in del;
+
+    /* only the eSwitch manager deletes rules */
+    if (function != FW_FUNC_PF || in == NULL || in_size < sizeof(del))
+        return;
+    memcpy(&del, in, sizeof(del));
+    if (del.hdr.opcode == FW_CMD_RULE_DELETE &&
+        del.hdr.in_size == sizeof(del))
+        emu_steer_prefetch_delete(dev, del.rule_id, stage);
+}
+
 unsigned
 emu_dev_exec(struct emu_dev *dev, uint16_t function,
              const void *in, uint32_t in_size, void *out)

@@ -105,6 +105,14 @@ enum emu_exec_flags {
 unsigned emu_dev_exec(struct emu_dev *dev, uint16_t function,
                       const void *in, uint32_t in_size, void *out);
 
+/* A hint, never a command: @in (@in_size bytes, hostile) is a command
+ * @function posted that will run a few commands from now; the device may
+ * start loading what it will touch. @stage 0 is the farther look, 1 the
+ * nearer one. Changes nothing, never fails (a RULE_DELETE of a live rule
+ * is all it looks for, #13). */
+void emu_dev_prefetch(const struct emu_dev *dev, uint16_t function,
+                      const void *in, uint32_t in_size, unsigned stage);
+
 /* A frame entering the eSwitch from the host side of @vport (a VF's tx, or
  * the wire's rx for vport 0). Runs VEB or steering and calls deliver(). */
 void emu_dev_input(struct emu_dev *dev, uint16_t vport,

@@ -272,6 +272,10 @@ int emu_steer_flush(struct emu_dev *dev, bool switchdev);
 const struct emu_rule *emu_steer_lookup(const struct emu_table *t,
                                         const struct emu_key *key);
 const struct emu_rule *emu_steer_rule(const struct emu_dev *dev, uint32_t id);
+/* RULE_DELETE of @id coming (emu_dev_prefetch): stage 0 loads the bucket
+ * of its tuple's map, stage 1 the first node of that bucket's chain. */
+void emu_steer_prefetch_delete(const struct emu_dev *dev, uint32_t id,
+                               unsigned stage);
 uint8_t emu_cmd_table_create(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_table_destroy(struct emu_dev *dev, struct emu_cmd *cmd);
 uint8_t emu_cmd_rule_add(struct emu_dev *dev, struct emu_cmd *cmd);

@@ -170,6 +170,12 @@ emu_delay_us(uint32_t us)
         ;
 }
 
+/* How many commands ahead of the one running the device is told of a
+ * command (emu_dev_prefetch): far enough for a miss to DRAM, near enough
+ * for what it loaded to stay in the cache. */
+#define EMU_PREFETCH_FAR    8u
+#define EMU_PREFETCH_NEAR   3u
+
 /* Run one slot. Returns false when the command produced no completion. */
 static bool
 emu_region_exec_slot(struct emu_client *c, uint32_t slot)
@@ -246,6 +252,16 @@ emu_region_process(struct emu_client *c, unsigned budget)
 
             for (unsigned l = 0; l < 4; l++)
                 __builtin_prefetch(next + l * FW_CACHE_LINE, 0, 3);
+        }
+        /* and let the device start on what the commands further on will
+         * touch (a posted slot does not change until its completion) */
+        for (unsigned st = 0; st < 2; st++) {
+            uint32_t ahead = st == 0 ? EMU_PREFETCH_FAR : EMU_PREFETCH_NEAR;
+
+            if (prod - c->cmd_cons > ahead)
+                emu_dev_prefetch(c->srv->dev, c->function, c->slots +
+                                 (size_t)((c->cmd_cons + ahead) & c->mask) *
+                                 FW_SLOT_SIZE, FW_SLOT_IN_MAX, st);
         }
         emu_region_exec_slot(c, c->cmd_cons & c->mask);
         c->cmd_cons++;

@@ -482,3 +482,39 @@ Test(emu_dev_steer, many_adds_are_fast)
     cr_expect_lt(dt, 5000000000ull, "100k adds took %llu ns",
                  (unsigned long long)dt);
 }
+
+/* The command loop's look ahead (emu_dev_prefetch) is a hint: for a
+ * RULE_DELETE of a live rule, of a stale or impossible id, from a VF,
+ * cut short or of another opcode, at either stage, nothing changes: the
+ * rule still matches, and its delete then runs as ever. */
+Test(emu_dev_steer, delete_look_ahead_changes_nothing)
+{
+    struct fw_match v = { .ipv4_dst = htonl(0x0a000001) };
+    struct fw_match m = { .ipv4_dst = 0xffffffff };
+    uint32_t a = add_simple(0, 0, &v, &m, 1), b;
+    struct fw_rule_delete_in del = {
+        .hdr = { .opcode = FW_CMD_RULE_DELETE, .in_size = sizeof(del) },
+    };
+    const uint32_t ids[] = { 0, 0xffffffffu, 0, 0x12345678u };
+    const uint16_t fns[] = { FW_FUNC_PF, FW_FUNC_VF(0), FW_FUNC_UPLINK };
+
+    cr_assert_eq(t_rule_delete(dev, a), 0);
+    b = add_simple(0, 0, &v, &m, 2);     /* a's slot, a new generation */
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        del.rule_id = i == 0 ? b : i == 2 ? a : ids[i];
+        for (size_t f = 0; f < sizeof(fns) / sizeof(fns[0]); f++)
+            for (unsigned st = 0; st < 3; st++) {
+                emu_dev_prefetch(dev, fns[f], &del, sizeof(del), st);
+                emu_dev_prefetch(dev, fns[f], &del, sizeof(del) - 1, st);
+            }
+    }
+    del.rule_id = b;
+    del.hdr.opcode = FW_CMD_RULE_ADD;
+    emu_dev_prefetch(dev, FW_FUNC_PF, &del, sizeof(del), 0);
+    emu_dev_prefetch(dev, FW_FUNC_PF, NULL, 0, 1);
+    cr_expect_eq(lookup_id(0, &v), b, "the rule still matches");
+    cr_expect_not_null(emu_steer_rule(dev, b));
+    cr_expect_eq(t_rule_delete(dev, a), FW_STATUS_BAD_RESOURCE);
+    cr_expect_eq(t_rule_delete(dev, b), 0);
+    cr_expect_eq(lookup_id(0, &v), 0);
+}

@@ -13,7 +13,8 @@
  * function % 8: 0..4 VF n (VF 4 is never enabled), 5 and 7 the PF,
  * 6 the uplink peer. Each command's bytes are copied into a buffer of
  * exactly len bytes, so the device reading past what it was handed is an
- * ASan report. Set FUZZ_EMU_CMD_VERBOSE=1 to print every completion.
+ * ASan report; the look ahead of the command loop (emu_dev_prefetch) is
+ * handed each command first. Set FUZZ_EMU_CMD_VERBOSE=1 to print every completion.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(in, data + off, len);
         off += len;
         memset(out.raw, 0xa5, sizeof(out.raw));
+        /* the command loop's look ahead reads the same hostile bytes */
+        emu_dev_prefetch(fuzz_dev, fn, in, (uint32_t)len, 0);
+        emu_dev_prefetch(fuzz_dev, fn, in, (uint32_t)len, 1);
         flags = emu_dev_exec(fuzz_dev, fn, in, (uint32_t)len, out.raw);
         if (fuzz_verbose) {
             const struct fw_out_hdr *o = (const void *)out.raw;
