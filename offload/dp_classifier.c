@@ -250,9 +250,10 @@ get_sub(struct dp_cls *cls, unsigned table, const struct flow_key *mask)
 /* A whole number of cache lines, line-aligned, so the header and first
  * actions share the first line. */
 static size_t
-rule_alloc_size(unsigned n_actions, unsigned n_words)
+rule_alloc_size(const struct dp_rule *r)
 {
-    return (dp_rule_size(n_actions, n_words) + 63) & ~(size_t)63;
+    return (dp_rule_size(r->n_actions, r->n_match_words, dp_rule_is_conj(r))
+            + 63) & ~(size_t)63;
 }
 
 /* A rule for flow @f, whose match @m is normalised. */
@@ -261,8 +262,9 @@ rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
          uint32_t slot)
 {
     uint64_t value[DP_KEY_WORDS], mask[DP_KEY_WORDS];
+    bool conj = flow_actions_are_conjunction(f->actions, f->n_actions);
     unsigned n = 0;
-    uint32_t map = 0;
+    uint64_t map = 0;
     struct dp_rule *r;
     uint64_t *words;
     size_t size;
@@ -271,10 +273,10 @@ rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
     dp_key_words(&m->mask, mask);
     for (unsigned i = 0; i < DP_KEY_WORDS; i++)
         if (mask[i] != 0) {
-            map |= 1u << i;
+            map |= 1ull << i;
             n++;
         }
-    size = rule_alloc_size(f->n_actions, n);
+    size = (dp_rule_size(f->n_actions, n, conj) + 63) & ~(size_t)63;
     r = aligned_alloc(64, size);
     if (r == NULL)
         return NULL;
@@ -292,16 +294,20 @@ rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
                       && f->actions[0].u.port == FLOW_PORT_NORMAL;
     r->n_match_words = (uint8_t)n;
     memset(r->pad, 0, sizeof(r->pad));
-    r->match_map = map;
-    r->pad2 = 0;
     memcpy(r->actions, f->actions, f->n_actions * sizeof(r->actions[0]));
     words = (uint64_t *)(void *)&r->actions[r->n_actions];
-    for (unsigned j = 0; map != 0; j++, map &= map - 1) {
-        unsigned i = (unsigned)__builtin_ctz(map);
-
-        words[j] = value[i];
-        words[n + j] = mask[i];
+    for (unsigned j = 0, i = 0; i < DP_KEY_WORDS; i++) {
+        if (mask[i] == 0)
+            continue;
+        /* masked as a gathered key word is, so that the slot's words
+         * and hash are these */
+        words[j] = value[i] & mask[i];
+        if (conj)
+            words[n + j] = mask[i];
+        j++;
     }
+    if (conj)
+        words[2 * n] = map;
     return r;
 }
 
@@ -504,8 +510,7 @@ dp_cls_get_mem(const struct dp_cls *cls, struct dp_cls_mem *m)
     m->index_bytes = dp_hmap_bytes(&cls->flows)
                      + dp_hmap_bytes(&cls->subs);
     SNIC_HMAP_FOR_EACH(f, node, &cls->flows)
-        m->rule_bytes += rule_alloc_size(f->rule->n_actions,
-                                         f->rule->n_match_words);
+        m->rule_bytes += rule_alloc_size(f->rule);
     SNIC_HMAP_FOR_EACH(s, node, &cls->subs)
         dp_wsub_mem(s, m);
 }

@@ -285,10 +285,12 @@ dp_rule_is_conj(const struct dp_rule *r)
 
 /* ---- a rule's match (struct dp_rule: its mask's non-zero words) ---- */
 
-_Static_assert(DP_KEY_WORDS <= 32, "a rule's match_map has a bit a word");
+_Static_assert(DP_KEY_WORDS <= 32, "a clause flow's map has a bit a word");
 
-/* @r's matched words: the values at [0, n), the masks at [n, 2n), n =
- * r->n_match_words, in the order of the words in struct flow_key. */
+/* @r's matched values, r->n_match_words of them, in the order of the
+ * words in struct flow_key: the layout of its subtable's slots (the
+ * subtable's idx[] lists those words in that order), so that they are
+ * the words a slot of its group holds. */
 static inline const uint64_t *
 dp_rule_match_words(const struct dp_rule *r)
 {
@@ -296,51 +298,59 @@ dp_rule_match_words(const struct dp_rule *r)
 }
 
 /* The bytes a rule with @n_actions actions and @n_words matched words
- * takes. */
+ * takes; @conj: a clause flow, whose masks and their map follow the
+ * values (dp_rule_match_key()). */
 static inline size_t
-dp_rule_size(unsigned n_actions, unsigned n_words)
+dp_rule_size(unsigned n_actions, unsigned n_words, bool conj)
 {
     return sizeof(struct dp_rule) + n_actions * sizeof(struct flow_action)
-           + 2 * n_words * sizeof(uint64_t);
+           + (conj ? 2 * n_words + 1 : n_words) * sizeof(uint64_t);
 }
 
-/* @r's match value as a whole key (the unmatched words zero): what the
- * subtable code gathers from, as it gathers from a packet's key. */
-static inline void
-dp_rule_value(const struct dp_rule *r, struct flow_key *key)
+/* The hash a slot of @r's group is tagged with (priority bits clear; the
+ * values are masked already), as dp_subtable_gather() computes it from a
+ * key. */
+static inline uint64_t
+dp_rule_hash(const struct dp_rule *r)
 {
-    const uint64_t *v = dp_rule_match_words(r);
-    uint64_t w[DP_KEY_WORDS] = { 0 };
-    uint32_t map = r->match_map;
-
-    for (unsigned j = 0; map != 0; j++, map &= map - 1)
-        w[__builtin_ctz(map)] = v[j];
-    memcpy(key, w, sizeof(*key));
+    return dp_words_hash(dp_rule_match_words(r), r->n_match_words)
+           & ~DP_TAG_PRIO_MASK;
 }
 
-/* Does @key match @r? */
+/* Does @key match the clause flow @r (dp_rule_is_conj())? */
 static inline bool
 dp_rule_match_key(const struct dp_rule *r, const struct flow_key *key)
 {
     const uint64_t *v = dp_rule_match_words(r);
     const uint64_t *m = v + r->n_match_words;
-    uint32_t map = r->match_map;
+    uint64_t map = m[r->n_match_words];
 
     for (unsigned j = 0; map != 0; j++, map &= map - 1)
-        if ((dp_key_word(key, (unsigned)__builtin_ctz(map)) & m[j]) != v[j])
+        if ((dp_key_word(key, (unsigned)__builtin_ctzll(map)) & m[j])
+            != v[j])
             return false;
     return true;
 }
 
-/* A total order of matches, 0 for identical ones (same mask, same
- * value). */
-static inline int
-dp_rule_match_cmp(const struct dp_rule *a, const struct dp_rule *b)
+/* Do rules @a and @b of one subtable (one mask) match the same value? */
+static inline bool
+dp_rule_match_same(const struct dp_rule *a, const struct dp_rule *b)
 {
-    if (a->match_map != b->match_map)
-        return a->match_map < b->match_map ? -1 : 1;
     return memcmp(dp_rule_match_words(a), dp_rule_match_words(b),
-                  2 * a->n_match_words * sizeof(uint64_t));
+                  a->n_match_words * sizeof(uint64_t)) == 0;
+}
+
+/* The value a slot of @st holds, as a whole key (the unmatched words
+ * zero). */
+static inline void
+dp_slot_value(const struct subtable *st, const uint64_t *slot,
+              struct flow_key *key)
+{
+    uint64_t w[DP_KEY_WORDS] = { 0 };
+
+    for (unsigned j = 0; j < st->n_idx; j++)
+        w[st->idx[j]] = slot[DP_SLOT_HDR + j];
+    memcpy(key, w, sizeof(*key));
 }
 
 #endif /* SNIC_DP_CLS_PRIV_H */

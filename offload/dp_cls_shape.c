@@ -108,7 +108,7 @@ port_map(struct ctable *ct)
                 v = g;
                 cap = c;
             }
-            dp_rule_value(dp_slot_rule(slot), &value);
+            dp_slot_value(st, slot, &value);
             v[n++].port = value.in_port;
         }
     }

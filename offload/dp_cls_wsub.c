@@ -127,17 +127,6 @@ dp_wsub_free(struct wsub *s)
 
 /* ---- groups ---- */
 
-/* The hash of @r's match under the mask: what a copy's slot is tagged
- * with (priority bits clear), so a group and its slot agree. */
-static uint64_t
-key_hash(const struct wsub *s, const struct dp_rule *r, uint64_t *w)
-{
-    struct flow_key value;
-
-    dp_rule_value(r, &value);
-    return dp_subtable_gather(&s->lay, &value, w, s->lay.n_idx);
-}
-
 /* The groups map hashes by the tag's high bits (its low ones are the
  * priority's place). */
 static uint64_t
@@ -152,7 +141,7 @@ group_find(const struct wsub *s, uint64_t h, const struct dp_rule *r)
     struct wflow *g;
 
     SNIC_HMAP_FOR_EACH_WITH_HASH(g, gnode, group_hash(h), &s->groups)
-        if (dp_rule_match_cmp(g->rule, r) == 0)
+        if (dp_rule_match_same(g->rule, r))
             return g;
     return NULL;
 }
@@ -301,8 +290,7 @@ is_conj(const struct wflow *wf)
 void
 dp_wsub_link(struct wsub *s, struct wflow *wf)
 {
-    uint64_t w[DP_KEY_WORDS];
-    uint64_t h = key_hash(s, wf->rule, w);
+    uint64_t h = dp_rule_hash(wf->rule);
     struct wflow *g = group_find(s, h, wf->rule);
 
     /* the table's clause flows change only where a list of identical
@@ -346,15 +334,11 @@ dp_wsub_unlink(struct wflow *wf)
         if (is_conj(wf) || is_conj(next))
             s->conj_dirty = true;
         head_leave(s, wf);
-        if (next != NULL) {
-            uint64_t w[DP_KEY_WORDS];
-
-            head_enter(s, next, key_hash(s, next->rule, w));
-        }
+        if (next != NULL)
+            head_enter(s, next, dp_rule_hash(next->rule));
         key_push(s, wf->rule);
     } else {
-        uint64_t w[DP_KEY_WORDS];
-        struct wflow *g = group_find(s, key_hash(s, wf->rule, w), wf->rule);
+        struct wflow *g = group_find(s, dp_rule_hash(wf->rule), wf->rule);
 
         if (is_conj(g))
             s->conj_dirty = true;
@@ -513,14 +497,11 @@ copy_build(const struct wsub *s)
     st->refcnt = 1;
     SNIC_HMAP_FOR_EACH(g, gnode, &s->groups) {
         const struct dp_rule *r = g->rule;
-        uint64_t w[DP_KEY_WORDS];
-        struct flow_key value;
-        uint64_t h;
+        const uint64_t *w = dp_rule_match_words(r);
+        uint64_t h = dp_rule_hash(r);
         size_t pos;
         uint64_t *slot;
 
-        dp_rule_value(r, &value);
-        h = dp_subtable_gather(st, &value, w, st->n_idx);
         pos = dp_subtable_home(h);
         /* one per group: the first free slot is its place */
         while ((slot = dp_subtable_slot(st, pos))[1] != 0)
@@ -604,14 +585,11 @@ static void
 copy_redo(const struct wsub *s, struct subtable *st,
           const struct dp_rule *key)
 {
-    uint64_t w[DP_KEY_WORDS];
-    struct flow_key value;
-    uint64_t h;
+    const uint64_t *w = dp_rule_match_words(key);
+    uint64_t h = dp_rule_hash(key);
     const struct wflow *g;
     const struct dp_rule *want;
 
-    dp_rule_value(key, &value);
-    h = dp_subtable_gather(st, &value, w, st->n_idx);
     g = group_find(s, h, key);
     want = g != NULL ? g->rule : NULL;
 

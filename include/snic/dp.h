@@ -417,10 +417,12 @@ uint32_t dp_crc32c(const void *data, size_t size);
  * Laid out for the worker: what it reads after a lookup (slot, actions)
  * starts on one cache line. The match, which only the writer reads (the
  * subtables hold the masked values themselves), follows the actions in
- * the same allocation and keeps only the words of struct flow_key its
- * mask does not zero: the values, then the masks, in word order, one bit
- * of @match_map each (a five-tuple flow keeps 64 bytes, not the 416 of a
- * whole struct flow_match). */
+ * the same allocation, as the subtable's slots keep it: the values of the
+ * words of struct flow_key its mask does not zero, in word order, and not
+ * the mask, which is its subtable's (a five-tuple flow keeps 32 bytes,
+ * not the 416 of a whole struct flow_match). A clause flow of a
+ * conjunctive match, which the packet path tests against a key outside
+ * its subtable, keeps its masks and their word map after the values. */
 struct dp_rule {
     uint64_t id;            /* the flow table's id */
     uint32_t slot;          /* counter index, stable across modifications */
@@ -431,13 +433,11 @@ struct dp_rule {
     /* the list is one OUTPUT to an ordinary port: the packet path sends
      * it without the executor */
     uint8_t lone_output;
-    uint8_t n_match_words;  /* bits set in match_map */
+    uint8_t n_match_words;  /* words the mask does not zero */
     /* the list is NORMAL alone: its known unicast conversations may go
      * to the card (dp_conv_drain()) */
     uint8_t whole_normal;
     uint8_t pad[1];
-    uint32_t match_map;     /* bit i: word i of struct flow_key is matched */
-    uint32_t pad2;
     struct flow_action actions[];
 };
 
