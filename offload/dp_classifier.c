@@ -280,6 +280,12 @@ rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
     r = aligned_alloc(64, size);
     if (r == NULL)
         return NULL;
+    if ((uintptr_t)r >> DP_SLOT_PTR_BITS != 0) {
+        /* a slot could not hold its address (dp_cls_priv.h) */
+        free(r);
+        errno = ENOMEM;
+        return NULL;
+    }
     r->id = id;
     r->slot = slot;
     r->refcnt = 1;

@@ -56,9 +56,9 @@ subtable_probe(const struct subtable *st, const uint64_t *home,
     const uint64_t *slot = home;
 
     for (size_t pos = dp_subtable_home(h);;) {
-        if (slot[1] == 0)
+        if (dp_slot_empty(slot))
             return NULL;
-        if (dp_slot_hit(slot, h, w, n))
+        if (dp_slot_hit(slot, w, n))
             return slot;
         slot = dp_subtable_slot(st, ++pos);
     }

@@ -9,10 +9,16 @@
  * the rule, its priority and whether the key matches. Slot layout, in
  * 64-bit words (stride = DP_SLOT_HDR + n_idx):
  *
- *   [0] tag: the masked hash with its low 16 bits replaced by the rule's
- *       priority (so the early exit needs no rule either)
- *   [1] the rule, as a pointer; 0: the slot is empty
- *   [2..] the rule's value in the mask's non-zero words, in idx[] order
+ *   [0] the rule's address in the low 48 bits, its priority in the high
+ *       16 (so the early exit needs no access to the rule); 0: the slot
+ *       is empty
+ *   [1..] the rule's value in the mask's non-zero words, in idx[] order
+ *
+ * One word of header, not two (#13): a million flows' two copies of
+ * their subtables (struct wsub) are 32 MB smaller. The slot keeps no hash:
+ * a probe compares the words, as it did besides the hash, and the writer
+ * hashes a slot's words again where it needs its home (a copy that grows,
+ * a removal that moves a run back).
  */
 #ifndef SNIC_DP_CLS_PRIV_H
 #define SNIC_DP_CLS_PRIV_H
@@ -24,9 +30,15 @@
 /* the word loops below unroll up to 31 words: a whole key */
 _Static_assert(DP_KEY_WORDS <= 31, "unroll pragmas must cover the key");
 
-#define DP_SLOT_HDR         2u
+#define DP_SLOT_HDR         1u
+/* the low bits of a hash a probe does not start from (dp_subtable_home()) */
 #define DP_TAG_PRIO_BITS    16u
 #define DP_TAG_PRIO_MASK    ((1ull << DP_TAG_PRIO_BITS) - 1)
+/* a slot's rule address: user-space addresses of x86-64 and arm64 (with
+ * 48-bit virtual addresses) fit; the writer refuses a rule whose
+ * address does not (dp_classifier.c) */
+#define DP_SLOT_PTR_BITS    48u
+#define DP_SLOT_PTR_MASK    ((1ull << DP_SLOT_PTR_BITS) - 1)
 
 struct subtable {
     uint32_t refcnt;                /* ctables holding it */
@@ -243,23 +255,37 @@ dp_subtable_slot(const struct subtable *st, size_t pos)
     return &st->slots[(pos & st->slot_mask) * st->stride];
 }
 
+static inline bool
+dp_slot_empty(const uint64_t *slot)
+{
+    return slot[0] == 0;
+}
+
 static inline const struct dp_rule *
 dp_slot_rule(const uint64_t *slot)
 {
-    return (const struct dp_rule *)(uintptr_t)slot[1];
+    return (const struct dp_rule *)(uintptr_t)(slot[0] & DP_SLOT_PTR_MASK);
 }
 
 static inline uint16_t
 dp_slot_priority(const uint64_t *slot)
 {
-    return (uint16_t)(slot[0] & DP_TAG_PRIO_MASK);
+    return (uint16_t)(slot[0] >> DP_SLOT_PTR_BITS);
 }
 
-/* Does slot @slot hold a rule for the @n gathered words @w, of hash @h? */
-static inline __attribute__((always_inline)) bool
-dp_slot_hit(const uint64_t *slot, uint64_t h, const uint64_t *w, unsigned n)
+/* The header word of a slot holding @r. */
+static inline uint64_t
+dp_slot_make(const struct dp_rule *r)
 {
-    uint64_t diff = (slot[0] ^ h) & ~DP_TAG_PRIO_MASK;
+    return (uint64_t)(uintptr_t)r | (uint64_t)r->priority << DP_SLOT_PTR_BITS;
+}
+
+/* Does slot @slot, not empty, hold a rule for the @n gathered words
+ * @w? */
+static inline __attribute__((always_inline)) bool
+dp_slot_hit(const uint64_t *slot, const uint64_t *w, unsigned n)
+{
+    uint64_t diff = 0;
 
 #pragma GCC unroll 31
     for (unsigned j = 0; j < n; j++)

@@ -90,7 +90,7 @@ port_map(struct ctable *ct)
         for (size_t i = 0; i <= st->slot_mask; i++) {
             const uint64_t *slot = dp_subtable_slot(st, i);
 
-            if (slot[1] == 0)
+            if (dp_slot_empty(slot))
                 continue;
             if (n == cap) {
                 size_t c = cap ? 2 * cap : 16;

@@ -53,7 +53,7 @@ dp_subtable_unref(struct subtable *st)
         const uint64_t *slot = dp_subtable_slot(st, i);
         struct dp_rule *r;
 
-        if (slot[1] == 0)
+        if (dp_slot_empty(slot))
             continue;
         r = (struct dp_rule *)dp_slot_rule(slot);
         if (dead == NULL)
@@ -415,7 +415,7 @@ filter_redo(struct subtable *st)
     for (size_t i = 0; i <= st->slot_mask; i++) {
         const uint64_t *slot = dp_subtable_slot(st, i);
 
-        if (slot[1] == 0)
+        if (dp_slot_empty(slot))
             continue;
         filter_add(st, &slot[DP_SLOT_HDR]);
         st->one = slot;
@@ -504,10 +504,9 @@ copy_build(const struct wsub *s)
 
         pos = dp_subtable_home(h);
         /* one per group: the first free slot is its place */
-        while ((slot = dp_subtable_slot(st, pos))[1] != 0)
+        while (!dp_slot_empty(slot = dp_subtable_slot(st, pos)))
             pos++;
-        slot[0] = h | r->priority;
-        slot[1] = (uintptr_t)r;
+        slot[0] = dp_slot_make(r);
         memcpy(&slot[DP_SLOT_HDR], w, st->n_idx * sizeof(w[0]));
         filter_add(st, w);
         rule_ref(r);
@@ -516,9 +515,16 @@ copy_build(const struct wsub *s)
     return st;
 }
 
+/* Where the probe for the words of full slot @slot of @st starts. */
+static size_t
+slot_home(const struct subtable *st, const uint64_t *slot)
+{
+    return dp_subtable_home(dp_words_hash(&slot[DP_SLOT_HDR], st->n_idx));
+}
+
 /* A new copy (refcnt 1) of @from's slots, sized for @s's groups: its
- * slots moved by their tags (no key is hashed again), sequentially. The
- * caller redoes the keys @from lacks. NULL on ENOMEM. */
+ * slots moved sequentially, each to the home of its words. The caller
+ * redoes the keys @from lacks. NULL on ENOMEM. */
 static struct subtable *
 copy_rehash(const struct wsub *s, const struct subtable *from)
 {
@@ -544,10 +550,10 @@ copy_rehash(const struct wsub *s, const struct subtable *from)
         const uint64_t *slot = dp_subtable_slot(from, i);
         size_t pos;
 
-        if (slot[1] == 0)
+        if (dp_slot_empty(slot))
             continue;
-        pos = dp_subtable_home(slot[0]);
-        while (dp_subtable_slot(st, pos)[1] != 0)
+        pos = slot_home(from, slot);
+        while (!dp_slot_empty(dp_subtable_slot(st, pos)))
             pos++;
         memcpy(dp_subtable_slot(st, pos), slot, bytes);
         filter_add(st, &slot[DP_SLOT_HDR]);
@@ -568,9 +574,9 @@ slot_remove(struct subtable *st, size_t hole)
         uint64_t *sj = dp_subtable_slot(st, j);
         size_t home;
 
-        if (sj[1] == 0)
+        if (dp_slot_empty(sj))
             break;
-        home = dp_subtable_home(sj[0]) & mask;
+        home = slot_home(st, sj) & mask;
         /* sj may fill the hole if its home is not after the hole */
         if (((j - home) & mask) >= ((j - hole) & mask)) {
             memcpy(dp_subtable_slot(st, hole), sj, bytes);
@@ -597,25 +603,23 @@ copy_redo(const struct wsub *s, struct subtable *st,
         uint64_t *slot = dp_subtable_slot(st, pos);
         const struct dp_rule *had;
 
-        if (slot[1] == 0) {
+        if (dp_slot_empty(slot)) {
             if (want == NULL)
                 return;
-            slot[0] = h | want->priority;
-            slot[1] = (uintptr_t)want;
+            slot[0] = dp_slot_make(want);
             memcpy(&slot[DP_SLOT_HDR], w, st->n_idx * sizeof(w[0]));
             filter_add(st, w);
             rule_ref(want);
             st->n_rules++;
             return;
         }
-        if (!dp_slot_hit(slot, h, w, st->n_idx))
+        if (!dp_slot_hit(slot, w, st->n_idx))
             continue;
         had = dp_slot_rule(slot);
         if (had == want)
             return;
         if (want != NULL) {
-            slot[0] = h | want->priority;
-            slot[1] = (uintptr_t)want;
+            slot[0] = dp_slot_make(want);
             rule_ref(want);
         } else {
             slot_remove(st, pos & st->slot_mask);
