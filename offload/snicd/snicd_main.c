@@ -180,13 +180,30 @@ eal_push_owned(struct eal_args *a, char *s)
  * --in-memory would say the same but this DPDK refuses it with --no-huge,
  * which implies legacy memory). net_emunic is linked into snicd, so no -d:
  * DPDK would refuse the plugin below a world-writable folder. */
+/* Megabytes of EAL memory for the default card (-m): the mbuf pool, sized
+ * as main() will size it (the PF, a representor per VF, a local port),
+ * a quarter more, and 64 MB for the rest (rings, queues, caches); at
+ * least 128. Not a fixed 1,024: without hugepages the EAL sets up a
+ * descriptor per 4 KiB page of it at rte_eal_init, and 1,024 MB cost a
+ * start 40-55 ms of CPU more than 128 (docs/snicd.md). */
+static unsigned
+default_eal_mb(const struct snicd_opts *o)
+{
+    const uint64_t per_mbuf = 2560;     /* mbuf, buffer, pool's header */
+    uint64_t n = o->mbufs ? o->mbufs
+                          : (uint64_t)(o->vfs + 3) * o->workers * 2048u + 4096u;
+    uint64_t mb = (n * per_mbuf * 5 / 4 + (1u << 20) - 1) / (1u << 20) + 64;
+
+    return mb < 128 ? 128 : (unsigned)mb;
+}
+
 static int
 default_eal_args(const struct snicd_opts *o, const char *argv0,
                  struct eal_args *a)
 {
-    char *vdev, *prefix, *lcores;
+    char *vdev, *prefix, *lcores, *mem;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    int r1, r2, r3;
+    int r1, r2, r3, r4;
 
     if (o->vfs > 0)
         r1 = asprintf(&vdev, "net_emunic0,socket=%s,keep_rules=1,"
@@ -198,13 +215,16 @@ default_eal_args(const struct snicd_opts *o, const char *argv0,
     /* lcore 0 is the control thread; the workers float over the CPUs */
     r3 = asprintf(&lcores, "(0-%u)@(0-%ld)", o->workers,
                   ncpu > 1 ? ncpu - 1 : 0);
-    if (r1 < 0 || r2 < 0 || r3 < 0) {
+    r4 = asprintf(&mem, "%u", default_eal_mb(o));
+    if (r1 < 0 || r2 < 0 || r3 < 0 || r4 < 0) {
         if (r1 >= 0)
             free(vdev);
         if (r2 >= 0)
             free(prefix);
         if (r3 >= 0)
             free(lcores);
+        if (r4 >= 0)
+            free(mem);
         return -ENOMEM;
     }
     eal_push(a, argv0);
@@ -213,7 +233,7 @@ default_eal_args(const struct snicd_opts *o, const char *argv0,
     eal_push(a, "--no-huge");
     eal_push(a, "--no-pci");
     eal_push(a, "-m");
-    eal_push(a, "1024");
+    eal_push_owned(a, mem);
     eal_push_owned(a, prefix);
     eal_push(a, "--no-shconf");
     eal_push(a, "--no-telemetry");
