@@ -5,7 +5,7 @@
  * other), in add-flows batches of o->batch. The clock runs across all
  * batches back to back, as a controller pushing a flow set would see it;
  * each batch's request-to-reply time gives the latency percentiles.
- * With --in-flight N (default 2) up to N requests are sent before the
+ * With --in-flight N (default 1) up to N requests are sent before the
  * first reply is read, so snicd finds the next batch waiting when it
  * answers one (a controller pipelines so); a batch's latency then runs
  * from the later of its request and the reply before it (when snicd
