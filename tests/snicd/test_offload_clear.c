@@ -183,3 +183,43 @@ Test(offload_clear, delete_refills_the_flow_queue_at_half)
     cr_assert_geq(env_commit(), 0);
     env_expect(ids[9], SNICD_WHERE_HW, NULL);
 }
+
+/* Nothing lost, nothing back: a delete of every flow and new flows in
+ * the same commit, through a flow queue smaller than the delete, leave
+ * exactly the new flows' rules on the card; after a firmware reset and
+ * the resync it is again exactly those. */
+Test(offload_clear, reset_after_delete_all_keeps_exactly_the_new_flows)
+{
+    uint64_t ids[150], fresh[10];
+    char line[160];
+    unsigned base;
+
+    env_flow_queue = 16;
+    env_start("full", false, true, "--max-rules", "250", NULL);
+    base = env_free_rules();
+    cr_assert_lt(base, 256, "env_free_rules() counts up to 256");
+    add_macs(ids, 0, 150);
+    cr_assert_geq(env_commit(), 0);
+    cr_assert_eq(env_stats().n_hw, 150);
+
+    cr_assert_eq(env_del_loose(""), 150);
+    for (unsigned i = 0; i < 10; i++) {
+        snprintf(line, sizeof(line), "priority=30,in_port=vf1,"
+                 "dl_dst=02:00:00:aa:00:%02x actions=output:vf2", i);
+        fresh[i] = env_add(line);
+    }
+    cr_assert_geq(env_commit(), 0);
+    cr_expect_eq(env_stats().n_hw, 10);
+    cr_expect_eq(env_free_rules(), base - 10, "only the new flows' rules "
+                 "(%u free of %u)", env_free_rules(), base);
+
+    cr_assert_eq(env_snic_fw("reset"), 0, "snic-fw reset");
+    cr_assert(env_wait_reset(3000), "the PMD reported the reset");
+    cr_expect_eq(snicd_offload_resync(env.o), 10);
+    env_check_counts();
+    for (unsigned i = 0; i < 10; i++)
+        env_expect(fresh[i], SNICD_WHERE_HW, NULL);
+    cr_expect_eq(env_where(ids[3], NULL), SNICD_WHERE_SW);
+    cr_expect_eq(env_free_rules(), base - 10, "after the reset too (%u free "
+                 "of %u)", env_free_rules(), base);
+}
