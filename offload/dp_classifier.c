@@ -50,6 +50,7 @@ struct dp_cls {
     size_t n_dirty;
     struct snic_hmap flows;         /* wflows by id */
     struct snic_hmap subs;          /* wsubs by (table, mask) */
+    struct dp_rule_pool *rules;     /* where its rules live */
     struct dp_cls_stats stats;
 };
 
@@ -127,6 +128,9 @@ dp_cls_create(struct dp_qsbr *qsbr)
     snap = calloc(1, sizeof(*snap));
     if (snap == NULL)
         goto err_snap;
+    cls->rules = dp_rule_pool_create();
+    if (cls->rules == NULL)
+        goto err_rules;
     snic_hmap_init(&cls->flows);
     snic_hmap_init(&cls->subs);
     /* version 0 is never published: a zeroed EMC entry never matches */
@@ -135,6 +139,8 @@ dp_cls_create(struct dp_qsbr *qsbr)
     cls->qsbr = qsbr;
     return cls;
 
+err_rules:
+    free(snap);
 err_snap:
     free(cls);
 err_cls:
@@ -167,6 +173,9 @@ dp_cls_destroy(struct dp_cls *cls)
     }
     snic_hmap_fini(&cls->flows);
     snic_hmap_fini(&cls->subs);
+    /* rules a worker's cache or a held snapshot still names stay until
+     * their last reference */
+    dp_rule_pool_orphan(cls->rules);
     free(cls);
 }
 
@@ -248,18 +257,17 @@ get_sub(struct dp_cls *cls, unsigned table, const struct flow_key *mask)
 /* ---- staging ---- */
 
 /* A whole number of cache lines, line-aligned, so the header and first
- * actions share the first line. */
+ * actions share the first line (dp_rule_pool.c). */
 static size_t
 rule_alloc_size(const struct dp_rule *r)
 {
-    return (dp_rule_size(r->n_actions, r->n_match_words, dp_rule_is_conj(r))
-            + 63) & ~(size_t)63;
+    return (dp_rule_bytes(r) + 63) & ~(size_t)63;
 }
 
 /* A rule for flow @f, whose match @m is normalised. */
 static struct dp_rule *
-rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
-         uint32_t slot)
+rule_new(struct dp_cls *cls, uint64_t id, const struct flow *f,
+         const struct flow_match *m, uint32_t slot)
 {
     uint64_t value[DP_KEY_WORDS], mask[DP_KEY_WORDS];
     bool conj = flow_actions_are_conjunction(f->actions, f->n_actions);
@@ -276,13 +284,13 @@ rule_new(uint64_t id, const struct flow *f, const struct flow_match *m,
             map |= 1ull << i;
             n++;
         }
-    size = (dp_rule_size(f->n_actions, n, conj) + 63) & ~(size_t)63;
-    r = aligned_alloc(64, size);
+    size = dp_rule_size(f->n_actions, n, conj);
+    r = dp_rule_pool_alloc(cls->rules, size);
     if (r == NULL)
         return NULL;
     if ((uintptr_t)r >> DP_SLOT_PTR_BITS != 0) {
         /* a slot could not hold its address (dp_cls_priv.h) */
-        free(r);
+        dp_rule_pool_free(r, size);
         errno = ENOMEM;
         return NULL;
     }
@@ -367,7 +375,7 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
     m = f->match;
     flow_match_normalise(&m);
     flow_match_imply_eth(&m);
-    r = rule_new(id, f, &m, slot);
+    r = rule_new(cls, id, f, &m, slot);
     if (r == NULL)
         goto err_rule;
     s = get_sub(cls, f->table_id, &m.mask);
@@ -400,7 +408,7 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
 
 err_sub:
     /* an empty wsub left behind is swept by the next publish */
-    free(r);
+    dp_rule_pool_free(r, dp_rule_bytes(r));
 err_rule:
     return -ENOMEM;
 }

@@ -333,6 +333,33 @@ dp_rule_size(unsigned n_actions, unsigned n_words, bool conj)
            + (conj ? 2 * n_words + 1 : n_words) * sizeof(uint64_t);
 }
 
+/* The largest rule: every action, every word, a clause flow's masks. */
+#define DP_RULE_MAX_SIZE    (sizeof(struct dp_rule)                        \
+                             + FLOW_MAX_ACTIONS * sizeof(struct flow_action) \
+                             + (2 * DP_KEY_WORDS + 1) * sizeof(uint64_t))
+
+/* The bytes @r takes. */
+static inline size_t
+dp_rule_bytes(const struct dp_rule *r)
+{
+    return dp_rule_size(r->n_actions, r->n_match_words, dp_rule_is_conj(r));
+}
+
+/* ---- rules' memory (dp_rule_pool.c): whole lines, line-aligned ---- */
+
+struct dp_rule_pool;
+
+/* A pool, or NULL with errno. */
+struct dp_rule_pool *dp_rule_pool_create(void);
+/* Its classifier is gone: the pool goes with its last rule (now if it
+ * has none). NULL: nothing. */
+void dp_rule_pool_orphan(struct dp_rule_pool *p);
+/* Room for a rule of @size bytes, on a line of its own; NULL with errno
+ * (ENOMEM; EINVAL past DP_RULE_MAX_SIZE). */
+void *dp_rule_pool_alloc(struct dp_rule_pool *p, size_t size);
+/* Give back @r, allocated with @size bytes from whichever pool. */
+void dp_rule_pool_free(void *r, size_t size);
+
 /* The hash a slot of @r's group is tagged with (priority bits clear; the
  * values are masked already), as dp_subtable_gather() computes it from a
  * key. */

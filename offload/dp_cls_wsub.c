@@ -10,7 +10,6 @@
 
 #include "dp_cls_wsub.h"
 #include "snic_clock.h"
-#include "snic_free_many.h"
 
 /* How long a publish waits for the readers to let go of a large spare
  * before it builds a new copy instead. Workers quiesce between bursts
@@ -27,7 +26,7 @@ dp_rule_unref(const struct dp_rule *cr)
     struct dp_rule *r = (struct dp_rule *)cr;
 
     if (--r->refcnt == 0)
-        free(r);
+        dp_rule_pool_free(r, dp_rule_bytes(r));
 }
 
 static void
@@ -39,31 +38,15 @@ rule_ref(const struct dp_rule *r)
 void
 dp_subtable_unref(struct subtable *st)
 {
-    void **dead;
-    size_t n = 0;
-
     if (--st->refcnt > 0)
         return;
-    /* the rules this was the last holder of go in address order, not in
-     * the slots' hash order (snic_free_many.h: a table's worth of rules
-     * after a delete of every flow, #13) */
-    dead = st->slot_mask + 1 >= SNIC_FREE_MANY_SORT_MIN
-           ? malloc((st->slot_mask + 1) * sizeof(*dead)) : NULL;
+    /* a rule's free is a push on its pool's list (dp_rule_pool.c): no
+     * order to keep, unlike glibc's free() of blocks far apart */
     for (size_t i = 0; i <= st->slot_mask; i++) {
         const uint64_t *slot = dp_subtable_slot(st, i);
-        struct dp_rule *r;
 
-        if (dp_slot_empty(slot))
-            continue;
-        r = (struct dp_rule *)dp_slot_rule(slot);
-        if (dead == NULL)
-            dp_rule_unref(r);
-        else if (--r->refcnt == 0)
-            dead[n++] = r;
-    }
-    if (dead != NULL) {
-        snic_free_many(dead, n);
-        free(dead);
+        if (!dp_slot_empty(slot))
+            dp_rule_unref(dp_slot_rule(slot));
     }
     free(st->slots);
     free(st);

@@ -17,7 +17,8 @@
  * per flow), for the flow table alone, the classifier alone (dp_flow_put
  * of ready flows) and the whole (flow table + classifier), and the
  * classifier's bytes by structure (dp_cls_get_mem(): its slot copies
- * are mmapped, outside mallinfo2's count). With DP_SETUP_PHASE=add only the
+ * and its rules, dp_rule_pool.c, are mmapped, outside mallinfo2's
+ * count). With DP_SETUP_PHASE=add only the
  * adds run (for callgrind: instructions per flow, independent of load).
  */
 #include <arpa/inet.h>
