@@ -534,7 +534,7 @@ snicd_xlate_flow(const struct flow *f, const struct snicd_xlate_ctx *ctx,
     };
     int ret;
 
-    memset(x, 0, sizeof(*x));
+    snicd_xl_clear(x);
     x->attr.transfer = 1;
     x->attr.group = ctx->decap != NULL ? ctx->decap->group : f->table_id;
     x->attr.priority = ctx->priority;
@@ -542,8 +542,7 @@ snicd_xlate_flow(const struct flow *f, const struct snicd_xlate_ctx *ctx,
     if (ret == 0)
         ret = ctx->mode == SNICD_XLATE_PARTIAL ? snicd_xl_partial(&s) :
               snicd_xl_actions(&s);
-    x->items[x->n_items].type = RTE_FLOW_ITEM_TYPE_END;
-    x->actions[x->n_actions].type = RTE_FLOW_ACTION_TYPE_END;
+    snicd_xl_end(x);
     if (ret == 0) {
         x->refusal = SNICD_XLATE_OK;
         x->reason[0] = '\0';

@@ -317,7 +317,7 @@ act_output_tunnel(struct snicd_xl *s, struct act_st *st,
         return snicd_xl_refuse(x, SNICD_XLATE_REFUSED_ACTION,
                                "more than %u tunnel outputs in one flow",
                                SNICD_XLATE_MAX_ENCAPS);
-    e = &x->encap[x->n_encaps++];
+    e = snicd_xl_encap(x);
     memcpy(e->eth.hdr.dst_addr.addr_bytes, p->tun_remote_mac, 6);
     memcpy(e->eth.hdr.src_addr.addr_bytes, p->tun_local_mac, 6);
     e->eth.hdr.ether_type = htons(0x0800);

@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "snicd_xlate.h"
 #include "snicd_xlate_priv.h"
@@ -113,6 +115,44 @@ snicd_xl_tags_why(const struct snicd_xlate_ctx *ctx, char *buf, size_t size)
     return buf;
 }
 
+/* what snicd_xl_clear() clears in one go lies between these */
+_Static_assert(offsetof(struct snicd_xlate, n_items)
+               > offsetof(struct snicd_xlate, actions)
+               && offsetof(struct snicd_xlate, conf)
+                  > offsetof(struct snicd_xlate, meta_mask)
+               && offsetof(struct snicd_xlate, encap)
+                  > offsetof(struct snicd_xlate, conf)
+               && offsetof(struct snicd_xlate, n_encaps)
+                  > offsetof(struct snicd_xlate, encap),
+               "struct snicd_xlate: the arrays left to their takers moved");
+
+void
+snicd_xl_clear(struct snicd_xlate *x)
+{
+    memset(&x->attr, 0, sizeof(x->attr));
+    memset(&x->n_items, 0, offsetof(struct snicd_xlate, conf)
+                           - offsetof(struct snicd_xlate, n_items));
+    x->n_encaps = 0;
+}
+
+void
+snicd_xl_end(struct snicd_xlate *x)
+{
+    x->items[x->n_items] = (struct rte_flow_item){
+        .type = RTE_FLOW_ITEM_TYPE_END };
+    x->actions[x->n_actions] = (struct rte_flow_action){
+        .type = RTE_FLOW_ACTION_TYPE_END };
+}
+
+struct snicd_xlate_encap *
+snicd_xl_encap(struct snicd_xlate *x)
+{
+    struct snicd_xlate_encap *e = &x->encap[x->n_encaps++];
+
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
 void
 snicd_xl_item(struct snicd_xlate *x, enum rte_flow_item_type type,
               const void *spec, const void *mask)
@@ -137,6 +177,7 @@ snicd_xl_action(struct snicd_xlate *x, enum rte_flow_action_type type,
     a = &x->actions[x->n_actions];
     c = &x->conf[x->n_actions];
     x->n_actions++;
+    memset(c, 0, sizeof(*c));
     a->type = type;
     a->conf = with_conf ? c : NULL;
     return c;

@@ -32,6 +32,15 @@ const char *snicd_xl_port_name(const struct snicd_xlate_ctx *ctx,
 const char *snicd_xl_tags_why(const struct snicd_xlate_ctx *ctx, char *buf,
                               size_t size);
 
+/* Make @x empty for a new rule: everything but the item, action, conf
+ * and encap arrays, whose entries are cleared as they are taken
+ * (snicd_xl_item, snicd_xl_action, snicd_xl_encap), the END after them
+ * written whole (snicd_xl_end). Clearing all 12.6 KB for every flow was
+ * a third of the add path's instructions (#13). */
+void snicd_xl_clear(struct snicd_xlate *x);
+void snicd_xl_end(struct snicd_xlate *x);
+/* The next encap slot, cleared (the caller checked room). */
+struct snicd_xlate_encap *snicd_xl_encap(struct snicd_xlate *x);
 void snicd_xl_item(struct snicd_xlate *x, enum rte_flow_item_type type,
                    const void *spec, const void *mask);
 union snicd_xlate_conf *snicd_xl_action(struct snicd_xlate *x,

@@ -158,7 +158,7 @@ static void
 begin(struct snicd_xlate *x, uint32_t group, uint32_t priority,
       uint16_t underlay)
 {
-    memset(x, 0, sizeof(*x));
+    snicd_xl_clear(x);
     x->attr.transfer = 1;
     x->attr.group = group;
     x->attr.priority = priority;
@@ -171,8 +171,7 @@ begin(struct snicd_xlate *x, uint32_t group, uint32_t priority,
 static void
 end(struct snicd_xlate *x)
 {
-    x->items[x->n_items].type = RTE_FLOW_ITEM_TYPE_END;
-    x->actions[x->n_actions].type = RTE_FLOW_ACTION_TYPE_END;
+    snicd_xl_end(x);
     x->refusal = SNICD_XLATE_OK;
     x->reason[0] = '\0';
 }
