@@ -227,13 +227,26 @@ staged_order(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* Are @n changes in staged_order() already? A batch of adds is: new
+ * flows take rising ids in the order they come (#13: the sort was 5% of
+ * an add-flows' instructions for nothing). */
+static bool
+staged_sorted(const struct snicd_staged *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (staged_order(&v[i - 1], &v[i]) > 0)
+            return false;
+    return true;
+}
+
 /* The net effect of changes [@lo, @hi) on each flow they touched, in id
  * order (new flows in the order they were added). */
 static void
 deliver_range(struct snicd *d, size_t lo, size_t hi)
     SNIC_REQUIRES(snic_control)
 {
-    if (hi - lo > 1)
+    /* seq makes the order total: sorted or not, the same sequence */
+    if (hi - lo > 1 && !staged_sorted(d->staged + lo, hi - lo))
         qsort(d->staged + lo, hi - lo, sizeof(*d->staged), staged_order);
     for (size_t i = lo; i < hi; ) {
         const struct snicd_staged *first = &d->staged[i];
