@@ -161,7 +161,7 @@ dp_cls_destroy(struct dp_cls *cls)
     snap_release(__atomic_load_n(&cls->snap, __ATOMIC_SEQ_CST));
     SNIC_HMAP_FOR_EACH_SAFE(f, node, &cls->flows) {
         dp_rule_unref(f->rule);
-        free(f);
+        dp_rule_pool_free(f, sizeof(*f));
     }
     SNIC_HMAP_FOR_EACH_SAFE(s, node, &cls->subs) {
         s->n = 0;
@@ -187,7 +187,7 @@ find_flow(const struct dp_cls *cls, uint64_t id)
     struct wflow *f;
 
     SNIC_HMAP_FOR_EACH_WITH_HASH(f, node, id_hash(id), &cls->flows)
-        if (f->id == id)
+        if (f->rule->id == id)
             return f;
     return NULL;
 }
@@ -385,15 +385,15 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
         if (snic_hmap_reserve(&cls->flows,
                               snic_hmap_count(&cls->flows) + 1) < 0)
             goto err_sub;
-        fresh = calloc(1, sizeof(*fresh));
+        fresh = dp_rule_pool_alloc(cls->rules, sizeof(*fresh));
         if (fresh == NULL)
             goto err_sub;
+        memset(fresh, 0, sizeof(*fresh));
     }
 
     /* nothing fails from here on */
     if (wf == NULL) {
         wf = fresh;
-        wf->id = id;
         snic_hmap_insert(&cls->flows, &wf->node, id_hash(id));
     } else {
         mark_dirty(cls, wf->sub);
@@ -429,7 +429,7 @@ dp_cls_del(struct dp_cls *cls, uint64_t id)
     dp_wsub_unlink(f);
     slot = f->rule->slot;
     dp_rule_unref(f->rule);
-    free(f);
+    dp_rule_pool_free(f, sizeof(*f));
     return slot;
 }
 
@@ -449,11 +449,11 @@ table_clear(struct dp_cls *cls, unsigned t, bool in_index,
         for (size_t k = 0; k < s->n; k++) {
             struct wflow *f = s->flows[k];
 
-            fn(ctx, f->id, f->rule->slot);
+            fn(ctx, f->rule->id, f->rule->slot);
             if (in_index)
                 snic_hmap_remove(&cls->flows, &f->node);
             dp_rule_unref(f->rule);
-            free(f);
+            dp_rule_pool_free(f, sizeof(*f));
         }
         n += s->n;
         s->n = 0;

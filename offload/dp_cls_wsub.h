@@ -35,8 +35,9 @@ struct wsub;
 #define DP_WF_META      0x4u    /* writes or reads the pipeline metadata */
 #define DP_WF_CONJ      0x8u    /* a clause flow */
 
+/* One a flow, a cache line each from the rules' pool (dp_rule_pool.c):
+ * no allocator's header (#13). Its id is its rule's. */
 struct wflow {
-    uint64_t id;
     struct dp_rule *rule;           /* holds one reference */
     struct wsub *sub;
     struct wflow *same;             /* next of its group, best first */
@@ -47,6 +48,8 @@ struct wflow {
     uint8_t props;                  /* DP_WF_* */
     bool head;                      /* best of its group (in sub->groups) */
 };
+
+_Static_assert(sizeof(struct wflow) <= 64, "a writer's record is a line");
 
 /* A priority some group's best flow has, and how many do. */
 struct wprio {

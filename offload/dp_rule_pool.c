@@ -15,6 +15,9 @@
  * emptied whole returns its memory; one thinned keeps it for the rules to
  * come, as an allocator's free lists would.
  *
+ * The writer's records (struct wflow, one line each) come from the same
+ * pool, for the same reason: no header of the allocator's.
+ *
  * Under AddressSanitizer the free and the not yet carved lines are
  * poisoned, so a rule used after its last reference still reports.
  *
