@@ -17,16 +17,13 @@
 #include <strings.h>
 
 #include "flow_priv.h"
+#include "snic_hash.h"
 
-/* FNV-1a: the keys are short words, and a few bytes are all it reads. */
+/* The project's one hash (common/snic_hash.h), over the word's bytes. */
 static uint32_t
 words_hash(const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;
-
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+    return snic_hash_fold32(snic_hash_bytes(s, len, SNIC_HASH_BASIS));
 }
 
 int
