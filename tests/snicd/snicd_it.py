@@ -2111,14 +2111,50 @@ def rand_normal(rnd, first):
         while (first + len(packets)) % 50:
             packets.append(None)
 
-    def send(src, dst, port=None, tci=None, l3=None):
+    # What software's NORMAL will learn ({(mac, vlan): port}) and the
+    # conversations it will ask the card for ({(src, dst): the frame}):
+    # whether a seed's own draw sends a conversation's frame again once its
+    # rule is on the card is chance (a move takes the rules of the moved
+    # station off), so the talks after the first, and a last chunk, start
+    # with one frame of each conversation still standing.
+    fdb, convs = {}, {}
+
+    def model(src, dst, port, tci, l3, proto):
+        vlan = normal_vlan(modes, port, tci)
+        if vlan is None or (port == via and l3 == "ip" and proto == 17):
+            return      # dropped, or table 5's udp flow: no NORMAL
+        unicast = not int(dst[:2], 16) & 1
+        q = fdb.get((dst, vlan))
+        if port != more and unicast and fdb.get((src, vlan)) == port \
+                and q is not None and q != port:
+            convs[(src, dst)] = dict(port=port, tci=tci, l3=l3,
+                                     proto=proto, vlan=vlan)
+        if fdb.get((src, vlan)) != port:
+            # learned anew or moved: the card's rules to or from it go
+            for k in [k for k, c in convs.items()
+                      if src in k and c["vlan"] == vlan]:
+                del convs[k]
+        fdb[(src, vlan)] = port
+
+    def send(src, dst, port=None, tci=None, l3=None, proto=None):
         port = port or stations[src][0]
         tci = stations[src][1] if tci is None else tci
         n = first + len(packets)
+        if proto is None:
+            # drawn, in this order, for every frame but again()'s
+            l3 = l3 or rnd.choice(["ip", "ip", "arp"])
+            proto = rnd.choice([6, 17, 17, 1])
+            dport = rnd.choice([53, 80])
+        else:
+            dport = 80
+        model(src, dst, port, tci, l3, proto)
         packets.append((port, frame(
-            dst, src, vlan=tci, l3=l3 or rnd.choice(["ip", "ip", "arp"]),
-            proto=rnd.choice([6, 17, 17, 1]), dport=rnd.choice([53, 80]),
+            dst, src, vlan=tci, l3=l3, proto=proto, dport=dport,
             payload=tag(n))))
+
+    def again():
+        for (src, dst), c in list(convs.items())[:8]:
+            send(src, dst, c["port"], c["tci"], c["l3"], c["proto"])
 
     def talk(count):
         for _ in range(count):
@@ -2141,6 +2177,7 @@ def rand_normal(rnd, first):
     # the same stations again: now mostly through the rules the chunk
     # before made
     chunk()
+    again()
     talk(rnd.randint(30, 50))
     moved = rnd.random() < 0.5
     if moved:
@@ -2156,7 +2193,10 @@ def rand_normal(rnd, first):
         stations[m][1] = normal_tags(rnd, modes, stations[m][0], vlan)
         send(m, "ff:ff:ff:ff:ff:ff", l3="arp")
         chunk()
+        again()
         talk(rnd.randint(30, 50))
+    chunk()
+    again()
     return flows, opts, packets, moved
 
 
