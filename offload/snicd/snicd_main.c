@@ -41,6 +41,7 @@
 #include "snicd.h"
 #include "snicd_ctl_fmt.h"
 #include "snicd_opts.h"
+#include "snicd_tsc.h"
 #include "snic/peer.h"
 #include "snic/rte_pmd_emunic.h"
 
@@ -684,6 +685,11 @@ main(int argc, char **argv)
         goto out_emunic;
     }
     start_mark(&clk, START_EAL);
+    if (snicd_tsc_window_ns() > 0)
+        snicd_log(SNICD_LOG_INFO, "TSC %.0f MHz, measured over the start's "
+                  "first %.1f ms (not in the EAL's 100 ms sleep: "
+                  "snicd_tsc.c)", (double)rte_get_tsc_hz() / 1e6,
+                  (double)snicd_tsc_window_ns() / 1e6);
     /* a secondary shares its primary's folder: only a primary removes it */
     if (rte_eal_process_type() == RTE_PROC_PRIMARY)
         runtime_dir = strdup(rte_eal_get_runtime_dir());

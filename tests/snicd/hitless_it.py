@@ -282,6 +282,12 @@ def scenario(tmp, which, n):
           "%d lost, longest gap %.0f ms" % (which, n, ready, sent["vf0"],
                                            lost_hw, sent["vf2"], lost_sw,
                                            rx["vf3"][1]))
+    # where the new snicd's start went (docs/snicd.md, "Start-up order")
+    with open(d.log) as f:
+        starts = [x.strip() for x in f if "started in" in x
+                  or "start CPU time" in x]
+    for line in starts[-2:]:
+        print("  " + line)
     print("FIGURE %s flows=%d lost_hw=%d sent_hw=%d lost_sw=%d sw_gap_ms=%.0f "
           "ready_s=%.2f" % (which, n, lost_hw, sent["vf0"], lost_sw,
                             rx["vf3"][1], ready))
