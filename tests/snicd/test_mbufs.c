@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * snicd's mbuf pool (snicd_mbufs.c): built by hand without hugepages, its
- * memory populated at once. Whatever the build, the pool must be what
+ * memory populated at once: a private mapping registered as external
+ * memory without PCI (the default card's EAL arguments), a memzone of the
+ * EAL's memory with it. Whatever the build, the pool must be what
  * rte_pktmbuf_pool_create makes: every mbuf there, initialised, its data
  * room and its buffer's IO address right (IOVA as VA: the address), each
  * one in a buffer of its own; and it goes whole with rte_mempool_free.
  */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,18 +26,23 @@
 
 #define N   3000u
 
+/* @pci: the PCI bus on, with no device allowed (none is probed) */
 static void
-eal_up(void)
+eal_up(bool pci)
 {
     char prefix[64];
-    char *argv[] = { "test_mbufs", "--no-huge", "--no-pci", "-m", "128",
+    char *argv[] = { "test_mbufs", "--no-huge", "-m", "128",
                      "-l", "0", prefix, "--no-telemetry",
-                     "--log-level=error", NULL };
+                     "--log-level=error", "--no-pci", NULL, NULL };
+
+    if (pci) {
+        argv[9] = "-a";
+        argv[10] = "0000:ff:1f.7";
+    }
 
     snprintf(prefix, sizeof(prefix), "--file-prefix=snicd-mbufs-%d",
              (int)getpid());
-    cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1,
-                               argv), 0, "rte_eal_init: %s",
+    cr_assert_geq(rte_eal_init(pci ? 11 : 10, argv), 0, "rte_eal_init: %s",
                   rte_strerror(rte_errno));
 }
 
@@ -54,14 +62,18 @@ count_zone(const struct rte_memzone *mz, void *arg)
     (*(unsigned *)arg)++;
 }
 
-Test(snicd_mbufs, the_pool_is_a_stock_mbuf_pool)
+static void
+stock_pool(bool pci)
 {
     struct rte_mbuf **m = calloc(N, sizeof(*m));
     struct rte_mempool *mp;
+    const struct rte_memseg_list *msl;
     unsigned zones0 = 0, zones1 = 0;
+    void *first;
 
     cr_assert_not_null(m);
-    eal_up();
+    eal_up(pci);
+    cr_assert_eq(rte_eal_has_pci(), pci);
     rte_memzone_walk(count_zone, &zones0);
     mp = snicd_mbuf_pool_create("t_mbufs", N, 32, (int)rte_socket_id());
     cr_assert_not_null(mp, "pool: %s", rte_strerror(rte_errno));
@@ -69,10 +81,21 @@ Test(snicd_mbufs, the_pool_is_a_stock_mbuf_pool)
     cr_expect_eq(rte_pktmbuf_data_room_size(mp), RTE_MBUF_DEFAULT_BUF_SIZE);
     cr_expect_eq(rte_pktmbuf_priv_size(mp), 0);
     /* without hugepages (IOVA as VA) the pool is the one built by hand:
-     * its memory is one zone of its own, populated at once */
-    cr_expect_not_null(rte_memzone_lookup("t_mbufs_mem"), "the prefaulted "
-                       "pool (rte_pktmbuf_pool_create's was made instead)");
+     * with PCI its memory is one zone of its own, without it a mapping
+     * of its own that the EAL knows as external memory */
+    if (pci)
+        cr_expect_not_null(rte_memzone_lookup("t_mbufs_mem"), "the "
+                           "prefaulted pool in a zone (rte_pktmbuf_pool_"
+                           "create's was made instead)");
+    else
+        cr_expect_null(rte_memzone_lookup("t_mbufs_mem"), "no PCI: the "
+                       "pool's memory is not the EAL's");
     cr_assert_eq(rte_pktmbuf_alloc_bulk(mp, m, N), 0, "all %u taken", N);
+    msl = rte_mem_virt2memseg_list(m[0]);
+    cr_assert_not_null(msl, "the EAL knows the pool's memory");
+    cr_expect_eq(msl->external, !pci, "external memory %s PCI",
+                 pci ? "with" : "without");
+    first = m[0];
     for (unsigned i = 0; i < N; i++) {
         cr_assert_eq(m[i]->pool, mp);
         cr_assert_eq(m[i]->buf_len, RTE_MBUF_DEFAULT_BUF_SIZE);
@@ -97,6 +120,19 @@ Test(snicd_mbufs, the_pool_is_a_stock_mbuf_pool)
     rte_mempool_free(mp);
     rte_memzone_walk(count_zone, &zones1);
     cr_expect_eq(zones1, zones0, "the pool's memory went with it");
+    if (!pci)
+        cr_expect_null(rte_mem_virt2memseg_list(first), "the pool's "
+                       "mapping went with it, the EAL no longer knows it");
     free(m);
     snic_eal_cleanup();
+}
+
+Test(snicd_mbufs, the_pool_is_a_stock_mbuf_pool)
+{
+    stock_pool(false);
+}
+
+Test(snicd_mbufs, with_pci_the_pool_is_a_stock_mbuf_pool)
+{
+    stock_pool(true);
 }
