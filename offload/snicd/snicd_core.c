@@ -160,7 +160,9 @@ deliver(struct snicd *d, enum flow_change_kind kind,
         const struct flow_entry *e, enum flow_removed_reason reason)
     SNIC_REQUIRES(snic_control)
 {
-    bool tell_offload = d->offload != NULL;
+    /* held: the manager may not exist yet (the journal is replayed
+     * beside the EAL, snicd_main.c) */
+    bool tell_offload = d->offload != NULL || d->offload_held;
 
     dp_flow_table_listener(d->dp, kind, e, reason);
     if (kind == FLOW_CHANGE_ADDED || kind == FLOW_CHANGE_MODIFIED) {
@@ -177,6 +179,11 @@ deliver(struct snicd *d, enum flow_change_kind kind,
     if (tell_offload && d->offload_held && !d->offload_direct) {
         if (kind != FLOW_CHANGE_ADDED || offload_hold(d, e->id)) {
             tell_offload = false;
+        } else if (d->offload == NULL) {
+            /* nobody to tell yet: the start fails at its first commit
+             * rather than leave the flow out of the hardware */
+            tell_offload = false;
+            d->journal_err = -ENOMEM;
         } else {
             /* no memory for the list: what it holds now, then this flow
              * and the rest as they come */

@@ -2,6 +2,8 @@
 /* snicd's log on DPDK's (see snicd_log.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <rte_log.h>
 
@@ -32,10 +34,47 @@ snicd_log_set_level(int level)
     rte_log_set_level(snicd_logtype, levels[clamp(level)].rte);
 }
 
+/* this thread's lines go there instead of the log (snicd_log_hold) */
+static _Thread_local struct snicd_log_held *held_to;
+
 bool
 snicd_log_enabled(int level)
 {
+    if (held_to != NULL)
+        return true;            /* filtered when written */
     return rte_log_can_log(snicd_logtype, levels[clamp(level)].rte);
+}
+
+static void
+write_line(int level, const char *line)
+{
+    if (rte_log_can_log(snicd_logtype, levels[level].rte))
+        rte_log(levels[level].rte, snicd_logtype, "snicd: %s: %s\n",
+                levels[level].name, line);
+}
+
+static void
+hold_line(struct snicd_log_held *h, int level, const char *line)
+{
+    size_t n = strlen(line) + 2;
+
+    if (h->len + n > h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 4096;
+        char *b;
+
+        while (cap < h->len + n)
+            cap *= 2;
+        b = realloc(h->buf, cap);
+        if (b == NULL) {
+            h->dropped++;
+            return;
+        }
+        h->buf = b;
+        h->cap = cap;
+    }
+    h->buf[h->len] = (char)level;
+    memcpy(h->buf + h->len + 1, line, n - 1);
+    h->len += n;
 }
 
 void
@@ -45,11 +84,39 @@ snicd_log(int level, const char *fmt, ...)
     va_list ap;
 
     level = clamp(level);
-    if (!rte_log_can_log(snicd_logtype, levels[level].rte))
+    if (held_to == NULL && !rte_log_can_log(snicd_logtype, levels[level].rte))
         return;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    rte_log(levels[level].rte, snicd_logtype, "snicd: %s: %s\n",
-            levels[level].name, line);
+    if (held_to != NULL)
+        hold_line(held_to, level, line);
+    else
+        write_line(level, line);
+}
+
+void
+snicd_log_hold(struct snicd_log_held *h)
+{
+    held_to = h;
+}
+
+void
+snicd_log_release(struct snicd_log_held *h)
+{
+    for (size_t at = 0; at < h->len; ) {
+        const char *line = h->buf + at + 1;
+
+        write_line(clamp(h->buf[at]), line);
+        at += strlen(line) + 2;
+    }
+    if (h->dropped > 0) {
+        char line[96];
+
+        snprintf(line, sizeof(line), "%u log lines lost: out of memory",
+                 h->dropped);
+        write_line(SNICD_LOG_WARN, line);
+    }
+    free(h->buf);
+    memset(h, 0, sizeof(*h));
 }

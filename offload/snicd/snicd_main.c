@@ -3,9 +3,13 @@
  * snicd: EAL, the default card, start-up order, the control thread's loop,
  * and a clean stop.
  *
- * Start-up order matters: ports first (names are needed to parse flows),
- * then the offload manager (it needs the ports), the workers, the journal
- * replay (the desired state comes back before anybody can talk to us), the
+ * Start-up order matters. The journal is replayed into the flow table
+ * and the software datapath's classifier on a thread of its own while
+ * this one sets up the EAL (the device's probe lists the card's rules):
+ * neither needs the other (a journal record names ports by number, the
+ * classifier is plain memory). Then ports (names are needed to parse
+ * --flows), the offload manager (it needs the ports; it hears of the
+ * journal's flows at its release below), the workers, the
  * --flows file, the software datapath published, then the offload
  * manager's first commit (the hardware: the rules an earlier snicd left
  * adopted), the orphans purged, and only then the control socket. The
@@ -16,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -501,8 +506,8 @@ open_journal(struct snicd *d, const struct snicd_opts *o)
  * much less. The CPU time at main() is what the dynamic loader and the
  * constructors took before it. */
 enum start_step {
-    START_MAIN, START_EAL, START_PORTS, START_JOURNAL, START_SOFTWARE,
-    START_OFFLOAD, START_ORPHANS, START_READY, START_N
+    START_MAIN, START_EAL, START_REPLAYED, START_PORTS, START_JOURNAL,
+    START_SOFTWARE, START_OFFLOAD, START_ORPHANS, START_READY, START_N
 };
 
 struct start_clock {
@@ -533,34 +538,107 @@ ms_between(uint64_t a, uint64_t b)
     return (double)(b - a) / 1e6;
 }
 
+/* @replay: when the replay thread finished (wall) and its CPU time. */
 static void
-start_log(const struct start_clock *c)
+start_log(const struct start_clock *c, uint64_t replay_wall,
+          uint64_t replay_cpu)
 {
     const uint64_t *w = c->wall, *u = c->cpu;
 
     snicd_log(SNICD_LOG_INFO, "started in %.1f ms: EAL and the device's "
-              "probe %.1f, ports and workers %.1f, journal and --flows "
+              "probe %.1f (the journal replayed beside it, done at %.1f), "
+              "the mbuf pool and the replay's end %.1f, ports and workers %.1f, "
+              "--flows "
               "%.1f, software datapath published %.1f (software path "
               "forwarding at %.1f), offload commit %.1f, orphans purged "
               "%.1f", ms_between(w[START_MAIN], w[START_READY]),
               ms_between(w[START_MAIN], w[START_EAL]),
-              ms_between(w[START_EAL], w[START_PORTS]),
+              ms_between(w[START_MAIN], replay_wall),
+              ms_between(w[START_EAL], w[START_REPLAYED]),
+              ms_between(w[START_REPLAYED], w[START_PORTS]),
               ms_between(w[START_PORTS], w[START_JOURNAL]),
               ms_between(w[START_JOURNAL], w[START_SOFTWARE]),
               ms_between(w[START_MAIN], w[START_SOFTWARE]),
               ms_between(w[START_SOFTWARE], w[START_OFFLOAD]),
               ms_between(w[START_OFFLOAD], w[START_ORPHANS]));
     snicd_log(SNICD_LOG_INFO, "start CPU time (control thread) %.1f ms: "
-              "loader before main %.1f, EAL and probe %.1f, ports and "
-              "workers %.1f, journal and --flows %.1f, software datapath "
-              "published %.1f, offload commit %.1f, orphans purged %.1f",
-              ms_between(0, u[START_READY]), ms_between(0, u[START_MAIN]),
+              "loader before main %.1f, EAL and probe %.1f, mbuf pool %.1f, "
+              "ports and workers %.1f, --flows %.1f, software datapath "
+              "published "
+              "%.1f, offload commit %.1f, orphans purged %.1f; the journal "
+              "replay's thread %.1f", ms_between(0, u[START_READY]),
+              ms_between(0, u[START_MAIN]),
               ms_between(u[START_MAIN], u[START_EAL]),
-              ms_between(u[START_EAL], u[START_PORTS]),
+              ms_between(u[START_EAL], u[START_REPLAYED]),
+              ms_between(u[START_REPLAYED], u[START_PORTS]),
               ms_between(u[START_PORTS], u[START_JOURNAL]),
               ms_between(u[START_JOURNAL], u[START_SOFTWARE]),
               ms_between(u[START_SOFTWARE], u[START_OFFLOAD]),
-              ms_between(u[START_OFFLOAD], u[START_ORPHANS]));
+              ms_between(u[START_OFFLOAD], u[START_ORPHANS]),
+              ms_between(0, replay_cpu));
+}
+
+/* ---- the journal replayed beside the EAL ---- */
+
+/* The desired state back while rte_eal_init runs: the flow table and the
+ * software datapath (snicd_core_init), the journal replayed into them
+ * and the classifier built (dp_commit: no worker runs yet). None of it
+ * touches DPDK, and the control thread touches none of it until it has
+ * joined this thread, so this thread has the control thread's part
+ * meanwhile. Its log lines are held (snicd_log_hold) and written after
+ * the join: rte_eal_init sets the log's stream and levels meanwhile. */
+struct replay_job {
+    struct snicd *d;
+    const struct snicd_opts *o;
+    struct snicd_log_held log;
+    int rc;                     /* snicd_core_init's or the journal's */
+    uint64_t wall_done;         /* snic_now_ns() when done */
+    uint64_t cpu;               /* this thread's CPU time, ns */
+    pthread_t thread;
+    bool inline_done;           /* no thread: done before the EAL */
+};
+
+static void *
+replay_main(void *arg)
+{
+    struct replay_job *j = arg;
+    struct snicd *d = j->d;
+
+    snic_role_enter(&snic_control);
+    snicd_log_hold(&j->log);
+    j->rc = snicd_core_init(d);
+    if (j->rc == 0)
+        j->rc = open_journal(d, j->o);
+    if (j->rc == 0) {
+        int rc = dp_commit(d->dp);
+
+        if (rc < 0)     /* the first commit after the join says it again */
+            snicd_log(SNICD_LOG_WARN, "datapath commit: %s", strerror(-rc));
+    }
+    snicd_log_hold(NULL);
+    j->wall_done = snic_now_ns();
+    j->cpu = thread_cpu_ns();
+    return NULL;
+}
+
+/* Starts @j's thread; without one, does the work now. */
+static void
+replay_start(struct replay_job *j)
+{
+    if (pthread_create(&j->thread, NULL, replay_main, j) != 0) {
+        replay_main(j);
+        j->inline_done = true;
+    }
+}
+
+/* Waits for @j's thread and writes its log lines; its result. */
+static int
+replay_join(struct replay_job *j)
+{
+    if (!j->inline_done)
+        pthread_join(j->thread, NULL);
+    snicd_log_release(&j->log);
+    return j->rc;
 }
 
 static void
@@ -639,6 +717,7 @@ main(int argc, char **argv)
     gid_t gid = (gid_t)-1;
     char *runtime_dir = NULL;
     struct start_clock clk;
+    struct replay_job replay = { .d = &d, .o = &o };
 
     start_mark(&clk, START_MAIN);
     snic_role_enter(&snic_control);    /* this is the control thread */
@@ -677,10 +756,29 @@ main(int argc, char **argv)
             eal_push(&ea, argv[i]);
     }
     ea.v[ea.n] = NULL;
+    d.has_vxlan = o.has_vxlan;
+    d.vxlan = o.vxlan;
+    d.port_cfg = o.ports;
+    d.n_port_cfg = o.n_ports;
+    d.patches = o.patches;
+    d.n_patches = o.n_patches;
+    d.n_queues = o.workers;
+    d.flow_queue_size = o.offload ? o.flow_queue_size : 0;
+    d.normal_rules = o.normal_rules;
+    d.orphans_purge = rte_pmd_emunic_orphans_purge;
+    d.orphan_marks = orphan_marks;
+    /* the flows first into the software datapath; the earlier snicd's
+     * rules forward meanwhile, their marks read from the card; the
+     * offload manager hears of the flows at its release */
+    d.offload_held = true;
+    replay_start(&replay);
 
     rc = rte_eal_init(ea.n, ea.v);
     if (rc < 0) {
-        snicd_log(SNICD_LOG_ERR, "EAL: %s", rte_strerror(rte_errno));
+        int err = rte_errno;
+
+        (void)replay_join(&replay);
+        snicd_log(SNICD_LOG_ERR, "EAL: %s", rte_strerror(err));
         explain_plugin_refusal(ea.n, ea.v);
         goto out_emunic;
     }
@@ -699,15 +797,6 @@ main(int argc, char **argv)
      * its files and never look like ours. */
     if (sep <= 1 && runtime_dir != NULL)
         snic_eal_dir_empty(runtime_dir);
-    d.has_vxlan = o.has_vxlan;
-    d.vxlan = o.vxlan;
-    d.port_cfg = o.ports;
-    d.n_port_cfg = o.n_ports;
-    d.patches = o.patches;
-    d.n_patches = o.n_patches;
-    d.n_queues = o.workers;
-    d.flow_queue_size = o.offload ? o.flow_queue_size : 0;
-    d.normal_rules = o.normal_rules;
     if (o.normal_rules_off_aging)
         snicd_log(SNICD_LOG_INFO, "NORMAL stays in software: --mac-aging "
                   "%u is shorter than the %u s conversation rules need "
@@ -718,7 +807,11 @@ main(int argc, char **argv)
                 : (rte_eth_dev_count_avail() + 1) * o.workers * 2048u + 4096u,
         256, (int)rte_socket_id());
     if (d.mempool == NULL) {
-        snicd_log(SNICD_LOG_ERR, "mbuf pool: %s", rte_strerror(rte_errno));
+        int err = rte_errno;
+
+        if (replay_join(&replay) == 0 || d.dp != NULL)
+            snicd_core_fini(&d);
+        snicd_log(SNICD_LOG_ERR, "mbuf pool: %s", rte_strerror(err));
         goto out_eal;
     }
     /* The card's META (pkt_mark) reaches snicd in this mbuf field, which
@@ -729,11 +822,13 @@ main(int argc, char **argv)
         snicd_log(SNICD_LOG_WARN, "rx metadata field: %s (pkt_mark "
                   "writes before goto_table are not offloaded whole)",
                   rte_strerror(rte_errno));
-    d.orphans_purge = rte_pmd_emunic_orphans_purge;
-    d.orphan_marks = orphan_marks;
-    rc = snicd_core_init(&d);
-    if (rc < 0)
+    rc = replay_join(&replay);
+    start_mark(&clk, START_REPLAYED);
+    if (rc < 0) {
+        if (d.dp != NULL)       /* the journal failed, not the tables */
+            goto out_core;
         goto out_pool;
+    }
     if (o.local_iface != NULL
         && snicd_ports_probe_local(&d, o.local_iface) < 0)
         goto out_core;
@@ -752,11 +847,6 @@ main(int argc, char **argv)
     if (snicd_workers_start(&d, o.workers) < 0)
         goto out_workers;
     start_mark(&clk, START_PORTS);
-    /* the flows first into the software datapath; the earlier snicd's
-     * rules forward meanwhile, their marks read from the card */
-    d.offload_held = true;
-    if (open_journal(&d, &o) < 0)
-        goto out_workers;
     if (o.flows_file != NULL && load_flows_file(&d, o.flows_file) < 0)
         goto out_workers;
     start_mark(&clk, START_JOURNAL);
@@ -790,7 +880,7 @@ main(int argc, char **argv)
               d.ports.n, o.offload ? "offload on" : "offload off",
               ctl_server_path(srv));
     start_mark(&clk, START_READY);
-    start_log(&clk);
+    start_log(&clk, replay.wall_done, replay.cpu);
     control_loop(&d, srv);
     exit_code = 0;
     snicd_log(SNICD_LOG_INFO, "stopping");

@@ -284,10 +284,19 @@ def scenario(tmp, which, n):
                                            rx["vf3"][1]))
     # where the new snicd's start went (docs/snicd.md, "Start-up order")
     with open(d.log) as f:
-        starts = [x.strip() for x in f if "started in" in x
-                  or "start CPU time" in x]
+        log = f.read().splitlines()
+    starts = [x.strip() for x in log if "started in" in x
+              or "start CPU time" in x]
     for line in starts[-2:]:
         print("  " + line)
+    # the journal is replayed on a thread beside the EAL, its lines
+    # written after: the new snicd's say every flow came back
+    restored = [x for x in log if "flows restored" in x]
+    if which != "changed":
+        check(restored and restored[-1].endswith(" %d flows restored" %
+                                                 (n + 1)),
+              "the new snicd's log: the journal's %d flows restored" % (n + 1),
+              restored[-1:])
     print("FIGURE %s flows=%d lost_hw=%d sent_hw=%d lost_sw=%d sw_gap_ms=%.0f "
           "ready_s=%.2f" % (which, n, lost_hw, sent["vf0"], lost_sw,
                             rx["vf3"][1], ready))
