@@ -176,6 +176,13 @@ emc_account(struct dp_worker *w, const struct dp_cls_snap *snap,
     g->miss_words = 0;
 }
 
+/* emc_find() reads k[0..n), which dp_cache_key_gather() wrote, the same
+ * n; GCC at -O2 without LTO loses that across the two unrolled loops and
+ * calls k maybe uninitialised. Clearing k would cost every packet. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 static const struct dp_rule *
 classify(struct dp_worker *w, const struct dp_cls_snap *snap,
          unsigned table, const struct flow_key *key)
@@ -198,6 +205,9 @@ classify(struct dp_worker *w, const struct dp_cls_snap *snap,
     emc_insert(w, version, h, table, k, ck->n, r);
     return r;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* classify_each()'s cache probes: for each of the @n keys, its words
  * under @ck (@nw of them, ck->n: a constant where the loops unroll) into
