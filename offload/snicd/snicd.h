@@ -327,6 +327,10 @@ struct snicd {
     int stage_err;
     size_t batch_mark;                  /* the journal's queue before it */
     uint64_t batch_now;                 /* its mods' time */
+    size_t batch_count;                 /* flows in the table before it */
+    /* flows added, changed or removed since the heap was last given
+     * back (snicd_core_heap_trim) */
+    size_t heap_churn;
     /* add-flows files in chunks (snicd_txn.c) */
     struct snicd_txn *txns;
     unsigned n_txns;
@@ -439,6 +443,10 @@ void snicd_core_offload_release(struct snicd *d)
     SNIC_REQUIRES(snic_control);
 /* Commit without new mods (after expiry, resync...). */
 int snicd_core_commit(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
+/* Once a turn of the control loop, after the requests' memory is freed:
+ * after bulk changes, give the heap's free pages back to the system. */
+void snicd_core_heap_trim(struct snicd *d)
     SNIC_REQUIRES(snic_control);
 /*
  * Counters and timeouts, in slices so that the control loop answers

@@ -660,7 +660,8 @@ control_loop(struct snicd *d, struct ctl_server *srv)
      * counters and timeouts (a pass once a second, a slice per turn:
      * snicd_core_refresh_step); the handles of rules a firmware reset
      * took (snicd_offload_reap); the datapath's memory
-     * reclamation. */
+     * reclamation; after bulk changes, the heap's free pages back to
+     * the system (snicd_core_heap_trim). */
     while (!stop_requested) {
         /* a refresh pass under way: serve what is ready, then go on */
         int rc = ctl_server_run_once(srv, busy ? 0 : 100);
@@ -701,6 +702,7 @@ control_loop(struct snicd *d, struct ctl_server *srv)
         if (d->offload != NULL && snicd_offload_reap(d->offload, 4096) > 0)
             busy = true;
         dp_poll(d->dp);
+        snicd_core_heap_trim(d);
     }
 }
 
