@@ -129,11 +129,19 @@ void
 snicd_marks_hold(struct snicd *d)
     SNIC_REQUIRES(snic_control)
 {
-    struct snicd_held_mark *v = NULL;
+    /* Asked with room for HELD_GUESS marks first: each question walks
+     * every rule the earlier snicd left (100,000 here: 20 ms each, on the
+     * way to the software path), and a count first would be a walk more.
+     * More marks than that: asked again with room for all. */
+    enum { HELD_GUESS = 1024 };
+    unsigned cap = HELD_GUESS;
+    struct snicd_held_mark *v = calloc(cap, sizeof(*v));
     int n = 0;
 
-    if (d->orphan_marks == NULL)
+    if (d->orphan_marks == NULL || v == NULL) {
+        free(v);
         return;
+    }
     /* a card's orphans answer on the first of its ports asked */
     for (unsigned i = 0; i < d->ports.n && n == 0; i++) {
         uint16_t port = d->ports.v[i].ethdev;
@@ -141,16 +149,23 @@ snicd_marks_hold(struct snicd *d)
 
         if (port == UINT16_MAX)
             continue;
-        want = d->orphan_marks(port, NULL, 0);
+        want = d->orphan_marks(port, v, cap);
         if (want <= 0)
             continue;
-        free(v);
-        v = calloc((size_t)want, sizeof(*v));
-        if (v == NULL)
-            return;
-        n = d->orphan_marks(port, v, (unsigned)want);
-        if (n > want)
-            n = want;   /* more came meanwhile: the first ones will do */
+        if ((unsigned)want > cap) {
+            struct snicd_held_mark *nv = calloc((size_t)want, sizeof(*nv));
+
+            if (nv == NULL) {
+                free(v);
+                return;
+            }
+            free(v);
+            v = nv;
+            cap = (unsigned)want;
+            want = d->orphan_marks(port, v, cap);
+        }
+        /* more came meanwhile: the first ones will do */
+        n = (unsigned)want > cap ? (int)cap : want;
     }
     if (n > 0)
         d->held = calloc((size_t)n, sizeof(*d->held));

@@ -334,3 +334,50 @@ Test(mark_pool, the_ranges)
     cr_expect_eq(snicd_mark_pool_get(&p, 0), 0, "exhausted");
     snicd_mark_pool_fini(&p);
 }
+
+/* snicd_marks_hold: the card's orphans walked once when their marks fit
+ * its first guess, twice when they do not; every mark held either way. */
+static unsigned fake_marks, fake_calls;
+
+static int
+fake_orphan_marks(uint16_t port, struct snicd_held_mark *v, unsigned max)
+{
+    (void)port;
+    fake_calls++;
+    for (unsigned i = 0; i < fake_marks && i < max; i++)
+        v[i] = (struct snicd_held_mark){ .mark = 100 + i, .group = 1,
+                                         .jump_group = UINT32_MAX };
+    return (int)fake_marks;
+}
+
+static void
+hold_with(unsigned n, unsigned calls)
+{
+    static struct snicd d;
+
+    snic_role_enter(&snic_control);
+    memset(&d, 0, sizeof(d));
+    d.dp = dp;
+    cr_assert_eq(snicd_ports_add_ethdev(&d.ports, 0, true, -1), 0);
+    d.orphan_marks = fake_orphan_marks;
+    fake_marks = n;
+    fake_calls = 0;
+    snicd_marks_hold(&d);
+    cr_expect_eq(fake_calls, calls, "%u marks: %u walks of the orphans, "
+                 "not %u", n, fake_calls, calls);
+    cr_expect_eq(d.n_held, n, "%u marks held of %u", d.n_held, n);
+    cr_expect(d.n_held > 0 && d.held[n - 1].mark == 100 + n - 1 &&
+              d.held[n - 1].table == 1, "the last mark held, as read");
+    snicd_marks_publish(&d, NULL);
+    free(d.held);
+}
+
+Test(marks, held_marks_in_one_walk_when_they_fit)
+{
+    hold_with(5, 1);
+}
+
+Test(marks, held_marks_past_the_guess_in_two_walks)
+{
+    hold_with(3000, 2);
+}
