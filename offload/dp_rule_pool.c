@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 
 #include "dp_cls_priv.h"
+#include "snic_populate.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -42,6 +43,10 @@
 
 #define RP_LINE         64u
 #define RP_BLOCK        (1u << 20)
+/* a block's lines are made resident this many bytes ahead of the carving,
+ * in one call instead of a page fault each (snic_populate.h): a 64 KiB
+ * step keeps a pool of a few rules small */
+#define RP_POPULATE     (64u * 1024u)
 /* the largest rule, in lines: every action, every word, a clause flow's
  * masks */
 #define RP_CLASSES      ((DP_RULE_MAX_SIZE + RP_LINE - 1) / RP_LINE)
@@ -57,6 +62,7 @@ struct dp_rule_pool {
                                      * holding the next in its first word */
     struct rp_block *blocks;
     size_t carved;                  /* bytes of blocks (the newest) used */
+    size_t populated;               /* bytes of it made resident */
     size_t live;                    /* rules allocated, not freed */
     bool orphan;                    /* its classifier is gone */
 };
@@ -83,11 +89,12 @@ release_blocks(struct dp_rule_pool *p, bool keep)
     if (keep && b != NULL) {
         b = b->next;
         p->blocks->next = NULL;
-        p->carved = RP_LINE;
+        p->carved = RP_LINE;    /* its pages stay: @populated holds */
         POISON((uint8_t *)p->blocks + RP_LINE, RP_BLOCK - RP_LINE);
     } else {
         p->blocks = NULL;
         p->carved = 0;
+        p->populated = 0;
     }
     while (b != NULL) {
         struct rp_block *next = b->next;
@@ -135,6 +142,7 @@ new_block(struct dp_rule_pool *p)
     b->next = p->blocks;
     p->blocks = b;
     p->carved = RP_LINE;
+    p->populated = 0;
     POISON((uint8_t *)b + RP_LINE, RP_BLOCK - RP_LINE);
     return true;
 }
@@ -161,6 +169,11 @@ dp_rule_pool_alloc(struct dp_rule_pool *p, size_t size)
         }
         r = (uint8_t *)p->blocks + p->carved;
         p->carved += lines * RP_LINE;
+        while (p->carved > p->populated) {
+            snic_populate((uint8_t *)p->blocks + p->populated,
+                          RP_POPULATE);
+            p->populated += RP_POPULATE;
+        }
         UNPOISON(r, lines * RP_LINE);
     }
     p->live++;

@@ -338,6 +338,11 @@ struct snicd {
     uint64_t txn_bytes;
     struct snicd_staged *staged;
     size_t n_staged, cap_staged;
+    /* add-flows' parsed lines, kept from request to request up to
+     * SNICD_MODS_KEEP (snicd_ctl.c): a fresh megabyte for each batch of
+     * 1,000 was a page fault every 4 KB (#13) */
+    struct flow_mod *mods_buf;
+    size_t mods_cap;
     struct snicd_mark_table *marks;
     struct snicd_worker *workers[SNICD_MAX_WORKERS];
     unsigned n_workers;

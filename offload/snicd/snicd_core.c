@@ -34,6 +34,7 @@
 
 #include "snic_hash.h"
 #include "snicd.h"
+#include "snicd_heap.h"
 
 struct snicd_hwctr {
     struct snic_hmap_node node; /* in snicd.hwctr, hash of id */
@@ -422,6 +423,9 @@ snicd_core_fini(struct snicd *d)
     free(d->staged);
     d->staged = NULL;
     d->n_staged = d->cap_staged = 0;
+    free(d->mods_buf);
+    d->mods_buf = NULL;
+    d->mods_cap = 0;
     free(d->held);
     d->held = NULL;
     d->n_held = 0;
@@ -494,6 +498,7 @@ snicd_core_batch_begin(struct snicd *d)
     d->batch_mark = d->journal != NULL ? snicd_journal_mark(d->journal) : 0;
     d->batch_now = snic_now_ns();
     d->batch_count = flow_table_count(d->table, FLOW_TABLE_ALL);
+    snicd_heap_populate();
     d->staging = true;
     d->n_staged = 0;
     d->stage_err = 0;
@@ -562,10 +567,16 @@ snicd_core_batch_end(struct snicd *d, size_t n_mods)
     count = count > d->batch_count ? count - d->batch_count
                                    : d->batch_count - count;
     d->heap_churn += count > d->n_staged ? count : d->n_staged;
+    /* the heap grew with the table's nodes, and will with the
+     * datapath's and the offload manager's records: its new steps
+     * resident before they are written (snicd_heap.h) */
+    snicd_heap_populate();
     deliver_staged(d);
+    snicd_heap_populate();
     /* journaled: the batch is the desired state now, whatever the commit
      * below meets (it logs; the device and datapath paths retry) */
     snicd_core_commit(d);
+    snicd_heap_populate();
     return 0;
 }
 

@@ -137,6 +137,37 @@ m_add_flow(void *ctx, const json_t *params, struct ctl_error *err)
     return apply_one(ctx, line, FLOW_CMD_ADD, "added", err);
 }
 
+/* add-flows' buffer of parsed lines up to this many is kept for the next
+ * request (a batch of 1,000 takes 1 MB); a larger one is freed after its
+ * request, so that one large file does not stay resident */
+#define SNICD_MODS_KEEP     4096u
+
+/* Room for @n parsed lines: the kept buffer, or a new one (to give back
+ * with mods_put); NULL when out of memory. */
+static struct flow_mod *
+mods_get(struct snicd *d, size_t n)
+{
+    struct flow_mod *m;
+
+    if (n <= d->mods_cap)
+        return d->mods_buf;
+    if (n > SNICD_MODS_KEEP)
+        return malloc(n * sizeof(*m));
+    m = realloc(d->mods_buf, SNICD_MODS_KEEP * sizeof(*m));
+    if (m == NULL)
+        return NULL;
+    d->mods_buf = m;
+    d->mods_cap = SNICD_MODS_KEEP;
+    return m;
+}
+
+static void
+mods_put(struct snicd *d, struct flow_mod *m)
+{
+    if (m != d->mods_buf)
+        free(m);
+}
+
 static json_t *
 m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
     SNIC_REQUIRES(snic_control)
@@ -192,19 +223,19 @@ m_add_flows(void *ctx, const json_t *params, struct ctl_error *err)
                                    json_is_integer(txn)
                                    ? json_integer_value(txn) : 0, more,
                                    abort_it, err);
-    mods = malloc((json_array_size(flows) + 1) * sizeof(*mods));
+    mods = mods_get(d, json_array_size(flows) + 1);
     if (mods == NULL)
         return ctl_fail(err, CTL_ERR_INTERNAL, "out of memory for %zu flows",
                         json_array_size(flows));
     /* all of it parses, or nothing is applied */
     if (snicd_flow_lines_parse(d, flows, file, first_line, mods, NULL, &n,
                                "nothing of this batch was added", err) < 0) {
-        free(mods);
+        mods_put(d, mods);
         return NULL;
     }
     before = flow_table_count(d->table, FLOW_TABLE_ALL);
     rc = snicd_core_apply(d, mods, n, &failed);
-    free(mods);
+    mods_put(d, mods);
     if (rc < 0 && failed == n)
         return ctl_fail(err, CTL_ERR_FAILED, "%s: %s: %s (nothing of this "
                         "batch was added)", file, refusal(rc, failed, n),

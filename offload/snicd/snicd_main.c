@@ -45,6 +45,7 @@
 #include "snic_emunic.h"
 #include "snicd.h"
 #include "snicd_ctl_fmt.h"
+#include "snicd_heap.h"
 #include "snicd_opts.h"
 #include "snicd_tsc.h"
 #include "snic/peer.h"
@@ -723,6 +724,7 @@ main(int argc, char **argv)
 
     start_mark(&clk, START_MAIN);
     snic_role_enter(&snic_control);    /* this is the control thread */
+    snicd_heap_init();                 /* before the heap grows */
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--") == 0) {
             sep = i;

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memory made resident in one system call instead of one page fault per
+ * page at first touch (#13).
+ *
+ * On the virtual machines snicd is measured on, a page fault costs 7.5-15
+ * µs (the exception, the hypervisor's exit, the zeroed page); the kernel
+ * populating a range for madvise(MADV_POPULATE_WRITE) pays the zeroing
+ * and the page tables but not the exception, page after page. Adding
+ * 100,000 flows took 37,000 faults, a third of the control thread's CPU.
+ *
+ * Only for memory that is about to be written whole (a hash table's slots
+ * that a rehash fills, a pool's next lines, the heap's top that the next
+ * allocations carve): populating what would never be touched raises the
+ * resident size for nothing. Best effort: a kernel without
+ * MADV_POPULATE_WRITE (before 5.14) refuses it, and the pages fault in one
+ * by one as before; the memory's contents are never changed.
+ *
+ * Header only, libc only.
+ */
+#ifndef SNIC_POPULATE_H
+#define SNIC_POPULATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Below this, the faults cost less than the call. */
+#define SNIC_POPULATE_MIN   (64u * 1024u)
+
+/* The pages of [@p, @p + @size) resident and writable; pages partly in
+ * the range included (they belong to the same mapping: an allocation's
+ * first and last pages). */
+static inline void
+snic_populate(void *p, size_t size)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)p & ~(page - 1);
+    uintptr_t end = ((uintptr_t)p + size + page - 1) & ~(page - 1);
+
+    if (size < SNIC_POPULATE_MIN)
+        return;
+    (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
+#endif /* SNIC_POPULATE_H */
