@@ -71,6 +71,7 @@ struct snicd_ov_bucket {
 
 struct ov_sub {
     struct flow_key imask;
+    uint32_t imap;                  /* words of @imask that are not zero */
     struct snic_hmap buckets;       /* of struct snicd_ov_bucket */
     uint32_t n_buckets;             /* heads of 2+ members in @buckets: a
                                      * clear walks the map only for them */
@@ -100,31 +101,6 @@ snicd_ov_before(const struct snicd_oflow *a, const struct snicd_oflow *b)
 {
     return before(a, b);
 }
-
-static uint64_t
-masked_hash(const struct flow_key *v, const struct flow_key *mask)
-{
-    const uint8_t *pv = (const uint8_t *)v, *pm = (const uint8_t *)mask;
-    uint8_t k[sizeof(struct flow_key)];
-
-    for (size_t i = 0; i < sizeof(k); i++)
-        k[i] = pv[i] & pm[i];
-    return snic_hash_bytes(k, sizeof(k), SNIC_HASH_BASIS);
-}
-
-static bool
-masked_eq(const struct flow_key *a, const struct flow_key *b,
-          const struct flow_key *mask)
-{
-    const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
-    const uint8_t *pm = (const uint8_t *)mask;
-
-    for (size_t i = 0; i < sizeof(*mask); i++)
-        if ((pa[i] ^ pb[i]) & pm[i])
-            return false;
-    return true;
-}
-
 
 /* ---- bucket cache ---- */
 
@@ -192,20 +168,23 @@ first_of(struct snicd_ov_ent *e)
     return e->pos == OV_ALONE ? e->m : bucket_of(e)->mem[0];
 }
 
-/* The head (a bucket's, or a member's alone) of value @v in @s, or NULL. */
+/* The hash of @f's value in @s's map. */
+static uint64_t
+sub_hash(const struct ov_sub *s, const struct snicd_oflow *f)
+{
+    return snicd_oflow_masked_hash(f, s->imap, &s->imask);
+}
+
+/* The head (a bucket's, or a member's alone) of @f's value in @s, or
+ * NULL; @h is sub_hash(s, f). */
 static struct snicd_ov_ent *
-head_find(struct ov_sub *s, const struct flow_key *v, uint64_t h)
+head_find(struct ov_sub *s, const struct snicd_oflow *f, uint64_t h)
 {
     struct snicd_ov_ent *e;
 
-    SNIC_HMAP_FOR_EACH_WITH_HASH(e, node, h, &s->buckets) {
-        struct flow_key bv;
-
-        /* the members' records keep their values compact */
-        snicd_oflow_value(first_of(e)->f, &bv);
-        if (masked_eq(&bv, v, &s->imask))
+    SNIC_HMAP_FOR_EACH_WITH_HASH(e, node, h, &s->buckets)
+        if (snicd_oflow_masked_eq(first_of(e)->f, f, s->imap, &s->imask))
             return e;
-    }
     return NULL;
 }
 
@@ -263,12 +242,10 @@ bucket_add(struct snicd_ov_tuple *t, uint32_t si, struct snicd_ovm *m)
     struct ov_sub *s = &t->subs[si];
     struct snicd_ov_bucket *b;
     struct snicd_ov_ent *e;
-    struct flow_key v;
     uint64_t h;
 
-    snicd_oflow_value(m->f, &v);
-    h = masked_hash(&v, &s->imask);
-    e = head_find(s, &v, h);
+    h = sub_hash(s, m->f);
+    e = head_find(s, m->f, h);
 
     if (e == NULL) {
         alone_put(s, m, si, h);
@@ -437,6 +414,15 @@ sub_get(struct snicd_ov_tuple *t, const struct flow_key *imask)
     si = t->nsub;
     s = &t->subs[si];
     s->imask = *imask;
+    s->imap = 0;
+    for (uint32_t w = 0; w < FLOW_KEY_WORDS; w++) {
+        uint64_t word;
+
+        memcpy(&word, (const uint8_t *)imask + w * sizeof(word),
+               sizeof(word));
+        if (word != 0)
+            s->imap |= 1u << w;
+    }
     snic_hmap_init(&s->buckets);
     s->n_buckets = 0;
     for (uint32_t i = 0; i < t->n; i++)
@@ -466,21 +452,23 @@ key_and(struct flow_key *out, const struct flow_key *a,
         po[i] = pa[i] & pb[i];
 }
 
-/* The head (bucket, or member alone) of @t's members that overlap @q,
- * NULL when none does; -ENOMEM in @ret when the sub could not be made. */
+/* The head (bucket, or member alone) of @t's members that overlap @q
+ * (@qmask its mask), NULL when none does; -ENOMEM in @ret when the sub
+ * could not be made. */
 static struct snicd_ov_ent *
-overlapping(struct snicd_ov_tuple *t, const struct flow_match *q, int *ret)
+overlapping(struct snicd_ov_tuple *t, const struct snicd_oflow *q,
+            const struct flow_key *qmask, int *ret)
 {
     struct flow_key imask;
     struct ov_sub *s;
 
-    key_and(&imask, &t->mask, &q->mask);
+    key_and(&imask, &t->mask, qmask);
     s = sub_get(t, &imask);
     if (s == NULL) {
         *ret = -ENOMEM;
         return NULL;
     }
-    return head_find(s, &q->value, masked_hash(&q->value, &imask));
+    return head_find(s, q, sub_hash(s, q));
 }
 
 /* ---- the index ---- */
@@ -496,12 +484,12 @@ snicd_ov_query(struct snicd_ovx *x, const struct snicd_oflow *q,
                struct snicd_ov_agg *a)
 {
     struct snicd_ov_tuple *t;
-    struct flow_match qm;
+    struct flow_key qmask;
     int ret = 0;
 
     a->max_level = -1;
     a->sw = NULL;
-    snicd_oflow_match(q, &qm);
+    snicd_oflow_mask(q, &qmask);
     SNIC_HMAP_FOR_EACH(t, node, &x->tuples) {
         struct snicd_ov_bucket *b;
         struct snicd_ov_ent *e;
@@ -515,7 +503,7 @@ snicd_ov_query(struct snicd_ovx *x, const struct snicd_oflow *q,
             }
             continue;
         }
-        e = overlapping(t, &qm, &ret);
+        e = overlapping(t, q, &qmask, &ret);
         if (ret < 0)
             return ret;
         if (e == NULL)
@@ -544,11 +532,11 @@ int
 snicd_ov_later(struct snicd_ovx *x, const struct snicd_oflow *q,
                void (*fn)(void *ctx, struct snicd_oflow *g), void *ctx)
 {
-    struct flow_match match;
+    struct flow_key qmask;
     struct snicd_ov_tuple *t;
     int ret = 0;
 
-    snicd_oflow_match(q, &match);
+    snicd_oflow_mask(q, &qmask);
     SNIC_HMAP_FOR_EACH(t, node, &x->tuples) {
         struct snicd_ov_bucket *b;
         struct snicd_ov_ent *e;
@@ -562,7 +550,7 @@ snicd_ov_later(struct snicd_ovx *x, const struct snicd_oflow *q,
             }
             continue;
         }
-        e = overlapping(t, &match, &ret);
+        e = overlapping(t, q, &qmask, &ret);
         if (ret < 0)
             return ret;
         if (e == NULL)

@@ -215,6 +215,16 @@ bool snicd_oflow_overlaps(const struct snicd_oflow *a,
                           const struct snicd_oflow *b);
 bool snicd_oflow_overlaps_match(const struct snicd_oflow *f,
                                 const struct flow_match *m);
+/* The overlap index's hash of @f's value under @imask (a whole key),
+ * read from the record's compact words: only the words of @imap, the
+ * words where @imask is not zero. Flows whose values agree under @imask
+ * hash the same. */
+uint64_t snicd_oflow_masked_hash(const struct snicd_oflow *f, uint32_t imap,
+                                 const struct flow_key *imask);
+/* Do @a's and @b's values agree under @imask (@imap its words)? */
+bool snicd_oflow_masked_eq(const struct snicd_oflow *a,
+                           const struct snicd_oflow *b, uint32_t imap,
+                           const struct flow_key *imask);
 /* Does @f match every packet? */
 bool snicd_oflow_catch_all(const struct snicd_oflow *f);
 /* snicd_conj_member() of @f's flow: a clause or a conj_id flow. */
