@@ -275,6 +275,15 @@ int ctl_client_send(struct ctl_client *c, const char *method,
                     json_t *params, int timeout_ms, struct ctl_error *err);
 json_t *ctl_client_recv(struct ctl_client *c, int timeout_ms,
                         struct ctl_error *err);
+/* ctl_client_send() with @params already written as JSON text (@len
+ * bytes, an object; not parsed here: the daemon answers what does not
+ * parse with an error): a client that sends large requests (snic-bench's
+ * add-flows of 1,000 lines) writes them once into its own buffer instead
+ * of building jansson objects and dumping them. @method is a method name
+ * (letters, digits, '-', '_'), else -EINVAL. */
+int ctl_client_send_text(struct ctl_client *c, const char *method,
+                         const char *params, size_t len, int timeout_ms,
+                         struct ctl_error *err);
 
 /* Call a stream method (dump-flows): each item of the result's member
  * @list goes to @fn as it arrives (a borrowed reference; @fn returns 0 or

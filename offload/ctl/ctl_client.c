@@ -4,6 +4,7 @@
  * one request line, read one reply line (or several requests before
  * their replies: pipelining), all with deadlines.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -230,6 +231,40 @@ ctl_client_send(struct ctl_client *c, const char *method, json_t *params,
                           err);
 
     if (rc < 0 && rc != -EINVAL && rc != -ENOMEM)
+        ctl_fail(err, CTL_ERR_TRANSPORT, "cannot send to snicd: %s",
+                 strerror(-rc));
+    return rc;
+}
+
+int
+ctl_client_send_text(struct ctl_client *c, const char *method,
+                     const char *params, size_t len, int timeout_ms,
+                     struct ctl_error *err)
+{
+    long long deadline = snic_now_ms() + timeout_ms;
+    char head[160];
+    int n, rc;
+
+    for (const char *p = method; *p != '\0'; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
+            ctl_fail(err, CTL_ERR_INTERNAL, "method '%s' is not a method "
+                     "name", method);
+            return -EINVAL;
+        }
+    n = snprintf(head, sizeof(head), "{\"jsonrpc\":\"2.0\",\"id\":%lld,"
+                 "\"method\":\"%s\",\"params\":", c->next_id, method);
+    if (n < 0 || (size_t)n >= sizeof(head)) {
+        ctl_fail(err, CTL_ERR_INTERNAL, "method name too long");
+        return -EINVAL;
+    }
+    c->next_id++;
+    /* three sends of one line: the daemon reads up to its '\n' */
+    rc = send_all(c->fd, head, (size_t)n, deadline);
+    if (rc == 0)
+        rc = send_all(c->fd, params, len, deadline);
+    if (rc == 0)
+        rc = send_all(c->fd, "}\n", 2, deadline);
+    if (rc < 0)
         ctl_fail(err, CTL_ERR_TRANSPORT, "cannot send to snicd: %s",
                  strerror(-rc));
     return rc;

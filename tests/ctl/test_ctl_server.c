@@ -141,6 +141,42 @@ Test(ctl_server, pipelined_requests_answered_in_order)
     ctl_client_close(c);
 }
 
+/* Params sent as text arrive as the same request would through jansson,
+ * in order with the others, and ids keep counting; a method that is not
+ * a name is refused before anything is sent. */
+Test(ctl_server, params_sent_as_text)
+{
+    static const char text[] = "{\"flows\":[\"a\\\"b\",\"in_port=vf0 "
+                               "actions=drop\"],\"n\":7}";
+    struct ctl_client *c = ctl_client_open(rundir, 1000);
+    struct ctl_error err = { 0 };
+    json_t *r;
+
+    cr_assert_not_null(c, "connect: %s", strerror(errno));
+    cr_assert_eq(ctl_client_send(c, "echo", json_pack("{s:i}", "n", 1), 2000,
+                                 &err), 0, "%s", err.message);
+    cr_assert_eq(ctl_client_send_text(c, "echo", text, strlen(text), 2000,
+                                      &err), 0, "%s", err.message);
+    cr_expect_eq(ctl_client_send_text(c, "echo\",\"x", "{}", 2, 2000, &err),
+                 -EINVAL);
+    r = ctl_client_recv(c, 2000, &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "n")), 1);
+    json_decref(r);
+    r = ctl_client_recv(c, 2000, &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "n")), 7);
+    cr_expect_str_eq(json_string_value(json_array_get(
+                         json_object_get(r, "flows"), 0)), "a\"b");
+    cr_expect_eq(json_array_size(json_object_get(r, "flows")), 2);
+    json_decref(r);
+    r = ctl_client_call(c, "echo", json_pack("{s:i}", "n", 3), 2000, &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_expect_eq(json_integer_value(json_object_get(r, "n")), 3);
+    json_decref(r);
+    ctl_client_close(c);
+}
+
 Test(ctl_server, modes_are_private)
 {
     struct stat st;
