@@ -528,6 +528,11 @@ struct snicd_port_events {
 void snicd_ports_process_events(struct snicd *d,
                                 struct snicd_port_events *out)
     SNIC_REQUIRES(snic_control);
+/* The memory of a pool of @n mbufs mapped and populated on a thread of
+ * its own, before rte_eal_init, for snicd_mbuf_pool_create to take when
+ * the EAL has no hugepages and no PCI (the default card's arguments;
+ * otherwise it is unmapped there). Once, from the control thread. */
+void snicd_mbuf_mem_prepare(unsigned n);
 /* snicd's mbuf pool (snicd_mbufs.c): rte_pktmbuf_pool_create's, with
  * its memory faulted in at once when the EAL has no hugepages. NULL with
  * rte_errno set. */

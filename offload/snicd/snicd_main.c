@@ -755,6 +755,11 @@ main(int argc, char **argv)
             return 1;           /* said why */
         if (default_eal_args(&o, argv[0], &ea) < 0)
             goto out_emunic;
+        /* the pool's memory populated while the EAL starts (no PCI, no
+         * hugepages with these arguments): the PF, a representor per VF,
+         * sized as below */
+        snicd_mbuf_mem_prepare(o.mbufs ? o.mbufs
+                               : (o.vfs + 2) * o.workers * 2048u + 4096u);
     } else {
         for (int i = 0; i < sep; i++)
             eal_push(&ea, argv[i]);

@@ -29,6 +29,8 @@
  * fault in one by one as before. Control thread, at start only.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,45 +85,109 @@ private_free(struct rte_mempool_memhdr *hdr, void *opaque)
     free(pm);
 }
 
-/* The pool's @size bytes in a private, 2 MiB-aligned mapping, populated
- * at once; @mp's objects there. The number of objects, or -1 (nothing
- * left behind: the caller takes the EAL's memory instead). */
-static int
-populate_private(struct rte_mempool *mp, size_t size)
+/* A private, 2 MiB-aligned mapping of at least @size bytes, populated
+ * at once (huge pages where the kernel gives them); NULL without memory. */
+static struct private_mem *
+private_map(size_t size)
 {
     struct private_mem *pm = calloc(1, sizeof(*pm));
-    int got;
 
     if (pm == NULL)
-        return -1;
+        return NULL;
     pm->len = RTE_ALIGN_CEIL(size, (size_t)HUGE_2M);
     pm->map_len = pm->len + HUGE_2M;
     pm->map = mmap(NULL, pm->map_len, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (pm->map == MAP_FAILED)
-        goto fail_free;
+    if (pm->map == MAP_FAILED) {
+        free(pm);
+        return NULL;
+    }
     pm->base = RTE_PTR_ALIGN_CEIL(pm->map, HUGE_2M);
     /* best effort both: refused, 4 KiB pages, faulted in as touched */
     (void)madvise(pm->base, pm->len, MADV_HUGEPAGE);
     (void)madvise(pm->base, pm->len, MADV_POPULATE_WRITE);
+    return pm;
+}
+
+static void
+private_unmap(struct private_mem *pm)
+{
+    munmap(pm->map, pm->map_len);
+    free(pm);
+}
+
+/* @mp's objects in @pm, which the pool owns from then on (even on
+ * failure, once it holds an object). The number of objects, or -1
+ * (@pm left to the caller when the pool has no object in it). */
+static int
+populate_private(struct rte_mempool *mp, struct private_mem *pm)
+{
+    int got;
+
     if (rte_extmem_register(pm->base, pm->len, NULL, 0, HUGE_2M) != 0)
-        goto fail_unmap;
+        return -1;
     got = rte_mempool_populate_iova(mp, pm->base,
                                     (rte_iova_t)(uintptr_t)pm->base,
                                     pm->len, private_free, pm);
-    if (got < 0 || (unsigned)got != mp->size) {
-        if (got >= 0)           /* the pool's now: it goes with the pool */
-            return -1;
+    if (got < 0)
         (void)rte_extmem_unregister(pm->base, pm->len);
-        goto fail_unmap;
-    }
+    if (got < 0 || (unsigned)got != mp->size)
+        return -1;
     return got;
+}
 
-fail_unmap:
-    munmap(pm->map, pm->map_len);
-fail_free:
-    free(pm);
-    return -1;
+/* ---- the pool's memory made while the EAL starts ----
+ * snicd_mbuf_mem_prepare() maps and populates it on a thread of its own
+ * (the populate costs 3-10 ms here, up to 100 when the hypervisor has to
+ * back the huge pages first); the pool takes it if it is big enough.
+ * Written before the thread starts and by the thread, read after the
+ * join: the join orders them. */
+static struct {
+    size_t size;                /* asked for */
+    struct private_mem *pm;     /* the thread's result */
+    pthread_t thread;
+    bool started;
+} prepared;
+
+static void *
+prepare_main(void *arg)
+{
+    (void)arg;
+    prepared.pm = private_map(prepared.size);
+    return NULL;
+}
+
+/* The prepared mapping if it holds @size bytes (the caller's now), else
+ * NULL (and it is gone). */
+static struct private_mem *
+take_prepared(size_t size)
+{
+    struct private_mem *pm;
+
+    if (!prepared.started)
+        return NULL;
+    pthread_join(prepared.thread, NULL);
+    prepared.started = false;
+    pm = prepared.pm;
+    prepared.pm = NULL;
+    if (pm != NULL && pm->len < size) {
+        private_unmap(pm);
+        pm = NULL;
+    }
+    return pm;
+}
+
+void
+snicd_mbuf_mem_prepare(unsigned n)
+{
+    const size_t elt = sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
+
+    /* each object with its header, a trailer and cache-line padding:
+     * bounded by 256 bytes more than the element (the pool's own
+     * figure needs the EAL: rte_mempool_calc_obj_size) */
+    prepared.size = (size_t)n * (elt + 256) + RTE_CACHE_LINE_SIZE;
+    prepared.started = pthread_create(&prepared.thread, NULL, prepare_main,
+                                      NULL) == 0;
 }
 
 /* The pool by hand: NULL (rte_errno set) when any step fails, and the
@@ -154,10 +220,16 @@ pool_prefaulted(const char *name, unsigned n, unsigned cache, int socket)
     /* the objects back to back, the first one cache-aligned */
     size = (size_t)osz.total_size * n + RTE_CACHE_LINE_SIZE;
     if (!rte_eal_has_pci()) {
-        if (populate_private(mp, size) >= 0)
+        struct private_mem *pm = take_prepared(size);
+
+        if (pm == NULL)
+            pm = private_map(size);
+        if (pm != NULL && populate_private(mp, pm) >= 0)
             goto init;
         if (mp->populated_size > 0)
             goto fail_pool;
+        if (pm != NULL)
+            private_unmap(pm);
     }
     snprintf(zname, sizeof(zname), "%s_mem", name);
     mz = rte_memzone_reserve_aligned(zname, size, socket, 0,
@@ -193,6 +265,8 @@ snicd_mbuf_pool_create(const char *name, unsigned n, unsigned cache,
 
     if (!rte_eal_has_hugepages() && rte_eal_iova_mode() == RTE_IOVA_VA)
         mp = pool_prefaulted(name, n, cache, socket);
+    else
+        (void)take_prepared(SIZE_MAX);     /* not used: unmapped */
     if (mp == NULL)
         mp = rte_pktmbuf_pool_create(name, n, cache, 0,
                                      RTE_MBUF_DEFAULT_BUF_SIZE, socket);

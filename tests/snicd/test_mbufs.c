@@ -62,8 +62,10 @@ count_zone(const struct rte_memzone *mz, void *arg)
     (*(unsigned *)arg)++;
 }
 
+/* @prepare: mbufs of memory snicd_mbuf_mem_prepare() maps first (0:
+ * none) */
 static void
-stock_pool(bool pci)
+stock_pool(bool pci, unsigned prepare)
 {
     struct rte_mbuf **m = calloc(N, sizeof(*m));
     struct rte_mempool *mp;
@@ -72,6 +74,8 @@ stock_pool(bool pci)
     void *first;
 
     cr_assert_not_null(m);
+    if (prepare > 0)
+        snicd_mbuf_mem_prepare(prepare);
     eal_up(pci);
     cr_assert_eq(rte_eal_has_pci(), pci);
     rte_memzone_walk(count_zone, &zones0);
@@ -129,10 +133,29 @@ stock_pool(bool pci)
 
 Test(snicd_mbufs, the_pool_is_a_stock_mbuf_pool)
 {
-    stock_pool(false);
+    stock_pool(false, 0);
 }
 
 Test(snicd_mbufs, with_pci_the_pool_is_a_stock_mbuf_pool)
 {
-    stock_pool(true);
+    stock_pool(true, 0);
+}
+
+/* its memory mapped while the EAL started, as snicd's start does */
+Test(snicd_mbufs, a_prepared_pool_is_a_stock_mbuf_pool)
+{
+    stock_pool(false, N);
+}
+
+/* prepared too small (the card had more ports than guessed): not used */
+Test(snicd_mbufs, a_prepared_mapping_too_small_is_left)
+{
+    stock_pool(false, N / 4);
+}
+
+/* with PCI the prepared mapping is not the pool's (a device must reach
+ * its memory): the zone as before */
+Test(snicd_mbufs, with_pci_a_prepared_mapping_is_left)
+{
+    stock_pool(true, N);
 }
