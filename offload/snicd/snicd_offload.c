@@ -53,7 +53,6 @@ flow_added(struct snicd_offload *o, const struct flow_entry *e)
     if (f == NULL)
         return;         /* unknown to us = software, which has it */
     f->where = SNICD_WHERE_SW;
-    f->conv_level = -1;
     snicd_oflow_reason(o, f, "pending commit");
     if (table_add(&o->tables[f->table_id], f) < 0)
         goto free_flow;
@@ -163,7 +162,7 @@ table_clear(struct snicd_offload *o, struct snicd_otable *t, bool in_map)
         /* its NORMAL conversations go with it, wherever it lived */
         snicd_conv_drop_flow(o, f);
         /* a combination rule is in no count */
-        if (f->conj_owner == 0)
+        if (snicd_oflow_conj_owner(f) == 0)
             snicd_fail_count(&o->fail, f, -1);
         snicd_regs_count(&o->regs, f, false);
         if (f->handle == NULL && f->mark == 0)
@@ -801,12 +800,12 @@ snicd_offload_read_counters(struct snicd_offload *o, snicd_hw_stats_fn *fn,
         if (f->handle != NULL && f->where == SNICD_WHERE_HW && !o->dead)
             (void)snicd_offload_rule_count(o, f->handle, &f->cur_pkts,
                                            &f->cur_bytes);
-        for (struct snicd_oflow *c = f->conj_combos; c != NULL;
-             c = c->conj_next)
+        for (struct snicd_oflow *c = snicd_oflow_conj_combos(f); c != NULL;
+             c = snicd_oflow_conj_next(c))
             if (c->handle != NULL && c->where == SNICD_WHERE_HW && !o->dead)
                 (void)snicd_offload_rule_count(o, c->handle, &c->cur_pkts,
                                                &c->cur_bytes);
-        if (f->conj_owner != 0)
+        if (snicd_oflow_conj_owner(f) != 0)
             continue;       /* its conj_id flow reports it */
         snicd_conj_totals(f, &pkts, &bytes);
         if (f->where != SNICD_WHERE_HW && pkts == 0 && bytes == 0)

@@ -59,7 +59,8 @@ static void
 combo_drop(struct snicd_offload *o, struct snicd_otable *t,
            struct snicd_oflow *c)
 {
-    struct snicd_oflow *owner = snicd_idmap_find(&o->ids, c->conj_owner);
+    struct snicd_oflow *owner = snicd_idmap_find(&o->ids,
+                                                 snicd_oflow_conj_owner(c));
 
     snicd_place_forget(t, c);
     snicd_place_uncount(t, c);
@@ -70,7 +71,7 @@ combo_drop(struct snicd_offload *o, struct snicd_otable *t,
         snicd_regjump_touch(o, c->table_id);
     snicd_offload_rule_retire(o, c);
     snicd_offload_mark_settle(o, c, 0, 0);
-    if (owner != NULL && owner->conj_owner == 0) {
+    if (owner != NULL && snicd_oflow_conj_owner(owner) == 0) {
         owner->acc_pkts += c->acc_pkts + c->cur_pkts;
         owner->acc_bytes += c->acc_bytes + c->cur_bytes;
         snicd_offload_moved_touch(o, owner);
@@ -89,11 +90,14 @@ combo_new(struct snicd_offload *o, struct snicd_otable *t,
 
     if (c == NULL)
         return NULL;
+    if (snicd_oflow_rare(c) == NULL) {
+        snicd_oflow_free(o, c);
+        return NULL;
+    }
     c->id = SNICD_CONJ_ID_BIT | ++o->conj_seq;
     c->where = SNICD_WHERE_SW;
-    c->conj_owner = owner->id;
-    c->conv_level = -1;
-    c->conj_num = conj;
+    c->rare->conj_owner = owner->id;
+    c->rare->conj_num = conj;
     snicd_oflow_reason(o, c, "pending commit");
     if (snicd_otable_append(t, c) < 0) {
         snicd_oflow_free(o, c);
@@ -104,6 +108,48 @@ combo_new(struct snicd_offload *o, struct snicd_otable *t,
     return c;
 }
 
+/* @f's role in the conjunctions @cv (@n of them), and in *@num the
+ * conjunction's id (0 with SNICD_CONJ_NONE). */
+static uint8_t
+role_of(const struct snicd_conj *cv, size_t n, const struct snicd_oflow *f,
+        uint32_t *num)
+{
+    uint8_t want = SNICD_CONJ_NONE;
+
+    *num = 0;
+    for (size_t j = 0; j < n && want == SNICD_CONJ_NONE; j++) {
+        const struct snicd_conj *c = &cv[j];
+
+        for (uint32_t k = 0; k < c->n_clauses; k++)
+            if (c->clauses[k] == f->id)
+                want = c->ok ? SNICD_CONJ_CLAUSE : SNICD_CONJ_REFUSED;
+        if (want == SNICD_CONJ_NONE && c->conj_flow == f->id)
+            want = c->ok ? SNICD_CONJ_TARGET : SNICD_CONJ_REFUSED;
+        if (want != SNICD_CONJ_NONE)
+            *num = c->id;
+    }
+    return want;
+}
+
+/* Before the derivation @cv is taken: every member of it gets its
+ * record's rare part (its conjunction's id, a conj_id flow's list of
+ * combinations), so that roles() and combos() cannot fail on it.
+ * -ENOMEM with nothing changed but parts made. */
+static int
+rare_parts(struct snicd_otable *t, const struct snicd_conj *cv, size_t n)
+{
+    for (uint32_t i = 0; i < t->n; i++) {
+        struct snicd_oflow *f = t->flows[i];
+        uint32_t num;
+
+        if (snicd_oflow_conj_owner(f) == 0 && f->rare == NULL
+            && role_of(cv, n, f, &num) != SNICD_CONJ_NONE
+            && snicd_oflow_rare(f) == NULL)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 /* Members take their new roles; a flow whose role changed is placed
  * again (leaving the overlap index first when it stops being placed). */
 static void
@@ -111,28 +157,21 @@ roles(struct snicd_otable *t)
 {
     for (uint32_t i = 0; i < t->n; i++) {
         struct snicd_oflow *f = t->flows[i];
-        uint8_t want = SNICD_CONJ_NONE;
-        uint32_t num = 0;
+        uint32_t num;
+        uint8_t want;
 
-        if (f->conj_owner != 0)
+        if (snicd_oflow_conj_owner(f) != 0)
             continue;
-        for (size_t j = 0; j < t->n_conj && want == SNICD_CONJ_NONE; j++) {
-            const struct snicd_conj *c = &t->conj[j];
-
-            for (uint32_t k = 0; k < c->n_clauses; k++)
-                if (c->clauses[k] == f->id)
-                    want = c->ok ? SNICD_CONJ_CLAUSE : SNICD_CONJ_REFUSED;
-            if (want == SNICD_CONJ_NONE && c->conj_flow == f->id)
-                want = c->ok ? SNICD_CONJ_TARGET : SNICD_CONJ_REFUSED;
-            if (want != SNICD_CONJ_NONE)
-                num = c->id;
-        }
-        if (want == f->conj_role && num == f->conj_num)
+        want = role_of(t->conj, t->n_conj, f, &num);
+        if (want == f->conj_role && num == snicd_oflow_conj_num(f))
             continue;
         if (want == SNICD_CONJ_CLAUSE || want == SNICD_CONJ_TARGET)
             snicd_place_forget(t, f);
         f->conj_role = want;
-        f->conj_num = num;
+        /* a member has its rare part (rare_parts()); a flow that is none
+         * has num 0, the default */
+        if (f->rare != NULL)
+            f->rare->conj_num = num;
         (void)snicd_place_queue(t, f);
     }
 }
@@ -154,7 +193,7 @@ combos(struct snicd_offload *o, struct snicd_otable *t)
         goto free_old;
     }
     for (uint32_t i = 0; i < t->n; i++)
-        if (t->flows[i]->conj_owner != 0)
+        if (snicd_oflow_conj_owner(t->flows[i]) != 0)
             old[n_old++] = t->flows[i];
     for (size_t j = 0; j < t->n_conj && ret == 0; j++) {
         const struct snicd_conj *c = &t->conj[j];
@@ -169,11 +208,11 @@ combos(struct snicd_offload *o, struct snicd_otable *t)
             bool have = false;
 
             for (uint32_t i = 0; i < n_old && !have; i++) {
-                if (kept[i] || old[i]->conj_owner != owner->id
+                if (kept[i] || snicd_oflow_conj_owner(old[i]) != owner->id
                     || !snicd_oflow_equal(old[i], &c->rules[r]))
                     continue;
                 kept[i] = have = true;
-                old[i]->conj_num = c->id;
+                old[i]->rare->conj_num = c->id;    /* a combination's */
             }
             if (!have && combo_new(o, t, &c->rules[r], owner, c->id) == NULL)
                 ret = -ENOMEM;
@@ -184,17 +223,19 @@ combos(struct snicd_offload *o, struct snicd_otable *t)
             combo_drop(o, t, old[i]);
     /* each conj_id flow's list of combinations, afresh */
     for (uint32_t i = 0; i < t->n; i++)
-        t->flows[i]->conj_combos = NULL;
+        if (t->flows[i]->rare != NULL)
+            t->flows[i]->rare->conj_combos = NULL;
     for (uint32_t i = 0; i < t->n; i++) {
         struct snicd_oflow *c = t->flows[i], *owner;
 
-        if (c->conj_owner == 0)
+        if (snicd_oflow_conj_owner(c) == 0)
             continue;
-        owner = snicd_idmap_find(&o->ids, c->conj_owner);
-        c->conj_next = NULL;
-        if (owner != NULL) {
-            c->conj_next = owner->conj_combos;
-            owner->conj_combos = c;
+        owner = snicd_idmap_find(&o->ids, c->rare->conj_owner);
+        c->rare->conj_next = NULL;
+        /* a conj_id flow has its rare part (rare_parts()) */
+        if (owner != NULL && owner->rare != NULL) {
+            c->rare->conj_next = owner->rare->conj_combos;
+            owner->rare->conj_combos = c;
         }
     }
 free_old:
@@ -240,13 +281,13 @@ sync_table(struct snicd_offload *o, struct snicd_otable *t)
     for (uint32_t i = 0; i < t->n; i++) {
         struct snicd_oflow *f = t->flows[i];
 
-        if (f->conj_owner == 0 &&
+        if (snicd_oflow_conj_owner(f) == 0 &&
             flow_actions_are_conjunction(snicd_oflow_actions(f),
                                          snicd_oflow_n_actions(f)))
             clause[n_clause++] = f;
     }
     for (uint32_t i = 0; i < t->n; i++) {
-        reads[i] = t->flows[i]->conj_owner == 0 &&
+        reads[i] = snicd_oflow_conj_owner(t->flows[i]) == 0 &&
                    derivation_reads(t->flows[i], clause, n_clause);
         n += reads[i];
     }
@@ -269,6 +310,10 @@ sync_table(struct snicd_offload *o, struct snicd_otable *t)
     free(fl);
     if (rc < 0)
         return;
+    if (rare_parts(t, cv, n_cv) < 0) {
+        snicd_conj_free(cv, n_cv);
+        return;     /* stays dirty: the next commit tries again */
+    }
     snicd_conj_free(t->conj, t->n_conj);
     t->conj = cv;
     t->n_conj = n_cv;
@@ -302,8 +347,8 @@ combos_where(const struct snicd_oflow *owner, unsigned *n, char *buf,
 
     *n = 0;
     buf[0] = '\0';
-    for (const struct snicd_oflow *c = owner->conj_combos; c != NULL;
-         c = c->conj_next) {
+    for (const struct snicd_oflow *c = snicd_oflow_conj_combos(owner);
+         c != NULL; c = snicd_oflow_conj_next(c)) {
         (*n)++;
         if (c->where == SNICD_WHERE_SW && w != SNICD_WHERE_SW) {
             w = SNICD_WHERE_SW;
@@ -330,9 +375,10 @@ snicd_conj_report(struct snicd_offload *o)
             enum snicd_where w;
             unsigned n;
 
-            if (f->conj_owner != 0 || f->conj_role == SNICD_CONJ_NONE)
+            if (snicd_oflow_conj_owner(f) != 0
+                || f->conj_role == SNICD_CONJ_NONE)
                 continue;
-            c = conj_of(t, f->conj_num);
+            c = conj_of(t, snicd_oflow_conj_num(f));
             if (c == NULL)
                 continue;
             if (f->conj_role == SNICD_CONJ_REFUSED) {

@@ -209,8 +209,8 @@ conv_unlink(struct snicd_offload *o, struct snicd_conv *c)
 {
     struct snicd_oflow *f = snicd_idmap_find(&o->ids, c->key.flow_id);
 
-    if (f != NULL && f->n_convs > 0)
-        f->n_convs--;
+    if (f != NULL && snicd_oflow_n_convs(f) > 0)
+        f->rare->n_convs--;
     snic_hmap_remove(&o->convs.map, &c->node);
     snicd_offload_moved_other_del(o, &c->other);
     idle_unlink(&o->convs, c);
@@ -254,14 +254,14 @@ snicd_conv_drop_flow(struct snicd_offload *o, struct snicd_oflow *f)
 {
     struct snicd_conv *c, *next;
 
-    if (f->n_convs == 0 || f->table_id >= SNICD_NUM_TABLES)
+    if (snicd_oflow_n_convs(f) == 0 || f->table_id >= SNICD_NUM_TABLES)
         return;
     for (c = o->convs.by_table[f->table_id]; c != NULL; c = next) {
         next = c->tnext;
         if (c->key.flow_id == f->id)
             conv_free(o, c);
     }
-    f->n_convs = 0;
+    f->rare->n_convs = 0;
 }
 
 void
@@ -416,13 +416,13 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
 
     if (conv_find(&o->convs, key) != NULL)
         return 0;
-    if (f == NULL || f->dctx != NULL || f->queued
+    if (f == NULL || snicd_oflow_dctx(f) != NULL || f->queued
         || (f->where != SNICD_WHERE_SW && f->handle == NULL)) {
         snprintf(why, size, "flow %" PRIu64 " is not placed on the card "
                  "(yet)", key->flow_id);
         return -ENOENT;
     }
-    if (f->conv_level < 0) {
+    if (snicd_oflow_conv_level(f) < 0) {
         snprintf(why, size, "flow %" PRIu64 " has no level for them (an "
                  "earlier flow overlapping it is in software, or the "
                  "device's levels are all taken)", f->id);
@@ -481,7 +481,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
     snicd_oflow_flow(f, &df);
     conv_match(key, &df);
     (void)conv_actions(key, &df);
-    snicd_offload_xlate_ctx(o, f, &ctx, (uint32_t)f->conv_level, 0,
+    snicd_offload_xlate_ctx(o, f, &ctx, (uint32_t)f->rare->conv_level, 0,
                             SNICD_XLATE_FULL);
     if (snicd_xlate_flow(&df, &ctx, o->x) < 0) {
         snprintf(why, size, "%s", o->x->reason);
@@ -527,7 +527,7 @@ snicd_offload_conv_add(struct snicd_offload *o, const struct dp_conv *key,
         c->tnext->tpprev = &c->tnext;
     *c->tpprev = c;
     idle_append(&o->convs, c, conv_now(o));
-    f->n_convs++;
+    f->rare->n_convs++;        /* conv_level >= 0: it has its rare part */
     o->convs.created++;
     return 1;
 }

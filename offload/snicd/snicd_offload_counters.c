@@ -86,8 +86,8 @@ report(struct snicd_offload *o, const struct snicd_oflow *f,
 {
     uint64_t pkts, bytes;
 
-    if (f->conj_owner != 0) {
-        f = snicd_idmap_find(&o->ids, f->conj_owner);
+    if (snicd_oflow_conj_owner(f) != 0) {
+        f = snicd_idmap_find(&o->ids, snicd_oflow_conj_owner(f));
         if (f == NULL)
             return 0;   /* removed: nobody asks */
     }
@@ -310,7 +310,8 @@ snicd_offload_read_moved(struct snicd_offload *o, snicd_hw_stats_fn *fn,
     for (unsigned t = 0; t < SNICD_NUM_TABLES; t++)
         for (uint32_t i = 0; i < o->tables[t].n; i++) {
             f = o->tables[t].flows[i];
-            if (f->conj_owner == 0)     /* its conj_id flow reports it */
+            if (snicd_oflow_conj_owner(f) == 0)    /* its conj_id flow
+                                                     * reports it */
                 reported += report(o, f, fn, ctx);
         }
     return reported;
@@ -332,8 +333,8 @@ snicd_conj_totals(const struct snicd_oflow *f, uint64_t *pkts,
 {
     *pkts = f->acc_pkts + f->cur_pkts;
     *bytes = f->acc_bytes + f->cur_bytes;
-    for (const struct snicd_oflow *c = f->conj_combos; c != NULL;
-         c = c->conj_next) {
+    for (const struct snicd_oflow *c = snicd_oflow_conj_combos(f);
+         c != NULL; c = snicd_oflow_conj_next(c)) {
         *pkts += c->acc_pkts + c->cur_pkts;
         *bytes += c->acc_bytes + c->cur_bytes;
     }

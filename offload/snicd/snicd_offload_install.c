@@ -263,7 +263,8 @@ snicd_offload_rule_install(struct snicd_offload *o, struct snicd_oflow *f,
         (void)snicd_offload_queue_flush(o);
     /* a flow in a decap context keeps the context's reference with its
      * rule: that hand-over is made with rte_flow_create */
-    if (o->fq != NULL && !o->fq_off && !o->fq_flushing && f->dctx == NULL &&
+    if (o->fq != NULL && !o->fq_off && !o->fq_flushing &&
+        snicd_oflow_dctx(f) == NULL &&
         rule_queue(o, f, x, level, where, mark, kind, reason))
         return where;
     return rule_install_sync(o, f, x, level, where, mark, kind, reason);
@@ -331,8 +332,8 @@ queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
     /* its table is placed again: what it overlaps was placed as if it
      * were in hardware. The flow itself is not asked again in this
      * commit, unless it waits for room and a rule went since */
-    f->refused_commit = o->commits;
-    f->refused_drops = o->drops;
+    f->refused_commit = (uint32_t)o->commits;
+    f->refused_drops = (uint32_t)o->drops;
     o->fq_refused_table[f->table_id] = true;
     o->fq_refused++;
 }
@@ -491,8 +492,9 @@ snicd_offload_try_hw(struct snicd_offload *o, struct snicd_oflow *f,
     /* refused in this commit's batch and asked again then: the retry
      * waits for the next commit (snicd_offload_retry_failed), or for room
      * if that was what it lacked */
-    if (f->where == SNICD_WHERE_SW && f->refused_commit == o->commits &&
-        (!f->no_space || f->refused_drops == o->drops))
+    if (f->where == SNICD_WHERE_SW &&
+        f->refused_commit == (uint32_t)o->commits &&
+        (!f->no_space || f->refused_drops == (uint32_t)o->drops))
         return SNICD_WHERE_SW;
     if (has_goto && (m = mark_want(o, f, SNICD_MARK_RESUME)) == 0) {
         snicd_offload_to_sw(o, f, "no free mark for goto_table (every "
@@ -642,9 +644,15 @@ snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
     int ret;
 
     if (f->handle != NULL && !f->changed && f->level == level &&
-        f->where != SNICD_WHERE_SW && f->dctx != NULL &&
-        f->dctx->pop != NULL)
+        f->where != SNICD_WHERE_SW && snicd_oflow_dctx(f) != NULL &&
+        snicd_oflow_dctx(f)->pop != NULL)
         return f->where;        /* already right */
+    /* where the pin will be kept, before anything is asked of the card */
+    if (snicd_oflow_rare(f) == NULL) {
+        snicd_say(why, sizeof(why), "no memory for the flow's decap "
+                  "context");
+        goto sw;
+    }
     c = snicd_tun_ctx_get(o, f, why, sizeof(why));
     if (c == NULL)
         goto sw;
@@ -685,7 +693,7 @@ snicd_offload_try_decap(struct snicd_offload *o, struct snicd_oflow *f,
         snicd_tun_ctx_put(o, c);
         return w;
     }
-    f->dctx = c;        /* the pin becomes the flow's reference */
+    f->rare->dctx = c;  /* the pin becomes the flow's reference */
     return w;
 
 unpin:

@@ -71,7 +71,8 @@ snicd_offload_marks_publish(struct snicd_offload *o)
         marks[n].kind = f->mark_kind;
         /* a combination rule's mark stands for its conj_id flow, whose
          * actions are the rule's */
-        marks[n].flow_id = f->conj_owner != 0 ? f->conj_owner : f->id;
+        marks[n].flow_id = snicd_oflow_conj_owner(f) != 0
+                           ? snicd_oflow_conj_owner(f) : f->id;
         if (f->mark_kind == SNICD_MARK_RESUME && snicd_oflow_jump(f) >= 0)
             marks[n].table = (uint8_t)snicd_oflow_jump(f);
         n++;

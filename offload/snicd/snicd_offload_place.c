@@ -157,17 +157,21 @@ queue_cb(void *t, struct snicd_oflow *g)
 static struct snicd_ovm *
 ovm_of(struct snicd_oflow *f, unsigned d)
 {
-    return d == SNICD_DOM_ROOT ? &f->ov_root : f->ov_tun;
+    return d == SNICD_DOM_ROOT ? &f->ov_root : snicd_oflow_ov_tun(f);
 }
 
 static struct snicd_ovm *
 ovm_get(struct snicd_oflow *f, unsigned d)
 {
-    if (d == SNICD_DOM_TUN && f->ov_tun == NULL) {
-        f->ov_tun = calloc(1, sizeof(*f->ov_tun));
-        if (f->ov_tun == NULL)
+    if (d == SNICD_DOM_TUN && snicd_oflow_ov_tun(f) == NULL) {
+        struct snicd_oflow_rare *r = snicd_oflow_rare(f);
+
+        if (r == NULL)
             return NULL;
-        f->ov_tun->f = f;
+        r->ov_tun = calloc(1, sizeof(*r->ov_tun));
+        if (r->ov_tun == NULL)
+            return NULL;
+        r->ov_tun->f = f;
     }
     return ovm_of(f, d);
 }
@@ -181,8 +185,8 @@ ovm_drop(struct snicd_otable *t, struct snicd_oflow *f, unsigned d)
         return;
     snicd_ov_del(&t->ov[d], m);
     if (d == SNICD_DOM_TUN) {
-        free(f->ov_tun);
-        f->ov_tun = NULL;
+        free(f->rare->ov_tun);
+        f->rare->ov_tun = NULL;
     }
 }
 
@@ -295,7 +299,7 @@ place_level(struct snicd_offload *o, struct snicd_ovx *ov,
         snprintf(buf, size, "needs hardware level %d but the device has %u "
                  "(too many overlapping priorities in table %u%s)",
                  a.max_level + 1, n_levels, f->table_id,
-                 f->dctx != NULL || tunnel_of(o, f) != NULL
+                 snicd_oflow_dctx(f) != NULL || tunnel_of(o, f) != NULL
                  ? ", decap context" : "");
         return -1;
     }
@@ -351,8 +355,9 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
     int level = -1, ret = 0;
 
     o->st.placed++;
-    old_conv = f->conv_level;
-    f->conv_level = -1;
+    old_conv = snicd_oflow_conv_level(f);
+    if (f->rare != NULL)
+        f->rare->conv_level = -1;
     /* its writes or its target may be new: partial now (the whole
      * writers reaching its table first), let through again only once
      * the commit's placement settled */
@@ -393,8 +398,11 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
              * every earlier overlapping flow, above the flow itself
              * (snicd_offload_conv.c); without a level to spare there are
              * none */
-            if (level >= 0 && snicd_conv_wants_level(o, f)) {
-                f->conv_level = level;
+            if (level >= 0 && snicd_conv_wants_level(o, f)
+                && snicd_oflow_rare(f) != NULL) {
+                /* (without memory for it, no level is kept: its
+                 * conversations stay in software) */
+                f->rare->conv_level = level;
                 kept = (uint32_t)level + 1 < root_levels;
                 level += kept;
             }
@@ -409,8 +417,8 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
              * take rule 2's (the later flows it overlaps are in software
              * with it, rule 1); one on the card without a level kept has
              * none for them */
-            if (w != SNICD_WHERE_SW && !kept)
-                f->conv_level = -1;
+            if (w != SNICD_WHERE_SW && !kept && f->rare != NULL)
+                f->rare->conv_level = -1;
         }
     } else if (why == NULL) {
         why = "matches only decapsulated frames (tunnel metadata) but "
@@ -448,7 +456,7 @@ out:
     f->reg_nothing = nothing;
     snicd_regs_count(&o->regs, f, true);
     /* its conversations' level moved: their rules were made for the old */
-    if (f->conv_level != old_conv)
+    if (snicd_oflow_conv_level(f) != old_conv)
         snicd_conv_drop_flow(o, f);
     t->n_no_space += f->no_space;
     t->n_failed += f->create_failed;

@@ -115,11 +115,14 @@ struct snicd_orule {
 };
 
 /* One switch flow as the manager knows it, or one combination rule of a
- * conjunction (conj_owner != 0: in the id map and its table's vector, so
- * placement, counters and marks see it as a flow, but not listed). Its
+ * conjunction (snicd_oflow_conj_owner() != 0: in the id map and its
+ * table's vector, so placement, counters and marks see it as a flow, but
+ * not listed). Its
  * flow is @rule with @priority and @table_id: read the actions with
  * snicd_oflow_actions(), the whole flow with snicd_oflow_flow() (on the
  * caller's stack). */
+struct snicd_oflow_rare;
+
 struct snicd_oflow {
     /* Fields by size, largest first, so that no padding goes between
      * them (every byte here is paid a million times, #13). */
@@ -129,37 +132,31 @@ struct snicd_oflow {
                                  * when a change did not fit there */
     struct rte_flow *handle;    /* NULL: no rule */
     uint64_t seq;               /* creation order of the rule */
-    /* its entries in the SNICD_DOM_* indexes: the root domain's, and the
-     * tunnel domain's, made only for a flow that can match a
-     * decapsulated frame (snicd_offload_place.c) */
+    /* its entry in the SNICD_DOM_ROOT index (the tunnel domain's is in
+     * @rare: snicd_offload_place.c) */
     struct snicd_ovm ov_root;
-    struct snicd_ovm *ov_tun;
-    struct snicd_dctx *dctx;    /* the decap context its rule is in */
-    uint64_t refused_commit;    /* the commit whose batch refused it */
-    uint64_t refused_drops;     /* snicd_offload.drops then */
     /* hardware counters: totals of rules already destroyed, plus the last
      * reading of the current one */
     uint64_t acc_pkts, acc_bytes;
     uint64_t cur_pkts, cur_bytes;
-    /* conjunctions (snicd_offload_conj.c), with conj_num and conj_role
-     * below */
-    uint64_t conj_owner;        /* a combination: its conj_id flow's id */
-    struct snicd_oflow *conj_next;  /* next combination of the owner */
-    struct snicd_oflow *conj_combos;    /* a conj_id flow: its
-                                         * combinations */
     /* why it is where it is: the pool's shared text (snicd_reason.h),
      * set with snicd_oflow_reason() / snicd_oflow_say() */
     const char *reason;
+    /* what few flows have (conjunctions, NORMAL's conversations, a decap
+     * context, the tunnel domain's entry): NULL until one needs it
+     * (snicd_oflow_rare()), read through the accessors below */
+    struct snicd_oflow_rare *rare;
 
+    /* the commit whose batch refused it, and snicd_offload.drops then:
+     * their low 32 bits (compared for equality with the current ones,
+     * which only a flow refused 2^32 commits ago and untouched since
+     * could meet by chance; it then waits one commit for its retry) */
+    uint32_t refused_commit;
+    uint32_t refused_drops;
     uint32_t level;             /* rte_flow priority of the rule */
     uint32_t mark;              /* 0: none */
     uint32_t tidx;              /* index in its table's vector */
     uint32_t qpos;              /* 1 + index in its table's queue, 0 none */
-    /* NORMAL's conversations (snicd_offload_conv.c): the level kept free
-     * above its rule for them (-1: none), and how many rules it has */
-    int32_t conv_level;
-    uint32_t n_convs;
-    uint32_t conj_num;          /* the conjunction of a member */
 
     uint16_t priority;          /* the flow's */
     uint16_t tail_size;         /* bytes of @tail */
@@ -186,6 +183,80 @@ struct snicd_oflow {
     bool wr_whole;
     uint64_t tail[];            /* the rule it was made with */
 };
+
+/* The part of a record few flows need (#13: 52 bytes that most of a
+ * million records held as zeros). Allocated by snicd_oflow_rare() the
+ * first time a field must hold something else than its default, freed
+ * with the record; its fields have the defaults the accessors give a
+ * record without one. */
+struct snicd_oflow_rare {
+    /* conjunctions (snicd_offload_conj.c), with conj_role above */
+    uint64_t conj_owner;        /* a combination: its conj_id flow's id */
+    struct snicd_oflow *conj_next;  /* next combination of the owner */
+    struct snicd_oflow *conj_combos;    /* a conj_id flow: its
+                                         * combinations */
+    struct snicd_dctx *dctx;    /* the decap context its rule is in */
+    /* its entry in the SNICD_DOM_TUN index, made only for a flow that
+     * can match a decapsulated frame (snicd_offload_place.c) */
+    struct snicd_ovm *ov_tun;
+    /* NORMAL's conversations (snicd_offload_conv.c): the level kept free
+     * above its rule for them (-1: none), and how many rules it has */
+    int32_t conv_level;
+    uint32_t n_convs;
+    uint32_t conj_num;          /* the conjunction of a member */
+};
+
+/* @f's rare part, made (zero, conv_level -1) if it has none; NULL with
+ * errno ENOMEM. */
+struct snicd_oflow_rare *snicd_oflow_rare(struct snicd_oflow *f);
+
+static inline uint64_t
+snicd_oflow_conj_owner(const struct snicd_oflow *f)
+{
+    return f->rare != NULL ? f->rare->conj_owner : 0;
+}
+
+static inline struct snicd_oflow *
+snicd_oflow_conj_next(const struct snicd_oflow *f)
+{
+    return f->rare != NULL ? f->rare->conj_next : NULL;
+}
+
+static inline struct snicd_oflow *
+snicd_oflow_conj_combos(const struct snicd_oflow *f)
+{
+    return f->rare != NULL ? f->rare->conj_combos : NULL;
+}
+
+static inline uint32_t
+snicd_oflow_conj_num(const struct snicd_oflow *f)
+{
+    return f->rare != NULL ? f->rare->conj_num : 0;
+}
+
+static inline struct snicd_dctx *
+snicd_oflow_dctx(const struct snicd_oflow *f)
+{
+    return f->rare != NULL ? f->rare->dctx : NULL;
+}
+
+static inline struct snicd_ovm *
+snicd_oflow_ov_tun(const struct snicd_oflow *f)
+{
+    return f->rare != NULL ? f->rare->ov_tun : NULL;
+}
+
+static inline int32_t
+snicd_oflow_conv_level(const struct snicd_oflow *f)
+{
+    return f->rare != NULL ? f->rare->conv_level : -1;
+}
+
+static inline uint32_t
+snicd_oflow_n_convs(const struct snicd_oflow *f)
+{
+    return f->rare != NULL ? f->rare->n_convs : 0;
+}
 
 /* ---- the flow of a record (snicd_oflow.c) ---- */
 

@@ -461,11 +461,11 @@ snicd_tun_ctx_put(struct snicd_offload *o, struct snicd_dctx *c)
 void
 snicd_tun_release(struct snicd_offload *o, struct snicd_oflow *f)
 {
-    struct snicd_dctx *c = f->dctx;
+    struct snicd_dctx *c = snicd_oflow_dctx(f);
 
     if (c == NULL)
         return;
-    f->dctx = NULL;
+    f->rare->dctx = NULL;
     snicd_tun_ctx_put(o, c);
 }
 

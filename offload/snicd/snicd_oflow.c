@@ -213,9 +213,24 @@ snicd_oflow_release(struct snicd_oflow *f)
     if (!rule_is_tail(f))
         free(f->rule);
     f->rule = (struct snicd_orule *)(void *)f->tail;
-    /* out of every index by now (placement's to see to) */
-    free(f->ov_tun);
-    f->ov_tun = NULL;
+    /* out of every index by now (placement's to see to), its decap
+     * context and conversations given back */
+    if (f->rare != NULL)
+        free(f->rare->ov_tun);
+    free(f->rare);
+    f->rare = NULL;
+}
+
+struct snicd_oflow_rare *
+snicd_oflow_rare(struct snicd_oflow *f)
+{
+    if (f->rare == NULL) {
+        f->rare = calloc(1, sizeof(*f->rare));
+        if (f->rare == NULL)
+            return NULL;
+        f->rare->conv_level = -1;
+    }
+    return f->rare;
 }
 
 size_t
@@ -223,7 +238,8 @@ snicd_oflow_bytes(const struct snicd_oflow *f)
 {
     return sizeof(*f) + f->tail_size
            + (rule_is_tail(f) ? 0 : f->rule->size)
-           + (f->ov_tun != NULL ? sizeof(*f->ov_tun) : 0);
+           + (f->rare != NULL ? sizeof(*f->rare) : 0)
+           + (snicd_oflow_ov_tun(f) != NULL ? sizeof(struct snicd_ovm) : 0);
 }
 
 /* ---- reading it ---- */
