@@ -7,7 +7,9 @@
  * each 4 KB page of it used to cost a page fault at first touch: 7.5-15 µs
  * a fault on the virtual machines snicd is measured on, a third of the
  * control thread's CPU while flows are added. Here glibc is asked to grow
- * the heap by SNICD_HEAP_STEP more than it needs (M_TOP_PAD), and
+ * the heap by SNICD_HEAP_STEP more than it needs (M_TOP_PAD; blocks up
+ * to SNICD_HEAP_MMAP_MIN come from the heap, as glibc's own threshold
+ * would have them once warm), and
  * snicd_heap_populate(), called between the phases of a batch, makes the
  * part grown since its last call resident in one system call
  * (snic_populate.h). The heap then holds at most a step of populated
@@ -21,6 +23,9 @@
 #define SNICD_HEAP_H
 
 #define SNICD_HEAP_STEP     (4u << 20)
+/* blocks from this size on are mapped apart from the heap (glibc's
+ * DEFAULT_MMAP_THRESHOLD_MAX on 64-bit: snicd_heap.c says why) */
+#define SNICD_HEAP_MMAP_MIN (32u << 20)
 
 /* Before the first allocation worth the name: the heap's step. */
 void snicd_heap_init(void);
