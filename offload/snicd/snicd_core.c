@@ -561,12 +561,15 @@ snicd_core_batch_end(struct snicd *d, size_t n_mods)
     }
     flow_table_commit(d->table);
     d->staging = false;
-    /* a CLEARED change is one staged change for a whole table: the
-     * difference in the table's size counts its flows */
+    /* what the heap kept of the batch (snicd_core_heap_trim): a batch
+     * that shrinks the table counts nothing; one that grows it, its
+     * changes or its growth, whichever is more (a CLEARED change is one
+     * staged change for a whole table) */
     count = flow_table_count(d->table, FLOW_TABLE_ALL);
-    count = count > d->batch_count ? count - d->batch_count
-                                   : d->batch_count - count;
-    d->heap_churn += count > d->n_staged ? count : d->n_staged;
+    if (count >= d->batch_count) {
+        count -= d->batch_count;
+        d->heap_churn += count > d->n_staged ? count : d->n_staged;
+    }
     /* the heap grew with the table's nodes, and will with the
      * datapath's and the offload manager's records: its new steps
      * resident before they are written (snicd_heap.h) */
@@ -594,7 +597,12 @@ snicd_core_batch_end(struct snicd *d, size_t n_mods)
  * loads of 100,000 and 900,000 flows), so it runs only after changes of
  * SNICD_HEAP_TRIM_CHURN flows or a quarter of the table, whichever is
  * more: in a stream of small batches at 1,000,000 flows, one trim every
- * 250,000 changes, under 0.1 us a change.
+ * 250,000 changes, under 0.1 us a change. A batch that shrinks the
+ * table does not count: what its deletes freed is the records' own
+ * memory, which the next adds take again, and giving it back would make
+ * them pay a page fault a page for it (docs/snicd.md, snicd_heap.h:
+ * what a fault costs here); the holes left by the transient memory of
+ * the adds and modifies that follow are trimmed with theirs.
  */
 #define SNICD_HEAP_TRIM_CHURN 65536u
 
