@@ -427,7 +427,14 @@ place_one(struct snicd_offload *o, struct snicd_otable *t,
               "tun_id";
     }
     if (why != NULL) {
-        if (f->handle != NULL)
+        /* off the card: its rule goes; or it never had one, and either
+         * a packet on the card can match it (new without a level,
+         * matching nothing before) or it is new or changed (matching
+         * nothing, its jump newly counted in what a whole writer can
+         * reach). Its table may no longer be sealed (snicd_regs_sealed()),
+         * so the whole writers reaching it go partial first. A table no
+         * whole writer reaches costs a test. */
+        if (f->handle != NULL || f->changed || !nothing)
             snicd_regjump_touch(o, f->table_id);
         snicd_offload_to_sw(o, f, why, false);
     }
