@@ -45,11 +45,9 @@
 #include <rte_memzone.h>
 #include <rte_mempool.h>
 
-#include "snicd.h"
+#include "snic_populate.h"
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23      /* Linux 5.14 */
-#endif
+#include "snicd.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE 14
@@ -74,17 +72,6 @@ struct private_mem {
     size_t len;
 };
 
-static void
-private_free(struct rte_mempool_memhdr *hdr, void *opaque)
-{
-    struct private_mem *pm = opaque;
-
-    (void)hdr;
-    (void)rte_extmem_unregister(pm->base, pm->len);
-    munmap(pm->map, pm->map_len);
-    free(pm);
-}
-
 /* A private, 2 MiB-aligned mapping of at least @size bytes, populated
  * at once (huge pages where the kernel gives them); NULL without memory. */
 static struct private_mem *
@@ -105,7 +92,7 @@ private_map(size_t size)
     pm->base = RTE_PTR_ALIGN_CEIL(pm->map, HUGE_2M);
     /* best effort both: refused, 4 KiB pages, faulted in as touched */
     (void)madvise(pm->base, pm->len, MADV_HUGEPAGE);
-    (void)madvise(pm->base, pm->len, MADV_POPULATE_WRITE);
+    snic_populate(pm->base, pm->len);
     return pm;
 }
 
@@ -114,6 +101,17 @@ private_unmap(struct private_mem *pm)
 {
     munmap(pm->map, pm->map_len);
     free(pm);
+}
+
+/* The pool's memory goes with the pool (rte_mempool_free). */
+static void
+private_free(struct rte_mempool_memhdr *hdr, void *opaque)
+{
+    struct private_mem *pm = opaque;
+
+    (void)hdr;
+    (void)rte_extmem_unregister(pm->base, pm->len);
+    private_unmap(pm);
 }
 
 /* @mp's objects in @pm, which the pool owns from then on (even on
@@ -199,12 +197,10 @@ pool_prefaulted(const char *name, unsigned n, unsigned cache, int socket)
         .mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
     };
     const unsigned elt = sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
-    const long page = sysconf(_SC_PAGESIZE);
     struct rte_mempool_objsz osz;
     const struct rte_memzone *mz;
     struct rte_mempool *mp;
     char zname[RTE_MEMZONE_NAMESIZE];
-    uintptr_t start;
     size_t size;
     int got;
 
@@ -236,10 +232,8 @@ pool_prefaulted(const char *name, unsigned n, unsigned cache, int socket)
                                      RTE_CACHE_LINE_SIZE);
     if (mz == NULL)
         goto fail_pool;
-    start = (uintptr_t)mz->addr & ~((uintptr_t)page - 1);
     /* best effort: refused, the pages fault in one by one as before */
-    (void)madvise((void *)start, (uintptr_t)mz->addr + mz->len - start,
-                  MADV_POPULATE_WRITE);
+    snic_populate(mz->addr, mz->len);
     got = rte_mempool_populate_iova(mp, mz->addr, mz->iova, mz->len,
                                     zone_free, (void *)(uintptr_t)mz);
     if (got < 0 || (unsigned)got != n) {
