@@ -187,6 +187,15 @@ eal_push_owned(struct eal_args *a, char *s)
  * --in-memory would say the same but this DPDK refuses it with --no-huge,
  * which implies legacy memory). net_emunic is linked into snicd, so no -d:
  * DPDK would refuse the plugin below a world-writable folder. */
+/* The mbuf pool's size: --mbufs, else 2,048 a worker for each of
+ * @n_ports ports and one more, and 4,096. */
+static uint64_t
+mbufs_for(const struct snicd_opts *o, uint64_t n_ports)
+{
+    return o->mbufs ? o->mbufs
+                    : (n_ports + 1) * o->workers * 2048u + 4096u;
+}
+
 /* Megabytes of EAL memory for the default card (-m): the mbuf pool, sized
  * as main() will size it (the PF, a representor per VF, a local port),
  * a quarter more, and 64 MB for the rest (rings, queues, caches); at
@@ -197,8 +206,7 @@ static unsigned
 default_eal_mb(const struct snicd_opts *o)
 {
     const uint64_t per_mbuf = 2560;     /* mbuf, buffer, pool's header */
-    uint64_t n = o->mbufs ? o->mbufs
-                          : (uint64_t)(o->vfs + 3) * o->workers * 2048u + 4096u;
+    uint64_t n = mbufs_for(o, (uint64_t)o->vfs + 2);
     uint64_t mb = (n * per_mbuf * 5 / 4 + (1u << 20) - 1) / (1u << 20) + 64;
 
     return mb < 128 ? 128 : (unsigned)mb;
@@ -758,8 +766,7 @@ main(int argc, char **argv)
         /* the pool's memory populated while the EAL starts (no PCI, no
          * hugepages with these arguments): the PF, a representor per VF,
          * sized as below */
-        snicd_mbuf_mem_prepare(o.mbufs ? o.mbufs
-                               : (o.vfs + 2) * o.workers * 2048u + 4096u);
+        snicd_mbuf_mem_prepare((unsigned)mbufs_for(&o, o.vfs + 1));
     } else {
         for (int i = 0; i < sep; i++)
             eal_push(&ea, argv[i]);
@@ -812,8 +819,7 @@ main(int argc, char **argv)
                   "(their MACs are refreshed from the card once a second)",
                   o.mac_aging, SNICD_NORMAL_MIN_AGING);
     d.mempool = snicd_mbuf_pool_create("snicd_mbufs",
-        o.mbufs ? o.mbufs
-                : (rte_eth_dev_count_avail() + 1) * o.workers * 2048u + 4096u,
+        (unsigned)mbufs_for(&o, rte_eth_dev_count_avail()),
         256, (int)rte_socket_id());
     if (d.mempool == NULL) {
         int err = rte_errno;
