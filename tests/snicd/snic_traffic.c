@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -194,8 +195,19 @@ ip4_csum(uint8_t *f)
     f[25] = (uint8_t)s;
 }
 
+/* What a flood saw arrive on each port: frames, when the last one came,
+ * the longest silence between two and the wall-clock time it ended (so
+ * that the caller can tell when traffic resumed against its own clock,
+ * e.g. after a restart). */
+struct flood_rx_stats {
+    uint64_t rx[MAX_PORTS];
+    uint64_t last[MAX_PORTS];
+    uint64_t gap[MAX_PORTS];
+    struct timespec gap_end[MAX_PORTS];
+};
+
 static void
-flood_rx(uint64_t *rx, uint64_t *last, uint64_t *gap, uint64_t now)
+flood_rx(struct flood_rx_stats *fr, uint64_t now)
 {
     struct rte_mbuf *pkts[BURST];
 
@@ -204,10 +216,12 @@ flood_rx(uint64_t *rx, uint64_t *last, uint64_t *gap, uint64_t now)
 
         if (n == 0)
             continue;
-        if (rx[i] > 0 && now - last[i] > gap[i])
-            gap[i] = now - last[i];
-        last[i] = now;
-        rx[i] += n;
+        if (fr->rx[i] > 0 && now - fr->last[i] > fr->gap[i]) {
+            fr->gap[i] = now - fr->last[i];
+            clock_gettime(CLOCK_REALTIME, &fr->gap_end[i]);
+        }
+        fr->last[i] = now;
+        fr->rx[i] += n;
         rte_pktmbuf_free_bulk(pkts, n);
     }
 }
@@ -216,8 +230,8 @@ static void
 cmd_flood(char *args)
 {
     struct stream *st = calloc(FLOOD_MAX, sizeof(*st));
-    uint64_t rx[MAX_PORTS] = { 0 }, last[MAX_PORTS] = { 0 };
-    uint64_t gap[MAX_PORTS] = { 0 }, hz = rte_get_timer_hz(), next, end;
+    struct flood_rx_stats fr = { 0 };
+    uint64_t hz = rte_get_timer_hz(), next, end;
     unsigned n_st = 0, gap_us, ndst;
     char *save = NULL, *stop, *tok;
     uint64_t i = 0;
@@ -275,7 +289,7 @@ cmd_flood(char *args)
                         m = NULL;
                         break;
                     }
-                    flood_rx(rx, last, gap, rte_get_timer_cycles());
+                    flood_rx(&fr, rte_get_timer_cycles());
                 }
                 if (m != NULL)
                     rte_pktmbuf_free(m);
@@ -285,16 +299,17 @@ cmd_flood(char *args)
             if (next + hz < now)
                 next = now;     /* a long stall: do not burst after it */
         }
-        flood_rx(rx, last, gap, now);
+        flood_rx(&fr, now);
     }
     end = rte_get_timer_cycles() + hz * 3 / 10;
     while (rte_get_timer_cycles() < end)
-        flood_rx(rx, last, gap, rte_get_timer_cycles());
+        flood_rx(&fr, rte_get_timer_cycles());
     for (unsigned s = 0; s < n_st; s++)
         printf("sent %s %" PRIu64 "\n", ports[st[s].port].name, st[s].sent);
     for (unsigned p = 0; p < n_ports; p++)
-        printf("rx %s %" PRIu64 " %.1f\n", ports[p].name, rx[p],
-               (double)gap[p] * 1000.0 / (double)hz);
+        printf("rx %s %" PRIu64 " %.1f %lld.%09ld\n", ports[p].name,
+               fr.rx[p], (double)fr.gap[p] * 1000.0 / (double)hz,
+               (long long)fr.gap_end[p].tv_sec, fr.gap_end[p].tv_nsec);
 out:
     printf("end\n");
     fflush(stdout);
