@@ -111,12 +111,15 @@ snic_hmap_chain_(const struct snic_hmap *m, size_t i)
 }
 
 /* Move every node into @nb buckets (a power of two). -ENOMEM leaves the
- * map as it was. */
+ * map as it was. One pass: each node is read and written once, straight
+ * into its new bucket (a node is a cache miss in a large map, and the
+ * maps of a million flows grow by doubling: #13). The first node of the
+ * chain a few buckets ahead is fetched meanwhile. */
 static inline int
 snic_hmap_resize_(struct snic_hmap *m, size_t nb)
 {
-    struct snic_hmap_node **b = NULL, *chain;
-    size_t i;
+    struct snic_hmap_node **b = NULL, **ob = m->buckets, *chain = NULL;
+    size_t i, n_old = ob != NULL ? m->mask + 1 : 1, mask = nb - 1;
 
     if (nb == m->mask + 1)
         return 0;
@@ -125,29 +128,27 @@ snic_hmap_resize_(struct snic_hmap *m, size_t nb)
         if (b == NULL)
             return -ENOMEM;
     }
-    /* take every chain off the old buckets, then drop them */
-    chain = NULL;
-    for (i = 0; i <= m->mask; i++) {
-        struct snic_hmap_node *node = snic_hmap_chain_(m, i), *next;
+    if (ob == NULL) {
+        chain = m->one;         /* the one bucket's chain */
+        m->one = NULL;
+    }
+    for (i = 0; i < n_old; i++) {
+        struct snic_hmap_node *node = ob != NULL ? ob[i] : chain, *next;
 
+        if (ob != NULL && i + 8 < n_old && ob[i + 8] != NULL)
+            __builtin_prefetch(ob[i + 8], 1);
         for (; node != NULL; node = next) {
+            struct snic_hmap_node **pp = b != NULL ? &b[node->hash & mask]
+                                                   : &m->one;
+
             next = node->next;
-            node->next = chain;
-            chain = node;
+            node->next = *pp;
+            *pp = node;
         }
     }
-    free(m->buckets);
+    free(ob);
     m->buckets = b;
-    m->one = NULL;
-    m->mask = nb - 1;
-    while (chain != NULL) {
-        struct snic_hmap_node *next = chain->next;
-        struct snic_hmap_node **pp = snic_hmap_bucket_(m, chain->hash);
-
-        chain->next = *pp;
-        *pp = chain;
-        chain = next;
-    }
+    m->mask = mask;
     return 0;
 }
 
