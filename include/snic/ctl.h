@@ -212,7 +212,18 @@ void ctl_limits_default(struct ctl_limits *l);
 struct ctl_server;
 
 /*
- * Create the run directory (0750, group @gid if not (gid_t)-1) and listen on
+ * The run directory, made ready for a daemon's socket and files: created
+ * 0750 if missing; an existing one must be a folder (not a symbolic link:
+ * -ELOOP) that this user owns (-EPERM), and is tightened to 0750, group
+ * @gid if not (gid_t)-1. Returns an open fd of the folder (O_CLOEXEC; the
+ * caller closes it) or a negative errno; ctl_rundir_strerror() says why
+ * in words.
+ */
+int ctl_rundir_prepare(const char *dir, gid_t gid);
+const char *ctl_rundir_strerror(int err);
+
+/*
+ * Prepare the run directory (ctl_rundir_prepare) and listen on
  * RUNDIR/snicd.ctl (0660). A stale socket left by a dead daemon is
  * replaced; a live one (something answers) is EADDRINUSE. NULL and errno.
  * @methods is copied; "help" is built in.

@@ -67,6 +67,7 @@ struct ctl_conn {
 struct ctl_server {
     int epfd;
     int listen_fd;
+    int dirfd;                  /* the run folder, checked once */
     gid_t gid;
     char rundir[sizeof(((struct sockaddr_un *)0)->sun_path)];
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];

@@ -84,22 +84,71 @@ socket_is_live(const char *path)
     return live;
 }
 
-static int
-make_rundir(const char *dir, gid_t gid)
+int
+ctl_rundir_prepare(const char *dir, gid_t gid)
 {
-    if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-        return -errno;
+    char name[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    size_t len = strlen(dir);
     struct stat st;
-    if (stat(dir, &st) < 0)
+    int fd;
+
+    /* "link/" would follow the link whatever O_NOFOLLOW says */
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (len >= sizeof(name))
+        return -ENAMETOOLONG;
+    memcpy(name, dir, len);
+    name[len] = '\0';
+    if (mkdir(name, 0750) < 0 && errno != EEXIST)
         return -errno;
-    if (!S_ISDIR(st.st_mode))
-        return -ENOTDIR;
+    /* The folder is opened, not followed: a symlink planted where it
+     * should be (a run folder in a shared place such as /tmp) would have
+     * the modes below changed on whatever it points at. */
+    fd = open(name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int rc = -errno;
+
+        /* Linux says ENOTDIR for a link under O_DIRECTORY: say which */
+        if (rc == -ENOTDIR && lstat(name, &st) == 0 && S_ISLNK(st.st_mode))
+            rc = -ELOOP;
+        return rc;
+    }
+    if (fstat(fd, &st) < 0) {
+        int rc = -errno;
+
+        close(fd);
+        return rc;
+    }
+    /* Someone else's folder stays theirs whatever its modes say now: they
+     * could open it again and put their own socket in place of ours. */
+    if (st.st_uid != geteuid()) {
+        close(fd);
+        return -EPERM;
+    }
     /* Tighten an existing folder too: the modes are the first gate. */
-    if (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) < 0)
-        return -errno;
-    if (chmod(dir, 0750) < 0)
-        return -errno;
-    return 0;
+    if ((gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0)
+        || fchmod(fd, 0750) < 0) {
+        int rc = -errno;
+
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+const char *
+ctl_rundir_strerror(int err)
+{
+    switch (err) {
+    case ELOOP:
+        return "it is a symbolic link (refused: the run folder must be a "
+               "folder of its own)";
+    case EPERM:
+        return "it belongs to another user (refused: they could replace "
+               "the control socket)";
+    default:
+        return strerror(err);
+    }
 }
 
 struct ctl_server *
@@ -107,6 +156,7 @@ ctl_server_create(const char *rundir, gid_t gid,
                   const struct ctl_method *methods, size_t n_methods,
                   void *ctx)
 {
+    char bind_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     struct ctl_server *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
@@ -133,15 +183,23 @@ ctl_server_create(const char *rundir, gid_t gid,
         "help", ctl_builtin_help, "help: list the methods this daemon answers" };
     s->n_methods = n_methods + 1;
 
-    rc = make_rundir(rundir, gid);
+    rc = ctl_rundir_prepare(rundir, gid);
     if (rc < 0)
         goto err_methods;
-
-    if (socket_is_live(s->path)) {
-        rc = -EADDRINUSE;
-        goto err_methods;
+    s->dirfd = rc;
+    /* the socket is bound, tested and removed through the folder we
+     * checked, not through its name, which could be made to lead
+     * elsewhere in between */
+    if (snprintf(bind_path, sizeof(bind_path), "/proc/self/fd/%d/%s",
+                 s->dirfd, CTL_SOCKET_NAME) >= (int)sizeof(bind_path)) {
+        rc = -ENAMETOOLONG;
+        goto err_dir;
     }
-    unlink(s->path);
+    if (socket_is_live(bind_path)) {
+        rc = -EADDRINUSE;
+        goto err_dir;
+    }
+    unlinkat(s->dirfd, CTL_SOCKET_NAME, 0);
 
     s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                           0);
@@ -150,7 +208,7 @@ ctl_server_create(const char *rundir, gid_t gid,
         goto err_methods;
     }
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    memcpy(sa.sun_path, s->path, sizeof(s->path));
+    memcpy(sa.sun_path, bind_path, sizeof(bind_path));
     /* Create the socket with no permissions for others from the start, so
      * there is no window between bind() and chmod(). */
     mode_t old = umask(0117);
@@ -160,8 +218,11 @@ ctl_server_create(const char *rundir, gid_t gid,
         rc = -errno;
         goto err_socket;
     }
-    if ((gid != (gid_t)-1 && chown(s->path, (uid_t)-1, gid) < 0)
-        || chmod(s->path, 0660) < 0 || listen(s->listen_fd, 16) < 0) {
+    if ((gid != (gid_t)-1
+         && fchownat(s->dirfd, CTL_SOCKET_NAME, (uid_t)-1, gid,
+                     AT_SYMLINK_NOFOLLOW) < 0)
+        || fchmodat(s->dirfd, CTL_SOCKET_NAME, 0660, 0) < 0
+        || listen(s->listen_fd, 16) < 0) {
         rc = -errno;
         goto err_unlink;
     }
@@ -181,9 +242,11 @@ ctl_server_create(const char *rundir, gid_t gid,
 err_epoll:
     close(s->epfd);
 err_unlink:
-    unlink(s->path);
+    unlinkat(s->dirfd, CTL_SOCKET_NAME, 0);
 err_socket:
     close(s->listen_fd);
+err_dir:
+    close(s->dirfd);
 err_methods:
     free(s->methods);
 err_free:
@@ -211,7 +274,8 @@ ctl_server_destroy(struct ctl_server *s)
             conn_close(s, s->conns[i]);
     close(s->epfd);
     close(s->listen_fd);
-    unlink(s->path);
+    unlinkat(s->dirfd, CTL_SOCKET_NAME, 0);
+    close(s->dirfd);
     free(s->streams);
     free(s->methods);
     free(s);

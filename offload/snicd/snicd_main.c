@@ -461,13 +461,26 @@ open_journal(struct snicd *d, const struct snicd_opts *o)
 
     if (o->no_journal)
         return 0;
-    if (o->journal != NULL)
+    if (o->journal != NULL) {
         path = strdup(o->journal);
-    else if (asprintf(&path, "%s/flows.journal", o->rundir) < 0)
-        path = NULL;
+        if (path != NULL)
+            mkdir_parent(path);
+    } else {
+        /* the journal's default place is the run folder, checked before
+         * anything is written in it (the control socket's check) */
+        int fd = ctl_rundir_prepare(o->rundir, (gid_t)-1);
+
+        if (fd < 0) {
+            snicd_log(SNICD_LOG_ERR, "run folder %s: %s", o->rundir,
+                      ctl_rundir_strerror(-fd));
+            return fd;
+        }
+        close(fd);
+        if (asprintf(&path, "%s/flows.journal", o->rundir) < 0)
+            path = NULL;
+    }
     if (path == NULL)
         return -ENOMEM;
-    mkdir_parent(path);
     {
         char *tlv = NULL;
         int rc = asprintf(&tlv, "%s.tlv", path) < 0 ? -ENOMEM
@@ -882,7 +895,7 @@ main(int argc, char **argv)
                             snicd_ctl_n_methods, &d);
     if (srv == NULL) {
         snicd_log(SNICD_LOG_ERR, "control socket in %s: %s", o.rundir,
-                  strerror(errno));
+                  ctl_rundir_strerror(errno));
         goto out_workers;
     }
     ctl_server_set_log(srv, ctl_log);
