@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,14 +151,32 @@ map_spec(const struct flow_tlv_map *m, char *text, size_t size)
                                    i);
 }
 
+/* fsync the folder holding @path: 0 or a negative errno */
+static int
+fsync_parent(const char *path)
+{
+    char *copy = strdup(path);
+    int fd, rc = 0;
+
+    if (copy == NULL)
+        return -ENOMEM;
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) < 0)
+        rc = -errno;
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    return rc;
+}
+
 /*
  * Keep @m in d->tlv_path before it becomes the map: a flow using an
  * option is journaled only after its mapping is kept, and an option is
  * unmapped only when no flow uses it, so after a crash anywhere the kept
  * map fits every flow the journal brings back. Written whole to PATH.tmp
  * (O_EXCL | O_NOFOLLOW: a planted file or link there fails the command,
- * it is never followed), fsync'ed and renamed over PATH. 0, or a
- * negative errno with @msg.
+ * it is never followed), fsync'ed, renamed over PATH, and the folder
+ * fsync'ed. 0, or a negative errno with @msg.
  */
 static int
 tlv_save(const struct snicd *d, const struct flow_tlv_map *m, char *msg,
@@ -165,6 +184,7 @@ tlv_save(const struct snicd *d, const struct flow_tlv_map *m, char *msg,
 {
     char text[64 * FLOW_TUN_MD_N + 2], *tmp = NULL;
     size_t len;
+    ssize_t n;
     int fd = -1, rc = 0;
 
     if (d->tlv_path == NULL)
@@ -180,9 +200,22 @@ tlv_save(const struct snicd *d, const struct flow_tlv_map *m, char *msg,
     (void)unlink(tmp);      /* a stale one from a crash: ours */
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
               0600);
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0
-        || rename(tmp, d->tlv_path) < 0)
-        rc = errno != 0 ? -errno : -EIO;
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    n = write(fd, text, len);
+    if (n != (ssize_t)len) {
+        rc = n < 0 ? -errno : -EIO;     /* a short write sets no errno */
+        goto out;
+    }
+    if (fsync(fd) < 0 || rename(tmp, d->tlv_path) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    /* the rename is durable only once the folder is: a flow journaled
+     * after this must find its map after a power loss */
+    rc = fsync_parent(d->tlv_path);
 out:
     if (fd >= 0)
         close(fd);
