@@ -286,7 +286,6 @@ emu_client_hello(struct emu_server *srv, struct emu_client *c,
     emu_reply_hdr(&rep.hdr, FW_MSG_HELLO_REPLY, sizeof(rep));
     rep.function = c->function;
     rep.abi_minor = emu_min_u16(h->abi_minor, FW_ABI_MINOR);
-    c->abi_minor = rep.abi_minor;
     if (h->abi_major != FW_ABI_MAJOR) {
         rep.status = FW_STATUS_NOT_SUPPORTED;
         rep.syndrome = FW_SYND(FW_SYND_VALUE, 0, h->abi_major);
@@ -302,6 +301,9 @@ emu_client_hello(struct emu_server *srv, struct emu_client *c,
         rep.syndrome = FW_SYND(FW_SYND_RSVD, 0, 0);
         goto refuse;
     }
+    /* only a HELLO that is taken sets the minor (a refused one changes
+     * nothing: a second HELLO must not turn off what the first agreed) */
+    c->abi_minor = rep.abi_minor;
     r = emu_region_create(c, srv->cmdq_depth, &fds[0]);
     if (r < 0)
         goto internal;

@@ -171,6 +171,41 @@ Test(fw_doorbell, polling_flag_shown_and_honoured)
     raw_close(&c);
 }
 
+/* A second HELLO on a connection that is set up is refused, and changes
+ * nothing: one saying 1.0 must not take the polling line from a client
+ * that agreed on 1.12 (its driver would then ring every time, or worse,
+ * see a stale flag and skip a doorbell the device needs). */
+Test(fw_doorbell, refused_second_hello_keeps_the_minor)
+{
+    struct fw_hello h = { .abi_major = FW_ABI_MAJOR, .abi_minor = 0 };
+    struct fw_hello_reply rep;
+    unsigned nfds = 0, shown = 0;
+    int fds[3];
+    struct raw c;
+
+    cr_assert_eq(fw_test_emunic_start(&emu, NULL), 0);
+    raw_open(&c, FW_ABI_MINOR);
+    cr_assert_geq(c.minor, 12);
+    fw_sock_hdr(&h.hdr, FW_MSG_HELLO, sizeof(h));
+    cr_assert_eq(fw_sock_send(c.sock, &h, sizeof(h), NULL, 0), 0);
+    cr_assert_eq(fw_sock_wait(c.sock, POLLIN, TMO), 1);
+    cr_assert_eq(fw_sock_recv(c.sock, &rep, sizeof(rep), fds, 3, &nfds, 0),
+                 (ssize_t)sizeof(rep));
+    cr_expect_eq(rep.status, FW_STATUS_BAD_STATE);
+    cr_expect_eq(nfds, 0u);
+    for (unsigned i = 0; i < 200; i++) {
+        bool skipped;
+
+        cr_assert(raw_cmd(&c, false, &skipped), "command %u (doorbell %s) "
+                  "not taken", i, skipped ? "skipped" : "rung");
+        shown += skipped;
+    }
+    cr_expect_gt(shown, 0u, "after a refused second HELLO the device never "
+                 "showed it was polling: the refusal changed the client's "
+                 "minor");
+    raw_close(&c);
+}
+
 /* A 1.11 driver knows nothing of the line: the device leaves it 0 (it is
  * reserved for that client), and every rung command is served. */
 Test(fw_doorbell, older_driver_rings_and_sees_nothing)
