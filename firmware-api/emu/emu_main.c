@@ -5,6 +5,7 @@
  * loop until SIGTERM/SIGINT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <malloc.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "emu_server.h"
@@ -61,7 +63,8 @@ static const char emu_usage[] =
 "                        fatal or garbage-next; OPCODE and STATUS numbers\n"
 "                        (0x.. allowed), COUNT commands, VALUE microseconds\n"
 "                        for delay (repeatable)\n"
-"  --pidfile FILE        write the process id to FILE (removed at exit)\n"
+"  --pidfile FILE        write the process id to FILE (removed at exit;\n"
+"                        a link or another user's file there is refused)\n"
 "  --foreground          stay in the foreground (the default; emunic never\n"
 "                        daemonizes)\n"
 "  -q, --quiet           no log messages, only the startup line and\n"
@@ -220,6 +223,35 @@ emu_add_tap(struct emu_server_config *scfg, uint16_t vport, const char *name,
     scfg->taps[scfg->n_taps].vport = vport;
     strcpy(scfg->taps[scfg->n_taps].ifname, name);
     scfg->n_taps++;
+}
+
+/*
+ * Write our pid to @path: a link planted there is not followed and a file
+ * that is not this user's own regular file is left alone (-EPERM), since
+ * a pidfile may sit in a folder others can write. 0 or a negative errno.
+ */
+static int
+write_pidfile(const char *path)
+{
+    char text[32];
+    struct stat st;
+    int fd, len, rc = 0;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    len = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+    if (fstat(fd, &st) < 0)
+        rc = -errno;
+    else if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+        rc = -EPERM;
+    else if (ftruncate(fd, 0) < 0)
+        rc = -errno;
+    else if (write(fd, text, (size_t)len) != len)
+        rc = -EIO;
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    return rc;
 }
 
 int
@@ -392,16 +424,12 @@ main(int argc, char **argv)
             return 2;
         }
     }
-    if (pidfile != NULL) {
-        FILE *f = fopen(pidfile, "w");
-
-        if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 ||
-            fclose(f) != 0) {
-            fprintf(stderr, "emunic: cannot write pidfile %s: %s\n", pidfile,
-                    strerror(errno));
-            emu_server_destroy(srv);
-            return 1;
-        }
+    if (pidfile != NULL && (r = write_pidfile(pidfile)) < 0) {
+        fprintf(stderr, "emunic: cannot write pidfile %s: %s\n", pidfile,
+                r == -EPERM ? "it is not a regular file of this user "
+                "(refused)" : strerror(-r));
+        emu_server_destroy(srv);
+        return 1;
     }
     caps = emu_dev_caps(emu_server_dev(srv));
     printf("emunic: listening on %s (profile %.*s, %u/%u VFs, %s)\n",

@@ -463,6 +463,52 @@ Test(fw_chan, second_instance_refused)
     fw_chan_close(ch);
 }
 
+/* --pidfile in a folder others may write: a link planted at the path is
+ * not followed (what it points at is left as it was), and emunic does not
+ * start. */
+Test(fw_chan, pidfile_link_is_refused)
+{
+    char dir[] = "/tmp/snic-pidfile.XXXXXX", pidf[64], victim[64];
+    char sock[80], buf[64];
+    int status = -1, fd;
+    ssize_t n;
+    pid_t pid;
+
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(pidf, sizeof(pidf), "%s/emunic.pid", dir);
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    snprintf(sock, sizeof(sock), "%s/emunic.sock", dir);
+    fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "keep\n", 5), 5);
+    close(fd);
+    cr_assert_eq(symlink(victim, pidf), 0);
+    pid = test_fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+
+        dup2(devnull, STDOUT_FILENO);
+        dup2(devnull, STDERR_FILENO);
+        execl(getenv("EMUNIC"), "emunic", "--socket", sock, "--pidfile",
+              pidf, "-q", (char *)NULL);
+        _exit(127);
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+              "emunic status 0x%x", status);
+    fd = open(victim, O_RDONLY);
+    cr_assert_geq(fd, 0);
+    n = read(fd, buf, sizeof(buf));
+    close(fd);
+    cr_expect(n == 5 && memcmp(buf, "keep\n", 5) == 0,
+              "the link's target was written");
+    unlink(pidf);
+    unlink(victim);
+    unlink(sock);
+    rmdir(dir);
+}
+
 /* Command-line errors: one line, exit 2. */
 Test(fw_chan, bad_options_exit_2)
 {
