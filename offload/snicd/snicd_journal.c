@@ -285,6 +285,9 @@ queue_room(char **buf, size_t *cap, size_t len, size_t need)
     return 0;
 }
 
+/* "+ FLOW\n" or "- FLOW\n" at @p: its length, or 0 when it does not fit
+ * in @room (FLOW_FORMAT_MAX + 3 always should: a flow that formats longer
+ * is refused, never written past the buffer or cut short in the file) */
 static size_t
 format_record(char *p, size_t room, bool add, const struct flow *f)
 {
@@ -293,6 +296,8 @@ format_record(char *p, size_t room, bool add, const struct flow *f)
     p[0] = add ? '+' : '-';
     p[1] = ' ';
     n = flow_format(f, NULL, p + 2, room - 2);
+    if (n < 0 || (size_t)n + 3 > room)
+        return 0;
     p[2 + n] = '\n';
     return 3 + (size_t)n;
 }
@@ -300,9 +305,14 @@ format_record(char *p, size_t room, bool add, const struct flow *f)
 int
 snicd_journal_record(struct snicd_journal *j, bool add, const struct flow *f)
 {
+    size_t n;
+
     if (queue_room(&j->buf, &j->cap, j->len, FLOW_FORMAT_MAX + 3) < 0)
         return -ENOMEM;
-    j->len += format_record(j->buf + j->len, j->cap - j->len, add, f);
+    n = format_record(j->buf + j->len, j->cap - j->len, add, f);
+    if (n == 0)
+        return -E2BIG;
+    j->len += n;
     j->queued++;
     return 0;
 }
@@ -418,7 +428,7 @@ compact_one(void *ctx_, const struct flow_entry *e)
 {
     struct compact_ctx *c = ctx_;
     struct flow f;
-    size_t written;
+    size_t written, n;
 
     if (c->cap - c->len < FLOW_FORMAT_MAX + 3) {
         c->err = write_frame(c->fd, c->buf, c->len, &written);
@@ -427,7 +437,12 @@ compact_one(void *ctx_, const struct flow_entry *e)
         c->len = 0;
     }
     flow_entry_flow(e, &f);
-    c->len += format_record(c->buf + c->len, c->cap - c->len, true, &f);
+    n = format_record(c->buf + c->len, c->cap - c->len, true, &f);
+    if (n == 0) {
+        c->err = -E2BIG;    /* the old file stays, whole */
+        return 1;
+    }
+    c->len += n;
     c->lines++;
     return 0;
 }
