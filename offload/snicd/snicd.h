@@ -324,6 +324,10 @@ struct snicd {
     bool journal_rewrite;
     /* a batch being applied: changes wait for the journal (snicd_core.c) */
     bool staging;
+    /* flow_table_removals() when the last change was heard: a change
+     * after it moved a node, which the offload manager hears of at once
+     * (it reads the entries in place) */
+    uint64_t ft_removals;
     int stage_err;
     size_t batch_mark;                  /* the journal's queue before it */
     uint64_t batch_now;                 /* its mods' time */

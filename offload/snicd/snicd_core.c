@@ -7,8 +7,10 @@
  * restart). A batch of mods is one flow-table transaction: its changes go
  * to the journal's queue and are staged for the other two listeners; then
  * the journal writes and fdatasyncs them as one frame. Only if that worked
- * is the transaction kept and the staged changes delivered to the offload
- * manager and the datapath; if a mod is refused or the journal cannot take
+ * are the staged changes delivered to the offload manager and the
+ * datapath and the transaction kept (in that order: the offload manager
+ * reads a removed flow's match from its node, which the transaction
+ * frees); if a mod is refused or the journal cannot take
  * the batch (a full disk), the transaction is rolled back and its records
  * dropped, so nothing of the batch is live, in the journal or anywhere
  * else. Then the commit: offload manager first, datapath second. The
@@ -319,7 +321,16 @@ on_change(void *ctx, enum flow_change_kind kind, const struct flow_entry *e,
     SNIC_REQUIRES(snic_control)
 {
     struct snicd *d = ctx;
+    uint64_t removals = flow_table_removals(d->table);
 
+    /* a node that moved (a modify outgrew it): the offload manager reads
+     * the entry in place, so it follows the node now, even while the
+     * change waits in the batch (and if the batch is rolled back, the
+     * node stays where it went) */
+    if (kind == FLOW_CHANGE_MODIFIED && removals != d->ft_removals
+        && d->offload != NULL)
+        snicd_offload_flow_moved(d->offload, e);
+    d->ft_removals = removals;
     if (d->staging && kind == FLOW_CHANGE_CLEARED) {
         static const struct flow_entry zero;
         struct flow_entry key = zero;   /* staged by its table */
@@ -559,7 +570,6 @@ snicd_core_batch_end(struct snicd *d, size_t n_mods)
         snicd_core_batch_abort(d);
         return rc;
     }
-    flow_table_commit(d->table);
     d->staging = false;
     /* what the heap kept of the batch (snicd_core_heap_trim): a batch
      * that shrinks the table counts nothing; one that grows it, its
@@ -575,6 +585,9 @@ snicd_core_batch_end(struct snicd *d, size_t n_mods)
      * resident before they are written (snicd_heap.h) */
     snicd_heap_populate();
     deliver_staged(d);
+    /* after the delivery: the removed nodes the transaction keeps are
+     * what the offload manager reads of the flows it forgets */
+    flow_table_commit(d->table);
     snicd_heap_populate();
     /* journaled: the batch is the desired state now, whatever the commit
      * below meets (it logs; the device and datapath paths retry) */

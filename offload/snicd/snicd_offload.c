@@ -117,6 +117,9 @@ flow_removed(struct snicd_offload *o, struct snicd_oflow *f)
         o->removed = n;
         o->cap_removed = nc;
     }
+    /* its entry goes with the table's transaction: nothing reads it on
+     * the removed list */
+    snicd_oflow_rebind(f, NULL);
     o->removed[o->n_removed++] = f;
 }
 
@@ -165,10 +168,12 @@ table_clear(struct snicd_offload *o, struct snicd_otable *t, bool in_map)
         if (snicd_oflow_conj_owner(f) == 0)
             snicd_fail_count(&o->fail, f, -1);
         snicd_regs_count(&o->regs, f, false);
-        if (f->handle == NULL && f->mark == 0)
+        if (f->handle == NULL && f->mark == 0) {
             snicd_oflow_free(o, f);
-        else
+        } else {
+            snicd_oflow_rebind(f, NULL);    /* as in flow_removed() */
             o->removed[o->n_removed++] = f;
+        }
     }
     t->n = 0;
     t->n_conj_flows = 0;
@@ -211,6 +216,9 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
             flow_removed(o, f);
         return;
     }
+    /* the same flow (ids are never reused), wherever its node is now */
+    if (f != NULL)
+        snicd_oflow_rebind(f, e);
     /* NORMAL's conversations this flow may now win over (or derive
      * from) leave the card before anything else sees it */
     snicd_conv_drop_below(o, e->flow.table_id, e->flow.priority);
@@ -220,15 +228,11 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
     }
     snicd_conv_drop_flow(o, f);
     t = &o->tables[f->table_id];
-    if (!snicd_oflow_match_is_entry(f, e) ||
-        f->priority != e->flow.priority) {
-        /* its old place in the order goes: the flows after it there are
-         * placed again, and so is it at its new place */
-        snicd_place_forget(t, f);
+    /* its match, priority and table are its id's for good (the flow
+     * table's key, and the record reads its match from the entry): only
+     * its actions can differ from its rule's */
+    if (!snicd_oflow_actions_are_entry(f, e))
         f->changed = true;
-    } else if (!snicd_oflow_actions_are_entry(f, e)) {
-        f->changed = true;
-    }
     snicd_fail_count(&o->fail, f, -1);
     snicd_conj_note(t, f, -1);
     if (snicd_oflow_set_entry(f, e) < 0) {
@@ -243,6 +247,15 @@ snicd_offload_flow_changed(void *o_, enum flow_change_kind kind,
     snicd_conj_note(t, f, 1);
     if (f->changed)
         (void)snicd_place_queue(t, f);
+}
+
+void
+snicd_offload_flow_moved(struct snicd_offload *o, const struct flow_entry *e)
+{
+    struct snicd_oflow *f = snicd_idmap_find(&o->ids, e->id);
+
+    if (f != NULL)
+        snicd_oflow_rebind(f, e);
 }
 
 static int

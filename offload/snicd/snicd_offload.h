@@ -181,10 +181,18 @@ void snicd_offload_destroy(struct snicd_offload *o);
 void snicd_offload_leave(struct snicd_offload *o);
 
 /* Flow-table listener (matches flow_change_fn): records the change; nothing
- * reaches the hardware until commit. */
+ * reaches the hardware until commit. The manager keeps pointers to the
+ * entries it was given (their match, not copied, #13): an entry must stay
+ * where it is until the manager hears of its removal, or of its move
+ * (below). */
 void snicd_offload_flow_changed(void *o, enum flow_change_kind kind,
                                 const struct flow_entry *e,
                                 enum flow_removed_reason reason);
+/* @e's flow, the same as before, is at @e now (the flow table moved its
+ * node, flow_table_removals()): to be said at once, even while the change
+ * itself waits to be delivered. Nothing if the manager does not know it. */
+void snicd_offload_flow_moved(struct snicd_offload *o,
+                              const struct flow_entry *e);
 
 /* Place every recorded change: recompute priority levels and shadowing for
  * the touched tables, validate (cached by flow shape), create and destroy

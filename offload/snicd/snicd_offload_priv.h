@@ -95,32 +95,12 @@ enum snicd_conj_role {
 /* Combination rules' ids: never a flow table's (those count up from 1). */
 #define SNICD_CONJ_ID_BIT   (UINT64_C(1) << 63)
 
-/* A flow's rule as the manager keeps it (snicd_oflow.c): struct flow but
- * its priority and table (in struct snicd_oflow) and but the match's
- * zero words and the unused actions, as the flow table's entries keep
- * it (offload/flow_entry.c). @n_actions actions, then @n_match_words
- * values and as many masks of the match's words whose mask is not zero
- * (bit i of @match_map: word i of struct flow_key). */
-struct snicd_orule {
-    uint64_t cookie;
-    uint16_t idle_timeout;
-    uint16_t hard_timeout;
-    uint16_t flags;
-    uint16_t importance;
-    uint32_t match_map;
-    uint8_t n_match_words;
-    uint8_t n_actions;
-    uint16_t size;              /* bytes of its storage */
-    struct flow_action actions[];
-};
-
 /* One switch flow as the manager knows it, or one combination rule of a
  * conjunction (snicd_oflow_conj_owner() != 0: in the id map and its
  * table's vector, so placement, counters and marks see it as a flow, but
- * not listed). Its
- * flow is @rule with @priority and @table_id: read the actions with
- * snicd_oflow_actions(), the whole flow with snicd_oflow_flow() (on the
- * caller's stack). */
+ * not listed). Its flow is @entry's with @acts, @priority and
+ * @table_id: read the actions with snicd_oflow_actions(), the whole flow
+ * with snicd_oflow_flow() (on the caller's stack). */
 struct snicd_oflow_rare;
 
 struct snicd_oflow {
@@ -128,8 +108,16 @@ struct snicd_oflow {
      * them (every byte here is paid a million times, #13). */
     uint64_t id;
     struct snic_hmap_node id_node;  /* in snicd_offload.ids */
-    struct snicd_orule *rule;   /* @tail, or an allocation of its own
-                                 * when a change did not fit there */
+    /* Its flow but the actions: the flow table's entry (its match never
+     * changes; snicd_oflow_rebind() follows the node when it moves), or
+     * an entry of its own for a combination (@own_entry). NULL once the
+     * flow has left the table (on the removed list: nothing reads it). */
+    const struct flow_entry *entry;
+    /* The actions its rule was made with (@n_actions of them): @tail, or
+     * an allocation of its own when a change did not fit there. A batch
+     * changes the entry's actions before the manager hears of it
+     * (snicd_core.c): these are what tells it what changed. */
+    struct flow_action *acts;
     struct rte_flow *handle;    /* NULL: no rule */
     uint64_t seq;               /* creation order of the rule */
     /* its entry in the SNICD_DOM_ROOT index (the tunnel domain's is in
@@ -159,7 +147,6 @@ struct snicd_oflow {
     uint32_t qpos;              /* 1 + index in its table's queue, 0 none */
 
     uint16_t priority;          /* the flow's */
-    uint16_t tail_size;         /* bytes of @tail */
     /* as counted in snicd_offload.regs: the registers it writes before
      * jumping to table @wr_to, as a whole writer (@wr_whole) or a gated
      * one */
@@ -169,6 +156,9 @@ struct snicd_oflow {
     uint8_t where;              /* enum snicd_where, as installed now */
     uint8_t mark_kind;          /* enum snicd_mark_kind */
     uint8_t conj_role;          /* enum snicd_conj_role */
+    uint8_t n_actions;          /* of @acts */
+    uint8_t tail_room;          /* actions @tail has room for */
+    bool own_entry;             /* @entry is the record's (freed with it) */
     bool changed;               /* actions differ from the installed rule */
     bool no_space;              /* sw because the device was full */
     bool create_failed;         /* sw after a create error that may pass */
@@ -181,7 +171,7 @@ struct snicd_oflow {
     bool reg_whole;
     bool reg_nothing;
     bool wr_whole;
-    uint64_t tail[];            /* the rule it was made with */
+    struct flow_action tail[];  /* its actions, when they fit */
 };
 
 /* The part of a record few flows need (#13: 52 bytes that most of a
@@ -260,14 +250,26 @@ snicd_oflow_n_convs(const struct snicd_oflow *f)
 
 /* ---- the flow of a record (snicd_oflow.c) ---- */
 
-/* A record for @e's flow (id, rule, priority, table; the rest zero) /
- * for @fl (id 0), or NULL with errno. */
+/* A record for @e's flow (id, priority, table and actions; the rest
+ * zero), which reads @e for the rest of its flow (@e must outlive it or
+ * be rebound), / for @fl (id 0; an entry of its own), or NULL with
+ * errno. */
 struct snicd_oflow *snicd_oflow_new_entry(const struct flow_entry *e);
 struct snicd_oflow *snicd_oflow_new_flow(const struct flow *fl);
-/* @f's flow becomes @e's: 0, or -ENOMEM with @f unchanged. */
+/* @f's flow becomes @e's (its actions copied): 0, or -ENOMEM with @f
+ * unchanged. */
 int snicd_oflow_set_entry(struct snicd_oflow *f, const struct flow_entry *e);
-/* The rule's own allocation and the tunnel domain's entry, if any, go
- * (before the record is freed; out of every index by then). */
+/* @f's flow table entry is at @e now (the same flow, its node moved) /
+ * has left the table (@e NULL). */
+static inline void
+snicd_oflow_rebind(struct snicd_oflow *f, const struct flow_entry *e)
+{
+    if (!f->own_entry)
+        f->entry = e;
+}
+/* The actions' and the entry's own allocations and the tunnel domain's
+ * entry, if any, go (before the record is freed; out of every index by
+ * then). */
 void snicd_oflow_release(struct snicd_oflow *f);
 /* Bytes the record takes (for the tests and the benchmark's count). */
 size_t snicd_oflow_bytes(const struct snicd_oflow *f);
@@ -306,21 +308,20 @@ bool snicd_oflow_equal(const struct snicd_oflow *f, const struct flow *fl);
 static inline const struct flow_action *
 snicd_oflow_actions(const struct snicd_oflow *f)
 {
-    return f->rule->actions;
+    return f->acts;
 }
 
 static inline unsigned
 snicd_oflow_n_actions(const struct snicd_oflow *f)
 {
-    return f->rule->n_actions;
+    return f->n_actions;
 }
 
 /* snicd_xlate_jump() of @f's flow. */
 static inline int
 snicd_oflow_jump(const struct snicd_oflow *f)
 {
-    return snicd_xlate_jump_of(f->rule->actions, f->rule->n_actions,
-                               f->table_id);
+    return snicd_xlate_jump_of(f->acts, f->n_actions, f->table_id);
 }
 
 struct snicd_otable {

@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The offload manager's copy of a flow (struct snicd_orule,
- * snicd_offload_priv.h), kept as the flow table keeps its entries
- * (offload/flow_entry.c): the rule's own actions, then only the words of
- * the match whose mask is not zero, values then masks, in word order. A
- * normalised match (what the flow table and the conjunctions hand over)
- * is zero in both outside its mask, so the words left out are zero and
- * the copy is exact; and since the flow table packs its entries with the
- * same flow_match_pack(), a flow's words are copied from its entry as
- * they are.
+ * The offload manager's view of a flow (struct snicd_oflow,
+ * snicd_offload_priv.h). Its match and the rule's other fields are read
+ * from the flow table's entry (offload/flow_entry.c: only the words of
+ * the match whose mask is not zero, values then masks, in word order),
+ * which the record shares instead of copying (#13: 88 bytes a flow with
+ * one output and three words, and a million flows). Only the actions are
+ * the record's own: a batch changes the entry before the manager hears
+ * of it (snicd_core.c), and the old actions are what tells it that the
+ * flow's rule must change. The match, the priority and the table never
+ * change for a flow table id; a node that moves (its actions outgrew it)
+ * is followed with snicd_oflow_rebind(). A combination rule of a
+ * conjunction has no node: it gets an entry of its own.
  *
- * A five-tuple flow with one output keeps 24 + 16 + 64 bytes here where a
- * whole struct flow is 1,032. The readers that need the whole flow (the
- * translator, placement's checks of ports and tunnels, conjunctions,
- * NORMAL's conversations) expand it on their stack with
- * snicd_oflow_flow(); the overlap index compares the compact words.
+ * The readers that need the whole flow (the translator, placement's
+ * checks of ports and tunnels, conjunctions, NORMAL's conversations)
+ * expand it on their stack with snicd_oflow_flow(); the overlap index
+ * compares the compact words.
  *
  * A leaf: it calls only the flow library. Control thread only.
  */
@@ -34,119 +36,51 @@ key_word(const struct flow_key *k, unsigned i)
     return w;
 }
 
-static size_t
-rule_bytes(unsigned n_actions, unsigned n_words)
-{
-    return sizeof(struct snicd_orule)
-           + n_actions * sizeof(struct flow_action)
-           + 2 * n_words * sizeof(uint64_t);
-}
-
-static uint64_t *
-words_of(struct snicd_orule *r)
-{
-    return (uint64_t *)(void *)(r->actions + r->n_actions);
-}
-
-static const uint64_t *
-cwords_of(const struct snicd_orule *r)
-{
-    return (const uint64_t *)(const void *)(r->actions + r->n_actions);
-}
-
-/* ---- storage: the record's own tail, or an allocation of the rule's ---- */
+/* ---- storage: the actions in the record's tail, or an allocation ---- */
 
 static bool
-rule_is_tail(const struct snicd_oflow *f)
+acts_in_tail(const struct snicd_oflow *f)
 {
-    return (const void *)f->rule == (const void *)f->tail;
+    return f->acts == f->tail;
 }
 
-/* Room for a rule of @size bytes: the tail when it fits, else a new
- * allocation (the old one, if any, is the caller's to free). NULL on
- * ENOMEM. */
-static struct snicd_orule *
-room_for(struct snicd_oflow *f, size_t size, struct snicd_orule **old_ext)
+/* Room for @n actions: the tail when they fit, else a new allocation (the
+ * old one, if any, is the caller's to free). NULL on ENOMEM. */
+static struct flow_action *
+room_for(struct snicd_oflow *f, unsigned n, struct flow_action **old_ext)
 {
-    struct snicd_orule *r;
-
-    *old_ext = rule_is_tail(f) ? NULL : f->rule;
-    if (size <= f->tail_size)
-        return (struct snicd_orule *)(void *)f->tail;
-    if (*old_ext != NULL && size <= (*old_ext)->size)
-        return *old_ext;
-    r = malloc(size);
-    if (r != NULL)
-        r->size = (uint16_t)size;
-    return r;
+    *old_ext = acts_in_tail(f) ? NULL : f->acts;
+    if (n <= f->tail_room)
+        return f->tail;
+    return malloc(n * sizeof(struct flow_action));
 }
 
 static void
-take_room(struct snicd_oflow *f, struct snicd_orule *r,
-          struct snicd_orule *old_ext)
+take_room(struct snicd_oflow *f, struct flow_action *a,
+          struct flow_action *old_ext, const struct flow_action *src,
+          unsigned n)
 {
-    if (old_ext != NULL && old_ext != r)
+    memcpy(a, src, n * sizeof(*a));
+    if (old_ext != NULL && old_ext != a)
         free(old_ext);
-    if ((void *)r == (void *)f->tail)
-        r->size = f->tail_size;
-    f->rule = r;
+    f->acts = a;
+    f->n_actions = (uint8_t)n;
 }
 
 static struct snicd_oflow *
-record_new(size_t size)
+record_new(unsigned n_actions)
 {
-    size_t tail = size + sizeof(uint64_t) - 1;
     struct snicd_oflow *f;
 
-    tail -= tail % sizeof(uint64_t);
-    if (tail > UINT16_MAX)
-        tail = 0;       /* cannot happen: 32 actions and 62 words fit */
-    f = calloc(1, sizeof(*f) + tail);
+    f = calloc(1, sizeof(*f) + n_actions * sizeof(struct flow_action));
     if (f == NULL)
         return NULL;
-    f->tail_size = (uint16_t)tail;
-    f->rule = (struct snicd_orule *)(void *)f->tail;
-    f->rule->size = (uint16_t)tail;
+    f->tail_room = (uint8_t)n_actions;
+    f->acts = f->tail;
     return f;
 }
 
-/* ---- filling a rule ---- */
-
-static void
-fill_from_entry(struct snicd_orule *r, const struct flow_entry *e)
-{
-    unsigned n = e->flow.n_actions;
-
-    r->cookie = e->flow.cookie;
-    r->idle_timeout = e->flow.idle_timeout;
-    r->hard_timeout = e->flow.hard_timeout;
-    r->flags = e->flow.flags;
-    r->importance = e->flow.importance;
-    r->match_map = e->match_map;
-    r->n_match_words = (uint8_t)e->n_match_words;
-    r->n_actions = (uint8_t)n;
-    memcpy(r->actions, e->flow.actions, n * sizeof(r->actions[0]));
-    memcpy(words_of(r), flow_entry_match_words(e),
-           2 * e->n_match_words * sizeof(uint64_t));
-}
-
-static void
-fill_from_flow(struct snicd_orule *r, const struct flow *fl,
-               const uint64_t *w, uint32_t map, unsigned n_words)
-{
-    unsigned n = fl->n_actions;
-
-    r->cookie = fl->cookie;
-    r->idle_timeout = fl->idle_timeout;
-    r->hard_timeout = fl->hard_timeout;
-    r->flags = fl->flags;
-    r->importance = fl->importance;
-    r->match_map = map;
-    r->n_match_words = (uint8_t)n_words;
-    r->n_actions = (uint8_t)n;
-    memcpy(r->actions, fl->actions, n * sizeof(r->actions[0]));
-    memcpy(words_of(r), w, 2 * n_words * sizeof(uint64_t));
-}
+_Static_assert(FLOW_MAX_ACTIONS <= UINT8_MAX, "n_actions fits a byte");
 
 struct snicd_oflow *
 snicd_oflow_new_entry(const struct flow_entry *e)
@@ -157,51 +91,56 @@ snicd_oflow_new_entry(const struct flow_entry *e)
         errno = EINVAL;
         return NULL;
     }
-    f = record_new(rule_bytes(e->flow.n_actions, e->n_match_words));
+    f = record_new(e->flow.n_actions);
     if (f == NULL)
         return NULL;
     f->id = e->id;
+    f->entry = e;
     f->priority = e->flow.priority;
     f->table_id = e->flow.table_id;
-    fill_from_entry(f->rule, e);
+    take_room(f, f->tail, NULL, e->flow.actions, e->flow.n_actions);
     return f;
 }
 
 struct snicd_oflow *
 snicd_oflow_new_flow(const struct flow *fl)
 {
-    uint64_t w[2 * FLOW_KEY_WORDS];
+    struct flow_entry *e;
     struct snicd_oflow *f;
-    uint32_t map;
-    unsigned n;
 
     if (fl->n_actions > FLOW_MAX_ACTIONS) {
         errno = EINVAL;
         return NULL;
     }
-    n = flow_match_pack(&fl->match, &map, w);
-    f = record_new(rule_bytes(fl->n_actions, n));
-    if (f == NULL)
+    e = calloc(1, flow_entry_size(fl, fl->n_actions));
+    if (e == NULL)
         return NULL;
+    flow_entry_set_flow(e, fl);
+    f = record_new(fl->n_actions);
+    if (f == NULL) {
+        free(e);
+        return NULL;
+    }
+    f->entry = e;
+    f->own_entry = true;
     f->priority = fl->priority;
     f->table_id = fl->table_id;
-    fill_from_flow(f->rule, fl, w, map, n);
+    take_room(f, f->tail, NULL, fl->actions, fl->n_actions);
     return f;
 }
 
 int
 snicd_oflow_set_entry(struct snicd_oflow *f, const struct flow_entry *e)
 {
-    struct snicd_orule *r, *old_ext;
+    struct flow_action *a, *old_ext;
 
-    if (e->flow.n_actions > FLOW_MAX_ACTIONS)
+    if (e->flow.n_actions > FLOW_MAX_ACTIONS || f->own_entry)
         return -EINVAL;
-    r = room_for(f, rule_bytes(e->flow.n_actions, e->n_match_words),
-                 &old_ext);
-    if (r == NULL)
+    a = room_for(f, e->flow.n_actions, &old_ext);
+    if (a == NULL)
         return -ENOMEM;
-    fill_from_entry(r, e);
-    take_room(f, r, old_ext);
+    take_room(f, a, old_ext, e->flow.actions, e->flow.n_actions);
+    f->entry = e;
     f->priority = e->flow.priority;
     f->table_id = e->flow.table_id;
     return 0;
@@ -210,9 +149,15 @@ snicd_oflow_set_entry(struct snicd_oflow *f, const struct flow_entry *e)
 void
 snicd_oflow_release(struct snicd_oflow *f)
 {
-    if (!rule_is_tail(f))
-        free(f->rule);
-    f->rule = (struct snicd_orule *)(void *)f->tail;
+    if (!acts_in_tail(f))
+        free(f->acts);
+    f->acts = f->tail;
+    if (f->n_actions > f->tail_room)
+        f->n_actions = 0;
+    if (f->own_entry)
+        free((void *)(uintptr_t)f->entry);
+    f->entry = NULL;
+    f->own_entry = false;
     /* out of every index by now (placement's to see to), its decap
      * context and conversations given back */
     if (f->rare != NULL)
@@ -236,8 +181,10 @@ snicd_oflow_rare(struct snicd_oflow *f)
 size_t
 snicd_oflow_bytes(const struct snicd_oflow *f)
 {
-    return sizeof(*f) + f->tail_size
-           + (rule_is_tail(f) ? 0 : f->rule->size)
+    return sizeof(*f) + f->tail_room * sizeof(struct flow_action)
+           + (acts_in_tail(f) ? 0 : f->n_actions * sizeof(struct flow_action))
+           + (f->own_entry && f->entry != NULL ? flow_entry_bytes(f->entry)
+                                               : 0)
            + (f->rare != NULL ? sizeof(*f->rare) : 0)
            + (snicd_oflow_ov_tun(f) != NULL ? sizeof(struct snicd_ovm) : 0);
 }
@@ -254,33 +201,34 @@ snicd_oflow_match(const struct snicd_oflow *f, struct flow_match *m)
 void
 snicd_oflow_value(const struct snicd_oflow *f, struct flow_key *k)
 {
-    flow_key_unpack(k, f->rule->match_map, cwords_of(f->rule));
+    flow_key_unpack(k, f->entry->match_map,
+                    flow_entry_match_words(f->entry));
 }
 
 void
 snicd_oflow_mask(const struct snicd_oflow *f, struct flow_key *k)
 {
-    const struct snicd_orule *r = f->rule;
+    const struct flow_entry *r = f->entry;
 
-    flow_key_unpack(k, r->match_map, cwords_of(r) + r->n_match_words);
+    flow_key_unpack(k, r->match_map, flow_entry_match_words(r) + r->n_match_words);
 }
 
 void
 snicd_oflow_flow(const struct snicd_oflow *f, struct flow *out)
 {
-    const struct snicd_orule *r = f->rule;
-    unsigned n = r->n_actions;
+    const struct flow_entry_rule *r = &f->entry->flow;
+    unsigned n = f->n_actions;
 
     snicd_oflow_match(f, &out->match);
     out->cookie = r->cookie;
     out->priority = f->priority;
     out->table_id = f->table_id;
-    out->n_actions = r->n_actions;
+    out->n_actions = f->n_actions;
     out->idle_timeout = r->idle_timeout;
     out->hard_timeout = r->hard_timeout;
     out->flags = r->flags;
     out->importance = r->importance;
-    memcpy(out->actions, r->actions, n * sizeof(out->actions[0]));
+    memcpy(out->actions, f->acts, n * sizeof(out->actions[0]));
     memset(out->actions + n, 0,
            (FLOW_MAX_ACTIONS - n) * sizeof(out->actions[0]));
 }
@@ -289,11 +237,11 @@ bool
 snicd_oflow_match_is_entry(const struct snicd_oflow *f,
                            const struct flow_entry *e)
 {
-    const struct snicd_orule *r = f->rule;
+    const struct flow_entry *r = f->entry;
 
     return r->match_map == e->match_map
            && r->n_match_words == e->n_match_words
-           && memcmp(cwords_of(r), flow_entry_match_words(e),
+           && memcmp(flow_entry_match_words(r), flow_entry_match_words(e),
                      2 * e->n_match_words * sizeof(uint64_t)) == 0;
 }
 
@@ -301,11 +249,9 @@ bool
 snicd_oflow_actions_are_entry(const struct snicd_oflow *f,
                               const struct flow_entry *e)
 {
-    const struct snicd_orule *r = f->rule;
-
-    return r->n_actions == e->flow.n_actions
-           && memcmp(r->actions, e->flow.actions,
-                     r->n_actions * sizeof(r->actions[0])) == 0;
+    return f->n_actions == e->flow.n_actions
+           && memcmp(f->acts, e->flow.actions,
+                     f->n_actions * sizeof(f->acts[0])) == 0;
 }
 
 /* Values agree wherever both masks look: a word missing from a map has
@@ -313,8 +259,8 @@ snicd_oflow_actions_are_entry(const struct snicd_oflow *f,
 bool
 snicd_oflow_overlaps(const struct snicd_oflow *a, const struct snicd_oflow *b)
 {
-    const struct snicd_orule *ra = a->rule, *rb = b->rule;
-    const uint64_t *wa = cwords_of(ra), *wb = cwords_of(rb);
+    const struct flow_entry *ra = a->entry, *rb = b->entry;
+    const uint64_t *wa = flow_entry_match_words(ra), *wb = flow_entry_match_words(rb);
     unsigned na = ra->n_match_words, nb = rb->n_match_words;
     uint32_t both = ra->match_map & rb->match_map;
 
@@ -334,8 +280,8 @@ bool
 snicd_oflow_overlaps_match(const struct snicd_oflow *f,
                            const struct flow_match *m)
 {
-    const struct snicd_orule *r = f->rule;
-    const uint64_t *w = cwords_of(r);
+    const struct flow_entry *r = f->entry;
+    const uint64_t *w = flow_entry_match_words(r);
     unsigned n = r->n_match_words, j = 0;
 
     for (uint32_t map = r->match_map; map != 0; map &= map - 1, j++) {
@@ -351,13 +297,13 @@ snicd_oflow_overlaps_match(const struct snicd_oflow *f,
 /* @r's value word @i (a word of struct flow_key), zero where its mask is:
  * the compact words hold only the words of its map. */
 static uint64_t
-value_word(const struct snicd_orule *r, unsigned i)
+value_word(const struct flow_entry *r, unsigned i)
 {
     uint32_t bit = 1u << i;
 
     if (!(r->match_map & bit))
         return 0;
-    return cwords_of(r)[__builtin_popcount(r->match_map & (bit - 1))];
+    return flow_entry_match_words(r)[__builtin_popcount(r->match_map & (bit - 1))];
 }
 
 /* Without unpacking the record's value into a whole key (248 bytes, and
@@ -372,7 +318,7 @@ snicd_oflow_masked_hash(const struct snicd_oflow *f, uint32_t imap,
     for (; imap != 0; imap &= imap - 1) {
         unsigned i = (unsigned)__builtin_ctz(imap);
 
-        h = snic_hash_mix(h, value_word(f->rule, i) & key_word(imask, i));
+        h = snic_hash_mix(h, value_word(f->entry, i) & key_word(imask, i));
     }
     return snic_hash_final(h);
 }
@@ -385,7 +331,7 @@ snicd_oflow_masked_eq(const struct snicd_oflow *a,
     for (; imap != 0; imap &= imap - 1) {
         unsigned i = (unsigned)__builtin_ctz(imap);
 
-        if ((value_word(a->rule, i) ^ value_word(b->rule, i))
+        if ((value_word(a->entry, i) ^ value_word(b->entry, i))
             & key_word(imask, i))
             return false;
     }
@@ -395,7 +341,7 @@ snicd_oflow_masked_eq(const struct snicd_oflow *a,
 bool
 snicd_oflow_catch_all(const struct snicd_oflow *f)
 {
-    return f->rule->match_map == 0;
+    return f->entry->match_map == 0;
 }
 
 /* Packed as the record was (both normalised), equal matches have the same
@@ -403,23 +349,24 @@ snicd_oflow_catch_all(const struct snicd_oflow *f)
 bool
 snicd_oflow_equal(const struct snicd_oflow *f, const struct flow *fl)
 {
-    const struct snicd_orule *r = f->rule;
+    const struct flow_entry *r = f->entry;
     uint64_t w[2 * FLOW_KEY_WORDS];
     uint32_t map;
     unsigned n;
 
     if (fl->n_actions > FLOW_MAX_ACTIONS || f->priority != fl->priority
-        || f->table_id != fl->table_id || r->cookie != fl->cookie
-        || r->n_actions != fl->n_actions
-        || r->idle_timeout != fl->idle_timeout
-        || r->hard_timeout != fl->hard_timeout || r->flags != fl->flags
-        || r->importance != fl->importance
-        || memcmp(r->actions, fl->actions,
+        || f->table_id != fl->table_id || r->flow.cookie != fl->cookie
+        || f->n_actions != fl->n_actions
+        || r->flow.idle_timeout != fl->idle_timeout
+        || r->flow.hard_timeout != fl->hard_timeout
+        || r->flow.flags != fl->flags
+        || r->flow.importance != fl->importance
+        || memcmp(f->acts, fl->actions,
                   fl->n_actions * sizeof(fl->actions[0])) != 0)
         return false;
     n = flow_match_pack(&fl->match, &map, w);
     return map == r->match_map && n == r->n_match_words
-           && memcmp(cwords_of(r), w, 2 * n * sizeof(w[0])) == 0;
+           && memcmp(flow_entry_match_words(r), w, 2 * n * sizeof(w[0])) == 0;
 }
 
 _Static_assert((offsetof(struct flow_key, meta)
@@ -430,19 +377,19 @@ _Static_assert((offsetof(struct flow_key, meta)
 bool
 snicd_oflow_conj_member(const struct snicd_oflow *f)
 {
-    const struct snicd_orule *r = f->rule;
+    const struct flow_entry *r = f->entry;
     size_t off = offsetof(struct flow_key, meta)
                  + offsetof(struct flow_meta, conj_id);
     unsigned i = (unsigned)(off / sizeof(uint64_t));
     uint64_t mw;
     uint32_t conj_mask;
 
-    if (flow_actions_are_conjunction(r->actions, r->n_actions))
+    if (flow_actions_are_conjunction(f->acts, f->n_actions))
         return true;
     if (!((r->match_map >> i) & 1u))
         return false;
     /* the mask word holding conj_id: its index among the map's words */
-    mw = cwords_of(r)[r->n_match_words
+    mw = flow_entry_match_words(r)[r->n_match_words
                       + __builtin_popcount(r->match_map & ((1u << i) - 1))];
     memcpy(&conj_mask, (const uint8_t *)&mw + off % sizeof(uint64_t),
            sizeof(conj_mask));

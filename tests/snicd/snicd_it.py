@@ -108,6 +108,26 @@ def scenario_hw(tmp):
     sh = d.ctl("show")
     check(sh.returncode == 0 and "vf3" in sh.stdout and "uplink" in
           sh.stdout, "show lists the uplink and the representors", sh.stdout)
+    # A batch that grows a flow's actions past its node's room (the flow
+    # table moves the node) and is then refused: the offload manager reads
+    # the flow's match from the node in place, so it follows the move
+    # although it never hears of the change (#13); placing an overlapping
+    # flow and deleting them all read it.
+    path = os.path.join(tmp, "moved.flows")
+    with open(path, "w") as f:
+        f.write("priority=10,in_port=vf0,actions=output:vf1,output:vf2,"
+                "output:vf3\n"
+                "check_overlap,priority=10,in_port=vf0,actions=drop\n")
+    r = d.ctl("add-flows", path)
+    check(r.returncode != 0 and "check_overlap" in r.stderr,
+          "a batch refused after it moved a flow's node", r.stderr)
+    d.ok("add-flow", {"flow": "priority=30,in_port=vf0,udp,"
+                              "actions=output:vf2"})
+    fl = d.flows()
+    check(len(fl) == 3 and all(f["offload"] == "hw" for f in fl),
+          "the flows after the refused batch, in hardware", fl)
+    d.ok("del-flows", {})
+    check(len(d.flows()) == 0, "and deleted")
 
 
 def scenario_sw(tmp):

@@ -146,10 +146,13 @@ run(unsigned seed, unsigned span)
     snicd_ov_clear(&x);
     for (unsigned i = 0; i < N_FLOWS; i++) {
         cr_assert_null(flows[i]->ov_root.t);
+        snicd_oflow_release(flows[i]);
         free(flows[i]);
     }
-    for (unsigned i = 0; i < N_QUERIES; i++)
+    for (unsigned i = 0; i < N_QUERIES; i++) {
+        snicd_oflow_release(queries[i]);
         free(queries[i]);
+    }
 }
 
 Test(ov, shared_values_in_buckets)
