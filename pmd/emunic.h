@@ -711,6 +711,10 @@ int emunic_flow_group_get_locked(struct emunic_adapter *ad, uint32_t group,
                                  const struct rte_flow_action *jump,
                                  struct rte_flow_error *error)
     SNIC_REQUIRES(ad->lock);
+/* A zeroed handle from the handles' own blocks (emunic_handle.c), or NULL
+ * with errno ENOMEM; back with emunic_handle_free(). Any thread. */
+struct rte_flow *emunic_handle_new(void);
+void emunic_handle_free(struct rte_flow *f);
 int emunic_flow_index_reserve(struct emunic_port *p, uint32_t more);
 bool emunic_flow_index_has(const struct emunic_port *p,
                            const struct rte_flow *flow);

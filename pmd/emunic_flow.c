@@ -90,8 +90,8 @@ emunic_flow_dead(struct emunic_adapter *ad, struct rte_flow_error *error)
 
 /* The address's value only: the handle is never read before it is known
  * to be a live one. Not mixed: handles made one after the other lie one
- * after the other in memory (calloc, 80 bytes apart), and the address
- * over malloc's 16-byte alignment puts them in buckets a few apart, so a
+ * after the other in memory (emunic_handle.c: 64 bytes apart), and the
+ * address over 16-byte alignment puts them in buckets a few apart, so a
  * table's worth of creates, or of destroys in the list's order (the lost
  * handles after a firmware reset), walks the bucket array instead of
  * missing the cache and the TLB a handle: mixed, the index's inserts and
@@ -376,7 +376,7 @@ emunic_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
 
     if (emunic_flow_translate_dev(dev, attr, items, actions, &x, error) < 0)
         return NULL;
-    flow = calloc(1, sizeof(*flow));
+    flow = emunic_handle_new();
     if (flow == NULL) {
         emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
                         "out of memory for the flow handle");
@@ -488,7 +488,7 @@ destroy_tables:
     if (!flow_reset_raced(ad, gen, error))
         flow_groups_rollback(ad, n_groups0);
     snic_mutex_unlock(&ad->lock);
-    free(flow);
+    emunic_handle_free(flow);
     /* raise INTR_RESET now if this create is what noticed the reset */
     emunic_adapter_check(ad);
     return NULL;
@@ -522,7 +522,7 @@ emunic_flow_release_locked(struct emunic_port *p, struct rte_flow *flow,
     /* every flow on the list is in the index whenever there is one */
     if (p->flow_indexed)
         snic_hmap_remove(&p->flow_index, &flow->hnode);
-    free(flow);
+    emunic_handle_free(flow);
 }
 
 /* Remove @flow from the device (caller holds ad->lock). */
@@ -669,7 +669,7 @@ emunic_flow_forget_port(struct emunic_port *p)
             emunic_ctr_del(p->ad, f);
         if (f->table != NULL)
             emunic_table_flow_gone(f->table);
-        free(f);
+        emunic_handle_free(f);
     }
     flow_index_drop(p);
     snic_mutex_unlock(&p->ad->lock);

@@ -222,7 +222,7 @@ emunic_flow_async_create(struct rte_eth_dev *dev, uint32_t queue_id,
     /* Tables change only under the lock; the application does not destroy
      * a table it is still using (DPDK's rule), so the table read after the
      * lookup stays valid; a queue remembers the last one it checked. */
-    flow = calloc(1, sizeof(*flow));
+    flow = emunic_handle_new();
     if (flow == NULL) {
         emunic_flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
                         "out of memory for the flow handle");
@@ -302,7 +302,7 @@ emunic_flow_async_create(struct rte_eth_dev *dev, uint32_t queue_id,
     return flow;
 
 free_flow:
-    free(flow);
+    emunic_handle_free(flow);
     return NULL;
 }
 
