@@ -12,7 +12,9 @@
  *
  * Prints flows per CPU second per phase (this process's CPU time, so
  * that the neighbours on a shared machine do not count), the worst and
- * median batch, and the heap the
+ * median batch, the slowest commit (with BATCH = FLOWS, the one commit
+ * that ends a restart's journal replay: the classifier's build), and
+ * the heap the
  * flows hold (glibc's mallinfo2: bytes in use after the adds, less before,
  * per flow), for the flow table alone, the classifier alone (dp_flow_put
  * of ready flows) and the whole (flow table + classifier), and the
