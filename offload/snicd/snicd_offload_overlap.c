@@ -48,17 +48,6 @@
                                          * in the sub's map */
 #define OV_BUCKET   (UINT32_MAX - 2)    /* a bucket's head */
 
-/* A member's place in one sub of its tuple (snicd_ovm.ent[sub]), and the
- * head of a bucket: what a sub's map holds is either (@pos tells). */
-struct snicd_ov_ent {
-    struct snic_hmap_node node;     /* in the sub's map: masked value */
-    union {
-        struct snicd_ov_bucket *b;  /* a member in a bucket: that one */
-        struct snicd_ovm *m;        /* OV_ALONE: the member itself */
-    };
-    uint32_t pos;                   /* in b's members, or OV_* above */
-};
-
 struct snicd_ov_bucket {
     struct snicd_ov_ent head;       /* pos OV_BUCKET */
     struct snicd_ovm **mem;         /* 2 or more */
@@ -355,9 +344,18 @@ tuple_free(struct snicd_ovx *x, struct snicd_ov_tuple *t)
     free(t);
 }
 
+/* @m's ent[] goes (the member's own @ent1 is no allocation). */
+static void
+ent_free(struct snicd_ovm *m)
+{
+    if (m->ent != &m->ent1)
+        free(m->ent);
+    m->ent = NULL;
+}
+
 /* Move @m's entries to an array of @nc: the alone ones leave their
  * sub's map while their node moves, and come back (also when the array
- * could not grow). */
+ * could not grow). One entry is the member's own @ent1. */
 static int
 ent_grow(struct snicd_ov_tuple *t, struct snicd_ovm *m, uint32_t nc)
 {
@@ -366,7 +364,16 @@ ent_grow(struct snicd_ov_tuple *t, struct snicd_ovm *m, uint32_t nc)
     for (uint32_t si = 0; si < t->nsub; si++)
         if (m->ent[si].pos == OV_ALONE)
             snic_hmap_remove(&t->subs[si].buckets, &m->ent[si].node);
-    ne = realloc(m->ent, nc * sizeof(*ne));
+    if (m->ent == NULL && nc == 1) {
+        ne = &m->ent1;
+    } else if (m->ent == &m->ent1) {
+        /* nsub <= 1: what the one entry holds */
+        ne = nc > 1 ? malloc(nc * sizeof(*ne)) : &m->ent1;
+        if (ne != NULL && ne != &m->ent1)
+            ne[0] = m->ent1;
+    } else {
+        ne = realloc(m->ent, nc * sizeof(*ne));
+    }
     if (ne != NULL)
         m->ent = ne;
     for (uint32_t si = 0; si < t->nsub; si++)
@@ -597,7 +604,10 @@ member_add(struct snicd_ovx *x, struct snicd_ovm *m)
         t->cap = nc;
     }
     m->ent = NULL;
-    if (t->capsub > 0) {
+    if (t->capsub == 1) {
+        m->ent1 = (struct snicd_ov_ent){ .pos = 0 };
+        m->ent = &m->ent1;
+    } else if (t->capsub > 1) {
         m->ent = calloc(t->capsub, sizeof(*m->ent));
         if (m->ent == NULL)
             goto fail;
@@ -615,8 +625,7 @@ undo:
         bucket_del(t, si, m);
     t->n--;
     m->t = NULL;
-    free(m->ent);
-    m->ent = NULL;
+    ent_free(m);
 fail:
     if (t->n == 0)
         tuple_free(x, t);
@@ -634,8 +643,7 @@ snicd_ov_del(struct snicd_ovx *x, struct snicd_ovm *m)
         bucket_del(t, si, m);
     t->mem[m->tpos] = t->mem[--t->n];
     t->mem[m->tpos]->tpos = m->tpos;
-    free(m->ent);
-    m->ent = NULL;
+    ent_free(m);
     m->t = NULL;
     if (t->n == 0)
         tuple_free(x, t);
@@ -677,8 +685,7 @@ snicd_ov_clear(struct snicd_ovx *x)
     SNIC_HMAP_FOR_EACH_SAFE(t, node, &x->tuples) {
         subs_free(t);      /* while the members' entries are there */
         for (uint32_t i = 0; i < t->n; i++) {
-            free(t->mem[i]->ent);
-            t->mem[i]->ent = NULL;
+            ent_free(t->mem[i]);
             t->mem[i]->t = NULL;
         }
         tuple_free(x, t);

@@ -39,7 +39,20 @@
 
 struct snicd_oflow;
 struct snicd_ov_tuple;
-struct snicd_ov_ent;
+struct snicd_ov_bucket;
+struct snicd_ovm;
+
+/* A member's place in one sub of its tuple (snicd_ovm.ent[sub]), and the
+ * head of a bucket: what a sub's map holds is either (@pos tells). */
+struct snicd_ov_ent {
+    struct snic_hmap_node node;     /* in the sub's map: masked value */
+    union {
+        struct snicd_ov_bucket *b;  /* a member in a bucket: that one */
+        struct snicd_ovm *m;        /* alone: the member itself */
+    };
+    uint32_t pos;                   /* in b's members, or a mark
+                                     * (snicd_offload_overlap.c) */
+};
 
 /* A flow's entry in one domain's index. */
 struct snicd_ovm {
@@ -47,7 +60,12 @@ struct snicd_ovm {
     struct snicd_ov_tuple *t;       /* NULL: not in the index */
     uint32_t tpos;                  /* in t's members */
     int32_t level;                  /* hardware level, -1 software */
-    struct snicd_ov_ent *ent;       /* one per sub of t */
+    struct snicd_ov_ent *ent;       /* one per sub of t: @ent1 while t
+                                     * has room for one sub (most tuples
+                                     * have only their own) */
+    /* no allocation of its own for the one: 48 bytes of heap a flow for
+     * 32 (#13) */
+    struct snicd_ov_ent ent1;
 };
 
 /* The flows of one table that one domain sees, by mask, kept up to date
