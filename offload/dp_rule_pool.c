@@ -30,16 +30,8 @@
 #include <sys/mman.h>
 
 #include "dp_cls_priv.h"
+#include "snic_poison.h"
 #include "snic_populate.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)    ASAN_POISON_MEMORY_REGION(p, n)
-#define UNPOISON(p, n)  ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define POISON(p, n)    ((void)(p), (void)(n))
-#define UNPOISON(p, n)  ((void)(p), (void)(n))
-#endif
 
 #define RP_LINE         64u
 #define RP_BLOCK        (1u << 20)
@@ -90,7 +82,7 @@ release_blocks(struct dp_rule_pool *p, bool keep)
         b = b->next;
         p->blocks->next = NULL;
         p->carved = RP_LINE;    /* its pages stay: @populated holds */
-        POISON((uint8_t *)p->blocks + RP_LINE, RP_BLOCK - RP_LINE);
+        SNIC_POISON((uint8_t *)p->blocks + RP_LINE, RP_BLOCK - RP_LINE);
     } else {
         p->blocks = NULL;
         p->carved = 0;
@@ -99,7 +91,7 @@ release_blocks(struct dp_rule_pool *p, bool keep)
     while (b != NULL) {
         struct rp_block *next = b->next;
 
-        UNPOISON(b, RP_BLOCK);
+        SNIC_UNPOISON(b, RP_BLOCK);
         munmap(b, RP_BLOCK);
         b = next;
     }
@@ -143,7 +135,7 @@ new_block(struct dp_rule_pool *p)
     p->blocks = b;
     p->carved = RP_LINE;
     p->populated = 0;
-    POISON((uint8_t *)b + RP_LINE, RP_BLOCK - RP_LINE);
+    SNIC_POISON((uint8_t *)b + RP_LINE, RP_BLOCK - RP_LINE);
     return true;
 }
 
@@ -159,7 +151,7 @@ dp_rule_pool_alloc(struct dp_rule_pool *p, size_t size)
     }
     r = p->free[lines - 1];
     if (r != NULL) {
-        UNPOISON(r, lines * RP_LINE);
+        SNIC_UNPOISON(r, lines * RP_LINE);
         p->free[lines - 1] = *(void **)r;
     } else {
         if ((p->blocks == NULL || p->carved + lines * RP_LINE > RP_BLOCK)
@@ -174,7 +166,7 @@ dp_rule_pool_alloc(struct dp_rule_pool *p, size_t size)
                           RP_POPULATE);
             p->populated += RP_POPULATE;
         }
-        UNPOISON(r, lines * RP_LINE);
+        SNIC_UNPOISON(r, lines * RP_LINE);
     }
     p->live++;
     return r;
@@ -190,7 +182,7 @@ dp_rule_pool_free(void *r, size_t size)
 
     *(void **)r = p->free[lines - 1];
     p->free[lines - 1] = r;
-    POISON(r, lines * RP_LINE);
+    SNIC_POISON(r, lines * RP_LINE);
     if (--p->live > 0)
         return;
     release_blocks(p, !p->orphan);

@@ -29,16 +29,8 @@
 #include <string.h>
 
 #include "emunic.h"
+#include "snic_poison.h"
 #include "snic_tsa.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)    ASAN_POISON_MEMORY_REGION(p, n)
-#define UNPOISON(p, n)  ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define POISON(p, n)    ((void)(p), (void)(n))
-#define UNPOISON(p, n)  ((void)(p), (void)(n))
-#endif
 
 #define EMUNIC_HANDLE_BLOCK     (256u * 1024u)
 #define HSIZE                   sizeof(struct rte_flow)
@@ -68,7 +60,7 @@ next_of(void *h)
 {
     void *n;
 
-    UNPOISON(h, sizeof(n));
+    SNIC_UNPOISON(h, sizeof(n));
     memcpy(&n, h, sizeof(n));
     return n;
 }
@@ -81,7 +73,7 @@ blocks_free(void)
     while (pool.blocks != NULL) {
         struct hblock *b = pool.blocks;
 
-        UNPOISON(b, EMUNIC_HANDLE_BLOCK);
+        SNIC_UNPOISON(b, EMUNIC_HANDLE_BLOCK);
         pool.blocks = b->next;
         free(b);
     }
@@ -112,7 +104,7 @@ emunic_handle_new(void)
         h = (uint8_t *)b + HSIZE;
         pool.carve = h + HSIZE;
         pool.end = (uint8_t *)b + EMUNIC_HANDLE_BLOCK;
-        POISON(pool.carve, (size_t)(pool.end - pool.carve));
+        SNIC_POISON(pool.carve, (size_t)(pool.end - pool.carve));
     }
     pool.live++;
 unlock:
@@ -121,7 +113,7 @@ unlock:
         errno = ENOMEM;
         return NULL;
     }
-    UNPOISON(h, HSIZE);
+    SNIC_UNPOISON(h, HSIZE);
     memset(h, 0, HSIZE);
     return (struct rte_flow *)(void *)h;
 }
@@ -134,7 +126,7 @@ emunic_handle_free(struct rte_flow *f)
     snic_mutex_lock(&pool.lock);
     memcpy(f, &pool.free, sizeof(pool.free));
     pool.free = f;
-    POISON(f, HSIZE);
+    SNIC_POISON(f, HSIZE);
     if (--pool.live == 0)
         blocks_free();
     snic_mutex_unlock(&pool.lock);
