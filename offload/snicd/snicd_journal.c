@@ -59,6 +59,7 @@ struct snicd_journal {
     size_t lines;           /* records in the file */
     bool legacy;            /* format 1: rewrite before appending */
     bool torn;              /* bytes past size could not be cut off */
+    bool dir_unsynced;      /* a rename not yet made durable */
     char *buf;              /* queued records, not yet written */
     size_t len, cap;
     size_t queued;          /* records in buf */
@@ -373,6 +374,13 @@ snicd_journal_sync(struct snicd_journal *j)
         if (j->torn)
             return -EIO;
     }
+    /* a batch is acknowledged only on top of a file that will still be
+     * there after a power loss */
+    if (j->dir_unsynced) {
+        if (fsync(j->dirfd) < 0)
+            return -errno;
+        j->dir_unsynced = false;
+    }
     rc = write_frame(j->fd, j->buf, j->len, &written);
     if (rc == 0 && fdatasync(j->fd) < 0)
         rc = -errno;
@@ -492,8 +500,18 @@ replace(struct snicd_journal *j, const struct flow_table *t)
     j->legacy = false;
     j->torn = false;
     free(c.buf);
-    /* the rename is durable only once the folder is */
-    return fsync(j->dirfd) < 0 ? -errno : 0;
+    /* The rename is the commit: from here the file is the table, so the
+     * caller keeps its batch (refusing it now would leave the table with
+     * flows the file no longer has). The rename is durable only once the
+     * folder is: until it syncs, no later batch is acknowledged
+     * (snicd_journal_sync tries again first). */
+    if (fsync(j->dirfd) < 0) {
+        j->dir_unsynced = true;
+        snicd_log(SNICD_LOG_ERR, "%s: rewritten, but its folder cannot be "
+                  "synced: %s (no batch is acknowledged until it can)",
+                  j->path, strerror(errno));
+    }
+    return 0;
 
 err_write:
     close(c.fd);

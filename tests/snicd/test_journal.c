@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "snicd.h"
@@ -36,6 +37,23 @@ teardown(void)
 }
 
 TestSuite(journal, .init = setup, .fini = teardown);
+
+/* A disk error on the journal's folder: while this is set, fsync() of a
+ * folder fails with EIO. This definition takes the place of libc's for
+ * the journal code linked into this test. */
+static bool fail_dir_fsync;
+
+int
+fsync(int fd)
+{
+    struct stat st;
+
+    if (fail_dir_fsync && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_fsync, fd);
+}
 
 struct seen {
     int n;
@@ -549,6 +567,50 @@ Test(journal, compaction_rewrites_the_live_table)
         cr_expect(s.add[i]);
         cr_expect_eq(s.f[i].priority, 39 - i, "ordered by priority");
     }
+    snicd_journal_close(j);
+    flow_table_destroy(t);
+}
+
+/* del-flows emptied the table, the file was rewritten and renamed into
+ * place, and only its folder's sync failed: the rewrite stands (the file
+ * already says "no flows", so refusing the batch would keep flows in the
+ * table that the next start does not bring back), and no later batch is
+ * acknowledged until the folder syncs. */
+Test(journal, a_rewrite_whose_folder_cannot_sync_stands_and_holds_back_the_next)
+{
+    struct flow a = parse("priority=1,in_port=2,actions=output:3");
+    struct flow b = parse("priority=2,in_port=2,actions=output:3");
+    struct flow c = parse("priority=3,in_port=2,actions=output:3");
+    struct flow_table *t = flow_table_create(NULL, NULL);
+    struct seen s = { 0 };
+    struct snicd_journal *j = snicd_journal_open(path, collect, &s, NULL);
+    size_t mark;
+
+    cr_assert_not_null(t);
+    cr_assert_not_null(j);
+    cr_assert_eq(snicd_journal_record(j, true, &a), 0);
+    cr_assert_eq(snicd_journal_record(j, true, &b), 0);
+    cr_assert_eq(snicd_journal_sync(j), 0);
+    /* the batch that cleared the table queued its removals */
+    cr_assert_eq(snicd_journal_record(j, false, &a), 0);
+    cr_assert_eq(snicd_journal_record(j, false, &b), 0);
+    fail_dir_fsync = true;
+    cr_expect_eq(snicd_journal_rewrite(j, t), 0, "the rename committed it");
+    mark = snicd_journal_mark(j);
+    cr_assert_eq(snicd_journal_record(j, true, &c), 0);
+    cr_expect_eq(snicd_journal_sync(j), -EIO, "a batch acknowledged on a "
+                 "folder that did not sync");
+    snicd_journal_discard(j, mark);
+    fail_dir_fsync = false;
+    cr_assert_eq(snicd_journal_record(j, true, &c), 0);
+    cr_expect_eq(snicd_journal_sync(j), 0);
+    snicd_journal_close(j);
+
+    s.n = 0;
+    j = snicd_journal_open(path, collect, &s, NULL);
+    cr_assert_not_null(j);
+    cr_expect_eq(s.n, 1, "c alone: the rewrite held, then c (got %d)", s.n);
+    cr_expect(s.n >= 1 && s.add[0] && flow_equal(&s.f[0], &c));
     snicd_journal_close(j);
     flow_table_destroy(t);
 }
