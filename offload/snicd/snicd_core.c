@@ -468,10 +468,19 @@ snicd_core_commit(struct snicd *d)
         snicd_log(SNICD_LOG_ERR, "datapath commit: %s", strerror(-rc));
     dp_poll(d->dp);
     if (d->journal != NULL) {
-        rc2 = d->journal_err;
-        d->journal_err = 0;
-        if (rc2 == 0)
-            rc2 = journal_flush(d);
+        if (d->journal_err < 0) {
+            /* A change outside a batch (an expiry, a learned flow) whose
+             * record could not be queued: it is applied already, so the
+             * file is rewritten from the table rather than left without
+             * it (an expired flow would come back at the next start). */
+            snicd_log(SNICD_LOG_ERR, "journal %s: a record: %s (the file "
+                      "is rewritten from the table)",
+                      snicd_journal_path(d->journal),
+                      strerror(-d->journal_err));
+            d->journal_rewrite = true;
+            d->journal_err = 0;
+        }
+        rc2 = journal_flush(d);
         if (rc2 < 0)
             snicd_log(SNICD_LOG_ERR, "journal %s: %s",
                       snicd_journal_path(d->journal), strerror(-rc2));
