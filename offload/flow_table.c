@@ -114,10 +114,16 @@ struct flow_table {
     size_t n_dl, cap_dl;
 };
 
+/* The id itself, not mixed: ids are handed out in turn (next_id), so a
+ * batch of adds and the lookups of its flows that follow (the delivery
+ * to the datapath and the offload manager, a modify of all) take buckets
+ * one after the other instead of a cache and TLB miss each in a bucket
+ * array of 8 MB at 1,000,000 flows, and ids less than the bucket count
+ * apart never share a bucket (#13). */
 static uint64_t
 id_hash(uint64_t id)
 {
-    return snic_hash_u64(id, SNIC_HASH_BASIS);
+    return id;
 }
 
 /* The compact match's words (n values, n masks) and map, priority and
