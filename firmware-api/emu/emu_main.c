@@ -410,6 +410,9 @@ main(int argc, char **argv)
      * they reuse the same pages. */
     (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
     (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    /* the heap grows in 4 MB steps, made resident by the server loop
+     * as it grows (emu_server.c heap_populate) */
+    (void)mallopt(M_TOP_PAD, 4 << 20);
     srv = emu_server_create(&scfg, &cfg);
     if (srv == NULL) {
         fprintf(stderr, "emunic: cannot start on %s: %s\n", scfg.socket_path,

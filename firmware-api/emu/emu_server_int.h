@@ -110,6 +110,8 @@ struct emu_server {
     uint32_t mirrored_health;   /* last values copied into the regions */
     uint32_t mirrored_gen;
     uint32_t mirrored_sriov;    /* sriov_generation copied into regions */
+    uintptr_t heap_end;         /* the break when last populated, 0: not
+                                 * yet read (emu_server.c) */
     uint32_t cmdq_depth;
     struct snic_peer_policy peers;  /* checked at every accept */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
