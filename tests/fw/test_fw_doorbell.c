@@ -142,12 +142,30 @@ sleep_us(long us)
     nanosleep(&ts, NULL);
 }
 
+/* @n commands back to back, each rung only when cmdq_polling says the
+ * device sleeps: every one must be taken; how many went without a
+ * doorbell (the device showed it was polling). */
+static unsigned
+back_to_back(struct raw *c, unsigned n)
+{
+    unsigned shown = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        bool skipped;
+
+        cr_assert(raw_cmd(c, false, &skipped), "command %u (doorbell %s) "
+                  "not taken", i, skipped ? "skipped" : "rung");
+        shown += skipped;
+    }
+    return shown;
+}
+
 /* Shown to a 1.12 client while the device polls, cleared once it sleeps;
  * a command posted without a doorbell while it is shown is taken. */
 Test(fw_doorbell, polling_flag_shown_and_honoured)
 {
     struct raw c;
-    unsigned shown = 0;
+    unsigned shown;
 
     cr_assert_eq(fw_test_emunic_start(&emu, NULL), 0);
     raw_open(&c, FW_ABI_MINOR);
@@ -155,13 +173,7 @@ Test(fw_doorbell, polling_flag_shown_and_honoured)
     /* idle: the device sleeps, and says so */
     sleep_us(100000);
     cr_expect_eq(polling(&c), 0u);
-    for (unsigned i = 0; i < 200; i++) {
-        bool skipped;
-
-        cr_assert(raw_cmd(&c, false, &skipped), "command %u (doorbell %s) "
-                  "not taken", i, skipped ? "skipped" : "rung");
-        shown += skipped;
-    }
+    shown = back_to_back(&c, 200);
     cr_expect_gt(shown, 0u, "the device never showed it was polling "
                  "through 200 back-to-back commands");
     /* and when the commands stop, it goes back to sleep and clears it */
@@ -179,7 +191,7 @@ Test(fw_doorbell, refused_second_hello_keeps_the_minor)
 {
     struct fw_hello h = { .abi_major = FW_ABI_MAJOR, .abi_minor = 0 };
     struct fw_hello_reply rep;
-    unsigned nfds = 0, shown = 0;
+    unsigned nfds = 0, shown;
     int fds[3];
     struct raw c;
 
@@ -193,13 +205,7 @@ Test(fw_doorbell, refused_second_hello_keeps_the_minor)
                  (ssize_t)sizeof(rep));
     cr_expect_eq(rep.status, FW_STATUS_BAD_STATE);
     cr_expect_eq(nfds, 0u);
-    for (unsigned i = 0; i < 200; i++) {
-        bool skipped;
-
-        cr_assert(raw_cmd(&c, false, &skipped), "command %u (doorbell %s) "
-                  "not taken", i, skipped ? "skipped" : "rung");
-        shown += skipped;
-    }
+    shown = back_to_back(&c, 200);
     cr_expect_gt(shown, 0u, "after a refused second HELLO the device never "
                  "showed it was polling: the refusal changed the client's "
                  "minor");
