@@ -205,7 +205,7 @@ ctl_server_create(const char *rundir, gid_t gid,
                           0);
     if (s->listen_fd < 0) {
         rc = -errno;
-        goto err_methods;
+        goto err_dir;
     }
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     memcpy(sa.sun_path, bind_path, sizeof(bind_path));
