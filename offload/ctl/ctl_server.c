@@ -136,6 +136,19 @@ ctl_rundir_prepare(const char *dir, gid_t gid)
     return fd;
 }
 
+/* Is the socket just bound at @rundir/snicd.ctl in the folder @dirfd,
+ * and does @rundir still name that folder? */
+static bool
+bound_in(int dirfd, const char *rundir)
+{
+    struct stat sock, dir, named;
+
+    return fstatat(dirfd, CTL_SOCKET_NAME, &sock, AT_SYMLINK_NOFOLLOW) == 0
+           && S_ISSOCK(sock.st_mode) && fstat(dirfd, &dir) == 0
+           && stat(rundir, &named) == 0 && named.st_dev == dir.st_dev
+           && named.st_ino == dir.st_ino;
+}
+
 const char *
 ctl_rundir_strerror(int err)
 {
@@ -146,6 +159,8 @@ ctl_rundir_strerror(int err)
     case EPERM:
         return "it belongs to another user (refused: they could replace "
                "the control socket)";
+    case ESTALE:
+        return "it was replaced while the socket was made (refused)";
     default:
         return strerror(err);
     }
@@ -156,7 +171,7 @@ ctl_server_create(const char *rundir, gid_t gid,
                   const struct ctl_method *methods, size_t n_methods,
                   void *ctx)
 {
-    char bind_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    char probe_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     struct ctl_server *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
@@ -187,15 +202,15 @@ ctl_server_create(const char *rundir, gid_t gid,
     if (rc < 0)
         goto err_methods;
     s->dirfd = rc;
-    /* the socket is bound, tested and removed through the folder we
-     * checked, not through its name, which could be made to lead
-     * elsewhere in between */
-    if (snprintf(bind_path, sizeof(bind_path), "/proc/self/fd/%d/%s",
-                 s->dirfd, CTL_SOCKET_NAME) >= (int)sizeof(bind_path)) {
+    /* the old socket is tested and removed through the folder we checked,
+     * not through its name, which could be made to lead elsewhere in
+     * between */
+    if (snprintf(probe_path, sizeof(probe_path), "/proc/self/fd/%d/%s",
+                 s->dirfd, CTL_SOCKET_NAME) >= (int)sizeof(probe_path)) {
         rc = -ENAMETOOLONG;
         goto err_dir;
     }
-    if (socket_is_live(bind_path)) {
+    if (socket_is_live(probe_path)) {
         rc = -EADDRINUSE;
         goto err_dir;
     }
@@ -207,15 +222,24 @@ ctl_server_create(const char *rundir, gid_t gid,
         rc = -errno;
         goto err_dir;
     }
+    /* Bound by its name: the name the socket is known by (ss -xl, the
+     * clients) is the one bind() gets. Create the socket with no
+     * permissions for others from the start, so there is no window
+     * between bind() and chmod(). */
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    memcpy(sa.sun_path, bind_path, sizeof(bind_path));
-    /* Create the socket with no permissions for others from the start, so
-     * there is no window between bind() and chmod(). */
+    memcpy(sa.sun_path, s->path, sizeof(s->path));
     mode_t old = umask(0117);
     rc = bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
     umask(old);
     if (rc < 0) {
         rc = -errno;
+        goto err_socket;
+    }
+    /* ... and then found in the folder that was checked: a name made to
+     * lead elsewhere meanwhile (the folder renamed away and another put
+     * in its place) is refused, not served from */
+    if (!bound_in(s->dirfd, rundir)) {
+        rc = -ESTALE;
         goto err_socket;
     }
     if ((gid != (gid_t)-1
