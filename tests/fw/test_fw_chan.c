@@ -434,27 +434,43 @@ Test(fw_chan, sigterm_exits_clean_and_removes_sockets)
     fw_chan_close(pf);
 }
 
-/* A second emunic must not steal a live device's socket. */
-Test(fw_chan, second_instance_refused)
+/* emunic run to its end with @args (NULL-terminated), its output thrown
+ * away: its wait status. */
+static int
+emunic_run_quiet(const char *const *args)
 {
-    struct fw_chan *ch = start_and_open(NULL);
-    struct fw_cmd_hdr in = { 0 };
+    const char *argv[16] = { "emunic" };
     int status = -1;
-    uint8_t st;
     pid_t pid;
 
+    for (unsigned i = 0; args[i] != NULL; i++) {
+        cr_assert_lt(i + 2, sizeof(argv) / sizeof(argv[0]));
+        argv[i + 1] = args[i];
+    }
     pid = test_fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         int devnull = open("/dev/null", O_WRONLY);
 
-        dup2(devnull, STDERR_FILENO);
         dup2(devnull, STDOUT_FILENO);
-        execl(getenv("EMUNIC"), "emunic", "--socket", emu.sock, "-q",
-              (char *)NULL);
+        dup2(devnull, STDERR_FILENO);
+        execv(getenv("EMUNIC"), (char *const *)argv);
         _exit(127);
     }
     cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+/* A second emunic must not steal a live device's socket. */
+Test(fw_chan, second_instance_refused)
+{
+    struct fw_chan *ch = start_and_open(NULL);
+    struct fw_cmd_hdr in = { 0 };
+    int status;
+    uint8_t st;
+
+    status = emunic_run_quiet((const char *[]){ "--socket", emu.sock, "-q",
+                                                NULL });
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1,
               "second emunic status 0x%x", status);
     cr_expect_eq(fw_chan_exec(ch, FW_CMD_QUERY_HEALTH, &in, sizeof(in), NULL, 0,
@@ -470,9 +486,8 @@ Test(fw_chan, pidfile_link_is_refused)
 {
     char dir[] = "/tmp/snic-pidfile.XXXXXX", pidf[64], victim[64];
     char sock[80], buf[64];
-    int status = -1, fd;
+    int status, fd;
     ssize_t n;
-    pid_t pid;
 
     cr_assert_not_null(mkdtemp(dir));
     snprintf(pidf, sizeof(pidf), "%s/emunic.pid", dir);
@@ -483,18 +498,9 @@ Test(fw_chan, pidfile_link_is_refused)
     cr_assert_eq(write(fd, "keep\n", 5), 5);
     close(fd);
     cr_assert_eq(symlink(victim, pidf), 0);
-    pid = test_fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-
-        dup2(devnull, STDOUT_FILENO);
-        dup2(devnull, STDERR_FILENO);
-        execl(getenv("EMUNIC"), "emunic", "--socket", sock, "--pidfile",
-              pidf, "-q", (char *)NULL);
-        _exit(127);
-    }
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    status = emunic_run_quiet((const char *[]){ "--socket", sock,
+                                                "--pidfile", pidf, "-q",
+                                                NULL });
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1,
               "emunic status 0x%x", status);
     fd = open(victim, O_RDONLY);
