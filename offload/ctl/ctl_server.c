@@ -90,7 +90,7 @@ ctl_rundir_prepare(const char *dir, gid_t gid)
     char name[sizeof(((struct sockaddr_un *)0)->sun_path)];
     size_t len = strlen(dir);
     struct stat st;
-    int fd;
+    int fd, rc;
 
     /* "link/" would follow the link whatever O_NOFOLLOW says */
     while (len > 1 && dir[len - 1] == '/')
@@ -106,34 +106,30 @@ ctl_rundir_prepare(const char *dir, gid_t gid)
      * the modes below changed on whatever it points at. */
     fd = open(name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        int rc = -errno;
-
+        rc = -errno;
         /* Linux says ENOTDIR for a link under O_DIRECTORY: say which */
         if (rc == -ENOTDIR && lstat(name, &st) == 0 && S_ISLNK(st.st_mode))
             rc = -ELOOP;
         return rc;
     }
-    if (fstat(fd, &st) < 0) {
-        int rc = -errno;
-
-        close(fd);
-        return rc;
-    }
+    if (fstat(fd, &st) < 0)
+        goto fail;
     /* Someone else's folder stays theirs whatever its modes say now: they
      * could open it again and put their own socket in place of ours. */
     if (st.st_uid != geteuid()) {
-        close(fd);
-        return -EPERM;
+        errno = EPERM;
+        goto fail;
     }
     /* Tighten an existing folder too: the modes are the first gate. */
     if ((gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0)
-        || fchmod(fd, 0750) < 0) {
-        int rc = -errno;
-
-        close(fd);
-        return rc;
-    }
+        || fchmod(fd, 0750) < 0)
+        goto fail;
     return fd;
+
+fail:
+    rc = -errno;
+    close(fd);
+    return rc;
 }
 
 /* Is the socket just bound at @rundir/snicd.ctl in the folder @dirfd,
