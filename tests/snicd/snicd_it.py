@@ -2087,6 +2087,10 @@ def normal_tags(rnd, modes, port, vlan):
     return t
 
 
+# send()'s default tag: the one the station sends with now
+STATION_TAG = object()
+
+
 def rand_normal(rnd, first):
     """NORMAL's flows, --port settings and packets (tagged from @first on,
     None where a chunk of diff_run's 50 is padded). Returns (flows, port
@@ -2137,10 +2141,18 @@ def rand_normal(rnd, first):
     # rule is on the card is chance (a move takes the rules of the moved
     # station off), so the talks after the first, and a last chunk, start
     # with one frame of each conversation still standing.
-    fdb, convs = {}, {}
+    # The model learns in the order frames are drawn; the datapath takes a
+    # chunk's frames in the order it polls the ports. Both agree only while
+    # no station sends from two ports of one VLAN in one chunk ({(chunk,
+    # mac, vlan): port}), which the draw must keep.
+    fdb, convs, sent_from = {}, {}, {}
 
     def model(src, dst, port, tci, l3, proto):
         vlan = normal_vlan(modes, port, tci)
+        here = sent_from.setdefault(
+            ((first + len(packets)) // 50, src, vlan), port)
+        assert here == port, "the draw sent %s from %s and %s in one " \
+            "chunk (VLAN %s)" % (src, here, port, vlan)
         if vlan is None or (port == via and l3 == "ip" and proto == 17):
             return      # dropped, or table 5's udp flow: no NORMAL
         unicast = not int(dst[:2], 16) & 1
@@ -2156,9 +2168,14 @@ def rand_normal(rnd, first):
                 del convs[k]
         fdb[(src, vlan)] = port
 
-    def send(src, dst, port=None, tci=None, l3=None, proto=None):
+    # again() resends a conversation with the tag it had, which may be
+    # none: None there is "untagged", not "the station's tag now" (after
+    # a move that is another VLAN's, and the frame would put the station
+    # on two ports of that VLAN in one chunk, where which frame the
+    # datapath takes last is the order it polls the ports in)
+    def send(src, dst, port=None, tci=STATION_TAG, l3=None, proto=None):
         port = port or stations[src][0]
-        tci = stations[src][1] if tci is None else tci
+        tci = stations[src][1] if tci is STATION_TAG else tci
         n = first + len(packets)
         if proto is None:
             # drawn, in this order, for every frame but again()'s
