@@ -314,7 +314,8 @@ struct emunic_ctr_cache {
     bool walk;                  /* the card has COUNTER_MOVED */
     uint64_t since;             /* epoch of the last walk's first page */
     uint32_t since_gen;         /* adapter generation that epoch is of */
-    uint32_t *slot_of;          /* [caps.max_counters + 1] */
+    uint32_t *slot_of;          /* [caps.max_counters + 1], snic_zmap */
+    size_t slot_of_bytes;       /* its size when mapped */
     struct emunic_ctr_chain *chain;
     uint32_t *moved;            /* slot indexes; each slot at most once */
     uint32_t n_moved;
@@ -777,8 +778,13 @@ struct emunic_aqueue {
  * (and again after a firmware reset) in COUNTER_ALLOC ranges; free ones
  * are zero on the card, dirty ones wait for a clear. */
 struct emunic_cpool {
-    uint32_t *free_ids;
+    uint32_t *free_ids;         /* ids handed out and back (a stack) */
     uint32_t n_free;
+    /* ids of the allocated ranges never handed out: from range
+     * fresh_range, fresh_off into it, on (lowest first). Not copied into
+     * free_ids at allocation: a million ids are 4 MB written at once */
+    uint32_t fresh_range;
+    uint32_t fresh_off;
     uint32_t *dirty;
     uint32_t n_dirty;
     uint32_t cap;               /* ids in the pool */
@@ -899,8 +905,15 @@ void emunic_cpool_put_locked(struct emunic_port *p, uint32_t id, uint32_t gen)
     SNIC_REQUIRES(p->ad->lock);
 int emunic_cpool_refill_locked(struct emunic_port *p)
     SNIC_REQUIRES(p->ad->lock);
-/* emunic_cpool.c: allocate @cp->cap ids on the card (ranges of 1,024;
- * @error may be NULL), and give them back with the pool's memory. */
+/* emunic_cpool.c: the memory of a pool of @cap ids (nothing asked of
+ * the card yet; 0 or -ENOMEM); allocate @cp->cap ids on the card (ranges
+ * of 1,024; @error may be NULL), and give them back with the pool's
+ * memory. */
+int emunic_cpool_init(struct emunic_cpool *cp, uint32_t cap);
+/* An id for a rule (false: the pool is used up); one the rule never
+ * used, given back. */
+bool emunic_cpool_take(struct emunic_cpool *cp, uint32_t *id);
+void emunic_cpool_give(struct emunic_cpool *cp, uint32_t id);
 int emunic_cpool_alloc_locked(struct emunic_adapter *ad,
                               struct emunic_cpool *cp,
                               struct rte_flow_error *error)

@@ -263,8 +263,11 @@ ranges_post_locked(struct emunic_adapter *ad, struct range_walk *w,
  * The slots from @from to @slots in as many ranges as the channel has
  * slots free, a page of each in flight at once: a round trip per round
  * instead of per page (20,000 rules: about 30 rounds, against 7,000 round
- * trips one page at a time). *@pages counts the commands; more than
- * @max_pages is a card whose cursors do not end.
+ * trips one page at a time). A range is at least a page's worth of slots
+ * (FW_RULE_QUERY_MAX): 2,000 rules on a channel of 1,024 slots are 250
+ * commands of 8 rules, not 1,000 of two (and as many 1 KB pages cleared
+ * for the answers). *@pages counts the commands; more than @max_pages is
+ * a card whose cursors do not end.
  */
 static int
 ranges_walk_locked(struct emunic_adapter *ad, uint32_t from, uint32_t slots,
@@ -279,6 +282,8 @@ ranges_walk_locked(struct emunic_adapter *ad, uint32_t from, uint32_t slots,
     if (n == 0)
         return -EBUSY;
     per = (uint32_t)((slots - from + n - 1) / n);
+    if (per < FW_RULE_QUERY_MAX)
+        per = FW_RULE_QUERY_MAX;
     n = (slots - from + per - 1) / per;
     w = calloc(n, sizeof(*w));
     if (w == NULL)

@@ -46,6 +46,7 @@
 
 #include "emunic.h"
 #include "snic/rte_pmd_emunic.h"
+#include "snic_zmap.h"
 
 #define CTR_SLOTS_MIN   64u
 #define CTR_REAP_MAX    64u
@@ -78,6 +79,14 @@ emunic_ctr_init(struct emunic_adapter *ad, uint32_t refresh_ms)
     c->since_gen = ad->generation;
 }
 
+/* Ids slot_of has room for: those of the card it was mapped for (a card
+ * that comes back with more counters does not make it longer). */
+static inline size_t
+slot_of_ids(const struct emunic_ctr_cache *c)
+{
+    return c->slot_of_bytes / sizeof(c->slot_of[0]);
+}
+
 void
 emunic_ctr_fini(struct emunic_adapter *ad)
 {
@@ -85,7 +94,7 @@ emunic_ctr_fini(struct emunic_adapter *ad)
 
     free(c->slot);
     free(c->batch);
-    free(c->slot_of);
+    snic_zunmap(c->slot_of, c->slot_of_bytes);
     free(c->chain);
     free(c->moved);
     c->slot = NULL;
@@ -180,12 +189,13 @@ emunic_ctr_add(struct emunic_adapter *ad, struct rte_flow *flow)
     s->bytes = 0;
     if (c->walk && c->slot_of == NULL) {
         /* untouched pages of ids never used cost nothing */
-        c->slot_of = calloc((size_t)ad->caps.max_counters + 1,
-                            sizeof(c->slot_of[0]));
+        c->slot_of_bytes = ((size_t)ad->caps.max_counters + 1) *
+                           sizeof(c->slot_of[0]);
+        c->slot_of = snic_zmap(c->slot_of_bytes);
         if (c->slot_of == NULL)
             c->walk = false;    /* sweeps of every counter, as before 1.6 */
     }
-    if (c->slot_of != NULL && s->id <= ad->caps.max_counters)
+    if (c->slot_of != NULL && s->id < slot_of_ids(c))
         c->slot_of[s->id] = c->n + 1;
     c->n_fresh++;
     if (c->fresh_from > c->n)
@@ -206,7 +216,7 @@ ctr_move(struct emunic_adapter *ad, uint32_t from, uint32_t to)
     s->owner->ctr_slot = to;
     if (s->mpos != CTR_NONE)
         c->moved[s->mpos] = to;
-    if (c->slot_of != NULL && s->id <= ad->caps.max_counters &&
+    if (c->slot_of != NULL && s->id < slot_of_ids(c) &&
         c->slot_of[s->id] == from + 1)
         c->slot_of[s->id] = to + 1;
 }
@@ -222,7 +232,7 @@ emunic_ctr_del(struct emunic_adapter *ad, struct rte_flow *flow)
         return;
     ctr_unlist(c, i);
     /* a slot of a lost generation may share its id with a newer one */
-    if (c->slot_of != NULL && c->slot[i].id <= ad->caps.max_counters &&
+    if (c->slot_of != NULL && c->slot[i].id < slot_of_ids(c) &&
         c->slot_of[c->slot[i].id] == i + 1)
         c->slot_of[c->slot[i].id] = 0;
     /* keep the slots dense, and the fresh ones together at the end */
@@ -428,7 +438,7 @@ ctr_walk_page(struct emunic_adapter *ad, uint32_t gen,
         uint32_t j;
 
         /* a counter of no slot: a pool's free one, or not ours */
-        if (e->id == 0 || e->id > ad->caps.max_counters ||
+        if (e->id == 0 || e->id >= slot_of_ids(c) ||
             (j = c->slot_of[e->id]) == 0 || j > c->n ||
             c->slot[j - 1].generation != gen || c->slot[j - 1].id != e->id)
             continue;

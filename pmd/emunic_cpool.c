@@ -19,6 +19,7 @@
 #include <rte_flow.h>
 
 #include "emunic.h"
+#include "snic_zmap.h"
 
 /* Range commands (COUNTER_ALLOC, COUNTER_FREE: one per 1,024 ids) go
  * CPOOL_BATCH before each doorbell: after a firmware reset the pool is
@@ -77,9 +78,6 @@ job_done(struct cpool_job *job, uint32_t i, const struct fw_completion *c,
                                             : EMUNIC_CPOOL_CHUNK;
     cp->range_base[cp->n_ranges] = out->base_id;
     cp->range_len[cp->n_ranges++] = len;
-    /* handed out lowest first: the stack is filled from the top */
-    for (uint32_t k = 0; k < len; k++)
-        cp->free_ids[cp->cap - 1 - at - k] = out->base_id + k;
 }
 
 /* Run @n commands of @job. The channel is empty on entry and on return.
@@ -151,6 +149,26 @@ cpool_free_ranges_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
     cp->n_ranges = 0;
     cp->n_free = 0;
     cp->n_dirty = 0;
+    cp->fresh_range = 0;
+    cp->fresh_off = 0;
+}
+
+/* The id lists are sized for the whole pool (a million ids: 8 MB) and
+ * filled as ids come and go: mapped, not calloc'ed (snic_zmap.h). */
+int
+emunic_cpool_init(struct emunic_cpool *cp, uint32_t cap)
+{
+    uint32_t nr = (cap + EMUNIC_CPOOL_CHUNK - 1) / EMUNIC_CPOOL_CHUNK;
+
+    cp->cap = cap;
+    cp->free_ids = snic_zmap((size_t)cap * sizeof(uint32_t));
+    cp->dirty = snic_zmap((size_t)cap * sizeof(uint32_t));
+    cp->range_base = calloc(nr, sizeof(uint32_t));
+    cp->range_len = calloc(nr, sizeof(uint32_t));
+    if (cp->free_ids == NULL || cp->dirty == NULL ||
+        cp->range_base == NULL || cp->range_len == NULL)
+        return -ENOMEM;
+    return 0;
 }
 
 void
@@ -158,8 +176,8 @@ emunic_cpool_fini_locked(struct emunic_adapter *ad, struct emunic_cpool *cp)
     SNIC_REQUIRES(ad->lock)
 {
     cpool_free_ranges_locked(ad, cp);
-    free(cp->free_ids);
-    free(cp->dirty);
+    snic_zunmap(cp->free_ids, (size_t)cp->cap * sizeof(uint32_t));
+    snic_zunmap(cp->dirty, (size_t)cp->cap * sizeof(uint32_t));
     free(cp->range_base);
     free(cp->range_len);
     memset(cp, 0, sizeof(*cp));
@@ -180,6 +198,8 @@ emunic_cpool_alloc_locked(struct emunic_adapter *ad, struct emunic_cpool *cp,
     cp->n_ranges = 0;
     cp->n_free = 0;
     cp->n_dirty = 0;
+    cp->fresh_range = 0;
+    cp->fresh_off = 0;
     cp->generation = ad->generation;
     cp->deferred = false;
     ret = job_run_locked(ad, &job, n_cmds);
@@ -198,8 +218,31 @@ emunic_cpool_alloc_locked(struct emunic_adapter *ad, struct emunic_cpool *cp,
                                fw_syndrome_str(job.synd, sbuf,
                                                sizeof(sbuf)));
     }
-    cp->n_free = cp->cap;
     return 0;
+}
+
+bool
+emunic_cpool_take(struct emunic_cpool *cp, uint32_t *id)
+{
+    if (cp->n_free > 0) {
+        *id = cp->free_ids[--cp->n_free];
+        return true;
+    }
+    if (cp->fresh_range >= cp->n_ranges)
+        return false;
+    *id = cp->range_base[cp->fresh_range] + cp->fresh_off;
+    if (++cp->fresh_off == cp->range_len[cp->fresh_range]) {
+        cp->fresh_range++;
+        cp->fresh_off = 0;
+    }
+    return true;
+}
+
+void
+emunic_cpool_give(struct emunic_cpool *cp, uint32_t id)
+{
+    if (cp->n_free < cp->cap)
+        cp->free_ids[cp->n_free++] = id;
 }
 
 void

@@ -423,7 +423,8 @@ aop_prepare_locked(struct emunic_port *p, struct emunic_aop *op)
         return false;
     }
     if (op->count_idx >= 0) {
-        if (cp->n_free == 0) {
+        if (!emunic_cpool_take(
+                cp, &op->in.add.actions[op->count_idx].u.count.counter_id)) {
             uint32_t quiet;
 
             if (emunic_log_limit_pass(&as->log_no_counter, &quiet))
@@ -434,8 +435,6 @@ aop_prepare_locked(struct emunic_port *p, struct emunic_aop *op)
                            cp->cap, quiet);
             return false;
         }
-        op->in.add.actions[op->count_idx].u.count.counter_id =
-            cp->free_ids[--cp->n_free];
         op->pooled = true;
         as->ctr_pending++;
     }
@@ -601,10 +600,9 @@ aop_finish_locked(struct emunic_port *p, struct emunic_aop *op, bool raced)
         aop_log_refusal(p, op);
     }
     /* never used by a rule: still zero, free for the next one */
-    if (op->pooled && !raced && op->gen == cp->generation &&
-        cp->n_free < cp->cap)
-        cp->free_ids[cp->n_free++] =
-            op->in.add.actions[op->count_idx].u.count.counter_id;
+    if (op->pooled && !raced && op->gen == cp->generation)
+        emunic_cpool_give(cp,
+                          op->in.add.actions[op->count_idx].u.count.counter_id);
     if (op->rss_ctx != 0 && !raced && emunic_adapter_alive(ad))
         emunic_rss_ctx_destroy_locked(ad, op->rss_ctx);
     emunic_flow_release_locked(p, flow, false);

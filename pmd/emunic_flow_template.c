@@ -198,17 +198,9 @@ emunic_flow_configure(struct rte_eth_dev *dev,
             goto nomem;
     }
     cp = &as->cpool;
-    cp->cap = port_attr->nb_counters;
     as->nb_counters = port_attr->nb_counters;
-    if (cp->cap > 0) {
-        uint32_t nr = (cp->cap + EMUNIC_CPOOL_CHUNK - 1) / EMUNIC_CPOOL_CHUNK;
-
-        cp->free_ids = calloc(cp->cap, sizeof(uint32_t));
-        cp->dirty = calloc(cp->cap, sizeof(uint32_t));
-        cp->range_base = calloc(nr, sizeof(uint32_t));
-        cp->range_len = calloc(nr, sizeof(uint32_t));
-        if (cp->free_ids == NULL || cp->dirty == NULL ||
-            cp->range_base == NULL || cp->range_len == NULL)
+    if (port_attr->nb_counters > 0) {
+        if (emunic_cpool_init(cp, port_attr->nb_counters) < 0)
             goto nomem;
         /* on the card at the first push that needs a counter
          * (emunic_cpool_refill_locked): not in the application's start */
