@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "snicd_offload_priv.h"
+#include "snic_zmap.h"
 
 /* The id itself, not mixed, as the flow table's index of the same ids:
  * the flow table hands them out in turn, so the lookup of each flow of a
@@ -55,6 +56,12 @@ snicd_idmap_del(struct snic_hmap *ids, struct snicd_oflow *f)
  * Mark pools
  * ------------------------------------------------------------------------ */
 
+static size_t
+busy_bytes(const struct snicd_mark_pool *p)
+{
+    return (size_t)(p->n + 63) / 64 * sizeof(*p->busy);
+}
+
 int
 snicd_mark_pool_init(struct snicd_mark_pool *p, uint32_t first,
                      uint32_t last, uint64_t quiet_ns)
@@ -65,15 +72,16 @@ snicd_mark_pool_init(struct snicd_mark_pool *p, uint32_t first,
     p->first = first;
     p->n = last - first + 1;
     p->quiet_ns = quiet_ns;
-    /* 2 MiB for the flows' range; calloc maps it lazily */
-    p->busy = calloc((p->n + 63) / 64, sizeof(*p->busy));
+    /* 2 MiB for the flows' range, mapped: only the words of marks in use
+     * are ever touched (snic_zmap.h) */
+    p->busy = snic_zmap(busy_bytes(p));
     return p->busy == NULL ? -ENOMEM : 0;
 }
 
 void
 snicd_mark_pool_fini(struct snicd_mark_pool *p)
 {
-    free(p->busy);
+    snic_zunmap(p->busy, busy_bytes(p));
     free(p->quiet);
     memset(p, 0, sizeof(*p));
 }
