@@ -412,6 +412,8 @@ struct emunic_adapter {
      * them (include/snic/rte_pmd_emunic.h) */
     bool keep_rules;
     struct snic_hmap orphans;   /* struct emunic_orphan by content */
+    struct emunic_orphan_block *orphan_blocks;  /* their memory, the one
+                                                 * carved from first */
     uint32_t orphans_found;     /* at probe */
     uint32_t list_round_trips;  /* the probe's listing: commands waited
                                  * for, one after another */
