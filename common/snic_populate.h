@@ -48,4 +48,22 @@ snic_populate(void *p, size_t size)
     (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }
 
+/* What the heap grew by since *@end (the break at the last call; 0: none
+ * yet) made resident, and *@end moved to the break now. For a process
+ * whose heap grows in large steps (M_TOP_PAD) that its next allocations
+ * carve: snicd (snicd_heap.h) and emunic (emu_server.c). A break lower
+ * than *@end was trimmed: what grows back is new. */
+static inline void
+snic_populate_heap(uintptr_t *end)
+{
+    void *brk_now = sbrk(0);    /* glibc's copy of the break: no system call */
+    uintptr_t now = (uintptr_t)brk_now;
+
+    if (brk_now == (void *)-1)
+        return;
+    if (*end != 0 && now > *end)
+        snic_populate((void *)*end, now - *end);
+    *end = now;
+}
+
 #endif /* SNIC_POPULATE_H */

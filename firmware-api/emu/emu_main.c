@@ -411,7 +411,7 @@ main(int argc, char **argv)
     (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
     (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
     /* the heap grows in 4 MB steps, made resident by the server loop
-     * as it grows (emu_server.c heap_populate) */
+     * as it grows (emu_server.c, snic_populate_heap) */
     (void)mallopt(M_TOP_PAD, 4 << 20);
     srv = emu_server_create(&scfg, &cfg);
     if (srv == NULL) {

@@ -674,24 +674,6 @@ emu_server_event(struct emu_server *srv, const struct epoll_event *ev)
     }
 }
 
-/* What the heap grew by since the last call made resident at once: the
- * rules of a large load are malloc'ed one by one, and their pages faulted
- * in one by one were a quarter of the card's time adding 1,000,000 rules
- * on a virtual machine (#13). emunic's main sets M_TOP_PAD, so the heap
- * grows in steps that the next rules carve. */
-static void
-heap_populate(struct emu_server *srv)
-{
-    void *brk_now = sbrk(0);    /* glibc's copy: no system call */
-    uintptr_t end = (uintptr_t)brk_now;
-
-    if (brk_now == (void *)-1)
-        return;
-    if (srv->heap_end != 0 && end > srv->heap_end)
-        snic_populate((void *)srv->heap_end, end - srv->heap_end);
-    srv->heap_end = end;
-}
-
 /* One pass over all work the device can see without sleeping. */
 static unsigned
 emu_server_work(struct emu_server *srv)
@@ -701,8 +683,13 @@ emu_server_work(struct emu_server *srv)
 
     for (c = srv->clients; c != NULL; c = c->next)
         cmds += emu_region_process(c, EMU_CMD_BUDGET);
+    /* what the heap grew by, made resident at once: the rules of a large
+     * load are malloc'ed one by one, and their pages faulted in one by
+     * one were a quarter of the card's time adding 1,000,000 rules on a
+     * virtual machine (#13); main sets M_TOP_PAD, so the heap grows in
+     * steps that the next rules carve */
     if (cmds > 0)
-        heap_populate(srv);
+        snic_populate_heap(&srv->heap_end);
     /* health may also move on its own (a reset finishing) */
     emu_region_mirror_all(srv);
     frames = emu_shmq_poll_tx(srv, EMU_TX_BUDGET);

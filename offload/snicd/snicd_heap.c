@@ -36,14 +36,5 @@ snicd_heap_init(void)
 void
 snicd_heap_populate(void)
 {
-    /* sbrk(0) reads glibc's copy of the break: no system call */
-    void *brk_now = sbrk(0);
-    uintptr_t end = (uintptr_t)brk_now;
-
-    if (brk_now == (void *)-1)
-        return;
-    if (end > populated_end && populated_end != 0)
-        snic_populate((void *)populated_end, end - populated_end);
-    /* lower: trimmed, and what grows back is new */
-    populated_end = end;
+    snic_populate_heap(&populated_end);
 }
