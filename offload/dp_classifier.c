@@ -56,12 +56,6 @@ struct dp_cls {
 
 /* ---- hashing ---- */
 
-static uint64_t
-id_hash(uint64_t id)
-{
-    return snic_hash_u64(id, SNIC_HASH_BASIS);
-}
-
 const struct dp_cls_snap *
 dp_cls_snap_get(const struct dp_cls *cls)
 {
@@ -186,7 +180,7 @@ find_flow(const struct dp_cls *cls, uint64_t id)
 {
     struct wflow *f;
 
-    SNIC_HMAP_FOR_EACH_WITH_HASH(f, node, id_hash(id), &cls->flows)
+    SNIC_HMAP_FOR_EACH_WITH_HASH(f, node, snic_hash_flow_id(id), &cls->flows)
         if (f->rule->id == id)
             return f;
     return NULL;
@@ -394,7 +388,7 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
     /* nothing fails from here on */
     if (wf == NULL) {
         wf = fresh;
-        snic_hmap_insert(&cls->flows, &wf->node, id_hash(id));
+        snic_hmap_insert(&cls->flows, &wf->node, snic_hash_flow_id(id));
     } else {
         mark_dirty(cls, wf->sub);
         dp_wsub_unlink(wf);             /* keys the old rule's group */

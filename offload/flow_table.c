@@ -114,18 +114,6 @@ struct flow_table {
     size_t n_dl, cap_dl;
 };
 
-/* The id itself, not mixed: ids are handed out in turn (next_id), so a
- * batch of adds and the lookups of its flows that follow (the delivery
- * to the datapath and the offload manager, a modify of all) take buckets
- * one after the other instead of a cache and TLB miss each in a bucket
- * array of 8 MB at 1,000,000 flows, and ids less than the bucket count
- * apart never share a bucket (#13). */
-static uint64_t
-id_hash(uint64_t id)
-{
-    return id;
-}
-
 /* The compact match's words (n values, n masks) and map, priority and
  * table: identical matches have identical compact forms. */
 static uint64_t
@@ -243,7 +231,7 @@ find_id(const struct flow_table *t, uint64_t id)
 {
     struct ft_node *n;
 
-    SNIC_HMAP_FOR_EACH_WITH_HASH(n, id_node, id_hash(id), &t->by_id)
+    SNIC_HMAP_FOR_EACH_WITH_HASH(n, id_node, snic_hash_flow_id(id), &t->by_id)
         if (n->e.id == id)
             return n;
     return NULL;
@@ -353,7 +341,7 @@ static void
 link_node(struct flow_table *t, struct ft_node *n)
 {
     timed_sync(t, n);
-    snic_hmap_insert(&t->by_id, &n->id_node, id_hash(n->e.id));
+    snic_hmap_insert(&t->by_id, &n->id_node, snic_hash_flow_id(n->e.id));
     snic_hmap_insert(&t->by_rule, &n->rule_node, node_hash(n));
 }
 
@@ -369,7 +357,7 @@ node_move(struct flow_table *t, struct ft_node *n, struct ft_node *m)
     m->room = room;
     snic_hmap_remove(&t->by_id, &n->id_node);
     snic_hmap_remove(&t->by_rule, &n->rule_node);
-    snic_hmap_insert(&t->by_id, &m->id_node, id_hash(m->e.id));
+    snic_hmap_insert(&t->by_id, &m->id_node, snic_hash_flow_id(m->e.id));
     snic_hmap_insert(&t->by_rule, &m->rule_node, node_hash(m));
     t->tables[m->e.flow.table_id].v[m->slot] = m;
     if (m->timed_slot != NOT_TIMED)

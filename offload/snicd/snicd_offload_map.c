@@ -14,27 +14,15 @@
 #include <string.h>
 
 #include "snicd_offload_priv.h"
+#include "snic_hash.h"
 #include "snic_zmap.h"
-
-/* The id itself, not mixed, as the flow table's index of the same ids:
- * the flow table hands them out in turn, so the lookup of each flow of a
- * batch of adds (a miss: the flow is new) reads the bucket after the
- * last one's and finds it empty, where a mixed hash made it a cache and
- * TLB miss in the bucket array and one more in the record already there
- * (6% of the control thread adding 1,000,000 flows, #13). Conjunction
- * ids (SNICD_CONJ_ID_BIT) share buckets with the first flows' at most. */
-static uint64_t
-id_hash(uint64_t id)
-{
-    return id;
-}
 
 struct snicd_oflow *
 snicd_idmap_find(const struct snic_hmap *ids, uint64_t id)
 {
     struct snicd_oflow *f;
 
-    SNIC_HMAP_FOR_EACH_WITH_HASH(f, id_node, id_hash(id), ids)
+    SNIC_HMAP_FOR_EACH_WITH_HASH(f, id_node, snic_hash_flow_id(id), ids)
         if (f->id == id)
             return f;
     return NULL;
@@ -43,7 +31,7 @@ snicd_idmap_find(const struct snic_hmap *ids, uint64_t id)
 void
 snicd_idmap_put(struct snic_hmap *ids, struct snicd_oflow *f)
 {
-    snic_hmap_insert(ids, &f->id_node, id_hash(f->id));
+    snic_hmap_insert(ids, &f->id_node, snic_hash_flow_id(f->id));
 }
 
 void
