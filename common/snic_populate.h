@@ -52,7 +52,13 @@ snic_populate(void *p, size_t size)
  * yet) made resident, and *@end moved to the break now. For a process
  * whose heap grows in large steps (M_TOP_PAD) that its next allocations
  * carve: snicd (snicd_heap.h) and emunic (emu_server.c). A break lower
- * than *@end was trimmed: what grows back is new. */
+ * than *@end was trimmed: what grows back is new.
+ *
+ * The growth is asked for in transparent huge pages first (where it
+ * covers whole aligned 2 MB blocks; best effort): populating it then
+ * costs a fifth to a tenth of what 4 KB pages do on the virtual machine
+ * measured (snic_zmap.h). Every growth is asked alike, so the heap's
+ * pieces keep one set of flags and stay one mapping. */
 static inline void
 snic_populate_heap(uintptr_t *end)
 {
@@ -61,8 +67,14 @@ snic_populate_heap(uintptr_t *end)
 
     if (brk_now == (void *)-1)
         return;
-    if (*end != 0 && now > *end)
+    if (*end != 0 && now > *end) {
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t from = *end & ~(page - 1);
+
+        (void)madvise((void *)from, ((now + page - 1) & ~(page - 1)) - from,
+                      MADV_HUGEPAGE);
         snic_populate((void *)*end, now - *end);
+    }
     *end = now;
 }
 

@@ -46,14 +46,9 @@
 #include <rte_mempool.h>
 
 #include "snic_populate.h"
+#include "snic_zmap.h"
 
 #include "snicd.h"
-
-#ifndef MADV_HUGEPAGE
-#define MADV_HUGEPAGE 14
-#endif
-
-#define HUGE_2M (2u << 20)
 
 /* The pool's memory goes with the pool (rte_mempool_free). */
 static void
@@ -63,17 +58,15 @@ zone_free(struct rte_mempool_memhdr *hdr, void *opaque)
     rte_memzone_free(opaque);
 }
 
-/* A private mapping of the pool's: @base, @len registered with the EAL,
- * inside @map, @map_len (the alignment's slack). */
+/* A private mapping of the pool's, registered with the EAL. */
 struct private_mem {
-    void *map;
-    size_t map_len;
     void *base;
     size_t len;
 };
 
 /* A private, 2 MiB-aligned mapping of at least @size bytes, populated
- * at once (huge pages where the kernel gives them); NULL without memory. */
+ * at once in huge pages where the kernel gives them (snic_zmap_huge());
+ * NULL without memory. */
 static struct private_mem *
 private_map(size_t size)
 {
@@ -81,25 +74,19 @@ private_map(size_t size)
 
     if (pm == NULL)
         return NULL;
-    pm->len = RTE_ALIGN_CEIL(size, (size_t)HUGE_2M);
-    pm->map_len = pm->len + HUGE_2M;
-    pm->map = mmap(NULL, pm->map_len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (pm->map == MAP_FAILED) {
+    pm->len = RTE_ALIGN_CEIL(size, (size_t)SNIC_HUGE_PAGE);
+    pm->base = snic_zmap_huge(pm->len);
+    if (pm->base == NULL) {
         free(pm);
         return NULL;
     }
-    pm->base = RTE_PTR_ALIGN_CEIL(pm->map, HUGE_2M);
-    /* best effort both: refused, 4 KiB pages, faulted in as touched */
-    (void)madvise(pm->base, pm->len, MADV_HUGEPAGE);
-    snic_populate(pm->base, pm->len);
     return pm;
 }
 
 static void
 private_unmap(struct private_mem *pm)
 {
-    munmap(pm->map, pm->map_len);
+    snic_zunmap(pm->base, pm->len);
     free(pm);
 }
 
@@ -122,7 +109,7 @@ populate_private(struct rte_mempool *mp, struct private_mem *pm)
 {
     int got;
 
-    if (rte_extmem_register(pm->base, pm->len, NULL, 0, HUGE_2M) != 0)
+    if (rte_extmem_register(pm->base, pm->len, NULL, 0, SNIC_HUGE_PAGE) != 0)
         return -1;
     got = rte_mempool_populate_iova(mp, pm->base,
                                     (rte_iova_t)(uintptr_t)pm->base,
