@@ -318,6 +318,7 @@ struct snicd {
     uint32_t flow_queue_size;
     struct snicd_journal *journal;      /* NULL: none */
     bool replaying;                     /* journal replay: do not record */
+    uint64_t replayed;                  /* its records so far */
     int journal_err;                    /* recording failed in this batch */
     /* whole tables were emptied since the last sync: the journal is
      * rewritten from the table instead of appended to */

@@ -11,13 +11,17 @@
  * to SNICD_HEAP_MMAP_MIN come from the heap, as glibc's own threshold
  * would have them once warm), and
  * snicd_heap_populate(), called between the phases of a batch, makes the
- * part grown since its last call resident in one system call
- * (snic_populate.h). The heap then holds at most a step of populated
- * memory not yet in use: a constant, not a cost per flow; memory freed at
- * the top still goes back to the system (glibc's trim keeps a step).
+ * part grown since its last call resident in one system call, in
+ * transparent huge pages where the kernel gives them (snic_populate.h:
+ * a fifth to a tenth of the cost of 4 KB pages here). The heap then holds
+ * at most a step of populated memory not yet in use: a constant, not a
+ * cost per flow; memory freed at the top still goes back to the system
+ * (glibc's trim keeps a step). Every thread allocates from the heap (one
+ * arena: snicd_heap.c says why).
  *
- * Thread-safety: the control thread's (the heap's growth is the main
- * arena's, which that thread allocates from).
+ * Thread-safety: snicd_heap_init() before any thread; then
+ * snicd_heap_populate() from any thread (the control thread's batches,
+ * the journal's replay beside the EAL).
  */
 #ifndef SNICD_HEAP_H
 #define SNICD_HEAP_H

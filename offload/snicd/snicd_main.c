@@ -325,6 +325,10 @@ replay_one(void *ctx, bool add, const struct flow *f)
     char msg[FLOW_ERROR_MSG_SIZE];
     int rc;
 
+    /* the records' memory resident a heap step at a time, as a batch's
+     * (snicd_heap.h) */
+    if ((++d->replayed & 1023) == 0)
+        snicd_heap_populate();
     /* its tun_metadata fields into the map's layout, as when it came in */
     if (snicd_tlv_fit(d, &fm, msg, sizeof(msg)) < 0) {
         snicd_log(SNICD_LOG_WARN, "journal record refused: %s", msg);
