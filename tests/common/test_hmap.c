@@ -368,3 +368,32 @@ Test(hmap, one_object_in_two_maps)
     snic_hmap_fini(&ma);
     snic_hmap_fini(&mb);
 }
+
+/* A lookup whose hash's filter bit is not in its bucket's byte ends
+ * there, without reading the bucket's chain (the point of the filter: a
+ * miss in a large map costs no cache miss in the buckets or the nodes).
+ * Shown by a node whose stored hash is changed behind the map's back to
+ * the one looked up: a walk of the chain would find it. */
+Test(hmap, a_miss_the_filter_rules_out_reads_no_chain)
+{
+    struct snic_hmap m = SNIC_HMAP_INITIALIZER;
+    struct snic_hmap_node n[16];
+    const uint64_t h1 = 3, h2 = 3 | (1ull << 32);   /* same bucket */
+
+    cr_assert_neq(snic_hmap_filter_bit_(h1), snic_hmap_filter_bit_(h2));
+    /* enough nodes for a bucket array (and so a filter), the others all
+     * in bucket 5 */
+    for (unsigned i = 0; i < 16; i++)
+        snic_hmap_insert(&m, &n[i], i == 3 ? h1 : (i + 1) * 64u + 5);
+    cr_assert_not_null(m.buckets);
+    cr_assert_eq(snic_hmap_first_with_hash(&m, h1), &n[3]);
+    n[3].hash = h2;
+    cr_assert_null(snic_hmap_first_with_hash(&m, h2),
+                   "the lookup walked a chain its filter ruled out");
+    n[3].hash = h1;
+    /* removing the node clears its bucket's byte: the bucket is empty */
+    snic_hmap_remove(&m, &n[3]);
+    cr_assert_eq(m.filter[h1 & m.mask], 0);
+    cr_assert_null(snic_hmap_first_with_hash(&m, h1));
+    snic_hmap_fini(&m);
+}
