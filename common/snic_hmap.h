@@ -19,10 +19,10 @@
  * two cache misses, and most lookups of keys that are not there yet (each
  * flow a batch adds, in the flow table, the classifier and the offload
  * manager) end there (#13). An empty bucket's byte is 0, so an insert into
- * one writes without reading the bucket first. A map that has never held a node owns no memory (one bucket
- * inside the struct), so initialising cannot fail, and the struct may be
- * copied or moved as a whole (realloc of an array of maps): no node points
- * back into it.
+ * one writes without reading the bucket first. A map that has never held
+ * a node owns no memory (one bucket inside the struct), so initialising
+ * cannot fail, and the struct may be copied or moved as a whole (realloc
+ * of an array of maps): no node points back into it.
  *
  * What can fail, and what cannot:
  *  - snic_hmap_insert() never fails: when the bucket array cannot grow,

@@ -29,6 +29,9 @@
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
+#ifndef MADV_HUGEPAGE
+#define MADV_HUGEPAGE 14
+#endif
 
 /* Below this, the faults cost less than the call. */
 #define SNIC_POPULATE_MIN   (64u * 1024u)
