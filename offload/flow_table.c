@@ -1202,8 +1202,11 @@ flow_table_apply(struct flow_table *t, const struct flow_mod *fm,
 
     if (t == NULL || fm == NULL)
         return -EINVAL;
-    match = fm->flow.match;
-    flow_match_normalise(&match);
+    /* an add normalises its own copy of the whole flow (table_add) */
+    if (fm->cmd != FLOW_CMD_ADD) {
+        match = fm->flow.match;
+        flow_match_normalise(&match);
+    }
     switch (fm->cmd) {
     case FLOW_CMD_ADD:
         rc = table_add(t, fm, now_ns);
