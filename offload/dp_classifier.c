@@ -515,8 +515,8 @@ dp_cls_get_mem(const struct dp_cls *cls, struct dp_cls_mem *m)
     memset(m, 0, sizeof(*m));
     m->flows = snic_hmap_count(&cls->flows);
     m->wflow_bytes = m->flows * sizeof(*f);
-    m->index_bytes = dp_hmap_bytes(&cls->flows)
-                     + dp_hmap_bytes(&cls->subs);
+    m->index_bytes = snic_hmap_bytes(&cls->flows)
+                     + snic_hmap_bytes(&cls->subs);
     SNIC_HMAP_FOR_EACH(f, node, &cls->flows)
         m->rule_bytes += rule_alloc_size(f->rule);
     SNIC_HMAP_FOR_EACH(s, node, &cls->subs)

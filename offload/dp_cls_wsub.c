@@ -850,8 +850,8 @@ void
 dp_wsub_mem(const struct wsub *s, struct dp_cls_mem *m)
 {
     m->index_bytes += sizeof(*s) + s->cap * sizeof(s->flows[0])
-                      + dp_hmap_bytes(&s->groups)
-                      + dp_hmap_bytes(&s->prios)
+                      + snic_hmap_bytes(&s->groups)
+                      + snic_hmap_bytes(&s->prios)
                       + snic_hmap_count(&s->prios) * sizeof(struct wprio)
                       + (s->cap_lag + s->cap_chg) * sizeof(s->lag[0]);
     if (s->pub != NULL)

@@ -125,13 +125,6 @@ void dp_wsub_unprepare(struct wsub *s);
 /* s->next_pub is published: it becomes pub, the old pub the spare. */
 void dp_wsub_adopt(struct wsub *s);
 
-/* The bytes of @m's bucket array (its filter included). */
-static inline size_t
-dp_hmap_bytes(const struct snic_hmap *m)
-{
-    return snic_hmap_bytes(m);
-}
-
 /* Add what @s holds besides its flows' rules and records to @m
  * (index_bytes, pub_bytes, spare_bytes). */
 void dp_wsub_mem(const struct wsub *s, struct dp_cls_mem *m);
