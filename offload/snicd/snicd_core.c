@@ -450,12 +450,22 @@ int
 snicd_core_commit(struct snicd *d)
     SNIC_REQUIRES(snic_control)
 {
+    /* at start-up the software datapath goes first (snicd_main.c) */
+    bool offload = d->offload != NULL && !d->offload_held;
     int rc;
     int rc2 = 0;
 
-    /* at start-up the software datapath goes first (snicd_main.c) */
-    if (d->offload != NULL && !d->offload_held) {
-        int n = snicd_offload_commit(d->offload);
+    /* The batch goes to the card first; the software datapath is
+     * published while the card works on it, and the card's results are
+     * settled after (the publish took as long as the wait for them,
+     * #13). */
+    if (offload)
+        (void)snicd_offload_commit_start(d->offload);
+    rc = dp_commit(d->dp);
+    if (rc < 0)
+        snicd_log(SNICD_LOG_ERR, "datapath commit: %s", strerror(-rc));
+    if (offload) {
+        int n = snicd_offload_commit_finish(d->offload);
 
         if (n < 0)
             snicd_log(SNICD_LOG_WARN, "offload commit: %s (flows stay in "
@@ -463,9 +473,6 @@ snicd_core_commit(struct snicd *d)
         if (n == -EIO)
             d->dev_suspect = true;
     }
-    rc = dp_commit(d->dp);
-    if (rc < 0)
-        snicd_log(SNICD_LOG_ERR, "datapath commit: %s", strerror(-rc));
     dp_poll(d->dp);
     if (d->journal != NULL) {
         if (d->journal_err < 0) {

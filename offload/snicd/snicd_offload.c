@@ -697,7 +697,7 @@ removed_whole_retire(struct snicd_offload *o)
 }
 
 int
-snicd_offload_commit(struct snicd_offload *o)
+snicd_offload_commit_start(struct snicd_offload *o)
 {
     bool flipped[SNICD_NUM_TABLES];
     int ret;
@@ -745,6 +745,21 @@ snicd_offload_commit(struct snicd_offload *o)
     }
     if (ret == 0)
         ret = place_rounds(o);
+    /* the card works on the batch while the caller does its own part */
+    snicd_offload_queue_push(o);
+    o->commit_ret = ret;
+    o->commit_open = true;
+    return ret;
+}
+
+int
+snicd_offload_commit_finish(struct snicd_offload *o)
+{
+    int ret = o->commit_ret;
+
+    if (!o->commit_open)
+        return 0;
+    o->commit_open = false;
     /* The flow queue's results. A table where the device refused a rule
      * of the batch was placed as if the rule were in: it is placed again
      * (the last time with the sync API, which settles within its pass),
@@ -768,6 +783,13 @@ snicd_offload_commit(struct snicd_offload *o)
     if (o->dead)
         return -EIO;
     return ret < 0 ? ret : o->ops;
+}
+
+int
+snicd_offload_commit(struct snicd_offload *o)
+{
+    (void)snicd_offload_commit_start(o);
+    return snicd_offload_commit_finish(o);
 }
 
 enum snicd_where

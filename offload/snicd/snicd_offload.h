@@ -200,6 +200,14 @@ void snicd_offload_flow_moved(struct snicd_offload *o,
  * Returns the number of rule operations done, or a negative errno only when
  * the device itself is gone (flows then stay in software until resync). */
 int snicd_offload_commit(struct snicd_offload *o);
+/* snicd_offload_commit() in two halves, so that the caller's own work
+ * (the software datapath's publish) overlaps the card's: _start places
+ * and hands the device its batch without waiting (a negative errno as
+ * above, else 0), _finish waits for the device's results and settles
+ * them, returning what snicd_offload_commit() does. Nothing else may
+ * call into the manager between the two. */
+int snicd_offload_commit_start(struct snicd_offload *o);
+int snicd_offload_commit_finish(struct snicd_offload *o);
 
 /* Where flow @id lives, and why (for dump-flows); reason may be "". */
 enum snicd_where snicd_offload_where(const struct snicd_offload *o,

@@ -421,6 +421,19 @@ snicd_fq_destroy(struct snicd_fq *q, struct rte_flow *h)
     return ret;
 }
 
+void
+snicd_fq_push(struct snicd_fq *q)
+{
+    struct rte_flow_error err;
+
+    if (q->unpushed == 0)
+        return;
+    q->pushes++;
+    q->unpushed = 0;
+    /* a push that failed left its operations to fail at pull */
+    (void)rte_flow_push(q->port, 0, &err);
+}
+
 int
 snicd_fq_pull(struct snicd_fq *q, struct snicd_qop **ops, bool *ok,
               unsigned room)
@@ -428,12 +441,7 @@ snicd_fq_pull(struct snicd_fq *q, struct snicd_qop **ops, bool *ok,
     struct rte_flow_error err;
     int n;
 
-    if (q->unpushed > 0) {
-        q->pushes++;
-        q->unpushed = 0;
-        /* a push that failed left its operations to fail at pull */
-        (void)rte_flow_push(q->port, 0, &err);
-    }
+    snicd_fq_push(q);
     if (room > FQ_PULL_BURST)
         room = FQ_PULL_BURST;
     n = rte_flow_pull(q->port, 0, q->res, (uint16_t)room, &err);

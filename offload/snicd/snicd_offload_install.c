@@ -413,6 +413,13 @@ snicd_offload_queue_flush(struct snicd_offload *o)
 }
 
 void
+snicd_offload_queue_push(struct snicd_offload *o)
+{
+    if (o->fq != NULL && !o->dead)
+        snicd_fq_push(o->fq);
+}
+
+void
 snicd_offload_queue_attach(struct snicd_offload *o, bool port_closed)
 {
     snicd_offload_queue_detach(o, port_closed);

@@ -513,6 +513,8 @@ struct rte_flow *snicd_fq_create(struct snicd_fq *q,
 /* Enqueue @h's destroy (postponed, no user data). 0, -EAGAIN when full,
  * or the device's refusal. */
 int snicd_fq_destroy(struct snicd_fq *q, struct rte_flow *h);
+/* Push what was enqueued since the last push: the device starts on it. */
+void snicd_fq_push(struct snicd_fq *q);
 /* Push what was enqueued since the last push, then pull up to @room
  * results: *@ops the create's record (NULL: a destroy), *@ok its status.
  * The count, or a negative errno. */
@@ -734,6 +736,10 @@ struct snicd_offload {
     char probe_reason[SNICD_REASON_SIZE];
     bool dead;                  /* the device stopped answering */
     char dead_reason[SNICD_REASON_SIZE];    /* "" : the default text */
+    /* between snicd_offload_commit_start() and _finish(): the placement's
+     * result, for the second half */
+    bool commit_open;
+    int commit_ret;
     bool space_freed;           /* a rule went away since the last commit */
     /* flows waiting for room are tried again after this (ns), the wait
      * doubling while the device stays full: room can also come from
@@ -914,6 +920,9 @@ void snicd_offload_to_sw(struct snicd_offload *o, struct snicd_oflow *f,
  * its table is marked to be placed again. Returns how many flows went to
  * software so. */
 int snicd_offload_queue_flush(struct snicd_offload *o);
+/* Hand the device what was enqueued on the flow queue since the last
+ * push, without waiting for it: the card starts on it. */
+void snicd_offload_queue_push(struct snicd_offload *o);
 /* The flow queue of cfg.proxy_port, if it has one (at create, and when
  * the device is back: @port_closed, the old queue's port is gone). */
 void snicd_offload_queue_attach(struct snicd_offload *o, bool port_closed);
