@@ -28,6 +28,7 @@
 #ifndef SNICD_H
 #define SNICD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -313,6 +314,13 @@ struct snicd {
     struct flow_table *table;
     struct dp *dp;
     struct snicd_offload *offload;      /* NULL: --no-offload */
+    /* the datapath's publish on a thread of its own while the offload
+     * manager places a large batch (snicd_publish.c) */
+    size_t uncommitted;                 /* changes delivered, not
+                                         * committed yet */
+    bool publish_aside;                 /* publish_thread is running */
+    pthread_t publish_thread;
+    int publish_rc;
     /* operations of the proxy port's flow queue; 0: the sync rte_flow
      * API (--no-flow-queues, --no-offload) */
     uint32_t flow_queue_size;
@@ -451,6 +459,23 @@ void snicd_core_batch_abort(struct snicd *d);
  * knew none before) and is held no more. */
 void snicd_core_offload_release(struct snicd *d)
     SNIC_REQUIRES(snic_control);
+/* ---- the datapath's publish beside the offload's placement
+ * (snicd_publish.c) ---- */
+
+/* Start publishing the software datapath (dp_commit): with @beside (the
+ * caller has its own work meanwhile) on a thread of its own when the
+ * changes since the last commit are many and a thread can be had, else
+ * here and now. Until the publish is joined, the control thread touches
+ * nothing of the datapath's writer side. */
+void snicd_publish_begin(struct snicd *d, bool beside)
+    SNIC_REQUIRES(snic_control);
+/* Wait for a publish running beside (nothing if none is). */
+void snicd_publish_join(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
+/* Join, and take dp_commit()'s result (0 once taken). */
+int snicd_publish_end(struct snicd *d)
+    SNIC_REQUIRES(snic_control);
+
 /* Commit without new mods (after expiry, resync...). */
 int snicd_core_commit(struct snicd *d)
     SNIC_REQUIRES(snic_control);

@@ -169,6 +169,7 @@ deliver(struct snicd *d, enum flow_change_kind kind,
     bool tell_offload = d->offload != NULL || d->offload_held;
 
     dp_flow_table_listener(d->dp, kind, e, reason);
+    d->uncommitted++;
     if (kind == FLOW_CHANGE_ADDED || kind == FLOW_CHANGE_MODIFIED) {
         /* the flow's counter slot, kept with it (snicd_core_flow_counts);
          * 0: the datapath does not have it (its put failed) */
@@ -455,24 +456,26 @@ snicd_core_commit(struct snicd *d)
     int rc;
     int rc2 = 0;
 
-    /* The batch goes to the card first; the software datapath is
-     * published while the card works on it, and the card's results are
-     * settled after (the publish took as long as the wait for them,
-     * #13). */
-    if (offload)
-        (void)snicd_offload_commit_start(d->offload);
-    rc = dp_commit(d->dp);
-    if (rc < 0)
-        snicd_log(SNICD_LOG_ERR, "datapath commit: %s", strerror(-rc));
+    /* The software datapath's publish, the offload manager's placement
+     * and the card's work on the rules overlap: a large batch publishes
+     * on a thread of its own (snicd_publish.c) while the manager places
+     * and the card creates; the manager settles the card's results
+     * last (#13). */
+    snicd_publish_begin(d, offload);
     if (offload) {
-        int n = snicd_offload_commit_finish(d->offload);
+        int n;
 
+        (void)snicd_offload_commit_start(d->offload);
+        n = snicd_offload_commit_finish(d->offload);
         if (n < 0)
             snicd_log(SNICD_LOG_WARN, "offload commit: %s (flows stay in "
                       "software until the device is back)", strerror(-n));
         if (n == -EIO)
             d->dev_suspect = true;
     }
+    rc = snicd_publish_end(d);
+    if (rc < 0)
+        snicd_log(SNICD_LOG_ERR, "datapath commit: %s", strerror(-rc));
     dp_poll(d->dp);
     if (d->journal != NULL) {
         if (d->journal_err < 0) {

@@ -418,7 +418,12 @@ marks_changed(void *ctx, const struct snicd_mark *marks, unsigned n)
     SNIC_REQUIRES(snic_control)
 {
     struct snicd *d = ctx;
-    struct snicd_mark_table *t = snicd_marks_merge_held(d, marks, n);
+    struct snicd_mark_table *t;
+
+    /* the table reads the classifier's writer side, which a publish
+     * beside the commit may hold (snicd_publish.c) */
+    snicd_publish_join(d);
+    t = snicd_marks_merge_held(d, marks, n);
 
     if (t == NULL) {
         /* the offload manager keeps them and retries at its next commit;
