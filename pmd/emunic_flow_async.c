@@ -63,6 +63,8 @@ struct emunic_aop {
     bool has_jump;
     bool pooled;                /* counter taken from the pool */
     bool adopted;               /* keep_rules: an orphan taken over */
+    bool ctr_slot;              /* counted in ctr_pending: it takes a slot
+                                 * of the counter cache when it finishes */
     int8_t count_idx;
     int8_t rss_idx;
     uint32_t synd;
@@ -436,6 +438,7 @@ aop_prepare_locked(struct emunic_port *p, struct emunic_aop *op)
             return false;
         }
         op->pooled = true;
+        op->ctr_slot = true;
         as->ctr_pending++;
     }
     if (op->rss_idx >= 0) {
@@ -534,7 +537,7 @@ aop_finish_locked(struct emunic_port *p, struct emunic_aop *op, bool raced)
     struct rte_flow *flow = op->flow;
 
     snic_mutex_held(&ad->lock);         /* it is p->ad->lock */
-    if (op->pooled)
+    if (op->ctr_slot)
         as->ctr_pending--;
     if (op->kind == AOP_DESTROY) {
         /* BAD_RESOURCE: the card no longer has it; that is the goal */
@@ -670,6 +673,12 @@ emunic_flow_push(struct rte_eth_dev *dev, uint32_t queue_id,
             if (emunic_orphan_adopt_locked(p, &op->in.add, op->count_idx,
                                            op->flow)) {
                 op->adopted = true;
+                /* its slot in the counter cache comes at its finish,
+                 * after other pushes may have reserved theirs */
+                if (op->flow->has_counter) {
+                    op->ctr_slot = true;
+                    as->ctr_pending++;
+                }
                 op->answered = true;
                 op->status = FW_STATUS_OK;
                 continue;

@@ -484,92 +484,6 @@ Test(pmd_flow_adopt, a_killed_instances_unused_counter_pool_is_freed)
     cr_expect_eq(pmd_card_rules(), 2);
 }
 
-Test(pmd_flow_adopt, async_create_adopts_too)
-{
-    const struct rte_flow_port_attr pattr = { .nb_counters = 64 };
-    const struct rte_flow_queue_attr qattr = { .size = 64 };
-    const struct rte_flow_queue_attr *qa[] = { &qattr };
-    const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
-    const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
-    const struct rte_flow_template_table_attr tattr = {
-        .flow_attr = { .transfer = 1 }, .nb_flows = 64,
-    };
-    const struct rte_flow_op_attr later = { .postpone = 1 };
-    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
-    struct rte_flow_item_eth eth_mask, spec;
-    struct rte_flow_item tmpl[] = {
-        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &any_port },
-        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
-        { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
-    struct rte_flow_item items[] = {
-        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any_port },
-        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
-        { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
-    struct rte_flow_action acts[] = {
-        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
-        { .type = RTE_FLOW_ACTION_TYPE_DROP },
-        { .type = RTE_FLOW_ACTION_TYPE_END },
-    };
-    struct rte_flow_pattern_template *pt;
-    struct rte_flow_actions_template *at;
-    struct rte_flow_template_table *table;
-    struct rte_flow_op_result res[8];
-    struct rte_flow_error err;
-    struct rte_flow *f[6];
-    struct fw_query_health_out h0, h1;
-    unsigned got = 0;
-
-    emu_start("adopt");
-    earlier_instance(0, 4, END_KILL);
-    h0 = pmd_card_health(NULL);
-    eal_up("b", ",keep_rules=1", false);
-    rte_eth_dev_stop(PF);
-    cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0, "%s",
-                 err.message ? err.message : "?");
-    cr_assert_eq(rte_eth_dev_start(PF), 0);
-    memset(&eth_mask, 0, sizeof(eth_mask));
-    memset(eth_mask.hdr.dst_addr.addr_bytes, 0xff, 6);
-    pt = rte_flow_pattern_template_create(PF, &ptattr, tmpl, &err);
-    cr_assert_not_null(pt, "%s", err.message);
-    at = rte_flow_actions_template_create(PF, &atattr, acts, acts, &err);
-    cr_assert_not_null(at, "%s", err.message);
-    table = rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, &err);
-    cr_assert_not_null(table, "%s", err.message);
-    /* 2..5: 2 and 3 are the earlier instance's, 4 and 5 new */
-    for (unsigned i = 2; i < 6; i++) {
-        memset(&spec, 0, sizeof(spec));
-        pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
-        f[i] = rte_flow_async_create(PF, 0, &later, table, items, 0, acts, 0,
-                                     NULL, &err);
-        cr_assert_not_null(f[i], "enqueue %u: %s", i, err.message);
-    }
-    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
-    for (int tries = 0; got < 4 && tries < 1000; tries++)
-        got += (unsigned)rte_flow_pull(PF, 0, res + got,
-                                       (uint16_t)(4 - got), &err);
-    cr_assert_eq(got, 4);
-    for (unsigned i = 0; i < 4; i++)
-        cr_expect_eq(res[i].status, RTE_FLOW_OP_SUCCESS);
-    h1 = pmd_card_health(NULL);
-    cr_expect_eq(h1.rules_added - h0.rules_added, 2,
-                 "4 and 5 added, 2 and 3 adopted");
-    cr_expect_eq(orphans().adopted, 2);
-    cr_expect_eq(hits_reach(f[2], 3), 3, "an adopted counter goes on");
-    pmd_send_to(VF, pool, 3, 2);
-    cr_expect_eq(hits_reach(f[3], 5), 5);
-    cr_expect_eq(rte_pmd_emunic_orphans_purge(PF), 2, "0 and 1 removed");
-    cr_expect_eq(pmd_card_rules(), 4);
-    /* an adopted rule goes by the async path as any other */
-    cr_assert_eq(rte_flow_async_destroy(PF, 0, NULL, f[2], NULL, &err), 0);
-    got = 0;
-    for (int tries = 0; got < 1 && tries < 1000; tries++)
-        got += (unsigned)rte_flow_pull(PF, 0, res, 1, &err);
-    cr_expect_eq(res[0].status, RTE_FLOW_OP_SUCCESS);
-    cr_expect_eq(pmd_card_rules(), 3);
-}
-
 /* The earlier instance with @n rules (COUNT + DROP) and no traffic,
  * killed. */
 static void
@@ -595,6 +509,161 @@ earlier_many(unsigned n)
     cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
               "the earlier instance made its rules (status 0x%x)", st);
 }
+
+/* What flow_try() makes without a mark, for the template table below. */
+static const struct rte_flow_action adopt_acts[] = {
+    { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+    { .type = RTE_FLOW_ACTION_TYPE_DROP },
+    { .type = RTE_FLOW_ACTION_TYPE_END },
+};
+
+/* PF's flow engine configured with one queue of @size and @size
+ * counters, and a template table for the rules flow_try() makes without
+ * a mark (COUNT + DROP on a destination MAC). */
+static struct rte_flow_template_table *
+adopt_table(uint32_t size)
+{
+    const struct rte_flow_port_attr pattr = { .nb_counters = size };
+    const struct rte_flow_queue_attr qattr = { .size = size };
+    const struct rte_flow_queue_attr *qa[] = { &qattr };
+    const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
+    const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
+    const struct rte_flow_template_table_attr tattr = {
+        .flow_attr = { .transfer = 1 }, .nb_flows = size,
+    };
+    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
+    struct rte_flow_item_eth eth_mask;
+    struct rte_flow_item tmpl[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &any_port },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_pattern_template *pt;
+    struct rte_flow_actions_template *at;
+    struct rte_flow_template_table *table;
+    struct rte_flow_error err;
+
+    rte_eth_dev_stop(PF);
+    cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0, "%s",
+                 err.message ? err.message : "?");
+    cr_assert_eq(rte_eth_dev_start(PF), 0);
+    memset(&eth_mask, 0, sizeof(eth_mask));
+    memset(eth_mask.hdr.dst_addr.addr_bytes, 0xff, 6);
+    pt = rte_flow_pattern_template_create(PF, &ptattr, tmpl, &err);
+    cr_assert_not_null(pt, "%s", err.message);
+    at = rte_flow_actions_template_create(PF, &atattr, adopt_acts,
+                                          adopt_acts, &err);
+    cr_assert_not_null(at, "%s", err.message);
+    table = rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, &err);
+    cr_assert_not_null(table, "%s", err.message);
+    return table;
+}
+
+/* Enqueue (postponed) the COUNT + DROP rule of MAC @i in @table. */
+static struct rte_flow *
+adopt_enqueue(struct rte_flow_template_table *table, unsigned i)
+{
+    const struct rte_flow_op_attr later = { .postpone = 1 };
+    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
+    struct rte_flow_item_eth spec;
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any_port },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_error err;
+    struct rte_flow *f;
+
+    memset(&spec, 0, sizeof(spec));
+    pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
+    f = rte_flow_async_create(PF, 0, &later, table, items, 0, adopt_acts, 0,
+                              NULL, &err);
+    cr_assert_not_null(f, "enqueue %u: %s", i, err.message);
+    return f;
+}
+
+/* Pull @n results into @res. */
+static void
+adopt_pull(struct rte_flow_op_result *res, unsigned n)
+{
+    struct rte_flow_error err;
+    unsigned got = 0;
+
+    for (int tries = 0; got < n && tries < 100000; tries++)
+        got += (unsigned)rte_flow_pull(PF, 0, res + got,
+                                       (uint16_t)(n - got), &err);
+    cr_assert_eq(got, n);
+}
+
+Test(pmd_flow_adopt, async_create_adopts_too)
+{
+    struct rte_flow_template_table *table;
+    struct rte_flow_op_result res[8];
+    struct rte_flow_error err;
+    struct rte_flow *f[6];
+    struct fw_query_health_out h0, h1;
+
+    emu_start("adopt");
+    earlier_instance(0, 4, END_KILL);
+    h0 = pmd_card_health(NULL);
+    eal_up("b", ",keep_rules=1", false);
+    table = adopt_table(64);
+    /* 2..5: 2 and 3 are the earlier instance's, 4 and 5 new */
+    for (unsigned i = 2; i < 6; i++)
+        f[i] = adopt_enqueue(table, i);
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    adopt_pull(res, 4);
+    for (unsigned i = 0; i < 4; i++)
+        cr_expect_eq(res[i].status, RTE_FLOW_OP_SUCCESS);
+    h1 = pmd_card_health(NULL);
+    cr_expect_eq(h1.rules_added - h0.rules_added, 2,
+                 "4 and 5 added, 2 and 3 adopted");
+    cr_expect_eq(orphans().adopted, 2);
+    cr_expect_eq(hits_reach(f[2], 3), 3, "an adopted counter goes on");
+    pmd_send_to(VF, pool, 3, 2);
+    cr_expect_eq(hits_reach(f[3], 5), 5);
+    cr_expect_eq(rte_pmd_emunic_orphans_purge(PF), 2, "0 and 1 removed");
+    cr_expect_eq(pmd_card_rules(), 4);
+    /* an adopted rule goes by the async path as any other */
+    cr_assert_eq(rte_flow_async_destroy(PF, 0, NULL, f[2], NULL, &err), 0);
+    adopt_pull(res, 1);
+    cr_expect_eq(res[0].status, RTE_FLOW_OP_SUCCESS);
+    cr_expect_eq(pmd_card_rules(), 3);
+}
+
+/* Adopted rules take their slots in the counter cache when they are
+ * pulled: a second push before that reserves room for its own rules and
+ * for those adopted ones too (they were left out, and the cache, full
+ * with the first push's, was written past its end: ASan). */
+Test(pmd_flow_adopt, adopted_counters_have_room_across_pushes)
+{
+    struct rte_flow_template_table *table;
+    struct rte_flow_op_result res[65];
+    struct rte_flow_query_count q = { .reset = 0 };
+    struct rte_flow_action count = { .type = RTE_FLOW_ACTION_TYPE_COUNT };
+    struct rte_flow_error err;
+    struct rte_flow *last = NULL;
+
+    emu_start("adopt");
+    earlier_many(64);
+    eal_up("b", ",keep_rules=1", false);
+    table = adopt_table(128);
+    /* the counter cache starts with room for 64: the earlier instance's
+     * 64 rules fill it */
+    for (unsigned i = 0; i < 64; i++)
+        (void)adopt_enqueue(table, i);
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    last = adopt_enqueue(table, 64);
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    adopt_pull(res, 65);
+    for (unsigned i = 0; i < 65; i++)
+        cr_expect_eq(res[i].status, RTE_FLOW_OP_SUCCESS, "rule %u", i);
+    cr_expect_eq(orphans().adopted, 64);
+    cr_expect_eq(rte_flow_query(PF, last, &count, &q, &err), 0, "%s",
+                 err.message ? err.message : "?");
+    cr_expect_eq(q.hits, 0);
+}
+
 
 /* ABI 1.8: the listing walks ranges of the card's slots side by side, so
  * 900 rules (3 a page: 300 pages) take a few round trips, not 300. */
