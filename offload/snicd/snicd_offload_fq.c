@@ -21,9 +21,9 @@
  * port closed (the device detached) takes them, and the queue is then
  * forgotten, not destroyed.
  *
- * Everything is enqueued with postpone; pull pushes what was enqueued
- * since the last push first, so a commit pushes once per queue-full of
- * operations. Calls nothing of the manager's other files but the shape.
+ * Everything is enqueued with postpone; creates are pushed every
+ * FQ_PUSH_EVERY, and pull pushes what was enqueued since the last push
+ * first, so a commit pushes a few times per queue-full of operations. Calls nothing of the manager's other files but the shape.
  * Control thread only.
  */
 #include <errno.h>
@@ -87,6 +87,11 @@ struct snicd_fq {
  * eighth of them, at most this many */
 #define SNICD_FQ_SYNC_COUNTERS  4096u
 #define FQ_PULL_BURST   256u
+/* Operations enqueued before they are pushed without waiting for the
+ * pull: the card starts on a batch's first rules while the manager is
+ * still placing the rest (a push at the end of the placement left the
+ * card idle until then, #13). */
+#define FQ_PUSH_EVERY   256u
 
 int
 snicd_offload_port_queues(uint16_t port, uint32_t size)
@@ -398,7 +403,8 @@ snicd_fq_create(struct snicd_fq *q, const struct snicd_xlate *x,
                               x->actions, 0, op, err);
     if (h != NULL) {
         q->inflight++;
-        q->unpushed++;
+        if (++q->unpushed >= FQ_PUSH_EVERY)
+            snicd_fq_push(q);
     }
     return h;
 }
