@@ -352,19 +352,27 @@ Test(pmd_flow_adopt, without_keep_rules_the_probe_flushes)
     cr_expect_eq(orphans().found, 0);
 }
 
+/* What flow_try() makes without a mark: the async rules' actions. */
+static const struct rte_flow_action adopt_acts[] = {
+    { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+    { .type = RTE_FLOW_ACTION_TYPE_DROP },
+    { .type = RTE_FLOW_ACTION_TYPE_END },
+};
+
 /* A template table on the PF (stopped, configured with a pool of
- * @nb_counters and one queue, started again): dst MAC rules, COUNT and
- * DROP. NULL when rte_flow_configure refused (@err says why). */
+ * @nb_counters and one queue of @size, started again): dst MAC rules,
+ * COUNT and DROP, @size of them. NULL when rte_flow_configure refused
+ * (@err says why). */
 static struct rte_flow_template_table *
-async_table(uint32_t nb_counters, struct rte_flow_error *err)
+async_table(uint32_t nb_counters, uint32_t size, struct rte_flow_error *err)
 {
     const struct rte_flow_port_attr pattr = { .nb_counters = nb_counters };
-    const struct rte_flow_queue_attr qattr = { .size = 64 };
+    const struct rte_flow_queue_attr qattr = { .size = size };
     const struct rte_flow_queue_attr *qa[] = { &qattr };
     const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
     const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
     const struct rte_flow_template_table_attr tattr = {
-        .flow_attr = { .transfer = 1 }, .nb_flows = 64,
+        .flow_attr = { .transfer = 1 }, .nb_flows = size,
     };
     static struct rte_flow_item_ethdev any_port = { .port_id = 0 };
     static struct rte_flow_item_eth eth_mask;
@@ -372,11 +380,6 @@ async_table(uint32_t nb_counters, struct rte_flow_error *err)
         { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &any_port },
         { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
         { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
-    struct rte_flow_action acts[] = {
-        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
-        { .type = RTE_FLOW_ACTION_TYPE_DROP },
-        { .type = RTE_FLOW_ACTION_TYPE_END },
     };
     struct rte_flow_pattern_template *pt;
     struct rte_flow_actions_template *at;
@@ -389,16 +392,18 @@ async_table(uint32_t nb_counters, struct rte_flow_error *err)
     if (rte_eth_dev_start(PF) != 0)
         return NULL;
     pt = rte_flow_pattern_template_create(PF, &ptattr, tmpl, err);
-    at = rte_flow_actions_template_create(PF, &atattr, acts, acts, err);
+    at = rte_flow_actions_template_create(PF, &atattr, adopt_acts,
+                                          adopt_acts, err);
     if (pt == NULL || at == NULL)
         return NULL;
     return rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, err);
 }
 
-/* Flow @i through @table on queue 0, pushed and pulled: its handle, or
- * NULL when the card refused it. */
+/* Enqueue the COUNT + DROP rule of MAC @i in @table (@attr: NULL, or
+ * postponed): its handle, or NULL (@err says why). */
 static struct rte_flow *
-async_flow(struct rte_flow_template_table *table, unsigned i)
+flow_enqueue(struct rte_flow_template_table *table, unsigned i,
+             const struct rte_flow_op_attr *attr, struct rte_flow_error *err)
 {
     struct rte_flow_item_ethdev any_port = { .port_id = 0 };
     struct rte_flow_item_eth spec;
@@ -407,20 +412,23 @@ async_flow(struct rte_flow_template_table *table, unsigned i)
         { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
         { .type = RTE_FLOW_ITEM_TYPE_END },
     };
-    struct rte_flow_action acts[] = {
-        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
-        { .type = RTE_FLOW_ACTION_TYPE_DROP },
-        { .type = RTE_FLOW_ACTION_TYPE_END },
-    };
-    struct rte_flow_op_result res;
-    struct rte_flow_error err;
-    struct rte_flow *f;
-    int got = 0;
 
     memset(&spec, 0, sizeof(spec));
     pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
-    f = rte_flow_async_create(PF, 0, NULL, table, items, 0, acts, 0, NULL,
-                              &err);
+    return rte_flow_async_create(PF, 0, attr, table, items, 0, adopt_acts, 0,
+                                 NULL, err);
+}
+
+/* Flow @i through @table on queue 0, pushed and pulled: its handle, or
+ * NULL when the card refused it. */
+static struct rte_flow *
+async_flow(struct rte_flow_template_table *table, unsigned i)
+{
+    struct rte_flow_op_result res;
+    struct rte_flow_error err;
+    struct rte_flow *f = flow_enqueue(table, i, NULL, &err);
+    int got = 0;
+
     if (f == NULL)
         return NULL;
     for (int tries = 0; got == 0 && tries < 1000; tries++)
@@ -447,7 +455,7 @@ Test(pmd_flow_adopt, a_killed_instances_unused_counter_pool_is_freed)
     cr_assert(pid >= 0);
     if (pid == 0) {
         if (eal_up("a", ",keep_rules=1", true) < 0 ||
-            (table = async_table(POOL, &err)) == NULL)
+            (table = async_table(POOL, 64, &err)) == NULL)
             _exit(3);
         for (unsigned i = 0; i < 2; i++)
             if (async_flow(table, i) == NULL)
@@ -473,7 +481,7 @@ Test(pmd_flow_adopt, a_killed_instances_unused_counter_pool_is_freed)
                      o.reclaimed_counters), "info_get leaves out what the "
                      "adopted rules' ranges hold (%u)", pi.max_nb_counters);
     }
-    table = async_table(POOL, &err);
+    table = async_table(POOL, 64, &err);
     cr_assert_not_null(table, "a pool as large again: %s",
                        err.message ? err.message : "?");
     for (unsigned i = 0; i < 2; i++) {
@@ -510,52 +518,14 @@ earlier_many(unsigned n)
               "the earlier instance made its rules (status 0x%x)", st);
 }
 
-/* What flow_try() makes without a mark, for the template table below. */
-static const struct rte_flow_action adopt_acts[] = {
-    { .type = RTE_FLOW_ACTION_TYPE_COUNT },
-    { .type = RTE_FLOW_ACTION_TYPE_DROP },
-    { .type = RTE_FLOW_ACTION_TYPE_END },
-};
-
-/* PF's flow engine configured with one queue of @size and @size
- * counters, and a template table for the rules flow_try() makes without
- * a mark (COUNT + DROP on a destination MAC). */
+/* async_table() with @size counters, a queue and rules of @size. */
 static struct rte_flow_template_table *
 adopt_table(uint32_t size)
 {
-    const struct rte_flow_port_attr pattr = { .nb_counters = size };
-    const struct rte_flow_queue_attr qattr = { .size = size };
-    const struct rte_flow_queue_attr *qa[] = { &qattr };
-    const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
-    const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
-    const struct rte_flow_template_table_attr tattr = {
-        .flow_attr = { .transfer = 1 }, .nb_flows = size,
-    };
-    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
-    struct rte_flow_item_eth eth_mask;
-    struct rte_flow_item tmpl[] = {
-        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &any_port },
-        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
-        { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
-    struct rte_flow_pattern_template *pt;
-    struct rte_flow_actions_template *at;
-    struct rte_flow_template_table *table;
     struct rte_flow_error err;
+    struct rte_flow_template_table *table = async_table(size, size, &err);
 
-    rte_eth_dev_stop(PF);
-    cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0, "%s",
-                 err.message ? err.message : "?");
-    cr_assert_eq(rte_eth_dev_start(PF), 0);
-    memset(&eth_mask, 0, sizeof(eth_mask));
-    memset(eth_mask.hdr.dst_addr.addr_bytes, 0xff, 6);
-    pt = rte_flow_pattern_template_create(PF, &ptattr, tmpl, &err);
-    cr_assert_not_null(pt, "%s", err.message);
-    at = rte_flow_actions_template_create(PF, &atattr, adopt_acts,
-                                          adopt_acts, &err);
-    cr_assert_not_null(at, "%s", err.message);
-    table = rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, &err);
-    cr_assert_not_null(table, "%s", err.message);
+    cr_assert_not_null(table, "%s", err.message ? err.message : "?");
     return table;
 }
 
@@ -564,20 +534,9 @@ static struct rte_flow *
 adopt_enqueue(struct rte_flow_template_table *table, unsigned i)
 {
     const struct rte_flow_op_attr later = { .postpone = 1 };
-    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
-    struct rte_flow_item_eth spec;
-    struct rte_flow_item items[] = {
-        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any_port },
-        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
-        { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
     struct rte_flow_error err;
-    struct rte_flow *f;
+    struct rte_flow *f = flow_enqueue(table, i, &later, &err);
 
-    memset(&spec, 0, sizeof(spec));
-    pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
-    f = rte_flow_async_create(PF, 0, &later, table, items, 0, adopt_acts, 0,
-                              NULL, &err);
     cr_assert_not_null(f, "enqueue %u: %s", i, err.message);
     return f;
 }
