@@ -23,8 +23,9 @@
  *
  * Everything is enqueued with postpone; creates are pushed every
  * FQ_PUSH_EVERY, and pull pushes what was enqueued since the last push
- * first, so a commit pushes a few times per queue-full of operations. Calls nothing of the manager's other files but the shape.
- * Control thread only.
+ * first, so a commit pushes a few times per queue-full of operations.
+ * Calls nothing of the manager's other files but the shape. Control
+ * thread only.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -20,7 +20,6 @@
  * tens of microseconds against milliseconds of publish, and nothing
  * stays behind between batches.
  */
-#include <errno.h>
 #include <pthread.h>
 
 #include "snicd.h"
