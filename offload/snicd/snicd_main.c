@@ -420,8 +420,10 @@ marks_changed(void *ctx, const struct snicd_mark *marks, unsigned n)
     struct snicd *d = ctx;
     struct snicd_mark_table *t;
 
-    /* the table reads the classifier's writer side, which a publish
-     * beside the commit may hold (snicd_publish.c) */
+    /* the table reads the classifier's writer side and its publish
+     * defers through the datapath's QSBR, both of which a publish beside
+     * the commit may be using (snicd_publish.c; ThreadSanitizer reports
+     * the deferral list's race without this join) */
     snicd_publish_join(d);
     t = snicd_marks_merge_held(d, marks, n);
 
