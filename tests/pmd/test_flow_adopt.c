@@ -548,7 +548,7 @@ adopt_pull(struct rte_flow_op_result *res, unsigned n)
     struct rte_flow_error err;
     unsigned got = 0;
 
-    for (int tries = 0; got < n && tries < 100000; tries++)
+    for (int tries = 0; got < n && tries < 1000; tries++)
         got += (unsigned)rte_flow_pull(PF, 0, res + got,
                                        (uint16_t)(n - got), &err);
     cr_assert_eq(got, n);
