@@ -383,7 +383,10 @@ emu_dev_caps(const struct emu_dev *dev)
 }
 
 uint32_t
-emu_dev_cmd_delay_us(const struct emu_dev *dev)
+emu_dev_cmd_delay_us(const struct emu_dev *dev, uint16_t opcode)
 {
-    return dev->faults.delay_us;
+    const struct emu_faults *f = &dev->faults;
+
+    return f->delay_opcode == 0 || f->delay_opcode == opcode ? f->delay_us
+                                                             : 0;
 }

@@ -150,8 +150,9 @@ const uint32_t *emu_dev_vf_generations(const struct emu_dev *dev);
  * caller is the only writer of @reg's view. */
 void emu_dev_publish_sriov(const struct emu_dev *dev, struct fw_region *reg);
 const struct fw_caps *emu_dev_caps(const struct emu_dev *dev);
-/* Per-command delay from the FW_FAULT_DELAY knob, in microseconds. */
-uint32_t emu_dev_cmd_delay_us(const struct emu_dev *dev);
+/* The delay from the FW_FAULT_DELAY knob for a command of @opcode, in
+ * microseconds. */
+uint32_t emu_dev_cmd_delay_us(const struct emu_dev *dev, uint16_t opcode);
 
 /* Apply a fault knob from emunic's command line (same semantics as
  * FW_CMD_DEBUG_FAULT). 0 or -EINVAL. */

@@ -168,6 +168,7 @@ struct emu_faults {
     struct emu_knob drop_next;
     struct emu_knob garbage_next;
     uint32_t delay_us;
+    uint16_t delay_opcode;      /* 0: every command is delayed */
 };
 
 /* ------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 /*
  * Fault knobs, after netdevsim: one-shot counters that clear themselves
  * once spent (FAIL_NEXT, DROP_NEXT, GARBAGE_NEXT, each with an optional
- * opcode filter), a sticky command delay, and two actions that happen at
+ * opcode filter), a sticky command delay (of every command, or of one
+ * opcode's: a card slow at one thing only), and two actions that happen at
  * once (RESET, FATAL). The same knobs come from emunic's command line
  * through emu_dev_fault(). DEBUG_FAULT itself is never hit by a one-shot
  * knob, so a harness can always clear them.
@@ -28,6 +29,7 @@ emu_fault_check(const struct fw_debug_fault_in *f, uint32_t *synd)
     bool uses_filter = f->fault == FW_FAULT_FAIL_NEXT ||
                        f->fault == FW_FAULT_DROP_NEXT ||
                        f->fault == FW_FAULT_GARBAGE_NEXT;
+    bool uses_opcode = uses_filter || f->fault == FW_FAULT_DELAY;
 
     *synd = FW_SYND(FW_SYND_RSVD, 0, 0);
     if (f->rsvd0 != 0)
@@ -37,7 +39,7 @@ emu_fault_check(const struct fw_debug_fault_in *f, uint32_t *synd)
         return FW_STATUS_BAD_PARAM;
     }
     /* fields a knob does not use must be zero, as everywhere else */
-    if (!uses_filter && (f->opcode != 0 || f->count != 0))
+    if ((!uses_opcode && f->opcode != 0) || (!uses_filter && f->count != 0))
         return FW_STATUS_BAD_PARAM;
     if (f->fault != FW_FAULT_FAIL_NEXT && f->status != 0)
         return FW_STATUS_BAD_PARAM;
@@ -70,6 +72,7 @@ emu_fault_apply(struct emu_dev *dev, const struct fw_debug_fault_in *f)
         break;
     case FW_FAULT_DELAY:
         dev->faults.delay_us = f->value;
+        dev->faults.delay_opcode = f->opcode;
         break;
     case FW_FAULT_DROP_NEXT:
         dev->faults.drop_next = k;

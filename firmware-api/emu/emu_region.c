@@ -199,7 +199,7 @@ emu_region_exec_slot(struct emu_client *c, uint32_t slot)
     memset(oh, 0, sizeof(*oh));
     flags = emu_dev_exec(c->srv->dev, c->function, in, in_size, out);
     emu_region_mirror_all(c->srv);
-    delay = emu_dev_cmd_delay_us(c->srv->dev);
+    delay = emu_dev_cmd_delay_us(c->srv->dev, hdr.opcode);
     if (delay > 0)
         emu_delay_us(delay);
 

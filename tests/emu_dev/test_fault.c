@@ -89,14 +89,29 @@ Test(emu_dev_fault, drop_next_and_garbage_next)
 
 Test(emu_dev_fault, delay_is_reported_and_cleared)
 {
-    cr_expect_eq(emu_dev_cmd_delay_us(dev), 0);
+    cr_expect_eq(emu_dev_cmd_delay_us(dev, FW_CMD_RULE_ADD), 0);
     cr_assert_eq(t_fault(dev, FW_FAULT_DELAY, 0, 0, 0, 1500), 0);
-    cr_expect_eq(emu_dev_cmd_delay_us(dev), 1500);
+    cr_expect_eq(emu_dev_cmd_delay_us(dev, FW_CMD_RULE_ADD), 1500);
+    cr_expect_eq(emu_dev_cmd_delay_us(dev, FW_CMD_QUERY_HEALTH), 1500);
     cr_expect_eq(t_fault(dev, FW_FAULT_DELAY, 0, 0, 0, 20000000),
                  FW_STATUS_BAD_PARAM);
-    cr_expect_eq(emu_dev_cmd_delay_us(dev), 1500);
+    cr_expect_eq(emu_dev_cmd_delay_us(dev, FW_CMD_RULE_ADD), 1500);
     cr_assert_eq(t_fault(dev, FW_FAULT_CLEAR, 0, 0, 0, 0), 0);
-    cr_expect_eq(emu_dev_cmd_delay_us(dev), 0);
+    cr_expect_eq(emu_dev_cmd_delay_us(dev, FW_CMD_RULE_ADD), 0);
+}
+
+Test(emu_dev_fault, delay_of_one_opcode)
+{
+    cr_assert_eq(t_fault(dev, FW_FAULT_DELAY, FW_CMD_RULE_ADD, 0, 0, 800),
+                 0);
+    cr_expect_eq(emu_dev_cmd_delay_us(dev, FW_CMD_RULE_ADD), 800);
+    cr_expect_eq(emu_dev_cmd_delay_us(dev, FW_CMD_RULE_DELETE), 0,
+                 "only RULE_ADD is slow");
+    /* a delay has no count */
+    cr_expect_eq(t_fault(dev, FW_FAULT_DELAY, FW_CMD_RULE_ADD, 0, 2, 800),
+                 FW_STATUS_BAD_PARAM);
+    cr_assert_eq(t_fault(dev, FW_FAULT_DELAY, 0, 0, 0, 0), 0);
+    cr_expect_eq(emu_dev_cmd_delay_us(dev, FW_CMD_RULE_ADD), 0);
 }
 
 Test(emu_dev_fault, knob_validation)
@@ -113,7 +128,7 @@ Test(emu_dev_fault, knob_validation)
     cr_expect_eq(emu_dev_fault(dev, &bad), -EINVAL);
     struct fw_debug_fault_in ok = { .fault = FW_FAULT_DELAY, .value = 7 };
     cr_expect_eq(emu_dev_fault(dev, &ok), 0);
-    cr_expect_eq(emu_dev_cmd_delay_us(dev), 7);
+    cr_expect_eq(emu_dev_cmd_delay_us(dev, FW_CMD_RULE_ADD), 7);
 }
 
 Test(emu_dev_fault, spontaneous_reset)
