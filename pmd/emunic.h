@@ -411,6 +411,9 @@ struct emunic_adapter {
      * as orphans until a create adopts one or the application purges
      * them (include/snic/rte_pmd_emunic.h) */
     bool keep_rules;
+    /* pull_wait=0: rte_flow_pull hands out what the card has answered and
+     * never waits for the rest, as a hardware completion queue does */
+    bool pull_nowait;
     struct snic_hmap orphans;   /* struct emunic_orphan by content */
     struct emunic_orphan_block *orphan_blocks;  /* their memory, the one
                                                  * carved from first */

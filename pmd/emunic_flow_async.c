@@ -770,7 +770,9 @@ aqueue_complete_locked(struct emunic_port *p, struct emunic_aqueue *q,
 
 /* Results in enqueue order. An operation pushed and not answered yet makes
  * pull wait for the card's answer to the oldest one (microseconds; bounded
- * by the command timeout), so "push, then pull" sees what it pushed. */
+ * by the command timeout), so "push, then pull" sees what it pushed; with
+ * pull_wait=0 it never waits, and an application polls until it sees its
+ * results (what a hardware completion queue gives). */
 int
 emunic_flow_pull(struct rte_eth_dev *dev, uint32_t queue_id,
                  struct rte_flow_op_result res[], uint16_t n_res,
@@ -784,7 +786,8 @@ emunic_flow_pull(struct rte_eth_dev *dev, uint32_t queue_id,
         return -EINVAL;
     if (q->done != q->pushed && q->done - q->pulled < n_res) {
         snic_mutex_lock(&p->ad->lock);
-        aqueue_complete_locked(p, q, q->done == q->pulled);
+        aqueue_complete_locked(p, q, q->done == q->pulled &&
+                                     !p->ad->pull_nowait);
         snic_mutex_unlock(&p->ad->lock);
         emunic_adapter_check(p->ad);
     }

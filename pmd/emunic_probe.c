@@ -4,6 +4,7 @@
  *
  *   --vdev=net_emunic0,socket=PATH[,representor=vf[0-3]][,rxq=N][,txq=N]
  *                     [,counter_refresh_ms=N][,flush=0|1][,keep_rules=0|1]
+ *                     [,pull_wait=0|1]
  *   --vdev=net_emunic1,socket=PATH,vf=N       (the VM side of VF N)
  *   --vdev=net_emunic2,socket=PATH,uplink=1   (the wire's peer)
  *
@@ -47,7 +48,7 @@ extern const struct eth_dev_ops emunic_ops;
 
 static const char *const valid_keys[] = {
     "socket", "representor", "vf", "uplink", "rxq", "txq",
-    "counter_refresh_ms", "flush", "keep_rules", NULL,
+    "counter_refresh_ms", "flush", "keep_rules", "pull_wait", NULL,
 };
 
 struct emunic_args {
@@ -59,6 +60,7 @@ struct emunic_args {
     bool flush;                 /* PF: STEERING_FLUSH at probe */
     bool flush_given;
     bool keep_rules;            /* PF: adopt the card's rules, keep ours */
+    bool pull_wait;             /* PF: an idle pull waits for the card */
     struct rte_eth_devargs eth_da;
 };
 
@@ -93,6 +95,7 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
     a->vf = -1;
     a->counter_refresh_ms = EMUNIC_CTR_REFRESH_MS_DEFAULT;
     a->flush = true;
+    a->pull_wait = true;
     if (args == NULL || args[0] == '\0') {
         EMUNIC_LOG(ERR, "%s: missing devarg socket=PATH (the card's PF "
                    "socket, see emunic --help)", name);
@@ -113,7 +116,8 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
         if (valid_keys[j] == NULL) {
             EMUNIC_LOG(ERR, "%s: unknown devarg '%s' (known: socket, "
                        "representor, vf, uplink, rxq, txq, "
-                       "counter_refresh_ms, flush, keep_rules)", name, k);
+                       "counter_refresh_ms, flush, keep_rules, pull_wait)",
+                       name, k);
             ret = -EINVAL;
         } else if (val == NULL || val[0] == '\0') {
             EMUNIC_LOG(ERR, "%s: devarg '%s' needs a value", name, k);
@@ -147,6 +151,9 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
         } else if (strcmp(k, "keep_rules") == 0) {
             ret = parse_uint(name, k, val, 0, 1, &v);
             a->keep_rules = v == 1;
+        } else if (strcmp(k, "pull_wait") == 0) {
+            ret = parse_uint(name, k, val, 0, 1, &v);
+            a->pull_wait = v == 1;
         }
     }
     rte_kvargs_free(kv);
@@ -739,6 +746,8 @@ emunic_probe(struct rte_vdev_device *vdev)
     }
     /* the adapter's own reference until probe is done */
     ad->refcnt = 1;
+    if (pp.role == EMUNIC_ROLE_PF)
+        ad->pull_nowait = !a.pull_wait;
     /* once per device, by the switch manager only, before any flow: a VF
      * or the wire's peer must never wipe the manager's rules */
     if (pp.role == EMUNIC_ROLE_PF && a.flush &&
@@ -812,4 +821,4 @@ RTE_PMD_REGISTER_VDEV(net_emunic, emunic_vdev_drv);
 RTE_PMD_REGISTER_PARAM_STRING(net_emunic,
     "socket=<path> representor=vf[<list>] vf=<n> uplink=<0|1> "
     "rxq=<n> txq=<n> counter_refresh_ms=<0..60000> flush=<0|1> "
-    "keep_rules=<0|1>");
+    "keep_rules=<0|1> pull_wait=<0|1>");

@@ -43,7 +43,8 @@ static struct rte_flow_actions_template *at;
 static struct rte_flow_template_table *table;
 
 static void
-up_queues(uint16_t nb_queues, uint32_t qsize, uint32_t nb_counters)
+up_queues_args(const char *pf_args, uint16_t nb_queues, uint32_t qsize,
+               uint32_t nb_counters)
 {
     const struct rte_flow_port_attr pattr = { .nb_counters = nb_counters };
     const struct rte_flow_queue_attr qattr = { .size = qsize };
@@ -69,7 +70,7 @@ up_queues(uint16_t nb_queues, uint32_t qsize, uint32_t nb_counters)
     struct rte_flow_error err;
 
     emu_start("flowa");
-    pmd_eal_up("flowa", "", false, "critical", false);
+    pmd_eal_up("flowa", pf_args, false, "critical", false);
     pool = rte_pktmbuf_pool_create("flowa", 512, 0, 0,
                                    RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     cr_assert_not_null(pool);
@@ -86,6 +87,12 @@ up_queues(uint16_t nb_queues, uint32_t qsize, uint32_t nb_counters)
     cr_assert_not_null(at, "actions template: %s", err.message);
     table = rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, &err);
     cr_assert_not_null(table, "table: %s", err.message);
+}
+
+static void
+up_queues(uint16_t nb_queues, uint32_t qsize, uint32_t nb_counters)
+{
+    up_queues_args("", nb_queues, qsize, nb_counters);
 }
 
 static void
@@ -192,6 +199,58 @@ Test(pmd_flow_async, results_in_order_with_user_data)
     cr_expect_eq(pmd_card_rules(), 5);
     destroy_all(f, 5);
     cr_expect_eq(pmd_card_rules(), 0);
+}
+
+/* pull_wait=0: a pull before the card answered returns nothing, and the
+ * results come, in order, to an application that keeps pulling. With the
+ * default, the same first pull waits for the oldest answer. */
+static unsigned
+first_pull_then_poll(const char *pf_args, struct rte_flow_op_result *res,
+                     unsigned n)
+{
+    struct rte_flow_error err;
+    unsigned got, first;
+    int r;
+
+    up_queues_args(pf_args, 1, 8, 16);
+    /* every command the card executes from now on takes 20 ms */
+    pmd_card_fault(FW_FAULT_DELAY, 0, 20000);
+    for (unsigned i = 0; i < n; i++)
+        cr_assert_not_null(enqueue(i, true, &err), "enqueue %u: %s", i,
+                           err.message ? err.message : "?");
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    r = rte_flow_pull(PF, 0, res, (uint16_t)n, &err);
+    cr_assert(r >= 0, "pull: %s", err.message ? err.message : "?");
+    first = got = (unsigned)r;
+    for (unsigned polls = 0; got < n && polls < 100000000u; polls++) {
+        r = rte_flow_pull(PF, 0, res + got, (uint16_t)(n - got), &err);
+        cr_assert(r >= 0, "pull: %s", err.message ? err.message : "?");
+        got += (unsigned)r;
+    }
+    cr_assert_eq(got, n, "pulled %u of %u results", got, n);
+    for (unsigned i = 0; i < n; i++) {
+        cr_expect_eq(res[i].status, RTE_FLOW_OP_SUCCESS, "op %u", i);
+        cr_expect_eq((uintptr_t)res[i].user_data, 0x100 + i, "op %u", i);
+    }
+    pmd_card_fault(FW_FAULT_DELAY, 0, 0);
+    cr_expect_eq(pmd_card_rules(), n);
+    return first;
+}
+
+Test(pmd_flow_async, pull_wait_0_never_waits_for_the_card)
+{
+    struct rte_flow_op_result res[4];
+
+    cr_expect_eq(first_pull_then_poll(",pull_wait=0", res, 4), 0,
+                 "the pull right after the push waited for the card");
+}
+
+Test(pmd_flow_async, pull_waits_for_the_oldest_answer_by_default)
+{
+    struct rte_flow_op_result res[4];
+
+    cr_expect_geq(first_pull_then_poll("", res, 4), 1,
+                  "the pull right after the push returned nothing");
 }
 
 Test(pmd_flow_async, full_queue_is_eagain_and_changes_nothing)
