@@ -324,6 +324,7 @@ struct snicd {
     /* operations of the proxy port's flow queue; 0: the sync rte_flow
      * API (--no-flow-queues, --no-offload) */
     uint32_t flow_queue_size;
+    uint32_t queue_timeout_ms;          /* --queue-timeout */
     struct snicd_journal *journal;      /* NULL: none */
     bool replaying;                     /* journal replay: do not record */
     uint64_t replayed;                  /* its records so far */
@@ -415,6 +416,11 @@ struct snicd {
     unsigned dev_tries;
     uint64_t dev_reattaches;
     uint64_t dev_last_recovery_ns;      /* loss to every flow re-placed */
+    /* the offload manager gave up on a device that still answers: so
+     * many times, the last at, and the wait before the next re-attach */
+    uint64_t dev_giveups;
+    uint64_t dev_giveup_ns, dev_giveup_next_ns;
+    uint32_t dev_giveup_wait_ms;
     struct snicd_devspec devs[SNICD_MAX_DEVS];
     unsigned n_devs;
 };

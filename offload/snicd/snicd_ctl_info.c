@@ -228,10 +228,11 @@ snicd_ctl_stats(struct snicd *d)
     fprintf(f, "tunnels: guard %s, %" PRIu32 " guard rules, %" PRIu32
             " decap contexts\n", guard_mode_name(os.guard_mode),
             os.guard_rules, os.decap_contexts);
-    fprintf(f, "device: %s, lost %" PRIu64 " times, re-attached %" PRIu64
+    fprintf(f, "device: %s, lost %" PRIu64 " times (%" PRIu64 " of them "
+            "given up on by the offload manager), re-attached %" PRIu64
             " times (last recovery %.3f s), %" PRIu64 " create retries\n",
             d->dev_lost ? "gone (re-attaching)" : "attached",
-            os.device_losses, d->dev_reattaches,
+            os.device_losses, d->dev_giveups, d->dev_reattaches,
             (double)d->dev_last_recovery_ns / 1e9, os.retries);
     fprintf(f, "datapath: rx %" PRIu64 ", tx %" PRIu64 ", drops %" PRIu64
             " (tx refused %" PRIu64 ", multi-segment %" PRIu64 ", no mbuf %"
@@ -275,7 +276,7 @@ snicd_ctl_stats(struct snicd *d)
                   " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
                   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                   " s:I, s:s},"
-                  " s:{s:b, s:I, s:I, s:f, s:I},"
+                  " s:{s:b, s:I, s:I, s:I, s:f, s:I},"
                   " s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
                   "flows", "hw", (json_int_t)os.n_hw,
                   "partial", (json_int_t)os.n_partial,
@@ -318,6 +319,7 @@ snicd_ctl_stats(struct snicd *d)
                   "guard_mode", guard_mode_name(os.guard_mode),
                   "device", "lost", d->dev_lost,
                   "losses", (json_int_t)os.device_losses,
+                  "giveups", (json_int_t)d->dev_giveups,
                   "reattaches", (json_int_t)d->dev_reattaches,
                   "last_recovery_s", (double)d->dev_last_recovery_ns / 1e9,
                   "retries", (json_int_t)os.retries,

@@ -25,6 +25,15 @@
  *      control loop then has every flow re-installed
  *      (snicd_resync_device, snicd_resync.c).
  *
+ * The offload manager may also give up on a device that still answers a
+ * validation: a flow queue that went silent for --queue-timeout, an EIO
+ * from a probe. Its rules may then still forward in the card, unknown to
+ * it, and a flow deleted since would keep its rule there. Such a device
+ * is handled as lost, at once: a new driver instance starts from the
+ * card's rules, adopting the desired ones and purging the rest, the way
+ * a restarted snicd does. A manager that keeps giving up waits longer
+ * each time before the next re-attach (0.1 s doubling to 10 s).
+ *
  * Only ethdev / rte_flow / EAL hotplug are used, so a real card's PMD is
  * handled the same way. Runs on the control thread, workers parked while
  * ports change.
@@ -43,6 +52,11 @@
 #include "snicd_ctl_fmt.h"
 
 #define SNICD_REATTACH_MS   100u
+#define SNICD_GIVEUP_WAIT_MIN_MS    100u
+#define SNICD_GIVEUP_WAIT_MAX_MS    10000u
+/* a manager that did not give up for this long starts from the shortest
+ * wait again */
+#define SNICD_GIVEUP_FORGET_MS      60000u
 
 /* EIO from a trivial validation on the uplink: the PMD lost its device. */
 static bool
@@ -120,12 +134,11 @@ save_devices(struct snicd *d)
 }
 
 static void
-device_lost(struct snicd *d)
+device_lost(struct snicd *d, const char *why)
     SNIC_REQUIRES(snic_control)
 {
-    snicd_log(SNICD_LOG_ERR, "the device stopped answering: every flow "
-              "goes to software, none is lost; re-attaching when it "
-              "answers again");
+    snicd_log(SNICD_LOG_ERR, "%s: every flow goes to software, none is "
+              "lost; re-attaching when it answers again", why);
     d->dev_lost = true;
     d->dev_lost_ns = snic_now_ns();
     d->dev_next_try_ns = d->dev_lost_ns;
@@ -242,20 +255,60 @@ try_reattach(struct snicd *d)
     return rc > 0 ? rc : 1;
 }
 
+/* Why the offload manager gave up on the device, once the wait since the
+ * last time it did is over; else NULL. */
+static const char *
+manager_gave_up(const struct snicd *d)
+{
+    if (d->offload == NULL || d->offload_held ||
+        snic_now_ns() < d->dev_giveup_next_ns)
+        return NULL;
+    return snicd_offload_gave_up(d->offload);
+}
+
+/* The offload manager gave up (@why) on a device that still answers: it
+ * is re-attached as if lost. */
+static void
+device_given_up(struct snicd *d, const char *why)
+    SNIC_REQUIRES(snic_control)
+{
+    uint64_t now = snic_now_ns();
+    char msg[SNICD_REASON_SIZE + 64];
+
+    if (d->dev_giveups == 0 ||
+        now - d->dev_giveup_ns >= SNICD_GIVEUP_FORGET_MS * 1000000ull)
+        d->dev_giveup_wait_ms = 0;
+    d->dev_giveup_wait_ms = d->dev_giveup_wait_ms == 0 ?
+        SNICD_GIVEUP_WAIT_MIN_MS :
+        RTE_MIN(d->dev_giveup_wait_ms * 2, SNICD_GIVEUP_WAIT_MAX_MS);
+    d->dev_giveup_ns = now;
+    d->dev_giveup_next_ns = now + d->dev_giveup_wait_ms * 1000000ull;
+    d->dev_giveups++;
+    snprintf(msg, sizeof(msg), "the offload manager gave up on the device "
+             "(%s)", why);
+    device_lost(d, msg);
+}
+
 int
 snicd_device_poll(struct snicd *d, bool link_changed)
     SNIC_REQUIRES(snic_control)
 {
+    const char *why;
+
     if (!d->eal)
         return 0;
     if (d->dev_lost)
         return try_reattach(d);
+    why = manager_gave_up(d);
     /* a link going down is not death (a cable, a peer): only a device
      * that also fails a validation with EIO is gone */
-    if (!d->dev_suspect && !(link_changed && uplink_link_down(d)))
+    if (why == NULL && !d->dev_suspect &&
+        !(link_changed && uplink_link_down(d)))
         return 0;
     d->dev_suspect = false;
     if (!device_answers(d))
-        device_lost(d);
+        device_lost(d, "the device stopped answering");
+    else if (why != NULL)
+        device_given_up(d, why);
     return 0;
 }

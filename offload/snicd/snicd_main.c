@@ -448,6 +448,7 @@ start_offload(struct snicd *d)
         .ports = d->ports.v, .n_ports = d->ports.n,
         .marks_changed = marks_changed, .ctx = d,
         .no_flow_queue = d->flow_queue_size == 0,
+        .queue_timeout_ms = d->queue_timeout_ms,
         .conv_max = d->normal_rules,
     };
     struct rte_flow_error ferr;
@@ -804,6 +805,7 @@ main(int argc, char **argv)
     d.n_patches = o.n_patches;
     d.n_queues = o.workers;
     d.flow_queue_size = o.offload ? o.flow_queue_size : 0;
+    d.queue_timeout_ms = o.queue_timeout_ms;
     d.normal_rules = o.normal_rules;
     d.orphans_purge = rte_pmd_emunic_orphans_purge;
     d.orphan_marks = orphan_marks;

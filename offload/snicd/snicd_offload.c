@@ -1039,6 +1039,14 @@ snicd_offload_device_gone(struct snicd_offload *o, const char *why)
     return ret == -EIO ? 0 : ret;
 }
 
+const char *
+snicd_offload_gave_up(const struct snicd_offload *o)
+{
+    if (!o->dead)
+        return NULL;
+    return o->dead_reason[0] != '\0' ? o->dead_reason : "device not answering";
+}
+
 int
 snicd_offload_device_back(struct snicd_offload *o, uint16_t proxy_port)
 {

@@ -115,6 +115,10 @@ struct snicd_mark {
     struct dp_tun_md tun;   /* SNICD_MARK_DECAP: tun_id/src/dst */
 };
 
+/* A card's command timeout is a second or two (net_emunic's: 2 s): a flow
+ * queue silent for longer is stuck, not slow */
+#define SNICD_QUEUE_TIMEOUT_MS  3000u
+
 struct snicd_offload_cfg {
     uint16_t proxy_port;    /* ethdev port on which transfer rules go */
     bool enabled;           /* false: every flow stays in software */
@@ -138,6 +142,10 @@ struct snicd_offload_cfg {
     /* true: every rule through rte_flow_create/destroy even when the
      * proxy port has a flow queue (snicd --no-flow-queues) */
     bool no_flow_queue;
+    /* A flow queue with operations in flight that answers none of them
+     * for this long (ms; 0: SNICD_QUEUE_TIMEOUT_MS) is given up on: the
+     * manager is dead until the device is re-attached (snicd_device.c) */
+    uint32_t queue_timeout_ms;
     /* NORMAL's known unicast conversations as rules (snicd_offload_conv.c):
      * at most this many; 0: none, and no level is kept for them */
     uint32_t conv_max;
@@ -256,6 +264,11 @@ int snicd_offload_device_back(struct snicd_offload *o, uint16_t proxy_port);
 /* Is the device still there? A trivial rule's validation answers EIO when
  * the PMD has lost its device. Also true while already known gone: false. */
 bool snicd_offload_device_answers(struct snicd_offload *o);
+
+/* NULL while the manager works; else why it gave up on the device (a flow
+ * queue that stopped answering, an EIO): every flow is in software, and
+ * only the device's re-attach (snicd_offload_device_back) revives it. */
+const char *snicd_offload_gave_up(const struct snicd_offload *o);
 
 /* Flows whose rule creation failed for a reason that may pass (an error
  * from the device other than "no space" or a refusal at validation) are

@@ -19,6 +19,7 @@
 
 #include <rte_errno.h>
 #include <rte_flow.h>
+#include <rte_pause.h>
 
 #include "snicd_log.h"
 #include "snicd_offload_priv.h"
@@ -338,14 +339,26 @@ queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
     o->fq_refused++;
 }
 
-/* The device does not answer pulls: every create still waiting is lost
- * with it (the handles stay the queue's). */
+/* The device does not answer pulls (@err: the pull's error, or
+ * -ETIMEDOUT after @timeout_ms of silence): every create still waiting is
+ * lost with it (the handles stay the queue's). The manager is dead until
+ * the device is re-attached, even when it still answers a validation
+ * (snicd_device.c): only a new driver instance puts the queue, and the
+ * rules it may still create, in a known state. */
 static void
-queue_abandon(struct snicd_offload *o)
+queue_abandon(struct snicd_offload *o, int err, uint32_t timeout_ms)
 {
     struct snicd_qop *op;
 
     o->dead = true;
+    if (err == -ETIMEDOUT)
+        snicd_say(o->dead_reason, sizeof(o->dead_reason), "device not "
+                  "answering (its flow queue answered none of %u "
+                  "operations in %u ms)", snicd_fq_inflight(o->fq),
+                  timeout_ms);
+    else
+        snicd_say(o->dead_reason, sizeof(o->dead_reason), "device not "
+                  "answering (flow queue pull: %s)", strerror(-err));
     for (uint32_t i = 0; (op = snicd_fq_op_at(o->fq, i)) != NULL; i++) {
         struct snicd_oflow *f = op->f;
 
@@ -363,9 +376,11 @@ queue_abandon(struct snicd_offload *o)
 static void
 queue_pull_until(struct snicd_offload *o, uint32_t keep)
 {
+    uint32_t timeout_ms = o->cfg.queue_timeout_ms != 0 ?
+                          o->cfg.queue_timeout_ms : SNICD_QUEUE_TIMEOUT_MS;
     struct snicd_qop *ops[64];
     bool ok[64];
-    unsigned empty = 0;
+    uint64_t silent_since = 0;
     int n;
 
     while (snicd_fq_inflight(o->fq) > keep) {
@@ -373,12 +388,26 @@ queue_pull_until(struct snicd_offload *o, uint32_t keep)
          * the queue, so the next pull hands it out without a wait */
         n = snicd_fq_pull(o->fq, ops, ok,
                           RTE_MIN(64u, snicd_fq_inflight(o->fq) - keep));
-        if (n < 0 || (n == 0 && ++empty > 1000)) {
-            queue_abandon(o);
+        if (n < 0) {
+            queue_abandon(o, n, timeout_ms);
             break;
         }
-        if (n > 0)
-            empty = 0;
+        if (n == 0) {
+            /* a pull need not wait for the card (a hardware completion
+             * queue does not): an empty one is no verdict, a queue
+             * silent for the timeout is */
+            uint64_t now = snic_now_ns();
+
+            if (silent_since == 0) {
+                silent_since = now;
+            } else if (now - silent_since >= timeout_ms * 1000000ull) {
+                queue_abandon(o, -ETIMEDOUT, timeout_ms);
+                break;
+            }
+            rte_pause();
+            continue;
+        }
+        silent_since = 0;
         for (int i = 0; i < n; i++) {
             if (ops[i] == NULL) {
                 o->st.queue_destroy_failures += !ok[i];

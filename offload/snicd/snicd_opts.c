@@ -33,6 +33,9 @@ snicd_opts_usage(FILE *f)
         "                         default 1024, 1..65536)\n"
         "  --no-flow-queues       every rule through the synchronous\n"
         "                         rte_flow API, even on a port with queues\n"
+        "  --queue-timeout MS     a flow queue that answers nothing for this\n"
+        "                         long makes snicd give up on the card and\n"
+        "                         re-attach it (default 3000, 10..600000)\n"
         "  --workers N            datapath lcores (default 1)\n"
         "  --mbufs N              packet buffers (default: enough for every\n"
         "                         port's rx ring; raise for pcap replay)\n"
@@ -370,7 +373,8 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
     enum { O_RUNDIR = 256, O_GROUP, O_NO_OFFLOAD, O_WORKERS, O_FLOWS,
            O_JOURNAL, O_VXLAN, O_ESOCK, O_EBIN, O_EPROFILE, O_PMD, O_VFS,
            O_LOG, O_MBUFS, O_PORT, O_MAC_AGING, O_LOCAL, O_FQ_SIZE,
-           O_NO_FQ, O_PATCH, O_NORMAL_RULES };
+           O_NO_FQ, O_PATCH, O_NORMAL_RULES,
+           O_QUEUE_TIMEOUT };
     static const struct option opts[] = {
         { "rundir", required_argument, NULL, O_RUNDIR },
         { "group", required_argument, NULL, O_GROUP },
@@ -392,6 +396,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
         { "local", required_argument, NULL, O_LOCAL },
         { "flow-queue-size", required_argument, NULL, O_FQ_SIZE },
         { "no-flow-queues", no_argument, NULL, O_NO_FQ },
+        { "queue-timeout", required_argument, NULL, O_QUEUE_TIMEOUT },
         { "patch", required_argument, NULL, O_PATCH },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -409,6 +414,7 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
     o->emunic_socket = SNICD_DEFAULT_EMUNIC_SOCKET;
     o->vfs = 4;
     o->flow_queue_size = SNICD_DEFAULT_FLOW_QUEUE_SIZE;
+    o->queue_timeout_ms = SNICD_QUEUE_TIMEOUT_MS;
     o->normal_rules = SNICD_DEFAULT_NORMAL_RULES;
     optind = 0;     /* reset getopt: the parser may run more than once */
     opterr = 0;
@@ -479,6 +485,11 @@ snicd_opts_parse(int argc, char **argv, struct snicd_opts *o, char *err,
                             optarg, SNICD_MAX_FLOW_QUEUE_SIZE);
             break;
         case O_NO_FQ: o->flow_queue_size = 0; break;
+        case O_QUEUE_TIMEOUT:
+            if (parse_uint(optarg, 10, 600000, &o->queue_timeout_ms) < 0)
+                return fail(err, err_size, "--queue-timeout %s: want "
+                            "10..600000 ms", optarg);
+            break;
         case O_PATCH: {
             struct snicd_patch_cfg *pc = &o->patches[o->n_patches];
 

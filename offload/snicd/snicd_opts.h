@@ -54,6 +54,8 @@ struct snicd_opts {
     const char *local_iface;        /* --local: LOCAL's tap; NULL: none */
     /* --flow-queue-size N; 0: --no-flow-queues (the sync rte_flow API) */
     unsigned flow_queue_size;
+    /* --queue-timeout: how long a flow queue may answer nothing */
+    unsigned queue_timeout_ms;
     struct snicd_patch_cfg patches[SNICD_MAX_PATCHES];
     unsigned n_patches;
 };

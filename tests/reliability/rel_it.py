@@ -24,6 +24,12 @@ Scenarios:
                batches until the disk is full; the refused batch is not
                live and says so; after growing the disk, one more batch,
                SIGKILL, restart: exactly the acknowledged flows come back
+  queue_stall  a card whose flow queue answers only when polled
+               (net_emunic pull_wait=0): a slow card is waited for, no
+               give-up; a card slower than --queue-timeout makes snicd
+               give up while it still answers a validation, and re-attach
+               it: every flow back in hardware, and a flow deleted after
+               that stops forwarding
   valgrind_stop  snicd under valgrind stopped ($REL_STOP_ROUNDS times,
                default 4) while the PMD's alarm runs: it exits, cleanly
 
@@ -40,7 +46,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "snicd"))
-from snicd_harness import (EMUNIC, SNICD, Emunic, Snicd, Traffic, VF_MAC,  # noqa
+from snicd_harness import (EMUNIC, NVFS, SNICD, EalSnicd, Emunic, Snicd,  # noqa
+                           Traffic, VF_MAC,
                            check, failures, frame, kill_all, spawn, tag,
                            tag_of)
 
@@ -294,9 +301,10 @@ def scenario_table_full(tmp, n):
     check(d.stop() == 0, "SIGTERM stops snicd cleanly")
 
 
-def fault_case(d, nic, tr, name, knob, flows, expect_dead):
-    """Arm @knob, add @flows through snicd, show snicd keeps serving, no
-    flow is lost, and every flow ends in hardware (retry or re-attach)."""
+def fault_case(d, nic, tr, name, knob, flows, expect_dead, answer_s=3):
+    """Arm @knob, add @flows through snicd, show snicd keeps serving (the
+    next request answered within @answer_s), no flow is lost, and every
+    flow ends in hardware (retry or re-attach)."""
     print("  -- " + name)
     fl0 = len(d.flows())
     rc, out = snic_fw(nic, "fault", *knob)
@@ -308,8 +316,9 @@ def fault_case(d, nic, tr, name, knob, flows, expect_dead):
     check(took < 10, name + ": the call did not hang")
     t1 = time.time()
     r, e = d.call("show", timeout=10)
-    check(e is None and time.time() - t1 < 3, name + ": the control socket "
-          "answers right after")
+    took = time.time() - t1
+    check(e is None and took < answer_s, name + ": the control socket "
+          "answers right after (%.2f s)" % took, e)
     fl = d.flows()
     check(len(fl) == fl0 + len(flows), name + ": no flow lost (%d)"
           % len(fl))
@@ -382,6 +391,68 @@ def scenario_faults(tmp, n):
     deleted_flow_stops(d, tr, ip_flows(10, base)[0], "garbage-next")
     check(d.proc.poll() is None and d.stop() == 0,
           "snicd survived every fault and stops cleanly")
+
+
+def scenario_queue_stall(tmp, n):
+    nic = Emunic(tmp)
+    prefix = "relstall%d" % os.getpid()
+    d = EalSnicd(tmp, ["--vdev", "net_emunic0,socket=%s,keep_rules=1,"
+                       "pull_wait=0,representor=vf[0-%d]"
+                       % (nic.sock, NVFS - 1), "--no-huge", "--no-pci",
+                       "-m", "512", "--file-prefix", prefix,
+                       "--no-telemetry", "-l", "0,1"],
+                 "--queue-timeout", "300")
+    tr = Traffic(nic)
+    # snicd's first read of the card's counters walks every counter the
+    # flow queue's pool holds (a million: 25,000 commands), its later
+    # reads only those that moved: the first is done before a knob makes
+    # each command slow
+    d.ok("add-flows", {"flows": ip_flows(1, 900)})
+    _, dt = wait_for("the first counter read", lambda: d.ok("stats")[
+        "counters"]["moved_reads"] >= 1, 10)
+    check(dt is not None, "snicd read the card's counters once")
+    # 2 ms a command: the flow queue's pulls come back empty a few
+    # thousand times before each answer; a count of empty pulls is no
+    # timeout
+    st = fault_case(d, nic, tr, "slow card, polled (2 ms a command)",
+                    ["delay", "value=2000", "count=0"], ip_flows(20), False)
+    check(st["device"]["giveups"] == 0 and st["device"]["reattaches"] == 0,
+          "slow card: waited for, not given up on", st["text"])
+    # 600 ms a RULE_ADD, the card's answers slower than --queue-timeout
+    # (300 ms) but well within the PMD's own command timeout (2 s): the
+    # PMD and a validation see nothing wrong, only snicd's timeout does.
+    # It gives up on the device, and the re-attach that follows must leave
+    # no rule of the driver instance given up on behind. (Only RULE_ADD:
+    # a new driver instance's first counter read is 25,000 commands.)
+    rc, out = snic_fw(nic, "fault", "delay", "opcode=0x410", "value=600000",
+                      "count=0")
+    check(rc == 0, "stall: knob armed", out)
+    flows = ip_flows(5, 200)
+    _, e = d.call("add-flows", {"flows": flows}, timeout=30)
+    check(e is None, "stall: add-flows accepted", e)
+    st, dt = wait_for("snicd to give up on the device", lambda: (
+        lambda st: st if st["device"]["giveups"] >= 1 else None)(
+            d.ok("stats")), 20)
+    check(dt is not None, "stall: snicd gave up on a device that still "
+          "answers a validation", st and st["text"])
+    rc, out = snic_fw(nic, "fault", "clear", "count=0")
+    check(rc == 0, "stall: knob cleared", out)
+    fl = d.flows()
+    _, dt = wait_for("every flow in hardware after the stall",
+                     lambda: all_hw(d, len(fl)), 25)
+    check(dt is not None, "stall: every flow (%d) back in hardware (%.2f s)"
+          % (len(fl), dt or -1))
+    _, st = places(d)
+    print("  stall: %s" % [ln for ln in st["text"].splitlines()
+                           if ln.startswith("device")])
+    check(st["device"]["reattaches"] >= 1 and not st["device"]["lost"],
+          "stall: recovered through a re-attach", st["text"])
+    traffic_ok(tr, [ip_dst(200 + i) for i in range(5)],
+               "stall: traffic through the flows added during it")
+    deleted_flow_stops(d, tr, ip_flows(20)[7], "queue_stall")
+    deleted_flow_stops(d, tr, flows[3], "queue_stall")
+    check(d.proc.poll() is None and d.stop() == 0,
+          "snicd survived and stops cleanly")
 
 
 def listeners(pids):
@@ -624,6 +695,7 @@ SCENARIOS = {
     "table_full": scenario_table_full,
     "faults": scenario_faults,
     "no_listen": scenario_no_listen,
+    "queue_stall": scenario_queue_stall,
     "valgrind": scenario_valgrind,
     "valgrind_stop": scenario_valgrind_stop,
     "journal_full": scenario_journal_full,

@@ -156,6 +156,16 @@ class Snicd:
         return self.proc.returncode
 
 
+class EalSnicd(Snicd):
+    """snicd started with EAL arguments of its own (not the defaults)."""
+
+    def __init__(self, tmp, eal, *opts, name="snicd-eal"):
+        self.rundir = os.path.join(tmp, name + "-run")
+        self.log = os.path.join(tmp, name + ".log")
+        self.args = [SNICD, *eal, "--", "--rundir", self.rundir, *opts]
+        self.start()
+
+
 class Traffic:
     def __init__(self, nic):
         self.proc = spawn(

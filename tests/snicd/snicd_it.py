@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from snicd_harness import (EMUNIC, NVFS, SNICCTL, SNICD,  # noqa
-                           Emunic, Snicd,
+                           EalSnicd, Emunic, Snicd,
                            Traffic, VF_MAC, by_text, check, csum, failures, frame,
                            ip4, kill_all, mac, spawn, tag, tag_of,
                            wait_counters)
@@ -844,16 +844,6 @@ def scenario_add_flows_file(tmp):
                                             ["(no error)"])[-1])
     check(d.stop() == 0, "snicd stops cleanly")
 
-
-
-class EalSnicd(Snicd):
-    """snicd started with EAL arguments of its own (not the defaults)."""
-
-    def __init__(self, tmp, eal, *opts, name="snicd-eal"):
-        self.rundir = os.path.join(tmp, name + "-run")
-        self.log = os.path.join(tmp, name + ".log")
-        self.args = [SNICD, *eal, "--", "--rundir", self.rundir, *opts]
-        self.start()
 
 
 def pids_after(pid, n):

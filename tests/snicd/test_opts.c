@@ -74,6 +74,8 @@ static const struct bad bads[] = {
     { "--local", "abcdefghijklmnopq", "1-15 characters" },
     { "--flow-queue-size", "0", "--flow-queue-size 0: want 1..65536" },
     { "--flow-queue-size", "65537", "--no-flow-queues for none" },
+    { "--queue-timeout", "9", "--queue-timeout 9: want 10..600000 ms" },
+    { "--queue-timeout", "2s", "--queue-timeout 2s: want" },
     { "--patch", "patch-int", "want NAME=PEER" },
     { "--patch", "a=a", "cannot be its own peer" },
     { "--patch", "=b", "1 to 31 characters" },
@@ -185,4 +187,7 @@ Test(opts, flow_queue)
     cr_expect_eq(o.flow_queue_size, 64);
     cr_assert_eq(parse(&o, err, "--no-flow-queues", NULL), 0, "%s", err);
     cr_expect_eq(o.flow_queue_size, 0, "the sync rte_flow API");
+    cr_expect_eq(o.queue_timeout_ms, SNICD_QUEUE_TIMEOUT_MS);
+    cr_assert_eq(parse(&o, err, "--queue-timeout", "250"), 0, "%s", err);
+    cr_expect_eq(o.queue_timeout_ms, 250);
 }
