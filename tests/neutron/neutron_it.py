@@ -40,7 +40,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "snicd"))
 import neutron_flows as nf  # noqa: E402
 from snicd_harness import (NVFS, Snicd, check, failures,  # noqa: E402
-                           kill_all, procs)
+                           kill_all, procs, sanitizer_reports)
 import snic_emunic  # noqa: E402
 
 PKT = os.path.join(HERE, "neutron_pkt.py")
@@ -381,6 +381,7 @@ def main():
     finally:
         kill_all()
         lab.undo()
+    failures.extend(sanitizer_reports(tmp))
     if failures:
         print("FAILED (%d)" % len(failures))
         return 1

@@ -47,9 +47,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "snicd"))
 from snicd_harness import (EMUNIC, NVFS, SNICD, EalSnicd, Emunic, Snicd,  # noqa
-                           Traffic, VF_MAC,
-                           check, failures, frame, kill_all, spawn, tag,
-                           tag_of)
+                           Traffic, VF_MAC, check, failures, frame, kill_all,
+                           sanitizer_reports, spawn, tag, tag_of)
 
 SNIC_FW = os.environ.get("SNIC_FW", os.path.join(
     os.path.dirname(EMUNIC), "..", "cli", "snic-fw", "snic-fw"))
@@ -740,6 +739,7 @@ def main():
         failures.append("%s: %s" % (which, e))
     finally:
         kill_all()
+    failures.extend(sanitizer_reports(tmp))
     if failures:
         for name in os.listdir(tmp):
             if name.endswith(".log"):

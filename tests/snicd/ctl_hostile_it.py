@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from snicd_harness import (Emunic, Snicd, check, failures,  # noqa: E402
-                           kill_all)
+                           kill_all, sanitizer_reports)
 
 GROUP = 4242
 NOBODY = 65534
@@ -240,6 +240,7 @@ def main():
                     print("--- %s ---\n%s" % (name, f.read()[-3000:]))
     finally:
         kill_all()
+    failures.extend(sanitizer_reports(tmp))
     if failures:
         print("FAILED (%d)" % len(failures))
         return 1

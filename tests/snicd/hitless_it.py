@@ -48,8 +48,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from snicd_harness import (EMUNIC, SNICD, Emunic, Snicd, Traffic,  # noqa
-                           VF_MAC, check, failures, frame, kill_all, tag,
-                           tag_of)
+                           VF_MAC, check, failures, frame, kill_all,
+                           sanitizer_reports, tag, tag_of)
 from snic_child import remove_dpdk_runtime  # noqa: E402
 
 SNIC_FW = os.environ.get("SNIC_FW", "build/cli/snic-fw/snic-fw")
@@ -414,6 +414,7 @@ def main():
     finally:
         kill_all()
         remove_dpdk_runtime(LEGACY_PREFIX)
+    failures.extend(sanitizer_reports(tmp))
     if failures:
         print("FAILED (%d): %s" % (len(failures), which))
         return 1

@@ -38,8 +38,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from snicd_harness import (Emunic, Snicd, Traffic, VF_MAC, by_text,  # noqa
-                           check, failures, frame, kill_all, tag, tag_of,
-                           wait_counters)
+                           check, failures, frame, kill_all,
+                           sanitizer_reports, tag, tag_of, wait_counters)
 
 SNIC_FW = os.environ.get("SNIC_FW", "build/cli/snic-fw/snic-fw")
 
@@ -285,6 +285,7 @@ def main():
         check(False, "scenario %s ran to the end" % name, repr(e))
     finally:
         kill_all()
+        failures.extend(sanitizer_reports(tmp))
         if os.environ.get("SNIC_KEEP_TMP"):
             print("kept " + tmp)
         else:

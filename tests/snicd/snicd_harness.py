@@ -62,6 +62,27 @@ def kill_all():
     remove_dpdk_runtime(TRAFFIC_PREFIX)
 
 
+def sanitizer_reports(tmp):
+    """A sanitizer's report in any log of the run fails it: not every
+    scenario stops its snicd through Snicd.stop() (which checks its log),
+    and a report of a process that goes on running (UBSan, or ThreadSanitizer
+    without halt_on_error) fails no request."""
+    found = []
+    for folder, _, names in os.walk(tmp):
+        for name in names:
+            if not name.endswith(".log"):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, errors="replace") as f:
+                text = f.read()
+            at = max(text.find("Sanitizer"), text.find("runtime error:"))
+            if at >= 0:
+                print("--- %s: a sanitizer's report ---\n%s" % (
+                    os.path.relpath(path, tmp), text[max(0, at - 200):at + 3000]))
+                found.append("%s: a sanitizer's report" % name)
+    return found
+
+
 class Emunic(snic_emunic.Emunic):
     """emunic in switchdev mode, log in TMP/nic.log; @vf_taps: host tap
     names of VFs 0, 1..."""

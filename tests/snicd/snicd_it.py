@@ -32,8 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from snicd_harness import (EMUNIC, NVFS, SNICCTL, SNICD,  # noqa
                            EalSnicd, Emunic, Snicd,
                            Traffic, VF_MAC, by_text, check, csum, failures, frame,
-                           ip4, kill_all, mac, spawn, tag, tag_of,
-                           wait_counters)
+                           ip4, kill_all, mac, sanitizer_reports, spawn,
+                           tag, tag_of, wait_counters)
 from snic_child import dpdk_runtime_base  # noqa: E402
 
 # ---- scenarios ----
@@ -2896,27 +2896,6 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
     print("passed")
     return 0
-
-
-def sanitizer_reports(tmp):
-    """A sanitizer's report in any log of the run fails it: not every
-    scenario stops its snicd through Snicd.stop() (which checks its log),
-    and a report of a process that goes on running (UBSan, or ThreadSanitizer
-    without halt_on_error) fails no request."""
-    found = []
-    for folder, _, names in os.walk(tmp):
-        for name in names:
-            if not name.endswith(".log"):
-                continue
-            path = os.path.join(folder, name)
-            with open(path, errors="replace") as f:
-                text = f.read()
-            at = max(text.find("Sanitizer"), text.find("runtime error:"))
-            if at >= 0:
-                print("--- %s: a sanitizer's report ---\n%s" % (
-                    os.path.relpath(path, tmp), text[max(0, at - 200):at + 3000]))
-                found.append("%s: a sanitizer's report" % name)
-    return found
 
 
 if __name__ == "__main__":
