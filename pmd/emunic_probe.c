@@ -61,6 +61,7 @@ struct emunic_args {
     bool flush_given;
     bool keep_rules;            /* PF: adopt the card's rules, keep ours */
     bool pull_wait;             /* PF: an idle pull waits for the card */
+    bool pull_wait_given;
     struct rte_eth_devargs eth_da;
 };
 
@@ -154,6 +155,7 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
         } else if (strcmp(k, "pull_wait") == 0) {
             ret = parse_uint(name, k, val, 0, 1, &v);
             a->pull_wait = v == 1;
+            a->pull_wait_given = true;
         }
     }
     rte_kvargs_free(kv);
@@ -185,6 +187,12 @@ parse_args(const char *name, const char *args, struct emunic_args *a)
         EMUNIC_LOG(ERR, "%s: devargs keep_rules=1 and flush=1 contradict "
                    "each other: keep_rules adopts the rules an earlier "
                    "driver left in the card, flush wipes them", name);
+        return -EINVAL;
+    }
+    if (a->pull_wait_given && (a->vf >= 0 || a->uplink)) {
+        EMUNIC_LOG(ERR, "%s: devarg pull_wait is for the PF port (the one "
+                   "with flow queues); a %s port has none", name,
+                   a->vf >= 0 ? "VF" : "wire-peer");
         return -EINVAL;
     }
     if (a->keep_rules && (a->vf >= 0 || a->uplink)) {

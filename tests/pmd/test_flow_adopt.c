@@ -672,6 +672,13 @@ Test(pmd_flow_adopt, bad_devargs_and_ports_are_refused)
     cr_assert_eq(waitpid(pid, &st, 0), pid);
     child_dir_remove("d", pid);
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "keep_rules=2 refused");
+    pid = test_fork();
+    cr_assert(pid >= 0);
+    if (pid == 0)
+        _exit(eal_up("e", ",pull_wait=2", true) < 0 ? 0 : 1);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    child_dir_remove("e", pid);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "pull_wait=2 refused");
     eal_up("b", ",keep_rules=1", false);
     cr_expect_eq(rte_pmd_emunic_orphans_purge(VF), -ENOTSUP);
     cr_expect_eq(rte_pmd_emunic_orphans_purge(RTE_MAX_ETHPORTS - 1), -ENODEV);
