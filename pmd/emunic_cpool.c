@@ -218,6 +218,11 @@ emunic_cpool_alloc_locked(struct emunic_adapter *ad, struct emunic_cpool *cp,
                                fw_syndrome_str(job.synd, sbuf,
                                                sizeof(sbuf)));
     }
+    /* the card stamped every id of the pool with its current epoch: the
+     * next walk from an earlier one would list them all (a million ids,
+     * 41 a page), so the next sweep starts a new epoch and reads the live
+     * slots by id instead (emunic_counter.c) */
+    ad->ctr.since = 0;
     return 0;
 }
 

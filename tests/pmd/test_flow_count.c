@@ -494,6 +494,86 @@ Test(pmd_flow_count, fresh_slot_moved_by_a_destroy_counts)
     cr_expect_eq(out[0].hits, 5);
 }
 
+/* A flow queue's rule for flow @i (COUNT, DROP; a template table of its
+ * own), created, pushed and pulled: the first push that needs a counter
+ * takes the flow queue's whole pool on the card. */
+static struct rte_flow *
+queue_flow_make(unsigned i)
+{
+    const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
+    const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
+    const struct rte_flow_template_table_attr tattr = {
+        .flow_attr = { .transfer = 1 },
+        .nb_flows = 64,
+    };
+    const struct rte_flow_op_attr op = { .postpone = 0 };
+    struct rte_flow_item_ethdev port_mask = { .port_id = 0 };
+    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
+    struct rte_flow_item_eth eth_mask, spec;
+    struct rte_flow_item pattern[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &port_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any_port },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_pattern_template *pt;
+    struct rte_flow_actions_template *at;
+    struct rte_flow_template_table *table;
+    struct rte_flow_op_result res;
+    struct rte_flow_error err;
+    struct rte_flow *f;
+    int got = 0;
+
+    memset(&eth_mask, 0, sizeof(eth_mask));
+    memset(eth_mask.hdr.dst_addr.addr_bytes, 0xff, 6);
+    memset(&spec, 0, sizeof(spec));
+    pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
+    pt = rte_flow_pattern_template_create(PF, &ptattr, pattern, &err);
+    cr_assert_not_null(pt, "pattern template: %s", err.message);
+    at = rte_flow_actions_template_create(PF, &atattr, acts, acts, &err);
+    cr_assert_not_null(at, "actions template: %s", err.message);
+    table = rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, &err);
+    cr_assert_not_null(table, "table: %s", err.message);
+    f = rte_flow_async_create(PF, 0, &op, table, items, 0, acts, 0, NULL,
+                              &err);
+    cr_assert_not_null(f, "enqueue: %s", err.message ? err.message : "?");
+    cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
+    for (int tries = 0; got == 0 && tries < 1000; tries++) {
+        got = rte_flow_pull(PF, 0, &res, 1, &err);
+        cr_assert_geq(got, 0, "pull: %s", err.message ? err.message : "?");
+    }
+    cr_assert_eq(got, 1, "the queue's rule came back");
+    cr_assert_eq(res.status, RTE_FLOW_OP_SUCCESS, "the queue's rule made");
+    return f;
+}
+
+/* The PF with a flow queue and a pool of 20,000 counters (taken on the
+ * card by the first push that needs one). */
+static void
+up_with_pool(void)
+{
+    const struct rte_flow_port_attr pattr = { .nb_counters = 20000 };
+    const struct rte_flow_queue_attr qattr = { .size = 64 };
+    const struct rte_flow_queue_attr *qa[] = { &qattr };
+    struct rte_flow_error err;
+    struct rte_eth_conf conf;
+
+    up("");
+    memset(&conf, 0, sizeof(conf));
+    cr_assert_eq(rte_eth_dev_configure(PF, 1, 1, &conf), 0);
+    cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0,
+                 "configure: %s", err.message ? err.message : "?");
+}
+
 /*
  * The first refresh with a flow queue's pool on the card: a walk from
  * epoch 0 would list every counter the card holds allocated (20,000 pool
@@ -504,33 +584,56 @@ Test(pmd_flow_count, fresh_slot_moved_by_a_destroy_counts)
 Test(pmd_flow_count, first_refresh_does_not_list_the_pool)
 {
     enum { N = 100 };
-    const struct rte_flow_port_attr pattr = { .nb_counters = 20000 };
-    const struct rte_flow_queue_attr qattr = { .size = 64 };
-    const struct rte_flow_queue_attr *qa[] = { &qattr };
-    static struct rte_flow *f[N];
-    static uint64_t want[N];
-    static unsigned seen[N];
-    struct rte_flow_error err;
-    struct rte_eth_conf conf;
+    static struct rte_flow *f[N + 1];
+    static uint64_t want[N + 1];
+    static unsigned seen[N + 1];
     uint64_t c0, c1;
 
-    up("");
-    memset(&conf, 0, sizeof(conf));
-    cr_assert_eq(rte_eth_dev_configure(PF, 1, 1, &conf), 0);
-    cr_assert_eq(rte_flow_configure(PF, &pattr, 1, qa, &err), 0,
-                 "configure: %s", err.message ? err.message : "?");
+    up_with_pool();
     for (unsigned i = 0; i < N; i++)
         f[i] = flow_make(i);
+    f[N] = queue_flow_make(N);
+    pmd_send_to(VF, pool, 7, 3);
+    settle(N - 1, f[N - 1]);
+    want[7] = 3;
+    c0 = card_commands();
+    cr_expect_eq(drain_moved(f, N + 1, want, seen, 64), 1);
+    cr_expect_eq(seen[7], 1);
+    c1 = card_commands();
+    /* the epoch, (N + 1) / 60 reads by id, the health query */
+    cr_expect_leq(c1 - c0, 1 + (N + 60) / 60 + 1, "the first refresh cost "
+                  "%lu commands with 20,000 pool counters on the card",
+                  (unsigned long)(c1 - c0 - 1));
+}
+
+/*
+ * The same when the pool is taken after the epoch (snicd reads counters
+ * before its first flow goes through the flow queue): every id of the pool
+ * is stamped with the epoch its allocation came in, and a walk from there
+ * listed them all. The allocation starts a new epoch instead.
+ */
+Test(pmd_flow_count, pool_taken_after_the_epoch_is_not_listed)
+{
+    enum { N = 100 };
+    static struct rte_flow *f[N + 1];
+    static uint64_t want[N + 1];
+    static unsigned seen[N + 1];
+    uint64_t c0, c1;
+
+    up_with_pool();
+    for (unsigned i = 0; i < N; i++)
+        f[i] = flow_make(i);
+    cr_expect_eq(drain_moved(f, N, want, seen, 64), 0, "nothing moved yet");
+    f[N] = queue_flow_make(N);
     pmd_send_to(VF, pool, 7, 3);
     settle(N - 1, f[N - 1]);
     want[7] = 3;
     c0 = card_commands();
     memset(seen, 0, sizeof(seen));
-    cr_expect_eq(drain_moved(f, N, want, seen, 64), 1);
+    cr_expect_eq(drain_moved(f, N + 1, want, seen, 64), 1);
     cr_expect_eq(seen[7], 1);
     c1 = card_commands();
-    /* the epoch, N / 60 reads by id, the health query */
-    cr_expect_leq(c1 - c0, 1 + (N + 59) / 60 + 1, "the first refresh cost "
-                  "%lu commands with 20,000 pool counters on the card",
+    cr_expect_leq(c1 - c0, 1 + (N + 60) / 60 + 1, "the refresh after the "
+                  "pool was taken cost %lu commands",
                   (unsigned long)(c1 - c0 - 1));
 }
