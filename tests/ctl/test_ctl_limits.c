@@ -513,11 +513,14 @@ Test(ctl_limits, a_client_that_reads_nothing_is_closed)
     for (int i = 0; i < 40; i++)
         send_all(fd, req, sizeof(req) - 1);
     sleep(3);
-    /* what the socket holds can still be read, then the end */
+    /* what the socket holds can still be read, then the end: EOF, or
+     * ECONNRESET when the server closed with requests of ours still
+     * unread (a loaded machine: it read fewer before its replies stalled) */
     ssize_t n, total = 0;
     while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
         total += n;
-    cr_expect_eq(n, 0, "not closed: %s", strerror(errno));
+    cr_expect(n == 0 || (n < 0 && errno == ECONNRESET), "not closed: %s",
+              n < 0 ? strerror(errno) : "data");
     cr_expect_lt(total, 40 * BIG_REPLY, "all %zd bytes were sent", total);
     close(fd);
 }
