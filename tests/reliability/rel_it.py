@@ -488,7 +488,14 @@ def scenario_no_listen(tmp, n):
 
 
 class ValgrindSnicd(Snicd):
-    """snicd under valgrind memcheck: errors or definite leaks fail it."""
+    """snicd under valgrind memcheck: errors or definite leaks fail it.
+
+    --fair-sched=yes: valgrind runs one thread at a time, and by default a
+    thread spinning for another (DPDK waits that way: rte_eal_cleanup's
+    rte_intr_callback_unregister_sync for the interrupt thread's alarm
+    run) can keep it from ever running again; snicd then hung in
+    rte_eal_cleanup (valgrind_stop, once in a CI run on a loaded
+    machine). Natively the spinner only slows the other thread down."""
 
     def __init__(self, tmp, nic, supp, *opts):
         self.vglog = os.path.join(tmp, "valgrind.log")
@@ -497,7 +504,7 @@ class ValgrindSnicd(Snicd):
     def start(self):
         if not self.args[0].startswith("valgrind"):
             self.args = ["valgrind", "--error-exitcode=1",
-                         "--leak-check=full",
+                         "--fair-sched=yes", "--leak-check=full",
                          "--errors-for-leak-kinds=definite,indirect",
                          "--show-leak-kinds=definite,indirect",
                          "--suppressions=" + os.environ.get(
