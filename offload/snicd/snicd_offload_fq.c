@@ -262,6 +262,13 @@ snicd_fq_destroys(const struct snicd_fq *q)
 }
 
 void
+snicd_fq_forget(struct snicd_fq *q)
+{
+    q->inflight = 0;
+    q->destroys = 0;
+}
+
+void
 snicd_fq_stats(const struct snicd_fq *q, uint32_t *tables, uint64_t *pushes)
 {
     *tables = q != NULL ? q->n_tables : 0;

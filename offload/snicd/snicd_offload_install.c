@@ -339,17 +339,38 @@ queue_settle(struct snicd_offload *o, struct snicd_qop *op, bool ok)
     o->fq_refused++;
 }
 
-/* The device does not answer pulls (@err: the pull's error, or
- * -ETIMEDOUT after @timeout_ms of silence): every create still waiting is
- * lost with it (the handles stay the queue's). The manager is dead until
- * the device is re-attached, even when it still answers a validation
- * (snicd_device.c): only a new driver instance puts the queue, and the
- * rules it may still create, in a known state. */
+/* A dead manager gives up every operation still on its flow queue: each
+ * create is lost (its flow to software; the handles stay the queue's),
+ * each destroy forgotten, and the queue is never pulled again. What it
+ * may still answer belongs to operations given up, whose records are
+ * reused: only a new driver instance, after the device's re-attach
+ * (snicd_device.c), puts the queue, and the rules it may still create,
+ * in a known state. */
 static void
-queue_abandon(struct snicd_offload *o, int err, uint32_t timeout_ms)
+queue_forget(struct snicd_offload *o)
 {
     struct snicd_qop *op;
 
+    for (uint32_t i = 0; (op = snicd_fq_op_at(o->fq, i)) != NULL; i++) {
+        struct snicd_oflow *f = op->f;
+
+        if (!op->in_use || f == NULL)
+            continue;
+        f->queued = false;
+        f->handle = NULL;
+        snicd_offload_to_sw(o, f, "device not answering", false);
+        op->f = NULL;
+        snicd_fq_op_put(o->fq, op);
+    }
+    snicd_fq_forget(o->fq);
+}
+
+/* The device does not answer pulls (@err: the pull's error, or
+ * -ETIMEDOUT after @timeout_ms of silence): the manager is dead, even
+ * when the device still answers a validation, and its queue forgotten. */
+static void
+queue_abandon(struct snicd_offload *o, int err, uint32_t timeout_ms)
+{
     o->dead = true;
     if (err == -ETIMEDOUT)
         snicd_say(o->dead_reason, sizeof(o->dead_reason), "device not "
@@ -359,16 +380,7 @@ queue_abandon(struct snicd_offload *o, int err, uint32_t timeout_ms)
     else
         snicd_say(o->dead_reason, sizeof(o->dead_reason), "device not "
                   "answering (flow queue pull: %s)", strerror(-err));
-    for (uint32_t i = 0; (op = snicd_fq_op_at(o->fq, i)) != NULL; i++) {
-        struct snicd_oflow *f = op->f;
-
-        if (!op->in_use || f == NULL)
-            continue;
-        f->queued = false;
-        f->handle = NULL;
-        snicd_offload_to_sw(o, f, "device not answering", false);
-        snicd_fq_op_put(o->fq, op);
-    }
+    queue_forget(o);
 }
 
 /* Pull and settle results until at most @keep operations are in flight
@@ -383,6 +395,13 @@ queue_pull_until(struct snicd_offload *o, uint32_t keep)
     uint64_t silent_since = 0;
     int n;
 
+    if (o->dead) {
+        /* dead for another reason (an EIO, the device gone) with
+         * operations in flight: they are given up the same way */
+        if (snicd_fq_inflight(o->fq) > 0)
+            queue_forget(o);
+        return;
+    }
     while (snicd_fq_inflight(o->fq) > keep) {
         /* no more than that: what the card has done beyond it stays on
          * the queue, so the next pull hands it out without a wait */

@@ -494,6 +494,10 @@ uint32_t snicd_fq_inflight(const struct snicd_fq *q);
 bool snicd_fq_full(const struct snicd_fq *q);
 /* Destroys enqueued and not pulled yet. */
 uint32_t snicd_fq_destroys(const struct snicd_fq *q);
+/* Every operation in flight is given up (their records put back by the
+ * caller): nothing is in flight any more, and the queue must not be
+ * pulled again, since what it still answers is theirs. */
+void snicd_fq_forget(struct snicd_fq *q);
 void snicd_fq_stats(const struct snicd_fq *q, uint32_t *tables,
                     uint64_t *pushes);
 /* Records for creates: one per queue slot, so never short while the

@@ -31,6 +31,8 @@ uint32_t env_mark_quiet_ms;
 uint32_t env_flow_queue;
 uint32_t env_conv_max;
 uint32_t env_conv_idle_ms;
+const char *env_pf_args = "";
+uint32_t env_queue_timeout_ms;
 uint64_t (*env_now_ns)(void);
 
 static struct rte_mempool *env_mp;
@@ -140,7 +142,7 @@ eal_start(void)
     snprintf(prefix, sizeof(prefix), "--file-prefix=snicd-offload-%d",
              (int)getpid());
     snprintf(pf, sizeof(pf), "--vdev=net_emunic0,socket=%s,"
-             "representor=vf[0-3]", env.card.sock);
+             "representor=vf[0-3]%s", env.card.sock, env_pf_args);
     snprintf(vf, sizeof(vf), "--vdev=net_emunic1,socket=%s,vf=0",
              env.card.sock);
     snprintf(wire, sizeof(wire), "--vdev=net_emunic2,socket=%s,uplink=1",
@@ -252,6 +254,7 @@ env_start_va(const char *profile, bool traffic, bool enabled, bool vxlan,
     cfg.mark_quiet_ms = env_mark_quiet_ms;
     cfg.conv_max = env_conv_max;
     cfg.conv_idle_ms = env_conv_idle_ms;
+    cfg.queue_timeout_ms = env_queue_timeout_ms;
     cfg.now_ns = env_now_ns;
     env.o = snicd_offload_create(&cfg);
     cr_assert_not_null(env.o, "snicd_offload_create: %s", strerror(errno));

@@ -58,6 +58,10 @@ extern uint32_t env_flow_queue;
 extern uint32_t env_conv_max;
 /* Its conv_idle_ms (0: SNICD_CONV_IDLE_MS). */
 extern uint32_t env_conv_idle_ms;
+/* Devargs added to the PF's for the next env_start (e.g. ",pull_wait=0"). */
+extern const char *env_pf_args;
+/* The manager's queue_timeout_ms for the next env_start (0: its default). */
+extern uint32_t env_queue_timeout_ms;
 /* Its clock for those idle times (NULL: snic_now_ns). */
 extern uint64_t (*env_now_ns)(void);
 

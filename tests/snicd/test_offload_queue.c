@@ -7,8 +7,10 @@
  * new one is in. Each test also says what the sync API would have given,
  * since the manager must end in the same state either way.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -335,4 +337,41 @@ Test(offload_queue, counter_pool_of_a_small_card)
     env_start("full", false, true, "--max-counters", "4096", NULL);
     cr_expect_eq(env_stats().queue_counters, 4096 - 512, "%u counters",
                  env_stats().queue_counters);
+}
+
+/* A flow queue that goes silent: the card's RULE_ADDs take 300 ms and the
+ * PMD never waits in a pull (pull_wait=0), the manager waits 100 ms. It
+ * gives up (dead, every flow to software, the reason said) and never pulls
+ * that queue again: the card's late answers belong to operations given
+ * up, whose records are reused and whose flows may be gone (two are
+ * deleted meanwhile). None of them is taken for a rule in hardware. */
+Test(offload_queue, queue_given_up_is_never_pulled_again)
+{
+    uint64_t ids[4];
+    const char *why;
+
+    env_flow_queue = 1024;
+    env_pf_args = ",pull_wait=0";
+    env_queue_timeout_ms = 100;
+    env_start("full", false, true, NULL);
+    cr_assert_eq(env_snic_fw("fault delay opcode=0x0410 value=300000 "
+                             "count=0"), 0);
+    add_macs(ids, 4, 10);
+    cr_expect_eq(env_commit(), -EIO, "the manager gave up");
+    why = snicd_offload_gave_up(env.o);
+    cr_assert_not_null(why);
+    cr_expect(strstr(why, "answered none of 4 operations in 100 ms") != NULL,
+              "%s", why);
+    for (unsigned i = 0; i < 4; i++)
+        env_expect(ids[i], SNICD_WHERE_SW, "device not answering");
+    env_del("priority=10,in_port=vf0,dl_dst=02:00:00:00:00:00");
+    env_del("priority=10,in_port=vf0,dl_dst=02:00:00:00:00:01");
+    /* the card answers all four meanwhile */
+    usleep(1500 * 1000);
+    cr_assert_eq(env_snic_fw("fault clear count=0"), 0);
+    cr_expect_eq(env_commit(), -EIO, "still dead until a re-attach");
+    cr_expect_eq(env_stats().rules_created, 0, "a late answer was taken "
+                 "for a rule in hardware");
+    for (unsigned i = 2; i < 4; i++)
+        env_expect(ids[i], SNICD_WHERE_SW, "device not answering");
 }
