@@ -15,21 +15,17 @@
 /* ---- VLAN ---- */
 
 /* Set the TCI bits in @keep_mask's complement to @bits; push a tag with
- * just @bits when untagged and @push. A tag whose PCP or VID changes is
- * written with DEI 0: OpenFlow's TCI has no DEI (that bit means "tagged"),
- * so Open vSwitch writes the whole TCI from PCP and VID; an unchanged tag
- * is left as it is. */
+ * just @bits when untagged and @push. OpenFlow's TCI has no DEI (that bit
+ * means "tagged"), so Open vSwitch writes a changed tag whole from PCP
+ * and VID (DEI 0) and leaves one back where it was as it was
+ * (dp_tci_write()). */
 static enum dp_act_result
 mod_tci(struct dp_pkt *pkt, uint16_t keep_mask, uint16_t bits, bool push)
 {
-    uint8_t *tci = pkt->buf.data + 14;
-
     if (dp_tagged(pkt)) {
-        uint16_t old = dp_rd16(tci) & (uint16_t)~FLOW_VLAN_CFI;
-        uint16_t new = (uint16_t)((old & keep_mask) | bits);
+        uint16_t old = dp_rd16(pkt->buf.data + 14);
 
-        if (new != old)
-            dp_wr16(tci, new);
+        dp_tci_write(pkt, (uint16_t)((old & keep_mask) | bits));
         return DP_ACT_DONE;
     }
     if (!push)

@@ -214,25 +214,20 @@ set_ipv6_addr(struct dp_pkt *pkt, size_t field, const uint8_t new[16])
 }
 
 /* The outer tag's TCI bits under @mask become @bits', as mod_vlan_vid
- * and mod_vlan_pcp write them (dp_actions.c): a tag whose bits change
- * loses its DEI bit (Open vSwitch writes the whole TCI, where that bit is
- * its CFI, "tagged"), an unchanged one stays as it is. The CFI bit itself
- * is never written: the parser takes a write there only from a load that
- * sets it, onto a tag the flow promises; an untagged frame is left
- * alone. */
+ * and mod_vlan_pcp write them (dp_actions.c), with DEI as Open vSwitch
+ * leaves it (dp_tci_write()). The CFI bit itself is never written: the
+ * parser takes a write there only from a load that sets it, onto a tag
+ * the flow promises; an untagged frame is left alone. */
 static void
 set_tci(struct dp_pkt *pkt, uint16_t mask, uint16_t bits)
 {
-    uint8_t *tci = pkt->buf.data + 14;
-    uint16_t old, new;
+    uint16_t old;
 
     mask &= (uint16_t)~FLOW_VLAN_CFI;
     if (!dp_tagged(pkt))
         return;
-    old = dp_rd16(tci) & (uint16_t)~FLOW_VLAN_CFI;
-    new = (uint16_t)((old & ~mask) | (bits & mask));
-    if (new != old)
-        dp_wr16(tci, new);
+    old = dp_rd16(pkt->buf.data + 14);
+    dp_tci_write(pkt, (uint16_t)((old & ~mask) | (bits & mask)));
 }
 
 /* A port (or ICMP type/code) @field as the frame's L4 header has it,

@@ -528,7 +528,10 @@ pkt_init(struct dp_pkt *pkt, const struct dp_buf *buf, uint32_t in_port)
     pkt->packet_type = FLOW_PT_ETH;
     pkt->tun = (struct dp_tun_md){ 0 };
     pkt->meta = NULL;
-    pkt->committed_len = buf->len;
+    pkt->committed_len = (uint32_t)buf->len;
+    pkt->committed_tci = 0;
+    pkt->committed_tags = 0;
+    pkt->committed_tci_set = false;
     pkt->actset = NULL;
     pkt->stack = NULL;
 }
@@ -604,7 +607,7 @@ pkt_start(struct run *run, struct dp_pkt *pkt, struct flow_key *key,
     }
     /* output(max_len) counts from the packet the tables see: the inner
      * frame of a decapsulated one */
-    pkt->committed_len = pkt->buf.len;
+    dp_committed(pkt);
     if (md != NULL) {
         pkt->tun = *md;
         pkt->tun.set = 0;

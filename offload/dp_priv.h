@@ -349,6 +349,15 @@ dp_find_tunnel(const struct dp_actions_env *env, uint32_t port)
  * tunnel port, counted. Inline here so that the packet path can run a
  * list of a lone output without the executor's dispatch. @last: the
  * output ends the packet. */
+/* An output happened (or, for Open vSwitch, would have): a later
+ * output(max_len) counts from here, and so does a tag's net change. */
+static inline void
+dp_committed(struct dp_pkt *pkt)
+{
+    pkt->committed_len = (uint32_t)pkt->buf.len;
+    pkt->committed_tci_set = false;
+}
+
 static inline void
 dp_output_to(const struct dp_actions_env *env, struct dp_pkt *pkt,
              uint32_t port, bool last, struct dp_act_stats *stats)
@@ -393,7 +402,7 @@ dp_output_to(const struct dp_actions_env *env, struct dp_pkt *pkt,
     if (stats != NULL)
         stats->outputs++;
     env->output(env->ctx, &out);
-    pkt->committed_len = pkt->buf.len;
+    dp_committed(pkt);
 }
 
 /* One OUTPUT action to an ordinary @port: skipped to the in_port. */
@@ -434,7 +443,8 @@ dp_output_trunc(const struct dp_actions_env *env, struct dp_pkt *pkt,
         pkt->buf.len = len;
     }
     /* the output happened for Open vSwitch, the pop or push with it */
-    pkt->committed_len = len;
+    dp_committed(pkt);
+    pkt->committed_len = (uint32_t)len;
 }
 
 /* multipath and bundle (dp_select.c): the link number multipath @a
@@ -531,6 +541,12 @@ bool dp_tagged(const struct dp_pkt *pkt);
 enum dp_act_result dp_tag_push(struct dp_pkt *pkt, uint16_t tpid,
                                uint16_t tci, bool force);
 void dp_tag_strip(struct dp_pkt *pkt);
+/* The outer tag's TCI becomes @tci (its bit 12, DEI on the wire, is not
+ * OpenFlow's to write: that bit is its CFI, "tagged"). Open vSwitch
+ * writes a tag's net change since the packet's last output, whole from
+ * PCP and VID (DEI 0), and leaves a tag that is back to what it was then
+ * untouched, DEI included; so does this. @pkt must be tagged. */
+void dp_tci_write(struct dp_pkt *pkt, uint16_t tci);
 
 /* MPLS (dp_mpls.c): push_mpls, pop_mpls, the top entry's bits under
  * @mask set to @bits (set_mpls_*), dec_mpls_ttl. */

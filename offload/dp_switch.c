@@ -87,7 +87,7 @@ dp_output_reserved(const struct dp_actions_env *env, struct dp_pkt *pkt,
         stats->outputs++;
     env->output(env->ctx, &out);
     /* as any output: a later output(max_len) counts from here */
-    pkt->committed_len = pkt->buf.len;
+    dp_committed(pkt);
 }
 
 /* ---- control side ---- */

@@ -278,7 +278,14 @@ struct dp_pkt {
     /* buf.len as of the last output (as received before any; 0: the
      * current length): where Open vSwitch's datapath has the packet, for
      * output(port=N,max_len=M) (dp_output_trunc()) */
-    size_t committed_len;
+    uint32_t committed_len;
+    /* The VLAN tags as of the last output, when @committed_tci_set (taken
+     * by the first action after that output that pushes, strips or
+     * writes a tag): how many, and the outer one's TCI, DEI included. An
+     * outer tag written back to it is left as it was (dp_tci_write()). */
+    uint16_t committed_tci;
+    uint8_t committed_tags;
+    bool committed_tci_set;
     /* OpenFlow 1.1's action set (write_actions, clear_actions), which the
      * pipeline runs when the packet's tables end (dp_actset.c). NULL:
      * write_actions and clear_actions do nothing (a caller without a

@@ -404,6 +404,76 @@ Test(dp_actions, mod_vlan_vid_pcp)
     cr_expect_eq(t_rd16(pkt.buf.data + 14), 0x4000);
 }
 
+/* Open vSwitch writes a tag's net change since the last output: a tag
+ * written and then written back before an output is left as it came, DEI
+ * included; one that changed at an output and is written back after it
+ * changed again (DEI 0). */
+Test(dp_actions, tag_written_back_before_an_output_keeps_dei)
+{
+    uint8_t f[256];
+    struct flow_action vid_new = act(FLOW_ACT_MOD_VLAN_VID);
+    struct flow_action vid_old = act(FLOW_ACT_MOD_VLAN_VID);
+    struct flow_action pcp_new = act(FLOW_ACT_MOD_VLAN_PCP);
+    struct flow_action pcp_old = act(FLOW_ACT_MOD_VLAN_PCP);
+    size_t n = t_frame_ip4(f, 0xb123, 17, 1, 2, 4);  /* PCP 5, DEI 1 */
+
+    vid_new.u.vlan.vid = htons(0x0456);
+    vid_old.u.vlan.vid = htons(0x0123);
+    pcp_new.u.vlan.pcp = 2;
+    pcp_old.u.vlan.pcp = 5;
+    {
+        struct flow_action a[] = { vid_new, pcp_new, vid_old, pcp_old,
+                                   out(2) };
+
+        load(f, n);
+        run(a, 5);
+        cr_assert_eq(cap.n, 1);
+        cr_expect_eq(t_rd16(cap.frame[0] + 14), 0xb123, "0x%04x",
+                     t_rd16(cap.frame[0] + 14));
+    }
+    {
+        struct flow_action a[] = { vid_new, out(2), vid_old, out(3) };
+
+        load(f, n);
+        run(a, 4);
+        cr_assert_eq(cap.n, 2);
+        cr_expect_eq(t_rd16(cap.frame[0] + 14), 0xa456);
+        cr_expect_eq(t_rd16(cap.frame[1] + 14), 0xa123, "back after an "
+                     "output: a change since that output (0x%04x)",
+                     t_rd16(cap.frame[1] + 14));
+    }
+    {
+        /* a tag pushed and stripped again between: the same tags */
+        struct flow_action push = act(FLOW_ACT_PUSH_VLAN);
+        struct flow_action a[] = { vid_new, push, act(FLOW_ACT_STRIP_VLAN),
+                                   vid_old, out(2) };
+
+        push.u.tpid = htons(0x8100);
+        a[1] = push;
+        load(f, n);
+        run(a, 5);
+        cr_assert_eq(cap.n, 1);
+        cr_expect_eq(t_rd16(cap.frame[0] + 14), 0xb123, "0x%04x",
+                     t_rd16(cap.frame[0] + 14));
+    }
+    {
+        /* a tag pushed over it: the old one, inner now, written again
+         * (DEI 0), the new one too */
+        struct flow_action push = act(FLOW_ACT_PUSH_VLAN);
+        struct flow_action a[] = { vid_new, push, vid_old, out(2) };
+
+        push.u.tpid = htons(0x8100);
+        a[1] = push;
+        load(f, n);
+        run(a, 4);
+        cr_assert_eq(cap.n, 1);
+        cr_expect_eq(t_rd16(cap.frame[0] + 14), 0xa123, "0x%04x",
+                     t_rd16(cap.frame[0] + 14));
+        cr_expect_eq(t_rd16(cap.frame[0] + 18), 0xa456, "0x%04x",
+                     t_rd16(cap.frame[0] + 18));
+    }
+}
+
 /* A push onto a tag with DEI 1 copies its VID and PCP, not its DEI: every
  * tag Open vSwitch writes has DEI 0, and the card's PUSH_VLAN copies VID
  * and PCP only (a hw/sw difference before: software copied DEI too). */
