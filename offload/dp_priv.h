@@ -345,10 +345,6 @@ dp_find_tunnel(const struct dp_actions_env *env, uint32_t port)
     return NULL;
 }
 
-/* A copy of the packet to @port (an ordinary port): encapsulated to a
- * tunnel port, counted. Inline here so that the packet path can run a
- * list of a lone output without the executor's dispatch. @last: the
- * output ends the packet. */
 /* An output happened (or, for Open vSwitch, would have): a later
  * output(max_len) counts from here, and so does a tag's net change. */
 static inline void
@@ -358,6 +354,10 @@ dp_committed(struct dp_pkt *pkt)
     pkt->committed_tci_set = false;
 }
 
+/* A copy of the packet to @port (an ordinary port): encapsulated to a
+ * tunnel port, counted. Inline here so that the packet path can run a
+ * list of a lone output without the executor's dispatch. @last: the
+ * output ends the packet. */
 static inline void
 dp_output_to(const struct dp_actions_env *env, struct dp_pkt *pkt,
              uint32_t port, bool last, struct dp_act_stats *stats)
