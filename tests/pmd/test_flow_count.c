@@ -574,6 +574,38 @@ up_with_pool(void)
                  "configure: %s", err.message ? err.message : "?");
 }
 
+enum { POOL_FLOWS = 100 };
+static struct rte_flow *pool_f[POOL_FLOWS + 1];
+
+/* POOL_FLOWS counted flows made with rte_flow_create, refreshed once
+ * first when @refresh_first; then a flow queue's rule (which takes the
+ * pool), three frames to flow 7, and a refresh: flow 7 alone moved, with
+ * its count. Returns the commands that refresh cost, the health query
+ * that counts them left out. */
+static uint64_t
+pool_refresh_cost(bool refresh_first)
+{
+    static uint64_t want[POOL_FLOWS + 1];
+    static unsigned seen[POOL_FLOWS + 1];
+    uint64_t c0;
+
+    up_with_pool();
+    for (unsigned i = 0; i < POOL_FLOWS; i++)
+        pool_f[i] = flow_make(i);
+    if (refresh_first)
+        cr_expect_eq(drain_moved(pool_f, POOL_FLOWS, want, seen, 64), 0,
+                     "nothing moved yet");
+    pool_f[POOL_FLOWS] = queue_flow_make(POOL_FLOWS);
+    pmd_send_to(VF, pool, 7, 3);
+    settle(POOL_FLOWS - 1, pool_f[POOL_FLOWS - 1]);
+    want[7] = 3;
+    memset(seen, 0, sizeof(seen));
+    c0 = card_commands();
+    cr_expect_eq(drain_moved(pool_f, POOL_FLOWS + 1, want, seen, 64), 1);
+    cr_expect_eq(seen[7], 1);
+    return card_commands() - c0 - 1;
+}
+
 /*
  * The first refresh with a flow queue's pool on the card: a walk from
  * epoch 0 would list every counter the card holds allocated (20,000 pool
@@ -583,27 +615,12 @@ up_with_pool(void)
  */
 Test(pmd_flow_count, first_refresh_does_not_list_the_pool)
 {
-    enum { N = 100 };
-    static struct rte_flow *f[N + 1];
-    static uint64_t want[N + 1];
-    static unsigned seen[N + 1];
-    uint64_t c0, c1;
+    uint64_t n = pool_refresh_cost(false);
 
-    up_with_pool();
-    for (unsigned i = 0; i < N; i++)
-        f[i] = flow_make(i);
-    f[N] = queue_flow_make(N);
-    pmd_send_to(VF, pool, 7, 3);
-    settle(N - 1, f[N - 1]);
-    want[7] = 3;
-    c0 = card_commands();
-    cr_expect_eq(drain_moved(f, N + 1, want, seen, 64), 1);
-    cr_expect_eq(seen[7], 1);
-    c1 = card_commands();
-    /* the epoch, (N + 1) / 60 reads by id, the health query */
-    cr_expect_leq(c1 - c0, 1 + (N + 60) / 60 + 1, "the first refresh cost "
+    /* the epoch, then (POOL_FLOWS + 1) / 60 reads by id */
+    cr_expect_leq(n, 1 + (POOL_FLOWS + 60) / 60, "the first refresh cost "
                   "%lu commands with 20,000 pool counters on the card",
-                  (unsigned long)(c1 - c0 - 1));
+                  (unsigned long)n);
 }
 
 /*
@@ -614,26 +631,8 @@ Test(pmd_flow_count, first_refresh_does_not_list_the_pool)
  */
 Test(pmd_flow_count, pool_taken_after_the_epoch_is_not_listed)
 {
-    enum { N = 100 };
-    static struct rte_flow *f[N + 1];
-    static uint64_t want[N + 1];
-    static unsigned seen[N + 1];
-    uint64_t c0, c1;
+    uint64_t n = pool_refresh_cost(true);
 
-    up_with_pool();
-    for (unsigned i = 0; i < N; i++)
-        f[i] = flow_make(i);
-    cr_expect_eq(drain_moved(f, N, want, seen, 64), 0, "nothing moved yet");
-    f[N] = queue_flow_make(N);
-    pmd_send_to(VF, pool, 7, 3);
-    settle(N - 1, f[N - 1]);
-    want[7] = 3;
-    c0 = card_commands();
-    memset(seen, 0, sizeof(seen));
-    cr_expect_eq(drain_moved(f, N + 1, want, seen, 64), 1);
-    cr_expect_eq(seen[7], 1);
-    c1 = card_commands();
-    cr_expect_leq(c1 - c0, 1 + (N + 60) / 60 + 1, "the refresh after the "
-                  "pool was taken cost %lu commands",
-                  (unsigned long)(c1 - c0 - 1));
+    cr_expect_leq(n, 1 + (POOL_FLOWS + 60) / 60, "the refresh after the "
+                  "pool was taken cost %lu commands", (unsigned long)n);
 }
