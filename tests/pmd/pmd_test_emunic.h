@@ -23,6 +23,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_mbuf.h>
 
 #include "../test_child.h"
@@ -219,6 +220,77 @@ pmd_send_to(uint16_t pid, struct rte_mempool *mp, unsigned i, unsigned n)
             usleep(1000);
     }
     cr_assert_eq(sent, n, "port %u queued %u of %u frames", pid, sent, n);
+}
+
+/* The templates and template table of transfer rules that match a
+ * destination MAC from any port (REPRESENTED_PORT with a zero mask) and
+ * COUNT, DROP, on port @pid (configured with flow queues): room for
+ * @nb_flows rules. The port's close takes them. */
+struct pmd_mac_table {
+    struct rte_flow_pattern_template *pt;
+    struct rte_flow_actions_template *at;
+    struct rte_flow_template_table *table;
+};
+
+static inline void
+pmd_mac_table(uint16_t pid, uint32_t nb_flows, struct pmd_mac_table *t)
+{
+    const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
+    const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
+    const struct rte_flow_template_table_attr tattr = {
+        .flow_attr = { .transfer = 1 },
+        .nb_flows = nb_flows,
+    };
+    struct rte_flow_item_ethdev port_mask = { .port_id = 0 };
+    struct rte_flow_item_eth eth_mask;
+    struct rte_flow_item pattern[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &port_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow_error err;
+
+    memset(&eth_mask, 0, sizeof(eth_mask));
+    memset(eth_mask.hdr.dst_addr.addr_bytes, 0xff, 6);
+    t->pt = rte_flow_pattern_template_create(pid, &ptattr, pattern, &err);
+    cr_assert_not_null(t->pt, "pattern template: %s", err.message);
+    t->at = rte_flow_actions_template_create(pid, &atattr, acts, acts, &err);
+    cr_assert_not_null(t->at, "actions template: %s", err.message);
+    t->table = rte_flow_template_table_create(pid, &tattr, &t->pt, 1, &t->at,
+                                              1, &err);
+    cr_assert_not_null(t->table, "table: %s", err.message);
+}
+
+/* Enqueue on flow queue @q of @pid the rule of @table (pmd_mac_table())
+ * for destination MAC @mac, any source port, with @user_data. */
+static inline struct rte_flow *
+pmd_mac_enqueue(uint16_t pid, uint32_t q, struct rte_flow_template_table *table,
+                const uint8_t mac[6], bool postpone, void *user_data,
+                struct rte_flow_error *err)
+{
+    const struct rte_flow_op_attr op = { .postpone = postpone };
+    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
+    struct rte_flow_item_eth spec;
+    struct rte_flow_item items[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any_port },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action acts[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+
+    memset(&spec, 0, sizeof(spec));
+    memcpy(spec.hdr.dst_addr.addr_bytes, mac, 6);
+    return rte_flow_async_create(pid, q, &op, table, items, 0, acts, 0,
+                                 user_data, err);
 }
 
 #endif /* SNIC_TESTS_PMD_EMUNIC_H */

@@ -405,18 +405,11 @@ static struct rte_flow *
 flow_enqueue(struct rte_flow_template_table *table, unsigned i,
              const struct rte_flow_op_attr *attr, struct rte_flow_error *err)
 {
-    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
-    struct rte_flow_item_eth spec;
-    struct rte_flow_item items[] = {
-        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any_port },
-        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
-        { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
+    uint8_t mac[6];
 
-    memset(&spec, 0, sizeof(spec));
-    pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
-    return rte_flow_async_create(PF, 0, attr, table, items, 0, adopt_acts, 0,
-                                 NULL, err);
+    pmd_flow_mac(i, mac);
+    return pmd_mac_enqueue(PF, 0, table, mac, attr != NULL && attr->postpone,
+                           NULL, err);
 }
 
 /* Flow @i through @table on queue 0, pushed and pulled: its handle, or

@@ -49,24 +49,7 @@ up_queues_args(const char *pf_args, uint16_t nb_queues, uint32_t qsize,
     const struct rte_flow_port_attr pattr = { .nb_counters = nb_counters };
     const struct rte_flow_queue_attr qattr = { .size = qsize };
     const struct rte_flow_queue_attr *qa[] = { &qattr, &qattr };
-    const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
-    const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
-    struct rte_flow_item_ethdev port_mask = { .port_id = 0 };
-    struct rte_flow_item_eth eth_mask;
-    struct rte_flow_item pattern[] = {
-        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &port_mask },
-        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
-        { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
-    struct rte_flow_action acts[] = {
-        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
-        { .type = RTE_FLOW_ACTION_TYPE_DROP },
-        { .type = RTE_FLOW_ACTION_TYPE_END },
-    };
-    const struct rte_flow_template_table_attr tattr = {
-        .flow_attr = { .transfer = 1 },
-        .nb_flows = 1024,
-    };
+    struct pmd_mac_table t;
     struct rte_flow_error err;
 
     emu_start("flowa");
@@ -79,14 +62,10 @@ up_queues_args(const char *pf_args, uint16_t nb_queues, uint32_t qsize,
     cr_assert_eq(rte_flow_configure(PF, &pattr, nb_queues, qa, &err), 0,
                  "configure: %s", err.message ? err.message : "?");
     cr_assert_eq(rte_eth_dev_start(PF), 0);
-    memset(&eth_mask, 0, sizeof(eth_mask));
-    memset(eth_mask.hdr.dst_addr.addr_bytes, 0xff, 6);
-    pt = rte_flow_pattern_template_create(PF, &ptattr, pattern, &err);
-    cr_assert_not_null(pt, "pattern template: %s", err.message);
-    at = rte_flow_actions_template_create(PF, &atattr, acts, acts, &err);
-    cr_assert_not_null(at, "actions template: %s", err.message);
-    table = rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, &err);
-    cr_assert_not_null(table, "table: %s", err.message);
+    pmd_mac_table(PF, 1024, &t);
+    pt = t.pt;
+    at = t.at;
+    table = t.table;
 }
 
 static void
@@ -108,25 +87,10 @@ TestSuite(pmd_flow_async, .fini = pmd_down, .timeout = 30);
 static struct rte_flow *
 enqueue_on(uint32_t q, unsigned i, bool postpone, struct rte_flow_error *err)
 {
-    const struct rte_flow_op_attr op = { .postpone = postpone };
-    struct rte_flow_item_ethdev any = { .port_id = 0 };
-    struct rte_flow_item_eth spec;
-    struct rte_flow_item items[] = {
-        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any },
-        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
-        { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
-    struct rte_flow_action acts[] = {
-        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
-        { .type = RTE_FLOW_ACTION_TYPE_DROP },
-        { .type = RTE_FLOW_ACTION_TYPE_END },
-    };
+    const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, (uint8_t)i };
 
-    memset(&spec, 0, sizeof(spec));
-    spec.hdr.dst_addr.addr_bytes[0] = 0x02;
-    spec.hdr.dst_addr.addr_bytes[5] = (uint8_t)i;
-    return rte_flow_async_create(PF, q, &op, table, items, 0, acts, 0,
-                                 (void *)(uintptr_t)(0x100 + i), err);
+    return pmd_mac_enqueue(PF, q, table, mac, postpone,
+                           (void *)(uintptr_t)(0x100 + i), err);
 }
 
 static struct rte_flow *

@@ -500,51 +500,16 @@ Test(pmd_flow_count, fresh_slot_moved_by_a_destroy_counts)
 static struct rte_flow *
 queue_flow_make(unsigned i)
 {
-    const struct rte_flow_pattern_template_attr ptattr = { .transfer = 1 };
-    const struct rte_flow_actions_template_attr atattr = { .transfer = 1 };
-    const struct rte_flow_template_table_attr tattr = {
-        .flow_attr = { .transfer = 1 },
-        .nb_flows = 64,
-    };
-    const struct rte_flow_op_attr op = { .postpone = 0 };
-    struct rte_flow_item_ethdev port_mask = { .port_id = 0 };
-    struct rte_flow_item_ethdev any_port = { .port_id = 0 };
-    struct rte_flow_item_eth eth_mask, spec;
-    struct rte_flow_item pattern[] = {
-        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .mask = &port_mask },
-        { .type = RTE_FLOW_ITEM_TYPE_ETH, .mask = &eth_mask },
-        { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
-    struct rte_flow_item items[] = {
-        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &any_port },
-        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &spec },
-        { .type = RTE_FLOW_ITEM_TYPE_END },
-    };
-    struct rte_flow_action acts[] = {
-        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
-        { .type = RTE_FLOW_ACTION_TYPE_DROP },
-        { .type = RTE_FLOW_ACTION_TYPE_END },
-    };
-    struct rte_flow_pattern_template *pt;
-    struct rte_flow_actions_template *at;
-    struct rte_flow_template_table *table;
+    struct pmd_mac_table t;
     struct rte_flow_op_result res;
     struct rte_flow_error err;
     struct rte_flow *f;
+    uint8_t mac[6];
     int got = 0;
 
-    memset(&eth_mask, 0, sizeof(eth_mask));
-    memset(eth_mask.hdr.dst_addr.addr_bytes, 0xff, 6);
-    memset(&spec, 0, sizeof(spec));
-    pmd_flow_mac(i, spec.hdr.dst_addr.addr_bytes);
-    pt = rte_flow_pattern_template_create(PF, &ptattr, pattern, &err);
-    cr_assert_not_null(pt, "pattern template: %s", err.message);
-    at = rte_flow_actions_template_create(PF, &atattr, acts, acts, &err);
-    cr_assert_not_null(at, "actions template: %s", err.message);
-    table = rte_flow_template_table_create(PF, &tattr, &pt, 1, &at, 1, &err);
-    cr_assert_not_null(table, "table: %s", err.message);
-    f = rte_flow_async_create(PF, 0, &op, table, items, 0, acts, 0, NULL,
-                              &err);
+    pmd_flow_mac(i, mac);
+    pmd_mac_table(PF, 64, &t);
+    f = pmd_mac_enqueue(PF, 0, t.table, mac, false, NULL, &err);
     cr_assert_not_null(f, "enqueue: %s", err.message ? err.message : "?");
     cr_assert_eq(rte_flow_push(PF, 0, &err), 0);
     for (int tries = 0; got == 0 && tries < 1000; tries++) {
