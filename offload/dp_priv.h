@@ -442,9 +442,9 @@ dp_output_trunc(const struct dp_actions_env *env, struct dp_pkt *pkt,
         dp_output_to(env, pkt, port, last, stats);
         pkt->buf.len = len;
     }
-    /* the output happened for Open vSwitch, the pop or push with it */
+    /* the output happened for Open vSwitch, the pop or push with it, at
+     * the whole length (the copy's own output committed the cut one) */
     dp_committed(pkt);
-    pkt->committed_len = (uint32_t)len;
 }
 
 /* multipath and bundle (dp_select.c): the link number multipath @a
