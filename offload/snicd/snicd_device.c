@@ -275,10 +275,9 @@ device_given_up(struct snicd *d, const char *why)
     uint64_t now = snic_now_ns();
     char msg[SNICD_REASON_SIZE + 64];
 
-    if (d->dev_giveups == 0 ||
-        now - d->dev_giveup_ns >= SNICD_GIVEUP_FORGET_MS * 1000000ull)
-        d->dev_giveup_wait_ms = 0;
-    d->dev_giveup_wait_ms = d->dev_giveup_wait_ms == 0 ?
+    /* the first time, or the first in a minute: the shortest wait */
+    d->dev_giveup_wait_ms = d->dev_giveups == 0 ||
+        now - d->dev_giveup_ns >= SNICD_GIVEUP_FORGET_MS * 1000000ull ?
         SNICD_GIVEUP_WAIT_MIN_MS :
         RTE_MIN(d->dev_giveup_wait_ms * 2, SNICD_GIVEUP_WAIT_MAX_MS);
     d->dev_giveup_ns = now;
