@@ -124,6 +124,58 @@ Test(journal, replays_records_in_order)
     snicd_journal_close(j);
 }
 
+struct last_seen {
+    size_t n;
+    struct flow last;
+};
+
+static int
+keep_last(void *ctx, bool add, const struct flow *f)
+{
+    struct last_seen *s = ctx;
+
+    cr_assert(add);
+    s->n++;
+    s->last = *f;
+    return 0;
+}
+
+/* A journal of megabytes is read whole (in one buffer of its size, mapped
+ * apart from the heap from a huge page on) and replayed to its last
+ * record. */
+Test(journal, a_journal_of_megabytes_replays_to_its_last_record)
+{
+    enum { FLOWS = 40000 };
+    struct last_seen s = { 0 };
+    struct flow f = { 0 };
+    size_t n = 0;
+    struct snicd_journal *j = snicd_journal_open(path, NULL, NULL, &n);
+
+    cr_assert_not_null(j);
+    for (unsigned i = 0; i < FLOWS; i++) {
+        char line[160];
+
+        snprintf(line, sizeof(line), "priority=%u,in_port=1,ip,"
+                 "nw_dst=10.%u.%u.%u,actions=mod_dl_dst:02:00:00:00:00:01,"
+                 "output:2", 100 + i % 7, i >> 16, (i >> 8) & 255, i & 255);
+        f = parse(line);
+        cr_assert_eq(snicd_journal_record(j, true, &f), 0);
+        if (i % 1000 == 999)
+            cr_assert_eq(snicd_journal_sync(j), 0);
+    }
+    cr_assert_eq(snicd_journal_sync(j), 0);
+    snicd_journal_close(j);
+    cr_assert_gt(file_size(), 2u << 20, "more than a huge page: %zu bytes",
+                 file_size());
+
+    j = snicd_journal_open(path, keep_last, &s, &n);
+    cr_assert_not_null(j);
+    cr_expect_eq(n, FLOWS);
+    cr_expect_eq(s.n, FLOWS);
+    cr_expect(flow_equal(&s.last, &f), "the last record came back");
+    snicd_journal_close(j);
+}
+
 /* Neighbor Discovery matches share key bytes with nw_src/nw_dst and
  * mpls_lse/tcp_flags: the journal's text brings them back as they were,
  * beside an IPv4 flow using those bytes its own way. */
