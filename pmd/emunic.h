@@ -417,6 +417,8 @@ struct emunic_adapter {
     struct snic_hmap orphans;   /* struct emunic_orphan by content */
     struct emunic_orphan_block *orphan_blocks;  /* their memory, the one
                                                  * carved from first */
+    struct emunic_orphan **marked;  /* the orphans that set a MARK */
+    uint32_t n_marked, cap_marked;
     uint32_t orphans_found;     /* at probe */
     uint32_t list_round_trips;  /* the probe's listing: commands waited
                                  * for, one after another */

@@ -45,6 +45,8 @@ struct emunic_orphan {
     uint16_t priority;
     uint16_t n_actions;
     bool adoptable;                 /* no tombstone, no RSS context */
+    uint32_t marked_at;             /* its place in ad->marked, or
+                                     * ORPHAN_UNMARKED */
     struct fw_match value;
     struct fw_match mask;
     struct fw_action actions[];     /* n_actions, as the card runs them */
@@ -61,6 +63,7 @@ struct emunic_orphan {
  */
 #define ORPHAN_BLOCK    (1u << 20)
 #define ORPHAN_ALIGN    16u
+#define ORPHAN_UNMARKED UINT32_MAX
 
 struct emunic_orphan_block {
     struct emunic_orphan_block *next;
@@ -102,7 +105,66 @@ orphan_alloc_locked(struct emunic_adapter *ad, uint16_t n_actions)
     b->live++;
     o->block = b;
     o->n_actions = n_actions;
+    o->marked_at = ORPHAN_UNMARKED;
     return o;
+}
+
+/*
+ * The orphans whose rule sets a MARK, in a list of their own: what
+ * rte_pmd_emunic_orphan_marks() answers. An application asks it at
+ * start, on the way to forwarding (snicd, once a port until one answers),
+ * and a walk of every orphan there cost 20 ms a question at 100,000 of
+ * them, most of them marking nothing (#13). An orphan leaves the list
+ * when it is freed, its place taken by the last one.
+ */
+static bool
+orphan_sets_mark(const struct emunic_orphan *o)
+{
+    for (uint16_t i = 0; i < o->n_actions; i++)
+        if (o->actions[i].type == FW_ACT_MARK)
+            return true;
+    return false;
+}
+
+static int
+marked_add_locked(struct emunic_adapter *ad, struct emunic_orphan *o)
+    SNIC_REQUIRES(ad->lock)
+{
+    if (ad->n_marked == ad->cap_marked) {
+        uint32_t cap = ad->cap_marked ? ad->cap_marked * 2 : 64;
+        struct emunic_orphan **v;
+
+        if (cap <= ad->cap_marked)
+            return -ENOMEM;
+        v = realloc(ad->marked, cap * sizeof(*v));
+        if (v == NULL)
+            return -ENOMEM;
+        ad->marked = v;
+        ad->cap_marked = cap;
+    }
+    o->marked_at = ad->n_marked;
+    ad->marked[ad->n_marked++] = o;
+    return 0;
+}
+
+static void
+marked_del_locked(struct emunic_adapter *ad, struct emunic_orphan *o)
+    SNIC_REQUIRES(ad->lock)
+{
+    struct emunic_orphan *last;
+
+    if (o->marked_at == ORPHAN_UNMARKED)
+        return;
+    last = ad->marked[--ad->n_marked];
+    ad->marked[o->marked_at] = last;
+    last->marked_at = o->marked_at;
+    o->marked_at = ORPHAN_UNMARKED;
+    if (ad->n_marked == 0) {
+        /* orphans come only at probe: none will need it again */
+        free(ad->marked);
+        ad->marked = NULL;
+        ad->cap_marked = 0;
+    }
 }
 
 static void
@@ -111,6 +173,7 @@ orphan_free_locked(struct emunic_adapter *ad, struct emunic_orphan *o)
 {
     struct emunic_orphan_block *b = o->block, **pp;
 
+    marked_del_locked(ad, o);
     SNIC_POISON(o, orphan_size(o->n_actions));
     if (--b->live > 0)
         return;
@@ -209,6 +272,10 @@ orphan_add_locked(struct emunic_adapter *ad, const struct fw_rule_entry *e)
             o->adoptable = false;
         if (o->actions[i].type == FW_ACT_JUMP)
             group_note_locked(ad, o->actions[i].u.jump.group);
+    }
+    if (orphan_sets_mark(o) && marked_add_locked(ad, o) < 0) {
+        orphan_free_locked(ad, o);
+        return -ENOMEM;
     }
     snic_hmap_insert(&ad->orphans, &o->node,
                      rule_hash(o->group, o->priority, o->n_actions, &o->value,
@@ -816,7 +883,6 @@ rte_pmd_emunic_orphan_marks(uint16_t port_id,
                             unsigned max)
 {
     struct emunic_adapter *ad;
-    struct emunic_orphan *o;
     unsigned n = 0;
     int err;
 
@@ -825,22 +891,18 @@ rte_pmd_emunic_orphan_marks(uint16_t port_id,
         return err;
     snic_mutex_lock(&ad->lock);
     emunic_adapter_sync_locked(ad);
-    SNIC_HMAP_FOR_EACH(o, node, &ad->orphans) {
+    for (uint32_t k = 0; k < ad->n_marked; k++) {
+        const struct emunic_orphan *o = ad->marked[k];
         struct rte_pmd_emunic_orphan_mark m = {
             .group = o->group, .jump_group = UINT32_MAX,
         };
-        bool marks = false;
 
         for (uint16_t i = 0; i < o->n_actions; i++) {
-            if (o->actions[i].type == FW_ACT_MARK) {
+            if (o->actions[i].type == FW_ACT_MARK)
                 m.mark = o->actions[i].u.mark.id;
-                marks = true;
-            } else if (o->actions[i].type == FW_ACT_JUMP) {
+            else if (o->actions[i].type == FW_ACT_JUMP)
                 m.jump_group = o->actions[i].u.jump.group;
-            }
         }
-        if (!marks)
-            continue;
         if (n < max && v != NULL)
             v[n] = m;
         n++;

@@ -129,10 +129,9 @@ void
 snicd_marks_hold(struct snicd *d)
     SNIC_REQUIRES(snic_control)
 {
-    /* Asked with room for HELD_GUESS marks first: each question walks
-     * every rule the earlier snicd left (100,000 here: 20 ms each, on the
-     * way to the software path), and a count first would be a walk more.
-     * More marks than that: asked again with room for all. */
+    /* Asked with room for HELD_GUESS marks first, so that one question
+     * a port usually does: a count first would be one more. More marks
+     * than that: asked again with room for all. */
     enum { HELD_GUESS = 1024 };
     unsigned cap = HELD_GUESS;
     struct snicd_held_mark *v = calloc(cap, sizeof(*v));

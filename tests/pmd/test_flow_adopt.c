@@ -165,14 +165,18 @@ orphans(void)
 
 enum end_how { END_KILL, END_CLOSE };
 
+/* The mark earlier_marked() gives flow @i. */
+#define EARLIER_MARK(i)     (100u + (i))
+
 /*
  * The earlier instance: a child with its own EAL and keep_rules=1 creates
- * flows @first .. @first + @n - 1 (COUNT + DROP), sends each 3 frames,
- * waits until they are counted, then dies by SIGKILL or closes its ports
- * and exits. Returns once it is gone.
+ * flows @first .. @first + @n - 1 (COUNT + DROP, or COUNT + MARK
+ * EARLIER_MARK(i) + to the PF's representor for flow i whose bit is set
+ * in @marked), sends each 3 frames, waits until they are counted, then
+ * dies by SIGKILL or closes its ports and exits. Returns once it is gone.
  */
 static void
-earlier_instance(unsigned first, unsigned n, enum end_how how)
+earlier_marked(unsigned first, unsigned n, enum end_how how, uint32_t marked)
 {
     pid_t pid = test_fork();
     int st = 0;
@@ -186,7 +190,8 @@ earlier_instance(unsigned first, unsigned n, enum end_how how)
         for (unsigned i = 0; i < n; i++) {
             struct rte_flow_error err;
 
-            f[i] = flow_try(first + i, 0, &err);
+            f[i] = flow_try(first + i, (marked >> (first + i) & 1u)
+                                       ? EARLIER_MARK(first + i) : 0, &err);
             if (f[i] == NULL)
                 _exit(4);
             pmd_send_to(VF, pool, first + i, 3);
@@ -211,6 +216,12 @@ earlier_instance(unsigned first, unsigned n, enum end_how how)
     else
         cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
                   "the earlier instance closed cleanly (status 0x%x)", st);
+}
+
+static void
+earlier_instance(unsigned first, unsigned n, enum end_how how)
+{
+    earlier_marked(first, n, how, 0);
 }
 
 static void
@@ -307,6 +318,60 @@ Test(pmd_flow_adopt, a_changed_set_adopts_the_same_adds_the_new_purges_the_rest)
     pmd_send_to(VF, pool, 5, 4);
     cr_expect_eq(hits_reach(f[5], 4), 4, "the new 5 takes over");
     cr_expect_eq(hits_reach(f[2], 4), 4, "an adopted one kept its count");
+}
+
+/* The orphans' marks on @port, as a bit set over flows 0..31 (a mark
+ * that is no EARLIER_MARK of those fails the test); their count in *@n. */
+static uint32_t
+orphan_marks_now(uint16_t port, int *n)
+{
+    struct rte_pmd_emunic_orphan_mark v[NFLOWS];
+    uint32_t set = 0;
+
+    *n = rte_pmd_emunic_orphan_marks(port, v, NFLOWS);
+    cr_assert(*n >= 0 && *n <= (int)NFLOWS, "orphan marks: %d", *n);
+    for (int k = 0; k < *n; k++) {
+        unsigned i = v[k].mark - EARLIER_MARK(0);
+
+        cr_assert(v[k].mark >= EARLIER_MARK(0) && i < 32,
+                  "mark %u is no flow's", v[k].mark);
+        cr_expect_eq(v[k].group, 0);
+        cr_expect_eq(v[k].jump_group, UINT32_MAX, "no jump");
+        cr_expect_not(set & 1u << i, "mark %u listed once", v[k].mark);
+        set |= 1u << i;
+    }
+    return set;
+}
+
+/* Only the orphans whose rule marks are listed, each until it is adopted
+ * or purged (their own list, not a walk of every orphan: #13). */
+Test(pmd_flow_adopt, the_orphans_marks_are_the_marking_rules_left)
+{
+    struct rte_pmd_emunic_orphan_mark two[2];
+    int n;
+
+    emu_start("adopt");
+    /* flows 1, 2 and 5 mark, 0, 3 and 4 drop */
+    earlier_marked(0, 6, END_KILL, 1u << 1 | 1u << 2 | 1u << 5);
+    eal_up("b", ",keep_rules=1", false);
+    cr_expect_eq(orphan_marks_now(PF, &n), 1u << 1 | 1u << 2 | 1u << 5);
+    cr_expect_eq(n, 3);
+    cr_expect_eq(rte_pmd_emunic_orphan_marks(PF, NULL, 0), 3, "a count");
+    cr_expect_eq(rte_pmd_emunic_orphan_marks(PF, two, 2), 3,
+                 "more than the room: all counted, two written");
+    cr_expect_eq(rte_pmd_emunic_orphan_marks(VF, two, 2), -ENOTSUP);
+    /* 2 adopted (the same rule), 1 asked with another mark (a new rule
+     * beside its orphan), 3 adopted (marks nothing) */
+    (void)flow_make(2, EARLIER_MARK(2));
+    (void)flow_make(1, 77);
+    (void)flow_make(3, 0);
+    cr_expect_eq(orphans().adopted, 2);
+    cr_expect_eq(orphan_marks_now(PF, &n), 1u << 1 | 1u << 5,
+                 "the adopted one's mark is no orphan's now");
+    cr_expect_eq(n, 2);
+    cr_expect_eq(rte_pmd_emunic_orphans_purge(PF), 4, "0, the old 1, 4, 5");
+    cr_expect_eq(orphan_marks_now(PF, &n), 0);
+    cr_expect_eq(n, 0);
 }
 
 Test(pmd_flow_adopt, a_firmware_reset_takes_the_orphans)
