@@ -472,6 +472,7 @@ run_init(struct run *run, struct dp_worker *w, dp_output_fn *fn, void *ctx)
         .resubmit = path_resubmit, .resubmit_ctx = run,
         .patches = ports->n_patch > 0 ? ports : NULL,
         .patch = path_patch, .patch_ctx = run,
+        .ports = ports,
     };
     dp_learn_env(&run->env, w);
     run->forward = NULL;

@@ -300,6 +300,8 @@ dp_cache_key_same(const struct dp_cache_key *ck, const struct flow_key *a,
 
 /* ---- output (the executor's, shared with the packet path) ---- */
 
+#define DP_PORT_BITS    256u
+
 /* A patch port and its peer (struct dp_port.peer). */
 struct dp_patch {
     uint32_t port, peer;
@@ -313,6 +315,10 @@ struct dp_port_set {
     /* bit (port % 64) set for each patch port: most outputs of a switch
      * with patch ports go elsewhere, and one test tells them so */
     uint64_t patch_bits;
+    /* bit N set for each port N below DP_PORT_BITS: an output asks
+     * whether its port is one (dp_port_known()) without a walk */
+    uint64_t known[DP_PORT_BITS / 64];
+    bool big;                       /* a port of DP_PORT_BITS or more */
     const struct dp_patch *patch;   /* in the same allocation */
     struct dp_port ports[];
 };
@@ -327,6 +333,25 @@ dp_patch_peer(const struct dp_port_set *set, uint32_t port)
         if (set->patch[i].port == port)
             return set->patch[i].peer;
     return 0;
+}
+
+/* Is @port one of @set's? An output to any other is no output for Open
+ * vSwitch: nothing is sent and nothing committed (its tags' net change
+ * and output(max_len) still count from the output before). Every port is
+ * one of an empty set or none: a caller that publishes no switch. */
+static inline bool
+dp_port_known(const struct dp_port_set *set, uint32_t port)
+{
+    if (set == NULL || set->n == 0)
+        return true;
+    if (port < DP_PORT_BITS)
+        return set->known[port / 64] >> (port % 64) & 1;
+    if (!set->big)
+        return false;
+    for (size_t i = 0; i < set->n; i++)
+        if (set->ports[i].ofport == port)
+            return true;
+    return false;
 }
 
 /* Whether an output to @port under @env is a patch port's (no frame). */
@@ -402,7 +427,8 @@ dp_output_to(const struct dp_actions_env *env, struct dp_pkt *pkt,
     if (stats != NULL)
         stats->outputs++;
     env->output(env->ctx, &out);
-    dp_committed(pkt);
+    if (dp_port_known(env->ports, port))
+        dp_committed(pkt);
 }
 
 /* One OUTPUT action to an ordinary @port: skipped to the in_port. */
@@ -433,9 +459,10 @@ dp_output_trunc(const struct dp_actions_env *env, struct dp_pkt *pkt,
     size_t base = pkt->committed_len != 0 ? pkt->committed_len : len;
     size_t cut = base > max_len ? base - max_len : 0;
 
-    /* Open vSwitch refuses to truncate into a patch port: no output, and
-     * nothing committed */
-    if (port == pkt->in_port || dp_is_patch(env, port))
+    /* Open vSwitch refuses to truncate into a patch port or one that is
+     * not the switch's: no output, and nothing committed */
+    if (port == pkt->in_port || dp_is_patch(env, port)
+        || !dp_port_known(env->ports, port))
         return;
     if (len >= cut + FLOW_TRUNC_MIN) {
         pkt->buf.len = len - cut;

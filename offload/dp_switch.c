@@ -155,10 +155,16 @@ dp_set_ports(struct dp *dp, const struct dp_port *ports, size_t n)
     set->patch = patch;
     set->n_patch = 0;
     set->patch_bits = 0;
+    memset(set->known, 0, sizeof(set->known));
+    set->big = false;
     for (size_t i = 0; i < n; i++) {
         struct dp_port *p = &set->ports[i];
 
         *p = ports[i];
+        if (p->ofport < DP_PORT_BITS)
+            set->known[p->ofport / 64] |= 1ull << (p->ofport % 64);
+        else
+            set->big = true;
         if (p->peer != 0) {
             patch[set->n_patch++] = (struct dp_patch){ p->ofport, p->peer };
             set->patch_bits |= 1ull << (p->ofport % 64);

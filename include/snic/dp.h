@@ -353,6 +353,12 @@ struct dp_actions_env {
     const struct dp_port_set *patches;
     void (*patch)(void *patch_ctx, struct dp_pkt *pkt, uint32_t peer);
     void *patch_ctx;
+    /* The switch's ports (dp_set_ports()); NULL: every port is one. An
+     * output to a port that is not one sends its frame to @output all
+     * the same, which drops it, but commits nothing, as Open vSwitch's
+     * does not (a later write of a tag back to its value keeps its DEI,
+     * a later output(max_len) counts from the output before). */
+    const struct dp_port_set *ports;
 };
 
 enum dp_act_result {

@@ -273,6 +273,55 @@ Test(reserved, output_reg_to_a_reserved_port)
     env_fini(&e);
 }
 
+/* An output to a port the switch does not have sends nothing and, as
+ * for Open vSwitch, commits nothing: a tag written back to its value
+ * after it keeps its DEI (the tag as of the last real output), where a
+ * real output between makes the write back a change (DEI 0). */
+Test(reserved, an_output_to_no_port_commits_nothing)
+{
+    struct dp_port ports[4] = { trunk(1), trunk(2), trunk(3), trunk(300) };
+    const struct out *o;
+    struct env e;
+    struct sink s;
+    uint8_t f[64];
+
+    env_init(&e, ports, 4);
+    add_flow(&e, "in_port=1,actions=mod_vlan_pcp:2,output:20,"
+             "mod_vlan_pcp:0,output:2");
+    add_flow(&e, "in_port=2,actions=mod_vlan_pcp:2,output:3,"
+             "mod_vlan_pcp:0,output:1");
+    add_flow(&e, "in_port=3,actions=mod_vlan_pcp:2,output:300,"
+             "mod_vlan_pcp:0,output:1");
+    add_flow(&e, "in_port=300,actions=mod_vlan_pcp:2,output:301,"
+             "load:20->reg0[],output:reg0[],mod_vlan_pcp:0,output:1");
+    frame(f, MB, MA, 0x1014);       /* PCP 0, DEI 1, VLAN 20 */
+
+    send_frame(&e, 1, f, 64, &s);
+    cr_assert_eq(s.n, 2, "the frame to port 20 reaches the caller (%u)",
+                 s.n);
+    cr_assert_not_null(o = out_to(&s, 2));
+    cr_expect_eq(t_rd16(o->frame + 14), 0x1014, "no port 20: no change "
+                 "since the last output (0x%04x)", t_rd16(o->frame + 14));
+
+    send_frame(&e, 2, f, 64, &s);
+    cr_assert_not_null(o = out_to(&s, 3));
+    cr_expect_eq(t_rd16(o->frame + 14), 0x4014);
+    cr_assert_not_null(o = out_to(&s, 1));
+    cr_expect_eq(t_rd16(o->frame + 14), 0x0014, "changed since port 3's "
+                 "output: written (0x%04x)", t_rd16(o->frame + 14));
+
+    send_frame(&e, 3, f, 64, &s);
+    cr_assert_not_null(o = out_to(&s, 1));
+    cr_expect_eq(t_rd16(o->frame + 14), 0x0014, "port 300 is one: "
+                 "written (0x%04x)", t_rd16(o->frame + 14));
+
+    send_frame(&e, 300, f, 64, &s);
+    cr_assert_not_null(o = out_to(&s, 1));
+    cr_expect_eq(t_rd16(o->frame + 14), 0x1014, "ports 301 and 20 are "
+                 "none (0x%04x)", t_rd16(o->frame + 14));
+    env_fini(&e);
+}
+
 /* ---- NORMAL ---- */
 
 Test(normal, learns_then_forwards_without_hairpin)
