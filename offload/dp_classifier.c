@@ -389,6 +389,17 @@ dp_cls_put(struct dp_cls *cls, uint64_t id, const struct flow *f,
     if (wf == NULL) {
         wf = fresh;
         snic_hmap_insert(&cls->flows, &wf->node, snic_hash_flow_id(id));
+    } else if (wf->sub == s && wf->rule->priority == r->priority
+               && dp_rule_match_same(wf->rule, r)) {
+        /* the same match and priority: new actions in the same place */
+        struct dp_rule *old = wf->rule;
+        struct wflow props = { .rule = r };
+
+        wflow_props(&props);
+        dp_wsub_replace(wf, r, props.props, props.fan);
+        dp_rule_unref(old);
+        mark_dirty(cls, s);
+        return 0;
     } else {
         mark_dirty(cls, wf->sub);
         dp_wsub_unlink(wf);             /* keys the old rule's group */

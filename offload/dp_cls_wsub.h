@@ -108,6 +108,13 @@ void dp_wsub_link(struct wsub *s, struct wflow *wf);
 /* Unlink @wf from its wsub; cannot fail after dp_wsub_reserve(). */
 void dp_wsub_unlink(struct wflow *wf);
 
+/* @wf's rule becomes @r, of the same group (match) and priority in the
+ * same wsub: a change of the flow's actions, the usual modify. @props and
+ * @fan are @r's (what wflow_props() says). @wf keeps its place; the
+ * caller drops the old rule's reference after. */
+void dp_wsub_replace(struct wflow *wf, struct dp_rule *r, uint8_t props,
+                     uint8_t fan);
+
 /* Append to @v (room for s->n_conj) the clause flows of @s a
  * conjunctive match can reach: each list of identical matches headed by
  * a clause flow, up to its first ordinary flow (that one is next of the

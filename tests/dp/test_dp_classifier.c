@@ -644,6 +644,49 @@ Test(dp_classifier, identical_matches_hand_over)
     dp_destroy(dp);
 }
 
+/* A modify of a flow's actions alone (the same match and priority) puts
+ * the new rule in the old one's place among the flows of its group: the
+ * best of them, or one behind it; a new priority moves it. */
+Test(dp_classifier, new_actions_take_the_old_rules_place)
+{
+    struct dp *dp = dp_create(NULL, NULL);
+    const struct dp_rule *r;
+    const uint32_t x = 42;
+
+    snic_role_enter(&snic_control);
+    cr_assert_not_null(dp);
+    put_exact(dp, 1, x, 30, 2);
+    put_exact(dp, 2, x, 20, 3);
+    put_exact(dp, 3, x, 10, 4);
+    cr_assert_eq(dp_commit(dp), 0);
+    put_exact(dp, 1, x, 30, 5);             /* the best, new actions */
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 1 && r->actions[0].u.port == 5,
+              "the best with its new actions");
+    put_exact(dp, 2, x, 20, 6);             /* behind it */
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 1 && r->actions[0].u.port == 5,
+              "still the best");
+    cr_assert_eq(dp_flow_del(dp, 1), 0);
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 2 && r->actions[0].u.port == 6,
+              "the one behind, with its new actions");
+    put_exact(dp, 3, x, 25, 7);             /* a new priority: moves */
+    cr_assert_eq(dp_commit(dp), 0);
+    r = lookup_dst(dp, x);
+    cr_assert(r != NULL && r->id == 3 && r->actions[0].u.port == 7,
+              "moved ahead by its priority");
+    cr_assert_eq(dp_flow_del(dp, 3), 0);
+    cr_assert_eq(dp_flow_del(dp, 2), 0);
+    cr_assert_eq(dp_commit(dp), 0);
+    cr_assert_null(lookup_dst(dp, x), "none left");
+    cr_expect_eq(dp_cls_count(dp_classifier(dp)), 0);
+    dp_destroy(dp);
+}
+
 /* A reader that holds a snapshot sees it unchanged while the writer
  * publishes on: the spare it holds is never written; the writer builds
  * a copy instead. */
