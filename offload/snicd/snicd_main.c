@@ -662,7 +662,10 @@ replay_start(struct replay_job *j)
     if (pthread_create(&j->thread, NULL, replay_main, j) != 0) {
         replay_main(j);
         j->inline_done = true;
+        return;
     }
+    /* its own name in top -H and perf (best effort) */
+    (void)pthread_setname_np(j->thread, "snicd-replay");
 }
 
 /* Waits for @j's thread and writes its log lines; its result. */

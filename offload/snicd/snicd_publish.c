@@ -50,6 +50,7 @@ snicd_publish_begin(struct snicd *d, bool beside)
     d->publish_rc = 0;
     if (beside && n >= PUBLISH_ASIDE_MIN
         && pthread_create(&d->publish_thread, NULL, publish_run, d) == 0) {
+        (void)pthread_setname_np(d->publish_thread, "snicd-publish");
         d->publish_aside = true;
         return;
     }
