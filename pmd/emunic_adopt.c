@@ -628,6 +628,8 @@ emunic_orphan_adopt_locked(struct emunic_port *p,
         }
         ad->orphans_adopted++;
         orphan_free_locked(ad, o);
+        if (snic_hmap_is_empty(&ad->orphans))
+            snic_hmap_clear(&ad->orphans);  /* its buckets back */
         return true;
     }
     return false;
@@ -847,6 +849,8 @@ rte_pmd_emunic_orphans_purge(uint16_t port_id)
         ret = orphans_purge_locked(ad);
     if (ret < 0 && !emunic_adapter_alive(ad))
         ret = -EIO;
+    if (snic_hmap_is_empty(&ad->orphans))
+        snic_hmap_clear(&ad->orphans);  /* its buckets back */
     snic_mutex_unlock(&ad->lock);
     if (ret > 0)
         EMUNIC_LOG(INFO, "%s: keep_rules: %d orphan rules removed (%" PRIu64
