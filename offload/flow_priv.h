@@ -60,6 +60,9 @@ struct fp_ctx {
     struct flow_mod fm;                 /* the temporary */
     bool set[FP_N_FIELDS];
     bool by_shorthand[FP_N_FIELDS];     /* set by ip, tcp... */
+    bool named[FP_N_FIELDS];            /* a token of the field's own
+                                         * came (its prerequisite and
+                                         * name were noted) */
     bool has_actions;
     /* token that set the field, read only where set[] says so: last, and
      * not cleared for each line (4 KB of the 6 a line would clear) */
