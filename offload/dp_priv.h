@@ -427,7 +427,9 @@ dp_output_to(const struct dp_actions_env *env, struct dp_pkt *pkt,
     if (stats != NULL)
         stats->outputs++;
     env->output(env->ctx, &out);
-    if (dp_port_known(env->ports, port))
+    /* a tunnel port is one of the switch's whether or not its set
+     * names it */
+    if (tun != NULL || dp_port_known(env->ports, port))
         dp_committed(pkt);
 }
 
@@ -462,7 +464,8 @@ dp_output_trunc(const struct dp_actions_env *env, struct dp_pkt *pkt,
     /* Open vSwitch refuses to truncate into a patch port or one that is
      * not the switch's: no output, and nothing committed */
     if (port == pkt->in_port || dp_is_patch(env, port)
-        || !dp_port_known(env->ports, port))
+        || (!dp_port_known(env->ports, port)
+            && (env->tunnels == NULL || dp_find_tunnel(env, port) == NULL)))
         return;
     if (len >= cut + FLOW_TRUNC_MIN) {
         pkt->buf.len = len - cut;
