@@ -475,6 +475,14 @@ lookup_dst(struct dp *dp, uint32_t i)
     return dp_cls_lookup(dp_cls_snap_get(dp_classifier(dp)), 0, &key);
 }
 
+/* Commit, then the flow a packet to 10.0.0.@i finds. */
+static const struct dp_rule *
+committed_best(struct dp *dp, uint32_t i)
+{
+    cr_assert_eq(dp_commit(dp), 0);
+    return lookup_dst(dp, i);
+}
+
 static void
 put_exact(struct dp *dp, uint64_t id, uint32_t i, uint16_t prio,
           uint32_t port)
@@ -604,26 +612,21 @@ Test(dp_classifier, identical_matches_hand_over)
     put_exact(dp, 20001, x, 10, 11);
     put_exact(dp, 20002, x, 30, 12);
     put_exact(dp, 20003, x, 20, 13);
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 20002, "best of three");
     cr_assert_eq(dp_flow_del(dp, 20002), 0);
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 20003, "the next best takes over");
     put_exact(dp, 20004, x, 40, 14);
     put_exact(dp, 20003, x, 20, 15);        /* modify, behind the best */
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 20004, "a new best");
     cr_assert_eq(dp_flow_del(dp, 20004), 0);
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 20003 && r->actions[0].u.port == 15,
               "the modified one, with its new actions");
     cr_assert_eq(dp_flow_del(dp, 20003), 0);
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 20001, "the last one");
     cr_assert_eq(dp_flow_del(dp, 20001), 0);
     cr_assert_eq(dp_commit(dp), 0);
@@ -631,8 +634,7 @@ Test(dp_classifier, identical_matches_hand_over)
     /* tie at one priority: the oldest id wins, whatever the order */
     put_exact(dp, 20010, x, 50, 16);
     put_exact(dp, 20005, x, 50, 17);
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 20005, "oldest of a tie");
     dp_cls_get_stats(dp_classifier(dp), &s1);
     cr_expect_eq(s1.copies_built, s0.copies_built);
@@ -660,23 +662,19 @@ Test(dp_classifier, new_actions_take_the_old_rules_place)
     put_exact(dp, 3, x, 10, 4);
     cr_assert_eq(dp_commit(dp), 0);
     put_exact(dp, 1, x, 30, 5);             /* the best, new actions */
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 1 && r->actions[0].u.port == 5,
               "the best with its new actions");
     put_exact(dp, 2, x, 20, 6);             /* behind it */
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 1 && r->actions[0].u.port == 5,
               "still the best");
     cr_assert_eq(dp_flow_del(dp, 1), 0);
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 2 && r->actions[0].u.port == 6,
               "the one behind, with its new actions");
     put_exact(dp, 3, x, 25, 7);             /* a new priority: moves */
-    cr_assert_eq(dp_commit(dp), 0);
-    r = lookup_dst(dp, x);
+    r = committed_best(dp, x);
     cr_assert(r != NULL && r->id == 3 && r->actions[0].u.port == 7,
               "moved ahead by its priority");
     cr_assert_eq(dp_flow_del(dp, 3), 0);
