@@ -354,10 +354,11 @@ struct dp_actions_env {
     void (*patch)(void *patch_ctx, struct dp_pkt *pkt, uint32_t peer);
     void *patch_ctx;
     /* The switch's ports (dp_set_ports()); NULL: every port is one. An
-     * output to a port that is not one sends its frame to @output all
-     * the same, which drops it, but commits nothing, as Open vSwitch's
-     * does not (a later write of a tag back to its value keeps its DEI,
-     * a later output(max_len) counts from the output before). */
+     * output to a port that is not one still goes to @output, which
+     * drops it, but commits nothing, as in Open vSwitch (a later write of
+     * a tag back to its value keeps its DEI, a later output(max_len)
+     * counts from the output before); output(max_len) to one is refused
+     * (a tunnel port is always one). */
     const struct dp_port_set *ports;
 };
 
