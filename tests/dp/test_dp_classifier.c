@@ -479,6 +479,7 @@ lookup_dst(struct dp *dp, uint32_t i)
 static const struct dp_rule *
 committed_best(struct dp *dp, uint32_t i)
 {
+    snic_role_enter(&snic_control);
     cr_assert_eq(dp_commit(dp), 0);
     return lookup_dst(dp, i);
 }
